@@ -1,0 +1,31 @@
+/**
+ * egg-sentinel's public API and the typing of `config.sentinel`.
+ * egg-ts-helper imports this module for enabled plugins, which brings the augmentation below into TypeScript apps.
+ */
+import type { SentinelConfig } from './lib/config/types';
+import type { SentinelReport } from './lib/report/report';
+
+export type { SentinelConfig, SentinelReportConfig, WaiverConfig } from './lib/config/types';
+export type { Finding } from './lib/report/finding';
+export type { Severity, Threshold } from './lib/report/severity';
+export type { SentinelReport } from './lib/report/report';
+export { SentinelBootError } from './lib/report/boot-error';
+export { SentinelConfigError } from './lib/config/validate';
+export { isSafeEnvName } from './lib/env-name';
+
+export interface SentinelRuntime {
+  /** The report of this process's boot checks. */
+  report?: SentinelReport;
+}
+
+declare module 'egg' {
+  interface EggAppConfig {
+    sentinel: SentinelConfig;
+  }
+  interface Application {
+    sentinel: SentinelRuntime;
+  }
+  interface Agent {
+    sentinel: SentinelRuntime;
+  }
+}

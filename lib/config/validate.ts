@@ -1,0 +1,100 @@
+import { dropStack } from '../quiet-error';
+import Ajv, { type ErrorObject } from 'ajv';
+import schema from './sentinel.schema.json';
+import type { SentinelConfig } from './types';
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validateSchema = ajv.compile<SentinelConfig>(schema);
+
+/** A `config.sentinel` value that does not fit the schema; the message names every offending key. */
+export class SentinelConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`[egg-sentinel] invalid config.sentinel, boot refused:\n${problems.map(p => `  - ${p}`).join('\n')}\n` +
+      'Fix the keys above in config/config.*.ts (every option is documented in the egg-sentinel README).');
+    this.name = 'SentinelConfigError';
+    dropStack(this);
+  }
+}
+
+/** Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise. */
+export function validateSentinelConfig(value: unknown, knownRuleIds: ReadonlySet<string>): SentinelConfig {
+  const problems: string[] = [];
+  if (!validateSchema(value)) {
+    for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
+  } else {
+    for (const id of Object.keys(value.rules ?? {})) {
+      if (!knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
+    }
+    (value.waivers ?? []).forEach((waiver, index) => {
+      const at = `config.sentinel.waivers[${index}]`;
+      if (!knownRuleIds.has(waiver.rule)) problems.push(`${at}.rule: no rule has the id "${waiver.rule}"`);
+      if (!isRealDate(waiver.expires)) problems.push(`${at}.expires: "${waiver.expires}" is not a calendar date; use YYYY-MM-DD`);
+    });
+  }
+  if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ]);
+  return value as SentinelConfig;
+}
+
+function isRealDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+function keyPath(instancePath: string): string {
+  // ajv gives JSON pointers (/waivers/0/reason); show them the way users write config.
+  const parts = instancePath.split('/').slice(1).map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), 'config.sentinel');
+}
+
+function describeError(error: ErrorObject): string {
+  const at = keyPath(error.instancePath);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(propertiesAt(error.schemaPath));
+      const suggestion = allowed.find(name => name.toLowerCase() === key.toLowerCase());
+      return `${at}.${key}: unknown option${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${allowed.join(', ')}`;
+    }
+    case 'enum':
+      return `${at}: ${JSON.stringify(error.data)} is not allowed; use one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
+    case 'required':
+      return `${at}.${String(params.missingProperty)}: required${requiredHint(String(params.missingProperty))}`;
+    case 'type':
+      return `${at}: must be ${String(params.type)}, got ${describeType(error.data)}`;
+    case 'pattern':
+      return `${at}: ${JSON.stringify(error.data)} does not match ${patternHint(String(params.pattern))}`;
+    case 'propertyNames':
+      return `${at}: keys must be rule ids such as "SEN201"`;
+    case 'minLength':
+      return `${at}: must not be empty (at least ${String(params.limit)} characters)`;
+    default:
+      return `${at}: ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function requiredHint(property: string): string {
+  if (property === 'reason') return ' (say why the finding is accepted)';
+  if (property === 'expires') return ' (a date YYYY-MM-DD after which the waiver stops applying)';
+  return '';
+}
+
+function patternHint(pattern: string): string {
+  if (pattern.includes('SEN')) return 'a rule id such as "SEN201"';
+  if (pattern.includes('[0-9]{4}')) return 'a date YYYY-MM-DD';
+  return pattern;
+}
+
+function describeType(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+/** The `properties` object of the schema node an error's schemaPath points into. */
+function propertiesAt(schemaPath: string): Record<string, unknown> {
+  const segments = schemaPath.replace(/^#\//, '').split('/').slice(0, -1);
+  let node: unknown = schema;
+  for (const segment of segments) node = (node as Record<string, unknown>)[segment];
+  return ((node as { properties?: Record<string, unknown> }).properties) ?? {};
+}

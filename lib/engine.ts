@@ -1,0 +1,47 @@
+import type { SentinelConfig } from './config/types';
+import type { Facts } from './facts/types';
+import { RULES, sentinelRules } from './rules';
+import type { Rule } from './rules/types';
+import { evaluate, type RuleResult } from './report/evaluate';
+import { Redactor } from './report/redact';
+import { buildReport, type SentinelReport } from './report/report';
+import { isDevelopmentEnv } from './report/severity';
+import { collectSecretValues } from './secrets';
+
+export interface CheckOptions {
+  config: SentinelConfig;
+  now?: Date;
+  rules?: readonly Rule[];
+}
+
+/** Runs every rule that applies to the facts' process and returns the redacted report. Pure apart from the clock. */
+export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
+  const now = options.now ?? new Date();
+  const developmentEnv = isDevelopmentEnv(facts.env.serverEnv);
+  const rules = (options.rules ?? RULES).filter(rule => rule.runsIn.includes(facts.process));
+  const results: RuleResult[] = rules.map(rule => runRule(rule, facts, developmentEnv));
+  const verdict = evaluate(results, {
+    config: options.config,
+    developmentEnv,
+    now,
+    ranRuleIds: new Set(rules.map(rule => rule.id)),
+  });
+  return buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config)));
+}
+
+/** A rule that throws is a bug in egg-sentinel; it becomes a finding instead of an unexplained crash. */
+function runRule(rule: Rule, facts: Facts, developmentEnv: boolean): RuleResult {
+  try {
+    return { rule, hits: rule.check(facts, { developmentEnv }) };
+  } catch (error) {
+    const info = sentinelRules.ruleFailed;
+    return {
+      rule: info,
+      hits: [{
+        severity: info.severity,
+        target: rule.id,
+        message: `rule ${rule.id} (${rule.title}) could not run: ${error instanceof Error ? error.message : String(error)}`,
+      }],
+    };
+  }
+}

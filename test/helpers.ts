@@ -1,0 +1,51 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mm from 'egg-mock';
+
+export const FIXTURES = path.join(__dirname, 'fixtures/apps');
+
+export function fixture(name: string): string {
+  return path.join(FIXTURES, name);
+}
+
+/** Boots a real app with mm.app() and asserts that boot is refused; returns the error message. */
+export async function expectRefused(baseDir: string, pattern: RegExp): Promise<string> {
+  const app = mm.app({ baseDir, cache: false });
+  let message = '';
+  try {
+    await assert.rejects(app.ready(), (error: Error) => {
+      message = error.message;
+      assert.match(message, pattern);
+      return true;
+    });
+  } finally {
+    await app.close();
+  }
+  return message;
+}
+
+/** Boots a real app with mm.app() and returns it ready; the caller closes it. */
+export async function bootApp(baseDir: string): Promise<ReturnType<typeof mm.app>> {
+  const app = mm.app({ baseDir, cache: false });
+  await app.ready();
+  return app;
+}
+
+/** A throw-away egg app in the OS temp dir, for table-driven variants of config. */
+export function tempApp(name: string, files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${name}-`));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name }));
+  for (const [ file, content ] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), content);
+  }
+  return dir;
+}
+
+export function readReport(baseDir: string, file = 'run/sentinel-report.json'): { text: string; mode: number; json: Record<string, any> } {
+  const full = path.join(baseDir, file);
+  const text = fs.readFileSync(full, 'utf8');
+  return { text, mode: fs.statSync(full).mode & 0o777, json: JSON.parse(text) };
+}
