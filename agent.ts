@@ -1,9 +1,19 @@
 import type { Agent, IBoot } from 'egg';
-import { SentinelBootHook, type BootTarget } from './lib/boot';
+import { loadSentinelConfig, type BootTarget } from './lib/boot';
 
-/** Agent: starts before any app worker, so it refuses an insecure environment first, once per boot. */
-export default class SentinelAgentBoot extends SentinelBootHook implements IBoot {
-  constructor(agent: Agent) {
-    super(agent as unknown as BootTarget);
+/**
+ * Agent: reports an invalid config.sentinel in its own log. It does not refuse boot: every app worker runs the
+ * same validation and all rules and refuses (see lib/boot.ts for why the app worker is the one that refuses).
+ */
+export default class SentinelAgentBoot implements IBoot {
+  constructor(private readonly agent: Agent) {}
+
+  configWillLoad(): void {
+    const target = this.agent as unknown as BootTarget;
+    try {
+      loadSentinelConfig(target);
+    } catch (error) {
+      target.coreLogger.error(error as Error);
+    }
   }
 }

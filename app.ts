@@ -1,8 +1,8 @@
 import type { Application, IBoot } from 'egg';
-import { SentinelBootHook, type BootTarget } from './lib/boot';
+import { SentinelAppBootHook, type BootTarget } from './lib/boot';
 
-/** App worker: runs every rule once middleware and routes are loaded. */
-export default class SentinelAppBoot extends SentinelBootHook implements IBoot {
+/** App worker: runs every rule once middleware and routes are loaded, and refuses boot on blocking findings. */
+export default class SentinelAppBoot extends SentinelAppBootHook implements IBoot {
   constructor(app: Application) {
     super(app as unknown as BootTarget);
   }

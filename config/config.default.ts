@@ -18,7 +18,7 @@ export default {
     report: {
       /** Log the findings table at boot. */
       log: true,
-      /** Write the JSON report (mode 0600, secrets redacted). The agent writes a `.agent.json` sibling. */
+      /** Write the JSON report (mode 0600, secrets redacted). */
       file: true,
       /** Report file, relative to config.rundir (default `<baseDir>/run`). */
       path: 'sentinel-report.json',

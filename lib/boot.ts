@@ -2,7 +2,7 @@ import path from 'node:path';
 import { validateSentinelConfig } from './config/validate';
 import type { SentinelConfig } from './config/types';
 import { runChecks } from './engine';
-import { collectFacts, type EggLike, processType } from './facts/collect';
+import { collectFacts, type EggLike } from './facts/collect';
 import { RULE_IDS } from './rules';
 import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
@@ -24,10 +24,8 @@ export function loadSentinelConfig(egg: BootTarget): SentinelConfig {
   return validateSentinelConfig(egg.config.sentinel ?? {}, RULE_IDS);
 }
 
-/** Where this process writes its report: the app the configured file, the agent a `.agent.json` sibling. */
-export function reportFilePath(egg: BootTarget, config: SentinelConfig, runDir: string): string {
-  const file = path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
-  return processType(egg) === 'app' ? file : file.replace(/(\.json)?$/, '.agent.json');
+export function reportFilePath(config: SentinelConfig, runDir: string): string {
+  return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
 }
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
@@ -36,7 +34,7 @@ export function runBootChecks(egg: BootTarget, config: SentinelConfig): Sentinel
   const report = runChecks(facts, { config });
   const logger = egg.coreLogger;
   if (config.report?.file !== false) {
-    const file = reportFilePath(egg, config, facts.app.runDir);
+    const file = reportFilePath(config, facts.app.runDir);
     try {
       writePrivateFile(file, `${JSON.stringify(report, null, 2)}\n`);
     } catch (error) {
@@ -53,19 +51,30 @@ export function runBootChecks(egg: BootTarget, config: SentinelConfig): Sentinel
   return report;
 }
 
-/** The boot hook both processes use: validate config.sentinel early, check once everything is loaded. */
-export class SentinelBootHook {
+/**
+ * The app worker's boot hook. The app worker is where boot is refused: it has every fact (middleware, routes), and
+ * under egg-mock an error from the agent escapes as an unhandled 'error' event instead of rejecting `ready()`.
+ * Under egg-cluster a refused worker makes the master exit non-zero.
+ */
+export class SentinelAppBootHook {
   private config?: SentinelConfig;
+  private configError?: Error;
 
-  constructor(protected readonly target: BootTarget & { sentinel?: { report?: SentinelReport } }) {}
+  constructor(protected readonly app: BootTarget & { sentinel?: { report?: SentinelReport } }) {}
 
+  /** Validate as soon as config is loaded; the refusal itself waits for willReady so `ready()` rejects cleanly. */
   configWillLoad(): void {
-    this.config = loadSentinelConfig(this.target);
+    try {
+      this.config = loadSentinelConfig(this.app);
+    } catch (error) {
+      this.configError = error as Error;
+    }
   }
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
-    const config = this.config ?? loadSentinelConfig(this.target);
-    this.target.sentinel = { ...this.target.sentinel, report: runBootChecks(this.target, config) };
+    if (this.configError) throw this.configError;
+    const config = this.config ?? loadSentinelConfig(this.app);
+    this.app.sentinel = { ...this.app.sentinel, report: runBootChecks(this.app, config) };
   }
 }

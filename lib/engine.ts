@@ -18,7 +18,7 @@ export interface CheckOptions {
 export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
   const now = options.now ?? new Date();
   const developmentEnv = isDevelopmentEnv(facts.env.serverEnv);
-  const rules = (options.rules ?? RULES).filter(rule => rule.runsIn.includes(facts.process));
+  const rules = options.rules ?? RULES;
   const results: RuleResult[] = rules.map(rule => runRule(rule, facts, developmentEnv));
   const verdict = evaluate(results, {
     config: options.config,

@@ -3,15 +3,19 @@ import Ajv, { type ErrorObject } from 'ajv';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
 const validateSchema = ajv.compile<SentinelConfig>(schema);
 
 /** A `config.sentinel` value that does not fit the schema; the message names every offending key. */
 export class SentinelConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  declare readonly problems: string[];
+
+  constructor(problems: string[]) {
     super(`[egg-sentinel] invalid config.sentinel, boot refused:\n${problems.map(p => `  - ${p}`).join('\n')}\n` +
       'Fix the keys above in config/config.*.ts (every option is documented in the egg-sentinel README).');
     this.name = 'SentinelConfigError';
+    // Not enumerable: egg's logger prints enumerable error properties, which would repeat the message.
+    Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
     dropStack(this);
   }
 }

@@ -38,7 +38,6 @@ export const weakCookieKeys: Rule = {
     'Critical outside local/unittest; low on a developer machine.',
   fix: 'Generate a key with `node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"` ' +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
-  runsIn: [ 'app', 'agent' ],
   check(facts, { developmentEnv }) {
     const keys = facts.config.keys;
     const severity = developmentEnv ? 'low' : 'critical';

@@ -13,7 +13,6 @@ export const unsafeServerEnv: Rule = {
     'the `egg-sentinel/preflight` module prevents. Critical in every env.',
   fix: 'Use only letters, digits, `_` and `-` in the env and scope, and start the app with `node --require egg-sentinel/preflight` ' +
     '(egg-scripts: `--require=egg-sentinel/preflight`) so such a value is refused before egg loads anything.',
-  runsIn: [ 'app', 'agent' ],
   check(facts) {
     const { env } = facts;
     const hits = env.sources

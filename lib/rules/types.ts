@@ -31,7 +31,5 @@ export interface Rule {
   severity: Severity;
   description: string;
   fix: string;
-  /** Which processes have the facts this rule needs. */
-  runsIn: ReadonlyArray<Facts['process']>;
   check(facts: Facts, context: RuleContext): RuleHit[];
 }

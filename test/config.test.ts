@@ -1,0 +1,82 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import mm from 'egg-mock';
+import { expectRefused, tempApp } from './helpers';
+
+const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
+
+/** An app whose only problem is its config.sentinel value. */
+function appWithSentinelConfig(sentinel: unknown): string {
+  return tempApp('bad-config', {
+    'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: ${JSON.stringify(sentinel)} };\n`,
+  });
+}
+
+describe('config.sentinel is validated at boot (mm.app)', () => {
+  const dirs: string[] = [];
+  afterEach(mm.restore);
+  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+  const cases: Array<{ title: string; sentinel: unknown; expect: RegExp[] }> = [
+    {
+      title: 'unknown key (a typo of failOn)',
+      sentinel: { failon: 'low' },
+      expect: [ /config\.sentinel\.failon: unknown option/, /did you mean "failOn"/ ],
+    },
+    {
+      title: 'wrong type',
+      sentinel: { report: { log: 'yes' } },
+      expect: [ /config\.sentinel\.report\.log: must be boolean, got string/ ],
+    },
+    {
+      title: 'bad threshold value',
+      sentinel: { failOn: 'hgh' },
+      expect: [ /config\.sentinel\.failOn: "hgh" is not allowed/, /"critical", "high", "medium", "low", "never"/ ],
+    },
+    {
+      title: 'waiver without reason',
+      sentinel: { waivers: [{ rule: 'SEN201', expires: '2999-01-01' }] },
+      expect: [ /config\.sentinel\.waivers\[0\]\.reason: required/ ],
+    },
+    {
+      title: 'waiver without expiry',
+      sentinel: { waivers: [{ rule: 'SEN201', reason: 'accepted for now' }] },
+      expect: [ /config\.sentinel\.waivers\[0\]\.expires: required/ ],
+    },
+    {
+      title: 'waiver with an impossible date',
+      sentinel: { waivers: [{ rule: 'SEN201', reason: 'accepted for now', expires: '2030-02-31' }] },
+      expect: [ /config\.sentinel\.waivers\[0\]\.expires: "2030-02-31" is not a calendar date/ ],
+    },
+    {
+      title: 'unknown rule id in rules',
+      sentinel: { rules: { SEN999: 'off' } },
+      expect: [ /config\.sentinel\.rules\.SEN999: no rule has this id/ ],
+    },
+    {
+      title: 'rule override that is not a severity',
+      sentinel: { rules: { SEN201: 'disabled' } },
+      expect: [ /config\.sentinel\.rules\.SEN201: "disabled" is not allowed; use one of "off"/ ],
+    },
+  ];
+
+  for (const { title, sentinel, expect } of cases) {
+    it(`refuses boot for ${title}, naming the key`, async () => {
+      const dir = appWithSentinelConfig(sentinel);
+      dirs.push(dir);
+      const message = await expectRefused(dir, /invalid config\.sentinel, boot refused/);
+      for (const pattern of expect) assert.match(message, pattern);
+      assert.doesNotMatch(message, /\n\s+at /, 'no stack trace in the refusal');
+    });
+  }
+
+  it('reports every problem at once', async () => {
+    const dir = appWithSentinelConfig({ failon: 'low', report: { file: 1 }, waivers: [{ rule: 'SEN201' }] });
+    dirs.push(dir);
+    const message = await expectRefused(dir, /invalid config\.sentinel/);
+    assert.match(message, /failon/);
+    assert.match(message, /report\.file: must be boolean/);
+    assert.match(message, /waivers\[0\]\.reason: required/);
+    assert.match(message, /waivers\[0\]\.expires: required/);
+  });
+});
