@@ -8,8 +8,9 @@ export function isSafeEnvName(value: string): boolean {
   return SAFE_ENV_NAME.test(value);
 }
 
-/** A short, printable rendering of an untrusted value for messages. */
-export function quoteForMessage(value: string, max = 80): string {
-  const shown = value.length > max ? `${value.slice(0, max)}…` : value;
+/** A printable rendering of an untrusted value for messages; long values keep their start and their end. */
+export function quoteForMessage(value: string, max = 120): string {
+  const half = Math.floor(max / 2);
+  const shown = value.length > max ? `${value.slice(0, half)}…${value.slice(-half)}` : value;
   return JSON.stringify(shown);
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { bootApp, expectRefused, fixture, readReport } from './helpers';
+import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 describe('boot checks in a real egg app (mm.app)', () => {
   afterEach(mm.restore);
@@ -45,5 +46,84 @@ describe('refused boots (mm.app)', () => {
     assert.match(message, /config\/config\.default\.ts/);
     assert.match(message, /scaffold form/);
     assert.ok(!message.includes('1700000000000_4321'), 'the key itself is never printed');
+  });
+});
+
+describe('waivers (mm.app)', () => {
+  afterEach(mm.restore);
+
+  it('a waived finding boots, and the report says who accepted what until when', async () => {
+    mm.env('prod');
+    const baseDir = fixture('weak-keys-waived');
+    const app = await bootApp(baseDir);
+    try {
+      const [ finding ] = (app as any).sentinel.report.findings;
+      assert.equal(finding.ruleId, 'SEN201');
+      assert.equal(finding.blocking, false);
+      assert.deepEqual(finding.waivedBy, { reason: 'staging box, keys rotated by the deploy job', expires: '2999-12-31' });
+      assert.equal(readReport(baseDir).json.waivers[0].state, 'active');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('an expired waiver no longer waives and is itself reported', async () => {
+    mm.env('prod');
+    const message = await expectRefused(fixture('weak-keys-expired-waiver'), /SEN201/);
+    const { json } = readReport(fixture('weak-keys-expired-waiver'));
+    const expired = json.findings.find((f: any) => f.ruleId === 'SEN001');
+    assert.ok(expired, 'SEN001 reported');
+    assert.match(expired.message, /expired on 2020-01-31/);
+    assert.equal(json.waivers[0].state, 'expired');
+    assert.match(message, /critical SEN201/);
+  });
+});
+
+describe('SEN301: a traversal in the server env (mm.app)', () => {
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-outside-'));
+  const marker = path.join(outside, 'ran.txt');
+  afterEach(mm.restore);
+  after(() => fs.rmSync(outside, { recursive: true, force: true }));
+
+  it('egg really runs a file outside the app, and the boot is refused naming the source', async () => {
+    // config.<env>.js joined with '/../../…' escapes every load unit's config dir and lands on this file.
+    fs.writeFileSync(path.join(outside, 'evil.js'), `require('fs').appendFileSync(${JSON.stringify(marker)}, 'ran\\n');\nmodule.exports = {};\n`);
+    const traversal = `/${'../'.repeat(30)}${outside.slice(1)}/evil`;
+    mm(process.env, 'EGG_SERVER_ENV', traversal);
+    const message = await expectRefused(fixture('secure-app'), /SEN301/);
+    assert.ok(fs.existsSync(marker), 'the outside file ran: the hole is real');
+    assert.match(message, /server env ".*evil" from EGG_SERVER_ENV contains characters outside \[A-Za-z0-9_-\]/);
+    assert.match(message, /egg-sentinel\/preflight/);
+  });
+
+  it('a config/env file with a path is refused too', async () => {
+    const dir = tempApp('env-file', {
+      'config/env': 'prod/../prod\n',
+      'config/config.default.js': "module.exports = { keys: 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj' };\n",
+    });
+    try {
+      const message = await expectRefused(dir, /SEN301/);
+      assert.match(message, /"prod\/\.\.\/prod" from config\/env file/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('refused boot under a real egg-cluster (mm.cluster)', () => {
+  afterEach(mm.restore);
+
+  it('the worker refuses, the master exits non-zero and stderr names the rule', async function() {
+    this.timeout(90000);
+    mm.env('prod');
+    const app: any = mm.cluster({ baseDir: fixture('weak-keys'), workers: 1, cache: false } as any);
+    try {
+      await app.ready(); // egg-mock's ClusterApplication resolves ready() when the master exits
+      assert.notEqual(app.proc.exitCode, 0);
+      assert.match(app.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
+      assert.match(app.stderr, /SEN201/);
+    } finally {
+      await app.close();
+    }
   });
 });

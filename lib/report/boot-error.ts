@@ -1,3 +1,4 @@
+import { quoteForMessage } from '../env-name';
 import { dropStack } from '../quiet-error';
 import { formatFinding } from './text';
 import type { SentinelReport } from './report';
@@ -8,7 +9,7 @@ export class SentinelBootError extends Error {
 
   constructor(report: SentinelReport) {
     const blocking = report.findings.filter(f => f.blocking);
-    super(`[egg-sentinel] boot refused by the ${report.process}: ${blocking.length} finding(s) at or above "${report.threshold}" in env "${report.app.env}" ` +
+    super(`[egg-sentinel] boot refused by the ${report.process}: ${blocking.length} finding(s) at or above "${report.threshold}" in env ${quoteForMessage(report.app.env)} ` +
       `(${blocking.map(f => f.ruleId).join(', ')})\n${blocking.map(formatFinding).join('\n')}\n` +
       'Fix them, or accept one with config.sentinel.waivers: [{ rule, target, reason, expires }] (see the README, "Waivers").');
     this.name = 'SentinelBootError';

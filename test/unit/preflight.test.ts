@@ -1,0 +1,45 @@
+import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchOptions, preflightProblem } from '../../lib/preflight';
+
+const ROOT = path.join(__dirname, '../..');
+
+describe('preflight (node --require egg-sentinel/preflight)', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preflight-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads egg-cluster options from the JSON argument, else the working directory', () => {
+    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined });
+    assert.deepEqual(launchOptions([ 'node', 'server.js', '{not json' ], '/cwd'), { baseDir: '/cwd' });
+  });
+
+  it('passes ordinary envs and refuses traversals from every source', () => {
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', NODE_ENV: 'production' }), undefined);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_SCOPE: '../x' }) ?? '', /server scope "\.\.\/x" from EGG_SERVER_SCOPE/);
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.writeFileSync(path.join(dir, 'config/env'), '/../../tmp/x\n');
+    assert.match(preflightProblem([ 'node', 'x' ], dir, {}) ?? '', /from config\/env file/);
+    assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: '/nonexistent', env: 'a/b' }) ], dir, {}) ?? '', /from options\.env/);
+  });
+
+  it('as a --require module, stops the process before its code runs', () => {
+    const marker = path.join(dir, 'ran');
+    const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
+    const refused = spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), '-e', script ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: '/../../../tmp/evil' }, encoding: 'utf8',
+    });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /\[egg-sentinel preflight\] refused to start \(SEN301/);
+    assert.ok(!fs.existsSync(marker), 'the entry point never ran');
+
+    const allowed = spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), '-e', script ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8',
+    });
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.ok(fs.existsSync(marker));
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert';
+import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
+import { Redactor, REDACTED } from '../../lib/report/redact';
+import { collectSecretValues } from '../../lib/secrets';
+import { weakCookieKeys } from '../../lib/rules/exposure';
+import type { Severity } from '../../lib/report/severity';
+
+const NOW = new Date('2026-06-15T12:00:00Z');
+const hit = (severity: Severity, target = 'config.keys'): RuleResult => ({ rule: weakCookieKeys, hits: [{ severity, target, message: 'weak' }] });
+const run = (results: RuleResult[], config = {}, developmentEnv = false) =>
+  evaluate(results, { config, developmentEnv, now: NOW, ranRuleIds: new Set([ 'SEN201' ]) });
+
+describe('evaluate: threshold, overrides and waivers', () => {
+  it('auto threshold is high outside development envs and critical inside', () => {
+    assert.equal(resolveThreshold('auto', false), 'high');
+    assert.equal(resolveThreshold(undefined, true), 'critical');
+    assert.equal(resolveThreshold('low', true), 'low');
+  });
+
+  it('blocks at or above the threshold only', () => {
+    assert.equal(run([ hit('high') ]).refused, true);
+    assert.equal(run([ hit('medium') ]).refused, false);
+    assert.equal(run([ hit('high') ], {}, true).refused, false);
+    assert.equal(run([ hit('critical') ], { failOn: 'never' }).refused, false);
+  });
+
+  it('applies per-rule overrides', () => {
+    assert.deepEqual(run([ hit('critical') ], { rules: { SEN201: 'off' } }).findings, []);
+    const [ finding ] = run([ hit('critical') ], { rules: { SEN201: 'low' } }).findings;
+    assert.equal(finding.severity, 'low');
+    assert.equal(finding.blocking, false);
+  });
+
+  it('a waiver matches rule and target, and lasts through its expiry day', () => {
+    const waiver = { rule: 'SEN201', target: 'config.keys', reason: 'rotating next sprint', expires: '2026-06-15' };
+    const verdict = run([ hit('critical') ], { waivers: [ waiver ] });
+    assert.equal(verdict.refused, false);
+    assert.equal(verdict.findings[0].waivedBy?.reason, 'rotating next sprint');
+    assert.equal(verdict.waivers[0].state, 'active');
+    assert.equal(verdict.counts.critical, 0, 'waived findings are not counted');
+    assert.equal(run([ hit('critical', 'other') ], { waivers: [ waiver ] }).refused, true, 'another target is not waived');
+  });
+
+  it('an expired waiver stops waiving and raises SEN001', () => {
+    const verdict = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', reason: 'old', expires: '2026-06-14' }] });
+    assert.equal(verdict.refused, true);
+    assert.deepEqual(verdict.findings.map(f => f.ruleId), [ 'SEN201', 'SEN001' ]);
+  });
+
+  it('a waiver that matches nothing raises SEN002 (low)', () => {
+    const verdict = run([], { waivers: [{ rule: 'SEN201', target: 'config.kyes', reason: 'typo', expires: '2030-01-01' }] });
+    assert.equal(verdict.findings[0].ruleId, 'SEN002');
+    assert.equal(verdict.findings[0].severity, 'low');
+    assert.equal(verdict.refused, false);
+  });
+
+  it('sorts the most serious first', () => {
+    const verdict = run([{ rule: weakCookieKeys, hits: [{ severity: 'low', target: 'a', message: 'x' }, { severity: 'critical', target: 'b', message: 'y' }] }]);
+    assert.deepEqual(verdict.findings.map(f => f.severity), [ 'critical', 'low' ]);
+  });
+});
+
+describe('redaction', () => {
+  it('collects values under secret-looking keys and each cookie key', () => {
+    const secrets = collectSecretValues({
+      keys: 'first-cookie-key,second-cookie-key',
+      mysql: { client: { password: 'hunter2-db', host: 'db.local' } },
+      oauth: { clientSecret: 'cs-123456' },
+      github: { token: 'ghp_abcdef' },
+      logger: { level: 'INFO' },
+    });
+    for (const value of [ 'first-cookie-key', 'second-cookie-key', 'hunter2-db', 'cs-123456', 'ghp_abcdef' ]) assert.ok(secrets.has(value), value);
+    assert.ok(!secrets.has('db.local') && !secrets.has('INFO'));
+  });
+
+  it('survives cyclic config', () => {
+    const config: Record<string, unknown> = { secret: 'abcd-1234' };
+    config.self = config;
+    assert.ok(collectSecretValues(config).has('abcd-1234'));
+  });
+
+  it('replaces every occurrence in nested report data, longest secret first', () => {
+    const redactor = new Redactor([ 'abc', 'abcdef' ]);
+    assert.deepEqual(redactor.deep({ a: [ 'x abcdef y abc' ], n: 1 }), { a: [ `x ${REDACTED} y ${REDACTED}` ], n: 1 });
+  });
+});

@@ -1,0 +1,84 @@
+import assert from 'node:assert';
+import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
+import { unsafeServerEnv } from '../../lib/rules/injection';
+import { ALL_RULE_INFO, RULES } from '../../lib/rules';
+import { fakeFacts } from './fake-facts';
+
+describe('rule registry', () => {
+  it('every rule has a unique stable id, a title, a description and a fix', () => {
+    const ids = ALL_RULE_INFO.map(rule => rule.id);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const rule of ALL_RULE_INFO) {
+      assert.match(rule.id, /^SEN\d{3}$/);
+      assert.ok(rule.title.length > 5 && rule.description.length > 20 && rule.fix.length > 10, rule.id);
+    }
+    assert.ok(RULES.some(rule => rule.id === 'SEN201') && RULES.some(rule => rule.id === 'SEN301'));
+  });
+});
+
+describe('SEN201 weak cookie keys', () => {
+  const weak: Array<[string, RegExp]> = [
+    [ '', /empty/ ],
+    [ 'myapp_1700000000000_4321', /scaffold/ ],
+    [ 'egg-boilerplate_1699999999999_100', /scaffold/ ],
+    [ 'short-key', /9 characters/ ],
+    [ 'a'.repeat(40), /low entropy/ ],
+    [ 'abcabcabcabcabcabcabcabcabcabcabcabc', /low entropy/ ],
+    [ 'passwordpasswordpasswordpassword', /low entropy/ ],
+  ];
+  for (const [ key, reason ] of weak) {
+    it(`flags ${JSON.stringify(key.slice(0, 24))} (${reason.source})`, () => {
+      assert.match(describeWeakKey(key) ?? '', reason);
+    });
+  }
+
+  const strong = [
+    'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk',
+    '3f9a1c0e7b2d4f6a8c1e3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a',
+    'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj',
+  ];
+  for (const key of strong) {
+    it(`accepts a random ${key.length}-character key`, () => assert.equal(describeWeakKey(key), undefined));
+  }
+
+  it('checks each comma-separated key and never echoes a key', () => {
+    const facts = fakeFacts({ config: { keys: 'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk,app_1700000000000_12' } });
+    const [ hit ] = weakCookieKeys.check(facts, { developmentEnv: false });
+    assert.equal(hit.severity, 'critical');
+    assert.match(hit.message, /key #2 has the scaffold form/);
+    assert.ok(!hit.message.includes('1700000000000'));
+  });
+
+  it('rates the same problem low on a developer machine', () => {
+    const [ hit ] = weakCookieKeys.check(fakeFacts({ config: { keys: '' } }), { developmentEnv: true });
+    assert.equal(hit.severity, 'low');
+  });
+
+  it('reports a non-string config.keys', () => {
+    const [ hit ] = weakCookieKeys.check(fakeFacts({ config: { keys: [ 'a' ] } }), { developmentEnv: false });
+    assert.match(hit.message, /must be a comma-separated string, got object/);
+  });
+});
+
+describe('SEN301 unsafe server env', () => {
+  const check = (sources: Array<{ kind: 'env' | 'scope'; source: string; value: string }>, serverEnv = 'prod', serverScope = '') =>
+    unsafeServerEnv.check(fakeFacts({ env: { serverEnv, serverScope, sources } }), { developmentEnv: false });
+
+  it('accepts ordinary names', () => {
+    assert.deepEqual(check([{ kind: 'env', source: 'EGG_SERVER_ENV', value: 'prod' }, { kind: 'scope', source: 'EGG_SERVER_SCOPE', value: 'aliyun_cn-1' }]), []);
+  });
+
+  for (const value of [ '/../../../tmp/x', '..', 'prod/x', 'prod\\x', 'prod x', 'prod.js', 'prod\u0000' ]) {
+    it(`refuses ${JSON.stringify(value)} as critical, naming its source`, () => {
+      const [ hit ] = check([{ kind: 'env', source: 'EGG_SERVER_ENV', value }]);
+      assert.equal(hit.severity, 'critical');
+      assert.equal(hit.target, 'serverEnv');
+      assert.equal(hit.source, 'EGG_SERVER_ENV');
+    });
+  }
+
+  it('checks the scope and the effective values from a custom loader', () => {
+    const hits = check([{ kind: 'scope', source: 'EGG_SERVER_SCOPE', value: '../x' }], '../y', '../x');
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.source ]), [[ 'serverScope', 'EGG_SERVER_SCOPE' ], [ 'serverEnv', 'egg loader' ]]);
+  });
+});
