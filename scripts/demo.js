@@ -1,0 +1,381 @@
+'use strict';
+/**
+ * `npm run demo`: egg-sentinel in a real egg cluster (master, agent, 2 app workers) started from example/.
+ *   Scene 1  prod with the scaffolded cookie key: boot is refused (SEN201).
+ *   Scene 2  prod with a random key from the environment: boots, serves GET /, writes a 0600 report, stops.
+ *   Scene 3  EGG_SERVER_ENV pointing outside the app: egg runs the file it names; the preflight refuses first.
+ * Builds what it needs, exits 0 only when every scene showed what it claims, and leaves no process or temp dir
+ * behind, also on Ctrl-C.
+ */
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { clearTimeout, setTimeout } = require('node:timers');
+const { setTimeout: sleep } = require('node:timers/promises');
+
+const ROOT = path.resolve(__dirname, '..');
+const EXAMPLE = path.join(ROOT, 'example');
+const LAUNCHER = path.join(EXAMPLE, 'start-cluster.js');
+const PREFLIGHT = path.join(ROOT, 'preflight.js');
+const RUN_DIR = path.join(EXAMPLE, 'run');
+const APP_REPORT = path.join(RUN_DIR, 'sentinel-report.json');
+const BOOT_TIMEOUT_MS = 30_000;
+// egg's master gives app workers and then the agent 5 s each to close.
+const STOP_TIMEOUT_MS = 15_000;
+
+/** Every child runs detached, in its own process group (group id = its pid), so it can be stopped with all it forked. */
+const liveGroups = new Set();
+const tempDirs = new Set();
+
+function groupAlive(groupId) {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+function killGroup(groupId, signal) {
+  try {
+    process.kill(-groupId, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Last resort, also on Ctrl-C and on a crash of this script: synchronous, so it runs in the 'exit' handler. */
+function cleanUp() {
+  for (const groupId of liveGroups) killGroup(groupId, 'SIGKILL');
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+process.on('exit', cleanUp);
+for (const signal of [ 'SIGINT', 'SIGTERM' ]) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the demo's processes and removing its temp dirs`);
+    process.exit(128 + os.constants.signals[signal]);
+  });
+}
+
+/**
+ * The environment for children: egg reads EGG_* (EGG_TYPESCRIPT makes it load .ts next to .js), NODE_ENV picks
+ * the env and NODE_OPTIONS may inject ts-node (under egg-bin test); each scene sets exactly what it shows.
+ */
+function childEnv(extra = {}) {
+  const env = {};
+  for (const [ name, value ] of Object.entries(process.env)) {
+    if (!/^(EGG_|TS_NODE_)/.test(name) && ![ 'NODE_OPTIONS', 'NODE_ENV', 'EXAMPLE_COOKIE_KEYS' ].includes(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function spawnTracked(args, options) {
+  const child = spawn(process.execPath, args, { ...options, env: childEnv(options.env), detached: true });
+  liveGroups.add(child.pid);
+  const output = { stdout: '', stderr: '' };
+  for (const stream of [ 'stdout', 'stderr' ]) {
+    child[stream].setEncoding('utf8').on('data', chunk => { output[stream] += chunk; });
+  }
+  // 'close' waits for the stdio pipes, which egg's agent and workers share with the master: the whole cluster is gone.
+  const closed = new Promise(resolve => child.once('close', (code, signal) => resolve({ code, signal })));
+  return { child, pid: child.pid, output, closed };
+}
+
+/** Resolves with `promise`'s value, or with `fallback` after `ms`, leaving no timer behind. */
+function within(ms, promise, fallback) {
+  let timer;
+  const timeout = new Promise(resolve => { timer = setTimeout(resolve, ms, fallback); });
+  return Promise.race([ promise, timeout ]).finally(() => clearTimeout(timer));
+}
+
+/** Waits for every process of the group to exit, SIGKILLing stragglers; returns whether it had to. */
+async function ensureGroupGone(groupId) {
+  let killed = false;
+  for (let waited = 0; groupAlive(groupId); waited += 50) {
+    if (waited >= 2_000 && !killed) {
+      killGroup(groupId, 'SIGKILL');
+      killed = true;
+    }
+    if (waited >= 7_000) throw new Error(`process group ${groupId} is still alive after SIGKILL`);
+    await sleep(50);
+  }
+  liveGroups.delete(groupId);
+  return killed;
+}
+
+async function runNode(args, options = {}) {
+  const run = spawnTracked(args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ], ...options });
+  const { code } = await run.closed;
+  await ensureGroupGone(run.pid);
+  return { code, output: `${run.output.stdout}${run.output.stderr}` };
+}
+
+async function build() {
+  const clean = await runNode([ 'scripts/clean.js' ]);
+  if (clean.code !== 0) throw new Error(`scripts/clean.js failed:\n${clean.output}`);
+  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+  // egg in prod loads .js only: compile the plugin and the example in place, in parallel.
+  const projects = [ 'tsconfig.build.json', 'example/tsconfig.json' ];
+  const results = await Promise.all(projects.map(project => runNode([ tsc, '-p', project ])));
+  results.forEach(({ code, output }, index) => {
+    if (code !== 0) throw new Error(`tsc -p ${projects[index]} failed:\n${output}`);
+  });
+}
+
+function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts example/start-cluster.js: a real egg cluster, 2 app workers, on a free port; waits for ready or exit. */
+async function launchCluster(env, { nodeOptions = [], indent = '  ' } = {}) {
+  const port = await findFreePort();
+  const cluster = spawnTracked([ ...nodeOptions, LAUNCHER ], {
+    cwd: EXAMPLE,
+    env: { ...env, PORT: String(port), WORKERS: '2' },
+    stdio: [ 'ignore', 'pipe', 'pipe', 'ipc' ],
+  });
+  // egg-cluster's master tells its parent `egg-ready` once every app worker listens.
+  const ready = new Promise(resolve => cluster.child.on('message', message => {
+    if (message && message.action === 'egg-ready') resolve(message.data);
+  }));
+  console.log(`${indent}started example/start-cluster.js: master pid ${cluster.pid}, port ${port}`);
+  const outcome = await within(BOOT_TIMEOUT_MS, Promise.race([
+    ready.then(() => ({ ready: true })),
+    cluster.closed.then(exit => ({ exit })),
+  ]), { timedOut: true });
+  return { ...cluster, port, outcome };
+}
+
+/** SIGTERM to the master (egg closes the app workers, then the agent); SIGKILL to the group if that takes too long. */
+async function stopCluster(cluster) {
+  const started = Date.now();
+  if (cluster.child.exitCode === null && cluster.child.signalCode === null) cluster.child.kill('SIGTERM');
+  let exit = await within(STOP_TIMEOUT_MS, cluster.closed, undefined);
+  let forced = !exit;
+  if (forced) {
+    killGroup(cluster.pid, 'SIGKILL');
+    exit = await cluster.closed;
+  }
+  forced = (await ensureGroupGone(cluster.pid)) || forced;
+  return { exit, forced, ms: Date.now() - started };
+}
+
+function httpGet(url) {
+  return new Promise((resolve, reject) => {
+    // agent: false closes the connection, so no keep-alive socket outlives the request.
+    const request = http.get(url, { agent: false, timeout: 10_000 }, response => {
+      let body = '';
+      response.setEncoding('utf8').on('data', chunk => { body += chunk; }).on('end', () => resolve({ status: response.statusCode, body }));
+    });
+    request.once('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.once('error', reject);
+  });
+}
+
+/** The refusal egg logged: from `[egg-sentinel] boot refused` to the next blank line (egg logs it twice; show it once). */
+function refusalBlock(stderr) {
+  const lines = stderr.split('\n');
+  const start = lines.findIndex(line => line.includes('[egg-sentinel] boot refused'));
+  if (start < 0) return [];
+  const end = lines.findIndex((line, index) => index > start && line.trim() === '');
+  return [ lines[start].slice(lines[start].indexOf('[egg-sentinel]')), ...lines.slice(start + 1, end < 0 ? undefined : end) ];
+}
+
+function fileMode(file) {
+  return (fs.statSync(file).mode & 0o777).toString(8).padStart(4, '0');
+}
+
+function outputTail(cluster) {
+  return `${cluster.output.stdout}${cluster.output.stderr}`.trim().split('\n').slice(-15).map(line => `      | ${line}`).join('\n');
+}
+
+/** Collects a scene's claims; the scene passes when every claim held. */
+class Claims {
+  constructor() {
+    this.failed = [];
+  }
+
+  check(ok, claim) {
+    if (!ok) this.failed.push(claim);
+    return ok;
+  }
+}
+
+async function sceneScaffoldedKey() {
+  console.log('  config/config.default.ts keeps what egg-init scaffolds: keys = `${appInfo.name}_1700000000000_4321`');
+  console.log('  EGG_SERVER_ENV=prod, EXAMPLE_COOKIE_KEYS unset, so config/config.prod.ts leaves that key in place');
+  fs.rmSync(RUN_DIR, { recursive: true, force: true });
+  const claims = new Claims();
+  const cluster = await launchCluster({ EGG_SERVER_ENV: 'prod' });
+  try {
+    const { exit } = cluster.outcome;
+    if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
+      console.log(`  boot refused: the master exited with code ${exit.code}; egg-sentinel's finding, from its stderr:`);
+    } else {
+      console.log(`  expected the master to exit, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+    }
+    const stderr = cluster.output.stderr;
+    claims.check(stderr.includes('SEN201'), 'stderr names SEN201');
+    claims.check(stderr.includes('has the scaffold form'), 'stderr says why the key is weak');
+    claims.check(!stderr.includes('1700000000000_4321'), 'egg-sentinel never echoes the key');
+    for (const line of refusalBlock(stderr)) console.log(`    ${line}`);
+    if (fs.existsSync(APP_REPORT)) {
+      const report = JSON.parse(fs.readFileSync(APP_REPORT, 'utf8'));
+      const blocking = report.findings.filter(finding => finding.blocking).map(finding => finding.ruleId);
+      console.log(`  report example/run/${path.basename(APP_REPORT)} (mode ${fileMode(APP_REPORT)}), written before refusing: ` +
+        `${report.process} pid ${report.pid}, refused ${report.refused}, blocking ${blocking.join(', ')}`);
+    }
+  } finally {
+    await stopCluster(cluster);
+  }
+  return claims;
+}
+
+async function sceneKeyFromEnvironment() {
+  console.log('  EGG_SERVER_ENV=prod, EXAMPLE_COOKIE_KEYS = 32 random bytes, base64url (not shown)');
+  const secret = crypto.randomBytes(32).toString('base64url');
+  fs.rmSync(APP_REPORT, { force: true });
+  const claims = new Claims();
+  const cluster = await launchCluster({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: secret });
+  try {
+    if (!claims.check(cluster.outcome.ready, 'the cluster becomes ready')) {
+      console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+      return claims;
+    }
+    console.log('  egg-ready: both app workers passed egg-sentinel\'s boot checks');
+    const response = await httpGet(`http://127.0.0.1:${cluster.port}/`);
+    console.log(`  GET / -> ${response.status} ${response.body}`);
+    claims.check(response.status === 200, 'GET / answers 200');
+
+    if (claims.check(fs.existsSync(APP_REPORT), 'the app worker wrote run/sentinel-report.json')) {
+      const mode = fileMode(APP_REPORT);
+      const text = fs.readFileSync(APP_REPORT, 'utf8');
+      const report = JSON.parse(text);
+      const blocking = report.findings.filter(finding => finding.blocking);
+      console.log(`  report example/run/${path.basename(APP_REPORT)} (mode ${mode}): egg-sentinel ${report.tool.version}, ` +
+        `${report.process} pid ${report.pid}, env ${report.app.env}, threshold ${report.threshold}, refused ${report.refused}, ` +
+        `${report.findings.length} finding(s), ${blocking.length} blocking`);
+      for (const finding of report.findings) console.log(`    ${finding.severity} ${finding.ruleId} ${finding.title}: ${finding.message}`);
+      claims.check(mode === '0600', 'the report has mode 0600');
+      claims.check(report.refused === false && report.app.env === 'prod', 'the report says prod, not refused');
+      claims.check(!text.includes(secret), 'the report does not contain the key');
+    }
+  } finally {
+    const stop = await stopCluster(cluster);
+    const how = stop.forced ? 'did not stop in time, killed its process group' : `exited with code ${stop.exit.code}`;
+    console.log(`  stopped: SIGTERM to master pid ${cluster.pid}, ${how} after ${stop.ms} ms`);
+    claims.check(!stop.forced && stop.exit.code === 0, 'the cluster stops cleanly on SIGTERM');
+  }
+  return claims;
+}
+
+async function sceneUnsafeServerEnv() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-demo-'));
+  tempDirs.add(dir);
+  try {
+    return await showPreflight(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  }
+}
+
+async function showPreflight(dir) {
+  const marker = path.join(dir, 'marker');
+  fs.writeFileSync(path.join(dir, 'evil.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'egg ran evil.js\\n');\nmodule.exports = {};\n`);
+  // egg joins `config/plugin.` + env into a path; more `..` than any load unit is deep, the extra ones stop at /.
+  const serverEnv = `/${'../'.repeat(16)}${path.relative('/', path.join(dir, 'evil'))}`;
+  console.log(`  EGG_SERVER_ENV='${serverEnv}'`);
+  console.log(`  ${path.join(dir, 'evil.js')} writes ${marker} when it runs`);
+  const claims = new Claims();
+
+  console.log('  without the preflight:');
+  const unguarded = await launchCluster({ EGG_SERVER_ENV: serverEnv }, { indent: '    ' });
+  try {
+    const ran = fs.existsSync(marker);
+    console.log(`    evil.js ${ran ? 'RAN (marker written): egg loaded it as config/plugin.<env>, before any plugin code' : 'did not run'}`);
+    const exit = unguarded.outcome.exit;
+    console.log(`    egg-sentinel detected it afterwards: master exit code ${exit ? exit.code : 'none'}; SEN301 findings:`);
+    const detected = unguarded.output.stderr.split('\n').filter(line => line.includes('what:') && line.includes('server env'));
+    for (const line of new Set(detected)) console.log(`      ${line.trim()}`);
+    claims.check(ran, 'without the preflight egg runs evil.js (the attack is real)');
+    claims.check(exit && exit.code !== 0 && unguarded.output.stderr.includes('SEN301'), 'without the preflight egg-sentinel refuses boot with SEN301');
+  } finally {
+    await stopCluster(unguarded);
+  }
+  fs.rmSync(marker, { force: true });
+
+  console.log(`  with node --require ${PREFLIGHT}:`);
+  const guarded = await launchCluster({ EGG_SERVER_ENV: serverEnv }, { nodeOptions: [ '--require', PREFLIGHT ], indent: '    ' });
+  try {
+    const exit = guarded.outcome.exit;
+    const ran = fs.existsSync(marker);
+    console.log(`    exit code ${exit ? exit.code : 'none'}; evil.js ${ran ? 'RAN (marker written)' : 'never ran (no marker)'}; stderr:`);
+    for (const line of guarded.output.stderr.trim().split('\n')) console.log(`      ${line}`);
+    claims.check(exit && exit.code === 1, 'the preflight exits with code 1');
+    claims.check(guarded.output.stderr.includes('[egg-sentinel preflight] refused'), 'the preflight says why');
+    claims.check(!ran, 'evil.js never runs');
+  } finally {
+    await stopCluster(guarded);
+  }
+  return claims;
+}
+
+const SCENES = [
+  { title: 'Scene 1: scaffolded cookie key in prod', summary: 'scaffolded key: boot refused (SEN201)', run: sceneScaffoldedKey },
+  { title: 'Scene 2: random cookie key from the environment', summary: 'random key: boots, serves GET /, report 0600, stops cleanly', run: sceneKeyFromEnvironment },
+  { title: 'Scene 3: EGG_SERVER_ENV pointing outside the app', summary: 'unsafe EGG_SERVER_ENV: preflight refuses (exit 1) before egg runs the file', run: sceneUnsafeServerEnv },
+];
+
+async function main() {
+  const started = Date.now();
+  console.log('egg-sentinel demo: the TypeScript app in example/ as a real egg cluster (master, agent, 2 app workers)\n');
+  process.stdout.write('Building the plugin (tsconfig.build.json) and example/ (example/tsconfig.json) in place... ');
+  await build();
+  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const results = [];
+  for (const [ index, scene ] of SCENES.entries()) {
+    console.log(`\n== ${scene.title} ==`);
+    let claims;
+    try {
+      claims = await scene.run();
+    } catch (error) {
+      claims = new Claims();
+      claims.check(false, `it ran to the end (${error.message})`);
+    }
+    results.push({ index, scene, claims });
+  }
+
+  console.log('\nSummary');
+  for (const { index, scene, claims } of results) {
+    const ok = claims.failed.length === 0;
+    console.log(`  ${ok ? '✔' : '✘'} Scene ${index + 1}  ${scene.summary}`);
+    for (const claim of claims.failed) console.log(`      not shown: ${claim}`);
+  }
+  const allShown = results.every(({ claims }) => claims.failed.length === 0);
+  const leftovers = liveGroups.size + tempDirs.size;
+  console.log(`  ${allShown ? 'every scene showed what it claims' : 'some claims were not shown'}, in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+    `${leftovers ? `${leftovers} process group(s)/temp dir(s) left, removing them now` : 'no process or temp dir left behind'}`);
+  return allShown && leftovers === 0;
+}
+
+main().then(
+  ok => process.exit(ok ? 0 : 1),
+  error => {
+    console.error(`\ndemo failed: ${error.message}`);
+    process.exit(1);
+  },
+);

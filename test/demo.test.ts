@@ -1,0 +1,65 @@
+import assert from 'node:assert';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+
+function processGroupAlive(groupId: number): boolean {
+  try {
+    process.kill(-groupId, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function runNode(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', chunk => { output += chunk; });
+    child.stderr.setEncoding('utf8').on('data', chunk => { output += chunk; });
+    child.once('error', reject);
+    child.once('close', code => resolve({ code, output }));
+  });
+}
+
+describe('npm run demo (scripts/demo.js, real egg clusters)', () => {
+  let demo: { code: number | null; output: string };
+
+  before(async function() {
+    this.timeout(120_000);
+    demo = await runNode([ 'scripts/demo.js' ]);
+  });
+
+  // The demo compiles the plugin and example/ in place; egg's loader would prefer that .js over the .ts in later tests.
+  after(async function() {
+    this.timeout(30_000);
+    const clean = await runNode([ 'scripts/clean.js' ]);
+    assert.equal(clean.code, 0, clean.output);
+  });
+
+  it('exits 0 and every scene shows what it claims', () => {
+    assert.equal(demo.code, 0, demo.output);
+    assert.match(demo.output, /✔ Scene 1 {2}scaffolded key: boot refused \(SEN201\)/);
+    assert.match(demo.output, /✔ Scene 2 {2}random key: boots, serves GET \/, report 0600, stops cleanly/);
+    assert.match(demo.output, /✔ Scene 3 {2}unsafe EGG_SERVER_ENV: preflight refuses \(exit 1\) before egg runs the file/);
+    assert.doesNotMatch(demo.output, /✘ Scene/);
+    assert.match(demo.output, /no process or temp dir left behind/);
+  });
+
+  it('shows the refusal, the served request and the preflight', () => {
+    assert.match(demo.output, /boot refused by the app: .*\(SEN201\)/);
+    assert.match(demo.output, /GET \/ -> 200 \{"message":"hello from sentinel-example"/);
+    assert.match(demo.output, /sentinel-report\.json \(mode 0600\)/);
+    assert.match(demo.output, /\[egg-sentinel preflight\] refused to start/);
+    assert.match(demo.output, /evil\.js never ran \(no marker\)/);
+  });
+
+  it('leaves no egg process behind: every master it started is gone with its agent and workers', () => {
+    const masters = [ ...demo.output.matchAll(/master pid (\d+)/g) ].map(match => Number(match[1]));
+    assert.equal(new Set(masters).size, 4, `one master per cluster start:\n${demo.output}`);
+    // Each master was started detached, so its process group (same id) also holds its agent and app workers.
+    for (const pid of masters) assert.equal(processGroupAlive(pid), false, `process group of master ${pid} is still alive`);
+  });
+});

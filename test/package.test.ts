@@ -1,0 +1,137 @@
+/**
+ * The package as a user gets it: build, `npm pack`, unpack the tarball into a plain JavaScript egg app's
+ * node_modules, enable it with `package: 'egg-sentinel'` and start a real egg-cluster.
+ */
+import assert from 'node:assert';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const NODE_MODULES = path.join(ROOT, 'node_modules');
+
+const NOT_SOURCES = new Set([ 'node_modules', '.git', 'test', 'example', 'run', 'logs', 'coverage' ]);
+
+/** Copies the sources (not compiled output) so the build below never touches the working tree. */
+function copySources(from: string, to: string): void {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    if (NOT_SOURCES.has(entry.name)) continue;
+    const source = path.join(from, entry.name);
+    const compiled = /\.(js|d\.ts)$/.test(entry.name) && fs.existsSync(source.replace(/\.(js|d\.ts)$/, '.ts')) && !entry.name.endsWith('.ts.js');
+    if (entry.isDirectory()) copySources(source, path.join(to, entry.name));
+    else if (entry.isFile() && !compiled) {
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(source, path.join(to, entry.name));
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+function get(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/' }, res => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject);
+  });
+}
+
+/** Starts egg-cluster for `baseDir` as a user would (no ts-node, prod env); resolves on egg-ready or exit. */
+function startCluster(baseDir: string, port: number, env: NodeJS.ProcessEnv) {
+  const script = `require('egg').startCluster({ baseDir: ${JSON.stringify(baseDir)}, workers: 1, port: ${port} }, () => console.log('EGG-READY'))`;
+  const child = spawn(process.execPath, [ '-e', script ], { cwd: baseDir, env, detached: true });
+  let output = '';
+  child.stdout.on('data', chunk => { output += chunk; });
+  child.stderr.on('data', chunk => { output += chunk; });
+  const started = new Promise<{ ready: boolean; code: number | null }>(resolve => {
+    child.stdout.on('data', () => output.includes('EGG-READY') && resolve({ ready: true, code: null }));
+    child.on('exit', code => resolve({ ready: false, code }));
+  });
+  const stop = () => new Promise<void>(resolve => {
+    if (child.exitCode !== null) return resolve();
+    child.on('exit', () => resolve());
+    process.kill(-child.pid!, 'SIGTERM');
+  });
+  return { started, stop, output: () => output };
+}
+
+describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', function() {
+  this.timeout(180000);
+  let work: string;
+  let app: string;
+  let packedFiles: string[];
+
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-pack-'));
+    const src = path.join(work, 'src');
+    copySources(ROOT, src);
+    fs.symlinkSync(NODE_MODULES, path.join(src, 'node_modules'));
+    execFileSync(process.execPath, [ path.join(NODE_MODULES, 'typescript/bin/tsc'), '-p', 'tsconfig.build.json' ], { cwd: src });
+    const [ packed ] = JSON.parse(execFileSync('npm', [ 'pack', '--json', '--ignore-scripts', '--pack-destination', work ], { cwd: src, encoding: 'utf8' }));
+    packedFiles = packed.files.map((file: { path: string }) => file.path);
+
+    app = path.join(work, 'app');
+    const pluginDir = path.join(app, 'node_modules/egg-sentinel');
+    fs.mkdirSync(pluginDir, { recursive: true });
+    execFileSync('tar', [ '-xzf', path.join(work, packed.filename), '-C', pluginDir, '--strip-components=1' ]);
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'packed-user-app' }),
+      'config/plugin.js': "exports.sentinel = { enable: true, package: 'egg-sentinel' };\n",
+      'config/config.default.js': "module.exports = { keys: process.env.APP_KEYS || 'packed-user-app_1700000000000_4321' };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/', ctx => { ctx.body = 'ok'; }); };\n",
+    };
+    for (const [ file, content ] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+      fs.writeFileSync(path.join(app, file), content);
+    }
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  it('ships compiled CommonJS, typings, the schema and docs, and no sources or tests', () => {
+    for (const file of [ 'package.json', 'index.js', 'index.d.ts', 'app.js', 'agent.js', 'preflight.js', 'config/config.default.js',
+      'lib/boot.js', 'lib/config/sentinel.schema.json', 'README.md', 'LICENSE', 'CHANGELOG.md' ]) {
+      assert.ok(packedFiles.includes(file), `${file} is packed`);
+    }
+    const unwanted = packedFiles.filter(file => (file.endsWith('.ts') && !file.endsWith('.d.ts')) || /^(test|example|scripts|\.ci)\//.test(file));
+    assert.deepEqual(unwanted, []);
+  });
+
+  // A user's environment: no ts-node, no test env; prod logs go under HOME.
+  const userEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: NODE_MODULES, EGG_SERVER_ENV: 'prod', HOME: work, ...extra };
+    for (const name of [ 'NODE_OPTIONS', 'EGG_TYPESCRIPT', 'TS_NODE_FILES', 'NODE_ENV', 'EGG_BIN_PREREQUIRE' ]) delete env[name];
+    return env;
+  };
+
+  it('refuses an insecure boot: the master exits non-zero naming SEN201', async () => {
+    const cluster = startCluster(app, await freePort(), userEnv({}));
+    const result = await cluster.started;
+    await cluster.stop();
+    assert.equal(result.ready, false, cluster.output());
+    assert.notEqual(result.code, 0);
+    assert.match(cluster.output(), /boot refused by the app: 1 finding\(s\) at or above "high" in env "prod" \(SEN201\)/);
+  });
+
+  it('boots the secure setup and serves requests, with a 0600 report', async () => {
+    const port = await freePort();
+    const cluster = startCluster(app, port, userEnv({ APP_KEYS: 'n0t-a-real-secret-but-long-and-random-Zq8Xw3Lk9' }));
+    try {
+      const result = await cluster.started;
+      assert.equal(result.ready, true, cluster.output());
+      assert.equal(await get(port), 200);
+      const report = path.join(app, 'run/sentinel-report.json');
+      assert.equal(fs.statSync(report).mode & 0o777, 0o600);
+      assert.equal(JSON.parse(fs.readFileSync(report, 'utf8')).refused, false);
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
