@@ -1,4 +1,4 @@
-import { isSafeEnvName, quoteForMessage } from './env-name';
+import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
 
 interface LaunchOptions {
@@ -31,11 +31,11 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
 /** The refusal message for an unsafe env or scope, or undefined when the process may start. */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const options = launchOptions(argv, cwd);
-  const unsafe = collectEnvSources(options.baseDir, options, env).filter(source => !isSafeEnvName(source.value));
+  const unsafe = unsafeEnvValues(collectEnvSources(options.baseDir, options, env));
   if (!unsafe.length) return undefined;
   return [
     '[egg-sentinel preflight] refused to start (SEN301 unsafe server env or scope):',
-    ...unsafe.map(source => `  - server ${source.kind} ${quoteForMessage(source.value)} from ${source.source} contains characters outside [A-Za-z0-9_-]`),
+    ...unsafe.map(value => `  - ${describeUnsafeEnv(value)}`),
     'Egg would load and run config/plugin.<env>.js and config/config.<env>.js built from this value, which can point outside the app.',
     'Fix: set the env/scope to letters, digits, "_" and "-" only (for example EGG_SERVER_ENV=prod).',
   ].join('\n');

@@ -46,8 +46,7 @@ function get(port: number): Promise<number> {
 
 /** Starts egg-cluster for `baseDir` as a user would (no ts-node, prod env); resolves on egg-ready or exit. */
 function startCluster(baseDir: string, port: number, env: NodeJS.ProcessEnv) {
-  const script = `require('egg').startCluster({ baseDir: ${JSON.stringify(baseDir)}, workers: 1, port: ${port} }, () => console.log('EGG-READY'))`;
-  const child = spawn(process.execPath, [ '-e', script ], { cwd: baseDir, env, detached: true });
+  const child = spawn(process.execPath, [ 'start-cluster.js', String(port) ], { cwd: baseDir, env, detached: true });
   let output = '';
   child.stdout.on('data', chunk => { output += chunk; });
   child.stderr.on('data', chunk => { output += chunk; });
@@ -85,7 +84,9 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     const files: Record<string, string> = {
       'package.json': JSON.stringify({ name: 'packed-user-app' }),
       'config/plugin.js': "exports.sentinel = { enable: true, package: 'egg-sentinel' };\n",
-      'config/config.default.js': "module.exports = { keys: process.env.APP_KEYS || 'packed-user-app_1700000000000_4321' };\n",
+      'config/config.default.js': "module.exports = { keys: process.env.APP_KEYS || 'packed-user-app_1700000000000_4321', logger: { dir: require('path').join(__dirname, '../logs') } };\n",
+      // A file, not `node -e`: egg-cluster forks workers by re-running the master's entry script.
+      'start-cluster.js': "require('egg').startCluster({ baseDir: __dirname, workers: 1, port: Number(process.argv[2]) }, () => console.log('EGG-READY'));\n",
       'app/router.js': "module.exports = app => { app.router.get('/', ctx => { ctx.body = 'ok'; }); };\n",
     };
     for (const [ file, content ] of Object.entries(files)) {
@@ -104,11 +105,11 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.deepEqual(unwanted, []);
   });
 
-  // A user's environment: no ts-node, no test env; prod logs go under HOME.
+  // A user's environment: no ts-node, no test settings.
   const userEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: NODE_MODULES, EGG_SERVER_ENV: 'prod', HOME: work, ...extra };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: NODE_MODULES, EGG_SERVER_ENV: 'prod' };
     for (const name of [ 'NODE_OPTIONS', 'EGG_TYPESCRIPT', 'TS_NODE_FILES', 'NODE_ENV', 'EGG_BIN_PREREQUIRE' ]) delete env[name];
-    return env;
+    return { ...env, ...extra };
   };
 
   it('refuses an insecure boot: the master exits non-zero naming SEN201', async () => {
@@ -133,5 +134,17 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     } finally {
       await cluster.stop();
     }
+  });
+
+  it('NODE_OPTIONS=--require egg-sentinel/preflight stops a traversal before egg runs the outside file', async () => {
+    const marker = path.join(work, 'outside-ran');
+    fs.writeFileSync(path.join(work, 'outside.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = {};\n`);
+    const traversal = `/${'../'.repeat(30)}${work.slice(1)}/outside`;
+    const cluster = startCluster(app, await freePort(), userEnv({ EGG_SERVER_ENV: traversal, NODE_OPTIONS: '--require egg-sentinel/preflight' }));
+    const result = await cluster.started;
+    await cluster.stop();
+    assert.equal(result.code, 1);
+    assert.match(cluster.output(), /\[egg-sentinel preflight\] refused to start \(SEN301/);
+    assert.ok(!fs.existsSync(marker), 'the outside file never ran');
   });
 });

@@ -1,3 +1,4 @@
+import { quoteForMessage } from '../env-name';
 import type { Finding } from './finding';
 import type { SentinelReport } from './report';
 
@@ -19,7 +20,7 @@ export function summaryLine(report: SentinelReport): string {
   const waived = report.findings.filter(f => f.waivedBy).length;
   const bySeverity = (Object.keys(counts) as Array<keyof typeof counts>).map(s => `${counts[s]} ${s}`).join(', ');
   const threshold = report.threshold === 'never' ? 'never refuses boot (failOn: never)' : `refuses boot at ${report.threshold} or above`;
-  return `egg-sentinel ${report.tool.version} [${report.process}] env ${report.app.env}: ${total} finding(s) (${bySeverity}; ` +
+  return `egg-sentinel ${report.tool.version} [${report.process}] env ${quoteForMessage(report.app.env)}: ${total} finding(s) (${bySeverity}; ` +
     `${waived} waived, ${blocking} blocking); ${threshold}`;
 }
 

@@ -1,5 +1,5 @@
 /** Threat 3: configuration injection leading to code execution. */
-import { isSafeEnvName, quoteForMessage } from '../env-name';
+import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
 import type { Rule } from './types';
 
 export const unsafeServerEnv: Rule = {
@@ -15,14 +15,12 @@ export const unsafeServerEnv: Rule = {
     '(egg-scripts: `--require=egg-sentinel/preflight`) so such a value is refused before egg loads anything.',
   check(facts) {
     const { env } = facts;
-    const hits = env.sources
-      .filter(source => !isSafeEnvName(source.value))
-      .map(source => ({
-        severity: 'critical' as const,
-        target: source.kind === 'env' ? 'serverEnv' : 'serverScope',
-        source: source.source,
-        message: `server ${source.kind} ${quoteForMessage(source.value)} from ${source.source} contains characters outside [A-Za-z0-9_-]`,
-      }));
+    const hits = unsafeEnvValues(env.sources).map(unsafe => ({
+      severity: 'critical' as const,
+      target: unsafe.kind === 'env' ? 'serverEnv' : 'serverScope',
+      source: unsafe.sources.join(', '),
+      message: describeUnsafeEnv(unsafe),
+    }));
     // The effective values may come from a custom framework's loader rather than a listed source.
     const effective = [ [ 'env', env.serverEnv ], [ 'scope', env.serverScope ] ] as const;
     for (const [ kind, value ] of effective) {

@@ -82,3 +82,15 @@ describe('SEN301 unsafe server env', () => {
     assert.deepEqual(hits.map(hit => [ hit.target, hit.source ]), [[ 'serverScope', 'EGG_SERVER_SCOPE' ], [ 'serverEnv', 'egg loader' ]]);
   });
 });
+
+describe('SEN301 reports one value once', () => {
+  it('joins the sources of the same unsafe value (egg-cluster copies EGG_SERVER_ENV into options.env)', () => {
+    const facts = fakeFacts({ env: { sources: [
+      { kind: 'env', source: 'options.env', value: '../x' },
+      { kind: 'env', source: 'EGG_SERVER_ENV', value: '../x' },
+    ] } });
+    const hits = unsafeServerEnv.check(facts, { developmentEnv: false });
+    assert.equal(hits.length, 1);
+    assert.match(hits[0].message, /from options\.env and EGG_SERVER_ENV/);
+  });
+});
