@@ -3,20 +3,17 @@
  * egg-ts-helper imports this module for enabled plugins, which brings the augmentation below into TypeScript apps.
  */
 import type { SentinelConfig } from './lib/config/types';
-import type { SentinelReport } from './lib/report/report';
+import type { SentinelRuntime } from './lib/boot';
 
 export type { SentinelConfig, SentinelReportConfig, WaiverConfig } from './lib/config/types';
 export type { Finding } from './lib/report/finding';
 export type { Severity, Threshold } from './lib/report/severity';
 export type { SentinelReport } from './lib/report/report';
+export type { SentinelRuntime } from './lib/boot';
+export type { IpcStats } from './lib/ipc/messenger';
 export { SentinelBootError } from './lib/report/boot-error';
 export { SentinelConfigError } from './lib/config/validate';
 export { isSafeEnvName } from './lib/env-name';
-
-export interface SentinelRuntime {
-  /** The report of this process's boot checks. */
-  report?: SentinelReport;
-}
 
 declare module 'egg' {
   interface EggAppConfig {

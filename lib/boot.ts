@@ -8,6 +8,9 @@ import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
 import { formatText } from './report/text';
 import { writePrivateFile } from './report/write';
+import type { Role } from './ipc/envelope';
+import type { IpcStats } from './ipc/messenger';
+import { type IpcTarget, startIpcGuard } from './ipc/start';
 
 export interface BootLogger {
   info(message: string, ...args: unknown[]): void;
@@ -15,7 +18,7 @@ export interface BootLogger {
   error(message: string | Error, ...args: unknown[]): void;
 }
 
-export type BootTarget = EggLike & { coreLogger: BootLogger };
+export type BootTarget = EggLike & { coreLogger: BootLogger; messenger: unknown };
 
 export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
 
@@ -51,30 +54,56 @@ export function runBootChecks(egg: BootTarget, config: SentinelConfig): Sentinel
   return report;
 }
 
+/** What egg-sentinel adds to `app.sentinel` / `agent.sentinel`. */
+export interface SentinelRuntime {
+  report?: SentinelReport;
+  ipc?: { stats(): IpcStats };
+}
+
+type HookTarget = BootTarget & IpcTarget & { sentinel?: SentinelRuntime };
+
+/**
+ * Shared by the agent and app worker hooks: validate config.sentinel and install IPC signing in the constructor,
+ * the earliest point a plugin runs (config is loaded; egg's agent captures the messenger's methods later, at
+ * configDidLoad). Errors are kept, not thrown: under egg-mock an error from a synchronous hook (or from the agent)
+ * escapes as an unhandled 'error' event instead of rejecting `ready()`.
+ */
+abstract class SentinelBootHook {
+  protected config?: SentinelConfig;
+  protected startupError?: Error;
+
+  constructor(protected readonly target: HookTarget, role: Role) {
+    try {
+      this.config = loadSentinelConfig(target);
+      const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
+      target.sentinel = { ...target.sentinel, ipc };
+    } catch (error) {
+      this.startupError = error as Error;
+    }
+  }
+}
+
 /**
  * The app worker's boot hook. The app worker is where boot is refused: it has every fact (middleware, routes), and
  * under egg-mock an error from the agent escapes as an unhandled 'error' event instead of rejecting `ready()`.
  * Under egg-cluster a refused worker makes the master exit non-zero.
  */
-export class SentinelAppBootHook {
-  private config?: SentinelConfig;
-  private configError?: Error;
-
-  constructor(protected readonly app: BootTarget & { sentinel?: { report?: SentinelReport } }) {}
-
-  /** Validate as soon as config is loaded; the refusal itself waits for willReady so `ready()` rejects cleanly. */
-  configWillLoad(): void {
-    try {
-      this.config = loadSentinelConfig(this.app);
-    } catch (error) {
-      this.configError = error as Error;
-    }
+export class SentinelAppBootHook extends SentinelBootHook {
+  constructor(app: HookTarget) {
+    super(app, 'app');
   }
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
-    if (this.configError) throw this.configError;
-    const config = this.config ?? loadSentinelConfig(this.app);
-    this.app.sentinel = { ...this.app.sentinel, report: runBootChecks(this.app, config) };
+    if (this.startupError || !this.config) throw this.startupError;
+    this.target.sentinel = { ...this.target.sentinel, report: runBootChecks(this.target, this.config) };
+  }
+}
+
+/** The agent's boot hook: IPC signing; problems are logged here and refused by every app worker. */
+export class SentinelAgentBootHook extends SentinelBootHook {
+  constructor(agent: HookTarget) {
+    super(agent, 'agent');
+    if (this.startupError) agent.coreLogger.error(this.startupError);
   }
 }

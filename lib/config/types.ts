@@ -20,6 +20,21 @@ export interface SentinelReportConfig {
   path?: string;
 }
 
+export interface SentinelIpcConfig {
+  /** `enforce` (default): bad messages are dropped; `report`: delivered and logged; `off`: no signing. */
+  mode?: 'enforce' | 'report' | 'off';
+  /** Shared secret, from the environment. Default: EGG_SENTINEL_IPC_SECRET, else a random per-cluster secret in run/. */
+  secret?: string;
+  /** Secrets still accepted during a rotation, each until a date (YYYY-MM-DD, inclusive) or date-time. */
+  previousSecrets?: Array<{ secret: string; until: string }>;
+  /** Seal payloads with AES-256-GCM: every action (true) or the listed ones. */
+  encrypt?: boolean | string[];
+  /** Largest accepted message age and clock skew, in ms. Default 30000. */
+  maxAgeMs?: number;
+  /** Log lines about bad messages per minute; the rest is only counted. Default 10. */
+  logLinesPerMinute?: number;
+}
+
 /** `config.sentinel`: see config/config.default.ts for every default. */
 export interface SentinelConfig {
   /** Lowest severity that refuses boot. `auto` = `high`, or `critical` in local/unittest. */
@@ -28,4 +43,5 @@ export interface SentinelConfig {
   rules?: Record<string, Severity | 'off'>;
   waivers?: WaiverConfig[];
   report?: SentinelReportConfig;
+  ipc?: SentinelIpcConfig;
 }

@@ -1,0 +1,155 @@
+/**
+ * IPC keys. The secret is either configured (`config.sentinel.ipc.secret`, default the EGG_SENTINEL_IPC_SECRET
+ * environment variable, plus `previousSecrets` accepted until a date) or generated: the agent creates 32 random
+ * bytes at boot and writes them to `<rundir>/sentinel-ipc.key` (mode 0600) before any app worker starts; workers
+ * read that file. An agent that egg-cluster restarts under the same master reuses the file's secret, so workers keep
+ * talking; a new cluster gets a new secret. Keys used on the wire are HKDF subkeys per purpose and direction; the
+ * secret itself never leaves this module except into that file.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { writePrivateFile } from '../report/write';
+import type { EnvelopeKeys } from './envelope';
+
+export const KEY_FILE = 'sentinel-ipc.key';
+export const SECRET_ENV_VAR = 'EGG_SENTINEL_IPC_SECRET';
+const MAX_CACHED_INSTANCE_KEYS = 1024;
+
+export interface PreviousSecret {
+  secret: string;
+  /** ISO date or date-time after which messages under this secret are refused. */
+  until: string;
+}
+
+export interface KeyringOptions {
+  runDir: string;
+  /** Configured secret; when absent the run-file secret is used. */
+  secret?: string;
+  previousSecrets?: PreviousSecret[];
+}
+
+interface KeyEntry {
+  secret: Buffer;
+  /** Epoch ms after which this key no longer verifies; Infinity for the current key. */
+  validUntil: number;
+}
+
+/** Key id: a public fingerprint of the secret (an HMAC of a constant), never the secret itself. */
+export function keyId(secret: Buffer): string {
+  return crypto.createHmac('sha256', secret).update('egg-sentinel/ipc/kid').digest('hex').slice(0, 16);
+}
+
+interface KeyFile {
+  version: 1;
+  masterPid: number;
+  secret: string;
+}
+
+function readKeyFile(file: string): KeyFile | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<KeyFile>;
+    return parsed.version === 1 && typeof parsed.secret === 'string' && typeof parsed.masterPid === 'number' ? parsed as KeyFile : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function keyEntry(secret: string, validUntil: number): [string, KeyEntry] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [ keyId(bytes), { secret: bytes, validUntil } ];
+}
+
+/** A date (YYYY-MM-DD) lasts through its last millisecond (UTC); a date-time is exact. */
+function endOf(until: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
+}
+
+export class Keyring implements EnvelopeKeys {
+  private readonly keys = new Map<string, KeyEntry>();
+  private readonly macKeys = new Map<string, crypto.KeyObject>();
+  private readonly instanceKeys = new Map<string, crypto.KeyObject>();
+  currentKid = '';
+  /** Where the signing secret came from, for the boot rules (never the value). */
+  readonly source: 'config' | 'generated';
+
+  private constructor(private readonly options: KeyringOptions, readonly keyFile: string) {
+    this.source = options.secret ? 'config' : 'generated';
+  }
+
+  /** The agent's keyring: configured, or the run-file secret (created, or reused from the same master). */
+  static forAgent(options: KeyringOptions): Keyring {
+    const ring = new Keyring(options, path.join(options.runDir, KEY_FILE));
+    if (!options.secret) {
+      const existing = readKeyFile(ring.keyFile);
+      if (!existing || existing.masterPid !== process.ppid) {
+        const file: KeyFile = { version: 1, masterPid: process.ppid, secret: crypto.randomBytes(32).toString('base64url') };
+        writePrivateFile(ring.keyFile, JSON.stringify(file));
+      }
+    }
+    ring.load();
+    return ring;
+  }
+
+  /** An app worker's keyring: configured, or the run-file secret the agent wrote. */
+  static forApp(options: KeyringOptions): Keyring {
+    const ring = new Keyring(options, path.join(options.runDir, KEY_FILE));
+    ring.load();
+    return ring;
+  }
+
+  /**
+   * (Re)reads the secrets; true when the signing key id changed. Called once more on an unknown key id, which is
+   * what a worker sees after the agent of a new master generated a new secret.
+   */
+  load(): boolean {
+    const before = this.currentKid;
+    const configured = this.options.secret;
+    const current = configured ?? readKeyFile(this.keyFile)?.secret;
+    if (current === undefined) {
+      throw new Error(`egg-sentinel: no IPC secret: ${this.keyFile} is missing or unreadable and config.sentinel.ipc.secret is not set`);
+    }
+    const entries = [
+      keyEntry(current, Infinity),
+      ...(this.options.previousSecrets ?? []).map(previous => keyEntry(previous.secret, endOf(previous.until))),
+    ];
+    for (const [ kid, entry ] of entries) if (!this.keys.has(kid)) this.keys.set(kid, entry);
+    this.currentKid = entries[0][0];
+    return this.currentKid !== before;
+  }
+
+  hasKey(kid: string): boolean {
+    const entry = this.keys.get(kid);
+    return entry !== undefined && entry.validUntil >= Date.now();
+  }
+
+  macKey(kid: string, direction: string): crypto.KeyObject | undefined {
+    if (!this.hasKey(kid)) return undefined;
+    const cacheKey = `${kid}|${direction}`;
+    let key = this.macKeys.get(cacheKey);
+    if (!key) {
+      key = this.derive(kid, 'egg-sentinel', `mac|${direction}`);
+      this.macKeys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  encryptionKey(kid: string, direction: string, iid: string): crypto.KeyObject | undefined {
+    if (!this.hasKey(kid)) return undefined;
+    const cacheKey = `${kid}|${direction}|${iid}`;
+    let key = this.instanceKeys.get(cacheKey);
+    if (!key) {
+      // One key per sender instance and direction: the sender's sequence number is then a nonce that never repeats.
+      key = this.derive(kid, iid, `enc|${direction}`);
+      if (this.instanceKeys.size >= MAX_CACHED_INSTANCE_KEYS) this.instanceKeys.delete(this.instanceKeys.keys().next().value as string);
+      this.instanceKeys.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  private derive(kid: string, salt: string, purpose: string): crypto.KeyObject {
+    const secret = (this.keys.get(kid) as KeyEntry).secret;
+    const bytes = crypto.hkdfSync('sha256', secret, salt, `egg-sentinel/ipc/v1|${purpose}`, 32);
+    return crypto.createSecretKey(Buffer.from(bytes));
+  }
+}

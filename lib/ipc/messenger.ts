@@ -1,0 +1,251 @@
+/**
+ * Signs every message an egg messenger sends and verifies every message it receives before any listener sees it.
+ *
+ * Hooks (egg 3 names; egg 4 renamed `_onMessage` to `onMessage`):
+ * - outgoing: `send` and `sendTo` on the messenger instance. broadcast/sendToApp/sendToAgent go through `send`,
+ *   sendRandom through `sendTo` (IPC) or `send` (single process). Both are accessor properties, so a later
+ *   replacement (egg-mock proxies `send` after boot) is wrapped too instead of bypassing the signature.
+ * - incoming: the instance's `_onMessage`, which egg-mock and the single-process messenger call directly, and the
+ *   `process.on('message')` listener egg's IPC messenger registered, swapped for one that also sees the `from` field
+ *   egg-cluster's master stamps on every relayed message.
+ * Messages only egg-cluster's master sends (it runs no plugin code, so it cannot sign) are accepted unsigned when
+ * their action is on MASTER_ACTIONS and, over IPC, their `from` is `master`. Messages addressed to the master or the
+ * parent process are left unsigned: those processes run no egg-sentinel.
+ */
+import crypto from 'node:crypto';
+import workerThreads from 'node:worker_threads';
+import { quoteForMessage } from '../env-name';
+import { type DropReason, type Envelope, isEnvelopeLike, open, type Receiver, type Role, seal, type Sender } from './envelope';
+import type { Keyring } from './keyring';
+import { ReplayWindows } from './replay-window';
+
+/** What egg-cluster's master sends to workers (egg-cluster lib/master.js; @eggjs/cluster src/master.ts). */
+export const MASTER_ACTIONS: ReadonlySet<string> = new Set([ 'egg-ready', 'egg-pids', 'agent-start' ]);
+const UNSIGNED_RECEIVERS = new Set([ 'master', 'parent' ]);
+const RELOAD_INTERVAL_MS = 1000;
+
+export type IpcMode = 'enforce' | 'report' | 'off';
+
+export interface IpcGuardOptions {
+  mode: Exclude<IpcMode, 'off'>;
+  /** Seal payloads with AES-256-GCM: every action (true), none (false) or the listed actions. */
+  encrypt: boolean | string[];
+  /** Largest accepted difference between a message's timestamp and the receiver's clock. */
+  maxAgeMs: number;
+  /** Log lines about bad messages per minute; the rest is counted and summarized. */
+  logLinesPerMinute: number;
+}
+
+export interface IpcStats {
+  mode: IpcGuardOptions['mode'];
+  sent: number;
+  accepted: number;
+  /** Unsigned messages accepted because only egg-cluster's master sends them. */
+  acceptedFromMaster: number;
+  /** Bad messages not delivered (enforce mode), by reason. */
+  dropped: Record<DropReason, number>;
+  /** Bad messages delivered anyway (report mode), by reason. */
+  reported: Record<DropReason, number>;
+  logLinesSuppressed: number;
+}
+
+interface RawMessage {
+  action?: unknown;
+  data?: unknown;
+  from?: unknown;
+  to?: unknown;
+}
+
+type Deliver = (message: { action: string; data: unknown }) => void;
+
+export interface MessengerLike {
+  send?: (action: string, data: unknown, to?: string) => unknown;
+  sendTo?: (pid: number | string, action: string, data: unknown) => unknown;
+  [key: string]: unknown;
+}
+
+export interface GuardLogger {
+  warn(message: string, ...args: unknown[]): void;
+}
+
+const REASONS: DropReason[] = [ 'unsigned', 'bad-mac', 'replayed', 'stale', 'unknown-key', 'malformed', 'wrong-receiver', 'wrong-sender' ];
+
+export class IpcGuard {
+  private readonly sender: Sender;
+  private seq = 0;
+  private readonly replay = new ReplayWindows();
+  private readonly sealedHere = new WeakSet<object>();
+  private lastReload = 0;
+  private readonly counters: IpcStats;
+  private logWindowStart = 0;
+  private logLinesInWindow = 0;
+
+  constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
+    this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
+    const zero = () => Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
+    this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero(), logLinesSuppressed: 0 };
+  }
+
+  stats(): IpcStats {
+    return { ...this.counters, dropped: { ...this.counters.dropped }, reported: { ...this.counters.reported } };
+  }
+
+  /** Seals one outgoing message, unless it goes to a process that runs no egg-sentinel or is sealed already. */
+  sealOutgoing(action: string, data: unknown, to: string | undefined): unknown {
+    if ((typeof data === 'object' && data !== null && this.sealedHere.has(data)) || (to !== undefined && UNSIGNED_RECEIVERS.has(to))) return data;
+    const envelope = seal({
+      keys: this.keyring,
+      sender: this.sender,
+      seq: this.seq++,
+      ts: Date.now(),
+      to: this.receiver(to),
+      action,
+      payload: data,
+      encrypt: this.options.encrypt === true || (Array.isArray(this.options.encrypt) && this.options.encrypt.includes(action)),
+    });
+    this.sealedHere.add(envelope);
+    this.counters.sent++;
+    return envelope;
+  }
+
+  /** egg's receiver vocabularies (IPC: app/agent/pid, single process: application/opposite/both) as one. */
+  private receiver(to: string | number | undefined): Receiver {
+    const other: Role = this.role === 'app' ? 'agent' : 'app';
+    if (to === undefined || to === 'opposite') return other;
+    if (to === 'application') return 'app';
+    if (typeof to === 'number') return String(to) as Receiver;
+    return to as Receiver;
+  }
+
+  /** Verifies one incoming message and delivers it (or, in report mode, delivers it anyway and logs). */
+  receive(message: RawMessage, viaProcess: boolean, deliver: Deliver): void {
+    if (!message || typeof message.action !== 'string') return deliver(message as { action: string; data: unknown });
+    const { action, data } = message;
+    if (MASTER_ACTIONS.has(action) && !isEnvelopeLike(data) && (!viaProcess || message.from === 'master')) {
+      this.counters.acceptedFromMaster++;
+      return deliver({ action, data });
+    }
+    const verdict = this.verify(action, data, viaProcess ? message.from : undefined);
+    if (verdict.ok) {
+      this.counters.accepted++;
+      return deliver({ action, data: verdict.payload });
+    }
+    this.log(verdict.reason, action, verdict.envelope, message.from);
+    if (this.options.mode === 'report') {
+      this.counters.reported[verdict.reason]++;
+      return deliver({ action, data: verdict.envelope && verdict.envelope.enc === 0 ? parsePlain(verdict.envelope) ?? data : data });
+    }
+    this.counters.dropped[verdict.reason]++;
+  }
+
+  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: Envelope } {
+    let result = open({ keys: this.keyring, action, data });
+    if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
+    if (!result.ok) return result;
+    const { envelope } = result;
+    if (![ this.role, 'both', String(process.pid) ].includes(envelope.to)) return { ok: false, reason: 'wrong-receiver', envelope };
+    // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
+    if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope };
+    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope };
+    if (!this.replay.accept(`${envelope.role}:${envelope.iid}`, envelope.seq)) return { ok: false, reason: 'replayed', envelope };
+    return { ok: true, payload: result.payload };
+  }
+
+  /** An agent restarted under a new master has a new secret: re-read it, at most once a second. */
+  private reloadKeys(): boolean {
+    const now = Date.now();
+    if (now - this.lastReload < RELOAD_INTERVAL_MS) return false;
+    this.lastReload = now;
+    try {
+      this.keyring.load();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */
+  private log(reason: DropReason, action: string, envelope: Envelope | undefined, from: unknown): void {
+    const now = Date.now();
+    if (now - this.logWindowStart >= 60_000) {
+      if (this.counters.logLinesSuppressed > 0 && this.logLinesInWindow >= this.options.logLinesPerMinute) {
+        this.logger.warn('[egg-sentinel] IPC: %d more bad messages were not logged (see stats())', this.counters.logLinesSuppressed);
+      }
+      this.logWindowStart = now;
+      this.logLinesInWindow = 0;
+    }
+    if (this.logLinesInWindow >= this.options.logLinesPerMinute) {
+      this.counters.logLinesSuppressed++;
+      return;
+    }
+    this.logLinesInWindow++;
+    const sender = envelope ? `${envelope.role} pid ${envelope.pid}` : 'unknown sender';
+    const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
+    this.logger.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
+      this.options.mode === 'report' ? 'accepted in report mode' : 'dropped', reason, quoteForMessage(action, 60), sender, channel);
+  }
+
+  /** Wraps a messenger so every send is sealed and every receive verified. */
+  install(messenger: MessengerLike): void {
+    this.wrapOutgoing(messenger, 'send', (original, [ action, data, to ]) => original(action, this.sealOutgoing(action as string, data, to as string | undefined), to));
+    this.wrapOutgoing(messenger, 'sendTo', (original, [ pid, action, data ]) => original(pid, action, this.sealOutgoing(action as string, data, String(pid))));
+    this.wrapIncoming(messenger);
+  }
+
+  /**
+   * Replaces `messenger[name]` with a sealing wrapper that stays in place when others replace the method:
+   * a replacement (egg-mock's delivering proxy, egg's agent warning wrapper) is kept in `chain` and called by the
+   * wrapper; when that replacement calls back into the method it captured (the wrapper), the re-entrant call goes
+   * one step down the chain. Assigning the wrapper back (egg's restore at egg-ready) drops the last replacement.
+   */
+  private wrapOutgoing(messenger: MessengerLike, name: 'send' | 'sendTo', sealed: (next: (...args: unknown[]) => unknown, args: unknown[]) => unknown): void {
+    const original = messenger[name];
+    if (typeof original !== 'function') return;
+    const chain = [ original as (...args: unknown[]) => unknown ];
+    let depth = 0;
+    const wrapper = (...args: unknown[]): unknown => {
+      const next = chain[Math.max(0, chain.length - 1 - depth)];
+      depth++;
+      try {
+        return sealed((...forwarded) => next.apply(messenger, forwarded), args);
+      } finally {
+        depth--;
+      }
+    };
+    Object.defineProperty(messenger, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => wrapper,
+      set: (replacement: (...args: unknown[]) => unknown) => {
+        if (replacement !== wrapper) chain.push(replacement);
+        else if (chain.length > 1) chain.pop();
+      },
+    });
+  }
+
+  private wrapIncoming(messenger: MessengerLike): void {
+    const name = typeof messenger._onMessage === 'function' ? '_onMessage' : 'onMessage';
+    const original = messenger[name] as Deliver | undefined;
+    if (typeof original !== 'function') return;
+    const deliver: Deliver = message => original.call(messenger, message);
+    messenger[name] = (message: RawMessage) => this.receive(message, false, deliver);
+    // egg's IPC messenger registered a bound copy in its constructor (on the process, and on the parent port in a
+    // worker thread); only that copy sees the master's `from`.
+    const fromProcess = (message: RawMessage) => this.receive(message, true, deliver);
+    const channels: NodeJS.EventEmitter[] = [ process, ...(workerThreads.parentPort ? [ workerThreads.parentPort as unknown as NodeJS.EventEmitter ] : []) ];
+    for (const channel of channels) {
+      if (channel.listeners('message').includes(original as never)) {
+        channel.removeListener('message', original as never);
+        channel.on('message', fromProcess);
+      }
+    }
+  }
+}
+
+function parsePlain(envelope: Envelope): unknown {
+  try {
+    return envelope.p === undefined ? undefined : JSON.parse(envelope.p);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import type { SentinelIpcConfig } from '../config/types';
+import type { Role } from './envelope';
+import { Keyring, SECRET_ENV_VAR } from './keyring';
+import { type GuardLogger, IpcGuard, type IpcStats, type MessengerLike } from './messenger';
+
+export interface IpcTarget {
+  baseDir: string;
+  config: Record<string, unknown>;
+  messenger: unknown;
+  coreLogger: GuardLogger;
+}
+
+export const IPC_DEFAULTS = { mode: 'enforce', encrypt: false, maxAgeMs: 30_000, logLinesPerMinute: 10 } as const;
+
+/** The secret to use: configured, else the environment's EGG_SENTINEL_IPC_SECRET, else none (generated). */
+export function configuredSecret(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv): string | undefined {
+  return ipc.secret || env[SECRET_ENV_VAR] || undefined;
+}
+
+/**
+ * Installs signing and verification on this process's messenger; must run in the boot hook's constructor, before
+ * egg's agent captures the messenger's send methods (configDidLoad). Returns undefined when `ipc.mode` is off.
+ */
+export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcConfig): { stats(): IpcStats } | undefined {
+  const mode = ipc.mode ?? IPC_DEFAULTS.mode;
+  if (mode === 'off') return undefined;
+  const runDir = typeof target.config.rundir === 'string' ? target.config.rundir : path.join(target.baseDir, 'run');
+  const options = { runDir, secret: configuredSecret(ipc, process.env), previousSecrets: ipc.previousSecrets };
+  const keyring = role === 'agent' ? Keyring.forAgent(options) : Keyring.forApp(options);
+  const guard = new IpcGuard(role, keyring, {
+    mode,
+    encrypt: ipc.encrypt ?? IPC_DEFAULTS.encrypt,
+    maxAgeMs: ipc.maxAgeMs ?? IPC_DEFAULTS.maxAgeMs,
+    logLinesPerMinute: ipc.logLinesPerMinute ?? IPC_DEFAULTS.logLinesPerMinute,
+  }, target.coreLogger);
+  guard.install(target.messenger as MessengerLike);
+  return { stats: () => guard.stats() };
+}

@@ -1,0 +1,209 @@
+/**
+ * Real processes, real tampering: egg-cluster with an agent and 2 app workers. An attacker route in a worker writes
+ * raw messages to its IPC channel (any code in a worker can), or captures a real envelope and sends it back altered.
+ */
+import assert from 'node:assert';
+import mm from 'egg-mock';
+import { fixture } from './helpers';
+
+type Cluster = ReturnType<typeof mm.cluster>;
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+async function agentView(app: Cluster): Promise<{ stats: any; received: Array<{ id: string; text?: string }>; polluted: unknown; agentPid: number }> {
+  return (await app.httpRequest().get('/agent-stats').expect(200)).body;
+}
+
+async function sendRaw(app: Cluster, messages: unknown[]): Promise<void> {
+  await app.httpRequest().post('/raw').send({ messages }).expect(200);
+  await sleep(300);
+}
+
+async function capture(app: Cluster): Promise<{ action: string; data: Record<string, any>; to: string }> {
+  return (await app.httpRequest().post('/capture').expect(200)).body.captured;
+}
+
+/** The fixture reads its IPC mode from IPC_TEST_MODE, which the forked master inherits. */
+async function startCluster(mode: 'enforce' | 'report'): Promise<Cluster> {
+  mm(process.env, 'IPC_TEST_MODE', mode);
+  try {
+    const app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false } as any);
+    await app.ready();
+    return app;
+  } finally {
+    mm.restore();
+  }
+}
+
+describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', function() {
+  this.timeout(120000);
+  let app: Cluster;
+  let agentPid: number;
+  before(async () => {
+    app = await startCluster('enforce');
+    agentPid = (await agentView(app)).agentPid;
+  });
+  after(() => app.close());
+
+  describe('legitimate messages arrive intact', () => {
+    const ways: Array<[string, Record<string, string>]> = [
+      [ 'sendToAgent', { via: 'sendToAgent' } ],
+      [ 'send(…, "agent")', { via: 'send' } ],
+      [ 'broadcast', { via: 'broadcast' } ],
+      [ 'sendToAgent answered with sendTo(pid)', { via: 'sendToAgent', replyVia: 'sendTo' } ],
+    ];
+    for (const [ title, query ] of ways) {
+      it(title, async () => {
+        const { body } = await app.httpRequest().get('/ping').query({ ...query, text: `ünïcode ${title}` }).expect(200);
+        assert.equal(body.pong.payload.text, `ünïcode ${title}`);
+        assert.notEqual(body.pong.agentPid, body.appPid);
+      });
+    }
+
+    it('sendTo(agent pid)', async () => {
+      const { body } = await app.httpRequest().get('/ping').query({ via: 'sendTo', agentPid, text: 'to the pid' }).expect(200);
+      assert.equal(body.pong.agentPid, agentPid);
+    });
+
+    it('a burst arrives complete and in order', async () => {
+      const texts = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+      for (const text of texts) await app.httpRequest().get('/ping').query({ text }).expect(200);
+      const received = (await agentView(app)).received.map(entry => entry.text).filter(text => text?.startsWith('burst-'));
+      assert.deepEqual(received, texts);
+    });
+
+    it('nothing legitimate was dropped', async () => {
+      const { stats } = await agentView(app);
+      assert.deepEqual(Object.entries(stats.dropped).filter(([ , n ]) => n), []);
+      assert.ok(stats.accepted > 40);
+    });
+  });
+
+  describe('forged, altered and replayed messages are dropped and counted', () => {
+    async function expectDropped(reason: string, send: () => Promise<void>, forgedId?: string) {
+      const before = (await agentView(app)).stats.dropped[reason];
+      await send();
+      const after = await agentView(app);
+      assert.equal(after.stats.dropped[reason], before + 1, `${reason}: ${JSON.stringify(after.stats.dropped)}`);
+      if (forgedId) assert.ok(!after.received.some(entry => entry.id === forgedId), 'the listener never saw it');
+    }
+
+    it('unsigned message with a user action', () => expectDropped('unsigned',
+      () => sendRaw(app, [{ action: 'ipc-test:ping', data: { id: 'forged-unsigned', text: 'x' }, to: 'agent' }]), 'forged-unsigned'));
+
+    it('altered payload', async () => {
+      const real = await capture(app);
+      real.data.p = real.data.p.replace('captured', 'tampered');
+      await expectDropped('bad-mac', () => sendRaw(app, [ real ]));
+    });
+
+    it('altered action', async () => {
+      const real = await capture(app);
+      await expectDropped('bad-mac', () => sendRaw(app, [{ ...real, action: 'ipc-test:stats' }]));
+    });
+
+    it('altered receiver inside the envelope', async () => {
+      const real = await capture(app);
+      real.data.to = 'app';
+      await expectDropped('bad-mac', () => sendRaw(app, [ real ]));
+    });
+
+    it('replayed envelope', async () => {
+      const real = await capture(app);
+      await sleep(200);
+      await expectDropped('replayed', () => sendRaw(app, [ real ]));
+    });
+
+    it('old sequence number beyond the replay window', async () => {
+      const old = await capture(app);
+      // 1100 newer messages from the same worker push it out of the 1024-wide window (the capturing worker is
+      // whichever served /capture: send from both workers until the agent has seen enough).
+      await app.httpRequest().post('/raw').send({ messages: [] }).expect(200);
+      for (let i = 0; i < 12; i++) await app.httpRequest().get('/flood').query({ n: 200 }).expect(200);
+      await expectDropped('replayed', () => sendRaw(app, [ old ]));
+    });
+
+    it('stale timestamp (maxAgeMs 1500 in this fixture)', async () => {
+      const real = await capture(app);
+      await sleep(1800);
+      await expectDropped('stale', () => sendRaw(app, [ real ]));
+    });
+
+    it('unknown key id', async () => {
+      const real = await capture(app);
+      real.data.kid = '0123456789abcdef';
+      await expectDropped('unknown-key', () => sendRaw(app, [ real ]));
+    });
+
+    it('truncated and oversize MACs', async () => {
+      const real = await capture(app);
+      await expectDropped('bad-mac', () => sendRaw(app, [{ ...real, data: { ...real.data, mac: real.data.mac.slice(0, 20) } }]));
+      await expectDropped('bad-mac', () => sendRaw(app, [{ ...real, data: { ...real.data, mac: `${real.data.mac}AAAA` } }]));
+    });
+
+    it('garbage and prototype-pollution payloads', async () => {
+      await expectDropped('malformed', () => sendRaw(app, [{ action: 'ipc-test:ping', data: { $sentinel: 1, kid: 7 }, to: 'agent' }]));
+      await expectDropped('unsigned', async () => {
+        await app.httpRequest().post('/raw').send({ messages: [], withProtoPayload: 'forged-proto' }).expect(200);
+        await sleep(300);
+      }, 'forged-proto');
+      await expectDropped('unsigned', () => sendRaw(app, [{ action: 'ipc-test:ping', data: 'garbage', to: 'agent' }]));
+      assert.equal((await agentView(app)).polluted, null, 'Object.prototype untouched in the agent');
+    });
+
+    it('a message redirected to the app workers is refused there (wrong receiver)', async () => {
+      const real = await capture(app);
+      await sendRaw(app, [{ ...real, to: 'app' }]);
+      const { body } = await app.httpRequest().get('/stats').expect(200);
+      assert.ok(body.stats.dropped['wrong-receiver'] >= 1, JSON.stringify(body.stats.dropped));
+    });
+
+    it('a forged egg-schedule message does not run the task', async () => {
+      const { body } = await app.httpRequest().get('/stats').expect(200);
+      const key = body.schedules.find((name: string) => name.includes('forgeable'));
+      await sendRaw(app, [{ action: 'egg-schedule', data: { key, id: 'forged', args: [] }, to: 'app' }]);
+      for (let i = 0; i < 4; i++) {
+        const { body: worker } = await app.httpRequest().get('/stats').expect(200);
+        assert.equal(worker.scheduleRuns, 0);
+        assert.ok(worker.stats.dropped.unsigned >= 1);
+      }
+    });
+
+    it('forged master-only actions are refused when they come from a worker', async () => {
+      await sendRaw(app, [{ action: 'egg-ready', data: { forged: true }, to: 'agent' }]);
+      const { stats } = await agentView(app);
+      assert.ok(stats.dropped.unsigned >= 2);
+    });
+  });
+});
+
+describe('IPC report mode in a real cluster: the same attacks are delivered and logged', function() {
+  this.timeout(120000);
+  let app: Cluster;
+  before(async () => {
+    app = await startCluster('report');
+  });
+  after(() => app.close());
+
+  it('an unsigned user message reaches the listener and is counted as reported', async () => {
+    await sendRaw(app, [{ action: 'ipc-test:ping', data: { id: 'reported-unsigned', text: 'x' }, to: 'agent' }]);
+    const view = await agentView(app);
+    assert.ok(view.received.some(entry => entry.id === 'reported-unsigned'));
+    assert.equal(view.stats.reported.unsigned, 1);
+    assert.equal(view.stats.dropped.unsigned, 0);
+  });
+
+  it('a forged egg-schedule message runs the task: the hole that enforce mode closes', async () => {
+    const { body } = await app.httpRequest().get('/stats').expect(200);
+    const key = body.schedules.find((name: string) => name.includes('forgeable'));
+    await sendRaw(app, [{ action: 'egg-schedule', data: { key, id: 'forged', args: [] }, to: 'app' }]);
+    const runs = new Set<number>();
+    for (let i = 0; i < 6; i++) runs.add((await app.httpRequest().get('/stats').expect(200)).body.scheduleRuns);
+    assert.ok(runs.has(1), `the task ran in the workers: ${[ ...runs ]}`);
+  });
+
+  it('logs the bad message without its payload', async () => {
+    await sleep(500);
+    assert.match((app as any).stdout + (app as any).stderr, /IPC message accepted in report mode \(unsigned\): action "ipc-test:ping"/);
+  });
+});

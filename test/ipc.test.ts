@@ -1,0 +1,34 @@
+import assert from 'node:assert';
+import mm from 'egg-mock';
+import { fixture } from './helpers';
+
+describe('IPC signing under egg-mock (agent and app in one process)', () => {
+  let app: ReturnType<typeof mm.app>;
+  before(async () => {
+    app = mm.app({ baseDir: fixture('ipc-app'), cache: false });
+    await app.ready();
+  });
+  after(() => app.close());
+
+  for (const via of [ 'sendToAgent', 'send', 'broadcast' ]) {
+    it(`${via}: a round trip app → agent → app is signed, verified and delivered intact`, async () => {
+      const res = await app.httpRequest().get('/ping').query({ via, text: `héllo ${via}` }).expect(200);
+      assert.equal(res.body.pong.payload.text, `héllo ${via}`);
+    });
+  }
+
+  it('counts what it sent and accepted, and drops nothing', async () => {
+    const { body } = await app.httpRequest().get('/stats').expect(200);
+    assert.ok(body.stats.sent >= 3 && body.stats.accepted >= 3, JSON.stringify(body.stats));
+    assert.deepEqual(Object.values(body.stats.dropped).filter(Boolean), []);
+  });
+
+  it('drops an unsigned message delivered straight to the agent messenger', async () => {
+    const agent = (app as any).agent;
+    let delivered = false;
+    agent.messenger.once('ipc-test:direct', () => { delivered = true; });
+    agent.messenger._onMessage({ action: 'ipc-test:direct', data: { forged: true } });
+    assert.equal(delivered, false);
+    assert.equal(agent.sentinel.ipc.stats().dropped.unsigned, 1);
+  });
+});
