@@ -7,181 +7,22 @@
  * Builds what it needs, exits 0 only when every scene showed what it claims, and leaves no process or temp dir
  * behind, also on Ctrl-C.
  */
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
-const { clearTimeout, setTimeout } = require('node:timers');
-const { setTimeout: sleep } = require('node:timers/promises');
+const { build, httpGet, launchCluster, liveGroups, makeTempDir, removeTempDir, ROOT, stopCluster, tempDirs } = require('./harness');
 
-const ROOT = path.resolve(__dirname, '..');
 const EXAMPLE = path.join(ROOT, 'example');
 const LAUNCHER = path.join(EXAMPLE, 'start-cluster.js');
 const PREFLIGHT = path.join(ROOT, 'preflight.js');
 const RUN_DIR = path.join(EXAMPLE, 'run');
 const APP_REPORT = path.join(RUN_DIR, 'sentinel-report.json');
-const BOOT_TIMEOUT_MS = 30_000;
-// egg's master gives app workers and then the agent 5 s each to close.
-const STOP_TIMEOUT_MS = 15_000;
 
-/** Every child runs detached, in its own process group (group id = its pid), so it can be stopped with all it forked. */
-const liveGroups = new Set();
-const tempDirs = new Set();
-
-function groupAlive(groupId) {
-  try {
-    process.kill(-groupId, 0);
-    return true;
-  } catch (error) {
-    return error.code === 'EPERM';
-  }
-}
-
-function killGroup(groupId, signal) {
-  try {
-    process.kill(-groupId, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Last resort, also on Ctrl-C and on a crash of this script: synchronous, so it runs in the 'exit' handler. */
-function cleanUp() {
-  for (const groupId of liveGroups) killGroup(groupId, 'SIGKILL');
-  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
-}
-
-process.on('exit', cleanUp);
-for (const signal of [ 'SIGINT', 'SIGTERM' ]) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the demo's processes and removing its temp dirs`);
-    process.exit(128 + os.constants.signals[signal]);
-  });
-}
-
-/**
- * The environment for children: egg reads EGG_* (EGG_TYPESCRIPT makes it load .ts next to .js), NODE_ENV picks
- * the env and NODE_OPTIONS may inject ts-node (under egg-bin test); each scene sets exactly what it shows.
- */
-function childEnv(extra = {}) {
-  const env = {};
-  for (const [ name, value ] of Object.entries(process.env)) {
-    if (!/^(EGG_|TS_NODE_)/.test(name) && ![ 'NODE_OPTIONS', 'NODE_ENV', 'EXAMPLE_COOKIE_KEYS' ].includes(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-function spawnTracked(args, options) {
-  const child = spawn(process.execPath, args, { ...options, env: childEnv(options.env), detached: true });
-  liveGroups.add(child.pid);
-  const output = { stdout: '', stderr: '' };
-  for (const stream of [ 'stdout', 'stderr' ]) {
-    child[stream].setEncoding('utf8').on('data', chunk => { output[stream] += chunk; });
-  }
-  // 'close' waits for the stdio pipes, which egg's agent and workers share with the master: the whole cluster is gone.
-  const closed = new Promise(resolve => child.once('close', (code, signal) => resolve({ code, signal })));
-  return { child, pid: child.pid, output, closed };
-}
-
-/** Resolves with `promise`'s value, or with `fallback` after `ms`, leaving no timer behind. */
-function within(ms, promise, fallback) {
-  let timer;
-  const timeout = new Promise(resolve => { timer = setTimeout(resolve, ms, fallback); });
-  return Promise.race([ promise, timeout ]).finally(() => clearTimeout(timer));
-}
-
-/** Waits for every process of the group to exit, SIGKILLing stragglers; returns whether it had to. */
-async function ensureGroupGone(groupId) {
-  let killed = false;
-  for (let waited = 0; groupAlive(groupId); waited += 50) {
-    if (waited >= 2_000 && !killed) {
-      killGroup(groupId, 'SIGKILL');
-      killed = true;
-    }
-    if (waited >= 7_000) throw new Error(`process group ${groupId} is still alive after SIGKILL`);
-    await sleep(50);
-  }
-  liveGroups.delete(groupId);
-  return killed;
-}
-
-async function runNode(args, options = {}) {
-  const run = spawnTracked(args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ], ...options });
-  const { code } = await run.closed;
-  await ensureGroupGone(run.pid);
-  return { code, output: `${run.output.stdout}${run.output.stderr}` };
-}
-
-async function build() {
-  const clean = await runNode([ 'scripts/clean.js' ]);
-  if (clean.code !== 0) throw new Error(`scripts/clean.js failed:\n${clean.output}`);
-  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  // egg in prod loads .js only: compile the plugin and the example in place, in parallel.
-  const projects = [ 'tsconfig.build.json', 'example/tsconfig.json' ];
-  const results = await Promise.all(projects.map(project => runNode([ tsc, '-p', project ])));
-  results.forEach(({ code, output }, index) => {
-    if (code !== 0) throw new Error(`tsc -p ${projects[index]} failed:\n${output}`);
-  });
-}
-
-function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts example/start-cluster.js: a real egg cluster, 2 app workers, on a free port; waits for ready or exit. */
-async function launchCluster(env, { nodeOptions = [], indent = '  ' } = {}) {
-  const port = await findFreePort();
-  const cluster = spawnTracked([ ...nodeOptions, LAUNCHER ], {
-    cwd: EXAMPLE,
-    env: { ...env, PORT: String(port), WORKERS: '2' },
-    stdio: [ 'ignore', 'pipe', 'pipe', 'ipc' ],
-  });
-  // egg-cluster's master tells its parent `egg-ready` once every app worker listens.
-  const ready = new Promise(resolve => cluster.child.on('message', message => {
-    if (message && message.action === 'egg-ready') resolve(message.data);
-  }));
-  console.log(`${indent}started example/start-cluster.js: master pid ${cluster.pid}, port ${port}`);
-  const outcome = await within(BOOT_TIMEOUT_MS, Promise.race([
-    ready.then(() => ({ ready: true })),
-    cluster.closed.then(exit => ({ exit })),
-  ]), { timedOut: true });
-  return { ...cluster, port, outcome };
-}
-
-/** SIGTERM to the master (egg closes the app workers, then the agent); SIGKILL to the group if that takes too long. */
-async function stopCluster(cluster) {
-  const started = Date.now();
-  if (cluster.child.exitCode === null && cluster.child.signalCode === null) cluster.child.kill('SIGTERM');
-  let exit = await within(STOP_TIMEOUT_MS, cluster.closed, undefined);
-  let forced = !exit;
-  if (forced) {
-    killGroup(cluster.pid, 'SIGKILL');
-    exit = await cluster.closed;
-  }
-  forced = (await ensureGroupGone(cluster.pid)) || forced;
-  return { exit, forced, ms: Date.now() - started };
-}
-
-function httpGet(url) {
-  return new Promise((resolve, reject) => {
-    // agent: false closes the connection, so no keep-alive socket outlives the request.
-    const request = http.get(url, { agent: false, timeout: 10_000 }, response => {
-      let body = '';
-      response.setEncoding('utf8').on('data', chunk => { body += chunk; }).on('end', () => resolve({ status: response.statusCode, body }));
-    });
-    request.once('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
-    request.once('error', reject);
-  });
+/** example/start-cluster.js with 2 app workers; each scene sets exactly the environment it shows. */
+async function startExample(env, { nodeOptions = [], indent = '  ' } = {}) {
+  const cluster = await launchCluster({ launcher: LAUNCHER, cwd: EXAMPLE, env: { ...env, WORKERS: '2' }, nodeOptions });
+  console.log(`${indent}started example/start-cluster.js: master pid ${cluster.pid}, port ${cluster.port}`);
+  return cluster;
 }
 
 /** The refusal egg logged: from `[egg-sentinel] boot refused` to the next blank line (egg logs it twice; show it once). */
@@ -218,7 +59,7 @@ async function sceneScaffoldedKey() {
   console.log('  EGG_SERVER_ENV=prod, EXAMPLE_COOKIE_KEYS unset, so config/config.prod.ts leaves that key in place');
   fs.rmSync(RUN_DIR, { recursive: true, force: true });
   const claims = new Claims();
-  const cluster = await launchCluster({ EGG_SERVER_ENV: 'prod' });
+  const cluster = await startExample({ EGG_SERVER_ENV: 'prod' });
   try {
     const { exit } = cluster.outcome;
     if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
@@ -248,7 +89,7 @@ async function sceneKeyFromEnvironment() {
   const secret = crypto.randomBytes(32).toString('base64url');
   fs.rmSync(APP_REPORT, { force: true });
   const claims = new Claims();
-  const cluster = await launchCluster({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: secret });
+  const cluster = await startExample({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: secret });
   try {
     if (!claims.check(cluster.outcome.ready, 'the cluster becomes ready')) {
       console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
@@ -282,13 +123,11 @@ async function sceneKeyFromEnvironment() {
 }
 
 async function sceneUnsafeServerEnv() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-demo-'));
-  tempDirs.add(dir);
+  const dir = makeTempDir('sentinel-demo-');
   try {
     return await showPreflight(dir);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
+    removeTempDir(dir);
   }
 }
 
@@ -302,7 +141,7 @@ async function showPreflight(dir) {
   const claims = new Claims();
 
   console.log('  without the preflight:');
-  const unguarded = await launchCluster({ EGG_SERVER_ENV: serverEnv }, { indent: '    ' });
+  const unguarded = await startExample({ EGG_SERVER_ENV: serverEnv }, { indent: '    ' });
   try {
     const ran = fs.existsSync(marker);
     console.log(`    evil.js ${ran ? 'RAN (marker written): egg loaded it as config/plugin.<env>, before any plugin code' : 'did not run'}`);
@@ -318,7 +157,7 @@ async function showPreflight(dir) {
   fs.rmSync(marker, { force: true });
 
   console.log(`  with node --require ${PREFLIGHT}:`);
-  const guarded = await launchCluster({ EGG_SERVER_ENV: serverEnv }, { nodeOptions: [ '--require', PREFLIGHT ], indent: '    ' });
+  const guarded = await startExample({ EGG_SERVER_ENV: serverEnv }, { nodeOptions: [ '--require', PREFLIGHT ], indent: '    ' });
   try {
     const exit = guarded.outcome.exit;
     const ran = fs.existsSync(marker);
@@ -341,9 +180,11 @@ const SCENES = [
 
 async function main() {
   const started = Date.now();
+  // Scene 1 shows what happens when the key is not set: do not inherit one from the shell.
+  delete process.env.EXAMPLE_COOKIE_KEYS;
   console.log('egg-sentinel demo: the TypeScript app in example/ as a real egg cluster (master, agent, 2 app workers)\n');
   process.stdout.write('Building the plugin (tsconfig.build.json) and example/ (example/tsconfig.json) in place... ');
-  await build();
+  await build([ 'tsconfig.build.json', 'example/tsconfig.json' ]);
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const results = [];

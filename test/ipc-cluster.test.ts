@@ -3,6 +3,8 @@
  * raw messages to its IPC channel (any code in a worker can), or captures a real envelope and sends it back altered.
  */
 import assert from 'node:assert';
+import fs from 'node:fs';
+import path from 'node:path';
 import mm from 'egg-mock';
 import { fixture } from './helpers';
 
@@ -23,9 +25,10 @@ async function capture(app: Cluster): Promise<{ action: string; data: Record<str
   return (await app.httpRequest().post('/capture').expect(200)).body.captured;
 }
 
-/** The fixture reads its IPC mode from IPC_TEST_MODE, which the forked master inherits. */
-async function startCluster(mode: 'enforce' | 'report'): Promise<Cluster> {
+/** The fixture reads its IPC options from IPC_TEST_* variables, which the forked master inherits. */
+async function startCluster(mode: 'enforce' | 'report', encrypt = false): Promise<Cluster> {
   mm(process.env, 'IPC_TEST_MODE', mode);
+  mm(process.env, 'IPC_TEST_ENCRYPT', encrypt ? '1' : '0');
   try {
     const app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false } as any);
     await app.ready();
@@ -205,5 +208,47 @@ describe('IPC report mode in a real cluster: the same attacks are delivered and 
   it('logs the bad message without its payload', async () => {
     await sleep(500);
     assert.match((app as any).stdout + (app as any).stderr, /IPC message accepted in report mode \(unsigned\): action "ipc-test:ping"/);
+  });
+});
+
+describe('IPC sealing and agent restarts in a real cluster', function() {
+  this.timeout(120000);
+  let app: Cluster;
+  before(async () => {
+    app = await startCluster('enforce', true);
+  });
+  after(() => app.close());
+
+  async function restartAgent(): Promise<void> {
+    const { agentPid } = await agentView(app);
+    process.kill(agentPid, 'SIGKILL');
+    // egg-cluster starts a new agent after 1 s; wait until it answers.
+    for (let i = 0; i < 60; i++) {
+      await sleep(250);
+      const res = await app.httpRequest().get('/agent-stats').catch(() => undefined);
+      if (res?.status === 200 && res.body.agentPid !== agentPid) return;
+    }
+    throw new Error('the agent did not come back');
+  }
+
+  it('payloads travel sealed (AES-256-GCM) and round-trip', async () => {
+    const captured = await capture(app);
+    assert.equal(captured.data.enc, 1);
+    assert.ok(!captured.data.p.includes('captured'), 'the payload is not readable on the wire');
+    const { body } = await app.httpRequest().get('/ping').query({ text: 'sealed hello' }).expect(200);
+    assert.equal(body.pong.payload.text, 'sealed hello');
+  });
+
+  it('an agent restarted by egg-cluster keeps talking to the workers (same key file)', async () => {
+    await restartAgent();
+    const { body } = await app.httpRequest().get('/ping').query({ text: 'after restart' }).expect(200);
+    assert.equal(body.pong.payload.text, 'after restart');
+  });
+
+  it('an agent restarted with a new secret: workers reload the key when egg-cluster announces the agent', async () => {
+    fs.rmSync(path.join(fixture('ipc-app'), 'run/sentinel-ipc.key'));
+    await restartAgent();
+    const { body } = await app.httpRequest().get('/ping').query({ text: 'new secret' }).expect(200);
+    assert.equal(body.pong.payload.text, 'new secret');
   });
 });

@@ -123,6 +123,8 @@ export class IpcGuard {
     const { action, data } = message;
     if (MASTER_ACTIONS.has(action) && !isEnvelopeLike(data) && (!viaProcess || message.from === 'master')) {
       this.counters.acceptedFromMaster++;
+      // A restarted agent may have a new secret (a new key file): pick it up before talking to it.
+      if (action === 'agent-start' && this.role === 'app') this.reloadKeys(true);
       return deliver({ action, data });
     }
     const verdict = this.verify(action, data, viaProcess ? message.from : undefined);
@@ -151,10 +153,10 @@ export class IpcGuard {
     return { ok: true, payload: result.payload };
   }
 
-  /** An agent restarted under a new master has a new secret: re-read it, at most once a second. */
-  private reloadKeys(): boolean {
+  /** Re-reads the secret after a key change (an agent that wrote a new key file), at most once a second unless forced. */
+  private reloadKeys(force = false): boolean {
     const now = Date.now();
-    if (now - this.lastReload < RELOAD_INTERVAL_MS) return false;
+    if (!force && now - this.lastReload < RELOAD_INTERVAL_MS) return false;
     this.lastReload = now;
     try {
       this.keyring.load();

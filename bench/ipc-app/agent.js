@@ -1,0 +1,16 @@
+'use strict';
+
+/** Counts flood messages and answers when a run is complete; echoes pings. */
+module.exports = agent => {
+  let expected = 0;
+  let received = 0;
+  agent.messenger.on('bench:start', ({ n }) => {
+    expected = n;
+    received = 0;
+    agent.messenger.sendToApp('bench:ready', {});
+  });
+  agent.messenger.on('bench:flood', () => {
+    if (++received === expected) agent.messenger.sendToApp('bench:done', { received });
+  });
+  agent.messenger.on('bench:ping', data => agent.messenger.sendToApp('bench:pong', data));
+};

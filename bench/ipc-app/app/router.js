@@ -1,0 +1,38 @@
+'use strict';
+
+const once = (app, action) => new Promise(resolve => app.messenger.once(action, resolve));
+
+module.exports = app => {
+  /** n messages app → agent as fast as the channel takes them; ms until the agent has all of them. */
+  app.router.get('/flood', async ctx => {
+    const n = Number(ctx.query.n);
+    const payload = { blob: 'x'.repeat(Number(ctx.query.size) - 12) };
+    const ready = once(app, 'bench:ready');
+    app.messenger.sendToAgent('bench:start', { n });
+    await ready;
+    const done = once(app, 'bench:done');
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      app.messenger.sendToAgent('bench:flood', payload);
+      // let the channel drain now and then, as a real producer would
+      if (i % 1000 === 999) await new Promise(setImmediate);
+    }
+    await done;
+    ctx.body = { n, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  });
+
+  /** Sequential round trips app → agent → app; latencies in µs. */
+  app.router.get('/rtt', async ctx => {
+    const n = Number(ctx.query.n);
+    const payload = { blob: 'x'.repeat(Number(ctx.query.size) - 12) };
+    const samples = [];
+    for (let i = 0; i < n; i++) {
+      const pong = once(app, 'bench:pong');
+      const started = process.hrtime.bigint();
+      app.messenger.sendToAgent('bench:ping', payload);
+      await pong;
+      samples.push(Number(process.hrtime.bigint() - started) / 1e3);
+    }
+    ctx.body = { samples };
+  });
+};

@@ -1,0 +1,21 @@
+import type { SentinelIpcConfig } from '../config/types';
+import { estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
+import type { IpcFacts } from './types';
+
+/** How IPC is protected in this process, for SEN501/SEN502. Keeps no secret value. */
+export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined): IpcFacts {
+  const mode = ipc.mode ?? 'enforce';
+  if (ipc.secret) {
+    const fromEnvironment = Object.values(env).includes(ipc.secret);
+    return {
+      mode,
+      secretSource: 'config',
+      secretInConfigFile: !fromEnvironment,
+      secretBits: estimateSecretBits(ipc.secret),
+      secretProvenance: provenance('sentinel.ipc.secret'),
+    };
+  }
+  const fromVariable = env[SECRET_ENV_VAR];
+  if (fromVariable) return { mode, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
+  return { mode, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
+}

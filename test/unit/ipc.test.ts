@@ -1,0 +1,211 @@
+import assert from 'node:assert';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { open, seal, type SealInput } from '../../lib/ipc/envelope';
+import { estimateSecretBits, KEY_FILE, Keyring } from '../../lib/ipc/keyring';
+import { ReplayWindows } from '../../lib/ipc/replay-window';
+import { ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
+import { fakeFacts } from './fake-facts';
+
+const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ipc-unit-'));
+const keys = Keyring.forApp({ runDir, secret: crypto.randomBytes(32).toString('base64url') });
+const sender = { role: 'app' as const, pid: 4242, iid: 'instance-1' };
+const base = (overrides: Partial<SealInput> = {}): SealInput => ({
+  keys, sender, seq: 1, ts: Date.now(), to: 'agent', action: 'demo:action', payload: { text: 'héllo', n: [ 1, 2 ] }, encrypt: false, ...overrides,
+});
+const roundTrip = (envelope: unknown, action = 'demo:action') => open({ keys, action, data: JSON.parse(JSON.stringify(envelope)) });
+
+after(() => fs.rmSync(runDir, { recursive: true, force: true }));
+
+describe('envelope seal/open', () => {
+  for (const payload of [ undefined, null, 'text', 0, [ 1, 'two' ], { nested: { deep: [ true ] } }, { buffer: Buffer.from('bytes') } ]) {
+    it(`round-trips ${JSON.stringify(payload)}`, () => {
+      const result = roundTrip(seal(base({ payload })));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.deepEqual(result.payload, payload === undefined ? undefined : JSON.parse(JSON.stringify(payload)));
+    });
+  }
+
+  it('refuses any change to any signed field', () => {
+    const sealed = seal(base());
+    const changes: Record<string, unknown> = { kid: 'ffffffffffffffff', role: 'agent', pid: 1, iid: 'other', seq: 2, ts: sealed.ts + 1, to: 'app', act: 'other', enc: 1, p: '{"text":"x"}' };
+    for (const [ field, value ] of Object.entries(changes)) {
+      const result = open({ keys, action: field === 'act' ? 'other' : 'demo:action', data: { ...sealed, [field]: value } });
+      assert.equal(result.ok, false, field);
+      assert.equal((result as { reason: string }).reason, field === 'kid' ? 'unknown-key' : 'bad-mac', field);
+    }
+  });
+
+  it('refuses an envelope delivered under another action', () => {
+    assert.deepEqual(roundTrip(seal(base()), 'other:action').ok, false);
+  });
+
+  it('classifies what is not a valid envelope', () => {
+    const sealed = seal(base());
+    assert.equal((open({ keys, action: 'a', data: { text: 'plain' } }) as { reason: string }).reason, 'unsigned');
+    assert.equal((open({ keys, action: 'a', data: 'garbage' }) as { reason: string }).reason, 'unsigned');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, seq: -1 } }) as { reason: string }).reason, 'malformed');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, kid: 'ffffffffffffffff' } }) as { reason: string }).reason, 'unknown-key');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, mac: sealed.mac.slice(0, 42) } }) as { reason: string }).reason, 'bad-mac');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, mac: `${sealed.mac}A` } }) as { reason: string }).reason, 'bad-mac');
+  });
+
+  it('refuses a signed payload that carries __proto__ (prototype poisoning)', () => {
+    const sealed = seal(base({ payload: JSON.parse('{"__proto__":{"polluted":true}}') }));
+    assert.equal((roundTrip(sealed) as { reason: string }).reason, 'malformed');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  describe('sealing (AES-256-GCM)', () => {
+    it('hides the payload and round-trips it', () => {
+      const sealed = seal(base({ encrypt: true, payload: { card: '4111 1111 1111 1111' } }));
+      assert.ok(!JSON.stringify(sealed).includes('4111'));
+      assert.deepEqual((roundTrip(sealed) as { payload: unknown }).payload, { card: '4111 1111 1111 1111' });
+    });
+
+    it('never reuses a (key, nonce) pair: another sequence or sender instance gives another ciphertext', () => {
+      const texts = [ seal(base({ encrypt: true })), seal(base({ encrypt: true, seq: 2 })), seal(base({ encrypt: true, sender: { ...sender, iid: 'instance-2' } })) ]
+        .map(envelope => envelope.p);
+      assert.equal(new Set(texts).size, 3);
+    });
+
+    it('refuses a flipped ciphertext bit', () => {
+      const sealed = seal(base({ encrypt: true }));
+      const bytes = Buffer.from(sealed.p as string, 'base64url');
+      bytes[0] ^= 1;
+      assert.equal(roundTrip({ ...sealed, p: bytes.toString('base64url') }).ok, false);
+    });
+  });
+
+  it('property: 100,000 random and mutated envelopes never throw and are accepted only when intact', function() {
+    this.timeout(120000);
+    const genuine = [ seal(base()), seal(base({ encrypt: true, seq: 7 })), seal(base({ payload: undefined, seq: 9 })) ];
+    const fields = [ '$sentinel', 'kid', 'role', 'pid', 'iid', 'seq', 'ts', 'to', 'act', 'enc', 'p', 'mac' ] as const;
+    const mutation = fc.record({
+      which: fc.nat({ max: genuine.length - 1 }),
+      field: fc.constantFrom(...fields),
+      value: fc.oneof(fc.anything(), fc.string(), fc.integer(), fc.constant(undefined)),
+      drop: fc.boolean(),
+    });
+    let accepted = 0;
+    fc.assert(fc.property(mutation, ({ which, field, value, drop }) => {
+      const envelope: Record<string, unknown> = { ...genuine[which] };
+      if (drop) delete envelope[field];
+      else envelope[field] = value;
+      const unchanged = Object.is(drop ? undefined : value, (genuine[which] as unknown as Record<string, unknown>)[field]);
+      const result = open({ keys, action: 'demo:action', data: envelope });
+      if (result.ok) accepted++;
+      return result.ok === unchanged;
+    }), { numRuns: 90_000 });
+    fc.assert(fc.property(fc.anything(), fc.string(), (data, action) => !open({ keys, action, data }).ok), { numRuns: 10_000 });
+    assert.ok(accepted < 90_000);
+  });
+});
+
+describe('replay window', () => {
+  it('accepts each sequence number once, in or out of order within the window', () => {
+    const windows = new ReplayWindows(64);
+    assert.ok([ 0, 1, 2, 5, 4, 3 ].every(seq => windows.accept('s', seq)));
+    assert.ok(![ 0, 3, 5 ].some(seq => windows.accept('s', seq)));
+  });
+
+  it('refuses numbers that fell out of the window', () => {
+    const windows = new ReplayWindows(64);
+    windows.accept('s', 1);
+    windows.accept('s', 100);
+    assert.equal(windows.accept('s', 36), false);
+    assert.equal(windows.accept('s', 37), true);
+    assert.equal(windows.accept('s', 2000), true);
+    assert.equal(windows.accept('s', 1999), true);
+    assert.equal(windows.accept('s', 100), false);
+  });
+
+  it('keeps senders apart and bounds how many it tracks', () => {
+    const windows = new ReplayWindows(64, 3);
+    for (const sender of [ 'a', 'b', 'c', 'd' ]) assert.ok(windows.accept(sender, 0));
+    assert.equal(windows.trackedSenders, 3);
+  });
+
+  it('property: a random stream never accepts a duplicate inside the window', () => {
+    fc.assert(fc.property(fc.array(fc.nat({ max: 300 }), { maxLength: 400 }), seqs => {
+      const windows = new ReplayWindows(128);
+      const seen = new Set<number>();
+      let top = -1;
+      for (const seq of seqs) {
+        const ok = windows.accept('s', seq);
+        if (ok && seen.has(seq)) return false;
+        if (!ok && !seen.has(seq) && top - seq < 128) return false;
+        if (ok) seen.add(seq);
+        top = Math.max(top, ok ? seq : top);
+      }
+      return true;
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('keyring', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-keyring-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the agent writes a 0600 key file that app workers read; the same master reuses it', () => {
+    const agent = Keyring.forAgent({ runDir: dir });
+    assert.equal(fs.statSync(path.join(dir, KEY_FILE)).mode & 0o777, 0o600);
+    assert.equal(Keyring.forApp({ runDir: dir }).currentKid, agent.currentKid);
+    assert.equal(Keyring.forAgent({ runDir: dir }).currentKid, agent.currentKid, 'an agent restarted by the same master keeps the key');
+  });
+
+  it('a worker picks up a new secret on reload', () => {
+    Keyring.forAgent({ runDir: dir });
+    const app = Keyring.forApp({ runDir: dir });
+    const before = app.currentKid;
+    fs.rmSync(path.join(dir, KEY_FILE));
+    const restarted = Keyring.forAgent({ runDir: dir });
+    assert.notEqual(restarted.currentKid, before);
+    assert.equal(app.load(), true);
+    assert.equal(app.currentKid, restarted.currentKid);
+    assert.ok(app.hasKey(before), 'the old key still verifies messages in flight');
+  });
+
+  it('previous secrets verify until their date and never sign', () => {
+    const ring = Keyring.forApp({ runDir: dir, secret: 'current-secret-x', previousSecrets: [
+      { secret: 'old-but-valid', until: '2999-01-01' }, { secret: 'expired', until: '2000-01-01' },
+    ] });
+    const kids = [ 'old-but-valid', 'expired' ].map(secret => open({ keys: ring, action: 'a', data: seal({ ...base(), keys: Keyring.forApp({ runDir: dir, secret }) }) }));
+    assert.equal(kids[0].ok, false, 'the action differs');
+    assert.equal((kids[0] as { reason: string }).reason, 'bad-mac', 'known key: MAC checked');
+    assert.equal((kids[1] as { reason: string }).reason, 'unknown-key', 'expired key');
+    assert.equal(open({ keys: ring, action: 'demo:action', data: seal({ ...base(), keys: Keyring.forApp({ runDir: dir, secret: 'old-but-valid' }) }) }).ok, true);
+  });
+
+  it('a worker without a key file gets a clear error', () => {
+    assert.throws(() => Keyring.forApp({ runDir: dir }), /no IPC secret: .*sentinel-ipc\.key is missing/);
+  });
+});
+
+describe('SEN501 / SEN502', () => {
+  it('SEN501 fires for off and report outside development envs', () => {
+    assert.deepEqual(ipcProtectionOff.check(fakeFacts(), { developmentEnv: false }), []);
+    assert.equal(ipcProtectionOff.check(fakeFacts({ ipc: { mode: 'off' } }), { developmentEnv: false })[0].severity, 'high');
+    assert.equal(ipcProtectionOff.check(fakeFacts({ ipc: { mode: 'report' } }), { developmentEnv: true })[0].severity, 'low');
+  });
+
+  it('SEN502 fires for a weak secret or one written in a config file, not for a generated one', () => {
+    assert.deepEqual(weakIpcSecret.check(fakeFacts(), { developmentEnv: false }), []);
+    const [ weak ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 90 } }), { developmentEnv: false });
+    assert.match(weak.message, /about 90 bits/);
+    const [ inFile ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'config', secretInConfigFile: true, secretProvenance: 'config/config.prod.ts' } }), { developmentEnv: false });
+    assert.match(inFile.message, /written in a config file/);
+    assert.equal(inFile.source, 'config/config.prod.ts');
+  });
+
+  it('estimates secret strength', () => {
+    assert.ok(estimateSecretBits(crypto.randomBytes(32).toString('base64url')) >= 256);
+    assert.ok(estimateSecretBits(crypto.randomBytes(32).toString('hex')) >= 256);
+    assert.ok(estimateSecretBits('my-super-secret-ipc-password-for-prod-2024') < 256);
+    for (const weak of [ 'a'.repeat(200), 'ab'.repeat(100), 'abcd1234'.repeat(20), crypto.randomBytes(8).toString('hex').repeat(8) ]) assert.ok(estimateSecretBits(weak) < 256, weak);
+  });
+});
