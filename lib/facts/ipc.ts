@@ -1,14 +1,18 @@
 import type { SentinelIpcConfig } from '../config/types';
+import { findClusterClient } from '../ipc/cluster-client';
 import { estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
 import type { IpcFacts } from './types';
 
 /** How IPC is protected in this process, for SEN501/SEN502. Keeps no secret value. */
-export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined): IpcFacts {
+export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[]): IpcFacts {
   const mode = ipc.mode ?? 'enforce';
+  const found = findClusterClient(eggPaths);
+  const clusterClient = { state: mode === 'off' || ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
   if (ipc.secret) {
     const fromEnvironment = Object.values(env).includes(ipc.secret);
     return {
       mode,
+      clusterClient,
       secretSource: 'config',
       secretInConfigFile: !fromEnvironment,
       secretBits: estimateSecretBits(ipc.secret),
@@ -16,6 +20,6 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
     };
   }
   const fromVariable = env[SECRET_ENV_VAR];
-  if (fromVariable) return { mode, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
-  return { mode, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
+  if (fromVariable) return { mode, clusterClient, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
+  return { mode, clusterClient, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
 }

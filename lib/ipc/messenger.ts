@@ -17,6 +17,7 @@ import workerThreads from 'node:worker_threads';
 import { quoteForMessage } from '../env-name';
 import { type DropReason, type Envelope, isEnvelopeLike, open, type Receiver, type Role, seal, type Sender } from './envelope';
 import type { Keyring } from './keyring';
+import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { ReplayWindows } from './replay-window';
 
 /** What egg-cluster's master sends to workers (egg-cluster lib/master.js; @eggjs/cluster src/master.ts). */
@@ -64,9 +65,7 @@ export interface MessengerLike {
   [key: string]: unknown;
 }
 
-export interface GuardLogger {
-  warn(message: string, ...args: unknown[]): void;
-}
+export type GuardLogger = WarnLogger;
 
 const REASONS: DropReason[] = [ 'unsigned', 'bad-mac', 'replayed', 'stale', 'unknown-key', 'malformed', 'wrong-receiver', 'wrong-sender' ];
 
@@ -76,18 +75,18 @@ export class IpcGuard {
   private readonly replay = new ReplayWindows();
   private readonly sealedHere = new WeakSet<object>();
   private lastReload = 0;
-  private readonly counters: IpcStats;
-  private logWindowStart = 0;
-  private logLinesInWindow = 0;
+  private readonly counters: Omit<IpcStats, 'logLinesSuppressed'>;
+  private readonly badMessages: RateLimitedLog;
 
-  constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
+  constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
     const zero = () => Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
-    this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero(), logLinesSuppressed: 0 };
+    this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero() };
+    this.badMessages = new RateLimitedLog(logger, options.logLinesPerMinute);
   }
 
   stats(): IpcStats {
-    return { ...this.counters, dropped: { ...this.counters.dropped }, reported: { ...this.counters.reported } };
+    return { ...this.counters, dropped: { ...this.counters.dropped }, reported: { ...this.counters.reported }, logLinesSuppressed: this.badMessages.suppressed };
   }
 
   /** Seals one outgoing message, unless it goes to a process that runs no egg-sentinel or is sealed already. */
@@ -132,7 +131,7 @@ export class IpcGuard {
       this.counters.accepted++;
       return deliver({ action, data: verdict.payload });
     }
-    this.log(verdict.reason, action, verdict.envelope, message.from);
+    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from);
     if (this.options.mode === 'report') {
       this.counters.reported[verdict.reason]++;
       return deliver({ action, data: verdict.envelope && verdict.envelope.enc === 0 ? parsePlain(verdict.envelope) ?? data : data });
@@ -167,23 +166,10 @@ export class IpcGuard {
   }
 
   /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */
-  private log(reason: DropReason, action: string, envelope: Envelope | undefined, from: unknown): void {
-    const now = Date.now();
-    if (now - this.logWindowStart >= 60_000) {
-      if (this.counters.logLinesSuppressed > 0 && this.logLinesInWindow >= this.options.logLinesPerMinute) {
-        this.logger.warn('[egg-sentinel] IPC: %d more bad messages were not logged (see stats())', this.counters.logLinesSuppressed);
-      }
-      this.logWindowStart = now;
-      this.logLinesInWindow = 0;
-    }
-    if (this.logLinesInWindow >= this.options.logLinesPerMinute) {
-      this.counters.logLinesSuppressed++;
-      return;
-    }
-    this.logLinesInWindow++;
+  private logBadMessage(reason: DropReason, action: string, envelope: Envelope | undefined, from: unknown): void {
     const sender = envelope ? `${envelope.role} pid ${envelope.pid}` : 'unknown sender';
     const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
-    this.logger.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
+    this.badMessages.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
       this.options.mode === 'report' ? 'accepted in report mode' : 'dropped', reason, quoteForMessage(action, 60), sender, channel);
   }
 

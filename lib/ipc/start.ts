@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { SentinelIpcConfig } from '../config/types';
 import type { Role } from './envelope';
+import { type ClusterClientStats, clusterClientStats, protectClusterClient } from './cluster-client';
 import { Keyring, SECRET_ENV_VAR } from './keyring';
 import { type GuardLogger, IpcGuard, type IpcStats, type MessengerLike } from './messenger';
 
 export interface IpcTarget {
   baseDir: string;
+  loader: { eggPaths?: string[] };
   config: Record<string, unknown>;
   messenger: unknown;
   coreLogger: GuardLogger;
@@ -22,7 +24,7 @@ export function configuredSecret(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv)
  * Installs signing and verification on this process's messenger; must run in the boot hook's constructor, before
  * egg's agent captures the messenger's send methods (configDidLoad). Returns undefined when `ipc.mode` is off.
  */
-export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcConfig): { stats(): IpcStats } | undefined {
+export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcConfig): { stats(): IpcStats & { clusterClient: ClusterClientStats } } | undefined {
   const mode = ipc.mode ?? IPC_DEFAULTS.mode;
   if (mode === 'off') return undefined;
   const runDir = typeof target.config.rundir === 'string' ? target.config.rundir : path.join(target.baseDir, 'run');
@@ -35,5 +37,13 @@ export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcCon
     logLinesPerMinute: ipc.logLinesPerMinute ?? IPC_DEFAULTS.logLinesPerMinute,
   }, target.coreLogger);
   guard.install(target.messenger as MessengerLike);
-  return { stats: () => guard.stats() };
+  if (ipc.clusterClient !== 'off') {
+    protectClusterClient(target.loader.eggPaths ?? [], {
+      keys: keyring,
+      encrypt: ipc.encrypt === true,
+      logger: target.coreLogger,
+      logLinesPerMinute: ipc.logLinesPerMinute ?? IPC_DEFAULTS.logLinesPerMinute,
+    });
+  }
+  return { stats: () => ({ ...guard.stats(), clusterClient: clusterClientStats() }) };
 }

@@ -49,4 +49,30 @@ export const weakIpcSecret: Rule = {
   },
 };
 
-export const ipcRules: Rule[] = [ ipcProtectionOff, weakIpcSecret ];
+export const clusterClientUnprotected: Rule = {
+  id: 'SEN503',
+  area: 'ipc',
+  title: 'cluster-client channel not authenticated',
+  severity: 'critical',
+  description: "The agent's cluster-client leader listens on 127.0.0.1:<clusterPort> and, as egg ships it, runs any method of " +
+    'the shared client for any local process that connects. egg-sentinel authenticates that channel by wrapping ' +
+    'cluster-client internals it was built for (3.7.x). On another version it cannot: critical, boot refused, unless ' +
+    '`sentinel.ipc.clusterClient: "off"` says so explicitly, which is then high outside local/unittest (low inside).',
+  fix: 'Use cluster-client 3.7.x (the version egg 3 and 4 ship), or upgrade egg-sentinel; set `sentinel.ipc.clusterClient: "off"` ' +
+    'only where no untrusted local process can reach 127.0.0.1.',
+  check(facts, { developmentEnv }) {
+    const { state, version } = facts.ipc.clusterClient;
+    if (state === 'unsupported') {
+      return [{ severity: 'critical', target: 'cluster-client', source: `cluster-client ${version}`,
+        message: `cluster-client ${version} is not a version egg-sentinel can protect (supported: 3.7.x); its leader port accepts unauthenticated connections` }];
+    }
+    // With ipc.mode 'off', SEN501 already reports that nothing is protected.
+    if (state === 'off' && facts.ipc.mode !== 'off') {
+      return [{ severity: developmentEnv ? 'low' : 'high', target: 'sentinel.ipc.clusterClient', source: facts.provenance('sentinel.ipc.clusterClient'),
+        message: "the cluster-client leader port accepts any local process (ipc.clusterClient is 'off')" }];
+    }
+    return [];
+  },
+};
+
+export const ipcRules: Rule[] = [ ipcProtectionOff, weakIpcSecret, clusterClientUnprotected ];

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { open, seal, type SealInput } from '../../lib/ipc/envelope';
 import { estimateSecretBits, KEY_FILE, Keyring } from '../../lib/ipc/keyring';
 import { ReplayWindows } from '../../lib/ipc/replay-window';
-import { ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
+import { clusterClientUnprotected, ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
 import { fakeFacts } from './fake-facts';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ipc-unit-'));
@@ -200,6 +200,16 @@ describe('SEN501 / SEN502', () => {
     const [ inFile ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'config', secretInConfigFile: true, secretProvenance: 'config/config.prod.ts' } }), { developmentEnv: false });
     assert.match(inFile.message, /written in a config file/);
     assert.equal(inFile.source, 'config/config.prod.ts');
+  });
+
+  it('SEN503: an unsupported cluster-client version is critical; switching the protection off is high', () => {
+    assert.deepEqual(clusterClientUnprotected.check(fakeFacts(), { developmentEnv: false }), []);
+    const [ unsupported ] = clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClient: { state: 'unsupported', version: '4.0.0' } } }), { developmentEnv: true });
+    assert.equal(unsupported.severity, 'critical');
+    assert.match(unsupported.message, /cluster-client 4\.0\.0 is not a version egg-sentinel can protect/);
+    const [ off ] = clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClient: { state: 'off' } } }), { developmentEnv: false });
+    assert.equal(off.severity, 'high');
+    assert.deepEqual(clusterClientUnprotected.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' } } }), { developmentEnv: false }), [], 'SEN501 reports it');
   });
 
   it('estimates secret strength', () => {
