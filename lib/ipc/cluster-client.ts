@@ -10,6 +10,8 @@
  *   descriptors, never `_private` ones) may be called, whoever asks.
  * Guarded by a version check: these internals are those of cluster-client 3.7.x (the same module in egg 3 and 4).
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import semver from 'semver';
@@ -56,7 +58,7 @@ export function findClusterClient(eggPaths: readonly string[]): ClusterClientSta
   for (const eggPath of eggPaths) {
     try {
       const manifest = require.resolve('cluster-client/package.json', { paths: [ eggPath ] });
-      const { version } = require(manifest) as { version: string };
+      const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
       const dir = path.dirname(manifest);
       return { state: semver.satisfies(version, SUPPORTED_CLUSTER_CLIENT) ? 'protected' : 'unsupported', version, dir };
     } catch {
@@ -99,10 +101,12 @@ export function protectClusterClient(eggPaths: readonly string[], options: Prote
   settings.encrypt = options.encrypt;
   settings.log = new RateLimitedLog(options.logger, options.logLinesPerMinute);
   const dir = status.dir as string;
-  const ClusterServer = require(path.join(dir, 'lib/server.js'));
+  // The very module instances egg's cluster-client uses (same resolved paths, same require cache).
+  const load = createRequire(path.join(dir, 'package.json'));
+  const ClusterServer = load('./lib/server.js');
   if (ClusterServer.prototype[PATCHED]) return status;
-  const Leader = require(path.join(dir, 'lib/leader.js'));
-  const Follower = require(path.join(dir, 'lib/follower.js'));
+  const Leader = load('./lib/leader.js');
+  const Follower = load('./lib/follower.js');
   patchLeaderSocket(ClusterServer.prototype);
   patchFollowerSocket(Follower.prototype);
   patchInvoke(Leader.prototype);

@@ -66,11 +66,14 @@ export function isEnvelopeLike(data: unknown): data is Record<string, unknown> {
   return typeof data === 'object' && data !== null && Object.prototype.hasOwnProperty.call(data, '$sentinel');
 }
 
-function canonical(envelope: Omit<Envelope, 'mac'>): string {
-  const fields = [ DOMAIN, envelope.kid, envelope.role, String(envelope.pid), envelope.iid, String(envelope.seq), String(envelope.ts),
-    envelope.to, envelope.act, String(envelope.enc), envelope.p === undefined ? '-' : `+${envelope.p}` ];
-  // Length-prefixed, so no two field lists encode to the same string.
-  return fields.map(field => `${field.length}:${field}`).join('');
+const field = (value: string) => `${value.length}:${value}`;
+const DOMAIN_FIELD = field(DOMAIN);
+
+/** Length-prefixed fields, so no two field lists encode to the same string; `p` absent and empty differ. */
+function canonical(envelope: Omit<Envelope, 'mac'>, withPayload = true): string {
+  const payload = !withPayload || envelope.p === undefined ? '-' : `+${envelope.p}`;
+  return `${DOMAIN_FIELD}${field(envelope.kid)}${field(envelope.role)}${field(String(envelope.pid))}${field(envelope.iid)}` +
+    `${field(String(envelope.seq))}${field(String(envelope.ts))}${field(envelope.to)}${field(envelope.act)}${field(String(envelope.enc))}${field(payload)}`;
 }
 
 function computeMac(key: crypto.KeyObject, envelope: Omit<Envelope, 'mac'>): Buffer {
@@ -100,19 +103,21 @@ export function seal(input: SealInput): Envelope {
   const kid = keys.currentKid;
   const dir = direction(sender.role, to);
   const json = input.payload === undefined ? undefined : JSON.stringify(input.payload);
-  const header = { $sentinel: ENVELOPE_VERSION, kid, role: sender.role, pid: sender.pid, iid: sender.iid, seq: input.seq, ts: input.ts, to, act: input.action, enc: input.encrypt ? 1 : 0 } as const;
-  let p = json;
+  const envelope: Envelope = {
+    $sentinel: ENVELOPE_VERSION, kid, role: sender.role, pid: sender.pid, iid: sender.iid, seq: input.seq, ts: input.ts, to,
+    act: input.action, enc: input.encrypt ? 1 : 0, p: json, mac: '',
+  };
   if (input.encrypt && json !== undefined) {
     const key = keys.encryptionKey(kid, dir, sender.iid);
     if (!key) throw new Error(`egg-sentinel: no encryption key for key id ${kid}`);
     const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce(input.seq));
-    cipher.setAAD(Buffer.from(canonical({ ...header, p: undefined })));
-    p = Buffer.concat([ cipher.update(json, 'utf8'), cipher.final(), cipher.getAuthTag() ]).toString('base64url');
+    cipher.setAAD(Buffer.from(canonical(envelope, false)));
+    envelope.p = Buffer.concat([ cipher.update(json, 'utf8'), cipher.final(), cipher.getAuthTag() ]).toString('base64url');
   }
-  const unsigned = { ...header, p };
   const macKey = keys.macKey(kid, dir);
   if (!macKey) throw new Error(`egg-sentinel: no MAC key for key id ${kid}`);
-  return { ...unsigned, mac: computeMac(macKey, unsigned).toString('base64url') };
+  envelope.mac = computeMac(macKey, envelope).toString('base64url');
+  return envelope;
 }
 
 const ROLES = new Set([ 'app', 'agent' ]);
@@ -155,10 +160,9 @@ export function open({ keys, action, data }: OpenInput): OpenResult {
   const dir = direction(envelope.role, envelope.to);
   const macKey = keys.macKey(envelope.kid, dir);
   if (!macKey) return { ok: false, reason: 'unknown-key', envelope };
-  const { mac, ...unsigned } = envelope;
-  const given = Buffer.from(mac, 'base64url');
-  if (mac.length !== MAC_LENGTH || given.length !== 32) return { ok: false, reason: 'bad-mac', envelope };
-  if (!crypto.timingSafeEqual(given, computeMac(macKey, unsigned))) return { ok: false, reason: 'bad-mac', envelope };
+  const given = Buffer.from(envelope.mac, 'base64url');
+  if (envelope.mac.length !== MAC_LENGTH || given.length !== 32) return { ok: false, reason: 'bad-mac', envelope };
+  if (!crypto.timingSafeEqual(given, computeMac(macKey, envelope))) return { ok: false, reason: 'bad-mac', envelope };
   // The action is MAC-covered inside the envelope; the one it travelled under must be the same.
   if (envelope.act !== action) return { ok: false, reason: 'bad-mac', envelope };
   try {
@@ -169,7 +173,7 @@ export function open({ keys, action, data }: OpenInput): OpenResult {
       const sealed = Buffer.from(json, 'base64url');
       if (sealed.length < TAG_LENGTH) return { ok: false, reason: 'malformed', envelope };
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce(envelope.seq));
-      decipher.setAAD(Buffer.from(canonical({ ...unsigned, p: undefined })));
+      decipher.setAAD(Buffer.from(canonical(envelope, false)));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
       json = Buffer.concat([ decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH)), decipher.final() ]).toString('utf8');
     }
