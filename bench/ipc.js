@@ -4,6 +4,7 @@
  * worker). Three clusters run side by side (IPC off, signed, signed + sealed); measurement rounds alternate between
  * them and the medians are compared, so machine noise hits all three alike. Also a micro-benchmark of seal + open
  * against one bare HMAC-SHA256 over the same bytes, the floor any signature pays.
+ * Also cluster-client invoke round trips through the agent's leader port, authenticated or not.
  * Writes bench/ipc-results.json and prints the table.
  */
 const crypto = require('node:crypto');
@@ -17,7 +18,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const MESSAGES = Number(process.env.BENCH_MESSAGES || 100_000);
 const PAYLOAD_BYTES = 256;
 const RTT_SAMPLES = 2000;
-const TARGETS = { signed: 0.90, sealed: 0.85, microOverHmac: 2 };
+const INVOKES = Number(process.env.BENCH_INVOKES || 5000);
+const TARGETS = { signed: 0.90, sealed: 0.85, microOverHmac: 2, clusterClient: 0.90 };
 
 const median = values => [ ...values ].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => [ ...values ].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))];
@@ -65,11 +67,14 @@ async function main() {
     }
     const throughput = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const rtt = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
+    const invokes = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of round % 2 ? [ ...MODES ].reverse() : MODES) {
         const { n, ms } = await getJson(clusters[mode], `/flood?n=${MESSAGES}&size=${PAYLOAD_BYTES}`);
         throughput[mode].push(n / (ms / 1000));
         rtt[mode].push(...(await getJson(clusters[mode], `/rtt?n=${RTT_SAMPLES / ROUNDS}&size=${PAYLOAD_BYTES}`)).samples);
+        const invoked = await getJson(clusters[mode], `/invoke?n=${INVOKES}&size=${PAYLOAD_BYTES}`);
+        invokes[mode].push(invoked.n / (invoked.ms / 1000));
       }
       process.stdout.write(`  round ${round + 1}/${ROUNDS}: ${MODES.map(mode => `${mode} ${Math.round(throughput[mode].at(-1))}/s`).join(', ')}\n`);
     }
@@ -85,6 +90,7 @@ async function main() {
         messagesPerSecond: Math.round(median(throughput[mode])),
         rttP50Us: Math.round(percentile(rtt[mode], 0.5)),
         rttP99Us: Math.round(percentile(rtt[mode], 0.99)),
+        clusterClientInvokesPerSecond: Math.round(median(invokes[mode])),
       } ])),
       micro,
     };
@@ -92,6 +98,8 @@ async function main() {
       signed: median(throughput.signed) / median(throughput.off),
       sealed: median(throughput.sealed) / median(throughput.off),
       microOverHmac: micro.sealOpenUs / micro.hmacUs,
+      clusterClient: median(invokes.signed) / median(invokes.off),
+      clusterClientSealed: median(invokes.sealed) / median(invokes.off),
     };
     fs.writeFileSync(path.join(__dirname, 'ipc-results.json'), `${JSON.stringify(results, null, 2)}\n`);
     printTable(results);
@@ -102,15 +110,18 @@ async function main() {
 
 function printTable(results) {
   const verdict = (value, target, higherIsBetter = true) => `${(higherIsBetter ? value >= target : value <= target) ? 'met' : 'MISSED'} (target ${higherIsBetter ? '≥' : '≤'} ${target})`;
-  console.log('\n| mode | messages/s | vs off | round trip p50 | p99 |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log('\n| mode | messages/s | vs off | round trip p50 | p99 | cluster-client invokes/s | vs off |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const mode of MODES) {
-    const { messagesPerSecond, rttP50Us, rttP99Us } = results.modes[mode];
+    const { messagesPerSecond, rttP50Us, rttP99Us, clusterClientInvokesPerSecond } = results.modes[mode];
     const ratio = mode === 'off' ? '1.00' : results.ratios[mode].toFixed(2);
-    console.log(`| ${mode} | ${messagesPerSecond} | ${ratio} | ${rttP50Us} µs | ${rttP99Us} µs |`);
+    const ccRatio = (clusterClientInvokesPerSecond / results.modes.off.clusterClientInvokesPerSecond).toFixed(2);
+    console.log(`| ${mode} | ${messagesPerSecond} | ${ratio} | ${rttP50Us} µs | ${rttP99Us} µs | ${clusterClientInvokesPerSecond} | ${ccRatio} |`);
   }
   console.log(`\nsigned throughput ratio ${results.ratios.signed.toFixed(2)}: ${verdict(results.ratios.signed, TARGETS.signed)}`);
   console.log(`sealed throughput ratio ${results.ratios.sealed.toFixed(2)}: ${verdict(results.ratios.sealed, TARGETS.sealed)}`);
+  console.log(`cluster-client invoke ratio, authenticated ${results.ratios.clusterClient.toFixed(2)}: ${verdict(results.ratios.clusterClient, TARGETS.clusterClient)}` +
+    ` (sealed ${results.ratios.clusterClientSealed.toFixed(2)}, no target)`);
   console.log(`seal + open ${results.micro.sealOpenUs.toFixed(2)} µs vs one HMAC over the ${results.micro.envelopeBytes}-byte envelope ` +
     `${results.micro.hmacUs.toFixed(2)} µs: ${results.ratios.microOverHmac.toFixed(2)}x, ${verdict(results.ratios.microOverHmac, TARGETS.microOverHmac, false)}`);
 }

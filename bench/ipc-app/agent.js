@@ -1,7 +1,11 @@
 'use strict';
 
 /** Counts flood messages and answers when a run is complete; echoes pings. */
+const EchoClient = require('./lib/echo-client');
+
 module.exports = agent => {
+  agent.echoClient = agent.cluster(EchoClient).create();
+  agent.beforeStart(() => agent.echoClient.ready());
   let expected = 0;
   let received = 0;
   agent.messenger.on('bench:start', ({ n }) => {

@@ -1,8 +1,22 @@
 'use strict';
 
+const EchoClient = require('../lib/echo-client');
+
 const once = (app, action) => new Promise(resolve => app.messenger.once(action, resolve));
 
 module.exports = app => {
+  const echoClient = app.cluster(EchoClient).create();
+  app.beforeStart(() => echoClient.ready());
+
+  /** n sequential invokes through the cluster-client leader; round trips per second. */
+  app.router.get('/invoke', async ctx => {
+    const n = Number(ctx.query.n);
+    const payload = 'x'.repeat(Number(ctx.query.size));
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await echoClient.echo(payload);
+    ctx.body = { n, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+  });
+
   /** n messages app → agent as fast as the channel takes them; ms until the agent has all of them. */
   app.router.get('/flood', async ctx => {
     const n = Number(ctx.query.n);
