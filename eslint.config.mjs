@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', 'test/fixtures/**/node_modules/', 'coverage/' ],
+    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', '!bench/*.js', '!bench/*-app/**/*.js', 'bench/logs/', 'bench/run/', 'test/fixtures/**/node_modules/', 'coverage/' ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -21,8 +21,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: [ 'scripts/*.js' ],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    files: [ 'scripts/*.js', 'bench/**/*.js' ],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly', setImmediate: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
   },
 );

@@ -14,6 +14,11 @@ export type { IpcStats } from './lib/ipc/messenger';
 export { SentinelBootError } from './lib/report/boot-error';
 export { SentinelConfigError } from './lib/config/validate';
 export { isSafeEnvName } from './lib/env-name';
+export { env, SentinelEnvError, type EnvOptions, type SecretOptions } from './lib/env';
+export type { SentinelDumpsConfig, SentinelPathsConfig } from './lib/config/types';
+export type {
+  MiddlewareOrderConfig, ProtectedRoutesConfig, PublicRouteConfig, RouteMethod, SentinelMiddlewareConfig, SentinelRoutesConfig,
+} from './lib/config/types';
 
 declare module 'egg' {
   interface EggAppConfig {

@@ -32,6 +32,37 @@ export default {
       maxAgeMs: 30000,
       /** Log lines about bad messages per minute; the rest is counted in stats(). */
       logLinesPerMinute: 10,
+      /**
+       * 'on': app.cluster()/agent.cluster() followers must prove they hold the secret before the agent's leader port
+       * accepts anything from them, and every frame is authenticated. 'off': egg's plain localhost TCP (SEN503).
+       */
+      clusterClient: 'on',
+    },
+    /** JSON schemas for the app's own config, by key path: { 'mysql.client': { type: 'object', required: ['host'] } } (SEN304). */
+    schemas: {},
+    paths: {
+      /** Directories outside the app root that path-valued config may point into, e.g. ['/var/log/my-app'] (SEN305). */
+      allow: [],
+    },
+    dumps: {
+      /** Rewrite egg's run/*_config.json dumps with secrets masked and mode 0600 after egg writes them (SEN204). */
+      rewrite: true,
+    },
+    /** What must run in the global middleware chain (SEN401) and in which order (SEN402). No policy by default. */
+    middleware: {
+      /** Middleware that must be in the chain and enabled, e.g. ['auth']. */
+      required: [],
+      /** e.g. [{ name: 'auth', before: ['*app'], after: ['bodyParser'] }]; '*core' / '*app' = every core / app middleware. */
+      order: [],
+    },
+    /**
+     * Which routes must be guarded by which middleware (SEN403, SEN404). No policy by default; secure by default is
+     * protect: [{ paths: ['**'], by: ['auth'] }] with each public route listed:
+     * public: [{ path: '/health', methods: ['GET'], reason: 'load balancer probe' }].
+     */
+    routes: {
+      protect: [],
+      public: [],
     },
     report: {
       /** Log the findings table at boot. */

@@ -2,10 +2,13 @@ import path from 'node:path';
 import { validateSentinelConfig } from './config/validate';
 import type { SentinelConfig } from './config/types';
 import { runChecks } from './engine';
-import { collectFacts, type EggLike } from './facts/collect';
+import { extendDumpIgnore, rewriteDumps, rewriteDumpsAfterEgg } from './dumps';
+import { collectFacts, eggRunDir, type EggLike } from './facts/collect';
+import { recordRouteRegistrations } from './facts/middleware';
 import { RULE_IDS } from './rules';
 import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
+import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
 import { writePrivateFile } from './report/write';
 import type { Role } from './ipc/envelope';
@@ -33,9 +36,16 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
 export function runBootChecks(egg: BootTarget, config: SentinelConfig): SentinelReport {
-  const facts = collectFacts(egg);
+  const runDir = eggRunDir(egg);
+  // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix.
+  const dumpRewrites = config.dumps?.rewrite === false ? undefined : rewriteDumps(runDir, [ 'application', 'agent' ]);
+  const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile });
   const report = runChecks(facts, { config });
   const logger = egg.coreLogger;
+  if (config.report?.log !== false && facts.middleware.length) {
+    logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(facts.middleware));
+  }
   if (config.report?.file !== false) {
     const file = reportFilePath(config, facts.app.runDir);
     try {
@@ -73,6 +83,8 @@ abstract class SentinelBootHook {
   protected startupError?: Error;
 
   constructor(protected readonly target: HookTarget, role: Role) {
+    // Before egg's first dump (right after loading): its own masking then covers token, apiKey, credentials…
+    extendDumpIgnore(target.config);
     try {
       this.config = loadSentinelConfig(target);
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
@@ -80,6 +92,11 @@ abstract class SentinelBootHook {
     } catch (error) {
       this.startupError = error as Error;
     }
+  }
+
+  /** egg writes its dumps again after ready; rewrite them once it has (see lib/dumps.ts for when egg writes). */
+  async didReady(): Promise<void> {
+    if (this.config && this.config.dumps?.rewrite !== false) rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger);
   }
 }
 
@@ -91,6 +108,11 @@ abstract class SentinelBootHook {
 export class SentinelAppBootHook extends SentinelBootHook {
   constructor(app: HookTarget) {
     super(app, 'app');
+  }
+
+  /** configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers. */
+  configWillLoad(): void {
+    recordRouteRegistrations(this.target);
   }
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */

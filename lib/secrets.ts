@@ -1,31 +1,192 @@
-/** Config key names whose values are secrets (matched case-insensitively against the last key segment). */
-export const SECRET_KEY_NAME = /(pass(wd|word)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|master[-_]?key|dsn|^keys$)/i;
+/**
+ * Secret detection shared by SEN202 (hard-coded secrets), SEN204 and dump rewriting (config dumps), SEN304 messages
+ * and report redaction. Two signals, as in gitleaks and detect-secrets: the key name (password, token, apiKey…) and
+ * the value's shape (PEM private keys, vendor token formats, JWTs, URLs with a password). Look-alikes such as hashes,
+ * integrity strings, UUIDs and public keys match neither, so ordinary keys holding them stay quiet.
+ */
+import { isPlainData, walkPlainData } from './walk';
 
-const MIN_SECRET_LENGTH = 4;
-const MAX_DEPTH = 16;
+/** What replaces a secret in dumps and reports. */
+export const MASK = '[REDACTED]';
+
+/** Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn`. */
+const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn' ]);
+/** Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`. */
+const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'encryption' ]);
+/** Key names written as one lowercase word: `apikey`, `userpassword`. */
+const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|password|passwd)s?$/;
+/** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
+const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
+
+/** The words of a key name: `secretAccessKey` → secret, access, key; `API_KEY` → api, key. */
+function keyWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** True when a config key name says its value is a secret. `keys` (the cookie keys) is SEN201's and not included. */
+export function isSecretKeyName(name: string): boolean {
+  const words = keyWords(name);
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  if (SECRET_LAST_WORDS.has(last)) return true;
+  if ((last === 'key' || last === 'keys') && SECRET_KEY_QUALIFIERS.has(words[words.length - 2] ?? '')) return true;
+  return words.length === 1 && JOINED_SECRET_NAME.test(last);
+}
+
+function isPasswordKeyName(name: string): boolean {
+  const words = keyWords(name);
+  return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /pass(?:wd|word)s?$/.test(words[0]));
+}
+
+/** Value shapes that are secrets wherever they appear. Each needs enough fixed structure to rule out hashes and ids. */
+const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
+  { kind: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
+  { kind: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/ },
+  { kind: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
+  { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
+  { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
+  { kind: 'a Slack webhook URL', pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
+  { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
+  { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
+  { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
+  { kind: 'a JWT', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
+];
+
+/** `scheme://user:password@host`; the password is group 1. */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/gi;
+
+export type PlaceholderKind = 'empty' | 'template' | 'placeholder';
+
+const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^\$[A-Z_][A-Z0-9_]*$|^%[A-Z_][A-Z0-9_]*%$/;
+const PLACEHOLDER = /^(?:change[-_ ]?(?:me|it|this)|todo|tbd|fixme|placeholder|replace[-_ ]?me|your[-_ ].*|<[^>]*>|x{3,}|\*{3,}|\.{3,}|secret|password|passwd|example|dummy|test|null|undefined|none|\[redacted\])$/i;
 
 /**
- * Every string the config holds under a secret-looking key, and each cookie key. Used only to redact output,
- * so it errs on the side of collecting too much.
+ * Whether a value is a stand-in rather than a secret: empty, an unexpanded `${VAR}` template, or a `changeme`-like
+ * word (egg's own dump masks such as `<String len: 8>` included).
+ */
+export function placeholderKind(value: string): PlaceholderKind | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return 'empty';
+  if (TEMPLATE.test(trimmed)) return 'template';
+  if (PLACEHOLDER.test(trimmed)) return 'placeholder';
+  return undefined;
+}
+
+export interface SecretValueMatch {
+  /** What the value looks like, for messages: `a GitHub token`, `a URL with a password`. */
+  kind: string;
+  /** The secret text inside the value (the whole token, or the URL's password). Never put it in a message. */
+  secret: string;
+}
+
+/** The secrets a string holds by its shape alone, whatever its key is called. */
+export function detectSecretValues(value: string): SecretValueMatch[] {
+  const found: SecretValueMatch[] = [];
+  for (const { kind, pattern } of SECRET_VALUE_PATTERNS) {
+    const match = pattern.exec(value);
+    if (match) found.push({ kind, secret: match[0] });
+  }
+  for (const match of value.matchAll(URL_PASSWORD)) {
+    const password = decodeOrKeep(match[1]);
+    if (!placeholderKind(password)) found.push({ kind: 'a URL with a password', secret: match[1] });
+  }
+  return found;
+}
+
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface SecretLeaf {
+  /** Dotted key path, `[i]` for array items: `mysql.clients[0].password`. */
+  keyPath: string;
+  /** The whole value as a string. Never put it in a message. */
+  value: string;
+  /** The secret part (the value, or a token or URL password inside it). Never put it in a message. */
+  secret: string;
+  /** `a password-like key` for key-name hits, else the value kind (`a GitHub token`). */
+  kind: string;
+  /** Set when the value is a stand-in (empty, `${VAR}`, `changeme`) rather than a real secret. */
+  placeholder?: PlaceholderKind;
+}
+
+export interface FindSecretsOptions {
+  /**
+   * Count everything under a secret-named object as secret (`credentials: { user, pass }`) and treat `keys` (egg's
+   * cookie keys) as secret. For masking and redaction, which should err on the side of hiding too much.
+   */
+  inherit?: boolean;
+}
+
+/** Every secret-looking leaf of a plain-data tree (config, or a parsed dump); class instances are skipped. */
+export function findSecrets(root: unknown, options: FindSecretsOptions = {}): SecretLeaf[] {
+  const found: SecretLeaf[] = [];
+  const inherit = options.inherit === true;
+  const secretName = (name: string) => isSecretKeyName(name) || (inherit && name === 'keys');
+  walkPlainData(root, (value, keyPath, names) => {
+    if (typeof value !== 'string' && typeof value !== 'number') return;
+    const keyName = names[names.length - 1] ?? '';
+    const underSecretParent = inherit && names.slice(0, -1).some(secretName);
+    const text = String(value);
+    if (underSecretParent || (secretName(keyName) && (typeof value === 'string' || isPasswordKeyName(keyName)))) {
+      found.push({ keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) });
+    } else if (typeof value === 'string') {
+      for (const match of detectSecretValues(text)) found.push({ keyPath, value: text, ...match });
+    }
+  });
+  return found;
+}
+
+/**
+ * A deep copy of plain data with every secret replaced by MASK: whole values under secret-named keys (objects
+ * included), and the token or URL password inside any other string. Used to rewrite egg's config dumps.
+ */
+export function maskSecrets<T>(root: T): T {
+  const masked = new Map(findSecrets(root, { inherit: true }).map(leaf => [ leaf.keyPath, leaf ]));
+  const rebuild = (value: unknown, keyPath: string): unknown => {
+    const leaf = masked.get(keyPath);
+    if (leaf && (typeof value === 'string' || typeof value === 'number')) {
+      return leaf.secret === leaf.value ? MASK : maskParts(String(value));
+    }
+    if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`));
+    if (isPlainData(value)) {
+      return Object.fromEntries(Object.entries(value).map(([ key, child ]) => [ key, rebuild(child, keyPath ? `${keyPath}.${key}` : key) ]));
+    }
+    return value;
+  };
+  return rebuild(root, '') as T;
+}
+
+function maskParts(text: string): string {
+  let out = text;
+  for (const { secret } of detectSecretValues(text)) out = out.split(secret).join(MASK);
+  return out;
+}
+
+const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Every secret the config holds (values under secret-looking keys, each cookie key, tokens and URL passwords
+ * anywhere), for redacting report text. Placeholders are left out: redacting `password` would garble messages.
  */
 export function collectSecretValues(config: Readonly<Record<string, unknown>>): Set<string> {
   const found = new Set<string>();
-  const seen = new WeakSet<object>();
-  const visit = (value: unknown, secretContext: boolean, depth: number): void => {
-    if (typeof value === 'string') {
-      if (!secretContext) return;
-      for (const part of [ value, ...value.split(',') ]) {
-        const trimmed = part.trim();
-        if (trimmed.length >= MIN_SECRET_LENGTH) found.add(trimmed);
-      }
-      return;
+  for (const leaf of findSecrets(config, { inherit: true })) {
+    if (leaf.placeholder) continue;
+    // Cookie keys and other lists are comma-separated; each part is a secret of its own.
+    for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) {
+      const trimmed = part.trim();
+      if (trimmed.length >= MIN_REDACTED_LENGTH && !placeholderKind(trimmed)) found.add(trimmed);
     }
-    if (!value || typeof value !== 'object' || depth > MAX_DEPTH || seen.has(value)) return;
-    seen.add(value);
-    for (const [ key, child ] of Object.entries(value)) {
-      visit(child, secretContext || SECRET_KEY_NAME.test(key), depth + 1);
-    }
-  };
-  visit(config, false, 0);
+  }
   return found;
 }

@@ -3,7 +3,7 @@
  * node_modules, enable it with `package: 'egg-sentinel'` and start a real egg-cluster.
  */
 import assert from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -98,7 +98,7 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
 
   it('ships compiled CommonJS, typings, the schema and docs, and no sources or tests', () => {
     for (const file of [ 'package.json', 'index.js', 'index.d.ts', 'app.js', 'agent.js', 'preflight.js', 'config/config.default.js',
-      'lib/boot.js', 'lib/config/sentinel.schema.json', 'README.md', 'LICENSE', 'CHANGELOG.md' ]) {
+      'lib/boot.js', 'lib/config/sentinel.schema.json', 'lib/report/report.schema.json', 'bin/egg-sentinel.js', 'README.md', 'LICENSE', 'CHANGELOG.md' ]) {
       assert.ok(packedFiles.includes(file), `${file} is packed`);
     }
     const unwanted = packedFiles.filter(file => (file.endsWith('.ts') && !file.endsWith('.d.ts')) || /^(test|example|scripts|\.ci)\//.test(file));
@@ -146,5 +146,16 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.equal(result.code, 1);
     assert.match(cluster.output(), /\[egg-sentinel preflight\] refused to start \(SEN301/);
     assert.ok(!fs.existsSync(marker), 'the outside file never ran');
+  });
+
+  it('the egg-sentinel bin runs from the tarball: rules, and an audit of this JavaScript app', () => {
+    const bin = path.join(app, 'node_modules/egg-sentinel/bin/egg-sentinel.js');
+    assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
+    const rules = spawnSync(process.execPath, [ bin, 'rules' ], { cwd: app, env: userEnv({}), encoding: 'utf8' });
+    assert.equal(rules.status, 0, rules.stderr);
+    assert.match(rules.stdout, /^SEN201 /m);
+    const audit = spawnSync(process.execPath, [ bin, 'audit' ], { cwd: app, env: userEnv({}), encoding: 'utf8' });
+    assert.equal(audit.status, 1, audit.stderr);
+    assert.match(audit.stdout, /✘ SEN201 .*\n.*\n.*where: config\.keys at config\/config\.default\.js:1/);
   });
 });

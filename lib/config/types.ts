@@ -33,6 +33,50 @@ export interface SentinelIpcConfig {
   maxAgeMs?: number;
   /** Log lines about bad messages per minute; the rest is only counted. Default 10. */
   logLinesPerMinute?: number;
+  /** `on` (default): the cluster-client leader port accepts only authenticated followers; `off`: egg's plain TCP. */
+  clusterClient?: 'on' | 'off';
+}
+
+/**
+ * An order constraint on the global middleware chain: `name` runs before / after each listed middleware.
+ * `*core` stands for every core middleware (egg's and plugins'), `*app` for every middleware in `config.middleware`.
+ */
+export interface MiddlewareOrderConfig {
+  name: string;
+  before?: string[];
+  after?: string[];
+}
+
+export interface SentinelMiddlewareConfig {
+  /** Middleware that must be in the global chain and enabled (SEN401). */
+  required?: string[];
+  /** Order constraints on the global chain (SEN402). */
+  order?: MiddlewareOrderConfig[];
+}
+
+/** The methods egg's router registers with its verbs (`router.get` also answers HEAD). */
+export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/**
+ * Routes that must be guarded: `paths` are route path patterns (`'/api/**'`, `'/users/:id'`, `'**'` = every route),
+ * matched against the path each route was registered with; `by` lists the middleware that must all run before the
+ * controller, globally or on the route (SEN403, SEN404).
+ */
+export interface ProtectedRoutesConfig {
+  paths: string[];
+  by: string[];
+}
+
+/** An explicit exception to `protect`, with a reason: one `path` or a list of `paths`, optionally only some methods. */
+export type PublicRouteConfig = {
+  /** Only these methods are public (GET covers HEAD); omit for every method. */
+  methods?: RouteMethod[];
+  reason: string;
+} & ({ path: string; paths?: never } | { paths: string[]; path?: never });
+
+export interface SentinelRoutesConfig {
+  protect?: ProtectedRoutesConfig[];
+  public?: PublicRouteConfig[];
 }
 
 /** `config.sentinel`: see config/config.default.ts for every default. */
@@ -44,4 +88,22 @@ export interface SentinelConfig {
   waivers?: WaiverConfig[];
   report?: SentinelReportConfig;
   ipc?: SentinelIpcConfig;
+  /** What must run in the global middleware chain, and in which order. */
+  middleware?: SentinelMiddlewareConfig;
+  /** Which routes must be guarded by which middleware, and the explicit public exceptions. */
+  routes?: SentinelRoutesConfig;
+  /** JSON schemas for the app's own config, by key path (`'mysql.client': { type: 'object', … }`), checked by SEN304. */
+  schemas?: Record<string, object | boolean>;
+  paths?: SentinelPathsConfig;
+  dumps?: SentinelDumpsConfig;
+}
+
+export interface SentinelPathsConfig {
+  /** Directories outside the app root that path-valued config (logger.dir, static.dir…) may point into (SEN305). */
+  allow?: string[];
+}
+
+export interface SentinelDumpsConfig {
+  /** Rewrite egg's `run/*_config.json` dumps with secrets masked and mode 0600 once egg has written them. Default `true`. */
+  rewrite?: boolean;
 }

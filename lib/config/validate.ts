@@ -1,5 +1,7 @@
 import { dropStack } from '../quiet-error';
 import Ajv, { type ErrorObject } from 'ajv';
+import { userSchemaProblems } from './app-schemas';
+import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
 
@@ -29,6 +31,8 @@ export function validateSentinelConfig(value: unknown, knownRuleIds: ReadonlySet
     for (const id of Object.keys(value.rules ?? {})) {
       if (!knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
     }
+    problems.push(...policyProblems(value));
+    problems.push(...userSchemaProblems(value.schemas));
     (value.waivers ?? []).forEach((waiver, index) => {
       const at = `config.sentinel.waivers[${index}]`;
       if (!knownRuleIds.has(waiver.rule)) problems.push(`${at}.rule: no rule has the id "${waiver.rule}"`);
@@ -86,6 +90,9 @@ function requiredHint(property: string): string {
 function patternHint(pattern: string): string {
   if (pattern.includes('SEN')) return 'a rule id such as "SEN201"';
   if (pattern.includes('[0-9]{4}')) return 'a date YYYY-MM-DD';
+  if (pattern.includes('core|')) return 'a middleware name or the group selector "*core" / "*app"';
+  if (pattern.includes('[A-Za-z_$]')) return 'a middleware name (letters, digits, _ and $, as in config.middleware)';
+  if (pattern.includes('/.*')) return 'a route path pattern starting with "/" (e.g. "/api/**"), or "**" for every route';
   return pattern;
 }
 

@@ -4,7 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EnvFacts, EnvSource, Facts, MiddlewareFact, PluginFact, ProcessType, RouteFact } from './types';
+import type { SentinelIpcConfig } from '../config/types';
+import { collectIpcFacts } from './ipc';
+import { collectFileFacts, type DumpRewrite } from './files';
+import { collectMiddlewareFacts, type RouterLayer } from './middleware';
+import { findEggPackage } from './path-matching';
+import { collectRuntimeFacts } from './runtime';
+import type { EnvFacts, EnvSource, Facts, PluginFact, ProcessType } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -16,11 +22,11 @@ export interface EggLike {
   baseDir: string;
   name: string;
   config: AnyRecord;
-  options: { env?: string; serverScope?: string };
+  options: { env?: string; serverScope?: string; pathToRegexpModule?: unknown };
   plugins: Record<string, AnyRecord>;
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
-  router?: { stack: Array<{ methods: string[]; path: string; name?: string | null; stack: NamedFunction[] }> };
+  router?: { stack: RouterLayer[]; register(...args: unknown[]): unknown };
   loader: {
     serverEnv: string;
     serverScope: string;
@@ -28,6 +34,7 @@ export interface EggLike {
     allPlugins?: Record<string, AnyRecord>;
     eggPaths?: string[];
     FileLoader: { FULLPATH: symbol };
+    loadRouter(...args: unknown[]): unknown;
   };
 }
 
@@ -35,29 +42,49 @@ export function processType(egg: Pick<EggLike, 'type'>): ProcessType {
   return egg.type === 'agent' ? 'agent' : 'app';
 }
 
-export function collectFacts(egg: EggLike): Facts {
+export interface CollectOptions {
+  /** What lib/dumps.ts rewrote in this process before facts were collected. */
+  dumpRewrites?: DumpRewrite[];
+  /** A report file this boot will not rewrite (`report.file: false`), whose mode is then worth checking. */
+  staleReportFile?: string;
+}
+
+export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts {
   const isApp = processType(egg) === 'app';
   const baseDir = egg.baseDir;
   const config = egg.config;
   const relative = (file: string) => toDisplayPath(baseDir, file);
+  const runDir = eggRunDir(egg);
+  const plugins = collectPlugins(egg, relative);
+  const provenance = (keyPath: string) => {
+    const file = lookupProvenance(egg.loader.configMeta, keyPath);
+    return file === undefined ? undefined : relative(file);
+  };
   return {
     process: processType(egg),
     app: {
       name: egg.name,
       baseDir,
-      runDir: typeof config.rundir === 'string' ? config.rundir : path.join(baseDir, 'run'),
-      eggVersion: eggVersion(egg.loader.eggPaths ?? []),
+      runDir,
+      eggVersion: findEggPackage(egg.loader.eggPaths ?? [])?.version,
     },
     env: collectEnv(egg, process.env),
     config,
-    provenance: keyPath => {
-      const file = lookupProvenance(egg.loader.configMeta, keyPath);
-      return file === undefined ? undefined : relative(file);
-    },
-    plugins: collectPlugins(egg, relative),
-    middleware: isApp ? collectMiddleware(egg, relative) : [],
-    routes: isApp ? collectRoutes(egg) : [],
+    provenance,
+    plugins,
+    ...(isApp ? collectMiddlewareFacts(egg, relative) : { middleware: [], availableMiddleware: [], routes: [] }),
+    files: collectFileFacts({
+      baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
+      provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath), ...options,
+    }),
+    runtime: collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env),
+    ipc: collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? []),
   };
+}
+
+/** Where egg writes its run files (`config.rundir`, default `<baseDir>/run`). */
+export function eggRunDir(egg: Pick<EggLike, 'baseDir' | 'config'>): string {
+  return typeof egg.config.rundir === 'string' ? egg.config.rundir : path.join(egg.baseDir, 'run');
 }
 
 export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>, env: NodeJS.ProcessEnv): EnvFacts {
@@ -75,9 +102,9 @@ export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>,
 /** Every source egg reads the server env and scope from (egg-core EggLoader#getServerEnv/getServerScope). */
 export function collectEnvSources(baseDir: string, options: EggLike['options'], env: NodeJS.ProcessEnv): EnvSource[] {
   const sources: EnvSource[] = [];
-  const add = (kind: EnvSource['kind'], source: string, value: string | undefined) => {
+  const add = (kind: EnvSource['kind'], source: string, value: unknown) => {
     // egg trims the env before building file names from it.
-    if (value !== undefined && value.trim() !== '') sources.push({ kind, source, value: value.trim() });
+    if (typeof value === 'string' && value.trim() !== '') sources.push({ kind, source, value: value.trim() });
   };
   add('env', 'options.env', options.env);
   add('env', 'config/env file', readEnvFile(baseDir));
@@ -114,18 +141,6 @@ export function lookupProvenance(meta: AnyRecord, keyPath: string): string | und
   return typeof node === 'string' ? node : undefined;
 }
 
-function eggVersion(eggPaths: string[]): string | undefined {
-  for (const dir of eggPaths) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'egg') return pkg.version;
-    } catch {
-      // not a readable package: a custom framework dir without package.json
-    }
-  }
-  return undefined;
-}
-
 function collectPlugins(egg: EggLike, relative: (file: string) => string): PluginFact[] {
   const all = egg.loader.allPlugins ?? egg.plugins;
   return Object.entries(all).map(([ name, plugin ]) => ({
@@ -142,42 +157,4 @@ function collectPlugins(egg: EggLike, relative: (file: string) => string): Plugi
 
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
-}
-
-const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
-
-function collectMiddleware(egg: EggLike, relative: (file: string) => string): MiddlewareFact[] {
-  const config = egg.config;
-  const core = asStringArray(config.coreMiddleware);
-  const appList = asStringArray(config.appMiddleware);
-  const FULLPATH = egg.loader.FileLoader.FULLPATH;
-  const describe = (name: string, position: number | null): MiddlewareFact => {
-    const options = (config[name] && typeof config[name] === 'object' ? config[name] : {}) as AnyRecord;
-    const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
-    const file = factory && typeof factory[FULLPATH] === 'string' ? relative(factory[FULLPATH] as string) : undefined;
-    const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
-    return { name, position, group, file, enable: options.enable !== false, match: options.match, ignore: options.ignore };
-  };
-  const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
-    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
-    // egg 3 names the router middleware `dispatch` (no _name); egg 4 `routerMiddleware`.
-    if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
-    return describe(name, position);
-  });
-  // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
-  const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
-  return [ ...chain, ...absent.map(name => describe(name, null)) ];
-}
-
-function asStringArray(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function collectRoutes(egg: EggLike): RouteFact[] {
-  return (egg.router?.stack ?? []).map(layer => ({
-    methods: layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')),
-    path: layer.path,
-    name: layer.name ?? undefined,
-    middleware: layer.stack.slice(0, -1).map(fn => (fn._name ?? fn.name) || '<anonymous>'),
-  }));
 }

@@ -2,6 +2,9 @@
  * The snapshot every rule reads. Only `lib/facts/` builds it; rules never touch egg objects.
  * Values are read-only views: rules must not mutate them.
  */
+import type { FileFacts } from './files';
+import type { RuntimeFacts } from './runtime';
+
 export type ProcessType = 'app' | 'agent';
 
 export interface PluginFact {
@@ -17,6 +20,14 @@ export interface PluginFact {
   implicitEnable?: boolean;
 }
 
+/** How a middleware's `match`/`ignore` treats requests, evaluated with egg's own egg-path-matching. */
+export interface MiddlewareFilterFact {
+  /** Readable form for logs and messages, e.g. `ignore: '/public'` or `match: [/^\/api/, [Function: isApi]]`. */
+  summary: string;
+  /** It skipped every probe request (each route's paths and `/`): the middleware never runs. */
+  skipsEveryPath: boolean;
+}
+
 export interface MiddlewareFact {
   /** Name as in `coreMiddleware`/`appMiddleware` (wrapper suffixes stripped). */
   name: string;
@@ -28,14 +39,63 @@ export interface MiddlewareFact {
   enable: boolean;
   match?: unknown;
   ignore?: unknown;
+  /** Present when the middleware has `match` or `ignore`. */
+  filter?: MiddlewareFilterFact;
+}
+
+/**
+ * Whether a middleware runs for the requests egg's router dispatches to a route: for every one, for some, for none,
+ * or `unverified` when it depends on more than the path and method (a `match` function reading headers, a RegExp route).
+ */
+export type StepRuns = 'always' | 'partly' | 'never' | 'unverified';
+
+/** A request to a route: its path, and its method when the outcome depended on it. */
+export interface ProbeRequest {
+  path: string;
+  method?: string;
+}
+
+/** One middleware in a route's effective chain. */
+export interface RouteStep {
+  name: string;
+  /** `global`: the app's middleware chain; `router`: `router.use()` middleware; `route`: given to the route itself. */
+  level: 'global' | 'router' | 'route';
+  runs: StepRuns;
+  /** The requests it is skipped for, when it runs `partly`. */
+  skippedFor?: ProbeRequest[];
+  /** Why it could not be verified, when `unverified` (e.g. `its match function reads ctx.get`). */
+  detail?: string;
+}
+
+/** The code a route runs in the end. */
+export interface ControllerFact {
+  /** `HomeController.index()`, `home.index()` for an object controller, or an inline handler's function name. */
+  action: string;
+  /** The controller file relative to baseDir, for actions egg's loader loaded from app/controller. */
+  file?: string;
+  /** `app/router.ts:12`: where an inline handler (no controller file) was registered. */
+  registeredAt?: string;
 }
 
 export interface RouteFact {
+  /** HTTP methods; HEAD is left out when GET is there (egg's router adds it to every GET route). */
   methods: string[];
+  /** Registered with `router.all()`: every HTTP method reaches it. */
+  allMethods: boolean;
+  /** The path as egg's router holds it (prefixes applied); a RegExp route as its source, e.g. `/^\/legacy/`. */
   path: string;
   name?: string;
   /** Names of route-level middleware, in order, without the controller. */
   middleware: string[];
+  /** Recorded when the route was registered; absent for routes registered before egg-sentinel was loaded. */
+  controller?: ControllerFact;
+  /** Request paths egg's router dispatches to the route (parameters filled with samples); empty for a RegExp route. */
+  probes: string[];
+  /**
+   * The effective chain before the controller: the global chain (each with whether its match/ignore lets it run for
+   * this route), then `router.use()` middleware registered before the route, then route-level middleware.
+   */
+  chain: RouteStep[];
 }
 
 export interface EnvSource {
@@ -66,6 +126,20 @@ export interface AppInfoFacts {
   eggVersion?: string;
 }
 
+export interface IpcFacts {
+  mode: 'enforce' | 'report' | 'off';
+  /** cluster-client channel: protected, off by config, or a version egg-sentinel was not built for. */
+  clusterClient: { state: 'protected' | 'unsupported' | 'not-found' | 'off'; version?: string };
+  /** Where the signing secret comes from; the value itself is not kept here. */
+  secretSource: 'config' | 'environment' | 'generated';
+  /** A configured secret whose value is no environment variable's value: it was written into a config file. */
+  secretInConfigFile: boolean;
+  /** Estimated strength of a configured or environment secret, in bits (generated secrets are 256). */
+  secretBits: number;
+  /** Where `sentinel.ipc.secret` was set, when configured. */
+  secretProvenance?: string;
+}
+
 export interface Facts {
   process: ProcessType;
   app: AppInfoFacts;
@@ -77,5 +151,12 @@ export interface Facts {
   plugins: PluginFact[];
   /** Empty in the agent, which has no middleware or router. */
   middleware: MiddlewareFact[];
+  /** Every middleware egg loaded (the `app/middleware` of plugins, framework and app), in the chain or not. */
+  availableMiddleware: string[];
   routes: RouteFact[];
+  ipc: IpcFacts;
+  /** Files that hold or shape config: modes, egg's config dumps, static dirs, path-valued config, .gitignore (lib/facts/files.ts). */
+  files: FileFacts;
+  /** Process state the config rules read: environment values, node flags, prototypes, EGG_APP_CONFIG (lib/facts/runtime.ts). */
+  runtime: RuntimeFacts;
 }

@@ -2,6 +2,7 @@ import { version } from '../../package.json';
 import type { Facts, ProcessType } from '../facts/types';
 import type { Verdict } from './evaluate';
 import type { Redactor } from './redact';
+import { chainReport, type ChainEntryReport, type RouteReport, routeTable } from './route-table';
 
 /** The JSON report (`run/sentinel-report.json`); its shape is public, change it only with a major version. */
 export interface SentinelReport extends Verdict {
@@ -10,6 +11,10 @@ export interface SentinelReport extends Verdict {
   process: ProcessType;
   pid: number;
   app: { name: string; baseDir: string; env: string; scope: string; eggVersion?: string };
+  /** The effective global middleware chain (empty in the agent). */
+  middleware: ChainEntryReport[];
+  /** Every route with its effective chain (empty in the agent). */
+  routes: RouteReport[];
 }
 
 export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor: Redactor): SentinelReport {
@@ -26,5 +31,7 @@ export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor:
       eggVersion: facts.app.eggVersion,
     },
     ...verdict,
+    middleware: chainReport(facts.middleware),
+    routes: routeTable(facts),
   });
 }

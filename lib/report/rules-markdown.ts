@@ -1,6 +1,6 @@
 import type { RuleInfo } from '../rules';
 
-const AREA_TITLES: Record<RuleInfo['area'], string> = {
+export const AREA_TITLES: Record<RuleInfo['area'], string> = {
   sentinel: 'egg-sentinel itself',
   plugins: 'Threat 1: malicious plugins',
   exposure: 'Threat 2: exposure of sensitive configuration',
@@ -30,6 +30,7 @@ export function renderRulesMarkdown(rules: readonly RuleInfo[]): string {
     lines.push('', `## ${AREA_TITLES[area]}`);
     for (const rule of inArea) {
       lines.push('', `### ${rule.id}`, '', `**${rule.title}** (${rule.severity})`, '', rule.description, '', `Fix: ${rule.fix}`);
+      if (rule.liveOnly) lines.push('', `Checked at boot only, not by \`egg-sentinel audit\`: it ${rule.liveOnly}.`);
     }
   }
   return `${lines.join('\n')}\n`;

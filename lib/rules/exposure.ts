@@ -1,4 +1,9 @@
 /** Threat 2: exposure of sensitive configuration. */
+import { toDisplayPath } from '../facts/collect';
+import { isInside } from '../facts/files';
+import { EGG_APP_CONFIG_MARKER } from '../facts/runtime';
+import type { Facts } from '../facts/types';
+import { findSecrets, type SecretLeaf } from '../secrets';
 import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
@@ -55,4 +60,200 @@ export const weakCookieKeys: Rule = {
   },
 };
 
-export const exposureRules: Rule[] = [ weakCookieKeys ];
+/** A secret written in a config file, with the file that set it. */
+interface HardCodedSecret {
+  keyPath: string;
+  source: string;
+  kinds: string[];
+  placeholder?: SecretLeaf['placeholder'];
+}
+
+/**
+ * Secret-looking config values that a config file set and that do not equal any environment variable's value (nor a
+ * value read through egg-sentinel's env helpers). Values from EGG_APP_CONFIG, or set at runtime by a boot hook (no
+ * file recorded), are not hard-coded. egg-sentinel's own options are left to their rules (SEN502 for ipc.secret).
+ */
+export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
+  const fromEnvironment = facts.runtime.environmentValues;
+  const byKeyPath = new Map<string, HardCodedSecret>();
+  for (const leaf of findSecrets(facts.config)) {
+    if (leaf.keyPath.startsWith('sentinel.')) continue;
+    if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret)) continue;
+    const source = facts.provenance(leaf.keyPath.replace(/\[\d+\]/g, ''));
+    if (source === undefined || source === EGG_APP_CONFIG_MARKER) continue;
+    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder };
+    entry.kinds.push(leaf.kind);
+    byKeyPath.set(leaf.keyPath, entry);
+  }
+  return [ ...byKeyPath.values() ];
+}
+
+function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
+  switch (placeholder) {
+    case 'empty': return 'is empty: no secret is configured for it';
+    case 'template': return 'holds an unexpanded template such as ${…}: the real secret was never substituted';
+    case 'placeholder': return 'holds a placeholder such as "changeme": the real secret is missing, or this guessable word is the secret';
+    default: return `holds ${kinds.includes('a secret-named key') ? 'a literal value under a secret key name' : kinds.join(' and ')}, written in a config file instead of read from the environment`;
+  }
+}
+
+export const hardCodedSecret: Rule = {
+  id: 'SEN202',
+  area: 'exposure',
+  title: 'Hard-coded secret in config',
+  severity: 'high',
+  description: 'A config value is a secret, by its key name (password, passwd, pwd, secret, token, apiKey, accessKey, ' +
+    'privateKey, credential, clientSecret, masterKey, dsn…) or by its shape (PEM private key, AWS access key id, GitHub, ' +
+    'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password), and a config file sets it: it sits in the ' +
+    'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
+    'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
+    'at runtime (no config file recorded) is not reported. Placeholders are ' +
+    'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
+    'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. ' +
+    'High outside local/unittest; low on a developer machine.',
+  fix: 'Read the secret from the environment in the config file: `password: env.secret(\'DB_PASSWORD\')` ' +
+    '(`import { env } from \'egg-sentinel\'`) or `process.env.DB_PASSWORD`; remove the literal and rotate it if it was committed.',
+  check(facts, { developmentEnv }) {
+    return hardCodedSecrets(facts).map(secret => ({
+      severity: developmentEnv ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
+      target: `config.${secret.keyPath}`,
+      source: secret.source,
+      message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
+    }));
+  },
+};
+
+/** How a static dir exposes a sensitive directory, or undefined when it does not. */
+function exposure(staticDir: string, root: Facts['files']['sensitiveRoots'][number]): string | undefined {
+  if (staticDir === root.realPath) return 'is';
+  if (isInside(root.realPath, staticDir)) return 'contains';
+  return root.insideIsExposed && isInside(staticDir, root.realPath) ? 'is inside' : undefined;
+}
+
+export const staticExposesFiles: Rule = {
+  id: 'SEN203',
+  area: 'exposure',
+  title: 'Static serving exposes sensitive files',
+  severity: 'critical',
+  description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
+    'and it follows symlinks). A static dir that is, or contains, the app root, `node_modules/` or a plugin\'s source, ' +
+    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
+    'dumps and logs; `.env` files inside it and symlinks pointing out of it leak the same way. Critical in every env.',
+  fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
+    '`.env` files and symlinks that lead out of it.',
+  check(facts) {
+    const { baseDir } = facts.app;
+    return facts.files.staticDirs.flatMap(dir => {
+      const shown = toDisplayPath(baseDir, dir.realPath);
+      const problems = facts.files.sensitiveRoots.flatMap(root => {
+        const how = exposure(dir.realPath, root);
+        return how ? [ `${how} ${root.label}${how === 'is' ? '' : ` (${toDisplayPath(baseDir, root.realPath)})`}` ] : [];
+      });
+      if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
+      if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
+      if (!problems.length) return [];
+      return [{
+        severity: 'critical' as const,
+        target: `config.${dir.keyPath}`,
+        source: facts.provenance(dir.keyPath.replace(/\[\d+\]$/, '')),
+        message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}`,
+      }];
+    });
+  },
+};
+
+const GROUP_OR_OTHER_READ = 0o044;
+const GROUP_OR_OTHER_WRITE = 0o022;
+const OTHER_READ = 0o004;
+
+/** `group and others` for the bits of `mask` present in `mode`. */
+function who(mode: number, mask: number): string {
+  const groups = [ mode & mask & 0o070 ? 'group' : '', mode & mask & 0o007 ? 'others' : '' ].filter(Boolean);
+  return groups.join(' and ');
+}
+
+function octal(mode: number): string {
+  return `0${mode.toString(8).padStart(3, '0')}`;
+}
+
+export const leakyConfigDumps: Rule = {
+  id: 'SEN204',
+  area: 'exposure',
+  title: 'Config dumps leak secrets',
+  severity: 'high',
+  description: 'egg writes the merged config to `run/application_config.json` and `run/agent_config.json` (plus ' +
+    '`*_config_meta.json`) with the umask\'s mode, world-readable under umask 022, masking only the key names in ' +
+    '`config.dump.ignore` (no token, apiKey, privateKey, credentials, URLs with a password, nor objects under a secret name). ' +
+    'egg-sentinel adds those names to `dump.ignore` and rewrites the dumps with every secret masked and mode 0600 at ' +
+    'willReady and again right after egg\'s after-ready write. This rule reports a dump that is still readable by ' +
+    'group/others, still holds a secret-looking value or cannot be parsed to check, and why egg-sentinel could not fix it. High.',
+  fix: 'Leave `config.sentinel.dumps.rewrite` on (the default), make `config.rundir` writable by the app\'s user, or add the ' +
+    'key names to `config.dump.ignore`; `chmod 600 run/*_config*.json` for dumps left by older runs.',
+  check(facts) {
+    const rewriteOff = (facts.config.sentinel as { dumps?: { rewrite?: boolean } } | undefined)?.dumps?.rewrite === false;
+    return facts.files.dumps.flatMap(dump => {
+      const problems: string[] = [];
+      if (dump.mode & GROUP_OR_OTHER_READ) problems.push(`is readable by ${who(dump.mode, GROUP_OR_OTHER_READ)} (mode ${octal(dump.mode)})`);
+      if (dump.unmaskedKeyPaths.length) {
+        const shown = dump.unmaskedKeyPaths.slice(0, 5).join(', ') + (dump.unmaskedKeyPaths.length > 5 ? `, and ${dump.unmaskedKeyPaths.length - 5} more` : '');
+        problems.push(`holds secret-looking values that config.dump.ignore did not mask at ${shown}`);
+      }
+      if (dump.readError) problems.push(`could not be checked for secrets (${dump.readError})`);
+      if (!problems.length) return [];
+      const why = dump.rewrite?.error ? `egg-sentinel could not rewrite it: ${dump.rewrite.error}` :
+        rewriteOff ? 'egg-sentinel does not rewrite dumps (config.sentinel.dumps.rewrite is false)' : 'egg-sentinel did not rewrite it in this process';
+      return [{ severity: 'high' as const, target: dump.path, source: `egg (${dump.process} dump)`, message: `${dump.path} ${problems.join(' and ')}; ${why}` }];
+    });
+  },
+};
+
+export const sensitiveFilePermissions: Rule = {
+  id: 'SEN205',
+  area: 'exposure',
+  title: 'Sensitive file permissions',
+  severity: 'medium',
+  description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
+    'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
+    '`.env*` files, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
+    '(the report egg-sentinel writes is always 0600). Not checked on Windows. Medium.',
+  fix: 'Remove the write bits for group and others (`chmod go-w`), and the read bit for others on files with secrets ' +
+    '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
+  check(facts) {
+    const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
+    const checked = [
+      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) })),
+      ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
+    ];
+    return checked.flatMap(file => {
+      const problems: string[] = [];
+      if (file.mode & GROUP_OR_OTHER_WRITE) problems.push(`writable by ${who(file.mode, GROUP_OR_OTHER_WRITE)}`);
+      if (file.holdsSecrets && file.mode & OTHER_READ) problems.push('readable by others while it holds secrets');
+      if (!problems.length) return [];
+      return [{ severity: 'medium' as const, target: file.path, message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})` }];
+    });
+  },
+};
+
+export const gitignoreGaps: Rule = {
+  id: 'SEN206',
+  area: 'exposure',
+  title: '.gitignore misses files that hold secrets',
+  severity: 'low',
+  description: 'In a git checkout, `run/` (config dumps), `logs/`, `.env*` files and `config/config.local.*` must be ignored, ' +
+    'or one `git add .` commits them. Checked with `git check-ignore` (every .gitignore, `.git/info/exclude` and the ' +
+    'global excludes count; a tracked file counts as not ignored). Skipped outside a git checkout or without git. Low.',
+  fix: 'Add the missing patterns to the .gitignore of the app: `run/`, `logs/`, `.env*`, `config/config.local.*`; ' +
+    '`git rm --cached` any of those files already committed.',
+  check(facts) {
+    const { gitignore } = facts.files;
+    if (gitignore.state !== 'checked' || !gitignore.uncovered.length) return [];
+    return [{
+      severity: 'low',
+      target: '.gitignore',
+      source: `git repository ${gitignore.repoRoot}`,
+      message: `.gitignore does not cover ${gitignore.uncovered.join(', ')}`,
+    }];
+  },
+};
+
+export const exposureRules: Rule[] = [ weakCookieKeys, hardCodedSecret, staticExposesFiles, leakyConfigDumps, sensitiveFilePermissions, gitignoreGaps ];

@@ -1,10 +1,12 @@
 import type { Severity } from '../report/severity';
 import { exposureRules } from './exposure';
 import { injectionRules } from './injection';
+import { middlewareRules } from './middleware';
+import { ipcRules } from './ipc';
 import type { Rule, ThreatArea } from './types';
 
 /** Documentation of a rule; findings of `sentinel` rules come from the report stage, not from facts. */
-export type RuleInfo = Pick<Rule, 'id' | 'area' | 'title' | 'severity' | 'description' | 'fix'>;
+export type RuleInfo = Pick<Rule, 'id' | 'area' | 'title' | 'severity' | 'description' | 'fix' | 'liveOnly'>;
 
 /** Findings about egg-sentinel's own configuration (waivers), raised by lib/report. */
 export const sentinelRules = {
@@ -35,7 +37,7 @@ export const sentinelRules = {
 } satisfies Record<string, RuleInfo>;
 
 /** Every rule that reads facts, in id order. Adding a rule: add it to its area file's list. */
-export const RULES: readonly Rule[] = [ ...exposureRules, ...injectionRules ]
+export const RULES: readonly Rule[] = [ ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules ]
   .sort((a, b) => a.id.localeCompare(b.id));
 
 export const ALL_RULE_INFO: readonly RuleInfo[] = [ ...Object.values(sentinelRules), ...RULES ]

@@ -1,6 +1,13 @@
 /** Threat 3: configuration injection leading to code execution. */
+import { validateAppConfig } from '../config/app-schemas';
+import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
-import type { Rule } from './types';
+import { toDisplayPath } from '../facts/collect';
+import { isInside } from '../facts/files';
+import { MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
+import type { Facts } from '../facts/types';
+import { walkPlainData } from '../walk';
+import type { Rule, RuleHit } from './types';
 
 export const unsafeServerEnv: Rule = {
   id: 'SEN301',
@@ -33,4 +40,177 @@ export const unsafeServerEnv: Rule = {
   },
 };
 
-export const injectionRules: Rule[] = [ unsafeServerEnv ];
+/** The config file that set a key, or (for an object egg's configMeta does not record) one of its leaves. */
+function firstLeafSource(facts: Facts, value: unknown, keyPath: string): string | undefined {
+  let source: string | undefined;
+  walkPlainData(value, (_leaf, leafPath) => {
+    source ??= facts.provenance(`${keyPath}${leafPath ? `.${leafPath}` : ''}`.replace(/\[\d+\]/g, ''));
+  });
+  return source;
+}
+
+/** Keys that reach Object.prototype through a naive merge, or that only an attack puts into config. */
+const POLLUTING_KEYS = new Set([ '__proto__', 'constructor', 'prototype' ]);
+
+export const prototypePollution: Rule = {
+  id: 'SEN302',
+  area: 'injection',
+  title: 'Prototype pollution in config',
+  severity: 'critical',
+  description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), `Object.prototype` or ' +
+    '`Array.prototype` carries enumerable properties at boot, or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
+    'from executable files, plugins and EGG_APP_CONFIG; a polluted prototype hands every object in the process the ' +
+    'attacker\'s properties (`isAdmin`, `shell`, template options), which is how config injection turns into code execution. ' +
+    'Critical in every env.',
+  fix: 'Remove the key from the config source named in the finding; parse JSON from outside (EGG_APP_CONFIG, remote config) ' +
+    'with `env.json()` or secure-json-parse; find the code that assigns to `Object.prototype` (for example a vulnerable deep ' +
+    'merge) and update or replace it. `node --disable-proto=delete` removes the `__proto__` accessor altogether.',
+  check(facts) {
+    const hits: RuleHit[] = [];
+    walkPlainData(facts.config, (value, keyPath, names) => {
+      const key = names[names.length - 1];
+      if (key === undefined || !POLLUTING_KEYS.has(key) || !keyPath.endsWith(key)) return;
+      // One finding per payload: `constructor.prototype` is reported at `constructor`.
+      if (names.slice(0, -1).some(name => POLLUTING_KEYS.has(name))) return;
+      hits.push({ severity: 'critical', target: `config.${keyPath}`, source: firstLeafSource(facts, value, keyPath),
+        message: `config.${keyPath}: the merged config holds a "${key}" key, the shape of a prototype-pollution payload` });
+    });
+    for (const polluted of facts.runtime.pollutedPrototypes) {
+      hits.push({ severity: 'critical', target: polluted.name, source: 'code that ran before willReady (config files, plugins, boot hooks)',
+        message: `${polluted.name} has enumerable properties at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every object inherits them` });
+    }
+    if (facts.runtime.envConfigPoisoned) {
+      hits.push({ severity: 'critical', target: 'EGG_APP_CONFIG', source: 'process.env.EGG_APP_CONFIG',
+        message: 'EGG_APP_CONFIG holds JSON with a __proto__ or constructor.prototype key (egg\'s merge drops __proto__, but the value is a pollution payload)' });
+    }
+    return hits;
+  },
+};
+
+/** Config that decides who gets in, what is served, what code loads and where files go. */
+const SECURITY_RELEVANT_KEYS = [
+  'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
+  'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
+  'rundir', 'logger.dir', 'view.root',
+];
+
+function isSecurityRelevant(keyPath: string): boolean {
+  return SECURITY_RELEVANT_KEYS.some(key => keyPath === key || keyPath.startsWith(`${key}.`));
+}
+
+export const configFromEnvironment: Rule = {
+  id: 'SEN303',
+  area: 'injection',
+  title: 'Config overridden by EGG_APP_CONFIG',
+  severity: 'high',
+  description: 'egg merges the JSON in the EGG_APP_CONFIG environment variable over every config file, last. Whoever sets ' +
+    'the environment of the process (a deploy pipeline, a container spec, a compromised supervisor) can then switch off ' +
+    'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
+    'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
+    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir, ' +
+    'view.root), medium otherwise. Not reported in local/unittest.',
+  fix: 'Move the settings into `config/config.<env>.ts` (secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
+    'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
+  check(facts, { developmentEnv }) {
+    if (!facts.env.eggAppConfigSet || developmentEnv) return [];
+    const keyPaths = facts.runtime.envConfigKeyPaths;
+    const relevant = keyPaths.filter(isSecurityRelevant);
+    const listed = keyPaths.length ? `overrides ${keyPaths.length} key path(s): ${keyPaths.slice(0, 20).join(', ')}${keyPaths.length > 20 ? ', …' : ''}` :
+      'is set but overrides no key (egg ignores JSON it cannot parse)';
+    return [{
+      severity: relevant.length ? 'high' : 'medium',
+      target: 'EGG_APP_CONFIG',
+      source: 'process.env.EGG_APP_CONFIG',
+      message: `EGG_APP_CONFIG ${listed}${relevant.length ? `; security-relevant: ${relevant.join(', ')}` : ''}`,
+    }];
+  },
+};
+
+export const configSchemaViolation: Rule = {
+  id: 'SEN304',
+  area: 'injection',
+  title: 'Config fails its schema',
+  severity: 'high',
+  description: 'egg-sentinel ships JSON schemas for the security-relevant keys (`keys`; `security.*` switches and header ' +
+    'values; `static.*`; `multipart.*` modes, limits and extension lists; `cluster.listen`; `bodyParser` limits) and checks ' +
+    'the app\'s own schemas from `config.sentinel.schemas` (key path → JSON schema; their keys must be set). A value of the ' +
+    'wrong type or outside the allowed values (`csrf.enable: "false"`, `xframe.value: "ALLOWALL"`) silently weakens or ' +
+    'breaks a protection, and is what an injected config looks like. Each finding names the key path, the value (masked ' +
+    'when secret) and the schema rule it broke. High.',
+  fix: 'Give the key a value of the type and form the schema asks for, in the config file named in the finding.',
+  check(facts) {
+    const schemas = (facts.config.sentinel as SentinelConfig | undefined)?.schemas;
+    return validateAppConfig(facts.config, schemas).map(violation => ({
+      severity: 'high',
+      target: violation.target,
+      source: facts.provenance(violation.keyPath),
+      message: violation.message,
+    }));
+  },
+};
+
+export const pathEscapesRoot: Rule = {
+  id: 'SEN305',
+  area: 'injection',
+  title: 'Path-valued config points outside the app',
+  severity: 'medium',
+  description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
+    '`view.root`, `customLoader.*.directory`, `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the app or by EGG_APP_CONFIG ' +
+    'to a directory outside the app root (after resolving symlinks) and outside `config.sentinel.paths.allow`, it can expose ' +
+    'or load files the app does not own. Values left at egg\'s or a plugin\'s default are not reported. Medium.',
+  fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/var/log/my-app\']`).',
+  check(facts) {
+    const { allowedRoots } = facts.files;
+    return facts.files.configPaths
+      .filter(entry => entry.setBy !== 'framework' && !allowedRoots.some(root => isInside(entry.realPath, root)))
+      .map(entry => ({
+        severity: 'medium',
+        target: `config.${entry.keyPath}`,
+        source: entry.setBy === 'environment' ? 'EGG_APP_CONFIG' : entry.source,
+        message: `config.${entry.keyPath} ${quoteForMessage(entry.value)} resolves to ${toDisplayPath(facts.app.baseDir, entry.realPath)}, ` +
+          'outside the app root and config.sentinel.paths.allow',
+      }));
+  },
+};
+
+const DEBUGGER_FLAG = /^--(?:inspect(?:-brk|-wait)?|debug(?:-brk)?)$/;
+
+function shownFlag(flag: NodeFlagFact): string {
+  return flag.value === undefined ? flag.name : `${flag.name} ${quoteForMessage(flag.value, 80)}`;
+}
+
+export const dangerousNodeFlags: Rule = {
+  id: 'SEN306',
+  area: 'injection',
+  title: 'Dangerous NODE_OPTIONS or exec arguments',
+  severity: 'critical',
+  description: 'egg-cluster forks the agent and every worker with the master\'s exec arguments and NODE_OPTIONS, so a flag ' +
+    'there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
+    'it runs code in the process. `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
+    'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL) is code nobody reviewed with ' +
+    'the app. `--allow-*` flags widen the permission model and are noted. Critical for a debugger outside local/unittest, ' +
+    'high for it on a developer machine and for outside modules, low for `--allow-*`.',
+  fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`); install preloaded modules as ' +
+    'dependencies of the app and require them from its node_modules.',
+  liveOnly: 'reads the NODE_OPTIONS and exec arguments of the running process',
+  check(facts, { developmentEnv }) {
+    const roots = facts.runtime.appModuleRoots;
+    return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
+      const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
+      if (DEBUGGER_FLAG.test(flag.name)) {
+        return [{ ...base, severity: developmentEnv ? 'high' : 'critical',
+          message: `${flag.source} has ${shownFlag(flag)}: an open debugger lets whoever reaches its port run code in every worker` }];
+      }
+      if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !(flag.modulePath && roots.some(root => isInside(flag.modulePath as string, root)))) {
+        const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a module that does not resolve from the working directory (or a data: URL)';
+        return [{ ...base, severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
+      }
+      if (flag.name.startsWith('--allow-')) {
+        return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];
+      }
+      return [];
+    });
+  },
+};
+
+export const injectionRules: Rule[] = [ unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags ];

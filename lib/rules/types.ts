@@ -31,5 +31,10 @@ export interface Rule {
   severity: Severity;
   description: string;
   fix: string;
+  /**
+   * Set, to the reason, when the rule reads what only a running app has (IPC traffic, the process's own flags).
+   * `egg-sentinel audit` loads the app without starting it: it skips these rules and lists them as skipped.
+   */
+  liveOnly?: string;
   check(facts: Facts, context: RuleContext): RuleHit[];
 }

@@ -28,3 +28,28 @@ export const reportLogNotBoolean: PowerPartial<EggAppConfig> = {
   // @ts-expect-error report.log is a boolean
   sentinel: { report: { log: 'yes' } },
 };
+
+export const secureByDefaultPolicy: PowerPartial<EggAppConfig> = {
+  sentinel: {
+    middleware: { required: [ 'auth' ], order: [{ name: 'auth', before: [ '*app' ], after: [ 'securities' ] }] },
+    routes: {
+      protect: [{ paths: [ '**' ], by: [ 'auth' ] }],
+      public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, { paths: [ '/docs/**' ], reason: 'public docs' }],
+    },
+  },
+};
+
+export const publicWithPathAndPaths: PowerPartial<EggAppConfig> = {
+  // @ts-expect-error a public entry has `path` or `paths`, not both
+  sentinel: { routes: { public: [{ path: '/a', paths: [ '/b' ], reason: 'both' }] } },
+};
+
+export const lowercaseMethod: PowerPartial<EggAppConfig> = {
+  // @ts-expect-error methods are upper case, as egg's router holds them
+  sentinel: { routes: { public: [{ path: '/a', methods: [ 'get' ], reason: 'lower' }] } },
+};
+
+export const orderTargetNotAList: PowerPartial<EggAppConfig> = {
+  // @ts-expect-error before lists middleware names
+  sentinel: { middleware: { order: [{ name: 'auth', before: 'dataApi' }] } },
+};

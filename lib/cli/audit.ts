@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import { Console } from 'node:console';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { SentinelConfigError, validateSentinelConfig } from '../config/validate';
+import type { SentinelConfig } from '../config/types';
+import { runChecks } from '../engine';
+import { isSafeEnvName } from '../env-name';
+import { toDisplayPath } from '../facts/collect';
+import { AppLoadError, loadAppOffline } from '../facts/offline';
+import type { Facts } from '../facts/types';
+import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
+import { buildAuditReport, type FindingLocation } from '../report/json';
+import { formatSarif, type SarifLocation } from '../report/sarif';
+import { SEVERITIES } from '../report/severity';
+import { writePrivateFile } from '../report/write';
+import { type Command, EXIT, oneOf, parseCommandArgs, UsageError } from './command';
+import { locateFinding, type SourceLocation } from './locate';
+import { colourWanted, formatAuditText, painter } from './text';
+
+const FORMATS = [ 'text', 'json', 'sarif' ] as const;
+const FAIL_ON = [ 'auto', ...SEVERITIES, 'never' ] as const;
+
+const usage = `Usage: egg-sentinel audit [options]
+
+Loads an egg app the way egg does (plugins, config with the file that set each key, middleware, routes) without
+starting it, runs every rule that does not need a running app, and reports what a boot in that env would find.
+
+Options:
+  --base-dir DIR   the app's root (its package.json); default: the current directory
+  --env ENV        server env to audit, e.g. prod; default: egg's own (config/env, EGG_SERVER_ENV, NODE_ENV)
+  --scope SCOPE    server scope; default: EGG_SERVER_SCOPE
+  --fail-on LEVEL  ${FAIL_ON.join(' | ')}; default: config.sentinel.failOn of the app (auto: high outside local/unittest)
+  --format FORMAT  text (default) | json (lib/report/report.schema.json) | sarif (SARIF 2.1.0 for GitHub code scanning)
+  --output FILE    write the report to FILE instead of stdout
+  -h, --help       show this help
+
+What runs: the app's config and plugin files, its boot hooks' constructors, configWillLoad and configDidLoad, and
+the modules of app/middleware, app/controller and app/router. Never: didLoad and later hooks, middleware
+factories, services, the agent; nothing listens. See the README, "Command line".
+
+Exit codes: 0 no unwaived finding at or above the threshold, 1 some, 2 bad arguments or the app could not be loaded.`;
+
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'audit an app without starting it (text, JSON or SARIF)',
+  usage,
+  run(args, io) {
+    const { values } = parseCommandArgs({
+      args,
+      strict: true,
+      options: {
+        'base-dir': { type: 'string' },
+        env: { type: 'string' },
+        scope: { type: 'string' },
+        'fail-on': { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        output: { type: 'string' },
+      },
+    });
+    const format = oneOf('format', values.format, FORMATS) ?? 'text';
+    const failOn = oneOf('fail-on', values['fail-on'], FAIL_ON);
+    for (const option of [ 'env', 'scope' ] as const) {
+      const value = values[option];
+      if (value !== undefined && !isSafeEnvName(value)) {
+        throw new UsageError(`--${option} ${JSON.stringify(value)} is not a valid ${option} name; use letters, digits, "_" and "-" (e.g. prod)`);
+      }
+    }
+    const baseDir = path.resolve(io.cwd, values['base-dir'] ?? '.');
+    if (!fs.existsSync(baseDir) || !fs.statSync(baseDir).isDirectory()) {
+      throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} is not a directory`);
+    }
+
+    const facts = withConsoleOn(io.stderr, () => loadAppOffline({
+      baseDir,
+      env: values.env,
+      scope: values.scope,
+      warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
+    }));
+    const config = appSentinelConfig(facts, failOn);
+    const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
+    const locations = report.findings.map(finding => locateFinding(finding, facts));
+    const skipped = RULES.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: String(rule.liveOnly) }));
+    const auditReport = buildAuditReport(report, locations.map(location => location && toFindingLocation(location, baseDir)), skipped);
+
+    let output: string;
+    if (format === 'json') {
+      output = `${JSON.stringify(auditReport, null, 2)}\n`;
+    } else if (format === 'sarif') {
+      const sarifLocations = report.findings.map((finding, index) => toSarifLocation(locations[index], finding.source, baseDir, io.cwd));
+      output = `${JSON.stringify(formatSarif({ report, rules: ALL_RULE_INFO, locations: sarifLocations }), null, 2)}\n`;
+    } else {
+      output = formatAuditText(auditReport, painter(!values.output && colourWanted(io.stdout, io.env)));
+    }
+    if (values.output) {
+      writePrivateFile(path.resolve(io.cwd, values.output), output);
+      io.stderr.write(`egg-sentinel audit: ${format} report written to ${values.output} (${report.findings.length} finding(s), ` +
+        `${report.findings.filter(f => f.blocking).length} at or above ${report.threshold})\n`);
+    } else {
+      io.stdout.write(output);
+    }
+    return report.refused ? EXIT.findings : EXIT.clean;
+  },
+};
+
+/** Runs `load` with the global console writing to `stream`: what the app's code prints must not mix into a JSON or SARIF stdout. */
+function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => T): T {
+  const original = globalThis.console;
+  globalThis.console = new Console({ stdout: stream, stderr: stream });
+  try {
+    return load();
+  } finally {
+    globalThis.console = original;
+  }
+}
+
+/** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn. */
+function appSentinelConfig(facts: Facts, failOn: SentinelConfig['failOn']): SentinelConfig {
+  try {
+    const config = validateSentinelConfig(facts.config.sentinel ?? {}, RULE_IDS);
+    return failOn ? { ...config, failOn } : config;
+  } catch (error) {
+    if (!(error instanceof SentinelConfigError)) throw error;
+    throw new AppLoadError(`the app's config.sentinel is invalid:\n${error.problems.map(problem => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+function toFindingLocation(location: SourceLocation, baseDir: string): FindingLocation {
+  return { file: toDisplayPath(baseDir, location.file), line: location.line, exact: location.exact };
+}
+
+/**
+ * SARIF paths are relative to the repository root, where the workflow runs the audit (the current directory).
+ * A finding without a file points at the app's package.json, line 1, and its message says so.
+ */
+function toSarifLocation(location: SourceLocation | undefined, source: string | undefined, baseDir: string, cwd: string): SarifLocation {
+  const uri = (file: string) => {
+    const relative = path.relative(cwd, file);
+    return relative.startsWith('..') || path.isAbsolute(relative) ? pathToFileURL(file).href : relative.split(path.sep).join('/');
+  };
+  if (!location) {
+    return { uri: uri(path.join(baseDir, 'package.json')), line: 1, note: `set by ${source ?? 'egg-sentinel'}, not by a file of the app; package.json line 1 shown` };
+  }
+  const file = toDisplayPath(baseDir, location.file);
+  const note = location.exact ? undefined :
+    `${location.key ? `\`${location.key}\` was not found verbatim in ${file}` : `no config key to look for in ${file}`}; line ${location.line} shown`;
+  return { uri: uri(location.file), line: location.line, note };
+}

@@ -1,0 +1,47 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** What a command writes to and reads from; the bin passes the real process streams. */
+export interface CliIO {
+  stdout: NodeJS.WriteStream | NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** Exit codes, documented in the README. */
+export const EXIT = { clean: 0, findings: 1, error: 2 } as const;
+
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** The full `--help` text; the dispatcher prints it for `--help`/`-h`, so commands do not parse those. */
+  usage: string;
+  run(args: string[], io: CliIO): number | Promise<number>;
+}
+
+/** Bad arguments: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** `node:util` parseArgs, with errors that name the offending argument and the options the command knows. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const known = Object.keys(config.options ?? {}).map(name => `--${name}`).join(', ');
+    const { code, message } = error as NodeJS.ErrnoException;
+    const argument = /'([^']+)'/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${argument}; options: ${known}`);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${argument}"`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${argument.split(' ')[0]} needs a value, e.g. ${argument}`);
+    throw new UsageError(message);
+  }
+}
+
+/** The value of an option that must be one of `allowed`, or a UsageError naming both. */
+export function oneOf<T extends string>(option: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
+  throw new UsageError(`--${option} ${JSON.stringify(value)} is not allowed; use one of ${allowed.join(', ')}`);
+}

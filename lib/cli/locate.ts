@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Facts } from '../facts/types';
+import type { Finding } from '../report/finding';
+
+/** Where a finding points in the app's files, for the text report and SARIF. */
+export interface SourceLocation {
+  /** Absolute path. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** False when the key was not found verbatim in the file: `line` is then 1, or the line of the nearest parent key. */
+  exact: boolean;
+  /** The dotted key that was looked for, when there was one. */
+  key?: string;
+}
+
+const CONFIG_PREFIX = 'config.';
+const KEY_SEGMENT = /^[A-Za-z_$][\w$-]*$/;
+
+/**
+ * The file a finding's `source` names (a file, `config/env file`, or a config key whose provenance is a file) and the
+ * line of its key there; else the file of its target (a config key's provenance, or a file the finding is about).
+ * Undefined when neither leads to a file (an environment variable, egg's loader, a route).
+ */
+export function locateFinding(finding: Finding, facts: Facts): SourceLocation | undefined {
+  const candidates = [ ...(finding.source ?? '').split(/,\s*|\s+and\s+/), finding.target ];
+  for (const part of candidates) {
+    const candidate = sourceFile(part.trim(), facts);
+    if (!candidate) continue;
+    const key = configKey(finding.target) ?? candidate.key;
+    // A finding about a whole file (its permissions, say) is about line 1.
+    if (!key && part === finding.target) return { file: candidate.file, line: 1, exact: true };
+    return { file: candidate.file, key, ...findKeyLine(fs.readFileSync(candidate.file, 'utf8'), key) };
+  }
+  return undefined;
+}
+
+function sourceFile(part: string, facts: Facts): { file: string; key?: string } | undefined {
+  const baseDir = facts.app.baseDir;
+  const existing = (file: string | undefined) => (file && isFile(path.resolve(baseDir, file)) ? path.resolve(baseDir, file) : undefined);
+  if (part === 'config/env file') {
+    const file = existing('config/env');
+    return file ? { file } : undefined;
+  }
+  if (part.startsWith(CONFIG_PREFIX)) {
+    // e.g. `config.sentinel.waivers`: the file that set that key.
+    const key = part.slice(CONFIG_PREFIX.length);
+    const file = existing(facts.provenance(key));
+    return file ? { file, key } : undefined;
+  }
+  const file = /[/\\]/.test(part) ? existing(part) : undefined;
+  return file ? { file } : undefined;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** `config.security.csrf` → `security.csrf`; other targets (routes, plugin names, `serverEnv`) are not config keys. */
+function configKey(target: string): string | undefined {
+  return target.startsWith(CONFIG_PREFIX) ? target.slice(CONFIG_PREFIX.length) : undefined;
+}
+
+/**
+ * The line that sets `key` in a config file: each segment in turn, as an object key (`keys:`, `'keys':`) or an
+ * assignment (`config.keys =`, `exports.keys =`), searched from the line of the segment before it.
+ */
+export function findKeyLine(text: string, key: string | undefined): { line: number; exact: boolean } {
+  const segments = key?.split('.') ?? [];
+  if (!segments.length || !segments.every(segment => KEY_SEGMENT.test(segment))) return { line: 1, exact: false };
+  const lines = text.split('\n');
+  let from = 0;
+  let found = -1;
+  for (const segment of segments) {
+    const escaped = segment.replace(/\$/g, '\\$');
+    const pattern = new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`);
+    const index = lines.findIndex((line, at) => at >= from && !isComment(line) && pattern.test(line));
+    if (index < 0) return { line: found < 0 ? 1 : found + 1, exact: false };
+    found = index;
+    from = index;
+  }
+  return { line: found + 1, exact: true };
+}
+
+function isComment(line: string): boolean {
+  return /^\s*(\/\/|\/\*|\*)/.test(line);
+}

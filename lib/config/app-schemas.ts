@@ -1,0 +1,104 @@
+/**
+ * SEN304: JSON schemas for the app's config. egg-sentinel ships schemas for security-relevant keys
+ * (lib/config/schemas/*.json, one per top-level key); apps add their own in `config.sentinel.schemas`
+ * (key path → schema). Checked with ajv; messages name the key path, the value (masked when secret) and the rule broken.
+ */
+import type { ErrorObject } from 'ajv';
+import { quoteForMessage } from '../env-name';
+import { detectSecretValues, isSecretKeyName, MASK } from '../secrets';
+import bodyParser from './schemas/bodyParser.json';
+import cluster from './schemas/cluster.json';
+import keys from './schemas/keys.json';
+import multipart from './schemas/multipart.json';
+import security from './schemas/security.json';
+import staticSchema from './schemas/static.json';
+import { compileSchema } from './user-ajv';
+
+type JsonSchema = object | boolean;
+
+/** Top-level config key → the schema egg-sentinel ships for it. */
+export const SHIPPED_SCHEMAS: Readonly<Record<string, JsonSchema>> = { bodyParser, cluster, keys, multipart, security, static: staticSchema };
+
+const KEY_PATH = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/;
+
+/** Problems with `config.sentinel.schemas` itself (bad key path, schema ajv cannot compile), for config validation. */
+export function userSchemaProblems(schemas: Record<string, unknown> | undefined): string[] {
+  return Object.entries(schemas ?? {}).flatMap(([ keyPath, schema ]) => {
+    const at = `config.sentinel.schemas[${JSON.stringify(keyPath)}]`;
+    if (!KEY_PATH.test(keyPath)) return [ `${at}: the key must be a dotted config key path such as "mysql.client"` ];
+    if (typeof schema !== 'boolean' && (!schema || typeof schema !== 'object' || Array.isArray(schema))) {
+      return [ `${at}: must be a JSON schema (an object such as { type: 'string' }, or a boolean)` ];
+    }
+    try {
+      compileSchema(schema);
+      return [];
+    } catch (error) {
+      const message = (error as Error).message;
+      return [ `${at}: not a valid JSON schema for ajv (${message})${/unknown format/.test(message) ? '; string formats are not available, use a pattern' : ''}` ];
+    }
+  });
+}
+
+export interface SchemaViolation {
+  /** `config.security.csrf.type`. */
+  target: string;
+  /** Key path without array indices, for provenance. */
+  keyPath: string;
+  message: string;
+}
+
+function valueAt(config: Readonly<Record<string, unknown>>, keyPath: string): unknown {
+  let node: unknown = config;
+  for (const segment of keyPath.split('.')) {
+    if (!node || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, segment)) return undefined;
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+/** Validates the config against the shipped schemas (keys that are present) and the user's (their keys must be set). */
+export function validateAppConfig(config: Readonly<Record<string, unknown>>, userSchemas: Record<string, JsonSchema> = {}): SchemaViolation[] {
+  const checks = [
+    ...Object.entries(SHIPPED_SCHEMAS).map(([ keyPath, schema ]) => ({ keyPath, schema, origin: 'egg-sentinel\'s schema', required: false })),
+    ...Object.entries(userSchemas).map(([ keyPath, schema ]) => ({ keyPath, schema, origin: 'config.sentinel.schemas', required: true })),
+  ];
+  return checks.flatMap(({ keyPath, schema, origin, required }) => {
+    const value = valueAt(config, keyPath);
+    if (value === undefined) {
+      return required ? [{ target: `config.${keyPath}`, keyPath, message: `config.${keyPath} is not set, but ${origin} has a schema for it` }] : [];
+    }
+    const validate = compileSchema(schema);
+    if (validate(value)) return [];
+    const errors = validate.errors ?? [];
+    // An anyOf error explains itself with its branches' errors, which are not reported on their own.
+    const branchOf = (error: ErrorObject) => errors.find(other => other.keyword === 'anyOf' && error.schemaPath.startsWith(`${other.schemaPath}/`));
+    return errors.filter(error => !branchOf(error))
+      .map(error => describe(keyPath, error, origin, errors.filter(other => branchOf(other) === error)));
+  });
+}
+
+function describe(rootPath: string, error: ErrorObject, origin: string, branches: ErrorObject[]): SchemaViolation {
+  const segments = error.instancePath.split('/').slice(1).map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const target = segments.reduce((at, part) => (/^\d+$/.test(part) ? `${at}[${part}]` : `${at}.${part}`), `config.${rootPath}`);
+  const keyPath = [ rootPath, ...segments.filter(part => !/^\d+$/.test(part)) ].join('.');
+  const shown = showValue(error.data, [ ...rootPath.split('.'), ...segments ]);
+  return { target, keyPath, message: `${target}: ${shown} ${brokenRule(error, branches)} (${origin}, ${error.schemaPath})` };
+}
+
+function brokenRule(error: ErrorObject, branches: ErrorObject[]): string {
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'enum') return `is not one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'anyOf') return `matches none of the allowed forms (${[ ...new Set(branches.map(b => b.message)) ].join('; ')})`;
+  return error.message ?? 'is invalid';
+}
+
+/** The offending value for the message: primitives quoted, secrets masked, objects by their type only. */
+function showValue(value: unknown, segments: string[]): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  const text = String(value);
+  const secret = segments.some(part => isSecretKeyName(part) || part === 'keys') || (typeof value === 'string' && detectSecretValues(text).length > 0);
+  if (secret) return MASK;
+  return typeof value === 'string' ? quoteForMessage(text) : text;
+}

@@ -1,0 +1,71 @@
+/**
+ * egg's config dumps (`run/{application,agent}_config.json` and `_config_meta.json`) are written with the umask's
+ * mode (0644 under umask 022) and masked only by `config.dump.ignore`, which matches key names and recurses into
+ * secret-named objects. egg-sentinel extends `dump.ignore`, and rewrites the dumps with every secret masked
+ * (lib/secrets.ts maskSecrets) and mode 0600.
+ *
+ * When egg 3 writes them (egg/lib/application.js, agent.js, egg.js): right after loading, in the Application/Agent
+ * constructor (after every boot hook's configWillLoad/configDidLoad), then again after ready, in a `process.nextTick`
+ * of a ready callback, and once more on `startTimeout` (a failed start). egg 4 writes them only after ready and on
+ * start timeout. So the app worker rewrites the app's and the agent's dumps at willReady, before it collects facts
+ * (SEN204 then reports only what could not be fixed), and each process rewrites its own from didReady with
+ * `setImmediate`, which runs after every pending nextTick, that is after egg's last regular write. egg overwrites the
+ * file in place with `writeFileSync`, which keeps the 0600 mode of the file we left.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DumpRewrite } from './facts/files';
+import { writePrivateFile } from './report/write';
+import { maskSecrets } from './secrets';
+
+export type EggProcessType = 'application' | 'agent';
+
+/**
+ * Added to egg's `config.dump.ignore` (matched against key names) so that even egg's own write, before egg-sentinel
+ * rewrites it, masks the names its default list misses: token, apiKey, privateKey, credentials, clientSecret, dsn…
+ */
+export const DUMP_IGNORE_EXTENSION: readonly RegExp[] = [
+  /(?:pass(?:wd|word|phrase)?|pwd|secrets?|tokens?|credentials?|dsn)$/i,
+  /(?:api|access|private|master|secret|signing|encryption)[-_]?keys?$/i,
+];
+
+/** Adds DUMP_IGNORE_EXTENSION to `config.dump.ignore` (a Set in egg's default, an array if the app set one). */
+export function extendDumpIgnore(config: Record<string, unknown>): void {
+  const dump = (config.dump ?? (config.dump = {})) as { ignore?: unknown };
+  if (typeof dump !== 'object') return;
+  if (dump.ignore instanceof Set) DUMP_IGNORE_EXTENSION.forEach(pattern => (dump.ignore as Set<unknown>).add(pattern));
+  else if (Array.isArray(dump.ignore)) dump.ignore.push(...DUMP_IGNORE_EXTENSION);
+  else dump.ignore = new Set(DUMP_IGNORE_EXTENSION);
+}
+
+export function dumpFiles(runDir: string, type: EggProcessType): string[] {
+  return [ path.join(runDir, `${type}_config.json`), path.join(runDir, `${type}_config_meta.json`) ];
+}
+
+/** Rewrites the dumps of the given processes that exist, masked and mode 0600; reports what could not be. */
+export function rewriteDumps(runDir: string, types: readonly EggProcessType[]): DumpRewrite[] {
+  return types.flatMap(type => dumpFiles(runDir, type)).filter(file => fs.existsSync(file)).map(file => {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      // The meta dump maps keys to file names: only its mode needs fixing.
+      const content = file.endsWith('_meta.json') ? text : `${JSON.stringify(maskSecrets(JSON.parse(text)), null, 2)}`;
+      writePrivateFile(file, content);
+      return { file };
+    } catch (error) {
+      return { file, error: (error as Error).message.split('\n', 1)[0] };
+    }
+  });
+}
+
+export interface DumpLogger {
+  warn(message: string, ...args: unknown[]): void;
+}
+
+/** From didReady: rewrites again once egg's after-ready dump (a nextTick of a ready callback) is on disk. */
+export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger): void {
+  setImmediate(() => {
+    for (const { file, error } of rewriteDumps(runDir, [ type ])) {
+      if (error) logger.warn('[egg-sentinel] SEN204: could not rewrite %s with secrets masked and mode 0600: %s', file, error);
+    }
+  });
+}

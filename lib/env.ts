@@ -1,0 +1,114 @@
+/**
+ * Helpers for config files to take secrets and structured settings from the environment:
+ *
+ *   import { env } from 'egg-sentinel';
+ *   export default { mysql: { client: { password: env.secret('DB_PASSWORD') } }, features: env.json('FEATURES', schema) };
+ *
+ * A missing or invalid variable throws SentinelEnvError naming the variable (never its value), which stops boot while
+ * egg loads config. JSON is parsed with secure-json-parse, so `__proto__` / `constructor.prototype` keys are refused.
+ * Every string these helpers return is remembered as "from the environment", so SEN202 does not report it as hard-coded.
+ */
+import type { ErrorObject, Schema } from 'ajv';
+import secureJsonParse from 'secure-json-parse';
+import { compileSchema } from './config/user-ajv';
+import { dropStack } from './quiet-error';
+
+export class SentinelEnvError extends Error {
+  declare readonly variable: string;
+
+  constructor(variable: string, problem: string, fix: string) {
+    super(`[egg-sentinel] environment variable ${variable} ${problem}. ${fix}`);
+    this.name = 'SentinelEnvError';
+    Object.defineProperty(this, 'variable', { value: variable, enumerable: false });
+    dropStack(this);
+  }
+}
+
+export interface EnvOptions {
+  /** Return `undefined` when the variable is unset or empty instead of throwing. Default `false`. */
+  optional?: boolean;
+}
+
+export interface SecretOptions extends EnvOptions {
+  /** A JSON schema for the string (`minLength`, `pattern`…), checked with ajv. */
+  schema?: Schema;
+}
+
+const fromEnvironment = new Set<string>();
+
+/** Strings returned by the helpers in this process; facts merge them with process.env's values for SEN202. */
+export function valuesReadFromEnvironment(): ReadonlySet<string> {
+  return fromEnvironment;
+}
+
+function read(name: string, options: EnvOptions, source: NodeJS.ProcessEnv): string | undefined {
+  const value = source[name];
+  if (value !== undefined && value !== '') return value;
+  if (options.optional) return undefined;
+  throw new SentinelEnvError(name, value === undefined ? 'is not set' : 'is empty', `Set it in the environment of the process that starts egg${hintForCase(name, source)}.`);
+}
+
+function hintForCase(name: string, source: NodeJS.ProcessEnv): string {
+  const other = Object.keys(source).find(key => key !== name && key.toLowerCase() === name.toLowerCase());
+  return other ? ` (${other} is set: variable names are case-sensitive)` : '';
+}
+
+function validate(name: string, value: unknown, schema: Schema): void {
+  let check;
+  try {
+    check = compileSchema(schema);
+  } catch (error) {
+    throw new SentinelEnvError(name, `has an invalid schema in the config file (${(error as Error).message})`, 'Fix the schema passed to the egg-sentinel env helper');
+  }
+  if (!check(value)) {
+    throw new SentinelEnvError(name, `does not match its schema: ${(check.errors ?? []).map(describe).join('; ')}`, 'Fix the value where the environment is set (the value is not shown because it may be a secret)');
+  }
+}
+
+/** `at /flags/0: must be boolean`; ajv's messages never include the value. */
+function describe(error: ErrorObject): string {
+  return `${error.instancePath ? `at ${error.instancePath}: ` : ''}${error.message ?? 'is invalid'}`;
+}
+
+function remember(value: unknown): void {
+  if (typeof value === 'string') fromEnvironment.add(value);
+  else if (Array.isArray(value)) value.forEach(remember);
+  else if (value && typeof value === 'object') Object.values(value).forEach(remember);
+}
+
+function secret(name: string, options: SecretOptions & { optional: true }, source?: NodeJS.ProcessEnv): string | undefined;
+function secret(name: string, options?: SecretOptions, source?: NodeJS.ProcessEnv): string;
+/** A required (or `optional`) string from the environment, e.g. `env.secret('DB_PASSWORD')`. */
+function secret(name: string, options: SecretOptions = {}, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = read(name, options, source);
+  if (value === undefined) return undefined;
+  if (options.schema !== undefined) validate(name, value, options.schema);
+  remember(value);
+  return value;
+}
+
+function json<T = unknown>(name: string, schema: Schema, options: EnvOptions & { optional: true }, source?: NodeJS.ProcessEnv): T | undefined;
+function json<T = unknown>(name: string, schema: Schema, options?: EnvOptions, source?: NodeJS.ProcessEnv): T;
+/**
+ * JSON from the environment, validated against `schema`: `env.json<Features>('FEATURES', { type: 'object', … })`.
+ * `__proto__` and `constructor.prototype` keys are refused (prototype poisoning).
+ */
+function json<T = unknown>(name: string, schema: Schema, options: EnvOptions = {}, source: NodeJS.ProcessEnv = process.env): T | undefined {
+  const text = read(name, options, source);
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = secureJsonParse(text, null, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    const poisoned = /prototype/i.test((error as Error).message);
+    throw new SentinelEnvError(name, poisoned ? 'holds JSON with a __proto__ or constructor.prototype key (prototype poisoning)' : 'is not valid JSON',
+      // JSON.parse's own message quotes the text, which may be a secret.
+      poisoned ? 'Remove that key where the environment is set' : 'Fix the JSON where the environment is set');
+  }
+  validate(name, value, schema);
+  remember(value);
+  return value as T;
+}
+
+/** The environment helpers; see the README, "Secrets from the environment". */
+export const env = { secret, json };

@@ -1,0 +1,350 @@
+/**
+ * File-system facts for the configuration rules: modes of files that hold or shape config, egg's config dumps,
+ * what the static directories expose, where path-valued config points, and .gitignore coverage.
+ * All I/O for SEN203–SEN206 and SEN305 happens here; the rules only compare.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findSecrets } from '../secrets';
+import { EGG_APP_CONFIG_MARKER } from './runtime';
+import type { PluginFact } from './types';
+
+export interface FileModeFact {
+  /** Relative to baseDir where inside it. */
+  path: string;
+  kind: 'config' | 'config-dir' | 'env-file' | 'report';
+  /** Permission bits, e.g. 0o644. */
+  mode: number;
+}
+
+/** The outcome of rewriting one dump file (lib/dumps.ts). */
+export interface DumpRewrite {
+  /** Absolute path. */
+  file: string;
+  /** Why it could not be rewritten; absent when it was. */
+  error?: string;
+}
+
+export interface DumpFact {
+  path: string;
+  /** egg's process type, the prefix of the file name. */
+  process: 'application' | 'agent';
+  mode: number;
+  /** Key paths in the dump whose value still looks like a secret (names only, never values). */
+  unmaskedKeyPaths: string[];
+  /** Why the dump could not be read or parsed. */
+  readError?: string;
+  /** This process's attempt to rewrite it: absent when it did not try (rewriting off, or another process's dump). */
+  rewrite?: DumpRewrite;
+}
+
+export interface StaticDirFact {
+  /** `static.dir`, `static.dir[1]` or `static.dirs[0]`. */
+  keyPath: string;
+  /** Real path (symlinks resolved; for a missing directory, its nearest existing parent's real path joined with the rest). */
+  realPath: string;
+  /** `.env*` files found inside, relative to the static dir. */
+  envFiles: string[];
+  /** Symlinks inside whose target is outside the static dir. */
+  escapingLinks: Array<{ link: string; target: string }>;
+  /** True when the scan stopped at its entry limit. */
+  truncated: boolean;
+}
+
+export interface SensitiveRootFact {
+  /** `the app root`, `config/`, `run/`, `logs/`, `node_modules/`, `plugin security`. */
+  label: string;
+  realPath: string;
+  /** Whether serving a directory inside it exposes it too (config/, run/, logs/), not only serving it or a parent. */
+  insideIsExposed: boolean;
+}
+
+export interface PathConfigFact {
+  /** `logger.dir`, `view.root[0]`, `customLoader.model.directory`… */
+  keyPath: string;
+  /** The configured value as written (paths are not secrets). */
+  value: string;
+  realPath: string;
+  /** Who set it: the app (its config files, or a boot hook), EGG_APP_CONFIG, or a plugin's or the framework's default. */
+  setBy: 'app' | 'environment' | 'framework';
+  source?: string;
+}
+
+export type GitignoreFact =
+  | { state: 'checked'; repoRoot: string; uncovered: string[] }
+  | { state: 'skipped'; reason: string };
+
+export interface FileFacts {
+  /** Empty on Windows, where modes mean nothing. */
+  modes: FileModeFact[];
+  dumps: DumpFact[];
+  /** Empty when the static plugin is disabled. */
+  staticDirs: StaticDirFact[];
+  sensitiveRoots: SensitiveRootFact[];
+  configPaths: PathConfigFact[];
+  /** Real paths of the app root and of config.sentinel.paths.allow. */
+  allowedRoots: string[];
+  gitignore: GitignoreFact;
+}
+
+export interface FileFactsInput {
+  baseDir: string;
+  runDir: string;
+  config: Readonly<Record<string, unknown>>;
+  plugins: PluginFact[];
+  /** Framework directories (egg and custom frameworks). */
+  eggPaths: string[];
+  /** The file (absolute) or marker that last set a key path, from egg's configMeta. */
+  provenanceFile(keyPath: string): string | undefined;
+  display(file: string): string;
+  /** What lib/dumps.ts did in this process before facts were collected. */
+  dumpRewrites?: DumpRewrite[];
+  /** A report file this boot will not rewrite (report.file: false), whose mode is then worth checking. */
+  staleReportFile?: string;
+}
+
+const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
+const SCAN_LIMIT = 5000;
+
+export function collectFileFacts(input: FileFactsInput): FileFacts {
+  const { baseDir, config } = input;
+  const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(config.static) : [];
+  const logsDir = stringAt(config, 'logger.dir');
+  const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
+  return {
+    modes: process.platform === 'win32' ? [] : collectModes(input),
+    dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
+    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(dir), input.display)),
+    sensitiveRoots: existing([
+      { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
+      { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
+      { label: 'run/', realPath: realPathLoose(input.runDir), insideIsExposed: true },
+      { label: 'logs/', realPath: realPathLoose(path.join(baseDir, 'logs')), insideIsExposed: true },
+      ...(logsDir ? [{ label: 'logs/ (logger.dir)', realPath: realPathLoose(logsDir), insideIsExposed: true }] : []),
+      { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
+      ...input.plugins.filter(plugin => plugin.enable && plugin.path)
+        .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false })),
+    ]),
+    configPaths: collectConfigPaths(input, staticEntries),
+    allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
+      .map(dir => realPathLoose(path.resolve(baseDir, dir))),
+    gitignore: checkGitignore(baseDir, input.runDir),
+  };
+}
+
+/** Directories that exist (egg has created run/ and logs/ by willReady); a missing one exposes nothing. */
+function existing(roots: SensitiveRootFact[]): SensitiveRootFact[] {
+  return roots.filter(root => fs.existsSync(root.realPath));
+}
+
+/** A real path even when the tail does not exist yet (egg creates run/, logs/, the static dir on demand). */
+export function realPathLoose(file: string): string {
+  const absolute = path.resolve(file);
+  const missing: string[] = [];
+  for (let current = absolute; ; current = path.dirname(current)) {
+    try {
+      return path.join(fs.realpathSync(current), ...missing);
+    } catch {
+      if (path.dirname(current) === current) return absolute;
+      missing.unshift(path.basename(current));
+    }
+  }
+}
+
+function stringAt(config: Readonly<Record<string, unknown>>, keyPath: string): string | undefined {
+  let node: unknown = config;
+  for (const segment of keyPath.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+  return typeof node === 'string' && node !== '' ? node : undefined;
+}
+
+function modeOf(file: string): number | undefined {
+  try {
+    return fs.statSync(file).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
+
+function collectModes(input: FileFactsInput): FileModeFact[] {
+  const found: FileModeFact[] = [];
+  const add = (file: string, kind: FileModeFact['kind']) => {
+    const mode = modeOf(file);
+    if (mode !== undefined) found.push({ path: input.display(file), kind, mode });
+  };
+  const configDir = path.join(input.baseDir, 'config');
+  add(configDir, 'config-dir');
+  for (const file of listFiles(configDir, 3)) add(file, 'config');
+  for (const name of safeReaddir(input.baseDir)) {
+    if (name.startsWith('.env')) add(path.join(input.baseDir, name), 'env-file');
+  }
+  if (input.staleReportFile) add(input.staleReportFile, 'report');
+  return found;
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function listFiles(dir: string, depth: number): string[] {
+  if (depth === 0) return [];
+  return safeReaddir(dir).flatMap(name => {
+    const full = path.join(dir, name);
+    const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) return listFiles(full, depth - 1);
+    return stat?.isFile() ? [ full ] : [];
+  });
+}
+
+function dumpFacts(input: FileFactsInput, type: typeof DUMP_PROCESSES[number]): DumpFact[] {
+  return [ `${type}_config.json`, `${type}_config_meta.json` ].flatMap(name => {
+    const file = path.join(input.runDir, name);
+    const mode = modeOf(file);
+    if (mode === undefined) return [];
+    const fact: DumpFact = { path: input.display(file), process: type, mode, unmaskedKeyPaths: [] };
+    const rewrite = input.dumpRewrites?.find(entry => entry.file === file);
+    if (rewrite) fact.rewrite = rewrite;
+    // The meta dump maps keys to file names; only the config dump holds values.
+    if (name.endsWith('_meta.json')) return [ fact ];
+    try {
+      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fact.unmaskedKeyPaths = [ ...new Set(findSecrets(parsed, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath)) ];
+    } catch (error) {
+      fact.readError = (error as Error).message.split('\n', 1)[0];
+    }
+    return [ fact ];
+  });
+}
+
+/** egg-static serves `dirs` then `dir`; each is a string or `{ prefix, dir }`, and `dir` may itself be an array. */
+function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: string }> {
+  if (!staticConfig || typeof staticConfig !== 'object') return [];
+  const { dir, dirs } = staticConfig as { dir?: unknown; dirs?: unknown };
+  const entries: Array<{ keyPath: string; dir: string }> = [];
+  const add = (keyPath: string, entry: unknown) => {
+    const value = typeof entry === 'string' ? entry : (entry as { dir?: unknown } | null)?.dir;
+    if (typeof value === 'string' && value !== '') entries.push({ keyPath, dir: value });
+  };
+  if (Array.isArray(dirs)) dirs.forEach((entry, index) => add(`static.dirs[${index}]`, entry));
+  if (Array.isArray(dir)) dir.forEach((entry, index) => add(`static.dir[${index}]`, entry));
+  else add('static.dir', dir);
+  return entries;
+}
+
+function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string): StaticDirFact {
+  const realPath = realPathLoose(dir);
+  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], truncated: false };
+  let budget = SCAN_LIMIT;
+  const walk = (current: string, relative: string): void => {
+    for (const name of safeReaddir(current)) {
+      if (--budget < 0) {
+        fact.truncated = true;
+        return;
+      }
+      const full = path.join(current, name);
+      const rel = relative ? `${relative}/${name}` : name;
+      const stat = fs.lstatSync(full, { throwIfNoEntry: false });
+      if (stat?.isSymbolicLink()) {
+        const target = realPathLoose(full);
+        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: rel, target: display(target) });
+      } else if (stat?.isDirectory()) {
+        walk(full, rel);
+      } else if (name.startsWith('.env')) {
+        fact.envFiles.push(rel);
+      }
+    }
+  };
+  walk(realPath, '');
+  return fact;
+}
+
+/** True when `file` is `dir` or below it. */
+export function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
+  const { baseDir, config } = input;
+  const entries: Array<{ keyPath: string; value: string; resolved: string }> = staticEntries
+    .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(dir) }));
+  for (const keyPath of [ 'multipart.tmpdir', 'logger.dir', 'rundir' ]) {
+    const value = stringAt(config, keyPath);
+    if (value) entries.push({ keyPath, value, resolved: path.resolve(value) });
+  }
+  // egg-view splits view.root on commas.
+  (stringAt(config, 'view.root') ?? '').split(/\s*,\s*/).filter(Boolean).forEach((value, index, all) => {
+    entries.push({ keyPath: all.length > 1 ? `view.root[${index}]` : 'view.root', value, resolved: path.resolve(value) });
+  });
+  // egg-core joins customLoader directories to baseDir, so only `..` can leave it.
+  const customLoader = config.customLoader;
+  if (customLoader && typeof customLoader === 'object') {
+    for (const [ name, options ] of Object.entries(customLoader)) {
+      const directory = (options as { directory?: unknown } | null)?.directory;
+      for (const [ index, value ] of (Array.isArray(directory) ? directory : [ directory ]).entries()) {
+        if (typeof value !== 'string') continue;
+        const keyPath = `customLoader.${name}.directory${Array.isArray(directory) ? `[${index}]` : ''}`;
+        entries.push({ keyPath, value, resolved: path.join(baseDir, value) });
+      }
+    }
+  }
+  return entries.map(({ keyPath, value, resolved }) => {
+    const file = input.provenanceFile(keyPath.replace(/\[\d+\]$/, ''));
+    return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file) };
+  });
+}
+
+/** The load unit whose directory holds the file that set a key; the innermost wins (the app may sit inside a plugin's repo). */
+function whoSet(file: string | undefined, input: FileFactsInput): PathConfigFact['setBy'] {
+  if (file === EGG_APP_CONFIG_MARKER) return 'environment';
+  if (file === undefined || !path.isAbsolute(file)) return 'app';
+  const units = [
+    { dir: input.baseDir, setBy: 'app' as const },
+    ...input.plugins.filter(plugin => plugin.path).map(plugin => ({ dir: plugin.path as string, setBy: 'framework' as const })),
+    ...input.eggPaths.map(dir => ({ dir, setBy: 'framework' as const })),
+  ].filter(unit => isInside(file, unit.dir)).sort((a, b) => b.dir.length - a.dir.length);
+  return units[0]?.setBy ?? 'app';
+}
+
+/** Paths git must ignore, by what SEN206 reports. */
+function gitignoreProbes(baseDir: string, runDir: string): Array<{ label: string; probe: string }> {
+  const runRel = path.relative(baseDir, runDir);
+  const runProbe = runRel && !runRel.startsWith('..') && !path.isAbsolute(runRel) ? runRel.split(path.sep).join('/') : 'run';
+  return [
+    { label: 'run/', probe: `${runProbe}/application_config.json` },
+    { label: 'logs/', probe: 'logs/common-error.log' },
+    { label: '.env*', probe: '.env' },
+    { label: '.env*', probe: '.env.local' },
+    { label: '.env*', probe: '.env.production' },
+    { label: 'config/config.local.*', probe: 'config/config.local.js' },
+    { label: 'config/config.local.*', probe: 'config/config.local.ts' },
+  ];
+}
+
+/** Asks git itself (exact .gitignore semantics, nested files and info/exclude included); only inside a git checkout. */
+function checkGitignore(baseDir: string, runDir: string): GitignoreFact {
+  const repoRoot = findGitRoot(baseDir);
+  if (!repoRoot) return { state: 'skipped', reason: 'the app is not in a git checkout' };
+  const probes = gitignoreProbes(baseDir, runDir);
+  const result = spawnSync('git', [ 'check-ignore', '--stdin', '-z' ], {
+    cwd: baseDir, input: probes.map(p => p.probe).join('\0'), encoding: 'utf8', timeout: 5000,
+  });
+  // check-ignore exits 0 when some paths are ignored, 1 when none are.
+  if (result.error || (result.status !== 0 && result.status !== 1)) {
+    return { state: 'skipped', reason: `git check-ignore failed: ${result.error?.message ?? result.stderr.trim()}` };
+  }
+  const ignored = new Set(result.stdout.split('\0').filter(Boolean));
+  const uncovered = [ ...new Set(probes.filter(p => !ignored.has(p.probe)).map(p => p.label)) ];
+  return { state: 'checked', repoRoot, uncovered };
+}
+
+function findGitRoot(dir: string): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (fs.existsSync(path.join(current, '.git'))) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The middleware chain and the route table with each route's effective chain, read from egg 3 internals.
+ * Route registrations are recorded while egg loads app/router (recordRouteRegistrations): egg's router layer keeps
+ * only a `wrappedController`, which says nothing about the controller file and method.
+ */
+import { METHODS } from 'node:http';
+import path from 'node:path';
+import { compileFilter, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
+
+type AnyRecord = Record<string, unknown>;
+type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
+
+/** The fields of an @eggjs/router Layer that facts read. */
+export interface RouterLayer extends RouteLayer {
+  methods: string[];
+  name?: string | null;
+  stack: NamedFunction[];
+}
+
+/** What collection reads from an egg Application. */
+export interface MiddlewareSource {
+  config: AnyRecord;
+  options: { pathToRegexpModule?: unknown };
+  middleware?: NamedFunction[];
+  middlewares?: Record<string, unknown>;
+  router?: { stack: RouterLayer[] };
+  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol } };
+}
+
+/** What route recording needs: the loader (to hook loadRouter), the middleware factories, controllers and router. */
+export interface RecordTarget extends MiddlewareSource {
+  loader: MiddlewareSource['loader'] & { loadRouter(...args: unknown[]): unknown };
+  controller?: unknown;
+  router?: MiddlewareSource['router'] & { register(...args: unknown[]): unknown };
+}
+
+/** What one `router.register()` call was given, kept for every layer it created. */
+interface Registration {
+  /** Names of the functions before the controller. */
+  middleware: string[];
+  /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action. */
+  fullPath?: string;
+  handlerName: string;
+  /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
+  site?: string;
+}
+
+const registrations = new WeakMap<object, Registration>();
+/** Functions returned by `app.middleware.<name>(…)`, so route-level middleware is known by its egg name. */
+const createdBy = new WeakMap<object, string>();
+
+/**
+ * Called from the app boot hook's configWillLoad. Hooks egg's loadRouter: by then app/middleware is loaded and
+ * app/router is about to run, so factories can be named and every registration recorded.
+ */
+export function recordRouteRegistrations(app: RecordTarget): void {
+  const { loader } = app;
+  const loadRouter = loader.loadRouter;
+  loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
+    nameFactoryOutputs(app);
+    recordRegistrations(app, loadEggModules(loader.eggPaths ?? []));
+    return loadRouter.apply(this, args);
+  };
+}
+
+function nameFactoryOutputs(app: RecordTarget): void {
+  const factories = app.middlewares ?? {};
+  for (const [ name, factory ] of Object.entries(factories)) {
+    if (typeof factory !== 'function') continue;
+    const named = function(this: unknown, ...args: unknown[]) {
+      const created: unknown = factory.apply(this, args);
+      if (typeof created === 'function') createdBy.set(created, name);
+      return created;
+    };
+    // Keeps egg's FULLPATH symbol, which names the middleware's file.
+    factories[name] = Object.assign(named, factory);
+  }
+}
+
+function recordRegistrations(app: RecordTarget, modules: EggModules): void {
+  const router = app.router;
+  if (!router) return;
+  const FULLPATH = app.loader.FileLoader.FULLPATH;
+  const register = router.register;
+  router.register = function registerRecorded(this: { stack: RouterLayer[] }, ...args: unknown[]) {
+    // A copy: EggRouter#register pops the controller off the array it is given.
+    const handlers = (Array.isArray(args[2]) ? [ ...args[2] ] : [ args[2] ]) as unknown[];
+    const before = this.stack.length;
+    const result = register.apply(this, args);
+    const handler = resolveHandler(app.controller, handlers[handlers.length - 1]);
+    const fullPath = handler?.[FULLPATH];
+    const registration: Registration = {
+      middleware: handlers.slice(0, -1).map(functionName),
+      fullPath: typeof fullPath === 'string' ? fullPath : undefined,
+      handlerName: functionName(handler),
+      site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
+    };
+    for (const layer of this.stack.slice(before)) registrations.set(layer, registration);
+    return result;
+  };
+}
+
+/** The controller function for `'home.index'` strings, as egg's router resolves them. */
+function resolveHandler(controllers: unknown, handler: unknown): Record<symbol, unknown> | undefined {
+  let target = handler;
+  if (typeof handler === 'string') {
+    target = handler.split('.').reduce<unknown>((node, key) => (node as AnyRecord | undefined)?.[key], controllers);
+  }
+  return typeof target === 'function' ? target as unknown as Record<symbol, unknown> : undefined;
+}
+
+function functionName(fn: unknown): string {
+  if (typeof fn !== 'function') return '<unknown>';
+  return createdBy.get(fn) ?? (fn as NamedFunction)._name ?? (fn.name || '<anonymous>');
+}
+
+/** `<file>:<line>` of the first stack frame outside the router, egg-core and egg-sentinel: the app's router file. */
+function callerSite(skipDirs: string[]): string | undefined {
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const frame = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (!frame || !path.isAbsolute(frame[1])) continue;
+    if (skipDirs.some(dir => frame[1].startsWith(dir + path.sep))) continue;
+    return `${frame[1]}:${frame[2]}`;
+  }
+  return undefined;
+}
+
+export interface MiddlewareFacts {
+  middleware: MiddlewareFact[];
+  availableMiddleware: string[];
+  routes: RouteFact[];
+}
+
+const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
+
+export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: string) => string): MiddlewareFacts {
+  const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
+  const middleware = collectChain(egg, relative);
+  const filters = new Map<string, RequestFilter>();
+  for (const entry of middleware) {
+    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
+  }
+  const routes = collectRoutes(egg, modules, middleware, filters, relative);
+  for (const entry of middleware) {
+    const filter = filters.get(entry.name);
+    if (!filter) continue;
+    const kind = entry.match ? 'match' : 'ignore';
+    // Skipping every route and `/` is skipping everything; a filter that looks at more than the path is not judged so.
+    const root = filter('/', 'GET');
+    const runsForSomeRoute = routes.some(route => route.chain.some(step => step.name === entry.name && step.level === 'global' && step.runs !== 'never'));
+    const runsSomewhere = runsForSomeRoute || root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined;
+    entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsSomewhere };
+  }
+  const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
+  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
+}
+
+function collectChain(egg: MiddlewareSource, relative: (file: string) => string): MiddlewareFact[] {
+  const config = egg.config;
+  const core = asStringArray(config.coreMiddleware);
+  const appList = asStringArray(config.appMiddleware);
+  const FULLPATH = egg.loader.FileLoader.FULLPATH;
+  const describe = (name: string, position: number | null): MiddlewareFact => {
+    const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
+    // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
+    const configured = group !== 'other' && config[name] && typeof config[name] === 'object';
+    const options = (configured ? config[name] : {}) as AnyRecord;
+    const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
+    const file = factory && typeof factory[FULLPATH] === 'string' ? relative(factory[FULLPATH] as string) : undefined;
+    return { name, position, group, file, enable: options.enable !== false, match: options.match, ignore: options.ignore };
+  };
+  const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
+    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
+    // egg 3 names the router middleware `dispatch` (no _name); egg 4 `routerMiddleware`.
+    if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
+    return describe(name, position);
+  });
+  // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
+  const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
+  return [ ...chain, ...absent.map(name => describe(name, null)) ];
+}
+
+function asStringArray(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function collectRoutes(
+  egg: MiddlewareSource,
+  modules: EggModules,
+  middleware: MiddlewareFact[],
+  filters: Map<string, RequestFilter>,
+  relative: (file: string) => string,
+): RouteFact[] {
+  // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
+  const globals = middleware
+    .filter(entry => entry.position !== null && entry.group !== 'router')
+    .map(entry => ({ name: entry.name, filter: filters.get(entry.name), always: { name: entry.name, level: 'global', runs: 'always' } as RouteStep }));
+  const displayPaths = new Map<string, string>();
+  const display = (file: string) => displayPaths.get(file) ?? displayPaths.set(file, relative(file)).get(file) as string;
+  // router.use() layers seen so far: they run before the routes registered after them.
+  const uses: RouterLayer[] = [];
+  const routes: RouteFact[] = [];
+  for (const layer of egg.router?.stack ?? []) {
+    if (!layer.methods.length) {
+      uses.push(layer);
+      continue;
+    }
+    const probes = probePaths(modules, layer);
+    const registration = registrations.get(layer);
+    const routeLevel = routeLevelNames(layer, registration);
+    const chain: RouteStep[] = [
+      ...globals.map(entry => (entry.filter ? globalStep(entry.name, entry.filter, probes, layer.methods) : entry.always)),
+      ...uses.flatMap(use => routerStep(use, probes)),
+      ...routeLevel.map((name): RouteStep => ({ name, level: 'route', runs: 'always' })),
+    ];
+    const methods = [ ...new Set(layer.methods) ];
+    routes.push({
+      methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
+      allMethods: METHODS.every(method => methods.includes(method)),
+      path: String(layer.path),
+      name: layer.name ?? undefined,
+      middleware: routeLevel,
+      controller: registration && controllerFact(registration, display),
+      probes,
+      chain,
+    });
+  }
+  return routes;
+}
+
+function routeLevelNames(layer: RouterLayer, registration: Registration | undefined): string[] {
+  return registration?.middleware ?? layer.stack.slice(0, -1).map(functionName);
+}
+
+function controllerFact(registration: Registration, relative: (file: string) => string): ControllerFact {
+  if (registration.fullPath) {
+    const hash = registration.fullPath.lastIndexOf('#');
+    return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1) };
+  }
+  const site = registration.site && /^(.*):(\d+)$/.exec(registration.site);
+  return { action: registration.handlerName, registeredAt: site ? `${relative(site[1])}:${site[2]}` : undefined };
+}
+
+/** The outcome of a filter that did not read the method holds for every method. */
+const ANY_METHOD = [ undefined ];
+
+/** Whether a global middleware's match/ignore lets it run for every request egg dispatches to the route. */
+function globalStep(name: string, filter: RequestFilter, probes: string[], methods: string[]): RouteStep {
+  const step = (runs: RouteStep['runs'], detail?: string): RouteStep => ({ name, level: 'global', runs, detail });
+  if (!probes.length) return step('unverified', 'egg-sentinel cannot build a request path for this route, so its match/ignore was not evaluated');
+  const skipped: ProbeRequest[] = [];
+  let evaluated = 0;
+  for (const probe of probes) {
+    const first = filter(probe, methods[0]);
+    // A filter that read the method is asked again for every method of the route.
+    for (const method of first.readsMethod ? methods : ANY_METHOD) {
+      const outcome = method === undefined || method === methods[0] ? first : filter(probe, method);
+      if (outcome.otherReads.length) return step('unverified', `its match/ignore function reads ${outcome.otherReads.map(read => `ctx.${read}`).join(', ')}, which the client controls`);
+      if (outcome.error) return step('unverified', `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`);
+      evaluated += 1;
+      if (!outcome.runs) skipped.push(method === undefined ? { path: probe } : { path: probe, method });
+    }
+  }
+  if (!skipped.length) return step('always');
+  return skipped.length === evaluated ? step('never') : { ...step('partly'), skippedFor: skipped };
+}
+
+/** A `router.use()` middleware registered before the route runs for the probes its path matches. */
+function routerStep(use: RouterLayer, probes: string[]): RouteStep[] {
+  const registration = registrations.get(use);
+  const name = registration ? registration.handlerName : functionName(use.stack[use.stack.length - 1]);
+  if (!probes.length) return [{ name, level: 'router', runs: 'unverified', detail: 'egg-sentinel cannot build a request path for this route' }];
+  const skipped = probes.filter(probe => {
+    use.regexp.lastIndex = 0;
+    return !use.regexp.test(probe);
+  });
+  if (skipped.length === probes.length) return [];
+  return [ skipped.length ? { name, level: 'router', runs: 'partly', skippedFor: skipped.map(probe => ({ path: probe })) } : { name, level: 'router', runs: 'always' } ];
+}

@@ -1,0 +1,297 @@
+/**
+ * Facts for `egg-sentinel audit`: loads an app with egg's own loader, without starting it.
+ *
+ * What runs, in egg's order: the framework's AppWorkerLoader reads `config/plugin.*` and `config/config.*` of every
+ * load unit (egg config is code: these files run); the boot hooks of `app.js`/`app.ts` of every unit are constructed
+ * and their `configWillLoad`/`configDidLoad` run (function-style `app.js` runs at configDidLoad, as in egg); the
+ * modules in `app/middleware` and `app/controller` are required (top-level code runs) and `app/router.js` runs.
+ * What never runs: `didLoad`, `willReady`, `didReady`, `serverDidReady`, `beforeStart`/`ready` callbacks, middleware
+ * factories, services, extends, `agent.js`, the agent, the messenger and cluster clients; nothing listens.
+ * Hooks run against an "audit app": egg's config, loader, plugins, router and middleware list are real, every other
+ * property (messenger, cluster, loggers, context…) is an inert stand-in that accepts any use and does nothing.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { isSafeEnvName, quoteForMessage } from '../env-name';
+import { collectFacts, type EggLike } from './collect';
+import { recordRouteRegistrations, type RecordTarget } from './middleware';
+import type { Facts } from './types';
+
+export interface OfflineLoadOptions {
+  baseDir: string;
+  /** Server env to load (`--env`); egg's own sources (config/env, EGG_SERVER_ENV, NODE_ENV) when omitted. */
+  env?: string;
+  /** Server scope (`--scope`); EGG_SERVER_SCOPE when omitted. */
+  scope?: string;
+  /** Where egg's loader warnings go (the loader's info messages are dropped). */
+  warn(message: string): void;
+}
+
+/** The app could not be loaded; the message says why and what to do. */
+export class AppLoadError extends Error {
+  override name = 'AppLoadError';
+}
+
+type AnyRecord = Record<string, unknown>;
+type BootHookClass = new (app: unknown) => { configWillLoad?(): void; configDidLoad?(): void };
+
+/** The parts of egg's AppWorkerLoader the audit drives (egg-core lib/loader/egg_loader.js and mixins). */
+interface AuditLoader {
+  pkg: AnyRecord;
+  serverEnv: string;
+  serverScope: string;
+  config: AnyRecord;
+  configMeta: AnyRecord;
+  plugins: Record<string, AnyRecord>;
+  allPlugins: Record<string, AnyRecord>;
+  eggPaths: string[];
+  FileLoader: { FULLPATH: symbol };
+  loadConfig(): void;
+  loadCustomApp(): void;
+  loadMiddleware(options: { initializer(exports: unknown, file: { path: string; pathName: string }): unknown }): void;
+  loadController(): void;
+  loadRouter(): void;
+}
+
+type LoaderClass = new (options: AnyRecord) => AuditLoader;
+
+interface Framework {
+  Application: { prototype: object };
+  Controller?: unknown;
+  Service?: unknown;
+  BaseContextClass?: unknown;
+}
+
+const EGG_LOADER = Symbol.for('egg#loader');
+const TS_NODE_INSTANCE = Symbol.for('ts-node.register.instance');
+
+/** Loads the app as egg's app worker would, up to its routes, and returns the facts every rule reads. */
+export function loadAppOffline(options: OfflineLoadOptions): Facts {
+  const baseDir = path.resolve(options.baseDir);
+  const pkg = readPackageJson(baseDir);
+  // Modules the app itself would get: its framework, its TypeScript hook.
+  const appRequire = createRequire(path.join(baseDir, 'package.json'));
+  const framework = requireFramework(appRequire, baseDir, pkg);
+  enableTypeScript(appRequire, baseDir, pkg);
+
+  const app = createAuditApp(framework, { baseDir, type: 'application', env: options.env, serverScope: options.scope });
+  const Loader = Reflect.get(framework.Application.prototype, EGG_LOADER) as LoaderClass;
+  const logger = { info() {}, debug() {}, warn: (format: string) => options.warn(format), error: (format: string) => options.warn(format) };
+  const loader = step('preparing egg\'s loader', () => new Loader({ baseDir, app: app.proxy, logger, env: options.env, serverScope: options.scope }));
+  app.set('loader', loader);
+  refuseUnsafeEnv(loader);
+
+  step('loading plugins and config', () => loader.loadConfig());
+  step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
+  // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
+  recordRouteRegistrations(app.proxy as RecordTarget);
+  // Egg would call each factory with its config here; the audit records the chain and calls none of them.
+  step('listing middleware', () => loader.loadMiddleware({ initializer: (exports, file) => standInFactory(exports, file.pathName) }));
+  step('loading controllers', () => loader.loadController());
+  step('loading app/router', () => loader.loadRouter());
+
+  // Like egg 3, which reads app.router when it dumps its config, even an app without app/router has a router.
+  const router = app.get('router') as NonNullable<EggLike['router']> & { middleware(): NamedFunction };
+  // egg 3 appends the router's middleware in a beforeStart task, which the audit does not run.
+  const chain = [ ...app.get('middleware') as NamedFunction[], router.middleware() ];
+  const facts = collectFacts({
+    type: 'application',
+    baseDir,
+    name: String(loader.pkg.name),
+    config: loader.config,
+    options: { env: options.env, serverScope: options.scope },
+    plugins: loader.plugins,
+    middleware: chain,
+    middlewares: app.get('middlewares') as AnyRecord | undefined,
+    router,
+    loader,
+  });
+  // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
+  // Rules that need them declare `liveOnly` and the audit skips them.
+  return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime: { ...facts.runtime, nodeFlags: [] } };
+}
+
+type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
+
+function readPackageJson(baseDir: string): AnyRecord {
+  const file = path.join(baseDir, 'package.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new AppLoadError(`${file} not found: --base-dir must be the root of an egg app (the directory with its package.json)`);
+  }
+  try {
+    return JSON.parse(text) as AnyRecord;
+  } catch (error) {
+    throw new AppLoadError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function eggSection(pkg: AnyRecord): AnyRecord {
+  return pkg.egg && typeof pkg.egg === 'object' ? pkg.egg as AnyRecord : {};
+}
+
+/** The framework the app runs on (`egg.framework` in package.json, egg by default), from the app's own dependencies. */
+function requireFramework(appRequire: NodeJS.Require, baseDir: string, pkg: AnyRecord): Framework {
+  const name = typeof eggSection(pkg).framework === 'string' ? String(eggSection(pkg).framework) : 'egg';
+  let framework: Partial<Framework>;
+  try {
+    framework = appRequire(name) as Partial<Framework>;
+  } catch (error) {
+    throw new AppLoadError(`cannot load the framework "${name}" from ${baseDir} (${firstLine(error)}): install the app's dependencies (npm ci) before auditing it`);
+  }
+  if (!framework.Application || !Reflect.get(framework.Application.prototype, EGG_LOADER)) {
+    throw new AppLoadError(`"${name}" does not export an egg Application with a loader; egg-sentinel audits egg 3 apps`);
+  }
+  return framework as Framework;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
+}
+
+/** Source files egg can only load through a TypeScript hook when no compiled .js sits next to them. */
+function typeScriptOnlyFiles(baseDir: string): string[] {
+  const configDir = path.join(baseDir, 'config');
+  const names = fs.existsSync(configDir) ? fs.readdirSync(configDir) : [];
+  return names
+    .filter(name => name.endsWith('.ts') && !name.endsWith('.d.ts') && !names.includes(name.replace(/\.ts$/, '.js')))
+    .map(name => `config/${name}`);
+}
+
+/**
+ * Egg loads `.ts` files only with EGG_TYPESCRIPT=true and a require hook. For a TypeScript app the audit registers
+ * the app's own compiler hook (`egg.tscompiler` in package.json, ts-node by default) from the app's node_modules.
+ */
+function enableTypeScript(appRequire: NodeJS.Require, baseDir: string, pkg: AnyRecord): void {
+  const tsOnly = typeScriptOnlyFiles(baseDir);
+  const declared = eggSection(pkg).typescript === true || process.env.EGG_TYPESCRIPT === 'true';
+  if (!tsOnly.length && !declared) return;
+  process.env.EGG_TYPESCRIPT = 'true';
+  if ((process as unknown as Record<symbol, unknown>)[TS_NODE_INSTANCE]) return;
+  const compiler = typeof eggSection(pkg).tscompiler === 'string' ? String(eggSection(pkg).tscompiler) : undefined;
+  try {
+    if (compiler) {
+      appRequire(compiler);
+    } else {
+      const tsNode = appRequire('ts-node') as { register(options: AnyRecord): unknown };
+      tsNode.register({ transpileOnly: true, projectSearchDir: baseDir });
+    }
+  } catch (error) {
+    const needed = compiler ?? 'ts-node';
+    throw new AppLoadError(`the app is TypeScript (${tsOnly.length ? tsOnly.join(', ') : 'package.json egg.typescript'}) and its compiler hook ` +
+      `"${needed}" could not be loaded from ${baseDir} (${firstLine(error)}): install it in the app ` +
+      '(npm i -D ts-node typescript), or compile the app with tsc and audit the JavaScript output');
+  }
+}
+
+/** egg builds file names from the env and scope and runs them: check them before any file is loaded. */
+function refuseUnsafeEnv(loader: AuditLoader): void {
+  for (const [ kind, value ] of [ [ 'env', loader.serverEnv ], [ 'scope', loader.serverScope ] ] as const) {
+    if (value && !isSafeEnvName(value)) {
+      throw new AppLoadError(`refused (SEN301): the server ${kind} ${quoteForMessage(value)} contains characters outside ` +
+        `[A-Za-z0-9_-], and egg would run config/config.<${kind}> files built from it, possibly outside the app. ` +
+        `Fix EGG_SERVER_${kind === 'env' ? 'ENV' : 'SCOPE'} / config/env, or pass --${kind} with a plain name`);
+    }
+  }
+}
+
+/** Runs one loader step; an error from app or egg code becomes an AppLoadError naming the step and the app file. */
+function step<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof AppLoadError) throw error;
+    const err = error instanceof Error ? error : new Error(String(error));
+    const at = err.stack?.split('\n').find(line => /^\s+at /.test(line) && !line.includes('node_modules') && !line.includes('node:'));
+    throw new AppLoadError(`${what} failed: ${err.message}${at ? `\n    ${at.trim()}` : ''}`);
+  }
+}
+
+/** A middleware factory that egg may "call" during the audit: it returns a named no-op instead of running app code. */
+function standInFactory(exports: unknown, pathName: string): unknown {
+  if (typeof exports !== 'function') return exports;
+  // pathName is `middleware.<name>`; the name is what a route-level `app.middleware.<name>()` shows in the route facts.
+  const name = pathName.replace(/^middleware\./, '');
+  const standIn = { [name]: (_ctx: unknown, next: () => unknown) => next() }[name];
+  return () => standIn;
+}
+
+/** Accepts any property access, call, construction or assignment and does nothing; `await` on it does not hang. */
+const INERT: unknown = new Proxy(function inert() {}, {
+  get: (_target, key) => {
+    if (key === Symbol.toPrimitive) return () => '';
+    return typeof key === 'symbol' || key === 'then' ? undefined : INERT;
+  },
+  apply: () => INERT,
+  construct: () => INERT as object,
+  set: () => true,
+  defineProperty: () => true,
+  deleteProperty: () => true,
+  has: () => false,
+});
+
+/** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list). */
+const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name', 'baseDir', 'type', 'use', 'router', 'url' ]);
+
+/**
+ * An object that egg's loader and the app's boot hooks see as `app`: its prototype is the framework's Application
+ * (egg finds its framework dirs through it), its own properties are real, and anything else is INERT.
+ */
+function createAuditApp(framework: Framework, options: AnyRecord) {
+  const proto = framework.Application.prototype;
+  const target = Object.create(proto) as AnyRecord;
+  const own = (key: PropertyKey, value: unknown) => Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+  own('options', options);
+  own('middleware', []);
+  own('lifecycle', configPhaseLifecycle(() => proxy));
+  own('timing', undefined);
+  own('Controller', framework.Controller);
+  own('Service', framework.Service);
+  own('BaseContextClass', framework.BaseContextClass);
+  const proxy: object = new Proxy(target, {
+    get(obj, key, receiver) {
+      if (Object.hasOwn(obj, key)) return obj[key as string];
+      if (REAL_PROTOTYPE_MEMBERS.has(key)) return Reflect.get(proto, key, receiver);
+      // Symbols and `_private` members are egg's internals, which the audit app does not have.
+      return typeof key === 'symbol' || key === 'then' || key.startsWith('_') ? undefined : INERT;
+    },
+    // Assignments land on the object itself, never in a framework setter.
+    set(_obj, key, value) {
+      own(key, value);
+      return true;
+    },
+  });
+  return { proxy, get: (key: string): unknown => Reflect.get(proxy, key), set: own };
+}
+
+/**
+ * Stands in for egg-core's Lifecycle during the audit: constructs every boot hook and runs configWillLoad and then
+ * configDidLoad, as egg does, and stops there (egg's own Lifecycle goes straight on to didLoad).
+ */
+function configPhaseLifecycle(app: () => object) {
+  const hooks: BootHookClass[] = [];
+  let boots: Array<InstanceType<BootHookClass>> = [];
+  return {
+    addBootHook(hook: BootHookClass) {
+      hooks.push(hook);
+    },
+    addFunctionAsBootHook(hook: (app: unknown) => void) {
+      hooks.push(class FunctionBootHook {
+        constructor(private readonly target: unknown) {}
+        configDidLoad() {
+          hook(this.target);
+        }
+      });
+    },
+    init() {
+      boots = hooks.map(Hook => new Hook(app()));
+    },
+    triggerConfigWillLoad() {
+      for (const boot of boots) boot.configWillLoad?.();
+      for (const boot of boots) boot.configDidLoad?.();
+    },
+  };
+}

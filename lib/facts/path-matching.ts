@@ -1,0 +1,180 @@
+/**
+ * Evaluates middleware `match`/`ignore` options and route paths with the modules egg itself uses: egg-path-matching
+ * as egg-core resolves it, and path-to-regexp as @eggjs/router resolves it (or `app.options.pathToRegexpModule`).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+type AnyFunction = (...args: never[]) => unknown;
+type PathMatching = (options: { match?: unknown; ignore?: unknown; pathToRegexpModule?: unknown }) => (ctx: object) => boolean;
+type ToPath = (params: Record<string, string>) => string;
+type CompilePath = (route: string) => ToPath;
+
+export interface EggModules {
+  /** egg-core's directory; frames inside it (and inside the router) are not a route's registration site. */
+  eggCoreDir: string;
+  routerDir: string;
+  pathMatching: PathMatching;
+  compilePath: CompilePath;
+  pathToRegexpModule?: unknown;
+}
+
+/** The `egg` package among the framework dirs (`app.loader.eggPaths`): its directory and version. */
+export function findEggPackage(eggPaths: readonly string[]): { dir: string; version?: string } | undefined {
+  for (const dir of eggPaths) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'egg') return { dir, version: pkg.version };
+    } catch {
+      // not a readable package: a custom framework dir without package.json
+    }
+  }
+  return undefined;
+}
+
+/** Loads egg-path-matching and path-to-regexp from egg's own dependency tree, so they are the versions egg runs. */
+export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?: unknown): EggModules {
+  const egg = findEggPackage(eggPaths);
+  if (!egg) throw new Error(`[egg-sentinel] cannot find the egg package among the framework dirs ${JSON.stringify(eggPaths)}`);
+  const fromEgg = createRequire(path.join(egg.dir, 'package.json'));
+  const eggCoreDir = path.dirname(fromEgg.resolve('egg-core/package.json'));
+  const fromCore = createRequire(path.join(eggCoreDir, 'package.json'));
+  const routerDir = path.dirname(fromCore.resolve('@eggjs/router/package.json'));
+  const pathToRegexp = (pathToRegexpModule ?? createRequire(path.join(routerDir, 'package.json'))('path-to-regexp')) as
+    { compile?: CompilePath; default?: { compile?: CompilePath } };
+  const compilePath = pathToRegexp.compile ?? pathToRegexp.default?.compile;
+  if (!compilePath) throw new Error('[egg-sentinel] the path-to-regexp module egg\'s router uses has no compile()');
+  return { eggCoreDir, routerDir, pathMatching: fromCore('egg-path-matching') as PathMatching, compilePath, pathToRegexpModule };
+}
+
+/** ctx properties a filter may read and still be judged from the request path and method alone. */
+const PATH_AND_METHOD = new Set([ 'path', 'method', 'url', 'originalUrl' ]);
+
+export interface FilterOutcome {
+  runs: boolean;
+  /** ctx properties read besides the path and method (a function filter that looks at headers, query, ip…). */
+  otherReads: string[];
+  /** The request method was read: the outcome may differ per method. */
+  readsMethod: boolean;
+  /** A filter function threw on the probe request. */
+  error?: string;
+}
+
+/** A middleware's `match`/`ignore`, compiled by egg-path-matching exactly as egg-core's loader does. */
+export type RequestFilter = (requestPath: string, method: string) => FilterOutcome;
+
+const RUNS: FilterOutcome = Object.freeze({ runs: true, otherReads: [], readsMethod: false });
+const SKIPS: FilterOutcome = Object.freeze({ runs: false, otherReads: [], readsMethod: false });
+
+function containsFunction(pattern: unknown): boolean {
+  return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
+}
+
+export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }): RequestFilter {
+  const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
+  // egg-path-matching tests strings and RegExps against ctx.path alone; only functions need the recording stand-in.
+  if (!containsFunction(options.match ?? options.ignore)) return requestPath => (matches({ path: requestPath }) ? RUNS : SKIPS);
+  return (requestPath, method) => {
+    const request: ProbeRequestState = { path: requestPath, method, url: requestPath, originalUrl: requestPath, otherReads: [], readsMethod: false };
+    let runs = false;
+    let error: string | undefined;
+    try {
+      runs = Boolean(matches(new Proxy(request, CTX)));
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+    return { runs, otherReads: request.otherReads, readsMethod: request.readsMethod, error };
+  };
+}
+
+/** The probe request a stand-in ctx serves, and what was read from it. */
+interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
+  path: string;
+  method: string;
+  url: string;
+  originalUrl: string;
+}
+
+/**
+ * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
+ * read, so a `match` function that looks at anything else (headers, query, cookies…) is seen to depend on data the
+ * client controls.
+ */
+function recordingHandler(prefix: string): ProxyHandler<ProbeRequestState> {
+  return {
+    get(request, key) {
+      if (typeof key !== 'string') return undefined;
+      // koa's ctx.request carries the same path and method.
+      if (key === 'request' && !prefix) return new Proxy(request, REQUEST);
+      if (key === 'method') request.readsMethod = true;
+      if (PATH_AND_METHOD.has(key)) return request[key as 'path'];
+      if (!request.otherReads.includes(prefix + key)) request.otherReads.push(prefix + key);
+      return undefined;
+    },
+  };
+}
+
+const CTX = recordingHandler('');
+const REQUEST = recordingHandler('request.');
+
+/** A path-to-regexp key: 1.x says `optional`, 6.x and later give a `modifier` ('?', '*'). */
+interface PathKey {
+  name: string | number;
+  optional?: boolean;
+  modifier?: string;
+}
+
+/** The fields of an @eggjs/router Layer that say which request paths reach it. */
+export interface RouteLayer {
+  path: string | RegExp;
+  regexp: RegExp;
+  /** path-to-regexp keys of the route's parameters. */
+  paramNames: PathKey[];
+  opts?: { strict?: boolean };
+}
+
+/** Sample parameter values, tried in turn until one satisfies the parameter's pattern. */
+const SAMPLE_PARAMS = [ '1', 'sentinel', 'a' ];
+
+/**
+ * Request paths egg's router dispatches to a route, for evaluating `match`/`ignore` against it: the route path with
+ * its parameters filled in by path-to-regexp's own compile() (which checks each value against its parameter's
+ * pattern, so the path matches the route by construction), also with its optional parameters left out, and each
+ * with a trailing slash, which a router that is not strict (egg's default) sends to the same route.
+ * Empty for a RegExp route or a parameter no sample satisfies.
+ */
+export function probePaths(modules: EggModules, route: RouteLayer): string[] {
+  if (typeof route.path !== 'string') return [];
+  const toPath = modules.compilePath(route.path);
+  const optional = (key: PathKey) => key.optional === true || key.modifier === '?' || key.modifier === '*';
+  const variants = route.paramNames.some(optional) ? [ route.paramNames, route.paramNames.filter(key => !optional(key)) ] : [ route.paramNames ];
+  const paths = new Set<string>();
+  for (const keys of variants) {
+    const base = fillParams(toPath, keys);
+    if (base === undefined) return [];
+    paths.add(base);
+    if (!route.opts?.strict && !base.endsWith('/')) paths.add(`${base}/`);
+  }
+  return [ ...paths ];
+}
+
+function fillParams(toPath: ToPath, keys: PathKey[]): string | undefined {
+  for (const sample of SAMPLE_PARAMS) {
+    try {
+      return toPath(Object.fromEntries(keys.map(key => [ String(key.name), sample ])));
+    } catch {
+      // compile() refuses a value that does not satisfy the parameter's pattern: try the next sample
+    }
+  }
+  return undefined;
+}
+
+/** A readable form of a `match`/`ignore` value for logs and messages, e.g. `'/api'`, `/^\/admin/`, `[Function: isPublic]`. */
+export function describePattern(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(describePattern).join(', ')}]`;
+  if (typeof value === 'string') return `'${value}'`;
+  if (value instanceof RegExp) return String(value);
+  if (typeof value === 'function') return `[Function: ${(value as AnyFunction).name || '(anonymous)'}]`;
+  return String(value);
+}

@@ -1,0 +1,169 @@
+/**
+ * Process-level facts for the configuration rules: which values came from the environment, the node flags every
+ * worker inherits, prototype pollution and what EGG_APP_CONFIG overrides.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import secureJsonParse from 'secure-json-parse';
+import { valuesReadFromEnvironment } from '../env';
+
+/** What egg's configMeta records as the "file" of a key set by EGG_APP_CONFIG (egg-core lib/loader/mixin/config.js). */
+export const EGG_APP_CONFIG_MARKER = '<process.env.EGG_APP_CONFIG>';
+
+export interface NodeFlagFact {
+  /** `NODE_OPTIONS` or `execArgv` (the command line; egg-cluster forks workers with the master's). */
+  source: 'NODE_OPTIONS' | 'execArgv';
+  /** The flag as written, without its value: `--inspect`, `--require`, `-r`. */
+  name: string;
+  value?: string;
+  /** For module-loading flags: the real path the module resolves to from the working directory, when it resolves. */
+  modulePath?: string;
+}
+
+export interface PrototypePollutionFact {
+  name: 'Object.prototype' | 'Array.prototype';
+  /** Enumerable property names found on it (names only). */
+  keys: string[];
+}
+
+export interface RuntimeFacts {
+  /**
+   * Every process.env value and every value read through egg-sentinel's env helpers, to tell a value that came from
+   * the environment from a literal. Held in memory only: never log, report or write it.
+   */
+  environmentValues: ReadonlySet<string>;
+  nodeFlags: NodeFlagFact[];
+  /**
+   * Real paths a preloaded module may live in: the app root, and each node_modules directory node searches from the app
+   * or from its framework (egg itself; the same tree in a deployed app, the test runner's when an app sits elsewhere).
+   */
+  appModuleRoots: string[];
+  pollutedPrototypes: PrototypePollutionFact[];
+  /** Key paths of the merged config that EGG_APP_CONFIG set (egg's configMeta), sorted. */
+  envConfigKeyPaths: string[];
+  /** Set when the EGG_APP_CONFIG JSON carries `__proto__` or `constructor.prototype` keys (egg's merge drops `__proto__`). */
+  envConfigPoisoned: boolean;
+}
+
+/** Flags that make node load a module before the app. */
+export const MODULE_FLAGS: ReadonlySet<string> = new Set([ '--require', '-r', '--import', '--loader', '--experimental-loader' ]);
+
+export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
+  execArgv: readonly string[] = process.execArgv, cwd = process.cwd()): RuntimeFacts {
+  const environmentValues = new Set<string>(valuesReadFromEnvironment());
+  for (const value of Object.values(env)) if (value) environmentValues.add(value);
+  const flags = [
+    ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
+    ...parseNodeFlags(execArgv, 'execArgv'),
+  ];
+  return {
+    environmentValues,
+    nodeFlags: flags.map(flag => (MODULE_FLAGS.has(flag.name) && flag.value ? { ...flag, modulePath: resolveModule(flag.value, cwd) } : flag)),
+    appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
+      .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
+    pollutedPrototypes: pollutedPrototypes(),
+    envConfigKeyPaths: leafPathsWith(configMeta, EGG_APP_CONFIG_MARKER).sort(),
+    envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
+  };
+}
+
+/** NODE_OPTIONS is split on spaces; double quotes group, and a backslash escapes inside them (node's own rules). */
+export function splitNodeOptions(text: string): string[] {
+  const args: string[] = [];
+  let current = '';
+  let quoted = false;
+  let started = false;
+  for (let index = 0; index < text.length; index++) {
+    const ch = text[index];
+    if (quoted && ch === '\\' && index + 1 < text.length) {
+      current += text[++index];
+    } else if (ch === '"') {
+      quoted = !quoted;
+      started = true;
+    } else if (ch === ' ' && !quoted) {
+      if (started) args.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (started) args.push(current);
+  return args;
+}
+
+/** Flags with their values; `--flag=value` and `--flag value` (for the module-loading flags) both count. */
+export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['source']): NodeFlagFact[] {
+  const flags: NodeFlagFact[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (!arg.startsWith('-')) continue;
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    let value = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (value === undefined && MODULE_FLAGS.has(name) && index + 1 < args.length) value = args[++index];
+    flags.push(value === undefined ? { source, name } : { source, name, value });
+  }
+  return flags;
+}
+
+/** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */
+function nodeModulesDirs(dir: string): string[] {
+  const dirs: string[] = [];
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (path.basename(current) !== 'node_modules') dirs.push(path.join(current, 'node_modules'));
+    if (path.dirname(current) === current) return dirs;
+  }
+}
+
+/** Where node would load a preloaded module from (resolved from the working directory, as node does). */
+function resolveModule(specifier: string, cwd: string): string | undefined {
+  if (specifier.startsWith('data:')) return undefined;
+  try {
+    const request = specifier.startsWith('file:') ? new URL(specifier).pathname : specifier;
+    return realPathOrUndefined(createRequire(path.join(cwd, 'noop.js')).resolve(request));
+  } catch {
+    return undefined;
+  }
+}
+
+function realPathOrUndefined(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function pollutedPrototypes(): PrototypePollutionFact[] {
+  const found: PrototypePollutionFact[] = [];
+  const objectKeys: string[] = [];
+  // for…in is the point: it sees enumerable properties inherited from the prototype.
+  for (const key in {}) objectKeys.push(key);
+  if (objectKeys.length) found.push({ name: 'Object.prototype', keys: objectKeys });
+  const arrayKeys: string[] = [];
+  for (const key in []) if (!objectKeys.includes(key)) arrayKeys.push(key);
+  if (arrayKeys.length) found.push({ name: 'Array.prototype', keys: arrayKeys });
+  return found;
+}
+
+/** Dotted paths of the leaves of egg's configMeta mirror that hold `marker`. */
+function leafPathsWith(meta: Record<string, unknown>, marker: string, prefix = ''): string[] {
+  return Object.entries(meta).flatMap(([ key, value ]) => {
+    const keyPath = prefix ? `${prefix}.${key}` : key;
+    if (value === marker) return [ keyPath ];
+    return value && typeof value === 'object' ? leafPathsWith(value as Record<string, unknown>, marker, keyPath) : [];
+  });
+}
+
+function isPoisonedJson(text: string | undefined): boolean {
+  if (!text) return false;
+  try {
+    JSON.parse(text);
+  } catch {
+    return false; // not JSON at all: egg ignores it with a warning
+  }
+  return secureJsonParse(text, null, { protoAction: 'error', constructorAction: 'error', safe: true }) === null;
+}

@@ -1,0 +1,68 @@
+/** The middleware chain and the route table in the report and the boot log: what guards what. */
+import type { Facts, MiddlewareFact, RouteStep } from '../facts/types';
+import { controllerLabel, routeLabel } from '../rules/middleware';
+
+export interface ChainEntryReport {
+  /** 1-based position in the composed chain; null when configured but disabled. */
+  position: number | null;
+  name: string;
+  /** `core` (coreMiddleware), `app` (config.middleware), `router` (egg's router dispatch), `other` (`app.use`). */
+  group: MiddlewareFact['group'];
+  file?: string;
+  enabled: boolean;
+  /** `match: '/api'` or `ignore: [/^\/public/]`, when set. */
+  filter?: string;
+}
+
+export interface RouteReport {
+  /** `GET /users/:id`, `ALL /webhook`. */
+  route: string;
+  name?: string;
+  /** `app/controller/user.ts#UserController.show()`, or an inline handler and where it was registered. */
+  controller: string;
+  /**
+   * What runs before the controller, in order, joined with ` > `: global middleware by name, `router.use:<name>`,
+   * `route:<name>`; `(skipped for …)` or `(unverified: …)` when a match/ignore lets it run only for some requests.
+   * One string per route keeps a large route table cheap to write and redact.
+   */
+  chain: string;
+  /** Global middleware whose match/ignore skips this route entirely. */
+  skipped: string[];
+}
+
+export function chainReport(middleware: readonly MiddlewareFact[]): ChainEntryReport[] {
+  return middleware.map(entry => ({
+    position: entry.position === null ? null : entry.position + 1,
+    name: entry.name,
+    group: entry.group,
+    file: entry.file,
+    enabled: entry.position !== null,
+    filter: entry.filter?.summary,
+  }));
+}
+
+export function routeTable(facts: Pick<Facts, 'routes'>): RouteReport[] {
+  return facts.routes.map(route => ({
+    route: routeLabel(route),
+    name: route.name,
+    controller: controllerLabel(route.controller),
+    chain: route.chain.filter(step => step.runs !== 'never').map(stepLabel).join(' > '),
+    skipped: route.chain.filter(step => step.runs === 'never').map(step => step.name),
+  }));
+}
+
+function stepLabel(step: RouteStep): string {
+  const name = step.level === 'global' ? step.name : `${step.level === 'router' ? 'router.use' : 'route'}:${step.name}`;
+  if (step.runs === 'partly') return `${name} (skipped for ${(step.skippedFor ?? []).map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')})`;
+  if (step.runs === 'unverified') return `${name} (unverified: ${step.detail})`;
+  return name;
+}
+
+/** The effective global chain, one line per middleware, for the boot log. */
+export function formatChain(middleware: readonly MiddlewareFact[]): string {
+  return chainReport(middleware).map(entry => {
+    const where = entry.position === null ? '  -' : `#${String(entry.position).padStart(2)}`;
+    const details = [ entry.group, entry.file, entry.enabled ? undefined : 'disabled (enable: false)', entry.filter ].filter(Boolean).join(', ');
+    return `${where} ${entry.name}  ${details}`;
+  }).join('\n');
+}

@@ -1,0 +1,449 @@
+/**
+ * Threat 4: middleware order and route coverage. The policy lives in config.sentinel.middleware and
+ * config.sentinel.routes; without one, only SEN405 (egg-security's own middleware) applies.
+ */
+import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
+import type { ControllerFact, Facts, MiddlewareFact, RouteFact, RouteStep } from '../facts/types';
+import type { Rule, RuleHit } from './types';
+
+/** Routes listed in a message before "and N more". */
+const LISTED_ROUTES = 5;
+/** Group selectors in `order` constraints. */
+const GROUP_SELECTORS: Record<string, MiddlewareFact['group']> = { '*core': 'core', '*app': 'app' };
+
+interface Policy {
+  middleware: SentinelMiddlewareConfig;
+  routes: SentinelRoutesConfig;
+  required: string[];
+  /** Every middleware named in `routes.protect[].by`. */
+  guards: string[];
+}
+
+function policyOf(facts: Facts): Policy {
+  const sentinel = (facts.config.sentinel ?? {}) as SentinelConfig;
+  const middleware = sentinel.middleware ?? {};
+  const routes = sentinel.routes ?? {};
+  return {
+    middleware,
+    routes,
+    required: middleware.required ?? [],
+    guards: [ ...new Set((routes.protect ?? []).flatMap(entry => entry.by)) ],
+  };
+}
+
+/**
+ * A route path pattern as a predicate on the path a route was registered with: `**` stands for any number of whole
+ * segments, `*` for anything within one segment, the rest is literal. A trailing slash is ignored, as egg's router
+ * (not strict) ignores it; case counts, as it does for egg's router.
+ */
+export function compileRoutePattern(pattern: string): (routePath: string) => boolean {
+  if (pattern === '**') return () => true;
+  const segments = withoutTrailingSlash(pattern).split('/').slice(1);
+  const source = segments.map(segment => (segment === '**' ? '(?:/.*)?' : `/${segment.split('*').map(escapeRegExp).join('[^/]*')}`)).join('');
+  const regexp = new RegExp(`^${source}$`);
+  return routePath => regexp.test(withoutTrailingSlash(routePath) || '/');
+}
+
+function withoutTrailingSlash(text: string): string {
+  return text.length > 1 && text.endsWith('/') ? text.slice(0, -1) : text;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `GET /users/:id`, `ALL /webhook`, `GET,POST /form`: how findings and the report name a route. */
+export function routeLabel(route: Pick<RouteFact, 'methods' | 'allMethods' | 'path'>): string {
+  return `${route.allMethods ? 'ALL' : route.methods.join(',')} ${route.path}`;
+}
+
+/** `app/controller/admin.ts#AdminController.export()`, or an inline handler and where it was registered. */
+export function controllerLabel(controller: ControllerFact | undefined): string {
+  if (!controller) return 'controller not recorded (registered before egg-sentinel loaded)';
+  if (controller.file) return `${controller.file}#${controller.action}`;
+  return `inline handler ${controller.action}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
+}
+
+/** `#3 auth (app/middleware/auth.ts)`: a middleware with its 1-based position in the effective chain. */
+function positioned(entry: MiddlewareFact): string {
+  return `#${(entry.position ?? 0) + 1} ${entry.name}${entry.file ? ` (${entry.file})` : ''}`;
+}
+
+function inChain(facts: Facts, name: string): MiddlewareFact | undefined {
+  return facts.middleware.find(entry => entry.name === name && entry.position !== null && entry.group !== 'router');
+}
+
+/** Every name the app knows as a middleware: loaded factories, the chain, and route-level and router.use() ones. */
+function knownMiddleware(facts: Facts): Set<string> {
+  return new Set([
+    ...facts.availableMiddleware,
+    ...facts.middleware.filter(entry => entry.group !== 'router').map(entry => entry.name),
+    ...facts.routes.flatMap(route => route.chain.filter(step => step.level !== 'global').map(step => step.name)),
+  ]);
+}
+
+/** A protected route: the guards it needs and the methods not made public. */
+interface ProtectedRoute {
+  route: RouteFact;
+  guards: string[];
+  publicMethods: Set<string>;
+  /** `GET /admin`, `ALL except GET,HEAD /webhook`. */
+  label: string;
+}
+
+/** SEN403 and SEN404 both need the coverage of one facts snapshot. */
+const coverage = new WeakMap<Facts, ProtectedRoute[]>();
+
+/** The routes `routes.protect` covers, minus what `routes.public` exempts. */
+function protectedRoutes(facts: Facts): ProtectedRoute[] {
+  const known = coverage.get(facts);
+  if (known) return known;
+  const covered = coverRoutes(facts, policyOf(facts));
+  coverage.set(facts, covered);
+  return covered;
+}
+
+function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
+  const protect = (policy.routes.protect ?? []).map(entry => ({ by: entry.by, matches: entry.paths.map(compileRoutePattern) }));
+  const exemptions = (policy.routes.public ?? []).map(entry => ({
+    methods: entry.methods && new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))),
+    matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
+  }));
+  return facts.routes.flatMap(route => {
+    const guards = [ ...new Set(protect.filter(entry => entry.matches.some(match => match(route.path))).flatMap(entry => entry.by)) ];
+    if (!guards.length) return [];
+    const publicMethods = new Set<string>();
+    for (const exemption of exemptions.filter(entry => entry.matches.some(match => match(route.path)))) {
+      if (!exemption.methods) return [];
+      exemption.methods.forEach(method => publicMethods.add(method));
+    }
+    const remaining = route.methods.filter(method => !publicMethods.has(method));
+    if (!route.allMethods && !remaining.length) return [];
+    const methods = route.allMethods ? `ALL${publicMethods.size ? ` except ${[ ...publicMethods ].join(',')}` : ''}` : remaining.join(',');
+    return [{ route, guards, publicMethods, label: `${methods} ${route.path}` }];
+  });
+}
+
+/** Why `guard` does not run for every non-public request to the route, or undefined when it does. */
+function guardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
+  const steps = target.route.chain.filter(step => step.name === guard);
+  if (steps.some(step => !stepGap(step, target.publicMethods))) return undefined;
+  const global = steps.find(step => step.level === 'global');
+  const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
+  if (global) return `${guard}'s ${entry?.filter?.summary ?? 'match/ignore'} ${stepGap(global, target.publicMethods)}`;
+  const partial = steps.find(step => step.level === 'router');
+  if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
+  if (entry && entry.position === null) return `${guard} is disabled (enable: false${sourceSuffix(facts.provenance(`${guard}.enable`))})`;
+  return `${guard} is neither in the global chain nor on this route`;
+}
+
+/** What is wrong with a step for the non-public requests, or undefined when it always runs for them. */
+function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefined {
+  if (step.runs === 'always') return undefined;
+  if (step.runs === 'never') return 'skips this route';
+  if (step.runs === 'unverified') return `cannot be verified: ${step.detail}`;
+  const open = (step.skippedFor ?? []).filter(request => !request.method || !publicMethods.has(request.method));
+  return open.length ? `skips ${open.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}` : undefined;
+}
+
+function sourceSuffix(source: string | undefined): string {
+  return source ? ` in ${source}` : '';
+}
+
+function listed(items: string[]): string {
+  const shown = items.slice(0, LISTED_ROUTES).join('; ');
+  return items.length > LISTED_ROUTES ? `${shown}; and ${items.length - LISTED_ROUTES} more (see the route table in the report)` : shown;
+}
+
+function appOnly(check: Rule['check']): Rule['check'] {
+  // The agent has no middleware or router; only app workers (and the offline audit of one) are judged.
+  return (facts, context) => (facts.process === 'app' ? check(facts, context) : []);
+}
+
+export const requiredMiddlewareMissing: Rule = {
+  id: 'SEN401',
+  area: 'middleware',
+  title: 'Required middleware missing or disabled',
+  severity: 'high',
+  description: 'A middleware listed in `config.sentinel.middleware.required`, or a guard named in `routes.protect[].by` that ' +
+    'the app configures globally, is not in the effective global chain: `enable: false` in some config file (often one env), ' +
+    'or not in `config.middleware` / `coreMiddleware`. Every request then skips it.',
+  fix: 'Remove the `enable: false` (check every config.<env> file), or add the middleware to `config.middleware` in config/config.default.ts.',
+  check: appOnly(facts => {
+    const policy = policyOf(facts);
+    const hits: RuleHit[] = [];
+    for (const name of new Set([ ...policy.required, ...policy.guards ])) {
+      if (inChain(facts, name)) continue;
+      const role = policy.required.includes(name) ? 'required' : 'a guard of protected routes';
+      const configured = facts.middleware.find(entry => entry.name === name && entry.group !== 'router');
+      if (configured) {
+        const source = facts.provenance(`${name}.enable`);
+        hits.push({
+          severity: 'high',
+          target: `middleware:${name}`,
+          source,
+          message: `${name} is ${role} but disabled: enable: false${sourceSuffix(source)}, so egg leaves it out of the chain`,
+          fix: `Remove \`${name}: { enable: false }\`${sourceSuffix(source)}, or drop ${name} from the policy if it is no longer needed.`,
+        });
+      } else if (policy.required.includes(name) && knownMiddleware(facts).has(name)) {
+        hits.push({
+          severity: 'high',
+          target: `middleware:${name}`,
+          source: facts.provenance('middleware'),
+          message: `${name} is required in the global chain but is not in config.middleware or coreMiddleware` +
+            `${facts.routes.some(route => route.middleware.includes(name)) ? ' (it is only given to some routes)' : ''}`,
+          fix: `Add '${name}' to config.middleware in config/config.default.ts.`,
+        });
+      }
+    }
+    return hits;
+  }),
+};
+
+export const middlewareOrderBroken: Rule = {
+  id: 'SEN402',
+  area: 'middleware',
+  title: 'Middleware order constraint broken',
+  severity: 'high',
+  description: 'A constraint in `config.sentinel.middleware.order` does not hold in the effective chain: e.g. `auth` must run ' +
+    'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
+    'positions. `*core` / `*app` stand for every core / app middleware in the chain; a constrained middleware that is not in ' +
+    'the chain at all breaks its constraint too.',
+  fix: 'Reorder `config.middleware` (app middleware run in its order, after every core middleware), or move the middleware ' +
+    'between coreMiddleware and config.middleware; then check the chain logged at boot.',
+  check: appOnly(facts => {
+    const hits: RuleHit[] = [];
+    (policyOf(facts).middleware.order ?? []).forEach((constraint, index) => {
+      const subject = inChain(facts, constraint.name);
+      const rule = `config.sentinel.middleware.order[${index}]`;
+      for (const side of [ 'before', 'after' ] as const) {
+        for (const selector of constraint[side] ?? []) {
+          const group = GROUP_SELECTORS[selector];
+          const others = facts.middleware.filter(entry => entry.position !== null && entry.name !== constraint.name &&
+            (group ? entry.group === group : entry.name === selector));
+          if (!subject) {
+            if (others.length) {
+              hits.push({
+                severity: 'high',
+                target: `order:${constraint.name} ${side} ${selector}`,
+                source: facts.provenance(`${constraint.name}.enable`) ?? facts.provenance('middleware'),
+                message: `${rule} says ${constraint.name} runs ${side} ${selector}, but ${constraint.name} is not in the effective chain ` +
+                  `(disabled, or not in config.middleware), while ${others.map(positioned).join(', ')} ${others.length > 1 ? 'are' : 'is'}`,
+              });
+            }
+            continue;
+          }
+          const position = subject.position as number;
+          const wrong = others.filter(other => (side === 'before' ? (other.position as number) < position : (other.position as number) > position));
+          if (!wrong.length) continue;
+          hits.push({
+            severity: 'high',
+            target: `order:${constraint.name} ${side} ${selector}`,
+            source: facts.provenance('middleware'),
+            message: `${positioned(subject)} runs ${side === 'before' ? 'after' : 'before'} ${wrong.map(positioned).join(', ')}, but ${rule} says ` +
+              `${constraint.name} runs ${side} ${selector}`,
+          });
+        }
+      }
+    });
+    return hits;
+  }),
+};
+
+export const guardWeakened: Rule = {
+  id: 'SEN403',
+  area: 'middleware',
+  title: 'Security middleware weakened by match/ignore',
+  severity: 'high',
+  description: 'A required or guarding middleware has a `match`/`ignore` option that skips protected routes, or skips every ' +
+    'path (an `ignore` such as `/`). The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
+    'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
+    'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
+    'else (headers, query, cookies) cannot be verified and is reported, since the client controls that data.',
+  fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes, use a string or RegExp instead of a function ' +
+    'that reads request data, or list the routes that really are public in `config.sentinel.routes.public` with a reason.',
+  check: appOnly(facts => {
+    const policy = policyOf(facts);
+    const covered = protectedRoutes(facts);
+    const hits: RuleHit[] = [];
+    for (const name of new Set([ ...policy.required, ...policy.guards ])) {
+      const entry = inChain(facts, name);
+      if (!entry?.filter) continue;
+      const base = { severity: 'high' as const, target: `middleware:${name}`, source: facts.provenance(`${name}.${entry.match ? 'match' : 'ignore'}`) };
+      if (entry.filter.skipsEveryPath) {
+        hits.push({ ...base, message: `${name} never runs: its ${entry.filter.summary} skips every route of the app and /` });
+        continue;
+      }
+      const open = covered
+        .filter(target => target.guards.includes(name) && guardGap(facts, target, name))
+        .flatMap(target => {
+          const global = target.route.chain.find(step => step.name === name && step.level === 'global');
+          const gap = global && stepGap(global, target.publicMethods);
+          return gap ? [ `${target.label} (${gap})` ] : [];
+        });
+      if (open.length) {
+        hits.push({ ...base, message: `${name}'s ${entry.filter.summary} leaves ${open.length} protected route(s) without it: ${listed(open)}` });
+      }
+    }
+    return hits;
+  }),
+};
+
+export const unprotectedRoute: Rule = {
+  id: 'SEN404',
+  area: 'middleware',
+  title: 'Protected route reachable without its guard',
+  severity: 'high',
+  description: 'A route covered by `config.sentinel.routes.protect` and not listed in `routes.public` reaches its controller ' +
+    'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
+    'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
+    'method, recorded when the route was registered) and why the guard does not run. With `protect: [{ paths: [\'**\'], by: ' +
+    '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
+  fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
+    'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
+  check: appOnly(facts => protectedRoutes(facts).flatMap(target => {
+    const gaps = target.guards.flatMap(guard => guardGap(facts, target, guard) ?? []);
+    if (!gaps.length) return [];
+    const { controller } = target.route;
+    return [{
+      severity: 'high' as const,
+      target: `route:${routeLabel(target.route)}`,
+      source: controller?.file ?? controller?.registeredAt,
+      message: `${target.label} → ${controllerLabel(controller)} is protected but reaches the controller without its guard: ${gaps.join('; ')}`,
+    }];
+  })),
+};
+
+const SECURITIES = 'securities';
+
+export const securityMiddlewareMisplaced: Rule = {
+  id: 'SEN405',
+  area: 'middleware',
+  title: "egg-security's middleware removed or behind app middleware",
+  severity: 'high',
+  description: 'egg-security puts one middleware, `securities`, into coreMiddleware; it composes csrf, xframe, nosniff, noopen, ' +
+    'xssProtection, methodnoallow, dta (and hsts/csp when enabled). This rule fires while the security plugin is enabled and ' +
+    '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
+    'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
+    'every app middleware as able to), or is skipped for some routes by `config.securities.match/ignore`. Switching off the ' +
+    'security plugin or single protections is a different problem (threat 6) and not reported here.',
+  fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
+    'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +
+    'Scope single protections with their own options instead, e.g. `security.csrf.ignore`.',
+  check: appOnly(facts => {
+    if (!facts.plugins.some(plugin => plugin.name === 'security' && plugin.enable)) return [];
+    const entry = facts.middleware.find(item => item.name === SECURITIES);
+    if (!entry || entry.position === null) {
+      const source = entry && facts.provenance(`${SECURITIES}.enable`);
+      return [{
+        severity: 'high',
+        target: `middleware:${SECURITIES}`,
+        source,
+        message: entry ?
+          `egg-security's securities middleware is disabled (enable: false${sourceSuffix(source)}): no csrf, xframe or other protection runs` :
+          "egg-security's securities middleware is not in coreMiddleware (removed at boot): no csrf, xframe or other protection runs",
+      }];
+    }
+    const hits: RuleHit[] = facts.middleware
+      .filter(item => item.group === 'app' && item.position !== null && item.position < (entry.position as number))
+      .map(item => ({
+        severity: 'high',
+        target: `order:${SECURITIES} before ${item.name}`,
+        source: facts.provenance('middleware'),
+        message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which can answer a request before csrf and the other protections run`,
+      }));
+    if (entry.filter) {
+      const skipped = facts.routes.flatMap(route => {
+        const step = route.chain.find(item => item.name === SECURITIES && item.level === 'global');
+        const gap = step && stepGap(step, new Set());
+        return gap ? [ `${routeLabel(route)} (${gap})` ] : [];
+      });
+      if (skipped.length || entry.filter.skipsEveryPath) {
+        hits.push({
+          severity: 'high',
+          target: `middleware:${SECURITIES}`,
+          source: facts.provenance(`${SECURITIES}.${entry.match ? 'match' : 'ignore'}`),
+          message: `egg-security's securities middleware has ${entry.filter.summary}, which skips ` +
+            `${entry.filter.skipsEveryPath ? 'every path' : `${skipped.length} route(s): ${listed(skipped)}`}`,
+        });
+      }
+    }
+    return hits;
+  }),
+};
+
+export const unmatchedPolicyEntry: Rule = {
+  id: 'SEN406',
+  area: 'middleware',
+  title: 'Middleware or route policy entry matches nothing',
+  severity: 'high',
+  description: 'A name in `config.sentinel.middleware` or `routes.protect[].by` that is no middleware of this app (a typo, or ' +
+    'a middleware that was renamed), or a `routes.protect` path pattern that matches no route: the policy then checks ' +
+    'nothing, silently. High. A `routes.public` entry that matches no route (or none of its methods) is a stale exception ' +
+    'that would make a future route public without review: medium. Names and routes are only known once the app is loaded, ' +
+    'so this is a finding rather than a config validation error.',
+  fix: 'Correct the name or pattern (the report lists the middleware chain and the route table), or remove the entry.',
+  check: appOnly(facts => {
+    const policy = policyOf(facts);
+    const names = [ ...policy.required, ...(policy.middleware.order ?? []).map(constraint => constraint.name), ...policy.guards ];
+    if (!names.length && !policy.routes.public?.length) return [];
+    const known = knownMiddleware(facts);
+    const hits: RuleHit[] = [];
+    const name = (at: string, value: string) => {
+      if (known.has(value) || GROUP_SELECTORS[value]) return;
+      const similar = [ ...known ].find(other => other.toLowerCase() === value.toLowerCase());
+      hits.push({
+        severity: 'high',
+        target: at,
+        message: `"${value}" is no middleware of this app${similar ? ` (did you mean "${similar}"?)` : ''}; ` +
+          `known: ${[ ...known ].sort().join(', ')}`,
+      });
+    };
+    policy.required.forEach((value, index) => name(`config.sentinel.middleware.required[${index}]`, value));
+    (policy.middleware.order ?? []).forEach((constraint, index) => {
+      const at = `config.sentinel.middleware.order[${index}]`;
+      name(`${at}.name`, constraint.name);
+      for (const side of [ 'before', 'after' ] as const) constraint[side]?.forEach((value, item) => name(`${at}.${side}[${item}]`, value));
+    });
+    const matchesRoute = (pattern: string) => {
+      const match = compileRoutePattern(pattern);
+      return facts.routes.filter(route => match(route.path));
+    };
+    (policy.routes.protect ?? []).forEach((entry, index) => {
+      const at = `config.sentinel.routes.protect[${index}]`;
+      entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
+      entry.paths.forEach((pattern, item) => {
+        if (pattern !== '**' && !matchesRoute(pattern).length) {
+          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, message: `"${pattern}" matches no route of this app, so it protects nothing` });
+        }
+      });
+    });
+    (policy.routes.public ?? []).forEach((entry, index) => {
+      const at = `config.sentinel.routes.public[${index}]`;
+      const patterns: Array<[ string, string ]> = entry.paths ? entry.paths.map((pattern, item) => [ `${at}.paths[${item}]`, pattern ]) : [[ `${at}.path`, entry.path as string ]];
+      for (const [ where, pattern ] of patterns) {
+        const routes = matchesRoute(pattern);
+        const methods = entry.methods ?? [];
+        const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
+        if (withMethod.length) continue;
+        hits.push({
+          severity: 'medium',
+          target: where,
+          message: routes.length ?
+            `"${pattern}" matches ${routes.map(routeLabel).join(', ')}, none of which answers ${methods.join(', ')}: the exception is stale` :
+            `"${pattern}" matches no route of this app: a stale exception would make a future route with this path public without review`,
+        });
+      }
+    });
+    return hits;
+  }),
+};
+
+export const middlewareRules: Rule[] = [
+  requiredMiddlewareMissing,
+  middlewareOrderBroken,
+  guardWeakened,
+  unprotectedRoute,
+  securityMiddlewareMisplaced,
+  unmatchedPolicyEntry,
+];

@@ -1,0 +1,386 @@
+/**
+ * `egg-sentinel` as a user runs it: compiled with tsc (as the package ships it) into a temp dir, run as a child
+ * process with a user's environment (no ts-node preloaded, no egg-bin settings), against the fixture apps and the
+ * example app.
+ */
+import assert from 'node:assert';
+import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mm from 'egg-mock';
+import { runChecks } from '../lib/engine';
+import { loadAppOffline } from '../lib/facts/offline';
+import { ALL_RULE_INFO } from '../lib/rules';
+import { renderRulesMarkdown } from '../lib/report/rules-markdown';
+import { fakeFacts } from './unit/fake-facts';
+import { validateReport, validateSarif } from './unit/schemas';
+import { fixture } from './helpers';
+
+const ROOT = path.join(__dirname, '..');
+const NODE_MODULES = path.join(ROOT, 'node_modules');
+const SCAFFOLDED_KEY = '_1700000000000_4321';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+let bin: string;
+let buildDir: string;
+
+/** A user's shell: none of egg-bin's or ts-node's settings, no env or scope chosen. */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [ name, value ] of Object.entries(process.env)) {
+    if (!/^(EGG_|TS_NODE_)/.test(name) && ![ 'NODE_OPTIONS', 'NODE_ENV', 'FORCE_COLOR', 'NO_COLOR', 'CLI_FIXTURE_PORT' ].includes(name)) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+function sentinel(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [ bin, ...args ], { cwd: options.cwd ?? ROOT, env: userEnv(options.env), stdio: [ 'ignore', 'pipe', 'pipe' ] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', chunk => { stdout += chunk; });
+    child.stderr.setEncoding('utf8').on('data', chunk => { stderr += chunk; });
+    child.on('error', reject);
+    child.on('close', code => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function auditJson(args: string[], env?: NodeJS.ProcessEnv): Promise<{ run: Run; report: any }> {
+  const run = await sentinel([ 'audit', '--format', 'json', ...args ], { env });
+  assert.ok(run.code === 0 || run.code === 1, `audit ran (exit ${run.code}): ${run.stderr}`);
+  return { run, report: JSON.parse(run.stdout) };
+}
+
+/** The 1-based line of the first line of `file` that contains `text`, found independently of egg-sentinel. */
+function lineOf(file: string, text: string): number {
+  const index = fs.readFileSync(file, 'utf8').split('\n').findIndex(line => line.includes(text));
+  assert.ok(index >= 0, `${text} in ${file}`);
+  return index + 1;
+}
+
+/** A TCP server on loopback that records what each connection says. */
+async function listen(): Promise<{ port: number; received: string[]; close(): Promise<void> }> {
+  const received: string[] = [];
+  const server = net.createServer(socket => {
+    let text = '';
+    socket.setEncoding('utf8').on('data', chunk => { text += chunk; }).on('end', () => received.push(text.trim()));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return { port, received, close: () => new Promise(resolve => server.close(() => resolve())) };
+}
+
+describe('egg-sentinel command line (compiled with tsc, run as a child process)', () => {
+  before(function() {
+    this.timeout(120000);
+    buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-'));
+    execFileSync(process.execPath, [ path.join(NODE_MODULES, 'typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', buildDir ], { cwd: ROOT });
+    fs.symlinkSync(NODE_MODULES, path.join(buildDir, 'node_modules'));
+    bin = path.join(buildDir, 'bin/egg-sentinel.js');
+  });
+  after(() => fs.rmSync(buildDir, { recursive: true, force: true }));
+
+  describe('egg-sentinel audit: output formats', function() {
+    this.timeout(60000);
+    const insecure = fixture('cli-insecure');
+    const insecureConfig = path.join(insecure, 'config/config.default.ts');
+
+    it('text: findings grouped by severity with id, title, key, file:line and fix; exit 1', async () => {
+      const run = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod' ]);
+      assert.equal(run.code, 1, run.stderr);
+      const out = run.stdout;
+      assert.match(out, /audit of cli-insecure .* env "prod": fails at high or above/);
+      assert.match(out, /^CRITICAL \(\d+\)$/m);
+      assert.match(out, /^ {2}✘ SEN201 {2}Weak cookie signing keys$/m);
+      assert.match(out, new RegExp(`where: config\\.keys at config/config\\.default\\.ts:${lineOf(insecureConfig, 'keys:')}$`, 'm'));
+      assert.match(out, /fix: +Generate a key with/);
+      assert.match(out, /^LOW \(\d+\)$/m);
+      assert.match(out, new RegExp(`! SEN002 .*\\n.*\\n.*where: waiver:SEN301 at config/config\\.default\\.ts:${lineOf(insecureConfig, 'waivers:')}$`, 'm'));
+      assert.ok(out.indexOf('CRITICAL (') < out.indexOf('LOW ('), 'most serious group first');
+      assert.match(out, /^FAIL: \d+ finding\(s\) at or above high \(.*SEN201.*\)\.$/m);
+      assert.ok(!out.includes('\u001b['), 'no colour when stdout is not a terminal');
+      assert.ok(!out.includes(SCAFFOLDED_KEY), 'the key is never printed');
+    });
+
+    it('text: FORCE_COLOR colours it, NO_COLOR wins over FORCE_COLOR', async () => {
+      const coloured = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod' ], { env: { FORCE_COLOR: '1' } });
+      assert.ok(coloured.stdout.includes('\u001b[31m✘\u001b[39m'), coloured.stdout);
+      const plain = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod' ], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
+      assert.ok(!plain.stdout.includes('\u001b['));
+      assert.equal(plain.code, 1);
+    });
+
+    it('json: valid against lib/report/report.schema.json, with locations and no secret', async () => {
+      const { run, report } = await auditJson([ '--base-dir', insecure, '--env', 'prod' ]);
+      assert.equal(run.code, 1);
+      const validation = validateReport(report);
+      assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+      assert.equal(report.refused, true);
+      assert.equal(report.app.env, 'prod');
+      assert.deepEqual(report.audit.skippedRules, ALL_RULE_INFO.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: rule.liveOnly })));
+      const weakKeys = report.findings.find((finding: any) => finding.ruleId === 'SEN201');
+      assert.deepEqual(weakKeys.location, { file: 'config/config.default.ts', line: lineOf(insecureConfig, 'keys:'), exact: true });
+      assert.equal(weakKeys.blocking, true);
+      assert.ok(!run.stdout.includes(SCAFFOLDED_KEY));
+      // The validator does reject a report that breaks the documented shape.
+      assert.equal(validateReport({ ...report, findings: [{ ...weakKeys, severity: 'severe' }] }).valid, false);
+    });
+
+    it('json: the same schema describes the report written at boot (no audit fields)', () => {
+      const bootReport = runChecks(fakeFacts({ config: { keys: '' } }), { config: {} });
+      const validation = validateReport(JSON.parse(JSON.stringify(bootReport)));
+      assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+    });
+
+    it('sarif: valid against the official SARIF 2.1.0 schema, with what GitHub code scanning needs', async () => {
+      const run = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'sarif' ]);
+      assert.equal(run.code, 1, run.stderr);
+      const sarif = JSON.parse(run.stdout);
+      const validation = validateSarif(sarif);
+      assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+      const [ sarifRun ] = sarif.runs;
+      assert.deepEqual(sarifRun.tool.driver.rules.map((rule: any) => rule.id), ALL_RULE_INFO.map(rule => rule.id));
+      for (const rule of sarifRun.tool.driver.rules) {
+        assert.ok(rule.help.text.includes('Fix:'), `${rule.id} has help`);
+        assert.match(rule.properties['security-severity'], /^\d{1,2}\.\d$/);
+      }
+      const weakKeys = sarifRun.results.find((result: any) => result.ruleId === 'SEN201');
+      const { artifactLocation, region } = weakKeys.locations[0].physicalLocation;
+      assert.equal(artifactLocation.uri, 'test/fixtures/apps/cli-insecure/config/config.default.ts', 'relative to the repository root (cwd)');
+      assert.equal(region.startLine, lineOf(insecureConfig, 'keys:'));
+      assert.ok(!run.stdout.includes(SCAFFOLDED_KEY));
+
+      const again = JSON.parse((await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'sarif' ])).stdout);
+      const fingerprints = (log: any) => log.runs[0].results.map((result: any) => [ result.ruleId, result.partialFingerprints ]);
+      assert.deepEqual(fingerprints(again), fingerprints(sarif), 'fingerprints are stable across runs');
+      assert.equal(new Set(fingerprints(sarif).map((entry: any) => JSON.stringify(entry[1]))).size, sarifRun.results.length, 'one per finding');
+    });
+
+    it('sarif: a finding that no file sets points at package.json line 1 and says so', async () => {
+      const run = await sentinel([ 'audit', '--base-dir', fixture('cli-prod-only'), '--env', 'prod', '--format', 'sarif' ], { env: { EGG_SERVER_ENV: '../x' } });
+      assert.equal(run.code, 1, run.stderr);
+      const sarif = JSON.parse(run.stdout);
+      assert.ok(validateSarif(sarif).valid);
+      const unsafeEnv = sarif.runs[0].results.find((result: any) => result.ruleId === 'SEN301');
+      const { artifactLocation, region } = unsafeEnv.locations[0].physicalLocation;
+      assert.equal(artifactLocation.uri, 'test/fixtures/apps/cli-prod-only/package.json');
+      assert.equal(region.startLine, 1);
+      assert.match(unsafeEnv.message.text, /Location: set by EGG_SERVER_ENV, not by a file of the app; package\.json line 1 shown\.$/);
+    });
+
+    it('--output writes the report to a file and keeps stdout empty', async () => {
+      const out = path.join(buildDir, 'reports/audit.sarif');
+      const run = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'sarif', '--output', out ]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '');
+      assert.match(run.stderr, /sarif report written to .*audit\.sarif/);
+      assert.ok(validateSarif(JSON.parse(fs.readFileSync(out, 'utf8'))).valid);
+    });
+  });
+
+  describe('egg-sentinel audit: loading apps', function() {
+    this.timeout(60000);
+    afterEach(mm.restore);
+
+    it('--env prod finds a problem that only config.prod.ts has; the default env does not', async () => {
+      const baseDir = fixture('cli-prod-only');
+      const local = await auditJson([ '--base-dir', baseDir ]);
+      assert.equal(local.report.app.env, 'local');
+      assert.ok(!local.report.findings.some((finding: any) => finding.ruleId === 'SEN201'));
+      assert.equal(local.run.code, 0);
+
+      const prod = await auditJson([ '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.equal(prod.run.code, 1);
+      const weakKeys = prod.report.findings.find((finding: any) => finding.ruleId === 'SEN201');
+      assert.equal(weakKeys.source, 'config/config.prod.ts');
+      assert.deepEqual(weakKeys.location, { file: 'config/config.prod.ts', line: lineOf(path.join(baseDir, 'config/config.prod.ts'), 'keys:'), exact: true });
+      assert.match(weakKeys.message, /10 characters long/);
+    });
+
+    it('--fail-on replaces the app\'s threshold', async () => {
+      const baseDir = fixture('cli-prod-only');
+      const never = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--fail-on', 'never' ]);
+      assert.equal(never.code, 0, never.stdout);
+      assert.match(never.stdout, /PASS: no unwaived finding at or above the threshold/);
+    });
+
+    it('an app whose boot hook connects at didLoad (and whose middleware connects when built) is audited without a connection', async () => {
+      const baseDir = fixture('cli-network');
+      const server = await listen();
+      try {
+        const { report } = await auditJson([ '--base-dir', baseDir ], { CLI_FIXTURE_PORT: String(server.port) });
+        assert.equal(report.app.name, 'cli-network');
+        mm(process.env, 'CLI_FIXTURE_PORT', String(server.port));
+        const facts = loadAppOffline({ baseDir, warn: () => undefined });
+        // configWillLoad ran (it adds phoneHome to the chain); the factory that would connect was not called.
+        const phoneHome = facts.middleware.find(entry => entry.name === 'phoneHome');
+        assert.deepEqual([ phoneHome?.group, phoneHome?.file ], [ 'app', 'app/middleware/phone_home.ts' ]);
+        await sleep(300);
+        assert.deepEqual(server.received, [], 'neither the audit nor the in-process load connected');
+
+        // The same app booted for real does connect, from both places: the fixture shows what it claims.
+        const app = mm.app({ baseDir, cache: false });
+        try {
+          await app.ready();
+          for (let waited = 0; server.received.length < 2 && waited < 5000; waited += 50) await sleep(50);
+        } finally {
+          await app.close();
+        }
+        assert.deepEqual(server.received.sort(), [ 'didLoad', 'middleware factory' ]);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('a plain JavaScript app, audited without any TypeScript hook', async () => {
+      const baseDir = fixture('cli-js');
+      const run = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.equal(run.code, 1, run.stderr);
+      assert.match(run.stdout, new RegExp(`where: config\\.keys at config/config\\.default\\.js:${lineOf(path.join(baseDir, 'config/config.default.js'), 'keys:')}$`, 'm'));
+      // Routes and their middleware come from app/router.js; the route middleware's factory is never called.
+      const facts = loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
+      const admin = facts.routes.find(route => route.path === '/admin');
+      assert.deepEqual([ admin?.methods, admin?.name, admin?.middleware ], [[ 'GET' ], 'admin', [ 'auth' ]]);
+      assert.deepEqual(admin?.controller, { file: 'app/controller/home.js', action: 'HomeController.admin()' });
+      assert.equal((global as any).cliJsAuthFactoryCalls, undefined);
+      assert.equal(facts.plugins.find(plugin => plugin.name === 'jsonp')?.enable, false);
+    });
+
+    it('the example app: the scaffolded key fails prod; a key from the environment passes', async () => {
+      const example = path.join(ROOT, 'example');
+      const failing = await sentinel([ 'audit', '--base-dir', 'example', '--env', 'prod' ]);
+      assert.equal(failing.code, 1, failing.stderr);
+      assert.match(failing.stdout, new RegExp(`✘ SEN201 .*\\n.*\\n.*where: config\\.keys at config/config\\.default\\.ts:${lineOf(path.join(example, 'config/config.default.ts'), 'keys:')}`));
+      const passing = await sentinel([ 'audit', '--base-dir', 'example', '--env', 'prod' ], { env: { EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url') } });
+      assert.equal(passing.code, 0, passing.stdout + passing.stderr);
+    });
+
+    it('an unsafe env is refused before egg loads any file (exit 2)', async () => {
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-outside-'));
+      const marker = path.join(outside, 'ran');
+      try {
+        fs.writeFileSync(path.join(outside, 'evil.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = {};\n`);
+        const run = await sentinel([ 'audit', '--base-dir', fixture('cli-prod-only') ], { env: { EGG_SERVER_ENV: `/${'../'.repeat(30)}${outside.slice(1)}/evil` } });
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /could not load the app: refused \(SEN301\): the server env ".*evil" contains characters outside/);
+        assert.ok(!fs.existsSync(marker), 'the outside file never ran');
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
+      }
+    });
+
+    it('load errors name the problem, without a stack trace (exit 2)', async () => {
+      const noApp = await sentinel([ 'audit', '--base-dir', 'test/fixtures' ]);
+      assert.equal(noApp.code, 2);
+      assert.match(noApp.stderr, /could not load the app: .*test\/fixtures\/package\.json not found: --base-dir must be the root of an egg app/);
+
+      const badConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-badconfig-'));
+      try {
+        fs.writeFileSync(path.join(badConfig, 'package.json'), JSON.stringify({ name: 'bad-config' }));
+        fs.mkdirSync(path.join(badConfig, 'config'));
+        fs.writeFileSync(path.join(badConfig, 'config/config.default.js'), "module.exports = { keys: 'x', sentinel: { failon: 'high' } };\n");
+        const run = await sentinel([ 'audit', '--base-dir', badConfig ], { env: { NODE_PATH: NODE_MODULES } });
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /config\.sentinel is invalid:\n {2}- config\.sentinel\.failon: unknown option \(did you mean "failOn"\?\)/);
+
+        fs.writeFileSync(path.join(badConfig, 'config/config.default.js'), "throw new Error('database URL missing');\n");
+        const throwing = await sentinel([ 'audit', '--base-dir', badConfig ], { env: { NODE_PATH: NODE_MODULES } });
+        assert.equal(throwing.code, 2);
+        assert.match(throwing.stderr, /loading plugins and config failed: .*database URL missing\n {4}at .*config\/config\.default\.js:1/);
+        assert.equal(throwing.stderr.match(/^\s+at /gm)?.length, 1, 'one frame, in the app, not the whole stack');
+      } finally {
+        fs.rmSync(badConfig, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('egg-sentinel: bad arguments print the usage and exit 2', function() {
+    this.timeout(30000);
+    const cases: Array<[ string[], RegExp, string ]> = [
+      [[ 'audit', '--formt', 'json' ], /audit: unknown option --formt; options: .*--format/, 'audit'],
+      [[ 'audit', '--format', 'xml' ], /--format "xml" is not allowed; use one of text, json, sarif/, 'audit'],
+      [[ 'audit', '--fail-on', 'severe' ], /--fail-on "severe" is not allowed; use one of auto, critical, high, medium, low, never/, 'audit'],
+      [[ 'audit', '--format' ], /--format needs a value/, 'audit'],
+      [[ 'audit', '--env', '../prod' ], /--env "\.\.\/prod" is not a valid env name/, 'audit'],
+      [[ 'audit', 'now' ], /unexpected argument "now"/, 'audit'],
+      [[ 'audit', '--base-dir', 'no/such/dir' ], /--base-dir "no\/such\/dir": .* is not a directory/, 'audit'],
+      [[ 'explain', 'SEN999' ], /no rule has the id "SEN999"/, 'explain'],
+      [[ 'explain' ], /which rule\?/, 'explain'],
+      [[ 'rules', '--format', 'html' ], /--format "html" is not allowed; use one of text, markdown/, 'rules'],
+      [[ 'keygen', '--bytes', '64' ], /unknown option --bytes/, 'keygen'],
+    ];
+    for (const [ args, message, command ] of cases) {
+      it(`egg-sentinel ${args.join(' ')}`, async () => {
+        const run = await sentinel(args);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, message);
+        assert.ok(run.stderr.includes(`Usage: egg-sentinel ${command}`), run.stderr);
+        assert.equal(run.stdout, '');
+      });
+    }
+
+    it('no command, or an unknown one, lists the commands', async () => {
+      for (const args of [[], [ 'frobnicate' ]]) {
+        const run = await sentinel(args);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, args.length ? /unknown command "frobnicate"/ : /no command given/);
+        for (const command of [ 'audit', 'rules', 'explain', 'keygen' ]) assert.match(run.stderr, new RegExp(`^ {2}${command} `, 'm'));
+      }
+    });
+  });
+
+  describe('egg-sentinel rules, explain, keygen and --help', function() {
+    this.timeout(30000);
+
+    it('rules lists every rule of the registry', async () => {
+      const run = await sentinel([ 'rules' ]);
+      assert.equal(run.code, 0);
+      const lines = run.stdout.split('\n');
+      for (const rule of ALL_RULE_INFO) {
+        const line = lines.find(text => text.startsWith(`${rule.id} `));
+        assert.ok(line?.includes(` ${rule.severity} `) && line.includes(` ${rule.area} `) && line.includes(rule.title), `${rule.id} listed: ${line}`);
+      }
+    });
+
+    it('rules --format markdown prints docs/rules.md as the registry makes it (what `npm run docs` writes)', async () => {
+      const run = await sentinel([ 'rules', '--format', 'markdown' ]);
+      assert.equal(run.code, 0);
+      assert.equal(run.stdout, renderRulesMarkdown(ALL_RULE_INFO));
+    });
+
+    it('explain prints one rule\'s documentation, whatever the case of its id', async () => {
+      const run = await sentinel([ 'explain', 'sen201' ]);
+      assert.equal(run.code, 0);
+      const rule = ALL_RULE_INFO.find(info => info.id === 'SEN201')!;
+      assert.match(run.stdout, /^SEN201 {2}Weak cookie signing keys\nseverity: critical/);
+      assert.ok(run.stdout.includes(rule.description));
+      assert.ok(run.stdout.includes(`Fix: ${rule.fix}`));
+    });
+
+    it('keygen prints a fresh 32-byte secret, base64url, as EGG_SENTINEL_IPC_SECRET=…', async () => {
+      const [ first, second ] = await Promise.all([ sentinel([ 'keygen' ]), sentinel([ 'keygen' ]) ]);
+      for (const run of [ first, second ]) {
+        assert.equal(run.code, 0);
+        const [ , value ] = /^EGG_SENTINEL_IPC_SECRET=([A-Za-z0-9_-]+)\n$/.exec(run.stdout) ?? [];
+        assert.equal(Buffer.from(value, 'base64url').length, 32);
+      }
+      assert.notEqual(first.stdout, second.stdout);
+    });
+
+    it('every command has --help (exit 0), and the main help lists them', async () => {
+      for (const command of [ 'audit', 'rules', 'explain', 'keygen' ]) {
+        const run = await sentinel([ command, '--help' ]);
+        assert.equal(run.code, 0);
+        assert.match(run.stdout, new RegExp(`^Usage: egg-sentinel ${command}`));
+      }
+      const main = await sentinel([ '--help' ]);
+      assert.equal(main.code, 0);
+      assert.match(main.stdout, /Exit codes: 0 clean, 1 findings at or above the threshold, 2 bad arguments/);
+    });
+  });
+});

@@ -1,0 +1,333 @@
+import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mm from 'egg-mock';
+import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+
+const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
+const ROOT = path.join(__dirname, '..');
+
+/** The rule ids a refusal names in its first line: `(SEN202, SEN202)`. */
+function refusedIds(message: string): string[] {
+  return [ ...new Set(/\(((?:SEN\d{3}(?:, )?)+)\)/.exec(message)?.[1].split(', ') ?? []) ];
+}
+
+/** What cfg-secure reads from the environment; every value is a fake secret that must never show up in output. */
+const SECURE_ENV = {
+  CFG_DB_PASSWORD: 'Tq8vN2kL5mW9xR-from-the-environment',
+  CFG_UPSTREAM: JSON.stringify({ url: 'https://svc:Up5tr3amPa55word@api.internal/v1', timeoutMs: 3000 }),
+  CFG_GITHUB_TOKEN: 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ',
+  CFG_LATE_URL: 'postgres://late:L4t3S3cr3tPw@db.internal/app',
+};
+const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw' ];
+
+function withSecureEnv(): void {
+  for (const [ name, value ] of Object.entries(SECURE_ENV)) mm(process.env, name, value);
+}
+
+/** Boots the app, and returns its report once it is closed again. */
+async function bootReport(baseDir: string): Promise<Record<string, any>> {
+  const app = await bootApp(baseDir);
+  try {
+    return (app as any).sentinel.report;
+  } finally {
+    await app.close();
+  }
+}
+
+function cleanRun(baseDir: string): void {
+  fs.rmSync(path.join(baseDir, 'run'), { recursive: true, force: true });
+}
+
+/** Polls until `check` passes; the dumps' last rewrite runs after egg's after-ready write, a moment after ready(). */
+async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+}
+
+describe('configuration rules: secure fixture (mm.app)', () => {
+  const baseDir = fixture('cfg-secure');
+  afterEach(mm.restore);
+
+  for (const env of [ 'unittest', 'prod' ]) {
+    it(`boots with zero findings in ${env}: secrets from env.secret/env.json/process.env, look-alikes, a passing user schema`, async () => {
+      withSecureEnv();
+      if (env === 'prod') mm.env('prod');
+      cleanRun(baseDir);
+      const report = await bootReport(baseDir);
+      assert.deepEqual(report.findings.map((f: any) => `${f.ruleId} ${f.target}`), []);
+      assert.equal(report.app.env, env);
+    });
+  }
+
+  it('SEN204 fixed: egg\'s dumps, read back after boot, are 0600 and hold no secret, including a key set after willReady', async () => {
+    withSecureEnv();
+    cleanRun(baseDir);
+    const app = await bootApp(baseDir);
+    try {
+      const dump = path.join(baseDir, 'run/application_config.json');
+      await eventually(() => {
+        const text = fs.readFileSync(dump, 'utf8');
+        // lateUpstream is only in egg's after-ready dump: its presence proves that write happened, its mask that we rewrote after it.
+        assert.match(text, /"lateUpstream"/);
+        for (const secret of SECURE_SECRETS) assert.ok(!text.includes(secret), 'a secret is still in the dump');
+      });
+      const dumped = JSON.parse(fs.readFileSync(dump, 'utf8'));
+      assert.equal(dumped.config.mysql.client.password, '[REDACTED]');
+      assert.equal(dumped.config.upstream.url, 'https://svc:[REDACTED]@api.internal/v1');
+      assert.equal(dumped.config.mysql.client.host, 'db.internal', 'ordinary values stay');
+      for (const name of [ 'application_config.json', 'application_config_meta.json', 'agent_config.json', 'agent_config_meta.json' ]) {
+        assert.equal(fs.statSync(path.join(baseDir, 'run', name)).mode & 0o777, 0o600, name);
+      }
+      const agentDump = fs.readFileSync(path.join(baseDir, 'run/agent_config.json'), 'utf8');
+      for (const secret of SECURE_SECRETS.slice(0, 3)) assert.ok(!agentDump.includes(secret), 'a secret is still in the agent dump');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('SEN204 under a real egg-cluster (mm.cluster)', () => {
+  afterEach(mm.restore);
+
+  it('the agent (its own process) and the worker leave their dumps 0600 and masked', async function() {
+    this.timeout(90000);
+    withSecureEnv();
+    const baseDir = fixture('cfg-secure');
+    cleanRun(baseDir);
+    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    try {
+      await app.ready();
+      assert.equal(app.proc.exitCode, null, app.stderr);
+      await eventually(() => {
+        for (const name of [ 'application_config.json', 'application_config_meta.json', 'agent_config.json', 'agent_config_meta.json' ]) {
+          const file = path.join(baseDir, 'run', name);
+          assert.equal(fs.statSync(file).mode & 0o777, 0o600, name);
+          const text = fs.readFileSync(file, 'utf8');
+          for (const secret of SECURE_SECRETS) assert.ok(!text.includes(secret), `a secret is still in ${name}`);
+        }
+        assert.match(fs.readFileSync(path.join(baseDir, 'run/application_config.json'), 'utf8'), /"lateUpstream"/);
+      }, 10000);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
+  const dirs: string[] = [];
+  afterEach(mm.restore);
+  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+  const temp = (name: string, files: Record<string, string>) => {
+    const dir = tempApp(name, files);
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('SEN202: hard-coded secrets in prod, by key name and by value, placeholders with their own text, values never shown', async () => {
+    mm.env('prod');
+    const message = await expectRefused(fixture('cfg-hardcoded-secret'), /SEN202/);
+    assert.deepEqual(refusedIds(message), [ 'SEN202' ]);
+    assert.match(message, /config\.mysql\.client\.password holds a literal value under a secret key name/);
+    assert.match(message, /where: config\.mysql\.client\.password \(from config\/config\.default\.ts\)/);
+    assert.match(message, /config\.redis\.url holds a URL with a password/);
+    assert.match(message, /config\.deploy\.hook holds a GitHub token/);
+    assert.match(message, /config\.smtp\.password holds a placeholder such as "changeme"/);
+    for (const secret of [ 'Tq8vN2kL5mW9xR-hardcoded', 'R3d1sS3cr3tPw', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT' ]) {
+      assert.ok(!message.includes(secret), 'a secret value is in the refusal');
+    }
+    assert.ok(!readReport(fixture('cfg-hardcoded-secret')).text.includes('R3d1sS3cr3tPw'), 'the report is redacted');
+  });
+
+  it('SEN202: the same secret read from the environment does not fire', async () => {
+    mm.env('prod');
+    mm(process.env, 'CFG_REDIS_URL', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0');
+    const dir = temp('cfg-secret-from-env', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, redis: { url: process.env.CFG_REDIS_URL } };\n`,
+    });
+    assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+  });
+
+  it('SEN203: a static dir serving the app root is critical and names what it exposes', async () => {
+    const message = await expectRefused(fixture('cfg-static-exposed'), /SEN203/);
+    assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
+    assert.match(message, /config\.static\.dir serves .*cfg-static-exposed, which is the app root; contains config\/ \(config\)/);
+    assert.match(message, /where: config\.static\.dir \(from config\/config\.default\.ts\)/);
+  });
+
+  it('SEN203: a symlink in the static dir that points out of it, and a .env file in it', async () => {
+    const dir = temp('cfg-static-link', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+      'app/public/.env': 'TOKEN=x\n',
+    });
+    fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/conf'));
+    const message = await expectRefused(dir, /SEN203/);
+    assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/);
+  });
+
+  it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {
+    mm.env('prod');
+    mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');
+    const baseDir = fixture('cfg-dump-leak');
+    cleanRun(baseDir);
+    const message = await expectRefused(baseDir, /SEN204/);
+    assert.deepEqual(refusedIds(message), [ 'SEN204' ]);
+    assert.match(message, /run\/application_config\.json .*holds secret-looking values that config\.dump\.ignore did not mask at config\.upstream\.url/);
+    assert.match(message, /config\.sentinel\.dumps\.rewrite is false/);
+    assert.ok(!message.includes('DumpL34kPw'));
+    // egg really wrote the secret: the finding is about the file on disk.
+    assert.ok(fs.readFileSync(path.join(baseDir, 'run/application_config.json'), 'utf8').includes('DumpL34kPw'));
+  });
+
+  it('SEN205: a .env readable by others and a config file writable by others', async function() {
+    if (process.platform === 'win32') this.skip();
+    const dir = temp('cfg-modes', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'medium' } };\n`,
+      '.env': 'DB_PASSWORD=x\n',
+    });
+    fs.chmodSync(path.join(dir, '.env'), 0o644);
+    fs.chmodSync(path.join(dir, 'config/config.default.js'), 0o666);
+    const message = await expectRefused(dir, /SEN205/);
+    assert.deepEqual(refusedIds(message), [ 'SEN205' ]);
+    assert.match(message, /\.env is readable by others while it holds secrets \(mode 0644\)/);
+    assert.match(message, /config\/config\.default\.js is writable by group and others \(mode 0666\)/);
+  });
+
+  it('SEN206: a git checkout whose .gitignore misses run/, logs/, .env* and config.local', async function() {
+    if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
+    const dir = temp('cfg-gitignore', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+      '.gitignore': 'node_modules/\nlogs/\n',
+    });
+    assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: dir }).status, 0);
+    const message = await expectRefused(dir, /SEN206/);
+    assert.deepEqual(refusedIds(message), [ 'SEN206' ]);
+    assert.match(message, /\.gitignore does not cover run\/, \.env\*, config\/config\.local\.\*/);
+    assert.doesNotMatch(message, /cover[^\n]*logs\//);
+  });
+
+  it('SEN302: a constructor.prototype payload in a config file', async () => {
+    const message = await expectRefused(fixture('cfg-proto-config'), /SEN302/);
+    assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
+    assert.match(message, /config\.oauth\.constructor: the merged config holds a "constructor" key/);
+    assert.match(message, /where: config\.oauth\.constructor \(from config\/config\.default\.ts\)/);
+  });
+
+  it('SEN302: Object.prototype polluted during boot', async () => {
+    try {
+      const message = await expectRefused(fixture('cfg-proto-runtime'), /SEN302/);
+      assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
+      assert.match(message, /Object\.prototype has enumerable properties at boot: "sentinelFixturePolluted"/);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).sentinelFixturePolluted;
+    }
+  });
+
+  it('SEN302: EGG_APP_CONFIG with a __proto__ key (egg drops it in the merge; the payload is still reported)', async () => {
+    withSecureEnv();
+    mm(process.env, 'EGG_APP_CONFIG', '{"__proto__":{"isAdmin":true}}');
+    const message = await expectRefused(fixture('cfg-secure'), /SEN302/);
+    assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
+    assert.match(message, /EGG_APP_CONFIG holds JSON with a __proto__ or constructor\.prototype key/);
+  });
+
+  it('SEN303: EGG_APP_CONFIG in prod, listing the key paths it overrides and the security-relevant ones', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ security: { csrf: { enable: false } }, featureFlags: { beta: true } }));
+    const message = await expectRefused(fixture('cfg-secure'), /SEN303/);
+    assert.deepEqual(refusedIds(message), [ 'SEN303' ]);
+    assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
+  });
+
+  it('SEN304: shipped and user schemas, with the key path, the value (masked when secret) and the schema rule', async () => {
+    mm(process.env, 'CFG_PAYMENT_KEY', 'pk-short-S3cr3tK3y');
+    const message = await expectRefused(fixture('cfg-schema'), /SEN304/);
+    assert.deepEqual(refusedIds(message), [ 'SEN304' ]);
+    assert.match(message, /config\.security\.xframe\.value: "ALLOWALL" must match pattern .* \(egg-sentinel's schema, #\/properties\/xframe\/properties\/value\/pattern\)/);
+    assert.match(message, /config\.upstream\.url: "http:\/\/api\.internal\/v1" must match pattern "\^https:\/\/" \(config\.sentinel\.schemas/);
+    assert.match(message, /config\.payment\.apiKey: \[REDACTED\] must NOT have fewer than 40 characters/);
+    assert.ok(!message.includes('S3cr3tK3y'));
+  });
+
+  it('SEN304: a schema ajv cannot compile is a config error naming the key', async () => {
+    const dir = temp('cfg-bad-schema', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { schemas: { 'mysql.client': { type: 'strnig' } } } };\n`,
+    });
+    const message = await expectRefused(dir, /invalid config\.sentinel/);
+    assert.match(message, /config\.sentinel\.schemas\["mysql\.client"\]: not a valid JSON schema/);
+  });
+
+  it('SEN305: a path outside the app root, and the same path allowed by paths.allow', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-uploads-'));
+    dirs.push(outside);
+    const config = (allow: string[]) => `module.exports = { keys: '${STRONG_KEY}', multipart: { tmpdir: ${JSON.stringify(outside)} }, ` +
+      `sentinel: { failOn: 'medium', paths: { allow: ${JSON.stringify(allow)} } } };\n`;
+    const message = await expectRefused(temp('cfg-paths', { 'config/config.default.js': config([]) }), /SEN305/);
+    assert.deepEqual(refusedIds(message), [ 'SEN305' ]);
+    assert.match(message, /config\.multipart\.tmpdir ".*sentinel-uploads-.*" resolves to .*, outside the app root and config\.sentinel\.paths\.allow/);
+    assert.match(message, /where: config\.multipart\.tmpdir \(from config\/config\.default\.js\)/);
+    assert.deepEqual((await bootReport(temp('cfg-paths-allowed', { 'config/config.default.js': config([ outside ]) }))).findings, []);
+  });
+
+  it('SEN306: --inspect in NODE_OPTIONS is critical in prod', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --inspect=0.0.0.0:9229`);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, /critical SEN306/);
+    assert.match(message, /NODE_OPTIONS has --inspect "0\.0\.0\.0:9229"/);
+  });
+
+  it('SEN306: --require of a module outside the app and its node_modules', async () => {
+    withSecureEnv();
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-'));
+    dirs.push(outside);
+    fs.writeFileSync(path.join(outside, 'hook.js'), '');
+    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(outside, 'hook.js')}`);
+    const dir = temp('cfg-preload', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'high' } };\n` });
+    const message = await expectRefused(dir, /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/);
+  });
+});
+
+describe('env helpers in a real config file (mm.app)', () => {
+  const dirs: string[] = [];
+  afterEach(mm.restore);
+  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('a missing variable stops boot with an error naming it', async () => {
+    const dir = tempApp('cfg-env-missing', {
+      'config/config.default.js': `const { env } = require(${JSON.stringify(path.join(ROOT, 'index'))});\n` +
+        `module.exports = { keys: '${STRONG_KEY}', mysql: { password: env.secret('CFG_SURELY_MISSING_PASSWORD') } };\n`,
+    });
+    dirs.push(dir);
+    const message = await expectRefused(dir, /CFG_SURELY_MISSING_PASSWORD/);
+    assert.match(message, /environment variable CFG_SURELY_MISSING_PASSWORD is not set/);
+  });
+
+  it('JSON with a __proto__ key stops boot, without echoing the value', async () => {
+    mm(process.env, 'CFG_FEATURES', '{"beta":true,"__proto__":{"isAdmin":true}}');
+    const dir = tempApp('cfg-env-proto', {
+      'config/config.default.js': `const { env } = require(${JSON.stringify(path.join(ROOT, 'index'))});\n` +
+        `module.exports = { keys: '${STRONG_KEY}', features: env.json('CFG_FEATURES', { type: 'object' }) };\n`,
+    });
+    dirs.push(dir);
+    const message = await expectRefused(dir, /CFG_FEATURES/);
+    assert.match(message, /holds JSON with a __proto__ or constructor\.prototype key/);
+    assert.ok(!message.includes('isAdmin'));
+  });
+});

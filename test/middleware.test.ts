@@ -1,0 +1,212 @@
+/**
+ * Threat 4 on real egg apps (mm.app): each rule refuses its insecure fixture, and a request proves the hole is real
+ * (with failOn 'never' the request reaches the controller without auth), while the secure fixture refuses it.
+ */
+import assert from 'node:assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import mm from 'egg-mock';
+import { AUTHORIZED } from './fixtures/mw-common';
+import { bootApp, expectRefused, fixture, readReport } from './helpers';
+
+type MockApp = ReturnType<typeof mm.app>;
+
+/** Extra config through EGG_APP_CONFIG, which egg merges after every config file (arrays are replaced). */
+function withConfig(config: object): void {
+  mm(process.env, 'EGG_APP_CONFIG', JSON.stringify(config));
+}
+
+/** Boots an insecure fixture in report-only mode, to send it requests. */
+async function bootReportOnly(name: string): Promise<MockApp> {
+  withConfig({ sentinel: { failOn: 'never' } });
+  return bootApp(fixture(name));
+}
+
+/** Runs `use` on a booted app and closes it, also when an assertion fails. */
+async function withApp(booting: Promise<MockApp>, use: (app: MockApp) => Promise<void>): Promise<void> {
+  const app = await booting;
+  try {
+    await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function middlewareFindings(app: MockApp): Array<Record<string, any>> {
+  return (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN4'));
+}
+
+describe('threat 4: middleware order and route coverage (mm.app)', () => {
+  afterEach(mm.restore);
+
+  describe('the secure fixture (secure by default: every route needs auth unless public)', () => {
+    const baseDir = fixture('mw-secure');
+    let app: MockApp;
+    before(async () => {
+      fs.rmSync(path.join(baseDir, 'logs'), { recursive: true, force: true });
+      app = await bootApp(baseDir);
+    });
+    after(() => app.close());
+
+    it('boots without any middleware or route finding', () => {
+      assert.deepEqual(middlewareFindings(app), []);
+    });
+
+    it('auth refuses every protected request without a token; /health is public', async () => {
+      await app.httpRequest().get('/api/users').expect(401);
+      await app.httpRequest().get('/api/users/').expect(401);
+      await app.httpRequest().get('/api/users').set('x-internal', 'yes').expect(401);
+      await app.httpRequest().get('/data/report').expect(401);
+      await app.httpRequest().get('/admin/export').expect(401);
+      await app.httpRequest().get('/health').expect(200);
+    });
+
+    it('the route-level guard and egg-security still apply after auth', async () => {
+      await app.httpRequest().get('/admin/export').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+      await app.httpRequest().get('/admin/export').set(AUTHORIZED).set('x-role', 'admin').expect(200);
+      // csrf (egg-security's securities middleware) refuses a POST without its token
+      await app.httpRequest().post('/api/users').set(AUTHORIZED).expect(403);
+    });
+
+    it('logs the effective chain once and reports it with the route table', () => {
+      const log = fs.readFileSync(path.join(baseDir, 'logs/mw-secure/egg-web.log'), 'utf8');
+      assert.equal(log.split('effective middleware chain').length - 1, 1);
+      assert.match(log, /#11 auth {2}app, app\/middleware\/auth\.ts, ignore: '\/health'/);
+      const { json } = readReport(baseDir);
+      const names = json.middleware.map((entry: { name: string }) => entry.name);
+      assert.deepEqual(names.slice(-3), [ 'auth', 'dataApi', 'router' ]);
+      assert.ok(names.indexOf('securities') < names.indexOf('auth'));
+      const exportRoute = json.routes.find((route: { route: string }) => route.route === 'GET /admin/export');
+      assert.equal(exportRoute.controller, 'app/controller/admin.ts#AdminController.export()');
+      assert.match(exportRoute.chain, /^meta > .* > securities > .* > auth > dataApi > route:adminOnly$/);
+      const health = json.routes.find((route: { route: string }) => route.route === 'GET /health');
+      assert.deepEqual(health.skipped, [ 'auth' ]);
+    });
+  });
+
+  describe('SEN401 required middleware disabled in an env file', () => {
+    it('refuses boot in prod, naming config/config.prod.ts', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('mw-disabled'), /SEN401/);
+      assert.match(message, /auth is required but disabled: enable: false in config\/config\.prod\.ts/);
+    });
+
+    it('the hole is real: in prod a request reaches the controller without auth', async () => {
+      mm.env('prod');
+      await withApp(bootReportOnly('mw-disabled'), async app => {
+        const res = await app.httpRequest().get('/api/users').expect(200);
+        assert.equal(res.body.servedBy, 'controller');
+      });
+    });
+
+    it('in an env where auth is enabled, nothing fires and auth refuses the request', async () => {
+      await withApp(bootApp(fixture('mw-disabled')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/api/users').expect(401);
+      });
+    });
+  });
+
+  describe('SEN402 auth after a middleware that answers requests', () => {
+    it('refuses boot, giving both positions', async () => {
+      const message = await expectRefused(fixture('mw-order'), /SEN402/);
+      assert.match(message, /#12 auth \(app\/middleware\/auth\.ts\) runs after #11 dataApi \(app\/middleware\/data_api\.ts\)/);
+      assert.match(message, /order\[0\] says auth runs before dataApi/);
+    });
+
+    it('the hole is real: dataApi serves its data before auth runs', async () => {
+      await withApp(bootReportOnly('mw-order'), async app => {
+        const res = await app.httpRequest().get('/data/report').expect(200);
+        assert.equal(res.body.servedBy, 'dataApi');
+        await app.httpRequest().get('/api/users').expect(401);
+      });
+    });
+  });
+
+  describe('SEN403 auth weakened by match/ignore', () => {
+    it("ignore: '/api' with /api/** protected refuses boot, naming the routes and the config file", async () => {
+      const message = await expectRefused(fixture('mw-ignore'), /SEN403/);
+      assert.match(message, /auth's ignore: '\/api' leaves 1 protected route\(s\) without it: GET \/api\/users \(skips this route\)/);
+      assert.match(message, /where: middleware:auth \(from config\/config\.default\.ts\)/);
+    });
+
+    it('the hole is real: /api/users answers without a token', async () => {
+      await withApp(bootReportOnly('mw-ignore'), async app => {
+        assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a RegExp match that misses the trailing-slash path egg routes to the same controller', async () => {
+      const message = await expectRefused(fixture('mw-trailing-slash'), /SEN403/);
+      assert.match(message, /GET \/api\/users \(skips \/api\/users\/\)/);
+      await withApp(bootReportOnly('mw-trailing-slash'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users/').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('an ignore function that reads a client-controlled header cannot be verified', async () => {
+      const message = await expectRefused(fixture('mw-header-bypass'), /SEN403/);
+      assert.match(message, /its match\/ignore function reads ctx\.get, which the client controls/);
+      await withApp(bootReportOnly('mw-header-bypass'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        await app.httpRequest().get('/api/users').set('x-internal', 'yes').expect(200);
+      });
+    });
+  });
+
+  describe('SEN404 a route added without its guard under a secure-by-default policy', () => {
+    it('refuses boot, naming method, path and the controller file and method', async () => {
+      const message = await expectRefused(fixture('mw-unprotected'), /SEN404/);
+      assert.match(message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) is protected but reaches the controller without its guard: auth is neither in the global chain nor on this route/);
+      assert.doesNotMatch(message, /GET \/admin →/, '/admin has auth on the route');
+    });
+
+    it('the hole is real: /admin/export answers without auth while /admin refuses', async () => {
+      await withApp(bootReportOnly('mw-unprotected'), async app => {
+        assert.equal((await app.httpRequest().get('/admin/export').expect(200)).body.export, 'every customer record');
+        await app.httpRequest().get('/admin').expect(401);
+      });
+    });
+
+    it('boots once the route is listed in routes.public with a reason', async () => {
+      withConfig({ sentinel: { routes: { public: [
+        { path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' },
+        { path: '/admin/export', methods: [ 'GET' ], reason: 'public open-data export' },
+      ] } } });
+      await withApp(bootApp(fixture('mw-unprotected')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+      });
+    });
+  });
+
+  describe("SEN405 egg-security's middleware removed", () => {
+    it('refuses boot', async () => {
+      const message = await expectRefused(fixture('mw-no-securities'), /SEN405/);
+      assert.match(message, /securities middleware is not in coreMiddleware/);
+    });
+
+    it('the hole is real: a POST without a csrf token reaches the controller', async () => {
+      await withApp(bootReportOnly('mw-no-securities'), async app => {
+        assert.equal((await app.httpRequest().post('/api/users').expect(201)).body.servedBy, 'controller');
+      });
+    });
+  });
+
+  describe('SEN406 and bad policy input', () => {
+    it('a misspelled middleware and a pattern that matches no route are configuration mistakes', async () => {
+      withConfig({ sentinel: { failOn: 'high', middleware: { required: [ 'Auth' ] }, routes: { protect: [{ paths: [ '/apii/**' ], by: [ 'auth' ] }] } } });
+      const message = await expectRefused(fixture('mw-secure'), /SEN406/);
+      assert.match(message, /"Auth" is no middleware of this app \(did you mean "auth"\?\)/);
+      assert.match(message, /"\/apii\/\*\*" matches no route of this app/);
+      assert.match(message, /where: config\.sentinel\.routes\.protect\[0\]\.paths\[0\]/);
+    });
+
+    it('a policy that does not fit the schema refuses boot naming the key', async () => {
+      withConfig({ sentinel: { routes: { public: [{ path: 'health', reason: 'probe' }] }, middleware: { order: [{ name: 'auth', before: [ '*apps' ] }] } } });
+      const message = await expectRefused(fixture('mw-secure'), /invalid config\.sentinel/);
+      assert.match(message, /config\.sentinel\.routes\.public\[0\]\.path: "health" does not match a route path pattern starting with "\/"/);
+      assert.match(message, /config\.sentinel\.middleware\.order\[0\]\.before\[0\]: "\*apps" does not match a middleware name or the group selector "\*core" \/ "\*app"/);
+    });
+  });
+});

@@ -1,0 +1,345 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { userSchemaProblems, validateAppConfig } from '../../lib/config/app-schemas';
+import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib/dumps';
+import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
+import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
+import { realPathLoose } from '../../lib/facts/files';
+import { collectRuntimeFacts, parseNodeFlags, splitNodeOptions } from '../../lib/facts/runtime';
+import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
+import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
+import type { RuleContext } from '../../lib/rules/types';
+import { fakeFacts } from './fake-facts';
+
+const PROD: RuleContext = { developmentEnv: false };
+const DEV: RuleContext = { developmentEnv: true };
+
+describe('SEN203 static serving', () => {
+  const roots: SensitiveRootFact[] = [
+    { label: 'the app root', realPath: '/srv/fake', insideIsExposed: false },
+    { label: 'config/', realPath: '/srv/fake/config', insideIsExposed: true },
+    { label: 'run/', realPath: '/srv/fake/run', insideIsExposed: true },
+    { label: 'node_modules/', realPath: '/srv/fake/node_modules', insideIsExposed: false },
+    { label: 'the source of plugin sentinel', realPath: '/srv/fake/node_modules/egg-sentinel', insideIsExposed: false },
+  ];
+  const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], truncated: false, ...extra }] },
+  }), PROD);
+
+  it('accepts app/public and a dist folder inside a package', () => {
+    assert.deepEqual(check('/srv/fake/app/public'), []);
+    assert.deepEqual(check('/srv/fake/node_modules/bootstrap/dist'), []);
+  });
+
+  for (const [ dir, text ] of [
+    [ '/srv/fake', /which is the app root; contains config\/ \(config\); contains run\/ \(run\)/ ],
+    [ '/', /contains the app root/ ],
+    [ '/srv/fake/run/public', /is inside run\/ \(run\)/ ],
+    [ '/srv/fake/config', /is config\// ],
+    [ '/srv/fake/node_modules', /is node_modules\/; contains the source of plugin sentinel/ ],
+    [ '/srv/fake/node_modules/egg-sentinel', /is the source of plugin sentinel/ ],
+  ] as const) {
+    it(`refuses ${dir} (critical, target config.static.dir)`, () => {
+      const [ hit ] = check(dir);
+      assert.equal(hit.severity, 'critical');
+      assert.equal(hit.target, 'config.static.dir');
+      assert.match(hit.message, text);
+    });
+  }
+
+  it('reports .env files and symlinks out of the dir', () => {
+    const [ hit ] = check('/srv/fake/app/public', { envFiles: [ 'sub/.env.local' ], escapingLinks: [{ link: 'etc', target: '/etc' }] });
+    assert.match(hit.message, /holds sub\/\.env\.local; holds symlinks out of it: etc -> \/etc/);
+  });
+});
+
+describe('SEN204 config dumps', () => {
+  const dump = (extra: Partial<DumpFact>): DumpFact => ({ path: 'run/application_config.json', process: 'application', mode: 0o600, unmaskedKeyPaths: [], ...extra });
+  const check = (dumps: DumpFact[], config: Record<string, unknown> = {}) => leakyConfigDumps.check(fakeFacts({ config, files: { dumps } }), PROD);
+
+  it('a rewritten dump (0600, masked) is fine', () => {
+    assert.deepEqual(check([ dump({ rewrite: { file: '/srv/fake/run/application_config.json' } }) ]), []);
+  });
+
+  it('says what is wrong and why egg-sentinel could not fix it', () => {
+    const [ hit ] = check([ dump({ mode: 0o644, unmaskedKeyPaths: [ 'config.a.token', 'config.b.url' ], rewrite: { file: 'x', error: 'EACCES: permission denied' } }) ]);
+    assert.equal(hit.severity, 'high');
+    assert.equal(hit.target, 'run/application_config.json');
+    assert.match(hit.message, /is readable by group and others \(mode 0644\) and holds secret-looking values .* at config\.a\.token, config\.b\.url; egg-sentinel could not rewrite it: EACCES/);
+    const [ off ] = check([ dump({ mode: 0o604 }) ], { sentinel: { dumps: { rewrite: false } } });
+    assert.match(off.message, /readable by others \(mode 0604\); egg-sentinel does not rewrite dumps \(config\.sentinel\.dumps\.rewrite is false\)/);
+  });
+
+  it('a dump it cannot parse is reported, not passed', () => {
+    const [ hit ] = check([ dump({ readError: 'Unexpected end of JSON input' }) ]);
+    assert.match(hit.message, /could not be checked for secrets \(Unexpected end of JSON input\); egg-sentinel did not rewrite it in this process/);
+  });
+
+  it('lists at most five key paths', () => {
+    const [ hit ] = check([ dump({ unmaskedKeyPaths: [ 'a', 'b', 'c', 'd', 'e', 'f', 'g' ] }) ]);
+    assert.match(hit.message, /at a, b, c, d, e, and 2 more/);
+  });
+});
+
+describe('SEN205 file permissions', () => {
+  it('write bits for group/others on config, .env, dumps; read for others only where secrets are', () => {
+    const facts = fakeFacts({
+      config: { db: { password: 'Tq8vN2kL5mW9xR' } },
+      meta: { 'db.password': 'config/config.prod.ts' },
+      files: {
+        modes: [
+          { path: 'config', kind: 'config-dir', mode: 0o775 },
+          { path: 'config/config.default.ts', kind: 'config', mode: 0o644 },
+          { path: 'config/config.prod.ts', kind: 'config', mode: 0o644 },
+          { path: '.env', kind: 'env-file', mode: 0o640 },
+          { path: '.env.local', kind: 'env-file', mode: 0o604 },
+        ],
+        dumps: [{ path: 'run/agent_config.json', process: 'agent', mode: 0o662, unmaskedKeyPaths: [] }],
+      },
+    });
+    const hits = sensitiveFilePermissions.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => hit.message), [
+      'config is writable by group (mode 0775)',
+      'config/config.prod.ts is readable by others while it holds secrets (mode 0644)',
+      '.env.local is readable by others while it holds secrets (mode 0604)',
+      'run/agent_config.json is writable by group and others (mode 0662)',
+    ]);
+    assert.ok(hits.every(hit => hit.severity === 'medium'));
+  });
+});
+
+describe('SEN206 .gitignore', () => {
+  it('reports what is not ignored in a checkout, nothing when skipped', () => {
+    const check = (gitignore: GitignoreFact) => gitignoreGaps.check(fakeFacts({ files: { gitignore } }), PROD);
+    const [ hit ] = check({ state: 'checked', repoRoot: '/srv', uncovered: [ '.env*' ] });
+    assert.equal(hit.severity, 'low');
+    assert.equal(hit.message, '.gitignore does not cover .env*');
+    assert.deepEqual(check({ state: 'checked', repoRoot: '/srv', uncovered: [] }), []);
+    assert.deepEqual(check({ state: 'skipped', reason: 'not a checkout' }), []);
+  });
+});
+
+describe('SEN302 prototype pollution', () => {
+  it('finds __proto__, constructor and prototype keys at any depth, once per payload', () => {
+    const config = JSON.parse('{"a":{"__proto__":{"x":1}},"list":[{"constructor":{"prototype":{"y":2}}}],"ok":{"protos":1}}');
+    const hits = prototypePollution.check(fakeFacts({ config, meta: { 'a.__proto__.x': 'config/config.default.js' } }), PROD);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.source ]), [
+      [ 'config.a.__proto__', 'config/config.default.js' ],
+      [ 'config.list[0].constructor', undefined ],
+    ]);
+    assert.ok(hits.every(hit => hit.severity === 'critical'));
+  });
+
+  it('reports polluted prototypes and a poisoned EGG_APP_CONFIG', () => {
+    const hits = prototypePollution.check(fakeFacts({ runtime: { pollutedPrototypes: [{ name: 'Array.prototype', keys: [ 'shell' ] }], envConfigPoisoned: true } }), PROD);
+    assert.deepEqual(hits.map(hit => hit.target), [ 'Array.prototype', 'EGG_APP_CONFIG' ]);
+    assert.match(hits[0].message, /Array\.prototype has enumerable properties at boot: "shell"/);
+  });
+});
+
+describe('SEN303 EGG_APP_CONFIG', () => {
+  const check = (keyPaths: string[], context = PROD) => configFromEnvironment.check(fakeFacts({
+    env: { eggAppConfigSet: true }, runtime: { envConfigKeyPaths: keyPaths },
+  }), context);
+
+  it('medium for ordinary keys, high when a security-relevant key is among them, nothing on a developer machine', () => {
+    assert.equal(check([ 'featureFlags.beta' ])[0].severity, 'medium');
+    const [ high ] = check([ 'customLoader.model.directory', 'featureFlags.beta', 'logger.dir', 'logger.level' ]);
+    assert.equal(high.severity, 'high');
+    assert.match(high.message, /security-relevant: customLoader\.model\.directory, logger\.dir$/);
+    assert.match(check([])[0].message, /is set but overrides no key/);
+    assert.deepEqual(check([ 'security.csrf.enable' ], DEV), []);
+    assert.deepEqual(configFromEnvironment.check(fakeFacts(), PROD), []);
+  });
+});
+
+describe('SEN304 config schemas', () => {
+  it('egg\'s values pass; wrong types and values fail with key path, value and schema path', () => {
+    const messages = validateAppConfig({
+      keys: 'a,b',
+      security: { csrf: { enable: 'false', type: 'none' }, xframe: { value: 'SAMEORIGIN' }, hsts: { maxAge: -1 } },
+      static: { prefix: '/public/', dirs: [ '/srv/a', { prefix: '/b' } ] },
+      multipart: { fileSize: '10 megabytes', fileExtensions: [ 'png' ], whitelist: () => true },
+      cluster: { listen: { port: 70000 } },
+      bodyParser: { jsonLimit: '1mb', enableTypes: [ 'json', 'yaml' ] },
+    }).map(violation => violation.message);
+    assert.deepEqual(messages, [
+      'config.bodyParser.enableTypes[1]: "yaml" is not one of "json", "form", "text", "xml" (egg-sentinel\'s schema, #/properties/enableTypes/items/enum)',
+      'config.cluster.listen.port: 70000 must be <= 65535 (egg-sentinel\'s schema, #/properties/listen/properties/port/maximum)',
+      'config.multipart.fileSize: "10 megabytes" must match pattern "^\\d+(\\.\\d+)?\\s*([kmgtp]?b)?$" (egg-sentinel\'s schema, #/$defs/bytes/pattern)',
+      'config.multipart.fileExtensions[0]: "png" must match pattern "^\\.[\\w.+-]*$" (egg-sentinel\'s schema, #/$defs/extension/pattern)',
+      'config.security.csrf.enable: "false" must be boolean (egg-sentinel\'s schema, #/properties/csrf/properties/enable/type)',
+      'config.security.csrf.type: "none" is not one of "ctoken", "referer", "all", "any" (egg-sentinel\'s schema, #/properties/csrf/properties/type/enum)',
+      'config.security.hsts.maxAge: -1 must be >= 0 (egg-sentinel\'s schema, #/properties/hsts/properties/maxAge/minimum)',
+      'config.static.dirs[1]: an object matches none of the allowed forms (must be string; must have required property \'dir\') (egg-sentinel\'s schema, #/$defs/dirEntry/anyOf)',
+    ]);
+  });
+
+  it('user schemas: a missing key, a secret value masked by its name or its shape', () => {
+    const violations = validateAppConfig(
+      { payment: { apiKey: 'short-S3cr3t' }, upstream: { url: 'https://svc:Pw0rd1234@api.internal' } },
+      { 'payment.apiKey': { type: 'string', minLength: 40 }, 'upstream.url': { type: 'string', maxLength: 10 }, 'mysql.client': { type: 'object' } },
+    );
+    assert.deepEqual(violations.map(v => v.message), [
+      'config.payment.apiKey: [REDACTED] must NOT have fewer than 40 characters (config.sentinel.schemas, #/minLength)',
+      'config.upstream.url: [REDACTED] must NOT have more than 10 characters (config.sentinel.schemas, #/maxLength)',
+      'config.mysql.client is not set, but config.sentinel.schemas has a schema for it',
+    ]);
+    const [ hit ] = configSchemaViolation.check(fakeFacts({ config: { sentinel: { schemas: { name: { type: 'number' } } }, name: 'x' }, meta: { name: 'config/config.default.ts' } }), PROD);
+    assert.deepEqual([ hit.target, hit.source, hit.severity ], [ 'config.name', 'config/config.default.ts', 'high' ]);
+  });
+
+  it('problems in config.sentinel.schemas itself', () => {
+    const problems = userSchemaProblems({ 'a..b': {}, ok: { type: 'string' }, bad: { type: 'strnig' }, fmt: { type: 'string', format: 'uri' }, str: 'string' });
+    assert.equal(problems.length, 4);
+    assert.equal(problems[0], 'config.sentinel.schemas["a..b"]: the key must be a dotted config key path such as "mysql.client"');
+    assert.match(problems[1], /^config\.sentinel\.schemas\["bad"\]: not a valid JSON schema for ajv \(schema is invalid: data\/type must be equal to one of the allowed values/);
+    assert.match(problems[2], /^config\.sentinel\.schemas\["fmt"\]: not a valid JSON schema for ajv \(unknown format "uri".*\); string formats are not available, use a pattern$/);
+    assert.match(problems[3], /^config\.sentinel\.schemas\["str"\]: must be a JSON schema/);
+  });
+});
+
+describe('SEN305 path-valued config', () => {
+  const check = (entries: Array<{ setBy: 'app' | 'environment' | 'framework'; realPath: string }>, allowedRoots = [ '/srv/fake' ]) =>
+    pathEscapesRoot.check(fakeFacts({
+      files: { allowedRoots, configPaths: entries.map(entry => ({ keyPath: 'logger.dir', value: entry.realPath, source: 'config/config.prod.ts', ...entry })) },
+    }), PROD);
+
+  it('reports app and environment values outside the allowed roots, not framework defaults', () => {
+    assert.deepEqual(check([{ setBy: 'framework', realPath: '/home/app/logs' }]), []);
+    assert.deepEqual(check([{ setBy: 'app', realPath: '/srv/fake/logs' }]), []);
+    assert.deepEqual(check([{ setBy: 'app', realPath: '/var/log/app' }], [ '/srv/fake', '/var/log' ]), []);
+    const [ app ] = check([{ setBy: 'app', realPath: '/var/log/app' }]);
+    assert.deepEqual([ app.severity, app.target, app.source ], [ 'medium', 'config.logger.dir', 'config/config.prod.ts' ]);
+    assert.match(app.message, /config\.logger\.dir "\/var\/log\/app" resolves to \/var\/log\/app, outside the app root/);
+    assert.equal(check([{ setBy: 'environment', realPath: '/tmp/x' }])[0].source, 'EGG_APP_CONFIG');
+  });
+
+  it('real paths resolve symlinks, even below a directory that does not exist yet', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-real-'));
+    try {
+      fs.symlinkSync('/', path.join(dir, 'root-link'));
+      assert.equal(realPathLoose(path.join(dir, 'root-link/not/yet')), '/not/yet');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SEN306 node flags', () => {
+  const check = (nodeOptions: string, context = PROD, modulePaths: Record<string, string> = {}) => {
+    const nodeFlags = parseNodeFlags(splitNodeOptions(nodeOptions), 'NODE_OPTIONS')
+      .map(flag => (flag.value && modulePaths[flag.value] ? { ...flag, modulePath: modulePaths[flag.value] } : flag));
+    return dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags } }), context);
+  };
+
+  it('splits NODE_OPTIONS as node does and reads --flag value and --flag=value', () => {
+    assert.deepEqual(splitNodeOptions('--require "./my hook.js"  --max-old-space-size=4096 "a\\"b"'), [ '--require', './my hook.js', '--max-old-space-size=4096', 'a"b' ]);
+    assert.deepEqual(parseNodeFlags([ '-r', 'x', '--import=y', '--inspect', 'script.js' ], 'execArgv').map(f => [ f.name, f.value ]), [
+      [ '-r', 'x' ], [ '--import', 'y' ], [ '--inspect', undefined ],
+    ]);
+  });
+
+  it('a debugger is critical in prod and high on a developer machine', () => {
+    for (const flag of [ '--inspect', '--inspect=0.0.0.0:9229', '--inspect-brk', '--inspect-wait' ]) {
+      assert.equal(check(flag)[0].severity, 'critical', flag);
+    }
+    assert.equal(check('--inspect', DEV)[0].severity, 'high');
+    assert.deepEqual(check('--inspect-port=9230 --max-old-space-size=4096 --disable-proto=delete'), []);
+  });
+
+  it('preloads: fine inside the app or its node_modules, high outside, unresolved or data: URLs', () => {
+    assert.deepEqual(check('-r ts-node/register', PROD, { 'ts-node/register': '/srv/fake/node_modules/ts-node/register/index.js' }), []);
+    const [ outside ] = check('--require /tmp/evil.js', PROD, { '/tmp/evil.js': '/tmp/evil.js' });
+    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'NODE_OPTIONS --require', 'NODE_OPTIONS' ]);
+    assert.match(outside.message, /every process runs \/tmp\/evil\.js, outside the app/);
+    assert.match(check('--import=data:text/javascript,process.exit()')[0].message, /does not resolve from the working directory \(or a data: URL\)/);
+  });
+
+  it('--allow-* is noted as low', () => {
+    assert.equal(check('--experimental-permission --allow-fs-write=*')[0].severity, 'low');
+  });
+});
+
+describe('runtime facts', () => {
+  it('environment values, EGG_APP_CONFIG key paths and poisoning, module roots, resolved preloads', () => {
+    const cwd = path.join(__dirname, '../..');
+    const facts = collectRuntimeFacts(cwd, [], { a: { b: '<process.env.EGG_APP_CONFIG>', c: 'config/x.js' }, d: '<process.env.EGG_APP_CONFIG>' },
+      { SOME_SECRET: 'from-env-value', EMPTY: '', EGG_APP_CONFIG: '{"constructor":{"prototype":{"x":1}}}', NODE_OPTIONS: '--require ts-node/register' }, [], cwd);
+    assert.ok(facts.environmentValues.has('from-env-value') && !facts.environmentValues.has(''));
+    assert.deepEqual(facts.envConfigKeyPaths, [ 'a.b', 'd' ]);
+    assert.equal(facts.envConfigPoisoned, true);
+    assert.ok(facts.appModuleRoots.includes(fs.realpathSync(path.join(cwd, 'node_modules'))));
+    assert.equal(facts.nodeFlags[0].modulePath, fs.realpathSync(require.resolve('ts-node/register', { paths: [ cwd ] })));
+    assert.deepEqual(facts.pollutedPrototypes, []);
+  });
+});
+
+describe('env helpers', () => {
+  const source = { DB_PASSWORD: 'Tq8vN2kL5mW9xR', EMPTY: '', FEATURES: '{"beta":true,"limits":{"rps":10},"owner":"team-a"}', db_host: 'x' };
+
+  it('secret: required by default, optional on request, ajv-validated, never echoing the value', () => {
+    assert.equal(env.secret('DB_PASSWORD', {}, source), 'Tq8vN2kL5mW9xR');
+    assert.equal(env.secret('MISSING', { optional: true }, source), undefined);
+    assert.throws(() => env.secret('MISSING', {}, source), (error: Error) => error instanceof SentinelEnvError &&
+      /environment variable MISSING is not set\. Set it in the environment of the process that starts egg\./.test(error.message));
+    assert.throws(() => env.secret('EMPTY', {}, source), /environment variable EMPTY is empty/);
+    assert.throws(() => env.secret('DB_HOST', {}, source), /DB_HOST is not set.*\(db_host is set: variable names are case-sensitive\)/);
+    assert.throws(() => env.secret('DB_PASSWORD', { schema: { type: 'string', minLength: 32 } }, source), (error: Error) =>
+      /DB_PASSWORD does not match its schema: must NOT have fewer than 32 characters/.test(error.message) && !error.message.includes('Tq8vN2kL5mW9xR'));
+  });
+
+  it('json: parsed safely, validated, typed; every string it returns counts as from the environment', () => {
+    const features = env.json<{ beta: boolean; owner: string }>('FEATURES', { type: 'object', required: [ 'beta' ] }, {}, source);
+    assert.equal(features.beta, true);
+    assert.ok(valuesReadFromEnvironment().has('team-a') && valuesReadFromEnvironment().has('Tq8vN2kL5mW9xR'));
+    assert.throws(() => env.json('FEATURES', { type: 'object', properties: { beta: { type: 'string' } } }, {}, source), /FEATURES does not match its schema: at \/beta: must be string/);
+    assert.throws(() => env.json('DB_PASSWORD', { type: 'object' }, {}, source), (error: Error) =>
+      /DB_PASSWORD is not valid JSON/.test(error.message) && !error.message.includes('Tq8vN2kL5mW9xR'));
+    assert.throws(() => env.json('X', {}, {}, { X: '{"a":{"constructor":{"prototype":{"p":1}}}}' }), /prototype poisoning/);
+    assert.throws(() => env.json('X', { type: 'nope' }, {}, { X: '{}' }), /X has an invalid schema in the config file/);
+    assert.equal(env.json('NOPE', {}, { optional: true }, source), undefined);
+  });
+});
+
+describe('dump rewriting', () => {
+  let runDir: string;
+  beforeEach(() => { runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-dumps-')); });
+  afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
+
+  it('rewrites existing dumps masked and 0600, keeps the meta dump\'s content, reports what it could not parse', () => {
+    const dump = { config: { upstream: { url: 'https://svc:Pw0rd1234@api.internal' }, mysql: { password: '<String len: 8>' }, name: 'x' } };
+    fs.writeFileSync(path.join(runDir, 'application_config.json'), JSON.stringify(dump), { mode: 0o644 });
+    fs.writeFileSync(path.join(runDir, 'application_config_meta.json'), '{"name":"/srv/config/config.default.js"}', { mode: 0o644 });
+    fs.writeFileSync(path.join(runDir, 'agent_config.json'), '{"config": {', { mode: 0o644 });
+    const results = rewriteDumps(runDir, [ 'application', 'agent' ]);
+    assert.deepEqual(results.map(r => [ path.basename(r.file), r.error?.slice(0, 20) ]), [
+      [ 'application_config.json', undefined ], [ 'application_config_meta.json', undefined ], [ 'agent_config.json', results[2].error?.slice(0, 20) ],
+    ]);
+    assert.ok(results[2].error, 'a truncated dump is reported, not rewritten');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'application_config.json'), 'utf8')).config,
+      { upstream: { url: 'https://svc:[REDACTED]@api.internal' }, mysql: { password: '[REDACTED]' }, name: 'x' });
+    assert.equal(fs.readFileSync(path.join(runDir, 'application_config_meta.json'), 'utf8'), '{"name":"/srv/config/config.default.js"}');
+    for (const name of [ 'application_config.json', 'application_config_meta.json' ]) assert.equal(fs.statSync(path.join(runDir, name)).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.join(runDir, 'agent_config.json')).mode & 0o777, 0o644);
+  });
+
+  it('extends egg\'s dump.ignore (a Set, an array, or none), and egg\'s own masking then hides the names it missed', () => {
+    const set = { dump: { ignore: new Set<unknown>([ 'pass' ]) } };
+    extendDumpIgnore(set);
+    assert.equal(set.dump.ignore.size, 1 + DUMP_IGNORE_EXTENSION.length);
+    const array = { dump: { ignore: [ 'pass' ] as unknown[] } };
+    extendDumpIgnore(array);
+    assert.equal(array.dump.ignore.length, 1 + DUMP_IGNORE_EXTENSION.length);
+    const none: Record<string, unknown> = {};
+    extendDumpIgnore(none);
+    // egg's own masking function (egg/lib/core/utils.js), which dumpConfig runs with config.dump.ignore.
+    const { convertObject } = createRequire(__filename)('egg/lib/core/utils') as { convertObject(obj: object, ignore: unknown[]): void };
+    const config = { github: { token: 'ghp_x', apiKey: 'k', clientSecret: 's', dsn: 'd', user: 'u' } };
+    convertObject(config, [ ...(none.dump as { ignore: Set<unknown> }).ignore ]);
+    assert.deepEqual(config.github, { token: '<String len: 5>', apiKey: '<String len: 1>', clientSecret: '<String len: 1>', dsn: '<String len: 1>', user: 'u' });
+  });
+});

@@ -1,0 +1,354 @@
+import assert from 'node:assert';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import fc from 'fast-check';
+import { validateSentinelConfig } from '../../lib/config/validate';
+import { compileFilter, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
+import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
+import { RULE_IDS } from '../../lib/rules';
+import {
+  compileRoutePattern, guardWeakened, middlewareOrderBroken, middlewareRules, requiredMiddlewareMissing,
+  securityMiddlewareMisplaced, unmatchedPolicyEntry, unprotectedRoute,
+} from '../../lib/rules/middleware';
+import type { Rule } from '../../lib/rules/types';
+import { fakeFacts } from './fake-facts';
+
+const EGG_DIR = path.dirname(require.resolve('egg/package.json'));
+
+describe('route path patterns', () => {
+  const cases: Array<[ string, string, boolean ]> = [
+    [ '**', '/anything/:id', true ],
+    [ '**', '/^\\/legacy/', true ],
+    [ '/api/**', '/api', true ],
+    [ '/api/**', '/api/users/:id', true ],
+    [ '/api/**', '/apis', false ],
+    [ '/api/*', '/api/users', true ],
+    [ '/api/*', '/api/users/:id', false ],
+    [ '/users/:id', '/users/:id', true ],
+    [ '/users/:id', '/users/:name', false ],
+    [ '/admin', '/admin/', true ],
+    [ '/admin/', '/admin', true ],
+    [ '/Admin', '/admin', false ],
+    [ '/**/export', '/admin/export', true ],
+    [ '/v*/users', '/v2/users', true ],
+    [ '/files/(.*)', '/files/(.*)', true ],
+  ];
+  for (const [ pattern, routePath, expected ] of cases) {
+    it(`${pattern} ${expected ? 'matches' : 'does not match'} ${routePath}`, () => {
+      assert.equal(compileRoutePattern(pattern)(routePath), expected);
+    });
+  }
+
+  it('"<prefix>/**" matches exactly the prefix and the paths below it', () => {
+    const segment = fc.stringMatching(/^[a-z:_.()-]{1,6}$/);
+    fc.assert(fc.property(fc.array(segment, { minLength: 1, maxLength: 3 }), fc.array(segment, { maxLength: 3 }), (prefix, rest) => {
+      const base = `/${prefix.join('/')}`;
+      const routePath = rest.length ? `${base}/${rest.join('/')}` : base;
+      assert.ok(compileRoutePattern(`${base}/**`)(routePath));
+      assert.ok(!compileRoutePattern(`${base}/**`)(`${base}x${rest.length ? `/${rest.join('/')}` : ''}`));
+    }));
+  });
+});
+
+describe("match/ignore evaluated with egg's own egg-path-matching", () => {
+  let modules: EggModules;
+  before(() => {
+    modules = loadEggModules([ EGG_DIR ]);
+  });
+
+  it('loads the modules egg-core resolves', () => {
+    assert.equal(modules.eggCoreDir, path.dirname(require.resolve('egg-core/package.json', { paths: [ EGG_DIR ] })));
+  });
+
+  const filters: Array<[ string, object, string, boolean ]> = [
+    [ 'a string is a path prefix', { ignore: '/api' }, '/api/users', false ],
+    [ 'a string prefix stops at a segment boundary', { ignore: '/api' }, '/apis', true ],
+    [ 'a RegExp', { match: /^\/admin$/ }, '/admin/', false ],
+    [ 'an array', { ignore: [ '/public', /^\/health/ ] }, '/health', false ],
+    [ 'a function of the path', { match: (ctx: { path: string }) => ctx.path.startsWith('/api') }, '/api/x', true ],
+  ];
+  for (const [ title, options, requestPath, runs ] of filters) {
+    it(`${title}: ${runs ? 'runs' : 'skips'} ${requestPath}`, () => {
+      const outcome = compileFilter(modules, options)(requestPath, 'GET');
+      assert.equal(outcome.runs, runs);
+      assert.deepEqual(outcome.otherReads, []);
+    });
+  }
+
+  it('records what a function reads besides the path, and whether it read the method', () => {
+    const byHeader = compileFilter(modules, { ignore: (ctx: { get(name: string): string }) => ctx.get('x-internal') === 'yes' })('/x', 'GET');
+    assert.deepEqual(byHeader.otherReads, [ 'get' ]);
+    assert.match(byHeader.error ?? '', /not a function/);
+    const byMethod = compileFilter(modules, { ignore: (ctx: { request: { method: string } }) => ctx.request.method === 'OPTIONS' });
+    assert.equal(byMethod('/x', 'OPTIONS').runs, false);
+    assert.equal(byMethod('/x', 'GET').readsMethod, true);
+    assert.deepEqual(byMethod('/x', 'GET').otherReads, []);
+  });
+
+  it('describes values for messages', () => {
+    assert.equal(describePattern([ '/a', /^\/b/, function isPublic() {} ]), "['/a', /^\\/b/, [Function: isPublic]]");
+  });
+
+  describe('request paths egg\'s router dispatches to a route', () => {
+    // Real layers from the router egg uses.
+    const layerOf = (routePath: string | RegExp): RouteLayer => {
+      type KoaRouter = new (options: object) => { get(p: string | RegExp, fn: () => void): void; stack: RouteLayer[] };
+      const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
+      // egg's own router options (egg-core lib/egg.js)
+      const router = new KoaRouter({ sensitive: true });
+      router.get(routePath, () => undefined);
+      return router.stack[0];
+    };
+    const cases: Array<[ string | RegExp, string[] ]> = [
+      [ '/users/:id', [ '/users/1', '/users/1/' ] ],
+      [ '/users/:id(\\d+)/edit', [ '/users/1/edit', '/users/1/edit/' ] ],
+      [ '/slug/:name([a-z]+)', [ '/slug/sentinel', '/slug/sentinel/' ] ],
+      [ '/files/(.*)', [ '/files/1', '/files/1/' ] ],
+      [ '/users/:id?', [ '/users/1', '/users/1/', '/users', '/users/' ] ],
+      [ '/', [ '/' ] ],
+      [ /^\/legacy/, [] ],
+    ];
+    for (const [ routePath, probes ] of cases) {
+      it(`${String(routePath)} → ${JSON.stringify(probes)}`, () => {
+        const layer = layerOf(routePath);
+        const built = probePaths(modules, layer);
+        assert.deepEqual(built, probes);
+        for (const probe of built) assert.ok(layer.regexp.test(probe), `${probe} reaches the route`);
+      });
+    }
+  });
+});
+
+const mw = (name: string, position: number | null, group: MiddlewareFact['group'] = 'app', extra: Partial<MiddlewareFact> = {}): MiddlewareFact =>
+  ({ name, position, group, enable: position !== null, ...extra });
+const step = (name: string, runs: RouteStep['runs'] = 'always', extra: Partial<RouteStep> = {}): RouteStep => ({ name, level: 'global', runs, ...extra });
+const route = (routePath: string, chain: RouteStep[], extra: Partial<RouteFact> = {}): RouteFact => ({
+  methods: [ 'GET' ], allMethods: false, path: routePath, middleware: [], probes: [ routePath ], chain,
+  controller: { file: 'app/controller/user.ts', action: 'UserController.list()' }, ...extra,
+});
+/** The egg core chain of a default app: securities among the core middleware. */
+const CORE = [ mw('meta', 0, 'core'), mw('bodyParser', 1, 'core'), mw('securities', 2, 'core') ];
+
+function factsWith(sentinel: object, parts: Partial<Facts> = {}, meta: Record<string, string> = {}): Facts {
+  return {
+    ...fakeFacts({ config: { sentinel }, meta }),
+    plugins: [{ name: 'security', enable: true }],
+    middleware: CORE,
+    availableMiddleware: CORE.map(entry => entry.name),
+    ...parts,
+  };
+}
+
+const run = (rule: Rule, facts: Facts) => rule.check(facts, { developmentEnv: false });
+
+describe('middleware rules without a policy', () => {
+  it('no rule fires on a default egg app, and none in the agent', () => {
+    const facts = factsWith({}, { routes: [ route('/', CORE.map(entry => step(entry.name))) ] });
+    for (const rule of middlewareRules) assert.deepEqual(run(rule, facts), [], rule.id);
+    const agent = { ...factsWith({ middleware: { required: [ 'auth' ] } }), process: 'agent' as const, middleware: [] };
+    for (const rule of middlewareRules) assert.deepEqual(run(rule, agent), [], rule.id);
+  });
+});
+
+describe('SEN401 required middleware', () => {
+  it('disabled: names the file that set enable: false', () => {
+    const facts = factsWith({ middleware: { required: [ 'auth' ] } }, { middleware: [ ...CORE, mw('auth', null) ] }, { 'auth.enable': 'config/config.prod.ts' });
+    const [ hit ] = run(requiredMiddlewareMissing, facts);
+    assert.equal(hit.target, 'middleware:auth');
+    assert.equal(hit.source, 'config/config.prod.ts');
+    assert.match(hit.message, /required but disabled/);
+  });
+
+  it('loaded but not in config.middleware', () => {
+    const facts = factsWith({ middleware: { required: [ 'auth' ] } }, { availableMiddleware: [ 'auth' ] });
+    assert.match(run(requiredMiddlewareMissing, facts)[0].message, /not in config\.middleware or coreMiddleware/);
+  });
+
+  it('a guard configured globally is required too; a route-level guard is not', () => {
+    const policy = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth', 'adminOnly' ] }] } };
+    const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], availableMiddleware: [ 'auth', 'adminOnly' ] });
+    assert.deepEqual(run(requiredMiddlewareMissing, facts).map(hit => hit.target), [ 'middleware:auth' ]);
+  });
+
+  it('an unknown name is left to SEN406', () => {
+    assert.deepEqual(run(requiredMiddlewareMissing, factsWith({ middleware: { required: [ 'nope' ] } })), []);
+  });
+});
+
+describe('SEN402 order constraints', () => {
+  const chain = [ ...CORE, mw('dataApi', 3), mw('auth', 4) ];
+
+  it('reports both positions', () => {
+    const [ hit ] = run(middlewareOrderBroken, factsWith({ middleware: { order: [{ name: 'auth', before: [ 'dataApi' ] }] } }, { middleware: chain }));
+    assert.equal(hit.target, 'order:auth before dataApi');
+    assert.match(hit.message, /#5 auth runs after #4 dataApi/);
+  });
+
+  it('group selectors list every offender in one finding', () => {
+    const [ hit ] = run(middlewareOrderBroken, factsWith({ middleware: { order: [{ name: 'bodyParser', after: [ '*app' ] }] } }, { middleware: chain }));
+    assert.equal(hit.target, 'order:bodyParser after *app');
+    assert.match(hit.message, /#2 bodyParser runs before #4 dataApi, #5 auth/);
+  });
+
+  it('holds when the order is right, and vacuously for middleware that is not in the chain', () => {
+    const order = [{ name: 'auth', after: [ '*core', 'dataApi' ], before: [ 'cors' ] }];
+    assert.deepEqual(run(middlewareOrderBroken, factsWith({ middleware: { order } }, { middleware: chain })), []);
+  });
+
+  it('a constrained middleware missing from the chain breaks its constraint', () => {
+    const [ hit ] = run(middlewareOrderBroken, factsWith({ middleware: { order: [{ name: 'auth', before: [ 'dataApi' ] }] } }, { middleware: [ ...CORE, mw('dataApi', 3), mw('auth', null) ] }));
+    assert.match(hit.message, /auth is not in the effective chain/);
+  });
+});
+
+describe('SEN403 guards weakened by match/ignore', () => {
+  const auth = mw('auth', 3, 'app', { ignore: '/public', filter: { summary: "ignore: '/public'", skipsEveryPath: false } });
+  const policy = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/public/ok', reason: 'a public page' }] } };
+
+  it('lists the protected routes the filter skips, not the public ones', () => {
+    const facts = factsWith(policy, {
+      middleware: [ ...CORE, auth ],
+      routes: [
+        route('/public/ok', [ step('auth', 'never') ]),
+        route('/public/secret', [ step('auth', 'never') ]),
+        route('/api', [ step('auth') ]),
+      ],
+    }, { 'auth.ignore': 'config/config.default.ts' });
+    const [ hit ] = run(guardWeakened, facts);
+    assert.equal(hit.source, 'config/config.default.ts');
+    assert.match(hit.message, /leaves 1 protected route\(s\) without it: GET \/public\/secret \(skips this route\)$/);
+  });
+
+  it('a skip limited to public methods is no gap', () => {
+    const methodPolicy = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/form', methods: [ 'GET' ], reason: 'the form page' }] } };
+    const skippedGet = step('auth', 'partly', { skippedFor: [{ path: '/form', method: 'GET' }, { path: '/form', method: 'HEAD' }] });
+    const facts = factsWith(methodPolicy, { middleware: [ ...CORE, auth ], routes: [ route('/form', [ skippedGet ], { methods: [ 'GET', 'POST' ] }) ] });
+    assert.deepEqual(run(guardWeakened, facts), []);
+    assert.deepEqual(run(unprotectedRoute, facts), []);
+  });
+
+  it('an ignore that skips every path', () => {
+    const everything = mw('auth', 3, 'app', { ignore: '/', filter: { summary: "ignore: '/'", skipsEveryPath: true } });
+    const [ hit ] = run(guardWeakened, factsWith({ middleware: { required: [ 'auth' ] } }, { middleware: [ ...CORE, everything ] }));
+    assert.match(hit.message, /auth never runs: its ignore: '\/' skips every route/);
+  });
+});
+
+describe('SEN404 unprotected routes', () => {
+  const policy = { routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } };
+
+  it('names the route, the controller and why its guard does not run', () => {
+    const facts = factsWith(policy, {
+      availableMiddleware: [ 'auth' ],
+      routes: [
+        route('/admin', [ step('auth', 'always', { level: 'route' }) ], { middleware: [ 'auth' ] }),
+        route('/admin/export', [], { controller: { file: 'app/controller/admin.ts', action: 'AdminController.export()' } }),
+        route('/inline', [], { methods: [ 'POST' ], controller: { action: '<anonymous>', registeredAt: 'app/router.ts:9' } }),
+      ],
+    });
+    const [ hit ] = run(unprotectedRoute, facts);
+    assert.equal(hit.target, 'route:GET /admin/export');
+    assert.equal(hit.source, 'app/controller/admin.ts');
+    assert.match(hit.message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) .* auth is neither in the global chain nor on this route/);
+  });
+
+  it('a router.use() guard that covers only some paths, and an inline handler', () => {
+    const facts = factsWith({ routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } }, {
+      availableMiddleware: [ 'auth' ],
+      routes: [ route('/x', [ step('auth', 'partly', { level: 'router', skippedFor: [{ path: '/x/' }] }) ], { allMethods: true, controller: { action: 'handler', registeredAt: 'app/router.ts:9' } }) ],
+    });
+    const [ hit ] = run(unprotectedRoute, facts);
+    assert.equal(hit.target, 'route:ALL /x');
+    assert.match(hit.message, /inline handler handler registered at app\/router\.ts:9 .* the router\.use\(\) auth skips \/x\//);
+  });
+
+  it('a disabled global guard is named with the file that disabled it', () => {
+    const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] }, { 'auth.enable': 'config/config.prod.ts' });
+    assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
+  });
+
+  it('public methods narrow what must be guarded', () => {
+    const publicGet = { routes: { ...policy.routes, public: [{ path: '/admin/feed', methods: [ 'GET' ], reason: 'RSS feed' }] } };
+    const feed = route('/admin/feed', [], { methods: [ 'GET', 'POST' ] });
+    assert.match(run(unprotectedRoute, factsWith(publicGet, { routes: [ feed ] }))[0].message, /^POST \/admin\/feed →/);
+    const all = route('/admin/feed', [], { allMethods: true, methods: [ 'GET', 'POST' ] });
+    assert.match(run(unprotectedRoute, factsWith(publicGet, { routes: [ all ] }))[0].message, /^ALL except GET,HEAD \/admin\/feed →/);
+  });
+});
+
+describe("SEN405 egg-security's middleware", () => {
+  it('behind an app middleware', () => {
+    const facts = factsWith({}, { middleware: [ mw('meta', 0, 'core'), mw('dataApi', 1), mw('securities', 2, 'app') ] });
+    const [ hit ] = run(securityMiddlewareMisplaced, facts);
+    assert.equal(hit.target, 'order:securities before dataApi');
+    assert.match(hit.message, /#3 securities runs after the app middleware #2 dataApi/);
+  });
+
+  it('disabled, or skipped for some routes by its own ignore', () => {
+    const disabled = factsWith({}, { middleware: [ mw('meta', 0, 'core'), mw('securities', null, 'core') ] }, { 'securities.enable': 'config/config.prod.ts' });
+    assert.match(run(securityMiddlewareMisplaced, disabled)[0].message, /disabled \(enable: false in config\/config\.prod\.ts\)/);
+    const ignored = mw('securities', 2, 'core', { ignore: '/api', filter: { summary: "ignore: '/api'", skipsEveryPath: false } });
+    const facts = factsWith({}, { middleware: [ ...CORE.slice(0, 2), ignored ], routes: [ route('/api/x', [ step('securities', 'never') ]), route('/', [ step('securities') ]) ] });
+    assert.match(run(securityMiddlewareMisplaced, facts)[0].message, /has ignore: '\/api', which skips 1 route\(s\): GET \/api\/x/);
+  });
+
+  it('says nothing when the security plugin itself is off (threat 6)', () => {
+    assert.deepEqual(run(securityMiddlewareMisplaced, factsWith({}, { plugins: [{ name: 'security', enable: false }], middleware: [] })), []);
+  });
+});
+
+describe('SEN406 policy entries that match nothing', () => {
+  it('unknown names, protect patterns without a route, stale public entries', () => {
+    const facts = factsWith({
+      middleware: { required: [ 'Auth' ], order: [{ name: 'auth', before: [ '*app', 'grapql' ] }] },
+      routes: {
+        protect: [{ paths: [ '**', '/v1/**' ], by: [ 'auth' ] }],
+        public: [{ path: '/gone', reason: 'removed page' }, { paths: [ '/', '/health' ], methods: [ 'POST' ], reason: 'probes' }],
+      },
+    }, { availableMiddleware: [ 'auth' ], routes: [ route('/', []), route('/health', []) ] });
+    const hits = run(unmatchedPolicyEntry, facts);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.severity ]), [
+      [ 'config.sentinel.middleware.required[0]', 'high' ],
+      [ 'config.sentinel.middleware.order[0].before[1]', 'high' ],
+      [ 'config.sentinel.routes.protect[0].paths[1]', 'high' ],
+      [ 'config.sentinel.routes.public[0].path', 'medium' ],
+      [ 'config.sentinel.routes.public[1].paths[0]', 'medium' ],
+      [ 'config.sentinel.routes.public[1].paths[1]', 'medium' ],
+    ]);
+    assert.match(hits[0].message, /did you mean "auth"/);
+    assert.match(hits[4].message, /matches GET \/, none of which answers POST/);
+  });
+});
+
+describe('policy validation (config.sentinel.middleware / routes)', () => {
+  const problems = (sentinel: unknown): string => {
+    try {
+      validateSentinelConfig(sentinel, RULE_IDS);
+      return '';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('accepts the secure-by-default example', () => {
+    assert.equal(problems({
+      middleware: { required: [ 'auth' ], order: [{ name: 'auth', before: [ '*app' ], after: [ 'securities' ] }] },
+      routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'probe' }] },
+    }), '');
+  });
+
+  const bad: Array<[ string, unknown, RegExp ]> = [
+    [ 'path and paths together', { routes: { public: [{ path: '/a', paths: [ '/b' ], reason: 'two' }] } }, /routes\.public\[0\]: give exactly one of `path` .* not both/ ],
+    [ 'neither path nor paths', { routes: { public: [{ reason: 'none' }] } }, /routes\.public\[0\]: give exactly one of `path`/ ],
+    [ 'a public entry without reason', { routes: { public: [{ path: '/a' }] } }, /routes\.public\[0\]\.reason: required/ ],
+    [ 'an order constraint without before/after', { middleware: { order: [{ name: 'auth' }] } }, /order\[0\]: constrains nothing/ ],
+    [ 'a middleware before itself', { middleware: { order: [{ name: 'auth', before: [ 'auth' ] }] } }, /order\[0\]\.before: "auth" cannot run before itself/ ],
+    [ '** inside a segment', { routes: { protect: [{ paths: [ '/api**' ], by: [ 'auth' ] }] } }, /protect\[0\]\.paths\[0\]: "\/api\*\*" uses \*\* inside a path segment/ ],
+    [ 'a lowercase method', { routes: { public: [{ path: '/a', methods: [ 'get' ], reason: 'page' }] } }, /methods\[0\]: "get" is not allowed; use one of "GET"/ ],
+    [ 'a protect entry without guards', { routes: { protect: [{ paths: [ '**' ] }] } }, /protect\[0\]\.by: required/ ],
+    [ 'a middleware name with a space', { middleware: { required: [ 'my auth' ] } }, /required\[0\]: "my auth" does not match a middleware name/ ],
+  ];
+  for (const [ title, sentinel, expected ] of bad) {
+    it(`refuses ${title}`, () => assert.match(problems(sentinel), expected));
+  }
+});

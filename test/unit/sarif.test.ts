@@ -1,0 +1,118 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findKeyLine, locateFinding } from '../../lib/cli/locate';
+import { runChecks } from '../../lib/engine';
+import type { Finding } from '../../lib/report/finding';
+import { formatSarif, type SarifLocation } from '../../lib/report/sarif';
+import { ALL_RULE_INFO } from '../../lib/rules';
+import type { Rule } from '../../lib/rules/types';
+import { fakeFacts } from './fake-facts';
+import { validateSarif } from './schemas';
+
+/** A rule whose hits the test chooses, so results of every kind can be produced. */
+function scriptedRule(id: string, hits: ReturnType<Rule['check']>): Rule {
+  return { id, area: 'exposure', title: `Scripted ${id}`, severity: 'high', description: 'A rule for tests.', fix: 'Fix it.', check: () => hits };
+}
+
+function sarifFor(rules: Rule[], config = {}, locations?: SarifLocation[], facts = fakeFacts()) {
+  const report = runChecks(facts, { config, rules, now: new Date('2026-01-01T00:00:00Z') });
+  return { report, log: formatSarif({ report, rules: ALL_RULE_INFO, locations: locations ?? report.findings.map(() => ({ uri: 'config/config.default.ts', line: 3 })) }) };
+}
+
+describe('SARIF output (lib/report/sarif)', () => {
+  it('is valid SARIF 2.1.0 with a blocking, a waived and an approximately located result', () => {
+    const rule = scriptedRule('SEN201', [
+      { severity: 'critical', target: 'config.keys', message: 'weak', source: 'config/config.default.ts' },
+      { severity: 'low', target: 'config.other', message: 'minor' },
+    ]);
+    const { log } = sarifFor([ rule ], { waivers: [{ rule: 'SEN201', target: 'config.other', reason: 'accepted for the demo', expires: '2999-01-01' }] },
+      [{ uri: 'app/config/config.default.ts', line: 3 }, { uri: 'file:///srv/app/package.json', line: 1, note: 'set by EGG_SERVER_ENV; package.json line 1 shown' }]);
+    const validation = validateSarif(log);
+    assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+    const [ blocking, waived ] = log.runs[0].results!;
+    assert.equal(blocking.level, 'error');
+    assert.deepEqual(blocking.locations![0].physicalLocation!.artifactLocation, { uri: 'app/config/config.default.ts', uriBaseId: '%SRCROOT%' });
+    assert.equal(blocking.properties!.blocking, true);
+    assert.equal(waived.level, 'note');
+    assert.deepEqual(waived.suppressions, [{ kind: 'external', status: 'accepted', justification: 'accepted for the demo (waived until 2999-01-01)' }]);
+    assert.deepEqual(waived.locations![0].physicalLocation!.artifactLocation, { uri: 'file:///srv/app/package.json' }, 'absolute URIs carry no base id');
+    assert.match(waived.message.text!, /^minor\. Fix: Fix it\. Location: set by EGG_SERVER_ENV; package\.json line 1 shown\.$/);
+  });
+
+  it('lists every rule with help and a security-severity in GitHub\'s band for its severity', () => {
+    const { log } = sarifFor([]);
+    const bands = { critical: [ 9.1, 10 ], high: [ 7, 8.9 ], medium: [ 4, 6.9 ], low: [ 0.1, 3.9 ] };
+    const rules = log.runs[0].tool.driver.rules!;
+    assert.deepEqual(rules.map(rule => rule.id), ALL_RULE_INFO.map(rule => rule.id));
+    for (const [ index, info ] of ALL_RULE_INFO.entries()) {
+      const score = Number(rules[index].properties!['security-severity']);
+      const [ low, high ] = bands[info.severity];
+      assert.ok(score >= low && score <= high, `${info.id} ${info.severity} → ${score}`);
+      assert.ok(rules[index].help!.text.includes(info.fix));
+      assert.match(rules[index].name!, /^[A-Z][A-Za-z0-9]+$/);
+    }
+  });
+
+  it('fingerprints depend on rule and target only: stable when lines or messages change', () => {
+    const fingerprint = (hit: { target: string; message: string }, line: number) =>
+      sarifFor([ scriptedRule('SEN201', [{ severity: 'high', ...hit }]) ], {}, [{ uri: 'config/config.ts', line }]).log.runs[0].results![0].partialFingerprints;
+    const original = fingerprint({ target: 'config.keys', message: 'one' }, 3);
+    assert.deepEqual(fingerprint({ target: 'config.keys', message: 'reworded' }, 9), original);
+    assert.notDeepEqual(fingerprint({ target: 'config.secret', message: 'one' }, 3), original);
+  });
+
+  it('keeps the report\'s redaction: a rule that echoes a secret cannot leak it into SARIF', () => {
+    const secret = 'hunter2-database-password';
+    const leaky = scriptedRule('SEN202', [{ severity: 'high', target: 'config.mysql.password', message: `the password is ${secret}` }]);
+    const { log } = sarifFor([ leaky ], {}, undefined, fakeFacts({ config: { keys: 'k', mysql: { password: secret } } }));
+    const text = JSON.stringify(log);
+    assert.ok(!text.includes(secret));
+    assert.match(text, /the password is \[REDACTED\]/);
+  });
+});
+
+describe('finding locations (lib/cli/locate)', () => {
+  it('finds a key as an object key or an assignment, skipping comments', () => {
+    assert.deepEqual(findKeyLine("export default {\n  // keys: set below\n  keys: 'x',\n};\n", 'keys'), { line: 3, exact: true });
+    assert.deepEqual(findKeyLine("module.exports = appInfo => {\n  const config = {};\n  config.keys = appInfo.name + '_1';\n  return config;\n};\n", 'keys'), { line: 3, exact: true });
+    assert.deepEqual(findKeyLine("exports['keys'] = 'x';\n", 'keys'), { line: 1, exact: true });
+    assert.deepEqual(findKeyLine("const a = { 'keys': 1 };\n", 'keys'), { line: 1, exact: true });
+  });
+
+  it('finds a nested key under its parents, not an earlier key of the same name', () => {
+    const text = 'export default {\n  session: { enable: true },\n  security: {\n    csrf: {\n      enable: false,\n    },\n  },\n};\n';
+    assert.deepEqual(findKeyLine(text, 'security.csrf.enable'), { line: 5, exact: true });
+    assert.deepEqual(findKeyLine(text, 'security.xframe.enable'), { line: 3, exact: false }, 'nearest parent, flagged approximate');
+    assert.deepEqual(findKeyLine(text, 'logger'), { line: 1, exact: false });
+    assert.deepEqual(findKeyLine(text, 'GET /admin'), { line: 1, exact: false }, 'not a key path');
+  });
+
+  describe('locateFinding', () => {
+    let baseDir: string;
+    before(() => {
+      baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-locate-'));
+      fs.mkdirSync(path.join(baseDir, 'config'));
+      fs.writeFileSync(path.join(baseDir, 'config/config.prod.js'), "module.exports = {\n  keys: 'k',\n  sentinel: {\n    waivers: [],\n  },\n};\n");
+    });
+    after(() => fs.rmSync(baseDir, { recursive: true, force: true }));
+
+    const facts = () => ({ ...fakeFacts({ meta: { 'sentinel.waivers': 'config/config.prod.js' } }), app: { name: 'x', baseDir, runDir: path.join(baseDir, 'run') } });
+    const finding = (target: string, source?: string): Finding => ({ ruleId: 'SEN201', severity: 'high', title: 't', message: 'm', target, source, fix: 'f', blocking: true });
+    const file = () => path.join(baseDir, 'config/config.prod.js');
+
+    it('a config key in the file its source names', () => {
+      assert.deepEqual(locateFinding(finding('config.keys', 'config/config.prod.js'), facts()), { file: file(), key: 'keys', line: 2, exact: true });
+    });
+
+    it('a source that is a config key: the file that set it (provenance)', () => {
+      assert.deepEqual(locateFinding(finding('waiver:SEN301', 'config.sentinel.waivers'), facts()), { file: file(), key: 'sentinel.waivers', line: 4, exact: true });
+    });
+
+    it('a finding about a file is at its line 1; an environment variable has no file', () => {
+      assert.deepEqual(locateFinding(finding('config/config.prod.js'), facts()), { file: file(), line: 1, exact: true });
+      assert.equal(locateFinding(finding('serverEnv', 'EGG_SERVER_ENV'), facts()), undefined);
+    });
+  });
+});

@@ -1,0 +1,209 @@
+import assert from 'node:assert';
+import { hardCodedSecret } from '../../lib/rules/exposure';
+import { collectSecretValues, findSecrets, isSecretKeyName, maskSecrets, placeholderKind } from '../../lib/secrets';
+import { fakeFacts } from './fake-facts';
+
+const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u';
+
+/** SEN202 on one config value set in config/config.default.ts, in prod. */
+function check(key: string, value: unknown, environmentValues: string[] = []) {
+  const facts = fakeFacts({
+    config: { service: { [key]: value } },
+    meta: { [`service.${key}`]: 'config/config.default.ts' },
+    runtime: { environmentValues: new Set(environmentValues) },
+  });
+  return hardCodedSecret.check(facts, { developmentEnv: false });
+}
+
+describe('SEN202: 20+ real-looking secrets fire', () => {
+  const secrets: Array<[string, unknown, RegExp]> = [
+    [ 'password', 'Tq8vN2kL5mW9xR', /secret key name/ ],
+    [ 'dbPassword', 'hunter2-prod-db-7731', /secret key name/ ],
+    [ 'DB_PASSWD', 'x9!Lm2#Qr8', /secret key name/ ],
+    [ 'pwd', 483920, /secret key name/ ],
+    [ 'client_secret', 'a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4', /secret key name/ ],
+    [ 'apiKey', 'k_8f7e6d5c4b3a29187f6e5d4c', /secret key name/ ],
+    [ 'x-api-key', 'Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed', /secret key name/ ],
+    [ 'secretAccessKey', 'wJalrXUtnFEMIK7MDENGbPxRfiCYq8Zr3Lm2Np5Q', /secret key name/ ],
+    [ 'masterKey', 'mk-0c9b8a7f6e5d4c3b2a1f0e9d', /secret key name/ ],
+    [ 'accessToken', 'at.2YtqKf9LmZ81Pq0WnXb3', /secret key name/ ],
+    [ 'credentials', 'svc-report:Rp0rt!2026', /secret key name/ ],
+    [ 'dsn', 'https://4f0c9b8a7e6d@o123456.ingest.sentry.io/7654321', /secret key name/ ],
+    [ 'hook', 'https://hooks.slack.com/services/T024BE7LD/B01ABCDEFGH/Xx1Yy2Zz3Ww4Vv5Uu6Tt7Ss8', /Slack webhook URL/ ],
+    [ 'url', 'postgres://app:S3cr3tPw@db.internal:5432/app', /URL with a password/ ],
+    [ 'broker', 'amqp://svc:R4bb1tMqPw@mq.internal:5672/vhost', /URL with a password/ ],
+    [ 'cache', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0', /URL with a password/ ],
+    [ 'awsId', 'AKIAZ4X7QW2ERT5YUI8O', /AWS access key id/ ],
+    [ 'ci', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /GitHub token/ ],
+    [ 'fineGrained', `github_pat_11ABCDEFG0${'aZ9'.repeat(20)}`, /GitHub token/ ],
+    [ 'gitlab', 'glpat-Xq7Lm2Np9Rt4Vw8Zb1Cd', /GitLab token/ ],
+    [ 'bot', 'xoxb-2048193847-5561928374-AbCdEfGhIjKlMnOpQrSt', /Slack token/ ],
+    [ 'billing', 'sk_live_51Hq8ZbX2kLm7Rt8Yw1Nv3Hc', /Stripe secret key/ ],
+    [ 'maps', 'AIzaSyD4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu', /Google API key/ ],
+    [ 'registry', 'npm_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /npm token/ ],
+    [ 'session', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', /JWT/ ],
+    [ 'tls', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`, /PEM private key/ ],
+    [ 'deployKey', `-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n-----END OPENSSH PRIVATE KEY-----`, /PEM private key/ ],
+  ];
+  assert.ok(secrets.length >= 20);
+  for (const [ key, value, kind ] of secrets) {
+    it(`${key}: ${String(value).slice(0, 28)}… (${kind.source})`, () => {
+      const [ hit, ...rest ] = check(key, value);
+      assert.ok(hit, 'no finding');
+      assert.equal(rest.length, 0, 'one finding per key');
+      assert.equal(hit.severity, 'high');
+      assert.equal(hit.target, `config.service.${key}`);
+      assert.equal(hit.source, 'config/config.default.ts');
+      assert.match(hit.message, kind);
+      const text = String(value);
+      assert.ok(!hit.message.includes(text) && !hit.message.includes(text.length > 16 ? text.slice(8, 16) : text), 'the value is in the message');
+    });
+  }
+});
+
+describe('SEN202: 20+ look-alikes stay quiet', () => {
+  const lookAlikes: Array<[string, unknown]> = [
+    [ 'integrity', 'sha512-8iUql50EUR+uUcdRQ3HDqa6EVyo3docL8g5WJ3FNcWmu62IbkGUue/pEyLBW8VGKKucTPgqeks4fIU1DA4yowQ==' ],
+    [ 'integrity', 'sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC' ],
+    [ 'requestId', '3b241101-e2bb-4255-8caf-4136c566a962' ],
+    [ 'checksum', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' ],
+    [ 'commit', '54fa5ba1c0e7d2f94b3a8e6c1d0f9b8a7e6d5c4b' ],
+    [ 'objectId', '507f1f77bcf86cd799439011' ],
+    [ 'verifyWith', `-----BEGIN PUBLIC KEY-----\n${PEM_BODY}\n-----END PUBLIC KEY-----` ],
+    [ 'authorizedKey', `ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC${PEM_BODY} deploy@ci` ],
+    [ 'publicKey', 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmhPz9tq1ZyV2xL2p3F0' ],
+    [ 'logo', 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' ],
+    [ 'api', 'https://api.example.com/v1/items?user=bob&page=2' ],
+    [ 'mirror', 'https://deploy@registry.example.com/npm/' ],
+    [ 'replica', 'postgres://app@db.internal:5432/app' ],
+    [ 'repo', 'ssh://git@github.com:org/repo.git' ],
+    [ 'health', 'http://[::1]:7001/health' ],
+    [ 'checkout', 'pk_live_51Hq8ZbX2kLm7Rt8Yw1Nv3Hc' ],
+    [ 'badge', 'ghp_short' ],
+    [ 'passwordHash', '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy' ],
+    [ 'passwordMinLength', 12 ],
+    [ 'tokenExpiresIn', '1h' ],
+    [ 'maxTokens', 4096 ],
+    [ 'accessKeyId', 'reporting-reader' ],
+    [ 'cookieName', 'csrfToken' ],
+    [ 'headerName', 'x-csrf-token' ],
+    [ 'secretName', 'prod-db-credentials' ],
+    [ 'header', 'eyJhbGciOiJIUzI1NiJ9' ],
+    [ 'awsLike', 'akiaz4x7qw2ert5yui8o' ],
+    [ 'bypass', 'cache-layer' ],
+    [ 'contact', 'ops@example.com' ],
+  ];
+  assert.ok(lookAlikes.length >= 20);
+  for (const [ key, value ] of lookAlikes) {
+    it(`${key}: ${String(value).slice(0, 32)}`, () => assert.deepEqual(check(key, value), []));
+  }
+});
+
+describe('SEN202: where the value comes from', () => {
+  it('a value equal to an environment variable\'s value is from the environment', () => {
+    assert.deepEqual(check('password', 'Tq8vN2kL5mW9xR', [ 'Tq8vN2kL5mW9xR' ]), []);
+    assert.deepEqual(check('url', 'postgres://app:S3cr3tPw@db/app', [ 'S3cr3tPw' ]), [], 'a URL built around a password from the environment');
+  });
+
+  it('a value set by EGG_APP_CONFIG or at runtime (no file recorded) is not hard-coded', () => {
+    const facts = (source?: string) => fakeFacts({ config: { db: { password: 'Tq8vN2kL5mW9xR' } }, meta: source ? { 'db.password': source } : {} });
+    assert.deepEqual(hardCodedSecret.check(facts('<process.env.EGG_APP_CONFIG>'), { developmentEnv: false }), []);
+    assert.deepEqual(hardCodedSecret.check(facts(), { developmentEnv: false }), []);
+    assert.equal(hardCodedSecret.check(facts('config/config.prod.ts'), { developmentEnv: false }).length, 1);
+  });
+
+  it('is low on a developer machine', () => {
+    const facts = fakeFacts({ config: { db: { password: 'Tq8vN2kL5mW9xR' } }, meta: { 'db.password': 'config/config.default.ts' } });
+    assert.equal(hardCodedSecret.check(facts, { developmentEnv: true })[0].severity, 'low');
+  });
+
+  it('finds secrets in arrays, under the array\'s key name', () => {
+    const facts = fakeFacts({ config: { apiKeys: [ 'k-1f2e3d4c5b6a', 'k-6a5b4c3d2e1f' ] }, meta: { apiKeys: 'config/config.default.ts' } });
+    assert.deepEqual(hardCodedSecret.check(facts, { developmentEnv: false }).map(hit => hit.target), [ 'config.apiKeys[0]', 'config.apiKeys[1]' ]);
+  });
+});
+
+describe('SEN202: placeholders are findings with their own text', () => {
+  const cases: Array<[unknown, RegExp, string]> = [
+    [ '', /is empty: no secret is configured/, 'medium' ],
+    [ '   ', /is empty/, 'medium' ],
+    [ '${DB_PASSWORD}', /unexpanded template/, 'high' ],
+    [ '{{ db_password }}', /unexpanded template/, 'high' ],
+    [ '$DB_PASSWORD', /unexpanded template/, 'high' ],
+    [ 'changeme', /placeholder such as "changeme"/, 'high' ],
+    [ 'CHANGE_ME', /placeholder/, 'high' ],
+    [ 'your-api-key-here', /placeholder/, 'high' ],
+    [ '<password>', /placeholder/, 'high' ],
+    [ 'xxxxxxxx', /placeholder/, 'high' ],
+    [ '********', /placeholder/, 'high' ],
+  ];
+  for (const [ value, text, severity ] of cases) {
+    it(`${JSON.stringify(value)}: ${text.source}`, () => {
+      const [ hit ] = check('password', value);
+      assert.match(hit.message, text);
+      assert.equal(hit.severity, severity);
+    });
+  }
+});
+
+describe('secret key names', () => {
+  it('match the last word(s) of a key, in any case style', () => {
+    for (const name of [ 'password', 'PASSWORD', 'dbPass', 'db_passwd', 'pwd', 'passphrase', 'clientSecret', 'jwt-secret', 'token', 'authToken',
+      'refresh_tokens', 'apiKey', 'API_KEY', 'apikey', 'privateKey', 'private_key', 'masterKey', 'secretAccessKey', 'signingKey',
+      'credential', 'credentials', 'dsn', 'userpassword' ]) {
+      assert.ok(isSecretKeyName(name), name);
+    }
+  });
+
+  it('do not match keys about secrets that are not secrets', () => {
+    for (const name of [ 'keys', 'key', 'publicKey', 'accessKeyId', 'passwordHash', 'passwordMinLength', 'tokenExpiresIn', 'tokenUrl', 'secretName',
+      'privateKeyPath', 'bypass', 'compass', 'passenger', 'cookieName', 'tokenizer', 'dsnOptions', '' ]) {
+      assert.ok(!isSecretKeyName(name), name);
+    }
+  });
+
+  it('placeholders: empty, templates, changeme-like words and egg\'s own dump masks', () => {
+    assert.equal(placeholderKind(''), 'empty');
+    assert.equal(placeholderKind('${A}'), 'template');
+    assert.equal(placeholderKind('<String len: 12>'), 'placeholder');
+    assert.equal(placeholderKind('[REDACTED]'), 'placeholder');
+    assert.equal(placeholderKind('Tq8vN2kL5mW9xR'), undefined);
+  });
+});
+
+describe('masking and redaction', () => {
+  const config = {
+    mysql: { client: { host: 'db.internal', password: 'Tq8vN2kL5mW9xR' } },
+    credentials: { user: 'svc', nested: { id: 'x-42' } },
+    upstream: { url: 'https://svc:Up5tr3amPa55@api.internal/v1', timeoutMs: 3000 },
+    deploy: { note: 'token ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT in a sentence' },
+    keys: 'first-cookie-key,second-cookie-key',
+    smtp: { password: 'changeme' },
+  };
+
+  it('maskSecrets masks values under secret names (whole objects too), and tokens and URL passwords inside strings', () => {
+    const masked = maskSecrets(config);
+    assert.deepEqual(masked, {
+      mysql: { client: { host: 'db.internal', password: '[REDACTED]' } },
+      credentials: { user: '[REDACTED]', nested: { id: '[REDACTED]' } },
+      upstream: { url: 'https://svc:[REDACTED]@api.internal/v1', timeoutMs: 3000 },
+      deploy: { note: 'token [REDACTED] in a sentence' },
+      keys: '[REDACTED]',
+      smtp: { password: '[REDACTED]' },
+    });
+    assert.equal(config.mysql.client.password, 'Tq8vN2kL5mW9xR', 'the input is not changed');
+  });
+
+  it('findSecrets with inherit reports what a dump still leaks, placeholders marked', () => {
+    const leaks = findSecrets(config, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath);
+    assert.deepEqual(leaks.sort(), [ 'credentials.nested.id', 'credentials.user', 'deploy.note', 'keys', 'mysql.client.password', 'upstream.url' ]);
+  });
+
+  it('collectSecretValues feeds the report redactor: secrets and cookie keys, not placeholders', () => {
+    const secrets = collectSecretValues(config);
+    for (const value of [ 'Tq8vN2kL5mW9xR', 'Up5tr3amPa55', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', 'first-cookie-key', 'second-cookie-key' ]) {
+      assert.ok(secrets.has(value), value);
+    }
+    assert.ok(!secrets.has('changeme') && !secrets.has('db.internal'));
+  });
+});
