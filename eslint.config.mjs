@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -22,7 +23,7 @@ export default tseslint.config(
   },
   {
     files: [ 'scripts/*.js', 'bench/**/*.js' ],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly', setImmediate: 'readonly' } },
-    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off' },
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off', 'no-console': 'off', 'no-redeclare': [ 'error', { builtinGlobals: false } ] },
   },
 );

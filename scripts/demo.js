@@ -9,8 +9,9 @@
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
-const { build, httpGet, launchCluster, liveGroups, makeTempDir, removeTempDir, ROOT, stopCluster, tempDirs } = require('./harness');
+const { build, httpGet, launchCluster, liveGroups, makeTempDir, removeTempDir, ROOT, sleep, stopCluster, tempDirs } = require('./harness');
 
 const EXAMPLE = path.join(ROOT, 'example');
 const LAUNCHER = path.join(EXAMPLE, 'start-cluster.js');
@@ -172,10 +173,69 @@ async function showPreflight(dir) {
   return claims;
 }
 
+/** Connects to the cluster-client leader port the way a local attacker would, and asks it to register a channel. */
+function rawClusterClientAttempt(port) {
+  const Request = require(path.join(ROOT, 'node_modules/cluster-client/lib/protocol/request'));
+  const registration = new Request({ connObj: { type: 'register_channel', channelName: 'EchoClient' }, timeout: 3000 }).encode();
+  return new Promise(resolve => {
+    const started = Date.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    socket.on('connect', () => socket.write(registration));
+    socket.on('data', chunk => { received = Buffer.concat([ received, chunk ]); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ ms: Date.now() - started, received }));
+  });
+}
+
+async function sceneIpc() {
+  console.log('  a 2-worker cluster with an attacker plugin (example/lib/plugin/demo-attacker) running inside the workers');
+  const claims = new Claims();
+  const cluster = await startExample({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url'), SENTINEL_DEMO_ATTACKER: '1' });
+  try {
+    if (!claims.check(cluster.outcome.ready, 'the cluster becomes ready')) {
+      console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+      return claims;
+    }
+    const get = async url => JSON.parse((await httpGet(`http://127.0.0.1:${cluster.port}${url}`)).body);
+    const ping = await get('/demo/ipc/ping');
+    console.log(`  legitimate message: worker ${ping.appPid} → agent ${ping.agentPid} → worker, signed and verified, ${ping.ms} ms`);
+    claims.check(Boolean(ping.agentPid), 'a signed message round-trips');
+
+    await get('/demo/ipc/forge');
+    console.log("  forged: a worker writes { action: 'demo:transfer', data: { to: 'attacker', amount: 1000000 } } to process.send");
+    await get('/demo/ipc/replay');
+    console.log("  replayed: a signed { to: 'supplier', amount: 42 } transfer, captured on the wire and sent a second time");
+    await sleep(300);
+    const { transfers, stats } = await get('/demo/ipc/stats');
+    console.log(`  the agent's 'demo:transfer' listener saw: ${JSON.stringify(transfers)}`);
+    console.log(`  agent.sentinel.ipc.stats(): sent ${stats.sent}, accepted ${stats.accepted}, dropped ${JSON.stringify(Object.fromEntries(Object.entries(stats.dropped).filter(([ , n ]) => n)))}`);
+    claims.check(transfers.length === 1 && transfers[0].to === 'supplier', 'only the legitimate transfer reaches the listener, once');
+    claims.check(stats.dropped.unsigned === 1 && stats.dropped.replayed === 1, 'the forged and the replayed message are dropped and counted');
+
+    const clusterPort = Number(/start with clusterPort:(\d+)/.exec(cluster.output.stdout)?.[1]);
+    console.log(`  cluster-client leader port ${clusterPort} (from the master's log, where an attacker finds it): raw TCP, register_channel…`);
+    const attempt = await rawClusterClientAttempt(clusterPort);
+    const answered = attempt.received.length > 36 || !attempt.received.subarray(0, 4).equals(Buffer.from('ESC1'));
+    console.log(`    closed by the agent after ${attempt.ms} ms; it got the ${attempt.received.length}-byte challenge and no cluster-client answer`);
+    claims.check(!answered, 'a raw TCP client gets no cluster-client answer and is disconnected');
+    const echo = await get('/demo/cc/echo?text=still+works');
+    console.log(`  app.cluster() from a worker through the authenticated channel: echo ${JSON.stringify(echo.text)} from leader pid ${echo.leaderPid}`);
+    claims.check(echo.text === 'still works', 'app.cluster() keeps working');
+    const after = (await get('/demo/ipc/stats')).stats.clusterClient;
+    console.log(`  stats().clusterClient: ${after.authenticated} followers authenticated, refused ${JSON.stringify(Object.fromEntries(Object.entries(after.refused).filter(([ , n ]) => n)))}`);
+    claims.check(Object.entries(after.refused).some(([ reason, n ]) => reason !== 'probe' && n > 0), 'the refused connection is counted');
+  } finally {
+    await stopCluster(cluster);
+  }
+  return claims;
+}
+
 const SCENES = [
   { title: 'Scene 1: scaffolded cookie key in prod', summary: 'scaffolded key: boot refused (SEN201)', run: sceneScaffoldedKey },
   { title: 'Scene 2: random cookie key from the environment', summary: 'random key: boots, serves GET /, report 0600, stops cleanly', run: sceneKeyFromEnvironment },
   { title: 'Scene 3: EGG_SERVER_ENV pointing outside the app', summary: 'unsafe EGG_SERVER_ENV: preflight refuses (exit 1) before egg runs the file', run: sceneUnsafeServerEnv },
+  { title: 'Scene 4: agent ↔ app IPC under attack', summary: 'IPC: signed round trip; forged and replayed messages dropped and counted; raw TCP to the cluster-client port refused', run: sceneIpc },
 ];
 
 async function main() {

@@ -116,15 +116,18 @@ async function runNode(args, options = {}) {
   return { code, output: `${run.output.stdout}${run.output.stderr}` };
 }
 
-/** Cleans compiled output, then compiles the TypeScript projects in place, in parallel (egg in prod loads .js only). */
+/**
+ * Cleans compiled output, then compiles the TypeScript projects in place, in order (egg in prod loads .js only;
+ * the example's typings use the plugin's declarations).
+ */
 async function build(projects) {
   const clean = await runNode([ 'scripts/clean.js' ]);
   if (clean.code !== 0) throw new Error(`scripts/clean.js failed:\n${clean.output}`);
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const results = await Promise.all(projects.map(project => runNode([ tsc, '-p', project ])));
-  results.forEach(({ code, output }, index) => {
-    if (code !== 0) throw new Error(`tsc -p ${projects[index]} failed:\n${output}`);
-  });
+  for (const project of projects) {
+    const { code, output } = await runNode([ tsc, '-p', project ]);
+    if (code !== 0) throw new Error(`tsc -p ${project} failed:\n${output}`);
+  }
 }
 
 function findFreePort() {

@@ -44,6 +44,8 @@ describe('npm run demo (scripts/demo.js, real egg clusters)', () => {
     assert.match(demo.output, /✔ Scene 1 {2}scaffolded key: boot refused \(SEN201\)/);
     assert.match(demo.output, /✔ Scene 2 {2}random key: boots, serves GET \/, report 0600, stops cleanly/);
     assert.match(demo.output, /✔ Scene 3 {2}unsafe EGG_SERVER_ENV: preflight refuses \(exit 1\) before egg runs the file/);
+    assert.match(demo.output, /✔ Scene 4 {2}IPC: signed round trip; forged and replayed messages dropped and counted/);
+    assert.match(demo.output, /dropped \{"unsigned":1,"replayed":1\}/);
     assert.doesNotMatch(demo.output, /✘ Scene/);
     assert.match(demo.output, /no process or temp dir left behind/);
   });
