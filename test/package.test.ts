@@ -84,7 +84,12 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     const files: Record<string, string> = {
       'package.json': JSON.stringify({ name: 'packed-user-app' }),
       'config/plugin.js': "exports.sentinel = { enable: true, package: 'egg-sentinel' };\n",
-      'config/config.default.js': "module.exports = { keys: process.env.APP_KEYS || 'packed-user-app_1700000000000_4321', logger: { dir: require('path').join(__dirname, '../logs') } };\n",
+      'config/config.default.js': "module.exports = {\n" +
+        "  keys: process.env.APP_KEYS || 'packed-user-app_1700000000000_4321',\n" +
+        "  logger: { dir: require('path').join(__dirname, '../logs') },\n" +
+        // Unpacked by hand rather than installed by npm, so there is no lockfile: say so, as a user would.
+        "  sentinel: { waivers: [{ rule: 'SEN103', reason: 'test app assembled from the tarball without npm', expires: '2999-12-31' }] },\n" +
+        "};\n",
       // A file, not `node -e`: egg-cluster forks workers by re-running the master's entry script.
       'start-cluster.js': "require('egg').startCluster({ baseDir: __dirname, workers: 1, port: Number(process.argv[2]) }, () => console.log('EGG-READY'));\n",
       'app/router.js': "module.exports = app => { app.router.get('/', ctx => { ctx.body = 'ok'; }); };\n",
