@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', '!bench/*.js', '!bench/*-app/**/*.js', 'bench/logs/', 'bench/run/', 'test/fixtures/**/node_modules/', 'coverage/' ],
+    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', '!bench/*.js', '!bench/*-app/**/*.js', '!test/egg4/**/*.js', 'bench/logs/', 'bench/run/', 'test/fixtures/**/node_modules/', 'coverage/' ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -20,6 +20,17 @@ export default tseslint.config(
     // Tests read egg-mock objects whose typings are narrower than the runtime (documented egg-mock 5 limits).
     files: [ 'test/**/*.ts' ],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The egg 4 compatibility suite: CommonJS tests and fixtures, and one ES module app.
+    files: [ 'test/egg4/**/*.js' ],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.mocha } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: [ 'test/egg4/test/fixtures/apps/esm-app/**/*.js' ],
+    languageOptions: { sourceType: 'module' },
+    rules: { 'no-console': 'off' },
   },
   {
     files: [ 'scripts/*.js', 'bench/**/*.js' ],

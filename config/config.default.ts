@@ -44,9 +44,36 @@ export default {
       /** Directories outside the app root that path-valued config may point into, e.g. ['/var/log/my-app'] (SEN305). */
       allow: [],
     },
+    /** Plugin trust (SEN101–SEN106; see the README, "Plugin trust"). */
+    plugins: {
+      /** Directories, relative to the app root, that `path` plugins may live in besides node_modules (SEN101). */
+      localRoots: [ 'lib/plugin', 'app/plugin' ],
+      /**
+       * Report plugins that sentinel.lock.json (written by `npx egg-sentinel pin`) does not list, and a missing
+       * manifest (SEN104). Unset: on outside local/unittest when the app has a manifest, off otherwise.
+       */
+      requireManifest: undefined,
+      /** Also verify each plugin's production dependency closure (manifest and install scripts). */
+      deep: false,
+      /** Packages allowed to run install scripts or build a binding.gyp, e.g. ['egg-alinode'] (SEN105). */
+      allowScripts: [],
+      /** When non-empty, only plugins whose name or package matches may be enabled, e.g. ['egg-*', '@eggjs/*', 'sentinel'] (SEN106). */
+      allow: [],
+      /** Plugins that must never be enabled, by name or package, e.g. ['egg-development'] (SEN106). */
+      deny: [],
+    },
     dumps: {
       /** Rewrite egg's run/*_config.json dumps with secrets masked and mode 0600 after egg writes them (SEN204). */
       rewrite: true,
+    },
+    /** The app is served over HTTPS (directly or behind a TLS-terminating proxy): egg-security's HSTS must be on (SEN603). */
+    https: false,
+    advisories: {
+      /**
+       * Local advisory override file, relative to the app root: OSV records merged by `npx egg-sentinel advisories update
+       * --from <export>`; they replace shipped entries with the same id (SEN601). Missing file: the shipped database only.
+       */
+      file: 'sentinel-advisories.json',
     },
     /** What must run in the global middleware chain (SEN401) and in which order (SEN402). No policy by default. */
     middleware: {

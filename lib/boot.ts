@@ -14,6 +14,7 @@ import { writePrivateFile } from './report/write';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
 import { type IpcTarget, startIpcGuard } from './ipc/start';
+import { handOverManifestResults, receiveManifestResults } from './plugins/handover';
 
 export interface BootLogger {
   info(message: string, ...args: unknown[]): void;
@@ -40,7 +41,9 @@ export function runBootChecks(egg: BootTarget, config: SentinelConfig): Sentinel
   // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix.
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : rewriteDumps(runDir, [ 'application', 'agent' ]);
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile });
+  // The agent verified the plugin manifest for this boot (lib/plugins/handover.ts); without its result the worker does.
+  const manifestResults = receiveManifestResults(egg, config, runDir);
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, manifestResults });
   const report = runChecks(facts, { config });
   const logger = egg.coreLogger;
   if (config.report?.log !== false && facts.middleware.length) {
@@ -122,10 +125,25 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 }
 
-/** The agent's boot hook: IPC signing; problems are logged here and refused by every app worker. */
+/**
+ * The agent's boot hook: IPC signing, and the plugin manifest verification, done once here for every app worker;
+ * problems are logged here and refused by every app worker.
+ */
 export class SentinelAgentBootHook extends SentinelBootHook {
   constructor(agent: HookTarget) {
     super(agent, 'agent');
     if (this.startupError) agent.coreLogger.error(this.startupError);
+  }
+
+  /** didLoad: egg-cluster forks the app workers only once the agent is ready, so they find the result. */
+  async didLoad(): Promise<void> {
+    if (!this.config) return;
+    try {
+      const verified = handOverManifestResults(this.target, this.config, eggRunDir(this.target));
+      if (verified) this.target.coreLogger.info('[egg-sentinel] verified %d plugin(s) against sentinel.lock.json in %s ms', verified.plugins, verified.ms.toFixed(1));
+    } catch (error) {
+      // Each worker then verifies by itself: slower, never less safe.
+      this.target.coreLogger.warn('[egg-sentinel] could not verify plugins for the app workers: %s', (error as Error).message);
+    }
   }
 }

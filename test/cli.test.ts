@@ -216,7 +216,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
         const { report } = await auditJson([ '--base-dir', baseDir ], { CLI_FIXTURE_PORT: String(server.port) });
         assert.equal(report.app.name, 'cli-network');
         mm(process.env, 'CLI_FIXTURE_PORT', String(server.port));
-        const facts = loadAppOffline({ baseDir, warn: () => undefined });
+        const facts = await loadAppOffline({ baseDir, warn: () => undefined });
         // configWillLoad ran (it adds phoneHome to the chain); the factory that would connect was not called.
         const phoneHome = facts.middleware.find(entry => entry.name === 'phoneHome');
         assert.deepEqual([ phoneHome?.group, phoneHome?.file ], [ 'app', 'app/middleware/phone_home.ts' ]);
@@ -243,7 +243,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(run.code, 1, run.stderr);
       assert.match(run.stdout, new RegExp(`where: config\\.keys at config/config\\.default\\.js:${lineOf(path.join(baseDir, 'config/config.default.js'), 'keys:')}$`, 'm'));
       // Routes and their middleware come from app/router.js; the route middleware's factory is never called.
-      const facts = loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
+      const facts = await loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
       const admin = facts.routes.find(route => route.path === '/admin');
       assert.deepEqual([ admin?.methods, admin?.name, admin?.middleware ], [[ 'GET' ], 'admin', [ 'auth' ]]);
       assert.deepEqual(admin?.controller, { file: 'app/controller/home.js', action: 'HomeController.admin()' });

@@ -45,7 +45,7 @@ export const auditCommand: Command = {
   name: 'audit',
   summary: 'audit an app without starting it (text, JSON or SARIF)',
   usage,
-  run(args, io) {
+  async run(args, io) {
     const { values } = parseCommandArgs({
       args,
       strict: true,
@@ -71,7 +71,7 @@ export const auditCommand: Command = {
       throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} is not a directory`);
     }
 
-    const facts = withConsoleOn(io.stderr, () => loadAppOffline({
+    const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
       env: values.env,
       scope: values.scope,
@@ -104,11 +104,11 @@ export const auditCommand: Command = {
 };
 
 /** Runs `load` with the global console writing to `stream`: what the app's code prints must not mix into a JSON or SARIF stdout. */
-function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => T): T {
+async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promise<T>): Promise<T> {
   const original = globalThis.console;
   globalThis.console = new Console({ stdout: stream, stderr: stream });
   try {
-    return load();
+    return await load();
   } finally {
     globalThis.console = original;
   }

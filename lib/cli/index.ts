@@ -1,14 +1,17 @@
 /** `egg-sentinel <command>`: dispatch, usage and exit codes. A new command is one entry in COMMANDS. */
 import { version } from '../../package.json';
+import { AdvisoryDatabaseError } from '../advisories/database';
 import { AppLoadError } from '../facts/offline';
+import { advisoriesCommand } from './advisories';
 import { auditCommand } from './audit';
 import { type CliIO, type Command, EXIT, UsageError } from './command';
 import { keygenCommand } from './keygen';
+import { pinCommand } from './pin';
 import { explainCommand, rulesCommand } from './rules';
 
 export type { CliIO } from './command';
 
-const COMMANDS: readonly Command[] = [ auditCommand, rulesCommand, explainCommand, keygenCommand ];
+const COMMANDS: readonly Command[] = [ auditCommand, pinCommand, advisoriesCommand, rulesCommand, explainCommand, keygenCommand ];
 
 function mainUsage(): string {
   const width = Math.max(...COMMANDS.map(command => command.name.length));
@@ -50,6 +53,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`egg-sentinel ${command.name}: ${error.message}\n\n${command.usage}\n`);
+    } else if (error instanceof AdvisoryDatabaseError) {
+      io.stderr.write(`egg-sentinel ${command.name}: ${error.message}\n`);
     } else if (error instanceof AppLoadError) {
       io.stderr.write(`egg-sentinel ${command.name}: could not load the app: ${error.message}\n`);
     } else {

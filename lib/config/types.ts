@@ -96,6 +96,12 @@ export interface SentinelConfig {
   schemas?: Record<string, object | boolean>;
   paths?: SentinelPathsConfig;
   dumps?: SentinelDumpsConfig;
+  /** The app is served over HTTPS (directly or behind a TLS proxy), so HSTS must be on (SEN603). Default `false`. */
+  https?: boolean;
+  /** The known-vulnerability database (SEN601). */
+  advisories?: SentinelAdvisoriesConfig;
+  /** Plugin trust: where plugins may live, the manifest, install scripts, allow/deny lists (SEN101–SEN106). */
+  plugins?: SentinelPluginsConfig;
 }
 
 export interface SentinelPathsConfig {
@@ -103,7 +109,30 @@ export interface SentinelPathsConfig {
   allow?: string[];
 }
 
+export interface SentinelAdvisoriesConfig {
+  /** Local override file that `egg-sentinel advisories update` writes, relative to the app root. Default `sentinel-advisories.json`. */
+  file?: string;
+}
+
 export interface SentinelDumpsConfig {
   /** Rewrite egg's `run/*_config.json` dumps with secrets masked and mode 0600 once egg has written them. Default `true`. */
   rewrite?: boolean;
+}
+
+export interface SentinelPluginsConfig {
+  /** Directories, relative to the app root, that `path` plugins may live in besides node_modules (SEN101). Default `['lib/plugin', 'app/plugin']`. */
+  localRoots?: string[];
+  /**
+   * Report enabled plugins that `sentinel.lock.json` does not list, and a missing manifest (SEN104).
+   * Unset: on outside local/unittest when the app has a manifest, off otherwise.
+   */
+  requireManifest?: boolean;
+  /** Also verify each plugin's production dependency closure against the manifest and for install scripts (SEN104, SEN105). Default `false`. */
+  deep?: boolean;
+  /** Packages (names, glob-style: `*` within a name) allowed to run install scripts or build a binding.gyp (SEN105). */
+  allowScripts?: string[];
+  /** When set, only plugins whose name or package matches one of these glob-style patterns may be enabled (SEN106). */
+  allow?: string[];
+  /** Plugins whose name or package matches one of these glob-style patterns must not be enabled (SEN106). */
+  deny?: string[];
 }

@@ -92,6 +92,7 @@ function patternHint(pattern: string): string {
   if (pattern.includes('[0-9]{4}')) return 'a date YYYY-MM-DD';
   if (pattern.includes('core|')) return 'a middleware name or the group selector "*core" / "*app"';
   if (pattern.includes('[A-Za-z_$]')) return 'a middleware name (letters, digits, _ and $, as in config.middleware)';
+  if (pattern.includes('@/._~*?')) return 'a plugin or package name, * and ? as wildcards (e.g. "egg-*", "@eggjs/*")';
   if (pattern.includes('/.*')) return 'a route path pattern starting with "/" (e.g. "/api/**"), or "**" for every route';
   return pattern;
 }

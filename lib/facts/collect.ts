@@ -4,11 +4,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SentinelIpcConfig } from '../config/types';
+import type { SentinelConfig, SentinelIpcConfig } from '../config/types';
+import { collectBuiltinFacts } from './builtins';
 import { collectIpcFacts } from './ipc';
 import { collectFileFacts, type DumpRewrite } from './files';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
-import { findEggPackage } from './path-matching';
+import { collectPluginTrustFacts, type ManifestResults } from './plugins';
+import { findEggPackage, pluginPackageDir } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import type { EnvFacts, EnvSource, Facts, PluginFact, ProcessType } from './types';
 
@@ -47,6 +49,8 @@ export interface CollectOptions {
   dumpRewrites?: DumpRewrite[];
   /** A report file this boot will not rewrite (`report.file: false`), whose mode is then worth checking. */
   staleReportFile?: string;
+  /** Plugin manifest results the agent verified for this boot (lib/plugins/handover.ts). */
+  manifestResults?: ManifestResults;
 }
 
 export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts {
@@ -60,6 +64,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts 
     const file = lookupProvenance(egg.loader.configMeta, keyPath);
     return file === undefined ? undefined : relative(file);
   };
+  const runtime = collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env);
+  const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   return {
     process: processType(egg),
     app: {
@@ -72,12 +78,20 @@ export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts 
     config,
     provenance,
     plugins,
+    pluginTrust: collectPluginTrustFacts({
+      baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
+      ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative, manifestResults: options.manifestResults,
+    }),
     ...(isApp ? collectMiddlewareFacts(egg, relative) : { middleware: [], availableMiddleware: [], routes: [] }),
     files: collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath), ...options,
     }),
-    runtime: collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env),
+    runtime,
+    builtins: collectBuiltinFacts({
+      baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
+      overrideFile: sentinel.advisories?.file,
+    }),
     ipc: collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? []),
   };
 }
@@ -149,7 +163,7 @@ function collectPlugins(egg: EggLike, relative: (file: string) => string): Plugi
     enable: Boolean(egg.plugins[name]),
     package: optionalString(plugin.package),
     version: optionalString(plugin.version),
-    path: optionalString(plugin.path),
+    path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
     from: plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from)),
     implicitEnable: plugin.implicitEnable === true || undefined,
   }));

@@ -47,6 +47,7 @@ interface Registration {
 }
 
 const registrations = new WeakMap<object, Registration>();
+const recording = new WeakSet<object>();
 /** Functions returned by `app.middleware.<name>(…)`, so route-level middleware is known by its egg name. */
 const createdBy = new WeakMap<object, string>();
 
@@ -56,6 +57,9 @@ const createdBy = new WeakMap<object, string>();
  */
 export function recordRouteRegistrations(app: RecordTarget): void {
   const { loader } = app;
+  // Once per loader: the audit command records too, and the audited app may enable egg-sentinel as well.
+  if (recording.has(loader)) return;
+  recording.add(loader);
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
 import { recordRouteRegistrations, type RecordTarget } from './middleware';
+import { loadEggModules } from './path-matching';
 import type { Facts } from './types';
 
 export interface OfflineLoadOptions {
@@ -36,7 +37,7 @@ export class AppLoadError extends Error {
 type AnyRecord = Record<string, unknown>;
 type BootHookClass = new (app: unknown) => { configWillLoad?(): void; configDidLoad?(): void };
 
-/** The parts of egg's AppWorkerLoader the audit drives (egg-core lib/loader/egg_loader.js and mixins). */
+/** The parts of egg's AppWorkerLoader the audit drives (egg 3: egg-core's, synchronous; egg 4: @eggjs/core's, async). */
 interface AuditLoader {
   pkg: AnyRecord;
   serverEnv: string;
@@ -47,11 +48,11 @@ interface AuditLoader {
   allPlugins: Record<string, AnyRecord>;
   eggPaths: string[];
   FileLoader: { FULLPATH: symbol };
-  loadConfig(): void;
-  loadCustomApp(): void;
-  loadMiddleware(options: { initializer(exports: unknown, file: { path: string; pathName: string }): unknown }): void;
-  loadController(): void;
-  loadRouter(): void;
+  loadConfig(): void | Promise<void>;
+  loadCustomApp(): void | Promise<void>;
+  loadMiddleware(options: { initializer(exports: unknown, file: { path: string; pathName: string }): unknown }): void | Promise<void>;
+  loadController(): void | Promise<void>;
+  loadRouter(): void | Promise<void>;
 }
 
 type LoaderClass = new (options: AnyRecord) => AuditLoader;
@@ -66,8 +67,8 @@ interface Framework {
 const EGG_LOADER = Symbol.for('egg#loader');
 const TS_NODE_INSTANCE = Symbol.for('ts-node.register.instance');
 
-/** Loads the app as egg's app worker would, up to its routes, and returns the facts every rule reads. */
-export function loadAppOffline(options: OfflineLoadOptions): Facts {
+/** egg's loader for the app, on an audit app, with plugins and config loaded. */
+async function openLoader(options: OfflineLoadOptions) {
   const baseDir = path.resolve(options.baseDir);
   const pkg = readPackageJson(baseDir);
   // Modules the app itself would get: its framework, its TypeScript hook.
@@ -78,23 +79,43 @@ export function loadAppOffline(options: OfflineLoadOptions): Facts {
   const app = createAuditApp(framework, { baseDir, type: 'application', env: options.env, serverScope: options.scope });
   const Loader = Reflect.get(framework.Application.prototype, EGG_LOADER) as LoaderClass;
   const logger = { info() {}, debug() {}, warn: (format: string) => options.warn(format), error: (format: string) => options.warn(format) };
-  const loader = step('preparing egg\'s loader', () => new Loader({ baseDir, app: app.proxy, logger, env: options.env, serverScope: options.scope }));
+  const loader = await step('preparing egg\'s loader', () => new Loader({ baseDir, app: app.proxy, logger, env: options.env, serverScope: options.scope }));
   app.set('loader', loader);
   refuseUnsafeEnv(loader);
+  // egg 4: egg-core's `router` getter keeps the router in a private field, which a stand-in app cannot hold; egg 3
+  // creates the same EggRouter. The audit app gets its own, from the router package egg-core uses.
+  const { EggRouter } = createRequire(path.join(loadEggModules(loader.eggPaths).routerDir, 'package.json'))('.') as { EggRouter: RouterClass };
+  app.set('router', new EggRouter({ sensitive: true }, app.proxy));
+  // egg 4's loader is asynchronous (each step returns a promise); egg 3's returns nothing.
+  await step('loading plugins and config', () => loader.loadConfig());
+  return { baseDir, app, loader };
+}
 
-  step('loading plugins and config', () => loader.loadConfig());
-  step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
+/**
+ * Only the enabled plugins and the merged config of the app in an env, for `egg-sentinel pin`: egg's loadConfig runs
+ * the plugin.* and config.* files of every load unit, no boot hook, middleware, controller or router.
+ */
+export async function loadConfigOffline(options: OfflineLoadOptions): Promise<{ serverEnv: string; plugins: Record<string, AnyRecord>; config: AnyRecord }> {
+  const { loader } = await openLoader(options);
+  return { serverEnv: loader.serverEnv, plugins: loader.plugins, config: loader.config };
+}
+
+/** Loads the app as egg's app worker would, up to its routes, and returns the facts every rule reads. */
+export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts> {
+  const { baseDir, app, loader } = await openLoader(options);
+  await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
   // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
   recordRouteRegistrations(app.proxy as RecordTarget);
   // Egg would call each factory with its config here; the audit records the chain and calls none of them.
-  step('listing middleware', () => loader.loadMiddleware({ initializer: (exports, file) => standInFactory(exports, file.pathName) }));
-  step('loading controllers', () => loader.loadController());
-  step('loading app/router', () => loader.loadRouter());
+  await step('listing middleware', () => loader.loadMiddleware({ initializer: (exports, file) => standInFactory(exports, file.pathName) }));
+  await step('loading controllers', () => loader.loadController());
+  await step('loading app/router', () => loader.loadRouter());
 
-  // Like egg 3, which reads app.router when it dumps its config, even an app without app/router has a router.
   const router = app.get('router') as NonNullable<EggLike['router']> & { middleware(): NamedFunction };
-  // egg 3 appends the router's middleware in a beforeStart task, which the audit does not run.
-  const chain = [ ...app.get('middleware') as NamedFunction[], router.middleware() ];
+  // egg 4 appends the router's middleware (`routerMiddleware`) at the end of loadMiddleware; egg 3 in a beforeStart
+  // task, which the audit does not run.
+  const middleware = app.get('middleware') as NamedFunction[];
+  const chain = middleware.some(fn => fn._name === 'routerMiddleware') ? middleware : [ ...middleware, router.middleware() ];
   const facts = collectFacts({
     type: 'application',
     baseDir,
@@ -109,10 +130,13 @@ export function loadAppOffline(options: OfflineLoadOptions): Facts {
   });
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
-  return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime: { ...facts.runtime, nodeFlags: [] } };
+  // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).
+  const builtins = { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const } };
+  return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime: { ...facts.runtime, nodeFlags: [] }, builtins };
 }
 
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
+type RouterClass = new (options: { sensitive: boolean }, app: object) => NonNullable<EggLike['router']> & { middleware(): NamedFunction };
 
 function readPackageJson(baseDir: string): AnyRecord {
   const file = path.join(baseDir, 'package.json');
@@ -143,7 +167,7 @@ function requireFramework(appRequire: NodeJS.Require, baseDir: string, pkg: AnyR
     throw new AppLoadError(`cannot load the framework "${name}" from ${baseDir} (${firstLine(error)}): install the app's dependencies (npm ci) before auditing it`);
   }
   if (!framework.Application || !Reflect.get(framework.Application.prototype, EGG_LOADER)) {
-    throw new AppLoadError(`"${name}" does not export an egg Application with a loader; egg-sentinel audits egg 3 apps`);
+    throw new AppLoadError(`"${name}" does not export an egg Application with a loader; egg-sentinel audits egg 3 and egg 4 apps`);
   }
   return framework as Framework;
 }
@@ -199,9 +223,9 @@ function refuseUnsafeEnv(loader: AuditLoader): void {
 }
 
 /** Runs one loader step; an error from app or egg code becomes an AppLoadError naming the step and the app file. */
-function step<T>(what: string, run: () => T): T {
+async function step<T>(what: string, run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof AppLoadError) throw error;
     const err = error instanceof Error ? error : new Error(String(error));

@@ -2,9 +2,9 @@
  * Evaluates middleware `match`/`ignore` options and route paths with the modules egg itself uses: egg-path-matching
  * as egg-core resolves it, and path-to-regexp as @eggjs/router resolves it (or `app.options.pathToRegexpModule`).
  */
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { eggCorePackageName, findEggPackage } from './egg-version';
 
 type AnyFunction = (...args: never[]) => unknown;
 type PathMatching = (options: { match?: unknown; ignore?: unknown; pathToRegexpModule?: unknown }) => (ctx: object) => boolean;
@@ -20,32 +20,21 @@ export interface EggModules {
   pathToRegexpModule?: unknown;
 }
 
-/** The `egg` package among the framework dirs (`app.loader.eggPaths`): its directory and version. */
-export function findEggPackage(eggPaths: readonly string[]): { dir: string; version?: string } | undefined {
-  for (const dir of eggPaths) {
-    try {
-      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'egg') return { dir, version: pkg.version };
-    } catch {
-      // not a readable package: a custom framework dir without package.json
-    }
-  }
-  return undefined;
-}
-
 /** Loads egg-path-matching and path-to-regexp from egg's own dependency tree, so they are the versions egg runs. */
 export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?: unknown): EggModules {
   const egg = findEggPackage(eggPaths);
   if (!egg) throw new Error(`[egg-sentinel] cannot find the egg package among the framework dirs ${JSON.stringify(eggPaths)}`);
   const fromEgg = createRequire(path.join(egg.dir, 'package.json'));
-  const eggCoreDir = path.dirname(fromEgg.resolve('egg-core/package.json'));
+  const eggCoreDir = path.dirname(fromEgg.resolve(`${eggCorePackageName(egg)}/package.json`));
   const fromCore = createRequire(path.join(eggCoreDir, 'package.json'));
   const routerDir = path.dirname(fromCore.resolve('@eggjs/router/package.json'));
   const pathToRegexp = (pathToRegexpModule ?? createRequire(path.join(routerDir, 'package.json'))('path-to-regexp')) as
     { compile?: CompilePath; default?: { compile?: CompilePath } };
   const compilePath = pathToRegexp.compile ?? pathToRegexp.default?.compile;
   if (!compilePath) throw new Error('[egg-sentinel] the path-to-regexp module egg\'s router uses has no compile()');
-  return { eggCoreDir, routerDir, pathMatching: fromCore('egg-path-matching') as PathMatching, compilePath, pathToRegexpModule };
+  // egg-path-matching 1 (egg 3) exports the function itself, 2 (egg 4) exports it as `pathMatching`.
+  const matching = fromCore('egg-path-matching') as PathMatching & { pathMatching?: PathMatching };
+  return { eggCoreDir, routerDir, pathMatching: matching.pathMatching ?? matching, compilePath, pathToRegexpModule };
 }
 
 /** ctx properties a filter may read and still be judged from the request path and method alone. */

@@ -3,7 +3,9 @@
  * Values are read-only views: rules must not mutate them.
  */
 import type { FileFacts } from './files';
+import type { PluginTrustFacts } from './plugins';
 import type { RuntimeFacts } from './runtime';
+import type { BuiltinFacts } from './builtins';
 
 export type ProcessType = 'app' | 'agent';
 
@@ -13,7 +15,7 @@ export interface PluginFact {
   /** npm package name when the plugin came from a package. */
   package?: string;
   version?: string;
-  /** Directory egg loads the plugin from. */
+  /** The plugin's directory: its package root (egg 4 loads the build `eggPlugin.exports` names inside it). */
   path?: string;
   /** File that enabled it (`config/plugin.ts`, egg's own list, `<EGG_PLUGINS>`…). */
   from?: string;
@@ -149,6 +151,8 @@ export interface Facts {
   /** Returns the file that last set `keyPath` (dotted), relative to baseDir where possible. */
   provenance(keyPath: string): string | undefined;
   plugins: PluginFact[];
+  /** Where enabled plugins live, their lockfile entries, install hooks, manifest results, EGG_PLUGINS (lib/facts/plugins.ts). */
+  pluginTrust: PluginTrustFacts;
   /** Empty in the agent, which has no middleware or router. */
   middleware: MiddlewareFact[];
   /** Every middleware egg loaded (the `app/middleware` of plugins, framework and app), in the chain or not. */
@@ -159,4 +163,6 @@ export interface Facts {
   files: FileFacts;
   /** Process state the config rules read: environment values, node flags, prototypes, EGG_APP_CONFIG (lib/facts/runtime.ts). */
   runtime: RuntimeFacts;
+  /** Installed packages, the advisory database, Node.js and NODE_ENV for threat 6 (lib/facts/builtins.ts). */
+  builtins: BuiltinFacts;
 }

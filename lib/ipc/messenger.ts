@@ -23,6 +23,8 @@ import { ReplayWindows } from './replay-window';
 /** What egg-cluster's master sends to workers (egg-cluster lib/master.js; @eggjs/cluster src/master.ts). */
 export const MASTER_ACTIONS: ReadonlySet<string> = new Set([ 'egg-ready', 'egg-pids', 'agent-start' ]);
 const UNSIGNED_RECEIVERS = new Set([ 'master', 'parent' ]);
+/** How sendTo/sendRandom address this process: its pid, or its thread id under egg-cluster's startMode 'worker_threads'. */
+const WORKER_ID = String(workerThreads.isMainThread ? process.pid : workerThreads.threadId);
 const RELOAD_INTERVAL_MS = 1000;
 
 export type IpcMode = 'enforce' | 'report' | 'off';
@@ -144,7 +146,7 @@ export class IpcGuard {
     if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
     if (!result.ok) return result;
     const { envelope } = result;
-    if (![ this.role, 'both', String(process.pid) ].includes(envelope.to)) return { ok: false, reason: 'wrong-receiver', envelope };
+    if (![ this.role, 'both', WORKER_ID ].includes(envelope.to)) return { ok: false, reason: 'wrong-receiver', envelope };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope };
     if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope };
@@ -222,10 +224,10 @@ export class IpcGuard {
     const fromProcess = (message: RawMessage) => this.receive(message, true, deliver);
     const channels: NodeJS.EventEmitter[] = [ process, ...(workerThreads.parentPort ? [ workerThreads.parentPort as unknown as NodeJS.EventEmitter ] : []) ];
     for (const channel of channels) {
-      if (channel.listeners('message').includes(original as never)) {
-        channel.removeListener('message', original as never);
-        channel.on('message', fromProcess);
-      }
+      // A worker thread's parentPort is a NodeEventTarget: it has on/removeListener/listenerCount, but no listeners().
+      const registered = channel.listenerCount('message');
+      channel.removeListener('message', original as never);
+      if (channel.listenerCount('message') < registered) channel.on('message', fromProcess);
     }
   }
 }

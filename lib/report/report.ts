@@ -15,6 +15,32 @@ export interface SentinelReport extends Verdict {
   middleware: ChainEntryReport[];
   /** Every route with its effective chain (empty in the agent). */
   routes: RouteReport[];
+  /** The advisory database SEN601/SEN607 checked against, and the packages it was checked on. */
+  advisoryDatabase?: AdvisoryDatabaseReport;
+}
+
+export interface AdvisoryDatabaseReport {
+  /** Date of the database shipped with egg-sentinel. */
+  date: string;
+  /** Advisories checked: the shipped ones merged with the override file's. */
+  advisories: number;
+  /** The app's override file (`egg-sentinel advisories update`), when it exists. */
+  override?: { file: string; date: string; advisories: number };
+  /** Day the Node.js release lines (SEN607) were last checked. */
+  nodeReleasesChecked: string;
+  /** Installed packages found by walking the dependencies, and how many of them were loaded. */
+  packages: { found: number; loaded: number; walkMs: number };
+}
+
+function advisoryDatabaseReport(facts: Facts): AdvisoryDatabaseReport {
+  const { advisories, packages } = facts.builtins;
+  return {
+    date: advisories.builtin.date,
+    advisories: advisories.vulnerabilities.length,
+    ...(advisories.override && { override: { file: advisories.override.file, date: advisories.override.date, advisories: advisories.override.count } }),
+    nodeReleasesChecked: advisories.node.checked,
+    packages: { found: packages.installed.length, loaded: packages.installed.filter(entry => entry.loaded).length, walkMs: packages.walkMs },
+  };
 }
 
 export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor: Redactor): SentinelReport {
@@ -33,5 +59,6 @@ export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor:
     ...verdict,
     middleware: chainReport(facts.middleware),
     routes: routeTable(facts),
+    advisoryDatabase: advisoryDatabaseReport(facts),
   });
 }

@@ -3,6 +3,8 @@ import { exposureRules } from './exposure';
 import { injectionRules } from './injection';
 import { middlewareRules } from './middleware';
 import { ipcRules } from './ipc';
+import { pluginRules } from './plugins';
+import { builtinsRules } from './builtins';
 import type { Rule, ThreatArea } from './types';
 
 /** Documentation of a rule; findings of `sentinel` rules come from the report stage, not from facts. */
@@ -37,7 +39,7 @@ export const sentinelRules = {
 } satisfies Record<string, RuleInfo>;
 
 /** Every rule that reads facts, in id order. Adding a rule: add it to its area file's list. */
-export const RULES: readonly Rule[] = [ ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules ]
+export const RULES: readonly Rule[] = [ ...pluginRules, ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules, ...builtinsRules ]
   .sort((a, b) => a.id.localeCompare(b.id));
 
 export const ALL_RULE_INFO: readonly RuleInfo[] = [ ...Object.values(sentinelRules), ...RULES ]

@@ -53,3 +53,12 @@ export const orderTargetNotAList: PowerPartial<EggAppConfig> = {
   // @ts-expect-error before lists middleware names
   sentinel: { middleware: { order: [{ name: 'auth', before: 'dataApi' }] } },
 };
+
+export const pluginTrust: PowerPartial<EggAppConfig> = {
+  sentinel: { plugins: { localRoots: [ 'lib/plugin' ], requireManifest: true, deep: false, allowScripts: [ 'egg-alinode' ], allow: [ 'egg-*' ], deny: [ 'egg-development' ] } },
+};
+
+export const requireManifestNotBoolean: PowerPartial<EggAppConfig> = {
+  // @ts-expect-error plugins.requireManifest is a boolean
+  sentinel: { plugins: { requireManifest: 'yes' } },
+};

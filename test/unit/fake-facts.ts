@@ -1,11 +1,14 @@
+import type { BuiltinFacts } from '../../lib/facts/builtins';
 import type { FileFacts } from '../../lib/facts/files';
+import type { PluginTrustFacts } from '../../lib/facts/plugins';
 import type { RuntimeFacts } from '../../lib/facts/runtime';
-import type { EnvFacts, Facts, IpcFacts } from '../../lib/facts/types';
+import type { EnvFacts, Facts, IpcFacts, PluginFact } from '../../lib/facts/types';
 
 /** Facts for pure rule tests; integration tests build real ones from booted apps. */
 export function fakeFacts(overrides: {
   config?: Record<string, unknown>; env?: Partial<EnvFacts>; meta?: Record<string, string>;
-  files?: Partial<FileFacts>; runtime?: Partial<RuntimeFacts>; ipc?: Partial<IpcFacts>;
+  files?: Partial<FileFacts>; runtime?: Partial<RuntimeFacts>; ipc?: Partial<IpcFacts>; pluginTrust?: Partial<PluginTrustFacts>;
+  plugins?: PluginFact[]; builtins?: Partial<BuiltinFacts>;
 } = {}): Facts {
   return {
     process: 'app',
@@ -22,7 +25,12 @@ export function fakeFacts(overrides: {
     },
     config: overrides.config ?? {},
     provenance: key => overrides.meta?.[key],
-    plugins: [],
+    plugins: overrides.plugins ?? [],
+    pluginTrust: {
+      trustedRoots: { nodeModules: [ '/srv/fake/node_modules' ], local: [ '/srv/fake/lib/plugin', '/srv/fake/app/plugin' ] },
+      plugins: [], manifest: { state: 'absent' }, envPlugins: { set: false }, pluginSetKeys: [],
+      ...overrides.pluginTrust,
+    },
     middleware: [],
     availableMiddleware: [],
     routes: [],
@@ -35,6 +43,15 @@ export function fakeFacts(overrides: {
       environmentValues: new Set(), nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ],
       pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false,
       ...overrides.runtime,
+    },
+    builtins: {
+      packages: { installed: [], loadedBy: 'boot', walkMs: 0 },
+      advisories: {
+        builtin: { file: '/fake/advisories.json', date: '2026-11-28', count: 0 }, vulnerabilities: [],
+        node: { checked: '2026-11-28', sources: [], lines: [] },
+      },
+      node: { version: '24.17.0', today: '2026-11-28' },
+      ...overrides.builtins,
     },
     ipc: { mode: 'enforce', clusterClient: { state: 'protected', version: '3.7.0' }, secretSource: 'generated', secretInConfigFile: false, secretBits: 256, ...overrides.ipc },
   };

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
+import { recordRouteRegistrations, type RecordTarget } from '../../lib/facts/middleware';
 import { compileFilter, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -116,6 +117,18 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
         for (const probe of built) assert.ok(layer.regexp.test(probe), `${probe} reaches the route`);
       });
     }
+  });
+});
+
+describe('route registration recording', () => {
+  it('hooks a loader once, however often it is asked (the audit command and the plugin may both ask)', () => {
+    const loadRouter = () => undefined;
+    const app: RecordTarget = { config: {}, options: {}, loader: { loadRouter, FileLoader: { FULLPATH: Symbol('fullpath') } } };
+    recordRouteRegistrations(app);
+    const hooked = app.loader.loadRouter;
+    recordRouteRegistrations(app);
+    assert.notEqual(hooked, loadRouter);
+    assert.equal(app.loader.loadRouter, hooked);
   });
 });
 

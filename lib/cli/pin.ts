@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isSafeEnvName } from '../env-name';
+import { realPathLoose } from '../facts/files';
+import { pluginPackageDir } from '../facts/egg-version';
+import { AppLoadError, loadConfigOffline } from '../facts/offline';
+import {
+  MANIFEST_FILE, ManifestError, type PluginManifest, buildManifest, describeDrift, diffManifests, readManifest, serializeManifest,
+} from '../plugins/manifest';
+import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from './command';
+
+const DEFAULT_ENVS = [ 'prod' ];
+
+const usage = `Usage: egg-sentinel pin [options]
+
+Writes ${MANIFEST_FILE} in the app: for every plugin enabled in each env, its name, package, version, directory
+(relative to the app) and the SHA-256 of each of its files (nested node_modules left out; with --deep, also every
+package of its production dependency closure). Sorted and without timestamps, so a change is a small diff. At boot
+egg-sentinel refuses plugins whose files differ (SEN104). Commit the file; pin again after a reviewed upgrade.
+
+Options:
+  --base-dir DIR  the app's root (its package.json); default: the current directory
+  --env ENV       an env whose enabled plugins are pinned; repeat it for several; default: prod
+                  (with --check: the envs the manifest was pinned for)
+  --scope SCOPE   server scope; default: EGG_SERVER_SCOPE
+  --deep          also pin each plugin's production dependency closure; default: config.sentinel.plugins.deep
+                  (with --check: as the manifest was pinned)
+  --check         write nothing: compare the installed plugins with ${MANIFEST_FILE}
+  -h, --help      show this help
+
+What runs: the config/plugin.* and config/config.* files of the app, its framework and its plugins (egg config is
+code); no boot hook, middleware, controller or router.
+
+Exit codes: 0 written, or (--check) no difference; 1 (--check) the plugins differ from ${MANIFEST_FILE};
+2 bad arguments, the app could not be loaded, or (--check) no usable ${MANIFEST_FILE}.`;
+
+interface PinOptions {
+  baseDir: string;
+  envs: string[];
+  scope?: string;
+  /** undefined: from config.sentinel.plugins.deep of the app. */
+  deep?: boolean;
+}
+
+/** Loads the enabled plugins of every env and builds the manifest they would have now. */
+async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginManifest> {
+  let deepFromConfig = false;
+  const envs = [];
+  // One env after the other (egg 4's loader is asynchronous): each load runs the app's config files.
+  for (const env of options.envs) {
+    const loaded = await loadConfigOffline({
+      baseDir: options.baseDir, env, scope: options.scope,
+      warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${message}\n`),
+    });
+    deepFromConfig ||= (loaded.config.sentinel as { plugins?: { deep?: unknown } } | undefined)?.plugins?.deep === true;
+    // egg 4 loads a plugin from the build inside its package (eggPlugin.exports); the package is what is pinned.
+    const plugins = Object.entries(loaded.plugins)
+      .filter(([ , plugin ]) => typeof plugin.path === 'string')
+      .map(([ name, plugin ]) => ({ name, dir: realPathLoose(pluginPackageDir(plugin.path as string)) }));
+    envs.push({ env, plugins });
+  }
+  try {
+    return buildManifest({ baseDir: options.baseDir, deep: options.deep ?? deepFromConfig, envs });
+  } catch (error) {
+    // A plugin file that cannot be read (EACCES, gone while hashing) is a problem of the app, not a bug.
+    if (error instanceof ManifestError || (error as NodeJS.ErrnoException).code) throw new AppLoadError((error as Error).message);
+    throw error;
+  }
+}
+
+async function write(options: PinOptions, io: CliIO): Promise<number> {
+  const manifest = await currentManifest(options, io);
+  const file = path.join(options.baseDir, MANIFEST_FILE);
+  fs.writeFileSync(file, serializeManifest(manifest));
+  const rows = Object.entries(manifest.plugins).map(([ name, plugin ]) => {
+    const deps = plugin.dependencies ? `, ${Object.keys(plugin.dependencies).length} dependencies` : '';
+    return `  ${name}  ${plugin.package ?? '(no package.json)'}@${plugin.version ?? '?'}  ${plugin.path}  ${Object.keys(plugin.files).length} files${deps}`;
+  });
+  io.stdout.write(`${MANIFEST_FILE}: ${rows.length} plugin(s) pinned for env ${manifest.envs.join(', ')}${manifest.deep ? ' (deep)' : ''}\n${rows.join('\n')}\n`);
+  return EXIT.clean;
+}
+
+async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promise<number> {
+  let pinned: PluginManifest;
+  try {
+    const read = readManifest(options.baseDir);
+    if (!read) {
+      io.stderr.write(`egg-sentinel pin --check: ${path.join(options.baseDir, MANIFEST_FILE)} does not exist; create it with \`npx egg-sentinel pin\`\n`);
+      return EXIT.error;
+    }
+    pinned = read.manifest;
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    io.stderr.write(`egg-sentinel pin --check: ${error.message}\n`);
+    return EXIT.error;
+  }
+  const current = await currentManifest({ ...options, envs: envsGiven ? options.envs : pinned.envs, deep: options.deep ?? pinned.deep }, io);
+  const differences = diffManifests(pinned, current);
+  if (!differences.length) {
+    io.stdout.write(`${MANIFEST_FILE}: the ${Object.keys(current.plugins).length} plugin(s) enabled in env ${current.envs.join(', ')} match\n`);
+    return EXIT.clean;
+  }
+  const lines = differences.map(({ plugin, difference }) => {
+    if (difference === 'not-pinned') return `  ${plugin}: enabled, not in ${MANIFEST_FILE}`;
+    if (difference === 'not-enabled') return `  ${plugin}: in ${MANIFEST_FILE}, no longer enabled`;
+    return `  ${plugin}: ${describeDrift(difference)}`;
+  });
+  io.stdout.write(`${MANIFEST_FILE}: ${differences.length} plugin(s) differ (env ${current.envs.join(', ')})\n${lines.join('\n')}\n` +
+    'Review the changes; if they are intended, run `npx egg-sentinel pin` and commit the new manifest.\n');
+  return EXIT.findings;
+}
+
+export const pinCommand: Command = {
+  name: 'pin',
+  summary: `write ${MANIFEST_FILE} (per-file SHA-256 of every enabled plugin), or --check it`,
+  usage,
+  run(args, io) {
+    const { values } = parseCommandArgs({
+      args,
+      strict: true,
+      options: {
+        'base-dir': { type: 'string' },
+        env: { type: 'string', multiple: true },
+        scope: { type: 'string' },
+        deep: { type: 'boolean' },
+        check: { type: 'boolean', default: false },
+      },
+    });
+    for (const value of [ ...(values.env ?? []), ...(values.scope === undefined ? [] : [ values.scope ]) ]) {
+      if (!isSafeEnvName(value)) throw new UsageError(`${JSON.stringify(value)} is not a valid env or scope name; use letters, digits, "_" and "-" (e.g. prod)`);
+    }
+    const baseDir = path.resolve(io.cwd, values['base-dir'] ?? '.');
+    if (!fs.existsSync(path.join(baseDir, 'package.json'))) {
+      throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} has no package.json; run pin in the app's root`);
+    }
+    const options: PinOptions = { baseDir, envs: [ ...new Set(values.env ?? DEFAULT_ENVS) ], scope: values.scope, deep: values.deep };
+    return values.check ? check(options, values.env !== undefined, io) : write(options, io);
+  },
+};

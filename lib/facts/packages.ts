@@ -1,0 +1,144 @@
+/**
+ * The installed packages an app loads, for SEN601: walked from the app's production dependencies, its framework
+ * (egg) and every enabled plugin, each dependency resolved from the directory of the package that requires it, as
+ * node resolves it. Which of them a process really loaded comes from require.cache.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { PluginFact } from './types';
+
+export interface InstalledPackage {
+  /** The name in its package.json (an npm alias such as `urllib4` shows as `urllib`). */
+  name: string;
+  version: string;
+  /** Real path of the package directory. */
+  path: string;
+  /** What pulled it in, outermost first, e.g. `app my-app`, `egg@3.34.0`, `egg-core@5.5.1`; the package itself excluded. */
+  via: string[];
+  /** A module of the package was in require.cache when the facts were collected. */
+  loaded: boolean;
+}
+
+export interface PackageFacts {
+  installed: InstalledPackage[];
+  /**
+   * Whose require.cache `loaded` comes from: the app worker at boot (every plugin, extend and controller is loaded
+   * by then), or `egg-sentinel audit`, which loads only part of the app.
+   */
+  loadedBy: 'boot' | 'audit';
+  /** How long the walk took, in ms. */
+  walkMs: number;
+}
+
+export interface PackageWalkInput {
+  baseDir: string;
+  appName: string;
+  eggPaths: readonly string[];
+  plugins: readonly PluginFact[];
+}
+
+/** Test tooling that egg-bin injects as a plugin; never part of a deployed app (SEN606 reports it outside tests). */
+const TEST_HARNESS_PACKAGES: ReadonlySet<string> = new Set([ 'egg-mock' ]);
+
+interface Manifest {
+  name?: unknown;
+  version?: unknown;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+interface Pending {
+  dir: string;
+  via: string[];
+}
+
+export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readonly string[] = Object.keys(require.cache)): PackageFacts {
+  const started = performance.now();
+  const installed = walkPackages(input);
+  const isLoaded = loadedPackageTest(loadedFiles);
+  return {
+    installed: installed.map(entry => ({ ...entry, loaded: isLoaded(entry.path) })),
+    loadedBy: 'boot',
+    walkMs: Math.round((performance.now() - started) * 10) / 10,
+  };
+}
+
+/** Breadth first, so each package keeps its shortest dependency path; one entry per real directory. */
+function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'loaded'>> {
+  const found: Array<Omit<InstalledPackage, 'loaded'>> = [];
+  const visited = new Set<string>();
+  const hasNodeModules = nodeModulesProbe();
+  const queue: Pending[] = [
+    ...input.eggPaths.map(dir => ({ dir, via: [ 'framework' ] })),
+    ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
+    ...dependencyDirs(input.baseDir, readManifest(input.baseDir), hasNodeModules).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
+  ];
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const dir = realPath(next.dir);
+    if (!dir || visited.has(dir)) continue;
+    visited.add(dir);
+    const manifest = readManifest(dir);
+    if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
+    found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via });
+    const via = [ ...next.via, `${manifest.name}@${manifest.version}` ];
+    for (const child of dependencyDirs(dir, manifest, hasNodeModules)) queue.push({ dir: child, via });
+  }
+  return found;
+}
+
+function dependencyDirs(fromDir: string, manifest: Manifest | undefined, hasNodeModules: (dir: string) => boolean): string[] {
+  const names = Object.keys({ ...manifest?.dependencies, ...manifest?.optionalDependencies });
+  return names.map(name => resolvePackageDir(fromDir, name, hasNodeModules)).filter((dir): dir is string => dir !== undefined);
+}
+
+/** Node's lookup for a bare package name: `node_modules/<name>` in the directory and each parent. */
+function resolvePackageDir(fromDir: string, name: string, hasNodeModules: (dir: string) => boolean): string | undefined {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules' && hasNodeModules(dir)) {
+      const candidate = path.join(dir, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Most packages have no nested node_modules: remembering that saves most lookups of a walk. */
+function nodeModulesProbe(): (dir: string) => boolean {
+  const known = new Map<string, boolean>();
+  return dir => {
+    let exists = known.get(dir);
+    if (exists === undefined) known.set(dir, exists = fs.existsSync(path.join(dir, 'node_modules')));
+    return exists;
+  };
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined; // no package.json (a plugin given by path) or an unreadable one: nothing to walk
+  }
+}
+
+function realPath(dir: string): string | undefined {
+  try {
+    return fs.realpathSync.native(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a package directory holds a loaded module; require.cache keys are real paths. */
+function loadedPackageTest(files: readonly string[]): (dir: string) => boolean {
+  const marker = `${path.sep}node_modules${path.sep}`;
+  const packageDirs = new Set<string>();
+  for (const file of files) {
+    const at = file.lastIndexOf(marker);
+    if (at === -1) continue;
+    const [ first, second ] = file.slice(at + marker.length).split(path.sep);
+    packageDirs.add(file.slice(0, at + marker.length) + (first.startsWith('@') ? `${first}${path.sep}${second}` : first));
+  }
+  // A package outside node_modules (a linked or path plugin) is matched by prefix.
+  return dir => packageDirs.has(dir) || (!dir.includes(marker) && files.some(file => file.startsWith(`${dir}${path.sep}`) && !file.includes(marker, dir.length)));
+}

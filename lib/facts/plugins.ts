@@ -1,0 +1,283 @@
+/**
+ * Facts for the plugin trust rules (SEN101–SEN108): where each enabled plugin really lives, its package.json install
+ * hooks, its lockfile entry, how its files compare with the manifest `sentinel.lock.json`, what EGG_PLUGINS enabled,
+ * and which config keys a plugin's config file set last. All I/O for those rules happens here; the rules only compare.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import secureJsonParse from 'secure-json-parse';
+import type { SentinelPluginsConfig } from '../config/types';
+import { type LockEntry, type Lockfile, LockfileError, findLockfile, installingProjectDir, readLockfile } from '../plugins/lockfile';
+import {
+  ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
+} from '../plugins/manifest';
+import { isInside, realPathLoose } from './files';
+import type { PluginFact } from './types';
+
+/** Where an enabled plugin lives. */
+export type PluginLocation =
+  /** Installed in a node_modules directory. */
+  | 'package'
+  /** Any other directory (a `path` plugin). */
+  | 'local'
+  /**
+   * The project itself: the plugin's directory holds the app (a plugin's repository running its test app, as
+   * egg-mock does), or it is egg-sentinel's own checkout, which is the code doing the checking.
+   */
+  | 'project';
+
+export type PluginLockFact =
+  | { state: 'locked'; lockfile: string; entry: LockEntry }
+  | { state: 'not-listed'; lockfile: string }
+  | { state: 'no-lockfile'; projectDir: string }
+  | { state: 'unreadable'; lockfile: string; error: string }
+  /** Not an installed package (local or project plugin), or SEN103 is off. */
+  | { state: 'not-applicable' };
+
+export type PluginManifestFact =
+  /** No usable manifest, a project plugin, or SEN104 is off. */
+  | { state: 'not-checked' }
+  | { state: 'not-pinned' }
+  | { state: 'matches' }
+  | { state: 'drift'; drift: PluginDrift }
+  /** Its files could not be read (permissions, a file vanishing while hashed). */
+  | { state: 'unreadable'; error: string };
+
+export interface InstallScriptFact {
+  package: string;
+  /** The package directory, relative to the app root where inside it. */
+  path: string;
+  /** `preinstall`, `install`, `postinstall` with their commands, or `binding.gyp` (npm runs node-gyp for it). */
+  hooks: string[];
+}
+
+export interface PluginTrustFact {
+  name: string;
+  /** The package name in its package.json, else the configured `package`. */
+  package?: string;
+  /** `package` as configured in a plugin.* file, when it differs from the installed package.json's name. */
+  configuredPackage?: string;
+  version?: string;
+  /** The directory egg loads it from, symlinks resolved. */
+  realPath: string;
+  /** `realPath` relative to the app root where inside it. */
+  displayPath: string;
+  /** The file that enabled it. */
+  from: string;
+  location: PluginLocation;
+  lock: PluginLockFact;
+  /** Install hooks of the plugin package and, with `plugins.deep`, of its production dependency closure. */
+  installScripts: InstallScriptFact[];
+  manifest: PluginManifestFact;
+}
+
+export type ManifestStateFact =
+  | { state: 'absent' }
+  | { state: 'invalid'; error: string }
+  | { state: 'present'; deep: boolean; envs: string[] };
+
+/** A config key whose value a plugin's config file set last (egg's configMeta). */
+export interface PluginSetKeyFact {
+  keyPath: string;
+  /** The config file, relative to the app root where inside it. */
+  file: string;
+  plugin: string;
+  package?: string;
+}
+
+export interface PluginTrustFacts {
+  /** Real directories plugins may live in: the node_modules the app and its framework resolve from, and `plugins.localRoots`. */
+  trustedRoots: { nodeModules: string[]; local: string[] };
+  /** Enabled plugins, in egg's load order. */
+  plugins: PluginTrustFact[];
+  manifest: ManifestStateFact;
+  /** What EGG_PLUGINS turned on and off (names only); `error` when it is not JSON (egg then ignores it). */
+  envPlugins: { set: false } | { set: true; enabled: string[]; disabled: string[]; error?: string };
+  pluginSetKeys: PluginSetKeyFact[];
+}
+
+export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugin' ];
+
+/** egg-sentinel's own package directory (this file is lib/facts/plugins.{ts,js}). */
+const SELF_DIR = realPathLoose(path.resolve(__dirname, '../..'));
+
+export interface PluginTrustInput {
+  baseDir: string;
+  eggPaths: readonly string[];
+  /** Every plugin egg knows; only the enabled ones are judged. */
+  plugins: readonly PluginFact[];
+  /** Real node_modules directories the app and its framework resolve from (runtime facts' appModuleRoots). */
+  moduleRoots: readonly string[];
+  options: SentinelPluginsConfig;
+  /** `config.sentinel.rules`: the work of a rule that is off is skipped. */
+  ruleOverrides: Readonly<Record<string, string>>;
+  configMeta: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  display(file: string): string;
+  /** Manifest results the agent handed over (lib/plugins/handover.ts), used instead of hashing again. */
+  manifestResults?: ManifestResults;
+}
+
+/** What manifest verification found: the manifest's state and each enabled plugin's result. */
+export interface ManifestResults {
+  manifest: ManifestStateFact;
+  plugins: Record<string, PluginManifestFact>;
+}
+
+/** An enabled plugin with its real directory and where that is. */
+export interface LocatedPlugin {
+  fact: PluginFact;
+  realPath: string;
+  location: PluginLocation;
+}
+
+export function locatePlugins(plugins: readonly PluginFact[], baseDir: string): LocatedPlugin[] {
+  const realBaseDir = realPathLoose(baseDir);
+  return plugins.filter(plugin => plugin.enable && plugin.path).map(fact => {
+    const realPath = realPathLoose(fact.path as string);
+    const installedBy = installingProjectDir(realPath);
+    const location: PluginLocation = isInside(realBaseDir, realPath) || (realPath === SELF_DIR && !installedBy) ? 'project' : installedBy ? 'package' : 'local';
+    return { fact, realPath, location };
+  });
+}
+
+export function collectPluginTrustFacts(input: PluginTrustInput): PluginTrustFacts {
+  const ruleOn = (id: string) => input.ruleOverrides[id] !== 'off';
+  const located = locatePlugins(input.plugins, input.baseDir);
+  const manifestResults = !ruleOn('SEN104') ? { manifest: { state: 'absent' as const }, plugins: {} } :
+    input.manifestResults ?? verifyManifest(input.baseDir, located, input.options.deep === true);
+  const lockfiles = new Map<string, Lockfile | LockfileError>();
+  return {
+    trustedRoots: {
+      nodeModules: input.moduleRoots.filter(dir => dir !== realPathLoose(input.baseDir)),
+      local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
+    },
+    plugins: located.map(({ fact, realPath, location }) => {
+      const pkg = readPackageJson(realPath);
+      const packageName = pkg?.name ?? fact.package;
+      return {
+        name: fact.name,
+        package: packageName,
+        configuredPackage: fact.package !== undefined && fact.package !== packageName ? fact.package : undefined,
+        version: pkg?.version ?? fact.version,
+        realPath,
+        displayPath: input.display(realPath),
+        from: fact.from ?? '<unknown>',
+        location,
+        lock: location === 'package' && packageName && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles) : { state: 'not-applicable' },
+        installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
+        manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
+      };
+    }),
+    manifest: manifestResults.manifest,
+    envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
+    pluginSetKeys: ruleOn('SEN108') ? pluginSetKeys(input) : [],
+  };
+}
+
+/** Compares every enabled plugin (project plugins aside) with the app's manifest; the expensive part: hashing. */
+export function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[], deep: boolean): ManifestResults {
+  let manifest: PluginManifest;
+  try {
+    const read = readManifest(baseDir);
+    if (!read) return { manifest: { state: 'absent' }, plugins: {} };
+    manifest = read.manifest;
+  } catch (error) {
+    if (error instanceof ManifestError) return { manifest: { state: 'invalid', error: error.message }, plugins: {} };
+    throw error;
+  }
+  const results: Record<string, PluginManifestFact> = {};
+  for (const { fact, realPath, location } of plugins) {
+    if (location === 'project') continue;
+    const entry = Object.hasOwn(manifest.plugins, fact.name) ? manifest.plugins[fact.name] : undefined;
+    if (!entry) {
+      results[fact.name] = { state: 'not-pinned' };
+      continue;
+    }
+    try {
+      const drift = verifyPlugin(entry, realPath, baseDir, deep || manifest.deep);
+      results[fact.name] = hasDrift(drift) ? { state: 'drift', drift } : { state: 'matches' };
+    } catch (error) {
+      results[fact.name] = { state: 'unreadable', error: (error as Error).message };
+    }
+  }
+  return { manifest: { state: 'present', deep: manifest.deep, envs: manifest.envs }, plugins: results };
+}
+
+function lockFact(realPath: string, packageName: string, version: string | undefined, cache: Map<string, Lockfile | LockfileError>): PluginLockFact {
+  const projectDir = installingProjectDir(realPath) as string;
+  const found = findLockfile(projectDir);
+  if (!found) return { state: 'no-lockfile', projectDir };
+  let lockfile = cache.get(found.file);
+  if (!lockfile) {
+    try {
+      lockfile = readLockfile(found.file, found.kind);
+    } catch (error) {
+      if (!(error instanceof LockfileError)) throw error;
+      lockfile = error;
+    }
+    cache.set(found.file, lockfile);
+  }
+  if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
+  const entry = lockfile.find(packageName, realPath, version);
+  return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
+}
+
+const INSTALL_HOOKS = [ 'preinstall', 'install', 'postinstall' ];
+
+function installScripts(realPath: string, deep: boolean, display: (file: string) => string): InstallScriptFact[] {
+  const packages = [ { dir: realPath, pkg: readPackageJson(realPath) }, ...(deep ? dependencyClosure(realPath) : []) ];
+  return packages.flatMap(({ dir, pkg }) => {
+    const hooks = INSTALL_HOOKS.filter(hook => pkg?.scripts[hook]).map(hook => `${hook}: ${pkg?.scripts[hook]}`);
+    if (fs.existsSync(path.join(dir, 'binding.gyp'))) hooks.push('binding.gyp');
+    return hooks.length ? [{ package: pkg?.name ?? path.basename(dir), path: display(dir), hooks }] : [];
+  });
+}
+
+function envPluginsFact(value: string | undefined): PluginTrustFacts['envPlugins'] {
+  if (!value) return { set: false };
+  let parsed: unknown;
+  try {
+    // As egg: JSON.parse; `__proto__` keys are dropped, not merged.
+    parsed = secureJsonParse(value, null, { protoAction: 'remove', constructorAction: 'remove' });
+  } catch (error) {
+    return { set: true, enabled: [], disabled: [], error: (error as Error).message };
+  }
+  const entries = parsed && typeof parsed === 'object' ? Object.entries(parsed as Record<string, unknown>) : [];
+  const enabled = (entry: unknown) => entry === true || (Boolean(entry) && typeof entry === 'object' && (entry as { enable?: unknown }).enable !== false);
+  return {
+    set: true,
+    enabled: entries.filter(([ , entry ]) => enabled(entry)).map(([ name ]) => name),
+    disabled: entries.filter(([ , entry ]) => !enabled(entry)).map(([ name ]) => name),
+  };
+}
+
+/**
+ * Every config leaf whose file (egg's configMeta) lies in an enabled plugin's directory; the innermost load unit wins.
+ * The app's own local plugins (inside the app root, not in node_modules) count as the app.
+ */
+function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
+  const appsOwn = (dir: string) => isInside(dir, input.baseDir) && !dir.split(path.sep).includes('node_modules');
+  const pluginUnits = input.plugins.filter(plugin => plugin.enable && plugin.path && !appsOwn(path.resolve(plugin.path))).flatMap(plugin => {
+    const dirs = new Set([ path.resolve(plugin.path as string), realPathLoose(plugin.path as string) ]);
+    const owner = { name: plugin.name, package: readPackageJson(plugin.path as string)?.name ?? plugin.package };
+    return [ ...dirs ].map(dir => ({ dir, plugin: owner }));
+  });
+  const units = [
+    ...pluginUnits,
+    ...[ input.baseDir, ...input.eggPaths ].map(dir => ({ dir: path.resolve(dir), plugin: undefined })),
+  ].sort((a, b) => b.dir.length - a.dir.length);
+  const found: PluginSetKeyFact[] = [];
+  const walk = (node: unknown, keyPath: string): void => {
+    if (typeof node === 'string') {
+      if (!path.isAbsolute(node)) return;
+      const plugin = units.find(unit => isInside(node, unit.dir))?.plugin;
+      if (plugin) found.push({ keyPath, file: input.display(node), plugin: plugin.name, package: plugin.package });
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    for (const [ key, child ] of Object.entries(node)) walk(child, keyPath ? `${keyPath}.${key}` : key);
+  };
+  walk(input.configMeta, '');
+  return found;
+}

@@ -1,0 +1,192 @@
+/**
+ * Lockfiles, for SEN103: which lockfile governs an installed package, and its entry there.
+ * npm's package-lock.json / npm-shrinkwrap.json (lockfile versions 1 to 3) are matched by install path, the way npm
+ * records them; pnpm-lock.yaml and yarn.lock (classic and berry) by package name and version, read line by line
+ * (only the fields SEN103 needs, no YAML library).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { realPathLoose } from '../facts/files';
+
+/** In the order npm reads them: a shrinkwrap wins over a package-lock in the same directory. */
+const LOCKFILE_NAMES = [ 'npm-shrinkwrap.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock' ] as const;
+export type LockfileKind = typeof LOCKFILE_NAMES[number];
+
+export interface LockEntry {
+  version?: string;
+  integrity?: string;
+  resolved?: string;
+  /** A workspace or `file:` link: the package is the project's own source, not something downloaded. */
+  link?: boolean;
+}
+
+export interface Lockfile {
+  file: string;
+  kind: LockfileKind;
+  /** The entry for the package installed (real path) in `realDir`, or undefined when the lockfile does not list it. */
+  find(name: string, realDir: string, installedVersion?: string): LockEntry | undefined;
+}
+
+/** A lockfile that cannot be read; the message names the file and the fix. */
+export class LockfileError extends Error {
+  override name = 'LockfileError';
+}
+
+/**
+ * The directory of the project that installed a package: the part of its real path before the first `node_modules`
+ * (pnpm's `.pnpm` store included), or undefined for a directory that is not inside any node_modules.
+ */
+export function installingProjectDir(realDir: string): string | undefined {
+  const parts = realDir.split(path.sep);
+  const index = parts.indexOf('node_modules');
+  return index <= 0 ? undefined : parts.slice(0, index).join(path.sep) || path.sep;
+}
+
+/** The nearest lockfile at or above `dir` (npm workspaces keep one at the root). */
+export function findLockfile(dir: string): { file: string; kind: LockfileKind } | undefined {
+  for (let current = dir; ; current = path.dirname(current)) {
+    for (const kind of LOCKFILE_NAMES) {
+      const file = path.join(current, kind);
+      if (fs.existsSync(file)) return { file, kind };
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+export function readLockfile(file: string, kind: LockfileKind): Lockfile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LockfileError(`${file} cannot be read (${(error as Error).message})`);
+  }
+  if (kind === 'pnpm-lock.yaml') return byNameLockfile(file, kind, parsePnpmLock(text));
+  if (kind === 'yarn.lock') return byNameLockfile(file, kind, parseYarnLock(text));
+  return npmLockfile(file, kind, text);
+}
+
+type NpmPackages = Record<string, LockEntry & { resolved?: string }>;
+
+function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
+  const regenerate = `regenerate it with \`npm install --package-lock-only\` and commit it`;
+  let data: { lockfileVersion?: unknown; packages?: unknown; dependencies?: unknown };
+  try {
+    data = JSON.parse(text) as typeof data;
+  } catch (error) {
+    throw new LockfileError(`${file} is not valid JSON (${(error as Error).message}): ${regenerate}`);
+  }
+  const packages = isRecord(data.packages) ? data.packages as NpmPackages :
+    isRecord(data.dependencies) ? flattenV1(data.dependencies, 'node_modules/') : undefined;
+  if (!packages) throw new LockfileError(`${file} has neither "packages" nor "dependencies": it is not an npm lockfile; ${regenerate}`);
+  const dir = path.dirname(file);
+  const entryAt = (key: string): LockEntry | undefined => {
+    const entry = packages[key];
+    if (!isRecord(entry)) return undefined;
+    // A workspace link points at the entry of the linked directory.
+    if (entry.link === true) return { ...(typeof entry.resolved === 'string' ? packages[entry.resolved] : undefined), link: true };
+    return entry;
+  };
+  return {
+    file,
+    kind,
+    find(name, realDir) {
+      const direct = path.relative(dir, realDir).split(path.sep).join('/');
+      if (!direct.startsWith('..') && packages[direct]) {
+        // An entry outside node_modules is the root project or a workspace package: the project's own source.
+        return direct.split('/').includes('node_modules') ? entryAt(direct) : { ...entryAt(direct), link: true };
+      }
+      // Symlinked trees (a linked node_modules, workspaces): compare real paths of the entries installed under this name.
+      const key = Object.keys(packages).find(candidate =>
+        (candidate === `node_modules/${name}` || candidate.endsWith(`/node_modules/${name}`)) && realPathLoose(path.join(dir, candidate)) === realDir);
+      return key === undefined ? undefined : entryAt(key);
+    },
+  };
+}
+
+/** lockfileVersion 1 nests `dependencies`; give them the path keys of versions 2 and 3. */
+function flattenV1(dependencies: Record<string, unknown>, prefix: string): NpmPackages {
+  const flat: NpmPackages = {};
+  for (const [ name, entry ] of Object.entries(dependencies)) {
+    if (!isRecord(entry)) continue;
+    const key = `${prefix}${name}`;
+    flat[key] = { version: stringOrUndefined(entry.version), integrity: stringOrUndefined(entry.integrity), resolved: stringOrUndefined(entry.resolved) };
+    if (isRecord(entry.dependencies)) Object.assign(flat, flattenV1(entry.dependencies, `${key}/node_modules/`));
+  }
+  return flat;
+}
+
+interface NamedEntry extends LockEntry {
+  name: string;
+}
+
+function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[]): Lockfile {
+  return {
+    file,
+    kind,
+    find(name, _realDir, installedVersion) {
+      const candidates = entries.filter(entry => entry.name === name);
+      return candidates.find(entry => entry.version === installedVersion) ?? candidates[0];
+    },
+  };
+}
+
+/** `name@1.2.3`, `/name@1.2.3(peer@1)` (v6), `/name/1.2.3_peer` (v5), `'@scope/name@1.2.3'` (v9). */
+function parsePnpmKey(key: string): { name: string; version: string } | undefined {
+  const bare = key.replace(/^['"]|['"]$/g, '').replace(/^\//, '').replace(/\(.*$/, '');
+  const at = bare.lastIndexOf('@');
+  if (at > 0) return { name: bare.slice(0, at), version: bare.slice(at + 1) };
+  const slash = bare.lastIndexOf('/');
+  return slash > 0 ? { name: bare.slice(0, slash), version: bare.slice(slash + 1).replace(/_.*$/, '') } : undefined;
+}
+
+function parsePnpmLock(text: string): NamedEntry[] {
+  const entries: NamedEntry[] = [];
+  let inPackages = false;
+  let current: NamedEntry | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\S/.test(line)) {
+      inPackages = line.trim() === 'packages:';
+      current = undefined;
+    } else if (inPackages && /^ {2}\S.*:$/.test(line)) {
+      const parsed = parsePnpmKey(line.trim().slice(0, -1));
+      current = parsed && { ...parsed };
+      if (current) entries.push(current);
+    } else if (inPackages && current) {
+      current.integrity ??= /integrity:\s*([^,}\s]+)/.exec(line)?.[1];
+      current.resolved ??= /tarball:\s*([^,}\s]+)/.exec(line)?.[1];
+    }
+  }
+  return entries;
+}
+
+/** yarn classic (`version "1.2.3"`, `resolved "url"`, `integrity sha512-…`) and berry (`version: 1.2.3`, `checksum: …`). */
+function parseYarnLock(text: string): NamedEntry[] {
+  const entries: NamedEntry[] = [];
+  let block: NamedEntry[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (/^[^\s#].*:$/.test(line)) {
+      // `name@range` specifiers; a header without one (berry's `__metadata:`) starts a block of no package.
+      const names = line.slice(0, -1).split(/,\s*/).map(spec => spec.replace(/^"|"$/g, '')).map(spec => spec.slice(0, Math.max(0, spec.indexOf('@', 1))));
+      block = [ ...new Set(names.filter(Boolean)) ].map(name => ({ name }));
+      entries.push(...block);
+      continue;
+    }
+    const field = /^\s+(version|resolved|integrity|checksum):?\s+"?([^"]+)"?$/.exec(line);
+    if (!field) continue;
+    const [ , key, value ] = field;
+    for (const entry of block) {
+      if (key === 'version') entry.version = value;
+      else if (key === 'resolved') entry.resolved = value;
+      else entry.integrity ??= value;
+    }
+  }
+  return entries;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,341 @@
+/**
+ * The plugin manifest `sentinel.lock.json` (Grafana-style): for each enabled plugin, per-file SHA-256 of its package
+ * directory (nested node_modules left out) and, when pinned deep, of every package in its production dependency
+ * closure. Written by `egg-sentinel pin`, verified at boot (SEN104) and by `pin --check`.
+ * Output is deterministic (sorted, no timestamps) so a change shows as a small diff in review.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import { isInside } from '../facts/files';
+
+export const MANIFEST_FILE = 'sentinel.lock.json';
+const MANIFEST_VERSION = 1;
+
+/** Relative file path (posix) → lowercase hex SHA-256 of its bytes, or `symlink:<target>` for a symbolic link. */
+export type FileHashes = Record<string, string>;
+
+export interface PinnedPackage {
+  package?: string;
+  version?: string;
+  /** The package directory relative to the app root (posix). */
+  path: string;
+  files: FileHashes;
+}
+
+export interface PinnedPlugin extends PinnedPackage {
+  /** The server envs it was enabled in when pinned. */
+  envs: string[];
+  /** Pinned deep: every package of its production dependency closure, by path relative to the app root. */
+  dependencies?: Record<string, PinnedPackage>;
+}
+
+export interface PluginManifest {
+  version: typeof MANIFEST_VERSION;
+  /** Whether dependency closures were pinned (`--deep` or `config.sentinel.plugins.deep`). */
+  deep: boolean;
+  envs: string[];
+  plugins: Record<string, PinnedPlugin>;
+}
+
+/** A manifest that cannot be used; the message names the file and how to fix it. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+const HASH_VALUE = '^([0-9a-f]{64}|symlink:.*)$';
+const pinnedPackageSchema = {
+  type: 'object',
+  required: [ 'path', 'files' ],
+  additionalProperties: false,
+  properties: {
+    package: { type: 'string' },
+    version: { type: 'string' },
+    path: { type: 'string' },
+    files: { type: 'object', additionalProperties: { type: 'string', pattern: HASH_VALUE } },
+  },
+};
+const validateManifest = new Ajv({ allErrors: true }).compile({
+  type: 'object',
+  required: [ 'version', 'deep', 'envs', 'plugins' ],
+  additionalProperties: false,
+  properties: {
+    version: { const: MANIFEST_VERSION },
+    deep: { type: 'boolean' },
+    envs: { type: 'array', items: { type: 'string' } },
+    plugins: {
+      type: 'object',
+      additionalProperties: {
+        ...pinnedPackageSchema,
+        required: [ ...pinnedPackageSchema.required, 'envs' ],
+        properties: {
+          ...pinnedPackageSchema.properties,
+          envs: { type: 'array', items: { type: 'string' } },
+          dependencies: { type: 'object', additionalProperties: pinnedPackageSchema },
+        },
+      },
+    },
+  },
+});
+
+const REPIN = 'regenerate it with `npx egg-sentinel pin` in the app (after checking that the installed plugins are the ones you expect)';
+
+/** Parses and validates a manifest's text; throws ManifestError naming the file, the problem and the fix. */
+export function parseManifest(text: string, file: string): PluginManifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ManifestError(`${file} is not valid JSON (${(error as Error).message}): ${REPIN}`);
+  }
+  if (!validateManifest(data)) {
+    const problems = (validateManifest.errors ?? []).slice(0, 3).map(error => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
+    throw new ManifestError(`${file} is not a egg-sentinel plugin manifest (${problems.join('; ')}): ${REPIN}`);
+  }
+  return data as unknown as PluginManifest;
+}
+
+/** Reads the manifest of an app: undefined when there is none, ManifestError when it is unusable. */
+export function readManifest(baseDir: string): { manifest: PluginManifest; text: string } | undefined {
+  const file = path.join(baseDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ManifestError(`${file} cannot be read (${(error as Error).message})`);
+  }
+  return { manifest: parseManifest(text, MANIFEST_FILE), text };
+}
+
+export function serializeManifest(manifest: PluginManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+/** SHA-256 of every file under `dir`, nested node_modules left out, sorted by path; symlinks are recorded, not followed. */
+export function hashFiles(dir: string): FileHashes {
+  const found: Array<[ string, string ]> = [];
+  const walk = (current: string, prefix: string): void => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      const relative = `${prefix}${entry.name}`;
+      if (entry.isSymbolicLink()) found.push([ relative, `symlink:${fs.readlinkSync(full)}` ]);
+      else if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(full, `${relative}/`);
+      } else if (entry.isFile()) found.push([ relative, crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex') ]);
+    }
+  };
+  walk(dir, '');
+  return Object.fromEntries(found.sort(([ a ], [ b ]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export interface PackageJsonFacts {
+  name?: string;
+  version?: string;
+  scripts: Record<string, string>;
+  /** `dependencies` and `optionalDependencies` names: what npm installs for production. */
+  productionDependencies: string[];
+}
+
+/** The parts of `<dir>/package.json` the plugin rules read; undefined when it is missing or not JSON. */
+export function readPackageJson(dir: string): PackageJsonFacts | undefined {
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const stringRecord = (value: unknown): Record<string, string> => (value && typeof value === 'object' && !Array.isArray(value) ?
+    Object.fromEntries(Object.entries(value).filter((entry): entry is [ string, string ] => typeof entry[1] === 'string')) : {});
+  return {
+    name: typeof pkg.name === 'string' ? pkg.name : undefined,
+    version: typeof pkg.version === 'string' ? pkg.version : undefined,
+    scripts: stringRecord(pkg.scripts),
+    productionDependencies: [ ...new Set([ ...Object.keys(stringRecord(pkg.dependencies)), ...Object.keys(stringRecord(pkg.optionalDependencies)) ]) ],
+  };
+}
+
+/** Where node would find package `name` from `fromDir`: the first `node_modules/<name>` up the tree (real path). */
+function findInstalledPackage(name: string, fromDir: string): string | undefined {
+  for (let current = fromDir; ; current = path.dirname(current)) {
+    if (path.basename(current) !== 'node_modules') {
+      const candidate = path.join(current, 'node_modules', name);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
+export interface InstalledPackage {
+  /** Real directory. */
+  dir: string;
+  pkg: PackageJsonFacts;
+}
+
+/**
+ * The production dependency closure of the package in `dir` (itself excluded), as node resolves it; a dependency
+ * that is not installed (an optional one that failed to build) is left out, as node would fail on it anyway.
+ */
+export function dependencyClosure(dir: string): InstalledPackage[] {
+  const root = fs.realpathSync(dir);
+  const seen = new Map<string, InstalledPackage>();
+  const queue = [ root ];
+  while (queue.length) {
+    const current = queue.shift() as string;
+    for (const name of readPackageJson(current)?.productionDependencies ?? []) {
+      const found = findInstalledPackage(name, current);
+      if (!found || found === root || seen.has(found)) continue;
+      const pkg = readPackageJson(found);
+      if (!pkg) continue;
+      seen.set(found, { dir: found, pkg });
+      queue.push(found);
+    }
+  }
+  return [ ...seen.values() ].sort((a, b) => (a.dir < b.dir ? -1 : 1));
+}
+
+/** A path relative to the app root, posix, as the manifest stores it. */
+export function manifestPath(baseDir: string, dir: string): string {
+  return path.relative(baseDir, dir).split(path.sep).join('/') || '.';
+}
+
+function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
+  return { package: pkg?.name, version: pkg?.version, path: manifestPath(baseDir, dir), files: hashFiles(dir) };
+}
+
+/** What the manifest records for a plugin in `dir` (a real path) as it is now. */
+export function pinPlugin(baseDir: string, dir: string, envs: string[], deep: boolean): PinnedPlugin {
+  const pinned: PinnedPlugin = { ...pinPackage(baseDir, dir, readPackageJson(dir)), envs };
+  if (deep) pinned.dependencies = Object.fromEntries(dependencyClosure(dir).map(dep => [ manifestPath(baseDir, dep.dir), pinPackage(baseDir, dep.dir, dep.pkg) ]));
+  return pinned;
+}
+
+/** An enabled plugin as pin and verification see it. */
+export interface PluginToPin {
+  name: string;
+  /** Real directory. */
+  dir: string;
+}
+
+export interface PinInput {
+  baseDir: string;
+  deep: boolean;
+  /** The enabled plugins of each env pinned. */
+  envs: Array<{ env: string; plugins: PluginToPin[] }>;
+}
+
+/**
+ * Builds the manifest for the enabled plugins of every env. A plugin whose directory holds the app (a plugin's own
+ * repository running its test app) is the project itself, not a dependency: it is left out.
+ */
+export function buildManifest(input: PinInput): PluginManifest {
+  const byName = new Map<string, { dir: string; envs: string[] }>();
+  for (const { env, plugins } of input.envs) {
+    for (const plugin of plugins) {
+      if (isInside(input.baseDir, plugin.dir)) continue;
+      const seen = byName.get(plugin.name);
+      if (seen && seen.dir !== plugin.dir) {
+        throw new ManifestError(`plugin ${plugin.name} loads from ${seen.dir} in env ${seen.envs.join('/')} and from ${plugin.dir} in env ${env}; ` +
+          'the manifest holds one directory per plugin name: pin those envs separately (--env) or give the plugins different names');
+      }
+      byName.set(plugin.name, { dir: plugin.dir, envs: [ ...(seen?.envs ?? []), env ] });
+    }
+  }
+  const plugins: Record<string, PinnedPlugin> = {};
+  for (const [ name, { dir, envs } ] of [ ...byName ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) plugins[name] = pinPlugin(input.baseDir, dir, envs, input.deep);
+  return { version: MANIFEST_VERSION, deep: input.deep, envs: input.envs.map(entry => entry.env), plugins };
+}
+
+export interface FileDrift {
+  changed: string[];
+  added: string[];
+  removed: string[];
+}
+
+export function diffFiles(pinned: FileHashes, current: FileHashes): FileDrift {
+  const drift: FileDrift = { changed: [], added: [], removed: [] };
+  for (const [ file, hash ] of Object.entries(current)) {
+    if (!Object.hasOwn(pinned, file)) drift.added.push(file);
+    else if (pinned[file] !== hash) drift.changed.push(file);
+  }
+  drift.removed = Object.keys(pinned).filter(file => !Object.hasOwn(current, file));
+  return drift;
+}
+
+export interface PluginDrift extends FileDrift {
+  /** The plugin now loads from another directory than the pinned one (paths relative to the app root). */
+  moved?: { pinned: string; current: string };
+}
+
+/**
+ * A plugin as pinned against the same plugin now. Plugin files are named relative to the plugin directory; dependency
+ * files relative to the app root, and a dependency that appeared or vanished as `<path>/`.
+ */
+export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
+  const drift: PluginDrift = diffFiles(pinned.files, current.files);
+  if (current.path !== pinned.path) drift.moved = { pinned: pinned.path, current: current.path };
+  const pinnedDeps = pinned.dependencies ?? {};
+  for (const [ depPath, dep ] of Object.entries(current.dependencies ?? {})) {
+    const pinnedDep = Object.hasOwn(pinnedDeps, depPath) ? pinnedDeps[depPath] : undefined;
+    if (!pinnedDep) {
+      drift.added.push(`${depPath}/`);
+      continue;
+    }
+    const depDrift = diffFiles(pinnedDep.files, dep.files);
+    drift.changed.push(...depDrift.changed.map(file => `${depPath}/${file}`));
+    drift.added.push(...depDrift.added.map(file => `${depPath}/${file}`));
+    drift.removed.push(...depDrift.removed.map(file => `${depPath}/${file}`));
+  }
+  if (current.dependencies) drift.removed.push(...Object.keys(pinnedDeps).filter(depPath => !Object.hasOwn(current.dependencies ?? {}, depPath)).map(depPath => `${depPath}/`));
+  return drift;
+}
+
+/** Checks one enabled plugin in `dir` against its manifest entry, hashing its files (and its closure when `deep`). */
+export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, deep: boolean): PluginDrift {
+  return comparePinned(entry, pinPlugin(baseDir, dir, entry.envs, deep));
+}
+
+export function hasDrift(drift: PluginDrift): boolean {
+  return Boolean(drift.moved || drift.changed.length || drift.added.length || drift.removed.length);
+}
+
+/** Files listed per kind of change before "and N more". */
+const LISTED_FILES = 5;
+
+export function listFiles(files: string[]): string {
+  return files.length > LISTED_FILES ? `${files.slice(0, LISTED_FILES).join(', ')} and ${files.length - LISTED_FILES} more` : files.join(', ');
+}
+
+/** `changed: app.js; added: lib/x.js`: the first files of each kind of change. */
+export function describeDrift(drift: PluginDrift): string {
+  return [
+    ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
+    ...(drift.changed.length ? [ `changed: ${listFiles(drift.changed)}` ] : []),
+    ...(drift.added.length ? [ `added: ${listFiles(drift.added)}` ] : []),
+    ...(drift.removed.length ? [ `removed: ${listFiles(drift.removed)}` ] : []),
+  ].join('; ');
+}
+
+/** Plugins of two manifests that differ: `not-pinned` (only in `current`), `not-enabled` (only in `pinned`), or their drift. */
+export interface ManifestDifference {
+  plugin: string;
+  difference: 'not-pinned' | 'not-enabled' | PluginDrift;
+}
+
+export function diffManifests(pinned: PluginManifest, current: PluginManifest): ManifestDifference[] {
+  const names = [ ...new Set([ ...Object.keys(pinned.plugins), ...Object.keys(current.plugins) ]) ].sort();
+  return names.flatMap((plugin): ManifestDifference[] => {
+    const was = Object.hasOwn(pinned.plugins, plugin) ? pinned.plugins[plugin] : undefined;
+    const now = Object.hasOwn(current.plugins, plugin) ? current.plugins[plugin] : undefined;
+    if (!was) return [{ plugin, difference: 'not-pinned' }];
+    if (!now) return [{ plugin, difference: 'not-enabled' }];
+    const drift = comparePinned(was, now);
+    return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
+  });
+}
+
+/** SHA-256 of the manifest's text: keys the verification result the agent hands to the workers. */
+export function manifestDigest(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}

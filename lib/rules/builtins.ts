@@ -1,0 +1,330 @@
+/** Threat 6: known vulnerabilities and weakened protections in egg's built-ins. */
+import semver from 'semver';
+import type { OsvRecord, OsvSeverity } from '../advisories/database';
+import { affectedVersion } from '../advisories/match';
+import { toDisplayPath } from '../facts/collect';
+import type { InstalledPackage } from '../facts/packages';
+import type { Facts } from '../facts/types';
+import type { Severity } from '../report/severity';
+import { DEVELOPMENT_ENVS } from '../report/severity';
+import type { Rule, RuleHit } from './types';
+
+type AnyRecord = Record<string, unknown>;
+
+const OSV_SEVERITY: Record<OsvSeverity, Severity> = { LOW: 'low', MODERATE: 'medium', HIGH: 'high', CRITICAL: 'critical' };
+
+function advisoriesByPackage(records: readonly OsvRecord[]): Map<string, OsvRecord[]> {
+  const byName = new Map<string, OsvRecord[]>();
+  for (const record of records) {
+    for (const name of new Set(record.affected.map(affected => affected.package.name))) byName.set(name, [ ...byName.get(name) ?? [], record ]);
+  }
+  return byName;
+}
+
+function describeAdvisory(record: OsvRecord): string {
+  const aliases = record.aliases?.length ? `${record.aliases.join(', ')}, ` : '';
+  return `${record.id} (${aliases}${OSV_SEVERITY[record.database_specific.severity]}): ${record.summary}`;
+}
+
+function upgradeFix(pkg: InstalledPackage, record: OsvRecord, fixedIn: string | undefined): string {
+  const through = pkg.via.length > 1 ? ` It comes through ${pkg.via.join(' > ')}: upgrade the package that pulls it in, or pin a fixed version with npm "overrides".` : '';
+  const change = fixedIn ? `Upgrade ${pkg.name} to ${fixedIn} or later.` : `No fixed version of ${pkg.name} exists: remove it, or replace what pulls it in.`;
+  return `${change}${through} To accept the risk for a while: waiver { rule: 'SEN601', target: '${record.id}@${pkg.name}', reason, expires }.`;
+}
+
+export const knownVulnerablePackage: Rule = {
+  id: 'SEN601',
+  area: 'builtins',
+  title: 'Known-vulnerable package loaded',
+  severity: 'critical',
+  description: 'An installed package the app loads matches an advisory in the database shipped with egg-sentinel ' +
+    '(lib/data/advisories.json, OSV records with GitHub\'s severities), merged with the app\'s override file ' +
+    '(`egg-sentinel advisories update`). Packages are found by walking the production dependencies of the app, its ' +
+    'framework and every enabled plugin (each resolved from the package that requires it); at boot only those with a ' +
+    'module in require.cache count, so optional fallbacks that are never loaded are not reported. The message names ' +
+    'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
+    "advisory's outside local/unittest and low on a developer machine; `egg-sentinel audit`, which loads only part of " +
+    'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
+    '`<advisory id>@<package>`.',
+  fix: 'Upgrade the package to the fixed version named in the finding (directly, through the package that pulls it in, or ' +
+    'with an npm "overrides" entry), and keep the database current (README, "Known vulnerabilities").',
+  check(facts, { developmentEnv }) {
+    const { packages, advisories } = facts.builtins;
+    const byName = advisoriesByPackage(advisories.vulnerabilities);
+    const audit = packages.loadedBy === 'audit';
+    return packages.installed.flatMap(pkg => (byName.get(pkg.name) ?? []).flatMap((record): RuleHit[] => {
+      const affected = affectedVersion(record, pkg.name, pkg.version);
+      if (!affected || (!pkg.loaded && !audit)) return [];
+      const severity = developmentEnv || !pkg.loaded ? 'low' : OSV_SEVERITY[record.database_specific.severity];
+      const loading = pkg.loaded ? '' : ' (not loaded while the audit loaded the app; the running app may load it)';
+      return [{
+        severity,
+        target: `${record.id}@${pkg.name}`,
+        source: toDisplayPath(facts.app.baseDir, pkg.path),
+        message: `${pkg.name}@${pkg.version}${loading} is affected by ${describeAdvisory(record)}; pulled in by ${pkg.via.join(' > ')}; ` +
+          `${affected.fixedIn ? `fixed in ${affected.fixedIn}` : 'no fixed version'}`,
+        fix: upgradeFix(pkg, record, affected.fixedIn),
+      }];
+    }));
+  },
+};
+
+function securityConfig(facts: Facts): AnyRecord {
+  const security = facts.config.security;
+  return security && typeof security === 'object' ? security as AnyRecord : {};
+}
+
+function securityPluginEnabled(facts: Facts): boolean {
+  return facts.plugins.some(plugin => plugin.name === 'security' && plugin.enable);
+}
+
+/** egg 3 lists the default middleware as a comma-separated string, egg 4 as an array. */
+function defaultMiddleware(security: AnyRecord): string[] {
+  const list = security.defaultMiddleware;
+  if (Array.isArray(list)) return list.map(String);
+  return typeof list === 'string' ? list.split(',').map(name => name.trim()) : [];
+}
+
+interface SwitchedOff {
+  how: string;
+  /** The config key that switched it off, for the target and the provenance lookup. */
+  key: string;
+}
+
+/** Why egg-security's sub-middleware `name` does not run, as egg-security's securities middleware decides it. */
+function switchedOff(facts: Facts, name: string): SwitchedOff | undefined {
+  const security = securityConfig(facts);
+  const options = security[name];
+  if (options === false) return { how: `config.security.${name} is false`, key: `security.${name}` };
+  if (options && typeof options === 'object' && (options as AnyRecord).enable === false) {
+    return { how: `config.security.${name}.enable is false`, key: `security.${name}.enable` };
+  }
+  if (!defaultMiddleware(security).includes(name)) return { how: `"${name}" is not in config.security.defaultMiddleware`, key: 'security.defaultMiddleware' };
+  return undefined;
+}
+
+function setIn(facts: Facts, key: string): string {
+  const file = facts.provenance(key);
+  return file ? ` (set in ${file})` : '';
+}
+
+/** A rule about egg-security's configuration: it applies outside local/unittest and while the plugin is on (SEN602 covers it being off). */
+function securityCheck(check: (facts: Facts) => RuleHit[]): Rule['check'] {
+  return (facts, { developmentEnv }) => (developmentEnv || !securityPluginEnabled(facts) ? [] : check(facts));
+}
+
+export const securityOff: Rule = {
+  id: 'SEN602',
+  area: 'builtins',
+  title: 'egg-security switched off',
+  severity: 'high',
+  description: 'egg-security (the `security` plugin) protects every egg app against CSRF, clickjacking, MIME sniffing and ' +
+    'open redirects. This rule fires outside local/unittest when the plugin is disabled, or when CSRF protection is off ' +
+    'for every route: `security.csrf.enable: false`, `security.csrf: false`, or csrf missing from ' +
+    '`security.defaultMiddleware`. `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
+    '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Removing the `securities` ' +
+    'middleware itself is SEN405.',
+  fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
+    "['/api/webhooks'] } }`.",
+  check(facts, { developmentEnv }) {
+    if (developmentEnv) return [];
+    const plugin = facts.plugins.find(entry => entry.name === 'security');
+    if (!plugin?.enable) {
+      return [{
+        severity: 'high',
+        target: 'plugin:security',
+        source: plugin?.from,
+        message: `the security plugin (egg-security) is ${plugin ? `disabled${plugin.from ? ` in ${plugin.from}` : ''}` : 'not loaded by this framework'}: ` +
+          'no CSRF protection, no security headers, and ctx.redirect() goes to any host',
+      }];
+    }
+    const csrf = switchedOff(facts, 'csrf');
+    if (!csrf) return [];
+    const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
+    const scoped = options && (options.ignore !== undefined || options.match !== undefined);
+    return [{
+      severity: 'high',
+      target: `config.${csrf.key}`,
+      source: facts.provenance(csrf.key),
+      message: `CSRF protection is off for every route: ${csrf.how}${setIn(facts, csrf.key)}` +
+        `${scoped ? '; its ignore/match scope has no effect while it is off' : ''}`,
+    }];
+  },
+};
+
+const HEADER_PROTECTIONS: ReadonlyArray<[ name: string, header: string ]> = [
+  [ 'xframe', 'X-Frame-Options (clickjacking)' ],
+  [ 'nosniff', 'X-Content-Type-Options: nosniff (MIME sniffing)' ],
+  [ 'noopen', 'X-Download-Options: noopen (downloads opened in the site\'s context)' ],
+];
+
+export const securityHeadersWeakened: Rule = {
+  id: 'SEN603',
+  area: 'builtins',
+  title: 'Security headers weakened',
+  severity: 'medium',
+  description: "egg-security sends X-Frame-Options, X-Content-Type-Options and X-Download-Options by default. Outside " +
+    'local/unittest this rule reports each of them switched off (`enable: false`, `false`, or removed from ' +
+    '`security.defaultMiddleware`) as medium; HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    'HTTPS (egg leaves HSTS off by default) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
+    'empty policy, egg\'s default) as low.',
+  fix: "Remove the overrides that switch headers off; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
+    "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
+  check: securityCheck(facts => {
+    const hits: RuleHit[] = [];
+    for (const [ name, header ] of HEADER_PROTECTIONS) {
+      const off = switchedOff(facts, name);
+      if (off) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${header} is not sent: ${off.how}${setIn(facts, off.key)}` });
+    }
+    const hsts = switchedOff(facts, 'hsts');
+    if (hsts && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
+      hits.push({
+        severity: 'medium', target: `config.${hsts.key}`, source: facts.provenance(hsts.key),
+        message: `the app is served over HTTPS (sentinel.https) but Strict-Transport-Security is not sent: ${hsts.how}${setIn(facts, hsts.key)}; a first plain-HTTP request can be intercepted`,
+      });
+    }
+    const csp = switchedOff(facts, 'csp');
+    const policy = (securityConfig(facts).csp as { policy?: unknown } | undefined)?.policy;
+    if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
+      const key = csp?.key ?? 'security.csp.policy';
+      hits.push({
+        severity: 'low', target: `config.${key}`, source: facts.provenance(key),
+        message: `no Content-Security-Policy is sent: ${csp ? `${csp.how}${setIn(facts, key)}` : 'config.security.csp.policy is empty'}`,
+      });
+    }
+    return hits;
+  }),
+};
+
+export const ssrfUnprotected: Rule = {
+  id: 'SEN604',
+  area: 'builtins',
+  title: 'SSRF protection not configured',
+  severity: 'medium',
+  description: 'Every egg app can make outbound HTTP requests (app.curl, ctx.curl, app.httpclient are built in). ' +
+    'egg-security checks target addresses only in ctx.safeCurl()/app.safeCurl(), and only with `security.ssrf.ipBlackList` ' +
+    'or `security.ssrf.checkAddress` configured; with egg\'s default (both null) safeCurl logs "please configure ' +
+    '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
+    '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`. Outside local/unittest.',
+  fix: "Configure `security: { ssrf: { ipBlackList: [ '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', " +
+    "'169.254.0.0/16', '::1/128', 'fc00::/7' ] } }` (or a `checkAddress` function) and fetch user-supplied URLs with ctx.safeCurl().",
+  check: securityCheck(facts => {
+    const ssrf = (securityConfig(facts).ssrf ?? {}) as AnyRecord;
+    const blacklist = Array.isArray(ssrf.ipBlackList) && ssrf.ipBlackList.length > 0;
+    if (blacklist || typeof ssrf.checkAddress === 'function') return [];
+    const exceptionsOnly = ssrf.ipExceptionList || ssrf.hostnameExceptionList;
+    return [{
+      severity: 'medium',
+      target: 'config.security.ssrf',
+      source: facts.provenance('security.ssrf'),
+      message: `config.security.ssrf sets neither ipBlackList nor checkAddress${exceptionsOnly ? ' (exception lists alone protect nothing)' : ''}: ` +
+        'ctx.safeCurl() requests any address, internal ones included',
+    }];
+  }),
+};
+
+export const openRedirect: Rule = {
+  id: 'SEN605',
+  area: 'builtins',
+  title: 'Open redirect: no domain whitelist',
+  severity: 'low',
+  description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
+    'empty list it redirects to any http(s) host, so `ctx.redirect(ctx.query.next)` sends users to a phishing site. ' +
+    'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',
+  fix: "List the hosts the app redirects to: `security: { domainWhiteList: [ '.example.com' ] }`.",
+  check: securityCheck(facts => {
+    const list = securityConfig(facts).domainWhiteList;
+    if (Array.isArray(list) && list.length) return [];
+    return [{
+      severity: 'low',
+      target: 'config.security.domainWhiteList',
+      source: facts.provenance('security.domainWhiteList'),
+      message: 'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
+    }];
+  }),
+};
+
+export const developmentSettingsInProduction: Rule = {
+  id: 'SEN606',
+  area: 'builtins',
+  title: 'Development settings in production',
+  severity: 'high',
+  description: 'Signs that a production process runs with development settings: the `development` plugin (file watcher, ' +
+    'worker reloads) enabled outside local/unittest or under NODE_ENV=production; egg-mock loaded under ' +
+    'NODE_ENV=production; a `local` or `unittest` server env under NODE_ENV=production (egg loads that env\'s config, ' +
+    'egg-onerror shows stack traces, and egg-sentinel\'s own default threshold drops to critical, so this one is ' +
+    'critical); or `config.env` set to local/unittest outside them, which makes egg-onerror send stack traces to ' +
+    'every client. High otherwise.',
+  fix: 'Start production with EGG_SERVER_ENV=prod (egg-scripts sets NODE_ENV=production), keep egg-mock and egg-bin in ' +
+    'devDependencies, leave `development` to egg\'s default (local only), and never set `config.env` in a config file.',
+  check(facts, { developmentEnv }) {
+    const hits: RuleHit[] = [];
+    const production = facts.builtins.nodeEnv === 'production';
+    const enabled = (name: string) => facts.plugins.find(plugin => plugin.name === name && plugin.enable);
+    const development = enabled('development');
+    if (development && (production || !developmentEnv)) {
+      hits.push({ severity: 'high', target: 'plugin:development', source: development.from,
+        message: `the development plugin (file watcher, worker reloads) is enabled${production ? ' under NODE_ENV=production' : ` in env "${facts.env.serverEnv}"`}` });
+    }
+    const mock = enabled('egg-mock');
+    if (mock && production) {
+      hits.push({ severity: 'high', target: 'plugin:egg-mock', source: mock.from, message: 'egg-mock (test tooling that mocks context, services and HTTP) is loaded under NODE_ENV=production' });
+    }
+    if (production && developmentEnv) {
+      const from = facts.env.sources.find(source => source.kind === 'env' && source.value === facts.env.serverEnv)?.source;
+      hits.push({ severity: 'critical', target: 'serverEnv', source: from,
+        message: `the server env is "${facts.env.serverEnv}"${from ? ` (from ${from})` : ''} while NODE_ENV=production: egg loads its ${facts.env.serverEnv} config, ` +
+          'egg-onerror shows stack traces, and this check\'s default threshold drops to critical' });
+    }
+    const shownEnv = facts.config.env;
+    if (!developmentEnv && enabled('onerror') && typeof shownEnv === 'string' && DEVELOPMENT_ENVS.includes(shownEnv)) {
+      hits.push({ severity: 'high', target: 'config.env', source: facts.provenance('env'),
+        message: `config.env is "${shownEnv}"${setIn(facts, 'env')} in env "${facts.env.serverEnv}": egg-onerror sends error stacks${shownEnv === 'local' ? ' and source code' : ''} to clients` });
+    }
+    return hits;
+  },
+};
+
+export const unsupportedNode: Rule = {
+  id: 'SEN607',
+  area: 'builtins',
+  title: 'Unsupported Node.js',
+  severity: 'medium',
+  description: 'The running Node.js is end-of-life (its line gets no security fixes) or older than the latest security ' +
+    'release of its line known to the advisory database (lib/data/advisories.json, `node`). Outside local/unittest. A ' +
+    'line newer than the database knows is not judged.',
+  fix: 'Upgrade Node.js to the latest release of a supported line (the finding lists them).',
+  liveOnly: 'reads the version of the running Node.js, which in an audit is the auditing machine\'s',
+  check(facts, { developmentEnv }) {
+    if (developmentEnv) return [];
+    const { version, today } = facts.builtins.node;
+    const { lines, checked } = facts.builtins.advisories.node;
+    const major = semver.major(version);
+    const line = lines.find(entry => entry.major === major);
+    const problems: string[] = [];
+    if (!line) {
+      const oldest = Math.min(...lines.map(entry => entry.major));
+      if (!(major < oldest)) return [];
+      problems.push(`the ${major}.x line is older than every line the database knows: end-of-life`);
+    } else {
+      if (line.end < today) problems.push(`the ${major}.x line reached end-of-life on ${line.end} and gets no security fixes`);
+      if (line.latestSecurityRelease && semver.lt(version, line.latestSecurityRelease)) {
+        problems.push(`it is older than ${line.latestSecurityRelease}, the latest security release of the ${major}.x line known on ${checked}`);
+      }
+    }
+    if (!problems.length) return [];
+    const supported = lines.filter(entry => entry.end >= today)
+      .map(entry => `${entry.major}.x${entry.latestSecurityRelease ? ` (${entry.latestSecurityRelease} or later)` : ''}`);
+    return [{
+      severity: 'medium',
+      target: `node@${major}`,
+      source: 'process.version',
+      message: `Node.js ${version}: ${problems.join('; ')}`,
+      fix: `Upgrade Node.js to a supported line: ${supported.join(', ') || 'see https://nodejs.org/en/about/previous-releases'}.`,
+    }];
+  },
+};
+
+export const builtinsRules: Rule[] = [
+  knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
+];

@@ -1,0 +1,296 @@
+/** Threat 1: malicious, misplaced, typosquatted, unlocked or tampered plugins. */
+import type { SentinelPluginsConfig } from '../config/types';
+import { toDisplayPath } from '../facts/collect';
+import { isInside } from '../facts/files';
+import type { PluginTrustFact } from '../facts/plugins';
+import type { Facts } from '../facts/types';
+import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
+import { findTyposquat, firstMatchingPattern } from '../plugins/names';
+import type { Rule, RuleHit } from './types';
+
+function pluginOptions(facts: Facts): SentinelPluginsConfig {
+  return (facts.config.sentinel as { plugins?: SentinelPluginsConfig } | undefined)?.plugins ?? {};
+}
+
+function label(plugin: PluginTrustFact): string {
+  return `plugin ${plugin.name}${plugin.package && plugin.package !== plugin.name ? ` (${plugin.package})` : ''}`;
+}
+
+function target(plugin: PluginTrustFact): string {
+  return `plugin:${plugin.name}`;
+}
+
+/** Every enabled plugin except the project itself (see PluginLocation). */
+function judgedPlugins(facts: Facts): PluginTrustFact[] {
+  return facts.pluginTrust.plugins.filter(plugin => plugin.location !== 'project');
+}
+
+export const pluginOutsideTrustedRoots: Rule = {
+  id: 'SEN101',
+  area: 'plugins',
+  title: 'Plugin loaded from outside trusted directories',
+  severity: 'high',
+  description: 'egg runs every enabled plugin\'s app.js, agent.js, config and extensions with full privileges, from whatever ' +
+    'directory its `path` (or a symlink under node_modules) leads to. A plugin whose real path (symlinks resolved) is not ' +
+    'inside a node_modules directory the app or its framework resolves packages from, nor inside ' +
+    '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
+    'or reviewed with the app: a temp dir, another user\'s home, a shared mount. High in every env. The plugin whose ' +
+    'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
+  fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*), or move it into lib/plugin; ' +
+    'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots`.',
+  check(facts) {
+    const { nodeModules, local } = facts.pluginTrust.trustedRoots;
+    return judgedPlugins(facts).flatMap(plugin => {
+      if ([ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
+      const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
+      const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';
+      const roots = [ 'the node_modules of the app and its framework', ...local.map(root => toDisplayPath(facts.app.baseDir, root)) ].join(', ');
+      return [{
+        severity: 'high' as const,
+        target: target(plugin),
+        source: plugin.from,
+        message: `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
+      }];
+    });
+  },
+};
+
+export const typosquattedPlugin: Rule = {
+  id: 'SEN102',
+  area: 'plugins',
+  title: 'Plugin name imitates a well-known egg package',
+  severity: 'high',
+  description: 'The package of an enabled plugin is a small edit away from a well-known egg plugin or package ' +
+    '(egg\'s built-in plugins and popular community ones, `egg-*` and `@eggjs/*` names, shipped in ' +
+    '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or sits in a scope that imitates ' +
+    '`@eggjs` (`@egg/…`, `@eggs/…`). Typosquatted packages are a common way to get malicious code installed. ' +
+    'The listed names themselves never fire. High in every env.',
+  fix: 'Check the package name in config/plugin.* and package.json against the real plugin\'s name, uninstall the look-alike ' +
+    'and install the real one; if the name is legitimate, waive SEN102 for `plugin:<name>` with the reason.',
+  check(facts) {
+    return facts.pluginTrust.plugins.flatMap(plugin => {
+      const names = [ ...new Set([ plugin.package, plugin.configuredPackage ].filter((name): name is string => Boolean(name))) ];
+      return names.flatMap(name => {
+        const squat = findTyposquat(name);
+        if (!squat) return [];
+        const how = squat.kind === 'scope' ? `is published under a scope that imitates ${squat.imitates}` : `is a look-alike of ${squat.imitates}`;
+        return [{ severity: 'high' as const, target: target(plugin), source: plugin.from, message: `${label(plugin)}: the package "${name}" ${how}` }];
+      });
+    });
+  },
+};
+
+const LOCKFILE_NAMES = 'package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml or yarn.lock';
+
+/** What is wrong with a locked entry, or undefined. */
+function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefined {
+  const { lock } = plugin;
+  if (lock.state === 'not-listed') return `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
+  if (lock.state === 'unreadable') return `cannot be checked: ${lock.error}`;
+  if (lock.state !== 'locked' || lock.entry.link) return undefined;
+  const problems = [
+    ...(lock.entry.version !== undefined && plugin.version !== undefined && lock.entry.version !== plugin.version ?
+      [ `installed version ${plugin.version} differs from the locked ${lock.entry.version}` ] : []),
+    ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] : []),
+    ...(lock.entry.resolved && /^[a-z+]+:/i.test(lock.entry.resolved) && !lock.entry.resolved.startsWith('https:') ?
+      [ `it was resolved from ${lock.entry.resolved.replace(/\/\/[^@/]*@/, '//')}, not over https` ] : []),
+  ];
+  return problems.length ? `${problems.join('; ')} (${toDisplayPath(baseDir, lock.lockfile)})` : undefined;
+}
+
+export const pluginNotLocked: Rule = {
+  id: 'SEN103',
+  area: 'plugins',
+  title: 'Plugin package not locked',
+  severity: 'high',
+  description: `An enabled plugin installed in node_modules must be pinned by the lockfile of the project that installed it (${LOCKFILE_NAMES}, ` +
+    'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
+    'the lockfile must list it, at the installed version, with an `integrity` hash and, when it records where the package ' +
+    'came from, an https URL. Otherwise the next install may fetch something else. No lockfile at all is one finding for ' +
+    'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
+  fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +
+    'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',
+  check(facts, { developmentEnv }) {
+    const severity = developmentEnv ? 'low' : 'high';
+    const hits: RuleHit[] = [];
+    const unlockedByProject = new Map<string, string[]>();
+    for (const plugin of judgedPlugins(facts)) {
+      if (plugin.lock.state === 'no-lockfile') {
+        unlockedByProject.set(plugin.lock.projectDir, [ ...(unlockedByProject.get(plugin.lock.projectDir) ?? []), plugin.package ?? plugin.name ]);
+        continue;
+      }
+      const problem = lockProblem(plugin, facts.app.baseDir);
+      if (problem) hits.push({ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)}@${plugin.version ?? '?'} ${problem}` });
+    }
+    for (const [ projectDir, packages ] of unlockedByProject) {
+      const shown = projectDir === facts.app.baseDir ? '.' : toDisplayPath(facts.app.baseDir, projectDir);
+      const dir = shown === '.' ? 'the app root' : shown;
+      hits.push({
+        severity, target: `lockfile:${shown}`, source: shown,
+        message: `no lockfile (${LOCKFILE_NAMES}) at or above ${dir}, which installed the plugin package(s) ${packages.join(', ')}: nothing pins their versions or contents`,
+      });
+    }
+    return hits;
+  },
+};
+
+export const pluginFilesChanged: Rule = {
+  id: 'SEN104',
+  area: 'plugins',
+  title: 'Plugin files differ from the manifest',
+  severity: 'critical',
+  description: `When the app has a plugin manifest \`${MANIFEST_FILE}\` (written by \`npx egg-sentinel pin\`), every enabled ` +
+    'plugin\'s files (its package directory without nested node_modules and, with `plugins.deep`, its production dependency ' +
+    'closure) must hash to the recorded SHA-256 values: a changed, added or removed file means the code egg is about to run ' +
+    'is not the code that was reviewed and pinned. An unreadable manifest, or plugin files that cannot be read, are findings too. With `plugins.requireManifest` ' +
+    '(default: on outside local/unittest when a manifest exists) a plugin the manifest does not list, or a missing manifest, ' +
+    'is a finding. Critical outside local/unittest; high on a developer machine, where plugins under development change.',
+  fix: 'Find out why the files changed (reinstall with `npm ci` to restore the package); if the change is intended, ' +
+    'review it and run `npx egg-sentinel pin` again, then commit the new sentinel.lock.json.',
+  check(facts, { developmentEnv }) {
+    const severity = developmentEnv ? 'high' : 'critical';
+    const { manifest } = facts.pluginTrust;
+    const requireManifest = pluginOptions(facts).requireManifest ?? (!developmentEnv && manifest.state === 'present');
+    if (manifest.state === 'invalid') return [{ severity, target: MANIFEST_FILE, source: MANIFEST_FILE, message: manifest.error }];
+    if (manifest.state === 'absent') {
+      return requireManifest ? [{ severity, target: MANIFEST_FILE, source: 'config.sentinel.plugins.requireManifest',
+        message: `plugins.requireManifest is on but the app has no ${MANIFEST_FILE}: no plugin's files are verified` }] : [];
+    }
+    return judgedPlugins(facts).flatMap(plugin => {
+      const result = plugin.manifest;
+      if (result.state === 'drift') {
+        return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} differs from ${MANIFEST_FILE}: ${describeDrift(result.drift)}` }];
+      }
+      if (result.state === 'unreadable') {
+        return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} cannot be verified against ${MANIFEST_FILE}: ${result.error}` }];
+      }
+      if (result.state === 'not-pinned' && requireManifest) {
+        return [{ severity, target: target(plugin), source: plugin.from, message: `${label(plugin)} is enabled but ${MANIFEST_FILE} does not list it: its files are not verified` }];
+      }
+      return [];
+    });
+  },
+};
+
+export const pluginInstallScripts: Rule = {
+  id: 'SEN105',
+  area: 'plugins',
+  title: 'Plugin runs install scripts',
+  severity: 'medium',
+  description: 'The plugin package (or, with `plugins.deep`, a package of its production dependency closure) declares a ' +
+    '`preinstall`, `install` or `postinstall` script, or has a `binding.gyp` (npm then runs node-gyp): code that runs ' +
+    'on every install with the installing user\'s rights, the usual way malicious packages strike before the app ever ' +
+    'starts. Packages listed in `config.sentinel.plugins.allowScripts` are accepted. Medium in every env.',
+  fix: 'Check what the script does; install with `npm ci --ignore-scripts` where possible, and list the packages whose ' +
+    'scripts you have reviewed in `config.sentinel.plugins.allowScripts`.',
+  check(facts) {
+    const allowed = pluginOptions(facts).allowScripts ?? [];
+    return judgedPlugins(facts).flatMap(plugin => {
+      const scripts = plugin.installScripts.filter(entry => !firstMatchingPattern(allowed, [ entry.package ]));
+      if (!scripts.length) return [];
+      const listed = scripts.map(entry => `${entry.package}${entry.path === plugin.displayPath ? '' : ` (${entry.path})`}: ${entry.hooks.join(', ')}`);
+      return [{ severity: 'medium' as const, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} runs install hooks: ${listed.join('; ')}` }];
+    });
+  },
+};
+
+export const pluginNotAllowed: Rule = {
+  id: 'SEN106',
+  area: 'plugins',
+  title: 'Plugin not allowed',
+  severity: 'high',
+  description: 'With `config.sentinel.plugins.deny`, an enabled plugin whose name or package matches a pattern is refused; ' +
+    'with a non-empty `plugins.allow`, every enabled plugin\'s name or package must match one of its patterns ' +
+    '(glob-style: `*` for any characters except `/`, `?` for one: `egg-*`, `@eggjs/*`). High in every env.',
+  fix: 'Disable the plugin in config/plugin.*, or change `plugins.allow` / `plugins.deny` if the policy is wrong.',
+  check(facts) {
+    const { allow = [], deny = [] } = pluginOptions(facts);
+    if (!allow.length && !deny.length) return [];
+    return facts.pluginTrust.plugins.flatMap(plugin => {
+      const names = [ plugin.name, plugin.package, plugin.configuredPackage ];
+      const denied = firstMatchingPattern(deny, names);
+      const message = denied ? `${label(plugin)} matches plugins.deny pattern "${denied}"` :
+        allow.length && !firstMatchingPattern(allow, names) ? `${label(plugin)} matches no plugins.allow pattern (${allow.join(', ')})` : undefined;
+      return message ? [{ severity: 'high' as const, target: target(plugin), source: plugin.from, message }] : [];
+    });
+  },
+};
+
+export const pluginsFromEnvironment: Rule = {
+  id: 'SEN107',
+  area: 'plugins',
+  title: 'Plugins enabled from the environment',
+  severity: 'high',
+  description: 'egg-core merges the JSON in `EGG_PLUGINS` into the plugin list: whoever can set an environment variable of ' +
+    'the app can enable a plugin from any `path` and have its code run in every process. The finding lists what it ' +
+    'turned on and off. High outside local/unittest; low on a developer machine.',
+  fix: 'Unset EGG_PLUGINS in the environment of the app (start scripts, container and service definitions) and enable ' +
+    'plugins in config/plugin.*, which is reviewed with the code.',
+  check(facts, { developmentEnv }) {
+    const { envPlugins } = facts.pluginTrust;
+    if (!envPlugins.set) return [];
+    const what = envPlugins.error ? `is set but is not JSON (${envPlugins.error}); egg ignores it, but whoever set it meant to inject plugins` :
+      `is set and enables ${envPlugins.enabled.length ? envPlugins.enabled.join(', ') : 'nothing'}` +
+      `${envPlugins.disabled.length ? `, disables ${envPlugins.disabled.join(', ')}` : ''}`;
+    return [{ severity: developmentEnv ? 'low' : 'high', target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` }];
+  },
+};
+
+/**
+ * Security-relevant config and the packages that own it. Keys without owners belong to the app and the framework
+ * alone; a plugin's config file that sets them, or another plugin's keys, changes the app's security behind its back.
+ */
+const GUARDED_KEYS: ReadonlyArray<{ prefix: string; owners: readonly string[] }> = [
+  { prefix: 'security', owners: [ 'egg-security', '@eggjs/security' ] },
+  { prefix: 'sentinel', owners: [ 'egg-sentinel' ] },
+  { prefix: 'static', owners: [ 'egg-static', '@eggjs/static' ] },
+  { prefix: 'session', owners: [ 'egg-session', '@eggjs/session' ] },
+  { prefix: 'multipart', owners: [ 'egg-multipart', '@eggjs/multipart' ] },
+  { prefix: 'keys', owners: [] },
+  { prefix: 'coreMiddleware', owners: [] },
+  { prefix: 'cluster', owners: [] },
+  { prefix: 'bodyParser', owners: [] },
+];
+
+function guardOf(keyPath: string) {
+  return GUARDED_KEYS.find(({ prefix }) => keyPath === prefix || keyPath.startsWith(`${prefix}.`));
+}
+
+export const securityConfigByPlugin: Rule = {
+  id: 'SEN108',
+  area: 'plugins',
+  title: 'Security settings changed by a third-party plugin',
+  severity: 'high',
+  description: 'egg\'s config provenance (`configMeta`) shows that a security-relevant key was last set by a plugin\'s ' +
+    'config file that does not own it: `security.*` belongs to egg-security, `sentinel.*` to egg-sentinel, `static.*`, ' +
+    '`session.*` and `multipart.*` to their plugins; `keys`, `coreMiddleware`, `cluster.*` and `bodyParser.*` to the app and ' +
+    'the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
+    'changes the app\'s security without the app\'s code saying so. High in every env.',
+  fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
+    'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` with the reason.',
+  check(facts) {
+    const byFile = new Map<string, { plugin: string; pkg?: string; keys: string[] }>();
+    for (const entry of facts.pluginTrust.pluginSetKeys) {
+      const guard = guardOf(entry.keyPath);
+      if (!guard || (entry.package && guard.owners.includes(entry.package))) continue;
+      const seen = byFile.get(entry.file) ?? { plugin: entry.plugin, pkg: entry.package, keys: [] };
+      seen.keys.push(entry.keyPath);
+      byFile.set(entry.file, seen);
+    }
+    return [ ...byFile ].map(([ file, { plugin, pkg, keys } ]) => {
+      const owners = [ ...new Set(keys.map(key => guardOf(key)?.owners[0] ?? 'the app and its framework')) ].join(', ');
+      return {
+        severity: 'high' as const,
+        target: `plugin:${plugin}`,
+        source: file,
+        message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
+          `these belong to ${owners}`,
+      };
+    });
+  },
+};
+
+export const pluginRules: Rule[] = [
+  pluginOutsideTrustedRoots, typosquattedPlugin, pluginNotLocked, pluginFilesChanged, pluginInstallScripts, pluginNotAllowed,
+  pluginsFromEnvironment, securityConfigByPlugin,
+];

@@ -1,0 +1,334 @@
+import assert from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import mm from 'egg-mock';
+import { runCli } from '../lib/cli';
+import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+
+type MockApp = ReturnType<typeof mm.app>;
+type Finding = { ruleId: string; severity: string; target: string; message: string; source?: string; waivedBy?: unknown };
+
+/** A supported Node.js, so that only the rule under test fires whatever Node runs the tests (SEN607 has its own tests). */
+const SUPPORTED_NODE = 'v24.17.0';
+const SECURE_SECURITY_JS = `security: {
+    csp: { enable: true, policy: { 'default-src': "'self'" } },
+    ssrf: { ipBlackList: [ '127.0.0.0/8', '10.0.0.0/8', '::1/128' ] },
+    domainWhiteList: [ '.example.com' ],
+  },`;
+
+function onNode(version: string): void {
+  mm(process, 'version', version);
+}
+
+/** Extra config through EGG_APP_CONFIG, which egg merges after every config file. */
+function withConfig(config: object): void {
+  mm(process.env, 'EGG_APP_CONFIG', JSON.stringify(config));
+}
+
+async function withApp(baseDir: string, use: (app: MockApp) => Promise<void>): Promise<void> {
+  const app = await bootApp(baseDir);
+  try {
+    await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function findingsOf(report: { findings: Finding[] }, ruleId: string): Finding[] {
+  return report.findings.filter(finding => finding.ruleId === ruleId);
+}
+
+function builtinFindings(app: MockApp): Finding[] {
+  return ((app as any).sentinel.report.findings as Finding[]).filter(finding => finding.ruleId.startsWith('SEN6'));
+}
+
+function refusedReport(baseDir: string): { findings: Finding[] } & Record<string, any> {
+  return readReport(baseDir).json as { findings: Finding[] };
+}
+
+/** Runs `egg-sentinel` in-process and returns its exit code and output. */
+async function sentinel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { stdout: '', stderr: '' };
+  stdout.on('data', chunk => { chunks.stdout += chunk; });
+  stderr.on('data', chunk => { chunks.stderr += chunk; });
+  const code = await runCli(args, { stdout, stderr, env: process.env, cwd: process.cwd() });
+  return { code, ...chunks };
+}
+
+describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
+  const vulnDeps = fixture('vuln-deps');
+
+  before(function() {
+    this.timeout(180_000);
+    if (fs.existsSync(path.join(vulnDeps, 'node_modules/koa/package.json'))) return;
+    // The old versions come from the registry, pinned by the fixture's package-lock.json: npm's cache or the network.
+    execFileSync('npm', [ 'ci', '--prefix', vulnDeps, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts' ], { stdio: 'pipe', timeout: 170_000 });
+  });
+  afterEach(mm.restore);
+
+  it('refuses boot in prod for the old koa, path-to-regexp and dicer the app loads, each with its advisory, path and fix', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(vulnDeps, /SEN601/);
+    const report = refusedReport(vulnDeps);
+    const hits = findingsOf(report, 'SEN601');
+    assert.deepEqual(hits.map(hit => `${hit.target} ${hit.severity}`).sort(), [
+      'GHSA-7gcc-r8m5-44qm@koa high',
+      'GHSA-9wv6-86v2-598j@path-to-regexp high',
+      'GHSA-jgmv-j7ww-jx2x@koa low',
+      'GHSA-wm7h-9275-46v2@dicer high',
+    ]);
+    const byTarget = (target: string) => hits.find(hit => hit.target === target)!;
+    assert.match(byTarget('GHSA-jgmv-j7ww-jx2x@koa').message,
+      /^koa@2\.16\.1 is affected by GHSA-jgmv-j7ww-jx2x \(CVE-2025-8129, low\): Open redirect: .*; pulled in by app vuln-deps; fixed in 2\.16\.2$/);
+    assert.match(byTarget('GHSA-9wv6-86v2-598j@path-to-regexp').message, /^path-to-regexp@1\.8\.0 .*; pulled in by app vuln-deps; fixed in 1\.9\.0$/);
+    assert.match(byTarget('GHSA-wm7h-9275-46v2@dicer').message,
+      /^dicer@0\.2\.5 is affected by .*; pulled in by app vuln-deps > co-busboy@1\.5\.0 > busboy@0\.2\.14; no fixed version$/);
+    assert.equal(byTarget('GHSA-wm7h-9275-46v2@dicer').source, 'node_modules/dicer');
+    // egg's own koa 2.16.4 and path-to-regexp 1.9.0 are loaded too, and current: nothing about them.
+    assert.ok(!hits.some(hit => /^(koa@2\.16\.4|path-to-regexp@1\.9\.0)/.test(hit.message)), JSON.stringify(hits, null, 2));
+    assert.match(message, /✘ high +SEN601 .*\n.*what: {2}path-to-regexp@1\.8\.0/);
+    assert.equal(report.advisoryDatabase.date, '2026-11-28');
+    assert.ok(report.advisoryDatabase.advisories >= 15);
+    assert.ok(report.advisoryDatabase.packages.loaded > 50 && report.advisoryDatabase.packages.found >= report.advisoryDatabase.packages.loaded);
+  });
+
+  it('reports them as low in unittest, and a waiver <advisory id>@<package> accepts exactly that one', async () => {
+    onNode(SUPPORTED_NODE);
+    withConfig({ sentinel: { waivers: [{ rule: 'SEN601', target: 'GHSA-9wv6-86v2-598j@path-to-regexp', reason: 'route patterns are ours, no two-parameter segments', expires: '2999-12-31' }] } });
+    await withApp(vulnDeps, async app => {
+      const hits = builtinFindings(app).filter(hit => hit.ruleId === 'SEN601');
+      assert.deepEqual(hits.map(hit => hit.severity), [ 'low', 'low', 'low', 'low' ]);
+      assert.deepEqual(hits.filter(hit => hit.waivedBy).map(hit => hit.target), [ 'GHSA-9wv6-86v2-598j@path-to-regexp' ]);
+    });
+  });
+
+  it('current versions: the secure fixture boots in prod without any SEN601 finding', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    await withApp(fixture('builtin-secure'), async app => {
+      assert.deepEqual(builtinFindings(app), []);
+      assert.equal((app as any).sentinel.report.advisoryDatabase.override, undefined);
+    });
+  });
+
+  it('`advisories update` merges an OSV export into the app\'s override file, and boot checks egg\'s own koa against it', async () => {
+    const dir = tempApp('adv-override', { 'config/config.default.js': `module.exports = {\n  keys: 'adv-override-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga',\n  ${SECURE_SECURITY_JS}\n};\n` });
+    try {
+      const exportFile = path.join(dir, 'osv-export.json');
+      fs.writeFileSync(exportFile, JSON.stringify({ vulns: [ testRecord('TEST-2026-0001', 'npm', 'koa'), testRecord('PYSEC-2026-1', 'PyPI', 'requests') ] }));
+      const run = await sentinel([ 'advisories', 'update', '--from', exportFile, '--base-dir', dir ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /added 1: TEST-2026-0001\n {2}updated 0\n {2}skipped 1 \(no npm package\): PYSEC-2026-1/);
+      const override = JSON.parse(fs.readFileSync(path.join(dir, 'sentinel-advisories.json'), 'utf8'));
+      assert.equal(override.vulnerabilities[0].database_specific.checked, new Date().toISOString().slice(0, 10));
+
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(dir, /SEN601/);
+      assert.match(message, /koa@2\.16\.4 is affected by TEST-2026-0001 \(high\): test record; pulled in by framework > egg@[\d.]+ > egg-core@[\d.]+; fixed in 2\.99\.0/);
+      const report = refusedReport(dir);
+      assert.deepEqual(report.advisoryDatabase.override, { file: path.join(dir, 'sentinel-advisories.json'), date: override.date, advisories: 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a corrupted override file refuses boot, naming the entry and the key', async () => {
+    const valid = { ...testRecord('TEST-2026-0002', 'npm', 'koa'), database_specific: { severity: 'HIGH', checked: '2026-11-28' } };
+    const broken = { ...testRecord('GHSA-bad0-0000-0000', 'npm', 'koa'), database_specific: { severity: 'HIGH', checked: '2026-11-28' } };
+    broken.affected[0].ranges[0].events[1] = { fixed: '2.x' };
+    const dir = tempApp('adv-corrupt', {
+      'config/config.default.js': "module.exports = { keys: 'adv-corrupt-Rt5Yq9Lm3Wx7Kz1Pv8Nb2Hc6Jd4Fs0Ge' };\n",
+      'sentinel-advisories.json': JSON.stringify({ date: '2026-11-28', vulnerabilities: [ valid, broken ] }),
+    });
+    try {
+      const message = await expectRefused(dir, /advisory database .*sentinel-advisories\.json is invalid/);
+      assert.match(message, /vulnerabilities\[1\] \(GHSA-bad0-0000-0000\): affected\[0\]\.ranges\[0\]\.events\[1\]\.fixed: "2\.x" is not a semver version/);
+      assert.match(message, /egg-sentinel advisories update --from/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** An OSV record (GitHub's export shape) for `name`: versions from 2.0.0 up to 2.99.0 are affected. */
+function testRecord(id: string, ecosystem: string, name: string) {
+  return {
+    schema_version: '1.6.0',
+    id,
+    modified: '2026-11-01T00:00:00Z',
+    summary: 'test record',
+    affected: [{ package: { ecosystem, name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0.0' }, { fixed: '2.99.0' }] as Array<Record<string, string>> }] }],
+    references: [{ type: 'ADVISORY', url: 'https://example.com/advisory' }],
+    database_specific: { severity: 'HIGH', github_reviewed: true },
+  };
+}
+
+describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.app)', () => {
+  afterEach(mm.restore);
+
+  it('the secure fixture: nothing in prod, and its protections work (CSRF, redirect whitelist, SSRF, headers)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    await withApp(fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []));
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-secure'), async app => {
+      await app.httpRequest().post('/transfer').expect(403);
+      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(500);
+      await app.httpRequest().get('/fetch').query({ url }).expect(500);
+      assert.equal(received.length, 0, 'safeCurl refused the internal address');
+      const res = await app.httpRequest().get('/').expect(200);
+      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.equal(res.headers['x-download-options'], 'noopen');
+      assert.match(res.headers['strict-transport-security'], /max-age=31536000/);
+      assert.equal(res.headers['content-security-policy'], "default-src 'self'");
+    }));
+  });
+
+  it('SEN602: csrf off refuses boot in prod; its ignore scope does not help, and a forged POST goes through', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-csrf-off'), /SEN602/);
+    assert.match(message, /CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in config\/config\.default\.ts\); its ignore\/match scope has no effect/);
+    mm.restore();
+    await withApp(fixture('builtin-csrf-off'), async app => {
+      assert.deepEqual(builtinFindings(app), [], 'local/unittest are not checked');
+      await app.httpRequest().post('/transfer').expect(200);
+    });
+  });
+
+  it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
+    const dir = tempApp('builtin-no-security', {
+      'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",
+      'config/plugin.js': 'module.exports = { security: false };\n',
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(dir, /SEN602/);
+      assert.match(message, /the security plugin \(egg-security\) is disabled in config\/plugin\.js: no CSRF protection, no security headers/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN603: switched-off headers refuse boot at failOn medium; HSTS is required with sentinel.https; no CSP is low', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-headers');
+    const message = await expectRefused(baseDir, /SEN603/);
+    const hits = findingsOf(refusedReport(baseDir), 'SEN603');
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`).sort(), [
+      'low config.security.csp.enable',
+      'medium config.security.defaultMiddleware',
+      'medium config.security.hsts.enable',
+      'medium config.security.nosniff.enable',
+      'medium config.security.xframe.enable',
+    ]);
+    assert.match(message, /X-Download-Options: noopen .* is not sent: "noopen" is not in config\.security\.defaultMiddleware/);
+    assert.match(message, /served over HTTPS \(sentinel\.https\) but Strict-Transport-Security is not sent/);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/').expect(200);
+      for (const header of [ 'x-frame-options', 'x-content-type-options', 'x-download-options', 'strict-transport-security', 'content-security-policy' ]) {
+        assert.equal(res.headers[header], undefined, header);
+      }
+    });
+  });
+
+  it('SEN604: no ipBlackList/checkAddress refuses boot at failOn medium, and safeCurl reaches an internal address', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-ssrf'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf sets neither ipBlackList nor checkAddress \(exception lists alone protect nothing\)/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf'), async app => {
+      await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+    }));
+  });
+
+  it('SEN605: an empty domainWhiteList refuses boot at failOn low, and ctx.redirect() goes to any host', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-open-redirect'), /SEN605/);
+    assert.match(message, /config\.security\.domainWhiteList is empty: ctx\.redirect\(\) sends users to any http\(s\) host/);
+    mm.restore();
+    await withApp(fixture('builtin-open-redirect'), async app => {
+      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
+    });
+  });
+
+  it('SEN606: config.env "local" in prod refuses boot, and egg-onerror really sends the stack', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-dev-settings');
+    const message = await expectRefused(baseDir, /SEN606/);
+    assert.match(message, /config\.env is "local" \(set in config\/config\.prod\.ts\) in env "prod": egg-onerror sends error stacks and source code/);
+    withConfig({ sentinel: { failOn: 'never' } });
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
+      assert.match(res.body.stack, /boom from the fixture\n\s+at /);
+    });
+  });
+
+  it('SEN606: NODE_ENV=production with the unittest env and egg-mock loaded refuses boot (critical: the env lowers the threshold)', async () => {
+    mm(process.env, 'NODE_ENV', 'production');
+    mm.env('unittest');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-secure');
+    const message = await expectRefused(baseDir, /SEN606/);
+    assert.match(message, /critical +SEN606 .*\n.*what: {2}the server env is "unittest" \(from EGG_SERVER_ENV\) while NODE_ENV=production/);
+    const hits = findingsOf(refusedReport(baseDir), 'SEN606');
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'critical serverEnv', 'high plugin:egg-mock' ]);
+  });
+});
+
+describe('threat 6: unsupported Node.js (SEN607, mm.app)', () => {
+  afterEach(mm.restore);
+
+  for (const [ version, expected ] of [
+    [ 'v18.20.8', /^Node\.js 18\.20\.8: the 18\.x line reached end-of-life on 2025-04-30 and gets no security fixes$/ ],
+    [ 'v22.22.0', /^Node\.js 22\.22\.0: it is older than 22\.23\.0, the latest security release of the 22\.x line known on 2026-11-28$/ ],
+    [ 'v12.22.12', /^Node\.js 12\.22\.12: the 12\.x line is older than every line the database knows: end-of-life$/ ],
+  ] as const) {
+    it(`${version} in prod: SEN607 medium, reported without refusing boot`, async () => {
+      mm.env('prod');
+      onNode(version);
+      await withApp(fixture('builtin-secure'), async app => {
+        const [ hit, ...rest ] = builtinFindings(app);
+        assert.deepEqual(rest, []);
+        assert.deepEqual([ hit.ruleId, hit.severity, hit.target ], [ 'SEN607', 'medium', `node@${version.slice(1).split('.')[0]}` ]);
+        assert.match(hit.message, expected);
+      });
+    });
+  }
+
+  it('an end-of-life Node.js is not reported in unittest', async () => {
+    onNode('v18.20.8');
+    await withApp(fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []));
+  });
+});
+
+/** A plain HTTP server on 127.0.0.1 that records each request: what an SSRF would reach. */
+async function withLocalServer(use: (url: string, received: string[]) => Promise<void>): Promise<void> {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    received.push(String(req.url));
+    res.end('internal');
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}/internal`, received);
+  } finally {
+    await new Promise(resolve => server.close(resolve));
+  }
+}

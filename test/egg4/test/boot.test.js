@@ -1,0 +1,117 @@
+'use strict';
+/** egg-sentinel's boot checks in real egg 4 apps: a secure app boots clean, insecure ones are refused by rule id. */
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { mm } = require('@eggjs/mock');
+const { expectRefused, fileMode, fixture, readJson, sleep } = require('./helpers');
+
+describe('egg 4: boot checks in a real app (mm.app)', () => {
+  afterEach(mm.restore);
+
+  describe('secure app', () => {
+    const baseDir = fixture('secure-app');
+    let app;
+    before(async () => {
+      app = mm.app({ baseDir, cache: false });
+      await app.ready();
+    });
+    after(() => app.close());
+
+    it('boots with zero findings, serves requests, and reports egg 4', async () => {
+      const report = app.sentinel.report;
+      assert.deepEqual(report.findings, []);
+      assert.equal(report.refused, false);
+      assert.match(report.app.eggVersion, /^4\./);
+      await app.httpRequest().get('/').expect(200, 'ok');
+    });
+
+    it('writes run/sentinel-report.json with mode 0600 and no secret value', () => {
+      const file = path.join(baseDir, 'run/sentinel-report.json');
+      assert.equal(fileMode(file), 0o600);
+      assert.equal(readJson(file).app.env, 'unittest');
+      assert.ok(!fs.readFileSync(file, 'utf8').includes('Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk'), 'the cookie key must not appear');
+    });
+
+    it('checks at willReady, when egg 4 has put its router middleware (routerMiddleware) last in the chain', () => {
+      const chain = app.sentinel.report.middleware.filter(entry => entry.position !== null).map(entry => entry.name);
+      assert.equal(chain.at(-1), 'router');
+      assert.ok(chain.includes('securities'), chain.join(' > '));
+    });
+  });
+
+  it('SEN201: scaffolded cookie keys refuse boot in prod, naming the rule, the key and the file', async () => {
+    mm.env('prod');
+    const message = await expectRefused(fixture('weak-keys'), /SEN201/);
+    assert.match(message, /config\.keys \(from config\/config\.default\.js\)/);
+    assert.ok(!message.includes('1700000000000_4321'), 'the key itself is never printed');
+  });
+
+  it('SEN202: secrets written in a config file refuse boot in prod, with the file', async () => {
+    mm.env('prod');
+    const message = await expectRefused(fixture('cfg-hardcoded-secret'), /SEN202/);
+    assert.match(message, /config\.mysql\.client\.password \(from config\/config\.default\.js\)/);
+    assert.match(message, /config\.deploy\.hook/);
+    assert.ok(!message.includes('Tq8vN2kL5mW9xR'), 'the secret itself is never printed');
+  });
+
+  it("the dump egg 4 writes after ready is rewritten from didReady: masked, mode 0600", async () => {
+    const baseDir = fixture('cfg-hardcoded-secret');
+    const app = mm.app({ baseDir, cache: false });
+    try {
+      await app.ready();
+      const dump = path.join(baseDir, 'run/application_config.json');
+      for (let waited = 0; (!fs.existsSync(dump) || fileMode(dump) !== 0o600) && waited < 3000; waited += 50) await sleep(50);
+      assert.equal(fileMode(dump), 0o600);
+      const text = fs.readFileSync(dump, 'utf8');
+      assert.ok(!text.includes('Tq8vN2kL5mW9xR') && !text.includes('ghp_4Fq9ZbX2'), 'no secret left in the dump');
+      assert.equal(readJson(dump).config.mysql.client.host, 'db.internal', 'the rest of the dump is intact');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN404: a route added without its guard is named with its controller file, recorded while egg 4 loads app/router', async () => {
+    const message = await expectRefused(fixture('mw-unprotected'), /SEN404/);
+    assert.match(message, /GET \/admin\/export → app\/controller\/admin\.js#AdminController\.export\(\) is protected but reaches the controller without its guard/);
+    assert.doesNotMatch(message, /GET \/admin →/, '/admin has auth on the route');
+  });
+
+  it("SEN405: @eggjs/security's securities middleware taken out of the chain refuses boot", async () => {
+    const message = await expectRefused(fixture('mw-no-securities'), /SEN405/);
+    assert.match(message, /securities middleware is not in coreMiddleware/);
+  });
+
+  describe('SEN301: a traversal in the server env', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-egg4-outside-'));
+    after(() => fs.rmSync(outside, { recursive: true, force: true }));
+
+    it('egg 4 really runs a file outside the app, and the boot is refused naming the source', async () => {
+      const marker = path.join(outside, 'ran.txt');
+      fs.writeFileSync(path.join(outside, 'evil.js'), `require('fs').appendFileSync(${JSON.stringify(marker)}, 'ran\\n');\nmodule.exports = {};\n`);
+      mm(process.env, 'EGG_SERVER_ENV', `/${'../'.repeat(30)}${outside.slice(1)}/evil`);
+      const message = await expectRefused(fixture('secure-app'), /SEN301/);
+      assert.ok(fs.existsSync(marker), 'the outside file ran: the hole is real on egg 4');
+      assert.match(message, /server env ".*evil" from EGG_SERVER_ENV contains characters outside \[A-Za-z0-9_-\]/);
+    });
+  });
+});
+
+describe('egg 4: a refused boot under a real cluster (mm.cluster)', () => {
+  afterEach(mm.restore);
+
+  it('the worker refuses, the master exits non-zero and stderr names the rule', async function() {
+    this.timeout(90000);
+    mm.env('prod');
+    const app = mm.cluster({ baseDir: fixture('weak-keys'), workers: 1, cache: false });
+    try {
+      await app.ready(); // resolves when the master exits
+      assert.notEqual(app.proc.exitCode, 0);
+      assert.match(app.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
+      assert.match(app.stderr, /SEN201/);
+    } finally {
+      await app.close();
+    }
+  });
+});

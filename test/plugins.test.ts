@@ -1,0 +1,279 @@
+/**
+ * Plugin trust (threat 1, SEN101–SEN108) on real egg apps booted with mm.app(), and `egg-sentinel pin` run on them.
+ * Prod boots (mm.env('prod')) show the severities that refuse boot; fixtures are in test/fixtures/apps/plugin-*.
+ */
+import assert from 'node:assert';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import mm from 'egg-mock';
+import { runCli } from '../lib/cli';
+import { bootApp, expectRefused, fixture, readReport } from './helpers';
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function collector(): Writable & { text: string } {
+  const stream = new Writable({ write(chunk, _encoding, done) { stream.text += String(chunk); done(); } }) as Writable & { text: string };
+  stream.text = '';
+  return stream;
+}
+
+async function sentinel(args: string[]): Promise<Run> {
+  const stdout = collector();
+  const stderr = collector();
+  const code = await runCli(args, { stdout, stderr, env: process.env, cwd: process.cwd() });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const tempDirs: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A copy of a fixture app in the temp dir, with egg linked in its node_modules as an installed app has it. */
+function copyFixture(name: string): string {
+  const dir = tempDir(name);
+  fs.cpSync(fixture(name), dir, { recursive: true, filter: source => !/[\\/](run|logs)$/.test(source) });
+  fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(dir, 'node_modules/egg'));
+  return dir;
+}
+
+/** A minimal egg plugin package in `dir`. */
+function writePlugin(dir: string, name: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `egg-${name}`, version: '1.0.0', eggPlugin: { name } }));
+  fs.writeFileSync(path.join(dir, 'app.js'), "'use strict';\nmodule.exports = () => {};\n");
+}
+
+/** Plugin trust findings (SEN1xx) of the report the last boot wrote, or those of one rule. */
+function findings(baseDir: string, ruleId?: string): Array<Record<string, any>> {
+  const all: Array<Record<string, any>> = readReport(baseDir).json.findings;
+  return all.filter(finding => (ruleId ? finding.ruleId === ruleId : finding.ruleId.startsWith('SEN1')));
+}
+
+describe('plugin trust (mm.app)', function() {
+  this.timeout(60000);
+  afterEach(mm.restore);
+  after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+  describe('SEN101: plugins outside trusted directories', () => {
+    it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {
+      const outside = tempDir('outside-plugin');
+      writePlugin(outside, 'outside');
+      mm(process.env, 'SENTINEL_FIXTURE_OUTSIDE_PLUGIN', outside);
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-outside'), /SEN101/);
+      assert.match(message, /plugin outside \(egg-outside\) is loaded from .*sentinel-outside-plugin-/);
+      assert.match(message, /outside the trusted directories \(the node_modules of the app and its framework, lib\/plugin, app\/plugin\)/);
+      assert.match(message, /config\/plugin\.ts/);
+    });
+
+    it('a symlink out of node_modules refuses boot too, named with the link it came through', async () => {
+      const target = tempDir('linked-plugin');
+      writePlugin(target, 'linked');
+      const link = path.join(fixture('plugin-symlink'), 'node_modules/egg-linked');
+      fs.mkdirSync(path.dirname(link), { recursive: true });
+      fs.symlinkSync(target, link);
+      try {
+        mm.env('prod');
+        const message = await expectRefused(fixture('plugin-symlink'), /SEN101/);
+        assert.match(message, new RegExp(`plugin linked \\(egg-linked\\) is loaded from ${fs.realpathSync(target)}`));
+      } finally {
+        fs.rmSync(path.join(fixture('plugin-symlink'), 'node_modules'), { recursive: true, force: true });
+      }
+    });
+
+    it('plugins in lib/plugin and in the app\'s node_modules are trusted (the secure fixture, prod)', async () => {
+      mm.env('prod');
+      const app = await bootApp(fixture('plugin-secure'));
+      try {
+        assert.deepEqual(findings(fixture('plugin-secure')), []);
+        assert.equal((app.config as any).tidyLoaded, true, 'the installed plugin really ran');
+        assert.equal((app.config as any).auditLogLoaded, true, 'the local plugin really ran');
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('SEN102: typosquats', () => {
+    it('egg-securty refuses boot while the real egg-security, loaded too, does not fire', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-typosquat'), /SEN102/);
+      assert.match(message, /plugin securty \(egg-securty\): the package "egg-securty" is a look-alike of egg-security/);
+      const hits = findings(fixture('plugin-typosquat'), 'SEN102');
+      assert.deepEqual(hits.map(hit => hit.target), [ 'plugin:securty' ]);
+      assert.deepEqual(findings(fixture('plugin-typosquat')).filter(hit => hit.ruleId !== 'SEN102'), [], 'nothing else: the look-alike is locked and local');
+    });
+  });
+
+  describe('SEN103: plugin packages not locked', () => {
+    it('a plugin missing from the lockfile and one at another version than locked refuse boot in prod', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-unlocked'), /SEN103/);
+      assert.match(message, /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/);
+      assert.match(message, /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/);
+      assert.deepEqual(findings(fixture('plugin-unlocked'), 'SEN103').map(hit => hit.target).sort(), [ 'plugin:ledger', 'plugin:stamp' ]);
+    });
+
+    it('on a developer machine the same findings are low and boot goes on', async () => {
+      const app = await bootApp(fixture('plugin-unlocked'));
+      try {
+        const hits = findings(fixture('plugin-unlocked'), 'SEN103');
+        assert.equal(hits.length, 2);
+        assert.ok(hits.every(hit => hit.severity === 'low' && !hit.blocking));
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('an app without any lockfile is one finding in prod, listing the packages it leaves unlocked', async () => {
+      const dir = copyFixture('plugin-unlocked');
+      fs.rmSync(path.join(dir, 'package-lock.json'));
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN103/);
+      assert.match(message, /no lockfile \(package-lock\.json, npm-shrinkwrap\.json, pnpm-lock\.yaml or yarn\.lock\) at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/);
+    });
+
+    it('a lockfile that is not JSON is a finding naming the file and the fix, not a crash', async () => {
+      const dir = copyFixture('plugin-unlocked');
+      fs.writeFileSync(path.join(dir, 'package-lock.json'), '{ "lockfileVersion": 3, ');
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN103/);
+      assert.match(message, /package-lock\.json is not valid JSON .*npm install --package-lock-only/);
+    });
+  });
+
+  describe('SEN104 and `egg-sentinel pin`: plugin files against sentinel.lock.json', () => {
+    let dir: string;
+    before(async () => {
+      dir = copyFixture('plugin-secure');
+      const pinned = await sentinel([ 'pin', '--base-dir', dir ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      assert.match(pinned.stdout, /sentinel\.lock\.json: \d+ plugin\(s\) pinned for env prod/);
+    });
+
+    it('writes a sorted, deterministic manifest with relative paths and a SHA-256 per file', async () => {
+      const text = fs.readFileSync(path.join(dir, 'sentinel.lock.json'), 'utf8');
+      const manifest = JSON.parse(text);
+      assert.deepEqual(manifest.envs, [ 'prod' ]);
+      assert.equal(manifest.plugins.tidy.path, 'node_modules/egg-tidy');
+      assert.equal(manifest.plugins.auditLog.path, 'lib/plugin/audit-log');
+      assert.deepEqual(Object.keys(manifest.plugins.tidy.files), [ 'app.js', 'config/config.default.js', 'package.json' ]);
+      const expected = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, 'node_modules/egg-tidy/app.js'))).digest('hex');
+      assert.equal(manifest.plugins.tidy.files['app.js'], expected);
+      assert.ok(manifest.plugins.security, 'egg\'s own plugins are pinned too');
+      assert.equal(manifest.plugins.development, undefined, 'egg-development is not enabled in prod');
+      assert.deepEqual(Object.keys(manifest.plugins), Object.keys(manifest.plugins).sort());
+      assert.equal((await sentinel([ 'pin', '--base-dir', dir ])).code, 0);
+      assert.equal(fs.readFileSync(path.join(dir, 'sentinel.lock.json'), 'utf8'), text, 'pinning again writes the same bytes');
+      assert.equal((await sentinel([ 'pin', '--check', '--base-dir', dir ])).code, 0);
+    });
+
+    it('the pinned secure fixture boots clean; the agent verified it once for the workers (0600 file in run/)', async () => {
+      const app = await bootApp(dir);
+      try {
+        assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN1')), []);
+        const handover = path.join(dir, 'run/sentinel-plugin-verification.json');
+        assert.equal(fs.statSync(handover).mode & 0o777, 0o600);
+        const { results } = JSON.parse(fs.readFileSync(handover, 'utf8'));
+        assert.equal(results.plugins.tidy.state, 'matches');
+        assert.equal(results.plugins.auditLog.state, 'matches');
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a byte changed in a pinned plugin\'s app.js, an added and a removed file refuse boot, naming plugin and files', async () => {
+      const appJs = path.join(dir, 'node_modules/egg-tidy/app.js');
+      const original = fs.readFileSync(appJs);
+      const changed = Buffer.from(original);
+      changed[original.indexOf('Keeps')] ^= 0x20; // `K` → `k` in a comment: one byte, still valid code that egg runs
+      fs.writeFileSync(appJs, changed);
+      fs.writeFileSync(path.join(dir, 'lib/plugin/audit-log/backdoor.ts'), 'export default 1;\n');
+      const removed = path.join(dir, 'node_modules/egg-tidy/config/config.default.js');
+      const removedText = fs.readFileSync(removed);
+      fs.rmSync(removed);
+      try {
+        mm.env('prod');
+        const message = await expectRefused(dir, /SEN104/);
+        assert.match(message, /critical SEN104/);
+        assert.match(message, /plugin tidy \(egg-tidy\) differs from sentinel\.lock\.json: changed: app\.js; removed: config\/config\.default\.js/);
+        assert.match(message, /plugin auditLog \(audit-log\) differs from sentinel\.lock\.json: added: backdoor\.ts/);
+        const check = await sentinel([ 'pin', '--check', '--base-dir', dir ]);
+        assert.equal(check.code, 1);
+        assert.match(check.stdout, /2 plugin\(s\) differ/);
+        assert.match(check.stdout, /^ {2}tidy: changed: app\.js; removed: config\/config\.default\.js$/m);
+      } finally {
+        fs.writeFileSync(appJs, original);
+        fs.writeFileSync(removed, removedText);
+        fs.rmSync(path.join(dir, 'lib/plugin/audit-log/backdoor.ts'));
+      }
+      assert.equal((await sentinel([ 'pin', '--check', '--base-dir', dir ])).code, 0, 'restored files match again');
+    });
+
+    it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {
+      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(dir, 'lib/plugin/extra') } }));
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN104/);
+      assert.match(message, /plugin extra is enabled but sentinel\.lock\.json does not list it/);
+    });
+
+    it('a corrupted manifest is a finding naming the file and the fix; pin --check exits 2 with the same', async () => {
+      const broken = copyFixture('plugin-secure');
+      fs.writeFileSync(path.join(broken, 'sentinel.lock.json'), '{"version": 1, "plugins": ');
+      mm.env('prod');
+      const message = await expectRefused(broken, /SEN104/);
+      assert.match(message, /sentinel\.lock\.json is not valid JSON .*npx egg-sentinel pin/);
+      const check = await sentinel([ 'pin', '--check', '--base-dir', broken ]);
+      assert.equal(check.code, 2);
+      assert.match(check.stderr, /sentinel\.lock\.json is not valid JSON/);
+      fs.writeFileSync(path.join(broken, 'sentinel.lock.json'), JSON.stringify({ version: 1, deep: false, envs: [ 'prod' ], plugins: { x: { path: 'x' } } }));
+      const invalid = await sentinel([ 'pin', '--check', '--base-dir', broken ]);
+      assert.equal(invalid.code, 2);
+      assert.match(invalid.stderr, /not a egg-sentinel plugin manifest \(\/plugins\/x must have required property 'files'/);
+    });
+  });
+
+  describe('SEN105: install scripts', () => {
+    it('a plugin with a postinstall script refuses boot where failOn is medium', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-scripts'), /SEN105/);
+      assert.match(message, /plugin hooked \(egg-hooked\) runs install hooks: egg-hooked: postinstall: node \.\/collect\.js/);
+    });
+  });
+
+  describe('SEN106: allow and deny lists', () => {
+    it('a plugin outside plugins.allow and one in plugins.deny refuse boot', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-policy'), /SEN106/);
+      assert.match(message, /plugin reports matches no plugins\.allow pattern \(egg-\*, sentinel\)/);
+      assert.match(message, /plugin jsonp \(egg-jsonp\) matches plugins\.deny pattern "jsonp"/);
+      assert.deepEqual(findings(fixture('plugin-policy'), 'SEN106').map(hit => hit.target).sort(), [ 'plugin:jsonp', 'plugin:reports' ]);
+      assert.deepEqual(findings(fixture('plugin-policy'), 'SEN108'), [], 'security keys set by the app\'s own local plugin count as the app\'s');
+    });
+  });
+
+  describe('SEN107: plugins from EGG_PLUGINS', () => {
+    it('EGG_PLUGINS refuses boot in prod and the finding lists what it enabled', async () => {
+      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(fixture('plugin-secure'), 'lib/plugin/extra') }, jsonp: false }));
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-secure'), /SEN107/);
+      assert.match(message, /EGG_PLUGINS is set and enables extra, disables jsonp/);
+    });
+  });
+
+  describe('SEN108: security settings from a third-party plugin', () => {
+    it('a plugin whose config.default.js turns CSRF off refuses boot, naming the plugin\'s file and the key', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-lax-security'), /SEN108/);
+      assert.match(message, /plugin lax \(egg-lax\) sets config\.security\.csrf\.enable in node_modules\/egg-lax\/config\/config\.default\.js; these belong to egg-security/);
+      assert.deepEqual(findings(fixture('plugin-lax-security')).map(hit => hit.ruleId), [ 'SEN108' ], 'egg-security setting its own keys does not fire');
+    });
+  });
+});

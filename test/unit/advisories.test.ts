@@ -1,0 +1,311 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import semver from 'semver';
+import {
+  AdvisoryDatabaseError, BUILTIN_DATABASE, loadAdvisoryDatabase, type OsvRecord, readAdvisoryFile, BUILTIN_FIX,
+} from '../../lib/advisories/database';
+import { affectedVersion } from '../../lib/advisories/match';
+import { mergeOsvExport } from '../../lib/advisories/update';
+import type { InstalledPackage } from '../../lib/facts/packages';
+import type { PluginFact } from '../../lib/facts/types';
+import {
+  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, ssrfUnprotected, unsupportedNode,
+} from '../../lib/rules/builtins';
+import { fakeFacts } from './fake-facts';
+
+const shipped = loadAdvisoryDatabase();
+const record = (id: string) => shipped.vulnerabilities.find(entry => entry.id === id)!;
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-advisories-'));
+}
+
+function writeJson(file: string, value: unknown): string {
+  fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+function problemsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof AdvisoryDatabaseError, String(error));
+    return error.problems;
+  }
+  assert.fail('expected an AdvisoryDatabaseError');
+}
+
+function osv(id: string, events: Array<Record<string, string>>, extra: Partial<OsvRecord> = {}): OsvRecord {
+  return {
+    id, modified: '2026-11-01T00:00:00Z', summary: `record ${id}`,
+    affected: [{ package: { ecosystem: 'npm', name: 'demo' }, ranges: [{ type: 'SEMVER', events }] }],
+    database_specific: { severity: 'HIGH', checked: '2026-11-28' },
+    ...extra,
+  };
+}
+
+describe('the shipped advisory database (lib/data/advisories.json)', () => {
+  it('validates, and holds at least 15 GitHub-reviewed advisories for egg-ecosystem packages, each with its check date', () => {
+    const ids = shipped.vulnerabilities.map(entry => entry.id);
+    assert.ok(ids.length >= 15, `${ids.length} advisories`);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const entry of shipped.vulnerabilities) {
+      assert.match(entry.id, /^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/);
+      assert.match(entry.database_specific.checked, /^\d{4}-\d{2}-\d{2}$/);
+      assert.ok(entry.references?.some(ref => ref.url === `https://github.com/advisories/${entry.id}`), entry.id);
+    }
+    const packages = new Set(shipped.vulnerabilities.flatMap(entry => entry.affected.map(affected => affected.package.name)));
+    for (const name of [ 'koa', 'path-to-regexp', 'cookie', 'ip', 'qs', 'urllib', 'dicer', 'ejs', 'nunjucks', '@koa/cors', 'jsonwebtoken', 'mysql2', 'passport', 'egg-scripts' ]) {
+      assert.ok(packages.has(name), name);
+    }
+    assert.equal(shipped.builtin.date, '2026-11-28');
+    assert.ok(shipped.node.lines.some(line => line.major === 24 && line.latestSecurityRelease));
+  });
+});
+
+describe('affectedVersion (OSV ranges with semver)', () => {
+  const cases: Array<[ string, string, string, string | null | undefined ]> = [
+    // [ advisory, package, installed version, fixedIn (null: affected without a fix, undefined: not affected) ]
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '1.8.0', '1.9.0' ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '1.9.0', undefined ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '0.1.7', '0.1.10' ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '0.1.12', undefined ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '6.2.2', '6.3.0' ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', '8.0.0', undefined ],
+    [ 'GHSA-593f-38f6-jp5m', 'koa', '3.0.0-alpha.2', '3.0.0-alpha.3' ],
+    [ 'GHSA-593f-38f6-jp5m', 'koa', '3.0.0', undefined ],
+    [ 'GHSA-593f-38f6-jp5m', 'koa', '1.6.0', '1.7.1' ],
+    [ 'GHSA-78xj-cgh5-2h22', 'ip', '2.0.0', '2.0.1' ],
+    [ 'GHSA-78xj-cgh5-2h22', 'ip', '1.1.9', undefined ],
+    [ 'GHSA-wm7h-9275-46v2', 'dicer', '0.3.1', null ],
+    [ 'GHSA-hq3h-g68c-hp78', 'urllib', '3.27.3', '4.9.1' ],
+    [ 'GHSA-hq3h-g68c-hp78', 'urllib', '2.44.1', undefined ],
+    [ 'GHSA-5f7m-mmpc-qhh4', 'mysql', '2.0.0-alpha7', undefined ],
+    [ 'GHSA-5f7m-mmpc-qhh4', 'mysql', '2.0.0-alpha8', '2.14.0' ],
+    [ 'GHSA-9wv6-86v2-598j', 'koa', '1.8.0', undefined ],
+    [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', 'not-a-version', undefined ],
+  ];
+  for (const [ id, name, version, fixedIn ] of cases) {
+    it(`${name}@${version} and ${id}: ${fixedIn === undefined ? 'not affected' : fixedIn === null ? 'affected, no fix' : `fixed in ${fixedIn}`}`, () => {
+      const hit = affectedVersion(record(id), name, version);
+      assert.deepEqual(hit, fixedIn === undefined ? undefined : fixedIn === null ? {} : { fixedIn });
+    });
+  }
+
+  it('last_affected makes later versions unaffected; explicit versions match exactly; withdrawn records never match', () => {
+    const lastAffected = osv('TEST-1', [{ introduced: '1.0.0' }, { last_affected: '1.2.0' }]);
+    assert.deepEqual(affectedVersion(lastAffected, 'demo', '1.2.0'), {});
+    assert.equal(affectedVersion(lastAffected, 'demo', '1.2.1'), undefined);
+    const listed = { ...osv('TEST-2', [{ introduced: '5.0.0' }, { fixed: '5.0.1' }]) };
+    listed.affected[0].versions = [ '4.1.0' ];
+    assert.deepEqual(affectedVersion(listed, 'demo', '4.1.0'), {});
+    assert.equal(affectedVersion(osv('TEST-3', [{ introduced: '0' }], { withdrawn: '2026-01-01T00:00:00Z' }), 'demo', '1.0.0'), undefined);
+  });
+
+  it('every shipped range starts below its fix, and the fix itself is not affected', () => {
+    for (const entry of shipped.vulnerabilities) {
+      for (const affected of entry.affected) {
+        for (const range of affected.ranges) {
+          const fixed = range.events.find(event => event.fixed)?.fixed;
+          if (fixed) assert.equal(affectedVersion(entry, affected.package.name, fixed), undefined, `${entry.id} ${fixed}`);
+          const introduced = range.events[0].introduced!;
+          if (introduced !== '0') assert.deepEqual(affectedVersion(entry, affected.package.name, introduced), fixed ? { fixedIn: fixed } : {}, entry.id);
+        }
+      }
+    }
+  });
+});
+
+describe('database validation: a bad file names the entry and the key', () => {
+  let dir: string;
+  beforeEach(() => { dir = tempDir(); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a damaged copy of the shipped database names the entry and says to reinstall', () => {
+    const copy = JSON.parse(fs.readFileSync(BUILTIN_DATABASE, 'utf8'));
+    copy.vulnerabilities[2].database_specific.severity = 'SEVERE';
+    copy.vulnerabilities[4].affected[0].package.ecosystem = 'Go';
+    let message = '';
+    const problems = problemsOf(() => {
+      try {
+        loadAdvisoryDatabase(undefined, copy);
+      } catch (error) {
+        message = (error as Error).message;
+        throw error;
+      }
+    });
+    assert.deepEqual(problems, [
+      `vulnerabilities[2] (${copy.vulnerabilities[2].id}): database_specific.severity: "SEVERE" is not one of "LOW", "MODERATE", "HIGH", "CRITICAL"`,
+      `vulnerabilities[4] (${copy.vulnerabilities[4].id}): affected[0].package.ecosystem: must be "npm"`,
+    ]);
+    assert.ok(message.startsWith(`[egg-sentinel] the advisory database ${BUILTIN_DATABASE} is invalid:`) && message.endsWith(BUILTIN_FIX));
+  });
+
+  const bad: Array<[ string, unknown, RegExp ]> = [
+    [ 'truncated JSON', '{ "date": "2026-11-28", "vulnerabilities": [', /^not readable as JSON: / ],
+    [ 'a __proto__ key', '{ "date": "2026-11-28", "vulnerabilities": [], "__proto__": { "polluted": true } }', /^not readable as JSON: .*prototype/i ],
+    [ 'an unknown key', { date: '2026-11-28', vulnerabilities: [{ ...osv('TEST-1', [{ introduced: '0' }]), cvss: 9 }] }, /^vulnerabilities\[0\] \(TEST-1\): \(the record\): unknown key "cvss"$/ ],
+    [ 'another ecosystem', { date: '2026-11-28', vulnerabilities: [{ ...osv('TEST-1', [{ introduced: '0' }]), affected: [{ package: { ecosystem: 'PyPI', name: 'x' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] }] }, /affected\[0\]\.package\.ecosystem: must be "npm"/ ],
+    [ 'a version that is not semver', { date: '2026-11-28', vulnerabilities: [ osv('TEST-1', [{ introduced: '0' }, { fixed: '1.x' }]) ] }, /^vulnerabilities\[0\] \(TEST-1\): affected\[0\]\.ranges\[0\]\.events\[1\]\.fixed: "1\.x" is not a semver version$/ ],
+    [ 'a range without its start', { date: '2026-11-28', vulnerabilities: [ osv('TEST-1', [{ fixed: '1.0.0' }]) ] }, /events\[0\]: a range must start with an "introduced" event$/ ],
+    [ 'a duplicate id', { date: '2026-11-28', vulnerabilities: [ osv('TEST-1', [{ introduced: '0' }]), osv('TEST-1', [{ introduced: '0' }]) ] }, /^vulnerabilities\[1\] \(TEST-1\): id TEST-1 appears twice$/ ],
+    [ 'no check date', { date: '2026-11-28', vulnerabilities: [{ ...osv('TEST-1', [{ introduced: '0' }]), database_specific: { severity: 'LOW' } }] }, /database_specific: "checked" is required/ ],
+    [ 'an impossible check date', { date: '2026-11-28', vulnerabilities: [{ ...osv('TEST-1', [{ introduced: '0' }]), database_specific: { severity: 'LOW', checked: '2026-02-30' } }] }, /"2026-02-30" is not a calendar date/ ],
+  ];
+  for (const [ what, content, expected ] of bad) {
+    it(`refuses ${what}`, () => {
+      const file = writeJson(path.join(dir, 'override.json'), content);
+      const problems = problemsOf(() => readAdvisoryFile(file, 'fix it'));
+      assert.ok(problems.some(problem => expected.test(problem)), problems.join('\n'));
+    });
+  }
+
+  it('an override record replaces the shipped record with the same id; a missing override file is no error', () => {
+    const replacement = { ...record('GHSA-9wv6-86v2-598j'), summary: 'replaced', database_specific: { severity: 'LOW' as const, checked: '2026-11-30' } };
+    const file = writeJson(path.join(dir, 'override.json'), { date: '2026-11-30', vulnerabilities: [ replacement, osv('TEST-9', [{ introduced: '0' }]) ] });
+    const merged = loadAdvisoryDatabase(file);
+    assert.equal(merged.vulnerabilities.length, shipped.vulnerabilities.length + 1);
+    assert.equal(merged.vulnerabilities.find(entry => entry.id === 'GHSA-9wv6-86v2-598j')?.summary, 'replaced');
+    assert.deepEqual(merged.override, { file, date: '2026-11-30', count: 2 });
+    assert.equal(loadAdvisoryDatabase(path.join(dir, 'missing.json')).override, undefined);
+  });
+});
+
+describe('mergeOsvExport (egg-sentinel advisories update)', () => {
+  let dir: string;
+  beforeEach(() => { dir = tempDir(); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const github = (id: string, extra: object = {}) => ({ ...osv(id, [{ introduced: '0' }, { fixed: '2.0.0' }]), database_specific: { severity: 'MODERATE', github_reviewed: true }, ...extra });
+
+  it('reads a directory of OSV files, keeps npm only, drops GIT ranges, stamps the import day, and updates by id', () => {
+    const exportDir = path.join(dir, 'export');
+    fs.mkdirSync(exportDir);
+    const mixed = github('GHSA-2222-3333-4444', {
+      affected: [
+        { package: { ecosystem: 'npm', name: 'demo' }, ranges: [{ type: 'GIT', repo: 'https://example.com/r', events: [{ introduced: '0' }] }, { type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }] },
+        { package: { ecosystem: 'Maven', name: 'org.webjars.npm:demo' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] },
+      ],
+    });
+    writeJson(path.join(exportDir, 'a.json'), [ github('GHSA-2222-2222-2222'), mixed ]);
+    writeJson(path.join(exportDir, 'b.json'), { ...github('PYSEC-1'), affected: [{ package: { ecosystem: 'PyPI', name: 'x' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }] }] }] });
+    const override = path.join(dir, 'app/sentinel-advisories.json');
+    const first = mergeOsvExport(exportDir, override, '2026-11-28');
+    assert.deepEqual([ first.added, first.updated, first.skipped, first.total ], [[ 'GHSA-2222-2222-2222', 'GHSA-2222-3333-4444' ], [], [ 'PYSEC-1' ], 2 ]);
+    const written = readAdvisoryFile(override, 'fix');
+    const stored = written.vulnerabilities.find(entry => entry.id === 'GHSA-2222-3333-4444')!;
+    assert.deepEqual(stored.affected.map(affected => [ affected.package.ecosystem, affected.ranges.map(range => range.type) ]), [[ 'npm', [ 'SEMVER' ]]]);
+    assert.equal(stored.database_specific.checked, '2026-11-28');
+    assert.equal(stored.database_specific.github_reviewed, true);
+
+    const second = mergeOsvExport(writeJson(path.join(dir, 'one.json'), github('GHSA-2222-2222-2222', { summary: 'newer' })), override, '2026-12-01');
+    assert.deepEqual([ second.added, second.updated, second.total ], [[], [ 'GHSA-2222-2222-2222' ], 2 ]);
+    assert.equal(readAdvisoryFile(override, 'fix').date, '2026-12-01');
+  });
+
+  it('an invalid record is named with its place in the export, and nothing is written', () => {
+    const override = path.join(dir, 'sentinel-advisories.json');
+    const noSeverity = { ...github('OSV-2026-1'), database_specific: {} };
+    const exportFile = writeJson(path.join(dir, 'export.json'), { vulns: [ github('GHSA-2222-2222-2222'), noSeverity ] });
+    const problems = problemsOf(() => mergeOsvExport(exportFile, override, '2026-11-28'));
+    assert.deepEqual(problems, [ 'export.json[1] (OSV-2026-1): database_specific: "severity" is required' ]);
+    assert.equal(fs.existsSync(override), false);
+  });
+});
+
+const securityOn: PluginFact[] = [{ name: 'security', enable: true, package: 'egg-security', from: 'node_modules/egg/config/plugin.js' }];
+const SECURE = {
+  defaultMiddleware: 'csrf,hsts,methodnoallow,noopen,nosniff,csp,xssProtection,xframe,dta',
+  csrf: { enable: true }, xframe: { enable: true }, nosniff: { enable: true }, noopen: { enable: true }, hsts: { enable: true },
+  csp: { enable: true, policy: { 'default-src': "'self'" } }, ssrf: { ipBlackList: [ '10.0.0.0/8' ] }, domainWhiteList: [ '.example.com' ],
+};
+
+function securityFacts(security: Record<string, unknown>, extra: Parameters<typeof fakeFacts>[0] = {}) {
+  return fakeFacts({ plugins: securityOn, ...extra, config: { security: { ...SECURE, ...security }, ...extra.config } });
+}
+
+const prod = { developmentEnv: false };
+const dev = { developmentEnv: true };
+
+describe('SEN601 edge cases (fake facts)', () => {
+  const pkg = (loaded: boolean): InstalledPackage => ({ name: 'path-to-regexp', version: '1.8.0', path: '/srv/fake/node_modules/path-to-regexp', via: [ 'app fake' ], loaded });
+  const withPackages = (loaded: boolean, loadedBy: 'boot' | 'audit') => fakeFacts({
+    builtins: { packages: { installed: [ pkg(loaded) ], loadedBy, walkMs: 1 }, advisories: shipped },
+  });
+
+  it('at boot a package that no module loaded is not reported; the audit rates it low and says why', () => {
+    assert.deepEqual(knownVulnerablePackage.check(withPackages(false, 'boot'), prod), []);
+    const [ hit ] = knownVulnerablePackage.check(withPackages(false, 'audit'), prod);
+    assert.equal(hit.severity, 'low');
+    assert.match(hit.message, /^path-to-regexp@1\.8\.0 \(not loaded while the audit loaded the app; the running app may load it\) is affected/);
+  });
+
+  it('a loaded package takes the advisory\'s severity outside development envs and low inside', () => {
+    assert.deepEqual(knownVulnerablePackage.check(withPackages(true, 'boot'), prod).map(hit => [ hit.severity, hit.target, hit.source ]),
+      [[ 'high', 'GHSA-9wv6-86v2-598j@path-to-regexp', 'node_modules/path-to-regexp' ]]);
+    assert.deepEqual(knownVulnerablePackage.check(withPackages(true, 'boot'), dev).map(hit => hit.severity), [ 'low' ]);
+  });
+});
+
+describe('SEN602–SEN605 edge cases (fake facts)', () => {
+  it('nothing for a secure egg-security setup, nor for any setup in local/unittest', () => {
+    for (const rule of [ securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect ]) {
+      assert.deepEqual(rule.check(securityFacts({}, { config: { sentinel: { https: true } } }), prod), [], rule.id);
+      assert.deepEqual(rule.check(securityFacts({ csrf: false, xframe: false, ssrf: {}, domainWhiteList: [] }), dev), [], rule.id);
+    }
+  });
+
+  it('SEN602: csrf: false, csrf left out of defaultMiddleware, and no security plugin at all', () => {
+    assert.match(securityOff.check(securityFacts({ csrf: false }), prod)[0].message, /config\.security\.csrf is false/);
+    const [ missing ] = securityOff.check(securityFacts({ defaultMiddleware: [ 'xframe', 'nosniff' ] }), prod);
+    assert.deepEqual([ missing.target, missing.message ], [ 'config.security.defaultMiddleware', 'CSRF protection is off for every route: "csrf" is not in config.security.defaultMiddleware' ]);
+    assert.match(securityOff.check(fakeFacts({}), prod)[0].message, /is not loaded by this framework/);
+  });
+
+  it('SEN603: HSTS is only required when sentinel.https says so; an empty CSP policy counts as none', () => {
+    assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: false } }), prod), []);
+    const [ csp ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: {} } }), prod);
+    assert.deepEqual([ csp.severity, csp.message ], [ 'low', 'no Content-Security-Policy is sent: config.security.csp.policy is empty' ]);
+  });
+
+  it('SEN604: a checkAddress function protects; an empty ipBlackList does not', () => {
+    assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { checkAddress: () => true } }), prod), []);
+    assert.equal(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [] } }), prod).length, 1);
+  });
+
+  it('SEN605: with the security plugin off, SEN602 speaks instead', () => {
+    assert.deepEqual(openRedirect.check(fakeFacts({ config: { security: { domainWhiteList: [] } } }), prod), []);
+  });
+});
+
+describe('SEN606 and SEN607 edge cases (fake facts)', () => {
+  const development: PluginFact = { name: 'development', enable: true, package: 'egg-development', from: 'config/plugin.ts' };
+  const mock: PluginFact = { name: 'egg-mock', enable: true, path: '/srv/fake/node_modules/egg-mock' };
+
+  it('SEN606: the development plugin in prod is reported even without NODE_ENV; egg-mock only under NODE_ENV=production', () => {
+    const hits = developmentSettingsInProduction.check(fakeFacts({ plugins: [ development, mock ] }), prod);
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target, hit.source, hit.message ]), [
+      [ 'high', 'plugin:development', 'config/plugin.ts', 'the development plugin (file watcher, worker reloads) is enabled in env "prod"' ],
+    ]);
+    assert.deepEqual(developmentSettingsInProduction.check(fakeFacts({ plugins: [ development, mock ], env: { serverEnv: 'local' } }), dev), []);
+  });
+
+  const node = (version: string, today = '2026-11-28') => fakeFacts({ builtins: { advisories: shipped, node: { version, today } } });
+
+  it('SEN607: a line newer than the database knows, or the latest security release, is not judged', () => {
+    assert.deepEqual(unsupportedNode.check(node('28.0.0'), prod), []);
+    assert.deepEqual(unsupportedNode.check(node('24.17.0'), prod), []);
+    assert.deepEqual(unsupportedNode.check(node('20.20.2'), prod).length, 1, 'Node 20 is end-of-life since 2026-04-30');
+    assert.deepEqual(unsupportedNode.check(node('20.20.2', '2026-04-30'), prod), [], 'supported through its last day');
+  });
+
+  it('SEN607: both problems in one finding, and the fix lists the supported lines', () => {
+    const [ hit ] = unsupportedNode.check(node('25.8.1'), prod);
+    assert.equal(hit.message, 'Node.js 25.8.1: the 25.x line reached end-of-life on 2026-06-01 and gets no security fixes; ' +
+      'it is older than 25.8.2, the latest security release of the 25.x line known on 2026-11-28');
+    assert.equal(hit.fix, 'Upgrade Node.js to a supported line: 22.x (22.23.0 or later), 24.x (24.17.0 or later), 26.x (26.3.1 or later).');
+    assert.ok(semver.valid(shipped.node.lines.find(line => line.major === 26)?.latestSecurityRelease));
+  });
+});

@@ -1,0 +1,340 @@
+import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { validateSentinelConfig } from '../../lib/config/validate';
+import knownPluginsData from '../../lib/data/known-plugins.json';
+import type { PluginTrustFact } from '../../lib/facts/plugins';
+import { handOverManifestResults, receiveManifestResults } from '../../lib/plugins/handover';
+import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
+import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
+import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
+import {
+  pluginFilesChanged, pluginInstallScripts, pluginNotAllowed, pluginNotLocked, pluginOutsideTrustedRoots, pluginsFromEnvironment,
+  securityConfigByPlugin, typosquattedPlugin,
+} from '../../lib/rules/plugins';
+import type { RuleContext } from '../../lib/rules/types';
+import { RULE_IDS } from '../../lib/rules';
+import { fakeFacts } from './fake-facts';
+
+const PROD: RuleContext = { developmentEnv: false };
+const DEV: RuleContext = { developmentEnv: true };
+
+function plugin(overrides: Partial<PluginTrustFact> = {}): PluginTrustFact {
+  return {
+    name: 'tidy', package: 'egg-tidy', version: '1.0.0', realPath: '/srv/fake/node_modules/egg-tidy', displayPath: 'node_modules/egg-tidy',
+    from: 'config/plugin.js', location: 'package', lock: { state: 'not-applicable' }, installScripts: [], manifest: { state: 'not-checked' },
+    ...overrides,
+  };
+}
+
+function withPlugins(plugins: PluginTrustFact[], config: Record<string, unknown> = {}, trust: Parameters<typeof fakeFacts>[0] = {}) {
+  return fakeFacts({ config: { sentinel: { plugins: config } }, ...trust, pluginTrust: { plugins, ...trust.pluginTrust } });
+}
+
+const tempDirs: string[] = [];
+function tempTree(files: Record<string, string>): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-unit-plugins-')));
+  tempDirs.push(dir);
+  for (const [ file, text ] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+describe('known plugin names and typosquats (SEN102)', () => {
+  it('no shipped name is reported, and every list is valid', () => {
+    assert.ok(KNOWN_NAMES.names.length > 50);
+    for (const name of KNOWN_NAMES.names) assert.equal(findTyposquat(name), undefined, name);
+  });
+
+  it('finds one-letter slips, swaps and separator games, and scope imitations', () => {
+    assert.deepEqual(findTyposquat('egg-securty'), { imitates: 'egg-security', kind: 'name' });
+    assert.deepEqual(findTyposquat('egg-secuirty'), { imitates: 'egg-security', kind: 'name' });
+    assert.deepEqual(findTyposquat('egg_security'), { imitates: 'egg-security', kind: 'name' });
+    assert.deepEqual(findTyposquat('eggjs-security'), { imitates: 'egg-security', kind: 'name' });
+    assert.deepEqual(findTyposquat('@eggjs/securty'), { imitates: '@eggjs/security', kind: 'name' });
+    assert.deepEqual(findTyposquat('egg-jvt'), { imitates: 'egg-jwt', kind: 'name' });
+    assert.deepEqual(findTyposquat('@egg/security'), { imitates: '@eggjs', kind: 'scope' });
+    assert.deepEqual(findTyposquat('@eggs/anything'), { imitates: '@eggjs', kind: 'scope' });
+    assert.equal(findTyposquat('EGG-SECURITY'), undefined, 'npm names are lowercase; case alone is no look-alike');
+  });
+
+  it('leaves unrelated names alone: other egg plugins, short names two letters away, real look-alike scopes', () => {
+    for (const name of [ 'egg-tidy', 'egg-view-react', 'egg-graphql', 'egg-apm', 'my-plugin', '@company/egg-security', '@egjs/flicking', 'egg-mssql-pool' ]) {
+      assert.equal(findTyposquat(name), undefined, name);
+    }
+  });
+
+  it('edit distance counts a swap of neighbours as one', () => {
+    assert.equal(editDistance('security', 'secuirty'), 1);
+    assert.equal(editDistance('abc', 'abc'), 0);
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+  });
+
+  it('a broken list refuses to load with the file and the problem named', () => {
+    assert.throws(() => parseKnownNames({ ...knownPluginsData, communityPlugins: [ 'Egg-Bad Name' ] }), /known-plugins\.json is invalid.*"communityPlugins" holds "Egg-Bad Name"/);
+    assert.throws(() => parseKnownNames({ ...knownPluginsData, scopes: [] }), /"scopes" must be a non-empty array/);
+    assert.throws(() => parseKnownNames({ ...knownPluginsData, packages: [ 'egg', 'egg' ] }), /names listed twice: egg/);
+  });
+
+  it('glob-style name patterns: * within a name, ? for one character, the rest literal', () => {
+    assert.ok(compileNamePattern('egg-*')('egg-security'));
+    assert.ok(compileNamePattern('@eggjs/*')('@eggjs/security'));
+    assert.ok(!compileNamePattern('egg-*')('@eggjs/egg-x'), '* does not cross /');
+    assert.ok(compileNamePattern('egg-vie?')('egg-view'));
+    assert.ok(!compileNamePattern('egg.js')('eggxjs'), 'a dot is literal');
+  });
+
+  it('SEN102 checks the installed and the configured package names', () => {
+    const hits = typosquattedPlugin.check(withPlugins([ plugin({ name: 'security', package: 'egg-security', configuredPackage: 'egg-securlty' }) ]), PROD);
+    assert.deepEqual(hits.map(hit => hit.message), [ 'plugin security (egg-security): the package "egg-securlty" is a look-alike of egg-security' ]);
+  });
+});
+
+describe('SEN101 plugin location', () => {
+  it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
+    const facts = withPlugins([
+      plugin(),
+      plugin({ name: 'local', package: undefined, realPath: '/srv/fake/lib/plugin/local', location: 'local' }),
+      plugin({ name: 'evil', package: 'egg-evil', realPath: '/tmp/evil', location: 'local' }),
+      plugin({ name: 'self', realPath: '/home/dev/egg-sentinel', location: 'project' }),
+    ]);
+    const hits = pluginOutsideTrustedRoots.check(facts, DEV);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:evil', 'high' ] ]);
+    assert.match(hits[0].message, /loaded from \/tmp\/evil, outside the trusted directories/);
+  });
+});
+
+describe('SEN103 lockfile entries', () => {
+  const locked = (entry: Record<string, unknown>) => plugin({ lock: { state: 'locked', lockfile: '/srv/fake/package-lock.json', entry } });
+
+  it('reports version drift, a missing integrity and a non-https source; a workspace link is fine', () => {
+    const facts = withPlugins([
+      locked({ version: '1.0.0', integrity: 'sha512-x', resolved: 'https://registry.npmjs.org/egg-tidy/-/egg-tidy-1.0.0.tgz' }),
+      locked({ version: '0.9.0', integrity: 'sha512-x' }),
+      locked({ version: '1.0.0' }),
+      locked({ version: '1.0.0', integrity: 'sha512-x', resolved: 'http://user:pw@mirror.example/egg-tidy.tgz' }),
+      locked({ link: true }),
+    ]);
+    const messages = pluginNotLocked.check(facts, PROD).map(hit => hit.message);
+    assert.deepEqual(messages, [
+      'plugin tidy (egg-tidy)@1.0.0 installed version 1.0.0 differs from the locked 0.9.0 (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from http://mirror.example/egg-tidy.tgz, not over https (package-lock.json)',
+    ], 'credentials in the URL are not echoed');
+  });
+
+  it('no lockfile is one finding per installing project; low in development envs', () => {
+    const none = { state: 'no-lockfile' as const, projectDir: '/srv/fake' };
+    const facts = withPlugins([ plugin({ lock: none }), plugin({ name: 'b', package: 'egg-b', lock: none }), plugin({ name: 'c', location: 'local' }) ]);
+    const hits = pluginNotLocked.check(facts, DEV);
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0].severity, 'low');
+    assert.equal(hits[0].target, 'lockfile:.');
+    assert.match(hits[0].message, /at or above the app root, which installed the plugin package\(s\) egg-tidy, egg-b/);
+  });
+
+  it('reads npm lockfiles v1 and v3 by install path, following workspace links', () => {
+    const dir = tempTree({
+      'package-lock.json': JSON.stringify({ lockfileVersion: 3, packages: {
+        '': { name: 'app' },
+        'node_modules/egg-a': { version: '1.0.0', integrity: 'sha512-a' },
+        'node_modules/egg-b/node_modules/egg-a': { version: '2.0.0', integrity: 'sha512-a2' },
+        'node_modules/egg-ws': { resolved: 'packages/egg-ws', link: true },
+        'packages/egg-ws': { version: '0.1.0' },
+      } }),
+      'node_modules/egg-a/package.json': '{}',
+      'node_modules/egg-b/node_modules/egg-a/package.json': '{}',
+      'packages/egg-ws/package.json': '{}',
+      'v1/package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: { 'egg-a': { version: '1.0.0', integrity: 'sha512-a', dependencies: { 'egg-c': { version: '3.0.0' } } } } }),
+    });
+    fs.symlinkSync('../packages/egg-ws', path.join(dir, 'node_modules/egg-ws'));
+    const lock = readLockfile(path.join(dir, 'package-lock.json'), 'package-lock.json');
+    assert.equal(lock.find('egg-a', path.join(dir, 'node_modules/egg-a'))?.version, '1.0.0');
+    assert.equal(lock.find('egg-a', path.join(dir, 'node_modules/egg-b/node_modules/egg-a'))?.version, '2.0.0');
+    assert.deepEqual(lock.find('egg-ws', fs.realpathSync(path.join(dir, 'node_modules/egg-ws'))), { version: '0.1.0', link: true });
+    assert.equal(lock.find('egg-x', path.join(dir, 'node_modules/egg-x')), undefined);
+    const v1 = readLockfile(path.join(dir, 'v1/package-lock.json'), 'package-lock.json');
+    assert.equal(v1.find('egg-c', path.join(dir, 'v1/node_modules/egg-a/node_modules/egg-c'))?.version, '3.0.0');
+    assert.equal(installingProjectDir(path.join(dir, 'node_modules/egg-b/node_modules/egg-a')), dir);
+    assert.equal(installingProjectDir(path.join(dir, 'lib/plugin/x')), undefined);
+    assert.deepEqual(findLockfile(path.join(dir, 'packages/egg-ws')), { file: path.join(dir, 'package-lock.json'), kind: 'package-lock.json' });
+  });
+
+  it('reads pnpm-lock.yaml (v6, v9) and yarn.lock (classic, berry) by name and version', () => {
+    const dir = tempTree({
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\npackages:\n\n  egg-a@1.0.0:\n    resolution: {integrity: sha512-a9}\n\n  '@eggjs/b@2.0.0':\n    resolution: {tarball: http://mirror/b.tgz}\n\nsnapshots:\n  egg-a@1.0.0: {}\n",
+      'v6/pnpm-lock.yaml': "lockfileVersion: '6.0'\npackages:\n  /egg-a@1.1.0(egg@3.0.0):\n    resolution: {integrity: sha512-a6}\n",
+      'yarn.lock': '# yarn lockfile v1\n\n"egg-a@^1.0.0", egg-a@~1.0.0:\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/egg-a/-/egg-a-1.0.0.tgz#abc"\n  integrity sha512-y1\n',
+      'berry/yarn.lock': '__metadata:\n  version: 6\n\n"@eggjs/b@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "@eggjs/b@npm:2.0.0"\n  checksum: 10c0/abc\n',
+    });
+    const pnpm = readLockfile(path.join(dir, 'pnpm-lock.yaml'), 'pnpm-lock.yaml');
+    assert.equal(pnpm.find('egg-a', '/x', '1.0.0')?.integrity, 'sha512-a9');
+    assert.equal(pnpm.find('@eggjs/b', '/x', '2.0.0')?.resolved, 'http://mirror/b.tgz');
+    assert.equal(readLockfile(path.join(dir, 'v6/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-a', '/x', '1.1.0')?.integrity, 'sha512-a6');
+    const yarn = readLockfile(path.join(dir, 'yarn.lock'), 'yarn.lock').find('egg-a', '/x', '1.0.0');
+    assert.equal(yarn?.integrity, 'sha512-y1');
+    assert.match(String(yarn?.resolved), /^https:/);
+    assert.equal(readLockfile(path.join(dir, 'berry/yarn.lock'), 'yarn.lock').find('@eggjs/b', '/x', '2.0.0')?.integrity, '10c0/abc');
+    assert.equal(pnpm.find('egg-a', '/x', '9.9.9')?.version, '1.0.0', 'another version: the rule reports the mismatch');
+  });
+
+  it('a broken npm lockfile is an error naming the file and the fix', () => {
+    const dir = tempTree({ 'package-lock.json': '{ nope', 'other/package-lock.json': '{ "name": "x" }' });
+    assert.throws(() => readLockfile(path.join(dir, 'package-lock.json'), 'package-lock.json'),
+      (error: Error) => error instanceof LockfileError && /package-lock\.json is not valid JSON .*npm install --package-lock-only/.test(error.message));
+    assert.throws(() => readLockfile(path.join(dir, 'other/package-lock.json'), 'package-lock.json'), /has neither "packages" nor "dependencies"/);
+  });
+});
+
+describe('the manifest (SEN104, egg-sentinel pin)', () => {
+  const app = () => tempTree({
+    'package.json': '{"name":"app"}',
+    'node_modules/egg-a/package.json': JSON.stringify({ name: 'egg-a', version: '1.0.0', dependencies: { dep: '^1' }, eggPlugin: { name: 'a' } }),
+    'node_modules/egg-a/app.js': 'module.exports = () => {};\n',
+    'node_modules/egg-a/lib/z.js': '1;\n',
+    'node_modules/egg-a/node_modules/nested/index.js': 'ignored\n',
+    'node_modules/dep/package.json': JSON.stringify({ name: 'dep', version: '1.2.3', scripts: { postinstall: 'node x' } }),
+    'node_modules/dep/index.js': 'dep\n',
+  });
+
+  it('hashes files sorted, without nested node_modules, and round-trips through parse', () => {
+    const dir = app();
+    const hashes = hashFiles(path.join(dir, 'node_modules/egg-a'));
+    assert.deepEqual(Object.keys(hashes), [ 'app.js', 'lib/z.js', 'package.json' ]);
+    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] });
+    assert.deepEqual(Object.keys(manifest.plugins.a.dependencies ?? {}), [ 'node_modules/dep' ]);
+    assert.deepEqual(parseManifest(serializeManifest(manifest), 'sentinel.lock.json'), manifest);
+    assert.deepEqual(dependencyClosure(path.join(dir, 'node_modules/egg-a')).map(dep => dep.pkg.name), [ 'dep' ]);
+  });
+
+  it('reports changed, added and removed files, in the plugin and (deep) in its dependencies', () => {
+    const dir = app();
+    const pluginDir = path.join(dir, 'node_modules/egg-a');
+    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir }] }] });
+    fs.appendFileSync(path.join(pluginDir, 'app.js'), '// changed\n');
+    fs.writeFileSync(path.join(pluginDir, 'extra.js'), '');
+    fs.rmSync(path.join(pluginDir, 'lib/z.js'));
+    fs.writeFileSync(path.join(dir, 'node_modules/dep/index.js'), 'evil\n');
+    const drift = verifyPlugin(manifest.plugins.a, pluginDir, dir, true);
+    assert.deepEqual(drift, { changed: [ 'app.js', 'node_modules/dep/index.js' ], added: [ 'extra.js' ], removed: [ 'lib/z.js' ] });
+    assert.deepEqual(verifyPlugin(manifest.plugins.a, pluginDir, dir, false).changed, [ 'app.js' ], 'not deep: the dependency is not hashed');
+    const now = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'b', dir: pluginDir }] }] });
+    assert.deepEqual(diffManifests(manifest, now).map(entry => [ entry.plugin, entry.difference ]), [ [ 'a', 'not-enabled' ], [ 'b', 'not-pinned' ] ]);
+  });
+
+  it('a plugin loading from another directory in another env cannot be pinned in one manifest', () => {
+    const dir = app();
+    assert.throws(() => buildManifest({ baseDir: dir, deep: false, envs: [
+      { env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] },
+      { env: 'local', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/dep') }] },
+    ] }), (error: Error) => error instanceof ManifestError && /plugin a loads from .* in env prod and from .* in env local/.test(error.message));
+  });
+
+  it('rejects what is not a manifest, naming the file and `egg-sentinel pin`', () => {
+    assert.throws(() => parseManifest('[]', 'sentinel.lock.json'), /sentinel\.lock\.json is not a egg-sentinel plugin manifest .*npx egg-sentinel pin/);
+    assert.throws(() => parseManifest(JSON.stringify({ version: 1, deep: false, envs: [], plugins: { a: { path: 'x', envs: [], files: { 'a.js': 'not-a-hash' } } } }), 'm.json'),
+      /\/plugins\/a\/files\/a\.js must match pattern/);
+  });
+
+  it('SEN104: drift is critical in prod and high on a developer machine; unpinned plugins only with requireManifest', () => {
+    const drifted = plugin({ manifest: { state: 'drift', drift: { changed: [ 'a.js', 'b.js', 'c.js', 'd.js', 'e.js', 'f.js' ], added: [], removed: [] } } });
+    const unpinned = plugin({ name: 'b', package: 'egg-b', manifest: { state: 'not-pinned' } });
+    const present = { pluginTrust: { manifest: { state: 'present' as const, deep: false, envs: [ 'prod' ] } } };
+    const prodHits = pluginFilesChanged.check(withPlugins([ drifted, unpinned ], {}, present), PROD);
+    assert.deepEqual(prodHits.map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:tidy', 'critical' ], [ 'plugin:b', 'critical' ] ]);
+    assert.match(prodHits[0].message, /changed: a\.js, b\.js, c\.js, d\.js, e\.js and 1 more/);
+    assert.deepEqual(pluginFilesChanged.check(withPlugins([ drifted, unpinned ], {}, present), DEV).map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:tidy', 'high' ] ]);
+    assert.equal(pluginFilesChanged.check(withPlugins([ unpinned ], { requireManifest: false }, present), PROD).length, 0);
+    const unreadable = plugin({ manifest: { state: 'unreadable', error: "EACCES: permission denied, open '/srv/fake/node_modules/egg-tidy/app.js'" } });
+    assert.match(pluginFilesChanged.check(withPlugins([ unreadable ], {}, present), PROD)[0].message,
+      /plugin tidy \(egg-tidy\) cannot be verified against sentinel\.lock\.json: EACCES/);
+    const missing = pluginFilesChanged.check(withPlugins([], { requireManifest: true }), DEV);
+    assert.match(missing[0].message, /plugins\.requireManifest is on but the app has no sentinel\.lock\.json/);
+    assert.equal(pluginFilesChanged.check(withPlugins([]), PROD).length, 0, 'no manifest, no requirement: nothing to verify');
+  });
+
+  it('the agent\'s result reaches a worker only under the same key, from a private file', () => {
+    const dir = app();
+    const runDir = path.join(dir, 'run');
+    const target = { baseDir: dir, plugins: { a: { path: path.join(dir, 'node_modules/egg-a') } } };
+    assert.equal(handOverManifestResults(target, {}, runDir), undefined, 'no manifest: nothing to hand over');
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: target.plugins.a.path }] }] })));
+    assert.equal(handOverManifestResults(target, {}, runDir)?.plugins, 1);
+    assert.deepEqual(receiveManifestResults(target, {}, runDir)?.plugins, { a: { state: 'matches' } });
+    assert.equal(receiveManifestResults(target, { plugins: { deep: true } }, runDir), undefined, 'other options: the worker verifies itself');
+    fs.appendFileSync(path.join(dir, 'sentinel.lock.json'), ' ');
+    assert.equal(receiveManifestResults(target, {}, runDir), undefined, 'another manifest');
+    handOverManifestResults(target, {}, runDir);
+    fs.chmodSync(path.join(runDir, 'sentinel-plugin-verification.json'), 0o644);
+    assert.equal(receiveManifestResults(target, {}, runDir), undefined, 'a file others could have written');
+    assert.equal(handOverManifestResults(target, { rules: { SEN104: 'off' } }, runDir), undefined);
+    assert.ok(!fs.existsSync(path.join(runDir, 'sentinel-plugin-verification.json')), 'a stale result is removed');
+  });
+});
+
+describe('SEN105–SEN108', () => {
+  it('SEN105: install hooks unless allowScripts lists the package', () => {
+    const hooked = plugin({ installScripts: [
+      { package: 'egg-tidy', path: 'node_modules/egg-tidy', hooks: [ 'postinstall: node x.js' ] },
+      { package: 'fsevents', path: 'node_modules/fsevents', hooks: [ 'binding.gyp' ] },
+    ] });
+    const hits = pluginInstallScripts.check(withPlugins([ hooked ]), PROD);
+    assert.equal(hits[0].message, 'plugin tidy (egg-tidy) runs install hooks: egg-tidy: postinstall: node x.js; fsevents (node_modules/fsevents): binding.gyp');
+    assert.equal(hits[0].severity, 'medium');
+    assert.match(pluginInstallScripts.check(withPlugins([ hooked ], { allowScripts: [ 'egg-*' ] }), PROD)[0].message, /runs install hooks: fsevents/);
+    assert.equal(pluginInstallScripts.check(withPlugins([ hooked ], { allowScripts: [ 'egg-tidy', 'fsevents' ] }), PROD).length, 0);
+  });
+
+  it('SEN106: deny wins; allow matches the name or the package', () => {
+    const plugins = [ plugin(), plugin({ name: 'security', package: 'egg-security' }), plugin({ name: 'local', package: undefined, location: 'local' }) ];
+    assert.deepEqual(pluginNotAllowed.check(withPlugins(plugins), PROD), [], 'no lists, no findings');
+    const hits = pluginNotAllowed.check(withPlugins(plugins, { allow: [ 'egg-*' ], deny: [ 'egg-tidy' ] }), PROD);
+    assert.deepEqual(hits.map(hit => hit.message), [
+      'plugin tidy (egg-tidy) matches plugins.deny pattern "egg-tidy"',
+      'plugin local matches no plugins.allow pattern (egg-*)',
+    ]);
+  });
+
+  it('SEN107: lists what EGG_PLUGINS enabled; high in prod, low in development', () => {
+    const facts = fakeFacts({ pluginTrust: { envPlugins: { set: true, enabled: [ 'evil' ], disabled: [ 'security' ] } } });
+    const [ hit ] = pluginsFromEnvironment.check(facts, PROD);
+    assert.equal(hit.message, 'EGG_PLUGINS is set and enables evil, disables security');
+    assert.equal(hit.severity, 'high');
+    assert.equal(pluginsFromEnvironment.check(facts, DEV)[0].severity, 'low');
+    assert.match(pluginsFromEnvironment.check(fakeFacts({ pluginTrust: { envPlugins: { set: true, enabled: [], disabled: [], error: 'Unexpected token' } } }), PROD)[0].message, /not JSON/);
+    assert.equal(pluginsFromEnvironment.check(fakeFacts(), PROD).length, 0);
+  });
+
+  it('SEN108: a plugin setting keys it does not own, grouped per file; owners and unguarded keys are fine', () => {
+    const key = (keyPath: string, plugin: string, pkg: string, file = `node_modules/${pkg}/config/config.default.js`) => ({ keyPath, plugin, package: pkg, file });
+    const facts = fakeFacts({ pluginTrust: { pluginSetKeys: [
+      key('security.csrf.enable', 'security', 'egg-security'),
+      key('security.csrf.enable', 'lax', 'egg-lax'),
+      key('bodyParser.jsonLimit', 'lax', 'egg-lax'),
+      key('lax.verbose', 'lax', 'egg-lax'),
+      key('keys', 'other', 'egg-other', 'node_modules/egg-other/config/config.prod.js'),
+      key('sentinel.failOn', 'sentinel', 'egg-sentinel'),
+    ] } });
+    assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.source, hit.message ]), [
+      [ 'plugin:lax', 'node_modules/egg-lax/config/config.default.js',
+        'plugin lax (egg-lax) sets config.security.csrf.enable, config.bodyParser.jsonLimit in node_modules/egg-lax/config/config.default.js; these belong to egg-security, the app and its framework' ],
+      [ 'plugin:other', 'node_modules/egg-other/config/config.prod.js',
+        'plugin other (egg-other) sets config.keys in node_modules/egg-other/config/config.prod.js; these belong to the app and its framework' ],
+    ]);
+  });
+});
+
+describe('config.sentinel.plugins', () => {
+  it('is validated: unknown options, non-booleans and names that are no package pattern refuse boot, named', () => {
+    assert.doesNotThrow(() => validateSentinelConfig({ plugins: { allow: [ 'egg-*', '@eggjs/*' ], deny: [ 'egg-development' ], requireManifest: true } }, RULE_IDS));
+    assert.throws(() => validateSentinelConfig({ plugins: { allow: [ 'egg security' ], deep: 'yes', lockfile: true } }, RULE_IDS), (error: Error) =>
+      /config\.sentinel\.plugins\.allow\[0\]: "egg security" does not match a plugin or package name, \* and \? as wildcards/.test(error.message) &&
+      /config\.sentinel\.plugins\.deep: must be boolean/.test(error.message) &&
+      /config\.sentinel\.plugins\.lockfile: unknown option/.test(error.message));
+  });
+});
