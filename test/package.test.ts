@@ -161,6 +161,6 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.match(rules.stdout, /^SEN201 /m);
     const audit = spawnSync(process.execPath, [ bin, 'audit' ], { cwd: app, env: userEnv({}), encoding: 'utf8' });
     assert.equal(audit.status, 1, audit.stderr);
-    assert.match(audit.stdout, /✘ SEN201 .*\n.*\n.*where: config\.keys at config\/config\.default\.js:1/);
+    assert.match(audit.stdout, /✘ SEN201 .*\n.*\n.*where: config\.keys at config\/config\.default\.js:2/);
   });
 });

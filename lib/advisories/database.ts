@@ -81,8 +81,9 @@ export const DEFAULT_OVERRIDE_FILE = 'sentinel-advisories.json';
 export class AdvisoryDatabaseError extends Error {
   declare readonly problems: string[];
 
-  constructor(file: string, problems: string[], fix: string) {
-    super(`[egg-sentinel] the advisory database ${file} is invalid:\n${problems.map(problem => `  - ${problem}`).join('\n')}\n${fix}`);
+  /** `subject` names what was read: the advisory database (shipped or override) or an OSV export. */
+  constructor(file: string, problems: string[], fix: string, subject = 'the advisory database') {
+    super(`[egg-sentinel] ${subject} ${file} is invalid:\n${problems.map(problem => `  - ${problem}`).join('\n')}\n${fix}`);
     this.name = 'AdvisoryDatabaseError';
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the message.
     Object.defineProperty(this, 'problems', { value: problems, enumerable: false });

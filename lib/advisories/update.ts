@@ -23,6 +23,7 @@ interface ExportItem {
   label: string;
 }
 
+const EXPORT = 'the OSV export';
 const EXPORT_FIX = 'Nothing was written. Fix or drop the records above in the export and run the command again.';
 
 /** Merges the export at `source` into `overrideFile` (created when missing); throws AdvisoryDatabaseError naming bad records. */
@@ -42,7 +43,7 @@ export function mergeOsvExport(source: string, overrideFile: string, today: stri
     if (found.length) problems.push(...found);
     else imported.push(npmOnly as OsvRecord);
   }
-  if (problems.length) throw new AdvisoryDatabaseError(source, problems, EXPORT_FIX);
+  if (problems.length) throw new AdvisoryDatabaseError(source, problems, EXPORT_FIX, EXPORT);
 
   const existing: AdvisoryFile = fs.existsSync(overrideFile) ? readAdvisoryFile(overrideFile, overrideFix(overrideFile)) : { date: today, vulnerabilities: [] };
   const byId = new Map(existing.vulnerabilities.map(record => [ record.id, record ]));
@@ -61,7 +62,7 @@ export function mergeOsvExport(source: string, overrideFile: string, today: stri
 /** One OSV record, an array of them, osv.dev's `{ "vulns": [...] }`, or a directory of `.json` files holding any of these. */
 function readOsvExport(source: string): ExportItem[] {
   const stat = fs.statSync(source, { throwIfNoEntry: false });
-  if (!stat) throw new AdvisoryDatabaseError(source, [ 'no such file or directory' ], EXPORT_FIX);
+  if (!stat) throw new AdvisoryDatabaseError(source, [ 'no such file or directory' ], EXPORT_FIX, EXPORT);
   if (stat.isDirectory()) {
     return fs.readdirSync(source).filter(name => name.endsWith('.json')).sort().flatMap(name => readOsvFile(path.join(source, name)));
   }
@@ -73,7 +74,7 @@ function readOsvFile(file: string): ExportItem[] {
   try {
     value = secureJsonParse.parse(fs.readFileSync(file, 'utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
-    throw new AdvisoryDatabaseError(file, [ `not readable as JSON: ${(error as Error).message}` ], EXPORT_FIX);
+    throw new AdvisoryDatabaseError(file, [ `not readable as JSON: ${(error as Error).message}` ], EXPORT_FIX, EXPORT);
   }
   const name = path.basename(file);
   const list = Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as { vulns?: unknown }).vulns) ?

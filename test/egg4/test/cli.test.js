@@ -23,7 +23,7 @@ describe('egg 4: egg-sentinel audit (compiled bin, child process)', function() {
   this.timeout(60000);
   // Dumps left by earlier boots of the fixtures would be reported too (SEN204): audit the apps as checked out.
   before(() => {
-    for (const name of [ 'weak-keys', 'mw-unprotected', 'secure-app' ]) fs.rmSync(path.join(fixture(name), 'run'), { recursive: true, force: true });
+    for (const name of [ 'weak-keys', 'mw-unprotected', 'secure-app', 'esm-app' ]) fs.rmSync(path.join(fixture(name), 'run'), { recursive: true, force: true });
   });
 
   it('finds the scaffolded key of an egg 4 app for prod, with file and line (JSON)', () => {
@@ -41,6 +41,13 @@ describe('egg 4: egg-sentinel audit (compiled bin, child process)', function() {
     assert.equal(run.status, 1);
     assert.match(run.stdout, /✘ SEN404 .*\n\s+what: +GET \/admin\/export → app\/controller\/admin\.js#AdminController\.export\(\) is protected but reaches the controller without its guard/);
     assert.doesNotMatch(run.stdout, /GET \/admin →/);
+  });
+
+  it('audits an ES module app (config as ES modules)', () => {
+    const run = audit([ '--base-dir', fixture('esm-app'), '--env', 'prod', '--format', 'json' ]);
+    assert.equal(run.status, 1);
+    const { findings } = JSON.parse(run.stdout);
+    assert.deepEqual(findings.filter(entry => entry.blocking).map(entry => [ entry.ruleId, entry.location.file ]), [[ 'SEN201', 'config/config.default.js' ]]);
   });
 
   it('passes a secure egg 4 app for prod', () => {
