@@ -44,6 +44,15 @@ export function pluginPackageDir(dir: string): string {
   return loadsDir ? pkg.dir : dir;
 }
 
+/**
+ * The package directory of a framework dir egg reports in `loader.eggPaths`: egg 4's frameworks report their build
+ * dir (`dist/commonjs`, `dist/esm`), marked by a package.json without a name; any other dir is its own.
+ */
+export function frameworkPackageDir(eggPath: string): string {
+  const marker = readPackageJson(eggPath);
+  return marker && marker.name === undefined ? packageRoot(eggPath)?.dir ?? eggPath : eggPath;
+}
+
 type PackageJson = { name?: unknown; version?: unknown; eggPlugin?: { exports?: unknown } };
 
 function readPackageJson(dir: string): PackageJson | undefined {

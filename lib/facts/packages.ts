@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { frameworkPackageDir } from './egg-version';
 import type { PluginFact } from './types';
 
 export interface InstalledPackage {
@@ -70,7 +71,8 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
   const visited = new Set<string>();
   const hasNodeModules = nodeModulesProbe();
   const queue: Pending[] = [
-    ...input.eggPaths.map(dir => ({ dir, via: [ 'framework' ] })),
+    // egg 4 reports its build dir as the framework path; the package and its dependencies are the framework's.
+    ...input.eggPaths.map(dir => ({ dir: frameworkPackageDir(dir), via: [ 'framework' ] })),
     ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
     ...dependencyDirs(input.baseDir, readManifest(input.baseDir), hasNodeModules).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
   ];

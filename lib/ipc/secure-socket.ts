@@ -57,6 +57,14 @@ function hmac(key: crypto.KeyObject, ...parts: Array<Buffer | string>): Buffer {
   return h.digest();
 }
 
+const seqBytes = Buffer.alloc(8);
+
+/** HMAC over the implicit sequence number and the record body. */
+function recordMac(key: crypto.KeyObject, seq: bigint, body: Buffer): Buffer {
+  seqBytes.writeBigUInt64BE(seq);
+  return hmac(key, seqBytes, body);
+}
+
 function nonceFor(seq: bigint): Buffer {
   const iv = Buffer.alloc(12);
   iv.writeBigUInt64BE(seq, 4);
@@ -247,11 +255,12 @@ export class SecureSocket extends Duplex {
       const cipher = crypto.createCipheriv('aes-256-gcm', direction.enc, nonceFor(seq));
       body = Buffer.concat([ cipher.update(plain), cipher.final(), cipher.getAuthTag() ]);
     }
-    const header = Buffer.alloc(HEADER);
-    header.writeUInt32BE(body.length);
-    const seqBytes = Buffer.alloc(8);
-    seqBytes.writeBigUInt64BE(seq);
-    return Buffer.concat([ header, body, hmac(direction.mac, seqBytes, body) ]);
+    // One allocation per record: length ‖ body ‖ MAC.
+    const record = Buffer.allocUnsafe(HEADER + body.length + MAC);
+    record.writeUInt32BE(body.length, 0);
+    body.copy(record, HEADER);
+    recordMac(direction.mac, seq, body).copy(record, HEADER + body.length);
+    return record;
   }
 
   private readRecords(): void {
@@ -262,9 +271,7 @@ export class SecureSocket extends Duplex {
       if (this.received.length < HEADER + length + MAC) return;
       const body = this.received.subarray(HEADER, HEADER + length);
       const mac = this.received.subarray(HEADER + length, HEADER + length + MAC);
-      const seqBytes = Buffer.alloc(8);
-      seqBytes.writeBigUInt64BE(direction.seq);
-      if (!crypto.timingSafeEqual(mac, hmac(direction.mac, seqBytes, body))) return this.fail('bad-mac', `record ${direction.seq} failed verification`);
+      if (!crypto.timingSafeEqual(mac, recordMac(direction.mac, direction.seq, body))) return this.fail('bad-mac', `record ${direction.seq} failed verification`);
       let plain = body;
       if (direction.enc) {
         const decipher = crypto.createDecipheriv('aes-256-gcm', direction.enc, nonceFor(direction.seq));
@@ -273,7 +280,8 @@ export class SecureSocket extends Duplex {
       }
       direction.seq++;
       this.received = this.received.subarray(HEADER + length + MAC);
-      if (!this.push(Buffer.from(plain))) this.inner.pause();
+      // `received` is never written to, only replaced, so the verified bytes can be handed on without a copy.
+      if (!this.push(plain)) this.inner.pause();
     }
   }
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { eggCorePackageName, findEggPackage, pluginPackageDir } from '../../lib/facts/egg-version';
+import { eggCorePackageName, findEggPackage, frameworkPackageDir, pluginPackageDir } from '../../lib/facts/egg-version';
 
 /** Writes `files` (relative path → JSON) under a fresh temp dir and returns it. */
 function tree(files: Record<string, unknown>): string {
@@ -41,6 +41,14 @@ describe('egg 3 and egg 4 package layouts (lib/facts/egg-version)', () => {
     const egg = findEggPackage([ path.join(root, 'app/node_modules/egg/dist/commonjs') ]);
     assert.deepEqual(egg, { dir: path.join(root, 'app/node_modules/egg'), version: '4.0.10', major: 4 });
     assert.equal(eggCorePackageName(egg!), '@eggjs/core');
+  });
+
+  it("a framework path is its package's directory: egg 4's build dir, egg 3's root, a dir without package.json", () => {
+    const root = layout({ ...egg4, 'app/lib/framework/x.json': {} });
+    const egg = path.join(root, 'app/node_modules/egg');
+    assert.equal(frameworkPackageDir(path.join(egg, 'dist/commonjs')), egg);
+    assert.equal(frameworkPackageDir(egg), egg);
+    assert.equal(frameworkPackageDir(path.join(root, 'app/lib/framework')), path.join(root, 'app/lib/framework'));
   });
 
   it('finds egg 3 at its package root, after a custom framework dir that is not egg', () => {

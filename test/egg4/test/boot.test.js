@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
-const { expectRefused, fileMode, fixture, readJson, sleep } = require('./helpers');
+const { expectRefused, fileMode, fixture, readJson, sleep, startMockCluster } = require('./helpers');
 
 describe('egg 4: boot checks in a real app (mm.app)', () => {
   afterEach(mm.restore);
@@ -34,10 +34,13 @@ describe('egg 4: boot checks in a real app (mm.app)', () => {
       assert.ok(!fs.readFileSync(file, 'utf8').includes('Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk'), 'the cookie key must not appear');
     });
 
-    it('checks at willReady, when egg 4 has put its router middleware (routerMiddleware) last in the chain', () => {
-      const chain = app.sentinel.report.middleware.filter(entry => entry.position !== null).map(entry => entry.name);
+    it('checks at willReady, when egg 4 has put its router middleware (routerMiddleware) last and the routes are known', () => {
+      const { middleware, routes } = app.sentinel.report;
+      const chain = middleware.filter(entry => entry.position !== null).map(entry => entry.name);
       assert.equal(chain.at(-1), 'router');
       assert.ok(chain.includes('securities'), chain.join(' > '));
+      // An inline handler is named by the line of app/router.js that registered it, found past @eggjs/router's frames.
+      assert.deepEqual(routes.map(route => [ route.route, route.controller ]), [[ 'GET /', 'inline handler <anonymous> registered at app/router.js:4' ]]);
     });
   });
 
@@ -104,9 +107,8 @@ describe('egg 4: a refused boot under a real cluster (mm.cluster)', () => {
   it('the worker refuses, the master exits non-zero and stderr names the rule', async function() {
     this.timeout(90000);
     mm.env('prod');
-    const app = mm.cluster({ baseDir: fixture('weak-keys'), workers: 1, cache: false });
+    const app = await startMockCluster({ baseDir: fixture('weak-keys'), workers: 1 }); // ready when the master exits
     try {
-      await app.ready(); // resolves when the master exits
       assert.notEqual(app.proc.exitCode, 0);
       assert.match(app.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
       assert.match(app.stderr, /SEN201/);

@@ -8,7 +8,7 @@ const assert = require('node:assert');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
-const { EGG_DIR, fixture } = require('./helpers');
+const { EGG_DIR, fixture, startMockCluster } = require('./helpers');
 
 const ATTACKER = path.join(__dirname, '../../fixtures/attackers/cluster-client.js');
 
@@ -23,8 +23,7 @@ function attack(port, mode, method) {
 async function startCluster(protection) {
   mm(process.env, 'CC_TEST_PROTECTION', protection);
   try {
-    const app = mm.cluster({ baseDir: fixture('cc-app'), workers: 2, cache: false });
-    await app.ready();
+    const app = await startMockCluster({ baseDir: fixture('cc-app'), workers: 2 });
     // Where an attacker finds it: the master logs the port at startup.
     const port = Number(/start with clusterPort:(\d+)/.exec(app.stdout)?.[1]);
     assert.ok(port > 0, 'the cluster port is in the master log');

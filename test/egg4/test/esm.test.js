@@ -8,21 +8,11 @@ const assert = require('node:assert');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const { fixture, readJson } = require('./helpers');
+const { fixture, freePort, readJson } = require('./helpers');
 
 const APP = fixture('esm-app');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }).on('error', reject);
-  });
-}
 
 function get(port) {
   return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@
 
 const assert = require('node:assert');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
 
@@ -27,6 +28,25 @@ async function expectRefused(baseDir, pattern) {
   return message;
 }
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * A real cluster (mm.cluster) on a free port, ready. @eggjs/mock, like egg-mock, counts ports up from 17001, so two
+ * suites running on one machine would otherwise send their requests to each other's apps.
+ */
+async function startMockCluster(options) {
+  const app = mm.cluster({ cache: false, ...options, port: await freePort() });
+  await app.ready();
+  return app;
+}
+
 function readJson(file) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
@@ -37,4 +57,4 @@ function fileMode(file) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
-module.exports = { EGG_DIR, expectRefused, fileMode, fixture, readJson, sleep };
+module.exports = { EGG_DIR, expectRefused, fileMode, fixture, freePort, readJson, sleep, startMockCluster };

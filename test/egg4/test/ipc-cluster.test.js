@@ -5,8 +5,7 @@
  * back altered.
  */
 const assert = require('node:assert');
-const { mm } = require('@eggjs/mock');
-const { fixture, sleep } = require('./helpers');
+const { fixture, sleep, startMockCluster } = require('./helpers');
 
 describe('egg 4: IPC signing in a real cluster (2 workers + agent, enforce mode)', function() {
   this.timeout(120000);
@@ -30,8 +29,7 @@ describe('egg 4: IPC signing in a real cluster (2 workers + agent, enforce mode)
   }
 
   before(async () => {
-    app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false });
-    await app.ready();
+    app = await startMockCluster({ baseDir: fixture('ipc-app'), workers: 2 });
     agentPid = (await agentView()).agentPid;
   });
   after(() => app.close());
@@ -138,8 +136,7 @@ describe('egg 4: IPC signing with startMode worker_threads (the agent and 2 work
   this.timeout(120000);
   let app;
   before(async () => {
-    app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false, startMode: 'worker_threads' });
-    await app.ready();
+    app = await startMockCluster({ baseDir: fixture('ipc-app'), workers: 2, startMode: 'worker_threads' });
   });
   after(() => app.close());
 
