@@ -76,8 +76,11 @@ function canonical(envelope: Omit<Envelope, 'mac'>, withPayload = true): string 
     `${field(String(envelope.seq))}${field(String(envelope.ts))}${field(envelope.to)}${field(envelope.act)}${field(String(envelope.enc))}${field(payload)}`;
 }
 
-function computeMac(key: crypto.KeyObject, envelope: Omit<Envelope, 'mac'>): Buffer {
-  return crypto.createHmac('sha256', key).update(canonical(envelope)).digest();
+function computeMac(key: crypto.KeyObject, envelope: Omit<Envelope, 'mac'>): Buffer;
+function computeMac(key: crypto.KeyObject, envelope: Omit<Envelope, 'mac'>, encoding: 'base64url'): string;
+function computeMac(key: crypto.KeyObject, envelope: Omit<Envelope, 'mac'>, encoding?: 'base64url'): Buffer | string {
+  const hmac = crypto.createHmac('sha256', key).update(canonical(envelope));
+  return encoding ? hmac.digest(encoding) : hmac.digest();
 }
 
 function nonce(seq: number): Buffer {
@@ -116,30 +119,34 @@ export function seal(input: SealInput): Envelope {
   }
   const macKey = keys.macKey(kid, dir);
   if (!macKey) throw new Error(`egg-sentinel: no MAC key for key id ${kid}`);
-  envelope.mac = computeMac(macKey, envelope).toString('base64url');
+  envelope.mac = computeMac(macKey, envelope, 'base64url');
   return envelope;
 }
 
 const ROLES = new Set([ 'app', 'agent' ]);
 const RECEIVER_KINDS = new Set([ 'app', 'agent', 'both' ]);
 
-/** The envelope's fields with their types checked, or undefined. Reads own properties only. */
+const PID = /^[1-9]\d{0,9}$/;
+
+/**
+ * The envelope's fields with their types checked, or undefined. `data` is what egg's messenger delivers: a plain object
+ * JSON-parsed from the IPC channel (own properties only), so its fields are read directly.
+ */
 function parseEnvelope(data: Record<string, unknown>): Envelope | undefined {
-  const own = (key: string) => (Object.prototype.hasOwnProperty.call(data, key) ? data[key] : undefined);
-  const [ kid, role, pid, iid, seq, ts, to, act, enc, p, mac ] = [ 'kid', 'role', 'pid', 'iid', 'seq', 'ts', 'to', 'act', 'enc', 'p', 'mac' ].map(own);
-  const valid = own('$sentinel') === ENVELOPE_VERSION &&
+  const { $sentinel, kid, role, pid, iid, seq, ts, to, act, enc, p, mac } = data;
+  const valid = $sentinel === ENVELOPE_VERSION &&
     typeof kid === 'string' && kid.length > 0 && kid.length <= 64 &&
     typeof role === 'string' && ROLES.has(role) &&
     Number.isSafeInteger(pid) && (pid as number) > 0 &&
     typeof iid === 'string' && iid.length > 0 && iid.length <= 64 &&
     Number.isSafeInteger(seq) && (seq as number) >= 0 &&
     Number.isSafeInteger(ts) &&
-    typeof to === 'string' && (RECEIVER_KINDS.has(to) || /^[1-9]\d{0,9}$/.test(to)) &&
+    typeof to === 'string' && (RECEIVER_KINDS.has(to) || PID.test(to)) &&
     typeof act === 'string' &&
     (enc === 0 || enc === 1) &&
     (p === undefined || typeof p === 'string') &&
     typeof mac === 'string';
-  return valid ? { $sentinel: ENVELOPE_VERSION, kid, role, pid, iid, seq, ts, to, act, enc, p, mac } as Envelope : undefined;
+  return valid ? { $sentinel, kid, role, pid, iid, seq, ts, to, act, enc, p, mac } as Envelope : undefined;
 }
 
 export interface OpenInput {

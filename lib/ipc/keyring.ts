@@ -139,7 +139,7 @@ export class Keyring implements EnvelopeKeys {
 
   hasKey(kid: string): boolean {
     const entry = this.keys.get(kid);
-    return entry !== undefined && entry.validUntil >= Date.now();
+    return entry !== undefined && (entry.validUntil === Infinity || entry.validUntil >= Date.now());
   }
 
   macKey(kid: string, direction: string): crypto.KeyObject | undefined {
