@@ -1,17 +1,22 @@
 'use strict';
 /**
  * `npm run demo`: egg-sentinel in a real egg cluster (master, agent, 2 app workers) started from example/.
- *   Scene 1  prod with the scaffolded cookie key: boot is refused (SEN201).
- *   Scene 2  prod with a random key from the environment: boots, serves GET /, writes a 0600 report, stops.
- *   Scene 3  EGG_SERVER_ENV pointing outside the app: egg runs the file it names; the preflight refuses first.
- * Builds what it needs, exits 0 only when every scene showed what it claims, and leaves no process or temp dir
- * behind, also on Ctrl-C.
+ *   secrets     prod with the scaffolded cookie key: boot is refused (SEN201); with a random key from the
+ *               environment it boots, serves GET /, writes a 0600 report, stops.
+ *   injection   EGG_SERVER_ENV pointing outside the app: egg runs the file it names; the preflight refuses first.
+ *   middleware  an /admin route added without its auth guard: boot is refused (SEN404), the route table shows the hole.
+ *   ipc         forged and replayed messages dropped, raw TCP to the cluster-client port refused.
+ *   builtins    an app with old koa, path-to-regexp and dicer: the audit reports each with its advisory (SEN601).
+ *   ci          `egg-sentinel audit --format sarif` writes a SARIF file and exits 1.
+ * `npm run demo -- --scene <name>` runs one scene. Builds what it needs, exits 0 only when every scene showed what it
+ * claims, and leaves no process or temp dir behind, also on Ctrl-C.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { build, httpGet, launchCluster, liveGroups, makeTempDir, removeTempDir, ROOT, sleep, stopCluster, tempDirs } = require('./harness');
+const { parseArgs } = require('node:util');
+const { build, httpGet, launchCluster, liveGroups, makeTempDir, removeTempDir, ROOT, runCommand, runNode, sleep, stopCluster, tempDirs } = require('./harness');
 
 const EXAMPLE = path.join(ROOT, 'example');
 const LAUNCHER = path.join(EXAMPLE, 'start-cluster.js');
@@ -173,6 +178,41 @@ async function showPreflight(dir) {
   return claims;
 }
 
+async function sceneUnguardedRoute() {
+  console.log('  config/config.default.ts: sentinel.routes.protect = [{ paths: [\'/admin/**\'], by: [\'auth\'] }]');
+  console.log('  app/router.ts: GET /admin/users has middleware.auth(); SENTINEL_DEMO_UNGUARDED_ROUTE=1 adds GET /admin/export without it');
+  fs.rmSync(APP_REPORT, { force: true });
+  const claims = new Claims();
+  const cluster = await startExample({
+    EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url'), SENTINEL_DEMO_UNGUARDED_ROUTE: '1',
+  });
+  try {
+    const { exit } = cluster.outcome;
+    if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
+      console.log(`  boot refused: the master exited with code ${exit.code}; egg-sentinel's finding, from its stderr:`);
+    } else {
+      console.log(`  expected the master to exit, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+    }
+    const stderr = cluster.output.stderr;
+    claims.check(/SEN404[^\n]*\n[^\n]*GET \/admin\/export/.test(stderr), 'stderr names SEN404 for GET /admin/export');
+    for (const line of refusalBlock(stderr)) console.log(`    ${line}`);
+    if (claims.check(fs.existsSync(APP_REPORT), 'the app worker wrote run/sentinel-report.json')) {
+      const { routes } = JSON.parse(fs.readFileSync(APP_REPORT, 'utf8'));
+      const admin = routes.filter(route => route.route.includes('/admin'));
+      console.log(`  route table, from example/run/${path.basename(APP_REPORT)} (/admin routes; chain = what runs before the controller):`);
+      for (const route of admin) console.log(`    ${route.route.padEnd(20)} ${route.controller.padEnd(48)} ${route.chain}`);
+      const guarded = chain => chain.split(' > ').includes('route:auth');
+      const exportRoute = admin.find(route => route.route === 'GET /admin/export');
+      const usersRoute = admin.find(route => route.route === 'GET /admin/users');
+      claims.check(exportRoute && !guarded(exportRoute.chain), 'the route table shows GET /admin/export without auth');
+      claims.check(usersRoute && guarded(usersRoute.chain), 'the route table shows GET /admin/users behind auth');
+    }
+  } finally {
+    await stopCluster(cluster);
+  }
+  return claims;
+}
+
 /** Connects to the cluster-client leader port the way a local attacker would, and asks it to register a channel. */
 function rawClusterClientAttempt(port) {
   const Request = require(path.join(ROOT, 'node_modules/cluster-client/lib/protocol/request'));
@@ -231,25 +271,107 @@ async function sceneIpc() {
   return claims;
 }
 
+async function sceneCi() {
+  const dir = makeTempDir('sentinel-demo-');
+  try {
+    return await showSarifAudit(path.join(dir, 'sentinel.sarif'));
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+async function showSarifAudit(sarifFile) {
+  const args = [ 'bin/egg-sentinel.js', 'audit', '--base-dir', 'example', '--env', 'prod', '--format', 'sarif', '--output', sarifFile ];
+  console.log(`  a CI step, no server: node ${args.join(' ')}`);
+  console.log('  (EXAMPLE_COOKIE_KEYS unset, as in a CI job without production secrets)');
+  const claims = new Claims();
+  const { code, output } = await runNode(args);
+  for (const line of output.trim().split('\n')) console.log(`    | ${line}`);
+  console.log(`  exit code ${code}`);
+  claims.check(code === 1, 'the audit exits 1');
+  if (claims.check(fs.existsSync(sarifFile), 'the SARIF file exists')) {
+    const sarif = JSON.parse(fs.readFileSync(sarifFile, 'utf8'));
+    const results = sarif.runs.flatMap(run => run.results);
+    const ruleIds = [ ...new Set(results.map(result => result.ruleId)) ];
+    console.log(`  ${path.basename(sarifFile)}: SARIF ${sarif.version}, ${results.length} result(s), rule ids ${ruleIds.join(', ')}`);
+    for (const result of results.filter(result => result.level === 'error')) console.log(`    error ${result.ruleId}: ${result.message.text}`);
+    claims.check(sarif.version === '2.1.0', 'the file is SARIF 2.1.0');
+    claims.check(ruleIds.includes('SEN201'), 'the results include SEN201');
+  }
+  return claims;
+}
+
+const VULN_DEPS = 'test/fixtures/apps/vuln-deps';
+
+async function sceneVulnerablePackages() {
+  console.log(`  ${VULN_DEPS}: an app whose package-lock.json pins koa 2.16.1, path-to-regexp 1.8.0 and co-busboy 1.5.0 (dicer 0.2.5)`);
+  const claims = new Claims();
+  if (!fs.existsSync(path.join(ROOT, VULN_DEPS, 'node_modules/koa/package.json'))) {
+    // The same install test/builtins.test.ts does: the old versions from npm's cache or the registry, no install scripts.
+    const args = [ 'ci', '--prefix', VULN_DEPS, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts' ];
+    console.log(`  npm ${args.join(' ')}`);
+    const install = await runCommand('npm', args);
+    if (!claims.check(install.code === 0, 'npm ci installs the fixture\'s old versions')) {
+      console.log(install.output.trim().split('\n').map(line => `    | ${line}`).join('\n'));
+      return claims;
+    }
+  }
+  const args = [ 'bin/egg-sentinel.js', 'audit', '--base-dir', VULN_DEPS, '--env', 'prod', '--format', 'json' ];
+  console.log(`  node ${args.join(' ')}: egg's loader loads the app (its app.ts requires its own koa), then SEN601 matches every installed package`);
+  const { code, stdout, output } = await runNode(args);
+  console.log(`  exit code ${code}`);
+  claims.check(code === 1, 'the audit exits 1');
+  let report;
+  try {
+    report = JSON.parse(stdout);
+  } catch {
+    console.log(`  expected a JSON report:\n${output.trim().split('\n').slice(-15).map(line => `      | ${line}`).join('\n')}`);
+    claims.check(false, 'the audit writes a JSON report');
+    return claims;
+  }
+  const hits = report.findings.filter(finding => finding.ruleId === 'SEN601');
+  console.log(`  SEN601 findings (advisory database of ${report.advisoryDatabase.date}, ${report.advisoryDatabase.advisories} advisories):`);
+  for (const hit of hits) console.log(`    ${hit.blocking ? '✘' : '!'} ${hit.severity.padEnd(4)} ${hit.target}: ${hit.message.split(': ')[0]}`);
+  const blocking = new Set(hits.filter(hit => hit.blocking).map(hit => hit.target));
+  claims.check(blocking.has('GHSA-7gcc-r8m5-44qm@koa') && blocking.has('GHSA-9wv6-86v2-598j@path-to-regexp'),
+    'the loaded koa 2.16.1 and path-to-regexp 1.8.0 block with their GHSA ids');
+  claims.check(blocking.has('GHSA-wm7h-9275-46v2@dicer'), 'dicer, three levels deep, blocks with its GHSA id');
+  return claims;
+}
+
+/** Named for `--scene`; a name may cover several parts, each with its own claim line. */
 const SCENES = [
-  { title: 'Scene 1: scaffolded cookie key in prod', summary: 'scaffolded key: boot refused (SEN201)', run: sceneScaffoldedKey },
-  { title: 'Scene 2: random cookie key from the environment', summary: 'random key: boots, serves GET /, report 0600, stops cleanly', run: sceneKeyFromEnvironment },
-  { title: 'Scene 3: EGG_SERVER_ENV pointing outside the app', summary: 'unsafe EGG_SERVER_ENV: preflight refuses (exit 1) before egg runs the file', run: sceneUnsafeServerEnv },
-  { title: 'Scene 4: agent ↔ app IPC under attack', summary: 'IPC: signed round trip; forged and replayed messages dropped and counted; raw TCP to the cluster-client port refused', run: sceneIpc },
+  { name: 'secrets', title: 'scaffolded cookie key in prod', summary: 'scaffolded key: boot refused (SEN201)', run: sceneScaffoldedKey },
+  { name: 'secrets', title: 'random cookie key from the environment', summary: 'random key: boots, serves GET /, report 0600, stops cleanly', run: sceneKeyFromEnvironment },
+  { name: 'injection', title: 'EGG_SERVER_ENV pointing outside the app', summary: 'unsafe EGG_SERVER_ENV: preflight refuses (exit 1) before egg runs the file', run: sceneUnsafeServerEnv },
+  { name: 'middleware', title: 'an /admin route without its guard', summary: 'unguarded GET /admin/export: boot refused (SEN404), route table shows the hole', run: sceneUnguardedRoute },
+  { name: 'ipc', title: 'agent ↔ app IPC under attack', summary: 'IPC: signed round trip; forged and replayed messages dropped and counted; raw TCP to the cluster-client port refused', run: sceneIpc },
+  { name: 'builtins', title: 'known-vulnerable packages', summary: 'built-ins: old koa, path-to-regexp, dicer reported with their GHSA ids (SEN601)', run: sceneVulnerablePackages },
+  { name: 'ci', title: 'audit in CI, SARIF output', summary: 'CI: audit --format sarif writes SARIF (SEN201) and exits 1', run: sceneCi },
 ];
+const SCENE_NAMES = [ ...new Set(SCENES.map(scene => scene.name)) ];
+
+function selectScenes(argv) {
+  const { values } = parseArgs({ args: argv, options: { scene: { type: 'string' } } });
+  if (values.scene === undefined) return SCENES;
+  if (!SCENE_NAMES.includes(values.scene)) throw new Error(`--scene ${values.scene}: unknown scene; one of ${SCENE_NAMES.join(', ')}`);
+  return SCENES.filter(scene => scene.name === values.scene);
+}
 
 async function main() {
   const started = Date.now();
-  // Scene 1 shows what happens when the key is not set: do not inherit one from the shell.
+  const scenes = selectScenes(process.argv.slice(2));
+  // The secrets and CI scenes show what happens when the key is not set: do not inherit one from the shell.
   delete process.env.EXAMPLE_COOKIE_KEYS;
+  delete process.env.SENTINEL_DEMO_UNGUARDED_ROUTE;
   console.log('egg-sentinel demo: the TypeScript app in example/ as a real egg cluster (master, agent, 2 app workers)\n');
   process.stdout.write('Building the plugin (tsconfig.build.json) and example/ (example/tsconfig.json) in place... ');
   await build([ 'tsconfig.build.json', 'example/tsconfig.json' ]);
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const results = [];
-  for (const [ index, scene ] of SCENES.entries()) {
-    console.log(`\n== ${scene.title} ==`);
+  for (const [ index, scene ] of scenes.entries()) {
+    console.log(`\n== Scene ${index + 1} (${scene.name}): ${scene.title} ==`);
     let claims;
     try {
       claims = await scene.run();
@@ -261,9 +383,11 @@ async function main() {
   }
 
   console.log('\nSummary');
+  const nameWidth = Math.max(...SCENE_NAMES.map(name => name.length));
+  console.log(`     ${'#'.padStart(2)}  ${'scene'.padEnd(nameWidth)}  shown`);
   for (const { index, scene, claims } of results) {
     const ok = claims.failed.length === 0;
-    console.log(`  ${ok ? '✔' : '✘'} Scene ${index + 1}  ${scene.summary}`);
+    console.log(`  ${ok ? '✔' : '✘'}  ${String(index + 1).padStart(2)}  ${scene.name.padEnd(nameWidth)}  ${scene.summary}`);
     for (const claim of claims.failed) console.log(`      not shown: ${claim}`);
   }
   const allShown = results.every(({ claims }) => claims.failed.length === 0);

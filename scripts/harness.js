@@ -75,8 +75,8 @@ function childEnv(extra = {}) {
   return { ...env, ...extra };
 }
 
-function spawnTracked(args, options) {
-  const child = spawn(process.execPath, args, { ...options, env: childEnv(options.env), detached: true });
+function spawnTracked(args, options, command = process.execPath) {
+  const child = spawn(command, args, { ...options, env: childEnv(options.env), detached: true });
   liveGroups.add(child.pid);
   const output = { stdout: '', stderr: '' };
   for (const stream of [ 'stdout', 'stderr' ]) {
@@ -109,11 +109,16 @@ async function ensureGroupGone(groupId) {
   return killed;
 }
 
-async function runNode(args, options = {}) {
-  const run = spawnTracked(args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ], ...options });
+/** Runs a command to its end; `stdout` and `output` (stdout then stderr) as text. */
+async function runCommand(command, args, options = {}) {
+  const run = spawnTracked(args, { cwd: ROOT, stdio: [ 'ignore', 'pipe', 'pipe' ], ...options }, command);
   const { code } = await run.closed;
   await ensureGroupGone(run.pid);
-  return { code, output: `${run.output.stdout}${run.output.stderr}` };
+  return { code, stdout: run.output.stdout, output: `${run.output.stdout}${run.output.stderr}` };
+}
+
+function runNode(args, options = {}) {
+  return runCommand(process.execPath, args, options);
 }
 
 /**
@@ -190,6 +195,6 @@ function httpGet(url, timeoutMs = 10_000) {
 }
 
 module.exports = {
-  ROOT, liveGroups, tempDirs, makeTempDir, removeTempDir, runNode, build, findFreePort, launchCluster, stopCluster, within, sleep,
+  ROOT, liveGroups, tempDirs, makeTempDir, removeTempDir, runCommand, runNode, build, findFreePort, launchCluster, stopCluster, within, sleep,
   httpGet,
 };

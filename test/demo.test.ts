@@ -41,26 +41,32 @@ describe('npm run demo (scripts/demo.js, real egg clusters)', () => {
 
   it('exits 0 and every scene shows what it claims', () => {
     assert.equal(demo.code, 0, demo.output);
-    assert.match(demo.output, /✔ Scene 1 {2}scaffolded key: boot refused \(SEN201\)/);
-    assert.match(demo.output, /✔ Scene 2 {2}random key: boots, serves GET \/, report 0600, stops cleanly/);
-    assert.match(demo.output, /✔ Scene 3 {2}unsafe EGG_SERVER_ENV: preflight refuses \(exit 1\) before egg runs the file/);
-    assert.match(demo.output, /✔ Scene 4 {2}IPC: signed round trip; forged and replayed messages dropped and counted/);
+    assert.match(demo.output, /✔ {3}1 {2}secrets {5}scaffolded key: boot refused \(SEN201\)/);
+    assert.match(demo.output, /✔ {3}2 {2}secrets {5}random key: boots, serves GET \/, report 0600, stops cleanly/);
+    assert.match(demo.output, /✔ {3}3 {2}injection {3}unsafe EGG_SERVER_ENV: preflight refuses \(exit 1\) before egg runs the file/);
+    assert.match(demo.output, /✔ {3}4 {2}middleware {2}unguarded GET \/admin\/export: boot refused \(SEN404\), route table shows the hole/);
+    assert.match(demo.output, /✔ {3}5 {2}ipc {9}IPC: signed round trip; forged and replayed messages dropped and counted/);
+    assert.match(demo.output, /✔ {3}6 {2}builtins {4}built-ins: old koa, path-to-regexp, dicer reported with their GHSA ids \(SEN601\)/);
+    assert.match(demo.output, /✔ {3}7 {2}ci {10}CI: audit --format sarif writes SARIF \(SEN201\) and exits 1/);
     assert.match(demo.output, /dropped \{"unsigned":1,"replayed":1\}/);
-    assert.doesNotMatch(demo.output, /✘ Scene/);
+    assert.doesNotMatch(demo.output, /^ {2}✘/m);
     assert.match(demo.output, /no process or temp dir left behind/);
   });
 
-  it('shows the refusal, the served request and the preflight', () => {
+  it('shows the refusals, the served request, the preflight, the route table, the advisories and the SARIF file', () => {
     assert.match(demo.output, /boot refused by the app: .*\(SEN201\)/);
     assert.match(demo.output, /GET \/ -> 200 \{"message":"hello from sentinel-example"/);
     assert.match(demo.output, /sentinel-report\.json \(mode 0600\)/);
     assert.match(demo.output, /\[egg-sentinel preflight\] refused to start/);
     assert.match(demo.output, /evil\.js never ran \(no marker\)/);
+    assert.match(demo.output, /GET \/admin\/export +app\/controller\/admin\.js#AdminController\.export\(\) .*> i18n\n/);
+    assert.match(demo.output, /✘ high GHSA-9wv6-86v2-598j@path-to-regexp: path-to-regexp@1\.8\.0 is affected/);
+    assert.match(demo.output, /exit code 1\n {2}sentinel\.sarif: SARIF 2\.1\.0, \d+ result\(s\), rule ids .*SEN201/);
   });
 
   it('leaves no egg process behind: every master it started is gone with its agent and workers', () => {
     const masters = [ ...demo.output.matchAll(/master pid (\d+)/g) ].map(match => Number(match[1]));
-    assert.equal(new Set(masters).size, 5, `one master per cluster start:\n${demo.output}`);
+    assert.equal(new Set(masters).size, 6, `one master per cluster start:\n${demo.output}`);
     // Each master was started detached, so its process group (same id) also holds its agent and app workers.
     for (const pid of masters) assert.equal(processGroupAlive(pid), false, `process group of master ${pid} is still alive`);
   });

@@ -7,4 +7,6 @@ export default (appInfo: EggAppInfo): PowerPartial<EggAppConfig> => ({
   // Outside local/unittest egg puts logs and run files under the home dir; keep this example's next to it.
   rundir: path.join(appInfo.baseDir, 'run'),
   logger: { dir: path.join(appInfo.baseDir, 'logs') },
+  // Every /admin route needs app/middleware/auth.ts (given per route in app/router.ts); egg-sentinel checks each route.
+  sentinel: { routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } },
 });
