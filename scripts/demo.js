@@ -48,6 +48,23 @@ function outputTail(cluster) {
   return `${cluster.output.stdout}${cluster.output.stderr}`.trim().split('\n').slice(-15).map(line => `      | ${line}`).join('\n');
 }
 
+/** Claims the master exited non-zero (boot refused), saying so or showing what happened instead. */
+function expectRefused(cluster, claims) {
+  const { exit } = cluster.outcome;
+  if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
+    console.log(`  boot refused: the master exited with code ${exit.code}; egg-sentinel's finding, from its stderr:`);
+  } else {
+    console.log(`  expected the master to exit, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+  }
+}
+
+/** Claims the cluster became ready; false (after showing its output) when it did not. */
+function expectReady(cluster, claims) {
+  if (claims.check(cluster.outcome.ready, 'the cluster becomes ready')) return true;
+  console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
+  return false;
+}
+
 /** Collects a scene's claims; the scene passes when every claim held. */
 class Claims {
   constructor() {
@@ -67,12 +84,7 @@ async function sceneScaffoldedKey() {
   const claims = new Claims();
   const cluster = await startExample({ EGG_SERVER_ENV: 'prod' });
   try {
-    const { exit } = cluster.outcome;
-    if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
-      console.log(`  boot refused: the master exited with code ${exit.code}; egg-sentinel's finding, from its stderr:`);
-    } else {
-      console.log(`  expected the master to exit, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
-    }
+    expectRefused(cluster, claims);
     const stderr = cluster.output.stderr;
     claims.check(stderr.includes('SEN201'), 'stderr names SEN201');
     claims.check(stderr.includes('has the scaffold form'), 'stderr says why the key is weak');
@@ -97,10 +109,7 @@ async function sceneKeyFromEnvironment() {
   const claims = new Claims();
   const cluster = await startExample({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: secret });
   try {
-    if (!claims.check(cluster.outcome.ready, 'the cluster becomes ready')) {
-      console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
-      return claims;
-    }
+    if (!expectReady(cluster, claims)) return claims;
     console.log('  egg-ready: both app workers passed egg-sentinel\'s boot checks');
     const response = await httpGet(`http://127.0.0.1:${cluster.port}/`);
     console.log(`  GET / -> ${response.status} ${response.body}`);
@@ -187,12 +196,7 @@ async function sceneUnguardedRoute() {
     EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url'), SENTINEL_DEMO_UNGUARDED_ROUTE: '1',
   });
   try {
-    const { exit } = cluster.outcome;
-    if (claims.check(exit && exit.code !== 0, 'the master exits non-zero')) {
-      console.log(`  boot refused: the master exited with code ${exit.code}; egg-sentinel's finding, from its stderr:`);
-    } else {
-      console.log(`  expected the master to exit, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
-    }
+    expectRefused(cluster, claims);
     const stderr = cluster.output.stderr;
     claims.check(/SEN404[^\n]*\n[^\n]*GET \/admin\/export/.test(stderr), 'stderr names SEN404 for GET /admin/export');
     for (const line of refusalBlock(stderr)) console.log(`    ${line}`);
@@ -233,10 +237,7 @@ async function sceneIpc() {
   const claims = new Claims();
   const cluster = await startExample({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url'), SENTINEL_DEMO_ATTACKER: '1' });
   try {
-    if (!claims.check(cluster.outcome.ready, 'the cluster becomes ready')) {
-      console.log(`  expected egg-ready, got ${JSON.stringify(cluster.outcome)}:\n${outputTail(cluster)}`);
-      return claims;
-    }
+    if (!expectReady(cluster, claims)) return claims;
     const get = async url => JSON.parse((await httpGet(`http://127.0.0.1:${cluster.port}${url}`)).body);
     const ping = await get('/demo/ipc/ping');
     console.log(`  legitimate message: worker ${ping.appPid} → agent ${ping.agentPid} → worker, signed and verified, ${ping.ms} ms`);
