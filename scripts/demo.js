@@ -1,6 +1,8 @@
 'use strict';
 /**
  * `npm run demo`: egg-sentinel in a real egg cluster (master, agent, 2 app workers) started from example/.
+ *   plugins     a typosquatted plugin package: boot is refused (SEN102); a pinned plugin boots, and once one of its
+ *               files changes, boot is refused (SEN104).
  *   secrets     prod with the scaffolded cookie key: boot is refused (SEN201); with a random key from the
  *               environment it boots, serves GET /, writes a 0600 report, stops.
  *   injection   EGG_SERVER_ENV pointing outside the app: egg runs the file it names; the preflight refuses first.
@@ -75,6 +77,104 @@ class Claims {
     if (!ok) this.failed.push(claim);
     return ok;
   }
+}
+
+/** Files the plugins scenes add to example/: removed when the scene ends (or by the harness on Ctrl-C). */
+function scratch(file) {
+  tempDirs.add(file);
+  return file;
+}
+
+const demoPluginDir = name => path.join(EXAMPLE, 'node_modules', name);
+
+/** Writes a tiny egg plugin package into example/node_modules, as `npm install` would; returns what to remove after. */
+function installDemoPlugin(name, appJs) {
+  const modules = path.join(EXAMPLE, 'node_modules');
+  const added = scratch(fs.existsSync(modules) ? demoPluginDir(name) : modules);
+  fs.mkdirSync(demoPluginDir(name), { recursive: true });
+  fs.writeFileSync(path.join(demoPluginDir(name), 'package.json'), `${JSON.stringify({ name, version: '1.0.2', eggPlugin: { name: 'demoPlugin' } }, null, 2)}\n`);
+  fs.writeFileSync(path.join(demoPluginDir(name), 'app.js'), appJs);
+  return added;
+}
+
+/** Boots the example in prod with a real key and the demo plugin package enabled (example/config/plugin.ts). */
+function startWithDemoPlugin(name) {
+  return startExample({ EGG_SERVER_ENV: 'prod', EXAMPLE_COOKIE_KEYS: crypto.randomBytes(32).toString('base64url'), SENTINEL_DEMO_PLUGIN: name });
+}
+
+/** The blocking finding lines of one rule in the refusal egg-sentinel logged. */
+function showRefusal(stderr, ruleId) {
+  const block = refusalBlock(stderr);
+  const start = block.findIndex((line, index) => index > 0 && line.includes(ruleId));
+  for (const line of [ block[0], ...block.slice(start, start + 3) ]) console.log(`    ${line}`);
+}
+
+async function sceneTyposquat() {
+  console.log("  config/plugin.ts enables package 'egg-sesion' (one letter off egg-session), installed in example/node_modules");
+  const added = installDemoPlugin('egg-sesion', "'use strict';\n// what a typosquat would hide: code that runs in every worker\nmodule.exports = () => undefined;\n");
+  const claims = new Claims();
+  const cluster = await startWithDemoPlugin('egg-sesion');
+  try {
+    expectRefused(cluster, claims);
+    const stderr = cluster.output.stderr;
+    claims.check(/SEN102[^\n]*\n[^\n]*egg-sesion[^\n]*egg-session/.test(stderr), 'stderr names SEN102: egg-sesion imitates egg-session');
+    showRefusal(stderr, 'SEN102');
+  } finally {
+    await stopCluster(cluster);
+    removeTempDir(added);
+  }
+  return claims;
+}
+
+/** A plugin whose lockfile entry and pinned manifest match what is installed, until one file changes. */
+async function sceneTamperedPlugin() {
+  const name = 'egg-metrics-lite';
+  const added = [ installDemoPlugin(name, "'use strict';\nmodule.exports = app => { app.metricsStarted = Date.now(); };\n"),
+    scratch(path.join(EXAMPLE, 'package-lock.json')), scratch(path.join(EXAMPLE, 'sentinel.lock.json')) ];
+  try {
+    return await showTamperedPlugin(name, added[1]);
+  } finally {
+    for (const file of added) removeTempDir(file);
+  }
+}
+
+async function showTamperedPlugin(name, lockfile) {
+  const dir = demoPluginDir(name);
+  // Locked as npm leaves it: version and the integrity of the package's tarball (npm pack, offline).
+  const packDir = makeTempDir('sentinel-demo-');
+  const pack = await runCommand('npm', [ 'pack', dir, '--json', '--pack-destination', packDir ]);
+  const { integrity } = JSON.parse(pack.stdout)[0];
+  removeTempDir(packDir);
+  fs.writeFileSync(lockfile, `${JSON.stringify({ name: 'sentinel-example', lockfileVersion: 3, requires: true,
+    packages: { '': { name: 'sentinel-example' }, [`node_modules/${name}`]: { version: '1.0.2', integrity } } }, null, 2)}\n`);
+  const claims = new Claims();
+
+  const pinArgs = [ 'bin/egg-sentinel.js', 'pin', '--base-dir', 'example', '--env', 'prod' ];
+  console.log(`  ${name} installed in example/node_modules and locked in example/package-lock.json; node ${pinArgs.join(' ')}:`);
+  const pin = await runNode(pinArgs, { env: { SENTINEL_DEMO_PLUGIN: name } });
+  console.log(`    ${pin.output.trim().split('\n')[0]}`);
+  claims.check(pin.code === 0 && pin.output.includes(name), `pin writes example/sentinel.lock.json with ${name}`);
+
+  const pinned = await startWithDemoPlugin(name);
+  try {
+    if (expectReady(pinned, claims)) console.log('  boot with the pinned files: egg-ready (the agent verified every plugin against the manifest)');
+  } finally {
+    await stopCluster(pinned);
+  }
+
+  const appJs = path.join(dir, 'app.js');
+  fs.appendFileSync(appJs, "// added after the pin: ships every request's cookies to a collector\nmodule.exports.collector = 'https://collector.invalid';\n");
+  console.log(`  then one line is appended to node_modules/${name}/app.js (a compromised install or a hand edit on the server)`);
+  const tampered = await startWithDemoPlugin(name);
+  try {
+    expectRefused(tampered, claims);
+    const stderr = tampered.output.stderr;
+    claims.check(/SEN104[^\n]*\n[^\n]*egg-metrics-lite[^\n]*app\.js/.test(stderr), `stderr names SEN104 and ${name}'s changed app.js`);
+    showRefusal(stderr, 'SEN104');
+  } finally {
+    await stopCluster(tampered);
+  }
+  return claims;
 }
 
 async function sceneScaffoldedKey() {
@@ -342,6 +442,8 @@ async function sceneVulnerablePackages() {
 
 /** Named for `--scene`; a name may cover several parts, each with its own claim line. */
 const SCENES = [
+  { name: 'plugins', title: 'a typosquatted plugin', summary: 'typosquat egg-sesion: boot refused (SEN102)', run: sceneTyposquat },
+  { name: 'plugins', title: 'a pinned plugin tampered with after the pin', summary: 'pinned plugin boots; after one changed line, boot refused (SEN104)', run: sceneTamperedPlugin },
   { name: 'secrets', title: 'scaffolded cookie key in prod', summary: 'scaffolded key: boot refused (SEN201)', run: sceneScaffoldedKey },
   { name: 'secrets', title: 'random cookie key from the environment', summary: 'random key: boots, serves GET /, report 0600, stops cleanly', run: sceneKeyFromEnvironment },
   { name: 'injection', title: 'EGG_SERVER_ENV pointing outside the app', summary: 'unsafe EGG_SERVER_ENV: preflight refuses (exit 1) before egg runs the file', run: sceneUnsafeServerEnv },
@@ -365,6 +467,7 @@ async function main() {
   // The secrets and CI scenes show what happens when the key is not set: do not inherit one from the shell.
   delete process.env.EXAMPLE_COOKIE_KEYS;
   delete process.env.SENTINEL_DEMO_UNGUARDED_ROUTE;
+  delete process.env.SENTINEL_DEMO_PLUGIN;
   console.log('egg-sentinel demo: the TypeScript app in example/ as a real egg cluster (master, agent, 2 app workers)\n');
   process.stdout.write('Building the plugin (tsconfig.build.json) and example/ (example/tsconfig.json) in place... ');
   await build([ 'tsconfig.build.json', 'example/tsconfig.json' ]);
