@@ -4,6 +4,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
+const { PassThrough } = require('node:stream');
 const { mm } = require('@eggjs/mock');
 
 const EGG_DIR = path.dirname(require.resolve('egg/package.json'));
@@ -26,6 +27,51 @@ async function expectRefused(baseDir, pattern) {
     await app.close();
   }
   return message;
+}
+
+/** Boots a real egg 4 app with mm.app() and returns it ready; the caller closes it. */
+async function bootApp(baseDir) {
+  const app = mm.app({ baseDir, cache: false });
+  await app.ready();
+  return app;
+}
+
+/** Runs `use` on an app booted from `baseDir` and closes it, also when an assertion fails. */
+async function withApp(baseDir, use) {
+  const app = await bootApp(baseDir);
+  try {
+    await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Extra config through EGG_APP_CONFIG, which egg merges after every config file (arrays are replaced). */
+function withConfig(config) {
+  mm(process.env, 'EGG_APP_CONFIG', JSON.stringify(config));
+}
+
+/** Findings of the report the last boot of `baseDir` wrote whose rule id starts with `prefix` (an id or an area: 'SEN1'). */
+function reportFindings(baseDir, prefix) {
+  return readJson(path.join(baseDir, 'run/sentinel-report.json')).findings.filter(finding => finding.ruleId.startsWith(prefix));
+}
+
+/** The rule ids a refusal names in its first line: `(SEN202, SEN202)` → [ 'SEN202' ]. */
+function refusedIds(message) {
+  return [ ...new Set(/\(((?:SEN\d{3}(?:, )?)+)\)/.exec(message)?.[1].split(', ') ?? []) ];
+}
+
+/** `egg-sentinel <args>` from the build, in this process (as the egg 3 suite runs lib/cli): exit code and output. */
+async function sentinelCli(args) {
+  const { runCli } = require(path.join(process.env.EGG_SENTINEL_DIR, 'lib/cli'));
+  const out = { stdout: '', stderr: '' };
+  const streams = {};
+  for (const name of [ 'stdout', 'stderr' ]) {
+    streams[name] = new PassThrough();
+    streams[name].on('data', chunk => { out[name] += chunk; });
+  }
+  const code = await runCli(args, { ...streams, env: process.env, cwd: process.cwd() });
+  return { code, ...out };
 }
 
 function freePort() {
@@ -57,4 +103,7 @@ function fileMode(file) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
-module.exports = { EGG_DIR, expectRefused, fileMode, fixture, freePort, readJson, sleep, startMockCluster };
+module.exports = {
+  EGG_DIR, bootApp, expectRefused, fileMode, fixture, freePort, readJson, refusedIds, reportFindings, sentinelCli, sleep, startMockCluster,
+  withApp, withConfig,
+};

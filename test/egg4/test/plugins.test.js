@@ -1,0 +1,186 @@
+'use strict';
+/**
+ * Plugin trust (SEN101–SEN108) and `egg-sentinel pin` on egg 4, with the egg 3 suite's plugin-* fixtures: egg 4 loads
+ * their plugins, and its own from the @eggjs/* packages' dist/ builds, which are judged by their package directories.
+ */
+const assert = require('node:assert');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { mm } = require('@eggjs/mock');
+const { egg3Fixture } = require('./egg3-fixtures');
+const { bootApp, expectRefused, reportFindings, sentinelCli, withConfig } = require('./helpers');
+
+const tempDirs = [];
+function tempDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-egg4-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** A minimal egg plugin package in `dir`. */
+function writePlugin(dir, name) {
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `egg-${name}`, version: '1.0.0', eggPlugin: { name } }));
+  fs.writeFileSync(path.join(dir, 'app.js'), "'use strict';\nmodule.exports = () => {};\n");
+}
+
+const pluginFindings = (baseDir, ruleId) => reportFindings(baseDir, ruleId ?? 'SEN1');
+
+describe('egg 4: plugin trust (mm.app)', function() {
+  this.timeout(60000);
+  afterEach(mm.restore);
+  after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('SEN101: a plugin loaded by `path` from a temp dir refuses boot, naming it and its directory', async () => {
+    const outside = tempDir('outside-plugin');
+    writePlugin(outside, 'outside');
+    mm(process.env, 'SENTINEL_FIXTURE_OUTSIDE_PLUGIN', outside);
+    mm.env('prod');
+    const message = await expectRefused(egg3Fixture('plugin-outside'), /SEN101/);
+    assert.match(message, /plugin outside \(egg-outside\) is loaded from .*sentinel-egg4-outside-plugin-.* outside the trusted directories/);
+    assert.match(message, /config\/plugin\.js/);
+  });
+
+  it('SEN101: a symlink out of node_modules refuses boot, named with its real directory', async () => {
+    const target = tempDir('linked-plugin');
+    writePlugin(target, 'linked');
+    const baseDir = egg3Fixture('plugin-symlink', { fresh: true });
+    fs.mkdirSync(path.join(baseDir, 'node_modules'));
+    fs.symlinkSync(target, path.join(baseDir, 'node_modules/egg-linked'));
+    mm.env('prod');
+    const message = await expectRefused(baseDir, /SEN101/);
+    assert.match(message, new RegExp(`plugin linked \\(egg-linked\\) is loaded from ${fs.realpathSync(target)}`));
+  });
+
+  it('the secure fixture boots clean in prod: lib/plugin, the app\'s node_modules and egg 4\'s @eggjs plugins are trusted and locked', async () => {
+    mm.env('prod');
+    const baseDir = egg3Fixture('plugin-secure');
+    const app = await bootApp(baseDir);
+    try {
+      assert.deepEqual(pluginFindings(baseDir), []);
+      assert.equal(app.config.tidyLoaded, true, 'the installed plugin really ran');
+      assert.equal(app.config.auditLogLoaded, true, 'the local plugin really ran');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN102: egg-securty refuses boot; egg 4\'s real @eggjs/security, loaded too, does not fire', async () => {
+    mm.env('prod');
+    const baseDir = egg3Fixture('plugin-typosquat');
+    const message = await expectRefused(baseDir, /SEN102/);
+    assert.match(message, /plugin securty \(egg-securty\): the package "egg-securty" is a look-alike of egg-security/);
+    assert.deepEqual(pluginFindings(baseDir).map(hit => `${hit.ruleId} ${hit.target}`), [ 'SEN102 plugin:securty' ]);
+  });
+
+  it('SEN103: a plugin missing from the lockfile and one at another version refuse boot in prod', async () => {
+    mm.env('prod');
+    const baseDir = egg3Fixture('plugin-unlocked');
+    const message = await expectRefused(baseDir, /SEN103/);
+    assert.match(message, /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/);
+    assert.match(message, /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/);
+    assert.deepEqual(pluginFindings(baseDir, 'SEN103').map(hit => hit.target).sort(), [ 'plugin:ledger', 'plugin:stamp' ]);
+  });
+
+  it('SEN103: without any lockfile, one finding lists the packages it leaves unlocked', async () => {
+    const baseDir = egg3Fixture('plugin-unlocked', { fresh: true });
+    fs.rmSync(path.join(baseDir, 'package-lock.json'));
+    mm.env('prod');
+    const message = await expectRefused(baseDir, /SEN103/);
+    assert.match(message, /no lockfile .* at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/);
+  });
+
+  it('SEN105: a plugin with a postinstall script refuses boot where failOn is medium', async () => {
+    mm.env('prod');
+    const message = await expectRefused(egg3Fixture('plugin-scripts'), /SEN105/);
+    assert.match(message, /plugin hooked \(egg-hooked\) runs install hooks: egg-hooked: postinstall: node \.\/collect\.js/);
+  });
+
+  it('SEN106: a plugin outside plugins.allow and one in plugins.deny refuse boot (egg 4\'s own plugins are @eggjs/*)', async () => {
+    // The fixture allows `egg-*`, egg 3's plugin packages; egg 4's are @eggjs/*, which an egg 4 app allows too.
+    withConfig({ sentinel: { plugins: { allow: [ 'egg-*', '@eggjs/*', 'sentinel' ], deny: [ 'jsonp' ] } } });
+    mm.env('prod');
+    const baseDir = egg3Fixture('plugin-policy');
+    const message = await expectRefused(baseDir, /SEN106/);
+    assert.match(message, /plugin reports matches no plugins\.allow pattern \(egg-\*, @eggjs\/\*, sentinel\)/);
+    assert.match(message, /plugin jsonp \(@eggjs\/jsonp\) matches plugins\.deny pattern "jsonp"/);
+    assert.deepEqual(pluginFindings(baseDir, 'SEN106').map(hit => hit.target).sort(), [ 'plugin:jsonp', 'plugin:reports' ]);
+    assert.deepEqual(pluginFindings(baseDir, 'SEN108'), [], 'security keys set by the app\'s own local plugin count as the app\'s');
+  });
+
+  it('SEN107: EGG_PLUGINS refuses boot in prod and lists what it enabled', async () => {
+    const baseDir = egg3Fixture('plugin-secure');
+    mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(baseDir, 'lib/plugin/extra') }, jsonp: false }));
+    mm.env('prod');
+    const message = await expectRefused(baseDir, /SEN107/);
+    assert.match(message, /EGG_PLUGINS is set and enables extra, disables jsonp/);
+  });
+
+  it('SEN108: a plugin whose config.default.js turns CSRF off refuses boot, naming its file; @eggjs/security setting its own keys does not', async () => {
+    mm.env('prod');
+    const baseDir = egg3Fixture('plugin-lax-security');
+    const message = await expectRefused(baseDir, /SEN108/);
+    assert.match(message, /plugin lax \(egg-lax\) sets config\.security\.csrf\.enable in node_modules\/egg-lax\/config\/config\.default\.js; these belong to egg-security/);
+    assert.deepEqual(pluginFindings(baseDir).map(hit => hit.ruleId), [ 'SEN108' ]);
+  });
+});
+
+describe('egg 4: SEN104 and `egg-sentinel pin` (mm.app)', function() {
+  this.timeout(60000);
+  afterEach(mm.restore);
+  let dir;
+  before(async () => {
+    dir = egg3Fixture('plugin-secure', { fresh: true });
+    const pinned = await sentinelCli([ 'pin', '--base-dir', dir ]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+  });
+
+  it('pins the fixture\'s plugins and egg 4\'s by package directory, with a SHA-256 per file', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'sentinel.lock.json'), 'utf8'));
+    assert.equal(manifest.plugins.tidy.path, 'node_modules/egg-tidy');
+    assert.equal(manifest.plugins.auditLog.path, 'lib/plugin/audit-log');
+    const expected = createHash('sha256').update(fs.readFileSync(path.join(dir, 'node_modules/egg-tidy/app.js'))).digest('hex');
+    assert.equal(manifest.plugins.tidy.files['app.js'], expected);
+    assert.match(manifest.plugins.security.path, /node_modules\/@eggjs\/security$/);
+    assert.equal(manifest.plugins.development, undefined, 'the development plugin is not enabled in prod');
+  });
+
+  it('the pinned app boots clean; the agent verified it once for the app (0600 handover in run/)', async () => {
+    const app = await bootApp(dir);
+    try {
+      assert.deepEqual(app.sentinel.report.findings.filter(finding => finding.ruleId.startsWith('SEN1')), []);
+      const handover = path.join(dir, 'run/sentinel-plugin-verification.json');
+      assert.equal(fs.statSync(handover).mode & 0o777, 0o600);
+      const { results } = JSON.parse(fs.readFileSync(handover, 'utf8'));
+      assert.equal(results.plugins.tidy.state, 'matches');
+      assert.equal(results.plugins.security.state, 'matches');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a changed byte, an added and a removed file refuse boot, naming plugin and files; pin --check agrees', async () => {
+    const appJs = path.join(dir, 'node_modules/egg-tidy/app.js');
+    const changed = fs.readFileSync(appJs);
+    changed[changed.indexOf('Keeps')] ^= 0x20; // `K` → `k` in a comment: one byte, still valid code that egg runs
+    fs.writeFileSync(appJs, changed);
+    fs.writeFileSync(path.join(dir, 'lib/plugin/audit-log/backdoor.js'), 'module.exports = 1;\n');
+    fs.rmSync(path.join(dir, 'node_modules/egg-tidy/config/config.default.js'));
+    mm.env('prod');
+    const message = await expectRefused(dir, /SEN104/);
+    assert.match(message, /critical SEN104/);
+    assert.match(message, /plugin tidy \(egg-tidy\) differs from sentinel\.lock\.json: changed: app\.js; removed: config\/config\.default\.js/);
+    assert.match(message, /plugin auditLog \(audit-log\) differs from sentinel\.lock\.json: added: backdoor\.js/);
+    const check = await sentinelCli([ 'pin', '--check', '--base-dir', dir ]);
+    assert.equal(check.code, 1);
+    assert.match(check.stdout, /2 plugin\(s\) differ/);
+  });
+
+  it('a plugin the manifest does not list is a finding in prod', async () => {
+    mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(dir, 'lib/plugin/extra') } }));
+    mm.env('prod');
+    const message = await expectRefused(dir, /SEN104/);
+    assert.match(message, /plugin extra is enabled but sentinel\.lock\.json does not list it/);
+  });
+});
