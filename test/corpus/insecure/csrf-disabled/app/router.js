@@ -1,0 +1,5 @@
+'use strict';
+
+module.exports = app => {
+  app.router.post('/transfer', app.controller.transfer.create);
+};

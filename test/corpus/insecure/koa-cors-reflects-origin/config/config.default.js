@@ -1,0 +1,7 @@
+'use strict';
+
+module.exports = {
+  keys: process.env.EGG_KEYS,
+  middleware: [ 'cors' ],
+  cors: { credentials: true },
+};

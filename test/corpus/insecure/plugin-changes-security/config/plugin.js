@@ -1,0 +1,6 @@
+'use strict';
+
+exports.ueditor = {
+  enable: true,
+  package: 'egg-ueditor-lite',
+};

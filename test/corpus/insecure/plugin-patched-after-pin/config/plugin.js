@@ -1,0 +1,6 @@
+'use strict';
+
+exports.accessLog = {
+  enable: true,
+  package: 'egg-access-log',
+};

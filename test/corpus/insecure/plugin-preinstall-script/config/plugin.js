@@ -1,0 +1,6 @@
+'use strict';
+
+exports.geoip = {
+  enable: true,
+  package: 'egg-geoip',
+};

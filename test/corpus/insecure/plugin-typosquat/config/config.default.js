@@ -1,0 +1,6 @@
+'use strict';
+
+module.exports = {
+  keys: process.env.EGG_KEYS,
+  mongoose: { client: { url: process.env.MONGODB_URL, options: {} } },
+};

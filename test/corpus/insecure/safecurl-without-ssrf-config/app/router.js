@@ -1,0 +1,5 @@
+'use strict';
+
+module.exports = app => {
+  app.router.get('/preview', app.controller.preview.show);
+};
