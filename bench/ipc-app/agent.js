@@ -1,6 +1,6 @@
 'use strict';
 
-/** Counts flood messages and answers when a run is complete; echoes pings. */
+/** Counts flood messages and answers when a run is complete; echoes pings; reports its memory. */
 const EchoClient = require('./lib/echo-client');
 
 module.exports = agent => {
@@ -17,4 +17,9 @@ module.exports = agent => {
     if (++received === expected) agent.messenger.sendToApp('bench:done', { received });
   });
   agent.messenger.on('bench:ping', data => agent.messenger.sendToApp('bench:pong', data));
+  // The agent's memory after a full garbage collection (the cluster runs with --expose-gc).
+  agent.messenger.on('bench:memory', () => {
+    global.gc?.();
+    agent.messenger.sendToApp('bench:memory-usage', process.memoryUsage());
+  });
 };

@@ -35,6 +35,15 @@ module.exports = app => {
     ctx.body = { n, ms: Number(process.hrtime.bigint() - started) / 1e6 };
   });
 
+  /** This worker's and the agent's memory after a full garbage collection (needs --expose-gc, else gc is skipped). */
+  app.router.get('/memory', async ctx => {
+    const agent = once(app, 'bench:memory-usage');
+    app.messenger.sendToAgent('bench:memory', {});
+    const agentUsage = await agent;
+    global.gc?.();
+    ctx.body = { gc: typeof global.gc === 'function', agent: agentUsage, worker: process.memoryUsage() };
+  });
+
   /** Sequential round trips app → agent → app; latencies in µs. */
   app.router.get('/rtt', async ctx => {
     const n = Number(ctx.query.n);

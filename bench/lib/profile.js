@@ -1,0 +1,108 @@
+'use strict';
+/**
+ * Where boot time goes with egg-sentinel enabled: boots the realistic app once under `--cpu-prof` (master, agent and
+ * both workers inherit the flag), then reads each process's V8 CPU profile and attributes every sample taken under a
+ * frame of egg-sentinel's own code (the compiled plugin: app.js, agent.js, lib/**, outside node_modules) to
+ * - the egg-sentinel function it ran in (inclusive time: the function or anything it called),
+ * - what egg-sentinel called (the first frame outside its code below the innermost egg-sentinel frame: ajv's
+ *   compiler, `require` of its modules, fs, crypto) and from where, or "own code" and the function it ran in.
+ * Sampling, so each figure is ±1 sample interval (about 1 ms) times the samples.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { makeTempDir, removeTempDir, ROOT, stopCluster } = require('../../scripts/harness');
+const { launchRealisticApp } = require('./realistic-app');
+
+const OWN_PREFIXES = [ `${ROOT}/lib/`, `${ROOT}/app.js`, `${ROOT}/agent.js`, `${ROOT}/index.js`, `${ROOT}/config/` ];
+const TOP = 12;
+
+function fileOf(url) {
+  return url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
+}
+
+const isOwn = file => OWN_PREFIXES.some(prefix => file.startsWith(prefix)) && !file.includes('/node_modules/');
+
+function frameLabel(frame, file) {
+  const where = file.startsWith(`${ROOT}/`) ? path.relative(ROOT, file) : file.replace(/^.*\/node_modules\//, '');
+  const name = frame.functionName || (frame.lineNumber === 0 ? '(module top level)' : '(anonymous)');
+  return where ? `${name} ${where}:${frame.lineNumber + 1}` : name;
+}
+
+/** What egg-sentinel called, grouped so that one dependency or node API is one row. */
+function calleeLabel(frame, file) {
+  const name = frame.functionName || '(anonymous)';
+  const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+  if (pkg) return `${pkg[1]} (${name})`;
+  if (file.startsWith('node:')) return `${file} ${name}`;
+  return file ? `${name} ${path.basename(file)}` : name;
+}
+
+function processKind(nodes) {
+  const urls = nodes.map(node => node.callFrame.url);
+  if (urls.some(url => url.endsWith('/agent_worker.js'))) return 'agent';
+  if (urls.some(url => url.endsWith('/app_worker.js'))) return 'worker';
+  return 'master';
+}
+
+/** Attribution of one .cpuprofile (see the header). */
+function analyse(profile) {
+  const byId = new Map(profile.nodes.map(node => [ node.id, { ...node, file: fileOf(node.callFrame.url) } ]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = { busyMs: 0, sentinelMs: 0 };
+  const inclusive = new Map();
+  const callees = new Map();
+  const add = (map, key, ms) => map.set(key, (map.get(key) ?? 0) + ms);
+  profile.samples.forEach((id, index) => {
+    const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    const leaf = byId.get(id);
+    if ([ '(idle)', '(program)' ].includes(leaf.callFrame.functionName)) return;
+    totals.busyMs += ms;
+    // Walk leaf → root: the innermost own frame, and the frame it called.
+    const seen = new Set();
+    let innermost;
+    let calledByInnermost;
+    let previous;
+    for (let current = leaf; current; previous = current, current = byId.get(parent.get(current.id))) {
+      if (!isOwn(current.file)) continue;
+      if (!innermost) {
+        innermost = current;
+        calledByInnermost = previous;
+      }
+      seen.add(frameLabel(current.callFrame, current.file));
+    }
+    if (!innermost) return;
+    totals.sentinelMs += ms;
+    for (const label of seen) add(inclusive, label, ms);
+    const caller = frameLabel(innermost.callFrame, innermost.file);
+    add(callees, calledByInnermost ? `${calleeLabel(calledByInnermost.callFrame, calledByInnermost.file)} ← ${caller}` : `own code: ${caller}`, ms);
+  });
+  const top = map => [ ...map ].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([ name, ms ]) => ({ name, ms: Number(ms.toFixed(1)) }));
+  return {
+    kind: processKind(profile.nodes),
+    busyMs: Number(totals.busyMs.toFixed(1)),
+    sentinelMs: Number(totals.sentinelMs.toFixed(1)),
+    topFunctions: top(inclusive),
+    topCallees: top(callees),
+  };
+}
+
+/** One boot of the realistic app with egg-sentinel enabled, profiled; per process kind, the attribution above. */
+async function profileBoot() {
+  const dir = makeTempDir('sentinel-bench-profile-');
+  try {
+    const cluster = await launchRealisticApp('on', [ '--cpu-prof', '--cpu-prof-dir', dir ]);
+    // Profiles are written when each process exits; egg's graceful stop lets them exit normally.
+    const stopped = await stopCluster(cluster);
+    if (!cluster.outcome.ready) throw new Error(`the profiled cluster did not start:\n${cluster.output.stderr.slice(-2000)}`);
+    const profiles = fs.readdirSync(dir).filter(file => file.endsWith('.cpuprofile'))
+      .map(file => analyse(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))));
+    const order = { agent: 0, worker: 1, master: 2 };
+    profiles.sort((a, b) => order[a.kind] - order[b.kind]);
+    return { forcedStop: stopped.forced, processes: profiles };
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+module.exports = { profileBoot, analyse };

@@ -1,0 +1,130 @@
+'use strict';
+/** bench/results.md from the results object bench/run.js writes to bench/results.json. */
+const { targetText, verdictText } = require('./common');
+
+const row = cells => `| ${cells.join(' | ')} |`;
+const table = (head, rows, align) => [ row(head), row(align ?? head.map(() => '---')), ...rows.map(row) ].join('\n');
+
+function summary(results) {
+  const rows = results.figures.map(entry => [ entry.label, entry.display, targetText(entry), verdictText(entry) ]);
+  for (const [ section, error ] of Object.entries(results.failures)) rows.push([ `${section}: the section failed`, `\`${error.split('\n')[0]}\``, '—', 'NOT MEASURED' ]);
+  return table([ 'figure', 'measured', 'target', 'verdict' ], rows, [ '---', '---:', '---', '---' ]);
+}
+
+function missed(results) {
+  const list = results.figures.filter(entry => entry.met === false).map(entry => `- ${entry.label}: ${entry.display}, target ${targetText(entry)}`);
+  const failed = Object.keys(results.failures).map(section => `- ${section}: not measured (the section failed; see its error above)`);
+  return [ ...list, ...failed ].join('\n') || 'None.';
+}
+
+function bootSection({ details }) {
+  const rows = details.boots.on.map((on, index) => {
+    const off = details.boots.off[index];
+    return [ index + 1, `${on.ms.toFixed(0)} ms`, `${off.ms.toFixed(0)} ms`, (on.ms / off.ms).toFixed(3), `${on.cpuMs ?? '—'} / ${off.cpuMs ?? '—'} ms` ];
+  });
+  return `## Boot\n\nSpawn to egg-ready of the realistic app's cluster (master, agent, 2 workers, prod), ${details.pairs} pairs, ` +
+    'the order alternating from pair to pair, after one warm-up boot of each. CPU: user + system time of all the cluster\'s processes until ready.\n\n' +
+    table([ 'pair', 'enabled', 'disabled', 'ratio', 'CPU enabled / disabled' ], rows);
+}
+
+function requestSection({ details }) {
+  const rows = [];
+  for (const route of [ 'hello', 'guarded' ]) {
+    for (const mode of [ 'on', 'off' ]) {
+      const median = details.medians[mode][route];
+      rows.push([ route === 'hello' ? '`/hello`' : '`/guarded` (3 route middleware)', mode === 'on' ? 'enabled' : 'disabled',
+        details.runs[mode][route].map(run => run.rps.toFixed(0)).join(', '), median.rps, `${median.p50Ms} / ${median.p99Ms} ms` ]);
+    }
+  }
+  return `## Requests\n\nautocannon, ${details.connections} connections, ${details.rounds} rounds of ${details.seconds} s per route and mode ` +
+    '(order alternating), both clusters up side by side, after a 1 s warm-up of each.\n\n' +
+    table([ 'route', 'egg-sentinel', 'req/s per round', 'median req/s', 'latency p50 / p99 (medians)' ], rows);
+}
+
+function ipcSection({ details }) {
+  const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
+  const memoryRows = [ 'disabled', 'signed' ].map(mode => [ mode, details.memoryMessages[mode],
+    `${details.memoryAtBoot[mode].agentRssMiB} → ${details.memoryAfter[mode].agentRssMiB} MiB`,
+    `${details.memoryAtBoot[mode].workerRssMiB} → ${details.memoryAfter[mode].workerRssMiB} MiB`,
+    `${details.memoryAfter[mode].agentHeapMiB} / ${details.memoryAfter[mode].workerHeapMiB} MiB` ]);
+  return `## IPC\n\nbench/ipc-app clusters (master, agent, 1 worker) side by side: egg-sentinel disabled, enabled with \`ipc.mode: 'off'\`, ` +
+    `signed (the default), signed + sealed (\`ipc.encrypt: true\`). ${details.rounds} rounds (order alternating) of ${details.messages} messages ` +
+    `of ${details.payloadBytes} B app → agent, ${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential ` +
+    'cluster-client invokes per round and mode.\n\n' +
+    table([ 'mode', 'messages/s (median)', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
+    '\n\nMemory: RSS after a full GC (`--expose-gc`), right after boot → after the messages (the throughput rounds count).\n\n' +
+    table([ 'mode', 'messages app → agent', 'agent RSS', 'worker RSS', 'heap used after, agent / worker' ], memoryRows);
+}
+
+function codecSection({ details }) {
+  const rows = [];
+  for (const [ size, measured ] of Object.entries(details.sizes)) {
+    for (const [ kind, m ] of Object.entries(measured)) {
+      rows.push([ `${size} B`, kind, m.envelopeBytes, m.sealUs.toFixed(2), m.openUs.toFixed(2), m.hmacUs.toFixed(2),
+        (m.sealUs / m.hmacUs).toFixed(2), (m.openUs / m.hmacUs).toFixed(2), ((m.sealUs + m.openUs) / m.hmacUs).toFixed(2) ]);
+    }
+  }
+  return `## Codec\n\nIn one process, µs per message, median of ${details.runs} alternating runs; the HMAC is one HMAC-SHA256 over the serialized ` +
+    'envelope (the bytes the MAC protects). `seal` computes one HMAC and `open` verifies one, so each is read against one HMAC; ' +
+    'their sum against one HMAC is the pair (floor 2.0).\n\n' +
+    table([ 'payload', 'kind', 'envelope bytes', 'seal µs', 'open µs', 'HMAC µs', 'seal ÷ HMAC', 'open ÷ HMAC', 'pair ÷ HMAC' ], rows);
+}
+
+function auditSection({ details }) {
+  return `## Audit CLI\n\n\`egg-sentinel audit --base-dir <app> --env prod --format json\` (spawn to exit; ${details.findings} findings) against ` +
+    `\`egg.start()\` of the same app with egg-sentinel disabled (spawn until ready), ${details.pairs} alternating pairs: ` +
+    `audit ${details.audits.map(run => run.ms.toFixed(0)).join(', ')} ms; egg ${details.loads.map(run => run.ms.toFixed(0)).join(', ')} ms.`;
+}
+
+function profileSection({ details }) {
+  const parts = [ '## Where boot time goes with egg-sentinel enabled (CPU profile)\n',
+    'One boot of the realistic app under `--cpu-prof`. "egg-sentinel" is every sample with a frame of the compiled plugin on the ' +
+    'stack (its module loading included); the rows say what egg-sentinel called there, and from which of its functions. ' +
+    'Sampled, so about ±1 ms per row; profiling slows everything down about alike.\n' ];
+  for (const proc of details.processes.filter(entry => entry.kind !== 'master')) {
+    const share = proc.busyMs ? (100 * proc.sentinelMs / proc.busyMs).toFixed(0) : '0';
+    parts.push(`### ${proc.kind}: ${proc.sentinelMs} ms of ${proc.busyMs} ms busy CPU in egg-sentinel (${share}%)\n`);
+    parts.push(table([ 'ms', 'egg-sentinel called → from' ], proc.topCallees.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]));
+    parts.push('');
+    parts.push(table([ 'ms (inclusive)', 'egg-sentinel function' ], proc.topFunctions.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]));
+    parts.push('');
+  }
+  return parts.join('\n');
+}
+
+const SECTIONS = { boot: bootSection, requests: requestSection, ipc: ipcSection, codec: codecSection, audit: auditSection, profile: profileSection };
+
+function renderMarkdown(results) {
+  const m = results.machine;
+  const v = results.versions;
+  const parts = [
+    '# egg-sentinel benchmark results',
+    '',
+    `Measured with \`npm run bench\` (bench/run.js) on ${results.date}; the suite took ${Math.round(results.wallTimeS)} s.`,
+    '',
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}; load average at the start ${m.loadAverage.join(' / ')}` +
+      ' (other work shares this machine: read the ratios, which alternating runs make fair, rather than absolute numbers)',
+    `- Node ${v.node}, egg ${v.egg}, egg-sentinel ${v.eggSentinel}${v.commit ? ` (${v.commit})` : ''}, autocannon ${v.autocannon}`,
+    `- Sizes: ${Object.entries(results.settings).map(([ name, value ]) => `${name}=${value}`).join(', ')}`,
+    '',
+    '## Summary',
+    '',
+    summary(results),
+    '',
+    'Missed targets:',
+    '',
+    missed(results),
+    '',
+    'The realistic app: egg\'s default plugins plus egg-cors, egg-jwt, egg-passport, egg-validate and egg-view-nunjucks (installed from ' +
+      'bench/plugins-app\'s lockfile), 500 routes on 50 controllers, 30 app middleware (27 global, several with match/ignore; 3 in front of ' +
+      '`/guarded`), about 340 config keys of its own, a middleware and route policy, and a `sentinel.lock.json` pinned for prod, so every ' +
+      'rule runs and the agent verifies every plugin file. "Disabled" is the same app with `sentinel: { enable: false }`.',
+    '',
+  ];
+  for (const [ name, render ] of Object.entries(SECTIONS)) {
+    if (results.sections[name]) parts.push(render(results.sections[name]), '');
+  }
+  return `${parts.join('\n').trimEnd()}\n`;
+}
+
+module.exports = { renderMarkdown };
