@@ -1,0 +1,9 @@
+'use strict';
+
+module.exports = () => async function sessionUser(ctx, next) {
+  if (!ctx.session.uid) {
+    ctx.redirect('/login');
+    return;
+  }
+  await next();
+};

@@ -1,0 +1,5 @@
+'use strict';
+
+module.exports = {
+  keys: process.env.EGG_KEYS,
+};

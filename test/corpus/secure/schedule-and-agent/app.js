@@ -1,0 +1,7 @@
+'use strict';
+
+module.exports = app => {
+  app.messenger.on('refresh-topics', ({ reason }) => {
+    app.coreLogger.info('[topics] refresh requested: %s', reason);
+  });
+};

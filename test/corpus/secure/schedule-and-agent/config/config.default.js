@@ -1,0 +1,6 @@
+'use strict';
+
+module.exports = {
+  keys: process.env.EGG_KEYS,
+  topics: { refreshUrl: 'https://api.example.com/topics/hot' },
+};
