@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import semver from 'semver';
 import secureJsonParse from 'secure-json-parse';
 import { dropStack } from '../quiet-error';
 import shippedDatabase from '../data/advisories.json';
-import schema from '../data/advisories.schema.json';
+import { validators } from '../validators';
 
 export type OsvSeverity = 'LOW' | 'MODERATE' | 'HIGH' | 'CRITICAL';
 
@@ -91,13 +91,10 @@ export class AdvisoryDatabaseError extends Error {
   }
 }
 
-// verbose: errors carry the offending value, which messages quote. ownProperties: a polluted Object.prototype (which
-// SEN302 reports) must not turn every entry of the database into "unknown key" errors. optimize: false, because each
-// validator runs once per boot: ajv's code optimisation costs more at boot than it saves.
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true, ownProperties: true, code: { optimize: false } });
-// Compiled on first use: the agent never loads the database, and only `advisories update` validates single records.
-let validateFile: ValidateFunction<AdvisoryFile> | undefined;
-let validateRecord: ValidateFunction<OsvRecord> | undefined;
+// Compiled ahead of time with verbose errors (messages quote the offending value) and ownProperties (a polluted
+// Object.prototype, which SEN302 reports, must not turn every entry of the database into "unknown key" errors).
+const validateFile = validators.advisoryFile as ValidateFunction<AdvisoryFile>;
+const validateRecord = validators.osvRecord as ValidateFunction<OsvRecord>;
 
 export const BUILTIN_FIX = 'The file shipped with egg-sentinel was changed or damaged: reinstall egg-sentinel (npm ci).';
 
@@ -119,7 +116,6 @@ export function readAdvisoryFile(file: string, fix: string): AdvisoryFile {
 
 /** Validates the content of a database file (`file` names it in errors). */
 function validateAdvisoryData(value: unknown, file: string, fix: string): AdvisoryFile {
-  validateFile ??= ajv.compile<AdvisoryFile>(schema);
   const problems = validateFile(value) ? fileProblems(value) : (validateFile.errors ?? []).map(error => describeError(error, value));
   if (problems.length) throw new AdvisoryDatabaseError(file, [ ...new Set(problems) ], fix);
   return value as AdvisoryFile;
@@ -127,7 +123,6 @@ function validateAdvisoryData(value: unknown, file: string, fix: string): Adviso
 
 /** Problems of one OSV record from an export, each prefixed with `label` (the record's place in the export). */
 export function recordProblems(record: unknown, label: string): string[] {
-  validateRecord ??= ajv.compile<OsvRecord>({ ...schema.definitions.osv, definitions: schema.definitions });
   if (!validateRecord(record)) return (validateRecord.errors ?? []).map(error => `${label}: ${describeErrorAt(error, error.instancePath)}`);
   return semanticProblems(record).map(problem => `${label}: ${problem}`);
 }

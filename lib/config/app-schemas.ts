@@ -3,21 +3,20 @@
  * (lib/config/schemas/*.json, one per top-level key); apps add their own in `config.sentinel.schemas`
  * (key path → schema). Checked with ajv; messages name the key path, the value (masked when secret) and the rule broken.
  */
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { quoteForMessage } from '../env-name';
 import { detectSecretValues, isSecretKeyName, MASK } from '../secrets';
-import bodyParser from './schemas/bodyParser.json';
-import cluster from './schemas/cluster.json';
-import keys from './schemas/keys.json';
-import multipart from './schemas/multipart.json';
-import security from './schemas/security.json';
-import staticSchema from './schemas/static.json';
+import { validators } from '../validators';
 import { compileSchema } from './user-ajv';
 
 type JsonSchema = object | boolean;
 
-/** Top-level config key → the schema egg-sentinel ships for it. */
-export const SHIPPED_SCHEMAS: Readonly<Record<string, JsonSchema>> = { bodyParser, cluster, keys, multipart, security, static: staticSchema };
+const SHIPPED_PREFIX = 'appConfig_';
+
+/** Top-level config key → egg-sentinel's validator for it (lib/config/schemas/<key>.json, compiled ahead of time). */
+const SHIPPED_VALIDATORS: ReadonlyArray<[ string, ValidateFunction ]> = Object.entries(validators)
+  .filter(([ name ]) => name.startsWith(SHIPPED_PREFIX))
+  .map(([ name, validate ]) => [ name.slice(SHIPPED_PREFIX.length), validate ]);
 
 const KEY_PATH = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/;
 
@@ -59,15 +58,15 @@ function valueAt(config: Readonly<Record<string, unknown>>, keyPath: string): un
 /** Validates the config against the shipped schemas (keys that are present) and the user's (their keys must be set). */
 export function validateAppConfig(config: Readonly<Record<string, unknown>>, userSchemas: Record<string, JsonSchema> = {}): SchemaViolation[] {
   const checks = [
-    ...Object.entries(SHIPPED_SCHEMAS).map(([ keyPath, schema ]) => ({ keyPath, schema, origin: 'egg-sentinel\'s schema', required: false })),
-    ...Object.entries(userSchemas).map(([ keyPath, schema ]) => ({ keyPath, schema, origin: 'config.sentinel.schemas', required: true })),
+    ...SHIPPED_VALIDATORS.map(([ keyPath, validate ]) => ({ keyPath, validator: () => validate, origin: 'egg-sentinel\'s schema', required: false })),
+    ...Object.entries(userSchemas).map(([ keyPath, schema ]) => ({ keyPath, validator: () => compileSchema(schema), origin: 'config.sentinel.schemas', required: true })),
   ];
-  return checks.flatMap(({ keyPath, schema, origin, required }) => {
+  return checks.flatMap(({ keyPath, validator, origin, required }) => {
     const value = valueAt(config, keyPath);
     if (value === undefined) {
       return required ? [{ target: `config.${keyPath}`, keyPath, message: `config.${keyPath} is not set, but ${origin} has a schema for it` }] : [];
     }
-    const validate = compileSchema(schema);
+    const validate = validator();
     if (validate(value)) return [];
     const errors = validate.errors ?? [];
     // An anyOf error explains itself with its branches' errors, which are not reported on their own.

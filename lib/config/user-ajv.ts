@@ -1,20 +1,29 @@
 /**
- * The ajv instance for schemas that apps write (config.sentinel.schemas, the env helpers) and the ones egg-sentinel
- * ships for app config. Strict about unknown keywords, so a typo in a schema is an error instead of a check that never
- * runs; not about types or `required` without `properties`, which are fine in a user's schema (and config values may
- * be functions, which no JSON type describes).
+ * The ajv instance for schemas that apps write (config.sentinel.schemas, the env helpers); egg-sentinel's own
+ * schemas are compiled ahead of time (lib/validators.ts). Strict about unknown keywords, so a typo in a schema is an
+ * error instead of a check that never runs; not about types or `required` without `properties`, which are fine in a
+ * user's schema (and config values may be functions, which no JSON type describes).
  */
-import Ajv, { type Schema, type ValidateFunction } from 'ajv';
+import type AjvClass from 'ajv';
+import type { Schema, ValidateFunction } from 'ajv';
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
+let ajv: AjvClass | undefined;
 const compiled = new WeakMap<object, ValidateFunction>();
+
+/** ajv's compiler is loaded on first use: most apps declare no schema of their own, and loading it costs boot time. */
+function compiler(): AjvClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: Ajv } = require('ajv') as typeof import('ajv');
+  ajv ??= new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true, verbose: true });
+  return ajv;
+}
 
 /** Compiles once per schema object; throws ajv's error for a schema it cannot compile. */
 export function compileSchema(schema: Schema): ValidateFunction {
-  if (typeof schema === 'boolean') return ajv.compile(schema);
+  if (typeof schema === 'boolean') return compiler().compile(schema);
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = compiler().compile(schema);
     compiled.set(schema, validate);
   }
   return validate;

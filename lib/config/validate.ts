@@ -1,12 +1,12 @@
 import { dropStack } from '../quiet-error';
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { userSchemaProblems } from './app-schemas';
 import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
+import { validators } from '../validators';
 
-const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-const validateSchema = ajv.compile<SentinelConfig>(schema);
+const validateSchema = validators.sentinelConfig as ValidateFunction<SentinelConfig>;
 
 /** A `config.sentinel` value that does not fit the schema; the message names every offending key. */
 export class SentinelConfigError extends Error {

@@ -7,8 +7,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
 import { isInside } from '../facts/files';
+import { validators } from '../validators';
 
 export const MANIFEST_FILE = 'sentinel.lock.json';
 const MANIFEST_VERSION = 1;
@@ -44,40 +44,8 @@ export class ManifestError extends Error {
   override name = 'ManifestError';
 }
 
-const HASH_VALUE = '^([0-9a-f]{64}|symlink:.*)$';
-const pinnedPackageSchema = {
-  type: 'object',
-  required: [ 'path', 'files' ],
-  additionalProperties: false,
-  properties: {
-    package: { type: 'string' },
-    version: { type: 'string' },
-    path: { type: 'string' },
-    files: { type: 'object', additionalProperties: { type: 'string', pattern: HASH_VALUE } },
-  },
-};
-const validateManifest = new Ajv({ allErrors: true }).compile({
-  type: 'object',
-  required: [ 'version', 'deep', 'envs', 'plugins' ],
-  additionalProperties: false,
-  properties: {
-    version: { const: MANIFEST_VERSION },
-    deep: { type: 'boolean' },
-    envs: { type: 'array', items: { type: 'string' } },
-    plugins: {
-      type: 'object',
-      additionalProperties: {
-        ...pinnedPackageSchema,
-        required: [ ...pinnedPackageSchema.required, 'envs' ],
-        properties: {
-          ...pinnedPackageSchema.properties,
-          envs: { type: 'array', items: { type: 'string' } },
-          dependencies: { type: 'object', additionalProperties: pinnedPackageSchema },
-        },
-      },
-    },
-  },
-});
+// lib/plugins/manifest.schema.json, compiled ahead of time.
+const validateManifest = validators.pluginManifest;
 
 const REPIN = 'regenerate it with `npx egg-sentinel pin` in the app (after checking that the installed plugins are the ones you expect)';
 
