@@ -12,3 +12,12 @@ exports.security = {
 };
 
 exports.sentinel = { https: true };
+
+// egg-session's documented options: the cookie name, HttpOnly, encrypted, and secure since it only travels over HTTPS.
+exports.session = {
+  key: 'EGG_SESS',
+  maxAge: 24 * 3600 * 1000,
+  httpOnly: true,
+  encrypt: true,
+  secure: true,
+};
