@@ -39,8 +39,11 @@ export interface PackageWalkInput {
   plugins: readonly PluginFact[];
 }
 
-/** Test tooling that egg-bin injects as a plugin; never part of a deployed app (SEN606 reports it outside tests). */
-const TEST_HARNESS_PACKAGES: ReadonlySet<string> = new Set([ 'egg-mock' ]);
+/**
+ * Test tooling that egg-bin injects as a plugin (egg 3: egg-mock; egg 4: @eggjs/mock, whose plugin is still named
+ * egg-mock); never part of a deployed app (SEN606 reports it outside tests).
+ */
+const TEST_HARNESS_PACKAGES: ReadonlySet<string> = new Set([ 'egg-mock', '@eggjs/mock' ]);
 
 interface Manifest {
   name?: unknown;

@@ -16,7 +16,8 @@ const ts = require(require.resolve('typescript', { paths: [ ROOT ] }));
 
 /** Where the copies live: next to the build, in the temp dir run.js removes afterwards. */
 const WORK = path.join(path.dirname(process.env.EGG_SENTINEL_DIR), 'egg3-fixtures');
-const PLUGIN_LINE = 'exports.sentinel = { enable: true, path: process.env.EGG_SENTINEL_DIR };';
+// On the object egg reads: a transpiled `export default {…}` is exports.default, which egg takes instead of exports.
+const PLUGIN_LINE = '(module.exports.__esModule ? module.exports.default : module.exports).sentinel = { enable: true, path: process.env.EGG_SENTINEL_DIR };';
 
 /** A require() of a relative path outside test/fixtures (egg-sentinel's sources) goes to the build. */
 function rewriteRequires(code, sourceFile) {
@@ -53,9 +54,7 @@ function enableSentinel(appDir) {
   const file = path.join(appDir, 'config/plugin.js');
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const own = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : "'use strict';\n";
-  // A transpiled `export default {…}` is exports.default, which egg reads instead of exports.
-  const line = own.includes('exports.default =') ? PLUGIN_LINE.replace('exports.sentinel', 'exports.default.sentinel') : PLUGIN_LINE;
-  fs.writeFileSync(file, `${own}\n// egg 4 suite: the compiled egg-sentinel (run.js)\n${line}\n`);
+  fs.writeFileSync(file, `${own}\n// egg 4 suite: the compiled egg-sentinel (run.js)\n${PLUGIN_LINE}\n`);
 }
 
 let shared;

@@ -103,7 +103,20 @@ function fileMode(file) {
 
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
+/** Polls until `check` passes (what crosses processes or happens after ready arrives a moment later); throws its last error. */
+async function eventually(check, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(50);
+    }
+  }
+}
+
 module.exports = {
-  EGG_DIR, bootApp, expectRefused, fileMode, fixture, freePort, readJson, refusedIds, reportFindings, sentinelCli, sleep, startMockCluster,
+  EGG_DIR, bootApp, eventually, expectRefused, fileMode, fixture, freePort, readJson, refusedIds, reportFindings, sentinelCli, sleep, startMockCluster,
   withApp, withConfig,
 };

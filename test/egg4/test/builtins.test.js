@@ -1,0 +1,200 @@
+'use strict';
+/**
+ * Threat 6 on egg 4 (SEN601–SEN607), with the egg 3 suite's builtin-* and vuln-deps fixtures: egg 4's built-ins are
+ * the @eggjs/* packages (@eggjs/security with egg 4's defaults, @eggjs/onerror), its koa is @eggjs/koa, and the
+ * packages SEN601 walks start from egg 4's dist/ build dir. An insecure fixture is refused and a request shows the
+ * hole; the secure fixture is quiet and its protections work.
+ */
+const assert = require('node:assert');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { mm } = require('@eggjs/mock');
+const { egg3Fixture, tempApp } = require('./egg3-fixtures');
+const { expectRefused, refusedIds, reportFindings, withApp, withConfig } = require('./helpers');
+
+/** A supported Node.js, so that only the rule under test fires whatever Node runs the tests (SEN607 has its own test). */
+const SUPPORTED_NODE = 'v24.17.0';
+const builtinFindings = app => app.sentinel.report.findings.filter(finding => finding.ruleId.startsWith('SEN6'));
+
+/** Prod, on a supported Node.js: where the SEN6xx rules apply. */
+function inProd() {
+  mm.env('prod');
+  mm(process, 'version', SUPPORTED_NODE);
+}
+
+/** A plain HTTP server on 127.0.0.1 that records each request: what an SSRF would reach. */
+async function withLocalServer(use) {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    received.push(req.url);
+    res.end('internal');
+  });
+  await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+  try {
+    await use(`http://127.0.0.1:${server.address().port}/internal`, received);
+  } finally {
+    await new Promise(resolve => server.close(resolve));
+  }
+}
+
+describe('egg 4: known-vulnerable packages (SEN601, mm.app)', function() {
+  this.timeout(60000);
+  afterEach(mm.restore);
+
+  before(function() {
+    this.timeout(180000);
+    // The egg 3 suite installs the fixture's old versions from its lockfile; the same install, when it has not run yet.
+    const source = path.join(__dirname, '../../fixtures/apps/vuln-deps');
+    if (fs.existsSync(path.join(source, 'node_modules/koa/package.json'))) return;
+    execFileSync('npm', [ 'ci', '--prefix', source, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts' ], { stdio: 'pipe', timeout: 170000 });
+  });
+
+  it('refuses boot in prod for the old koa, path-to-regexp and dicer the app loads; egg 4\'s own packages are current', async () => {
+    inProd();
+    const baseDir = egg3Fixture('vuln-deps');
+    const message = await expectRefused(baseDir, /SEN601/);
+    const hits = reportFindings(baseDir, 'SEN601');
+    assert.deepEqual(hits.map(hit => `${hit.target} ${hit.severity}`).sort(), [
+      'GHSA-7gcc-r8m5-44qm@koa high',
+      'GHSA-9wv6-86v2-598j@path-to-regexp high',
+      'GHSA-jgmv-j7ww-jx2x@koa low',
+      'GHSA-wm7h-9275-46v2@dicer high',
+    ]);
+    assert.match(message, /path-to-regexp@1\.8\.0 .*; pulled in by app vuln-deps; fixed in 1\.9\.0/);
+    assert.match(message, /dicer@0\.2\.5 is affected by .*; pulled in by app vuln-deps > co-busboy@1\.5\.0 > busboy@0\.2\.14; no fixed version/);
+    const { advisoryDatabase } = JSON.parse(fs.readFileSync(path.join(baseDir, 'run/sentinel-report.json'), 'utf8'));
+    assert.ok(advisoryDatabase.packages.loaded > 50, 'egg 4\'s packages were walked from its build dir');
+  });
+
+  it('an advisory for egg 4\'s own @eggjs/koa (override file) refuses boot, with the path through the framework; @eggjs/mock is not judged', async () => {
+    /** An OSV record for `name` in the app's override file: versions from 0.0.1 up to 99.0.0 are affected. */
+    const record = (id, name) => ({
+      schema_version: '1.6.0', id, modified: '2026-11-01T00:00:00Z', summary: 'test record',
+      affected: [{ package: { ecosystem: 'npm', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0.0.1' }, { fixed: '99.0.0' }] }] }],
+      references: [{ type: 'ADVISORY', url: 'https://example.com/advisory' }],
+      database_specific: { severity: 'HIGH', checked: '2026-11-28' },
+    });
+    const dir = tempApp('adv-eggjs-koa', {
+      'config/config.default.js': "module.exports = { keys: 'adv-eggjs-koa-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga', sentinel: { rules: { SEN603: 'off', SEN604: 'off', SEN605: 'off' } } };\n",
+      'sentinel-advisories.json': JSON.stringify({ date: '2026-11-28', vulnerabilities: [ record('TEST-2026-0004', '@eggjs/koa'), record('TEST-2026-0005', '@eggjs/mock') ] }),
+    });
+    inProd();
+    const message = await expectRefused(dir, /SEN601/);
+    assert.match(message, /@eggjs\/koa@2\.\d+\.\d+ is affected by TEST-2026-0004 \(high\): test record; pulled in by framework > egg@4\.[\d.]+ > @eggjs\/core@[\d.]+; fixed in 99\.0\.0/);
+    // The test harness @eggjs/mock mounts as the egg-mock plugin; like egg-mock on egg 3 it is no part of the app (SEN606 covers it).
+    assert.deepEqual(reportFindings(dir, 'SEN601').map(hit => hit.target), [ 'TEST-2026-0004@@eggjs/koa' ]);
+  });
+
+  it('the secure fixture boots in prod without any SEN6xx finding; CSRF, the redirect whitelist, SSRF and headers work', async () => {
+    inProd();
+    await withApp(egg3Fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []));
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(egg3Fixture('builtin-secure'), async app => {
+      await app.httpRequest().post('/transfer').expect(403);
+      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(500);
+      await app.httpRequest().get('/fetch').query({ url }).expect(500);
+      assert.equal(received.length, 0, 'safeCurl refused the internal address');
+      const res = await app.httpRequest().get('/').expect(200);
+      assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff');
+      assert.match(res.headers['strict-transport-security'], /max-age=31536000/);
+      assert.equal(res.headers['content-security-policy'], "default-src 'self'");
+    }));
+  });
+});
+
+describe('egg 4: egg-security and development settings (SEN602–SEN607, mm.app)', function() {
+  this.timeout(60000);
+  afterEach(mm.restore);
+
+  it('SEN602: csrf off refuses boot in prod, and a forged POST goes through', async () => {
+    inProd();
+    const message = await expectRefused(egg3Fixture('builtin-csrf-off'), /SEN602/);
+    assert.match(message, /CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in config\/config\.default\.js\)/);
+    mm.restore();
+    await withApp(egg3Fixture('builtin-csrf-off'), app => app.httpRequest().post('/transfer').expect(200));
+  });
+
+  it('SEN602: the security plugin disabled in config/plugin.js refuses boot in prod', async () => {
+    const dir = tempApp('builtin-no-security', {
+      'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",
+      'config/plugin.js': 'module.exports = { security: false };\n',
+    });
+    inProd();
+    const message = await expectRefused(dir, /SEN602/);
+    assert.match(message, /the security plugin \(.*\) is disabled in config\/plugin\.js: no CSRF protection, no security headers/);
+  });
+
+  it('SEN603: headers switched off against egg 4\'s defaults (HSTS required with sentinel.https, no CSP low); none is sent', async () => {
+    inProd();
+    const baseDir = egg3Fixture('builtin-headers');
+    await expectRefused(baseDir, /SEN603/);
+    assert.deepEqual(reportFindings(baseDir, 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
+      'low config.security.csp.enable',
+      'medium config.security.defaultMiddleware',
+      'medium config.security.hsts.enable',
+      'medium config.security.nosniff.enable',
+      'medium config.security.xframe.enable',
+    ]);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/').expect(200);
+      for (const header of [ 'x-frame-options', 'x-content-type-options', 'x-download-options', 'strict-transport-security', 'content-security-policy' ]) {
+        assert.equal(res.headers[header], undefined, header);
+      }
+    });
+  });
+
+  it('SEN604: no ipBlackList/checkAddress refuses boot, and safeCurl reaches an internal address', async () => {
+    inProd();
+    const message = await expectRefused(egg3Fixture('builtin-ssrf'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf sets neither ipBlackList nor checkAddress/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(egg3Fixture('builtin-ssrf'), async app => {
+      await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+    }));
+  });
+
+  it('SEN605: an empty domainWhiteList refuses boot, and ctx.redirect() goes to any host', async () => {
+    inProd();
+    const message = await expectRefused(egg3Fixture('builtin-open-redirect'), /SEN605/);
+    assert.match(message, /config\.security\.domainWhiteList is empty/);
+    mm.restore();
+    await withApp(egg3Fixture('builtin-open-redirect'), async app => {
+      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
+    });
+  });
+
+  it('SEN606: config.env "local" in prod refuses boot, and @eggjs/onerror really sends the stack', async () => {
+    inProd();
+    const baseDir = egg3Fixture('builtin-dev-settings');
+    const message = await expectRefused(baseDir, /SEN606/);
+    assert.match(message, /config\.env is "local" \(set in config\/config\.prod\.js\) in env "prod"/);
+    withConfig({ sentinel: { failOn: 'never' } });
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
+      assert.match(res.body.stack, /boom from the fixture\n\s+at /);
+    });
+  });
+
+  it('SEN606: NODE_ENV=production with the unittest env and @eggjs/mock loaded (its plugin is still egg-mock) is critical', async () => {
+    mm(process.env, 'NODE_ENV', 'production');
+    mm.env('unittest');
+    mm(process, 'version', SUPPORTED_NODE);
+    const baseDir = egg3Fixture('builtin-secure');
+    const message = await expectRefused(baseDir, /SEN606/);
+    assert.deepEqual(refusedIds(message), [ 'SEN606' ]);
+    assert.deepEqual(reportFindings(baseDir, 'SEN606').map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'critical serverEnv', 'high plugin:egg-mock' ]);
+  });
+
+  it('SEN607: an end-of-life Node.js in prod is reported (medium) without refusing boot', async () => {
+    inProd();
+    mm(process, 'version', 'v18.20.8');
+    await withApp(egg3Fixture('builtin-secure'), async app => {
+      assert.deepEqual(builtinFindings(app).map(hit => `${hit.ruleId} ${hit.severity} ${hit.target}`), [ 'SEN607 medium node@18' ]);
+    });
+  });
+});
