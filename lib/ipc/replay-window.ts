@@ -13,7 +13,8 @@ export class ReplayWindows {
   accept(sender: string, seq: number): boolean {
     let state = this.senders.get(sender);
     if (!state) {
-      state = { top: -1, seen: new Uint8Array(this.size >> 3) };
+      // One bit per number, rounded up: a size that is not a multiple of 8 must not lose its top bits.
+      state = { top: -1, seen: new Uint8Array((this.size + 7) >> 3) };
       if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
     }
     // Re-insert to keep Map order = least recently active first.
