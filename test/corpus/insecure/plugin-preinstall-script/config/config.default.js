@@ -1,10 +1,12 @@
 'use strict';
 
+const net = require('net');
+
 module.exports = {
   keys: process.env.EGG_KEYS,
+  // safeCurl may only reach public addresses; the team fails boot on medium findings.
   security: {
-    ssrf: { ipBlackList: [ '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16' ] },
+    ssrf: { checkAddress: ip => net.isIPv4(ip) && !/^(0|10|127|169\.254|172\.(1[6-9]|2\d|3[01])|192\.168)\./.test(ip) },
   },
-  // The team fails boot on medium findings.
   sentinel: { failOn: 'medium' },
 };

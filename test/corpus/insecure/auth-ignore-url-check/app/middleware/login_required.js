@@ -1,10 +1,6 @@
 'use strict';
 
 module.exports = () => async function loginRequired(ctx, next) {
-  if (!ctx.session.user) {
-    ctx.status = 401;
-    ctx.body = { error: 'not logged in' };
-    return;
-  }
+  ctx.assert(ctx.session.user, 401, 'not logged in');
   await next();
 };
