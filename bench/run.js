@@ -20,7 +20,7 @@ const path = require('node:path');
 const { build, ROOT, runCommand } = require('../scripts/harness');
 const { machine, progress, targetText, verdictText, versions } = require('./lib/common');
 const { checkInstalled, generateRealisticApp, PLUGINS_APP } = require('./lib/realistic-app');
-const { renderMarkdown } = require('./lib/report');
+const { orderedFigures, renderMarkdown } = require('./lib/report');
 
 const SECTIONS = {
   codec: () => require('./lib/codec').codecBenchmark(),
@@ -72,7 +72,7 @@ function commit() {
 
 function printSummary(results) {
   console.log('\n| figure | measured | target | verdict |\n| --- | ---: | --- | --- |');
-  for (const entry of results.figures) console.log(`| ${entry.label} | ${entry.display} | ${targetText(entry)} | ${verdictText(entry)} |`);
+  for (const entry of orderedFigures(results)) console.log(`| ${entry.label} | ${entry.display} | ${targetText(entry)} | ${verdictText(entry)} |`);
   for (const [ section, error ] of Object.entries(results.failures)) console.log(`| ${section}: FAILED | ${error.split('\n')[0]} | — | NOT MEASURED |`);
 }
 

@@ -6,7 +6,7 @@
  * load on a shared machine disturbs far less than wall time.
  */
 const { stopCluster } = require('../../scripts/harness');
-const { envInt, figure, median, progress } = require('./common');
+const { ensureStarted, envInt, figure, median, progress } = require('./common');
 const { groupCpuMs } = require('./proc');
 const { launchRealisticApp } = require('./realistic-app');
 
@@ -18,7 +18,7 @@ async function bootOnce(sentinel) {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = groupCpuMs(cluster.pid);
   await stopCluster(cluster);
-  if (!cluster.outcome.ready) throw new Error(`the cluster with egg-sentinel ${sentinel} did not start:\n${cluster.output.stderr.slice(-2000)}`);
+  ensureStarted(cluster, `the cluster with egg-sentinel ${sentinel}`);
   return { ms, cpuMs: cpu?.ms, processes: cpu?.processes };
 }
 

@@ -44,6 +44,17 @@ function verdictText(entry) {
   return entry.met ? 'met' : '**MISSED**';
 }
 
+// A loaded shared machine can take far longer than the harness's 30 s to boot a cluster; a timeout is still a failure.
+const BOOT_TIMEOUT_MS = 120_000;
+
+/** Throws when a launched cluster did not reach egg-ready, saying why (timeout, or exit code and the end of stderr). */
+function ensureStarted(cluster, what) {
+  const { outcome } = cluster;
+  if (outcome.ready) return;
+  const why = outcome.timedOut ? `no egg-ready within ${BOOT_TIMEOUT_MS / 1000} s` : `the master exited (code ${outcome.exit.code}, signal ${outcome.exit.signal})`;
+  throw new Error(`${what} did not start: ${why}\n${cluster.output.stderr.slice(-2000)}`);
+}
+
 async function getJson(port, url, timeoutMs = 600_000) {
   const { status, body } = await httpGet(`http://127.0.0.1:${port}${url}`, timeoutMs);
   if (status !== 200) throw new Error(`GET ${url} -> ${status}: ${body.slice(0, 500)}`);
@@ -72,4 +83,4 @@ function versions() {
   };
 }
 
-module.exports = { median, percentile, envInt, progress, figure, targetText, verdictText, getJson, machine, versions };
+module.exports = { BOOT_TIMEOUT_MS, ensureStarted, median, percentile, envInt, progress, figure, targetText, verdictText, getJson, machine, versions };

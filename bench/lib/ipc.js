@@ -3,7 +3,8 @@
  * IPC on real clusters of bench/ipc-app (master, agent, 1 app worker), four side by side: egg-sentinel disabled, and
  * enabled with IPC protection off, signed, signed + sealed. Rounds alternate their order and the medians are
  * compared, so machine noise hits all alike:
- * - messenger throughput app → agent (256-byte payloads) and round trips app → agent → app (p50, p99);
+ * - messenger throughput app → agent (256-byte payloads) and the CPU the cluster spends per message (less disturbed
+ *   by other load than throughput), and round trips app → agent → app (p50, p99);
  * - cluster-client invoke round trips through the agent's leader port, authenticated or not;
  * - memory: the disabled and signed clusters get messages until each has carried BENCH_MEMORY_MESSAGES app → agent,
  *   then the agent's and the worker's RSS after a full GC (the clusters run with --expose-gc), against their RSS
@@ -11,7 +12,8 @@
  */
 const path = require('node:path');
 const { launchCluster, stopCluster } = require('../../scripts/harness');
-const { envInt, figure, getJson, median, percentile, progress } = require('./common');
+const { BOOT_TIMEOUT_MS, ensureStarted, envInt, figure, getJson, median, percentile, progress } = require('./common');
+const { groupCpuMs } = require('./proc');
 
 const APP = path.join(__dirname, '../ipc-app');
 const MODES = [ 'disabled', 'off', 'signed', 'sealed' ];
@@ -27,9 +29,12 @@ async function memory(cluster) {
   return { agentRssMiB: mib(usage.agent.rss), workerRssMiB: mib(usage.worker.rss), agentHeapMiB: mib(usage.agent.heapUsed), workerHeapMiB: mib(usage.worker.heapUsed) };
 }
 
+/** n messages app → agent: messages per second, and the CPU the cluster's processes spent per message (µs). */
 async function flood(cluster, n) {
+  const cpuBefore = groupCpuMs(cluster.pid);
   const { ms } = await getJson(cluster.port, `/flood?n=${n}&size=${PAYLOAD_BYTES}`);
-  return n / (ms / 1000);
+  const cpuAfter = groupCpuMs(cluster.pid);
+  return { rate: n / (ms / 1000), cpuUs: cpuBefore && cpuAfter ? (1000 * (cpuAfter.ms - cpuBefore.ms)) / n : undefined };
 }
 
 async function ipcBenchmark() {
@@ -43,18 +48,23 @@ async function ipcBenchmark() {
   const clusters = {};
   try {
     for (const mode of MODES) {
-      clusters[mode] = await launchCluster({ launcher: path.join(APP, 'start.js'), cwd: APP, env: { BENCH_IPC_MODE: mode }, nodeOptions: [ '--expose-gc' ] });
-      if (!clusters[mode].outcome.ready) throw new Error(`the ${mode} IPC cluster did not start:\n${clusters[mode].output.stderr.slice(-2000)}`);
+      clusters[mode] = await launchCluster({
+        launcher: path.join(APP, 'start.js'), cwd: APP, env: { BENCH_IPC_MODE: mode }, nodeOptions: [ '--expose-gc' ], bootTimeoutMs: BOOT_TIMEOUT_MS,
+      });
+      ensureStarted(clusters[mode], `the ${mode} IPC cluster`);
     }
     const memoryAtBoot = { disabled: await memory(clusters.disabled), signed: await memory(clusters.signed) };
     const sent = Object.fromEntries(MODES.map(mode => [ mode, 0 ]));
     const throughput = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
+    const cpuPerMessage = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const rtt = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const invokeRates = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const perRound = Math.ceil(rttSamples / rounds);
     for (let round = 0; round < rounds; round++) {
       for (const mode of round % 2 ? [ ...MODES ].reverse() : MODES) {
-        throughput[mode].push(await flood(clusters[mode], messages));
+        const flooded = await flood(clusters[mode], messages);
+        throughput[mode].push(flooded.rate);
+        cpuPerMessage[mode].push(flooded.cpuUs);
         rtt[mode].push(...(await getJson(clusters[mode].port, `/rtt?n=${perRound}&size=${PAYLOAD_BYTES}`)).samples);
         sent[mode] += messages + perRound;
         const invoked = await getJson(clusters[mode].port, `/invoke?n=${invokes}&size=${PAYLOAD_BYTES}`);
@@ -73,6 +83,7 @@ async function ipcBenchmark() {
     const memoryAfter = { disabled: await memory(clusters.disabled), signed: await memory(clusters.signed) };
     const modes = Object.fromEntries(MODES.map(mode => [ mode, {
       messagesPerSecond: Math.round(median(throughput[mode])),
+      cpuUsPerMessage: cpuPerMessage[mode].includes(undefined) ? undefined : Number(median(cpuPerMessage[mode]).toFixed(1)),
       rttP50Us: Math.round(percentile(rtt[mode], 0.5)),
       rttP99Us: Math.round(percentile(rtt[mode], 0.99)),
       invokesPerSecond: Math.round(median(invokeRates[mode])),
@@ -99,9 +110,17 @@ function ipcFigures({ modes, memoryAtBoot, memoryAfter, memoryMessages }) {
       display: `${value.toFixed(3)} (${memoryAfter.signed[key]} / ${memoryAfter.disabled[key]} MiB; after boot ${memoryAtBoot.signed[key]} / ${memoryAtBoot.disabled[key]} MiB)` });
   };
   const invokeRatio = ratio('signed', 'invokesPerSecond');
+  // CPU per message, off ÷ mode: the throughput ratio a machine with nothing else to do would show.
+  const cpuRow = mode => {
+    const value = modes.off.cpuUsPerMessage === undefined ? undefined : modes.off.cpuUsPerMessage / modes[mode].cpuUsPerMessage;
+    return figure({ id: `messenger.cpu.${mode}`, label: `Messenger cluster CPU per message, off ÷ ${mode}`, value,
+      display: value === undefined ? 'no /proc' : `${value.toFixed(2)} (${modes.off.cpuUsPerMessage} / ${modes[mode].cpuUsPerMessage} µs)` });
+  };
   return [
     messenger('signed'),
     messenger('sealed'),
+    cpuRow('signed'),
+    cpuRow('sealed'),
     rttRow('signed'),
     rttRow('sealed'),
     figure({ id: 'messenger.disabled', label: 'Messenger throughput, egg-sentinel disabled ÷ enabled with IPC off', value: ratio('disabled', 'messagesPerSecond'),

@@ -1,7 +1,7 @@
 'use strict';
 /**
  * Where boot time goes with egg-sentinel enabled: boots the realistic app once under `--cpu-prof` (master, agent and
- * both workers inherit the flag), then reads each process's V8 CPU profile and attributes every sample taken under a
+ * both workers inherit the flag), and audits it once the same way, then reads each process's V8 CPU profile and attributes every sample taken under a
  * frame of egg-sentinel's own code (the compiled plugin: app.js, agent.js, lib/**, outside node_modules) to
  * - the egg-sentinel function it ran in (inclusive time: the function or anything it called),
  * - what egg-sentinel called (the first frame outside its code below the innermost egg-sentinel frame: ajv's
@@ -10,8 +10,9 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { makeTempDir, removeTempDir, ROOT, stopCluster } = require('../../scripts/harness');
-const { launchRealisticApp } = require('./realistic-app');
+const { makeTempDir, removeTempDir, ROOT, runNode, stopCluster } = require('../../scripts/harness');
+const { ensureStarted } = require('./common');
+const { APP_DIR, JWT_SECRET, launchRealisticApp } = require('./realistic-app');
 
 const OWN_PREFIXES = [ `${ROOT}/lib/`, `${ROOT}/app.js`, `${ROOT}/agent.js`, `${ROOT}/index.js`, `${ROOT}/config/` ];
 const TOP = 12;
@@ -39,6 +40,7 @@ function calleeLabel(frame, file) {
 
 function processKind(nodes) {
   const urls = nodes.map(node => node.callFrame.url);
+  if (urls.some(url => url.endsWith('/bin/egg-sentinel.js'))) return 'audit';
   if (urls.some(url => url.endsWith('/agent_worker.js'))) return 'agent';
   if (urls.some(url => url.endsWith('/app_worker.js'))) return 'worker';
   return 'master';
@@ -87,17 +89,24 @@ function analyse(profile) {
   };
 }
 
-/** One boot of the realistic app with egg-sentinel enabled, profiled; per process kind, the attribution above. */
+/**
+ * One boot of the realistic app with egg-sentinel enabled and one `egg-sentinel audit --env prod` of it, profiled;
+ * per process, the attribution above.
+ */
 async function profileBoot() {
   const dir = makeTempDir('sentinel-bench-profile-');
+  const profiling = [ '--cpu-prof', '--cpu-prof-dir', dir ];
   try {
-    const cluster = await launchRealisticApp('on', [ '--cpu-prof', '--cpu-prof-dir', dir ]);
+    const cluster = await launchRealisticApp('on', profiling);
     // Profiles are written when each process exits; egg's graceful stop lets them exit normally.
     const stopped = await stopCluster(cluster);
-    if (!cluster.outcome.ready) throw new Error(`the profiled cluster did not start:\n${cluster.output.stderr.slice(-2000)}`);
+    ensureStarted(cluster, 'the profiled cluster');
+    const audit = await runNode([ ...profiling, path.join(ROOT, 'bin/egg-sentinel.js'), 'audit', '--base-dir', APP_DIR, '--env', 'prod', '--fail-on', 'never' ],
+      { cwd: APP_DIR, env: { BENCH_JWT_SECRET: JWT_SECRET } });
+    if (audit.code !== 0) throw new Error(`the profiled audit exited with ${audit.code}:\n${audit.output.slice(-2000)}`);
     const profiles = fs.readdirSync(dir).filter(file => file.endsWith('.cpuprofile'))
       .map(file => analyse(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))));
-    const order = { agent: 0, worker: 1, master: 2 };
+    const order = { agent: 0, worker: 1, audit: 2, master: 3 };
     profiles.sort((a, b) => order[a.kind] - order[b.kind]);
     return { forcedStop: stopped.forced, processes: profiles };
   } finally {

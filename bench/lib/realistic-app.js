@@ -12,6 +12,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { launchCluster, ROOT } = require('../../scripts/harness');
+const { BOOT_TIMEOUT_MS } = require('./common');
 
 const PLUGINS_APP = path.join(__dirname, '../plugins-app');
 const APP_DIR = path.join(__dirname, '../run/realistic-app');
@@ -174,7 +175,7 @@ function generateRealisticApp() {
 /** Starts the app's cluster (master, agent, 2 workers) in prod, egg-sentinel on or off; resolves once egg-ready or failed. */
 function launchRealisticApp(sentinel, nodeOptions = []) {
   return launchCluster({
-    launcher: path.join(APP_DIR, 'start.js'), cwd: APP_DIR, nodeOptions,
+    launcher: path.join(APP_DIR, 'start.js'), cwd: APP_DIR, nodeOptions, bootTimeoutMs: BOOT_TIMEOUT_MS,
     env: { EGG_SERVER_ENV: 'prod', BENCH_SENTINEL: sentinel, BENCH_JWT_SECRET: JWT_SECRET },
   });
 }

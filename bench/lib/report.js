@@ -5,8 +5,14 @@ const { targetText, verdictText } = require('./common');
 const row = cells => `| ${cells.join(' | ')} |`;
 const table = (head, rows, align) => [ row(head), row(align ?? head.map(() => '---')), ...rows.map(row) ].join('\n');
 
+// The order of issue #10.
+const ORDER = [ 'boot', 'requests', 'messenger', 'clusterClient', 'codec', 'audit', 'memory' ];
+const rank = entry => ORDER.indexOf(entry.id.split('.')[0]);
+
+const orderedFigures = results => [ ...results.figures ].sort((a, b) => rank(a) - rank(b));
+
 function summary(results) {
-  const rows = results.figures.map(entry => [ entry.label, entry.display, targetText(entry), verdictText(entry) ]);
+  const rows = orderedFigures(results).map(entry => [ entry.label, entry.display, targetText(entry), verdictText(entry) ]);
   for (const [ section, error ] of Object.entries(results.failures)) rows.push([ `${section}: the section failed`, `\`${error.split('\n')[0]}\``, '—', 'NOT MEASURED' ]);
   return table([ 'figure', 'measured', 'target', 'verdict' ], rows, [ '---', '---:', '---', '---' ]);
 }
@@ -33,16 +39,19 @@ function requestSection({ details }) {
     for (const mode of [ 'on', 'off' ]) {
       const median = details.medians[mode][route];
       rows.push([ route === 'hello' ? '`/hello`' : '`/guarded` (3 route middleware)', mode === 'on' ? 'enabled' : 'disabled',
-        details.runs[mode][route].map(run => run.rps.toFixed(0)).join(', '), median.rps, `${median.p50Ms} / ${median.p99Ms} ms` ]);
+        details.runs[mode][route].map(run => run.rps.toFixed(0)).join(', '), median.rps, `${median.p50Ms} / ${median.p99Ms} ms`,
+        median.cpuUsPerRequest === undefined ? '—' : `${median.cpuUsPerRequest.toFixed(0)} µs` ]);
     }
   }
   return `## Requests\n\nautocannon, ${details.connections} connections, ${details.rounds} rounds of ${details.seconds} s per route and mode ` +
-    '(order alternating), both clusters up side by side, after a 1 s warm-up of each.\n\n' +
-    table([ 'route', 'egg-sentinel', 'req/s per round', 'median req/s', 'latency p50 / p99 (medians)' ], rows);
+    '(order alternating), both clusters up side by side, after a 2 s warm-up of each. CPU: user + system time of the ' +
+    'cluster\'s processes (master, agent, workers) per request, median of the rounds.\n\n' +
+    table([ 'route', 'egg-sentinel', 'req/s per round', 'median req/s', 'latency p50 / p99 (medians)', 'cluster CPU per request' ], rows);
 }
 
 function ipcSection({ details }) {
-  const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
+  const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, m.cpuUsPerMessage === undefined ? '—' : `${m.cpuUsPerMessage} µs`,
+    `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
   const memoryRows = [ 'disabled', 'signed' ].map(mode => [ mode, details.memoryMessages[mode],
     `${details.memoryAtBoot[mode].agentRssMiB} → ${details.memoryAfter[mode].agentRssMiB} MiB`,
     `${details.memoryAtBoot[mode].workerRssMiB} → ${details.memoryAfter[mode].workerRssMiB} MiB`,
@@ -51,7 +60,7 @@ function ipcSection({ details }) {
     `signed (the default), signed + sealed (\`ipc.encrypt: true\`). ${details.rounds} rounds (order alternating) of ${details.messages} messages ` +
     `of ${details.payloadBytes} B app → agent, ${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential ` +
     'cluster-client invokes per round and mode.\n\n' +
-    table([ 'mode', 'messages/s (median)', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
+    table([ 'mode', 'messages/s (median)', 'cluster CPU per message', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
     '\n\nMemory: RSS after a full GC (`--expose-gc`), right after boot → after the messages (the throughput rounds count).\n\n' +
     table([ 'mode', 'messages app → agent', 'agent RSS', 'worker RSS', 'heap used after, agent / worker' ], memoryRows);
 }
@@ -77,10 +86,11 @@ function auditSection({ details }) {
 }
 
 function profileSection({ details }) {
-  const parts = [ '## Where boot time goes with egg-sentinel enabled (CPU profile)\n',
-    'One boot of the realistic app under `--cpu-prof`. "egg-sentinel" is every sample with a frame of the compiled plugin on the ' +
-    'stack (its module loading included); the rows say what egg-sentinel called there, and from which of its functions. ' +
-    'Sampled, so about ±1 ms per row; profiling slows everything down about alike.\n' ];
+  const parts = [ '## Where the time goes with egg-sentinel enabled (CPU profiles)\n',
+    'One boot of the realistic app and one `egg-sentinel audit --env prod` of it under `--cpu-prof`. "egg-sentinel" is every sample ' +
+    'with a frame of the compiled plugin on the stack (its module loading included; in the audit, everything below the CLI); ' +
+    'the rows say what egg-sentinel called there, and from which of its functions. Sampled, so about ±1 ms per row; profiling ' +
+    'slows everything down about alike.\n' ];
   for (const proc of details.processes.filter(entry => entry.kind !== 'master')) {
     const share = proc.busyMs ? (100 * proc.sentinelMs / proc.busyMs).toFixed(0) : '0';
     parts.push(`### ${proc.kind}: ${proc.sentinelMs} ms of ${proc.busyMs} ms busy CPU in egg-sentinel (${share}%)\n`);
@@ -127,4 +137,4 @@ function renderMarkdown(results) {
   return `${parts.join('\n').trimEnd()}\n`;
 }
 
-module.exports = { renderMarkdown };
+module.exports = { orderedFigures, renderMarkdown };
