@@ -65,7 +65,7 @@ function describeError(error: ErrorObject): string {
       return `${at}.${key}: unknown option${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${allowed.join(', ')}`;
     }
     case 'enum':
-      return `${at}: ${JSON.stringify(error.data)} is not allowed; use one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
+      return `${at}: ${quote(error.data)} is not allowed; use one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
     case 'required':
       return `${at}.${String(params.missingProperty)}: required${requiredHint(String(params.missingProperty))}`;
     case 'type':
@@ -95,6 +95,15 @@ function patternHint(pattern: string): string {
   if (pattern.includes('@/._~*?')) return 'a plugin or package name, * and ? as wildcards (e.g. "egg-*", "@eggjs/*")';
   if (pattern.includes('/.*')) return 'a route path pattern starting with "/" (e.g. "/api/**"), or "**" for every route';
   return pattern;
+}
+
+/** The offending value for a message: JSON where it can be (not a BigInt, a cycle or a function), else its type. */
+function quote(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? describeType(value);
+  } catch {
+    return describeType(value);
+  }
 }
 
 function describeType(value: unknown): string {

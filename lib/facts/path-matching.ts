@@ -112,6 +112,8 @@ interface PathKey {
   name: string | number;
   optional?: boolean;
   modifier?: string;
+  /** The parameter's own pattern, e.g. `\d+` (path-to-regexp 1.x and 6.x). */
+  pattern?: string;
 }
 
 /** The fields of an @eggjs/router Layer that say which request paths reach it. */
@@ -148,10 +150,23 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   return [ ...paths ];
 }
 
+/** The first sample that satisfies a parameter's own pattern, or undefined when there is none or no pattern. */
+function sampleFor(key: PathKey): string | undefined {
+  if (!key.pattern) return undefined;
+  try {
+    const own = new RegExp(`^(?:${key.pattern})$`);
+    return SAMPLE_PARAMS.find(sample => own.test(sample));
+  } catch {
+    return undefined;
+  }
+}
+
 function fillParams(toPath: ToPath, keys: PathKey[]): string | undefined {
-  for (const sample of SAMPLE_PARAMS) {
+  // Each parameter's own sample first (`/:id(\d+)/:tab([a-z]+)` needs two different ones), then one sample for all.
+  const perKey = Object.fromEntries(keys.map(key => [ String(key.name), sampleFor(key) ?? SAMPLE_PARAMS[0] ]));
+  for (const params of [ perKey, ...SAMPLE_PARAMS.map(sample => Object.fromEntries(keys.map(key => [ String(key.name), sample ]))) ]) {
     try {
-      return toPath(Object.fromEntries(keys.map(key => [ String(key.name), sample ])));
+      return toPath(params);
     } catch {
       // compile() refuses a value that does not satisfy the parameter's pattern: try the next sample
     }

@@ -445,3 +445,42 @@ export function flood(keys: Keyring, length: number, total: number): Endpoint {
   close(leader, follower);
   return leader;
 }
+
+/**
+ * The handshake with an attacker on the wire: the follower's AUTH (to a leader) or the leader's HELLO and OK (to a
+ * follower) damaged or replaced by random bytes. An end may open only when the handshake bytes it consumed are the
+ * genuine ones; nothing may be delivered either way.
+ */
+export function checkHandshake(rng: Random, keys: Keyring, target: ChannelRole, donor?: Buffer): string | undefined {
+  const leader = endpoint('leader', keys, false);
+  const follower = endpoint('follower', keys, false);
+  const damage = (bytes: Buffer) => {
+    if (rng.int(6) === 0) return randomBytes(rng, rng.int(bytes.length * 2 + 1));
+    let damaged = bytes;
+    for (let steps = 1 + rng.int(3); steps > 0; steps--) damaged = mutateBytes(rng, damaged, donor);
+    return damaged;
+  };
+  const chunks = () => 1 + rng.int(rng.int(2) ? 8 : 400);
+  try {
+    const hello = leader.inner.take();
+    const helloSent = target === 'follower' && rng.int(2) ? damage(hello) : hello;
+    feed(follower, helloSent, chunks);
+    const auth = follower.inner.take();
+    const authSent = target === 'leader' ? damage(auth) : auth;
+    feed(leader, authSent, chunks);
+    const ok = leader.inner.take();
+    const okSent = target === 'follower' && helloSent === hello ? damage(ok) : ok;
+    if (okSent.length) feed(follower, okSent, chunks);
+    for (const end of [ leader, follower ]) {
+      if (end.problem) return end.problem;
+      if (end.delivered.length) return `the ${end.role} delivered data during a handshake`;
+      if (end.failures.length > 1) return `the ${end.role} reported ${end.failures.length} failures`;
+    }
+    if (leader.socket.established && !authSent.subarray(0, auth.length).equals(auth)) return 'the leader opened on a damaged AUTH';
+    const genuine = Buffer.concat([ hello, ok ]);
+    if (follower.socket.established && !Buffer.concat([ helloSent, okSent ]).subarray(0, genuine.length).equals(genuine)) return 'the follower opened on a damaged HELLO or OK';
+    return undefined;
+  } finally {
+    close(leader, follower);
+  }
+}

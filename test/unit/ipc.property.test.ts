@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { isApiMethod } from '../../lib/ipc/cluster-client';
 import { open, seal } from '../../lib/ipc/envelope';
 import {
-  checkOpen, checkReplay, checkSession, close, endpoint, envelopeCase, feed, flood, genuineEnvelopes, keyringFor,
+  checkHandshake, checkOpen, checkReplay, checkSession, close, endpoint, envelopeCase, feed, flood, genuineEnvelopes, keyringFor,
   MAX_BUFFERED, mutateBytes, relayedSession, replayCase, seededRandom,
 } from './fuzz-harness';
 
@@ -81,6 +81,12 @@ describe('property: cluster-client channel with an attacker relaying every byte'
       }
     }), { numRuns: 400 });
     assert.ok(refused > 100, `${refused} of 400 sessions saw their tampering refused`);
+  });
+
+  it('a damaged or replaced AUTH, HELLO or OK never opens a channel', () => {
+    fc.assert(fc.property(random, fc.constantFrom('leader' as const, 'follower' as const), (rng, target) => {
+      assert.equal(checkHandshake(rng, keys, target), undefined);
+    }), { numRuns: 1500 });
   });
 
   it('random bytes never open a channel, on either side', () => {
