@@ -12,7 +12,7 @@ const http = require('node:http');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
 const { egg3Fixture, tempApp } = require('./egg3-fixtures');
-const { expectRefused, refusedIds, reportFindings, withApp, withConfig } = require('./helpers');
+const { expectRefused, itRefuses, reportFindings, withApp, withConfig } = require('./helpers');
 
 /** A supported Node.js, so that only the rule under test fires whatever Node runs the tests (SEN607 has its own test). */
 const SUPPORTED_NODE = 'v24.17.0';
@@ -22,6 +22,12 @@ const builtinFindings = app => app.sentinel.report.findings.filter(finding => fi
 function inProd() {
   mm.env('prod');
   mm(process, 'version', SUPPORTED_NODE);
+}
+
+/** Boots the fixture in egg-mock's default env, where the SEN6xx rules do not apply, to show what the app does. */
+function inUnittest(name, use) {
+  mm.restore();
+  return withApp(egg3Fixture(name), use);
 }
 
 /** A plain HTTP server on 127.0.0.1 that records each request: what an SSRF would reach. */
@@ -109,86 +115,77 @@ describe('egg 4: egg-security and development settings (SEN602–SEN607, mm.app)
   this.timeout(60000);
   afterEach(mm.restore);
 
-  it('SEN602: csrf off refuses boot in prod, and a forged POST goes through', async () => {
-    inProd();
-    const message = await expectRefused(egg3Fixture('builtin-csrf-off'), /SEN602/);
-    assert.match(message, /CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in config\/config\.default\.js\)/);
-    mm.restore();
-    await withApp(egg3Fixture('builtin-csrf-off'), app => app.httpRequest().post('/transfer').expect(200));
-  });
-
-  it('SEN602: the security plugin disabled in config/plugin.js refuses boot in prod', async () => {
-    const dir = tempApp('builtin-no-security', {
-      'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",
-      'config/plugin.js': 'module.exports = { security: false };\n',
-    });
-    inProd();
-    const message = await expectRefused(dir, /SEN602/);
-    assert.match(message, /the security plugin \(.*\) is disabled in config\/plugin\.js: no CSRF protection, no security headers/);
-  });
-
-  it('SEN603: headers switched off against egg 4\'s defaults (HSTS required with sentinel.https, no CSP low); none is sent', async () => {
-    inProd();
-    const baseDir = egg3Fixture('builtin-headers');
-    await expectRefused(baseDir, /SEN603/);
-    assert.deepEqual(reportFindings(baseDir, 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
-      'low config.security.csp.enable',
-      'medium config.security.defaultMiddleware',
-      'medium config.security.hsts.enable',
-      'medium config.security.nosniff.enable',
-      'medium config.security.xframe.enable',
-    ]);
-    mm.restore();
-    await withApp(baseDir, async app => {
-      const res = await app.httpRequest().get('/').expect(200);
-      for (const header of [ 'x-frame-options', 'x-content-type-options', 'x-download-options', 'strict-transport-security', 'content-security-policy' ]) {
-        assert.equal(res.headers[header], undefined, header);
-      }
-    });
-  });
-
-  it('SEN604: no ipBlackList/checkAddress refuses boot, and safeCurl reaches an internal address', async () => {
-    inProd();
-    const message = await expectRefused(egg3Fixture('builtin-ssrf'), /SEN604/);
-    assert.match(message, /config\.security\.ssrf sets neither ipBlackList nor checkAddress/);
-    mm.restore();
-    await withLocalServer(async (url, received) => withApp(egg3Fixture('builtin-ssrf'), async app => {
-      await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
-      assert.equal(received.length, 1);
-    }));
-  });
-
-  it('SEN605: an empty domainWhiteList refuses boot, and ctx.redirect() goes to any host', async () => {
-    inProd();
-    const message = await expectRefused(egg3Fixture('builtin-open-redirect'), /SEN605/);
-    assert.match(message, /config\.security\.domainWhiteList is empty/);
-    mm.restore();
-    await withApp(egg3Fixture('builtin-open-redirect'), async app => {
-      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
-    });
-  });
-
-  it('SEN606: config.env "local" in prod refuses boot, and @eggjs/onerror really sends the stack', async () => {
-    inProd();
-    const baseDir = egg3Fixture('builtin-dev-settings');
-    const message = await expectRefused(baseDir, /SEN606/);
-    assert.match(message, /config\.env is "local" \(set in config\/config\.prod\.js\) in env "prod"/);
-    withConfig({ sentinel: { failOn: 'never' } });
-    await withApp(baseDir, async app => {
-      const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
-      assert.match(res.body.stack, /boom from the fixture\n\s+at /);
-    });
-  });
-
-  it('SEN606: NODE_ENV=production with the unittest env and @eggjs/mock loaded (its plugin is still egg-mock) is critical', async () => {
-    mm(process.env, 'NODE_ENV', 'production');
-    mm.env('unittest');
-    mm(process, 'version', SUPPORTED_NODE);
-    const baseDir = egg3Fixture('builtin-secure');
-    const message = await expectRefused(baseDir, /SEN606/);
-    assert.deepEqual(refusedIds(message), [ 'SEN606' ]);
-    assert.deepEqual(reportFindings(baseDir, 'SEN606').map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'critical serverEnv', 'high plugin:egg-mock' ]);
-  });
+  itRefuses([
+    {
+      rule: 'SEN602', title: 'csrf off refuses boot in prod, and a forged POST goes through', setup: inProd, app: () => egg3Fixture('builtin-csrf-off'),
+      expect: [ /CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in config\/config\.default\.js\)/ ],
+      then: () => inUnittest('builtin-csrf-off', app => app.httpRequest().post('/transfer').expect(200)),
+    },
+    {
+      rule: 'SEN602', title: 'the security plugin disabled in config/plugin.js refuses boot in prod', setup: inProd,
+      app: () => tempApp('builtin-no-security', {
+        'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",
+        'config/plugin.js': 'module.exports = { security: false };\n',
+      }),
+      expect: [ /the security plugin \(.*\) is disabled in config\/plugin\.js: no CSRF protection, no security headers/ ],
+    },
+    {
+      rule: 'SEN603', title: "headers switched off against egg 4's defaults (HSTS required with sentinel.https, no CSP low); none is sent",
+      setup: inProd, app: () => egg3Fixture('builtin-headers'),
+      async then({ baseDir }) {
+        assert.deepEqual(reportFindings(baseDir, 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
+          'low config.security.csp.enable',
+          'medium config.security.defaultMiddleware',
+          'medium config.security.hsts.enable',
+          'medium config.security.nosniff.enable',
+          'medium config.security.xframe.enable',
+        ]);
+        await inUnittest('builtin-headers', async app => {
+          const res = await app.httpRequest().get('/').expect(200);
+          for (const header of [ 'x-frame-options', 'x-content-type-options', 'x-download-options', 'strict-transport-security', 'content-security-policy' ]) {
+            assert.equal(res.headers[header], undefined, header);
+          }
+        });
+      },
+    },
+    {
+      rule: 'SEN604', title: 'no ipBlackList/checkAddress refuses boot, and safeCurl reaches an internal address', setup: inProd,
+      app: () => egg3Fixture('builtin-ssrf'),
+      expect: [ /config\.security\.ssrf sets neither ipBlackList nor checkAddress/ ],
+      then: () => withLocalServer((url, received) => inUnittest('builtin-ssrf', async app => {
+        await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
+        assert.equal(received.length, 1);
+      })),
+    },
+    {
+      rule: 'SEN605', title: 'an empty domainWhiteList refuses boot, and ctx.redirect() goes to any host', setup: inProd,
+      app: () => egg3Fixture('builtin-open-redirect'),
+      expect: [ /config\.security\.domainWhiteList is empty/ ],
+      then: () => inUnittest('builtin-open-redirect', app => app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' })
+        .expect(302).expect('location', 'https://evil.example/phish')),
+    },
+    {
+      rule: 'SEN606', title: 'config.env "local" in prod refuses boot, and @eggjs/onerror really sends the stack', setup: inProd,
+      app: () => egg3Fixture('builtin-dev-settings'),
+      expect: [ /config\.env is "local" \(set in config\/config\.prod\.js\) in env "prod"/ ],
+      async then({ baseDir }) {
+        withConfig({ sentinel: { failOn: 'never' } });
+        await withApp(baseDir, async app => {
+          const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
+          assert.match(res.body.stack, /boom from the fixture\n\s+at /);
+        });
+      },
+    },
+    {
+      rule: 'SEN606', title: 'NODE_ENV=production with the unittest env and @eggjs/mock loaded (its plugin is still egg-mock) is critical',
+      env: 'unittest', app: () => egg3Fixture('builtin-secure'),
+      setup() {
+        mm(process.env, 'NODE_ENV', 'production');
+        mm(process, 'version', SUPPORTED_NODE);
+      },
+      then: ({ baseDir }) => assert.deepEqual(reportFindings(baseDir, 'SEN606').map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'critical serverEnv', 'high plugin:egg-mock' ]),
+    },
+  ]);
 
   it('SEN607: an end-of-life Node.js in prod is reported (medium) without refusing boot', async () => {
     inProd();

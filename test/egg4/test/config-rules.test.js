@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
 const { egg3Fixture, tempApp } = require('./egg3-fixtures');
-const { eventually, expectRefused, fileMode, refusedIds, startMockCluster, withApp, withConfig } = require('./helpers');
+const { eventually, fileMode, itRefuses, startMockCluster, withApp, withConfig } = require('./helpers');
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
 
@@ -69,158 +69,133 @@ describe('egg 4: configuration rules, secure fixture (mm.app)', () => {
   });
 });
 
+/** A temp app whose config/config.default.js sets a strong key and `extra` (a JS object literal's body). */
+const keyedApp = (name, extra = '', files = {}) => tempApp(name, {
+  'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}'${extra ? `, ${extra}` : ''} };\n`, ...files,
+});
+
+function outsideDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-egg4-${prefix}-`));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('egg 4: configuration rules, insecure fixtures refuse boot (mm.app)', () => {
-  const dirs = [];
   afterEach(mm.restore);
-  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
-  const outsideDir = prefix => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-egg4-${prefix}-`));
-    dirs.push(dir);
-    return dir;
-  };
+  const outside = { uploads: outsideDir('uploads'), preload: outsideDir('preload') };
+  fs.writeFileSync(path.join(outside.preload, 'hook.js'), '');
+  const multipartApp = (name, allow) => keyedApp(name, `multipart: { tmpdir: ${JSON.stringify(outside.uploads)} }, sentinel: { failOn: 'medium', paths: { allow: ${JSON.stringify(allow)} } }`);
 
-  it('SEN202: hard-coded secrets in prod, by key name and by value, placeholders; values never shown', async () => {
-    mm.env('prod');
-    const message = await expectRefused(egg3Fixture('cfg-hardcoded-secret'), /SEN202/);
-    assert.deepEqual(refusedIds(message), [ 'SEN202' ]);
-    assert.match(message, /where: config\.mysql\.client\.password \(from config\/config\.default\.js\)/);
-    assert.match(message, /config\.redis\.url holds a URL with a password/);
-    assert.match(message, /config\.deploy\.hook holds a GitHub token/);
-    assert.match(message, /config\.smtp\.password holds a placeholder such as "changeme"/);
-    for (const secret of [ 'Tq8vN2kL5mW9xR-hardcoded', 'R3d1sS3cr3tPw', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT' ]) {
-      assert.ok(!message.includes(secret), 'a secret value is in the refusal');
-    }
-  });
-
-  it('SEN203: a static dir serving the app root is critical and names what it exposes', async () => {
-    const message = await expectRefused(egg3Fixture('cfg-static-exposed'), /SEN203/);
-    assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
-    assert.match(message, /config\.static\.dir serves .*cfg-static-exposed, which is the app root; contains config\/ \(config\)/);
-    assert.match(message, /where: config\.static\.dir \(from config\/config\.default\.js\)/);
-  });
-
-  it('SEN203: a symlink in @eggjs/static\'s default dir that points out of it, and a .env file in it', async () => {
-    const dir = tempApp('cfg-static-link', {
-      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
-      'app/public/app.css': 'body {}\n',
-      'app/public/.env': 'TOKEN=x\n',
-    });
-    fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/conf'));
-    const message = await expectRefused(dir, /SEN203/);
-    assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/);
-  });
-
-  it('SEN204: with the rewrite off, the dump egg 4\'s agent wrote before the app\'s check is reported with the key path', async () => {
-    mm.env('prod');
-    mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');
-    const baseDir = egg3Fixture('cfg-dump-leak', { fresh: true });
-    const message = await expectRefused(baseDir, /SEN204/);
-    assert.deepEqual(refusedIds(message), [ 'SEN204' ]);
-    // egg 4 writes the app's own dump after ready, which a refused app never reaches; the agent's is on disk.
-    assert.match(message, /run\/agent_config\.json .*holds secret-looking values that config\.dump\.ignore did not mask at config\.upstream\.url/);
-    assert.match(message, /config\.sentinel\.dumps\.rewrite is false/);
-    assert.ok(!message.includes('DumpL34kPw'));
-    assert.ok(fs.readFileSync(path.join(baseDir, 'run/agent_config.json'), 'utf8').includes('DumpL34kPw'), 'egg really wrote the secret');
-  });
-
-  it('SEN205: a .env readable by others and a config file writable by others', async () => {
-    const dir = tempApp('cfg-modes', {
-      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'medium' } };\n`,
-      '.env': 'DB_PASSWORD=x\n',
-    });
-    fs.chmodSync(path.join(dir, '.env'), 0o644);
-    fs.chmodSync(path.join(dir, 'config/config.default.js'), 0o666);
-    const message = await expectRefused(dir, /SEN205/);
-    assert.deepEqual(refusedIds(message), [ 'SEN205' ]);
-    assert.match(message, /\.env is readable by others while it holds secrets \(mode 0644\)/);
-    assert.match(message, /config\/config\.default\.js is writable by group and others \(mode 0666\)/);
-  });
-
-  it('SEN206: a git checkout whose .gitignore misses run/, .env* and config.local', async function() {
-    if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
-    const dir = tempApp('cfg-gitignore', {
-      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
-      '.gitignore': 'node_modules/\nlogs/\n',
-    });
-    assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: dir }).status, 0);
-    const message = await expectRefused(dir, /SEN206/);
-    assert.deepEqual(refusedIds(message), [ 'SEN206' ]);
-    assert.match(message, /\.gitignore does not cover run\/, \.env\*, config\/config\.local\.\*/);
-  });
-
-  it('SEN302: a constructor.prototype payload in a config file', async () => {
-    const message = await expectRefused(egg3Fixture('cfg-proto-config'), /SEN302/);
-    assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
-    assert.match(message, /where: config\.oauth\.constructor \(from config\/config\.default\.js\)/);
-  });
-
-  it('SEN302: Object.prototype polluted during boot', async () => {
-    try {
-      const message = await expectRefused(egg3Fixture('cfg-proto-runtime'), /SEN302/);
-      assert.match(message, /Object\.prototype has enumerable properties at boot: "sentinelFixturePolluted"/);
-    } finally {
-      delete Object.prototype.sentinelFixturePolluted;
-    }
-  });
-
-  it('SEN302: EGG_APP_CONFIG with a __proto__ key', async () => {
-    withSecureEnv();
-    mm(process.env, 'EGG_APP_CONFIG', '{"__proto__":{"isAdmin":true}}');
-    const message = await expectRefused(egg3Fixture('cfg-secure'), /SEN302/);
-    assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
-    assert.match(message, /EGG_APP_CONFIG holds JSON with a __proto__ or constructor\.prototype key/);
-  });
-
-  it('SEN303: EGG_APP_CONFIG in prod, listing the key paths egg 4\'s configMeta says it set', async () => {
-    withSecureEnv();
-    mm.env('prod');
-    withConfig({ security: { csrf: { enable: false } }, featureFlags: { beta: true } });
-    const message = await expectRefused(egg3Fixture('cfg-secure'), /SEN303/);
-    assert.deepEqual(refusedIds(message), [ 'SEN303', 'SEN602' ]);
-    assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
-  });
-
-  it('SEN304: shipped and user schemas, with the key path, the masked value and the schema rule', async () => {
-    mm(process.env, 'CFG_PAYMENT_KEY', 'pk-short-S3cr3tK3y');
-    const message = await expectRefused(egg3Fixture('cfg-schema'), /SEN304/);
-    assert.deepEqual(refusedIds(message), [ 'SEN304' ]);
-    assert.match(message, /config\.security\.xframe\.value: "ALLOWALL" must match pattern .* \(egg-sentinel's schema/);
-    assert.match(message, /config\.upstream\.url: "http:\/\/api\.internal\/v1" must match pattern "\^https:\/\/" \(config\.sentinel\.schemas/);
-    assert.match(message, /config\.payment\.apiKey: \[REDACTED\] must NOT have fewer than 40 characters/);
-    assert.ok(!message.includes('S3cr3tK3y'));
-  });
-
-  it('SEN305: a path outside the app root; the same path allowed by paths.allow boots', async () => {
-    const outside = outsideDir('uploads');
-    const config = allow => `module.exports = { keys: '${STRONG_KEY}', multipart: { tmpdir: ${JSON.stringify(outside)} }, ` +
-      `sentinel: { failOn: 'medium', paths: { allow: ${JSON.stringify(allow)} } } };\n`;
-    const message = await expectRefused(tempApp('cfg-paths', { 'config/config.default.js': config([]) }), /SEN305/);
-    assert.deepEqual(refusedIds(message), [ 'SEN305' ]);
-    assert.match(message, /config\.multipart\.tmpdir ".*sentinel-egg4-uploads-.*" resolves to .*, outside the app root and config\.sentinel\.paths\.allow/);
-    assert.match(message, /where: config\.multipart\.tmpdir \(from config\/config\.default\.js\)/);
-    await withApp(tempApp('cfg-paths-allowed', { 'config/config.default.js': config([ outside ]) }), async app => {
-      assert.deepEqual(app.sentinel.report.findings, []);
-    });
-  });
-
-  it('SEN306: --inspect in NODE_OPTIONS is critical in prod', async () => {
-    withSecureEnv();
-    mm.env('prod');
-    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --inspect=0.0.0.0:9229`);
-    const message = await expectRefused(egg3Fixture('cfg-secure'), /SEN306/);
-    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
-    assert.match(message, /NODE_OPTIONS has --inspect "0\.0\.0\.0:9229"/);
-  });
-
-  it('SEN306: --require of a module outside the app and its node_modules', async () => {
-    const outside = outsideDir('preload');
-    fs.writeFileSync(path.join(outside, 'hook.js'), '');
-    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(outside, 'hook.js')}`);
-    const dir = tempApp('cfg-preload', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'high' } };\n` });
-    const message = await expectRefused(dir, /SEN306/);
-    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
-    assert.match(message, /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/);
-  });
+  itRefuses([
+    {
+      rule: 'SEN202', title: 'hard-coded secrets in prod, by key name and by value, placeholders; values never shown', env: 'prod',
+      app: () => egg3Fixture('cfg-hardcoded-secret'),
+      expect: [
+        /where: config\.mysql\.client\.password \(from config\/config\.default\.js\)/, /config\.redis\.url holds a URL with a password/,
+        /config\.deploy\.hook holds a GitHub token/, /config\.smtp\.password holds a placeholder such as "changeme"/,
+      ],
+      hidden: [ 'Tq8vN2kL5mW9xR-hardcoded', 'R3d1sS3cr3tPw', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT' ],
+    },
+    {
+      rule: 'SEN203', title: 'a static dir serving the app root is critical and names what it exposes', app: () => egg3Fixture('cfg-static-exposed'),
+      expect: [ /config\.static\.dir serves .*cfg-static-exposed, which is the app root; contains config\/ \(config\)/, /where: config\.static\.dir \(from config\/config\.default\.js\)/ ],
+    },
+    {
+      rule: 'SEN203', title: "a symlink in @eggjs/static's default dir that points out of it, and a .env file in it",
+      app() {
+        const dir = keyedApp('cfg-static-link', '', { 'app/public/app.css': 'body {}\n', 'app/public/.env': 'TOKEN=x\n' });
+        fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/conf'));
+        return dir;
+      },
+      expect: [ /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/ ],
+    },
+    {
+      rule: 'SEN204', title: "with the rewrite off, the dump egg 4's agent wrote before the app's check is reported with the key path", env: 'prod',
+      setup: () => mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1'),
+      app: () => egg3Fixture('cfg-dump-leak', { fresh: true }),
+      // egg 4 writes the app's own dump after ready, which a refused app never reaches; the agent's is on disk.
+      expect: [ /run\/agent_config\.json .*holds secret-looking values that config\.dump\.ignore did not mask at config\.upstream\.url/, /config\.sentinel\.dumps\.rewrite is false/ ],
+      hidden: [ 'DumpL34kPw' ],
+      then: ({ baseDir }) => assert.ok(fs.readFileSync(path.join(baseDir, 'run/agent_config.json'), 'utf8').includes('DumpL34kPw'), 'egg really wrote the secret'),
+    },
+    {
+      rule: 'SEN205', title: 'a .env readable by others and a config file writable by others',
+      app() {
+        const dir = keyedApp('cfg-modes', "sentinel: { failOn: 'medium' }", { '.env': 'DB_PASSWORD=x\n' });
+        fs.chmodSync(path.join(dir, '.env'), 0o644);
+        fs.chmodSync(path.join(dir, 'config/config.default.js'), 0o666);
+        return dir;
+      },
+      expect: [ /\.env is readable by others while it holds secrets \(mode 0644\)/, /config\/config\.default\.js is writable by group and others \(mode 0666\)/ ],
+    },
+    {
+      rule: 'SEN206', title: 'a git checkout whose .gitignore misses run/, .env* and config.local',
+      skip: () => spawnSync('git', [ '--version' ]).status !== 0,
+      app() {
+        const dir = keyedApp('cfg-gitignore', "sentinel: { failOn: 'low' }", { '.gitignore': 'node_modules/\nlogs/\n' });
+        assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: dir }).status, 0);
+        return dir;
+      },
+      expect: [ /\.gitignore does not cover run\/, \.env\*, config\/config\.local\.\*/ ],
+    },
+    {
+      rule: 'SEN302', title: 'a constructor.prototype payload in a config file', app: () => egg3Fixture('cfg-proto-config'),
+      expect: [ /where: config\.oauth\.constructor \(from config\/config\.default\.js\)/ ],
+    },
+    {
+      rule: 'SEN302', title: 'Object.prototype polluted during boot', app: () => egg3Fixture('cfg-proto-runtime'),
+      expect: [ /Object\.prototype has enumerable properties at boot: "sentinelFixturePolluted"/ ],
+      cleanup: () => delete Object.prototype.sentinelFixturePolluted,
+    },
+    {
+      rule: 'SEN302', title: 'EGG_APP_CONFIG with a __proto__ key', app: () => egg3Fixture('cfg-secure'),
+      setup() {
+        withSecureEnv();
+        mm(process.env, 'EGG_APP_CONFIG', '{"__proto__":{"isAdmin":true}}');
+      },
+      expect: [ /EGG_APP_CONFIG holds JSON with a __proto__ or constructor\.prototype key/ ],
+    },
+    {
+      rule: 'SEN303', title: "EGG_APP_CONFIG in prod, listing the key paths egg 4's configMeta says it set", env: 'prod', ids: [ 'SEN303', 'SEN602' ],
+      app: () => egg3Fixture('cfg-secure'),
+      setup() {
+        withSecureEnv();
+        withConfig({ security: { csrf: { enable: false } }, featureFlags: { beta: true } });
+      },
+      expect: [ /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/ ],
+    },
+    {
+      rule: 'SEN304', title: 'shipped and user schemas, with the key path, the masked value and the schema rule', app: () => egg3Fixture('cfg-schema'),
+      setup: () => mm(process.env, 'CFG_PAYMENT_KEY', 'pk-short-S3cr3tK3y'),
+      expect: [
+        /config\.security\.xframe\.value: "ALLOWALL" must match pattern .* \(egg-sentinel's schema/,
+        /config\.upstream\.url: "http:\/\/api\.internal\/v1" must match pattern "\^https:\/\/" \(config\.sentinel\.schemas/,
+        /config\.payment\.apiKey: \[REDACTED\] must NOT have fewer than 40 characters/,
+      ],
+      hidden: [ 'S3cr3tK3y' ],
+    },
+    {
+      rule: 'SEN305', title: 'a path outside the app root; the same path allowed by paths.allow boots', app: () => multipartApp('cfg-paths', []),
+      expect: [
+        /config\.multipart\.tmpdir ".*sentinel-egg4-uploads-.*" resolves to .*, outside the app root and config\.sentinel\.paths\.allow/,
+        /where: config\.multipart\.tmpdir \(from config\/config\.default\.js\)/,
+      ],
+      then: () => withApp(multipartApp('cfg-paths-allowed', [ outside.uploads ]), async app => assert.deepEqual(app.sentinel.report.findings, [])),
+    },
+    {
+      rule: 'SEN306', title: '--inspect in NODE_OPTIONS is critical in prod', env: 'prod', app: () => egg3Fixture('cfg-secure'),
+      setup() {
+        withSecureEnv();
+        mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --inspect=0.0.0.0:9229`);
+      },
+      expect: [ /NODE_OPTIONS has --inspect "0\.0\.0\.0:9229"/ ],
+    },
+    {
+      rule: 'SEN306', title: '--require of a module outside the app and its node_modules', app: () => keyedApp('cfg-preload', "sentinel: { failOn: 'high' }"),
+      setup: () => mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(outside.preload, 'hook.js')}`),
+      expect: [ /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/ ],
+    },
+  ]);
 });
 
 describe('egg 4: SEN204 under a real cluster (mm.cluster)', () => {

@@ -61,6 +61,32 @@ function refusedIds(message) {
   return [ ...new Set(/\(((?:SEN\d{3}(?:, )?)+)\)/.exec(message)?.[1].split(', ') ?? []) ];
 }
 
+/**
+ * One test per case: `setup()`, `env` ('prod' or egg-mock's default), then `app()` (its baseDir) booted and refused
+ * naming `rule`; the refusal's first line names exactly `ids` (default: the rule), and the message matches every
+ * pattern of `expect` and holds no string of `hidden`. `then({ message, baseDir })` goes on (a request that shows the
+ * hole is real); `cleanup()` runs after it, also on failure. `skip()` true skips the case.
+ */
+function itRefuses(cases) {
+  for (const c of cases) {
+    it(`${c.rule}: ${c.title}`, async function() {
+      if (c.skip?.()) this.skip();
+      try {
+        if (c.env) mm.env(c.env);
+        await c.setup?.();
+        const baseDir = c.app();
+        const message = await expectRefused(baseDir, new RegExp(c.rule));
+        assert.deepEqual(refusedIds(message), c.ids ?? [ c.rule ]);
+        for (const pattern of c.expect ?? []) assert.match(message, pattern);
+        for (const secret of c.hidden ?? []) assert.ok(!message.includes(secret), 'a secret value is in the refusal');
+        await c.then?.({ message, baseDir });
+      } finally {
+        c.cleanup?.();
+      }
+    });
+  }
+}
+
 /** `egg-sentinel <args>` from the build, in this process (as the egg 3 suite runs lib/cli): exit code and output. */
 async function sentinelCli(args) {
   const { runCli } = require(path.join(process.env.EGG_SENTINEL_DIR, 'lib/cli'));
@@ -117,6 +143,6 @@ async function eventually(check, timeoutMs = 5000) {
 }
 
 module.exports = {
-  EGG_DIR, bootApp, eventually, expectRefused, fileMode, fixture, freePort, readJson, refusedIds, reportFindings, sentinelCli, sleep, startMockCluster,
+  EGG_DIR, bootApp, eventually, expectRefused, fileMode, fixture, freePort, itRefuses, readJson, refusedIds, reportFindings, sentinelCli, sleep, startMockCluster,
   withApp, withConfig,
 };

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
 const { egg3Fixture } = require('./egg3-fixtures');
-const { bootApp, expectRefused, reportFindings, sentinelCli, withConfig } = require('./helpers');
+const { bootApp, expectRefused, itRefuses, reportFindings, sentinelCli, withApp, withConfig } = require('./helpers');
 
 const tempDirs = [];
 function tempDir(prefix) {
@@ -25,104 +25,101 @@ function writePlugin(dir, name) {
   fs.writeFileSync(path.join(dir, 'app.js'), "'use strict';\nmodule.exports = () => {};\n");
 }
 
-const pluginFindings = (baseDir, ruleId) => reportFindings(baseDir, ruleId ?? 'SEN1');
+/** The SEN1xx rule ids and targets of the report the last boot of `baseDir` wrote. */
+const pluginHits = (baseDir, prefix = 'SEN1') => reportFindings(baseDir, prefix).map(hit => `${hit.ruleId} ${hit.target}`).sort();
 
 describe('egg 4: plugin trust (mm.app)', function() {
   this.timeout(60000);
   afterEach(mm.restore);
   after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
 
-  it('SEN101: a plugin loaded by `path` from a temp dir refuses boot, naming it and its directory', async () => {
-    const outside = tempDir('outside-plugin');
-    writePlugin(outside, 'outside');
-    mm(process.env, 'SENTINEL_FIXTURE_OUTSIDE_PLUGIN', outside);
-    mm.env('prod');
-    const message = await expectRefused(egg3Fixture('plugin-outside'), /SEN101/);
-    assert.match(message, /plugin outside \(egg-outside\) is loaded from .*sentinel-egg4-outside-plugin-.* outside the trusted directories/);
-    assert.match(message, /config\/plugin\.js/);
-  });
-
-  it('SEN101: a symlink out of node_modules refuses boot, named with its real directory', async () => {
-    const target = tempDir('linked-plugin');
-    writePlugin(target, 'linked');
-    const baseDir = egg3Fixture('plugin-symlink', { fresh: true });
-    fs.mkdirSync(path.join(baseDir, 'node_modules'));
-    fs.symlinkSync(target, path.join(baseDir, 'node_modules/egg-linked'));
-    mm.env('prod');
-    const message = await expectRefused(baseDir, /SEN101/);
-    assert.match(message, new RegExp(`plugin linked \\(egg-linked\\) is loaded from ${fs.realpathSync(target)}`));
-  });
+  itRefuses([
+    {
+      rule: 'SEN101', title: 'a plugin loaded by `path` from a temp dir refuses boot, naming it and its directory', env: 'prod',
+      setup() {
+        const outside = tempDir('outside-plugin');
+        writePlugin(outside, 'outside');
+        mm(process.env, 'SENTINEL_FIXTURE_OUTSIDE_PLUGIN', outside);
+      },
+      app: () => egg3Fixture('plugin-outside'),
+      expect: [ /plugin outside \(egg-outside\) is loaded from .*sentinel-egg4-outside-plugin-.* outside the trusted directories/, /config\/plugin\.js/ ],
+    },
+    {
+      rule: 'SEN101', title: 'a symlink out of node_modules refuses boot, named with its real directory', env: 'prod',
+      app() {
+        const target = tempDir('linked-plugin');
+        writePlugin(target, 'linked');
+        const baseDir = egg3Fixture('plugin-symlink', { fresh: true });
+        fs.mkdirSync(path.join(baseDir, 'node_modules'));
+        fs.symlinkSync(target, path.join(baseDir, 'node_modules/egg-linked'));
+        return baseDir;
+      },
+      expect: [ /plugin linked \(egg-linked\) is loaded from \/.*sentinel-egg4-linked-plugin-\w+ \(through node_modules\/egg-linked, a symlink\)/ ],
+    },
+    {
+      rule: 'SEN102', title: "egg-securty refuses boot; egg 4's real @eggjs/security, loaded too, does not fire", env: 'prod',
+      app: () => egg3Fixture('plugin-typosquat'),
+      expect: [ /plugin securty \(egg-securty\): the package "egg-securty" is a look-alike of egg-security/ ],
+      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN102 plugin:securty' ]),
+    },
+    {
+      rule: 'SEN103', title: 'a plugin missing from the lockfile and one at another version refuse boot in prod', env: 'prod',
+      app: () => egg3Fixture('plugin-unlocked'),
+      expect: [
+        /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/,
+        /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/,
+      ],
+      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN103 plugin:ledger', 'SEN103 plugin:stamp' ]),
+    },
+    {
+      rule: 'SEN103', title: 'without any lockfile, one finding lists the packages it leaves unlocked', env: 'prod',
+      app() {
+        const baseDir = egg3Fixture('plugin-unlocked', { fresh: true });
+        fs.rmSync(path.join(baseDir, 'package-lock.json'));
+        return baseDir;
+      },
+      expect: [ /no lockfile .* at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/ ],
+    },
+    {
+      rule: 'SEN105', title: 'a plugin with a postinstall script refuses boot where failOn is medium', env: 'prod', ids: [ 'SEN105', 'SEN604' ],
+      // SEN607 (medium too) judges the Node.js running the tests, which is not what this fixture is about.
+      setup: () => mm(process, 'version', 'v24.17.0'),
+      app: () => egg3Fixture('plugin-scripts'),
+      expect: [ /plugin hooked \(egg-hooked\) runs install hooks: egg-hooked: postinstall: node \.\/collect\.js/ ],
+    },
+    {
+      rule: 'SEN106', title: "a plugin outside plugins.allow and one in plugins.deny refuse boot (egg 4's own plugins are @eggjs/*)", env: 'prod',
+      ids: [ 'SEN106', 'SEN303' ],
+      // The fixture allows `egg-*`, egg 3's plugin packages; egg 4's are @eggjs/*, which an egg 4 app allows too.
+      setup: () => withConfig({ sentinel: { plugins: { allow: [ 'egg-*', '@eggjs/*', 'sentinel' ], deny: [ 'jsonp' ] } } }),
+      app: () => egg3Fixture('plugin-policy'),
+      expect: [ /plugin reports matches no plugins\.allow pattern \(egg-\*, @eggjs\/\*, sentinel\)/, /plugin jsonp \(@eggjs\/jsonp\) matches plugins\.deny pattern "jsonp"/ ],
+      // Security keys set by the app's own local plugin count as the app's: no SEN108.
+      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN106 plugin:jsonp', 'SEN106 plugin:reports' ]),
+    },
+    {
+      rule: 'SEN107', title: 'EGG_PLUGINS refuses boot in prod and lists what it enabled', env: 'prod',
+      setup: () => mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(egg3Fixture('plugin-secure'), 'lib/plugin/extra') }, jsonp: false })),
+      app: () => egg3Fixture('plugin-secure'),
+      expect: [ /EGG_PLUGINS is set and enables extra, disables jsonp/ ],
+    },
+    {
+      rule: 'SEN108', title: "a plugin's config.default.js turning CSRF off refuses boot, naming its file; @eggjs/security setting its own keys does not",
+      env: 'prod', ids: [ 'SEN108', 'SEN602' ],
+      app: () => egg3Fixture('plugin-lax-security'),
+      expect: [ /plugin lax \(egg-lax\) sets config\.security\.csrf\.enable in node_modules\/egg-lax\/config\/config\.default\.js; these belong to egg-security/ ],
+      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN108 plugin:lax' ]),
+    },
+  ]);
 
   it('the secure fixture boots clean in prod: lib/plugin, the app\'s node_modules and egg 4\'s @eggjs plugins are trusted and locked', async () => {
     mm.env('prod');
     const baseDir = egg3Fixture('plugin-secure');
-    const app = await bootApp(baseDir);
-    try {
-      assert.deepEqual(pluginFindings(baseDir), []);
+    await withApp(baseDir, async app => {
+      assert.deepEqual(pluginHits(baseDir), []);
       assert.equal(app.config.tidyLoaded, true, 'the installed plugin really ran');
       assert.equal(app.config.auditLogLoaded, true, 'the local plugin really ran');
-    } finally {
-      await app.close();
-    }
-  });
-
-  it('SEN102: egg-securty refuses boot; egg 4\'s real @eggjs/security, loaded too, does not fire', async () => {
-    mm.env('prod');
-    const baseDir = egg3Fixture('plugin-typosquat');
-    const message = await expectRefused(baseDir, /SEN102/);
-    assert.match(message, /plugin securty \(egg-securty\): the package "egg-securty" is a look-alike of egg-security/);
-    assert.deepEqual(pluginFindings(baseDir).map(hit => `${hit.ruleId} ${hit.target}`), [ 'SEN102 plugin:securty' ]);
-  });
-
-  it('SEN103: a plugin missing from the lockfile and one at another version refuse boot in prod', async () => {
-    mm.env('prod');
-    const baseDir = egg3Fixture('plugin-unlocked');
-    const message = await expectRefused(baseDir, /SEN103/);
-    assert.match(message, /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/);
-    assert.match(message, /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/);
-    assert.deepEqual(pluginFindings(baseDir, 'SEN103').map(hit => hit.target).sort(), [ 'plugin:ledger', 'plugin:stamp' ]);
-  });
-
-  it('SEN103: without any lockfile, one finding lists the packages it leaves unlocked', async () => {
-    const baseDir = egg3Fixture('plugin-unlocked', { fresh: true });
-    fs.rmSync(path.join(baseDir, 'package-lock.json'));
-    mm.env('prod');
-    const message = await expectRefused(baseDir, /SEN103/);
-    assert.match(message, /no lockfile .* at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/);
-  });
-
-  it('SEN105: a plugin with a postinstall script refuses boot where failOn is medium', async () => {
-    mm.env('prod');
-    const message = await expectRefused(egg3Fixture('plugin-scripts'), /SEN105/);
-    assert.match(message, /plugin hooked \(egg-hooked\) runs install hooks: egg-hooked: postinstall: node \.\/collect\.js/);
-  });
-
-  it('SEN106: a plugin outside plugins.allow and one in plugins.deny refuse boot (egg 4\'s own plugins are @eggjs/*)', async () => {
-    // The fixture allows `egg-*`, egg 3's plugin packages; egg 4's are @eggjs/*, which an egg 4 app allows too.
-    withConfig({ sentinel: { plugins: { allow: [ 'egg-*', '@eggjs/*', 'sentinel' ], deny: [ 'jsonp' ] } } });
-    mm.env('prod');
-    const baseDir = egg3Fixture('plugin-policy');
-    const message = await expectRefused(baseDir, /SEN106/);
-    assert.match(message, /plugin reports matches no plugins\.allow pattern \(egg-\*, @eggjs\/\*, sentinel\)/);
-    assert.match(message, /plugin jsonp \(@eggjs\/jsonp\) matches plugins\.deny pattern "jsonp"/);
-    assert.deepEqual(pluginFindings(baseDir, 'SEN106').map(hit => hit.target).sort(), [ 'plugin:jsonp', 'plugin:reports' ]);
-    assert.deepEqual(pluginFindings(baseDir, 'SEN108'), [], 'security keys set by the app\'s own local plugin count as the app\'s');
-  });
-
-  it('SEN107: EGG_PLUGINS refuses boot in prod and lists what it enabled', async () => {
-    const baseDir = egg3Fixture('plugin-secure');
-    mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(baseDir, 'lib/plugin/extra') }, jsonp: false }));
-    mm.env('prod');
-    const message = await expectRefused(baseDir, /SEN107/);
-    assert.match(message, /EGG_PLUGINS is set and enables extra, disables jsonp/);
-  });
-
-  it('SEN108: a plugin whose config.default.js turns CSRF off refuses boot, naming its file; @eggjs/security setting its own keys does not', async () => {
-    mm.env('prod');
-    const baseDir = egg3Fixture('plugin-lax-security');
-    const message = await expectRefused(baseDir, /SEN108/);
-    assert.match(message, /plugin lax \(egg-lax\) sets config\.security\.csrf\.enable in node_modules\/egg-lax\/config\/config\.default\.js; these belong to egg-security/);
-    assert.deepEqual(pluginFindings(baseDir).map(hit => hit.ruleId), [ 'SEN108' ]);
+    });
   });
 });
 
