@@ -5,7 +5,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
-const { expectRefused, fileMode, fixture, readJson, startMockCluster } = require('./helpers');
+const { egg3Fixture, tempApp } = require('./egg3-fixtures');
+const { expectRefused, fileMode, fixture, itRefuses, readJson, reportFindings, startMockCluster, withApp } = require('./helpers');
 
 describe('egg 4: boot checks in a real app (mm.app)', () => {
   afterEach(mm.restore);
@@ -49,6 +50,30 @@ describe('egg 4: boot checks in a real app (mm.app)', () => {
     const message = await expectRefused(fixture('weak-keys'), /SEN201/);
     assert.match(message, /config\.keys \(from config\/config\.default\.js\)/);
     assert.ok(!message.includes('1700000000000_4321'), 'the key itself is never printed');
+  });
+
+  describe('waivers and config.sentinel (egg 3 fixtures)', () => {
+    it('a waived finding boots in prod, and the report says who accepted what until when', async () => {
+      mm.env('prod');
+      await withApp(egg3Fixture('weak-keys-waived'), async app => {
+        const [ finding ] = app.sentinel.report.findings.filter(entry => entry.ruleId === 'SEN201');
+        assert.equal(finding.blocking, false);
+        assert.deepEqual(finding.waivedBy, { reason: 'staging box, keys rotated by the deploy job', expires: '2999-12-31' });
+      });
+    });
+
+    itRefuses([
+      {
+        rule: 'SEN201', title: 'an expired waiver no longer waives and is itself reported (SEN001)', env: 'prod', app: () => egg3Fixture('weak-keys-expired-waiver'),
+        then: ({ baseDir }) => assert.match(reportFindings(baseDir, 'SEN001')[0].message, /expired on 2020-01-31/),
+      },
+    ]);
+
+    it('an invalid config.sentinel, read from egg 4\'s async config, refuses boot naming the key', async () => {
+      const dir = tempApp('bad-config', { 'config/config.default.js': "module.exports = { keys: 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj', sentinel: { failon: 'low' } };\n" });
+      const message = await expectRefused(dir, /invalid config\.sentinel, boot refused/);
+      assert.match(message, /config\.sentinel\.failon: unknown option.*did you mean "failOn"/s);
+    });
   });
 
   describe('SEN301: a traversal in the server env', () => {

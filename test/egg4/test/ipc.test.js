@@ -2,7 +2,41 @@
 /** IPC signing under @eggjs/mock's app(): the agent and the app worker in the test process. */
 const assert = require('node:assert');
 const { mm } = require('@eggjs/mock');
-const { fixture } = require('./helpers');
+const { tempApp } = require('./egg3-fixtures');
+const { fixture, itRefuses, withApp } = require('./helpers');
+
+/** An app whose config/config.default.js sets `sentinel.ipc` to `ipc`. */
+const ipcApp = (name, ipc) => tempApp(name, {
+  'config/config.default.js': `module.exports = { keys: 'ipc-rules-Zq8Lw3Rt6Yp1Xc9Vb4Nm7Kd2Hs5Jf0Ga', sentinel: { failOn: 'high', ipc: ${JSON.stringify(ipc)} } };\n`,
+});
+
+describe('egg 4: IPC settings refused in prod (SEN501–SEN503, mm.app)', () => {
+  afterEach(mm.restore);
+
+  itRefuses([
+    {
+      rule: 'SEN501', title: 'report mode: bad messages would be delivered', env: 'prod', app: () => ipcApp('ipc-report', { mode: 'report' }),
+      expect: [ /bad agent ↔ app messages are delivered, only logged \(ipc\.mode is "report"\)/ ],
+    },
+    {
+      rule: 'SEN502', title: 'a short secret written in a config file (never printed)', env: 'prod', app: () => ipcApp('ipc-secret', { secret: 'hunter2-hunter2' }),
+      expect: [ /the IPC secret carries about \d+ bits of entropy \(at least \d+ needed\) and is written in a config file/, /config\/config\.default\.js/ ],
+      hidden: [ 'hunter2-hunter2' ],
+    },
+    {
+      rule: 'SEN503', title: "the cluster-client channel left unauthenticated (egg 4's cluster-client found and protectable)", env: 'prod',
+      app: () => ipcApp('ipc-cc-off', { clusterClient: 'off' }),
+      expect: [ /the cluster-client leader port accepts any local process \(ipc\.clusterClient is 'off'\)/ ],
+    },
+  ]);
+
+  it('the default (enforce, a generated secret, cluster-client protected) has no IPC finding in prod', async () => {
+    mm.env('prod');
+    await withApp(ipcApp('ipc-default', {}), async app => {
+      assert.deepEqual(app.sentinel.report.findings.filter(finding => finding.ruleId.startsWith('SEN5')), []);
+    });
+  });
+});
 
 describe('egg 4: IPC signing under mm.app (agent and app in one process)', () => {
   let app;
