@@ -1,0 +1,4 @@
+'use strict';
+const { Participant } = require('./lib/participant');
+
+module.exports = agent => new Participant(agent, 'agent').start();
