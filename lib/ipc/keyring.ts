@@ -9,6 +9,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { dropStack } from '../quiet-error';
 import { writePrivateFile } from '../report/write';
 import { bitsPerChar } from '../rules/exposure';
 import type { EnvelopeKeys } from './envelope';
@@ -81,6 +82,14 @@ function endOf(until: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
 }
 
+/** A key file problem is a refusal with a fix, not a crash: no stack. */
+function keyFileError(problem: string): Error {
+  const error = new Error(`[egg-sentinel] ${problem}: keep config.rundir a writable directory that nothing cleans while the app runs, ` +
+    `or set ${SECRET_ENV_VAR} (\`npx egg-sentinel keygen\`) or config.sentinel.ipc.secret so that no key file is needed`);
+  dropStack(error);
+  return error;
+}
+
 export class Keyring implements EnvelopeKeys {
   private readonly keys = new Map<string, KeyEntry>();
   private readonly macKeys = new Map<string, crypto.KeyObject>();
@@ -100,7 +109,11 @@ export class Keyring implements EnvelopeKeys {
       const existing = readKeyFile(ring.keyFile);
       if (!existing || existing.masterPid !== process.ppid) {
         const file: KeyFile = { version: 1, masterPid: process.ppid, secret: crypto.randomBytes(32).toString('base64url') };
-        writePrivateFile(ring.keyFile, JSON.stringify(file));
+        try {
+          writePrivateFile(ring.keyFile, JSON.stringify(file));
+        } catch (error) {
+          throw keyFileError(`cannot write the IPC key file ${ring.keyFile} (${(error as Error).message})`);
+        }
       }
     }
     ring.load();
@@ -123,7 +136,7 @@ export class Keyring implements EnvelopeKeys {
     const configured = this.options.secret;
     const current = configured ?? readKeyFile(this.keyFile)?.secret;
     if (current === undefined) {
-      throw new Error(`egg-sentinel: no IPC secret: ${this.keyFile} is missing or unreadable and config.sentinel.ipc.secret is not set`);
+      throw keyFileError(`no IPC secret: ${this.keyFile} is missing or unreadable (the agent writes it when it starts), and no secret is configured`);
     }
     const entries = [
       keyEntry(current, Infinity),

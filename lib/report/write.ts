@@ -3,7 +3,14 @@ import path from 'node:path';
 
 /** Writes `data` to `file` with mode 0600, atomically (temp file + rename), creating the directory 0700 if missing. */
 export function writePrivateFile(file: string, data: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // mkdir's own message ("EEXIST: file already exists") hides that a file stands where the directory should be.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw Object.assign(new Error(`${dir} exists and is not a directory`), { code: 'ENOTDIR' });
+    throw error;
+  }
   const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.writeFileSync(temp, data, { mode: 0o600 });
