@@ -190,3 +190,15 @@ export function collectSecretValues(config: Readonly<Record<string, unknown>>): 
   }
   return found;
 }
+
+/** Shannon entropy of the character distribution, in bits per character. */
+export function bitsPerChar(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}

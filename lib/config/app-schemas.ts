@@ -6,37 +6,13 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { quoteForMessage } from '../env-name';
 import { detectSecretValues, isSecretKeyName, MASK } from '../secrets';
-import { validators } from '../validators';
+import * as generated from '../validators/app-config.generated';
 import { compileSchema } from './user-ajv';
 
 type JsonSchema = object | boolean;
 
-const SHIPPED_PREFIX = 'appConfig_';
-
 /** Top-level config key → egg-sentinel's validator for it (lib/config/schemas/<key>.json, compiled ahead of time). */
-const SHIPPED_VALIDATORS: ReadonlyArray<[ string, ValidateFunction ]> = Object.entries(validators)
-  .filter(([ name ]) => name.startsWith(SHIPPED_PREFIX))
-  .map(([ name, validate ]) => [ name.slice(SHIPPED_PREFIX.length), validate ]);
-
-const KEY_PATH = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/;
-
-/** Problems with `config.sentinel.schemas` itself (bad key path, schema ajv cannot compile), for config validation. */
-export function userSchemaProblems(schemas: Record<string, unknown> | undefined): string[] {
-  return Object.entries(schemas ?? {}).flatMap(([ keyPath, schema ]) => {
-    const at = `config.sentinel.schemas[${JSON.stringify(keyPath)}]`;
-    if (!KEY_PATH.test(keyPath)) return [ `${at}: the key must be a dotted config key path such as "mysql.client"` ];
-    if (typeof schema !== 'boolean' && (!schema || typeof schema !== 'object' || Array.isArray(schema))) {
-      return [ `${at}: must be a JSON schema (an object such as { type: 'string' }, or a boolean)` ];
-    }
-    try {
-      compileSchema(schema);
-      return [];
-    } catch (error) {
-      const message = (error as Error).message;
-      return [ `${at}: not a valid JSON schema for ajv (${message})${/unknown format/.test(message) ? '; string formats are not available, use a pattern' : ''}` ];
-    }
-  });
-}
+const SHIPPED_VALIDATORS = Object.entries(generated as unknown as Record<string, ValidateFunction>);
 
 export interface SchemaViolation {
   /** `config.security.csrf.type`. */

@@ -28,3 +28,23 @@ export function compileSchema(schema: Schema): ValidateFunction {
   }
   return validate;
 }
+
+const KEY_PATH = /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/;
+
+/** Problems with `config.sentinel.schemas` itself (bad key path, schema ajv cannot compile), for config validation. */
+export function userSchemaProblems(schemas: Record<string, unknown> | undefined): string[] {
+  return Object.entries(schemas ?? {}).flatMap(([ keyPath, schema ]) => {
+    const at = `config.sentinel.schemas[${JSON.stringify(keyPath)}]`;
+    if (!KEY_PATH.test(keyPath)) return [ `${at}: the key must be a dotted config key path such as "mysql.client"` ];
+    if (typeof schema !== 'boolean' && (!schema || typeof schema !== 'object' || Array.isArray(schema))) {
+      return [ `${at}: must be a JSON schema (an object such as { type: 'string' }, or a boolean)` ];
+    }
+    try {
+      compileSchema(schema);
+      return [];
+    } catch (error) {
+      const message = (error as Error).message;
+      return [ `${at}: not a valid JSON schema for ajv (${message})${/unknown format/.test(message) ? '; string formats are not available, use a pattern' : ''}` ];
+    }
+  });
+}

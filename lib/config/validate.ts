@@ -1,12 +1,13 @@
 import { dropStack } from '../quiet-error';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { userSchemaProblems } from './app-schemas';
+import { userSchemaProblems } from './user-ajv';
 import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
-import { validators } from '../validators';
+import * as generated from '../validators/sentinel-config.generated';
 
-const validateSchema = validators.sentinelConfig as ValidateFunction<SentinelConfig>;
+// lib/config/sentinel.schema.json, compiled ahead of time (scripts/compile-schemas.js).
+const validateSchema = generated.sentinelConfig as unknown as ValidateFunction<SentinelConfig>;
 
 /** A `config.sentinel` value that does not fit the schema; the message names every offending key. */
 export class SentinelConfigError extends Error {
@@ -22,20 +23,23 @@ export class SentinelConfigError extends Error {
   }
 }
 
-/** Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise. */
-export function validateSentinelConfig(value: unknown, knownRuleIds: ReadonlySet<string>): SentinelConfig {
+/**
+ * Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise. Rule ids in `rules` and
+ * `waivers` are checked against `knownRuleIds` when given (the schema checks their form either way).
+ */
+export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>): SentinelConfig {
   const problems: string[] = [];
   if (!validateSchema(value)) {
     for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
   } else {
     for (const id of Object.keys(value.rules ?? {})) {
-      if (!knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
+      if (knownRuleIds && !knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
     }
     problems.push(...policyProblems(value));
     problems.push(...userSchemaProblems(value.schemas));
     (value.waivers ?? []).forEach((waiver, index) => {
       const at = `config.sentinel.waivers[${index}]`;
-      if (!knownRuleIds.has(waiver.rule)) problems.push(`${at}.rule: no rule has the id "${waiver.rule}"`);
+      if (knownRuleIds && !knownRuleIds.has(waiver.rule)) problems.push(`${at}.rule: no rule has the id "${waiver.rule}"`);
       if (!isRealDate(waiver.expires)) problems.push(`${at}.expires: "${waiver.expires}" is not a calendar date; use YYYY-MM-DD`);
     });
   }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { SentinelConfig, SentinelIpcConfig } from '../config/types';
 import { collectBuiltinFacts } from './builtins';
 import { collectIpcFacts } from './ipc';
-import { collectFileFacts, type DumpRewrite } from './files';
+import { eggRunDir } from './run-dir';
+import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
 import { collectPluginTrustFacts, type ManifestResults } from './plugins';
 import { findEggPackage, pluginPackageDir } from './egg-version';
@@ -51,9 +52,11 @@ export interface CollectOptions {
   staleReportFile?: string;
   /** Plugin manifest results the agent verified for this boot (lib/plugins/handover.ts). */
   manifestResults?: ManifestResults;
+  /** checkGitignore (lib/facts/files.ts), started early and awaited by the caller. */
+  gitignore: GitignoreFact;
 }
 
-export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts {
+export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const isApp = processType(egg) === 'app';
   const baseDir = egg.baseDir;
   const config = egg.config;
@@ -94,11 +97,6 @@ export function collectFacts(egg: EggLike, options: CollectOptions = {}): Facts 
     }),
     ipc: collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? []),
   };
-}
-
-/** Where egg writes its run files (`config.rundir`, default `<baseDir>/run`). */
-export function eggRunDir(egg: Pick<EggLike, 'baseDir' | 'config'>): string {
-  return typeof egg.config.rundir === 'string' ? egg.config.rundir : path.join(egg.baseDir, 'run');
 }
 
 export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>, env: NodeJS.ProcessEnv): EnvFacts {

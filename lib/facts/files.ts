@@ -3,7 +3,7 @@
  * what the static directories expose, where path-valued config points, and .gitignore coverage.
  * All I/O for SEN203–SEN206 and SEN305 happens here; the rules only compare.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { findSecrets } from '../secrets';
@@ -102,6 +102,8 @@ export interface FileFactsInput {
   dumpRewrites?: DumpRewrite[];
   /** A report file this boot will not rewrite (report.file: false), whose mode is then worth checking. */
   staleReportFile?: string;
+  /** checkGitignore's answer, awaited before the (synchronous) collection. */
+  gitignore: GitignoreFact;
 }
 
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
@@ -129,7 +131,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     configPaths: collectConfigPaths(input, staticEntries),
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
-    gitignore: checkGitignore(baseDir, input.runDir),
+    gitignore: input.gitignore,
   };
 }
 
@@ -325,21 +327,29 @@ function gitignoreProbes(baseDir: string, runDir: string): Array<{ label: string
   ];
 }
 
-/** Asks git itself (exact .gitignore semantics, nested files and info/exclude included); only inside a git checkout. */
-function checkGitignore(baseDir: string, runDir: string): GitignoreFact {
+/**
+ * Asks git itself (exact .gitignore semantics, nested files and info/exclude included); only inside a git checkout.
+ * Asynchronous: boot starts it early (lib/boot.ts) so git runs while egg loads the app.
+ */
+export function checkGitignore(baseDir: string, runDir: string): Promise<GitignoreFact> {
   const repoRoot = findGitRoot(baseDir);
-  if (!repoRoot) return { state: 'skipped', reason: 'the app is not in a git checkout' };
+  if (!repoRoot) return Promise.resolve({ state: 'skipped', reason: 'the app is not in a git checkout' });
   const probes = gitignoreProbes(baseDir, runDir);
-  const result = spawnSync('git', [ 'check-ignore', '--stdin', '-z' ], {
-    cwd: baseDir, input: probes.map(p => p.probe).join('\0'), encoding: 'utf8', timeout: 5000,
+  return new Promise(resolve => {
+    const child = execFile('git', [ 'check-ignore', '--stdin', '-z' ], { cwd: baseDir, encoding: 'utf8', timeout: 5000 }, (error, stdout, stderr) => {
+      // check-ignore exits 0 when some paths are ignored, 1 when none are.
+      if (error && error.code !== 1) {
+        resolve({ state: 'skipped', reason: `git check-ignore failed: ${stderr.trim() || error.message}` });
+        return;
+      }
+      const ignored = new Set(stdout.split('\0').filter(Boolean));
+      const uncovered = [ ...new Set(probes.filter(p => !ignored.has(p.probe)).map(p => p.label)) ];
+      resolve({ state: 'checked', repoRoot, uncovered });
+    });
+    // git may exit before reading everything (e.g. not installed): the callback above reports that, not an EPIPE.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(probes.map(p => p.probe).join('\0'));
   });
-  // check-ignore exits 0 when some paths are ignored, 1 when none are.
-  if (result.error || (result.status !== 0 && result.status !== 1)) {
-    return { state: 'skipped', reason: `git check-ignore failed: ${result.error?.message ?? result.stderr.trim()}` };
-  }
-  const ignored = new Set(result.stdout.split('\0').filter(Boolean));
-  const uncovered = [ ...new Set(probes.filter(p => !ignored.has(p.probe)).map(p => p.label)) ];
-  return { state: 'checked', repoRoot, uncovered };
 }
 
 function findGitRoot(dir: string): string | undefined {

@@ -15,6 +15,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
+import { eggRunDir } from './run-dir';
+import { checkGitignore } from './files';
 import { recordRouteRegistrations, type RecordTarget } from './middleware';
 import { loadEggModules } from './path-matching';
 import type { Facts } from './types';
@@ -103,6 +105,7 @@ export async function loadConfigOffline(options: OfflineLoadOptions): Promise<{ 
 /** Loads the app as egg's app worker would, up to its routes, and returns the facts every rule reads. */
 export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts> {
   const { baseDir, app, loader } = await openLoader(options);
+  const gitignore = checkGitignore(baseDir, eggRunDir({ baseDir, config: loader.config }));
   await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
   // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
   recordRouteRegistrations(app.proxy as RecordTarget);
@@ -127,7 +130,7 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     middlewares: app.get('middlewares') as AnyRecord | undefined,
     router,
     loader,
-  });
+  }, { gitignore: await gitignore });
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).

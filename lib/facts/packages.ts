@@ -72,48 +72,57 @@ export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readon
 function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'loaded'>> {
   const found: Array<Omit<InstalledPackage, 'loaded'>> = [];
   const visited = new Set<string>();
-  const hasNodeModules = nodeModulesProbe();
+  const exists = existsOnce();
   const queue: Pending[] = [
     // egg 4 reports its build dir as the framework path; the package and its dependencies are the framework's.
     ...input.eggPaths.map(dir => ({ dir: frameworkPackageDir(dir), via: [ 'framework' ] })),
     ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
-    ...dependencyDirs(input.baseDir, readManifest(input.baseDir), hasNodeModules).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
+    ...dependencyDirs(input.baseDir, readManifest(input.baseDir), exists).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
   ];
+  // Many dependents resolve to the same directory: resolve each path once (one realpath call per edge adds up).
+  const realPaths = new Map<string, string | undefined>();
+  const realPathOnce = (dir: string) => {
+    if (!realPaths.has(dir)) realPaths.set(dir, realPath(dir));
+    return realPaths.get(dir);
+  };
   for (let next = queue.shift(); next; next = queue.shift()) {
-    const dir = realPath(next.dir);
+    const dir = realPathOnce(next.dir);
     if (!dir || visited.has(dir)) continue;
     visited.add(dir);
     const manifest = readManifest(dir);
     if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
     found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via });
     const via = [ ...next.via, `${manifest.name}@${manifest.version}` ];
-    for (const child of dependencyDirs(dir, manifest, hasNodeModules)) queue.push({ dir: child, via });
+    for (const child of dependencyDirs(dir, manifest, exists)) queue.push({ dir: child, via });
   }
   return found;
 }
 
-function dependencyDirs(fromDir: string, manifest: Manifest | undefined, hasNodeModules: (dir: string) => boolean): string[] {
+function dependencyDirs(fromDir: string, manifest: Manifest | undefined, exists: (file: string) => boolean): string[] {
   const names = Object.keys({ ...manifest?.dependencies, ...manifest?.optionalDependencies });
-  return names.map(name => resolvePackageDir(fromDir, name, hasNodeModules)).filter((dir): dir is string => dir !== undefined);
+  return names.map(name => resolvePackageDir(fromDir, name, exists)).filter((dir): dir is string => dir !== undefined);
 }
 
 /** Node's lookup for a bare package name: `node_modules/<name>` in the directory and each parent. */
-function resolvePackageDir(fromDir: string, name: string, hasNodeModules: (dir: string) => boolean): string | undefined {
+function resolvePackageDir(fromDir: string, name: string, exists: (file: string) => boolean): string | undefined {
   for (let dir = fromDir; ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'node_modules' && hasNodeModules(dir)) {
+    if (path.basename(dir) !== 'node_modules' && exists(path.join(dir, 'node_modules'))) {
       const candidate = path.join(dir, 'node_modules', name);
-      if (fs.existsSync(path.join(candidate, 'package.json'))) return candidate;
+      if (exists(path.join(candidate, 'package.json'))) return candidate;
     }
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
-/** Most packages have no nested node_modules: remembering that saves most lookups of a walk. */
-function nodeModulesProbe(): (dir: string) => boolean {
+/**
+ * fs.existsSync, remembered for one walk: most packages have no nested node_modules, and a popular dependency is
+ * looked up from many dependents at the same place.
+ */
+function existsOnce(): (file: string) => boolean {
   const known = new Map<string, boolean>();
-  return dir => {
-    let exists = known.get(dir);
-    if (exists === undefined) known.set(dir, exists = fs.existsSync(path.join(dir, 'node_modules')));
+  return file => {
+    let exists = known.get(file);
+    if (exists === undefined) known.set(file, exists = fs.existsSync(file));
     return exists;
   };
 }

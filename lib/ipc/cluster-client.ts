@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies';
 import { quoteForMessage } from '../env-name';
 import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { type ChannelFailure, type ChannelKeys, SecureSocket } from './secure-socket';
@@ -60,7 +60,7 @@ export function findClusterClient(eggPaths: readonly string[]): ClusterClientSta
       const manifest = require.resolve('cluster-client/package.json', { paths: [ eggPath ] });
       const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
       const dir = path.dirname(manifest);
-      return { state: semver.satisfies(version, SUPPORTED_CLUSTER_CLIENT) ? 'protected' : 'unsupported', version, dir };
+      return { state: satisfies(version, SUPPORTED_CLUSTER_CLIENT) ? 'protected' : 'unsupported', version, dir };
     } catch {
       // this framework directory does not depend on cluster-client
     }

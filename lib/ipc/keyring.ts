@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dropStack } from '../quiet-error';
 import { writePrivateFile } from '../report/write';
-import { bitsPerChar } from '../rules/exposure';
+import { bitsPerChar } from '../secrets';
 import type { EnvelopeKeys } from './envelope';
 
 export const KEY_FILE = 'sentinel-ipc.key';

@@ -5,10 +5,11 @@
  * Output is deterministic (sorted, no timestamps) so a change shows as a small diff in review.
  */
 import crypto from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../facts/files';
-import { validators } from '../validators';
+import * as generated from '../validators/plugin-manifest.generated';
 
 export const MANIFEST_FILE = 'sentinel.lock.json';
 const MANIFEST_VERSION = 1;
@@ -45,7 +46,7 @@ export class ManifestError extends Error {
 }
 
 // lib/plugins/manifest.schema.json, compiled ahead of time.
-const validateManifest = validators.pluginManifest;
+const validateManifest = generated.pluginManifest as unknown as ValidateFunction<PluginManifest>;
 
 const REPIN = 'regenerate it with `npx egg-sentinel pin` in the app (after checking that the installed plugins are the ones you expect)';
 

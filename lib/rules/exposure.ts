@@ -3,7 +3,7 @@ import { toDisplayPath } from '../facts/collect';
 import { isInside } from '../facts/files';
 import { EGG_APP_CONFIG_MARKER } from '../facts/runtime';
 import type { Facts } from '../facts/types';
-import { findSecrets, type SecretLeaf } from '../secrets';
+import { bitsPerChar, findSecrets, type SecretLeaf } from '../secrets';
 import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
@@ -11,18 +11,6 @@ const SCAFFOLD_KEY = /^[\w.@/-]*_\d{13}_\d{1,5}$/;
 const MIN_KEY_LENGTH = 32;
 const MIN_DISTINCT_CHARS = 10;
 const MIN_BITS_PER_CHAR = 3;
-
-/** Shannon entropy of the character distribution, in bits per character. */
-export function bitsPerChar(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const count of counts.values()) {
-    const p = count / text.length;
-    bits -= p * Math.log2(p);
-  }
-  return bits;
-}
 
 /** Why one cookie key is weak, or undefined when it is fine. Never echoes the key. */
 export function describeWeakKey(key: string): string | undefined {

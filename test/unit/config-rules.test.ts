@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { userSchemaProblems, validateAppConfig } from '../../lib/config/app-schemas';
+import { validateAppConfig } from '../../lib/config/app-schemas';
+import { userSchemaProblems } from '../../lib/config/user-ajv';
 import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib/dumps';
 import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
 import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
@@ -169,13 +170,27 @@ describe('SEN304 config schemas', () => {
     assert.deepEqual(messages, [
       'config.bodyParser.enableTypes[1]: "yaml" is not one of "json", "form", "text", "xml" (egg-sentinel\'s schema, #/properties/enableTypes/items/enum)',
       'config.cluster.listen.port: 70000 must be <= 65535 (egg-sentinel\'s schema, #/properties/listen/properties/port/maximum)',
-      'config.multipart.fileSize: "10 megabytes" must match pattern "^\\d+(\\.\\d+)?\\s*([kmgtp]?b)?$" (egg-sentinel\'s schema, #/$defs/bytes/pattern)',
+      'config.multipart.fileSize: "10 megabytes" must match pattern "^\\d+(\\.\\d+)?\\s*([kKmMgGtTpP]?[bB])?$" (egg-sentinel\'s schema, #/$defs/bytes/pattern)',
       'config.multipart.fileExtensions[0]: "png" must match pattern "^\\.[\\w.+-]*$" (egg-sentinel\'s schema, #/$defs/extension/pattern)',
       'config.security.csrf.enable: "false" must be boolean (egg-sentinel\'s schema, #/properties/csrf/properties/enable/type)',
       'config.security.csrf.type: "none" is not one of "ctoken", "referer", "all", "any" (egg-sentinel\'s schema, #/properties/csrf/properties/type/enum)',
       'config.security.hsts.maxAge: -1 must be >= 0 (egg-sentinel\'s schema, #/properties/hsts/properties/maxAge/minimum)',
       'config.static.dirs[1]: an object matches none of the allowed forms (must be string; must have required property \'dir\') (egg-sentinel\'s schema, #/$defs/dirEntry/anyOf)',
     ]);
+  });
+
+  it('size limits pass in any letter case, as the `bytes` parser egg runs them through reads units case-insensitively', () => {
+    type Bytes = { parse(value: unknown): number | null };
+    // The `bytes` each plugin really loads: bodyParser through koa-bodyparser → co-body → raw-body, egg-multipart through humanize-bytes.
+    const through = (chain: string[]): Bytes => chain.reduce((from, name) => createRequire(from.resolve(`${name}/package.json`)), createRequire(__filename))('bytes') as Bytes;
+    const parsers = [ through([ 'egg', 'koa-bodyparser', 'co-body', 'raw-body' ]), through([ 'egg-multipart', 'humanize-bytes' ]) ];
+    for (const [ size, expected ] of [[ '50MB', 50 * 1024 ** 2 ], [ '10Mb', 10 * 1024 ** 2 ], [ '2 GB', 2 * 1024 ** 3 ], [ '512kb', 512 * 1024 ], [ '1.5MB', 1.5 * 1024 ** 2 ], [ 1024, 1024 ]] as const) {
+      for (const bytes of parsers) assert.equal(bytes.parse(size), expected, `bytes.parse(${JSON.stringify(size)})`);
+      assert.deepEqual(validateAppConfig({ bodyParser: { jsonLimit: size, formLimit: size }, multipart: { fileSize: size } }), [], String(size));
+    }
+    for (const size of [ '10 megabytes', '1m', '5MiB', '-1mb' ]) {
+      assert.equal(validateAppConfig({ bodyParser: { jsonLimit: size }, multipart: { fileSize: size } }).length, 2, size);
+    }
   });
 
   it('user schemas: a missing key, a secret value masked by its name or its shape', () => {

@@ -1,0 +1,84 @@
+/** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
+import path from 'node:path';
+import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
+import type { SentinelConfig } from './config/types';
+import { rewriteDumps } from './dumps';
+import { runChecks } from './engine';
+import { collectFacts } from './facts/collect';
+import { checkGitignore, type GitignoreFact } from './facts/files';
+import { recordRouteRegistrations } from './facts/middleware';
+import { eggRunDir } from './facts/run-dir';
+import { receiveManifestResults } from './plugins/handover';
+import { SentinelBootError } from './report/boot-error';
+import type { SentinelReport } from './report/report';
+import { formatChain } from './report/route-table';
+import { formatText } from './report/text';
+import { writePrivateFile } from './report/write';
+import { RULE_IDS } from './rules';
+
+export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
+
+export function reportFilePath(config: SentinelConfig, runDir: string): string {
+  return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
+}
+
+/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
+export function runBootChecks(egg: BootTarget, config: SentinelConfig, gitignore: GitignoreFact): SentinelReport {
+  const runDir = eggRunDir(egg);
+  // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix.
+  const dumpRewrites = config.dumps?.rewrite === false ? undefined : rewriteDumps(runDir, [ 'application', 'agent' ]);
+  const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
+  // The agent verified the plugin manifest for this boot (lib/plugins/handover.ts); without its result the worker does.
+  const manifestResults = receiveManifestResults(egg, config, runDir);
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, manifestResults, gitignore });
+  const report = runChecks(facts, { config });
+  const logger = egg.coreLogger;
+  if (config.report?.log !== false && facts.middleware.length) {
+    logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(facts.middleware));
+  }
+  if (config.report?.file !== false) {
+    const file = reportFilePath(config, facts.app.runDir);
+    try {
+      writePrivateFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    } catch (error) {
+      // The verdict still stands; a missing report file must not hide it or crash boot.
+      logger.warn('[egg-sentinel] could not write the report to %s: %s', file, (error as Error).message);
+    }
+  }
+  if (report.refused) throw new SentinelBootError(report);
+  if (config.report?.log !== false) {
+    const text = formatText(report);
+    if (report.findings.some(finding => !finding.waivedBy)) logger.warn('[egg-sentinel] %s', text);
+    else logger.info('[egg-sentinel] %s', text);
+  }
+  return report;
+}
+
+/**
+ * The app worker's boot hook. The app worker is where boot is refused: it has every fact (middleware, routes), and
+ * under egg-mock an error from the agent escapes as an unhandled 'error' event instead of rejecting `ready()`.
+ * Under egg-cluster a refused worker makes the master exit non-zero.
+ */
+export class SentinelAppBootHook extends SentinelBootHook {
+  constructor(app: HookTarget) {
+    super(app, 'app', RULE_IDS);
+  }
+
+  private gitignore?: Promise<GitignoreFact>;
+
+  /**
+   * configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers,
+   * and start `git check-ignore` (SEN206), which then runs in its own process while egg loads the app.
+   */
+  configWillLoad(): void {
+    recordRouteRegistrations(this.target);
+    if (this.config) this.gitignore = checkGitignore(this.target.baseDir, eggRunDir(this.target));
+  }
+
+  /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
+  async willReady(): Promise<void> {
+    if (this.startupError || !this.config || !this.gitignore) throw this.startupError;
+    this.target.sentinel = { ...this.target.sentinel, report: runBootChecks(this.target, this.config, await this.gitignore) };
+  }
+}
+
