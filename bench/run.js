@@ -7,12 +7,12 @@
  * the .ts sources in tests).
  *
  *   node bench/run.js                       every section; writes the results
- *   node bench/run.js --only ipc,codec      some sections (boot, profile, requests, audit, ipc, codec); prints only
+ *   node bench/run.js --only ipc,codec      some sections (codec, boot, profile, requests, audit, ipc); prints their report
  *
  * Sizes come from the environment (defaults fit 10 minutes on a shared 2-core machine): BENCH_BOOT_PAIRS (5),
  * BENCH_REQUEST_ROUNDS (5), BENCH_REQUEST_SECONDS (3), BENCH_CONNECTIONS (10), BENCH_IPC_ROUNDS (5), BENCH_MESSAGES
  * (50000), BENCH_RTT_SAMPLES (2000), BENCH_INVOKES (3000), BENCH_MEMORY_MESSAGES (1000000), BENCH_CODEC_RUNS (7),
- * BENCH_AUDIT_PAIRS (3).
+ * BENCH_AUDIT_PAIRS (3), BENCH_PROFILE_MESSAGES (20000).
  */
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,14 +25,15 @@ const { orderedFigures, renderMarkdown } = require('./lib/report');
 const SECTIONS = {
   codec: () => require('./lib/codec').codecBenchmark(),
   boot: () => require('./lib/boot').bootBenchmark(),
-  profile: async () => ({ details: await require('./lib/profile').profileBoot(), figures: [] }),
+  profile: () => require('./lib/profile').profileBenchmark(),
   requests: () => require('./lib/requests').requestBenchmark(),
   audit: () => require('./lib/audit').auditBenchmark(),
   ipc: () => require('./lib/ipc').ipcBenchmark(),
 };
 const NEEDS_APP = new Set([ 'boot', 'profile', 'requests', 'audit' ]);
 const SIZE_VARIABLES = [ 'BENCH_BOOT_PAIRS', 'BENCH_REQUEST_ROUNDS', 'BENCH_REQUEST_SECONDS', 'BENCH_CONNECTIONS', 'BENCH_IPC_ROUNDS',
-  'BENCH_MESSAGES', 'BENCH_RTT_SAMPLES', 'BENCH_INVOKES', 'BENCH_MEMORY_MESSAGES', 'BENCH_CODEC_RUNS', 'BENCH_AUDIT_PAIRS' ];
+  'BENCH_MESSAGES', 'BENCH_RTT_SAMPLES', 'BENCH_INVOKES', 'BENCH_MEMORY_MESSAGES', 'BENCH_CODEC_RUNS', 'BENCH_AUDIT_PAIRS',
+  'BENCH_PROFILE_MESSAGES' ];
 
 function parseArgs(argv) {
   if (argv.length === 0) return { sections: Object.keys(SECTIONS), partial: false };
@@ -103,10 +104,10 @@ async function main(argv) {
     removeCompiledOutput();
   }
   results.wallTimeS = (Date.now() - started) / 1000;
-  printSummary(results);
   if (partial) {
-    console.log('\n(--only: bench/results.md and bench/results.json are written by full runs only)');
+    console.log(`\n${renderMarkdown(results)}\n(--only: printed here; bench/results.md and bench/results.json are written by full runs only)`);
   } else {
+    printSummary(results);
     fs.writeFileSync(path.join(__dirname, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     fs.writeFileSync(path.join(__dirname, 'results.md'), renderMarkdown(results));
     console.log('\nwrote bench/results.md and bench/results.json');

@@ -109,6 +109,13 @@ function ipcFigures({ modes, memoryAtBoot, memoryAfter, memoryMessages }) {
       value, target: TARGETS.memory, better: 'lower',
       display: `${value.toFixed(3)} (${memoryAfter.signed[key]} / ${memoryAfter.disabled[key]} MiB; after boot ${memoryAtBoot.signed[key]} / ${memoryAtBoot.disabled[key]} MiB)` });
   };
+  // The JS heap after a full GC: what replay windows and counters retain, without the allocator's high-water mark in RSS.
+  const heapRow = process => {
+    const key = `${process}HeapMiB`;
+    const value = memoryAfter.signed[key] / memoryAtBoot.signed[key];
+    return figure({ id: `memory.${process}.heap`, label: `${process === 'agent' ? 'Agent' : 'Worker'} heap used after the messages ÷ after boot, signed`,
+      value, better: 'lower', display: `${value.toFixed(3)} (${memoryAfter.signed[key]} / ${memoryAtBoot.signed[key]} MiB; disabled ${memoryAfter.disabled[key]} / ${memoryAtBoot.disabled[key]} MiB)` });
+  };
   const invokeRatio = ratio('signed', 'invokesPerSecond');
   // CPU per message, off ÷ mode: the throughput ratio a machine with nothing else to do would show.
   const cpuRow = mode => {
@@ -131,6 +138,8 @@ function ipcFigures({ modes, memoryAtBoot, memoryAfter, memoryMessages }) {
       display: `${ratio('sealed', 'invokesPerSecond').toFixed(2)} (${modes.sealed.invokesPerSecond} invokes/s)` }),
     memoryRow('agent'),
     memoryRow('worker'),
+    heapRow('agent'),
+    heapRow('worker'),
   ];
 }
 

@@ -1,7 +1,8 @@
 'use strict';
 /**
- * Where boot time goes with egg-sentinel enabled: boots the realistic app once under `--cpu-prof` (master, agent and
- * both workers inherit the flag), and audits it once the same way, then reads each process's V8 CPU profile and attributes every sample taken under a
+ * Where the time goes with egg-sentinel enabled: boots the realistic app once under `--cpu-prof` (master, agent and
+ * both workers inherit the flag), audits it once the same way, and sends messages through a profiled IPC cluster;
+ * then reads each process's V8 CPU profile and attributes every sample taken under a
  * frame of egg-sentinel's own code (the compiled plugin: app.js, agent.js, lib/**, outside node_modules) to
  * - the egg-sentinel function it ran in (inclusive time: the function or anything it called),
  * - what egg-sentinel called (the first frame outside its code below the innermost egg-sentinel frame: ajv's
@@ -10,10 +11,11 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { makeTempDir, removeTempDir, ROOT, runNode, stopCluster } = require('../../scripts/harness');
-const { ensureStarted } = require('./common');
+const { launchCluster, makeTempDir, removeTempDir, ROOT, runNode, stopCluster } = require('../../scripts/harness');
+const { BOOT_TIMEOUT_MS, ensureStarted, envInt, getJson, progress } = require('./common');
 const { APP_DIR, JWT_SECRET, launchRealisticApp } = require('./realistic-app');
 
+const IPC_APP = path.join(__dirname, '../ipc-app');
 const OWN_PREFIXES = [ `${ROOT}/lib/`, `${ROOT}/app.js`, `${ROOT}/agent.js`, `${ROOT}/index.js`, `${ROOT}/config/` ];
 const TOP = 12;
 
@@ -46,8 +48,8 @@ function processKind(nodes) {
   return 'master';
 }
 
-/** Attribution of one .cpuprofile (see the header). */
-function analyse(profile) {
+/** Attribution of one .cpuprofile (see the header); with a window, only the samples taken in it (µs, hrtime clock). */
+function analyse(profile, window) {
   const byId = new Map(profile.nodes.map(node => [ node.id, { ...node, file: fileOf(node.callFrame.url) } ]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -55,10 +57,13 @@ function analyse(profile) {
   const inclusive = new Map();
   const callees = new Map();
   const add = (map, key, ms) => map.set(key, (map.get(key) ?? 0) + ms);
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
     const ms = (profile.timeDeltas[index] ?? 0) / 1000;
+    at += profile.timeDeltas[index] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) return;
     const leaf = byId.get(id);
-    if ([ '(idle)', '(program)' ].includes(leaf.callFrame.functionName)) return;
+    if (leaf.callFrame.functionName === '(idle)') return;
     totals.busyMs += ms;
     // Walk leaf → root: the innermost own frame, and the frame it called.
     const seen = new Set();
@@ -89,6 +94,45 @@ function analyse(profile) {
   };
 }
 
+const ORDER = { agent: 0, worker: 1, audit: 2, master: 3 };
+
+function readProfiles(dir, window) {
+  return fs.readdirSync(dir).filter(file => file.endsWith('.cpuprofile'))
+    .map(file => analyse(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), window))
+    .sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
+}
+
+/**
+ * Where a message's CPU goes: a bench/ipc-app cluster (IPC off, then signed) under `--cpu-prof`, a warm-up flood, then
+ * `messages` app → agent; only the samples taken during that flood count (V8's profile clock is the hrtime clock).
+ */
+async function profileMessages(messages) {
+  const result = {};
+  for (const mode of [ 'off', 'signed' ]) {
+    const dir = makeTempDir('sentinel-bench-profile-ipc-');
+    try {
+      const cluster = await launchCluster({
+        launcher: path.join(IPC_APP, 'start.js'), cwd: IPC_APP, env: { BENCH_IPC_MODE: mode },
+        nodeOptions: [ '--cpu-prof', '--cpu-prof-dir', dir ], bootTimeoutMs: BOOT_TIMEOUT_MS,
+      });
+      let window;
+      try {
+        ensureStarted(cluster, `the profiled ${mode} IPC cluster`);
+        await getJson(cluster.port, `/flood?n=${Math.ceil(messages / 10)}&size=256`);
+        const fromUs = Number(process.hrtime.bigint() / 1000n);
+        await getJson(cluster.port, `/flood?n=${messages}&size=256`);
+        window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+      } finally {
+        await stopCluster(cluster);
+      }
+      result[mode] = readProfiles(dir, window).map(proc => ({ ...proc, cpuUsPerMessage: Number((1000 * proc.busyMs / messages).toFixed(1)) }));
+    } finally {
+      removeTempDir(dir);
+    }
+  }
+  return { messages, modes: result };
+}
+
 /**
  * One boot of the realistic app with egg-sentinel enabled and one `egg-sentinel audit --env prod` of it, profiled;
  * per process, the attribution above.
@@ -104,14 +148,19 @@ async function profileBoot() {
     const audit = await runNode([ ...profiling, path.join(ROOT, 'bin/egg-sentinel.js'), 'audit', '--base-dir', APP_DIR, '--env', 'prod', '--fail-on', 'never' ],
       { cwd: APP_DIR, env: { BENCH_JWT_SECRET: JWT_SECRET } });
     if (audit.code !== 0) throw new Error(`the profiled audit exited with ${audit.code}:\n${audit.output.slice(-2000)}`);
-    const profiles = fs.readdirSync(dir).filter(file => file.endsWith('.cpuprofile'))
-      .map(file => analyse(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'))));
-    const order = { agent: 0, worker: 1, audit: 2, master: 3 };
-    profiles.sort((a, b) => order[a.kind] - order[b.kind]);
-    return { forcedStop: stopped.forced, processes: profiles };
+    return { forcedStop: stopped.forced, processes: readProfiles(dir) };
   } finally {
     removeTempDir(dir);
   }
 }
 
-module.exports = { profileBoot, analyse };
+/** The profile section: boot and audit of the realistic app, then messages through the messenger. */
+async function profileBenchmark() {
+  progress('profile: one boot and one audit of the realistic app under --cpu-prof');
+  const boot = await profileBoot();
+  const messages = envInt('BENCH_PROFILE_MESSAGES', 20_000);
+  progress(`profile: ${messages} messages app → agent under --cpu-prof, IPC off and signed`);
+  return { details: { ...boot, messenger: await profileMessages(messages) }, figures: [] };
+}
+
+module.exports = { profileBenchmark };

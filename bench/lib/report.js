@@ -85,19 +85,37 @@ function auditSection({ details }) {
     `audit ${details.audits.map(run => run.ms.toFixed(0)).join(', ')} ms; egg ${details.loads.map(run => run.ms.toFixed(0)).join(', ')} ms.`;
 }
 
+function attribution(proc) {
+  return [
+    table([ 'ms', 'egg-sentinel called → from' ], proc.topCallees.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]),
+    '',
+    table([ 'ms (inclusive)', 'egg-sentinel function' ], proc.topFunctions.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]),
+    '',
+  ];
+}
+
+const share = proc => (proc.busyMs ? (100 * proc.sentinelMs / proc.busyMs).toFixed(0) : '0');
+
 function profileSection({ details }) {
   const parts = [ '## Where the time goes with egg-sentinel enabled (CPU profiles)\n',
-    'One boot of the realistic app and one `egg-sentinel audit --env prod` of it under `--cpu-prof`. "egg-sentinel" is every sample ' +
-    'with a frame of the compiled plugin on the stack (its module loading included; in the audit, everything below the CLI); ' +
-    'the rows say what egg-sentinel called there, and from which of its functions. Sampled, so about ±1 ms per row; profiling ' +
-    'slows everything down about alike.\n' ];
+    'One boot of the realistic app and one `egg-sentinel audit --env prod` of it under `--cpu-prof`, then messages through a ' +
+    'bench/ipc-app cluster. "egg-sentinel" is every sample with a frame of the compiled plugin on the stack (its module loading ' +
+    'included; in the audit, everything below the CLI); the tables say what egg-sentinel called there and from which of its ' +
+    'functions, then its functions by inclusive time (`file:line` of the compiled `.js`; the function names lead to the `.ts`). ' +
+    'Sampled, so about ±1 ms per row; profiling slows everything down about alike.\n' ];
   for (const proc of details.processes.filter(entry => entry.kind !== 'master')) {
-    const share = proc.busyMs ? (100 * proc.sentinelMs / proc.busyMs).toFixed(0) : '0';
-    parts.push(`### ${proc.kind}: ${proc.sentinelMs} ms of ${proc.busyMs} ms busy CPU in egg-sentinel (${share}%)\n`);
-    parts.push(table([ 'ms', 'egg-sentinel called → from' ], proc.topCallees.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]));
-    parts.push('');
-    parts.push(table([ 'ms (inclusive)', 'egg-sentinel function' ], proc.topFunctions.map(entry => [ entry.ms, `\`${entry.name}\`` ]), [ '---:', '---' ]));
-    parts.push('');
+    parts.push(`### ${proc.kind === 'audit' ? 'audit CLI' : `${proc.kind} boot`}: ${proc.sentinelMs} ms of ${proc.busyMs} ms busy CPU in egg-sentinel (${share(proc)}%)\n`);
+    parts.push(...attribution(proc));
+  }
+  const { messages, modes } = details.messenger;
+  const kinds = [ 'master', 'agent', 'worker' ];
+  const perKind = (mode, kind) => modes[mode].filter(proc => proc.kind === kind).reduce((sum, proc) => sum + proc.cpuUsPerMessage, 0);
+  parts.push(`### Messenger: ${messages} messages app → agent (256 B), CPU per message by process\n`);
+  parts.push(table([ 'process', 'IPC off', 'signed', 'difference' ], kinds.map(kind => [ kind, `${perKind('off', kind).toFixed(1)} µs`,
+    `${perKind('signed', kind).toFixed(1)} µs`, `${(perKind('signed', kind) - perKind('off', kind)).toFixed(1)} µs` ])), '');
+  for (const proc of modes.signed.filter(entry => entry.kind !== 'master')) {
+    parts.push(`#### signed, ${proc.kind}: ${proc.sentinelMs} ms of ${proc.busyMs} ms busy CPU in egg-sentinel (${share(proc)}%)\n`);
+    parts.push(...attribution(proc));
   }
   return parts.join('\n');
 }
