@@ -22,7 +22,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { build, launchCluster, makeTempDir, sleep, stopCluster } = require('../scripts/harness');
+const { build, launchCluster, makeTempDir, ROOT, sleep, stopCluster } = require('../scripts/harness');
 const { BOOT_TIMEOUT_MS, ensureStarted, envInt, machine, versions } = require('./lib/common');
 
 const APP = path.join(__dirname, 'soak-app');
@@ -116,6 +116,14 @@ class Soak {
     return { sent, received };
   }
 
+  checkAlive(when) {
+    if (this.cluster.child.exitCode === null) return;
+    const { stderr } = this.cluster.output;
+    // egg-cluster in production exits when its 10 s health check finds no started agent three times in a row
+    const hint = /exit to avoid unknown state/.test(stderr) ? ' (egg-cluster\'s production health check: the agent was not back within about 30 s; the machine is too loaded)' : '';
+    fail(`the cluster exited ${when}${hint}:\n${stderr.slice(-3000)}`);
+  }
+
   /** Reads every state and, once traffic runs, records the totals on the timeline. */
   poll() {
     const states = this.readStates();
@@ -129,7 +137,7 @@ class Soak {
       const states = this.poll();
       const result = check(states);
       if (result) return result;
-      if (this.cluster.child.exitCode !== null) fail(`the cluster exited while waiting for ${what}:\n${this.cluster.output.stderr.slice(-3000)}`);
+      this.checkAlive(`while waiting for ${what}`);
       if (Date.now() - started > timeoutMs) fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(POLL_MS);
     }
@@ -191,7 +199,7 @@ class Soak {
     let lastProgress = { at: Date.now(), sent: 0 };
     for (;;) {
       await sleep(POLL_MS);
-      if (this.cluster.child.exitCode !== null) fail(`the cluster exited:\n${this.cluster.output.stderr.slice(-3000)}`);
+      this.checkAlive('');
       const totals = Soak.totals(this.poll());
       const now = Date.now();
       if (totals.sent > lastProgress.sent) lastProgress = { at: now, sent: totals.sent };
@@ -407,7 +415,7 @@ class Soak {
         envelopesSealed: state.envelopes, sentinelSent: sentinel.sent, received: state.received, sentinelAccepted: sentinel.accepted,
         acceptedButNotSoak: sentinel.accepted - soakReceived, acceptedFromMaster: sentinel.acceptedFromMaster,
         dropped, reported: Object.values(sentinel.reported).reduce((a, b) => a + b, 0), logLinesSuppressed: sentinel.logLinesSuppressed,
-        foreign: state.foreign, unknownSenders: strangers, keyIdsReceived: state.keyIds, memory: this.memoryOf(state),
+        foreign: state.foreign, unknownSenders: strangers, keyIdsReceived: state.keyIds, boot: this.bootTiming(state), memory: this.memoryOf(state),
       };
     }
 
@@ -487,6 +495,17 @@ class Soak {
     // after the last receiver's last message: lost with a crashed receiver or a crashed sender, or unexplained
     const lastCrashed = (previous ? previous.member.killedAt : members.some(member => member.killedAt)) || sender.killedAt;
     book(previous ? entry.sent - 1 - previous.last : entry.sent, carried, lastCrashed ? 'lostByCrash' : 'missingUnexplained');
+  }
+
+  /** egg's own boot timing for a process (<rundir>/{agent,application}_timing_<pid>.json): where a slow restart went. */
+  bootTiming(state) {
+    const file = path.join(this.dirs.run, `${state.role === 'agent' ? 'agent' : 'application'}_timing_${state.pid}.json`);
+    if (!fs.existsSync(file)) return undefined;
+    const entries = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const duration = name => entries.find(entry => entry.name === name)?.duration;
+    const slowest = entries.filter(entry => ![ 'Process Start', 'Application Start' ].includes(entry.name))
+      .sort((a, b) => b.duration - a.duration).slice(0, 3).map(entry => `${entry.name.replace(ROOT, '.')} ${entry.duration} ms`);
+    return { processStartMs: duration('Process Start'), applicationStartMs: duration('Application Start'), slowest };
   }
 
   /**

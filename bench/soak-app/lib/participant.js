@@ -23,8 +23,11 @@ const TICK_MS = 100;
 const WINDOW = 500;
 /** A receiver that acknowledged nothing new for this long (dead, or its acks lost) no longer holds a sender back. */
 const STALL_MS = 1000;
-/** With no receiver acknowledging at all (all dead, or dropping everything), a sender slows down to this pause per batch. */
-const BLIND_PAUSE_MS = 50;
+/**
+ * A lane WINDOW ahead of every acknowledgement, with no receiver acknowledging it any more (an agent that is down or
+ * booting, a dead worker's pid, receivers that drop everything), sends one message per BLIND_INTERVAL_MS.
+ */
+const BLIND_INTERVAL_MS = 20;
 const ACK_EVERY = 100;
 const STEPS_PER_YIELD = 16;
 const BROADCAST_EVERY = 8;
@@ -57,7 +60,10 @@ class Participant {
       lanes: {},
       /** signed envelopes this process sealed (a broadcast is two: one to the workers, one to the agent) */
       envelopes: 0,
-      /** sender id → lane key → { first, last, count, gaps: [[from, to, detectedAt]], disorder } */
+      /**
+       * sender id → lane key → { first, last, count, gaps: [[from, to, detectedAt, dropped]], disorder, drops (not
+       * delivered by egg-sentinel), pendingDrops (since the last delivery), droppedBeforeFirst, unmatchedDrops }
+       */
       recv: {},
       received: 0,
       /** messages without a soak sender id that reached a listener (must stay 0) */
@@ -70,7 +76,8 @@ class Participant {
     /** set when egg-sentinel delivered the message the raw channel is emitting */
     this.delivered = false;
     this.steps = 0;
-    this.progressStep = 0;
+    /** lane → { acked: highest sequence any receiver acknowledged, progressAt, blindAt } */
+    this.flow = new Map();
     /** receiver id → { lanes: lane → highest acknowledged sequence, progressAt } */
     this.acks = new Map();
     /** sender id → messages received since the last acknowledgement */
@@ -78,7 +85,7 @@ class Participant {
     this.agentPid = undefined;
     this.deadAgentPids = new Set();
     this.peerPid = undefined;
-    this.handled = { sample: undefined, kill: undefined, flood: undefined, final: undefined };
+    this.handled = { sample: undefined, flood: undefined, final: undefined };
     this.forger = role === 'app' ? new Forger() : undefined;
   }
 
@@ -186,7 +193,9 @@ class Participant {
       if (!(seq <= entry.lanes[lane])) {
         entry.lanes[lane] = seq;
         entry.progressAt = Date.now();
-        this.progressStep = this.steps;
+        const flow = this.laneFlow(lane);
+        flow.acked = Math.max(flow.acked, seq);
+        flow.progressAt = entry.progressAt;
       }
     }
     this.acks.set(receiver, entry);
@@ -203,51 +212,73 @@ class Participant {
     this.send('ack', `ack>${pid}`, 1, { for: sender, lanes }, (action, data) => messenger.sendTo(pid, action, data));
   }
 
+  laneFlow(lane) {
+    let flow = this.flow.get(lane);
+    if (!flow) this.flow.set(lane, flow = { acked: -1, progressAt: 0, blindAt: 0 });
+    return flow;
+  }
+
+  /** True when the lane is WINDOW ahead of every acknowledgement, nobody acknowledged it lately and it sent a message less than BLIND_INTERVAL_MS ago. */
+  throttled(lane) {
+    const flow = this.laneFlow(lane);
+    if ((this.state.lanes[lane] ?? 0) - 1 - flow.acked <= WINDOW) return false;
+    const now = Date.now();
+    if (now - flow.progressAt <= STALL_MS) return false;
+    if (now - flow.blindAt < BLIND_INTERVAL_MS) return true;
+    flow.blindAt = now;
+    return false;
+  }
+
+  /** Sends one message on a lane unless the lane is throttled; acks are never throttled (nobody acknowledges them). */
   send(base, lane, envelopes, extra, send) {
+    if (base !== 'ack' && this.throttled(lane)) return 0;
     const n = this.state.lanes[lane] ?? 0;
     this.state.lanes[lane] = n + 1;
     this.state.envelopes += envelopes;
     send(`soak:${base}`, { s: this.id, l: lane, n, t: TEXT, ...extra });
+    return 1;
   }
 
+  /** One message on each of this process's lanes (a broadcast every BROADCAST_EVERY steps); returns how many went out. */
   step() {
     const { messenger } = this;
     const broadcast = this.steps++ % BROADCAST_EVERY === 0;
+    let sent = 0;
     if (this.role === 'app') {
-      this.send('w2a', 'w2a', 1, undefined, (action, data) => messenger.sendToAgent(action, data));
+      sent += this.send('w2a', 'w2a', 1, undefined, (action, data) => messenger.sendToAgent(action, data));
       const { agentPid, peerPid } = this;
-      if (agentPid) this.send('w2a-pid', `w2a-pid>${agentPid}`, 1, undefined, (action, data) => messenger.sendTo(agentPid, action, data));
-      if (peerPid) this.send('w2w', `w2w>${peerPid}`, 1, undefined, (action, data) => messenger.sendTo(peerPid, action, data));
-      if (broadcast) this.send('wbc', 'wbc', 2, undefined, (action, data) => messenger.broadcast(action, data));
+      if (agentPid) sent += this.send('w2a-pid', `w2a-pid>${agentPid}`, 1, undefined, (action, data) => messenger.sendTo(agentPid, action, data));
+      if (peerPid) sent += this.send('w2w', `w2w>${peerPid}`, 1, undefined, (action, data) => messenger.sendTo(peerPid, action, data));
+      if (broadcast) sent += this.send('wbc', 'wbc', 2, undefined, (action, data) => messenger.broadcast(action, data));
     } else {
-      this.send('a2w', 'a2w', 1, undefined, (action, data) => messenger.sendToApp(action, data));
-      if (messenger.opids.length) this.send('a2w-rand', 'a2w-rand', 1, undefined, (action, data) => messenger.sendRandom(action, data));
-      if (broadcast) this.send('abc', 'abc', 2, undefined, (action, data) => messenger.broadcast(action, data));
+      sent += this.send('a2w', 'a2w', 1, undefined, (action, data) => messenger.sendToApp(action, data));
+      if (messenger.opids.length) sent += this.send('a2w-rand', 'a2w-rand', 1, undefined, (action, data) => messenger.sendRandom(action, data));
+      if (broadcast) sent += this.send('abc', 'abc', 2, undefined, (action, data) => messenger.broadcast(action, data));
     }
+    return sent;
   }
 
-  /**
-   * How long to wait before the next batch: 1 ms while a receiver that is still acknowledging lags more than WINDOW
-   * behind on one of this sender's lanes; BLIND_PAUSE_MS when WINDOW steps went by without any acknowledgement.
-   */
-  pause() {
+  /** True while a receiver that is still acknowledging lags more than WINDOW behind on one of this sender's lanes. */
+  blocked() {
     const now = Date.now();
     for (const { lanes, progressAt } of this.acks.values()) {
       if (now - progressAt > STALL_MS) continue;
-      for (const [ lane, acked ] of Object.entries(lanes)) if (this.state.lanes[lane] - 1 - acked > WINDOW) return 1;
+      for (const [ lane, acked ] of Object.entries(lanes)) if (this.state.lanes[lane] - 1 - acked > WINDOW) return true;
     }
-    return this.steps - this.progressStep > WINDOW ? BLIND_PAUSE_MS : 0;
+    return false;
   }
 
   async run() {
     while (this.state.running) {
-      const pause = this.pause();
-      if (pause) {
-        await sleep(pause);
-        if (pause === 1) continue;
+      if (this.blocked()) {
+        await sleep(1);
+        continue;
       }
-      for (let i = 0; i < STEPS_PER_YIELD; i++) this.step();
-      await new Promise(setImmediate);
+      let sent = 0;
+      for (let i = 0; i < STEPS_PER_YIELD; i++) sent += this.step();
+      // every lane throttled: wait for the next blind send instead of spinning
+      if (sent === 0) await sleep(BLIND_INTERVAL_MS);
+      else await new Promise(setImmediate);
     }
   }
 
