@@ -9,7 +9,7 @@ import { isPlainData, walkPlainData } from './walk';
 /** What replaces a secret in dumps and reports. */
 export const MASK = '[REDACTED]';
 
-/** Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn`. */
+/** Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn` (see isPublicDsn). */
 const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn' ]);
 /** Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`. */
 const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'encryption' ]);
@@ -36,6 +36,24 @@ export function isSecretKeyName(name: string): boolean {
   if (SECRET_LAST_WORDS.has(last)) return true;
   if ((last === 'key' || last === 'keys') && SECRET_KEY_QUALIFIERS.has(words[words.length - 2] ?? '')) return true;
   return words.length === 1 && JOINED_SECRET_NAME.test(last);
+}
+
+/**
+ * A `dsn` that is only an address: an http(s) URL with no password, such as Sentry's
+ * `https://<public key>@o1.ingest.sentry.io/1`, which holds a public key only (Sentry: "DSNs are safe to keep public").
+ * A DSN with a password (Sentry's old `public:secret@` form, a database URL) or a secret-named query parameter is
+ * still a secret; the URL's password is also caught by its shape.
+ */
+function isPublicDsn(name: string, value: string): boolean {
+  const words = keyWords(name);
+  if (words[words.length - 1] !== 'dsn') return false;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.password === '' && ![ ...url.searchParams.keys() ].some(isSecretKeyName);
 }
 
 function isPasswordKeyName(name: string): boolean {
@@ -122,7 +140,8 @@ export interface SecretLeaf {
 export interface FindSecretsOptions {
   /**
    * Count everything under a secret-named object as secret (`credentials: { user, pass }`) and treat `keys` (egg's
-   * cookie keys) as secret. For masking and redaction, which should err on the side of hiding too much.
+   * cookie keys) as secret, and keep a public `dsn` (an http(s) URL without a password) secret too. For masking and
+   * redaction, which should err on the side of hiding too much.
    */
   inherit?: boolean;
 }
@@ -137,7 +156,9 @@ export function findSecrets(root: unknown, options: FindSecretsOptions = {}): Se
     const keyName = names[names.length - 1] ?? '';
     const underSecretParent = inherit && names.slice(0, -1).some(secretName);
     const text = String(value);
-    if (underSecretParent || (secretName(keyName) && (typeof value === 'string' || isPasswordKeyName(keyName)))) {
+    // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
+    const publicDsn = !inherit && isPublicDsn(keyName, text);
+    if (underSecretParent || (secretName(keyName) && !publicDsn && (typeof value === 'string' || isPasswordKeyName(keyName)))) {
       found.push({ keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) });
     } else if (typeof value === 'string') {
       for (const match of detectSecretValues(text)) found.push({ keyPath, value: text, ...match });

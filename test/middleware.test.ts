@@ -6,6 +6,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
+import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { AUTHORIZED } from './fixtures/mw-common';
 import { bootApp, expectRefused, fixture, readReport } from './helpers';
 
@@ -147,10 +148,19 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('an ignore function that reads a client-controlled header cannot be verified', async () => {
       const message = await expectRefused(fixture('mw-header-bypass'), /SEN403/);
-      assert.match(message, /its match\/ignore function reads ctx\.get, which the client controls/);
+      assert.match(message, /its match\/ignore function reads ctx\.get, which the client controls: request headers are whatever the request sends/);
       await withApp(bootReportOnly('mw-header-bypass'), async app => {
         await app.httpRequest().get('/api/users').expect(401);
         await app.httpRequest().get('/api/users').set('x-internal', 'yes').expect(200);
+      });
+    });
+
+    it('an ignore function that tests ctx.url is bypassed with a query string, and the message names ctx.url', async () => {
+      const message = await expectRefused(fixture('mw-url-bypass'), /SEN403/);
+      assert.match(message, /GET \/api\/users \(cannot be verified: its match\/ignore function reads ctx\.url, which the client controls: it carries the query string/);
+      await withApp(bootReportOnly('mw-url-bypass'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users?next=/login').expect(200)).body.servedBy, 'controller');
       });
     });
   });
@@ -193,11 +203,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe("SEN405 the app's own middleware unshifted into coreMiddleware (egg's middleware guide)", () => {
+    it('refuses boot, naming the middleware and its file', async () => {
+      const message = await expectRefused(fixture('mw-core-unshift'), /SEN405/);
+      assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 dataApi \(app\/middleware\/data_api\.ts\), which the app put into coreMiddleware/);
+    });
+
+    it('the hole is real: dataApi answers a POST without a csrf token, which securities refuses on a route', async () => {
+      await withApp(bootReportOnly('mw-core-unshift'), async app => {
+        assert.equal((await app.httpRequest().post('/data/report').expect(200)).body.servedBy, 'dataApi');
+        await app.httpRequest().post('/api/users').expect(403);
+      });
+    });
+
+    it("origin comes from the factory's file: egg's, a plugin's or the app's, whichever list it is in", async () => {
+      await withApp(bootReportOnly('mw-core-unshift'), async app => {
+        const { middleware } = collectMiddlewareFacts(app as unknown as MiddlewareSource, file => file);
+        const named = (name: string) => middleware.find(entry => entry.name === name);
+        assert.deepEqual([ 'dataApi', 'meta', 'securities', 'clusterAppMock' ].map(name => [ named(name)?.group, named(name)?.origin ]),
+          [[ 'core', 'app' ], [ 'core', 'framework' ], [ 'core', 'plugin' ], [ 'core', 'plugin' ]]);
+      });
+    });
+  });
+
   describe('SEN406 and bad policy input', () => {
     it('a misspelled middleware and a pattern that matches no route are configuration mistakes', async () => {
-      withConfig({ sentinel: { failOn: 'high', middleware: { required: [ 'Auth' ] }, routes: { protect: [{ paths: [ '/apii/**' ], by: [ 'auth' ] }] } } });
+      withConfig({ sentinel: { failOn: 'high', middleware: { required: [ 'Auth', 'data_api' ] }, routes: { protect: [{ paths: [ '/apii/**' ], by: [ 'auth' ] }] } } });
       const message = await expectRefused(fixture('mw-secure'), /SEN406/);
       assert.match(message, /"Auth" is no middleware of this app \(did you mean "auth"\?\)/);
+      assert.match(message, /"data_api" is no middleware of this app \(did you mean "dataApi"\? egg names a middleware after its camel-cased file name: data_api → dataApi\)/);
       assert.match(message, /"\/apii\/\*\*" matches no route of this app/);
       assert.match(message, /where: config\.sentinel\.routes\.protect\[0\]\.paths\[0\]/);
     });

@@ -3,9 +3,11 @@
  * Route registrations are recorded while egg loads app/router (recordRouteRegistrations): egg's router layer keeps
  * only a `wrappedController`, which says nothing about the controller file and method.
  */
+import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
-import { compileFilter, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -21,6 +23,9 @@ export interface RouterLayer extends RouteLayer {
 /** What collection reads from an egg Application. */
 export interface MiddlewareSource {
   config: AnyRecord;
+  /** The app's directory and the enabled plugins with theirs: who wrote each factory (MiddlewareFact.origin). */
+  baseDir?: string;
+  plugins?: Record<string, AnyRecord>;
   options: { pathToRegexpModule?: unknown };
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
@@ -165,14 +170,16 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string)
   const core = asStringArray(config.coreMiddleware);
   const appList = asStringArray(config.appMiddleware);
   const FULLPATH = egg.loader.FileLoader.FULLPATH;
+  const origin = originResolver(egg);
   const describe = (name: string, position: number | null): MiddlewareFact => {
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
     const configured = group !== 'other' && config[name] && typeof config[name] === 'object';
     const options = (configured ? config[name] : {}) as AnyRecord;
     const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
-    const file = factory && typeof factory[FULLPATH] === 'string' ? relative(factory[FULLPATH] as string) : undefined;
-    return { name, position, group, file, enable: options.enable !== false, match: options.match, ignore: options.ignore };
+    const fullPath = factory && typeof factory[FULLPATH] === 'string' ? factory[FULLPATH] as string : undefined;
+    const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
+    return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
     const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
@@ -183,6 +190,37 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string)
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
   return [ ...chain, ...absent.map(name => describe(name, null)) ];
+}
+
+type Origin = NonNullable<MiddlewareFact['origin']>;
+
+/**
+ * Who wrote a factory file: the owner of the innermost directory holding it among the app, the enabled plugins and
+ * egg or the framework, since each can sit inside another (a plugin in the app's node_modules or lib/plugin, an app
+ * inside a plugin's repository); a file in none of them is the app's (shared code of a monorepo). Real paths: a
+ * symlinked node_modules must not make egg's own middleware look like the app's.
+ */
+function originResolver(egg: MiddlewareSource): (file: string) => Origin {
+  const plugins = Object.values(egg.plugins ?? {}).flatMap(plugin => (typeof plugin.path === 'string' ? [ pluginPackageDir(plugin.path) ] : []));
+  const owners: Array<{ dir: string; origin: Origin }> = [
+    ...(egg.baseDir ? [{ dir: egg.baseDir, origin: 'app' as const }] : []),
+    ...plugins.map(dir => ({ dir, origin: 'plugin' as const })),
+    ...(egg.loader.eggPaths ?? []).map(dir => ({ dir: frameworkPackageDir(dir), origin: 'framework' as const })),
+  ].map(owner => ({ ...owner, dir: realPath(owner.dir) + path.sep }))
+    // Innermost first; the sort is stable, so an app that is also a plugin's directory stays the app.
+    .sort((a, b) => b.dir.length - a.dir.length);
+  return file => {
+    const real = realPath(file);
+    return owners.find(owner => real.startsWith(owner.dir))?.origin ?? 'app';
+  };
+}
+
+function realPath(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
 }
 
 function asStringArray(value: unknown): string[] {
@@ -260,7 +298,7 @@ function globalStep(name: string, filter: RequestFilter, probes: string[], metho
     // A filter that read the method is asked again for every method of the route.
     for (const method of first.readsMethod ? methods : ANY_METHOD) {
       const outcome = method === undefined || method === methods[0] ? first : filter(probe, method);
-      if (outcome.otherReads.length) return step('unverified', `its match/ignore function reads ${outcome.otherReads.map(read => `ctx.${read}`).join(', ')}, which the client controls`);
+      if (outcome.otherReads.length) return step('unverified', `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`);
       if (outcome.error) return step('unverified', `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`);
       evaluated += 1;
       if (!outcome.runs) skipped.push(method === undefined ? { path: probe } : { path: probe, method });

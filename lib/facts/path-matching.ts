@@ -37,12 +37,29 @@ export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?:
   return { eggCoreDir, routerDir, pathMatching: matching.pathMatching ?? matching, compilePath, pathToRegexpModule };
 }
 
-/** ctx properties a filter may read and still be judged from the request path and method alone. */
-const PATH_AND_METHOD = new Set([ 'path', 'method', 'url', 'originalUrl' ]);
+/**
+ * ctx properties that hold more of the request than its path: the client writes them freely, so a filter that reads
+ * one cannot be judged from the path, and any request can make it come out the way the client wants. The probe serves
+ * `url`/`originalUrl` as the bare path so the filter still runs; the read alone makes the outcome unverified. A
+ * property that is not listed is reported as read, without the why.
+ */
+const CLIENT_PARTS: ReadonlyArray<{ names: RegExp; why: string }> = [
+  { names: /^(?:url|originalUrl|href|URL)$/, why: 'it carries the query string, so any request can add the text the function looks for (/account/profile?from=/login); test ctx.path instead' },
+  { names: /^(?:querystring|search|query|queries)$/, why: 'the query string is whatever the request sends' },
+  { names: /^(?:get|header|headers)$/, why: 'request headers are whatever the request sends' },
+  { names: /^(?:cookies)$/, why: 'cookies are whatever the request sends' },
+  { names: /^(?:host|hostname|origin)$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },
+];
+
+/** Why reading `read` (`url`, `request.headers`…) lets the client decide a filter, for messages: `ctx.url, which the client controls: …`. */
+export function describeClientRead(read: string): string {
+  const part = CLIENT_PARTS.find(entry => entry.names.test(read.replace(/^request\./, '')));
+  return `ctx.${read}, which the client controls${part ? `: ${part.why}` : ''}`;
+}
 
 export interface FilterOutcome {
   runs: boolean;
-  /** ctx properties read besides the path and method (a function filter that looks at headers, query, ip…). */
+  /** ctx properties read besides the path and method (a function filter that looks at the url, headers, query, ip…). */
   otherReads: string[];
   /** The request method was read: the outcome may differ per method. */
   readsMethod: boolean;
@@ -65,7 +82,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   // egg-path-matching tests strings and RegExps against ctx.path alone; only functions need the recording stand-in.
   if (!containsFunction(options.match ?? options.ignore)) return requestPath => (matches({ path: requestPath }) ? RUNS : SKIPS);
   return (requestPath, method) => {
-    const request: ProbeRequestState = { path: requestPath, method, url: requestPath, originalUrl: requestPath, otherReads: [], readsMethod: false };
+    const request: ProbeRequestState = { path: requestPath, method, otherReads: [], readsMethod: false };
     let runs = false;
     let error: string | undefined;
     try {
@@ -81,14 +98,12 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
 interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   path: string;
   method: string;
-  url: string;
-  originalUrl: string;
 }
 
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
- * read, so a `match` function that looks at anything else (headers, query, cookies…) is seen to depend on data the
- * client controls.
+ * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
+ * depend on data the client controls.
  */
 function recordingHandler(prefix: string): ProxyHandler<ProbeRequestState> {
   return {
@@ -97,9 +112,10 @@ function recordingHandler(prefix: string): ProxyHandler<ProbeRequestState> {
       // koa's ctx.request carries the same path and method.
       if (key === 'request' && !prefix) return new Proxy(request, REQUEST);
       if (key === 'method') request.readsMethod = true;
-      if (PATH_AND_METHOD.has(key)) return request[key as 'path'];
+      if (key === 'path' || key === 'method') return request[key];
       if (!request.otherReads.includes(prefix + key)) request.otherReads.push(prefix + key);
-      return undefined;
+      // The bare path, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is what gets reported.
+      return key === 'url' || key === 'originalUrl' ? request.path : undefined;
     },
   };
 }

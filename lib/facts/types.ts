@@ -35,9 +35,16 @@ export interface MiddlewareFact {
   name: string;
   /** Position in the composed koa chain (0 = first to run); null when configured but not in the chain (disabled). */
   position: number | null;
+  /** The list egg took it from: `coreMiddleware`, `appMiddleware` (config.middleware); `other` for app.use(). */
   group: 'core' | 'app' | 'router' | 'other';
   /** Source file of the middleware factory, when egg recorded it. */
   file?: string;
+  /**
+   * Who wrote the factory, by its file: egg or the framework (`loader.eggPaths`), an enabled plugin, or the app
+   * (anywhere else). An app can put its own middleware into coreMiddleware; the group alone does not say this.
+   * Undefined when egg recorded no file.
+   */
+  origin?: 'framework' | 'plugin' | 'app';
   enable: boolean;
   match?: unknown;
   ignore?: unknown;

@@ -205,7 +205,13 @@ export const ssrfUnprotected: Rule = {
     'egg-security checks target addresses only in ctx.safeCurl()/app.safeCurl(), and only with `security.ssrf.ipBlackList` ' +
     'or `security.ssrf.checkAddress` configured; with egg\'s default (both null) safeCurl logs "please configure ' +
     '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
-    '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`. Outside local/unittest.',
+    '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`. ctx.curl(), app.curl() and ' +
+    'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
+    '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
+    'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
+    'config at boot and does not read code, safeCurl is on every app, agent, ctx and httpclient (a plugin can call it as ' +
+    'well as the app), and this is the only place egg-sentinel points at SSRF. It is medium, a warning under the default ' +
+    'threshold; an app that fetches no URL a user can influence can waive it with that reason. Outside local/unittest.',
   fix: "Configure `security: { ssrf: { ipBlackList: [ '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', " +
     "'169.254.0.0/16', '::1/128', 'fc00::/7' ] } }` (or a `checkAddress` function) and fetch user-supplied URLs with ctx.safeCurl().",
   check: securityCheck(facts => {

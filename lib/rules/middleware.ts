@@ -259,7 +259,9 @@ export const guardWeakened: Rule = {
     'path (an `ignore` such as `/`). The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
     'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
-    'else (headers, query, cookies) cannot be verified and is reported, since the client controls that data.',
+    'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
+    'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip), ' +
+    'as do href, querystring, search and query; headers, cookies and the host too.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes, use a string or RegExp instead of a function ' +
     'that reads request data, or list the routes that really are public in `config.sentinel.routes.public` with a reason.',
   check: appOnly(facts => {
@@ -325,10 +327,14 @@ export const securityMiddlewareMisplaced: Rule = {
     'xssProtection, methodnoallow, dta (and hsts/csp when enabled). This rule fires while the security plugin is enabled and ' +
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
-    'every app middleware as able to), or is skipped for some routes by `config.securities.match/ignore`. Switching off the ' +
-    'security plugin or single protections is a different problem (threat 6) and not reported here.',
+    'every app middleware as able to), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
+    'is one in `config.middleware`, or one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
+    'plugin\'s) wherever it sits in the chain: egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
+    'which runs it before `securities`. Switching off the security plugin or single protections is a different problem ' +
+    '(threat 6) and not reported here.',
   fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
     'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +
+    'List the app\'s own middleware in `config.middleware` rather than unshifting it into coreMiddleware. ' +
     'Scope single protections with their own options instead, e.g. `security.csrf.ignore`.',
   check: appOnly(facts => {
     if (!facts.plugins.some(plugin => plugin.name === 'security' && plugin.enable)) return [];
@@ -345,13 +351,19 @@ export const securityMiddlewareMisplaced: Rule = {
       }];
     }
     const hits: RuleHit[] = facts.middleware
-      .filter(item => item.group === 'app' && item.position !== null && item.position < (entry.position as number))
-      .map(item => ({
-        severity: 'high',
-        target: `order:${SECURITIES} before ${item.name}`,
-        source: facts.provenance('middleware'),
-        message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which can answer a request before csrf and the other protections run`,
-      }));
+      .filter(item => (item.group === 'app' || item.origin === 'app') && item.position !== null && item.position < (entry.position as number))
+      .map(item => {
+        // The app's own factory in coreMiddleware (or app.use()): code put it there, so point at the middleware's file.
+        const listed = item.group === 'app';
+        return {
+          severity: 'high',
+          target: `order:${SECURITIES} before ${item.name}`,
+          source: listed ? facts.provenance('middleware') : item.file,
+          message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which ` +
+            `${listed ? '' : `the app put ${item.group === 'core' ? 'into coreMiddleware' : 'in the chain with app.use()'} and which `}` +
+            'can answer a request before csrf and the other protections run',
+        };
+      });
     if (entry.filter) {
       const skipped = facts.routes.flatMap(route => {
         const step = route.chain.find(item => item.name === SECURITIES && item.level === 'global');
@@ -372,13 +384,19 @@ export const securityMiddlewareMisplaced: Rule = {
   }),
 };
 
+/** A middleware name without case and `_`: `api_key_auth`, `ApiKeyAuth` and `apiKeyAuth` are one. */
+function looseName(name: string): string {
+  return name.replace(/_/g, '').toLowerCase();
+}
+
 export const unmatchedPolicyEntry: Rule = {
   id: 'SEN406',
   area: 'middleware',
   title: 'Middleware or route policy entry matches nothing',
   severity: 'high',
   description: 'A name in `config.sentinel.middleware` or `routes.protect[].by` that is no middleware of this app (a typo, or ' +
-    'a middleware that was renamed), or a `routes.protect` path pattern that matches no route: the policy then checks ' +
+    'a middleware that was renamed, or a file name such as `api_key_auth` where egg names the middleware `apiKeyAuth`), or ' +
+    'a `routes.protect` path pattern that matches no route: the policy then checks ' +
     'nothing, silently. High. A `routes.public` entry that matches no route (or none of its methods) is a stale exception ' +
     'that would make a future route public without review: medium. Names and routes are only known once the app is loaded, ' +
     'so this is a finding rather than a config validation error.',
@@ -391,11 +409,13 @@ export const unmatchedPolicyEntry: Rule = {
     const hits: RuleHit[] = [];
     const name = (at: string, value: string) => {
       if (known.has(value) || GROUP_SELECTORS[value]) return;
-      const similar = [ ...known ].find(other => other.toLowerCase() === value.toLowerCase());
+      const similar = [ ...known ].find(other => looseName(other) === looseName(value));
+      // egg names app/middleware/api_key_auth.js `apiKeyAuth`: a policy written with the file name needs saying why.
+      const fileName = similar && value.includes('_') ? ` egg names a middleware after its camel-cased file name: ${value} → ${similar}` : '';
       hits.push({
         severity: 'high',
         target: at,
-        message: `"${value}" is no middleware of this app${similar ? ` (did you mean "${similar}"?)` : ''}; ` +
+        message: `"${value}" is no middleware of this app${similar ? ` (did you mean "${similar}"?${fileName})` : ''}; ` +
           `known: ${[ ...known ].sort().join(', ')}`,
       });
     };

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { recordRouteRegistrations, type RecordTarget } from '../../lib/facts/middleware';
-import { compileFilter, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
+import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
 import {
@@ -84,6 +84,27 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.equal(byMethod('/x', 'OPTIONS').runs, false);
     assert.equal(byMethod('/x', 'GET').readsMethod, true);
     assert.deepEqual(byMethod('/x', 'GET').otherReads, []);
+  });
+
+  it('a function that reads the url or another client-written part is client-controlled, and the message says why', () => {
+    // egg-path-matching hands the function koa's ctx, where url and originalUrl carry the query string.
+    const byUrl = compileFilter(modules, { ignore: (ctx: { url: string }) => ctx.url.includes('/login') })('/account/profile', 'GET');
+    assert.deepEqual(byUrl.otherReads, [ 'url' ], 'the read is recorded even though the bare path does not contain /login');
+    assert.equal(byUrl.error, undefined, 'url is served as the bare path, so the function runs');
+    const reads: Array<[ (ctx: any) => boolean, string, RegExp ]> = [
+      [ ctx => ctx.request.originalUrl.endsWith('/health'), 'request.originalUrl', /carries the query string/ ],
+      [ ctx => /login/.test(ctx.querystring), 'querystring', /the query string is whatever the request sends/ ],
+      [ ctx => ctx.query.public === '1', 'query', /the query string/ ],
+      [ ctx => String(ctx.href).includes('/login'), 'href', /carries the query string/ ],
+      [ ctx => ctx.headers['x-internal'] === 'yes', 'headers', /request headers/ ],
+      [ ctx => ctx.hostname === 'internal', 'hostname', /Host \(or X-Forwarded-Host\) header/ ],
+      [ ctx => ctx.state.user === undefined, 'state', /^ctx\.state, which the client controls$/ ],
+    ];
+    for (const [ ignore, read, why ] of reads) {
+      assert.deepEqual(compileFilter(modules, { ignore })('/x', 'GET').otherReads, [ read ], read);
+      assert.match(describeClientRead(read), why, read);
+    }
+    assert.match(describeClientRead('url'), /^ctx\.url, which the client controls: it carries the query string, .*test ctx\.path instead$/);
   });
 
   it('describes values for messages', () => {
@@ -305,6 +326,17 @@ describe("SEN405 egg-security's middleware", () => {
     assert.match(run(securityMiddlewareMisplaced, facts)[0].message, /has ignore: '\/api', which skips 1 route\(s\): GET \/api\/x/);
   });
 
+  it("behind the app's own middleware put into coreMiddleware (egg's guide: coreMiddleware.unshift), named by its file", () => {
+    const proxy = mw('apiProxy', 0, 'core', { file: 'app/middleware/api_proxy.js', origin: 'app' });
+    const chain = [ proxy, mw('meta', 1, 'core', { origin: 'framework' }), mw('clusterAppMock', 2, 'core', { origin: 'plugin' }), mw('securities', 3, 'core', { origin: 'plugin' }) ];
+    const hits = run(securityMiddlewareMisplaced, factsWith({}, { middleware: chain }));
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.source ]), [[ 'order:securities before apiProxy', 'app/middleware/api_proxy.js' ]]);
+    assert.match(hits[0].message, /#4 securities runs after the app middleware #1 apiProxy \(app\/middleware\/api_proxy\.js\), which the app put into coreMiddleware/);
+    // The same middleware after securities, or a framework/plugin one before it, is fine.
+    const after = [ mw('meta', 0, 'core', { origin: 'framework' }), mw('securities', 1, 'core', { origin: 'plugin' }), { ...proxy, position: 2 } ];
+    assert.deepEqual(run(securityMiddlewareMisplaced, factsWith({}, { middleware: after })), []);
+  });
+
   it('says nothing when the security plugin itself is off (threat 6)', () => {
     assert.deepEqual(run(securityMiddlewareMisplaced, factsWith({}, { plugins: [{ name: 'security', enable: false }], middleware: [] })), []);
   });
@@ -328,8 +360,19 @@ describe('SEN406 policy entries that match nothing', () => {
       [ 'config.sentinel.routes.public[1].paths[0]', 'medium' ],
       [ 'config.sentinel.routes.public[1].paths[1]', 'medium' ],
     ]);
-    assert.match(hits[0].message, /did you mean "auth"/);
+    assert.match(hits[0].message, /did you mean "auth"\?\)/);
     assert.match(hits[4].message, /matches GET \/, none of which answers POST/);
+  });
+});
+
+describe('SEN406 hints', () => {
+  it('a file-style name gets the middleware egg loads from that file (app/middleware/api_key_auth.js → apiKeyAuth)', () => {
+    const facts = factsWith({ middleware: { required: [ 'api_key_auth', 'rate_limit', 'ApiKeyAuth', 'apiKey' ] } }, { availableMiddleware: [ 'apiKeyAuth', 'rateLimit' ] });
+    const messages = run(unmatchedPolicyEntry, facts).map(hit => hit.message);
+    assert.match(messages[0], /^"api_key_auth" is no middleware of this app \(did you mean "apiKeyAuth"\? egg names a middleware after its camel-cased file name: api_key_auth → apiKeyAuth\)/);
+    assert.match(messages[1], /did you mean "rateLimit"\? egg names .*rate_limit → rateLimit/);
+    assert.match(messages[2], /\(did you mean "apiKeyAuth"\?\);/, 'a case slip gets the hint without the file-name note');
+    assert.doesNotMatch(messages[3], /did you mean/, 'a different name gets no hint');
   });
 });
 

@@ -28,7 +28,9 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'masterKey', 'mk-0c9b8a7f6e5d4c3b2a1f0e9d', /secret key name/ ],
     [ 'accessToken', 'at.2YtqKf9LmZ81Pq0WnXb3', /secret key name/ ],
     [ 'credentials', 'svc-report:Rp0rt!2026', /secret key name/ ],
-    [ 'dsn', 'https://4f0c9b8a7e6d@o123456.ingest.sentry.io/7654321', /secret key name/ ],
+    [ 'dsn', 'Server=db.internal;Database=app;User Id=app;Password=Tq8vN2kL5mW9xR;', /secret key name/ ],
+    [ 'sentryDsn', 'https://4f0c9b8a7e6d:9a8b7c6d5e4f3a2b@sentry.internal/42', /secret key name/ ],
+    [ 'ingestDsn', 'https://events.internal/ingest?project=7&token=Zx81Lq0Pm3Nb7Vc5', /secret key name/ ],
     [ 'hook', 'https://hooks.slack.com/services/T024BE7LD/B01ABCDEFGH/Xx1Yy2Zz3Ww4Vv5Uu6Tt7Ss8', /Slack webhook URL/ ],
     [ 'url', 'postgres://app:S3cr3tPw@db.internal:5432/app', /URL with a password/ ],
     [ 'broker', 'amqp://svc:R4bb1tMqPw@mq.internal:5672/vhost', /URL with a password/ ],
@@ -92,6 +94,9 @@ describe('SEN202: 20+ look-alikes stay quiet', () => {
     [ 'awsLike', 'akiaz4x7qw2ert5yui8o' ],
     [ 'bypass', 'cache-layer' ],
     [ 'contact', 'ops@example.com' ],
+    // Sentry DSNs hold a public key only (https://docs.sentry.io/concepts/key-terms/dsn-explainer/).
+    [ 'dsn', 'https://4f0c9b8a7e6d@o123456.ingest.sentry.io/7654321' ],
+    [ 'SENTRY_DSN', 'http://4f0c9b8a7e6d@sentry.internal:9000/3?environment=prod' ],
   ];
   assert.ok(lookAlikes.length >= 20);
   for (const [ key, value ] of lookAlikes) {
@@ -179,6 +184,7 @@ describe('masking and redaction', () => {
     deploy: { note: 'token ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT in a sentence' },
     keys: 'first-cookie-key,second-cookie-key',
     smtp: { password: 'changeme' },
+    sentry: { dsn: 'https://4f0c9b8a7e6d@o123456.ingest.sentry.io/7654321' },
   };
 
   it('maskSecrets masks values under secret names (whole objects too), and tokens and URL passwords inside strings', () => {
@@ -190,13 +196,16 @@ describe('masking and redaction', () => {
       deploy: { note: 'token [REDACTED] in a sentence' },
       keys: '[REDACTED]',
       smtp: { password: '[REDACTED]' },
+      // Not a finding (SEN202), but masking errs on the side of hiding.
+      sentry: { dsn: '[REDACTED]' },
     });
     assert.equal(config.mysql.client.password, 'Tq8vN2kL5mW9xR', 'the input is not changed');
   });
 
   it('findSecrets with inherit reports what a dump still leaks, placeholders marked', () => {
     const leaks = findSecrets(config, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath);
-    assert.deepEqual(leaks.sort(), [ 'credentials.nested.id', 'credentials.user', 'deploy.note', 'keys', 'mysql.client.password', 'upstream.url' ]);
+    assert.deepEqual(leaks.sort(), [ 'credentials.nested.id', 'credentials.user', 'deploy.note', 'keys', 'mysql.client.password', 'sentry.dsn', 'upstream.url' ]);
+    assert.deepEqual(findSecrets(config).map(leaf => leaf.keyPath).sort(), [ 'deploy.note', 'mysql.client.password', 'smtp.password', 'upstream.url' ]);
   });
 
   it('collectSecretValues feeds the report redactor: secrets and cookie keys, not placeholders', () => {
