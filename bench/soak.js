@@ -31,6 +31,7 @@ const MESSAGES = envInt('SOAK_MESSAGES', 1_000_000);
 const FORGED = process.env.SOAK_FORGED === '0' ? 0 : envInt('SOAK_FORGED', 100_000);
 const ROTATION = process.env.SOAK_ROTATION || 'staged';
 const ENCRYPT = process.env.SOAK_ENCRYPT === '1';
+const RESULTS_ABOUT = 'The last `npm run soak` per SOAK_ROTATION (staged is the default); each run names its command, options and machine load.';
 const ROTATIONS = [ 'staged', 'direct', 'key-file', 'agent-restart' ];
 const CHECKPOINT = 100_000;
 const POLL_MS = 250;
@@ -52,7 +53,7 @@ const LANES = {
   w2w: { direction: 'app → app', via: 'sendTo(other worker pid)' },
   wbc: { direction: 'broadcast', via: 'broadcast from a worker (agent + every worker)' },
   abc: { direction: 'broadcast', via: 'broadcast from the agent (agent + every worker)' },
-  ack: { direction: 'acks (flow control)', via: 'sendToAgent / sendTo(pid)' },
+  ack: { direction: 'acks (flow control)', via: 'sendTo(pid of the sender acknowledged)' },
 };
 
 function fail(message) {
@@ -593,7 +594,7 @@ async function main() {
     // first run
   }
   const runs = { ...previous.runs, [ROTATION]: result };
-  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify({ latest: ROTATION, runs }, null, 2)}\n`);
+  fs.writeFileSync(RESULTS_FILE, `${JSON.stringify({ about: RESULTS_ABOUT, runs }, null, 2)}\n`);
   printSummary(result);
   return Object.values(result.checks).every(Boolean) ? 0 : 1;
 }
