@@ -32,3 +32,15 @@ describe('IPC signing under egg-mock (agent and app in one process)', () => {
     assert.equal(agent.sentinel.ipc.stats().dropped.unsigned, 1);
   });
 });
+
+describe('IPC signing and app lifecycle under egg-mock', () => {
+  it('closing an app removes the message listeners egg-sentinel put on the process (repeated boots do not pile up)', async () => {
+    const before = process.listenerCount('message');
+    for (let boot = 0; boot < 2; boot++) {
+      const app = mm.app({ baseDir: fixture('ipc-app'), cache: false });
+      await app.ready();
+      await app.close();
+      assert.equal(process.listenerCount('message'), before, `after boot ${boot + 1}`);
+    }
+  });
+});

@@ -223,11 +223,24 @@ export class IpcGuard {
     // worker thread); only that copy sees the master's `from`.
     const fromProcess = (message: RawMessage) => this.receive(message, true, deliver);
     const channels: NodeJS.EventEmitter[] = [ process, ...(workerThreads.parentPort ? [ workerThreads.parentPort as unknown as NodeJS.EventEmitter ] : []) ];
+    const replaced: NodeJS.EventEmitter[] = [];
     for (const channel of channels) {
       // A worker thread's parentPort is a NodeEventTarget: it has on/removeListener/listenerCount, but no listeners().
       const registered = channel.listenerCount('message');
       channel.removeListener('message', original as never);
-      if (channel.listenerCount('message') < registered) channel.on('message', fromProcess);
+      if (channel.listenerCount('message') < registered) {
+        channel.on('message', fromProcess);
+        replaced.push(channel);
+      }
+    }
+    // egg's close() removes `this._onMessage` from the process, which is now the wrapper above, not what listens:
+    // remove fromProcess too, or every closed app (each egg-mock boot) leaves a listener on the process.
+    const close = messenger.close;
+    if (typeof close === 'function' && replaced.length) {
+      messenger.close = (...args: unknown[]) => {
+        for (const channel of replaced) channel.removeListener('message', fromProcess);
+        return close.apply(messenger, args);
+      };
     }
   }
 }
