@@ -26,7 +26,10 @@ const mib = bytes => Number((bytes / 2 ** 20).toFixed(1));
 async function memory(cluster) {
   const usage = await getJson(cluster.port, '/memory');
   if (!usage.gc) throw new Error('global.gc is missing in the IPC benchmark cluster: it must run with --expose-gc');
-  return { agentRssMiB: mib(usage.agent.rss), workerRssMiB: mib(usage.worker.rss), agentHeapMiB: mib(usage.agent.heapUsed), workerHeapMiB: mib(usage.worker.heapUsed) };
+  return {
+    agentRssMiB: mib(usage.agent.rss), workerRssMiB: mib(usage.worker.rss), agentHeapMiB: mib(usage.agent.heapUsed), workerHeapMiB: mib(usage.worker.heapUsed),
+    agentExternalMiB: mib(usage.agent.external), workerExternalMiB: mib(usage.worker.external),
+  };
 }
 
 /** n messages app → agent: messages per second, and the CPU the cluster's processes spent per message (µs). */

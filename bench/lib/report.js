@@ -55,14 +55,15 @@ function ipcSection({ details }) {
   const memoryRows = [ 'disabled', 'signed' ].map(mode => [ mode, details.memoryMessages[mode],
     `${details.memoryAtBoot[mode].agentRssMiB} → ${details.memoryAfter[mode].agentRssMiB} MiB`,
     `${details.memoryAtBoot[mode].workerRssMiB} → ${details.memoryAfter[mode].workerRssMiB} MiB`,
-    `${details.memoryAfter[mode].agentHeapMiB} / ${details.memoryAfter[mode].workerHeapMiB} MiB` ]);
+    `${details.memoryAtBoot[mode].agentHeapMiB} → ${details.memoryAfter[mode].agentHeapMiB} / ${details.memoryAtBoot[mode].workerHeapMiB} → ${details.memoryAfter[mode].workerHeapMiB} MiB`,
+    `${details.memoryAfter[mode].agentExternalMiB} / ${details.memoryAfter[mode].workerExternalMiB} MiB` ]);
   return `## IPC\n\nbench/ipc-app clusters (master, agent, 1 worker) side by side: egg-sentinel disabled, enabled with \`ipc.mode: 'off'\`, ` +
     `signed (the default), signed + sealed (\`ipc.encrypt: true\`). ${details.rounds} rounds (order alternating) of ${details.messages} messages ` +
     `of ${details.payloadBytes} B app → agent, ${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential ` +
     'cluster-client invokes per round and mode.\n\n' +
     table([ 'mode', 'messages/s (median)', 'cluster CPU per message', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
     '\n\nMemory: RSS after a full GC (`--expose-gc`), right after boot → after the messages (the throughput rounds count).\n\n' +
-    table([ 'mode', 'messages app → agent', 'agent RSS', 'worker RSS', 'heap used after, agent / worker' ], memoryRows);
+    table([ 'mode', 'messages app → agent', 'agent RSS', 'worker RSS', 'JS heap used, agent / worker', 'external after, agent / worker' ], memoryRows);
 }
 
 function codecSection({ details }) {
