@@ -18,14 +18,24 @@ const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|p
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 
+/** Split key names, remembered: a config and its dumps repeat the same few hundred names thousands of times. */
+const keyWordsCache = new Map<string, readonly string[]>();
+const KEY_WORDS_CACHE_LIMIT = 10_000;
+
 /** The words of a key name: `secretAccessKey` → secret, access, key; `API_KEY` → api, key. */
-function keyWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+function keyWords(name: string): readonly string[] {
+  let words = keyWordsCache.get(name);
+  if (!words) {
+    words = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
+    if (keyWordsCache.size >= KEY_WORDS_CACHE_LIMIT) keyWordsCache.clear();
+    keyWordsCache.set(name, words);
+  }
+  return words;
 }
 
 /** True when a config key name says its value is a secret. `keys` (the cookie keys) is SEN201's and not included. */

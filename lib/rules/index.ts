@@ -38,12 +38,14 @@ export const sentinelRules = {
   },
 } satisfies Record<string, RuleInfo>;
 
+/** Ids are `SEN` + three digits: code-unit order is id order, without localeCompare's collator set-up at boot. */
+const byId = (a: RuleInfo, b: RuleInfo) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Every rule that reads facts, in id order. Adding a rule: add it to its area file's list. */
 export const RULES: readonly Rule[] = [ ...pluginRules, ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules, ...builtinsRules ]
-  .sort((a, b) => a.id.localeCompare(b.id));
+  .sort(byId);
 
-export const ALL_RULE_INFO: readonly RuleInfo[] = [ ...Object.values(sentinelRules), ...RULES ]
-  .sort((a, b) => a.id.localeCompare(b.id));
+export const ALL_RULE_INFO: readonly RuleInfo[] = [ ...Object.values(sentinelRules), ...RULES ].sort(byId);
 
 export const RULE_IDS: ReadonlySet<string> = new Set(ALL_RULE_INFO.map(rule => rule.id));
 
