@@ -5,10 +5,12 @@
  * machine noise hits both alike. Also the CPU time the cluster's processes used until ready (from /proc), which other
  * load on a shared machine disturbs far less than wall time.
  */
+const fs = require('node:fs');
+const path = require('node:path');
 const { stopCluster } = require('../../scripts/harness');
 const { ensureStarted, envInt, figure, median, progress } = require('./common');
 const { groupCpuMs } = require('./proc');
-const { launchRealisticApp } = require('./realistic-app');
+const { APP_DIR, launchRealisticApp } = require('./realistic-app');
 
 const TARGET_RATIO = 1.05;
 
@@ -20,6 +22,13 @@ async function bootOnce(sentinel) {
   await stopCluster(cluster);
   ensureStarted(cluster, `the cluster with egg-sentinel ${sentinel}`);
   return { ms, cpuMs: cpu?.ms, processes: cpu?.processes };
+}
+
+/** The agent's own timing of the plugin manifest verification, from the line it logs at each enabled boot (lib/boot). */
+function agentVerifications() {
+  const log = path.join(APP_DIR, 'logs/on/egg-agent.log');
+  const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+  return [ ...text.matchAll(/verified (\d+) plugin\(s\) against sentinel\.lock\.json in ([\d.]+) ms/g) ].map(match => ({ plugins: Number(match[1]), ms: Number(match[2]) }));
 }
 
 async function bootBenchmark() {
@@ -39,11 +48,14 @@ async function bootBenchmark() {
   // Boots next to each other in time share the machine's load: the median of the pairs' ratios resists drift.
   const pairedRatio = median(boots.on.map((boot, index) => boot.ms / boots.off[index].ms));
   const cpuRatio = cpu('on') === undefined ? undefined : cpu('on') / cpu('off');
+  const verified = agentVerifications();
+  const verificationMs = verified.length ? median(verified.map(entry => entry.ms)) : undefined;
   const details = {
     pairs, boots,
     medianMs: { on: Math.round(ms('on')), off: Math.round(ms('off')) },
     medianCpuMs: { on: cpu('on'), off: cpu('off') },
     ratio, pairedRatio, cpuRatio,
+    agentVerification: verified.length ? { boots: verified.length, plugins: verified[0].plugins, medianMs: verificationMs } : undefined,
   };
   const figures = [
     figure({ id: 'boot.ratio', label: 'Boot to ready, enabled ÷ disabled (medians of wall time)', value: ratio, target: TARGET_RATIO, better: 'lower',
@@ -51,6 +63,8 @@ async function bootBenchmark() {
     figure({ id: 'boot.pairedRatio', label: 'Boot, median of the pairs\' ratios', value: pairedRatio, display: pairedRatio.toFixed(3) }),
     figure({ id: 'boot.cpuRatio', label: 'Boot CPU time of all cluster processes until ready, enabled ÷ disabled', value: cpuRatio,
       display: cpuRatio === undefined ? 'no /proc' : `${cpuRatio.toFixed(3)} (${cpu('on')} / ${cpu('off')} ms)` }),
+    figure({ id: 'boot.verification', label: 'Agent\'s plugin manifest verification at boot (its own log line, median)', value: verificationMs,
+      display: verificationMs === undefined ? 'no log line' : `${verificationMs.toFixed(1)} ms for ${verified[0].plugins} plugins` }),
   ];
   return { details, figures };
 }
