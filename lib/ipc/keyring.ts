@@ -92,7 +92,7 @@ function keyFileError(problem: string): Error {
 
 export class Keyring implements EnvelopeKeys {
   private readonly keys = new Map<string, KeyEntry>();
-  private readonly macKeys = new Map<string, crypto.KeyObject>();
+  private readonly macKeys = new Map<string, Map<string, crypto.KeyObject>>();
   private readonly instanceKeys = new Map<string, crypto.KeyObject>();
   currentKid = '';
   /** Where the signing secret came from, for the boot rules (never the value). */
@@ -157,12 +157,11 @@ export class Keyring implements EnvelopeKeys {
 
   macKey(kid: string, direction: string): crypto.KeyObject | undefined {
     if (!this.hasKey(kid)) return undefined;
-    const cacheKey = `${kid}|${direction}`;
-    let key = this.macKeys.get(cacheKey);
-    if (!key) {
-      key = this.derive(kid, 'egg-sentinel', `mac|${direction}`);
-      this.macKeys.set(cacheKey, key);
-    }
+    // Nested maps: no cache-key string is built per message.
+    let byDirection = this.macKeys.get(kid);
+    if (!byDirection) this.macKeys.set(kid, byDirection = new Map());
+    let key = byDirection.get(direction);
+    if (!key) byDirection.set(direction, key = this.derive(kid, 'egg-sentinel', `mac|${direction}`));
     return key;
   }
 

@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import workerThreads from 'node:worker_threads';
 import { quoteForMessage } from '../env-name';
-import { type DropReason, type Envelope, isEnvelopeLike, open, type Receiver, type Role, seal, type Sender } from './envelope';
+import { type DropReason, type EnvelopeFields, isEnvelopeLike, open, type Receiver, type Role, seal, SealedEnvelope, type Sender } from './envelope';
 import type { Keyring } from './keyring';
 import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { ReplayWindows } from './replay-window';
@@ -75,7 +75,8 @@ export class IpcGuard {
   private readonly sender: Sender;
   private seq = 0;
   private readonly replay = new ReplayWindows();
-  private readonly sealedHere = new WeakSet<object>();
+  private readonly encryptAll: boolean;
+  private readonly encryptActions: ReadonlySet<string>;
   private lastReload = 0;
   private readonly counters: Omit<IpcStats, 'logLinesSuppressed'>;
   private readonly badMessages: RateLimitedLog;
@@ -85,6 +86,8 @@ export class IpcGuard {
     const zero = () => Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
     this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero() };
     this.badMessages = new RateLimitedLog(logger, options.logLinesPerMinute);
+    this.encryptAll = options.encrypt === true;
+    this.encryptActions = new Set(Array.isArray(options.encrypt) ? options.encrypt : []);
   }
 
   stats(): IpcStats {
@@ -93,7 +96,8 @@ export class IpcGuard {
 
   /** Seals one outgoing message, unless it goes to a process that runs no egg-sentinel or is sealed already. */
   sealOutgoing(action: string, data: unknown, to: string | undefined): unknown {
-    if ((typeof data === 'object' && data !== null && this.sealedHere.has(data)) || (to !== undefined && UNSIGNED_RECEIVERS.has(to))) return data;
+    // An envelope sealed here comes back when a replacement of send calls the wrapper it captured.
+    if (data instanceof SealedEnvelope || (to !== undefined && UNSIGNED_RECEIVERS.has(to))) return data;
     const envelope = seal({
       keys: this.keyring,
       sender: this.sender,
@@ -102,9 +106,8 @@ export class IpcGuard {
       to: this.receiver(to),
       action,
       payload: data,
-      encrypt: this.options.encrypt === true || (Array.isArray(this.options.encrypt) && this.options.encrypt.includes(action)),
+      encrypt: this.encryptAll || this.encryptActions.has(action),
     });
-    this.sealedHere.add(envelope);
     this.counters.sent++;
     return envelope;
   }
@@ -141,16 +144,18 @@ export class IpcGuard {
     this.counters.dropped[verdict.reason]++;
   }
 
-  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: Envelope } {
+  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: EnvelopeFields } {
     let result = open({ keys: this.keyring, action, data });
     if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
     if (!result.ok) return result;
     const { envelope } = result;
-    if (![ this.role, 'both', WORKER_ID ].includes(envelope.to)) return { ok: false, reason: 'wrong-receiver', envelope };
+    const { to } = envelope;
+    if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope };
     if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope };
-    if (!this.replay.accept(`${envelope.role}:${envelope.iid}`, envelope.seq)) return { ok: false, reason: 'replayed', envelope };
+    // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
+    if (!this.replay.accept(envelope.iid, envelope.seq)) return { ok: false, reason: 'replayed', envelope };
     return { ok: true, payload: result.payload };
   }
 
@@ -168,7 +173,7 @@ export class IpcGuard {
   }
 
   /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */
-  private logBadMessage(reason: DropReason, action: string, envelope: Envelope | undefined, from: unknown): void {
+  private logBadMessage(reason: DropReason, action: string, envelope: EnvelopeFields | undefined, from: unknown): void {
     const sender = envelope ? `${envelope.role} pid ${envelope.pid}` : 'unknown sender';
     const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
     this.badMessages.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
@@ -177,8 +182,12 @@ export class IpcGuard {
 
   /** Wraps a messenger so every send is sealed and every receive verified. */
   install(messenger: MessengerLike): void {
-    this.wrapOutgoing(messenger, 'send', (original, [ action, data, to ]) => original(action, this.sealOutgoing(action as string, data, to as string | undefined), to));
-    this.wrapOutgoing(messenger, 'sendTo', (original, [ pid, action, data ]) => original(pid, action, this.sealOutgoing(action as string, data, String(pid))));
+    this.wrapOutgoing(messenger, 'send', args => {
+      args[1] = this.sealOutgoing(args[0] as string, args[1], args[2] as string | undefined);
+    });
+    this.wrapOutgoing(messenger, 'sendTo', args => {
+      args[2] = this.sealOutgoing(args[1] as string, args[2], String(args[0]));
+    });
     this.wrapIncoming(messenger);
   }
 
@@ -188,7 +197,7 @@ export class IpcGuard {
    * wrapper; when that replacement calls back into the method it captured (the wrapper), the re-entrant call goes
    * one step down the chain. Assigning the wrapper back (egg's restore at egg-ready) drops the last replacement.
    */
-  private wrapOutgoing(messenger: MessengerLike, name: 'send' | 'sendTo', sealed: (next: (...args: unknown[]) => unknown, args: unknown[]) => unknown): void {
+  private wrapOutgoing(messenger: MessengerLike, name: 'send' | 'sendTo', sealArgs: (args: unknown[]) => void): void {
     const original = messenger[name];
     if (typeof original !== 'function') return;
     const chain = [ original as (...args: unknown[]) => unknown ];
@@ -197,7 +206,8 @@ export class IpcGuard {
       const next = chain[Math.max(0, chain.length - 1 - depth)];
       depth++;
       try {
-        return sealed((...forwarded) => next.apply(messenger, forwarded), args);
+        sealArgs(args);
+        return next.apply(messenger, args);
       } finally {
         depth--;
       }
@@ -245,7 +255,7 @@ export class IpcGuard {
   }
 }
 
-function parsePlain(envelope: Envelope): unknown {
+function parsePlain(envelope: EnvelopeFields): unknown {
   try {
     return envelope.p === undefined ? undefined : JSON.parse(envelope.p);
   } catch {

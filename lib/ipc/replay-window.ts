@@ -4,34 +4,32 @@
  * or one already seen, is a replay. Memory is bounded: at most `maxSenders` instances are tracked, least recently
  * active evicted first (a forged sender cannot take a slot: only messages with a valid MAC are recorded).
  */
+interface Window {
+  top: number;
+  seen: Uint8Array;
+}
+
 export class ReplayWindows {
-  private readonly senders = new Map<string, { top: number; seen: Uint8Array }>();
+  private readonly senders = new Map<string, Window>();
+  /** The most recently active sender: consecutive messages from it need no reordering of `senders`. */
+  private lastSender?: string;
+  private lastWindow?: Window;
 
   constructor(private readonly size = 1024, private readonly maxSenders = 4096) {}
 
   /** Records `seq` for `sender`; false when it was seen before or is too old for the window. */
   accept(sender: string, seq: number): boolean {
-    let state = this.senders.get(sender);
-    if (!state) {
-      // One bit per number, rounded up: a size that is not a multiple of 8 must not lose its top bits.
-      state = { top: -1, seen: new Uint8Array((this.size + 7) >> 3) };
-      if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
-    }
-    // Re-insert to keep Map order = least recently active first.
-    this.senders.delete(sender);
-    this.senders.set(sender, state);
-
+    const state = sender === this.lastSender ? this.lastWindow as Window : this.touch(sender);
+    const { seen } = state;
+    const size = this.size;
     if (seq > state.top) {
-      const shift = seq - state.top;
-      if (shift >= this.size) state.seen.fill(0);
-      else for (let n = state.top + 1; n < seq; n++) this.clear(state.seen, n);
+      if (seq - state.top >= size) seen.fill(0);
+      else for (let n = state.top + 1; n < seq; n++) seen[(n % size) >> 3] &= ~(1 << (n % size & 7));
       state.top = seq;
-      this.set(state.seen, seq);
-      return true;
+    } else if (state.top - seq >= size || (seen[(seq % size) >> 3] & (1 << (seq % size & 7))) !== 0) {
+      return false;
     }
-    if (state.top - seq >= this.size) return false;
-    if (this.get(state.seen, seq)) return false;
-    this.set(state.seen, seq);
+    seen[(seq % size) >> 3] |= 1 << (seq % size & 7);
     return true;
   }
 
@@ -39,23 +37,19 @@ export class ReplayWindows {
     return this.senders.size;
   }
 
-  private bit(seq: number): [number, number] {
-    const slot = seq % this.size;
-    return [ slot >> 3, 1 << (slot & 7) ];
-  }
-
-  private get(seen: Uint8Array, seq: number): boolean {
-    const [ byte, mask ] = this.bit(seq);
-    return (seen[byte] & mask) !== 0;
-  }
-
-  private set(seen: Uint8Array, seq: number): void {
-    const [ byte, mask ] = this.bit(seq);
-    seen[byte] |= mask;
-  }
-
-  private clear(seen: Uint8Array, seq: number): void {
-    const [ byte, mask ] = this.bit(seq);
-    seen[byte] &= ~mask;
+  /** The sender's window, moved to the most recently active end (Map order = least recently active first). */
+  private touch(sender: string): Window {
+    let state = this.senders.get(sender);
+    if (state) {
+      this.senders.delete(sender);
+    } else {
+      // One bit per number, rounded up: a size that is not a multiple of 8 must not lose its top bits.
+      state = { top: -1, seen: new Uint8Array((this.size + 7) >> 3) };
+      if (this.senders.size >= this.maxSenders) this.senders.delete(this.senders.keys().next().value as string);
+    }
+    this.senders.set(sender, state);
+    this.lastSender = sender;
+    this.lastWindow = state;
+    return state;
   }
 }

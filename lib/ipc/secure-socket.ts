@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import type net from 'node:net';
 import { Duplex } from 'node:stream';
-import type { EnvelopeKeys } from './envelope';
+import { type EnvelopeKeys, HmacSha256 } from './envelope';
 
 const MAGIC = Buffer.from('ESC1');
 const NONCE = 32;
@@ -46,9 +46,10 @@ export interface SecureSocketOptions {
 }
 
 interface Direction {
-  mac: crypto.KeyObject;
+  mac: HmacSha256;
   enc?: crypto.KeyObject;
-  seq: bigint;
+  /** Implicit record number; a number counts past any connection's lifetime (2^53 records). */
+  seq: number;
 }
 
 function hmac(key: crypto.KeyObject, ...parts: Array<Buffer | string>): Buffer {
@@ -57,18 +58,21 @@ function hmac(key: crypto.KeyObject, ...parts: Array<Buffer | string>): Buffer {
   return h.digest();
 }
 
-const seqBytes = Buffer.alloc(8);
-
-/** HMAC over the implicit sequence number and the record body. */
-function recordMac(key: crypto.KeyObject, seq: bigint, body: Buffer): Buffer {
-  seqBytes.writeBigUInt64BE(seq);
-  return hmac(key, seqBytes, body);
+/** Big-endian seq in the last 8 of 12 bytes: the GCM nonce, and (its last 8 bytes) the MAC's sequence prefix. */
+const seqBuffer = Buffer.alloc(12);
+function writeSeq(seq: number): void {
+  seqBuffer.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 4);
+  seqBuffer.writeUInt32BE(seq >>> 0, 8);
 }
+const nonce = seqBuffer;
+const seqBytes = seqBuffer.subarray(4);
+/** The expected MAC of the record being read. */
+const expectedMac = Buffer.alloc(MAC);
 
-function nonceFor(seq: bigint): Buffer {
-  const iv = Buffer.alloc(12);
-  iv.writeBigUInt64BE(seq, 4);
-  return iv;
+/** HMAC over the implicit sequence number and the record body, written into `target` at `offset`. */
+function recordMacInto(mac: HmacSha256, seq: number, body: Buffer, target: Buffer, offset: number): void {
+  writeSeq(seq);
+  mac.digestInto([ seqBytes, body ], target, offset);
 }
 
 export class SecureSocket extends Duplex {
@@ -128,14 +132,15 @@ export class SecureSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    const send = () => {
-      let last = true;
-      for (let offset = 0; offset < chunk.length; offset += MAX_RECORD) last = this.inner.write(this.seal(chunk.subarray(offset, offset + MAX_RECORD)));
-      if (last) callback();
-      else this.inner.once('drain', () => callback());
-    };
-    if (this.state === 'open') send();
-    else this.pendingWrites.push(send);
+    if (this.state === 'open') this.send(chunk, callback);
+    else this.pendingWrites.push(() => this.send(chunk, callback));
+  }
+
+  private send(chunk: Buffer, callback: (error?: Error | null) => void): void {
+    let last = true;
+    for (let offset = 0; offset < chunk.length; offset += MAX_RECORD) last = this.inner.write(this.seal(chunk.subarray(offset, offset + MAX_RECORD)));
+    if (last) callback();
+    else this.inner.once('drain', () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {
@@ -234,7 +239,7 @@ export class SecureSocket extends Duplex {
     const nonces = Buffer.concat([ this.leaderNonce as Buffer, followerNonce ]);
     const direction = (name: string): Direction => {
       const derive = (purpose: string) => crypto.createSecretKey(hmac(this.options.keys.macKey(this.kid, `cc-session|${purpose}|${name}`) as crypto.KeyObject, nonces));
-      return { mac: derive('mac'), enc: this.options.encrypt ? derive('enc') : undefined, seq: 0n };
+      return { mac: new HmacSha256(derive('mac')), enc: this.options.encrypt ? derive('enc') : undefined, seq: 0 };
     };
     const [ mine, theirs ] = this.options.role === 'leader' ? [ 'l2f', 'f2l' ] : [ 'f2l', 'l2f' ];
     this.outgoing = direction(mine);
@@ -252,14 +257,15 @@ export class SecureSocket extends Duplex {
     const seq = direction.seq++;
     let body = plain;
     if (direction.enc) {
-      const cipher = crypto.createCipheriv('aes-256-gcm', direction.enc, nonceFor(seq));
+      writeSeq(seq);
+      const cipher = crypto.createCipheriv('aes-256-gcm', direction.enc, nonce);
       body = Buffer.concat([ cipher.update(plain), cipher.final(), cipher.getAuthTag() ]);
     }
     // One allocation per record: length ‖ body ‖ MAC.
     const record = Buffer.allocUnsafe(HEADER + body.length + MAC);
     record.writeUInt32BE(body.length, 0);
-    body.copy(record, HEADER);
-    recordMac(direction.mac, seq, body).copy(record, HEADER + body.length);
+    record.set(body, HEADER);
+    recordMacInto(direction.mac, seq, body, record, HEADER + body.length);
     return record;
   }
 
@@ -271,10 +277,12 @@ export class SecureSocket extends Duplex {
       if (this.received.length < HEADER + length + MAC) return;
       const body = this.received.subarray(HEADER, HEADER + length);
       const mac = this.received.subarray(HEADER + length, HEADER + length + MAC);
-      if (!crypto.timingSafeEqual(mac, recordMac(direction.mac, direction.seq, body))) return this.fail('bad-mac', `record ${direction.seq} failed verification`);
+      recordMacInto(direction.mac, direction.seq, body, expectedMac, 0);
+      if (!crypto.timingSafeEqual(mac, expectedMac)) return this.fail('bad-mac', `record ${direction.seq} failed verification`);
       let plain = body;
       if (direction.enc) {
-        const decipher = crypto.createDecipheriv('aes-256-gcm', direction.enc, nonceFor(direction.seq));
+        writeSeq(direction.seq);
+        const decipher = crypto.createDecipheriv('aes-256-gcm', direction.enc, nonce);
         decipher.setAuthTag(body.subarray(body.length - TAG));
         plain = Buffer.concat([ decipher.update(body.subarray(0, body.length - TAG)), decipher.final() ]);
       }

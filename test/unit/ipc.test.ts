@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { open, seal, type SealInput } from '../../lib/ipc/envelope';
+import { ENVELOPE_VERSION, HmacSha256, open, seal, type SealInput } from '../../lib/ipc/envelope';
 import { estimateSecretBits, KEY_FILE, Keyring } from '../../lib/ipc/keyring';
 import { ReplayWindows } from '../../lib/ipc/replay-window';
 import { clusterClientUnprotected, ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
@@ -31,12 +31,19 @@ describe('envelope seal/open', () => {
 
   it('refuses any change to any signed field', () => {
     const sealed = seal(base());
-    const changes: Record<string, unknown> = { kid: 'ffffffffffffffff', role: 'agent', pid: 1, iid: 'other', seq: 2, ts: sealed.ts + 1, to: 'app', act: 'other', enc: 1, p: '{"text":"x"}' };
-    for (const [ field, value ] of Object.entries(changes)) {
-      const result = open({ keys, action: field === 'act' ? 'other' : 'demo:action', data: { ...sealed, [field]: value } });
+    const [ role, pid, iid, seq, ts ] = sealed.s.split('|');
+    const sender = (changed: Partial<Record<'role' | 'pid' | 'iid' | 'seq' | 'ts', string>>) =>
+      Object.values({ role, pid, iid, seq, ts, ...changed }).join('|');
+    const changes: Record<string, Record<string, unknown>> = {
+      kid: { kid: 'ffffffffffffffff' }, role: { s: sender({ role: 'agent' }) }, pid: { s: sender({ pid: '1' }) }, iid: { s: sender({ iid: 'other' }) },
+      seq: { s: sender({ seq: '2' }) }, ts: { s: sender({ ts: String(Number(ts) + 1) }) }, to: { to: 'app' }, enc: { enc: 1 }, p: { p: '{"text":"x"}' },
+    };
+    for (const [ field, change ] of Object.entries(changes)) {
+      const result = open({ keys, action: 'demo:action', data: { ...sealed, ...change } });
       assert.equal(result.ok, false, field);
       assert.equal((result as { reason: string }).reason, field === 'kid' ? 'unknown-key' : 'bad-mac', field);
     }
+    assert.equal(open({ keys, action: 'demo:action', data: { ...sealed } }).ok, true, 'the unchanged copy verifies');
   });
 
   it('refuses an envelope delivered under another action', () => {
@@ -47,16 +54,28 @@ describe('envelope seal/open', () => {
     const sealed = seal(base());
     assert.equal((open({ keys, action: 'a', data: { text: 'plain' } }) as { reason: string }).reason, 'unsigned');
     assert.equal((open({ keys, action: 'a', data: 'garbage' }) as { reason: string }).reason, 'unsigned');
-    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, seq: -1 } }) as { reason: string }).reason, 'malformed');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, s: sealed.s.replace(/\|\d+\|(\d+)$/, '|-1|$1') } }) as { reason: string }).reason, 'malformed');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, s: `${sealed.s}|extra` } }) as { reason: string }).reason, 'malformed');
+    assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, $sentinel: ENVELOPE_VERSION - 1 } }) as { reason: string }).reason, 'malformed', 'an older version');
     assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, kid: 'ffffffffffffffff' } }) as { reason: string }).reason, 'unknown-key');
     assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, mac: sealed.mac.slice(0, 42) } }) as { reason: string }).reason, 'bad-mac');
     assert.equal((open({ keys, action: 'demo:action', data: { ...sealed, mac: `${sealed.mac}A` } }) as { reason: string }).reason, 'bad-mac');
   });
 
-  it('refuses a signed payload that carries __proto__ (prototype poisoning)', () => {
-    const sealed = seal(base({ payload: JSON.parse('{"__proto__":{"polluted":true}}') }));
-    assert.equal((roundTrip(sealed) as { reason: string }).reason, 'malformed');
+  it('refuses lone surrogates, which UTF-8 would hash like U+FFFD', () => {
+    const aliased = seal(base({ action: 'demo:\uFFFD', payload: 'a\uFFFD' }));
+    assert.equal(open({ keys, action: 'demo:\uFFFD', data: aliased }).ok, true);
+    assert.equal((open({ keys, action: 'demo:\uD800', data: aliased }) as { reason: string }).reason, 'malformed');
+    assert.equal((open({ keys, action: 'demo:\uFFFD', data: { ...aliased, p: '"a\uDC00"' } }) as { reason: string }).reason, 'malformed');
+  });
+
+  it('refuses a signed payload that carries __proto__ or constructor.prototype (prototype poisoning), nested or next to an escape', () => {
+    for (const json of [ '{"__proto__":{"polluted":true}}', '{"a":[{"b":"\\u0001","__proto__":{"polluted":true}}]}', '{"constructor":{"prototype":{"polluted":true}}}' ]) {
+      const sealed = seal(base({ payload: JSON.parse(json) }));
+      assert.equal((roundTrip(sealed) as { reason: string }).reason, 'malformed', json);
+    }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.deepEqual((roundTrip(seal(base({ payload: { constructor: 'a string', text: '__proto__' } }))) as { payload: unknown }).payload, { constructor: 'a string', text: '__proto__' });
   });
 
   describe('sealing (AES-256-GCM)', () => {
@@ -83,7 +102,7 @@ describe('envelope seal/open', () => {
   it('property: 100,000 random and mutated envelopes never throw and are accepted only when intact', function() {
     this.timeout(120000);
     const genuine = [ seal(base()), seal(base({ encrypt: true, seq: 7 })), seal(base({ payload: undefined, seq: 9 })) ];
-    const fields = [ '$sentinel', 'kid', 'role', 'pid', 'iid', 'seq', 'ts', 'to', 'act', 'enc', 'p', 'mac' ] as const;
+    const fields = [ '$sentinel', 'kid', 's', 'to', 'enc', 'p', 'mac' ] as const;
     const mutation = fc.record({
       which: fc.nat({ max: genuine.length - 1 }),
       field: fc.constantFrom(...fields),
@@ -103,6 +122,26 @@ describe('envelope seal/open', () => {
     }), { numRuns: 90_000 });
     fc.assert(fc.property(fc.anything(), fc.string(), (data, action) => !open({ keys, action, data }).ok), { numRuns: 10_000 });
     assert.ok(accepted < 90_000);
+  });
+});
+
+describe('HMAC-SHA256 over precomputed pads', () => {
+  it('equals createHmac for any key length and any mix of strings and bytes, up to and past its buffer', () => {
+    fc.assert(fc.property(
+      fc.uint8Array({ minLength: 1, maxLength: 100 }),
+      // any UTF-16 code units, lone surrogates included
+      fc.array(fc.oneof(fc.string({ unit: fc.nat({ max: 0xffff }).map(code => String.fromCharCode(code)) }), fc.uint8Array()), { maxLength: 4 }),
+      (key, parts) => {
+        const keyObject = crypto.createSecretKey(Buffer.from(key));
+        const reference = crypto.createHmac('sha256', keyObject);
+        for (const part of parts) reference.update(part);
+        return new HmacSha256(keyObject).digest(parts).equals(reference.digest());
+      }), { numRuns: 500 });
+    const key = crypto.createSecretKey(crypto.randomBytes(32));
+    const hmac = new HmacSha256(key);
+    for (const text of [ 'a', 'é'.repeat(5000), 'x'.repeat(200_000), '', 'y' ]) {
+      assert.equal(hmac.digest([ text, Buffer.from('tail') ], 'base64url'), crypto.createHmac('sha256', key).update(text).update('tail').digest('base64url'));
+    }
   });
 });
 
