@@ -1,6 +1,6 @@
 'use strict';
 
-/** Counts flood messages and answers when a run is complete; echoes pings; reports its memory. */
+/** Counts flood messages, confirms every `ack` of them if asked and answers when a run is complete; echoes pings; reports its memory. */
 const EchoClient = require('./lib/echo-client');
 
 module.exports = agent => {
@@ -8,13 +8,17 @@ module.exports = agent => {
   agent.beforeStart(() => agent.echoClient.ready());
   let expected = 0;
   let received = 0;
-  agent.messenger.on('bench:start', ({ n }) => {
-    expected = n;
+  let ack = 0;
+  agent.messenger.on('bench:start', data => {
+    expected = data.n;
+    ack = data.ack;
     received = 0;
     agent.messenger.sendToApp('bench:ready', {});
   });
   agent.messenger.on('bench:flood', () => {
-    if (++received === expected) agent.messenger.sendToApp('bench:done', { received });
+    received++;
+    if (ack && received % ack === 0) agent.messenger.sendToApp('bench:ack', { received });
+    if (received === expected) agent.messenger.sendToApp('bench:done', { received });
   });
   agent.messenger.on('bench:ping', data => agent.messenger.sendToApp('bench:pong', data));
   // The agent's memory after a full garbage collection (the cluster runs with --expose-gc).

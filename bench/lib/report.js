@@ -52,18 +52,20 @@ function requestSection({ details }) {
 function ipcSection({ details }) {
   const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, m.cpuUsPerMessage === undefined ? '—' : `${m.cpuUsPerMessage} µs`,
     `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
-  const memoryRows = [ 'disabled', 'signed' ].map(mode => [ mode, details.memoryMessages[mode],
-    `${details.memoryAtBoot[mode].agentRssMiB} → ${details.memoryAfter[mode].agentRssMiB} MiB`,
-    `${details.memoryAtBoot[mode].workerRssMiB} → ${details.memoryAfter[mode].workerRssMiB} MiB`,
-    `${details.memoryAtBoot[mode].agentHeapMiB} → ${details.memoryAfter[mode].agentHeapMiB} / ${details.memoryAtBoot[mode].workerHeapMiB} → ${details.memoryAfter[mode].workerHeapMiB} MiB`,
-    `${details.memoryAfter[mode].agentExternalMiB} / ${details.memoryAfter[mode].workerExternalMiB} MiB` ]);
+  const memoryRows = [ 'disabled', 'signed' ].flatMap(mode => [ 'agent', 'worker' ].map(proc => {
+    const at = point => details[point][mode];
+    const cells = key => [ 'memoryAtBoot', 'memoryEarly', 'memoryAfter' ].map(point => at(point)[`${proc}${key}`]).join(' → ');
+    return [ mode, proc, `${cells('RssMiB')} MiB`, `${cells('HeapMiB')} MiB`, `${cells('HeapTotalMiB')} MiB`, `${at('memoryAfter')[`${proc}ExternalMiB`]} MiB` ];
+  }));
   return `## IPC\n\nbench/ipc-app clusters (master, agent, 1 worker) side by side: egg-sentinel disabled, enabled with \`ipc.mode: 'off'\`, ` +
     `signed (the default), signed + sealed (\`ipc.encrypt: true\`). ${details.rounds} rounds (order alternating) of ${details.messages} messages ` +
     `of ${details.payloadBytes} B app → agent, ${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential ` +
     'cluster-client invokes per round and mode.\n\n' +
     table([ 'mode', 'messages/s (median)', 'cluster CPU per message', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
-    '\n\nMemory: RSS after a full GC (`--expose-gc`), right after boot → after the messages (the throughput rounds count).\n\n' +
-    table([ 'mode', 'messages app → agent', 'agent RSS', 'worker RSS', 'JS heap used, agent / worker', 'external after, agent / worker' ], memoryRows);
+    `\n\nMemory, measured before the throughput rounds, after a full GC (\`--expose-gc\`): right after boot → after ${details.earlyMessages} ` +
+    `→ after ${details.memoryMessages} messages app → agent, sent with at most ${details.ackEvery} in flight (the agent confirms every ` +
+    `${details.ackEvery}).\n\n` +
+    table([ 'mode', 'process', 'RSS', 'JS heap used', 'JS heap total', 'external (end)' ], memoryRows);
 }
 
 function codecSection({ details }) {

@@ -17,19 +17,24 @@ module.exports = app => {
     ctx.body = { n, ms: Number(process.hrtime.bigint() - started) / 1e6 };
   });
 
-  /** n messages app → agent as fast as the channel takes them; ms until the agent has all of them. */
+  /**
+   * n messages app → agent as fast as the channel takes them; ms until the agent has all of them. With ack=K the
+   * agent confirms every K messages and at most K are in flight, so no backlog piles up in the pipes and buffers.
+   */
   app.router.get('/flood', async ctx => {
     const n = Number(ctx.query.n);
+    const ack = Number(ctx.query.ack) || 0;
     const payload = { blob: 'x'.repeat(Number(ctx.query.size) - 12) };
     const ready = once(app, 'bench:ready');
-    app.messenger.sendToAgent('bench:start', { n });
+    app.messenger.sendToAgent('bench:start', { n, ack });
     await ready;
     const done = once(app, 'bench:done');
     const started = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       app.messenger.sendToAgent('bench:flood', payload);
+      if (ack && i % ack === ack - 1) await once(app, 'bench:ack');
       // let the channel drain now and then, as a real producer would
-      if (i % 1000 === 999) await new Promise(setImmediate);
+      else if (i % 1000 === 999) await new Promise(setImmediate);
     }
     await done;
     ctx.body = { n, ms: Number(process.hrtime.bigint() - started) / 1e6 };
