@@ -44,7 +44,7 @@ function requestSection({ details }) {
     }
   }
   return `## Requests\n\nautocannon, ${details.connections} connections, ${details.rounds} rounds of ${details.seconds} s per route and mode ` +
-    '(order alternating), both clusters up side by side, after a 2 s warm-up of each. CPU: user + system time of the ' +
+    `(order alternating), both clusters up side by side, after a ${details.warmUpSeconds} s warm-up of each. CPU: user + system time of the ` +
     'cluster\'s processes (master, agent, workers) per request, median of the rounds.\n\n' +
     table([ 'route', 'egg-sentinel', 'req/s per round', 'median req/s', 'latency p50 / p99 (medians)', 'cluster CPU per request' ], rows);
 }

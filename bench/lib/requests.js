@@ -13,6 +13,7 @@ const { groupCpuMs } = require('./proc');
 const { launchRealisticApp } = require('./realistic-app');
 
 const TARGET_RATIO = 0.98;
+const WARM_UP_SECONDS = 5;
 const ROUTES = { hello: '/hello', guarded: '/guarded' };
 
 /** One autocannon run; also the CPU the cluster's processes spent per request, which other load disturbs far less. */
@@ -38,8 +39,8 @@ async function requestBenchmark() {
       clusters[sentinel] = await launchRealisticApp(sentinel);
       ensureStarted(clusters[sentinel], `the cluster with egg-sentinel ${sentinel}`);
     }
-    // Warm-up: JIT, connection pools and egg's lazy loading, not measured.
-    for (const sentinel of [ 'on', 'off' ]) for (const route of Object.values(ROUTES)) await load(clusters[sentinel], route, 2, connections);
+    // Warm-up: JIT, connection pools and egg's lazy loading, not measured (2 s were not enough: the first rounds ran slower).
+    for (const sentinel of [ 'on', 'off' ]) for (const route of Object.values(ROUTES)) await load(clusters[sentinel], route, WARM_UP_SECONDS, connections);
     const runs = { on: { hello: [], guarded: [] }, off: { hello: [], guarded: [] } };
     for (let round = 0; round < rounds; round++) {
       for (const sentinel of round % 2 ? [ 'off', 'on' ] : [ 'on', 'off' ]) {
@@ -53,7 +54,7 @@ async function requestBenchmark() {
       p99Ms: median(runs[sentinel][name].map(run => run.p99Ms)),
       cpuUsPerRequest: runs[sentinel][name].every(run => run.cpuUsPerRequest !== undefined) ? median(runs[sentinel][name].map(run => run.cpuUsPerRequest)) : undefined,
     } ]));
-    const details = { rounds, seconds, connections, runs, medians: { on: summary('on'), off: summary('off') } };
+    const details = { rounds, seconds, connections, warmUpSeconds: WARM_UP_SECONDS, runs, medians: { on: summary('on'), off: summary('off') } };
     const figures = Object.keys(ROUTES).flatMap(name => {
       const { on, off } = { on: details.medians.on[name], off: details.medians.off[name] };
       const ratio = on.rps / off.rps;
