@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', '!bench/*.js', '!bench/*-app/**/*.js', '!test/egg4/**/*.js', 'bench/logs/', 'bench/run/', 'test/fixtures/**/node_modules/', 'coverage/', 'lib/validators/*.generated.ts' ],
+    ignores: [ 'node_modules/', '**/*.js', '**/*.d.ts', '!scripts/*.js', '!bench/*.js', '!bench/*-app/**/*.js', '!bench/lib/*.js', '!test/egg4/**/*.js', 'bench/logs/', 'bench/run/', 'test/fixtures/**/node_modules/', 'coverage/', 'lib/validators/*.generated.ts' ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
