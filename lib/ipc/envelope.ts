@@ -218,10 +218,24 @@ export interface SealInput {
  * properties are the wire fields; the getters read the rest of its meaning (EnvelopeFields) and are not serialized.
  */
 export class SealedEnvelope implements Envelope, EnvelopeFields {
-  readonly $sentinel = ENVELOPE_VERSION;
+  readonly $sentinel: typeof ENVELOPE_VERSION;
+  readonly kid: string;
+  readonly s: string;
+  readonly to: Receiver;
+  readonly enc: 0 | 1;
+  readonly p: string | undefined;
+  readonly mac: string;
   readonly #act: string;
 
-  constructor(readonly kid: string, readonly s: string, readonly to: Receiver, readonly enc: 0 | 1, readonly p: string | undefined, readonly mac: string, act: string) {
+  constructor(kid: string, s: string, to: Receiver, enc: 0 | 1, p: string | undefined, mac: string, act: string) {
+    // Assigned in wire order: the version first, as it reads in a captured message.
+    this.$sentinel = ENVELOPE_VERSION;
+    this.kid = kid;
+    this.s = s;
+    this.to = to;
+    this.enc = enc;
+    this.p = p;
+    this.mac = mac;
     this.#act = act;
   }
 
