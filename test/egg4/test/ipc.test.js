@@ -63,7 +63,7 @@ describe('egg 4: IPC signing under mm.app (agent and app in one process)', () =>
     it(`${via}: a round trip app → agent → app is signed, verified and delivered intact`, async () => {
       const res = await app.httpRequest().get('/ping').query({ via, text: `héllo ${via}` }).expect(200);
       assert.equal(res.body.pong.payload.text, `héllo ${via}`);
-      assert.equal(sealedByApp.data.$sentinel, 1, 'the app sent an envelope, not the payload');
+      assert.equal(sealedByApp.data.$sentinel, 2, 'the app sent an envelope (wire version 2), not the payload');
     });
   }
 
