@@ -247,9 +247,11 @@ export class SealedEnvelope implements Envelope, EnvelopeFields {
   get ts(): number { return Number(this.s.split('|')[4]); }
 }
 
-/** Builds the envelope for one message. Throws only on programming errors (no key for the current kid). */
+/** Builds the envelope for one message. Throws only on programming errors (no key for the current kid, a sequence number past 2^53). */
 export function seal(input: SealInput): SealedEnvelope {
   const { keys, sender, seq, ts, to, action } = input;
+  // The sequence number is the GCM nonce: past 2^53 a number would repeat.
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new Error(`egg-sentinel: sequence number ${seq} is not a safe non-negative integer`);
   const kid = keys.currentKid;
   const dir = direction(sender.role, to);
   const enc = input.encrypt ? 1 : 0;

@@ -61,6 +61,8 @@ function hmac(key: crypto.KeyObject, ...parts: Array<Buffer | string>): Buffer {
 /** Big-endian seq in the last 8 of 12 bytes: the GCM nonce, and (its last 8 bytes) the MAC's sequence prefix. */
 const seqBuffer = Buffer.alloc(12);
 function writeSeq(seq: number): void {
+  // Unreachable in practice (2^53 records), but a number past it would repeat, and with it a GCM nonce.
+  if (seq > Number.MAX_SAFE_INTEGER) throw new Error('record sequence numbers exhausted');
   seqBuffer.writeUInt32BE(Math.floor(seq / 0x1_0000_0000), 4);
   seqBuffer.writeUInt32BE(seq >>> 0, 8);
 }

@@ -85,6 +85,10 @@ describe('envelope seal/open', () => {
       assert.deepEqual((roundTrip(sealed) as { payload: unknown }).payload, { card: '4111 1111 1111 1111' });
     });
 
+    it('refuses to seal with a sequence number that could repeat (the nonce)', () => {
+      for (const seq of [ 2 ** 53, -1, 1.5, Number.NaN ]) assert.throws(() => seal(base({ encrypt: true, seq })), /sequence number .* is not a safe non-negative integer/);
+    });
+
     it('never reuses a (key, nonce) pair: another sequence or sender instance gives another ciphertext', () => {
       const texts = [ seal(base({ encrypt: true })), seal(base({ encrypt: true, seq: 2 })), seal(base({ encrypt: true, sender: { ...sender, iid: 'instance-2' } })) ]
         .map(envelope => envelope.p);
