@@ -129,10 +129,11 @@ async function sceneTyposquat() {
 /** A plugin whose lockfile entry and pinned manifest match what is installed, until one file changes. */
 async function sceneTamperedPlugin() {
   const name = 'egg-metrics-lite';
+  const lockfile = scratch(path.join(EXAMPLE, 'package-lock.json'));
   const added = [ installDemoPlugin(name, "'use strict';\nmodule.exports = app => { app.metricsStarted = Date.now(); };\n"),
-    scratch(path.join(EXAMPLE, 'package-lock.json')), scratch(path.join(EXAMPLE, 'sentinel.lock.json')) ];
+    lockfile, scratch(path.join(EXAMPLE, 'sentinel.lock.json')) ];
   try {
-    return await showTamperedPlugin(name, added[1]);
+    return await showTamperedPlugin(name, lockfile);
   } finally {
     for (const file of added) removeTempDir(file);
   }
