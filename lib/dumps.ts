@@ -38,6 +38,25 @@ export function extendDumpIgnore(config: Record<string, unknown>): void {
   else dump.ignore = new Set(DUMP_IGNORE_EXTENSION);
 }
 
+const DUMP_READ_ATTEMPTS = 5;
+const DUMP_READ_RETRY_MS = 20;
+
+/**
+ * Reads and parses a config dump. egg writes dumps in place (truncate, then write), and the app workers of one
+ * cluster each write the application dump: a read can catch a sibling mid-write, so a parse error is retried briefly.
+ */
+export function readDump(file: string): unknown {
+  for (let attempt = 1; ; attempt++) {
+    const text = fs.readFileSync(file, 'utf8');
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      if (attempt >= DUMP_READ_ATTEMPTS) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, DUMP_READ_RETRY_MS);
+    }
+  }
+}
+
 export function dumpFiles(runDir: string, type: EggProcessType): string[] {
   return [ path.join(runDir, `${type}_config.json`), path.join(runDir, `${type}_config_meta.json`) ];
 }
@@ -46,9 +65,8 @@ export function dumpFiles(runDir: string, type: EggProcessType): string[] {
 export function rewriteDumps(runDir: string, types: readonly EggProcessType[]): DumpRewrite[] {
   return types.flatMap(type => dumpFiles(runDir, type)).filter(file => fs.existsSync(file)).map(file => {
     try {
-      const text = fs.readFileSync(file, 'utf8');
       // The meta dump maps keys to file names: only its mode needs fixing.
-      const content = file.endsWith('_meta.json') ? text : `${JSON.stringify(maskSecrets(JSON.parse(text)), null, 2)}`;
+      const content = file.endsWith('_meta.json') ? fs.readFileSync(file, 'utf8') : `${JSON.stringify(maskSecrets(readDump(file)), null, 2)}`;
       writePrivateFile(file, content);
       return { file };
     } catch (error) {

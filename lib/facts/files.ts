@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readDump } from '../dumps';
 import { findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER } from './runtime';
 import type { PluginFact } from './types';
@@ -213,7 +214,7 @@ function dumpFacts(input: FileFactsInput, type: typeof DUMP_PROCESSES[number]): 
     // The meta dump maps keys to file names; only the config dump holds values.
     if (name.endsWith('_meta.json')) return [ fact ];
     try {
-      const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+      const parsed = readDump(file);
       fact.unmaskedKeyPaths = [ ...new Set(findSecrets(parsed, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath)) ];
     } catch (error) {
       fact.readError = (error as Error).message.split('\n', 1)[0];
