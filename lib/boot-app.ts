@@ -1,20 +1,22 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import type { SentinelConfig } from './config/types';
 import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
-import { checkGitignore, type GitignoreFact } from './facts/files';
+import { checkGitignore } from './facts/files';
+import { type PreparedFacts, receivePreparedFacts } from './facts/handover';
 import { recordRouteRegistrations } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
-import { receiveManifestResults } from './plugins/handover';
 import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
 import { writePrivateFile } from './report/write';
 import { RULE_IDS } from './rules';
+import { roundTimings, type Timings, timed } from './timing';
 
 export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
 
@@ -22,16 +24,22 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
 }
 
-/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
-export function runBootChecks(egg: BootTarget, config: SentinelConfig, gitignore: GitignoreFact): SentinelReport {
+/**
+ * Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused.
+ * `prepared`: what the agent collected for this boot (lib/facts/handover.ts); without it the worker collects all.
+ */
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig, prepared?: PreparedFacts): Promise<SentinelReport> {
+  const started = performance.now();
+  const timings: Timings = {};
   const runDir = eggRunDir(egg);
-  // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix.
-  const dumpRewrites = config.dumps?.rewrite === false ? undefined : rewriteDumps(runDir, [ 'application', 'agent' ]);
+  const gitignore = prepared?.gitignore ?? checkGitignore(egg.baseDir, runDir);
+  // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix. The agent rewrote its own.
+  const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
+    (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ]), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ])));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  // The agent verified the plugin manifest for this boot (lib/plugins/handover.ts); without its result the worker does.
-  const manifestResults = receiveManifestResults(egg, config, runDir);
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, manifestResults, gitignore });
-  const report = runChecks(facts, { config });
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings });
+  const report = runChecks(facts, { config, timings });
+  report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
   if (config.report?.log !== false && facts.middleware.length) {
     logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(facts.middleware));
@@ -64,21 +72,16 @@ export class SentinelAppBootHook extends SentinelBootHook {
     super(app, 'app', RULE_IDS);
   }
 
-  private gitignore?: Promise<GitignoreFact>;
-
-  /**
-   * configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers,
-   * and start `git check-ignore` (SEN206), which then runs in its own process while egg loads the app.
-   */
+  /** configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers. */
   configWillLoad(): void {
     recordRouteRegistrations(this.target);
-    if (this.config) this.gitignore = checkGitignore(this.target.baseDir, eggRunDir(this.target));
   }
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
-    if (this.startupError || !this.config || !this.gitignore) throw this.startupError;
-    this.target.sentinel = { ...this.target.sentinel, report: runBootChecks(this.target, this.config, await this.gitignore) };
+    if (this.startupError || !this.config) throw this.startupError;
+    const prepared = await receivePreparedFacts(this.target, this.config);
+    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, prepared) };
   }
 }
 

@@ -7,11 +7,11 @@ import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, rewriteDumpsAfterEgg } from './dumps';
 import type { EggLike } from './facts/collect';
+import { type Preparation, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
 import { type IpcTarget, startIpcGuard } from './ipc/start';
-import { handOverManifestResults } from './plugins/handover';
 import type { SentinelReport } from './report/report';
 
 export interface BootLogger {
@@ -54,29 +54,46 @@ export abstract class SentinelBootHook {
 
   /** egg writes its dumps again after ready; rewrite them once it has (see lib/dumps.ts for when egg writes). */
   async didReady(): Promise<void> {
-    if (this.config && this.config.dumps?.rewrite !== false) rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger);
+    if (this.config && this.config.dumps?.rewrite !== false) void rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger);
   }
 }
 
 /**
- * The agent's boot hook: IPC signing, and the plugin manifest verification, done once here for every app worker;
- * problems are logged here and refused by every app worker.
+ * The agent's boot hook: IPC signing, and the facts every app worker would otherwise collect alike (plugin files and
+ * manifest hashes, installed packages: lib/facts/handover.ts), collected once after the agent's ready, while the master
+ * forks the workers. Problems are refused by every app worker.
  */
 export class SentinelAgentBootHook extends SentinelBootHook {
+  private preparation?: Preparation;
+
   constructor(agent: HookTarget) {
     super(agent, 'agent');
     if (this.startupError) agent.coreLogger.error(this.startupError);
   }
 
-  /** didLoad: egg-cluster forks the app workers only once the agent is ready, so they find the result. */
+  /** didLoad: egg-cluster forks the app workers only once the agent is ready, so they find the announcement. */
   async didLoad(): Promise<void> {
-    if (!this.config) return;
     try {
-      const verified = handOverManifestResults(this.target, this.config, eggRunDir(this.target));
-      if (verified) this.target.coreLogger.info('[egg-sentinel] verified %d plugin(s) against sentinel.lock.json in %s ms', verified.plugins, verified.ms.toFixed(1));
+      discardPreparedFacts(this.target);
+      if (this.config) this.preparation = announcePreparedFacts(this.target, this.config);
     } catch (error) {
-      // Each worker then verifies by itself: slower, never less safe.
-      this.target.coreLogger.warn('[egg-sentinel] could not verify plugins for the app workers: %s', (error as Error).message);
+      // Each worker then collects by itself: slower, never less safe.
+      this.target.coreLogger.warn('[egg-sentinel] could not prepare facts for the app workers: %s', (error as Error).message);
+    }
+  }
+
+  /** After egg's last dump and after egg-cluster hears the agent is ready: the dumps, then the workers' facts. */
+  override async didReady(): Promise<void> {
+    const { config, preparation } = this;
+    if (!config) return;
+    const agentDumps = config.dumps?.rewrite === false ? undefined : await rewriteDumpsAfterEgg(eggRunDir(this.target), 'agent', this.target.coreLogger);
+    if (!preparation) return;
+    try {
+      const done = await preparation.run(agentDumps);
+      this.target.coreLogger.info('[egg-sentinel] collected facts for the app workers in %s ms: %d plugin(s), %d verified against sentinel.lock.json; %d installed package(s)',
+        done.ms.toFixed(1), done.plugins, done.verified, done.packages);
+    } catch (error) {
+      this.target.coreLogger.warn('[egg-sentinel] could not prepare facts for the app workers: %s', (error as Error).message);
     }
   }
 }

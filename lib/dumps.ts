@@ -80,10 +80,12 @@ export interface DumpLogger {
 }
 
 /** From didReady: rewrites again once egg's after-ready dump (a nextTick of a ready callback) is on disk. */
-export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger): void {
-  setImmediate(() => {
-    for (const { file, error } of rewriteDumps(runDir, [ type ])) {
+export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger): Promise<DumpRewrite[]> {
+  return new Promise(resolve => setImmediate(() => {
+    const rewrites = rewriteDumps(runDir, [ type ]);
+    for (const { file, error } of rewrites) {
       if (error) logger.warn('[egg-sentinel] SEN204: could not rewrite %s with secrets masked and mode 0600: %s', file, error);
     }
-  });
+    resolve(rewrites);
+  }));
 }

@@ -32,6 +32,16 @@ describe('boot checks in a real egg app (mm.app)', () => {
       assert.equal(json.app.env, 'unittest');
       assert.ok(!text.includes('Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk'), 'the cookie key must not appear');
     });
+
+    it('says where the checks spent their time: per collector, per rule area, the report and the total', () => {
+      const { timings } = readReport(baseDir).json;
+      for (const name of [ 'facts.plugins', 'facts.middleware', 'facts.files', 'facts.builtins', 'rules.plugins', 'rules.middleware', 'report', 'total' ]) {
+        assert.equal(typeof timings[name], 'number', name);
+        assert.ok(timings[name] >= 0, name);
+      }
+      const parts = Object.entries(timings).filter(([ name ]) => name !== 'total').reduce((sum, [ , ms ]) => sum + (ms as number), 0);
+      assert.ok(timings.total + 0.5 * Object.keys(timings).length >= parts, `the parts (${parts} ms) fit in the total (${timings.total} ms)`);
+    });
   });
 });
 

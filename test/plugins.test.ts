@@ -179,11 +179,13 @@ describe('plugin trust (mm.app)', function() {
       const app = await bootApp(dir);
       try {
         assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN1')), []);
-        const handover = path.join(dir, 'run/sentinel-plugin-verification.json');
+        const handover = path.join(dir, 'run/sentinel-boot-facts.json');
         assert.equal(fs.statSync(handover).mode & 0o777, 0o600);
-        const { results } = JSON.parse(fs.readFileSync(handover, 'utf8'));
-        assert.equal(results.plugins.tidy.state, 'matches');
-        assert.equal(results.plugins.auditLog.state, 'matches');
+        const { state, facts } = JSON.parse(fs.readFileSync(handover, 'utf8'));
+        assert.equal(state, 'ready');
+        const manifestState = (name: string) => facts.pluginTrust.plugins.find((plugin: any) => plugin.name === name).manifest.state;
+        assert.equal(manifestState('tidy'), 'matches');
+        assert.equal(manifestState('auditLog'), 'matches');
       } finally {
         await app.close();
       }

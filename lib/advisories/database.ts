@@ -10,7 +10,6 @@ import semver from 'semver';
 import secureJsonParse from 'secure-json-parse';
 import { dropStack } from '../quiet-error';
 import shippedDatabase from '../data/advisories.json';
-import * as generated from '../validators/advisories.generated';
 
 export type OsvSeverity = 'LOW' | 'MODERATE' | 'HIGH' | 'CRITICAL';
 
@@ -93,8 +92,20 @@ export class AdvisoryDatabaseError extends Error {
 
 // Compiled ahead of time with verbose errors (messages quote the offending value) and ownProperties (a polluted
 // Object.prototype, which SEN302 reports, must not turn every entry of the database into "unknown key" errors).
-const validateFile = generated.advisoryFile as unknown as ValidateFunction<AdvisoryFile>;
-const validateRecord = generated.osvRecord as unknown as ValidateFunction<OsvRecord>;
+// Loaded on first use (120 KB of generated code): an app worker whose agent checked the shipped database for this
+// boot (lib/facts/handover.ts), and that has no override file, never needs it.
+let generated: { validateFile: ValidateFunction<AdvisoryFile>; validateRecord: ValidateFunction<OsvRecord> } | undefined;
+function validators(): NonNullable<typeof generated> {
+  if (!generated) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const compiled = require('../validators/advisories.generated') as typeof import('../validators/advisories.generated');
+    generated = {
+      validateFile: compiled.advisoryFile as unknown as ValidateFunction<AdvisoryFile>,
+      validateRecord: compiled.osvRecord as unknown as ValidateFunction<OsvRecord>,
+    };
+  }
+  return generated;
+}
 
 export const BUILTIN_FIX = 'The file shipped with egg-sentinel was changed or damaged: reinstall egg-sentinel (npm ci).';
 
@@ -116,6 +127,7 @@ export function readAdvisoryFile(file: string, fix: string): AdvisoryFile {
 
 /** Validates the content of a database file (`file` names it in errors). */
 function validateAdvisoryData(value: unknown, file: string, fix: string): AdvisoryFile {
+  const { validateFile } = validators();
   const problems = validateFile(value) ? fileProblems(value) : (validateFile.errors ?? []).map(error => describeError(error, value));
   if (problems.length) throw new AdvisoryDatabaseError(file, [ ...new Set(problems) ], fix);
   return value as AdvisoryFile;
@@ -123,16 +135,18 @@ function validateAdvisoryData(value: unknown, file: string, fix: string): Adviso
 
 /** Problems of one OSV record from an export, each prefixed with `label` (the record's place in the export). */
 export function recordProblems(record: unknown, label: string): string[] {
+  const { validateRecord } = validators();
   if (!validateRecord(record)) return (validateRecord.errors ?? []).map(error => `${label}: ${describeErrorAt(error, error.instancePath)}`);
   return semanticProblems(record).map(problem => `${label}: ${problem}`);
 }
 
 /**
- * Validates the shipped database (a JSON module, so every build of the package carries it) and, when it exists, reads
- * the override file; override records replace shipped ones by id.
+ * Validates the shipped database (a JSON module, so every build of the package carries it) unless `shippedChecked`
+ * (this boot's agent validated it: lib/facts/handover.ts) and, when it exists, reads the override file; override
+ * records replace shipped ones by id.
  */
-export function loadAdvisoryDatabase(overrideFile?: string, shipped: unknown = shippedDatabase, builtinFile = BUILTIN_DATABASE): AdvisoryDatabase {
-  const builtin = validateAdvisoryData(shipped, builtinFile, BUILTIN_FIX);
+export function loadAdvisoryDatabase(overrideFile?: string, { shipped = shippedDatabase as unknown, builtinFile = BUILTIN_DATABASE, shippedChecked = false } = {}): AdvisoryDatabase {
+  const builtin = shippedChecked ? shipped as AdvisoryFile : validateAdvisoryData(shipped, builtinFile, BUILTIN_FIX);
   if (!builtin.node) throw new AdvisoryDatabaseError(builtinFile, [ 'node: required in the shipped database (Node.js release lines for SEN607)' ], BUILTIN_FIX);
   const database: AdvisoryDatabase = {
     builtin: { file: builtinFile, date: builtin.date, count: builtin.vulnerabilities.length },

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { type AdvisoryDatabase, DEFAULT_OVERRIDE_FILE, loadAdvisoryDatabase } from '../advisories/database';
-import { collectPackageFacts, type PackageFacts, type PackageWalkInput } from './packages';
+import { collectPackageFacts, type PackageFacts, type PackageWalkInput, type WalkedPackages } from './packages';
 
 export interface NodeRuntimeFacts {
   /** The running Node.js, without the leading `v`. */
@@ -25,13 +25,17 @@ export interface BuiltinFacts {
 export interface BuiltinFactsInput extends PackageWalkInput {
   /** `config.sentinel.advisories.file`: the override file, relative to baseDir. */
   overrideFile?: string;
+  /** The package walk the agent prepared for this boot (lib/facts/handover.ts). */
+  walked?: WalkedPackages;
+  /** This boot's agent validated the shipped advisory database (lib/facts/handover.ts). */
+  shippedAdvisoriesChecked?: boolean;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
 export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.ProcessEnv = process.env, now = new Date()): BuiltinFacts {
   return {
-    advisories: loadAdvisoryDatabase(path.resolve(input.baseDir, input.overrideFile ?? DEFAULT_OVERRIDE_FILE)),
-    packages: collectPackageFacts(input),
+    advisories: loadAdvisoryDatabase(path.resolve(input.baseDir, input.overrideFile ?? DEFAULT_OVERRIDE_FILE), { shippedChecked: input.shippedAdvisoriesChecked }),
+    packages: collectPackageFacts(input, undefined, input.walked),
     node: { version: process.version.replace(/^v/, ''), today: now.toISOString().slice(0, 10) },
     nodeEnv: env.NODE_ENV,
   };

@@ -9,11 +9,16 @@ import { collectBuiltinFacts } from './builtins';
 import { collectIpcFacts } from './ipc';
 import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
+import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
-import { collectPluginTrustFacts, type ManifestResults } from './plugins';
-import { findEggPackage, pluginPackageDir } from './egg-version';
+import { collectPlugins, toDisplayPath } from './plugin-list';
+import { collectPluginTrustFacts } from './plugins';
+import { findEggPackage } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
-import type { EnvFacts, EnvSource, Facts, PluginFact, ProcessType } from './types';
+import { type Timings, timed } from '../timing';
+import type { EnvFacts, EnvSource, Facts, ProcessType } from './types';
+
+export { toDisplayPath } from './plugin-list';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -50,10 +55,12 @@ export interface CollectOptions {
   dumpRewrites?: DumpRewrite[];
   /** A report file this boot will not rewrite (`report.file: false`), whose mode is then worth checking. */
   staleReportFile?: string;
-  /** Plugin manifest results the agent verified for this boot (lib/plugins/handover.ts). */
-  manifestResults?: ManifestResults;
-  /** checkGitignore (lib/facts/files.ts), started early and awaited by the caller. */
+  /** What the agent collected for this boot (lib/facts/handover.ts); collected here when absent. */
+  prepared?: PreparedFacts;
+  /** checkGitignore (lib/facts/files.ts), awaited by the caller. */
   gitignore: GitignoreFact;
+  /** Filled with the ms each collector took (`facts.plugins`, `facts.middleware`…), when given. */
+  timings?: Timings;
 }
 
 export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
@@ -67,7 +74,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     const file = lookupProvenance(egg.loader.configMeta, keyPath);
     return file === undefined ? undefined : relative(file);
   };
-  const runtime = collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env);
+  const time = <T>(name: string, work: () => T) => timed(options.timings, name, work);
+  const runtime = time('facts.runtime', () => collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env));
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   return {
     process: processType(egg),
@@ -81,21 +89,22 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     config,
     provenance,
     plugins,
-    pluginTrust: collectPluginTrustFacts({
+    pluginTrust: time('facts.plugins', () => collectPluginTrustFacts({
       baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
-      ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative, manifestResults: options.manifestResults,
-    }),
-    ...(isApp ? collectMiddlewareFacts(egg, relative) : { middleware: [], availableMiddleware: [], routes: [] }),
-    files: collectFileFacts({
+      ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative,
+    }, options.prepared?.pluginTrust)),
+    ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative)) : { middleware: [], availableMiddleware: [], routes: [] }),
+    files: time('facts.files', () => collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
-      provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath), ...options,
-    }),
+      provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),
+      dumpRewrites: options.dumpRewrites, staleReportFile: options.staleReportFile, gitignore: options.gitignore,
+    })),
     runtime,
-    builtins: collectBuiltinFacts({
+    builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
-      overrideFile: sentinel.advisories?.file,
-    }),
-    ipc: collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? []),
+      overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
+    })),
+    ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [])),
   };
 }
 
@@ -135,13 +144,6 @@ function readEnvFile(baseDir: string): string | undefined {
   }
 }
 
-/** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
-export function toDisplayPath(baseDir: string, file: string): string {
-  if (!path.isAbsolute(file)) return file;
-  const rel = path.relative(baseDir, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
-}
-
 /** Walks egg's configMeta (a mirror of the config whose leaves are the file that set them). */
 export function lookupProvenance(meta: AnyRecord, keyPath: string): string | undefined {
   let node: unknown = meta;
@@ -151,22 +153,4 @@ export function lookupProvenance(meta: AnyRecord, keyPath: string): string | und
     node = (node as AnyRecord)[segment];
   }
   return typeof node === 'string' ? node : undefined;
-}
-
-function collectPlugins(egg: EggLike, relative: (file: string) => string): PluginFact[] {
-  const all = egg.loader.allPlugins ?? egg.plugins;
-  return Object.entries(all).map(([ name, plugin ]) => ({
-    name,
-    // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
-    enable: Boolean(egg.plugins[name]),
-    package: optionalString(plugin.package),
-    version: optionalString(plugin.version),
-    path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
-    from: plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from)),
-    implicitEnable: plugin.implicitEnable === true || undefined,
-  }));
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }

@@ -211,8 +211,9 @@ function dumpFacts(input: FileFactsInput, type: typeof DUMP_PROCESSES[number]): 
     const fact: DumpFact = { path: input.display(file), process: type, mode, unmaskedKeyPaths: [] };
     const rewrite = input.dumpRewrites?.find(entry => entry.file === file);
     if (rewrite) fact.rewrite = rewrite;
-    // The meta dump maps keys to file names; only the config dump holds values.
-    if (name.endsWith('_meta.json')) return [ fact ];
+    // The meta dump maps keys to file names; only the config dump holds values. A dump egg-sentinel rewrote in this
+    // boot holds none unmasked (maskSecrets masks every leaf findSecrets finds): no need to parse it again.
+    if (name.endsWith('_meta.json') || (rewrite && !rewrite.error)) return [ fact ];
     try {
       const parsed = readDump(file);
       fact.unmaskedKeyPaths = [ ...new Set(findSecrets(parsed, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath)) ];

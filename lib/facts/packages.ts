@@ -57,14 +57,26 @@ interface Pending {
   via: string[];
 }
 
-export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readonly string[] = Object.keys(require.cache)): PackageFacts {
+/** The installed packages without `loaded`: the part the agent can prepare for the workers (lib/facts/handover.ts). */
+export interface WalkedPackages {
+  installed: Array<Omit<InstalledPackage, 'loaded'>>;
+  walkMs: number;
+}
+
+export function walkInstalledPackages(input: PackageWalkInput): WalkedPackages {
   const started = performance.now();
   const installed = walkPackages(input);
+  return { installed, walkMs: Math.round((performance.now() - started) * 10) / 10 };
+}
+
+/** `walked`: the walk the agent prepared for this boot; walked here when absent. Loaded packages are this process's. */
+export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readonly string[] = Object.keys(require.cache),
+  walked = walkInstalledPackages(input)): PackageFacts {
   const isLoaded = loadedPackageTest(loadedFiles);
   return {
-    installed: installed.map(entry => ({ ...entry, loaded: isLoaded(entry.path) })),
+    installed: walked.installed.map(entry => ({ ...entry, loaded: isLoaded(entry.path) })),
     loadedBy: 'boot',
-    walkMs: Math.round((performance.now() - started) * 10) / 10,
+    walkMs: walked.walkMs,
   };
 }
 

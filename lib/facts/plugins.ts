@@ -101,7 +101,10 @@ export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugi
 /** egg-sentinel's own package directory (this file is lib/facts/plugins.{ts,js}). */
 const SELF_DIR = realPathLoose(path.resolve(__dirname, '../..'));
 
-export interface PluginTrustInput {
+/** The part of the plugin trust facts read from the installed files alone, which the agent prepares for the workers. */
+export type InstalledPluginFacts = Pick<PluginTrustFacts, 'trustedRoots' | 'plugins' | 'manifest'>;
+
+export interface InstalledPluginInput {
   baseDir: string;
   eggPaths: readonly string[];
   /** Every plugin egg knows; only the enabled ones are judged. */
@@ -111,11 +114,12 @@ export interface PluginTrustInput {
   options: SentinelPluginsConfig;
   /** `config.sentinel.rules`: the work of a rule that is off is skipped. */
   ruleOverrides: Readonly<Record<string, string>>;
+  display(file: string): string;
+}
+
+export interface PluginTrustInput extends InstalledPluginInput {
   configMeta: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
-  display(file: string): string;
-  /** Manifest results the agent handed over (lib/plugins/handover.ts), used instead of hashing again. */
-  manifestResults?: ManifestResults;
 }
 
 /** What manifest verification found: the manifest's state and each enabled plugin's result. */
@@ -141,11 +145,21 @@ export function locatePlugins(plugins: readonly PluginFact[], baseDir: string): 
   });
 }
 
-export function collectPluginTrustFacts(input: PluginTrustInput): PluginTrustFacts {
+/** `installed`: what the agent prepared for this boot (lib/facts/handover.ts); collected here when absent. */
+export function collectPluginTrustFacts(input: PluginTrustInput, installed = collectInstalledPluginFacts(input)): PluginTrustFacts {
+  return {
+    ...installed,
+    envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
+    pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
+  };
+}
+
+/** Locations, lockfile entries, install hooks and manifest results: file reads and hashing, no config. */
+export function collectInstalledPluginFacts(input: InstalledPluginInput): InstalledPluginFacts {
   const ruleOn = (id: string) => input.ruleOverrides[id] !== 'off';
   const located = locatePlugins(input.plugins, input.baseDir);
   const manifestResults = !ruleOn('SEN104') ? { manifest: { state: 'absent' as const }, plugins: {} } :
-    input.manifestResults ?? verifyManifest(input.baseDir, located, input.options.deep === true);
+    verifyManifest(input.baseDir, located, input.options.deep === true);
   const lockfiles = new Map<string, Lockfile | LockfileError>();
   return {
     trustedRoots: {
@@ -170,8 +184,6 @@ export function collectPluginTrustFacts(input: PluginTrustInput): PluginTrustFac
       };
     }),
     manifest: manifestResults.manifest,
-    envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
-    pluginSetKeys: ruleOn('SEN108') ? pluginSetKeys(input) : [],
   };
 }
 
@@ -267,11 +279,17 @@ function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
     ...pluginUnits,
     ...[ input.baseDir, ...input.eggPaths ].map(dir => ({ dir: path.resolve(dir), plugin: undefined })),
   ].sort((a, b) => b.dir.length - a.dir.length);
+  // configMeta names the same few files for thousands of keys: place each file once.
+  const ownerOfFile = new Map<string, { name: string; package?: string } | undefined>();
+  const ownerOf = (file: string) => {
+    if (!ownerOfFile.has(file)) ownerOfFile.set(file, units.find(unit => isInside(file, unit.dir))?.plugin);
+    return ownerOfFile.get(file);
+  };
   const found: PluginSetKeyFact[] = [];
   const walk = (node: unknown, keyPath: string): void => {
     if (typeof node === 'string') {
       if (!path.isAbsolute(node)) return;
-      const plugin = units.find(unit => isInside(node, unit.dir))?.plugin;
+      const plugin = ownerOf(node);
       if (plugin) found.push({ keyPath, file: input.display(node), plugin: plugin.name, package: plugin.package });
       return;
     }

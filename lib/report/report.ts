@@ -17,6 +17,11 @@ export interface SentinelReport extends Verdict {
   routes: RouteReport[];
   /** The advisory database SEN601/SEN607 checked against, and the packages it was checked on. */
   advisoryDatabase?: AdvisoryDatabaseReport;
+  /**
+   * At boot: where this process's checks spent their time, in ms: `facts.<collector>` (`facts.middleware` is the
+   * middleware chain and the route table), `rules.<area>`, `report` (building and redacting it), `dumps`, `total`.
+   */
+  timings?: Record<string, number>;
 }
 
 export interface AdvisoryDatabaseReport {

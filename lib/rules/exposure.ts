@@ -62,6 +62,15 @@ interface HardCodedSecret {
  * file recorded), are not hard-coded. egg-sentinel's own options are left to their rules (SEN502 for ipc.secret).
  */
 export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
+  // Two rules ask; the config walk is the costly part of both.
+  let found = hardCodedSecretsOf.get(facts);
+  if (!found) hardCodedSecretsOf.set(facts, found = findHardCodedSecrets(facts));
+  return found;
+}
+
+const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
+
+function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const fromEnvironment = facts.runtime.environmentValues;
   const byKeyPath = new Map<string, HardCodedSecret>();
   for (const leaf of findSecrets(facts.config)) {

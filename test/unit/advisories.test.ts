@@ -130,7 +130,7 @@ describe('database validation: a bad file names the entry and the key', () => {
     let message = '';
     const problems = problemsOf(() => {
       try {
-        loadAdvisoryDatabase(undefined, copy);
+        loadAdvisoryDatabase(undefined, { shipped: copy });
       } catch (error) {
         message = (error as Error).message;
         throw error;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import type { PluginTrustFact } from '../../lib/facts/plugins';
-import { handOverManifestResults, receiveManifestResults } from '../../lib/plugins/handover';
+import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
 import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
@@ -258,22 +258,41 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.equal(pluginFilesChanged.check(withPlugins([]), PROD).length, 0, 'no manifest, no requirement: nothing to verify');
   });
 
-  it('the agent\'s result reaches a worker only under the same key, from a private file', () => {
+  it('the agent\'s facts reach a worker only under the same key, from a private, recent file; the worker waits while they come', async () => {
     const dir = app();
-    const runDir = path.join(dir, 'run');
-    const target = { baseDir: dir, plugins: { a: { path: path.join(dir, 'node_modules/egg-a') } } };
-    assert.equal(handOverManifestResults(target, {}, runDir), undefined, 'no manifest: nothing to hand over');
-    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: target.plugins.a.path }] }] })));
-    assert.equal(handOverManifestResults(target, {}, runDir)?.plugins, 1);
-    assert.deepEqual(receiveManifestResults(target, {}, runDir)?.plugins, { a: { state: 'matches' } });
-    assert.equal(receiveManifestResults(target, { plugins: { deep: true } }, runDir), undefined, 'other options: the worker verifies itself');
+    const file = path.join(dir, 'run', HANDOVER_FILE);
+    const target = (config: Record<string, unknown> = {}) => ({
+      type: 'agent' as const, baseDir: dir, name: 'app', config, options: {}, plugins: { a: { path: path.join(dir, 'node_modules/egg-a') } },
+      loader: { serverEnv: 'prod', serverScope: '', configMeta: {}, eggPaths: [], FileLoader: { FULLPATH: Symbol('fullpath') }, loadRouter: () => undefined },
+    });
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
+    const preparation = announcePreparedFacts(target(), {});
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    // The worker waits for an announced result (here 2 s at most) and gets it once the agent has run.
+    const received = receivePreparedFacts(target(), {}, 2000);
+    const done = await preparation.run([{ file: path.join(dir, 'run/agent_config.json') }]);
+    assert.deepEqual({ plugins: done.plugins, verified: done.verified }, { plugins: 1, verified: 1 });
+    const facts = await received;
+    assert.equal(facts?.pluginTrust.plugins[0].manifest.state, 'matches');
+    assert.deepEqual(facts?.packages.installed.map(entry => entry.name), [ 'egg-a', 'dep' ]);
+    assert.deepEqual(facts?.agentDumps, [{ file: path.join(dir, 'run/agent_config.json') }]);
+    assert.equal(await receivePreparedFacts(target({ plugins: { deep: true } }), { plugins: { deep: true } }), undefined, 'other options: the worker collects itself');
     fs.appendFileSync(path.join(dir, 'sentinel.lock.json'), ' ');
-    assert.equal(receiveManifestResults(target, {}, runDir), undefined, 'another manifest');
-    handOverManifestResults(target, {}, runDir);
-    fs.chmodSync(path.join(runDir, 'sentinel-plugin-verification.json'), 0o644);
-    assert.equal(receiveManifestResults(target, {}, runDir), undefined, 'a file others could have written');
-    assert.equal(handOverManifestResults(target, { rules: { SEN104: 'off' } }, runDir), undefined);
-    assert.ok(!fs.existsSync(path.join(runDir, 'sentinel-plugin-verification.json')), 'a stale result is removed');
+    assert.equal(await receivePreparedFacts(target(), {}), undefined, 'another manifest');
+    await announcePreparedFacts(target(), {}).run();
+    fs.chmodSync(file, 0o644);
+    assert.equal(await receivePreparedFacts(target(), {}), undefined, 'a file others could have written');
+    fs.chmodSync(file, 0o600);
+    assert.ok(await receivePreparedFacts(target(), {}));
+    const old = new Date(Date.now() - HANDOVER_MAX_AGE_MS - 1000);
+    fs.utimesSync(file, old, old);
+    assert.equal(await receivePreparedFacts(target(), {}), undefined, 'too old: a worker forked again long after boot collects itself');
+    announcePreparedFacts(target(), {});
+    const started = Date.now();
+    assert.equal(await receivePreparedFacts(target(), {}, 100), undefined, 'an announced result that never comes: the worker stops waiting');
+    assert.ok(Date.now() - started >= 100);
+    discardPreparedFacts(target());
+    assert.ok(!fs.existsSync(file), 'a stale result is removed');
   });
 });
 

@@ -147,11 +147,13 @@ describe('egg 4: SEN104 and `egg-sentinel pin` (mm.app)', function() {
     const app = await bootApp(dir);
     try {
       assert.deepEqual(app.sentinel.report.findings.filter(finding => finding.ruleId.startsWith('SEN1')), []);
-      const handover = path.join(dir, 'run/sentinel-plugin-verification.json');
+      const handover = path.join(dir, 'run/sentinel-boot-facts.json');
       assert.equal(fs.statSync(handover).mode & 0o777, 0o600);
-      const { results } = JSON.parse(fs.readFileSync(handover, 'utf8'));
-      assert.equal(results.plugins.tidy.state, 'matches');
-      assert.equal(results.plugins.security.state, 'matches');
+      const { state, facts } = JSON.parse(fs.readFileSync(handover, 'utf8'));
+      assert.equal(state, 'ready');
+      const manifestState = name => facts.pluginTrust.plugins.find((plugin) => plugin.name === name).manifest.state;
+      assert.equal(manifestState('tidy'), 'matches');
+      assert.equal(manifestState('security'), 'matches');
     } finally {
       await app.close();
     }

@@ -1,0 +1,145 @@
+/**
+ * Facts that depend only on the installed files (where each plugin lives, its lockfile entry and install hooks, the
+ * plugin manifest hashes, the installed packages, git's ignore rules) and the agent's own dumps are the same for
+ * every app worker of a boot, and the slowest to collect. egg starts the agent first and once (egg-cluster forks the
+ * app workers when the agent is ready; egg-mock readies the agent before it creates the app), so the agent collects
+ * them once, after its ready, while the master forks the workers, and leaves them in a 0600 file in run/.
+ *
+ * The file is keyed by everything the facts depend on (the enabled plugins and their paths, the options that change
+ * the result, the manifest's SHA-256, the cluster master's pid). Each app worker, which is where boot is refused
+ * (lib/boot-app.ts), uses the facts when the key matches its own, waits while the agent says they are coming, and
+ * collects them itself otherwise (no agent result, a stale or failed one, another user's file, or a worker forked
+ * again long after boot, when files may have changed since the agent looked): a missing file only costs time.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SentinelConfig } from '../config/types';
+import { MANIFEST_FILE, manifestDigest } from '../plugins/manifest';
+import { writePrivateFile } from '../report/write';
+import type { EggLike } from './collect';
+import { type DumpRewrite, type GitignoreFact, checkGitignore } from './files';
+import { type PackageWalkInput, type WalkedPackages, walkInstalledPackages } from './packages';
+import { type InstalledPluginFacts, type InstalledPluginInput, collectInstalledPluginFacts } from './plugins';
+import { collectPlugins, toDisplayPath } from './plugin-list';
+import { eggRunDir } from './run-dir';
+import { appModuleRoots } from './runtime';
+
+export const HANDOVER_FILE = 'sentinel-boot-facts.json';
+/** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
+const HANDOVER_FORMAT = 2;
+/** A worker forked again later than this after the agent collected (a crash, a reload) collects by itself. */
+export const HANDOVER_MAX_AGE_MS = 120_000;
+/** How long a worker waits for facts the agent announced before it collects them itself. */
+const WAIT_MS = 10_000;
+const POLL_MS = 5;
+
+export interface PreparedFacts {
+  pluginTrust: InstalledPluginFacts;
+  packages: WalkedPackages;
+  gitignore: GitignoreFact;
+  /** The agent validated the advisory database shipped with egg-sentinel (the worker then only reads it). */
+  shippedAdvisoriesChecked: true;
+  /** The agent's own dumps as it rewrote them after its ready; absent when `dumps.rewrite` is off. */
+  agentDumps?: DumpRewrite[];
+}
+
+type Handover =
+  | { key: string; state: 'pending' }
+  | { key: string; state: 'ready'; facts: PreparedFacts }
+  | { key: string; state: 'failed'; error: string };
+
+interface Inputs {
+  key: string;
+  file: string;
+  plugins: InstalledPluginInput;
+  packages: PackageWalkInput;
+}
+
+function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
+  const { baseDir, name: appName } = egg;
+  const eggPaths = egg.loader.eggPaths ?? [];
+  const display = (file: string) => toDisplayPath(baseDir, file);
+  const plugins = collectPlugins(egg, display);
+  const pluginInput: InstalledPluginInput = {
+    baseDir, eggPaths, plugins, moduleRoots: appModuleRoots(baseDir, eggPaths), options: config.plugins ?? {}, ruleOverrides: config.rules ?? {}, display,
+  };
+  let manifest: string | null = null;
+  try {
+    manifest = manifestDigest(fs.readFileSync(path.join(baseDir, MANIFEST_FILE), 'utf8'));
+  } catch {
+    // no manifest: the plugins are not hashed
+  }
+  const runDir = eggRunDir(egg);
+  const key = manifestDigest(JSON.stringify({
+    format: HANDOVER_FORMAT, master: process.ppid, baseDir, appName, eggPaths, runDir, plugins, moduleRoots: pluginInput.moduleRoots,
+    options: pluginInput.options, rules: pluginInput.ruleOverrides, manifest, dumps: config.dumps?.rewrite !== false,
+  }));
+  return { key, file: path.join(runDir, HANDOVER_FILE), plugins: pluginInput, packages: { baseDir, appName, eggPaths, plugins } };
+}
+
+/** Removes an earlier boot's file: its facts must not outlive that boot, even when this one prepares none. */
+export function discardPreparedFacts(egg: EggLike): void {
+  fs.rmSync(path.join(eggRunDir(egg), HANDOVER_FILE), { force: true });
+}
+
+export interface Preparation {
+  /** Collects the facts and writes them for the workers; `agentDumps`: what the agent's dump rewrite did. */
+  run(agentDumps?: DumpRewrite[]): Promise<{ ms: number; plugins: number; verified: number; packages: number }>;
+}
+
+/** Agent, at didLoad: tells the workers the facts are coming (they wait instead of collecting) and returns the job. */
+export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Preparation {
+  const inputs = inputsOf(egg, config);
+  const write = (handover: Handover) => writePrivateFile(inputs.file, `${JSON.stringify(handover)}\n`);
+  write({ key: inputs.key, state: 'pending' });
+  return {
+    async run(agentDumps) {
+      const started = process.hrtime.bigint();
+      try {
+        const gitignore = checkGitignore(inputs.plugins.baseDir, path.dirname(inputs.file));
+        const pluginTrust = collectInstalledPluginFacts(inputs.plugins);
+        const packages = walkInstalledPackages(inputs.packages);
+        // Required here, after the agent's ready: the agent's boot does not load the database. Throws when damaged.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('../advisories/database') as typeof import('../advisories/database')).loadAdvisoryDatabase();
+        write({ key: inputs.key, state: 'ready', facts: { pluginTrust, packages, gitignore: await gitignore, shippedAdvisoriesChecked: true, agentDumps } });
+        return {
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          plugins: pluginTrust.plugins.length,
+          verified: pluginTrust.plugins.filter(plugin => plugin.manifest.state !== 'not-checked').length,
+          packages: packages.installed.length,
+        };
+      } catch (error) {
+        // The workers then collect by themselves, and meet the same error where boot is refused.
+        write({ key: inputs.key, state: 'failed', error: (error as Error).message });
+        throw error;
+      }
+    },
+  };
+}
+
+/** Only a file this user wrote, nobody else can change, and written recently. */
+function readHandover(file: string): Handover | undefined {
+  try {
+    const stat = fs.statSync(file);
+    if ((process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) return undefined;
+    if (Date.now() - stat.mtimeMs > HANDOVER_MAX_AGE_MS) return undefined;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Handover;
+  } catch {
+    return undefined;
+  }
+}
+
+/** App worker: the agent's facts for exactly this boot's plugins, options and manifest, or undefined (collect them). */
+export async function receivePreparedFacts(egg: EggLike, config: SentinelConfig, waitMs = WAIT_MS): Promise<PreparedFacts | undefined> {
+  const { key, file } = inputsOf(egg, config);
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const handover = readHandover(file);
+    if (handover?.key !== key) return undefined;
+    if (handover.state === 'ready') return handover.facts;
+    if (handover.state === 'failed' || Date.now() >= deadline) return undefined;
+    await sleep(POLL_MS);
+  }
+}

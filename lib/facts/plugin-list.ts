@@ -1,0 +1,33 @@
+/**
+ * The plugin list and display paths: what both the app worker's facts and the agent's handover (lib/facts/handover.ts)
+ * need, kept apart from lib/facts/collect.ts so that the agent does not load every collector at boot.
+ */
+import path from 'node:path';
+import type { EggLike } from './collect';
+import { pluginPackageDir } from './egg-version';
+import type { PluginFact } from './types';
+
+/** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
+export function toDisplayPath(baseDir: string, file: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const rel = path.relative(baseDir, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string): PluginFact[] {
+  const all = egg.loader.allPlugins ?? egg.plugins;
+  return Object.entries(all).map(([ name, plugin ]) => ({
+    name,
+    // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
+    enable: Boolean(egg.plugins[name]),
+    package: optionalString(plugin.package),
+    version: optionalString(plugin.version),
+    path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
+    from: plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from)),
+    implicitEnable: plugin.implicitEnable === true || undefined,
+  }));
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
