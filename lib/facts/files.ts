@@ -147,7 +147,7 @@ export function realPathLoose(file: string): string {
   const missing: string[] = [];
   for (let current = absolute; ; current = path.dirname(current)) {
     try {
-      return path.join(fs.realpathSync(current), ...missing);
+      return path.join(fs.realpathSync.native(current), ...missing);
     } catch {
       if (path.dirname(current) === current) return absolute;
       missing.unshift(path.basename(current));

@@ -217,7 +217,7 @@ function originResolver(egg: MiddlewareSource): (file: string) => Origin {
 
 function realPath(file: string): string {
   try {
-    return fs.realpathSync(file);
+    return fs.realpathSync.native(file);
   } catch {
     return path.resolve(file);
   }

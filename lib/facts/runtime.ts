@@ -136,7 +136,7 @@ function resolveModule(specifier: string, cwd: string): string | undefined {
 
 function realPathOrUndefined(file: string): string | undefined {
   try {
-    return fs.realpathSync(file);
+    return fs.realpathSync.native(file);
   } catch {
     return undefined;
   }

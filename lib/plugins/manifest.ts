@@ -130,7 +130,7 @@ function findInstalledPackage(name: string, fromDir: string): string | undefined
   for (let current = fromDir; ; current = path.dirname(current)) {
     if (path.basename(current) !== 'node_modules') {
       const candidate = path.join(current, 'node_modules', name);
-      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync.native(candidate);
     }
     if (path.dirname(current) === current) return undefined;
   }
@@ -147,7 +147,7 @@ export interface InstalledPackage {
  * that is not installed (an optional one that failed to build) is left out, as node would fail on it anyway.
  */
 export function dependencyClosure(dir: string): InstalledPackage[] {
-  const root = fs.realpathSync(dir);
+  const root = fs.realpathSync.native(dir);
   const seen = new Map<string, InstalledPackage>();
   const queue = [ root ];
   while (queue.length) {

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import { type Envelope, open, seal, type Sender } from '../../lib/ipc/envelope';
+import { type Envelope, ENVELOPE_VERSION, open, seal, type Sender } from '../../lib/ipc/envelope';
 import { Keyring } from '../../lib/ipc/keyring';
 import { ReplayWindows } from '../../lib/ipc/replay-window';
 import { type ChannelFailure, type ChannelRole, SecureSocket } from '../../lib/ipc/secure-socket';
@@ -71,9 +71,10 @@ export function genuineEnvelopes(keys: Keyring): Genuine[] {
   });
 }
 
-const FIELDS = [ '$sentinel', 'kid', 'role', 'pid', 'iid', 'seq', 'ts', 'to', 'act', 'enc', 'p', 'mac' ] as const;
-/** The MAC-covered meaning of an envelope: an accepted input must carry exactly these. */
-const SIGNED = FIELDS.filter(name => name !== 'mac');
+/** The fields of an envelope on the wire (v2: the sender travels packed in `s`), which mutations target. */
+const FIELDS = [ '$sentinel', 'kid', 's', 'to', 'enc', 'p', 'mac' ] as const;
+/** The MAC-covered meaning of an opened envelope (what `open` returns): an accepted input must carry exactly these. */
+const SIGNED = [ 'kid', 'role', 'pid', 'iid', 'seq', 'ts', 'to', 'act', 'enc', 'p' ] as const;
 const PROTO_KEYS = [ '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty' ];
 
 /** Values that confuse type checks: numbers near limits, numeric strings, wrappers, prototype tricks. */
@@ -171,7 +172,7 @@ export function envelopeCase(rng: Random, genuine: Genuine[], foreign: Genuine[]
   if (strategy === 0) return { kind: 'data', original, action: original.action, data: randomJson(rng, 4) };
   if (strategy === 1) {
     // envelope-shaped, every field random
-    const data: Record<string, unknown> = { $sentinel: 1 };
+    const data: Record<string, unknown> = { $sentinel: ENVELOPE_VERSION };
     for (const name of FIELDS.slice(1)) if (rng.int(6)) data[name] = interesting(rng, genuine);
     return { kind: 'data', original, action: original.action, data };
   }
