@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import semver from 'semver';
+import valid from 'semver/functions/valid';
 import secureJsonParse from 'secure-json-parse';
 import { dropStack } from '../quiet-error';
 import shippedDatabase from '../data/advisories.json';
@@ -189,12 +189,12 @@ function semanticProblems(record: OsvRecord): string[] {
       range.events.forEach((event, e) => {
         for (const [ kind, version ] of Object.entries(event) as Array<[ string, string ]>) {
           if (kind === 'limit') continue;
-          if (!semver.valid(eventVersion(version))) problems.push(`${at}.events[${e}].${kind}: "${version}" is not a semver version`);
+          if (!valid(eventVersion(version))) problems.push(`${at}.events[${e}].${kind}: "${version}" is not a semver version`);
         }
       });
     });
     (affected.versions ?? []).forEach((version, v) => {
-      if (!semver.valid(version)) problems.push(`affected[${a}].versions[${v}]: "${version}" is not a semver version`);
+      if (!valid(version)) problems.push(`affected[${a}].versions[${v}]: "${version}" is not a semver version`);
     });
   });
   return problems;

@@ -1,5 +1,6 @@
 /** Whether an installed version is affected by an OSV record, evaluated with `semver` as OSV defines ranges. */
-import semver from 'semver';
+import compare from 'semver/functions/compare';
+import valid from 'semver/functions/valid';
 import { eventVersion, type OsvEvent, type OsvRecord } from './database';
 
 export interface AffectedVersion {
@@ -13,7 +14,7 @@ export interface AffectedVersion {
  * affected (or not semver, so it cannot be placed in a range).
  */
 export function affectedVersion(record: OsvRecord, name: string, version: string): AffectedVersion | undefined {
-  if (record.withdrawn || !semver.valid(version)) return undefined;
+  if (record.withdrawn || !valid(version)) return undefined;
   for (const affected of record.affected) {
     if (affected.package.name !== name) continue;
     if (affected.versions?.includes(version)) return {};
@@ -31,10 +32,10 @@ function evaluateRange(events: readonly OsvEvent[], version: string): AffectedVe
   const points: Point[] = events.flatMap(event => (Object.entries(event) as Array<[ keyof OsvEvent, string ]>)
     .filter((entry): entry is [ Point['kind'], string ] => entry[0] !== 'limit')
     .map(([ kind, raw ]) => ({ kind, raw, at: eventVersion(raw) })));
-  points.sort((a, b) => semver.compare(a.at, b.at));
+  points.sort((a, b) => compare(a.at, b.at));
   let affected = false;
   for (const point of points) {
-    const order = semver.compare(version, point.at);
+    const order = compare(version, point.at);
     const applies = point.kind === 'last_affected' ? order > 0 : order >= 0;
     if (!applies) {
       // Points are sorted: none after this one applies either.

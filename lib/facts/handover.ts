@@ -11,19 +11,19 @@
  * collects them itself otherwise (no agent result, a stale or failed one, another user's file, or a worker forked
  * again long after boot, when files may have changed since the agent looked): a missing file only costs time.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SentinelConfig } from '../config/types';
-import { MANIFEST_FILE, manifestDigest } from '../plugins/manifest';
+import { MANIFEST_FILE } from '../plugins/manifest-file';
 import { writePrivateFile } from '../report/write';
 import type { EggLike } from './collect';
-import { type DumpRewrite, type GitignoreFact, checkGitignore } from './files';
-import { type PackageWalkInput, type WalkedPackages, walkInstalledPackages } from './packages';
-import { type InstalledPluginFacts, type InstalledPluginInput, collectInstalledPluginFacts } from './plugins';
+import type { DumpRewrite, GitignoreFact } from './files';
+import type { PackageWalkInput, WalkedPackages } from './packages';
 import { collectPlugins, toDisplayPath } from './plugin-list';
+import type { InstalledPluginFacts, InstalledPluginInput } from './plugins';
 import { eggRunDir } from './run-dir';
-import { appModuleRoots } from './runtime';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
 /** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
@@ -49,33 +49,41 @@ type Handover =
   | { key: string; state: 'ready'; facts: PreparedFacts }
   | { key: string; state: 'failed'; error: string };
 
-interface Inputs {
+export interface SharedFactsInput {
+  plugins: Omit<InstalledPluginInput, 'moduleRoots'>;
+  packages: PackageWalkInput;
+  runDir: string;
+}
+
+interface Inputs extends SharedFactsInput {
   key: string;
   file: string;
-  plugins: InstalledPluginInput;
-  packages: PackageWalkInput;
 }
+
+const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
   const { baseDir, name: appName } = egg;
   const eggPaths = egg.loader.eggPaths ?? [];
   const display = (file: string) => toDisplayPath(baseDir, file);
   const plugins = collectPlugins(egg, display);
-  const pluginInput: InstalledPluginInput = {
-    baseDir, eggPaths, plugins, moduleRoots: appModuleRoots(baseDir, eggPaths), options: config.plugins ?? {}, ruleOverrides: config.rules ?? {}, display,
-  };
+  const options = config.plugins ?? {};
+  const ruleOverrides = config.rules ?? {};
   let manifest: string | null = null;
   try {
-    manifest = manifestDigest(fs.readFileSync(path.join(baseDir, MANIFEST_FILE), 'utf8'));
+    manifest = sha256(fs.readFileSync(path.join(baseDir, MANIFEST_FILE), 'utf8'));
   } catch {
     // no manifest: the plugins are not hashed
   }
   const runDir = eggRunDir(egg);
-  const key = manifestDigest(JSON.stringify({
-    format: HANDOVER_FORMAT, master: process.ppid, baseDir, appName, eggPaths, runDir, plugins, moduleRoots: pluginInput.moduleRoots,
-    options: pluginInput.options, rules: pluginInput.ruleOverrides, manifest, dumps: config.dumps?.rewrite !== false,
+  const key = sha256(JSON.stringify({
+    format: HANDOVER_FORMAT, master: process.ppid, baseDir, appName, eggPaths, runDir, plugins, options, rules: ruleOverrides, manifest,
+    dumps: config.dumps?.rewrite !== false,
   }));
-  return { key, file: path.join(runDir, HANDOVER_FILE), plugins: pluginInput, packages: { baseDir, appName, eggPaths, plugins } };
+  return {
+    key, file: path.join(runDir, HANDOVER_FILE), runDir,
+    plugins: { baseDir, eggPaths, plugins, options, ruleOverrides, display }, packages: { baseDir, appName, eggPaths, plugins },
+  };
 }
 
 /** Removes an earlier boot's file: its facts must not outlive that boot, even when this one prepares none. */
@@ -97,18 +105,16 @@ export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Pre
     async run(agentDumps) {
       const started = process.hrtime.bigint();
       try {
-        const gitignore = checkGitignore(inputs.plugins.baseDir, path.dirname(inputs.file));
-        const pluginTrust = collectInstalledPluginFacts(inputs.plugins);
-        const packages = walkInstalledPackages(inputs.packages);
-        // Required here, after the agent's ready: the agent's boot does not load the database. Throws when damaged.
+        // Loaded here, after the agent's ready: the agent's own boot does not load the collectors.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        (require('../advisories/database') as typeof import('../advisories/database')).loadAdvisoryDatabase();
-        write({ key: inputs.key, state: 'ready', facts: { pluginTrust, packages, gitignore: await gitignore, shippedAdvisoriesChecked: true, agentDumps } });
+        const { collectSharedFacts } = require('./shared-facts') as typeof import('./shared-facts');
+        const facts = { ...await collectSharedFacts(inputs), agentDumps };
+        write({ key: inputs.key, state: 'ready', facts });
         return {
           ms: Number(process.hrtime.bigint() - started) / 1e6,
-          plugins: pluginTrust.plugins.length,
-          verified: pluginTrust.plugins.filter(plugin => plugin.manifest.state !== 'not-checked').length,
-          packages: packages.installed.length,
+          plugins: facts.pluginTrust.plugins.length,
+          verified: facts.pluginTrust.plugins.filter(plugin => plugin.manifest.state !== 'not-checked').length,
+          packages: facts.packages.installed.length,
         };
       } catch (error) {
         // The workers then collect by themselves, and meet the same error where boot is refused.

@@ -10,8 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isInside } from '../facts/files';
 import * as generated from '../validators/plugin-manifest.generated';
+import { MANIFEST_FILE } from './manifest-file';
 
-export const MANIFEST_FILE = 'sentinel.lock.json';
+export { MANIFEST_FILE };
+
 const MANIFEST_VERSION = 1;
 
 /** Relative file path (posix) → lowercase hex SHA-256 of its bytes, or `symlink:<target>` for a symbolic link. */
@@ -302,9 +304,4 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
     const drift = comparePinned(was, now);
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
-}
-
-/** SHA-256 of the manifest's text: keys the verification result the agent hands to the workers. */
-export function manifestDigest(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
 }

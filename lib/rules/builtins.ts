@@ -1,5 +1,6 @@
 /** Threat 6: known vulnerabilities and weakened protections in egg's built-ins. */
-import semver from 'semver';
+import lt from 'semver/functions/lt';
+import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
@@ -305,7 +306,7 @@ export const unsupportedNode: Rule = {
     if (developmentEnv) return [];
     const { version, today } = facts.builtins.node;
     const { lines, checked } = facts.builtins.advisories.node;
-    const major = semver.major(version);
+    const major = semverMajor(version);
     const line = lines.find(entry => entry.major === major);
     const problems: string[] = [];
     if (!line) {
@@ -314,7 +315,7 @@ export const unsupportedNode: Rule = {
       problems.push(`the ${major}.x line is older than every line the database knows: end-of-life`);
     } else {
       if (line.end < today) problems.push(`the ${major}.x line reached end-of-life on ${line.end} and gets no security fixes`);
-      if (line.latestSecurityRelease && semver.lt(version, line.latestSecurityRelease)) {
+      if (line.latestSecurityRelease && lt(version, line.latestSecurityRelease)) {
         problems.push(`it is older than ${line.latestSecurityRelease}, the latest security release of the ${major}.x line known on ${checked}`);
       }
     }
