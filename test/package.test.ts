@@ -135,7 +135,13 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
       assert.equal(await get(port), 200);
       const report = path.join(app, 'run/sentinel-report.json');
       assert.equal(fs.statSync(report).mode & 0o777, 0o600);
-      assert.equal(JSON.parse(fs.readFileSync(report, 'utf8')).refused, false);
+      const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+      assert.equal(json.refused, false);
+      // The worker took the installed packages from the agent (collected once, after the agent's ready), not from a walk of its own.
+      const handover = JSON.parse(fs.readFileSync(path.join(app, 'run/sentinel-boot-facts.json'), 'utf8'));
+      assert.equal(handover.state, 'ready');
+      assert.equal(json.advisoryDatabase.packages.walkMs, handover.facts.packages.walkMs);
+      assert.equal(json.advisoryDatabase.packages.found, handover.facts.packages.installed.length);
     } finally {
       await cluster.stop();
     }

@@ -291,6 +291,11 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const started = Date.now();
     assert.equal(await receivePreparedFacts(target(), {}, 100), undefined, 'an announced result that never comes: the worker stops waiting');
     assert.ok(Date.now() - started >= 100);
+    // The agent failed (it wrote why): the worker collects at once, and meets the same error where boot is refused.
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"state":"pending"', '"state":"failed","error":"EACCES"'), { mode: 0o600 });
+    const failedAt = Date.now();
+    assert.equal(await receivePreparedFacts(target(), {}, 5000), undefined);
+    assert.ok(Date.now() - failedAt < 1000, 'no wait for a result that will not come');
     discardPreparedFacts(target());
     assert.ok(!fs.existsSync(file), 'a stale result is removed');
   });
