@@ -10,8 +10,14 @@ export class Redactor {
     if (sorted.length) this.pattern = new RegExp(sorted.map(secret => secret.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
   }
 
+  /** Redacted strings by input: a route table repeats the same chains hundreds of times. */
+  private readonly done = new Map<string, string>();
+
   text(value: string): string {
-    return this.pattern ? value.replace(this.pattern, REDACTED) : value;
+    if (!this.pattern) return value;
+    let out = this.done.get(value);
+    if (out === undefined) this.done.set(value, out = value.replace(this.pattern, REDACTED));
+    return out;
   }
 
   /** A deep copy of plain data with every string redacted. */

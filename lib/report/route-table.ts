@@ -51,7 +51,16 @@ export function routeTable(facts: Pick<Facts, 'routes'>): RouteReport[] {
   }));
 }
 
+/** Middleware without match/ignore is one shared step object in every route's chain: label each step once. */
+const stepLabels = new WeakMap<RouteStep, string>();
+
 function stepLabel(step: RouteStep): string {
+  let label = stepLabels.get(step);
+  if (label === undefined) stepLabels.set(step, label = describeStep(step));
+  return label;
+}
+
+function describeStep(step: RouteStep): string {
   const name = step.level === 'global' ? step.name : `${step.level === 'router' ? 'router.use' : 'route'}:${step.name}`;
   if (step.runs === 'partly') return `${name} (skipped for ${(step.skippedFor ?? []).map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')})`;
   if (step.runs === 'unverified') return `${name} (unverified: ${step.detail})`;
