@@ -7,7 +7,7 @@ import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
-import { type PreparedFacts, receivePreparedFacts } from './facts/handover';
+import { receivePreparedFacts } from './facts/handover';
 import { recordRouteRegistrations } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
@@ -24,13 +24,13 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
 }
 
-/**
- * Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused.
- * `prepared`: what the agent collected for this boot (lib/facts/handover.ts); without it the worker collects all.
- */
-export async function runBootChecks(egg: BootTarget, config: SentinelConfig, prepared?: PreparedFacts): Promise<SentinelReport> {
+/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
+  // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
+  const prepared = await receivePreparedFacts(egg, config);
+  if (prepared) timings.handover = performance.now() - started;
   const runDir = eggRunDir(egg);
   const gitignore = prepared?.gitignore ?? checkGitignore(egg.baseDir, runDir);
   // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix. The agent rewrote its own.
@@ -80,8 +80,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
-    const prepared = await receivePreparedFacts(this.target, this.config);
-    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, prepared) };
+    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config) };
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * Boot glue shared by the agent and the app worker, and the agent's hook. The app worker's hook (every rule) is in
- * lib/boot-app.ts: the agent never loads the rules, facts collection or the advisory database, which keeps its boot
- * (which every app worker waits for) short.
+ * lib/boot-app.ts: the agent never loads the rules, and loads the collectors of the facts it shares with the workers
+ * (lib/facts/handover.ts) only after its ready, which keeps its boot (which every app worker waits for) short.
  */
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, rewriteDumpsAfterEgg } from './dumps';
 import type { EggLike } from './facts/collect';
-import { type Preparation, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
+import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -25,6 +25,8 @@ export type BootTarget = EggLike & { coreLogger: BootLogger; messenger: unknown 
 export interface SentinelRuntime {
   report?: SentinelReport;
   ipc?: { stats(): IpcStats };
+  /** Agent: the facts it collected for the app workers at this boot (lib/facts/handover.ts), once collected. */
+  sharedFacts?: SharedFactsSummary;
 }
 
 export type HookTarget = BootTarget & IpcTarget & { sentinel?: SentinelRuntime };
@@ -75,25 +77,41 @@ export class SentinelAgentBootHook extends SentinelBootHook {
   async didLoad(): Promise<void> {
     try {
       discardPreparedFacts(this.target);
-      if (this.config) this.preparation = announcePreparedFacts(this.target, this.config);
+      if (!this.config) return;
+      const preparation = this.preparation = announcePreparedFacts(this.target, this.config);
+      // Every worker is ready: the facts served this boot; a worker forked later collects by itself.
+      (this.target.messenger as { once?(action: string, listener: () => void): unknown }).once?.('egg-ready', () => preparation.end());
     } catch (error) {
       // Each worker then collects by itself: slower, never less safe.
       this.target.coreLogger.warn('[egg-sentinel] could not prepare facts for the app workers: %s', (error as Error).message);
     }
   }
 
-  /** After egg's last dump and after egg-cluster hears the agent is ready: the dumps, then the workers' facts. */
-  override async didReady(): Promise<void> {
-    const { config, preparation } = this;
-    if (!config) return;
-    const agentDumps = config.dumps?.rewrite === false ? undefined : await rewriteDumpsAfterEgg(eggRunDir(this.target), 'agent', this.target.coreLogger);
-    if (!preparation) return;
+  /**
+   * After egg's last dump and after egg-cluster hears the agent is ready: the dumps, then the workers' facts. Not
+   * awaited: egg runs the didReady hooks one after another, and the others need not wait for this.
+   */
+  override async didReady(error?: Error): Promise<void> {
+    if (!this.config || error) return;
+    void this.prepareForWorkers(this.config, this.preparation);
+  }
+
+  async beforeClose(): Promise<void> {
+    this.preparation?.end();
+  }
+
+  private async prepareForWorkers(config: SentinelConfig, preparation?: Preparation): Promise<void> {
+    const logger = this.target.coreLogger;
     try {
-      const done = await preparation.run(agentDumps);
-      this.target.coreLogger.info('[egg-sentinel] collected facts for the app workers in %s ms: %d plugin(s), %d verified against sentinel.lock.json; %d installed package(s)',
-        done.ms.toFixed(1), done.plugins, done.verified, done.packages);
+      const agentDumps = config.dumps?.rewrite === false ? undefined : await rewriteDumpsAfterEgg(eggRunDir(this.target), 'agent', logger);
+      const done = await preparation?.run(agentDumps);
+      if (done) {
+        this.target.sentinel = { ...this.target.sentinel, sharedFacts: done };
+        logger.info('[egg-sentinel] collected facts for the app workers in %s ms: %d plugin(s), %d verified against sentinel.lock.json; %d installed package(s)',
+          done.ms.toFixed(1), done.plugins, done.verified, done.packages);
+      }
     } catch (error) {
-      this.target.coreLogger.warn('[egg-sentinel] could not prepare facts for the app workers: %s', (error as Error).message);
+      logger.warn('[egg-sentinel] could not prepare facts for the app workers: %s', (error as Error).message);
     }
   }
 }

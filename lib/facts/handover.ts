@@ -5,17 +5,22 @@
  * app workers when the agent is ready; egg-mock readies the agent before it creates the app), so the agent collects
  * them once, after its ready, while the master forks the workers, and leaves them in a 0600 file in run/.
  *
- * The file is keyed by everything the facts depend on (the enabled plugins and their paths, the options that change
- * the result, the manifest's SHA-256, the cluster master's pid). Each app worker, which is where boot is refused
- * (lib/boot-app.ts), uses the facts when the key matches its own, waits while the agent says they are coming, and
- * collects them itself otherwise (no agent result, a stale or failed one, another user's file, or a worker forked
- * again long after boot, when files may have changed since the agent looked): a missing file only costs time.
+ * The file is keyed by what the facts depend on that can differ between processes or boots: the enabled plugins with
+ * their configured and real paths, the options that change the result, the manifest's SHA-256, egg-sentinel's
+ * version and the cluster master's pid. The files themselves (plugin code, lockfiles, node_modules) are what the agent
+ * has just read: so the facts serve only the boot they were collected for. The agent removes the file once the
+ * cluster is ready (egg-ready), and a worker ignores a file older than HANDOVER_MAX_AGE_MS: a worker forked again
+ * later (a crash, a reload) collects by itself. Each app worker, which is where boot is refused (lib/boot-app.ts),
+ * uses the facts when the key matches its own and the file is a regular file that this user owns and nobody else can
+ * write (checked on the open descriptor, symlinks refused), waits while the agent says they are coming, and collects
+ * them itself otherwise: a missing or refused file only costs time.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SentinelConfig } from '../config/types';
+import { version as SENTINEL_VERSION } from '../../package.json';
 import { MANIFEST_FILE } from '../plugins/manifest-file';
 import { writePrivateFile } from '../report/write';
 import type { EggLike } from './collect';
@@ -50,7 +55,7 @@ type Handover =
   | { key: string; state: 'failed'; error: string };
 
 export interface SharedFactsInput {
-  plugins: Omit<InstalledPluginInput, 'moduleRoots'>;
+  plugins: InstalledPluginInput;
   packages: PackageWalkInput;
   runDir: string;
 }
@@ -59,6 +64,9 @@ interface Inputs extends SharedFactsInput {
   key: string;
   file: string;
 }
+
+/** A framework dir inside a test harness package (egg-mock, @eggjs/mock: lib/facts/packages.ts TEST_HARNESS_PACKAGES). */
+const TEST_HARNESS_DIR = /[\\/]node_modules[\\/](?:egg-mock|@eggjs[\\/]mock)(?:[\\/]|$)/;
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
@@ -76,9 +84,14 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
     // no manifest: the plugins are not hashed
   }
   const runDir = eggRunDir(egg);
+  // Real paths too: a re-pointed symlink (pnpm, a linked plugin) is another plugin.
+  const realPaths = plugins.map(plugin => (plugin.path ? realPathOrSelf(plugin.path) : null));
+  // egg-mock gives the app (not the agent) its own framework dir; the package walk skips test harness packages, so
+  // that dir changes nothing the agent collects.
+  const frameworks = eggPaths.filter(dir => !TEST_HARNESS_DIR.test(dir));
   const key = sha256(JSON.stringify({
-    format: HANDOVER_FORMAT, master: process.ppid, baseDir, appName, eggPaths, runDir, plugins, options, rules: ruleOverrides, manifest,
-    dumps: config.dumps?.rewrite !== false,
+    format: HANDOVER_FORMAT, version: SENTINEL_VERSION, master: process.ppid, baseDir, appName, frameworks, runDir, plugins, realPaths, options,
+    rules: ruleOverrides, manifest, dumps: config.dumps?.rewrite !== false,
   }));
   return {
     key, file: path.join(runDir, HANDOVER_FILE), runDir,
@@ -86,22 +99,55 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
   };
 }
 
+function realPathOrSelf(file: string): string {
+  try {
+    return fs.realpathSync.native(file);
+  } catch {
+    return file;
+  }
+}
+
 /** Removes an earlier boot's file: its facts must not outlive that boot, even when this one prepares none. */
 export function discardPreparedFacts(egg: EggLike): void {
   fs.rmSync(path.join(eggRunDir(egg), HANDOVER_FILE), { force: true });
 }
 
+/** Manifest states of a plugin whose files were hashed against sentinel.lock.json. */
+const HASHED: ReadonlySet<string> = new Set([ 'matches', 'drift', 'unreadable' ]);
+
+export interface SharedFactsSummary {
+  /** How long collecting took, in ms. */
+  ms: number;
+  plugins: number;
+  /** Plugins verified against sentinel.lock.json. */
+  verified: number;
+  /** Installed packages walked. */
+  packages: number;
+}
+
 export interface Preparation {
-  /** Collects the facts and writes them for the workers; `agentDumps`: what the agent's dump rewrite did. */
-  run(agentDumps?: DumpRewrite[]): Promise<{ ms: number; plugins: number; verified: number; packages: number }>;
+  /**
+   * Collects the facts and writes them for the workers; `agentDumps`: what the agent's dump rewrite did. Undefined
+   * when the preparation was ended first.
+   */
+  run(agentDumps?: DumpRewrite[]): Promise<SharedFactsSummary | undefined>;
+  /** The cluster is ready (or the agent closes): removes the file, and a run still going writes none. */
+  end(): void;
 }
 
 /** Agent, at didLoad: tells the workers the facts are coming (they wait instead of collecting) and returns the job. */
 export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Preparation {
   const inputs = inputsOf(egg, config);
-  const write = (handover: Handover) => writePrivateFile(inputs.file, `${JSON.stringify(handover)}\n`);
+  let ended = false;
+  const write = (handover: Handover) => {
+    if (!ended) writePrivateFile(inputs.file, `${JSON.stringify(handover)}\n`);
+  };
   write({ key: inputs.key, state: 'pending' });
   return {
+    end() {
+      ended = true;
+      fs.rmSync(inputs.file, { force: true });
+    },
     async run(agentDumps) {
       const started = process.hrtime.bigint();
       try {
@@ -109,11 +155,12 @@ export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Pre
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { collectSharedFacts } = require('./shared-facts') as typeof import('./shared-facts');
         const facts = { ...await collectSharedFacts(inputs), agentDumps };
+        if (ended) return undefined;
         write({ key: inputs.key, state: 'ready', facts });
         return {
           ms: Number(process.hrtime.bigint() - started) / 1e6,
           plugins: facts.pluginTrust.plugins.length,
-          verified: facts.pluginTrust.plugins.filter(plugin => plugin.manifest.state !== 'not-checked').length,
+          verified: facts.pluginTrust.plugins.filter(plugin => HASHED.has(plugin.manifest.state)).length,
           packages: facts.packages.installed.length,
         };
       } catch (error) {
@@ -125,15 +172,22 @@ export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Pre
   };
 }
 
-/** Only a file this user wrote, nobody else can change, and written recently. */
+/**
+ * Only a regular file this user owns, nobody else can write, and written recently. Checked on the descriptor that is
+ * then read (no swap between the check and the read), opened without following a symlink.
+ */
 function readHandover(file: string): Handover | undefined {
+  let fd: number | undefined;
   try {
-    const stat = fs.statSync(file);
-    if ((process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) return undefined;
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) return undefined;
     if (Date.now() - stat.mtimeMs > HANDOVER_MAX_AGE_MS) return undefined;
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Handover;
+    return JSON.parse(fs.readFileSync(fd, 'utf8')) as Handover;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -102,15 +102,13 @@ export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugi
 const SELF_DIR = realPathLoose(path.resolve(__dirname, '../..'));
 
 /** The part of the plugin trust facts read from the installed files alone, which the agent prepares for the workers. */
-export type InstalledPluginFacts = Pick<PluginTrustFacts, 'trustedRoots' | 'plugins' | 'manifest'>;
+export type InstalledPluginFacts = Pick<PluginTrustFacts, 'plugins' | 'manifest'>;
 
 export interface InstalledPluginInput {
   baseDir: string;
   eggPaths: readonly string[];
   /** Every plugin egg knows; only the enabled ones are judged. */
   plugins: readonly PluginFact[];
-  /** Real node_modules directories the app and its framework resolve from (runtime facts' appModuleRoots). */
-  moduleRoots: readonly string[];
   options: SentinelPluginsConfig;
   /** `config.sentinel.rules`: the work of a rule that is off is skipped. */
   ruleOverrides: Readonly<Record<string, string>>;
@@ -118,6 +116,8 @@ export interface InstalledPluginInput {
 }
 
 export interface PluginTrustInput extends InstalledPluginInput {
+  /** Real node_modules directories the app and its framework resolve from (runtime facts' appModuleRoots). */
+  moduleRoots: readonly string[];
   configMeta: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
 }
@@ -149,6 +149,11 @@ export function locatePlugins(plugins: readonly PluginFact[], baseDir: string): 
 export function collectPluginTrustFacts(input: PluginTrustInput, installed = collectInstalledPluginFacts(input)): PluginTrustFacts {
   return {
     ...installed,
+    // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
+    trustedRoots: {
+      nodeModules: input.moduleRoots.filter(dir => dir !== realPathLoose(input.baseDir)),
+      local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
+    },
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
   };
@@ -162,10 +167,6 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
     verifyManifest(input.baseDir, located, input.options.deep === true);
   const lockfiles = new Map<string, Lockfile | LockfileError>();
   return {
-    trustedRoots: {
-      nodeModules: input.moduleRoots.filter(dir => dir !== realPathLoose(input.baseDir)),
-      local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
-    },
     plugins: located.map(({ fact, realPath, location }) => {
       const pkg = readPackageJson(realPath);
       const packageName = pkg?.name ?? fact.package;

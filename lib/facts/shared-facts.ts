@@ -4,11 +4,10 @@ import { checkGitignore } from './files';
 import type { PreparedFacts, SharedFactsInput } from './handover';
 import { walkInstalledPackages } from './packages';
 import { collectInstalledPluginFacts } from './plugins';
-import { appModuleRoots } from './runtime';
 
 export async function collectSharedFacts(input: SharedFactsInput): Promise<Omit<PreparedFacts, 'agentDumps'>> {
   const gitignore = checkGitignore(input.plugins.baseDir, input.runDir);
-  const pluginTrust = collectInstalledPluginFacts({ ...input.plugins, moduleRoots: appModuleRoots(input.plugins.baseDir, input.plugins.eggPaths) });
+  const pluginTrust = collectInstalledPluginFacts(input.plugins);
   const packages = walkInstalledPackages(input.packages);
   loadAdvisoryDatabase(); // validates the shipped database; throws when it is damaged
   return { pluginTrust, packages, gitignore: await gitignore, shippedAdvisoriesChecked: true };

@@ -2,22 +2,45 @@ export const REDACTED = '[REDACTED]';
 
 /** Replaces every known secret value in report text. A safety net: rules already avoid echoing secrets. */
 export class Redactor {
-  /** One alternation of every secret, longest first (a secret that contains another is replaced whole); one scan per string. */
-  private readonly pattern?: RegExp;
-
-  constructor(secrets: Iterable<string>) {
-    const sorted = [ ...new Set(secrets) ].filter(Boolean).sort((a, b) => b.length - a.length);
-    if (sorted.length) this.pattern = new RegExp(sorted.map(secret => secret.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'), 'g');
-  }
-
+  private readonly secrets: string[];
+  /** Any of the secrets: one scan tells whether a string needs redacting at all (most do not). */
+  private readonly anySecret?: RegExp;
   /** Redacted strings by input: a route table repeats the same chains hundreds of times. */
   private readonly done = new Map<string, string>();
 
+  constructor(secrets: Iterable<string>) {
+    this.secrets = [ ...new Set(secrets) ].filter(Boolean);
+    if (this.secrets.length) this.anySecret = new RegExp(this.secrets.map(secret => secret.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'));
+  }
+
   text(value: string): string {
-    if (!this.pattern) return value;
+    if (!this.anySecret?.test(value)) return value;
     let out = this.done.get(value);
-    if (out === undefined) this.done.set(value, out = value.replace(this.pattern, REDACTED));
+    if (out === undefined) this.done.set(value, out = this.redact(value));
     return out;
+  }
+
+  /**
+   * Every character that belongs to an occurrence of any secret is hidden, overlapping occurrences merged into one
+   * [REDACTED]: replacing secrets one after another, or the first match of an alternation, can leave the tail of a
+   * secret that overlaps another in the clear.
+   */
+  private redact(value: string): string {
+    const ranges: Array<[ number, number ]> = [];
+    for (const secret of this.secrets) {
+      for (let at = value.indexOf(secret); at !== -1; at = value.indexOf(secret, at + 1)) ranges.push([ at, at + secret.length ]);
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    let out = '';
+    let copied = 0;
+    for (let index = 0; index < ranges.length;) {
+      const start = ranges[index][0];
+      let end = ranges[index][1];
+      for (index++; index < ranges.length && ranges[index][0] <= end; index++) end = Math.max(end, ranges[index][1]);
+      out += `${value.slice(copied, start)}${REDACTED}`;
+      copied = end;
+    }
+    return out + value.slice(copied);
   }
 
   /** A deep copy of plain data with every string redacted. */

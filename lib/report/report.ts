@@ -18,8 +18,10 @@ export interface SentinelReport extends Verdict {
   /** The advisory database SEN601/SEN607 checked against, and the packages it was checked on. */
   advisoryDatabase?: AdvisoryDatabaseReport;
   /**
-   * At boot: where this process's checks spent their time, in ms: `facts.<collector>` (`facts.middleware` is the
-   * middleware chain and the route table), `rules.<area>`, `report` (building and redacting it), `dumps`, `total`.
+   * At boot: where this process's checks spent their time, in ms: `handover` (reading, or waiting for, the facts the
+   * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
+   * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `report` (building and
+   * redacting it), `dumps`, `total`.
    */
   timings?: Record<string, number>;
 }

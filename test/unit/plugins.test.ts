@@ -271,7 +271,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     // The worker waits for an announced result (here 2 s at most) and gets it once the agent has run.
     const received = receivePreparedFacts(target(), {}, 2000);
     const done = await preparation.run([{ file: path.join(dir, 'run/agent_config.json') }]);
-    assert.deepEqual({ plugins: done.plugins, verified: done.verified }, { plugins: 1, verified: 1 });
+    assert.deepEqual({ plugins: done?.plugins, verified: done?.verified }, { plugins: 1, verified: 1 });
     const facts = await received;
     assert.equal(facts?.pluginTrust.plugins[0].manifest.state, 'matches');
     assert.deepEqual(facts?.packages.installed.map(entry => entry.name), [ 'egg-a', 'dep' ]);
@@ -283,6 +283,21 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     fs.chmodSync(file, 0o644);
     assert.equal(await receivePreparedFacts(target(), {}), undefined, 'a file others could have written');
     fs.chmodSync(file, 0o600);
+    assert.ok(await receivePreparedFacts(target(), {}));
+    // A symlink to a valid file (ours, 0600) is refused: the check is made on what is read, and links are not followed.
+    const elsewhere = path.join(dir, 'elsewhere.json');
+    fs.renameSync(file, elsewhere);
+    fs.symlinkSync(elsewhere, file);
+    assert.equal(await receivePreparedFacts(target(), {}), undefined, 'a symlink');
+    fs.rmSync(file);
+    fs.renameSync(elsewhere, file);
+    // The plugin's directory is a symlink re-pointed to another copy: another plugin, another key.
+    fs.cpSync(path.join(dir, 'node_modules/egg-a'), path.join(dir, 'copy-of-egg-a'), { recursive: true });
+    fs.renameSync(path.join(dir, 'node_modules/egg-a'), path.join(dir, 'original-egg-a'));
+    fs.symlinkSync(path.join(dir, 'copy-of-egg-a'), path.join(dir, 'node_modules/egg-a'));
+    assert.equal(await receivePreparedFacts(target(), {}), undefined, 'a re-pointed plugin directory');
+    fs.rmSync(path.join(dir, 'node_modules/egg-a'));
+    fs.renameSync(path.join(dir, 'original-egg-a'), path.join(dir, 'node_modules/egg-a'));
     assert.ok(await receivePreparedFacts(target(), {}));
     const old = new Date(Date.now() - HANDOVER_MAX_AGE_MS - 1000);
     fs.utimesSync(file, old, old);
@@ -298,6 +313,12 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.ok(Date.now() - failedAt < 1000, 'no wait for a result that will not come');
     discardPreparedFacts(target());
     assert.ok(!fs.existsSync(file), 'a stale result is removed');
+    // Once the cluster is ready (egg-ready) the agent ends the preparation: the file goes, and a late run writes none.
+    const ended = announcePreparedFacts(target(), {});
+    ended.end();
+    assert.ok(!fs.existsSync(file));
+    assert.equal(await ended.run(), undefined);
+    assert.ok(!fs.existsSync(file), 'a run that ends after the cluster is ready writes nothing');
   });
 });
 

@@ -83,4 +83,14 @@ describe('redaction', () => {
     const redactor = new Redactor([ 'abc', 'abcdef' ]);
     assert.deepEqual(redactor.deep({ a: [ 'x abcdef y abc' ], n: 1 }), { a: [ `x ${REDACTED} y ${REDACTED}` ], n: 1 });
   });
+
+  it('leaves no part of two overlapping secrets in the clear, and takes secrets literally (RegExp characters)', () => {
+    const overlapping = new Redactor([ 'abcd', 'cdefghijklmnop' ]);
+    assert.equal(overlapping.text('<abcdefghijklmnop>'), `<${REDACTED}>`);
+    assert.equal(overlapping.text('cdefghijklmnop abcd'), `${REDACTED} ${REDACTED}`);
+    const special = new Redactor([ 'p@ss.w*rd(1)?', 'a|b', '[x]^$\\' ]);
+    assert.equal(special.text('user:p@ss.w*rd(1)?@host a|b [x]^$\\ pXss'), `user:${REDACTED}@host ${REDACTED} ${REDACTED} pXss`);
+    assert.equal(special.text('p@ssXw*rd(1)'), 'p@ssXw*rd(1)', 'a dot is a dot, not any character');
+    assert.equal(new Redactor([]).text('nothing to hide'), 'nothing to hide');
+  });
 });
