@@ -123,19 +123,19 @@ export interface PluginTrustInput extends InstalledPluginInput {
 }
 
 /** What manifest verification found: the manifest's state and each enabled plugin's result. */
-export interface ManifestResults {
+interface ManifestResults {
   manifest: ManifestStateFact;
   plugins: Record<string, PluginManifestFact>;
 }
 
 /** An enabled plugin with its real directory and where that is. */
-export interface LocatedPlugin {
+interface LocatedPlugin {
   fact: PluginFact;
   realPath: string;
   location: PluginLocation;
 }
 
-export function locatePlugins(plugins: readonly PluginFact[], baseDir: string): LocatedPlugin[] {
+function locatePlugins(plugins: readonly PluginFact[], baseDir: string): LocatedPlugin[] {
   const realBaseDir = realPathLoose(baseDir);
   return plugins.filter(plugin => plugin.enable && plugin.path).map(fact => {
     const realPath = realPathLoose(fact.path as string);
@@ -189,7 +189,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
 }
 
 /** Compares every enabled plugin (project plugins aside) with the app's manifest; the expensive part: hashing. */
-export function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[], deep: boolean): ManifestResults {
+function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[], deep: boolean): ManifestResults {
   let manifest: PluginManifest;
   try {
     const read = readManifest(baseDir);
