@@ -99,6 +99,7 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
   };
 }
 
+/** A plain realpath: files.ts's realPathLoose is a collector module the agent's boot does not load. */
 function realPathOrSelf(file: string): string {
   try {
     return fs.realpathSync.native(file);

@@ -84,19 +84,16 @@ export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readon
 function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'loaded'>> {
   const found: Array<Omit<InstalledPackage, 'loaded'>> = [];
   const visited = new Set<string>();
-  const exists = existsOnce();
+  // Most packages have no nested node_modules, and a popular dependency is looked up, and resolves to the same
+  // directory, from many dependents: each existence check and realpath once per walk.
+  const exists = remembered(file => fs.existsSync(file));
+  const realPathOnce = remembered(realPath);
   const queue: Pending[] = [
     // egg 4 reports its build dir as the framework path; the package and its dependencies are the framework's.
     ...input.eggPaths.map(dir => ({ dir: frameworkPackageDir(dir), via: [ 'framework' ] })),
     ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
     ...dependencyDirs(input.baseDir, readManifest(input.baseDir), exists).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
   ];
-  // Many dependents resolve to the same directory: resolve each path once (one realpath call per edge adds up).
-  const realPaths = new Map<string, string | undefined>();
-  const realPathOnce = (dir: string) => {
-    if (!realPaths.has(dir)) realPaths.set(dir, realPath(dir));
-    return realPaths.get(dir);
-  };
   for (let next = queue.shift(); next; next = queue.shift()) {
     const dir = realPathOnce(next.dir);
     if (!dir || visited.has(dir)) continue;
@@ -126,16 +123,12 @@ function resolvePackageDir(fromDir: string, name: string, exists: (file: string)
   }
 }
 
-/**
- * fs.existsSync, remembered for one walk: most packages have no nested node_modules, and a popular dependency is
- * looked up from many dependents at the same place.
- */
-function existsOnce(): (file: string) => boolean {
-  const known = new Map<string, boolean>();
+/** `lookup` with each answer remembered (for one walk). */
+function remembered<T>(lookup: (file: string) => T): (file: string) => T {
+  const known = new Map<string, T>();
   return file => {
-    let exists = known.get(file);
-    if (exists === undefined) known.set(file, exists = fs.existsSync(file));
-    return exists;
+    if (!known.has(file)) known.set(file, lookup(file));
+    return known.get(file) as T;
   };
 }
 

@@ -60,17 +60,12 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
   return {
     environmentValues,
     nodeFlags: flags.map(flag => (MODULE_FLAGS.has(flag.name) && flag.value ? { ...flag, modulePath: resolveModule(flag.value, cwd) } : flag)),
-    appModuleRoots: appModuleRoots(baseDir, eggPaths),
+    appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
+      .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
     pollutedPrototypes: pollutedPrototypes(),
     envConfigKeyPaths: leafPathsWith(configMeta, EGG_APP_CONFIG_MARKER).sort(),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
   };
-}
-
-/** Real node_modules directories the app and its framework resolve from (and the app root). */
-export function appModuleRoots(baseDir: string, eggPaths: readonly string[]): string[] {
-  return [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
-    .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
 }
 
 /** NODE_OPTIONS is split on spaces; double quotes group, and a backslash escapes inside them (node's own rules). */
