@@ -77,6 +77,10 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const time = <T>(name: string, work: () => T) => timed(options.timings, name, work);
   const runtime = time('facts.runtime', () => collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env));
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
+  const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
+    baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
+    ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative,
+  }, options.prepared?.pluginTrust));
   return {
     process: processType(egg),
     app: {
@@ -89,11 +93,9 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     config,
     provenance,
     plugins,
-    pluginTrust: time('facts.plugins', () => collectPluginTrustFacts({
-      baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
-      ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative,
-    }, options.prepared?.pluginTrust)),
-    ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative)) : { middleware: [], availableMiddleware: [], routes: [] }),
+    pluginTrust,
+    ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
+      { middleware: [], availableMiddleware: [], routes: [] }),
     files: time('facts.files', () => collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),

@@ -143,9 +143,13 @@ export interface MiddlewareFacts {
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
 
-export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: string) => string): MiddlewareFacts {
+/**
+ * `pluginRealDirs`: the enabled plugins' package directories with symlinks resolved, when the caller has them (the
+ * plugin facts do); read from egg.plugins otherwise.
+ */
+export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: string) => string, pluginRealDirs?: readonly string[]): MiddlewareFacts {
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
-  const middleware = collectChain(egg, relative);
+  const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
   const filters = new Map<string, RequestFilter>();
   for (const entry of middleware) {
     if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
@@ -165,12 +169,11 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
 }
 
-function collectChain(egg: MiddlewareSource, relative: (file: string) => string): MiddlewareFact[] {
+function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin): MiddlewareFact[] {
   const config = egg.config;
   const core = asStringArray(config.coreMiddleware);
   const appList = asStringArray(config.appMiddleware);
   const FULLPATH = egg.loader.FileLoader.FULLPATH;
-  const origin = originResolver(egg);
   const describe = (name: string, position: number | null): MiddlewareFact => {
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
@@ -200,13 +203,15 @@ type Origin = NonNullable<MiddlewareFact['origin']>;
  * inside a plugin's repository); a file in none of them is the app's (shared code of a monorepo). Real paths: a
  * symlinked node_modules must not make egg's own middleware look like the app's.
  */
-function originResolver(egg: MiddlewareSource): (file: string) => Origin {
-  const plugins = Object.values(egg.plugins ?? {}).flatMap(plugin => (typeof plugin.path === 'string' ? [ pluginPackageDir(plugin.path) ] : []));
+function originResolver(egg: MiddlewareSource, pluginRealDirs?: readonly string[]): (file: string) => Origin {
+  const realPath = realPathResolver();
+  const plugins = pluginRealDirs ??
+    Object.values(egg.plugins ?? {}).flatMap(plugin => (typeof plugin.path === 'string' ? [ realPath(pluginPackageDir(plugin.path)) ] : []));
   const owners: Array<{ dir: string; origin: Origin }> = [
-    ...(egg.baseDir ? [{ dir: egg.baseDir, origin: 'app' as const }] : []),
+    ...(egg.baseDir ? [{ dir: realPath(egg.baseDir), origin: 'app' as const }] : []),
     ...plugins.map(dir => ({ dir, origin: 'plugin' as const })),
-    ...(egg.loader.eggPaths ?? []).map(dir => ({ dir: frameworkPackageDir(dir), origin: 'framework' as const })),
-  ].map(owner => ({ ...owner, dir: realPath(owner.dir) + path.sep }))
+    ...(egg.loader.eggPaths ?? []).map(dir => ({ dir: realPath(frameworkPackageDir(dir)), origin: 'framework' as const })),
+  ].map(owner => ({ ...owner, dir: owner.dir + path.sep }))
     // Innermost first; the sort is stable, so an app that is also a plugin's directory stays the app.
     .sort((a, b) => b.dir.length - a.dir.length);
   return file => {
@@ -215,7 +220,31 @@ function originResolver(egg: MiddlewareSource): (file: string) => Origin {
   };
 }
 
-function realPath(file: string): string {
+/**
+ * Real paths for one collection: a directory is resolved once however many middleware files it holds (one lstat
+ * per file then tells a symlinked file, which is resolved by itself).
+ */
+function realPathResolver(): (file: string) => string {
+  const dirs = new Map<string, string>();
+  const resolveDir = (dir: string) => {
+    let real = dirs.get(dir);
+    if (real === undefined) dirs.set(dir, real = realPathOrAbsolute(dir));
+    return real;
+  };
+  return file => {
+    const absolute = path.resolve(file);
+    let stats: fs.Stats | undefined;
+    try {
+      stats = fs.lstatSync(absolute);
+    } catch {
+      return absolute;
+    }
+    if (stats.isSymbolicLink() || stats.isDirectory()) return stats.isDirectory() ? resolveDir(absolute) : realPathOrAbsolute(absolute);
+    return path.join(resolveDir(path.dirname(absolute)), path.basename(absolute));
+  };
+}
+
+function realPathOrAbsolute(file: string): string {
   try {
     return fs.realpathSync.native(file);
   } catch {
@@ -235,27 +264,60 @@ function collectRoutes(
   relative: (file: string) => string,
 ): RouteFact[] {
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
+  // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
   const globals = middleware
     .filter(entry => entry.position !== null && entry.group !== 'router')
-    .map(entry => ({ name: entry.name, filter: filters.get(entry.name), always: { name: entry.name, level: 'global', runs: 'always' } as RouteStep }));
+    .map((entry): GlobalMiddleware => ({
+      name: entry.name,
+      filter: filters.get(entry.name),
+      always: { name: entry.name, level: 'global', runs: 'always' },
+      never: { name: entry.name, level: 'global', runs: 'never' },
+    }));
   const displayPaths = new Map<string, string>();
   const display = (file: string) => displayPaths.get(file) ?? displayPaths.set(file, relative(file)).get(file) as string;
   // router.use() layers seen so far: they run before the routes registered after them.
   const uses: RouterLayer[] = [];
   const routes: RouteFact[] = [];
+  // A REST resource registers one path for several methods: its probes, and the outcome of every filter that did
+  // not read the method, serve each of them.
+  const byPath = new Map<string, { probes: string[]; steps: Map<GlobalMiddleware, RouteStep> }>();
+  // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
+  const routeSteps = new Map<string, RouteStep>();
+  const routerSteps = new Map<RouterLayer, RouteStep>();
+  const chains = new ChainInterner();
   for (const layer of egg.router?.stack ?? []) {
     if (!layer.methods.length) {
       uses.push(layer);
       continue;
     }
-    const probes = probePaths(modules, layer);
+    const pathKey = `${layer.opts?.strict ? 'strict ' : ''}${String(layer.path)}`;
+    let known = byPath.get(pathKey);
+    if (!known) byPath.set(pathKey, known = { probes: probePaths(modules, layer), steps: new Map() });
+    const { probes, steps } = known;
     const registration = registrations.get(layer);
     const routeLevel = routeLevelNames(layer, registration);
-    const chain: RouteStep[] = [
-      ...globals.map(entry => (entry.filter ? globalStep(entry.name, entry.filter, probes, layer.methods) : entry.always)),
-      ...uses.flatMap(use => routerStep(use, probes)),
-      ...routeLevel.map((name): RouteStep => ({ name, level: 'route', runs: 'always' })),
-    ];
+    // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
+    const chain: RouteStep[] = [];
+    for (let index = 0; index < globals.length; index++) {
+      const entry = globals[index];
+      let step = entry.filter ? steps.get(entry) : entry.always;
+      if (!step && entry.filter) {
+        const outcome = globalStep(entry, entry.filter, probes, layer.methods);
+        if (!outcome.perMethod) steps.set(entry, outcome.step);
+        step = outcome.step;
+      }
+      chain.push(step as RouteStep);
+    }
+    for (let index = 0; index < uses.length; index++) {
+      const step = routerStep(uses[index], probes, routerSteps);
+      if (step) chain.push(step);
+    }
+    for (let index = 0; index < routeLevel.length; index++) {
+      const name = routeLevel[index];
+      let step = routeSteps.get(name);
+      if (!step) routeSteps.set(name, step = { name, level: 'route', runs: 'always' });
+      chain.push(step);
+    }
     const methods = [ ...new Set(layer.methods) ];
     routes.push({
       methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
@@ -265,7 +327,7 @@ function collectRoutes(
       middleware: routeLevel,
       controller: registration && controllerFact(registration, display),
       probes,
-      chain,
+      chain: chains.intern(chain),
     });
   }
   return routes;
@@ -287,36 +349,80 @@ function controllerFact(registration: Registration, relative: (file: string) => 
 /** The outcome of a filter that did not read the method holds for every method. */
 const ANY_METHOD = [ undefined ];
 
-/** Whether a global middleware's match/ignore lets it run for every request egg dispatches to the route. */
-function globalStep(name: string, filter: RequestFilter, probes: string[], methods: string[]): RouteStep {
-  const step = (runs: RouteStep['runs'], detail?: string): RouteStep => ({ name, level: 'global', runs, detail });
-  if (!probes.length) return step('unverified', 'egg-sentinel cannot build a request path for this route, so its match/ignore was not evaluated');
+interface GlobalMiddleware {
+  name: string;
+  filter?: RequestFilter;
+  always: RouteStep;
+  never: RouteStep;
+}
+
+/**
+ * Whether a global middleware's match/ignore lets it run for every request egg dispatches to the route; `perMethod`
+ * when the filter read the method, so the step holds only for this route's methods.
+ */
+function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: string[], methods: string[]): { step: RouteStep; perMethod: boolean } {
+  let perMethod = false;
+  if (!probes.length) return unverifiedStep(entry, 'egg-sentinel cannot build a request path for this route, so its match/ignore was not evaluated', perMethod);
   const skipped: ProbeRequest[] = [];
   let evaluated = 0;
-  for (const probe of probes) {
+  for (let probeIndex = 0; probeIndex < probes.length; probeIndex++) {
+    const probe = probes[probeIndex];
     const first = filter(probe, methods[0]);
+    perMethod ||= first.readsMethod;
     // A filter that read the method is asked again for every method of the route.
-    for (const method of first.readsMethod ? methods : ANY_METHOD) {
+    const asked = first.readsMethod ? methods : ANY_METHOD;
+    for (let methodIndex = 0; methodIndex < asked.length; methodIndex++) {
+      const method = asked[methodIndex];
       const outcome = method === undefined || method === methods[0] ? first : filter(probe, method);
-      if (outcome.otherReads.length) return step('unverified', `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`);
-      if (outcome.error) return step('unverified', `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`);
+      if (outcome.otherReads.length) return unverifiedStep(entry, `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`, perMethod);
+      if (outcome.error) return unverifiedStep(entry, `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`, perMethod);
       evaluated += 1;
       if (!outcome.runs) skipped.push(method === undefined ? { path: probe } : { path: probe, method });
     }
   }
-  if (!skipped.length) return step('always');
-  return skipped.length === evaluated ? step('never') : { ...step('partly'), skippedFor: skipped };
+  if (!skipped.length) return { step: entry.always, perMethod };
+  return { step: skipped.length === evaluated ? entry.never : { name: entry.name, level: 'global', runs: 'partly', skippedFor: skipped }, perMethod };
 }
 
-/** A `router.use()` middleware registered before the route runs for the probes its path matches. */
-function routerStep(use: RouterLayer, probes: string[]): RouteStep[] {
+function unverifiedStep(entry: GlobalMiddleware, detail: string, perMethod: boolean): { step: RouteStep; perMethod: boolean } {
+  return { step: { name: entry.name, level: 'global', runs: 'unverified', detail }, perMethod };
+}
+
+/** A `router.use()` middleware registered before the route runs for the probes its path matches, if any. */
+function routerStep(use: RouterLayer, probes: string[], always: Map<RouterLayer, RouteStep>): RouteStep | undefined {
   const registration = registrations.get(use);
   const name = registration ? registration.handlerName : functionName(use.stack[use.stack.length - 1]);
-  if (!probes.length) return [{ name, level: 'router', runs: 'unverified', detail: 'egg-sentinel cannot build a request path for this route' }];
+  if (!probes.length) return { name, level: 'router', runs: 'unverified', detail: 'egg-sentinel cannot build a request path for this route' };
   const skipped = probes.filter(probe => {
     use.regexp.lastIndex = 0;
     return !use.regexp.test(probe);
   });
-  if (skipped.length === probes.length) return [];
-  return [ skipped.length ? { name, level: 'router', runs: 'partly', skippedFor: skipped.map(probe => ({ path: probe })) } : { name, level: 'router', runs: 'always' } ];
+  if (skipped.length === probes.length) return undefined;
+  if (skipped.length) return { name, level: 'router', runs: 'partly', skippedFor: skipped.map(probe => ({ path: probe })) };
+  let step = always.get(use);
+  if (!step) always.set(use, step = { name, level: 'router', runs: 'always' });
+  return step;
+}
+
+interface ChainNode {
+  next: Map<RouteStep, ChainNode>;
+  chain?: RouteStep[];
+}
+
+/**
+ * One array per distinct chain: a large route table has few (routes of a resource, or of an API, share theirs), and
+ * the report then labels each distinct chain once. Chains are told apart by the identity of their steps.
+ */
+class ChainInterner {
+  private readonly root: ChainNode = { next: new Map() };
+
+  intern(steps: RouteStep[]): RouteStep[] {
+    let node = this.root;
+    for (let index = 0; index < steps.length; index++) {
+      let next = node.next.get(steps[index]);
+      if (!next) node.next.set(steps[index], next = { next: new Map() });
+      node = next;
+    }
+    return node.chain ??= steps;
+  }
 }

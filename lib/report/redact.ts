@@ -5,7 +5,7 @@ export class Redactor {
   private readonly secrets: string[];
   /** Any of the secrets: one scan tells whether a string needs redacting at all (most do not). */
   private readonly anySecret?: RegExp;
-  /** Redacted strings by input: a route table repeats the same chains hundreds of times. */
+  /** Redacted strings by input, unchanged ones too: a route table repeats the same chains hundreds of times. */
   private readonly done = new Map<string, string>();
 
   constructor(secrets: Iterable<string>) {
@@ -14,9 +14,9 @@ export class Redactor {
   }
 
   text(value: string): string {
-    if (!this.anySecret?.test(value)) return value;
+    if (!this.anySecret) return value;
     let out = this.done.get(value);
-    if (out === undefined) this.done.set(value, out = this.redact(value));
+    if (out === undefined) this.done.set(value, out = this.anySecret.test(value) ? this.redact(value) : value);
     return out;
   }
 
@@ -48,7 +48,9 @@ export class Redactor {
     if (typeof value === 'string') return this.text(value) as T;
     if (Array.isArray(value)) return value.map(item => this.deep(item)) as T;
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([ k, v ]) => [ k, this.deep(v) ])) as T;
+      const copy: Record<string, unknown> = {};
+      for (const [ key, item ] of Object.entries(value)) copy[key] = this.deep(item);
+      return copy as T;
     }
     return value;
   }

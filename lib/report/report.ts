@@ -51,8 +51,8 @@ function advisoryDatabaseReport(facts: Facts): AdvisoryDatabaseReport {
 }
 
 export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor: Redactor): SentinelReport {
-  return redactor.deep({
-    tool: { name: 'egg-sentinel', version },
+  const head = redactor.deep({
+    tool: { name: 'egg-sentinel' as const, version },
     generatedAt: now.toISOString(),
     process: facts.process,
     pid: process.pid,
@@ -65,7 +65,11 @@ export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor:
     },
     ...verdict,
     middleware: chainReport(facts.middleware),
-    routes: routeTable(facts),
-    advisoryDatabase: advisoryDatabaseReport(facts),
   });
+  return {
+    ...head,
+    // The route table redacts its strings as it builds them: a deep copy of hundreds of routes costs more.
+    routes: routeTable(facts, text => redactor.text(text)),
+    advisoryDatabase: redactor.deep(advisoryDatabaseReport(facts)),
+  };
 }

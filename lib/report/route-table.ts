@@ -41,23 +41,32 @@ export function chainReport(middleware: readonly MiddlewareFact[]): ChainEntryRe
   }));
 }
 
-export function routeTable(facts: Pick<Facts, 'routes'>): RouteReport[] {
-  return facts.routes.map(route => ({
-    route: routeLabel(route),
-    name: route.name,
-    controller: controllerLabel(route.controller),
-    chain: route.chain.filter(step => step.runs !== 'never').map(stepLabel).join(' > '),
-    skipped: route.chain.filter(step => step.runs === 'never').map(step => step.name),
-  }));
+/** `redact` is applied to every string (the report's Redactor): cheaper than a deep copy of a large table afterwards. */
+export function routeTable(facts: Pick<Facts, 'routes'>, redact: (text: string) => string): RouteReport[] {
+  return facts.routes.map(route => {
+    const { chain, skipped } = chainParts(route.chain);
+    return {
+      route: redact(routeLabel(route)),
+      name: route.name === undefined ? undefined : redact(route.name),
+      controller: redact(controllerLabel(route.controller)),
+      chain: redact(chain),
+      skipped: skipped.map(redact),
+    };
+  });
 }
 
-/** Middleware without match/ignore is one shared step object in every route's chain: label each step once. */
-const stepLabels = new WeakMap<RouteStep, string>();
+/** Routes with the same chain share one array (lib/facts/middleware.ts): describe each array once. */
+const chainLabels = new WeakMap<readonly RouteStep[], { chain: string; skipped: string[] }>();
 
-function stepLabel(step: RouteStep): string {
-  let label = stepLabels.get(step);
-  if (label === undefined) stepLabels.set(step, label = describeStep(step));
-  return label;
+function chainParts(steps: readonly RouteStep[]): { chain: string; skipped: string[] } {
+  let parts = chainLabels.get(steps);
+  if (!parts) {
+    chainLabels.set(steps, parts = {
+      chain: steps.filter(step => step.runs !== 'never').map(describeStep).join(' > '),
+      skipped: steps.filter(step => step.runs === 'never').map(step => step.name),
+    });
+  }
+  return parts;
 }
 
 function describeStep(step: RouteStep): string {

@@ -75,11 +75,12 @@ function inChain(facts: Facts, name: string): MiddlewareFact | undefined {
 
 /** Every name the app knows as a middleware: loaded factories, the chain, and route-level and router.use() ones. */
 function knownMiddleware(facts: Facts): Set<string> {
-  return new Set([
-    ...facts.availableMiddleware,
-    ...facts.middleware.filter(entry => entry.group !== 'router').map(entry => entry.name),
-    ...facts.routes.flatMap(route => route.chain.filter(step => step.level !== 'global').map(step => step.name)),
-  ]);
+  const known = new Set([ ...facts.availableMiddleware, ...facts.middleware.filter(entry => entry.group !== 'router').map(entry => entry.name) ]);
+  for (const route of facts.routes) {
+    // A chain lists the global steps first: walk back from its end to the last of them.
+    for (let index = route.chain.length - 1; index >= 0 && route.chain[index].level !== 'global'; index--) known.add(route.chain[index].name);
+  }
+  return known;
 }
 
 /** A protected route: the guards it needs and the methods not made public. */
@@ -87,8 +88,19 @@ interface ProtectedRoute {
   route: RouteFact;
   guards: string[];
   publicMethods: Set<string>;
-  /** `GET /admin`, `ALL except GET,HEAD /webhook`. */
-  label: string;
+  /**
+   * guardGap's answer per guard: SEN403 and SEN404 both ask. Shared by the routes with the same guards, public
+   * methods and chain array (lib/facts/middleware.ts), whose answers are the same.
+   */
+  gaps: Map<string, string | undefined>;
+}
+
+/** `GET /admin`, `ALL except GET,HEAD /webhook`: a protected route with the methods that are not public. */
+function protectedLabel(target: ProtectedRoute): string {
+  const { route, publicMethods } = target;
+  const methods = route.allMethods ? `ALL${publicMethods.size ? ` except ${[ ...publicMethods ].join(',')}` : ''}` :
+    route.methods.filter(method => !publicMethods.has(method)).join(',');
+  return `${methods} ${route.path}`;
 }
 
 /** SEN403 and SEN404 both need the coverage of one facts snapshot. */
@@ -103,29 +115,63 @@ function protectedRoutes(facts: Facts): ProtectedRoute[] {
   return covered;
 }
 
+/** What the policy says of the routes that match the same protect and public entries. */
+interface Coverage {
+  guards: string[];
+  publicMethods: Set<string>;
+  gapsByChain: Map<RouteStep[], Map<string, string | undefined>>;
+}
+
 function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
   const protect = (policy.routes.protect ?? []).map(entry => ({ by: entry.by, matches: entry.paths.map(compileRoutePattern) }));
   const exemptions = (policy.routes.public ?? []).map(entry => ({
     methods: entry.methods && new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))),
     matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
   }));
-  return facts.routes.flatMap(route => {
-    const guards = [ ...new Set(protect.filter(entry => entry.matches.some(match => match(route.path))).flatMap(entry => entry.by)) ];
-    if (!guards.length) return [];
-    const publicMethods = new Set<string>();
-    for (const exemption of exemptions.filter(entry => entry.matches.some(match => match(route.path)))) {
-      if (!exemption.methods) return [];
-      exemption.methods.forEach(method => publicMethods.add(method));
-    }
-    const remaining = route.methods.filter(method => !publicMethods.has(method));
-    if (!route.allMethods && !remaining.length) return [];
-    const methods = route.allMethods ? `ALL${publicMethods.size ? ` except ${[ ...publicMethods ].join(',')}` : ''}` : remaining.join(',');
-    return [{ route, guards, publicMethods, label: `${methods} ${route.path}` }];
-  });
+  const matchesAny = (matches: Array<(routePath: string) => boolean>, routePath: string) => {
+    for (let index = 0; index < matches.length; index++) if (matches[index](routePath)) return true;
+    return false;
+  };
+  // Keyed by the entries a route matches; null when an exception without methods makes such routes wholly public.
+  const coverages = new Map<string, Coverage | null>();
+  const coverage = (protectedBy: number[], exemptBy: number[]): Coverage | null => {
+    if (exemptBy.some(index => !exemptions[index].methods)) return null;
+    return {
+      guards: [ ...new Set(protectedBy.flatMap(index => protect[index].by)) ],
+      publicMethods: new Set(exemptBy.flatMap(index => [ ...exemptions[index].methods ?? [] ])),
+      gapsByChain: new Map(),
+    };
+  };
+  const covered: ProtectedRoute[] = [];
+  // Indexed loops and no per-route sets: this runs once per route while the code is still cold, where every
+  // iterator, closure and collection allocates.
+  for (let index = 0; index < facts.routes.length; index++) {
+    const route = facts.routes[index];
+    const protectedBy: number[] = [];
+    for (let entry = 0; entry < protect.length; entry++) if (matchesAny(protect[entry].matches, route.path)) protectedBy.push(entry);
+    if (!protectedBy.length) continue;
+    const exemptBy: number[] = [];
+    for (let entry = 0; entry < exemptions.length; entry++) if (matchesAny(exemptions[entry].matches, route.path)) exemptBy.push(entry);
+    const key = `${protectedBy.join(',')}|${exemptBy.join(',')}`;
+    let shared = coverages.get(key);
+    if (shared === undefined) coverages.set(key, shared = coverage(protectedBy, exemptBy));
+    if (!shared) continue;
+    const { publicMethods } = shared;
+    if (!route.allMethods && route.methods.every(method => publicMethods.has(method))) continue;
+    let gaps = shared.gapsByChain.get(route.chain);
+    if (!gaps) shared.gapsByChain.set(route.chain, gaps = new Map());
+    covered.push({ route, guards: shared.guards, publicMethods, gaps });
+  }
+  return covered;
 }
 
 /** Why `guard` does not run for every non-public request to the route, or undefined when it does. */
 function guardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
+  if (!target.gaps.has(guard)) target.gaps.set(guard, findGuardGap(facts, target, guard));
+  return target.gaps.get(guard);
+}
+
+function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
   const steps = target.route.chain.filter(step => step.name === guard);
   if (steps.some(step => !stepGap(step, target.publicMethods))) return undefined;
   const global = steps.find(step => step.level === 'global');
@@ -276,13 +322,14 @@ export const guardWeakened: Rule = {
         hits.push({ ...base, message: `${name} never runs: its ${entry.filter.summary} skips every route of the app and /` });
         continue;
       }
-      const open = covered
-        .filter(target => target.guards.includes(name) && guardGap(facts, target, name))
-        .flatMap(target => {
-          const global = target.route.chain.find(step => step.name === name && step.level === 'global');
-          const gap = global && stepGap(global, target.publicMethods);
-          return gap ? [ `${target.label} (${gap})` ] : [];
-        });
+      const open: string[] = [];
+      for (let index = 0; index < covered.length; index++) {
+        const target = covered[index];
+        if (!target.guards.includes(name) || !guardGap(facts, target, name)) continue;
+        const global = target.route.chain.find(step => step.name === name && step.level === 'global');
+        const gap = global && stepGap(global, target.publicMethods);
+        if (gap) open.push(`${protectedLabel(target)} (${gap})`);
+      }
       if (open.length) {
         hits.push({ ...base, message: `${name}'s ${entry.filter.summary} leaves ${open.length} protected route(s) without it: ${listed(open)}` });
       }
@@ -303,17 +350,23 @@ export const unprotectedRoute: Rule = {
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
-  check: appOnly(facts => protectedRoutes(facts).flatMap(target => {
-    const gaps = target.guards.flatMap(guard => guardGap(facts, target, guard) ?? []);
-    if (!gaps.length) return [];
-    const { controller } = target.route;
-    return [{
-      severity: 'high' as const,
-      target: `route:${routeLabel(target.route)}`,
-      source: controller?.file ?? controller?.registeredAt,
-      message: `${target.label} → ${controllerLabel(controller)} is protected but reaches the controller without its guard: ${gaps.join('; ')}`,
-    }];
-  })),
+  check: appOnly(facts => {
+    const hits: RuleHit[] = [];
+    const covered = protectedRoutes(facts);
+    for (let index = 0; index < covered.length; index++) {
+      const target = covered[index];
+      const gaps = target.guards.map(guard => guardGap(facts, target, guard)).filter((gap): gap is string => gap !== undefined);
+      if (!gaps.length) continue;
+      const { controller } = target.route;
+      hits.push({
+        severity: 'high',
+        target: `route:${routeLabel(target.route)}`,
+        source: controller?.file ?? controller?.registeredAt,
+        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but reaches the controller without its guard: ${gaps.join('; ')}`,
+      });
+    }
+    return hits;
+  }),
 };
 
 const SECURITIES = 'securities';
