@@ -363,7 +363,7 @@ interface GlobalMiddleware {
 function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: string[], methods: string[]): { step: RouteStep; perMethod: boolean } {
   let perMethod = false;
   if (!probes.length) return unverifiedStep(entry, 'egg-sentinel cannot build a request path for this route, so its match/ignore was not evaluated', perMethod);
-  const skipped: ProbeRequest[] = [];
+  let skipped: ProbeRequest[] | undefined;
   let evaluated = 0;
   for (let probeIndex = 0; probeIndex < probes.length; probeIndex++) {
     const probe = probes[probeIndex];
@@ -377,10 +377,10 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
       if (outcome.otherReads.length) return unverifiedStep(entry, `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`, perMethod);
       if (outcome.error) return unverifiedStep(entry, `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`, perMethod);
       evaluated += 1;
-      if (!outcome.runs) skipped.push(method === undefined ? { path: probe } : { path: probe, method });
+      if (!outcome.runs) (skipped ??= []).push(method === undefined ? { path: probe } : { path: probe, method });
     }
   }
-  if (!skipped.length) return { step: entry.always, perMethod };
+  if (!skipped) return { step: entry.always, perMethod };
   return { step: skipped.length === evaluated ? entry.never : { name: entry.name, level: 'global', runs: 'partly', skippedFor: skipped }, perMethod };
 }
 

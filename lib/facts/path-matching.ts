@@ -70,8 +70,11 @@ export interface FilterOutcome {
 /** A middleware's `match`/`ignore`, compiled by egg-path-matching exactly as egg-core's loader does. */
 export type RequestFilter = (requestPath: string, method: string) => FilterOutcome;
 
-const RUNS: FilterOutcome = Object.freeze({ runs: true, otherReads: [], readsMethod: false });
-const SKIPS: FilterOutcome = Object.freeze({ runs: false, otherReads: [], readsMethod: false });
+const NO_READS: readonly string[] = Object.freeze([]);
+const RUNS: FilterOutcome = Object.freeze({ runs: true, otherReads: NO_READS as string[], readsMethod: false });
+const SKIPS: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS as string[], readsMethod: false });
+const RUNS_BY_METHOD: FilterOutcome = Object.freeze({ runs: true, otherReads: NO_READS as string[], readsMethod: true });
+const SKIPS_BY_METHOD: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS as string[], readsMethod: true });
 
 function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
@@ -79,18 +82,33 @@ function containsFunction(pattern: unknown): boolean {
 
 export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
+  // A filter is asked about thousands of probes in a large app, by code that is still cold: one probe object per
+  // filter is reused, and outcomes are shared constants unless something was read besides the path and method.
   // egg-path-matching tests strings and RegExps against ctx.path alone; only functions need the recording stand-in.
-  if (!containsFunction(options.match ?? options.ignore)) return requestPath => (matches({ path: requestPath }) ? RUNS : SKIPS);
+  if (!containsFunction(options.match ?? options.ignore)) {
+    const probe = { path: '' };
+    return requestPath => {
+      probe.path = requestPath;
+      return matches(probe) ? RUNS : SKIPS;
+    };
+  }
+  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false };
+  const ctx = new Proxy(request, CTX);
   return (requestPath, method) => {
-    const request: ProbeRequestState = { path: requestPath, method, otherReads: [], readsMethod: false };
+    request.path = requestPath;
+    request.method = method;
+    request.readsMethod = false;
+    request.otherReads.length = 0;
     let runs = false;
     let error: string | undefined;
     try {
-      runs = Boolean(matches(new Proxy(request, CTX)));
+      runs = Boolean(matches(ctx));
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
-    return { runs, otherReads: request.otherReads, readsMethod: request.readsMethod, error };
+    if (error !== undefined || request.otherReads.length) return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error };
+    if (request.readsMethod) return runs ? RUNS_BY_METHOD : SKIPS_BY_METHOD;
+    return runs ? RUNS : SKIPS;
   };
 }
 
@@ -98,6 +116,8 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
 interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   path: string;
   method: string;
+  /** The stand-in for ctx.request, made on first use. */
+  requestView?: object;
 }
 
 /**
@@ -110,7 +130,7 @@ function recordingHandler(prefix: string): ProxyHandler<ProbeRequestState> {
     get(request, key) {
       if (typeof key !== 'string') return undefined;
       // koa's ctx.request carries the same path and method.
-      if (key === 'request' && !prefix) return new Proxy(request, REQUEST);
+      if (key === 'request' && !prefix) return request.requestView ??= new Proxy(request, REQUEST);
       if (key === 'method') request.readsMethod = true;
       if (key === 'path' || key === 'method') return request[key];
       if (!request.otherReads.includes(prefix + key)) request.otherReads.push(prefix + key);
@@ -177,35 +197,49 @@ function withTrailingSlash(route: RouteLayer, bases: string[]): string[] {
   return [ ...paths ];
 }
 
-/** Characters with a meaning in some path-to-regexp version besides `:name`: such paths go through compile(). */
+/** Characters with a meaning in some path-to-regexp version besides parameters: such paths go through compile(). */
 const PATTERN_SYNTAX = /[()*?+\\{}[\]!]/;
-const PLAIN_PARAM = /:\w+/g;
+/** `:name`, or `:name(pattern)` with a pattern without groups (path-to-regexp 1.x and 6.x). */
+const PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
 
 /**
- * The probe of a route made only of literal text and plain `:name` parameters, built without compile(): each
- * parameter becomes the first sample, which every version's default parameter pattern (one path segment) accepts, so
- * it is the path compile() would build. Not checked against the route's RegExp: V8 compiles a RegExp on its first
- * use, and that, for every route, was the costliest step of a large route table (the unit tests check the equality).
- * Undefined when compile() has to build the probe.
+ * The probe of a route made of literal text and parameters (`:id`, `:id(\\d+)`), built without compile(): each
+ * parameter becomes the first sample its pattern accepts (any sample for the default pattern, one path segment), as
+ * compile() does, and the rest of the path must be literal. Not checked against the route's RegExp: V8 compiles a
+ * RegExp on its first use, and that, for every route, was the costliest step of a large route table (the property
+ * tests check that every probe reaches its route). Undefined when compile() has to build the probe.
  */
 function plainProbe(routePath: string): string | undefined {
-  return PATTERN_SYNTAX.test(routePath) ? undefined : routePath.replace(PLAIN_PARAM, SAMPLE_PARAMS[0]);
+  let unsatisfied = false;
+  const probe = routePath.replace(PARAMETER, (_parameter: string, pattern: string | undefined) => {
+    const sample = pattern === undefined ? SAMPLE_PARAMS[0] : sampleFor(pattern);
+    if (sample === undefined) unsatisfied = true;
+    return sample ?? '';
+  });
+  return unsatisfied || PATTERN_SYNTAX.test(probe) ? undefined : probe;
 }
 
-/** The first sample that satisfies a parameter's own pattern, or undefined when there is none or no pattern. */
-function sampleFor(key: PathKey): string | undefined {
-  if (!key.pattern) return undefined;
-  try {
-    const own = new RegExp(`^(?:${key.pattern})$`);
-    return SAMPLE_PARAMS.find(sample => own.test(sample));
-  } catch {
-    return undefined;
+/** Samples by parameter pattern: a large route table repeats a few patterns (`\\d+`) hundreds of times. */
+const samples = new Map<string, string | undefined>();
+
+/** The first sample that satisfies a parameter's own pattern, or undefined when there is none. */
+function sampleFor(pattern: string): string | undefined {
+  if (!samples.has(pattern)) {
+    let sample: string | undefined;
+    try {
+      const own = new RegExp(`^(?:${pattern})$`);
+      sample = SAMPLE_PARAMS.find(candidate => own.test(candidate));
+    } catch {
+      sample = undefined;
+    }
+    samples.set(pattern, sample);
   }
+  return samples.get(pattern);
 }
 
 function fillParams(toPath: ToPath, keys: PathKey[]): string | undefined {
   // Each parameter's own sample first (`/:id(\d+)/:tab([a-z]+)` needs two different ones), then one sample for all.
-  const perKey = Object.fromEntries(keys.map(key => [ String(key.name), sampleFor(key) ?? SAMPLE_PARAMS[0] ]));
+  const perKey = Object.fromEntries(keys.map(key => [ String(key.name), (key.pattern ? sampleFor(key.pattern) : undefined) ?? SAMPLE_PARAMS[0] ]));
   for (const params of [ perKey, ...SAMPLE_PARAMS.map(sample => Object.fromEntries(keys.map(key => [ String(key.name), sample ]))) ]) {
     try {
       return toPath(params);
