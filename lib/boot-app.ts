@@ -8,7 +8,8 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { recordRouteRegistrations } from './facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareFacts, type MiddlewareInputs, middlewareInputs, recordRouteRegistrations, sameMiddlewareInputs } from './facts/middleware';
+import { toDisplayPath } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
@@ -24,10 +25,26 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
 }
 
-/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
-export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Promise<SentinelReport> {
+/** The middleware chain and route table collected at didLoad, with what they were computed from. */
+export interface EarlyMiddlewareFacts {
+  facts: MiddlewareFacts;
+  inputs: MiddlewareInputs;
+  ms: number;
+  endedAt: number;
+}
+
+/**
+ * Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused.
+ * `early`: middleware facts collected at didLoad, used if their inputs are still the same.
+ */
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig, early?: EarlyMiddlewareFacts): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
+  const middleware = early && sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) ? early : undefined;
+  if (middleware) {
+    timings['didLoad.facts.middleware'] = middleware.ms;
+    timings['didLoad.idleAfter'] = started - middleware.endedAt;
+  }
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
   const prepared = await receivePreparedFacts(egg, config);
   if (prepared) timings.handover = performance.now() - started;
@@ -37,7 +54,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Pr
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
     (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ]), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ])));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings });
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, middleware: middleware?.facts });
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
@@ -68,6 +85,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Pr
  * Under egg-cluster a refused worker makes the master exit non-zero.
  */
 export class SentinelAppBootHook extends SentinelBootHook {
+  private early?: EarlyMiddlewareFacts;
+
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
   }
@@ -77,10 +96,32 @@ export class SentinelAppBootHook extends SentinelBootHook {
     recordRouteRegistrations(this.target);
   }
 
+  /**
+   * didLoad: every file is loaded, and in a cluster the worker now waits for the agent (egg-watcher and other
+   * cluster-client users) before willReady. The middleware chain and route table, the costliest facts of a large app,
+   * are collected in that wait; willReady uses them if what they were computed from has not changed since.
+   */
+  async didLoad(): Promise<void> {
+    if (this.startupError || !this.config) return;
+    // egg 3 adds the router middleware in a beforeStart task queued while app/router loaded: let it run first.
+    await new Promise(resolve => setImmediate(resolve));
+    const started = performance.now();
+    try {
+      const inputs = middlewareInputs(this.target);
+      const facts = collectMiddlewareFacts(this.target, file => toDisplayPath(this.target.baseDir, file));
+      const endedAt = performance.now();
+      this.early = { facts, inputs, ms: endedAt - started, endedAt };
+    } catch {
+      // willReady collects them again, and refuses boot with the error if it recurs.
+    }
+  }
+
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
-    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config) };
+    const early = this.early;
+    this.early = undefined;
+    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, early) };
   }
 }
 

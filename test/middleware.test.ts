@@ -190,6 +190,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a route registered after the files loaded (an async beforeStart)', () => {
+    it('is checked too: the facts collected at didLoad are collected again, and SEN404 names the late route', async () => {
+      const message = await expectRefused(fixture('mw-late-route'), /SEN404/);
+      assert.match(message, /GET \/admin\/late-export → app\/controller\/admin\.ts#AdminController\.export\(\) is protected but reaches the controller without its guard/);
+      const { timings, routes } = readReport(fixture('mw-late-route')).json;
+      assert.equal(typeof timings['facts.middleware'], 'number', 'collected again at willReady');
+      assert.equal(timings['didLoad.facts.middleware'], undefined, 'the didLoad facts were not used');
+      assert.ok(routes.some((route: { route: string }) => route.route === 'GET /admin/late-export'));
+    });
+  });
+
   describe("SEN405 egg-security's middleware removed", () => {
     it('refuses boot', async () => {
       const message = await expectRefused(fixture('mw-no-securities'), /SEN405/);

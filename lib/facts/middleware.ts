@@ -141,6 +141,41 @@ export interface MiddlewareFacts {
   routes: RouteFact[];
 }
 
+/**
+ * What middleware facts are computed from, by identity: the composed chain, the router's layers, the configured
+ * lists, each middleware's enable/match/ignore and the loaded factories. Facts collected early are used later only
+ * while these are the same. (egg compiles match/ignore when it loads the middleware, so a value changed in place
+ * afterwards does not change what runs either.)
+ */
+export interface MiddlewareInputs {
+  chain: readonly unknown[];
+  layers: readonly unknown[];
+  lists: string;
+  options: readonly unknown[];
+  factories: readonly string[];
+}
+
+export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
+  const { config } = egg;
+  const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
+  return {
+    chain: [ ...egg.middleware ?? [] ],
+    layers: [ ...egg.router?.stack ?? [] ],
+    lists: JSON.stringify(names),
+    options: names.flatMap(name => {
+      const options = config[name] as AnyRecord | undefined;
+      return options && typeof options === 'object' ? [ options, options.enable, options.match, options.ignore ] : [ options ];
+    }),
+    factories: Object.keys(egg.middlewares ?? {}),
+  };
+}
+
+export function sameMiddlewareInputs(before: MiddlewareInputs, now: MiddlewareInputs): boolean {
+  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, index) => item === b[index]);
+  return before.lists === now.lists && same(before.chain, now.chain) && same(before.layers, now.layers) &&
+    same(before.options, now.options) && same(before.factories, now.factories);
+}
+
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
 
 /**
