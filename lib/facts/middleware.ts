@@ -325,9 +325,13 @@ function collectRoutes(
       uses.push(layer);
       continue;
     }
-    const pathKey = `${layer.opts?.strict ? 'strict ' : ''}${String(layer.path)}`;
-    let known = byPath.get(pathKey);
-    if (!known) byPath.set(pathKey, known = { probes: probePaths(modules, layer), steps: new Map() });
+    // RegExp routes are not shared: one that prints like a string route must not take its probes.
+    const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
+    let known = pathKey === undefined ? undefined : byPath.get(pathKey);
+    if (!known) {
+      known = { probes: probePaths(modules, layer), steps: new Map() };
+      if (pathKey !== undefined) byPath.set(pathKey, known);
+    }
     const { probes, steps } = known;
     const registration = registrations.get(layer);
     const routeLevel = routeLevelNames(layer, registration);

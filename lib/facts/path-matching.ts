@@ -82,8 +82,8 @@ function containsFunction(pattern: unknown): boolean {
 
 export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
-  // A filter is asked about thousands of probes in a large app, by code that is still cold: one probe object per
-  // filter is reused, and outcomes are shared constants unless something was read besides the path and method.
+  // A filter is asked about thousands of probes in a large app, by code that is still cold: the probe's state is
+  // reused, and outcomes are shared constants unless something was read besides the path and method.
   // egg-path-matching tests strings and RegExps against ctx.path alone; only functions need the recording stand-in.
   if (!containsFunction(options.match ?? options.ignore)) {
     const probe = { path: '' };
@@ -93,16 +93,17 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
     };
   }
   const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false };
-  const ctx = new Proxy(request, CTX);
   return (requestPath, method) => {
     request.path = requestPath;
     request.method = method;
     request.readsMethod = false;
     request.otherReads.length = 0;
+    request.requestView = undefined;
     let runs = false;
     let error: string | undefined;
     try {
-      runs = Boolean(matches(ctx));
+      // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap).
+      runs = Boolean(matches(new Proxy(request, CTX)));
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
@@ -197,8 +198,17 @@ function withTrailingSlash(route: RouteLayer, bases: string[]): string[] {
   return [ ...paths ];
 }
 
-/** Characters with a meaning in some path-to-regexp version besides parameters: such paths go through compile(). */
-const PATTERN_SYNTAX = /[()*?+\\{}[\]!]/;
+/**
+ * What compile() has to handle in a path once its plain parameters are filled in: syntax of some path-to-regexp
+ * version, a `:` or `"` left over (a parameter name that is not `\w+`, such as path-to-regexp 8's Unicode and quoted
+ * names), `$` and non-ASCII text (where such a name could end).
+ */
+const PATTERN_SYNTAX = /[()*?+\\{}[\]!:"$]|[^\x00-\x7f]/;
+/**
+ * Parameter patterns whose text path-to-regexp 1.x rewrites before compiling (it escapes `=!:$/()`), or which anchor
+ * (`^`): what they accept is not what their text says, so compile() fills them.
+ */
+const REWRITTEN_PATTERN = /[=!:$/()^]/;
 /** `:name`, or `:name(pattern)` with a pattern without groups (path-to-regexp 1.x and 6.x). */
 const PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
 
@@ -212,7 +222,7 @@ const PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
 function plainProbe(routePath: string): string | undefined {
   let unsatisfied = false;
   const probe = routePath.replace(PARAMETER, (_parameter: string, pattern: string | undefined) => {
-    const sample = pattern === undefined ? SAMPLE_PARAMS[0] : sampleFor(pattern);
+    const sample = pattern === undefined ? SAMPLE_PARAMS[0] : REWRITTEN_PATTERN.test(pattern) ? undefined : sampleFor(pattern);
     if (sample === undefined) unsatisfied = true;
     return sample ?? '';
   });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
-import { recordRouteRegistrations, type RecordTarget } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -76,6 +76,15 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     });
   }
 
+  it('gives a function a new ctx per probe, as egg gives one per request (a function may remember answers by ctx)', () => {
+    const remembered = new WeakMap<object, boolean>();
+    const filter = compileFilter(modules, { match: (ctx: { path: string }) => {
+      if (!remembered.has(ctx)) remembered.set(ctx, ctx.path.startsWith('/admin'));
+      return remembered.get(ctx);
+    } });
+    assert.deepEqual([ '/public', '/admin/x', '/admin/y' ].map(probe => filter(probe, 'GET').runs), [ false, true, true ]);
+  });
+
   it('records what a function reads besides the path, and whether it read the method', () => {
     const byHeader = compileFilter(modules, { ignore: (ctx: { get(name: string): string }) => ctx.get('x-internal') === 'yes' })('/x', 'GET');
     assert.deepEqual(byHeader.otherReads, [ 'get' ]);
@@ -129,6 +138,10 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ '/users/:id?', [ '/users/1', '/users/1/', '/users', '/users/' ] ],
       [ '/', [ '/' ] ],
       [ /^\/legacy/, [] ],
+      // path-to-regexp 1.x escapes `$` and `/` in a parameter pattern: no sample satisfies what it then compiles.
+      [ '/:p(\\d+$)', [] ],
+      [ '/:p(1\\/?)', [] ],
+      [ '/a/:id.json', [ '/a/1.json', '/a/1.json/' ] ],
     ];
     for (const [ routePath, probes ] of cases) {
       it(`${String(routePath)} → ${JSON.stringify(probes)}`, () => {
@@ -138,6 +151,28 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
         for (const probe of built) assert.ok(layer.regexp.test(probe), `${probe} reaches the route`);
       });
     }
+  });
+});
+
+describe('route facts shared by the routes of one path', () => {
+  it('a RegExp route and a string route that print alike keep their own probes and steps', () => {
+    const modules = loadEggModules([ EGG_DIR ]);
+    type Router = { get(p: string | RegExp, fn: () => void): void; stack: RouterLayer[] };
+    const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: new (options: object) => Router };
+    const router = new KoaRouter({ sensitive: true });
+    // String(/users/) is '/users/'
+    router.get(/users/, () => undefined);
+    router.get('/users/', () => undefined);
+    const source: MiddlewareSource = {
+      config: { coreMiddleware: [], appMiddleware: [ 'auth' ], auth: { match: '/users' } },
+      options: {},
+      middleware: [ Object.assign(() => undefined, { _name: 'auth' }), function dispatch() { return undefined; } ],
+      middlewares: {},
+      router,
+      loader: { eggPaths: [ EGG_DIR ], FileLoader: { FULLPATH: Symbol('fullpath') } },
+    };
+    const { routes } = collectMiddlewareFacts(source, file => file);
+    assert.deepEqual(routes.map(entry => [ entry.probes, entry.chain[0].runs ]), [[ [], 'unverified' ], [[ '/users/' ], 'always' ]]);
   });
 });
 
