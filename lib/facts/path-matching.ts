@@ -201,9 +201,9 @@ function withTrailingSlash(route: RouteLayer, bases: string[]): string[] {
 /**
  * What compile() has to handle in a path once its plain parameters are filled in: syntax of some path-to-regexp
  * version, a `:` or `"` left over (a parameter name that is not `\w+`, such as path-to-regexp 8's Unicode and quoted
- * names), `$` and non-ASCII text (where such a name could end).
+ * names), `$` and anything but printable ASCII (where such a name could end).
  */
-const PATTERN_SYNTAX = /[()*?+\\{}[\]!:"$]|[^\x00-\x7f]/;
+const PATTERN_SYNTAX = /[()*?+\\{}[\]!:"$]|[^ -~]/;
 /**
  * Parameter patterns whose text path-to-regexp 1.x rewrites before compiling (it escapes `=!:$/()`), or which anchor
  * (`^`): what they accept is not what their text says, so compile() fills them.
