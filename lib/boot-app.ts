@@ -40,7 +40,8 @@ export interface EarlyMiddlewareFacts {
 export async function runBootChecks(egg: BootTarget, config: SentinelConfig, early?: EarlyMiddlewareFacts): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
-  const middleware = early && sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) ? early : undefined;
+  const middleware = early && timed(timings, 'facts.middleware.check', () => sameMiddlewareInputs(early.inputs, middlewareInputs(egg, early.facts))) ?
+    early : undefined;
   if (middleware) {
     timings['didLoad.facts.middleware'] = middleware.ms;
     timings['didLoad.idleAfter'] = started - middleware.endedAt;
@@ -107,8 +108,8 @@ export class SentinelAppBootHook extends SentinelBootHook {
     await new Promise(resolve => setImmediate(resolve));
     const started = performance.now();
     try {
-      const inputs = middlewareInputs(this.target);
       const facts = collectMiddlewareFacts(this.target, file => toDisplayPath(this.target.baseDir, file));
+      const inputs = middlewareInputs(this.target, facts);
       const endedAt = performance.now();
       this.early = { facts, inputs, ms: endedAt - started, endedAt };
     } catch {

@@ -201,6 +201,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a match/ignore function whose answers change after the files loaded', () => {
+    it('is judged by its answers at willReady: a public path list loaded in a beforeStart that opens the API fires SEN403', async () => {
+      const message = await expectRefused(fixture('mw-late-ignore'), /SEN403/);
+      assert.match(message, /GET \/api\/users/);
+      const { timings } = readReport(fixture('mw-late-ignore')).json;
+      assert.equal(typeof timings['facts.middleware'], 'number', 'collected again at willReady');
+    });
+  });
+
   describe("SEN405 egg-security's middleware removed", () => {
     it('refuses boot', async () => {
       const message = await expectRefused(fixture('mw-no-securities'), /SEN405/);

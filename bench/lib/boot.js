@@ -55,14 +55,15 @@ function routeFactsHidden(timings) {
 
 /**
  * What checking the route table adds to a worker's boot: SEN401–SEN405 and the report (its route table) at willReady,
- * and the middleware and route facts, wherever they were collected, except at didLoad when the boot still waited
+ * the check that facts collected at didLoad still hold, and the middleware and route facts, wherever they were
+ * collected, except at didLoad when the boot still waited
  * ≥ 5 ms for other work afterwards (in a cluster, the agent's answers to egg-watcher and other cluster-client users):
  * then they ran while the worker had nothing else to do.
  */
 function routeCheckMs(timings) {
   if (!timings) return undefined;
   const didLoad = routeFactsHidden(timings) ? 0 : timings['didLoad.facts.middleware'] ?? 0;
-  return didLoad + [ 'facts.middleware', 'rules.middleware', 'report' ].reduce((sum, name) => sum + (timings[name] ?? 0), 0);
+  return didLoad + [ 'facts.middleware.check', 'facts.middleware', 'rules.middleware', 'report' ].reduce((sum, name) => sum + (timings[name] ?? 0), 0);
 }
 
 async function bootBenchmark() {

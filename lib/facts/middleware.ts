@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -142,10 +142,11 @@ export interface MiddlewareFacts {
 }
 
 /**
- * What middleware facts are computed from, by identity: the composed chain, the router's layers, the configured
- * lists, each middleware's enable/match/ignore and the loaded factories. Facts collected early are used later only
- * while these are the same. (egg compiles match/ignore when it loads the middleware, so a value changed in place
- * afterwards does not change what runs either.)
+ * What middleware facts are computed from: by identity, the composed chain, the router's layers, the configured
+ * lists, each middleware's enable/match/ignore and the loaded factories (egg compiles match/ignore when it loads the
+ * middleware, so a value changed in place afterwards does not change what runs either); and by value, what every
+ * match/ignore function answers for the facts' probes, since a function may read state the app sets up later (a
+ * list of public paths loaded in a beforeStart). Facts collected early are used later only while these are the same.
  */
 export interface MiddlewareInputs {
   chain: readonly unknown[];
@@ -153,12 +154,14 @@ export interface MiddlewareInputs {
   lists: string;
   options: readonly unknown[];
   factories: readonly string[];
+  functionAnswers: string;
 }
 
-export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
+export function middlewareInputs(egg: MiddlewareSource, facts: MiddlewareFacts): MiddlewareInputs {
   const { config } = egg;
   const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
   return {
+    functionAnswers: functionFilterAnswers(egg, facts),
     chain: [ ...egg.middleware ?? [] ],
     layers: [ ...egg.router?.stack ?? [] ],
     lists: JSON.stringify(names),
@@ -173,7 +176,27 @@ export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
 export function sameMiddlewareInputs(before: MiddlewareInputs, now: MiddlewareInputs): boolean {
   const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, index) => item === b[index]);
   return before.lists === now.lists && same(before.chain, now.chain) && same(before.layers, now.layers) &&
-    same(before.options, now.options) && same(before.factories, now.factories);
+    same(before.options, now.options) && same(before.factories, now.factories) && before.functionAnswers === now.functionAnswers;
+}
+
+/** Every answer of the chain's match/ignore functions for the facts' probes and route methods, as one string. */
+function functionFilterAnswers(egg: MiddlewareSource, facts: MiddlewareFacts): string {
+  const functions = facts.middleware.filter(entry => entry.position !== null && containsFunction(entry.match ?? entry.ignore));
+  if (!functions.length) return '';
+  const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
+  let answers = '';
+  for (const entry of functions) {
+    const filter = compileFilter(modules, entry);
+    for (const route of facts.routes) {
+      for (const probe of route.probes) {
+        for (const method of route.methods) {
+          const outcome = filter(probe, method);
+          answers += `${outcome.runs ? 1 : 0}${outcome.readsMethod ? 'm' : ''}${outcome.otherReads.join(',')}${outcome.error ?? ''};`;
+        }
+      }
+    }
+  }
+  return answers;
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;

@@ -22,8 +22,9 @@ export interface SentinelReport extends Verdict {
    * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
    * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `report` (building and
    * redacting it), `dumps`, `total`. When the middleware and route facts collected at didLoad were still current at
-   * willReady, `didLoad.facts.middleware` replaces `facts.middleware` and `didLoad.idleAfter` says how long the
-   * boot then still waited for other work before willReady; these two come before `total` and are not part of it.
+   * willReady (`facts.middleware.check`: the time to check), `didLoad.facts.middleware` replaces `facts.middleware`
+   * and `didLoad.idleAfter` says how long the boot then still waited for other work before willReady; these two come
+   * before `total` and are not part of it.
    */
   timings?: Record<string, number>;
 }
