@@ -8,7 +8,9 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { collectMiddlewareFacts, type MiddlewareFacts, type MiddlewareInputs, middlewareInputs, recordRouteRegistrations, sameMiddlewareInputs } from './facts/middleware';
+import {
+  collectMiddlewareFacts, functionAnswersHold, type MiddlewareFacts, type MiddlewareInputs, middlewareInputs, recordRouteRegistrations, sameMiddlewareInputs,
+} from './facts/middleware';
 import { toDisplayPath } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
@@ -40,8 +42,8 @@ export interface EarlyMiddlewareFacts {
 export async function runBootChecks(egg: BootTarget, config: SentinelConfig, early?: EarlyMiddlewareFacts): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
-  const middleware = early && timed(timings, 'facts.middleware.check', () => sameMiddlewareInputs(early.inputs, middlewareInputs(egg, early.facts))) ?
-    early : undefined;
+  const middleware = early && timed(timings, 'facts.middleware.check', () =>
+    sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) && functionAnswersHold(egg, early.facts)) ? early : undefined;
   if (middleware) {
     timings['didLoad.facts.middleware'] = middleware.ms;
     timings['didLoad.idleAfter'] = started - middleware.endedAt;
@@ -109,7 +111,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
     const started = performance.now();
     try {
       const facts = collectMiddlewareFacts(this.target, file => toDisplayPath(this.target.baseDir, file));
-      const inputs = middlewareInputs(this.target, facts);
+      const inputs = middlewareInputs(this.target);
       const endedAt = performance.now();
       this.early = { facts, inputs, ms: endedAt - started, endedAt };
     } catch {

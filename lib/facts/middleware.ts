@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -142,11 +142,10 @@ export interface MiddlewareFacts {
 }
 
 /**
- * What middleware facts are computed from: by identity, the composed chain, the router's layers, the configured
+ * What middleware facts are computed from, by identity: the composed chain, the router's layers, the configured
  * lists, each middleware's enable/match/ignore and the loaded factories (egg compiles match/ignore when it loads the
- * middleware, so a value changed in place afterwards does not change what runs either); and by value, what every
- * match/ignore function answers for the facts' probes, since a function may read state the app sets up later (a
- * list of public paths loaded in a beforeStart). Facts collected early are used later only while these are the same.
+ * middleware, so a value changed in place afterwards does not change what runs either). Facts collected early are
+ * used later only while these are the same, and while functionAnswersHold.
  */
 export interface MiddlewareInputs {
   chain: readonly unknown[];
@@ -154,14 +153,12 @@ export interface MiddlewareInputs {
   lists: string;
   options: readonly unknown[];
   factories: readonly string[];
-  functionAnswers: string;
 }
 
-export function middlewareInputs(egg: MiddlewareSource, facts: MiddlewareFacts): MiddlewareInputs {
+export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
   const { config } = egg;
   const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
   return {
-    functionAnswers: functionFilterAnswers(egg, facts),
     chain: [ ...egg.middleware ?? [] ],
     layers: [ ...egg.router?.stack ?? [] ],
     lists: JSON.stringify(names),
@@ -176,27 +173,35 @@ export function middlewareInputs(egg: MiddlewareSource, facts: MiddlewareFacts):
 export function sameMiddlewareInputs(before: MiddlewareInputs, now: MiddlewareInputs): boolean {
   const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, index) => item === b[index]);
   return before.lists === now.lists && same(before.chain, now.chain) && same(before.layers, now.layers) &&
-    same(before.options, now.options) && same(before.factories, now.factories) && before.functionAnswers === now.functionAnswers;
+    same(before.options, now.options) && same(before.factories, now.factories);
 }
 
-/** Every answer of the chain's match/ignore functions for the facts' probes and route methods, as one string. */
-function functionFilterAnswers(egg: MiddlewareSource, facts: MiddlewareFacts): string {
-  const functions = facts.middleware.filter(entry => entry.position !== null && containsFunction(entry.match ?? entry.ignore));
-  if (!functions.length) return '';
+/** What a match/ignore function answered while facts were collected. */
+interface FunctionAnswer {
+  middleware: string;
+  probe: string;
+  method: string;
+  outcome: FilterOutcome;
+}
+
+/** The answers each collection got from match/ignore functions. */
+const functionAnswers = new WeakMap<MiddlewareFacts, FunctionAnswer[]>();
+
+/**
+ * Whether every match/ignore function still gives the answers the facts were computed from: a function may read
+ * state the app sets up after loading (a list of public paths loaded in a beforeStart). Asks the same questions again.
+ */
+export function functionAnswersHold(egg: MiddlewareSource, facts: MiddlewareFacts): boolean {
+  const answers = functionAnswers.get(facts);
+  if (!answers) return true;
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
-  let answers = '';
-  for (const entry of functions) {
-    const filter = compileFilter(modules, entry);
-    for (const route of facts.routes) {
-      for (const probe of route.probes) {
-        for (const method of route.methods) {
-          const outcome = filter(probe, method);
-          answers += `${outcome.runs ? 1 : 0}${outcome.readsMethod ? 'm' : ''}${outcome.otherReads.join(',')}${outcome.error ?? ''};`;
-        }
-      }
-    }
-  }
-  return answers;
+  const filters = new Map(facts.middleware.filter(entry => answers.some(answer => answer.middleware === entry.name))
+    .map(entry => [ entry.name, compileFilter(modules, entry) ]));
+  return answers.every(({ middleware, probe, method, outcome }) => sameOutcome(outcome, (filters.get(middleware) as RequestFilter)(probe, method)));
+}
+
+function sameOutcome(a: FilterOutcome, b: FilterOutcome): boolean {
+  return a === b || (a.runs === b.runs && a.readsMethod === b.readsMethod && a.error === b.error && a.otherReads.join('\n') === b.otherReads.join('\n'));
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -209,8 +214,16 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
   const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
   const filters = new Map<string, RequestFilter>();
+  const answers: FunctionAnswer[] = [];
   for (const entry of middleware) {
-    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
+    if (entry.position === null || !(entry.match || entry.ignore)) continue;
+    const filter = compileFilter(modules, entry);
+    // A function's answers are kept, to tell later whether they still hold (functionAnswersHold).
+    filters.set(entry.name, !containsFunction(entry.match ?? entry.ignore) ? filter : (probe, method) => {
+      const outcome = filter(probe, method);
+      answers.push({ middleware: entry.name, probe, method, outcome });
+      return outcome;
+    });
   }
   const routes = collectRoutes(egg, modules, middleware, filters, relative);
   for (const entry of middleware) {
@@ -224,7 +237,9 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsSomewhere };
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
-  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
+  const facts = { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
+  if (answers.length) functionAnswers.set(facts, answers);
+  return facts;
 }
 
 function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin): MiddlewareFact[] {
