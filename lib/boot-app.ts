@@ -1,6 +1,6 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import type { SentinelConfig } from './config/types';
 import { rewriteDumps } from './dumps';
@@ -32,7 +32,17 @@ export interface EarlyMiddlewareFacts {
   facts: MiddlewareFacts;
   inputs: MiddlewareInputs;
   ms: number;
-  endedAt: number;
+  /** The event loop's use when the collection ended: how long it then sat idle is measured from it. */
+  endedAt: EventLoopUtilization;
+}
+
+/** Still current: nothing the facts were computed from has changed, and no check of that threw. */
+function stillCurrent(egg: BootTarget, early: EarlyMiddlewareFacts): boolean {
+  try {
+    return sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) && functionAnswersHold(egg, early.facts);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -42,11 +52,10 @@ export interface EarlyMiddlewareFacts {
 export async function runBootChecks(egg: BootTarget, config: SentinelConfig, early?: EarlyMiddlewareFacts): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
-  const middleware = early && timed(timings, 'facts.middleware.check', () =>
-    sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) && functionAnswersHold(egg, early.facts)) ? early : undefined;
-  if (middleware) {
-    timings['didLoad.facts.middleware'] = middleware.ms;
-    timings['didLoad.idleAfter'] = started - middleware.endedAt;
+  if (early) {
+    timings['didLoad.facts.middleware'] = early.ms;
+    // Idle, not wall, time: work of this worker that queued behind the collection is not slack.
+    timings['didLoad.idleAfter'] = performance.eventLoopUtilization(performance.eventLoopUtilization(), early.endedAt).idle;
   }
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
   const prepared = await receivePreparedFacts(egg, config);
@@ -57,7 +66,11 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, ear
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
     (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ]), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ])));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, middleware: middleware?.facts });
+  const gitignoreFact = await gitignore;
+  // Checked where they would be collected, after the awaits: the app's own willReady (which runs after this hook's
+  // start) may have added a route or removed a middleware meanwhile.
+  const middleware = early && timed(timings, 'facts.middleware.check', () => stillCurrent(egg, early)) ? early.facts : undefined;
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: gitignoreFact, timings, middleware });
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
@@ -112,8 +125,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
     try {
       const facts = collectMiddlewareFacts(this.target, file => toDisplayPath(this.target.baseDir, file));
       const inputs = middlewareInputs(this.target);
-      const endedAt = performance.now();
-      this.early = { facts, inputs, ms: endedAt - started, endedAt };
+      this.early = { facts, inputs, ms: performance.now() - started, endedAt: performance.eventLoopUtilization() };
     } catch {
       // willReady collects them again, and refuses boot with the error if it recurs.
     }

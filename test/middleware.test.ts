@@ -195,9 +195,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);
       assert.match(message, /GET \/admin\/late-export → app\/controller\/admin\.ts#AdminController\.export\(\) is protected but reaches the controller without its guard/);
       const { timings, routes } = readReport(fixture('mw-late-route')).json;
-      assert.equal(typeof timings['facts.middleware'], 'number', 'collected again at willReady');
-      assert.equal(timings['didLoad.facts.middleware'], undefined, 'the didLoad facts were not used');
+      assert.equal(typeof timings['didLoad.facts.middleware'], 'number', 'collected at didLoad');
+      assert.equal(typeof timings['facts.middleware'], 'number', 'and again at willReady');
       assert.ok(routes.some((route: { route: string }) => route.route === 'GET /admin/late-export'));
+    });
+
+    it("is checked when the app's own willReady adds it, after egg-sentinel's willReady has started", async () => {
+      const message = await expectRefused(fixture('mw-willready-route'), /SEN404/);
+      assert.match(message, /GET \/admin\/late-export → app\/controller\/admin\.ts#AdminController\.export\(\)/);
     });
   });
 

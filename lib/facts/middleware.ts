@@ -150,6 +150,8 @@ export interface MiddlewareFacts {
 export interface MiddlewareInputs {
   chain: readonly unknown[];
   layers: readonly unknown[];
+  /** What of each layer can change in place (router.prefix() rewrites path and regexp): its path, regexp and methods. */
+  layerParts: readonly unknown[];
   lists: string;
   options: readonly unknown[];
   factories: readonly string[];
@@ -161,6 +163,7 @@ export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
   return {
     chain: [ ...egg.middleware ?? [] ],
     layers: [ ...egg.router?.stack ?? [] ],
+    layerParts: (egg.router?.stack ?? []).flatMap(layer => [ layer.path, layer.regexp, layer.methods.join(), layer.stack.length ]),
     lists: JSON.stringify(names),
     options: names.flatMap(name => {
       const options = config[name] as AnyRecord | undefined;
@@ -173,7 +176,7 @@ export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
 export function sameMiddlewareInputs(before: MiddlewareInputs, now: MiddlewareInputs): boolean {
   const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, index) => item === b[index]);
   return before.lists === now.lists && same(before.chain, now.chain) && same(before.layers, now.layers) &&
-    same(before.options, now.options) && same(before.factories, now.factories);
+    same(before.layerParts, now.layerParts) && same(before.options, now.options) && same(before.factories, now.factories);
 }
 
 /** What a match/ignore function answered while facts were collected. */
@@ -219,7 +222,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (entry.position === null || !(entry.match || entry.ignore)) continue;
     const filter = compileFilter(modules, entry);
     // A function's answers are kept, to tell later whether they still hold (functionAnswersHold).
-    filters.set(entry.name, !containsFunction(entry.match ?? entry.ignore) ? filter : (probe, method) => {
+    filters.set(entry.name, !containsFunction(entry.match || entry.ignore) ? filter : (probe, method) => {
       const outcome = filter(probe, method);
       answers.push({ middleware: entry.name, probe, method, outcome });
       return outcome;

@@ -85,7 +85,8 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   // A filter is asked about thousands of probes in a large app, by code that is still cold: the probe's state is
   // reused, and outcomes are shared constants unless something was read besides the path and method.
   // egg-path-matching tests strings and RegExps against ctx.path alone; only functions need the recording stand-in.
-  if (!containsFunction(options.match ?? options.ignore)) {
+  // egg-path-matching takes `match` when it is truthy, else `ignore`.
+  if (!containsFunction(options.match || options.ignore)) {
     const probe = { path: '' };
     return requestPath => {
       probe.path = requestPath;
@@ -101,11 +102,14 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
     request.requestView = undefined;
     let runs = false;
     let error: string | undefined;
+    asked = request;
     try {
       // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap).
-      runs = Boolean(matches(new Proxy(request, CTX)));
+      runs = Boolean(matches(Object.create(CTX)));
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
+    } finally {
+      asked = undefined;
     }
     if (error !== undefined || request.otherReads.length) return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error };
     if (request.readsMethod) return runs ? RUNS_BY_METHOD : SKIPS_BY_METHOD;
@@ -121,28 +125,40 @@ interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   requestView?: object;
 }
 
+/** The probe a match/ignore function is being asked about, for the length of that synchronous call. */
+let asked: ProbeRequestState | undefined;
+
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
  * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
- * depend on data the client controls.
+ * depend on data the client controls. Each probe gets a new empty object whose prototype answers: path and method
+ * (and request) as accessors, every other read through a Proxy at the end of the chain, which records it.
  */
-function recordingHandler(prefix: string): ProxyHandler<ProbeRequestState> {
-  return {
-    get(request, key) {
-      if (typeof key !== 'string') return undefined;
-      // koa's ctx.request carries the same path and method.
-      if (key === 'request' && !prefix) return request.requestView ??= new Proxy(request, REQUEST);
-      if (key === 'method') request.readsMethod = true;
-      if (key === 'path' || key === 'method') return request[key];
-      if (!request.otherReads.includes(prefix + key)) request.otherReads.push(prefix + key);
+function standIn(prefix: string, own: PropertyDescriptorMap): object {
+  const recorder = new Proxy({}, {
+    get(_target, key) {
+      if (typeof key !== 'string' || !asked) return undefined;
+      if (!asked.otherReads.includes(prefix + key)) asked.otherReads.push(prefix + key);
       // The bare path, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is what gets reported.
-      return key === 'url' || key === 'originalUrl' ? request.path : undefined;
+      return key === 'url' || key === 'originalUrl' ? asked.path : undefined;
     },
-  };
+  });
+  return Object.create(recorder, {
+    path: { get: () => asked?.path },
+    method: {
+      get: () => {
+        if (!asked) return undefined;
+        asked.readsMethod = true;
+        return asked.method;
+      },
+    },
+    ...own,
+  });
 }
 
-const CTX = recordingHandler('');
-const REQUEST = recordingHandler('request.');
+const REQUEST = standIn('request.', {});
+// koa's ctx.request carries the same path and method.
+const CTX = standIn('', { request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) } });
 
 /** A path-to-regexp key: 1.x says `optional`, 6.x and later give a `modifier` ('?', '*'). */
 interface PathKey {
