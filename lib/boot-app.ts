@@ -1,6 +1,6 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import path from 'node:path';
-import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import type { SentinelConfig } from './config/types';
 import { rewriteDumps } from './dumps';
@@ -8,10 +8,7 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import {
-  collectMiddlewareFacts, functionAnswersHold, type MiddlewareFacts, type MiddlewareInputs, middlewareInputs, recordRouteRegistrations, sameMiddlewareInputs,
-} from './facts/middleware';
-import { toDisplayPath } from './facts/plugin-list';
+import { recordRouteRegistrations } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
@@ -27,36 +24,10 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
 }
 
-/** The middleware chain and route table collected at didLoad, with what they were computed from. */
-export interface EarlyMiddlewareFacts {
-  facts: MiddlewareFacts;
-  inputs: MiddlewareInputs;
-  ms: number;
-  /** The event loop's use when the collection ended: how long it then sat idle is measured from it. */
-  endedAt: EventLoopUtilization;
-}
-
-/** Still current: nothing the facts were computed from has changed, and no check of that threw. */
-function stillCurrent(egg: BootTarget, early: EarlyMiddlewareFacts): boolean {
-  try {
-    return sameMiddlewareInputs(early.inputs, middlewareInputs(egg)) && functionAnswersHold(egg, early.facts);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused.
- * `early`: middleware facts collected at didLoad, used if their inputs are still the same.
- */
-export async function runBootChecks(egg: BootTarget, config: SentinelConfig, early?: EarlyMiddlewareFacts): Promise<SentinelReport> {
+/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
-  if (early) {
-    timings['didLoad.facts.middleware'] = early.ms;
-    // Idle, not wall, time: work of this worker that queued behind the collection is not slack.
-    timings['didLoad.idleAfter'] = performance.eventLoopUtilization(performance.eventLoopUtilization(), early.endedAt).idle;
-  }
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
   const prepared = await receivePreparedFacts(egg, config);
   if (prepared) timings.handover = performance.now() - started;
@@ -66,11 +37,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, ear
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
     (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ]), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ])));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const gitignoreFact = await gitignore;
-  // Checked where they would be collected, after the awaits: the app's own willReady (which runs after this hook's
-  // start) may have added a route or removed a middleware meanwhile.
-  const middleware = early && timed(timings, 'facts.middleware.check', () => stillCurrent(egg, early)) ? early.facts : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: gitignoreFact, timings, middleware });
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings });
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
@@ -101,8 +68,6 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, ear
  * Under egg-cluster a refused worker makes the master exit non-zero.
  */
 export class SentinelAppBootHook extends SentinelBootHook {
-  private early?: EarlyMiddlewareFacts;
-
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
   }
@@ -112,31 +77,10 @@ export class SentinelAppBootHook extends SentinelBootHook {
     recordRouteRegistrations(this.target);
   }
 
-  /**
-   * didLoad: every file is loaded, and in a cluster the worker now waits for the agent (egg-watcher and other
-   * cluster-client users) before willReady. The middleware chain and route table, the costliest facts of a large app,
-   * are collected in that wait; willReady uses them if what they were computed from has not changed since.
-   */
-  async didLoad(): Promise<void> {
-    if (this.startupError || !this.config) return;
-    // egg 3 adds the router middleware in a beforeStart task queued while app/router loaded: let it run first.
-    await new Promise(resolve => setImmediate(resolve));
-    const started = performance.now();
-    try {
-      const facts = collectMiddlewareFacts(this.target, file => toDisplayPath(this.target.baseDir, file));
-      const inputs = middlewareInputs(this.target);
-      this.early = { facts, inputs, ms: performance.now() - started, endedAt: performance.eventLoopUtilization() };
-    } catch {
-      // willReady collects them again, and refuses boot with the error if it recurs.
-    }
-  }
-
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
-    const early = this.early;
-    this.early = undefined;
-    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, early) };
+    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config) };
   }
 }
 

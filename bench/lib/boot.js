@@ -45,29 +45,9 @@ function agentPreparations() {
     .map(match => ({ ms: Number(match[1]), plugins: Number(match[2]), verified: Number(match[3]) }));
 }
 
-/**
- * The part of the didLoad collection of the middleware and route facts that delayed the worker's boot: its length
- * minus the time the worker's event loop then sat idle until willReady (waiting for the agent), since without the
- * collection the boot would have waited that long anyway. All of it when the facts were collected again at willReady.
- */
-function didLoadCost(timings) {
-  const ms = timings['didLoad.facts.middleware'] ?? 0;
-  return timings['facts.middleware'] !== undefined ? ms : Math.max(0, ms - (timings['didLoad.idleAfter'] ?? 0));
-}
-
-/**
- * What checking the route table adds to a worker's boot: at willReady, the check that the didLoad facts still hold
- * (or collecting them again), SEN401–SEN405 and the report (its route table); and the part of the didLoad collection
- * that delayed the boot.
- */
+/** What checking the route table costs a worker: the middleware and route facts, SEN401–SEN405, and the report (its route table). */
 function routeCheckMs(timings) {
-  if (!timings) return undefined;
-  return didLoadCost(timings) + [ 'facts.middleware.check', 'facts.middleware', 'rules.middleware', 'report' ].reduce((sum, name) => sum + (timings[name] ?? 0), 0);
-}
-
-/** All of a worker's checks: its willReady part (`total`) and the didLoad collection, however much of it was idle time. */
-function allChecksMs(timings) {
-  return timings.total + (timings['didLoad.facts.middleware'] ?? 0);
+  return timings && [ 'facts.middleware', 'rules.middleware', 'report' ].reduce((sum, name) => sum + (timings[name] ?? 0), 0);
 }
 
 async function bootBenchmark() {
@@ -90,12 +70,9 @@ async function bootBenchmark() {
   const prepared = agentPreparations();
   const preparedMs = prepared.length ? median(prepared.map(entry => entry.ms)) : undefined;
   const timed = boots.on.filter(boot => boot.timings);
-  const checksMs = timed.length ? median(timed.map(boot => allChecksMs(boot.timings))) : undefined;
+  const checksMs = timed.length ? median(timed.map(boot => boot.timings.total)) : undefined;
   const routesMs = timed.length ? median(timed.map(boot => routeCheckMs(boot.timings))) : undefined;
   const routeShare = routesMs === undefined ? undefined : routesMs / ms('on');
-  const early = timed.filter(boot => boot.timings['didLoad.facts.middleware'] !== undefined);
-  const earlyMs = early.length ? median(early.map(boot => boot.timings['didLoad.facts.middleware'])) : undefined;
-  const earlyCostMs = early.length ? median(early.map(boot => didLoadCost(boot.timings))) : undefined;
   const details = {
     pairs, boots,
     medianMs: { on: Math.round(ms('on')), off: Math.round(ms('off')) },
@@ -103,7 +80,6 @@ async function bootBenchmark() {
     ratio, pairedRatio, cpuRatio,
     agentPreparation: prepared.length ? { boots: prepared.length, plugins: prepared[0].plugins, verified: prepared[0].verified, medianMs: preparedMs } : undefined,
     workerChecks: timed.length ? { boots: timed.length, medianTotalMs: checksMs, medianRouteCheckMs: routesMs, spreadOffMs: spread(boots.off.map(boot => boot.ms)) } : undefined,
-    routeFactsAtDidLoad: { boots: early.length, medianMs: earlyMs, medianDelayMs: earlyCostMs },
   };
   const figures = [
     figure({ id: 'boot.ratio', label: 'Boot to ready, enabled ÷ disabled (medians of wall time)', value: ratio, target: TARGET_RATIO, better: 'lower',
@@ -111,13 +87,11 @@ async function bootBenchmark() {
     figure({ id: 'boot.pairedRatio', label: 'Boot, median of the pairs\' ratios', value: pairedRatio, display: pairedRatio.toFixed(3) }),
     figure({ id: 'boot.cpuRatio', label: 'Boot CPU time of all cluster processes until ready, enabled ÷ disabled', value: cpuRatio,
       display: cpuRatio === undefined ? 'no /proc' : `${cpuRatio.toFixed(3)} (${cpu('on')} / ${cpu('off')} ms)` }),
-    figure({ id: 'boot.routeChecks', label: 'Route table check added to a worker\'s boot (500 routes, 30 middleware: their facts, less what the worker idled away after collecting them at didLoad; SEN401–SEN405; the report), ÷ boot to ready',
+    figure({ id: 'boot.routeChecks', label: 'Route table check in a worker (500 routes, 30 middleware: their facts, SEN401–SEN405, the report), ÷ boot to ready',
       value: routeShare, target: ROUTE_CHECK_TARGET, better: 'lower',
       display: routeShare === undefined ? 'no timings in the report' :
         `${(routeShare * 100).toFixed(2)} % (${routesMs.toFixed(1)} of ${details.medianMs.on} ms; disabled boots spread over ${details.workerChecks.spreadOffMs} ms)` }),
-    figure({ id: 'boot.routeFactsAtDidLoad', label: 'Middleware and route facts collected at didLoad, while the worker waits for the agent (median; the part that delayed boot: what the worker\'s event loop did not then idle away)', value: earlyMs,
-      display: earlyMs === undefined ? 'collected at willReady in every boot' : `${earlyMs.toFixed(1)} ms (delayed boot by ${earlyCostMs.toFixed(1)} ms)` }),
-    figure({ id: 'boot.workerChecks', label: 'All of egg-sentinel\'s checks in a worker at boot (the report\'s timings.total and the didLoad collection, median)', value: checksMs,
+    figure({ id: 'boot.workerChecks', label: 'All of egg-sentinel\'s checks in a worker at boot (the report\'s timings.total, median)', value: checksMs,
       display: checksMs === undefined ? 'no timings in the report' : `${checksMs.toFixed(1)} ms` }),
     figure({ id: 'boot.agentFacts', label: 'Agent collecting the shared facts after its ready, while the workers start (its log line, median)', value: preparedMs,
       display: preparedMs === undefined ? 'no log line' : `${preparedMs.toFixed(1)} ms (${prepared[0].plugins} plugins, ${prepared[0].verified} verified against sentinel.lock.json)` }),

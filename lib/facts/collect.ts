@@ -10,7 +10,7 @@ import { collectIpcFacts } from './ipc';
 import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
-import { collectMiddlewareFacts, type MiddlewareFacts, type RouterLayer } from './middleware';
+import { collectMiddlewareFacts, type RouterLayer } from './middleware';
 import { collectPlugins, toDisplayPath } from './plugin-list';
 import { collectPluginTrustFacts } from './plugins';
 import { findEggPackage } from './egg-version';
@@ -57,8 +57,6 @@ export interface CollectOptions {
   staleReportFile?: string;
   /** What the agent collected for this boot (lib/facts/handover.ts); collected here when absent. */
   prepared?: PreparedFacts;
-  /** The middleware chain and route table, collected earlier in this boot from the same inputs; collected here when absent. */
-  middleware?: MiddlewareFacts;
   /** checkGitignore (lib/facts/files.ts), awaited by the caller. */
   gitignore: GitignoreFact;
   /** Filled with the ms each collector took (`facts.plugins`, `facts.middleware`…), when given. */
@@ -96,8 +94,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     provenance,
     plugins,
     pluginTrust,
-    ...(!isApp ? { middleware: [], availableMiddleware: [], routes: [] } :
-      options.middleware ?? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath)))),
+    ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
+      { middleware: [], availableMiddleware: [], routes: [] }),
     files: time('facts.files', () => collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),

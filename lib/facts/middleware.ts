@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -141,72 +141,6 @@ export interface MiddlewareFacts {
   routes: RouteFact[];
 }
 
-/**
- * What middleware facts are computed from, by identity: the composed chain, the router's layers, the configured
- * lists, each middleware's enable/match/ignore and the loaded factories (egg compiles match/ignore when it loads the
- * middleware, so a value changed in place afterwards does not change what runs either). Facts collected early are
- * used later only while these are the same, and while functionAnswersHold.
- */
-export interface MiddlewareInputs {
-  chain: readonly unknown[];
-  layers: readonly unknown[];
-  /** What of each layer can change in place (router.prefix() rewrites path and regexp): its path, regexp and methods. */
-  layerParts: readonly unknown[];
-  lists: string;
-  options: readonly unknown[];
-  factories: readonly string[];
-}
-
-export function middlewareInputs(egg: MiddlewareSource): MiddlewareInputs {
-  const { config } = egg;
-  const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
-  return {
-    chain: [ ...egg.middleware ?? [] ],
-    layers: [ ...egg.router?.stack ?? [] ],
-    layerParts: (egg.router?.stack ?? []).flatMap(layer => [ layer.path, layer.regexp, layer.methods.join(), layer.stack.length ]),
-    lists: JSON.stringify(names),
-    options: names.flatMap(name => {
-      const options = config[name] as AnyRecord | undefined;
-      return options && typeof options === 'object' ? [ options, options.enable, options.match, options.ignore ] : [ options ];
-    }),
-    factories: Object.keys(egg.middlewares ?? {}),
-  };
-}
-
-export function sameMiddlewareInputs(before: MiddlewareInputs, now: MiddlewareInputs): boolean {
-  const same = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, index) => item === b[index]);
-  return before.lists === now.lists && same(before.chain, now.chain) && same(before.layers, now.layers) &&
-    same(before.layerParts, now.layerParts) && same(before.options, now.options) && same(before.factories, now.factories);
-}
-
-/** What a match/ignore function answered while facts were collected. */
-interface FunctionAnswer {
-  middleware: string;
-  probe: string;
-  method: string;
-  outcome: FilterOutcome;
-}
-
-/** The answers each collection got from match/ignore functions. */
-const functionAnswers = new WeakMap<MiddlewareFacts, FunctionAnswer[]>();
-
-/**
- * Whether every match/ignore function still gives the answers the facts were computed from: a function may read
- * state the app sets up after loading (a list of public paths loaded in a beforeStart). Asks the same questions again.
- */
-export function functionAnswersHold(egg: MiddlewareSource, facts: MiddlewareFacts): boolean {
-  const answers = functionAnswers.get(facts);
-  if (!answers) return true;
-  const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
-  const filters = new Map(facts.middleware.filter(entry => answers.some(answer => answer.middleware === entry.name))
-    .map(entry => [ entry.name, compileFilter(modules, entry) ]));
-  return answers.every(({ middleware, probe, method, outcome }) => sameOutcome(outcome, (filters.get(middleware) as RequestFilter)(probe, method)));
-}
-
-function sameOutcome(a: FilterOutcome, b: FilterOutcome): boolean {
-  return a === b || (a.runs === b.runs && a.readsMethod === b.readsMethod && a.error === b.error && a.otherReads.join('\n') === b.otherReads.join('\n'));
-}
-
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
 
 /**
@@ -217,16 +151,8 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
   const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
   const filters = new Map<string, RequestFilter>();
-  const answers: FunctionAnswer[] = [];
   for (const entry of middleware) {
-    if (entry.position === null || !(entry.match || entry.ignore)) continue;
-    const filter = compileFilter(modules, entry);
-    // A function's answers are kept, to tell later whether they still hold (functionAnswersHold).
-    filters.set(entry.name, !containsFunction(entry.match || entry.ignore) ? filter : (probe, method) => {
-      const outcome = filter(probe, method);
-      answers.push({ middleware: entry.name, probe, method, outcome });
-      return outcome;
-    });
+    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
   }
   const routes = collectRoutes(egg, modules, middleware, filters, relative);
   for (const entry of middleware) {
@@ -240,9 +166,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsSomewhere };
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
-  const facts = { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
-  if (answers.length) functionAnswers.set(facts, answers);
-  return facts;
+  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
 }
 
 function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin): MiddlewareFact[] {

@@ -76,7 +76,7 @@ const SKIPS: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS a
 const RUNS_BY_METHOD: FilterOutcome = Object.freeze({ runs: true, otherReads: NO_READS as string[], readsMethod: true });
 const SKIPS_BY_METHOD: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS as string[], readsMethod: true });
 
-export function containsFunction(pattern: unknown): boolean {
+function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
 }
 

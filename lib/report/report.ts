@@ -21,11 +21,7 @@ export interface SentinelReport extends Verdict {
    * At boot: where this process's checks spent their time, in ms: `handover` (reading, or waiting for, the facts the
    * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
    * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `report` (building and
-   * redacting it), `dumps`, `total`. In an app worker the middleware and route facts are collected at didLoad
-   * (`didLoad.facts.middleware`; `didLoad.idleAfter`: how long the event loop then sat idle until willReady, i.e. how
-   * much of the collection the boot would have spent waiting anyway; both come before `total` and are not part of
-   * it), and at willReady `facts.middleware.check` checks that they still hold; `facts.middleware` appears when they
-   * did not and were collected again.
+   * redacting it), `dumps`, `total`.
    */
   timings?: Record<string, number>;
 }
