@@ -95,6 +95,11 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.deepEqual(byMethod('/x', 'GET').otherReads, []);
   });
 
+  it('a function next to a falsy match (egg-path-matching then uses ignore) is recorded too', () => {
+    const outcome = compileFilter(modules, { match: false, ignore: (ctx: { url: string }) => ctx.url.includes('/login') })('/x', 'GET');
+    assert.deepEqual(outcome.otherReads, [ 'url' ]);
+  });
+
   it('a function that reads the url or another client-written part is client-controlled, and the message says why', () => {
     // egg-path-matching hands the function koa's ctx, where url and originalUrl carry the query string.
     const byUrl = compileFilter(modules, { ignore: (ctx: { url: string }) => ctx.url.includes('/login') })('/account/profile', 'GET');
