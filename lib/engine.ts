@@ -23,12 +23,12 @@ export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
   const developmentEnv = isDevelopmentEnv(facts.env.serverEnv);
   const rules = options.rules ?? RULES;
   const results: RuleResult[] = rules.map(rule => timed(options.timings, `rules.${rule.area}`, () => runRule(rule, facts, developmentEnv)));
-  const verdict = evaluate(results, {
+  const verdict = timed(options.timings, 'evaluate', () => evaluate(results, {
     config: options.config,
     developmentEnv,
     now,
     ranRuleIds: new Set(rules.map(rule => rule.id)),
-  });
+  }));
   return timed(options.timings, 'report', () => buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config))));
 }
 

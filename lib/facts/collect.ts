@@ -67,7 +67,13 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const isApp = processType(egg) === 'app';
   const baseDir = egg.baseDir;
   const config = egg.config;
-  const relative = (file: string) => toDisplayPath(baseDir, file);
+  // Asked again and again (each config key's provenance, each file a collector shows): path.relative once per file.
+  const displayPaths = new Map<string, string>();
+  const relative = (file: string) => {
+    let shown = displayPaths.get(file);
+    if (shown === undefined) displayPaths.set(file, shown = toDisplayPath(baseDir, file));
+    return shown;
+  };
   const runDir = eggRunDir(egg);
   const plugins = collectPlugins(egg, relative);
   const provenance = (keyPath: string) => {

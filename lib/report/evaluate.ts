@@ -4,6 +4,7 @@ import { sentinelRules } from '../rules';
 import type { RuleHit } from '../rules/types';
 import type { Finding } from './finding';
 import { compareSeverity, type Severity, SEVERITIES, type Threshold, meetsThreshold } from './severity';
+import { codeUnitOrder } from '../order';
 
 export interface RuleResult {
   rule: RuleInfo;
@@ -93,7 +94,7 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
     }));
   findings.push(...toFindings({ rule: sentinelRules.unusedWaiver, hits: unusedHits }));
 
-  findings.sort((a, b) => compareSeverity(a.severity, b.severity) || a.ruleId.localeCompare(b.ruleId) || a.target.localeCompare(b.target));
+  findings.sort((a, b) => compareSeverity(a.severity, b.severity) || codeUnitOrder(a.ruleId, b.ruleId) || codeUnitOrder(a.target, b.target));
   const counts = Object.fromEntries(SEVERITIES.map(s => [ s, findings.filter(f => f.severity === s && !f.waivedBy).length ])) as Record<Severity, number>;
   return { threshold, refused: findings.some(f => f.blocking), findings, waivers, counts };
 }

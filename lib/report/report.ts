@@ -20,8 +20,8 @@ export interface SentinelReport extends Verdict {
   /**
    * At boot: where this process's checks spent their time, in ms: `handover` (reading, or waiting for, the facts the
    * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
-   * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `report` (building and
-   * redacting it), `dumps`, `total`.
+   * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `evaluate` (waivers, the
+   * threshold, the order of findings), `report` (building and redacting it), `dumps`, `total`.
    */
   timings?: Record<string, number>;
 }

@@ -6,6 +6,7 @@ import { ipcRules } from './ipc';
 import { pluginRules } from './plugins';
 import { builtinsRules } from './builtins';
 import type { Rule, ThreatArea } from './types';
+import { codeUnitOrder } from '../order';
 
 /** Documentation of a rule; findings of `sentinel` rules come from the report stage, not from facts. */
 export type RuleInfo = Pick<Rule, 'id' | 'area' | 'title' | 'severity' | 'description' | 'fix' | 'liveOnly'>;
@@ -38,8 +39,8 @@ export const sentinelRules = {
   },
 } satisfies Record<string, RuleInfo>;
 
-/** Ids are `SEN` + three digits: code-unit order is id order, without localeCompare's collator set-up at boot. */
-const byId = (a: RuleInfo, b: RuleInfo) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Ids are `SEN` + three digits: code-unit order is id order. */
+const byId = (a: RuleInfo, b: RuleInfo) => codeUnitOrder(a.id, b.id);
 
 /** Every rule that reads facts, in id order. Adding a rule: add it to its area file's list. */
 export const RULES: readonly Rule[] = [ ...pluginRules, ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules, ...builtinsRules ]
