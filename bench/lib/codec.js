@@ -1,9 +1,10 @@
 'use strict';
 /**
- * Codec: egg-sentinel's envelope `seal` and `open` (lib/ipc/envelope) per message, in this process, against the floor
- * any signature pays: one bare HMAC-SHA256 (createHmac, update, digest) over the same bytes, the serialized envelope.
- * `seal` signs once and `open` verifies once, so each is compared with one HMAC; the pair is reported too. Payloads of
- * 64 B, 1 KiB and 16 KiB, signed (the default) and sealed with AES-256-GCM (`ipc.encrypt`). Alternating runs, medians.
+ * Codec: egg-sentinel's envelope `seal` and `open` (lib/ipc/envelope) per message, in this process, against one bare
+ * HMAC-SHA256 (createHmac, update, digest) over the same bytes, the serialized envelope. The target is issue #6's
+ * wording: `seal` + `open` within 2x of one HMAC. Each alone is reported too (each signs or verifies once). Payloads
+ * of 64 B, 1 KiB and 16 KiB, signed (the default) and sealed with AES-256-GCM (`ipc.encrypt`). Alternating runs,
+ * medians.
  */
 const crypto = require('node:crypto');
 const os = require('node:os');
@@ -62,9 +63,12 @@ function codecBenchmark() {
     details.sizes[size] = measured;
     const { sealUs, openUs, hmacUs, envelopeBytes } = measured.signed;
     const label = size >= 1024 ? `${size / 1024} KiB` : `${size} B`;
+    const pair = (sealUs + openUs) / hmacUs;
+    figures.push(figure({ id: `codec.pair.${size}`, label: `Codec seal + open ÷ one HMAC of the ${envelopeBytes}-byte envelope, ${label} payload`,
+      value: pair, target: TARGET, better: 'lower', display: `${pair.toFixed(2)}x (${sealUs.toFixed(2)} + ${openUs.toFixed(2)} / ${hmacUs.toFixed(2)} µs)` }));
     for (const [ op, us ] of [ [ 'seal', sealUs ], [ 'open', openUs ] ]) {
-      figures.push(figure({ id: `codec.${op}.${size}`, label: `Codec ${op} ÷ one HMAC of the ${envelopeBytes}-byte envelope, ${label} payload`,
-        value: us / hmacUs, target: TARGET, better: 'lower', display: `${(us / hmacUs).toFixed(2)}x (${us.toFixed(2)} / ${hmacUs.toFixed(2)} µs)` }));
+      figures.push(figure({ id: `codec.${op}.${size}`, label: `Codec ${op} alone ÷ one HMAC, ${label} payload`,
+        value: us / hmacUs, display: `${(us / hmacUs).toFixed(2)}x` }));
     }
     const sealed = measured.sealed;
     figures.push(figure({ id: `codec.sealed.${size}`, label: `Codec seal + open with AES-256-GCM ÷ one HMAC, ${label} payload`,
