@@ -6,7 +6,7 @@ import { evaluate, type RuleResult } from './report/evaluate';
 import { Redactor } from './report/redact';
 import { buildReport, type SentinelReport } from './report/report';
 import { isDevelopmentEnv } from './report/severity';
-import { collectSecretValues } from './secrets';
+import { collectSecretValues, configSecrets } from './secrets';
 import { type Timings, timed } from './timing';
 
 export interface CheckOptions {
@@ -29,7 +29,7 @@ export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
     now,
     ranRuleIds: new Set(rules.map(rule => rule.id)),
   }));
-  return timed(options.timings, 'report', () => buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config))));
+  return timed(options.timings, 'report', () => buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config, configSecrets(facts).inherited))));
 }
 
 /** A rule that throws is a bug in egg-sentinel; it becomes a finding instead of an unexplained crash. */

@@ -158,23 +158,47 @@ export interface FindSecretsOptions {
 
 /** Every secret-looking leaf of a plain-data tree (config, or a parsed dump); class instances are skipped. */
 export function findSecrets(root: unknown, options: FindSecretsOptions = {}): SecretLeaf[] {
-  const found: SecretLeaf[] = [];
-  const inherit = options.inherit === true;
-  const secretName = (name: string) => isSecretKeyName(name) || (inherit && name === 'keys');
+  const readings = findSecretReadings(root);
+  return options.inherit === true ? readings.inherited : readings.plain;
+}
+
+/** What findSecrets finds without and with `inherit`. */
+export interface SecretReadings {
+  plain: SecretLeaf[];
+  inherited: SecretLeaf[];
+}
+
+/** Both readings of a tree's secrets from one walk: the walk, which builds every key path, is the costly part. */
+export function findSecretReadings(root: unknown): SecretReadings {
+  const plain: SecretLeaf[] = [];
+  const inherited: SecretLeaf[] = [];
+  const inheritedName = (name: string) => isSecretKeyName(name) || name === 'keys';
   walkPlainData(root, (value, keyPath, names) => {
     if (typeof value !== 'string' && typeof value !== 'number') return;
     const keyName = names[names.length - 1] ?? '';
-    const underSecretParent = inherit && names.slice(0, -1).some(secretName);
     const text = String(value);
+    const byName = (secretName: boolean, publicDsn: boolean) => secretName && !publicDsn && (typeof value === 'string' || isPasswordKeyName(keyName));
+    const nameLeaf = (): SecretLeaf => ({ keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) });
+    const shapes = typeof value === 'string' ? detectSecretValues(text).map(match => ({ keyPath, value: text, ...match })) : [];
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
-    const publicDsn = !inherit && isPublicDsn(keyName, text);
-    if (underSecretParent || (secretName(keyName) && !publicDsn && (typeof value === 'string' || isPasswordKeyName(keyName)))) {
-      found.push({ keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) });
-    } else if (typeof value === 'string') {
-      for (const match of detectSecretValues(text)) found.push({ keyPath, value: text, ...match });
-    }
+    if (byName(isSecretKeyName(keyName), isPublicDsn(keyName, text))) plain.push(nameLeaf());
+    else plain.push(...shapes);
+    if (names.slice(0, -1).some(inheritedName) || byName(inheritedName(keyName), false)) inherited.push(nameLeaf());
+    else inherited.push(...shapes);
   });
-  return found;
+  return { plain, inherited };
+}
+
+const configReadings = new WeakMap<object, SecretReadings>();
+
+/**
+ * The config's secrets for one facts snapshot (`owner`): a rule (SEN202) and the report's redaction both ask, so
+ * the config is walked once per snapshot.
+ */
+export function configSecrets(owner: { config: unknown }): SecretReadings {
+  let readings = configReadings.get(owner);
+  if (!readings) configReadings.set(owner, readings = findSecretReadings(owner.config));
+  return readings;
 }
 
 /**
@@ -209,9 +233,9 @@ const MIN_REDACTED_LENGTH = 4;
  * Every secret the config holds (values under secret-looking keys, each cookie key, tokens and URL passwords
  * anywhere), for redacting report text. Placeholders are left out: redacting `password` would garble messages.
  */
-export function collectSecretValues(config: Readonly<Record<string, unknown>>): Set<string> {
+export function collectSecretValues(config: Readonly<Record<string, unknown>>, leaves = findSecrets(config, { inherit: true })): Set<string> {
   const found = new Set<string>();
-  for (const leaf of findSecrets(config, { inherit: true })) {
+  for (const leaf of leaves) {
     if (leaf.placeholder) continue;
     // Cookie keys and other lists are comma-separated; each part is a secret of its own.
     for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) {

@@ -3,7 +3,7 @@ import { toDisplayPath } from '../facts/collect';
 import { isInside } from '../facts/files';
 import { EGG_APP_CONFIG_MARKER } from '../facts/runtime';
 import type { Facts } from '../facts/types';
-import { bitsPerChar, findSecrets, type SecretLeaf } from '../secrets';
+import { bitsPerChar, configSecrets, type SecretLeaf } from '../secrets';
 import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
@@ -73,7 +73,7 @@ const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const fromEnvironment = facts.runtime.environmentValues;
   const byKeyPath = new Map<string, HardCodedSecret>();
-  for (const leaf of findSecrets(facts.config)) {
+  for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
     if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret)) continue;
     const source = facts.provenance(leaf.keyPath.replace(/\[\d+\]/g, ''));

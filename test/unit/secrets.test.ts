@@ -1,6 +1,6 @@
 import assert from 'node:assert';
 import { hardCodedSecret } from '../../lib/rules/exposure';
-import { collectSecretValues, findSecrets, isSecretKeyName, maskSecrets, placeholderKind } from '../../lib/secrets';
+import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u';
@@ -206,6 +206,15 @@ describe('masking and redaction', () => {
     const leaks = findSecrets(config, { inherit: true }).filter(leaf => !leaf.placeholder).map(leaf => leaf.keyPath);
     assert.deepEqual(leaks.sort(), [ 'credentials.nested.id', 'credentials.user', 'deploy.note', 'keys', 'mysql.client.password', 'sentry.dsn', 'upstream.url' ]);
     assert.deepEqual(findSecrets(config).map(leaf => leaf.keyPath).sort(), [ 'deploy.note', 'mysql.client.password', 'smtp.password', 'upstream.url' ]);
+  });
+
+  it('configSecrets walks a facts snapshot\'s config once for both readings (SEN202 and report redaction)', () => {
+    const facts = { config };
+    const readings = configSecrets(facts);
+    assert.equal(configSecrets(facts), readings, 'the second ask reuses the walk');
+    assert.deepEqual(readings.plain, findSecrets(config));
+    assert.deepEqual(readings.inherited, findSecrets(config, { inherit: true }));
+    assert.deepEqual(collectSecretValues(config, readings.inherited), collectSecretValues(config));
   });
 
   it('collectSecretValues feeds the report redactor: secrets and cookie keys, not placeholders', () => {
