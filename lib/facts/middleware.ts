@@ -155,13 +155,15 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
   }
   const routes = collectRoutes(egg, modules, middleware, filters, relative);
+  // Routes with the same chain share one array: look at each distinct chain once.
+  const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
     const filter = filters.get(entry.name);
     if (!filter) continue;
     const kind = entry.match ? 'match' : 'ignore';
     // Skipping every route and `/` is skipping everything; a filter that looks at more than the path is not judged so.
     const root = filter('/', 'GET');
-    const runsForSomeRoute = routes.some(route => route.chain.some(step => step.name === entry.name && step.level === 'global' && step.runs !== 'never'));
+    const runsForSomeRoute = chains.some(chain => chain.some(step => step.name === entry.name && step.level === 'global' && step.runs !== 'never'));
     const runsSomewhere = runsForSomeRoute || root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined;
     entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsSomewhere };
   }
