@@ -275,6 +275,7 @@ function collectRoutes(
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
     }));
+  const filtered = globals.filter(entry => entry.filter);
   const displayPaths = new Map<string, string>();
   const display = (file: string) => displayPaths.get(file) ?? displayPaths.set(file, relative(file)).get(file) as string;
   // router.use() layers seen so far: they run before the routes registered after them.
@@ -303,27 +304,33 @@ function collectRoutes(
     const registration = registrations.get(layer);
     const routeLevel = routeLevelNames(layer, registration);
     // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
-    const chain: RouteStep[] = [];
-    for (let index = 0; index < globals.length; index++) {
-      const entry = globals[index];
-      let step = entry.filter ? steps.get(entry) : entry.always;
-      if (!step && entry.filter) {
-        const outcome = globalStep(entry, entry.filter, probes, layer.methods);
+    // Only the steps that can differ between routes are gathered (the filtered globals', then router.use() and
+    // route-level ones); the whole chain is built once per distinct sequence of them.
+    const varying: RouteStep[] = [];
+    for (let index = 0; index < filtered.length; index++) {
+      const entry = filtered[index];
+      let step = steps.get(entry);
+      if (!step) {
+        const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
         if (!outcome.perMethod) steps.set(entry, outcome.step);
         step = outcome.step;
       }
-      chain.push(step as RouteStep);
+      varying.push(step);
     }
     for (let index = 0; index < uses.length; index++) {
       const step = routerStep(uses[index], probes, routerSteps);
-      if (step) chain.push(step);
+      if (step) varying.push(step);
     }
     for (let index = 0; index < routeLevel.length; index++) {
       const name = routeLevel[index];
       let step = routeSteps.get(name);
       if (!step) routeSteps.set(name, step = { name, level: 'route', runs: 'always' });
-      chain.push(step);
+      varying.push(step);
     }
+    const chain = chains.intern(varying, () => {
+      let next = 0;
+      return [ ...globals.map(entry => (entry.filter ? varying[next++] : entry.always)), ...varying.slice(next) ];
+    });
     const methods = [ ...new Set(layer.methods) ];
     routes.push({
       methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
@@ -333,7 +340,7 @@ function collectRoutes(
       middleware: routeLevel,
       controller: registration && controllerFact(registration, display),
       probes,
-      chain: chains.intern(chain),
+      chain,
     });
   }
   return routes;
@@ -422,13 +429,14 @@ interface ChainNode {
 class ChainInterner {
   private readonly root: ChainNode = { next: new Map() };
 
-  intern(steps: RouteStep[]): RouteStep[] {
+  /** The chain for a sequence of the steps that tell chains apart; `build` makes it the first time. */
+  intern(varying: RouteStep[], build: () => RouteStep[]): RouteStep[] {
     let node = this.root;
-    for (let index = 0; index < steps.length; index++) {
-      let next = node.next.get(steps[index]);
-      if (!next) node.next.set(steps[index], next = { next: new Map() });
+    for (let index = 0; index < varying.length; index++) {
+      let next = node.next.get(varying[index]);
+      if (!next) node.next.set(varying[index], next = { next: new Map() });
       node = next;
     }
-    return node.chain ??= steps;
+    return node.chain ??= build();
   }
 }
