@@ -67,7 +67,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const isApp = processType(egg) === 'app';
   const baseDir = egg.baseDir;
   const config = egg.config;
-  // Asked again and again (each config key's provenance, each file a collector shows): path.relative once per file.
+  // Asked again and again (each config key's provenance, each controller of the route table, each file a collector
+  // shows): path.relative once per file.
   const displayPaths = new Map<string, string>();
   const relative = (file: string) => {
     let shown = displayPaths.get(file);

@@ -276,8 +276,6 @@ function collectRoutes(
       never: { name: entry.name, level: 'global', runs: 'never' },
     }));
   const filtered = globals.filter(entry => entry.filter);
-  const displayPaths = new Map<string, string>();
-  const display = (file: string) => displayPaths.get(file) ?? displayPaths.set(file, relative(file)).get(file) as string;
   // router.use() layers seen so far: they run before the routes registered after them.
   const uses: RouterLayer[] = [];
   const routes: RouteFact[] = [];
@@ -338,7 +336,7 @@ function collectRoutes(
       path: String(layer.path),
       name: layer.name ?? undefined,
       middleware: routeLevel,
-      controller: registration && controllerFact(registration, display),
+      controller: registration && controllerFact(registration, relative),
       probes,
       chain,
     });
