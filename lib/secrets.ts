@@ -158,8 +158,9 @@ export interface FindSecretsOptions {
 
 /** Every secret-looking leaf of a plain-data tree (config, or a parsed dump); class instances are skipped. */
 export function findSecrets(root: unknown, options: FindSecretsOptions = {}): SecretLeaf[] {
-  const readings = findSecretReadings(root);
-  return options.inherit === true ? readings.inherited : readings.plain;
+  const inherit = options.inherit === true;
+  const readings = walkSecrets(root, !inherit, inherit);
+  return inherit ? readings.inherited : readings.plain;
 }
 
 /** What findSecrets finds without and with `inherit`. */
@@ -170,23 +171,38 @@ export interface SecretReadings {
 
 /** Both readings of a tree's secrets from one walk: the walk, which builds every key path, is the costly part. */
 export function findSecretReadings(root: unknown): SecretReadings {
+  return walkSecrets(root, true, true);
+}
+
+const inheritedSecretName = (name: string) => isSecretKeyName(name) || name === 'keys';
+
+function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boolean): SecretReadings {
   const plain: SecretLeaf[] = [];
   const inherited: SecretLeaf[] = [];
-  const inheritedName = (name: string) => isSecretKeyName(name) || name === 'keys';
   walkPlainData(root, (value, keyPath, names) => {
     if (typeof value !== 'string' && typeof value !== 'number') return;
     const keyName = names[names.length - 1] ?? '';
     const text = String(value);
-    const byName = (secretName: boolean, publicDsn: boolean) => secretName && !publicDsn && (typeof value === 'string' || isPasswordKeyName(keyName));
-    const nameLeaf = (): SecretLeaf => ({ keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) });
-    const shapes = typeof value === 'string' ? detectSecretValues(text).map(match => ({ keyPath, value: text, ...match })) : [];
+    // A secret-named key counts for a string, and for a number only under a password-like name.
+    const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
-    if (byName(isSecretKeyName(keyName), isPublicDsn(keyName, text))) plain.push(nameLeaf());
-    else plain.push(...shapes);
-    if (names.slice(0, -1).some(inheritedName) || byName(inheritedName(keyName), false)) inherited.push(nameLeaf());
-    else inherited.push(...shapes);
+    const plainByName = plainWanted && nameCounts && isSecretKeyName(keyName) && !isPublicDsn(keyName, text);
+    const inheritedByName = inheritedWanted &&
+      (names.slice(0, -1).some(inheritedSecretName) || (nameCounts && inheritedSecretName(keyName)));
+    let shapes: SecretLeaf[] | undefined;
+    if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
+      shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));
+    }
+    if (plainByName) plain.push(secretNamedLeaf(keyPath, text));
+    else if (plainWanted && shapes) plain.push(...shapes);
+    if (inheritedByName) inherited.push(secretNamedLeaf(keyPath, text));
+    else if (inheritedWanted && shapes) inherited.push(...shapes);
   });
   return { plain, inherited };
+}
+
+function secretNamedLeaf(keyPath: string, text: string): SecretLeaf {
+  return { keyPath, value: text, secret: text, kind: 'a secret-named key', placeholder: placeholderKind(text) };
 }
 
 const configReadings = new WeakMap<object, SecretReadings>();
