@@ -169,11 +169,6 @@ export interface SecretReadings {
   inherited: SecretLeaf[];
 }
 
-/** Both readings of a tree's secrets from one walk: the walk, which builds every key path, is the costly part. */
-export function findSecretReadings(root: unknown): SecretReadings {
-  return walkSecrets(root, true, true);
-}
-
 const inheritedSecretName = (name: string) => isSecretKeyName(name) || name === 'keys';
 
 function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boolean): SecretReadings {
@@ -209,11 +204,11 @@ const configReadings = new WeakMap<object, SecretReadings>();
 
 /**
  * The config's secrets for one facts snapshot (`owner`): a rule (SEN202) and the report's redaction both ask, so
- * the config is walked once per snapshot.
+ * both readings come from one walk (the walk, which builds every key path, is the costly part) per snapshot.
  */
 export function configSecrets(owner: { config: unknown }): SecretReadings {
   let readings = configReadings.get(owner);
-  if (!readings) configReadings.set(owner, readings = findSecretReadings(owner.config));
+  if (!readings) configReadings.set(owner, readings = walkSecrets(owner.config, true, true));
   return readings;
 }
 

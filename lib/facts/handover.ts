@@ -28,6 +28,7 @@ import type { DumpRewrite, GitignoreFact } from './files';
 import type { PackageWalkInput, WalkedPackages } from './packages';
 import { collectPlugins, toDisplayPath } from './plugin-list';
 import type { InstalledPluginFacts, InstalledPluginInput } from './plugins';
+import { realPathOrAbsolute } from './real-path';
 import { eggRunDir } from './run-dir';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
@@ -85,7 +86,7 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
   }
   const runDir = eggRunDir(egg);
   // Real paths too: a re-pointed symlink (pnpm, a linked plugin) is another plugin.
-  const realPaths = plugins.map(plugin => (plugin.path ? realPathOrSelf(plugin.path) : null));
+  const realPaths = plugins.map(plugin => (plugin.path ? realPathOrAbsolute(plugin.path) : null));
   // egg-mock gives the app (not the agent) its own framework dir; the package walk skips test harness packages, so
   // that dir changes nothing the agent collects.
   const frameworks = eggPaths.filter(dir => !TEST_HARNESS_DIR.test(dir));
@@ -97,15 +98,6 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
     key, file: path.join(runDir, HANDOVER_FILE), runDir,
     plugins: { baseDir, eggPaths, plugins, options, ruleOverrides, display }, packages: { baseDir, appName, eggPaths, plugins },
   };
-}
-
-/** A plain realpath: files.ts's realPathLoose is a collector module the agent's boot does not load. */
-function realPathOrSelf(file: string): string {
-  try {
-    return fs.realpathSync.native(file);
-  } catch {
-    return file;
-  }
 }
 
 /** Removes an earlier boot's file: its facts must not outlive that boot, even when this one prepares none. */

@@ -8,6 +8,7 @@ import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { realPathOrAbsolute } from './real-path';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -241,17 +242,10 @@ function realPathResolver(): (file: string) => string {
     } catch {
       return absolute;
     }
-    if (stats.isSymbolicLink() || stats.isDirectory()) return stats.isDirectory() ? resolveDir(absolute) : realPathOrAbsolute(absolute);
+    if (stats.isDirectory()) return resolveDir(absolute);
+    if (stats.isSymbolicLink()) return realPathOrAbsolute(absolute);
     return path.join(resolveDir(path.dirname(absolute)), path.basename(absolute));
   };
-}
-
-function realPathOrAbsolute(file: string): string {
-  try {
-    return fs.realpathSync.native(file);
-  } catch {
-    return path.resolve(file);
-  }
 }
 
 function asStringArray(value: unknown): string[] {
