@@ -12,7 +12,7 @@ type Cluster = ReturnType<typeof mm.cluster>;
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
-async function agentView(app: Cluster): Promise<{ stats: any; received: Array<{ id: string; text?: string }>; polluted: unknown; agentPid: number }> {
+async function agentView(app: Cluster): Promise<{ stats: any; received: Array<{ id: string; text?: string }>; bursts: string[]; polluted: unknown; agentPid: number }> {
   return (await app.httpRequest().get('/agent-stats').expect(200)).body;
 }
 
@@ -21,8 +21,9 @@ async function sendRaw(app: Cluster, messages: unknown[]): Promise<void> {
   await sleep(300);
 }
 
-async function capture(app: Cluster): Promise<{ action: string; data: Record<string, any>; to: string }> {
-  return (await app.httpRequest().post('/capture').expect(200)).body.captured;
+/** The next real envelope a worker sends; with `burst`, the batch that carries all but the first of that many pings. */
+async function capture(app: Cluster, burst = 1): Promise<{ action: string; data: Record<string, any>; to: string }> {
+  return (await app.httpRequest().post('/capture').query({ burst }).expect(200)).body.captured;
 }
 
 /** The fixture reads its IPC options from IPC_TEST_* variables, which the forked master inherits. */
@@ -75,6 +76,22 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       assert.deepEqual(received, texts);
     });
 
+    it('a burst in one turn travels as signed batches, complete and in order across send methods', async () => {
+      const n = 400;
+      const { body } = await app.httpRequest().get('/burst').query({ n, run: 'mixed', agentPid, size: 600 }).expect(200);
+      const wire: Array<{ action: string; length: number }> = body.wire;
+      const batches = wire.filter(message => message.action === 'egg-sentinel:batch');
+      // Runs of 50 per method: each run is a batch per receiver (a broadcast's 'app' and 'agent' halves each their own),
+      // and a batch closes at 64 KiB.
+      assert.ok(batches.length >= 8, JSON.stringify(wire));
+      assert.ok(wire.length < n / 10, `${wire.length} IPC messages for ${n} sends`);
+      assert.ok(wire.every(message => message.action === 'egg-sentinel:batch' || message.action === 'ipc-test:burst'), 'no payload travels outside an envelope');
+      assert.ok(Math.max(...wire.map(message => message.length)) < 80 * 1024, 'a long burst is split into bounded batches');
+      await sleep(200);
+      const view = await agentView(app);
+      assert.deepEqual(view.bursts.filter(tag => tag.startsWith('mixed-')), Array.from({ length: n }, (_, i) => `mixed-${i}`));
+    });
+
     it('nothing legitimate was dropped', async () => {
       const { stats } = await agentView(app);
       assert.deepEqual(Object.entries(stats.dropped).filter(([ , n ]) => n), []);
@@ -121,8 +138,9 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       const old = await capture(app);
       // 1100 newer messages from the same worker push it out of the 1024-wide window (the capturing worker is
       // whichever served /capture: send from both workers until the agent has seen enough).
+      // Each in a turn of its own: a burst in one turn would travel as a few batches, a few sequence numbers.
       await app.httpRequest().post('/raw').send({ messages: [] }).expect(200);
-      for (let i = 0; i < 12; i++) await app.httpRequest().get('/flood').query({ n: 200 }).expect(200);
+      for (let i = 0; i < 12; i++) await app.httpRequest().get('/flood').query({ n: 200, spaced: 1 }).expect(200);
       await expectDropped('replayed', () => sendRaw(app, [ old ]));
     });
 
@@ -152,6 +170,17 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       }, 'forged-proto');
       await expectDropped('unsigned', () => sendRaw(app, [{ action: 'ipc-test:ping', data: 'garbage', to: 'agent' }]));
       assert.equal((await agentView(app)).polluted, null, 'Object.prototype untouched in the agent');
+    });
+
+    it('an altered or replayed batch is dropped whole: none of its messages reaches a listener', async () => {
+      const batch = await capture(app, 5);
+      assert.equal(batch.data.$sentinel, 2);
+      const texts = (await agentView(app)).received.length;
+      const altered = { ...batch, data: { ...batch.data, p: batch.data.p.replace('"ipc-test:ping"', '"ipc-test:stats"') } };
+      await expectDropped('bad-mac', () => sendRaw(app, [ altered ]));
+      await expectDropped('replayed', () => sendRaw(app, [ batch ]));
+      await expectDropped('bad-mac', () => sendRaw(app, [{ ...batch, action: 'ipc-test:ping' }]));
+      assert.equal((await agentView(app)).received.length, texts, 'no message of the batch was delivered twice or altered');
     });
 
     it('a message redirected to the app workers is refused there (wrong receiver)', async () => {
@@ -203,6 +232,16 @@ describe('IPC report mode in a real cluster: the same attacks are delivered and 
     const runs = new Set<number>();
     for (let i = 0; i < 6; i++) runs.add((await app.httpRequest().get('/stats').expect(200)).body.scheduleRuns);
     assert.ok(runs.has(1), `the task ran in the workers: ${[ ...runs ]}`);
+  });
+
+  it('an altered batch is delivered message by message, and counted once', async () => {
+    const batch = await capture(app, 3);
+    const tagged = batch.data.p.replace(/"captured-\d+"/g, (id: string) => `"reported-${id.slice(1)}`);
+    const before = (await agentView(app)).stats.reported['bad-mac'];
+    await sendRaw(app, [{ ...batch, data: { ...batch.data, p: tagged } }]);
+    const view = await agentView(app);
+    assert.equal(view.received.filter(entry => entry.id.startsWith('reported-captured-')).length, 2);
+    assert.equal(view.stats.reported['bad-mac'], before + 1);
   });
 
   it('logs the bad message without its payload', async () => {

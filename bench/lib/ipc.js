@@ -4,7 +4,8 @@
  * enabled with IPC protection off, signed, signed + sealed. Rounds alternate their order and the medians are
  * compared, so machine noise hits all alike:
  * - messenger throughput app → agent (256-byte payloads) and the CPU the cluster spends per message (less disturbed
- *   by other load than throughput), and round trips app → agent → app (p50, p99);
+ *   by other load than throughput): a burst (1000 sends per turn of the event loop, which egg-sentinel sends as
+ *   batches after the first) and, for the per-message cost, one send per turn; round trips app → agent → app (p50, p99);
  * - cluster-client invoke round trips through the agent's leader port, authenticated or not;
  * - memory, first: the disabled and signed clusters each carry BENCH_MEMORY_MESSAGES app → agent, at most 1000 in
  *   flight, then the agent's and the worker's RSS and JS heap after a full GC (the clusters run with --expose-gc),
@@ -38,16 +39,17 @@ async function memory(cluster) {
  * n messages app → agent: messages per second, and the CPU the cluster's processes spent per message (µs). With `ack`,
  * at most that many are in flight (see bench/ipc-app/app/router.js).
  */
-async function flood(cluster, n, ack = 0) {
+async function flood(cluster, n, { ack = 0, spaced = false } = {}) {
   const cpuBefore = groupCpuMs(cluster.pid);
-  const { ms } = await getJson(cluster.port, `/flood?n=${n}&size=${PAYLOAD_BYTES}&ack=${ack}`);
+  const { ms } = await getJson(cluster.port, `/flood?n=${n}&size=${PAYLOAD_BYTES}&ack=${ack}${spaced ? '&spaced=1' : ''}`);
   const cpuAfter = groupCpuMs(cluster.pid);
   return { rate: n / (ms / 1000), cpuUs: cpuBefore && cpuAfter ? (1000 * (cpuAfter.ms - cpuBefore.ms)) / n : undefined };
 }
 
 async function ipcBenchmark() {
   const rounds = envInt('BENCH_IPC_ROUNDS', 5);
-  const messages = envInt('BENCH_MESSAGES', 50_000);
+  const messages = envInt('BENCH_MESSAGES', 100_000);
+  const spacedMessages = envInt('BENCH_SPACED_MESSAGES', 20_000);
   const rttSamples = envInt('BENCH_RTT_SAMPLES', 2000);
   const invokes = envInt('BENCH_INVOKES', 3000);
   const memoryMessages = envInt('BENCH_MEMORY_MESSAGES', 1_000_000);
@@ -68,7 +70,7 @@ async function ipcBenchmark() {
     const memoryEarly = {};
     for (const mode of [ 'disabled', 'signed' ]) {
       for (let sent = 0; sent < memoryMessages; sent += FLOOD_CHUNK) {
-        await flood(clusters[mode], Math.min(FLOOD_CHUNK, memoryMessages - sent), ACK_EVERY);
+        await flood(clusters[mode], Math.min(FLOOD_CHUNK, memoryMessages - sent), { ack: ACK_EVERY });
         if (sent === 0) memoryEarly[mode] = await memory(clusters[mode]);
       }
       progress(`  memory: ${memoryMessages} messages through the ${mode} cluster (at most ${ACK_EVERY} in flight)`);
@@ -76,6 +78,8 @@ async function ipcBenchmark() {
     const memoryAfter = { disabled: await memory(clusters.disabled), signed: await memory(clusters.signed) };
     const throughput = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const cpuPerMessage = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
+    const spacedThroughput = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
+    const spacedCpuPerMessage = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const rtt = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const invokeRates = Object.fromEntries(MODES.map(mode => [ mode, [] ]));
     const perRound = Math.ceil(rttSamples / rounds);
@@ -84,6 +88,9 @@ async function ipcBenchmark() {
         const flooded = await flood(clusters[mode], messages);
         throughput[mode].push(flooded.rate);
         cpuPerMessage[mode].push(flooded.cpuUs);
+        const spaced = await flood(clusters[mode], spacedMessages, { spaced: true });
+        spacedThroughput[mode].push(spaced.rate);
+        spacedCpuPerMessage[mode].push(spaced.cpuUs);
         rtt[mode].push(...(await getJson(clusters[mode].port, `/rtt?n=${perRound}&size=${PAYLOAD_BYTES}`)).samples);
         const invoked = await getJson(clusters[mode].port, `/invoke?n=${invokes}&size=${PAYLOAD_BYTES}`);
         invokeRates[mode].push(invoked.n / (invoked.ms / 1000));
@@ -93,11 +100,13 @@ async function ipcBenchmark() {
     const modes = Object.fromEntries(MODES.map(mode => [ mode, {
       messagesPerSecond: Math.round(median(throughput[mode])),
       cpuUsPerMessage: cpuPerMessage[mode].includes(undefined) ? undefined : Number(median(cpuPerMessage[mode]).toFixed(1)),
+      spacedMessagesPerSecond: Math.round(median(spacedThroughput[mode])),
+      spacedCpuUsPerMessage: spacedCpuPerMessage[mode].includes(undefined) ? undefined : Number(median(spacedCpuPerMessage[mode]).toFixed(1)),
       rttP50Us: Math.round(percentile(rtt[mode], 0.5)),
       rttP99Us: Math.round(percentile(rtt[mode], 0.99)),
       invokesPerSecond: Math.round(median(invokeRates[mode])),
     } ]));
-    const details = { rounds, messages, payloadBytes: PAYLOAD_BYTES, rttSamples: perRound * rounds, invokes, memoryMessages, earlyMessages: Math.min(FLOOD_CHUNK, memoryMessages),
+    const details = { rounds, messages, spacedMessages, payloadBytes: PAYLOAD_BYTES, rttSamples: perRound * rounds, invokes, memoryMessages, earlyMessages: Math.min(FLOOD_CHUNK, memoryMessages),
       ackEvery: ACK_EVERY, modes, memoryAtBoot, memoryEarly, memoryAfter };
     return { details, figures: ipcFigures(details) };
   } finally {
@@ -107,8 +116,13 @@ async function ipcBenchmark() {
 
 function ipcFigures({ modes, memoryAtBoot, memoryEarly, memoryAfter, memoryMessages, earlyMessages }) {
   const ratio = (mode, key) => modes[mode][key] / modes.off[key];
-  const messenger = mode => figure({ id: `messenger.${mode}`, label: `Messenger throughput app → agent, ${mode} ÷ off`, value: ratio(mode, 'messagesPerSecond'),
+  const messenger = mode => figure({ id: `messenger.${mode}`, label: `Messenger throughput app → agent, a burst of 1000 sends per turn, ${mode} ÷ off`, value: ratio(mode, 'messagesPerSecond'),
     target: TARGETS[mode], display: `${ratio(mode, 'messagesPerSecond').toFixed(2)} (${modes[mode].messagesPerSecond} / ${modes.off.messagesPerSecond} msg/s)` });
+  // No batches: what signing costs each message.
+  const spacedRow = mode => figure({ id: `messenger.spaced.${mode}`, label: `Messenger throughput app → agent, one send per turn, ${mode} ÷ off`,
+    value: ratio(mode, 'spacedMessagesPerSecond'),
+    display: `${ratio(mode, 'spacedMessagesPerSecond').toFixed(2)} (${modes[mode].spacedMessagesPerSecond} / ${modes.off.spacedMessagesPerSecond} msg/s; ` +
+      `cluster CPU per message ${modes[mode].spacedCpuUsPerMessage ?? '?'} / ${modes.off.spacedCpuUsPerMessage ?? '?'} µs)` });
   const rttLabel = mode => `${modes[mode].rttP50Us} / ${modes[mode].rttP99Us} µs`;
   const rttRow = mode => figure({ id: `messenger.rtt.${mode}`, label: `Round trip app → agent → app p50 / p99, ${mode} (off: ${rttLabel('off')})`,
     value: modes[mode].rttP50Us / modes.off.rttP50Us, display: `${rttLabel(mode)} (p50 ${(modes[mode].rttP50Us / modes.off.rttP50Us).toFixed(2)}x off)` });
@@ -141,6 +155,8 @@ function ipcFigures({ modes, memoryAtBoot, memoryEarly, memoryAfter, memoryMessa
     messenger('sealed'),
     cpuRow('signed'),
     cpuRow('sealed'),
+    spacedRow('signed'),
+    spacedRow('sealed'),
     rttRow('signed'),
     rttRow('sealed'),
     figure({ id: 'messenger.disabled', label: 'Messenger throughput, egg-sentinel disabled ÷ enabled with IPC off', value: ratio('disabled', 'messagesPerSecond'),

@@ -50,8 +50,9 @@ function requestSection({ details }) {
 }
 
 function ipcSection({ details }) {
-  const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, m.cpuUsPerMessage === undefined ? '—' : `${m.cpuUsPerMessage} µs`,
-    `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
+  const micros = value => value === undefined ? '—' : `${value} µs`;
+  const rows = Object.entries(details.modes).map(([ mode, m ]) => [ mode, m.messagesPerSecond, micros(m.cpuUsPerMessage),
+    m.spacedMessagesPerSecond, micros(m.spacedCpuUsPerMessage), `${m.rttP50Us} µs`, `${m.rttP99Us} µs`, m.invokesPerSecond ]);
   const memoryRows = [ 'disabled', 'signed' ].flatMap(mode => [ 'agent', 'worker' ].map(proc => {
     const at = point => details[point][mode];
     const cells = key => [ 'memoryAtBoot', 'memoryEarly', 'memoryAfter' ].map(point => at(point)[`${proc}${key}`]).join(' → ');
@@ -59,9 +60,11 @@ function ipcSection({ details }) {
   }));
   return `## IPC\n\nbench/ipc-app clusters (master, agent, 1 worker) side by side: egg-sentinel disabled, enabled with \`ipc.mode: 'off'\`, ` +
     `signed (the default), signed + sealed (\`ipc.encrypt: true\`). ${details.rounds} rounds (order alternating) of ${details.messages} messages ` +
-    `of ${details.payloadBytes} B app → agent, ${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential ` +
-    'cluster-client invokes per round and mode.\n\n' +
-    table([ 'mode', 'messages/s (median)', 'cluster CPU per message', 'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
+    `of ${details.payloadBytes} B app → agent in bursts of 1000 sends per turn of the event loop (egg-sentinel sends all but the first as ` +
+    `signed batches), ${details.spacedMessages} messages sent one per turn (no batches: the cost of signing each message), ` +
+    `${details.rttSamples} sequential round trips app → agent → app and ${details.invokes} sequential cluster-client invokes per round and mode.\n\n` +
+    table([ 'mode', 'burst messages/s (median)', 'cluster CPU per message', 'one per turn: messages/s', 'cluster CPU per message',
+      'round trip p50', 'p99', 'cluster-client invokes/s' ], rows) +
     `\n\nMemory, measured before the throughput rounds, after a full GC (\`--expose-gc\`): right after boot → after ${details.earlyMessages} ` +
     `→ after ${details.memoryMessages} messages app → agent, sent with at most ${details.ackEvery} in flight (the agent confirms every ` +
     `${details.ackEvery}).\n\n` +

@@ -249,13 +249,21 @@ export class SealedEnvelope implements Envelope, EnvelopeFields {
 
 /** Builds the envelope for one message. Throws only on programming errors (no key for the current kid, a sequence number past 2^53). */
 export function seal(input: SealInput): SealedEnvelope {
+  return sealSerialized(input, input.payload === undefined ? undefined : JSON.stringify(input.payload) as string | undefined);
+}
+
+/**
+ * seal for a payload the caller serialized (JSON.stringify's result: undefined for `undefined`); `input.payload` is
+ * not read. The messenger serializes at send time and may seal later, in a batch.
+ */
+export function sealSerialized(input: Omit<SealInput, 'payload'>, json: string | undefined): SealedEnvelope {
   const { keys, sender, seq, ts, to, action } = input;
   // The sequence number is the GCM nonce: past 2^53 a number would repeat.
   if (!Number.isSafeInteger(seq) || seq < 0) throw new Error(`egg-sentinel: sequence number ${seq} is not a safe non-negative integer`);
   const kid = keys.currentKid;
   const dir = direction(sender.role, to);
   const enc = input.encrypt ? 1 : 0;
-  let p = input.payload === undefined ? undefined : JSON.stringify(input.payload) as string | undefined;
+  let p = json;
   const s = `${sender.role}|${sender.pid}|${sender.iid}|${seq}|${ts}`;
   const header = macHeader(kid, s, to, enc, action, p !== undefined);
   if (enc && p !== undefined) {

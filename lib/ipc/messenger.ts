@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import workerThreads from 'node:worker_threads';
 import { quoteForMessage } from '../env-name';
-import { type DropReason, type EnvelopeFields, isEnvelopeLike, open, type Receiver, type Role, seal, SealedEnvelope, type Sender } from './envelope';
+import { type DropReason, type EnvelopeFields, isEnvelopeLike, open, type Receiver, type Role, SealedEnvelope, sealSerialized, type Sender } from './envelope';
 import type { Keyring } from './keyring';
 import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { ReplayWindows } from './replay-window';
@@ -26,6 +26,56 @@ const UNSIGNED_RECEIVERS = new Set([ 'master', 'parent' ]);
 /** How sendTo/sendRandom address this process: its pid, or its thread id under egg-cluster's startMode 'worker_threads'. */
 const WORKER_ID = String(workerThreads.isMainThread ? process.pid : workerThreads.threadId);
 const RELOAD_INTERVAL_MS = 1000;
+
+/**
+ * A burst: every send after the first in one turn of the event loop is queued, and at the end of the turn
+ * (process.nextTick) the queue travels as one signed message per receiver under this action, its payload the list of
+ * `[action, data]` pairs in send order. The channel, egg's master and the MAC then cost once per batch instead of once
+ * per message. Payloads are serialized at send time, so later changes to the sent objects do not travel. The
+ * receiver unpacks a batch before any listener sees it; a message alone in its turn travels as it is.
+ */
+export const BATCH_ACTION = 'egg-sentinel:batch';
+/** Serialized characters queued before the queue is sent at once: a long burst goes as several IPC messages, none huge. */
+const BATCH_CHARACTERS = 64 * 1024;
+
+type Forward = (args: unknown[]) => unknown;
+type SendMethod = 'send' | 'sendTo';
+
+/** Messages queued for one receiver through one send method, in send order. */
+interface Batch {
+  method: SendMethod;
+  /** The send method below egg-sentinel's wrapper. */
+  forward: Forward;
+  /** send's `to` or sendTo's pid, as the first queued call gave it. */
+  address: string | undefined;
+  receiver: Receiver;
+  actions: string[];
+  /** JSON.stringify of each payload (undefined for `undefined`). */
+  payloads: Array<string | undefined>;
+}
+
+/** A batch's payload, once verified: `[action]` for an undefined payload, else `[action, data]`. */
+type BatchEntry = [ string, unknown? ];
+
+function isBatch(payload: unknown): payload is BatchEntry[] {
+  return Array.isArray(payload) && payload.every(entry => Array.isArray(entry) && (entry.length === 1 || entry.length === 2) && typeof entry[0] === 'string');
+}
+
+function batchJson({ actions, payloads }: Batch): string {
+  let json = '[';
+  for (let i = 0; i < actions.length; i++) {
+    const payload = payloads[i];
+    json += `${i ? ',' : ''}[${JSON.stringify(actions[i])}${payload === undefined ? '' : `,${payload}`}]`;
+  }
+  return `${json}]`;
+}
+
+/** Messages to the app workers never reach the agent and the other way round; every other pair of receivers may meet. */
+const disjoint = (one: Receiver, other: Receiver) => (one === 'app' && other === 'agent') || (one === 'agent' && other === 'app');
+
+/** Guards with queued messages: sent when the process exits within the turn that queued them. */
+const queuedAtExit = new Set<IpcGuard>();
+let exitHookInstalled = false;
 
 export type IpcMode = 'enforce' | 'report' | 'off';
 
@@ -39,6 +89,7 @@ export interface IpcGuardOptions {
   logLinesPerMinute: number;
 }
 
+/** Counts of messages; a batch counts its messages when sent and accepted, and once when dropped or reported. */
 export interface IpcStats {
   mode: IpcGuardOptions['mode'];
   sent: number;
@@ -80,6 +131,10 @@ export class IpcGuard {
   private lastReload = 0;
   private readonly counters: Omit<IpcStats, 'logLinesSuppressed'>;
   private readonly badMessages: RateLimitedLog;
+  /** True from the first send of a turn of the event loop until the nextTick that ends it. */
+  private inBurst = false;
+  private queue: Batch[] = [];
+  private queuedCharacters = 0;
 
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
@@ -94,22 +149,98 @@ export class IpcGuard {
     return { ...this.counters, dropped: { ...this.counters.dropped }, reported: { ...this.counters.reported }, logLinesSuppressed: this.badMessages.suppressed };
   }
 
-  /** Seals one outgoing message, unless it goes to a process that runs no egg-sentinel or is sealed already. */
-  sealOutgoing(action: string, data: unknown, to: string | undefined): unknown {
-    // An envelope sealed here comes back when a replacement of send calls the wrapper it captured.
-    if (data instanceof SealedEnvelope || (to !== undefined && UNSIGNED_RECEIVERS.has(to))) return data;
-    const envelope = seal({
-      keys: this.keyring,
-      sender: this.sender,
-      seq: this.seq++,
-      ts: Date.now(),
-      to: this.receiver(to),
-      action,
-      payload: data,
-      encrypt: this.encryptAll || this.encryptActions.has(action),
-    });
-    this.counters.sent++;
+  /**
+   * One call of a wrapped send method: sent at once when it is the first of this turn of the event loop (or goes
+   * to a process that runs no egg-sentinel, or is sealed already), else queued for the turn's batch.
+   */
+  private outgoing(method: SendMethod, args: unknown[], forward: Forward, messenger: MessengerLike): unknown {
+    const isSend = method === 'send';
+    const dataIndex = isSend ? 1 : 2;
+    const data = args[dataIndex];
+    if (data instanceof SealedEnvelope) return forward(args);
+    const address = isSend ? args[2] as string | undefined : String(args[0]);
+    if (address !== undefined && UNSIGNED_RECEIVERS.has(address)) {
+      // After what this turn queued: the master relays in arrival order.
+      this.flush();
+      return forward(args);
+    }
+    const action = (isSend ? args[0] : args[1]) as string;
+    const json = data === undefined ? undefined : JSON.stringify(data) as string | undefined;
+    const receiver = this.receiver(address);
+    if (!this.inBurst) {
+      this.inBurst = true;
+      process.nextTick(this.endBurst);
+      args[dataIndex] = this.sealOne(action, json, receiver, this.encrypts(action), 1);
+      return forward(args);
+    }
+    this.enqueue({ method, forward, address, receiver, actions: [ action ], payloads: [ json ] });
+    return messenger;
+  }
+
+  /** Seals a call made from inside a replacement of a send method (see wrapOutgoing): never queued. */
+  private sealInPlace(method: SendMethod, args: unknown[]): unknown[] {
+    const dataIndex = method === 'send' ? 1 : 2;
+    const data = args[dataIndex];
+    const address = method === 'send' ? args[2] as string | undefined : String(args[0]);
+    if (data instanceof SealedEnvelope || (address !== undefined && UNSIGNED_RECEIVERS.has(address))) return args;
+    const action = args[dataIndex - 1] as string;
+    args[dataIndex] = this.sealOne(action, data === undefined ? undefined : JSON.stringify(data), this.receiver(address), this.encrypts(action), 1);
+    return args;
+  }
+
+  private encrypts(action: string): boolean {
+    return this.encryptAll || this.encryptActions.has(action);
+  }
+
+  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean, messages: number): SealedEnvelope {
+    const envelope = sealSerialized({ keys: this.keyring, sender: this.sender, seq: this.seq++, ts: Date.now(), to, action, encrypt }, json);
+    this.counters.sent += messages;
     return envelope;
+  }
+
+  /** Adds one message (as a one-message batch) to the queue: to the last batch for its receiver, if no batch for a receiver it may share lies between. */
+  private enqueue(message: Batch): void {
+    let target: Batch | undefined;
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const batch = this.queue[i];
+      if (batch.forward === message.forward && batch.receiver === message.receiver) target = batch;
+      if (target || !disjoint(batch.receiver, message.receiver)) break;
+    }
+    if (target) {
+      target.actions.push(message.actions[0]);
+      target.payloads.push(message.payloads[0]);
+    } else {
+      this.queue.push(message);
+      queuedAtExit.add(this);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.once('exit', () => { for (const guard of queuedAtExit) guard.flush(); });
+      }
+    }
+    this.queuedCharacters += message.actions[0].length + (message.payloads[0]?.length ?? 0);
+    if (this.queuedCharacters >= BATCH_CHARACTERS) this.flush();
+  }
+
+  private readonly endBurst = (): void => {
+    // A send method below the wrapper may send again while the queue goes out.
+    while (this.queue.length) this.flush();
+    this.inBurst = false;
+  };
+
+  /** Sends what is queued, in order: a batch of one as the message itself. */
+  private flush(): void {
+    const queue = this.queue;
+    if (!queue.length) return;
+    this.queue = [];
+    this.queuedCharacters = 0;
+    queuedAtExit.delete(this);
+    for (const batch of queue) {
+      const count = batch.actions.length;
+      const action = count === 1 ? batch.actions[0] : BATCH_ACTION;
+      const encrypt = count === 1 ? this.encrypts(action) : batch.actions.some(queued => this.encrypts(queued));
+      const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt, count);
+      batch.forward(batch.method === 'send' ? [ action, envelope, batch.address ] : [ batch.address, action, envelope ]);
+    }
   }
 
   /** egg's receiver vocabularies (IPC: app/agent/pid, single process: application/opposite/both) as one. */
@@ -133,13 +264,20 @@ export class IpcGuard {
     }
     const verdict = this.verify(action, data, viaProcess ? message.from : undefined);
     if (verdict.ok) {
-      this.counters.accepted++;
-      return deliver({ action, data: verdict.payload });
+      if (action !== BATCH_ACTION) {
+        this.counters.accepted++;
+        return deliver({ action, data: verdict.payload });
+      }
+      const entries = verdict.payload as BatchEntry[];
+      this.counters.accepted += entries.length;
+      return deliverEach(entries, deliver);
     }
     this.logBadMessage(verdict.reason, action, verdict.envelope, message.from);
     if (this.options.mode === 'report') {
       this.counters.reported[verdict.reason]++;
-      return deliver({ action, data: verdict.envelope && verdict.envelope.enc === 0 ? parsePlain(verdict.envelope) ?? data : data });
+      const plain = verdict.envelope && verdict.envelope.enc === 0 ? parsePlain(verdict.envelope) : undefined;
+      if (action === BATCH_ACTION && isBatch(plain)) return deliverEach(plain, deliver);
+      return deliver({ action, data: plain ?? data });
     }
     this.counters.dropped[verdict.reason]++;
   }
@@ -149,6 +287,7 @@ export class IpcGuard {
     if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
     if (!result.ok) return result;
     const { envelope } = result;
+    if (action === BATCH_ACTION && !isBatch(result.payload)) return { ok: false, reason: 'malformed', envelope };
     const { to } = envelope;
     if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
@@ -182,12 +321,8 @@ export class IpcGuard {
 
   /** Wraps a messenger so every send is sealed and every receive verified. */
   install(messenger: MessengerLike): void {
-    this.wrapOutgoing(messenger, 'send', args => {
-      args[1] = this.sealOutgoing(args[0] as string, args[1], args[2] as string | undefined);
-    });
-    this.wrapOutgoing(messenger, 'sendTo', args => {
-      args[2] = this.sealOutgoing(args[1] as string, args[2], String(args[0]));
-    });
+    this.wrapOutgoing(messenger, 'send');
+    this.wrapOutgoing(messenger, 'sendTo');
     this.wrapIncoming(messenger);
   }
 
@@ -197,21 +332,21 @@ export class IpcGuard {
    * wrapper; when that replacement calls back into the method it captured (the wrapper), the re-entrant call goes
    * one step down the chain. Assigning the wrapper back (egg's restore at egg-ready) drops the last replacement.
    */
-  private wrapOutgoing(messenger: MessengerLike, name: 'send' | 'sendTo', sealArgs: (args: unknown[]) => void): void {
+  private wrapOutgoing(messenger: MessengerLike, name: SendMethod): void {
     const original = messenger[name];
     if (typeof original !== 'function') return;
     const chain = [ original as (...args: unknown[]) => unknown ];
     let depth = 0;
-    const wrapper = (...args: unknown[]): unknown => {
+    const forward: Forward = args => {
       const next = chain[Math.max(0, chain.length - 1 - depth)];
       depth++;
       try {
-        sealArgs(args);
         return next.apply(messenger, args);
       } finally {
         depth--;
       }
     };
+    const wrapper = (...args: unknown[]): unknown => depth > 0 ? forward(this.sealInPlace(name, args)) : this.outgoing(name, args, forward, messenger);
     Object.defineProperty(messenger, name, {
       configurable: true,
       enumerable: true,
@@ -253,6 +388,19 @@ export class IpcGuard {
       };
     }
   }
+}
+
+/** Delivers a batch's messages in order; a listener's exception is rethrown after the rest are delivered. */
+function deliverEach(entries: ReadonlyArray<BatchEntry>, deliver: Deliver): void {
+  let failure: { error: unknown } | undefined;
+  for (const [ action, data ] of entries) {
+    try {
+      deliver({ action, data });
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
 }
 
 function parsePlain(envelope: EnvelopeFields): unknown {

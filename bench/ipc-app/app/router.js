@@ -20,10 +20,12 @@ module.exports = app => {
   /**
    * n messages app → agent as fast as the channel takes them; ms until the agent has all of them. With ack=K the
    * agent confirms every K messages and at most K are in flight, so no backlog piles up in the pipes and buffers.
+   * With spaced=1 each message is sent in a turn of the event loop of its own, so none travels in a batch.
    */
   app.router.get('/flood', async ctx => {
     const n = Number(ctx.query.n);
     const ack = Number(ctx.query.ack) || 0;
+    const spaced = Boolean(ctx.query.spaced);
     const payload = { blob: 'x'.repeat(Number(ctx.query.size) - 12) };
     const ready = once(app, 'bench:ready');
     app.messenger.sendToAgent('bench:start', { n, ack });
@@ -32,7 +34,8 @@ module.exports = app => {
     const started = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
       app.messenger.sendToAgent('bench:flood', payload);
-      if (ack && i % ack === ack - 1) await once(app, 'bench:ack');
+      if (spaced) await new Promise(setImmediate);
+      else if (ack && i % ack === ack - 1) await once(app, 'bench:ack');
       // let the channel drain now and then, as a real producer would
       else if (i % 1000 === 999) await new Promise(setImmediate);
     }

@@ -85,6 +85,17 @@ describe('egg 4: IPC signing in a real cluster (2 workers + agent, enforce mode)
       assert.equal(receivers.length, 1);
     });
 
+    it('a burst in one turn travels as one signed batch after its first message, complete and in order', async () => {
+      const { body } = await app.httpRequest().get('/burst').query({ n: 300, run: 'egg4' }).expect(200);
+      assert.deepEqual(body.actions, [ 'ipc-test:burst', 'egg-sentinel:batch' ]);
+      const tags = await eventually(async () => {
+        const found = (await agentView()).bursts.filter(tag => tag.startsWith('egg4-'));
+        assert.equal(found.length, 300);
+        return found;
+      });
+      assert.deepEqual(tags, Array.from({ length: 300 }, (_, i) => `egg4-${i}`));
+    });
+
     it('nothing legitimate was dropped, by the agent or the workers', async () => {
       const { stats } = await agentView();
       assert.ok(stats.accepted >= 8, JSON.stringify(stats));

@@ -1,0 +1,126 @@
+/**
+ * Bursts: sends after the first in one turn of the event loop travel as signed batches (lib/ipc/messenger.ts). Two
+ * guards talk through a fake channel that JSON-encodes each message as egg's IPC does; the real clusters in
+ * test/ipc-cluster.test.ts show the same end to end.
+ */
+import assert from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { sealSerialized } from '../../lib/ipc/envelope';
+import { BATCH_ACTION, IpcGuard, type MessengerLike } from '../../lib/ipc/messenger';
+import { keyringFor } from './fuzz-harness';
+
+type Wire = { action: string; data: unknown; to?: string };
+
+const options = { mode: 'enforce' as const, encrypt: false, maxAgeMs: 30_000, logLinesPerMinute: 0 };
+const silent = { warn() {} };
+const nextTurn = () => new Promise(setImmediate);
+
+/** An app guard whose sends reach an agent guard through a JSON channel; `delivered` is what the agent's listeners saw. */
+function pair({ secret = crypto.randomBytes(32).toString('base64url'), connected = true } = {}) {
+  const wire: Wire[] = [];
+  const delivered: Wire[] = [];
+  const agentMessenger: MessengerLike = {
+    /** What the agent's listeners see; `original`, when a test sets it, sees each message after that. */
+    _onMessage(message: Wire) {
+      delivered.push(message);
+      (agentMessenger.original as ((message: Wire) => void) | undefined)?.(message);
+    },
+  };
+  const agentGuard = new IpcGuard('agent', keyringFor(secret), options, silent);
+  agentGuard.install(agentMessenger);
+  const appMessenger: MessengerLike = {
+    send(action: string, data: unknown, to?: string) {
+      const message = JSON.parse(JSON.stringify({ action, data, to })) as Wire;
+      wire.push(message);
+      if (connected) (agentMessenger._onMessage as (message: Wire) => void)(message);
+      return appMessenger;
+    },
+  };
+  const appGuard = new IpcGuard('app', keyringFor(secret), options, silent);
+  appGuard.install(appMessenger);
+  return { wire, delivered, agentGuard, appGuard, appMessenger: appMessenger as Required<Pick<MessengerLike, 'send'>> & MessengerLike, agentMessenger };
+}
+
+describe('IPC bursts travel as signed batches', () => {
+  it('the first send of a turn goes at once, the rest at the end of the turn as one batch, delivered in order', async () => {
+    const { wire, delivered, appMessenger, appGuard, agentGuard } = pair();
+    for (let i = 0; i < 50; i++) appMessenger.send('demo:n', { i }, 'agent');
+    appMessenger.send('demo:none', undefined, 'agent');
+    assert.equal(wire.length, 1, 'only the first message left within the turn');
+    await nextTurn();
+    assert.deepEqual(wire.map(message => message.action), [ 'demo:n', BATCH_ACTION ]);
+    assert.deepEqual(delivered, [ ...Array.from({ length: 50 }, (_, i) => ({ action: 'demo:n', data: { i } })), { action: 'demo:none', data: undefined } ]);
+    assert.equal(appGuard.stats().sent, 51);
+    assert.equal(agentGuard.stats().accepted, 51);
+  });
+
+  it('serializes each payload when it is sent: a later change does not travel', async () => {
+    const { delivered, appMessenger } = pair();
+    const data = { state: 'sent' };
+    appMessenger.send('demo:first', {}, 'agent');
+    appMessenger.send('demo:state', data, 'agent');
+    data.state = 'changed after send';
+    await nextTurn();
+    assert.deepEqual(delivered[1], { action: 'demo:state', data: { state: 'sent' } });
+  });
+
+  it('splits a long burst into batches of bounded size', async () => {
+    const { wire, delivered, appMessenger } = pair();
+    const blob = 'x'.repeat(2000);
+    for (let i = 0; i < 200; i++) appMessenger.send('demo:big', { i, blob }, 'agent');
+    await nextTurn();
+    const sizes = wire.map(message => JSON.stringify(message).length);
+    assert.ok(wire.length >= 6, `${wire.length} messages`);
+    assert.ok(Math.max(...sizes) < 70 * 1024, `largest ${Math.max(...sizes)}`);
+    assert.deepEqual(delivered.map(message => (message.data as { i: number }).i), Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('keeps each receiver\'s order when a burst mixes receivers, and sends what was queued before a message to the master', async () => {
+    const { wire, appMessenger } = pair();
+    appMessenger.send('demo:a', 0, 'agent');
+    appMessenger.send('demo:a', 1, 'agent');
+    appMessenger.send('demo:app', 2, 'app');
+    appMessenger.send('demo:a', 3, 'agent');
+    appMessenger.send('demo:pid', 4, '4242');
+    appMessenger.send('demo:a', 5, 'agent');
+    appMessenger.send('demo:master', { plain: true }, 'master');
+    assert.deepEqual(wire.map(message => [ message.action, message.to ]), [
+      [ 'demo:a', 'agent' ],
+      // 'agent' and 'app' never meet, so 3 joins 1; the pid may be the agent's, so 5 may not pass 4.
+      [ BATCH_ACTION, 'agent' ], [ 'demo:app', 'app' ], [ 'demo:pid', '4242' ], [ 'demo:a', 'agent' ],
+      [ 'demo:master', 'master' ],
+    ]);
+    assert.deepEqual(wire[5].data, { plain: true }, 'messages to the master stay unsigned');
+  });
+
+  it('a listener that throws does not stop the rest of its batch; its error is rethrown after', async () => {
+    const { wire, delivered, agentMessenger, appMessenger } = pair({ connected: false });
+    for (let i = 0; i < 5; i++) appMessenger.send('demo:n', { i }, 'agent');
+    await nextTurn();
+    agentMessenger.original = (message: Wire) => {
+      if ((message.data as { i: number }).i === 2) throw new Error('listener failed');
+    };
+    const receive = agentMessenger._onMessage as (message: Wire) => void;
+    receive(wire[0]);
+    assert.throws(() => receive(wire[1]), /listener failed/);
+    assert.deepEqual(delivered.map(message => (message.data as { i: number }).i), [ 0, 1, 2, 3, 4 ]);
+  });
+
+  it('drops a signed batch whose payload is not a list of [action, data] pairs', () => {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const { delivered, agentGuard, agentMessenger } = pair({ secret });
+    const forged = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 1, iid: 'forger' }, seq: 0, ts: Date.now(), to: 'agent', action: BATCH_ACTION, encrypt: false },
+      JSON.stringify({ not: 'a list' }));
+    (agentMessenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: BATCH_ACTION, data: forged })));
+    assert.deepEqual(delivered, []);
+    assert.equal(agentGuard.stats().dropped.malformed, 1);
+  });
+
+  it('sends what is queued when the process exits within the turn', () => {
+    const script = path.join(__dirname, '../fixtures/ipc-batch-exit.ts');
+    const output = execFileSync(process.execPath, [ '-r', 'ts-node/register/transpile-only', script ], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(output), [ 'demo:first', BATCH_ACTION ]);
+  });
+});
