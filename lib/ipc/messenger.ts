@@ -37,6 +37,8 @@ const RELOAD_INTERVAL_MS = 1000;
 export const BATCH_ACTION = 'egg-sentinel:batch';
 /** Serialized characters queued before the queue is sent at once: a long burst goes as several IPC messages, none huge. */
 const BATCH_CHARACTERS = 64 * 1024;
+/** What a batch entry adds besides its action and payload (brackets, quotes, commas). */
+const ENTRY_OVERHEAD = 8;
 
 type Forward = (args: unknown[]) => unknown;
 type SendMethod = 'send' | 'sendTo';
@@ -46,8 +48,8 @@ interface Batch {
   method: SendMethod;
   /** The send method below egg-sentinel's wrapper. */
   forward: Forward;
-  /** send's `to` or sendTo's pid, as the first queued call gave it. */
-  address: string | undefined;
+  /** send's `to` or sendTo's pid exactly as the callers gave it: egg's transports route by it (egg 3's local sendTo compares the pid strictly). */
+  address: unknown;
   receiver: Receiver;
   actions: string[];
   /** JSON.stringify of each payload (undefined for `undefined`). */
@@ -70,6 +72,10 @@ function batchJson({ actions, payloads }: Batch): string {
   return `${json}]`;
 }
 
+function refuseReservedAction(action: string): void {
+  if (action === BATCH_ACTION) throw new Error(`egg-sentinel: the messenger action ${BATCH_ACTION} is reserved for egg-sentinel's batches; use another name`);
+}
+
 /** Messages to the app workers never reach the agent and the other way round; every other pair of receivers may meet. */
 const disjoint = (one: Receiver, other: Receiver) => (one === 'app' && other === 'agent') || (one === 'agent' && other === 'app');
 
@@ -89,7 +95,10 @@ export interface IpcGuardOptions {
   logLinesPerMinute: number;
 }
 
-/** Counts of messages; a batch counts its messages when sent and accepted, and once when dropped or reported. */
+/**
+ * Counts of messages. A batch counts its messages, except a batch dropped before its MAC verified (unsigned,
+ * malformed, unknown key, bad MAC): that counts once, since nothing it claims to hold can be believed.
+ */
 export interface IpcStats {
   mode: IpcGuardOptions['mode'];
   sent: number;
@@ -136,7 +145,7 @@ export class IpcGuard {
   private queue: Batch[] = [];
   private queuedCharacters = 0;
 
-  constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, logger: GuardLogger) {
+  constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
     const zero = () => Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
     this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero() };
@@ -158,20 +167,25 @@ export class IpcGuard {
     const dataIndex = isSend ? 1 : 2;
     const data = args[dataIndex];
     if (data instanceof SealedEnvelope) return forward(args);
-    const address = isSend ? args[2] as string | undefined : String(args[0]);
-    if (address !== undefined && UNSIGNED_RECEIVERS.has(address)) {
+    const address = isSend ? args[2] : args[0];
+    if (typeof address === 'string' && UNSIGNED_RECEIVERS.has(address)) {
       // After what this turn queued: the master relays in arrival order.
-      this.flush();
-      return forward(args);
+      const failure = this.flush();
+      const result = forward(args);
+      if (failure) throw failure.error;
+      return result;
     }
     const action = (isSend ? args[0] : args[1]) as string;
+    refuseReservedAction(action);
     const json = data === undefined ? undefined : JSON.stringify(data) as string | undefined;
-    const receiver = this.receiver(address);
+    const receiver = this.receiver(isSend ? address as string | undefined : String(address));
     if (!this.inBurst) {
       this.inBurst = true;
       process.nextTick(this.endBurst);
-      args[dataIndex] = this.sealOne(action, json, receiver, this.encrypts(action), 1);
-      return forward(args);
+      args[dataIndex] = this.sealOne(action, json, receiver, this.encrypts(action));
+      const result = forward(args);
+      this.counters.sent++;
+      return result;
     }
     this.enqueue({ method, forward, address, receiver, actions: [ action ], payloads: [ json ] });
     return messenger;
@@ -184,7 +198,9 @@ export class IpcGuard {
     const address = method === 'send' ? args[2] as string | undefined : String(args[0]);
     if (data instanceof SealedEnvelope || (address !== undefined && UNSIGNED_RECEIVERS.has(address))) return args;
     const action = args[dataIndex - 1] as string;
-    args[dataIndex] = this.sealOne(action, data === undefined ? undefined : JSON.stringify(data), this.receiver(address), this.encrypts(action), 1);
+    refuseReservedAction(action);
+    args[dataIndex] = this.sealOne(action, data === undefined ? undefined : JSON.stringify(data), this.receiver(address), this.encrypts(action));
+    this.counters.sent++;
     return args;
   }
 
@@ -192,18 +208,19 @@ export class IpcGuard {
     return this.encryptAll || this.encryptActions.has(action);
   }
 
-  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean, messages: number): SealedEnvelope {
-    const envelope = sealSerialized({ keys: this.keyring, sender: this.sender, seq: this.seq++, ts: Date.now(), to, action, encrypt }, json);
-    this.counters.sent += messages;
-    return envelope;
+  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean): SealedEnvelope {
+    return sealSerialized({ keys: this.keyring, sender: this.sender, seq: this.seq++, ts: Date.now(), to, action, encrypt }, json);
   }
 
-  /** Adds one message (as a one-message batch) to the queue: to the last batch for its receiver, if no batch for a receiver it may share lies between. */
+  /**
+   * Adds one message (as a one-message batch) to the queue: to the last batch for the same send method and address,
+   * unless a batch for a receiver the two may share lies between them.
+   */
   private enqueue(message: Batch): void {
     let target: Batch | undefined;
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const batch = this.queue[i];
-      if (batch.forward === message.forward && batch.receiver === message.receiver) target = batch;
+      if (batch.forward === message.forward && batch.address === message.address) target = batch;
       if (target || !disjoint(batch.receiver, message.receiver)) break;
     }
     if (target) {
@@ -214,33 +231,57 @@ export class IpcGuard {
       queuedAtExit.add(this);
       if (!exitHookInstalled) {
         exitHookInstalled = true;
-        process.once('exit', () => { for (const guard of queuedAtExit) guard.flush(); });
+        process.once('exit', () => { for (const guard of queuedAtExit) guard.flushAtExit(); });
       }
     }
-    this.queuedCharacters += message.actions[0].length + (message.payloads[0]?.length ?? 0);
-    if (this.queuedCharacters >= BATCH_CHARACTERS) this.flush();
+    this.queuedCharacters += ENTRY_OVERHEAD + message.actions[0].length + (message.payloads[0]?.length ?? 0);
+    if (this.queuedCharacters >= BATCH_CHARACTERS) {
+      const failure = this.flush();
+      if (failure) throw failure.error;
+    }
   }
 
   private readonly endBurst = (): void => {
-    // A send method below the wrapper may send again while the queue goes out.
-    while (this.queue.length) this.flush();
-    this.inBurst = false;
+    let failure: { error: unknown } | undefined;
+    try {
+      // A send method below the wrapper may send again while the queue goes out.
+      while (this.queue.length) failure ??= this.flush();
+    } finally {
+      this.inBurst = false;
+    }
+    if (failure) throw failure.error;
   };
 
-  /** Sends what is queued, in order: a batch of one as the message itself. */
-  private flush(): void {
+  /**
+   * Sends what is queued, in order: a batch of one as the message itself. A batch whose send throws does not stop
+   * the others; the first error is returned for the caller to throw once the queue is out.
+   */
+  private flush(): { error: unknown } | undefined {
     const queue = this.queue;
-    if (!queue.length) return;
+    if (!queue.length) return undefined;
     this.queue = [];
     this.queuedCharacters = 0;
     queuedAtExit.delete(this);
+    let failure: { error: unknown } | undefined;
     for (const batch of queue) {
       const count = batch.actions.length;
       const action = count === 1 ? batch.actions[0] : BATCH_ACTION;
-      const encrypt = count === 1 ? this.encrypts(action) : batch.actions.some(queued => this.encrypts(queued));
-      const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt, count);
-      batch.forward(batch.method === 'send' ? [ action, envelope, batch.address ] : [ batch.address, action, envelope ]);
+      try {
+        const encrypt = count === 1 ? this.encrypts(action) : batch.actions.some(queued => this.encrypts(queued));
+        const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt);
+        batch.forward(batch.method === 'send' ? [ action, envelope, batch.address ] : [ batch.address, action, envelope ]);
+        this.counters.sent += count;
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    return failure;
+  }
+
+  /** The process exits within the turn that queued messages: send them now; nobody is left to throw to. */
+  private flushAtExit(): void {
+    const failure = this.flush();
+    if (failure) this.logger.warn('[egg-sentinel] IPC messages queued at exit could not all be sent: %s', failure.error instanceof Error ? failure.error.message : String(failure.error));
   }
 
   /** egg's receiver vocabularies (IPC: app/agent/pid, single process: application/opposite/both) as one. */
@@ -273,29 +314,35 @@ export class IpcGuard {
       return deliverEach(entries, deliver);
     }
     this.logBadMessage(verdict.reason, action, verdict.envelope, message.from);
-    if (this.options.mode === 'report') {
-      this.counters.reported[verdict.reason]++;
-      const plain = verdict.envelope && verdict.envelope.enc === 0 ? parsePlain(verdict.envelope) : undefined;
-      if (action === BATCH_ACTION && isBatch(plain)) return deliverEach(plain, deliver);
-      return deliver({ action, data: plain ?? data });
+    const report = this.options.mode === 'report';
+    // The payload when the MAC verified (a stale, replayed or misaddressed message); in report mode also a readable
+    // unverified one, which is delivered anyway.
+    let payload = verdict.payload;
+    if (payload === undefined && report && verdict.envelope?.enc === 0) payload = parsePlain(verdict.envelope);
+    const entries = action === BATCH_ACTION && isBatch(payload) ? payload : undefined;
+    const count = entries ? entries.length : 1;
+    if (report) {
+      this.counters.reported[verdict.reason] += count;
+      return entries ? deliverEach(entries, deliver) : deliver({ action, data: payload ?? data });
     }
-    this.counters.dropped[verdict.reason]++;
+    this.counters.dropped[verdict.reason] += count;
   }
 
-  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: EnvelopeFields } {
+  /** open, then the receiver, sender, freshness and replay checks; a failure after the MAC verified carries the payload. */
+  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: EnvelopeFields; payload?: unknown } {
     let result = open({ keys: this.keyring, action, data });
     if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
     if (!result.ok) return result;
-    const { envelope } = result;
-    if (action === BATCH_ACTION && !isBatch(result.payload)) return { ok: false, reason: 'malformed', envelope };
+    const { envelope, payload } = result;
+    if (action === BATCH_ACTION && !isBatch(payload)) return { ok: false, reason: 'malformed', envelope };
     const { to } = envelope;
-    if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope };
+    if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope, payload };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
-    if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope };
-    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope };
+    if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope, payload };
+    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope, payload };
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
-    if (!this.replay.accept(envelope.iid, envelope.seq)) return { ok: false, reason: 'replayed', envelope };
-    return { ok: true, payload: result.payload };
+    if (!this.replay.accept(envelope.iid, envelope.seq)) return { ok: false, reason: 'replayed', envelope, payload };
+    return { ok: true, payload };
   }
 
   /** Re-reads the secret after a key change (an agent that wrote a new key file), at most once a second unless forced. */

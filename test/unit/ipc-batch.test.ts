@@ -108,6 +108,51 @@ describe('IPC bursts travel as signed batches', () => {
     assert.deepEqual(delivered.map(message => (message.data as { i: number }).i), [ 0, 1, 2, 3, 4 ]);
   });
 
+  it('a send that throws while the queue goes out stops neither the other batches nor the next turns', async () => {
+    const { wire, appMessenger } = pair();
+    const send = appMessenger.send;
+    appMessenger.send = (action: string, data: unknown, to?: string) => {
+      if (JSON.stringify(data).includes('boom')) throw new Error('transport failed');
+      return send(action, data, to);
+    };
+    appMessenger.send('demo:first', 1, 'agent');
+    appMessenger.send('demo:boom', 'boom', 'agent');
+    appMessenger.send('demo:later', 2, 'app');
+    // The queue goes out before a message to the master; the failure surfaces there, after the rest was sent.
+    assert.throws(() => appMessenger.send('demo:master', 3, 'master'), /transport failed/);
+    assert.deepEqual(wire.map(message => message.action), [ 'demo:first', 'demo:later', 'demo:master' ]);
+    await nextTurn();
+    appMessenger.send('demo:next-turn', 4, 'agent');
+    assert.equal(wire.at(-1)?.action, 'demo:next-turn', 'the next turn sends at once again');
+  });
+
+  it('passes each address on exactly as given, and joins only calls to the same address', async () => {
+    const calls: unknown[][] = [];
+    const messenger: MessengerLike = {
+      send: (...args: unknown[]) => { calls.push([ 'send', args[0], args[2] ]); },
+      sendTo: (...args: unknown[]) => { calls.push([ 'sendTo', args[1], args[0] ]); },
+      _onMessage() {},
+    };
+    new IpcGuard('agent', keyringFor(), options, silent).install(messenger);
+    const { send, sendTo } = messenger as Required<Pick<MessengerLike, 'send' | 'sendTo'>>;
+    for (let i = 0; i < 3; i++) sendTo(4242, 'demo:pid', i);
+    send('demo:opposite', 1, 'opposite');
+    send('demo:app', 2, 'app');
+    send('demo:opposite', 3, 'opposite');
+    send('demo:default', 4);
+    await nextTurn();
+    assert.deepEqual(calls, [
+      [ 'sendTo', 'demo:pid', 4242 ], [ 'sendTo', BATCH_ACTION, 4242 ],
+      // 'opposite' and 'app' name the same receiver for the agent but not for every transport: never joined.
+      [ 'send', 'demo:opposite', 'opposite' ], [ 'send', 'demo:app', 'app' ], [ 'send', 'demo:opposite', 'opposite' ], [ 'send', 'demo:default', undefined ],
+    ]);
+  });
+
+  it('refuses to send under the batch action', () => {
+    const { appMessenger } = pair();
+    assert.throws(() => appMessenger.send(BATCH_ACTION, [[ 'demo:smuggled', 1 ]], 'agent'), /egg-sentinel:batch is reserved/);
+  });
+
   it('drops a signed batch whose payload is not a list of [action, data] pairs', () => {
     const secret = crypto.randomBytes(32).toString('base64url');
     const { delivered, agentGuard, agentMessenger } = pair({ secret });

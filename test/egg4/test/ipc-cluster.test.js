@@ -87,7 +87,8 @@ describe('egg 4: IPC signing in a real cluster (2 workers + agent, enforce mode)
 
     it('a burst in one turn travels as one signed batch after its first message, complete and in order', async () => {
       const { body } = await app.httpRequest().get('/burst').query({ n: 300, run: 'egg4' }).expect(200);
-      assert.deepEqual(body.actions, [ 'ipc-test:burst', 'egg-sentinel:batch' ]);
+      // What else the worker may send meanwhile (egg's own messages) is not part of the burst.
+      assert.deepEqual(body.actions.filter(action => action === 'ipc-test:burst' || action === 'egg-sentinel:batch'), [ 'ipc-test:burst', 'egg-sentinel:batch' ]);
       const tags = await eventually(async () => {
         const found = (await agentView()).bursts.filter(tag => tag.startsWith('egg4-'));
         assert.equal(found.length, 300);
