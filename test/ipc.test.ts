@@ -17,6 +17,17 @@ describe('IPC signing under egg-mock (agent and app in one process)', () => {
     });
   }
 
+  it('a burst in one turn arrives complete and in order through egg-mock\'s messenger, counted per message', async () => {
+    const agent = (app as any).agent;
+    const acceptedBefore = agent.sentinel.ipc.stats().accepted;
+    // Not sendTo: egg-mock's app() leaves it on egg's IPC messenger, which writes to this test process's channel.
+    await app.httpRequest().get('/burst').query({ n: 150, run: 'mock', methods: 'sendToAgent,broadcast' }).expect(200);
+    const { body } = await app.httpRequest().get('/agent-stats').expect(200);
+    assert.deepEqual(body.bursts.filter((tag: string) => tag.startsWith('mock-')), Array.from({ length: 150 }, (_, i) => `mock-${i}`));
+    // 150 burst messages and the stats request: the agent counts messages, not the batches that carried them.
+    assert.equal(agent.sentinel.ipc.stats().accepted - acceptedBefore, 151);
+  });
+
   it('counts what it sent and accepted, and drops nothing', async () => {
     const { body } = await app.httpRequest().get('/stats').expect(200);
     assert.ok(body.stats.sent >= 3 && body.stats.accepted >= 3, JSON.stringify(body.stats));
