@@ -21,9 +21,12 @@ async function sendRaw(app: Cluster, messages: unknown[]): Promise<void> {
   await sleep(300);
 }
 
-/** The next real envelope a worker sends; with `burst`, the batch that carries all but the first of that many pings. */
-async function capture(app: Cluster, burst = 1): Promise<{ action: string; data: Record<string, any>; to: string }> {
-  return (await app.httpRequest().post('/capture').query({ burst }).expect(200)).body.captured;
+/**
+ * The next real envelope a worker sends; with `burst`, the batch that carries all but the first of that many pings;
+ * with `withhold`, the captured message is not sent on.
+ */
+async function capture(app: Cluster, burst = 1, { withhold = false } = {}): Promise<{ action: string; data: Record<string, any>; to: string }> {
+  return (await app.httpRequest().post('/capture').query({ burst, ...(withhold ? { withhold: 1 } : {}) }).expect(200)).body.captured;
 }
 
 /** The fixture reads its IPC options from IPC_TEST_* variables, which the forked master inherits. */
@@ -134,14 +137,14 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       await expectDropped('replayed', () => sendRaw(app, [ real ]));
     });
 
-    it('old sequence number beyond the replay window', async () => {
-      const old = await capture(app);
-      // 1100 newer messages from the same worker push it out of the 1024-wide window (the capturing worker is
-      // whichever served /capture: send from both workers until the agent has seen enough).
-      // Each in a turn of its own: a burst in one turn would travel as a few batches, a few sequence numbers.
+    it('old sequence number beyond the replay window: a message held back, never delivered, is refused later', async () => {
+      const old = await capture(app, 1, { withhold: true });
+      // Over 1024 newer messages from the same worker push it out of the 1024-wide window (the capturing worker is
+      // whichever served /capture: both workers send 400 per request, 4800 in all, until each has sent well over
+      // 1024). Each request sends its 400 in one turn, so they travel as batches: a batch takes a number per message.
       await app.httpRequest().post('/raw').send({ messages: [] }).expect(200);
-      for (let i = 0; i < 12; i++) await app.httpRequest().get('/flood').query({ n: 200, spaced: 1 }).expect(200);
-      await expectDropped('replayed', () => sendRaw(app, [ old ]));
+      for (let i = 0; i < 12; i++) await app.httpRequest().get('/flood').query({ n: 400 }).expect(200);
+      await expectDropped('replayed', () => sendRaw(app, [ old ]), JSON.parse(old.data.p).id);
     });
 
     it('stale timestamp (maxAgeMs 1500 in this fixture)', async () => {
@@ -238,7 +241,7 @@ describe('IPC report mode in a real cluster: the same attacks are delivered and 
 
   it('an altered batch is delivered message by message, each counted', async () => {
     const batch = await capture(app, 3);
-    const tagged = batch.data.p.replace(/"captured-\d+"/g, (id: string) => `"reported-${id.slice(1)}`);
+    const tagged = batch.data.p.replace(/"captured-\d+-\d+"/g, (id: string) => `"reported-${id.slice(1)}`);
     const before = (await agentView(app)).stats.reported['bad-mac'];
     await sendRaw(app, [{ ...batch, data: { ...batch.data, p: tagged } }]);
     const view = await agentView(app);

@@ -59,8 +59,9 @@ interface Batch {
 /** A batch's payload, once verified: `[action]` for an undefined payload, else `[action, data]`. */
 type BatchEntry = [ string, unknown? ];
 
+/** At least two messages: a batch of one travels as the message itself. */
 function isBatch(payload: unknown): payload is BatchEntry[] {
-  return Array.isArray(payload) && payload.every(entry => Array.isArray(entry) && (entry.length === 1 || entry.length === 2) && typeof entry[0] === 'string');
+  return Array.isArray(payload) && payload.length >= 2 && payload.every(entry => Array.isArray(entry) && (entry.length === 1 || entry.length === 2) && typeof entry[0] === 'string');
 }
 
 function batchJson({ actions, payloads }: Batch): string {
@@ -208,8 +209,14 @@ export class IpcGuard {
     return this.encryptAll || this.encryptActions.has(action);
   }
 
-  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean): SealedEnvelope {
-    return sealSerialized({ keys: this.keyring, sender: this.sender, seq: this.seq++, ts: Date.now(), to, action, encrypt }, json);
+  /**
+   * A batch takes one sequence number per message (its envelope carries the first): the receiver's replay window
+   * then counts messages, however they travelled, and the GCM nonce (the first number) never repeats.
+   */
+  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean, messages = 1): SealedEnvelope {
+    const seq = this.seq;
+    this.seq += messages;
+    return sealSerialized({ keys: this.keyring, sender: this.sender, seq, ts: Date.now(), to, action, encrypt }, json);
   }
 
   /**
@@ -268,7 +275,7 @@ export class IpcGuard {
       const action = count === 1 ? batch.actions[0] : BATCH_ACTION;
       try {
         const encrypt = count === 1 ? this.encrypts(action) : batch.actions.some(queued => this.encrypts(queued));
-        const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt);
+        const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt, count);
         batch.forward(batch.method === 'send' ? [ action, envelope, batch.address ] : [ batch.address, action, envelope ]);
         this.counters.sent += count;
       } catch (error) {
@@ -341,7 +348,8 @@ export class IpcGuard {
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope, payload };
     if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope, payload };
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
-    if (!this.replay.accept(envelope.iid, envelope.seq)) return { ok: false, reason: 'replayed', envelope, payload };
+    const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
+    if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages)) return { ok: false, reason: 'replayed', envelope, payload };
     return { ok: true, payload };
   }
 

@@ -17,6 +17,24 @@ export class ReplayWindows {
 
   constructor(private readonly size = 1024, private readonly maxSenders = 4096) {}
 
+  /**
+   * Records `count` consecutive numbers from `first` (a batch of messages, one number each) when none was seen before
+   * or is too old for the window; false, recording nothing, otherwise.
+   */
+  acceptRange(sender: string, first: number, count: number): boolean {
+    if (count === 1) return this.accept(sender, first);
+    const state = this.senders.get(sender);
+    if (state) {
+      const { seen, top } = state;
+      const size = this.size;
+      for (let seq = first; seq < first + count && seq <= top; seq++) {
+        if (top - seq >= size || (seen[(seq % size) >> 3] & (1 << (seq % size & 7))) !== 0) return false;
+      }
+    }
+    for (let seq = first; seq < first + count; seq++) this.accept(sender, seq);
+    return true;
+  }
+
   /** Records `seq` for `sender`; false when it was seen before or is too old for the window. */
   accept(sender: string, seq: number): boolean {
     const state = sender === this.lastSender ? this.lastWindow as Window : this.touch(sender);

@@ -148,6 +148,22 @@ describe('IPC bursts travel as signed batches', () => {
     ]);
   });
 
+  it('a batch takes one sequence number per message: a message held back while 1100 newer ones travel in batches falls out of the replay window', async () => {
+    const { wire, delivered, agentGuard, agentMessenger, appMessenger } = pair({ connected: false });
+    appMessenger.send('demo:held-back', 'old', 'agent');
+    for (let i = 0; i < 1100; i++) appMessenger.send('demo:n', i, 'agent');
+    await nextTurn();
+    const [ heldBack, ...newer ] = wire;
+    assert.ok(newer.length < 10, `${newer.length} IPC messages`);
+    const receive = agentMessenger._onMessage as (message: Wire) => void;
+    for (const message of newer) receive(message);
+    receive(heldBack);
+    assert.equal(delivered.length, 1100, 'every newer message, but not the one held back');
+    assert.equal(agentGuard.stats().dropped.replayed, 1);
+    for (const message of newer) receive(message);
+    assert.equal(agentGuard.stats().dropped.replayed, 1 + 1100, 'replayed batches count their messages');
+  });
+
   it('refuses to send under the batch action', () => {
     const { appMessenger } = pair();
     assert.throws(() => appMessenger.send(BATCH_ACTION, [[ 'demo:smuggled', 1 ]], 'agent'), /egg-sentinel:batch is reserved/);

@@ -167,6 +167,18 @@ describe('replay window', () => {
     assert.equal(windows.accept('s', 100), false);
   });
 
+  it('takes a batch\'s range of numbers whole, or not at all', () => {
+    const windows = new ReplayWindows(64);
+    assert.equal(windows.acceptRange('s', 0, 10), true);
+    assert.equal(windows.acceptRange('s', 0, 10), false, 'the same batch again');
+    assert.equal(windows.acceptRange('s', 9, 5), false, 'overlapping the last number');
+    assert.equal(windows.acceptRange('s', 10, 4), true, 'refused ranges recorded nothing');
+    assert.equal(windows.acceptRange('s', 14, 100), true, 'a range longer than the window');
+    assert.equal(windows.accept('s', 40), false, 'numbers of a long range that fell out of the window stay refused');
+    assert.equal(windows.accept('s', 113), false);
+    assert.equal(windows.accept('s', 114), true);
+  });
+
   it('keeps senders apart and bounds how many it tracks', () => {
     const windows = new ReplayWindows(64, 3);
     for (const sender of [ 'a', 'b', 'c', 'd' ]) assert.ok(windows.accept(sender, 0));
@@ -184,6 +196,24 @@ describe('replay window', () => {
         if (!ok && !seen.has(seq) && top - seq < 128) return false;
         if (ok) seen.add(seq);
         top = Math.max(top, ok ? seq : top);
+      }
+      return true;
+    }), { numRuns: 2000 });
+  });
+
+  it('property: random batch ranges are taken whole exactly when no number in them was taken or fell out of the window', () => {
+    fc.assert(fc.property(fc.array(fc.record({ first: fc.nat({ max: 300 }), count: fc.integer({ min: 1, max: 40 }) }), { maxLength: 200 }), ranges => {
+      const windows = new ReplayWindows(128);
+      const seen = new Set<number>();
+      let top = -1;
+      for (const { first, count } of ranges) {
+        const numbers = Array.from({ length: count }, (_, i) => first + i);
+        const fresh = numbers.every(seq => !seen.has(seq) && top - seq < 128);
+        if (windows.acceptRange('s', first, count) !== fresh) return false;
+        if (fresh) {
+          for (const seq of numbers) seen.add(seq);
+          top = Math.max(top, first + count - 1);
+        }
       }
       return true;
     }), { numRuns: 2000 });
