@@ -171,6 +171,12 @@ export interface SecretReadings {
 
 const inheritedSecretName = (name: string) => isSecretKeyName(name) || name === 'keys';
 
+/** Whether a key above the leaf (all names but the last) is secret-named. */
+function underSecretName(names: readonly string[]): boolean {
+  for (let index = 0; index < names.length - 1; index++) if (inheritedSecretName(names[index])) return true;
+  return false;
+}
+
 function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boolean): SecretReadings {
   const plain: SecretLeaf[] = [];
   const inherited: SecretLeaf[] = [];
@@ -182,8 +188,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
     const plainByName = plainWanted && nameCounts && isSecretKeyName(keyName) && !isPublicDsn(keyName, text);
-    const inheritedByName = inheritedWanted &&
-      (names.slice(0, -1).some(inheritedSecretName) || (nameCounts && inheritedSecretName(keyName)));
+    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && inheritedSecretName(keyName)));
     let shapes: SecretLeaf[] | undefined;
     if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));

@@ -9,18 +9,30 @@ export function isPlainData(value: unknown): value is Record<string, unknown> | 
 /**
  * Visits every node of a plain-data tree (the merged config, a parsed dump) once, depth-first, with its key path
  * (`a.b[0].c`) and the key names from the root (an array item has its array's name). Cycles are visited once.
+ * `names` is one array the walk updates as it goes: read it during the call, copy it to keep it. (The walk runs over
+ * thousands of config nodes at boot: a copy per node was most of what it allocated.)
  */
 export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void, maxDepth = 32): void {
   const seen = new WeakSet<object>();
-  const walk = (value: unknown, keyPath: string, names: readonly string[], depth: number): void => {
+  const names: string[] = [];
+  const walk = (value: unknown, keyPath: string, depth: number): void => {
     visit(value, keyPath, names);
     if (!isPlainData(value) || depth >= maxDepth || seen.has(value)) return;
     seen.add(value);
     if (Array.isArray(value)) {
-      value.forEach((item, index) => walk(item, `${keyPath}[${index}]`, names, depth + 1));
+      for (let index = 0; index < value.length; index++) {
+        // Holes are not items (as forEach skips them).
+        if (index in value) walk(value[index], `${keyPath}[${index}]`, depth + 1);
+      }
       return;
     }
-    for (const [ key, child ] of Object.entries(value)) walk(child, keyPath ? `${keyPath}.${key}` : key, [ ...names, key ], depth + 1);
+    const keys = Object.keys(value);
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index];
+      names.push(key);
+      walk(value[key], keyPath ? `${keyPath}.${key}` : key, depth + 1);
+      names.pop();
+    }
   };
-  walk(root, '', [], 0);
+  walk(root, '', 0);
 }

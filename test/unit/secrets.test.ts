@@ -2,6 +2,7 @@ import assert from 'node:assert';
 import { hardCodedSecret } from '../../lib/rules/exposure';
 import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
+import { walkPlainData } from '../../lib/walk';
 
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u';
 
@@ -223,5 +224,32 @@ describe('masking and redaction', () => {
       assert.ok(secrets.has(value), value);
     }
     assert.ok(!secrets.has('changeme') && !secrets.has('db.internal'));
+  });
+});
+
+describe('walkPlainData', () => {
+  it('visits every node once, depth-first, with its key path and the key names from the root', () => {
+    const shared = { token: 't' };
+    const tree: Record<string, unknown> = { a: { b: [ 1, , { c: 'x' } ] }, shared, again: shared, list: [ shared ] }; // eslint-disable-line no-sparse-arrays
+    tree.self = tree;
+    const visits: Array<[string, string]> = [];
+    walkPlainData(tree, (_value, keyPath, names) => visits.push([ keyPath, names.join('/') ]));
+    assert.deepEqual(visits, [
+      [ '', '' ], [ 'a', 'a' ], [ 'a.b', 'a/b' ], [ 'a.b[0]', 'a/b' ], [ 'a.b[2]', 'a/b' ], [ 'a.b[2].c', 'a/b/c' ],
+      // A node reached twice is visited twice but walked into once; a cycle back to the root stops there.
+      [ 'shared', 'shared' ], [ 'shared.token', 'shared/token' ], [ 'again', 'again' ], [ 'list', 'list' ], [ 'list[0]', 'list' ],
+      [ 'self', 'self' ],
+    ]);
+  });
+
+  it('walks own keys only, even when Object.prototype was polluted', () => {
+    const visits: string[] = [];
+    (Object.prototype as Record<string, unknown>).pollutedForTest = 'x';
+    try {
+      walkPlainData({ own: 1 }, (_value, keyPath) => visits.push(keyPath));
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).pollutedForTest;
+    }
+    assert.deepEqual(visits, [ '', 'own' ]);
   });
 });
