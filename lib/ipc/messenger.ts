@@ -73,6 +73,17 @@ function batchJson({ actions, payloads }: Batch): string {
   return `${json}]`;
 }
 
+/** The parts of a send method's call: send(action, data, to) or sendTo(pid, action, data). */
+function callParts(method: SendMethod, args: unknown[]): { dataIndex: number; action: string; address: unknown } {
+  return method === 'send' ? { dataIndex: 1, action: args[0] as string, address: args[2] } : { dataIndex: 2, action: args[1] as string, address: args[0] };
+}
+
+/** Messages to the master or the parent stay unsigned: those processes run no egg-sentinel. */
+const isUnsignedAddress = (address: unknown) => typeof address === 'string' && UNSIGNED_RECEIVERS.has(address);
+
+/** JSON.stringify's text of a payload, undefined for `undefined` (and whatever JSON cannot hold). */
+const serialize = (data: unknown) => (data === undefined ? undefined : JSON.stringify(data) as string | undefined);
+
 function refuseReservedAction(action: string): void {
   if (action === BATCH_ACTION) throw new Error(`egg-sentinel: the messenger action ${BATCH_ACTION} is reserved for egg-sentinel's batches; use another name`);
 }
@@ -164,22 +175,19 @@ export class IpcGuard {
    * to a process that runs no egg-sentinel, or is sealed already), else queued for the turn's batch.
    */
   private outgoing(method: SendMethod, args: unknown[], forward: Forward, messenger: MessengerLike): unknown {
-    const isSend = method === 'send';
-    const dataIndex = isSend ? 1 : 2;
+    const { dataIndex, action, address } = callParts(method, args);
     const data = args[dataIndex];
     if (data instanceof SealedEnvelope) return forward(args);
-    const address = isSend ? args[2] : args[0];
-    if (typeof address === 'string' && UNSIGNED_RECEIVERS.has(address)) {
+    if (isUnsignedAddress(address)) {
       // After what this turn queued: the master relays in arrival order.
       const failure = this.flush();
       const result = forward(args);
       if (failure) throw failure.error;
       return result;
     }
-    const action = (isSend ? args[0] : args[1]) as string;
     refuseReservedAction(action);
-    const json = data === undefined ? undefined : JSON.stringify(data) as string | undefined;
-    const receiver = this.receiver(isSend ? address as string | undefined : String(address));
+    const json = serialize(data);
+    const receiver = this.receiverOf(method, address);
     if (!this.inBurst) {
       this.inBurst = true;
       process.nextTick(this.endBurst);
@@ -194,15 +202,18 @@ export class IpcGuard {
 
   /** Seals a call made from inside a replacement of a send method (see wrapOutgoing): never queued. */
   private sealInPlace(method: SendMethod, args: unknown[]): unknown[] {
-    const dataIndex = method === 'send' ? 1 : 2;
+    const { dataIndex, action, address } = callParts(method, args);
     const data = args[dataIndex];
-    const address = method === 'send' ? args[2] as string | undefined : String(args[0]);
-    if (data instanceof SealedEnvelope || (address !== undefined && UNSIGNED_RECEIVERS.has(address))) return args;
-    const action = args[dataIndex - 1] as string;
+    if (data instanceof SealedEnvelope || isUnsignedAddress(address)) return args;
     refuseReservedAction(action);
-    args[dataIndex] = this.sealOne(action, data === undefined ? undefined : JSON.stringify(data), this.receiver(address), this.encrypts(action));
+    args[dataIndex] = this.sealOne(action, serialize(data), this.receiverOf(method, address), this.encrypts(action));
     this.counters.sent++;
     return args;
+  }
+
+  /** send's `to` is a receiver kind (or undefined); sendTo's is a pid. */
+  private receiverOf(method: SendMethod, address: unknown): Receiver {
+    return this.receiver(method === 'send' ? address as string | undefined : String(address));
   }
 
   private encrypts(action: string): boolean {
