@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { frameworkPackageDir } from './egg-version';
+import { realPathOrUndefined } from './real-path';
 import type { PluginFact } from './types';
 
 export interface InstalledPackage {
@@ -87,7 +88,7 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
   // Most packages have no nested node_modules, and a popular dependency is looked up, and resolves to the same
   // directory, from many dependents: each existence check and realpath once per walk.
   const exists = remembered(file => fs.existsSync(file));
-  const realPathOnce = remembered(realPath);
+  const realPathOnce = remembered(realPathOrUndefined);
   const queue: Pending[] = [
     // egg 4 reports its build dir as the framework path; the package and its dependencies are the framework's.
     ...input.eggPaths.map(dir => ({ dir: frameworkPackageDir(dir), via: [ 'framework' ] })),
@@ -140,13 +141,6 @@ function readManifest(dir: string): Manifest | undefined {
   }
 }
 
-function realPath(dir: string): string | undefined {
-  try {
-    return fs.realpathSync.native(dir);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether a package directory holds a loaded module; require.cache keys are real paths. */
 function loadedPackageTest(files: readonly string[]): (dir: string) => boolean {

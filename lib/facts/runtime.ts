@@ -2,11 +2,11 @@
  * Process-level facts for the configuration rules: which values came from the environment, the node flags every
  * worker inherits, prototype pollution and what EGG_APP_CONFIG overrides.
  */
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
+import { realPathOrUndefined } from './real-path';
 
 /** What egg's configMeta records as the "file" of a key set by EGG_APP_CONFIG (egg-core lib/loader/mixin/config.js). */
 export const EGG_APP_CONFIG_MARKER = '<process.env.EGG_APP_CONFIG>';
@@ -124,14 +124,6 @@ function resolveModule(specifier: string, cwd: string): string | undefined {
   try {
     const request = specifier.startsWith('file:') ? new URL(specifier).pathname : specifier;
     return realPathOrUndefined(createRequire(path.join(cwd, 'noop.js')).resolve(request));
-  } catch {
-    return undefined;
-  }
-}
-
-function realPathOrUndefined(file: string): string | undefined {
-  try {
-    return fs.realpathSync.native(file);
   } catch {
     return undefined;
   }

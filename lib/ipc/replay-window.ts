@@ -9,6 +9,11 @@ interface Window {
   seen: Uint8Array;
 }
 
+/** Whether `seq`'s bit is set in a window of `size` numbers. */
+function isSeen(seen: Uint8Array, seq: number, size: number): boolean {
+  return (seen[(seq % size) >> 3] & (1 << (seq % size & 7))) !== 0;
+}
+
 export class ReplayWindows {
   private readonly senders = new Map<string, Window>();
   /** The most recently active sender: consecutive messages from it need no reordering of `senders`. */
@@ -25,10 +30,8 @@ export class ReplayWindows {
     if (count === 1) return this.accept(sender, first);
     const state = this.senders.get(sender);
     if (state) {
-      const { seen, top } = state;
-      const size = this.size;
-      for (let seq = first; seq < first + count && seq <= top; seq++) {
-        if (top - seq >= size || (seen[(seq % size) >> 3] & (1 << (seq % size & 7))) !== 0) return false;
+      for (let seq = first; seq < first + count && seq <= state.top; seq++) {
+        if (state.top - seq >= this.size || isSeen(state.seen, seq, this.size)) return false;
       }
     }
     for (let seq = first; seq < first + count; seq++) this.accept(sender, seq);
@@ -44,7 +47,7 @@ export class ReplayWindows {
       if (seq - state.top >= size) seen.fill(0);
       else for (let n = state.top + 1; n < seq; n++) seen[(n % size) >> 3] &= ~(1 << (n % size & 7));
       state.top = seq;
-    } else if (state.top - seq >= size || (seen[(seq % size) >> 3] & (1 << (seq % size & 7))) !== 0) {
+    } else if (state.top - seq >= size || isSeen(seen, seq, size)) {
       return false;
     }
     seen[(seq % size) >> 3] |= 1 << (seq % size & 7);
