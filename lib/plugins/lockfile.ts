@@ -154,6 +154,9 @@ function parsePnpmLock(text: string): NamedEntry[] {
     } else if (inPackages && current) {
       current.integrity ??= /integrity:\s*([^,}\s]+)/.exec(line)?.[1];
       current.resolved ??= /tarball:\s*([^,}\s]+)/.exec(line)?.[1];
+      // A tarball's key holds its spec (`name@file:../x.tgz`); pnpm writes the package's version on a line of its own.
+      const version = /^\s+version:\s*['"]?([^'"\s]+)/.exec(line)?.[1];
+      if (version && current.version?.includes(':')) current.version = version;
     }
   }
   return entries;

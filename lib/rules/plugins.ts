@@ -92,7 +92,8 @@ function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefin
     ...(lock.entry.version !== undefined && plugin.version !== undefined && lock.entry.version !== plugin.version ?
       [ `installed version ${plugin.version} differs from the locked ${lock.entry.version}` ] : []),
     ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] : []),
-    ...(lock.entry.resolved && /^[a-z+]+:/i.test(lock.entry.resolved) && !lock.entry.resolved.startsWith('https:') ?
+    // A local tarball (`npm install ./x.tgz`) is as pinned as a registry one: install checks it against the integrity hash.
+    ...(lock.entry.resolved && /^[a-z+]+:/i.test(lock.entry.resolved) && !/^(?:https|file):/.test(lock.entry.resolved) ?
       [ `it was resolved from ${lock.entry.resolved.replace(/\/\/[^@/]*@/, '//')}, not over https` ] : []),
   ];
   return problems.length ? `${problems.join('; ')} (${toDisplayPath(baseDir, lock.lockfile)})` : undefined;
@@ -106,7 +107,7 @@ export const pluginNotLocked: Rule = {
   description: `An enabled plugin installed in node_modules must be pinned by the lockfile of the project that installed it (${LOCKFILE_NAMES}, ` +
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
     'the lockfile must list it, at the installed version, with an `integrity` hash and, when it records where the package ' +
-    'came from, an https URL. Otherwise the next install may fetch something else. No lockfile at all is one finding for ' +
+    'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
   fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +
     'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',

@@ -119,13 +119,16 @@ describe('SEN103 lockfile entries', () => {
       locked({ version: '1.0.0' }),
       locked({ version: '1.0.0', integrity: 'sha512-x', resolved: 'http://user:pw@mirror.example/egg-tidy.tgz' }),
       locked({ link: true }),
+      locked({ version: '1.0.0', integrity: 'sha512-x', resolved: 'file:../vendor/egg-tidy-1.0.0.tgz' }),
+      locked({ version: '1.0.0', resolved: 'file:../vendor/egg-tidy-1.0.0.tgz' }),
     ]);
     const messages = pluginNotLocked.check(facts, PROD).map(hit => hit.message);
     assert.deepEqual(messages, [
       'plugin tidy (egg-tidy)@1.0.0 installed version 1.0.0 differs from the locked 0.9.0 (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 it was resolved from http://mirror.example/egg-tidy.tgz, not over https (package-lock.json)',
-    ], 'credentials in the URL are not echoed');
+      'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
+    ], 'credentials in the URL are not echoed; a local tarball with its hash is locked');
   });
 
   it('no lockfile is one finding per installing project; low in development envs', () => {
@@ -169,6 +172,7 @@ describe('SEN103 lockfile entries', () => {
     const dir = tempTree({
       'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\npackages:\n\n  egg-a@1.0.0:\n    resolution: {integrity: sha512-a9}\n\n  '@eggjs/b@2.0.0':\n    resolution: {tarball: http://mirror/b.tgz}\n\nsnapshots:\n  egg-a@1.0.0: {}\n",
       'v6/pnpm-lock.yaml': "lockfileVersion: '6.0'\npackages:\n  /egg-a@1.1.0(egg@3.0.0):\n    resolution: {integrity: sha512-a6}\n",
+      'tarball/pnpm-lock.yaml': "lockfileVersion: '9.0'\npackages:\n  egg-t@file:../egg-t-0.1.0.tgz:\n    resolution: {integrity: sha512-t, tarball: file:../egg-t-0.1.0.tgz}\n    version: 0.1.0\n    engines: {node: '>=18'}\n",
       'yarn.lock': '# yarn lockfile v1\n\n"egg-a@^1.0.0", egg-a@~1.0.0:\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/egg-a/-/egg-a-1.0.0.tgz#abc"\n  integrity sha512-y1\n',
       'berry/yarn.lock': '__metadata:\n  version: 6\n\n"@eggjs/b@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "@eggjs/b@npm:2.0.0"\n  checksum: 10c0/abc\n',
     });
@@ -181,6 +185,8 @@ describe('SEN103 lockfile entries', () => {
     assert.match(String(yarn?.resolved), /^https:/);
     assert.equal(readLockfile(path.join(dir, 'berry/yarn.lock'), 'yarn.lock').find('@eggjs/b', '/x', '2.0.0')?.integrity, '10c0/abc');
     assert.equal(pnpm.find('egg-a', '/x', '9.9.9')?.version, '1.0.0', 'another version: the rule reports the mismatch');
+    assert.deepEqual(readLockfile(path.join(dir, 'tarball/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-t', '/x', '0.1.0'),
+      { name: 'egg-t', version: '0.1.0', integrity: 'sha512-t', resolved: 'file:../egg-t-0.1.0.tgz' }, 'a local tarball: its version, not its spec');
   });
 
   it('a broken npm lockfile is an error naming the file and the fix', () => {
