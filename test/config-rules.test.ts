@@ -160,6 +160,45 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202: a secret the config reads from a mounted file or decodes from the environment is not hard-coded', async () => {
+    mm.env('prod');
+    const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-mounted-'));
+    const mounted = path.join(secretDir, 'db_password');
+    fs.writeFileSync(mounted, 'Mounted-S3cr3t-Pw-9931\n');
+    mm(process.env, 'CFG_SECRET_FILE', mounted);
+    mm(process.env, 'CFG_PEM_ESCAPED', '-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\\n-----END RSA PRIVATE KEY-----');
+    mm(process.env, 'CFG_TOKEN_B64', Buffer.from('ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT').toString('base64'));
+    const dir = temp('cfg-secret-from-file', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': [
+        "const fs = require('fs');",
+        'module.exports = {',
+        "  mysql: { client: { password: fs.readFileSync(process.env.CFG_SECRET_FILE, 'utf8').trim() } },",
+        "  tls: { privateKey: process.env.CFG_PEM_ESCAPED.replace(/\\\\n/g, '\\n') },",
+        "  deploy: { token: Buffer.from(process.env.CFG_TOKEN_B64, 'base64').toString() },",
+        '};',
+        '',
+      ].join('\n'),
+    });
+    fs.chmodSync(path.join(dir, 'config/config.prod.js'), 0o644);
+    const report = await bootReport(dir);
+    assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)), []);
+    const dump = fs.readFileSync(path.join(dir, 'run/application_config.json'), 'utf8');
+    assert.ok(!dump.includes('Mounted-S3cr3t-Pw-9931'), 'still masked in the dump');
+  });
+
+  it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {
+    mm.env('prod');
+    const dir = temp('cfg-secret-fallback', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, ` +
+        "jwt: { secret: process.env.CFG_UNSET_JWT_SECRET || 'Fallback-Jwt-S3cret-77' } };\n",
+      'config/config.prod.js': 'module.exports = { jwt: { secret: process.env.CFG_UNSET_JWT_SECRET } };\n',
+    });
+    const message = await expectRefused(dir, /SEN202/);
+    assert.match(message, /where: config\.jwt\.secret \(from config\/config\.default\.js\)/);
+    assert.ok(!message.includes('Fallback-Jwt-S3cret-77'));
+  });
+
   it('SEN203: a static dir serving the app root is critical and names what it exposes', async () => {
     const message = await expectRefused(fixture('cfg-static-exposed'), /SEN203/);
     assert.deepEqual(refusedIds(message), [ 'SEN203' ]);

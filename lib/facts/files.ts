@@ -87,6 +87,11 @@ export interface FileFacts {
   /** Real paths of the app root and of config.sentinel.paths.allow. */
   allowedRoots: string[];
   gitignore: GitignoreFact;
+  /**
+   * The text of each file under config/ (display path → UTF-8, files up to CONFIG_TEXT_LIMIT): a secret-looking value
+   * is hard-coded (SEN202) only where a config file writes it, not where one reads it from a mounted secret file.
+   */
+  configTexts: Record<string, string>;
 }
 
 export interface FileFactsInput {
@@ -115,8 +120,9 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(config.static) : [];
   const logsDir = stringAt(config, 'logger.dir');
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
+  const configFiles = listFiles(path.join(baseDir, 'config'), 3);
   return {
-    modes: process.platform === 'win32' ? [] : collectModes(input),
+    modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
     staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(dir), input.display)),
     sensitiveRoots: existing([
@@ -133,7 +139,23 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
+    configTexts: readConfigTexts(configFiles, input.display),
   };
+}
+
+/** Larger files under config/ are data, not config code: their text is not kept. */
+const CONFIG_TEXT_LIMIT = 1024 * 1024;
+
+function readConfigTexts(files: string[], display: (file: string) => string): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (const file of files) {
+    try {
+      if (fs.statSync(file).size <= CONFIG_TEXT_LIMIT) texts[display(file)] = fs.readFileSync(file, 'utf8');
+    } catch {
+      // Unreadable: SEN202 then judges the file's values as written in it.
+    }
+  }
+  return texts;
 }
 
 /** Directories that exist (egg has created run/ and logs/ by willReady); a missing one exposes nothing. */
@@ -169,7 +191,7 @@ function modeOf(file: string): number | undefined {
   }
 }
 
-function collectModes(input: FileFactsInput): FileModeFact[] {
+function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
   const found: FileModeFact[] = [];
   const add = (file: string, kind: FileModeFact['kind']) => {
     const mode = modeOf(file);
@@ -177,7 +199,7 @@ function collectModes(input: FileFactsInput): FileModeFact[] {
   };
   const configDir = path.join(input.baseDir, 'config');
   add(configDir, 'config-dir');
-  for (const file of listFiles(configDir, 3)) add(file, 'config');
+  for (const file of configFiles) add(file, 'config');
   for (const name of safeReaddir(input.baseDir)) {
     if (name.startsWith('.env')) add(path.join(input.baseDir, name), 'env-file');
   }

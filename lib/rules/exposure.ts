@@ -59,7 +59,8 @@ interface HardCodedSecret {
 /**
  * Secret-looking config values that a config file set and that do not equal any environment variable's value (nor a
  * value read through egg-sentinel's env helpers). Values from EGG_APP_CONFIG, or set at runtime by a boot hook (no
- * file recorded), are not hard-coded. egg-sentinel's own options are left to their rules (SEN502 for ipc.secret).
+ * file recorded), are not hard-coded, nor are values that no file under config/ writes (see writtenIn).
+ * egg-sentinel's own options are left to their rules (SEN502 for ipc.secret).
  */
 export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
   // Two rules ask; the config walk is the costly part of both.
@@ -76,13 +77,39 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
     if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret)) continue;
-    const source = facts.provenance(leaf.keyPath.replace(/\[\d+\]/g, ''));
-    if (source === undefined || source === EGG_APP_CONFIG_MARKER) continue;
+    const recorded = facts.provenance(leaf.keyPath.replace(/\[\d+\]/g, ''));
+    if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
+    const source = writtenIn(leaf, recorded, facts.files.configTexts);
+    if (source === undefined) continue;
     const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder };
     entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
   }
   return [ ...byKeyPath.values() ];
+}
+
+/**
+ * The config file that writes a secret's value literally: the one egg recorded for the key when it holds the value,
+ * else another file under config/ that does (`process.env.X || 'literal'` in config.default, then `process.env.X`
+ * in config.prod: egg keeps the default's value and records config.prod). Undefined when no file under config/ holds
+ * it: the config computed it (read a mounted secret file, decoded an environment variable). A recorded file whose
+ * text was not collected (a plugin's defaults) counts as writing it.
+ */
+function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, string>): string | undefined {
+  if (!Object.prototype.hasOwnProperty.call(texts, recorded)) return recorded;
+  const holds = (file: string) => holdsLiteral(texts[file], leaf.secret) || holdsLiteral(texts[file], leaf.value);
+  return holds(recorded) ? recorded : Object.keys(texts).find(holds);
+}
+
+/** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
+const IDENTIFYING_LINE = 16;
+
+function holdsLiteral(text: string, value: string): boolean {
+  if (text.includes(value)) return true;
+  // Written with escapes: "-----BEGIN…\n…", quotes or backslashes inside.
+  const escaped = JSON.stringify(value).slice(1, -1);
+  if (escaped !== value && text.includes(escaped)) return true;
+  return value.includes('\n') && value.split('\n').some(line => line.trim().length >= IDENTIFYING_LINE && text.includes(line.trim()));
 }
 
 function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
@@ -105,7 +132,9 @@ export const hardCodedSecret: Rule = {
     'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
-    'at runtime (no config file recorded) is not reported. Placeholders are ' +
+    'at runtime (no config file recorded) is not reported, nor one that no file under `config/` holds literally (read ' +
+    'from a mounted secret file such as /run/secrets/db_password, or decoded from an environment variable); the finding ' +
+    'names the file that holds the literal, e.g. config.default\'s fallback in `process.env.X || \'literal\'`. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. ' +
     'High outside local/unittest; low on a developer machine.',

@@ -36,7 +36,7 @@ export function fakeFacts(overrides: {
     routes: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
-      gitignore: { state: 'skipped', reason: 'fake facts' },
+      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {},
       ...overrides.files,
     },
     runtime: {

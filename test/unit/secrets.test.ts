@@ -64,6 +64,43 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
   }
 });
 
+describe('SEN202: hard-coded means written in a file under config/', () => {
+  const PEM = `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`;
+  function where(value: string, configTexts: Record<string, string>, recorded = 'config/config.prod.ts') {
+    const facts = fakeFacts({
+      config: { service: { password: value } },
+      meta: { 'service.password': recorded },
+      files: { configTexts },
+    });
+    return hardCodedSecret.check(facts, { developmentEnv: false }).map(hit => hit.source);
+  }
+
+  it('the recorded file, when it holds the literal (as written, escaped, or as lines of a PEM)', () => {
+    assert.deepEqual(where('Tq8vN2kL5mW9xR', { 'config/config.prod.ts': "password: 'Tq8vN2kL5mW9xR'" }), [ 'config/config.prod.ts' ]);
+    assert.deepEqual(where(PEM, { 'config/config.prod.ts': JSON.stringify({ password: PEM }) }), [ 'config/config.prod.ts' ]);
+    const joined = `password: '-----BEGIN RSA PRIVATE KEY-----\\n' +\n  '${PEM_BODY}\\n' +\n  '-----END RSA PRIVATE KEY-----'`;
+    assert.deepEqual(where(PEM, { 'config/config.prod.ts': joined }), [ 'config/config.prod.ts' ]);
+    assert.deepEqual(where('p4ss"w\\rd-9931', { 'config/config.prod.ts': 'password: "p4ss\\"w\\\\rd-9931"' }), [ 'config/config.prod.ts' ]);
+  });
+
+  it('another file under config/ that holds it (a fallback in config.default)', () => {
+    assert.deepEqual(where('Tq8vN2kL5mW9xR', {
+      'config/config.prod.ts': 'password: process.env.DB_PASSWORD',
+      'config/config.default.ts': "password: process.env.DB_PASSWORD || 'Tq8vN2kL5mW9xR'",
+    }), [ 'config/config.default.ts' ]);
+  });
+
+  it('nothing when no file under config/ holds it: read from a mounted file, decoded from the environment', () => {
+    assert.deepEqual(where('Tq8vN2kL5mW9xR', { 'config/config.prod.ts': "password: fs.readFileSync('/run/secrets/db_password', 'utf8').trim()" }), []);
+    assert.deepEqual(where(PEM, { 'config/config.prod.ts': "password: process.env.PEM.replace(/\\\\n/g, '\\n')" }), []);
+  });
+
+  it('a recorded file whose text was not collected (a plugin\'s defaults) counts as writing it', () => {
+    assert.deepEqual(where('Tq8vN2kL5mW9xR', { 'config/config.prod.ts': '' }, 'node_modules/egg-x/config/config.default.js'),
+      [ 'node_modules/egg-x/config/config.default.js' ]);
+  });
+});
+
 describe('SEN202: 20+ look-alikes stay quiet', () => {
   const lookAlikes: Array<[string, unknown]> = [
     [ 'integrity', 'sha512-8iUql50EUR+uUcdRQ3HDqa6EVyo3docL8g5WJ3FNcWmu62IbkGUue/pEyLBW8VGKKucTPgqeks4fIU1DA4yowQ==' ],
