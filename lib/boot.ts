@@ -5,7 +5,7 @@
  */
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
-import { extendDumpIgnore, rewriteDumpsAfterEgg } from './dumps';
+import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
 import { eggRunDir } from './facts/run-dir';
@@ -29,7 +29,11 @@ export interface SentinelRuntime {
   sharedFacts?: SharedFactsSummary;
 }
 
-export type HookTarget = BootTarget & IpcTarget & { sentinel?: SentinelRuntime };
+export type HookTarget = BootTarget & IpcTarget & {
+  sentinel?: SentinelRuntime;
+  /** egg's ready callbacks: called once boot ends, with its error when it failed. */
+  ready?(callback: (error?: Error) => void): unknown;
+};
 
 /**
  * Shared by the agent and app worker hooks: validate config.sentinel and install IPC signing in the constructor,
@@ -52,6 +56,11 @@ export abstract class SentinelBootHook {
     } catch (error) {
       this.startupError = error as Error;
     }
+    // didReady masks egg's after-ready dump; a failed boot (refused, or any other error) never reaches it. egg
+    // registered its dump's ready callback in its constructor, before any plugin's hook: this one runs after it.
+    target.ready?.(error => {
+      if (error && this.config?.dumps?.rewrite !== false) rewriteDumpsAfterFailedBoot(eggRunDir(target), target.type, target.coreLogger);
+    });
   }
 
   /** egg writes its dumps again after ready; rewrite them once it has (see lib/dumps.ts for when egg writes). */

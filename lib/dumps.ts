@@ -81,11 +81,22 @@ export interface DumpLogger {
 
 /** From didReady: rewrites again once egg's after-ready dump (a nextTick of a ready callback) is on disk. */
 export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger): Promise<DumpRewrite[]> {
-  return new Promise(resolve => setImmediate(() => {
-    const rewrites = rewriteDumps(runDir, [ type ]);
-    for (const { file, error } of rewrites) {
-      if (error) logger.warn('[egg-sentinel] SEN204: could not rewrite %s with secrets masked and mode 0600: %s', file, error);
-    }
-    resolve(rewrites);
-  }));
+  return new Promise(resolve => setImmediate(() => resolve(rewriteDumpsLogged(runDir, type, logger))));
+}
+
+/**
+ * egg dumps its config from a ready callback on a failed boot too, with the dump's write queued on nextTick. Called
+ * from a ready callback registered after egg's, this queues the rewrite right behind that write: before the process
+ * exits, which a refused worker does at once.
+ */
+export function rewriteDumpsAfterFailedBoot(runDir: string, type: EggProcessType, logger: DumpLogger): void {
+  process.nextTick(() => rewriteDumpsLogged(runDir, type, logger));
+}
+
+function rewriteDumpsLogged(runDir: string, type: EggProcessType, logger: DumpLogger): DumpRewrite[] {
+  const rewrites = rewriteDumps(runDir, [ type ]);
+  for (const { file, error } of rewrites) {
+    if (error) logger.warn('[egg-sentinel] SEN204: could not rewrite %s with secrets masked and mode 0600: %s', file, error);
+  }
+  return rewrites;
 }

@@ -126,12 +126,19 @@ describe('refused boot under a real egg-cluster (mm.cluster)', () => {
   it('the worker refuses, the master exits non-zero and stderr names the rule', async function() {
     this.timeout(90000);
     mm.env('prod');
+    mm(process.env, 'WEAK_KEYS_REDIS_URL', 'redis://:Cluster-Refused-Pw-41@cache.internal:6379/0');
+    const dump = path.join(fixture('weak-keys'), 'run/application_config.json');
+    fs.rmSync(dump, { force: true });
     const app: any = mm.cluster({ baseDir: fixture('weak-keys'), workers: 1, cache: false } as any);
     try {
       await app.ready(); // egg-mock's ClusterApplication resolves ready() when the master exits
       assert.notEqual(app.proc.exitCode, 0);
       assert.match(app.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
       assert.match(app.stderr, /SEN201/);
+      // egg dumps config again after the refusal, and the worker exits at once: that dump is masked too.
+      const text = fs.readFileSync(dump, 'utf8');
+      assert.ok(!text.includes('Cluster-Refused-Pw-41'), 'the secret is in the dump the refused worker left');
+      assert.match(text, /redis:\/\/:\[REDACTED\]@cache\.internal/);
     } finally {
       await app.close();
     }

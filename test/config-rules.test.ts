@@ -199,6 +199,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Fallback-Jwt-S3cret-77'));
   });
 
+  it('SEN204: a refused boot leaves egg\'s dump (written again after the refusal) masked too', async () => {
+    mm.env('prod');
+    mm(process.env, 'CFG_REFUSED_REDIS_URL', 'redis://:EnvRedisPw123-refused@cache.internal:6379/0');
+    const dir = temp('cfg-refused-dump', {
+      'config/config.default.js': "module.exports = { keys: 'short', logger: { dir: __dirname + '/../logs' }, redis: { url: process.env.CFG_REFUSED_REDIS_URL } };\n",
+    });
+    await expectRefused(dir, /SEN201/);
+    // Read at once: a refused worker exits right after its failed ready, so nothing later would mask it.
+    const dump = path.join(dir, 'run/application_config.json');
+    const text = fs.readFileSync(dump, 'utf8');
+    assert.ok(!text.includes('EnvRedisPw123-refused'), 'the secret is in the dump');
+    assert.equal(JSON.parse(text).config.redis.url, 'redis://:[REDACTED]@cache.internal:6379/0');
+    assert.equal(fs.statSync(dump).mode & 0o777, 0o600);
+  });
+
   it('SEN203: a static dir serving the app root is critical and names what it exposes', async () => {
     const message = await expectRefused(fixture('cfg-static-exposed'), /SEN203/);
     assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
