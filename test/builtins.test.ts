@@ -205,6 +205,53 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     });
   });
 
+  it('SEN602: a csrf ignore/match that skips every route and / refuses boot in prod, and a forged POST goes through', async () => {
+    const scopes: Array<[ string, RegExp ]> = [
+      [ "ignore: '/'", /security\.csrf's ignore: '\/' skips every route of the app and \/ \(set in config\/config\.default\.js\)/ ],
+      [ 'ignore: /.*/', /security\.csrf's ignore: \/\.\*\/ skips every route/ ],
+      [ 'ignore: () => true', /security\.csrf's ignore: \[Function: ignore\] skips every route/ ],
+      [ "match: '/nothing-here'", /security\.csrf's match: '\/nothing-here' skips every route/ ],
+    ];
+    for (const [ scope, pattern ] of scopes) {
+      const dir = tempApp('builtin-csrf-scope', {
+        'config/config.default.js': `module.exports = { keys: 'csrf-scope-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ${scope} } } };\n`,
+        'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
+      });
+      try {
+        mm.env('prod');
+        onNode(SUPPORTED_NODE);
+        const message = await expectRefused(dir, /SEN602/);
+        assert.match(message, /CSRF protection is off for every route: /, scope);
+        assert.match(message, pattern, scope);
+        mm.restore();
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer').expect(200);
+        });
+      } finally {
+        mm.restore();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('SEN602: a csrf ignore scoped to some routes is fine, and the other routes still need a token', async () => {
+    const dir = tempApp('builtin-csrf-scoped', {
+      'config/config.default.js': "module.exports = { keys: 'csrf-scoped-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: '/webhooks' } } };\n",
+      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = 'ok'; }); router.post('/webhooks/pay', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(dir, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []);
+        await app.httpRequest().post('/transfer').expect(403);
+        await app.httpRequest().post('/webhooks/pay').expect(200);
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
     const dir = tempApp('builtin-no-security', {
       'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",

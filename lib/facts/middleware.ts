@@ -9,7 +9,7 @@ import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { realPathOrAbsolute } from './real-path';
-import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from './types';
+import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep, SecurityScopeFact } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -140,6 +140,7 @@ export interface MiddlewareFacts {
   middleware: MiddlewareFact[];
   availableMiddleware: string[];
   routes: RouteFact[];
+  securityScopes: SecurityScopeFact[];
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -162,14 +163,47 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     const filter = filters.get(entry.name);
     if (!filter) continue;
     const kind = entry.match ? 'match' : 'ignore';
-    // Skipping every route and `/` is skipping everything; a filter that looks at more than the path is not judged so.
-    const root = filter('/', 'GET');
     const runsForSomeRoute = chains.some(chain => chain.some(step => step.name === entry.name && step.level === 'global' && step.runs !== 'never'));
-    const runsSomewhere = runsForSomeRoute || root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined;
-    entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsSomewhere };
+    entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter) };
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
-  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes };
+  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg.config, modules, routes) };
+}
+
+/**
+ * Skipping every route and `/` is skipping everything: whether the filter may run for `/`. A filter that looks at
+ * more than the path is not judged to skip everything.
+ */
+function mayRunAtRoot(filter: RequestFilter): boolean {
+  const root = filter('/', 'GET');
+  return root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined;
+}
+
+/**
+ * egg-security's protections with `match`/`ignore` (egg-security compiles each with egg-path-matching, as egg-core
+ * does a middleware's), each judged against every route's probes and `/`.
+ */
+function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: RouteFact[]): SecurityScopeFact[] {
+  const security = config.security;
+  if (!security || typeof security !== 'object') return [];
+  return Object.entries(security as AnyRecord).flatMap(([ name, options ]): SecurityScopeFact[] => {
+    if (!options || typeof options !== 'object') return [];
+    const { match, ignore } = options as AnyRecord;
+    if (!match && !ignore) return [];
+    const kind = match ? 'match' : 'ignore';
+    let filter: RequestFilter;
+    try {
+      filter = compileFilter(modules, kind === 'match' ? { match } : { ignore });
+    } catch {
+      // egg-security would have refused it at boot; nothing to judge.
+      return [];
+    }
+    const runsForSomeRoute = routes.some(route => route.probes.some(probe => route.methods.some(method => {
+      const outcome = filter(probe, method);
+      return outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined;
+    })));
+    return [{ name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter) }];
+  });
 }
 
 function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin): MiddlewareFact[] {

@@ -30,6 +30,13 @@ export interface MiddlewareFilterFact {
   skipsEveryPath: boolean;
 }
 
+/** One egg-security protection with `match`/`ignore`: `name` is its key under config.security (`csrf`). */
+export interface SecurityScopeFact extends MiddlewareFilterFact {
+  name: string;
+  /** `match` or `ignore`: egg-security uses `match` when both are set. */
+  kind: 'match' | 'ignore';
+}
+
 export interface MiddlewareFact {
   /** Name as in `coreMiddleware`/`appMiddleware` (wrapper suffixes stripped). */
   name: string;
@@ -165,6 +172,11 @@ export interface Facts {
   /** Every middleware egg loaded (the `app/middleware` of plugins, framework and app), in the chain or not. */
   availableMiddleware: string[];
   routes: RouteFact[];
+  /**
+   * egg-security's protections (`config.security.csrf`, `.xframe`…) scoped with `match`/`ignore`, judged like a
+   * global middleware's filter against every route and `/`. Empty in the agent.
+   */
+  securityScopes: SecurityScopeFact[];
   ipc: IpcFacts;
   /** Files that hold or shape config: modes, egg's config dumps, static dirs, path-valued config, .gitignore (lib/facts/files.ts). */
   files: FileFacts;

@@ -121,8 +121,9 @@ export const securityOff: Rule = {
   severity: 'high',
   description: 'egg-security (the `security` plugin) protects every egg app against CSRF, clickjacking, MIME sniffing and ' +
     'open redirects. This rule fires outside local/unittest when the plugin is disabled, or when CSRF protection is off ' +
-    'for every route: `security.csrf.enable: false`, `security.csrf: false`, or csrf missing from ' +
-    '`security.defaultMiddleware`. `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
+    'for every route: `security.csrf.enable: false`, `security.csrf: false`, csrf missing from ' +
+    '`security.defaultMiddleware`, or a `csrf.ignore`/`match` that skips every route of the app and `/` (evaluated with ' +
+    'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
     '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Removing the `securities` ' +
     'middleware itself is SEN405.',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
@@ -140,7 +141,17 @@ export const securityOff: Rule = {
       }];
     }
     const csrf = switchedOff(facts, 'csrf');
-    if (!csrf) return [];
+    if (!csrf) {
+      const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.skipsEveryPath);
+      if (!scope) return [];
+      const key = `security.csrf.${scope.kind}`;
+      return [{
+        severity: 'high',
+        target: `config.${key}`,
+        source: facts.provenance(key),
+        message: `CSRF protection is off for every route: security.csrf's ${scope.summary} skips every route of the app and /${setIn(facts, key)}`,
+      }];
+    }
     const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
     const scoped = options && (options.ignore !== undefined || options.match !== undefined);
     return [{

@@ -34,6 +34,7 @@ export function fakeFacts(overrides: {
     middleware: [],
     availableMiddleware: [],
     routes: [],
+    securityScopes: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
       gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {},
