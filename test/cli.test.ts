@@ -251,6 +251,26 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(facts.plugins.find(plugin => plugin.name === 'jsonp')?.enable, false);
     });
 
+    it('a TypeScript app compiled in place (.js next to each .ts) is audited from its .js files, as egg-scripts runs it', async () => {
+      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-ts-compiled-'));
+      try {
+        fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
+        fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseDir, 'node_modules'));
+        fs.writeFileSync(path.join(baseDir, 'package.json'), JSON.stringify({ name: 'cli-ts-compiled', egg: { typescript: true } }));
+        // The sources tsc compiled: egg, given a TypeScript hook, would load both and refuse the duplicate controller.
+        for (const dir of [ 'app', 'app/controller', 'app/middleware', 'config' ]) {
+          for (const name of fs.readdirSync(path.join(baseDir, dir)).filter(file => file.endsWith('.js'))) {
+            fs.copyFileSync(path.join(baseDir, dir, name), path.join(baseDir, dir, name.replace(/\.js$/, '.ts')));
+          }
+        }
+        const run = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod' ]);
+        assert.equal(run.code, 1, run.stderr);
+        assert.match(run.stdout, /where: config\.keys at config\/config\.default\.js:/);
+      } finally {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
+    });
+
     it('the example app: the scaffolded key fails prod; a key from the environment passes', async () => {
       const example = path.join(ROOT, 'example');
       const failing = await sentinel([ 'audit', '--base-dir', 'example', '--env', 'prod' ]);

@@ -179,23 +179,30 @@ function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n', 1)[0];
 }
 
-/** Source files egg can only load through a TypeScript hook when no compiled .js sits next to them. */
-function typeScriptOnlyFiles(baseDir: string): string[] {
+/** The config files in TypeScript, and those of them without a compiled .js next to them. */
+function typeScriptConfigFiles(baseDir: string): { all: string[]; uncompiled: string[] } {
   const configDir = path.join(baseDir, 'config');
   const names = fs.existsSync(configDir) ? fs.readdirSync(configDir) : [];
-  return names
-    .filter(name => name.endsWith('.ts') && !name.endsWith('.d.ts') && !names.includes(name.replace(/\.ts$/, '.js')))
-    .map(name => `config/${name}`);
+  const all = names.filter(name => name.endsWith('.ts') && !name.endsWith('.d.ts'));
+  return {
+    all: all.map(name => `config/${name}`),
+    uncompiled: all.filter(name => !names.includes(name.replace(/\.ts$/, '.js'))).map(name => `config/${name}`),
+  };
 }
 
 /**
  * Egg loads `.ts` files only with EGG_TYPESCRIPT=true and a require hook. For a TypeScript app the audit registers
  * the app's own compiler hook (`egg.tscompiler` in package.json, ts-node by default) from the app's node_modules.
+ * An app compiled in place (`tsc`: a .js next to every config .ts) is audited as egg-scripts runs it in production,
+ * from its .js files: with the hook, egg would load both and refuse the duplicates. EGG_TYPESCRIPT=true or false
+ * decides either way.
  */
 function enableTypeScript(appRequire: NodeJS.Require, baseDir: string, pkg: AnyRecord): void {
-  const tsOnly = typeScriptOnlyFiles(baseDir);
-  const declared = eggSection(pkg).typescript === true || process.env.EGG_TYPESCRIPT === 'true';
-  if (!tsOnly.length && !declared) return;
+  const configs = typeScriptConfigFiles(baseDir);
+  const tsOnly = configs.uncompiled;
+  const compiled = configs.all.length > 0 && !tsOnly.length;
+  const declared = process.env.EGG_TYPESCRIPT === 'true' || (eggSection(pkg).typescript === true && !compiled);
+  if (process.env.EGG_TYPESCRIPT === 'false' || (!tsOnly.length && !declared)) return;
   process.env.EGG_TYPESCRIPT = 'true';
   if ((process as unknown as Record<symbol, unknown>)[TS_NODE_INSTANCE]) return;
   const compiler = typeof eggSection(pkg).tscompiler === 'string' ? String(eggSection(pkg).tscompiler) : undefined;
