@@ -132,11 +132,14 @@ export const securityOff: Rule = {
     if (developmentEnv) return [];
     const plugin = facts.plugins.find(entry => entry.name === 'security');
     if (!plugin?.enable) {
+      // egg merges EGG_PLUGINS over the plugin files and keeps their `from`: the variable is what disabled it.
+      const { envPlugins } = facts.pluginTrust;
+      const from = envPlugins.set && envPlugins.disabled.includes('security') ? 'EGG_PLUGINS' : plugin?.from;
       return [{
         severity: 'high',
         target: 'plugin:security',
-        source: plugin?.from,
-        message: `the security plugin (egg-security) is ${plugin ? `disabled${plugin.from ? ` in ${plugin.from}` : ''}` : 'not loaded by this framework'}: ` +
+        source: from,
+        message: `the security plugin (egg-security) is ${plugin ? `disabled${from ? ` in ${from}` : ''}` : 'not loaded by this framework'}: ` +
           'no CSRF protection, no security headers, and ctx.redirect() goes to any host',
       }];
     }

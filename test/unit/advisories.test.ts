@@ -264,6 +264,15 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.match(securityOff.check(fakeFacts({}), prod)[0].message, /is not loaded by this framework/);
   });
 
+  it('SEN602: the security plugin disabled by EGG_PLUGINS names the variable, not the plugin file egg keeps as its origin', () => {
+    const facts = fakeFacts({
+      plugins: [{ name: 'security', enable: false, package: 'egg-security', from: 'node_modules/egg/config/plugin.js' }],
+      pluginTrust: { envPlugins: { set: true, enabled: [], disabled: [ 'security' ] } },
+    });
+    const [ hit ] = securityOff.check(facts, prod);
+    assert.deepEqual([ hit.source, hit.message.split(':')[0] ], [ 'EGG_PLUGINS', 'the security plugin (egg-security) is disabled in EGG_PLUGINS' ]);
+  });
+
   it('SEN603: HSTS is only required when sentinel.https says so; an empty CSP policy counts as none', () => {
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: false } }), prod), []);
     const [ csp ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: {} } }), prod);
