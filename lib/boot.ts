@@ -8,6 +8,7 @@ import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
+import { appProvenanceFiles } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -50,7 +51,7 @@ export abstract class SentinelBootHook {
     // Before egg's first dump (right after loading): its own masking then covers token, apiKey, credentials…
     extendDumpIgnore(target.config);
     try {
-      this.config = validateSentinelConfig(target.config.sentinel ?? {}, knownRuleIds);
+      this.config = validateSentinelConfig(target.config.sentinel ?? {}, knownRuleIds, appProvenanceFiles(target, 'sentinel'));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -192,6 +192,7 @@ describe('faults at boot (mm.app, prod env)', function() {
     const message = await refused(baseDir, 'SentinelConfigError', /invalid config\.sentinel, boot refused/);
     assert.match(message, /config\.sentinel\.failon: unknown option \(did you mean "failOn"\?\)/);
     assert.match(message, /config\.sentinel\.report\.file: must be boolean, got string/);
+    assert.match(message, /Fix the keys above in config\/config\.default\.ts \(every option/, 'names the file that sets config.sentinel');
     const agentLog = await logged(baseDir, 'egg-agent.log', /ERROR .*SentinelConfigError/);
     assert.equal(agentLog.match(/ERROR .*SentinelConfigError/g)?.length, 1);
     await assertNoSentinelStack(baseDir, 'common-error.log');

@@ -13,9 +13,11 @@ const validateSchema = generated.sentinelConfig as unknown as ValidateFunction<S
 export class SentinelConfigError extends Error {
   declare readonly problems: string[];
 
-  constructor(problems: string[]) {
+  /** `files`: the config files that set config.sentinel, as egg recorded them. */
+  constructor(problems: string[], files: string[] = []) {
     super(`[egg-sentinel] invalid config.sentinel, boot refused:\n${problems.map(p => `  - ${p}`).join('\n')}\n` +
-      'Fix the keys above in config/config.*.ts (every option is documented in the egg-sentinel README).');
+      `Fix the keys above in ${files.length ? files.join(', ') : 'the config file that sets them (config/config.<env>.js or .ts)'} ` +
+      '(every option is documented in the egg-sentinel README).');
     this.name = 'SentinelConfigError';
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the message.
     Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
@@ -24,10 +26,11 @@ export class SentinelConfigError extends Error {
 }
 
 /**
- * Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise. Rule ids in `rules` and
- * `waivers` are checked against `knownRuleIds` when given (the schema checks their form either way).
+ * Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise, naming `files` (the config
+ * files that set it) as where to fix it. Rule ids in `rules` and `waivers` are checked against `knownRuleIds` when
+ * given (the schema checks their form either way).
  */
-export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>): SentinelConfig {
+export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[]): SentinelConfig {
   const problems: string[] = [];
   if (!validateSchema(value)) {
     for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
@@ -43,7 +46,7 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
       if (!isRealDate(waiver.expires)) problems.push(`${at}.expires: "${waiver.expires}" is not a calendar date; use YYYY-MM-DD`);
     });
   }
-  if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ]);
+  if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ], files);
   return value as SentinelConfig;
 }
 

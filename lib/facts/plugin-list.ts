@@ -31,3 +31,19 @@ export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relativ
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
+
+/**
+ * The app's own files (not its plugins' or framework's defaults) that egg recorded as setting a key at or under
+ * `keyPath`, relative to the app root: where the user would change it.
+ */
+export function appProvenanceFiles(egg: Pick<EggLike, 'baseDir' | 'loader'>, keyPath: string): string[] {
+  const files = new Set<string>();
+  const collect = (node: unknown): void => {
+    if (typeof node === 'string' && path.isAbsolute(node) && !path.relative(egg.baseDir, node).split(path.sep).some(part => part === '..' || part === 'node_modules')) {
+      files.add(toDisplayPath(egg.baseDir, node));
+    }
+    else if (node && typeof node === 'object') Object.values(node).forEach(collect);
+  };
+  collect(keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], egg.loader.configMeta));
+  return [ ...files ];
+}
