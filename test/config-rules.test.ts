@@ -187,6 +187,17 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!dump.includes('Mounted-S3cr3t-Pw-9931'), 'still masked in the dump');
   });
 
+  it('SEN202: a secret in a JSON file at the app root that config requires is hard-coded, named in that file', async () => {
+    mm.env('prod');
+    const dir = temp('cfg-secret-json', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, mysql: require('../secrets.json') };\n`,
+      'secrets.json': JSON.stringify({ client: { password: 'Json-Committed-Pw-8812' } }),
+    });
+    const message = await expectRefused(dir, /SEN202/);
+    assert.match(message, /where: config\.mysql\.client\.password \(from secrets\.json\)/);
+    assert.ok(!message.includes('Json-Committed-Pw-8812'));
+  });
+
   it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {
     mm.env('prod');
     const dir = temp('cfg-secret-fallback', {

@@ -88,8 +88,9 @@ export interface FileFacts {
   allowedRoots: string[];
   gitignore: GitignoreFact;
   /**
-   * The text of each file under config/ (display path → UTF-8, files up to CONFIG_TEXT_LIMIT): a secret-looking value
-   * is hard-coded (SEN202) only where a config file writes it, not where one reads it from a mounted secret file.
+   * The text of each file under config/ and at the top of the app root (display path → UTF-8, files up to
+   * CONFIG_TEXT_LIMIT): a secret-looking value is hard-coded (SEN202) where the app's files write it (config, or a
+   * secrets.json a config file requires), not where config reads it from a mounted secret file.
    */
   configTexts: Record<string, string>;
 }
@@ -139,7 +140,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
-    configTexts: readConfigTexts(configFiles, input.display),
+    configTexts: readConfigTexts([ ...configFiles, ...listFiles(baseDir, 1) ], input.display),
   };
 }
 

@@ -89,11 +89,11 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
 }
 
 /**
- * The config file that writes a secret's value literally: the one egg recorded for the key when it holds the value,
- * else another file under config/ that does (`process.env.X || 'literal'` in config.default, then `process.env.X`
- * in config.prod: egg keeps the default's value and records config.prod). Undefined when no file under config/ holds
- * it: the config computed it (read a mounted secret file, decoded an environment variable). A recorded file whose
- * text was not collected (a plugin's defaults) counts as writing it.
+ * The file that writes a secret's value: the one egg recorded for the key when it holds the value, else another of
+ * the app's files that does (`process.env.X || 'literal'` in config.default, then `process.env.X` in config.prod:
+ * egg keeps the default's value and records config.prod; a secrets.json that config requires). Undefined when none
+ * holds it: the config computed it (read a mounted secret file, decoded an environment variable). A recorded file
+ * whose text was not collected (a plugin's defaults) counts as writing it.
  */
 function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, string>): string | undefined {
   if (!Object.prototype.hasOwnProperty.call(texts, recorded)) return recorded;
@@ -103,13 +103,21 @@ function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, str
 
 /** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
 const IDENTIFYING_LINE = 16;
+/** A secret this long is identified by its first or last FRAGMENT characters too, so a literal split in two is found. */
+const FRAGMENTED_SECRET = 16;
+const FRAGMENT = 10;
 
 function holdsLiteral(text: string, value: string): boolean {
   if (text.includes(value)) return true;
   // Written with escapes: "-----BEGIN…\n…", quotes or backslashes inside.
   const escaped = JSON.stringify(value).slice(1, -1);
   if (escaped !== value && text.includes(escaped)) return true;
-  return value.includes('\n') && value.split('\n').some(line => line.trim().length >= IDENTIFYING_LINE && text.includes(line.trim()));
+  if (value.includes('\n')) return value.split('\n').some(line => line.trim().length >= IDENTIFYING_LINE && text.includes(line.trim()));
+  if (value.length < FRAGMENTED_SECRET) return false;
+  // Split ('Tq8vN2kL5m' + 'W9xRp4Zs3c') or encoded (Buffer.from('…', 'base64')) in the file.
+  const bytes = Buffer.from(value);
+  return text.includes(value.slice(0, FRAGMENT)) || text.includes(value.slice(-FRAGMENT)) ||
+    [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
 }
 
 function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
@@ -132,9 +140,10 @@ export const hardCodedSecret: Rule = {
     'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
-    'at runtime (no config file recorded) is not reported, nor one that no file under `config/` holds literally (read ' +
-    'from a mounted secret file such as /run/secrets/db_password, or decoded from an environment variable); the finding ' +
-    'names the file that holds the literal, e.g. config.default\'s fallback in `process.env.X || \'literal\'`. Placeholders are ' +
+    'at runtime (no config file recorded) is not reported, nor one that no file under `config/` or at the top of the app ' +
+    'root holds (as written, escaped, split in two or base64/hex-encoded): read from a mounted secret file such as ' +
+    '/run/secrets/db_password, or decoded from an environment variable. The finding names the file that holds it, e.g. ' +
+    'config.default\'s fallback in `process.env.X || \'literal\'`, or a secrets.json a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. ' +
     'High outside local/unittest; low on a developer machine.',

@@ -83,6 +83,15 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     assert.deepEqual(where('p4ss"w\\rd-9931', { 'config/config.prod.ts': 'password: "p4ss\\"w\\\\rd-9931"' }), [ 'config/config.prod.ts' ]);
   });
 
+  it('a literal split in two, or written base64- or hex-encoded, is still written in the file', () => {
+    const secret = 'Tq8vN2kL5mW9xRp4Zs3c';
+    for (const text of [
+      "password: 'Tq8vN2kL5m' + 'W9xRp4Zs3c'",
+      `password: Buffer.from('${Buffer.from(secret).toString('base64')}', 'base64').toString()`,
+      `password: Buffer.from('${Buffer.from(secret).toString('hex')}', 'hex').toString()`,
+    ]) assert.deepEqual(where(secret, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
+  });
+
   it('another file under config/ that holds it (a fallback in config.default)', () => {
     assert.deepEqual(where('Tq8vN2kL5mW9xR', {
       'config/config.prod.ts': 'password: process.env.DB_PASSWORD',
