@@ -39,6 +39,11 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       expect: [ /config\.sentinel\.waivers\[0\]\.reason: required/ ],
     },
     {
+      title: 'waiver with a reason too short, and an empty target',
+      sentinel: { waivers: [{ rule: 'SEN201', reason: 'lb', target: '', expires: '2999-01-01' }] },
+      expect: [ /config\.sentinel\.waivers\[0\]\.reason: "lb" is too short \(at least 3 characters\)/, /config\.sentinel\.waivers\[0\]\.target: must not be empty/ ],
+    },
+    {
       title: 'waiver without expiry',
       sentinel: { waivers: [{ rule: 'SEN201', reason: 'accepted for now' }] },
       expect: [ /config\.sentinel\.waivers\[0\]\.expires: required/ ],

@@ -254,7 +254,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /"Auth" is no middleware of this app \(did you mean "auth"\?\)/);
       assert.match(message, /"data_api" is no middleware of this app \(did you mean "dataApi"\? egg names a middleware after its camel-cased file name: data_api → dataApi\)/);
       assert.match(message, /"\/apii\/\*\*" matches no route of this app/);
-      assert.match(message, /where: config\.sentinel\.routes\.protect\[0\]\.paths\[0\]/);
+      assert.match(message, /where: config\.sentinel\.routes\.protect\[0\]\.paths\[0\] \(from <process\.env\.EGG_APP_CONFIG>\)/, 'the source that set the policy');
+      assert.match(message, /where: config\.sentinel\.middleware\.required\[0\] \(from <process\.env\.EGG_APP_CONFIG>\)/);
     });
 
     it('a policy that does not fit the schema refuses boot naming the key', async () => {

@@ -82,7 +82,8 @@ function describeError(error: ErrorObject): string {
     case 'propertyNames':
       return `${at}: keys must be rule ids such as "SEN201"`;
     case 'minLength':
-      return `${at}: must not be empty (at least ${String(params.limit)} characters)`;
+      return Number(params.limit) === 1 ? `${at}: must not be empty` :
+        `${at}: ${quote(error.data)} is too short (at least ${String(params.limit)} characters)`;
     default:
       return `${at}: ${error.message ?? 'is invalid'}`;
   }

@@ -460,6 +460,8 @@ export const unmatchedPolicyEntry: Rule = {
     if (!names.length && !policy.routes.public?.length) return [];
     const known = knownMiddleware(facts);
     const hits: RuleHit[] = [];
+    // egg records a list's file for the list as a whole: `sentinel.routes.protect` for `…protect[1].by[0]`.
+    const sourceOf = (at: string) => facts.provenance(at.replace(/^config\./, '').replace(/\[.*$/, ''));
     const name = (at: string, value: string) => {
       if (known.has(value) || GROUP_SELECTORS[value]) return;
       const similar = [ ...known ].find(other => looseName(other) === looseName(value));
@@ -468,6 +470,7 @@ export const unmatchedPolicyEntry: Rule = {
       hits.push({
         severity: 'high',
         target: at,
+        source: sourceOf(at),
         message: `"${value}" is no middleware of this app${similar ? ` (did you mean "${similar}"?${fileName})` : ''}; ` +
           `known: ${[ ...known ].sort().join(', ')}`,
       });
@@ -487,7 +490,7 @@ export const unmatchedPolicyEntry: Rule = {
       entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
       entry.paths.forEach((pattern, item) => {
         if (pattern !== '**' && !matchesRoute(pattern).length) {
-          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, message: `"${pattern}" matches no route of this app, so it protects nothing` });
+          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" matches no route of this app, so it protects nothing` });
         }
       });
     });
@@ -502,6 +505,7 @@ export const unmatchedPolicyEntry: Rule = {
         hits.push({
           severity: 'medium',
           target: where,
+          source: sourceOf(where),
           message: routes.length ?
             `"${pattern}" matches ${routes.map(routeLabel).join(', ')}, none of which answers ${methods.join(', ')}: the exception is stale` :
             `"${pattern}" matches no route of this app: a stale exception would make a future route with this path public without review`,
