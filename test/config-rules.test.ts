@@ -198,6 +198,18 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Json-Committed-Pw-8812'));
   });
 
+  it('SEN202: a secret in a module of the app that config requires is hard-coded, named in that module', async () => {
+    mm.env('prod');
+    const dir = temp('cfg-secret-module', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, mysql: require('../lib/db').settings };\n`,
+      'lib/db.js': "exports.settings = { client: { host: 'db.internal', password: require('./credentials').dbPassword } };\n",
+      'lib/credentials.js': "exports.dbPassword = 'Lib-Credential-Pw-5521';\n",
+    });
+    const message = await expectRefused(dir, /SEN202/);
+    assert.match(message, /where: config\.mysql\.client\.password \(from lib\/credentials\.js\)/);
+    assert.ok(!message.includes('Lib-Credential-Pw-5521'));
+  });
+
   it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {
     mm.env('prod');
     const dir = temp('cfg-secret-fallback', {

@@ -88,9 +88,9 @@ export interface FileFacts {
   allowedRoots: string[];
   gitignore: GitignoreFact;
   /**
-   * The text of each file under config/ and at the top of the app root (display path → UTF-8, files up to
-   * CONFIG_TEXT_LIMIT): a secret-looking value is hard-coded (SEN202) where the app's files write it (config, or a
-   * secrets.json a config file requires), not where config reads it from a mounted secret file.
+   * The text of each file under config/, at the top of the app root, and of the app's modules config files required
+   * (display path → UTF-8, files up to CONFIG_TEXT_LIMIT): a secret-looking value is hard-coded (SEN202) where the
+   * app's files write it, not where config reads it from a mounted secret file.
    */
   configTexts: Record<string, string>;
 }
@@ -140,8 +140,31 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
-    configTexts: readConfigTexts([ ...configFiles, ...listFiles(baseDir, 1) ], input.display),
+    configTexts: readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display),
   };
+}
+
+/** How far down the modules a config file required (lib/credentials.js requiring ./keys.json…) are followed. */
+const REQUIRE_DEPTH = 3;
+
+/**
+ * The app's own modules that config files required (a credentials module, a secrets.json), from require's cache:
+ * inside the app root, outside node_modules. egg 4's import()ed config leaves no such trace; config/ and the app
+ * root are read either way.
+ */
+function requiredByConfig(configFiles: string[], baseDir: string): string[] {
+  const appRoot = realPathLoose(baseDir);
+  const found = new Set<string>();
+  const visit = (file: string, depth: number): void => {
+    for (const child of require.cache[file]?.children ?? []) {
+      const relative = path.relative(appRoot, child.filename);
+      if (found.has(child.filename) || relative.startsWith('..') || path.isAbsolute(relative) || relative.split(path.sep).includes('node_modules')) continue;
+      found.add(child.filename);
+      if (depth > 1) visit(child.filename, depth - 1);
+    }
+  };
+  for (const file of configFiles) visit(realPathLoose(file), REQUIRE_DEPTH);
+  return [ ...found ];
 }
 
 /** Larger files under config/ are data, not config code: their text is not kept. */

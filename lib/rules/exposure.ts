@@ -140,10 +140,11 @@ export const hardCodedSecret: Rule = {
     'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
-    'at runtime (no config file recorded) is not reported, nor one that no file under `config/` or at the top of the app ' +
-    'root holds (as written, escaped, split in two or base64/hex-encoded): read from a mounted secret file such as ' +
-    '/run/secrets/db_password, or decoded from an environment variable. The finding names the file that holds it, e.g. ' +
-    'config.default\'s fallback in `process.env.X || \'literal\'`, or a secrets.json a config file requires. Placeholders are ' +
+    'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
+    'root or among the app\'s modules that config files required holds (as written, escaped, split in two or ' +
+    'base64/hex-encoded): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +
+    'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
+    '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. ' +
     'High outside local/unittest; low on a developer machine.',
