@@ -24,8 +24,9 @@ function attack(port: number, mode: string, arg: string): Record<string, any> {
   return JSON.parse(last);
 }
 
-async function startCluster(protection: 'on' | 'off'): Promise<{ app: Cluster; port: number }> {
+async function startCluster(protection: 'on' | 'off', messengerMode: 'enforce' | 'off' = 'enforce'): Promise<{ app: Cluster; port: number }> {
   mm(process.env, 'CC_TEST_PROTECTION', protection);
+  mm(process.env, 'CC_TEST_IPC_MODE', messengerMode);
   try {
     const app = mm.cluster({ baseDir: fixture('cc-app'), workers: 2, cache: false } as any);
     await app.ready();
@@ -93,6 +94,25 @@ describe('cluster-client channel with egg-sentinel (authenticated)', function() 
     const refused = Object.entries(stats.refused).filter(([ reason ]) => reason !== 'probe').reduce((sum, [ , n ]) => sum + (n as number), 0);
     assert.ok(refused >= 4, JSON.stringify(stats));
     assert.ok(stats.authenticated >= 2, 'both workers authenticated');
+  });
+});
+
+describe('cluster-client channel authenticated while messenger signing is off (ipc.mode off)', function() {
+  this.timeout(120000);
+  let app: Cluster;
+  let port: number;
+  before(async () => {
+    ({ app, port } = await startCluster('on', 'off'));
+  });
+  after(() => app.close());
+
+  it('invoke still works, and a raw TCP client without the secret runs nothing', async () => {
+    const { body } = await app.httpRequest().get('/echo').query({ value: 'still-on' }).expect(200);
+    assert.equal(body.value, 'still-on');
+    const before = await calls(app);
+    const result = attack(port, 'raw-invoke', '_internalSecret');
+    assert.ok(!result.replies?.some((reply: any) => reply.connObj?.type === 'invoke_result'), JSON.stringify(result));
+    assert.deepEqual(await calls(app), before, 'the real client ran nothing');
   });
 });
 

@@ -7,12 +7,15 @@ import type { IpcFacts } from './types';
 export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[]): IpcFacts {
   const mode = ipc.mode ?? 'enforce';
   const found = findClusterClient(eggPaths);
-  const clusterClient = { state: mode === 'off' || ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
+  const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
+  const environmentValues = new Set(Object.values(env));
+  const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({ bits: estimateSecretBits(previous.secret), inConfigFile: !environmentValues.has(previous.secret) }));
   if (ipc.secret) {
-    const fromEnvironment = Object.values(env).includes(ipc.secret);
+    const fromEnvironment = environmentValues.has(ipc.secret);
     return {
       mode,
       clusterClient,
+      previousSecrets,
       secretSource: 'config',
       secretInConfigFile: !fromEnvironment,
       secretBits: estimateSecretBits(ipc.secret),
@@ -20,6 +23,6 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
     };
   }
   const fromVariable = env[SECRET_ENV_VAR];
-  if (fromVariable) return { mode, clusterClient, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
-  return { mode, clusterClient, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
+  if (fromVariable) return { mode, clusterClient, previousSecrets, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
+  return { mode, clusterClient, previousSecrets, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
 }

@@ -154,6 +154,8 @@ export interface IpcFacts {
   secretBits: number;
   /** Where `sentinel.ipc.secret` was set, when configured. */
   secretProvenance?: string;
+  /** `sentinel.ipc.previousSecrets`, in order: each still verifies messages until its date, so each is judged too. */
+  previousSecrets: Array<{ bits: number; inConfigFile: boolean }>;
 }
 
 export interface Facts {

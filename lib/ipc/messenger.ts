@@ -112,7 +112,7 @@ export interface IpcGuardOptions {
  * malformed, unknown key, bad MAC): that counts once, since nothing it claims to hold can be believed.
  */
 export interface IpcStats {
-  mode: IpcGuardOptions['mode'];
+  mode: IpcMode;
   sent: number;
   accepted: number;
   /** Unsigned messages accepted because only egg-cluster's master sends them. */
@@ -122,6 +122,15 @@ export interface IpcStats {
   /** Bad messages delivered anyway (report mode), by reason. */
   reported: Record<DropReason, number>;
   logLinesSuppressed: number;
+}
+
+function zeroByReason(): Record<DropReason, number> {
+  return Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
+}
+
+/** The counters of a messenger egg-sentinel does not sign (`ipc.mode: 'off'`): all zero. */
+export function unsignedStats(): IpcStats {
+  return { mode: 'off', sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zeroByReason(), reported: zeroByReason(), logLinesSuppressed: 0 };
 }
 
 interface RawMessage {
@@ -159,8 +168,7 @@ export class IpcGuard {
 
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
-    const zero = () => Object.fromEntries(REASONS.map(reason => [ reason, 0 ])) as Record<DropReason, number>;
-    this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zero(), reported: zero() };
+    this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zeroByReason(), reported: zeroByReason() };
     this.badMessages = new RateLimitedLog(logger, options.logLinesPerMinute);
     this.encryptAll = options.encrypt === true;
     this.encryptActions = new Set(Array.isArray(options.encrypt) ? options.encrypt : []);

@@ -3,7 +3,7 @@ import type { SentinelIpcConfig } from '../config/types';
 import type { Role } from './envelope';
 import { type ClusterClientStats, clusterClientStats, protectClusterClient } from './cluster-client';
 import { Keyring, SECRET_ENV_VAR } from './keyring';
-import { type GuardLogger, IpcGuard, type IpcStats, type MessengerLike } from './messenger';
+import { type GuardLogger, IpcGuard, type IpcStats, type MessengerLike, unsignedStats } from './messenger';
 
 export interface IpcTarget {
   baseDir: string;
@@ -21,23 +21,25 @@ export function configuredSecret(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv)
 }
 
 /**
- * Installs signing and verification on this process's messenger; must run in the boot hook's constructor, before
- * egg's agent captures the messenger's send methods (configDidLoad). Returns undefined when `ipc.mode` is off.
+ * Installs signing and verification on this process's messenger, unless `ipc.mode` is off, and authentication on the
+ * cluster-client channel, unless `ipc.clusterClient` is off: the two are independent. Must run in the boot hook's
+ * constructor, before egg's agent captures the messenger's send methods (configDidLoad).
  */
-export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcConfig): { stats(): IpcStats & { clusterClient: ClusterClientStats } } | undefined {
+export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcConfig): { stats(): IpcStats & { clusterClient: ClusterClientStats } } {
   const mode = ipc.mode ?? IPC_DEFAULTS.mode;
-  if (mode === 'off') return undefined;
+  const protectChannel = ipc.clusterClient !== 'off';
+  if (mode === 'off' && !protectChannel) return { stats: () => ({ ...unsignedStats(), clusterClient: clusterClientStats() }) };
   const runDir = typeof target.config.rundir === 'string' ? target.config.rundir : path.join(target.baseDir, 'run');
   const options = { runDir, secret: configuredSecret(ipc, process.env), previousSecrets: ipc.previousSecrets };
   const keyring = role === 'agent' ? Keyring.forAgent(options) : Keyring.forApp(options);
-  const guard = new IpcGuard(role, keyring, {
+  const guard = mode === 'off' ? undefined : new IpcGuard(role, keyring, {
     mode,
     encrypt: ipc.encrypt ?? IPC_DEFAULTS.encrypt,
     maxAgeMs: ipc.maxAgeMs ?? IPC_DEFAULTS.maxAgeMs,
     logLinesPerMinute: ipc.logLinesPerMinute ?? IPC_DEFAULTS.logLinesPerMinute,
   }, target.coreLogger);
-  guard.install(target.messenger as MessengerLike);
-  if (ipc.clusterClient !== 'off') {
+  guard?.install(target.messenger as MessengerLike);
+  if (protectChannel) {
     protectClusterClient(target.loader.eggPaths ?? [], {
       keys: keyring,
       encrypt: ipc.encrypt === true,
@@ -45,5 +47,5 @@ export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcCon
       logLinesPerMinute: ipc.logLinesPerMinute ?? IPC_DEFAULTS.logLinesPerMinute,
     });
   }
-  return { stats: () => ({ ...guard.stats(), clusterClient: clusterClientStats() }) };
+  return { stats: () => ({ ...(guard ? guard.stats() : unsignedStats()), clusterClient: clusterClientStats() }) };
 }

@@ -1,5 +1,5 @@
 /** Threat 5: agent ↔ app IPC. */
-import type { Rule } from './types';
+import type { Rule, RuleHit } from './types';
 
 export const ipcProtectionOff: Rule = {
   id: 'SEN501',
@@ -30,22 +30,36 @@ export const weakIpcSecret: Rule = {
   area: 'ipc',
   title: 'Weak IPC secret, or one written in a config file',
   severity: 'high',
-  description: 'A configured IPC secret (`sentinel.ipc.secret` or EGG_SENTINEL_IPC_SECRET) must carry at least 32 bytes of ' +
+  description: 'A configured IPC secret (`sentinel.ipc.secret` or EGG_SENTINEL_IPC_SECRET), and each of ' +
+    '`sentinel.ipc.previousSecrets` (they verify messages until their date), must carry at least 32 bytes of ' +
     'entropy and come from the environment: one in a config file sits in the repository and in every copy of it. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
+    'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
   fix: 'Run `npx egg-sentinel keygen` and put the printed EGG_SENTINEL_IPC_SECRET=… into the environment of the app ' +
     '(or remove the configured secret and let egg-sentinel generate one per cluster).',
   check(facts, { developmentEnv }) {
     const { ipc } = facts;
-    if (ipc.mode === 'off' || ipc.secretSource === 'generated') return [];
+    if (ipc.mode === 'off' && ipc.clusterClient.state === 'off') return [];
     const severity = developmentEnv ? 'low' : 'high';
-    const target = ipc.secretSource === 'config' ? 'sentinel.ipc.secret' : 'EGG_SENTINEL_IPC_SECRET';
-    const problems = [
-      ...(ipc.secretBits < MIN_SECRET_BITS ? [ `carries about ${ipc.secretBits} bits of entropy (at least ${MIN_SECRET_BITS} needed)` ] : []),
-      ...(ipc.secretInConfigFile ? [ 'is written in a config file, not taken from the environment' ] : []),
+    const problemsOf = (bits: number, inConfigFile: boolean) => [
+      ...(bits < MIN_SECRET_BITS ? [ `carries about ${bits} bits of entropy (at least ${MIN_SECRET_BITS} needed)` ] : []),
+      ...(inConfigFile ? [ 'is written in a config file, not taken from the environment' ] : []),
     ];
-    return problems.length ? [{ severity, target, source: ipc.secretProvenance ?? 'environment', message: `the IPC secret ${problems.join(' and ')}` }] : [];
+    const hits: RuleHit[] = [];
+    const current = ipc.secretSource === 'generated' ? [] : problemsOf(ipc.secretBits, ipc.secretInConfigFile);
+    if (current.length) {
+      hits.push({ severity, target: ipc.secretSource === 'config' ? 'sentinel.ipc.secret' : 'EGG_SENTINEL_IPC_SECRET',
+        source: ipc.secretProvenance ?? 'environment', message: `the IPC secret ${current.join(' and ')}` });
+    }
+    ipc.previousSecrets.forEach((previous, index) => {
+      const problems = problemsOf(previous.bits, previous.inConfigFile);
+      if (problems.length) {
+        hits.push({ severity, target: `sentinel.ipc.previousSecrets[${index}]`, source: facts.provenance('sentinel.ipc.previousSecrets'),
+          message: `the previous IPC secret #${index + 1}, which still verifies messages until its date, ${problems.join(' and ')}` });
+      }
+    });
+    return hits;
   },
 };
 
@@ -66,8 +80,8 @@ export const clusterClientUnprotected: Rule = {
       return [{ severity: 'critical', target: 'cluster-client', source: `cluster-client ${version}`,
         message: `cluster-client ${version} is not a version egg-sentinel can protect (supported: 3.7.x); its leader port accepts unauthenticated connections` }];
     }
-    // With ipc.mode 'off', SEN501 already reports that nothing is protected.
-    if (state === 'off' && facts.ipc.mode !== 'off') {
+    // Independent of ipc.mode, which is about the messenger (SEN501).
+    if (state === 'off') {
       return [{ severity: developmentEnv ? 'low' : 'high', target: 'sentinel.ipc.clusterClient', source: facts.provenance('sentinel.ipc.clusterClient'),
         message: "the cluster-client leader port accepts any local process (ipc.clusterClient is 'off')" }];
     }

@@ -283,7 +283,19 @@ describe('SEN501 / SEN502', () => {
     assert.match(unsupported.message, /cluster-client 4\.0\.0 is not a version egg-sentinel can protect/);
     const [ off ] = clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClient: { state: 'off' } } }), { developmentEnv: false });
     assert.equal(off.severity, 'high');
-    assert.deepEqual(clusterClientUnprotected.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' } } }), { developmentEnv: false }), [], 'SEN501 reports it');
+    assert.equal(clusterClientUnprotected.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' } } }), { developmentEnv: false }).length, 1,
+      'the channel is independent of the messenger mode (SEN501)');
+    assert.deepEqual(clusterClientUnprotected.check(fakeFacts({ ipc: { mode: 'off' } }), { developmentEnv: false }), [], 'messenger off, channel on');
+  });
+
+  it('SEN502 judges each previous secret, which still verifies messages, and the secret while only the channel uses it', () => {
+    const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, inConfigFile: false }, { bits: 12, inConfigFile: true }] } });
+    const hits = weakIpcSecret.check(facts, { developmentEnv: false });
+    assert.deepEqual(hits.map(hit => hit.target), [ 'sentinel.ipc.previousSecrets[1]' ]);
+    assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in a config file/);
+    const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
+    assert.equal(weakIpcSecret.check(channelOnly, { developmentEnv: false }).length, 1);
+    assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' }, secretSource: 'environment', secretBits: 40 } }), { developmentEnv: false }), []);
   });
 
   it('estimates secret strength', () => {
