@@ -167,6 +167,9 @@ export const securityOff: Rule = {
   },
 };
 
+/** One day: a shorter HSTS max-age lets a plain-HTTP request through to a returning visitor. */
+const MIN_HSTS_MAX_AGE = 86_400;
+
 const HEADER_PROTECTIONS: ReadonlyArray<[ name: string, header: string ]> = [
   [ 'xframe', 'X-Frame-Options (clickjacking)' ],
   [ 'nosniff', 'X-Content-Type-Options: nosniff (MIME sniffing)' ],
@@ -192,10 +195,19 @@ export const securityHeadersWeakened: Rule = {
       if (off) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${header} is not sent: ${off.how}${setIn(facts, off.key)}` });
     }
     const hsts = switchedOff(facts, 'hsts');
-    if (hsts && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
+    const https = (facts.config.sentinel as { https?: boolean } | undefined)?.https === true;
+    if (hsts && https) {
       hits.push({
         severity: 'medium', target: `config.${hsts.key}`, source: facts.provenance(hsts.key),
         message: `the app is served over HTTPS (sentinel.https) but Strict-Transport-Security is not sent: ${hsts.how}${setIn(facts, hsts.key)}; a first plain-HTTP request can be intercepted`,
+      });
+    }
+    const maxAge = (securityConfig(facts).hsts as { maxAge?: unknown } | undefined)?.maxAge;
+    if (!hsts && https && typeof maxAge === 'number' && maxAge < MIN_HSTS_MAX_AGE) {
+      hits.push({
+        severity: 'medium', target: 'config.security.hsts.maxAge', source: facts.provenance('security.hsts.maxAge'),
+        message: `Strict-Transport-Security is sent with max-age=${maxAge}${setIn(facts, 'security.hsts.maxAge')}: ` +
+          `${maxAge <= 0 ? 'browsers drop HSTS for the site' : 'browsers forget HTTPS-only within a day'} (at least ${MIN_HSTS_MAX_AGE} s needed)`,
       });
     }
     const csp = switchedOff(facts, 'csp');

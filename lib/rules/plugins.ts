@@ -34,13 +34,21 @@ export const pluginOutsideTrustedRoots: Rule = {
     'directory its `path` (or a symlink under node_modules) leads to. A plugin whose real path (symlinks resolved) is not ' +
     'inside a node_modules directory the app or its framework resolves packages from, nor inside ' +
     '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
-    'or reviewed with the app: a temp dir, another user\'s home, a shared mount. High in every env. The plugin whose ' +
+    'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
+    '(`/`, `../..`) is reported too: it would trust every such place. High in every env. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
   fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*), or move it into lib/plugin; ' +
     'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots`.',
   check(facts) {
     const { nodeModules, local } = facts.pluginTrust.trustedRoots;
-    return judgedPlugins(facts).flatMap(plugin => {
+    // A root around the app root (`/`, `../..`) trusts every directory a plugin could come from.
+    const tooBroad = local.flatMap((root, index): RuleHit[] => (root !== facts.app.baseDir && isInside(facts.app.baseDir, root) ? [{
+      severity: 'high',
+      target: `config.sentinel.plugins.localRoots[${index}]`,
+      source: facts.provenance('sentinel.plugins.localRoots'),
+      message: `config.sentinel.plugins.localRoots[${index}] is ${root}, which holds the app root itself: every directory around the app becomes a trusted plugin location`,
+    }] : []));
+    return [ ...tooBroad, ...judgedPlugins(facts).flatMap(plugin => {
       if ([ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
       const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';
@@ -51,7 +59,7 @@ export const pluginOutsideTrustedRoots: Rule = {
         source: plugin.from,
         message: `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
       }];
-    });
+    }) ];
   },
 };
 

@@ -273,6 +273,15 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual([ hit.source, hit.message.split(':')[0] ], [ 'EGG_PLUGINS', 'the security plugin (egg-security) is disabled in EGG_PLUGINS' ]);
   });
 
+  it('SEN603: with sentinel.https, an HSTS max-age under a day is reported (0 makes browsers drop HSTS)', () => {
+    const https = { config: { sentinel: { https: true } } };
+    const [ zero ] = securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: 0 } }, https), prod);
+    assert.deepEqual([ zero.target, zero.severity ], [ 'config.security.hsts.maxAge', 'medium' ]);
+    assert.match(zero.message, /max-age=0: browsers drop HSTS for the site/);
+    assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: 31536000 } }, https), prod), []);
+    assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: 0 } }), prod), [], 'HSTS is only judged with sentinel.https');
+  });
+
   it('SEN603: HSTS is only required when sentinel.https says so; an empty CSP policy counts as none', () => {
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: false } }), prod), []);
     const [ csp ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: {} } }), prod);

@@ -96,6 +96,14 @@ describe('known plugin names and typosquats (SEN102)', () => {
 });
 
 describe('SEN101 plugin location', () => {
+  it('a local root that holds the app root (/, ../..) is reported: it would trust every directory', () => {
+    const facts = withPlugins([ plugin({ name: 'evil', package: 'egg-evil', realPath: '/tmp/evil', location: 'local' }) ]);
+    facts.pluginTrust.trustedRoots.local = [ '/', '/srv/fake/lib/plugin' ];
+    const hits = pluginOutsideTrustedRoots.check(facts, DEV);
+    assert.deepEqual(hits.map(hit => hit.target), [ 'config.sentinel.plugins.localRoots[0]' ]);
+    assert.match(hits[0].message, /localRoots\[0\] is \/, which holds the app root itself/);
+  });
+
   it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
     const facts = withPlugins([
       plugin(),
