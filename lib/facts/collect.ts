@@ -129,7 +129,10 @@ export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>,
   };
 }
 
-/** Every source egg reads the server env and scope from (egg-core EggLoader#getServerEnv/getServerScope). */
+/**
+ * Every source egg builds the server env and scope from (egg-core EggLoader#getServerEnv/getServerScope). NODE_ENV is
+ * not one: egg maps `test` and `production` to unittest and prod, and anything else to local, never to a file name.
+ */
 export function collectEnvSources(baseDir: string, options: EggLike['options'], env: NodeJS.ProcessEnv): EnvSource[] {
   const sources: EnvSource[] = [];
   const add = (kind: EnvSource['kind'], source: string, value: unknown) => {
@@ -139,7 +142,6 @@ export function collectEnvSources(baseDir: string, options: EggLike['options'], 
   add('env', 'options.env', options.env);
   add('env', 'config/env file', readEnvFile(baseDir));
   add('env', 'EGG_SERVER_ENV', env.EGG_SERVER_ENV);
-  add('env', 'NODE_ENV', env.NODE_ENV);
   add('scope', 'options.serverScope', options.serverScope);
   add('scope', 'EGG_SERVER_SCOPE', env.EGG_SERVER_SCOPE);
   return sources;

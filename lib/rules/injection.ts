@@ -15,7 +15,8 @@ export const unsafeServerEnv: Rule = {
   title: 'Unsafe server env or scope name',
   severity: 'critical',
   description: 'Egg loads and runs `config/plugin.<env>.js` and `config/config.<env>.js` built from the server env and scope ' +
-    '(options, the `config/env` file, EGG_SERVER_ENV, EGG_SERVER_SCOPE, NODE_ENV) without validating them, so a value such as ' +
+    '(options, the `config/env` file, EGG_SERVER_ENV, EGG_SERVER_SCOPE; NODE_ENV only ever maps to unittest, prod or local) ' +
+    'without validating them, so a value such as ' +
     '`/../../../tmp/x` executes a file outside the app. By the time a plugin runs the file has already run: this rule detects, ' +
     'the `egg-sentinel/preflight` module prevents. Critical in every env.',
   fix: 'Use only letters, digits, `_` and `-` in the env and scope, and start the app with `node --require egg-sentinel/preflight` ' +

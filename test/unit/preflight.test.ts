@@ -19,6 +19,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('passes ordinary envs and refuses traversals from every source', () => {
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', NODE_ENV: 'production' }), undefined);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { NODE_ENV: 'staging.eu/../x' }), undefined, 'egg never builds a file name from NODE_ENV');
     assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_SCOPE: '../x' }) ?? '', /server scope "\.\.\/x" from EGG_SERVER_SCOPE/);
     fs.mkdirSync(path.join(dir, 'config'));
     fs.writeFileSync(path.join(dir, 'config/env'), '/../../tmp/x\n');
