@@ -164,7 +164,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
   const ruleOn = (id: string) => input.ruleOverrides[id] !== 'off';
   const located = locatePlugins(input.plugins, input.baseDir);
   const manifestResults = !ruleOn('SEN104') ? { manifest: { state: 'absent' as const }, plugins: {} } :
-    verifyManifest(input.baseDir, located, input.options.deep === true);
+    verifyManifest(input.baseDir, located);
   const lockfiles = new Map<string, Lockfile | LockfileError>();
   return {
     plugins: located.map(({ fact, realPath, location }) => {
@@ -189,7 +189,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
 }
 
 /** Compares every enabled plugin (project plugins aside) with the app's manifest; the expensive part: hashing. */
-function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[], deep: boolean): ManifestResults {
+function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): ManifestResults {
   let manifest: PluginManifest;
   try {
     const read = readManifest(baseDir);
@@ -208,7 +208,8 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[], deep
       continue;
     }
     try {
-      const drift = verifyPlugin(entry, realPath, baseDir, deep || manifest.deep);
+      // At the depth it was pinned: closures a shallow manifest never recorded would all read as added (SEN104 says so once).
+      const drift = verifyPlugin(entry, realPath, baseDir, manifest.deep);
       results[fact.name] = hasDrift(drift) ? { state: 'drift', drift } : { state: 'matches' };
     } catch (error) {
       results[fact.name] = { state: 'unreadable', error: (error as Error).message };

@@ -153,11 +153,12 @@ export const pluginFilesChanged: Rule = {
     'closure) must hash to the recorded SHA-256 values: a changed, added or removed file means the code egg is about to run ' +
     'is not the code that was reviewed and pinned. An unreadable manifest, or plugin files that cannot be read, are findings too. With `plugins.requireManifest` ' +
     '(default: on outside local/unittest when a manifest exists) a plugin the manifest does not list, or a missing manifest, ' +
-    'is a finding. Critical outside local/unittest; high on a developer machine, where plugins under development change.',
+    'is a finding, and so is `plugins.deep` with a manifest pinned without `--deep` (the plugins are then verified at the ' +
+    'pinned depth). Critical outside local/unittest; high on a developer machine, where plugins under development change.',
   fix: 'Find out why the files changed (reinstall with `npm ci` to restore the package); if the change is intended, ' +
     'review it and run `npx egg-sentinel pin` again, then commit the new sentinel.lock.json.',
   check(facts, { developmentEnv }) {
-    const severity = developmentEnv ? 'high' : 'critical';
+    const severity: RuleHit['severity'] = developmentEnv ? 'high' : 'critical';
     const { manifest } = facts.pluginTrust;
     const requireManifest = pluginOptions(facts).requireManifest ?? (!developmentEnv && manifest.state === 'present');
     if (manifest.state === 'invalid') return [{ severity, target: MANIFEST_FILE, source: MANIFEST_FILE, message: manifest.error }];
@@ -165,7 +166,11 @@ export const pluginFilesChanged: Rule = {
       return requireManifest ? [{ severity, target: MANIFEST_FILE, source: 'config.sentinel.plugins.requireManifest',
         message: `plugins.requireManifest is on but the app has no ${MANIFEST_FILE}: no plugin's files are verified` }] : [];
     }
-    return judgedPlugins(facts).flatMap(plugin => {
+    const shallow: RuleHit[] = pluginOptions(facts).deep === true && !manifest.deep ? [{
+      severity, target: MANIFEST_FILE, source: 'config.sentinel.plugins.deep',
+      message: `plugins.deep is on but ${MANIFEST_FILE} was pinned without the plugins' dependency closures: their dependencies are not verified (run \`npx egg-sentinel pin --deep\`)`,
+    }] : [];
+    return [ ...shallow, ...judgedPlugins(facts).flatMap(plugin => {
       const result = plugin.manifest;
       if (result.state === 'drift') {
         return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} differs from ${MANIFEST_FILE}: ${describeDrift(result.drift)}` }];
@@ -177,7 +182,7 @@ export const pluginFilesChanged: Rule = {
         return [{ severity, target: target(plugin), source: plugin.from, message: `${label(plugin)} is enabled but ${MANIFEST_FILE} does not list it: its files are not verified` }];
       }
       return [];
-    });
+    }) ];
   },
 };
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
-import type { PluginTrustFact } from '../../lib/facts/plugins';
+import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
@@ -270,6 +270,24 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const missing = pluginFilesChanged.check(withPlugins([], { requireManifest: true }), DEV);
     assert.match(missing[0].message, /plugins\.requireManifest is on but the app has no sentinel\.lock\.json/);
     assert.equal(pluginFilesChanged.check(withPlugins([]), PROD).length, 0, 'no manifest, no requirement: nothing to verify');
+  });
+
+  it('SEN104: plugins.deep with a manifest pinned without --deep is one finding that says to pin deep', () => {
+    const matching = plugin({ manifest: { state: 'matches' } });
+    const shallow = { pluginTrust: { manifest: { state: 'present' as const, deep: false, envs: [ 'prod' ] } } };
+    const hits = pluginFilesChanged.check(withPlugins([ matching ], { deep: true }, shallow), PROD);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.severity, hit.source ]), [[ 'sentinel.lock.json', 'critical', 'config.sentinel.plugins.deep' ]]);
+    assert.match(hits[0].message, /pinned without the plugins' dependency closures: .*npx egg-sentinel pin --deep/);
+    const deep = { pluginTrust: { manifest: { state: 'present' as const, deep: true, envs: [ 'prod' ] } } };
+    assert.deepEqual(pluginFilesChanged.check(withPlugins([ matching ], { deep: true }, deep), PROD), []);
+  });
+
+  it('a plugin pinned without --deep is verified at that depth when plugins.deep is on: its dependencies are not "added"', () => {
+    const dir = app();
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
+    const facts = collectInstalledPluginFacts({ baseDir: dir, plugins: [{ name: 'a', enable: true, package: 'egg-a', path: path.join(dir, 'node_modules/egg-a') }],
+      moduleRoots: [ dir, path.join(dir, 'node_modules') ], options: { deep: true }, ruleOverrides: {}, env: {}, display: (file: string) => file } as any);
+    assert.deepEqual(facts.plugins.map(entry => entry.manifest), [{ state: 'matches' }]);
   });
 
   it('the agent\'s facts reach a worker only under the same key, from a private, recent file; the worker waits while they come', async () => {
