@@ -307,6 +307,15 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
         const run = await sentinel([ 'audit', '--base-dir', badConfig ], { env: { NODE_PATH: NODE_MODULES } });
         assert.equal(run.code, 2);
         assert.match(run.stderr, /config\.sentinel is invalid:\n {2}- config\.sentinel\.failon: unknown option \(did you mean "failOn"\?\)/);
+        assert.match(run.stderr, /Fix it in config\/config\.default\.js/);
+
+        // Validated before the facts: an empty advisory file name is a config error, not a failure to read the app root.
+        fs.writeFileSync(path.join(badConfig, 'config/config.default.js'), "module.exports = { keys: 'x', sentinel: { advisories: { file: '' }, ipc: { secret: 42 } } };\n");
+        const early = await sentinel([ 'audit', '--base-dir', badConfig ], { env: { NODE_PATH: NODE_MODULES } });
+        assert.equal(early.code, 2);
+        assert.match(early.stderr, /config\.sentinel\.advisories\.file: must not be empty/);
+        assert.match(early.stderr, /config\.sentinel\.ipc\.secret: must be string, got number/);
+        assert.doesNotMatch(early.stderr, /internal error|EISDIR/);
 
         fs.writeFileSync(path.join(badConfig, 'config/config.default.js'), "throw new Error('database URL missing');\n");
         const throwing = await sentinel([ 'audit', '--base-dir', badConfig ], { env: { NODE_PATH: NODE_MODULES } });

@@ -8,7 +8,7 @@ import { runChecks } from '../engine';
 import { isSafeEnvName } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
 import { AppLoadError, loadAppOffline } from '../facts/offline';
-import type { Facts } from '../facts/types';
+import { appProvenanceFiles } from '../facts/plugin-list';
 import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
@@ -71,13 +71,15 @@ export const auditCommand: Command = {
       throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} is not a directory`);
     }
 
+    let config: SentinelConfig = {};
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
       env: values.env,
       scope: values.scope,
       warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
+      // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
+      configLoaded: loaded => { config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel')); },
     }));
-    const config = appSentinelConfig(facts, failOn);
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
     const locations = report.findings.map(finding => locateFinding(finding, facts));
     const skipped = RULES.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: String(rule.liveOnly) }));
@@ -114,14 +116,15 @@ async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promi
   }
 }
 
-/** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn. */
-function appSentinelConfig(facts: Facts, failOn: SentinelConfig['failOn']): SentinelConfig {
+/** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn; `files` set it. */
+function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[]): SentinelConfig {
   try {
-    const config = validateSentinelConfig(facts.config.sentinel ?? {}, RULE_IDS);
+    const config = validateSentinelConfig(sentinel ?? {}, RULE_IDS);
     return failOn ? { ...config, failOn } : config;
   } catch (error) {
     if (!(error instanceof SentinelConfigError)) throw error;
-    throw new AppLoadError(`the app's config.sentinel is invalid:\n${error.problems.map(problem => `  - ${problem}`).join('\n')}`);
+    throw new AppLoadError(`the app's config.sentinel is invalid:\n${error.problems.map(problem => `  - ${problem}`).join('\n')}` +
+      `${files.length ? `\nFix it in ${files.join(', ')}` : ''}`);
   }
 }
 

@@ -29,6 +29,8 @@ export interface OfflineLoadOptions {
   scope?: string;
   /** Where egg's loader warnings go (the loader's info messages are dropped). */
   warn(message: string): void;
+  /** Called once plugins and config are loaded, before any boot hook runs or any fact is collected. */
+  configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord } }): void;
 }
 
 /** The app could not be loaded; the message says why and what to do. */
@@ -90,6 +92,7 @@ async function openLoader(options: OfflineLoadOptions) {
   app.set('router', new EggRouter({ sensitive: true }, app.proxy));
   // egg 4's loader is asynchronous (each step returns a promise); egg 3's returns nothing.
   await step('loading plugins and config', () => loader.loadConfig());
+  options.configLoaded?.({ baseDir, loader });
   return { baseDir, app, loader };
 }
 

@@ -36,7 +36,7 @@ function optionalString(value: unknown): string | undefined {
  * The app's own files (not its plugins' or framework's defaults) that egg recorded as setting a key at or under
  * `keyPath`, relative to the app root: where the user would change it.
  */
-export function appProvenanceFiles(egg: Pick<EggLike, 'baseDir' | 'loader'>, keyPath: string): string[] {
+export function appProvenanceFiles(egg: { baseDir: string; loader: { configMeta: Record<string, unknown> } }, keyPath: string): string[] {
   const files = new Set<string>();
   const collect = (node: unknown): void => {
     if (typeof node === 'string' && path.isAbsolute(node) && !path.relative(egg.baseDir, node).split(path.sep).some(part => part === '..' || part === 'node_modules')) {
