@@ -41,7 +41,18 @@ export function valuesReadFromEnvironment(): ReadonlySet<string> {
   return fromEnvironment;
 }
 
-function read(name: string, options: EnvOptions, source: NodeJS.ProcessEnv): string | undefined {
+/** Option names each helper takes: a misspelled one (`optinal`) must not be ignored silently. */
+const KNOWN_OPTIONS: Readonly<Record<'secret' | 'json', readonly string[]>> = { secret: [ 'optional', 'schema' ], json: [ 'optional' ] };
+
+function read(name: string, options: EnvOptions, source: NodeJS.ProcessEnv, helper: 'secret' | 'json'): string | undefined {
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`[egg-sentinel] env.${helper}() needs the name of an environment variable, e.g. env.${helper}('DB_PASSWORD'${helper === 'json' ? ', schema' : ''})`);
+  }
+  const unknown = Object.keys(options ?? {}).filter(key => !KNOWN_OPTIONS[helper].includes(key));
+  if (unknown.length) {
+    throw new TypeError(`[egg-sentinel] env.${helper}('${name}'): unknown option ${unknown.map(key => JSON.stringify(key)).join(', ')}; ` +
+      `the options are ${KNOWN_OPTIONS[helper].join(', ')}`);
+  }
   const value = source[name];
   if (value !== undefined && value !== '') return value;
   if (options.optional) return undefined;
@@ -80,7 +91,7 @@ function secret(name: string, options: SecretOptions & { optional: true }, sourc
 function secret(name: string, options?: SecretOptions, source?: NodeJS.ProcessEnv): string;
 /** A required (or `optional`) string from the environment, e.g. `env.secret('DB_PASSWORD')`. */
 function secret(name: string, options: SecretOptions = {}, source: NodeJS.ProcessEnv = process.env): string | undefined {
-  const value = read(name, options, source);
+  const value = read(name, options, source, 'secret');
   if (value === undefined) return undefined;
   if (options.schema !== undefined) validate(name, value, options.schema);
   remember(value);
@@ -94,7 +105,7 @@ function json<T = unknown>(name: string, schema: Schema, options?: EnvOptions, s
  * `__proto__` and `constructor.prototype` keys are refused (prototype poisoning).
  */
 function json<T = unknown>(name: string, schema: Schema, options: EnvOptions = {}, source: NodeJS.ProcessEnv = process.env): T | undefined {
-  const text = read(name, options, source);
+  const text = read(name, options, source, 'json');
   if (text === undefined) return undefined;
   let value: unknown;
   try {

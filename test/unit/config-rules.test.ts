@@ -307,6 +307,12 @@ describe('env helpers', () => {
       /DB_PASSWORD does not match its schema: must NOT have fewer than 32 characters/.test(error.message) && !error.message.includes('Tq8vN2kL5mW9xR'));
   });
 
+  it('a missing name or a misspelled option is a clear error, not a TypeError from inside or an ignored option', () => {
+    assert.throws(() => (env.secret as any)(undefined, {}, source), /env\.secret\(\) needs the name of an environment variable, e\.g\. env\.secret\('DB_PASSWORD'\)/);
+    assert.throws(() => env.secret('MISSING', { optinal: true } as any, source), /env\.secret\('MISSING'\): unknown option "optinal"; the options are optional, schema/);
+    assert.throws(() => env.json('FEATURES', {}, { schema: {} } as any, source), /env\.json\('FEATURES'\): unknown option "schema"; the options are optional/);
+  });
+
   it('json: parsed safely, validated, typed; every string it returns counts as from the environment', () => {
     const features = env.json<{ beta: boolean; owner: string }>('FEATURES', { type: 'object', required: [ 'beta' ] }, {}, source);
     assert.equal(features.beta, true);
