@@ -9,11 +9,8 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
   const found = findClusterClient(eggPaths);
   const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
   const environmentValues = new Set(Object.values(env));
-  // Only strings: a value of another type is refused by config validation, which the audit runs after the facts.
-  const previousSecrets = (Array.isArray(ipc.previousSecrets) ? ipc.previousSecrets : [])
-    .filter(previous => typeof previous?.secret === 'string')
-    .map(previous => ({ bits: estimateSecretBits(previous.secret), inConfigFile: !environmentValues.has(previous.secret) }));
-  if (typeof ipc.secret === 'string' && ipc.secret) {
+  const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({ bits: estimateSecretBits(previous.secret), inConfigFile: !environmentValues.has(previous.secret) }));
+  if (ipc.secret) {
     const fromEnvironment = environmentValues.has(ipc.secret);
     return {
       mode,

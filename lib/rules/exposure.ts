@@ -59,7 +59,7 @@ interface HardCodedSecret {
 /**
  * Secret-looking config values that a config file set and that do not equal any environment variable's value (nor a
  * value read through egg-sentinel's env helpers). Values from EGG_APP_CONFIG, or set at runtime by a boot hook (no
- * file recorded), are not hard-coded, nor are values that no file under config/ writes (see writtenIn).
+ * file recorded), are not hard-coded, nor are values that none of the app's files writes (see writtenIn).
  * egg-sentinel's own options are left to their rules (SEN502 for ipc.secret).
  */
 export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
