@@ -44,6 +44,14 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       expect: [ /config\.sentinel\.waivers\[0\]\.reason: "lb" is too short \(at least 3 characters\)/, /config\.sentinel\.waivers\[0\]\.target: must not be empty/ ],
     },
     {
+      title: 'the reserved batch action in ipc.encrypt, and the current secret listed as a previous one',
+      sentinel: { ipc: { encrypt: [ 'egg-sentinel:batch' ], secret: 'Rotating-Secret-Value-0123456789abcdefXYZ', previousSecrets: [{ secret: 'Rotating-Secret-Value-0123456789abcdefXYZ', until: '2999-01-01' }] } },
+      expect: [
+        /config\.sentinel\.ipc\.encrypt: "egg-sentinel:batch" is egg-sentinel's own batch action; a batch is sealed when a message in it is/,
+        /config\.sentinel\.ipc\.previousSecrets\[0\]\.secret: the same as ipc\.secret; list only the secrets being rotated out/,
+      ],
+    },
+    {
       title: 'waiver without expiry',
       sentinel: { waivers: [{ rule: 'SEN201', reason: 'accepted for now' }] },
       expect: [ /config\.sentinel\.waivers\[0\]\.expires: required/ ],
@@ -72,6 +80,7 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       const message = await expectRefused(dir, /invalid config\.sentinel, boot refused/);
       for (const pattern of expect) assert.match(message, pattern);
       assert.doesNotMatch(message, /\n\s+at /, 'no stack trace in the refusal');
+      assert.ok(!message.includes('Rotating-Secret-Value'), 'no secret in the refusal');
     });
   }
 

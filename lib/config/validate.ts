@@ -4,6 +4,7 @@ import { userSchemaProblems } from './user-ajv';
 import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
+import { BATCH_ACTION } from '../ipc/messenger';
 import * as generated from '../validators/sentinel-config.generated';
 
 // lib/config/sentinel.schema.json, compiled ahead of time (scripts/compile-schemas.js).
@@ -39,6 +40,7 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
       if (knownRuleIds && !knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
     }
     problems.push(...policyProblems(value));
+    problems.push(...ipcProblems(value.ipc));
     problems.push(...userSchemaProblems(value.schemas));
     (value.waivers ?? []).forEach((waiver, index) => {
       const at = `config.sentinel.waivers[${index}]`;
@@ -48,6 +50,20 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
   }
   if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ], files);
   return value as SentinelConfig;
+}
+
+/** What the schema cannot say about config.sentinel.ipc. Never quotes a secret. */
+function ipcProblems(ipc: SentinelConfig['ipc']): string[] {
+  const problems: string[] = [];
+  if (Array.isArray(ipc?.encrypt) && ipc.encrypt.includes(BATCH_ACTION)) {
+    problems.push(`config.sentinel.ipc.encrypt: "${BATCH_ACTION}" is egg-sentinel's own batch action; a batch is sealed when a message in it is: list your own actions`);
+  }
+  (ipc?.previousSecrets ?? []).forEach((previous, index) => {
+    if (ipc?.secret !== undefined && previous.secret === ipc.secret) {
+      problems.push(`config.sentinel.ipc.previousSecrets[${index}].secret: the same as ipc.secret; list only the secrets being rotated out`);
+    }
+  });
+  return problems;
 }
 
 function isRealDate(text: string): boolean {
