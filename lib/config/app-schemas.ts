@@ -64,6 +64,8 @@ function brokenRule(error: ErrorObject, branches: ErrorObject[]): string {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'enum') return `is not one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
   if (error.keyword === 'anyOf') return `matches none of the allowed forms (${[ ...new Set(branches.map(b => b.message)) ].join('; ')})`;
+  // ajv's message ("must NOT have additional properties") leaves out which key.
+  if (error.keyword === 'additionalProperties') return `has the key ${quoteForMessage(String(params.additionalProperty))}, which the schema does not allow`;
   return error.message ?? 'is invalid';
 }
 

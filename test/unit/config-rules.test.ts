@@ -203,6 +203,8 @@ describe('SEN304 config schemas', () => {
       'config.upstream.url: [REDACTED] must NOT have more than 10 characters (config.sentinel.schemas, #/maxLength)',
       'config.mysql.client is not set, but config.sentinel.schemas has a schema for it',
     ]);
+    const extra = validateAppConfig({ redis: { host: 'h', hots: 'typo' } }, { redis: { type: 'object', additionalProperties: false, properties: { host: { type: 'string' } } } });
+    assert.deepEqual(extra.map(v => v.message), [ 'config.redis: an object has the key "hots", which the schema does not allow (config.sentinel.schemas, #/additionalProperties)' ]);
     const [ hit ] = configSchemaViolation.check(fakeFacts({ config: { sentinel: { schemas: { name: { type: 'number' } } }, name: 'x' }, meta: { name: 'config/config.default.ts' } }), PROD);
     assert.deepEqual([ hit.target, hit.source, hit.severity ], [ 'config.name', 'config/config.default.ts', 'high' ]);
   });
