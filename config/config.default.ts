@@ -96,7 +96,7 @@ export default {
       log: true,
       /** Write the JSON report (mode 0600, secrets redacted). */
       file: true,
-      /** Report file, relative to config.rundir (default `<baseDir>/run`). */
+      /** Report file, relative to config.rundir (default `<baseDir>/run`); a file there that is not a report is never overwritten. */
       path: 'sentinel-report.json',
     },
   } satisfies SentinelConfig,

@@ -14,7 +14,7 @@ import { SentinelBootError } from './report/boot-error';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
-import { writePrivateFile } from './report/write';
+import { writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
 import { roundTimings, type Timings, timed } from './timing';
 
@@ -47,7 +47,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Pr
   if (config.report?.file !== false) {
     const file = reportFilePath(config, facts.app.runDir);
     try {
-      writePrivateFile(file, `${JSON.stringify(report, null, 2)}\n`);
+      writeReportFile(file, `${JSON.stringify(report, null, 2)}\n`);
     } catch (error) {
       // The verdict still stands; a missing report file must not hide it or crash boot.
       logger.warn('[egg-sentinel] could not write the report to %s: %s', file, (error as Error).message);

@@ -139,6 +139,18 @@ describe('faults at boot (mm.app, prod env)', function() {
     });
   });
 
+  describe('report path pointing at a file that is not a report (the app\'s own config file)', () => {
+    const baseDir = fixture('fault-report-foreign');
+    const configFile = path.join(baseDir, 'config/config.default.ts');
+
+    it('boots with a warning naming the file and the fix, and leaves the file as it was', async () => {
+      const before = fs.readFileSync(configFile, 'utf8');
+      await completed(baseDir, () => undefined);
+      assert.equal(fs.readFileSync(configFile, 'utf8'), before);
+      await logged(baseDir, 'egg-web.log', /WARN .*\[egg-sentinel\] could not write the report to .*fault-report-foreign\/config\/config\.default\.ts: .* is not an egg-sentinel report, which egg-sentinel does not overwrite: point config\.sentinel\.report\.path at a file of its own/);
+    });
+  });
+
   describe('corrupted plugin manifest (sentinel.lock.json cut off mid-write)', () => {
     const baseDir = fixture('fault-manifest');
 

@@ -21,3 +21,30 @@ export function writePrivateFile(file: string, data: string): void {
     throw error;
   }
 }
+
+/** How every egg-sentinel report starts (`JSON.stringify(report, null, 2)`, `tool` first). */
+const REPORT_START = /^\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"/;
+
+/**
+ * writePrivateFile for the boot report, which never replaces a file that is not an egg-sentinel report: a
+ * `report.path` mistyped onto a config file, egg's dump or the IPC key must not destroy it. An empty file is replaced.
+ */
+export function writeReportFile(file: string, data: string): void {
+  let start = '';
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      start = buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    // Nothing there (ENOTDIR: a file stands where a directory should; writePrivateFile says so).
+    if (![ 'ENOENT', 'ENOTDIR' ].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
+  if (start.trim() && !REPORT_START.test(start)) {
+    throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: point config.sentinel.report.path at a file of its own`);
+  }
+  writePrivateFile(file, data);
+}

@@ -1,6 +1,10 @@
 import assert from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
 import { Redactor, REDACTED } from '../../lib/report/redact';
+import { writeReportFile } from '../../lib/report/write';
 import { collectSecretValues } from '../../lib/secrets';
 import { weakCookieKeys } from '../../lib/rules/exposure';
 import type { Severity } from '../../lib/report/severity';
@@ -92,5 +96,30 @@ describe('redaction', () => {
     assert.equal(special.text('user:p@ss.w*rd(1)?@host a|b [x]^$\\ pXss'), `user:${REDACTED}@host ${REDACTED} ${REDACTED} pXss`);
     assert.equal(special.text('p@ssXw*rd(1)'), 'p@ssXw*rd(1)', 'a dot is a dot, not any character');
     assert.equal(new Redactor([]).text('nothing to hide'), 'nothing to hide');
+  });
+});
+
+describe('writeReportFile', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-report-write-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const report = `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, findings: [] }, null, 2)}\n`;
+
+  it('writes a new file, and replaces an earlier report or an empty file, with mode 0600', () => {
+    for (const [ name, before ] of [[ 'new.json', undefined ], [ 'earlier.json', report.replace('0.1.0', '0.0.9') ], [ 'empty.json', '' ]] as const) {
+      const file = path.join(dir, name);
+      if (before !== undefined) fs.writeFileSync(file, before);
+      writeReportFile(file, report);
+      assert.equal(fs.readFileSync(file, 'utf8'), report, name);
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600, name);
+    }
+  });
+
+  it('never replaces a file that is not a report, and says which and what to do', () => {
+    for (const [ name, content ] of [[ 'config.default.js', 'module.exports = { keys: "k" };\n' ], [ 'application_config.json', '{\n  "config": {}\n}\n' ]]) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, content);
+      assert.throws(() => writeReportFile(file, report), new RegExp(`${name.replace('.', '\\.')} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: point config\\.sentinel\\.report\\.path at a file of its own`));
+      assert.equal(fs.readFileSync(file, 'utf8'), content, name);
+    }
   });
 });
