@@ -272,7 +272,9 @@ export const middlewareOrderBroken: Rule = {
               hits.push({
                 severity: 'high',
                 target: `order:${constraint.name} ${side} ${selector}`,
-                source: facts.provenance(`${constraint.name}.enable`) ?? facts.provenance('middleware'),
+                // The file that disabled it, when that is why it is missing (egg lists it, out of the chain); else the list it is not in.
+                source: (facts.middleware.some(entry => entry.name === constraint.name && entry.position === null) && facts.provenance(`${constraint.name}.enable`)) ||
+                  facts.provenance('middleware'),
                 message: `${rule} says ${constraint.name} runs ${side} ${selector}, but ${constraint.name} is not in the effective chain ` +
                   `(disabled, or not in config.middleware), while ${others.map(positioned).join(', ')} ${others.length > 1 ? 'are' : 'is'}`,
               });

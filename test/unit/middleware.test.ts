@@ -273,6 +273,16 @@ describe('SEN402 order constraints', () => {
     const [ hit ] = run(middlewareOrderBroken, factsWith({ middleware: { order: [{ name: 'auth', before: [ 'dataApi' ] }] } }, { middleware: [ ...CORE, mw('dataApi', 3), mw('auth', null) ] }));
     assert.match(hit.message, /auth is not in the effective chain/);
   });
+
+  it('a missing middleware is credited to the file that disabled it, else to the one that sets config.middleware', () => {
+    const order = [{ name: 'auth', before: [ 'dataApi' ] }];
+    const meta = { 'auth.enable': 'config/config.prod.ts', middleware: 'config/config.default.ts' };
+    const [ disabled ] = run(middlewareOrderBroken, factsWith({ middleware: { order } }, { middleware: [ ...CORE, mw('dataApi', 3), mw('auth', null) ] }, meta));
+    assert.equal(disabled.source, 'config/config.prod.ts');
+    // auth.enable set (to true) somewhere, but auth is simply not listed: the list is where to fix it.
+    const [ unlisted ] = run(middlewareOrderBroken, factsWith({ middleware: { order } }, { middleware: [ ...CORE, mw('dataApi', 3) ] }, meta));
+    assert.equal(unlisted.source, 'config/config.default.ts');
+  });
 });
 
 describe('SEN403 guards weakened by match/ignore', () => {
