@@ -173,6 +173,11 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--base-dir', dir ])).code, 0);
       assert.equal(fs.readFileSync(path.join(dir, 'sentinel.lock.json'), 'utf8'), text, 'pinning again writes the same bytes');
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', dir ])).code, 0);
+      // Checked deeper than it was pinned, every dependency would read as added: a usage error naming the fix.
+      const deeper = await sentinel([ 'pin', '--check', '--deep', '--base-dir', dir ]);
+      assert.equal(deeper.code, 2);
+      assert.match(deeper.stderr, /sentinel\.lock\.json was pinned without --deep, so it lists no dependencies to check; run `npx egg-sentinel pin --deep` and commit the manifest, or check without --deep/);
+      assert.equal(deeper.stdout, '');
     });
 
     it('the pinned secure fixture boots clean; the agent verified it once for the workers, and the handover is gone once ready', async () => {

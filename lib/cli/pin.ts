@@ -94,6 +94,12 @@ async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
     io.stderr.write(`egg-sentinel pin --check: ${error.message}\n`);
     return EXIT.error;
   }
+  if (options.deep && !pinned.deep) {
+    // Compared at a depth it was not pinned at, every dependency would read as added.
+    io.stderr.write(`egg-sentinel pin --check --deep: ${MANIFEST_FILE} was pinned without --deep, so it lists no dependencies to check; ` +
+      'run `npx egg-sentinel pin --deep` and commit the manifest, or check without --deep\n');
+    return EXIT.error;
+  }
   const current = await currentManifest({ ...options, envs: envsGiven ? options.envs : pinned.envs, deep: options.deep ?? pinned.deep }, io);
   const differences = diffManifests(pinned, current);
   if (!differences.length) {
