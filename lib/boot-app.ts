@@ -41,8 +41,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Pr
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
-  if (config.report?.log !== false && facts.middleware.length) {
-    logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(facts.middleware));
+  if (config.report?.log !== false && report.middleware.length) {
+    logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(report.middleware));
   }
   if (config.report?.file !== false) {
     const file = reportFilePath(config, facts.app.runDir);

@@ -85,6 +85,23 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a secret in a match/ignore pattern (a webhook path carrying a bot token)', () => {
+    const baseDir = fixture('mw-secret-ignore');
+    const token = '7312345678:AAHk3mZq9XrT5vB2nLp8WcYd4FgJs6QeRuo';
+
+    it('the chain in the boot log and in the report shows the pattern redacted', async () => {
+      const app = mm.app({ baseDir, cache: false });
+      await app.ready();
+      await app.close();
+      const log = fs.readFileSync(path.join(baseDir, 'logs/mw-secret-ignore/egg-web.log'), 'utf8');
+      assert.match(log, /#\d+ auth {2}app, app\/middleware\/auth\.ts, ignore: \['\/bot\[REDACTED\]', '\/health'\]/);
+      const { text } = readReport(baseDir);
+      for (const [ name, content ] of [[ 'egg-web.log', log ], [ 'sentinel-report.json', text ]]) {
+        assert.ok(!content.includes(token) && !content.includes(token.slice(-16)), `${name} holds the token`);
+      }
+    });
+  });
+
   describe('SEN401 required middleware disabled in an env file', () => {
     it('refuses boot in prod, naming config/config.prod.ts', async () => {
       mm.env('prod');

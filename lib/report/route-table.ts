@@ -76,9 +76,9 @@ function describeStep(step: RouteStep): string {
   return name;
 }
 
-/** The effective global chain, one line per middleware, for the boot log. */
-export function formatChain(middleware: readonly MiddlewareFact[]): string {
-  return chainReport(middleware).map(entry => {
+/** The effective global chain, one line per middleware, for the boot log: the report's, whose filters are redacted. */
+export function formatChain(middleware: readonly ChainEntryReport[]): string {
+  return middleware.map(entry => {
     const where = entry.position === null ? '  -' : `#${String(entry.position).padStart(2)}`;
     const details = [ entry.group, entry.file, entry.enabled ? undefined : 'disabled (enable: false)', entry.filter ].filter(Boolean).join(', ');
     return `${where} ${entry.name}  ${details}`;
