@@ -163,6 +163,24 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('an ignore that names values of a route parameter (a string, a RegExp, a function\'s literal) is judged for them', async () => {
+      const message = await expectRefused(fixture('mw-param-ignore'), /SEN403/);
+      assert.match(message, /auth's ignore: \[.*\] leaves 1 protected route\(s\) without it: GET \/api\/users\/:id \(skips \/api\/users\/login, \/api\/users\/\.png, \/api\/users\/a\.png, .*\/api\/users\/\.json/);
+      await withApp(bootReportOnly('mw-param-ignore'), async app => {
+        await app.httpRequest().get('/api/users/7').expect(401);
+        for (const id of [ 'login', 'a.png', 'a.json' ]) assert.equal((await app.httpRequest().get(`/api/users/${id}`).expect(200)).body.servedBy, 'controller', id);
+      });
+    });
+
+    it('a router.use() whose path pattern refuses some values of the route\'s parameter does not guard those', async () => {
+      const message = await expectRefused(fixture('mw-param-use'), /SEN404/);
+      assert.match(message, /GET \/files\/:id .*the router\.use\(\) auth .*\/files\/sentinel/);
+      await withApp(bootReportOnly('mw-param-use'), async app => {
+        await app.httpRequest().get('/files/12').expect(401);
+        assert.equal((await app.httpRequest().get('/files/abc').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('an ignore function that reads a client-controlled header cannot be verified', async () => {
       const message = await expectRefused(fixture('mw-header-bypass'), /SEN403/);
       assert.match(message, /its match\/ignore function reads ctx\.get, which the client controls: request headers are whatever the request sends/);

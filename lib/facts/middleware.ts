@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { filterTokens, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { realPathOrAbsolute } from './real-path';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep, SecurityScopeFact } from './types';
@@ -156,7 +157,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   for (const entry of middleware) {
     if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
   }
-  const routes = collectRoutes(egg, modules, middleware, filters, relative);
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, probeTokens(egg, middleware));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -286,12 +287,37 @@ function asStringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
+/**
+ * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts): those of the global middleware's
+ * and egg-security's match/ignore and of router.use() paths; and, when a router.use() path has parameters, a sample
+ * value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`).
+ */
+function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): string[] {
+  const patterns: unknown[] = middleware.filter(entry => entry.position !== null).map(entry => entry.match || entry.ignore);
+  const security = egg.config.security;
+  if (security && typeof security === 'object') {
+    for (const options of Object.values(security as AnyRecord)) {
+      if (options && typeof options === 'object') patterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
+    }
+  }
+  for (const layer of egg.router?.stack ?? []) {
+    if (layer.methods.length) continue;
+    patterns.push(layer.path);
+    if (layer.paramNames.length) patterns.push(SECOND_SAMPLE);
+  }
+  return [ ...new Set(filterTokens(patterns)) ];
+}
+
+/** A parameter value unlike the first sample (`1`): not a number. */
+const SECOND_SAMPLE = 'sentinel';
+
 function collectRoutes(
   egg: MiddlewareSource,
   modules: EggModules,
   middleware: MiddlewareFact[],
   filters: Map<string, RequestFilter>,
   relative: (file: string) => string,
+  tokens: readonly string[],
 ): RouteFact[] {
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
@@ -323,7 +349,8 @@ function collectRoutes(
     const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
     let known = pathKey === undefined ? undefined : byPath.get(pathKey);
     if (!known) {
-      known = { probes: probePaths(modules, layer), steps: new Map() };
+      const samples = probePaths(modules, layer);
+      known = { probes: [ ...samples, ...tokenProbes(layer, samples[0], tokens, samples) ], steps: new Map() };
       if (pathKey !== undefined) byPath.set(pathKey, known);
     }
     const { probes, steps } = known;

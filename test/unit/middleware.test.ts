@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
+import { filterTokens, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
@@ -156,6 +157,51 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
         for (const probe of built) assert.ok(layer.regexp.test(probe), `${probe} reaches the route`);
       });
     }
+  });
+});
+
+describe('probes from the strings a filter names (values of route parameters)', () => {
+  const modules = loadEggModules([ EGG_DIR ]);
+  const layerOf = (routePath: string, strict = false): RouteLayer => {
+    type KoaRouter = new (options: object) => { get(p: string, fn: () => void): void; stack: RouteLayer[] };
+    const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
+    const router = new KoaRouter({ sensitive: true, strict });
+    router.get(routePath, () => undefined);
+    return router.stack[0];
+  };
+
+  it('tokens: strings as written, strings each RegExp matches, the string literals of functions', () => {
+    assert.deepEqual(filterTokens([ '/api/users/login', /\.(png|css)$/ ]), [ '/api/users/login', '.png', '.css' ]);
+    assert.deepEqual(filterTokens(/^\/api\/v1\/res\d+\/\d+/), [ '/api/v1/res0/0' ]);
+    assert.deepEqual(filterTokens(/^(?:\/a|\/b(?=x))[^/]+$/i), [ '/aa', '/ba' ]);
+    assert.deepEqual(filterTokens(/^\/v\d?\/x{2}(?<tail>y)\k<tail>$/), [ '/v/xxy', '/v0/xxy' ]);
+    assert.deepEqual(filterTokens((ctx: { path: string }) => ctx.path.endsWith('.json') || ctx.path === "/a'b" || `/t/${ctx.path}` === 'x'), [ '.json', "/a'b", '/t/', 'x' ]);
+    assert.deepEqual(filterTokens([ undefined, 42, null ]), []);
+  });
+
+  it('a token over the route\'s segments, or as each parameter\'s value; only paths the route accepts', () => {
+    const users = layerOf('/api/users/:id');
+    const probes = probePaths(modules, users);
+    assert.deepEqual(tokenProbes(users, probes[0], [ '/api/users/login', '/api/orders/x', '.png' ], probes), [
+      '/api/users/login', '/api/users/.png', '/api/users/a.png', '/api/users/login/', '/api/users/.png/', '/api/users/a.png/',
+    ]);
+    // A literal segment must agree; a parameter takes the token's segment; the rest keeps the sample.
+    const exportRoute = layerOf('/:section/export');
+    assert.deepEqual(tokenProbes(exportRoute, '/1/export', [ '/admin', '/admin/other' ], []), [ '/admin/export', '/admin/export/' ]);
+    // The route's own pattern refuses a value: no probe; a strict router adds no trailing-slash form.
+    assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', [ 'sentinel', '5' ], []), [ '/files/5' ]);
+    // Routes without parameters, and RegExp routes, keep their probes.
+    assert.deepEqual(tokenProbes(layerOf('/health'), '/health', [ '/health/x', 'a' ], []), []);
+    for (const candidate of tokenProbes(users, probes[0], filterTokens([ /[^/]+\.(js|css|map)$/, 'x', '/api/users/:other' ]), probes)) {
+      users.regexp.lastIndex = 0;
+      assert.ok(users.regexp.test(candidate), candidate);
+    }
+  });
+
+  it('at most 16 per route, however many tokens', () => {
+    const users = layerOf('/api/users/:id');
+    const tokens = Array.from({ length: 50 }, (_, index) => `name${index}`);
+    assert.equal(tokenProbes(users, '/api/users/1', tokens, []).length, 16);
   });
 });
 

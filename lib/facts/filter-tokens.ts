@@ -1,0 +1,168 @@
+/**
+ * Request paths that single a route's parameter values out. A route with parameters is probed with sample values
+ * (`/api/users/1`), but a `match`/`ignore` may name one value: `ignore: '/api/users/login'` lets GET /api/users/login
+ * reach `GET /api/users/:id` without the middleware. The strings a filter names ("tokens") are put where the route's
+ * parameters are, and each candidate that the route's own RegExp accepts becomes one more probe: every probe stays a
+ * request egg dispatches to the route, and egg's own matching decides the filter's outcome on it.
+ */
+import type { RouteLayer } from './path-matching';
+
+/** Enough strings per RegExp to cover its top-level alternatives (`\.(png|css|js)$`) without enumerating a large one. */
+const MAX_REGEXP_STRINGS = 8;
+/** Per route: a large filter list must not multiply a large route table. */
+const MAX_TOKEN_PROBES = 16;
+
+/**
+ * The tokens of a `match`/`ignore` value: its strings, strings its RegExps match (first alternatives, shortest
+ * repetitions), and the string literals in the source of its functions (`ctx.path.endsWith('.json')` → `.json`).
+ */
+export function filterTokens(pattern: unknown): string[] {
+  if (Array.isArray(pattern)) return pattern.flatMap(filterTokens);
+  if (typeof pattern === 'string') return [ pattern ];
+  if (pattern instanceof RegExp) return regexpStrings(pattern.source);
+  if (typeof pattern === 'function') return stringLiterals(Function.prototype.toString.call(pattern));
+  return [];
+}
+
+const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
+
+function stringLiterals(source: string): string[] {
+  return [ ...source.matchAll(STRING_LITERAL) ].map(match => (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1')).filter(Boolean);
+}
+
+/**
+ * Strings the RegExp source matches, written for this purpose rather than loaded from a RegExp parser, whose require
+ * alone costs several ms of the boot: literals and escapes, classes (their first member), groups with their
+ * alternatives, quantifiers at their minimum (and once for `?`/`*`); anchors, lookarounds and backreferences add
+ * nothing. A string it gets wrong only means one probe fewer: every candidate is checked against the route.
+ */
+function regexpStrings(source: string): string[] {
+  try {
+    const [ strings, end ] = alternatives(source, 0);
+    return end === source.length ? strings.filter(Boolean) : [];
+  } catch {
+    return [];
+  }
+}
+
+const CLASS_ESCAPES: Record<string, string> = { d: '0', w: 'a', s: ' ', D: 'a', W: '-', S: 'a', b: '', B: '' };
+
+/** `a|b|c` up to an unmatched `)` or the end: the strings of each alternative, and where it stopped. */
+function alternatives(source: string, start: number): [ string[], number ] {
+  const all: string[] = [];
+  let at = start;
+  for (;;) {
+    const [ strings, end ] = sequence(source, at);
+    all.push(...strings);
+    if (source[end] !== '|') return [ all.slice(0, MAX_REGEXP_STRINGS), end ];
+    at = end + 1;
+  }
+}
+
+function sequence(source: string, start: number): [ string[], number ] {
+  let strings = [ '' ];
+  let at = start;
+  while (at < source.length && source[at] !== '|' && source[at] !== ')') {
+    const [ atom, next ] = atomAt(source, at);
+    const [ repeated, end ] = quantified(source, next, atom);
+    strings = strings.flatMap(prefix => repeated.map(part => prefix + part)).slice(0, MAX_REGEXP_STRINGS);
+    at = end;
+  }
+  return [ strings, at ];
+}
+
+function atomAt(source: string, at: number): [ string[], number ] {
+  const char = source[at];
+  if (char === '^' || char === '$') return [ [ '' ], at + 1 ];
+  if (char === '.') return [ [ 'a' ], at + 1 ];
+  if (char === '\\') {
+    const next = source[at + 1];
+    if (next in CLASS_ESCAPES) return [ [ CLASS_ESCAPES[next] ], at + 2 ];
+    // \1 and \k<name> (backreferences), \p{…}, \u{…}, \uXXXX, \xXX, \cX: nothing certain; skipped whole.
+    const skipped = /^\\(?:[1-9]\d*|k<[^>]*>|[pP]\{[^}]*\}|u\{[^}]*\}|u[\da-fA-F]{4}|x[\da-fA-F]{2}|c[A-Za-z])/.exec(source.slice(at));
+    if (skipped) return [ [ '' ], at + skipped[0].length ];
+    return [ [ next ], at + 2 ];
+  }
+  if (char === '[') return characterClass(source, at);
+  if (char === '(') {
+    // `(?=` `(?!` `(?<=` `(?<!` look around and match nothing; `(?:` and `(?<name>` group like `(`.
+    const opener = /^\((?:\?<?[=!]|\?:|\?<[^>]+>)?/.exec(source.slice(at))?.[0] ?? '(';
+    const lookaround = /[=!]$/.test(opener);
+    const [ strings, end ] = alternatives(source, at + opener.length);
+    if (source[end] !== ')') throw new Error('unbalanced group');
+    return [ lookaround ? [ '' ] : strings, end + 1 ];
+  }
+  return [ [ char ], at + 1 ];
+}
+
+function characterClass(source: string, at: number): [ string[], number ] {
+  let end = at + 1;
+  if (source[end] === '^') end++;
+  if (source[end] === ']') end++;
+  while (end < source.length && source[end] !== ']') end += source[end] === '\\' ? 2 : 1;
+  if (end >= source.length) throw new Error('unterminated class');
+  const text = source.slice(at, end + 1);
+  const member = [ 'a', '0', '-', '_', '.', 'A' ].find(candidate => new RegExp(text).test(candidate));
+  return [ [ member ?? '' ], end + 1 ];
+}
+
+function quantified(source: string, at: number, atom: string[]): [ string[], number ] {
+  const match = /^(?:([*+?])|\{(\d+)(?:,(\d*))?\})\??/.exec(source.slice(at));
+  if (!match) return [ atom, at ];
+  const min = match[1] === '+' ? 1 : match[1] ? 0 : Number(match[2]);
+  const once = atom.map(part => part.repeat(Math.max(min, 1)));
+  return [ min === 0 ? [ '', ...once ] : once, at + match[0].length ];
+}
+
+/**
+ * Extra probes of a route with parameters (see the module's comment): a token that starts with `/` is laid over the
+ * route's segments (its literal segments must agree, its parameters take the token's segment); any other token, and
+ * `a` + it, becomes the value of each parameter segment in turn. `base` is the route's first sample probe.
+ */
+export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: readonly string[], known: readonly string[]): string[] {
+  if (typeof route.path !== 'string' || !route.paramNames.length || base === undefined) return [];
+  const routeSegments = route.path.split('/');
+  const baseSegments = base.split('/');
+  const found = new Set<string>();
+  const consider = (candidate: string | undefined) => {
+    if (candidate === undefined || found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
+    route.regexp.lastIndex = 0;
+    if (route.regexp.test(candidate)) found.add(candidate);
+  };
+  for (const token of tokens) {
+    if (token.startsWith('/')) {
+      consider(overlay(routeSegments, baseSegments, token.split('/')));
+    } else if (!token.includes('/')) {
+      routeSegments.forEach((segment, index) => {
+        if (!segment.includes(':') || index >= baseSegments.length) return;
+        for (const value of [ token, `a${token}` ]) consider(baseSegments.map((part, at) => (at === index ? value : part)).join('/'));
+      });
+    }
+  }
+  if (!route.opts?.strict) for (const candidate of [ ...found ]) if (!candidate.endsWith('/')) consider(`${candidate}/`);
+  return [ ...found ];
+}
+
+/**
+ * A segment that is a pattern (`:id`, `(.*)`, `*`): in a token it stands for any value, so the sample's stays; in the
+ * route it takes the token's.
+ */
+const WILDCARD_SEGMENT = /[:*(]/;
+
+function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[]): string | undefined {
+  const out: string[] = [];
+  for (let index = 0; index < Math.max(tokenSegments.length, baseSegments.length); index++) {
+    const token = tokenSegments[index];
+    const sample = baseSegments[index];
+    const segment = routeSegments[index];
+    if (token === undefined || WILDCARD_SEGMENT.test(token)) {
+      if (sample === undefined) break;
+      out.push(sample);
+    } else if (segment === undefined || WILDCARD_SEGMENT.test(segment) || token.toLowerCase() === segment.toLowerCase()) {
+      out.push(token);
+    } else {
+      return undefined;
+    }
+  }
+  return out.join('/');
+}
