@@ -181,6 +181,27 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a route registered with another path that serves a protected one is protected (a parameter, a RegExp route)', async () => {
+      const message = await expectRefused(fixture('mw-param-protect'), /SEN404/);
+      assert.match(message, /GET \/:section\/export/);
+      assert.match(message, /GET \/\^\\\/admin\\\/raw\\\/\.\*\//);
+      await withApp(bootReportOnly('mw-param-protect'), async app => {
+        await app.httpRequest().get('/admin/users').expect(401);
+        for (const url of [ '/admin/export', '/admin/raw/x' ]) assert.equal((await app.httpRequest().get(url).expect(200)).body.servedBy, 'controller', url);
+      });
+    });
+
+    it('a RegExp route under a global guard that skips an unrelated path boots, and is guarded', async () => {
+      const app = await bootApp(fixture('mw-regexp-route'));
+      try {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/app/settings').expect(401);
+        await app.httpRequest().get('/app/settings').set(AUTHORIZED).expect(200);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('an ignore function that reads a client-controlled header cannot be verified', async () => {
       const message = await expectRefused(fixture('mw-header-bypass'), /SEN403/);
       assert.match(message, /its match\/ignore function reads ctx\.get, which the client controls: request headers are whatever the request sends/);

@@ -120,15 +120,20 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
  * `a` + it, becomes the value of each parameter segment in turn. `base` is the route's first sample probe.
  */
 export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: readonly string[], known: readonly string[]): string[] {
-  if (typeof route.path !== 'string' || !route.paramNames.length || base === undefined) return [];
-  const routeSegments = route.path.split('/');
-  const baseSegments = base.split('/');
   const found = new Set<string>();
   const consider = (candidate: string | undefined) => {
     if (candidate === undefined || found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
     route.regexp.lastIndex = 0;
     if (route.regexp.test(candidate)) found.add(candidate);
   };
+  if (route.path instanceof RegExp) {
+    // No parameters to fill: strings the route's own RegExp matches, and the tokens that are whole paths.
+    for (const candidate of [ ...regexpStrings(route.path.source), ...tokens ]) if (candidate.startsWith('/')) consider(candidate);
+    return withSlashes(route, found, consider);
+  }
+  if (!route.paramNames.length || base === undefined) return [];
+  const routeSegments = route.path.split('/');
+  const baseSegments = base.split('/');
   for (const token of tokens) {
     if (token.startsWith('/')) {
       consider(overlay(routeSegments, baseSegments, token.split('/')));
@@ -139,8 +144,25 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
       });
     }
   }
+  return withSlashes(route, found, consider);
+}
+
+/** Each probe's trailing-slash form too, when the router is not strict (egg's default). */
+function withSlashes(route: RouteLayer, found: Set<string>, consider: (candidate: string) => void): string[] {
   if (!route.opts?.strict) for (const candidate of [ ...found ]) if (!candidate.endsWith('/')) consider(`${candidate}/`);
   return [ ...found ];
+}
+
+/**
+ * The token of a `routes.protect` pattern: the path before its first `**`, with a segment holding `*` left open as
+ * `:any`; none for `**` alone.
+ */
+export function protectToken(pattern: string): string | undefined {
+  const segments = pattern.split('/');
+  const end = segments.indexOf('**');
+  const kept = (end === -1 ? segments : segments.slice(0, end)).map(segment => (segment.includes('*') ? ':any' : segment));
+  const token = kept.join('/');
+  return token.startsWith('/') && token.length > 1 ? token : undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { filterTokens, tokenProbes } from './filter-tokens';
+import { filterTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { realPathOrAbsolute } from './real-path';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep, SecurityScopeFact } from './types';
@@ -289,7 +289,7 @@ function asStringArray(value: unknown): string[] {
 
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts): those of the global middleware's
- * and egg-security's match/ignore and of router.use() paths; and, when a router.use() path has parameters, a sample
+ * and egg-security's match/ignore, of router.use() paths and of the policy's protect patterns; and, when a router.use() path has parameters, a sample
  * value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`).
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): string[] {
@@ -305,6 +305,9 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): strin
     patterns.push(layer.path);
     if (layer.paramNames.length) patterns.push(SECOND_SAMPLE);
   }
+  // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
+  const protect = (egg.config.sentinel as { routes?: { protect?: Array<{ paths: string[] }> } } | undefined)?.routes?.protect ?? [];
+  for (const entry of protect) for (const pattern of entry.paths) patterns.push(protectToken(pattern));
   return [ ...new Set(filterTokens(patterns)) ];
 }
 

@@ -52,6 +52,18 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * Whether a `protect` pattern covers a route: by the path it was registered with, or by a request path it serves
+ * (its probes): `/:section/export` serves `/admin/export`, which `'/admin/**'` protects.
+ */
+function protects(matches: Array<(routePath: string) => boolean>, route: RouteFact): boolean {
+  for (let index = 0; index < matches.length; index++) {
+    if (matches[index](route.path)) return true;
+    for (let probe = 0; probe < route.probes.length; probe++) if (matches[index](route.probes[probe])) return true;
+  }
+  return false;
+}
+
 /** `GET /users/:id`, `ALL /webhook`, `GET,POST /form`: how findings and the report name a route. */
 export function routeLabel(route: Pick<RouteFact, 'methods' | 'allMethods' | 'path'>): string {
   return `${route.allMethods ? 'ALL' : route.methods.join(',')} ${route.path}`;
@@ -148,7 +160,7 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
   for (let index = 0; index < facts.routes.length; index++) {
     const route = facts.routes[index];
     const protectedBy: number[] = [];
-    for (let entry = 0; entry < protect.length; entry++) if (matchesAny(protect[entry].matches, route.path)) protectedBy.push(entry);
+    for (let entry = 0; entry < protect.length; entry++) if (protects(protect[entry].matches, route)) protectedBy.push(entry);
     if (!protectedBy.length) continue;
     const exemptBy: number[] = [];
     for (let entry = 0; entry < exemptions.length; entry++) if (matchesAny(exemptions[entry].matches, route.path)) exemptBy.push(entry);
@@ -483,7 +495,12 @@ export const unmatchedPolicyEntry: Rule = {
       name(`${at}.name`, constraint.name);
       for (const side of [ 'before', 'after' ] as const) constraint[side]?.forEach((value, item) => name(`${at}.${side}[${item}]`, value));
     });
-    const matchesRoute = (pattern: string) => {
+    // As coverRoutes matches them: protect patterns also by the request paths a route serves, public ones by its path.
+    const protectsRoute = (pattern: string) => {
+      const match = compileRoutePattern(pattern);
+      return facts.routes.some(route => protects([ match ], route));
+    };
+    const exemptsRoutes = (pattern: string) => {
       const match = compileRoutePattern(pattern);
       return facts.routes.filter(route => match(route.path));
     };
@@ -491,7 +508,7 @@ export const unmatchedPolicyEntry: Rule = {
       const at = `config.sentinel.routes.protect[${index}]`;
       entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
       entry.paths.forEach((pattern, item) => {
-        if (pattern !== '**' && !matchesRoute(pattern).length) {
+        if (pattern !== '**' && !protectsRoute(pattern)) {
           hits.push({ severity: 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" matches no route of this app, so it protects nothing` });
         }
       });
@@ -500,7 +517,7 @@ export const unmatchedPolicyEntry: Rule = {
       const at = `config.sentinel.routes.public[${index}]`;
       const patterns: Array<[ string, string ]> = entry.paths ? entry.paths.map((pattern, item) => [ `${at}.paths[${item}]`, pattern ]) : [[ `${at}.path`, entry.path as string ]];
       for (const [ where, pattern ] of patterns) {
-        const routes = matchesRoute(pattern);
+        const routes = exemptsRoutes(pattern);
         const methods = entry.methods ?? [];
         const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
         if (withMethod.length) continue;

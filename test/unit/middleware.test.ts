@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
-import { filterTokens, tokenProbes } from '../../lib/facts/filter-tokens';
+import { filterTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
@@ -198,6 +198,18 @@ describe('probes from the strings a filter names (values of route parameters)', 
     }
   });
 
+  it('a RegExp route is probed with strings its RegExp matches and the tokens it accepts', () => {
+    type KoaRouter = new (options: object) => { get(p: RegExp, fn: () => void): void; stack: RouteLayer[] };
+    const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
+    const router = new KoaRouter({ sensitive: true });
+    router.get(/^\/re\/(.*)$/, () => undefined);
+    assert.deepEqual(tokenProbes(router.stack[0], undefined, [ '/health', '/re/login', 'x' ], []), [ '/re/', '/re/a', '/re/login', '/re/a/', '/re/login/' ]);
+  });
+
+  it('protect patterns become tokens: the path before `**`, a `*` segment left open', () => {
+    assert.deepEqual([ '/admin/**', '/api/*/users', '/api/v1/**/x', '**', '/' ].map(protectToken), [ '/admin', '/api/:any/users', '/api/v1', undefined, undefined ]);
+  });
+
   it('at most 16 per route, however many tokens', () => {
     const users = layerOf('/api/users/:id');
     const tokens = Array.from({ length: 50 }, (_, index) => `name${index}`);
@@ -223,7 +235,8 @@ describe('route facts shared by the routes of one path', () => {
       loader: { eggPaths: [ EGG_DIR ], FileLoader: { FULLPATH: Symbol('fullpath') } },
     };
     const { routes } = collectMiddlewareFacts(source, file => file);
-    assert.deepEqual(routes.map(entry => [ entry.probes, entry.chain[0].runs ]), [[ [], 'unverified' ], [[ '/users/' ], 'always' ]]);
+    // The RegExp route's probes are the filter's strings it accepts (lib/facts/filter-tokens.ts), not the string route's.
+    assert.deepEqual(routes.map(entry => [ entry.probes, entry.chain[0].runs ]), [[ [ '/users', '/users/' ], 'always' ], [[ '/users/' ], 'always' ]]);
   });
 });
 
