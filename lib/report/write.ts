@@ -13,12 +13,33 @@ export function writePrivateFile(file: string, data: string): void {
   }
   const temp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(temp, data, { mode: 0o600 });
-    fs.chmodSync(temp, 0o600);
+    writeNewFile(temp, data);
     fs.renameSync(temp, file);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     throw error;
+  }
+}
+
+/**
+ * Creates `file` (0600) and writes `data`, never through an existing file or symlink there: a link planted at the
+ * temp name would otherwise receive the data. Something already there (a crashed run's temp file, or a planted link)
+ * is removed (the link itself, not its target) and creation tried once more.
+ */
+function writeNewFile(file: string, data: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    fs.unlinkSync(file);
+    fd = fs.openSync(file, 'wx', 0o600);
+  }
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -114,6 +114,18 @@ describe('writeReportFile', () => {
     }
   });
 
+  it('never writes through a symlink planted at its temp file name (the target stays as it was)', () => {
+    const victim = path.join(dir, 'victim.txt');
+    fs.writeFileSync(victim, 'not yours\n');
+    const file = path.join(dir, 'planted.json');
+    fs.symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    writeReportFile(file, report);
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'not yours\n');
+    assert.equal(fs.readFileSync(file, 'utf8'), report);
+    assert.ok(!fs.lstatSync(file).isSymbolicLink());
+    assert.ok(!fs.existsSync(`${file}.${process.pid}.tmp`));
+  });
+
   it('never replaces a file that is not a report, and says which and what to do', () => {
     for (const [ name, content ] of [[ 'config.default.js', 'module.exports = { keys: "k" };\n' ], [ 'application_config.json', '{\n  "config": {}\n}\n' ]]) {
       const file = path.join(dir, name);
