@@ -51,7 +51,7 @@ export abstract class SentinelBootHook {
     // Before egg's first dump (right after loading): its own masking then covers token, apiKey, credentials…
     extendDumpIgnore(target.config);
     try {
-      this.config = validateSentinelConfig(target.config.sentinel ?? {}, knownRuleIds, appProvenanceFiles(target, 'sentinel'));
+      this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -62,6 +62,11 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       expect: [ /config\.sentinel\.waivers\[0\]\.expires: "2030-02-31" is not a calendar date/ ],
     },
     {
+      title: 'null (it would drop every option, the IPC secret and the waivers with them)',
+      sentinel: null,
+      expect: [ /config\.sentinel: must be object, got null/ ],
+    },
+    {
       title: 'unknown rule id in rules',
       sentinel: { rules: { SEN999: 'off' } },
       expect: [ /config\.sentinel\.rules\.SEN999: no rule has this id/ ],

@@ -119,7 +119,7 @@ async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promi
 /** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn; `files` set it. */
 function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[]): SentinelConfig {
   try {
-    const config = validateSentinelConfig(sentinel ?? {}, RULE_IDS);
+    const config = validateSentinelConfig(sentinel === undefined ? {} : sentinel, RULE_IDS);
     return failOn ? { ...config, failOn } : config;
   } catch (error) {
     if (!(error instanceof SentinelConfigError)) throw error;
