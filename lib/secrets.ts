@@ -244,6 +244,7 @@ function maskParts(text: string): string {
 }
 
 const MIN_REDACTED_LENGTH = 4;
+const SCHEMAS_KEY_PATH = 'sentinel.schemas.';
 
 /**
  * Every secret the config holds (values under secret-looking keys, each cookie key, tokens and URL passwords
@@ -252,7 +253,8 @@ const MIN_REDACTED_LENGTH = 4;
 export function collectSecretValues(config: Readonly<Record<string, unknown>>, leaves = findSecrets(config, { inherit: true })): Set<string> {
   const found = new Set<string>();
   for (const leaf of leaves) {
-    if (leaf.placeholder) continue;
+    // JSON schemas for the app's config (`'mysql.client.password': { type: 'string' }`) hold no secret values.
+    if (leaf.placeholder || leaf.keyPath.startsWith(SCHEMAS_KEY_PATH)) continue;
     // Cookie keys and other lists are comma-separated; each part is a secret of its own.
     for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) {
       const trimmed = part.trim();

@@ -131,6 +131,30 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(validateReport({ ...report, findings: [{ ...weakKeys, severity: 'severe' }] }).valid, false);
     });
 
+    it('json and sarif stay valid when a short secret equals a report word (a password `prod`, a token `high`)', async () => {
+      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-short-secret-'));
+      try {
+        fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'short-secret' }));
+        fs.mkdirSync(path.join(app, 'config'));
+        fs.writeFileSync(path.join(app, 'config/config.default.js'), "module.exports = { keys: 'x', redis: { password: 'prod' }, oauth: { token: 'high' }, " +
+          "sentinel: { schemas: { 'mysql.client.password': { type: 'string' } } } };\n");
+        const { report } = await auditJson([ '--base-dir', app, '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+        const validation = validateReport(report);
+        assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+        assert.deepEqual([ report.app.env, report.threshold ], [ 'prod', 'high' ]);
+        assert.ok(report.findings.some((finding: any) => finding.severity === 'high'));
+        // The schema's `type: 'string'` is no secret value to mask.
+        assert.match(JSON.stringify(report), /config\.sentinel\.schemas has a schema for it/);
+        const sarif = await sentinel([ 'audit', '--base-dir', app, '--env', 'prod', '--format', 'sarif' ], { env: { NODE_PATH: NODE_MODULES } });
+        const log = JSON.parse(sarif.stdout);
+        assert.ok(validateSarif(log).valid);
+        assert.equal(log.runs[0].automationDetails.id, 'egg-sentinel/short-secret/prod/');
+        assert.ok(log.runs[0].results.every((result: any) => [ 'error', 'warning', 'note' ].includes(result.level)));
+      } finally {
+        fs.rmSync(app, { recursive: true, force: true });
+      }
+    });
+
     it('json: the same schema describes the report written at boot (no audit fields)', () => {
       const bootReport = runChecks(fakeFacts({ config: { keys: '' } }), { config: {} });
       const validation = validateReport(JSON.parse(JSON.stringify(bootReport)));

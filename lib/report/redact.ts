@@ -1,5 +1,7 @@
 export const REDACTED = '[REDACTED]';
 
+const NOTHING_KEPT: ReadonlySet<string> = new Set();
+
 /** Replaces every known secret value in report text. A safety net: rules already avoid echoing secrets. */
 export class Redactor {
   private readonly secrets: string[];
@@ -43,13 +45,17 @@ export class Redactor {
     return out + value.slice(copied);
   }
 
-  /** A deep copy of plain data with every string redacted. */
-  deep<T>(value: T): T {
+  /**
+   * A deep copy of plain data with every string redacted, except the strings under a key in `keep`: values from a
+   * fixed vocabulary (a severity, the env name), which a short secret that happens to equal one (a password `prod`)
+   * must not turn into `[REDACTED]`, making the report invalid.
+   */
+  deep<T>(value: T, keep: ReadonlySet<string> = NOTHING_KEPT): T {
     if (typeof value === 'string') return this.text(value) as T;
-    if (Array.isArray(value)) return value.map(item => this.deep(item)) as T;
+    if (Array.isArray(value)) return value.map(item => this.deep(item, keep)) as T;
     if (value && typeof value === 'object') {
       const copy: Record<string, unknown> = {};
-      for (const [ key, item ] of Object.entries(value)) copy[key] = this.deep(item);
+      for (const [ key, item ] of Object.entries(value)) copy[key] = typeof item === 'string' && keep.has(key) ? item : this.deep(item, keep);
       return copy as T;
     }
     return value;

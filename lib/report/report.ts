@@ -50,6 +50,9 @@ function advisoryDatabaseReport(facts: Facts): AdvisoryDatabaseReport {
   };
 }
 
+/** Report fields whose values come from a fixed vocabulary or egg-sentinel itself, never from the app's config. */
+const VOCABULARY_FIELDS: ReadonlySet<string> = new Set([ 'ruleId', 'severity', 'title', 'threshold', 'env', 'scope', 'process', 'group', 'state', 'rule', 'expires', 'generatedAt', 'version' ]);
+
 export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor: Redactor): SentinelReport {
   const head = redactor.deep({
     tool: { name: 'egg-sentinel' as const, version },
@@ -65,7 +68,7 @@ export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor:
     },
     ...verdict,
     middleware: chainReport(facts.middleware),
-  });
+  }, VOCABULARY_FIELDS);
   return {
     ...head,
     // The route table redacts its strings as it builds them: a deep copy of hundreds of routes costs more.
