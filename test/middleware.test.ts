@@ -191,6 +191,28 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('routes of egg-router-plus namespaces (routers of their own) are checked, with their namespace middleware', async () => {
+      const message = await expectRefused(fixture('mw-namespace'), /SEN404/);
+      assert.match(message, /GET \/api\/open .*app\/controller\/user\.ts#UserController\.list\(\)/);
+      assert.doesNotMatch(message, /GET \/admin\/users/);
+      await withApp(bootReportOnly('mw-namespace'), async app => {
+        await app.httpRequest().get('/admin/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/open').expect(200)).body.servedBy, 'controller');
+        const { json } = readReport(fixture('mw-namespace'));
+        assert.match(json.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /i18n > \(anonymous\) > \(anonymous\) > \(anonymous\) > route:auth$/);
+      });
+    });
+
+    it('a middleware after egg\'s router in the chain does not guard its routes', async () => {
+      const message = await expectRefused(fixture('mw-after-router'), /SEN404/);
+      assert.match(message, /GET \/api\/users/);
+      await withApp(bootReportOnly('mw-after-router'), async app => {
+        const names = readReport(fixture('mw-after-router')).json.middleware.map((entry: { name: string }) => entry.name);
+        assert.ok(names.indexOf('router') < names.indexOf('auth'), names.join(' > '));
+        assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a RegExp route under a global guard that skips an unrelated path boots, and is guarded', async () => {
       const app = await bootApp(fixture('mw-regexp-route'));
       try {

@@ -89,16 +89,34 @@ function nameFactoryOutputs(app: RecordTarget): void {
   }
 }
 
+/** A router that registers routes: egg's, or another of the app's (an egg-router-plus namespace). */
+interface RecordedRouter {
+  stack: RouterLayer[];
+  app?: object;
+  register(...args: unknown[]): unknown;
+}
+
+type Recorder = (router: RecordedRouter, args: unknown[], register: RecordedRouter['register']) => unknown;
+
+/** What records a registration, by the object the app's routers hold as `app` (EggRouter's second argument). */
+const recorders = new WeakMap<object, Recorder>();
+/** The routers of an app that registered routes: egg-router-plus keeps each namespace in a router of its own. */
+const routersOf = new WeakMap<object, Set<RecordedRouter>>();
+/** `register` methods already wrapped: the router class's prototype is shared by every app in the process. */
+const wrappedRegisters = new WeakSet<object>();
+
 function recordRegistrations(app: RecordTarget, modules: EggModules): void {
-  const router = app.router;
+  const router = app.router as RecordedRouter | undefined;
   if (!router) return;
   const FULLPATH = app.loader.FileLoader.FULLPATH;
-  const register = router.register;
-  router.register = function registerRecorded(this: { stack: RouterLayer[] }, ...args: unknown[]) {
+  const owner = router.app ?? app;
+  const routers = new Set<RecordedRouter>();
+  routersOf.set(owner, routers);
+  recorders.set(owner, (target, args, register) => {
     // A copy: EggRouter#register pops the controller off the array it is given.
     const handlers = (Array.isArray(args[2]) ? [ ...args[2] ] : [ args[2] ]) as unknown[];
-    const before = this.stack.length;
-    const result = register.apply(this, args);
+    const before = target.stack.length;
+    const result = register.apply(target, args);
     const handler = resolveHandler(app.controller, handlers[handlers.length - 1]);
     const fullPath = handler?.[FULLPATH];
     const registration: Registration = {
@@ -107,9 +125,32 @@ function recordRegistrations(app: RecordTarget, modules: EggModules): void {
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
     };
-    for (const layer of this.stack.slice(before)) registrations.set(layer, registration);
+    for (const layer of target.stack.slice(before)) registrations.set(layer, registration);
+    routers.add(target);
     return result;
+  });
+  // Wrapped where the router class defines it, so every router of the app records, not only app.router.
+  let holder: object | null = router;
+  while (holder && !Object.prototype.hasOwnProperty.call(holder, 'register')) holder = Object.getPrototypeOf(holder) as object | null;
+  if (!holder || wrappedRegisters.has(holder)) return;
+  wrappedRegisters.add(holder);
+  const methods = holder as RecordedRouter;
+  const register = methods.register;
+  methods.register = function registerRecorded(this: RecordedRouter, ...args: unknown[]) {
+    const record = this.app && recorders.get(this.app);
+    return record ? record(this, args, register) : register.apply(this, args);
   };
+}
+
+/**
+ * The route stacks of an app: egg's router first, then the other routers that registered routes (their routes are
+ * dispatched by middleware of their own, which egg-router-plus appends after egg's router).
+ */
+function routeStacks(egg: MiddlewareSource): RouterLayer[][] {
+  const main = egg.router?.stack ?? [];
+  const owner = (egg.router as RecordedRouter | undefined)?.app ?? egg;
+  const others = [ ...routersOf.get(owner) ?? [] ].map(router => router.stack).filter(stack => stack !== main);
+  return [ main, ...new Set(others) ];
 }
 
 /** The controller function for `'home.index'` strings, as egg's router resolves them. */
@@ -223,7 +264,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
-    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
+    // An arrow function given to app.use() has no name (egg-router-plus mounts each namespace router with one).
+    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '') || '(anonymous)';
     // egg 3 names the router middleware `dispatch` (no _name); egg 4 `routerMiddleware`.
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
     return describe(name, position);
@@ -300,7 +342,7 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): strin
       if (options && typeof options === 'object') patterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
     }
   }
-  for (const layer of egg.router?.stack ?? []) {
+  for (const layer of routeStacks(egg).flat()) {
     if (layer.methods.length) continue;
     patterns.push(layer.path);
     if (layer.paramNames.length) patterns.push(SECOND_SAMPLE);
@@ -328,13 +370,20 @@ function collectRoutes(
     .filter(entry => entry.position !== null && entry.group !== 'router')
     .map((entry): GlobalMiddleware => ({
       name: entry.name,
+      position: entry.position as number,
       filter: filters.get(entry.name),
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
     }));
-  const filtered = globals.filter(entry => entry.filter);
-  // router.use() layers seen so far: they run before the routes registered after them.
-  const uses: RouterLayer[] = [];
+  // egg's router runs the controller of a route it matches and no middleware after it in the chain (an app.use() in a
+  // late hook) before that: those never guard its routes. Other routers (egg-router-plus's namespaces) are reached
+  // through middleware of their own after it, so every global middleware may run before their routes.
+  const routerAt = middleware.find(entry => entry.group === 'router')?.position ?? Infinity;
+  const scopes = [ globals.filter(entry => entry.position < routerAt), globals ].map(inScope => ({
+    globals: inScope,
+    filtered: inScope.filter(entry => entry.filter),
+    chains: new ChainInterner(),
+  }));
   const routes: RouteFact[] = [];
   // A REST resource registers one path for several methods: its probes, and the outcome of every filter that did
   // not read the method, serve each of them.
@@ -342,62 +391,66 @@ function collectRoutes(
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
   const routeSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
-  const chains = new ChainInterner();
-  for (const layer of egg.router?.stack ?? []) {
-    if (!layer.methods.length) {
-      uses.push(layer);
-      continue;
-    }
-    // RegExp routes are not shared: one that prints like a string route must not take its probes.
-    const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
-    let known = pathKey === undefined ? undefined : byPath.get(pathKey);
-    if (!known) {
-      const samples = probePaths(modules, layer);
-      known = { probes: [ ...samples, ...tokenProbes(layer, samples[0], tokens, samples) ], steps: new Map() };
-      if (pathKey !== undefined) byPath.set(pathKey, known);
-    }
-    const { probes, steps } = known;
-    const registration = registrations.get(layer);
-    const routeLevel = routeLevelNames(layer, registration);
-    // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
-    // Only the steps that can differ between routes are gathered (the filtered globals', then router.use() and
-    // route-level ones); the whole chain is built once per distinct sequence of them.
-    const varying: RouteStep[] = [];
-    for (let index = 0; index < filtered.length; index++) {
-      const entry = filtered[index];
-      let step = steps.get(entry);
-      if (!step) {
-        const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
-        if (!outcome.perMethod) steps.set(entry, outcome.step);
-        step = outcome.step;
+  for (const [ stackIndex, stack ] of routeStacks(egg).entries()) {
+    const { globals: inScope, filtered, chains } = scopes[stackIndex === 0 ? 0 : 1];
+    // router.use() layers of this router seen so far: they run before the routes registered after them.
+    const uses: RouterLayer[] = [];
+    for (const layer of stack) {
+      if (!layer.methods.length) {
+        uses.push(layer);
+        continue;
       }
-      varying.push(step);
+      // RegExp routes are not shared: one that prints like a string route must not take its probes.
+      const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
+      let known = pathKey === undefined ? undefined : byPath.get(pathKey);
+      if (!known) {
+        const samples = probePaths(modules, layer);
+        known = { probes: [ ...samples, ...tokenProbes(layer, samples[0], tokens, samples) ], steps: new Map() };
+        if (pathKey !== undefined) byPath.set(pathKey, known);
+      }
+      const { probes, steps } = known;
+      const registration = registrations.get(layer);
+      const routeLevel = routeLevelNames(layer, registration);
+      // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
+      // Only the steps that can differ between routes are gathered (the filtered globals', then router.use() and
+      // route-level ones); the whole chain is built once per distinct sequence of them.
+      const varying: RouteStep[] = [];
+      for (let index = 0; index < filtered.length; index++) {
+        const entry = filtered[index];
+        let step = steps.get(entry);
+        if (!step) {
+          const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
+          if (!outcome.perMethod) steps.set(entry, outcome.step);
+          step = outcome.step;
+        }
+        varying.push(step);
+      }
+      for (let index = 0; index < uses.length; index++) {
+        const step = routerStep(uses[index], probes, routerSteps);
+        if (step) varying.push(step);
+      }
+      for (let index = 0; index < routeLevel.length; index++) {
+        const name = routeLevel[index];
+        let step = routeSteps.get(name);
+        if (!step) routeSteps.set(name, step = { name, level: 'route', runs: 'always' });
+        varying.push(step);
+      }
+      const chain = chains.intern(varying, () => {
+        let next = 0;
+        return [ ...inScope.map(entry => (entry.filter ? varying[next++] : entry.always)), ...varying.slice(next) ];
+      });
+      const methods = [ ...new Set(layer.methods) ];
+      routes.push({
+        methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
+        allMethods: METHODS.every(method => methods.includes(method)),
+        path: String(layer.path),
+        name: layer.name ?? undefined,
+        middleware: routeLevel,
+        controller: registration && controllerFact(registration, relative),
+        probes,
+        chain,
+      });
     }
-    for (let index = 0; index < uses.length; index++) {
-      const step = routerStep(uses[index], probes, routerSteps);
-      if (step) varying.push(step);
-    }
-    for (let index = 0; index < routeLevel.length; index++) {
-      const name = routeLevel[index];
-      let step = routeSteps.get(name);
-      if (!step) routeSteps.set(name, step = { name, level: 'route', runs: 'always' });
-      varying.push(step);
-    }
-    const chain = chains.intern(varying, () => {
-      let next = 0;
-      return [ ...globals.map(entry => (entry.filter ? varying[next++] : entry.always)), ...varying.slice(next) ];
-    });
-    const methods = [ ...new Set(layer.methods) ];
-    routes.push({
-      methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
-      allMethods: METHODS.every(method => methods.includes(method)),
-      path: String(layer.path),
-      name: layer.name ?? undefined,
-      middleware: routeLevel,
-      controller: registration && controllerFact(registration, relative),
-      probes,
-      chain,
-    });
   }
   return routes;
 }
@@ -420,6 +473,7 @@ const ANY_METHOD = [ undefined ];
 
 interface GlobalMiddleware {
   name: string;
+  position: number;
   filter?: RequestFilter;
   always: RouteStep;
   never: RouteStep;
