@@ -8,17 +8,21 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { recordRouteRegistrations } from './facts/middleware';
+import { recordRouteRegistrations, routesAddedAfterCollection } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
+import { Redactor } from './report/redact';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
 import { writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
+import { collectSecretValues } from './secrets';
 import { roundTimings, type Timings, timed } from './timing';
 
 export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
+/** Late routes named in the warning; the rest are counted. */
+const MAX_LISTED_LATE_ROUTES = 20;
 
 export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
@@ -81,6 +85,16 @@ export class SentinelAppBootHook extends SentinelBootHook {
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
     this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config) };
+  }
+
+  /** serverDidReady (every process is up): routes added after the check, in a didReady hook say, are served unchecked. */
+  async serverDidReady(): Promise<void> {
+    const late = routesAddedAfterCollection(this.target);
+    if (!late.length) return;
+    const redactor = new Redactor(collectSecretValues(this.target.config));
+    this.target.coreLogger.warn('[egg-sentinel] %d route(s) were added after the boot check, which did not see them: %s. ' +
+      'Register routes in app/router, or in a boot hook that runs before willReady, so they are checked.',
+    late.length, redactor.text(late.slice(0, MAX_LISTED_LATE_ROUTES).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : '')));
   }
 }
 

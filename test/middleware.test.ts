@@ -85,6 +85,21 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a route added after the check (in didReady)', () => {
+    it('is served, and a warning once every process is up names it as unchecked', async () => {
+      const baseDir = fixture('mw-didready-route');
+      const app = mm.app({ baseDir, cache: false });
+      try {
+        await app.ready();
+        assert.equal((await app.httpRequest().get('/late/report').expect(200)).body.servedBy, 'controller');
+        const log = fs.readFileSync(path.join(baseDir, 'logs/mw-didready-route/egg-web.log'), 'utf8');
+        assert.match(log, /WARN .*\[egg-sentinel\] 1 route\(s\) were added after the boot check, which did not see them: GET \/late\/report\. Register routes in app\/router/);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('a secret in a match/ignore pattern (a webhook path carrying a bot token)', () => {
     const baseDir = fixture('mw-secret-ignore');
     const token = '7312345678:AAHk3mZq9XrT5vB2nLp8WcYd4FgJs6QeRuo';

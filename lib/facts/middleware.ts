@@ -142,14 +142,32 @@ function recordRegistrations(app: RecordTarget, modules: EggModules): void {
   };
 }
 
+/** How many layers each router of an app held when its routes were collected, by the app's router owner. */
+const collectedLengths = new WeakMap<object, Map<RouterLayer[], number>>();
+
+function routerOwner(egg: MiddlewareSource): object {
+  return (egg.router as RecordedRouter | undefined)?.app ?? egg;
+}
+
+/**
+ * `GET /late` for each route registered after the app's routes were collected (in a didReady hook, say), which the
+ * check never saw; none when they were never collected.
+ */
+export function routesAddedAfterCollection(egg: MiddlewareSource): string[] {
+  const collected = collectedLengths.get(routerOwner(egg));
+  if (!collected) return [];
+  return routeStacks(egg).flatMap(stack => stack.slice(collected.get(stack) ?? 0))
+    .filter(layer => layer.methods.length)
+    .map(layer => `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`);
+}
+
 /**
  * The route stacks of an app: egg's router first, then the other routers that registered routes (their routes are
  * dispatched by middleware of their own, which egg-router-plus appends after egg's router).
  */
 function routeStacks(egg: MiddlewareSource): RouterLayer[][] {
   const main = egg.router?.stack ?? [];
-  const owner = (egg.router as RecordedRouter | undefined)?.app ?? egg;
-  const others = [ ...routersOf.get(owner) ?? [] ].map(router => router.stack).filter(stack => stack !== main);
+  const others = [ ...routersOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack).filter(stack => stack !== main);
   return [ main, ...new Set(others) ];
 }
 
@@ -391,7 +409,9 @@ function collectRoutes(
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
   const routeSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
-  for (const [ stackIndex, stack ] of routeStacks(egg).entries()) {
+  const stacks = routeStacks(egg);
+  collectedLengths.set(routerOwner(egg), new Map(stacks.map(stack => [ stack, stack.length ])));
+  for (const [ stackIndex, stack ] of stacks.entries()) {
     const { globals: inScope, filtered, chains } = scopes[stackIndex === 0 ? 0 : 1];
     // router.use() layers of this router seen so far: they run before the routes registered after them.
     const uses: RouterLayer[] = [];
