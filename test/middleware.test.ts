@@ -228,6 +228,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a method-reading ignore before overrideMethod is judged for the methods a POST can become', async () => {
+      const message = await expectRefused(fixture('mw-override-bypass'), /SEN404/);
+      assert.match(message, /DELETE \/comments .*POST overridden to DELETE \/comments/);
+      await withApp(bootReportOnly('mw-override-bypass'), async app => {
+        app.mockCsrf();
+        await app.httpRequest().delete('/comments').expect(401);
+        const overridden = await app.httpRequest().post('/comments').set('x-http-method-override', 'DELETE').expect(200);
+        assert.deepEqual(overridden.body, { users: [ 'ada', 'linus' ], servedBy: 'controller' });
+      });
+    });
+
     it('a RegExp route under a global guard that skips an unrelated path boots, and is guarded', async () => {
       const app = await bootApp(fixture('mw-regexp-route'));
       try {

@@ -382,6 +382,10 @@ function collectRoutes(
   relative: (file: string) => string,
   tokens: readonly string[],
 ): RouteFact[] {
+  // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
+  const overrideAt = middleware.find(entry => entry.name === 'overrideMethod' && entry.position !== null)?.position ?? -1;
+  const allowed = (egg.config.overrideMethod as { allowedMethods?: unknown } | undefined)?.allowedMethods;
+  const overridable = Array.isArray(allowed) ? allowed.filter((method): method is string => typeof method === 'string') : [ 'POST' ];
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
   const globals = middleware
@@ -389,6 +393,7 @@ function collectRoutes(
     .map((entry): GlobalMiddleware => ({
       name: entry.name,
       position: entry.position as number,
+      overriddenFrom: (entry.position as number) < overrideAt ? overridable : undefined,
       filter: filters.get(entry.name),
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
@@ -494,6 +499,8 @@ const ANY_METHOD = [ undefined ];
 interface GlobalMiddleware {
   name: string;
   position: number;
+  /** Before overrideMethod in the chain: the methods a request has here that it may override (its allowedMethods). */
+  overriddenFrom?: string[];
   filter?: RequestFilter;
   always: RouteStep;
   never: RouteStep;
@@ -521,6 +528,19 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
       if (outcome.error) return unverifiedStep(entry, `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`, perMethod);
       evaluated += 1;
       if (!outcome.runs) (skipped ??= []).push(method === undefined ? { path: probe } : { path: probe, method });
+    }
+    if (!first.readsMethod || !entry.overriddenFrom) continue;
+    // Before overrideMethod, the filter sees the request's own method (POST), while the router dispatches the
+    // overriding one (`x-http-method-override: DELETE`): every other method of the route is reached with it too.
+    for (const original of entry.overriddenFrom) {
+      if (methods.every(method => entry.overriddenFrom?.includes(method))) break;
+      const outcome = filter(probe, original);
+      if (outcome.otherReads.length || outcome.error) continue;
+      for (const method of methods) {
+        if (entry.overriddenFrom.includes(method)) continue;
+        evaluated += 1;
+        if (!outcome.runs) (skipped ??= []).push({ path: probe, method: `${original} overridden to ${method}` });
+      }
     }
   }
   if (!skipped) return { step: entry.always, perMethod };
