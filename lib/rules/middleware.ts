@@ -196,10 +196,12 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): stri
 }
 
 /** What is wrong with a step for the non-public requests, or undefined when it always runs for them. */
+const UNVERIFIED = 'cannot be verified';
+
 function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefined {
   if (step.runs === 'always') return undefined;
   if (step.runs === 'never') return 'skips this route';
-  if (step.runs === 'unverified') return `cannot be verified: ${step.detail}`;
+  if (step.runs === 'unverified') return `${UNVERIFIED}: ${step.detail}`;
   const open = (step.skippedFor ?? []).filter(request => !request.method || !publicMethods.has(request.method));
   return open.length ? `skips ${open.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}` : undefined;
 }
@@ -376,7 +378,9 @@ export const unprotectedRoute: Rule = {
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
         source: controller?.file ?? controller?.registeredAt,
-        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but reaches the controller without its guard: ${gaps.join('; ')}`,
+        // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
+        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
+          `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
       });
     }
     return hits;
