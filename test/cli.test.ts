@@ -155,6 +155,22 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
+    it('json stays parseable when the app\'s code prints while it loads (console.log, process.stdout.write)', async () => {
+      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-chatty-'));
+      try {
+        fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'chatty' }));
+        fs.mkdirSync(path.join(app, 'config'));
+        fs.writeFileSync(path.join(app, 'config/config.default.js'), "module.exports = { keys: 'x' };\n");
+        fs.writeFileSync(path.join(app, 'app.js'), "module.exports = () => { console.log('console says hi'); process.stdout.write('raw stdout write\\n'); };\n");
+        const { run, report } = await auditJson([ '--base-dir', app ], { NODE_PATH: NODE_MODULES });
+        assert.equal(report.app.name, 'chatty');
+        assert.match(run.stderr, /console says hi/);
+        assert.match(run.stderr, /raw stdout write/);
+      } finally {
+        fs.rmSync(app, { recursive: true, force: true });
+      }
+    });
+
     it('json: the same schema describes the report written at boot (no audit fields)', () => {
       const bootReport = runChecks(fakeFacts({ config: { keys: '' } }), { config: {} });
       const validation = validateReport(JSON.parse(JSON.stringify(bootReport)));

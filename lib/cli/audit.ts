@@ -105,14 +105,21 @@ export const auditCommand: Command = {
   },
 };
 
-/** Runs `load` with the global console writing to `stream`: what the app's code prints must not mix into a JSON or SARIF stdout. */
+/**
+ * Runs `load` with the global console, and process.stdout, writing to `stream`: what the app's code prints while it
+ * loads (`console.log`, `process.stdout.write`) must not mix into a JSON or SARIF stdout.
+ */
 async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promise<T>): Promise<T> {
   const original = globalThis.console;
+  const stdoutWrite = Object.getOwnPropertyDescriptor(process.stdout, 'write');
   globalThis.console = new Console({ stdout: stream, stderr: stream });
+  if (stream !== process.stdout) process.stdout.write = stream.write.bind(stream) as typeof process.stdout.write;
   try {
     return await load();
   } finally {
     globalThis.console = original;
+    if (stdoutWrite) Object.defineProperty(process.stdout, 'write', stdoutWrite);
+    else delete (process.stdout as { write?: unknown }).write;
   }
 }
 
