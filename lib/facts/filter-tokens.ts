@@ -114,35 +114,51 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
   return [ min === 0 ? [ '', ...once ] : once, at + match[0].length ];
 }
 
+/** Tokens split once for every route: whole paths (`/`-led) by segment, the others as parameter values. */
+export interface PreparedTokens {
+  paths: string[];
+  pathSegments: string[][];
+  values: string[];
+}
+
+export function prepareTokens(tokens: readonly string[]): PreparedTokens {
+  const paths = tokens.filter(token => token.startsWith('/'));
+  return { paths, pathSegments: paths.map(token => token.split('/')), values: tokens.filter(token => !token.includes('/')) };
+}
+
 /**
  * Extra probes of a route with parameters (see the module's comment): a token that starts with `/` is laid over the
  * route's segments (its literal segments must agree, its parameters take the token's segment); any other token, and
  * `a` + it, becomes the value of each parameter segment in turn. `base` is the route's first sample probe.
  */
-export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: readonly string[], known: readonly string[]): string[] {
+export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): string[] {
   const found = new Set<string>();
-  const consider = (candidate: string | undefined) => {
-    if (candidate === undefined || found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
+  const consider = (candidate: string) => {
+    if (found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
     route.regexp.lastIndex = 0;
     if (route.regexp.test(candidate)) found.add(candidate);
   };
   if (route.path instanceof RegExp) {
     // No parameters to fill: strings the route's own RegExp matches, and the tokens that are whole paths.
-    for (const candidate of [ ...regexpStrings(route.path.source), ...tokens ]) if (candidate.startsWith('/')) consider(candidate);
+    for (const candidate of [ ...regexpStrings(route.path.source), ...tokens.paths ]) if (candidate.startsWith('/')) consider(candidate);
     return withSlashes(route, found, consider);
   }
   if (!route.paramNames.length || base === undefined) return [];
+  // Split once per route path, and the sample only when a token fills one of its parameters: this runs per route.
   const routeSegments = route.path.split('/');
-  const baseSegments = base.split('/');
-  for (const token of tokens) {
-    if (token.startsWith('/')) {
-      consider(overlay(routeSegments, baseSegments, token.split('/')));
-    } else if (!token.includes('/')) {
-      routeSegments.forEach((segment, index) => {
-        if (!segment.includes(':') || index >= baseSegments.length) return;
-        for (const value of [ token, `a${token}` ]) consider(baseSegments.map((part, at) => (at === index ? value : part)).join('/'));
-      });
-    }
+  let baseSegments: string[] | undefined;
+  for (let index = 0; index < tokens.pathSegments.length; index++) {
+    const tokenSegments = tokens.pathSegments[index];
+    if (fillsParameter(routeSegments, tokenSegments)) consider(overlay(routeSegments, baseSegments ??= base.split('/'), tokenSegments));
+  }
+  if (tokens.values.length) {
+    const sample = baseSegments ??= base.split('/');
+    routeSegments.forEach((segment, index) => {
+      if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
+      for (const token of tokens.values) {
+        for (const value of [ token, `a${token}` ]) consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+      }
+    });
   }
   return withSlashes(route, found, consider);
 }
@@ -171,19 +187,33 @@ export function protectToken(pattern: string): string | undefined {
  */
 const WILDCARD_SEGMENT = /[:*(]/;
 
-function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[]): string | undefined {
+/**
+ * Whether a token agrees with the route's literal segments and puts a value where the route has a parameter (or goes
+ * past its end): otherwise laying it over the route gives back the sample probe.
+ */
+function fillsParameter(routeSegments: string[], tokenSegments: string[]): boolean {
+  let fills = false;
+  for (let index = 1; index < tokenSegments.length; index++) {
+    const token = tokenSegments[index];
+    if (WILDCARD_SEGMENT.test(token)) continue;
+    const segment = routeSegments[index];
+    if (segment === undefined || WILDCARD_SEGMENT.test(segment)) fills = true;
+    else if (token !== segment && token.toLowerCase() !== segment.toLowerCase()) return false;
+  }
+  return fills;
+}
+
+function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[]): string {
   const out: string[] = [];
   for (let index = 0; index < Math.max(tokenSegments.length, baseSegments.length); index++) {
     const token = tokenSegments[index];
     const sample = baseSegments[index];
-    const segment = routeSegments[index];
     if (token === undefined || WILDCARD_SEGMENT.test(token)) {
       if (sample === undefined) break;
       out.push(sample);
-    } else if (segment === undefined || WILDCARD_SEGMENT.test(segment) || token.toLowerCase() === segment.toLowerCase()) {
-      out.push(token);
     } else {
-      return undefined;
+      // fillsParameter checked that a literal segment of the route agrees: the token's spelling is the request's.
+      out.push(routeSegments[index] !== undefined && !WILDCARD_SEGMENT.test(routeSegments[index]) ? routeSegments[index] : token);
     }
   }
   return out.join('/');

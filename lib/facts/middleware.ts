@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { filterTokens, protectToken, tokenProbes } from './filter-tokens';
+import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { realPathOrAbsolute } from './real-path';
 import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep, SecurityScopeFact } from './types';
@@ -352,7 +352,7 @@ function asStringArray(value: unknown): string[] {
  * and egg-security's match/ignore, of router.use() paths and of the policy's protect patterns; and, when a router.use() path has parameters, a sample
  * value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`).
  */
-function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): string[] {
+function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): PreparedTokens {
   const patterns: unknown[] = middleware.filter(entry => entry.position !== null).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
@@ -368,7 +368,7 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): strin
   // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
   const protect = (egg.config.sentinel as { routes?: { protect?: Array<{ paths: string[] }> } } | undefined)?.routes?.protect ?? [];
   for (const entry of protect) for (const pattern of entry.paths) patterns.push(protectToken(pattern));
-  return [ ...new Set(filterTokens(patterns)) ];
+  return prepareTokens([ ...new Set(filterTokens(patterns)) ]);
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */
@@ -380,7 +380,7 @@ function collectRoutes(
   middleware: MiddlewareFact[],
   filters: Map<string, RequestFilter>,
   relative: (file: string) => string,
-  tokens: readonly string[],
+  tokens: PreparedTokens,
 ): RouteFact[] {
   // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
   const overrideAt = middleware.find(entry => entry.name === 'overrideMethod' && entry.position !== null)?.position ?? -1;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
-import { filterTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
+import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
@@ -182,17 +182,17 @@ describe('probes from the strings a filter names (values of route parameters)', 
   it('a token over the route\'s segments, or as each parameter\'s value; only paths the route accepts', () => {
     const users = layerOf('/api/users/:id');
     const probes = probePaths(modules, users);
-    assert.deepEqual(tokenProbes(users, probes[0], [ '/api/users/login', '/api/orders/x', '.png' ], probes), [
+    assert.deepEqual(tokenProbes(users, probes[0], prepareTokens([ '/api/users/login', '/api/orders/x', '.png' ]), probes), [
       '/api/users/login', '/api/users/.png', '/api/users/a.png', '/api/users/login/', '/api/users/.png/', '/api/users/a.png/',
     ]);
     // A literal segment must agree; a parameter takes the token's segment; the rest keeps the sample.
     const exportRoute = layerOf('/:section/export');
-    assert.deepEqual(tokenProbes(exportRoute, '/1/export', [ '/admin', '/admin/other' ], []), [ '/admin/export', '/admin/export/' ]);
+    assert.deepEqual(tokenProbes(exportRoute, '/1/export', prepareTokens([ '/admin', '/admin/other' ]), []), [ '/admin/export', '/admin/export/' ]);
     // The route's own pattern refuses a value: no probe; a strict router adds no trailing-slash form.
-    assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', [ 'sentinel', '5' ], []), [ '/files/5' ]);
+    assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', prepareTokens([ 'sentinel', '5' ]), []), [ '/files/5' ]);
     // Routes without parameters, and RegExp routes, keep their probes.
-    assert.deepEqual(tokenProbes(layerOf('/health'), '/health', [ '/health/x', 'a' ], []), []);
-    for (const candidate of tokenProbes(users, probes[0], filterTokens([ /[^/]+\.(js|css|map)$/, 'x', '/api/users/:other' ]), probes)) {
+    assert.deepEqual(tokenProbes(layerOf('/health'), '/health', prepareTokens([ '/health/x', 'a' ]), []), []);
+    for (const candidate of tokenProbes(users, probes[0], prepareTokens(filterTokens([ /[^/]+\.(js|css|map)$/, 'x', '/api/users/:other' ])), probes)) {
       users.regexp.lastIndex = 0;
       assert.ok(users.regexp.test(candidate), candidate);
     }
@@ -203,7 +203,7 @@ describe('probes from the strings a filter names (values of route parameters)', 
     const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
     const router = new KoaRouter({ sensitive: true });
     router.get(/^\/re\/(.*)$/, () => undefined);
-    assert.deepEqual(tokenProbes(router.stack[0], undefined, [ '/health', '/re/login', 'x' ], []), [ '/re/', '/re/a', '/re/login', '/re/a/', '/re/login/' ]);
+    assert.deepEqual(tokenProbes(router.stack[0], undefined, prepareTokens([ '/health', '/re/login', 'x' ]), []), [ '/re/', '/re/a', '/re/login', '/re/a/', '/re/login/' ]);
   });
 
   it('protect patterns become tokens: the path before `**`, a `*` segment left open', () => {
@@ -213,7 +213,7 @@ describe('probes from the strings a filter names (values of route parameters)', 
   it('at most 16 per route, however many tokens', () => {
     const users = layerOf('/api/users/:id');
     const tokens = Array.from({ length: 50 }, (_, index) => `name${index}`);
-    assert.equal(tokenProbes(users, '/api/users/1', tokens, []).length, 16);
+    assert.equal(tokenProbes(users, '/api/users/1', prepareTokens(tokens), []).length, 16);
   });
 });
 
