@@ -62,6 +62,19 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       expect: [ /config\.sentinel\.waivers\[0\]\.expires: "2030-02-31" is not a calendar date/ ],
     },
     {
+      title: 'a waiver of SEN002 (it reports on the waivers themselves), with a blank reason',
+      sentinel: { waivers: [{ rule: 'SEN002', reason: '   ', expires: '2999-01-01' }] },
+      expect: [
+        /config\.sentinel\.waivers\[0\]\.rule: SEN002 reports on the waivers themselves and cannot be waived/,
+        /config\.sentinel\.waivers\[0\]\.reason: " {3}" does not match text that is not blank/,
+      ],
+    },
+    {
+      title: 'a rotation date that does not exist',
+      sentinel: { ipc: { previousSecrets: [{ secret: 'Old-Rotated-Secret-Value-0123456789abcdefXY', until: '2027-02-31' }] } },
+      expect: [ /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: "2027-02-31" is not a calendar date/ ],
+    },
+    {
       title: 'null (it would drop every option, the IPC secret and the waivers with them)',
       sentinel: null,
       expect: [ /config\.sentinel: must be object, got null/ ],
@@ -90,12 +103,15 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
   }
 
   it('reports every problem at once', async () => {
-    const dir = appWithSentinelConfig({ failon: 'low', report: { file: 1 }, waivers: [{ rule: 'SEN201' }] });
+    const dir = appWithSentinelConfig({ failon: 'low', report: { file: 1 }, rules: { SEN999: 'off' }, waivers: [{ rule: 'SEN201' }, { rule: 'SEN201', reason: 'legacy keys', expires: '2030-02-30' }] });
     dirs.push(dir);
     const message = await expectRefused(dir, /invalid config\.sentinel/);
     assert.match(message, /failon/);
     assert.match(message, /report\.file: must be boolean/);
     assert.match(message, /waivers\[0\]\.reason: required/);
     assert.match(message, /waivers\[0\]\.expires: required/);
+    // Checks beyond the schema run too, not only once the schema's problems are fixed.
+    assert.match(message, /rules\.SEN999: no rule has this id/);
+    assert.match(message, /waivers\[1\]\.expires: "2030-02-30" is not a calendar date/);
   });
 });

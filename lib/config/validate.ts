@@ -33,23 +33,60 @@ export class SentinelConfigError extends Error {
  */
 export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[]): SentinelConfig {
   const problems: string[] = [];
-  if (!validateSchema(value)) {
-    for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
-  } else {
-    for (const id of Object.keys(value.rules ?? {})) {
-      if (knownRuleIds && !knownRuleIds.has(id)) problems.push(`config.sentinel.rules.${id}: no rule has this id (run \`egg-sentinel rules\` or see docs/rules.md)`);
-    }
+  const valid = validateSchema(value);
+  if (!valid) for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
+  // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks
+  // only at values of the shape it expects. The other checks need the shape the schema vouches for.
+  if (isRecord(value)) {
+    problems.push(...ruleIdProblems(value.rules, knownRuleIds), ...waiverProblems(value.waivers, knownRuleIds));
+    if (isRecord(value.ipc)) problems.push(...previousSecretDateProblems(value.ipc.previousSecrets));
+  }
+  if (valid) {
     problems.push(...policyProblems(value));
     problems.push(...ipcProblems(value.ipc));
     problems.push(...userSchemaProblems(value.schemas));
-    (value.waivers ?? []).forEach((waiver, index) => {
-      const at = `config.sentinel.waivers[${index}]`;
-      if (knownRuleIds && !knownRuleIds.has(waiver.rule)) problems.push(`${at}.rule: no rule has the id "${waiver.rule}"`);
-      if (!isRealDate(waiver.expires)) problems.push(`${at}.expires: "${waiver.expires}" is not a calendar date; use YYYY-MM-DD`);
-    });
   }
   if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ], files);
   return value as SentinelConfig;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+}
+
+function ruleIdProblems(rules: unknown, knownRuleIds: ReadonlySet<string> | undefined): string[] {
+  if (!knownRuleIds || !isRecord(rules)) return [];
+  return Object.keys(rules).filter(id => !knownRuleIds.has(id))
+    .map(id => `config.sentinel.rules.${id}: no rule has this id (run \`npx egg-sentinel rules\` for the list)`);
+}
+
+/** SEN001 (expired) and SEN002 (matches nothing) report on the waivers themselves: a waiver must not silence them. */
+const WAIVER_HYGIENE = new Set([ 'SEN001', 'SEN002' ]);
+
+function waiverProblems(waivers: unknown, knownRuleIds: ReadonlySet<string> | undefined): string[] {
+  if (!Array.isArray(waivers)) return [];
+  return waivers.flatMap((waiver: unknown, index) => {
+    if (!isRecord(waiver)) return [];
+    const at = `config.sentinel.waivers[${index}]`;
+    const problems: string[] = [];
+    const { rule, expires } = waiver;
+    if (typeof rule === 'string' && knownRuleIds && /^SEN\d{3}$/.test(rule) && !knownRuleIds.has(rule)) problems.push(`${at}.rule: no rule has the id "${rule}"`);
+    if (typeof rule === 'string' && WAIVER_HYGIENE.has(rule)) {
+      problems.push(`${at}.rule: ${rule} reports on the waivers themselves and cannot be waived; renew or remove the waiver it names`);
+    }
+    if (typeof expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a calendar date; use YYYY-MM-DD`);
+    return problems;
+  });
+}
+
+/** A rotation's `until` is a date (with an optional time) the schema checks the form of; the day must exist. */
+function previousSecretDateProblems(previousSecrets: unknown): string[] {
+  if (!Array.isArray(previousSecrets)) return [];
+  return previousSecrets.flatMap((previous: unknown, index) => {
+    const until = isRecord(previous) ? previous.until : undefined;
+    if (typeof until !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(until) || isRealDate(until.slice(0, 10))) return [];
+    return [ `config.sentinel.ipc.previousSecrets[${index}].until: "${until}" is not a calendar date; use YYYY-MM-DD` ];
+  });
 }
 
 /** What the schema cannot say about config.sentinel.ipc. Never quotes a secret. */
@@ -118,6 +155,7 @@ function patternHint(pattern: string): string {
   if (pattern.includes('[A-Za-z_$]')) return 'a middleware name (letters, digits, _ and $, as in config.middleware)';
   if (pattern.includes('@/._~*?')) return 'a plugin or package name, * and ? as wildcards (e.g. "egg-*", "@eggjs/*")';
   if (pattern.includes('/.*')) return 'a route path pattern starting with "/" (e.g. "/api/**"), or "**" for every route';
+  if (pattern === '\\S') return 'text that is not blank (say why in words)';
   return pattern;
 }
 

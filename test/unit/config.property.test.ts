@@ -21,6 +21,10 @@ function verdict(value: unknown): { config?: unknown; problems?: string[] } {
 const ruleId = fc.constantFrom(...RULE_IDS);
 const date = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2999-12-31T00:00:00Z'), noInvalidDate: true }).map(d => d.toISOString().slice(0, 10));
 const text = (minLength: number) => fc.string({ minLength, maxLength: 12 });
+/** A reason in words: not blank. */
+const reason = text(3).filter(value => /\S/.test(value));
+/** Every rule but SEN001/SEN002, which report on the waivers themselves. */
+const waivableRule = fc.constantFrom(...[ ...RULE_IDS ].filter(id => id !== 'SEN001' && id !== 'SEN002'));
 const middlewareName = fc.stringMatching(/^[A-Za-z_$][\w$]{0,6}$/);
 const selector = fc.oneof(middlewareName, fc.constantFrom('*core', '*app'));
 const namePattern = fc.stringMatching(/^[A-Za-z0-9@/._~*?-]{1,10}$/);
@@ -36,7 +40,7 @@ const optional = <T>(record: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.recor
 const validConfig = optional({
   failOn: fc.constantFrom('auto', 'critical', 'high', 'medium', 'low', 'never'),
   rules: fc.dictionary(ruleId, fc.constantFrom('off', 'critical', 'high', 'medium', 'low'), { maxKeys: 4 }),
-  waivers: fc.array(fc.record({ rule: ruleId, target: text(1), reason: text(3), expires: date }, { requiredKeys: [ 'rule', 'reason', 'expires' ] }), { maxLength: 3 }),
+  waivers: fc.array(fc.record({ rule: waivableRule, target: text(1), reason, expires: date }, { requiredKeys: [ 'rule', 'reason', 'expires' ] }), { maxLength: 3 }),
   ipc: optional({
     mode: fc.constantFrom('enforce', 'report', 'off'),
     secret: text(1),
@@ -57,7 +61,7 @@ const validConfig = optional({
   }),
   routes: optional({
     protect: fc.array(fc.record({ paths: fc.array(routePattern, { minLength: 1, maxLength: 3 }), by: fc.array(middlewareName, { minLength: 1, maxLength: 2 }) }), { maxLength: 3 }),
-    public: fc.array(fc.tuple(fc.oneof(routePattern, fc.array(routePattern, { minLength: 1, maxLength: 2 })), fc.uniqueArray(fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), { maxLength: 3 }), text(3))
+    public: fc.array(fc.tuple(fc.oneof(routePattern, fc.array(routePattern, { minLength: 1, maxLength: 2 })), fc.uniqueArray(fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), { maxLength: 3 }), reason)
       .map(([ where, methods, reason ]) => ({ ...(Array.isArray(where) ? { paths: where } : { path: where }), ...(methods.length ? { methods } : {}), reason })), { maxLength: 3 }),
   }),
   schemas: fc.dictionary(fc.stringMatching(/^[a-z]{1,5}(\.[a-z]{1,5}){0,2}$/), fc.constantFrom<object | boolean>(true, { type: 'object' }, { type: 'string', minLength: 1 }, { required: [ 'host' ] }), { maxKeys: 2 }),
