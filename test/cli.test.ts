@@ -220,6 +220,11 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /sarif report written to .*audit\.sarif/);
       assert.ok(validateSarif(JSON.parse(fs.readFileSync(out, 'utf8'))).valid);
+      // A directory where the file should go: the path and why, not an internal error.
+      const bad = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--output', buildDir ]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /egg-sentinel audit: --output ".*": cannot write .*: EISDIR/);
+      assert.doesNotMatch(bad.stderr, /internal error/);
     });
   });
 
@@ -381,7 +386,10 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       [[ 'explain', 'SEN999' ], /no rule has the id "SEN999"/, 'explain'],
       [[ 'explain' ], /which rule\?/, 'explain'],
       [[ 'rules', '--format', 'html' ], /--format "html" is not allowed; use one of text, markdown/, 'rules'],
-      [[ 'keygen', '--bytes', '64' ], /unknown option --bytes/, 'keygen'],
+      [[ 'keygen', '--bytes', '64' ], /unknown option --bytes; this command takes no options/, 'keygen'],
+      [[ 'audit', '--env', '--format', 'json' ], /--env needs a value: --env <value>/, 'audit'],
+      // The last one would win silently: a CI line built from variables must not audit another env than it says.
+      [[ 'audit', '--env', 'prod', '--env', 'local' ], /--env is given 2 times \(prod, local\); give it once/, 'audit'],
     ];
     for (const [ args, message, command ] of cases) {
       it(`egg-sentinel ${args.join(' ')}`, async () => {

@@ -95,7 +95,14 @@ export const auditCommand: Command = {
       output = formatAuditText(auditReport, painter(!values.output && colourWanted(io.stdout, io.env)));
     }
     if (values.output) {
-      writePrivateFile(path.resolve(io.cwd, values.output), output);
+      const file = path.resolve(io.cwd, values.output);
+      try {
+        writePrivateFile(file, output);
+      } catch (error) {
+        // A directory, a missing or read-only directory: the user's path, not a bug.
+        io.stderr.write(`egg-sentinel audit: --output ${JSON.stringify(values.output)}: cannot write ${file}: ${(error as Error).message}\n`);
+        return EXIT.error;
+      }
       io.stderr.write(`egg-sentinel audit: ${format} report written to ${values.output} (${report.findings.length} finding(s), ` +
         `${report.findings.filter(f => f.blocking).length} at or above ${report.threshold})\n`);
     } else {

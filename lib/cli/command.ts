@@ -25,19 +25,38 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** `node:util` parseArgs, with errors that name the offending argument and the options the command knows. */
+/**
+ * `node:util` parseArgs, with errors that name the offending argument and the options the command knows. An option
+ * given twice is an error, unless it takes several values: parseArgs would keep the last silently (`--env prod
+ * --env local` audits local), which a CI line built from variables can do by accident.
+ */
 export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  let parsed: ReturnType<typeof parseArgs<T & { tokens: true }>>;
   try {
-    return parseArgs(config);
+    parsed = parseArgs({ ...config, tokens: true });
   } catch (error) {
-    const known = Object.keys(config.options ?? {}).map(name => `--${name}`).join(', ');
+    const names = Object.keys(config.options ?? {});
+    const known = names.length ? `options: ${names.map(name => `--${name}`).join(', ')}` : 'this command takes no options';
     const { code, message } = error as NodeJS.ErrnoException;
     const argument = /'([^']+)'/.exec(message)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${argument}; options: ${known}`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${argument}; ${known}`);
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument "${argument}"`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${argument.split(' ')[0]} needs a value, e.g. ${argument}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const option = argument.split(' ')[0];
+      throw new UsageError(`${option} needs a value: ${option} <value>`);
+    }
     throw new UsageError(message);
   }
+  const seen = new Map<string, string[]>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || config.options?.[token.name]?.multiple) continue;
+    seen.set(token.name, [ ...seen.get(token.name) ?? [], token.value ?? 'true' ]);
+  }
+  for (const [ name, values ] of seen) {
+    if (values.length > 1) throw new UsageError(`--${name} is given ${values.length} times (${values.join(', ')}); give it once`);
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals } as ReturnType<typeof parseArgs<T>>;
 }
 
 /** The value of an option that must be one of `allowed`, or a UsageError naming both. */
