@@ -29,7 +29,7 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
 }
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
-export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Promise<SentinelReport> {
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dumpSecrets: ReadonlySet<string>): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
@@ -39,7 +39,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig): Pr
   const gitignore = prepared?.gitignore ?? checkGitignore(egg.baseDir, runDir);
   // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix. The agent rewrote its own.
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
-    (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ]), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ])));
+    (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ], dumpSecrets), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ], dumpSecrets)));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
   const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings });
   const report = runChecks(facts, { config, timings });
@@ -84,7 +84,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
-    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config) };
+    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
   }
 
   /** serverDidReady (every process is up): routes added after the check, in a didReady hook say, are served unchecked. */

@@ -6,6 +6,7 @@
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
+import { collectSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
 import { appProvenanceFiles } from './facts/plugin-list';
@@ -45,6 +46,7 @@ export type HookTarget = BootTarget & IpcTarget & {
 export abstract class SentinelBootHook {
   protected config?: SentinelConfig;
   protected startupError?: Error;
+  private secretValues?: ReadonlySet<string>;
 
   /** `knownRuleIds`: the app worker checks rule ids in overrides and waivers; the agent, which runs no rule, does not. */
   constructor(protected readonly target: HookTarget, role: Role, knownRuleIds?: ReadonlySet<string>) {
@@ -60,13 +62,18 @@ export abstract class SentinelBootHook {
     // didReady masks egg's after-ready dump; a failed boot (refused, or any other error) never reaches it. egg
     // registered its dump's ready callback in its constructor, before any plugin's hook: this one runs after it.
     target.ready?.(error => {
-      if (error && this.config?.dumps?.rewrite !== false) rewriteDumpsAfterFailedBoot(eggRunDir(target), target.type, target.coreLogger);
+      if (error && this.config?.dumps?.rewrite !== false) rewriteDumpsAfterFailedBoot(eggRunDir(target), target.type, target.coreLogger, this.dumpSecrets);
     });
   }
 
   /** egg writes its dumps again after ready; rewrite them once it has (see lib/dumps.ts for when egg writes). */
   async didReady(): Promise<void> {
-    if (this.config && this.config.dumps?.rewrite !== false) void rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger);
+    if (this.config && this.config.dumps?.rewrite !== false) void rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger, this.dumpSecrets);
+  }
+
+  /** The config's secret values, masked wherever they stand in egg's dumps (lib/dumps.ts); the config is walked once. */
+  protected get dumpSecrets(): ReadonlySet<string> {
+    return this.secretValues ??= collectSecretValues(this.target.config);
   }
 }
 
@@ -113,7 +120,7 @@ export class SentinelAgentBootHook extends SentinelBootHook {
   private async prepareForWorkers(config: SentinelConfig, preparation?: Preparation): Promise<void> {
     const logger = this.target.coreLogger;
     try {
-      const agentDumps = config.dumps?.rewrite === false ? undefined : await rewriteDumpsAfterEgg(eggRunDir(this.target), 'agent', logger);
+      const agentDumps = config.dumps?.rewrite === false ? undefined : await rewriteDumpsAfterEgg(eggRunDir(this.target), 'agent', logger, this.dumpSecrets);
       const done = await preparation?.run(agentDumps);
       if (done) {
         this.target.sentinel = { ...this.target.sentinel, sharedFacts: done };

@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DumpRewrite } from './facts/files';
+import { Redactor } from './report/redact';
 import { writePrivateFile } from './report/write';
 import { maskSecrets } from './secrets';
 
@@ -61,12 +62,17 @@ export function dumpFiles(runDir: string, type: EggProcessType): string[] {
   return [ path.join(runDir, `${type}_config.json`), path.join(runDir, `${type}_config_meta.json`) ];
 }
 
-/** Rewrites the dumps of the given processes that exist, masked and mode 0600; reports what could not be. */
-export function rewriteDumps(runDir: string, types: readonly EggProcessType[]): DumpRewrite[] {
+/**
+ * Rewrites the dumps of the given processes that exist, masked and mode 0600; reports what could not be. `secrets`:
+ * the live config's secret values (collectSecretValues), masked wherever they stand, also under a key whose name
+ * says nothing (`cacheOptions.auth` holding the database password) and inside longer text.
+ */
+export function rewriteDumps(runDir: string, types: readonly EggProcessType[], secrets: ReadonlySet<string>): DumpRewrite[] {
+  const redactor = new Redactor(secrets);
   return types.flatMap(type => dumpFiles(runDir, type)).filter(file => fs.existsSync(file)).map(file => {
     try {
       // The meta dump maps keys to file names: only its mode needs fixing.
-      const content = file.endsWith('_meta.json') ? fs.readFileSync(file, 'utf8') : `${JSON.stringify(maskSecrets(readDump(file)), null, 2)}`;
+      const content = file.endsWith('_meta.json') ? fs.readFileSync(file, 'utf8') : `${JSON.stringify(redactor.deep(maskSecrets(readDump(file))), null, 2)}`;
       writePrivateFile(file, content);
       return { file };
     } catch (error) {
@@ -80,8 +86,8 @@ export interface DumpLogger {
 }
 
 /** From didReady: rewrites again once egg's after-ready dump (a nextTick of a ready callback) is on disk. */
-export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger): Promise<DumpRewrite[]> {
-  return new Promise(resolve => setImmediate(() => resolve(rewriteDumpsLogged(runDir, type, logger))));
+export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logger: DumpLogger, secrets: ReadonlySet<string>): Promise<DumpRewrite[]> {
+  return new Promise(resolve => setImmediate(() => resolve(rewriteDumpsLogged(runDir, type, logger, secrets))));
 }
 
 /**
@@ -89,12 +95,12 @@ export function rewriteDumpsAfterEgg(runDir: string, type: EggProcessType, logge
  * from a ready callback registered after egg's, this queues the rewrite right behind that write: before the process
  * exits, which a refused worker does at once.
  */
-export function rewriteDumpsAfterFailedBoot(runDir: string, type: EggProcessType, logger: DumpLogger): void {
-  process.nextTick(() => rewriteDumpsLogged(runDir, type, logger));
+export function rewriteDumpsAfterFailedBoot(runDir: string, type: EggProcessType, logger: DumpLogger, secrets: ReadonlySet<string>): void {
+  process.nextTick(() => rewriteDumpsLogged(runDir, type, logger, secrets));
 }
 
-function rewriteDumpsLogged(runDir: string, type: EggProcessType, logger: DumpLogger): DumpRewrite[] {
-  const rewrites = rewriteDumps(runDir, [ type ]);
+function rewriteDumpsLogged(runDir: string, type: EggProcessType, logger: DumpLogger, secrets: ReadonlySet<string>): DumpRewrite[] {
+  const rewrites = rewriteDumps(runDir, [ type ], secrets);
   for (const { file, error } of rewrites) {
     if (error) logger.warn('[egg-sentinel] SEN204: could not rewrite %s with secrets masked and mode 0600: %s', file, error);
   }

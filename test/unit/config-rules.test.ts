@@ -13,6 +13,7 @@ import { collectRuntimeFacts, parseNodeFlags, splitNodeOptions } from '../../lib
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
 import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
 import type { RuleContext } from '../../lib/rules/types';
+import { collectSecretValues } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 
 const PROD: RuleContext = { developmentEnv: false };
@@ -334,17 +335,23 @@ describe('dump rewriting', () => {
   afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
 
   it('rewrites existing dumps masked and 0600, keeps the meta dump\'s content, reports what it could not parse', () => {
-    const dump = { config: { upstream: { url: 'https://svc:Pw0rd1234@api.internal' }, mysql: { password: '<String len: 8>' }, name: 'x' } };
+    // egg masked mysql.password by its name; the same password under a name that says nothing, and quoted in a
+    // waiver's reason, are masked by value: the live config's secrets.
+    const dump = { config: {
+      upstream: { url: 'https://svc:Pw0rd1234@api.internal' }, mysql: { password: '<String len: 18>' }, name: 'x',
+      cacheOptions: { auth: 'MysqlPassw0rdVal42' }, sentinel: { waivers: [{ reason: 'until MysqlPassw0rdVal42 is rotated' }] },
+    } };
     fs.writeFileSync(path.join(runDir, 'application_config.json'), JSON.stringify(dump), { mode: 0o644 });
     fs.writeFileSync(path.join(runDir, 'application_config_meta.json'), '{"name":"/srv/config/config.default.js"}', { mode: 0o644 });
     fs.writeFileSync(path.join(runDir, 'agent_config.json'), '{"config": {', { mode: 0o644 });
-    const results = rewriteDumps(runDir, [ 'application', 'agent' ]);
+    const results = rewriteDumps(runDir, [ 'application', 'agent' ], collectSecretValues({ mysql: { password: 'MysqlPassw0rdVal42' } }));
     assert.deepEqual(results.map(r => [ path.basename(r.file), r.error?.slice(0, 20) ]), [
       [ 'application_config.json', undefined ], [ 'application_config_meta.json', undefined ], [ 'agent_config.json', results[2].error?.slice(0, 20) ],
     ]);
     assert.ok(results[2].error, 'a truncated dump is reported, not rewritten');
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'application_config.json'), 'utf8')).config,
-      { upstream: { url: 'https://svc:[REDACTED]@api.internal' }, mysql: { password: '[REDACTED]' }, name: 'x' });
+      { upstream: { url: 'https://svc:[REDACTED]@api.internal' }, mysql: { password: '[REDACTED]' }, name: 'x',
+        cacheOptions: { auth: '[REDACTED]' }, sentinel: { waivers: [{ reason: 'until [REDACTED] is rotated' }] } });
     assert.equal(fs.readFileSync(path.join(runDir, 'application_config_meta.json'), 'utf8'), '{"name":"/srv/config/config.default.js"}');
     for (const name of [ 'application_config.json', 'application_config_meta.json' ]) assert.equal(fs.statSync(path.join(runDir, name)).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(runDir, 'agent_config.json')).mode & 0o777, 0o644);
