@@ -71,7 +71,7 @@ export function routeLabel(route: Pick<RouteFact, 'methods' | 'allMethods' | 'pa
 
 /** `app/controller/admin.ts#AdminController.export()`, or an inline handler and where it was registered. */
 export function controllerLabel(controller: ControllerFact | undefined): string {
-  if (!controller) return 'controller not recorded (registered before egg-sentinel loaded)';
+  if (!controller) return 'controller not recorded (registered before egg-sentinel\'s hook ran, or copied from a nested router)';
   if (controller.file) return `${controller.file}#${controller.action}`;
   return `inline handler ${controller.action}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
 }
@@ -203,7 +203,9 @@ function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefine
   if (step.runs === 'never') return 'skips this route';
   if (step.runs === 'unverified') return `${UNVERIFIED}: ${step.detail}`;
   const open = (step.skippedFor ?? []).filter(request => !request.method || !publicMethods.has(request.method));
-  return open.length ? `skips ${open.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}` : undefined;
+  // egg's router adds HEAD to every GET route: `GET /x` says it, `HEAD /x` beside it is noise.
+  const shown = open.filter(request => request.method !== 'HEAD' || !open.some(other => other.method === 'GET' && other.path === request.path));
+  return shown.length ? `skips ${shown.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}` : undefined;
 }
 
 function sourceSuffix(source: string | undefined): string {

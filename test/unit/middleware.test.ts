@@ -370,6 +370,13 @@ describe('SEN403 guards weakened by match/ignore', () => {
     assert.deepEqual(run(unprotectedRoute, facts), []);
   });
 
+  it('a skipped GET is not listed again as HEAD (egg\'s router adds HEAD to every GET route)', () => {
+    const skipped = step('auth', 'partly', { skippedFor: [{ path: '/x', method: 'HEAD' }, { path: '/x', method: 'GET' }, { path: '/y', method: 'HEAD' }] });
+    const facts = factsWith(policy, { middleware: [ ...CORE, auth ], routes: [ route('/x', [ skipped ], { methods: [ 'GET', 'POST' ] }) ] });
+    const [ hit ] = run(guardWeakened, facts);
+    assert.match(hit.message, /\(skips GET \/x, HEAD \/y\)$/);
+  });
+
   it('an ignore that skips every path', () => {
     const everything = mw('auth', 3, 'app', { ignore: '/', filter: { summary: "ignore: '/'", skipsEveryPath: true } });
     const [ hit ] = run(guardWeakened, factsWith({ middleware: { required: [ 'auth' ] } }, { middleware: [ ...CORE, everything ] }));
