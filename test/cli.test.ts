@@ -213,6 +213,15 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(unsafeEnv.message.text, /Location: set by EGG_SERVER_ENV, not by a file of the app; package\.json line 1 shown\.$/);
     });
 
+    it('sarif from below the app root warns that its absolute locations cannot be placed by code scanning', async () => {
+      const run = await sentinel([ 'audit', '--base-dir', '..', '--env', 'prod', '--format', 'sarif' ], { cwd: path.join(insecure, 'config') });
+      assert.equal(run.code, 1, run.stderr);
+      assert.ok(JSON.parse(run.stdout).runs[0].results.some((result: any) => result.locations[0].physicalLocation.artifactLocation.uri.startsWith('file:')));
+      assert.match(run.stderr, /SARIF location\(s\) are outside the current directory .* run the audit from the repository root/);
+      const fromRoot = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'sarif' ]);
+      assert.doesNotMatch(fromRoot.stderr, /outside the current directory/);
+    });
+
     it('--output writes the report to a file and keeps stdout empty', async () => {
       const out = path.join(buildDir, 'reports/audit.sarif');
       const run = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'sarif', '--output', out ]);

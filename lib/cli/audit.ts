@@ -90,6 +90,12 @@ export const auditCommand: Command = {
       output = `${JSON.stringify(auditReport, null, 2)}\n`;
     } else if (format === 'sarif') {
       const sarifLocations = report.findings.map((finding, index) => toSarifLocation(locations[index], finding.source, baseDir, io.cwd));
+      const outside = sarifLocations.filter(location => location.uri.startsWith('file:')).length;
+      if (outside) {
+        // Code scanning places results by paths relative to the repository root; absolute file: URIs it cannot place.
+        io.stderr.write(`egg-sentinel audit: ${outside} SARIF location(s) are outside the current directory (${io.cwd}) and are written as ` +
+          'absolute file: URIs, which GitHub code scanning cannot place: run the audit from the repository root\n');
+      }
       output = `${JSON.stringify(formatSarif({ report, rules: ALL_RULE_INFO, locations: sarifLocations }), null, 2)}\n`;
     } else {
       output = formatAuditText(auditReport, painter(!values.output && colourWanted(io.stdout, io.env)));
