@@ -109,8 +109,8 @@ export const auditCommand: Command = {
         io.stderr.write(`egg-sentinel audit: --output ${JSON.stringify(values.output)}: cannot write ${file}: ${(error as Error).message}\n`);
         return EXIT.error;
       }
-      io.stderr.write(`egg-sentinel audit: ${format} report written to ${values.output} (${report.findings.length} finding(s), ` +
-        `${report.findings.filter(f => f.blocking).length} at or above ${report.threshold})\n`);
+      const blocking = report.threshold === 'never' ? 'threshold never' : `${report.findings.filter(f => f.blocking).length} at or above ${report.threshold}`;
+      io.stderr.write(`egg-sentinel audit: ${format} report written to ${values.output} (${report.findings.length} finding(s), ${blocking})\n`);
     } else {
       io.stdout.write(output);
     }

@@ -30,7 +30,7 @@ const SEVERITY_STYLE: Record<Severity, Style> = { critical: 'red', high: 'red', 
 export function formatAuditText(report: AuditReport, paint: Paint): string {
   const blocking = report.findings.filter(finding => finding.blocking);
   const waived = report.findings.filter(finding => finding.waivedBy).length;
-  const failsAt = report.threshold === 'never' ? 'never fails (--fail-on never)' : `fails at ${report.threshold} or above`;
+  const failsAt = report.threshold === 'never' ? 'never fails (threshold "never")' : `fails at ${report.threshold} or above`;
   const out = [
     `egg-sentinel ${report.tool.version} audit of ${report.app.name} (${report.app.baseDir}), env ${quoteForMessage(report.app.env)}` +
       `${report.app.scope ? `, scope ${quoteForMessage(report.app.scope)}` : ''}: ${failsAt}`,
@@ -47,7 +47,7 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
         [ 'fix', finding.fix ],
       ];
       if (finding.waivedBy) details.push([ 'waived', `until ${finding.waivedBy.expires}: ${finding.waivedBy.reason}` ]);
-      out.push(`  ${mark} ${paint('bold', finding.ruleId)}  ${finding.title}`, ...details.map(([ label, text ]) => `      ${paint('gray', `${label}:`.padEnd(7))}${text}`));
+      out.push(`  ${mark} ${paint('bold', finding.ruleId)}  ${finding.title}`, ...details.map(([ label, text ]) => `      ${paint('gray', `${label}:`.padEnd(6))} ${text}`));
     }
   }
   const skipped = report.audit.skippedRules;

@@ -3,10 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
+import { formatAuditText } from '../../lib/cli/text';
+import { runChecks } from '../../lib/engine';
+import { buildAuditReport } from '../../lib/report/json';
 import { Redactor, REDACTED } from '../../lib/report/redact';
 import { writeReportFile } from '../../lib/report/write';
 import { collectSecretValues } from '../../lib/secrets';
 import { weakCookieKeys } from '../../lib/rules/exposure';
+import { fakeFacts } from './fake-facts';
 import type { Severity } from '../../lib/report/severity';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
@@ -133,5 +137,14 @@ describe('writeReportFile', () => {
       assert.throws(() => writeReportFile(file, report), new RegExp(`${name.replace('.', '\\.')} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: point config\\.sentinel\\.report\\.path at a file of its own`));
       assert.equal(fs.readFileSync(file, 'utf8'), content, name);
     }
+  });
+});
+
+describe('audit text', () => {
+  it('a waived finding shows its expiry and reason after a spaced label; threshold never is said as such', () => {
+    const report = runChecks(fakeFacts({ config: { keys: '' } }), { config: { failOn: 'never', waivers: [{ rule: 'SEN201', reason: 'keys rotate next week', expires: '2999-01-01' }] } });
+    const text = formatAuditText(buildAuditReport(report, [], []), (_style, value) => value);
+    assert.match(text, /^ {6}waived: until 2999-01-01: keys rotate next week$/m);
+    assert.match(text, /: never fails \(threshold "never"\)$/m);
   });
 });
