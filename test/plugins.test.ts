@@ -178,6 +178,10 @@ describe('plugin trust (mm.app)', function() {
       assert.equal(deeper.code, 2);
       assert.match(deeper.stderr, /sentinel\.lock\.json was pinned without --deep, so it lists no dependencies to check; run `npx egg-sentinel pin --deep` and commit the manifest, or check without --deep/);
       assert.equal(deeper.stdout, '');
+      // A misspelled env pins what config.default enables: said, not silent (checked, so the manifest stays as it was).
+      const typo = await sentinel([ 'pin', '--check', '--env', 'prdo', '--base-dir', dir ]);
+      assert.match(typo.stderr, /env "prdo" has no config\/config\.prdo\.\* or config\/plugin\.prdo\.\* file in the app/);
+      assert.doesNotMatch((await sentinel([ 'pin', '--check', '--base-dir', dir ])).stderr, /has no config/);
     });
 
     it('the pinned secure fixture boots clean; the agent verified it once for the workers, and the handover is gone once ready', async () => {

@@ -42,12 +42,25 @@ interface PinOptions {
   deep?: boolean;
 }
 
+/** The envs egg itself knows (NODE_ENV maps to them); another is only what the app's env files make it. */
+const EGG_ENVS = new Set([ 'local', 'unittest', 'prod', 'default' ]);
+
+function hasEnvFiles(baseDir: string, env: string): boolean {
+  const configDir = path.join(baseDir, 'config');
+  const names = fs.existsSync(configDir) ? fs.readdirSync(configDir) : [];
+  return names.some(name => name.startsWith(`config.${env}.`) || name.startsWith(`plugin.${env}.`));
+}
+
 /** Loads the enabled plugins of every env and builds the manifest they would have now. */
 async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginManifest> {
   let deepFromConfig = false;
   const envs = [];
   // One env after the other (egg 4's loader is asynchronous): each load runs the app's config files.
   for (const env of options.envs) {
+    if (!EGG_ENVS.has(env) && !hasEnvFiles(options.baseDir, env)) {
+      io.stderr.write(`egg-sentinel pin: env ${JSON.stringify(env)} has no config/config.${env}.* or config/plugin.${env}.* file in the app, ` +
+        'so it pins what config.default enables; check the name (egg\'s envs: local, unittest, prod, or EGG_SERVER_ENV\'s)\n');
+    }
     const loaded = await loadConfigOffline({
       baseDir: options.baseDir, env, scope: options.scope,
       warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${message}\n`),
