@@ -1,8 +1,9 @@
 /**
- * egg's config dumps (`run/{application,agent}_config.json` and `_config_meta.json`) are written with the umask's
- * mode (0644 under umask 022) and masked only by `config.dump.ignore`, which matches key names and recurses into
- * secret-named objects. egg-sentinel extends `dump.ignore`, and rewrites the dumps with every secret masked
- * (lib/secrets.ts maskSecrets) and mode 0600.
+ * egg's config dumps (`run/{application,agent}_config.json` and `_config_meta.json`, and the app's routes in
+ * `run/router.json`) are written with the umask's mode (0644 under umask 022) and masked only by
+ * `config.dump.ignore`, which matches key names and recurses into secret-named objects. egg-sentinel extends
+ * `dump.ignore`, and rewrites the dumps with every secret masked (lib/secrets.ts maskSecrets, and the live config's
+ * secret values wherever they stand) and mode 0600.
  *
  * When egg 3 writes them (egg/lib/application.js, agent.js, egg.js): right after loading, in the Application/Agent
  * constructor (after every boot hook's configWillLoad/configDidLoad), then again after ready, in a `process.nextTick`
@@ -58,8 +59,11 @@ export function readDump(file: string): unknown {
   }
 }
 
+/** egg's dumps of a process: its config and config meta, and for the app worker `router.json` (every route). */
 export function dumpFiles(runDir: string, type: EggProcessType): string[] {
-  return [ path.join(runDir, `${type}_config.json`), path.join(runDir, `${type}_config_meta.json`) ];
+  const files = [ path.join(runDir, `${type}_config.json`), path.join(runDir, `${type}_config_meta.json`) ];
+  // A route path can carry a secret (a webhook path with a bot token), and egg writes the routes with the umask's mode.
+  return type === 'application' ? [ ...files, path.join(runDir, 'router.json') ] : files;
 }
 
 /**
