@@ -220,7 +220,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await app.httpRequest().get('/admin/users').expect(401);
         assert.equal((await app.httpRequest().get('/api/open').expect(200)).body.servedBy, 'controller');
         const { json } = readReport(fixture('mw-namespace'));
-        assert.match(json.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /i18n > \(anonymous\) > \(anonymous\) > \(anonymous\) > route:auth$/);
+        assert.match(json.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /i18n > route:auth$/);
+        // Each namespace router is mounted by a middleware of egg-router-plus's, listed as a router.
+        assert.deepEqual(json.middleware.filter((entry: { group: string }) => entry.group === 'router').length, 3);
+      });
+    });
+
+    it('with egg-router-plus, a middleware appended after its routers does not guard their routes', async () => {
+      const message = await expectRefused(fixture('mw-namespace-late'), /SEN404/);
+      assert.match(message, /GET \/api\/open/);
+      await withApp(bootReportOnly('mw-namespace-late'), async app => {
+        assert.equal((await app.httpRequest().get('/api/open').expect(200)).body.servedBy, 'controller');
       });
     });
 

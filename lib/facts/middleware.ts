@@ -204,6 +204,8 @@ export interface MiddlewareFacts {
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
+/** The body of a middleware that hands the request to a router (`router.middleware()(ctx, next)`, egg-router-plus). */
+const ROUTER_MOUNT = /\.(?:middleware|routes)\(\)\s*\(\s*ctx\b/;
 
 /**
  * `pluginRealDirs`: the enabled plugins' package directories with symlinks resolved, when the caller has them (the
@@ -282,10 +284,11 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
-    // An arrow function given to app.use() has no name (egg-router-plus mounts each namespace router with one).
-    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '') || '(anonymous)';
+    const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
     // egg 3 names the router middleware `dispatch` (no _name); egg 4 `routerMiddleware`.
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
+    // An arrow function given to app.use() has no name; egg-router-plus mounts each namespace router with one.
+    if (!name) return ROUTER_MOUNT.test(Function.prototype.toString.call(fn)) ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
     return describe(name, position);
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
@@ -400,9 +403,11 @@ function collectRoutes(
     }));
   // egg's router runs the controller of a route it matches and no middleware after it in the chain (an app.use() in a
   // late hook) before that: those never guard its routes. Other routers (egg-router-plus's namespaces) are reached
-  // through middleware of their own after it, so every global middleware may run before their routes.
+  // through middleware of their own: those after the first such mount never guard them; where no mount is known,
+  // every global middleware may run before their routes.
   const routerAt = middleware.find(entry => entry.group === 'router')?.position ?? Infinity;
-  const scopes = [ globals.filter(entry => entry.position < routerAt), globals ].map(inScope => ({
+  const mountAt = middleware.find(entry => entry.mount)?.position ?? Infinity;
+  const scopes = [ globals.filter(entry => entry.position < routerAt), globals.filter(entry => entry.position < mountAt) ].map(inScope => ({
     globals: inScope,
     filtered: inScope.filter(entry => entry.filter),
     chains: new ChainInterner(),

@@ -57,6 +57,8 @@ export interface MiddlewareFact {
   ignore?: unknown;
   /** Present when the middleware has `match` or `ignore`. */
   filter?: MiddlewareFilterFact;
+  /** A `router` entry that hands requests to a router other than egg's (an egg-router-plus namespace). */
+  mount?: boolean;
 }
 
 /**
