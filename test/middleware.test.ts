@@ -236,7 +236,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('a middleware after egg\'s router in the chain does not guard its routes', async () => {
       const message = await expectRefused(fixture('mw-after-router'), /SEN404/);
-      assert.match(message, /GET \/api\/users/);
+      assert.match(message, /GET \/api\/users .*#\d+ auth \(app\/middleware\/auth\.ts\) comes after #\d+ router, which answers the route first, so auth never runs before its controller/);
       await withApp(bootReportOnly('mw-after-router'), async app => {
         const names = readReport(fixture('mw-after-router')).json.middleware.map((entry: { name: string }) => entry.name);
         assert.ok(names.indexOf('router') < names.indexOf('auth'), names.join(' > '));
@@ -253,6 +253,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         const overridden = await app.httpRequest().post('/comments').set('x-http-method-override', 'DELETE').expect(200);
         assert.deepEqual(overridden.body, { users: [ 'ada', 'linus' ], servedBy: 'controller' });
       });
+    });
+
+    it('a path an earlier route answers is not held against a later catch-all (`/health` before `/:slug`)', async () => {
+      const app = await bootApp(fixture('mw-shadowed-public'));
+      try {
+        assert.deepEqual(middlewareFindings(app), []);
+        for (const url of [ '/health', '/login', '/health/' ]) assert.equal((await app.httpRequest().get(url).expect(200)).body.servedBy, 'controller', url);
+        await app.httpRequest().get('/about').expect(401);
+      } finally {
+        await app.close();
+      }
     });
 
     it('a RegExp route under a global guard that skips an unrelated path boots, and is guarded', async () => {

@@ -139,8 +139,10 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
     if (route.regexp.test(candidate)) found.add(candidate);
   };
   if (route.path instanceof RegExp) {
-    // No parameters to fill: strings the route's own RegExp matches, and the tokens that are whole paths.
-    for (const candidate of [ ...regexpStrings(route.path.source), ...tokens.paths ]) if (candidate.startsWith('/')) consider(candidate);
+    // No parameters to fill: strings the route's own RegExp matches (as paths: `/.*/` → `/a`, `/\.html$/` → `/.html`),
+    // and the tokens that are whole paths.
+    for (const candidate of regexpStrings(route.path.source)) consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
+    for (const candidate of tokens.paths) consider(candidate);
     return withSlashes(route, found, consider);
   }
   if (!route.paramNames.length || base === undefined) return [];

@@ -415,7 +415,9 @@ function collectRoutes(
   const routes: RouteFact[] = [];
   // A REST resource registers one path for several methods: its probes, and the outcome of every filter that did
   // not read the method, serve each of them.
-  const byPath = new Map<string, { probes: string[]; steps: Map<GlobalMiddleware, RouteStep> }>();
+  // Per path: its sample probes and the probes of the values the app names (lib/facts/filter-tokens.ts); then, per
+  // set of the latter that reach the route, the probes and steps its routes share.
+  const byPath = new Map<string, PathProbes>();
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
   const routeSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
@@ -425,6 +427,8 @@ function collectRoutes(
     const { globals: inScope, filtered, chains } = scopes[stackIndex === 0 ? 0 : 1];
     // router.use() layers of this router seen so far: they run before the routes registered after them.
     const uses: RouterLayer[] = [];
+    // Its routes seen so far: a request one of them matches for every method of a later route is answered there.
+    const earlier: RouterLayer[] = [];
     for (const layer of stack) {
       if (!layer.methods.length) {
         uses.push(layer);
@@ -432,12 +436,18 @@ function collectRoutes(
       }
       // RegExp routes are not shared: one that prints like a string route must not take its probes.
       const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
-      let known = pathKey === undefined ? undefined : byPath.get(pathKey);
-      if (!known) {
+      let path = pathKey === undefined ? undefined : byPath.get(pathKey);
+      if (!path) {
         const samples = probePaths(modules, layer);
-        known = { probes: [ ...samples, ...tokenProbes(layer, samples[0], tokens, samples) ], steps: new Map() };
-        if (pathKey !== undefined) byPath.set(pathKey, known);
+        path = { samples, named: tokenProbes(layer, samples[0], tokens, samples), reaching: new Map() };
+        if (pathKey !== undefined) byPath.set(pathKey, path);
       }
+      // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
+      const named = path.named.length ? path.named.filter(probe => !answeredEarlier(earlier, layer, probe)) : path.named;
+      earlier.push(layer);
+      const reachingKey = named.length === path.named.length ? '' : named.join('\n');
+      let known = path.reaching.get(reachingKey);
+      if (!known) path.reaching.set(reachingKey, known = { probes: [ ...path.samples, ...named ], steps: new Map() });
       const { probes, steps } = known;
       const registration = registrations.get(layer);
       const routeLevel = routeLevelNames(layer, registration);
@@ -483,6 +493,26 @@ function collectRoutes(
     }
   }
   return routes;
+}
+
+interface PathProbes {
+  samples: string[];
+  /** Probes with values the app names, which an earlier route may answer instead (answeredEarlier). */
+  named: string[];
+  /** Probes and the steps they decide, by the named probes that reach the route (joined; '' for all of them). */
+  reaching: Map<string, { probes: string[]; steps: Map<GlobalMiddleware, RouteStep> }>;
+}
+
+/**
+ * Whether an earlier route of the router serves `probe` for every method of `route`: egg's router runs the first
+ * matching route's controller, which ends the request, so the later route is never reached with it.
+ */
+function answeredEarlier(earlier: readonly RouterLayer[], route: RouterLayer, probe: string): boolean {
+  return earlier.some(other => {
+    if (!route.methods.every(method => other.methods.includes(method))) return false;
+    other.regexp.lastIndex = 0;
+    return other.regexp.test(probe);
+  });
 }
 
 function routeLevelNames(layer: RouterLayer, registration: Registration | undefined): string[] {

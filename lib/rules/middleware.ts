@@ -192,6 +192,10 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): stri
   const partial = steps.find(step => step.level === 'router');
   if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
   if (entry && entry.position === null) return `${guard} is disabled (enable: false${sourceSuffix(facts.provenance(`${guard}.enable`))})`;
+  // In the chain, yet not in the route's: placed after the router that answers the route.
+  const at = entry?.position;
+  const router = at === null || at === undefined ? undefined : facts.middleware.find(item => item.group === 'router' && item.position !== null && item.position < at);
+  if (entry && router) return `${positioned(entry)} comes after ${positioned(router)}, which answers the route first, so ${guard} never runs before its controller`;
   return `${guard} is neither in the global chain nor on this route`;
 }
 
