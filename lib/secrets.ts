@@ -226,7 +226,7 @@ export function maskSecrets<T>(root: T): T {
   const rebuild = (value: unknown, keyPath: string): unknown => {
     const leaf = masked.get(keyPath);
     if (leaf && (typeof value === 'string' || typeof value === 'number')) {
-      return leaf.secret === leaf.value ? MASK : maskParts(String(value));
+      return leaf.secret === leaf.value ? MASK : maskSecretShapes(String(value));
     }
     if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`));
     if (isPlainData(value)) {
@@ -237,7 +237,8 @@ export function maskSecrets<T>(root: T): T {
   return rebuild(root, '') as T;
 }
 
-function maskParts(text: string): string {
+/** `text` with every string of a secret's shape (detectSecretValues) replaced by MASK. */
+export function maskSecretShapes(text: string): string {
   let out = text;
   for (const { secret } of detectSecretValues(text)) out = out.split(secret).join(MASK);
   return out;

@@ -344,11 +344,16 @@ describe('dump rewriting', () => {
     fs.writeFileSync(path.join(runDir, 'application_config.json'), JSON.stringify(dump), { mode: 0o644 });
     fs.writeFileSync(path.join(runDir, 'application_config_meta.json'), '{"name":"/srv/config/config.default.js"}', { mode: 0o644 });
     fs.writeFileSync(path.join(runDir, 'agent_config.json'), '{"config": {', { mode: 0o644 });
-    const results = rewriteDumps(runDir, [ 'application', 'agent' ], collectSecretValues({ mysql: { password: 'MysqlPassw0rdVal42' } }));
+    // egg's route dump: a webhook path with a config secret (one with a quote, as JSON escapes it) and a token's shape.
+    const routes = [{ path: '/hooks/Hook"Secret-0123456789abcdef', regexp: '/^\\/hooks/' }, { path: '/slack/xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx' }];
+    fs.writeFileSync(path.join(runDir, 'router.json'), JSON.stringify(routes, null, 2), { mode: 0o644 });
+    const results = rewriteDumps(runDir, [ 'application', 'agent' ], collectSecretValues({ mysql: { password: 'MysqlPassw0rdVal42' }, webhook: { secret: 'Hook"Secret-0123456789abcdef' } }));
     assert.deepEqual(results.map(r => [ path.basename(r.file), r.error?.slice(0, 20) ]), [
-      [ 'application_config.json', undefined ], [ 'application_config_meta.json', undefined ], [ 'agent_config.json', results[2].error?.slice(0, 20) ],
+      [ 'application_config.json', undefined ], [ 'application_config_meta.json', undefined ], [ 'router.json', undefined ], [ 'agent_config.json', results[3].error?.slice(0, 20) ],
     ]);
-    assert.ok(results[2].error, 'a truncated dump is reported, not rewritten');
+    assert.ok(results[3].error, 'a truncated dump is reported, not rewritten');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'router.json'), 'utf8')).map((route: { path: string }) => route.path), [ '/hooks/[REDACTED]', '/slack/[REDACTED]' ]);
+    assert.equal(fs.statSync(path.join(runDir, 'router.json')).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'application_config.json'), 'utf8')).config,
       { upstream: { url: 'https://svc:[REDACTED]@api.internal' }, mysql: { password: '[REDACTED]' }, name: 'x',
         cacheOptions: { auth: '[REDACTED]' }, sentinel: { waivers: [{ reason: 'until [REDACTED] is rotated' }] } });
