@@ -131,38 +131,47 @@ export function prepareTokens(tokens: readonly string[]): PreparedTokens {
  * route's segments (its literal segments must agree, its parameters take the token's segment); any other token, and
  * `a` + it, becomes the value of each parameter segment in turn. `base` is the route's first sample probe.
  */
-export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): string[] {
-  const found = new Set<string>();
-  const consider = (candidate: string) => {
-    if (found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
-    route.regexp.lastIndex = 0;
-    if (route.regexp.test(candidate)) found.add(candidate);
-  };
-  if (route.path instanceof RegExp) {
-    // No parameters to fill: strings the route's own RegExp matches (as paths: `/.*/` → `/a`, `/\.html$/` → `/.html`),
-    // and the tokens that are whole paths.
-    for (const candidate of regexpStrings(route.path.source)) consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
-    for (const candidate of tokens.paths) consider(candidate);
-    return withSlashes(route, found, consider);
-  }
-  if (!route.paramNames.length || base === undefined) return [];
-  // Split once per route path, and the sample only when a token fills one of its parameters: this runs per route.
+export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): readonly string[] {
+  // This runs once per route path while the code is cold: nothing is allocated for a route no token can fill.
+  if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known);
+  if (!route.paramNames.length || base === undefined) return NONE;
   const routeSegments = route.path.split('/');
-  let baseSegments: string[] | undefined;
-  for (let index = 0; index < tokens.pathSegments.length; index++) {
-    const tokenSegments = tokens.pathSegments[index];
-    if (fillsParameter(routeSegments, tokenSegments)) consider(overlay(routeSegments, baseSegments ??= base.split('/'), tokenSegments));
-  }
-  if (tokens.values.length) {
-    const sample = baseSegments ??= base.split('/');
-    routeSegments.forEach((segment, index) => {
-      if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
-      for (const token of tokens.values) {
-        for (const value of [ token, `a${token}` ]) consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
-      }
-    });
-  }
+  const fills = tokens.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
+  if (!fills.length && !tokens.values.length) return NONE;
+  const { found, consider } = collector(route, known);
+  const sample = base.split('/');
+  for (const tokenSegments of fills) consider(overlay(routeSegments, sample, tokenSegments));
+  routeSegments.forEach((segment, index) => {
+    if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
+    for (const token of tokens.values) {
+      for (const value of [ token, `a${token}` ]) consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+    }
+  });
   return withSlashes(route, found, consider);
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+// A RegExp route has no parameters to fill: strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
+// gives `/.html`), and the tokens that are whole paths.
+function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[]): string[] {
+  const { found, consider } = collector(route, known);
+  for (const candidate of regexpStrings(pattern.source)) consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
+  for (const candidate of tokens.paths) consider(candidate);
+  return withSlashes(route, found, consider);
+}
+
+/** Candidates the route's RegExp accepts, new, and at most MAX_TOKEN_PROBES of them. */
+function collector(route: RouteLayer, known: readonly string[]): { found: Set<string>; consider: (candidate: string) => void } {
+  const found = new Set<string>();
+  return {
+    found,
+    consider: candidate => {
+      if (found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
+      route.regexp.lastIndex = 0;
+      if (route.regexp.test(candidate)) found.add(candidate);
+    },
+  };
 }
 
 /** Each probe's trailing-slash form too, when the router is not strict (egg's default). */

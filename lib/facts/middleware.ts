@@ -439,16 +439,13 @@ function collectRoutes(
       let path = pathKey === undefined ? undefined : byPath.get(pathKey);
       if (!path) {
         const samples = probePaths(modules, layer);
-        path = { samples, named: tokenProbes(layer, samples[0], tokens, samples), reaching: new Map() };
+        path = { samples, named: tokenProbes(layer, samples[0], tokens, samples) };
         if (pathKey !== undefined) byPath.set(pathKey, path);
       }
       // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
       const named = path.named.length ? path.named.filter(probe => !answeredEarlier(earlier, layer, probe)) : path.named;
       earlier.push(layer);
-      const reachingKey = named.length === path.named.length ? '' : named.join('\n');
-      let known = path.reaching.get(reachingKey);
-      if (!known) path.reaching.set(reachingKey, known = { probes: [ ...path.samples, ...named ], steps: new Map() });
-      const { probes, steps } = known;
+      const { probes, steps } = reachingProbes(path, named);
       const registration = registrations.get(layer);
       const routeLevel = routeLevelNames(layer, registration);
       // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
@@ -495,12 +492,30 @@ function collectRoutes(
   return routes;
 }
 
+interface ReachingProbes {
+  probes: string[];
+  /** The steps these probes decide, by global middleware (lib/facts/middleware.ts globalStep). */
+  steps: Map<GlobalMiddleware, RouteStep>;
+}
+
 interface PathProbes {
   samples: string[];
   /** Probes with values the app names, which an earlier route may answer instead (answeredEarlier). */
-  named: string[];
-  /** Probes and the steps they decide, by the named probes that reach the route (joined; '' for all of them). */
-  reaching: Map<string, { probes: string[]; steps: Map<GlobalMiddleware, RouteStep> }>;
+  named: readonly string[];
+  /** When every named probe reaches the routes of the path, as for most. */
+  all?: ReachingProbes;
+  /** Otherwise, by the named probes that do (joined). */
+  some?: Map<string, ReachingProbes>;
+}
+
+/** The probes of a route of `path` that `named` of its named probes reach, shared with its other routes that they reach. */
+function reachingProbes(path: PathProbes, named: readonly string[]): ReachingProbes {
+  const build = () => ({ probes: named.length ? [ ...path.samples, ...named ] : path.samples, steps: new Map<GlobalMiddleware, RouteStep>() });
+  if (named.length === path.named.length) return path.all ??= build();
+  const key = named.join('\n');
+  let known = (path.some ??= new Map()).get(key);
+  if (!known) path.some.set(key, known = build());
+  return known;
 }
 
 /**
