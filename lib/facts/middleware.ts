@@ -218,7 +218,8 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   for (const entry of middleware) {
     if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
   }
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, probeTokens(egg, middleware));
+  const stacks = routeStacks(egg);
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, probeTokens(egg, middleware, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -352,10 +353,11 @@ function asStringArray(value: unknown): string[] {
 
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts): those of the global middleware's
- * and egg-security's match/ignore, of router.use() paths and of the policy's protect patterns; and, when a router.use() path has parameters, a sample
- * value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`).
+ * and egg-security's match/ignore, of router.use() paths and of the policy's protect patterns; and, when a
+ * router.use() path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)`
+ * skips GET /files/:id for `sentinel`).
  */
-function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): PreparedTokens {
+function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): PreparedTokens {
   const patterns: unknown[] = middleware.filter(entry => entry.position !== null).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
@@ -363,7 +365,7 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[]): Prepa
       if (options && typeof options === 'object') patterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
     }
   }
-  for (const layer of routeStacks(egg).flat()) {
+  for (const layer of stacks.flat()) {
     if (layer.methods.length) continue;
     patterns.push(layer.path);
     if (layer.paramNames.length) patterns.push(SECOND_SAMPLE);
@@ -383,6 +385,7 @@ function collectRoutes(
   middleware: MiddlewareFact[],
   filters: Map<string, RequestFilter>,
   relative: (file: string) => string,
+  stacks: RouterLayer[][],
   tokens: PreparedTokens,
 ): RouteFact[] {
   // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
@@ -421,7 +424,6 @@ function collectRoutes(
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
   const routeSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
-  const stacks = routeStacks(egg);
   collectedLengths.set(routerOwner(egg), new Map(stacks.map(stack => [ stack, stack.length ])));
   for (const [ stackIndex, stack ] of stacks.entries()) {
     const { globals: inScope, filtered, chains } = scopes[stackIndex === 0 ? 0 : 1];
