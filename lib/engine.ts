@@ -35,7 +35,7 @@ export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
 /** A rule that throws is a bug in egg-sentinel; it becomes a finding instead of an unexplained crash. */
 function runRule(rule: Rule, facts: Facts, developmentEnv: boolean): RuleResult {
   try {
-    return { rule, hits: rule.check(facts, { developmentEnv }) };
+    return { rule, hits: rule.check(facts, { developmentEnv }), pending: rule.pending?.(facts) };
   } catch (error) {
     const info = sentinelRules.ruleFailed;
     return {

@@ -9,6 +9,8 @@ import { codeUnitOrder } from '../order';
 export interface RuleResult {
   rule: RuleInfo;
   hits: RuleHit[];
+  /** Targets the rule would report once the app does what it may still do (Rule.pending): their waivers are not unused. */
+  pending?: string[];
 }
 
 export type WaiverState = 'active' | 'expired' | 'unused';
@@ -84,8 +86,9 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
     });
   };
   const findings = raw.flatMap(toFindings);
+  const pending = new Set(results.flatMap(({ rule, pending: targets }) => (targets ?? []).flatMap(target => [ rule.id, `${rule.id} ${target}` ])));
   const unusedHits = waivers
-    .filter(w => w.state === 'unused' && options.ranRuleIds.has(w.rule))
+    .filter(w => w.state === 'unused' && options.ranRuleIds.has(w.rule) && !pending.has(w.target === undefined ? w.rule : `${w.rule} ${w.target}`))
     .map(waiver => ({
       severity: sentinelRules.unusedWaiver.severity,
       target: waiverTarget(waiver),

@@ -30,7 +30,7 @@ function describeAdvisory(record: OsvRecord): string {
 function upgradeFix(pkg: InstalledPackage, record: OsvRecord, fixedIn: string | undefined): string {
   const through = pkg.via.length > 1 ? ` It comes through ${pkg.via.join(' > ')}: upgrade the package that pulls it in, or pin a fixed version with npm "overrides".` : '';
   const change = fixedIn ? `Upgrade ${pkg.name} to ${fixedIn} or later.` : `No fixed version of ${pkg.name} exists: remove it, or replace what pulls it in.`;
-  return `${change}${through} To accept the risk for a while: waiver { rule: 'SEN601', target: '${record.id}@${pkg.name}', reason, expires }.`;
+  return `${change}${through} To accept the risk for a while: waiver { rule: 'SEN601', target: '${advisoryTarget(record, pkg)}', reason, expires }.`;
 }
 
 export const knownVulnerablePackage: Rule = {
@@ -50,25 +50,39 @@ export const knownVulnerablePackage: Rule = {
   fix: 'Upgrade the package to the fixed version named in the finding (directly, through the package that pulls it in, or ' +
     'with an npm "overrides" entry), and keep the database current (README, "Known vulnerabilities").',
   check(facts, { developmentEnv }) {
-    const { packages, advisories } = facts.builtins;
-    const byName = advisoriesByPackage(advisories.vulnerabilities);
-    const audit = packages.loadedBy === 'audit';
-    return packages.installed.flatMap(pkg => (byName.get(pkg.name) ?? []).flatMap((record): RuleHit[] => {
-      const affected = affectedVersion(record, pkg.name, pkg.version);
-      if (!affected || (!pkg.loaded && !audit)) return [];
+    const audit = facts.builtins.packages.loadedBy === 'audit';
+    return affectedPackages(facts).filter(({ pkg }) => pkg.loaded || audit).map(({ pkg, record, fixedIn }): RuleHit => {
       const severity = developmentEnv || !pkg.loaded ? 'low' : OSV_SEVERITY[record.database_specific.severity];
       const loading = pkg.loaded ? '' : ' (not loaded while the audit loaded the app; the running app may load it)';
-      return [{
+      return {
         severity,
-        target: `${record.id}@${pkg.name}`,
+        target: advisoryTarget(record, pkg),
         source: toDisplayPath(facts.app.baseDir, pkg.path),
         message: `${pkg.name}@${pkg.version}${loading} is affected by ${describeAdvisory(record)}; pulled in by ${pkg.via.join(' > ')}; ` +
-          `${affected.fixedIn ? `fixed in ${affected.fixedIn}` : 'no fixed version'}`,
-        fix: upgradeFix(pkg, record, affected.fixedIn),
-      }];
-    }));
+          `${fixedIn ? `fixed in ${fixedIn}` : 'no fixed version'}`,
+        fix: upgradeFix(pkg, record, fixedIn),
+      };
+    });
+  },
+  // At boot an affected package that is installed but not loaded (yet) is not reported; the audit reports it, and
+  // suggests a waiver, which boot must then not call unused.
+  pending(facts) {
+    return affectedPackages(facts).filter(({ pkg }) => !pkg.loaded).map(({ pkg, record }) => advisoryTarget(record, pkg));
   },
 };
+
+function advisoryTarget(record: OsvRecord, pkg: InstalledPackage): string {
+  return `${record.id}@${pkg.name}`;
+}
+
+/** Each installed package an advisory affects, with the advisory and its fixed version. */
+function affectedPackages(facts: Facts): Array<{ pkg: InstalledPackage; record: OsvRecord; fixedIn?: string }> {
+  const byName = advisoriesByPackage(facts.builtins.advisories.vulnerabilities);
+  return facts.builtins.packages.installed.flatMap(pkg => (byName.get(pkg.name) ?? []).flatMap(record => {
+    const affected = affectedVersion(record, pkg.name, pkg.version);
+    return affected ? [{ pkg, record, fixedIn: affected.fixedIn }] : [];
+  }));
+}
 
 function securityConfig(facts: Facts): AnyRecord {
   const security = facts.config.security;

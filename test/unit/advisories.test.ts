@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { runChecks } from '../../lib/engine';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -240,6 +241,21 @@ describe('SEN601 edge cases (fake facts)', () => {
     const [ hit ] = knownVulnerablePackage.check(withPackages(false, 'audit'), prod);
     assert.equal(hit.severity, 'low');
     assert.match(hit.message, /^path-to-regexp@1\.8\.0 \(not loaded while the audit loaded the app; the running app may load it\) is affected/);
+  });
+
+  it('the audit\'s waiver for a package not loaded at boot is not called unused there (it is pending, not gone)', () => {
+    const target = 'GHSA-9wv6-86v2-598j@path-to-regexp';
+    assert.deepEqual(knownVulnerablePackage.pending?.(withPackages(false, 'boot')), [ target ]);
+    assert.deepEqual(knownVulnerablePackage.pending?.(withPackages(true, 'boot')), []);
+    const waivers = [{ rule: 'SEN601', target, reason: 'the optional path is never used', expires: '2999-01-01' }];
+    for (const failOn of [ 'low', 'auto' ] as const) {
+      const boot = runChecks(withPackages(false, 'boot'), { config: { failOn, waivers } });
+      assert.deepEqual(boot.findings.filter(finding => finding.ruleId.startsWith('SEN00') || finding.ruleId === 'SEN601'), [], failOn);
+      assert.deepEqual(boot.waivers.map(waiver => waiver.state), [ 'unused' ], 'not active either: nothing matched it now');
+    }
+    // A waiver for an advisory that affects nothing installed is still unused, and said so.
+    const stale = runChecks(withPackages(false, 'boot'), { config: { waivers: [{ ...waivers[0], target: 'GHSA-0000-0000-0000@path-to-regexp' }] } });
+    assert.deepEqual(stale.findings.filter(finding => finding.ruleId === 'SEN002').map(finding => finding.target), [ 'waiver:SEN601:GHSA-0000-0000-0000@path-to-regexp' ]);
   });
 
   it('a loaded package takes the advisory\'s severity outside development envs and low inside', () => {
