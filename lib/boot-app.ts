@@ -17,7 +17,6 @@ import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
 import { writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
-import { collectSecretValues } from './secrets';
 import { roundTimings, type Timings, timed } from './timing';
 
 export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
@@ -91,7 +90,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   async serverDidReady(): Promise<void> {
     const late = routesAddedAfterCollection(this.target);
     if (!late.length) return;
-    const redactor = new Redactor(collectSecretValues(this.target.config));
+    const redactor = new Redactor(this.dumpSecrets);
     this.target.coreLogger.warn('[egg-sentinel] %d route(s) were added after the boot check, which did not see them: %s. ' +
       'Register routes in app/router, or in a boot hook that runs before willReady, so they are checked.',
     late.length, redactor.text(late.slice(0, MAX_LISTED_LATE_ROUTES).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : '')));

@@ -71,7 +71,7 @@ export abstract class SentinelBootHook {
     if (this.config && this.config.dumps?.rewrite !== false) void rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger, this.dumpSecrets);
   }
 
-  /** The config's secret values, masked wherever they stand in egg's dumps (lib/dumps.ts); the config is walked once. */
+  /** The config's secret values, masked in egg's dumps (lib/dumps.ts) and in boot log lines; the config is walked once. */
   protected get dumpSecrets(): ReadonlySet<string> {
     return this.secretValues ??= collectSecretValues(this.target.config);
   }

@@ -101,8 +101,8 @@ function characterClass(source: string, at: number): [ string[], number ] {
   if (source[end] === ']') end++;
   while (end < source.length && source[end] !== ']') end += source[end] === '\\' ? 2 : 1;
   if (end >= source.length) throw new Error('unterminated class');
-  const text = source.slice(at, end + 1);
-  const member = [ 'a', '0', '-', '_', '.', 'A' ].find(candidate => new RegExp(text).test(candidate));
+  const members = new RegExp(source.slice(at, end + 1));
+  const member = [ 'a', '0', '-', '_', '.', 'A' ].find(candidate => members.test(candidate));
   return [ [ member ?? '' ], end + 1 ];
 }
 

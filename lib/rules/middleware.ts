@@ -57,10 +57,13 @@ function escapeRegExp(text: string): string {
  * (its probes): `/:section/export` serves `/admin/export`, which `'/admin/**'` protects.
  */
 function protects(matches: Array<(routePath: string) => boolean>, route: RouteFact): boolean {
-  for (let index = 0; index < matches.length; index++) {
-    if (matches[index](route.path)) return true;
-    for (let probe = 0; probe < route.probes.length; probe++) if (matches[index](route.probes[probe])) return true;
-  }
+  if (matchesAny(matches, route.path)) return true;
+  for (let probe = 0; probe < route.probes.length; probe++) if (matchesAny(matches, route.probes[probe])) return true;
+  return false;
+}
+
+function matchesAny(matches: Array<(routePath: string) => boolean>, routePath: string): boolean {
+  for (let index = 0; index < matches.length; index++) if (matches[index](routePath)) return true;
   return false;
 }
 
@@ -140,10 +143,6 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     methods: entry.methods && new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))),
     matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
   }));
-  const matchesAny = (matches: Array<(routePath: string) => boolean>, routePath: string) => {
-    for (let index = 0; index < matches.length; index++) if (matches[index](routePath)) return true;
-    return false;
-  };
   // Keyed by the entries a route matches; null when an exception without methods makes such routes wholly public.
   const coverages = new Map<string, Coverage | null>();
   const coverage = (protectedBy: number[], exemptBy: number[]): Coverage | null => {
