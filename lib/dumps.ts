@@ -18,7 +18,7 @@ import path from 'node:path';
 import type { DumpRewrite } from './facts/files';
 import { Redactor } from './report/redact';
 import { writePrivateFile } from './report/write';
-import { maskSecrets, maskSecretShapes } from './secrets';
+import { maskSecrets } from './secrets';
 
 export type EggProcessType = 'application' | 'agent';
 
@@ -75,7 +75,7 @@ export function dumpFiles(runDir: string, type: EggProcessType): string[] {
  */
 export function rewriteDumps(runDir: string, types: readonly EggProcessType[], secrets: ReadonlySet<string>): DumpRewrite[] {
   const redactor = new Redactor(secrets);
-  // router.json is JSON text: a secret in it is written as JSON escapes it.
+  // router.json is JSON text: a secret in it is written as JSON escapes it (shapes are masked by any Redactor).
   const inJson = new Redactor([ ...secrets ].flatMap(secret => [ secret, JSON.stringify(secret).slice(1, -1) ]));
   return types.flatMap(type => dumpFiles(runDir, type)).filter(file => fs.existsSync(file)).map(file => {
     try {
@@ -85,7 +85,7 @@ export function rewriteDumps(runDir: string, types: readonly EggProcessType[], s
         content = fs.readFileSync(file, 'utf8');
       } else if (path.basename(file) === ROUTER_DUMP) {
         // Hundreds of routes with no secret-named key: masked as text, which walking them as data costs ~50 times more.
-        content = inJson.text(maskSecretShapes(JSON.stringify(readDump(file), null, 2)));
+        content = inJson.text(JSON.stringify(readDump(file), null, 2));
       } else {
         content = `${JSON.stringify(redactor.deep(maskSecrets(readDump(file))), null, 2)}`;
       }

@@ -112,13 +112,23 @@ export interface SecretValueMatch {
   secret: string;
 }
 
-/** The secrets a string holds by its shape alone, whatever its key is called. */
+/** Any of the shapes: one scan tells whether a string holds one at all (most config strings do not). */
+const ANY_SECRET_SHAPE = new RegExp(SECRET_VALUE_PATTERNS.map(({ pattern }) => `(?:${pattern.source})`).join('|'));
+const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern }) => ({ kind, pattern: new RegExp(pattern.source, 'g') }));
+
+/**
+ * The secrets a string holds by its shape alone, whatever its key is called: every occurrence, since a string with
+ * two tokens (a route dump, a sentence naming two keys) must have both masked.
+ */
 export function detectSecretValues(value: string): SecretValueMatch[] {
   const found: SecretValueMatch[] = [];
-  for (const { kind, pattern } of SECRET_VALUE_PATTERNS) {
-    const match = pattern.exec(value);
-    if (match) found.push({ kind, secret: match[0] });
+  if (ANY_SECRET_SHAPE.test(value)) {
+    for (const { kind, pattern } of EVERY_SECRET_SHAPE) {
+      for (const match of value.matchAll(pattern)) found.push({ kind, secret: match[0] });
+    }
   }
+  // Only a string with a scheme separator can hold a URL password; most strings are not scanned again.
+  if (!value.includes('://')) return found;
   for (const match of value.matchAll(URL_PASSWORD)) {
     const password = decodeOrKeep(match[1]);
     if (!placeholderKind(password)) found.push({ kind: 'a URL with a password', secret: match[1] });

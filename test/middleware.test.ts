@@ -114,10 +114,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(log, /#\d+ auth {2}app, app\/middleware\/auth\.ts, ignore: \['\/hooks\/\[REDACTED\]', '\/health'\]/);
       const { text } = readReport(baseDir);
       assert.match(text, /"route": "POST \/hooks\/\[REDACTED\]"/);
+      assert.match(text, /"route": "POST \/slack\/\[REDACTED\]"/);
       // egg's own dumps of the config and the routes (run/router.json), rewritten by egg-sentinel.
       const dumps = [ 'application_config.json', 'agent_config.json', 'router.json' ].map(name => [ name, fs.readFileSync(path.join(baseDir, 'run', name), 'utf8') ]);
       for (const [ name, content ] of [[ 'egg-web.log', log ], [ 'sentinel-report.json', text ], ...dumps ]) {
         assert.ok(!content.includes(token) && !content.includes(token.slice(-16)), `${name} holds the token`);
+        assert.ok(!content.includes('AbCdEfGhIjKlMnOpQrSt'), `${name} holds the bot token`);
       }
       assert.equal(fs.statSync(path.join(baseDir, 'run/router.json')).mode & 0o777, 0o600);
     });

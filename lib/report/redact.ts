@@ -1,8 +1,13 @@
-export const REDACTED = '[REDACTED]';
+import { MASK, maskSecretShapes } from '../secrets';
+
+export const REDACTED = MASK;
 
 const NOTHING_KEPT: ReadonlySet<string> = new Set();
 
-/** Replaces every known secret value in report text. A safety net: rules already avoid echoing secrets. */
+/**
+ * Replaces every known secret value in report text, and any string of a secret's shape (a token in a route path read
+ * from the environment, which the config does not hold). A safety net: rules already avoid echoing secrets.
+ */
 export class Redactor {
   private readonly secrets: string[];
   /** Any of the secrets: one scan tells whether a string needs redacting at all (most do not). */
@@ -16,9 +21,8 @@ export class Redactor {
   }
 
   text(value: string): string {
-    if (!this.anySecret) return value;
     let out = this.done.get(value);
-    if (out === undefined) this.done.set(value, out = this.anySecret.test(value) ? this.redact(value) : value);
+    if (out === undefined) this.done.set(value, out = maskSecretShapes(this.anySecret?.test(value) ? this.redact(value) : value));
     return out;
   }
 

@@ -82,7 +82,8 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     const source = writtenIn(leaf, recorded, facts.files.configTexts);
     if (source === undefined) continue;
     const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder };
-    entry.kinds.push(leaf.kind);
+    // A value with two tokens of one kind is one finding naming the kind once.
+    if (!entry.kinds.includes(leaf.kind)) entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
   }
   return [ ...byKeyPath.values() ];

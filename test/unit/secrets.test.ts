@@ -1,6 +1,6 @@
 import assert from 'node:assert';
 import { hardCodedSecret } from '../../lib/rules/exposure';
-import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, placeholderKind } from '../../lib/secrets';
+import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { walkPlainData } from '../../lib/walk';
 
@@ -262,6 +262,23 @@ describe('masking and redaction', () => {
     assert.deepEqual(readings.plain, findSecrets(config));
     assert.deepEqual(readings.inherited, findSecrets(config, { inherit: true }));
     assert.deepEqual(collectSecretValues(config, readings.inherited), collectSecretValues(config));
+  });
+
+  it('every occurrence of a shape is masked and redacted, not only the first of its kind', () => {
+    // Two webhook routes with different bot tokens (egg's router.json), two GitHub tokens in one note.
+    const first = 'xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrSt';
+    const second = 'xoxb-3333333333-4444444444-ZyXwVuTsRqPoNmLkJiHg';
+    assert.equal(maskSecretShapes(`[{"path":"/a/${first}"},{"path":"/b/${second}"}]`), '[{"path":"/a/[REDACTED]"},{"path":"/b/[REDACTED]"}]');
+    const note = `rotate ${first} then ${second}`;
+    assert.deepEqual(maskSecrets({ deploy: { note } }), { deploy: { note: 'rotate [REDACTED] then [REDACTED]' } });
+    const secrets = collectSecretValues({ deploy: { note } });
+    assert.ok(secrets.has(first) && secrets.has(second));
+  });
+
+  it('SEN202 names a kind once for a value holding two tokens of it', () => {
+    const hits = check('note', 'xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrSt, xoxb-3333333333-4444444444-ZyXwVuTsRqPoNmLkJiHg');
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0].message.match(/Slack token/g)?.length, 1, hits[0].message);
   });
 
   it('collectSecretValues feeds the report redactor: secrets and cookie keys, not placeholders', () => {
