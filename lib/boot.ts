@@ -9,7 +9,7 @@ import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } f
 import { collectSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
-import { appProvenanceFiles } from './facts/plugin-list';
+import { appProvenanceFiles, EGG_APP_CONFIG_MARKER, leafPathsWith } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -53,7 +53,8 @@ export abstract class SentinelBootHook {
     // Before egg's first dump (right after loading): its own masking then covers token, apiKey, credentials…
     extendDumpIgnore(target.config);
     try {
-      this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'));
+      this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'),
+        leafPathsWith(target.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel'));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -3,8 +3,9 @@ import { collectEnvSources } from './facts/collect';
 
 interface LaunchOptions {
   baseDir?: string;
-  env?: string;
-  serverScope?: string;
+  /** Any JSON value: collectEnvSources judges what egg would make of it. */
+  env?: unknown;
+  serverScope?: unknown;
 }
 
 /**
@@ -18,8 +19,8 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
       const parsed = JSON.parse(arg) as LaunchOptions;
       return {
         baseDir: typeof parsed.baseDir === 'string' ? parsed.baseDir : cwd,
-        env: typeof parsed.env === 'string' ? parsed.env : undefined,
-        serverScope: typeof parsed.serverScope === 'string' ? parsed.serverScope : undefined,
+        env: parsed.env,
+        serverScope: parsed.serverScope,
       };
     } catch {
       // not egg's options argument
@@ -28,15 +29,45 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
   return { baseDir: cwd };
 }
 
-/** The refusal message for an unsafe env or scope, or undefined when the process may start. */
+/**
+ * The refusal message when the process must not start, or undefined: an env or scope egg would build a file name
+ * outside the app from (SEN301), or environment variables that would switch egg-sentinel itself off or replace it
+ * (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' `sentinel`), which no check inside the app could then report.
+ */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const options = launchOptions(argv, cwd);
   const unsafe = unsafeEnvValues(collectEnvSources(options.baseDir, options, env));
-  if (!unsafe.length) return undefined;
-  return [
-    '[egg-sentinel preflight] refused to start (SEN301 unsafe server env or scope):',
-    ...unsafe.map(value => `  - ${describeUnsafeEnv(value)}`),
-    'Egg would load and run config/plugin.<env>.js and config/config.<env>.js built from this value, which can point outside the app.',
-    'Fix: set the env/scope to letters, digits, "_" and "-" only (for example EGG_SERVER_ENV=prod).',
-  ].join('\n');
+  const problems: string[] = [];
+  if (unsafe.length) {
+    problems.push(
+      '[egg-sentinel preflight] refused to start (SEN301 unsafe server env or scope):',
+      ...unsafe.map(value => `  - ${describeUnsafeEnv(value)}`),
+      'Egg would load and run config/plugin.<env>.js and config/config.<env>.js built from this value, which can point outside the app.',
+      'Fix: set the env/scope to letters, digits, "_" and "-" only (for example EGG_SERVER_ENV=prod).',
+    );
+  }
+  if (hasOwnKey(env.EGG_APP_CONFIG, 'sentinel')) {
+    problems.push(
+      '[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets config.sentinel, which could switch egg-sentinel\'s checks off.',
+      'Fix: set egg-sentinel\'s options in the app\'s config files and remove "sentinel" from EGG_APP_CONFIG.',
+    );
+  }
+  if (hasOwnKey(env.EGG_PLUGINS, 'sentinel')) {
+    problems.push(
+      '[egg-sentinel preflight] refused to start: EGG_PLUGINS configures the "sentinel" plugin, which could disable egg-sentinel or load another package in its place.',
+      'Fix: enable egg-sentinel in config/plugin.(js|ts) only and remove "sentinel" from EGG_PLUGINS.',
+    );
+  }
+  return problems.length ? problems.join('\n') : undefined;
+}
+
+/** Whether `json` is a JSON object with `key` of its own (egg parses EGG_APP_CONFIG and EGG_PLUGINS with JSON.parse). */
+function hasOwnKey(json: string | undefined, key: string): boolean {
+  if (!json) return false;
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return Boolean(parsed) && typeof parsed === 'object' && Object.prototype.hasOwnProperty.call(parsed, key);
+  } catch {
+    return false; // egg ignores a value that is not JSON
+  }
 }

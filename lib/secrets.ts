@@ -4,7 +4,7 @@
  * the value's shape (PEM private keys, vendor token formats, JWTs, URLs with a password). Look-alikes such as hashes,
  * integrity strings, UUIDs and public keys match neither, so ordinary keys holding them stay quiet.
  */
-import { isPlainData, walkPlainData } from './walk';
+import { isPlainData, MAX_WALK_DEPTH, walkPlainData } from './walk';
 
 /** What replaces a secret in dumps and reports. */
 export const MASK = '[REDACTED]';
@@ -233,18 +233,20 @@ export function configSecrets(owner: { config: unknown }): SecretReadings {
  */
 export function maskSecrets<T>(root: T): T {
   const masked = new Map(findSecrets(root, { inherit: true }).map(leaf => [ leaf.keyPath, leaf ]));
-  const rebuild = (value: unknown, keyPath: string): unknown => {
+  const rebuild = (value: unknown, keyPath: string, depth: number): unknown => {
     const leaf = masked.get(keyPath);
     if (leaf && (typeof value === 'string' || typeof value === 'number')) {
       return leaf.secret === leaf.value ? MASK : maskSecretShapes(String(value));
     }
-    if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`));
+    // findSecrets did not look below MAX_WALK_DEPTH: what is nested deeper is hidden, not vouched for.
+    if (isPlainData(value) && depth >= MAX_WALK_DEPTH) return MASK;
+    if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
     if (isPlainData(value)) {
-      return Object.fromEntries(Object.entries(value).map(([ key, child ]) => [ key, rebuild(child, keyPath ? `${keyPath}.${key}` : key) ]));
+      return Object.fromEntries(Object.entries(value).map(([ key, child ]) => [ key, rebuild(child, keyPath ? `${keyPath}.${key}` : key, depth + 1) ]));
     }
     return value;
   };
-  return rebuild(root, '') as T;
+  return rebuild(root, '', 0) as T;
 }
 
 /** `text` with every string of a secret's shape (detectSecretValues) replaced by MASK. */

@@ -12,7 +12,10 @@ export function isPlainData(value: unknown): value is Record<string, unknown> | 
  * `names` is one array the walk updates as it goes: read it during the call, copy it to keep it. (The walk runs over
  * thousands of config nodes at boot: a copy per node was most of what it allocated.)
  */
-export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void, maxDepth = 32): void {
+/** How deep walkPlainData goes by default: config is never nested this deep, and recursion must stay bounded. */
+export const MAX_WALK_DEPTH = 32;
+
+export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void, maxDepth = MAX_WALK_DEPTH): void {
   const seen = new WeakSet<object>();
   const names: string[] = [];
   const walk = (value: unknown, keyPath: string, depth: number): void => {

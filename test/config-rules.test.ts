@@ -331,6 +331,15 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
   });
 
+  it('EGG_APP_CONFIG cannot switch egg-sentinel off: its sentinel keys are refused, naming them', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never', rules: { SEN303: 'off', SEN602: 'off' } }, security: { csrf: { enable: false } } }));
+    const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
+    assert.match(message, /config\.sentinel\.failOn, config\.sentinel\.rules\.SEN303, config\.sentinel\.rules\.SEN602 are set by EGG_APP_CONFIG/);
+    assert.match(message, /Remove "sentinel" from EGG_APP_CONFIG/);
+  });
+
   it('SEN304: shipped and user schemas, with the key path, the value (masked when secret) and the schema rule', async () => {
     mm(process.env, 'CFG_PAYMENT_KEY', 'pk-short-S3cr3tK3y');
     const message = await expectRefused(fixture('cfg-schema'), /SEN304/);

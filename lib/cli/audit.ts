@@ -8,7 +8,7 @@ import { runChecks } from '../engine';
 import { isSafeEnvName } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
 import { AppLoadError, loadAppOffline } from '../facts/offline';
-import { appProvenanceFiles } from '../facts/plugin-list';
+import { appProvenanceFiles, EGG_APP_CONFIG_MARKER, leafPathsWith } from '../facts/plugin-list';
 import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
@@ -78,7 +78,9 @@ export const auditCommand: Command = {
       scope: values.scope,
       warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
       // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
-      configLoaded: loaded => { config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel')); },
+      configLoaded: loaded => {
+        config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), leafPathsWith(loaded.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel'));
+      },
     }));
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
     const locations = report.findings.map(finding => locateFinding(finding, facts));
@@ -137,9 +139,9 @@ async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promi
 }
 
 /** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn; `files` set it. */
-function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[]): SentinelConfig {
+function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[], setByEnvironment: string[]): SentinelConfig {
   try {
-    const config = validateSentinelConfig(sentinel === undefined ? {} : sentinel, RULE_IDS);
+    const config = validateSentinelConfig(sentinel === undefined ? {} : sentinel, RULE_IDS, undefined, setByEnvironment);
     return failOn ? { ...config, failOn } : config;
   } catch (error) {
     if (!(error instanceof SentinelConfigError)) throw error;

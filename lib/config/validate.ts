@@ -29,10 +29,16 @@ export class SentinelConfigError extends Error {
 /**
  * Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise, naming `files` (the config
  * files that set it) as where to fix it. Rule ids in `rules` and `waivers` are checked against `knownRuleIds` when
- * given (the schema checks their form either way).
+ * given (the schema checks their form either way). `setByEnvironment`: the keys of it that EGG_APP_CONFIG set
+ * (keyPathsSetByEnvironment), which are refused: an environment variable must not be able to switch checks off.
  */
-export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[]): SentinelConfig {
+export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setByEnvironment: readonly string[] = []): SentinelConfig {
   const problems: string[] = [];
+  if (setByEnvironment.length) {
+    problems.push(`${setByEnvironment.map(key => `config.${key}`).join(', ')} ${setByEnvironment.length === 1 ? 'is' : 'are'} set by ` +
+      'EGG_APP_CONFIG: egg-sentinel takes its own settings only from the app\'s config files, since whoever sets the ' +
+      'environment could otherwise switch its checks off. Remove "sentinel" from EGG_APP_CONFIG');
+  }
   const valid = validateSchema(value);
   if (!valid) for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
   // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks

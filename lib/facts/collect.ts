@@ -30,7 +30,8 @@ export interface EggLike {
   baseDir: string;
   name: string;
   config: AnyRecord;
-  options: { env?: string; serverScope?: string; pathToRegexpModule?: unknown };
+  /** What the launcher passed: egg-scripts' JSON options can hold any JSON value (a repeated option is an array). */
+  options: { env?: unknown; serverScope?: unknown; pathToRegexpModule?: unknown };
   plugins: Record<string, AnyRecord>;
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
@@ -136,8 +137,12 @@ export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>,
 export function collectEnvSources(baseDir: string, options: EggLike['options'], env: NodeJS.ProcessEnv): EnvSource[] {
   const sources: EnvSource[] = [];
   const add = (kind: EnvSource['kind'], source: string, value: unknown) => {
-    // egg trims the env before building file names from it.
-    if (typeof value === 'string' && value.trim() !== '') sources.push({ kind, source, value: value.trim() });
+    if (value === undefined || value === null || value === '') return;
+    // egg trims the env but not the scope, and puts any truthy scope in a file name as a template string would
+    // (a repeated `--serverScope` arrives as an array: `a,b`).
+    const text = typeof value === 'string' ? value : String(value);
+    const used = kind === 'env' ? text.trim() : text;
+    if (used !== '') sources.push({ kind, source, value: used });
   };
   add('env', 'options.env', options.env);
   add('env', 'config/env file', readEnvFile(baseDir));

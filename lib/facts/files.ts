@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dumps';
 import { findSecrets } from '../secrets';
-import { EGG_APP_CONFIG_MARKER } from './runtime';
+import { EGG_APP_CONFIG_MARKER } from './plugin-list';
 import type { PluginFact } from './types';
 
 export interface FileModeFact {

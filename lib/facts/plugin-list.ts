@@ -32,6 +32,27 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** What egg's configMeta records as the "file" of a key set by EGG_APP_CONFIG (egg-core lib/loader/mixin/config.js). */
+export const EGG_APP_CONFIG_MARKER = '<process.env.EGG_APP_CONFIG>';
+
+/**
+ * Dotted paths of the leaves of egg's configMeta mirror that hold `marker` (by default, the keys EGG_APP_CONFIG set),
+ * at or under `keyPath` when given. Iterative: a config nested thousands deep, which egg merges, must not overflow.
+ */
+export function leafPathsWith(meta: Record<string, unknown>, marker = EGG_APP_CONFIG_MARKER, keyPath = ''): string[] {
+  const found: string[] = [];
+  const root = keyPath ? keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], meta) : meta;
+  const pending: Array<[ unknown, string ]> = [[ root, keyPath ]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [ node, at ] = next;
+    if (node === marker) found.push(at);
+    else if (node && typeof node === 'object') {
+      for (const [ key, child ] of Object.entries(node)) pending.push([ child, at ? `${at}.${key}` : key ]);
+    }
+  }
+  return found.sort();
+}
+
 /**
  * The app's own files (not its plugins' or framework's defaults) that egg recorded as setting a key at or under
  * `keyPath`, relative to the app root: where the user would change it.

@@ -7,14 +7,13 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { realPathOrUndefined } from './real-path';
+import { leafPathsWith } from './plugin-list';
 
-/** What egg's configMeta records as the "file" of a key set by EGG_APP_CONFIG (egg-core lib/loader/mixin/config.js). */
-export const EGG_APP_CONFIG_MARKER = '<process.env.EGG_APP_CONFIG>';
 
 export interface NodeFlagFact {
   /** `NODE_OPTIONS` or `execArgv` (the command line; egg-cluster forks workers with the master's). */
   source: 'NODE_OPTIONS' | 'execArgv';
-  /** The flag as written, without its value: `--inspect`, `--require`, `-r`. */
+  /** The flag without its value, as node reads it (`--inspect_brk` is `--inspect-brk`): `--inspect`, `--require`, `-r`. */
   name: string;
   value?: string;
   /** For module-loading flags: the real path the module resolves to from the working directory, when it resolves. */
@@ -63,7 +62,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
     pollutedPrototypes: pollutedPrototypes(),
-    envConfigKeyPaths: leafPathsWith(configMeta, EGG_APP_CONFIG_MARKER).sort(),
+    envConfigKeyPaths: leafPathsWith(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
   };
 }
@@ -101,7 +100,9 @@ export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['so
     const arg = args[index];
     if (!arg.startsWith('-')) continue;
     const eq = arg.indexOf('=');
-    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const written = eq === -1 ? arg : arg.slice(0, eq);
+    // node reads `_` in a long option's name as `-`: `--inspect_brk` opens a debugger like `--inspect-brk`.
+    const name = written.startsWith('--') ? written.replace(/_/g, '-') : written;
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
     if (value === undefined && MODULE_FLAGS.has(name) && index + 1 < args.length) value = args[++index];
     flags.push(value === undefined ? { source, name } : { source, name, value });
@@ -139,15 +140,6 @@ function pollutedPrototypes(): PrototypePollutionFact[] {
   for (const key in []) if (!objectKeys.includes(key)) arrayKeys.push(key);
   if (arrayKeys.length) found.push({ name: 'Array.prototype', keys: arrayKeys });
   return found;
-}
-
-/** Dotted paths of the leaves of egg's configMeta mirror that hold `marker`. */
-function leafPathsWith(meta: Record<string, unknown>, marker: string, prefix = ''): string[] {
-  return Object.entries(meta).flatMap(([ key, value ]) => {
-    const keyPath = prefix ? `${prefix}.${key}` : key;
-    if (value === marker) return [ keyPath ];
-    return value && typeof value === 'object' ? leafPathsWith(value as Record<string, unknown>, marker, keyPath) : [];
-  });
 }
 
 function isPoisonedJson(text: string | undefined): boolean {

@@ -1,7 +1,7 @@
 /** Threat 2: exposure of sensitive configuration. */
 import { toDisplayPath } from '../facts/collect';
 import { isInside } from '../facts/files';
-import { EGG_APP_CONFIG_MARKER } from '../facts/runtime';
+import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { bitsPerChar, configSecrets, type SecretLeaf } from '../secrets';
 import type { Rule, RuleHit } from './types';

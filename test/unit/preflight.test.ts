@@ -27,6 +27,27 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: '/nonexistent', env: 'a/b' }) ], dir, {}) ?? '', /from options\.env/);
   });
 
+  it('judges the scope as egg uses it: untrimmed, and a repeated option (an array) joined with commas', () => {
+    const options = (serverScope: unknown) => [ 'node', 'x', JSON.stringify({ baseDir: dir, serverScope }) ];
+    // egg-scripts --serverScope=/../../tmp/evil/a --serverScope=b: egg loads config/config./../../tmp/evil/a,b_prod.js.
+    assert.match(preflightProblem(options([ '/../../tmp/evil/a', 'b' ]), dir, {}) ?? '', /server scope "\/\.\.\/\.\.\/tmp\/evil\/a,b" from options\.serverScope/);
+    assert.match(preflightProblem(options({ a: 1 }), dir, {}) ?? '', /from options\.serverScope/);
+    assert.equal(preflightProblem(options([ 'eu' ]), dir, {}), undefined);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_SCOPE: 'eu\n' }) ?? '', /from EGG_SERVER_SCOPE/, 'egg does not trim the scope');
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod\n' }), undefined, 'egg trims the env');
+    assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: dir, env: [ 'prod', '../x' ] }) ], dir, {}) ?? '', /from options\.env/);
+  });
+
+  it('refuses environment variables that would switch egg-sentinel off or replace it', () => {
+    const appConfig = preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"sentinel":{"failOn":"never"}}' }) ?? '';
+    assert.match(appConfig, /EGG_APP_CONFIG sets config\.sentinel/);
+    assert.match(appConfig, /remove "sentinel" from EGG_APP_CONFIG/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_PLUGINS: '{"sentinel":false}' }) ?? '', /EGG_PLUGINS configures the "sentinel" plugin/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"security":{"csrf":{"enable":true}}}', EGG_PLUGINS: '{"cors":true}' }), undefined,
+      'other keys are the boot checks\' business (SEN303, SEN107)');
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: 'not json' }), undefined, 'egg ignores it');
+  });
+
   it('as a --require module, stops the process before its code runs', () => {
     const marker = path.join(dir, 'ran');
     const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
