@@ -30,9 +30,10 @@ async function capture(app: Cluster, burst = 1, { withhold = false } = {}): Prom
 }
 
 /** The fixture reads its IPC options from IPC_TEST_* variables, which the forked master inherits. */
-async function startCluster(mode: 'enforce' | 'report', encrypt = false): Promise<Cluster> {
+async function startCluster(mode: 'enforce' | 'report', encrypt = false, maxAgeMs = 1500): Promise<Cluster> {
   mm(process.env, 'IPC_TEST_MODE', mode);
   mm(process.env, 'IPC_TEST_ENCRYPT', encrypt ? '1' : '0');
+  mm(process.env, 'IPC_TEST_MAX_AGE_MS', String(maxAgeMs));
   try {
     const app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false } as any);
     await app.ready();
@@ -259,7 +260,8 @@ describe('IPC sealing and agent restarts in a real cluster', function() {
   this.timeout(120000);
   let app: Cluster;
   before(async () => {
-    app = await startCluster('enforce', true);
+    // Long enough that a message captured before an agent restart is still fresh when it is replayed after it.
+    app = await startCluster('enforce', true, 30_000);
   });
   after(() => app.close());
 
@@ -287,6 +289,14 @@ describe('IPC sealing and agent restarts in a real cluster', function() {
     await restartAgent();
     const { body } = await app.httpRequest().get('/ping').query({ text: 'after restart' }).expect(200);
     assert.equal(body.pong.payload.text, 'after restart');
+  });
+
+  it('a message the old agent received, replayed to the restarted agent (whose replay window is new), is dropped as stale', async () => {
+    const real = await capture(app);
+    await restartAgent();
+    const before = (await agentView(app)).stats.dropped.stale;
+    await sendRaw(app, [ real ]);
+    assert.equal((await agentView(app)).stats.dropped.stale, before + 1);
   });
 
   it('an agent restarted with a new secret: workers reload the key when egg-cluster announces the agent', async () => {

@@ -165,6 +165,11 @@ export class IpcGuard {
   private inBurst = false;
   private queue: Batch[] = [];
   private queuedCharacters = 0;
+  /**
+   * When this process started. A message signed before it was never meant for it, and its replay window, new with
+   * the process, has not seen it: a message captured before egg-cluster restarted this process is stale here.
+   */
+  private readonly startedAt = Math.floor(performance.timeOrigin);
 
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
@@ -365,7 +370,7 @@ export class IpcGuard {
     if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope, payload };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope, payload };
-    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs) return { ok: false, reason: 'stale', envelope, payload };
+    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs || envelope.ts < this.startedAt) return { ok: false, reason: 'stale', envelope, payload };
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
     const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
     if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages)) return { ok: false, reason: 'replayed', envelope, payload };
