@@ -234,6 +234,21 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /egg-sentinel audit: --output ".*": cannot write .*: EISDIR/);
       assert.doesNotMatch(bad.stderr, /internal error/);
+      // A file that is not a report (the app's own config) is left as it was; a report of any format is replaced.
+      const precious = path.join(buildDir, 'precious.js');
+      fs.writeFileSync(precious, 'module.exports = {};\n');
+      const refused = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'json', '--output', precious ]);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /is not an egg-sentinel report, which egg-sentinel does not overwrite: choose another --output path, or remove the file first/);
+      assert.equal(fs.readFileSync(precious, 'utf8'), 'module.exports = {};\n');
+      for (const format of [ 'text', 'json' ]) {
+        const again = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', format, '--output', out ]);
+        assert.equal(again.code, 1, again.stderr);
+      }
+      assert.match(fs.readFileSync(out, 'utf8'), /^\{\n {2}"tool"/);
+      const empty = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--output=' ]);
+      assert.equal(empty.code, 2);
+      assert.match(empty.stderr, /--output needs a file path/);
     });
   });
 

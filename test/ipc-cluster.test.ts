@@ -115,10 +115,11 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
     it('unsigned message with a user action', () => expectDropped('unsigned',
       () => sendRaw(app, [{ action: 'ipc-test:ping', data: { id: 'forged-unsigned', text: 'x' }, to: 'agent' }]), 'forged-unsigned'));
 
-    it('altered payload', async () => {
+    it('altered payload; the log calls the sender a claim until the MAC verifies', async () => {
       const real = await capture(app);
       real.data.p = real.data.p.replace('captured', 'tampered');
       await expectDropped('bad-mac', () => sendRaw(app, [ real ]));
+      assert.match((app as any).stdout + (app as any).stderr, /IPC message dropped \(bad-mac\): action "[^"]+" from unverified sender claiming app pid \d+/);
     });
 
     it('altered action', async () => {
@@ -136,6 +137,7 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       const real = await capture(app);
       await sleep(200);
       await expectDropped('replayed', () => sendRaw(app, [ real ]));
+      assert.match((app as any).stdout + (app as any).stderr, /IPC message dropped \(replayed\): action "[^"]+" from app pid \d+/);
     });
 
     it('old sequence number beyond the replay window: a message held back, never delivered, is refused later', async () => {

@@ -13,7 +13,7 @@ import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
 import { SEVERITIES } from '../report/severity';
-import { writePrivateFile } from '../report/write';
+import { writeReportFile } from '../report/write';
 import { type Command, EXIT, oneOf, parseCommandArgs, UsageError } from './command';
 import { locateFinding, type SourceLocation } from './locate';
 import { colourWanted, formatAuditText, painter } from './text';
@@ -66,6 +66,7 @@ export const auditCommand: Command = {
         throw new UsageError(`--${option} ${JSON.stringify(value)} is not a valid ${option} name; use letters, digits, "_" and "-" (e.g. prod)`);
       }
     }
+    if (values.output === '') throw new UsageError('--output needs a file path (leave it out to print the report)');
     const baseDir = path.resolve(io.cwd, values['base-dir'] ?? '.');
     if (!fs.existsSync(baseDir) || !fs.statSync(baseDir).isDirectory()) {
       throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} is not a directory`);
@@ -105,9 +106,9 @@ export const auditCommand: Command = {
     if (values.output) {
       const file = path.resolve(io.cwd, values.output);
       try {
-        writePrivateFile(file, output);
+        writeReportFile(file, output, 'choose another --output path, or remove the file first');
       } catch (error) {
-        // A directory, a missing or read-only directory: the user's path, not a bug.
+        // A directory, a missing or read-only directory, a file that is not a report: the user's path, not a bug.
         io.stderr.write(`egg-sentinel audit: --output ${JSON.stringify(values.output)}: cannot write ${file}: ${(error as Error).message}\n`);
         return EXIT.error;
       }

@@ -344,7 +344,7 @@ export class IpcGuard {
       this.counters.accepted += entries.length;
       return deliverEach(entries, deliver);
     }
-    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from);
+    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from, verdict.payload !== undefined);
     const report = this.options.mode === 'report';
     // The payload when the MAC verified (a stale, replayed or misaddressed message); in report mode also a readable
     // unverified one, which is delivered anyway.
@@ -391,8 +391,9 @@ export class IpcGuard {
   }
 
   /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */
-  private logBadMessage(reason: DropReason, action: string, envelope: EnvelopeFields | undefined, from: unknown): void {
-    const sender = envelope ? `${envelope.role} pid ${envelope.pid}` : 'unknown sender';
+  private logBadMessage(reason: DropReason, action: string, envelope: EnvelopeFields | undefined, from: unknown, verified: boolean): void {
+    // Before its MAC verified, the sender an envelope names is only a claim.
+    const sender = !envelope ? 'unknown sender' : `${verified ? '' : 'unverified sender claiming '}${envelope.role} pid ${envelope.pid}`;
     const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
     this.badMessages.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
       this.options.mode === 'report' ? 'accepted in report mode' : 'dropped', reason, quoteForMessage(action, 60), sender, channel);

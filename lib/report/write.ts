@@ -43,14 +43,17 @@ function writeNewFile(file: string, data: string): void {
   }
 }
 
-/** How every egg-sentinel report starts (`JSON.stringify(report, null, 2)`, `tool` first). */
-const REPORT_START = /^\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"/;
+/**
+ * How every egg-sentinel report starts: the JSON report (`tool` first), a SARIF log, the audit's text report.
+ */
+const REPORT_START = /^(?:\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"|\{\s*"\$schema":\s*"[^"]*sarif|egg-sentinel \S+ audit of )/;
 
 /**
- * writePrivateFile for the boot report, which never replaces a file that is not an egg-sentinel report: a
- * `report.path` mistyped onto a config file, egg's dump or the IPC key must not destroy it. An empty file is replaced.
+ * writePrivateFile for a report, which never replaces a file that is not an egg-sentinel report: a `report.path` or
+ * `--output` mistyped onto a config file, egg's dump or the IPC key must not destroy it. An empty file is replaced.
+ * `fix`: what the user should do instead, for the error.
  */
-export function writeReportFile(file: string, data: string): void {
+export function writeReportFile(file: string, data: string, fix = 'point config.sentinel.report.path at a file of its own'): void {
   let start = '';
   try {
     const fd = fs.openSync(file, 'r');
@@ -65,7 +68,7 @@ export function writeReportFile(file: string, data: string): void {
     if (![ 'ENOENT', 'ENOTDIR' ].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
   }
   if (start.trim() && !REPORT_START.test(start)) {
-    throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: point config.sentinel.report.path at a file of its own`);
+    throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: ${fix}`);
   }
   writePrivateFile(file, data);
 }

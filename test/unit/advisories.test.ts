@@ -181,6 +181,11 @@ describe('mergeOsvExport (egg-sentinel advisories update)', () => {
 
   const github = (id: string, extra: object = {}) => ({ ...osv(id, [{ introduced: '0' }, { fixed: '2.0.0' }]), database_specific: { severity: 'MODERATE', github_reviewed: true }, ...extra });
 
+  it('refuses to read a device such as /dev/zero (it would be read until memory runs out), naming it', () => {
+    assert.throws(() => mergeOsvExport('/dev/zero', path.join(dir, 'out.json'), '2026-11-28'), /\/dev\/zero.*not a regular file/s);
+    assert.ok(!fs.existsSync(path.join(dir, 'out.json')));
+  });
+
   it('reads a directory of OSV files, keeps npm only, drops GIT ranges, stamps the import day, and updates by id', () => {
     const exportDir = path.join(dir, 'export');
     fs.mkdirSync(exportDir);
