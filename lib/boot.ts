@@ -9,7 +9,7 @@ import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } f
 import { collectSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
-import { appProvenanceFiles, EGG_APP_CONFIG_MARKER, leafPathsWith } from './facts/plugin-list';
+import { appProvenanceFiles, sentinelKeysSetByEnvironment } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -54,7 +54,7 @@ export abstract class SentinelBootHook {
     extendDumpIgnore(target.config);
     try {
       this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'),
-        leafPathsWith(target.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel'));
+        sentinelKeysSetByEnvironment(target));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -320,7 +320,7 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     const baseDir = fixture('builtin-dev-settings');
     const message = await expectRefused(baseDir, /SEN606/);
     assert.match(message, /config\.env is "local" \(set in config\/config\.prod\.ts\) in env "prod": egg-onerror sends error stacks and source code/);
-    withConfig({ sentinel: { failOn: 'never' } });
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
     await withApp(baseDir, async app => {
       const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
       assert.match(res.body.stack, /boom from the fixture\n\s+at /);

@@ -134,7 +134,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('the hole is real: in prod a request reaches the controller without auth', async () => {
       mm.env('prod');
-      await withApp(bootReportOnly('mw-disabled'), async app => {
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(fixture('mw-disabled')), async app => {
         const res = await app.httpRequest().get('/api/users').expect(200);
         assert.equal(res.body.servedBy, 'controller');
       });

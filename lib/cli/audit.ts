@@ -8,7 +8,7 @@ import { runChecks } from '../engine';
 import { isSafeEnvName } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
 import { AppLoadError, loadAppOffline } from '../facts/offline';
-import { appProvenanceFiles, EGG_APP_CONFIG_MARKER, leafPathsWith } from '../facts/plugin-list';
+import { appProvenanceFiles, sentinelKeysSetByEnvironment } from '../facts/plugin-list';
 import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
@@ -80,7 +80,7 @@ export const auditCommand: Command = {
       warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
       // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
       configLoaded: loaded => {
-        config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), leafPathsWith(loaded.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel'));
+        config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetByEnvironment(loaded));
       },
     }));
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });

@@ -36,8 +36,8 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
   const problems: string[] = [];
   if (setByEnvironment.length) {
     problems.push(`${setByEnvironment.map(key => `config.${key}`).join(', ')} ${setByEnvironment.length === 1 ? 'is' : 'are'} set by ` +
-      'EGG_APP_CONFIG: egg-sentinel takes its own settings only from the app\'s config files, since whoever sets the ' +
-      'environment could otherwise switch its checks off. Remove "sentinel" from EGG_APP_CONFIG');
+      'EGG_APP_CONFIG: outside local and unittest egg-sentinel takes its own settings only from the app\'s config files, ' +
+      'since whoever sets the environment could otherwise switch its checks off. Remove "sentinel" from EGG_APP_CONFIG');
   }
   const valid = validateSchema(value);
   if (!valid) for (const error of validateSchema.errors ?? []) problems.push(describeError(error));

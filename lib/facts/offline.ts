@@ -30,7 +30,7 @@ export interface OfflineLoadOptions {
   /** Where egg's loader warnings go (the loader's info messages are dropped). */
   warn(message: string): void;
   /** Called once plugins and config are loaded, before any boot hook runs or any fact is collected. */
-  configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord } }): void;
+  configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord; serverEnv: string } }): void;
 }
 
 /** The app could not be loaded; the message says why and what to do. */

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { EggLike } from './collect';
+import { isDevelopmentEnv } from '../report/severity';
 import { pluginPackageDir } from './egg-version';
 import type { PluginFact } from './types';
 
@@ -51,6 +52,14 @@ export function leafPathsWith(meta: Record<string, unknown>, marker = EGG_APP_CO
     }
   }
   return found.sort();
+}
+
+/**
+ * The keys of config.sentinel that EGG_APP_CONFIG set, outside local and unittest (where a developer or a test may
+ * use it): validateSentinelConfig refuses them, since whoever sets the environment could switch the checks off.
+ */
+export function sentinelKeysSetByEnvironment(egg: { loader: { configMeta: Record<string, unknown>; serverEnv: string } }): string[] {
+  return isDevelopmentEnv(egg.loader.serverEnv) ? [] : leafPathsWith(egg.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel');
 }
 
 /**

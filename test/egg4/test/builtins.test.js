@@ -12,7 +12,7 @@ const http = require('node:http');
 const path = require('node:path');
 const { mm } = require('@eggjs/mock');
 const { egg3Fixture, tempApp } = require('./egg3-fixtures');
-const { expectRefused, itRefuses, reportFindings, withApp, withConfig } = require('./helpers');
+const { expectRefused, itRefuses, reportFindings, withApp } = require('./helpers');
 
 /** A supported Node.js, so that only the rule under test fires whatever Node runs the tests (SEN607 has its own test). */
 const SUPPORTED_NODE = 'v24.17.0';
@@ -169,7 +169,8 @@ describe('egg 4: egg-security and development settings (SEN602–SEN607, mm.app)
       app: () => egg3Fixture('builtin-dev-settings'),
       expect: [ /config\.env is "local" \(set in config\/config\.prod\.js\) in env "prod"/ ],
       async then({ baseDir }) {
-        withConfig({ sentinel: { failOn: 'never' } });
+        // In prod EGG_APP_CONFIG may not set config.sentinel: the fixture reads its failOn from its own environment.
+        mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
         await withApp(baseDir, async app => {
           const res = await app.httpRequest().get('/boom').set('accept', 'application/json').expect(500);
           assert.match(res.body.stack, /boom from the fixture\n\s+at /);
