@@ -256,6 +256,12 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     this.timeout(60000);
     afterEach(mm.restore);
 
+    it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
+      assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app: \[fake-orm\] app\[model\] is already defined\. The audit goes on/);
+      assert.ok(report.findings.some((finding: any) => finding.ruleId === 'SEN602'), 'the app\'s config is still checked');
+    });
+
     it('--env prod finds a problem that only config.prod.ts has; the default env does not', async () => {
       const baseDir = fixture('cli-prod-only');
       const local = await auditJson([ '--base-dir', baseDir ]);

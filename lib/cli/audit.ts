@@ -78,6 +78,7 @@ export const auditCommand: Command = {
       env: values.env,
       scope: values.scope,
       warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
+      notice: message => io.stderr.write(`egg-sentinel audit: ${message}\n`),
       // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
       configLoaded: loaded => {
         config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetByEnvironment(loaded));

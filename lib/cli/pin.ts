@@ -64,6 +64,7 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
     const loaded = await loadConfigOffline({
       baseDir: options.baseDir, env, scope: options.scope,
       warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${message}\n`),
+      notice: message => io.stderr.write(`egg-sentinel pin: ${message}\n`),
     });
     deepFromConfig ||= (loaded.config.sentinel as { plugins?: { deep?: unknown } } | undefined)?.plugins?.deep === true;
     // egg 4 loads a plugin from the build inside its package (eggPlugin.exports); the package is what is pinned.

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
+import { toDisplayPath } from './plugin-list';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
 import { recordRouteRegistrations, type RecordTarget } from './middleware';
@@ -29,6 +30,8 @@ export interface OfflineLoadOptions {
   scope?: string;
   /** Where egg's loader warnings go (the loader's info messages are dropped). */
   warn(message: string): void;
+  /** Where the audit's own warnings go (a boot hook that failed on the stand-in app); `warn` when omitted. */
+  notice?(message: string): void;
   /** Called once plugins and config are loaded, before any boot hook runs or any fact is collected. */
   configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord; serverEnv: string } }): void;
 }
@@ -80,7 +83,7 @@ async function openLoader(options: OfflineLoadOptions) {
   const framework = requireFramework(appRequire, baseDir, pkg);
   enableTypeScript(appRequire, baseDir, pkg);
 
-  const app = createAuditApp(framework, { baseDir, type: 'application', env: options.env, serverScope: options.scope });
+  const app = createAuditApp(framework, { baseDir, type: 'application', env: options.env, serverScope: options.scope }, options.notice ?? options.warn);
   const Loader = Reflect.get(framework.Application.prototype, EGG_LOADER) as LoaderClass;
   const logger = { info() {}, debug() {}, warn: (format: string) => options.warn(format), error: (format: string) => options.warn(format) };
   const loader = await step('preparing egg\'s loader', () => new Loader({ baseDir, app: app.proxy, logger, env: options.env, serverScope: options.scope }));
@@ -277,13 +280,13 @@ const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name
  * An object that egg's loader and the app's boot hooks see as `app`: its prototype is the framework's Application
  * (egg finds its framework dirs through it), its own properties are real, and anything else is INERT.
  */
-function createAuditApp(framework: Framework, options: AnyRecord) {
+function createAuditApp(framework: Framework, options: AnyRecord, warn: (message: string) => void) {
   const proto = framework.Application.prototype;
   const target = Object.create(proto) as AnyRecord;
   const own = (key: PropertyKey, value: unknown) => Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
   own('options', options);
   own('middleware', []);
-  own('lifecycle', configPhaseLifecycle(() => proxy));
+  own('lifecycle', configPhaseLifecycle(() => proxy, String(options.baseDir), warn));
   own('timing', undefined);
   own('Controller', framework.Controller);
   own('Service', framework.Service);
@@ -306,11 +309,23 @@ function createAuditApp(framework: Framework, options: AnyRecord) {
 
 /**
  * Stands in for egg-core's Lifecycle during the audit: constructs every boot hook and runs configWillLoad and then
- * configDidLoad, as egg does, and stops there (egg's own Lifecycle goes straight on to didLoad).
+ * configDidLoad, as egg does, and stops there (egg's own Lifecycle goes straight on to didLoad). A hook that throws
+ * is reported through `warn` and the audit goes on: on the stand-in app a plugin can fail where it would not at boot
+ * (egg-sequelize finds `app.model` "already defined"), and one plugin must not keep the rest of the app from its audit.
  */
-function configPhaseLifecycle(app: () => object) {
+function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message: string) => void) {
   const hooks: BootHookClass[] = [];
   let boots: Array<InstanceType<BootHookClass>> = [];
+  const guarded = (phase: string, run: () => void): boolean => {
+    try {
+      run();
+      return true;
+    } catch (error) {
+      warn(`a boot hook${hookFile(error, baseDir)} failed at ${phase} on the audit's stand-in app: ${firstLine(error)}. ` +
+        `The audit goes on without what it would have done from ${phase} on.`);
+      return false;
+    }
+  };
   return {
     addBootHook(hook: BootHookClass) {
       hooks.push(hook);
@@ -324,11 +339,25 @@ function configPhaseLifecycle(app: () => object) {
       });
     },
     init() {
-      boots = hooks.map(Hook => new Hook(app()));
+      boots = [];
+      for (const Hook of hooks) guarded('its constructor', () => boots.push(new Hook(app())));
     },
     triggerConfigWillLoad() {
-      for (const boot of boots) boot.configWillLoad?.();
-      for (const boot of boots) boot.configDidLoad?.();
+      const failed = new Set<object>();
+      for (const boot of boots) if (!guarded('configWillLoad', () => boot.configWillLoad?.())) failed.add(boot);
+      for (const boot of boots) if (!failed.has(boot)) guarded('configDidLoad', () => boot.configDidLoad?.());
     },
   };
+}
+
+/** egg-sentinel's package root: its own frames in a hook's stack say nothing about the hook. */
+const SENTINEL_ROOT = path.resolve(__dirname, '../..') + path.sep;
+
+/** ` in <file>`: the first file of the error's stack outside egg-sentinel, relative to the app, when there is one. */
+function hookFile(error: unknown, baseDir: string): string {
+  const stack = error instanceof Error ? error.stack ?? '' : '';
+  for (const match of stack.matchAll(/\(?((?:\/|[A-Za-z]:\\)[^():]+):\d+:\d+\)?/g)) {
+    if (!match[1].startsWith(SENTINEL_ROOT)) return ` in ${toDisplayPath(baseDir, match[1])}`;
+  }
+  return '';
 }
