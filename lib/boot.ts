@@ -5,7 +5,7 @@
  */
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
-import { extendDumpIgnore, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
+import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
 import { collectSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
@@ -60,6 +60,7 @@ export abstract class SentinelBootHook {
     } catch (error) {
       this.startupError = error as Error;
     }
+    if (this.config?.dumps?.rewrite !== false) maskDumpsAtSource(target, () => this.dumpSecrets);
     // didReady masks egg's after-ready dump; a failed boot (refused, or any other error) never reaches it. egg
     // registered its dump's ready callback in its constructor, before any plugin's hook: this one runs after it.
     target.ready?.(error => {

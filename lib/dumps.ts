@@ -40,6 +40,26 @@ export function extendDumpIgnore(config: Record<string, unknown>): void {
   else dump.ignore = new Set(DUMP_IGNORE_EXTENSION);
 }
 
+interface DumpSource {
+  dumpConfigToObject?: (this: unknown) => { config: unknown; meta: unknown };
+}
+
+/**
+ * Wraps egg's `dumpConfigToObject` (egg 3 and 4), from which egg writes its config dumps, so that they are masked as
+ * egg writes them: a process stopped before egg-sentinel rewrites its dumps (a second worker that the master stops
+ * when the first refused boot) leaves no secret behind. The rewrite still follows, for the mode (egg writes with the
+ * umask's) and for what only the file shows. `secrets`: the live config's secret values (collectSecretValues).
+ */
+export function maskDumpsAtSource(target: object, secrets: () => ReadonlySet<string>): void {
+  const app = target as DumpSource;
+  const dumpConfigToObject = app.dumpConfigToObject;
+  if (typeof dumpConfigToObject !== 'function') return;
+  app.dumpConfigToObject = function(this: unknown) {
+    const dumped = dumpConfigToObject.call(this);
+    return { ...dumped, config: new Redactor(secrets()).deep(maskSecrets(dumped.config)) };
+  };
+}
+
 const DUMP_READ_ATTEMPTS = 5;
 const DUMP_READ_RETRY_MS = 20;
 

@@ -99,6 +99,26 @@ describe('configuration rules: secure fixture (mm.app)', () => {
   });
 });
 
+describe('SEN204: egg writes its config dumps masked in the first place', () => {
+  afterEach(mm.restore);
+
+  it('egg\'s dumpConfigToObject, from which it writes them, holds no secret: a worker stopped before the rewrite leaves none', async () => {
+    withSecureEnv();
+    const baseDir = fixture('cfg-secure');
+    cleanRun(baseDir);
+    const app = await bootApp(baseDir);
+    try {
+      const dumped = (app as any).dumpConfigToObject();
+      const text = JSON.stringify(dumped.config);
+      for (const secret of SECURE_SECRETS) assert.ok(!text.includes(secret), 'a secret is in what egg dumps');
+      assert.equal(dumped.config.config.upstream.url, 'https://svc:[REDACTED]@api.internal/v1');
+      assert.equal(dumped.config.config.mysql.client.host, 'db.internal', 'ordinary values stay');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('SEN204 under a real egg-cluster (mm.cluster)', () => {
   afterEach(mm.restore);
 
