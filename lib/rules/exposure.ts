@@ -121,6 +121,16 @@ function holdsLiteral(text: string, value: string): boolean {
     [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
 }
 
+/** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
+function readFromEnvironmentFix(keyPath: string): string {
+  const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
+  const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
+  const key = segments[segments.length - 1] ?? keyPath;
+  const property = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`;
+  return `Read the secret from the environment in the config file: \`${property}: env.secret('${variable}')\` ` +
+    `(\`import { env } from 'egg-sentinel'\`) or \`process.env.${variable}\`; remove the literal and rotate it if it was committed.`;
+}
+
 function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
   switch (placeholder) {
     case 'empty': return 'is empty: no secret is configured for it';
@@ -157,6 +167,7 @@ export const hardCodedSecret: Rule = {
       target: `config.${secret.keyPath}`,
       source: secret.source,
       message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
+      fix: readFromEnvironmentFix(secret.keyPath),
     }));
   },
 };

@@ -110,6 +110,17 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
   });
 });
 
+describe('SEN202: the fix names the key and an environment variable for it', () => {
+  it('camelCase, dashes and array items become an UPPER_SNAKE variable of the last three segments', () => {
+    const fixOf = (config: Record<string, unknown>, keyPath: string) => hardCodedSecret.check(fakeFacts({
+      config, meta: { [keyPath.replace(/\[\d+\]/g, '')]: 'config/config.default.ts' },
+    }), { developmentEnv: false })[0]?.fix ?? '';
+    assert.match(fixOf({ sms: { apiToken: 'k_8f7e6d5c4b3a29187f6e5d4c' } }, 'sms.apiToken'), /`apiToken: env\.secret\('SMS_API_TOKEN'\)`.*`process\.env\.SMS_API_TOKEN`/);
+    assert.match(fixOf({ service: { 'x-api-key': 'Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed' } }, 'service.x-api-key'), /`'x-api-key': env\.secret\('SERVICE_X_API_KEY'\)`/);
+    assert.match(fixOf({ mysql: { clients: [{ password: 'Tq8vN2kL5mW9xR' }] } }, 'mysql.clients[0].password'), /env\.secret\('MYSQL_CLIENTS_PASSWORD'\)/);
+  });
+});
+
 describe('SEN202: 20+ look-alikes stay quiet', () => {
   const lookAlikes: Array<[string, unknown]> = [
     [ 'integrity', 'sha512-8iUql50EUR+uUcdRQ3HDqa6EVyo3docL8g5WJ3FNcWmu62IbkGUue/pEyLBW8VGKKucTPgqeks4fIU1DA4yowQ==' ],
