@@ -301,6 +301,19 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 an ignore function that reads ctx.url but skips some routes by path', () => {
+    it('says it skips those routes for every request, and that it cannot verify the others', async () => {
+      const message = await expectRefused(fixture('mw-url-path-skip'), /SEN403/);
+      assert.match(message, /leaves 2 protected route\(s\) without it: GET \/api\/users \(skips this route\); GET \/account \(cannot be verified: its match\/ignore function reads ctx\.url/);
+      assert.match(message, /GET \/api\/users → .* reaches the controller without its guard: auth's ignore: \[Function: ignore\] skips this route/);
+      await withApp(bootReportOnly('mw-url-path-skip'), async app => {
+        assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+        await app.httpRequest().get('/account').expect(401);
+        await app.httpRequest().get('/account?next=/health').expect(200);
+      });
+    });
+  });
+
   describe('SEN404 a route added without its guard under a secure-by-default policy', () => {
     it('refuses boot, naming method, path and the controller file and method', async () => {
       const message = await expectRefused(fixture('mw-unprotected'), /SEN404/);

@@ -44,7 +44,7 @@ export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?:
  * property that is not listed is reported as read, without the why.
  */
 const CLIENT_PARTS: ReadonlyArray<{ names: RegExp; why: string }> = [
-  { names: /^(?:url|originalUrl|href|URL)$/, why: 'it carries the query string, so any request can add the text the function looks for (/account/profile?from=/login); test ctx.path instead' },
+  { names: /^(?:url|originalUrl|href|URL)$/, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
   { names: /^(?:querystring|search|query|queries)$/, why: 'the query string is whatever the request sends' },
   { names: /^(?:get|header|headers)$/, why: 'request headers are whatever the request sends' },
   { names: /^(?:cookies)$/, why: 'cookies are whatever the request sends' },
