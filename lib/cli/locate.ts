@@ -28,7 +28,7 @@ export function locateFinding(finding: Finding, facts: Facts): SourceLocation | 
   for (const part of candidates) {
     const candidate = sourceFile(part.trim(), facts);
     if (!candidate) continue;
-    const key = configKey(finding.target) ?? candidate.key;
+    const key = configKey(finding.target) ?? candidate.key ?? namedKey(finding.target);
     // A finding about a whole file (its permissions, say) is about line 1.
     if (!key && part === finding.target) return { file: candidate.file, line: 1, exact: true };
     return { file: candidate.file, key, ...findKeyLine(fs.readFileSync(candidate.file, 'utf8'), key) };
@@ -64,6 +64,11 @@ function isFile(file: string): boolean {
 /** `config.security.csrf` → `security.csrf`; other targets (routes, plugin names, `serverEnv`) are not config keys. */
 function configKey(target: string): string | undefined {
   return target.startsWith(CONFIG_PREFIX) ? target.slice(CONFIG_PREFIX.length) : undefined;
+}
+
+/** `plugin:jwt` → `jwt` (`exports.jwt =` in config/plugin.js), `middleware:auth` → `auth` (its options in config). */
+function namedKey(target: string): string | undefined {
+  return /^(?:plugin|middleware):([\w$-]+)$/.exec(target)?.[1];
 }
 
 /**

@@ -63,6 +63,6 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
 function describeWhere(finding: AuditReport['findings'][number]): string {
   const { location } = finding;
   if (!location) return `${finding.target}${finding.source ? ` (from ${finding.source})` : ''}`;
-  const approximate = location.exact ? '' : ' (key not found verbatim in the file: approximate line)';
+  const approximate = location.exact ? '' : ' (approximate line)';
   return `${finding.target} at ${location.file}:${location.line}${approximate}`;
 }

@@ -94,7 +94,8 @@ describe('finding locations (lib/cli/locate)', () => {
     before(() => {
       baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-locate-'));
       fs.mkdirSync(path.join(baseDir, 'config'));
-      fs.writeFileSync(path.join(baseDir, 'config/config.prod.js'), "module.exports = {\n  keys: 'k',\n  sentinel: {\n    waivers: [],\n  },\n};\n");
+      fs.writeFileSync(path.join(baseDir, 'config/config.prod.js'), "module.exports = {\n  keys: 'k',\n  sentinel: {\n    waivers: [],\n  },\n  auth: { ignore: '/api' },\n};\n");
+      fs.writeFileSync(path.join(baseDir, 'config/plugin.js'), "'use strict';\n\nexports.static = true;\nexports.jwt = { enable: true, package: 'egg-jwt' };\n");
     });
     after(() => fs.rmSync(baseDir, { recursive: true, force: true }));
 
@@ -108,6 +109,11 @@ describe('finding locations (lib/cli/locate)', () => {
 
     it('a source that is a config key: the file that set it (provenance)', () => {
       assert.deepEqual(locateFinding(finding('waiver:SEN301', 'config.sentinel.waivers'), facts()), { file: file(), key: 'sentinel.waivers', line: 4, exact: true });
+    });
+
+    it('a plugin or middleware finding: the line of its name in the file its source names', () => {
+      assert.deepEqual(locateFinding(finding('plugin:jwt', 'config/plugin.js'), facts()), { file: path.join(baseDir, 'config/plugin.js'), key: 'jwt', line: 4, exact: true });
+      assert.deepEqual(locateFinding(finding('middleware:auth', 'config/config.prod.js'), facts()), { file: file(), key: 'auth', line: 6, exact: true });
     });
 
     it('a finding about a file is at its line 1; an environment variable has no file', () => {
