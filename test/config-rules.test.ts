@@ -292,7 +292,8 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN205: a .env readable by others and a config file writable by others', async function() {
     if (process.platform === 'win32') this.skip();
     const dir = temp('cfg-modes', {
-      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'medium' } };\n`,
+      // Low in unittest (medium in prod): failOn low makes it refuse here.
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
       '.env': 'DB_PASSWORD=x\n',
     });
     fs.chmodSync(path.join(dir, '.env'), 0o644);

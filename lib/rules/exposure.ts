@@ -264,10 +264,11 @@ export const sensitiveFilePermissions: Rule = {
   description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
     '`.env*` files, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
-    '(the report egg-sentinel writes is always 0600). Not checked on Windows. Medium.',
+    '(the report egg-sentinel writes is always 0600). Not checked on Windows. Medium; low on a developer machine (local, ' +
+    'unittest), where a test config with fake credentials is usually 0644.',
   fix: 'Remove the write bits for group and others (`chmod go-w`), and the read bit for others on files with secrets ' +
     '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
-  check(facts) {
+  check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
     const checked = [
       ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) })),
@@ -278,7 +279,7 @@ export const sensitiveFilePermissions: Rule = {
       if (file.mode & GROUP_OR_OTHER_WRITE) problems.push(`writable by ${who(file.mode, GROUP_OR_OTHER_WRITE)}`);
       if (file.holdsSecrets && file.mode & OTHER_READ) problems.push('readable by others while it holds secrets');
       if (!problems.length) return [];
-      return [{ severity: 'medium' as const, target: file.path, message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})` }];
+      return [{ severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path, message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})` }];
     });
   },
 };
