@@ -165,12 +165,6 @@ export class IpcGuard {
   private inBurst = false;
   private queue: Batch[] = [];
   private queuedCharacters = 0;
-  /**
-   * When this process started. A message signed before it was never meant for it, and its replay window, new with
-   * the process, has not seen it: a message captured before egg-cluster restarted this process is stale here.
-   */
-  private readonly startedAt = Math.floor(performance.timeOrigin);
-
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
     this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zeroByReason(), reported: zeroByReason() };
@@ -370,7 +364,11 @@ export class IpcGuard {
     if (to !== this.role && to !== 'both' && to !== WORKER_ID) return { ok: false, reason: 'wrong-receiver', envelope, payload };
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope, payload };
-    if (Math.abs(Date.now() - envelope.ts) > this.options.maxAgeMs || envelope.ts < this.startedAt) return { ok: false, reason: 'stale', envelope, payload };
+    const now = Date.now();
+    // A message signed before this process started was never meant for it, and its replay window, new with the
+    // process, has not seen it (one captured before egg-cluster restarted the process). The start is taken on the
+    // wall clock as it reads now (monotonic time since start), so a clock stepped back does not drop every message.
+    if (Math.abs(now - envelope.ts) > this.options.maxAgeMs || envelope.ts < now - performance.now()) return { ok: false, reason: 'stale', envelope, payload };
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
     const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
     if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages)) return { ok: false, reason: 'replayed', envelope, payload };

@@ -185,3 +185,35 @@ describe('IPC bursts travel as signed batches', () => {
     assert.deepEqual(JSON.parse(output), [ 'demo:first', BATCH_ACTION ]);
   });
 });
+
+describe('IPC freshness against the receiver\'s start', () => {
+  const signed = (secret: string, ts: number) => JSON.parse(JSON.stringify({
+    action: 'demo:n',
+    data: sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 1, iid: `sender-${ts}` }, seq: 0, ts, to: 'agent', action: 'demo:n', encrypt: false }, '{"i":1}'),
+  })) as Wire;
+
+  it('a message signed before the receiving process started is stale, however fresh its timestamp', () => {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const { delivered, agentGuard, agentMessenger } = pair({ secret });
+    const started = Date.now() - performance.now();
+    (agentMessenger._onMessage as (message: Wire) => void)(signed(secret, Math.floor(started) - 1));
+    (agentMessenger._onMessage as (message: Wire) => void)(signed(secret, Date.now()));
+    assert.deepEqual(delivered, [{ action: 'demo:n', data: { i: 1 } }]);
+    assert.equal(agentGuard.stats().dropped.stale, 1);
+  });
+
+  it('a wall clock stepped back past the process start (NTP at machine boot) drops nothing', async () => {
+    const { delivered, appMessenger, agentGuard } = pair();
+    const realNow = Date.now;
+    const backwards = Math.floor(realNow() - performance.now()) - 3_600_000;
+    Date.now = () => backwards;
+    try {
+      appMessenger.send('demo:n', { i: 1 }, 'agent');
+      await nextTurn();
+    } finally {
+      Date.now = realNow;
+    }
+    assert.deepEqual(delivered, [{ action: 'demo:n', data: { i: 1 } }]);
+    assert.equal(agentGuard.stats().dropped.stale, 0);
+  });
+});
