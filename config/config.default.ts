@@ -8,8 +8,9 @@ export default {
      * 'auto' (default): 'high' outside local/unittest, 'critical' in them (the rest is logged as warnings).
      */
     failOn: 'auto',
-    /** Per-rule override, e.g. { SEN201: 'off' } or { SEN201: 'high' }. Unknown rule ids refuse boot. */
-    rules: {},
+    // `rules`: per-rule override, e.g. { SEN201: 'off' } or { SEN201: 'high' }; unknown rule ids refuse boot. Unset by
+    // default (not `{}`): egg's configMeta then records the file of each override, so one set from outside the app
+    // (a plugin, EGG_APP_CONFIG) is seen and refused.
     /**
      * Accepted findings: [{ rule: 'SEN201', target?: 'config.keys', reason: '…', expires: 'YYYY-MM-DD' }].
      * A waiver applies until the end of its `expires` day (UTC); expired waivers stop waiving and are reported (SEN001).

@@ -9,7 +9,7 @@ import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumps
 import { collectSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
-import { appProvenanceFiles, sentinelKeysSetByEnvironment } from './facts/plugin-list';
+import { appProvenanceFiles, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -54,7 +54,7 @@ export abstract class SentinelBootHook {
     extendDumpIgnore(target.config);
     try {
       this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'),
-        sentinelKeysSetByEnvironment(target));
+        sentinelKeysSetOutsideTheApp(target));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -1,5 +1,7 @@
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
+import type { EnvSource } from './facts/types';
+import { isDevelopmentEnv } from './report/severity';
 
 interface LaunchOptions {
   baseDir?: string;
@@ -31,12 +33,14 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
 
 /**
  * The refusal message when the process must not start, or undefined: an env or scope egg would build a file name
- * outside the app from (SEN301), or environment variables that would switch egg-sentinel itself off or replace it
- * (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' `sentinel`), which no check inside the app could then report.
+ * outside the app from (SEN301), or, outside local and unittest, environment variables that would switch
+ * egg-sentinel itself off or replace it (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' `sentinel`), which no check
+ * inside the app could then report.
  */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const options = launchOptions(argv, cwd);
-  const unsafe = unsafeEnvValues(collectEnvSources(options.baseDir, options, env));
+  const sources = collectEnvSources(options.baseDir, options, env);
+  const unsafe = unsafeEnvValues(sources);
   const problems: string[] = [];
   if (unsafe.length) {
     problems.push(
@@ -46,19 +50,28 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: set the env/scope to letters, digits, "_" and "-" only (for example EGG_SERVER_ENV=prod).',
     );
   }
-  if (hasOwnKey(env.EGG_APP_CONFIG, 'sentinel')) {
+  // In local and unittest a developer or a test may set them, as boot allows (sentinelKeysSetOutsideTheApp).
+  const development = isDevelopmentEnv(effectiveEnv(sources, env));
+  if (!development && hasOwnKey(env.EGG_APP_CONFIG, 'sentinel')) {
     problems.push(
       '[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets config.sentinel, which could switch egg-sentinel\'s checks off.',
       'Fix: set egg-sentinel\'s options in the app\'s config files and remove "sentinel" from EGG_APP_CONFIG.',
     );
   }
-  if (hasOwnKey(env.EGG_PLUGINS, 'sentinel')) {
+  if (!development && hasOwnKey(env.EGG_PLUGINS, 'sentinel')) {
     problems.push(
       '[egg-sentinel preflight] refused to start: EGG_PLUGINS configures the "sentinel" plugin, which could disable egg-sentinel or load another package in its place.',
       'Fix: enable egg-sentinel in config/plugin.(js|ts) only and remove "sentinel" from EGG_PLUGINS.',
     );
   }
   return problems.length ? problems.join('\n') : undefined;
+}
+
+/** The env egg would run in: the first of its sources (egg-core getServerEnv's order), else what NODE_ENV maps to. */
+function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
+  const first = sources.find(source => source.kind === 'env');
+  if (first) return first.value;
+  return env.NODE_ENV === 'test' ? 'unittest' : env.NODE_ENV === 'production' ? 'prod' : 'local';
 }
 
 /** Whether `json` is a JSON object with `key` of its own (egg parses EGG_APP_CONFIG and EGG_PLUGINS with JSON.parse). */

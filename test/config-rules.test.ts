@@ -359,6 +359,25 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
     assert.match(message, /config\.sentinel\.failOn, config\.sentinel\.rules\.SEN303, config\.sentinel\.rules\.SEN602 are set by EGG_APP_CONFIG/);
     assert.match(message, /Remove "sentinel" from EGG_APP_CONFIG/);
+    assert.match(message, /Fix: remove them where they are set, as said above\./);
+    assert.doesNotMatch(message, /Fix the keys above in config/);
+  });
+
+  it('a plugin cannot switch egg-sentinel off: config.sentinel keys from a plugin\'s config (one EGG_PLUGINS brings in) are refused', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const plugin = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
+    try {
+      fs.mkdirSync(path.join(plugin, 'config'));
+      fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'evil-defaults', eggPlugin: { name: 'evilDefaults' } }));
+      // Rules egg-sentinel's own defaults do not set, so the plugin's values win whatever the order plugins load in.
+      fs.writeFileSync(path.join(plugin, 'config/config.default.js'), "module.exports = { sentinel: { rules: { SEN101: 'off', SEN107: 'off' } } };\n");
+      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ evilDefaults: { enable: true, path: plugin } }));
+      const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
+      assert.match(message, new RegExp(`config\\.sentinel\\.rules\\.SEN101, config\\.sentinel\\.rules\\.SEN107 are set by ${plugin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/config/config\\.default\\.js`));
+    } finally {
+      fs.rmSync(plugin, { recursive: true, force: true });
+    }
   });
 
   it('SEN304: shipped and user schemas, with the key path, the value (masked when secret) and the schema rule', async () => {

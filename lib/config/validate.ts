@@ -4,6 +4,7 @@ import { userSchemaProblems } from './user-ajv';
 import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
+import type { SentinelKeySetter } from '../facts/plugin-list';
 import { BATCH_ACTION } from '../ipc/messenger';
 import * as generated from '../validators/sentinel-config.generated';
 
@@ -13,15 +14,18 @@ const validateSchema = generated.sentinelConfig as unknown as ValidateFunction<S
 /** A `config.sentinel` value that does not fit the schema; the message names every offending key. */
 export class SentinelConfigError extends Error {
   declare readonly problems: string[];
+  /** The fix line when it is not "fix the keys in these files" (the keys were set from outside the app). */
+  declare readonly fix?: string;
 
-  /** `files`: the config files that set config.sentinel, as egg recorded them. */
-  constructor(problems: string[], files: string[] = []) {
+  /** `files`: the config files that set config.sentinel, as egg recorded them; `fix`: a fix line instead of theirs. */
+  constructor(problems: string[], files: string[] = [], fix?: string) {
     super(`[egg-sentinel] invalid config.sentinel, boot refused:\n${problems.map(p => `  - ${p}`).join('\n')}\n` +
-      `Fix the keys above in ${files.length ? files.join(', ') : 'the config file that sets them (config/config.<env>.js or .ts)'} ` +
-      '(every option is documented in the egg-sentinel README).');
+      (fix ?? `Fix the keys above in ${files.length ? files.join(', ') : 'the config file that sets them (config/config.<env>.js or .ts)'} ` +
+        '(every option is documented in the egg-sentinel README).'));
     this.name = 'SentinelConfigError';
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the message.
     Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
+    Object.defineProperty(this, 'fix', { value: fix, enumerable: false });
     dropStack(this);
   }
 }
@@ -29,16 +33,12 @@ export class SentinelConfigError extends Error {
 /**
  * Validates `config.sentinel` and returns it typed; throws SentinelConfigError otherwise, naming `files` (the config
  * files that set it) as where to fix it. Rule ids in `rules` and `waivers` are checked against `knownRuleIds` when
- * given (the schema checks their form either way). `setByEnvironment`: the keys of it that EGG_APP_CONFIG set
- * (keyPathsSetByEnvironment), which are refused: an environment variable must not be able to switch checks off.
+ * given (the schema checks their form either way). `setOutside`: its keys that something other than the app set
+ * (sentinelKeysSetOutsideTheApp), which are refused: they could switch the checks off.
  */
-export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setByEnvironment: readonly string[] = []): SentinelConfig {
-  const problems: string[] = [];
-  if (setByEnvironment.length) {
-    problems.push(`${setByEnvironment.map(key => `config.${key}`).join(', ')} ${setByEnvironment.length === 1 ? 'is' : 'are'} set by ` +
-      'EGG_APP_CONFIG: outside local and unittest egg-sentinel takes its own settings only from the app\'s config files, ' +
-      'since whoever sets the environment could otherwise switch its checks off. Remove "sentinel" from EGG_APP_CONFIG');
-  }
+export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setOutside: readonly SentinelKeySetter[] = []): SentinelConfig {
+  const outside = setOutsideProblems(setOutside);
+  const problems: string[] = [ ...outside ];
   const valid = validateSchema(value);
   if (!valid) for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
   // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks
@@ -52,8 +52,18 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
     problems.push(...ipcProblems(value.ipc));
     problems.push(...userSchemaProblems(value.schemas));
   }
-  if (problems.length) throw new SentinelConfigError([ ...new Set(problems) ], files);
+  const unique = [ ...new Set(problems) ];
+  if (unique.length) throw new SentinelConfigError(unique, files, unique.length === outside.length ? 'Fix: remove them where they are set, as said above.' : undefined);
   return value as SentinelConfig;
+}
+
+/** One problem per source that set keys of config.sentinel from outside the app. */
+function setOutsideProblems(setOutside: readonly SentinelKeySetter[]): string[] {
+  const bySource = new Map<string, string[]>();
+  for (const { keyPath, by } of setOutside) bySource.set(by, [ ...(bySource.get(by) ?? []), `config.${keyPath}` ]);
+  return [ ...bySource ].map(([ by, keys ]) => `${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} set by ${by}: outside local and unittest ` +
+    'egg-sentinel takes its own settings only from the app\'s config files (and its framework\'s), since whoever sets the ' +
+    `environment or ships a plugin could otherwise switch its checks off. Remove "sentinel" from ${by}`);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -36,30 +36,61 @@ function optionalString(value: unknown): string | undefined {
 /** What egg's configMeta records as the "file" of a key set by EGG_APP_CONFIG (egg-core lib/loader/mixin/config.js). */
 export const EGG_APP_CONFIG_MARKER = '<process.env.EGG_APP_CONFIG>';
 
-/**
- * Dotted paths of the leaves of egg's configMeta mirror that hold `marker` (by default, the keys EGG_APP_CONFIG set),
- * at or under `keyPath` when given. Iterative: a config nested thousands deep, which egg merges, must not overflow.
- */
-export function leafPathsWith(meta: Record<string, unknown>, marker = EGG_APP_CONFIG_MARKER, keyPath = ''): string[] {
-  const found: string[] = [];
-  const root = keyPath ? keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], meta) : meta;
-  const pending: Array<[ unknown, string ]> = [[ root, keyPath ]];
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const [ node, at ] = next;
-    if (node === marker) found.push(at);
-    else if (node && typeof node === 'object') {
-      for (const [ key, child ] of Object.entries(node)) pending.push([ child, at ? `${at}.${key}` : key ]);
-    }
-  }
-  return found.sort();
+/** Dotted paths of the keys EGG_APP_CONFIG set, from egg's configMeta mirror. */
+export function envConfigKeyPaths(meta: Record<string, unknown>): string[] {
+  return leafFiles(meta, '').filter(leaf => leaf.file === EGG_APP_CONFIG_MARKER).map(leaf => leaf.keyPath);
+}
+
+/** egg-sentinel's package root: its own config.default sets config.sentinel's defaults. */
+const SENTINEL_ROOT = path.resolve(__dirname, '../..');
+
+export interface SentinelKeySetter {
+  /** `sentinel.failOn`. */
+  keyPath: string;
+  /** `EGG_APP_CONFIG`, or the file that set it (a plugin's config), relative to the app when inside it. */
+  by: string;
 }
 
 /**
- * The keys of config.sentinel that EGG_APP_CONFIG set, outside local and unittest (where a developer or a test may
- * use it): validateSentinelConfig refuses them, since whoever sets the environment could switch the checks off.
+ * The keys of config.sentinel set by something other than the app's own config files, its framework or
+ * egg-sentinel's defaults: EGG_APP_CONFIG, a plugin's config (one EGG_PLUGINS brought in, say). Outside local and
+ * unittest (where a developer or a test may use EGG_APP_CONFIG) validateSentinelConfig refuses them: whoever sets
+ * the environment or ships a plugin could otherwise switch the checks off.
  */
-export function sentinelKeysSetByEnvironment(egg: { loader: { configMeta: Record<string, unknown>; serverEnv: string } }): string[] {
-  return isDevelopmentEnv(egg.loader.serverEnv) ? [] : leafPathsWith(egg.loader.configMeta, EGG_APP_CONFIG_MARKER, 'sentinel');
+export function sentinelKeysSetOutsideTheApp(egg: { baseDir: string; loader: { configMeta: Record<string, unknown>; serverEnv: string; eggPaths?: string[] } }): SentinelKeySetter[] {
+  if (isDevelopmentEnv(egg.loader.serverEnv)) return [];
+  const trustedRoots = [ SENTINEL_ROOT, ...(egg.loader.eggPaths ?? []) ];
+  return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
+    if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];
+    if (!path.isAbsolute(file) || isAppFile(egg.baseDir, file) || trustedRoots.some(root => isWithin(root, file))) return [];
+    return [{ keyPath, by: toDisplayPath(egg.baseDir, file) }];
+  });
+}
+
+/**
+ * The leaves of a configMeta subtree (the mirror of the config whose leaves name the file that set them), each with
+ * its dotted key path under `keyPath` and its file, sorted. Iterative: a config nested thousands deep, which egg
+ * merges, must not overflow the stack.
+ */
+function leafFiles(meta: unknown, keyPath: string): Array<{ keyPath: string; file: string }> {
+  const found: Array<{ keyPath: string; file: string }> = [];
+  const pending: Array<[ unknown, string ]> = [[ meta, keyPath ]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [ node, at ] = next;
+    if (typeof node === 'string') found.push({ keyPath: at, file: node });
+    else if (node && typeof node === 'object') for (const [ key, child ] of Object.entries(node)) pending.push([ child, at ? `${at}.${key}` : key ]);
+  }
+  return found.sort((a, b) => (a.keyPath < b.keyPath ? -1 : a.keyPath > b.keyPath ? 1 : 0));
+}
+
+/** A file of the app itself: inside its root and not under a node_modules. */
+function isAppFile(baseDir: string, file: string): boolean {
+  return !path.relative(baseDir, file).split(path.sep).some(part => part === '..' || part === 'node_modules');
+}
+
+function isWithin(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /**
@@ -69,7 +100,7 @@ export function sentinelKeysSetByEnvironment(egg: { loader: { configMeta: Record
 export function appProvenanceFiles(egg: { baseDir: string; loader: { configMeta: Record<string, unknown> } }, keyPath: string): string[] {
   const files = new Set<string>();
   const collect = (node: unknown): void => {
-    if (typeof node === 'string' && path.isAbsolute(node) && !path.relative(egg.baseDir, node).split(path.sep).some(part => part === '..' || part === 'node_modules')) {
+    if (typeof node === 'string' && path.isAbsolute(node) && isAppFile(egg.baseDir, node)) {
       files.add(toDisplayPath(egg.baseDir, node));
     }
     else if (node && typeof node === 'object') Object.values(node).forEach(collect);

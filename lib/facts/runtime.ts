@@ -7,7 +7,7 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { realPathOrUndefined } from './real-path';
-import { leafPathsWith } from './plugin-list';
+import { envConfigKeyPaths } from './plugin-list';
 
 
 export interface NodeFlagFact {
@@ -62,7 +62,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
     pollutedPrototypes: pollutedPrototypes(),
-    envConfigKeyPaths: leafPathsWith(configMeta),
+    envConfigKeyPaths: envConfigKeyPaths(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
   };
 }

@@ -5,24 +5,38 @@ export const REDACTED = MASK;
 const NOTHING_KEPT: ReadonlySet<string> = new Set();
 
 /**
+ * Secrets shorter than this are hidden only where a whole string equals them: a database password `admin` or `root`
+ * hidden inside other text would garble `/admin/users` and `/api/root` in every route table and dump.
+ */
+const SUBSTRING_SECRET_LENGTH = 8;
+
+/**
  * Replaces every known secret value in report text, and any string of a secret's shape (a token in a route path read
  * from the environment, which the config does not hold). A safety net: rules already avoid echoing secrets.
  */
 export class Redactor {
+  /** Hidden wherever they occur. */
   private readonly secrets: string[];
-  /** Any of the secrets: one scan tells whether a string needs redacting at all (most do not). */
+  /** Hidden where a whole string (trimmed) equals one. */
+  private readonly shortSecrets: ReadonlySet<string>;
+  /** Any of `secrets`: one scan tells whether a string needs redacting at all (most do not). */
   private readonly anySecret?: RegExp;
   /** Redacted strings by input, unchanged ones too: a route table repeats the same chains hundreds of times. */
   private readonly done = new Map<string, string>();
 
   constructor(secrets: Iterable<string>) {
-    this.secrets = [ ...new Set(secrets) ].filter(Boolean);
+    const all = [ ...new Set(secrets) ].filter(Boolean);
+    this.secrets = all.filter(secret => secret.length >= SUBSTRING_SECRET_LENGTH);
+    this.shortSecrets = new Set(all.filter(secret => secret.length < SUBSTRING_SECRET_LENGTH));
     if (this.secrets.length) this.anySecret = new RegExp(this.secrets.map(secret => secret.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'));
   }
 
   text(value: string): string {
     let out = this.done.get(value);
-    if (out === undefined) this.done.set(value, out = maskSecretShapes(this.anySecret?.test(value) ? this.redact(value) : value));
+    if (out === undefined) {
+      out = this.shortSecrets.has(value.trim()) ? REDACTED : maskSecretShapes(this.anySecret?.test(value) ? this.redact(value) : value);
+      this.done.set(value, out);
+    }
     return out;
   }
 

@@ -174,7 +174,7 @@ export const pathEscapesRoot: Rule = {
   },
 };
 
-const DEBUGGER_FLAG = /^--(?:inspect(?:-brk|-wait)?|debug(?:-brk)?)$/;
+const DEBUGGER_FLAG = /^--(?:inspect(?:-brk(?:-node)?|-wait)?|debug(?:-brk)?)$/;
 
 function shownFlag(flag: NodeFlagFact): string {
   return flag.value === undefined ? flag.name : `${flag.name} ${quoteForMessage(flag.value, 80)}`;

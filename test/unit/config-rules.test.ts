@@ -264,7 +264,7 @@ describe('SEN306 node flags', () => {
 
   it('a debugger is critical in prod and high on a developer machine', () => {
     // node reads `_` in a long option's name as `-`.
-    for (const flag of [ '--inspect', '--inspect=0.0.0.0:9229', '--inspect-brk', '--inspect-wait', '--inspect_brk=127.0.0.1:9339', '--inspect_wait' ]) {
+    for (const flag of [ '--inspect', '--inspect=0.0.0.0:9229', '--inspect-brk', '--inspect-wait', '--inspect_brk=127.0.0.1:9339', '--inspect_wait', '--inspect-brk-node=0' ]) {
       assert.equal(check(flag)[0]?.severity, 'critical', flag);
     }
     assert.deepEqual(parseNodeFlags([ '--experimental_loader', 'x', '--max_old_space_size=4096' ], 'execArgv').map(f => [ f.name, f.value ]), [

@@ -38,11 +38,16 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: dir, env: [ 'prod', '../x' ] }) ], dir, {}) ?? '', /from options\.env/);
   });
 
-  it('refuses environment variables that would switch egg-sentinel off or replace it', () => {
-    const appConfig = preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"sentinel":{"failOn":"never"}}' }) ?? '';
+  it('refuses environment variables that would switch egg-sentinel off or replace it, outside local and unittest', () => {
+    const prod = { NODE_ENV: 'production' };
+    const appConfig = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sentinel":{"failOn":"never"}}' }) ?? '';
     assert.match(appConfig, /EGG_APP_CONFIG sets config\.sentinel/);
     assert.match(appConfig, /remove "sentinel" from EGG_APP_CONFIG/);
-    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_PLUGINS: '{"sentinel":false}' }) ?? '', /EGG_PLUGINS configures the "sentinel" plugin/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'staging', EGG_PLUGINS: '{"sentinel":false}' }) ?? '', /EGG_PLUGINS configures the "sentinel" plugin/);
+    // As at boot, a developer or a test may set them (egg's env: local without NODE_ENV, unittest with NODE_ENV=test).
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"sentinel":{"failOn":"never"}}' }), undefined);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { NODE_ENV: 'test', EGG_PLUGINS: '{"sentinel":false}' }), undefined);
+    assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: dir, env: 'prod' }) ], dir, { NODE_ENV: 'test', EGG_PLUGINS: '{"sentinel":false}' }) ?? '', /EGG_PLUGINS/, 'the options\' env comes first, as in egg');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"security":{"csrf":{"enable":true}}}', EGG_PLUGINS: '{"cors":true}' }), undefined,
       'other keys are the boot checks\' business (SEN303, SEN107)');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: 'not json' }), undefined, 'egg ignores it');

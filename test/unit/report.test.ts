@@ -88,18 +88,24 @@ describe('redaction', () => {
   });
 
   it('replaces every occurrence in nested report data, longest secret first', () => {
-    const redactor = new Redactor([ 'abc', 'abcdef' ]);
-    assert.deepEqual(redactor.deep({ a: [ 'x abcdef y abc' ], n: 1 }), { a: [ `x ${REDACTED} y ${REDACTED}` ], n: 1 });
+    const redactor = new Redactor([ 'abcdefgh', 'abcdefghijkl' ]);
+    assert.deepEqual(redactor.deep({ a: [ 'x abcdefghijkl y abcdefgh' ], n: 1 }), { a: [ `x ${REDACTED} y ${REDACTED}` ], n: 1 });
   });
 
   it('leaves no part of two overlapping secrets in the clear, and takes secrets literally (RegExp characters)', () => {
-    const overlapping = new Redactor([ 'abcd', 'cdefghijklmnop' ]);
+    const overlapping = new Redactor([ 'abcdefgh', 'efghijklmnop' ]);
     assert.equal(overlapping.text('<abcdefghijklmnop>'), `<${REDACTED}>`);
-    assert.equal(overlapping.text('cdefghijklmnop abcd'), `${REDACTED} ${REDACTED}`);
-    const special = new Redactor([ 'p@ss.w*rd(1)?', 'a|b', '[x]^$\\' ]);
-    assert.equal(special.text('user:p@ss.w*rd(1)?@host a|b [x]^$\\ pXss'), `user:${REDACTED}@host ${REDACTED} ${REDACTED} pXss`);
+    assert.equal(overlapping.text('efghijklmnop abcdefgh'), `${REDACTED} ${REDACTED}`);
+    const special = new Redactor([ 'p@ss.w*rd(1)?', 'a|b|c|d|e', '[x]^$\\[y]' ]);
+    assert.equal(special.text('user:p@ss.w*rd(1)?@host a|b|c|d|e [x]^$\\[y] pXss'), `user:${REDACTED}@host ${REDACTED} ${REDACTED} pXss`);
     assert.equal(special.text('p@ssXw*rd(1)'), 'p@ssXw*rd(1)', 'a dot is a dot, not any character');
     assert.equal(new Redactor([]).text('nothing to hide'), 'nothing to hide');
+  });
+
+  it('a short secret (a password "admin") is hidden as a whole value, not inside other text such as /admin/users', () => {
+    const redactor = new Redactor([ 'admin', 'root', 'Tq8vN2kL5mW9xR' ]);
+    assert.deepEqual(redactor.deep({ user: 'admin', routes: [ 'GET /admin/users', 'GET /api/root' ], auth: 'Tq8vN2kL5mW9xR', note: 'pw Tq8vN2kL5mW9xR' }),
+      { user: REDACTED, routes: [ 'GET /admin/users', 'GET /api/root' ], auth: REDACTED, note: `pw ${REDACTED}` });
   });
 });
 
