@@ -260,6 +260,9 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
       assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app: \[fake-orm\] app\[model\] is already defined\. The audit goes on/);
       assert.ok(report.findings.some((finding: any) => finding.ruleId === 'SEN602'), 'the app\'s config is still checked');
+      // egg's loader warnings are printf-style; the audit fills them in.
+      assert.match(run.stderr, /egg-sentinel audit: egg's loader says: plugin jsonp has been defined that is \{/);
+      assert.doesNotMatch(run.stderr, /%s|%j/);
     });
 
     it('--env prod finds a problem that only config.prod.ts has; the default env does not', async () => {

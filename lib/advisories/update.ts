@@ -75,7 +75,10 @@ const MAX_EXPORT_FILE_BYTES = 256 * 1024 * 1024;
 function readOsvFile(file: string): ExportItem[] {
   // Read only regular files of bounded size: /dev/zero or a FIFO would be read until memory runs out.
   const stat = fs.statSync(file);
-  if (!stat.isFile()) throw new AdvisoryDatabaseError(file, [ 'not a regular file (a device, FIFO or socket is not read)' ], EXPORT_FIX, EXPORT);
+  if (!stat.isFile()) {
+    throw new AdvisoryDatabaseError(file, [ 'not a regular file (a device, FIFO or socket is not read)' ],
+      'Nothing was written. Give --from an OSV export file or a directory of them.', EXPORT);
+  }
   if (stat.size > MAX_EXPORT_FILE_BYTES) {
     throw new AdvisoryDatabaseError(file, [ `${stat.size} bytes, more than the ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB one export file may hold: split it into .json files in a directory` ], EXPORT_FIX, EXPORT);
   }

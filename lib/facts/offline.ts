@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import util from 'node:util';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
 import { toDisplayPath } from './plugin-list';
@@ -85,7 +86,9 @@ async function openLoader(options: OfflineLoadOptions) {
 
   const app = createAuditApp(framework, { baseDir, type: 'application', env: options.env, serverScope: options.scope }, options.notice ?? options.warn);
   const Loader = Reflect.get(framework.Application.prototype, EGG_LOADER) as LoaderClass;
-  const logger = { info() {}, debug() {}, warn: (format: string) => options.warn(format), error: (format: string) => options.warn(format) };
+  // egg's loader logs printf-style: `plugin %s has been defined that is %j, …`.
+  const relay = (format: string, ...args: unknown[]) => options.warn(util.format(format, ...args));
+  const logger = { info() {}, debug() {}, warn: relay, error: relay };
   const loader = await step('preparing egg\'s loader', () => new Loader({ baseDir, app: app.proxy, logger, env: options.env, serverScope: options.scope }));
   app.set('loader', loader);
   refuseUnsafeEnv(loader);
