@@ -177,6 +177,8 @@ export function findSecrets(root: unknown, options: FindSecretsOptions = {}): Se
 export interface SecretReadings {
   plain: SecretLeaf[];
   inherited: SecretLeaf[];
+  /** Key paths of config nested deeper than the walk goes (MAX_WALK_DEPTH): not searched, so reported (SEN202). */
+  tooDeep: string[];
 }
 
 const inheritedSecretName = (name: string) => isSecretKeyName(name) || name === 'keys';
@@ -190,6 +192,7 @@ function underSecretName(names: readonly string[]): boolean {
 function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boolean): SecretReadings {
   const plain: SecretLeaf[] = [];
   const inherited: SecretLeaf[] = [];
+  const tooDeep: string[] = [];
   walkPlainData(root, (value, keyPath, names) => {
     if (typeof value !== 'string' && typeof value !== 'number') return;
     const keyName = names[names.length - 1] ?? '';
@@ -207,8 +210,8 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     else if (plainWanted && shapes) plain.push(...shapes);
     if (inheritedByName) inherited.push(secretNamedLeaf(keyPath, text));
     else if (inheritedWanted && shapes) inherited.push(...shapes);
-  });
-  return { plain, inherited };
+  }, { tooDeep: keyPath => tooDeep.push(keyPath) });
+  return { plain, inherited, tooDeep };
 }
 
 function secretNamedLeaf(keyPath: string, text: string): SecretLeaf {

@@ -6,21 +6,32 @@ export function isPlainData(value: unknown): value is Record<string, unknown> | 
   return proto === Object.prototype || proto === null;
 }
 
+/** How deep walkPlainData goes by default: config is never nested this deep, and recursion must stay bounded. */
+export const MAX_WALK_DEPTH = 64;
+
+export interface WalkOptions {
+  maxDepth?: number;
+  /** Called with the key path of each node at `maxDepth` that has children the walk does not visit. */
+  tooDeep?: (keyPath: string) => void;
+}
+
 /**
  * Visits every node of a plain-data tree (the merged config, a parsed dump) once, depth-first, with its key path
  * (`a.b[0].c`) and the key names from the root (an array item has its array's name). Cycles are visited once.
  * `names` is one array the walk updates as it goes: read it during the call, copy it to keep it. (The walk runs over
  * thousands of config nodes at boot: a copy per node was most of what it allocated.)
  */
-/** How deep walkPlainData goes by default: config is never nested this deep, and recursion must stay bounded. */
-export const MAX_WALK_DEPTH = 32;
-
-export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void, maxDepth = MAX_WALK_DEPTH): void {
+export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void,
+  { maxDepth = MAX_WALK_DEPTH, tooDeep }: WalkOptions = {}): void {
   const seen = new WeakSet<object>();
   const names: string[] = [];
   const walk = (value: unknown, keyPath: string, depth: number): void => {
     visit(value, keyPath, names);
-    if (!isPlainData(value) || depth >= maxDepth || seen.has(value)) return;
+    if (!isPlainData(value) || seen.has(value)) return;
+    if (depth >= maxDepth) {
+      if (Object.keys(value).length) tooDeep?.(keyPath);
+      return;
+    }
     seen.add(value);
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {

@@ -4,6 +4,7 @@ import { isInside } from '../facts/files';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { bitsPerChar, configSecrets, type SecretLeaf } from '../secrets';
+import { MAX_WALK_DEPTH } from '../walk';
 import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
@@ -122,6 +123,9 @@ function holdsLiteral(text: string, value: string): boolean {
 }
 
 /** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
+/** Config nested too deep is reported at this many places at most: one such tree is reason enough to look. */
+const MAX_TOO_DEEP_HITS = 3;
+
 function readFromEnvironmentFix(keyPath: string): string {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
@@ -157,18 +161,31 @@ export const hardCodedSecret: Rule = {
     'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
     '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
-    'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. ' +
+    'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
+    'the 64 levels egg-sentinel searches is reported (medium) where the search stops. ' +
     'High outside local/unittest; low on a developer machine.',
   fix: 'Read the secret from the environment in the config file: `password: env.secret(\'DB_PASSWORD\')` ' +
     '(`import { env } from \'egg-sentinel\'`) or `process.env.DB_PASSWORD`; remove the literal and rotate it if it was committed.',
   check(facts, { developmentEnv }) {
-    return hardCodedSecrets(facts).map(secret => ({
+    const hits: RuleHit[] = hardCodedSecrets(facts).map(secret => ({
       severity: developmentEnv ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
       target: `config.${secret.keyPath}`,
       source: secret.source,
       message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
       fix: readFromEnvironmentFix(secret.keyPath),
     }));
+    // Not searched is said, not passed over: a secret could sit below.
+    for (const keyPath of configSecrets(facts).tooDeep.slice(0, MAX_TOO_DEEP_HITS)) {
+      hits.push({
+        severity: developmentEnv ? 'low' : 'medium',
+        target: `config.${keyPath}`,
+        source: facts.provenance(keyPath.replace(/\[\d+\]/g, '')),
+        message: `config.${keyPath} is nested ${MAX_WALK_DEPTH} levels deep and goes deeper: egg-sentinel does not search config below that ` +
+          'depth for hard-coded secrets, and masks it whole in egg\'s dumps',
+        fix: `Flatten this config: egg-sentinel reads config values down to ${MAX_WALK_DEPTH} levels.`,
+      });
+    }
+    return hits;
   },
 };
 

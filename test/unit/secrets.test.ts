@@ -121,6 +121,23 @@ describe('SEN202: the fix names the key and an environment variable for it', () 
   });
 });
 
+describe('SEN202: config nested deeper than egg-sentinel searches', () => {
+  it('is reported where the search stops, not passed over (a password 70 levels down)', () => {
+    let deep: Record<string, unknown> = { password: 'Tq8vN2kL5mW9xR' };
+    for (let level = 0; level < 70; level++) deep = { n: deep };
+    const hits = hardCodedSecret.check(fakeFacts({ config: { deep }, meta: { deep: 'config/config.default.ts' } }), { developmentEnv: false });
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0].severity, 'medium');
+    assert.equal(hits[0].target, `config.deep${'.n'.repeat(63)}`);
+    assert.match(hits[0].message, /is nested 64 levels deep and goes deeper: egg-sentinel does not search config below that depth/);
+    assert.ok(!hits[0].message.includes('Tq8vN2kL5mW9xR'));
+    let shallow: Record<string, unknown> = { password: 'Tq8vN2kL5mW9xR' };
+    for (let level = 0; level < 40; level++) shallow = { n: shallow };
+    const found = hardCodedSecret.check(fakeFacts({ config: { shallow }, meta: { [`shallow${'.n'.repeat(40)}.password`]: 'config/config.default.ts' } }), { developmentEnv: false });
+    assert.deepEqual(found.map(hit => hit.target), [ `config.shallow${'.n'.repeat(40)}.password` ], '40 levels down is searched');
+  });
+});
+
 describe('SEN202: 20+ look-alikes stay quiet', () => {
   const lookAlikes: Array<[string, unknown]> = [
     [ 'integrity', 'sha512-8iUql50EUR+uUcdRQ3HDqa6EVyo3docL8g5WJ3FNcWmu62IbkGUue/pEyLBW8VGKKucTPgqeks4fIU1DA4yowQ==' ],
