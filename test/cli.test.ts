@@ -263,6 +263,16 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       // egg's loader warnings are printf-style; the audit fills them in.
       assert.match(run.stderr, /egg-sentinel audit: egg's loader says: plugin jsonp has been defined that is \{/);
       assert.doesNotMatch(run.stderr, /%s|%j/);
+      // The outputs say the audit was partial, for a CI job that reads only them.
+      assert.ok(validateReport(report).valid);
+      assert.equal(report.audit.warnings.length, 1);
+      assert.match(report.audit.warnings[0], /lib\/plugin\/fake-orm\/app\.js failed at configDidLoad/);
+      const sarif = await sentinel([ 'audit', '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod', '--format', 'sarif' ]);
+      const log = JSON.parse(sarif.stdout);
+      assert.ok(validateSarif(log).valid);
+      assert.match(log.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /fake-orm\/app\.js failed/);
+      const text = await sentinel([ 'audit', '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
+      assert.match(text.stdout, /Partial: 1 warning\(s\) while loading the app/);
     });
 
     it('--env prod finds a problem that only config.prod.ts has; the default env does not', async () => {

@@ -73,12 +73,16 @@ export const auditCommand: Command = {
     }
 
     let config: SentinelConfig = {};
+    const warnings: string[] = [];
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
       env: values.env,
       scope: values.scope,
       warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
-      notice: message => io.stderr.write(`egg-sentinel audit: ${message}\n`),
+      notice: message => {
+        warnings.push(message);
+        io.stderr.write(`egg-sentinel audit: ${message}\n`);
+      },
       // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
       configLoaded: loaded => {
         config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded));
@@ -87,7 +91,7 @@ export const auditCommand: Command = {
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
     const locations = report.findings.map(finding => locateFinding(finding, facts));
     const skipped = RULES.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: String(rule.liveOnly) }));
-    const auditReport = buildAuditReport(report, locations.map(location => location && toFindingLocation(location, baseDir)), skipped);
+    const auditReport = buildAuditReport(report, locations.map(location => location && toFindingLocation(location, baseDir)), skipped, warnings);
 
     let output: string;
     if (format === 'json') {
@@ -100,7 +104,7 @@ export const auditCommand: Command = {
         io.stderr.write(`egg-sentinel audit: ${outside} SARIF location(s) are outside the current directory (${io.cwd}) and are written as ` +
           'absolute file: URIs, which GitHub code scanning cannot place: run the audit from the repository root\n');
       }
-      output = `${JSON.stringify(formatSarif({ report, rules: ALL_RULE_INFO, locations: sarifLocations }), null, 2)}\n`;
+      output = `${JSON.stringify(formatSarif({ report, rules: ALL_RULE_INFO, locations: sarifLocations, warnings }), null, 2)}\n`;
     } else {
       output = formatAuditText(auditReport, painter(!values.output && colourWanted(io.stdout, io.env)));
     }

@@ -50,6 +50,9 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
       out.push(`  ${mark} ${paint('bold', finding.ruleId)}  ${finding.title}`, ...details.map(([ label, text ]) => `      ${paint('gray', `${label}:`.padEnd(6))} ${text}`));
     }
   }
+  if (report.audit.warnings.length) {
+    out.push('', `Partial: ${report.audit.warnings.length} warning(s) while loading the app (above, on stderr); the audit could not see all that boot would do.`);
+  }
   const skipped = report.audit.skippedRules;
   if (skipped.length) out.push('', `Not checked by an audit (need a running app): ${skipped.map(rule => rule.ruleId).join(', ')}; they run at boot.`);
   const counts = SEVERITIES.map(severity => `${report.counts[severity]} ${severity}`).join(', ');

@@ -34,7 +34,7 @@ export interface OfflineLoadOptions {
   /** Where the audit's own warnings go (a boot hook that failed on the stand-in app); `warn` when omitted. */
   notice?(message: string): void;
   /** Called once plugins and config are loaded, before any boot hook runs or any fact is collected. */
-  configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord; serverEnv: string } }): void;
+  configLoaded?(loaded: { baseDir: string; loader: { config: AnyRecord; configMeta: AnyRecord; serverEnv: string; eggPaths?: string[]; allPlugins?: Record<string, { path?: unknown }> } }): void;
 }
 
 /** The app could not be loaded; the message says why and what to do. */

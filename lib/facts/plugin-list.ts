@@ -57,9 +57,14 @@ export interface SentinelKeySetter {
  * unittest (where a developer or a test may use EGG_APP_CONFIG) validateSentinelConfig refuses them: whoever sets
  * the environment or ships a plugin could otherwise switch the checks off.
  */
-export function sentinelKeysSetOutsideTheApp(egg: { baseDir: string; loader: { configMeta: Record<string, unknown>; serverEnv: string; eggPaths?: string[] } }): SentinelKeySetter[] {
+export function sentinelKeysSetOutsideTheApp(egg: {
+  baseDir: string;
+  loader: { configMeta: Record<string, unknown>; serverEnv: string; eggPaths?: string[]; allPlugins?: Record<string, { path?: unknown }> };
+}): SentinelKeySetter[] {
   if (isDevelopmentEnv(egg.loader.serverEnv)) return [];
-  const trustedRoots = [ SENTINEL_ROOT, ...(egg.loader.eggPaths ?? []) ];
+  // egg-sentinel's defaults: this copy's, and the enabled plugin's (the audit may run from another copy than the app loads).
+  const pluginPath = egg.loader.allPlugins?.sentinel?.path;
+  const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...(egg.loader.eggPaths ?? []) ];
   return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
     if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];
     if (!path.isAbsolute(file) || isAppFile(egg.baseDir, file) || trustedRoots.some(root => isWithin(root, file))) return [];

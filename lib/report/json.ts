@@ -21,16 +21,17 @@ export interface SkippedRule {
  */
 export interface AuditReport extends Omit<SentinelReport, 'findings'> {
   findings: Array<Finding & { location?: FindingLocation }>;
-  audit: { mode: 'offline'; skippedRules: SkippedRule[] };
+  /** `warnings`: what kept the audit from seeing all the app would do at boot (a boot hook that failed on its stand-in app). */
+  audit: { mode: 'offline'; skippedRules: SkippedRule[]; warnings: string[] };
 }
 
-export function buildAuditReport(report: SentinelReport, locations: ReadonlyArray<FindingLocation | undefined>, skippedRules: SkippedRule[]): AuditReport {
+export function buildAuditReport(report: SentinelReport, locations: ReadonlyArray<FindingLocation | undefined>, skippedRules: SkippedRule[], warnings: string[] = []): AuditReport {
   return {
     ...report,
     findings: report.findings.map((finding, index) => {
       const location = locations[index];
       return location ? { ...finding, location } : finding;
     }),
-    audit: { mode: 'offline', skippedRules },
+    audit: { mode: 'offline', skippedRules, warnings },
   };
 }

@@ -27,6 +27,8 @@ export interface SarifInput {
   rules: readonly RuleInfo[];
   /** One per finding of the report, in the same order. */
   locations: readonly SarifLocation[];
+  /** What kept the analysis from being complete (a boot hook that failed in the audit), as tool notifications. */
+  warnings?: readonly string[];
 }
 
 /** GitHub's bands: critical > 9.0, high 7.0–8.9, medium 4.0–6.9, low 0.1–3.9. */
@@ -35,7 +37,7 @@ const LEVEL: Record<Severity, Result.level> = { critical: 'error', high: 'error'
 /** Names the fingerprint's inputs and their version, so a future change of inputs does not collide. */
 const FINGERPRINT_KEY = 'eggSentinelFinding/v1';
 
-export function formatSarif({ report, rules, locations }: SarifInput): Log {
+export function formatSarif({ report, rules, locations, warnings = [] }: SarifInput): Log {
   const ruleIndex = new Map(rules.map((rule, index) => [ rule.id, index ]));
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -45,6 +47,9 @@ export function formatSarif({ report, rules, locations }: SarifInput): Log {
       // One analysis category per app and env, so auditing `prod` and `local` in one workflow keeps both.
       automationDetails: { id: `egg-sentinel/${report.app.name}/${report.app.env}/` },
       results: report.findings.map((finding, index) => toResult(finding, locations[index], ruleIndex.get(finding.ruleId))),
+      ...(warnings.length ? {
+        invocations: [{ executionSuccessful: true, toolExecutionNotifications: warnings.map(text => ({ level: 'warning' as const, message: { text } })) }],
+      } : {}),
     }],
   };
 }
