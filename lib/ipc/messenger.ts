@@ -150,6 +150,9 @@ export interface MessengerLike {
 
 export type GuardLogger = WarnLogger;
 
+/** How long before a process started a message may have been signed and still be for it (see verify). */
+const STARTUP_GRACE_MS = 1000;
+
 const REASONS: DropReason[] = [ 'unsigned', 'bad-mac', 'replayed', 'stale', 'unknown-key', 'malformed', 'wrong-receiver', 'wrong-sender' ];
 
 export class IpcGuard {
@@ -365,10 +368,13 @@ export class IpcGuard {
     // egg-cluster's master overwrites `from` with the channel a message came in on, so it cannot be forged.
     if (relayedFrom !== undefined && relayedFrom !== envelope.role) return { ok: false, reason: 'wrong-sender', envelope, payload };
     const now = Date.now();
-    // A message signed before this process started was never meant for it, and its replay window, new with the
-    // process, has not seen it (one captured before egg-cluster restarted the process). The start is taken on the
-    // wall clock as it reads now (monotonic time since start), so a clock stepped back does not drop every message.
-    if (Math.abs(now - envelope.ts) > this.options.maxAgeMs || envelope.ts < now - performance.now()) return { ok: false, reason: 'stale', envelope, payload };
+    // A message signed well before this process started was not meant for it, and its replay window, new with the
+    // process, has not seen it (one captured before egg-cluster restarted the process). egg-cluster does hand a
+    // worker it has just forked what was signed while node was starting it: STARTUP_GRACE_MS allows for that. The
+    // start is taken on the wall clock as it reads now (monotonic time since start): a clock stepped back drops nothing.
+    if (Math.abs(now - envelope.ts) > this.options.maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
+      return { ok: false, reason: 'stale', envelope, payload };
+    }
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
     const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
     if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages)) return { ok: false, reason: 'replayed', envelope, payload };
