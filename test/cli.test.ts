@@ -258,7 +258,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
 
     it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
-      assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app: \[fake-orm\] app\[model\] is already defined\. The audit goes on/);
+      assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app \(which can fail where the real app does not\): \[fake-orm\] app\[model\] is already defined\. The audit goes on/);
       assert.ok(report.findings.some((finding: any) => finding.ruleId === 'SEN602'), 'the app\'s config is still checked');
       // egg's loader warnings are printf-style; the audit fills them in.
       assert.match(run.stderr, /egg-sentinel audit: egg's loader says: plugin jsonp has been defined that is \{/);
@@ -272,7 +272,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.ok(validateSarif(log).valid);
       assert.match(log.runs[0].invocations[0].toolExecutionNotifications[0].message.text, /fake-orm\/app\.js failed/);
       const text = await sentinel([ 'audit', '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
-      assert.match(text.stdout, /Partial: 1 warning\(s\) while loading the app/);
+      assert.match(text.stdout, /Partial: the audit could not see all that boot would do:\n {2}- a boot hook in lib\/plugin\/fake-orm\/app\.js failed/);
     });
 
     it('--env prod finds a problem that only config.prod.ts has; the default env does not', async () => {

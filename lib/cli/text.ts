@@ -51,7 +51,7 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
     }
   }
   if (report.audit.warnings.length) {
-    out.push('', `Partial: ${report.audit.warnings.length} warning(s) while loading the app (above, on stderr); the audit could not see all that boot would do.`);
+    out.push('', 'Partial: the audit could not see all that boot would do:', ...report.audit.warnings.map(warning => `  - ${warning}`));
   }
   const skipped = report.audit.skippedRules;
   if (skipped.length) out.push('', `Not checked by an audit (need a running app): ${skipped.map(rule => rule.ruleId).join(', ')}; they run at boot.`);

@@ -324,8 +324,8 @@ function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message
       run();
       return true;
     } catch (error) {
-      warn(`a boot hook${hookFile(error, baseDir)} failed at ${phase} on the audit's stand-in app: ${firstLine(error)}. ` +
-        `The audit goes on without what it would have done from ${phase} on.`);
+      warn(`a boot hook${hookFile(error, baseDir)} failed at ${phase} on the audit's stand-in app (which can fail where the real app ` +
+        `does not): ${firstLine(error)}. The audit goes on without what it would have done from ${phase} on.`);
       return false;
     }
   };
