@@ -9,6 +9,7 @@ import path from 'node:path';
 import { readDump } from '../dumps';
 import { findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER } from './plugin-list';
+import { isInside } from './real-path';
 import type { PluginFact } from './types';
 
 export interface FileModeFact {
@@ -312,18 +313,6 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
   return fact;
 }
 
-/** True when `file` is `dir` or below it. */
-export function isInside(file: string, dir: string): boolean {
-  // A prefix test on resolved paths: path.relative gives the same answer, at several times the cost, and the facts
-  // ask this for every plugin, package and file they place.
-  let inner = path.resolve(file);
-  let outer = path.resolve(dir);
-  if (process.platform === 'win32') {
-    inner = inner.toLowerCase();
-    outer = outer.toLowerCase();
-  }
-  return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
-}
 
 function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
   const { baseDir, config } = input;

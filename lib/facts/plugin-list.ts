@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { EggLike } from './collect';
 import { isDevelopmentEnv } from '../report/severity';
 import { pluginPackageDir } from './egg-version';
+import { isInside } from './real-path';
 import type { PluginFact } from './types';
 
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
@@ -67,7 +68,7 @@ export function sentinelKeysSetOutsideTheApp(egg: {
   const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...(egg.loader.eggPaths ?? []) ];
   return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
     if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];
-    if (!path.isAbsolute(file) || isAppFile(egg.baseDir, file) || trustedRoots.some(root => isWithin(root, file))) return [];
+    if (!path.isAbsolute(file) || isAppFile(egg.baseDir, file) || trustedRoots.some(root => isInside(file, root))) return [];
     return [{ keyPath, by: toDisplayPath(egg.baseDir, file) }];
   });
 }
@@ -91,11 +92,6 @@ function leafFiles(meta: unknown, keyPath: string): Array<{ keyPath: string; fil
 /** A file of the app itself: inside its root and not under a node_modules. */
 function isAppFile(baseDir: string, file: string): boolean {
   return !path.relative(baseDir, file).split(path.sep).some(part => part === '..' || part === 'node_modules');
-}
-
-function isWithin(root: string, file: string): boolean {
-  const relative = path.relative(root, file);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 /**

@@ -11,7 +11,8 @@ import { type LockEntry, type Lockfile, LockfileError, findLockfile, installingP
 import {
   ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
-import { isInside, realPathLoose } from './files';
+import { realPathLoose } from './files';
+import { isInside } from './real-path';
 import type { PluginFact } from './types';
 
 /** Where an enabled plugin lives. */

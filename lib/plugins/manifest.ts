@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInside } from '../facts/files';
+import { isInside } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
 import { MANIFEST_FILE } from './manifest-file';
 

@@ -1,6 +1,6 @@
 /** Threat 2: exposure of sensitive configuration. */
 import { toDisplayPath } from '../facts/collect';
-import { isInside } from '../facts/files';
+import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { bitsPerChar, configSecrets, type SecretLeaf } from '../secrets';

@@ -3,7 +3,7 @@ import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
-import { isInside } from '../facts/files';
+import { isInside } from '../facts/real-path';
 import { MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';

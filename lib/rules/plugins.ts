@@ -1,7 +1,7 @@
 /** Threat 1: malicious, misplaced, typosquatted, unlocked or tampered plugins. */
 import type { SentinelPluginsConfig } from '../config/types';
 import { toDisplayPath } from '../facts/collect';
-import { isInside } from '../facts/files';
+import { isInside } from '../facts/real-path';
 import type { PluginTrustFact } from '../facts/plugins';
 import type { Facts } from '../facts/types';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
