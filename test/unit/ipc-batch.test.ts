@@ -18,7 +18,7 @@ const silent = { warn() {} };
 const nextTurn = () => new Promise(setImmediate);
 
 /** An app guard whose sends reach an agent guard through a JSON channel; `delivered` is what the agent's listeners saw. */
-function pair({ secret = crypto.randomBytes(32).toString('base64url'), connected = true } = {}) {
+function pair({ secret = crypto.randomBytes(32).toString('base64url'), connected = true, maxAgeMs = options.maxAgeMs } = {}) {
   const wire: Wire[] = [];
   const delivered: Wire[] = [];
   const agentMessenger: MessengerLike = {
@@ -28,7 +28,7 @@ function pair({ secret = crypto.randomBytes(32).toString('base64url'), connected
       (agentMessenger.original as ((message: Wire) => void) | undefined)?.(message);
     },
   };
-  const agentGuard = new IpcGuard('agent', keyringFor(secret), options, silent);
+  const agentGuard = new IpcGuard('agent', keyringFor(secret), { ...options, maxAgeMs }, silent);
   agentGuard.install(agentMessenger);
   const appMessenger: MessengerLike = {
     send(action: string, data: unknown, to?: string) {
@@ -194,7 +194,8 @@ describe('IPC freshness against the receiver\'s start', () => {
 
   it('a message signed over a second before the receiving process started is stale, however fresh its timestamp', () => {
     const secret = crypto.randomBytes(32).toString('base64url');
-    const { delivered, agentGuard, agentMessenger } = pair({ secret });
+    // The test process may have started longer ago than the usual maxAgeMs: only the start may make these stale.
+    const { delivered, agentGuard, agentMessenger } = pair({ secret, maxAgeMs: 86_400_000 });
     const started = Math.floor(Date.now() - performance.now());
     (agentMessenger._onMessage as (message: Wire) => void)(signed(secret, started - 1500));
     // egg-cluster hands a worker it has just forked what was signed while node was starting it.
