@@ -313,7 +313,6 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
   return fact;
 }
 
-
 function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
   const { baseDir, config } = input;
   const entries: Array<{ keyPath: string; value: string; resolved: string }> = staticEntries

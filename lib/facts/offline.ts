@@ -16,7 +16,8 @@ import path from 'node:path';
 import util from 'node:util';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
-import { toDisplayPath } from './plugin-list';
+import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
+import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
 import { recordRouteRegistrations, type RecordTarget } from './middleware';
@@ -353,14 +354,12 @@ function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message
   };
 }
 
-/** egg-sentinel's package root: its own frames in a hook's stack say nothing about the hook. */
-const SENTINEL_ROOT = path.resolve(__dirname, '../..') + path.sep;
-
 /** ` in <file>`: the first file of the error's stack outside egg-sentinel, relative to the app, when there is one. */
 function hookFile(error: unknown, baseDir: string): string {
   const stack = error instanceof Error ? error.stack ?? '' : '';
   for (const match of stack.matchAll(/\(?((?:\/|[A-Za-z]:\\)[^():]+):\d+:\d+\)?/g)) {
-    if (!match[1].startsWith(SENTINEL_ROOT)) return ` in ${toDisplayPath(baseDir, match[1])}`;
+    // egg-sentinel's own frames say nothing about the hook.
+    if (!isInside(match[1], SENTINEL_ROOT)) return ` in ${toDisplayPath(baseDir, match[1])}`;
   }
   return '';
 }

@@ -43,7 +43,7 @@ export function envConfigKeyPaths(meta: Record<string, unknown>): string[] {
 }
 
 /** egg-sentinel's package root: its own config.default sets config.sentinel's defaults. */
-const SENTINEL_ROOT = path.resolve(__dirname, '../..');
+export const SENTINEL_ROOT = path.resolve(__dirname, '../..');
 
 export interface SentinelKeySetter {
   /** `sentinel.failOn`. */

@@ -9,7 +9,6 @@ import { valuesReadFromEnvironment } from '../env';
 import { realPathOrUndefined } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 
-
 export interface NodeFlagFact {
   /** `NODE_OPTIONS` or `execArgv` (the command line; egg-cluster forks workers with the master's). */
   source: 'NODE_OPTIONS' | 'execArgv';

@@ -168,6 +168,7 @@ export class IpcGuard {
   private inBurst = false;
   private queue: Batch[] = [];
   private queuedCharacters = 0;
+
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
     this.counters = { mode: options.mode, sent: 0, accepted: 0, acceptedFromMaster: 0, dropped: zeroByReason(), reported: zeroByReason() };

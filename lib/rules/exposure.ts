@@ -122,10 +122,10 @@ function holdsLiteral(text: string, value: string): boolean {
     [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
 }
 
-/** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
 /** Config nested too deep is reported at this many places at most: one such tree is reason enough to look. */
 const MAX_TOO_DEEP_HITS = 3;
 
+/** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
 function readFromEnvironmentFix(keyPath: string): string {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
@@ -162,7 +162,7 @@ export const hardCodedSecret: Rule = {
     '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
-    'the 64 levels egg-sentinel searches is reported (medium) where the search stops. ' +
+    `the ${MAX_WALK_DEPTH} levels egg-sentinel searches is reported (medium) where the search stops. ` +
     'High outside local/unittest; low on a developer machine.',
   fix: 'Read the secret from the environment in the config file: `password: env.secret(\'DB_PASSWORD\')` ' +
     '(`import { env } from \'egg-sentinel\'`) or `process.env.DB_PASSWORD`; remove the literal and rotate it if it was committed.',
