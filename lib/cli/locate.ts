@@ -31,12 +31,22 @@ export function locateFinding(finding: Finding, facts: Facts): SourceLocation | 
     const key = configKey(finding.target) ?? candidate.key ?? namedKey(finding.target);
     // A finding about a whole file (its permissions, say) is about line 1.
     if (!key && part === finding.target) return { file: candidate.file, line: 1, exact: true };
+    if (candidate.line) return { file: candidate.file, line: candidate.line, exact: true };
+    if (candidate.method) return { file: candidate.file, ...findMethodLine(fs.readFileSync(candidate.file, 'utf8'), candidate.method) };
     return { file: candidate.file, key, ...findKeyLine(fs.readFileSync(candidate.file, 'utf8'), key) };
   }
   return undefined;
 }
 
-function sourceFile(part: string, facts: Facts): { file: string; key?: string } | undefined {
+/** Where `file#Class.method()` (a controller action) or `file:line` (a registration site) points in a source. */
+interface SourceFile {
+  file: string;
+  key?: string;
+  method?: string;
+  line?: number;
+}
+
+function sourceFile(part: string, facts: Facts): SourceFile | undefined {
   const baseDir = facts.app.baseDir;
   const existing = (file: string | undefined) => (file && isFile(path.resolve(baseDir, file)) ? path.resolve(baseDir, file) : undefined);
   if (part === 'config/env file') {
@@ -48,6 +58,16 @@ function sourceFile(part: string, facts: Facts): { file: string; key?: string } 
     const key = part.slice(CONFIG_PREFIX.length);
     const file = existing(facts.provenance(key));
     return file ? { file, key } : undefined;
+  }
+  const action = /^(.+)#(?:.*\.)?([A-Za-z_$][\w$]*)\(\)$/.exec(part);
+  if (action) {
+    const file = existing(action[1]);
+    return file ? { file, method: action[2] } : undefined;
+  }
+  const site = /^(.+):(\d+)$/.exec(part);
+  if (site) {
+    const file = existing(site[1]);
+    return file ? { file, line: Number(site[2]) } : undefined;
   }
   const file = /[/\\]/.test(part) ? existing(part) : undefined;
   return file ? { file } : undefined;
@@ -92,6 +112,18 @@ export function findKeyLine(text: string, key: string | undefined): { line: numb
   return { line: found + 1, exact: true };
 }
 
+/**
+ * The line that defines a controller method: a class method (`async index(`), or a property or export set to a function
+ * (`index: async ctx =>`, `exports.index = function`). Line 1, flagged approximate, when none is found.
+ */
+export function findMethodLine(text: string, method: string): { line: number; exact: boolean } {
+  const name = method.replace(/\$/g, '\\$');
+  const pattern = new RegExp(`^\\s*(?:(?:public|private|protected|static|async|override)\\s+)*\\*?\\s*${name}\\s*(?:<[^>]*>)?\\(|(?:^|[^\\w$])${name}\\s*[:=]\\s*(?:async\\b|function\\b|\\()`);
+  const index = text.split('\n').findIndex(line => !isComment(line) && pattern.test(line));
+  return index < 0 ? { line: 1, exact: false } : { line: index + 1, exact: true };
+}
+
 function isComment(line: string): boolean {
-  return /^\s*(\/\/|\/\*|\*)/.test(line);
+  // `* text` and `*/` in a block comment; `*legacy()` is a generator method.
+  return /^\s*(\/\/|\/\*|\*(\s|\/|$))/.test(line);
 }

@@ -382,7 +382,8 @@ export const unprotectedRoute: Rule = {
       hits.push({
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
-        source: controller?.file ?? controller?.registeredAt,
+        // `file#Class.method()`: the text and SARIF reports point at the method (lib/cli/locate.ts).
+        source: controller?.file ? `${controller.file}#${controller.action}` : controller?.registeredAt,
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,

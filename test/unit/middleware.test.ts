@@ -398,7 +398,7 @@ describe('SEN404 unprotected routes', () => {
     });
     const [ hit ] = run(unprotectedRoute, facts);
     assert.equal(hit.target, 'route:GET /admin/export');
-    assert.equal(hit.source, 'app/controller/admin.ts');
+    assert.equal(hit.source, 'app/controller/admin.ts#AdminController.export()', 'the controller method, which the text and SARIF reports point at');
     assert.match(hit.message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) .* auth is neither in the global chain nor on this route/);
   });
 

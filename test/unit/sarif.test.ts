@@ -2,7 +2,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findKeyLine, locateFinding } from '../../lib/cli/locate';
+import { findKeyLine, findMethodLine, locateFinding } from '../../lib/cli/locate';
 import { runChecks } from '../../lib/engine';
 import type { Finding } from '../../lib/report/finding';
 import { formatSarif, type SarifLocation } from '../../lib/report/sarif';
@@ -89,12 +89,22 @@ describe('finding locations (lib/cli/locate)', () => {
     assert.deepEqual(findKeyLine(text, 'GET /admin'), { line: 1, exact: false }, 'not a key path');
   });
 
+  it('findMethodLine: class methods with modifiers, and functions set on an object or exports', () => {
+    assert.deepEqual(findMethodLine('class A {\n  async show() {\n    await this.index();\n  }\n  public async index(): Promise<void> {}\n}\n', 'index'), { line: 5, exact: true });
+    assert.deepEqual(findMethodLine("exports.index = async ctx => {};\nexports.show = function(ctx) {};\n", 'show'), { line: 2, exact: true });
+    assert.deepEqual(findMethodLine('module.exports = {\n  index: async ctx => {},\n  *legacy() {},\n};\n', 'legacy'), { line: 3, exact: true });
+    assert.deepEqual(findMethodLine('const indexed = 1;\n// index() is generated\n', 'index'), { line: 1, exact: false });
+  });
+
   describe('locateFinding', () => {
     let baseDir: string;
     before(() => {
       baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-locate-'));
       fs.mkdirSync(path.join(baseDir, 'config'));
       fs.writeFileSync(path.join(baseDir, 'config/config.prod.js'), "module.exports = {\n  keys: 'k',\n  sentinel: {\n    waivers: [],\n  },\n  auth: { ignore: '/api' },\n};\n");
+      fs.mkdirSync(path.join(baseDir, 'app/controller'), { recursive: true });
+      fs.writeFileSync(path.join(baseDir, 'app/controller/admin.js'), "'use strict';\nclass AdminController {\n  // export() is below\n  async list() {}\n  async export() {}\n}\nmodule.exports = AdminController;\n");
+      fs.writeFileSync(path.join(baseDir, 'app/router.js'), "'use strict';\nmodule.exports = app => {\n  app.router.post('/inline', async ctx => {});\n};\n");
       fs.writeFileSync(path.join(baseDir, 'config/plugin.js'), "'use strict';\n\nexports.static = true;\nexports.jwt = { enable: true, package: 'egg-jwt' };\n");
     });
     after(() => fs.rmSync(baseDir, { recursive: true, force: true }));
@@ -114,6 +124,13 @@ describe('finding locations (lib/cli/locate)', () => {
     it('a plugin or middleware finding: the line of its name in the file its source names', () => {
       assert.deepEqual(locateFinding(finding('plugin:jwt', 'config/plugin.js'), facts()), { file: path.join(baseDir, 'config/plugin.js'), key: 'jwt', line: 4, exact: true });
       assert.deepEqual(locateFinding(finding('middleware:auth', 'config/config.prod.js'), facts()), { file: file(), key: 'auth', line: 6, exact: true });
+    });
+
+    it('a route finding: its controller method, or the line that registered an inline handler', () => {
+      const controller = path.join(baseDir, 'app/controller/admin.js');
+      assert.deepEqual(locateFinding(finding('route:GET /admin/export', 'app/controller/admin.js#AdminController.export()'), facts()), { file: controller, line: 5, exact: true });
+      assert.deepEqual(locateFinding(finding('route:GET /admin/gone', 'app/controller/admin.js#AdminController.gone()'), facts()), { file: controller, line: 1, exact: false });
+      assert.deepEqual(locateFinding(finding('route:POST /inline', 'app/router.js:3'), facts()), { file: path.join(baseDir, 'app/router.js'), line: 3, exact: true });
     });
 
     it('a finding about a file is at its line 1; an environment variable has no file', () => {
