@@ -73,7 +73,9 @@ function isPasswordKeyName(name: string): boolean {
 
 /** Value shapes that are secrets wherever they appear. Each needs enough fixed structure to rule out hashes and ids. */
 const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
-  { kind: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/ },
+  // The whole block: its header, body (also with JSON's `\n` escapes, as in a dump's text) and END line, so masking
+  // hides the key, not only the line that names it.
+  { kind: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[rn])*/ },
   { kind: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/ },
   { kind: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
   { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },

@@ -303,6 +303,14 @@ describe('masking and redaction', () => {
     assert.ok(secrets.has(first) && secrets.has(second));
   });
 
+  it('a PEM private key is masked whole, header, body and END line, also as JSON text with \\n escapes', () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\n${PEM_BODY}\n${PEM_BODY}\n-----END PRIVATE KEY-----\n`;
+    assert.deepEqual(maskSecrets({ jwt: { signing: { pem } } }), { jwt: { signing: { pem: '[REDACTED]' } } });
+    const text = JSON.stringify({ jwt: { pem }, next: 'kept' });
+    assert.equal(maskSecretShapes(text), '{"jwt":{"pem":"[REDACTED]"},"next":"kept"}');
+    assert.ok(collectSecretValues({ jwt: { pem } }).has(pem.trim()), 'the whole block redacts the report');
+  });
+
   it('SEN202 names a kind once for a value holding two tokens of it', () => {
     const hits = check('note', 'xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrSt, xoxb-3333333333-4444444444-ZyXwVuTsRqPoNmLkJiHg');
     assert.equal(hits.length, 1);
