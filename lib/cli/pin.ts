@@ -14,7 +14,7 @@ const DEFAULT_ENVS = [ 'prod' ];
 const usage = `Usage: egg-sentinel pin [options]
 
 Writes ${MANIFEST_FILE} in the app: for every plugin enabled in each env, its name, package, version, directory
-(relative to the app) and the SHA-256 of each of its files (nested node_modules left out; with --deep, also every
+(relative to the app) and the SHA-256 of each of its files (its own node_modules left out; with --deep, also every
 package of its production dependency closure). Sorted and without timestamps, so a change is a small diff. At boot
 egg-sentinel refuses plugins whose files differ (SEN104). Commit the file; pin again after a reviewed upgrade.
 

@@ -1,6 +1,6 @@
 /**
  * The plugin manifest `sentinel.lock.json` (Grafana-style): for each enabled plugin, per-file SHA-256 of its package
- * directory (nested node_modules left out) and, when pinned deep, of every package in its production dependency
+ * directory (its own node_modules left out) and, when pinned deep, of every package in its production dependency
  * closure. Written by `egg-sentinel pin`, verified at boot (SEN104) and by `pin --check`.
  * Output is deterministic (sorted, no timestamps) so a change shows as a small diff in review.
  */
@@ -84,7 +84,11 @@ export function serializeManifest(manifest: PluginManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-/** SHA-256 of every file under `dir`, nested node_modules left out, sorted by path; symlinks are recorded, not followed. */
+/**
+ * SHA-256 of every file under `dir`, sorted by path; symlinks are recorded, not followed. Only `dir`'s own
+ * node_modules is left out (the package's dependencies, pinned with --deep): egg's loader globs every file below a
+ * plugin's app/ directories, a `node_modules` among them included.
+ */
 export function hashFiles(dir: string): FileHashes {
   const found: Array<[ string, string ]> = [];
   const walk = (current: string, prefix: string): void => {
@@ -93,7 +97,7 @@ export function hashFiles(dir: string): FileHashes {
       const relative = `${prefix}${entry.name}`;
       if (entry.isSymbolicLink()) found.push([ relative, `symlink:${fs.readlinkSync(full)}` ]);
       else if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') walk(full, `${relative}/`);
+        if (prefix !== '' || entry.name !== 'node_modules') walk(full, `${relative}/`);
       } else if (entry.isFile()) found.push([ relative, crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex') ]);
     }
   };

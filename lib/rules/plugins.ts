@@ -149,7 +149,7 @@ export const pluginFilesChanged: Rule = {
   title: 'Plugin files differ from the manifest',
   severity: 'critical',
   description: `When the app has a plugin manifest \`${MANIFEST_FILE}\` (written by \`npx egg-sentinel pin\`), every enabled ` +
-    'plugin\'s files (its package directory without nested node_modules and, with `plugins.deep`, its production dependency ' +
+    'plugin\'s files (its package directory without its own node_modules and, with `plugins.deep`, its production dependency ' +
     'closure) must hash to the recorded SHA-256 values: a changed, added or removed file means the code egg is about to run ' +
     'is not the code that was reviewed and pinned. An unreadable manifest, or plugin files that cannot be read, are findings too. With `plugins.requireManifest` ' +
     '(default: on outside local/unittest when a manifest exists) a plugin the manifest does not list, or a missing manifest, ' +

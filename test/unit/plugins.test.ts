@@ -212,14 +212,16 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     'node_modules/egg-a/app.js': 'module.exports = () => {};\n',
     'node_modules/egg-a/lib/z.js': '1;\n',
     'node_modules/egg-a/node_modules/nested/index.js': 'ignored\n',
+    // egg's loader globs every file below app/middleware, a node_modules there included: hashed.
+    'node_modules/egg-a/app/middleware/node_modules/pwn.js': 'module.exports = () => (ctx, next) => next();\n',
     'node_modules/dep/package.json': JSON.stringify({ name: 'dep', version: '1.2.3', scripts: { postinstall: 'node x' } }),
     'node_modules/dep/index.js': 'dep\n',
   });
 
-  it('hashes files sorted, without nested node_modules, and round-trips through parse', () => {
+  it('hashes files sorted, without the package\'s own node_modules (its dependencies), and round-trips through parse', () => {
     const dir = app();
     const hashes = hashFiles(path.join(dir, 'node_modules/egg-a'));
-    assert.deepEqual(Object.keys(hashes), [ 'app.js', 'lib/z.js', 'package.json' ]);
+    assert.deepEqual(Object.keys(hashes), [ 'app.js', 'app/middleware/node_modules/pwn.js', 'lib/z.js', 'package.json' ]);
     const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] });
     assert.deepEqual(Object.keys(manifest.plugins.a.dependencies ?? {}), [ 'node_modules/dep' ]);
     assert.deepEqual(parseManifest(serializeManifest(manifest), 'sentinel.lock.json'), manifest);
