@@ -59,7 +59,9 @@ export function maskDumpsAtSource(target: object, secrets: () => ReadonlySet<str
     // The config's secret values and secret shapes, in one pass: egg's own dump.ignore (extended with egg-sentinel's
     // key-name patterns) has masked secret-named keys. The rewrite's full masking (maskSecrets) walks key paths too,
     // which in every process's constructor cost a measurable share of boot.
-    return { ...dumped, config: new Redactor(secrets()).deep(dumped.config) };
+    // The meta too: it maps every key to its file, a token used as a key included.
+    const redactor = new Redactor(secrets());
+    return { ...dumped, config: redactor.deep(dumped.config), meta: redactor.deep(dumped.meta) };
   };
 }
 
@@ -98,16 +100,14 @@ export function dumpFiles(runDir: string, type: EggProcessType): string[] {
  */
 export function rewriteDumps(runDir: string, types: readonly EggProcessType[], secrets: ReadonlySet<string>): DumpRewrite[] {
   const redactor = new Redactor(secrets);
-  // router.json is JSON text: a secret in it is written as JSON escapes it (shapes are masked by any Redactor).
+  // router.json and the meta are JSON text: a secret in them is written as JSON escapes it (any Redactor masks shapes).
   const inJson = new Redactor([ ...secrets ].flatMap(secret => [ secret, JSON.stringify(secret).slice(1, -1) ]));
   return types.flatMap(type => dumpFiles(runDir, type)).filter(file => fs.existsSync(file)).map(file => {
     try {
       let content: string;
-      if (file.endsWith('_meta.json')) {
-        // The meta dump maps keys to file names: only its mode needs fixing.
-        content = fs.readFileSync(file, 'utf8');
-      } else if (path.basename(file) === ROUTER_DUMP) {
-        // Hundreds of routes with no secret-named key: masked as text, which walking them as data costs ~50 times more.
+      if (file.endsWith('_meta.json') || path.basename(file) === ROUTER_DUMP) {
+        // The meta dump maps keys (a token used as a key among them) to file names; router.json holds hundreds of
+        // routes with no secret-named key: both masked as JSON text, which walking them as data costs ~50 times more.
         content = inJson.text(JSON.stringify(readDump(file), null, 2));
       } else {
         content = `${JSON.stringify(redactor.deep(maskSecrets(readDump(file))), null, 2)}`;

@@ -157,6 +157,8 @@ export interface SecretLeaf {
   kind: string;
   /** Set when the value is a stand-in (empty, `${VAR}`, `changeme`) rather than a real secret. */
   placeholder?: PlaceholderKind;
+  /** The secret is the key's name (a token used as a key), not its value. */
+  inKeyName?: boolean;
 }
 
 export interface FindSecretsOptions {
@@ -196,8 +198,15 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
   const inherited: SecretLeaf[] = [];
   const tooDeep: string[] = [];
   walkPlainData(root, (value, keyPath, names) => {
-    if (typeof value !== 'string' && typeof value !== 'number') return;
     const keyName = names[names.length - 1] ?? '';
+    // A token used as a key (`apiClients: { 'sk_live_…': 'client-a' }`) is written to the dumps and their meta as any
+    // value is. Array items carry their array's name: it is looked at once, at the array.
+    if (keyName && !keyPath.endsWith(']') && ANY_SECRET_SHAPE.test(keyName)) {
+      const inKey = detectSecretValues(keyName).map(match => ({ keyPath, value: keyName, secret: match.secret, kind: `${match.kind} (as a key name)`, inKeyName: true }));
+      if (plainWanted) plain.push(...inKey);
+      if (inheritedWanted) inherited.push(...inKey);
+    }
+    if (typeof value !== 'string' && typeof value !== 'number') return;
     const text = String(value);
     // A secret-named key counts for a string, and for a number only under a password-like name.
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
@@ -237,7 +246,8 @@ export function configSecrets(owner: { config: unknown }): SecretReadings {
  * included), and the token or URL password inside any other string. Used to rewrite egg's config dumps.
  */
 export function maskSecrets<T>(root: T): T {
-  const masked = new Map(findSecrets(root, { inherit: true }).map(leaf => [ leaf.keyPath, leaf ]));
+  // A token used as a key masks the key (setMaskedKey), not the value under it.
+  const masked = new Map(findSecrets(root, { inherit: true }).filter(leaf => !leaf.inKeyName).map(leaf => [ leaf.keyPath, leaf ]));
   const rebuild = (value: unknown, keyPath: string, depth: number): unknown => {
     const leaf = masked.get(keyPath);
     if (leaf && (typeof value === 'string' || typeof value === 'number')) {
@@ -247,11 +257,28 @@ export function maskSecrets<T>(root: T): T {
     if (isPlainData(value) && depth >= MAX_WALK_DEPTH) return MASK;
     if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
     if (isPlainData(value)) {
-      return Object.fromEntries(Object.entries(value).map(([ key, child ]) => [ key, rebuild(child, keyPath ? `${keyPath}.${key}` : key, depth + 1) ]));
+      const copy: Record<string, unknown> = {};
+      for (const [ key, child ] of Object.entries(value)) setMaskedKey(copy, key, rebuild(child, keyPath ? `${keyPath}.${key}` : key, depth + 1));
+      return copy;
     }
     return value;
   };
   return rebuild(root, '', 0) as T;
+}
+
+/**
+ * Sets `value` on the copy of an object under `key`, with a secret's shape in the key (a token used as a key) masked
+ * and numbered when masking makes it equal an earlier key, so no entry is lost. Other keys stay as they are (a
+ * report's own keys must not change); `__proto__` from parsed JSON stays an own key.
+ */
+export function setMaskedKey(copy: Record<string, unknown>, key: string, value: unknown): void {
+  let unique = key;
+  const masked = maskSecretShapes(key);
+  if (masked !== key) {
+    unique = masked;
+    for (let count = 2; Object.prototype.hasOwnProperty.call(copy, unique); count++) unique = `${masked} #${count}`;
+  }
+  Object.defineProperty(copy, unique, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** `text` with every string of a secret's shape (detectSecretValues) replaced by MASK. */

@@ -20,8 +20,9 @@ const SECURE_ENV = {
   CFG_UPSTREAM: JSON.stringify({ url: 'https://svc:Up5tr3amPa55word@api.internal/v1', timeoutMs: 3000 }),
   CFG_GITHUB_TOKEN: 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ',
   CFG_LATE_URL: 'postgres://late:L4t3S3cr3tPw@db.internal/app',
+  CFG_STRIPE_KEY: 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
 };
-const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw' ];
+const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw', 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd' ];
 
 function withSecureEnv(): void {
   for (const [ name, value ] of Object.entries(SECURE_ENV)) mm(process.env, name, value);
@@ -90,9 +91,13 @@ describe('configuration rules: secure fixture (mm.app)', () => {
       assert.equal(dumped.config.mysql.client.password, '[REDACTED]');
       assert.equal(dumped.config.upstream.url, 'https://svc:[REDACTED]@api.internal/v1');
       assert.equal(dumped.config.mysql.client.host, 'db.internal', 'ordinary values stay');
+      assert.deepEqual(dumped.config.billingClients, { '[REDACTED]': 'billing' }, 'a token used as a key is masked');
       for (const name of [ 'application_config.json', 'application_config_meta.json', 'agent_config.json', 'agent_config_meta.json' ]) {
         assert.equal(fs.statSync(path.join(baseDir, 'run', name)).mode & 0o777, 0o600, name);
       }
+      const meta = fs.readFileSync(path.join(baseDir, 'run/application_config_meta.json'), 'utf8');
+      assert.match(meta, /"billingClients"/);
+      for (const secret of SECURE_SECRETS) assert.ok(!meta.includes(secret), 'a secret is still in the meta dump');
       const agentDump = fs.readFileSync(path.join(baseDir, 'run/agent_config.json'), 'utf8');
       for (const secret of SECURE_SECRETS.slice(0, 3)) assert.ok(!agentDump.includes(secret), 'a secret is still in the agent dump');
     } finally {

@@ -1,4 +1,4 @@
-import { MASK, maskSecretShapes } from '../secrets';
+import { MASK, maskSecretShapes, setMaskedKey } from '../secrets';
 
 export const REDACTED = MASK;
 
@@ -73,9 +73,10 @@ export class Redactor {
     if (Array.isArray(value)) return value.map(item => this.deep(item, keep)) as T;
     if (value && typeof value === 'object') {
       const copy: Record<string, unknown> = {};
-      for (const [ key, item ] of Object.entries(value)) copy[key] = typeof item === 'string' && keep.has(key) ? item : this.deep(item, keep);
+      for (const [ key, item ] of Object.entries(value)) setMaskedKey(copy, key, typeof item === 'string' && keep.has(key) ? item : this.deep(item, keep));
       return copy as T;
     }
     return value;
   }
 }
+

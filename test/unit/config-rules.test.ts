@@ -339,7 +339,7 @@ describe('dump rewriting', () => {
   beforeEach(() => { runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-dumps-')); });
   afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
 
-  it('rewrites existing dumps masked and 0600, keeps the meta dump\'s content, reports what it could not parse', () => {
+  it('rewrites existing dumps masked and 0600, the meta dump\'s keys too, reports what it could not parse', () => {
     // egg masked mysql.password by its name; the same password under a name that says nothing, and quoted in a
     // waiver's reason, are masked by value: the live config's secrets.
     const dump = { config: {
@@ -347,7 +347,8 @@ describe('dump rewriting', () => {
       cacheOptions: { auth: 'MysqlPassw0rdVal42' }, sentinel: { waivers: [{ reason: 'until MysqlPassw0rdVal42 is rotated' }] },
     } };
     fs.writeFileSync(path.join(runDir, 'application_config.json'), JSON.stringify(dump), { mode: 0o644 });
-    fs.writeFileSync(path.join(runDir, 'application_config_meta.json'), '{"name":"/srv/config/config.default.js"}', { mode: 0o644 });
+    const meta = { name: '/srv/config/config.default.js', billing: { 'sk_live_KEYASMAPKEY0123456789abcdef': '/srv/config/config.prod.js' } };
+    fs.writeFileSync(path.join(runDir, 'application_config_meta.json'), JSON.stringify(meta), { mode: 0o644 });
     fs.writeFileSync(path.join(runDir, 'agent_config.json'), '{"config": {', { mode: 0o644 });
     // egg's route dump: a webhook path with a config secret (one with a quote, as JSON escapes it) and a token's shape.
     const routes = [{ path: '/hooks/Hook"Secret-0123456789abcdef', regexp: '/^\\/hooks/' }, { path: '/slack/xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx' }];
@@ -362,7 +363,8 @@ describe('dump rewriting', () => {
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'application_config.json'), 'utf8')).config,
       { upstream: { url: 'https://svc:[REDACTED]@api.internal' }, mysql: { password: '[REDACTED]' }, name: 'x',
         cacheOptions: { auth: '[REDACTED]' }, sentinel: { waivers: [{ reason: 'until [REDACTED] is rotated' }] } });
-    assert.equal(fs.readFileSync(path.join(runDir, 'application_config_meta.json'), 'utf8'), '{"name":"/srv/config/config.default.js"}');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(runDir, 'application_config_meta.json'), 'utf8')),
+      { name: '/srv/config/config.default.js', billing: { '[REDACTED]': '/srv/config/config.prod.js' } }, 'a token used as a key is masked in the meta');
     for (const name of [ 'application_config.json', 'application_config_meta.json' ]) assert.equal(fs.statSync(path.join(runDir, name)).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.join(runDir, 'agent_config.json')).mode & 0o777, 0o644);
   });

@@ -3,6 +3,7 @@ import { hardCodedSecret } from '../../lib/rules/exposure';
 import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { walkPlainData } from '../../lib/walk';
+import { Redactor } from '../../lib/report/redact';
 
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u';
 
@@ -309,6 +310,18 @@ describe('masking and redaction', () => {
     const text = JSON.stringify({ jwt: { pem }, next: 'kept' });
     assert.equal(maskSecretShapes(text), '{"jwt":{"pem":"[REDACTED]"},"next":"kept"}');
     assert.ok(collectSecretValues({ jwt: { pem } }).has(pem.trim()), 'the whole block redacts the report');
+  });
+
+  it('a token used as a key is a secret: found, masked in dumps (numbered when two collide) and reported by SEN202', () => {
+    const first = 'sk_live_KEYASMAPKEY0123456789abcdef';
+    const second = 'sk_live_ANOTHERKEY0123456789abcdef';
+    const config = { apiClients: { [first]: 'client-a', [second]: 'client-b', plain: 'x' } };
+    assert.deepEqual(findSecrets(config).map(leaf => [ leaf.keyPath.replace(first, 'FIRST').replace(second, 'SECOND'), leaf.kind ]),
+      [[ 'apiClients.FIRST', 'a Stripe secret key (as a key name)' ], [ 'apiClients.SECOND', 'a Stripe secret key (as a key name)' ]]);
+    assert.deepEqual(new Redactor([]).deep(maskSecrets(config)), { apiClients: { '[REDACTED]': 'client-a', '[REDACTED] #2': 'client-b', plain: 'x' } });
+    const [ hit ] = check(first, 'client-a');
+    assert.match(hit.message, /Stripe secret key \(as a key name\)/);
+    assert.ok(!JSON.stringify(hit).includes(first) || hit.target.includes(first), 'the token is only in the target, which the report redacts');
   });
 
   it('SEN202 names a kind once for a value holding two tokens of it', () => {
