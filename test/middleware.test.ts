@@ -229,6 +229,50 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a router mounted by a named middleware ahead of auth: its routes are judged from that position', async () => {
+      const message = await expectRefused(fixture('mw-named-mount'), /SEN404/);
+      assert.match(message, /GET \/api\/secret .*app\/controller\/user\.ts#UserController\.list\(\)/);
+      assert.doesNotMatch(message, /GET \/users /);
+      await withApp(bootReportOnly('mw-named-mount'), async app => {
+        await app.httpRequest().get('/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/secret').expect(200)).body.servedBy, 'controller');
+        const { json } = readReport(fixture('mw-named-mount'));
+        assert.deepEqual(json.middleware.find((entry: { name: string }) => entry.name === 'apiRoutes')?.position, 1, 'named, first in the chain');
+      });
+    });
+
+    it('a router no known middleware dispatches to: its routes cannot be shown to run auth, and boot is refused', async () => {
+      const message = await expectRefused(fixture('mw-unknown-mount'), /SEN404/);
+      assert.match(message, /GET \/api\/secret .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);
+      await withApp(bootReportOnly('mw-unknown-mount'), async app => {
+        assert.equal((await app.httpRequest().get('/api/secret').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a router nested under app.router is judged through its parent, after the parent\'s router.use() guard: boots', async () => {
+      const app = await bootApp(fixture('mw-nested-router'));
+      try {
+        await app.httpRequest().get('/admin/users').expect(401);
+        assert.equal((await app.httpRequest().get('/admin/users').set(AUTHORIZED).expect(200)).body.servedBy, 'controller');
+        const report = (app as any).sentinel.report;
+        assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN40')), []);
+        assert.deepEqual(report.routes.filter((route: { route: string }) => route.route === 'GET /admin/users').map((route: { chain: string }) => route.chain),
+          [ report.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain ], 'listed once');
+        assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /router\.use:auth$/);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a router that ignores case is probed in upper case too: a lower-case RegExp match lets /API/… through', async () => {
+      const message = await expectRefused(fixture('mw-router-case'), /SEN404/);
+      assert.match(message, /GET \/api\/admin\/users .*\/API\/ADMIN\/USERS/);
+      await withApp(bootReportOnly('mw-router-case'), async app => {
+        await app.httpRequest().get('/api/admin/users').expect(401);
+        assert.equal((await app.httpRequest().get('/API/admin/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('with egg-router-plus, a middleware appended after its routers does not guard their routes', async () => {
       const message = await expectRefused(fixture('mw-namespace-late'), /SEN404/);
       assert.match(message, /GET \/api\/open/);

@@ -156,19 +156,48 @@ function routerOwner(egg: MiddlewareSource): object {
 export function routesAddedAfterCollection(egg: MiddlewareSource): string[] {
   const collected = collectedLengths.get(routerOwner(egg));
   if (!collected) return [];
-  return routeStacks(egg).flatMap(stack => stack.slice(collected.get(stack) ?? 0))
+  // A router nested with router.use() shares its layers with its parent: each is named once.
+  return [ ...new Set(routeStacks(egg).flatMap(stack => stack.slice(collected.get(stack) ?? 0))) ]
     .filter(layer => layer.methods.length)
     .map(layer => `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`);
 }
 
 /**
- * The route stacks of an app: egg's router first, then the other routers that registered routes (their routes are
- * dispatched by middleware of their own, which egg-router-plus appends after egg's router).
+ * The route stacks of an app: egg's router first, then the routers the middleware chain dispatches to (a koa-router's
+ * `routes()` given to app.use()) and the other routers of egg's class that registered routes (egg-router-plus
+ * namespaces, `new app.router.constructor(…)`), which middleware of their own dispatch, or egg's router when nested.
  */
 function routeStacks(egg: MiddlewareSource): RouterLayer[][] {
   const main = egg.router?.stack ?? [];
-  const others = [ ...routersOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack).filter(stack => stack !== main);
-  return [ main, ...new Set(others) ];
+  const dispatched = (egg.middleware ?? []).map(dispatchedRouter).filter(router => router !== undefined).map(router => router.stack);
+  const recorded = [ ...routersOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack);
+  return [ ...new Set([ main, ...dispatched, ...recorded ]) ];
+}
+
+/** The router a middleware dispatches to: the `routes()`/`middleware()` of koa-router and egg's router carry it. */
+function dispatchedRouter(fn: unknown): { stack: RouterLayer[] } | undefined {
+  const router = (fn as { router?: unknown } | undefined)?.router;
+  return router && typeof router === 'object' && Array.isArray((router as { stack?: unknown }).stack) ? router as { stack: RouterLayer[] } : undefined;
+}
+
+/**
+ * Where the chain hands requests to each router: egg's router, and a router whose `routes()` is in the chain, at
+ * their own entries; any other router at the first middleware that mounts one (egg-router-plus wraps each namespace
+ * in a function calling `router.middleware()(ctx, next)`); undefined when no middleware is known to dispatch to it.
+ */
+function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): Map<RouterLayer[], number | undefined> {
+  const positions = new Map<RouterLayer[], number | undefined>();
+  const chain = egg.middleware ?? [];
+  chain.forEach((fn, position) => {
+    const router = dispatchedRouter(fn);
+    if (router && !positions.has(router.stack)) positions.set(router.stack, position);
+  });
+  const main = egg.router?.stack ?? [];
+  // egg's router not in the chain: its routes are not dispatched at all; every global middleware is kept in scope.
+  if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? Infinity);
+  const firstMount = middleware.find(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]))?.position ?? undefined;
+  for (const stack of stacks) if (!positions.has(stack)) positions.set(stack, firstMount);
+  return positions;
 }
 
 /** The controller function for `'home.index'` strings, as egg's router resolves them. */
@@ -205,7 +234,7 @@ export interface MiddlewareFacts {
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
 /** The body of a middleware that hands the request to a router (`router.middleware()(ctx, next)`, egg-router-plus). */
-const ROUTER_MOUNT = /\.(?:middleware|routes)\(\)\s*\(\s*ctx\b/;
+const ROUTER_MOUNT = /\.(?:middleware|routes)\(\)\s*\(/;
 
 /**
  * `pluginRealDirs`: the enabled plugins' package directories with symlinks resolved, when the caller has them (the
@@ -219,7 +248,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
   }
   const stacks = routeStacks(egg);
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, probeTokens(egg, middleware, stacks));
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -285,12 +314,16 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
+    const dispatched = dispatchedRouter(fn);
+    if (dispatched) return { name: 'router', position, group: 'router', enable: true, ...(dispatched !== egg.router && { mount: true }) };
     const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
     // egg 3 names the router middleware `dispatch` (no _name); egg 4 `routerMiddleware`.
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
-    // An arrow function given to app.use() has no name; egg-router-plus mounts each namespace router with one.
-    if (!name) return ROUTER_MOUNT.test(Function.prototype.toString.call(fn)) ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
-    return describe(name, position);
+    // A function that hands requests to a router: egg-router-plus mounts each namespace with an arrow function, an
+    // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
+    const mounts = ROUTER_MOUNT.test(Function.prototype.toString.call(fn));
+    if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
+    return mounts ? { ...describe(name, position), mount: true } : describe(name, position);
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
@@ -386,6 +419,7 @@ function collectRoutes(
   filters: Map<string, RequestFilter>,
   relative: (file: string) => string,
   stacks: RouterLayer[][],
+  dispatchedAt: Map<RouterLayer[], number | undefined>,
   tokens: PreparedTokens,
 ): RouteFact[] {
   // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
@@ -403,18 +437,25 @@ function collectRoutes(
       filter: filters.get(entry.name),
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
+      undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
     }));
-  // egg's router runs the controller of a route it matches and no middleware after it in the chain (an app.use() in a
-  // late hook) before that: those never guard its routes. Other routers (egg-router-plus's namespaces) are reached
-  // through middleware of their own: those after the first such mount never guard them; where no mount is known,
-  // every global middleware may run before their routes.
-  const routerAt = middleware.find(entry => entry.group === 'router')?.position ?? Infinity;
-  const mountAt = middleware.find(entry => entry.mount)?.position ?? Infinity;
-  const scopes = [ globals.filter(entry => entry.position < routerAt), globals.filter(entry => entry.position < mountAt) ].map(inScope => ({
-    globals: inScope,
-    filtered: inScope.filter(entry => entry.filter),
-    chains: new ChainInterner(),
-  }));
+  // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
+  // (an app.use() in a late hook) runs before that: those never guard its routes. A router no known middleware
+  // dispatches to has every global middleware unverified: nothing says which of them run before its routes.
+  const scopes = new Map<number | undefined, RouteScope>();
+  const scopeOf = (at: number | undefined): RouteScope => {
+    let scope = scopes.get(at);
+    if (!scope) {
+      const inScope = at === undefined ? globals : globals.filter(entry => entry.position < at);
+      scopes.set(at, scope = {
+        globals: inScope,
+        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter),
+        fixed: at === undefined ? entry => entry.undispatched : entry => entry.always,
+        chains: new ChainInterner(),
+      });
+    }
+    return scope;
+  };
   const routes: RouteFact[] = [];
   // A REST resource registers one path for several methods: its probes, and the outcome of every filter that did
   // not read the method, serve each of them.
@@ -425,8 +466,11 @@ function collectRoutes(
   const routeSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
   collectedLengths.set(routerOwner(egg), new Map(stacks.map(stack => [ stack, stack.length ])));
-  for (const [ stackIndex, stack ] of stacks.entries()) {
-    const { globals: inScope, filtered, chains } = scopes[stackIndex === 0 ? 0 : 1];
+  // A router nested with router.use() shares its layers with its parent, which dispatches them after its own
+  // router.use() middleware: each route is judged once, where it is first found (egg's router first).
+  const judged = new Set<RouterLayer>();
+  for (const stack of stacks) {
+    const { globals: inScope, filtered, fixed, chains } = scopeOf(dispatchedAt.get(stack));
     // router.use() layers of this router seen so far: they run before the routes registered after them.
     const uses: RouterLayer[] = [];
     // Its routes seen so far: a request one of them matches for every method of a later route is answered there.
@@ -436,8 +480,10 @@ function collectRoutes(
         uses.push(layer);
         continue;
       }
+      if (judged.has(layer)) continue;
+      judged.add(layer);
       // RegExp routes are not shared: one that prints like a string route must not take its probes.
-      const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.path}` : undefined;
+      const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.regexp.flags.includes('i') ? 'any-case ' : ''}${layer.path}` : undefined;
       let path = pathKey === undefined ? undefined : byPath.get(pathKey);
       if (!path) {
         const samples = probePaths(modules, layer);
@@ -476,7 +522,7 @@ function collectRoutes(
       }
       const chain = chains.intern(varying, () => {
         let next = 0;
-        return [ ...inScope.map(entry => (entry.filter ? varying[next++] : entry.always)), ...varying.slice(next) ];
+        return [ ...inScope.map(entry => (filtered.includes(entry) ? varying[next++] : fixed(entry))), ...varying.slice(next) ];
       });
       const methods = [ ...new Set(layer.methods) ];
       routes.push({
@@ -556,7 +602,23 @@ interface GlobalMiddleware {
   filter?: RequestFilter;
   always: RouteStep;
   never: RouteStep;
+  /** For the routes of a router no known middleware dispatches to. */
+  undispatched: RouteStep;
 }
+
+/** The global middleware that may run before the routes of one router, and the distinct chains of those routes. */
+interface RouteScope {
+  globals: GlobalMiddleware[];
+  /** Those whose match/ignore is evaluated per route. */
+  filtered: GlobalMiddleware[];
+  /** The step of the others. */
+  fixed: (entry: GlobalMiddleware) => RouteStep;
+  chains: ChainInterner;
+}
+
+const UNDISPATCHED = 'egg-sentinel cannot tell where in the middleware chain this route\'s router is dispatched (it knows a ' +
+  'router\'s routes() given to app.use(), egg\'s router, routers nested with router.use(), and functions calling ' +
+  'router.routes() or router.middleware()), so not which global middleware run before it';
 
 /**
  * Whether a global middleware's match/ignore lets it run for every request egg dispatches to the route; `perMethod`

@@ -185,13 +185,14 @@ const SAMPLE_PARAMS = [ '1', 'sentinel', 'a' ];
  * Request paths egg's router dispatches to a route, for evaluating `match`/`ignore` against it: the route path with
  * its parameters filled in by path-to-regexp's own compile() (which checks each value against its parameter's
  * pattern, so the path matches the route by construction), also with its optional parameters left out, and each
- * with a trailing slash, which a router that is not strict (egg's default) sends to the same route.
+ * with a trailing slash, which a router that is not strict (egg's default) sends to the same route, and in upper case
+ * when the route ignores case.
  * Empty for a RegExp route or a parameter no sample satisfies.
  */
 export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   if (typeof route.path !== 'string') return [];
   const plain = plainProbe(route.path);
-  if (plain !== undefined) return withTrailingSlash(route, [ plain ]);
+  if (plain !== undefined) return requestForms(route, [ plain ]);
   const toPath = modules.compilePath(route.path);
   const optional = (key: PathKey) => key.optional === true || key.modifier === '?' || key.modifier === '*';
   const variants = route.paramNames.some(optional) ? [ route.paramNames, route.paramNames.filter(key => !optional(key)) ] : [ route.paramNames ];
@@ -201,15 +202,22 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
     if (base === undefined) return [];
     bases.push(base);
   }
-  return withTrailingSlash(route, bases);
+  return requestForms(route, bases);
 }
 
-/** Each path, and its trailing-slash form when the router is not strict (egg's default), without repeats. */
-function withTrailingSlash(route: RouteLayer, bases: string[]): string[] {
+/**
+ * Each path, its trailing-slash form when the router is not strict (egg's default), and, when the route ignores case
+ * (a router made without `sensitive: true`, as koa-router's default is; egg's own router is case-sensitive), its
+ * upper-case form, which a case-sensitive RegExp or function filter may not recognise; without repeats.
+ */
+function requestForms(route: RouteLayer, bases: string[]): string[] {
   const paths = new Set<string>();
+  const anyCase = route.regexp.flags.includes('i');
   for (const base of bases) {
-    paths.add(base);
-    if (!route.opts?.strict && !base.endsWith('/')) paths.add(`${base}/`);
+    for (const form of anyCase ? [ base, base.toUpperCase() ] : [ base ]) {
+      paths.add(form);
+      if (!route.opts?.strict && !form.endsWith('/')) paths.add(`${form}/`);
+    }
   }
   return [ ...paths ];
 }
