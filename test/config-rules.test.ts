@@ -178,6 +178,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!readReport(fixture('cfg-hardcoded-secret')).text.includes('R3d1sS3cr3tPw'), 'the report is redacted');
   });
 
+  it('SEN202: cookie keys that production falls back on (the variable config.prod reads is unset) refuse boot; set, it boots', async () => {
+    mm.env('prod');
+    const files = {
+      'config/config.default.js': `module.exports = { keys: process.env.CFG_FALLBACK_KEYS || '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': 'module.exports = { keys: process.env.CFG_FALLBACK_KEYS };\n',
+    };
+    const message = await expectRefused(temp('cfg-keys-fallback', files), /SEN202/);
+    assert.match(message, /config\.keys is the literal written in config\/config\.default\.js, though config\/config\.(default|prod)\.js reads the keys from the environment/);
+    assert.ok(!message.includes(STRONG_KEY), 'the key is never shown');
+    mm(process.env, 'CFG_FALLBACK_KEYS', 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga-from-the-environment');
+    assert.deepEqual((await bootReport(temp('cfg-keys-from-env', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: the same secret read from the environment does not fire', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_REDIS_URL', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0');

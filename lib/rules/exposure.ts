@@ -103,6 +103,25 @@ function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, str
   return holds(recorded) ? recorded : Object.keys(texts).find(holds);
 }
 
+/** `keys: process.env.X`, `config.keys = env.secret('X')`, `keys: process.env.X || '…'`: keys meant to come from the environment. */
+const KEYS_FROM_ENVIRONMENT = /\bkeys['"]?\s*[:=]\s*\(?\s*(?:process\.env\b|env\.(?:secret|json)\()/;
+
+/**
+ * Cookie keys production falls back on (SEN202): a config file reads them from the environment, yet their value is a
+ * literal of a config file (`process.env.EGG_KEYS || 'literal'` in config.default, or `keys: process.env.EGG_KEYS` in
+ * config.prod with a literal in config.default, which egg keeps when the variable is unset). Weak keys are SEN201's.
+ */
+function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string } | undefined {
+  const keys = facts.config.keys;
+  if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
+  if (keys.split(',').some(key => describeWeakKey(key.trim()))) return undefined;
+  const texts = facts.files.configTexts;
+  const files = Object.keys(texts);
+  const readIn = files.find(file => file.startsWith('config/') && KEYS_FROM_ENVIRONMENT.test(texts[file]));
+  const literalIn = files.find(file => holdsLiteral(texts[file], keys));
+  return readIn && literalIn ? { literalIn, readIn } : undefined;
+}
+
 /** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
 const IDENTIFYING_LINE = 16;
 /** A secret this long is identified by its first or last FRAGMENT characters too, so a literal split in two is found. */
@@ -161,6 +180,9 @@ export const hardCodedSecret: Rule = {
     'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
     '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
+    'Outside local/unittest, egg\'s cookie `keys` are reported when a config file reads them from the environment and ' +
+    'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
+    'kept because the variable config.prod reads is unset (weak keys are SEN201\'s). ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
     `the ${MAX_WALK_DEPTH} levels egg-sentinel searches is reported (medium) where the search stops. ` +
     'High outside local/unittest; low on a developer machine.',
@@ -174,6 +196,18 @@ export const hardCodedSecret: Rule = {
       message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
       fix: readFromEnvironmentFix(secret.keyPath),
     }));
+    const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
+    if (fallback) {
+      hits.push({
+        severity: 'high',
+        target: 'config.keys',
+        source: fallback.literalIn,
+        message: `config.keys is the literal written in ${fallback.literalIn}, though ${fallback.readIn} reads the keys from the ` +
+          'environment: that variable is not set here, so the app signs cookies, the session and CSRF tokens with a key from the repository',
+        fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
+          'fails boot when it is unset); rotate the keys if this one was committed.',
+      });
+    }
     // Not searched is said, not passed over: a secret could sit below.
     for (const keyPath of configSecrets(facts).tooDeep.slice(0, MAX_TOO_DEEP_HITS)) {
       hits.push({

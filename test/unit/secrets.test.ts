@@ -204,6 +204,31 @@ describe('SEN202: where the value comes from', () => {
   });
 });
 
+describe('SEN202: cookie keys production falls back on', () => {
+  const KEY = 'Zx9q-3vL_0pT7mWc2RkHs8yJ4nBd6fGe1aUo5iQr';
+  const facts = (texts: Record<string, string>, environmentValues: string[] = [], keys = KEY) => fakeFacts({
+    config: { keys }, meta: { keys: 'config/config.prod.js' }, files: { configTexts: texts } as never, runtime: { environmentValues: new Set(environmentValues) },
+  });
+  const fallbackTexts = { 'config/config.default.js': `module.exports = { keys: process.env.EGG_KEYS || '${KEY}' };\n`, 'config/config.prod.js': 'module.exports = { keys: process.env.EGG_KEYS };\n' };
+
+  it('the literal fallback of keys read from the environment, the variable unset: high outside local/unittest', () => {
+    const [ hit ] = hardCodedSecret.check(facts(fallbackTexts), { developmentEnv: false });
+    assert.deepEqual([ hit.severity, hit.target, hit.source ], [ 'high', 'config.keys', 'config/config.default.js' ]);
+    assert.match(hit.message, /literal written in config\/config\.default\.js, though config\/config\.default\.js reads the keys from the environment/);
+    assert.ok(!JSON.stringify(hit).includes(KEY), 'the key is never in the finding');
+    const prodOnly = { 'config/config.default.js': `exports.keys = '${KEY}';\n`, 'config/config.prod.ts': "export default { keys: env.secret('EGG_KEYS', { optional: true }) };\n" };
+    assert.match(hardCodedSecret.check(facts(prodOnly), { developmentEnv: false })[0].message, /though config\/config\.prod\.ts reads the keys/);
+  });
+
+  it('not when the keys come from the environment, on a developer machine, or weak (SEN201\'s)', () => {
+    assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts, [ KEY ]), { developmentEnv: false }), []);
+    assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts), { developmentEnv: true }), []);
+    const scaffolded = 'app_1700000000000_4321';
+    assert.deepEqual(hardCodedSecret.check(facts({ ...fallbackTexts, 'config/config.default.js': `keys: process.env.EGG_KEYS || '${scaffolded}'` }, [], scaffolded), { developmentEnv: false }), []);
+    assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.js': `exports.keys = '${KEY}';\n` }), { developmentEnv: false }), [], 'no file reads them from the environment');
+  });
+});
+
 describe('SEN202: placeholders are findings with their own text', () => {
   const cases: Array<[unknown, RegExp, string]> = [
     [ '', /is empty: no secret is configured/, 'medium' ],
