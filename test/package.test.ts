@@ -103,7 +103,7 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
 
   it('ships compiled CommonJS, typings, the schema and docs, and no sources or tests', () => {
     for (const file of [ 'package.json', 'index.js', 'index.d.ts', 'app.js', 'agent.js', 'preflight.js', 'config/config.default.js',
-      'lib/boot.js', 'lib/config/sentinel.schema.json', 'lib/report/report.schema.json', 'bin/egg-sentinel.js', 'README.md', 'LICENSE', 'CHANGELOG.md' ]) {
+      'lib/boot.js', 'lib/config/sentinel.schema.json', 'lib/report/report.schema.json', 'bin/egg-sentinel.js', 'README.md', 'LICENSE', 'CHANGELOG.md', 'docs/rules.md' ]) {
       assert.ok(packedFiles.includes(file), `${file} is packed`);
     }
     const unwanted = packedFiles.filter(file => (file.endsWith('.ts') && !file.endsWith('.d.ts')) || /^(test|example|scripts|\.ci)\//.test(file));

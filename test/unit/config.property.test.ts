@@ -49,7 +49,8 @@ const validConfig = optional({
     maxAgeMs: fc.integer({ min: 1000, max: 600_000 }),
     logLinesPerMinute: fc.integer({ min: 0, max: 10_000 }),
     clusterClient: fc.constantFrom('on', 'off'),
-  }),
+  // A previous secret equal to the current one is refused: nothing would be rotated out.
+  }).filter(ipc => !(ipc.previousSecrets ?? []).some(previous => previous.secret === ipc.secret)),
   middleware: optional({
     required: fc.uniqueArray(middlewareName, { maxLength: 3 }),
     order: fc.array(fc.tuple(middlewareName, fc.array(selector, { minLength: 1, maxLength: 3 }), fc.array(selector, { minLength: 1, maxLength: 3 }), fc.nat({ max: 2 }))
