@@ -16,7 +16,6 @@ export interface SourceLocation {
 }
 
 const CONFIG_PREFIX = 'config.';
-const KEY_SEGMENT = /^[A-Za-z_$][\w$-]*$/;
 
 /**
  * The file a finding's `source` names (a file, `config/env file`, or a config key whose provenance is a file) and the
@@ -81,9 +80,13 @@ function isFile(file: string): boolean {
   }
 }
 
-/** `config.security.csrf` → `security.csrf`; other targets (routes, plugin names, `serverEnv`) are not config keys. */
+/**
+ * `config.security.csrf` → `security.csrf`; egg-sentinel's own options are named without the prefix
+ * (`sentinel.ipc.secret`); other targets (routes, plugin names, `serverEnv`) are not config keys.
+ */
 function configKey(target: string): string | undefined {
-  return target.startsWith(CONFIG_PREFIX) ? target.slice(CONFIG_PREFIX.length) : undefined;
+  if (target.startsWith(CONFIG_PREFIX)) return target.slice(CONFIG_PREFIX.length);
+  return target.startsWith('sentinel.') ? target : undefined;
 }
 
 /** `plugin:jwt` → `jwt` (`exports.jwt =` in config/plugin.js), `middleware:auth` → `auth` (its options in config). */
@@ -91,23 +94,32 @@ function namedKey(target: string): string | undefined {
   return /^(?:plugin|middleware):([\w$-]+)$/.exec(target)?.[1];
 }
 
+/** A key path segment: a name, and the index of an item of the array it holds (`public[3]`). */
+const KEY_PATH_SEGMENT = /^([A-Za-z_$][\w$-]*)(?:\[(\d+)\])?$/;
+
 /**
  * The line that sets `key` in a config file: each segment in turn, as an object key (`keys:`, `'keys':`) or an
- * assignment (`config.keys =`, `exports.keys =`), searched from the line of the segment before it.
+ * assignment (`config.keys =`, `exports.keys =`), searched from the line of the segment before it. After an array
+ * item (`public[3].path`), the next segment is its n-th occurrence below the array's key, one per item.
  */
 export function findKeyLine(text: string, key: string | undefined): { line: number; exact: boolean } {
-  const segments = key?.split('.') ?? [];
-  if (!segments.length || !segments.every(segment => KEY_SEGMENT.test(segment))) return { line: 1, exact: false };
+  const segments = (key?.split('.') ?? []).map(segment => KEY_PATH_SEGMENT.exec(segment));
+  if (!segments.length || !segments.every(Boolean)) return { line: 1, exact: false };
   const lines = text.split('\n');
   let from = 0;
   let found = -1;
-  for (const segment of segments) {
-    const escaped = segment.replace(/\$/g, '\\$');
+  let skip = 0;
+  for (const segment of segments as RegExpExecArray[]) {
+    const escaped = segment[1].replace(/\$/g, '\\$');
     const pattern = new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`);
-    const index = lines.findIndex((line, at) => at >= from && !isComment(line) && pattern.test(line));
-    if (index < 0) return { line: found < 0 ? 1 : found + 1, exact: false };
+    let index = from - 1;
+    for (let wanted = skip; wanted >= 0; wanted--) {
+      index = lines.findIndex((line, at) => at > index && at >= from && !isComment(line) && pattern.test(line));
+      if (index < 0) return { line: found < 0 ? 1 : found + 1, exact: false };
+    }
     found = index;
     from = index;
+    skip = segment[2] === undefined ? 0 : Number(segment[2]);
   }
   return { line: found + 1, exact: true };
 }

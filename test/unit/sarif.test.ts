@@ -89,6 +89,26 @@ describe('finding locations (lib/cli/locate)', () => {
     assert.deepEqual(findKeyLine(text, 'GET /admin'), { line: 1, exact: false }, 'not a key path');
   });
 
+  it('findKeyLine: several segments on one line, and the n-th item of an array', () => {
+    const text = [
+      'module.exports = {',
+      "  keys: 'k',",
+      "  sentinel: { ipc: { secret: 'x' } },",
+      '  routes: {',
+      '    public: [',
+      "      { path: '/health', reason: 'probe' },",
+      "      { path: '/status', reason: 'old' },",
+      '    ],',
+      '  },',
+      '};',
+    ].join('\n');
+    assert.deepEqual(findKeyLine(text, 'sentinel.ipc.secret'), { line: 3, exact: true });
+    assert.deepEqual(findKeyLine(text, 'routes.public[1].path'), { line: 7, exact: true });
+    assert.deepEqual(findKeyLine(text, 'routes.public[0].reason'), { line: 6, exact: true });
+    assert.deepEqual(findKeyLine(text, 'routes.public[1]'), { line: 5, exact: true }, 'an item itself: its array');
+    assert.deepEqual(findKeyLine(text, 'routes.public[2].path'), { line: 5, exact: false }, 'no such item: the array, approximate');
+  });
+
   it('findMethodLine: class methods with modifiers, and functions set on an object or exports', () => {
     assert.deepEqual(findMethodLine('class A {\n  async show() {\n    await this.index();\n  }\n  public async index(): Promise<void> {}\n}\n', 'index'), { line: 5, exact: true });
     assert.deepEqual(findMethodLine("exports.index = async ctx => {};\nexports.show = function(ctx) {};\n", 'show'), { line: 2, exact: true });
@@ -131,6 +151,10 @@ describe('finding locations (lib/cli/locate)', () => {
       assert.deepEqual(locateFinding(finding('route:GET /admin/export', 'app/controller/admin.js#AdminController.export()'), facts()), { file: controller, line: 5, exact: true });
       assert.deepEqual(locateFinding(finding('route:GET /admin/gone', 'app/controller/admin.js#AdminController.gone()'), facts()), { file: controller, line: 1, exact: false });
       assert.deepEqual(locateFinding(finding('route:POST /inline', 'app/router.js:3'), facts()), { file: path.join(baseDir, 'app/router.js'), line: 3, exact: true });
+    });
+
+    it('egg-sentinel\'s own options are config keys though named without the prefix (sentinel.ipc.secret)', () => {
+      assert.deepEqual(locateFinding(finding('sentinel.waivers', 'config/config.prod.js'), facts()), { file: file(), key: 'sentinel.waivers', line: 4, exact: true });
     });
 
     it('a finding about a file is at its line 1; an environment variable has no file', () => {
