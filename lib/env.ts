@@ -41,6 +41,24 @@ export function valuesReadFromEnvironment(): ReadonlySet<string> {
   return fromEnvironment;
 }
 
+/**
+ * Set by `egg-sentinel pin`, which loads the app's config for its plugin list only: an unset variable then reads as
+ * unset (undefined) instead of stopping the load, so pinning in CI needs none of production's secrets. A global, so
+ * the copy of egg-sentinel the app's config files require sees it too; boot never sets it.
+ */
+const UNSET_READS_AS_UNSET = Symbol.for('egg-sentinel.env.unsetReadsAsUnset');
+
+export async function readingUnsetVariablesAsUnset<T>(work: () => Promise<T>): Promise<T> {
+  const flags = globalThis as Record<symbol, unknown>;
+  const before = flags[UNSET_READS_AS_UNSET];
+  flags[UNSET_READS_AS_UNSET] = true;
+  try {
+    return await work();
+  } finally {
+    flags[UNSET_READS_AS_UNSET] = before;
+  }
+}
+
 /** Option names each helper takes: a misspelled one (`optinal`) must not be ignored silently. */
 const KNOWN_OPTIONS: Readonly<Record<'secret' | 'json', readonly string[]>> = { secret: [ 'optional', 'schema' ], json: [ 'optional' ] };
 
@@ -55,7 +73,7 @@ function read(name: string, options: EnvOptions, source: NodeJS.ProcessEnv, help
   }
   const value = source[name];
   if (value !== undefined && value !== '') return value;
-  if (options.optional) return undefined;
+  if (options.optional || (globalThis as Record<symbol, unknown>)[UNSET_READS_AS_UNSET] === true) return undefined;
   throw new SentinelEnvError(name, value === undefined ? 'is not set' : 'is empty', `Set it in the environment of the process that starts egg${hintForCase(name, source)}.`);
 }
 

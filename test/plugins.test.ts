@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mm from 'egg-mock';
+import { env } from '../index';
 import { runCli } from '../lib/cli';
 import { bootApp, expectRefused, fixture, readReport } from './helpers';
 
@@ -182,6 +183,18 @@ describe('plugin trust (mm.app)', function() {
       const typo = await sentinel([ 'pin', '--check', '--env', 'prdo', '--base-dir', dir ]);
       assert.match(typo.stderr, /env "prdo" has no config\/config\.prdo\.\* or config\/plugin\.prdo\.\* file in the app/);
       assert.doesNotMatch((await sentinel([ 'pin', '--check', '--base-dir', dir ])).stderr, /has no config/);
+    });
+
+    it('pin needs none of production\'s secrets: a config reading an unset env.secret() is loaded for its plugin list', async () => {
+      const app = copyFixture('plugin-secure');
+      const index = path.join(__dirname, '../index').split(path.sep).join('/');
+      fs.writeFileSync(path.join(app, 'config/config.prod.ts'), `import { env } from '${index}';\n\nexport default { keys: env.secret('PIN_TEST_UNSET_KEYS') };\n`);
+      assert.equal(process.env.PIN_TEST_UNSET_KEYS, undefined);
+      const pinned = await sentinel([ 'pin', '--base-dir', app ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0);
+      // Only while pin loads the app: afterwards an unset variable stops a load again, naming it.
+      assert.throws(() => env.secret('PIN_TEST_UNSET_KEYS'), /PIN_TEST_UNSET_KEYS is not set/);
     });
 
     it('the pinned secure fixture boots clean; the agent verified it once for the workers, and the handover is gone once ready', async () => {

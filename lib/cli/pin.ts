@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSafeEnvName } from '../env-name';
+import { readingUnsetVariablesAsUnset } from '../env';
 import { realPathLoose } from '../facts/files';
 import { pluginPackageDir } from '../facts/egg-version';
 import { AppLoadError, loadConfigOffline } from '../facts/offline';
@@ -61,11 +62,12 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
       io.stderr.write(`egg-sentinel pin: env ${JSON.stringify(env)} has no config/config.${env}.* or config/plugin.${env}.* file in the app, ` +
         'so it pins what config.default enables; check the name (egg\'s envs: local, unittest, prod, or EGG_SERVER_ENV\'s)\n');
     }
-    const loaded = await loadConfigOffline({
+    // The plugin list does not depend on secrets: env.secret('EGG_KEYS') reads as unset instead of stopping the load.
+    const loaded = await readingUnsetVariablesAsUnset(() => loadConfigOffline({
       baseDir: options.baseDir, env, scope: options.scope,
       warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${message}\n`),
       notice: message => io.stderr.write(`egg-sentinel pin: ${message}\n`),
-    });
+    }));
     deepFromConfig ||= (loaded.config.sentinel as { plugins?: { deep?: unknown } } | undefined)?.plugins?.deep === true;
     // egg 4 loads a plugin from the build inside its package (eggPlugin.exports); the package is what is pinned.
     const plugins = Object.entries(loaded.plugins)
