@@ -22,6 +22,8 @@ import { roundTimings, type Timings, timed } from './timing';
 export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
 /** Late routes named in the warning; the rest are counted. */
 const MAX_LISTED_LATE_ROUTES = 20;
+/** When the routes are looked at again after this plugin's serverDidReady: the app's own hook has run by then. */
+const LATE_ROUTES_RECHECK_MS = 1000;
 
 export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
@@ -86,10 +88,20 @@ export class SentinelAppBootHook extends SentinelBootHook {
     this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
   }
 
-  /** serverDidReady (every process is up): routes added after the check, in a didReady hook say, are served unchecked. */
+  /**
+   * serverDidReady (every process is up): routes added after the check, in a didReady hook say, are served unchecked.
+   * The app's own serverDidReady runs after this plugin's: looked at again a moment later for the routes it adds.
+   */
   async serverDidReady(): Promise<void> {
-    const late = routesAddedAfterCollection(this.target);
+    const warned = new Set<string>();
+    this.warnLateRoutes(warned);
+    setTimeout(() => this.warnLateRoutes(warned), LATE_ROUTES_RECHECK_MS).unref();
+  }
+
+  private warnLateRoutes(warned: Set<string>): void {
+    const late = routesAddedAfterCollection(this.target).filter(route => !warned.has(route));
     if (!late.length) return;
+    late.forEach(route => warned.add(route));
     const redactor = new Redactor(this.dumpSecrets);
     this.target.coreLogger.warn('[egg-sentinel] %d route(s) were added after the boot check, which did not see them: %s. ' +
       'Register routes in app/router, or in a boot hook that runs before willReady, so they are checked.',
