@@ -72,7 +72,7 @@ function isPasswordKeyName(name: string): boolean {
 }
 
 /** Value shapes that are secrets wherever they appear. Each needs enough fixed structure to rule out hashes and ids. */
-const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
+const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; accept?: (match: string) => boolean }> = [
   // The whole block: its header, body (also with JSON's `\n` escapes, as in a dump's text) and END line, so masking
   // hides the key, not only the line that names it.
   { kind: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[rn])*/ },
@@ -85,6 +85,8 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp }> = 
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
   { kind: 'a JWT', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
+  // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required").
+  { kind: 'an HTTP Basic credential', pattern: /\bBasic [A-Za-z0-9+/]{8,}={0,2}/, accept: match => /^[ -~]+:[ -~]*$/.test(Buffer.from(match.slice(6), 'base64').toString('latin1')) },
 ];
 
 /** `scheme://user:password@host`; the password is group 1. */
@@ -116,7 +118,7 @@ export interface SecretValueMatch {
 
 /** Any of the shapes: one scan tells whether a string holds one at all (most config strings do not). */
 const ANY_SECRET_SHAPE = new RegExp(SECRET_VALUE_PATTERNS.map(({ pattern }) => `(?:${pattern.source})`).join('|'));
-const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern }) => ({ kind, pattern: new RegExp(pattern.source, 'g') }));
+const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern, accept }) => ({ kind, pattern: new RegExp(pattern.source, 'g'), accept }));
 
 /**
  * The secrets a string holds by its shape alone, whatever its key is called: every occurrence, since a string with
@@ -125,8 +127,8 @@ const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern }) => ({ k
 export function detectSecretValues(value: string): SecretValueMatch[] {
   const found: SecretValueMatch[] = [];
   if (ANY_SECRET_SHAPE.test(value)) {
-    for (const { kind, pattern } of EVERY_SECRET_SHAPE) {
-      for (const match of value.matchAll(pattern)) found.push({ kind, secret: match[0] });
+    for (const { kind, pattern, accept } of EVERY_SECRET_SHAPE) {
+      for (const match of value.matchAll(pattern)) if (!accept || accept(match[0])) found.push({ kind, secret: match[0] });
     }
   }
   // Only a string with a scheme separator can hold a URL password; most strings are not scanned again.

@@ -48,6 +48,7 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'session', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', /JWT/ ],
     [ 'tls', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`, /PEM private key/ ],
     [ 'deployKey', `-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n-----END OPENSSH PRIVATE KEY-----`, /PEM private key/ ],
+    [ 'value', `Basic ${Buffer.from('deploy-bot:Hq7Lm2Zx9Wr4').toString('base64')}`, /HTTP Basic credential/ ],
   ];
   assert.ok(secrets.length >= 20);
   for (const [ key, value, kind ] of secrets) {
@@ -152,6 +153,8 @@ describe('SEN202: 20+ look-alikes stay quiet', () => {
     [ 'publicKey', 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmhPz9tq1ZyV2xL2p3F0' ],
     [ 'logo', 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' ],
     [ 'api', 'https://api.example.com/v1/items?user=bob&page=2' ],
+    [ 'realm', 'Basic authentication required' ],
+    [ 'hint', 'Basic QXV0aGVudGljYXRpb24gaGVhZGVy' ],
     [ 'mirror', 'https://deploy@registry.example.com/npm/' ],
     [ 'replica', 'postgres://app@db.internal:5432/app' ],
     [ 'repo', 'ssh://git@github.com:org/repo.git' ],
