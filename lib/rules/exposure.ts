@@ -145,13 +145,15 @@ function holdsLiteral(text: string, value: string): boolean {
 const MAX_TOO_DEEP_HITS = 3;
 
 /** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
-function readFromEnvironmentFix(keyPath: string): string {
+function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
   const key = segments[segments.length - 1] ?? keyPath;
   const property = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`;
-  return `Read the secret from the environment in the config file: \`${property}: env.secret('${variable}')\` ` +
-    `(\`import { env } from 'egg-sentinel'\`) or \`process.env.${variable}\`; remove the literal and rotate it if it was committed.`;
+  const read = `\`${property}: env.secret('${variable}')\` (\`import { env } from 'egg-sentinel'\`)`;
+  // An empty or stand-in value is no secret to rotate: what is missing is the real one.
+  if (standIn) return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
+  return `Read the secret from the environment in the config file: ${read} or \`process.env.${variable}\`; remove the literal and rotate it if it was committed.`;
 }
 
 function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
@@ -194,7 +196,7 @@ export const hardCodedSecret: Rule = {
       target: `config.${secret.keyPath}`,
       source: secret.source,
       message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
-      fix: readFromEnvironmentFix(secret.keyPath),
+      fix: readFromEnvironmentFix(secret.keyPath, secret.placeholder !== undefined),
     }));
     const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
     if (fallback) {
@@ -327,10 +329,21 @@ export const sensitiveFilePermissions: Rule = {
     ];
     return checked.flatMap(file => {
       const problems: string[] = [];
-      if (file.mode & GROUP_OR_OTHER_WRITE) problems.push(`writable by ${who(file.mode, GROUP_OR_OTHER_WRITE)}`);
-      if (file.holdsSecrets && file.mode & OTHER_READ) problems.push('readable by others while it holds secrets');
+      const changes: string[] = [];
+      if (file.mode & GROUP_OR_OTHER_WRITE) {
+        problems.push(`writable by ${who(file.mode, GROUP_OR_OTHER_WRITE)}`);
+        changes.push('go-w');
+      }
+      if (file.holdsSecrets && file.mode & OTHER_READ) {
+        problems.push('readable by others while it holds secrets');
+        changes.push('o-r');
+      }
       if (!problems.length) return [];
-      return [{ severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path, message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})` }];
+      return [{
+        severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path,
+        message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})`,
+        fix: `\`chmod ${changes.join(',')} ${file.path}\` where the app is deployed, e.g. with a deploy step or a stricter umask (027).`,
+      }];
     });
   },
 };

@@ -109,6 +109,9 @@ describe('SEN205 file permissions', () => {
       '.env.local is readable by others while it holds secrets (mode 0604)',
       'run/agent_config.json is writable by group and others (mode 0662)',
     ]);
+    assert.deepEqual(hits.map(hit => hit.fix?.split(' where')[0]), [
+      '`chmod go-w config`', '`chmod o-r config/config.prod.ts`', '`chmod o-r .env.local`', '`chmod go-w run/agent_config.json`',
+    ], 'each fix names its file and the bits to remove');
     assert.ok(hits.every(hit => hit.severity === 'medium'));
     assert.ok(sensitiveFilePermissions.check(facts, DEV).every(hit => hit.severity === 'low'), 'low on a developer machine');
   });

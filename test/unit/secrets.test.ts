@@ -251,6 +251,8 @@ describe('SEN202: placeholders are findings with their own text', () => {
       const [ hit ] = check('password', value);
       assert.match(hit.message, text);
       assert.equal(hit.severity, severity);
+      // No secret to rotate: the fix asks for the real one.
+      assert.match(hit.fix ?? '', /^Configure the real secret from the environment in the config file: `password: env\.secret\('SERVICE_PASSWORD'\)`/);
     });
   }
 });
