@@ -322,6 +322,8 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(refusedIds(message), [ 'SEN205' ]);
     assert.match(message, /\.env is readable by others while it holds secrets \(mode 0644\)/);
     assert.match(message, /config\/config\.default\.js is writable by group and others \(mode 0666\)/);
+    assert.match(message, /fix: +`chmod o-r \.env` where the app is deployed/);
+    assert.match(message, /fix: +`chmod go-w config\/config\.default\.js`/);
   });
 
   it('SEN206: a git checkout whose .gitignore misses run/, logs/, .env* and config.local', async function() {
