@@ -234,6 +234,16 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a route function merely named like the guard (not made by app.middleware.auth()) cannot be shown to guard it', async () => {
+      const message = await expectRefused(fixture('mw-imitation'), /SEN404/);
+      assert.match(message, /GET \/admin\/export .*cannot be shown to run its guard.*the auth given to the route .*a function named auth, which no app\.middleware\.auth\(\) call made/);
+      assert.doesNotMatch(message, /GET \/admin →/);
+      await withApp(bootReportOnly('mw-imitation'), async app => {
+        await app.httpRequest().get('/admin').expect(401);
+        assert.equal((await app.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router mounted by a named middleware ahead of auth: its routes are judged from that position', async () => {
       const message = await expectRefused(fixture('mw-named-mount'), /SEN404/);
       assert.match(message, /GET \/api\/secret .*app\/controller\/user\.ts#UserController\.list\(\)/);

@@ -46,6 +46,8 @@ export interface RecordTarget extends MiddlewareSource {
 interface Registration {
   /** Names of the functions before the controller. */
   middleware: string[];
+  /** Those of them named like one of the app's middleware factories without being made by it (imitatesFactory). */
+  imitations: string[];
   /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action. */
   fullPath?: string;
   handlerName: string;
@@ -119,8 +121,10 @@ function recordRegistrations(app: RecordTarget, modules: EggModules): void {
     const result = register.apply(target, args);
     const handler = resolveHandler(app.controller, handlers[handlers.length - 1]);
     const fullPath = handler?.[FULLPATH];
+    const routeMiddleware = handlers.slice(0, -1);
     const registration: Registration = {
-      middleware: handlers.slice(0, -1).map(functionName),
+      middleware: routeMiddleware.map(functionName),
+      imitations: routeMiddleware.filter(fn => imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
@@ -207,6 +211,16 @@ function resolveHandler(controllers: unknown, handler: unknown): Record<symbol, 
     target = handler.split('.').reduce<unknown>((node, key) => (node as AnyRecord | undefined)?.[key], controllers);
   }
   return typeof target === 'function' ? target as unknown as Record<symbol, unknown> : undefined;
+}
+
+/**
+ * A function named like one of the app's middleware factories (`async function auth(ctx, next)`) that no
+ * `app.middleware.auth(…)` call made: a stand-in or another module's function, not that middleware.
+ */
+function imitatesFactory(fn: unknown, factories: Record<string, unknown>): boolean {
+  if (typeof fn !== 'function' || createdBy.has(fn)) return false;
+  const name = (fn as NamedFunction)._name ?? fn.name;
+  return Object.prototype.hasOwnProperty.call(factories, name) && typeof factories[name] === 'function';
 }
 
 function functionName(fn: unknown): string {
@@ -464,6 +478,7 @@ function collectRoutes(
   const byPath = new Map<string, PathProbes>();
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
   const routeSteps = new Map<string, RouteStep>();
+  const imitationSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
   collectedLengths.set(routerOwner(egg), new Map(stacks.map(stack => [ stack, stack.length ])));
   // A router nested with router.use() shares its layers with its parent, which dispatches them after its own
@@ -516,8 +531,14 @@ function collectRoutes(
       }
       for (let index = 0; index < routeLevel.length; index++) {
         const name = routeLevel[index];
-        let step = routeSteps.get(name);
-        if (!step) routeSteps.set(name, step = { name, level: 'route', runs: 'always' });
+        const imitation = registration?.imitations.includes(name) === true;
+        const known = imitation ? imitationSteps : routeSteps;
+        let step = known.get(name);
+        if (!step) {
+          known.set(name, step = imitation ?
+            { name, level: 'route', runs: 'unverified', detail: `a function named ${name}, which no app.middleware.${name}() call made: it need not be that middleware` } :
+            { name, level: 'route', runs: 'always' });
+        }
         varying.push(step);
       }
       const chain = chains.intern(varying, () => {

@@ -190,6 +190,8 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): stri
   if (global) return `${guard}'s ${entry?.filter?.summary ?? 'match/ignore'} ${stepGap(global, target.publicMethods)}`;
   const partial = steps.find(step => step.level === 'router');
   if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
+  const given = steps.find(step => step.level === 'route');
+  if (given) return `the ${guard} given to the route ${stepGap(given, target.publicMethods)}`;
   if (entry && entry.position === null) return `${guard} is disabled (enable: false${sourceSuffix(facts.provenance(`${guard}.enable`))})`;
   // In the chain, yet not in the route's: placed after the router that answers the route.
   const at = entry?.position;
