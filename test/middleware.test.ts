@@ -256,6 +256,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('routes registered in configDidLoad, before app/router runs, are recorded and judged too', async () => {
+      const message = await expectRefused(fixture('mw-early-routes'), /SEN404/);
+      assert.match(message, /GET \/api\/early → inline handler .* registered at app\.ts:\d+/);
+      await withApp(bootReportOnly('mw-early-routes'), async app => {
+        assert.equal((await app.httpRequest().get('/api/early').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router no known middleware dispatches to: its routes cannot be shown to run auth, and boot is refused', async () => {
       const message = await expectRefused(fixture('mw-unknown-mount'), /SEN404/);
       assert.match(message, /GET \/api\/secret .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { METHODS } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -61,20 +62,35 @@ const recording = new WeakSet<object>();
 const createdBy = new WeakMap<object, string>();
 
 /**
- * Called from the app boot hook's configWillLoad. Hooks egg's loadRouter: by then app/middleware is loaded and
- * app/router is about to run, so factories can be named and every registration recorded.
+ * Called from the app boot hook's configWillLoad. Records registrations from now on on routers of egg's router class
+ * (one an app.js configDidLoad hook makes included), found through the module egg-core loads it from, without touching
+ * `app.router`, whose first use queues its place in the chain. Hooks egg's loadRouter: by then app/middleware is
+ * loaded and app/router is about to run, so factories can be named, and app.router's own class is wrapped too (an ESM
+ * build of egg 4 can load another copy of it).
  */
 export function recordRouteRegistrations(app: RecordTarget): void {
   const { loader } = app;
   // Once per loader: the audit command records too, and the audited app may enable egg-sentinel as well.
   if (recording.has(loader)) return;
   recording.add(loader);
+  const modules = loadEggModules(loader.eggPaths ?? []);
+  recordRegistrations(app, modules, eggRouterPrototype(modules));
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);
-    recordRegistrations(app, loadEggModules(loader.eggPaths ?? []));
+    recordRegistrations(app, modules, app.router);
     return loadRouter.apply(this, args);
   };
+}
+
+/** The prototype of egg's router class, from the @eggjs/router egg-core requires; undefined when it cannot be read. */
+function eggRouterPrototype(modules: EggModules): object | undefined {
+  try {
+    const exported = createRequire(path.join(modules.routerDir, 'package.json'))(modules.routerDir) as { EggRouter?: { prototype?: object } };
+    return exported.EggRouter?.prototype;
+  } catch {
+    return undefined;
+  }
 }
 
 function nameFactoryOutputs(app: RecordTarget): void {
@@ -107,14 +123,18 @@ const routersOf = new WeakMap<object, Set<RecordedRouter>>();
 /** `register` methods already wrapped: the router class's prototype is shared by every app in the process. */
 const wrappedRegisters = new WeakSet<object>();
 
-function recordRegistrations(app: RecordTarget, modules: EggModules): void {
-  const router = app.router as RecordedRouter | undefined;
+/**
+ * Records the registrations of the app's routers (those made with the app as their `app`, as EggRouter's second
+ * argument), wrapping `register` where `router` (a router, or its class's prototype) finds it.
+ */
+function recordRegistrations(app: RecordTarget, modules: EggModules, router: object | undefined): void {
   if (!router) return;
   const FULLPATH = app.loader.FileLoader.FULLPATH;
-  const owner = router.app ?? app;
-  const routers = new Set<RecordedRouter>();
-  routersOf.set(owner, routers);
-  recorders.set(owner, (target, args, register) => {
+  const owner = (router as Partial<RecordedRouter>).app ?? app;
+  let routers = routersOf.get(owner);
+  if (!routers) routersOf.set(owner, routers = new Set());
+  const recorded = routers;
+  if (!recorders.has(owner)) recorders.set(owner, (target, args, register) => {
     // A copy: EggRouter#register pops the controller off the array it is given.
     const handlers = (Array.isArray(args[2]) ? [ ...args[2] ] : [ args[2] ]) as unknown[];
     const before = target.stack.length;
@@ -130,7 +150,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules): void {
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
     };
     for (const layer of target.stack.slice(before)) registrations.set(layer, registration);
-    routers.add(target);
+    recorded.add(target);
     return result;
   });
   // Wrapped where the router class defines it, so every router of the app records, not only app.router.

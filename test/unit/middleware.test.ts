@@ -243,7 +243,8 @@ describe('route facts shared by the routes of one path', () => {
 describe('route registration recording', () => {
   it('hooks a loader once, however often it is asked (the audit command and the plugin may both ask)', () => {
     const loadRouter = () => undefined;
-    const app: RecordTarget = { config: {}, options: {}, loader: { loadRouter, FileLoader: { FULLPATH: Symbol('fullpath') } } };
+    const eggPaths = [ path.dirname(require.resolve('egg/package.json')) ];
+    const app: RecordTarget = { config: {}, options: {}, loader: { loadRouter, eggPaths, FileLoader: { FULLPATH: Symbol('fullpath') } } };
     recordRouteRegistrations(app);
     const hooked = app.loader.loadRouter;
     recordRouteRegistrations(app);
