@@ -296,6 +296,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('… and in mixed case: a RegExp that knows the lower and upper forms only lets /ApI/… through', async () => {
+      const mixed = await expectRefused(fixture('mw-router-mixed-case'), /SEN404/);
+      assert.match(mixed, /GET \/api\/admin\/users .*skips \/ApI\/aDmIn\/UsErS/);
+      assert.doesNotMatch(mixed, /\/API\/ADMIN/, 'the upper-case form is matched, so not reported');
+    });
+
     it('with egg-router-plus, a middleware appended after its routers does not guard their routes', async () => {
       const message = await expectRefused(fixture('mw-namespace-late'), /SEN404/);
       assert.match(message, /GET \/api\/open/);

@@ -205,16 +205,26 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   return requestForms(route, bases);
 }
 
+/** Letters alternately upper and lower case (`/ApI/UsErS`): a filter that knows only the lower and upper forms misses it. */
+function mixedCase(text: string): string {
+  let upper = true;
+  return text.replace(/[a-z]/gi, letter => {
+    const out = upper ? letter.toUpperCase() : letter.toLowerCase();
+    upper = !upper;
+    return out;
+  });
+}
+
 /**
  * Each path, its trailing-slash form when the router is not strict (egg's default), and, when the route ignores case
  * (a router made without `sensitive: true`, as koa-router's default is; egg's own router is case-sensitive), its
- * upper-case form, which a case-sensitive RegExp or function filter may not recognise; without repeats.
+ * upper-case and mixed-case forms, which a case-sensitive RegExp or function filter may not recognise; no repeats.
  */
 function requestForms(route: RouteLayer, bases: string[]): string[] {
   const paths = new Set<string>();
   const anyCase = route.regexp.flags.includes('i');
   for (const base of bases) {
-    for (const form of anyCase ? [ base, base.toUpperCase() ] : [ base ]) {
+    for (const form of anyCase ? [ base, base.toUpperCase(), mixedCase(base) ] : [ base ]) {
       paths.add(form);
       if (!route.opts?.strict && !form.endsWith('/')) paths.add(`${form}/`);
     }
