@@ -302,6 +302,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.doesNotMatch(mixed, /\/API\/ADMIN/, 'the upper-case form is matched, so not reported');
     });
 
+    it('two steps of the guard that together run for every request (a global ignore, a router.use()) boot', async () => {
+      const app = await bootApp(fixture('mw-guard-union'));
+      try {
+        for (const url of [ '/x/secret', '/X/SECRET', '/X/secret' ]) await app.httpRequest().get(url).expect(401);
+        assert.equal((await app.httpRequest().get('/X/SECRET').set(AUTHORIZED).expect(200)).body.servedBy, 'controller');
+        assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN40')), []);
+      } finally {
+        await app.close();
+      }
+    });
+
     it('with egg-router-plus, a middleware appended after its routers does not guard their routes', async () => {
       const message = await expectRefused(fixture('mw-namespace-late'), /SEN404/);
       assert.match(message, /GET \/api\/open/);

@@ -3,7 +3,7 @@
  * config.sentinel.routes; without one, only SEN405 (egg-security's own middleware) applies.
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
-import type { ControllerFact, Facts, MiddlewareFact, RouteFact, RouteStep } from '../facts/types';
+import type { ControllerFact, Facts, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from '../facts/types';
 import type { Rule, RuleHit } from './types';
 
 /** Routes listed in a message before "and N more". */
@@ -184,7 +184,7 @@ function guardGap(facts: Facts, target: ProtectedRoute, guard: string): string |
 
 function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
   const steps = target.route.chain.filter(step => step.name === guard);
-  if (steps.some(step => !stepGap(step, target.publicMethods))) return undefined;
+  if (steps.some(step => !stepGap(step, target.publicMethods)) || runTogether(steps, target.publicMethods)) return undefined;
   const global = steps.find(step => step.level === 'global');
   const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
   if (global) return `${guard}'s ${entry?.filter?.summary ?? 'match/ignore'} ${stepGap(global, target.publicMethods)}`;
@@ -198,6 +198,22 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): stri
   const router = at === null || at === undefined ? undefined : facts.middleware.find(item => item.group === 'router' && item.position !== null && item.position < at);
   if (entry && router) return `${positioned(entry)} comes after ${positioned(router)}, which answers the route first, so ${guard} never runs before its controller`;
   return `${guard} is neither in the global chain nor on this route`;
+}
+
+/**
+ * Whether a guard's steps together run for every non-public request to the route, though none does alone: a global
+ * `ignore` that skips /x/secret beside a router.use() of the same guard that runs for it, and the other way round for
+ * /X/SECRET on a router that ignores case. A request is open when every step skips it; a skip naming no method counts
+ * for every method, and one the step cannot vouch for (unverified) leaves nothing proven.
+ */
+function runTogether(steps: readonly RouteStep[], publicMethods: Set<string>): boolean {
+  const partly = steps.filter(step => step.runs === 'partly');
+  if (steps.length < 2 || !partly.length || steps.some(step => step.runs === 'unverified')) return false;
+  const skips = (step: RouteStep, request: ProbeRequest) => step.runs === 'never' ||
+    (step.skippedFor ?? []).some(other => other.path === request.path && (!other.method || !request.method || other.method === request.method));
+  return (partly[0].skippedFor ?? [])
+    .filter(request => !request.method || !publicMethods.has(request.method))
+    .every(request => steps.some(step => !skips(step, request)));
 }
 
 /** What is wrong with a step for the non-public requests, or undefined when it always runs for them. */

@@ -413,6 +413,19 @@ describe('SEN404 unprotected routes', () => {
     assert.match(hit.message, /inline handler handler registered at app\/router\.ts:9 .* the router\.use\(\) auth skips \/x\//);
   });
 
+  it('two steps of the guard that together run for every request: a global ignore and a router.use() of the same guard', () => {
+    const together = (globalSkips: string[], routerSkips: string[]) => factsWith({ routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } }, {
+      middleware: [ ...CORE, mw('auth', 3) ],
+      routes: [ route('/x/secret', [
+        step('auth', 'partly', { skippedFor: globalSkips.map(path => ({ path })) }),
+        step('auth', 'partly', { level: 'router', skippedFor: routerSkips.map(path => ({ path })) }),
+      ]) ],
+    });
+    assert.deepEqual(run(unprotectedRoute, together([ '/x/secret' ], [ '/X/SECRET' ])), [], 'each request runs one of them');
+    const [ hit ] = run(unprotectedRoute, together([ '/x/secret', '/X/SECRET' ], [ '/X/SECRET' ]));
+    assert.match(hit.message, /GET \/x\/secret .*without its guard/, 'a request both skip is open');
+  });
+
   it('a disabled global guard is named with the file that disabled it', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] }, { 'auth.enable': 'config/config.prod.ts' });
     assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
