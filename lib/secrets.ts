@@ -71,11 +71,19 @@ function isPasswordKeyName(name: string): boolean {
   return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /pass(?:wd|word)s?$/.test(words[0]));
 }
 
+/** `Basic dXNlcjpwYXNz`: the base64 after the scheme decodes to printable `user:password`. */
+function isBasicCredential(match: string): boolean {
+  const encoded = match.replace(/^[Bb][Aa][Ss][Ii][Cc](?: |%20)/, '').replace(/%3[Dd]/g, '=');
+  return /^[ -~]+:[ -~]*$/.test(Buffer.from(encoded, 'base64').toString('latin1'));
+}
+
+const PEM_PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+
 /** Value shapes that are secrets wherever they appear. Each needs enough fixed structure to rule out hashes and ids. */
 const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; accept?: (match: string) => boolean }> = [
   // The whole block: its header, body (also with JSON's `\n` escapes, as in a dump's text) and END line, so masking
   // hides the key, not only the line that names it.
-  { kind: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=:,\- \t\r\n]|\\[rn])*/ },
+  { kind: 'a PEM private key', pattern: new RegExp(`${PEM_PRIVATE_KEY_BEGIN.source}(?:[A-Za-z0-9+/=:,\\- \\t\\r\\n]|\\\\[rn])*`) },
   { kind: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/ },
   { kind: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
   { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
@@ -85,8 +93,9 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
   { kind: 'a JWT', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
-  // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required").
-  { kind: 'an HTTP Basic credential', pattern: /\bBasic [A-Za-z0-9+/]{8,}={0,2}/, accept: match => /^[ -~]+:[ -~]*$/.test(Buffer.from(match.slice(6), 'base64').toString('latin1')) },
+  // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required"); the
+  // scheme in any case, also URL-encoded (`Basic%20…%3D`).
+  { kind: 'an HTTP Basic credential', pattern: /\b[Bb][Aa][Ss][Ii][Cc](?: |%20)[A-Za-z0-9+/]{8,}(?:=|%3[Dd]){0,2}/, accept: isBasicCredential },
 ];
 
 /** `scheme://user:password@host`; the password is group 1. */
@@ -257,7 +266,10 @@ export function maskSecrets<T>(root: T): T {
     }
     // findSecrets did not look below MAX_WALK_DEPTH: what is nested deeper is hidden, not vouched for.
     if (isPlainData(value) && depth >= MAX_WALK_DEPTH) return MASK;
-    if (Array.isArray(value)) return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
+    if (Array.isArray(value)) {
+      if (holdsPemLines(value)) return value.map(item => (typeof item === 'string' ? MASK : item));
+      return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
+    }
     if (isPlainData(value)) {
       const copy: Record<string, unknown> = {};
       for (const [ key, child ] of Object.entries(value)) setMaskedKey(copy, key, rebuild(child, keyPath ? `${keyPath}.${key}` : key, depth + 1));
@@ -281,6 +293,11 @@ export function setMaskedKey(copy: Record<string, unknown>, key: string, value: 
     for (let count = 2; Object.prototype.hasOwnProperty.call(copy, unique); count++) unique = `${masked} #${count}`;
   }
   Object.defineProperty(copy, unique, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** An array of a PEM private key's lines (`key.split('\n')`): its body lines alone have no shape, so all are hidden. */
+export function holdsPemLines(items: readonly unknown[]): boolean {
+  return items.some(item => typeof item === 'string' && PEM_PRIVATE_KEY_BEGIN.test(item));
 }
 
 /** `text` with every string of a secret's shape (detectSecretValues) replaced by MASK. */

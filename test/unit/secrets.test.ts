@@ -49,6 +49,8 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'tls', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`, /PEM private key/ ],
     [ 'deployKey', `-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n-----END OPENSSH PRIVATE KEY-----`, /PEM private key/ ],
     [ 'value', `Basic ${Buffer.from('deploy-bot:Hq7Lm2Zx9Wr4').toString('base64')}`, /HTTP Basic credential/ ],
+    [ 'authorization', `basic ${Buffer.from('admin:s3cr3tPassword').toString('base64')}`, /HTTP Basic credential/ ],
+    [ 'header', `BASIC%20${encodeURIComponent(Buffer.from('admin:s3cr3tPassword!').toString('base64'))}`, /HTTP Basic credential/ ],
   ];
   assert.ok(secrets.length >= 20);
   for (const [ key, value, kind ] of secrets) {
@@ -352,6 +354,14 @@ describe('masking and redaction', () => {
     const [ hit ] = check(first, 'client-a');
     assert.match(hit.message, /Stripe secret key \(as a key name\)/);
     assert.ok(!JSON.stringify(hit).includes(first) || hit.target.includes(first), 'the token is only in the target, which the report redacts');
+  });
+
+  it('a PEM private key kept as an array of its lines is masked line by line, body and END line included', () => {
+    const lines = `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`.split('\n');
+    const masked = maskSecrets({ tls: { lines, port: 443 } });
+    assert.deepEqual(masked, { tls: { lines: [ '[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]' ], port: 443 } });
+    assert.deepEqual(new Redactor([]).deep({ lines }), { lines: [ '[REDACTED]', '[REDACTED]', '[REDACTED]', '[REDACTED]' ] }, 'egg\'s own dump write too');
+    assert.deepEqual(maskSecrets({ hosts: [ 'a.internal', 'b.internal' ] }), { hosts: [ 'a.internal', 'b.internal' ] }, 'other arrays stay');
   });
 
   it('SEN202 names a kind once for a value holding two tokens of it', () => {
