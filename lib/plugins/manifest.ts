@@ -16,7 +16,10 @@ export { MANIFEST_FILE };
 
 const MANIFEST_VERSION = 1;
 
-/** Relative file path (posix) → lowercase hex SHA-256 of its bytes, or `symlink:<target>` for a symbolic link. */
+/**
+ * Relative file path (posix) → lowercase hex SHA-256 of its bytes, or `symlink:<target>` for a symbolic link (with
+ * ` sha256:<hex>` of the file it leads to; a linked directory's files are listed below the link's path).
+ */
 export type FileHashes = Record<string, string>;
 
 export interface PinnedPackage {
@@ -84,25 +87,48 @@ export function serializeManifest(manifest: PluginManifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** More files than this under one plugin (a symlink to a large tree, say) stop pinning with an error naming it. */
+const MAX_HASHED_FILES = 50_000;
+
 /**
- * SHA-256 of every file under `dir`, sorted by path; symlinks are recorded, not followed. Only `dir`'s own
- * node_modules is left out (the package's dependencies, pinned with --deep): egg's loader globs every file below a
- * plugin's app/ directories, a `node_modules` among them included.
+ * SHA-256 of every file under `dir`, sorted by path. Only `dir`'s own node_modules is left out (the package's
+ * dependencies, pinned with --deep): egg's loader globs every file below a plugin's app/ directories, a
+ * `node_modules` among them included. It follows symbolic links too: a link is recorded with its target and, for a
+ * file, the SHA-256 of what it leads to; a linked directory's files are hashed as the plugin's own (each real
+ * directory once), so changing what a link points at is drift, not only re-pointing it.
  */
 export function hashFiles(dir: string): FileHashes {
   const found: Array<[ string, string ]> = [];
-  const walk = (current: string, prefix: string): void => {
+  // Real directories walked, so a link into one already walked (or to an ancestor) is not walked again.
+  const visited = new Set<string>();
+  const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const walk = (current: string, prefix: string, real: string): void => {
+    visited.add(real);
     for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
       const full = path.join(current, entry.name);
       const relative = `${prefix}${entry.name}`;
-      if (entry.isSymbolicLink()) found.push([ relative, `symlink:${fs.readlinkSync(full)}` ]);
-      else if (entry.isDirectory()) {
-        if (prefix !== '' || entry.name !== 'node_modules') walk(full, `${relative}/`);
-      } else if (entry.isFile()) found.push([ relative, crypto.createHash('sha256').update(fs.readFileSync(full)).digest('hex') ]);
+      if (found.length > MAX_HASHED_FILES) throw new ManifestError(`${dir} holds more than ${MAX_HASHED_FILES} files (through ${relative}); is a symbolic link leading out of the plugin?`);
+      if (entry.isSymbolicLink()) {
+        const linked = statOrUndefined(full);
+        found.push([ relative, `symlink:${fs.readlinkSync(full)}${linked?.isFile() ? ` sha256:${sha256(full)}` : ''}` ]);
+        const target = linked?.isDirectory() ? fs.realpathSync(full) : undefined;
+        if (target !== undefined && !visited.has(target)) walk(full, `${relative}/`, target);
+      } else if (entry.isDirectory()) {
+        if (prefix !== '' || entry.name !== 'node_modules') walk(full, `${relative}/`, path.join(real, entry.name));
+      } else if (entry.isFile()) found.push([ relative, sha256(full) ]);
     }
   };
-  walk(dir, '');
+  walk(dir, '', fs.realpathSync(dir));
   return Object.fromEntries(found.sort(([ a ], [ b ]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** What a path leads to, following links; undefined for a dangling link. */
+function statOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface PackageJsonFacts {

@@ -228,6 +228,24 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.deepEqual(dependencyClosure(path.join(dir, 'node_modules/egg-a')).map(dep => dep.pkg.name), [ 'dep' ]);
   });
 
+  it('follows symbolic links: what a linked file holds and what a linked directory holds are pinned', () => {
+    const dir = app();
+    const outside = tempTree({ 'evil.js': 'module.exports = 1;\n', 'dir/a.js': 'a\n' });
+    const pluginDir = path.join(dir, 'node_modules/egg-a');
+    fs.mkdirSync(path.join(pluginDir, 'app/service'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'evil.js'), path.join(pluginDir, 'app/service/link.js'));
+    fs.symlinkSync(path.join(outside, 'dir'), path.join(pluginDir, 'app/service/dir'));
+    fs.symlinkSync('.', path.join(pluginDir, 'app/service/self'));
+    const hashes = hashFiles(pluginDir);
+    assert.match(hashes['app/service/link.js'], new RegExp(`^symlink:${outside}/evil\\.js sha256:[0-9a-f]{64}$`));
+    assert.match(hashes['app/service/dir/a.js'], /^[0-9a-f]{64}$/, 'a linked directory\'s files are listed below the link');
+    assert.ok(!Object.keys(hashes).some(file => file.startsWith('app/service/self/')), 'a link back into the plugin is not walked again');
+    const manifest = buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir }] }] });
+    fs.writeFileSync(path.join(outside, 'evil.js'), 'require("child_process");\n');
+    fs.writeFileSync(path.join(outside, 'dir/b.js'), 'b\n');
+    assert.deepEqual(verifyPlugin(manifest.plugins.a, pluginDir, dir, false), { changed: [ 'app/service/link.js' ], added: [ 'app/service/dir/b.js' ], removed: [] });
+  });
+
   it('reports changed, added and removed files, in the plugin and (deep) in its dependencies', () => {
     const dir = app();
     const pluginDir = path.join(dir, 'node_modules/egg-a');
