@@ -103,13 +103,17 @@ function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, str
   return holds(recorded) ? recorded : Object.keys(texts).find(holds);
 }
 
-/** `keys: process.env.X`, `config.keys = env.secret('X')`, `keys: process.env.X || '…'`: keys meant to come from the environment. */
-const KEYS_FROM_ENVIRONMENT = /\bkeys['"]?\s*[:=]\s*\(?\s*(?:process\.env\b|env\.(?:secret|json)\()/;
+/**
+ * `keys` set to an expression rather than a string literal (`keys: process.env.X`, `config.keys = env.secret('X')`,
+ * `keys: EGG_KEYS || '…'`, `keys: fromEnv('EGG_KEYS', '…')`): keys meant to come from somewhere else at run time.
+ */
+const KEYS_COMPUTED = /\bkeys['"]?\s*[:=]\s*(?=[^'"`\s])(?!string\b)/;
 
 /**
- * Cookie keys production falls back on (SEN202): a config file reads them from the environment, yet their value is a
- * literal of a config file (`process.env.EGG_KEYS || 'literal'` in config.default, or `keys: process.env.EGG_KEYS` in
- * config.prod with a literal in config.default, which egg keeps when the variable is unset). Weak keys are SEN201's.
+ * Cookie keys production falls back on (SEN202): a config file computes them (from the environment, mostly), yet their
+ * value is a literal of a config file (`process.env.EGG_KEYS || 'literal'` in config.default, or `keys:
+ * process.env.EGG_KEYS` in config.prod with a literal in config.default, which egg keeps when the variable is unset).
+ * Keys written only as a literal are not (SEN201 judges their strength). Weak keys are SEN201's.
  */
 function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string } | undefined {
   const keys = facts.config.keys;
@@ -117,7 +121,7 @@ function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string }
   if (keys.split(',').some(key => describeWeakKey(key.trim()))) return undefined;
   const texts = facts.files.configTexts;
   const files = Object.keys(texts);
-  const readIn = files.find(file => file.startsWith('config/') && KEYS_FROM_ENVIRONMENT.test(texts[file]));
+  const readIn = files.find(file => file.startsWith('config/') && KEYS_COMPUTED.test(texts[file]));
   const literalIn = files.find(file => holdsLiteral(texts[file], keys));
   return readIn && literalIn ? { literalIn, readIn } : undefined;
 }
@@ -204,8 +208,8 @@ export const hardCodedSecret: Rule = {
         severity: 'high',
         target: 'config.keys',
         source: fallback.literalIn,
-        message: `config.keys is the literal written in ${fallback.literalIn}, though ${fallback.readIn} reads the keys from the ` +
-          'environment: that variable is not set here, so the app signs cookies, the session and CSRF tokens with a key from the repository',
+        message: `config.keys is the literal written in ${fallback.literalIn}, though ${fallback.readIn} computes the keys (from the ` +
+          'environment, as a rule): what it reads is not set here, so the app signs cookies, the session and CSRF tokens with a key from the repository',
         fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
       });
