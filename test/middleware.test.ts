@@ -272,6 +272,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a router of another package (@koa/router) dispatched through koa-compose: its routes cannot be shown to run auth', async () => {
+      const message = await expectRefused(fixture('mw-foreign-router'), /SEN404/);
+      assert.match(message, /GET \/api\/secret .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);
+      await withApp(bootReportOnly('mw-foreign-router'), async app => {
+        assert.equal((await app.httpRequest().get('/api/secret').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router nested under app.router is judged through its parent, after the parent\'s router.use() guard: boots', async () => {
       const app = await bootApp(fixture('mw-nested-router'));
       try {

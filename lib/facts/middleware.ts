@@ -74,13 +74,61 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   if (recording.has(loader)) return;
   recording.add(loader);
   const modules = loadEggModules(loader.eggPaths ?? []);
+  loadingApp = app;
+  unownedOf.set(app, new Set());
   recordRegistrations(app, modules, eggRouterPrototype(modules));
+  for (const prototype of otherRouterPrototypes(app.baseDir)) noteUnownedRouters(prototype);
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);
     recordRegistrations(app, modules, app.router);
     return loadRouter.apply(this, args);
   };
+}
+
+/**
+ * Routers no recorder owns, made while an app loads: egg's KoaRouter made without the app, koa-router's and
+ * @koa/router's. Their routes are judged too; where no middleware is known to dispatch to them, as unverified.
+ */
+const unownedOf = new WeakMap<object, Set<RecordedRouter>>();
+/** The app whose boot is under way: routers made now without an owner are taken to be its. */
+let loadingApp: object | undefined;
+
+/** Router packages besides egg's an app may use: their routers are noted when they register routes. */
+const OTHER_ROUTER_PACKAGES = [ '@koa/router', 'koa-router' ];
+
+/** The prototypes of the other router packages the app can load, as its own code would resolve them. */
+function otherRouterPrototypes(baseDir: string | undefined): object[] {
+  if (!baseDir) return [];
+  const fromApp = createRequire(path.join(baseDir, 'package.json'));
+  return OTHER_ROUTER_PACKAGES.flatMap(name => {
+    try {
+      const exported = fromApp(name) as { prototype?: object; default?: { prototype?: object } };
+      const prototype = exported.prototype ?? exported.default?.prototype;
+      return prototype ? [ prototype ] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Wraps `register` where a router class defines it, to note each router of it that registers a route. */
+function noteUnownedRouters(prototype: object): void {
+  const holder = registerHolder(prototype);
+  if (!holder || wrappedRegisters.has(holder)) return;
+  wrappedRegisters.add(holder);
+  const register = holder.register;
+  holder.register = function registerNoted(this: RecordedRouter, ...args: unknown[]) {
+    if (loadingApp) unownedOf.get(loadingApp)?.add(this);
+    return register.apply(this, args);
+  };
+}
+
+/** The object in a prototype chain that defines `register`: wrapped there, it serves every router of the class. */
+function registerHolder(start: object): RecordedRouter | undefined {
+  let holder: object | null = start;
+  while (holder && !Object.prototype.hasOwnProperty.call(holder, 'register')) holder = Object.getPrototypeOf(holder) as object | null;
+  return (holder ?? undefined) as RecordedRouter | undefined;
 }
 
 /** The prototype of egg's router class, from the @eggjs/router egg-core requires; undefined when it cannot be read. */
@@ -154,15 +202,16 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     return result;
   });
   // Wrapped where the router class defines it, so every router of the app records, not only app.router.
-  let holder: object | null = router;
-  while (holder && !Object.prototype.hasOwnProperty.call(holder, 'register')) holder = Object.getPrototypeOf(holder) as object | null;
+  const holder = registerHolder(router);
   if (!holder || wrappedRegisters.has(holder)) return;
   wrappedRegisters.add(holder);
-  const methods = holder as RecordedRouter;
-  const register = methods.register;
-  methods.register = function registerRecorded(this: RecordedRouter, ...args: unknown[]) {
+  const register = holder.register;
+  holder.register = function registerRecorded(this: RecordedRouter, ...args: unknown[]) {
     const record = this.app && recorders.get(this.app);
-    return record ? record(this, args, register) : register.apply(this, args);
+    if (record) return record(this, args, register);
+    // egg's KoaRouter made without the app (or for another app).
+    if (loadingApp) unownedOf.get(loadingApp)?.add(this);
+    return register.apply(this, args);
   };
 }
 
@@ -194,7 +243,7 @@ export function routesAddedAfterCollection(egg: MiddlewareSource): string[] {
 function routeStacks(egg: MiddlewareSource): RouterLayer[][] {
   const main = egg.router?.stack ?? [];
   const dispatched = (egg.middleware ?? []).map(dispatchedRouter).filter(router => router !== undefined).map(router => router.stack);
-  const recorded = [ ...routersOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack);
+  const recorded = [ ...routersOf.get(routerOwner(egg)) ?? [], ...unownedOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack);
   return [ ...new Set([ main, ...dispatched, ...recorded ]) ];
 }
 
