@@ -170,6 +170,8 @@ export interface SecretLeaf {
   placeholder?: PlaceholderKind;
   /** The secret is the key's name (a token used as a key), not its value. */
   inKeyName?: boolean;
+  /** For a key holding an object: a leaf below it, whose file egg recorded (egg records the files of leaves only). */
+  recordedAt?: string;
 }
 
 export interface FindSecretsOptions {
@@ -213,7 +215,8 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     // A token used as a key (`apiClients: { 'sk_live_…': 'client-a' }`) is written to the dumps and their meta as any
     // value is. Array items carry their array's name: it is looked at once, at the array.
     if (keyName && !keyPath.endsWith(']') && ANY_SECRET_SHAPE.test(keyName)) {
-      const inKey = detectSecretValues(keyName).map(match => ({ keyPath, value: keyName, secret: match.secret, kind: `${match.kind} (as a key name)`, inKeyName: true }));
+      const recordedAt = isPlainData(value) ? firstLeafPath(value, keyPath) : undefined;
+      const inKey = detectSecretValues(keyName).map(match => ({ keyPath, value: keyName, secret: match.secret, kind: `${match.kind} (as a key name)`, inKeyName: true, recordedAt }));
       if (plainWanted) plain.push(...inKey);
       if (inheritedWanted) inherited.push(...inKey);
     }
@@ -234,6 +237,19 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     else if (inheritedWanted && shapes) inherited.push(...shapes);
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });
   return { plain, inherited, tooDeep };
+}
+
+/** The key path of the first leaf below a plain object or array (`a.b[0].c`); undefined when it holds none. */
+function firstLeafPath(value: unknown, keyPath: string): string | undefined {
+  let node = value;
+  let at = keyPath;
+  for (let depth = 0; isPlainData(node) && depth < MAX_WALK_DEPTH; depth++) {
+    const [ first ] = Object.keys(node);
+    if (first === undefined) return undefined;
+    at = Array.isArray(node) ? `${at}[${first}]` : `${at}.${first}`;
+    node = (node as Record<string, unknown>)[first];
+  }
+  return isPlainData(node) ? undefined : at;
 }
 
 function secretNamedLeaf(keyPath: string, text: string): SecretLeaf {

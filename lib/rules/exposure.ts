@@ -78,7 +78,7 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
     if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret)) continue;
-    const recorded = facts.provenance(leaf.keyPath.replace(/\[\d+\]/g, ''));
+    const recorded = facts.provenance((leaf.recordedAt ?? leaf.keyPath).replace(/\[\d+\]/g, ''));
     if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
     const source = writtenIn(leaf, recorded, facts.files.configTexts);
     if (source === undefined) continue;

@@ -359,6 +359,10 @@ describe('masking and redaction', () => {
     assert.deepEqual(new Redactor([]).deep(maskSecrets(config)), { apiClients: { '[REDACTED]': 'client-a', '[REDACTED] #2': 'client-b', plain: 'x' } });
     const [ hit ] = check(first, 'client-a');
     assert.match(hit.message, /Stripe secret key \(as a key name\)/);
+    // Holding an object: egg records the file of the leaves below it, which is where the key is written.
+    const nested = fakeFacts({ config: { tenants: { [first]: { name: 'c' } } }, meta: { [`tenants.${first}.name`]: 'config/config.default.ts' } });
+    assert.deepEqual(hardCodedSecret.check(nested, { developmentEnv: false }).map(found => found.message.replace(first, 'TOKEN')),
+      [ 'config.tenants.TOKEN holds a Stripe secret key (as a key name), written in a config file instead of read from the environment' ]);
     assert.ok(!JSON.stringify(hit).includes(first) || hit.target.includes(first), 'the token is only in the target, which the report redacts');
   });
 
