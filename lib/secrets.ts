@@ -302,13 +302,16 @@ export function maskSecrets<T>(root: T): T {
  * report's own keys must not change); `__proto__` from parsed JSON stays an own key.
  */
 export function setMaskedKey(copy: Record<string, unknown>, key: string, value: unknown): void {
-  let unique = key;
-  const masked = maskSecretShapes(key);
-  if (masked !== key) {
-    unique = masked;
-    for (let count = 2; Object.prototype.hasOwnProperty.call(copy, unique); count++) unique = `${masked} #${count}`;
+  // Most keys hold no shape: one scan, and a plain assignment (defineProperty costs more, in every dump's copy).
+  const masked = ANY_SECRET_SHAPE.test(key) || key.includes('://') ? maskSecretShapes(key) : key;
+  if (masked === key) {
+    if (key === '__proto__') Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
+    else copy[key] = value;
+    return;
   }
-  Object.defineProperty(copy, unique, { value, enumerable: true, writable: true, configurable: true });
+  let unique = masked;
+  for (let count = 2; Object.prototype.hasOwnProperty.call(copy, unique); count++) unique = `${masked} #${count}`;
+  copy[unique] = value;
 }
 
 /** An array of a PEM private key's lines (`key.split('\n')`): its body lines alone have no shape, so all are hidden. */

@@ -359,6 +359,8 @@ describe('masking and redaction', () => {
     assert.deepEqual(new Redactor([]).deep(maskSecrets(config)), { apiClients: { '[REDACTED]': 'client-a', '[REDACTED] #2': 'client-b', plain: 'x' } });
     const [ hit ] = check(first, 'client-a');
     assert.match(hit.message, /Stripe secret key \(as a key name\)/);
+    const parsed = maskSecrets(JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>);
+    assert.ok(Object.prototype.hasOwnProperty.call(parsed, '__proto__') && Object.getPrototypeOf(parsed) === Object.prototype, '__proto__ from JSON stays an own key');
     // Holding an object: egg records the file of the leaves below it, which is where the key is written.
     const nested = fakeFacts({ config: { tenants: { [first]: { name: 'c' } } }, meta: { [`tenants.${first}.name`]: 'config/config.default.ts' } });
     assert.deepEqual(hardCodedSecret.check(nested, { developmentEnv: false }).map(found => found.message.replace(first, 'TOKEN')),
