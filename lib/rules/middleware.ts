@@ -104,18 +104,27 @@ interface ProtectedRoute {
   guards: string[];
   publicMethods: Set<string>;
   /**
+   * Guards a pattern requires only for some request paths the route serves (`/:slug` serves `/admin`, which
+   * `'/admin/**'` protects), with those paths; a guard not listed is required for every request to the route.
+   */
+  onlyFor?: Map<string, Set<string>>;
+  /**
    * guardGap's answer per guard: SEN403 and SEN404 both ask. Shared by the routes with the same guards, public
    * methods and chain array (lib/facts/middleware.ts), whose answers are the same.
    */
   gaps: Map<string, string | undefined>;
 }
 
-/** `GET /admin`, `ALL except GET,HEAD /webhook`: a protected route with the methods that are not public. */
+/**
+ * `GET /admin`, `ALL except GET,HEAD /webhook`: a protected route with the methods that are not public, and the
+ * request paths that make it protected when its own path does not: `GET /:slug (serving /admin)`.
+ */
 function protectedLabel(target: ProtectedRoute): string {
-  const { route, publicMethods } = target;
+  const { route, publicMethods, onlyFor } = target;
   const methods = route.allMethods ? `ALL${publicMethods.size ? ` except ${[ ...publicMethods ].join(',')}` : ''}` :
     route.methods.filter(method => !publicMethods.has(method)).join(',');
-  return `${methods} ${route.path}`;
+  const serving = onlyFor && [ ...new Set([ ...onlyFor.values() ].flatMap(paths => [ ...paths ])) ];
+  return `${methods} ${route.path}${serving?.length ? ` (serving ${serving.join(', ')})` : ''}`;
 }
 
 /** SEN403 and SEN404 both need the coverage of one facts snapshot. */
@@ -159,7 +168,18 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
   for (let index = 0; index < facts.routes.length; index++) {
     const route = facts.routes[index];
     const protectedBy: number[] = [];
-    for (let entry = 0; entry < protect.length; entry++) if (protects(protect[entry].matches, route)) protectedBy.push(entry);
+    // Entries that cover the route only through some request paths it serves, with those paths.
+    let partly: Map<number, string[]> | undefined;
+    for (let entry = 0; entry < protect.length; entry++) {
+      if (matchesAny(protect[entry].matches, route.path)) {
+        protectedBy.push(entry);
+        continue;
+      }
+      const served = route.probes.filter(probe => matchesAny(protect[entry].matches, probe));
+      if (!served.length) continue;
+      protectedBy.push(entry);
+      (partly ??= new Map()).set(entry, served);
+    }
     if (!protectedBy.length) continue;
     const exemptBy: number[] = [];
     for (let entry = 0; entry < exemptions.length; entry++) if (matchesAny(exemptions[entry].matches, route.path)) exemptBy.push(entry);
@@ -169,11 +189,31 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     if (!shared) continue;
     const { publicMethods } = shared;
     if (!route.allMethods && route.methods.every(method => publicMethods.has(method))) continue;
-    let gaps = shared.gapsByChain.get(route.chain);
+    const onlyFor = partly && guardsOnlyFor(protect, protectedBy, partly);
+    // The gaps of a route whose guards hold only for some of its paths are its own.
+    let gaps = onlyFor ? new Map<string, string | undefined>() : shared.gapsByChain.get(route.chain);
     if (!gaps) shared.gapsByChain.set(route.chain, gaps = new Map());
-    covered.push({ route, guards: shared.guards, publicMethods, gaps });
+    covered.push({ route, guards: shared.guards, publicMethods, gaps, onlyFor });
   }
   return covered;
+}
+
+/**
+ * The guards required only for some request paths of a route: those that no entry covering the route's own path
+ * names, with the paths of the entries that cover it through them. Undefined when there is none.
+ */
+function guardsOnlyFor(protect: Array<{ by: string[] }>, protectedBy: number[], partly: Map<number, string[]>): Map<string, Set<string>> | undefined {
+  const everywhere = new Set(protectedBy.filter(entry => !partly.has(entry)).flatMap(entry => protect[entry].by));
+  let onlyFor: Map<string, Set<string>> | undefined;
+  for (const [ entry, served ] of partly) {
+    for (const guard of protect[entry].by) {
+      if (everywhere.has(guard)) continue;
+      let paths = (onlyFor ??= new Map()).get(guard);
+      if (!paths) onlyFor.set(guard, paths = new Set<string>());
+      served.forEach(path => paths?.add(path));
+    }
+  }
+  return onlyFor;
 }
 
 /** Why `guard` does not run for every non-public request to the route, or undefined when it does. */
@@ -183,7 +223,8 @@ function guardGap(facts: Facts, target: ProtectedRoute, guard: string): string |
 }
 
 function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
-  const steps = target.route.chain.filter(step => step.name === guard);
+  const only = target.onlyFor?.get(guard);
+  const steps = target.route.chain.filter(step => step.name === guard).map(step => (only ? narrowedTo(step, only) : step));
   if (steps.some(step => !stepGap(step, target.publicMethods)) || runTogether(steps, target.publicMethods)) return undefined;
   const global = steps.find(step => step.level === 'global');
   const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
@@ -214,6 +255,13 @@ function runTogether(steps: readonly RouteStep[], publicMethods: Set<string>): b
   return (partly[0].skippedFor ?? [])
     .filter(request => !request.method || !publicMethods.has(request.method))
     .every(request => steps.some(step => !skips(step, request)));
+}
+
+/** A step as it stands for the request paths a guard is required for: what it skips elsewhere does not count. */
+function narrowedTo(step: RouteStep, paths: Set<string>): RouteStep {
+  if (step.runs !== 'partly') return step;
+  const skippedFor = (step.skippedFor ?? []).filter(request => paths.has(request.path));
+  return skippedFor.length ? { ...step, skippedFor } : { ...step, runs: 'always', skippedFor: undefined };
 }
 
 /** What is wrong with a step for the non-public requests, or undefined when it always runs for them. */
@@ -366,7 +414,8 @@ export const guardWeakened: Rule = {
         const target = covered[index];
         if (!target.guards.includes(name) || !guardGap(facts, target, name)) continue;
         const global = target.route.chain.find(step => step.name === name && step.level === 'global');
-        const gap = global && stepGap(global, target.publicMethods);
+        const only = target.onlyFor?.get(name);
+        const gap = global && stepGap(only ? narrowedTo(global, only) : global, target.publicMethods);
         if (gap) open.push(`${protectedLabel(target)} (${gap})`);
       }
       if (open.length) {

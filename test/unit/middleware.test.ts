@@ -426,6 +426,17 @@ describe('SEN404 unprotected routes', () => {
     assert.match(hit.message, /GET \/x\/secret .*without its guard/, 'a request both skip is open');
   });
 
+  it('a guard a pattern requires only through some request paths of the route is judged for those paths only', () => {
+    const twoPolicies = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/admin/**' ], by: [ 'adminOnly' ] }] } };
+    const slug = (skipped: string[]) => factsWith(twoPolicies, {
+      middleware: [ ...CORE, mw('auth', 3) ],
+      routes: [ route('/:slug', [ step('auth'), step('adminOnly', 'partly', { level: 'router', skippedFor: skipped.map(path => ({ path })) }) ], { probes: [ '/1', '/1/', '/admin', '/admin/' ] }) ],
+    });
+    assert.deepEqual(run(unprotectedRoute, slug([ '/1', '/1/' ])), [], '/1 is no path /admin/** covers');
+    const [ hit ] = run(unprotectedRoute, slug([ '/1', '/admin' ]));
+    assert.match(hit.message, /^GET \/:slug \(serving \/admin, \/admin\/\) → .* the router\.use\(\) adminOnly skips \/admin$/);
+  });
+
   it('a disabled global guard is named with the file that disabled it', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] }, { 'auth.enable': 'config/config.prod.ts' });
     assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
