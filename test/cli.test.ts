@@ -18,7 +18,7 @@ import { ALL_RULE_INFO } from '../lib/rules';
 import { renderRulesMarkdown } from '../lib/report/rules-markdown';
 import { fakeFacts } from './unit/fake-facts';
 import { validateReport, validateSarif } from './unit/schemas';
-import { fixture } from './helpers';
+import { bootApp, fixture } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -255,6 +255,21 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
   describe('egg-sentinel audit: loading apps', function() {
     this.timeout(60000);
     afterEach(mm.restore);
+
+    it('egg-router-plus namespaces, mounted at boot in a beforeStart task the audit does not run: judged after the chain, said', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-namespace-guarded'), '--env', 'prod' ]);
+      assert.equal(run.code, 0, run.stdout);
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN40')), []);
+      assert.equal(report.audit.warnings.length, 1);
+      assert.match(report.audit.warnings[0], /2 route\(s\) of routers that no middleware the audit saw dispatches to \(GET \/admin\/users, GET \/api\/open\) are judged as if dispatched after the global chain/);
+      // At boot the namespaces' mounts are in the chain: judged there, and the app boots.
+      const app = await bootApp(fixture('mw-namespace-guarded'));
+      try {
+        await app.httpRequest().get('/api/open').expect(401);
+      } finally {
+        await app.close();
+      }
+    });
 
     it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);

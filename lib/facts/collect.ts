@@ -45,6 +45,8 @@ export interface EggLike {
     FileLoader: { FULLPATH: symbol };
     loadRouter(...args: unknown[]): unknown;
   };
+  /** The audit only: routes of routers no middleware is known to dispatch to (lib/facts/middleware.ts). */
+  undispatchedRoutes?(routes: string[]): void;
 }
 
 export function processType(egg: Pick<EggLike, 'type'>): ProcessType {

@@ -34,6 +34,11 @@ export interface MiddlewareSource {
   middlewares?: Record<string, unknown>;
   router?: { stack: RouterLayer[] };
   loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol } };
+  /**
+   * The audit, which runs no beforeStart task (where egg-router-plus mounts its namespaces): a router no middleware
+   * is known to dispatch to is judged as if dispatched after the global chain, and its routes are passed here.
+   */
+  undispatchedRoutes?(routes: string[]): void;
 }
 
 /** What route recording needs: the loader (to hook loadRouter), the middleware factories, controllers and router. */
@@ -232,7 +237,12 @@ export function routesAddedAfterCollection(egg: MiddlewareSource): string[] {
   // A router nested with router.use() shares its layers with its parent: each is named once.
   return [ ...new Set(routeStacks(egg).flatMap(stack => stack.slice(collected.get(stack) ?? 0))) ]
     .filter(layer => layer.methods.length)
-    .map(layer => `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`);
+    .map(layerLabel);
+}
+
+/** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out). */
+function layerLabel(layer: RouterLayer): string {
+  return `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`;
 }
 
 /**
@@ -269,7 +279,14 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   // egg's router not in the chain: its routes are not dispatched at all; every global middleware is kept in scope.
   if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? Infinity);
   const firstMount = middleware.find(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]))?.position ?? undefined;
-  for (const stack of stacks) if (!positions.has(stack)) positions.set(stack, firstMount);
+  const undispatched = stacks.filter(stack => !positions.has(stack));
+  for (const stack of undispatched) positions.set(stack, firstMount);
+  if (firstMount === undefined && egg.undispatchedRoutes && undispatched.length) {
+    for (const stack of undispatched) positions.set(stack, Infinity);
+    // Layers a dispatched router shares (a nested router's) are judged there.
+    const dispatchedLayers = new Set(stacks.filter(stack => !undispatched.includes(stack)).flat());
+    egg.undispatchedRoutes(undispatched.flat().filter(layer => layer.methods.length && !dispatchedLayers.has(layer)).map(layerLabel));
+  }
   return positions;
 }
 
