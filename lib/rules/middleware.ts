@@ -581,12 +581,14 @@ export const unmatchedPolicyEntry: Rule = {
       const match = compileRoutePattern(pattern);
       return facts.routes.filter(route => match(route.path));
     };
+    // The audit sees the routes registered up to app/router: one a later boot hook (didLoad) adds is seen at boot only.
+    const noRoute = facts.builtins.packages.loadedBy === 'audit' ? 'matches no route the audit saw (it runs no didLoad or later hook)' : 'matches no route of this app';
     (policy.routes.protect ?? []).forEach((entry, index) => {
       const at = `config.sentinel.routes.protect[${index}]`;
       entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
       entry.paths.forEach((pattern, item) => {
         if (pattern !== '**' && !protectsRoute(pattern)) {
-          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" matches no route of this app, so it protects nothing` });
+          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" ${noRoute}, so it protects nothing` });
         }
       });
     });
@@ -604,7 +606,7 @@ export const unmatchedPolicyEntry: Rule = {
           source: sourceOf(where),
           message: routes.length ?
             `"${pattern}" matches ${routes.map(routeLabel).join(', ')}, none of which answers ${methods.join(', ')}: the exception is stale` :
-            `"${pattern}" matches no route of this app: a stale exception would make a future route with this path public without review`,
+            `"${pattern}" ${noRoute}: a stale exception would make a future route with this path public without review`,
         });
       }
     });

@@ -503,6 +503,10 @@ describe('SEN406 policy entries that match nothing', () => {
     ]);
     assert.match(hits[0].message, /did you mean "auth"\?\)/);
     assert.match(hits[4].message, /matches GET \/, none of which answers POST/);
+    assert.match(hits[3].message, /"\/gone" matches no route of this app:/);
+    // The audit sees the routes up to app/router only: said, not stated as a fact of the app.
+    const audited = { ...facts, builtins: { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const } } };
+    assert.match(run(unmatchedPolicyEntry, audited)[3].message, /"\/gone" matches no route the audit saw \(it runs no didLoad or later hook\):/);
   });
 });
 
