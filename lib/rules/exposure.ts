@@ -44,7 +44,10 @@ export const weakCookieKeys: Rule = {
       return weakness && (all.length > 1 ? `key #${index + 1} ${weakness}` : `the key ${weakness}`);
     }).filter(Boolean);
     if (!problems.length) return [];
-    const hit: RuleHit = { ...base, message: `config.keys: ${problems.join('; ')}` };
+    // A weak development key production falls back on: what to fix is the unset variable, not the key.
+    const fallback = keysFallbackSources(facts);
+    const why = fallback ? `; it is the literal of ${fallback.literalIn}, though ${fallback.readIn} computes the keys (from the environment, as a rule): what it reads is not set here` : '';
+    const hit: RuleHit = { ...base, message: `config.keys: ${problems.join('; ')}${why}` };
     return [ hit ];
   },
 };
@@ -117,8 +120,14 @@ const KEYS_COMPUTED = /\bkeys['"]?\s*[:=]\s*(?=[^'"`\s])(?!string\b)/;
  */
 function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string } | undefined {
   const keys = facts.config.keys;
+  if (typeof keys !== 'string' || keys.split(',').some(key => describeWeakKey(key.trim()))) return undefined;
+  return keysFallbackSources(facts);
+}
+
+/** The files of a cookie-keys fallback, whatever the keys' strength: the one that computes them, the one whose literal they are. */
+function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string } | undefined {
+  const keys = facts.config.keys;
   if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
-  if (keys.split(',').some(key => describeWeakKey(key.trim()))) return undefined;
   const texts = facts.files.configTexts;
   const files = Object.keys(texts);
   const readIn = files.find(file => file.startsWith('config/') && KEYS_COMPUTED.test(texts[file]));

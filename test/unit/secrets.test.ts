@@ -1,5 +1,5 @@
 import assert from 'node:assert';
-import { hardCodedSecret } from '../../lib/rules/exposure';
+import { hardCodedSecret, weakCookieKeys } from '../../lib/rules/exposure';
 import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { walkPlainData } from '../../lib/walk';
@@ -234,7 +234,10 @@ describe('SEN202: cookie keys production falls back on', () => {
     assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts, [ KEY ]), { developmentEnv: false }), []);
     assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts), { developmentEnv: true }), []);
     const scaffolded = 'app_1700000000000_4321';
-    assert.deepEqual(hardCodedSecret.check(facts({ ...fallbackTexts, 'config/config.default.js': `keys: process.env.EGG_KEYS || '${scaffolded}'` }, [], scaffolded), { developmentEnv: false }), []);
+    const weak = facts({ ...fallbackTexts, 'config/config.default.js': `keys: process.env.EGG_KEYS || '${scaffolded}'` }, [], scaffolded);
+    assert.deepEqual(hardCodedSecret.check(weak, { developmentEnv: false }), []);
+    // SEN201 reports it, and says what to fix: the variable production reads is not set.
+    assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal of config\/config\.default\.js, though config\/config\.default\.js computes the keys \(from the environment, as a rule\): what it reads is not set here$/);
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.js': `exports.keys = '${KEY}';\n` }), { developmentEnv: false }), [], 'written only as a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
   });
