@@ -184,9 +184,8 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
   if (!router) return;
   const FULLPATH = app.loader.FileLoader.FULLPATH;
   const owner = (router as Partial<RecordedRouter>).app ?? app;
-  let routers = routersOf.get(owner);
-  if (!routers) routersOf.set(owner, routers = new Set());
-  const recorded = routers;
+  const recorded = routersOf.get(owner) ?? new Set<RecordedRouter>();
+  routersOf.set(owner, recorded);
   if (!recorders.has(owner)) recorders.set(owner, (target, args, register) => {
     // A copy: EggRouter#register pops the controller off the array it is given.
     const handlers = (Array.isArray(args[2]) ? [ ...args[2] ] : [ args[2] ]) as unknown[];
@@ -280,12 +279,12 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? Infinity);
   const firstMount = middleware.find(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]))?.position ?? undefined;
   const undispatched = stacks.filter(stack => !positions.has(stack));
-  for (const stack of undispatched) positions.set(stack, firstMount);
-  if (firstMount === undefined && egg.undispatchedRoutes && undispatched.length) {
-    for (const stack of undispatched) positions.set(stack, Infinity);
+  const assumedAfterChain = firstMount === undefined && egg.undispatchedRoutes !== undefined && undispatched.length > 0;
+  for (const stack of undispatched) positions.set(stack, assumedAfterChain ? Infinity : firstMount);
+  if (assumedAfterChain) {
     // Layers a dispatched router shares (a nested router's) are judged there.
     const dispatchedLayers = new Set(stacks.filter(stack => !undispatched.includes(stack)).flat());
-    egg.undispatchedRoutes(undispatched.flat().filter(layer => layer.methods.length && !dispatchedLayers.has(layer)).map(layerLabel));
+    egg.undispatchedRoutes?.(undispatched.flat().filter(layer => layer.methods.length && !dispatchedLayers.has(layer)).map(layerLabel));
   }
   return positions;
 }
