@@ -71,9 +71,12 @@ function isPasswordKeyName(name: string): boolean {
   return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /pass(?:wd|word)s?$/.test(words[0]));
 }
 
+/** HTTP Basic's scheme in any case, then a space, also URL-encoded. */
+const BASIC_SCHEME = /[Bb][Aa][Ss][Ii][Cc](?: |%20)/;
+
 /** `Basic dXNlcjpwYXNz`: the base64 after the scheme decodes to printable `user:password`. */
 function isBasicCredential(match: string): boolean {
-  const encoded = match.replace(/^[Bb][Aa][Ss][Ii][Cc](?: |%20)/, '').replace(/%3[Dd]/g, '=');
+  const encoded = match.replace(BASIC_SCHEME, '').replace(/%3[Dd]/g, '=');
   return /^[ -~]+:[ -~]*$/.test(Buffer.from(encoded, 'base64').toString('latin1'));
 }
 
@@ -95,7 +98,7 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a JWT', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
   // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required"); the
   // scheme in any case, also URL-encoded (`Basic%20…%3D`).
-  { kind: 'an HTTP Basic credential', pattern: /\b[Bb][Aa][Ss][Ii][Cc](?: |%20)[A-Za-z0-9+/]{8,}(?:=|%3[Dd]){0,2}/, accept: isBasicCredential },
+  { kind: 'an HTTP Basic credential', pattern: new RegExp(`\\b${BASIC_SCHEME.source}[A-Za-z0-9+/]{8,}(?:=|%3[Dd]){0,2}`), accept: isBasicCredential },
 ];
 
 /** `scheme://user:password@host`; the password is group 1. */
@@ -283,8 +286,7 @@ export function maskSecrets<T>(root: T): T {
     // findSecrets did not look below MAX_WALK_DEPTH: what is nested deeper is hidden, not vouched for.
     if (isPlainData(value) && depth >= MAX_WALK_DEPTH) return MASK;
     if (Array.isArray(value)) {
-      if (holdsPemLines(value)) return value.map(item => (typeof item === 'string' ? MASK : item));
-      return value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
+      return maskedPemLines(value) ?? value.map((item, index) => rebuild(item, `${keyPath}[${index}]`, depth + 1));
     }
     if (isPlainData(value)) {
       const copy: Record<string, unknown> = {};
@@ -314,9 +316,13 @@ export function setMaskedKey(copy: Record<string, unknown>, key: string, value: 
   copy[unique] = value;
 }
 
-/** An array of a PEM private key's lines (`key.split('\n')`): its body lines alone have no shape, so all are hidden. */
-export function holdsPemLines(items: readonly unknown[]): boolean {
-  return items.some(item => typeof item === 'string' && PEM_PRIVATE_KEY_BEGIN.test(item));
+/**
+ * An array of a PEM private key's lines (`key.split('\n')`) with every string masked: its body lines alone have no
+ * shape, so all are hidden. Undefined for any other array.
+ */
+export function maskedPemLines(items: readonly unknown[]): unknown[] | undefined {
+  if (!items.some(item => typeof item === 'string' && PEM_PRIVATE_KEY_BEGIN.test(item))) return undefined;
+  return items.map(item => (typeof item === 'string' ? MASK : item));
 }
 
 /** `text` with every string of a secret's shape (detectSecretValues) replaced by MASK. */

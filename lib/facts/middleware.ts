@@ -119,21 +119,31 @@ function otherRouterPrototypes(baseDir: string | undefined): object[] {
 
 /** Wraps `register` where a router class defines it, to note each router of it that registers a route. */
 function noteUnownedRouters(prototype: object): void {
-  const holder = registerHolder(prototype);
-  if (!holder || wrappedRegisters.has(holder)) return;
-  wrappedRegisters.add(holder);
-  const register = holder.register;
-  holder.register = function registerNoted(this: RecordedRouter, ...args: unknown[]) {
-    if (loadingApp) unownedOf.get(loadingApp)?.add(this);
-    return register.apply(this, args);
-  };
+  wrapRegister(prototype, (router, args, register) => {
+    noteUnowned(router);
+    return register.apply(router, args);
+  });
 }
 
-/** The object in a prototype chain that defines `register`: wrapped there, it serves every router of the class. */
-function registerHolder(start: object): RecordedRouter | undefined {
+/** A router no recorder owns, made while an app loads, is taken to be that app's. */
+function noteUnowned(router: RecordedRouter): void {
+  if (loadingApp) unownedOf.get(loadingApp)?.add(router);
+}
+
+/**
+ * Wraps `register` once where `start`'s prototype chain defines it (a router or its class's prototype), so the
+ * wrapper serves every router of the class; a class already wrapped is left as it is.
+ */
+function wrapRegister(start: object, around: (router: RecordedRouter, args: unknown[], register: RecordedRouter['register']) => unknown): void {
   let holder: object | null = start;
   while (holder && !Object.prototype.hasOwnProperty.call(holder, 'register')) holder = Object.getPrototypeOf(holder) as object | null;
-  return (holder ?? undefined) as RecordedRouter | undefined;
+  if (!holder || wrappedRegisters.has(holder)) return;
+  wrappedRegisters.add(holder);
+  const methods = holder as RecordedRouter;
+  const register = methods.register;
+  methods.register = function registerWrapped(this: RecordedRouter, ...args: unknown[]) {
+    return around(this, args, register);
+  };
 }
 
 /** The prototype of egg's router class, from the @eggjs/router egg-core requires; undefined when it cannot be read. */
@@ -206,17 +216,13 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     return result;
   });
   // Wrapped where the router class defines it, so every router of the app records, not only app.router.
-  const holder = registerHolder(router);
-  if (!holder || wrappedRegisters.has(holder)) return;
-  wrappedRegisters.add(holder);
-  const register = holder.register;
-  holder.register = function registerRecorded(this: RecordedRouter, ...args: unknown[]) {
-    const record = this.app && recorders.get(this.app);
-    if (record) return record(this, args, register);
+  wrapRegister(router, (target, args, register) => {
+    const record = target.app && recorders.get(target.app);
+    if (record) return record(target, args, register);
     // egg's KoaRouter made without the app (or for another app).
-    if (loadingApp) unownedOf.get(loadingApp)?.add(this);
-    return register.apply(this, args);
-  };
+    noteUnowned(target);
+    return register.apply(target, args);
+  });
 }
 
 /** How many layers each router of an app held when its routes were collected, by the app's router owner. */

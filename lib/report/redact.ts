@@ -1,4 +1,4 @@
-import { holdsPemLines, MASK, maskSecretShapes, setMaskedKey } from '../secrets';
+import { MASK, maskedPemLines, maskSecretShapes, setMaskedKey } from '../secrets';
 
 export const REDACTED = MASK;
 
@@ -70,7 +70,7 @@ export class Redactor {
    */
   deep<T>(value: T, keep: ReadonlySet<string> = NOTHING_KEPT): T {
     if (typeof value === 'string') return this.text(value) as T;
-    if (Array.isArray(value)) return (holdsPemLines(value) ? value.map(item => (typeof item === 'string' ? REDACTED : item)) : value.map(item => this.deep(item, keep))) as T;
+    if (Array.isArray(value)) return (maskedPemLines(value) ?? value.map(item => this.deep(item, keep))) as T;
     if (value && typeof value === 'object') {
       const copy: Record<string, unknown> = {};
       for (const [ key, item ] of Object.entries(value)) setMaskedKey(copy, key, typeof item === 'string' && keep.has(key) ? item : this.deep(item, keep));
