@@ -80,6 +80,16 @@ function isBasicCredential(match: string): boolean {
   return /^[ -~]+:[ -~]*$/.test(Buffer.from(encoded, 'base64').toString('latin1'));
 }
 
+/** HTTP Bearer's scheme in any case, then a space, also URL-encoded. */
+const BEARER_SCHEME = /[Bb][Ee][Aa][Rr][Ee][Rr](?: |%20)/;
+/** Random tokens mix letters and digits (RFC 6750's b64token); "Bearer authentication-required" is words. */
+const MIN_BEARER_BITS_PER_CHAR = 3;
+
+function isBearerToken(match: string): boolean {
+  const token = match.replace(BEARER_SCHEME, '');
+  return /\d/.test(token) && /[A-Za-z]/.test(token) && bitsPerChar(token) >= MIN_BEARER_BITS_PER_CHAR;
+}
+
 const PEM_PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
 
 /** Value shapes that are secrets wherever they appear. Each needs enough fixed structure to rule out hashes and ids. */
@@ -99,6 +109,8 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required"); the
   // scheme in any case, also URL-encoded (`Basic%20…%3D`).
   { kind: 'an HTTP Basic credential', pattern: new RegExp(`\\b${BASIC_SCHEME.source}[A-Za-z0-9+/]{8,}(?:=|%3[Dd]){0,2}`), accept: isBasicCredential },
+  // An Authorization header's bearer token (RFC 6750), as a service calling another keeps it in its config.
+  { kind: 'an HTTP Bearer token', pattern: new RegExp(`\\b${BEARER_SCHEME.source}[A-Za-z0-9._~+/-]{20,}=*`), accept: isBearerToken },
 ];
 
 /** `scheme://user:password@host`; the password is group 1. */

@@ -186,7 +186,7 @@ export const hardCodedSecret: Rule = {
   description: 'A config value is a secret, by its key name (password, passwd, pwd, secret, token, apiKey, accessKey, ' +
     'privateKey, credential, clientSecret, masterKey, dsn…; a `dsn` that is an http(s) URL without a password, such as ' +
     'Sentry\'s, holds only a public key and is not reported) or by its shape (PEM private key, AWS access key id, GitHub, ' +
-    'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password, HTTP Basic credential; also a key of that shape, a token used as a key), and a config file sets it: it sits in the ' +
+    'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +

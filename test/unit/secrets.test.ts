@@ -51,6 +51,8 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'value', `Basic ${Buffer.from('deploy-bot:Hq7Lm2Zx9Wr4').toString('base64')}`, /HTTP Basic credential/ ],
     [ 'authorization', `basic ${Buffer.from('admin:s3cr3tPassword').toString('base64')}`, /HTTP Basic credential/ ],
     [ 'header', `BASIC%20${encodeURIComponent(Buffer.from('admin:s3cr3tPassword!').toString('base64'))}`, /HTTP Basic credential/ ],
+    [ 'callbackAuth', 'Bearer 9f8Zq2Lm7Xw4Rt1Vb6Nc3Hd0', /HTTP Bearer token/ ],
+    [ 'upstream', 'bearer%20mF_9.B5f-4.1JqM~tZ2xR7pLw', /HTTP Bearer token/ ],
   ];
   assert.ok(secrets.length >= 20);
   for (const [ key, value, kind ] of secrets) {
@@ -157,6 +159,9 @@ describe('SEN202: 20+ look-alikes stay quiet', () => {
     [ 'api', 'https://api.example.com/v1/items?user=bob&page=2' ],
     [ 'realm', 'Basic authentication required' ],
     [ 'hint', 'Basic QXV0aGVudGljYXRpb24gaGVhZGVy' ],
+    [ 'challenge', 'Bearer realm="api", error="invalid_token"' ],
+    [ 'help', 'Bearer authentication-required-for-this-endpoint' ],
+    [ 'template', 'Bearer ${API_TOKEN}' ],
     [ 'mirror', 'https://deploy@registry.example.com/npm/' ],
     [ 'replica', 'postgres://app@db.internal:5432/app' ],
     [ 'repo', 'ssh://git@github.com:org/repo.git' ],
