@@ -20,7 +20,7 @@ export interface CheckOptions {
 /** Runs every rule that applies to the facts' process and returns the redacted report. Pure apart from the clock. */
 export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
   const now = options.now ?? new Date();
-  const developmentEnv = isDevelopmentEnv(facts.env.serverEnv);
+  const developmentEnv = isDevelopmentEnv(facts.env.serverEnv, facts.builtins.nodeEnv);
   const rules = options.rules ?? RULES;
   const results: RuleResult[] = rules.map(rule => timed(options.timings, `rules.${rule.area}`, () => runRule(rule, facts, developmentEnv)));
   const verdict = timed(options.timings, 'evaluate', () => evaluate(results, {

@@ -8,6 +8,8 @@ interface LaunchOptions {
   /** Any JSON value: collectEnvSources judges what egg would make of it. */
   env?: unknown;
   serverScope?: unknown;
+  /** egg-cluster's `plugins` option (egg-scripts `--plugins.<name>.*`), which egg-core merges over EGG_PLUGINS. */
+  plugins?: unknown;
 }
 
 /**
@@ -23,6 +25,7 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
         baseDir: typeof parsed.baseDir === 'string' ? parsed.baseDir : cwd,
         env: parsed.env,
         serverScope: parsed.serverScope,
+        plugins: parsed.plugins,
       };
     } catch {
       // not egg's options argument
@@ -33,9 +36,9 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
 
 /**
  * The refusal message when the process must not start, or undefined: an env or scope egg would build a file name
- * outside the app from (SEN301), or, outside local and unittest, environment variables that would switch
- * egg-sentinel itself off or replace it (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' `sentinel`), which no check
- * inside the app could then report.
+ * outside the app from (SEN301), or, outside local and unittest, environment variables or start options that would
+ * switch egg-sentinel itself off or replace it (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' or the `plugins` option's
+ * `sentinel`), which no check inside the app could then report.
  */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const options = launchOptions(argv, cwd);
@@ -50,8 +53,9 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: set the env/scope to letters, digits, "_" and "-" only (for example EGG_SERVER_ENV=prod).',
     );
   }
-  // In local and unittest a developer or a test may set them, as boot allows (sentinelKeysSetOutsideTheApp).
-  const development = isDevelopmentEnv(effectiveEnv(sources, env));
+  // In local and unittest a developer or a test may set them, as boot allows (sentinelKeysSetOutsideTheApp); not
+  // under NODE_ENV=production, where a development env is itself the attack (SEN606).
+  const development = isDevelopmentEnv(effectiveEnv(sources, env), env.NODE_ENV);
   if (!development && hasOwnKey(env.EGG_APP_CONFIG, 'sentinel')) {
     problems.push(
       '[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets config.sentinel, which could switch egg-sentinel\'s checks off.',
@@ -62,6 +66,12 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     problems.push(
       '[egg-sentinel preflight] refused to start: EGG_PLUGINS configures the "sentinel" plugin, which could disable egg-sentinel or load another package in its place.',
       'Fix: enable egg-sentinel in config/plugin.(js|ts) only and remove "sentinel" from EGG_PLUGINS.',
+    );
+  }
+  if (!development && isObject(options.plugins) && Object.prototype.hasOwnProperty.call(options.plugins, 'sentinel')) {
+    problems.push(
+      '[egg-sentinel preflight] refused to start: the start options configure the "sentinel" plugin (egg-cluster\'s `plugins` option, which egg-scripts --plugins.sentinel.* flags set), which could disable egg-sentinel or load another package in its place.',
+      'Fix: enable egg-sentinel in config/plugin.(js|ts) only and remove the --plugins.sentinel.* flags (or `plugins.sentinel` from the startCluster options).',
     );
   }
   return problems.length ? problems.join('\n') : undefined;
@@ -79,8 +89,12 @@ function hasOwnKey(json: string | undefined, key: string): boolean {
   if (!json) return false;
   try {
     const parsed: unknown = JSON.parse(json);
-    return Boolean(parsed) && typeof parsed === 'object' && Object.prototype.hasOwnProperty.call(parsed, key);
+    return isObject(parsed) && Object.prototype.hasOwnProperty.call(parsed, key);
   } catch {
     return false; // egg ignores a value that is not JSON
   }
+}
+
+function isObject(value: unknown): value is object {
+  return Boolean(value) && typeof value === 'object';
 }

@@ -327,7 +327,7 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     });
   });
 
-  it('SEN606: NODE_ENV=production with the unittest env and egg-mock loaded refuses boot (critical: the env lowers the threshold)', async () => {
+  it('SEN606: NODE_ENV=production with the unittest env and egg-mock loaded refuses boot (critical; judged as production, not with a developer\'s threshold)', async () => {
     mm(process.env, 'NODE_ENV', 'production');
     mm.env('unittest');
     onNode(SUPPORTED_NODE);

@@ -385,6 +385,15 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.doesNotMatch(message, /Fix the keys above in config/);
   });
 
+  it('nor in a local env under NODE_ENV=production, a production process for every purpose (SEN606)', async () => {
+    withSecureEnv();
+    mm.env('local');
+    mm(process.env, 'NODE_ENV', 'production');
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { rules: { SEN606: 'off' } } }));
+    const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
+    assert.match(message, /config\.sentinel\.rules\.SEN606 is set by EGG_APP_CONFIG/);
+  });
+
   it('a plugin cannot switch egg-sentinel off: config.sentinel keys from a plugin\'s config (one EGG_PLUGINS brings in) are refused', async () => {
     withSecureEnv();
     mm.env('prod');

@@ -62,7 +62,7 @@ export function sentinelKeysSetOutsideTheApp(egg: {
   baseDir: string;
   loader: { configMeta: Record<string, unknown>; serverEnv: string; eggPaths?: string[]; allPlugins?: Record<string, { path?: unknown }> };
 }): SentinelKeySetter[] {
-  if (isDevelopmentEnv(egg.loader.serverEnv)) return [];
+  if (isDevelopmentEnv(egg.loader.serverEnv, process.env.NODE_ENV)) return [];
   // egg-sentinel's defaults: this copy's, and the enabled plugin's (the audit may run from another copy than the app loads).
   const pluginPath = egg.loader.allPlugins?.sentinel?.path;
   const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...(egg.loader.eggPaths ?? []) ];

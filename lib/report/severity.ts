@@ -19,6 +19,10 @@ export function compareSeverity(a: Severity, b: Severity): number {
 /** Envs where a developer works; rules may rate problems lower there and the default threshold is `critical`. */
 export const DEVELOPMENT_ENVS: readonly string[] = [ 'local', 'unittest' ];
 
-export function isDevelopmentEnv(serverEnv: string): boolean {
-  return DEVELOPMENT_ENVS.includes(serverEnv);
+/**
+ * Whether the process is a developer's: a development env, unless NODE_ENV=production says it is a production
+ * process started in one (SEN606), which gets production's checks, threshold and refusals.
+ */
+export function isDevelopmentEnv(serverEnv: string, nodeEnv: string | undefined): boolean {
+  return DEVELOPMENT_ENVS.includes(serverEnv) && nodeEnv !== 'production';
 }

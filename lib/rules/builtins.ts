@@ -299,8 +299,8 @@ export const developmentSettingsInProduction: Rule = {
   description: 'Signs that a production process runs with development settings: the `development` plugin (file watcher, ' +
     'worker reloads) enabled outside local/unittest or under NODE_ENV=production; egg-mock loaded under ' +
     'NODE_ENV=production; a `local` or `unittest` server env under NODE_ENV=production (egg loads that env\'s config, ' +
-    'egg-onerror shows stack traces, and egg-sentinel\'s own default threshold drops to critical, so this one is ' +
-    'critical); or `config.env` set to local/unittest outside them, which makes egg-onerror send stack traces to ' +
+    'and egg-onerror shows stack traces; egg-sentinel judges such a process as production, with production\'s ' +
+    'threshold, and refuses EGG_APP_CONFIG and EGG_PLUGINS settings for itself there; critical); or `config.env` set to local/unittest outside them, which makes egg-onerror send stack traces to ' +
     'every client. High otherwise.',
   fix: 'Start production with EGG_SERVER_ENV=prod (egg-scripts sets NODE_ENV=production), keep egg-mock and egg-bin in ' +
     'devDependencies, leave `development` to egg\'s default (local only), and never set `config.env` in a config file.',
@@ -317,14 +317,15 @@ export const developmentSettingsInProduction: Rule = {
     if (mock && production) {
       hits.push({ severity: 'high', target: 'plugin:egg-mock', source: mock.from, message: 'egg-mock (test tooling that mocks context, services and HTTP) is loaded under NODE_ENV=production' });
     }
-    if (production && developmentEnv) {
+    if (production && DEVELOPMENT_ENVS.includes(facts.env.serverEnv)) {
       const from = facts.env.sources.find(source => source.kind === 'env' && source.value === facts.env.serverEnv)?.source;
       hits.push({ severity: 'critical', target: 'serverEnv', source: from,
         message: `the server env is "${facts.env.serverEnv}"${from ? ` (from ${from})` : ''} while NODE_ENV=production: egg loads its ${facts.env.serverEnv} config, ` +
-          'egg-onerror shows stack traces, and this check\'s default threshold drops to critical' });
+          'and egg-onerror shows stack traces (egg-sentinel judges the process as production)' });
     }
     const shownEnv = facts.config.env;
-    if (!developmentEnv && enabled('onerror') && typeof shownEnv === 'string' && DEVELOPMENT_ENVS.includes(shownEnv)) {
+    // egg sets config.env to the server env: in a local/unittest env it is the serverEnv finding above, not this one.
+    if (!DEVELOPMENT_ENVS.includes(facts.env.serverEnv) && enabled('onerror') && typeof shownEnv === 'string' && DEVELOPMENT_ENVS.includes(shownEnv)) {
       hits.push({ severity: 'high', target: 'config.env', source: facts.provenance('env'),
         message: `config.env is "${shownEnv}"${setIn(facts, 'env')} in env "${facts.env.serverEnv}": egg-onerror sends error stacks${shownEnv === 'local' ? ' and source code' : ''} to clients` });
     }

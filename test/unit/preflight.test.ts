@@ -13,7 +13,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads egg-cluster options from the JSON argument, else the working directory', () => {
-    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined });
+    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined });
     assert.deepEqual(launchOptions([ 'node', 'server.js', '{not json' ], '/cwd'), { baseDir: '/cwd' });
   });
 
@@ -51,6 +51,25 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"security":{"csrf":{"enable":true}}}', EGG_PLUGINS: '{"cors":true}' }), undefined,
       'other keys are the boot checks\' business (SEN303, SEN107)');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: 'not json' }), undefined, 'egg ignores it');
+  });
+
+  it('a local or unittest env under NODE_ENV=production is no developer\'s: the same refusals as prod (SEN606)', () => {
+    const local = { EGG_SERVER_ENV: 'local', NODE_ENV: 'production' };
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...local, EGG_PLUGINS: '{"sentinel":false,"security":false}' }) ?? '', /EGG_PLUGINS configures the "sentinel" plugin/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...local, EGG_APP_CONFIG: '{"sentinel":{"rules":{"SEN606":"off"}}}' }) ?? '', /EGG_APP_CONFIG sets config\.sentinel/);
+    const unittest = [ 'node', 'x', JSON.stringify({ baseDir: dir, env: 'unittest' }) ];
+    assert.match(preflightProblem(unittest, dir, { NODE_ENV: 'production', EGG_PLUGINS: '{"sentinel":false}' }) ?? '', /EGG_PLUGINS/);
+  });
+
+  it('refuses start options (egg-scripts --plugins.sentinel.*) that would disable or replace egg-sentinel', () => {
+    const start = (plugins: unknown, env = 'prod') => [ 'node', 'start-cluster', JSON.stringify({ baseDir: dir, env, plugins }) ];
+    for (const plugins of [ { sentinel: { enable: false } }, { sentinel: { path: '/tmp/evil/fakesentinel' } }, { sentinel: false } ]) {
+      const problem = preflightProblem(start(plugins), dir, {}) ?? '';
+      assert.match(problem, /the start options configure the "sentinel" plugin \(egg-cluster's `plugins` option, which egg-scripts --plugins\.sentinel\.\* flags set\)/, JSON.stringify(plugins));
+      assert.match(problem, /remove the --plugins\.sentinel\.\* flags/);
+    }
+    assert.equal(preflightProblem(start({ cors: { enable: true } }), dir, {}), undefined, 'other plugins are SEN107\'s business');
+    assert.equal(preflightProblem(start({ sentinel: { enable: false } }, 'local'), dir, {}), undefined, 'a developer may');
   });
 
   it('as a --require module, stops the process before its code runs', () => {
