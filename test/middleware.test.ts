@@ -154,6 +154,20 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route', () => {
+    it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
+      mm.env('prod');
+      await withApp(bootApp(fixture('mw-route-guard-plugin')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        const { json } = readReport(fixture('mw-route-guard-plugin'));
+        assert.deepEqual(json.middleware.find((entry: { name: string }) => entry.name === 'tokenGuard')?.position, null, 'listed, disabled');
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users').set('authorization', 'Token fixture').expect(200)).body.servedBy, 'controller');
+        await app.httpRequest().get('/health').expect(200);
+      });
+    });
+  });
+
   describe('SEN402 auth after a middleware that answers requests', () => {
     it('refuses boot, giving both positions', async () => {
       const message = await expectRefused(fixture('mw-order'), /SEN402/);

@@ -296,25 +296,32 @@ export const requiredMiddlewareMissing: Rule = {
   area: 'middleware',
   title: 'Required middleware missing or disabled',
   severity: 'high',
-  description: 'A middleware listed in `config.sentinel.middleware.required`, or a guard named in `routes.protect[].by` that ' +
-    'the app configures globally, is not in the effective global chain: `enable: false` in some config file (often one env), ' +
-    'or not in `config.middleware` / `coreMiddleware`. Every request then skips it.',
+  description: 'A middleware listed in `config.sentinel.middleware.required` is not in the effective global chain: ' +
+    '`enable: false` in some config file (often one env), or not in `config.middleware` / `coreMiddleware`. Every request ' +
+    'then skips it. Also a guard named in `routes.protect[].by` that is listed globally but disabled, when a protected ' +
+    'route does not get it otherwise (a guard a plugin lists disabled for route use, as egg-jwt lists `jwt`, and the app ' +
+    'gives to every protected route is fine).',
   fix: 'Remove the `enable: false` (check every config.<env> file), or add the middleware to `config.middleware` in config/config.default.ts.',
   check: appOnly(facts => {
     const policy = policyOf(facts);
     const hits: RuleHit[] = [];
     for (const name of new Set([ ...policy.required, ...policy.guards ])) {
       if (inChain(facts, name)) continue;
-      const role = policy.required.includes(name) ? 'required' : 'a guard of protected routes';
+      const required = policy.required.includes(name);
       const configured = facts.middleware.find(entry => entry.name === name && entry.group !== 'router');
-      if (configured) {
+      // A guard the app gives to its routes (egg-jwt lists jwt in appMiddleware with enable: false for that use) is
+      // missing globally only where a protected route does not get it otherwise.
+      if (configured && (required || protectedRoutes(facts).some(target => target.guards.includes(name) && guardGap(facts, target, name)))) {
         const source = facts.provenance(`${name}.enable`);
+        const inPackage = source !== undefined && /(?:^|\/)node_modules\//.test(source);
         hits.push({
           severity: 'high',
           target: `middleware:${name}`,
           source,
-          message: `${name} is ${role} but disabled: enable: false${sourceSuffix(source)}, so egg leaves it out of the chain`,
-          fix: `Remove \`${name}: { enable: false }\`${sourceSuffix(source)}, or drop ${name} from the policy if it is no longer needed.`,
+          message: `${name} is ${required ? 'required' : 'a guard of protected routes'} but disabled: enable: false${sourceSuffix(source)}, so egg leaves it out of the chain`,
+          fix: inPackage ?
+            `Set \`${name}: { enable: true }\` in the app's config (it then runs for every request its match/ignore allows)${required ? '' : `, or give ${name} to each protected route (router.get(path, app.middleware.${name}(…), controller))`}, or drop ${name} from the policy if it is no longer needed.` :
+            `Remove \`${name}: { enable: false }\`${sourceSuffix(source)}, or drop ${name} from the policy if it is no longer needed.`,
         });
       } else if (policy.required.includes(name) && knownMiddleware(facts).has(name)) {
         hits.push({

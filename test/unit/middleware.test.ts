@@ -298,10 +298,25 @@ describe('SEN401 required middleware', () => {
     assert.match(run(requiredMiddlewareMissing, facts)[0].message, /not in config\.middleware or coreMiddleware/);
   });
 
-  it('a guard configured globally is required too; a route-level guard is not', () => {
+  it('a guard configured globally is required too where a protected route lacks it; a route-level guard is not', () => {
     const policy = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth', 'adminOnly' ] }] } };
-    const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], availableMiddleware: [ 'auth', 'adminOnly' ] });
+    const routes = [ route('/admin', [ ...CORE.map(entry => step(entry.name)), { name: 'adminOnly', level: 'route', runs: 'always' } ]) ];
+    const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], availableMiddleware: [ 'auth', 'adminOnly' ], routes });
     assert.deepEqual(run(requiredMiddlewareMissing, facts).map(hit => hit.target), [ 'middleware:auth' ]);
+  });
+
+  it('a guard a plugin lists disabled (egg-jwt) and the app gives to every protected route is no finding; else the fix is the app\'s', () => {
+    const policy = { routes: { protect: [{ paths: [ '/api/**' ], by: [ 'jwt' ] }] } };
+    const chain = (...extra: RouteStep[]) => [ ...CORE.map(entry => step(entry.name)), ...extra ];
+    const jwt: RouteStep = { name: 'jwt', level: 'route', runs: 'always' };
+    const parts = { middleware: [ ...CORE, mw('jwt', null) ], availableMiddleware: [ 'jwt' ] };
+    const meta = { 'jwt.enable': 'node_modules/egg-jwt/config/config.default.js' };
+    const given = factsWith(policy, { ...parts, routes: [ route('/api/users', chain(jwt)), route('/health', chain()) ] }, meta);
+    assert.deepEqual(run(requiredMiddlewareMissing, given), []);
+    const [ hit ] = run(requiredMiddlewareMissing, factsWith(policy, { ...parts, routes: [ route('/api/users', chain(jwt)), route('/api/orders', chain()) ] }, meta));
+    assert.match(hit.message, /jwt is a guard of protected routes but disabled: enable: false in node_modules\/egg-jwt/);
+    assert.match(hit.fix ?? '', /^Set `jwt: \{ enable: true \}` in the app's config .*, or give jwt to each protected route/);
+    assert.doesNotMatch(hit.fix ?? '', /Remove/, 'never an edit inside node_modules');
   });
 
   it('an unknown name is left to SEN406', () => {
