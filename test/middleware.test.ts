@@ -237,6 +237,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('routes of egg-router-plus namespaces (routers of their own) are checked, with their namespace middleware', async () => {
       const message = await expectRefused(fixture('mw-namespace'), /SEN404/);
       assert.match(message, /GET \/api\/open .*app\/controller\/user\.ts#UserController\.list\(\)/);
+      assert.match(message, /\/old-open → inline handler .* registered at app\/router\.ts:9/, 'the app\'s line, not egg-router-plus\'s');
       assert.doesNotMatch(message, /GET \/admin\/users/);
       await withApp(bootReportOnly('mw-namespace'), async app => {
         await app.httpRequest().get('/admin/users').expect(401);

@@ -69,8 +69,8 @@ export interface ProtectedRoutesConfig {
 
 /** An explicit exception to `protect`, with a reason: one `path` or a list of `paths`, optionally only some methods. */
 export type PublicRouteConfig = {
-  /** Only these methods are public (GET covers HEAD); omit for every method. */
-  methods?: RouteMethod[];
+  /** Only these methods are public (GET covers HEAD); omit, or list `ALL` (as a `router.all()` route shows), for every method. */
+  methods?: Array<RouteMethod | 'ALL'>;
   reason: string;
 } & ({ path: string; paths?: never } | { paths: string[]; path?: never });
 

@@ -316,19 +316,30 @@ function imitatesFactory(fn: unknown, factories: Record<string, unknown>): boole
 
 function functionName(fn: unknown): string {
   if (typeof fn !== 'function') return '<unknown>';
-  return createdBy.get(fn) ?? (fn as NamedFunction)._name ?? (fn.name || '<anonymous>');
+  return createdBy.get(fn) || (fn as NamedFunction)._name || fn.name || '<anonymous>';
 }
 
 /** `<file>:<line>` of the first stack frame outside the router, egg-core and egg-sentinel: the app's router file. */
 function callerSite(skipDirs: string[]): string | undefined {
-  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+  // A router package between the app and egg's router (egg-router-plus's redirect) adds frames.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALLER_FRAMES;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  let first: string | undefined;
+  for (const line of stack.split('\n').slice(1)) {
     const frame = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
     if (!frame || !path.isAbsolute(frame[1])) continue;
     if (skipDirs.some(dir => frame[1].startsWith(dir + path.sep))) continue;
-    return `${frame[1]}:${frame[2]}`;
+    const site = `${frame[1]}:${frame[2]}`;
+    // The app's own file rather than a router package's; a plugin's routes have no frame outside node_modules.
+    if (!frame[1].includes(`${path.sep}node_modules${path.sep}`)) return site;
+    first ??= site;
   }
-  return undefined;
+  return first;
 }
+
+const CALLER_FRAMES = 30;
 
 export interface MiddlewareFacts {
   middleware: MiddlewareFact[];

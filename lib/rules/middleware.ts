@@ -149,7 +149,7 @@ interface Coverage {
 function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
   const protect = (policy.routes.protect ?? []).map(entry => ({ by: entry.by, matches: entry.paths.map(compileRoutePattern) }));
   const exemptions = (policy.routes.public ?? []).map(entry => ({
-    methods: entry.methods && new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))),
+    methods: entry.methods && !entry.methods.includes('ALL') ? new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))) : undefined,
     matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
   }));
   // Keyed by the entries a route matches; null when an exception without methods makes such routes wholly public.
@@ -604,7 +604,7 @@ export const unmatchedPolicyEntry: Rule = {
       const patterns: Array<[ string, string ]> = entry.paths ? entry.paths.map((pattern, item) => [ `${at}.paths[${item}]`, pattern ]) : [[ `${at}.path`, entry.path as string ]];
       for (const [ where, pattern ] of patterns) {
         const routes = exemptsRoutes(pattern);
-        const methods = entry.methods ?? [];
+        const methods = entry.methods?.includes('ALL') ? [] : entry.methods ?? [];
         const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
         if (withMethod.length) continue;
         hits.push({

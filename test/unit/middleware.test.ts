@@ -463,6 +463,11 @@ describe('SEN404 unprotected routes', () => {
     assert.match(run(unprotectedRoute, factsWith(publicGet, { routes: [ feed ] }))[0].message, /^POST \/admin\/feed →/);
     const all = route('/admin/feed', [], { allMethods: true, methods: [ 'GET', 'POST' ] });
     assert.match(run(unprotectedRoute, factsWith(publicGet, { routes: [ all ] }))[0].message, /^ALL except GET,HEAD \/admin\/feed →/);
+    // `ALL`, as the route table shows a router.all() route, makes every method public, as no methods do.
+    const publicAll = { routes: { ...policy.routes, public: [{ path: '/admin/feed', methods: [ 'ALL' ], reason: 'RSS feed' }] } };
+    const facts = factsWith(publicAll, { routes: [ all, feed ] });
+    assert.deepEqual(run(unprotectedRoute, facts), []);
+    assert.deepEqual(run(unmatchedPolicyEntry, facts).filter(hit => hit.target.includes('.public')), [], 'the entry matches its routes');
   });
 });
 
@@ -560,7 +565,7 @@ describe('policy validation (config.sentinel.middleware / routes)', () => {
     [ 'an order constraint without before/after', { middleware: { order: [{ name: 'auth' }] } }, /order\[0\]: constrains nothing/ ],
     [ 'a middleware before itself', { middleware: { order: [{ name: 'auth', before: [ 'auth' ] }] } }, /order\[0\]\.before: "auth" cannot run before itself/ ],
     [ '** inside a segment', { routes: { protect: [{ paths: [ '/api**' ], by: [ 'auth' ] }] } }, /protect\[0\]\.paths\[0\]: "\/api\*\*" uses \*\* inside a path segment/ ],
-    [ 'a lowercase method', { routes: { public: [{ path: '/a', methods: [ 'get' ], reason: 'page' }] } }, /methods\[0\]: "get" is not allowed; use one of "GET"/ ],
+    [ 'a lowercase method', { routes: { public: [{ path: '/a', methods: [ 'get' ], reason: 'page' }] } }, /methods\[0\]: "get" is not allowed; use one of "ALL", "GET"/ ],
     [ 'a protect entry without guards', { routes: { protect: [{ paths: [ '**' ] }] } }, /protect\[0\]\.by: required/ ],
     [ 'a middleware name with a space', { middleware: { required: [ 'my auth' ] } }, /required\[0\]: "my auth" does not match a middleware name/ ],
   ];
