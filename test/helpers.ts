@@ -11,8 +11,8 @@ export function fixture(name: string): string {
 }
 
 /** Boots a real app with mm.app() and asserts that boot is refused; returns the error message. */
-export async function expectRefused(baseDir: string, pattern: RegExp): Promise<string> {
-  const app = mm.app({ baseDir, cache: false });
+export async function expectRefused(baseDir: string, pattern: RegExp, options: { plugins?: object } = {}): Promise<string> {
+  const app = mm.app({ baseDir, cache: false, ...options });
   let message = '';
   try {
     await assert.rejects(app.ready(), (error: Error) => {

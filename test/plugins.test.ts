@@ -291,6 +291,15 @@ describe('plugin trust (mm.app)', function() {
       const message = await expectRefused(fixture('plugin-secure'), /SEN107/);
       assert.match(message, /EGG_PLUGINS is set and enables extra, disables jsonp/);
     });
+
+    it('the start options\' plugins (egg-scripts --plugins.*) refuse boot in prod too, and are named as what disabled egg-security', async () => {
+      mm.env('prod');
+      const message = await expectRefused(fixture('plugin-secure'), /SEN107/, { plugins: { security: { enable: false } } });
+      assert.match(message, /the start options' plugins \(egg-scripts --plugins\.\* flags, or startCluster\(\{ plugins \}\)\) enables nothing, disables security/);
+      const report = readReport(fixture('plugin-secure')).json;
+      const security = report.findings.find((hit: { ruleId: string }) => hit.ruleId === 'SEN602');
+      assert.equal(security?.source, 'options.plugins');
+    });
   });
 
   describe('SEN108: security settings from a third-party plugin', () => {

@@ -31,7 +31,7 @@ export interface EggLike {
   name: string;
   config: AnyRecord;
   /** What the launcher passed: egg-scripts' JSON options can hold any JSON value (a repeated option is an array). */
-  options: { env?: unknown; serverScope?: unknown; pathToRegexpModule?: unknown };
+  options: { env?: unknown; serverScope?: unknown; pathToRegexpModule?: unknown; plugins?: unknown };
   plugins: Record<string, AnyRecord>;
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
@@ -89,7 +89,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
     baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
-    ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, display: relative,
+    ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startPlugins: egg.options.plugins, display: relative,
   }, options.prepared?.pluginTrust));
   return {
     process: processType(egg),

@@ -93,9 +93,16 @@ export interface PluginTrustFacts {
   plugins: PluginTrustFact[];
   manifest: ManifestStateFact;
   /** What EGG_PLUGINS turned on and off (names only); `error` when it is not JSON (egg then ignores it). */
-  envPlugins: { set: false } | { set: true; enabled: string[]; disabled: string[]; error?: string };
+  envPlugins: PluginSwitches;
+  /**
+   * What egg-cluster's `plugins` start option (egg-scripts `--plugins.<name>.*`, `startCluster({ plugins })`) turned on
+   * and off; egg-core merges it over EGG_PLUGINS.
+   */
+  startPlugins: PluginSwitches;
   pluginSetKeys: PluginSetKeyFact[];
 }
+
+export type PluginSwitches = { set: false } | { set: true; enabled: string[]; disabled: string[]; error?: string };
 
 export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugin' ];
 
@@ -121,6 +128,8 @@ export interface PluginTrustInput extends InstalledPluginInput {
   moduleRoots: readonly string[];
   configMeta: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
+  /** egg's `options.plugins` as the process was started with (any JSON value). */
+  startPlugins?: unknown;
 }
 
 /** What manifest verification found: the manifest's state and each enabled plugin's result. */
@@ -156,6 +165,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
       local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
     },
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
+    startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
   };
 }
@@ -249,7 +259,7 @@ function installScripts(realPath: string, deep: boolean, display: (file: string)
   });
 }
 
-function envPluginsFact(value: string | undefined): PluginTrustFacts['envPlugins'] {
+function envPluginsFact(value: string | undefined): PluginSwitches {
   if (!value) return { set: false };
   let parsed: unknown;
   try {
@@ -258,6 +268,27 @@ function envPluginsFact(value: string | undefined): PluginTrustFacts['envPlugins
   } catch (error) {
     return { set: true, enabled: [], disabled: [], error: (error as Error).message };
   }
+  return pluginSwitches(parsed);
+}
+
+const MOCK_PACKAGES: readonly string[] = [ 'egg-mock', '@eggjs/mock' ];
+
+/**
+ * The start options' plugins, without what egg-mock (and @eggjs/mock) add to every app they boot: themselves as
+ * `egg-mock`, and the plugin under test (the working directory's package). egg-mock loaded in production is SEN606's.
+ */
+function startOptionPlugins(plugins: unknown): PluginSwitches {
+  if (!plugins || typeof plugins !== 'object') return { set: false };
+  const entries = Object.entries(plugins as Record<string, unknown>);
+  const pathOf = (entry: unknown) => (entry && typeof entry === 'object' ? (entry as { path?: unknown }).path : undefined);
+  const mock = entries.find(([ name, entry ]) => name === 'egg-mock' && typeof pathOf(entry) === 'string' &&
+    MOCK_PACKAGES.includes(readPackageJson(realPathLoose(pathOf(entry) as string))?.name ?? ''));
+  const own = mock ? entries.filter(([ name, entry ]) => name !== 'egg-mock' && pathOf(entry) !== process.cwd()) : entries;
+  return own.length ? pluginSwitches(Object.fromEntries(own)) : { set: false };
+}
+
+/** The plugins a `{ name: true | false | { enable, path, package } }` list turns on and off, as egg-core merges it. */
+function pluginSwitches(parsed: unknown): PluginSwitches {
   const entries = parsed && typeof parsed === 'object' ? Object.entries(parsed as Record<string, unknown>) : [];
   const enabled = (entry: unknown) => entry === true || (Boolean(entry) && typeof entry === 'object' && (entry as { enable?: unknown }).enable !== false);
   return {

@@ -146,9 +146,11 @@ export const securityOff: Rule = {
     if (developmentEnv) return [];
     const plugin = facts.plugins.find(entry => entry.name === 'security');
     if (!plugin?.enable) {
-      // egg merges EGG_PLUGINS over the plugin files and keeps their `from`: the variable is what disabled it.
-      const { envPlugins } = facts.pluginTrust;
-      const from = envPlugins.set && envPlugins.disabled.includes('security') ? 'EGG_PLUGINS' : plugin?.from;
+      // egg merges EGG_PLUGINS, then the start options' plugins, over the plugin files and keeps their `from`: the
+      // variable or the option is what disabled it.
+      const { envPlugins, startPlugins } = facts.pluginTrust;
+      const from = startPlugins.set && startPlugins.disabled.includes('security') ? 'options.plugins' :
+        envPlugins.set && envPlugins.disabled.includes('security') ? 'EGG_PLUGINS' : plugin?.from;
       return [{
         severity: 'high',
         target: 'plugin:security',

@@ -233,22 +233,35 @@ export const pluginNotAllowed: Rule = {
 export const pluginsFromEnvironment: Rule = {
   id: 'SEN107',
   area: 'plugins',
-  title: 'Plugins enabled from the environment',
+  title: 'Plugins enabled from the environment or the start command',
   severity: 'high',
-  description: 'egg-core merges the JSON in `EGG_PLUGINS` into the plugin list: whoever can set an environment variable of ' +
-    'the app can enable a plugin from any `path` and have its code run in every process. The finding lists what it ' +
-    'turned on and off. High outside local/unittest; low on a developer machine.',
-  fix: 'Unset EGG_PLUGINS in the environment of the app (start scripts, container and service definitions) and enable ' +
-    'plugins in config/plugin.*, which is reviewed with the code.',
+  description: 'egg-core merges the JSON in `EGG_PLUGINS`, then egg-cluster\'s `plugins` start option (egg-scripts ' +
+    '`--plugins.<name>.*` flags, `startCluster({ plugins })`), into the plugin list: whoever can set an environment ' +
+    'variable of the app or change its start command can enable a plugin from any `path` and have its code run in every ' +
+    'process, or disable one. The finding lists what each turned on and off. High outside local/unittest; low on a ' +
+    'developer machine.',
+  fix: 'Unset EGG_PLUGINS in the environment of the app and drop `--plugins.*` from its start command (start scripts, ' +
+    'container and service definitions); enable plugins in config/plugin.*, which is reviewed with the code.',
   check(facts, { developmentEnv }) {
-    const { envPlugins } = facts.pluginTrust;
-    if (!envPlugins.set) return [];
-    const what = envPlugins.error ? `is set but is not JSON (${envPlugins.error}); egg ignores it, but whoever set it meant to inject plugins` :
-      `is set and enables ${envPlugins.enabled.length ? envPlugins.enabled.join(', ') : 'nothing'}` +
-      `${envPlugins.disabled.length ? `, disables ${envPlugins.disabled.join(', ')}` : ''}`;
-    return [{ severity: developmentEnv ? 'low' : 'high', target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` }];
+    const { envPlugins, startPlugins } = facts.pluginTrust;
+    const severity = developmentEnv ? 'low' : 'high';
+    const hits: RuleHit[] = [];
+    if (envPlugins.set) {
+      const what = envPlugins.error ? `is set but is not JSON (${envPlugins.error}); egg ignores it, but whoever set it meant to inject plugins` :
+        `is set and ${switchedPlugins(envPlugins.enabled, envPlugins.disabled)}`;
+      hits.push({ severity, target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` });
+    }
+    if (startPlugins.set) {
+      hits.push({ severity, target: 'options.plugins', source: 'options.plugins',
+        message: `the start options' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) ${switchedPlugins(startPlugins.enabled, startPlugins.disabled)}` });
+    }
+    return hits;
   },
 };
+
+function switchedPlugins(enabled: readonly string[], disabled: readonly string[]): string {
+  return `enables ${enabled.length ? enabled.join(', ') : 'nothing'}${disabled.length ? `, disables ${disabled.join(', ')}` : ''}`;
+}
 
 /**
  * Security-relevant config and the packages that own it. Keys without owners belong to the app and the framework

@@ -405,6 +405,10 @@ describe('SEN105–SEN108', () => {
     assert.equal(pluginsFromEnvironment.check(facts, DEV)[0].severity, 'low');
     assert.match(pluginsFromEnvironment.check(fakeFacts({ pluginTrust: { envPlugins: { set: true, enabled: [], disabled: [], error: 'Unexpected token' } } }), PROD)[0].message, /not JSON/);
     assert.equal(pluginsFromEnvironment.check(fakeFacts(), PROD).length, 0);
+    const started = fakeFacts({ pluginTrust: { startPlugins: { set: true, enabled: [ 'evil' ], disabled: [ 'sentinel' ] } } });
+    assert.deepEqual(pluginsFromEnvironment.check(started, PROD).map(hit => [ hit.target, hit.message ]), [
+      [ 'options.plugins', 'the start options\' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) enables evil, disables sentinel' ],
+    ]);
   });
 
   it('SEN108: a plugin setting keys it does not own, grouped per file; owners and unguarded keys are fine', () => {
