@@ -462,6 +462,28 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
     assert.match(message, /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/);
   });
+
+  it('SEN306: an OpenSSL config from outside the app (OPENSSL_CONF, --openssl-config) and TLS verification switched off', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-openssl-'));
+    dirs.push(outside);
+    const cnf = path.join(outside, 'engines.cnf');
+    fs.writeFileSync(cnf, '# names engines: native libraries every process would load\n');
+    mm(process.env, 'OPENSSL_CONF', cnf);
+    mm(process.env, 'NODE_TLS_REJECT_UNAUTHORIZED', '0');
+    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --openssl-config ${cnf} --tls-keylog=${path.join(outside, 'keys.log')}`);
+    await expectRefused(fixture('cfg-secure'), /SEN306/);
+    const hits = (readReport(fixture('cfg-secure')).json.findings as Array<{ ruleId: string; severity: string; target: string; message: string }>)
+      .filter(hit => hit.ruleId === 'SEN306');
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`).sort(), [
+      'high NODE_OPTIONS --openssl-config', 'high NODE_OPTIONS --tls-keylog', 'high environment NODE_TLS_REJECT_UNAUTHORIZED', 'high environment OPENSSL_CONF',
+    ]);
+    const message = (target: string) => hits.find(hit => hit.target === target)?.message ?? '';
+    assert.match(message('environment OPENSSL_CONF'), /^the environment sets OPENSSL_CONF=".*engines\.cnf": every process loads an OpenSSL config \(its engines and providers are native libraries loaded into the process\) from .*engines\.cnf, outside the app/);
+    assert.match(message('NODE_OPTIONS --openssl-config'), /^NODE_OPTIONS has --openssl-config ".*engines\.cnf": every process loads an OpenSSL config/);
+    assert.match(message('environment NODE_TLS_REJECT_UNAUTHORIZED'), /accepts any certificate/);
+  });
 });
 
 describe('env helpers in a real config file (mm.app)', () => {

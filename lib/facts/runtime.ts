@@ -10,12 +10,18 @@ import { realPathOrUndefined } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 
 export interface NodeFlagFact {
-  /** `NODE_OPTIONS` or `execArgv` (the command line; egg-cluster forks workers with the master's). */
-  source: 'NODE_OPTIONS' | 'execArgv';
+  /**
+   * `NODE_OPTIONS`, `execArgv` (the command line; egg-cluster forks workers with the master's) or `environment` (a
+   * variable node reads at start, CODE_FILE_VARIABLES and NODE_TLS_REJECT_UNAUTHORIZED; `name` is the variable's).
+   */
+  source: 'NODE_OPTIONS' | 'execArgv' | 'environment';
   /** The flag without its value, as node reads it (`--inspect_brk` is `--inspect-brk`): `--inspect`, `--require`, `-r`. */
   name: string;
   value?: string;
-  /** For module-loading flags: the real path the module resolves to from the working directory, when it resolves. */
+  /**
+   * For module-loading flags: the real path the module resolves to from the working directory, when it resolves; for
+   * the flags and variables of a file node loads (CODE_FILE_FLAGS, CODE_FILE_VARIABLES), that file's real path.
+   */
   modulePath?: string;
 }
 
@@ -47,6 +53,24 @@ export interface RuntimeFacts {
 /** Flags that make node load a module before the app. */
 export const MODULE_FLAGS: ReadonlySet<string> = new Set([ '--require', '-r', '--import', '--loader', '--experimental-loader' ]);
 
+/**
+ * Flags naming a file node loads at start, with what the file can do: an OpenSSL config names engines and providers
+ * (native libraries loaded into every process), a startup snapshot is code, an env file can set NODE_OPTIONS.
+ */
+export const CODE_FILE_FLAGS: ReadonlyMap<string, string> = new Map([
+  [ '--openssl-config', 'an OpenSSL config (its engines and providers are native libraries loaded into the process)' ],
+  [ '--snapshot-blob', 'a V8 startup snapshot (code that runs before the app)' ],
+  [ '--env-file', 'an env file (which can set NODE_OPTIONS and any other variable)' ],
+]);
+
+/** Environment variables naming such a file (OPENSSL_CONF is read as --openssl-config is). */
+export const CODE_FILE_VARIABLES: ReadonlyMap<string, string> = new Map([
+  [ 'OPENSSL_CONF', CODE_FILE_FLAGS.get('--openssl-config') as string ],
+]);
+
+/** Flags whose value may follow as the next argument. */
+const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog' ]);
+
 export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
   execArgv: readonly string[] = process.execArgv, cwd = process.cwd()): RuntimeFacts {
   const environmentValues = new Set<string>(valuesReadFromEnvironment());
@@ -54,10 +78,16 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
   const flags = [
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),
+    ...environmentFlags(env),
   ];
   return {
     environmentValues,
-    nodeFlags: flags.map(flag => (MODULE_FLAGS.has(flag.name) && flag.value ? { ...flag, modulePath: resolveModule(flag.value, cwd) } : flag)),
+    nodeFlags: flags.map(flag => {
+      if (!flag.value) return flag;
+      if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
+      if (CODE_FILE_FLAGS.has(flag.name) || CODE_FILE_VARIABLES.has(flag.name)) return { ...flag, modulePath: realPathOrUndefined(path.resolve(cwd, flag.value)) };
+      return flag;
+    }),
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
     pollutedPrototypes: pollutedPrototypes(),
@@ -103,10 +133,16 @@ export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['so
     // node reads `_` in a long option's name as `-`: `--inspect_brk` opens a debugger like `--inspect-brk`.
     const name = written.startsWith('--') ? written.replace(/_/g, '-') : written;
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (value === undefined && MODULE_FLAGS.has(name) && index + 1 < args.length) value = args[++index];
+    if (value === undefined && VALUE_FLAGS.has(name) && index + 1 < args.length) value = args[++index];
     flags.push(value === undefined ? { source, name } : { source, name, value });
   }
   return flags;
+}
+
+/** The variables node reads at start that load a file or weaken TLS, as flags of source `environment`. */
+function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
+  const names = [ ...CODE_FILE_VARIABLES.keys(), 'NODE_TLS_REJECT_UNAUTHORIZED' ];
+  return names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : []));
 }
 
 /** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */

@@ -4,7 +4,7 @@ import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
 import { isInside } from '../facts/real-path';
-import { MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -180,31 +180,57 @@ function shownFlag(flag: NodeFlagFact): string {
   return flag.value === undefined ? flag.name : `${flag.name} ${quoteForMessage(flag.value, 80)}`;
 }
 
+/** `NODE_OPTIONS has --openssl-config "/tmp/x.cnf"`, `the environment sets OPENSSL_CONF="/tmp/x.cnf"`. */
+function flagSetting(flag: NodeFlagFact): string {
+  if (flag.source === 'environment') return `the environment sets ${flag.name}=${quoteForMessage(flag.value ?? '', 80)}`;
+  return `${flag.source} has ${shownFlag(flag)}`;
+}
+
 export const dangerousNodeFlags: Rule = {
   id: 'SEN306',
   area: 'injection',
-  title: 'Dangerous NODE_OPTIONS or exec arguments',
+  title: 'Dangerous NODE_OPTIONS, exec arguments or Node.js environment',
   severity: 'critical',
-  description: 'egg-cluster forks the agent and every worker with the master\'s exec arguments and NODE_OPTIONS, so a flag ' +
-    'there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
+  description: 'egg-cluster forks the agent and every worker with the master\'s exec arguments, NODE_OPTIONS and environment, ' +
+    'so a flag there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
     'it runs code in the process. `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL) is code nobody reviewed with ' +
-    'the app. `--allow-*` flags widen the permission model and are noted. Critical for a debugger outside local/unittest, ' +
-    'high for it on a developer machine and for outside modules, low for `--allow-*`.',
-  fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`); install preloaded modules as ' +
-    'dependencies of the app and require them from its node_modules.',
-  liveOnly: 'reads the NODE_OPTIONS and exec arguments of the running process',
+    'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
+    'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
+    '`--snapshot-blob`, `--env-file`. `--tls-keylog` writes every TLS session key to a file, ' +
+    '`--experimental-network-imports` lets `import()` run code from https URLs, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
+    'every HTTPS request the app sends accept any certificate. `--allow-*` flags widen the permission model and are noted. ' +
+    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, low for `--allow-*`.',
+  fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`), or the variable from the ' +
+    'environment; install preloaded modules as dependencies of the app and require them from its node_modules, and keep ' +
+    'files node loads at start inside the app.',
+  liveOnly: 'reads the NODE_OPTIONS, exec arguments and environment of the running process',
   check(facts, { developmentEnv }) {
     const roots = facts.runtime.appModuleRoots;
+    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root));
     return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
       const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
       if (DEBUGGER_FLAG.test(flag.name)) {
         return [{ ...base, severity: developmentEnv ? 'high' : 'critical',
           message: `${flag.source} has ${shownFlag(flag)}: an open debugger lets whoever reaches its port run code in every worker` }];
       }
-      if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !(flag.modulePath && roots.some(root => isInside(flag.modulePath as string, root)))) {
+      if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !inApp(flag)) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a module that does not resolve from the working directory (or a data: URL)';
         return [{ ...base, severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
+      }
+      const loaded = CODE_FILE_FLAGS.get(flag.name) ?? (flag.source === 'environment' ? CODE_FILE_VARIABLES.get(flag.name) : undefined);
+      if (loaded && flag.value && !inApp(flag)) {
+        const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a file that does not exist from the working directory';
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
+      }
+      if (flag.name === '--tls-keylog') {
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process writes the keys of its TLS sessions there, and whoever reads the file decrypts the traffic` }];
+      }
+      if (flag.name === '--experimental-network-imports') {
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: import() may load and run code from https URLs` }];
+      }
+      if (flag.source === 'environment' && flag.name === 'NODE_TLS_REJECT_UNAUTHORIZED' && flag.value === '0') {
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every HTTPS request the app sends (urllib, ctx.curl, fetch) accepts any certificate, so anyone on the path can read and change it` }];
       }
       if (flag.name.startsWith('--allow-')) {
         return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];

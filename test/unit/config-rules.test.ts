@@ -285,6 +285,19 @@ describe('SEN306 node flags', () => {
     assert.match(check('--import=data:text/javascript,process.exit()')[0].message, /does not resolve from the working directory \(or a data: URL\)/);
   });
 
+  it('files node loads at start: fine inside the app, high outside or missing; TLS key logs and network imports are high', () => {
+    assert.deepEqual(check('--openssl-config=/srv/fake/openssl.cnf', PROD, { '/srv/fake/openssl.cnf': '/srv/fake/openssl.cnf' }), []);
+    const [ outside ] = check('--snapshot-blob /tmp/snap.blob', PROD, { '/tmp/snap.blob': '/tmp/snap.blob' });
+    assert.deepEqual([ outside.severity, outside.target ], [ 'high', 'NODE_OPTIONS --snapshot-blob' ]);
+    assert.match(outside.message, /every process loads a V8 startup snapshot \(code that runs before the app\) from \/tmp\/snap\.blob, outside the app/);
+    assert.match(check('--env-file=.env.missing')[0].message, /a file that does not exist from the working directory/);
+    assert.match(check('--tls-keylog /var/log/keys')[0].message, /writes the keys of its TLS sessions there/);
+    assert.equal(check('--experimental-network-imports')[0].severity, 'high');
+    const environment = (name: string, value: string) => dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: [{ source: 'environment', name, value }] } }), PROD);
+    assert.deepEqual(environment('NODE_TLS_REJECT_UNAUTHORIZED', '1'), []);
+    assert.match(environment('NODE_TLS_REJECT_UNAUTHORIZED', '0')[0].message, /^the environment sets NODE_TLS_REJECT_UNAUTHORIZED="0": every HTTPS request/);
+  });
+
   it('--allow-* is noted as low', () => {
     assert.equal(check('--experimental-permission --allow-fs-write=*')[0].severity, 'low');
   });
