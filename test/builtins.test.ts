@@ -303,6 +303,20 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     }));
   });
 
+  it('SEN604/SEN605: an empty ipBlackList and a domainWhiteList of \'*\' are as open as none, and really let everything through', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-wide-lists'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf\.ipBlackList is empty: ctx\.safeCurl\(\) requests any address/);
+    assert.match(message, /config\.security\.domainWhiteList has '\*', which egg-security's wildcard match lets every host through/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-wide-lists'), async app => {
+      await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+      await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
+    }));
+  });
+
   it('SEN605: an empty domainWhiteList refuses boot at failOn low, and ctx.redirect() goes to any host', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

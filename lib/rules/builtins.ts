@@ -248,7 +248,8 @@ export const ssrfUnprotected: Rule = {
     'egg-security checks target addresses only in ctx.safeCurl()/app.safeCurl(), and only with `security.ssrf.ipBlackList` ' +
     'or `security.ssrf.checkAddress` configured; with egg\'s default (both null) safeCurl logs "please configure ' +
     '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
-    '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`. ctx.curl(), app.curl() and ' +
+    '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
+    'or an exception of `0.0.0.0/0` leaves every address open too. ctx.curl(), app.curl() and ' +
     'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
     '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
     'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
@@ -259,18 +260,41 @@ export const ssrfUnprotected: Rule = {
     "'169.254.0.0/16', '::1/128', 'fc00::/7' ] } }` (or a `checkAddress` function) and fetch user-supplied URLs with ctx.safeCurl().",
   check: securityCheck(facts => {
     const ssrf = (securityConfig(facts).ssrf ?? {}) as AnyRecord;
-    const blacklist = Array.isArray(ssrf.ipBlackList) && ssrf.ipBlackList.length > 0;
-    if (blacklist || typeof ssrf.checkAddress === 'function') return [];
-    const exceptionsOnly = ssrf.ipExceptionList || ssrf.hostnameExceptionList;
+    // egg-security turns an ipBlackList (an empty one too) into a checkAddress function when it loads: a function
+    // counts as the app's only when a config file other than egg-security's own set it.
+    const ownCheck = typeof ssrf.checkAddress === 'function' && !SECURITY_PACKAGE_FILE.test(facts.provenance('security.ssrf.checkAddress') ?? '');
+    if (ownCheck) return [];
+    const blacklist = Array.isArray(ssrf.ipBlackList) ? ssrf.ipBlackList : [];
+    const excepted = Array.isArray(ssrf.ipExceptionList) ? ssrf.ipExceptionList.filter(exceptsEveryAddress) : [];
+    let why: string | undefined;
+    if (!blacklist.length) {
+      why = Array.isArray(ssrf.ipBlackList) ? 'config.security.ssrf.ipBlackList is empty' :
+        `config.security.ssrf sets neither ipBlackList nor checkAddress${ssrf.ipExceptionList || ssrf.hostnameExceptionList ? ' (exception lists alone protect nothing)' : ''}`;
+    } else if (excepted.length) {
+      why = `config.security.ssrf.ipExceptionList excepts every address (${excepted.map(String).join(', ')})`;
+    }
+    if (!why) return [];
     return [{
       severity: 'medium',
       target: 'config.security.ssrf',
       source: facts.provenance('security.ssrf'),
-      message: `config.security.ssrf sets neither ipBlackList nor checkAddress${exceptionsOnly ? ' (exception lists alone protect nothing)' : ''}: ` +
-        'ctx.safeCurl() requests any address, internal ones included',
+      message: `${why}: ctx.safeCurl() requests any address, internal ones included`,
     }];
   }),
 };
+
+/** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
+const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@eggjs\/security)\//;
+
+/** An IPv4 CIDR with a /0 prefix (`0.0.0.0/0`): egg-security's ip matching then contains every IPv4 address. */
+function exceptsEveryAddress(entry: unknown): boolean {
+  return typeof entry === 'string' && /^\s*[\d.]+\s*\/\s*0\s*$/.test(entry);
+}
+
+/** A domainWhiteList entry made of `*` and dots only (`*`, `*.*`), which egg-security's wildcard match lets any host through. */
+function allowsEveryHost(entry: unknown): boolean {
+  return typeof entry === 'string' && entry.includes('*') && /^\*[*.]*$/.test(entry.trim());
+}
 
 export const openRedirect: Rule = {
   id: 'SEN605',
@@ -278,17 +302,21 @@ export const openRedirect: Rule = {
   title: 'Open redirect: no domain whitelist',
   severity: 'low',
   description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
-    'empty list it redirects to any http(s) host, so `ctx.redirect(ctx.query.next)` sends users to a phishing site. ' +
+    'empty list (or an entry such as `*`, which its wildcard match lets every host through) it redirects to any http(s) ' +
+    'host, so `ctx.redirect(ctx.query.next)` sends users to a phishing site. ' +
     'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',
   fix: "List the hosts the app redirects to: `security: { domainWhiteList: [ '.example.com' ] }`.",
   check: securityCheck(facts => {
     const list = securityConfig(facts).domainWhiteList;
-    if (Array.isArray(list) && list.length) return [];
+    const wildcards = Array.isArray(list) ? list.filter(allowsEveryHost) : [];
+    if (Array.isArray(list) && list.length && !wildcards.length) return [];
     return [{
       severity: 'low',
       target: 'config.security.domainWhiteList',
       source: facts.provenance('security.domainWhiteList'),
-      message: 'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
+      message: wildcards.length ?
+        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security's wildcard match lets every host through: ctx.redirect() sends users to any http(s) host` :
+        'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
     }];
   }),
 };

@@ -315,6 +315,26 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.equal(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [] } }), prod).length, 1);
   });
 
+  it('SEN604: the checkAddress egg-security derives from an empty ipBlackList protects nothing; an exception list of 0.0.0.0/0 undoes the list', () => {
+    const derived = () => true;
+    const fromSecurity = { meta: { 'security.ssrf.checkAddress': 'node_modules/egg-security/config/config.default.js', 'security.ssrf.ipBlackList': 'config/config.prod.ts' } };
+    const [ empty ] = ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [], checkAddress: derived } }, fromSecurity), prod);
+    assert.match(empty.message, /^config\.security\.ssrf\.ipBlackList is empty: ctx\.safeCurl\(\) requests any address/);
+    const [ excepted ] = ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [ '10.0.0.0/8' ], ipExceptionList: [ '0.0.0.0/0' ], checkAddress: derived } }, fromSecurity), prod);
+    assert.match(excepted.message, /ipExceptionList excepts every address \(0\.0\.0\.0\/0\)/);
+    assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [ '10.0.0.0/8' ], ipExceptionList: [ '10.1.0.0/16' ], checkAddress: derived } }, fromSecurity), prod), []);
+    const own = { meta: { 'security.ssrf.checkAddress': 'config/config.default.ts' } };
+    assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [], checkAddress: derived } }, own), prod), [], 'the app\'s own function decides');
+  });
+
+  it('SEN605: a wildcard entry that matches every host is as open as no list; a wildcard under a domain is fine', () => {
+    for (const everything of [ '*', '*.*', '**' ]) {
+      const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', everything ] }), prod);
+      assert.match(hit?.message ?? '', /lets every host through: ctx\.redirect\(\) sends users to any http\(s\) host/, everything);
+    }
+    assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ '*.example.com' ] }), prod), []);
+  });
+
   it('SEN605: with the security plugin off, SEN602 speaks instead', () => {
     assert.deepEqual(openRedirect.check(fakeFacts({ config: { security: { domainWhiteList: [] } } }), prod), []);
   });

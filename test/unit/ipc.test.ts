@@ -303,5 +303,18 @@ describe('SEN501 / SEN502', () => {
     assert.ok(estimateSecretBits(crypto.randomBytes(32).toString('hex')) >= 256);
     assert.ok(estimateSecretBits('my-super-secret-ipc-password-for-prod-2024') < 256);
     for (const weak of [ 'a'.repeat(200), 'ab'.repeat(100), 'abcd1234'.repeat(20), crypto.randomBytes(8).toString('hex').repeat(8) ]) assert.ok(estimateSecretBits(weak) < 256, weak);
+    // Runs and repeats inside a secret (black-box round 10): the alphabet in order, a near-repeat, a repeated passphrase.
+    for (const weak of [
+      'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789',
+      '0123456789abcdef0123456789abcdeg0123456789abcdef0123456789abcdex',
+      'correct horse battery staple correct horse battery staple x',
+      `${crypto.randomBytes(12).toString('base64url')}${'9876543210'.repeat(2)}${crypto.randomBytes(4).toString('hex')}`,
+    ]) assert.ok(estimateSecretBits(weak) < 256, `${weak}: ${estimateSecretBits(weak)}`);
+    // A random key's chance runs and repeats leave its estimate alone: 2000 keys of each kind keygen and users make.
+    for (let round = 0; round < 2000; round++) {
+      for (const strong of [ crypto.randomBytes(32).toString('base64url'), crypto.randomBytes(32).toString('hex'), crypto.randomBytes(48).toString('base64') ]) {
+        assert.ok(estimateSecretBits(strong) >= 256, strong);
+      }
+    }
   });
 });
