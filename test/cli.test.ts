@@ -171,10 +171,20 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
-    it('json: the same schema describes the report written at boot (no audit fields)', () => {
+    it('json: the same schema describes the report written at boot (no audit fields; its timings)', async () => {
       const bootReport = runChecks(fakeFacts({ config: { keys: '' } }), { config: {} });
       const validation = validateReport(JSON.parse(JSON.stringify(bootReport)));
       assert.ok(validation.valid, !validation.valid ? validation.errors : '');
+      // As a real boot writes it, with the route table and timings.
+      const app = await bootApp(fixture('mw-secure'));
+      try {
+        const written = JSON.parse(fs.readFileSync(path.join(fixture('mw-secure'), 'run/sentinel-report.json'), 'utf8'));
+        assert.ok(written.timings?.total > 0 && written.routes.length > 0);
+        const real = validateReport(written);
+        assert.ok(real.valid, !real.valid ? real.errors : '');
+      } finally {
+        await app.close();
+      }
     });
 
     it('sarif: valid against the official SARIF 2.1.0 schema, with what GitHub code scanning needs', async () => {
