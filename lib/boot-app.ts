@@ -15,7 +15,7 @@ import { Redactor } from './report/redact';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
-import { writeReportFile } from './report/write';
+import { removeEarlierReport, writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
 import { roundTimings, type Timings, timed } from './timing';
 
@@ -75,6 +75,19 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
 export class SentinelAppBootHook extends SentinelBootHook {
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
+    // A boot that fails before its check wrote a report (config.sentinel invalid, another plugin's error) must not
+    // leave the report of an earlier boot to say all was well.
+    app.ready?.(error => {
+      if (!error || this.target.sentinel?.report || error instanceof SentinelBootError) return;
+      const raw = (app.config.sentinel ?? {}) as { report?: { file?: unknown; path?: unknown } };
+      if (raw.report?.file === false) return;
+      const file = path.resolve(eggRunDir(app), typeof raw.report?.path === 'string' && raw.report.path ? raw.report.path : DEFAULT_REPORT_FILE);
+      try {
+        if (removeEarlierReport(file)) app.coreLogger.warn('[egg-sentinel] boot failed before the check wrote its report: removed the report of an earlier boot, %s', file);
+      } catch (removeError) {
+        app.coreLogger.warn('[egg-sentinel] boot failed before the check wrote its report, and the report of an earlier boot at %s could not be removed: %s', file, (removeError as Error).message);
+      }
+    });
   }
 
   /** configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers. */

@@ -59,6 +59,21 @@ describe('refused boots (mm.app)', () => {
   });
 });
 
+describe('a boot that fails before its check (mm.app)', () => {
+  afterEach(mm.restore);
+
+  it('leaves no report of an earlier boot saying all was well', async () => {
+    const baseDir = fixture('secure-app');
+    const app = await bootApp(baseDir);
+    await app.close();
+    assert.equal(readReport(baseDir).json.refused, false, 'the earlier boot\'s report');
+    // A typo in config.sentinel (the developer may set it through EGG_APP_CONFIG in unittest) fails the boot.
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failon: 'critical' } }));
+    await expectRefused(baseDir, /failon/);
+    assert.ok(!fs.existsSync(path.join(baseDir, 'run/sentinel-report.json')), 'the earlier report is gone');
+  });
+});
+
 describe('waivers (mm.app)', () => {
   afterEach(mm.restore);
 

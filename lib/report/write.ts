@@ -54,21 +54,36 @@ const REPORT_START = /^(?:\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"|\{\s*"\$s
  * `fix`: what the user should do instead, for the error.
  */
 export function writeReportFile(file: string, data: string, fix = 'point config.sentinel.report.path at a file of its own'): void {
-  let start = '';
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const buffer = Buffer.alloc(256);
-      start = buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (error) {
-    // Nothing there (ENOTDIR: a file stands where a directory should; writePrivateFile says so).
-    if (![ 'ENOENT', 'ENOTDIR' ].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
-  }
+  const start = fileStart(file);
   if (start.trim() && !REPORT_START.test(start)) {
     throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: ${fix}`);
   }
   writePrivateFile(file, data);
+}
+
+/**
+ * Removes the report an earlier boot left at `file` (a boot that fails before its check writes none, and tooling
+ * must not read the last one's verdict as this boot's); never a file that is not an egg-sentinel report. Whether
+ * there was one.
+ */
+export function removeEarlierReport(file: string): boolean {
+  if (!REPORT_START.test(fileStart(file))) return false;
+  fs.rmSync(file, { force: true });
+  return true;
+}
+
+/** The first 256 bytes of a file as text; empty when there is no file (ENOTDIR: a file stands where a directory should). */
+function fileStart(file: string): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (error) {
+    if (![ 'ENOENT', 'ENOTDIR' ].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    return '';
+  }
 }
