@@ -185,6 +185,19 @@ describe('plugin trust (mm.app)', function() {
       assert.doesNotMatch((await sentinel([ 'pin', '--check', '--base-dir', dir ])).stderr, /has no config/);
     });
 
+    it('pinning again keeps the envs and depth of the existing manifest (what --check advises after a reviewed change)', async () => {
+      const app = copyFixture('plugin-secure');
+      assert.equal((await sentinel([ 'pin', '--deep', '--env', 'prod', '--env', 'local', '--base-dir', app ])).code, 0);
+      const again = await sentinel([ 'pin', '--base-dir', app ]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /egg-sentinel pin: env prod, local and --deep, as the existing sentinel\.lock\.json was pinned/);
+      const manifest = JSON.parse(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8'));
+      assert.deepEqual([ manifest.envs, manifest.deep ], [ [ 'prod', 'local' ], true ]);
+      const narrowed = await sentinel([ 'pin', '--env', 'prod', '--base-dir', app ]);
+      assert.match(narrowed.stderr, /egg-sentinel pin: --deep, as the existing/);
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8')).envs, [ 'prod' ], 'an --env given wins');
+    });
+
     it('pin needs none of production\'s secrets: a config reading an unset env.secret() is loaded for its plugin list', async () => {
       const app = copyFixture('plugin-secure');
       const index = path.join(__dirname, '../index').split(path.sep).join('/');

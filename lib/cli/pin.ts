@@ -21,11 +21,11 @@ egg-sentinel refuses plugins whose files differ (SEN104). Commit the file; pin a
 
 Options:
   --base-dir DIR  the app's root (its package.json); default: the current directory
-  --env ENV       an env whose enabled plugins are pinned; repeat it for several; default: prod
-                  (with --check: the envs the manifest was pinned for)
+  --env ENV       an env whose enabled plugins are pinned; repeat it for several; default: the envs of the
+                  existing ${MANIFEST_FILE}, else prod
   --scope SCOPE   server scope; default: EGG_SERVER_SCOPE
-  --deep          also pin each plugin's production dependency closure; default: config.sentinel.plugins.deep
-                  (with --check: as the manifest was pinned)
+  --deep          also pin each plugin's production dependency closure; default: as the existing
+                  ${MANIFEST_FILE} was pinned, or config.sentinel.plugins.deep (to pin shallower, remove the file)
   --check         write nothing: compare the installed plugins with ${MANIFEST_FILE}
   -h, --help      show this help
 
@@ -84,8 +84,13 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
   }
 }
 
-async function write(options: PinOptions, io: CliIO): Promise<number> {
-  const manifest = await currentManifest(options, io);
+async function write(options: PinOptions, envsGiven: boolean, io: CliIO): Promise<number> {
+  // Pinning again after a reviewed change (what --check advises) keeps the envs and depth the manifest has.
+  const existing = existingManifest(options.baseDir);
+  const kept = existing ? { envs: envsGiven ? options.envs : existing.envs, deep: options.deep ?? (existing.deep || undefined) } : options;
+  const inherited = existing ? [ ...(envsGiven ? [] : [ `env ${kept.envs.join(', ')}` ]), ...(options.deep === undefined && existing.deep ? [ '--deep' ] : []) ] : [];
+  if (inherited.length) io.stderr.write(`egg-sentinel pin: ${inherited.join(' and ')}, as the existing ${MANIFEST_FILE} was pinned\n`);
+  const manifest = await currentManifest({ ...options, ...kept }, io);
   const file = path.join(options.baseDir, MANIFEST_FILE);
   fs.writeFileSync(file, serializeManifest(manifest));
   const rows = Object.entries(manifest.plugins).map(([ name, plugin ]) => {
@@ -94,6 +99,16 @@ async function write(options: PinOptions, io: CliIO): Promise<number> {
   });
   io.stdout.write(`${MANIFEST_FILE}: ${rows.length} plugin(s) pinned for env ${manifest.envs.join(', ')}${manifest.deep ? ' (deep)' : ''}\n${rows.join('\n')}\n`);
   return EXIT.clean;
+}
+
+/** The manifest already in the app, if it can be read; a broken one is replaced by `pin` as if there were none. */
+function existingManifest(baseDir: string): PluginManifest | undefined {
+  try {
+    return readManifest(baseDir)?.manifest;
+  } catch (error) {
+    if (error instanceof ManifestError) return undefined;
+    throw error;
+  }
 }
 
 async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promise<number> {
@@ -156,6 +171,6 @@ export const pinCommand: Command = {
       throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} has no package.json; run pin in the app's root`);
     }
     const options: PinOptions = { baseDir, envs: [ ...new Set(values.env ?? DEFAULT_ENVS) ], scope: values.scope, deep: values.deep };
-    return values.check ? check(options, values.env !== undefined, io) : write(options, io);
+    return values.check ? check(options, values.env !== undefined, io) : write(options, values.env !== undefined, io);
   },
 };
