@@ -85,6 +85,18 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
   });
   after(() => fs.rmSync(buildDir, { recursive: true, force: true }));
 
+  it('a reader that closes the pipe early (`egg-sentinel rules | head -1`) ends it quietly, with its exit code', async () => {
+    for (const args of [ [ 'rules' ], [ 'audit', '--base-dir', fixture('cli-insecure'), '--env', 'prod' ] ]) {
+      const child = spawn(process.execPath, [ bin, ...args ], { stdio: [ 'ignore', 'pipe', 'pipe' ] });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', chunk => { stderr += chunk; });
+      const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+      assert.doesNotMatch(stderr, /EPIPE|at .*\.js:\d+/, args[0]);
+      assert.equal(code, args[0] === 'rules' ? 0 : 1, `${args[0]}: ${stderr}`);
+    }
+  });
+
   describe('egg-sentinel audit: output formats', function() {
     this.timeout(60000);
     const insecure = fixture('cli-insecure');
