@@ -70,15 +70,43 @@ export function walkInstalledPackages(input: PackageWalkInput): WalkedPackages {
   return { installed, walkMs: Math.round((performance.now() - started) * 10) / 10 };
 }
 
-/** `walked`: the walk the agent prepared for this boot; walked here when absent. Loaded packages are this process's. */
+/**
+ * `walked`: the walk the agent prepared for this boot; walked here when absent. Loaded packages are this process's,
+ * and so are the packages of the app's own node_modules that it loaded without the walk reaching them (a
+ * devDependency or an undeclared one that app code requires).
+ */
 export function collectPackageFacts(input: PackageWalkInput, loadedFiles: readonly string[] = Object.keys(require.cache),
   walked = walkInstalledPackages(input)): PackageFacts {
-  const isLoaded = loadedPackageTest(loadedFiles);
+  const loadedDirs = loadedPackageDirs(loadedFiles);
+  const isLoaded = loadedPackageTest(loadedDirs, loadedFiles);
   return {
-    installed: walked.installed.map(entry => ({ ...entry, loaded: isLoaded(entry.path) })),
+    installed: [
+      ...walked.installed.map(entry => ({ ...entry, loaded: isLoaded(entry.path) })),
+      ...loadedOutsideTheWalk(input, loadedDirs, new Set(walked.installed.map(entry => entry.path))),
+    ],
     loadedBy: 'boot',
     walkMs: walked.walkMs,
   };
+}
+
+/** What `via` says of a package the app loads from its node_modules that no production dependency leads to. */
+const LOADED_OUTSIDE_THE_WALK = 'loaded from it, yet no production dependency of the app, its framework or plugins';
+
+/**
+ * Packages under the app's own node_modules whose modules are loaded but that the walk did not reach: a
+ * devDependency, or a package the app requires without declaring it. Packages further up (a test runner's, a
+ * monorepo's hoisted ones) are not the app's install and are left out.
+ */
+function loadedOutsideTheWalk(input: PackageWalkInput, loadedDirs: ReadonlySet<string>, walked: ReadonlySet<string>): InstalledPackage[] {
+  const appModules = `${realPathOrUndefined(input.baseDir) ?? input.baseDir}${path.sep}node_modules${path.sep}`;
+  const found: InstalledPackage[] = [];
+  for (const dir of loadedDirs) {
+    if (!dir.startsWith(appModules) || walked.has(dir)) continue;
+    const manifest = readManifest(dir);
+    if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
+    found.push({ name: manifest.name, version: manifest.version, path: dir, via: [ `app ${input.appName} (${LOADED_OUTSIDE_THE_WALK})` ], loaded: true });
+  }
+  return found;
 }
 
 /** Breadth first, so each package keeps its shortest dependency path; one entry per real directory. */
@@ -142,16 +170,21 @@ function readManifest(dir: string): Manifest | undefined {
 }
 
 
-/** Whether a package directory holds a loaded module; require.cache keys are real paths. */
-function loadedPackageTest(files: readonly string[]): (dir: string) => boolean {
-  const marker = `${path.sep}node_modules${path.sep}`;
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+
+/** The package directories under a node_modules that hold a loaded module; require.cache keys are real paths. */
+function loadedPackageDirs(files: readonly string[]): Set<string> {
   const packageDirs = new Set<string>();
   for (const file of files) {
-    const at = file.lastIndexOf(marker);
+    const at = file.lastIndexOf(NODE_MODULES);
     if (at === -1) continue;
-    const [ first, second ] = file.slice(at + marker.length).split(path.sep);
-    packageDirs.add(file.slice(0, at + marker.length) + (first.startsWith('@') ? `${first}${path.sep}${second}` : first));
+    const [ first, second ] = file.slice(at + NODE_MODULES.length).split(path.sep);
+    packageDirs.add(file.slice(0, at + NODE_MODULES.length) + (first.startsWith('@') ? `${first}${path.sep}${second}` : first));
   }
-  // A package outside node_modules (a linked or path plugin) is matched by prefix.
-  return dir => packageDirs.has(dir) || (!dir.includes(marker) && files.some(file => file.startsWith(`${dir}${path.sep}`) && !file.includes(marker, dir.length)));
+  return packageDirs;
+}
+
+/** Whether a package directory holds a loaded module; a package outside node_modules (a linked or path plugin) by prefix. */
+function loadedPackageTest(packageDirs: ReadonlySet<string>, files: readonly string[]): (dir: string) => boolean {
+  return dir => packageDirs.has(dir) || (!dir.includes(NODE_MODULES) && files.some(file => file.startsWith(`${dir}${path.sep}`) && !file.includes(NODE_MODULES, dir.length)));
 }
