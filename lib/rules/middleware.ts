@@ -550,7 +550,9 @@ export const unmatchedPolicyEntry: Rule = {
     'a `routes.protect` path pattern that matches no route: the policy then checks ' +
     'nothing, silently. High. A `routes.public` entry that matches no route (or none of its methods) is a stale exception ' +
     'that would make a future route public without review: medium. Names and routes are only known once the app is loaded, ' +
-    'so this is a finding rather than a config validation error.',
+    'so this is a finding rather than a config validation error. `egg-sentinel audit` sees only the routes registered up ' +
+    'to app/router (no later boot hook, plugins\' extensions as stand-ins): there a pattern that matches no route is one ' +
+    'level lower (medium, low), since boot judges it in full.',
   fix: 'Correct the name or pattern (the report lists the middleware chain and the route table), or remove the entry.',
   check: appOnly(facts => {
     const policy = policyOf(facts);
@@ -588,14 +590,17 @@ export const unmatchedPolicyEntry: Rule = {
       const match = compileRoutePattern(pattern);
       return facts.routes.filter(route => match(route.path));
     };
-    // The audit sees the routes registered up to app/router: one a later boot hook (didLoad) adds is seen at boot only.
-    const noRoute = facts.builtins.packages.loadedBy === 'audit' ? 'matches no route the audit saw (it runs no didLoad or later hook)' : 'matches no route of this app';
+    // The audit sees the routes registered up to app/router: one a later boot hook (didLoad) or a plugin's extension adds
+    // is seen at boot only, so there a pattern matching nothing is one level lower (boot judges it in full).
+    const audit = facts.builtins.packages.loadedBy === 'audit';
+    const noRoute = audit ? 'matches no route the audit saw (the audit runs no didLoad or later hook, and a plugin\'s app/extend code, ' +
+      'such as egg-passport\'s app.passport.mount(), only as a stand-in that registers nothing; boot checks every route)' : 'matches no route of this app';
     (policy.routes.protect ?? []).forEach((entry, index) => {
       const at = `config.sentinel.routes.protect[${index}]`;
       entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
       entry.paths.forEach((pattern, item) => {
         if (pattern !== '**' && !protectsRoute(pattern)) {
-          hits.push({ severity: 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" ${noRoute}, so it protects nothing` });
+          hits.push({ severity: audit ? 'medium' : 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" ${noRoute}, so it protects nothing` });
         }
       });
     });
@@ -608,7 +613,7 @@ export const unmatchedPolicyEntry: Rule = {
         const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
         if (withMethod.length) continue;
         hits.push({
-          severity: 'medium',
+          severity: audit && !routes.length ? 'low' : 'medium',
           target: where,
           source: sourceOf(where),
           message: routes.length ?
