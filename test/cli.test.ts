@@ -143,6 +143,26 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(validateReport({ ...report, findings: [{ ...weakKeys, severity: 'severe' }] }).valid, false);
     });
 
+    it('says when a TypeScript file changed after the .js compiled beside it, which egg (and the audit) loads instead', async () => {
+      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-stale-js-'));
+      try {
+        fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'stale-js' }));
+        fs.mkdirSync(path.join(app, 'config'));
+        const compiled = path.join(app, 'config/config.default.js');
+        fs.writeFileSync(compiled, "module.exports = { keys: 'stale-js-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga' };\n");
+        fs.utimesSync(compiled, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+        fs.writeFileSync(path.join(app, 'config/config.default.ts'), "export default { keys: 'changed-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga' };\n");
+        const { run, report } = await auditJson([ '--base-dir', app, '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+        const notice = /1 TypeScript file\(s\) changed after the \.js compiled beside them \(config\/config\.default\.ts\): egg loads the \.js, and so does this audit/;
+        assert.match(run.stderr, notice);
+        assert.ok(report.audit.warnings.some((warning: string) => notice.test(warning)));
+        fs.utimesSync(compiled, new Date(), new Date(Date.now() + 60_000));
+        assert.doesNotMatch((await auditJson([ '--base-dir', app, '--env', 'prod' ], { NODE_PATH: NODE_MODULES })).run.stderr, /TypeScript file/, 'compiled again');
+      } finally {
+        fs.rmSync(app, { recursive: true, force: true });
+      }
+    });
+
     it('json and sarif stay valid when a short secret equals a report word (a password `prod`, a token `high`)', async () => {
       const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-short-secret-'));
       try {

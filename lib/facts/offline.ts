@@ -112,8 +112,47 @@ export async function loadConfigOffline(options: OfflineLoadOptions): Promise<{ 
   return { serverEnv: loader.serverEnv, plugins: loader.plugins, config: loader.config };
 }
 
+/** Where egg loads the app's own code from: a `.js` compiled next to a `.ts` is loaded instead of it. */
+const APP_CODE_DIRS = [ 'config', 'app', 'lib' ];
+/** Stale files named in the notice; the rest are counted. */
+const MAX_LISTED_STALE = 5;
+
+/**
+ * The app's `.ts` files (under config/, app/ and lib/) with a compiled `.js` beside them that is older: egg's
+ * loader, and so the audit, reads the `.js`, which no longer says what the source says.
+ */
+function staleCompiledFiles(baseDir: string): string[] {
+  const stale: string[] = [];
+  const visit = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // no such directory
+    }
+    for (const entry of entries) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) visit(file);
+      if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
+      const compiled = `${file.slice(0, -'.ts'.length)}.js`;
+      try {
+        if (fs.statSync(compiled).mtimeMs < fs.statSync(file).mtimeMs) stale.push(path.relative(baseDir, file));
+      } catch {
+        // not compiled: egg loads the .ts itself (ts-node)
+      }
+    }
+  };
+  APP_CODE_DIRS.forEach(dir => visit(path.join(baseDir, dir)));
+  return stale.sort();
+}
+
 /** Loads the app as egg's app worker would, up to its routes, and returns the facts every rule reads. */
 export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts> {
+  const stale = staleCompiledFiles(options.baseDir);
+  if (stale.length) {
+    (options.notice ?? options.warn)(`${stale.length} TypeScript file(s) changed after the .js compiled beside them (${stale.slice(0, MAX_LISTED_STALE).join(', ')}` +
+      `${stale.length > MAX_LISTED_STALE ? ', …' : ''}): egg loads the .js, and so does this audit, which therefore checks the older code; compile again (tsc) and rerun`);
+  }
   const { baseDir, app, loader } = await openLoader(options);
   const gitignore = checkGitignore(baseDir, eggRunDir({ baseDir, config: loader.config }));
   await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
