@@ -60,6 +60,8 @@ export interface SensitiveRootFact {
   realPath: string;
   /** Whether serving a directory inside it exposes it too (config/, run/, logs/), not only serving it or a parent. */
   insideIsExposed: boolean;
+  /** An enabled plugin's source directory. */
+  plugin?: boolean;
 }
 
 export interface PathConfigFact {
@@ -135,7 +137,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       ...(logsDir ? [{ label: 'logs/ (logger.dir)', realPath: realPathLoose(logsDir), insideIsExposed: true }] : []),
       { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
       ...input.plugins.filter(plugin => plugin.enable && plugin.path)
-        .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false })),
+        .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false, plugin: true })),
     ]),
     configPaths: collectConfigPaths(input, staticEntries),
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]

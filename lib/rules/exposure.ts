@@ -260,10 +260,16 @@ export const staticExposesFiles: Rule = {
     const { baseDir } = facts.app;
     return facts.files.staticDirs.flatMap(dir => {
       const shown = toDisplayPath(baseDir, dir.realPath);
-      const problems = facts.files.sensitiveRoots.flatMap(root => {
+      const exposed = facts.files.sensitiveRoots.flatMap(root => {
         const how = exposure(dir.realPath, root);
-        return how ? [ `${how} ${root.label}${how === 'is' ? '' : ` (${toDisplayPath(baseDir, root.realPath)})`}` ] : [];
+        return how ? [{ root, how }] : [];
       });
+      // A plugin's source inside another exposed root (node_modules/, the app root) goes without saying: named only
+      // when nothing around it is listed, so the app root does not come with a line per plugin.
+      const said = exposed.filter(({ root }) => !root.plugin || !exposed.some(other => !other.root.plugin && isInside(root.realPath, other.root.realPath)));
+      const problems = said.map(({ root, how }) => `${how} ${root.label}${how === 'is' ? '' : ` (${toDisplayPath(baseDir, root.realPath)})`}`);
+      const implied = exposed.length - said.length;
+      if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
       if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
       if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
       if (!problems.length) return [];

@@ -25,7 +25,8 @@ describe('SEN203 static serving', () => {
     { label: 'config/', realPath: '/srv/fake/config', insideIsExposed: true },
     { label: 'run/', realPath: '/srv/fake/run', insideIsExposed: true },
     { label: 'node_modules/', realPath: '/srv/fake/node_modules', insideIsExposed: false },
-    { label: 'the source of plugin sentinel', realPath: '/srv/fake/node_modules/egg-sentinel', insideIsExposed: false },
+    { label: 'the source of plugin sentinel', realPath: '/srv/fake/node_modules/egg-sentinel', insideIsExposed: false, plugin: true },
+    { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
     files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], truncated: false, ...extra }] },
@@ -37,11 +38,13 @@ describe('SEN203 static serving', () => {
   });
 
   for (const [ dir, text ] of [
-    [ '/srv/fake', /which is the app root; contains config\/ \(config\); contains run\/ \(run\)/ ],
+    // Plugins inside an exposed root are counted, not listed one per line.
+    [ '/srv/fake', /which is the app root; contains config\/ \(config\); contains run\/ \(run\); contains node_modules\/ \(node_modules\); so also the source of 2 plugin\(s\) inside it$/ ],
     [ '/', /contains the app root/ ],
     [ '/srv/fake/run/public', /is inside run\/ \(run\)/ ],
     [ '/srv/fake/config', /is config\// ],
-    [ '/srv/fake/node_modules', /is node_modules\/; contains the source of plugin sentinel/ ],
+    [ '/srv/fake/node_modules', /is node_modules\/; so also the source of 1 plugin\(s\) inside it$/ ],
+    [ '/srv/fake/lib', /contains the source of plugin local \(lib\/plugin\/local\)$/ ],
     [ '/srv/fake/node_modules/egg-sentinel', /is the source of plugin sentinel/ ],
   ] as const) {
     it(`refuses ${dir} (critical, target config.static.dir)`, () => {
