@@ -163,12 +163,16 @@ function readEnvFile(baseDir: string): string | undefined {
 }
 
 /** Walks egg's configMeta (a mirror of the config whose leaves are the file that set them). */
+const ARRAY_INDEX = /\[\d+\]$/;
+
 export function lookupProvenance(meta: AnyRecord, keyPath: string): string | undefined {
   let node: unknown = meta;
   for (const segment of keyPath.split('.')) {
     if (typeof node === 'string') return node;
-    if (!node || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, segment)) return undefined;
-    node = (node as AnyRecord)[segment];
+    // An array is one leaf of egg's configMeta: `waivers[2]` was set by the file that set `waivers`.
+    const name = segment.replace(ARRAY_INDEX, '');
+    if (!node || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, name)) return undefined;
+    node = (node as AnyRecord)[name];
   }
   return typeof node === 'string' ? node : undefined;
 }

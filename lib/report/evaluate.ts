@@ -51,6 +51,8 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
     ...waiver,
     state: waiver.expires < today ? 'expired' : 'unused',
   }));
+  // SEN001/SEN002 point at the waiver itself (its `rule:` line in the file), not at the list.
+  const waiverAt = (waiver: WaiverStatus) => `config.sentinel.waivers[${waivers.indexOf(waiver)}].rule`;
 
   const raw: RuleResult[] = [ ...results ];
   for (const waiver of waivers.filter(w => w.state === 'expired')) {
@@ -59,7 +61,7 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
       hits: [{
         severity: sentinelRules.expiredWaiver.severity,
         target: waiverTarget(waiver),
-        source: 'config.sentinel.waivers',
+        source: waiverAt(waiver),
         message: `the waiver for ${waiver.rule}${waiver.target ? ` on ${waiver.target}` : ''} expired on ${waiver.expires} ("${waiver.reason}")`,
       }],
     });
@@ -92,7 +94,7 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
     .map(waiver => ({
       severity: sentinelRules.unusedWaiver.severity,
       target: waiverTarget(waiver),
-      source: 'config.sentinel.waivers',
+      source: waiverAt(waiver),
       message: `the waiver for ${waiver.rule}${waiver.target ? ` on "${waiver.target}"` : ''} matched no finding`,
     }));
   findings.push(...toFindings({ rule: sentinelRules.unusedWaiver, hits: unusedHits }));

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findKeyLine, findMethodLine, locateFinding } from '../../lib/cli/locate';
 import { runChecks } from '../../lib/engine';
+import { lookupProvenance } from '../../lib/facts/collect';
 import type { Finding } from '../../lib/report/finding';
 import { formatSarif, type SarifLocation } from '../../lib/report/sarif';
 import { ALL_RULE_INFO } from '../../lib/rules';
@@ -139,6 +140,12 @@ describe('finding locations (lib/cli/locate)', () => {
 
     it('a source that is a config key: the file that set it (provenance)', () => {
       assert.deepEqual(locateFinding(finding('waiver:SEN301', 'config.sentinel.waivers'), facts()), { file: file(), key: 'sentinel.waivers', line: 4, exact: true });
+      // A waiver's own entry: the `rule:` of the n-th item below `waivers:` (egg's configMeta holds the array whole).
+      const withWaivers = path.join(baseDir, 'config/config.waivers.js');
+      fs.writeFileSync(withWaivers, "module.exports = {\n  sentinel: {\n    waivers: [\n      { rule: 'SEN201', reason: 'r', expires: '2999-01-01' },\n      {\n        rule: 'SEN301',\n" +
+        "        reason: 'r', expires: '2999-01-01',\n      },\n    ],\n  },\n};\n");
+      const waiverFacts = { ...facts(), provenance: (key: string) => lookupProvenance({ sentinel: { waivers: 'config/config.waivers.js' } }, key) };
+      assert.deepEqual(locateFinding(finding('waiver:SEN301', 'config.sentinel.waivers[1].rule'), waiverFacts), { file: withWaivers, key: 'sentinel.waivers[1].rule', line: 6, exact: true });
     });
 
     it('a plugin or middleware finding: the line of its name in the file its source names', () => {
