@@ -25,6 +25,8 @@ interface ExportItem {
 
 const EXPORT = 'the OSV export';
 const EXPORT_FIX = 'Nothing was written. Fix or drop the records above in the export and run the command again.';
+/** For a --from that cannot be read as an export at all (no records to fix). */
+const FROM_FIX = 'Nothing was written. Give --from an OSV export: a JSON file (one record, an array of them or osv.dev\'s { "vulns": [...] }) or a directory of such files.';
 
 /** Merges the export at `source` into `overrideFile` (created when missing); throws AdvisoryDatabaseError naming bad records. */
 export function mergeOsvExport(source: string, overrideFile: string, today: string): MergeResult {
@@ -62,7 +64,7 @@ export function mergeOsvExport(source: string, overrideFile: string, today: stri
 /** One OSV record, an array of them, osv.dev's `{ "vulns": [...] }`, or a directory of `.json` files holding any of these. */
 function readOsvExport(source: string): ExportItem[] {
   const stat = fs.statSync(source, { throwIfNoEntry: false });
-  if (!stat) throw new AdvisoryDatabaseError(source, [ 'no such file or directory' ], EXPORT_FIX, EXPORT);
+  if (!stat) throw new AdvisoryDatabaseError(source, [ 'no such file or directory' ], FROM_FIX, EXPORT);
   if (stat.isDirectory()) {
     return fs.readdirSync(source).filter(name => name.endsWith('.json')).sort().flatMap(name => readOsvFile(path.join(source, name)));
   }
@@ -76,17 +78,16 @@ function readOsvFile(file: string): ExportItem[] {
   // Read only regular files of bounded size: /dev/zero or a FIFO would be read until memory runs out.
   const stat = fs.statSync(file);
   if (!stat.isFile()) {
-    throw new AdvisoryDatabaseError(file, [ 'not a regular file (a device, FIFO or socket is not read)' ],
-      'Nothing was written. Give --from an OSV export file or a directory of them.', EXPORT);
+    throw new AdvisoryDatabaseError(file, [ 'not a regular file (a device, FIFO or socket is not read)' ], FROM_FIX, EXPORT);
   }
   if (stat.size > MAX_EXPORT_FILE_BYTES) {
-    throw new AdvisoryDatabaseError(file, [ `${stat.size} bytes, more than the ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB one export file may hold: split it into .json files in a directory` ], EXPORT_FIX, EXPORT);
+    throw new AdvisoryDatabaseError(file, [ `${stat.size} bytes, more than the ${MAX_EXPORT_FILE_BYTES / 1024 / 1024} MiB one export file may hold: split it into .json files in a directory` ], FROM_FIX, EXPORT);
   }
   let value: unknown;
   try {
     value = secureJsonParse.parse(fs.readFileSync(file, 'utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
   } catch (error) {
-    throw new AdvisoryDatabaseError(file, [ `not readable as JSON: ${(error as Error).message}` ], EXPORT_FIX, EXPORT);
+    throw new AdvisoryDatabaseError(file, [ `not readable as JSON: ${(error as Error).message}` ], FROM_FIX, EXPORT);
   }
   const name = path.basename(file);
   const list = Array.isArray(value) ? value : value && typeof value === 'object' && Array.isArray((value as { vulns?: unknown }).vulns) ?

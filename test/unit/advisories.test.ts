@@ -183,8 +183,18 @@ describe('mergeOsvExport (egg-sentinel advisories update)', () => {
 
   it('refuses to read a device such as /dev/zero (it would be read until memory runs out), naming it', () => {
     assert.throws(() => mergeOsvExport('/dev/zero', path.join(dir, 'out.json'), '2026-11-28'), (error: Error) =>
-      /\/dev\/zero.*not a regular file/s.test(error.message) && /Give --from an OSV export file or a directory of them/.test(error.message) && !/records above/.test(error.message));
+      /\/dev\/zero.*not a regular file/s.test(error.message) && /Give --from an OSV export: a JSON file .* or a directory of such files/.test(error.message) && !/records above/.test(error.message));
     assert.ok(!fs.existsSync(path.join(dir, 'out.json')));
+  });
+
+  it('a --from that is missing or not JSON asks for an export, not to fix records it does not have', () => {
+    const missing = path.join(dir, 'nope.json');
+    const garbled = path.join(dir, 'garbled.json');
+    fs.writeFileSync(garbled, '{ not json');
+    for (const from of [ missing, garbled ]) {
+      assert.throws(() => mergeOsvExport(from, path.join(dir, 'out.json'), '2026-11-28'), (error: Error) =>
+        /Give --from an OSV export/.test(error.message) && !/records above/.test(error.message), from);
+    }
   });
 
   it('reads a directory of OSV files, keeps npm only, drops GIT ranges, stamps the import day, and updates by id', () => {
