@@ -185,7 +185,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'config/config.prod.js': 'module.exports = { keys: process.env.CFG_FALLBACK_KEYS };\n',
     };
     const message = await expectRefused(temp('cfg-keys-fallback', files), /SEN202/);
-    assert.match(message, /config\.keys is the literal written in config\/config\.default\.js, though config\/config\.(default|prod)\.js computes the keys \(from the environment/);
+    assert.match(message, /config\.keys is the literal written in config\/config\.default\.js, which the app falls back on: config\/config\.(default|prod)\.js computes the keys \(from an environment variable/);
     assert.ok(!message.includes(STRONG_KEY), 'the key is never shown');
     mm(process.env, 'CFG_FALLBACK_KEYS', 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga-from-the-environment');
     assert.deepEqual((await bootReport(temp('cfg-keys-from-env', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);

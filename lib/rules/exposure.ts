@@ -46,7 +46,7 @@ export const weakCookieKeys: Rule = {
     if (!problems.length) return [];
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
     const fallback = keysFallbackSources(facts);
-    const why = fallback ? `; it is the literal of ${fallback.literalIn}, though ${fallback.readIn} computes the keys (from the environment, as a rule): what it reads is not set here` : '';
+    const why = fallback ? `; it is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the keys (from an environment variable, as a rule), and what it reads is not set` : '';
     const hit: RuleHit = { ...base, message: `config.keys: ${problems.join('; ')}${why}` };
     return [ hit ];
   },
@@ -217,8 +217,8 @@ export const hardCodedSecret: Rule = {
         severity: 'high',
         target: 'config.keys',
         source: fallback.literalIn,
-        message: `config.keys is the literal written in ${fallback.literalIn}, though ${fallback.readIn} computes the keys (from the ` +
-          'environment, as a rule): what it reads is not set here, so the app signs cookies, the session and CSRF tokens with a key from the repository',
+        message: `config.keys is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the ` +
+          'keys (from an environment variable, as a rule), and what it reads is not set, so the app signs cookies, the session and CSRF tokens with a key from the repository',
         fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
       });

@@ -224,10 +224,10 @@ describe('SEN202: cookie keys production falls back on', () => {
   it('the literal fallback of keys read from the environment, the variable unset: high outside local/unittest', () => {
     const [ hit ] = hardCodedSecret.check(facts(fallbackTexts), { developmentEnv: false });
     assert.deepEqual([ hit.severity, hit.target, hit.source ], [ 'high', 'config.keys', 'config/config.default.js' ]);
-    assert.match(hit.message, /literal written in config\/config\.default\.js, though config\/config\.default\.js computes the keys \(from the environment/);
+    assert.match(hit.message, /literal written in config\/config\.default\.js, which the app falls back on: config\/config\.default\.js computes the keys \(from an environment variable/);
     assert.ok(!JSON.stringify(hit).includes(KEY), 'the key is never in the finding');
     const prodOnly = { 'config/config.default.js': `exports.keys = '${KEY}';\n`, 'config/config.prod.ts': "export default { keys: env.secret('EGG_KEYS', { optional: true }) };\n" };
-    assert.match(hardCodedSecret.check(facts(prodOnly), { developmentEnv: false })[0].message, /though config\/config\.prod\.ts computes the keys/);
+    assert.match(hardCodedSecret.check(facts(prodOnly), { developmentEnv: false })[0].message, /falls back on: config\/config\.prod\.ts computes the keys/);
     // However the environment is read: destructured, through an alias, through a helper.
     for (const line of [ `const { EGG_KEYS } = process.env;\nexports.keys = EGG_KEYS || '${KEY}';`, `const penv = process.env;\nmodule.exports = { keys: penv.EGG_KEYS || '${KEY}' };`,
       `const fromEnv = (name, fallback) => process.env[name] || fallback;\nmodule.exports = { keys: fromEnv('EGG_KEYS', '${KEY}') };` ]) {
@@ -242,7 +242,7 @@ describe('SEN202: cookie keys production falls back on', () => {
     const weak = facts({ ...fallbackTexts, 'config/config.default.js': `keys: process.env.EGG_KEYS || '${scaffolded}'` }, [], scaffolded);
     assert.deepEqual(hardCodedSecret.check(weak, { developmentEnv: false }), []);
     // SEN201 reports it, and says what to fix: the variable production reads is not set.
-    assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal of config\/config\.default\.js, though config\/config\.default\.js computes the keys \(from the environment, as a rule\): what it reads is not set here$/);
+    assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal written in config\/config\.default\.js, which the app falls back on: config\/config\.default\.js computes the keys \(from an environment variable, as a rule\), and what it reads is not set$/);
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.js': `exports.keys = '${KEY}';\n` }), { developmentEnv: false }), [], 'written only as a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
   });
