@@ -63,6 +63,7 @@ describe('egg 4: known-vulnerable packages (SEN601, mm.app)', function() {
     const message = await expectRefused(baseDir, /SEN601/);
     const hits = reportFindings(baseDir, 'SEN601');
     assert.deepEqual(hits.map(hit => `${hit.target} ${hit.severity}`).sort(), [
+      'GHSA-2p57-rm9w-gvfp@ip high',
       'GHSA-7gcc-r8m5-44qm@koa high',
       'GHSA-9wv6-86v2-598j@path-to-regexp high',
       'GHSA-jgmv-j7ww-jx2x@koa low',
@@ -70,6 +71,8 @@ describe('egg 4: known-vulnerable packages (SEN601, mm.app)', function() {
     ]);
     assert.match(message, /path-to-regexp@1\.8\.0 .*; pulled in by app vuln-deps; fixed in 1\.9\.0/);
     assert.match(message, /dicer@0\.2\.5 is affected by .*; pulled in by app vuln-deps > co-busboy@1\.5\.0 > busboy@0\.2\.14; no fixed version/);
+    // ip is a devDependency app.ts requires: loaded from the app's node_modules, though the walk does not reach it.
+    assert.match(message, /ip@2\.0\.1 is affected by .*; pulled in by app vuln-deps \(loaded from it, yet no production dependency of the app, its framework or plugins\)/);
     const { advisoryDatabase } = JSON.parse(fs.readFileSync(path.join(baseDir, 'run/sentinel-report.json'), 'utf8'));
     assert.ok(advisoryDatabase.packages.loaded > 50, 'egg 4\'s packages were walked from its build dir');
   });
