@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
+import { isAppInstalled } from './facts/real-path';
 import type { EnvSource } from './facts/types';
 import { isDevelopmentEnv } from './report/severity';
 
@@ -10,6 +12,8 @@ interface LaunchOptions {
   serverScope?: unknown;
   /** egg-cluster's `plugins` option (egg-scripts `--plugins.<name>.*`), which egg-core merges over EGG_PLUGINS. */
   plugins?: unknown;
+  /** The framework: a package name the app resolves, or a directory (egg-scripts `--framework`). */
+  framework?: unknown;
 }
 
 /**
@@ -26,6 +30,7 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
         env: parsed.env,
         serverScope: parsed.serverScope,
         plugins: parsed.plugins,
+        framework: parsed.framework,
       };
     } catch {
       // not egg's options argument
@@ -72,6 +77,14 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     problems.push(
       '[egg-sentinel preflight] refused to start: the start options configure the "sentinel" plugin (egg-cluster\'s `plugins` option, which egg-scripts --plugins.sentinel.* flags set), which could disable egg-sentinel or load another package in its place.',
       'Fix: enable egg-sentinel in config/plugin.(js|ts) only and remove the --plugins.sentinel.* flags (or `plugins.sentinel` from the startCluster options).',
+    );
+  }
+  // egg-utils takes an absolute `framework` as the directory to load; a name resolves from the app's node_modules.
+  const framework = options.framework;
+  if (!development && typeof framework === 'string' && path.isAbsolute(framework) && !isAppInstalled(framework, options.baseDir)) {
+    problems.push(
+      `[egg-sentinel preflight] refused to start: the start options load the framework from ${framework}, outside the app and the node_modules it resolves from; a framework's config and code run in every process and could switch egg-sentinel off.`,
+      'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
   return problems.length ? problems.join('\n') : undefined;

@@ -394,6 +394,27 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.sentinel\.rules\.SEN606 is set by EGG_APP_CONFIG/);
   });
 
+  it('nor a framework from outside the app\'s install (egg-scripts --framework=/elsewhere): its config.sentinel keys are refused', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const framework = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-framework-'));
+    try {
+      fs.mkdirSync(path.join(framework, 'config'));
+      fs.writeFileSync(path.join(framework, 'package.json'), JSON.stringify({ name: 'evil-framework' }));
+      // A framework as egg documents one: egg's classes with this directory as another eggPath.
+      fs.writeFileSync(path.join(framework, 'index.js'), `const egg = require(${JSON.stringify(require.resolve('egg'))});\n` +
+        "const EGG_PATH = Symbol.for('egg#eggPath');\n" +
+        'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+        'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
+        'module.exports = { ...egg, Application, Agent };\n');
+      fs.writeFileSync(path.join(framework, 'config/config.default.js'), "module.exports = { sentinel: { failOn: 'never' } };\n");
+      const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/, { framework });
+      assert.match(message, new RegExp(`config\\.sentinel\\.failOn is set by ${framework.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/config/config\\.default\\.js`));
+    } finally {
+      fs.rmSync(framework, { recursive: true, force: true });
+    }
+  });
+
   it('a plugin cannot switch egg-sentinel off: config.sentinel keys from a plugin\'s config (one EGG_PLUGINS brings in) are refused', async () => {
     withSecureEnv();
     mm.env('prod');

@@ -11,7 +11,7 @@ export function fixture(name: string): string {
 }
 
 /** Boots a real app with mm.app() and asserts that boot is refused; returns the error message. */
-export async function expectRefused(baseDir: string, pattern: RegExp, options: { plugins?: object } = {}): Promise<string> {
+export async function expectRefused(baseDir: string, pattern: RegExp, options: { plugins?: object; framework?: string } = {}): Promise<string> {
   const app = mm.app({ baseDir, cache: false, ...options });
   let message = '';
   try {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { EggLike } from './collect';
 import { isDevelopmentEnv } from '../report/severity';
 import { pluginPackageDir } from './egg-version';
-import { isInside } from './real-path';
+import { isAppInstalled, isInside } from './real-path';
 import type { PluginFact } from './types';
 
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
@@ -54,7 +54,8 @@ export interface SentinelKeySetter {
 
 /**
  * The keys of config.sentinel set by something other than the app's own config files, its framework or
- * egg-sentinel's defaults: EGG_APP_CONFIG, a plugin's config (one EGG_PLUGINS brought in, say). Outside local and
+ * egg-sentinel's defaults: EGG_APP_CONFIG, a plugin's config (one EGG_PLUGINS brought in, say), a framework from
+ * outside the app's install (egg-scripts `--framework=/elsewhere`). Outside local and
  * unittest (where a developer or a test may use EGG_APP_CONFIG) validateSentinelConfig refuses them: whoever sets
  * the environment or ships a plugin could otherwise switch the checks off.
  */
@@ -65,7 +66,9 @@ export function sentinelKeysSetOutsideTheApp(egg: {
   if (isDevelopmentEnv(egg.loader.serverEnv, process.env.NODE_ENV)) return [];
   // egg-sentinel's defaults: this copy's, and the enabled plugin's (the audit may run from another copy than the app loads).
   const pluginPath = egg.loader.allPlugins?.sentinel?.path;
-  const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...(egg.loader.eggPaths ?? []) ];
+  // A framework counts as the app's when the app installed it; one the start command names from elsewhere does not.
+  const frameworks = (egg.loader.eggPaths ?? []).filter(dir => isAppInstalled(dir, egg.baseDir));
+  const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...frameworks ];
   return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
     if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];
     if (!path.isAbsolute(file) || isAppFile(egg.baseDir, file) || trustedRoots.some(root => isInside(file, root))) return [];

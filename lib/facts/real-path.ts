@@ -27,3 +27,17 @@ export function isInside(file: string, dir: string): boolean {
   }
   return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 }
+
+/**
+ * Whether `dir` (symlinks resolved) is part of the app's install: inside the app root, or inside a node_modules
+ * directory node searches from it (its own, or an ancestor's, as in a monorepo or a test runner's checkout).
+ */
+export function isAppInstalled(dir: string, baseDir: string): boolean {
+  const real = realPathOrAbsolute(dir);
+  const base = realPathOrAbsolute(baseDir);
+  if (isInside(real, base)) return true;
+  for (let current = base; ; current = path.dirname(current)) {
+    if (path.basename(current) !== 'node_modules' && isInside(real, path.join(current, 'node_modules'))) return true;
+    if (path.dirname(current) === current) return false;
+  }
+}

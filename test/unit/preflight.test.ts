@@ -13,7 +13,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads egg-cluster options from the JSON argument, else the working directory', () => {
-    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined });
+    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined, framework: undefined });
     assert.deepEqual(launchOptions([ 'node', 'server.js', '{not json' ], '/cwd'), { baseDir: '/cwd' });
   });
 
@@ -70,6 +70,22 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
     assert.equal(preflightProblem(start({ cors: { enable: true } }), dir, {}), undefined, 'other plugins are SEN107\'s business');
     assert.equal(preflightProblem(start({ sentinel: { enable: false } }, 'local'), dir, {}), undefined, 'a developer may');
+  });
+
+  it('refuses a framework directory from outside the app\'s install (egg-scripts --framework=/elsewhere)', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-framework-'));
+    try {
+      const start = (framework: string, env = 'prod') => [ 'node', 'start-cluster', JSON.stringify({ baseDir: dir, env, framework }) ];
+      const problem = preflightProblem(start(outside), dir, {}) ?? '';
+      assert.match(problem, /the start options load the framework from .*sentinel-framework-.*, outside the app and the node_modules it resolves from/);
+      assert.match(problem, /name it in package\.json \("egg": \{ "framework": "<package>" \}\)/);
+      fs.mkdirSync(path.join(dir, 'node_modules/my-framework'), { recursive: true });
+      assert.equal(preflightProblem(start(path.join(dir, 'node_modules/my-framework')), dir, {}), undefined, 'installed by the app');
+      assert.equal(preflightProblem(start('my-framework'), dir, {}), undefined, 'a package name resolves from the app');
+      assert.equal(preflightProblem(start(outside, 'local'), dir, {}), undefined, 'a developer may');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('as a --require module, stops the process before its code runs', () => {
