@@ -123,11 +123,23 @@ function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[])
   return {
     file,
     kind,
-    find(name, _realDir, installedVersion) {
-      const candidates = entries.filter(entry => entry.name === name);
+    find(name, realDir, installedVersion) {
+      // The name it is installed under, not the one its package.json claims: a directory planted as
+      // node_modules/egg-impostor with `"name": "egg-cors"` must not take egg-cors's entry. yarn lists an npm alias
+      // under the alias; pnpm installs every package in its store under its own name.
+      const listed = installedName(realDir) ?? name;
+      const candidates = entries.filter(entry => entry.name === listed);
       return candidates.find(entry => entry.version === installedVersion) ?? candidates[0];
     },
   };
+}
+
+/** `egg-cors` for `…/node_modules/egg-cors`, `@eggjs/b` for `…/node_modules/@eggjs/b`; undefined outside node_modules. */
+function installedName(realDir: string): string | undefined {
+  const parts = realDir.split(path.sep);
+  const index = parts.lastIndexOf('node_modules');
+  if (index < 0 || index + 1 >= parts.length) return undefined;
+  return parts[index + 1].startsWith('@') ? parts.slice(index + 1, index + 3).join('/') : parts[index + 1];
 }
 
 /** `name@1.2.3`, `/name@1.2.3(peer@1)` (v6), `/name/1.2.3_peer` (v5), `'@scope/name@1.2.3'` (v9). */

@@ -195,6 +195,12 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(pnpm.find('egg-a', '/x', '9.9.9')?.version, '1.0.0', 'another version: the rule reports the mismatch');
     assert.deepEqual(readLockfile(path.join(dir, 'tarball/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-t', '/x', '0.1.0'),
       { name: 'egg-t', version: '0.1.0', integrity: 'sha512-t', resolved: 'file:../egg-t-0.1.0.tgz' }, 'a local tarball: its version, not its spec');
+    // By the name it is installed under: a planted node_modules/egg-impostor whose package.json says egg-a is not egg-a.
+    const yarnLock = readLockfile(path.join(dir, 'yarn.lock'), 'yarn.lock');
+    assert.equal(yarnLock.find('egg-a', '/app/node_modules/egg-impostor', '1.0.0'), undefined);
+    assert.equal(yarnLock.find('egg-a', '/app/node_modules/egg-a', '1.0.0')?.integrity, 'sha512-y1');
+    assert.equal(pnpm.find('egg-a', '/app/node_modules/egg-impostor', '1.0.0'), undefined);
+    assert.equal(pnpm.find('@eggjs/b', '/app/node_modules/.pnpm/@eggjs+b@2.0.0/node_modules/@eggjs/b', '2.0.0')?.resolved, 'http://mirror/b.tgz', 'pnpm\'s store');
   });
 
   it('a broken npm lockfile is an error naming the file and the fix', () => {
