@@ -154,7 +154,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
-  describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route', () => {
+  describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');
       await withApp(bootApp(fixture('mw-route-guard-plugin')), async app => {
@@ -163,6 +163,9 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.deepEqual(json.middleware.find((entry: { name: string }) => entry.name === 'tokenGuard')?.position, null, 'listed, disabled');
         await app.httpRequest().get('/api/users').expect(401);
         assert.equal((await app.httpRequest().get('/api/users').set('authorization', 'Token fixture').expect(200)).body.servedBy, 'controller');
+        await app.httpRequest().get('/api/orders').expect(401);
+        const orders = json.routes.find((route: { route: string }) => route.route === 'GET /api/orders');
+        assert.match(orders.chain, /route:tokenGuard$/, 'app.tokenGuard is known by the name the plugin caches it under');
         await app.httpRequest().get('/health').expect(200);
       });
     });

@@ -450,8 +450,9 @@ export const unprotectedRoute: Rule = {
     const covered = protectedRoutes(facts);
     for (let index = 0; index < covered.length; index++) {
       const target = covered[index];
-      const gaps = target.guards.map(guard => guardGap(facts, target, guard)).filter((gap): gap is string => gap !== undefined);
-      if (!gaps.length) continue;
+      const missing = target.guards.filter(guard => guardGap(facts, target, guard) !== undefined);
+      if (!missing.length) continue;
+      const gaps = missing.map(guard => guardGap(facts, target, guard) as string);
       const { controller } = target.route;
       hits.push({
         severity: 'high',
@@ -461,11 +462,18 @@ export const unprotectedRoute: Rule = {
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
+        fix: `Give the route ${missing.join(' and ')} (\`router.${routeVerb(target.route)}(path, ${missing.map(guard => `app.middleware.${guard}()`).join(', ')}, controller)\`, ` +
+          'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
     return hits;
   }),
 };
+
+/** The router method that registers a route like this one, for fix texts: `get`, `post`, `all`. */
+function routeVerb(route: RouteFact): string {
+  return route.allMethods ? 'all' : (route.methods[0] ?? 'get').toLowerCase();
+}
 
 const SECURITIES = 'securities';
 

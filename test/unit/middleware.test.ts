@@ -457,6 +457,11 @@ describe('SEN404 unprotected routes', () => {
     assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
   });
 
+  it('the fix names the missing guard and the route\'s own verb', () => {
+    const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', [], { methods: [ 'POST' ] }) ] });
+    assert.match(run(unprotectedRoute, facts)[0].fix ?? '', /^Give the route auth \(`router\.post\(path, app\.middleware\.auth\(\), controller\)`/);
+  });
+
   it('public methods narrow what must be guarded', () => {
     const publicGet = { routes: { ...policy.routes, public: [{ path: '/admin/feed', methods: [ 'GET' ], reason: 'RSS feed' }] } };
     const feed = route('/admin/feed', [], { methods: [ 'GET', 'POST' ] });
