@@ -1,5 +1,4 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import type { SentinelConfig } from './config/types';
@@ -15,18 +14,17 @@ import { Redactor } from './report/redact';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
-import { removeEarlierReport, writeReportFile } from './report/write';
+import { bootReportFile, writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
 import { roundTimings, type Timings, timed } from './timing';
 
-export const DEFAULT_REPORT_FILE = 'sentinel-report.json';
 /** Late routes named in the warning; the rest are counted. */
 const MAX_LISTED_LATE_ROUTES = 20;
 /** When the routes are looked at again after this plugin's serverDidReady: the app's own hook has run by then. */
 const LATE_ROUTES_RECHECK_MS = 1000;
 
 export function reportFilePath(config: SentinelConfig, runDir: string): string {
-  return path.resolve(runDir, config.report?.path || DEFAULT_REPORT_FILE);
+  return bootReportFile({ report: { path: config.report?.path } }, runDir) as string;
 }
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
@@ -78,15 +76,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
     // A boot that fails before its check wrote a report (config.sentinel invalid, another plugin's error) must not
     // leave the report of an earlier boot to say all was well.
     app.ready?.(error => {
-      if (!error || this.target.sentinel?.report || error instanceof SentinelBootError) return;
-      const raw = (app.config.sentinel ?? {}) as { report?: { file?: unknown; path?: unknown } };
-      if (raw.report?.file === false) return;
-      const file = path.resolve(eggRunDir(app), typeof raw.report?.path === 'string' && raw.report.path ? raw.report.path : DEFAULT_REPORT_FILE);
-      try {
-        if (removeEarlierReport(file)) app.coreLogger.warn('[egg-sentinel] boot failed before the check wrote its report: removed the report of an earlier boot, %s', file);
-      } catch (removeError) {
-        app.coreLogger.warn('[egg-sentinel] boot failed before the check wrote its report, and the report of an earlier boot at %s could not be removed: %s', file, (removeError as Error).message);
-      }
+      if (error && !this.target.sentinel?.report && !(error instanceof SentinelBootError)) this.removeEarlierReport({ unlessLive: false });
     });
   }
 

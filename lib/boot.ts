@@ -15,6 +15,7 @@ import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
 import { type IpcTarget, startIpcGuard } from './ipc/start';
 import type { SentinelReport } from './report/report';
+import { bootReportFile, removeEarlierReport } from './report/write';
 
 export interface BootLogger {
   info(message: string, ...args: unknown[]): void;
@@ -60,6 +61,9 @@ export abstract class SentinelBootHook {
     } catch (error) {
       this.startupError = error as Error;
     }
+    // The agent starts first: a boot that fails in it (an invalid config.sentinel, which egg-scripts sees on stderr
+    // and stops the master for) or before any worker checks must not leave an earlier boot's report standing.
+    this.removeEarlierReport({ unlessLive: true });
     if (this.config?.dumps?.rewrite !== false) maskDumpsAtSource(target, () => this.dumpSecrets);
     // didReady masks egg's after-ready dump; a failed boot (refused, or any other error) never reaches it. egg
     // registered its dump's ready callback in its constructor, before any plugin's hook: this one runs after it.
@@ -71,6 +75,20 @@ export abstract class SentinelBootHook {
   /** egg writes its dumps again after ready; rewrite them once it has (see lib/dumps.ts for when egg writes). */
   async didReady(): Promise<void> {
     if (this.config && this.config.dumps?.rewrite !== false) void rewriteDumpsAfterEgg(eggRunDir(this.target), this.target.type, this.target.coreLogger, this.dumpSecrets);
+  }
+
+  /**
+   * Removes the report an earlier boot left; `unlessLive` keeps it while the process that wrote it runs (a sibling
+   * worker of this boot, or the workers of a cluster whose agent restarted).
+   */
+  protected removeEarlierReport(options: { unlessLive: boolean }): void {
+    const file = bootReportFile(this.target.config.sentinel, eggRunDir(this.target));
+    if (!file) return;
+    try {
+      if (removeEarlierReport(file, options)) this.target.coreLogger.warn('[egg-sentinel] removed the report an earlier boot left at %s: its verdict is not this boot\'s', file);
+    } catch (error) {
+      this.target.coreLogger.warn('[egg-sentinel] could not remove the report of an earlier boot at %s: %s', file, (error as Error).message);
+    }
   }
 
   /** The config's secret values, masked in egg's dumps (lib/dumps.ts) and in boot log lines; the config is walked once. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,6 +138,26 @@ describe('SEN301: a traversal in the server env (mm.app)', () => {
 
 describe('refused boot under a real egg-cluster (mm.cluster)', () => {
   afterEach(mm.restore);
+
+  it('a boot that fails in the agent (invalid config.sentinel) removes the report an earlier boot left', async function() {
+    this.timeout(90000);
+    const baseDir = fixture('secure-app');
+    const report = path.join(baseDir, 'run/sentinel-report.json');
+    // The report of an earlier boot: its worker is gone.
+    const gone = spawnSync(process.execPath, [ '-e', '' ]).pid;
+    fs.mkdirSync(path.dirname(report), { recursive: true });
+    fs.writeFileSync(report, JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: '2026-01-01T00:00:00.000Z', process: 'app', pid: gone, refused: false }, null, 2));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failon: 'never' } }));
+    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    try {
+      await app.ready();
+      assert.notEqual(app.proc.exitCode, 0);
+      assert.match(app.stderr, /failon/);
+      assert.ok(!fs.existsSync(report), 'the earlier boot\'s report is gone');
+    } finally {
+      await app.close();
+    }
+  });
 
   it('the worker refuses, the master exits non-zero and stderr names the rule', async function() {
     this.timeout(90000);

@@ -61,15 +61,37 @@ export function writeReportFile(file: string, data: string, fix = 'point config.
   writePrivateFile(file, data);
 }
 
+const DEFAULT_REPORT_FILE = 'sentinel-report.json';
+
+/** Where the boot report goes for `config.sentinel` as loaded, valid or not; undefined when `report.file` is false. */
+export function bootReportFile(sentinel: unknown, runDir: string): string | undefined {
+  const report = (sentinel && typeof sentinel === 'object' ? (sentinel as { report?: unknown }).report : undefined) as { file?: unknown; path?: unknown } | undefined;
+  if (report?.file === false) return undefined;
+  return path.resolve(runDir, typeof report?.path === 'string' && report.path ? report.path : DEFAULT_REPORT_FILE);
+}
+
 /**
- * Removes the report an earlier boot left at `file` (a boot that fails before its check writes none, and tooling
- * must not read the last one's verdict as this boot's); never a file that is not an egg-sentinel report. Whether
- * there was one.
+ * Removes the report an earlier boot left at `file`, so that tooling cannot read its verdict as this boot's (a boot
+ * that fails before its check writes none); never a file that is not an egg-sentinel report. With `unlessLive`, only
+ * when the process that wrote it is gone (at start: a sibling worker's report of this boot stays). Whether it did.
  */
-export function removeEarlierReport(file: string): boolean {
-  if (!REPORT_START.test(fileStart(file))) return false;
+export function removeEarlierReport(file: string, { unlessLive = false } = {}): boolean {
+  const start = fileStart(file);
+  if (!REPORT_START.test(start)) return false;
+  const pid = Number(/"pid":\s*(\d+)/.exec(start)?.[1]);
+  if (unlessLive && pid && isAlive(pid)) return false;
   fs.rmSync(file, { force: true });
   return true;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The first 256 bytes of a file as text; empty when there is no file (ENOTDIR: a file stands where a directory should). */
