@@ -311,12 +311,24 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     onNode(SUPPORTED_NODE);
     const message = await expectRefused(fixture('builtin-wide-lists'), /SEN604/);
     assert.match(message, /config\.security\.ssrf\.ipBlackList is empty: ctx\.safeCurl\(\) requests any address/);
-    assert.match(message, /config\.security\.domainWhiteList has '\*', which egg-security's wildcard match lets every host through/);
+    assert.match(message, /config\.security\.domainWhiteList has '\*', which egg-security lets hosts of a whole top-level domain through/);
     mm.restore();
     await withLocalServer(async (url, received) => withApp(fixture('builtin-wide-lists'), async app => {
       await app.httpRequest().get('/fetch').query({ url }).expect(200, { status: 200 });
       assert.equal(received.length, 1);
       await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
+    }));
+  });
+
+  it('SEN604: exceptions that together undo the ipBlackList are found by asking egg-security\'s own check, and safeCurl really gets through', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-ssrf-halves'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf blocks none of the internal addresses egg-sentinel asked egg-security's check about \(127\.0\.0\.1, /);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf-halves'), async app => {
+      await app.httpRequest().get('/curl').query({ url }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
     }));
   });
 

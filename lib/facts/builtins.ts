@@ -20,9 +20,25 @@ export interface BuiltinFacts {
   node: NodeRuntimeFacts;
   /** NODE_ENV of the process; undefined when unset. */
   nodeEnv?: string;
+  /**
+   * The internal addresses `security.ssrf.checkAddress` lets ctx.safeCurl() request, asked as egg-security asks it
+   * (SSRF_PROBES); undefined when there is no such function (the audit, which runs no plugin's app.js, has only the
+   * lists).
+   */
+  ssrfAllows?: string[];
 }
 
+/** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
+export const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@eggjs\/security)\//;
+
+/** Loopback, the private ranges and the cloud metadata address: what SSRF protection is for. */
+export const SSRF_PROBES: readonly string[] = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254' ];
+
 export interface BuiltinFactsInput extends PackageWalkInput {
+  /** The merged `config.security.ssrf`. */
+  ssrf?: unknown;
+  /** The file that set `security.ssrf.checkAddress` (egg's configMeta, relative to the app). */
+  ssrfCheckFrom?: string;
   /** `config.sentinel.advisories.file`: the override file, relative to baseDir. */
   overrideFile?: string;
   /** The package walk the agent prepared for this boot (lib/facts/handover.ts). */
@@ -38,5 +54,26 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     packages: collectPackageFacts(input, undefined, input.walked),
     node: { version: process.version.replace(/^v/, ''), today: now.toISOString().slice(0, 10) },
     nodeEnv: env.NODE_ENV,
+    // Only the function egg-security builds from the lists: the app's own is the app's to vouch for, and is not run here.
+    ssrfAllows: SECURITY_PACKAGE_FILE.test(input.ssrfCheckFrom ?? 'node_modules/egg-security/') ? ssrfAllows(input.ssrf) : undefined,
   };
+}
+
+/**
+ * Asks the configured checkAddress about each probe as egg-security does for a URL with that IP (the addresses, the
+ * family, the hostname, which is the IP itself): egg-security builds it from ipBlackList, ipExceptionList and
+ * hostnameExceptionList, so an exception that covers every address (`::/0`, two halves of the IPv4 space, an IP
+ * written as a hostname) shows here whatever its spelling. A function that throws decides nothing: left out.
+ */
+function ssrfAllows(ssrf: unknown): string[] | undefined {
+  const checkAddress = ssrf && typeof ssrf === 'object' ? (ssrf as { checkAddress?: unknown }).checkAddress : undefined;
+  if (typeof checkAddress !== 'function') return undefined;
+  return SSRF_PROBES.filter(address => {
+    try {
+      // urllib refuses the request when it answers falsy.
+      return Boolean(checkAddress([{ address, family: 4 }], 4, address));
+    } catch {
+      return false;
+    }
+  });
 }

@@ -4,6 +4,7 @@ import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
+import { SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import type { InstalledPackage } from '../facts/packages';
 import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
@@ -249,7 +250,9 @@ export const ssrfUnprotected: Rule = {
     'or `security.ssrf.checkAddress` configured; with egg\'s default (both null) safeCurl logs "please configure ' +
     '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
     '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
-    'or an exception of `0.0.0.0/0` leaves every address open too. ctx.curl(), app.curl() and ' +
+    'or an exception of `0.0.0.0/0` leaves every address open too; at boot the check egg-security builds from the lists is ' +
+    'asked about loopback, private and cloud metadata addresses, and one that blocks none of them is reported whatever ' +
+    'the lists say (`::/0`, two halves of the IPv4 space). ctx.curl(), app.curl() and ' +
     'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
     '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
     'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
@@ -266,12 +269,18 @@ export const ssrfUnprotected: Rule = {
     if (ownCheck) return [];
     const blacklist = Array.isArray(ssrf.ipBlackList) ? ssrf.ipBlackList : [];
     const excepted = Array.isArray(ssrf.ipExceptionList) ? ssrf.ipExceptionList.filter(exceptsEveryAddress) : [];
+    // At boot egg-security's own checkAddress is asked about internal addresses (lib/facts/builtins.ts): whatever
+    // spells an exception for all of them (`::/0`, two halves of the IPv4 space, IPs as hostnames) shows there.
+    const allowed = facts.builtins.ssrfAllows;
     let why: string | undefined;
     if (!blacklist.length) {
       why = Array.isArray(ssrf.ipBlackList) ? 'config.security.ssrf.ipBlackList is empty' :
         `config.security.ssrf sets neither ipBlackList nor checkAddress${ssrf.ipExceptionList || ssrf.hostnameExceptionList ? ' (exception lists alone protect nothing)' : ''}`;
     } else if (excepted.length) {
       why = `config.security.ssrf.ipExceptionList excepts every address (${excepted.map(String).join(', ')})`;
+    } else if (allowed && allowed.length === SSRF_PROBES.length) {
+      why = `config.security.ssrf blocks none of the internal addresses egg-sentinel asked egg-security's check about (${allowed.join(', ')}): ` +
+        'its ipBlackList misses them, or its exception lists let them through';
     }
     if (!why) return [];
     return [{
@@ -283,17 +292,27 @@ export const ssrfUnprotected: Rule = {
   }),
 };
 
-/** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
-const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@eggjs\/security)\//;
-
-/** An IPv4 CIDR with a /0 prefix (`0.0.0.0/0`): egg-security's ip matching then contains every IPv4 address. */
+/** A CIDR with a /0 prefix (`0.0.0.0/0`, `::/0`): egg-security's ip matching then contains every IPv4 address. */
 function exceptsEveryAddress(entry: unknown): boolean {
-  return typeof entry === 'string' && /^\s*[\d.]+\s*\/\s*0\s*$/.test(entry);
+  return typeof entry === 'string' && /^\s*[\d.a-f:]+\s*\/\s*0\s*$/i.test(entry);
 }
 
-/** A domainWhiteList entry made of `*` and dots only (`*`, `*.*`), which egg-security's wildcard match lets any host through. */
-function allowsEveryHost(entry: unknown): boolean {
-  return typeof entry === 'string' && entry.includes('*') && /^\*[*.]*$/.test(entry.trim());
+/** Hosts under the common top-level domains that no app's whitelist means to admit. */
+const FOREIGN_HOSTS: readonly string[] = [ 'sentinel-probe-attacker.com', 'sentinel-probe-attacker.net', 'sentinel-probe-attacker.org', 'sentinel-probe-attacker.io', 'sentinel-probe-attacker.cn' ];
+
+/**
+ * Whether egg-security's isSafeDomain lets `host` (lower case, as it makes it) through for a whitelist `entry`: an entry
+ * with `*` is a wildcard pattern (its `matcher`: `*` is any run of characters, case-insensitive), any other matches the
+ * host or its subdomains as written.
+ */
+function admits(entry: string, host: string): boolean {
+  if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(host);
+  return host === entry || `.${host}`.endsWith(entry.startsWith('.') ? entry : `.${entry}`);
+}
+
+/** A domainWhiteList entry that lets hosts of a whole top-level domain through (`*`, `*.*`, `.com`, `*.com`, `*m`). */
+function allowsForeignHosts(entry: unknown): boolean {
+  return typeof entry === 'string' && FOREIGN_HOSTS.some(host => admits(entry, host));
 }
 
 export const openRedirect: Rule = {
@@ -302,20 +321,22 @@ export const openRedirect: Rule = {
   title: 'Open redirect: no domain whitelist',
   severity: 'low',
   description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
-    'empty list (or an entry such as `*`, which its wildcard match lets every host through) it redirects to any http(s) ' +
-    'host, so `ctx.redirect(ctx.query.next)` sends users to a phishing site. ' +
+    'empty list (or an entry that admits a whole top-level domain: `*`, `*.com`, `.com`, `*m`, judged as egg-security ' +
+    'matches them) it redirects to any http(s) host, or any anyone can register, so `ctx.redirect(ctx.query.next)` ' +
+    'sends users to a phishing site. ' +
     'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',
   fix: "List the hosts the app redirects to: `security: { domainWhiteList: [ '.example.com' ] }`.",
   check: securityCheck(facts => {
     const list = securityConfig(facts).domainWhiteList;
-    const wildcards = Array.isArray(list) ? list.filter(allowsEveryHost) : [];
+    const wildcards = Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
     if (Array.isArray(list) && list.length && !wildcards.length) return [];
     return [{
       severity: 'low',
       target: 'config.security.domainWhiteList',
       source: facts.provenance('security.domainWhiteList'),
       message: wildcards.length ?
-        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security's wildcard match lets every host through: ctx.redirect() sends users to any http(s) host` :
+        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security lets hosts of a whole top-level domain through ` +
+          '(any .com host, say): ctx.redirect() sends users to hosts anyone can register' :
         'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
     }];
   }),

@@ -9,6 +9,7 @@ import {
 } from '../../lib/advisories/database';
 import { affectedVersion } from '../../lib/advisories/match';
 import { mergeOsvExport } from '../../lib/advisories/update';
+import { SSRF_PROBES } from '../../lib/facts/builtins';
 import type { InstalledPackage } from '../../lib/facts/packages';
 import type { PluginFact } from '../../lib/facts/types';
 import {
@@ -333,16 +334,24 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     const [ excepted ] = ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [ '10.0.0.0/8' ], ipExceptionList: [ '0.0.0.0/0' ], checkAddress: derived } }, fromSecurity), prod);
     assert.match(excepted.message, /ipExceptionList excepts every address \(0\.0\.0\.0\/0\)/);
     assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [ '10.0.0.0/8' ], ipExceptionList: [ '10.1.0.0/16' ], checkAddress: derived } }, fromSecurity), prod), []);
+    // At boot the check egg-security built is asked (facts.builtins.ssrfAllows): one that blocks no internal address.
+    const asked = (ssrfAllows: string[]) => ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [ '10.0.0.0/8' ], ipExceptionList: [ '0.0.0.0/1', '128.0.0.0/1' ], checkAddress: derived } },
+      { ...fromSecurity, builtins: { ssrfAllows } }), prod);
+    assert.match(asked([ ...SSRF_PROBES ])[0]?.message ?? '', /blocks none of the internal addresses egg-sentinel asked egg-security's check about \(127\.0\.0\.1, .*169\.254\.169\.254\)/);
+    assert.deepEqual(asked([ '169.254.169.254' ]), [], 'a list that blocks some of them is the app\'s choice');
     const own = { meta: { 'security.ssrf.checkAddress': 'config/config.default.ts' } };
     assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [], checkAddress: derived } }, own), prod), [], 'the app\'s own function decides');
   });
 
-  it('SEN605: a wildcard entry that matches every host is as open as no list; a wildcard under a domain is fine', () => {
-    for (const everything of [ '*', '*.*', '**' ]) {
-      const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', everything ] }), prod);
-      assert.match(hit?.message ?? '', /lets every host through: ctx\.redirect\(\) sends users to any http\(s\) host/, everything);
+  it('SEN605: an entry that admits a whole top-level domain is as open as no list; a wildcard under a domain is fine', () => {
+    for (const open of [ '*', '*.*', '**', '.com', 'com', '*.com', '*m', '*.NET' ]) {
+      const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', open ] }), prod);
+      assert.match(hit?.message ?? '', /lets hosts of a whole top-level domain through \(any \.com host, say\): ctx\.redirect\(\) sends users to hosts anyone can register/, open);
     }
-    assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ '*.example.com' ] }), prod), []);
+    // As egg-security matches them: a pattern with spaces matches no host; a domain and its subdomains only.
+    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'NET' ]) {
+      assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ closed ] }), prod), [], closed);
+    }
   });
 
   it('SEN605: with the security plugin off, SEN602 speaks instead', () => {
