@@ -97,6 +97,24 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     }
   });
 
+  it('a write error on stdout (a full disk) is said on stderr and ends with exit 2, not a stack or a silent 0', async function() {
+    if (!fs.existsSync('/dev/full')) this.skip();
+    for (const args of [ [ 'rules' ], [ 'audit', '--base-dir', fixture('secure-app'), '--env', 'unittest' ] ]) {
+      const full = fs.openSync('/dev/full', 'w');
+      try {
+        const child = spawn(process.execPath, [ bin, ...args ], { stdio: [ 'ignore', full, 'pipe' ] });
+        let stderr = '';
+        child.stderr?.setEncoding('utf8').on('data', chunk => { stderr += chunk; });
+        const code = await new Promise<number | null>(resolve => child.on('close', resolve));
+        assert.equal(code, 2, `${args[0]}: ${stderr}`);
+        assert.match(stderr, /egg-sentinel: could not write the output \(ENOSPC\): run it again where it can write/);
+        assert.doesNotMatch(stderr, /at .*\.js:\d+/);
+      } finally {
+        fs.closeSync(full);
+      }
+    }
+  });
+
   describe('egg-sentinel audit: output formats', function() {
     this.timeout(60000);
     const insecure = fixture('cli-insecure');

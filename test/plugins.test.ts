@@ -196,6 +196,8 @@ describe('plugin trust (mm.app)', function() {
       const narrowed = await sentinel([ 'pin', '--env', 'prod', '--base-dir', app ]);
       assert.match(narrowed.stderr, /egg-sentinel pin: --deep, as the existing/);
       assert.deepEqual(JSON.parse(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8')).envs, [ 'prod' ], 'an --env given wins');
+      fs.writeFileSync(path.join(app, 'sentinel.lock.json'), '{ broken');
+      assert.match((await sentinel([ 'pin', '--base-dir', app ])).stderr, /the existing manifest cannot be read .*, so its envs and depth are not kept: pass --env and --deep as it was pinned/);
     });
 
     it('pin needs none of production\'s secrets: a config reading an unset env.secret() is loaded for its plugin list', async () => {

@@ -86,7 +86,7 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
 
 async function write(options: PinOptions, envsGiven: boolean, io: CliIO): Promise<number> {
   // Pinning again after a reviewed change (what --check advises) keeps the envs and depth the manifest has.
-  const existing = existingManifest(options.baseDir);
+  const existing = existingManifest(options.baseDir, io);
   const kept = existing ? { envs: envsGiven ? options.envs : existing.envs, deep: options.deep ?? (existing.deep || undefined) } : options;
   const inherited = existing ? [ ...(envsGiven ? [] : [ `env ${kept.envs.join(', ')}` ]), ...(options.deep === undefined && existing.deep ? [ '--deep' ] : []) ] : [];
   if (inherited.length) io.stderr.write(`egg-sentinel pin: ${inherited.join(' and ')}, as the existing ${MANIFEST_FILE} was pinned\n`);
@@ -101,13 +101,15 @@ async function write(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
   return EXIT.clean;
 }
 
-/** The manifest already in the app, if it can be read; a broken one is replaced by `pin` as if there were none. */
-function existingManifest(baseDir: string): PluginManifest | undefined {
+/** The manifest already in the app, if it can be read; a broken one is replaced by `pin` as if there were none, said. */
+function existingManifest(baseDir: string, io: CliIO): PluginManifest | undefined {
   try {
     return readManifest(baseDir)?.manifest;
   } catch (error) {
-    if (error instanceof ManifestError) return undefined;
-    throw error;
+    if (!(error instanceof ManifestError)) throw error;
+    io.stderr.write(`egg-sentinel pin: the existing manifest cannot be read (${error.message}), so its envs and depth are not kept: ` +
+      'pass --env and --deep as it was pinned\n');
+    return undefined;
   }
 }
 
