@@ -213,18 +213,20 @@ export const pluginNotAllowed: Rule = {
   area: 'plugins',
   title: 'Plugin not allowed',
   severity: 'high',
-  description: 'With `config.sentinel.plugins.deny`, an enabled plugin whose name or package matches a pattern is refused; ' +
-    'with a non-empty `plugins.allow`, every enabled plugin\'s name or package must match one of its patterns ' +
+  description: 'With `config.sentinel.plugins.deny`, an enabled plugin whose name or package (as configured or as ' +
+    'installed) matches a pattern is refused; with a non-empty `plugins.allow`, every enabled plugin\'s installed package ' +
+    'name (what its package.json says; the plugin\'s name when it has none) must match one of its patterns: neither a ' +
+    'plugin name nor an npm alias (`package: \'egg-good\'` installing another package) lets a package through ' +
     '(glob-style: `*` for any characters except `/`, `?` for one: `egg-*`, `@eggjs/*`). High in every env.',
   fix: 'Disable the plugin in config/plugin.*, or change `plugins.allow` / `plugins.deny` if the policy is wrong.',
   check(facts) {
     const { allow = [], deny = [] } = pluginOptions(facts);
     if (!allow.length && !deny.length) return [];
     return facts.pluginTrust.plugins.flatMap(plugin => {
-      const names = [ plugin.name, plugin.package, plugin.configuredPackage ];
-      const denied = firstMatchingPattern(deny, names);
+      const denied = firstMatchingPattern(deny, [ plugin.name, plugin.package, plugin.configuredPackage ]);
+      const allowedBy = [ plugin.package ?? plugin.name ];
       const message = denied ? `${label(plugin)} matches plugins.deny pattern "${denied}"` :
-        allow.length && !firstMatchingPattern(allow, names) ? `${label(plugin)} matches no plugins.allow pattern (${allow.join(', ')})` : undefined;
+        allow.length && !firstMatchingPattern(allow, allowedBy) ? `${label(plugin)} matches no plugins.allow pattern (${allow.join(', ')})` : undefined;
       return message ? [{ severity: 'high' as const, target: target(plugin), source: plugin.from, message }] : [];
     });
   },

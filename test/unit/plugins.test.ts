@@ -393,7 +393,7 @@ describe('SEN105–SEN108', () => {
     assert.equal(pluginInstallScripts.check(withPlugins([ hooked ], { allowScripts: [ 'egg-tidy', 'fsevents' ] }), PROD).length, 0);
   });
 
-  it('SEN106: deny wins; allow matches the name or the package', () => {
+  it('SEN106: deny wins; allow matches the installed package (the name of a plugin without one)', () => {
     const plugins = [ plugin(), plugin({ name: 'security', package: 'egg-security' }), plugin({ name: 'local', package: undefined, location: 'local' }) ];
     assert.deepEqual(pluginNotAllowed.check(withPlugins(plugins), PROD), [], 'no lists, no findings');
     const hits = pluginNotAllowed.check(withPlugins(plugins, { allow: [ 'egg-*' ], deny: [ 'egg-tidy' ] }), PROD);
@@ -401,6 +401,11 @@ describe('SEN105–SEN108', () => {
       'plugin tidy (egg-tidy) matches plugins.deny pattern "egg-tidy"',
       'plugin local matches no plugins.allow pattern (egg-*)',
     ]);
+    // allow goes by the package installed: neither an npm alias nor an allowed plugin name lets another package through.
+    const alias = plugin({ name: 'lax', package: 'totally-evil', configuredPackage: 'egg-good' });
+    const named = plugin({ name: 'local', package: 'totally-evil' });
+    assert.deepEqual(pluginNotAllowed.check(withPlugins([ alias, named ], { allow: [ 'egg-*', 'local' ] }), PROD).map(hit => hit.target), [ 'plugin:lax', 'plugin:local' ]);
+    assert.deepEqual(pluginNotAllowed.check(withPlugins([ plugin({ name: 'local', package: undefined, location: 'local' }) ], { allow: [ 'local' ] }), PROD), [], 'a plugin without a package: by its name');
   });
 
   it('SEN107: lists what EGG_PLUGINS enabled; high in prod, low in development', () => {
