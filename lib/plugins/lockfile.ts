@@ -18,6 +18,8 @@ export interface LockEntry {
   resolved?: string;
   /** A workspace or `file:` link: the package is the project's own source, not something downloaded. */
   link?: boolean;
+  /** The entry says a link to this path, yet a directory of its own stands where it is installed. */
+  linkedTo?: string;
 }
 
 export interface Lockfile {
@@ -93,7 +95,11 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
       const direct = path.relative(dir, realDir).split(path.sep).join('/');
       if (!direct.startsWith('..') && packages[direct]) {
         // An entry outside node_modules is the root project or a workspace package: the project's own source.
-        return direct.split('/').includes('node_modules') ? entryAt(direct) : { ...entryAt(direct), link: true };
+        if (!direct.split('/').includes('node_modules')) return { ...entryAt(direct), link: true };
+        // A link's real path is its target; one found at its own install path is a directory standing in for it.
+        const own = packages[direct];
+        if (own.link) return { linkedTo: typeof own.resolved === 'string' ? own.resolved : '?' };
+        return entryAt(direct);
       }
       // Symlinked trees (a linked node_modules, workspaces): compare real paths of the entries installed under this name.
       const key = Object.keys(packages).find(candidate =>

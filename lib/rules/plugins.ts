@@ -91,15 +91,22 @@ export const typosquattedPlugin: Rule = {
 const LOCKFILE_NAMES = 'package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml or yarn.lock';
 
 /** What is wrong with a locked entry, or undefined. */
+/** Subresource integrity (`sha512-<base64>`, several separated by spaces), or yarn berry's `<cache key>/<hex>` checksum. */
+const INTEGRITY = /^(?:(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(?:\s+|$))+$|^[0-9a-z]+\/[0-9a-f]+$/;
+
 function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefined {
   const { lock } = plugin;
   if (lock.state === 'not-listed') return `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
   if (lock.state === 'unreadable') return `cannot be checked: ${lock.error}`;
   if (lock.state !== 'locked' || lock.entry.link) return undefined;
+  if (lock.entry.linkedTo !== undefined) {
+    return `is a directory of its own where ${toDisplayPath(baseDir, lock.lockfile)} records a link to ${lock.entry.linkedTo}: what is installed is not what was locked`;
+  }
   const problems = [
     ...(lock.entry.version !== undefined && plugin.version !== undefined && lock.entry.version !== plugin.version ?
       [ `installed version ${plugin.version} differs from the locked ${lock.entry.version}` ] : []),
-    ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] : []),
+    ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] :
+      !INTEGRITY.test(lock.entry.integrity) ? [ 'its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum)' ] : []),
     // A local tarball (`npm install ./x.tgz`) is as pinned as a registry one: install checks it against the integrity hash.
     ...(lock.entry.resolved && /^[a-z+]+:/i.test(lock.entry.resolved) && !/^(?:https|file):/.test(lock.entry.resolved) ?
       [ `it was resolved from ${lock.entry.resolved.replace(/\/\/[^@/]*@/, '//')}, not over https` ] : []),
@@ -114,7 +121,8 @@ export const pluginNotLocked: Rule = {
   severity: 'high',
   description: `An enabled plugin installed in node_modules must be pinned by the lockfile of the project that installed it (${LOCKFILE_NAMES}, ` +
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
-    'the lockfile must list it, at the installed version, with an `integrity` hash and, when it records where the package ' +
+    'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
+    'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
   fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +

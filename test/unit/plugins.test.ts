@@ -129,6 +129,10 @@ describe('SEN103 lockfile entries', () => {
       locked({ link: true }),
       locked({ version: '1.0.0', integrity: 'sha512-x', resolved: 'file:../vendor/egg-tidy-1.0.0.tgz' }),
       locked({ version: '1.0.0', resolved: 'file:../vendor/egg-tidy-1.0.0.tgz' }),
+      locked({ version: '1.0.0', integrity: 'x', resolved: 'https://registry.npmjs.org/egg-tidy/-/egg-tidy-1.0.0.tgz' }),
+      locked({ linkedTo: '../elsewhere' }),
+      locked({ version: '1.0.0', integrity: '10c0/0123abcd' }),
+      locked({ version: '1.0.0', integrity: 'sha512-AbC+/9== sha1-Zm9v' }),
     ]);
     const messages = pluginNotLocked.check(facts, PROD).map(hit => hit.message);
     assert.deepEqual(messages, [
@@ -136,7 +140,9 @@ describe('SEN103 lockfile entries', () => {
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 it was resolved from http://mirror.example/egg-tidy.tgz, not over https (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
-    ], 'credentials in the URL are not echoed; a local tarball with its hash is locked');
+      'plugin tidy (egg-tidy)@1.0.0 its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum) (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 is a directory of its own where package-lock.json records a link to ../elsewhere: what is installed is not what was locked',
+    ], 'credentials in the URL are not echoed; a local tarball with its hash is locked; berry checksums and SRI lists are hashes');
   });
 
   it('no lockfile is one finding per installing project; low in development envs', () => {
@@ -169,6 +175,10 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(lock.find('egg-a', path.join(dir, 'node_modules/egg-b/node_modules/egg-a'))?.version, '2.0.0');
     assert.deepEqual(lock.find('egg-ws', fs.realpathSync(path.join(dir, 'node_modules/egg-ws'))), { version: '0.1.0', link: true });
     assert.equal(lock.find('egg-x', path.join(dir, 'node_modules/egg-x')), undefined);
+    // A real directory where the lockfile records a link (the link replaced by other code).
+    fs.rmSync(path.join(dir, 'node_modules/egg-ws'));
+    fs.mkdirSync(path.join(dir, 'node_modules/egg-ws'));
+    assert.deepEqual(lock.find('egg-ws', path.join(dir, 'node_modules/egg-ws')), { linkedTo: 'packages/egg-ws' });
     const v1 = readLockfile(path.join(dir, 'v1/package-lock.json'), 'package-lock.json');
     assert.equal(v1.find('egg-c', path.join(dir, 'v1/node_modules/egg-a/node_modules/egg-c'))?.version, '3.0.0');
     assert.equal(installingProjectDir(path.join(dir, 'node_modules/egg-b/node_modules/egg-a')), dir);
