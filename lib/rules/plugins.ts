@@ -35,18 +35,22 @@ export const pluginOutsideTrustedRoots: Rule = {
     'inside a node_modules directory the app or its framework resolves packages from, nor inside ' +
     '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
     'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
-    '(`/`, `../..`) is reported too: it would trust every such place. High in every env. The plugin whose ' +
+    '(`/`, `../..`) is reported too: it would trust every such place; so is the app root itself (`.`), which would trust ' +
+    'run/, logs/ and upload directories. High in every env. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
   fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*), or move it into lib/plugin; ' +
     'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots`.',
   check(facts) {
     const { nodeModules, local } = facts.pluginTrust.trustedRoots;
-    // A root around the app root (`/`, `../..`) trusts every directory a plugin could come from.
-    const tooBroad = local.flatMap((root, index): RuleHit[] => (root !== facts.app.baseDir && isInside(facts.app.baseDir, root) ? [{
+    // A root around the app root (`/`, `../..`) trusts every directory a plugin could come from; the app root itself
+    // (`.`) every directory in it, run/, logs/ and upload directories included.
+    const tooBroad = local.flatMap((root, index): RuleHit[] => (isInside(facts.app.baseDir, root) ? [{
       severity: 'high',
       target: `config.sentinel.plugins.localRoots[${index}]`,
       source: facts.provenance('sentinel.plugins.localRoots'),
-      message: `config.sentinel.plugins.localRoots[${index}] is ${root}, which holds the app root itself: every directory around the app becomes a trusted plugin location`,
+      message: isInside(root, facts.app.baseDir) ?
+        `config.sentinel.plugins.localRoots[${index}] is the app root itself: every directory in the app (run/, logs/, upload directories) becomes a trusted plugin location` :
+        `config.sentinel.plugins.localRoots[${index}] is ${root}, which holds the app root itself: every directory around the app becomes a trusted plugin location`,
     }] : []));
     return [ ...tooBroad, ...judgedPlugins(facts).flatMap(plugin => {
       if ([ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];

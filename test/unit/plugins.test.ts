@@ -104,6 +104,14 @@ describe('SEN101 plugin location', () => {
     assert.match(hits[0].message, /localRoots\[0\] is \/, which holds the app root itself/);
   });
 
+  it('a local root that is the app root (`.`) is reported: it would trust run/, logs/ and upload directories', () => {
+    const facts = withPlugins([]);
+    facts.pluginTrust.trustedRoots.local = [ '/srv/fake' ];
+    const [ hit ] = pluginOutsideTrustedRoots.check(facts, PROD);
+    assert.equal(hit?.target, 'config.sentinel.plugins.localRoots[0]');
+    assert.match(hit.message, /is the app root itself: every directory in the app \(run\/, logs\/, upload directories\) becomes a trusted plugin location/);
+  });
+
   it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
     const facts = withPlugins([
       plugin(),
