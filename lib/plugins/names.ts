@@ -11,6 +11,8 @@ export interface KnownNames {
   unrelatedScopes: string[];
   /** Every well-known package name, built-in plugins, community plugins and egg packages together. */
   names: string[];
+  /** Real packages a small edit away from a well-known name that are unrelated to it (`egg-cos`, `egg-mssql`), never reported. */
+  unrelatedNames: string[];
 }
 
 /** npm's rules for a package name: lowercase, URL-safe, an optional `@scope/`, at most 214 characters. */
@@ -35,10 +37,11 @@ export function parseKnownNames(data: unknown, file = 'lib/data/known-plugins.js
   const scopes = list('scopes', SCOPE_NAME);
   const unrelatedScopes = list('unrelatedScopes', SCOPE_NAME);
   const names = NAME_LISTS.flatMap(key => list(key, PACKAGE_NAME));
+  const unrelatedNames = list('unrelatedNames', PACKAGE_NAME);
   const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
   if (duplicates.length) problems.push(`names listed twice: ${[ ...new Set(duplicates) ].join(', ')}`);
   if (problems.length) throw new Error(`[egg-sentinel] ${file} is invalid (reinstall egg-sentinel): ${problems.join('; ')}`);
-  return { scopes, unrelatedScopes, names };
+  return { scopes, unrelatedScopes, names, unrelatedNames };
 }
 
 export const KNOWN_NAMES: KnownNames = parseKnownNames(knownPluginsData);
@@ -78,7 +81,7 @@ export interface Typosquat {
 /** The well-known name or scope `name` imitates without being it, or undefined. */
 export function findTyposquat(name: string, known: KnownNames = KNOWN_NAMES): Typosquat | undefined {
   const lower = name.toLowerCase();
-  if (known.names.includes(lower)) return undefined;
+  if (known.names.includes(lower) || known.unrelatedNames.includes(lower)) return undefined;
   const scope = /^@([^/]+)\//.exec(lower)?.[1];
   if (scope !== undefined && !known.scopes.includes(scope) && !known.unrelatedScopes.includes(scope)) {
     const imitated = known.scopes.find(knownScope => editDistance(scope, knownScope) <= 2);

@@ -291,6 +291,9 @@ const GUARDED_KEYS: ReadonlyArray<{ prefix: string; owners: readonly string[] }>
   { prefix: 'coreMiddleware', owners: [] },
   { prefix: 'cluster', owners: [] },
   { prefix: 'bodyParser', owners: [] },
+  // TLS certificate checks of every request the app sends (ctx.curl, app.httpclient).
+  { prefix: 'httpclient.request.rejectUnauthorized', owners: [] },
+  { prefix: 'httpclient.httpsAgent.rejectUnauthorized', owners: [] },
 ];
 
 function guardOf(keyPath: string) {
@@ -304,7 +307,8 @@ export const securityConfigByPlugin: Rule = {
   severity: 'high',
   description: 'egg\'s config provenance (`configMeta`) shows that a security-relevant key was last set by a plugin\'s ' +
     'config file that does not own it: `security.*` belongs to egg-security, `sentinel.*` to egg-sentinel, `static.*`, ' +
-    '`session.*` and `multipart.*` to their plugins; `keys`, `coreMiddleware`, `cluster.*` and `bodyParser.*` to the app and ' +
+    '`session.*` and `multipart.*` to their plugins; `keys`, `coreMiddleware`, `cluster.*`, `bodyParser.*` and ' +
+    '`httpclient`\'s `rejectUnauthorized` (TLS certificate checks of outgoing requests) to the app and ' +
     'the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
     'changes the app\'s security without the app\'s code saying so. High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +

@@ -66,6 +66,9 @@ describe('known plugin names and typosquats (SEN102)', () => {
     for (const name of [ 'egg-tidy', 'egg-view-react', 'egg-graphql', 'egg-apm', 'my-plugin', '@company/egg-security', '@egjs/flicking', 'egg-mssql-pool' ]) {
       assert.equal(findTyposquat(name), undefined, name);
     }
+    // Real plugins one edit from a well-known one (egg-cors, egg-mysql, egg-oss) that are unrelated to it.
+    for (const name of [ 'egg-cos', 'egg-mssql', 'egg-obs' ]) assert.equal(findTyposquat(name), undefined, name);
+    assert.deepEqual(findTyposquat('egg-mysq'), { imitates: 'egg-mysql', kind: 'name' }, 'the well-known name is still the one imitated');
   });
 
   it('edit distance counts a swap of neighbours as one', () => {
@@ -449,12 +452,16 @@ describe('SEN105–SEN108', () => {
       key('lax.verbose', 'lax', 'egg-lax'),
       key('keys', 'other', 'egg-other', 'node_modules/egg-other/config/config.prod.js'),
       key('sentinel.failOn', 'sentinel', 'egg-sentinel'),
+      key('httpclient.request.rejectUnauthorized', 'insecure', 'egg-insecure'),
+      key('httpclient.request.timeout', 'slow', 'egg-slow'),
     ] } });
     assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.source, hit.message ]), [
       [ 'plugin:lax', 'node_modules/egg-lax/config/config.default.js',
         'plugin lax (egg-lax) sets config.security.csrf.enable, config.bodyParser.jsonLimit in node_modules/egg-lax/config/config.default.js; these belong to egg-security, the app and its framework' ],
       [ 'plugin:other', 'node_modules/egg-other/config/config.prod.js',
         'plugin other (egg-other) sets config.keys in node_modules/egg-other/config/config.prod.js; these belong to the app and its framework' ],
+      [ 'plugin:insecure', 'node_modules/egg-insecure/config/config.default.js',
+        'plugin insecure (egg-insecure) sets config.httpclient.request.rejectUnauthorized in node_modules/egg-insecure/config/config.default.js; these belong to the app and its framework' ],
     ]);
   });
 });
