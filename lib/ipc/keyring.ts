@@ -56,7 +56,9 @@ export function estimateSecretBits(secret: string): number {
   const period = /^(.+?)\1+$/s.exec(secret)?.[1] ?? secret;
   const alphabet = ALPHABETS.find(([ pattern ]) => pattern.test(period))?.[1] ?? 6.5;
   const perChar = Math.min(alphabet, bitsPerChar(period) * ENTROPY_SLACK);
-  return Math.floor(Math.min(period.length * perChar, patternedBits(period, perChar)));
+  // Also as a guesser reads it: case and separators changed between repeats (`Correct_Horse|CORRECT.HORSE`) repeat.
+  const folded = period.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return Math.floor(Math.min(period.length * perChar, patternedBits(period, perChar), patternedBits(folded, perChar)));
 }
 
 /**
@@ -109,15 +111,30 @@ function longestEarlierRepeat(text: string, index: number): number {
   return longest;
 }
 
-/** The length of the run starting at `index` whose characters step by the same -1, 0 or +1. */
+/** Keyboard rows, walked as a run like the alphabet (`qwerty`, `asdfgh`, `poiuy`). */
+const KEYBOARD_ROWS = [ '1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm' ];
+const KEY_POSITION = new Map(KEYBOARD_ROWS.flatMap((row, rowIndex) => [ ...row ].map((key, column): [ string, number ] => [ key, rowIndex * 100 + column ])));
+
+/**
+ * The length of the run starting at `index` whose characters step by the same amount, of at most 2 (`abcdef`,
+ * `acegik`, `98765`, `zzzzz`), in character codes or along a keyboard row (`qwertyuiop`).
+ */
 function stepRun(text: string, index: number): number {
-  if (index + 1 >= text.length) return 1;
-  const step = text.charCodeAt(index + 1) - text.charCodeAt(index);
-  if (Math.abs(step) > 1) return 1;
+  const codes = (at: number) => text.charCodeAt(at);
+  const keys = (at: number) => KEY_POSITION.get(text[at].toLowerCase()) ?? Number.NaN;
+  return Math.max(runOf(text.length, index, codes), runOf(text.length, index, keys));
+}
+
+function runOf(length: number, index: number, position: (at: number) => number): number {
+  if (index + 1 >= length) return 1;
+  const step = position(index + 1) - position(index);
+  if (!(Math.abs(step) <= MAX_STEP)) return 1;
   let end = index + 1;
-  while (end + 1 < text.length && text.charCodeAt(end + 1) - text.charCodeAt(end) === step) end++;
+  while (end + 1 < length && position(end + 1) - position(end) === step) end++;
   return end - index + 1;
 }
+
+const MAX_STEP = 2;
 
 interface KeyFile {
   version: 1;

@@ -309,6 +309,10 @@ describe('SEN501 / SEN502', () => {
       '0123456789abcdef0123456789abcdeg0123456789abcdef0123456789abcdex',
       'correct horse battery staple correct horse battery staple x',
       `${crypto.randomBytes(12).toString('base64url')}${'9876543210'.repeat(2)}${crypto.randomBytes(4).toString('hex')}`,
+      // A keyboard walk, a run by twos, a passphrase repeated with other case and separators (black-box round 10).
+      'qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM1234567890',
+      'acegikmoqsuwyACEGIKMOQSUWY02468bdfhjlnprtvxzBDFHJLNPRTVXZ13579',
+      'correct-horse-battery-staple|Correct_Horse_Battery_Staple|CORRECT.HORSE.BATTERY.STAPLE',
     ]) assert.ok(estimateSecretBits(weak) < 256, `${weak}: ${estimateSecretBits(weak)}`);
     // A random key's chance runs and repeats leave its estimate alone: 2000 keys of each kind keygen and users make.
     for (let round = 0; round < 2000; round++) {
