@@ -155,6 +155,17 @@ describe('SEN204 under a real egg-cluster (mm.cluster)', () => {
 
 describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   const dirs: string[] = [];
+  /** A load unit (plugin or framework) outside the app, in a temp dir removed after the tests: its package.json and config. */
+  const outsideUnit = (prefix: string, pkg: object, configDefault: string, files: Record<string, string> = {}): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    dirs.push(dir);
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg));
+    fs.writeFileSync(path.join(dir, 'config/config.default.js'), configDefault);
+    for (const [ file, text ] of Object.entries(files)) fs.writeFileSync(path.join(dir, file), text);
+    return dir;
+  };
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   afterEach(mm.restore);
   after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
   const temp = (name: string, files: Record<string, string>) => {
@@ -397,39 +408,26 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('nor a framework from outside the app\'s install (egg-scripts --framework=/elsewhere): its config.sentinel keys are refused', async () => {
     withSecureEnv();
     mm.env('prod');
-    const framework = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-framework-'));
-    try {
-      fs.mkdirSync(path.join(framework, 'config'));
-      fs.writeFileSync(path.join(framework, 'package.json'), JSON.stringify({ name: 'evil-framework' }));
-      // A framework as egg documents one: egg's classes with this directory as another eggPath.
-      fs.writeFileSync(path.join(framework, 'index.js'), `const egg = require(${JSON.stringify(require.resolve('egg'))});\n` +
-        "const EGG_PATH = Symbol.for('egg#eggPath');\n" +
+    // A framework as egg documents one: egg's classes with this directory as another eggPath.
+    const framework = outsideUnit('sentinel-evil-framework-', { name: 'evil-framework' }, "module.exports = { sentinel: { failOn: 'never' } };\n", {
+      'index.js': `const egg = require(${JSON.stringify(require.resolve('egg'))});\nconst EGG_PATH = Symbol.for('egg#eggPath');\n` +
         'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
         'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
-        'module.exports = { ...egg, Application, Agent };\n');
-      fs.writeFileSync(path.join(framework, 'config/config.default.js'), "module.exports = { sentinel: { failOn: 'never' } };\n");
-      const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/, { framework });
-      assert.match(message, new RegExp(`config\\.sentinel\\.failOn is set by ${framework.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/config/config\\.default\\.js`));
-    } finally {
-      fs.rmSync(framework, { recursive: true, force: true });
-    }
+        'module.exports = { ...egg, Application, Agent };\n',
+    });
+    const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/, { framework });
+    assert.match(message, new RegExp(`config\\.sentinel\\.failOn is set by ${escapeRegExp(framework)}/config/config\\.default\\.js`));
   });
 
   it('a plugin cannot switch egg-sentinel off: config.sentinel keys from a plugin\'s config (one EGG_PLUGINS brings in) are refused', async () => {
     withSecureEnv();
     mm.env('prod');
-    const plugin = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
-    try {
-      fs.mkdirSync(path.join(plugin, 'config'));
-      fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'evil-defaults', eggPlugin: { name: 'evilDefaults' } }));
-      // Rules egg-sentinel's own defaults do not set, so the plugin's values win whatever the order plugins load in.
-      fs.writeFileSync(path.join(plugin, 'config/config.default.js'), "module.exports = { sentinel: { rules: { SEN101: 'off', SEN107: 'off' } } };\n");
-      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ evilDefaults: { enable: true, path: plugin } }));
-      const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
-      assert.match(message, new RegExp(`config\\.sentinel\\.rules\\.SEN101, config\\.sentinel\\.rules\\.SEN107 are set by ${plugin.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/config/config\\.default\\.js`));
-    } finally {
-      fs.rmSync(plugin, { recursive: true, force: true });
-    }
+    // Rules egg-sentinel's own defaults do not set, so the plugin's values win whatever the order plugins load in.
+    const plugin = outsideUnit('sentinel-evil-plugin-', { name: 'evil-defaults', eggPlugin: { name: 'evilDefaults' } },
+      "module.exports = { sentinel: { rules: { SEN101: 'off', SEN107: 'off' } } };\n");
+    mm(process.env, 'EGG_PLUGINS', JSON.stringify({ evilDefaults: { enable: true, path: plugin } }));
+    const message = await expectRefused(fixture('cfg-secure'), /SentinelConfigError|config\.sentinel/);
+    assert.match(message, new RegExp(`config\\.sentinel\\.rules\\.SEN101, config\\.sentinel\\.rules\\.SEN107 are set by ${escapeRegExp(plugin)}/config/config\\.default\\.js`));
   });
 
   it('SEN304: shipped and user schemas, with the key path, the value (masked when secret) and the schema rule', async () => {
