@@ -314,6 +314,9 @@ describe('plugin trust (mm.app)', function() {
       const report = readReport(fixture('plugin-secure')).json;
       const security = report.findings.find((hit: { ruleId: string }) => hit.ruleId === 'SEN602');
       assert.equal(security?.source, 'options.plugins');
+      // As egg-scripts passes `--plugins.security.enable=false`: the string "false", which egg reads as enabled.
+      const stringy = await expectRefused(fixture('plugin-secure'), /SEN107/, { plugins: { security: { enable: 'false' } } });
+      assert.match(stringy, /enables security \(the `enable` of security is a string, "false" included, which egg reads as enabled\)/);
     });
   });
 

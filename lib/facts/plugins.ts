@@ -102,7 +102,14 @@ export interface PluginTrustFacts {
   pluginSetKeys: PluginSetKeyFact[];
 }
 
-export type PluginSwitches = { set: false } | { set: true; enabled: string[]; disabled: string[]; error?: string };
+export type PluginSwitches = { set: false } | {
+  set: true;
+  enabled: string[];
+  disabled: string[];
+  error?: string;
+  /** Plugins whose `enable` is a string (egg-scripts passes `--plugins.x.enable=false` as "false"), which egg reads as enabled. */
+  stringEnable?: string[];
+};
 
 export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugin' ];
 
@@ -291,10 +298,12 @@ function startOptionPlugins(plugins: unknown): PluginSwitches {
 function pluginSwitches(parsed: unknown): PluginSwitches {
   const entries = parsed && typeof parsed === 'object' ? Object.entries(parsed as Record<string, unknown>) : [];
   const enabled = (entry: unknown) => entry === true || (Boolean(entry) && typeof entry === 'object' && (entry as { enable?: unknown }).enable !== false);
+  const stringEnable = entries.filter(([ , entry ]) => Boolean(entry) && typeof (entry as { enable?: unknown }).enable === 'string').map(([ name ]) => name);
   return {
     set: true,
     enabled: entries.filter(([ , entry ]) => enabled(entry)).map(([ name ]) => name),
     disabled: entries.filter(([ , entry ]) => !enabled(entry)).map(([ name ]) => name),
+    ...(stringEnable.length && { stringEnable }),
   };
 }
 

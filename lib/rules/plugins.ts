@@ -262,19 +262,20 @@ export const pluginsFromEnvironment: Rule = {
     const hits: RuleHit[] = [];
     if (envPlugins.set) {
       const what = envPlugins.error ? `is set but is not JSON (${envPlugins.error}); egg ignores it, but whoever set it meant to inject plugins` :
-        `is set and ${switchedPlugins(envPlugins.enabled, envPlugins.disabled)}`;
+        `is set and ${switchedPlugins(envPlugins)}`;
       hits.push({ severity, target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` });
     }
     if (startPlugins.set) {
       hits.push({ severity, target: 'options.plugins', source: 'options.plugins',
-        message: `the start options' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) ${switchedPlugins(startPlugins.enabled, startPlugins.disabled)}` });
+        message: `the start options' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) ${switchedPlugins(startPlugins)}` });
     }
     return hits;
   },
 };
 
-function switchedPlugins(enabled: readonly string[], disabled: readonly string[]): string {
-  return `enables ${enabled.length ? enabled.join(', ') : 'nothing'}${disabled.length ? `, disables ${disabled.join(', ')}` : ''}`;
+function switchedPlugins({ enabled, disabled, stringEnable = [] }: { enabled: readonly string[]; disabled: readonly string[]; stringEnable?: readonly string[] }): string {
+  const strings = stringEnable.length ? ` (the \`enable\` of ${stringEnable.join(', ')} is a string, "false" included, which egg reads as enabled)` : '';
+  return `enables ${enabled.length ? enabled.join(', ') : 'nothing'}${disabled.length ? `, disables ${disabled.join(', ')}` : ''}${strings}`;
 }
 
 /**

@@ -441,6 +441,9 @@ describe('SEN105–SEN108', () => {
     assert.deepEqual(pluginsFromEnvironment.check(started, PROD).map(hit => [ hit.target, hit.message ]), [
       [ 'options.plugins', 'the start options\' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) enables evil, disables sentinel' ],
     ]);
+    // egg-scripts passes `--plugins.security.enable=false` as the string "false", which egg reads as enabled: said.
+    const stringy = fakeFacts({ pluginTrust: { startPlugins: { set: true, enabled: [ 'security' ], disabled: [], stringEnable: [ 'security' ] } } });
+    assert.match(pluginsFromEnvironment.check(stringy, PROD)[0].message, /enables security \(the `enable` of security is a string, "false" included, which egg reads as enabled\)$/);
   });
 
   it('SEN108: a plugin setting keys it does not own, grouped per file; owners and unguarded keys are fine', () => {
