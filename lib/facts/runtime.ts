@@ -2,6 +2,7 @@
  * Process-level facts for the configuration rules: which values came from the environment, the node flags every
  * worker inherits, prototype pollution and what EGG_APP_CONFIG overrides.
  */
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
@@ -23,7 +24,12 @@ export interface NodeFlagFact {
    * the flags and variables of a file node loads (CODE_FILE_FLAGS, CODE_FILE_VARIABLES), that file's real path.
    */
   modulePath?: string;
+  /** An OpenSSL config of the system's own (SYSTEM_OPENSSL_DIRS, owned by root, writable by root only). */
+  systemOpensslConfig?: boolean;
 }
+
+/** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
+const SYSTEM_OPENSSL_DIRS = [ '/etc/ssl', '/etc/pki', '/usr/lib/ssl', '/usr/local/ssl', '/etc/crypto-policies', '/usr/share/crypto-policies' ];
 
 export interface PrototypePollutionFact {
   name: 'Object.prototype' | 'Array.prototype';
@@ -85,7 +91,10 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     nodeFlags: flags.map(flag => {
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
-      if (CODE_FILE_FLAGS.has(flag.name) || CODE_FILE_VARIABLES.has(flag.name)) return { ...flag, modulePath: realPathOrUndefined(path.resolve(cwd, flag.value)) };
+      if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name)) return flag;
+      const file = realPathOrUndefined(path.resolve(cwd, flag.value));
+      const opensslConfig = flag.name === '--openssl-config' || flag.name === 'OPENSSL_CONF';
+      return { ...flag, modulePath: file, ...(opensslConfig && file && isSystemFile(file, SYSTEM_OPENSSL_DIRS) && { systemOpensslConfig: true }) };
       return flag;
     }),
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
@@ -138,6 +147,19 @@ export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['so
   }
   return flags;
 }
+
+/** A file in one of `dirs`, owned by root and writable by root only: the system's own, as an image or a distribution sets it up. */
+function isSystemFile(file: string, dirs: readonly string[]): boolean {
+  if (!dirs.some(dir => file.startsWith(`${dir}/`))) return false;
+  try {
+    const stat = fs.statSync(file);
+    return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+  } catch {
+    return false;
+  }
+}
+
+const GROUP_OR_OTHER_WRITE = 0o022;
 
 /** The variables node reads at start that load a file or weaken TLS, as flags of source `environment`. */
 function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {

@@ -197,7 +197,8 @@ export const dangerousNodeFlags: Rule = {
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL) is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
-    '`--snapshot-blob`, `--env-file`. `--tls-keylog` writes every TLS session key to a file, ' +
+    '`--snapshot-blob`, `--env-file` (the system\'s own OpenSSL config, root-owned in /etc/ssl, /etc/pki and the like, is ' +
+    'accepted). `--tls-keylog` writes every TLS session key to a file, ' +
     '`--experimental-network-imports` lets `import()` run code from https URLs, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
     'every HTTPS request the app sends accept any certificate. `--allow-*` flags widen the permission model and are noted. ' +
     'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, low for `--allow-*`.',
@@ -219,7 +220,8 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
       }
       const loaded = CODE_FILE_FLAGS.get(flag.name) ?? (flag.source === 'environment' ? CODE_FILE_VARIABLES.get(flag.name) : undefined);
-      if (loaded && flag.value && !inApp(flag)) {
+      // The system's own OpenSSL config (OPENSSL_CONF=/etc/ssl/openssl.cnf, as some images set it) is root's to vouch for.
+      if (loaded && flag.value && !inApp(flag) && !flag.systemOpensslConfig) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a file that does not exist from the working directory';
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
       }

@@ -307,6 +307,23 @@ describe('SEN306 node flags', () => {
 });
 
 describe('runtime facts', () => {
+  it('the system\'s own OpenSSL config (root-owned, in /etc/ssl or the like) is told apart from one elsewhere', function() {
+    if (!fs.existsSync('/etc/ssl/openssl.cnf') || fs.statSync('/etc/ssl/openssl.cnf').uid !== 0) this.skip();
+    const cwd = path.join(__dirname, '../..');
+    const system = collectRuntimeFacts(cwd, [], {}, { OPENSSL_CONF: '/etc/ssl/openssl.cnf' }, [ '--openssl-config=/etc/ssl/openssl.cnf' ], cwd).nodeFlags;
+    assert.deepEqual(system.map(flag => [ flag.name, flag.systemOpensslConfig ]), [ [ '--openssl-config', true ], [ 'OPENSSL_CONF', true ] ]);
+    assert.deepEqual(dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: system } }), PROD), []);
+    const copy = path.join(os.tmpdir(), `sentinel-openssl-${process.pid}.cnf`);
+    fs.copyFileSync('/etc/ssl/openssl.cnf', copy);
+    try {
+      const [ elsewhere ] = collectRuntimeFacts(cwd, [], {}, { OPENSSL_CONF: copy }, [], cwd).nodeFlags;
+      assert.equal(elsewhere.systemOpensslConfig, undefined, 'root-owned, but not where the system keeps it');
+      assert.equal(dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: [ elsewhere ] } }), PROD)[0]?.severity, 'high');
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+  });
+
   it('environment values, EGG_APP_CONFIG key paths and poisoning, module roots, resolved preloads', () => {
     const cwd = path.join(__dirname, '../..');
     const facts = collectRuntimeFacts(cwd, [], { a: { b: '<process.env.EGG_APP_CONFIG>', c: 'config/x.js' }, d: '<process.env.EGG_APP_CONFIG>' },
