@@ -205,7 +205,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const fullPath = handler?.[FULLPATH];
     const routeMiddleware = handlers.slice(0, -1);
     const registration: Registration = {
-      middleware: routeMiddleware.map(fn => (functionName(fn) === ANONYMOUS && extensionName(app, fn)) || functionName(fn)),
+      middleware: routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) && extensionName(app, fn)) || functionName(fn)),
       imitations: routeMiddleware.filter(fn => imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       handlerName: functionName(handler),
@@ -314,18 +314,16 @@ function imitatesFactory(fn: unknown, factories: Record<string, unknown>): boole
   return Object.prototype.hasOwnProperty.call(factories, name) && typeof factories[name] === 'function';
 }
 
-const ANONYMOUS = '<anonymous>';
-
 function functionName(fn: unknown): string {
   if (typeof fn !== 'function') return '<unknown>';
-  return createdBy.get(fn) || (fn as NamedFunction)._name || fn.name || ANONYMOUS;
+  return createdBy.get(fn) || (fn as NamedFunction)._name || fn.name || '<anonymous>';
 }
 
 /**
  * The name of a route function a plugin built once and keeps on the app under `Symbol('Application#<name>')`, egg
- * plugins' convention for what an extension getter caches (egg-jwt's `app.jwt`, an anonymous koa-jwt2 middleware,
- * the form its README gives for routes): known by that name, as `app.middleware.jwt()` would be. Own data properties
- * only: no getter runs.
+ * plugins' convention for what an extension getter caches (egg-jwt's `app.jwt`, a koa-jwt2 middleware named
+ * `middleware`, the form its README gives for routes): known by that name, as `app.middleware.jwt()` would be. Own
+ * data properties only: no getter runs.
  */
 function extensionName(app: object, fn: unknown): string | undefined {
   for (const symbol of Object.getOwnPropertySymbols(app)) {
