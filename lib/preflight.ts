@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { isAppInstalled } from './facts/real-path';
+import { isDeclaredPackage } from './facts/real-path';
 import type { EnvSource } from './facts/types';
 import { isDevelopmentEnv } from './report/severity';
 
@@ -81,9 +81,9 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // egg-utils takes an absolute `framework` as the directory to load; a name resolves from the app's node_modules.
   const framework = options.framework;
-  if (!development && typeof framework === 'string' && path.isAbsolute(framework) && !isAppInstalled(framework, options.baseDir)) {
+  if (!development && typeof framework === 'string' && path.isAbsolute(framework) && !isDeclaredPackage(framework, options.baseDir)) {
     problems.push(
-      `[egg-sentinel preflight] refused to start: the start options load the framework from ${framework}, outside the app and the node_modules it resolves from; a framework's config and code run in every process and could switch egg-sentinel off.`,
+      `[egg-sentinel preflight] refused to start: the start options load the framework from ${framework}, which is no dependency the app declares and installed (in a node_modules it resolves from); a framework's config and code run in every process and could switch egg-sentinel off.`,
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }

@@ -419,6 +419,29 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, new RegExp(`config\\.sentinel\\.failOn is set by ${escapeRegExp(framework)}/config/config\\.default\\.js`));
   });
 
+  it('a framework the app declares and installed keeps its config.sentinel defaults', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const indexJs = `const egg = require(${JSON.stringify(require.resolve('egg'))});\nconst EGG_PATH = Symbol.for('egg#eggPath');\n` +
+      'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+      'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
+      'module.exports = { ...egg, Application, Agent };\n';
+    const app = temp('cfg-own-framework', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'node_modules/company-framework/package.json': JSON.stringify({ name: 'company-framework' }),
+      'node_modules/company-framework/index.js': indexJs,
+      'node_modules/company-framework/config/config.default.js': "module.exports = { sentinel: { failOn: 'critical' } };\n",
+    });
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'cfg-own-framework', dependencies: { 'company-framework': '^1.0.0' } }));
+    const booted = mm.app({ baseDir: app, framework: path.join(app, 'node_modules/company-framework'), cache: false } as any);
+    try {
+      await booted.ready();
+      assert.equal((booted as any).sentinel.report.threshold, 'critical', 'the framework\'s default is kept');
+    } finally {
+      await booted.close();
+    }
+  });
+
   it('a plugin cannot switch egg-sentinel off: config.sentinel keys from a plugin\'s config (one EGG_PLUGINS brings in) are refused', async () => {
     withSecureEnv();
     mm.env('prod');

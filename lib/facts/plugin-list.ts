@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { EggLike } from './collect';
 import { isDevelopmentEnv } from '../report/severity';
-import { pluginPackageDir } from './egg-version';
-import { isAppInstalled, isInside } from './real-path';
+import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { isDeclaredPackage, isInside } from './real-path';
 import type { PluginFact } from './types';
 
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
@@ -66,8 +66,9 @@ export function sentinelKeysSetOutsideTheApp(egg: {
   if (isDevelopmentEnv(egg.loader.serverEnv, process.env.NODE_ENV)) return [];
   // egg-sentinel's defaults: this copy's, and the enabled plugin's (the audit may run from another copy than the app loads).
   const pluginPath = egg.loader.allPlugins?.sentinel?.path;
-  // A framework counts as the app's when the app installed it; one the start command names from elsewhere does not.
-  const frameworks = (egg.loader.eggPaths ?? []).filter(dir => isAppInstalled(dir, egg.baseDir));
+  // A framework counts as the app's when the app declares and installed it; one the start command names from
+  // elsewhere, or one planted in a node_modules, does not.
+  const frameworks = (egg.loader.eggPaths ?? []).filter(dir => isDeclaredPackage(frameworkPackageDir(dir), egg.baseDir));
   const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...frameworks ];
   return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
     if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];

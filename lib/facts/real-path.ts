@@ -29,15 +29,39 @@ export function isInside(file: string, dir: string): boolean {
 }
 
 /**
- * Whether `dir` (symlinks resolved) is part of the app's install: inside the app root, or inside a node_modules
- * directory node searches from it (its own, or an ancestor's, as in a monorepo or a test runner's checkout).
+ * Whether `dir` (symlinks resolved) is a package the app installed: inside a node_modules directory node searches
+ * from the app (its own, or an ancestor's, as in a monorepo or a test runner's checkout), and named (its package.json
+ * `name`) among the app's declared dependencies. A directory planted in a node_modules, one higher up the tree, or one
+ * in the app's own run/, logs/ or upload directories is none.
  */
-export function isAppInstalled(dir: string, baseDir: string): boolean {
+export function isDeclaredPackage(dir: string, baseDir: string): boolean {
   const real = realPathOrAbsolute(dir);
   const base = realPathOrAbsolute(baseDir);
-  if (isInside(real, base)) return true;
-  for (let current = base; ; current = path.dirname(current)) {
-    if (path.basename(current) !== 'node_modules' && isInside(real, path.join(current, 'node_modules'))) return true;
-    if (path.dirname(current) === current) return false;
+  let reachable = false;
+  for (let current = base; !reachable; current = path.dirname(current)) {
+    if (path.basename(current) !== 'node_modules' && isInside(real, path.join(current, 'node_modules'))) reachable = true;
+    if (path.dirname(current) === current) break;
   }
+  const name = readJsonField(path.join(real, 'package.json'), 'name');
+  if (!reachable || typeof name !== 'string') return false;
+  const app = readJson(path.join(base, 'package.json'));
+  return DEPENDENCY_FIELDS.some(field => {
+    const deps = app?.[field];
+    return Boolean(deps) && typeof deps === 'object' && Object.prototype.hasOwnProperty.call(deps, name);
+  });
+}
+
+const DEPENDENCY_FIELDS = [ 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies' ];
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return value && typeof value === 'object' ? value as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readJsonField(file: string, field: string): unknown {
+  return readJson(file)?.[field];
 }

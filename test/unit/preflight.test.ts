@@ -72,15 +72,23 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.equal(preflightProblem(start({ sentinel: { enable: false } }, 'local'), dir, {}), undefined, 'a developer may');
   });
 
-  it('refuses a framework directory from outside the app\'s install (egg-scripts --framework=/elsewhere)', () => {
+  it('refuses a framework directory that is no dependency the app declares and installed (egg-scripts --framework=/elsewhere)', () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-framework-'));
     try {
       const start = (framework: string, env = 'prod') => [ 'node', 'start-cluster', JSON.stringify({ baseDir: dir, env, framework }) ];
       const problem = preflightProblem(start(outside), dir, {}) ?? '';
-      assert.match(problem, /the start options load the framework from .*sentinel-framework-.*, outside the app and the node_modules it resolves from/);
+      assert.match(problem, /the start options load the framework from .*sentinel-framework-.*, which is no dependency the app declares and installed/);
       assert.match(problem, /name it in package\.json \("egg": \{ "framework": "<package>" \}\)/);
-      fs.mkdirSync(path.join(dir, 'node_modules/my-framework'), { recursive: true });
-      assert.equal(preflightProblem(start(path.join(dir, 'node_modules/my-framework')), dir, {}), undefined, 'installed by the app');
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { 'my-framework': '^1.0.0' } }));
+      for (const name of [ 'my-framework', 'planted' ]) {
+        fs.mkdirSync(path.join(dir, 'node_modules', name), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name }));
+      }
+      assert.equal(preflightProblem(start(path.join(dir, 'node_modules/my-framework')), dir, {}), undefined, 'declared and installed by the app');
+      assert.match(preflightProblem(start(path.join(dir, 'node_modules/planted')), dir, {}) ?? '', /no dependency the app declares/, 'planted in node_modules');
+      fs.mkdirSync(path.join(dir, 'run/my-framework'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'run/my-framework/package.json'), JSON.stringify({ name: 'my-framework' }));
+      assert.match(preflightProblem(start(path.join(dir, 'run/my-framework')), dir, {}) ?? '', /no dependency the app declares/, 'in the app, not in a node_modules');
       assert.equal(preflightProblem(start('my-framework'), dir, {}), undefined, 'a package name resolves from the app');
       assert.equal(preflightProblem(start(outside, 'local'), dir, {}), undefined, 'a developer may');
     } finally {
