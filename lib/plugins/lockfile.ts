@@ -201,6 +201,11 @@ function parseYarnLock(text: string): NamedEntry[] {
       else entry.integrity ??= value;
     }
   }
+  // yarn 1 writes no `integrity` for a local tarball (`file:../x.tgz`): its SHA-1 is the fragment of `resolved`.
+  for (const entry of entries) {
+    const sha1 = /#([0-9a-f]{40})$/.exec(entry.resolved ?? '')?.[1];
+    if (!entry.integrity && sha1) entry.integrity = `sha1-${Buffer.from(sha1, 'hex').toString('base64')}`;
+  }
   return entries;
 }
 

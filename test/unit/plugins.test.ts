@@ -222,6 +222,11 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(yarnLock.find('egg-a', '/app/node_modules/egg-a', '1.0.0')?.integrity, 'sha512-y1');
     assert.equal(pnpm.find('egg-a', '/app/node_modules/egg-impostor', '1.0.0'), undefined);
     assert.equal(pnpm.find('@eggjs/b', '/app/node_modules/.pnpm/@eggjs+b@2.0.0/node_modules/@eggjs/b', '2.0.0')?.resolved, 'http://mirror/b.tgz', 'pnpm\'s store');
+    // yarn 1 keeps a local tarball's SHA-1 in the fragment of `resolved`, with no integrity line.
+    const tarball = path.join(dir, 'yarn-tarball.lock');
+    fs.writeFileSync(tarball, `"egg-sentinel@file:../egg-sentinel-0.1.0.tgz":\n  version "0.1.0"\n  resolved "file:../egg-sentinel-0.1.0.tgz#${'ab12'.repeat(10)}"\n`);
+    assert.equal(readLockfile(tarball, 'yarn.lock').find('egg-sentinel', '/app/node_modules/egg-sentinel', '0.1.0')?.integrity,
+      `sha1-${Buffer.from('ab12'.repeat(10), 'hex').toString('base64')}`);
   });
 
   it('a broken npm lockfile is an error naming the file and the fix', () => {
