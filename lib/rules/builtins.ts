@@ -251,8 +251,8 @@ export const ssrfUnprotected: Rule = {
     '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
     '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
     'or an exception of `0.0.0.0/0` leaves every address open too; at boot the check egg-security builds from the lists is ' +
-    'asked about loopback, private and cloud metadata addresses, and one that blocks none of them is reported whatever ' +
-    'the lists say (`::/0`, two halves of the IPv4 space). ctx.curl(), app.curl() and ' +
+    'asked about loopback, private and cloud metadata addresses, and one that lets any of them through is reported ' +
+    'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted). ctx.curl(), app.curl() and ' +
     'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
     '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
     'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
@@ -278,9 +278,9 @@ export const ssrfUnprotected: Rule = {
         `config.security.ssrf sets neither ipBlackList nor checkAddress${ssrf.ipExceptionList || ssrf.hostnameExceptionList ? ' (exception lists alone protect nothing)' : ''}`;
     } else if (excepted.length) {
       why = `config.security.ssrf.ipExceptionList excepts every address (${excepted.map(String).join(', ')})`;
-    } else if (allowed && allowed.length === SSRF_PROBES.length) {
-      why = `config.security.ssrf blocks none of the internal addresses egg-sentinel asked egg-security's check about (${allowed.join(', ')}): ` +
-        'its ipBlackList misses them, or its exception lists let them through';
+    } else if (allowed?.length) {
+      why = `config.security.ssrf ${allowed.length === SSRF_PROBES.length ? 'blocks none' : 'does not block all'} of the internal addresses egg-sentinel ` +
+        `asked egg-security's check about: it lets ${allowed.join(', ')} through (its ipBlackList misses them, or its exception lists let them through)`;
     }
     if (!why) return [];
     return [{
