@@ -297,8 +297,12 @@ function exceptsEveryAddress(entry: unknown): boolean {
   return typeof entry === 'string' && /^\s*[\d.a-f:]+\s*\/\s*0\s*$/i.test(entry);
 }
 
-/** Hosts under the common top-level domains that no app's whitelist means to admit. */
-const FOREIGN_HOSTS: readonly string[] = [ 'sentinel-probe-attacker.com', 'sentinel-probe-attacker.net', 'sentinel-probe-attacker.org', 'sentinel-probe-attacker.io', 'sentinel-probe-attacker.cn' ];
+/**
+ * Hosts anyone can register that no app's whitelist means to admit: under common top-level domains (also written with
+ * the root's trailing dot, and an internationalized one), a two-label public suffix, and a hosting domain that gives
+ * everyone a subdomain.
+ */
+const FOREIGN_HOSTS: readonly string[] = [ 'com', 'net', 'org', 'io', 'cn', 'com.', 'xn--p1ai', 'co.uk', 'github.io' ].map(suffix => `sentinel-probe-attacker.${suffix}`);
 
 /**
  * Whether egg-security's isSafeDomain lets `host` (lower case, as it makes it) through for a whitelist `entry`: an entry
@@ -310,7 +314,7 @@ function admits(entry: string, host: string): boolean {
   return host === entry || `.${host}`.endsWith(entry.startsWith('.') ? entry : `.${entry}`);
 }
 
-/** A domainWhiteList entry that lets hosts of a whole top-level domain through (`*`, `*.*`, `.com`, `*.com`, `*m`). */
+/** A domainWhiteList entry that lets hosts anyone can register through (`*`, `.com`, `*.com`, `*m`, `.co.uk`, `*.github.io`). */
 function allowsForeignHosts(entry: unknown): boolean {
   return typeof entry === 'string' && FOREIGN_HOSTS.some(host => admits(entry, host));
 }
@@ -321,7 +325,7 @@ export const openRedirect: Rule = {
   title: 'Open redirect: no domain whitelist',
   severity: 'low',
   description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
-    'empty list (or an entry that admits a whole top-level domain: `*`, `*.com`, `.com`, `*m`, judged as egg-security ' +
+    'empty list (or an entry that admits hosts anyone can register: `*`, `*.com`, `.com`, `*m`, `.co.uk`, `*.github.io`, judged as egg-security ' +
     'matches them) it redirects to any http(s) host, or any anyone can register, so `ctx.redirect(ctx.query.next)` ' +
     'sends users to a phishing site. ' +
     'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',
@@ -335,8 +339,8 @@ export const openRedirect: Rule = {
       target: 'config.security.domainWhiteList',
       source: facts.provenance('security.domainWhiteList'),
       message: wildcards.length ?
-        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security lets hosts of a whole top-level domain through ` +
-          '(any .com host, say): ctx.redirect() sends users to hosts anyone can register' :
+        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security lets hosts anyone can register through ` +
+          '(a whole top-level domain or public suffix): ctx.redirect() sends users to them' :
         'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
     }];
   }),
