@@ -3,8 +3,8 @@
  * under the `@eggjs` scope (egg-core → @eggjs/core) and ships dual ESM/CommonJS builds, so the framework dirs egg
  * reports in `loader.eggPaths` are `egg/dist/commonjs` or `egg/dist/esm` rather than the package root.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { readPackageJsonAt } from './real-path';
 
 export interface EggPackage {
   /** The package root (the directory of egg's package.json). */
@@ -56,11 +56,7 @@ export function frameworkPackageDir(eggPath: string): string {
 type PackageJson = { name?: unknown; version?: unknown; eggPlugin?: { exports?: unknown } };
 
 function readPackageJson(dir: string): PackageJson | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
-  } catch {
-    return undefined;
-  }
+  return readPackageJsonAt(dir) as PackageJson | undefined;
 }
 
 /**

@@ -42,9 +42,9 @@ export function isDeclaredPackage(dir: string, baseDir: string): boolean {
     if (path.basename(current) !== 'node_modules' && isInside(real, path.join(current, 'node_modules'))) reachable = true;
     if (path.dirname(current) === current) break;
   }
-  const name = readJsonField(path.join(real, 'package.json'), 'name');
+  const name = readPackageJsonAt(real)?.name;
   if (!reachable || typeof name !== 'string') return false;
-  const app = readJson(path.join(base, 'package.json'));
+  const app = readPackageJsonAt(base);
   return DEPENDENCY_FIELDS.some(field => {
     const deps = app?.[field];
     return Boolean(deps) && typeof deps === 'object' && Object.prototype.hasOwnProperty.call(deps, name);
@@ -53,15 +53,12 @@ export function isDeclaredPackage(dir: string, baseDir: string): boolean {
 
 const DEPENDENCY_FIELDS = [ 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies' ];
 
-function readJson(file: string): Record<string, unknown> | undefined {
+/** `dir`'s package.json as parsed, or undefined when there is none or it is not JSON. */
+export function readPackageJsonAt(dir: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const value: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     return value && typeof value === 'object' ? value as Record<string, unknown> : undefined;
   } catch {
     return undefined;
   }
-}
-
-function readJsonField(file: string, field: string): unknown {
-  return readJson(file)?.[field];
 }
