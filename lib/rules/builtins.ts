@@ -272,6 +272,7 @@ export const ssrfUnprotected: Rule = {
     // At boot egg-security's own checkAddress is asked about internal addresses (lib/facts/builtins.ts): whatever
     // spells an exception for all of them (`::/0`, two halves of the IPv4 space, IPs as hostnames) shows there.
     const allowed = facts.builtins.ssrfAllows;
+    const partly = Boolean(allowed?.length) && (allowed?.length ?? 0) < SSRF_PROBES.length;
     let why: string | undefined;
     if (!blacklist.length) {
       why = Array.isArray(ssrf.ipBlackList) ? 'config.security.ssrf.ipBlackList is empty' :
@@ -287,7 +288,7 @@ export const ssrfUnprotected: Rule = {
       severity: 'medium',
       target: 'config.security.ssrf',
       source: facts.provenance('security.ssrf'),
-      message: `${why}: ctx.safeCurl() requests any address, internal ones included`,
+      message: `${why}: ctx.safeCurl() requests ${partly ? 'them' : 'any address, internal ones included'}`,
     }];
   }),
 };
@@ -332,14 +333,14 @@ export const openRedirect: Rule = {
   fix: "List the hosts the app redirects to: `security: { domainWhiteList: [ '.example.com' ] }`.",
   check: securityCheck(facts => {
     const list = securityConfig(facts).domainWhiteList;
-    const wildcards = Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
-    if (Array.isArray(list) && list.length && !wildcards.length) return [];
+    const openEntries = Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
+    if (Array.isArray(list) && list.length && !openEntries.length) return [];
     return [{
       severity: 'low',
       target: 'config.security.domainWhiteList',
       source: facts.provenance('security.domainWhiteList'),
-      message: wildcards.length ?
-        `config.security.domainWhiteList has ${wildcards.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security lets hosts anyone can register through ` +
+      message: openEntries.length ?
+        `config.security.domainWhiteList has ${openEntries.map(entry => `'${String(entry)}'`).join(', ')}, which egg-security lets hosts anyone can register through ` +
           '(a whole top-level domain or public suffix): ctx.redirect() sends users to them' :
         'config.security.domainWhiteList is empty: ctx.redirect() sends users to any http(s) host',
     }];
