@@ -55,7 +55,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     node: { version: process.version.replace(/^v/, ''), today: now.toISOString().slice(0, 10) },
     nodeEnv: env.NODE_ENV,
     // Only the function egg-security builds from the lists: the app's own is the app's to vouch for, and is not run here.
-    ssrfAllows: SECURITY_PACKAGE_FILE.test(input.ssrfCheckFrom ?? 'node_modules/egg-security/') ? ssrfAllows(input.ssrf) : undefined,
+    ssrfAllows: input.ssrfCheckFrom === undefined || SECURITY_PACKAGE_FILE.test(input.ssrfCheckFrom) ? ssrfAllows(input.ssrf) : undefined,
   };
 }
 

@@ -163,9 +163,9 @@ function readEnvFile(baseDir: string): string | undefined {
   }
 }
 
-/** Walks egg's configMeta (a mirror of the config whose leaves are the file that set them). */
 const ARRAY_INDEX = /\[\d+\]$/;
 
+/** Walks egg's configMeta (a mirror of the config whose leaves are the file that set them). */
 export function lookupProvenance(meta: AnyRecord, keyPath: string): string | undefined {
   let node: unknown = meta;
   for (const segment of keyPath.split('.')) {

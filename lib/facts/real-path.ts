@@ -28,6 +28,15 @@ export function isInside(file: string, dir: string): boolean {
   return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 }
 
+/** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */
+export function nodeModulesDirs(dir: string): string[] {
+  const dirs: string[] = [];
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (path.basename(current) !== 'node_modules') dirs.push(path.join(current, 'node_modules'));
+    if (path.dirname(current) === current) return dirs;
+  }
+}
+
 /**
  * Whether `dir` (symlinks resolved) is a package the app installed: inside a node_modules directory node searches
  * from the app (its own, or an ancestor's, as in a monorepo or a test runner's checkout), and named (its package.json
@@ -37,13 +46,8 @@ export function isInside(file: string, dir: string): boolean {
 export function isDeclaredPackage(dir: string, baseDir: string): boolean {
   const real = realPathOrAbsolute(dir);
   const base = realPathOrAbsolute(baseDir);
-  let reachable = false;
-  for (let current = base; !reachable; current = path.dirname(current)) {
-    if (path.basename(current) !== 'node_modules' && isInside(real, path.join(current, 'node_modules'))) reachable = true;
-    if (path.dirname(current) === current) break;
-  }
   const name = readPackageJsonAt(real)?.name;
-  if (!reachable || typeof name !== 'string') return false;
+  if (!nodeModulesDirs(base).some(modules => isInside(real, modules)) || typeof name !== 'string') return false;
   const app = readPackageJsonAt(base);
   return DEPENDENCY_FIELDS.some(field => {
     const deps = app?.[field];

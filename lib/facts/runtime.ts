@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
-import { realPathOrUndefined } from './real-path';
+import { nodeModulesDirs, realPathOrUndefined } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 
 export interface NodeFlagFact {
@@ -95,7 +95,6 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       const file = realPathOrUndefined(path.resolve(cwd, flag.value));
       const opensslConfig = flag.name === '--openssl-config' || flag.name === 'OPENSSL_CONF';
       return { ...flag, modulePath: file, ...(opensslConfig && file && isSystemFile(file, SYSTEM_OPENSSL_DIRS) && { systemOpensslConfig: true }) };
-      return flag;
     }),
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
@@ -165,15 +164,6 @@ const GROUP_OR_OTHER_WRITE = 0o022;
 function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
   const names = [ ...CODE_FILE_VARIABLES.keys(), 'NODE_TLS_REJECT_UNAUTHORIZED' ];
   return names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : []));
-}
-
-/** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */
-function nodeModulesDirs(dir: string): string[] {
-  const dirs: string[] = [];
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if (path.basename(current) !== 'node_modules') dirs.push(path.join(current, 'node_modules'));
-    if (path.dirname(current) === current) return dirs;
-  }
 }
 
 /** Where node would load a preloaded module from (resolved from the working directory, as node does). */

@@ -48,9 +48,8 @@ const ALPHABETS: Array<[RegExp, number]> = [ [ /^[0-9a-f]+$/i, 4 ], [ /^[A-Za-z0
 /**
  * Strength of a secret string in bits: its length times the bits per character of the narrowest alphabet it is
  * written in (hex 4, base64 6, anything else 6.5), capped by ENTROPY_SLACK times its measured character entropy, so
- * words do not pass for a random key. A string that
- * repeats a shorter one is as strong as that one, and runs and repeats inside it are counted as patterns
- * (patternedBits).
+ * words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
+ * repeats inside it are counted as patterns (patternedBits).
  */
 export function estimateSecretBits(secret: string): number {
   const period = /^(.+?)\1+$/s.exec(secret)?.[1] ?? secret;
@@ -74,10 +73,10 @@ const MIN_PATTERN = 5;
 const MAX_PATTERN_SEARCH = 512;
 
 /**
- * The bits of a string whose runs (characters stepping by -1, 0 or +1: `abcdef`, `98765`, `zzzzz`) and repeats of
- * earlier text (`…staple correct horse…`) cost a few bits each, as a guesser would pay for them, instead of a random
- * character's each. Only when patterns cover a quarter of the string: a random key's chance run of five does not
- * lower its estimate. Infinity otherwise.
+ * The bits of a string whose runs (stepRun: `abcdef`, `98765`, `zzzzz`, `qwerty`) and repeats of earlier text
+ * (`…staple correct horse…`) cost a few bits each, as a guesser would pay for them, instead of a random character's
+ * each. Only when patterns cover a quarter of the string: a random key's chance run of five does not lower its
+ * estimate. Infinity otherwise.
  */
 function patternedBits(text: string, perChar: number): number {
   const searched = text.slice(0, MAX_PATTERN_SEARCH);
