@@ -95,8 +95,11 @@ export const typosquattedPlugin: Rule = {
 const LOCKFILE_NAMES = 'package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml or yarn.lock';
 
 /** What is wrong with a locked entry, or undefined. */
-/** Subresource integrity (`sha512-<base64>`, several separated by spaces), or yarn berry's `<cache key>/<hex>` checksum. */
-const INTEGRITY = /^(?:(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(?:\s+|$))+$|^[0-9a-z]+\/[0-9a-f]+$/;
+/**
+ * Subresource integrity (`sha512-<base64>`, several separated by spaces), or yarn berry's hex checksum: `<cache
+ * key>/<hex>` from yarn 4, the bare hex in yarn 2 and 3 lockfiles.
+ */
+const INTEGRITY = /^(?:(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(?:\s+|$))+$|^(?:[0-9a-z]+\/)?[0-9a-f]+$/;
 
 function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefined {
   const { lock } = plugin;

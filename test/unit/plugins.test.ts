@@ -143,6 +143,8 @@ describe('SEN103 lockfile entries', () => {
       locked({ version: '1.0.0', integrity: 'x', resolved: 'https://registry.npmjs.org/egg-tidy/-/egg-tidy-1.0.0.tgz' }),
       locked({ linkedTo: '../elsewhere' }),
       locked({ version: '1.0.0', integrity: '10c0/0123abcd' }),
+      // yarn 2 and 3 write the checksum without yarn 4's cache key.
+      locked({ version: '1.0.0', integrity: 'ada901b9e7c680d190f1d012c84217ce0063d8f5c5a7725bb91ec3c5ed99bb7572680eb2d2938a531ccbaec39a95422fcd8a6b4a13110c7d98dd75402f66a0cd' }),
       locked({ version: '1.0.0', integrity: 'sha512-AbC+/9== sha1-Zm9v' }),
     ]);
     const messages = pluginNotLocked.check(facts, PROD).map(hit => hit.message);
