@@ -25,6 +25,9 @@ function judgedPlugins(facts: Facts): PluginTrustFact[] {
   return facts.pluginTrust.plugins.filter(plugin => plugin.location !== 'project');
 }
 
+/** Config of directories the app writes while it runs (run files, logs, uploads). */
+const WRITTEN_AT_RUN_TIME = new Set([ 'rundir', 'logger.dir', 'multipart.tmpdir' ]);
+
 export const pluginOutsideTrustedRoots: Rule = {
   id: 'SEN101',
   area: 'plugins',
@@ -36,7 +39,8 @@ export const pluginOutsideTrustedRoots: Rule = {
     '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
     'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
     '(`/`, `../..`) is reported too: it would trust every such place; so is the app root itself (`.`), which would trust ' +
-    'run/, logs/ and upload directories. High in every env. The plugin whose ' +
+    'run/, logs/ and upload directories; and so is a local root inside or around a directory the app writes at run time ' +
+    '(`rundir`, `logger.dir`, `multipart.tmpdir`). High in every env. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
   fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*), or move it into lib/plugin; ' +
     'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots`.',
@@ -52,7 +56,22 @@ export const pluginOutsideTrustedRoots: Rule = {
         `config.sentinel.plugins.localRoots[${index}] is the app root itself: every directory in the app (run/, logs/, upload directories) becomes a trusted plugin location` :
         `config.sentinel.plugins.localRoots[${index}] is ${root}, which holds the app root itself: every directory around the app becomes a trusted plugin location`,
     }] : []));
-    return [ ...tooBroad, ...judgedPlugins(facts).flatMap(plugin => {
+    const written = facts.files.configPaths.filter(entry => WRITTEN_AT_RUN_TIME.has(entry.keyPath));
+    const overWritten = local.flatMap((root, index): RuleHit[] => {
+      if (isInside(facts.app.baseDir, root)) return [];
+      const dir = written.find(entry => isInside(root, entry.realPath) || isInside(entry.realPath, root));
+      if (!dir) return [];
+      const shown = (file: string) => toDisplayPath(facts.app.baseDir, file);
+      const where = isInside(root, dir.realPath) ? 'inside' : 'around';
+      return [{
+        severity: 'high',
+        target: `config.sentinel.plugins.localRoots[${index}]`,
+        source: facts.provenance('sentinel.plugins.localRoots'),
+        message: `config.sentinel.plugins.localRoots[${index}] is ${shown(root)}, ${where} ${dir.keyPath} (${shown(dir.realPath)}), which the app ` +
+          'writes at run time: what a request or a log line leaves there would load as a trusted plugin',
+      }];
+    });
+    return [ ...tooBroad, ...overWritten, ...judgedPlugins(facts).flatMap(plugin => {
       if ([ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
       const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';

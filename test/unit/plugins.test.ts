@@ -115,6 +115,18 @@ describe('SEN101 plugin location', () => {
     assert.match(hit.message, /is the app root itself: every directory in the app \(run\/, logs\/, upload directories\) becomes a trusted plugin location/);
   });
 
+  it('a local root inside or around a directory the app writes at run time (rundir, logger.dir, multipart.tmpdir) is reported', () => {
+    const facts = withPlugins([]);
+    facts.pluginTrust.trustedRoots.local = [ '/srv/fake/run/plugins', '/tmp', '/srv/fake/lib/plugin', '/srv/fake/logs-archive' ];
+    const dirs = { rundir: '/srv/fake/run', 'logger.dir': '/srv/fake/logs', 'multipart.tmpdir': '/tmp/egg-multipart-tmp/fake', 'view.root': '/srv/fake/lib/plugin' };
+    facts.files.configPaths = Object.entries(dirs).map(([ keyPath, realPath ]) => ({ keyPath, value: realPath, realPath, setBy: 'app' as const }));
+    const hits = pluginOutsideTrustedRoots.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => hit.message), [
+      'config.sentinel.plugins.localRoots[0] is run/plugins, inside rundir (run), which the app writes at run time: what a request or a log line leaves there would load as a trusted plugin',
+      'config.sentinel.plugins.localRoots[1] is /tmp, around multipart.tmpdir (/tmp/egg-multipart-tmp/fake), which the app writes at run time: what a request or a log line leaves there would load as a trusted plugin',
+    ], 'lib/plugin is no such directory (view.root is read, not written); logs-archive is beside logs, not in it');
+  });
+
   it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
     const facts = withPlugins([
       plugin(),
