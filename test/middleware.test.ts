@@ -211,7 +211,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('an ignore that names values of a route parameter (a string, a RegExp, a function\'s literal) is judged for them', async () => {
       const message = await expectRefused(fixture('mw-param-ignore'), /SEN403/);
-      assert.match(message, /auth's ignore: \[.*\] leaves 1 protected route\(s\) without it: GET \/api\/users\/:id \(skips \/api\/users\/login, \/api\/users\/\.png, \/api\/users\/a\.png, .*\/api\/users\/\.json/);
+      assert.match(message, /auth's ignore: \[.*\] leaves 1 protected route\(s\) without it: GET \/api\/users\/:id \(skips \/api\/users\/login, \/api\/users\/login\/, \/api\/users\/\.png, \/api\/users\/a\.png, .*\/api\/users\/\.json/);
       await withApp(bootReportOnly('mw-param-ignore'), async app => {
         await app.httpRequest().get('/api/users/7').expect(401);
         for (const id of [ 'login', 'a.png', 'a.json' ]) assert.equal((await app.httpRequest().get(`/api/users/${id}`).expect(200)).body.servedBy, 'controller', id);
@@ -234,6 +234,36 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootReportOnly('mw-param-protect'), async app => {
         await app.httpRequest().get('/admin/users').expect(401);
         for (const url of [ '/admin/export', '/admin/raw/x' ]) assert.equal((await app.httpRequest().get(url).expect(200)).body.servedBy, 'controller', url);
+      });
+    });
+
+    it('a parameter sent percent-encoded: egg\'s router decodes it, a match sees it as sent (/%61dmin/export skips match: /admin)', async () => {
+      const message = await expectRefused(fixture('mw-encoded-param'), /SEN40[34]/);
+      assert.match(message, /GET \/:section\/export/);
+      assert.match(message, /\/%61dmin\/export/);
+      await withApp(bootReportOnly('mw-encoded-param'), async app => {
+        await app.httpRequest().get('/admin/export').expect(401);
+        const { body } = await app.httpRequest().get('/%61dmin/export').expect(200);
+        assert.equal(body.servedBy, 'controller');
+      });
+    });
+
+    it('another middleware\'s long ignore list does not crowd the guard\'s own values out of the paths tried', async () => {
+      const message = await expectRefused(fixture('mw-crowded-tokens'), /SEN40[34]/);
+      assert.match(message, /GET \/:tenant\/export/);
+      assert.match(message, /\/public\/export/);
+      await withApp(bootReportOnly('mw-crowded-tokens'), async app => {
+        await app.httpRequest().get('/acme/export').expect(401);
+        assert.equal((await app.httpRequest().get('/public/export').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('every alternative of a guard\'s ignore RegExp is tried, not only its first eight', async () => {
+      const message = await expectRefused(fixture('mw-long-alternation'), /SEN40[34]/);
+      assert.match(message, /\/public\/export/);
+      await withApp(bootReportOnly('mw-long-alternation'), async app => {
+        await app.httpRequest().get('/acme/export').expect(401);
+        assert.equal((await app.httpRequest().get('/public/export').expect(200)).body.servedBy, 'controller');
       });
     });
 

@@ -7,10 +7,18 @@
  */
 import type { RouteLayer } from './path-matching';
 
-/** Enough strings per RegExp to cover its top-level alternatives (`\.(png|css|js)$`) without enumerating a large one. */
-const MAX_REGEXP_STRINGS = 8;
-/** Per route: a large filter list must not multiply a large route table. */
-const MAX_TOKEN_PROBES = 16;
+/**
+ * Strings per RegExp: its top-level alternatives (`^\/(?:login|register|…|public)`) and their products, without
+ * enumerating a large one.
+ */
+const MAX_REGEXP_STRINGS = 64;
+/**
+ * Probes per route from the policy's own values (its guards' match/ignore, protect patterns, router.use() paths),
+ * trailing-slash forms included: past this many the route's filters are not judged but reported unverified.
+ */
+const MAX_POLICY_TOKEN_PROBES = 256;
+/** From the other middleware's and egg-security's values: a large filter list must not multiply a large route table. */
+const MAX_OTHER_TOKEN_PROBES = 16;
 
 /**
  * The tokens of a `match`/`ignore` value: its strings, strings its RegExps match (first alternatives, shortest
@@ -115,69 +123,121 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
 }
 
 /** Tokens split once for every route: whole paths (`/`-led) by segment, the others as parameter values. */
-export interface PreparedTokens {
+export interface TokenSet {
   paths: string[];
   pathSegments: string[][];
   values: string[];
 }
 
-export function prepareTokens(tokens: readonly string[]): PreparedTokens {
+/** The policy's tokens, tried first and all (up to MAX_POLICY_TOKEN_PROBES), then the others'. */
+export interface PreparedTokens {
+  policy: TokenSet;
+  other: TokenSet;
+}
+
+export function prepareTokens(policy: readonly string[], other: readonly string[] = []): PreparedTokens {
+  return { policy: tokenSet(policy), other: tokenSet(other.filter(token => !policy.includes(token))) };
+}
+
+function tokenSet(tokens: readonly string[]): TokenSet {
   const paths = tokens.filter(token => token.startsWith('/'));
   return { paths, pathSegments: paths.map(token => token.split('/')), values: tokens.filter(token => !token.includes('/')) };
 }
 
+export interface TokenProbes {
+  probes: readonly string[];
+  /** The policy's tokens made more probes than MAX_POLICY_TOKEN_PROBES: the route's filters cannot be judged. */
+  truncated: boolean;
+}
+
+const NONE: TokenProbes = Object.freeze({ probes: Object.freeze([]), truncated: false });
+
 /**
  * Extra probes of a route with parameters (see the module's comment): a token that starts with `/` is laid over the
  * route's segments (its literal segments must agree, its parameters take the token's segment); any other token, and
- * `a` + it, becomes the value of each parameter segment in turn. `base` is the route's first sample probe.
+ * `a` + it, becomes the value of each parameter segment in turn. Each also with the first letter of what fills a
+ * parameter percent-encoded (`/%61dmin/export`): egg's router decodes parameters, a match/ignore sees the path as
+ * sent. `base` is the route's first sample probe.
  */
-export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): readonly string[] {
+export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): TokenProbes {
   // This runs once per route path while the code is cold: nothing is allocated for a route no token can fill.
   if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known);
   if (!route.paramNames.length || base === undefined) return NONE;
   const routeSegments = route.path.split('/');
-  const fills = tokens.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
-  if (!fills.length && !tokens.values.length) return NONE;
-  const { found, consider } = collector(route, known);
+  const policyFills = tokens.policy.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
+  const otherFills = tokens.other.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
+  if (!policyFills.length && !otherFills.length && !tokens.policy.values.length && !tokens.other.values.length) return NONE;
+  const collector = new ProbeCollector(route, known);
   const sample = base.split('/');
-  for (const tokenSegments of fills) consider(overlay(routeSegments, sample, tokenSegments));
-  routeSegments.forEach((segment, index) => {
-    if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
-    for (const token of tokens.values) {
-      for (const value of [ token, `a${token}` ]) consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+  const fill = (fills: string[][], values: string[]) => {
+    for (const tokenSegments of fills) {
+      collector.consider(overlay(routeSegments, sample, tokenSegments, false));
+      collector.consider(overlay(routeSegments, sample, tokenSegments, true));
     }
-  });
-  return withSlashes(route, found, consider);
+    routeSegments.forEach((segment, index) => {
+      if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
+      for (const token of values) {
+        for (const value of [ token, `a${token}`, encodedFirst(token) ]) collector.consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+      }
+    });
+  };
+  collector.allow(MAX_POLICY_TOKEN_PROBES);
+  fill(policyFills, tokens.policy.values);
+  const truncated = collector.refused;
+  collector.allow(MAX_OTHER_TOKEN_PROBES);
+  fill(otherFills, tokens.other.values);
+  return { probes: [ ...collector.found ], truncated };
 }
 
-const NONE: readonly string[] = Object.freeze([]);
+/**
+ * `value` with its first letter or digit percent-encoded (`admin` → `%61dmin`), which egg's router decodes back in a
+ * parameter.
+ */
+function encodedFirst(value: string): string {
+  const at = value.search(/[A-Za-z0-9]/);
+  return at === -1 ? value : `${value.slice(0, at)}%${value.charCodeAt(at).toString(16).toUpperCase()}${value.slice(at + 1)}`;
+}
 
 // A RegExp route has no parameters to fill: strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
 // gives `/.html`), and the tokens that are whole paths.
-function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[]): string[] {
-  const { found, consider } = collector(route, known);
-  for (const candidate of regexpStrings(pattern.source)) consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
-  for (const candidate of tokens.paths) consider(candidate);
-  return withSlashes(route, found, consider);
+function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[]): TokenProbes {
+  const collector = new ProbeCollector(route, known);
+  collector.allow(MAX_POLICY_TOKEN_PROBES);
+  for (const candidate of regexpStrings(pattern.source)) collector.consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
+  for (const candidate of tokens.policy.paths) collector.consider(candidate);
+  const truncated = collector.refused;
+  collector.allow(MAX_OTHER_TOKEN_PROBES);
+  for (const candidate of tokens.other.paths) collector.consider(candidate);
+  return { probes: [ ...collector.found ], truncated };
 }
 
-/** Candidates the route's RegExp accepts, new, and at most MAX_TOKEN_PROBES of them. */
-function collector(route: RouteLayer, known: readonly string[]): { found: Set<string>; consider: (candidate: string) => void } {
-  const found = new Set<string>();
-  return {
-    found,
-    consider: candidate => {
-      if (found.size >= MAX_TOKEN_PROBES || known.includes(candidate) || found.has(candidate)) return;
-      route.regexp.lastIndex = 0;
-      if (route.regexp.test(candidate)) found.add(candidate);
-    },
-  };
-}
+/** New candidates the route's RegExp accepts, each with its trailing-slash form when the router is not strict (egg's default). */
+class ProbeCollector {
+  readonly found = new Set<string>();
+  /** A candidate the route accepts was left out since `allow` was last called. */
+  refused = false;
+  private limit = 0;
 
-/** Each probe's trailing-slash form too, when the router is not strict (egg's default). */
-function withSlashes(route: RouteLayer, found: Set<string>, consider: (candidate: string) => void): string[] {
-  if (!route.opts?.strict) for (const candidate of [ ...found ]) if (!candidate.endsWith('/')) consider(`${candidate}/`);
-  return [ ...found ];
+  constructor(private readonly route: RouteLayer, private readonly known: readonly string[]) {}
+
+  /** Up to `more` probes from now on. */
+  allow(more: number): void {
+    this.limit = this.found.size + more;
+    this.refused = false;
+  }
+
+  consider(candidate: string): void {
+    this.add(candidate);
+    if (!this.route.opts?.strict && !candidate.endsWith('/')) this.add(`${candidate}/`);
+  }
+
+  private add(candidate: string): void {
+    if (this.known.includes(candidate) || this.found.has(candidate)) return;
+    this.route.regexp.lastIndex = 0;
+    if (!this.route.regexp.test(candidate)) return;
+    if (this.found.size >= this.limit) this.refused = true;
+    else this.found.add(candidate);
+  }
 }
 
 /**
@@ -214,7 +274,7 @@ function fillsParameter(routeSegments: string[], tokenSegments: string[]): boole
   return fills;
 }
 
-function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[]): string {
+function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[], encode: boolean): string {
   const out: string[] = [];
   for (let index = 0; index < Math.max(tokenSegments.length, baseSegments.length); index++) {
     const token = tokenSegments[index];
@@ -224,7 +284,8 @@ function overlay(routeSegments: string[], baseSegments: string[], tokenSegments:
       out.push(sample);
     } else {
       // fillsParameter checked that a literal segment of the route agrees: the token's spelling is the request's.
-      out.push(routeSegments[index] !== undefined && !WILDCARD_SEGMENT.test(routeSegments[index]) ? routeSegments[index] : token);
+      const literal = routeSegments[index] !== undefined && !WILDCARD_SEGMENT.test(routeSegments[index]);
+      out.push(literal ? routeSegments[index] : encode ? encodedFirst(token) : token);
     }
   }
   return out.join('/');

@@ -516,28 +516,33 @@ function asStringArray(value: unknown): string[] {
 }
 
 /**
- * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts): those of the global middleware's
- * and egg-security's match/ignore, of router.use() paths and of the policy's protect patterns; and, when a
- * router.use() path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)`
- * skips GET /files/:id for `sentinel`).
+ * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
+ * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths and of its protect
+ * patterns; and, when a router.use() path has parameters, a sample value its own pattern may refuse
+ * (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`). Then the other global middleware's and
+ * egg-security's match/ignore.
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): PreparedTokens {
-  const patterns: unknown[] = middleware.filter(entry => entry.position !== null).map(entry => entry.match || entry.ignore);
+  const policy = (egg.config.sentinel ?? {}) as { routes?: { protect?: Array<{ paths: string[]; by: string[] }> }; middleware?: { required?: string[] } };
+  const protect = policy.routes?.protect ?? [];
+  const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
+  const inChain = middleware.filter(entry => entry.position !== null);
+  const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
+  for (const layer of stacks.flat()) {
+    if (layer.methods.length) continue;
+    policyPatterns.push(layer.path);
+    if (layer.paramNames.length) policyPatterns.push(SECOND_SAMPLE);
+  }
+  // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
+  for (const entry of protect) for (const pattern of entry.paths) policyPatterns.push(protectToken(pattern));
+  const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
     for (const options of Object.values(security as AnyRecord)) {
-      if (options && typeof options === 'object') patterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
+      if (options && typeof options === 'object') otherPatterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
     }
   }
-  for (const layer of stacks.flat()) {
-    if (layer.methods.length) continue;
-    patterns.push(layer.path);
-    if (layer.paramNames.length) patterns.push(SECOND_SAMPLE);
-  }
-  // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
-  const protect = (egg.config.sentinel as { routes?: { protect?: Array<{ paths: string[] }> } } | undefined)?.routes?.protect ?? [];
-  for (const entry of protect) for (const pattern of entry.paths) patterns.push(protectToken(pattern));
-  return prepareTokens([ ...new Set(filterTokens(patterns)) ]);
+  return prepareTokens([ ...new Set(filterTokens(policyPatterns)) ], [ ...new Set(filterTokens(otherPatterns)) ]);
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */
@@ -619,7 +624,8 @@ function collectRoutes(
       let path = pathKey === undefined ? undefined : byPath.get(pathKey);
       if (!path) {
         const samples = probePaths(modules, layer);
-        path = { samples, named: tokenProbes(layer, samples[0], tokens, samples) };
+        const { probes: named, truncated } = tokenProbes(layer, samples[0], tokens, samples);
+        path = { samples, named, truncated };
         if (pathKey !== undefined) byPath.set(pathKey, path);
       }
       // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
@@ -635,6 +641,7 @@ function collectRoutes(
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
         let step = steps.get(entry);
+        if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
           const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
           if (!outcome.perMethod) steps.set(entry, outcome.step);
@@ -688,6 +695,8 @@ interface PathProbes {
   samples: string[];
   /** Probes with values the app names, which an earlier route may answer instead (answeredEarlier). */
   named: readonly string[];
+  /** The policy's values name more request paths of this route than are tried (filter-tokens' MAX_POLICY_TOKEN_PROBES). */
+  truncated: boolean;
   /** When every named probe reaches the routes of the path, as for most. */
   all?: ReachingProbes;
   /** Otherwise, by the named probes that do (joined). */
@@ -753,6 +762,9 @@ interface RouteScope {
   fixed: (entry: GlobalMiddleware) => RouteStep;
   chains: ChainInterner;
 }
+
+const TOO_MANY_NAMED_PATHS = 'the policy\'s match/ignore values, router.use() paths and protect patterns name more request paths ' +
+  'of this route than egg-sentinel tries (256), so its match/ignore was not evaluated';
 
 const UNDISPATCHED = 'egg-sentinel cannot tell where in the middleware chain this route\'s router is dispatched (it knows a ' +
   'router\'s routes() given to app.use(), egg\'s router, routers nested with router.use(), and functions calling ' +

@@ -58,8 +58,18 @@ function escapeRegExp(text: string): string {
  */
 function protects(matches: Array<(routePath: string) => boolean>, route: RouteFact): boolean {
   if (matchesAny(matches, route.path)) return true;
-  for (let probe = 0; probe < route.probes.length; probe++) if (matchesAny(matches, route.probes[probe])) return true;
+  for (let probe = 0; probe < route.probes.length; probe++) if (matchesAny(matches, decodedPath(route.probes[probe]))) return true;
   return false;
+}
+
+/** A request path as the router hands it to the controller: `/%61dmin/export` serves `/admin/export`. */
+function decodedPath(requestPath: string): string {
+  if (!requestPath.includes('%')) return requestPath;
+  try {
+    return decodeURIComponent(requestPath);
+  } catch {
+    return requestPath;
+  }
 }
 
 function matchesAny(matches: Array<(routePath: string) => boolean>, routePath: string): boolean {
@@ -175,7 +185,7 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
         protectedBy.push(entry);
         continue;
       }
-      const served = route.probes.filter(probe => matchesAny(protect[entry].matches, probe));
+      const served = route.probes.filter(probe => matchesAny(protect[entry].matches, decodedPath(probe)));
       if (!served.length) continue;
       protectedBy.push(entry);
       (partly ??= new Map()).set(entry, served);

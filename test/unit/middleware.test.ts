@@ -179,20 +179,23 @@ describe('probes from the strings a filter names (values of route parameters)', 
     assert.deepEqual(filterTokens([ undefined, 42, null ]), []);
   });
 
-  it('a token over the route\'s segments, or as each parameter\'s value; only paths the route accepts', () => {
+  it('a token over the route\'s segments, or as each parameter\'s value, also percent-encoded; only paths the route accepts', () => {
     const users = layerOf('/api/users/:id');
     const probes = probePaths(modules, users);
-    assert.deepEqual(tokenProbes(users, probes[0], prepareTokens([ '/api/users/login', '/api/orders/x', '.png' ]), probes), [
-      '/api/users/login', '/api/users/.png', '/api/users/a.png', '/api/users/login/', '/api/users/.png/', '/api/users/a.png/',
+    assert.deepEqual(tokenProbes(users, probes[0], prepareTokens([ '/api/users/login', '/api/orders/x', '.png' ]), probes).probes, [
+      '/api/users/login', '/api/users/login/', '/api/users/%6Cogin', '/api/users/%6Cogin/',
+      '/api/users/.png', '/api/users/.png/', '/api/users/a.png', '/api/users/a.png/', '/api/users/.%70ng', '/api/users/.%70ng/',
     ]);
-    // A literal segment must agree; a parameter takes the token's segment; the rest keeps the sample.
+    // A literal segment must agree; a parameter takes the token's segment, as sent and encoded (egg's router decodes
+    // it back for the controller); the rest keeps the sample.
     const exportRoute = layerOf('/:section/export');
-    assert.deepEqual(tokenProbes(exportRoute, '/1/export', prepareTokens([ '/admin', '/admin/other' ]), []), [ '/admin/export', '/admin/export/' ]);
+    assert.deepEqual(tokenProbes(exportRoute, '/1/export', prepareTokens([ '/admin', '/admin/other' ]), []).probes,
+      [ '/admin/export', '/admin/export/', '/%61dmin/export', '/%61dmin/export/' ]);
     // The route's own pattern refuses a value: no probe; a strict router adds no trailing-slash form.
-    assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', prepareTokens([ 'sentinel', '5' ]), []), [ '/files/5' ]);
+    assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', prepareTokens([ 'sentinel', '5' ]), []).probes, [ '/files/5' ]);
     // Routes without parameters, and RegExp routes, keep their probes.
-    assert.deepEqual(tokenProbes(layerOf('/health'), '/health', prepareTokens([ '/health/x', 'a' ]), []), []);
-    for (const candidate of tokenProbes(users, probes[0], prepareTokens(filterTokens([ /[^/]+\.(js|css|map)$/, 'x', '/api/users/:other' ])), probes)) {
+    assert.deepEqual(tokenProbes(layerOf('/health'), '/health', prepareTokens([ '/health/x', 'a' ]), []).probes, []);
+    for (const candidate of tokenProbes(users, probes[0], prepareTokens(filterTokens([ /[^/]+\.(js|css|map)$/, 'x', '/api/users/:other' ])), probes).probes) {
       users.regexp.lastIndex = 0;
       assert.ok(users.regexp.test(candidate), candidate);
     }
@@ -203,17 +206,30 @@ describe('probes from the strings a filter names (values of route parameters)', 
     const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
     const router = new KoaRouter({ sensitive: true });
     router.get(/^\/re\/(.*)$/, () => undefined);
-    assert.deepEqual(tokenProbes(router.stack[0], undefined, prepareTokens([ '/health', '/re/login', 'x' ]), []), [ '/re/', '/re/a', '/re/login', '/re/a/', '/re/login/' ]);
+    assert.deepEqual(tokenProbes(router.stack[0], undefined, prepareTokens([ '/health', '/re/login', 'x' ]), []).probes, [ '/re/', '/re/a', '/re/a/', '/re/login', '/re/login/' ]);
   });
 
   it('protect patterns become tokens: the path before `**`, a `*` segment left open', () => {
     assert.deepEqual([ '/admin/**', '/api/*/users', '/api/v1/**/x', '**', '/' ].map(protectToken), [ '/admin', '/api/:any/users', '/api/v1', undefined, undefined ]);
   });
 
-  it('at most 16 per route, however many tokens', () => {
+  it('every alternative of a RegExp up to 64, not only its first ones', () => {
+    const ignore = /^\/(?:api\/login|api\/register|api\/captcha|api\/sms|oauth\/callback|oauth\/authorize|static\/img|static\/css|public|health)(?:\/|$)/;
+    const tokens = filterTokens(ignore);
+    assert.ok(tokens.includes('/public') && tokens.includes('/health/'), tokens.join(' '));
+  });
+
+  it('the policy\'s tokens all (up to 256 probes, then the route is marked), the others\' at most 16 more per route', () => {
     const users = layerOf('/api/users/:id');
-    const tokens = Array.from({ length: 50 }, (_, index) => `name${index}`);
-    assert.equal(tokenProbes(users, '/api/users/1', prepareTokens(tokens), []).length, 16);
+    const others = Array.from({ length: 50 }, (_, index) => `name${index}`);
+    // The policy's tokens come first, so a long list of another middleware's values cannot crowd them out.
+    const crowded = tokenProbes(users, '/api/users/1', prepareTokens([ 'public' ], others), []);
+    assert.ok(crowded.probes.includes('/api/users/public') && crowded.probes.includes('/api/users/%70ublic'), crowded.probes.join(' '));
+    assert.equal(crowded.probes.length, 6 + 16);
+    assert.equal(crowded.truncated, false);
+    const many = tokenProbes(users, '/api/users/1', prepareTokens(Array.from({ length: 50 }, (_, index) => `policy${index}`)), []);
+    assert.equal(many.probes.length, 256);
+    assert.equal(many.truncated, true, 'a route the policy names more paths of than are tried is marked, not judged on some of them');
   });
 });
 
