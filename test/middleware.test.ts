@@ -282,6 +282,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a global function merely named like the guard (app.use()\'d, not made by app.middleware.auth()) is not the guard', async () => {
+      const message = await expectRefused(fixture('mw-global-imitation'), /SEN401/);
+      assert.match(message, /auth is required in the global chain but is not in config\.middleware or coreMiddleware; the chain's function named auth was app\.use\(\)'d without app\.middleware\.auth\(\) making it/);
+      assert.match(message, /SEN404/);
+      await withApp(bootReportOnly('mw-global-imitation'), async app => {
+        assert.equal((await app.httpRequest().get('/admin/users').expect(200)).body.servedBy, 'controller');
+        const { json } = readReport(fixture('mw-global-imitation'));
+        assert.ok(json.middleware.some((entry: { name: string; file?: string }) => entry.name === 'auth (imitation)' && !entry.file), 'listed as an imitation, with no factory file');
+      });
+    });
+
     it('a route function merely named like the guard (not made by app.middleware.auth()) cannot be shown to guard it', async () => {
       const message = await expectRefused(fixture('mw-imitation'), /SEN404/);
       assert.match(message, /GET \/admin\/export .*cannot be shown to run its guard.*the auth given to the route .*a function named auth, which no app\.middleware\.auth\(\) call made/);

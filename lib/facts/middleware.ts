@@ -11,7 +11,7 @@ import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { realPathOrAbsolute } from './real-path';
-import type { ControllerFact, MiddlewareFact, ProbeRequest, RouteFact, RouteStep, SecurityScopeFact } from './types';
+import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -454,6 +454,9 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
     const mounts = ROUTER_MOUNT.test(Function.prototype.toString.call(fn));
     if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
+    // egg names what it loads (`_name`); an app.use()'d function named like a factory that did not make it is not
+    // that middleware (`async function auth(ctx, next) { await next(); }`).
+    if (fn._name === undefined && imitatesFactory(fn, egg.middlewares ?? {})) return { name: imitationName(name), position, group: 'other', enable: true };
     return mounts ? { ...describe(name, position), mount: true } : describe(name, position);
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.

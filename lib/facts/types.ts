@@ -62,6 +62,14 @@ export interface MiddlewareFact {
 }
 
 /**
+ * How the chain lists an app.use()'d function named like the `name` factory that did not make it: not that
+ * middleware, and no policy name (`[A-Za-z_$][\w$]*`) matches it.
+ */
+export function imitationName(name: string): string {
+  return `${name} (imitation)`;
+}
+
+/**
  * Whether a middleware runs for the requests egg's router dispatches to a route: for every one, for some, for none,
  * or `unverified` when it depends on more than the path and method (a `match` function reading headers, a RegExp route).
  */

@@ -3,7 +3,7 @@
  * config.sentinel.routes; without one, only SEN405 (egg-security's own middleware) applies.
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
-import type { ControllerFact, Facts, MiddlewareFact, ProbeRequest, RouteFact, RouteStep } from '../facts/types';
+import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
 import type { Rule, RuleHit } from './types';
 
 /** Routes listed in a message before "and N more". */
@@ -339,7 +339,8 @@ export const requiredMiddlewareMissing: Rule = {
           target: `middleware:${name}`,
           source: facts.provenance('middleware'),
           message: `${name} is required in the global chain but is not in config.middleware or coreMiddleware` +
-            `${facts.routes.some(route => route.middleware.includes(name)) ? ' (it is only given to some routes)' : ''}`,
+            `${facts.routes.some(route => route.middleware.includes(name)) ? ' (it is only given to some routes)' : ''}` +
+            `${inChain(facts, imitationName(name)) ? `; the chain's function named ${name} was app.use()'d without app.middleware.${name}() making it, so it need not be that middleware` : ''}`,
           fix: `Add '${name}' to config.middleware in config/config.default.ts.`,
         });
       }
