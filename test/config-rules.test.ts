@@ -306,6 +306,17 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/);
   });
 
+  it('SEN203: a symlink out of the static dir behind thousands of asset files is still found', async () => {
+    const dir = temp('cfg-static-many', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+    });
+    fs.mkdirSync(path.join(dir, 'app/public/icons'), { recursive: true });
+    for (let index = 0; index < 6000; index++) fs.writeFileSync(path.join(dir, `app/public/icons/i${index}.svg`), '');
+    fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/zz-conf'));
+    const message = await expectRefused(dir, /SEN203/);
+    assert.match(message, /config\.static\.dir serves app\/public, which holds symlinks out of it: zz-conf -> config/);
+  });
+
   it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');

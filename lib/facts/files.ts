@@ -117,7 +117,8 @@ export interface FileFactsInput {
 }
 
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
-const SCAN_LIMIT = 5000;
+/** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
+export const STATIC_SCAN_LIMIT = 100_000;
 
 export function collectFileFacts(input: FileFactsInput): FileFacts {
   const { baseDir, config } = input;
@@ -234,6 +235,14 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
   return found;
 }
 
+function safeReaddirTyped(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return fs.readdirSync(dir);
@@ -291,23 +300,23 @@ function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: 
 function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string): StaticDirFact {
   const realPath = realPathLoose(dir);
   const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], truncated: false };
-  let budget = SCAN_LIMIT;
+  let budget = STATIC_SCAN_LIMIT;
   const walk = (current: string, relative: string): void => {
-    for (const name of safeReaddir(current)) {
+    for (const entry of safeReaddirTyped(current)) {
       if (--budget < 0) {
         fact.truncated = true;
         return;
       }
-      const full = path.join(current, name);
-      const rel = relative ? `${relative}/${name}` : name;
-      const stat = fs.lstatSync(full, { throwIfNoEntry: false });
-      if (stat?.isSymbolicLink()) {
-        const target = realPathLoose(full);
-        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: rel, target: display(target) });
-      } else if (stat?.isDirectory()) {
-        walk(full, rel);
+      const { name } = entry;
+      // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
+      const rel = () => (relative ? `${relative}/${name}` : name);
+      if (entry.isSymbolicLink()) {
+        const target = realPathLoose(path.join(current, name));
+        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: rel(), target: display(target) });
+      } else if (entry.isDirectory()) {
+        walk(path.join(current, name), rel());
       } else if (name.startsWith('.env')) {
-        fact.envFiles.push(rel);
+        fact.envFiles.push(rel());
       }
     }
   };

@@ -1,5 +1,6 @@
 /** Threat 2: exposure of sensitive configuration. */
 import { toDisplayPath } from '../facts/collect';
+import { STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -253,7 +254,8 @@ export const staticExposesFiles: Rule = {
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
-    'dumps and logs; `.env` files inside it and symlinks pointing out of it leak the same way. Critical in every env.',
+    'dumps and logs; `.env` files inside it and symlinks pointing out of it leak the same way. Critical in every env. A ' +
+    'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
     '`.env` files and symlinks that lead out of it.',
   check(facts) {
@@ -272,13 +274,16 @@ export const staticExposesFiles: Rule = {
       if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
       if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
       if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
-      if (!problems.length) return [];
-      return [{
-        severity: 'critical' as const,
-        target: `config.${dir.keyPath}`,
-        source: facts.provenance(dir.keyPath.replace(/\[\d+\]$/, '')),
-        message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}`,
-      }];
+      const target = `config.${dir.keyPath}`;
+      const source = facts.provenance(dir.keyPath.replace(/\[\d+\]$/, ''));
+      // Past the scan's limit a .env file or a symlink out of the dir may still be there: said, not taken as none.
+      const unscanned: RuleHit[] = dir.truncated ? [{
+        severity: 'medium', target, source,
+        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries: egg-sentinel looked no further for .env files and symlinks out of it`,
+        fix: 'Serve generated or bulk assets from a CDN or a directory of their own, or check that directory yourself and waive this finding with the reason.',
+      }] : [];
+      if (!problems.length) return unscanned;
+      return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}` }, ...unscanned];
     });
   },
 };

@@ -55,6 +55,13 @@ describe('SEN203 static serving', () => {
     });
   }
 
+  it('a dir too large to scan whole is reported as not fully checked (medium), besides what was found', () => {
+    const hits = check('/srv/fake/app/public', { truncated: true, envFiles: [ '.env' ] });
+    assert.deepEqual(hits.map(hit => hit.severity), [ 'critical', 'medium' ]);
+    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries: egg-sentinel looked no further for \.env files and symlinks out of it/);
+    assert.deepEqual(check('/srv/fake/app/public', { truncated: true }).map(hit => hit.severity), [ 'medium' ]);
+  });
+
   it('reports .env files and symlinks out of the dir', () => {
     const [ hit ] = check('/srv/fake/app/public', { envFiles: [ 'sub/.env.local' ], escapingLinks: [{ link: 'etc', target: '/etc' }] });
     assert.match(hit.message, /holds sub\/\.env\.local; holds symlinks out of it: etc -> \/etc/);
