@@ -77,10 +77,16 @@ export const CODE_FILE_VARIABLES: ReadonlyMap<string, string> = new Map([
 /** Flags whose value may follow as the next argument. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog' ]);
 
+/**
+ * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of
+ * theirs (`password: 'production'` beside NODE_ENV=production) was not read from them.
+ */
+const DESCRIPTIVE_VARIABLES = /^(?:NODE_ENV|EGG_SERVER_ENV|EGG_SERVER_SCOPE|PATH|HOME|PWD|OLDPWD|USER|LOGNAME|SHELL|SHLVL|LANG|LANGUAGE|LC_\w+|TERM|TZ|HOSTNAME|_)$/;
+
 export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
   execArgv: readonly string[] = process.execArgv, cwd = process.cwd()): RuntimeFacts {
   const environmentValues = new Set<string>(valuesReadFromEnvironment());
-  for (const value of Object.values(env)) if (value) environmentValues.add(value);
+  for (const [ name, value ] of Object.entries(env)) if (value && !DESCRIPTIVE_VARIABLES.test(name)) environmentValues.add(value);
   const flags = [
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),

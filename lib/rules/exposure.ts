@@ -144,6 +144,7 @@ const FRAGMENT = 10;
 
 function holdsLiteral(text: string, value: string): boolean {
   if (text.includes(value)) return true;
+  if (value.length >= COMPOSED_SECRET && composedFromLiterals(text, value)) return true;
   // Written with escapes: "-----BEGIN…\n…", quotes or backslashes inside.
   const escaped = JSON.stringify(value).slice(1, -1);
   if (escaped !== value && text.includes(escaped)) return true;
@@ -153,6 +154,61 @@ function holdsLiteral(text: string, value: string): boolean {
   const bytes = Buffer.from(value);
   return text.includes(value.slice(0, FRAGMENT)) || text.includes(value.slice(-FRAGMENT)) ||
     [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
+}
+
+/** A value this long is looked for as made of the file's string literals (composedFromLiterals). */
+const COMPOSED_SECRET = 6;
+/** A string literal of JavaScript or TypeScript without `${…}`, and where the next one starts. */
+const JS_STRING = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)`/g;
+
+/**
+ * Whether the file writes `value` as string literals joined with `+` (`'Hq3$' + 'nW8pZ!r'`, in any number of
+ * pieces), as one literal reversed, or as one base64 or hex literal that decodes to it: equal, not similar, so short
+ * secrets are matched without matching unrelated text.
+ */
+function composedFromLiterals(text: string, value: string): boolean {
+  let joined = '';
+  for (const { literal, joinsPrevious, decoded } of literalsOf(text)) {
+    joined = joinsPrevious ? joined + literal : literal;
+    if (joined === value || (joined.length > literal.length && joined.endsWith(value)) || decoded.includes(value)) return true;
+  }
+  return false;
+}
+
+interface Literal {
+  literal: string;
+  /** Written `+` the literal before it. */
+  joinsPrevious: boolean;
+  /** Reversed, and decoded from base64 or hex when written in that alphabet (COMPOSED_SECRET characters or more). */
+  decoded: string[];
+}
+
+/** The string literals of the config texts of a boot: each file is parsed once for all of its secrets. */
+const literalCache = new Map<string, Literal[]>();
+const LITERAL_CACHE_FILES = 64;
+
+function literalsOf(text: string): Literal[] {
+  let literals = literalCache.get(text);
+  if (literals) return literals;
+  literals = [];
+  let end = -1;
+  for (const match of text.matchAll(JS_STRING)) {
+    const literal = (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1');
+    const start = match.index ?? 0;
+    literals.push({ literal, joinsPrevious: end >= 0 && /^\s*\+\s*$/.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
+    end = start + match[0].length;
+  }
+  if (literalCache.size >= LITERAL_CACHE_FILES) literalCache.clear();
+  literalCache.set(text, literals);
+  return literals;
+}
+
+/** A literal reversed, and decoded from base64 or hex when it is written in that alphabet. */
+function decodings(literal: string): string[] {
+  const out = [ [ ...literal ].reverse().join('') ];
+  if (/^[0-9a-f]+$/i.test(literal) && literal.length % 2 === 0) out.push(Buffer.from(literal, 'hex').toString('utf8'));
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(literal)) out.push(Buffer.from(literal, 'base64').toString('utf8'));
+  return out;
 }
 
 /** Config nested too deep is reported at this many places at most: one such tree is reason enough to look. */

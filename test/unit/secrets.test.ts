@@ -2,6 +2,7 @@ import assert from 'node:assert';
 import { hardCodedSecret, weakCookieKeys } from '../../lib/rules/exposure';
 import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
+import { collectRuntimeFacts } from '../../lib/facts/runtime';
 import { walkPlainData } from '../../lib/walk';
 import { Redactor } from '../../lib/report/redact';
 
@@ -96,6 +97,19 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
       `password: Buffer.from('${Buffer.from(secret).toString('base64')}', 'base64').toString()`,
       `password: Buffer.from('${Buffer.from(secret).toString('hex')}', 'hex').toString()`,
     ]) assert.deepEqual(where(secret, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
+  });
+
+  it('a short secret made of literals: split in any number of pieces, reversed, base64- or hex-encoded', () => {
+    const secret = 'Hq3$nW8pZ!r';
+    for (const text of [
+      "password: 'Hq3$' + 'nW8pZ!r'",
+      "password: 'Hq3' + '$nW8' +\n    'pZ!r'",
+      "password: 'r!Zp8Wn$3qH'.split('').reverse().join('')",
+      `password: Buffer.from('${Buffer.from(secret).toString('base64')}', 'base64').toString()`,
+      `password: Buffer.from('${Buffer.from(secret).toString('hex')}', 'hex').toString()`,
+    ]) assert.deepEqual(where(secret, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
+    // Pieces not joined by `+` are not the secret written down.
+    assert.deepEqual(where(secret, { 'config/config.prod.ts': "password: read('Hq3$', 'nW8pZ!r')" }), []);
   });
 
   it('another file under config/ that holds it (a fallback in config.default)', () => {
@@ -194,6 +208,13 @@ describe('SEN202: where the value comes from', () => {
   it('a value equal to an environment variable\'s value is from the environment', () => {
     assert.deepEqual(check('password', 'Tq8vN2kL5mW9xR', [ 'Tq8vN2kL5mW9xR' ]), []);
     assert.deepEqual(check('url', 'postgres://app:S3cr3tPw@db/app', [ 'S3cr3tPw' ]), [], 'a URL built around a password from the environment');
+  });
+
+  it('a value equal to NODE_ENV, PATH or the like is not read from them', () => {
+    const facts = collectRuntimeFacts('/srv/fake', [], {}, { NODE_ENV: 'production', HOME: '/home/app', DB_PASSWORD: 'Tq8vN2kL5mW9xR' }, [], '/srv/fake');
+    assert.equal(facts.environmentValues.has('production'), false);
+    assert.equal(facts.environmentValues.has('/home/app'), false);
+    assert.equal(facts.environmentValues.has('Tq8vN2kL5mW9xR'), true);
   });
 
   it('a value set by EGG_APP_CONFIG or at runtime (no file recorded) is not hard-coded', () => {
