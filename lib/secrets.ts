@@ -11,10 +11,14 @@ export const MASK = '[REDACTED]';
 
 /** Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn` (see isPublicDsn). */
 const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn' ]);
-/** Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`. */
-const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'encryption' ]);
+/**
+ * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`, `aesKey`,
+ * `hmacKey`. Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
+ */
+const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt',
+  'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric' ]);
 /** Key names written as one lowercase word: `apikey`, `userpassword`. */
-const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|password|passwd)s?$/;
+const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|aeskey|hmackey|signkey|password|passwd)s?$/;
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 
@@ -111,6 +115,9 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'an HTTP Basic credential', pattern: new RegExp(`\\b${BASIC_SCHEME.source}[A-Za-z0-9+/]{8,}(?:=|%3[Dd]){0,2}`), accept: isBasicCredential },
   // An Authorization header's bearer token (RFC 6750), as a service calling another keeps it in its config.
   { kind: 'an HTTP Bearer token', pattern: new RegExp(`\\b${BEARER_SCHEME.source}[A-Za-z0-9._~+/-]{20,}=*`), accept: isBearerToken },
+  // A URL that carries its credential in the query (a DingTalk or WeCom robot's `?access_token=…`, a SAS `sig=…`):
+  // the value only, so masking keeps the URL readable.
+  { kind: 'a URL with a token in its query', pattern: /(?<=:\/\/[^\s'"]*[?&](?:access_?token|token|api_?key|secret|client_secret|sig|signature|password|passwd)=)[A-Za-z0-9._~%+/-]{16,}/i },
 ];
 
 /** `scheme://user:password@host`; the password is group 1. */

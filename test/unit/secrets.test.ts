@@ -35,6 +35,9 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'sentryDsn', 'https://4f0c9b8a7e6d:9a8b7c6d5e4f3a2b@sentry.internal/42', /secret key name/ ],
     [ 'ingestDsn', 'https://events.internal/ingest?project=7&token=Zx81Lq0Pm3Nb7Vc5', /secret key name/ ],
     [ 'hook', 'https://hooks.slack.com/services/T024BE7LD/B01ABCDEFGH/Xx1Yy2Zz3Ww4Vv5Uu6Tt7Ss8', /Slack webhook URL/ ],
+    [ 'robot', 'https://oapi.dingtalk.com/robot/send?access_token=5f1c9e0b7d3a4c2e8b6f0a1d9c7e5b3a', /URL with a token in its query/ ],
+    [ 'aesKey', 'Zx81Lq0Pm3Nb7Vc5', /secret key name/ ],
+    [ 'hmacKey', 'Qw3rTy7uI9oP1aS5', /secret key name/ ],
     [ 'url', 'postgres://app:S3cr3tPw@db.internal:5432/app', /URL with a password/ ],
     [ 'broker', 'amqp://svc:R4bb1tMqPw@mq.internal:5672/vhost', /URL with a password/ ],
     [ 'cache', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0', /URL with a password/ ],
@@ -365,6 +368,8 @@ describe('masking and redaction', () => {
     const first = 'xoxb-1111111111-2222222222-AbCdEfGhIjKlMnOpQrSt';
     const second = 'xoxb-3333333333-4444444444-ZyXwVuTsRqPoNmLkJiHg';
     assert.equal(maskSecretShapes(`[{"path":"/a/${first}"},{"path":"/b/${second}"}]`), '[{"path":"/a/[REDACTED]"},{"path":"/b/[REDACTED]"}]');
+    assert.equal(maskSecretShapes('https://oapi.dingtalk.com/robot/send?access_token=5f1c9e0b7d3a4c2e8b6f0a1d9c7e5b3a&x=1'),
+      'https://oapi.dingtalk.com/robot/send?access_token=[REDACTED]&x=1', 'a query token: the value only');
     const note = `rotate ${first} then ${second}`;
     assert.deepEqual(maskSecrets({ deploy: { note } }), { deploy: { note: 'rotate [REDACTED] then [REDACTED]' } });
     const secrets = collectSecretValues({ deploy: { note } });
