@@ -4,7 +4,8 @@ import { STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
-import { bitsPerChar, configSecrets, type SecretLeaf } from '../secrets';
+import { estimateSecretBits } from '../ipc/keyring';
+import { bitsPerChar, configSecrets, placeholderKind, type SecretLeaf } from '../secrets';
 import { MAX_WALK_DEPTH } from '../walk';
 import type { Rule, RuleHit } from './types';
 
@@ -13,6 +14,8 @@ const SCAFFOLD_KEY = /^[\w.@/-]*_\d{13}_\d{1,5}$/;
 const MIN_KEY_LENGTH = 32;
 const MIN_DISTINCT_CHARS = 10;
 const MIN_BITS_PER_CHAR = 3;
+/** As 16 random bytes in hex: the 32 characters MIN_KEY_LENGTH asks for, when they are random. */
+const MIN_KEY_BITS = 128;
 
 /** Why one cookie key is weak, or undefined when it is fine. Never echoes the key. */
 export function describeWeakKey(key: string): string | undefined {
@@ -20,6 +23,9 @@ export function describeWeakKey(key: string): string | undefined {
   if (SCAFFOLD_KEY.test(key)) return 'has the scaffold form <appname>_<timestamp>_<number>, guessable from the app name and creation date';
   if (key.length < MIN_KEY_LENGTH) return `is ${key.length} characters long (at least ${MIN_KEY_LENGTH} needed)`;
   if (new Set(key).size < MIN_DISTINCT_CHARS || bitsPerChar(key) < MIN_BITS_PER_CHAR) return 'has low entropy (few distinct characters or a repeating pattern)';
+  if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
+  const bits = estimateSecretBits(key);
+  if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
   return undefined;
 }
 

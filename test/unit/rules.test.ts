@@ -25,6 +25,12 @@ describe('SEN201 weak cookie keys', () => {
     [ 'a'.repeat(40), /low entropy/ ],
     [ 'abcabcabcabcabcabcabcabcabcabcabcabc', /low entropy/ ],
     [ 'passwordpasswordpasswordpassword', /low entropy/ ],
+    // Enough distinct characters, yet a walk, a repeat, words or a stand-in (black-box round 11).
+    [ '0123456789abcdef0123456789abcdef', /guessable: .* about \d+ bits/ ],
+    [ 'abcdefghijklmnopqrstuvwxyz012345', /guessable/ ],
+    [ 'passwordpasswordpassword12345678', /guessable/ ],
+    [ 'my-egg-app_1700000000000_1234_v2', /guessable/ ],
+    [ 'your-secret-key-here-change-me-12345', /placeholder text/ ],
   ];
   for (const [ key, reason ] of weak) {
     it(`flags ${JSON.stringify(key.slice(0, 24))} (${reason.source})`, () => {
@@ -36,6 +42,8 @@ describe('SEN201 weak cookie keys', () => {
     'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk',
     '3f9a1c0e7b2d4f6a8c1e3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a',
     'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj',
+    // 16 random bytes in hex: the least a generated key carries.
+    'ebf9a0bb658b37b5f866ca5a80887599',
   ];
   for (const key of strong) {
     it(`accepts a random ${key.length}-character key`, () => assert.equal(describeWeakKey(key), undefined));
