@@ -35,7 +35,8 @@ export const weakCookieKeys: Rule = {
   title: 'Weak cookie signing keys',
   severity: 'critical',
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
-    '(egg-init writes `<appname>_<13-digit timestamp>_<number>`) lets an attacker forge signed cookies. ' +
+    '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
+    'walks, repeats, placeholder text; under 128 bits by the estimate SEN502 uses) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
   fix: 'Generate a key with `node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"` ' +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
