@@ -339,6 +339,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a router built with its routes when egg required app.js, before any hook ran, is judged when it hands out routes()', async () => {
+      const message = await expectRefused(fixture('mw-early-foreign-router'), /SEN404/);
+      assert.match(message, /GET \/api\/secret .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);
+      await withApp(bootReportOnly('mw-early-foreign-router'), async app => {
+        assert.equal((await app.httpRequest().get('/api/secret').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router nested under app.router is judged through its parent, after the parent\'s router.use() guard: boots', async () => {
       const app = await bootApp(fixture('mw-nested-router'));
       try {

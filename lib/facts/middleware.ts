@@ -79,16 +79,53 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   if (recording.has(loader)) return;
   recording.add(loader);
   const modules = loadEggModules(loader.eggPaths ?? []);
-  loadingApp = app;
-  unownedOf.set(app, new Set());
+  watchRouters(app);
   recordRegistrations(app, modules, eggRouterPrototype(modules));
-  for (const prototype of otherRouterPrototypes(app.baseDir)) noteUnownedRouters(prototype);
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);
     recordRegistrations(app, modules, app.router);
     return loadRouter.apply(this, args);
   };
+}
+
+/**
+ * Called from the app boot hook's constructor, before any other hook of the app runs: routers of the other router
+ * packages are noted as they register routes, and every router, egg's class included, as its `routes()` or
+ * `middleware()` is asked for: a router built when egg required the app's app.js (before any hook ran) registered its
+ * routes unseen, but hands out its dispatch later, in a hook. Its routes are judged then; where no middleware is known
+ * to dispatch to it (a `koa-compose` of its routes()), as unverified.
+ */
+export function watchRouters(app: RecordTarget): void {
+  if (unownedOf.has(app)) return;
+  loadingApp = app;
+  unownedOf.set(app, new Set());
+  const eggPrototype = eggRouterPrototype(loadEggModules(app.loader.eggPaths ?? []));
+  for (const prototype of otherRouterPrototypes(app.baseDir)) {
+    noteUnownedRouters(prototype);
+    noteDispatchingRouters(prototype);
+  }
+  if (eggPrototype) noteDispatchingRouters(eggPrototype);
+}
+
+/** Dispatch methods already wrapped, by the prototype that defines them. */
+const wrappedDispatch = new WeakSet<object>();
+
+/** Wraps `routes`/`middleware` where a router class defines them, to note a router no recorder owns as it hands out its dispatch. */
+function noteDispatchingRouters(prototype: object): void {
+  for (const name of [ 'routes', 'middleware' ] as const) {
+    let holder: object | null = prototype;
+    while (holder && !Object.prototype.hasOwnProperty.call(holder, name)) holder = Object.getPrototypeOf(holder) as object | null;
+    const methods = holder as Record<string, unknown> | null;
+    const original = methods?.[name];
+    if (!methods || typeof original !== 'function' || wrappedDispatch.has(original)) continue;
+    const wrapped = function dispatchNoted(this: RecordedRouter, ...args: unknown[]) {
+      if (!this.app || !recorders.has(this.app)) noteUnowned(this);
+      return (original as (...args: unknown[]) => unknown).apply(this, args);
+    };
+    wrappedDispatch.add(wrapped);
+    methods[name] = wrapped;
+  }
 }
 
 /**

@@ -20,7 +20,7 @@ import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { recordRouteRegistrations, type RecordTarget } from './middleware';
+import { recordRouteRegistrations, type RecordTarget, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import type { Facts } from './types';
 
@@ -155,6 +155,7 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   }
   const { baseDir, app, loader } = await openLoader(options);
   const gitignore = checkGitignore(baseDir, eggRunDir({ baseDir, config: loader.config }));
+  watchRouters(app.proxy as RecordTarget);
   await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
   // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
   recordRouteRegistrations(app.proxy as RecordTarget);
