@@ -258,6 +258,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp not anchored at the start (/\\/login$/) is tried in a parameter too: /docs/login reaches /docs/:page', async () => {
+      const message = await expectRefused(fixture('mw-floating-regexp'), /SEN40[34]/);
+      assert.match(message, /GET \/docs\/:page/);
+      assert.match(message, /\/docs\/login/);
+      assert.match(message, /\/docs\/static\//);
+      await withApp(bootReportOnly('mw-floating-regexp'), async app => {
+        await app.httpRequest().get('/docs/intro').expect(401);
+        assert.equal((await app.httpRequest().get('/docs/login').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('every alternative of a guard\'s ignore RegExp is tried, not only its first eight', async () => {
       const message = await expectRefused(fixture('mw-long-alternation'), /SEN40[34]/);
       assert.match(message, /\/public\/export/);

@@ -27,9 +27,21 @@ const MAX_OTHER_TOKEN_PROBES = 16;
 export function filterTokens(pattern: unknown): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap(filterTokens);
   if (typeof pattern === 'string') return [ pattern ];
-  if (pattern instanceof RegExp) return regexpStrings(pattern.source);
-  if (typeof pattern === 'function') return stringLiterals(Function.prototype.toString.call(pattern));
+  if (pattern instanceof RegExp) {
+    const strings = regexpStrings(pattern.source);
+    return pattern.source.startsWith('^') ? strings : withFloatingValues(strings);
+  }
+  if (typeof pattern === 'function') return withFloatingValues(stringLiterals(Function.prototype.toString.call(pattern)));
   return [];
+}
+
+/**
+ * A RegExp not anchored at the start, or a function (`endsWith`, `includes`), finds `/login` anywhere in a path: in
+ * a parameter too (`/docs/login` for `/docs/:page`). Each such one-segment string also as a parameter value.
+ */
+function withFloatingValues(strings: string[]): string[] {
+  const values = strings.map(text => text.replace(/^\/+|\/+$/g, '')).filter((value, index) => value && value !== strings[index] && !value.includes('/'));
+  return values.length ? [ ...strings, ...values ] : strings;
 }
 
 const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
