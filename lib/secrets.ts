@@ -360,13 +360,16 @@ const SCHEMAS_KEY_PATH = 'sentinel.schemas.';
  */
 export function collectSecretValues(config: Readonly<Record<string, unknown>>, leaves = findSecrets(config, { inherit: true })): Set<string> {
   const found = new Set<string>();
+  // What every log line and report names anyway: a value under a secret-named object that equals the app's name or
+  // is part of its directory (`accessToken: { issuer: '<app name>' }`) would otherwise blank them out everywhere.
+  const shown = [ config.name, config.baseDir ].filter((value): value is string => typeof value === 'string');
   for (const leaf of leaves) {
     // JSON schemas for the app's config (`'mysql.client.password': { type: 'string' }`) hold no secret values.
     if (leaf.placeholder || leaf.keyPath.startsWith(SCHEMAS_KEY_PATH)) continue;
     // Cookie keys and other lists are comma-separated; each part is a secret of its own.
     for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) {
       const trimmed = part.trim();
-      if (trimmed.length >= MIN_REDACTED_LENGTH && !placeholderKind(trimmed)) found.add(trimmed);
+      if (trimmed.length >= MIN_REDACTED_LENGTH && !placeholderKind(trimmed) && !shown.some(text => text.includes(trimmed))) found.add(trimmed);
     }
   }
   return found;

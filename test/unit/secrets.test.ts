@@ -272,6 +272,14 @@ describe('SEN202: cookie keys production falls back on', () => {
   });
 });
 
+describe('values redacted from reports and logs', () => {
+  it('not the app\'s name or directory, which a value under a secret-named object may equal (a JWT issuer)', () => {
+    const values = collectSecretValues({ name: 'shop-api', baseDir: '/srv/shop-api', accessToken: { issuer: 'shop-api', secret: 'Tq8vN2kL5mW9xR' } });
+    assert.ok(values.has('Tq8vN2kL5mW9xR'));
+    assert.equal(values.has('shop-api'), false);
+  });
+});
+
 describe('SEN202: placeholders are findings with their own text', () => {
   const cases: Array<[unknown, RegExp, string]> = [
     [ '', /is empty: no secret is configured/, 'medium' ],
