@@ -29,6 +29,8 @@ export function describeWeakKey(key: string): string | undefined {
   return undefined;
 }
 
+const GENERATE_KEY = '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"`';
+
 export const weakCookieKeys: Rule = {
   id: 'SEN201',
   area: 'exposure',
@@ -38,7 +40,7 @@ export const weakCookieKeys: Rule = {
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text; under 128 bits by the estimate SEN502 uses) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
-  fix: 'Generate a key with `node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"` ' +
+  fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
   check(facts, { developmentEnv }) {
     const keys = facts.config.keys;
@@ -52,6 +54,14 @@ export const weakCookieKeys: Rule = {
       return weakness && (all.length > 1 ? `key #${index + 1} ${weakness}` : `the key ${weakness}`);
     }).filter(Boolean);
     if (!problems.length) return [];
+    // Read from the environment: what to fix is the variable's value, not the config.
+    if (facts.runtime.environmentValues.has(keys)) {
+      return [{
+        ...base,
+        message: `config.keys: ${problems.join('; ')}; the keys come from an environment variable the config reads, and it is that value that is weak`,
+        fix: `Set that variable to a generated key: ${GENERATE_KEY}.`,
+      }];
+    }
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
     const fallback = keysFallbackSources(facts);
     const why = fallback ? `; it is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the keys (from an environment variable, as a rule), and what it reads is not set` : '';

@@ -49,6 +49,14 @@ describe('SEN201 weak cookie keys', () => {
     it(`accepts a random ${key.length}-character key`, () => assert.equal(describeWeakKey(key), undefined));
   }
 
+  it('keys read from the environment: the variable\'s value is what is weak, and the fix says to set it', () => {
+    const facts = fakeFacts({ config: { keys: 'password123' }, runtime: { environmentValues: new Set([ 'password123' ]) } });
+    const [ hit ] = weakCookieKeys.check(facts, { developmentEnv: false });
+    assert.match(hit.message, /the keys come from an environment variable the config reads, and it is that value that is weak/);
+    assert.match(hit.fix ?? '', /^Set that variable to a generated key: `node -e/);
+    assert.ok(!hit.message.includes('password123'));
+  });
+
   it('checks each comma-separated key and never echoes a key', () => {
     const facts = fakeFacts({ config: { keys: 'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk,app_1700000000000_12' } });
     const [ hit ] = weakCookieKeys.check(facts, { developmentEnv: false });
