@@ -306,6 +306,20 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/);
   });
 
+  it('SEN203: a static dir serving app/ exposes the server code; logger.dir that is logs/ is named once', async () => {
+    const dir = temp('cfg-static-app', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', static: { dir: require('path').join(__dirname, '../app') } };\n`,
+      'app/controller/home.js': 'module.exports = class {};\n',
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assert.match(message, /config\.static\.dir serves app, which is app\/ \(the server code\)/);
+    const root = temp('cfg-static-root-logs', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: require('path').join(__dirname, '../logs') }, static: { dir: require('path').join(__dirname, '..') } };\n`,
+    });
+    const rootMessage = await expectRefused(root, /SEN203/);
+    assert.equal(rootMessage.match(/contains logs\//g)?.length, 1, rootMessage);
+  });
+
   it('SEN203: a symlink out of the static dir behind thousands of asset files is still found', async () => {
     const dir = temp('cfg-static-many', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,

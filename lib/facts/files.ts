@@ -135,8 +135,12 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
       { label: 'run/', realPath: realPathLoose(input.runDir), insideIsExposed: true },
       { label: 'logs/', realPath: realPathLoose(path.join(baseDir, 'logs')), insideIsExposed: true },
-      ...(logsDir ? [{ label: 'logs/ (logger.dir)', realPath: realPathLoose(logsDir), insideIsExposed: true }] : []),
+      // logger.dir when it is not logs/ itself, which would be named twice.
+      ...(logsDir && realPathLoose(logsDir) !== realPathLoose(path.join(baseDir, 'logs')) ?
+        [{ label: 'logs/ (logger.dir)', realPath: realPathLoose(logsDir), insideIsExposed: true }] : []),
       { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
+      // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
+      { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
       ...input.plugins.filter(plugin => plugin.enable && plugin.path)
         .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false, plugin: true })),
     ]),

@@ -325,7 +325,7 @@ export const staticExposesFiles: Rule = {
   title: 'Static serving exposes sensitive files',
   severity: 'critical',
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
-    'and it follows symlinks). A static dir that is, or contains, the app root, `node_modules/` or a plugin\'s source, ' +
+    'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
     'dumps and logs; `.env` files inside it and symlinks pointing out of it leak the same way. Critical in every env. A ' +
     'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
