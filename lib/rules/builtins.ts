@@ -139,7 +139,8 @@ export const securityOff: Rule = {
     'for every route: `security.csrf.enable: false`, `security.csrf: false`, csrf missing from ' +
     '`security.defaultMiddleware`, or a `csrf.ignore`/`match` that skips every route of the app and `/` (evaluated with ' +
     'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
-    '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Removing the `securities` ' +
+    '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Also `csrf.ignoreJSON: true`, ' +
+    'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe. Removing the `securities` ' +
     'middleware itself is SEN405.',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
     "['/api/webhooks'] } }`.",
@@ -162,15 +163,24 @@ export const securityOff: Rule = {
     }
     const csrf = switchedOff(facts, 'csrf');
     if (!csrf) {
+      const options = securityConfig(facts).csrf as AnyRecord | undefined;
+      // egg-security skips the check for any request whose content type is JSON, and deprecates the option as unsafe.
+      const ignoresJson: RuleHit[] = options?.ignoreJSON ? [{
+        severity: 'high',
+        target: 'config.security.csrf.ignoreJSON',
+        source: facts.provenance('security.csrf.ignoreJSON'),
+        message: `CSRF protection is skipped for every request that says its body is JSON: security.csrf.ignoreJSON is on${setIn(facts, 'security.csrf.ignoreJSON')}, which egg-security itself deprecates as not safe`,
+        fix: 'Remove `ignoreJSON` and send the CSRF token with JSON requests (egg-security reads it from the `x-csrf-token` header), or exempt the routes that cannot with `security.csrf.ignore`.',
+      }] : [];
       const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.skipsEveryPath);
-      if (!scope) return [];
+      if (!scope) return ignoresJson;
       const key = `security.csrf.${scope.kind}`;
       return [{
         severity: 'high',
         target: `config.${key}`,
         source: facts.provenance(key),
         message: `CSRF protection is off for every route: security.csrf's ${scope.summary} skips every route of the app and /${setIn(facts, key)}`,
-      }];
+      }, ...ignoresJson];
     }
     const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
     const scoped = options && (options.ignore !== undefined || options.match !== undefined);

@@ -297,6 +297,13 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.match(securityOff.check(fakeFacts({}), prod)[0].message, /is not loaded by this framework/);
   });
 
+  it('SEN602: csrf.ignoreJSON, which egg-security deprecates as not safe, skips the check for every JSON request', () => {
+    const [ hit ] = securityOff.check(securityFacts({ csrf: { enable: true, ignoreJSON: true } }), prod);
+    assert.deepEqual([ hit.target, hit.severity ], [ 'config.security.csrf.ignoreJSON', 'high' ]);
+    assert.match(hit.message, /skipped for every request that says its body is JSON/);
+    assert.deepEqual(securityOff.check(securityFacts({ csrf: { enable: true, ignoreJSON: false } }), prod), []);
+  });
+
   it('SEN602: the security plugin disabled by EGG_PLUGINS names the variable, not the plugin file egg keeps as its origin', () => {
     const facts = fakeFacts({
       plugins: [{ name: 'security', enable: false, package: 'egg-security', from: 'node_modules/egg/config/plugin.js' }],
