@@ -42,7 +42,7 @@ export default {
     /** JSON schemas for the app's own config, by key path: { 'mysql.client': { type: 'object', required: ['host'] } } (SEN304). */
     schemas: {},
     paths: {
-      /** Directories outside the app root that path-valued config may point into, e.g. ['/var/log/my-app'] (SEN305). */
+      /** Directories outside the app root that path-valued config may point into, e.g. ['/srv/shared/views'] (SEN305). */
       allow: [],
     },
     /** Plugin trust (SEN101–SEN106; see the README, "Plugin trust"). */

@@ -499,12 +499,12 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN305: a path outside the app root, and the same path allowed by paths.allow', async () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-uploads-'));
     dirs.push(outside);
-    const config = (allow: string[]) => `module.exports = { keys: '${STRONG_KEY}', multipart: { tmpdir: ${JSON.stringify(outside)} }, ` +
+    const config = (allow: string[]) => `module.exports = { keys: '${STRONG_KEY}', view: { root: ${JSON.stringify(outside)} }, ` +
       `sentinel: { failOn: 'medium', paths: { allow: ${JSON.stringify(allow)} } } };\n`;
     const message = await expectRefused(temp('cfg-paths', { 'config/config.default.js': config([]) }), /SEN305/);
     assert.deepEqual(refusedIds(message), [ 'SEN305' ]);
-    assert.match(message, /config\.multipart\.tmpdir ".*sentinel-uploads-.*" resolves to .*, outside the app root and config\.sentinel\.paths\.allow/);
-    assert.match(message, /where: config\.multipart\.tmpdir \(from config\/config\.default\.js\)/);
+    assert.match(message, /config\.view\.root ".*sentinel-uploads-.*" resolves to .*, outside the app root and config\.sentinel\.paths\.allow/);
+    assert.match(message, /where: config\.view\.root \(from config\/config\.default\.js\)/);
     assert.deepEqual((await bootReport(temp('cfg-paths-allowed', { 'config/config.default.js': config([ outside ]) }))).findings, []);
   });
 

@@ -105,7 +105,7 @@ export interface SentinelConfig {
 }
 
 export interface SentinelPathsConfig {
-  /** Directories outside the app root that path-valued config (logger.dir, static.dir…) may point into (SEN305). */
+  /** Directories outside the app root that path-valued config (static.dir, view.root…) may point into (SEN305). */
   allow?: string[];
 }
 

@@ -150,6 +150,9 @@ export const configSchemaViolation: Rule = {
   },
 };
 
+/** Directories egg writes to and serves or loads nothing from. */
+const WRITTEN_ONLY = new Set([ 'logger.dir', 'rundir', 'multipart.tmpdir' ]);
+
 export const pathEscapesRoot: Rule = {
   id: 'SEN305',
   area: 'injection',
@@ -158,12 +161,15 @@ export const pathEscapesRoot: Rule = {
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
     '`view.root`, `customLoader.*.directory`, `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the app or by EGG_APP_CONFIG ' +
     'to a directory outside the app root (after resolving symlinks) and outside `config.sentinel.paths.allow`, it can expose ' +
-    'or load files the app does not own. Values left at egg\'s or a plugin\'s default are not reported. Medium.',
+    'or load files the app does not own. Values left at egg\'s or a plugin\'s default are not reported, nor are the directories ' +
+    'egg only writes to (`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` ' +
+    'is where logs belong. Medium.',
   fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/var/log/my-app\']`).',
   check(facts) {
     const { allowedRoots } = facts.files;
     return facts.files.configPaths
-      .filter(entry => entry.setBy !== 'framework' && !allowedRoots.some(root => isInside(entry.realPath, root)))
+      .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_ONLY.has(entry.keyPath)))
+      .filter(entry => !allowedRoots.some(root => isInside(entry.realPath, root)))
       .map(entry => ({
         severity: 'medium',
         target: `config.${entry.keyPath}`,

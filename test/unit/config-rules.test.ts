@@ -235,19 +235,26 @@ describe('SEN304 config schemas', () => {
 });
 
 describe('SEN305 path-valued config', () => {
-  const check = (entries: Array<{ setBy: 'app' | 'environment' | 'framework'; realPath: string }>, allowedRoots = [ '/srv/fake' ]) =>
+  const check = (entries: Array<{ setBy: 'app' | 'environment' | 'framework'; realPath: string; keyPath?: string }>, allowedRoots = [ '/srv/fake' ]) =>
     pathEscapesRoot.check(fakeFacts({
-      files: { allowedRoots, configPaths: entries.map(entry => ({ keyPath: 'logger.dir', value: entry.realPath, source: 'config/config.prod.ts', ...entry })) },
+      files: { allowedRoots, configPaths: entries.map(entry => ({ keyPath: 'view.root', value: entry.realPath, source: 'config/config.prod.ts', ...entry })) },
     }), PROD);
 
   it('reports app and environment values outside the allowed roots, not framework defaults', () => {
-    assert.deepEqual(check([{ setBy: 'framework', realPath: '/home/app/logs' }]), []);
-    assert.deepEqual(check([{ setBy: 'app', realPath: '/srv/fake/logs' }]), []);
-    assert.deepEqual(check([{ setBy: 'app', realPath: '/var/log/app' }], [ '/srv/fake', '/var/log' ]), []);
-    const [ app ] = check([{ setBy: 'app', realPath: '/var/log/app' }]);
-    assert.deepEqual([ app.severity, app.target, app.source ], [ 'medium', 'config.logger.dir', 'config/config.prod.ts' ]);
-    assert.match(app.message, /config\.logger\.dir "\/var\/log\/app" resolves to \/var\/log\/app, outside the app root/);
+    assert.deepEqual(check([{ setBy: 'framework', realPath: '/home/app/views' }]), []);
+    assert.deepEqual(check([{ setBy: 'app', realPath: '/srv/fake/views' }]), []);
+    assert.deepEqual(check([{ setBy: 'app', realPath: '/opt/views' }], [ '/srv/fake', '/opt' ]), []);
+    const [ app ] = check([{ setBy: 'app', realPath: '/opt/views' }]);
+    assert.deepEqual([ app.severity, app.target, app.source ], [ 'medium', 'config.view.root', 'config/config.prod.ts' ]);
+    assert.match(app.message, /config\.view\.root "\/opt\/views" resolves to \/opt\/views, outside the app root/);
     assert.equal(check([{ setBy: 'environment', realPath: '/tmp/x' }])[0].source, 'EGG_APP_CONFIG');
+  });
+
+  it('directories egg only writes to, set by the app\'s config files, are the app\'s choice; set by EGG_APP_CONFIG they are reported', () => {
+    for (const keyPath of [ 'logger.dir', 'rundir', 'multipart.tmpdir' ]) {
+      assert.deepEqual(check([{ setBy: 'app', realPath: '/var/log/app', keyPath }]), [], keyPath);
+      assert.equal(check([{ setBy: 'environment', realPath: '/var/log/app', keyPath }]).length, 1, keyPath);
+    }
   });
 
   it('real paths resolve symlinks, even below a directory that does not exist yet', () => {
