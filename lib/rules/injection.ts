@@ -164,7 +164,7 @@ export const pathEscapesRoot: Rule = {
     'or load files the app does not own. Values left at egg\'s or a plugin\'s default are not reported, nor are the directories ' +
     'egg only writes to (`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` ' +
     'is where logs belong. Medium.',
-  fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/var/log/my-app\']`).',
+  fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`).',
   check(facts) {
     const { allowedRoots } = facts.files;
     return facts.files.configPaths
