@@ -136,6 +136,17 @@ describe('SEN206 .gitignore', () => {
     assert.deepEqual(check({ state: 'checked', repoRoot: '/srv', uncovered: [] }), []);
     assert.deepEqual(check({ state: 'skipped', reason: 'not a checkout' }), []);
   });
+
+  it('config.local.* only once it holds a secret written in it (egg\'s TypeScript boilerplate commits it)', () => {
+    const gitignore: GitignoreFact = { state: 'checked', repoRoot: '/srv', uncovered: [ 'run/', 'config/config.local.*' ] };
+    assert.equal(gitignoreGaps.check(fakeFacts({ files: { gitignore } }), PROD)[0].message, '.gitignore does not cover run/');
+    const facts = fakeFacts({
+      config: { db: { password: 'Tq8vN2kL5mW9xR' } },
+      meta: { 'db.password': 'config/config.local.ts' },
+      files: { gitignore, configTexts: { 'config/config.local.ts': "password: 'Tq8vN2kL5mW9xR'" } },
+    });
+    assert.equal(gitignoreGaps.check(facts, PROD)[0].message, '.gitignore does not cover run/, config/config.local.* (config.local holds a secret written in it)');
+  });
 });
 
 describe('SEN302 prototype pollution', () => {
