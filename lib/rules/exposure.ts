@@ -29,6 +29,9 @@ export function describeWeakKey(key: string): string | undefined {
   return undefined;
 }
 
+/** Why a literal won over keys read from the environment: egg keeps the last value any config file gives. */
+const KEYS_NOT_READ = 'what it reads is not set, or a config file egg applies later sets the literal again';
+
 const GENERATE_KEY = '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"`';
 
 export const weakCookieKeys: Rule = {
@@ -64,7 +67,7 @@ export const weakCookieKeys: Rule = {
     }
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
     const fallback = keysFallbackSources(facts);
-    const why = fallback ? `; it is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the keys (from an environment variable, as a rule), and what it reads is not set` : '';
+    const why = fallback ? `; it is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the keys (from an environment variable, as a rule), yet the literal is what took effect: ${KEYS_NOT_READ}` : '';
     const hit: RuleHit = { ...base, message: `config.keys: ${problems.join('; ')}${why}` };
     return [ hit ];
   },
@@ -292,7 +295,7 @@ export const hardCodedSecret: Rule = {
         target: 'config.keys',
         source: fallback.literalIn,
         message: `config.keys is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the ` +
-          'keys (from an environment variable, as a rule), and what it reads is not set, so the app signs cookies, the session and CSRF tokens with a key from the repository',
+          `keys (from an environment variable, as a rule), yet the literal is what took effect (${KEYS_NOT_READ}), so the app signs cookies, the session and CSRF tokens with a key from the repository`,
         fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
       });

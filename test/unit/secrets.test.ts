@@ -266,7 +266,7 @@ describe('SEN202: cookie keys production falls back on', () => {
     const weak = facts({ ...fallbackTexts, 'config/config.default.js': `keys: process.env.EGG_KEYS || '${scaffolded}'` }, [], scaffolded);
     assert.deepEqual(hardCodedSecret.check(weak, { developmentEnv: false }), []);
     // SEN201 reports it, and says what to fix: the variable production reads is not set.
-    assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal written in config\/config\.default\.js, which the app falls back on: config\/config\.default\.js computes the keys \(from an environment variable, as a rule\), and what it reads is not set$/);
+    assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal written in config\/config\.default\.js, which the app falls back on: config\/config\.default\.js computes the keys \(from an environment variable, as a rule\), yet the literal is what took effect: what it reads is not set, or a config file egg applies later sets the literal again$/);
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.js': `exports.keys = '${KEY}';\n` }), { developmentEnv: false }), [], 'written only as a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
   });
