@@ -240,10 +240,14 @@ function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
   const key = segments[segments.length - 1] ?? keyPath;
   const property = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`;
-  const read = `\`${property}: env.secret('${variable}')\` (\`import { env } from 'egg-sentinel'\`)`;
+  // An item of a list (`apiKeys[0]`): the list is read whole, as JSON.
+  const inList = /\[\d+\]$/.test(keyPath);
+  const call = inList ? `env.json('${variable}', { type: 'array', items: { type: 'string' } })` : `env.secret('${variable}')`;
+  const read = `\`${property}: ${call}\` (\`import { env } from 'egg-sentinel'\`${inList ? ', the variable holding a JSON array' : ''})`;
   // An empty or stand-in value is no secret to rotate: what is missing is the real one.
   if (standIn) return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
-  return `Read the secret from the environment in the config file: ${read} or \`process.env.${variable}\`; remove the literal and rotate it if it was committed.`;
+  const plain = inList ? `JSON.parse(process.env.${variable})` : `process.env.${variable}`;
+  return `Read the secret from the environment in the config file: ${read} or \`${plain}\`; remove the literal and rotate it if it was committed.`;
 }
 
 function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {

@@ -235,6 +235,7 @@ describe('SEN202: where the value comes from', () => {
   it('finds secrets in arrays, under the array\'s key name', () => {
     const facts = fakeFacts({ config: { apiKeys: [ 'k-1f2e3d4c5b6a', 'k-6a5b4c3d2e1f' ] }, meta: { apiKeys: 'config/config.default.ts' } });
     assert.deepEqual(hardCodedSecret.check(facts, { developmentEnv: false }).map(hit => hit.target), [ 'config.apiKeys[0]', 'config.apiKeys[1]' ]);
+    assert.match(hardCodedSecret.check(facts, { developmentEnv: false })[0].fix ?? '', /`apiKeys: env\.json\('API_KEYS', \{ type: 'array', items: \{ type: 'string' \} \}\)`.*a JSON array.* or `JSON\.parse\(process\.env\.API_KEYS\)`/, 'a list is read whole, as JSON');
   });
 });
 
