@@ -207,18 +207,32 @@ export const pluginFilesChanged: Rule = {
     return [ ...shallow, ...judgedPlugins(facts).flatMap(plugin => {
       const result = plugin.manifest;
       if (result.state === 'drift') {
-        return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} differs from ${MANIFEST_FILE}: ${describeDrift(result.drift)}` }];
+        return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} differs from ${MANIFEST_FILE}: ${describeDrift(result.drift)}`, fix: driftFix(plugin) }];
       }
       if (result.state === 'unreadable') {
         return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} cannot be verified against ${MANIFEST_FILE}: ${result.error}` }];
       }
       if (result.state === 'not-pinned' && requireManifest) {
-        return [{ severity, target: target(plugin), source: plugin.from, message: `${label(plugin)} is enabled but ${MANIFEST_FILE} does not list it: its files are not verified` }];
+        return [{
+          severity, target: target(plugin), source: plugin.from, message: `${label(plugin)} is enabled but ${MANIFEST_FILE} does not list it: its files are not verified`,
+          fix: `Review the plugin, then run \`npx egg-sentinel pin\` to add it to ${MANIFEST_FILE} and commit that file; disable the plugin if it was not meant to be enabled.`,
+        }];
       }
       return [];
     }) ];
   },
 };
+
+/** How to restore a plugin that differs from the manifest, by where it comes from. */
+function driftFix(plugin: PluginTrustFact): string {
+  const repin = `if the change is intended, review it and run \`npx egg-sentinel pin\` again, then commit the new ${MANIFEST_FILE}`;
+  if (plugin.location === 'local') return `This is the app's own plugin: ${repin}; otherwise restore its files from version control.`;
+  // pnpm links node_modules files to its store: a file changed there is changed in the store too.
+  if (/[\\/]\.pnpm[\\/]/.test(plugin.realPath)) {
+    return `Find out why the files changed; pnpm links them to its store, so check it with \`pnpm store status\` and reinstall with \`pnpm install --force\`; ${repin}.`;
+  }
+  return `Find out why the files changed (reinstall with \`npm ci\` to restore the package); ${repin}.`;
+}
 
 export const pluginInstallScripts: Rule = {
   id: 'SEN105',

@@ -338,6 +338,21 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.equal(pluginFilesChanged.check(withPlugins([]), PROD).length, 0, 'no manifest, no requirement: nothing to verify');
   });
 
+  it('SEN104: the fix fits the case: pin a plugin not listed; the app\'s own plugin; pnpm\'s store; npm ci otherwise', () => {
+    const present = { pluginTrust: { manifest: { state: 'present' as const, deep: false, envs: [ 'prod' ] } } };
+    const drift = { state: 'drift' as const, drift: { changed: [ 'app.js' ], added: [], removed: [] } };
+    const fixes = pluginFilesChanged.check(withPlugins([
+      plugin({ name: 'b', package: 'egg-b', manifest: { state: 'not-pinned' } }),
+      plugin({ name: 'local', package: undefined, realPath: '/srv/fake/lib/plugin/local', location: 'local', manifest: drift }),
+      plugin({ name: 'cors', package: 'egg-cors', realPath: '/srv/fake/node_modules/.pnpm/egg-cors@3.0.1/node_modules/egg-cors', manifest: drift }),
+      plugin({ manifest: drift }),
+    ], {}, present), PROD).map(hit => hit.fix ?? '');
+    assert.match(fixes[0], /^Review the plugin, then run `npx egg-sentinel pin` to add it/);
+    assert.match(fixes[1], /^This is the app's own plugin: if the change is intended/);
+    assert.match(fixes[2], /pnpm store status/);
+    assert.match(fixes[3], /reinstall with `npm ci`/);
+  });
+
   it('SEN104: plugins.deep with a manifest pinned without --deep is one finding that says to pin deep', () => {
     const matching = plugin({ manifest: { state: 'matches' } });
     const shallow = { pluginTrust: { manifest: { state: 'present' as const, deep: false, envs: [ 'prod' ] } } };
