@@ -110,7 +110,7 @@ export const configFromEnvironment: Rule = {
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir, ' +
     'view.root), medium otherwise. Not reported in local/unittest.',
-  fix: 'Move the settings into `config/config.<env>.ts` (secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
+  fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
   check(facts, { developmentEnv }) {
     if (!facts.env.eggAppConfigSet || developmentEnv) return [];
