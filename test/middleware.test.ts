@@ -549,6 +549,18 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 dataApi \(app\/middleware\/data_api\.ts\), which the app put into coreMiddleware/);
     });
 
+    it('egg\'s guide\'s own example, a timing middleware unshifted into coreMiddleware that cannot answer, boots', async () => {
+      const app = await bootApp(fixture('mw-core-unshift-timing'));
+      try {
+        const report = (app as any).sentinel.report;
+        assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN405'), []);
+        assert.equal(report.middleware[0].name, 'report', 'first in the chain, before securities');
+        assert.equal((await app.httpRequest().get('/users').expect(200)).body.servedBy, 'controller');
+      } finally {
+        await app.close();
+      }
+    });
+
     it('the hole is real: dataApi answers a POST without a csrf token, which securities refuses on a route', async () => {
       await withApp(bootReportOnly('mw-core-unshift'), async app => {
         assert.equal((await app.httpRequest().post('/data/report').expect(200)).body.servedBy, 'dataApi');

@@ -489,16 +489,38 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
     // A function that hands requests to a router: egg-router-plus mounts each namespace with an arrow function, an
     // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
-    const mounts = ROUTER_MOUNT.test(Function.prototype.toString.call(fn));
+    const source = Function.prototype.toString.call(fn);
+    const mounts = ROUTER_MOUNT.test(source);
     if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
     // egg names what it loads (`_name`); an app.use()'d function named like a factory that did not make it is not
     // that middleware (`async function auth(ctx, next) { await next(); }`).
     if (fn._name === undefined && imitatesFactory(fn, egg.middlewares ?? {})) return { name: imitationName(name), position, group: 'other', enable: true };
-    return mounts ? { ...describe(name, position), mount: true } : describe(name, position);
+    if (mounts) return { ...describe(name, position), mount: true };
+    return passesThrough(source) ? { ...describe(name, position), passesThrough: true } : describe(name, position);
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
   return [ ...chain, ...absent.map(name => describe(name, null)) ];
+}
+
+/**
+ * Whether a middleware's own source shows it cannot answer a request: it calls `next()`, writes nothing of the
+ * response (body, status, redirect, throw, the raw res), throws nothing, and hands its ctx to no other function, which
+ * could (egg's guide's `report` middleware that times requests). A wrapper (egg's for match/ignore) hands it on.
+ */
+export function passesThrough(source: string): boolean {
+  const context = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*[A-Za-z_$][\w$]*\s*\)/.exec(source)?.[1];
+  if (!context) return false;
+  const body = source.slice(source.indexOf(')') + 1);
+  const ctx = context.replace(/\$/g, '\\$');
+  const answers = [
+    new RegExp(`\\b${ctx}\\s*\\.\\s*(?:response|res|req|socket|respond|body|status|message|type|length)\\s*(?:=(?!=)|\\.|\\[)`),
+    new RegExp(`\\b${ctx}\\s*\\.\\s*(?:redirect|throw|attachment|onerror|respond)\\s*\\(`),
+    new RegExp(`\\b${ctx}\\s*\\[`),
+    new RegExp(`(?:[(,=:]|\\breturn|\\.\\.\\.)\\s*${ctx}\\b(?!\\s*\\.)`),
+    /\bthrow\b/,
+  ];
+  return /\bnext\s*\(/.test(body) && !answers.some(pattern => pattern.test(body));
 }
 
 type Origin = NonNullable<MiddlewareFact['origin']>;

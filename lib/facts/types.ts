@@ -59,6 +59,8 @@ export interface MiddlewareFact {
   filter?: MiddlewareFilterFact;
   /** A `router` entry that hands requests to a router other than egg's (an egg-router-plus namespace). */
   mount?: boolean;
+  /** Its source shows it cannot answer a request itself: it calls next() and writes nothing of the response. */
+  passesThrough?: boolean;
 }
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, passesThrough, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -599,4 +599,30 @@ describe('policy validation (config.sentinel.middleware / routes)', () => {
   for (const [ title, sentinel, expected ] of bad) {
     it(`refuses ${title}`, () => assert.match(problems(sentinel), expected));
   }
+});
+
+describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
+  it('calls next() and writes nothing of the response: egg\'s guide\'s timing middleware, a header, a log line', () => {
+    for (const source of [
+      'async function (ctx, next) { const startTime = Date.now(); await next(); reportTime(Date.now() - startTime); }',
+      'async (ctx, next) => { await next(); ctx.logger.info("%s %s", ctx.status, ctx.path); }',
+      'async function stamp(ctx, next) { ctx.set("x-request-id", id()); await next(); }',
+    ]) assert.equal(passesThrough(source), true, source);
+  });
+
+  it('may answer: writes the body, status or raw response, redirects, throws, hands ctx on, or never calls next', () => {
+    for (const source of [
+      'async function dataApi(ctx, next) { if (!ctx.path.startsWith("/data/")) return next(); ctx.body = {}; }',
+      'async (ctx, next) => { if (ctx.path === "/x") { ctx.status = 404; return; } await next(); }',
+      'async (c, next) => { c.response.body = 1; await next(); }',
+      'async (ctx, next) => { ctx.res.end("x"); await next(); }',
+      'async (ctx, next) => { if (bad) ctx.redirect("/login"); else await next(); }',
+      'async (ctx, next) => { if (bad) throw new Error("no"); await next(); }',
+      'async (ctx, next) => { await handle(ctx); await next(); }',
+      'async (ctx, next) => { const { body } = ctx; await next(); }',
+      'async (ctx, next) => { ctx["body"] = 1; await next(); }',
+      'async (ctx) => { ctx.body = 1; }',
+      '(ctx, next) => { if (!match(ctx)) return next(); return mw(ctx, next); }',
+    ]) assert.equal(passesThrough(source), false, source);
+  });
 });
