@@ -519,6 +519,8 @@ export function passesThrough(source: string): boolean {
     new RegExp(`\\b${ctx}\\s*\\[`),
     new RegExp(`(?:[(,=:]|\\breturn|\\.\\.\\.)\\s*${ctx}\\b(?!\\s*\\.)`),
     /\bthrow\b/,
+    // The ctx reached some other way.
+    /\b(?:arguments|eval|Function|this)\b/,
   ];
   return /\bnext\s*\(/.test(body) && !answers.some(pattern => pattern.test(body));
 }

@@ -623,6 +623,8 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => { ctx["body"] = 1; await next(); }',
       'async (ctx) => { ctx.body = 1; }',
       '(ctx, next) => { if (!match(ctx)) return next(); return mw(ctx, next); }',
+      'async function (ctx, next) { arguments[0].body = 1; await next(); }',
+      'async function (ctx, next) { this.body = 1; await next(); }',
     ]) assert.equal(passesThrough(source), false, source);
   });
 });
