@@ -304,6 +304,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a stand-in given the `_name` egg gives what it loads is still no guard: egg\'s loader did not put it in the chain', async () => {
+      const message = await expectRefused(fixture('mw-global-imitation-named'), /SEN401/);
+      assert.match(message, /the chain's function named auth was app\.use\(\)'d without app\.middleware\.auth\(\) making it/);
+      await withApp(bootReportOnly('mw-global-imitation-named'), async app => {
+        assert.equal((await app.httpRequest().get('/admin/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a route function merely named like the guard (not made by app.middleware.auth()) cannot be shown to guard it', async () => {
       const message = await expectRefused(fixture('mw-imitation'), /SEN404/);
       assert.match(message, /GET \/admin\/export .*cannot be shown to run its guard.*the auth given to the route .*a function named auth, which no app\.middleware\.auth\(\) call made/);

@@ -43,7 +43,7 @@ export interface MiddlewareSource {
 
 /** What route recording needs: the loader (to hook loadRouter), the middleware factories, controllers and router. */
 export interface RecordTarget extends MiddlewareSource {
-  loader: MiddlewareSource['loader'] & { loadRouter(...args: unknown[]): unknown };
+  loader: MiddlewareSource['loader'] & { loadRouter(...args: unknown[]): unknown; loadMiddleware?(...args: unknown[]): unknown };
   controller?: unknown;
   router?: MiddlewareSource['router'] & { register(...args: unknown[]): unknown };
 }
@@ -62,7 +62,11 @@ interface Registration {
 }
 
 const registrations = new WeakMap<object, Registration>();
+/** Chain functions egg's loadMiddleware added (recorded from configWillLoad on). */
+const loadedByEgg = new WeakSet<object>();
 const recording = new WeakSet<object>();
+/** Loaders whose loadMiddleware was wrapped before it ran: their chains say which functions egg loaded. */
+const recordedLoads = new WeakSet<object>();
 /** Functions returned by `app.middleware.<name>(…)`, so route-level middleware is known by its egg name. */
 const createdBy = new WeakMap<object, string>();
 
@@ -81,6 +85,20 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   const modules = loadEggModules(loader.eggPaths ?? []);
   watchRouters(app);
   recordRegistrations(app, modules, eggRouterPrototype(modules));
+  // The functions egg's loader puts into the chain, from coreMiddleware and appMiddleware: only they are those middleware.
+  const loadMiddleware = loader.loadMiddleware;
+  if (typeof loadMiddleware === 'function') {
+    recordedLoads.add(loader);
+    loader.loadMiddleware = function loadMiddlewareRecorded(this: unknown, ...args: unknown[]) {
+      const before = new Set(app.middleware ?? []);
+      const result = loadMiddleware.apply(this, args);
+      const note = () => { for (const fn of app.middleware ?? []) if (!before.has(fn)) loadedByEgg.add(fn); };
+      // egg 4 loads middleware asynchronously.
+      if (result && typeof (result as Promise<unknown>).then === 'function') return (result as Promise<unknown>).then(value => (note(), value));
+      note();
+      return result;
+    };
+  }
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);
@@ -345,9 +363,9 @@ function resolveHandler(controllers: unknown, handler: unknown): Record<symbol, 
  * A function named like one of the app's middleware factories (`async function auth(ctx, next)`) that no
  * `app.middleware.auth(…)` call made: a stand-in or another module's function, not that middleware.
  */
-function imitatesFactory(fn: unknown, factories: Record<string, unknown>): boolean {
+function imitatesFactory(fn: unknown, factories: Record<string, unknown>, shownName?: string): boolean {
   if (typeof fn !== 'function' || createdBy.has(fn)) return false;
-  const name = (fn as NamedFunction)._name ?? fn.name;
+  const name = shownName ?? (fn as NamedFunction)._name ?? fn.name;
   return Object.prototype.hasOwnProperty.call(factories, name) && typeof factories[name] === 'function';
 }
 
@@ -492,9 +510,11 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const source = Function.prototype.toString.call(fn);
     const mounts = ROUTER_MOUNT.test(source);
     if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
-    // egg names what it loads (`_name`); an app.use()'d function named like a factory that did not make it is not
-    // that middleware (`async function auth(ctx, next) { await next(); }`).
-    if (fn._name === undefined && imitatesFactory(fn, egg.middlewares ?? {})) return { name: imitationName(name), position, group: 'other', enable: true };
+    // A function named like a factory that egg's loader did not put into the chain and no app.middleware.<name>()
+    // made is not that middleware (`async function auth(ctx, next) { await next(); }`, a `_name` set by hand too).
+    if (recordedLoads.has(egg.loader) && !loadedByEgg.has(fn) && imitatesFactory(fn, egg.middlewares ?? {}, name)) {
+      return { name: imitationName(name), position, group: 'other', enable: true };
+    }
     if (mounts) return { ...describe(name, position), mount: true };
     return passesThrough(source) ? { ...describe(name, position), passesThrough: true } : describe(name, position);
   });
@@ -504,25 +524,26 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
 }
 
 /**
- * Whether a middleware's own source shows it cannot answer a request: it calls `next()`, writes nothing of the
- * response (body, status, redirect, throw, the raw res), throws nothing, and hands its ctx to no other function, which
- * could (egg's guide's `report` middleware that times requests). A wrapper (egg's for match/ignore) hands it on.
+ * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
+ * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
+ * `return`, `await` of something else or use of its ctx, and catches nothing. What it does before or after cannot
+ * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: comments,
+ * escapes, template literals, `this`, `arguments` and `eval` are not read through, and make it no such middleware.
  */
 export function passesThrough(source: string): boolean {
-  const context = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*[A-Za-z_$][\w$]*\s*\)/.exec(source)?.[1];
-  if (!context) return false;
-  const body = source.slice(source.indexOf(')') + 1);
-  const ctx = context.replace(/\$/g, '\\$');
-  const answers = [
-    new RegExp(`\\b${ctx}\\s*\\.\\s*(?:response|res|req|socket|respond|body|status|message|type|length)\\s*(?:=(?!=)|\\.|\\[)`),
-    new RegExp(`\\b${ctx}\\s*\\.\\s*(?:redirect|throw|attachment|onerror|respond)\\s*\\(`),
-    new RegExp(`\\b${ctx}\\s*\\[`),
-    new RegExp(`(?:[(,=:]|\\breturn|\\.\\.\\.)\\s*${ctx}\\b(?!\\s*\\.)`),
-    /\bthrow\b/,
-    // The ctx reached some other way.
-    /\b(?:arguments|eval|Function|this)\b/,
-  ];
-  return /\bnext\s*\(/.test(body) && !answers.some(pattern => pattern.test(body));
+  const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*)?\{/.exec(source);
+  if (!head) return false;
+  const [ opening, context, next ] = head;
+  const body = source.slice(opening.length);
+  if (/\/\*|\/\/|\\|`|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
+  const call = new RegExp(`(?:^|[;{}]\\s*)(?:await\\s+|return\\s+)?${escapeRegExp(next)}\\s*\\(\\s*\\)`).exec(body);
+  if (!call) return false;
+  const before = body.slice(0, call.index);
+  return !new RegExp(`\\b(?:${escapeRegExp(context)}|${escapeRegExp(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[$]/g, '\\$&');
 }
 
 type Origin = NonNullable<MiddlewareFact['origin']>;
