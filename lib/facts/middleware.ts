@@ -536,7 +536,7 @@ export function passesThrough(source: string): boolean {
   const [ opening, context, next ] = head;
   const body = source.slice(opening.length);
   if (/\/\*|\/\/|\\|`|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
-  const call = new RegExp(`(?:^|[;{}]\\s*)(?:await\\s+|return\\s+)?${escapeRegExp(next)}\\s*\\(\\s*\\)`).exec(body);
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${escapeRegExp(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
   return !new RegExp(`\\b(?:${escapeRegExp(context)}|${escapeRegExp(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);

@@ -497,9 +497,9 @@ export const securityMiddlewareMisplaced: Rule = {
     'xssProtection, methodnoallow, dta (and hsts/csp when enabled). This rule fires while the security plugin is enabled and ' +
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
-    'every app middleware as able to, unless its own source shows it cannot: it calls next(), writes nothing of the ' +
-    'response, throws nothing and hands its ctx to no other function, as egg\'s guide\'s request-timing `report` ' +
-    'middleware), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
+    'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
+    'before any branch, return, other await or use of its ctx, and catches nothing, as egg\'s guide\'s request-timing ' +
+    '`report` middleware does), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, or one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain: egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
     'which runs it before `securities`. Switching off the security plugin or single protections is a different problem ' +
