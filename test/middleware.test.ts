@@ -269,6 +269,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp literal inside an ignore function is tried too: /docs/login reaches /docs/:page', async () => {
+      const message = await expectRefused(fixture('mw-function-regexp'), /SEN40[34]/);
+      assert.match(message, /\/docs\/login/);
+      await withApp(bootReportOnly('mw-function-regexp'), async app => {
+        await app.httpRequest().get('/docs/intro').expect(401);
+        assert.equal((await app.httpRequest().get('/docs/login').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('every alternative of a guard\'s ignore RegExp is tried, not only its first eight', async () => {
       const message = await expectRefused(fixture('mw-long-alternation'), /SEN40[34]/);
       assert.match(message, /\/public\/export/);

@@ -31,8 +31,25 @@ export function filterTokens(pattern: unknown): string[] {
     const strings = regexpStrings(pattern.source);
     return pattern.source.startsWith('^') ? strings : withFloatingValues(strings);
   }
-  if (typeof pattern === 'function') return withFloatingValues(stringLiterals(Function.prototype.toString.call(pattern)));
+  if (typeof pattern === 'function') {
+    const source = Function.prototype.toString.call(pattern);
+    return [ ...withFloatingValues(stringLiterals(source)), ...regexpLiterals(source).flatMap(filterTokens) ];
+  }
   return [];
+}
+
+/** A RegExp literal where an expression starts (`/\/login$/.test(ctx.path)`), not a division. */
+const REGEXP_LITERAL = /(?<=(?:^|[(,=:[!&|?{};>]|\breturn)\s*)\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[*])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])*)\/([dgimsuy]*)/g;
+
+/** The RegExp literals of a function's source, which it may test the path with. */
+function regexpLiterals(source: string): RegExp[] {
+  return [ ...source.matchAll(REGEXP_LITERAL) ].flatMap(match => {
+    try {
+      return [ new RegExp(match[1], match[2]) ];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**

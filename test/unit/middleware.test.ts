@@ -178,6 +178,8 @@ describe('probes from the strings a filter names (values of route parameters)', 
     assert.deepEqual(filterTokens((ctx: { path: string }) => ctx.path.endsWith('.json') || ctx.path === "/a'b" || `/t/${ctx.path}` === 'x'), [ '.json', "/a'b", '/t/', 'x', "a'b", 't' ]);
     // Found anywhere in a path, an unanchored RegExp's `/login` is also a parameter's value; an anchored one's is not.
     assert.deepEqual(filterTokens([ /\/login$/, /\/static\//, /^\/health$/ ]), [ '/login', 'login', '/static/', 'static', '/health' ]);
+    // A function's own RegExp literals, as RegExps (a division is none).
+    assert.deepEqual(filterTokens((ctx: { path: string }) => /\/login$/.test(ctx.path) || ctx.path.length / 2 > 3), [ '/login', 'login' ]);
     assert.deepEqual(filterTokens([ undefined, 42, null ]), []);
   });
 
