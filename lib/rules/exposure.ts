@@ -176,10 +176,19 @@ function holdsLiteral(text: string, value: string): boolean {
     [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
 }
 
+/** The longest run of joined literals kept (a PEM key is shorter). */
+const MAX_JOINED = 16_384;
 /** A value this long is looked for as made of the file's string literals (composedFromLiterals). */
 const COMPOSED_SECRET = 6;
-/** A string literal of JavaScript or TypeScript without `${…}`, and where the next one starts. */
-const JS_STRING = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)`/g;
+/**
+ * A string literal of JavaScript or TypeScript; a template literal whose `${…}` hold only string literals
+ * (`Tq8${'#'}rL2w`) as one.
+ */
+const JS_STRING = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{)|\$\{\s*(?:'[^'\\\n]*'|"[^"\\\n]*")\s*\})*)`/g;
+/** What lies between two literals that make one string: `+`, a list's comma (`[…].join('')`), `.concat(`. */
+const JOINED = /^\s*(?:\+|,|\.\s*concat\s*\(|\)\s*\.\s*concat\s*\()\s*$/;
+/** A template literal's `${'…'}`, as its text. */
+const TEMPLATE_LITERAL_PART = /\$\{\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*\}/g;
 
 /**
  * Whether the file writes `value` as string literals joined with `+` (`'Hq3$' + 'nW8pZ!r'`, in any number of
@@ -189,7 +198,8 @@ const JS_STRING = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|
 function composedFromLiterals(text: string, value: string): boolean {
   let joined = '';
   for (const { literal, joinsPrevious, decoded } of literalsOf(text)) {
-    joined = joinsPrevious ? joined + literal : literal;
+    // A long list joins into a long run: its tail is enough to end with any secret.
+    joined = joinsPrevious ? (joined.length > MAX_JOINED ? joined.slice(-MAX_JOINED) : joined) + literal : literal;
     if (joined === value || (joined.length > literal.length && joined.endsWith(value)) || decoded.includes(value)) return true;
   }
   return false;
@@ -197,7 +207,7 @@ function composedFromLiterals(text: string, value: string): boolean {
 
 interface Literal {
   literal: string;
-  /** Written `+` the literal before it. */
+  /** Joined to the literal before it (JOINED). */
   joinsPrevious: boolean;
   /** Reversed, and decoded from base64 or hex when written in that alphabet (COMPOSED_SECRET characters or more). */
   decoded: string[];
@@ -213,9 +223,9 @@ function literalsOf(text: string): Literal[] {
   literals = [];
   let end = -1;
   for (const match of text.matchAll(JS_STRING)) {
-    const literal = (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1');
+    const literal = (match[1] ?? match[2] ?? match[3].replace(TEMPLATE_LITERAL_PART, (_part, single?: string, double?: string) => single ?? double ?? '')).replace(/\\(.)/g, '$1');
     const start = match.index ?? 0;
-    literals.push({ literal, joinsPrevious: end >= 0 && /^\s*\+\s*$/.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
+    literals.push({ literal, joinsPrevious: end >= 0 && JOINED.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
     end = start + match[0].length;
   }
   if (literalCache.size >= LITERAL_CACHE_FILES) literalCache.clear();

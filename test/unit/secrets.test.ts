@@ -107,12 +107,15 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     for (const text of [
       "password: 'Hq3$' + 'nW8pZ!r'",
       "password: 'Hq3' + '$nW8' +\n    'pZ!r'",
+      "password: ['Hq3$', 'nW8', 'pZ!r'].join('')",
+      "password: 'Hq3$'.concat('nW8').concat('pZ!r')",
+      "password: `Hq3${'$'}nW8pZ!r`",
       "password: 'r!Zp8Wn$3qH'.split('').reverse().join('')",
       `password: Buffer.from('${Buffer.from(secret).toString('base64')}', 'base64').toString()`,
       `password: Buffer.from('${Buffer.from(secret).toString('hex')}', 'hex').toString()`,
     ]) assert.deepEqual(where(secret, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
-    // Pieces not joined by `+` are not the secret written down.
-    assert.deepEqual(where(secret, { 'config/config.prod.ts': "password: read('Hq3$', 'nW8pZ!r')" }), []);
+    // Pieces with other code between them are not the secret written down.
+    assert.deepEqual(where(secret, { 'config/config.prod.ts': "password: pick('Hq3$') + vault.part + 'nW8pZ!r'" }), []);
   });
 
   it('another file under config/ that holds it (a fallback in config.default)', () => {
