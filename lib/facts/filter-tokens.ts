@@ -33,7 +33,10 @@ export function filterTokens(pattern: unknown): string[] {
   }
   if (typeof pattern === 'function') {
     const source = Function.prototype.toString.call(pattern);
-    return [ ...withFloatingValues(stringLiterals(source)), ...regexpLiterals(source).flatMap(filterTokens) ];
+    const literals = stringLiterals(source);
+    const floating = literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text);
+    const values = withFloatingValues(floating).slice(floating.length);
+    return [ ...literals.map(literal => literal.text), ...values, ...regexpLiterals(source).flatMap(filterTokens) ];
   }
   return [];
 }
@@ -53,8 +56,9 @@ function regexpLiterals(source: string): RegExp[] {
 }
 
 /**
- * A RegExp not anchored at the start, or a function (`endsWith`, `includes`), finds `/login` anywhere in a path: in
- * a parameter too (`/docs/login` for `/docs/:page`). Each such one-segment string also as a parameter value.
+ * A RegExp not anchored at the start, or a function's literal it looks for anywhere (`endsWith`, `includes`), finds
+ * `/login` anywhere in a path: in a parameter too (`/docs/login` for `/docs/:page`). Each such one-segment string also
+ * as a parameter value.
  */
 function withFloatingValues(strings: string[]): string[] {
   const values = strings.map(text => text.replace(/^\/+|\/+$/g, '')).filter((value, index) => value && value !== strings[index] && !value.includes('/'));
@@ -63,8 +67,17 @@ function withFloatingValues(strings: string[]): string[] {
 
 const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
 
-function stringLiterals(source: string): string[] {
-  return [ ...source.matchAll(STRING_LITERAL) ].map(match => (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1')).filter(Boolean);
+/** Calls that find their argument anywhere in the path, not only at its start or as all of it. */
+const SEARCHED_ANYWHERE = /\.\s*(?:endsWith|includes|indexOf|lastIndexOf|search|match|split)\s*\(\s*$/;
+
+/** The string literals of a function's source, and whether it looks for each anywhere in a string. */
+function stringLiterals(source: string): Array<{ text: string; searchedAnywhere: boolean }> {
+  return [ ...source.matchAll(STRING_LITERAL) ]
+    .map(match => ({
+      text: (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1'),
+      searchedAnywhere: SEARCHED_ANYWHERE.test(source.slice(Math.max(0, (match.index ?? 0) - 40), match.index)),
+    }))
+    .filter(literal => literal.text);
 }
 
 /**
@@ -162,10 +175,15 @@ export interface TokenSet {
 export interface PreparedTokens {
   policy: TokenSet;
   other: TokenSet;
+  /**
+   * Tokens also tried percent-encoded where they fill a parameter: those a `match`, a router.use() path or a protect
+   * pattern names, which an encoded request escapes; one an `ignore` names only makes its middleware run when encoded.
+   */
+  encoded: ReadonlySet<string>;
 }
 
-export function prepareTokens(policy: readonly string[], other: readonly string[] = []): PreparedTokens {
-  return { policy: tokenSet(policy), other: tokenSet(other.filter(token => !policy.includes(token))) };
+export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ]): PreparedTokens {
+  return { policy: tokenSet(policy), other: tokenSet(other.filter(token => !policy.includes(token))), encoded: new Set(encoded) };
 }
 
 function tokenSet(tokens: readonly string[]): TokenSet {
@@ -201,12 +219,13 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   const fill = (fills: string[][], values: string[]) => {
     for (const tokenSegments of fills) {
       collector.consider(overlay(routeSegments, sample, tokenSegments, false));
-      collector.consider(overlay(routeSegments, sample, tokenSegments, true));
+      if (tokens.encoded.has(tokenSegments.join('/'))) collector.consider(overlay(routeSegments, sample, tokenSegments, true));
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
       for (const token of values) {
-        for (const value of [ token, `a${token}`, encodedFirst(token) ]) collector.consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+        const forms = tokens.encoded.has(token) ? [ token, `a${token}`, encodedFirst(token) ] : [ token, `a${token}` ];
+        for (const value of forms) collector.consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
       }
     });
   };

@@ -613,13 +613,21 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
   const inChain = middleware.filter(entry => entry.position !== null);
   const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
+  // What a percent-encoded request escapes: a match, a router.use() path, a protect pattern (see PreparedTokens).
+  const escapable: unknown[] = inChain.filter(entry => entry.match).map(entry => entry.match);
   for (const layer of stacks.flat()) {
     if (layer.methods.length) continue;
     policyPatterns.push(layer.path);
+    escapable.push(layer.path);
     if (layer.paramNames.length) policyPatterns.push(SECOND_SAMPLE);
   }
   // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
-  for (const entry of protect) for (const pattern of entry.paths) policyPatterns.push(protectToken(pattern));
+  for (const entry of protect) {
+    for (const pattern of entry.paths) {
+      policyPatterns.push(protectToken(pattern));
+      escapable.push(protectToken(pattern));
+    }
+  }
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
@@ -627,7 +635,10 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
       if (options && typeof options === 'object') otherPatterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
     }
   }
-  return prepareTokens([ ...new Set(filterTokens(policyPatterns)) ], [ ...new Set(filterTokens(otherPatterns)) ]);
+  if (security && typeof security === 'object') {
+    for (const options of Object.values(security as AnyRecord)) if (options && typeof options === 'object') escapable.push((options as AnyRecord).match);
+  }
+  return prepareTokens([ ...new Set(filterTokens(policyPatterns)) ], [ ...new Set(filterTokens(otherPatterns)) ], filterTokens(escapable));
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */
