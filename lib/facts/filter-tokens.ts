@@ -29,14 +29,13 @@ export function filterTokens(pattern: unknown): string[] {
   if (typeof pattern === 'string') return [ pattern ];
   if (pattern instanceof RegExp) {
     const strings = regexpStrings(pattern.source);
-    return pattern.source.startsWith('^') ? strings : withFloatingValues(strings);
+    return pattern.source.startsWith('^') ? strings : [ ...strings, ...floatingValues(strings) ];
   }
   if (typeof pattern === 'function') {
     const source = Function.prototype.toString.call(pattern);
     const literals = stringLiterals(source);
-    const floating = literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text);
-    const values = withFloatingValues(floating).slice(floating.length);
-    return [ ...literals.map(literal => literal.text), ...values, ...regexpLiterals(source).flatMap(filterTokens) ];
+    const floating = floatingValues(literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text));
+    return [ ...literals.map(literal => literal.text), ...floating, ...regexpLiterals(source).flatMap(filterTokens) ];
   }
   return [];
 }
@@ -57,12 +56,11 @@ function regexpLiterals(source: string): RegExp[] {
 
 /**
  * A RegExp not anchored at the start, or a function's literal it looks for anywhere (`endsWith`, `includes`), finds
- * `/login` anywhere in a path: in a parameter too (`/docs/login` for `/docs/:page`). Each such one-segment string also
- * as a parameter value.
+ * `/login` anywhere in a path: in a parameter too (`/docs/login` for `/docs/:page`). Such one-segment strings as
+ * parameter values.
  */
-function withFloatingValues(strings: string[]): string[] {
-  const values = strings.map(text => text.replace(/^\/+|\/+$/g, '')).filter((value, index) => value && value !== strings[index] && !value.includes('/'));
-  return values.length ? [ ...strings, ...values ] : strings;
+function floatingValues(strings: string[]): string[] {
+  return strings.map(text => text.replace(/^\/+|\/+$/g, '')).filter((value, index) => value && value !== strings[index] && !value.includes('/'));
 }
 
 const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
@@ -164,31 +162,37 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
   return [ min === 0 ? [ '', ...once ] : once, at + match[0].length ];
 }
 
-/** Tokens split once for every route: whole paths (`/`-led) by segment, the others as parameter values. */
-export interface TokenSet {
+/**
+ * Tokens prepared once for every route: whole paths (`/`-led) by segment, the others as the forms a parameter value
+ * takes (as written, `a` + it). Percent-encoded too (`/%61dmin`), where it fills a parameter, is a token that a `match`,
+ * a router.use() path or a protect pattern names, which an encoded request escapes; one an `ignore` names only makes
+ * its middleware run when encoded.
+ */
+interface TokenSet {
   paths: string[];
-  pathSegments: string[][];
-  values: string[];
+  pathSegments: Array<{ segments: string[]; encoded: boolean }>;
+  valueForms: string[][];
 }
 
 /** The policy's tokens, tried first and all (up to MAX_POLICY_TOKEN_PROBES), then the others'. */
 export interface PreparedTokens {
   policy: TokenSet;
   other: TokenSet;
-  /**
-   * Tokens also tried percent-encoded where they fill a parameter: those a `match`, a router.use() path or a protect
-   * pattern names, which an encoded request escapes; one an `ignore` names only makes its middleware run when encoded.
-   */
-  encoded: ReadonlySet<string>;
 }
 
+/** `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. */
 export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ]): PreparedTokens {
-  return { policy: tokenSet(policy), other: tokenSet(other.filter(token => !policy.includes(token))), encoded: new Set(encoded) };
+  const encodedTokens = new Set(encoded);
+  return { policy: tokenSet(policy, encodedTokens), other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens) };
 }
 
-function tokenSet(tokens: readonly string[]): TokenSet {
+function tokenSet(tokens: readonly string[], encoded: ReadonlySet<string>): TokenSet {
   const paths = tokens.filter(token => token.startsWith('/'));
-  return { paths, pathSegments: paths.map(token => token.split('/')), values: tokens.filter(token => !token.includes('/')) };
+  return {
+    paths,
+    pathSegments: paths.map(token => ({ segments: token.split('/'), encoded: encoded.has(token) })),
+    valueForms: tokens.filter(token => !token.includes('/')).map(token => (encoded.has(token) ? [ token, `a${token}`, encodedFirst(token) ] : [ token, `a${token}` ])),
+  };
 }
 
 export interface TokenProbes {
@@ -211,30 +215,25 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known);
   if (!route.paramNames.length || base === undefined) return NONE;
   const routeSegments = route.path.split('/');
-  const policyFills = tokens.policy.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
-  const otherFills = tokens.other.pathSegments.filter(tokenSegments => fillsParameter(routeSegments, tokenSegments));
-  if (!policyFills.length && !otherFills.length && !tokens.policy.values.length && !tokens.other.values.length) return NONE;
+  const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
+  const policyFills = fills(tokens.policy);
+  const otherFills = fills(tokens.other);
+  if (!policyFills.length && !otherFills.length && !tokens.policy.valueForms.length && !tokens.other.valueForms.length) return NONE;
   const collector = new ProbeCollector(route, known);
   const sample = base.split('/');
-  const fill = (fills: string[][], values: string[]) => {
-    for (const tokenSegments of fills) {
-      collector.consider(overlay(routeSegments, sample, tokenSegments, false));
-      if (tokens.encoded.has(tokenSegments.join('/'))) collector.consider(overlay(routeSegments, sample, tokenSegments, true));
+  const fill = (filling: TokenSet['pathSegments'], valueForms: string[][]) => () => {
+    for (const { segments, encoded } of filling) {
+      collector.consider(overlay(routeSegments, sample, segments, false));
+      if (encoded) collector.consider(overlay(routeSegments, sample, segments, true));
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
-      for (const token of values) {
-        const forms = tokens.encoded.has(token) ? [ token, `a${token}`, encodedFirst(token) ] : [ token, `a${token}` ];
+      for (const forms of valueForms) {
         for (const value of forms) collector.consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
       }
     });
   };
-  collector.allow(MAX_POLICY_TOKEN_PROBES);
-  fill(policyFills, tokens.policy.values);
-  const truncated = collector.refused;
-  collector.allow(MAX_OTHER_TOKEN_PROBES);
-  fill(otherFills, tokens.other.values);
-  return { probes: [ ...collector.found ], truncated };
+  return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms), fill(otherFills, tokens.other.valueForms));
 }
 
 /**
@@ -250,26 +249,37 @@ function encodedFirst(value: string): string {
 // gives `/.html`), and the tokens that are whole paths.
 function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[]): TokenProbes {
   const collector = new ProbeCollector(route, known);
-  collector.allow(MAX_POLICY_TOKEN_PROBES);
-  for (const candidate of regexpStrings(pattern.source)) collector.consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
-  for (const candidate of tokens.policy.paths) collector.consider(candidate);
-  const truncated = collector.refused;
-  collector.allow(MAX_OTHER_TOKEN_PROBES);
-  for (const candidate of tokens.other.paths) collector.consider(candidate);
-  return { probes: [ ...collector.found ], truncated };
+  return collector.inTwoPhases(() => {
+    for (const candidate of regexpStrings(pattern.source)) collector.consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
+    for (const candidate of tokens.policy.paths) collector.consider(candidate);
+  }, () => {
+    for (const candidate of tokens.other.paths) collector.consider(candidate);
+  });
 }
 
 /** New candidates the route's RegExp accepts, each with its trailing-slash form when the router is not strict (egg's default). */
 class ProbeCollector {
-  readonly found = new Set<string>();
-  /** A candidate the route accepts was left out since `allow` was last called. */
-  refused = false;
+  private readonly found = new Set<string>();
+  /** A candidate the route accepts was left out since the limit was last set. */
+  private refused = false;
   private limit = 0;
 
   constructor(private readonly route: RouteLayer, private readonly known: readonly string[]) {}
 
-  /** Up to `more` probes from now on. */
-  allow(more: number): void {
+  /**
+   * The policy's candidates (`policy` considers them), up to MAX_POLICY_TOKEN_PROBES, then the others', up to
+   * MAX_OTHER_TOKEN_PROBES more; truncated when the policy's did not all fit.
+   */
+  inTwoPhases(policy: () => void, other: () => void): TokenProbes {
+    this.allow(MAX_POLICY_TOKEN_PROBES);
+    policy();
+    const truncated = this.refused;
+    this.allow(MAX_OTHER_TOKEN_PROBES);
+    other();
+    return { probes: [ ...this.found ], truncated };
+  }
+
+  private allow(more: number): void {
     this.limit = this.found.size + more;
     this.refused = false;
   }

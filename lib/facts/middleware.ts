@@ -536,14 +536,15 @@ export function passesThrough(source: string): boolean {
   const [ opening, context, next ] = head;
   const body = source.slice(opening.length);
   if (/\/\*|\/\/|\\|`|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
-  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${escapeRegExp(next)}\\s*\\(\\s*\\)`).exec(body);
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
-  return !new RegExp(`\\b(?:${escapeRegExp(context)}|${escapeRegExp(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
+  return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[$]/g, '\\$&');
+/** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */
+function identifierPattern(identifier: string): string {
+  return identifier.replace(/[$]/g, '\\$&');
 }
 
 type Origin = NonNullable<MiddlewareFact['origin']>;
@@ -624,19 +625,20 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
   for (const entry of protect) {
     for (const pattern of entry.paths) {
-      policyPatterns.push(protectToken(pattern));
-      escapable.push(protectToken(pattern));
+      const token = protectToken(pattern);
+      policyPatterns.push(token);
+      escapable.push(token);
     }
   }
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
     for (const options of Object.values(security as AnyRecord)) {
-      if (options && typeof options === 'object') otherPatterns.push((options as AnyRecord).match || (options as AnyRecord).ignore);
+      if (!options || typeof options !== 'object') continue;
+      const { match, ignore } = options as AnyRecord;
+      otherPatterns.push(match || ignore);
+      escapable.push(match);
     }
-  }
-  if (security && typeof security === 'object') {
-    for (const options of Object.values(security as AnyRecord)) if (options && typeof options === 'object') escapable.push((options as AnyRecord).match);
   }
   return prepareTokens([ ...new Set(filterTokens(policyPatterns)) ], [ ...new Set(filterTokens(otherPatterns)) ], filterTokens(escapable));
 }
