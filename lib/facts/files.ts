@@ -117,6 +117,8 @@ export interface FileFactsInput {
 }
 
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
+/** Config of the directories egg writes to while the app runs (uploads, logs, run files) and serves nothing from. */
+export const WRITTEN_DIR_KEYS: ReadonlySet<string> = new Set([ 'multipart.tmpdir', 'logger.dir', 'rundir' ]);
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
 
@@ -124,6 +126,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const { baseDir, config } = input;
   const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(config.static) : [];
   const logsDir = stringAt(config, 'logger.dir');
+  const appLogs = realPathLoose(path.join(baseDir, 'logs'));
+  const configuredLogs = logsDir === undefined ? undefined : realPathLoose(logsDir);
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
   return {
@@ -134,10 +138,9 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
       { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
       { label: 'run/', realPath: realPathLoose(input.runDir), insideIsExposed: true },
-      { label: 'logs/', realPath: realPathLoose(path.join(baseDir, 'logs')), insideIsExposed: true },
+      { label: 'logs/', realPath: appLogs, insideIsExposed: true },
       // logger.dir when it is not logs/ itself, which would be named twice.
-      ...(logsDir && realPathLoose(logsDir) !== realPathLoose(path.join(baseDir, 'logs')) ?
-        [{ label: 'logs/ (logger.dir)', realPath: realPathLoose(logsDir), insideIsExposed: true }] : []),
+      ...(configuredLogs && configuredLogs !== appLogs ? [{ label: 'logs/ (logger.dir)', realPath: configuredLogs, insideIsExposed: true }] : []),
       { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
       // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
       { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
@@ -306,21 +309,21 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
   const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
   const walk = (current: string, relative: string): void => {
+    // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
+    const relativeOf = (name: string) => (relative ? `${relative}/${name}` : name);
     for (const entry of safeReaddirTyped(current)) {
       if (--budget < 0) {
         fact.truncated = true;
         return;
       }
       const { name } = entry;
-      // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
-      const rel = () => (relative ? `${relative}/${name}` : name);
       if (entry.isSymbolicLink()) {
         const target = realPathLoose(path.join(current, name));
-        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: rel(), target: display(target) });
+        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: relativeOf(name), target: display(target) });
       } else if (entry.isDirectory()) {
-        walk(path.join(current, name), rel());
+        walk(path.join(current, name), relativeOf(name));
       } else if (name.startsWith('.env')) {
-        fact.envFiles.push(rel());
+        fact.envFiles.push(relativeOf(name));
       }
     }
   };
@@ -332,7 +335,7 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
   const { baseDir, config } = input;
   const entries: Array<{ keyPath: string; value: string; resolved: string }> = staticEntries
     .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(dir) }));
-  for (const keyPath of [ 'multipart.tmpdir', 'logger.dir', 'rundir' ]) {
+  for (const keyPath of WRITTEN_DIR_KEYS) {
     const value = stringAt(config, keyPath);
     if (value) entries.push({ keyPath, value, resolved: path.resolve(value) });
   }

@@ -191,9 +191,9 @@ const JOINED = /^\s*(?:\+|,|\.\s*concat\s*\(|\)\s*\.\s*concat\s*\()\s*$/;
 const TEMPLATE_LITERAL_PART = /\$\{\s*(?:'([^'\\\n]*)'|"([^"\\\n]*)")\s*\}/g;
 
 /**
- * Whether the file writes `value` as string literals joined with `+` (`'Hq3$' + 'nW8pZ!r'`, in any number of
- * pieces), as one literal reversed, or as one base64 or hex literal that decodes to it: equal, not similar, so short
- * secrets are matched without matching unrelated text.
+ * Whether the file writes `value` as string literals joined (JOINED: `'Hq3$' + 'nW8pZ!r'`, a list's items, `concat()`,
+ * in any number of pieces), as one literal reversed, or as one base64 or hex literal that decodes to it: equal, not
+ * similar, so short secrets are matched without matching unrelated text.
  */
 function composedFromLiterals(text: string, value: string): boolean {
   let joined = '';

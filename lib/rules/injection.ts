@@ -3,6 +3,7 @@ import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
+import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
 import type { Facts } from '../facts/types';
@@ -150,9 +151,6 @@ export const configSchemaViolation: Rule = {
   },
 };
 
-/** Directories egg writes to and serves or loads nothing from. */
-const WRITTEN_ONLY = new Set([ 'logger.dir', 'rundir', 'multipart.tmpdir' ]);
-
 export const pathEscapesRoot: Rule = {
   id: 'SEN305',
   area: 'injection',
@@ -168,7 +166,7 @@ export const pathEscapesRoot: Rule = {
   check(facts) {
     const { allowedRoots } = facts.files;
     return facts.files.configPaths
-      .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_ONLY.has(entry.keyPath)))
+      .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_DIR_KEYS.has(entry.keyPath)))
       .filter(entry => !allowedRoots.some(root => isInside(entry.realPath, root)))
       .map(entry => ({
         severity: 'medium',

@@ -1,6 +1,7 @@
 /** Threat 1: malicious, misplaced, typosquatted, unlocked or tampered plugins. */
 import type { SentinelPluginsConfig } from '../config/types';
 import { toDisplayPath } from '../facts/collect';
+import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import type { PluginTrustFact } from '../facts/plugins';
 import type { Facts } from '../facts/types';
@@ -24,9 +25,6 @@ function target(plugin: PluginTrustFact): string {
 function judgedPlugins(facts: Facts): PluginTrustFact[] {
   return facts.pluginTrust.plugins.filter(plugin => plugin.location !== 'project');
 }
-
-/** Config of directories the app writes while it runs (run files, logs, uploads). */
-const WRITTEN_AT_RUN_TIME = new Set([ 'rundir', 'logger.dir', 'multipart.tmpdir' ]);
 
 export const pluginOutsideTrustedRoots: Rule = {
   id: 'SEN101',
@@ -56,7 +54,7 @@ export const pluginOutsideTrustedRoots: Rule = {
         `config.sentinel.plugins.localRoots[${index}] is the app root itself: every directory in the app (run/, logs/, upload directories) becomes a trusted plugin location` :
         `config.sentinel.plugins.localRoots[${index}] is ${root}, which holds the app root itself: every directory around the app becomes a trusted plugin location`,
     }] : []));
-    const written = facts.files.configPaths.filter(entry => WRITTEN_AT_RUN_TIME.has(entry.keyPath));
+    const written = facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath));
     const overWritten = local.flatMap((root, index): RuleHit[] => {
       if (isInside(facts.app.baseDir, root)) return [];
       const dir = written.find(entry => isInside(root, entry.realPath) || isInside(entry.realPath, root));
