@@ -20,8 +20,19 @@ export interface EggModules {
   pathToRegexpModule?: unknown;
 }
 
+/** By framework dirs: a boot asks from its constructor, its configWillLoad and its checks. */
+const eggModulesOf = new Map<string, EggModules>();
+
 /** Loads egg-path-matching and path-to-regexp from egg's own dependency tree, so they are the versions egg runs. */
 export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?: unknown): EggModules {
+  if (pathToRegexpModule !== undefined) return resolveEggModules(eggPaths, pathToRegexpModule);
+  const key = eggPaths.join('\0');
+  let modules = eggModulesOf.get(key);
+  if (!modules) eggModulesOf.set(key, modules = resolveEggModules(eggPaths, undefined));
+  return modules;
+}
+
+function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unknown): EggModules {
   const egg = findEggPackage(eggPaths);
   if (!egg) throw new Error(`[egg-sentinel] cannot find the egg package among the framework dirs ${JSON.stringify(eggPaths)}`);
   const fromEgg = createRequire(path.join(egg.dir, 'package.json'));
