@@ -245,6 +245,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         app: 'mw-crowded-tokens', named: [ /GET \/:tenant\/export/, /\/public\/export/ ], refused: '/acme/export', reaches: '/public/export' },
       { title: 'a RegExp not anchored at the start (/\\/login$/) is tried in a parameter too: /docs/login reaches /docs/:page',
         app: 'mw-floating-regexp', named: [ /GET \/docs\/:page/, /\/docs\/login/, /\/docs\/static\// ], refused: '/docs/intro', reaches: '/docs/login' },
+      { title: 'a guard\'s value is tried where a parameter shares its segment with literal text: /docs/login.json reaches /docs/:page.json',
+        app: 'mw-embedded-param', named: [ /GET \/docs\/:page\.json/, /\/docs\/login\.json/ ], refused: '/docs/intro.json', reaches: '/docs/login.json' },
       { title: 'a RegExp literal inside an ignore function is tried too: /docs/login reaches /docs/:page',
         app: 'mw-function-regexp', named: [ /\/docs\/login/ ], refused: '/docs/intro', reaches: '/docs/login' },
       { title: 'every alternative of a guard\'s ignore RegExp is tried, not only its first eight',

@@ -5,7 +5,7 @@
  * parameters are, and each candidate that the route's own RegExp accepts becomes one more probe: every probe stays a
  * request egg dispatches to the route, and egg's own matching decides the filter's outcome on it.
  */
-import type { RouteLayer } from './path-matching';
+import { ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
 
 /**
  * Strings per RegExp: its top-level alternatives (`^\/(?:login|register|…|public)`) and their products, without
@@ -228,8 +228,11 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
+      const slots = valueSlots(segment);
       for (const forms of valueForms) {
-        for (const value of forms) collector.consider(sample.map((part, at) => (at === index ? value : part)).join('/'));
+        for (const value of forms) {
+          for (const slot of slots) collector.consider(sample.map((part, at) => (at === index ? slot(value) : part)).join('/'));
+        }
       }
     });
   };
@@ -315,6 +318,22 @@ export function protectToken(pattern: string): string | undefined {
  * route it takes the token's.
  */
 const WILDCARD_SEGMENT = /[:*(]/;
+
+/**
+ * Where a value goes in a route segment: the whole segment, and, when a parameter shares the segment with literal
+ * text (`:page.json`, `v:version`), that parameter's place, any other parameter of the segment taking the first
+ * sample: `/docs/:page.json` serves `/docs/login.json`.
+ */
+function valueSlots(segment: string): Array<(value: string) => string> {
+  const whole = (value: string) => value;
+  const parameters = [ ...segment.matchAll(ROUTE_PARAMETER) ];
+  if (!parameters.length || (parameters.length === 1 && parameters[0][0] === segment)) return [ whole ];
+  return [ whole, ...parameters.map(({ 0: parameter, index = 0 }) => {
+    const before = segment.slice(0, index).replace(ROUTE_PARAMETER, SAMPLE_PARAMS[0]);
+    const after = segment.slice(index + parameter.length).replace(ROUTE_PARAMETER, SAMPLE_PARAMS[0]);
+    return (value: string) => `${before}${value}${after}`;
+  }) ];
+}
 
 /**
  * Whether a token agrees with the route's literal segments and puts a value where the route has a parameter (or goes

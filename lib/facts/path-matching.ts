@@ -190,7 +190,7 @@ export interface RouteLayer {
 }
 
 /** Sample parameter values, tried in turn until one satisfies the parameter's pattern. */
-const SAMPLE_PARAMS = [ '1', 'sentinel', 'a' ];
+export const SAMPLE_PARAMS = [ '1', 'sentinel', 'a' ];
 
 /**
  * Request paths egg's router dispatches to a route, for evaluating `match`/`ignore` against it: the route path with
@@ -255,7 +255,7 @@ const PATTERN_SYNTAX = /[()*?+\\{}[\]!:"$]|[^ -~]/;
  */
 const REWRITTEN_PATTERN = /[=!:$/()^]/;
 /** `:name`, or `:name(pattern)` with a pattern without groups (path-to-regexp 1.x and 6.x). */
-const PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
+export const ROUTE_PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
 
 /**
  * The probe of a route made of literal text and parameters (`:id`, `:id(\\d+)`), built without compile(): each
@@ -266,7 +266,7 @@ const PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
  */
 function plainProbe(routePath: string): string | undefined {
   let unsatisfied = false;
-  const probe = routePath.replace(PARAMETER, (_parameter: string, pattern: string | undefined) => {
+  const probe = routePath.replace(ROUTE_PARAMETER, (_parameter: string, pattern: string | undefined) => {
     const sample = pattern === undefined ? SAMPLE_PARAMS[0] : REWRITTEN_PATTERN.test(pattern) ? undefined : sampleFor(pattern);
     if (sample === undefined) unsatisfied = true;
     return sample ?? '';
