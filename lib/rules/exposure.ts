@@ -1,4 +1,5 @@
 /** Threat 2: exposure of sensitive configuration. */
+import { createHash } from 'node:crypto';
 import { toDisplayPath } from '../facts/collect';
 import { STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
@@ -17,8 +18,38 @@ const MIN_BITS_PER_CHAR = 3;
 /** As 16 random bytes in hex: the 32 characters MIN_KEY_LENGTH asks for, when they are random. */
 const MIN_KEY_BITS = 128;
 
-/** Why one cookie key is weak, or undefined when it is fine. Never echoes the key. */
-export function describeWeakKey(key: string): string | undefined {
+/**
+ * Words a key is sometimes a digest of (`createHash('md5').update(appInfo.name).digest('hex')`): a digest looks random,
+ * yet whoever tries these words gets the key.
+ */
+const GUESSABLE_WORDS = [ '', 'secret', 'password', 'changeme', 'change-me', 'key', 'keys', 'cookie', 'session', 'admin',
+  'test', 'example', 'default', 'egg', 'eggjs', '123456', '12345678', 'qwerty', 'letmein' ];
+const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha512' ];
+const DIGEST_FORM = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[A-Za-z0-9+/_-]{22,88}={0,2})$/i;
+
+/** The digests of the guessable words and of the app's name, as hex, base64 and base64url, made when a key has a digest's form. */
+const guessableDigests = new Map<string, Set<string>>();
+
+function isGuessableDigest(key: string, appName: string | undefined): boolean {
+  if (!DIGEST_FORM.test(key)) return false;
+  const name = appName ?? '';
+  let digests = guessableDigests.get(name);
+  if (!digests) {
+    digests = new Set();
+    const words = name ? [ ...GUESSABLE_WORDS, name, `${name}_keys`, `${name}-keys`, `${name}_secret` ] : GUESSABLE_WORDS;
+    for (const word of words) {
+      for (const algorithm of DIGESTS) {
+        const digest = createHash(algorithm).update(word).digest();
+        for (const encoding of [ 'hex', 'base64', 'base64url' ] as const) digests.add(digest.toString(encoding).toLowerCase());
+      }
+    }
+    guessableDigests.set(name, digests);
+  }
+  return digests.has(key.toLowerCase());
+}
+
+/** Why one cookie key is weak, or undefined when it is fine. Never echoes the key, nor the word it digests. */
+export function describeWeakKey(key: string, appName?: string): string | undefined {
   if (key.length === 0) return 'is empty';
   if (SCAFFOLD_KEY.test(key)) return 'has the scaffold form <appname>_<timestamp>_<number>, guessable from the app name and creation date';
   if (key.length < MIN_KEY_LENGTH) return `is ${key.length} characters long (at least ${MIN_KEY_LENGTH} needed)`;
@@ -26,7 +57,12 @@ export function describeWeakKey(key: string): string | undefined {
   if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
   const bits = estimateSecretBits(key);
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
+  if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
   return undefined;
+}
+
+function appNameOf(facts: Facts): string | undefined {
+  return typeof facts.config.name === 'string' ? facts.config.name : undefined;
 }
 
 /** Why a literal won over keys read from the environment: egg keeps the last value any config file gives. */
@@ -41,7 +77,8 @@ export const weakCookieKeys: Rule = {
   severity: 'critical',
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
-    'walks, repeats, placeholder text; under 128 bits by the estimate SEN502 uses) lets an attacker forge signed cookies. ' +
+    'walks, repeats, placeholder text; under 128 bits by the estimate SEN502 uses; an MD5/SHA digest of a placeholder, a ' +
+    'common password or the app\'s name) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
   fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
@@ -53,7 +90,7 @@ export const weakCookieKeys: Rule = {
       return [{ ...base, message: `config.keys must be a comma-separated string, got ${keys === null ? 'null' : typeof keys}` }];
     }
     const problems = keys.split(',').map((key, index, all) => {
-      const weakness = describeWeakKey(key.trim());
+      const weakness = describeWeakKey(key.trim(), appNameOf(facts));
       return weakness && (all.length > 1 ? `key #${index + 1} ${weakness}` : `the key ${weakness}`);
     }).filter(Boolean);
     if (!problems.length) return [];
@@ -141,7 +178,7 @@ const KEYS_COMPUTED = /\bkeys['"]?\s*[:=]\s*(?=[^'"`\s])(?!string\b)/;
  */
 function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string } | undefined {
   const keys = facts.config.keys;
-  if (typeof keys !== 'string' || keys.split(',').some(key => describeWeakKey(key.trim()))) return undefined;
+  if (typeof keys !== 'string' || keys.split(',').some(key => describeWeakKey(key.trim(), appNameOf(facts)))) return undefined;
   return keysFallbackSources(facts);
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { createHash } from 'node:crypto';
 import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
 import { unsafeServerEnv } from '../../lib/rules/injection';
 import { ALL_RULE_INFO, RULES } from '../../lib/rules';
@@ -37,6 +38,24 @@ describe('SEN201 weak cookie keys', () => {
       assert.match(describeWeakKey(key) ?? '', reason);
     });
   }
+
+  // A digest of a word looks random (black-box round 13): MD5/SHA of placeholders, common passwords, the app's name.
+  const digest = (algorithm: string, word: string, encoding: 'hex' | 'base64' = 'hex') => createHash(algorithm).update(word).digest(encoding);
+  for (const [ key, word, appName ] of [
+    [ digest('sha256', 'letmein'), 'letmein' ],
+    [ digest('md5', 'changeme'), 'changeme' ],
+    [ digest('sha1', 'my-shop').toUpperCase(), 'my-shop', 'my-shop' ],
+    [ digest('sha512', 'my-shop_keys', 'base64'), 'my-shop_keys', 'my-shop' ],
+  ]) {
+    it(`flags a ${key.length}-character digest of a guessable word, and does not name the word`, () => {
+      const reason = describeWeakKey(key, appName) ?? '';
+      assert.match(reason, /is the MD5\/SHA digest of a guessable word/);
+      assert.ok(!reason.includes(word), reason);
+    });
+  }
+  it('a digest of the app\'s name is weak only for that app', () => {
+    assert.equal(describeWeakKey(digest('sha256', 'my-shop'), 'other-app'), undefined);
+  });
 
   const strong = [
     'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk',
