@@ -6,7 +6,7 @@
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
-import { collectSecretValues } from './secrets';
+import { collectSecretValues, environmentSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
 import { appProvenanceFiles, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
@@ -91,9 +91,12 @@ export abstract class SentinelBootHook {
     }
   }
 
-  /** The config's secret values, masked in egg's dumps (lib/dumps.ts) and in boot log lines; the config is walked once. */
+  /**
+   * The config's secret values and those of secret-named environment variables, masked in egg's dumps (lib/dumps.ts)
+   * and in boot log lines; the config is walked once.
+   */
   protected get dumpSecrets(): ReadonlySet<string> {
-    return this.secretValues ??= collectSecretValues(this.target.config);
+    return this.secretValues ??= collectSecretValues(this.target.config, undefined, environmentSecretValues(process.env));
   }
 }
 

@@ -29,7 +29,7 @@ export function runChecks(facts: Facts, options: CheckOptions): SentinelReport {
     now,
     ranRuleIds: new Set(rules.map(rule => rule.id)),
   }));
-  return timed(options.timings, 'report', () => buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config, configSecrets(facts).inherited))));
+  return timed(options.timings, 'report', () => buildReport(facts, verdict, now, new Redactor(collectSecretValues(facts.config, configSecrets(facts).inherited, facts.runtime.secretEnvironmentValues))));
 }
 
 /** A rule that throws is a bug in egg-sentinel; it becomes a finding instead of an unexplained crash. */

@@ -120,8 +120,11 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a URL with a token in its query', pattern: /(?<=:\/\/[^\s'"]*[?&](?:access_?token|token|api_?key|secret|client_secret|sig|signature|password|passwd)=)[A-Za-z0-9._~%+/-]{16,}/i },
 ];
 
-/** `scheme://user:password@host`; the password is group 1. */
-const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#@]+)@/gi;
+/**
+ * `scheme://user:password@host`; the password is group 1. It runs to the last `@` of the authority, as URL parsers
+ * read it (`svc:P@ss@db` has the password `P@ss`).
+ */
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#]+)@/gi;
 
 export type PlaceholderKind = 'empty' | 'template' | 'placeholder';
 
@@ -355,23 +358,35 @@ const MIN_REDACTED_LENGTH = 4;
 const SCHEMAS_KEY_PATH = 'sentinel.schemas.';
 
 /**
- * Every secret the config holds (values under secret-looking keys, each cookie key, tokens and URL passwords
- * anywhere), for redacting report text. Placeholders are left out: redacting `password` would garble messages.
+ * Values of environment variables named as secrets (`DEPLOY_HOOK_SECRET`, `DB_PASSWORD`): code may put one where the
+ * config does not hold it (a webhook route's path), so reports, logs and dumps redact them too.
  */
-export function collectSecretValues(config: Readonly<Record<string, unknown>>, leaves = findSecrets(config, { inherit: true })): Set<string> {
+export function environmentSecretValues(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env).flatMap(([ name, value ]) => (value && isSecretKeyName(name) ? [ value ] : []));
+}
+
+/**
+ * Every secret the config holds (values under secret-looking keys, each cookie key, tokens and URL passwords
+ * anywhere), and the given values of secret-named environment variables, for redacting report text. Placeholders are
+ * left out: redacting `password` would garble messages.
+ */
+export function collectSecretValues(config: Readonly<Record<string, unknown>>, leaves = findSecrets(config, { inherit: true }),
+  environment: readonly string[] = []): Set<string> {
   const found = new Set<string>();
   // What every log line and report names anyway: a value under a secret-named object that equals the app's name or
   // is part of its directory (`accessToken: { issuer: '<app name>' }`) would otherwise blank them out everywhere.
   const shown = [ config.name, config.baseDir ].filter((value): value is string => typeof value === 'string');
+  const add = (value: string) => {
+    const trimmed = value.trim();
+    if (trimmed.length >= MIN_REDACTED_LENGTH && !placeholderKind(trimmed) && !shown.some(text => text.includes(trimmed))) found.add(trimmed);
+  };
   for (const leaf of leaves) {
     // JSON schemas for the app's config (`'mysql.client.password': { type: 'string' }`) hold no secret values.
     if (leaf.placeholder || leaf.keyPath.startsWith(SCHEMAS_KEY_PATH)) continue;
     // Cookie keys and other lists are comma-separated; each part is a secret of its own.
-    for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) {
-      const trimmed = part.trim();
-      if (trimmed.length >= MIN_REDACTED_LENGTH && !placeholderKind(trimmed) && !shown.some(text => text.includes(trimmed))) found.add(trimmed);
-    }
+    for (const part of [ leaf.secret, ...leaf.secret.split(',') ]) add(part);
   }
+  environment.forEach(add);
   return found;
 }
 

@@ -109,6 +109,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     const baseDir = fixture('mw-secret-ignore');
     const token = 'whsec9f8e7d6c5b4a39281716f5e4d3c2b1a0Zq';
 
+    const deployHook = 'DeployHookPlanted4f9a2c71';
+    before(() => {
+      process.env.SENTINEL_TEST_DEPLOY_HOOK_SECRET = deployHook;
+    });
+    after(() => {
+      delete process.env.SENTINEL_TEST_DEPLOY_HOOK_SECRET;
+    });
+
     it('the chain in the boot log, the report and egg\'s dumps (config, routes) show it redacted', async () => {
       const app = mm.app({ baseDir, cache: false });
       await app.ready();
@@ -120,11 +128,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       const { text } = readReport(baseDir);
       assert.match(text, /"route": "POST \/hooks\/\[REDACTED\]"/);
       assert.match(text, /"route": "POST \/slack\/\[REDACTED\]"/);
+      assert.match(text, /"route": "POST \/short\/\[REDACTED\]"/);
+      assert.match(text, /"route": "POST \/deploy\/\[REDACTED\]"/);
       // egg's own dumps of the config and the routes (run/router.json), rewritten by egg-sentinel.
       const dumps = [ 'application_config.json', 'agent_config.json', 'router.json' ].map(name => [ name, fs.readFileSync(path.join(baseDir, 'run', name), 'utf8') ]);
       for (const [ name, content ] of [[ 'egg-web.log', log ], [ 'sentinel-report.json', text ], ...dumps ]) {
         assert.ok(!content.includes(token) && !content.includes(token.slice(-16)), `${name} holds the token`);
         assert.ok(!content.includes('AbCdEfGhIjKlMnOpQrSt'), `${name} holds the bot token`);
+        assert.ok(!content.includes('Hk7Tq2z'), `${name} holds the short token`);
+        assert.ok(!content.includes(deployHook), `${name} holds the environment's secret`);
       }
       assert.equal(fs.statSync(path.join(baseDir, 'run/router.json')).mode & 0o777, 0o600);
     });

@@ -9,6 +9,7 @@ import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { nodeModulesDirs, realPathOrUndefined } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
+import { environmentSecretValues } from '../secrets';
 
 export interface NodeFlagFact {
   /**
@@ -43,6 +44,8 @@ export interface RuntimeFacts {
    * the environment from a literal. Held in memory only: never log, report or write it.
    */
   environmentValues: ReadonlySet<string>;
+  /** Values of secret-named variables (lib/secrets.ts environmentSecretValues), redacted in the report. Never log them. */
+  secretEnvironmentValues: readonly string[];
   nodeFlags: NodeFlagFact[];
   /**
    * Real paths a preloaded module may live in: the app root, and each node_modules directory node searches from the app
@@ -94,6 +97,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
   ];
   return {
     environmentValues,
+    secretEnvironmentValues: environmentSecretValues(env),
     nodeFlags: flags.map(flag => {
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };

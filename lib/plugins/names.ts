@@ -3,6 +3,7 @@
  * against it, and the glob-style patterns of `config.sentinel.plugins.allow/deny/allowScripts`.
  */
 import knownPluginsData from '../data/known-plugins.json';
+import { escapeRegExp } from '../regexp';
 
 export interface KnownNames {
   /** npm scopes that belong to egg (`eggjs`). */
@@ -100,7 +101,7 @@ export function findTyposquat(name: string, known: KnownNames = KNOWN_NAMES): Ty
  * character, everything else is literal (`egg-*`, `@eggjs/*`, `sentinel`).
  */
 export function compileNamePattern(pattern: string): (name: string) => boolean {
-  const source = pattern.split('').map(ch => (ch === '*' ? '[^/]*' : ch === '?' ? '[^/]' : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const source = pattern.split('').map(ch => (ch === '*' ? '[^/]*' : ch === '?' ? '[^/]' : escapeRegExp(ch))).join('');
   const regexp = new RegExp(`^${source}$`);
   return name => regexp.test(name);
 }

@@ -1,3 +1,4 @@
+import { escapeRegExp } from '../regexp';
 import { MASK, maskedPemLines, maskSecretShapes, setMaskedKey } from '../secrets';
 
 export const REDACTED = MASK;
@@ -9,6 +10,11 @@ const NOTHING_KEPT: ReadonlySet<string> = new Set();
  * hidden inside other text would garble `/admin/users` and `/api/root` in every route table and dump.
  */
 const SUBSTRING_SECRET_LENGTH = 8;
+/**
+ * A short secret that mixes letters and digits (`Hk7Tq2z`) is no word of a path or a message: it is also hidden where
+ * it stands alone between other characters than letters, digits, `_` and `-` (a webhook route `/hooks/Hk7Tq2z`).
+ */
+const LETTERS_AND_DIGITS = /^(?=.*\d)(?=.*[A-Za-z])/;
 
 /**
  * Replaces every known secret value in report text, and any string of a secret's shape (a token in a route path read
@@ -21,6 +27,8 @@ export class Redactor {
   private readonly shortSecrets: ReadonlySet<string>;
   /** Any of `secrets`: one scan tells whether a string needs redacting at all (most do not). */
   private readonly anySecret?: RegExp;
+  /** The short secrets of letters and digits where they stand alone (LETTERS_AND_DIGITS). */
+  private readonly shortTokens?: RegExp;
   /** Redacted strings by input, unchanged ones too: a route table repeats the same chains hundreds of times. */
   private readonly done = new Map<string, string>();
 
@@ -28,13 +36,16 @@ export class Redactor {
     const all = [ ...new Set(secrets) ].filter(Boolean);
     this.secrets = all.filter(secret => secret.length >= SUBSTRING_SECRET_LENGTH);
     this.shortSecrets = new Set(all.filter(secret => secret.length < SUBSTRING_SECRET_LENGTH));
-    if (this.secrets.length) this.anySecret = new RegExp(this.secrets.map(secret => secret.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'));
+    if (this.secrets.length) this.anySecret = new RegExp(this.secrets.map(escapeRegExp).join('|'));
+    const tokens = [ ...this.shortSecrets ].filter(secret => LETTERS_AND_DIGITS.test(secret));
+    if (tokens.length) this.shortTokens = new RegExp(`(?<![\\w-])(?:${tokens.map(escapeRegExp).join('|')})(?![\\w-])`, 'g');
   }
 
   text(value: string): string {
     let out = this.done.get(value);
     if (out === undefined) {
       out = this.shortSecrets.has(value.trim()) ? REDACTED : maskSecretShapes(this.anySecret?.test(value) ? this.redact(value) : value);
+      if (this.shortTokens) out = out.replace(this.shortTokens, REDACTED);
       this.done.set(value, out);
     }
     return out;
@@ -79,4 +90,3 @@ export class Redactor {
     return value;
   }
 }
-

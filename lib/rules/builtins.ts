@@ -9,6 +9,7 @@ import type { InstalledPackage } from '../facts/packages';
 import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { DEVELOPMENT_ENVS } from '../report/severity';
+import { escapeRegExp } from '../regexp';
 import type { Rule, RuleHit } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -321,7 +322,7 @@ const FOREIGN_HOSTS: readonly string[] = [ 'com', 'net', 'org', 'io', 'cn', 'com
  * host or its subdomains as written.
  */
 function admits(entry: string, host: string): boolean {
-  if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(host);
+  if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(host);
   return host === entry || `.${host}`.endsWith(entry.startsWith('.') ? entry : `.${entry}`);
 }
 

@@ -4,6 +4,7 @@
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
+import { escapeRegExp } from '../regexp';
 import type { Rule, RuleHit } from './types';
 
 /** Routes listed in a message before "and N more". */
@@ -46,10 +47,6 @@ export function compileRoutePattern(pattern: string): (routePath: string) => boo
 
 function withoutTrailingSlash(text: string): string {
   return text.length > 1 && text.endsWith('/') ? text.slice(0, -1) : text;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -1,10 +1,10 @@
 import assert from 'node:assert';
 import { hardCodedSecret, weakCookieKeys } from '../../lib/rules/exposure';
-import { collectSecretValues, configSecrets, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
+import { collectSecretValues, configSecrets, environmentSecretValues, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { collectRuntimeFacts } from '../../lib/facts/runtime';
 import { walkPlainData } from '../../lib/walk';
-import { Redactor } from '../../lib/report/redact';
+import { REDACTED, Redactor } from '../../lib/report/redact';
 
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u';
 
@@ -277,6 +277,20 @@ describe('SEN202: cookie keys production falls back on', () => {
 });
 
 describe('values redacted from reports and logs', () => {
+  it('a short secret of letters and digits where it stands alone (a webhook route), not a short word inside paths', () => {
+    const redactor = new Redactor(collectSecretValues({ hook: { token: 'Hk7Tq2z' }, db: { password: 'admin' } }));
+    assert.equal(redactor.text('POST /hooks/a/Hk7Tq2z'), `POST /hooks/a/${REDACTED}`);
+    assert.equal(redactor.text('GET /admin/users'), 'GET /admin/users', 'a short word stays: it would garble every path');
+    assert.equal(redactor.text('GET /x/aHk7Tq2z'), 'GET /x/aHk7Tq2z', 'inside a longer token it is no occurrence of the secret');
+  });
+
+  it('values of secret-named environment variables (a route path built from one), not of the others', () => {
+    const environment = environmentSecretValues({ DEPLOY_HOOK_SECRET: 'DeployHookPlanted4f9a2c71', GIT_COMMIT: '4f9a2c71deadbeef', NODE_ENV: 'production' });
+    assert.deepEqual(environment, [ 'DeployHookPlanted4f9a2c71' ]);
+    const redactor = new Redactor(collectSecretValues({}, undefined, environment));
+    assert.equal(redactor.text('POST /hooks/b/DeployHookPlanted4f9a2c71'), `POST /hooks/b/${REDACTED}`);
+  });
+
   it('not the app\'s name or directory, which a value under a secret-named object may equal (a JWT issuer)', () => {
     const values = collectSecretValues({ name: 'shop-api', baseDir: '/srv/shop-api', accessToken: { issuer: 'shop-api', secret: 'Tq8vN2kL5mW9xR' } });
     assert.ok(values.has('Tq8vN2kL5mW9xR'));
@@ -386,6 +400,11 @@ describe('masking and redaction', () => {
     assert.deepEqual(maskSecrets({ deploy: { note } }), { deploy: { note: 'rotate [REDACTED] then [REDACTED]' } });
     const secrets = collectSecretValues({ deploy: { note } });
     assert.ok(secrets.has(first) && secrets.has(second));
+  });
+
+  it('a URL password holding @ is masked whole: it runs to the last @ of the authority (black-box round 13)', () => {
+    assert.equal(maskSecretShapes('{"url":"postgres://svc:P@ssPlant3dAt@pg:5432/db"}'), '{"url":"postgres://svc:[REDACTED]@pg:5432/db"}');
+    assert.equal(maskSecretShapes('amqp://svc:S3cr3tPw@mq/vhost and http://example.com/a@b'), 'amqp://svc:[REDACTED]@mq/vhost and http://example.com/a@b');
   });
 
   it('a PEM private key is masked whole, header, body and END line, also as JSON text with \\n escapes', () => {
