@@ -90,13 +90,31 @@ function validate(name: string, value: unknown, schema: Schema): void {
     throw new SentinelEnvError(name, `has an invalid schema in the config file (${(error as Error).message})`, 'Fix the schema passed to the egg-sentinel env helper');
   }
   if (!check(value)) {
-    throw new SentinelEnvError(name, `does not match its schema: ${(check.errors ?? []).map(describe).join('; ')}`, 'Fix the value where the environment is set (the value is not shown because it may be a secret)');
+    const named = declaredNames(schema);
+    throw new SentinelEnvError(name, `does not match its schema: ${(check.errors ?? []).map(error => describe(error, named)).join('; ')}`,
+      'Fix the value where the environment is set (the value is not shown because it may be a secret)');
   }
 }
 
-/** `at /flags/0: must be boolean`; ajv's messages never include the value. */
-function describe(error: ErrorObject): string {
-  return `${error.instancePath ? `at ${error.instancePath}: ` : ''}${error.message ?? 'is invalid'}`;
+/**
+ * `at /flags/0: must be boolean`; ajv's messages never include the value. The path's keys are the value's own: one
+ * the schema does not name (a token used as a key, `{ "sk_live_…": "client-a" }`) is shown as `<key>`.
+ */
+function describe(error: ErrorObject, named: ReadonlySet<string>): string {
+  const at = error.instancePath.split('/').slice(1).map(segment => (/^\d+$/.test(segment) || named.has(segment) ? segment : '<key>'));
+  return `${at.length ? `at /${at.join('/')}: ` : ''}${error.message ?? 'is invalid'}`;
+}
+
+/** Every property name a schema declares (`properties`, `required`), at any depth, in ajv's path escaping. */
+function declaredNames(schema: unknown, names = new Set<string>()): Set<string> {
+  if (Array.isArray(schema)) schema.forEach(item => declaredNames(item, names));
+  else if (schema && typeof schema === 'object') {
+    const { properties, required } = schema as { properties?: unknown; required?: unknown };
+    if (properties && typeof properties === 'object') Object.keys(properties).forEach(key => names.add(key.replace(/~/g, '~0').replace(/\//g, '~1')));
+    if (Array.isArray(required)) required.forEach(key => typeof key === 'string' && names.add(key));
+    Object.values(schema).forEach(item => declaredNames(item, names));
+  }
+  return names;
 }
 
 function remember(value: unknown): void {

@@ -387,6 +387,10 @@ describe('env helpers', () => {
     assert.equal(features.beta, true);
     assert.ok(valuesReadFromEnvironment().has('team-a') && valuesReadFromEnvironment().has('Tq8vN2kL5mW9xR'));
     assert.throws(() => env.json('FEATURES', { type: 'object', properties: { beta: { type: 'string' } } }, {}, source), /FEATURES does not match its schema: at \/beta: must be string/);
+    // A key of the value the schema does not name may be a secret (a token used as a key): black-box round 13.
+    const clients = { API_CLIENTS: '{"sk_live_EnvJsonPlanted0123456789":5,"list":[{"x":1}]}' };
+    assert.throws(() => env.json('API_CLIENTS', { type: 'object', properties: { list: { type: 'array', items: { type: 'object', additionalProperties: { type: 'string' } } } }, additionalProperties: { type: 'string' } }, {}, clients),
+      (error: Error) => /at \/<key>: must be string; at \/list\/0\/<key>: must be string/.test(error.message) && !error.message.includes('EnvJsonPlanted'));
     assert.throws(() => env.json('DB_PASSWORD', { type: 'object' }, {}, source), (error: Error) =>
       /DB_PASSWORD is not valid JSON/.test(error.message) && !error.message.includes('Tq8vN2kL5mW9xR'));
     assert.throws(() => env.json('X', {}, {}, { X: '{"a":{"constructor":{"prototype":{"p":1}}}}' }), /prototype poisoning/);
