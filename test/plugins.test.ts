@@ -119,14 +119,15 @@ describe('plugin trust (mm.app)', function() {
       const message = await expectRefused(fixture('plugin-unlocked'), /SEN103/);
       assert.match(message, /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/);
       assert.match(message, /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/);
-      assert.deepEqual(findings(fixture('plugin-unlocked'), 'SEN103').map(hit => hit.target).sort(), [ 'plugin:ledger', 'plugin:stamp' ]);
+      assert.match(message, /plugin noname@\? lies in node_modules with no package name \(its `path` leads there\): no install put it there, and package-lock\.json cannot pin it/);
+      assert.deepEqual(findings(fixture('plugin-unlocked'), 'SEN103').map(hit => hit.target).sort(), [ 'plugin:ledger', 'plugin:noname', 'plugin:stamp' ]);
     });
 
     it('on a developer machine the same findings are low and boot goes on', async () => {
       const app = await bootApp(fixture('plugin-unlocked'));
       try {
         const hits = findings(fixture('plugin-unlocked'), 'SEN103');
-        assert.equal(hits.length, 2);
+        assert.equal(hits.length, 3);
         assert.ok(hits.every(hit => hit.severity === 'low' && !hit.blocking));
       } finally {
         await app.close();

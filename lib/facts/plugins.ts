@@ -30,6 +30,8 @@ export type PluginLocation =
 export type PluginLockFact =
   | { state: 'locked'; lockfile: string; entry: LockEntry }
   | { state: 'not-listed'; lockfile: string }
+  /** In node_modules without a package name: no install put it there, and no lockfile can list it. */
+  | { state: 'nameless'; lockfile: string }
   | { state: 'no-lockfile'; projectDir: string }
   | { state: 'unreadable'; lockfile: string; error: string }
   /** Not an installed package (local or project plugin), or SEN103 is off. */
@@ -197,7 +199,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         displayPath: input.display(realPath),
         from: fact.from ?? '<unknown>',
         location,
-        lock: location === 'package' && packageName && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles) : { state: 'not-applicable' },
+        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles) : { state: 'not-applicable' },
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
       };
@@ -236,7 +238,7 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): Man
   return { manifest: { state: 'present', deep: manifest.deep, envs: manifest.envs }, plugins: results };
 }
 
-function lockFact(realPath: string, packageName: string, version: string | undefined, cache: Map<string, Lockfile | LockfileError>): PluginLockFact {
+function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>): PluginLockFact {
   const projectDir = installingProjectDir(realPath) as string;
   const found = findLockfile(projectDir);
   if (!found) return { state: 'no-lockfile', projectDir };
@@ -251,6 +253,7 @@ function lockFact(realPath: string, packageName: string, version: string | undef
     cache.set(found.file, lockfile);
   }
   if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
+  if (!packageName) return { state: 'nameless', lockfile: found.file };
   const entry = lockfile.find(packageName, realPath, version);
   return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
 }

@@ -121,6 +121,7 @@ const INTEGRITY = /^(?:(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(?:\s+|
 function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefined {
   const { lock } = plugin;
   if (lock.state === 'not-listed') return `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
+  if (lock.state === 'nameless') return `lies in node_modules with no package name (its \`path\` leads there): no install put it there, and ${toDisplayPath(baseDir, lock.lockfile)} cannot pin it`;
   if (lock.state === 'unreadable') return `cannot be checked: ${lock.error}`;
   if (lock.state !== 'locked' || lock.entry.link) return undefined;
   if (lock.entry.linkedTo !== undefined) {
@@ -147,7 +148,8 @@ export const pluginNotLocked: Rule = {
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
     'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
-    'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. No lockfile at all is one finding for ' +
+    'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
+    'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
   fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +
     'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',
