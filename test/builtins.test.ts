@@ -332,6 +332,29 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     }));
   });
 
+  it('SEN604: an ipBlackList of IPv4 ranges lets loopback as an IPv6 literal through, and safeCurl really gets there', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-ssrf-ipv4'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf does not block all of the internal addresses .*: it lets ::ffff:127\.0\.0\.1, ::ffff:7f00:1 through/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf-ipv4'), async app => {
+      await app.httpRequest().get('/curl').query({ url }).expect(500);
+      await app.httpRequest().get('/curl').query({ url: url.replace('127.0.0.1', '[::ffff:127.0.0.1]') }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+    }));
+  });
+
+  it('SEN604: the README\'s checkAddress on net.BlockList boots, and refuses loopback in either family', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf-blocklist'), async app => {
+      assert.deepEqual(findingsOf(readReport(fixture('builtin-ssrf-blocklist')).json as { findings: Finding[] }, 'SEN604'), []);
+      for (const host of [ '127.0.0.1', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]' ]) await app.httpRequest().get('/curl').query({ url: url.replace('127.0.0.1', host) }).expect(500);
+      assert.equal(received.length, 0);
+    }));
+  });
+
   it('SEN605: an empty domainWhiteList refuses boot at failOn low, and ctx.redirect() goes to any host', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

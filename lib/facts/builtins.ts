@@ -2,6 +2,7 @@
  * Facts for threat 6 (egg's built-ins): the installed packages, the advisory database they are checked against,
  * the running Node.js and NODE_ENV. egg-security's and egg-onerror's settings are read from the merged config.
  */
+import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { type AdvisoryDatabase, DEFAULT_OVERRIDE_FILE, loadAdvisoryDatabase } from '../advisories/database';
 import { collectPackageFacts, type PackageFacts, type PackageWalkInput, type WalkedPackages } from './packages';
@@ -31,8 +32,12 @@ export interface BuiltinFacts {
 /** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
 export const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@eggjs\/security)\//;
 
-/** Loopback, the private ranges and the cloud metadata address: what SSRF protection is for. */
-export const SSRF_PROBES: readonly string[] = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254' ];
+/**
+ * Loopback, the private ranges and the cloud metadata address: what SSRF protection is for. Also loopback as IPv6
+ * literals (`http://[::ffff:127.0.0.1]/`), which an IPv4-only ipBlackList lets through: egg-security's check compares
+ * them with IPv4 ranges and finds no match.
+ */
+export const SSRF_PROBES: readonly string[] = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1' ];
 
 export interface BuiltinFactsInput extends PackageWalkInput {
   /** The merged `config.security.ssrf`. */
@@ -70,7 +75,9 @@ function ssrfAllows(ssrf: unknown): string[] | undefined {
   if (typeof checkAddress !== 'function') return undefined;
   return SSRF_PROBES.filter(address => {
     try {
-      // urllib refuses the request when it answers falsy.
+      // urllib refuses the request when it answers falsy. It asks about a URL's IPv6 literal as a string (urllib 2's
+      // check of an IP host), about resolved IPv4 addresses as records.
+      if (isIPv6(address)) return Boolean(checkAddress(address, 6, address));
       return Boolean(checkAddress([{ address, family: 4 }], 4, address));
     } catch {
       return false;

@@ -263,15 +263,20 @@ export const ssrfUnprotected: Rule = {
     '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
     'or an exception of `0.0.0.0/0` leaves every address open too; at boot the check egg-security builds from the lists is ' +
     'asked about loopback, private and cloud metadata addresses, and one that lets any of them through is reported ' +
-    'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted). ctx.curl(), app.curl() and ' +
+    'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted), and so are IPv6 literals ' +
+    'of loopback (`http://[::ffff:127.0.0.1]/`), which a list of IPv4 ranges alone lets through. egg-security 3 skips the ' +
+    'IPv6 addresses a host name resolves to whatever the lists say (its own FIXME): a `checkAddress` of the app\'s is the ' +
+    'way to judge those. ctx.curl(), app.curl() and ' +
     'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
     '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
     'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
     'config at boot and does not read code, safeCurl is on every app, agent, ctx and httpclient (a plugin can call it as ' +
     'well as the app), and this is the only place egg-sentinel points at SSRF. It is medium, a warning under the default ' +
     'threshold; an app that fetches no URL a user can influence can waive it with that reason. Outside local/unittest.',
-  fix: "Configure `security: { ssrf: { ipBlackList: [ '127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', " +
-    "'169.254.0.0/16', '::1/128', 'fc00::/7' ] } }` (or a `checkAddress` function) and fetch user-supplied URLs with ctx.safeCurl().",
+  fix: 'Give `security.ssrf` a `checkAddress` of the app\'s built on node\'s `net.BlockList`, which judges IPv4 and IPv6 ' +
+    'addresses alike (the README\'s "SSRF protection" has one), and fetch user-supplied URLs with ctx.safeCurl(). An ' +
+    '`ipBlackList` of IPv4 ranges lets IPv6 literals of loopback through, and with egg-security 3 an IPv6 range in it ' +
+    '(`::1/128`) blocks every IPv4 address as well.',
   check: securityCheck(facts => {
     const ssrf = (securityConfig(facts).ssrf ?? {}) as AnyRecord;
     // egg-security turns an ipBlackList (an empty one too) into a checkAddress function when it loads: a function
