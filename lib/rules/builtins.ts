@@ -324,16 +324,45 @@ const FOREIGN_HOSTS: readonly string[] = [ 'com', 'net', 'org', 'io', 'cn', 'com
 /**
  * Whether egg-security's isSafeDomain lets `host` (lower case, as it makes it) through for a whitelist `entry`: an entry
  * with `*` is a wildcard pattern (its `matcher`: `*` is any run of characters, case-insensitive), any other matches the
- * host or its subdomains as written.
+ * host or its subdomains, in lower case (egg-security lowercases the list when it loads).
  */
 function admits(entry: string, host: string): boolean {
   if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(host);
-  return host === entry || `.${host}`.endsWith(entry.startsWith('.') ? entry : `.${entry}`);
+  const lower = entry.toLowerCase();
+  return host === lower || `.${host}`.endsWith(lower.startsWith('.') ? lower : `.${lower}`);
 }
 
-/** A domainWhiteList entry that lets hosts anyone can register through (`*`, `.com`, `*.com`, `*m`, `.co.uk`, `*.github.io`). */
+/** Second-level labels under which a country's registry sells names to anyone (`com.cn`, `co.uk`, `ac.jp`). */
+const REGISTRY_SECOND_LEVELS = new Set([ 'ac', 'biz', 'co', 'com', 'edu', 'gob', 'go', 'gov', 'info', 'ltd', 'mil', 'ne', 'net', 'nom', 'or', 'org', 'plc', 'sch' ]);
+
+/** Hosting domains that give every customer a subdomain: admitting the domain admits every customer's site. */
+const SHARED_HOSTING_DOMAINS = new Set([
+  'amazonaws.com', 's3.amazonaws.com', 'appspot.com', 'azurestaticapps.net', 'azurewebsites.net', 'bitbucket.io', 'blogspot.com',
+  'cloudfront.net', 'cloudfunctions.net', 'codeberg.page', 'deno.dev', 'firebaseapp.com', 'fly.dev', 'github.io', 'gitlab.io',
+  'glitch.me', 'herokuapp.com', 'netlify.app', 'ngrok-free.app', 'ngrok.io', 'now.sh', 'onrender.com', 'pages.dev', 'railway.app',
+  'repl.co', 'replit.app', 'run.app', 'surge.sh', 'trycloudflare.com', 'vercel.app', 'web.app', 'workers.dev',
+]);
+
+/**
+ * Whether a domain is one under which anyone can register a name: a top-level domain (`de`, `dev`), a registry's
+ * second level under a country code (`com.cn`, `co.uk`), or a shared hosting domain (`herokuapp.com`).
+ */
+function isPublicSuffix(domain: string): boolean {
+  const labels = domain.split('.');
+  if (labels.some(label => !/^[a-z0-9-]+$/.test(label))) return false;
+  if (labels.length === 1) return true;
+  return (labels.length === 2 && REGISTRY_SECOND_LEVELS.has(labels[0]) && labels[1].length === 2) || SHARED_HOSTING_DOMAINS.has(domain);
+}
+
+/**
+ * A domainWhiteList entry that lets hosts anyone can register through (`*`, `.com`, `*.com`, `*m`, `.de`, `*.dev`,
+ * `.com.cn`, `.herokuapp.com`): it admits one of FOREIGN_HOSTS, or a new name under the public suffix it names.
+ */
 function allowsForeignHosts(entry: unknown): boolean {
-  return typeof entry === 'string' && FOREIGN_HOSTS.some(host => admits(entry, host));
+  if (typeof entry !== 'string') return false;
+  const domain = entry.trim().toLowerCase().replace(/^\*?\.?/, '').replace(/\.$/, '');
+  const named = domain && isPublicSuffix(domain) ? [ `sentinel-probe-attacker.${domain}` ] : [];
+  return [ ...FOREIGN_HOSTS, ...named ].some(host => admits(entry, host));
 }
 
 export const openRedirect: Rule = {
@@ -342,7 +371,9 @@ export const openRedirect: Rule = {
   title: 'Open redirect: no domain whitelist',
   severity: 'low',
   description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
-    'empty list (or an entry that admits hosts anyone can register: `*`, `*.com`, `.com`, `*m`, `.co.uk`, `*.github.io`, judged as egg-security ' +
+    'empty list (or an entry that admits hosts anyone can register: `*`, `*.com`, `.com`, `*m`, any top-level domain such as `.de` or ' +
+    '`*.dev`, a registry\'s second level such as `.co.uk` or `.com.cn`, a shared hosting domain such as `*.github.io` or ' +
+    '`.herokuapp.com`, judged as egg-security ' +
     'matches them) it redirects to any http(s) host, or any anyone can register, so `ctx.redirect(ctx.query.next)` ' +
     'sends users to a phishing site. ' +
     'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',

@@ -352,12 +352,14 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
   });
 
   it('SEN605: an entry that admits a whole top-level domain is as open as no list; a wildcard under a domain is fine', () => {
-    for (const open of [ '*', '*.*', '**', '.com', 'com', '*.com', '*m', '*.NET', '.com.', '.xn--p1ai', '.co.uk', '*.github.io' ]) {
+    // Any top-level domain, a registry's second level, a shared hosting domain (black-box round 13).
+    for (const open of [ '*', '*.*', '**', '.com', 'com', '*.com', '*m', '*.NET', '.com.', '.xn--p1ai', '.co.uk', '*.github.io',
+      '.de', '*.dev', '.app', '.com.cn', '*.co.jp', '.herokuapp.com', '.vercel.app', '.s3.amazonaws.com', 'NET', '.CO.UK' ]) {
       const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', open ] }), prod);
       assert.match(hit?.message ?? '', /lets hosts anyone can register through \(a whole top-level domain or public suffix\): ctx\.redirect\(\) sends users to them/, open);
     }
     // As egg-security matches them: a pattern with spaces matches no host; a domain and its subdomains only.
-    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'NET' ]) {
+    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'example.de', '.shop.example.app', 'my-app.herokuapp.com', '.example.com.cn' ]) {
       assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ closed ] }), prod), [], closed);
     }
   });
