@@ -160,7 +160,9 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
  */
 function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, string>): string | undefined {
   if (!Object.prototype.hasOwnProperty.call(texts, recorded)) return recorded;
-  const holds = (file: string) => holdsLiteral(texts[file], leaf.secret) || holdsLiteral(texts[file], leaf.value);
+  // A part of the value (its first or last characters, split in two) counts in the file egg recorded for the key
+  // only: in any other file it may belong to another secret of the same form.
+  const holds = (file: string) => holdsLiteral(texts[file], leaf.secret, file === recorded) || holdsLiteral(texts[file], leaf.value, file === recorded);
   return holds(recorded) ? recorded : Object.keys(texts).find(holds);
 }
 
@@ -189,7 +191,7 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
   const texts = facts.files.configTexts;
   const files = Object.keys(texts);
   const readIn = files.find(file => file.startsWith('config/') && KEYS_COMPUTED.test(texts[file]));
-  const literalIn = files.find(file => holdsLiteral(texts[file], keys));
+  const literalIn = files.find(file => holdsLiteral(texts[file], keys, false));
   return readIn && literalIn ? { literalIn, readIn } : undefined;
 }
 
@@ -199,7 +201,7 @@ const IDENTIFYING_LINE = 16;
 const FRAGMENTED_SECRET = 16;
 const FRAGMENT = 10;
 
-function holdsLiteral(text: string, value: string): boolean {
+function holdsLiteral(text: string, value: string, partsCount: boolean): boolean {
   if (text.includes(value)) return true;
   if (value.length >= COMPOSED_SECRET && composedFromLiterals(text, value)) return true;
   // Written with escapes: "-----BEGIN…\n…", quotes or backslashes inside.
@@ -207,10 +209,10 @@ function holdsLiteral(text: string, value: string): boolean {
   if (escaped !== value && text.includes(escaped)) return true;
   if (value.includes('\n')) return value.split('\n').some(line => line.trim().length >= IDENTIFYING_LINE && text.includes(line.trim()));
   if (value.length < FRAGMENTED_SECRET) return false;
-  // Split ('Tq8vN2kL5m' + 'W9xRp4Zs3c') or encoded (Buffer.from('…', 'base64')) in the file.
+  // Encoded (Buffer.from('…', 'base64')), or split ('Tq8vN2kL5m' + 'W9xRp4Zs3c') in the file.
   const bytes = Buffer.from(value);
-  return text.includes(value.slice(0, FRAGMENT)) || text.includes(value.slice(-FRAGMENT)) ||
-    [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded));
+  return [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex') ].some(encoded => text.includes(encoded)) ||
+    (partsCount && (text.includes(value.slice(0, FRAGMENT)) || text.includes(value.slice(-FRAGMENT))));
 }
 
 /** The longest run of joined literals kept (a PEM key is shorter). */

@@ -93,6 +93,12 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     assert.deepEqual(where('p4ss"w\\rd-9931', { 'config/config.prod.ts': 'password: "p4ss\\"w\\\\rd-9931"' }), [ 'config/config.prod.ts' ]);
   });
 
+  it('another file holding a value of the same form (its first characters) does not write it: read from a mounted file (black-box round 13)', () => {
+    const prod = "pg: { password: JSON.parse(fs.readFileSync(path.join(appInfo.baseDir, 'secrets/prod.json'))).password }";
+    assert.deepEqual(where('FsReadPlanted02y', { 'config/config.prod.ts': prod, 'config/redis.pass': 'FsReadPlanted03z\n' }), []);
+    assert.deepEqual(where('FsReadPlanted03z', { 'config/config.prod.ts': prod, 'config/redis.pass': 'FsReadPlanted03z\n' }), [ 'config/redis.pass' ]);
+  });
+
   it('a literal split in two, or written base64- or hex-encoded, is still written in the file', () => {
     const secret = 'Tq8vN2kL5mW9xRp4Zs3c';
     for (const text of [
