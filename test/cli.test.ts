@@ -137,6 +137,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.ok(!out.includes(SCAFFOLDED_KEY), 'the key is never printed');
     });
 
+    it('a relative static dir is judged as the app started from its root serves it, wherever the audit runs from', async () => {
+      const { report } = await auditJson([ '--base-dir', fixture('cli-static-relative'), '--env', 'prod' ]);
+      const exposed = report.findings.find((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.match(exposed?.message ?? '', /^config\.static\.dir serves config, which is config\//);
+      assert.ok(!report.findings.some((finding: { ruleId: string; message: string }) => finding.ruleId === 'SEN305' && finding.message.includes('static')), 'not "outside the app"');
+    });
+
     it('text: FORCE_COLOR colours it, NO_COLOR wins over FORCE_COLOR', async () => {
       const coloured = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod' ], { env: { FORCE_COLOR: '1' } });
       assert.ok(coloured.stdout.includes('\u001b[31m✘\u001b[39m'), coloured.stdout);

@@ -62,6 +62,11 @@ export interface CollectOptions {
   prepared?: PreparedFacts;
   /** checkGitignore (lib/facts/files.ts), awaited by the caller. */
   gitignore: GitignoreFact;
+  /**
+   * The directory relative paths of config resolve against (a static dir, as egg-static resolves it): this process's
+   * at boot; the audit's is the app root, where `npm start` runs it.
+   */
+  workingDir?: string;
   /** Filled with the ms each collector took (`facts.plugins`, `facts.middleware`…), when given. */
   timings?: Timings;
 }
@@ -110,6 +115,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),
       dumpRewrites: options.dumpRewrites, staleReportFile: options.staleReportFile, gitignore: options.gitignore,
+      workingDir: options.workingDir ?? process.cwd(),
     })),
     runtime,
     builtins: time('facts.builtins', () => collectBuiltinFacts({

@@ -114,6 +114,8 @@ export interface FileFactsInput {
   staleReportFile?: string;
   /** checkGitignore's answer, awaited before the (synchronous) collection. */
   gitignore: GitignoreFact;
+  /** What relative paths in config resolve against (lib/facts/collect.ts CollectOptions). */
+  workingDir: string;
 }
 
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
@@ -127,13 +129,13 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(config.static) : [];
   const logsDir = stringAt(config, 'logger.dir');
   const appLogs = realPathLoose(path.join(baseDir, 'logs'));
-  const configuredLogs = logsDir === undefined ? undefined : realPathLoose(logsDir);
+  const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
-    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(dir), input.display)),
+    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display)),
     sensitiveRoots: existing([
       { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
       { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
@@ -334,14 +336,14 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
 function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
   const { baseDir, config } = input;
   const entries: Array<{ keyPath: string; value: string; resolved: string }> = staticEntries
-    .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(dir) }));
+    .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(input.workingDir, dir) }));
   for (const keyPath of WRITTEN_DIR_KEYS) {
     const value = stringAt(config, keyPath);
-    if (value) entries.push({ keyPath, value, resolved: path.resolve(value) });
+    if (value) entries.push({ keyPath, value, resolved: path.resolve(input.workingDir, value) });
   }
   // egg-view splits view.root on commas.
   (stringAt(config, 'view.root') ?? '').split(/\s*,\s*/).filter(Boolean).forEach((value, index, all) => {
-    entries.push({ keyPath: all.length > 1 ? `view.root[${index}]` : 'view.root', value, resolved: path.resolve(value) });
+    entries.push({ keyPath: all.length > 1 ? `view.root[${index}]` : 'view.root', value, resolved: path.resolve(input.workingDir, value) });
   });
   // egg-core joins customLoader directories to baseDir, so only `..` can leave it.
   const customLoader = config.customLoader;

@@ -183,7 +183,7 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     undispatchedRoutes: routes => (options.notice ?? options.warn)(`${routes.length} route(s) of routers that no middleware the audit saw dispatches ` +
       `to (${routes.slice(0, 5).join(', ')}${routes.length > 5 ? ', …' : ''}) are judged as if dispatched after the global chain, where ` +
       'egg-router-plus mounts its namespaces in a beforeStart task, which the audit does not run; the boot check judges them where they are mounted'),
-  }, { gitignore: await gitignore });
+  }, { gitignore: await gitignore, workingDir: baseDir });
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).
