@@ -258,6 +258,31 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', dir ])).code, 0, 'restored files match again');
     });
 
+    it('pin --check finds a changed plugin config before running it: its code cannot rewrite the manifest first (black-box round 13)', async () => {
+      const configJs = path.join(dir, 'node_modules/egg-tidy/config/config.default.js');
+      const manifestFile = path.join(dir, 'sentinel.lock.json');
+      const marker = path.join(dir, 'run/tampered-config-ran');
+      const original = fs.readFileSync(configJs);
+      const manifest = fs.readFileSync(manifestFile, 'utf8');
+      // What a tampered plugin would do: run, then re-pin its own file in the manifest so the check passes.
+      fs.writeFileSync(configJs, `${original}\n;require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');` +
+        `(() => { const fs = require('fs'); const m = JSON.parse(fs.readFileSync(${JSON.stringify(manifestFile)}, 'utf8')); ` +
+        `m.plugins.tidy.files['config/config.default.js'] = require('crypto').createHash('sha256').update(fs.readFileSync(__filename)).digest('hex'); ` +
+        `fs.writeFileSync(${JSON.stringify(manifestFile)}, JSON.stringify(m, null, 2) + '\\n'); })();\n`);
+      try {
+        const check = await sentinel([ 'pin', '--check', '--base-dir', dir ]);
+        assert.equal(check.code, 1, check.stderr);
+        assert.match(check.stdout, /1 plugin\(s\) differ \(env .*\) \(found before loading any config: no plugin code ran\)/);
+        assert.match(check.stdout, /^ {2}tidy: changed: config\/config\.default\.js$/m);
+        assert.ok(!fs.existsSync(marker), 'the changed config did not run');
+        assert.equal(fs.readFileSync(manifestFile, 'utf8'), manifest, 'the manifest is as committed');
+      } finally {
+        fs.writeFileSync(configJs, original);
+        fs.writeFileSync(manifestFile, manifest);
+        fs.rmSync(marker, { force: true });
+      }
+    });
+
     it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {
       mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(dir, 'lib/plugin/extra') } }));
       mm.env('prod');

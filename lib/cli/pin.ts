@@ -6,7 +6,8 @@ import { realPathLoose } from '../facts/files';
 import { pluginPackageDir } from '../facts/egg-version';
 import { AppLoadError, loadConfigOffline } from '../facts/offline';
 import {
-  MANIFEST_FILE, ManifestError, type PluginManifest, buildManifest, describeDrift, diffManifests, readManifest, serializeManifest,
+  MANIFEST_FILE, type ManifestDifference, ManifestError, type PluginManifest, buildManifest, describeDrift, diffManifests, pinnedPluginDrift, readManifest,
+  serializeManifest,
 } from '../plugins/manifest';
 import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from './command';
 
@@ -133,18 +134,26 @@ async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
       'run `npx egg-sentinel pin --deep` and commit the manifest, or check without --deep\n');
     return EXIT.error;
   }
-  const current = await currentManifest({ ...options, envs: envsGiven ? options.envs : pinned.envs, deep: options.deep ?? pinned.deep }, io);
+  const envs = envsGiven ? options.envs : pinned.envs;
+  // The pinned plugins' files first, before any config (a plugin's code) is loaded to learn which plugins are enabled.
+  const tampered = pinnedPluginDrift(options.baseDir, pinned, envs);
+  if (tampered.length) return reportDifferences(tampered, envs, io, ' (found before loading any config: no plugin code ran)');
+  const current = await currentManifest({ ...options, envs, deep: options.deep ?? pinned.deep }, io);
   const differences = diffManifests(pinned, current);
   if (!differences.length) {
     io.stdout.write(`${MANIFEST_FILE}: the ${Object.keys(current.plugins).length} plugin(s) enabled in env ${current.envs.join(', ')} match\n`);
     return EXIT.clean;
   }
+  return reportDifferences(differences, current.envs, io, '');
+}
+
+function reportDifferences(differences: ManifestDifference[], envs: readonly string[], io: CliIO, note: string): number {
   const lines = differences.map(({ plugin, difference }) => {
     if (difference === 'not-pinned') return `  ${plugin}: enabled, not in ${MANIFEST_FILE}`;
     if (difference === 'not-enabled') return `  ${plugin}: in ${MANIFEST_FILE}, no longer enabled`;
     return `  ${plugin}: ${describeDrift(difference)}`;
   });
-  io.stdout.write(`${MANIFEST_FILE}: ${differences.length} plugin(s) differ (env ${current.envs.join(', ')})\n${lines.join('\n')}\n` +
+  io.stdout.write(`${MANIFEST_FILE}: ${differences.length} plugin(s) differ (env ${envs.join(', ')})${note}\n${lines.join('\n')}\n` +
     'Review the changes; if they are intended, run `npx egg-sentinel pin` and commit the new manifest.\n');
   return EXIT.findings;
 }

@@ -335,3 +335,17 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
 }
+
+/**
+ * The plugins pinned for any of `envs` whose files at their pinned paths differ, found by hashing alone: no config is
+ * loaded, so no plugin's code runs (`pin --check` and the preflight ask this first; a changed config file of a plugin
+ * could otherwise rewrite the manifest before anything compared it).
+ */
+export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, envs: readonly string[]): ManifestDifference[] {
+  return Object.keys(manifest.plugins).sort().flatMap((plugin): ManifestDifference[] => {
+    const entry = manifest.plugins[plugin];
+    if (!entry.envs.some(env => envs.includes(env))) return [];
+    const drift = verifyPlugin(entry, path.resolve(baseDir, entry.path), baseDir, manifest.deep);
+    return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
+  });
+}
