@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
 import { isDeclaredPackage } from './facts/real-path';
 import type { EnvSource } from './facts/types';
+import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
 
 interface LaunchOptions {
@@ -87,7 +89,39 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
+  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env));
   return problems.length ? problems.join('\n') : undefined;
+}
+
+/** Set by the first process that verified the pinned plugins (the master), for the agent and workers it starts. */
+const VERIFIED_MANIFEST = 'EGG_SENTINEL_PREFLIGHT_MANIFEST';
+
+/**
+ * The plugins sentinel.lock.json pins for the env, hashed before egg runs any of their code: a changed config file of
+ * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. Once per cluster: the
+ * processes a verifying process starts inherit the manifest's digest and skip the hashing while it is unchanged.
+ */
+function pinnedPluginProblems(baseDir: string, serverEnv: string, env: NodeJS.ProcessEnv): string[] {
+  let read;
+  try {
+    read = readManifest(baseDir);
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    return [ `[egg-sentinel preflight] refused to start (SEN104): ${error.message}` ];
+  }
+  if (!read) return [];
+  const digest = crypto.createHash('sha256').update(`${baseDir}\0${serverEnv}\0${read.text}`).digest('hex');
+  if (env[VERIFIED_MANIFEST] === digest) return [];
+  const differences = pinnedPluginDrift(baseDir, read.manifest, [ serverEnv ]);
+  if (!differences.length) {
+    env[VERIFIED_MANIFEST] = digest;
+    return [];
+  }
+  return [
+    `[egg-sentinel preflight] refused to start (SEN104): ${differences.length} plugin(s) pinned for env ${serverEnv} differ from ${MANIFEST_FILE}, before any of their code ran:`,
+    ...differences.map(({ plugin, difference }) => `  - ${plugin}: ${typeof difference === 'string' ? difference : describeDrift(difference)}`),
+    'Fix: find out why the files changed (reinstall with `npm ci` to restore the packages); if the change is intended, review it, run `npx egg-sentinel pin` and commit the manifest.',
+  ];
 }
 
 /** The env egg would run in: the first of its sources (egg-core getServerEnv's order), else what NODE_ENV maps to. */

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildManifest, serializeManifest } from '../../lib/plugins/manifest';
 import { launchOptions, preflightProblem } from '../../lib/preflight';
 
 const ROOT = path.join(__dirname, '../..');
@@ -25,6 +26,25 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     fs.writeFileSync(path.join(dir, 'config/env'), '/../../tmp/x\n');
     assert.match(preflightProblem([ 'node', 'x' ], dir, {}) ?? '', /from config\/env file/);
     assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: '/nonexistent', env: 'a/b' }) ], dir, {}) ?? '', /from options\.env/);
+  });
+
+  it('outside local/unittest, hashes the plugins sentinel.lock.json pins for the env before egg runs their code, once per cluster', () => {
+    const plugin = path.join(dir, 'node_modules/egg-tidy');
+    fs.mkdirSync(path.join(plugin, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '1.0.0', eggPlugin: { name: 'tidy' } }));
+    fs.writeFileSync(path.join(plugin, 'config/config.default.js'), 'module.exports = {};\n');
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin }] }] })));
+    const env: NodeJS.ProcessEnv = { EGG_SERVER_ENV: 'prod' };
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, env), undefined);
+    assert.match(String(env.EGG_SENTINEL_PREFLIGHT_MANIFEST), /^[0-9a-f]{64}$/, 'the processes it starts inherit the verified manifest');
+    // A tampered plugin config, as it would re-pin itself once it ran.
+    fs.appendFileSync(path.join(plugin, 'config/config.default.js'), 'require("fs").writeFileSync("/tmp/x", "ran");\n');
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }) ?? '',
+      /refused to start \(SEN104\): 1 plugin\(s\) pinned for env prod differ from sentinel\.lock\.json, before any of their code ran:\n {2}- tidy: changed: config\/config\.default\.js/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'local' }), undefined, 'plugins under development change');
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, env), undefined, 'a process the verifying one started does not hash again');
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), '{');
+    assert.match(preflightProblem([ 'node', 'x' ], dir, env) ?? '', /refused to start \(SEN104\): .*sentinel\.lock\.json is not valid JSON/);
   });
 
   it('judges the scope as egg uses it: untrimmed, and a repeated option (an array) joined with commas', () => {
