@@ -6,6 +6,7 @@ import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { estimateSecretBits } from '../ipc/keyring';
+import { escapeRegExp } from '../regexp';
 import { bitsPerChar, configSecrets, placeholderKind, type SecretLeaf } from '../secrets';
 import { MAX_WALK_DEPTH } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -48,6 +49,33 @@ function isGuessableDigest(key: string, appName: string | undefined): boolean {
   return digests.has(key.toLowerCase());
 }
 
+/**
+ * Words keys are made of when someone writes one by hand (`acme-backend-cookie-signing-key-prod`): with the app's name,
+ * a guesser tries them first. Each has a letter outside a-f, so no hex key loses characters to them.
+ */
+const KEY_WORDS = [ 'admin', 'api', 'app', 'application', 'auth', 'backend', 'change', 'changeme', 'company', 'config', 'cookie', 'cookies',
+  'corp', 'default', 'demo', 'dev', 'develop', 'development', 'egg', 'eggjs', 'example', 'for', 'frontend', 'inc', 'internal', 'jwt', 'key',
+  'keys', 'koa', 'live', 'local', 'long', 'ltd', 'main', 'master', 'my', 'new', 'node', 'nodejs', 'our', 'pass', 'password', 'please',
+  'private', 'prod', 'production', 'project', 'public', 'random', 'release', 'secret', 'secrets', 'server', 'service', 'session',
+  'sessions', 'settings', 'sign', 'signature', 'signing', 'site', 'stage', 'staging', 'string', 'strong', 'super', 'team', 'test',
+  'testing', 'the', 'this', 'token', 'top', 'user', 'users', 'value', 'very', 'web', 'website', 'with', 'your' ];
+/** A key whose words and app name make up at least this share of it is judged by what remains. */
+const MOSTLY_WORDS = 1 / 3;
+
+/**
+ * The bits left of a key once the app's name (whole, and its parts) and KEY_WORDS are taken out, case and separators
+ * aside; undefined when they make up less than a third of it (a random key that happens to hold a word).
+ */
+function bitsBesideWords(key: string, appName: string | undefined): number | undefined {
+  const folded = key.toLowerCase();
+  const nameParts = (appName ?? '').toLowerCase().split(/[^a-z0-9]+/).filter(part => part.length >= 3);
+  const names = appName ? [ appName.toLowerCase(), appName.toLowerCase().replace(/[^a-z0-9]/g, ''), ...nameParts ] : [];
+  const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
+  const rest = folded.replace(new RegExp(words.map(escapeRegExp).join('|'), 'g'), '').replace(/[^a-z0-9]/g, '');
+  if (folded.replace(/[^a-z0-9]/g, '').length - rest.length < key.length * MOSTLY_WORDS) return undefined;
+  return rest ? estimateSecretBits(rest) : 0;
+}
+
 /** Why one cookie key is weak, or undefined when it is fine. Never echoes the key, nor the word it digests. */
 export function describeWeakKey(key: string, appName?: string): string | undefined {
   if (key.length === 0) return 'is empty';
@@ -57,6 +85,10 @@ export function describeWeakKey(key: string, appName?: string): string | undefin
   if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
   const bits = estimateSecretBits(key);
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
+  const besideWords = bitsBesideWords(key, appName);
+  if (besideWords !== undefined && besideWords < MIN_KEY_BITS) {
+    return `is guessable: it is mostly the app's name and words keys are made of (cookie, key, prod…), beside which about ${besideWords} bits remain (at least ${MIN_KEY_BITS} needed)`;
+  }
   if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
   return undefined;
 }
@@ -77,7 +109,8 @@ export const weakCookieKeys: Rule = {
   severity: 'critical',
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
-    'walks, repeats, placeholder text; under 128 bits by the estimate SEN502 uses; an MD5/SHA digest of a placeholder, a ' +
+    'walks, repeats, placeholder text; mostly the app\'s name and words keys are made of, such as cookie, key, prod; under ' +
+    '128 bits by the estimate SEN502 uses; an MD5/SHA digest of a placeholder, a ' +
     'common password or the app\'s name) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
   fix: `Generate a key with ${GENERATE_KEY} ` +

@@ -53,6 +53,21 @@ describe('SEN201 weak cookie keys', () => {
       assert.ok(!reason.includes(word), reason);
     });
   }
+  // Written by hand from the app's name and common words (black-box round 13).
+  for (const [ key, appName ] of [
+    [ 'my-egg-app-cookie-signing-key-prod', 'my-egg-app' ],
+    [ 'ThisIsMyEggAppProductionCookieKey', 'my-egg-app' ],
+    [ 'acme-corp-backend-api-cookie-keys', undefined ],
+  ]) {
+    it(`flags a key made of the app's name and words: ${key}`, () => {
+      assert.match(describeWeakKey(key as string, appName) ?? '', /is guessable: it is mostly the app's name and words keys are made of/);
+    });
+  }
+  it('a random key holding the app\'s name or a word stays strong', () => {
+    assert.equal(describeWeakKey('shop-api-Wq3Lm8Zt2Xv7Kc4Rp9Nb5Hd1Ys6Jf0Ga', 'shop-api'), undefined);
+    assert.equal(describeWeakKey('x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj'), undefined);
+  });
+
   it('a digest of the app\'s name is weak only for that app', () => {
     assert.equal(describeWeakKey(digest('sha256', 'my-shop'), 'other-app'), undefined);
   });
