@@ -203,7 +203,14 @@ function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, str
  * `keys` set to an expression rather than a string literal (`keys: process.env.X`, `config.keys = env.secret('X')`,
  * `keys: EGG_KEYS || '…'`, `keys: fromEnv('EGG_KEYS', '…')`): keys meant to come from somewhere else at run time.
  */
-const KEYS_COMPUTED = /\bkeys['"]?\s*[:=]\s*(?=[^'"`\s])(?!string\b)/;
+const KEYS_COMPUTED = /\bkeys['"]?\s*[:=]\s*(?=[^'"`\s])(?!string\b)([^\n;]*)/g;
+/** What such an expression reads the environment by: `process.env`, `env.secret(`, `fromEnv(`, `EGG_KEYS`. */
+const READS_ENVIRONMENT = /env|Env|ENV|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b/;
+
+/** Whether a config file computes the keys from the environment; not `appInfo.name + '_…'`, egg-init's own form. */
+function keysReadFromEnvironment(text: string): boolean {
+  return [ ...text.matchAll(KEYS_COMPUTED) ].some(match => READS_ENVIRONMENT.test(match[1]));
+}
 
 /**
  * Cookie keys production falls back on (SEN202): a config file computes them (from the environment, mostly), yet their
@@ -223,7 +230,7 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
   if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
   const texts = facts.files.configTexts;
   const files = Object.keys(texts);
-  const readIn = files.find(file => file.startsWith('config/') && KEYS_COMPUTED.test(texts[file]));
+  const readIn = files.find(file => file.startsWith('config/') && keysReadFromEnvironment(texts[file]));
   const literalIn = files.find(file => holdsLiteral(texts[file], keys, false));
   return readIn && literalIn ? { literalIn, readIn } : undefined;
 }

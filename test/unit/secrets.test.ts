@@ -278,6 +278,12 @@ describe('SEN202: cookie keys production falls back on', () => {
     // SEN201 reports it, and says what to fix: the variable production reads is not set.
     assert.match(weakCookieKeys.check(weak, { developmentEnv: false })[0].message, /; it is the literal written in config\/config\.default\.js, which the app falls back on: config\/config\.default\.js computes the keys \(from an environment variable, as a rule\), yet the literal is what took effect: what it reads is not set, or a config file egg applies later sets the literal again$/);
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.js': `exports.keys = '${KEY}';\n` }), { developmentEnv: false }), [], 'written only as a literal');
+    // egg-init's own key is computed from the app's name, not read from the environment (black-box round 13).
+    const initKey = 'my-app_1563186367163_7654';
+    const egginit = facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n` }, [], initKey);
+    assert.doesNotMatch(weakCookieKeys.check(egginit, { developmentEnv: false })[0].message, /falls back on|environment/);
+    const viaConstant = facts({ 'config/config.default.js': `const cookieKey = '${KEY}';\nmodule.exports = { keys: cookieKey };\n` });
+    assert.deepEqual(hardCodedSecret.check(viaConstant, { developmentEnv: false }), [], 'a literal through a constant is still only a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
   });
 });
