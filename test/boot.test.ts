@@ -102,6 +102,8 @@ describe('waivers (mm.app)', () => {
     assert.match(expired.message, /expired on 2020-01-31/);
     assert.equal(json.waivers[0].state, 'expired');
     assert.match(message, /critical SEN201/);
+    // The refusal says why the waiver the team wrote did not apply (black-box round 13).
+    assert.match(message, /\n {2}note: SEN001 the waiver for SEN201.* expired on 2020-01-31/);
   });
 });
 
