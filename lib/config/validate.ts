@@ -40,7 +40,7 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
   const outside = setOutsideProblems(setOutside);
   const problems: string[] = [ ...outside ];
   const valid = validateSchema(value);
-  if (!valid) for (const error of validateSchema.errors ?? []) problems.push(describeError(error));
+  if (!valid) problems.push(...describeErrors(validateSchema.errors ?? []));
   // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks
   // only at values of the shape it expects. The other checks need the shape the schema vouches for.
   if (isRecord(value)) {
@@ -86,7 +86,7 @@ function waiverProblems(waivers: unknown, knownRuleIds: ReadonlySet<string> | un
     const at = `config.sentinel.waivers[${index}]`;
     const problems: string[] = [];
     const { rule, expires } = waiver;
-    if (typeof rule === 'string' && knownRuleIds && /^SEN\d{3}$/.test(rule) && !knownRuleIds.has(rule)) problems.push(`${at}.rule: no rule has the id "${rule}"`);
+    if (typeof rule === 'string' && knownRuleIds && /^SEN\d{3}$/.test(rule) && !knownRuleIds.has(rule)) problems.push(`${at}.rule: no rule has the id "${rule}" (run \`npx egg-sentinel rules\` for the list)`);
     if (typeof rule === 'string' && WAIVER_HYGIENE.has(rule)) {
       problems.push(`${at}.rule: ${rule} reports on the waivers themselves and cannot be waived; renew or remove the waiver it names`);
     }
@@ -128,6 +128,23 @@ function keyPath(instancePath: string): string {
   // ajv gives JSON pointers (/waivers/0/reason); show them the way users write config.
   const parts = instancePath.split('/').slice(1).map(part => part.replace(/~1/g, '/').replace(/~0/g, '~'));
   return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : `${path}.${part}`), 'config.sentinel');
+}
+
+/** One line per problem: an `anyOf` stands for its branches' errors, which are not listed on their own. */
+function describeErrors(errors: ErrorObject[]): string[] {
+  const branchesOf = (anyOf: ErrorObject) => errors.filter(error => error !== anyOf && error.schemaPath.startsWith(`${anyOf.schemaPath.replace(/\/anyOf$/, '')}/anyOf/`));
+  const anyOfs = errors.filter(error => error.keyword === 'anyOf');
+  const inBranch = new Set(anyOfs.flatMap(branchesOf));
+  return errors.filter(error => !inBranch.has(error)).map(error => (error.keyword === 'anyOf' ? describeAnyOf(error, branchesOf(error)) : describeError(error)));
+}
+
+/** `config.sentinel.ipc.encrypt: must be boolean or array, got string`, or the branches' own problems. */
+function describeAnyOf(error: ErrorObject, branches: ErrorObject[]): string {
+  const at = keyPath(error.instancePath);
+  if (branches.length && branches.every(branch => branch.keyword === 'type' && branch.instancePath === error.instancePath)) {
+    return `${at}: must be ${branches.map(branch => String((branch.params as { type: unknown }).type)).join(' or ')}, got ${describeType(error.data)}`;
+  }
+  return `${at}: matches none of its allowed forms (${[ ...new Set(branches.map(describeError)) ].join('; ')})`;
 }
 
 function describeError(error: ErrorObject): string {

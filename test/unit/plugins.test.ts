@@ -511,4 +511,11 @@ describe('config.sentinel.plugins', () => {
       /config\.sentinel\.plugins\.deep: must be boolean/.test(error.message) &&
       /config\.sentinel\.plugins\.lockfile: unknown option/.test(error.message));
   });
+
+  it('an option of several forms gets one line naming them, not one per form (black-box round 13); an unknown rule id points at the list', () => {
+    assert.throws(() => validateSentinelConfig({ ipc: { encrypt: 'yes' } }, RULE_IDS), (error: Error) =>
+      /^ {2}- config\.sentinel\.ipc\.encrypt: must be boolean or array, got string$/m.test(error.message) && !/anyOf/.test(error.message));
+    assert.throws(() => validateSentinelConfig({ waivers: [{ rule: 'SEN999', reason: 'x', expires: '2027-01-01' }] }, RULE_IDS),
+      /waivers\[0\]\.rule: no rule has the id "SEN999" \(run `npx egg-sentinel rules` for the list\)/);
+  });
 });
