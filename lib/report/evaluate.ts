@@ -26,6 +26,8 @@ export interface Verdict {
   findings: Finding[];
   waivers: WaiverStatus[];
   counts: Record<Severity, number>;
+  /** Rules `config.sentinel.rules` switches off: named in the report and the boot log, so silencing one leaves a trace. */
+  rulesOff: string[];
 }
 
 export interface EvaluateOptions {
@@ -101,7 +103,8 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
 
   findings.sort((a, b) => compareSeverity(a.severity, b.severity) || codeUnitOrder(a.ruleId, b.ruleId) || codeUnitOrder(a.target, b.target));
   const counts = Object.fromEntries(SEVERITIES.map(s => [ s, findings.filter(f => f.severity === s && !f.waivedBy).length ])) as Record<Severity, number>;
-  return { threshold, refused: findings.some(f => f.blocking), findings, waivers, counts };
+  const rulesOff = Object.keys(config.rules ?? {}).filter(id => config.rules?.[id] === 'off').sort(codeUnitOrder);
+  return { threshold, refused: findings.some(f => f.blocking), findings, waivers, counts, rulesOff };
 }
 
 function waiverTarget(waiver: WaiverConfig): string {

@@ -20,8 +20,9 @@ export function summaryLine(report: SentinelReport): string {
   const waived = report.findings.filter(f => f.waivedBy).length;
   const bySeverity = (Object.keys(counts) as Array<keyof typeof counts>).map(s => `${counts[s]} ${s}`).join(', ');
   const threshold = report.threshold === 'never' ? 'never refuses boot (failOn: never)' : `refuses boot at ${report.threshold} or above`;
+  const off = report.rulesOff.length ? `; switched off by config.sentinel.rules: ${report.rulesOff.join(', ')}` : '';
   return `egg-sentinel ${report.tool.version} [${report.process}] env ${quoteForMessage(report.app.env)}: ${total} finding(s) (${bySeverity}; ` +
-    `${waived} waived, ${blocking} blocking); ${threshold}`;
+    `${waived} waived, ${blocking} blocking); ${threshold}${off}`;
 }
 
 /** The readable report logged at boot. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
 import { formatAuditText } from '../../lib/cli/text';
+import { summaryLine } from '../../lib/report/text';
 import { runChecks } from '../../lib/engine';
 import { buildAuditReport } from '../../lib/report/json';
 import { Redactor, REDACTED } from '../../lib/report/redact';
@@ -34,6 +35,10 @@ describe('evaluate: threshold, overrides and waivers', () => {
 
   it('applies per-rule overrides', () => {
     assert.deepEqual(run([ hit('critical') ], { rules: { SEN201: 'off' } }).findings, []);
+    // Switching a rule off leaves a trace: the report lists it and the boot log's summary names it (black-box round 13).
+    assert.deepEqual(run([ hit('critical') ], { rules: { SEN201: 'off', SEN605: 'high' } }).rulesOff, [ 'SEN201' ]);
+    const report = runChecks(fakeFacts({ config: { keys: 'x' } }), { config: { rules: { SEN201: 'off', SEN202: 'off' } }, now: NOW });
+    assert.match(summaryLine(report), /; switched off by config\.sentinel\.rules: SEN201, SEN202$/);
     const [ finding ] = run([ hit('critical') ], { rules: { SEN201: 'low' } }).findings;
     assert.equal(finding.severity, 'low');
     assert.equal(finding.blocking, false);
