@@ -30,7 +30,11 @@ function describeAdvisory(record: OsvRecord): string {
 }
 
 function upgradeFix(pkg: InstalledPackage, record: OsvRecord, fixedIn: string | undefined): string {
-  const through = pkg.via.length > 1 ? ` It comes through ${pkg.via.join(' > ')}: upgrade the package that pulls it in where a release of it allows the fixed version; where none does yet, pin the fixed version with npm "overrides" (yarn "resolutions", pnpm "pnpm.overrides") and test the app with it.` : '';
+  const pulledIn = pkg.via.length > 1 ? ` It comes through ${pkg.via.join(' > ')}: ` : '';
+  // With no fixed version to pin, the way out is a release of what pulls the package in that no longer needs it.
+  const through = !pulledIn ? '' : fixedIn ?
+    `${pulledIn}upgrade the package that pulls it in where a release of it allows the fixed version; where none does yet, pin the fixed version with npm "overrides" (yarn "resolutions", pnpm "pnpm.overrides") and test the app with it.` :
+    `${pulledIn}upgrade the package that pulls it in to a release that no longer depends on ${pkg.name}, or stop using it.`;
   const change = fixedIn ? `Upgrade ${pkg.name} to ${fixedIn} or later.` : `No fixed version of ${pkg.name} exists: remove it, or replace what pulls it in.`;
   return `${change}${through} To accept the risk for a while: waiver { rule: 'SEN601', target: '${advisoryTarget(record, pkg)}', reason, expires }.`;
 }

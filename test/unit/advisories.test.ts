@@ -275,6 +275,13 @@ describe('SEN601 edge cases (fake facts)', () => {
     assert.deepEqual(stale.findings.filter(finding => finding.ruleId === 'SEN002').map(finding => finding.target), [ 'waiver:SEN601:GHSA-0000-0000-0000@path-to-regexp' ]);
   });
 
+  it('a package no release fixes, pulled in by another: the fix says to upgrade that one past it, not to pin a fixed version (black-box round 13)', () => {
+    const ip: InstalledPackage = { name: 'ip', version: '1.1.9', path: '/srv/fake/node_modules/ip', via: [ 'app fake', 'egg-security@2.11.0', 'ip@1.1.9' ], loaded: true };
+    const facts = fakeFacts({ builtins: { packages: { installed: [ ip ], loadedBy: 'boot', walkMs: 1 }, advisories: shipped } });
+    const fixes = knownVulnerablePackage.check(facts, prod).map(hit => hit.fix ?? '');
+    assert.ok(fixes.length && fixes.every(fix => /No fixed version of ip exists/.test(fix) && /to a release that no longer depends on ip/.test(fix) && !/pin the fixed version/.test(fix)), fixes.join('\n'));
+  });
+
   it('a loaded package takes the advisory\'s severity outside development envs and low inside', () => {
     assert.deepEqual(knownVulnerablePackage.check(withPackages(true, 'boot'), prod).map(hit => [ hit.severity, hit.target, hit.source ]),
       [[ 'high', 'GHSA-9wv6-86v2-598j@path-to-regexp', 'node_modules/path-to-regexp' ]]);
