@@ -106,6 +106,9 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
   { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
   { kind: 'a Slack webhook URL', pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
+  { kind: 'a Discord webhook URL', pattern: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]{20,}/ },
+  // An ADO.NET/ODBC connection string's password (`Server=db;User Id=sa;Password=…;`): the value only.
+  { kind: 'a connection string with a password', pattern: /(?<=(?:^|;)\s*(?:Password|Pwd)\s*=\s*)[^;'"\s][^;'"]{2,}/i, accept: match => !placeholderKind(match) },
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
@@ -250,8 +253,10 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     // A secret-named key counts for a string, and for a number only under a password-like name.
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
-    const plainByName = plainWanted && nameCounts && isSecretKeyName(keyName) && !isPublicDsn(keyName, text);
-    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && inheritedSecretName(keyName)));
+    // `aes: { key }` names its value as `aesKey` does.
+    const judgedName = (keyName === 'key' || keyName === 'keys') && names.length >= 2 ? `${names[names.length - 2]}_${keyName}` : keyName;
+    const plainByName = plainWanted && nameCounts && isSecretKeyName(judgedName) && !isPublicDsn(keyName, text);
+    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || isSecretKeyName(judgedName))));
     let shapes: SecretLeaf[] | undefined;
     if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));

@@ -41,6 +41,9 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'url', 'postgres://app:S3cr3tPw@db.internal:5432/app', /URL with a password/ ],
     [ 'broker', 'amqp://svc:R4bb1tMqPw@mq.internal:5672/vhost', /URL with a password/ ],
     [ 'cache', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0', /URL with a password/ ],
+    // Black-box round 13: an ADO.NET connection string, a Discord webhook.
+    [ 'connectionString', 'Server=db;User Id=sa;Password=AdoPlanted77x;', /connection string with a password/ ],
+    [ 'alerts', 'https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', /Discord webhook URL/ ],
     [ 'awsId', 'AKIAZ4X7QW2ERT5YUI8O', /AWS access key id/ ],
     [ 'ci', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /GitHub token/ ],
     [ 'fineGrained', `github_pat_11ABCDEFG0${'aZ9'.repeat(20)}`, /GitHub token/ ],
@@ -412,6 +415,13 @@ describe('masking and redaction', () => {
     assert.deepEqual(maskSecrets({ deploy: { note } }), { deploy: { note: 'rotate [REDACTED] then [REDACTED]' } });
     const secrets = collectSecretValues({ deploy: { note } });
     assert.ok(secrets.has(first) && secrets.has(second));
+  });
+
+  it('a key named by its parent (`aes: { key }`, as `aesKey`) is a secret; `cache: { key }` is not (black-box round 13)', () => {
+    const values = collectSecretValues({ aes: { key: 'AesKeyPlanted0123456789abcdef' }, cache: { key: 'users:list' } });
+    assert.ok(values.has('AesKeyPlanted0123456789abcdef'));
+    assert.equal(values.has('users:list'), false);
+    assert.deepEqual(maskSecrets({ aes: { key: 'AesKeyPlanted0123456789abcdef' } }), { aes: { key: REDACTED } });
   });
 
   it('a URL password holding @ is masked whole: it runs to the last @ of the authority (black-box round 13)', () => {
