@@ -300,10 +300,12 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
       'app/public/app.css': 'body {}\n',
       'app/public/.env': 'TOKEN=x\n',
+      // A deploy that cloned into the static dir (black-box round 13).
+      'app/public/docs/.git/config': '[remote "origin"]\n\turl = https://ci:token@git.example.com/app.git\n',
     });
     fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/conf'));
     const message = await expectRefused(dir, /SEN203/);
-    assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds symlinks out of it: conf -> config/);
+    assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds docs\/\.git\/ \(a repository: its history, and its config with any credentials in remote URLs\); holds symlinks out of it: conf -> config/);
   });
 
   it('SEN203: a static dir serving app/ exposes the server code; logger.dir that is logs/ is named once', async () => {

@@ -50,6 +50,8 @@ export interface StaticDirFact {
   envFiles: string[];
   /** Symlinks inside whose target is outside the static dir. */
   escapingLinks: Array<{ link: string; target: string }>;
+  /** Version-control directories inside (`.git`, `.svn`, `.hg`), relative to the static dir; not looked into. */
+  repositoryDirs: string[];
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
 }
@@ -306,9 +308,12 @@ function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: 
   return entries;
 }
 
+/** A repository's own directory: its history, its config (remote URLs with credentials) and hooks, served file by file. */
+const REPOSITORY_DIRS = new Set([ '.git', '.svn', '.hg' ]);
+
 function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], truncated: false };
+  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
   const walk = (current: string, relative: string): void => {
     // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
@@ -323,7 +328,8 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
         const target = realPathLoose(path.join(current, name));
         if (!isInside(target, realPath)) fact.escapingLinks.push({ link: relativeOf(name), target: display(target) });
       } else if (entry.isDirectory()) {
-        walk(path.join(current, name), relativeOf(name));
+        if (REPOSITORY_DIRS.has(name)) fact.repositoryDirs.push(`${relativeOf(name)}/`);
+        else walk(path.join(current, name), relativeOf(name));
       } else if (name.startsWith('.env')) {
         fact.envFiles.push(relativeOf(name));
       }

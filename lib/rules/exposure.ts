@@ -423,7 +423,7 @@ export const staticExposesFiles: Rule = {
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
-    'dumps and logs; `.env` files inside it and symlinks pointing out of it leak the same way. Critical in every env. A ' +
+    'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. Critical in every env. A ' +
     'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
     '`.env` files and symlinks that lead out of it.',
@@ -442,6 +442,7 @@ export const staticExposesFiles: Rule = {
       const implied = exposed.length - said.length;
       if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
       if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
+      if (dir.repositoryDirs.length) problems.push(`holds ${dir.repositoryDirs.join(', ')} (a repository: its history, and its config with any credentials in remote URLs)`);
       if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
       const target = `config.${dir.keyPath}`;
       const source = facts.provenance(dir.keyPath.replace(/\[\d+\]$/, ''));
