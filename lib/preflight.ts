@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import path from 'node:path';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
@@ -89,19 +88,17 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
-  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env));
+  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env)));
   return problems.length ? problems.join('\n') : undefined;
 }
 
-/** Set by the first process that verified the pinned plugins (the master), for the agent and workers it starts. */
-const VERIFIED_MANIFEST = 'EGG_SENTINEL_PREFLIGHT_MANIFEST';
-
 /**
  * The plugins sentinel.lock.json pins for the env, hashed before egg runs any of their code: a changed config file of
- * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. Once per cluster: the
- * processes a verifying process starts inherit the manifest's digest and skip the hashing while it is unchanged.
+ * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. In every process the preflight
+ * is loaded in (the master, the agent, each worker, a worker egg-cluster forks again): a mark one process passed to
+ * the next could be forged, and the files may change between two forks.
  */
-function pinnedPluginProblems(baseDir: string, serverEnv: string, env: NodeJS.ProcessEnv): string[] {
+function pinnedPluginProblems(baseDir: string, serverEnv: string): string[] {
   let read;
   try {
     read = readManifest(baseDir);
@@ -110,13 +107,8 @@ function pinnedPluginProblems(baseDir: string, serverEnv: string, env: NodeJS.Pr
     return [ `[egg-sentinel preflight] refused to start (SEN104): ${error.message}` ];
   }
   if (!read) return [];
-  const digest = crypto.createHash('sha256').update(`${baseDir}\0${serverEnv}\0${read.text}`).digest('hex');
-  if (env[VERIFIED_MANIFEST] === digest) return [];
   const differences = pinnedPluginDrift(baseDir, read.manifest, [ serverEnv ]);
-  if (!differences.length) {
-    env[VERIFIED_MANIFEST] = digest;
-    return [];
-  }
+  if (!differences.length) return [];
   return [
     `[egg-sentinel preflight] refused to start (SEN104): ${differences.length} plugin(s) pinned for env ${serverEnv} differ from ${MANIFEST_FILE}, before any of their code ran:`,
     ...differences.map(({ plugin, difference }) => `  - ${plugin}: ${typeof difference === 'string' ? difference : describeDrift(difference)}`),
