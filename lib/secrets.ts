@@ -106,9 +106,10 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
   { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
   { kind: 'a Slack webhook URL', pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
-  { kind: 'a Discord webhook URL', pattern: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]{20,}/ },
-  // An ADO.NET/ODBC connection string's password (`Server=db;User Id=sa;Password=…;`): the value only.
-  { kind: 'a connection string with a password', pattern: /(?<=(?:^|;)\s*(?:Password|Pwd)\s*=\s*)[^;'"\s][^;'"]{2,}/i, accept: match => !placeholderKind(match) },
+  { kind: 'a Discord webhook URL', pattern: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+\/[A-Za-z0-9_-]{20,}/i },
+  // An ADO.NET/ODBC connection string's password (`Server=db;User Id=sa;Password=…;`, `PWD={…}`), keywords in any case,
+  // the value quoted, braced or bare: the value only.
+  { kind: 'a connection string with a password', pattern: /(?<=(?:^|;)\s*(?:password|pwd)\s*=\s*)(?:"[^"]{3,}"|'[^']{3,}'|\{[^}]{3,}\}|[^;'"{\s][^;'"]{2,})/i, accept: match => !placeholderKind(match.replace(/^["'{]|["'}]$/g, '')) },
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
@@ -124,10 +125,11 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
 ];
 
 /**
- * `scheme://user:password@host`; the password is group 1. It runs to the last `@` of the authority, as URL parsers
- * read it (`svc:P@ss@db` has the password `P@ss`).
+ * `scheme://user:password@host`; the password is group 1. It runs to the last `@` before the host, as URL parsers and
+ * drivers read it: `svc:P@ss@db` has the password `P@ss`, `admin@server:pw@server.example` (Azure Database's user
+ * names) the password `pw`, and `:Rp@ss#Wd@redis` `Rp@ss#Wd`; the host that follows holds no `@`.
  */
-const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:([^\s/?#]+)@/gi;
+const URL_PASSWORD = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#:'"]*:([^\s/'"]+)@(?![^\s/?#'"]*@)/gi;
 
 export type PlaceholderKind = 'empty' | 'template' | 'placeholder';
 
@@ -154,8 +156,9 @@ export interface SecretValueMatch {
 }
 
 /** Any of the shapes: one scan tells whether a string holds one at all (most config strings do not). */
-const ANY_SECRET_SHAPE = new RegExp(SECRET_VALUE_PATTERNS.map(({ pattern }) => `(?:${pattern.source})`).join('|'));
-const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern, accept }) => ({ kind, pattern: new RegExp(pattern.source, 'g'), accept }));
+// Ignoring case, a superset of what the shapes match (some of them ignore case themselves): one scan rules out most strings.
+const ANY_SECRET_SHAPE = new RegExp(SECRET_VALUE_PATTERNS.map(({ pattern }) => `(?:${pattern.source})`).join('|'), 'i');
+const EVERY_SECRET_SHAPE = SECRET_VALUE_PATTERNS.map(({ kind, pattern, accept }) => ({ kind, pattern: new RegExp(pattern.source, `${pattern.flags}g`), accept }));
 
 /**
  * The secrets a string holds by its shape alone, whatever its key is called: every occurrence, since a string with
@@ -254,7 +257,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
     // `aes: { key }` names its value as `aesKey` does.
-    const judgedName = (keyName === 'key' || keyName === 'keys') && names.length >= 2 ? `${names[names.length - 2]}_${keyName}` : keyName;
+    const judgedName = /^keys?$/i.test(keyName) && names.length >= 2 ? `${names[names.length - 2].replace(/\d+$/, '')}_${keyName}` : keyName;
     const plainByName = plainWanted && nameCounts && isSecretKeyName(judgedName) && !isPublicDsn(keyName, text);
     const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || isSecretKeyName(judgedName))));
     let shapes: SecretLeaf[] | undefined;

@@ -44,6 +44,12 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     // Black-box round 13: an ADO.NET connection string, a Discord webhook.
     [ 'connectionString', 'Server=db;User Id=sa;Password=AdoPlanted77x;', /connection string with a password/ ],
     [ 'alerts', 'https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', /Discord webhook URL/ ],
+    // Black-box round 14: ODBC's PWD, keywords in any case, quoted and braced values, a versioned Discord path.
+    [ 'odbc', 'Driver={ODBC Driver 17};Server=db;UID=svc;PWD=Od8Pw2Secret7y;', /connection string with a password/ ],
+    [ 'lower', 'server=db;password=Lw4Pw9Secret2z;', /connection string with a password/ ],
+    [ 'quoted', 'Server=db;Password = "Qt6Pw;4Secret5w";', /connection string with a password/ ],
+    [ 'braced', 'Server=db;Password={Br4Pw6;Secret3u}', /connection string with a password/ ],
+    [ 'alerts2', 'https://DISCORD.com/api/v10/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', /Discord webhook URL/ ],
     [ 'awsId', 'AKIAZ4X7QW2ERT5YUI8O', /AWS access key id/ ],
     [ 'ci', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /GitHub token/ ],
     [ 'fineGrained', `github_pat_11ABCDEFG0${'aZ9'.repeat(20)}`, /GitHub token/ ],
@@ -418,8 +424,8 @@ describe('masking and redaction', () => {
   });
 
   it('a key named by its parent (`aes: { key }`, as `aesKey`) is a secret; `cache: { key }` is not (black-box round 13)', () => {
-    const values = collectSecretValues({ aes: { key: 'AesKeyPlanted0123456789abcdef' }, cache: { key: 'users:list' } });
-    assert.ok(values.has('AesKeyPlanted0123456789abcdef'));
+    const values = collectSecretValues({ aes: { key: 'AesKeyPlanted0123456789abcdef' }, cache: { key: 'users:list' }, aes256: { key: 'Aes256Planted0123456789abcd' }, AES: { Key: 'AesUpperPlanted0123456789ab' } });
+    assert.ok(values.has('AesKeyPlanted0123456789abcdef') && values.has('Aes256Planted0123456789abcd') && values.has('AesUpperPlanted0123456789ab'));
     assert.equal(values.has('users:list'), false);
     assert.deepEqual(maskSecrets({ aes: { key: 'AesKeyPlanted0123456789abcdef' } }), { aes: { key: REDACTED } });
   });
@@ -427,6 +433,10 @@ describe('masking and redaction', () => {
   it('a URL password holding @ is masked whole: it runs to the last @ of the authority (black-box round 13)', () => {
     assert.equal(maskSecretShapes('{"url":"postgres://svc:P@ssPlant3dAt@pg:5432/db"}'), '{"url":"postgres://svc:[REDACTED]@pg:5432/db"}');
     assert.equal(maskSecretShapes('amqp://svc:S3cr3tPw@mq/vhost and http://example.com/a@b'), 'amqp://svc:[REDACTED]@mq/vhost and http://example.com/a@b');
+    // A user name holding @ (Azure Database's user@server), a password holding # or ? (round 14).
+    assert.equal(maskSecretShapes('postgres://admin@myserver:S3cretPw9x@myserver.postgres.database.azure.com:5432/db'), 'postgres://admin@myserver:[REDACTED]@myserver.postgres.database.azure.com:5432/db');
+    assert.equal(maskSecretShapes('redis://:Rp@ss#Wd9x@redis:6379/0'), 'redis://:[REDACTED]@redis:6379/0');
+    assert.equal(maskSecretShapes('https://u:pw9x@host/x?e=a@b'), 'https://u:[REDACTED]@host/x?e=a@b');
   });
 
   it('a PEM private key is masked whole, header, body and END line, also as JSON text with \\n escapes', () => {
