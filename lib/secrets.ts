@@ -370,7 +370,16 @@ const SCHEMAS_KEY_PATH = 'sentinel.schemas.';
  * config does not hold it (a webhook route's path), so reports, logs and dumps redact them too.
  */
 export function environmentSecretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env).flatMap(([ name, value ]) => (value && isSecretKeyName(name) ? [ value ] : []));
+  return Object.entries(env).flatMap(([ name, value ]) => (value && value.length >= MIN_ENVIRONMENT_SECRET && isSecretEnvironmentName(name) ? [ value ] : []));
+}
+
+/** Shorter values of secret-named variables (`true`, `off`) are settings, not secrets, and would blank words out. */
+const MIN_ENVIRONMENT_SECRET = 6;
+/** Words that make a variable secret-named wherever they stand in its name (`HOOK_SECRET_KEY_B64`, `STRIPE_WHSEC`). */
+const ENVIRONMENT_SECRET_WORDS = new Set([ ...SECRET_LAST_WORDS, 'apikey', 'whsec', 'sig', 'signature', 'passphrase' ]);
+
+function isSecretEnvironmentName(name: string): boolean {
+  return isSecretKeyName(name) || keyWords(name).some(word => ENVIRONMENT_SECRET_WORDS.has(word));
 }
 
 /**

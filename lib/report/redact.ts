@@ -11,34 +11,41 @@ const NOTHING_KEPT: ReadonlySet<string> = new Set();
  */
 const SUBSTRING_SECRET_LENGTH = 8;
 /**
- * A short secret that mixes letters and digits (`Hk7Tq2z`) is no word of a path or a message: it is also hidden where
- * it stands alone between other characters than letters, digits, `_` and `-` (a webhook route `/hooks/Hk7Tq2z`).
+ * A short secret that is no word (letters and digits `Hk7Tq2z`, letters of both cases `qXzVbNm`, six digits or more)
+ * is also hidden, in any case, where no letter or digit touches it (a webhook route `/hooks/x-Hk7Tq2z`).
  */
-const LETTERS_AND_DIGITS = /^(?=.*\d)(?=.*[A-Za-z])/;
+const NO_WORD = /^(?:(?=.*\d)(?=.*[A-Za-z]).*|(?=.*[a-z])(?=.*[A-Z]).*|\d{6,})$/s;
+
+/** A secret as code may write it into a path or a message besides as itself: URL-encoded, base64, base64url. */
+function writtenForms(secret: string): string[] {
+  const bytes = Buffer.from(secret);
+  return [ secret, encodeURIComponent(secret), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') ];
+}
 
 /**
  * Replaces every known secret value in report text, and any string of a secret's shape (a token in a route path read
  * from the environment, which the config does not hold). A safety net: rules already avoid echoing secrets.
  */
 export class Redactor {
-  /** Hidden wherever they occur. */
-  private readonly secrets: string[];
+  /** Hidden wherever they occur, in any case (each also as writtenForms gives it). */
+  private readonly secrets: RegExp[];
   /** Hidden where a whole string (trimmed) equals one. */
   private readonly shortSecrets: ReadonlySet<string>;
   /** Any of `secrets`: one scan tells whether a string needs redacting at all (most do not). */
   private readonly anySecret?: RegExp;
-  /** The short secrets of letters and digits where they stand alone (LETTERS_AND_DIGITS). */
+  /** The short secrets that are no word, where they stand alone (NO_WORD). */
   private readonly shortTokens?: RegExp;
   /** Redacted strings by input, unchanged ones too: a route table repeats the same chains hundreds of times. */
   private readonly done = new Map<string, string>();
 
   constructor(secrets: Iterable<string>) {
     const all = [ ...new Set(secrets) ].filter(Boolean);
-    this.secrets = all.filter(secret => secret.length >= SUBSTRING_SECRET_LENGTH);
+    const long = [ ...new Set(all.filter(secret => secret.length >= SUBSTRING_SECRET_LENGTH).flatMap(writtenForms)) ].map(escapeRegExp);
+    this.secrets = long.map(source => new RegExp(source, 'gi'));
     this.shortSecrets = new Set(all.filter(secret => secret.length < SUBSTRING_SECRET_LENGTH));
-    if (this.secrets.length) this.anySecret = new RegExp(this.secrets.map(escapeRegExp).join('|'));
-    const tokens = [ ...this.shortSecrets ].filter(secret => LETTERS_AND_DIGITS.test(secret));
-    if (tokens.length) this.shortTokens = new RegExp(`(?<![\\w-])(?:${tokens.map(escapeRegExp).join('|')})(?![\\w-])`, 'g');
+    if (long.length) this.anySecret = new RegExp(long.join('|'), 'i');
+    const tokens = [ ...this.shortSecrets ].filter(secret => NO_WORD.test(secret));
+    if (tokens.length) this.shortTokens = new RegExp(`(?<![A-Za-z0-9])(?:${tokens.map(escapeRegExp).join('|')})(?![A-Za-z0-9])`, 'gi');
   }
 
   text(value: string): string {
@@ -59,7 +66,12 @@ export class Redactor {
   private redact(value: string): string {
     const ranges: Array<[ number, number ]> = [];
     for (const secret of this.secrets) {
-      for (let at = value.indexOf(secret); at !== -1; at = value.indexOf(secret, at + 1)) ranges.push([ at, at + secret.length ]);
+      // Each occurrence, overlapping ones too: the search goes on one character after where the last one began.
+      secret.lastIndex = 0;
+      for (let match = secret.exec(value); match; match = secret.exec(value)) {
+        ranges.push([ match.index, match.index + match[0].length ]);
+        secret.lastIndex = match.index + 1;
+      }
     }
     ranges.sort((a, b) => a[0] - b[0]);
     let out = '';

@@ -303,11 +303,26 @@ describe('values redacted from reports and logs', () => {
     assert.equal(redactor.text('POST /hooks/a/Hk7Tq2z'), `POST /hooks/a/${REDACTED}`);
     assert.equal(redactor.text('GET /admin/users'), 'GET /admin/users', 'a short word stays: it would garble every path');
     assert.equal(redactor.text('GET /x/aHk7Tq2z'), 'GET /x/aHk7Tq2z', 'inside a longer token it is no occurrence of the secret');
+    // Round 14: beside - and _, in lower case; letters of both cases; six digits or more.
+    for (const path of [ '/hooks/o/x-Hk7Tq2z', '/hooks/x_Hk7Tq2z', '/hooks/s/hk7tq2z' ]) assert.equal(redactor.text(path).includes('q2z'), false, path);
+    const words = new Redactor(collectSecretValues({ hook: { token: 'qXzVbNm', secret: '482913', password: 'admin' } }));
+    assert.equal(words.text('POST /hooks/p/qXzVbNm /hooks/q/482913 /admin/users'), `POST /hooks/p/${REDACTED} /hooks/q/${REDACTED} /admin/users`);
+  });
+
+  it('a long secret in any case, URL-encoded or base64 (a route built from a transformed secret)', () => {
+    const secret = 'Ec/Val+5Qw=7Rt!';
+    const redactor = new Redactor([ secret ]);
+    for (const form of [ secret.toLowerCase(), encodeURIComponent(secret), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('base64').replace(/=+$/, '') ]) {
+      assert.equal(redactor.text(`/hooks/${form}`), `/hooks/${REDACTED}`, form);
+    }
   });
 
   it('values of secret-named environment variables (a route path built from one), not of the others', () => {
     const environment = environmentSecretValues({ DEPLOY_HOOK_SECRET: 'DeployHookPlanted4f9a2c71', GIT_COMMIT: '4f9a2c71deadbeef', NODE_ENV: 'production' });
     assert.deepEqual(environment, [ 'DeployHookPlanted4f9a2c71' ]);
+    // A secret word anywhere in the name (round 14); short settings of such variables are no secrets.
+    assert.deepEqual(environmentSecretValues({ HOOK_SECRET_KEY_B64: 'HskVal7Gh3Jk1Lz', STRIPE_WHSEC: 'whsec_Zx81Qp', WEBHOOK_SIG: 'Sg4Val9Lp2', TOKEN_AUTH_ENABLED: 'true' }),
+      [ 'HskVal7Gh3Jk1Lz', 'whsec_Zx81Qp', 'Sg4Val9Lp2' ]);
     const redactor = new Redactor(collectSecretValues({}, undefined, environment));
     assert.equal(redactor.text('POST /hooks/b/DeployHookPlanted4f9a2c71'), `POST /hooks/b/${REDACTED}`);
   });
