@@ -1,5 +1,5 @@
 /** Threat 2: exposure of sensitive configuration. */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { toDisplayPath } from '../facts/collect';
 import { STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
@@ -14,8 +14,8 @@ import type { Rule, RuleHit } from './types';
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
 const SCAFFOLD_KEY = /^[\w.@/-]*_\d{13}_\d{1,5}$/;
 const MIN_KEY_LENGTH = 32;
-const MIN_DISTINCT_CHARS = 10;
-const MIN_BITS_PER_CHAR = 3;
+const MIN_DISTINCT_CHARS = 8;
+const MIN_BITS_PER_CHAR = 2.5;
 /** As 16 random bytes in hex: the 32 characters MIN_KEY_LENGTH asks for, when they are random. */
 const MIN_KEY_BITS = 128;
 
@@ -24,29 +24,54 @@ const MIN_KEY_BITS = 128;
  * yet whoever tries these words gets the key.
  */
 const GUESSABLE_WORDS = [ '', 'secret', 'password', 'changeme', 'change-me', 'key', 'keys', 'cookie', 'session', 'admin',
-  'test', 'example', 'default', 'egg', 'eggjs', '123456', '12345678', 'qwerty', 'letmein' ];
-const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha512' ];
-const DIGEST_FORM = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128}|[A-Za-z0-9+/_-]{22,88}={0,2})$/i;
+  'test', 'example', 'default', 'egg', 'eggjs', '123456', '12345678', 'qwerty', 'letmein', 'cookie-secret', 'session-secret',
+  'P@ssw0rd', 'Passw0rd', 'password1', 'admin123' ];
+/** What a team appends to the app's name for a key: `shop-prod`, `shop_secret`, `shopkeys`. */
+const NAME_SUFFIXES = [ 'prod', 'production', 'secret', 'keys', 'key', 'cookie', 'session' ];
+const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha384', 'sha512' ];
+/** Hex of 16 characters or more (a digest, or its first characters), or base64 of a digest's length. */
+const DIGEST_FORM = /^(?:[0-9a-f]{16,128}|[A-Za-z0-9+/_-]{22,88}={0,2})$/i;
 
-/** The digests of the guessable words and of the app's name, as hex, base64 and base64url, made when a key has a digest's form. */
-const guessableDigests = new Map<string, Set<string>>();
+/**
+ * The hex digests of the guessable words and of the app's name (also capitalized) with its usual suffixes, each also
+ * with the newline `echo word | md5sum` hashes, and MD5/SHA-256 of their own hex (hashed twice): made once per app
+ * name, when a key has a digest's form. A key is compared as the bytes it encodes, so one hex string per digest serves
+ * hex, base64 and base64url keys.
+ */
+const guessableDigests = new Map<string, string[]>();
+
+function digestsOf(appName: string): string[] {
+  let digests = guessableDigests.get(appName);
+  if (digests) return digests;
+  const name = appName.toLowerCase();
+  const names = appName ? [ ...new Set([ appName, name, name.charAt(0).toUpperCase() + name.slice(1) ]) ] : [];
+  const suffixed = appName ? NAME_SUFFIXES.flatMap(suffix => [ `${name}-${suffix}`, `${name}_${suffix}`, `${name}${suffix}` ]) : [];
+  digests = [];
+  for (const word of [ ...[ ...GUESSABLE_WORDS, ...names ].flatMap(base => [ base, `${base}\n` ]), ...suffixed ]) {
+    for (const algorithm of DIGESTS) digests.push(hexDigest(algorithm, word));
+    for (const algorithm of [ 'md5', 'sha256' ]) digests.push(hexDigest(algorithm, hexDigest(algorithm, word)));
+  }
+  guessableDigests.set(appName, digests);
+  return digests;
+}
+
+/** node's one-shot crypto.hash (20.12 and later) costs a third of createHash for a short input; createHash before it. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
+
+function hexDigest(algorithm: string, data: string): string {
+  return oneShotHash ? oneShotHash(algorithm, data) : crypto.createHash(algorithm).update(data).digest('hex');
+}
+
+/** The bytes a key of a digest's form encodes, as hex: hex keys as they are (lower-cased), base64 ones decoded. */
+function keyBytesAsHex(key: string): string {
+  return /^[0-9a-f]+$/i.test(key) ? key.toLowerCase() : Buffer.from(key.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('hex');
+}
 
 function isGuessableDigest(key: string, appName: string | undefined): boolean {
   if (!DIGEST_FORM.test(key)) return false;
-  const name = appName ?? '';
-  let digests = guessableDigests.get(name);
-  if (!digests) {
-    digests = new Set();
-    const words = name ? [ ...GUESSABLE_WORDS, name, `${name}_keys`, `${name}-keys`, `${name}_secret` ] : GUESSABLE_WORDS;
-    for (const word of words) {
-      for (const algorithm of DIGESTS) {
-        const digest = createHash(algorithm).update(word).digest();
-        for (const encoding of [ 'hex', 'base64', 'base64url' ] as const) digests.add(digest.toString(encoding).toLowerCase());
-      }
-    }
-    guessableDigests.set(name, digests);
-  }
-  return digests.has(key.toLowerCase());
+  const bytes = keyBytesAsHex(key);
+  // The first characters of a hex digest count too (`sha256(name)` cut to 32).
+  return bytes.length >= 32 && digestsOf(appName ?? '').some(digest => digest.startsWith(bytes));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
 import { unsafeServerEnv } from '../../lib/rules/injection';
 import { ALL_RULE_INFO, RULES } from '../../lib/rules';
@@ -41,11 +41,18 @@ describe('SEN201 weak cookie keys', () => {
 
   // A digest of a word looks random (black-box round 13): MD5/SHA of placeholders, common passwords, the app's name.
   const digest = (algorithm: string, word: string, encoding: 'hex' | 'base64' = 'hex') => createHash(algorithm).update(word).digest(encoding);
-  for (const [ key, word, appName ] of [
+  for (const [ key, word, appName ] of <Array<[ string, string, string?]>> [
     [ digest('sha256', 'letmein'), 'letmein' ],
     [ digest('md5', 'changeme'), 'changeme' ],
     [ digest('sha1', 'my-shop').toUpperCase(), 'my-shop', 'my-shop' ],
     [ digest('sha512', 'my-shop_keys', 'base64'), 'my-shop_keys', 'my-shop' ],
+    // Round 14: `echo name | md5sum`, SHA-384, a digest cut short, hashed twice, the name with a suffix, a common password.
+    [ digest('md5', 'my-shop\n'), 'my-shop', 'my-shop' ],
+    [ digest('sha384', 'my-shop'), 'my-shop', 'my-shop' ],
+    [ digest('sha256', 'my-shop').slice(0, 32), 'my-shop', 'my-shop' ],
+    [ digest('md5', digest('md5', 'my-shop')), 'my-shop', 'my-shop' ],
+    [ digest('md5', 'my-shop-prod'), 'my-shop-prod', 'my-shop' ],
+    [ digest('md5', 'P@ssw0rd'), 'P@ssw0rd' ],
   ]) {
     it(`flags a ${key.length}-character digest of a guessable word, and does not name the word`, () => {
       const reason = describeWeakKey(key, appName) ?? '';
@@ -63,6 +70,13 @@ describe('SEN201 weak cookie keys', () => {
       assert.match(describeWeakKey(key as string, appName) ?? '', /is guessable: it is mostly the app's name and words keys are made of/);
     });
   }
+  it('16 random bytes in hex are never refused (distinct characters and entropy leave room for chance repeats)', () => {
+    for (let index = 0; index < 20000; index++) {
+      const key = randomBytes(16).toString('hex');
+      assert.equal(describeWeakKey(key, 'keyapp'), undefined, key);
+    }
+  });
+
   it('a random key holding the app\'s name or a word stays strong', () => {
     assert.equal(describeWeakKey('shop-api-Wq3Lm8Zt2Xv7Kc4Rp9Nb5Hd1Ys6Jf0Ga', 'shop-api'), undefined);
     assert.equal(describeWeakKey('x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj'), undefined);
