@@ -108,8 +108,9 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a Slack webhook URL', pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/ },
   { kind: 'a Discord webhook URL', pattern: /https:\/\/(?:ptb\.|canary\.)?discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+\/[A-Za-z0-9_-]{20,}/i },
   // An ADO.NET/ODBC connection string's password (`Server=db;User Id=sa;Password=…;`, `PWD={…}`), keywords in any case,
-  // the value quoted, braced or bare: the value only.
-  { kind: 'a connection string with a password', pattern: /(?<=(?:^|;)\s*(?:password|pwd)\s*=\s*)(?:"[^"]{3,}"|'[^']{3,}'|\{[^}]{3,}\}|[^;'"{\s][^;'"]{2,})/i, accept: match => !placeholderKind(match.replace(/^["'{]|["'}]$/g, '')) },
+  // the value quoted, braced or bare: the value only (the `secret` group). No lookbehind: one with `\s*` scans back
+  // over every space at every position, which a deeply indented dump has thousands of.
+  { kind: 'a connection string with a password', pattern: /(?:^|[;"'])[ \t]*(?:password|pwd)[ \t]*=[ \t]*(?<secret>"[^"]{3,}"|'[^']{3,}'|\{[^}]{3,}\}|[^;'"{\s][^;'"]{2,})/i, accept: match => !placeholderKind(match.replace(/^["'{]|["'}]$/g, '')) },
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
@@ -168,7 +169,10 @@ export function detectSecretValues(value: string): SecretValueMatch[] {
   const found: SecretValueMatch[] = [];
   if (ANY_SECRET_SHAPE.test(value)) {
     for (const { kind, pattern, accept } of EVERY_SECRET_SHAPE) {
-      for (const match of value.matchAll(pattern)) if (!accept || accept(match[0])) found.push({ kind, secret: match[0] });
+      for (const match of value.matchAll(pattern)) {
+        const secret = match.groups?.secret ?? match[0];
+        if (!accept || accept(secret)) found.push({ kind, secret });
+      }
     }
   }
   // Only a string with a scheme separator can hold a URL password; most strings are not scanned again.
