@@ -91,17 +91,23 @@ function validate(name: string, value: unknown, schema: Schema): void {
   }
   if (!check(value)) {
     const named = declaredNames(schema);
-    throw new SentinelEnvError(name, `does not match its schema: ${(check.errors ?? []).map(error => describe(error, named)).join('; ')}`,
+    throw new SentinelEnvError(name, `does not match its schema: ${(check.errors ?? []).map(error => describe(error, named, value)).join('; ')}`,
       'Fix the value where the environment is set (the value is not shown because it may be a secret)');
   }
 }
 
 /**
  * `at /flags/0: must be boolean`; ajv's messages never include the value. The path's keys are the value's own: one
- * the schema does not name (a token used as a key, `{ "sk_live_…": "client-a" }`) is shown as `<key>`.
+ * the schema does not name (a token used as a key, `{ "sk_live_…": "client-a" }`, digits too) is shown as `<key>`;
+ * an array's index is shown.
  */
-function describe(error: ErrorObject, named: ReadonlySet<string>): string {
-  const at = error.instancePath.split('/').slice(1).map(segment => (/^\d+$/.test(segment) || named.has(segment) ? segment : '<key>'));
+function describe(error: ErrorObject, named: ReadonlySet<string>, value: unknown): string {
+  let current = value;
+  const at = error.instancePath.split('/').slice(1).map(segment => {
+    const index = Array.isArray(current);
+    current = current && typeof current === 'object' ? (current as Record<string, unknown>)[segment.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    return index || named.has(segment) ? segment : '<key>';
+  });
   return `${at.length ? `at /${at.join('/')}: ` : ''}${error.message ?? 'is invalid'}`;
 }
 

@@ -142,6 +142,11 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       const exposed = report.findings.find((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
       assert.match(exposed?.message ?? '', /^config\.static\.dir serves config, which is config\//);
       assert.ok(!report.findings.some((finding: { ruleId: string; message: string }) => finding.ruleId === 'SEN305' && finding.message.includes('static')), 'not "outside the app"');
+      // run/ does not exist before the app runs (round 14): still found.
+      const run = fixture('cli-static-run');
+      fs.rmSync(path.join(run, 'run'), { recursive: true, force: true });
+      const { report: runReport } = await auditJson([ '--base-dir', run, '--env', 'prod' ]);
+      assert.match(runReport.findings.find((finding: { ruleId: string }) => finding.ruleId === 'SEN203')?.message ?? '', /^config\.static\.dir serves run, which is run\//);
     });
 
     it('text: FORCE_COLOR colours it, NO_COLOR wins over FORCE_COLOR', async () => {

@@ -22,9 +22,9 @@ export interface BuiltinFacts {
   /** NODE_ENV of the process; undefined when unset. */
   nodeEnv?: string;
   /**
-   * The internal addresses `security.ssrf.checkAddress` lets ctx.safeCurl() request, asked as egg-security asks it
-   * (SSRF_PROBES); undefined when there is no such function (the audit, which runs no plugin's app.js, has only the
-   * lists).
+   * The internal addresses `security.ssrf.checkAddress` (egg-security's, built from the lists, or the app's own) lets
+   * ctx.safeCurl() request, asked as urllib asks it (SSRF_PROBES); undefined when there is no such function (the audit,
+   * which runs no plugin's app.js, has only the lists, unless the app's config sets one).
    */
   ssrfAllows?: string[];
 }
@@ -42,8 +42,6 @@ export const SSRF_PROBES: readonly string[] = [ '127.0.0.1', '10.0.0.1', '172.16
 export interface BuiltinFactsInput extends PackageWalkInput {
   /** The merged `config.security.ssrf`. */
   ssrf?: unknown;
-  /** The file that set `security.ssrf.checkAddress` (egg's configMeta, relative to the app). */
-  ssrfCheckFrom?: string;
   /** `config.sentinel.advisories.file`: the override file, relative to baseDir. */
   overrideFile?: string;
   /** The package walk the agent prepared for this boot (lib/facts/handover.ts). */
@@ -59,8 +57,8 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     packages: collectPackageFacts(input, undefined, input.walked),
     node: { version: process.version.replace(/^v/, ''), today: now.toISOString().slice(0, 10) },
     nodeEnv: env.NODE_ENV,
-    // Only the function egg-security builds from the lists: the app's own is the app's to vouch for, and is not run here.
-    ssrfAllows: input.ssrfCheckFrom === undefined || SECURITY_PACKAGE_FILE.test(input.ssrfCheckFrom) ? ssrfAllows(input.ssrf) : undefined,
+    // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
+    ssrfAllows: ssrfAllows(input.ssrf),
   };
 }
 

@@ -198,8 +198,11 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
 }
 
 /** Directories that exist (egg has created run/ and logs/ by willReady); a missing one exposes nothing. */
+/** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
+const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)' ]);
+
 function existing(roots: SensitiveRootFact[]): SensitiveRootFact[] {
-  return roots.filter(root => fs.existsSync(root.realPath));
+  return roots.filter(root => CREATED_AT_RUN_TIME.has(root.label) || fs.existsSync(root.realPath));
 }
 
 /** A real path even when the tail does not exist yet (egg creates run/, logs/, the static dir on demand). */
@@ -309,7 +312,7 @@ function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: 
 }
 
 /** A repository's own directory: its history, its config (remote URLs with credentials) and hooks, served file by file. */
-const REPOSITORY_DIRS = new Set([ '.git', '.svn', '.hg' ]);
+const REPOSITORY_DIRS = new Set([ '.git', '.svn', '.hg', '.bzr', 'CVS', '_darcs', '.fossil' ]);
 
 function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string): StaticDirFact {
   const realPath = realPathLoose(dir);

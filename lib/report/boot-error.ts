@@ -12,10 +12,12 @@ export class SentinelBootError extends Error {
 
   constructor(report: SentinelReport) {
     const blocking = report.findings.filter(f => f.blocking);
-    // A waiver the team wrote that did not apply (expired, or naming no finding) is why a finding blocks: said here.
-    const waiverNotes = report.findings.filter(f => !f.blocking && WAIVER_RULES.has(f.ruleId)).map(f => `  note: ${f.ruleId} ${f.message}`);
+    // A waiver the team wrote that did not apply (expired, or naming no finding) is why a finding blocks, and a rule
+    // switched off is what did not check: both said here.
+    const notes = report.findings.filter(f => !f.blocking && WAIVER_RULES.has(f.ruleId)).map(f => `  note: ${f.ruleId} ${f.message}`);
+    if (report.rulesOff.length) notes.push(`  note: switched off by config.sentinel.rules: ${report.rulesOff.join(', ')}`);
     super(`[egg-sentinel] boot refused by the ${report.process}: ${blocking.length} finding(s) at or above "${report.threshold}" in env ${quoteForMessage(report.app.env)} ` +
-      `(${blocking.map(f => f.ruleId).join(', ')})\n${blocking.map(formatFinding).join('\n')}\n${waiverNotes.length ? `${waiverNotes.join('\n')}\n` : ''}` +
+      `(${blocking.map(f => f.ruleId).join(', ')})\n${blocking.map(formatFinding).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}` +
       'Fix them, or accept one with config.sentinel.waivers: [{ rule, target, reason, expires }] (see the README, "Waivers").');
     this.name = 'SentinelBootError';
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the whole message.

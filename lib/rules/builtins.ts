@@ -270,7 +270,7 @@ export const ssrfUnprotected: Rule = {
     'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted), and so are IPv6 literals ' +
     'of loopback (`http://[::ffff:127.0.0.1]/`), which a list of IPv4 ranges alone lets through. egg-security 3 skips the ' +
     'IPv6 addresses a host name resolves to whatever the lists say (its own FIXME): a `checkAddress` of the app\'s is the ' +
-    'way to judge those. ctx.curl(), app.curl() and ' +
+    'way to judge those, and it is asked about the same internal addresses, synchronously as urllib asks it. ctx.curl(), app.curl() and ' +
     'app.httpclient.request() never check addresses, whatever is configured (measured on egg 3.34 with egg-security 3.8.1 and `ipBlackList: ' +
     '[\'127.0.0.0/8\']`, ctx.safeCurl() to 127.0.0.1 throws IllegalAddressError while ctx.curl() fetches it): the setting ' +
     'protects safeCurl calls only. The rule still fires for an app that makes no outbound request: egg-sentinel judges ' +
@@ -286,7 +286,14 @@ export const ssrfUnprotected: Rule = {
     // egg-security turns an ipBlackList (an empty one too) into a checkAddress function when it loads: a function
     // counts as the app's only when a config file other than egg-security's own set it.
     const ownCheck = typeof ssrf.checkAddress === 'function' && !SECURITY_PACKAGE_FILE.test(facts.provenance('security.ssrf.checkAddress') ?? '');
-    if (ownCheck) return [];
+    if (ownCheck) {
+      // The app's own function decides; asked about the same internal addresses, it must refuse them too.
+      const allowedByOwn = facts.builtins.ssrfAllows ?? [];
+      return allowedByOwn.length ? [{
+        severity: 'medium', target: 'config.security.ssrf', source: facts.provenance('security.ssrf.checkAddress'),
+        message: `the app's config.security.ssrf.checkAddress lets ${allowedByOwn.join(', ')} through when asked as urllib asks it (it answers truthy, a Promise included): ctx.safeCurl() requests them`,
+      }] : [];
+    }
     const blacklist = Array.isArray(ssrf.ipBlackList) ? ssrf.ipBlackList : [];
     const excepted = Array.isArray(ssrf.ipExceptionList) ? ssrf.ipExceptionList.filter(exceptsEveryAddress) : [];
     // At boot egg-security's own checkAddress is asked about internal addresses (lib/facts/builtins.ts): whatever
@@ -345,6 +352,8 @@ const SHARED_HOSTING_DOMAINS = new Set([
   'cloudfront.net', 'cloudfunctions.net', 'codeberg.page', 'deno.dev', 'firebaseapp.com', 'fly.dev', 'github.io', 'gitlab.io',
   'glitch.me', 'herokuapp.com', 'netlify.app', 'ngrok-free.app', 'ngrok.io', 'now.sh', 'onrender.com', 'pages.dev', 'railway.app',
   'repl.co', 'replit.app', 'run.app', 'surge.sh', 'trycloudflare.com', 'vercel.app', 'web.app', 'workers.dev',
+  // Dynamic DNS and wildcard DNS services: anyone gets a name under them.
+  'ddns.net', 'duckdns.org', 'dyndns.org', 'eu.org', 'hopto.org', 'nip.io', 'no-ip.org', 'sslip.io', 'zapto.org',
 ]);
 
 /**
@@ -364,9 +373,11 @@ function isPublicSuffix(domain: string): boolean {
  */
 function allowsForeignHosts(entry: unknown): boolean {
   if (typeof entry !== 'string') return false;
-  const domain = entry.trim().toLowerCase().replace(/^\*?\.?/, '').replace(/\.$/, '');
+  const domain = entry.trim().toLowerCase().replace(/^(?:\*\.)*\*?\.?/, '').replace(/\.$/, '');
   const named = domain && isPublicSuffix(domain) ? [ `sentinel-probe-attacker.${domain}` ] : [];
-  return [ ...FOREIGN_HOSTS, ...named ].some(host => admits(entry, host));
+  // Each also one level deeper (`*.*.com`) and with the root's trailing dot (`.de.`), as a URL's host may be written.
+  const hosts = [ ...FOREIGN_HOSTS, ...named ].flatMap(host => [ host, `www.${host}`, `${host}.` ]);
+  return hosts.some(host => admits(entry, host));
 }
 
 export const openRedirect: Rule = {

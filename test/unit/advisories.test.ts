@@ -356,12 +356,18 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(asked([]), []);
     const own = { meta: { 'security.ssrf.checkAddress': 'config/config.default.ts' } };
     assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [], checkAddress: derived } }, own), prod), [], 'the app\'s own function decides');
+    // …and is asked too (round 14): one that lets internal addresses through is reported.
+    const [ lax ] = ssrfUnprotected.check(securityFacts({ ssrf: { checkAddress: derived } }, { ...own, builtins: { ssrfAllows: [ '127.0.0.1', '::1' ] } }), prod);
+    assert.match(lax?.message ?? '', /^the app's config\.security\.ssrf\.checkAddress lets 127\.0\.0\.1, ::1 through when asked as urllib asks it/);
+    assert.equal(lax?.source, 'config/config.default.ts');
   });
 
   it('SEN605: an entry that admits a whole top-level domain is as open as no list; a wildcard under a domain is fine', () => {
     // Any top-level domain, a registry's second level, a shared hosting domain (black-box round 13).
     for (const open of [ '*', '*.*', '**', '.com', 'com', '*.com', '*m', '*.NET', '.com.', '.xn--p1ai', '.co.uk', '*.github.io',
-      '.de', '*.dev', '.app', '.com.cn', '*.co.jp', '.herokuapp.com', '.vercel.app', '.s3.amazonaws.com', 'NET', '.CO.UK' ]) {
+      '.de', '*.dev', '.app', '.com.cn', '*.co.jp', '.herokuapp.com', '.vercel.app', '.s3.amazonaws.com', 'NET', '.CO.UK',
+      // Round 14: the root's trailing dot, a wildcard two levels deep, dynamic and wildcard DNS services.
+      '.de.', 'de.', '*.de.', '*.*.com', '.duckdns.org', '.nip.io', '.sslip.io', '.eu.org' ]) {
       const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', open ] }), prod);
       assert.match(hit?.message ?? '', /lets hosts anyone can register through \(a whole top-level domain or public suffix\): ctx\.redirect\(\) sends users to them/, open);
     }

@@ -391,6 +391,9 @@ describe('env helpers', () => {
     const clients = { API_CLIENTS: '{"sk_live_EnvJsonPlanted0123456789":5,"list":[{"x":1}]}' };
     assert.throws(() => env.json('API_CLIENTS', { type: 'object', properties: { list: { type: 'array', items: { type: 'object', additionalProperties: { type: 'string' } } } }, additionalProperties: { type: 'string' } }, {}, clients),
       (error: Error) => /at \/<key>: must be string; at \/list\/0\/<key>: must be string/.test(error.message) && !error.message.includes('EnvJsonPlanted'));
+    // A key of digits is a key, not an index (round 14).
+    assert.throws(() => env.json('PINS', { type: 'object', additionalProperties: { type: 'string' } }, {}, { PINS: '{"98765432109876":1}' }),
+      (error: Error) => /at \/<key>: must be string/.test(error.message) && !error.message.includes('98765432109876'));
     assert.throws(() => env.json('DB_PASSWORD', { type: 'object' }, {}, source), (error: Error) =>
       /DB_PASSWORD is not valid JSON/.test(error.message) && !error.message.includes('Tq8vN2kL5mW9xR'));
     assert.throws(() => env.json('X', {}, {}, { X: '{"a":{"constructor":{"prototype":{"p":1}}}}' }), /prototype poisoning/);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
 import { formatAuditText } from '../../lib/cli/text';
 import { summaryLine } from '../../lib/report/text';
+import { SentinelBootError } from '../../lib/report/boot-error';
 import { runChecks } from '../../lib/engine';
 import { buildAuditReport } from '../../lib/report/json';
 import { Redactor, REDACTED } from '../../lib/report/redact';
@@ -39,6 +40,9 @@ describe('evaluate: threshold, overrides and waivers', () => {
     assert.deepEqual(run([ hit('critical') ], { rules: { SEN201: 'off', SEN605: 'high' } }).rulesOff, [ 'SEN201' ]);
     const report = runChecks(fakeFacts({ config: { keys: 'x' } }), { config: { rules: { SEN201: 'off', SEN202: 'off' } }, now: NOW });
     assert.match(summaryLine(report), /; switched off by config\.sentinel\.rules: SEN201, SEN202$/);
+    // A refused boot says it too (round 14).
+    const refused = runChecks(fakeFacts({ config: { keys: 'x' } }), { config: { rules: { SEN202: 'off' } }, now: NOW });
+    assert.match(new SentinelBootError(refused).message, /\n {2}note: switched off by config\.sentinel\.rules: SEN202\n/);
     const [ finding ] = run([ hit('critical') ], { rules: { SEN201: 'low' } }).findings;
     assert.equal(finding.severity, 'low');
     assert.equal(finding.blocking, false);
