@@ -68,8 +68,9 @@ describe('egg 4: plugin trust (mm.app)', function() {
       expect: [
         /plugin ledger \(egg-ledger\)@1\.3\.0 installed version 1\.3\.0 differs from the locked 1\.2\.0/,
         /plugin stamp \(egg-stamp\)@0\.4\.0 is installed but package-lock\.json does not list it/,
+        /plugin noname@\? lies in node_modules with no package name/,
       ],
-      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN103 plugin:ledger', 'SEN103 plugin:stamp' ]),
+      then: ({ baseDir }) => assert.deepEqual(pluginHits(baseDir), [ 'SEN103 plugin:ledger', 'SEN103 plugin:noname', 'SEN103 plugin:stamp' ]),
     },
     {
       rule: 'SEN103', title: 'without any lockfile, one finding lists the packages it leaves unlocked', env: 'prod',
