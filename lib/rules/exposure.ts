@@ -29,8 +29,11 @@ const GUESSABLE_WORDS = [ '', 'secret', 'password', 'changeme', 'change-me', 'ke
 /** What a team appends to the app's name for a key: `shop-prod`, `shop_secret`, `shopkeys`. */
 const NAME_SUFFIXES = [ 'prod', 'production', 'secret', 'keys', 'key', 'cookie', 'session' ];
 const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha384', 'sha512' ];
-/** Hex of 16 characters or more (a digest, or its first characters), or base64 of a digest's length. */
-const DIGEST_FORM = /^(?:[0-9a-f]{16,128}|[A-Za-z0-9+/_-]{22,88}={0,2})$/i;
+/**
+ * Hex of 32 characters or more (a digest, or its first characters), or base64/base64url of a digest's 16, 20, 32, 48 or
+ * 64 bytes: what a digest can look like, so other keys cost no hashing.
+ */
+const DIGEST_FORM = /^(?:[0-9a-f]{32,128}|[A-Za-z0-9+/_-]{22}(?:==)?|[A-Za-z0-9+/_-]{27}=?|[A-Za-z0-9+/_-]{43}=?|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{86}(?:==)?)$/i;
 
 /**
  * The hex digests of the guessable words and of the app's name (also capitalized) with its usual suffixes, each also
@@ -87,16 +90,27 @@ const KEY_WORDS = [ 'admin', 'api', 'app', 'application', 'auth', 'backend', 'ch
 /** A key whose words and app name make up at least this share of it is judged by what remains. */
 const MOSTLY_WORDS = 1 / 3;
 
+/** KEY_WORDS and the app's name (whole, without separators, and its parts), longest first: one RegExp per app name. */
+const keyWordsPatterns = new Map<string, RegExp>();
+
+function keyWordsPattern(appName: string): RegExp {
+  let pattern = keyWordsPatterns.get(appName);
+  if (!pattern) {
+    const name = appName.toLowerCase();
+    const names = name ? [ name, name.replace(/[^a-z0-9]/g, ''), ...name.split(/[^a-z0-9]+/).filter(part => part.length >= 3) ] : [];
+    const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
+    keyWordsPatterns.set(appName, pattern = new RegExp(words.map(escapeRegExp).join('|'), 'g'));
+  }
+  return pattern;
+}
+
 /**
  * The bits left of a key once the app's name (whole, and its parts) and KEY_WORDS are taken out, case and separators
  * aside; undefined when they make up less than a third of it (a random key that happens to hold a word).
  */
 function bitsBesideWords(key: string, appName: string | undefined): number | undefined {
   const folded = key.toLowerCase();
-  const nameParts = (appName ?? '').toLowerCase().split(/[^a-z0-9]+/).filter(part => part.length >= 3);
-  const names = appName ? [ appName.toLowerCase(), appName.toLowerCase().replace(/[^a-z0-9]/g, ''), ...nameParts ] : [];
-  const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
-  const rest = folded.replace(new RegExp(words.map(escapeRegExp).join('|'), 'g'), '').replace(/[^a-z0-9]/g, '');
+  const rest = folded.replace(keyWordsPattern(appName ?? ''), '').replace(/[^a-z0-9]/g, '');
   if (folded.replace(/[^a-z0-9]/g, '').length - rest.length < key.length * MOSTLY_WORDS) return undefined;
   return rest ? estimateSecretBits(rest) : 0;
 }
