@@ -107,10 +107,12 @@ function pinnedPluginProblems(baseDir: string, serverEnv: string): string[] {
     return [ `[egg-sentinel preflight] refused to start (SEN104): ${error.message}` ];
   }
   if (!read) return [];
-  const differences = pinnedPluginDrift(baseDir, read.manifest, [ serverEnv ]);
+  // Every pinned plugin, whatever env it was pinned for: a plugin's files are the same in every env (one pinned for
+  // prod started as staging runs the same code), and a change to any of them is what the manifest is for.
+  const differences = pinnedPluginDrift(baseDir, read.manifest, read.manifest.envs);
   if (!differences.length) return [];
   return [
-    `[egg-sentinel preflight] refused to start (SEN104): ${differences.length} plugin(s) pinned for env ${serverEnv} differ from ${MANIFEST_FILE}, before any of their code ran:`,
+    `[egg-sentinel preflight] refused to start (SEN104) in env ${serverEnv}: ${differences.length} plugin(s) pinned in ${MANIFEST_FILE} differ from it, before any of their code ran:`,
     ...differences.map(({ plugin, difference }) => `  - ${plugin}: ${typeof difference === 'string' ? difference : describeDrift(difference)}`),
     'Fix: find out why the files changed (reinstall with `npm ci` to restore the packages); if the change is intended, review it, run `npx egg-sentinel pin` and commit the manifest.',
   ];

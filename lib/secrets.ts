@@ -260,10 +260,10 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     // A secret-named key counts for a string, and for a number only under a password-like name.
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
-    // `aes: { key }` names its value as `aesKey` does.
-    const judgedName = /^keys?$/i.test(keyName) && names.length >= 2 ? `${names[names.length - 2].replace(/\d+$/, '')}_${keyName}` : keyName;
-    const plainByName = plainWanted && nameCounts && isSecretKeyName(judgedName) && !isPublicDsn(keyName, text);
-    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || isSecretKeyName(judgedName))));
+    // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
+    const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
+    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || namedByParent) && !isPublicDsn(keyName, text);
+    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || namedByParent)));
     let shapes: SecretLeaf[] | undefined;
     if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));

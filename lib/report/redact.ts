@@ -16,10 +16,15 @@ const SUBSTRING_SECRET_LENGTH = 8;
  */
 const NO_WORD = /^(?:(?=.*\d)(?=.*[A-Za-z]).*|(?=.*[a-z])(?=.*[A-Z]).*|\d{6,})$/s;
 
-/** A secret as code may write it into a path or a message besides as itself: URL-encoded, base64, base64url. */
+/**
+ * A secret as code may write it into a path or a message besides as itself: URL-encoded, base64, base64url; each also
+ * escaped for a RegExp (a route's RegExp, as path-to-regexp escapes it) and as JSON text writes it (a dump's text).
+ */
 function writtenForms(secret: string): string[] {
   const bytes = Buffer.from(secret);
-  return [ secret, encodeURIComponent(secret), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') ];
+  return [ secret, encodeURIComponent(secret), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') ]
+    .flatMap(form => [ form, form.replace(/[.*+?^${}()|[\]\\/=!:]/g, '\\$&') ])
+    .flatMap(form => [ form, JSON.stringify(form).slice(1, -1) ]);
 }
 
 /**

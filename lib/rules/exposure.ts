@@ -36,8 +36,9 @@ const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha384', 'sha512' ];
 const DIGEST_FORM = /^(?:[0-9a-f]{32,128}|[A-Za-z0-9+/_-]{22}(?:==)?|[A-Za-z0-9+/_-]{27}=?|[A-Za-z0-9+/_-]{43}=?|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{86}(?:==)?)$/i;
 
 /**
- * The hex digests of the guessable words and of the app's name (also capitalized) with its usual suffixes, each also
- * with the newline `echo word | md5sum` hashes, and MD5/SHA-256 of their own hex (hashed twice): made once per app
+ * The hex digests of the guessable words and of the app's name (also capitalized and upper-cased) with its usual
+ * suffixes, each also with the newline `echo word | md5sum` hashes, and MD5/SHA-1/SHA-256 of their own hex (hashed
+ * twice): made once per app
  * name, when a key has a digest's form. A key is compared as the bytes it encodes, so one hex string per digest serves
  * hex, base64 and base64url keys.
  */
@@ -47,12 +48,12 @@ function digestsOf(appName: string): string[] {
   let digests = guessableDigests.get(appName);
   if (digests) return digests;
   const name = appName.toLowerCase();
-  const names = appName ? [ ...new Set([ appName, name, name.charAt(0).toUpperCase() + name.slice(1) ]) ] : [];
-  const suffixed = appName ? NAME_SUFFIXES.flatMap(suffix => [ `${name}-${suffix}`, `${name}_${suffix}`, `${name}${suffix}` ]) : [];
+  const names = appName ? [ ...new Set([ appName, name, name.toUpperCase(), name.charAt(0).toUpperCase() + name.slice(1) ]) ] : [];
+  const suffixed = appName ? NAME_SUFFIXES.flatMap(suffix => [ '-', '_', '.', ':', '' ].map(separator => `${name}${separator}${suffix}`)) : [];
   digests = [];
   for (const word of [ ...[ ...GUESSABLE_WORDS, ...names ].flatMap(base => [ base, `${base}\n` ]), ...suffixed ]) {
     for (const algorithm of DIGESTS) digests.push(hexDigest(algorithm, word));
-    for (const algorithm of [ 'md5', 'sha256' ]) digests.push(hexDigest(algorithm, hexDigest(algorithm, word)));
+    for (const algorithm of [ 'md5', 'sha1', 'sha256' ]) digests.push(hexDigest(algorithm, hexDigest(algorithm, word)));
   }
   guessableDigests.set(appName, digests);
   return digests;

@@ -40,7 +40,9 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     // A tampered plugin config, as it would re-pin itself once it ran.
     fs.appendFileSync(path.join(plugin, 'config/config.default.js'), 'require("fs").writeFileSync("/tmp/x", "ran");\n');
     assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }) ?? '',
-      /refused to start \(SEN104\): 1 plugin\(s\) pinned for env prod differ from sentinel\.lock\.json, before any of their code ran:\n {2}- tidy: changed: config\/config\.default\.js/);
+      /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:\n {2}- tidy: changed: config\/config\.default\.js/);
+    // Started in an env the manifest was not pinned for, the same files run (round 15).
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'staging' }) ?? '', /refused to start \(SEN104\) in env staging: .*\n {2}- tidy: changed/);
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'local' }), undefined, 'plugins under development change');
     assert.match(preflightProblem([ 'node', 'x' ], dir, env) ?? '', /SEN104/, 'a worker forked again after the change hashes again');
     fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), '{');

@@ -53,6 +53,10 @@ describe('SEN201 weak cookie keys', () => {
     [ digest('md5', digest('md5', 'my-shop')), 'my-shop', 'my-shop' ],
     [ digest('md5', 'my-shop-prod'), 'my-shop-prod', 'my-shop' ],
     [ digest('md5', 'P@ssw0rd'), 'P@ssw0rd' ],
+    // Round 15: the name upper-cased, SHA-1 hashed twice, the name with a dotted suffix.
+    [ digest('sha256', 'MY-SHOP'), 'MY-SHOP', 'my-shop' ],
+    [ digest('sha1', digest('sha1', 'secret')), 'secret' ],
+    [ digest('sha256', 'my-shop.prod'), 'my-shop.prod', 'my-shop' ],
   ]) {
     it(`flags a ${key.length}-character digest of a guessable word, and does not name the word`, () => {
       const reason = describeWeakKey(key, appName) ?? '';

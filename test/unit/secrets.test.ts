@@ -315,6 +315,11 @@ describe('values redacted from reports and logs', () => {
     for (const form of [ secret.toLowerCase(), encodeURIComponent(secret), Buffer.from(secret).toString('base64url'), Buffer.from(secret).toString('base64').replace(/=+$/, '') ]) {
       assert.equal(redactor.text(`/hooks/${form}`), `/hooks/${REDACTED}`, form);
     }
+    // As a route's RegExp writes it, and that RegExp as JSON text (egg's router.json), round 15.
+    const escaped = secret.replace(/[.*+?^${}()|[\]\\/=!:]/g, '\\$&');
+    for (const text of [ `/^\\/hooks\\/${escaped}$/`, JSON.stringify(`/^\\/hooks\\/${escaped}$/`), JSON.stringify(`/^\\/b2\\/${encodeURIComponent(secret).replace(/[.*+?^${}()|[\]\\/=!:]/g, '\\$&')}/`) ]) {
+      assert.ok(!redactor.text(text).includes('Val'), text);
+    }
   });
 
   it('values of secret-named environment variables (a route path built from one), not of the others', () => {
@@ -439,8 +444,9 @@ describe('masking and redaction', () => {
   });
 
   it('a key named by its parent (`aes: { key }`, as `aesKey`) is a secret; `cache: { key }` is not (black-box round 13)', () => {
-    const values = collectSecretValues({ aes: { key: 'AesKeyPlanted0123456789abcdef' }, cache: { key: 'users:list' }, aes256: { key: 'Aes256Planted0123456789abcd' }, AES: { Key: 'AesUpperPlanted0123456789ab' } });
+    const values = collectSecretValues({ aes: { key: 'AesKeyPlanted0123456789abcdef' }, cache: { key: 'users:list' }, aes256: { key: 'Aes256Planted0123456789abcd' }, AES: { Key: 'AesUpperPlanted0123456789ab' }, aes_256_gcm: { key: 'GcmKeyMaterial55abcdefgh' } });
     assert.ok(values.has('AesKeyPlanted0123456789abcdef') && values.has('Aes256Planted0123456789abcd') && values.has('AesUpperPlanted0123456789ab'));
+    assert.ok(values.has('GcmKeyMaterial55abcdefgh'), 'a qualifier anywhere in the parent\'s name (round 15)');
     assert.equal(values.has('users:list'), false);
     assert.deepEqual(maskSecrets({ aes: { key: 'AesKeyPlanted0123456789abcdef' } }), { aes: { key: REDACTED } });
   });
