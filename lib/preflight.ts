@@ -93,7 +93,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
 }
 
 /**
- * The plugins sentinel.lock.json pins for the env, hashed before egg runs any of their code: a changed config file of
+ * Every plugin sentinel.lock.json pins, hashed before egg runs any of their code: a changed config file of
  * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. In every process the preflight
  * is loaded in (the master, the agent, each worker, a worker egg-cluster forks again): a mark one process passed to
  * the next could be forged, and the files may change between two forks.
