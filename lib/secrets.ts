@@ -380,7 +380,7 @@ export function environmentSecretValues(env: NodeJS.ProcessEnv): string[] {
 /** Shorter values of secret-named variables (`true`, `off`) are settings, not secrets, and would blank words out. */
 const MIN_ENVIRONMENT_SECRET = 6;
 /** Words that make a variable secret-named wherever they stand in its name (`HOOK_SECRET_KEY_B64`, `STRIPE_WHSEC`). */
-const ENVIRONMENT_SECRET_WORDS = new Set([ ...SECRET_LAST_WORDS, 'apikey', 'whsec', 'sig', 'signature', 'passphrase' ]);
+const ENVIRONMENT_SECRET_WORDS = new Set([ ...SECRET_LAST_WORDS, 'apikey', 'whsec', 'sig', 'signature' ]);
 
 function isSecretEnvironmentName(name: string): boolean {
   return isSecretKeyName(name) || keyWords(name).some(word => ENVIRONMENT_SECRET_WORDS.has(word));

@@ -7,6 +7,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { quoteForMessage } from '../env-name';
 import { detectSecretValues, isSecretKeyName, MASK } from '../secrets';
 import * as generated from '../validators/app-config.generated';
+import { groupAnyOfBranches } from './ajv-errors';
 import { compileSchema } from './user-ajv';
 
 type JsonSchema = object | boolean;
@@ -44,11 +45,7 @@ export function validateAppConfig(config: Readonly<Record<string, unknown>>, use
     }
     const validate = validator();
     if (validate(value)) return [];
-    const errors = validate.errors ?? [];
-    // An anyOf error explains itself with its branches' errors, which are not reported on their own.
-    const branchOf = (error: ErrorObject) => errors.find(other => other.keyword === 'anyOf' && error.schemaPath.startsWith(`${other.schemaPath}/`));
-    return errors.filter(error => !branchOf(error))
-      .map(error => describe(keyPath, error, origin, errors.filter(other => branchOf(other) === error)));
+    return groupAnyOfBranches(validate.errors ?? []).map(({ error, branches }) => describe(keyPath, error, origin, branches));
   });
 }
 

@@ -1,5 +1,6 @@
 import { dropStack } from '../quiet-error';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { groupAnyOfBranches } from './ajv-errors';
 import { userSchemaProblems } from './user-ajv';
 import { policyProblems } from './policy';
 import schema from './sentinel.schema.json';
@@ -132,10 +133,7 @@ function keyPath(instancePath: string): string {
 
 /** One line per problem: an `anyOf` stands for its branches' errors, which are not listed on their own. */
 function describeErrors(errors: ErrorObject[]): string[] {
-  const branchesOf = (anyOf: ErrorObject) => errors.filter(error => error !== anyOf && error.schemaPath.startsWith(`${anyOf.schemaPath.replace(/\/anyOf$/, '')}/anyOf/`));
-  const anyOfs = errors.filter(error => error.keyword === 'anyOf');
-  const inBranch = new Set(anyOfs.flatMap(branchesOf));
-  return errors.filter(error => !inBranch.has(error)).map(error => (error.keyword === 'anyOf' ? describeAnyOf(error, branchesOf(error)) : describeError(error)));
+  return groupAnyOfBranches(errors).map(({ error, branches }) => (error.keyword === 'anyOf' ? describeAnyOf(error, branches) : describeError(error)));
 }
 
 /** `config.sentinel.ipc.encrypt: must be boolean or array, got string`, or the branches' own problems. */

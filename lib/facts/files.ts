@@ -197,10 +197,10 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
   return texts;
 }
 
-/** Directories that exist (egg has created run/ and logs/ by willReady); a missing one exposes nothing. */
 /** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
 const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)' ]);
 
+/** The roots that exist, and those egg creates at run time: another missing one exposes nothing. */
 function existing(roots: SensitiveRootFact[]): SensitiveRootFact[] {
   return roots.filter(root => CREATED_AT_RUN_TIME.has(root.label) || fs.existsSync(root.realPath));
 }

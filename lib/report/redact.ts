@@ -49,8 +49,9 @@ export class Redactor {
     this.secrets = long.map(source => new RegExp(source, 'gi'));
     this.shortSecrets = new Set(all.filter(secret => secret.length < SUBSTRING_SECRET_LENGTH));
     if (long.length) this.anySecret = new RegExp(long.join('|'), 'i');
-    const tokens = [ ...this.shortSecrets ].filter(secret => NO_WORD.test(secret));
-    if (tokens.length) this.shortTokens = new RegExp(`(?<![A-Za-z0-9])(?:${tokens.map(escapeRegExp).join('|')})(?![A-Za-z0-9])`, 'gi');
+    // A short one as JSON text writes it too (a dump's text).
+    const tokens = [ ...this.shortSecrets ].filter(secret => NO_WORD.test(secret)).flatMap(secret => [ secret, JSON.stringify(secret).slice(1, -1) ]);
+    if (tokens.length) this.shortTokens = new RegExp(`(?<![A-Za-z0-9])(?:${[ ...new Set(tokens) ].map(escapeRegExp).join('|')})(?![A-Za-z0-9])`, 'gi');
   }
 
   text(value: string): string {
