@@ -17,14 +17,32 @@ const SUBSTRING_SECRET_LENGTH = 8;
 const NO_WORD = /^(?:(?=.*\d)(?=.*[A-Za-z]).*|(?=.*[a-z])(?=.*[A-Z]).*|\d{6,})$/s;
 
 /**
- * A secret as code may write it into a path or a message besides as itself: URL-encoded, base64, base64url; each also
- * escaped for a RegExp (a route's RegExp, as path-to-regexp escapes it) and as JSON text writes it (a dump's text).
+ * A secret as code may write it into a path or a message besides as itself: URL-encoded (once or twice), hex, base64
+ * and base64url, also base64 of a longer string holding it (`base64('user:' + secret)`); each also escaped for a
+ * RegExp (a route's RegExp, as path-to-regexp escapes it) and as JSON text writes it (a dump's text).
  */
 function writtenForms(secret: string): string[] {
   const bytes = Buffer.from(secret);
-  return [ secret, encodeURIComponent(secret), bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') ]
+  const urlEncoded = encodeURIComponent(secret);
+  return [ secret, urlEncoded, encodeURIComponent(urlEncoded), bytes.toString('hex'), ...embeddedBase64(bytes) ]
     .flatMap(form => [ form, form.replace(/[.*+?^${}()|[\]\\/=!:]/g, '\\$&') ])
     .flatMap(form => [ form, JSON.stringify(form).slice(1, -1) ]);
+}
+
+/**
+ * Base64 (and base64url) of the secret as it reads standing alone, and the characters that stay the same wherever it
+ * stands in a longer string: at each of the three byte offsets in a 3-byte group, the characters that encode only its
+ * own bytes (those sharing bits with the bytes around it differ).
+ */
+function embeddedBase64(bytes: Buffer): string[] {
+  const forms = [ bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url') ];
+  for (const offset of [ 0, 1, 2 ]) {
+    const padded = Buffer.concat([ Buffer.alloc(offset), bytes ]);
+    const whole = padded.subarray(0, padded.length - (padded.length % 3));
+    const stable = whole.toString('base64').slice(Math.ceil((offset * 4) / 3));
+    forms.push(stable, stable.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
 }
 
 /**

@@ -111,6 +111,25 @@ describe('redaction', () => {
     assert.equal(new Redactor([]).text('nothing to hide'), 'nothing to hide');
   });
 
+  it('a secret written encoded is hidden too: hex, URL-encoded twice, base64 of a longer string holding it', () => {
+    const secret = 'Pq7/Zr2+Lm9=Wx';
+    const redactor = new Redactor([ secret ]);
+    for (const form of [ Buffer.from(secret).toString('hex'), Buffer.from(secret).toString('hex').toUpperCase(), encodeURIComponent(encodeURIComponent(secret)) ]) {
+      assert.equal(redactor.text(`/hooks/${form}/x`), `/hooks/${REDACTED}/x`, form);
+    }
+    for (const [ before, after ] of [[ '', '' ], [ 'u:', '@h' ], [ 'user:', '' ], [ 'deploy-bot:', '@host' ]]) {
+      for (const encoding of [ 'base64', 'base64url' ] as const) {
+        const form = Buffer.from(`${before}${secret}${after}`).toString(encoding);
+        const shown = redactor.text(`Basic ${form}`);
+        // All that is left of the form is what encodes the text around the secret, and the characters it shares bits with.
+        const kept = shown.replace('Basic ', '').replace(REDACTED, '');
+        assert.ok(shown.includes(REDACTED) && kept.length <= Math.ceil((before.length + after.length) * 4 / 3) + 4, `${before}…${after} ${encoding}: ${shown}`);
+      }
+    }
+    const unrelated = Buffer.from('another value entirely').toString('base64');
+    assert.equal(redactor.text(unrelated), unrelated);
+  });
+
   it('a short secret (a password "admin") is hidden as a whole value, not inside other text such as /admin/users', () => {
     const redactor = new Redactor([ 'admin', 'root', 'Tq8vN2kL5mW9xR' ]);
     assert.deepEqual(redactor.deep({ user: 'admin', routes: [ 'GET /admin/users', 'GET /api/root' ], auth: 'Tq8vN2kL5mW9xR', note: 'pw Tq8vN2kL5mW9xR' }),
