@@ -28,7 +28,12 @@ const GUESSABLE_WORDS = [ '', 'secret', 'password', 'changeme', 'change-me', 'ke
   'P@ssw0rd', 'Passw0rd', 'password1', 'admin123' ];
 /** What a team appends to the app's name for a key: `shop-prod`, `shop_secret`, `shopkeys`. */
 const NAME_SUFFIXES = [ 'prod', 'production', 'secret', 'keys', 'key', 'cookie', 'session' ];
-const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha384', 'sha512' ];
+/** Each digest with the length of its hex: a key is only compared with digests at least as long. */
+const DIGEST_HEX_LENGTHS = new Map([[ 'md5', 32 ], [ 'sha1', 40 ], [ 'sha256', 64 ], [ 'sha384', 96 ], [ 'sha512', 128 ], [ 'sha3-256', 64 ], [ 'sha3-512', 128 ]]);
+/** Hashed twice (`md5(md5(word))`). */
+const TWICE_HASHED = [ 'md5', 'sha1', 'sha256' ];
+/** The years a team may append to the app's name (`shop2024`, `shop-2025`): from 2010 to next year. */
+const NAME_YEARS = Array.from({ length: new Date().getFullYear() + 2 - 2010 }, (_, index) => String(2010 + index));
 /**
  * Hex of 32 characters or more (a digest, or its first characters), or base64/base64url of a digest's 16, 20, 32, 48 or
  * 64 bytes: what a digest can look like, so other keys cost no hashing.
@@ -36,26 +41,37 @@ const DIGESTS = [ 'md5', 'sha1', 'sha256', 'sha384', 'sha512' ];
 const DIGEST_FORM = /^(?:[0-9a-f]{32,128}|[A-Za-z0-9+/_-]{22}(?:==)?|[A-Za-z0-9+/_-]{27}=?|[A-Za-z0-9+/_-]{43}=?|[A-Za-z0-9+/_-]{64}|[A-Za-z0-9+/_-]{86}(?:==)?)$/i;
 
 /**
- * The hex digests of the guessable words and of the app's name (also capitalized and upper-cased) with its usual
- * suffixes, each also with the newline `echo word | md5sum` hashes, and MD5/SHA-1/SHA-256 of their own hex (hashed
- * twice): made once per app
- * name, when a key has a digest's form. A key is compared as the bytes it encodes, so one hex string per digest serves
- * hex, base64 and base64url keys.
+ * The hex digests of the guessable words and of the app's name (as written, lower-, upper-, capitalized and camel case,
+ * without separators), each also with the newline `echo word | md5sum` hashes (`\n` and `\r\n`) and hashed twice
+ * (MD5, SHA-1 and SHA-256 of their own hex); and of the name with its usual suffixes and years. Made once per app name
+ * and digest, when a key of a digest's form is no longer than the digest. A key is compared as the bytes it encodes,
+ * so one hex string per digest serves hex, base64 and base64url keys.
  */
+/** By digest and app name. */
 const guessableDigests = new Map<string, string[]>();
 
-function digestsOf(appName: string): string[] {
-  let digests = guessableDigests.get(appName);
-  if (digests) return digests;
+function guessableWords(appName: string): { words: string[], suffixed: string[] } {
   const name = appName.toLowerCase();
-  const names = appName ? [ ...new Set([ appName, name, name.toUpperCase(), name.charAt(0).toUpperCase() + name.slice(1) ]) ] : [];
-  const suffixed = appName ? NAME_SUFFIXES.flatMap(suffix => [ '-', '_', '.', ':', '' ].map(separator => `${name}${separator}${suffix}`)) : [];
-  digests = [];
-  for (const word of [ ...[ ...GUESSABLE_WORDS, ...names ].flatMap(base => [ base, `${base}\n` ]), ...suffixed ]) {
-    for (const algorithm of DIGESTS) digests.push(hexDigest(algorithm, word));
-    for (const algorithm of [ 'md5', 'sha1', 'sha256' ]) digests.push(hexDigest(algorithm, hexDigest(algorithm, word)));
-  }
-  guessableDigests.set(appName, digests);
+  const camel = name.replace(/[-_. ]+([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+  const capitalize = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+  const names = appName ? [ ...new Set([ appName, name, name.toUpperCase(), capitalize(name), camel, capitalize(camel), name.replace(/[-_. ]+/g, '') ]) ] : [];
+  return {
+    words: [ ...GUESSABLE_WORDS, ...names ].flatMap(base => [ base, `${base}\n`, `${base}\r\n` ]),
+    suffixed: appName ? [
+      ...NAME_SUFFIXES.flatMap(suffix => [ '-', '_', '.', ':', '' ].map(separator => `${name}${separator}${suffix}`)),
+      ...NAME_YEARS.flatMap(year => [ '-', '' ].map(separator => `${name}${separator}${year}`)),
+    ] : [],
+  };
+}
+
+function digestsOf(appName: string, algorithm: string): string[] {
+  const cacheKey = `${algorithm} ${appName}`;
+  let digests = guessableDigests.get(cacheKey);
+  if (digests) return digests;
+  const { words, suffixed } = guessableWords(appName);
+  const once = words.map(word => hexDigest(algorithm, word));
+  digests = [ ...once, ...suffixed.map(word => hexDigest(algorithm, word)), ...TWICE_HASHED.includes(algorithm) ? once.map(digest => hexDigest(algorithm, digest)) : [] ];
+  guessableDigests.set(cacheKey, digests);
   return digests;
 }
 
@@ -75,7 +91,8 @@ function isGuessableDigest(key: string, appName: string | undefined): boolean {
   if (!DIGEST_FORM.test(key)) return false;
   const bytes = keyBytesAsHex(key);
   // The first characters of a hex digest count too (`sha256(name)` cut to 32).
-  return bytes.length >= 32 && digestsOf(appName ?? '').some(digest => digest.startsWith(bytes));
+  if (bytes.length < 32) return false;
+  return [ ...DIGEST_HEX_LENGTHS ].some(([ algorithm, length ]) => length >= bytes.length && digestsOf(appName ?? '', algorithm).some(digest => digest.startsWith(bytes)));
 }
 
 /**
@@ -150,8 +167,8 @@ export const weakCookieKeys: Rule = {
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text; mostly the app\'s name and words keys are made of, such as cookie, key, prod; under ' +
-    '128 bits by the estimate SEN502 uses; an MD5/SHA digest of a placeholder, a ' +
-    'common password or the app\'s name) lets an attacker forge signed cookies. ' +
+    '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
+    'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
   fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',

@@ -57,6 +57,15 @@ describe('SEN201 weak cookie keys', () => {
     [ digest('sha256', 'MY-SHOP'), 'MY-SHOP', 'my-shop' ],
     [ digest('sha1', digest('sha1', 'secret')), 'secret' ],
     [ digest('sha256', 'my-shop.prod'), 'my-shop.prod', 'my-shop' ],
+    // SHA-3, a Windows newline, a year after the name, the name in camel case, the name without separators.
+    [ digest('sha3-256', 'my-shop'), 'my-shop', 'my-shop' ],
+    [ digest('sha3-512', 'secret', 'base64'), 'secret' ],
+    [ digest('md5', 'my-shop\r\n'), 'my-shop', 'my-shop' ],
+    [ digest('sha256', 'my-shop2025'), 'my-shop2025', 'my-shop' ],
+    [ digest('sha1', 'my-shop-2019'), 'my-shop-2019', 'my-shop' ],
+    [ digest('sha256', 'myShop'), 'myShop', 'my-shop' ],
+    [ digest('md5', 'MyShop'), 'MyShop', 'my-shop' ],
+    [ digest('sha512', 'myshop'), 'myshop', 'my-shop' ],
   ]) {
     it(`flags a ${key.length}-character digest of a guessable word, and does not name the word`, () => {
       const reason = describeWeakKey(key, appName) ?? '';
