@@ -262,8 +262,9 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
-    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || namedByParent) && !isPublicDsn(keyName, text);
-    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || namedByParent)));
+    const named = namedByParent || isUserPasswordAuth(keyName, value);
+    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !isPublicDsn(keyName, text);
+    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || named)));
     let shapes: SecretLeaf[] | undefined;
     if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));
@@ -274,6 +275,14 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     else if (inheritedWanted && shapes) inherited.push(...shapes);
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });
   return { plain, inherited, tooDeep };
+}
+
+/**
+ * `auth: 'user:password'`, as urllib (egg's httpclient) and Node's http.request take HTTP Basic credentials. Other
+ * `auth` strings (`auth: 'jwt'`, a strategy's name, a URL) are no secret.
+ */
+function isUserPasswordAuth(keyName: string, value: unknown): boolean {
+  return typeof value === 'string' && keyWords(keyName).at(-1) === 'auth' && /^[^\s:/]+:(?!\/\/)\S+$/.test(value);
 }
 
 /** The key path of the first leaf below a plain object or array (`a.b[0].c`); undefined when it holds none. */

@@ -421,6 +421,11 @@ describe('masking and redaction', () => {
     assert.deepEqual(findSecrets(config).map(leaf => leaf.keyPath).sort(), [ 'deploy.note', 'mysql.client.password', 'smtp.password', 'upstream.url' ]);
   });
 
+  it('an `auth` of user:password (urllib, http.request) is a secret; an `auth` naming a strategy is not', () => {
+    const found = findSecrets({ httpclient: { request: { auth: 'deploy-bot:Hq7Lm2Zx9Wr4' } }, proxyAuth: 'svc:Zr8Kd2Lq', passport: { auth: 'jwt' }, cas: { auth: 'https://sso.example.com' } });
+    assert.deepEqual(found.map(leaf => [ leaf.keyPath, leaf.kind ]), [[ 'httpclient.request.auth', 'a secret-named key' ], [ 'proxyAuth', 'a secret-named key' ]]);
+  });
+
   it('configSecrets walks a facts snapshot\'s config once for both readings (SEN202 and report redaction)', () => {
     const facts = { config };
     const readings = configSecrets(facts);
