@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert';
 import fs from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
@@ -352,6 +354,28 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootReportOnly('mw-foreign-router'), async app => {
         assert.equal((await app.httpRequest().get('/api/secret').expect(200)).body.servedBy, 'controller');
       });
+    });
+
+    it('looking for other router packages never loads one from NODE_PATH (only from the node_modules the app resolves from)', async () => {
+      const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-path-'));
+      fs.mkdirSync(path.join(planted, 'koa-router'));
+      fs.writeFileSync(path.join(planted, 'koa-router/package.json'), '{ "name": "koa-router", "main": "index.js" }');
+      fs.writeFileSync(path.join(planted, 'koa-router/index.js'), 'globalThis.sentinelPlantedRouterRan = true;\nmodule.exports = class Router {};\n');
+      // What node does with NODE_PATH at start, done again for this process.
+      const initPaths = () => (Module as unknown as { _initPaths(): void })._initPaths();
+      mm(process.env, 'NODE_PATH', planted);
+      initPaths();
+      try {
+        assert.equal(createRequire(path.join(fixture('mw-secure'), 'package.json')).resolve('koa-router'), path.join(fs.realpathSync(planted), 'koa-router/index.js'), 'NODE_PATH would find it');
+        await withApp(bootApp(fixture('mw-secure')), async app => {
+          assert.deepEqual(middlewareFindings(app), []);
+        });
+        assert.equal((globalThis as { sentinelPlantedRouterRan?: boolean }).sentinelPlantedRouterRan, undefined);
+      } finally {
+        mm.restore();
+        initPaths();
+        fs.rmSync(planted, { recursive: true, force: true });
+      }
     });
 
     it('a router built with its routes when egg required app.js, before any hook ran, is judged when it hands out routes()', async () => {

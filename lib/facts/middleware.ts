@@ -10,7 +10,7 @@ import path from 'node:path';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
-import { realPathOrAbsolute } from './real-path';
+import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -157,13 +157,18 @@ let loadingApp: object | undefined;
 /** Router packages besides egg's an app may use: their routers are noted when they register routes. */
 const OTHER_ROUTER_PACKAGES = [ '@koa/router', 'koa-router' ];
 
-/** The prototypes of the other router packages the app can load, as its own code would resolve them. */
+/**
+ * The prototypes of the other router packages the app installed, from the node_modules node searches from the app:
+ * never NODE_PATH or a global folder, where a package the app does not install would be code nobody reviewed.
+ */
 function otherRouterPrototypes(baseDir: string | undefined): object[] {
   if (!baseDir) return [];
   const fromApp = createRequire(path.join(baseDir, 'package.json'));
   return OTHER_ROUTER_PACKAGES.flatMap(name => {
+    const installed = nodeModulesDirs(baseDir).map(dir => path.join(dir, name)).find(dir => fs.existsSync(path.join(dir, 'package.json')));
+    if (!installed) return [];
     try {
-      const exported = fromApp(name) as { prototype?: object; default?: { prototype?: object } };
+      const exported = fromApp(installed) as { prototype?: object; default?: { prototype?: object } };
       const prototype = exported.prototype ?? exported.default?.prototype;
       return prototype ? [ prototype ] : [];
     } catch {

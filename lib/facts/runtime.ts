@@ -14,7 +14,8 @@ import { environmentSecretValues } from '../secrets';
 export interface NodeFlagFact {
   /**
    * `NODE_OPTIONS`, `execArgv` (the command line; egg-cluster forks workers with the master's) or `environment` (a
-   * variable node reads at start, CODE_FILE_VARIABLES and NODE_TLS_REJECT_UNAUTHORIZED; `name` is the variable's).
+   * variable node reads: CODE_FILE_VARIABLES, TRUST_FILE_VARIABLES, NODE_TLS_REJECT_UNAUTHORIZED, and NODE_PATH, one
+   * fact per directory it lists; `name` is the variable's).
    */
   source: 'NODE_OPTIONS' | 'execArgv' | 'environment';
   /** The flag without its value, as node reads it (`--inspect_brk` is `--inspect-brk`): `--inspect`, `--require`, `-r`. */
@@ -22,15 +23,29 @@ export interface NodeFlagFact {
   value?: string;
   /**
    * For module-loading flags: the real path the module resolves to from the working directory, when it resolves; for
-   * the flags and variables of a file node loads (CODE_FILE_FLAGS, CODE_FILE_VARIABLES), that file's real path.
+   * the flags and variables of a file or directory node reads (CODE_FILE_FLAGS, CODE_FILE_VARIABLES,
+   * TRUST_FILE_VARIABLES, NODE_PATH), its real path.
    */
   modulePath?: string;
-  /** An OpenSSL config of the system's own (SYSTEM_OPENSSL_DIRS, owned by root, writable by root only). */
-  systemOpensslConfig?: boolean;
+  /**
+   * A file or directory of the system's own for its kind (an OpenSSL config, a CA bundle, a global node_modules: in
+   * SYSTEM_DIRS, owned by root, writable by root only).
+   */
+  systemOwned?: boolean;
 }
 
 /** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
 const SYSTEM_OPENSSL_DIRS = [ '/etc/ssl', '/etc/pki', '/usr/lib/ssl', '/usr/local/ssl', '/etc/crypto-policies', '/usr/share/crypto-policies' ];
+/** Where systems keep CA certificates, besides OpenSSL's dirs (update-ca-certificates' sources and output). */
+const SYSTEM_CA_DIRS = [ ...SYSTEM_OPENSSL_DIRS, '/etc/ca-certificates', '/usr/share/ca-certificates', '/usr/local/share/ca-certificates' ];
+/** Where node's installers put global modules. */
+const SYSTEM_MODULE_DIRS = [ '/usr/lib/node_modules', '/usr/local/lib/node_modules', '/opt/nodejs/lib/node_modules' ];
+/** The system's own places for what each variable or flag names. */
+const SYSTEM_DIRS: ReadonlyMap<string, readonly string[]> = new Map([
+  [ '--openssl-config', SYSTEM_OPENSSL_DIRS ], [ 'OPENSSL_CONF', SYSTEM_OPENSSL_DIRS ],
+  [ 'NODE_EXTRA_CA_CERTS', SYSTEM_CA_DIRS ], [ 'SSL_CERT_FILE', SYSTEM_CA_DIRS ], [ 'SSL_CERT_DIR', SYSTEM_CA_DIRS ],
+  [ 'NODE_PATH', SYSTEM_MODULE_DIRS ],
+]);
 
 export interface PrototypePollutionFact {
   name: 'Object.prototype' | 'Array.prototype';
@@ -70,12 +85,19 @@ export const CODE_FILE_FLAGS: ReadonlyMap<string, string> = new Map([
   [ '--openssl-config', 'an OpenSSL config (its engines and providers are native libraries loaded into the process)' ],
   [ '--snapshot-blob', 'a V8 startup snapshot (code that runs before the app)' ],
   [ '--env-file', 'an env file (which can set NODE_OPTIONS and any other variable)' ],
+  [ '--experimental-policy', 'a policy manifest (its redirects make require() load other modules)' ],
 ]);
 
 /** Environment variables naming such a file (OPENSSL_CONF is read as --openssl-config is). */
 export const CODE_FILE_VARIABLES: ReadonlyMap<string, string> = new Map([
   [ 'OPENSSL_CONF', CODE_FILE_FLAGS.get('--openssl-config') as string ],
 ]);
+
+/**
+ * Variables naming certificates every TLS connection the app opens trusts (SSL_CERT_* as node reads them with
+ * `--use-openssl-ca`): a CA from there lets its owner pose as any server the app calls.
+ */
+export const TRUST_FILE_VARIABLES: ReadonlySet<string> = new Set([ 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR' ]);
 
 /** Flags whose value may follow as the next argument. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog' ]);
@@ -101,10 +123,10 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     nodeFlags: flags.map(flag => {
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
-      if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name)) return flag;
+      if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
       const file = realPathOrUndefined(path.resolve(cwd, flag.value));
-      const opensslConfig = flag.name === '--openssl-config' || flag.name === 'OPENSSL_CONF';
-      return { ...flag, modulePath: file, ...(opensslConfig && file && isSystemFile(file, SYSTEM_OPENSSL_DIRS) && { systemOpensslConfig: true }) };
+      const systemDirs = SYSTEM_DIRS.get(flag.name);
+      return { ...flag, modulePath: file, ...(systemDirs && file && isSystemFile(file, systemDirs) && { systemOwned: true }) };
     }),
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
@@ -159,7 +181,7 @@ export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['so
 
 /** A file in one of `dirs`, owned by root and writable by root only: the system's own, as an image or a distribution sets it up. */
 function isSystemFile(file: string, dirs: readonly string[]): boolean {
-  if (!dirs.some(dir => file.startsWith(`${dir}/`))) return false;
+  if (!dirs.some(dir => file === dir || file.startsWith(`${dir}/`))) return false;
   try {
     const stat = fs.statSync(file);
     return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
@@ -170,10 +192,14 @@ function isSystemFile(file: string, dirs: readonly string[]): boolean {
 
 const GROUP_OR_OTHER_WRITE = 0o022;
 
-/** The variables node reads at start that load a file or weaken TLS, as flags of source `environment`. */
+/** The variables node reads that load a file, change what require() finds or what TLS trusts, as flags of source `environment`. */
 function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
-  const names = [ ...CODE_FILE_VARIABLES.keys(), 'NODE_TLS_REJECT_UNAUTHORIZED' ];
-  return names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : []));
+  const names = [ ...CODE_FILE_VARIABLES.keys(), ...TRUST_FILE_VARIABLES, 'NODE_TLS_REJECT_UNAUTHORIZED' ];
+  const modulePaths = (env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean);
+  return [
+    ...names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : [])),
+    ...modulePaths.map(dir => ({ source: 'environment' as const, name: 'NODE_PATH', value: dir })),
+  ];
 }
 
 /** Where node would load a preloaded module from (resolved from the working directory, as node does). */

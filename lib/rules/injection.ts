@@ -5,7 +5,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, type NodeFlagFact } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -201,11 +201,15 @@ export const dangerousNodeFlags: Rule = {
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL) is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
-    '`--snapshot-blob`, `--env-file` (the system\'s own OpenSSL config, root-owned in /etc/ssl, /etc/pki and the like, is ' +
-    'accepted). `--tls-keylog` writes every TLS session key to a file, ' +
+    '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require). `NODE_PATH` makes ' +
+    'require() look in its directories for what the app does not install: an optional require (egg-sentinel\'s own probe ' +
+    'for koa-router included, before this check runs) loads code from there. `NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
+    '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
+    'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
+    'accepted. `--tls-keylog` writes every TLS session key to a file, ' +
     '`--experimental-network-imports` lets `import()` run code from https URLs, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
     'every HTTPS request the app sends accept any certificate. `--allow-*` flags widen the permission model and are noted. ' +
-    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, low for `--allow-*`.',
+    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files, low for `--allow-*`.',
   fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`), or the variable from the ' +
     'environment; install preloaded modules as dependencies of the app and require them from its node_modules, and keep ' +
     'files node loads at start inside the app.',
@@ -225,9 +229,17 @@ export const dangerousNodeFlags: Rule = {
       }
       const loaded = CODE_FILE_FLAGS.get(flag.name) ?? (flag.source === 'environment' ? CODE_FILE_VARIABLES.get(flag.name) : undefined);
       // The system's own OpenSSL config (OPENSSL_CONF=/etc/ssl/openssl.cnf, as some images set it) is root's to vouch for.
-      if (loaded && flag.value && !inApp(flag) && !flag.systemOpensslConfig) {
+      if (loaded && flag.value && !inApp(flag) && !flag.systemOwned) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a file that does not exist from the working directory';
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
+      }
+      if (flag.source === 'environment' && flag.name === 'NODE_PATH' && !inApp(flag) && !flag.systemOwned) {
+        const where = flag.modulePath ?? `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
+        return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
+      }
+      if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {
+        const where = flag.modulePath ? `${flag.modulePath}, outside the app and the system's certificate dirs` : 'a file that does not exist';
+        return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every HTTPS request the app sends trusts the CAs of ${where}; whoever holds one can read and change that traffic` }];
       }
       if (flag.name === '--tls-keylog') {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process writes the keys of its TLS sessions there, and whoever reads the file decrypts the traffic` }];

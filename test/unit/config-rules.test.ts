@@ -326,23 +326,60 @@ describe('SEN306 node flags', () => {
     assert.match(environment('NODE_TLS_REJECT_UNAUTHORIZED', '0')[0].message, /^the environment sets NODE_TLS_REJECT_UNAUTHORIZED="0": every HTTPS request/);
   });
 
+  it('a policy manifest (--experimental-policy) outside the app is high: its redirects can make any require load other code', () => {
+    const [ policy ] = check('--experimental-policy=/tmp/pol/policy.json', PROD, { '/tmp/pol/policy.json': '/tmp/pol/policy.json' });
+    assert.deepEqual([ policy.severity, policy.target ], [ 'high', 'NODE_OPTIONS --experimental-policy' ]);
+    assert.match(policy.message, /a policy manifest \(its redirects make require\(\) load other modules\) from \/tmp\/pol\/policy\.json/);
+  });
+
   it('--allow-* is noted as low', () => {
     assert.equal(check('--experimental-permission --allow-fs-write=*')[0].severity, 'low');
   });
 });
 
 describe('runtime facts', () => {
+  const cwd = path.join(__dirname, '../..');
+  const environmentFindings = (env: NodeJS.ProcessEnv) => dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) }), PROD);
+
+  it('NODE_PATH: a directory outside the app is high (an optional require runs code from it); the app\'s and the system\'s are fine', () => {
+    const evil = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-path-'));
+    try {
+      const [ outside, ...rest ] = environmentFindings({ NODE_PATH: [ path.join(cwd, 'node_modules'), evil, '/nowhere/modules' ].join(path.delimiter) });
+      assert.deepEqual([ outside.severity, outside.target ], [ 'high', 'environment NODE_PATH' ]);
+      assert.match(outside.message, new RegExp(`NODE_PATH lists ${fs.realpathSync(evil).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: a require\\(\\) of a module the app does not install`));
+      assert.match(rest[0]?.message ?? '', /lists "\/nowhere\/modules" \(which does not exist yet\)/);
+      assert.equal(rest.length, 1);
+      if (fs.existsSync('/usr/lib/node_modules') && fs.statSync('/usr/lib/node_modules').uid === 0) assert.deepEqual(environmentFindings({ NODE_PATH: '/usr/lib/node_modules' }), []);
+    } finally {
+      fs.rmSync(evil, { recursive: true, force: true });
+    }
+  });
+
+  it('NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, SSL_CERT_DIR outside the app and the system\'s certificate dirs are medium', () => {
+    const ca = path.join(os.tmpdir(), `sentinel-ca-${process.pid}.pem`);
+    fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
+    try {
+      const findings = environmentFindings({ NODE_EXTRA_CA_CERTS: ca, SSL_CERT_FILE: ca, SSL_CERT_DIR: path.dirname(ca) });
+      assert.deepEqual(findings.map(finding => [ finding.target, finding.severity ]), [
+        [ 'environment NODE_EXTRA_CA_CERTS', 'medium' ], [ 'environment SSL_CERT_FILE', 'medium' ], [ 'environment SSL_CERT_DIR', 'medium' ],
+      ]);
+      assert.match(findings[0].message, /every HTTPS request the app sends trusts the CAs of .*sentinel-ca-\d+\.pem, outside the app and the system's certificate dirs/);
+      if (fs.existsSync('/etc/ssl/certs') && fs.statSync('/etc/ssl/certs').uid === 0) assert.deepEqual(environmentFindings({ SSL_CERT_DIR: '/etc/ssl/certs' }), []);
+    } finally {
+      fs.rmSync(ca, { force: true });
+    }
+  });
+
   it('the system\'s own OpenSSL config (root-owned, in /etc/ssl or the like) is told apart from one elsewhere', function() {
     if (!fs.existsSync('/etc/ssl/openssl.cnf') || fs.statSync('/etc/ssl/openssl.cnf').uid !== 0) this.skip();
-    const cwd = path.join(__dirname, '../..');
     const system = collectRuntimeFacts(cwd, [], {}, { OPENSSL_CONF: '/etc/ssl/openssl.cnf' }, [ '--openssl-config=/etc/ssl/openssl.cnf' ], cwd).nodeFlags;
-    assert.deepEqual(system.map(flag => [ flag.name, flag.systemOpensslConfig ]), [ [ '--openssl-config', true ], [ 'OPENSSL_CONF', true ] ]);
+    assert.deepEqual(system.map(flag => [ flag.name, flag.systemOwned ]), [ [ '--openssl-config', true ], [ 'OPENSSL_CONF', true ] ]);
     assert.deepEqual(dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: system } }), PROD), []);
     const copy = path.join(os.tmpdir(), `sentinel-openssl-${process.pid}.cnf`);
     fs.copyFileSync('/etc/ssl/openssl.cnf', copy);
     try {
       const [ elsewhere ] = collectRuntimeFacts(cwd, [], {}, { OPENSSL_CONF: copy }, [], cwd).nodeFlags;
-      assert.equal(elsewhere.systemOpensslConfig, undefined, 'root-owned, but not where the system keeps it');
+      assert.equal(elsewhere.systemOwned, undefined, 'root-owned, but not where the system keeps it');
       assert.equal(dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: [ elsewhere ] } }), PROD)[0]?.severity, 'high');
     } finally {
       fs.rmSync(copy, { force: true });
