@@ -412,6 +412,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
   });
 
+  it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule or egg-i18n at a directory outside the app (code they require) is high', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-code-'));
+    dirs.push(planted);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ schedule: { directory: [ planted ] }, i18n: { dirs: [ planted ] } }));
+    const message = await expectRefused(fixture('cfg-secure'), /SEN305/);
+    assert.deepEqual(refusedIds(message), [ 'SEN303', 'SEN305' ]);
+    assert.match(message, /security-relevant: i18n\.dirs, schedule\.directory/);
+    const real = escapeRegExp(fs.realpathSync(planted));
+    assert.match(message, /3 finding\(s\) at or above "high" .*\(SEN303, SEN305, SEN305\)/);
+    assert.match(message, new RegExp(`config\\.schedule\\.directory\\[0\\] ".*" resolves to ${real}, outside the app root and config\\.sentinel\\.paths\\.allow: every process requires code from it`));
+    assert.match(message, new RegExp(`config\\.i18n\\.dirs\\[0\\] ".*" resolves to ${real}, outside the app root .*: every process requires code from it`));
+  });
+
   it('EGG_APP_CONFIG cannot switch egg-sentinel off: its sentinel keys are refused, naming them', async () => {
     withSecureEnv();
     mm.env('prod');

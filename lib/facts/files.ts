@@ -75,6 +75,8 @@ export interface PathConfigFact {
   /** Who set it: the app (its config files, or a boot hook), EGG_APP_CONFIG, or a plugin's or the framework's default. */
   setBy: 'app' | 'environment' | 'framework';
   source?: string;
+  /** A directory egg or a plugin requires code from (customLoader, egg-schedule's tasks, egg-i18n's `.js` locales). */
+  loadsCode?: boolean;
 }
 
 export type GitignoreFact =
@@ -123,6 +125,11 @@ export interface FileFactsInput {
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
 /** Config of the directories egg writes to while the app runs (uploads, logs, run files) and serves nothing from. */
 export const WRITTEN_DIR_KEYS: ReadonlySet<string> = new Set([ 'multipart.tmpdir', 'logger.dir', 'rundir' ]);
+/**
+ * Directories a plugin requires every `.js` file of, as egg-schedule's `schedule.directory` (its tasks) and
+ * egg-i18n's `i18n.dirs` and `i18n.dir` (koa-locales requires `.js` locale files) do.
+ */
+const CODE_DIR_KEYS = [ 'schedule.directory', 'i18n.dirs', 'i18n.dir' ];
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
 
@@ -219,10 +226,15 @@ export function realPathLoose(file: string): string {
   }
 }
 
-function stringAt(config: Readonly<Record<string, unknown>>, keyPath: string): string | undefined {
+function valueAt(config: Readonly<Record<string, unknown>>, keyPath: string): unknown {
   let node: unknown = config;
   for (const segment of keyPath.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
-  return typeof node === 'string' && node !== '' ? node : undefined;
+  return node;
+}
+
+function stringAt(config: Readonly<Record<string, unknown>>, keyPath: string): string | undefined {
+  const value = valueAt(config, keyPath);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 function modeOf(file: string): number | undefined {
@@ -344,7 +356,7 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
 
 function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
   const { baseDir, config } = input;
-  const entries: Array<{ keyPath: string; value: string; resolved: string }> = staticEntries
+  const entries: Array<{ keyPath: string; value: string; resolved: string; loadsCode?: boolean }> = staticEntries
     .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(input.workingDir, dir) }));
   for (const keyPath of WRITTEN_DIR_KEYS) {
     const value = stringAt(config, keyPath);
@@ -362,13 +374,24 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
       for (const [ index, value ] of (Array.isArray(directory) ? directory : [ directory ]).entries()) {
         if (typeof value !== 'string') continue;
         const keyPath = `customLoader.${name}.directory${Array.isArray(directory) ? `[${index}]` : ''}`;
-        entries.push({ keyPath, value, resolved: path.join(baseDir, value) });
+        entries.push({ keyPath, value, resolved: path.join(baseDir, value), loadsCode: true });
       }
     }
   }
-  return entries.map(({ keyPath, value, resolved }) => {
+  // egg-i18n adds each plugin's and the framework's own config/locales to i18n.dirs: those are theirs, not the setting's.
+  const loadUnits = [ ...input.plugins.flatMap(plugin => (plugin.path ? [ plugin.path ] : [])), ...input.eggPaths ];
+  for (const keyPath of CODE_DIR_KEYS) {
+    const values = valueAt(config, keyPath);
+    for (const [ index, value ] of (Array.isArray(values) ? values : [ values ]).entries()) {
+      if (typeof value !== 'string' || value === '') continue;
+      const resolved = path.resolve(input.workingDir, value);
+      if (loadUnits.some(unit => isInside(resolved, unit))) continue;
+      entries.push({ keyPath: Array.isArray(values) ? `${keyPath}[${index}]` : keyPath, value, resolved, loadsCode: true });
+    }
+  }
+  return entries.map(({ keyPath, value, resolved, loadsCode }) => {
     const file = input.provenanceFile(keyPath.replace(/\[\d+\]$/, ''));
-    return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file) };
+    return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file), ...(loadsCode && { loadsCode }) };
   });
 }
 

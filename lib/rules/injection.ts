@@ -93,7 +93,7 @@ export const prototypePollution: Rule = {
 const SECURITY_RELEVANT_KEYS = [
   'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
-  'rundir', 'logger.dir', 'view.root',
+  'rundir', 'logger', 'customLogger', 'view.root', 'schedule', 'i18n', 'httpclient', 'jsonp', 'onerror',
 ];
 
 function isSecurityRelevant(keyPath: string): boolean {
@@ -109,8 +109,9 @@ export const configFromEnvironment: Rule = {
     'the environment of the process (a deploy pipeline, a container spec, a compromised supervisor) can then switch off ' +
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
-    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir, ' +
-    'view.root), medium otherwise. Not reported in local/unittest.',
+    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.*, ' +
+    'customLogger.*, view.root, schedule.* and i18n.* (both load code from their directories), httpclient.*, jsonp.*, ' +
+    'onerror.*), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
   check(facts, { developmentEnv }) {
@@ -157,11 +158,13 @@ export const pathEscapesRoot: Rule = {
   title: 'Path-valued config points outside the app',
   severity: 'medium',
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
-    '`view.root`, `customLoader.*.directory`, `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the app or by EGG_APP_CONFIG ' +
-    'to a directory outside the app root (after resolving symlinks) and outside `config.sentinel.paths.allow`, it can expose ' +
-    'or load files the app does not own. Values left at egg\'s or a plugin\'s default are not reported, nor are the directories ' +
-    'egg only writes to (`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` ' +
-    'is where logs belong. Medium.',
+    '`view.root`, `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
+    '`i18n.dirs`/`i18n.dir` (koa-locales requires `.js` locale files), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
+    'app or by EGG_APP_CONFIG to a directory outside the app root (after resolving symlinks) and outside ' +
+    '`config.sentinel.paths.allow`, it can expose or load files the app does not own. Values left at egg\'s or a plugin\'s ' +
+    'default are not reported (nor the plugins\' own locale dirs egg-i18n adds), nor are the directories egg only writes to ' +
+    '(`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` is where logs ' +
+    'belong. Medium; high for a directory code is loaded from that EGG_APP_CONFIG set (code from the environment).',
   fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`).',
   check(facts) {
     const { allowedRoots } = facts.files;
@@ -169,11 +172,11 @@ export const pathEscapesRoot: Rule = {
       .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_DIR_KEYS.has(entry.keyPath)))
       .filter(entry => !allowedRoots.some(root => isInside(entry.realPath, root)))
       .map(entry => ({
-        severity: 'medium',
+        severity: entry.loadsCode && entry.setBy === 'environment' ? 'high' : 'medium',
         target: `config.${entry.keyPath}`,
         source: entry.setBy === 'environment' ? 'EGG_APP_CONFIG' : entry.source,
         message: `config.${entry.keyPath} ${quoteForMessage(entry.value)} resolves to ${toDisplayPath(facts.app.baseDir, entry.realPath)}, ` +
-          'outside the app root and config.sentinel.paths.allow',
+          `outside the app root and config.sentinel.paths.allow${entry.loadsCode ? ': every process requires code from it' : ''}`,
       }));
   },
 };
