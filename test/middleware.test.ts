@@ -232,6 +232,37 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp whose negative lookahead names the public path: what the lookahead tests fills the parameter', async () => {
+      const message = await expectRefused(fixture('mw-lookahead-match'), /SEN403/);
+      assert.match(message, /GET \/:tenant\/dashboard \(skips \/health\/dashboard/);
+      await withApp(bootReportOnly('mw-lookahead-match'), async app => {
+        await app.httpRequest().get('/acme/dashboard').expect(401);
+        for (const tenant of [ 'health', 'healthcare' ]) assert.equal((await app.httpRequest().get(`/${tenant}/dashboard`).expect(200)).body.servedBy, 'controller', tenant);
+      });
+    });
+
+    it('an ignore function over a list it closes over: the public paths of the policy are tried as parameter values', async () => {
+      const message = await expectRefused(fixture('mw-closure-ignore'), /SEN403/);
+      assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login/);
+      await withApp(bootReportOnly('mw-closure-ignore'), async app => {
+        await app.httpRequest().get('/api/users/7').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users/login').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('ignore strings in path-to-regexp syntax: a group\'s alternatives and what a wildcard matches fill parameters', async () => {
+      const message = await expectRefused(fixture('mw-pattern-ignore'), /SEN403/);
+      assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login, .*\/api\/users\/register/);
+      assert.match(message, /GET \/:section\/export \(skips [^)]*\/publica\/export/);
+      await withApp(bootReportOnly('mw-pattern-ignore'), async app => {
+        await app.httpRequest().get('/api/users/7').expect(401);
+        await app.httpRequest().get('/reports/export').expect(401);
+        for (const request of [ '/api/users/login', '/api/users/register', '/publications/export' ]) {
+          assert.equal((await app.httpRequest().get(request).expect(200)).body.servedBy, 'controller', request);
+        }
+      });
+    });
+
     it('a router.use() whose path pattern refuses some values of the route\'s parameter does not guard those', async () => {
       const message = await expectRefused(fixture('mw-param-use'), /SEN404/);
       assert.match(message, /GET \/files\/:id .*the router\.use\(\) auth .*\/files\/sentinel/);
@@ -288,6 +319,23 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.match(json.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /i18n > route:auth$/);
         // Each namespace router is mounted by a middleware of egg-router-plus's, listed as a router.
         assert.deepEqual(json.middleware.filter((entry: { group: string }) => entry.group === 'router').length, 3);
+      });
+    });
+
+    it('egg-router-plus: app.router is its root namespace, dispatched by its mount; a guard app.use()\'d after that mount does not guard it', async () => {
+      const message = await expectRefused(fixture('mw-namespace-late-guard'), /SEN404/);
+      assert.match(message, /GET \/admin\/:page → app\/controller\/user\.ts#UserController\.list\(\) is protected but reaches the controller without its guard/);
+      await withApp(bootReportOnly('mw-namespace-late-guard'), async app => {
+        assert.equal((await app.httpRequest().get('/admin/settings').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('egg-router-plus: its mounts are not taken to dispatch a router of another package that a middleware dispatches unseen', async () => {
+      const message = await expectRefused(fixture('mw-namespace-foreign'), /SEN404/);
+      assert.match(message, /GET \/legacy\/users\/:id .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);
+      await withApp(bootReportOnly('mw-namespace-foreign'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/legacy/users/7').expect(200)).body.servedBy, 'controller');
       });
     });
 

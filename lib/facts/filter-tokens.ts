@@ -21,14 +21,17 @@ const MAX_POLICY_TOKEN_PROBES = 256;
 const MAX_OTHER_TOKEN_PROBES = 16;
 
 /**
- * The tokens of a `match`/`ignore` value: its strings, strings its RegExps match (first alternatives, shortest
- * repetitions), and the string literals in the source of its functions (`ctx.path.endsWith('.json')` → `.json`).
+ * The tokens of a `match`/`ignore` value: its strings, and what their path-to-regexp groups and wildcards match
+ * (`'/users/(login|register)'`, `'/public*'`); strings its RegExps match (first alternatives, shortest repetitions),
+ * also with what their lookarounds test; and the string literals in the source of its functions
+ * (`ctx.path.endsWith('.json')` → `.json`).
  */
 export function filterTokens(pattern: unknown): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap(filterTokens);
-  if (typeof pattern === 'string') return [ pattern ];
+  if (typeof pattern === 'string') return [ pattern, ...pathPatternStrings(pattern) ];
   if (pattern instanceof RegExp) {
-    const strings = regexpStrings(pattern.source);
+    // What a lookaround tests is what the filter singles out: `^\/(?!health)` skips `/health` and `/healthcare`.
+    const strings = [ ...new Set([ ...regexpStrings(pattern.source), ...regexpStrings(pattern.source, true) ]) ];
     return pattern.source.startsWith('^') ? strings : [ ...strings, ...floatingValues(strings) ];
   }
   if (typeof pattern === 'function') {
@@ -81,37 +84,79 @@ function stringLiterals(source: string): Array<{ text: string; searchedAnywhere:
 /**
  * Strings the RegExp source matches, written for this purpose rather than loaded from a RegExp parser, whose require
  * alone costs several ms of the boot: literals and escapes, classes (their first member), groups with their
- * alternatives, quantifiers at their minimum (and once for `?`/`*`); anchors, lookarounds and backreferences add
- * nothing. A string it gets wrong only means one probe fewer: every candidate is checked against the route.
+ * alternatives, quantifiers at their minimum (and once for `?`/`*`); anchors, lookarounds (unless `lookaroundsMatch`:
+ * then as groups that match) and backreferences add nothing. A string it gets wrong only means one probe fewer: every
+ * candidate is checked against the route.
  */
-function regexpStrings(source: string): string[] {
+function regexpStrings(source: string, lookaroundsMatch = false): string[] {
   try {
-    const [ strings, end ] = alternatives(source, 0);
+    const [ strings, end ] = alternatives(source, 0, lookaroundsMatch);
     return end === source.length ? strings.filter(Boolean) : [];
   } catch {
     return [];
   }
 }
 
+/**
+ * A string `match`/`ignore` as egg-path-matching reads it, through path-to-regexp: `(…)` groups and `:name(…)` are
+ * RegExps, `:name` one segment, `*` anything. The strings such a pattern matches, by regexpStrings; none for a plain path.
+ */
+function pathPatternStrings(pattern: string): string[] {
+  if (!/[:*(]/.test(pattern)) return [];
+  let source = '';
+  for (let at = 0; at < pattern.length;) {
+    const char = pattern[at];
+    if (char === ':') {
+      at += /^:\w*/.exec(pattern.slice(at))?.[0].length ?? 1;
+      if (pattern[at] !== '(') source += '[^/]+';
+    } else if (char === '(') {
+      const end = groupEnd(pattern, at);
+      source += pattern.slice(at, end);
+      at = end;
+    } else if (char === '*') {
+      source += '.*';
+      at++;
+    } else if (char === '\\' || char === '?' || char === '+') {
+      source += pattern.slice(at, char === '\\' ? at + 2 : at + 1);
+      at += char === '\\' ? 2 : 1;
+    } else {
+      source += char.replace(/[.^$|{}[\]]/, '\\$&');
+      at++;
+    }
+  }
+  return regexpStrings(source).filter(text => text !== pattern);
+}
+
+/** Where the group that opens at `start` ends (one past its `)`), escapes and nested groups skipped. */
+function groupEnd(pattern: string, start: number): number {
+  let depth = 0;
+  for (let at = start; at < pattern.length; at++) {
+    if (pattern[at] === '\\') at++;
+    else if (pattern[at] === '(') depth++;
+    else if (pattern[at] === ')' && --depth === 0) return at + 1;
+  }
+  return pattern.length;
+}
+
 const CLASS_ESCAPES: Record<string, string> = { d: '0', w: 'a', s: ' ', D: 'a', W: '-', S: 'a', b: '', B: '' };
 
 /** `a|b|c` up to an unmatched `)` or the end: the strings of each alternative, and where it stopped. */
-function alternatives(source: string, start: number): [ string[], number ] {
+function alternatives(source: string, start: number, lookaroundsMatch: boolean): [ string[], number ] {
   const all: string[] = [];
   let at = start;
   for (;;) {
-    const [ strings, end ] = sequence(source, at);
+    const [ strings, end ] = sequence(source, at, lookaroundsMatch);
     all.push(...strings);
     if (source[end] !== '|') return [ all.slice(0, MAX_REGEXP_STRINGS), end ];
     at = end + 1;
   }
 }
 
-function sequence(source: string, start: number): [ string[], number ] {
+function sequence(source: string, start: number, lookaroundsMatch: boolean): [ string[], number ] {
   let strings = [ '' ];
   let at = start;
   while (at < source.length && source[at] !== '|' && source[at] !== ')') {
-    const [ atom, next ] = atomAt(source, at);
+    const [ atom, next ] = atomAt(source, at, lookaroundsMatch);
     const [ repeated, end ] = quantified(source, next, atom);
     strings = strings.flatMap(prefix => repeated.map(part => prefix + part)).slice(0, MAX_REGEXP_STRINGS);
     at = end;
@@ -119,7 +164,7 @@ function sequence(source: string, start: number): [ string[], number ] {
   return [ strings, at ];
 }
 
-function atomAt(source: string, at: number): [ string[], number ] {
+function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string[], number ] {
   const char = source[at];
   if (char === '^' || char === '$') return [ [ '' ], at + 1 ];
   if (char === '.') return [ [ 'a' ], at + 1 ];
@@ -136,9 +181,9 @@ function atomAt(source: string, at: number): [ string[], number ] {
     // `(?=` `(?!` `(?<=` `(?<!` look around and match nothing; `(?:` and `(?<name>` group like `(`.
     const opener = /^\((?:\?<?[=!]|\?:|\?<[^>]+>)?/.exec(source.slice(at))?.[0] ?? '(';
     const lookaround = /[=!]$/.test(opener);
-    const [ strings, end ] = alternatives(source, at + opener.length);
+    const [ strings, end ] = alternatives(source, at + opener.length, lookaroundsMatch);
     if (source[end] !== ')') throw new Error('unbalanced group');
-    return [ lookaround ? [ '' ] : strings, end + 1 ];
+    return [ lookaround && !lookaroundsMatch ? [ '' ] : strings, end + 1 ];
   }
   return [ [ char ], at + 1 ];
 }

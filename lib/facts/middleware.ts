@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { METHODS } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
@@ -330,8 +331,11 @@ function dispatchedRouter(fn: unknown): { stack: RouterLayer[] } | undefined {
 
 /**
  * Where the chain hands requests to each router: egg's router, and a router whose `routes()` is in the chain, at
- * their own entries; any other router at the first middleware that mounts one (egg-router-plus wraps each namespace
- * in a function calling `router.middleware()(ctx, next)`); undefined when no middleware is known to dispatch to it.
+ * their own entries; any other router of egg's class made with the app (egg-router-plus namespaces, its root one as
+ * app.router too) at the first middleware that mounts one (egg-router-plus wraps each namespace in a function calling
+ * `router.middleware()(ctx, next)`). A router of another package, or made without the app, that nothing in the chain
+ * dispatches by its `routes()` is no namespace a mount is known to serve: undefined (unverified), or after the whole
+ * chain in the audit.
  */
 function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): Map<RouterLayer[], number | undefined> {
   const positions = new Map<RouterLayer[], number | undefined>();
@@ -340,17 +344,20 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
     const router = dispatchedRouter(fn);
     if (router && !positions.has(router.stack)) positions.set(router.stack, position);
   });
-  const main = egg.router?.stack ?? [];
-  // egg's router not in the chain: its routes are not dispatched at all; every global middleware is kept in scope.
-  if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? Infinity);
   const firstMount = middleware.find(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]))?.position ?? undefined;
+  const main = egg.router?.stack ?? [];
+  // egg's router not in the chain and no mount: its routes are not dispatched at all; every global middleware is kept in scope.
+  if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? firstMount ?? Infinity);
+  const unowned = new Set([ ...unownedOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack));
   const undispatched = stacks.filter(stack => !positions.has(stack));
-  const assumedAfterChain = firstMount === undefined && egg.undispatchedRoutes !== undefined && undispatched.length > 0;
-  for (const stack of undispatched) positions.set(stack, assumedAfterChain ? Infinity : firstMount);
+  const unplaced = undispatched.filter(stack => firstMount === undefined || unowned.has(stack));
+  for (const stack of undispatched) if (!unplaced.includes(stack)) positions.set(stack, firstMount);
+  const assumedAfterChain = egg.undispatchedRoutes !== undefined && unplaced.length > 0;
+  for (const stack of unplaced) positions.set(stack, assumedAfterChain ? Infinity : undefined);
   if (assumedAfterChain) {
     // Layers a dispatched router shares (a nested router's) are judged there.
-    const dispatchedLayers = new Set(stacks.filter(stack => !undispatched.includes(stack)).flat());
-    egg.undispatchedRoutes?.(undispatched.flat().filter(layer => layer.methods.length && !dispatchedLayers.has(layer)).map(layerLabel));
+    const dispatchedLayers = new Set(stacks.filter(stack => !unplaced.includes(stack)).flat());
+    egg.undispatchedRoutes?.(unplaced.flat().filter(layer => layer.methods.length && !dispatchedLayers.has(layer)).map(layerLabel));
   }
   return positions;
 }
@@ -608,13 +615,13 @@ function asStringArray(value: unknown): string[] {
 
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
- * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths and of its protect
- * patterns; and, when a router.use() path has parameters, a sample value its own pattern may refuse
+ * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
+ * patterns and its public paths; and, when a router.use() path has parameters, a sample value its own pattern may refuse
  * (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`). Then the other global middleware's and
  * egg-security's match/ignore.
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): PreparedTokens {
-  const policy = (egg.config.sentinel ?? {}) as { routes?: { protect?: Array<{ paths: string[]; by: string[] }> }; middleware?: { required?: string[] } };
+  const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
   const protect = policy.routes?.protect ?? [];
   const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
   const inChain = middleware.filter(entry => entry.position !== null);
@@ -635,6 +642,9 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
       escapable.push(token);
     }
   }
+  // What the policy lets through: a filter that skips the guard for a public path (a function over a list of them)
+  // skips it for a parameter that takes the same value (`/api/users/login` served by GET /api/users/:id).
+  for (const entry of policy.routes?.public ?? []) policyPatterns.push(...(entry.paths ?? [ entry.path ]).map(protectToken));
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
