@@ -263,6 +263,20 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('an ignore function over the app\'s own config (ctx.app): judged with the real app, not taken for client data', async () => {
+      await withApp(bootApp(fixture('mw-app-state-ignore')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/api/users/7').expect(401);
+        await app.httpRequest().get('/health').expect(200);
+      });
+      // The same function, once the list also names the login path (public for POST), which GET /api/users/:id serves.
+      withConfig({ publicPaths: [ '/health', '/api/users/login' ], sentinel: { routes: { public: [
+        { path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, { path: '/api/users/login', methods: [ 'POST' ], reason: 'the login form' },
+      ] } } });
+      const message = await expectRefused(fixture('mw-app-state-ignore'), /SEN403/);
+      assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login/);
+    });
+
     it('a router.use() whose path pattern refuses some values of the route\'s parameter does not guard those', async () => {
       const message = await expectRefused(fixture('mw-param-use'), /SEN404/);
       assert.match(message, /GET \/files\/:id .*the router\.use\(\) auth .*\/files\/sentinel/);

@@ -443,7 +443,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
   const filters = new Map<string, RequestFilter>();
   for (const entry of middleware) {
-    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry));
+    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry, egg));
   }
   const stacks = routeStacks(egg);
   const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks));

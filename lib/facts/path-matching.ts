@@ -91,7 +91,8 @@ function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
 }
 
-export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }): RequestFilter {
+/** `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config). */
+export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
   // A filter is asked about thousands of probes in a large app, by code that is still cold: the probe's state is
   // reused, and outcomes are shared constants unless something was read besides the path and method.
@@ -104,7 +105,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       return matches(probe) ? RUNS : SKIPS;
     };
   }
-  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false };
+  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false, app };
   return (requestPath, method) => {
     request.path = requestPath;
     request.method = method;
@@ -134,6 +135,8 @@ interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   method: string;
   /** The stand-in for ctx.request, made on first use. */
   requestView?: object;
+  /** The real app, for `ctx.app`: the server's state, not the request's. */
+  app?: object;
 }
 
 /** The probe a match/ignore function is being asked about, for the length of that synchronous call. */
@@ -142,7 +145,7 @@ let asked: ProbeRequestState | undefined;
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
  * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
- * depend on data the client controls. Each probe gets a new empty object whose prototype answers: path and method
+ * depend on data the client controls (`ctx.app`, the server's own state, is the real app). Each probe gets a new empty object whose prototype answers: path and method
  * (and request) as accessors, every other read through a Proxy at the end of the chain, which records it.
  */
 function standIn(prefix: string, own: PropertyDescriptorMap): object {
@@ -169,7 +172,10 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
 
 const REQUEST = standIn('request.', {});
 // koa's ctx.request carries the same path and method.
-const CTX = standIn('', { request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) } });
+const CTX = standIn('', {
+  request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) },
+  app: { get: () => asked?.app },
+});
 
 /** A path-to-regexp key: 1.x says `optional`, 6.x and later give a `modifier` ('?', '*'). */
 interface PathKey {
