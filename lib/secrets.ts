@@ -184,7 +184,8 @@ export function detectSecretValues(value: string): SecretValueMatch[] {
   return found;
 }
 
-function decodeOrKeep(text: string): string {
+/** `text` percent-decoded (a URL's password as a URL writes it), or as it is when it is no valid encoding. */
+export function decodeOrKeep(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {

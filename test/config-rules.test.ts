@@ -21,8 +21,10 @@ const SECURE_ENV = {
   CFG_GITHUB_TOKEN: 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ',
   CFG_LATE_URL: 'postgres://late:L4t3S3cr3tPw@db.internal/app',
   CFG_STRIPE_KEY: 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
+  CFG_MONGO_PASSWORD: 'p@ss/w0rd+Xy9Lq2zK',
 };
-const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw', 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd' ];
+const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw', 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
+  encodeURIComponent('p@ss/w0rd+Xy9Lq2zK') ];
 
 function withSecureEnv(): void {
   for (const [ name, value ] of Object.entries(SECURE_ENV)) mm(process.env, name, value);

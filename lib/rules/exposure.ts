@@ -7,7 +7,7 @@ import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { estimateSecretBits } from '../ipc/keyring';
 import { escapeRegExp } from '../regexp';
-import { bitsPerChar, configSecrets, placeholderKind, type SecretLeaf } from '../secrets';
+import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
 import { MAX_WALK_DEPTH } from '../walk';
 import type { Rule, RuleHit } from './types';
 
@@ -228,7 +228,8 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const byKeyPath = new Map<string, HardCodedSecret>();
   for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
-    if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret)) continue;
+    // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`.
+    if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret))) continue;
     const recorded = facts.provenance((leaf.recordedAt ?? leaf.keyPath).replace(/\[\d+\]/g, ''));
     if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
     const source = writtenIn(leaf, recorded, facts.files.configTexts);
