@@ -343,6 +343,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
+    it('egg\'s guide\'s timing middleware unshifted into coreMiddleware passes the audit as it boots; one that can answer does not', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-core-unshift-timing'), '--env', 'prod' ]);
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], run.stdout);
+      const insecure = await auditJson([ '--base-dir', fixture('mw-core-unshift'), '--env', 'prod' ]);
+      assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /dataApi/.test(finding.message)), insecure.run.stdout);
+    });
+
     it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
       assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app \(which can fail where the real app does not\): \[fake-orm\] app\[model\] is already defined\. The audit goes on/);

@@ -519,7 +519,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
     // A function that hands requests to a router: egg-router-plus mounts each namespace with an arrow function, an
     // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
-    const source = Function.prototype.toString.call(fn);
+    const source = (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] ?? Function.prototype.toString.call(fn);
     const mounts = ROUTER_MOUNT.test(source);
     if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
     // A function named like a factory that egg's loader did not put into the chain and no app.middleware.<name>()
@@ -552,6 +552,24 @@ export function passesThrough(source: string): boolean {
   if (!call) return false;
   const before = body.slice(0, call.index);
   return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
+}
+
+/**
+ * The audit runs no middleware factory (it would run app code): a stand-in takes each one's place, carrying under
+ * this key the source of the function its factory returns, as far as the factory's own source shows it.
+ */
+export const STOOD_IN_SOURCE = Symbol('egg-sentinel.stoodInSource');
+
+const MIDDLEWARE_HEAD = /(?:async\s*)?(?:function\b[^(]*)?\(\s*[A-Za-z_$][\w$]*\s*,\s*[A-Za-z_$][\w$]*\s*\)\s*(?:=>\s*)?\{/g;
+
+/**
+ * The source of the `(ctx, next)` function a middleware factory returns, from the factory's source: from the first
+ * two-parameter function head that is not the factory's own (`(options, app) => {`) to the end. Undefined when there
+ * is none (a factory that builds its middleware elsewhere).
+ */
+export function returnedMiddlewareSource(factorySource: string): string | undefined {
+  for (const match of factorySource.matchAll(MIDDLEWARE_HEAD)) if (match.index !== 0) return factorySource.slice(match.index);
+  return undefined;
 }
 
 /** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */

@@ -20,7 +20,7 @@ import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { recordRouteRegistrations, type RecordTarget, watchRouters } from './middleware';
+import { recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import type { Facts } from './types';
 
@@ -303,6 +303,9 @@ function standInFactory(exports: unknown, pathName: string): unknown {
   // pathName is `middleware.<name>`; the name is what a route-level `app.middleware.<name>()` shows in the route facts.
   const name = pathName.replace(/^middleware\./, '');
   const standIn = { [name]: (_ctx: unknown, next: () => unknown) => next() }[name];
+  // What the boot judges by the real function's source (a middleware that only passes requests on, a router mount).
+  const returned = returnedMiddlewareSource(Function.prototype.toString.call(exports));
+  if (returned !== undefined) Object.defineProperty(standIn, STOOD_IN_SOURCE, { value: returned });
   return () => standIn;
 }
 
