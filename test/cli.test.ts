@@ -350,6 +350,12 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /dataApi/.test(finding.message)), insecure.run.stdout);
     });
 
+    it('a route guard a plugin\'s extension getter caches on the app (egg-jwt\'s app.jwt) is known by its name, as at boot', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-route-guard-plugin'), '--env', 'prod' ]);
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN40')), [], run.stdout);
+      assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/orders').chain, /route:tokenGuard$/);
+    });
+
     it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
       assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app \(which can fail where the real app does not\): \[fake-orm\] app\[model\] is already defined\. The audit goes on/);

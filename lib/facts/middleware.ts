@@ -267,7 +267,8 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const routeMiddleware = handlers.slice(0, -1);
     const registration: Registration = {
       middleware: routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) && extensionName(app, fn)) || functionName(fn)),
-      imitations: routeMiddleware.filter(fn => imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
+      // A function a plugin caches as an extension (egg-jwt's app.jwt) is that extension, whatever it is named.
+      imitations: routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),

@@ -56,6 +56,7 @@ interface AuditLoader {
   plugins: Record<string, AnyRecord>;
   allPlugins: Record<string, AnyRecord>;
   eggPaths: string[];
+  getLoadUnits(): Array<{ path: string }>;
   FileLoader: { FULLPATH: symbol };
   loadConfig(): void | Promise<void>;
   loadCustomApp(): void | Promise<void>;
@@ -323,6 +324,42 @@ const INERT: unknown = new Proxy(function inert() {}, {
   has: () => false,
 });
 
+/**
+ * The getters the app's and its plugins' `app/extend/application` files define (egg-jwt's `get jwt()`), read from
+ * their text: the audit loads no extension, which would run plugin code.
+ */
+function extensionGetters(loader: AuditLoader): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const unit of loader.getLoadUnits()) {
+    for (const extension of [ 'js', 'ts' ]) {
+      let text: string;
+      try {
+        text = fs.readFileSync(path.join(unit.path, `app/extend/application.${extension}`), 'utf8');
+      } catch {
+        continue; // no such extension
+      }
+      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) names.add(match[1]);
+    }
+  }
+  return names;
+}
+
+/**
+ * What an extension getter gives on the audit app: an inert stand-in kept under `Symbol('Application#<name>')`, as
+ * egg plugins cache what their getter builds, so a route guard `app.jwt` is known by its name as at boot.
+ */
+function cachedExtension(app: AnyRecord, name: string): unknown {
+  const symbol = Symbol.for(`Application#${name}`);
+  if (!Object.hasOwn(app, symbol)) {
+    const standIn = new Proxy({ [name]: function() {} }[name], {
+      get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') ? undefined : INERT),
+      apply: () => INERT,
+    });
+    Object.defineProperty(app, symbol, { value: standIn, configurable: true });
+  }
+  return app[symbol as unknown as string];
+}
+
 /** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list). */
 const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name', 'baseDir', 'type', 'use', 'router', 'url' ]);
 
@@ -341,12 +378,15 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
   own('Controller', framework.Controller);
   own('Service', framework.Service);
   own('BaseContextClass', framework.BaseContextClass);
+  let getters: ReadonlySet<string> | undefined;
   const proxy: object = new Proxy(target, {
     get(obj, key, receiver) {
       if (Object.hasOwn(obj, key)) return obj[key as string];
       if (REAL_PROTOTYPE_MEMBERS.has(key)) return Reflect.get(proto, key, receiver);
       // Symbols and `_private` members are egg's internals, which the audit app does not have.
-      return typeof key === 'symbol' || key === 'then' || key.startsWith('_') ? undefined : INERT;
+      if (typeof key === 'symbol' || key === 'then' || key.startsWith('_')) return undefined;
+      getters ??= obj.loader ? extensionGetters(obj.loader as AuditLoader) : undefined;
+      return getters?.has(key) ? cachedExtension(obj, key) : INERT;
     },
     // Assignments land on the object itself, never in a framework setter.
     set(_obj, key, value) {
