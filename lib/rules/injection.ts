@@ -1,4 +1,5 @@
 /** Threat 3: configuration injection leading to code execution. */
+import path from 'node:path';
 import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
@@ -201,7 +202,8 @@ export const dangerousNodeFlags: Rule = {
   description: 'egg-cluster forks the agent and every worker with the master\'s exec arguments, NODE_OPTIONS and environment, ' +
     'so a flag there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
     'it runs code in the process. `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
-    'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL) is code nobody reviewed with ' +
+    'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL), or in a ' +
+    'directory the app writes at run time (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`), is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
     '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require). `NODE_PATH` makes ' +
@@ -219,7 +221,12 @@ export const dangerousNodeFlags: Rule = {
   liveOnly: 'reads the NODE_OPTIONS, exec arguments and environment of the running process',
   check(facts, { developmentEnv }) {
     const roots = facts.runtime.appModuleRoots;
-    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root));
+    // Inside the app, but where it writes at run time (run/, logs/, the upload dir): what a request leaves there.
+    const written = [ ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath)).map(entry => entry.realPath),
+      ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
+    const inWritten = (flag: NodeFlagFact) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
+    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag);
+    const placed = (flag: NodeFlagFact) => (inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time` : `${flag.modulePath}, outside the app and the node_modules it resolves from`);
     return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
       const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
       if (DEBUGGER_FLAG.test(flag.name)) {
@@ -227,13 +234,13 @@ export const dangerousNodeFlags: Rule = {
           message: `${flag.source} has ${shownFlag(flag)}: an open debugger lets whoever reaches its port run code in every worker` }];
       }
       if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !inApp(flag)) {
-        const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a module that does not resolve from the working directory (or a data: URL)';
+        const where = flag.modulePath ? placed(flag) : 'a module that does not resolve from the working directory (or a data: URL)';
         return [{ ...base, severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
       }
       const loaded = CODE_FILE_FLAGS.get(flag.name) ?? (flag.source === 'environment' ? CODE_FILE_VARIABLES.get(flag.name) : undefined);
       // The system's own OpenSSL config (OPENSSL_CONF=/etc/ssl/openssl.cnf, as some images set it) is root's to vouch for.
       if (loaded && flag.value && !inApp(flag) && !flag.systemOwned) {
-        const where = flag.modulePath ? `${flag.modulePath}, outside the app and the node_modules it resolves from` : 'a file that does not exist from the working directory';
+        const where = flag.modulePath ? placed(flag) : 'a file that does not exist from the working directory';
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
       }
       if (flag.source === 'environment' && flag.name === 'NODE_PATH' && !inApp(flag) && !flag.systemOwned) {

@@ -313,6 +313,19 @@ describe('SEN306 node flags', () => {
     assert.match(check('--import=data:text/javascript,process.exit()')[0].message, /does not resolve from the working directory \(or a data: URL\)/);
   });
 
+  it('a preload inside the app but in a directory it writes at run time (run/, logs/, multipart.tmpdir) is high', () => {
+    const facts = (modulePath: string) => fakeFacts({
+      runtime: { nodeFlags: [{ source: 'NODE_OPTIONS', name: '--require', value: modulePath, modulePath }], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ] },
+      files: { configPaths: [{ keyPath: 'multipart.tmpdir', value: '/srv/fake/uploads', realPath: '/srv/fake/uploads', setBy: 'app' }] },
+    });
+    assert.deepEqual(dangerousNodeFlags.check(facts('/srv/fake/lib/hook.js'), PROD), []);
+    for (const planted of [ '/srv/fake/run/hook.js', '/srv/fake/logs/fake/hook.js', '/srv/fake/uploads/x/hook.js' ]) {
+      const [ finding ] = dangerousNodeFlags.check(facts(planted), PROD);
+      assert.equal(finding?.severity, 'high', planted);
+      assert.match(finding.message, new RegExp(`every process runs ${planted.replace(/\//g, '\\/')}, in a directory the app writes at run time before the app`));
+    }
+  });
+
   it('files node loads at start: fine inside the app, high outside or missing; TLS key logs and network imports are high', () => {
     assert.deepEqual(check('--openssl-config=/srv/fake/openssl.cnf', PROD, { '/srv/fake/openssl.cnf': '/srv/fake/openssl.cnf' }), []);
     const [ outside ] = check('--snapshot-blob /tmp/snap.blob', PROD, { '/tmp/snap.blob': '/tmp/snap.blob' });
