@@ -277,6 +277,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login/);
     });
 
+    it('a sticky RegExp (flag y) keeps its lastIndex between requests: unverified, and every other request skips auth', async () => {
+      const message = await expectRefused(fixture('mw-sticky-match'), /SEN404/);
+      assert.match(message, /GET \/api\/users .*cannot be shown to run its guard.*holds the sticky RegExp \/\^\\\/api\\\/\/y, which keeps its lastIndex/);
+      await withApp(bootReportOnly('mw-sticky-match'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router.use() whose path pattern refuses some values of the route\'s parameter does not guard those', async () => {
       const message = await expectRefused(fixture('mw-param-use'), /SEN404/);
       assert.match(message, /GET \/files\/:id .*the router\.use\(\) auth .*\/files\/sentinel/);

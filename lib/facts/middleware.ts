@@ -706,6 +706,7 @@ function collectRoutes(
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
+      ...stickyStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
   // (an app.use() in a late hook) runs before that: those never guard its routes. A router no known middleware
@@ -773,6 +774,7 @@ function collectRoutes(
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
         let step = steps.get(entry);
+        if (!step && entry.sticky) step = entry.sticky;
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
           const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
@@ -883,6 +885,20 @@ interface GlobalMiddleware {
   never: RouteStep;
   /** For the routes of a router no known middleware dispatches to. */
   undispatched: RouteStep;
+  /** For every route, when its match/ignore holds a sticky RegExp (stickyStep). */
+  sticky?: RouteStep;
+}
+
+/**
+ * A sticky RegExp (flag `y`, without `g`) in a match/ignore keeps its lastIndex from one request to the next:
+ * egg-path-matching resets it for `g` only, so the outcome for a path depends on the request before it.
+ */
+function stickyStep(entry: MiddlewareFact): { sticky?: RouteStep } {
+  const patterns = [ entry.match || entry.ignore ].flat();
+  const sticky = patterns.find((pattern): pattern is RegExp => pattern instanceof RegExp && pattern.sticky && !pattern.global);
+  if (!sticky) return {};
+  return { sticky: { name: entry.name, level: 'global', runs: 'unverified', detail: `its ${entry.match ? 'match' : 'ignore'} holds the sticky RegExp ${sticky}, ` +
+    'which keeps its lastIndex from one request to the next (egg-path-matching resets it for the g flag only): whether it runs for a path depends on the request before' } };
 }
 
 /** The global middleware that may run before the routes of one router, and the distinct chains of those routes. */
