@@ -193,10 +193,17 @@ export const weakCookieKeys: Rule = {
       }];
     }
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
-    const fallback = keysFallbackSources(facts);
-    const why = fallback ? `; it is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the keys (from an environment variable, as a rule), yet the literal is what took effect: ${KEYS_NOT_READ}` : '';
-    const hit: RuleHit = { ...base, message: `config.keys: ${problems.join('; ')}${why}` };
-    return [ hit ];
+    const readIn = keysReadIn(facts);
+    if (!readIn) return [{ ...base, message: `config.keys: ${problems.join('; ')}` }];
+    const literalIn = keysLiteralIn(facts);
+    const tookEffect = literalIn ? `it is the literal written in ${literalIn}, which the app falls back on: ${readIn} computes the keys (from an environment variable, as a rule), yet the literal is what took effect` :
+      `${readIn} computes the keys (from an environment variable, as a rule), yet what an earlier config file set is what took effect`;
+    return [{
+      ...base,
+      message: `config.keys: ${problems.join('; ')}; ${tookEffect}: ${KEYS_NOT_READ}`,
+      fix: `Set the environment variable ${readIn} reads to a generated key (${GENERATE_KEY}) where the app runs; reading it with ` +
+        '`env.secret(\'EGG_KEYS\')` (`import { env } from \'egg-sentinel\'`) makes the app refuse to start when it is unset.',
+    }];
   },
 };
 
@@ -284,13 +291,23 @@ function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string }
 
 /** The files of a cookie-keys fallback, whatever the keys' strength: the one that computes them, the one whose literal they are. */
 function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string } | undefined {
+  const readIn = keysReadIn(facts);
+  const literalIn = readIn && keysLiteralIn(facts);
+  return readIn && literalIn ? { literalIn, readIn } : undefined;
+}
+
+/** The config file that computes the keys from the environment, when the keys in effect are not from there. */
+function keysReadIn(facts: Facts): string | undefined {
   const keys = facts.config.keys;
   if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
   const texts = facts.files.configTexts;
-  const files = Object.keys(texts);
-  const readIn = files.find(file => file.startsWith('config/') && keysReadFromEnvironment(texts[file]));
-  const literalIn = files.find(file => holdsLiteral(texts[file], keys, false));
-  return readIn && literalIn ? { literalIn, readIn } : undefined;
+  return Object.keys(texts).find(file => file.startsWith('config/') && keysReadFromEnvironment(texts[file]));
+}
+
+/** The file whose literal the keys in effect are. */
+function keysLiteralIn(facts: Facts): string | undefined {
+  const texts = facts.files.configTexts;
+  return Object.keys(texts).find(file => holdsLiteral(texts[file], facts.config.keys as string, false));
 }
 
 /** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
