@@ -85,7 +85,7 @@ export abstract class SentinelBootHook {
     const file = bootReportFile(this.target.config.sentinel, eggRunDir(this.target));
     if (!file) return;
     try {
-      if (removeEarlierReport(file, options)) this.target.coreLogger.warn('[egg-sentinel] removed the report an earlier boot left at %s: its verdict is not this boot\'s', file);
+      if (removeEarlierReport(file, options)) this.target.coreLogger.info('[egg-sentinel] removed the report an earlier boot left at %s: its verdict is not this boot\'s', file);
     } catch (error) {
       this.target.coreLogger.warn('[egg-sentinel] could not remove the report of an earlier boot at %s: %s', file, (error as Error).message);
     }
