@@ -94,7 +94,8 @@ export const prototypePollution: Rule = {
 const SECURITY_RELEVANT_KEYS = [
   'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
-  'rundir', 'logger', 'customLogger', 'view.root', 'schedule', 'i18n', 'httpclient', 'jsonp', 'onerror',
+  'rundir', 'logger.dir', 'logger.appLogName', 'logger.coreLogName', 'logger.agentLogName', 'logger.errorLogName',
+  'customLogger', 'view.root', 'schedule', 'i18n', 'httpclient', 'jsonp', 'onerror',
 ];
 
 function isSecurityRelevant(keyPath: string): boolean {
@@ -110,8 +111,8 @@ export const configFromEnvironment: Rule = {
     'the environment of the process (a deploy pipeline, a container spec, a compromised supervisor) can then switch off ' +
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
-    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.*, ' +
-    'customLogger.*, view.root, schedule.* and i18n.* (both load code from their directories), httpclient.*, jsonp.*, ' +
+    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
+    'and its log file names, customLogger.*, view.root, schedule.* and i18n.* (both load code from their directories), httpclient.*, jsonp.*, ' +
     'onerror.*), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',

@@ -173,7 +173,12 @@ describe('probes from the strings a filter names (values of route parameters)', 
   it('tokens: strings as written, strings each RegExp matches, the string literals of functions', () => {
     assert.deepEqual(filterTokens([ '/api/users/login', /\.(png|css)$/ ]), [ '/api/users/login', '.png', '.css' ]);
     assert.deepEqual(filterTokens(/^\/api\/v1\/res\d+\/\d+/), [ '/api/v1/res0/0' ]);
-    assert.deepEqual(filterTokens(/^(?:\/a|\/b(?=x))[^/]+$/i), [ '/aa', '/ba' ]);
+    // What a lookaround tests is tried too (round 16: `^\/(?!health)` singles out /health).
+    assert.deepEqual(filterTokens(/^(?:\/a|\/b(?=x))[^/]+$/i), [ '/aa', '/ba', '/bxa' ]);
+    assert.deepEqual(filterTokens(/^\/(?!health|metrics)/), [ '/', '/health', '/metrics' ]);
+    // A string in path-to-regexp's syntax: its groups' alternatives, what its wildcards and parameters match.
+    assert.deepEqual(filterTokens([ '/api/users/(login|register)', '/public*', '/:action(a|b)/x' ]),
+      [ '/api/users/(login|register)', '/api/users/login', '/api/users/register', '/public*', '/public', '/publica', '/:action(a|b)/x', '/a/x', '/b/x' ]);
     assert.deepEqual(filterTokens(/^\/v\d?\/x{2}(?<tail>y)\k<tail>$/), [ '/v/xxy', '/v0/xxy' ]);
     assert.deepEqual(filterTokens((ctx: { path: string }) => ctx.path.endsWith('.json') || ctx.path === "/a'b" || `/t/${ctx.path}` === 'x'), [ '.json', "/a'b", '/t/', 'x' ]);
     // A literal the function looks for anywhere in the path is also a parameter's value; one it compares whole is not.
