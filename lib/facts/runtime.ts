@@ -126,7 +126,9 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
       const file = realPathOrUndefined(path.resolve(cwd, flag.value));
       const systemDirs = SYSTEM_DIRS.get(flag.name);
-      return { ...flag, modulePath: file, ...(systemDirs && file && isSystemFile(file, systemDirs) && { systemOwned: true }) };
+      // A global node_modules a base image names that this machine lacks: only root could create it.
+      const judged = file ?? (flag.name === 'NODE_PATH' ? path.resolve(cwd, flag.value) : undefined);
+      return { ...flag, modulePath: file, ...(systemDirs && judged && isSystemFile(judged, systemDirs) && { systemOwned: true }) };
     }),
     appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
       .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
@@ -179,14 +181,20 @@ export function parseNodeFlags(args: readonly string[], source: NodeFlagFact['so
   return flags;
 }
 
-/** A file in one of `dirs`, owned by root and writable by root only: the system's own, as an image or a distribution sets it up. */
+/**
+ * A file in one of `dirs`, owned by root and writable by root only (or, not there, whose nearest existing parent is):
+ * the system's own, as an image or a distribution sets it up.
+ */
 function isSystemFile(file: string, dirs: readonly string[]): boolean {
   if (!dirs.some(dir => file === dir || file.startsWith(`${dir}/`))) return false;
-  try {
-    const stat = fs.statSync(file);
-    return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
-  } catch {
-    return false;
+  // What does not exist yet is judged by the nearest directory above it that does: who can create it there.
+  for (let at = file; ; at = path.dirname(at)) {
+    try {
+      const stat = fs.statSync(at);
+      return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+    } catch {
+      if (path.dirname(at) === at) return false;
+    }
   }
 }
 

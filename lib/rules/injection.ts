@@ -204,7 +204,7 @@ export const dangerousNodeFlags: Rule = {
     'so a flag there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
     'it runs code in the process. `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL), or in a ' +
-    'directory the app writes at run time (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`), is code nobody reviewed with ' +
+    'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
     '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require). `NODE_PATH` makes ' +
@@ -222,12 +222,13 @@ export const dangerousNodeFlags: Rule = {
   liveOnly: 'reads the NODE_OPTIONS, exec arguments and environment of the running process',
   check(facts, { developmentEnv }) {
     const roots = facts.runtime.appModuleRoots;
-    // Inside the app, but where it writes at run time (run/, logs/, the upload dir): what a request leaves there.
+    // Inside the app, but where it writes at run time (run/, logs/, the upload dir) or serves files from (a static dir,
+    // where uploads often land): what a request leaves there.
     const written = [ ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath)).map(entry => entry.realPath),
-      ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
+      ...facts.files.staticDirs.map(dir => dir.realPath), ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
     const inWritten = (flag: NodeFlagFact) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
     const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag);
-    const placed = (flag: NodeFlagFact) => (inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time` : `${flag.modulePath}, outside the app and the node_modules it resolves from`);
+    const placed = (flag: NodeFlagFact) => (inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time or serves` : `${flag.modulePath}, outside the app and the node_modules it resolves from`);
     return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
       const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
       if (DEBUGGER_FLAG.test(flag.name)) {

@@ -313,16 +313,17 @@ describe('SEN306 node flags', () => {
     assert.match(check('--import=data:text/javascript,process.exit()')[0].message, /does not resolve from the working directory \(or a data: URL\)/);
   });
 
-  it('a preload inside the app but in a directory it writes at run time (run/, logs/, multipart.tmpdir) is high', () => {
+  it('a preload inside the app but in a directory it writes at run time or serves (run/, logs/, multipart.tmpdir, static) is high', () => {
     const facts = (modulePath: string) => fakeFacts({
       runtime: { nodeFlags: [{ source: 'NODE_OPTIONS', name: '--require', value: modulePath, modulePath }], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ] },
-      files: { configPaths: [{ keyPath: 'multipart.tmpdir', value: '/srv/fake/uploads', realPath: '/srv/fake/uploads', setBy: 'app' }] },
+      files: { configPaths: [{ keyPath: 'multipart.tmpdir', value: '/srv/fake/uploads', realPath: '/srv/fake/uploads', setBy: 'app' }],
+        staticDirs: [{ keyPath: 'static.dir', realPath: '/srv/fake/app/public' }] as never },
     });
     assert.deepEqual(dangerousNodeFlags.check(facts('/srv/fake/lib/hook.js'), PROD), []);
-    for (const planted of [ '/srv/fake/run/hook.js', '/srv/fake/logs/fake/hook.js', '/srv/fake/uploads/x/hook.js' ]) {
+    for (const planted of [ '/srv/fake/run/hook.js', '/srv/fake/logs/fake/hook.js', '/srv/fake/uploads/x/hook.js', '/srv/fake/app/public/uploads/avatar.js' ]) {
       const [ finding ] = dangerousNodeFlags.check(facts(planted), PROD);
       assert.equal(finding?.severity, 'high', planted);
-      assert.match(finding.message, new RegExp(`every process runs ${planted.replace(/\//g, '\\/')}, in a directory the app writes at run time before the app`));
+      assert.match(finding.message, new RegExp(`every process runs ${planted.replace(/\//g, '\\/')}, in a directory the app writes at run time or serves before the app`));
     }
   });
 
@@ -363,6 +364,8 @@ describe('runtime facts', () => {
       assert.match(rest[0]?.message ?? '', /lists "\/nowhere\/modules" \(which does not exist yet\)/);
       assert.equal(rest.length, 1);
       if (fs.existsSync('/usr/lib/node_modules') && fs.statSync('/usr/lib/node_modules').uid === 0) assert.deepEqual(environmentFindings({ NODE_PATH: '/usr/lib/node_modules' }), []);
+      // A system dir a base image names that this machine lacks: only root could create it (black-box round 18).
+      if (!fs.existsSync('/usr/local/lib/node_modules') && fs.statSync('/usr/local/lib').uid === 0) assert.deepEqual(environmentFindings({ NODE_PATH: '/usr/local/lib/node_modules' }), []);
     } finally {
       fs.rmSync(evil, { recursive: true, force: true });
     }
