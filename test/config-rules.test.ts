@@ -414,17 +414,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
   });
 
-  it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule or egg-i18n at a directory outside the app (code they require) is high', async () => {
+  it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule, egg-i18n or egg-watcher at code outside the app (which they require) is high', async () => {
     withSecureEnv();
     mm.env('prod');
     const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-code-'));
     dirs.push(planted);
-    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ schedule: { directory: [ planted ] }, i18n: { dirs: [ planted ] } }));
+    // egg-watcher requires the event source of its `type`; another name is only config here, and no code runs.
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ schedule: { directory: [ planted ] }, i18n: { dirs: [ planted ] }, watcher: { eventSources: { ops: path.join(planted, 'ops.js') } } }));
     const message = await expectRefused(fixture('cfg-secure'), /SEN305/);
     assert.deepEqual(refusedIds(message), [ 'SEN303', 'SEN305' ]);
-    assert.match(message, /security-relevant: i18n\.dirs, schedule\.directory/);
+    assert.match(message, /security-relevant: i18n\.dirs, schedule\.directory, watcher\.eventSources\.ops/);
+    assert.match(message, /config\.watcher\.eventSources\.ops ".*ops\.js" resolves to .*ops\.js, outside the app root .*: every process requires code from it/);
     const real = escapeRegExp(fs.realpathSync(planted));
-    assert.match(message, /3 finding\(s\) at or above "high" .*\(SEN303, SEN305, SEN305\)/);
+    assert.match(message, /4 finding\(s\) at or above "high" .*\(SEN303, SEN305, SEN305, SEN305\)/);
     assert.match(message, new RegExp(`config\\.schedule\\.directory\\[0\\] ".*" resolves to ${real}, outside the app root and config\\.sentinel\\.paths\\.allow: every process requires code from it`));
     assert.match(message, new RegExp(`config\\.i18n\\.dirs\\[0\\] ".*" resolves to ${real}, outside the app root .*: every process requires code from it`));
   });

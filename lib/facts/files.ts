@@ -75,7 +75,7 @@ export interface PathConfigFact {
   /** Who set it: the app (its config files, or a boot hook), EGG_APP_CONFIG, or a plugin's or the framework's default. */
   setBy: 'app' | 'environment' | 'framework';
   source?: string;
-  /** A directory egg or a plugin requires code from (customLoader, egg-schedule's tasks, egg-i18n's `.js` locales). */
+  /** A directory or module egg or a plugin requires code from (customLoader, egg-schedule's tasks, egg-i18n's `.js` locales, egg-watcher's event sources). */
   loadsCode?: boolean;
 }
 
@@ -130,6 +130,8 @@ export const WRITTEN_DIR_KEYS: ReadonlySet<string> = new Set([ 'multipart.tmpdir
  * egg-i18n's `i18n.dirs` and `i18n.dir` (koa-locales requires `.js` locale files) do.
  */
 const CODE_DIR_KEYS = [ 'schedule.directory', 'i18n.dirs', 'i18n.dir' ];
+/** Keys whose values, by name, are modules a plugin requires: egg-watcher's event sources (`watcher.eventSources.<type>`). */
+const CODE_MODULE_MAPS = [ 'watcher.eventSources' ];
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
 
@@ -387,6 +389,14 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
       const resolved = path.resolve(input.workingDir, value);
       if (loadUnits.some(unit => isInside(resolved, unit))) continue;
       entries.push({ keyPath: Array.isArray(values) ? `${keyPath}[${index}]` : keyPath, value, resolved, loadsCode: true });
+    }
+  }
+  for (const mapKey of CODE_MODULE_MAPS) {
+    const modules = valueAt(config, mapKey);
+    if (!modules || typeof modules !== 'object') continue;
+    for (const [ name, value ] of Object.entries(modules)) {
+      if (typeof value !== 'string' || value === '') continue;
+      entries.push({ keyPath: `${mapKey}.${name}`, value, resolved: path.resolve(input.workingDir, value), loadsCode: true });
     }
   }
   return entries.map(({ keyPath, value, resolved, loadsCode }) => {

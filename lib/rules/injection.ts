@@ -95,7 +95,7 @@ const SECURITY_RELEVANT_KEYS = [
   'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
   'rundir', 'logger.dir', 'logger.appLogName', 'logger.coreLogName', 'logger.agentLogName', 'logger.errorLogName',
-  'customLogger', 'view.root', 'schedule', 'i18n', 'httpclient', 'jsonp', 'onerror',
+  'customLogger', 'view.root', 'schedule', 'i18n', 'watcher', 'httpclient', 'jsonp', 'onerror',
 ];
 
 function isSecurityRelevant(keyPath: string): boolean {
@@ -112,7 +112,7 @@ export const configFromEnvironment: Rule = {
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, view.root, schedule.* and i18n.* (both load code from their directories), httpclient.*, jsonp.*, ' +
+    'and its log file names, customLogger.*, view.root, schedule.*, i18n.* and watcher.* (all load code from the paths they name), httpclient.*, jsonp.*, ' +
     'onerror.*), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
@@ -161,12 +161,13 @@ export const pathEscapesRoot: Rule = {
   severity: 'medium',
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
     '`view.root`, `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
-    '`i18n.dirs`/`i18n.dir` (koa-locales requires `.js` locale files), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
+    '`i18n.dirs`/`i18n.dir` (koa-locales requires `.js` locale files), `watcher.eventSources.*` (egg-watcher requires the ' +
+    'module), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
     'app or by EGG_APP_CONFIG to a directory outside the app root (after resolving symlinks) and outside ' +
     '`config.sentinel.paths.allow`, it can expose or load files the app does not own. Values left at egg\'s or a plugin\'s ' +
     'default are not reported (nor the plugins\' own locale dirs egg-i18n adds), nor are the directories egg only writes to ' +
     '(`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` is where logs ' +
-    'belong. Medium; high for a directory code is loaded from that EGG_APP_CONFIG set (code from the environment).',
+    'belong. Medium; high for a path code is loaded from that EGG_APP_CONFIG set (code from the environment).',
   fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`).',
   check(facts) {
     const { allowedRoots } = facts.files;
