@@ -540,15 +540,17 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
  * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
  * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
  * `return`, `await` of something else or use of its ctx, and catches nothing. What it does before or after cannot
- * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: comments,
- * escapes, template literals, `this`, `arguments` and `eval` are not read through, and make it no such middleware.
+ * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: escapes,
+ * comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read through, and make
+ * it no such middleware.
  */
 export function passesThrough(source: string): boolean {
   const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*)?\{/.exec(source);
   if (!head) return false;
   const [ opening, context, next ] = head;
-  const body = source.slice(opening.length);
-  if (/\/\*|\/\/|\\|`|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
+  const body = withoutComments(source.slice(opening.length));
+  // A template literal is text but for its `${…}`, which this scan reads as code all the same.
+  if (/\/\*|\/\/|\\|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
@@ -571,6 +573,14 @@ const MIDDLEWARE_HEAD = /(?:async\s*)?(?:function\b[^(]*)?\(\s*[A-Za-z_$][\w$]*\
 export function returnedMiddlewareSource(factorySource: string): string | undefined {
   for (const match of factorySource.matchAll(MIDDLEWARE_HEAD)) if (match.index !== 0) return factorySource.slice(match.index);
   return undefined;
+}
+
+/**
+ * Comments that start a line or follow a statement (`// report the request time`, `next(); /* … *\/`), removed; any
+ * other `//` or `/*` (in a string, a RegExp) stays, and passesThrough refuses it.
+ */
+function withoutComments(body: string): string {
+  return body.replace(/(^|[;{}])([ \t]*)(?:\/\/[^\n]*|\/\*[\s\S]*?\*\/)/gm, '$1$2');
 }
 
 /** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */

@@ -617,6 +617,9 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => { await next(); ctx.logger.info("%s %s", ctx.status, ctx.path); }',
       'async function report(_ctx, next) {\n    const startTime = Date.now();\n    await next();\n    reportTime(Date.now() - startTime);\n  }',
       '(ctx, next) => { return next(); }',
+      // Black-box round 18: a comment on a line of its own or after a statement; koa's x-response-time template literal.
+      'async function (ctx, next) {\n    const startTime = Date.now();\n    await next();\n    // report the request time\n    report(Date.now() - startTime); /* ms */\n  }',
+      'async (ctx, next) => { const start = Date.now(); await next(); const ms = Date.now() - start; ctx.set(\'X-Response-Time\', `${ms}ms`); }',
     ]) assert.equal(passesThrough(source), true, source);
   });
 
@@ -641,6 +644,10 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async function (ctx, next) { arguments[0].body = 1; await next(); }',
       'async function (ctx, next) { this.body = 1; await next(); }',
       'async function (ctx, next) { const n = next; await n(); }',
+      // A comment holding the call is no call; a `//` that starts no comment stays unread.
+      'async (ctx, next) => {\n  // await next();\n  ctx.body = 1;\n}',
+      'async (ctx, next) => { const u = "http://x"; if (u) { ctx.body = 1; return; } await next(); }',
+      'async (ctx, next) => { await next(); try { log(); } catch (e) { ctx.body = `${e}`; } }',
     ]) assert.equal(passesThrough(source), false, source);
   });
 });
