@@ -225,7 +225,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('an ignore that names values of a route parameter (a string, a RegExp, a function\'s literal) is judged for them', async () => {
       const message = await expectRefused(fixture('mw-param-ignore'), /SEN403/);
-      assert.match(message, /auth's ignore: \[.*\] leaves 1 protected route\(s\) without it: GET \/api\/users\/:id \(skips \/api\/users\/login, \/api\/users\/login\/, \/api\/users\/\.png, \/api\/users\/a\.png, .*\/api\/users\/\.json/);
+      assert.match(message, /auth's ignore: \[.*\] leaves 1 protected route\(s\) without it: GET \/api\/users\/:id \(skips \/api\/users\/login, \/api\/users\/login\/, \/api\/users\/LOGIN, \/api\/users\/LOGIN\/, \/api\/users\/\.png, \/api\/users\/a\.png, .*\/api\/users\/\.json/);
       await withApp(bootReportOnly('mw-param-ignore'), async app => {
         await app.httpRequest().get('/api/users/7').expect(401);
         for (const id of [ 'login', 'a.png', 'a.json' ]) assert.equal((await app.httpRequest().get(`/api/users/${id}`).expect(200)).body.servedBy, 'controller', id);
@@ -283,6 +283,34 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootReportOnly('mw-sticky-match'), async app => {
         await app.httpRequest().get('/api/users').expect(401);
         assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('an ignore string matches in any case (egg-path-matching), egg\'s router does not: GET /:page serves /HEALTH unguarded', async () => {
+      const message = await expectRefused(fixture('mw-case-ignore'), /SEN403/);
+      assert.match(message, /GET \/:page \(skips \/HEALTH/);
+      await withApp(bootReportOnly('mw-case-ignore'), async app => {
+        await app.httpRequest().get('/reports').expect(401);
+        assert.equal((await app.httpRequest().get('/HEALTH').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a RegExp not anchored at its end, and a prefix ending in /, skip the guard for what follows them', async () => {
+      const message = await expectRefused(fixture('mw-prefix-ignore'), /SEN403/);
+      assert.match(message, /GET \/:page \(skips \/healtha/);
+      assert.match(message, /GET \/:section\/:id \(skips [^)]*\/public\/1/);
+      await withApp(bootReportOnly('mw-prefix-ignore'), async app => {
+        await app.httpRequest().get('/reports').expect(401);
+        await app.httpRequest().get('/users/1').expect(401);
+        for (const request of [ '/healthz', '/public/1' ]) assert.equal((await app.httpRequest().get(request).expect(200)).body.servedBy, 'controller', request);
+      });
+    });
+
+    it('140 public pages, each answered by its own route before GET /:page: their paths do not count toward the probe limit', async () => {
+      await withApp(bootApp(fixture('mw-many-public')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/page139').expect(200);
+        await app.httpRequest().get('/reports').expect(401);
       });
     });
 
@@ -532,7 +560,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       try {
         assert.deepEqual(middlewareFindings(app), []);
         for (const url of [ '/health', '/login', '/health/' ]) assert.equal((await app.httpRequest().get(url).expect(200)).body.servedBy, 'controller', url);
-        await app.httpRequest().get('/about').expect(401);
+        for (const url of [ '/about', '/HEALTH' ]) await app.httpRequest().get(url).expect(401);
       } finally {
         await app.close();
       }

@@ -28,19 +28,43 @@ const MAX_OTHER_TOKEN_PROBES = 16;
  */
 export function filterTokens(pattern: unknown): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap(filterTokens);
-  if (typeof pattern === 'string') return [ pattern, ...pathPatternStrings(pattern) ];
+  // egg-path-matching compiles strings with path-to-regexp's default, which ignores case, while egg's router does not:
+  // `ignore: '/health'` skips `/HEALTH`, which `/:page` serves.
+  if (typeof pattern === 'string') return withUpperCase([ pattern, ...pathPatternStrings(pattern) ]);
   if (pattern instanceof RegExp) {
     // What a lookaround tests is what the filter singles out: `^\/(?!health)` skips `/health` and `/healthcare`.
     const strings = [ ...new Set([ ...regexpStrings(pattern.source), ...regexpStrings(pattern.source, true) ]) ];
-    return pattern.source.startsWith('^') ? strings : [ ...strings, ...floatingValues(strings) ];
+    // Not anchored at the end, it also matches what goes on from there: `/^\/health/` skips `/healthz`.
+    const continued = /(?<!\\)\$$/.test(pattern.source) ? strings : [ ...strings, ...strings.map(text => `${text}a`) ];
+    const cased = pattern.ignoreCase ? withUpperCase(continued) : continued;
+    return pattern.source.startsWith('^') ? cased : [ ...cased, ...floatingValues(cased) ];
   }
   if (typeof pattern === 'function') {
     const source = Function.prototype.toString.call(pattern);
     const literals = stringLiterals(source);
     const floating = floatingValues(literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text));
-    return [ ...literals.map(literal => literal.text), ...floating, ...regexpLiterals(source).flatMap(filterTokens) ];
+    const continued = literals.filter(literal => literal.prefix).map(literal => `${literal.text}a`);
+    const tokens = [ ...literals.map(literal => literal.text), ...floating, ...continued, ...regexpLiterals(source).flatMap(filterTokens) ];
+    // A function that compares the path in one case (`ctx.path.toLowerCase() === '/health'`) matches it in any.
+    return CASE_FOLDING.test(source) ? withUpperCase(tokens) : tokens;
   }
   return [];
+}
+
+/** Calls that fold a string's case: a function making them compares the path in any case. */
+const CASE_FOLDING = /\.\s*to(?:Locale)?(?:Lower|Upper)Case\s*\(/;
+
+/** The tokens and, where it differs, each plain one in upper case (a pattern's syntax is not upper-cased). */
+function withUpperCase(tokens: string[]): string[] {
+  return [ ...new Set([ ...tokens, ...tokens.filter(token => !WILDCARD_SEGMENT.test(token)).map(token => token.toUpperCase()) ]) ];
+}
+
+/**
+ * The tokens of a path the router or the policy names (a `router.use()` path, a protect or public pattern's path):
+ * it, and what its path-to-regexp groups and wildcards match. Not in upper case: the router compares case.
+ */
+export function pathTokens(path: string | undefined): string[] {
+  return path === undefined ? [] : [ path, ...pathPatternStrings(path) ];
 }
 
 /** A RegExp literal where an expression starts (`/\/login$/.test(ctx.path)`), not a division. */
@@ -70,14 +94,16 @@ const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`
 
 /** Calls that find their argument anywhere in the path, not only at its start or as all of it. */
 const SEARCHED_ANYWHERE = /\.\s*(?:endsWith|includes|indexOf|lastIndexOf|search|match|split)\s*\(\s*$/;
+/** A call that finds its argument at the path's start, whatever follows it. */
+const SEARCHED_AS_PREFIX = /\.\s*startsWith\s*\(\s*$/;
 
-/** The string literals of a function's source, and whether it looks for each anywhere in a string. */
-function stringLiterals(source: string): Array<{ text: string; searchedAnywhere: boolean }> {
+/** The string literals of a function's source, and whether it looks for each anywhere in a string, or as its start. */
+function stringLiterals(source: string): Array<{ text: string; searchedAnywhere: boolean; prefix: boolean }> {
   return [ ...source.matchAll(STRING_LITERAL) ]
-    .map(match => ({
-      text: (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1'),
-      searchedAnywhere: SEARCHED_ANYWHERE.test(source.slice(Math.max(0, (match.index ?? 0) - 40), match.index)),
-    }))
+    .map(match => {
+      const before = source.slice(Math.max(0, (match.index ?? 0) - 40), match.index);
+      return { text: (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1'), searchedAnywhere: SEARCHED_ANYWHERE.test(before), prefix: SEARCHED_AS_PREFIX.test(before) };
+    })
     .filter(literal => literal.text);
 }
 
@@ -255,16 +281,17 @@ const NONE: TokenProbes = Object.freeze({ probes: Object.freeze([]), truncated: 
  * parameter percent-encoded (`/%61dmin/export`): egg's router decodes parameters, a match/ignore sees the path as
  * sent. `base` is the route's first sample probe.
  */
-export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[]): TokenProbes {
+export function tokenProbes(route: RouteLayer, base: string | undefined, tokens: PreparedTokens, known: readonly string[],
+  answeredElsewhere?: (candidate: string) => boolean): TokenProbes {
   // This runs once per route path while the code is cold: nothing is allocated for a route no token can fill.
-  if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known);
+  if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known, answeredElsewhere);
   if (!route.paramNames.length || base === undefined) return NONE;
   const routeSegments = route.path.split('/');
   const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
   const policyFills = fills(tokens.policy);
   const otherFills = fills(tokens.other);
   if (!policyFills.length && !otherFills.length && !tokens.policy.valueForms.length && !tokens.other.valueForms.length) return NONE;
-  const collector = new ProbeCollector(route, known);
+  const collector = new ProbeCollector(route, known, answeredElsewhere);
   const sample = base.split('/');
   const fill = (filling: TokenSet['pathSegments'], valueForms: string[][]) => () => {
     for (const { segments, encoded } of filling) {
@@ -295,8 +322,9 @@ function encodedFirst(value: string): string {
 
 // A RegExp route has no parameters to fill: strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
 // gives `/.html`), and the tokens that are whole paths.
-function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[]): TokenProbes {
-  const collector = new ProbeCollector(route, known);
+function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[],
+  answeredElsewhere?: (candidate: string) => boolean): TokenProbes {
+  const collector = new ProbeCollector(route, known, answeredElsewhere);
   return collector.inTwoPhases(() => {
     for (const candidate of regexpStrings(pattern.source)) collector.consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
     for (const candidate of tokens.policy.paths) collector.consider(candidate);
@@ -312,7 +340,8 @@ class ProbeCollector {
   private refused = false;
   private limit = 0;
 
-  constructor(private readonly route: RouteLayer, private readonly known: readonly string[]) {}
+  /** `answeredElsewhere`: a candidate another route answers, left out before it counts toward a limit. */
+  constructor(private readonly route: RouteLayer, private readonly known: readonly string[], private readonly answeredElsewhere?: (candidate: string) => boolean) {}
 
   /**
    * The policy's candidates (`policy` considers them), up to MAX_POLICY_TOKEN_PROBES, then the others', up to
@@ -340,7 +369,7 @@ class ProbeCollector {
   private add(candidate: string): void {
     if (this.known.includes(candidate) || this.found.has(candidate)) return;
     this.route.regexp.lastIndex = 0;
-    if (!this.route.regexp.test(candidate)) return;
+    if (!this.route.regexp.test(candidate) || this.answeredElsewhere?.(candidate)) return;
     if (this.found.size >= this.limit) this.refused = true;
     else this.found.add(candidate);
   }
@@ -388,7 +417,7 @@ function fillsParameter(routeSegments: string[], tokenSegments: string[]): boole
   let fills = false;
   for (let index = 1; index < tokenSegments.length; index++) {
     const token = tokenSegments[index];
-    if (WILDCARD_SEGMENT.test(token)) continue;
+    if (WILDCARD_SEGMENT.test(token) || isOpenEnd(tokenSegments, index)) continue;
     const segment = routeSegments[index];
     if (segment === undefined || WILDCARD_SEGMENT.test(segment)) fills = true;
     else if (token !== segment && token.toLowerCase() !== segment.toLowerCase()) return false;
@@ -396,12 +425,17 @@ function fillsParameter(routeSegments: string[], tokenSegments: string[]): boole
   return fills;
 }
 
+/** The empty last segment of a token that ends in `/` (`'/public/'`, a prefix): what follows stays the sample's. */
+function isOpenEnd(tokenSegments: string[], index: number): boolean {
+  return index === tokenSegments.length - 1 && index > 1 && tokenSegments[index] === '';
+}
+
 function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[], encode: boolean): string {
   const out: string[] = [];
   for (let index = 0; index < Math.max(tokenSegments.length, baseSegments.length); index++) {
     const token = tokenSegments[index];
     const sample = baseSegments[index];
-    if (token === undefined || WILDCARD_SEGMENT.test(token)) {
+    if (token === undefined || WILDCARD_SEGMENT.test(token) || isOpenEnd(tokenSegments, index)) {
       if (sample === undefined) break;
       out.push(sample);
     } else {

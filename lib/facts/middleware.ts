@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { filterTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
+import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
@@ -654,26 +654,29 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   const protect = policy.routes?.protect ?? [];
   const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
   const inChain = middleware.filter(entry => entry.position !== null);
+  // Filters (egg-path-matching reads their strings in any case), and paths the router or the policy names.
   const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
+  const policyPaths: Array<string | undefined> = [];
   // What a percent-encoded request escapes: a match, a router.use() path, a protect pattern (see PreparedTokens).
-  const escapable: unknown[] = inChain.filter(entry => entry.match).map(entry => entry.match);
+  const escapable: string[] = filterTokens(inChain.filter(entry => entry.match).map(entry => entry.match));
   for (const layer of stacks.flat()) {
     if (layer.methods.length) continue;
-    policyPatterns.push(layer.path);
-    escapable.push(layer.path);
-    if (layer.paramNames.length) policyPatterns.push(SECOND_SAMPLE);
+    if (typeof layer.path === 'string') policyPaths.push(layer.path);
+    else policyPatterns.push(layer.path);
+    escapable.push(...filterTokens(layer.path));
+    if (layer.paramNames.length) policyPaths.push(SECOND_SAMPLE);
   }
   // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
   for (const entry of protect) {
     for (const pattern of entry.paths) {
       const token = protectToken(pattern);
-      policyPatterns.push(token);
-      escapable.push(token);
+      policyPaths.push(token);
+      escapable.push(...pathTokens(token));
     }
   }
   // What the policy lets through: a filter that skips the guard for a public path (a function over a list of them)
   // skips it for a parameter that takes the same value (`/api/users/login` served by GET /api/users/:id).
-  for (const entry of policy.routes?.public ?? []) policyPatterns.push(...(entry.paths ?? [ entry.path ]).map(protectToken));
+  for (const entry of policy.routes?.public ?? []) policyPaths.push(...(entry.paths ?? [ entry.path ]).map(protectToken));
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
@@ -681,10 +684,10 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
       if (!options || typeof options !== 'object') continue;
       const { match, ignore } = options as AnyRecord;
       otherPatterns.push(match || ignore);
-      escapable.push(match);
+      escapable.push(...filterTokens(match));
     }
   }
-  return prepareTokens([ ...new Set(filterTokens(policyPatterns)) ], [ ...new Set(filterTokens(otherPatterns)) ], filterTokens(escapable));
+  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable);
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */
@@ -770,6 +773,11 @@ function collectRoutes(
         const { probes: named, truncated } = tokenProbes(layer, samples[0], tokens, samples);
         path = { samples, named, truncated };
         if (pathKey !== undefined) byPath.set(pathKey, path);
+      }
+      if (path.truncated) {
+        // Past the limit, the paths an earlier route answers are left out before they count (a long list of public routes).
+        const again = tokenProbes(layer, path.samples[0], tokens, path.samples, probe => answeredEarlier(earlier, layer, probe));
+        if (!again.truncated) path = { samples: path.samples, named: again.probes, truncated: false };
       }
       // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
       const named = path.named.length ? path.named.filter(probe => !answeredEarlier(earlier, layer, probe)) : path.named;

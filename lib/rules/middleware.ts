@@ -409,8 +409,10 @@ export const guardWeakened: Rule = {
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
     'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip), ' +
-    'as do href, querystring, search and query; headers, cookies and the host too.',
-  fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes, use a string or RegExp instead of a function ' +
+    'as do href, querystring, search and query; headers, cookies and the host too. egg-path-matching compares a string ' +
+    'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
+  fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +
+    'instead of the string `\'/health\'`, which matches in any case), use a string or RegExp instead of a function ' +
     'that reads request data, or list the routes that really are public in `config.sentinel.routes.public` with a reason.',
   check: appOnly(facts => {
     const policy = policyOf(facts);
