@@ -275,6 +275,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       ] } } });
       const message = await expectRefused(fixture('mw-app-state-ignore'), /SEN403/);
       assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login/);
+      // A path the policy names nowhere: read from ctx.app while the function is asked once before the probes are made.
+      mm.restore();
+      withConfig({ publicPaths: [ '/health', '/api/users/health-report' ] });
+      const unnamed = await expectRefused(fixture('mw-app-state-ignore'), /SEN403/);
+      assert.match(unnamed, /GET \/api\/users\/:id \(skips \/api\/users\/health-report/);
+      withConfig({ publicPaths: [ '/health', '/api/users/health-report' ], sentinel: { failOn: 'never' } });
+      await withApp(bootApp(fixture('mw-app-state-ignore')), async app => {
+        assert.equal((await app.httpRequest().get('/api/users/health-report').expect(200)).body.servedBy, 'controller');
+      });
     });
 
     it('a sticky RegExp (flag y) keeps its lastIndex between requests: unverified, and every other request skips auth', async () => {

@@ -443,11 +443,17 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
   const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
   const filters = new Map<string, RequestFilter>();
+  // Paths a filter function reads from the app's state (`ctx.app.config.publicPaths.includes(ctx.path)`): each is asked
+  // once before the probes are made, so what it reads is tried as a request path too.
+  const appPaths = new Set<string>();
   for (const entry of middleware) {
-    if (entry.position !== null && (entry.match || entry.ignore)) filters.set(entry.name, compileFilter(modules, entry, egg));
+    if (entry.position === null || !(entry.match || entry.ignore)) continue;
+    const filter = compileFilter(modules, entry, egg, appPaths);
+    filters.set(entry.name, filter);
+    if ([ entry.match || entry.ignore ].flat().some(pattern => typeof pattern === 'function')) filter('/', 'GET');
   }
   const stacks = routeStacks(egg);
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks));
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -645,11 +651,11 @@ function asStringArray(value: unknown): string[] {
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
  * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
- * patterns and its public paths; and, when a router.use() path has parameters, a sample value its own pattern may refuse
+ * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use() path has parameters, a sample value its own pattern may refuse
  * (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`). Then the other global middleware's and
  * egg-security's match/ignore.
  */
-function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): PreparedTokens {
+function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>): PreparedTokens {
   const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
   const protect = policy.routes?.protect ?? [];
   const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
@@ -677,6 +683,7 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   // What the policy lets through: a filter that skips the guard for a public path (a function over a list of them)
   // skips it for a parameter that takes the same value (`/api/users/login` served by GET /api/users/:id).
   for (const entry of policy.routes?.public ?? []) policyPaths.push(...(entry.paths ?? [ entry.path ]).map(protectToken));
+  policyPaths.push(...appPaths);
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {

@@ -91,8 +91,12 @@ function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
 }
 
-/** `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config). */
-export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object): RequestFilter {
+/**
+ * `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config); with
+ * `appPaths`, the paths (strings that start with `/`) a function reads from it, in its config's plain data, are added
+ * there, so they can be tried as request paths.
+ */
+export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object, appPaths?: Set<string>): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
   // A filter is asked about thousands of probes in a large app, by code that is still cold: the probe's state is
   // reused, and outcomes are shared constants unless something was read besides the path and method.
@@ -105,7 +109,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       return matches(probe) ? RUNS : SKIPS;
     };
   }
-  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false, app };
+  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
   return (requestPath, method) => {
     request.path = requestPath;
     request.method = method;
@@ -176,6 +180,42 @@ const CTX = standIn('', {
   request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) },
   app: { get: () => asked?.app },
 });
+
+/** The most paths one app view records: a function reading a large list still gives a bounded set of probes. */
+const MAX_RECORDED_APP_PATHS = 256;
+
+/**
+ * `target` as a function reads it, recording into `found` every string starting with `/` it reads, in plain data
+ * (objects, arrays, Sets and Maps' keys, as a config holds them) below it. Other objects (the app's services, a class
+ * instance) are handed out as they are, so their methods run on themselves.
+ */
+function pathRecordingView(target: object, found: Set<string>): object {
+  const record = (value: unknown): void => {
+    if (typeof value === 'string' && value.startsWith('/') && found.size < MAX_RECORDED_APP_PATHS) found.add(value);
+  };
+  const view = (value: unknown): unknown => {
+    if (typeof value === 'string') record(value);
+    if (value instanceof Set) value.forEach(record);
+    if (value instanceof Map) value.forEach((_item, key) => record(key));
+    if (!value || typeof value !== 'object') return value;
+    if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+    if (Array.isArray(value)) value.forEach(record);
+    return wrap(value);
+  };
+  const wrap = (object: object): object => new Proxy(object, {
+    get: (inner, key) => {
+      const value = Reflect.get(inner, key, inner);
+      // A frozen property must read as itself (a Proxy's invariant): recorded, not wrapped.
+      const descriptor = Reflect.getOwnPropertyDescriptor(inner, key);
+      if (descriptor && !descriptor.configurable && !descriptor.writable) {
+        view(value);
+        return value;
+      }
+      return view(value);
+    },
+  });
+  return wrap(target);
+}
 
 /** A path-to-regexp key: 1.x says `optional`, 6.x and later give a `modifier` ('?', '*'). */
 interface PathKey {
