@@ -165,6 +165,10 @@ function groupEnd(pattern: string, start: number): number {
 }
 
 const CLASS_ESCAPES: Record<string, string> = { d: '0', w: 'a', s: ' ', D: 'a', W: '-', S: 'a', b: '', B: '' };
+const PROPERTY_MEMBERS: Record<string, string> = {
+  L: 'a', Letter: 'a', Alphabetic: 'a', Ll: 'a', Lowercase_Letter: 'a', Lowercase: 'a', Lu: 'A', Uppercase_Letter: 'A', Uppercase: 'A',
+  N: '0', Nd: '0', Number: '0', Decimal_Number: '0',
+};
 
 /** `a|b|c` up to an unmatched `)` or the end: the strings of each alternative, and where it stopped. */
 function alternatives(source: string, start: number, lookaroundsMatch: boolean): [ string[], number ] {
@@ -197,6 +201,9 @@ function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string
   if (char === '\\') {
     const next = source[at + 1];
     if (next in CLASS_ESCAPES) return [ [ CLASS_ESCAPES[next] ], at + 2 ];
+    // A Unicode property (`\p{Lu}`): a character of it, for the common ones.
+    const property = /^\\p\{([^}]*)\}/.exec(source.slice(at));
+    if (property && property[1] in PROPERTY_MEMBERS) return [ [ PROPERTY_MEMBERS[property[1]] ], at + property[0].length ];
     // \1 and \k<name> (backreferences), \p{…}, \u{…}, \uXXXX, \xXX, \cX: nothing certain; skipped whole.
     const skipped = /^\\(?:[1-9]\d*|k<[^>]*>|[pP]\{[^}]*\}|u\{[^}]*\}|u[\da-fA-F]{4}|x[\da-fA-F]{2}|c[A-Za-z])/.exec(source.slice(at));
     if (skipped) return [ [ '' ], at + skipped[0].length ];
@@ -221,7 +228,9 @@ function characterClass(source: string, at: number): [ string[], number ] {
   while (end < source.length && source[end] !== ']') end += source[end] === '\\' ? 2 : 1;
   if (end >= source.length) throw new Error('unterminated class');
   const members = new RegExp(source.slice(at, end + 1));
-  const member = [ 'a', '0', '-', '_', '.', 'A' ].find(candidate => members.test(candidate));
+  // A class of other characters (`[Hh]`, `[12]`) gives its first one, when that is a plain character of it.
+  const first = source[at + 1] === '^' || source[at + 1] === '\\' ? undefined : source[at + 1];
+  const member = [ 'a', '0', '-', '_', '.', 'A', ...first ? [ first ] : [] ].find(candidate => members.test(candidate));
   return [ [ member ?? '' ], end + 1 ];
 }
 

@@ -194,6 +194,8 @@ describe('probes from the strings a filter names (values of route parameters)', 
     assert.deepEqual(filterTokens([ /\/login$/, /\/static\//, /^\/health$/ ]), [ '/login', 'login', '/static/', '/static/a', 'static', '/health' ]);
     // A function's own RegExp literals, as RegExps (a division is none).
     assert.deepEqual(filterTokens((ctx: { path: string }) => /\/login$/.test(ctx.path) || ctx.path.length / 2 > 3), [ '/login', 'login' ]);
+    // A class of other characters gives its first; a common Unicode property a character of it (round 18).
+    assert.deepEqual(filterTokens([ /^\/[Hh]ealth$/, /^\/v[12]$/, /^\/\p{Lu}$/u ]), [ '/Health', '/v1', '/A' ]);
     assert.deepEqual(filterTokens([ undefined, 42, null ]), []);
   });
 
