@@ -651,9 +651,9 @@ function asStringArray(value: unknown): string[] {
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
  * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
- * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use() path has parameters, a sample value its own pattern may refuse
- * (`router.use('/files/:id(\\d+)', auth)` skips GET /files/:id for `sentinel`). Then the other global middleware's and
- * egg-security's match/ignore.
+ * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use()
+ * path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips
+ * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore.
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>): PreparedTokens {
   const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
@@ -667,9 +667,13 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   const escapable: string[] = filterTokens(inChain.filter(entry => entry.match).map(entry => entry.match));
   for (const layer of stacks.flat()) {
     if (layer.methods.length) continue;
-    if (typeof layer.path === 'string') policyPaths.push(layer.path);
-    else policyPatterns.push(layer.path);
-    escapable.push(...filterTokens(layer.path));
+    if (typeof layer.path === 'string') {
+      policyPaths.push(layer.path);
+      escapable.push(...pathTokens(layer.path));
+    } else {
+      policyPatterns.push(layer.path);
+      escapable.push(...filterTokens(layer.path));
+    }
     if (layer.paramNames.length) policyPaths.push(SECOND_SAMPLE);
   }
   // What the policy protects: a route that serves such a path is protected by it (`/:section/export`, `/admin/**`).
