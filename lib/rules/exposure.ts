@@ -201,7 +201,7 @@ export const weakCookieKeys: Rule = {
     return [{
       ...base,
       message: `config.keys: ${problems.join('; ')}; ${tookEffect}: ${KEYS_NOT_READ}`,
-      fix: `Set the environment variable ${readIn} reads to a generated key (${GENERATE_KEY}) where the app runs; reading it with ` +
+      fix: `Set the environment variable that ${readIn} reads to a generated key (${GENERATE_KEY}) where the app runs; reading it with ` +
         '`env.secret(\'EGG_KEYS\')` (`import { env } from \'egg-sentinel\'`) makes the app refuse to start when it is unset.',
     }];
   },

@@ -295,7 +295,7 @@ describe('SEN202: cookie keys production falls back on', () => {
     const unset = weakCookieKeys.check(facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n`,
       'config/config.prod.js': 'module.exports = () => ({ keys: process.env.EGG_KEYS });\n' }, [], initKey), { developmentEnv: false })[0];
     assert.match(unset.message, /; config\/config\.prod\.js computes the keys \(from an environment variable, as a rule\), yet what an earlier config file set is what took effect: what it reads is not set/);
-    assert.match(unset.fix ?? '', /^Set the environment variable config\/config\.prod\.js reads to a generated key .*env\.secret\('EGG_KEYS'\)/);
+    assert.match(unset.fix ?? '', /^Set the environment variable that config\/config\.prod\.js reads to a generated key .*env\.secret\('EGG_KEYS'\)/);
     const viaConstant = facts({ 'config/config.default.js': `const cookieKey = '${KEY}';\nmodule.exports = { keys: cookieKey };\n` });
     assert.deepEqual(hardCodedSecret.check(viaConstant, { developmentEnv: false }), [], 'a literal through a constant is still only a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
