@@ -7,7 +7,7 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { type RecordTarget, recordRouteRegistrations, routesAddedAfterCollection, watchRouters } from './facts/middleware';
+import { type RecordTarget, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
 import { Redactor } from './report/redact';
@@ -94,7 +94,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 
   /**
-   * serverDidReady (every process is up): routes added after the check, in a didReady hook say, are served unchecked.
+   * serverDidReady (every process is up): routes added or changed after the check, in a didReady hook say, are served unchecked.
    * The app's own serverDidReady runs after this plugin's: looked at again a moment later for the routes it adds.
    */
   async serverDidReady(): Promise<void> {
@@ -104,12 +104,12 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 
   private warnLateRoutes(warned: Set<string>): void {
-    const late = routesAddedAfterCollection(this.target).filter(route => !warned.has(route));
+    const late = routesChangedAfterCollection(this.target).filter(route => !warned.has(route));
     if (!late.length) return;
     late.forEach(route => warned.add(route));
     const redactor = new Redactor(this.dumpSecrets);
-    this.target.coreLogger.warn('[egg-sentinel] %d route(s) were added after the boot check, which did not see them: %s. ' +
-      'Register routes in app/router, or in a boot hook that runs before willReady, so they are checked.',
+    this.target.coreLogger.warn('[egg-sentinel] %d route(s) were added or changed after the boot check, which did not see them: %s. ' +
+      'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.',
     late.length, redactor.text(late.slice(0, MAX_LISTED_LATE_ROUTES).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : '')));
   }
 }

@@ -87,7 +87,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
-  describe('a route added after the check (in didReady)', () => {
+  describe('a route added, or its guard taken off, after the check (in didReady)', () => {
     it('is served, and a warning once every process is up names it as unchecked', async () => {
       const baseDir = fixture('mw-didready-route');
       const app = mm.app({ baseDir, cache: false });
@@ -95,12 +95,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await app.ready();
         assert.equal((await app.httpRequest().get('/late/report').expect(200)).body.servedBy, 'controller');
         const log = path.join(baseDir, 'logs/mw-didready-route/egg-web.log');
-        assert.match(fs.readFileSync(log, 'utf8'), /WARN .*\[egg-sentinel\] 1 route\(s\) were added after the boot check, which did not see them: GET \/late\/report\. Register routes in app\/router/);
+        assert.match(fs.readFileSync(log, 'utf8'), /WARN .*\[egg-sentinel\] 2 route\(s\) were added or changed after the boot check, which did not see them: GET \/admin\/b \(its middleware changed\), GET \/late\/report\. Register routes and their middleware in app\/router/);
+        // The guard taken off in didReady: the route is served without it.
+        assert.equal((await app.httpRequest().get('/admin/b').expect(200)).body.servedBy, 'controller');
         // The app's own serverDidReady runs after egg-sentinel's: its route is named a moment later, once.
         await new Promise(resolve => setTimeout(resolve, 1500));
         assert.equal((await app.httpRequest().get('/late/server').expect(200)).body.servedBy, 'controller');
-        const warnings = fs.readFileSync(log, 'utf8').match(/added after the boot check, which did not see them: [^.]*/g);
-        assert.deepEqual(warnings?.slice(-2), [ 'added after the boot check, which did not see them: GET /late/report', 'added after the boot check, which did not see them: GET /late/server' ]);
+        const warnings = fs.readFileSync(log, 'utf8').match(/changed after the boot check, which did not see them: [^.]*/g);
+        assert.deepEqual(warnings?.slice(-2), [
+          'changed after the boot check, which did not see them: GET /admin/b (its middleware changed), GET /late/report',
+          'changed after the boot check, which did not see them: GET /late/server',
+        ]);
       } finally {
         await app.close();
       }

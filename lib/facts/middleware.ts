@@ -287,24 +287,27 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
   });
 }
 
-/** How many layers each router of an app held when its routes were collected, by the app's router owner. */
-const collectedLengths = new WeakMap<object, Map<RouterLayer[], number>>();
+/** The route layers of an app when its routes were collected, with how many functions each held, by the app's router owner. */
+const collectedLayers = new WeakMap<object, Map<RouterLayer, number>>();
 
 function routerOwner(egg: MiddlewareSource): object {
   return (egg.router as RecordedRouter | undefined)?.app ?? egg;
 }
 
 /**
- * `GET /late` for each route registered after the app's routes were collected (in a didReady hook, say), which the
- * check never saw; none when they were never collected.
+ * `GET /late` for each route registered after the app's routes were collected (in a didReady hook, say), and
+ * `GET /admin (its middleware changed)` for one whose functions were added or taken away since, which the check never
+ * saw; none when they were never collected.
  */
-export function routesAddedAfterCollection(egg: MiddlewareSource): string[] {
-  const collected = collectedLengths.get(routerOwner(egg));
+export function routesChangedAfterCollection(egg: MiddlewareSource): string[] {
+  const collected = collectedLayers.get(routerOwner(egg));
   if (!collected) return [];
   // A router nested with router.use() shares its layers with its parent: each is named once.
-  return [ ...new Set(routeStacks(egg).flatMap(stack => stack.slice(collected.get(stack) ?? 0))) ]
-    .filter(layer => layer.methods.length)
-    .map(layerLabel);
+  return [ ...new Set(routeStacks(egg).flat()) ].filter(layer => layer.methods.length).flatMap(layer => {
+    const functions = collected.get(layer);
+    if (functions === undefined) return [ layerLabel(layer) ];
+    return functions === layer.stack.length ? [] : [ `${layerLabel(layer)} (its middleware changed)` ];
+  });
 }
 
 /** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out). */
@@ -759,7 +762,7 @@ function collectRoutes(
   const routeSteps = new Map<string, RouteStep>();
   const imitationSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
-  collectedLengths.set(routerOwner(egg), new Map(stacks.map(stack => [ stack, stack.length ])));
+  collectedLayers.set(routerOwner(egg), new Map(stacks.flat().map(layer => [ layer, layer.stack.length ])));
   // A router nested with router.use() shares its layers with its parent, which dispatches them after its own
   // router.use() middleware: each route is judged once, where it is first found (egg's router first).
   const judged = new Set<RouterLayer>();
