@@ -350,6 +350,12 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /dataApi/.test(finding.message)), insecure.run.stdout);
     });
 
+    it('SEN108 points at the line of the key the plugin sets, not at the plugin\'s own options', async () => {
+      const { report } = await auditJson([ '--base-dir', fixture('plugin-lax-security'), '--env', 'prod' ]);
+      const finding = report.findings.find((entry: any) => entry.ruleId === 'SEN108');
+      assert.deepEqual([ finding?.location?.file, finding?.location?.line, finding?.location?.exact ], [ 'node_modules/egg-lax/config/config.default.js', 7, true ]);
+    });
+
     it('a route guard a plugin\'s extension getter caches on the app (egg-jwt\'s app.jwt) is known by its name, as at boot', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('mw-route-guard-plugin'), '--env', 'prod' ]);
       assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN40')), [], run.stdout);

@@ -364,7 +364,8 @@ export const securityConfigByPlugin: Rule = {
       return {
         severity: 'high' as const,
         target: `plugin:${plugin}`,
-        source: file,
+        // The first key leads the location to its line in the plugin's file (not to the plugin's own `exports.<name>`).
+        source: `config.${keys[0]}, ${file}`,
         message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
           `these belong to ${owners}`,
       };

@@ -493,11 +493,11 @@ describe('SEN105–SEN108', () => {
       key('httpclient.request.timeout', 'slow', 'egg-slow'),
     ] } });
     assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.source, hit.message ]), [
-      [ 'plugin:lax', 'node_modules/egg-lax/config/config.default.js',
+      [ 'plugin:lax', 'config.security.csrf.enable, node_modules/egg-lax/config/config.default.js',
         'plugin lax (egg-lax) sets config.security.csrf.enable, config.bodyParser.jsonLimit in node_modules/egg-lax/config/config.default.js; these belong to egg-security, the app and its framework' ],
-      [ 'plugin:other', 'node_modules/egg-other/config/config.prod.js',
+      [ 'plugin:other', 'config.keys, node_modules/egg-other/config/config.prod.js',
         'plugin other (egg-other) sets config.keys in node_modules/egg-other/config/config.prod.js; these belong to the app and its framework' ],
-      [ 'plugin:insecure', 'node_modules/egg-insecure/config/config.default.js',
+      [ 'plugin:insecure', 'config.httpclient.request.rejectUnauthorized, node_modules/egg-insecure/config/config.default.js',
         'plugin insecure (egg-insecure) sets config.httpclient.request.rejectUnauthorized in node_modules/egg-insecure/config/config.default.js; these belong to the app and its framework' ],
     ]);
   });
