@@ -395,6 +395,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('egg-router-plus: a guard made by app.middleware.<name>() in a file it loads from app/router/ is that guard', async () => {
+      await withApp(bootApp(fixture('mw-namespace-subrouter')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/admin/stats').expect(401);
+        await app.httpRequest().get('/admin/stats').set(AUTHORIZED).expect(403);
+        assert.equal((await app.httpRequest().get('/admin/stats').set(AUTHORIZED).set('x-role', 'admin').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('egg-router-plus: its mounts are not taken to dispatch a router of another package that a middleware dispatches unseen', async () => {
       const message = await expectRefused(fixture('mw-namespace-foreign'), /SEN404/);
       assert.match(message, /GET \/legacy\/users\/:id .*cannot be shown to run its guard.*cannot tell where in the middleware chain/);

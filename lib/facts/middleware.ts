@@ -93,7 +93,12 @@ export function recordRouteRegistrations(app: RecordTarget): void {
     loader.loadMiddleware = function loadMiddlewareRecorded(this: unknown, ...args: unknown[]) {
       const before = new Set(app.middleware ?? []);
       const result = loadMiddleware.apply(this, args);
-      const note = () => { for (const fn of app.middleware ?? []) if (!before.has(fn)) loadedByEgg.add(fn); };
+      // The factories are named as soon as they are loaded: egg-router-plus loads app/router/**/*.js before the
+      // loadRouter wrapped below runs, and their `app.middleware.<name>()` calls must be known too.
+      const note = () => {
+        for (const fn of app.middleware ?? []) if (!before.has(fn)) loadedByEgg.add(fn);
+        nameFactoryOutputs(app);
+      };
       // egg 4 loads middleware asynchronously.
       if (result && typeof (result as Promise<unknown>).then === 'function') return (result as Promise<unknown>).then(value => (note(), value));
       note();
@@ -217,8 +222,13 @@ function eggRouterPrototype(modules: EggModules): object | undefined {
   }
 }
 
+/** The factory objects (`app.middlewares`) whose functions already record what they make. */
+const namedFactories = new WeakSet<object>();
+
 function nameFactoryOutputs(app: RecordTarget): void {
   const factories = app.middlewares ?? {};
+  if (namedFactories.has(factories)) return;
+  namedFactories.add(factories);
   for (const [ name, factory ] of Object.entries(factories)) {
     if (typeof factory !== 'function') continue;
     const named = function(this: unknown, ...args: unknown[]) {
