@@ -320,6 +320,19 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a single-page app\'s catch-all `*`, listed public as `*`, boots; its probes are request paths; without it, it is protected', async () => {
+      await withApp(bootApp(fixture('mw-spa-catchall')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        const shell = collectMiddlewareFacts(app as unknown as MiddlewareSource, file => file).routes.find(route => route.path === '*');
+        assert.ok(shell?.probes.length && shell.probes.every(probe => probe.startsWith('/')), shell?.probes.join(', '));
+        await app.httpRequest().get('/api/users/1').expect(401);
+        await app.httpRequest().get('/dashboard').expect(200);
+      });
+      withConfig({ sentinel: { routes: { public: [] } } });
+      const message = await expectRefused(fixture('mw-spa-catchall'), /SEN40[34]/);
+      assert.match(message, /GET \* .*(skips|without its guard)/);
+    });
+
     it('140 public pages, each answered by its own route before GET /:page: their paths do not count toward the probe limit', async () => {
       await withApp(bootApp(fixture('mw-many-public')), async app => {
         assert.deepEqual(middlewareFindings(app), []);

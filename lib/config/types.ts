@@ -58,7 +58,8 @@ export interface SentinelMiddlewareConfig {
 export type RouteMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /**
- * Routes that must be guarded: `paths` are route path patterns (`'/api/**'`, `'/users/:id'`, `'**'` = every route),
+ * Routes that must be guarded: `paths` are route path patterns (`'/api/**'`, `'/users/:id'`, `'**'` = every route,
+ * `'*'` = the catch-all route registered as `*`),
  * matched against the path each route was registered with; `by` lists the middleware that must all run before the
  * controller, globally or on the route (SEN403, SEN404).
  */

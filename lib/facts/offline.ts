@@ -271,7 +271,7 @@ function enableTypeScript(appRequire: NodeJS.Require, baseDir: string, pkg: AnyR
     const needed = compiler ?? 'ts-node';
     throw new AppLoadError(`the app is TypeScript (${tsOnly.length ? tsOnly.join(', ') : 'package.json egg.typescript'}) and its compiler hook ` +
       `"${needed}" could not be loaded from ${baseDir} (${firstLine(error)}): install it in the app ` +
-      '(npm i -D ts-node typescript), or compile the app with tsc and audit the JavaScript output');
+      '(npm i -D ts-node typescript@5: TypeScript 7 has no compiler API for ts-node), or compile the app with tsc and audit the JavaScript output');
   }
 }
 

@@ -257,7 +257,8 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   for (const keys of variants) {
     const base = fillParams(toPath, keys);
     if (base === undefined) return [];
-    bases.push(base);
+    // A request path starts with `/`: a catch-all registered as `*` fills to `1`.
+    bases.push(base.startsWith('/') ? base : `/${base}`);
   }
   return requestForms(route, bases);
 }
