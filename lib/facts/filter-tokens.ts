@@ -30,7 +30,7 @@ export function filterTokens(pattern: unknown): string[] {
   if (Array.isArray(pattern)) return pattern.flatMap(filterTokens);
   // egg-path-matching compiles strings with path-to-regexp's default, which ignores case, while egg's router does not:
   // `ignore: '/health'` skips `/HEALTH`, which `/:page` serves.
-  if (typeof pattern === 'string') return withUpperCase([ pattern, ...pathPatternStrings(pattern) ]);
+  if (typeof pattern === 'string') return withUpperCase(pathTokens(pattern));
   if (pattern instanceof RegExp) {
     // What a lookaround tests is what the filter singles out: `^\/(?!health)` skips `/health` and `/healthcare`.
     const strings = [ ...new Set([ ...regexpStrings(pattern.source), ...regexpStrings(pattern.source, true) ]) ];
@@ -143,8 +143,10 @@ function pathPatternStrings(pattern: string): string[] {
       source += '.*';
       at++;
     } else if (char === '\\' || char === '?' || char === '+') {
-      source += pattern.slice(at, char === '\\' ? at + 2 : at + 1);
-      at += char === '\\' ? 2 : 1;
+      // An escape keeps the character after it; a modifier applies to what came before.
+      const width = char === '\\' ? 2 : 1;
+      source += pattern.slice(at, at + width);
+      at += width;
     } else {
       source += char.replace(/[.^$|{}[\]]/, '\\$&');
       at++;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
-import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
 
@@ -463,7 +463,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (entry.position === null || !(entry.match || entry.ignore)) continue;
     const filter = compileFilter(modules, entry, egg, appPaths);
     filters.set(entry.name, filter);
-    if ([ entry.match || entry.ignore ].flat().some(pattern => typeof pattern === 'function')) filter('/', 'GET');
+    if (containsFunction(entry.match || entry.ignore)) filter('/', 'GET');
   }
   const stacks = routeStacks(egg);
   const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths));

@@ -87,7 +87,8 @@ const SKIPS: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS a
 const RUNS_BY_METHOD: FilterOutcome = Object.freeze({ runs: true, otherReads: NO_READS as string[], readsMethod: true });
 const SKIPS_BY_METHOD: FilterOutcome = Object.freeze({ runs: false, otherReads: NO_READS as string[], readsMethod: true });
 
-function containsFunction(pattern: unknown): boolean {
+/** Whether a match/ignore value is, or holds, a function (which only the recording stand-in ctx can ask). */
+export function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
 }
 
@@ -149,8 +150,9 @@ let asked: ProbeRequestState | undefined;
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
  * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
- * depend on data the client controls (`ctx.app`, the server's own state, is the real app). Each probe gets a new empty object whose prototype answers: path and method
- * (and request) as accessors, every other read through a Proxy at the end of the chain, which records it.
+ * depend on data the client controls (`ctx.app`, the server's own state, is the real app). Each probe gets a new
+ * empty object whose prototype answers: path and method (and request) as accessors, every other read through a Proxy
+ * at the end of the chain, which records it.
  */
 function standIn(prefix: string, own: PropertyDescriptorMap): object {
   const recorder = new Proxy({}, {
