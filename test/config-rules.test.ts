@@ -216,6 +216,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN202: a secret the config reads from a mounted file or decodes from the environment is not hard-coded', async () => {
     mm.env('prod');
     const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-mounted-'));
+    dirs.push(secretDir);
     const mounted = path.join(secretDir, 'db_password');
     fs.writeFileSync(mounted, 'Mounted-S3cr3t-Pw-9931\n');
     mm(process.env, 'CFG_SECRET_FILE', mounted);
