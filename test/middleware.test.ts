@@ -300,6 +300,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a match function over a RegExp with the g flag kept outside it answers differently each time: unverified, every other request skips auth', async () => {
+      const message = await expectRefused(fixture('mw-stateful-match'), /SEN404/);
+      assert.match(message, /GET \/api\/users\/ .*cannot be shown to run its guard.*answered differently when asked twice about \/api\/users\/ \(it keeps state/);
+      await withApp(bootReportOnly('mw-stateful-match'), async app => {
+        await app.httpRequest().get('/api/users/').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users/').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('an ignore string matches in any case (egg-path-matching), egg\'s router does not: GET /:page serves /HEALTH unguarded', async () => {
       const message = await expectRefused(fixture('mw-case-ignore'), /SEN403/);
       assert.match(message, /GET \/:page \(skips \/HEALTH/);

@@ -486,7 +486,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
  */
 function mayRunAtRoot(filter: RequestFilter): boolean {
   const root = filter('/', 'GET');
-  return root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined;
+  return root.runs || root.readsMethod || root.otherReads.length > 0 || root.error !== undefined || root.unstable === true;
 }
 
 /**
@@ -510,7 +510,7 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
     }
     const runsForSomeRoute = routes.some(route => route.probes.some(probe => route.methods.some(method => {
       const outcome = filter(probe, method);
-      return outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined;
+      return outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
     })));
     return [{ name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter) }];
   });
@@ -984,6 +984,10 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
         return unverifiedStep(entry, `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`, perMethod);
       }
       if (outcome.error) return unverifiedStep(entry, `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`, perMethod);
+      if (outcome.unstable) {
+        return unverifiedStep(entry, `its match/ignore function answered differently when asked twice about ${`${method ?? ''} ${probe}`.trim()} ` +
+          '(it keeps state from one request to the next, such as a RegExp with the g or y flag held outside the function): whether it runs depends on the requests before', perMethod);
+      }
       evaluated += 1;
       if (!outcome.runs) (skipped ??= []).push(method === undefined ? { path: probe } : { path: probe, method });
     }

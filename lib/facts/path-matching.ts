@@ -76,6 +76,8 @@ export interface FilterOutcome {
   readsMethod: boolean;
   /** A filter function threw on the probe request. */
   error?: string;
+  /** A filter function answered differently when asked twice about the same request: it keeps state between requests. */
+  unstable?: true;
 }
 
 /** A middleware's `match`/`ignore`, compiled by egg-path-matching exactly as egg-core's loader does. */
@@ -118,17 +120,23 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
     request.otherReads.length = 0;
     request.requestView = undefined;
     let runs = false;
+    let unstable: true | undefined;
     let error: string | undefined;
     asked = request;
     try {
-      // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap).
+      // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap). Asked twice: a
+      // function that keeps state between requests (a RegExp with the g flag held outside it, whose test() starts
+      // where its last match ended) answers the next request otherwise.
       runs = Boolean(matches(Object.create(CTX)));
+      if (Boolean(matches(Object.create(CTX))) !== runs) unstable = true;
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     } finally {
       asked = undefined;
     }
-    if (error !== undefined || request.otherReads.length) return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error };
+    if (error !== undefined || unstable || request.otherReads.length) {
+      return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error, ...(unstable && { unstable }) };
+    }
     if (request.readsMethod) return runs ? RUNS_BY_METHOD : SKIPS_BY_METHOD;
     return runs ? RUNS : SKIPS;
   };
