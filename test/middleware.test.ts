@@ -309,6 +309,26 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp route not anchored at its start serves what comes before it: GET /public/admin/export skips auth', async () => {
+      const message = await expectRefused(fixture('mw-regexp-prefix'), /SEN404/);
+      assert.match(message, /GET \/\\\/admin\\\/export\/ \(skips [^)]*\/public\/admin\/export/);
+      assert.match(message, /GET \/\^\(\?:\\\/\[a-z\]\+\)\?\\\/admin\\\/report\$\/ \(skips [^)]*\/public\/admin\/report/);
+      await withApp(bootReportOnly('mw-regexp-prefix'), async app => {
+        await app.httpRequest().get('/admin/export').expect(401);
+        await app.httpRequest().get('/en/admin/report').expect(401);
+        for (const request of [ '/public/admin/export', '/public/admin/report' ]) assert.equal((await app.httpRequest().get(request).expect(200)).body.servedBy, 'controller', request);
+      });
+    });
+
+    it('a RegExp route with the i flag matches in any case on egg\'s case-sensitive router: GET /ADMIN/panel skips auth', async () => {
+      const message = await expectRefused(fixture('mw-regexp-case'), /SEN404/);
+      assert.match(message, /GET \/\^\\\/admin\\\/panel\$\/i \(serving [^)]*\) \(skips \/ADMIN\/PANEL/);
+      await withApp(bootReportOnly('mw-regexp-case'), async app => {
+        await app.httpRequest().get('/admin/panel').expect(401);
+        assert.equal((await app.httpRequest().get('/ADMIN/panel').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('an ignore string matches in any case (egg-path-matching), egg\'s router does not: GET /:page serves /HEALTH unguarded', async () => {
       const message = await expectRefused(fixture('mw-case-ignore'), /SEN403/);
       assert.match(message, /GET \/:page \(skips \/HEALTH/);

@@ -5,7 +5,7 @@
  * parameters are, and each candidate that the route's own RegExp accepts becomes one more probe: every probe stays a
  * request egg dispatches to the route, and egg's own matching decides the filter's outcome on it.
  */
-import { ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
+import { mixedCase, ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
 
 /**
  * Strings per RegExp: its top-level alternatives (`^\/(?:login|register|…|public)`) and their products, without
@@ -331,17 +331,45 @@ function encodedFirst(value: string): string {
   return at === -1 ? value : `${value.slice(0, at)}%${value.charCodeAt(at).toString(16).toUpperCase()}${value.slice(at + 1)}`;
 }
 
+/** Samples of a RegExp route that tokens are put before and after: a few, so a long alternation does not multiply them. */
+const MAX_REGEXP_ROUTE_SAMPLES = 4;
+
 // A RegExp route has no parameters to fill: strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
-// gives `/.html`), and the tokens that are whole paths.
+// gives `/.html`), and the tokens that are whole paths. A RegExp not anchored at its start (or its end, or with an
+// optional part) also serves what comes before (after) what it matches: each token, and `/a`, is put before and
+// after the first samples (`/\/admin\/export/` serves `/public/admin/export`), and the route's RegExp keeps the
+// candidates it accepts. Its `i` flag makes the route match in any case, even on egg's case-sensitive router: every
+// candidate is also tried in upper and mixed case.
 function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[],
   answeredElsewhere?: (candidate: string) => boolean): TokenProbes {
   const collector = new ProbeCollector(route, known, answeredElsewhere);
+  const anyCase = route.regexp.flags.includes('i');
+  const consider = (candidate: string) => {
+    collector.consider(candidate);
+    if (anyCase) {
+      collector.consider(candidate.toUpperCase());
+      collector.consider(mixedCase(candidate));
+    }
+  };
+  const samples = regexpStrings(pattern.source).map(candidate => (candidate.startsWith('/') ? candidate : `/${candidate}`));
+  const around = samples.slice(0, MAX_REGEXP_ROUTE_SAMPLES);
+  const withTokens = (set: TokenSet) => {
+    for (const token of set.paths) {
+      consider(token);
+      for (const sample of around) {
+        consider(token + sample);
+        consider(sample + token);
+      }
+    }
+    for (const [ value ] of set.valueForms) for (const sample of around) consider(sample + value);
+  };
   return collector.inTwoPhases(() => {
-    for (const candidate of regexpStrings(pattern.source)) collector.consider(candidate.startsWith('/') ? candidate : `/${candidate}`);
-    for (const candidate of tokens.policy.paths) collector.consider(candidate);
-  }, () => {
-    for (const candidate of tokens.other.paths) collector.consider(candidate);
-  });
+    for (const sample of samples) {
+      consider(sample);
+      consider(`/a${sample}`);
+    }
+    withTokens(tokens.policy);
+  }, () => withTokens(tokens.other));
 }
 
 /** New candidates the route's RegExp accepts, each with its trailing-slash form when the router is not strict (egg's default). */

@@ -854,6 +854,7 @@ function collectRoutes(
         middleware: routeLevel,
         controller: registration && controllerFact(registration, relative),
         probes,
+        ...(layer.regexp.flags.includes('i') && { ignoresCase: true as const }),
         chain,
       });
     }

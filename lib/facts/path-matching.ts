@@ -274,7 +274,7 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
 }
 
 /** Letters alternately upper and lower case (`/ApI/UsErS`): a filter that knows only the lower and upper forms misses it. */
-function mixedCase(text: string): string {
+export function mixedCase(text: string): string {
   let upper = true;
   return text.replace(/[a-z]/gi, letter => {
     const out = upper ? letter.toUpperCase() : letter.toLowerCase();

@@ -120,6 +120,11 @@ export interface RouteFact {
   /** Request paths egg's router dispatches to the route (parameters filled with samples); empty for a RegExp route. */
   probes: string[];
   /**
+   * The route matches paths in any case (a router made without `sensitive`, a RegExp route with the i flag): a
+   * request path it serves in one case it serves in every case.
+   */
+  ignoresCase?: true;
+  /**
    * The effective chain before the controller: the global chain (each with whether its match/ignore lets it run for
    * this route), then `router.use()` middleware registered before the route, then route-level middleware.
    */

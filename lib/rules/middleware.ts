@@ -184,8 +184,10 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
         protectedBy.push(entry);
         continue;
       }
-      const served = route.probes.filter(probe => matchesAny(protect[entry].matches, decodedPath(probe)));
+      let served = route.probes.filter(probe => matchesAny(protect[entry].matches, decodedPath(probe)));
       if (!served.length) continue;
+      // `/admin/panel` protected, a route that ignores case serves the same to `/ADMIN/panel`.
+      if (route.ignoresCase) served = sameIgnoringCase(route.probes, served);
       protectedBy.push(entry);
       (partly ??= new Map()).set(entry, served);
     }
@@ -205,6 +207,12 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     covered.push({ route, guards: shared.guards, publicMethods, gaps, onlyFor });
   }
   return covered;
+}
+
+/** The probes equal to one of `served` but for case. */
+function sameIgnoringCase(probes: string[], served: string[]): string[] {
+  const folded = new Set(served.map(probe => decodedPath(probe).toLowerCase()));
+  return probes.filter(probe => folded.has(decodedPath(probe).toLowerCase()));
 }
 
 /**
