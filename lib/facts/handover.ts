@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SentinelConfig } from '../config/types';
 import { version as SENTINEL_VERSION } from '../../package.json';
 import { MANIFEST_FILE } from '../plugins/manifest-file';
-import { writePrivateFile } from '../report/write';
+import { readPrivateFile, writePrivateFile } from '../report/write';
 import type { EggLike } from './collect';
 import type { DumpRewrite, GitignoreFact } from './files';
 import type { PackageWalkInput, WalkedPackages } from './packages';
@@ -165,22 +165,13 @@ export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Pre
   };
 }
 
-/**
- * Only a regular file this user owns, nobody else can write, and written recently. Checked on the descriptor that is
- * then read (no swap between the check and the read), opened without following a symlink.
- */
+/** Only a private file of this user (readPrivateFile), written recently. */
 function readHandover(file: string): Handover | undefined {
-  let fd: number | undefined;
+  const text = readPrivateFile(file, stat => Date.now() - stat.mtimeMs <= HANDOVER_MAX_AGE_MS);
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0) return undefined;
-    if (Date.now() - stat.mtimeMs > HANDOVER_MAX_AGE_MS) return undefined;
-    return JSON.parse(fs.readFileSync(fd, 'utf8')) as Handover;
+    return text === undefined ? undefined : JSON.parse(text) as Handover;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

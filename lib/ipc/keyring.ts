@@ -7,10 +7,9 @@
  * secret itself never leaves this module except into that file.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { dropStack } from '../quiet-error';
-import { writePrivateFile } from '../report/write';
+import { readPrivateFile, writePrivateFile } from '../report/write';
 import { bitsPerChar } from '../secrets';
 import type { EnvelopeKeys } from './envelope';
 
@@ -141,9 +140,12 @@ interface KeyFile {
   secret: string;
 }
 
+/** Only a private file of this user (readPrivateFile): one planted in a shared run dir is never used. */
 function readKeyFile(file: string): KeyFile | undefined {
+  const text = readPrivateFile(file);
+  if (text === undefined) return undefined;
   try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<KeyFile>;
+    const parsed = JSON.parse(text) as Partial<KeyFile>;
     return parsed.version === 1 && typeof parsed.secret === 'string' && typeof parsed.masterPid === 'number' ? parsed as KeyFile : undefined;
   } catch {
     return undefined;
@@ -214,7 +216,7 @@ export class Keyring implements EnvelopeKeys {
     const configured = this.options.secret;
     const current = configured ?? readKeyFile(this.keyFile)?.secret;
     if (current === undefined) {
-      throw keyFileError(`no IPC secret: ${this.keyFile} is missing or unreadable (the agent writes it when it starts), and no secret is configured`);
+      throw keyFileError(`no IPC secret: ${this.keyFile} is missing, unreadable, or not a private file of this user (a regular file it owns, mode 0600, as the agent writes it when it starts), and no secret is configured`);
     }
     const entries = [
       keyEntry(current, Infinity),

@@ -44,6 +44,26 @@ function writeNewFile(file: string, data: string): void {
 }
 
 /**
+ * The text of `file` when it is a regular file this user owns and nobody else can read or write (mode 0600, as
+ * writePrivateFile leaves it), and `accept` takes its stat; else undefined. Checked on the descriptor that is then
+ * read (no swap between the check and the read), opened without following a symlink: a file another user planted in
+ * a shared run dir is never taken for one egg-sentinel wrote.
+ */
+export function readPrivateFile(file: string, accept: (stat: fs.Stats) => boolean = () => true): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0 || !accept(stat)) return undefined;
+    return fs.readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
  * How every egg-sentinel report starts: the JSON report (`tool` first), a SARIF log, the audit's text report.
  */
 const REPORT_START = /^(?:\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"|\{\s*"\$schema":\s*"[^"]*sarif|egg-sentinel \S+ audit of )/;

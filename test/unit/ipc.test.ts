@@ -255,6 +255,29 @@ describe('keyring', () => {
     assert.equal(open({ keys: ring, action: 'demo:action', data: seal({ ...base(), keys: Keyring.forApp({ runDir: dir, secret: 'old-but-valid' }) }) }).ok, true);
   });
 
+  it('a key file someone else could have written is never used: the agent writes its own, a worker refuses it', () => {
+    const planted = 'AttackerKnownSecretAttackerKnownSecret0123';
+    const file = path.join(dir, KEY_FILE);
+    const plant = () => fs.writeFileSync(file, JSON.stringify({ version: 1, masterPid: process.ppid, secret: planted }), { mode: 0o644 });
+    const attackerKid = Keyring.forApp({ runDir: dir, secret: planted }).currentKid;
+    // Readable by others (mode 0644), as a file planted in a shared run dir is.
+    plant();
+    fs.chmodSync(file, 0o644);
+    assert.throws(() => Keyring.forApp({ runDir: dir }), /sentinel-ipc\.key is missing, unreadable, or not a private file of this user/);
+    const agent = Keyring.forAgent({ runDir: dir });
+    assert.notEqual(agent.currentKid, attackerKid);
+    assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+    assert.equal(Keyring.forApp({ runDir: dir }).currentKid, agent.currentKid);
+    // A symlink to a file of the right mode elsewhere.
+    const elsewhere = path.join(dir, 'elsewhere.key');
+    fs.renameSync(file, elsewhere);
+    fs.writeFileSync(elsewhere, JSON.stringify({ version: 1, masterPid: process.ppid, secret: planted }), { mode: 0o600 });
+    fs.symlinkSync(elsewhere, file);
+    assert.throws(() => Keyring.forApp({ runDir: dir }), /not a private file of this user/);
+    assert.notEqual(Keyring.forAgent({ runDir: dir }).currentKid, attackerKid);
+    assert.ok(!fs.lstatSync(file).isSymbolicLink(), 'the agent replaced the link with its own file');
+  });
+
   it('a worker without a key file gets a clear error', () => {
     assert.throws(() => Keyring.forApp({ runDir: dir }), /no IPC secret: .*sentinel-ipc\.key is missing/);
   });
