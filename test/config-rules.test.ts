@@ -415,6 +415,28 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
   });
 
+  it('SEN303: EGG_APP_CONFIG making egg-logrotator rename any file, or siteFile redirect any path before auth, is high', async () => {
+    const injected = JSON.stringify({
+      logrotator: { filesRotateBySize: [ path.join(fixture('cfg-secure'), 'config/plugin.js') ], maxFileSize: 1 },
+      siteFile: { '/admin': '/elsewhere' },
+      notfound: { pageUrl: 'https://evil.example/404' },
+    });
+    withSecureEnv();
+    mm(process.env, 'EGG_APP_CONFIG', injected);
+    // Not judged on a developer machine: there siteFile answers /admin, before any app middleware (a redirect to
+    // another host too, unless security.domainWhiteList forbids it, as this app's does).
+    const app = await bootApp(fixture('cfg-secure'));
+    try {
+      const response = await app.httpRequest().get('/admin').expect(302);
+      assert.equal(response.headers.location, '/elsewhere');
+    } finally {
+      await app.close();
+    }
+    mm.env('prod');
+    const message = await expectRefused(fixture('cfg-secure'), /SEN303/);
+    assert.match(message, /high +SEN303 .*\n.*security-relevant: logrotator\.filesRotateBySize, logrotator\.maxFileSize, notfound\.pageUrl, siteFile\.\/admin/);
+  });
+
   it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule, egg-i18n or egg-watcher at code outside the app (which they require) is high', async () => {
     withSecureEnv();
     mm.env('prod');
