@@ -10,6 +10,20 @@ export function realPathOrUndefined(file: string): string | undefined {
   }
 }
 
+/**
+ * Where `file` would be once created: the real path of its nearest existing ancestor, with the rest of the path
+ * after it (`<app>/node_modules/.pnpm/x/node_modules`, which pnpm's bin shims name before they exist).
+ */
+export function projectedRealPath(file: string): string {
+  const missing: string[] = [];
+  for (let current = path.resolve(file); ; current = path.dirname(current)) {
+    const real = realPathOrUndefined(current);
+    if (real !== undefined) return path.join(real, ...missing);
+    if (path.dirname(current) === current) return path.resolve(file);
+    missing.unshift(path.basename(current));
+  }
+}
+
 /** The path with symlinks resolved, or the absolute path when it cannot be resolved. */
 export function realPathOrAbsolute(file: string): string {
   return realPathOrUndefined(file) ?? path.resolve(file);

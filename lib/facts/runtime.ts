@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
-import { nodeModulesDirs, realPathOrUndefined } from './real-path';
+import { isInside, nodeModulesDirs, projectedRealPath, realPathOrAbsolute, realPathOrUndefined } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
 
@@ -124,7 +124,13 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
-      const file = realPathOrUndefined(path.resolve(cwd, flag.value));
+      let file = realPathOrUndefined(path.resolve(cwd, flag.value));
+      // A NODE_PATH dir not created yet inside the app (pnpm's bin shims name such dirs in its node_modules/.pnpm) is
+      // the app's to create: judged where it would be.
+      if (file === undefined && flag.name === 'NODE_PATH') {
+        const projected = projectedRealPath(path.resolve(cwd, flag.value));
+        if (isInside(projected, realPathOrAbsolute(baseDir))) file = projected;
+      }
       const systemDirs = SYSTEM_DIRS.get(flag.name);
       // A global node_modules a base image names that this machine lacks: only root could create it.
       const judged = file ?? (flag.name === 'NODE_PATH' ? path.resolve(cwd, flag.value) : undefined);

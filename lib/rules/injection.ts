@@ -248,7 +248,7 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
       }
       if (flag.source === 'environment' && flag.name === 'NODE_PATH' && !inApp(flag) && !flag.systemOwned) {
-        const where = flag.modulePath ?? `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
+        const where = flag.modulePath ? (inWritten(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
         return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
       }
       if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {

@@ -371,6 +371,16 @@ describe('runtime facts', () => {
     }
   });
 
+  it('NODE_PATH: a directory not created yet inside the app\'s node_modules (pnpm\'s bin shims name them) is the app\'s; one in run/ is not', () => {
+    const pnpmShim = [ 'node_modules/.pnpm/egg-scripts@3.1.0/node_modules/egg-scripts/bin/node_modules', 'node_modules/.pnpm/node_modules' ]
+      .map(dir => path.join(cwd, dir));
+    assert.ok(!fs.existsSync(pnpmShim[0]));
+    assert.deepEqual(environmentFindings({ NODE_PATH: pnpmShim.join(path.delimiter) }), []);
+    const facts = fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, { NODE_PATH: path.join(cwd, 'run/not-yet/node_modules') }, [], cwd) });
+    const [ written ] = dangerousNodeFlags.check({ ...facts, app: { ...facts.app, baseDir: cwd } }, PROD);
+    assert.match(written?.message ?? '', /NODE_PATH lists .*run\/not-yet\/node_modules, in a directory the app writes at run time or serves/);
+  });
+
   it('NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, SSL_CERT_DIR outside the app and the system\'s certificate dirs are medium', () => {
     const ca = path.join(os.tmpdir(), `sentinel-ca-${process.pid}.pem`);
     fs.writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n');
