@@ -7,7 +7,7 @@ import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { type RecordTarget, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
+import { type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
 import { Redactor } from './report/redact';
@@ -75,6 +75,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
     super(app, 'app', RULE_IDS);
     // Before any other hook of the app runs, which may mount a router built when egg required its app.js.
     watchRouters(app as unknown as RecordTarget);
+    recordAppUses(app);
     // A boot that fails before its check wrote a report (config.sentinel invalid, another plugin's error) must not
     // leave the report of an earlier boot to say all was well.
     app.ready?.(error => {

@@ -741,13 +741,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 dataApi \(app\/middleware\/data_api\.ts\), which the app put into coreMiddleware/);
     });
 
-    it('egg\'s guide\'s own example, a timing middleware unshifted into coreMiddleware that cannot answer, boots', async () => {
+    it('egg\'s guides\' own examples, a timing middleware and the error handler unshifted into coreMiddleware, cannot answer: boots', async () => {
       const app = await bootApp(fixture('mw-core-unshift-timing'));
       try {
         const report = (app as any).sentinel.report;
         assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN405'), []);
-        assert.equal(report.middleware[0].name, 'report', 'first in the chain, before securities');
+        assert.deepEqual(report.middleware.slice(0, 2).map((entry: { name: string }) => entry.name), [ 'report', 'errorHandler' ], 'first in the chain, before securities');
         assert.equal((await app.httpRequest().get('/users').expect(200)).body.servedBy, 'controller');
+        // The error handler only words egg-security's refusal.
+        assert.match((await app.httpRequest().post('/users').expect(403)).body.error, /csrf/);
       } finally {
         await app.close();
       }
@@ -756,6 +758,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('the hole is real: dataApi answers a POST without a csrf token, which securities refuses on a route', async () => {
       await withApp(bootReportOnly('mw-core-unshift'), async app => {
         assert.equal((await app.httpRequest().post('/data/report').expect(200)).body.servedBy, 'dataApi');
+        await app.httpRequest().post('/api/users').expect(403);
+      });
+    });
+
+    it('a handler app.js puts at the head of the chain with app.use() answers before securities: refused, and the hole is real', async () => {
+      const message = await expectRefused(fixture('mw-app-use-answer'), /SEN405/);
+      assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 legacyWebhook \(app\.ts\), which the app put in the chain with app\.use\(\)/);
+      await withApp(bootReportOnly('mw-app-use-answer'), async app => {
+        assert.equal((await app.httpRequest().post('/legacy/hook').expect(200)).body.servedBy, 'legacyWebhook');
         await app.httpRequest().post('/api/users').expect(403);
       });
     });

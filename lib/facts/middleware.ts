@@ -132,6 +132,49 @@ export function watchRouters(app: RecordTarget): void {
   if (eggPrototype) noteDispatchingRouters(eggPrototype);
 }
 
+/** Functions given to `app.use()` by code outside egg and its packages: the file of that call. */
+const useSites = new WeakMap<object, string>();
+const watchedUses = new WeakSet<object>();
+
+/**
+ * Called from the app boot hook's constructor: notes the file of every `app.use(fn)` call the app's code makes from
+ * then on (an app.js hook), so a function it defines there and puts at the head of the chain, before egg-security,
+ * is known as the app's (MiddlewareFact.origin).
+ */
+export function recordAppUses(app: object): void {
+  const target = app as { use?: (...args: unknown[]) => unknown };
+  if (watchedUses.has(app) || typeof target.use !== 'function') return;
+  watchedUses.add(app);
+  const use = target.use;
+  const skip = [ __dirname ];
+  target.use = function useRecorded(this: unknown, ...args: unknown[]) {
+    const site = callerSite(skip);
+    const file = site?.replace(/:\d+$/, '');
+    if (file && typeof args[0] === 'function' && !file.includes(`${path.sep}node_modules${path.sep}`)) useSites.set(args[0], file);
+    return use.apply(this, args);
+  };
+}
+
+/** How much of a function's body, without white space, must be found in the file of its `app.use()` call. */
+const USE_BODY_PREFIX = 80;
+
+/**
+ * The file an `app.use()`'d function was defined in: the file of the call when the function's body is written there
+ * (an inline function; compared from its first brace, so TypeScript's parameter types do not hide it), not when it
+ * was made elsewhere (`app.use(compress())`).
+ */
+function definedAtUse(fn: object, source: string): string | undefined {
+  const file = useSites.get(fn);
+  const brace = source.indexOf('{');
+  if (!file || brace === -1) return undefined;
+  const squeeze = (text: string) => text.replace(/\s+/g, '');
+  try {
+    return squeeze(fs.readFileSync(file, 'utf8')).includes(squeeze(source.slice(brace)).slice(0, USE_BODY_PREFIX)) ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Dispatch methods already wrapped, by the prototype that defines them. */
 const wrappedDispatch = new WeakSet<object>();
 
@@ -548,7 +591,10 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
       return { name: imitationName(name), position, group: 'other', enable: true };
     }
     if (mounts) return { ...describe(name, position), mount: true };
-    return passesThrough(source) ? { ...describe(name, position), passesThrough: true } : describe(name, position);
+    const fact = describe(name, position);
+    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source) : undefined;
+    const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
+    return passesThrough(source) ? { ...placed, passesThrough: true } : placed;
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
@@ -558,7 +604,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
 /**
  * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
  * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
- * `return`, `await` of something else or use of its ctx, and catches nothing. What it does before or after cannot
+ * `return`, `await` of something else or use of its ctx, and catches nothing, or catches only around that first call. What it does before or after cannot
  * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: escapes,
  * comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read through, and make
  * it no such middleware.
@@ -569,10 +615,16 @@ export function passesThrough(source: string): boolean {
   const [ opening, context, next ] = head;
   const body = withoutComments(source.slice(opening.length));
   // A template literal is text but for its `${…}`, which this scan reads as code all the same.
-  if (/\/\*|\/\/|\\|\b(?:catch|finally|then|this|arguments|eval|Function|with)\b/.test(body)) return false;
+  if (/\/\*|\/\/|\\|\b(?:then|this|arguments|eval|Function|with)\b/.test(body)) return false;
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
+  // egg's guide's error handler, `try { await next(); } catch (err) { … }`: nothing runs before the rest of the chain,
+  // and its catch runs only once the rest (egg-security's refusal included) has thrown, without calling next again.
+  if (/^\s*try\s*$/.test(before) && body[call.index] === '{') {
+    return !new RegExp(`\\b${identifierPattern(next)}\\b`).test(body.slice(call.index + call[0].length));
+  }
+  if (/\b(?:catch|finally)\b/.test(body)) return false;
   return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
 }
 

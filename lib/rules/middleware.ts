@@ -507,11 +507,12 @@ export const securityMiddlewareMisplaced: Rule = {
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
     'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
-    'before any branch, return, other await or use of its ctx, and catches nothing, as egg\'s guide\'s request-timing ' +
-    '`report` middleware does), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
-    'is one in `config.middleware`, or one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
-    'plugin\'s) wherever it sits in the chain: egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
-    'which runs it before `securities`. Switching off the security plugin or single protections is a different problem ' +
+    'before any branch, return, other await or use of its ctx, and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
+    '`report` middleware and its error handler do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
+    'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
+    'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
+    'which runs it before `securities`), or a function the app\'s own code gives to `app.use()` with its body written in ' +
+    'the file of that call (app.js runs before egg loads the chain, so it runs first). Switching off the security plugin or single protections is a different problem ' +
     '(threat 6) and not reported here.',
   fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
     'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +

@@ -629,7 +629,7 @@ describe('policy validation (config.sentinel.middleware / routes)', () => {
 });
 
 describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
-  it('calls next() before any branch, return, other await or use of ctx, and catches nothing: egg\'s guide\'s timing middleware', () => {
+  it('calls next() before any branch, return, other await or use of ctx, and catches nothing but around it: egg\'s guides\' timing middleware and error handler', () => {
     for (const source of [
       'async function (ctx, next) { const startTime = Date.now(); await next(); reportTime(Date.now() - startTime); }',
       'async (ctx, next) => { await next(); ctx.logger.info("%s %s", ctx.status, ctx.path); }',
@@ -638,6 +638,8 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       // Black-box round 18: a comment on a line of its own or after a statement; koa's x-response-time template literal.
       'async function (ctx, next) {\n    const startTime = Date.now();\n    await next();\n    // report the request time\n    report(Date.now() - startTime); /* ms */\n  }',
       'async (ctx, next) => { const start = Date.now(); await next(); const ms = Date.now() - start; ctx.set(\'X-Response-Time\', `${ms}ms`); }',
+      // egg's guide's error handler: its catch runs once the rest of the chain threw (black-box round 20).
+      'async function errorHandler(ctx, next) {\n    try {\n      await next();\n    } catch (err) {\n      ctx.status = err.status || 500;\n      ctx.body = { error: err.message };\n    }\n  }',
     ]) assert.equal(passesThrough(source), true, source);
   });
 
@@ -646,7 +648,8 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async function dataApi(ctx, next) { if (!ctx.path.startsWith("/data/")) return next(); ctx.body = {}; }',
       'async (ctx, next) => { if (ctx.path === "/x") { ctx.status = 404; return; } await next(); }',
       'async (ctx, next) => { await handle(ctx); await next(); }',
-      'async (ctx, next) => { try { await next(); } catch (error) { ctx.body = data; } }',
+      'async (ctx, next) => { try { log(ctx); await next(); } catch (error) { ctx.body = data; } }',
+      'async (ctx, next) => { try { await next(); } catch (error) { await next(); } }',
       'async (ctx, next) => { await next().catch(() => { ctx.body = data; }); }',
       'async (ctx, next) => { setTimeout(() => next()); }',
       'async (ctx) => { ctx.body = 1; }',
