@@ -3,6 +3,7 @@
  * lib/boot-app.ts: the agent never loads the rules, and loads the collectors of the facts it shares with the workers
  * (lib/facts/handover.ts) only after its ready, which keeps its boot (which every app worker waits for) short.
  */
+import { isAuditing } from './audit-mark';
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
@@ -63,7 +64,7 @@ export abstract class SentinelBootHook {
     }
     // The agent starts first: a boot that fails in it (an invalid config.sentinel, which egg-scripts sees on stderr
     // and stops the master for) or before any worker checks must not leave an earlier boot's report standing.
-    this.removeEarlierReport({ unlessLive: true });
+    if (!isAuditing()) this.removeEarlierReport({ unlessLive: true });
     if (this.config?.dumps?.rewrite !== false) maskDumpsAtSource(target, () => this.dumpSecrets);
     // didReady masks egg's after-ready dump; a failed boot (refused, or any other error) never reaches it. egg
     // registered its dump's ready callback in its constructor, before any plugin's hook: this one runs after it.

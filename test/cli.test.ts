@@ -343,11 +343,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
-    it('egg\'s guide\'s timing middleware unshifted into coreMiddleware passes the audit as it boots; one that can answer does not', async () => {
+    it('egg\'s guides\' timing middleware and error handler unshifted into coreMiddleware pass the audit as they boot; one that can answer does not', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('mw-core-unshift-timing'), '--env', 'prod' ]);
       assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], run.stdout);
       const insecure = await auditJson([ '--base-dir', fixture('mw-core-unshift'), '--env', 'prod' ]);
       assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /dataApi/.test(finding.message)), insecure.run.stdout);
+      const used = await auditJson([ '--base-dir', fixture('mw-app-use-answer'), '--env', 'prod' ]);
+      assert.ok(used.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /legacyWebhook \(app\.ts\).*app\.use\(\)/.test(finding.message)), used.run.stdout);
     });
 
     it('SEN108 points at the line of the key the plugin sets, not at the plugin\'s own options', async () => {

@@ -161,14 +161,21 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.ok(!fs.existsSync(marker), 'the outside file never ran');
   });
 
-  it('the egg-sentinel bin runs from the tarball: rules, and an audit of this JavaScript app', () => {
+  it('the egg-sentinel bin runs from the tarball: rules, and an audit of this JavaScript app, which leaves the report of its last boot', () => {
     const bin = path.join(app, 'node_modules/egg-sentinel/bin/egg-sentinel.js');
     assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);
     const rules = spawnSync(process.execPath, [ bin, 'rules' ], { cwd: app, env: userEnv({}), encoding: 'utf8' });
     assert.equal(rules.status, 0, rules.stderr);
     assert.match(rules.stdout, /^SEN201 /m);
+    // What a refused boot left, from a process that has ended: the audit, which runs the app's egg-sentinel hooks up
+    // to configDidLoad, leaves it (it writes nothing into the app).
+    const reportFile = path.join(app, 'run/sentinel-report.json');
+    fs.mkdirSync(path.dirname(reportFile), { recursive: true });
+    const earlier = `${JSON.stringify({ tool: { name: 'egg-sentinel' }, pid: 2 ** 22 + 1, refused: true })}\n`;
+    fs.writeFileSync(reportFile, earlier, { mode: 0o600 });
     const audit = spawnSync(process.execPath, [ bin, 'audit' ], { cwd: app, env: userEnv({}), encoding: 'utf8' });
     assert.equal(audit.status, 1, audit.stderr);
     assert.match(audit.stdout, /✘ SEN201 .*\n.*\n.*where: config\.keys at config\/config\.default\.js:2/);
+    assert.equal(fs.readFileSync(reportFile, 'utf8'), earlier);
   });
 });

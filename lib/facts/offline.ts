@@ -14,13 +14,14 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import util from 'node:util';
+import { markAuditing } from '../audit-mark';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
 import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import type { Facts } from './types';
 
@@ -154,9 +155,11 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     (options.notice ?? options.warn)(`${stale.length} TypeScript file(s) changed after the .js compiled beside them (${stale.slice(0, MAX_LISTED_STALE).join(', ')}` +
       `${stale.length > MAX_LISTED_STALE ? ', …' : ''}): egg loads the .js, and so does this audit, which therefore checks the older code; compile again (tsc) and rerun`);
   }
+  markAuditing();
   const { baseDir, app, loader } = await openLoader(options);
   const gitignore = checkGitignore(baseDir, eggRunDir({ baseDir, config: loader.config }));
   watchRouters(app.proxy as RecordTarget);
+  recordAppUses(app.proxy);
   await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
   // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
   recordRouteRegistrations(app.proxy as RecordTarget);
