@@ -63,6 +63,33 @@ describe('plugin trust (mm.app)', function() {
   after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
 
   describe('SEN101: plugins outside trusted directories', () => {
+    it('a plugin in a node_modules above the app that every user can write (/tmp/node_modules) is not trusted; one its user keeps is', async () => {
+      const parent = tempDir('parent-modules');
+      const modules = path.join(parent, 'node_modules');
+      writePlugin(path.join(modules, 'egg-parentplug'), 'parentplug');
+      const app = path.join(parent, 'app');
+      const files: Record<string, string> = {
+        'package.json': JSON.stringify({ name: 'parent-modules-app' }),
+        'config/plugin.js': "exports.parentplug = { enable: true, package: 'egg-parentplug' };\n",
+        'config/config.default.js': "module.exports = { keys: 'parent-modules-app-key-Zq8Xw3Lk9Vb2Nm5Tr7Yu4', logger: { dir: __dirname + '/../logs' } };\n",
+      };
+      for (const [ file, text ] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+        fs.writeFileSync(path.join(app, file), text);
+      }
+      fs.mkdirSync(path.join(app, 'node_modules'));
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      fs.chmodSync(modules, 0o1777);
+      const open = await bootApp(app);
+      await open.close();
+      const [ refused ] = findings(app, 'SEN101');
+      assert.match(refused?.message ?? '', /plugin parentplug \(egg-parentplug\) is loaded from .*sentinel-parent-modules-.*\/node_modules\/egg-parentplug, in .*\/node_modules, a node_modules outside the app writable by every user \(mode 1777\)/);
+      fs.chmodSync(modules, 0o755);
+      const kept = await bootApp(app);
+      await kept.close();
+      assert.deepEqual(findings(app, 'SEN101'), []);
+    });
+
     it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {
       const outside = tempDir('outside-plugin');
       writePlugin(outside, 'outside');

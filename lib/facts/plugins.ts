@@ -89,8 +89,12 @@ export interface PluginSetKeyFact {
 }
 
 export interface PluginTrustFacts {
-  /** Real directories plugins may live in: the node_modules the app and its framework resolve from, and `plugins.localRoots`. */
-  trustedRoots: { nodeModules: string[]; local: string[] };
+  /**
+   * Real directories plugins may live in: the node_modules the app and its framework resolve from, and
+   * `plugins.localRoots`. `refused`: those outside the app that another user owns or anyone can write (`/tmp/node_modules`
+   * planted by another user), with why; they are not trusted.
+   */
+  trustedRoots: { nodeModules: string[]; local: string[]; refused?: Array<{ dir: string; why: string }> };
   /** Enabled plugins, in egg's load order. */
   plugins: PluginTrustFact[];
   manifest: ManifestStateFact;
@@ -169,14 +173,46 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
   return {
     ...installed,
     // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
-    trustedRoots: {
-      nodeModules: input.moduleRoots.filter(dir => dir !== realPathLoose(input.baseDir)),
-      local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
-    },
+    trustedRoots: moduleRootsTrust(input),
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
   };
+}
+
+function moduleRootsTrust(input: PluginTrustInput): PluginTrustFacts['trustedRoots'] {
+  const baseDir = realPathLoose(input.baseDir);
+  const refused: Array<{ dir: string; why: string }> = [];
+  const nodeModules = input.moduleRoots.filter(dir => {
+    if (dir === baseDir) return false;
+    // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its owner.
+    const why = isInside(dir, baseDir) ? undefined : untrustedOwnership(dir);
+    if (why) refused.push({ dir, why });
+    return !why;
+  });
+  return {
+    nodeModules,
+    local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
+    ...(refused.length && { refused }),
+  };
+}
+
+/**
+ * Why a directory another user could have filled is not trusted: owned by a user other than this process's and root,
+ * or writable by everyone (a sticky bit only keeps others from removing what is there). Undefined when it is
+ * neither, or missing.
+ */
+function untrustedOwnership(dir: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return undefined;
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) return `owned by user ${stat.uid}, not by this process's user (${uid}) or root`;
+  if (stat.mode & 0o002) return `writable by every user (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  return undefined;
 }
 
 /** Locations, lockfile entries, install hooks and manifest results: file reads and hashing, no config. */

@@ -33,7 +33,8 @@ export const pluginOutsideTrustedRoots: Rule = {
   severity: 'high',
   description: 'egg runs every enabled plugin\'s app.js, agent.js, config and extensions with full privileges, from whatever ' +
     'directory its `path` (or a symlink under node_modules) leads to. A plugin whose real path (symlinks resolved) is not ' +
-    'inside a node_modules directory the app or its framework resolves packages from, nor inside ' +
+    'inside a node_modules directory the app or its framework resolves packages from (one above the app only when it is ' +
+    'owned by this process\'s user or root and not writable by every user, unlike a `/tmp/node_modules` another user made), nor inside ' +
     '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
     'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
     '(`/`, `../..`) is reported too: it would trust every such place; so is the app root itself (`.`), which would trust ' +
@@ -74,11 +75,14 @@ export const pluginOutsideTrustedRoots: Rule = {
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
       const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';
       const roots = [ 'the node_modules of the app and its framework', ...local.map(root => toDisplayPath(facts.app.baseDir, root)) ].join(', ');
+      const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
       return [{
         severity: 'high' as const,
         target: target(plugin),
         source: plugin.from,
-        message: `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
+        message: refused ?
+          `${label(plugin)} is loaded from ${plugin.realPath}${via}, in ${refused.dir}, a node_modules outside the app ${refused.why}: whoever can write there chose the plugin's code` :
+          `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
       }];
     }) ];
   },
