@@ -367,6 +367,25 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /fix: +`chmod go-w config\/config\.default\.js`/);
   });
 
+  it('SEN205/SEN202: a config file that is a symlink to a file outside the app, which egg runs: named, its target\'s mode and secrets judged', async function() {
+    if (process.platform === 'win32') this.skip();
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-linked-config-'));
+    dirs.push(outside);
+    const target = path.join(outside, 'cfg.js');
+    fs.writeFileSync(target, "module.exports = { mysql: { client: { password: 'Linked-S3cr3t-Pw-4410' } } };\n");
+    fs.chmodSync(target, 0o666);
+    const dir = temp('cfg-linked', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+    });
+    fs.symlinkSync(target, path.join(dir, 'config/config.unittest.js'));
+    const message = await expectRefused(dir, /SEN205/);
+    const real = escapeRegExp(fs.realpathSync(target));
+    assert.match(message, new RegExp(`config/config\\.unittest\\.js is a symlink to ${real}, outside the app: whoever can change that file changes what egg runs; that file is writable by group and others and readable by others while it holds secrets \\(mode 0666\\)`));
+    assert.match(message, new RegExp(`fix: +Replace the link with the file itself, kept in the app; \`chmod go-w,o-r ${real}\``));
+    assert.match(message, /SEN202 .*\n.*config\.mysql\.client\.password holds a literal value/);
+    assert.ok(!message.includes('Linked-S3cr3t-Pw-4410'), 'the secret is never printed');
+  });
+
   it('SEN206: a git checkout whose .gitignore misses run/, logs/ and .env* (config.local holds no secret)', async function() {
     if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
     const dir = temp('cfg-gitignore', {

@@ -16,8 +16,10 @@ export interface FileModeFact {
   /** Relative to baseDir where inside it. */
   path: string;
   kind: 'config' | 'config-dir' | 'env-file' | 'report';
-  /** Permission bits, e.g. 0o644. */
+  /** Permission bits, e.g. 0o644 (of the file a symlink leads to). */
   mode: number;
+  /** The file a symlink leads to, when that is outside the app: its mode is then what guards what egg runs. */
+  linksOutTo?: string;
 }
 
 /** The outcome of rewriting one dump file (lib/dumps.ts). */
@@ -249,9 +251,12 @@ function modeOf(file: string): number | undefined {
 
 function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
   const found: FileModeFact[] = [];
+  const base = realPathLoose(input.baseDir);
   const add = (file: string, kind: FileModeFact['kind']) => {
     const mode = modeOf(file);
-    if (mode !== undefined) found.push({ path: input.display(file), kind, mode });
+    if (mode === undefined) return;
+    const real = fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ? realPathLoose(file) : undefined;
+    found.push({ path: input.display(file), kind, mode, ...(real !== undefined && !isInside(real, base) && { linksOutTo: real }) });
   };
   const configDir = path.join(input.baseDir, 'config');
   add(configDir, 'config-dir');
@@ -279,12 +284,14 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
+/** Files below `dir`, a symlink to a file included (egg loads a config file through one); no symlinked directory. */
 function listFiles(dir: string, depth: number): string[] {
   if (depth === 0) return [];
   return safeReaddir(dir).flatMap(name => {
     const full = path.join(dir, name);
     const stat = fs.lstatSync(full, { throwIfNoEntry: false });
     if (stat?.isDirectory()) return listFiles(full, depth - 1);
+    if (stat?.isSymbolicLink()) return fs.statSync(full, { throwIfNoEntry: false })?.isFile() ? [ full ] : [];
     return stat?.isFile() ? [ full ] : [];
   });
 }

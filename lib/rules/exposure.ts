@@ -586,15 +586,16 @@ export const sensitiveFilePermissions: Rule = {
   description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
     '`.env*` files, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
-    '(the report egg-sentinel writes is always 0600). Not checked on Windows. Medium; low on a developer machine (local, ' +
+    '(the report egg-sentinel writes is always 0600). A config file that is a symlink to a file outside the app is reported ' +
+    'too (the target\'s mode is the one checked). Not checked on Windows. Medium; low on a developer machine (local, ' +
     'unittest), where a test config with fake credentials is usually 0644.',
   fix: 'Remove the write bits for group and others (`chmod go-w`), and the read bit for others on files with secrets ' +
     '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
   check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
     const checked = [
-      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) })),
-      ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
+      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksOutTo ?? '') })),
+      ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false, linksOutTo: undefined })),
     ];
     return checked.flatMap(file => {
       const problems: string[] = [];
@@ -607,11 +608,15 @@ export const sensitiveFilePermissions: Rule = {
         problems.push('readable by others while it holds secrets');
         changes.push('o-r');
       }
-      if (!problems.length) return [];
+      if (!problems.length && !file.linksOutTo) return [];
+      const chmod = changes.length ? `\`chmod ${changes.join(',')} ${file.linksOutTo ?? file.path}\` where the app is deployed, e.g. with a deploy step or a stricter umask (027)` : '';
+      const modes = problems.length ? `${problems.join(' and ')} (mode ${octal(file.mode)})` : '';
+      const { linksOutTo } = file;
       return [{
         severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path,
-        message: `${file.path} is ${problems.join(' and ')} (mode ${octal(file.mode)})`,
-        fix: `\`chmod ${changes.join(',')} ${file.path}\` where the app is deployed, e.g. with a deploy step or a stricter umask (027).`,
+        message: linksOutTo ? `${file.path} is a symlink to ${linksOutTo}, outside the app: whoever can change that file changes what egg runs${modes && `; that file is ${modes}`}` :
+          `${file.path} is ${modes}`,
+        fix: `${linksOutTo ? `Replace the link with the file itself, kept in the app${chmod ? '; ' : '.'}` : ''}${chmod ? `${chmod}.` : ''}`,
       }];
     });
   },
