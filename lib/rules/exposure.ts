@@ -377,7 +377,7 @@ function literalsOf(text: string): Literal[] {
   literals = [];
   let end = -1;
   for (const match of text.matchAll(JS_STRING)) {
-    const literal = (match[1] ?? match[2] ?? match[3].replace(TEMPLATE_LITERAL_PART, (_part, single?: string, double?: string) => single ?? double ?? '')).replace(/\\(.)/g, '$1');
+    const literal = unescapeJs(match[1] ?? match[2] ?? match[3].replace(TEMPLATE_LITERAL_PART, (_part, single?: string, double?: string) => single ?? double ?? ''));
     const start = match.index ?? 0;
     literals.push({ literal, joinsPrevious: end >= 0 && JOINED.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
     end = start + match[0].length;
@@ -385,6 +385,22 @@ function literalsOf(text: string): Literal[] {
   if (literalCache.size >= LITERAL_CACHE_FILES) literalCache.clear();
   literalCache.set(text, literals);
   return literals;
+}
+
+/** A JavaScript string literal's escapes: `\x6E`, `\u006E`, `\u{6E}`, `\n` and the like, a line continuation. */
+const JS_ESCAPE = /\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|(\r\n|[\s\S]))/g;
+const SINGLE_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', v: '\v', 0: '\0', '\n': '', '\r\n': '', '\r': '' };
+
+/** The text a literal's source stands for (what `'Xe\x6Eco'` is at run time). */
+function unescapeJs(source: string): string {
+  return source.replace(JS_ESCAPE, (_escape, hex?: string, unit?: string, point?: string, other?: string) => {
+    if (hex ?? unit) return String.fromCharCode(parseInt((hex ?? unit) as string, 16));
+    if (point) {
+      const code = parseInt(point, 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+    }
+    return SINGLE_ESCAPES[other as string] ?? (other as string);
+  });
 }
 
 /** A literal reversed, and decoded from base64 or hex when it is written in that alphabet. */

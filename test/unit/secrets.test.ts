@@ -100,6 +100,10 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     const joined = `password: '-----BEGIN RSA PRIVATE KEY-----\\n' +\n  '${PEM_BODY}\\n' +\n  '-----END RSA PRIVATE KEY-----'`;
     assert.deepEqual(where(PEM, { 'config/config.prod.ts': joined }), [ 'config/config.prod.ts' ]);
     assert.deepEqual(where('p4ss"w\\rd-9931', { 'config/config.prod.ts': 'password: "p4ss\\"w\\\\rd-9931"' }), [ 'config/config.prod.ts' ]);
+    // Black-box round 20: hex, Unicode and code point escapes.
+    for (const text of [ "password: 'Xe\\x6Eco\\x64edSecr\\x65tG5'", "password: 'Xe\\u006Ecod\\u{65}dSecretG5'" ]) {
+      assert.deepEqual(where('XencodedSecretG5', { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
+    }
   });
 
   it('another file holding a value of the same form (its first characters) does not write it: read from a mounted file (black-box round 13)', () => {
