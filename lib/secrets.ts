@@ -70,6 +70,17 @@ function isPublicDsn(name: string, value: string): boolean {
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.password === '' && ![ ...url.searchParams.keys() ].some(isSecretKeyName);
 }
 
+/**
+ * The `apiKey` of a Firebase web app's config (beside its `authDomain` on firebaseapp.com or its web `appId`), which
+ * every page of the app sends to browsers: Firebase's docs say such keys are no secret and may be committed (access
+ * is guarded by Security Rules). Masked all the same; only the finding (SEN202) leaves it alone.
+ */
+function isFirebaseWebApiKey(name: string, value: string, parent: unknown): boolean {
+  if (name !== 'apiKey' || !/^AIza[0-9A-Za-z_-]{20,}$/.test(value) || !parent || typeof parent !== 'object') return false;
+  const { authDomain, appId } = parent as { authDomain?: unknown; appId?: unknown };
+  return (typeof authDomain === 'string' && /\.firebaseapp\.com$/.test(authDomain)) || (typeof appId === 'string' && /^\d+:\d+:web:[0-9a-f]+$/.test(appId));
+}
+
 function isPasswordKeyName(name: string): boolean {
   const words = keyWords(name);
   return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /pass(?:wd|word)s?$/.test(words[0]));
@@ -246,7 +257,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
   const plain: SecretLeaf[] = [];
   const inherited: SecretLeaf[] = [];
   const tooDeep: string[] = [];
-  walkPlainData(root, (value, keyPath, names) => {
+  walkPlainData(root, (value, keyPath, names, parent) => {
     const keyName = names[names.length - 1] ?? '';
     // A token used as a key (`apiClients: { 'sk_live_…': 'client-a' }`) is written to the dumps and their meta as any
     // value is. Array items carry their array's name: it is looked at once, at the array.
@@ -264,14 +275,15 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
     const named = namedByParent || isUserPasswordAuth(keyName, value);
-    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !isPublicDsn(keyName, text);
+    const isPublic = isPublicDsn(keyName, text) || isFirebaseWebApiKey(keyName, text, parent);
+    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !isPublic;
     const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || named)));
     let shapes: SecretLeaf[] | undefined;
     if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));
     }
     if (plainByName) plain.push(secretNamedLeaf(keyPath, text));
-    else if (plainWanted && shapes) plain.push(...shapes);
+    else if (plainWanted && shapes && !isPublic) plain.push(...shapes);
     if (inheritedByName) inherited.push(secretNamedLeaf(keyPath, text));
     else if (inheritedWanted && shapes) inherited.push(...shapes);
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });

@@ -21,12 +21,12 @@ export interface WalkOptions {
  * `names` is one array the walk updates as it goes: read it during the call, copy it to keep it. (The walk runs over
  * thousands of config nodes at boot: a copy per node was most of what it allocated.)
  */
-export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[]) => void,
+export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: string, names: readonly string[], parent: unknown) => void,
   { maxDepth = MAX_WALK_DEPTH, tooDeep }: WalkOptions = {}): void {
   const seen = new WeakSet<object>();
   const names: string[] = [];
-  const walk = (value: unknown, keyPath: string, depth: number): void => {
-    visit(value, keyPath, names);
+  const walk = (value: unknown, keyPath: string, depth: number, parent: unknown): void => {
+    visit(value, keyPath, names, parent);
     if (!isPlainData(value) || seen.has(value)) return;
     if (depth >= maxDepth) {
       if (Object.keys(value).length) tooDeep?.(keyPath);
@@ -36,7 +36,7 @@ export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: st
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
         // Holes are not items (as forEach skips them).
-        if (index in value) walk(value[index], `${keyPath}[${index}]`, depth + 1);
+        if (index in value) walk(value[index], `${keyPath}[${index}]`, depth + 1, value);
       }
       return;
     }
@@ -44,9 +44,9 @@ export function walkPlainData(root: unknown, visit: (value: unknown, keyPath: st
     for (let index = 0; index < keys.length; index++) {
       const key = keys[index];
       names.push(key);
-      walk(value[key], keyPath ? `${keyPath}.${key}` : key, depth + 1);
+      walk(value[key], keyPath ? `${keyPath}.${key}` : key, depth + 1, value);
       names.pop();
     }
   };
-  walk(root, '', 0);
+  walk(root, '', 0, undefined);
 }

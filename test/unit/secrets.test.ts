@@ -229,6 +229,25 @@ describe('SEN202: 20+ look-alikes stay quiet', () => {
   }
 });
 
+describe('SEN202: a Firebase web app\'s apiKey, which its pages send to every browser (black-box round 20)', () => {
+  // A real key's length (AIza and 35 more, which is also a Google API key's shape), and a shorter one as h53 wrote it.
+  const firebase = (extra: Record<string, string>) => [ 'AIzaSyDOCAbC123dEf456GhI789jKl012-MnOpQ', 'AIzaSyDOCAbC123dEf456GhI789jKl012-MnO' ].flatMap(apiKey => {
+    const facts = fakeFacts({ config: { firebase: { apiKey, ...extra } }, meta: { 'firebase.apiKey': 'config/config.prod.ts' } });
+    return hardCodedSecret.check(facts, { developmentEnv: false });
+  });
+
+  it('is no secret beside its authDomain on firebaseapp.com or its web appId; masked all the same', () => {
+    assert.deepEqual(firebase({ authDomain: 'myapp.firebaseapp.com', projectId: 'myapp' }), []);
+    assert.deepEqual(firebase({ appId: '1:123456789012:web:0a1b2c3d4e5f6a7b' }), []);
+    assert.deepEqual(maskSecrets({ firebase: { apiKey: 'AIzaSyDOCAbC123dEf456GhI789jKl012-MnO', authDomain: 'myapp.firebaseapp.com' } }).firebase.apiKey, '[REDACTED]');
+  });
+
+  it('the same Google API key anywhere else (a Maps or Cloud key, billed to its owner) is one', () => {
+    assert.equal(firebase({ projectId: 'myapp' }).length, 2);
+    assert.equal(firebase({ authDomain: 'myapp.firebaseapp.com.evil.example' }).length, 2);
+  });
+});
+
 describe('SEN202: where the value comes from', () => {
   it('a value equal to an environment variable\'s value is from the environment', () => {
     assert.deepEqual(check('password', 'Tq8vN2kL5mW9xR', [ 'Tq8vN2kL5mW9xR' ]), []);
