@@ -296,12 +296,23 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
   return readIn && literalIn ? { literalIn, readIn } : undefined;
 }
 
-/** The config file that computes the keys from the environment, when the keys in effect are not from there. */
+/**
+ * The config file that computes the keys from the environment, when the keys in effect are not from there: one egg
+ * loads in this env (config.prod.ts, which a local or unittest boot does not load, says nothing about its keys).
+ */
 function keysReadIn(facts: Facts): string | undefined {
   const keys = facts.config.keys;
   if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
   const texts = facts.files.configTexts;
-  return Object.keys(texts).find(file => file.startsWith('config/') && keysReadFromEnvironment(texts[file]));
+  const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
+  return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));
+}
+
+/** The app's config files egg loads in an env and scope, without extension (egg-core's getTypeFiles). */
+function loadedConfigNames(serverEnv: string, serverScope: string): Set<string> {
+  const names = [ 'default', ...(serverScope ? [ serverScope ] : []) ];
+  if (serverEnv !== 'default') names.push(serverEnv, ...(serverScope ? [ `${serverScope}_${serverEnv}` ] : []));
+  return new Set(names.map(name => `config/config.${name}`));
 }
 
 /** The file whose literal the keys in effect are. */

@@ -319,6 +319,11 @@ describe('SEN202: cookie keys production falls back on', () => {
       'config/config.prod.js': 'module.exports = () => ({ keys: process.env.EGG_KEYS });\n' }, [], initKey), { developmentEnv: false })[0];
     assert.match(unset.message, /; config\/config\.prod\.js computes the keys \(from an environment variable, as a rule\), yet what an earlier config file set is what took effect: what it reads is not set/);
     assert.match(unset.fix ?? '', /^Set the environment variable that config\/config\.prod\.js reads to a generated key .*env\.secret\('EGG_KEYS'\)/);
+    // In unittest (or local) egg does not load config.prod.js: it says nothing of the keys there (black-box round 20).
+    const prodFacts = facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n`,
+      'config/config.prod.js': 'module.exports = () => ({ keys: process.env.EGG_KEYS });\n' }, [], initKey);
+    const inUnittest = weakCookieKeys.check({ ...prodFacts, env: { ...prodFacts.env, serverEnv: 'unittest' } }, { developmentEnv: true })[0];
+    assert.doesNotMatch(`${inUnittest.message} ${inUnittest.fix ?? ''}`, /config\.prod|computes the keys/);
     const viaConstant = facts({ 'config/config.default.js': `const cookieKey = '${KEY}';\nmodule.exports = { keys: cookieKey };\n` });
     assert.deepEqual(hardCodedSecret.check(viaConstant, { developmentEnv: false }), [], 'a literal through a constant is still only a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
