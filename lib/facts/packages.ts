@@ -45,6 +45,8 @@ export interface PackageWalkInput {
  * egg-mock); never part of a deployed app (SEN606 reports it outside tests).
  */
 const TEST_HARNESS_PACKAGES: ReadonlySet<string> = new Set([ 'egg-mock', '@eggjs/mock' ]);
+/** Where a test harness installs its own dependencies (`node_modules/egg-mock/node_modules/urllib`). */
+const TEST_HARNESS_INSTALLS = [ ...TEST_HARNESS_PACKAGES ].map(name => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`);
 
 interface Manifest {
   name?: unknown;
@@ -95,13 +97,14 @@ const LOADED_OUTSIDE_THE_WALK = 'loaded from it, yet no production dependency of
 /**
  * Packages under the app's own node_modules whose modules are loaded but that the walk did not reach: a
  * devDependency, or a package the app requires without declaring it. Packages further up (a test runner's, a
- * monorepo's hoisted ones) are not the app's install and are left out.
+ * monorepo's hoisted ones) are not the app's install and are left out, and so are the test harness and what it
+ * installs below itself.
  */
 function loadedOutsideTheWalk(input: PackageWalkInput, loadedDirs: ReadonlySet<string>, walked: ReadonlySet<string>): InstalledPackage[] {
   const appModules = `${realPathOrUndefined(input.baseDir) ?? input.baseDir}${path.sep}node_modules${path.sep}`;
   const found: InstalledPackage[] = [];
   for (const dir of loadedDirs) {
-    if (!dir.startsWith(appModules) || walked.has(dir)) continue;
+    if (!dir.startsWith(appModules) || walked.has(dir) || TEST_HARNESS_INSTALLS.some(install => dir.includes(install))) continue;
     const manifest = readManifest(dir);
     if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
     found.push({ name: manifest.name, version: manifest.version, path: dir, via: [ `app ${input.appName} (${LOADED_OUTSIDE_THE_WALK})` ], loaded: true });

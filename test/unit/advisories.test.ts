@@ -10,7 +10,7 @@ import {
 import { affectedVersion } from '../../lib/advisories/match';
 import { mergeOsvExport } from '../../lib/advisories/update';
 import { SSRF_PROBES } from '../../lib/facts/builtins';
-import type { InstalledPackage } from '../../lib/facts/packages';
+import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
 import type { PluginFact } from '../../lib/facts/types';
 import {
   developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, ssrfUnprotected, unsupportedNode,
@@ -246,6 +246,26 @@ function securityFacts(security: Record<string, unknown>, extra: Parameters<type
 
 const prod = { developmentEnv: false };
 const dev = { developmentEnv: true };
+
+describe('packages loaded from the app\'s node_modules outside the walk', () => {
+  it('are listed, but not egg-mock nor what egg-mock installs below itself (test tooling, black-box round 20)', () => {
+    const dir = fs.realpathSync(tempDir());
+    try {
+      const files: string[] = [];
+      for (const [ at, name, version ] of [ [ 'node_modules/ip', 'ip', '2.0.1' ], [ 'node_modules/egg-mock', 'egg-mock', '5.15.2' ],
+        [ 'node_modules/egg-mock/node_modules/urllib', 'urllib', '3.27.3' ] ]) {
+        fs.mkdirSync(path.join(dir, at), { recursive: true });
+        fs.writeFileSync(path.join(dir, at, 'package.json'), JSON.stringify({ name, version }));
+        fs.writeFileSync(path.join(dir, at, 'index.js'), '');
+        files.push(path.join(dir, at, 'index.js'));
+      }
+      const facts = collectPackageFacts({ baseDir: dir, appName: 'app', eggPaths: [], plugins: [] }, files, { installed: [], walkMs: 0 });
+      assert.deepEqual(facts.installed.map(entry => `${entry.name}@${entry.version}`), [ 'ip@2.0.1' ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('SEN601 edge cases (fake facts)', () => {
   const pkg = (loaded: boolean): InstalledPackage => ({ name: 'path-to-regexp', version: '1.8.0', path: '/srv/fake/node_modules/path-to-regexp', via: [ 'app fake' ], loaded });
