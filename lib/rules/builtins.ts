@@ -217,7 +217,8 @@ export const securityHeadersWeakened: Rule = {
     'local/unittest this rule reports each of them switched off (`enable: false`, `false`, or removed from ' +
     '`security.defaultMiddleware`) as medium; HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
-    'empty policy, egg\'s default) as low.',
+    'empty policy, egg\'s default), one only reported (`reportOnly: true`), or one whose `script-src` (else `default-src`) ' +
+    'allows any script (`*`, `https:`, `data:`, `blob:`, `\'unsafe-eval\'`) as low.',
   fix: "Remove the overrides that switch headers off; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
     "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
   check: securityCheck(facts => {
@@ -243,17 +244,48 @@ export const securityHeadersWeakened: Rule = {
       });
     }
     const csp = switchedOff(facts, 'csp');
-    const policy = (securityConfig(facts).csp as { policy?: unknown } | undefined)?.policy;
+    const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
         severity: 'low', target: `config.${key}`, source: facts.provenance(key),
         message: `no Content-Security-Policy is sent: ${csp ? `${csp.how}${setIn(facts, key)}` : 'config.security.csp.policy is empty'}`,
       });
+      return hits;
+    }
+    if (reportOnly === true) {
+      hits.push({
+        severity: 'low', target: 'config.security.csp.reportOnly', source: facts.provenance('security.csp.reportOnly'),
+        message: `the Content-Security-Policy is only reported, not enforced: config.security.csp.reportOnly is true${setIn(facts, 'security.csp.reportOnly')}`,
+      });
+    }
+    const scripts = permissiveScriptSources(policy as Record<string, unknown>);
+    if (scripts) {
+      hits.push({
+        severity: 'low', target: `config.security.csp.policy.${scripts.directive}`, source: facts.provenance(`security.csp.policy.${scripts.directive}`),
+        message: `the Content-Security-Policy's ${scripts.directive} allows ${scripts.sources.join(', ')}${setIn(facts, `security.csp.policy.${scripts.directive}`)}: ` +
+          'an injected script runs all the same',
+      });
     }
     return hits;
   }),
 };
+
+/** Script sources that let any script run: any host, any host of a scheme, inline data, and eval. */
+const PERMISSIVE_SCRIPT_SOURCE = /^(?:\*|https?:|data:|blob:|'unsafe-eval')$/i;
+
+/**
+ * The directive that governs scripts (`script-src`, else `default-src`) when it allows any script: `*`, a bare scheme,
+ * `data:`, `blob:` or `'unsafe-eval'`. (`'unsafe-inline'` is left alone: egg-security adds a nonce to `script-src`,
+ * which makes browsers ignore it.)
+ */
+function permissiveScriptSources(policy: Record<string, unknown>): { directive: string; sources: string[] } | undefined {
+  const directive = [ 'script-src', 'default-src' ].find(name => policy[name] !== undefined);
+  if (!directive) return undefined;
+  const value = policy[directive];
+  const sources = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/)).filter(source => PERMISSIVE_SCRIPT_SOURCE.test(source.trim()));
+  return sources.length ? { directive, sources } : undefined;
+}
 
 export const ssrfUnprotected: Rule = {
   id: 'SEN604',

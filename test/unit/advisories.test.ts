@@ -355,6 +355,17 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual([ csp.severity, csp.message ], [ 'low', 'no Content-Security-Policy is sent: config.security.csp.policy is empty' ]);
   });
 
+  it('SEN603: a policy that lets any script run, or one only reported, is low; a strict one is fine (black-box round 20)', () => {
+    const [ any ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' 'unsafe-inline' 'unsafe-eval' *" } } }), prod);
+    assert.deepEqual([ any.severity, any.target, any.message ], [ 'low', 'config.security.csp.policy.script-src',
+      "the Content-Security-Policy's script-src allows 'unsafe-eval', *: an injected script runs all the same" ]);
+    const [ fallback ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': [ "'self'", 'https:' ] } } }), prod);
+    assert.match(fallback.message, /default-src allows https:/);
+    const [ reported ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, reportOnly: true, policy: { 'script-src': "'self'" } } }), prod);
+    assert.match(reported.message, /only reported, not enforced: config\.security\.csp\.reportOnly is true/);
+    assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com" } } }), prod), []);
+  });
+
   it('SEN604: a checkAddress function protects; an empty ipBlackList does not', () => {
     assert.deepEqual(ssrfUnprotected.check(securityFacts({ ssrf: { checkAddress: () => true } }), prod), []);
     assert.equal(ssrfUnprotected.check(securityFacts({ ssrf: { ipBlackList: [] } }), prod).length, 1);
