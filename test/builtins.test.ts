@@ -174,14 +174,20 @@ function testRecord(id: string, ecosystem: string, name: string) {
   };
 }
 
-describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.app)', () => {
+/** A session cookie egg-session's cookie store accepts when it neither signs nor encrypts: base64 JSON. */
+const FORGED_SESSION = `EGG_SESS=${Buffer.from(JSON.stringify({ user: 'admin' })).toString('base64')}`;
+
+describe('threat 6: egg-security, the session cookie and development settings (SEN602–SEN608, mm.app)', () => {
   afterEach(mm.restore);
 
-  it('the secure fixture: nothing in prod, and its protections work (CSRF, redirect whitelist, SSRF, headers)', async () => {
+  it('the secure fixture: nothing in prod, and its protections work (CSRF, redirect whitelist, SSRF, headers, session cookie)', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);
     await withApp(fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []));
     mm.restore();
+    await withApp(fixture('builtin-secure'), async app => {
+      assert.deepEqual((await app.httpRequest().get('/whoami').set('cookie', FORGED_SESSION).expect(200)).body, { user: null }, 'a forged session is refused');
+    });
     await withLocalServer(async (url, received) => withApp(fixture('builtin-secure'), async app => {
       await app.httpRequest().post('/transfer').expect(403);
       await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(500);
@@ -363,6 +369,23 @@ describe('threat 6: egg-security and development settings (SEN602–SEN606, mm.a
     mm.restore();
     await withApp(fixture('builtin-open-redirect'), async app => {
       await app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' }).expect(302).expect('location', 'https://evil.example/phish');
+    });
+  });
+
+  it('SEN608: a session cookie neither signed nor encrypted refuses boot in prod, and a client writes its own session', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-session');
+    const message = await expectRefused(baseDir, /SEN608/);
+    assert.match(message, /boot refused by the app: 1 finding\(s\) at or above "high" in env "prod" \(SEN608\)/);
+    assert.match(message, /the session cookie EGG_SESS is neither signed nor encrypted \(signed: false, encrypt: false\): a client writes whatever session it wants into it \(set in config\/config\.default\.ts\)/);
+    assert.deepEqual(findingsOf(refusedReport(baseDir), 'SEN608').map((hit: { severity: string; target: string }) => `${hit.severity} ${hit.target}`), [
+      'high config.session.signed', 'medium config.session.httpOnly', 'low config.session.sameSite' ]);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const login = await app.httpRequest().get('/login').expect(200);
+      assert.doesNotMatch(String(login.headers['set-cookie']), /httponly/i, 'scripts can read it');
+      assert.deepEqual((await app.httpRequest().get('/whoami').set('cookie', FORGED_SESSION).expect(200)).body, { user: 'admin' });
     });
   });
 

@@ -523,6 +523,45 @@ export const unsupportedNode: Rule = {
   },
 };
 
+export const sessionCookieWeakened: Rule = {
+  id: 'SEN608',
+  area: 'builtins',
+  title: 'Session cookie weakened',
+  severity: 'medium',
+  description: 'egg-session keeps the session in a cookie (`EGG_SESS`) that is httpOnly, signed and encrypted with ' +
+    '`config.keys` by default. Outside local/unittest, while the session plugin is enabled, this rule reports those ' +
+    'defaults weakened in `config.session`: `signed: false` with `encrypt: false` (high: with egg\'s cookie store the ' +
+    'client writes whatever session it likes, `{"user":"admin"}` in base64); `httpOnly: false` (medium: any script in ' +
+    'the page, an injected one too, reads the session cookie); `secure: false` while `config.sentinel.https` says the ' +
+    'app is served over HTTPS (medium: the cookie is also sent over plain HTTP); `encrypt: false` alone (low: the ' +
+    'session\'s data travels readable in the cookie); `sameSite: \'none\'` (low: browsers send it with cross-site requests).',
+  fix: 'Remove the overrides from `config.session` (egg-session\'s defaults are httpOnly, signed and encrypted), and set ' +
+    "`sameSite: 'lax'`; keep only what the app needs in the session.",
+  check(facts, { developmentEnv }) {
+    if (developmentEnv || !facts.plugins.some(plugin => plugin.name === 'session' && plugin.enable)) return [];
+    const session = facts.config.session as Record<string, unknown> | undefined;
+    if (!session || typeof session !== 'object') return [];
+    const name = typeof session.key === 'string' ? session.key : 'EGG_SESS';
+    const hit = (severity: RuleHit['severity'], key: string, message: string): RuleHit =>
+      ({ severity, target: `config.session.${key}`, source: facts.provenance(`session.${key}`), message: `the session cookie ${name} ${message}${setIn(facts, `session.${key}`)}` });
+    const hits: RuleHit[] = [];
+    if (session.signed === false && session.encrypt === false) {
+      hits.push(hit('high', 'signed', 'is neither signed nor encrypted (signed: false, encrypt: false): a client writes whatever session it wants into it'));
+    } else if (session.encrypt === false) {
+      hits.push(hit('low', 'encrypt', 'is not encrypted (encrypt: false): whoever holds it reads the session\'s data'));
+    }
+    if (session.httpOnly === false) hits.push(hit('medium', 'httpOnly', 'is readable by scripts in the page (httpOnly: false): an injected script takes the session'));
+    if (session.secure === false && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
+      hits.push(hit('medium', 'secure', 'is also sent over plain HTTP (secure: false), though the app is served over HTTPS (sentinel.https)'));
+    }
+    if (typeof session.sameSite === 'string' && session.sameSite.toLowerCase() === 'none') {
+      hits.push(hit('low', 'sameSite', 'is sent with cross-site requests (sameSite: \'none\')'));
+    }
+    return hits;
+  },
+};
+
 export const builtinsRules: Rule[] = [
   knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
+  sessionCookieWeakened,
 ];

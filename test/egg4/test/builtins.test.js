@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Threat 6 on egg 4 (SEN601–SEN607), with the egg 3 suite's builtin-* and vuln-deps fixtures: egg 4's built-ins are
+ * Threat 6 on egg 4 (SEN601–SEN608), with the egg 3 suite's builtin-* and vuln-deps fixtures: egg 4's built-ins are
  * the @eggjs/* packages (@eggjs/security with egg 4's defaults, @eggjs/onerror), its koa is @eggjs/koa, and the
  * packages SEN601 walks start from egg 4's dist/ build dir. An insecure fixture is refused and a request shows the
  * hole; the secure fixture is quiet and its protections work.
@@ -114,7 +114,7 @@ describe('egg 4: known-vulnerable packages (SEN601, mm.app)', function() {
   });
 });
 
-describe('egg 4: egg-security and development settings (SEN602–SEN607, mm.app)', function() {
+describe('egg 4: egg-security, the session cookie and development settings (SEN602–SEN608, mm.app)', function() {
   this.timeout(60000);
   afterEach(mm.restore);
 
@@ -190,6 +190,19 @@ describe('egg 4: egg-security and development settings (SEN602–SEN607, mm.app)
       then: ({ baseDir }) => assert.deepEqual(reportFindings(baseDir, 'SEN606').map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'critical serverEnv', 'high plugin:egg-mock' ]),
     },
   ]);
+
+  it('SEN608: a session cookie neither signed nor encrypted refuses boot in prod, and a client writes its own session', async () => {
+    inProd();
+    const baseDir = egg3Fixture('builtin-session');
+    const message = await expectRefused(baseDir, /SEN608/);
+    assert.match(message, /the session cookie EGG_SESS is neither signed nor encrypted \(signed: false, encrypt: false\)/);
+    assert.deepEqual(reportFindings(baseDir, 'SEN608').map(hit => `${hit.severity} ${hit.target}`), [
+      'high config.session.signed', 'medium config.session.httpOnly', 'low config.session.sameSite' ]);
+    await inUnittest('builtin-session', async app => {
+      const forged = `EGG_SESS=${Buffer.from(JSON.stringify({ user: 'admin' })).toString('base64')}`;
+      assert.deepEqual((await app.httpRequest().get('/whoami').set('cookie', forged).expect(200)).body, { user: 'admin' });
+    });
+  });
 
   it('SEN607: an end-of-life Node.js in prod is reported (medium) without refusing boot', async () => {
     inProd();
