@@ -85,15 +85,25 @@ export function findTyposquat(name: string, known: KnownNames = KNOWN_NAMES): Ty
   if (known.names.includes(lower) || known.unrelatedNames.includes(lower)) return undefined;
   const scope = /^@([^/]+)\//.exec(lower)?.[1];
   if (scope !== undefined && !known.scopes.includes(scope) && !known.unrelatedScopes.includes(scope)) {
-    const imitated = known.scopes.find(knownScope => editDistance(scope, knownScope) <= 2);
+    // Close to an egg scope (`@egg-js`), or one with an egg scope as a word of it (`@eggjs-team`, `@team.eggjs`).
+    const imitated = known.scopes.find(knownScope => editDistance(scope, knownScope) <= 2 || scope.split(/[-_.~]/).includes(knownScope) || scope.startsWith(knownScope));
     if (imitated) return { imitates: `@${imitated}`, kind: 'scope' };
   }
   let closest: { name: string; distance: number } | undefined;
+  const looks = lookAlike(lower);
   for (const knownName of known.names) {
-    const distance = editDistance(lower, knownName);
+    // Letters that read as others (`egg-jvvt` for `egg-jwt`, `egg-c0rs`) count as those letters.
+    const distance = looks === lookAlike(knownName) ? 0 : editDistance(lower, knownName);
     if (distance <= allowedDistance(knownName) && (!closest || distance < closest.distance)) closest = { name: knownName, distance };
   }
   return closest && { imitates: closest.name, kind: 'name' };
+}
+
+/** Runs of letters that read as others, each replaced by what it imitates: `vv` → `w`, `rn` → `m`, `0` → `o`, `1`/`I` → `l`. */
+const LOOK_ALIKES: ReadonlyArray<[RegExp, string]> = [ [ /vv/g, 'w' ], [ /rn/g, 'm' ], [ /0/g, 'o' ], [ /[1i]/g, 'l' ] ];
+
+function lookAlike(name: string): string {
+  return LOOK_ALIKES.reduce((text, [ pattern, letter ]) => text.replace(pattern, letter), name);
 }
 
 /**

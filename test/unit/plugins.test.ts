@@ -57,6 +57,12 @@ describe('known plugin names and typosquats (SEN102)', () => {
     assert.deepEqual(findTyposquat('eggjs-security'), { imitates: 'egg-security', kind: 'name' });
     assert.deepEqual(findTyposquat('@eggjs/securty'), { imitates: '@eggjs/security', kind: 'name' });
     assert.deepEqual(findTyposquat('egg-jvt'), { imitates: 'egg-jwt', kind: 'name' });
+    // Black-box round 20: letters that read as others, and a scope with egg's as a word of it.
+    assert.deepEqual(findTyposquat('egg-jvvt'), { imitates: 'egg-jwt', kind: 'name' });
+    assert.deepEqual(findTyposquat('egg-securlty'), { imitates: 'egg-security', kind: 'name' });
+    assert.deepEqual(findTyposquat('egg-c0rs'), { imitates: 'egg-cors', kind: 'name' });
+    assert.deepEqual(findTyposquat('@eggjs-team/view'), { imitates: '@eggjs', kind: 'scope' });
+    assert.deepEqual(findTyposquat('@team.eggjs/view'), { imitates: '@eggjs', kind: 'scope' });
     assert.deepEqual(findTyposquat('@egg/security'), { imitates: '@eggjs', kind: 'scope' });
     assert.deepEqual(findTyposquat('@eggs/anything'), { imitates: '@eggjs', kind: 'scope' });
     assert.equal(findTyposquat('EGG-SECURITY'), undefined, 'npm names are lowercase; case alone is no look-alike');
