@@ -93,7 +93,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const runtime = time('facts.runtime', () => collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env));
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
-    baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, options: sentinel.plugins ?? {},
+    baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
     ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startPlugins: egg.options.plugins, display: relative,
   }, options.prepared?.pluginTrust));
   return {

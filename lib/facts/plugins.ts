@@ -139,6 +139,8 @@ export interface InstalledPluginInput {
 export interface PluginTrustInput extends InstalledPluginInput {
   /** Real node_modules directories the app and its framework resolve from (runtime facts' appModuleRoots). */
   moduleRoots: readonly string[];
+  /** Those above the app another user may have filled (runtime facts' untrustedModuleRoots). */
+  untrustedModuleRoots?: ReadonlyArray<{ dir: string; why: string }>;
   configMeta: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
   /** egg's `options.plugins` as the process was started with (any JSON value). */
@@ -182,37 +184,13 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
 
 function moduleRootsTrust(input: PluginTrustInput): PluginTrustFacts['trustedRoots'] {
   const baseDir = realPathLoose(input.baseDir);
-  const refused: Array<{ dir: string; why: string }> = [];
-  const nodeModules = input.moduleRoots.filter(dir => {
-    if (dir === baseDir) return false;
-    // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its owner.
-    const why = isInside(dir, baseDir) ? undefined : untrustedOwnership(dir);
-    if (why) refused.push({ dir, why });
-    return !why;
-  });
+  // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its owner.
+  const refused = input.untrustedModuleRoots ?? [];
   return {
-    nodeModules,
+    nodeModules: input.moduleRoots.filter(dir => dir !== baseDir && !refused.some(root => root.dir === dir)),
     local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
-    ...(refused.length && { refused }),
+    ...(refused.length && { refused: [ ...refused ] }),
   };
-}
-
-/**
- * Why a directory another user could have filled is not trusted: owned by a user other than this process's and root,
- * or writable by everyone (a sticky bit only keeps others from removing what is there). Undefined when it is
- * neither, or missing.
- */
-function untrustedOwnership(dir: string): string | undefined {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    return undefined;
-  }
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) return `owned by user ${stat.uid}, not by this process's user (${uid}) or root`;
-  if (stat.mode & 0o002) return `writable by every user (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  return undefined;
 }
 
 /** Locations, lockfile entries, install hooks and manifest results: file reads and hashing, no config. */

@@ -80,3 +80,33 @@ export function readPackageJsonAt(dir: string): Record<string, unknown> | undefi
     return undefined;
   }
 }
+
+/**
+ * Why a directory above the app that another user could have filled is not trusted: owned by a user other than this
+ * process's and root, or writable by every user (a sticky bit only keeps others from removing what is there), or by
+ * a group other than this process's. Undefined when it is none of these, or missing.
+ */
+export function ownershipProblem(dir: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return undefined;
+  }
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) return `owned by user ${stat.uid}, not by this process's user (${uid}) or root`;
+  const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
+  if (stat.mode & 0o002) return `writable by every user (mode ${mode})`;
+  if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})`;
+  return undefined;
+}
+
+/** The node_modules directories among `roots` that lie outside the app and fail ownershipProblem, with why. */
+export function untrustedModuleRoots(roots: readonly string[], baseDir: string): Array<{ dir: string; why: string }> {
+  const base = realPathOrAbsolute(baseDir);
+  return roots.flatMap(dir => {
+    const why = isInside(dir, base) ? undefined : ownershipProblem(dir);
+    return why ? [{ dir, why }] : [];
+  });
+}

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
-import { isInside, nodeModulesDirs, projectedRealPath, realPathOrAbsolute, realPathOrUndefined } from './real-path';
+import { isInside, nodeModulesDirs, projectedRealPath, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
 
@@ -67,6 +67,8 @@ export interface RuntimeFacts {
    * or from its framework (egg itself; the same tree in a deployed app, the test runner's when an app sits elsewhere).
    */
   appModuleRoots: string[];
+  /** Those of appModuleRoots above the app that another user may have filled (ownershipProblem), with why. */
+  untrustedModuleRoots: Array<{ dir: string; why: string }>;
   pollutedPrototypes: PrototypePollutionFact[];
   /** Key paths of the merged config that EGG_APP_CONFIG set (egg's configMeta), sorted. */
   envConfigKeyPaths: string[];
@@ -112,6 +114,8 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
   execArgv: readonly string[] = process.execArgv, cwd = process.cwd()): RuntimeFacts {
   const environmentValues = new Set<string>(valuesReadFromEnvironment());
   for (const [ name, value ] of Object.entries(env)) if (value && !DESCRIPTIVE_VARIABLES.test(name)) environmentValues.add(value);
+  const moduleRoots = [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
+    .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
   const flags = [
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),
@@ -136,8 +140,8 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       const judged = file ?? (flag.name === 'NODE_PATH' ? path.resolve(cwd, flag.value) : undefined);
       return { ...flag, modulePath: file, ...(systemDirs && judged && isSystemFile(judged, systemDirs) && { systemOwned: true }) };
     }),
-    appModuleRoots: [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
-      .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined),
+    appModuleRoots: moduleRoots,
+    untrustedModuleRoots: untrustedModuleRoots(moduleRoots, baseDir),
     pollutedPrototypes: pollutedPrototypes(),
     envConfigKeyPaths: envConfigKeyPaths(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),

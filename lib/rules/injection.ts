@@ -229,8 +229,15 @@ export const dangerousNodeFlags: Rule = {
     const written = [ ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath)).map(entry => entry.realPath),
       ...facts.files.staticDirs.map(dir => dir.realPath), ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
     const inWritten = (flag: NodeFlagFact) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
-    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag);
-    const placed = (flag: NodeFlagFact) => (inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time or serves` : `${flag.modulePath}, outside the app and the node_modules it resolves from`);
+    // A node_modules above the app that another user may have filled (`/tmp/node_modules`) is no root of the app's.
+    const untrusted = (flag: NodeFlagFact) => flag.modulePath !== undefined &&
+      facts.runtime.untrustedModuleRoots.find(root => isInside(flag.modulePath as string, root.dir) && !isInside(flag.modulePath as string, facts.app.baseDir));
+    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag) && !untrusted(flag);
+    const placed = (flag: NodeFlagFact) => {
+      const foreign = untrusted(flag);
+      if (foreign) return `${flag.modulePath}, in ${foreign.dir}, a node_modules outside the app ${foreign.why}`;
+      return inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time or serves` : `${flag.modulePath}, outside the app and the node_modules it resolves from`;
+    };
     return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
       const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
       if (DEBUGGER_FLAG.test(flag.name)) {
@@ -248,7 +255,7 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process loads ${loaded} from ${where}` }];
       }
       if (flag.source === 'environment' && flag.name === 'NODE_PATH' && !inApp(flag) && !flag.systemOwned) {
-        const where = flag.modulePath ? (inWritten(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
+        const where = flag.modulePath ? (inWritten(flag) || untrusted(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
         return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
       }
       if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {

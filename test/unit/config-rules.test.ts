@@ -371,6 +371,28 @@ describe('runtime facts', () => {
     }
   });
 
+  it('a preload named by package that resolves into a node_modules above the app every user can write is high; one its user keeps is fine', () => {
+    const parent = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-above-')));
+    try {
+      const app = path.join(parent, 'app');
+      fs.mkdirSync(app);
+      fs.mkdirSync(path.join(parent, 'node_modules/apm-agent'), { recursive: true });
+      fs.writeFileSync(path.join(parent, 'node_modules/apm-agent/index.js'), '');
+      const judge = () => {
+        const facts = fakeFacts({ runtime: collectRuntimeFacts(app, [], {}, { NODE_OPTIONS: '--require apm-agent' }, [], app) });
+        return dangerousNodeFlags.check({ ...facts, app: { ...facts.app, baseDir: app } }, PROD);
+      };
+      fs.chmodSync(path.join(parent, 'node_modules'), 0o1777);
+      const [ planted ] = judge();
+      assert.equal(planted?.severity, 'high');
+      assert.match(planted?.message ?? '', /every process runs .*node_modules\/apm-agent\/index\.js, in .*\/node_modules, a node_modules outside the app writable by every user \(mode 1777\) before the app/);
+      fs.chmodSync(path.join(parent, 'node_modules'), 0o755);
+      assert.deepEqual(judge(), []);
+    } finally {
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('NODE_PATH: a directory not created yet inside the app\'s node_modules (pnpm\'s bin shims name them) is the app\'s; one in run/ is not', () => {
     const pnpmShim = [ 'node_modules/.pnpm/egg-scripts@3.1.0/node_modules/egg-scripts/bin/node_modules', 'node_modules/.pnpm/node_modules' ]
       .map(dir => path.join(cwd, dir));

@@ -41,7 +41,7 @@ export function fakeFacts(overrides: {
       ...overrides.files,
     },
     runtime: {
-      environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ],
+      environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], untrustedModuleRoots: [],
       pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false,
       ...overrides.runtime,
     },
