@@ -574,6 +574,12 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
+  // A function the app gave to app.use() is known by the file of that call, when its body is written there.
+  const placedAtUse = (fact: MiddlewareFact, fn: object, source: string): MiddlewareFact => {
+    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source) : undefined;
+    const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
+    return passesThrough(source) ? { ...placed, passesThrough: true } : placed;
+  };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);
     if (dispatched) return { name: 'router', position, group: 'router', enable: true, ...(dispatched !== egg.router && { mount: true }) };
@@ -584,17 +590,15 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
     const source = (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] ?? Function.prototype.toString.call(fn);
     const mounts = ROUTER_MOUNT.test(source);
-    if (!name) return mounts ? { name: 'router', position, group: 'router', enable: true, mount: true } : describe('(anonymous)', position);
+    if (!name && mounts) return { name: 'router', position, group: 'router', enable: true, mount: true };
+    if (!name) return placedAtUse(describe('(anonymous)', position), fn, source);
     // A function named like a factory that egg's loader did not put into the chain and no app.middleware.<name>()
     // made is not that middleware (`async function auth(ctx, next) { await next(); }`, a `_name` set by hand too).
     if (recordedLoads.has(egg.loader) && !loadedByEgg.has(fn) && imitatesFactory(fn, egg.middlewares ?? {}, name)) {
       return { name: imitationName(name), position, group: 'other', enable: true };
     }
     if (mounts) return { ...describe(name, position), mount: true };
-    const fact = describe(name, position);
-    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source) : undefined;
-    const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
-    return passesThrough(source) ? { ...placed, passesThrough: true } : placed;
+    return placedAtUse(describe(name, position), fn, source);
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
@@ -604,7 +608,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
 /**
  * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
  * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
- * `return`, `await` of something else or use of its ctx, and catches nothing, or catches only around that first call. What it does before or after cannot
+ * `return`, `await` of something else or use of its ctx but setting and reading headers, reading the request,
+ * `ctx.state` and `ctx.logger`, and catches nothing, or catches only around that first call. What it does before or after cannot
  * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: escapes,
  * comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read through, and make
  * it no such middleware.
@@ -613,7 +618,8 @@ export function passesThrough(source: string): boolean {
   const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*)?\{/.exec(source);
   if (!head) return false;
   const [ opening, context, next ] = head;
-  const body = withoutComments(source.slice(opening.length));
+  // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
+  const body = withoutComments(source.slice(opening.length)).replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, '');
   // A template literal is text but for its `${…}`, which this scan reads as code all the same.
   if (/\/\*|\/\/|\\|\b(?:then|this|arguments|eval|Function|with)\b/.test(body)) return false;
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
@@ -625,7 +631,11 @@ export function passesThrough(source: string): boolean {
     return !new RegExp(`\\b${identifierPattern(next)}\\b`).test(body.slice(call.index + call[0].length));
   }
   if (/\b(?:catch|finally)\b/.test(body)) return false;
-  return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>|\\?|&&|\\|\\|`).test(before);
+  // What the statements before the call may do with ctx: set and read headers, read the request, keep state, log
+  // (a request id, a start time). Nothing of it answers, and an operator in an expression cannot skip the call.
+  const harmless = before.replace(new RegExp(`\\b${identifierPattern(context)}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
+    `(?:path|method|url|originalUrl|ip|ips|host|hostname|protocol|secure|query|querystring|headers|header|href|origin)\\b(?!\\s*=[^=]))`, 'g'), '(');
+  return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>`).test(harmless);
 }
 
 /**

@@ -507,7 +507,8 @@ export const securityMiddlewareMisplaced: Rule = {
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
     'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
-    'before any branch, return, other await or use of its ctx, and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
+    'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request, `ctx.state` and ' +
+    '`ctx.logger`), and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
     '`report` middleware and its error handler do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +

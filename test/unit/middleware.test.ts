@@ -638,6 +638,11 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       // Black-box round 18: a comment on a line of its own or after a statement; koa's x-response-time template literal.
       'async function (ctx, next) {\n    const startTime = Date.now();\n    await next();\n    // report the request time\n    report(Date.now() - startTime); /* ms */\n  }',
       'async (ctx, next) => { const start = Date.now(); await next(); const ms = Date.now() - start; ctx.set(\'X-Response-Time\', `${ms}ms`); }',
+      // A request id and what the request says, set and read before (black-box round 21).
+      'async function stamp(ctx, next) { ctx.set("x-request-id", id()); await next(); }',
+      'async (ctx, next) => { const id = ctx.get("x-request-id") || randomUUID(); ctx.state.requestId = id; ctx.set("x-request-id", id); ctx.logger.info("%s %s", ctx.method, ctx.path); await next(); }',
+      // TypeScript's es2017 output of an error handler using `??`: its temporaries are declared first.
+      'async function errorHandler(ctx, next) {\n    var _a;\n    try {\n      await next();\n    } catch (err) {\n      ctx.status = (_a = err.status) !== null && _a !== void 0 ? _a : 500;\n    }\n  }',
       // egg's guide's error handler: its catch runs once the rest of the chain threw (black-box round 20).
       'async function errorHandler(ctx, next) {\n    try {\n      await next();\n    } catch (err) {\n      ctx.status = err.status || 500;\n      ctx.body = { error: err.message };\n    }\n  }',
     ]) assert.equal(passesThrough(source), true, source);
@@ -654,7 +659,10 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => { setTimeout(() => next()); }',
       'async (ctx) => { ctx.body = 1; }',
       '(ctx, next) => { if (!match(ctx)) return next(); return mw(ctx, next); }',
-      'async function stamp(ctx, next) { ctx.set("x-request-id", id()); await next(); }',
+      'async function stamp(ctx, next) { ctx.set("x", ctx.body = 1); await next(); }',
+      'async function rewrite(ctx, next) { ctx.path = "/public" + ctx.path; await next(); }',
+      'async function raw(ctx, next) { ctx.res.end("data"); await next(); }',
+      'async function pass(ctx, next) { log(ctx); await next(); }',
       // Black-box round 12: a comment, the request's response, an alias, a tagged template, a getter, an escape.
       'async function e1(ctx, next) { if (ctx.get("x") === "1") { ctx/**/.body = 1; return; } await next(); }',
       'async function e2(ctx, next) { if (ctx.get("x") === "1") { ctx.request.response.body = 1; return; } await next(); }',
