@@ -767,6 +767,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #2 legacyWebhook \(app\.ts\), which the app put in the chain with app\.use\(\)/);
       assert.match(message, /runs after the app middleware #3 \(anonymous\) \(app\.ts\), which the app put in the chain with app\.use\(\)/);
       assert.doesNotMatch(message, /#1 /, 'the request id stamp hands every request on');
+      assert.match(message, /fix: +Put it after egg-security: make it a middleware file \(app\/middleware\/\) listed in config\.middleware instead of app\.use\(\) in app\.ts/);
       await withApp(bootReportOnly('mw-app-use-answer'), async app => {
         assert.equal((await app.httpRequest().post('/legacy/hook').expect(200)).body.servedBy, 'legacyWebhook');
         assert.equal((await app.httpRequest().post('/legacy/ping').expect(200)).body.servedBy, 'anonymous');

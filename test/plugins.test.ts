@@ -84,6 +84,7 @@ describe('plugin trust (mm.app)', function() {
       await open.close();
       const [ refused ] = findings(app, 'SEN101');
       assert.match(refused?.message ?? '', /plugin parentplug \(egg-parentplug\) is loaded from .*sentinel-parent-modules-.*\/node_modules\/egg-parentplug, in .*\/node_modules, a node_modules outside the app writable by every user \(mode 1777\)/);
+      assert.match(refused?.fix ?? '', /or make .*\/node_modules this user's or root's and writable by no one else \(chown, chmod go-w\)/);
       fs.chmodSync(modules, 0o755);
       const kept = await bootApp(app);
       await kept.close();

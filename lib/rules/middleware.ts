@@ -538,13 +538,16 @@ export const securityMiddlewareMisplaced: Rule = {
       .map(item => {
         // The app's own factory in coreMiddleware (or app.use()): code put it there, so point at the middleware's file.
         const listed = item.group === 'app';
+        const used = item.group === 'other';
         return {
-          severity: 'high',
+          severity: 'high' as const,
           target: `order:${SECURITIES} before ${item.name}`,
           source: listed ? facts.provenance('middleware') : item.file,
           message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which ` +
             `${listed ? '' : `the app put ${item.group === 'core' ? 'into coreMiddleware' : 'in the chain with app.use()'} and which `}` +
             'can answer a request before csrf and the other protections run',
+          ...(used && { fix: `Put it after egg-security: make it a middleware file (app/middleware/) listed in config.middleware instead of app.use() in ${item.file ?? 'app.js'}, ` +
+            'or let it hand every request on to next() before it does anything else.' }),
         };
       });
     if (entry.filter) {

@@ -83,6 +83,7 @@ export const pluginOutsideTrustedRoots: Rule = {
         message: refused ?
           `${label(plugin)} is loaded from ${plugin.realPath}${via}, in ${refused.dir}, a node_modules outside the app ${refused.why}: whoever can write there chose the plugin's code` :
           `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
+        ...(refused && { fix: `Install the plugin in the app's own node_modules (npm ci in the app), or make ${refused.dir} this user's or root's and writable by no one else (chown, chmod go-w).` }),
       }];
     }) ];
   },
