@@ -129,11 +129,11 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
       let file = realPathOrUndefined(path.resolve(cwd, flag.value));
-      // A NODE_PATH dir not created yet inside the app (pnpm's bin shims name such dirs in its node_modules/.pnpm) is
-      // the app's to create: judged where it would be.
+      // A NODE_PATH dir not created yet inside the app or a node_modules it resolves from (pnpm's bin shims name such
+      // dirs under node_modules/.pnpm, a workspace's at its root) is judged where it would be.
       if (file === undefined && flag.name === 'NODE_PATH') {
         const projected = projectedRealPath(path.resolve(cwd, flag.value));
-        if (isInside(projected, realPathOrAbsolute(baseDir))) file = projected;
+        if ([ realPathOrAbsolute(baseDir), ...moduleRoots ].some(root => isInside(projected, root))) file = projected;
       }
       const systemDirs = SYSTEM_DIRS.get(flag.name);
       // A global node_modules a base image names that this machine lacks: only root could create it.

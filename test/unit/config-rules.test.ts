@@ -177,6 +177,9 @@ describe('SEN303 EGG_APP_CONFIG', () => {
     const [ high ] = check([ 'customLoader.model.directory', 'featureFlags.beta', 'logger.dir', 'logger.level' ]);
     assert.equal(high.severity, 'high');
     assert.match(high.message, /security-relevant: customLoader\.model\.directory, logger\.dir$/);
+    // egg-logrotator's file lists rename and delete files; how long it keeps logs does not (black-box round 21).
+    assert.equal(check([ 'logrotator.maxDays', 'logrotator.maxFiles' ])[0].severity, 'medium');
+    assert.equal(check([ 'logrotator.filesRotateByHour' ])[0].severity, 'high');
     assert.match(check([])[0].message, /is set but overrides no key/);
     assert.deepEqual(check([ 'security.csrf.enable' ], DEV), []);
     assert.deepEqual(configFromEnvironment.check(fakeFacts(), PROD), []);
@@ -398,6 +401,11 @@ describe('runtime facts', () => {
       .map(dir => path.join(cwd, dir));
     assert.ok(!fs.existsSync(pnpmShim[0]));
     assert.deepEqual(environmentFindings({ NODE_PATH: pnpmShim.join(path.delimiter) }), []);
+    // A pnpm workspace's shims name dirs under the workspace root's node_modules/.pnpm, above the app (round 21).
+    const app = path.join(cwd, 'test/fixtures/apps/cfg-secure');
+    const workspaceShim = path.join(cwd, 'node_modules/.pnpm/egg-scripts@3.1.0/node_modules/egg-scripts/bin/node_modules');
+    const inWorkspace = fakeFacts({ runtime: collectRuntimeFacts(app, [], {}, { NODE_PATH: workspaceShim }, [], app) });
+    assert.deepEqual(dangerousNodeFlags.check({ ...inWorkspace, app: { ...inWorkspace.app, baseDir: app } }, PROD), []);
     const facts = fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, { NODE_PATH: path.join(cwd, 'run/not-yet/node_modules') }, [], cwd) });
     const [ written ] = dangerousNodeFlags.check({ ...facts, app: { ...facts.app, baseDir: cwd } }, PROD);
     assert.match(written?.message ?? '', /NODE_PATH lists .*run\/not-yet\/node_modules, in a directory the app writes at run time or serves/);
