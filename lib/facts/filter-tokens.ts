@@ -116,11 +116,21 @@ function stringLiterals(source: string): Array<{ text: string; searchedAnywhere:
  */
 function regexpStrings(source: string, lookaroundsMatch = false): string[] {
   try {
+    stringsCapped = false;
     const [ strings, end ] = alternatives(source, 0, lookaroundsMatch);
     return end === source.length ? strings.filter(Boolean) : [];
   } catch {
     return [];
   }
+}
+
+/** The last regexpStrings call left strings out past MAX_REGEXP_STRINGS. */
+let stringsCapped = false;
+
+function capped(strings: string[]): string[] {
+  if (strings.length <= MAX_REGEXP_STRINGS) return strings;
+  stringsCapped = true;
+  return strings.slice(0, MAX_REGEXP_STRINGS);
 }
 
 /**
@@ -179,7 +189,7 @@ function alternatives(source: string, start: number, lookaroundsMatch: boolean):
   for (;;) {
     const [ strings, end ] = sequence(source, at, lookaroundsMatch);
     all.push(...strings);
-    if (source[end] !== '|') return [ all.slice(0, MAX_REGEXP_STRINGS), end ];
+    if (source[end] !== '|') return [ capped(all), end ];
     at = end + 1;
   }
 }
@@ -190,7 +200,7 @@ function sequence(source: string, start: number, lookaroundsMatch: boolean): [ s
   while (at < source.length && source[at] !== '|' && source[at] !== ')') {
     const [ atom, next ] = atomAt(source, at, lookaroundsMatch);
     const [ repeated, end ] = quantified(source, next, atom);
-    strings = strings.flatMap(prefix => repeated.map(part => prefix + part)).slice(0, MAX_REGEXP_STRINGS);
+    strings = capped(strings.flatMap(prefix => repeated.map(part => prefix + part)));
     at = end;
   }
   return [ strings, at ];
@@ -281,6 +291,8 @@ export interface TokenProbes {
   probes: readonly string[];
   /** The policy's tokens made more probes than MAX_POLICY_TOKEN_PROBES: the route's filters cannot be judged. */
   truncated: boolean;
+  /** A RegExp route matches more strings than egg-sentinel enumerates (MAX_REGEXP_STRINGS): its filters cannot be judged either. */
+  tooManyStrings?: true;
 }
 
 const NONE: TokenProbes = Object.freeze({ probes: Object.freeze([]), truncated: false });
@@ -352,24 +364,31 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
     }
   };
   const samples = regexpStrings(pattern.source).map(candidate => (candidate.startsWith('/') ? candidate : `/${candidate}`));
+  const tooManyStrings = stringsCapped;
   const around = samples.slice(0, MAX_REGEXP_ROUTE_SAMPLES);
   const withTokens = (set: TokenSet) => {
     for (const token of set.paths) {
       consider(token);
       for (const sample of around) {
-        consider(token + sample);
-        consider(sample + token);
+        consider(joinPaths(token, sample));
+        consider(joinPaths(sample, token));
       }
     }
     for (const [ value ] of set.valueForms) for (const sample of around) consider(sample + value);
   };
-  return collector.inTwoPhases(() => {
+  const probes = collector.inTwoPhases(() => {
     for (const sample of samples) {
       consider(sample);
       consider(`/a${sample}`);
     }
     withTokens(tokens.policy);
   }, () => withTokens(tokens.other));
+  return tooManyStrings ? { ...probes, tooManyStrings } : probes;
+}
+
+/** `a` then `b` with one `/` where one ends and the other starts with it (`/public/` and `/admin` make `/public/admin`). */
+function joinPaths(a: string, b: string): string {
+  return a.endsWith('/') && b.startsWith('/') ? a + b.slice(1) : a + b;
 }
 
 /** New candidates the route's RegExp accepts, each with its trailing-slash form when the router is not strict (egg's default). */

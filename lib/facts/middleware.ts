@@ -856,14 +856,14 @@ function collectRoutes(
       let path = pathKey === undefined ? undefined : byPath.get(pathKey);
       if (!path) {
         const samples = probePaths(modules, layer);
-        const { probes: named, truncated } = tokenProbes(layer, samples[0], tokens, samples);
-        path = { samples, named, truncated };
+        const { probes: named, truncated, tooManyStrings } = tokenProbes(layer, samples[0], tokens, samples);
+        path = { samples, named, truncated, ...(tooManyStrings && { tooManyStrings }) };
         if (pathKey !== undefined) byPath.set(pathKey, path);
       }
       if (path.truncated) {
         // Past the limit, the paths an earlier route answers are left out before they count (a long list of public routes).
         const again = tokenProbes(layer, path.samples[0], tokens, path.samples, probe => answeredEarlier(earlier, layer, probe));
-        if (!again.truncated) path = { samples: path.samples, named: again.probes, truncated: false };
+        if (!again.truncated) path = { samples: path.samples, named: again.probes, truncated: false, ...(path.tooManyStrings && { tooManyStrings: true as const }) };
       }
       // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
       const named = path.named.length ? path.named.filter(probe => !answeredEarlier(earlier, layer, probe)) : path.named;
@@ -879,6 +879,7 @@ function collectRoutes(
         const entry = filtered[index];
         let step = steps.get(entry);
         if (!step && entry.sticky) step = entry.sticky;
+        if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
           const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
@@ -936,6 +937,8 @@ interface PathProbes {
   named: readonly string[];
   /** The policy's values name more request paths of this route than are tried (filter-tokens' MAX_POLICY_TOKEN_PROBES). */
   truncated: boolean;
+  /** A RegExp route matches more strings than are tried (filter-tokens' MAX_REGEXP_STRINGS). */
+  tooManyStrings?: true;
   /** When every named probe reaches the routes of the path, as for most. */
   all?: ReachingProbes;
   /** Otherwise, by the named probes that do (joined). */
@@ -1018,6 +1021,9 @@ interface RouteScope {
 
 const TOO_MANY_NAMED_PATHS = 'the policy\'s match/ignore values, router.use() paths and protect patterns name more request paths ' +
   'of this route than egg-sentinel tries (256), so its match/ignore was not evaluated';
+
+const TOO_MANY_ROUTE_STRINGS = 'the route\'s RegExp matches more strings (alternatives, their products) than egg-sentinel tries (64), so its ' +
+  'match/ignore was not evaluated for all of them; split the route, or give it its guard (router.get(path, app.middleware.<guard>(), controller))';
 
 const UNDISPATCHED = 'egg-sentinel cannot tell where in the middleware chain this route\'s router is dispatched (it knows a ' +
   'router\'s routes() given to app.use(), egg\'s router, routers nested with router.use(), and functions calling ' +

@@ -228,8 +228,8 @@ describe('probes from the strings a filter names (values of route parameters)', 
     router.get(/^\/re\/(.*)$/, () => undefined);
     // A token whole, before and after the RegExp's samples, and a value after them: what the RegExp accepts.
     assert.deepEqual(tokenProbes(router.stack[0], undefined, prepareTokens([ '/health', '/re/login', 'x' ]), []).probes, [
-      '/re/', '/re/a', '/re/a/', '/re//health', '/re//health/', '/re/a/health', '/re/a/health/', '/re/login', '/re/login/',
-      '/re/login/re/', '/re//re/login', '/re//re/login/', '/re/login/re/a', '/re/login/re/a/', '/re/a/re/login', '/re/a/re/login/',
+      '/re/', '/re/a', '/re/a/', '/re/health', '/re/health/', '/re/a/health', '/re/a/health/', '/re/login', '/re/login/',
+      '/re/login/re/', '/re/re/login', '/re/re/login/', '/re/login/re/a', '/re/login/re/a/', '/re/a/re/login', '/re/a/re/login/',
       '/re/x', '/re/x/', '/re/ax', '/re/ax/',
     ]);
   });
