@@ -52,7 +52,8 @@ function writeNewFile(file: string, data: string): void {
 export function readPrivateFile(file: string, accept: (stat: fs.Stats) => boolean = () => true): string | undefined {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    // Non-blocking: opening a FIFO planted there would otherwise wait for a writer for ever.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
     const stat = fs.fstatSync(fd);
     if (!stat.isFile() || (process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o077) !== 0 || !accept(stat)) return undefined;
     return fs.readFileSync(fd, 'utf8');

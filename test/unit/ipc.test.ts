@@ -1,5 +1,6 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -276,6 +277,12 @@ describe('keyring', () => {
     assert.throws(() => Keyring.forApp({ runDir: dir }), /not a private file of this user/);
     assert.notEqual(Keyring.forAgent({ runDir: dir }).currentKid, attackerKid);
     assert.ok(!fs.lstatSync(file).isSymbolicLink(), 'the agent replaced the link with its own file');
+    // A FIFO, which a blocking open would wait on for ever (black-box round 21).
+    fs.rmSync(file);
+    execFileSync('mkfifo', [ '-m', '600', file ]);
+    assert.throws(() => Keyring.forApp({ runDir: dir }), /not a private file of this user/);
+    assert.notEqual(Keyring.forAgent({ runDir: dir }).currentKid, attackerKid);
+    assert.ok(fs.lstatSync(file).isFile(), 'the agent replaced the FIFO with its own file');
   });
 
   it('a worker without a key file gets a clear error', () => {
