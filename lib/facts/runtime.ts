@@ -102,7 +102,7 @@ export const CODE_FILE_VARIABLES: ReadonlyMap<string, string> = new Map([
 export const TRUST_FILE_VARIABLES: ReadonlySet<string> = new Set([ 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR' ]);
 
 /** Flags whose value may follow as the next argument. */
-const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog' ]);
+const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert' ]);
 
 /**
  * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of

@@ -216,9 +216,11 @@ export const dangerousNodeFlags: Rule = {
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
     'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
     'accepted. `--tls-keylog` writes every TLS session key to a file, ' +
-    '`--experimental-network-imports` lets `import()` run code from https URLs, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
-    'every HTTPS request the app sends accept any certificate. `--allow-*` flags widen the permission model and are noted. ' +
-    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files, low for `--allow-*`.',
+    '`--experimental-network-imports` lets `import()` run code from https URLs, `--insecure-http-parser` accepts malformed ' +
+    'requests (request smuggling behind a proxy), `--security-revert` reverts a fix of Node.js, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
+    'every HTTPS request the app sends accept any certificate. `--tls-min-v1.0`/`--tls-min-v1.1` and a `--tls-cipher-list` ' +
+    'allowing NULL, export, RC4, DES or anonymous ciphers weaken TLS (medium). `--allow-*` flags widen the permission model and are noted. ' +
+    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files and TLS downgrades, low for `--allow-*`.',
   fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`), or the variable from the ' +
     'environment; install preloaded modules as dependencies of the app and require them from its node_modules, and keep ' +
     'files node loads at start inside the app.',
@@ -269,6 +271,19 @@ export const dangerousNodeFlags: Rule = {
       if (flag.name === '--experimental-network-imports') {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: import() may load and run code from https URLs` }];
       }
+      if (flag.name === '--insecure-http-parser') {
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process's HTTP parser accepts malformed requests (both Content-Length and ` +
+          'Transfer-Encoding, invalid header characters), so a proxy in front and the app can disagree on where a request ends (request smuggling)' }];
+      }
+      if (flag.name === '--security-revert') {
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every process runs with the fix of that vulnerability in Node.js reverted` }];
+      }
+      if (flag.name === '--tls-min-v1.0' || flag.name === '--tls-min-v1.1') {
+        return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: the TLS servers and clients of every process accept TLS ${flag.name.slice(-3)}, which has known weaknesses` }];
+      }
+      if (flag.name === '--tls-cipher-list' && weakCiphers(flag.value ?? '').length) {
+        return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every process allows the ciphers ${weakCiphers(flag.value ?? '').join(', ')}, which give no or broken encryption or authentication` }];
+      }
       if (flag.source === 'environment' && flag.name === 'NODE_TLS_REJECT_UNAUTHORIZED' && flag.value === '0') {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every HTTPS request the app sends (urllib, ctx.curl, fetch) accepts any certificate, so anyone on the path can read and change it` }];
       }
@@ -279,5 +294,12 @@ export const dangerousNodeFlags: Rule = {
     });
   },
 };
+
+/** OpenSSL cipher list entries that allow no or broken encryption or authentication (not when excluded with `!` or `-`). */
+const WEAK_CIPHER = /^(?:[ae]?NULL|EXPORT\w*|EXP|RC4|DES|3DES|MD5|ADH|AECDH|LOW)\b/i;
+
+function weakCiphers(list: string): string[] {
+  return list.split(/[:,\s]+/).map(entry => entry.replace(/^\+/, '')).filter(entry => entry && !/^[!-]/.test(entry) && WEAK_CIPHER.test(entry));
+}
 
 export const injectionRules: Rule[] = [ unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags ];

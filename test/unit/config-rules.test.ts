@@ -349,6 +349,17 @@ describe('SEN306 node flags', () => {
     assert.match(policy.message, /a policy manifest \(its redirects make require\(\) load other modules\) from \/tmp\/pol\/policy\.json/);
   });
 
+  it('request smuggling, reverted fixes and TLS downgrades are reported; a cipher list excluding the weak ones is not (black-box round 21)', () => {
+    const [ parser ] = check('--insecure-http-parser');
+    assert.deepEqual([ parser.severity, parser.target ], [ 'high', 'NODE_OPTIONS --insecure-http-parser' ]);
+    assert.match(parser.message, /request smuggling/);
+    assert.equal(check('--security-revert=CVE-2023-46809')[0].severity, 'high');
+    assert.deepEqual(check('--tls-min-v1.0').map(hit => hit.severity), [ 'medium' ]);
+    assert.match(check('--tls-cipher-list=NULL:eNULL:aNULL')[0].message, /allows the ciphers NULL, eNULL, aNULL/);
+    assert.deepEqual(check('--tls-cipher-list HIGH:!aNULL:!eNULL:!RC4'), []);
+    assert.deepEqual(check('--tls-min-v1.2'), []);
+  });
+
   it('--allow-* is noted as low', () => {
     assert.equal(check('--experimental-permission --allow-fs-write=*')[0].severity, 'low');
   });
