@@ -380,10 +380,26 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     fs.symlinkSync(target, path.join(dir, 'config/config.unittest.js'));
     const message = await expectRefused(dir, /SEN205/);
     const real = escapeRegExp(fs.realpathSync(target));
-    assert.match(message, new RegExp(`config/config\\.unittest\\.js is a symlink to ${real}, outside the app: whoever can change that file changes what egg runs; that file is writable by group and others and readable by others while it holds secrets \\(mode 0666\\)`));
-    assert.match(message, new RegExp(`fix: +Replace the link with the file itself, kept in the app; \`chmod go-w,o-r ${real}\``));
+    assert.match(message, new RegExp(`config/config\\.unittest\\.js is a symlink to ${real}, outside the app; that file is writable by group and others and readable by others while it holds secrets \\(mode 0666\\)`));
+    assert.match(message, new RegExp(`fix: +Keep the file itself in the app; or \`chmod go-w,o-r ${real}\` where the app is deployed`));
     assert.match(message, /SEN202 .*\n.*config\.mysql\.client\.password holds a literal value/);
     assert.ok(!message.includes('Linked-S3cr3t-Pw-4410'), 'the secret is never printed');
+  });
+
+  it('SEN205: a config file another user owns is reported; one linked to a private file of the app\'s user elsewhere is not (black-box round 21)', async function() {
+    if (process.platform === 'win32' || process.getuid?.() !== 0) this.skip();
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-config-'));
+    dirs.push(shared);
+    fs.writeFileSync(path.join(shared, 'shared.js'), 'module.exports = { bodyParser: { jsonLimit: \'1mb\' } };\n', { mode: 0o644 });
+    const dir = temp('cfg-owners', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+    });
+    fs.symlinkSync(path.join(shared, 'shared.js'), path.join(dir, 'config/config.unittest.js'));
+    assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN205'), []);
+    fs.chownSync(path.join(dir, 'config/config.default.js'), 65534, 65534);
+    const message = await expectRefused(dir, /SEN205/);
+    assert.match(message, /config\/config\.default\.js is owned by user 65534 \(neither this process's user nor root\), who can change what egg runs/);
+    assert.match(message, /fix: +Give it to the app's user \(`chown`\) and let no other user write it or config\//);
   });
 
   it('SEN206: a git checkout whose .gitignore misses run/, logs/ and .env* (config.local holds no secret)', async function() {

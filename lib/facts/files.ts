@@ -18,8 +18,12 @@ export interface FileModeFact {
   kind: 'config' | 'config-dir' | 'env-file' | 'report';
   /** Permission bits, e.g. 0o644 (of the file a symlink leads to). */
   mode: number;
-  /** The file a symlink leads to, when that is outside the app: its mode is then what guards what egg runs. */
-  linksOutTo?: string;
+  /** The file a symlink leads to (relative to baseDir where inside it): its mode and owner are the ones judged. */
+  linksTo?: string;
+  /** That file is outside the app. */
+  linksOut?: true;
+  /** The owner (of the file a symlink leads to), when it is neither this process's user nor root. */
+  foreignOwner?: number;
 }
 
 /** The outcome of rewriting one dump file (lib/dumps.ts). */
@@ -252,11 +256,16 @@ function modeOf(file: string): number | undefined {
 function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
   const found: FileModeFact[] = [];
   const base = realPathLoose(input.baseDir);
+  const uid = process.getuid?.();
   const add = (file: string, kind: FileModeFact['kind']) => {
-    const mode = modeOf(file);
-    if (mode === undefined) return;
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat) return;
     const real = fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ? realPathLoose(file) : undefined;
-    found.push({ path: input.display(file), kind, mode, ...(real !== undefined && !isInside(real, base) && { linksOutTo: real }) });
+    found.push({
+      path: input.display(file), kind, mode: stat.mode & 0o777,
+      ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
+      ...(uid !== undefined && stat.uid !== uid && stat.uid !== 0 && { foreignOwner: stat.uid }),
+    });
   };
   const configDir = path.join(input.baseDir, 'config');
   add(configDir, 'config-dir');

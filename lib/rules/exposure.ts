@@ -1,7 +1,7 @@
 /** Threat 2: exposure of sensitive configuration. */
 import crypto from 'node:crypto';
 import { toDisplayPath } from '../facts/collect';
-import { STATIC_SCAN_LIMIT } from '../facts/files';
+import { type FileModeFact, STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -613,16 +613,16 @@ export const sensitiveFilePermissions: Rule = {
   description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
     '`.env*` files, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
-    '(the report egg-sentinel writes is always 0600). A config file that is a symlink to a file outside the app is reported ' +
-    'too (the target\'s mode is the one checked). Not checked on Windows. Medium; low on a developer machine (local, ' +
+    '(the report egg-sentinel writes is always 0600). `config/` and the files in it owned by a user other than the app\'s and ' +
+    'root are reported too. For a config file that is a symlink, the file it leads to is judged. Not checked on Windows. Medium; low on a developer machine (local, ' +
     'unittest), where a test config with fake credentials is usually 0644.',
   fix: 'Remove the write bits for group and others (`chmod go-w`), and the read bit for others on files with secrets ' +
     '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
   check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
-    const checked = [
-      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksOutTo ?? '') })),
-      ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false, linksOutTo: undefined })),
+    const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'linksTo' | 'linksOut' | 'foreignOwner'>> & { holdsSecrets: boolean }> = [
+      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksTo ?? '') })),
+      ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
     ];
     return checked.flatMap(file => {
       const problems: string[] = [];
@@ -635,15 +635,20 @@ export const sensitiveFilePermissions: Rule = {
         problems.push('readable by others while it holds secrets');
         changes.push('o-r');
       }
-      if (!problems.length && !file.linksOutTo) return [];
-      const chmod = changes.length ? `\`chmod ${changes.join(',')} ${file.linksOutTo ?? file.path}\` where the app is deployed, e.g. with a deploy step or a stricter umask (027)` : '';
-      const modes = problems.length ? `${problems.join(' and ')} (mode ${octal(file.mode)})` : '';
-      const { linksOutTo } = file;
+      const owner = file.foreignOwner;
+      if (!problems.length && owner === undefined) return [];
+      const shownFile = file.linksTo ?? file.path;
+      const steps = [
+        ...(owner !== undefined ? [ `give it to the app's user (\`chown\`) and let no other user write ${file.linksOut ? 'it' : 'it or config/'}` ] : []),
+        ...(changes.length ? [ `\`chmod ${changes.join(',')} ${shownFile}\`` ] : []),
+      ];
+      const state = [ ...(owner !== undefined ? [ `owned by user ${owner} (neither this process's user nor root), who can change what egg runs` ] : []),
+        ...(problems.length ? [ `${problems.join(' and ')} (mode ${octal(file.mode)})` ] : []) ].join('; ');
       return [{
         severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path,
-        message: linksOutTo ? `${file.path} is a symlink to ${linksOutTo}, outside the app: whoever can change that file changes what egg runs${modes && `; that file is ${modes}`}` :
-          `${file.path} is ${modes}`,
-        fix: `${linksOutTo ? `Replace the link with the file itself, kept in the app${chmod ? '; ' : '.'}` : ''}${chmod ? `${chmod}.` : ''}`,
+        message: file.linksTo ? `${file.path} is a symlink to ${file.linksTo}${file.linksOut ? ', outside the app' : ''}; that file is ${state}` : `${file.path} is ${state}`,
+        fix: `${file.linksOut ? 'Keep the file itself in the app; or ' : ''}${steps.join(', and ')} where the app is deployed, e.g. with a deploy step or a stricter umask (027).`
+          .replace(/^\w/, letter => letter.toUpperCase()),
       }];
     });
   },
