@@ -109,7 +109,7 @@ describe('faults at boot (mm.app, prod env)', function() {
     const baseDir = fixture('fault-run-dir');
 
     it('refuses: the agent cannot write the IPC key, so workers have no secret; both messages name the path and the fix', async () => {
-      const message = await refused(baseDir, 'Error', /^\[egg-sentinel\] no IPC secret: .*run-is-a-file\/sentinel-ipc\.key is missing or unreadable/);
+      const message = await refused(baseDir, 'Error', /^\[egg-sentinel\] no IPC secret: .*run-is-a-file\/sentinel-ipc\.key is missing, unreadable, or not a private file of this user/);
       assert.match(message, /keep config\.rundir a writable directory .* or set EGG_SENTINEL_IPC_SECRET \(`npx egg-sentinel keygen`\)/);
       await logged(baseDir, 'common-error.log', /\[egg-sentinel\] cannot write the IPC key file .*run-is-a-file\/sentinel-ipc\.key \(.*run-is-a-file exists and is not a directory\)/);
       await assertNoSentinelStack(baseDir, 'common-error.log');
@@ -199,7 +199,7 @@ describe('faults at boot (mm.app, prod env)', function() {
 
     it('removed after the agent wrote it (a cleaner of run/): the worker refuses, naming the file and the fix', async () => {
       mm(process.env, 'FAULT_KEY_FILE', 'delete');
-      const message = await refused(baseDir, 'Error', /^\[egg-sentinel\] no IPC secret: .*fault-key-file\/run\/sentinel-ipc\.key is missing or unreadable \(the agent writes it when it starts\)/);
+      const message = await refused(baseDir, 'Error', /^\[egg-sentinel\] no IPC secret: .*fault-key-file\/run\/sentinel-ipc\.key is missing, unreadable, or not a private file of this user \(a regular file it owns, mode 0600, as the agent writes it when it starts\)/);
       assert.match(message, /EGG_SENTINEL_IPC_SECRET/);
       await assertNoSentinelStack(baseDir, 'common-error.log');
     });
@@ -235,7 +235,7 @@ describe('faults at boot under a real egg-cluster (mm.cluster, prod env)', () =>
     try {
       await app.ready(); // resolves when the master exits after a failed start
       assert.notEqual(app.proc.exitCode, 0);
-      assert.match(app.stderr, /\[egg-sentinel\] no IPC secret: .*run-is-a-file\/sentinel-ipc\.key is missing or unreadable/);
+      assert.match(app.stderr, /\[egg-sentinel\] no IPC secret: .*run-is-a-file\/sentinel-ipc\.key is missing, unreadable, or not a private file of this user/);
       assert.doesNotMatch(app.stderr, /Unhandled|uncaughtException/i);
       for (const block of app.stderr.split(/\n(?=\S)/).filter((text: string) => text.includes('[egg-sentinel]'))) assert.doesNotMatch(block, /\n\s+at /, block);
     } finally {
