@@ -767,13 +767,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('a handler app.js puts at the head of the chain with app.use() answers before securities: refused, and the hole is real', async () => {
       const message = await expectRefused(fixture('mw-app-use-answer'), /SEN405/);
-      assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #2 legacyWebhook \(app\.ts\), which the app put in the chain with app\.use\(\)/);
-      assert.match(message, /runs after the app middleware #3 \(anonymous\) \(app\.ts\), which the app put in the chain with app\.use\(\)/);
-      assert.doesNotMatch(message, /#1 /, 'the request id stamp hands every request on');
+      assert.match(message, /runs after the app middleware #1 legacyExport \(lib\/legacy_export\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
+      assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #3 legacyWebhook \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
+      assert.match(message, /runs after the app middleware #4 \(anonymous\) \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
+      assert.doesNotMatch(message, /#2 /, 'the request id stamp hands every request on');
       assert.match(message, /fix: +Put it after egg-security: make it a middleware file \(app\/middleware\/\) listed in config\.middleware instead of app\.use\(\) in app\.ts/);
       await withApp(bootReportOnly('mw-app-use-answer'), async app => {
         assert.equal((await app.httpRequest().post('/legacy/hook').expect(200)).body.servedBy, 'legacyWebhook');
         assert.equal((await app.httpRequest().post('/legacy/ping').expect(200)).body.servedBy, 'anonymous');
+        assert.equal((await app.httpRequest().post('/legacy/export').expect(200)).body.servedBy, 'legacyExport');
         await app.httpRequest().post('/api/users').expect(403);
       });
     });

@@ -155,24 +155,51 @@ export function recordAppUses(app: object): void {
   };
 }
 
-/** How much of a function's body, without white space, must be found in the file of its `app.use()` call. */
+/** How much of a function's body, without white space, must be found in a file to place it there. */
 const USE_BODY_PREFIX = 80;
+/** A body shorter than this (`{ await next(); }`) is only placed in the file of its `app.use()` call. */
+const PLACEABLE_BODY = 24;
 
 /**
- * The file an `app.use()`'d function was defined in: the file of the call when the function's body is written there
- * (an inline function; compared from its first brace, so TypeScript's parameter types do not hide it), not when it
- * was made elsewhere (`app.use(compress())`).
+ * The file a function in the chain that egg's loader did not load was defined in: the file of its `app.use()` call
+ * when its body is written there (an inline function; compared from its first brace, so TypeScript's parameter
+ * types do not hide it), else one of the app's own loaded modules that writes it (a handler in lib/ that app.js
+ * requires, or puts into `app.middleware` itself); not when it was made elsewhere (`app.use(compress())`).
  */
-function definedAtUse(fn: object, source: string): string | undefined {
-  const file = useSites.get(fn);
+function definedAtUse(fn: object, source: string, appFiles: () => ReadonlyMap<string, string>): string | undefined {
   const brace = source.indexOf('{');
-  if (!file || brace === -1) return undefined;
-  const squeeze = (text: string) => text.replace(/\s+/g, '');
+  if (brace === -1) return undefined;
+  const body = squeeze(source.slice(brace)).slice(0, USE_BODY_PREFIX);
+  const site = useSites.get(fn);
+  if (site && squeezedText(site)?.includes(body)) return site;
+  if (body.length < PLACEABLE_BODY) return undefined;
+  for (const [ file, text ] of appFiles()) if (text.includes(body)) return file;
+  return undefined;
+}
+
+function squeeze(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+function squeezedText(file: string): string | undefined {
   try {
-    return squeeze(fs.readFileSync(file, 'utf8')).includes(squeeze(source.slice(brace)).slice(0, USE_BODY_PREFIX)) ? file : undefined;
+    return squeeze(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The app's own modules this process loaded (outside node_modules), each without white space. */
+function loadedAppFiles(baseDir: string | undefined): Map<string, string> {
+  const files = new Map<string, string>();
+  if (!baseDir) return files;
+  const root = realPathOrAbsolute(baseDir) + path.sep;
+  for (const file of Object.keys(require.cache)) {
+    if (!file.startsWith(root) || file.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    const text = squeezedText(file);
+    if (text !== undefined) files.set(file, text);
+  }
+  return files;
 }
 
 /** Dispatch methods already wrapped, by the prototype that defines them. */
@@ -574,9 +601,10 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
-  // A function the app gave to app.use() is known by the file of that call, when its body is written there.
+  // A function the app gave to app.use() (or put into the chain itself) is known by the file that writes it.
+  let appFiles: Map<string, string> | undefined;
   const placedAtUse = (fact: MiddlewareFact, fn: object, source: string): MiddlewareFact => {
-    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source) : undefined;
+    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source, () => (appFiles ??= loadedAppFiles(egg.baseDir))) : undefined;
     const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
     return passesThrough(source) ? { ...placed, passesThrough: true } : placed;
   };

@@ -544,7 +544,7 @@ export const securityMiddlewareMisplaced: Rule = {
           target: `order:${SECURITIES} before ${item.name}`,
           source: listed ? facts.provenance('middleware') : item.file,
           message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which ` +
-            `${listed ? '' : `the app put ${item.group === 'core' ? 'into coreMiddleware' : 'in the chain with app.use()'} and which `}` +
+            `${listed ? '' : `the app put ${item.group === 'core' ? 'into coreMiddleware' : 'in the chain itself (app.use(), app.middleware)'} and which `}` +
             'can answer a request before csrf and the other protections run',
           ...(used && { fix: `Put it after egg-security: make it a middleware file (app/middleware/) listed in config.middleware instead of app.use() in ${item.file ?? 'app.js'}, ` +
             'or let it hand every request on to next() before it does anything else.' }),
