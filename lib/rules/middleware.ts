@@ -512,8 +512,8 @@ export const securityMiddlewareMisplaced: Rule = {
     '`report` middleware and its error handler do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
-    'which runs it before `securities`), or a function the app\'s own code gives to `app.use()` with its body written in ' +
-    'the file of that call (app.js runs before egg loads the chain, so it runs first). Switching off the security plugin or single protections is a different problem ' +
+    'which runs it before `securities`), or a function the app puts into the chain itself (`app.use()` in app.js, which runs ' +
+    'before egg loads the chain, or `app.middleware.unshift()`) with its body written in the app\'s own code. Switching off the security plugin or single protections is a different problem ' +
     '(threat 6) and not reported here.',
   fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
     'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +
