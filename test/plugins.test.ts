@@ -89,6 +89,12 @@ describe('plugin trust (mm.app)', function() {
       const kept = await bootApp(app);
       await kept.close();
       assert.deepEqual(findings(app, 'SEN101'), []);
+      // The plugin's own directory made by another user there (black-box round 21).
+      if (process.getuid?.() !== 0) return;
+      fs.chownSync(path.join(modules, 'egg-parentplug'), 65534, 65534);
+      const foreign = await bootApp(app);
+      await foreign.close();
+      assert.match(findings(app, 'SEN101')[0]?.message ?? '', /egg-parentplug, a directory outside the app owned by user 65534, not by this process's user \(0\) or root: whoever can write there/);
     });
 
     it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {

@@ -12,7 +12,7 @@ import {
   ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
 import { realPathLoose } from './files';
-import { isInside } from './real-path';
+import { isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
 
 /** Where an enabled plugin lives. */
@@ -175,17 +175,21 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
   return {
     ...installed,
     // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
-    trustedRoots: moduleRootsTrust(input),
+    trustedRoots: moduleRootsTrust(input, installed.plugins),
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
   };
 }
 
-function moduleRootsTrust(input: PluginTrustInput): PluginTrustFacts['trustedRoots'] {
+function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrustFact[]): PluginTrustFacts['trustedRoots'] {
   const baseDir = realPathLoose(input.baseDir);
-  // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its owner.
-  const refused = input.untrustedModuleRoots ?? [];
+  // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its
+  // owner, and so is each plugin directory there (one another user made in a node_modules this user keeps).
+  const refused = [ ...input.untrustedModuleRoots ?? [], ...plugins.flatMap(plugin => {
+    const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath);
+    return why ? [{ dir: plugin.realPath, why }] : [];
+  }) ];
   return {
     nodeModules: input.moduleRoots.filter(dir => dir !== baseDir && !refused.some(root => root.dir === dir)),
     local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),

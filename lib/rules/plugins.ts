@@ -71,17 +71,17 @@ export const pluginOutsideTrustedRoots: Rule = {
       }];
     });
     return [ ...tooBroad, ...overWritten, ...judgedPlugins(facts).flatMap(plugin => {
-      if ([ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
+      const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
+      if (!refused && [ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
       const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';
       const roots = [ 'the node_modules of the app and its framework', ...local.map(root => toDisplayPath(facts.app.baseDir, root)) ].join(', ');
-      const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
       return [{
         severity: 'high' as const,
         target: target(plugin),
         source: plugin.from,
         message: refused ?
-          `${label(plugin)} is loaded from ${plugin.realPath}${via}, in ${refused.dir}, a node_modules outside the app ${refused.why}: whoever can write there chose the plugin's code` :
+          `${label(plugin)} is loaded from ${plugin.realPath}${via}, ${refused.dir === plugin.realPath ? 'a directory outside the app' : `in ${refused.dir}, a node_modules outside the app`} ${refused.why}: whoever can write there chose the plugin's code` :
           `${label(plugin)} is loaded from ${plugin.realPath}${via}, outside the trusted directories (${roots})`,
         ...(refused && { fix: `Install the plugin in the app's own node_modules (npm ci in the app), or make ${refused.dir} this user's or root's and writable by no one else (chown, chmod go-w).` }),
       }];
