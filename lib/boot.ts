@@ -10,7 +10,7 @@ import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumps
 import { collectSecretValues, environmentSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
-import { appProvenanceFiles, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
+import { appProvenanceFile, appProvenanceFiles, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -56,7 +56,7 @@ export abstract class SentinelBootHook {
     extendDumpIgnore(target.config);
     try {
       this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'),
-        sentinelKeysSetOutsideTheApp(target));
+        sentinelKeysSetOutsideTheApp(target), keyPath => appProvenanceFile(target, keyPath));
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

@@ -10,7 +10,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { fixture } from './helpers';
+import { fixture, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -222,6 +222,21 @@ describe('faults at boot (mm.app, prod env)', function() {
     const agentLog = await logged(baseDir, 'egg-agent.log', /ERROR .*SentinelConfigError/);
     assert.equal(agentLog.match(/ERROR .*SentinelConfigError/g)?.length, 1);
     await assertNoSentinelStack(baseDir, 'common-error.log');
+  });
+
+  it('invalid config.sentinel set in one of two files: each bad key names the file that set it, and only that one is to fix (black-box round 21)', async () => {
+    const baseDir = tempApp('config-two-files', {
+      'config/config.default.js': "module.exports = { keys: 'two-files-Rt4Wq9Lm2Xv7Kp5Zn8Bc1Hj6Fd3Ys0Ga', sentinel: { failOn: 'high' } };\n",
+      'config/config.prod.js': "module.exports = { sentinel: { failon: 'never', waivers: [{ rule: 'SEN201', reason: 'x', expires: '2999-01-01' }] } };\n",
+    });
+    try {
+      const message = await refused(baseDir, 'SentinelConfigError', /invalid config\.sentinel, boot refused/);
+      assert.match(message, /config\.sentinel\.failon: unknown option \(did you mean "failOn"\?\); allowed: .* \(set in config\/config\.prod\.js\)/);
+      assert.match(message, /config\.sentinel\.waivers\[0\]\.reason: .* \(set in config\/config\.prod\.js\)/);
+      assert.match(message, /Fix the keys above in config\/config\.prod\.js \(every option/);
+    } finally {
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { runChecks } from '../engine';
 import { isSafeEnvName } from '../env-name';
 import { toDisplayPath } from '../facts/collect';
 import { AppLoadError, loadAppOffline } from '../facts/offline';
-import { appProvenanceFiles, type SentinelKeySetter, sentinelKeysSetOutsideTheApp } from '../facts/plugin-list';
+import { appProvenanceFile, appProvenanceFiles, type SentinelKeySetter, sentinelKeysSetOutsideTheApp } from '../facts/plugin-list';
 import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
@@ -85,7 +85,8 @@ export const auditCommand: Command = {
       },
       // Before the facts: collectors read config.sentinel (the advisory file, the IPC secret) as boot would validate it.
       configLoaded: loaded => {
-        config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded));
+        config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded),
+          keyPath => appProvenanceFile(loaded, keyPath));
       },
     }));
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
@@ -145,14 +146,15 @@ async function withConsoleOn<T>(stream: NodeJS.WritableStream, load: () => Promi
 }
 
 /** The app's own config.sentinel (validated as at boot), with `--fail-on` in place of its failOn; `files` set it. */
-function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[], setOutside: SentinelKeySetter[]): SentinelConfig {
+function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], files: string[], setOutside: SentinelKeySetter[],
+  whereSet: (keyPath: string) => string | undefined): SentinelConfig {
   try {
-    const config = validateSentinelConfig(sentinel === undefined ? {} : sentinel, RULE_IDS, undefined, setOutside);
+    const config = validateSentinelConfig(sentinel === undefined ? {} : sentinel, RULE_IDS, undefined, setOutside, whereSet);
     return failOn ? { ...config, failOn } : config;
   } catch (error) {
     if (!(error instanceof SentinelConfigError)) throw error;
     throw new AppLoadError(`the app's config.sentinel is invalid:\n${error.problems.map(problem => `  - ${problem}`).join('\n')}` +
-      `${error.fix ? `\n${error.fix}` : files.length ? `\nFix it in ${files.join(', ')}` : ''}`);
+      `${error.fix ? `\n${error.fix}` : error.files.length || files.length ? `\nFix it in ${(error.files.length ? error.files : files).join(', ')}` : ''}`);
   }
 }
 

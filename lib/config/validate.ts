@@ -17,6 +17,8 @@ export class SentinelConfigError extends Error {
   declare readonly problems: string[];
   /** The fix line when it is not "fix the keys in these files" (the keys were set from outside the app). */
   declare readonly fix?: string;
+  /** The files to fix the keys in, as the message names them. */
+  declare readonly files: string[];
 
   /** `files`: the config files that set config.sentinel, as egg recorded them; `fix`: a fix line instead of theirs. */
   constructor(problems: string[], files: string[] = [], fix?: string) {
@@ -27,6 +29,7 @@ export class SentinelConfigError extends Error {
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the message.
     Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
     Object.defineProperty(this, 'fix', { value: fix, enumerable: false });
+    Object.defineProperty(this, 'files', { value: files, enumerable: false });
     dropStack(this);
   }
 }
@@ -37,7 +40,8 @@ export class SentinelConfigError extends Error {
  * given (the schema checks their form either way). `setOutside`: its keys that something other than the app set
  * (sentinelKeysSetOutsideTheApp), which are refused: they could switch the checks off.
  */
-export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setOutside: readonly SentinelKeySetter[] = []): SentinelConfig {
+export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setOutside: readonly SentinelKeySetter[] = [],
+  whereSet?: (keyPath: string) => string | undefined): SentinelConfig {
   const outside = setOutsideProblems(setOutside);
   const problems: string[] = [ ...outside ];
   const valid = validateSchema(value);
@@ -54,8 +58,17 @@ export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySe
     problems.push(...userSchemaProblems(value.schemas));
   }
   const unique = [ ...new Set(problems) ];
-  if (unique.length) throw new SentinelConfigError(unique, files, unique.length === outside.length ? 'Fix: remove them where they are set, as said above.' : undefined);
-  return value as SentinelConfig;
+  if (!unique.length) return value as SentinelConfig;
+  // Each problem with the file that set its key, and only those files to fix, when egg recorded them.
+  const placed = unique.map(problem => {
+    const keyPath = /^config\.(sentinel[^:\s]*):/.exec(problem)?.[1];
+    const file = keyPath && !outside.includes(problem) ? whereSet?.(keyPath) : undefined;
+    return { problem: file ? `${problem} (set in ${file})` : problem, file };
+  });
+  const named = [ ...new Set(placed.map(entry => entry.file).filter((file): file is string => file !== undefined)) ];
+  const inside = placed.filter(entry => !outside.includes(entry.problem));
+  throw new SentinelConfigError(placed.map(entry => entry.problem), inside.length && inside.every(entry => entry.file) ? named : files,
+    unique.length === outside.length ? 'Fix: remove them where they are set, as said above.' : undefined);
 }
 
 /** One problem per source that set keys of config.sentinel from outside the app. */

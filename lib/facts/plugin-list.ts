@@ -113,3 +113,18 @@ export function appProvenanceFiles(egg: { baseDir: string; loader: { configMeta:
   collect(keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], egg.loader.configMeta));
   return [ ...files ];
 }
+
+/**
+ * The app's file egg recorded for `keyPath` (`sentinel.waivers[0].reason`: egg records an array as one value, so the
+ * file of `sentinel.waivers`), relative to the app root; undefined when no app file set it alone.
+ */
+export function appProvenanceFile(egg: { baseDir: string; loader: { configMeta: Record<string, unknown> } }, keyPath: string): string | undefined {
+  let node: unknown = egg.loader.configMeta;
+  for (const key of keyPath.replace(/\[\d+\]/g, '').split('.')) {
+    if (typeof node === 'string') break;
+    node = (node as Record<string, unknown> | undefined)?.[key];
+  }
+  if (typeof node === 'string' && path.isAbsolute(node) && isAppFile(egg.baseDir, node)) return toDisplayPath(egg.baseDir, node);
+  const files = node && typeof node === 'object' ? appProvenanceFiles({ baseDir: egg.baseDir, loader: { configMeta: { node } } }, 'node') : [];
+  return files.length === 1 ? files[0] : undefined;
+}
