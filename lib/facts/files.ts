@@ -9,7 +9,7 @@ import path from 'node:path';
 import { readDump } from '../dumps';
 import { findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER } from './plugin-list';
-import { isInside } from './real-path';
+import { foreignOwner, isInside } from './real-path';
 import type { PluginFact } from './types';
 
 export interface FileModeFact {
@@ -256,7 +256,6 @@ function modeOf(file: string): number | undefined {
 function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
   const found: FileModeFact[] = [];
   const base = realPathLoose(input.baseDir);
-  const uid = process.getuid?.();
   const add = (file: string, kind: FileModeFact['kind']) => {
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (!stat) return;
@@ -264,7 +263,7 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
     found.push({
       path: input.display(file), kind, mode: stat.mode & 0o777,
       ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
-      ...(uid !== undefined && stat.uid !== uid && stat.uid !== 0 && { foreignOwner: stat.uid }),
+      ...(foreignOwner(stat) !== undefined && { foreignOwner: stat.uid }),
     });
   };
   const configDir = path.join(input.baseDir, 'config');

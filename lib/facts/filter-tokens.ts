@@ -5,7 +5,7 @@
  * parameters are, and each candidate that the route's own RegExp accepts becomes one more probe: every probe stays a
  * request egg dispatches to the route, and egg's own matching decides the filter's outcome on it.
  */
-import { mixedCase, ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
+import { caseForms, ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
 
 /**
  * Strings per RegExp: its top-level alternatives (`^\/(?:login|register|…|public)`) and their products, without
@@ -357,11 +357,7 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
   const collector = new ProbeCollector(route, known, answeredElsewhere);
   const anyCase = route.regexp.flags.includes('i');
   const consider = (candidate: string) => {
-    collector.consider(candidate);
-    if (anyCase) {
-      collector.consider(candidate.toUpperCase());
-      collector.consider(mixedCase(candidate));
-    }
+    for (const form of anyCase ? caseForms(candidate) : [ candidate ]) collector.consider(form);
   };
   const samples = regexpStrings(pattern.source).map(candidate => (candidate.startsWith('/') ? candidate : `/${candidate}`));
   const tooManyStrings = stringsCapped;

@@ -273,8 +273,13 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   return requestForms(route, bases);
 }
 
+/** A path as it is, in upper case, and in mixed case: the forms a route that ignores case serves alike. */
+export function caseForms(text: string): string[] {
+  return [ text, text.toUpperCase(), mixedCase(text) ];
+}
+
 /** Letters alternately upper and lower case (`/ApI/UsErS`): a filter that knows only the lower and upper forms misses it. */
-export function mixedCase(text: string): string {
+function mixedCase(text: string): string {
   let upper = true;
   return text.replace(/[a-z]/gi, letter => {
     const out = upper ? letter.toUpperCase() : letter.toLowerCase();
@@ -292,7 +297,7 @@ function requestForms(route: RouteLayer, bases: string[]): string[] {
   const paths = new Set<string>();
   const anyCase = route.regexp.flags.includes('i');
   for (const base of bases) {
-    for (const form of anyCase ? [ base, base.toUpperCase(), mixedCase(base) ] : [ base ]) {
+    for (const form of anyCase ? caseForms(base) : [ base ]) {
       paths.add(form);
       if (!route.opts?.strict && !form.endsWith('/')) paths.add(`${form}/`);
     }

@@ -103,14 +103,17 @@ function isAppFile(baseDir: string, file: string): boolean {
  * `keyPath`, relative to the app root: where the user would change it.
  */
 export function appProvenanceFiles(egg: { baseDir: string; loader: { configMeta: Record<string, unknown> } }, keyPath: string): string[] {
+  return appFilesIn(egg.baseDir, keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], egg.loader.configMeta));
+}
+
+/** The app's own files among the values of a configMeta node (a file, or an object of them), relative to the app root. */
+function appFilesIn(baseDir: string, meta: unknown): string[] {
   const files = new Set<string>();
   const collect = (node: unknown): void => {
-    if (typeof node === 'string' && path.isAbsolute(node) && isAppFile(egg.baseDir, node)) {
-      files.add(toDisplayPath(egg.baseDir, node));
-    }
+    if (typeof node === 'string' && path.isAbsolute(node) && isAppFile(baseDir, node)) files.add(toDisplayPath(baseDir, node));
     else if (node && typeof node === 'object') Object.values(node).forEach(collect);
   };
-  collect(keyPath.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], egg.loader.configMeta));
+  collect(meta);
   return [ ...files ];
 }
 
@@ -124,7 +127,6 @@ export function appProvenanceFile(egg: { baseDir: string; loader: { configMeta: 
     if (typeof node === 'string') break;
     node = (node as Record<string, unknown> | undefined)?.[key];
   }
-  if (typeof node === 'string' && path.isAbsolute(node) && isAppFile(egg.baseDir, node)) return toDisplayPath(egg.baseDir, node);
-  const files = node && typeof node === 'object' ? appProvenanceFiles({ baseDir: egg.baseDir, loader: { configMeta: { node } } }, 'node') : [];
+  const files = appFilesIn(egg.baseDir, node);
   return files.length === 1 ? files[0] : undefined;
 }

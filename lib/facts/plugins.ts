@@ -193,7 +193,7 @@ function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrust
   return {
     nodeModules: input.moduleRoots.filter(dir => dir !== baseDir && !refused.some(root => root.dir === dir)),
     local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
-    ...(refused.length && { refused: [ ...refused ] }),
+    ...(refused.length && { refused }),
   };
 }
 

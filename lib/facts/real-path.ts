@@ -93,13 +93,18 @@ export function ownershipProblem(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-  const uid = process.getuid?.();
   const gid = process.getgid?.();
-  if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) return `owned by user ${stat.uid}, not by this process's user (${uid}) or root`;
+  if (foreignOwner(stat) !== undefined) return `owned by user ${stat.uid}, not by this process's user (${process.getuid?.()}) or root`;
   const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
   if (stat.mode & 0o002) return `writable by every user (mode ${mode})`;
   if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})`;
   return undefined;
+}
+
+/** The owner of a file, when it is neither this process's user nor root (who may change what this user runs). */
+export function foreignOwner(stat: fs.Stats): number | undefined {
+  const uid = process.getuid?.();
+  return uid !== undefined && stat.uid !== uid && stat.uid !== 0 ? stat.uid : undefined;
 }
 
 /** The node_modules directories among `roots` that lie outside the app and fail ownershipProblem, with why. */

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
-import { isInside, nodeModulesDirs, projectedRealPath, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './real-path';
+import { isInside, nodeModulesDirs, projectedRealPath, realPathOrUndefined, untrustedModuleRoots } from './real-path';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
 
@@ -133,7 +133,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
       // dirs under node_modules/.pnpm, a workspace's at its root) is judged where it would be.
       if (file === undefined && flag.name === 'NODE_PATH') {
         const projected = projectedRealPath(path.resolve(cwd, flag.value));
-        if ([ realPathOrAbsolute(baseDir), ...moduleRoots ].some(root => isInside(projected, root))) file = projected;
+        if (moduleRoots.some(root => isInside(projected, root))) file = projected;
       }
       const systemDirs = SYSTEM_DIRS.get(flag.name);
       // A global node_modules a base image names that this machine lacks: only root could create it.

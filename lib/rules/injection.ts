@@ -281,8 +281,9 @@ export const dangerousNodeFlags: Rule = {
       if (flag.name === '--tls-min-v1.0' || flag.name === '--tls-min-v1.1') {
         return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: the TLS servers and clients of every process accept TLS ${flag.name.slice(-3)}, which has known weaknesses` }];
       }
-      if (flag.name === '--tls-cipher-list' && weakCiphers(flag.value ?? '').length) {
-        return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every process allows the ciphers ${weakCiphers(flag.value ?? '').join(', ')}, which give no or broken encryption or authentication` }];
+      const weak = flag.name === '--tls-cipher-list' ? weakCiphers(flag.value ?? '') : [];
+      if (weak.length) {
+        return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every process allows the ciphers ${weak.join(', ')}, which give no or broken encryption or authentication` }];
       }
       if (flag.source === 'environment' && flag.name === 'NODE_TLS_REJECT_UNAUTHORIZED' && flag.value === '0') {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every HTTPS request the app sends (urllib, ctx.curl, fetch) accepts any certificate, so anyone on the path can read and change it` }];
