@@ -309,6 +309,18 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('an ignore function that remembers its answer per path writes outside itself: unverified, and a later path skips auth', async () => {
+      const message = await expectRefused(fixture('mw-memo-match'), /SEN404/);
+      assert.match(message, /GET \/api\/users\/:id .*cannot be shown to run its guard.*its ignore function writes to state outside itself \(`skipAuthFor\.set\(`\)/);
+      await withApp(bootReportOnly('mw-memo-match'), async app => {
+        await app.httpRequest().get('/api/users/1').expect(401);
+        // The boot's probes are paths it has seen too: within 20 new paths one reaches the controller.
+        const served = [];
+        for (let id = 2; id <= 21; id++) if ((await app.httpRequest().get(`/api/users/${id}`)).body.servedBy === 'controller') served.push(id);
+        assert.ok(served.length > 0, 'no request skipped auth');
+      });
+    });
+
     it('a RegExp route not anchored at its start serves what comes before it: GET /public/admin/export skips auth', async () => {
       const message = await expectRefused(fixture('mw-regexp-prefix'), /SEN404/);
       assert.match(message, /GET \/\\\/admin\\\/export\/ \(skips [^)]*\/public\/admin\/export/);

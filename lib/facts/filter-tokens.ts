@@ -68,7 +68,7 @@ export function pathTokens(path: string | undefined): string[] {
 }
 
 /** A RegExp literal where an expression starts (`/\/login$/.test(ctx.path)`), not a division. */
-const REGEXP_LITERAL = /(?<=(?:^|[(,=:[!&|?{};>]|\breturn)\s*)\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[*])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])*)\/([dgimsuy]*)/g;
+export const REGEXP_LITERAL = /(?<=(?:^|[(,=:[!&|?{};>]|\breturn)\s*)\/((?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[*])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])*)\/([dgimsuy]*)/g;
 
 /** The RegExp literals of a function's source, which it may test the path with. */
 function regexpLiterals(source: string): RegExp[] {
@@ -90,7 +90,7 @@ function floatingValues(strings: string[]): string[] {
   return strings.map(text => text.replace(/^\/+|\/+$/g, '')).filter((value, index) => value && value !== strings[index] && !value.includes('/'));
 }
 
-const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
+export const STRING_LITERAL = /'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"|`((?:\\.|[^`\\$]|\$(?!\{))*)(?:`|\$\{)/g;
 
 /** Calls that find their argument anywhere in the path, not only at its start or as all of it. */
 const SEARCHED_ANYWHERE = /\.\s*(?:endsWith|includes|indexOf|lastIndexOf|search|match|split)\s*\(\s*$/;

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
@@ -833,7 +834,7 @@ function collectRoutes(
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
-      ...stickyStep(entry),
+      ...statefulStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
   // (an app.use() in a late hook) runs before that: those never guard its routes. A router no known middleware
@@ -906,7 +907,7 @@ function collectRoutes(
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
         let step = steps.get(entry);
-        if (!step && entry.sticky) step = entry.sticky;
+        if (!step && entry.stateful) step = entry.stateful;
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
@@ -1021,20 +1022,32 @@ interface GlobalMiddleware {
   never: RouteStep;
   /** For the routes of a router no known middleware dispatches to. */
   undispatched: RouteStep;
-  /** For every route, when its match/ignore holds a sticky RegExp (stickyStep). */
-  sticky?: RouteStep;
+  /** For every route, when its match/ignore keeps state between requests (statefulStep). */
+  stateful?: RouteStep;
 }
 
 /**
- * A sticky RegExp (flag `y`, without `g`) in a match/ignore keeps its lastIndex from one request to the next:
- * egg-path-matching resets it for `g` only, so the outcome for a path depends on the request before it.
+ * A match/ignore that keeps state from one request to the next decides a path by the requests before it: a sticky
+ * RegExp (flag `y`, without `g`), whose lastIndex egg-path-matching resets for `g` only, or a function that writes
+ * outside itself (a cache, a counter: lib/facts/filter-state.ts). Unverified for every route.
  */
-function stickyStep(entry: MiddlewareFact): { sticky?: RouteStep } {
+function statefulStep(entry: MiddlewareFact): { stateful?: RouteStep } {
+  const key = entry.match ? 'match' : 'ignore';
   const patterns = [ entry.match || entry.ignore ].flat();
+  const unverified = (detail: string) => ({ stateful: { name: entry.name, level: 'global' as const, runs: 'unverified' as const, detail } });
   const sticky = patterns.find((pattern): pattern is RegExp => pattern instanceof RegExp && pattern.sticky && !pattern.global);
-  if (!sticky) return {};
-  return { sticky: { name: entry.name, level: 'global', runs: 'unverified', detail: `its ${entry.match ? 'match' : 'ignore'} holds the sticky RegExp ${sticky}, ` +
-    'which keeps its lastIndex from one request to the next (egg-path-matching resets it for the g flag only): whether it runs for a path depends on the request before' } };
+  if (sticky) {
+    return unverified(`its ${key} holds the sticky RegExp ${sticky}, which keeps its lastIndex from one request to the next ` +
+      '(egg-path-matching resets it for the g flag only): whether it runs for a path depends on the request before');
+  }
+  for (const pattern of patterns) {
+    const write = typeof pattern === 'function' ? outsideWrite(Function.prototype.toString.call(pattern)) : undefined;
+    if (write) {
+      return unverified(`its ${key} function writes to state outside itself (\`${write}\`), such as a cache or a counter: what it ` +
+        'answers for a path can depend on the requests before; decide from the request alone');
+    }
+  }
+  return {};
 }
 
 /** The global middleware that may run before the routes of one router, and the distinct chains of those routes. */

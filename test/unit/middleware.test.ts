@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
+import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, passesThrough, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
@@ -158,6 +159,35 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       });
     }
   });
+});
+
+describe('match/ignore functions that keep state between requests (outsideWrite)', () => {
+  const writes: Array<[ string, string ]> = [
+    [ 'ctx => { if (!seen.has(ctx.path)) seen.set(ctx.path, count++ > 9); return seen.get(ctx.path); }', 'seen.set(' ],
+    [ 'ctx => { hits += 1; return hits > 3 && ctx.path.startsWith("/api"); }', 'hits +=' ],
+    [ 'function (ctx) { this.last = ctx.path; return true; }', 'this.last =' ],
+    [ 'ctx => (ctx.app.lastPath = ctx.path) === "/x"', 'ctx.app.lastPath =' ],
+    [ 'ctx => { --budget; return budget < 0; }', '--budget' ],
+    [ 'ctx => { state["k"] ??= ctx.path; return state["k"] === ctx.path; }', 'state["k"] ??=' ],
+    [ 'ctx => { paths.push(ctx.path); return paths.length < 100; }', 'paths.push(' ],
+    [ 'ctx => { globalThis.seen = true; return false; }', 'globalThis.seen =' ],
+  ];
+  for (const [ source, write ] of writes) {
+    it(`names the write in ${source}`, () => assert.equal(outsideWrite(source), write));
+  }
+  const pure = [
+    'ctx => ctx.path.startsWith("/api/")',
+    'ctx => { const parts = ctx.path.split("/"); let depth = 0; for (const part of parts) if (part) depth++; return depth > 2; }',
+    'function match(ctx) { var _a; return ((_a = ctx.get("x")) !== null && _a !== void 0 ? _a : "") === "" && ctx.path !== "/health"; }',
+    'match(ctx) { ctx.state.checked = true; return ctx.path !== "/login"; }',
+    'ctx => [ "/a", "/b" ].some(prefix => { let p = prefix; p += "/"; return ctx.path.startsWith(p); })',
+    'ctx => ctx.path === "/x=1" || /a=b/.test(ctx.path) || ctx.path <= "/m" || ctx.path !== "/n"',
+    '({ path }) => { let i = 0; while (i < path.length && path[i] === "/") i++; return i === 1; }',
+    'ctx => { try { return decodeURIComponent(ctx.path) !== "/x"; } catch (err) { err = null; return true; } }',
+  ];
+  for (const source of pure) {
+    it(`finds no write in ${source}`, () => assert.equal(outsideWrite(source), undefined));
+  }
 });
 
 describe('probes from the strings a filter names (values of route parameters)', () => {
