@@ -5,6 +5,7 @@
  * parameters are, and each candidate that the route's own RegExp accepts becomes one more probe: every probe stays a
  * request egg dispatches to the route, and egg's own matching decides the filter's outcome on it.
  */
+import { unescapeJs } from '../js-literal';
 import { caseForms, ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './path-matching';
 
 /**
@@ -102,7 +103,7 @@ function stringLiterals(source: string): Array<{ text: string; searchedAnywhere:
   return [ ...source.matchAll(STRING_LITERAL) ]
     .map(match => {
       const before = source.slice(Math.max(0, (match.index ?? 0) - 40), match.index);
-      return { text: (match[1] ?? match[2] ?? match[3]).replace(/\\(.)/g, '$1'), searchedAnywhere: SEARCHED_ANYWHERE.test(before), prefix: SEARCHED_AS_PREFIX.test(before) };
+      return { text: unescapeJs(match[1] ?? match[2] ?? match[3]), searchedAnywhere: SEARCHED_ANYWHERE.test(before), prefix: SEARCHED_AS_PREFIX.test(before) };
     })
     .filter(literal => literal.text);
 }

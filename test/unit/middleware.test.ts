@@ -226,6 +226,8 @@ describe('probes from the strings a filter names (values of route parameters)', 
     assert.deepEqual(filterTokens((ctx: { path: string }) => /\/login$/.test(ctx.path) || ctx.path.length / 2 > 3), [ '/login', 'login' ]);
     // A class of other characters gives its first; a common Unicode property a character of it (round 18).
     assert.deepEqual(filterTokens([ /^\/[Hh]ealth$/, /^\/v[12]$/, /^\/\p{Lu}$/u ]), [ '/Health', '/v1', '/A' ]);
+    // A literal's escapes stand for what the function compares at run time.
+    assert.deepEqual(filterTokens(new Function('ctx', "return ctx.path === '\\x2fhealth' || ctx.path === '\\u002f\\u{61}dmin'")), [ '/health', '/admin' ]);
     assert.deepEqual(filterTokens([ undefined, 42, null ]), []);
   });
 
