@@ -97,6 +97,35 @@ describe('plugin trust (mm.app)', function() {
       assert.match(findings(app, 'SEN101')[0]?.message ?? '', /egg-parentplug, a directory outside the app owned by user 65534, not by this process's user \(0\) or root: whoever can write there/);
     });
 
+    it('a lockfile above the app vouches for its plugins only while no other user can write it (black-box round 21)', async () => {
+      const parent = tempDir('parent-lockfile');
+      writePlugin(path.join(parent, 'node_modules/egg-parentplug'), 'parentplug');
+      fs.writeFileSync(path.join(parent, 'package-lock.json'), JSON.stringify({ name: 'workspace', lockfileVersion: 3, requires: true, packages: {
+        '': { name: 'workspace' },
+        'node_modules/egg-parentplug': { version: '1.0.0', resolved: 'https://registry.npmjs.org/egg-parentplug/-/egg-parentplug-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` },
+      } }));
+      const app = path.join(parent, 'app');
+      const files: Record<string, string> = {
+        'package.json': JSON.stringify({ name: 'parent-lockfile-app' }),
+        'config/plugin.js': "exports.parentplug = { enable: true, package: 'egg-parentplug' };\n",
+        'config/config.default.js': "module.exports = { keys: 'parent-lockfile-app-key-Zq8Xw3Lk9Vb2Nm5Tr7Yu4', logger: { dir: __dirname + '/../logs' } };\n",
+      };
+      for (const [ file, text ] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+        fs.writeFileSync(path.join(app, file), text);
+      }
+      fs.mkdirSync(path.join(app, 'node_modules'));
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const kept = await bootApp(app);
+      await kept.close();
+      assert.deepEqual(findings(app, 'SEN103'), []);
+      fs.chmodSync(path.join(parent, 'package-lock.json'), 0o666);
+      const open = await bootApp(app);
+      await open.close();
+      assert.match(findings(app, 'SEN103')[0]?.message ?? '',
+        /plugin parentplug \(egg-parentplug\)@1\.0\.0 cannot be checked: .*package-lock\.json, outside the app, is writable by every user \(mode 0666\): it vouches for whatever that user installed/);
+    });
+
     it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {
       const outside = tempDir('outside-plugin');
       writePlugin(outside, 'outside');

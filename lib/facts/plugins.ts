@@ -217,7 +217,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         displayPath: input.display(realPath),
         from: fact.from ?? '<unknown>',
         location,
-        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles) : { state: 'not-applicable' },
+        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input) : { state: 'not-applicable' },
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
       };
@@ -256,24 +256,32 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): Man
   return { manifest: { state: 'present', deep: manifest.deep, envs: manifest.envs }, plugins: results };
 }
 
-function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>): PluginLockFact {
+function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>,
+  input: InstalledPluginInput): PluginLockFact {
   const projectDir = installingProjectDir(realPath) as string;
   const found = findLockfile(projectDir);
   if (!found) return { state: 'no-lockfile', projectDir };
   let lockfile = cache.get(found.file);
   if (!lockfile) {
-    try {
-      lockfile = readLockfile(found.file, found.kind);
-    } catch (error) {
-      if (!(error instanceof LockfileError)) throw error;
-      lockfile = error;
-    }
+    // Above the app (a workspace root), a lockfile another user can write vouches for what that user installed.
+    const why = isInside(realPathLoose(found.file), realPathLoose(input.baseDir)) ? undefined : ownershipProblem(found.file);
+    lockfile = why ? new LockfileError(`${input.display(found.file)}, outside the app, is ${why}: it vouches for whatever ` +
+      'that user installed. Keep the lockfile this user\'s or root\'s and writable by no one else (chown, chmod go-w)') : readLockfileOrError(found);
     cache.set(found.file, lockfile);
   }
   if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
   if (!packageName) return { state: 'nameless', lockfile: found.file };
   const entry = lockfile.find(packageName, realPath, version);
   return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
+}
+
+function readLockfileOrError(found: { file: string; kind: Parameters<typeof readLockfile>[1] }): Lockfile | LockfileError {
+  try {
+    return readLockfile(found.file, found.kind);
+  } catch (error) {
+    if (error instanceof LockfileError) return error;
+    throw error;
+  }
 }
 
 const INSTALL_HOOKS = [ 'preinstall', 'install', 'postinstall' ];

@@ -154,7 +154,8 @@ export const pluginNotLocked: Rule = {
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
     'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
-    'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. No lockfile at all is one finding for ' +
+    'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. A lockfile above the app (a ' +
+    'workspace root) vouches only when it is this user\'s or root\'s and no other user can write it. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
   fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +
     'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',
