@@ -782,12 +782,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /runs after the app middleware #1 legacyExport \(lib\/legacy_export\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #3 legacyWebhook \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
       assert.match(message, /runs after the app middleware #4 \(anonymous\) \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
+      assert.match(message, /runs after the app middleware #5 bound answer \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/);
       assert.doesNotMatch(message, /#2 /, 'the request id stamp hands every request on');
       assert.match(message, /fix: +Put it after egg-security: make it a middleware file \(app\/middleware\/\) listed in config\.middleware instead of app\.use\(\) in app\.ts/);
       await withApp(bootReportOnly('mw-app-use-answer'), async app => {
         assert.equal((await app.httpRequest().post('/legacy/hook').expect(200)).body.servedBy, 'legacyWebhook');
         assert.equal((await app.httpRequest().post('/legacy/ping').expect(200)).body.servedBy, 'anonymous');
         assert.equal((await app.httpRequest().post('/legacy/export').expect(200)).body.servedBy, 'legacyExport');
+        assert.equal((await app.httpRequest().post('/legacy/bound').expect(200)).body.servedBy, 'bound');
         await app.httpRequest().post('/api/users').expect(403);
       });
     });

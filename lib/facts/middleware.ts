@@ -156,6 +156,8 @@ export function recordAppUses(app: object): void {
   };
 }
 
+/** The source V8 gives a bound or built-in function. */
+const NATIVE_BODY = /\{\s*\[native code\]\s*\}\s*$/;
 /** How much of a function's body, without white space, must be found in a file to place it there. */
 const USE_BODY_PREFIX = 80;
 /** A body shorter than this (`{ await next(); }`) is only placed in the file of its `app.use()` call. */
@@ -165,9 +167,12 @@ const PLACEABLE_BODY = 24;
  * The file a function in the chain that egg's loader did not load was defined in: the file of its `app.use()` call
  * when its body is written there (an inline function; compared from its first brace, so TypeScript's parameter
  * types do not hide it), else one of the app's own loaded modules that writes it (a handler in lib/ that app.js
- * requires, or puts into `app.middleware` itself); not when it was made elsewhere (`app.use(compress())`).
+ * requires, or puts into `app.middleware` itself); not when it was made elsewhere (`app.use(compress())`). A bound
+ * function, whose body cannot be read, is placed at its `app.use()` call.
  */
 function definedAtUse(fn: object, source: string, appFiles: () => ReadonlyMap<string, string>): string | undefined {
+  // A bound function (`app.use(handler.answer.bind(handler))`) shows no body: its app.use() call is all there is.
+  if (NATIVE_BODY.test(source)) return useSites.get(fn);
   const brace = source.indexOf('{');
   if (brace === -1) return undefined;
   const body = squeeze(source.slice(brace)).slice(0, USE_BODY_PREFIX);
