@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { isDeclaredPackage } from './facts/real-path';
+import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, untrustedModuleRoots } from './facts/real-path';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -15,6 +17,8 @@ interface LaunchOptions {
   plugins?: unknown;
   /** The framework: a package name the app resolves, or a directory (egg-scripts `--framework`). */
   framework?: unknown;
+  /** A module egg-core requires in every process as its path-to-regexp (egg-scripts `--pathToRegexpModule`). */
+  pathToRegexpModule?: unknown;
 }
 
 /**
@@ -32,6 +36,7 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
         serverScope: parsed.serverScope,
         plugins: parsed.plugins,
         framework: parsed.framework,
+        pathToRegexpModule: parsed.pathToRegexpModule,
       };
     } catch {
       // not egg's options argument
@@ -67,6 +72,23 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       '[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets config.sentinel, which could switch egg-sentinel\'s checks off.',
       'Fix: set egg-sentinel\'s options in the app\'s config files and remove "sentinel" from EGG_APP_CONFIG.',
     );
+  }
+  const codeLoading = development ? [] : codeLoadingKeys(env.EGG_APP_CONFIG);
+  if (codeLoading.length) {
+    problems.push(
+      `[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets ${codeLoading.join(', ')}, from which egg and its plugins load and run code while the app loads, before any check inside it.`,
+      'Fix: set these keys in the app\'s config files (config/config.<env>.js) and remove them from EGG_APP_CONFIG.',
+    );
+  }
+  // egg-core requires this module itself, in every process, before any plugin or config file.
+  for (const [ given, value ] of [ [ 'EGG_OPTIONS_PATH_TO_REGEXP_MODULE', env.EGG_OPTIONS_PATH_TO_REGEXP_MODULE ], [ 'the start option pathToRegexpModule', options.pathToRegexpModule ] ]) {
+    const outside = development || typeof value !== 'string' || !value ? undefined : moduleOutsideApp(value, options.baseDir);
+    if (outside) {
+      problems.push(
+        `[egg-sentinel preflight] refused to start: ${given} makes egg require ${JSON.stringify(value)} in every process before the app (${outside}).`,
+        'Fix: install the path-to-regexp version you need as a dependency of the app and name its package, or remove the setting.',
+      );
+    }
   }
   if (!development && hasOwnKey(env.EGG_PLUGINS, 'sentinel')) {
     problems.push(
@@ -125,15 +147,51 @@ function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
   return env.NODE_ENV === 'test' ? 'unittest' : env.NODE_ENV === 'production' ? 'prod' : 'local';
 }
 
+/** Config keys from whose paths egg or its plugins require code while the app loads (egg-core, egg-schedule, egg-i18n, egg-watcher). */
+const CODE_LOADING_KEYS = [ [ 'customLoader' ], [ 'schedule', 'directory' ], [ 'i18n', 'dirs' ], [ 'i18n', 'dir' ], [ 'watcher', 'eventSources' ] ];
+
+/** The code-loading keys (CODE_LOADING_KEYS) EGG_APP_CONFIG's JSON sets. */
+function codeLoadingKeys(json: string | undefined): string[] {
+  const parsed = parseJson(json);
+  return CODE_LOADING_KEYS.filter(keys => {
+    let value = parsed;
+    for (const key of keys) {
+      if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, key)) return false;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return true;
+  }).map(keys => keys.join('.'));
+}
+
+/** Why the module `specifier` (a name or path) is not the app's own, or undefined when it resolves inside the app or a node_modules it may trust. */
+function moduleOutsideApp(specifier: string, baseDir: string): string | undefined {
+  let file: string;
+  try {
+    file = fs.realpathSync(createRequire(path.join(baseDir, 'noop.js')).resolve(specifier));
+  } catch {
+    return 'it does not resolve from the app';
+  }
+  const base = realPathOrAbsolute(baseDir);
+  const roots = [ base, ...nodeModulesDirs(base).map(realPathOrAbsolute) ];
+  const root = roots.find(dir => isInside(file, dir));
+  if (!root) return `${file} is outside the app and the node_modules it resolves from`;
+  const why = root === base ? undefined : untrustedModuleRoots([ root ], base)[0]?.why;
+  return why ? `${file} is in ${root}, a node_modules outside the app ${why}` : undefined;
+}
+
+function parseJson(json: string | undefined): unknown {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined; // egg ignores a value that is not JSON
+  }
+}
+
 /** Whether `json` is a JSON object with `key` of its own (egg parses EGG_APP_CONFIG and EGG_PLUGINS with JSON.parse). */
 function hasOwnKey(json: string | undefined, key: string): boolean {
-  if (!json) return false;
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return isObject(parsed) && Object.prototype.hasOwnProperty.call(parsed, key);
-  } catch {
-    return false; // egg ignores a value that is not JSON
-  }
+  const parsed = parseJson(json);
+  return isObject(parsed) && Object.prototype.hasOwnProperty.call(parsed, key);
 }
 
 function isObject(value: unknown): value is object {

@@ -609,6 +609,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/);
   });
 
+  it('SEN306: EGG_OPTIONS_PATH_TO_REGEXP_MODULE naming a module outside the app, which egg-core requires in every process', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-p2r-'));
+    dirs.push(outside);
+    const module = path.join(outside, 'p2r.js');
+    const real = require.resolve('path-to-regexp', { paths: [ path.dirname(require.resolve('@eggjs/router')) ] });
+    fs.writeFileSync(module, `globalThis.sentinelP2rRan = true;\nmodule.exports = require(${JSON.stringify(real)});\n`);
+    mm(process.env, 'EGG_OPTIONS_PATH_TO_REGEXP_MODULE', module);
+    mm(globalThis, 'sentinelP2rRan', false);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.equal((globalThis as { sentinelP2rRan?: boolean }).sentinelP2rRan, true, 'egg ran the module');
+    assert.match(message, /the environment sets EGG_OPTIONS_PATH_TO_REGEXP_MODULE=".*p2r\.js": egg-core requires it as the path-to-regexp of its router and of every match\/ignore, so every process runs .*p2r\.js, outside the app/);
+  });
+
   it('SEN306: an OpenSSL config from outside the app (OPENSSL_CONF, --openssl-config) and TLS verification switched off', async () => {
     withSecureEnv();
     mm.env('prod');

@@ -161,6 +161,22 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.ok(!fs.existsSync(marker), 'the outside file never ran');
   });
 
+  it('the preflight stops EGG_APP_CONFIG customLoader and EGG_OPTIONS_PATH_TO_REGEXP_MODULE before egg runs their code', async () => {
+    const marker = path.join(work, 'loader-ran');
+    const evil = path.join(work, 'evil-loader');
+    fs.mkdirSync(evil, { recursive: true });
+    fs.writeFileSync(path.join(evil, 'pwn.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = {};\n`);
+    const appConfig = JSON.stringify({ customLoader: { pwn: { directory: path.relative(app, evil), inject: 'app' } } });
+    const cluster = startCluster(app, await freePort(), userEnv({ EGG_APP_CONFIG: appConfig, EGG_OPTIONS_PATH_TO_REGEXP_MODULE: path.join(evil, 'pwn.js'),
+      NODE_OPTIONS: '--require egg-sentinel/preflight' }));
+    const result = await cluster.started;
+    await cluster.stop();
+    assert.equal(result.code, 1);
+    assert.match(cluster.output(), /\[egg-sentinel preflight\] refused to start: EGG_APP_CONFIG sets customLoader/);
+    assert.match(cluster.output(), /EGG_OPTIONS_PATH_TO_REGEXP_MODULE makes egg require/);
+    assert.ok(!fs.existsSync(marker), 'the outside code never ran');
+  });
+
   it('the egg-sentinel bin runs from the tarball: rules, and an audit of this JavaScript app, which leaves the report of its last boot', () => {
     const bin = path.join(app, 'node_modules/egg-sentinel/bin/egg-sentinel.js');
     assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);

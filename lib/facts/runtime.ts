@@ -96,6 +96,14 @@ export const CODE_FILE_VARIABLES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * Environment variables naming a module egg itself requires in every process, before any plugin or config file:
+ * egg-core's path-to-regexp replacement (also the `pathToRegexpModule` start option, which the preflight judges).
+ */
+export const MODULE_VARIABLES: ReadonlyMap<string, string> = new Map([
+  [ 'EGG_OPTIONS_PATH_TO_REGEXP_MODULE', 'egg-core requires it as the path-to-regexp of its router and of every match/ignore' ],
+]);
+
+/**
  * Variables naming certificates every TLS connection the app opens trusts (SSL_CERT_* as node reads them with
  * `--use-openssl-ca`): a CA from there lets its owner pose as any server the app calls.
  */
@@ -126,7 +134,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     secretEnvironmentValues: environmentSecretValues(env),
     nodeFlags: flags.map(flag => {
       if (!flag.value) return flag;
-      if (MODULE_FLAGS.has(flag.name)) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
+      if (MODULE_FLAGS.has(flag.name) || (flag.source === 'environment' && MODULE_VARIABLES.has(flag.name))) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
       let file = realPathOrUndefined(path.resolve(cwd, flag.value));
       // A NODE_PATH dir not created yet inside the app or a node_modules it resolves from (pnpm's bin shims name such
@@ -210,9 +218,9 @@ function isSystemFile(file: string, dirs: readonly string[]): boolean {
 
 const GROUP_OR_OTHER_WRITE = 0o022;
 
-/** The variables node reads that load a file, change what require() finds or what TLS trusts, as flags of source `environment`. */
+/** The variables node (or egg) reads that load a file, change what require() finds or what TLS trusts, as flags of source `environment`. */
 function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
-  const names = [ ...CODE_FILE_VARIABLES.keys(), ...TRUST_FILE_VARIABLES, 'NODE_TLS_REJECT_UNAUTHORIZED' ];
+  const names = [ ...CODE_FILE_VARIABLES.keys(), ...MODULE_VARIABLES.keys(), ...TRUST_FILE_VARIABLES, 'NODE_TLS_REJECT_UNAUTHORIZED' ];
   const modulePaths = (env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean);
   return [
     ...names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : [])),

@@ -6,7 +6,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -210,7 +210,8 @@ export const dangerousNodeFlags: Rule = {
     'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
-    '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require). `NODE_PATH` makes ' +
+    '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
+    'as its path-to-regexp when `EGG_OPTIONS_PATH_TO_REGEXP_MODULE` names one. `NODE_PATH` makes ' +
     'require() look in its directories for what the app does not install: an optional require (egg-sentinel\'s own probe ' +
     'for koa-router included, before this check runs) loads code from there. `NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
@@ -246,6 +247,11 @@ export const dangerousNodeFlags: Rule = {
       if (DEBUGGER_FLAG.test(flag.name)) {
         return [{ ...base, severity: developmentEnv ? 'high' : 'critical',
           message: `${flag.source} has ${shownFlag(flag)}: an open debugger lets whoever reaches its port run code in every worker` }];
+      }
+      const requiredByEgg = flag.source === 'environment' ? MODULE_VARIABLES.get(flag.name) : undefined;
+      if (requiredByEgg && flag.value && !inApp(flag)) {
+        const where = flag.modulePath ? placed(flag) : 'a module that does not resolve from the working directory';
+        return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: ${requiredByEgg}, so every process runs ${where} before the app` }];
       }
       if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !inApp(flag)) {
         const where = flag.modulePath ? placed(flag) : 'a module that does not resolve from the working directory (or a data: URL)';

@@ -14,7 +14,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads egg-cluster options from the JSON argument, else the working directory', () => {
-    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined, framework: undefined });
+    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined, framework: undefined, pathToRegexpModule: undefined });
     assert.deepEqual(launchOptions([ 'node', 'server.js', '{not json' ], '/cwd'), { baseDir: '/cwd' });
   });
 
@@ -73,6 +73,38 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"security":{"csrf":{"enable":true}}}', EGG_PLUGINS: '{"cors":true}' }), undefined,
       'other keys are the boot checks\' business (SEN303, SEN107)');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: 'not json' }), undefined, 'egg ignores it');
+  });
+
+  it('refuses EGG_APP_CONFIG keys egg loads code from, outside local and unittest (black-box round 22)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const refused = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"customLoader":{"pwn":{"directory":"../evil"}},"i18n":{"dirs":["/tmp/x"]},"keys":"k"}' }) ?? '';
+    assert.match(refused, /EGG_APP_CONFIG sets customLoader, i18n\.dirs, from which egg and its plugins load and run code while the app loads/);
+    assert.match(refused, /Fix: set these keys in the app's config files/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"directory":["/tmp/x"]}}' }) ?? '', /sets schedule\.directory/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"watcher":{"eventSources":{"x":"/tmp/x.js"}}}' }) ?? '', /sets watcher\.eventSources/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"cluster":{"enable":true}},"i18n":{"defaultLocale":"en"}}' }), undefined,
+      'keys that load no code are SEN303\'s business at boot');
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"customLoader":{"pwn":{"directory":"../evil"}}}' }), undefined, 'a developer may');
+  });
+
+  it('refuses a path-to-regexp module egg would require from outside the app (EGG_OPTIONS_PATH_TO_REGEXP_MODULE, --pathToRegexpModule)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-p2r-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'p2r.js'), 'module.exports = {};\n');
+      const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_OPTIONS_PATH_TO_REGEXP_MODULE: path.join(outside, 'p2r.js') }) ?? '';
+      assert.match(fromEnv, /EGG_OPTIONS_PATH_TO_REGEXP_MODULE makes egg require ".*sentinel-p2r-.*p2r\.js" in every process before the app \(.*p2r\.js is outside the app and the node_modules it resolves from\)/);
+      const option = [ 'node', 'x', JSON.stringify({ baseDir: dir, pathToRegexpModule: path.join(outside, 'p2r.js') }) ];
+      assert.match(preflightProblem(option, dir, prod) ?? '', /the start option pathToRegexpModule makes egg require/);
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_OPTIONS_PATH_TO_REGEXP_MODULE: 'no-such-p2r' }) ?? '', /it does not resolve from the app/);
+      // A version of path-to-regexp the app installs is what the setting is for.
+      fs.mkdirSync(path.join(dir, 'node_modules/path-to-regexp-v6'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'node_modules/path-to-regexp-v6/index.js'), 'module.exports = {};\n');
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_OPTIONS_PATH_TO_REGEXP_MODULE: 'path-to-regexp-v6' }), undefined);
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_OPTIONS_PATH_TO_REGEXP_MODULE: path.join(outside, 'p2r.js') }), undefined, 'a developer may');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('a local or unittest env under NODE_ENV=production is no developer\'s: the same refusals as prod (SEN606)', () => {
