@@ -264,7 +264,8 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
 interface TokenSet {
   paths: string[];
   pathSegments: Array<{ segments: string[]; encoded: boolean }>;
-  valueForms: string[][];
+  /** `encoded`: the token, when it is tried percent-encoded too. */
+  valueForms: Array<{ plain: string[]; encoded?: string }>;
 }
 
 /** The policy's tokens, tried first and all (up to MAX_POLICY_TOKEN_PROBES), then the others'. */
@@ -284,7 +285,7 @@ function tokenSet(tokens: readonly string[], encoded: ReadonlySet<string>): Toke
   return {
     paths,
     pathSegments: paths.map(token => ({ segments: token.split('/'), encoded: encoded.has(token) })),
-    valueForms: tokens.filter(token => !token.includes('/')).map(token => (encoded.has(token) ? [ token, `a${token}`, encodedFirst(token) ] : [ token, `a${token}` ])),
+    valueForms: tokens.filter(token => !token.includes('/')).map(token => ({ plain: [ token, `a${token}` ], ...(encoded.has(token) && { encoded: token }) })),
   };
 }
 
@@ -310,24 +311,26 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   // This runs once per route path while the code is cold: nothing is allocated for a route no token can fill.
   if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known, answeredElsewhere);
   if (!route.paramNames.length || base === undefined) return NONE;
-  const routeSegments = route.path.split('/');
+  const routeSegments = routePathSegments(route.path);
   const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
   const policyFills = fills(tokens.policy);
   const otherFills = fills(tokens.other);
   if (!policyFills.length && !otherFills.length && !tokens.policy.valueForms.length && !tokens.other.valueForms.length) return NONE;
   const collector = new ProbeCollector(route, known, answeredElsewhere);
   const sample = base.split('/');
-  const fill = (filling: TokenSet['pathSegments'], valueForms: string[][]) => () => {
+  const fill = (filling: TokenSet['pathSegments'], valueForms: TokenSet['valueForms']) => () => {
     for (const { segments, encoded } of filling) {
-      collector.consider(overlay(routeSegments, sample, segments, false));
-      if (encoded) collector.consider(overlay(routeSegments, sample, segments, true));
+      collector.consider(overlay(routeSegments, sample, segments));
+      if (encoded) collector.considerEncoded(position => overlay(routeSegments, sample, segments, position));
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
       const slots = valueSlots(segment);
-      for (const forms of valueForms) {
-        for (const value of forms) {
-          for (const slot of slots) collector.consider(sample.map((part, at) => (at === index ? slot(value) : part)).join('/'));
+      const placed = (value: string, slot: (value: string) => string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/');
+      for (const { plain, encoded } of valueForms) {
+        for (const slot of slots) {
+          for (const value of plain) collector.consider(placed(value, slot));
+          if (encoded) collector.considerEncoded(position => placed(encodedAt(encoded, position), slot));
         }
       }
     });
@@ -335,14 +338,41 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms), fill(otherFills, tokens.other.valueForms));
 }
 
-/**
- * `value` with its first letter or digit percent-encoded (`admin` → `%61dmin`), which egg's router decodes back in a
- * parameter.
- */
-function encodedFirst(value: string): string {
-  const at = value.search(/[A-Za-z0-9]/);
-  return at === -1 ? value : `${value.slice(0, at)}%${value.charCodeAt(at).toString(16).toUpperCase()}${value.slice(at + 1)}`;
+/** A route path's segments; a `/` inside a parameter's pattern (`:section(a[^/]*)`) splits none. */
+function routePathSegments(routePath: string): string[] {
+  const segments = [ '' ];
+  let depth = 0;
+  for (let at = 0; at < routePath.length; at++) {
+    const char = routePath[at];
+    if (char === '\\') {
+      segments[segments.length - 1] += routePath.slice(at, at + 2);
+      at++;
+      continue;
+    }
+    if (char === '(') depth++;
+    else if (char === ')') depth = Math.max(0, depth - 1);
+    if (char === '/' && depth === 0) segments.push('');
+    else segments[segments.length - 1] += char;
+  }
+  return segments;
 }
+
+/** Letters and digits of a value tried percent-encoded, one at a time, for a route that fixes the first ones. */
+const MAX_ENCODED_POSITIONS = 16;
+
+/**
+ * `value` with its `position`-th letter or digit percent-encoded (`admin`, 0 → `%61dmin`; 1 → `a%64min`), which egg's
+ * router decodes back in a parameter; the value itself when it has fewer.
+ */
+function encodedAt(value: string, position = 0): string {
+  let seen = -1;
+  for (let at = 0; at < value.length; at++) {
+    if (!/[A-Za-z0-9]/.test(value[at]) || ++seen < position) continue;
+    return `${value.slice(0, at)}%${value.charCodeAt(at).toString(16).toUpperCase()}${value.slice(at + 1)}`;
+  }
+  return value;
+}
+
 
 /** Samples of a RegExp route that tokens are put before and after: a few, so a long alternation does not multiply them. */
 const MAX_REGEXP_ROUTE_SAMPLES = 4;
@@ -371,7 +401,7 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
         consider(joinPaths(sample, token));
       }
     }
-    for (const [ value ] of set.valueForms) for (const sample of around) consider(sample + value);
+    for (const { plain: [ value ] } of set.valueForms) for (const sample of around) consider(sample + value);
   };
   const probes = collector.inTwoPhases(() => {
     for (const sample of samples) {
@@ -419,6 +449,22 @@ class ProbeCollector {
   consider(candidate: string): void {
     this.add(candidate);
     if (!this.route.opts?.strict && !candidate.endsWith('/')) this.add(`${candidate}/`);
+  }
+
+  /**
+   * The first form the route matches of a request with one letter percent-encoded (`encodedForm(position)`, see
+   * encodedAt), as consider() takes it: a route whose own pattern fixes the first letter (`/:section(a[^/]*)`)
+   * still decodes `a%64min`. Alternatives of one request, so one probe; none once the positions run out.
+   */
+  considerEncoded(encodedForm: (position: number) => string): void {
+    let previous: string | undefined;
+    for (let position = 0; position < MAX_ENCODED_POSITIONS; position++) {
+      const candidate = encodedForm(position);
+      if (candidate === previous) return;
+      previous = candidate;
+      this.route.regexp.lastIndex = 0;
+      if (this.route.regexp.test(candidate)) return this.consider(candidate);
+    }
   }
 
   private add(candidate: string): void {
@@ -485,7 +531,8 @@ function isOpenEnd(tokenSegments: string[], index: number): boolean {
   return index === tokenSegments.length - 1 && index > 1 && tokenSegments[index] === '';
 }
 
-function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[], encode: boolean): string {
+/** The token laid over the route's sample (see fillsParameter); with `encodePosition`, that letter of each value percent-encoded. */
+function overlay(routeSegments: string[], baseSegments: string[], tokenSegments: string[], encodePosition?: number): string {
   const out: string[] = [];
   for (let index = 0; index < Math.max(tokenSegments.length, baseSegments.length); index++) {
     const token = tokenSegments[index];
@@ -496,7 +543,7 @@ function overlay(routeSegments: string[], baseSegments: string[], tokenSegments:
     } else {
       // fillsParameter checked that a literal segment of the route agrees: the token's spelling is the request's.
       const literal = routeSegments[index] !== undefined && !WILDCARD_SEGMENT.test(routeSegments[index]);
-      out.push(literal ? routeSegments[index] : encode ? encodedFirst(token) : token);
+      out.push(literal ? routeSegments[index] : encodePosition === undefined ? token : encodedAt(token, encodePosition));
     }
   }
   return out.join('/');

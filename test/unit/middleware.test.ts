@@ -243,6 +243,9 @@ describe('probes from the strings a filter names (values of route parameters)', 
     const exportRoute = layerOf('/:section/export');
     assert.deepEqual(tokenProbes(exportRoute, '/1/export', prepareTokens([ '/admin', '/admin/other' ]), []).probes,
       [ '/admin/export', '/admin/export/', '/%61dmin/export', '/%61dmin/export/' ]);
+    // A route whose own pattern fixes the first letter gets the first later letter it accepts encoded: one probe.
+    assert.deepEqual(tokenProbes(layerOf('/:section(a[^/]*)/export'), '/a/export', prepareTokens([ '/admin', 'admin' ]), []).probes,
+      [ '/admin/export', '/admin/export/', '/a%64min/export', '/a%64min/export/', '/aadmin/export', '/aadmin/export/' ]);
     // The route's own pattern refuses a value: no probe; a strict router adds no trailing-slash form.
     assert.deepEqual(tokenProbes(layerOf('/files/:id(\\d+)', true), '/files/1', prepareTokens([ 'sentinel', '5' ]), []).probes, [ '/files/5' ]);
     // Routes without parameters, and RegExp routes, keep their probes.
