@@ -309,6 +309,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp with its own test() is not judged by its pattern: unverified, and a long path skips auth', async () => {
+      const message = await expectRefused(fixture('mw-regexp-own-test'), /SEN404/);
+      assert.match(message, /GET \/api\/users\/:id .*cannot be shown to run its guard.*its ignore holds a RegExp with its own methods or properties .*\/\^\\\/health\$\//);
+      await withApp(bootReportOnly('mw-regexp-own-test'), async app => {
+        await app.httpRequest().get('/api/users/1').expect(401);
+        assert.equal((await app.httpRequest().get(`/api/users/${'1'.repeat(40)}`).expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('an ignore function that remembers its answer per path writes outside itself: unverified, and a later path skips auth', async () => {
       const message = await expectRefused(fixture('mw-memo-match'), /SEN404/);
       assert.match(message, /GET \/api\/users\/:id .*cannot be shown to run its guard.*its ignore function writes to state outside itself \(`skipAuthFor\.set\(`\)/);

@@ -839,7 +839,7 @@ function collectRoutes(
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
-      ...statefulStep(entry),
+      ...unverifiableStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
   // (an app.use() in a late hook) runs before that: those never guard its routes. A router no known middleware
@@ -912,7 +912,7 @@ function collectRoutes(
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
         let step = steps.get(entry);
-        if (!step && entry.stateful) step = entry.stateful;
+        if (!step && entry.unverifiable) step = entry.unverifiable;
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
@@ -1027,19 +1027,27 @@ interface GlobalMiddleware {
   never: RouteStep;
   /** For the routes of a router no known middleware dispatches to. */
   undispatched: RouteStep;
-  /** For every route, when its match/ignore keeps state between requests (statefulStep). */
-  stateful?: RouteStep;
+  /** For every route, when the probes cannot show what its match/ignore does (unverifiableStep). */
+  unverifiable?: RouteStep;
 }
 
 /**
- * A match/ignore that keeps state from one request to the next decides a path by the requests before it: a sticky
- * RegExp (flag `y`, without `g`), whose lastIndex egg-path-matching resets for `g` only, or a function that writes
- * outside itself (a cache, a counter: lib/facts/filter-state.ts). Unverified for every route.
+ * A match/ignore whose outcome the probes cannot show, unverified for every route: one that keeps state from one
+ * request to the next and so decides a path by the requests before it (a sticky RegExp, flag `y` without `g`, whose
+ * lastIndex egg-path-matching resets for `g` only; a function that writes outside itself, a cache or a counter:
+ * lib/facts/filter-state.ts), or a RegExp that is not one as egg-path-matching uses it (its own `test`, a subclass):
+ * egg-path-matching calls `test()`, while its probes are made from its source.
  */
-function statefulStep(entry: MiddlewareFact): { stateful?: RouteStep } {
+function unverifiableStep(entry: MiddlewareFact): { unverifiable?: RouteStep } {
   const key = entry.match ? 'match' : 'ignore';
   const patterns = [ entry.match || entry.ignore ].flat();
-  const unverified = (detail: string) => ({ stateful: { name: entry.name, level: 'global' as const, runs: 'unverified' as const, detail } });
+  const unverified = (detail: string) => ({ unverifiable: { name: entry.name, level: 'global' as const, runs: 'unverified' as const, detail } });
+  const disguised = patterns.find((pattern): pattern is RegExp => pattern instanceof RegExp &&
+    (Object.getPrototypeOf(pattern) !== RegExp.prototype || Reflect.ownKeys(pattern).some(property => property !== 'lastIndex')));
+  if (disguised) {
+    return unverified(`its ${key} holds a RegExp with its own methods or properties (or of a subclass of RegExp), ${describePattern(disguised)}: ` +
+      'egg-path-matching calls its test(), which need not do what its pattern says; use a plain RegExp');
+  }
   const sticky = patterns.find((pattern): pattern is RegExp => pattern instanceof RegExp && pattern.sticky && !pattern.global);
   if (sticky) {
     return unverified(`its ${key} holds the sticky RegExp ${sticky}, which keeps its lastIndex from one request to the next ` +
