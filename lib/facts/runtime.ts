@@ -110,7 +110,8 @@ export const MODULE_VARIABLES: ReadonlyMap<string, string> = new Map([
 export const TRUST_FILE_VARIABLES: ReadonlySet<string> = new Set([ 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR' ]);
 
 /** Flags whose value may follow as the next argument. */
-const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert' ]);
+const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert',
+  '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit' ]);
 
 /**
  * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of

@@ -220,8 +220,10 @@ export const dangerousNodeFlags: Rule = {
     '`--experimental-network-imports` lets `import()` run code from https URLs, `--insecure-http-parser` accepts malformed ' +
     'requests (request smuggling behind a proxy), `--security-revert` reverts a fix of Node.js, and `NODE_TLS_REJECT_UNAUTHORIZED=0` makes ' +
     'every HTTPS request the app sends accept any certificate. `--tls-min-v1.0`/`--tls-min-v1.1` and a `--tls-cipher-list` ' +
-    'allowing NULL, export, RC4, DES or anonymous ciphers weaken TLS (medium). `--allow-*` flags widen the permission model and are noted. ' +
-    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files and TLS downgrades, low for `--allow-*`.',
+    'allowing NULL, export, RC4, DES or anonymous ciphers weaken TLS (medium). `--report-on-signal`, `--report-uncaught-exception`, ' +
+    '`--report-on-fatalerror` (a report holds every environment variable), `--heapsnapshot-signal` and `--heapsnapshot-near-heap-limit` (a ' +
+    'snapshot holds all memory) write the app\'s secrets to files (medium; low on a developer machine). `--allow-*` flags widen the permission model and are noted. ' +
+    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files, TLS downgrades and diagnostic dumps, low for `--allow-*`.',
   fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`), or the variable from the ' +
     'environment; install preloaded modules as dependencies of the app and require them from its node_modules, and keep ' +
     'files node loads at start inside the app.',
@@ -294,6 +296,12 @@ export const dangerousNodeFlags: Rule = {
       if (flag.source === 'environment' && flag.name === 'NODE_TLS_REJECT_UNAUTHORIZED' && flag.value === '0') {
         return [{ ...base, severity: 'high', message: `${flagSetting(flag)}: every HTTPS request the app sends (urllib, ctx.curl, fetch) accepts any certificate, so anyone on the path can read and change it` }];
       }
+      const dump = DIAGNOSTIC_DUMPS.get(flag.name);
+      if (dump) {
+        const dir = facts.runtime.nodeFlags.find(other => (dump.report ? REPORT_DIR_FLAGS : HEAP_DIR_FLAGS).includes(other.name) && other.value)?.value;
+        return [{ ...base, severity: developmentEnv ? 'low' : 'medium', message: `${flag.source} has ${shownFlag(flag)}: every process writes ${dump.what} ` +
+          `to ${dir === undefined ? 'its working directory' : quoteForMessage(dir, 80)}, where whoever can read the file reads the app's secrets` }];
+      }
       if (flag.name.startsWith('--allow-')) {
         return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];
       }
@@ -301,6 +309,18 @@ export const dangerousNodeFlags: Rule = {
     });
   },
 };
+
+/** Flags that make node write its environment (a diagnostic report) or its memory (a heap snapshot) to files. */
+const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boolean }> = new Map([
+  [ '--report-on-signal', { what: 'a diagnostic report (every environment variable, secrets included) on the report signal', report: true } ],
+  [ '--report-uncaught-exception', { what: 'a diagnostic report (every environment variable, secrets included) on any uncaught exception', report: true } ],
+  [ '--report-on-fatalerror', { what: 'a diagnostic report (every environment variable, secrets included) on a fatal error', report: true } ],
+  [ '--heapsnapshot-signal', { what: 'a heap snapshot (all of its memory: config, keys, sessions) on that signal', report: false } ],
+  [ '--heapsnapshot-near-heap-limit', { what: 'heap snapshots (all of its memory: config, keys, sessions) near its heap limit', report: false } ],
+]);
+/** Where node writes reports (the first set wins) and heap snapshots. */
+const REPORT_DIR_FLAGS = [ '--report-directory', '--report-dir', '--diagnostic-dir' ];
+const HEAP_DIR_FLAGS = [ '--diagnostic-dir' ];
 
 /** OpenSSL cipher list entries that allow no or broken encryption or authentication (not when excluded with `!` or `-`). */
 const WEAK_CIPHER = /^(?:[ae]?NULL|EXPORT\w*|EXP|RC4|DES|3DES|MD5|ADH|AECDH|LOW)\b/i;

@@ -360,6 +360,16 @@ describe('SEN306 node flags', () => {
     assert.deepEqual(check('--tls-min-v1.2'), []);
   });
 
+  it('diagnostic reports and heap snapshots, which write the environment or all memory to files, are medium (black-box round 22)', () => {
+    const [ report ] = check('--report-uncaught-exception --report-directory /tmp/reports');
+    assert.deepEqual([ report.severity, report.target ], [ 'medium', 'NODE_OPTIONS --report-uncaught-exception' ]);
+    assert.match(report.message, /writes a diagnostic report \(every environment variable, secrets included\) on any uncaught exception to "\/tmp\/reports"/);
+    assert.match(check('--heapsnapshot-signal=SIGUSR2')[0].message, /a heap snapshot \(all of its memory: config, keys, sessions\) on that signal to its working directory/);
+    assert.deepEqual(check('--report-on-signal --report-signal SIGUSR2 --diagnostic-dir=/var/diag --heapsnapshot-near-heap-limit 2').map(hit => [ hit.target, hit.severity ]),
+      [[ 'NODE_OPTIONS --report-on-signal', 'medium' ], [ 'NODE_OPTIONS --heapsnapshot-near-heap-limit', 'medium' ]]);
+    assert.deepEqual(check('--report-directory=/tmp/reports --diagnostic-dir=/tmp/d'), [], 'where, without what, writes nothing');
+  });
+
   it('--allow-* is noted as low', () => {
     assert.equal(check('--experimental-permission --allow-fs-write=*')[0].severity, 'low');
   });
