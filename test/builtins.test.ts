@@ -261,6 +261,34 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a referer check whose refererWhiteList admits a public suffix refuses boot in prod, and a POST from any .com site goes through (black-box round 22)', async () => {
+    const variant = (type: string, list: string) => tempApp('builtin-csrf-referer', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-referer-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { type: '${type}', refererWhiteList: ${list} } } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
+    });
+    const open = variant('referer', "[ '.com' ]");
+    const own = variant('referer', "[ '.example.com' ]");
+    const withToken = variant('all', "[ '.com' ]");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(open, /SEN602/);
+      assert.match(message, /CSRF protection lets any site through: security\.csrf\.type is 'referer' and its refererWhiteList has '\.com', which admits hosts anyone can register/);
+      for (const dir of [ own, withToken ]) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), [], dir));
+      mm.restore();
+      await withApp(open, async app => {
+        await app.httpRequest().post('/transfer').set('referer', 'https://attacker-site.com/x').expect(200);
+        await app.httpRequest().post('/transfer').expect(403);
+      });
+      await withApp(own, async app => {
+        await app.httpRequest().post('/transfer').set('referer', 'https://attacker-site.com/x').expect(403);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ open, own, withToken ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
     const dir = tempApp('builtin-no-security', {
       'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",

@@ -145,7 +145,8 @@ export const securityOff: Rule = {
     '`security.defaultMiddleware`, or a `csrf.ignore`/`match` that skips every route of the app and `/` (evaluated with ' +
     'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
     '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Also `csrf.ignoreJSON: true`, ' +
-    'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe. Removing the `securities` ' +
+    'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe, and, with `csrf.type` ' +
+    '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605). Removing the `securities` ' +
     'middleware itself is SEN405.',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
     "['/api/webhooks'] } }`.",
@@ -177,15 +178,16 @@ export const securityOff: Rule = {
         message: `CSRF protection is skipped for every request that says its body is JSON: security.csrf.ignoreJSON is on${setIn(facts, 'security.csrf.ignoreJSON')}, which egg-security itself deprecates as not safe`,
         fix: 'Remove `ignoreJSON` and send the CSRF token with JSON requests (egg-security reads it from the `x-csrf-token` header), or exempt the routes that cannot with `security.csrf.ignore`.',
       }] : [];
+      const openReferers = refererCheckOpen(facts, options);
       const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.skipsEveryPath);
-      if (!scope) return ignoresJson;
+      if (!scope) return [ ...openReferers, ...ignoresJson ];
       const key = `security.csrf.${scope.kind}`;
       return [{
         severity: 'high',
         target: `config.${key}`,
         source: facts.provenance(key),
         message: `CSRF protection is off for every route: security.csrf's ${scope.summary} skips every route of the app and /${setIn(facts, key)}`,
-      }, ...ignoresJson];
+      }, ...openReferers, ...ignoresJson];
     }
     const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
     const scoped = options && (options.ignore !== undefined || options.match !== undefined);
@@ -410,6 +412,27 @@ function allowsForeignHosts(entry: unknown): boolean {
   // Each also one level deeper (`*.*.com`) and with the root's trailing dot (`.de.`), as a URL's host may be written.
   const hosts = [ ...FOREIGN_HOSTS, ...named ].flatMap(host => [ host, `www.${host}`, `${host}.` ]);
   return hosts.some(host => admits(entry, host));
+}
+
+/**
+ * With `csrf.type` `referer` (or `any`, where either check passing is enough), egg-security accepts a cross-site
+ * request whose Referer or Origin host its `refererWhiteList` admits, matched as domainWhiteList is: an entry anyone
+ * can register under (`.com`, `*`) lets every attacker's site through.
+ */
+function refererCheckOpen(facts: Facts, options: AnyRecord | undefined): RuleHit[] {
+  const list = options?.refererWhiteList;
+  if ((options?.type !== 'referer' && options?.type !== 'any') || !Array.isArray(list)) return [];
+  const open = list.filter(allowsForeignHosts);
+  if (!open.length) return [];
+  return [{
+    severity: 'high',
+    target: 'config.security.csrf.refererWhiteList',
+    source: facts.provenance('security.csrf.refererWhiteList'),
+    message: `CSRF protection lets any site through: security.csrf.type is '${String(options?.type)}' and its refererWhiteList has ` +
+      `${open.map(entry => `'${String(entry)}'`).join(', ')}, which admits hosts anyone can register (a whole top-level domain or public suffix), ` +
+      `so a form on such a site passes the referer check${setIn(facts, 'security.csrf.refererWhiteList')}`,
+    fix: "List only the app's own sites: `security: { csrf: { refererWhiteList: [ '.example.com' ] } }`, or keep the default `type: 'ctoken'`.",
+  }];
 }
 
 export const openRedirect: Rule = {
