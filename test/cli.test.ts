@@ -398,6 +398,16 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(weakKeys.message, /10 characters long/);
     });
 
+    it('an app that switches egg-sentinel off in prod fails the prod audit (SEN109); the local audit, where it is on, passes', async () => {
+      const baseDir = fixture('cli-sentinel-off');
+      const prod = await auditJson([ '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.equal(prod.run.code, 1);
+      const off = prod.report.findings.find((finding: any) => finding.ruleId === 'SEN109');
+      assert.match(off?.message ?? '', /the sentinel plugin \(egg-sentinel\) is configured in config\/plugin\.prod\.ts but not enabled in env prod/);
+      const local = await auditJson([ '--base-dir', baseDir ]);
+      assert.ok(!local.report.findings.some((finding: any) => finding.ruleId === 'SEN109'));
+    });
+
     it('--fail-on replaces the app\'s threshold', async () => {
       const baseDir = fixture('cli-prod-only');
       const never = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--fail-on', 'never' ]);

@@ -4,7 +4,7 @@ import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import type { PluginTrustFact } from '../facts/plugins';
-import type { Facts } from '../facts/types';
+import type { Facts, PluginFact } from '../facts/types';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
 import type { Rule, RuleHit } from './types';
@@ -337,6 +337,19 @@ const GUARDED_KEYS: ReadonlyArray<{ prefix: string; owners: readonly string[] }>
   // TLS certificate checks of every request the app sends (ctx.curl, app.httpclient).
   { prefix: 'httpclient.request.rejectUnauthorized', owners: [] },
   { prefix: 'httpclient.httpsAgent.rejectUnauthorized', owners: [] },
+  // Paths egg and its plugins load code from while the app loads: a plugin pointing them elsewhere runs unpinned code.
+  { prefix: 'customLoader', owners: [] },
+  { prefix: 'schedule.directory', owners: [ 'egg-schedule', '@eggjs/schedule' ] },
+  { prefix: 'i18n.dirs', owners: [ 'egg-i18n', '@eggjs/i18n' ] },
+  { prefix: 'i18n.dir', owners: [ 'egg-i18n', '@eggjs/i18n' ] },
+  { prefix: 'watcher.eventSources', owners: [ 'egg-watcher', '@eggjs/watcher' ] },
+  { prefix: 'view.root', owners: [ 'egg-view', '@eggjs/view' ] },
+  // Who the client is (ctx.ip, ctx.protocol from headers), what the dumps mask, what errors show, what answers first.
+  ...[ 'proxy', 'maxProxyCount', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'dump', 'rundir', 'logger.dir', 'siteFile', 'notfound' ]
+    .map(prefix => ({ prefix, owners: [] })),
+  { prefix: 'onerror', owners: [ 'egg-onerror', '@eggjs/onerror' ] },
+  { prefix: 'jsonp', owners: [ 'egg-jsonp', '@eggjs/jsonp' ] },
+  { prefix: 'logrotator', owners: [ 'egg-logrotator', '@eggjs/logrotator' ] },
 ];
 
 function guardOf(keyPath: string) {
@@ -350,9 +363,11 @@ export const securityConfigByPlugin: Rule = {
   severity: 'high',
   description: 'egg\'s config provenance (`configMeta`) shows that a security-relevant key was last set by a plugin\'s ' +
     'config file that does not own it: `security.*` belongs to egg-security, `sentinel.*` to egg-sentinel, `static.*`, ' +
-    '`session.*` and `multipart.*` to their plugins; `keys`, `coreMiddleware`, `cluster.*`, `bodyParser.*` and ' +
-    '`httpclient`\'s `rejectUnauthorized` (TLS certificate checks of outgoing requests) to the app and ' +
-    'the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
+    '`session.*`, `multipart.*`, `schedule.directory`, `i18n.dirs`/`i18n.dir`, `watcher.eventSources`, `view.root`, `onerror.*`, ' +
+    '`jsonp.*` and `logrotator.*` to their plugins; `keys`, `coreMiddleware`, `cluster.*`, `bodyParser.*`, ' +
+    '`httpclient`\'s `rejectUnauthorized` (TLS certificate checks of outgoing requests), `customLoader` (egg loads code from its ' +
+    'directories), the proxy settings (`proxy`, `maxProxyCount`, `maxIpsCount`, `ipHeaders`, `hostHeaders`, `protocolHeaders`), ' +
+    '`dump`, `rundir`, `logger.dir`, `siteFile` and `notfound` to the app and the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
     'changes the app\'s security without the app\'s code saying so. High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
     'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` with the reason.',
@@ -379,7 +394,36 @@ export const securityConfigByPlugin: Rule = {
   },
 };
 
+/** The plugin entries that load egg-sentinel: named `sentinel`, or any name given its package. */
+function sentinelEntries(facts: Facts): PluginFact[] {
+  return facts.plugins.filter(plugin => plugin.name === 'sentinel' || plugin.package === 'egg-sentinel');
+}
+
+export const sentinelDisabled: Rule = {
+  id: 'SEN109',
+  area: 'plugins',
+  title: 'egg-sentinel switched off in this env',
+  severity: 'high',
+  description: 'The app configures the egg-sentinel plugin, but not for this env: `sentinel: false` or `enable: false` in a ' +
+    '`config/plugin.<env>` file, or an `env` list without it. A boot in this env then runs none of egg-sentinel\'s checks, ' +
+    'signs no IPC message and masks no config dump, and nothing says so; found by `egg-sentinel audit --env <env>` (at boot egg-sentinel ' +
+    'runs only where it is on). Outside local/unittest.',
+  fix: 'Enable egg-sentinel for every env in `config/plugin.(js|ts)` (`sentinel: { enable: true, package: \'egg-sentinel\' }`, no `env` ' +
+    'list) and remove the override that disables it; tune what it refuses with `config.sentinel` (failOn, rules, waivers) instead.',
+  check(facts, { developmentEnv }) {
+    const entries = sentinelEntries(facts);
+    if (developmentEnv || !entries.length || entries.some(entry => entry.enable)) return [];
+    return entries.map(entry => ({
+      severity: 'high' as const,
+      target: `plugin:${entry.name}`,
+      source: entry.from,
+      message: `the ${entry.name} plugin (egg-sentinel) is configured${entry.from ? ` in ${entry.from}` : ''} but not enabled in env ${facts.env.serverEnv}: ` +
+        'a boot in it runs none of egg-sentinel\'s checks, IPC signing or dump masking',
+    }));
+  },
+};
+
 export const pluginRules: Rule[] = [
   pluginOutsideTrustedRoots, typosquattedPlugin, pluginNotLocked, pluginFilesChanged, pluginInstallScripts, pluginNotAllowed,
-  pluginsFromEnvironment, securityConfigByPlugin,
+  pluginsFromEnvironment, securityConfigByPlugin, sentinelDisabled,
 ];

@@ -11,7 +11,7 @@ import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestErr
 import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
 import {
   pluginFilesChanged, pluginInstallScripts, pluginNotAllowed, pluginNotLocked, pluginOutsideTrustedRoots, pluginsFromEnvironment,
-  securityConfigByPlugin, typosquattedPlugin,
+  securityConfigByPlugin, sentinelDisabled, typosquattedPlugin,
 } from '../../lib/rules/plugins';
 import type { RuleContext } from '../../lib/rules/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -497,6 +497,12 @@ describe('SEN105–SEN108', () => {
       key('sentinel.failOn', 'sentinel', 'egg-sentinel'),
       key('httpclient.request.rejectUnauthorized', 'insecure', 'egg-insecure'),
       key('httpclient.request.timeout', 'slow', 'egg-slow'),
+      // Round 22: code-loading paths and the proxy settings, set by a plugin that owns neither; the owners' own are fine.
+      key('customLoader.helper.directory', 'helper', 'egg-helper-tools'),
+      key('proxy', 'helper', 'egg-helper-tools'),
+      key('schedule.directory', 'schedule', 'egg-schedule'),
+      key('watcher.eventSources.default', 'watcher', 'egg-watcher'),
+      key('onerror.all', 'onerror', 'egg-onerror'),
     ] } });
     assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.source, hit.message ]), [
       [ 'plugin:lax', 'config.security.csrf.enable, node_modules/egg-lax/config/config.default.js',
@@ -505,7 +511,22 @@ describe('SEN105–SEN108', () => {
         'plugin other (egg-other) sets config.keys in node_modules/egg-other/config/config.prod.js; these belong to the app and its framework' ],
       [ 'plugin:insecure', 'config.httpclient.request.rejectUnauthorized, node_modules/egg-insecure/config/config.default.js',
         'plugin insecure (egg-insecure) sets config.httpclient.request.rejectUnauthorized in node_modules/egg-insecure/config/config.default.js; these belong to the app and its framework' ],
+      [ 'plugin:helper', 'config.customLoader.helper.directory, node_modules/egg-helper-tools/config/config.default.js',
+        'plugin helper (egg-helper-tools) sets config.customLoader.helper.directory, config.proxy in node_modules/egg-helper-tools/config/config.default.js; these belong to the app and its framework' ],
     ]);
+  });
+
+  it('SEN109: egg-sentinel configured but off in the env is high outside local/unittest; on, or not configured, is nothing', () => {
+    const plugin = (name: string, enable: boolean, from: string, pkg?: string) => ({ name, enable, from, ...(pkg && { package: pkg }) });
+    const off = fakeFacts({ plugins: [ plugin('sentinel', false, 'config/plugin.prod.js', 'egg-sentinel') ] });
+    assert.deepEqual(sentinelDisabled.check(off, PROD).map(hit => [ hit.severity, hit.target, hit.source, hit.message ]), [
+      [ 'high', 'plugin:sentinel', 'config/plugin.prod.js', `the sentinel plugin (egg-sentinel) is configured in config/plugin.prod.js but not enabled in env ${off.env.serverEnv}: ` +
+        'a boot in it runs none of egg-sentinel\'s checks, IPC signing or dump masking' ],
+    ]);
+    assert.deepEqual(sentinelDisabled.check(off, { developmentEnv: true }), []);
+    assert.deepEqual(sentinelDisabled.check(fakeFacts({ plugins: [ plugin('guard', true, 'config/plugin.js', 'egg-sentinel'), plugin('sentinel', false, 'x') ] }), PROD), [],
+      'enabled under another name');
+    assert.deepEqual(sentinelDisabled.check(fakeFacts({ plugins: [ plugin('security', true, 'egg') ] }), PROD), [], 'not configured at all: nothing to say');
   });
 });
 
