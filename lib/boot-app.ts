@@ -1,7 +1,9 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
+import { type ConfigLeaves, changedKeyPaths, configLeaves, SENTINEL_CHANGED_FIX, sentinelChangedProblems } from './config-changes';
 import type { SentinelConfig } from './config/types';
+import { SentinelConfigError } from './config/validate';
 import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
@@ -16,6 +18,8 @@ import { formatChain } from './report/route-table';
 import { formatText } from './report/text';
 import { bootReportFile, writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
+import { isSecurityRelevant } from './rules/injection';
+import { isDevelopmentEnv } from './report/severity';
 import { roundTimings, type Timings, timed } from './timing';
 
 /** Late routes named in the warning; the rest are counted. */
@@ -71,6 +75,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
  * Under egg-cluster a refused worker makes the master exit non-zero.
  */
 export class SentinelAppBootHook extends SentinelBootHook {
+  private securityAtCheck?: ConfigLeaves;
+
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
     // Before any other hook of the app runs, which may mount a router built when egg required its app.js.
@@ -91,7 +97,26 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     if (this.startupError || !this.config) throw this.startupError;
+    this.refuseSentinelChangedByCode();
     this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
+    this.securityAtCheck = securityLeaves(this.target.config);
+  }
+
+  /**
+   * config.sentinel as the check reads it must be what the config files set: a plugin's boot hook assigning
+   * `failOn = 'never'` would otherwise switch the checks off, leaving no trace in egg's provenance. Refused outside
+   * local/unittest, where a developer or a test may; said there.
+   */
+  private refuseSentinelChangedByCode(): void {
+    const changed = this.sentinelAtLoad ? changedKeyPaths(this.sentinelAtLoad, configLeaves(this.target.config.sentinel, 'sentinel')) : [];
+    if (!changed.length) return;
+    const keys = changed.map(keyPath => `config.${keyPath}`);
+    if (isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+      this.target.coreLogger.warn('[egg-sentinel] %s changed after egg loaded the config files, in a boot hook; the check uses the changed values here ' +
+        '(outside local/unittest the boot is refused)', keys.join(', '));
+      return;
+    }
+    throw new SentinelConfigError(sentinelChangedProblems(changed), [], SENTINEL_CHANGED_FIX);
   }
 
   /**
@@ -100,8 +125,24 @@ export class SentinelAppBootHook extends SentinelBootHook {
    */
   async serverDidReady(): Promise<void> {
     const warned = new Set<string>();
+    const warnedConfig = new Set<string>();
     this.warnLateRoutes(warned);
-    setTimeout(() => this.warnLateRoutes(warned), LATE_ROUTES_RECHECK_MS).unref();
+    this.warnLateConfig(warnedConfig);
+    setTimeout(() => {
+      this.warnLateRoutes(warned);
+      this.warnLateConfig(warnedConfig);
+    }, LATE_ROUTES_RECHECK_MS).unref();
+  }
+
+  /** Security-relevant config changed after the check (egg-security reads app.config.security at every request). */
+  private warnLateConfig(warned: Set<string>): void {
+    if (!this.securityAtCheck) return;
+    const late = changedKeyPaths(this.securityAtCheck, securityLeaves(this.target.config)).filter(keyPath => !warned.has(keyPath));
+    if (!late.length) return;
+    late.forEach(keyPath => warned.add(keyPath));
+    this.target.coreLogger.warn('[egg-sentinel] %d security-relevant config key(s) were changed after the boot check, which did not see them, and take ' +
+      'effect now: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) or code that assigns to app.config.',
+    late.length, late.slice(0, MAX_LISTED_LATE_ROUTES).map(keyPath => `config.${keyPath}`).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : ''));
   }
 
   private warnLateRoutes(warned: Set<string>): void {
@@ -115,3 +156,12 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 }
 
+/** The security-relevant leaves of the config (lib/rules/injection.ts isSecurityRelevant), by key path. */
+function securityLeaves(config: Record<string, unknown>): ConfigLeaves {
+  const leaves = new Map<string, string>();
+  for (const key of Object.keys(config)) {
+    if (!isSecurityRelevant(key) && !Object.keys(Object(config[key])).some(child => isSecurityRelevant(`${key}.${child}`))) continue;
+    for (const [ keyPath, text ] of configLeaves(config[key], key)) if (isSecurityRelevant(keyPath)) leaves.set(keyPath, text);
+  }
+  return leaves;
+}

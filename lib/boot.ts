@@ -6,6 +6,7 @@
 import { isAuditing } from './audit-mark';
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
+import { type ConfigLeaves, configLeaves } from './config-changes';
 import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumpsAfterFailedBoot } from './dumps';
 import { collectSecretValues, environmentSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
@@ -47,6 +48,8 @@ export type HookTarget = BootTarget & IpcTarget & {
  */
 export abstract class SentinelBootHook {
   protected config?: SentinelConfig;
+  /** config.sentinel as validated, from the files egg loaded: a boot hook that changes it later is told (boot-app.ts). */
+  protected sentinelAtLoad?: ConfigLeaves;
   protected startupError?: Error;
   private secretValues?: ReadonlySet<string>;
 
@@ -57,6 +60,7 @@ export abstract class SentinelBootHook {
     try {
       this.config = validateSentinelConfig(target.config.sentinel === undefined ? {} : target.config.sentinel, knownRuleIds, appProvenanceFiles(target, 'sentinel'),
         sentinelKeysSetOutsideTheApp(target), keyPath => appProvenanceFile(target, keyPath));
+      this.sentinelAtLoad = configLeaves(target.config.sentinel, 'sentinel');
       const ipc = startIpcGuard(target, role, this.config.ipc ?? {});
       target.sentinel = { ...target.sentinel, ipc };
     } catch (error) {

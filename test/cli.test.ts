@@ -408,6 +408,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.ok(!local.report.findings.some((finding: any) => finding.ruleId === 'SEN109'));
     });
 
+    it('a plugin hook that changes config.sentinel fails the prod audit (exit 2), as it refuses the boot (black-box round 22)', async () => {
+      const run = await sentinel([ 'audit', '--base-dir', fixture('cfg-changed-by-code'), '--env', 'prod' ]);
+      assert.equal(run.code, 2, run.stdout);
+      assert.match(run.stderr, /the app's config\.sentinel was changed by code:\n {2}- config\.sentinel\.failOn: changed after egg loaded the config files/);
+      assert.match(run.stderr, /remove the code that assigns to app\.config\.sentinel/);
+    });
+
     it('--fail-on replaces the app\'s threshold', async () => {
       const baseDir = fixture('cli-prod-only');
       const never = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--fail-on', 'never' ]);

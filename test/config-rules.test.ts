@@ -597,6 +597,29 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /NODE_OPTIONS has --inspect "0\.0\.0\.0:9229"/);
   });
 
+  it('config.sentinel changed by a plugin\'s boot hook refuses boot outside local/unittest; security config changed after the check is warned about (black-box round 22)', async () => {
+    const baseDir = fixture('cfg-changed-by-code');
+    mm.env('prod');
+    const message = await expectRefused(baseDir, /changed after egg loaded the config files/);
+    assert.match(message, /config\.sentinel\.failOn: changed after egg loaded the config files, by code in a boot hook/);
+    assert.match(message, /config\.sentinel\.rules\.SEN602: changed after egg loaded the config files/);
+    assert.match(message, /remove the code that assigns to app\.config\.sentinel/);
+    mm.restore();
+    const app = mm.app({ baseDir, cache: false });
+    try {
+      await app.ready();
+      const log = () => fs.readFileSync(path.join(baseDir, 'logs/egg-web.log'), 'utf8');
+      assert.match(log(), /WARN .*\[egg-sentinel\] config\.sentinel\.failOn, .*config\.sentinel\.rules\.SEN602 changed after egg loaded the config files, in a boot hook/);
+      // The plugin's serverDidReady turned xframe off after the check: egg-security no longer sends the header.
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      const res = await app.httpRequest().get('/').expect(200);
+      assert.equal(res.headers['x-frame-options'], undefined);
+      assert.match(log(), /WARN .*\[egg-sentinel\] 1 security-relevant config key\(s\) were changed after the boot check, which did not see them, and take effect now: config\.security\.xframe\.enable\./);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN306: --require of a module outside the app and its node_modules', async () => {
     withSecureEnv();
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-'));

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Console } from 'node:console';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type ConfigLeaves, changedKeyPaths, configLeaves, SENTINEL_CHANGED_FIX, sentinelChangedProblems } from '../config-changes';
 import { SentinelConfigError, validateSentinelConfig } from '../config/validate';
 import type { SentinelConfig } from '../config/types';
 import { runChecks } from '../engine';
@@ -12,7 +13,7 @@ import { appProvenanceFile, appProvenanceFiles, type SentinelKeySetter, sentinel
 import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
-import { SEVERITIES } from '../report/severity';
+import { isDevelopmentEnv, SEVERITIES } from '../report/severity';
 import { writeReportFile } from '../report/write';
 import { type Command, EXIT, oneOf, parseCommandArgs, UsageError } from './command';
 import { locateFinding, type SourceLocation } from './locate';
@@ -73,6 +74,7 @@ export const auditCommand: Command = {
     }
 
     let config: SentinelConfig = {};
+    let sentinelAtLoad: ConfigLeaves = new Map();
     const warnings: string[] = [];
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
@@ -87,8 +89,14 @@ export const auditCommand: Command = {
       configLoaded: loaded => {
         config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded),
           keyPath => appProvenanceFile(loaded, keyPath));
+        sentinelAtLoad = configLeaves(loaded.loader.config.sentinel, 'sentinel');
       },
     }));
+    // As at boot (lib/boot-app.ts): a boot hook that changed config.sentinel fails the audit outside local/unittest.
+    const changed = changedKeyPaths(sentinelAtLoad, configLeaves(facts.config.sentinel, 'sentinel'));
+    if (changed.length && !isDevelopmentEnv(facts.env.serverEnv, facts.builtins.nodeEnv)) {
+      throw new AppLoadError(`the app's config.sentinel was changed by code:\n${sentinelChangedProblems(changed).map(problem => `  - ${problem}`).join('\n')}\n${SENTINEL_CHANGED_FIX}`);
+    }
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
     const locations = report.findings.map(finding => locateFinding(finding, facts));
     const skipped = RULES.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: String(rule.liveOnly) }));

@@ -99,7 +99,7 @@ const SECURITY_RELEVANT_KEYS = [
   'siteFile', 'notfound',
 ];
 
-function isSecurityRelevant(keyPath: string): boolean {
+export function isSecurityRelevant(keyPath: string): boolean {
   return SECURITY_RELEVANT_KEYS.some(key => keyPath === key || keyPath.startsWith(`${key}.`));
 }
 
