@@ -402,6 +402,30 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /fix: +Give it to the app's user \(`chown`\) and let no other user write it or config\//);
   });
 
+  it('SEN110: a controller, app.js and the app root that other users can write (black-box round 22); 0644 files and 0755 dirs do not fire', async function() {
+    if (process.platform === 'win32') this.skip();
+    const dir = temp('cfg-code-modes', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/', app.controller.home.index); };\n",
+      'app/controller/home.js': "module.exports = app => class extends app.Controller { async index() { this.ctx.body = 'ok'; } };\n",
+      'app.js': 'module.exports = () => {};\n',
+      'lib/util.js': 'module.exports = {};\n',
+    });
+    fs.chmodSync(dir, 0o755);
+    assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN110'), []);
+    fs.chmodSync(path.join(dir, 'app/controller/home.js'), 0o666);
+    fs.chmodSync(path.join(dir, 'app.js'), 0o666);
+    fs.chmodSync(dir, 0o777);
+    // Low in unittest (high in prod): failOn low makes it refuse here.
+    const message = await expectRefused(dir, /SEN110/);
+    assert.deepEqual(refusedIds(message), [ 'SEN110' ]);
+    assert.match(message, /app code other users can change in app\/: app\/controller\/home\.js is writable by every user \(mode 0666\)/);
+    assert.match(message, /fix: +`chmod go-w app\/controller\/home\.js` where the app is deployed/);
+    assert.match(message, /app code other users can change in app\.js: app\.js is writable by every user \(mode 0666\)/);
+    assert.match(message, /app code other users can change in the app root: \. is writable by every user \(mode 0777\)/);
+    assert.ok(!/lib\/util\.js/.test(message));
+  });
+
   it('SEN206: a git checkout whose .gitignore misses run/, logs/ and .env* (config.local holds no secret)', async function() {
     if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
     const dir = temp('cfg-gitignore', {

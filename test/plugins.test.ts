@@ -409,6 +409,42 @@ describe('plugin trust (mm.app)', function() {
     });
   });
 
+  describe('SEN110: plugin code other users can change', () => {
+    it('a file or directory of an installed or a local plugin that every user can write refuses boot in prod; its node_modules do not count (black-box round 22)', async function() {
+      if (process.platform === 'win32') this.skip();
+      mm.env('prod');
+      const app = copyFixture('plugin-secure');
+      const tidy = path.join(app, 'node_modules/egg-tidy');
+      // The plugin's own dependencies are packages of their own, judged by nothing here.
+      fs.mkdirSync(path.join(tidy, 'node_modules/dep'), { recursive: true });
+      fs.writeFileSync(path.join(tidy, 'node_modules/dep/index.js'), '');
+      fs.chmodSync(path.join(tidy, 'node_modules/dep/index.js'), 0o666);
+      const clean = await bootApp(app);
+      await clean.close();
+      assert.deepEqual(findings(app), []);
+      fs.chmodSync(path.join(tidy, 'app.js'), 0o666);
+      fs.chmodSync(path.join(tidy, 'config'), 0o777);
+      fs.chmodSync(path.join(app, 'lib/plugin/audit-log/app.ts'), 0o666);
+      const message = await expectRefused(app, /SEN110/);
+      assert.match(message, /plugin tidy \(egg-tidy\) has code other users can change: [^\n]*node_modules\/egg-tidy\/app\.js is writable by every user \(mode 0666\)/);
+      assert.match(message, /plugin tidy \(egg-tidy\) has code [^\n]*node_modules\/egg-tidy\/config is writable by every user \(mode 0777\)/);
+      assert.match(message, /`chmod go-w node_modules\/egg-tidy\/(app\.js|config) node_modules\/egg-tidy\/(app\.js|config)` where the app is deployed, and reinstall the package \(`npm ci`\)/);
+      // A plugin the app holds in lib/plugin is reported under its own name, not as the app's lib/.
+      assert.match(message, /plugin auditLog \(audit-log\) has code other users can change: lib\/plugin\/audit-log\/app\.ts is writable by every user \(mode 0666\)/);
+      const hits = findings(app);
+      assert.deepEqual(hits.map(hit => [ hit.ruleId, hit.target, hit.severity ]), [ [ 'SEN110', 'plugin:auditLog', 'high' ], [ 'SEN110', 'plugin:tidy', 'high' ] ]);
+      assert.ok(!message.includes('dep/index.js'));
+      if (process.getuid?.() !== 0) return;
+      fs.chmodSync(path.join(tidy, 'app.js'), 0o644);
+      fs.chmodSync(path.join(tidy, 'config'), 0o755);
+      fs.chmodSync(path.join(app, 'lib/plugin/audit-log/app.ts'), 0o644);
+      fs.chownSync(path.join(tidy, 'package.json'), 65534, 65534);
+      const foreign = await expectRefused(app, /SEN110/);
+      assert.match(foreign, /plugin tidy \(egg-tidy\) has code other users can change: node_modules\/egg-tidy\/package\.json is owned by user 65534, not by this process's user \(0\) or root/);
+      assert.match(foreign, /Give node_modules\/egg-tidy\/package\.json to this process's user or root \(`chown`\) where the app is deployed/);
+    });
+  });
+
   describe('SEN108: security settings from a third-party plugin', () => {
     it('a plugin whose config.default.js turns CSRF off refuses boot, naming the plugin\'s file and the key', async () => {
       mm.env('prod');

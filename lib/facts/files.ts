@@ -1,16 +1,18 @@
 /**
  * File-system facts for the configuration rules: modes of files that hold or shape config, egg's config dumps,
- * what the static directories expose, where path-valued config points, and .gitignore coverage.
- * All I/O for SEN203–SEN206 and SEN305 happens here; the rules only compare.
+ * what the static directories expose, where path-valued config points, .gitignore coverage; and
+ * what of the app's own code other users can change. All I/O for SEN203–SEN206, SEN305 and the app's part of SEN110
+ * happens here; the rules only compare.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dumps';
 import { findSecrets } from '../secrets';
-import { EGG_APP_CONFIG_MARKER } from './plugin-list';
+import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { foreignOwner, isInside } from './real-path';
 import type { PluginFact } from './types';
+import { type WritableCodeFact, findWritableCode } from './writable-code';
 
 export interface FileModeFact {
   /** Relative to baseDir where inside it. */
@@ -106,6 +108,8 @@ export interface FileFacts {
    * app's files write it, not where config reads it from a mounted secret file.
    */
   configTexts: Record<string, string>;
+  /** The app's own code paths (APP_CODE) holding entries other users can change (SEN110); config/ is SEN205's. */
+  writableCode: Array<{ root: string } & WritableCodeFact>;
 }
 
 export interface FileFactsInput {
@@ -171,7 +175,29 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
     configTexts: readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display),
+    writableCode: (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off' ? [] : appWritableCode(input),
   };
+}
+
+/**
+ * The app's code egg loads, relative to the app root. The root and node_modules/ only themselves: whoever can write
+ * them can add an agent.js or swap a plugin's directory; config/ is SEN205's, the plugins in node_modules are walked
+ * as plugins.
+ */
+const APP_CODE: ReadonlyArray<{ name: string; shallow?: true }> = [
+  { name: '.', shallow: true }, { name: 'node_modules/', shallow: true }, { name: 'app/' }, { name: 'lib/' },
+  { name: 'app.js' }, { name: 'agent.js' }, { name: 'app.ts' }, { name: 'agent.ts' },
+];
+
+function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {
+  const base = realPathLoose(input.baseDir);
+  // Plugins the app holds (lib/plugin/*) are judged as plugins, under their own name.
+  const skip = new Set(input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => realPathLoose(plugin.path as string)));
+  const display = (file: string) => (file === base ? '.' : toDisplayPath(base, file));
+  return APP_CODE.flatMap(({ name, shallow }) => {
+    const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display });
+    return fact ? [{ root: name, ...fact }] : [];
+  });
 }
 
 /** How far down the modules a config file required (lib/credentials.js requiring ./keys.json…) are followed. */

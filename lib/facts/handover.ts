@@ -1,6 +1,6 @@
 /**
- * Facts that depend only on the installed files (where each plugin lives, its lockfile entry and install hooks, the
- * plugin manifest hashes, the installed packages, git's ignore rules) and the agent's own dumps are the same for
+ * Facts that depend only on the installed files (where each plugin lives, its lockfile entry and install hooks, what
+ * in it other users can change, the plugin manifest hashes, the installed packages, git's ignore rules) and the agent's own dumps are the same for
  * every app worker of a boot, and the slowest to collect. egg starts the agent first and once (egg-cluster forks the
  * app workers when the agent is ready; egg-mock readies the agent before it creates the app), so the agent collects
  * them once, after its ready, while the master forks the workers, and leaves them in a 0600 file in run/.
@@ -33,7 +33,7 @@ import { eggRunDir } from './run-dir';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
 /** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
-const HANDOVER_FORMAT = 2;
+const HANDOVER_FORMAT = 3;
 /** A worker forked again later than this after the agent collected (a crash, a reload) collects by itself. */
 export const HANDOVER_MAX_AGE_MS = 120_000;
 /** How long a worker waits for facts the agent announced before it collects them itself. */

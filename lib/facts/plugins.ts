@@ -1,5 +1,5 @@
 /**
- * Facts for the plugin trust rules (SEN101–SEN108): where each enabled plugin really lives, its package.json install
+ * Facts for the plugin trust rules (SEN101–SEN110): where each enabled plugin really lives, its package.json install
  * hooks, its lockfile entry, how its files compare with the manifest `sentinel.lock.json`, what EGG_PLUGINS enabled,
  * and which config keys a plugin's config file set last. All I/O for those rules happens here; the rules only compare.
  */
@@ -14,6 +14,7 @@ import {
 import { realPathLoose } from './files';
 import { isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
+import { type WritableCodeFact, findWritableCode } from './writable-code';
 
 /** Where an enabled plugin lives. */
 export type PluginLocation =
@@ -72,6 +73,8 @@ export interface PluginTrustFact {
   /** Install hooks of the plugin package and, with `plugins.deep`, of its production dependency closure. */
   installScripts: InstallScriptFact[];
   manifest: PluginManifestFact;
+  /** Files and directories in its directory (its node_modules aside) another user can change; absent when none. */
+  writableCode?: WritableCodeFact;
 }
 
 export type ManifestStateFact =
@@ -197,7 +200,7 @@ function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrust
   };
 }
 
-/** Locations, lockfile entries, install hooks and manifest results: file reads and hashing, no config. */
+/** Locations, lockfile entries, install hooks, manifest results and writable code: file reads and hashing, no config. */
 export function collectInstalledPluginFacts(input: InstalledPluginInput): InstalledPluginFacts {
   const ruleOn = (id: string) => input.ruleOverrides[id] !== 'off';
   const located = locatePlugins(input.plugins, input.baseDir);
@@ -220,6 +223,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input) : { state: 'not-applicable' },
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
+        writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display }) : undefined,
       };
     }),
     manifest: manifestResults.manifest,

@@ -82,9 +82,8 @@ export function readPackageJsonAt(dir: string): Record<string, unknown> | undefi
 }
 
 /**
- * Why a directory above the app that another user could have filled is not trusted: owned by a user other than this
- * process's and root, or writable by every user (a sticky bit only keeps others from removing what is there), or by
- * a group other than this process's. Undefined when it is none of these, or missing.
+ * Why a directory above the app that another user could have filled is not trusted (statProblem), or undefined
+ * when it is none of those, or missing.
  */
 export function ownershipProblem(dir: string): string | undefined {
   let stat: fs.Stats;
@@ -93,11 +92,20 @@ export function ownershipProblem(dir: string): string | undefined {
   } catch {
     return undefined;
   }
+  return statProblem(stat)?.why;
+}
+
+/**
+ * Why another user could change a file or directory: owned by a user other than this process's and root, or
+ * writable by every user (a sticky bit only keeps others from removing what is there), or by a group other than
+ * this process's. `owner`: the first (chown fixes it; chmod the others).
+ */
+export function statProblem(stat: fs.Stats): { why: string; owner?: true } | undefined {
   const gid = process.getgid?.();
-  if (foreignOwner(stat) !== undefined) return `owned by user ${stat.uid}, not by this process's user (${process.getuid?.()}) or root`;
+  if (foreignOwner(stat) !== undefined) return { why: `owned by user ${stat.uid}, not by this process's user (${process.getuid?.()}) or root`, owner: true };
   const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
-  if (stat.mode & 0o002) return `writable by every user (mode ${mode})`;
-  if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})`;
+  if (stat.mode & 0o002) return { why: `writable by every user (mode ${mode})` };
+  if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return { why: `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})` };
   return undefined;
 }
 

@@ -5,6 +5,7 @@ import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import type { PluginTrustFact } from '../facts/plugins';
 import type { Facts, PluginFact } from '../facts/types';
+import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
 import type { Rule, RuleHit } from './types';
@@ -423,7 +424,64 @@ export const sentinelDisabled: Rule = {
   },
 };
 
+export const writableCode: Rule = {
+  id: 'SEN110',
+  area: 'plugins',
+  title: 'Plugin or app code other users can change',
+  severity: 'high',
+  description: 'egg runs the code of every enabled plugin and of the app itself in every process. A file or directory ' +
+    'of it that every user can write, that a group other than this process\'s can write, or that a user other than this ' +
+    'process\'s and root owns lets that user put code into the app (in a directory, by adding or renaming files). ' +
+    'Checked: each enabled plugin\'s directory and everything below it except its own node_modules (a plugin that is ' +
+    'the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
+    '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`. ' +
+    `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
+    'plugin and per app directory (the finding says when a walk stopped there). Not checked on Windows. High outside ' +
+    'local/unittest; low on a developer machine.',
+  fix: 'Remove the write bits for group and others (`chmod -R go-w <path>`) and give what another user owns to this ' +
+    'process\'s user or root (`chown -R`), e.g. with a deploy step or a stricter umask (022 or 027); reinstall a plugin ' +
+    'package someone else could write (`npm ci`).',
+  check(facts, { developmentEnv }) {
+    const severity = developmentEnv ? 'low' : 'high';
+    const plugins = judgedPlugins(facts).flatMap((plugin): RuleHit[] => {
+      // A plugin directory outside the app that SEN101 refuses for the same reason is reported there.
+      const refused = facts.pluginTrust.trustedRoots.refused?.some(root => root.dir === plugin.realPath);
+      const entries = plugin.writableCode?.entries.filter(entry => !refused || entry.path !== plugin.displayPath) ?? [];
+      if (!plugin.writableCode || !entries.length) return [];
+      const fact = { ...plugin.writableCode, entries, count: plugin.writableCode.count - (plugin.writableCode.entries.length - entries.length) };
+      return [{
+        severity, target: target(plugin), source: plugin.displayPath,
+        message: `${label(plugin)} has code other users can change: ${describeWritable(fact)}`,
+        fix: `${writableFix(fact, plugin.displayPath)}${plugin.location === 'package' ? ', and reinstall the package (`npm ci`): its files may have been changed already' : ''}.`,
+      }];
+    });
+    const app = facts.files.writableCode.map((fact): RuleHit => ({
+      severity, target: fact.root, source: fact.entries[0].path,
+      message: `app code other users can change in ${fact.root === '.' ? 'the app root' : fact.root}: ${describeWritable(fact)}`,
+      fix: `${writableFix(fact, fact.root)}.`,
+    }));
+    return [ ...plugins, ...app ];
+  },
+};
+
+function describeWritable(fact: WritableCodeFact): string {
+  const more = fact.count - fact.entries.length;
+  return fact.entries.map(entry => `${entry.path} is ${entry.why}`).join('; ') + (more > 0 ? `; and ${more} more` : '') +
+    (fact.capped ? ` (the check stopped after ${CODE_WALK_LIMIT} entries: there may be more)` : '');
+}
+
+function writableFix(fact: WritableCodeFact, where: string): string {
+  // Every entry found is named: change those; otherwise all below `where`.
+  const all = fact.count === fact.entries.length && !fact.capped;
+  const paths = (owner: boolean) => fact.entries.filter(entry => Boolean(entry.owner) === owner).map(entry => entry.path).join(' ');
+  const steps = [
+    ...(fact.entries.some(entry => !entry.owner) ? [ all ? `\`chmod go-w ${paths(false)}\`` : `\`chmod -R go-w ${where}\`` ] : []),
+    ...(fact.entries.some(entry => entry.owner) ? [ `give ${all ? paths(true) : `what another user owns in ${where}`} to this process's user or root (\`chown\`)` ] : []),
+  ];
+  return `${steps.join(' and ').replace(/^\w/, letter => letter.toUpperCase())} where the app is deployed`;
+}
+
 export const pluginRules: Rule[] = [
   pluginOutsideTrustedRoots, typosquattedPlugin, pluginNotLocked, pluginFilesChanged, pluginInstallScripts, pluginNotAllowed,
-  pluginsFromEnvironment, securityConfigByPlugin, sentinelDisabled,
+  pluginsFromEnvironment, securityConfigByPlugin, sentinelDisabled, writableCode,
 ];

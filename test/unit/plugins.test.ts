@@ -5,13 +5,14 @@ import path from 'node:path';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
+import { CODE_WALK_LIMIT, findWritableCode } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
 import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
 import {
   pluginFilesChanged, pluginInstallScripts, pluginNotAllowed, pluginNotLocked, pluginOutsideTrustedRoots, pluginsFromEnvironment,
-  securityConfigByPlugin, sentinelDisabled, typosquattedPlugin,
+  securityConfigByPlugin, sentinelDisabled, typosquattedPlugin, writableCode,
 } from '../../lib/rules/plugins';
 import type { RuleContext } from '../../lib/rules/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -438,6 +439,41 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.ok(!fs.existsSync(file));
     assert.equal(await ended.run(), undefined);
     assert.ok(!fs.existsSync(file), 'a run that ends after the cluster is ready writes nothing');
+  });
+});
+
+describe('SEN110: code other users can change', () => {
+  const open = { path: 'node_modules/egg-tidy/app.js', why: 'writable by every user (mode 0666)' };
+
+  it('high outside local/unittest, low on a developer machine; a plugin directory SEN101 refuses is not reported twice', () => {
+    const tidy = plugin({ writableCode: { entries: [ open ], count: 1 } });
+    assert.deepEqual(writableCode.check(withPlugins([ tidy ]), PROD).map(hit => [ hit.severity, hit.target ]), [ [ 'high', 'plugin:tidy' ] ]);
+    assert.equal(writableCode.check(withPlugins([ tidy ]), DEV)[0].severity, 'low');
+    const root = { path: 'node_modules/egg-tidy', why: 'writable by every user (mode 0777)' };
+    const refused = { trustedRoots: { nodeModules: [], local: [], refused: [{ dir: '/srv/fake/node_modules/egg-tidy', why: root.why }] } };
+    assert.deepEqual(writableCode.check(withPlugins([ plugin({ writableCode: { entries: [ root ], count: 1 } }) ], {}, { pluginTrust: refused }), PROD), []);
+    const both = writableCode.check(withPlugins([ plugin({ writableCode: { entries: [ root, open ], count: 2 } }) ], {}, { pluginTrust: refused }), PROD);
+    assert.equal(both[0].message, 'plugin tidy (egg-tidy) has code other users can change: node_modules/egg-tidy/app.js is writable by every user (mode 0666)');
+  });
+
+  it('a capped walk and more entries than are kept are said, and the fix then covers the whole directory', () => {
+    const hits = writableCode.check(fakeFacts({ files: { writableCode: [{ root: 'app/', entries: [ { path: 'app/a.js', why: 'x' }, { path: 'app/b.js', why: 'y', owner: true } ], count: 9, capped: true }] } }), PROD);
+    assert.equal(hits[0].message, `app code other users can change in app/: app/a.js is x; app/b.js is y; and 7 more (the check stopped after ${CODE_WALK_LIMIT} entries: there may be more)`);
+    assert.equal(hits[0].fix, '`chmod -R go-w app/` and give what another user owns in app/ to this process\'s user or root (`chown`) where the app is deployed.');
+  });
+
+  it('the walk stops at its limit and skips node_modules and symlinks', function() {
+    if (process.platform === 'win32') this.skip();
+    const dir = tempTree({ 'a.js': '', 'node_modules/x/index.js': '' });
+    fs.chmodSync(path.join(dir, 'a.js'), 0o666);
+    fs.chmodSync(path.join(dir, 'node_modules/x/index.js'), 0o666);
+    fs.symlinkSync('/tmp', path.join(dir, 'link'));
+    const display = (file: string) => path.relative(dir, file);
+    assert.deepEqual(findWritableCode(dir, { display }), { entries: [{ path: 'a.js', why: 'writable by every user (mode 0666)' }], count: 1 });
+    for (let index = 0; index < CODE_WALK_LIMIT; index++) fs.writeFileSync(path.join(dir, `f${index}.js`), '');
+    // The directory itself is walked first: found whichever entries the limit leaves out.
+    fs.chmodSync(dir, 0o777);
+    assert.equal(findWritableCode(dir, { display })?.capped, true);
   });
 });
 
