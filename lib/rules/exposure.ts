@@ -236,10 +236,13 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const byKeyPath = new Map<string, HardCodedSecret>();
   for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
-    // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`.
-    if (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret))) continue;
     const recorded = facts.provenance((leaf.recordedAt ?? leaf.keyPath).replace(/\[\d+\]/g, ''));
     if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
+    // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`. An
+    // equal variable does not excuse the literal the file assigns to the key itself (`password: 'admin'` beside
+    // DB_USER=admin): only a value the file does not write there.
+    const equalsEnvironment = fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret));
+    if (equalsEnvironment && !assignsLiteral(facts.files.configTexts[recorded], leaf.keyPath, leaf.value)) continue;
     const source = writtenIn(leaf, recorded, facts.files.configTexts);
     if (source === undefined) continue;
     const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder };
@@ -248,6 +251,14 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     byKeyPath.set(leaf.keyPath, entry);
   }
   return [ ...byKeyPath.values() ];
+}
+
+/** Whether `text` assigns `value` as a string literal to the key path's last key (`password: 'admin'`, `password = "admin"`). */
+function assignsLiteral(text: string | undefined, keyPath: string, value: string): boolean {
+  const key = /(\w+)(?:\[\d+\])*$/.exec(keyPath)?.[1];
+  if (text === undefined || !key) return false;
+  const literal = escapeRegExp(JSON.stringify(value).slice(1, -1));
+  return new RegExp(`\\b${escapeRegExp(key)}['"]?\\s*[:=]\\s*(['"\`])${literal}\\1`).test(text);
 }
 
 /**
@@ -445,7 +456,8 @@ export const hardCodedSecret: Rule = {
     'Sentry\'s, holds only a public key and is not reported) or by its shape (PEM private key, AWS access key id, GitHub, ' +
     'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
-    'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment; a value a boot hook sets ' +
+    'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment (unless the file assigns that very ' +
+    'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
     'root or among the app\'s modules that config files required holds (as written, escaped, split in two or ' +
     'base64/hex-encoded): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +

@@ -106,6 +106,19 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     }
   });
 
+  it('an environment variable with the same value does not excuse a literal the file assigns to the key (black-box round 22)', () => {
+    const withEnvironment = (text: string, environmentValues: string[]) => hardCodedSecret.check(fakeFacts({
+      config: { db: { user: 'admin', password: 'admin' } },
+      meta: { 'db.user': 'config/config.prod.js', 'db.password': 'config/config.prod.js' },
+      files: { configTexts: { 'config/config.prod.js': text } },
+      runtime: { environmentValues: new Set(environmentValues) },
+    }), { developmentEnv: false }).map(hit => hit.target);
+    // DB_USER=admin in the environment: the password literal is still written in the file.
+    assert.deepEqual(withEnvironment("db: { user: 'admin', password: 'admin' }", [ 'admin' ]), [ 'config.db.password' ]);
+    // Read from the environment: the file writes the user name only, the password is the variable's.
+    assert.deepEqual(withEnvironment("db: { user: 'admin', password: process.env.DB_PASSWORD }", [ 'admin' ]), []);
+  });
+
   it('another file holding a value of the same form (its first characters) does not write it: read from a mounted file (black-box round 13)', () => {
     const prod = "pg: { password: JSON.parse(fs.readFileSync(path.join(appInfo.baseDir, 'secrets/prod.json'))).password }";
     assert.deepEqual(where('FsReadPlanted02y', { 'config/config.prod.ts': prod, 'config/redis.pass': 'FsReadPlanted03z\n' }), []);
