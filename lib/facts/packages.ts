@@ -20,6 +20,8 @@ export interface InstalledPackage {
   via: string[];
   /** A module of the package was in require.cache when the facts were collected. */
   loaded: boolean;
+  /** The app's own package.json lists it in `dependencies`: shipped to be used, whether loaded yet or not. */
+  declaredByApp?: true;
 }
 
 export interface PackageFacts {
@@ -120,11 +122,12 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
   // directory, from many dependents: each existence check and realpath once per walk.
   const exists = remembered(file => fs.existsSync(file));
   const realPathOnce = remembered(realPathOrUndefined);
+  const declared = new Set(dependencyDirs(input.baseDir, readManifest(input.baseDir), exists).map(realPathOnce));
   const queue: Pending[] = [
     // egg 4 reports its build dir as the framework path; the package and its dependencies are the framework's.
     ...input.eggPaths.map(dir => ({ dir: frameworkPackageDir(dir), via: [ 'framework' ] })),
     ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
-    ...dependencyDirs(input.baseDir, readManifest(input.baseDir), exists).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
+    ...[ ...declared ].filter((dir): dir is string => dir !== undefined).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
   ];
   for (let next = queue.shift(); next; next = queue.shift()) {
     const dir = realPathOnce(next.dir);
@@ -132,7 +135,7 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
     visited.add(dir);
     const manifest = readManifest(dir);
     if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
-    found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via });
+    found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via, ...(declared.has(dir) && { declaredByApp: true as const }) });
     const via = [ ...next.via, `${manifest.name}@${manifest.version}` ];
     for (const child of dependencyDirs(dir, manifest, exists)) queue.push({ dir: child, via });
   }

@@ -48,7 +48,8 @@ export const knownVulnerablePackage: Rule = {
     '(lib/data/advisories.json, OSV records with GitHub\'s severities), merged with the app\'s override file ' +
     '(`egg-sentinel advisories update`). Packages are found by walking the production dependencies of the app, its ' +
     'framework and every enabled plugin (each resolved from the package that requires it); at boot only those with a ' +
-    'module in require.cache count, so optional fallbacks that are never loaded are not reported. The message names ' +
+    'module in require.cache count, and those the app lists in its own `dependencies` (a `require()` inside a controller ' +
+    'loads it at the first request), so optional fallbacks of other packages that are never loaded are not reported. The message names ' +
     'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
     "advisory's outside local/unittest and low on a developer machine; `egg-sentinel audit`, which loads only part of " +
     'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
@@ -57,9 +58,10 @@ export const knownVulnerablePackage: Rule = {
     'with an npm "overrides" entry), and keep the database current (README, "Known vulnerabilities").',
   check(facts, { developmentEnv }) {
     const audit = facts.builtins.packages.loadedBy === 'audit';
-    return affectedPackages(facts).filter(({ pkg }) => pkg.loaded || audit).map(({ pkg, record, fixedIn }): RuleHit => {
-      const severity = developmentEnv || !pkg.loaded ? 'low' : OSV_SEVERITY[record.database_specific.severity];
-      const loading = pkg.loaded ? '' : ' (not loaded while the audit loaded the app; the running app may load it)';
+    return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || audit).map(({ pkg, record, fixedIn }): RuleHit => {
+      const severity = developmentEnv || !inUse(pkg) ? 'low' : OSV_SEVERITY[record.database_specific.severity];
+      const loading = pkg.loaded ? '' : pkg.declaredByApp ? ' (a dependency of the app, not loaded yet: a require() when a request needs it loads it)' :
+        ' (not loaded while the audit loaded the app; the running app may load it)';
       return {
         severity,
         target: advisoryTarget(record, pkg),
@@ -73,9 +75,14 @@ export const knownVulnerablePackage: Rule = {
   // At boot an affected package that is installed but not loaded (yet) is not reported; the audit reports it, and
   // suggests a waiver, which boot must then not call unused.
   pending(facts) {
-    return affectedPackages(facts).filter(({ pkg }) => !pkg.loaded).map(({ pkg, record }) => advisoryTarget(record, pkg));
+    return affectedPackages(facts).filter(({ pkg }) => !inUse(pkg)).map(({ pkg, record }) => advisoryTarget(record, pkg));
   },
 };
+
+/** Loaded, or listed in the app's own `dependencies` (required lazily, in a controller, it is loaded at the first request). */
+function inUse(pkg: InstalledPackage): boolean {
+  return pkg.loaded || pkg.declaredByApp === true;
+}
 
 function advisoryTarget(record: OsvRecord, pkg: InstalledPackage): string {
   return `${record.id}@${pkg.name}`;

@@ -247,6 +247,23 @@ function securityFacts(security: Record<string, unknown>, extra: Parameters<type
 const prod = { developmentEnv: false };
 const dev = { developmentEnv: true };
 
+describe('packages the app lists in its own dependencies', () => {
+  it('are marked declaredByApp; what they pull in is not (black-box round 22)', () => {
+    const dir = fs.realpathSync(tempDir());
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { ejs: '3.1.6' } }));
+      for (const [ name, version, dependencies ] of [ [ 'ejs', '3.1.6', { jake: '^10' } ], [ 'jake', '10.8.5', {} ] ] as const) {
+        fs.mkdirSync(path.join(dir, 'node_modules', name), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'node_modules', name, 'package.json'), JSON.stringify({ name, version, dependencies }));
+      }
+      const facts = collectPackageFacts({ baseDir: dir, appName: 'app', eggPaths: [], plugins: [] }, []);
+      assert.deepEqual(facts.installed.map(entry => [ entry.name, entry.loaded, entry.declaredByApp ]), [[ 'ejs', false, true ], [ 'jake', false, undefined ]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('packages loaded from the app\'s node_modules outside the walk', () => {
   it('are listed, but not egg-mock nor what egg-mock installs below itself (test tooling, black-box round 20)', () => {
     const dir = fs.realpathSync(tempDir());
@@ -278,6 +295,18 @@ describe('SEN601 edge cases (fake facts)', () => {
     const [ hit ] = knownVulnerablePackage.check(withPackages(false, 'audit'), prod);
     assert.equal(hit.severity, 'low');
     assert.match(hit.message, /^path-to-regexp@1\.8\.0 \(not loaded while the audit loaded the app; the running app may load it\) is affected/);
+  });
+
+  it('a package the app lists in its own dependencies counts at its advisory\'s severity, loaded yet or not (black-box round 22)', () => {
+    const declared = (loadedBy: 'boot' | 'audit') => fakeFacts({
+      builtins: { packages: { installed: [{ ...pkg(false), declaredByApp: true }], loadedBy, walkMs: 1 }, advisories: shipped },
+    });
+    for (const loadedBy of [ 'boot', 'audit' ] as const) {
+      const [ hit ] = knownVulnerablePackage.check(declared(loadedBy), prod);
+      assert.equal(hit?.severity, 'high', loadedBy);
+      assert.match(hit.message, /^path-to-regexp@1\.8\.0 \(a dependency of the app, not loaded yet: a require\(\) when a request needs it loads it\) is affected/);
+      assert.deepEqual(knownVulnerablePackage.pending?.(declared(loadedBy)), []);
+    }
   });
 
   it('the audit\'s waiver for a package not loaded at boot is not called unused there (it is pending, not gone)', () => {
