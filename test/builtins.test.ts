@@ -199,6 +199,10 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       assert.equal(res.headers['x-download-options'], 'noopen');
       assert.match(res.headers['strict-transport-security'], /max-age=31536000/);
       assert.equal(res.headers['content-security-policy'], "default-src 'self'");
+      await app.httpRequest().trace('/').expect(405);
+      await app.httpRequest().get('/..%2f..%2fetc/passwd').expect(400);
+      await app.httpRequest().get('/api/user').query({ callback: 'steal' }).set('referer', 'https://evil.example/').expect(403);
+      await app.httpRequest().get('/api/user').query({ callback: 'show' }).set('referer', 'https://www.example.com/').expect(200);
     }));
   });
 
@@ -325,6 +329,36 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       for (const header of [ 'x-frame-options', 'x-content-type-options', 'x-download-options', 'strict-transport-security', 'content-security-policy' ]) {
         assert.equal(res.headers[header], undefined, header);
       }
+    });
+  });
+
+  it('SEN603: headers whose ignore/match skips every route, dta and methodnoallow off refuse boot; SEN602 notes an open JSONP route (round 22)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-header-scopes');
+    const message = await expectRefused(baseDir, /SEN603/);
+    const report = refusedReport(baseDir);
+    assert.deepEqual(findingsOf(report, 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
+      'medium config.security.dta.enable',
+      'medium config.security.methodnoallow.enable',
+      'medium config.security.nosniff.match',
+      'medium config.security.xframe.ignore',
+    ]);
+    assert.match(message, /X-Frame-Options \(clickjacking\) is not sent: security\.xframe's ignore: '\/' skips every route of the app and \/ \(set in config\/config\.default\.ts\)/);
+    assert.match(message, /TRACE and TRACK requests are no longer refused with 405/);
+    assert.deepEqual(findingsOf(report, 'SEN602').map(hit => `${hit.severity} ${hit.target}: ${hit.message.split(';')[0]}`),
+      [ 'low config.jsonp: 1 JSONP route(s) answer any site: GET /api/user' ]);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/').expect(200);
+      assert.equal(res.headers['x-frame-options'], undefined);
+      assert.equal(res.headers['x-content-type-options'], undefined);
+      assert.equal(res.headers['x-download-options'], 'noopen', 'egg-security runs, only the scoped headers are gone');
+      // Without methodnoallow the router answers TRACE itself; without dta the climbing path reaches it too.
+      await app.httpRequest().trace('/').expect(404);
+      await app.httpRequest().get('/..%2f..%2fetc/passwd').expect(404);
+      const stolen = await app.httpRequest().get('/api/user').query({ callback: 'steal' }).set('referer', 'https://evil.example/').expect(200);
+      assert.match(stolen.text, /steal\(\{"email":"alice@example\.com"\}\)/);
     });
   });
 

@@ -10,6 +10,7 @@ import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { DEVELOPMENT_ENVS } from '../report/severity';
 import { escapeRegExp } from '../regexp';
+import { listed, routeLabel } from './middleware';
 import type { Rule, RuleHit } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -131,6 +132,17 @@ function switchedOff(facts: Facts, name: string): SwitchedOff | undefined {
   return undefined;
 }
 
+/** egg-security's sub-middleware that read their `match`/`ignore` (dta and methodnoallow run for every request). */
+const HONOURS_SCOPE = new Set([ 'csrf', 'xframe', 'nosniff', 'noopen', 'xssProtection', 'hsts', 'csp', 'referrerPolicy' ]);
+
+/** Why `name` never runs: switched off, or a `match`/`ignore` it honours skips every route and `/`. */
+function notRunning(facts: Facts, name: string): SwitchedOff | undefined {
+  const off = switchedOff(facts, name);
+  if (off || !HONOURS_SCOPE.has(name)) return off;
+  const scope = facts.securityScopes.find(entry => entry.name === name && entry.skipsEveryPath);
+  return scope && { how: `security.${name}'s ${scope.summary} skips every route of the app and /`, key: `security.${name}.${scope.kind}` };
+}
+
 function setIn(facts: Facts, key: string): string {
   const file = facts.provenance(key);
   return file ? ` (set in ${file})` : '';
@@ -154,89 +166,125 @@ export const securityOff: Rule = {
     '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Also `csrf.ignoreJSON: true`, ' +
     'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe, and, with `csrf.type` ' +
     '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605). Removing the `securities` ' +
-    'middleware itself is SEN405.',
+    'middleware itself is SEN405. Low: a route that answers through egg-jsonp (`app.jsonp()`) while `config.jsonp` has ' +
+    'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), so any site reads its data with a script tag; only ' +
+    'when a route uses it, since every egg app has that default, and low because a route may pass its own options.',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
     "['/api/webhooks'] } }`.",
   check(facts, { developmentEnv }) {
-    if (developmentEnv) return [];
-    const plugin = facts.plugins.find(entry => entry.name === 'security');
-    if (!plugin?.enable) {
-      // egg merges EGG_PLUGINS, then the start options' plugins, over the plugin files and keeps their `from`: the
-      // variable or the option is what disabled it.
-      const { envPlugins, startPlugins } = facts.pluginTrust;
-      const from = startPlugins.set && startPlugins.disabled.includes('security') ? 'options.plugins' :
-        envPlugins.set && envPlugins.disabled.includes('security') ? 'EGG_PLUGINS' : plugin?.from;
-      return [{
-        severity: 'high',
-        target: 'plugin:security',
-        source: from,
-        message: `the security plugin (egg-security) is ${plugin ? `disabled${from ? ` in ${from}` : ''}` : 'not loaded by this framework'}: ` +
-          'no CSRF protection, no security headers, and ctx.redirect() goes to any host',
-      }];
-    }
-    const csrf = switchedOff(facts, 'csrf');
-    if (!csrf) {
-      const options = securityConfig(facts).csrf as AnyRecord | undefined;
-      // egg-security skips the check for any request whose content type is JSON, and deprecates the option as unsafe.
-      const ignoresJson: RuleHit[] = options?.ignoreJSON ? [{
-        severity: 'high',
-        target: 'config.security.csrf.ignoreJSON',
-        source: facts.provenance('security.csrf.ignoreJSON'),
-        message: `CSRF protection is skipped for every request that says its body is JSON: security.csrf.ignoreJSON is on${setIn(facts, 'security.csrf.ignoreJSON')}, which egg-security itself deprecates as not safe`,
-        fix: 'Remove `ignoreJSON` and send the CSRF token with JSON requests (egg-security reads it from the `x-csrf-token` header), or exempt the routes that cannot with `security.csrf.ignore`.',
-      }] : [];
-      const openReferers = refererCheckOpen(facts, options);
-      const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.skipsEveryPath);
-      if (!scope) return [ ...openReferers, ...ignoresJson ];
-      const key = `security.csrf.${scope.kind}`;
-      return [{
-        severity: 'high',
-        target: `config.${key}`,
-        source: facts.provenance(key),
-        message: `CSRF protection is off for every route: security.csrf's ${scope.summary} skips every route of the app and /${setIn(facts, key)}`,
-      }, ...openReferers, ...ignoresJson];
-    }
-    const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
-    const scoped = options && (options.ignore !== undefined || options.match !== undefined);
-    return [{
-      severity: 'high',
-      target: `config.${csrf.key}`,
-      source: facts.provenance(csrf.key),
-      message: `CSRF protection is off for every route: ${csrf.how}${setIn(facts, csrf.key)}` +
-        `${scoped ? '; its ignore/match scope has no effect while it is off' : ''}`,
-    }];
+    return developmentEnv ? [] : [ ...csrfOff(facts), ...jsonpUnchecked(facts) ];
   },
 };
+
+function csrfOff(facts: Facts): RuleHit[] {
+  const plugin = facts.plugins.find(entry => entry.name === 'security');
+  if (!plugin?.enable) {
+    // egg merges EGG_PLUGINS, then the start options' plugins, over the plugin files and keeps their `from`: the
+    // variable or the option is what disabled it.
+    const { envPlugins, startPlugins } = facts.pluginTrust;
+    const from = startPlugins.set && startPlugins.disabled.includes('security') ? 'options.plugins' :
+      envPlugins.set && envPlugins.disabled.includes('security') ? 'EGG_PLUGINS' : plugin?.from;
+    return [{
+      severity: 'high',
+      target: 'plugin:security',
+      source: from,
+      message: `the security plugin (egg-security) is ${plugin ? `disabled${from ? ` in ${from}` : ''}` : 'not loaded by this framework'}: ` +
+        'no CSRF protection, no security headers, and ctx.redirect() goes to any host',
+    }];
+  }
+  const csrf = switchedOff(facts, 'csrf');
+  if (!csrf) {
+    const options = securityConfig(facts).csrf as AnyRecord | undefined;
+    // egg-security skips the check for any request whose content type is JSON, and deprecates the option as unsafe.
+    const ignoresJson: RuleHit[] = options?.ignoreJSON ? [{
+      severity: 'high',
+      target: 'config.security.csrf.ignoreJSON',
+      source: facts.provenance('security.csrf.ignoreJSON'),
+      message: `CSRF protection is skipped for every request that says its body is JSON: security.csrf.ignoreJSON is on${setIn(facts, 'security.csrf.ignoreJSON')}, which egg-security itself deprecates as not safe`,
+      fix: 'Remove `ignoreJSON` and send the CSRF token with JSON requests (egg-security reads it from the `x-csrf-token` header), or exempt the routes that cannot with `security.csrf.ignore`.',
+    }] : [];
+    const openReferers = refererCheckOpen(facts, options);
+    const scoped = notRunning(facts, 'csrf');
+    if (!scoped) return [ ...openReferers, ...ignoresJson ];
+    return [{
+      severity: 'high',
+      target: `config.${scoped.key}`,
+      source: facts.provenance(scoped.key),
+      message: `CSRF protection is off for every route: ${scoped.how}${setIn(facts, scoped.key)}`,
+    }, ...openReferers, ...ignoresJson];
+  }
+  const options = securityConfig(facts).csrf as AnyRecord | false | undefined;
+  const scoped = options && (options.ignore !== undefined || options.match !== undefined);
+  return [{
+    severity: 'high',
+    target: `config.${csrf.key}`,
+    source: facts.provenance(csrf.key),
+    message: `CSRF protection is off for every route: ${csrf.how}${setIn(facts, csrf.key)}` +
+      `${scoped ? '; its ignore/match scope has no effect while it is off' : ''}`,
+  }];
+}
+
+/**
+ * Routes that answer through egg-jsonp (`app.jsonp()` given to them or to router.use()) while config.jsonp checks
+ * neither the CSRF token nor the referrer, egg-jsonp's default: any site reads their JSON with a script tag. Only
+ * routes count (an app without one exposes nothing), and low: a route may pass its own options to app.jsonp().
+ */
+function jsonpUnchecked(facts: Facts): RuleHit[] {
+  if (!facts.plugins.some(plugin => plugin.name === 'jsonp' && plugin.enable)) return [];
+  const jsonp = (facts.config.jsonp ?? {}) as AnyRecord;
+  // As egg-jsonp decides: its csrf option needs egg-security's csrf enabled; any whiteList (even []) is checked.
+  const csrf = securityConfig(facts).csrf as AnyRecord | false | undefined;
+  const csrfChecked = Boolean(jsonp.csrf) && securityPluginEnabled(facts) && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
+  if (csrfChecked || (jsonp.whiteList !== undefined && jsonp.whiteList !== null && jsonp.whiteList !== '')) return [];
+  const routes = facts.routes.filter(route => route.chain.some(step => step.name === 'jsonp' && step.level !== 'global'));
+  if (!routes.length) return [];
+  return [{
+    severity: 'low',
+    target: 'config.jsonp',
+    source: facts.provenance('jsonp.csrf'),
+    message: `${routes.length} JSONP route(s) answer any site: ${listed(routes.map(routeLabel))}; config.jsonp checks neither referrer nor CSRF token ` +
+      `(${jsonp.csrf ? 'csrf: true, but egg-security\'s csrf is off' : 'csrf: false and no whiteList'})${setIn(facts, 'jsonp.csrf')}: ` +
+      'a page on another site reads their data with a script tag (unless a route passes its own options to app.jsonp())',
+    fix: "Set `jsonp: { csrf: true }` (the page sends egg-security's CSRF token) or `jsonp: { whiteList: [ '.example.com' ] }` " +
+      '(referrers allowed), or pass them to `app.jsonp({ ... })` on the route.',
+  }];
+}
 
 /** One day: a shorter HSTS max-age lets a plain-HTTP request through to a returning visitor. */
 const MIN_HSTS_MAX_AGE = 86_400;
 
-const HEADER_PROTECTIONS: ReadonlyArray<[ name: string, header: string ]> = [
-  [ 'xframe', 'X-Frame-Options (clickjacking)' ],
-  [ 'nosniff', 'X-Content-Type-Options: nosniff (MIME sniffing)' ],
-  [ 'noopen', 'X-Download-Options: noopen (downloads opened in the site\'s context)' ],
+/** Reported medium when they never run. (xssProtection is not: browsers dropped the XSS filter its header drives.) */
+const HEADER_PROTECTIONS: ReadonlyArray<[ name: string, lost: string ]> = [
+  [ 'xframe', 'X-Frame-Options (clickjacking) is not sent' ],
+  [ 'nosniff', 'X-Content-Type-Options: nosniff (MIME sniffing) is not sent' ],
+  [ 'noopen', 'X-Download-Options: noopen (downloads opened in the site\'s context) is not sent' ],
+  [ 'dta', 'a request path that climbs above the root (/..%2f..%2fetc/passwd) is no longer refused with 400 (dta, directory traversal)' ],
+  [ 'methodnoallow', 'TRACE and TRACK requests are no longer refused with 405 (methodnoallow, cross-site tracing)' ],
 ];
 
 export const securityHeadersWeakened: Rule = {
   id: 'SEN603',
   area: 'builtins',
-  title: 'Security headers weakened',
+  title: 'Security headers or request guards weakened',
   severity: 'medium',
-  description: "egg-security sends X-Frame-Options, X-Content-Type-Options and X-Download-Options by default. Outside " +
+  description: "egg-security sends X-Frame-Options, X-Content-Type-Options and X-Download-Options by default, and " +
+    'refuses paths that climb above the root (`dta`) and TRACE/TRACK requests (`methodnoallow`). Outside ' +
     'local/unittest this rule reports each of them switched off (`enable: false`, `false`, or removed from ' +
-    '`security.defaultMiddleware`) as medium; HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    '`security.defaultMiddleware`) as medium, a header also when its `match`/`ignore` skips every route of the app and ' +
+    '`/` (evaluated as for SEN602: `ignore: \'/\'`, a `match` no route has; `dta` and `methodnoallow` ignore theirs); ' +
+    'HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
     'empty policy, egg\'s default), one only reported (`reportOnly: true`), or one whose `script-src` (else `default-src`) ' +
     'allows any script (`*`, `https:`, `data:`, `blob:`, `\'unsafe-eval\'`) as low.',
-  fix: "Remove the overrides that switch headers off; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
+  fix: "Remove the overrides that switch headers or guards off, and the `match`/`ignore` that skip every route; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
     "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
   check: securityCheck(facts => {
     const hits: RuleHit[] = [];
-    for (const [ name, header ] of HEADER_PROTECTIONS) {
-      const off = switchedOff(facts, name);
-      if (off) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${header} is not sent: ${off.how}${setIn(facts, off.key)}` });
+    for (const [ name, lost ] of HEADER_PROTECTIONS) {
+      const off = notRunning(facts, name);
+      if (off) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${lost}: ${off.how}${setIn(facts, off.key)}` });
     }
-    const hsts = switchedOff(facts, 'hsts');
+    const hsts = notRunning(facts, 'hsts');
     const https = (facts.config.sentinel as { https?: boolean } | undefined)?.https === true;
     if (hsts && https) {
       hits.push({
@@ -252,7 +300,7 @@ export const securityHeadersWeakened: Rule = {
           `${maxAge <= 0 ? 'browsers drop HSTS for the site' : 'browsers forget HTTPS-only within a day'} (at least ${MIN_HSTS_MAX_AGE} s needed)`,
       });
     }
-    const csp = switchedOff(facts, 'csp');
+    const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';

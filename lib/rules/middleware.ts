@@ -298,7 +298,7 @@ function sourceSuffix(source: string | undefined): string {
   return source ? ` in ${source}` : '';
 }
 
-function listed(items: string[]): string {
+export function listed(items: string[]): string {
   const shown = items.slice(0, LISTED_ROUTES).join('; ');
   return items.length > LISTED_ROUTES ? `${shown}; and ${items.length - LISTED_ROUTES} more (see the route table in the report)` : shown;
 }

@@ -11,7 +11,7 @@ import { affectedVersion } from '../../lib/advisories/match';
 import { mergeOsvExport } from '../../lib/advisories/update';
 import { SSRF_PROBES } from '../../lib/facts/builtins';
 import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
-import type { PluginFact } from '../../lib/facts/types';
+import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
   developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, ssrfUnprotected, unsupportedNode,
 } from '../../lib/rules/builtins';
@@ -393,6 +393,47 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     const [ reported ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, reportOnly: true, policy: { 'script-src': "'self'" } } }), prod);
     assert.match(reported.message, /only reported, not enforced: config\.security\.csp\.reportOnly is true/);
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com" } } }), prod), []);
+  });
+
+  it('SEN603: dta and methodnoallow off are medium; a header middleware whose match/ignore skips every route is off (round 22)', () => {
+    const hits = (security: Record<string, unknown>, scopes: Facts['securityScopes'] = []) =>
+      securityHeadersWeakened.check({ ...securityFacts(security, { config: { sentinel: { https: true } } }), securityScopes: scopes }, prod)
+        .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+    assert.deepEqual(hits({ dta: { enable: false }, methodnoallow: false }), [
+      'medium config.security.dta.enable: a request path that climbs above the root (/..%2f..%2fetc/passwd) is no longer refused with 400 (dta, directory traversal): config.security.dta.enable is false',
+      'medium config.security.methodnoallow: TRACE and TRACK requests are no longer refused with 405 (methodnoallow, cross-site tracing): config.security.methodnoallow is false',
+    ]);
+    const everywhere = (name: string, kind: 'match' | 'ignore', summary: string) => ({ name, kind, summary: `${kind}: ${summary}`, skipsEveryPath: true });
+    assert.deepEqual(hits({}, [ everywhere('xframe', 'ignore', "'/'"), everywhere('nosniff', 'match', "'/nothing'"), everywhere('hsts', 'ignore', '/.*/'), everywhere('csp', 'ignore', "'/'") ]), [
+      "medium config.security.xframe.ignore: X-Frame-Options (clickjacking) is not sent: security.xframe's ignore: '/' skips every route of the app and /",
+      "medium config.security.nosniff.match: X-Content-Type-Options: nosniff (MIME sniffing) is not sent: security.nosniff's match: '/nothing' skips every route of the app and /",
+      "medium config.security.hsts.ignore: the app is served over HTTPS (sentinel.https) but Strict-Transport-Security is not sent: security.hsts's ignore: /.*/ skips every route of the app and /; a first plain-HTTP request can be intercepted",
+      "low config.security.csp.ignore: no Content-Security-Policy is sent: security.csp's ignore: '/' skips every route of the app and /",
+    ]);
+    // egg-security's dta and methodnoallow never read their match/ignore; a scope that leaves some route covered, and
+    // xssProtection (whose header browsers ignore), are no finding.
+    assert.deepEqual(hits({}, [ everywhere('dta', 'ignore', "'/'"), everywhere('methodnoallow', 'ignore', "'/'"), everywhere('xssProtection', 'ignore', "'/'"),
+      { ...everywhere('xframe', 'ignore', "'/embed'"), skipsEveryPath: false } ]), []);
+  });
+
+  it('SEN602: a route answering through egg-jsonp with neither csrf nor whiteList is low; no jsonp route, or either check, is fine (round 22)', () => {
+    const jsonpRoute = (level: 'route' | 'router'): RouteFact => ({ methods: [ 'GET' ], allMethods: false, path: '/api/user', middleware: level === 'route' ? [ 'jsonp' ] : [], probes: [ '/api/user' ],
+      chain: [{ name: 'securities', level: 'global', runs: 'always' }, { name: 'jsonp', level, runs: 'always' }] });
+    const jsonpFacts = (jsonp: Record<string, unknown>, routes: RouteFact[], security: Record<string, unknown> = {}) => ({
+      ...securityFacts(security, { plugins: [ ...securityOn, { name: 'jsonp', enable: true, package: 'egg-jsonp' } ], config: { jsonp }, meta: { 'jsonp.csrf': 'config/config.prod.ts' } }), routes });
+    const [ hit, ...more ] = securityOff.check(jsonpFacts({ csrf: false }, [ jsonpRoute('route') ]), prod);
+    assert.deepEqual(more, []);
+    assert.deepEqual([ hit.severity, hit.target, hit.source, hit.message ], [ 'low', 'config.jsonp', 'config/config.prod.ts',
+      '1 JSONP route(s) answer any site: GET /api/user; config.jsonp checks neither referrer nor CSRF token (csrf: false and no whiteList) (set in config/config.prod.ts): ' +
+      'a page on another site reads their data with a script tag (unless a route passes its own options to app.jsonp())' ]);
+    assert.equal(securityOff.check(jsonpFacts({}, [ jsonpRoute('router') ]), prod).length, 1, 'router.use(app.jsonp()), egg-jsonp\'s default config');
+    assert.match(securityOff.check(jsonpFacts({ csrf: true }, [ jsonpRoute('route') ], { csrf: { enable: false } }), prod)
+      .find(found => found.target === 'config.jsonp')?.message ?? '', /\(csrf: true, but egg-security's csrf is off\)/);
+    for (const [ jsonp, routes ] of [ [{ csrf: false }, []], [{ csrf: true }, [ jsonpRoute('route') ]], [{ whiteList: [] }, [ jsonpRoute('route') ]],
+      [{ whiteList: /^https:\/\/example\.com\// }, [ jsonpRoute('route') ]] ] as Array<[ Record<string, unknown>, RouteFact[] ]>) {
+      assert.deepEqual(securityOff.check(jsonpFacts(jsonp, routes), prod), [], JSON.stringify(jsonp));
+    }
+    assert.deepEqual(securityOff.check(jsonpFacts({}, [ jsonpRoute('route') ]), dev), []);
   });
 
   it('SEN604: a checkAddress function protects; an empty ipBlackList does not', () => {
