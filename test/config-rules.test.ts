@@ -311,6 +311,69 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds docs\/\.git\/ \(a repository: its history, and its config with any credentials in remote URLs\); holds symlinks out of it: conf -> config/);
   });
 
+  it('SEN203: env files, config copies, backups, keys and a hard link to a config file that egg-static serves (round 22)', async () => {
+    const configDefault = `module.exports = { keys: '${STRONG_KEY}' };\n`;
+    const dir = temp('cfg-static-secrets', {
+      'config/config.default.js': configDefault,
+      'config/config.prod.js': 'module.exports = { mysql: { password: process.env.DB_PASSWORD } };\n',
+      'app/public/app.css': 'body {}\n',
+      'app/public/prod.env': 'DB_PASSWORD=StaticLeak-Pw-93kq\n',
+      'app/public/deploy/app.env.production': 'DB_PASSWORD=StaticLeak-Pw-93kq\n',
+      'app/public/config.default.js.bak': configDefault,
+      'app/public/config.prod.js': 'module.exports = {};\n',
+      'app/public/certs/server.key': '-----BEGIN PRIVATE KEY-----\n',
+      'app/public/index.html~': '<html></html>\n',
+    });
+    fs.linkSync(path.join(dir, 'config/config.default.js'), path.join(dir, 'app/public/robots.txt'));
+    const message = await expectRefused(dir, /SEN203/);
+    for (const served of [ 'prod.env (an env file)', 'deploy/app.env.production (an env file)', 'config.default.js.bak (a backup copy)',
+      "config.prod.js (a copy of config/'s config.prod)", 'certs/server.key (a key or certificate file)', 'index.html~ (a backup copy)',
+      'robots.txt (a hard link to config/config.default.js)' ]) {
+      assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
+    }
+    assert.ok(!message.includes('StaticLeak-Pw-93kq'));
+    // egg-static does serve every one of them (it skips only dotfiles).
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    // Whatever the content type, as text.
+    const served = async (file: string) => (await app.httpRequest().get(`/public/${file}`).buffer(true)
+      .parse((res, done) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => { text += chunk; });
+        res.on('end', () => done(null, text));
+      }).expect(200)).body as string;
+    try {
+      assert.match(await served('prod.env'), /DB_PASSWORD=StaticLeak-Pw-93kq/);
+      for (const file of [ 'config.default.js.bak', 'robots.txt' ]) assert.ok((await served(file)).includes(STRONG_KEY), file);
+      assert.match(await served('certs/server.key'), /PRIVATE KEY/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: ordinary public files with similar names do not fire (round 22)', async () => {
+    const dir = temp('cfg-static-assets', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/.well-known/security.txt': 'Contact: mailto:security@example.com\n',
+      'app/public/manifest.json': '{"name":"app"}\n',
+      'app/public/config.js': 'window.API = "/api";\n',
+      'app/public/config.production.js': 'window.API = "https://api.example.com";\n',
+      'app/public/env.js': 'window.ENV = "prod";\n',
+      'app/public/runtime.env.js': 'window.ENV = "prod";\n',
+      'app/public/environment.json': '{}\n',
+      'app/public/robots.txt': 'User-agent: *\n',
+      'app/public/keys.html': '<html></html>\n',
+    });
+    const app = await bootApp(dir);
+    try {
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      await app.httpRequest().get('/public/manifest.json').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: a static dir serving app/ exposes the server code; logger.dir that is logs/ is named once', async () => {
     const dir = temp('cfg-static-app', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', static: { dir: require('path').join(__dirname, '../app') } };\n`,
@@ -323,6 +386,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const rootMessage = await expectRefused(root, /SEN203/);
     assert.equal(rootMessage.match(/contains logs\//g)?.length, 1, rootMessage);
+    assert.doesNotMatch(rootMessage, /a copy of config\/'s/, 'config/ itself is named once, not file by file');
   });
 
   it('SEN203: a symlink out of the static dir behind thousands of asset files is still found', async () => {

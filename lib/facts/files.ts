@@ -60,6 +60,8 @@ export interface StaticDirFact {
   escapingLinks: Array<{ link: string; target: string }>;
   /** Version-control directories inside (`.git`, `.svn`, `.hg`), relative to the static dir; not looked into. */
   repositoryDirs: string[];
+  /** Files egg-static serves that hold or copy secrets (`prod.env`, `config.default.js.bak`, `server.key`), and why. */
+  secretFiles: Array<{ file: string; what: string }>;
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
 }
@@ -153,10 +155,11 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
+  const configCopies = configIdentity(path.join(baseDir, 'config'), configFiles, input.display);
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
-    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display)),
+    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, configCopies)),
     sensitiveRoots: existing([
       { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
       { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
@@ -369,11 +372,54 @@ function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: 
 /** A repository's own directory: its history, its config (remote URLs with credentials) and hooks, served file by file. */
 const REPOSITORY_DIRS = new Set([ '.git', '.svn', '.hg', '.bzr', 'CVS', '_darcs', '.fossil' ]);
 
-function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string): StaticDirFact {
+/** Names of copies egg-static serves as any file (it skips only dotfiles): backups, env files, keys. */
+const BACKUP_FILE = /(?:\.(?:bak|orig|old)|~)$/i;
+// `env.js`-style runtime settings of a front end are assets, not env files.
+const ENV_FILE = /\.env(?:\.(?!(?:[cm]?js|css|map)$)[^.]+)*$/i;
+const KEY_FILE = /\.(?:pem|key)$/i;
+const CONFIG_COPY = /^config\.([^.]+)\.(?:[cm]?js|ts|json)$/i;
+
+interface ConfigIdentity {
+  /** Real path of the app's config/. */
+  dir: string;
+  /** `default`, `prod`… of `config/config.<env>.*`: a static `config.prod.js` is then a copy, a front end's `config.production.js` is not. */
+  envs: ReadonlySet<string>;
+  /** `dev:ino` → display path of the config files with more than one link: a hard link in a static dir serves them. */
+  linked: ReadonlyMap<string, string>;
+}
+
+function configIdentity(configDir: string, configFiles: readonly string[], display: (file: string) => string): ConfigIdentity {
+  const envs = new Set<string>();
+  const linked = new Map<string, string>();
+  for (const file of configFiles) {
+    const env = CONFIG_COPY.exec(path.basename(file))?.[1];
+    if (env) envs.add(env.toLowerCase());
+    const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (stat && stat.nlink > 1n) linked.set(`${stat.dev}:${stat.ino}`, display(file));
+  }
+  return { dir: realPathLoose(configDir), envs, linked };
+}
+
+/** Why a file egg-static serves leaks secrets, or undefined for an asset. */
+function secretFileKind(name: string, full: string, config: ConfigIdentity): string | undefined {
+  if (BACKUP_FILE.test(name)) return 'a backup copy';
+  if (ENV_FILE.test(name)) return 'an env file';
+  if (KEY_FILE.test(name)) return 'a key or certificate file';
+  const env = CONFIG_COPY.exec(name)?.[1];
+  if (env && config.envs.has(env.toLowerCase())) return `a copy of config/'s config.${env}`;
+  // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
+  if (!config.linked.size) return undefined;
+  const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
+  const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
+  return target && `a hard link to ${target}`;
+}
+
+function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], truncated: false };
+  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
-  const walk = (current: string, relative: string): void => {
+  // Inside config/ or node_modules/ (a static dir that holds them is reported as such) every config file would be named.
+  const walk = (current: string, relative: string, classify: boolean): void => {
     // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
     const relativeOf = (name: string) => (relative ? `${relative}/${name}` : name);
     for (const entry of safeReaddirTyped(current)) {
@@ -387,13 +433,19 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
         if (!isInside(target, realPath)) fact.escapingLinks.push({ link: relativeOf(name), target: display(target) });
       } else if (entry.isDirectory()) {
         if (REPOSITORY_DIRS.has(name)) fact.repositoryDirs.push(`${relativeOf(name)}/`);
-        else walk(path.join(current, name), relativeOf(name));
+        else {
+          const inner = path.join(current, name);
+          walk(inner, relativeOf(name), classify && name !== 'node_modules' && inner !== config.dir);
+        }
       } else if (name.startsWith('.env')) {
         fact.envFiles.push(relativeOf(name));
+      } else if (classify && !name.startsWith('.') && entry.isFile()) {
+        const what = secretFileKind(name, path.join(current, name), config);
+        if (what) fact.secretFiles.push({ file: relativeOf(name), what });
       }
     }
   };
-  walk(realPath, '');
+  walk(realPath, '', realPath !== config.dir);
   return fact;
 }
 

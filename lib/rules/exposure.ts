@@ -514,6 +514,8 @@ function exposure(staticDir: string, root: Facts['files']['sensitiveRoots'][numb
   return root.insideIsExposed && isInside(staticDir, root.realPath) ? 'is inside' : undefined;
 }
 
+const LISTED_SECRET_FILES = 10;
+
 export const staticExposesFiles: Rule = {
   id: 'SEN203',
   area: 'exposure',
@@ -522,10 +524,14 @@ export const staticExposesFiles: Rule = {
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
-    'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. Critical in every env. A ' +
+    'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. ' +
+    'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets: env files (`prod.env`, ' +
+    '`app.env.production`; not a front end\'s `runtime.env.js`), copies of the app\'s config files (`config.prod.js` ' +
+    'where `config/` has a `config.prod.*`), backups (`*.bak`, `*.orig`, `*.old`, `*~`), keys and certificates ' +
+    '(`*.pem`, `*.key`), and a hard link to a file under `config/` by any name. Critical in every env. A ' +
     'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
-    '`.env` files and symlinks that lead out of it.',
+    'env files, config copies, backups, keys and symlinks that lead out of it from it (and rotate any secret they held).',
   check(facts) {
     const { baseDir } = facts.app;
     return facts.files.staticDirs.flatMap(dir => {
@@ -541,14 +547,19 @@ export const staticExposesFiles: Rule = {
       const implied = exposed.length - said.length;
       if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
       if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
+      if (dir.secretFiles.length) {
+        const shown = dir.secretFiles.slice(0, LISTED_SECRET_FILES).map(({ file, what }) => `${file} (${what})`).join(', ');
+        const more = dir.secretFiles.length - LISTED_SECRET_FILES;
+        problems.push(`serves ${shown}${more > 0 ? `, and ${more} more such file(s)` : ''}`);
+      }
       if (dir.repositoryDirs.length) problems.push(`holds ${dir.repositoryDirs.join(', ')} (a repository: its history, and its config with any credentials in remote URLs)`);
       if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
       const target = `config.${dir.keyPath}`;
       const source = facts.provenance(dir.keyPath.replace(/\[\d+\]$/, ''));
-      // Past the scan's limit a .env file or a symlink out of the dir may still be there: said, not taken as none.
+      // Past the scan's limit a secret file or a symlink out of the dir may still be there: said, not taken as none.
       const unscanned: RuleHit[] = dir.truncated ? [{
         severity: 'medium', target, source,
-        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries: egg-sentinel looked no further for .env files and symlinks out of it`,
+        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries: egg-sentinel looked no further for files that leak secrets and symlinks out of it`,
         fix: 'Serve generated or bulk assets from a CDN or a directory of their own, or check that directory yourself and waive this finding with the reason.',
       }] : [];
       if (!problems.length) return unscanned;

@@ -29,7 +29,7 @@ describe('SEN203 static serving', () => {
     { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
-    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], truncated: false, ...extra }] },
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false, ...extra }] },
   }), PROD);
 
   it('accepts app/public and a dist folder inside a package', () => {
@@ -58,13 +58,20 @@ describe('SEN203 static serving', () => {
   it('a dir too large to scan whole is reported as not fully checked (medium), besides what was found', () => {
     const hits = check('/srv/fake/app/public', { truncated: true, envFiles: [ '.env' ] });
     assert.deepEqual(hits.map(hit => hit.severity), [ 'critical', 'medium' ]);
-    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries: egg-sentinel looked no further for \.env files and symlinks out of it/);
+    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries: egg-sentinel looked no further for files that leak secrets and symlinks out of it/);
     assert.deepEqual(check('/srv/fake/app/public', { truncated: true }).map(hit => hit.severity), [ 'medium' ]);
   });
 
   it('reports .env files and symlinks out of the dir', () => {
     const [ hit ] = check('/srv/fake/app/public', { envFiles: [ 'sub/.env.local' ], escapingLinks: [{ link: 'etc', target: '/etc' }] });
     assert.match(hit.message, /holds sub\/\.env\.local; holds symlinks out of it: etc -> \/etc/);
+  });
+
+  it('reports the files it serves that hold or copy secrets, critical like the rest', () => {
+    const [ hit, ...more ] = check('/srv/fake/app/public', { secretFiles: [{ file: 'prod.env', what: 'an env file' }, { file: 'a/robots.txt', what: 'a hard link to config/config.default.js' }] });
+    assert.deepEqual(more, []);
+    assert.deepEqual([ hit.severity, hit.message ], [ 'critical',
+      'config.static.dir serves app/public, which serves prod.env (an env file), a/robots.txt (a hard link to config/config.default.js)' ]);
   });
 });
 
