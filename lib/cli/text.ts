@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { quoteForMessage } from '../env-name';
 import type { AuditReport } from '../report/json';
 import { SEVERITIES, type Severity } from '../report/severity';
+import { rerated } from '../report/text';
 
 type Style = keyof typeof inspect.colors;
 export type Paint = (style: Style, text: string) => string;
@@ -47,6 +48,7 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
         [ 'fix', finding.fix ],
       ];
       if (finding.waivedBy) details.push([ 'waived', `until ${finding.waivedBy.expires}: ${finding.waivedBy.reason}` ]);
+      if (finding.ruleSeverity) details.push([ 'rated', rerated(finding) ]);
       out.push(`  ${mark} ${paint('bold', finding.ruleId)}  ${finding.title}`, ...details.map(([ label, text ]) => `      ${paint('gray', `${label}:`.padEnd(6))} ${text}`));
     }
   }

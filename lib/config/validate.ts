@@ -84,14 +84,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 }
 
-function ruleIdProblems(rules: unknown, knownRuleIds: ReadonlySet<string> | undefined): string[] {
-  if (!knownRuleIds || !isRecord(rules)) return [];
-  return Object.keys(rules).filter(id => !knownRuleIds.has(id))
-    .map(id => `config.sentinel.rules.${id}: no rule has this id (run \`npx egg-sentinel rules\` for the list)`);
-}
-
 /** SEN001 (expired) and SEN002 (matches nothing) report on the waivers themselves: a waiver must not silence them. */
 const WAIVER_HYGIENE = new Set([ 'SEN001', 'SEN002' ]);
+
+function ruleIdProblems(rules: unknown, knownRuleIds: ReadonlySet<string> | undefined): string[] {
+  if (!isRecord(rules)) return [];
+  return [
+    ...Object.keys(rules).filter(id => knownRuleIds && !knownRuleIds.has(id))
+      .map(id => `config.sentinel.rules.${id}: no rule has this id (run \`npx egg-sentinel rules\` for the list)`),
+    ...Object.keys(rules).filter(id => WAIVER_HYGIENE.has(id))
+      .map(id => `config.sentinel.rules.${id}: reports on the waivers themselves and cannot be switched off or re-rated; renew or remove the waiver it names`),
+  ];
+}
 
 function waiverProblems(waivers: unknown, knownRuleIds: ReadonlySet<string> | undefined): string[] {
   if (!Array.isArray(waivers)) return [];

@@ -86,6 +86,7 @@ export function evaluate(results: RuleResult[], options: EvaluateOptions): Verdi
         fix: hit.fix ?? rule.fix,
         blocking: !waiver && meetsThreshold(severity, threshold),
         waivedBy: waiver && { reason: waiver.reason, expires: waiver.expires },
+        ...(override && override !== hit.severity && { ruleSeverity: hit.severity }),
       };
     });
   };

@@ -12,4 +12,6 @@ export interface Finding {
   blocking: boolean;
   /** Present when an active waiver covers the finding. */
   waivedBy?: { reason: string; expires: string };
+  /** The severity the rule gave, when config.sentinel.rules re-rated it to `severity`. */
+  ruleSeverity?: Severity;
 }

@@ -84,7 +84,8 @@ function toResult(finding: Finding, location: SarifLocation, ruleIndex: number |
     ...(finding.waivedBy ? {
       suppressions: [{ kind: 'external', status: 'accepted', justification: `${finding.waivedBy.reason} (waived until ${finding.waivedBy.expires})` }],
     } : {}),
-    properties: { severity: finding.severity, target: finding.target, blocking: finding.blocking, ...(finding.source ? { source: finding.source } : {}) },
+    properties: { severity: finding.severity, target: finding.target, blocking: finding.blocking, ...(finding.source ? { source: finding.source } : {}),
+      ...(finding.ruleSeverity ? { ruleSeverity: finding.ruleSeverity } : {}) },
   };
 }
 

@@ -10,6 +10,7 @@ export function formatFinding(finding: Finding): string {
   lines.push(`    where: ${finding.target}${finding.source ? ` (from ${finding.source})` : ''}`);
   lines.push(`    fix:   ${finding.fix}`);
   if (finding.waivedBy) lines.push(`    waived until ${finding.waivedBy.expires}: ${finding.waivedBy.reason}`);
+  if (finding.ruleSeverity) lines.push(`    ${rerated(finding)}`);
   return lines.join('\n');
 }
 
@@ -29,4 +30,9 @@ export function summaryLine(report: SentinelReport): string {
 export function formatText(report: SentinelReport): string {
   const blocks = report.findings.map(formatFinding);
   return [ summaryLine(report), ...blocks ].join('\n');
+}
+
+/** How a re-rated finding says so: its rule's own severity and where the new one comes from. */
+export function rerated(finding: Finding): string {
+  return `re-rated from ${finding.ruleSeverity} to ${finding.severity} by config.sentinel.rules.${finding.ruleId}`;
 }

@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
 import { formatAuditText } from '../../lib/cli/text';
-import { summaryLine } from '../../lib/report/text';
+import { formatFinding, summaryLine } from '../../lib/report/text';
+import { validateSentinelConfig } from '../../lib/config/validate';
+import { RULE_IDS } from '../../lib/rules';
 import { SentinelBootError } from '../../lib/report/boot-error';
 import { runChecks } from '../../lib/engine';
 import { buildAuditReport } from '../../lib/report/json';
@@ -46,6 +48,14 @@ describe('evaluate: threshold, overrides and waivers', () => {
     const [ finding ] = run([ hit('critical') ], { rules: { SEN201: 'low' } }).findings;
     assert.equal(finding.severity, 'low');
     assert.equal(finding.blocking, false);
+    // Re-rated findings say so, with the rule's own severity (black-box round 22); one rated as the rule rates it does not.
+    assert.equal(finding.ruleSeverity, 'critical');
+    assert.match(formatFinding(finding), /\n {4}re-rated from critical to low by config\.sentinel\.rules\.SEN201$/);
+    assert.equal(run([ hit('critical') ], { rules: { SEN201: 'critical' } }).findings[0].ruleSeverity, undefined);
+    // SEN001 and SEN002 judge the waivers: they can be neither switched off nor re-rated.
+    assert.throws(() => validateSentinelConfig({ rules: { SEN001: 'off', SEN002: 'low' } }, RULE_IDS), (error: Error) =>
+      /config\.sentinel\.rules\.SEN001: reports on the waivers themselves and cannot be switched off or re-rated/.test(error.message) &&
+      /config\.sentinel\.rules\.SEN002: reports on the waivers themselves/.test(error.message));
   });
 
   it('a waiver matches rule and target, and lasts through its expiry day', () => {
