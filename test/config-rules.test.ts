@@ -298,6 +298,22 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /where: config\.static\.dir \(from config\/config\.default\.ts\)/);
   });
 
+  it('SEN203: egg-sentinel\'s report written into the static dir is served to anyone (black-box round 22)', async () => {
+    const app = (failOn: string) => temp('cfg-static-report', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { ${failOn} report: { path: '../app/public/sentinel.json' } } };\n`,
+      'app/public/app.css': 'body {}\n',
+    });
+    const message = await expectRefused(app(''), /SEN203/);
+    assert.match(message, /config\.static\.dir serves app\/public, which contains egg-sentinel's report \(config\.sentinel\.report\.path\) \(app\/public\/sentinel\.json\)/);
+    const booted = await bootApp(app("failOn: 'never',"));
+    try {
+      const served = await booted.httpRequest().get('/public/sentinel.json').expect(200);
+      assert.match(JSON.stringify(served.body), /"tool":\{"name":"egg-sentinel"/);
+    } finally {
+      await booted.close();
+    }
+  });
+
   it('SEN203: a symlink in the static dir that points out of it, and a .env file in it', async () => {
     const dir = temp('cfg-static-link', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,

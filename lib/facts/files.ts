@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dumps';
+import { bootReportFile } from '../report/write';
 import { findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { foreignOwner, isInside } from './real-path';
@@ -168,6 +169,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       // logger.dir when it is not logs/ itself, which would be named twice.
       ...(configuredLogs && configuredLogs !== appLogs ? [{ label: 'logs/ (logger.dir)', realPath: configuredLogs, insideIsExposed: true }] : []),
       { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
+      // The report names every route, its guards and the findings: written where the static dir serves it, anyone reads it.
+      ...reportRoot(config.sentinel, input.runDir),
       // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
       { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
       ...input.plugins.filter(plugin => plugin.enable && plugin.path)
@@ -242,7 +245,14 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
 }
 
 /** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
-const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)' ]);
+const REPORT_ROOT = 'egg-sentinel\'s report (config.sentinel.report.path)';
+const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)', REPORT_ROOT ]);
+
+/** egg-sentinel's report file when config.sentinel.report.path puts it outside run/ (which is a root of its own). */
+function reportRoot(sentinel: unknown, runDir: string): SensitiveRootFact[] {
+  const file = bootReportFile(sentinel, runDir);
+  return file && !isInside(realPathLoose(file), realPathLoose(runDir)) ? [{ label: REPORT_ROOT, realPath: realPathLoose(file), insideIsExposed: false }] : [];
+}
 
 /** The roots that exist, and those egg creates at run time: another missing one exposes nothing. */
 function existing(roots: SensitiveRootFact[]): SensitiveRootFact[] {

@@ -523,7 +523,8 @@ export const staticExposesFiles: Rule = {
   severity: 'critical',
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
-    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, lets anyone download config files, ' +
+    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, or that contains egg-sentinel\'s own report ' +
+    '(`config.sentinel.report.path` pointed there: every route, its guards and the findings), lets anyone download config files, ' +
     'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. ' +
     'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets: env files (`prod.env`, ' +
     '`app.env.production`; not a front end\'s `runtime.env.js`), copies of the app\'s config files (`config.prod.js` ' +
