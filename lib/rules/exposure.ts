@@ -158,6 +158,9 @@ function appNameOf(facts: Facts): string | undefined {
 /** Why a literal won over keys read from the environment: egg keeps the last value any config file gives. */
 const KEYS_NOT_READ = 'what it reads is not set, or a config file egg applies later sets the literal again';
 
+/** An environment value this long found inside the keys is taken as read from there (shorter ones match by chance). */
+const MIN_ENVIRONMENT_PART = 8;
+
 const GENERATE_KEY = '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64url\'))"`';
 
 export const weakCookieKeys: Rule = {
@@ -196,15 +199,28 @@ export const weakCookieKeys: Rule = {
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
     const readIn = keysReadIn(facts);
     if (!readIn) return [{ ...base, message: `config.keys: ${problems.join('; ')}` }];
+    const setVariable = `Set the environment variable that ${readIn} reads to a generated key (${GENERATE_KEY}) where the app runs (and where ` +
+      '`egg-sentinel audit` runs, or audit with the variable\'s production value unset and expect this); reading it with `env.secret(\'EGG_KEYS\')` ' +
+      '(`import { env } from \'egg-sentinel\'`) makes the app refuse to start when it is unset.';
+    if (!keys.trim()) {
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${readIn} computes the keys (from an environment variable, as a rule), ` +
+        'and what it reads is not set in this process, so egg\'s own empty default is what took effect', fix: setVariable }];
+    }
     const literalIn = keysLiteralIn(facts);
+    const setIn = base.source;
+    // A later config file (config.prod after config.default) that writes the keys itself: it, not the variable, is the fix.
+    if (literalIn && literalIn === setIn && setIn !== readIn && !keysReadFromEnvironment(facts.files.configTexts[setIn] ?? '')) {
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), sets them to this literal`,
+        fix: `Remove \`keys\` from ${setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
+    }
+    // Keys that hold a variable's value and more: the file adds to it (`EGG_KEYS + ',x'`).
+    if (!literalIn && [ ...facts.runtime.environmentValues ].some(value => value.length >= MIN_ENVIRONMENT_PART && keys.includes(value))) {
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${readIn} computes the keys, and what it computes is weak (more than, or other than, one environment variable's value)`,
+        fix: `Read the whole key from one environment variable in ${readIn} (\`keys: process.env.EGG_KEYS\`), set to a generated key: ${GENERATE_KEY}.` }];
+    }
     const tookEffect = literalIn ? `it is the literal written in ${literalIn}, which the app falls back on: ${readIn} computes the keys (from an environment variable, as a rule), yet the literal is what took effect` :
       `${readIn} computes the keys (from an environment variable, as a rule), yet what an earlier config file set is what took effect`;
-    return [{
-      ...base,
-      message: `config.keys: ${problems.join('; ')}; ${tookEffect}: ${KEYS_NOT_READ}`,
-      fix: `Set the environment variable that ${readIn} reads to a generated key (${GENERATE_KEY}) where the app runs; reading it with ` +
-        '`env.secret(\'EGG_KEYS\')` (`import { env } from \'egg-sentinel\'`) makes the app refuse to start when it is unset.',
-    }];
+    return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${tookEffect}: ${KEYS_NOT_READ}`, fix: setVariable }];
   },
 };
 
@@ -314,7 +330,7 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
  */
 function keysReadIn(facts: Facts): string | undefined {
   const keys = facts.config.keys;
-  if (typeof keys !== 'string' || !keys.trim() || facts.runtime.environmentValues.has(keys)) return undefined;
+  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys)) return undefined;
   const texts = facts.files.configTexts;
   const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
   return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));

@@ -331,6 +331,18 @@ describe('SEN202: cookie keys production falls back on', () => {
     const unset = weakCookieKeys.check(facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n`,
       'config/config.prod.js': 'module.exports = () => ({ keys: process.env.EGG_KEYS });\n' }, [], initKey), { developmentEnv: false })[0];
     assert.match(unset.message, /; config\/config\.prod\.js computes the keys \(from an environment variable, as a rule\), yet what an earlier config file set is what took effect: what it reads is not set/);
+    // Black-box round 22. An empty key: the variable the app reads is unset where this runs (an audit in CI), not a key to replace.
+    const empty = weakCookieKeys.check(facts({ 'config/config.default.js': 'module.exports = { keys: process.env.EGG_KEYS };\n' }, [], ''), { developmentEnv: false })[0];
+    assert.match(empty.message, /^config\.keys: the key is empty; config\/config\.default\.js computes the keys .*what it reads is not set in this process, so egg's own empty default is what took effect$/);
+    assert.match(empty.fix ?? '', /^Set the environment variable that config\/config\.default\.js reads to a generated key .*where `egg-sentinel audit` runs/);
+    // A later file that writes the keys itself is the one to fix.
+    const later = weakCookieKeys.check(facts({ 'config/config.default.js': 'module.exports = { keys: process.env.EGG_KEYS };\n', 'config/config.prod.js': "module.exports = { keys: 'short' };\n" }, [], 'short'),
+      { developmentEnv: false })[0];
+    assert.match(later.message, /; config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them to this literal$/);
+    assert.match(later.fix ?? '', /^Remove `keys` from config\/config\.prod\.js, or read the key from the environment there too/);
+    // A file that adds to the variable's value: what it computes is weak.
+    const added = weakCookieKeys.check(facts({ 'config/config.prod.js': "module.exports = { keys: process.env.EGG_KEYS + ',abc' };\n" }, [ KEY ], `${KEY},abc`), { developmentEnv: false })[0];
+    assert.match(added.message, /^config\.keys: key #2 .*; config\/config\.prod\.js computes the keys, and what it computes is weak \(more than, or other than, one environment variable's value\)$/);
     assert.match(unset.fix ?? '', /^Set the environment variable that config\/config\.prod\.js reads to a generated key .*env\.secret\('EGG_KEYS'\)/);
     // In unittest (or local) egg does not load config.prod.js: it says nothing of the keys there (black-box round 20).
     const prodFacts = facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n`,
