@@ -4,12 +4,20 @@ import { estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
 import type { IpcFacts } from './types';
 
 /** How IPC is protected in this process, for SEN501/SEN502. Keeps no secret value. */
-export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[]): IpcFacts {
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[],
+  now = Date.now()): IpcFacts {
   const mode = ipc.mode ?? 'enforce';
   const found = findClusterClient(eggPaths);
   const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
   const environmentValues = new Set(Object.values(env));
-  const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({ bits: estimateSecretBits(previous.secret), inConfigFile: !environmentValues.has(previous.secret) }));
+  const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({
+    bits: estimateSecretBits(previous.secret),
+    inConfigFile: !environmentValues.has(previous.secret),
+    until: previous.until,
+    daysLeft: Math.ceil((Date.parse(`${previous.until}T23:59:59Z`) - now) / DAY_MS),
+  }));
   if (ipc.secret) {
     const fromEnvironment = environmentValues.has(ipc.secret);
     return {

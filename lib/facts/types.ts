@@ -172,7 +172,7 @@ export interface IpcFacts {
   /** Where `sentinel.ipc.secret` was set, when configured. */
   secretProvenance?: string;
   /** `sentinel.ipc.previousSecrets`, in order: each still verifies messages until its date, so each is judged too. */
-  previousSecrets: Array<{ bits: number; inConfigFile: boolean }>;
+  previousSecrets: Array<{ bits: number; inConfigFile: boolean; until: string; daysLeft: number }>;
 }
 
 export interface Facts {

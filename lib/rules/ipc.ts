@@ -24,6 +24,8 @@ export const ipcProtectionOff: Rule = {
 };
 
 const MIN_SECRET_BITS = 256;
+/** How long a previous IPC secret may still verify messages: past it, the old secret is a second current one. */
+const MAX_PREVIOUS_SECRET_DAYS = 90;
 
 export const weakIpcSecret: Rule = {
   id: 'SEN502',
@@ -31,7 +33,7 @@ export const weakIpcSecret: Rule = {
   title: 'Weak IPC secret, or one written in a config file',
   severity: 'high',
   description: 'A configured IPC secret (`sentinel.ipc.secret` or EGG_SENTINEL_IPC_SECRET), and each of ' +
-    '`sentinel.ipc.previousSecrets` (they verify messages until their date), must carry at least 32 bytes of ' +
+    '`sentinel.ipc.previousSecrets` (they verify messages until their date, which must be at most 90 days away), must carry at least 32 bytes of ' +
     'entropy and come from the environment: one in a config file sits in the repository and in every copy of it. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
@@ -54,6 +56,8 @@ export const weakIpcSecret: Rule = {
     }
     ipc.previousSecrets.forEach((previous, index) => {
       const problems = problemsOf(previous.bits, previous.inConfigFile);
+      // A rotation keeps the old secret for the days its messages take to drain, not for years.
+      if (previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS) problems.push(`stays valid for ${previous.daysLeft} more days (until ${previous.until}; at most ${MAX_PREVIOUS_SECRET_DAYS} make a rotation)`);
       if (problems.length) {
         hits.push({ severity, target: `sentinel.ipc.previousSecrets[${index}]`, source: facts.provenance('sentinel.ipc.previousSecrets'),
           message: `the previous IPC secret #${index + 1}, which still verifies messages until its date, ${problems.join(' and ')}` });

@@ -9,6 +9,7 @@ import { ENVELOPE_VERSION, HmacSha256, open, seal, type SealInput } from '../../
 import { estimateSecretBits, KEY_FILE, Keyring } from '../../lib/ipc/keyring';
 import { ReplayWindows } from '../../lib/ipc/replay-window';
 import { clusterClientUnprotected, ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
+import { collectIpcFacts } from '../../lib/facts/ipc';
 import { fakeFacts } from './fake-facts';
 
 const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ipc-unit-'));
@@ -319,10 +320,16 @@ describe('SEN501 / SEN502', () => {
   });
 
   it('SEN502 judges each previous secret, which still verifies messages, and the secret while only the channel uses it', () => {
-    const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, inConfigFile: false }, { bits: 12, inConfigFile: true }] } });
+    const soon = { until: '2026-12-01', daysLeft: 2 };
+    const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, inConfigFile: false, ...soon }, { bits: 12, inConfigFile: true, ...soon }] } });
     const hits = weakIpcSecret.check(facts, { developmentEnv: false });
     assert.deepEqual(hits.map(hit => hit.target), [ 'sentinel.ipc.previousSecrets[1]' ]);
     assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in a config file/);
+    // One that verifies for years is no rotation (black-box round 22); the date is counted from when the facts were collected.
+    const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    assert.deepEqual([ years.until, years.daysLeft ], [ '2099-01-01', 26332 ]);
+    const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300, inConfigFile: false }] } }), { developmentEnv: false });
+    assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
     const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
     assert.equal(weakIpcSecret.check(channelOnly, { developmentEnv: false }).length, 1);
     assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' }, secretSource: 'environment', secretBits: 40 } }), { developmentEnv: false }), []);
