@@ -49,7 +49,8 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
  * The refusal message when the process must not start, or undefined: an env or scope egg would build a file name
  * outside the app from (SEN301), or, outside local and unittest, environment variables or start options that would
  * switch egg-sentinel itself off or replace it (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' or the `plugins` option's
- * `sentinel`), which no check inside the app could then report.
+ * `sentinel`), or run code from outside the app before any check (EGG_APP_CONFIG's code-loading keys, a plugin
+ * `path`, a framework directory, a path-to-regexp module), which no check inside the app could then report.
  */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
   const options = launchOptions(argv, cwd);
@@ -87,6 +88,16 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       problems.push(
         `[egg-sentinel preflight] refused to start: ${given} makes egg require ${JSON.stringify(value)} in every process before the app (${outside}).`,
         'Fix: install the path-to-regexp version you need as a dependency of the app and name its package, or remove the setting.',
+      );
+    }
+  }
+  // A plugin's config files and boot hooks run in every process before any check inside the app could report it.
+  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.path)', options.plugins ] ] as const) {
+    const outside = development ? [] : pluginPathsOutsideApp(plugins, options.baseDir);
+    if (outside.length) {
+      problems.push(
+        `[egg-sentinel preflight] refused to start: ${given} enables plugin(s) from outside the app: ${outside.join(', ')}; their config and code would run in every process before any check.`,
+        'Fix: install the plugin as a dependency of the app (or put it under lib/plugin) and enable it in config/plugin.(js|ts), not from the environment or the start command.',
       );
     }
   }
@@ -171,6 +182,21 @@ function moduleOutsideApp(specifier: string, baseDir: string): string | undefine
   } catch {
     return 'it does not resolve from the app';
   }
+  return outsideApp(file, baseDir);
+}
+
+/** The `path` of each plugin entry of EGG_PLUGINS or the `plugins` start option that lies outside the app, with why. */
+function pluginPathsOutsideApp(plugins: unknown, baseDir: string): string[] {
+  if (!isObject(plugins)) return [];
+  return Object.entries(plugins).flatMap(([ name, entry ]) => {
+    const dir = isObject(entry) ? (entry as { path?: unknown }).path : undefined;
+    const why = typeof dir === 'string' && dir ? outsideApp(realPathOrAbsolute(path.resolve(baseDir, dir)), baseDir) : undefined;
+    return why ? [ `${name} (${why})` ] : [];
+  });
+}
+
+/** Why the real path `file` is not the app's own, or undefined when it is inside the app or a node_modules it may trust. */
+function outsideApp(file: string, baseDir: string): string | undefined {
   const base = realPathOrAbsolute(baseDir);
   const roots = [ base, ...nodeModulesDirs(base).map(realPathOrAbsolute) ];
   const root = roots.find(dir => isInside(file, dir));

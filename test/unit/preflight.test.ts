@@ -107,6 +107,24 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('refuses plugins EGG_PLUGINS or the start options load from outside the app, outside local and unittest (black-box round 22)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
+    try {
+      const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ x: { enable: true, path: outside } }) }) ?? '';
+      assert.match(fromEnv, /EGG_PLUGINS enables plugin\(s\) from outside the app: x \(.*sentinel-evil-plugin-.* is outside the app and the node_modules it resolves from\)/);
+      assert.match(fromEnv, /Fix: install the plugin as a dependency of the app/);
+      const option = [ 'node', 'x', JSON.stringify({ baseDir: dir, plugins: { x: { enable: true, path: outside } } }) ];
+      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.path\) enables plugin\(s\) from outside the app: x/);
+      // Inside the app (lib/plugin), or by package name: the boot checks judge them (SEN101, SEN107).
+      fs.mkdirSync(path.join(dir, 'lib/plugin/inside'), { recursive: true });
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ inside: { enable: true, path: path.join(dir, 'lib/plugin/inside') }, cors: true }) }), undefined);
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_PLUGINS: JSON.stringify({ x: { enable: true, path: outside } }) }), undefined, 'a developer may');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a local or unittest env under NODE_ENV=production is no developer\'s: the same refusals as prod (SEN606)', () => {
     const local = { EGG_SERVER_ENV: 'local', NODE_ENV: 'production' };
     assert.match(preflightProblem([ 'node', 'x' ], dir, { ...local, EGG_PLUGINS: '{"sentinel":false,"security":false}' }) ?? '', /EGG_PLUGINS configures the "sentinel" plugin/);
