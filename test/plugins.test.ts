@@ -51,6 +51,23 @@ function writePlugin(dir: string, name: string): void {
   fs.writeFileSync(path.join(dir, 'app.js'), "'use strict';\nmodule.exports = () => {};\n");
 }
 
+/** An app in `parent`/app enabling the plugin egg-parentplug, which it resolves from a node_modules above it. */
+function writeAppBelow(parent: string, name: string): string {
+  const app = path.join(parent, 'app');
+  const files: Record<string, string> = {
+    'package.json': JSON.stringify({ name: `${name}-app` }),
+    'config/plugin.js': "exports.parentplug = { enable: true, package: 'egg-parentplug' };\n",
+    'config/config.default.js': `module.exports = { keys: '${name}-app-key-Zq8Xw3Lk9Vb2Nm5Tr7Yu4', logger: { dir: __dirname + '/../logs' } };\n`,
+  };
+  for (const [ file, text ] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+    fs.writeFileSync(path.join(app, file), text);
+  }
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+  return app;
+}
+
 /** Plugin trust findings (SEN1xx) of the report the last boot wrote, or those of one rule. */
 function findings(baseDir: string, ruleId?: string): Array<Record<string, any>> {
   const all: Array<Record<string, any>> = readReport(baseDir).json.findings;
@@ -67,18 +84,7 @@ describe('plugin trust (mm.app)', function() {
       const parent = tempDir('parent-modules');
       const modules = path.join(parent, 'node_modules');
       writePlugin(path.join(modules, 'egg-parentplug'), 'parentplug');
-      const app = path.join(parent, 'app');
-      const files: Record<string, string> = {
-        'package.json': JSON.stringify({ name: 'parent-modules-app' }),
-        'config/plugin.js': "exports.parentplug = { enable: true, package: 'egg-parentplug' };\n",
-        'config/config.default.js': "module.exports = { keys: 'parent-modules-app-key-Zq8Xw3Lk9Vb2Nm5Tr7Yu4', logger: { dir: __dirname + '/../logs' } };\n",
-      };
-      for (const [ file, text ] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
-        fs.writeFileSync(path.join(app, file), text);
-      }
-      fs.mkdirSync(path.join(app, 'node_modules'));
-      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const app = writeAppBelow(parent, 'parent-modules');
       fs.chmodSync(modules, 0o1777);
       const open = await bootApp(app);
       await open.close();
@@ -104,18 +110,7 @@ describe('plugin trust (mm.app)', function() {
         '': { name: 'workspace' },
         'node_modules/egg-parentplug': { version: '1.0.0', resolved: 'https://registry.npmjs.org/egg-parentplug/-/egg-parentplug-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` },
       } }));
-      const app = path.join(parent, 'app');
-      const files: Record<string, string> = {
-        'package.json': JSON.stringify({ name: 'parent-lockfile-app' }),
-        'config/plugin.js': "exports.parentplug = { enable: true, package: 'egg-parentplug' };\n",
-        'config/config.default.js': "module.exports = { keys: 'parent-lockfile-app-key-Zq8Xw3Lk9Vb2Nm5Tr7Yu4', logger: { dir: __dirname + '/../logs' } };\n",
-      };
-      for (const [ file, text ] of Object.entries(files)) {
-        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
-        fs.writeFileSync(path.join(app, file), text);
-      }
-      fs.mkdirSync(path.join(app, 'node_modules'));
-      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const app = writeAppBelow(parent, 'parent-lockfile');
       const kept = await bootApp(app);
       await kept.close();
       assert.deepEqual(findings(app, 'SEN103'), []);
