@@ -506,6 +506,26 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!/lib\/util\.js/.test(message));
   });
 
+  it('SEN110 and SEN205: an app deployed by another user (who owns its files) and run as this one is not refused; a file a third user owns is (black-box round 22)', async function() {
+    if (process.getuid?.() !== 0) this.skip();
+    const dir = temp('cfg-deploy-user', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/', app.controller.home.index); };\n",
+      'app/controller/home.js': "module.exports = app => class extends app.Controller { async index() { this.ctx.body = 'ok'; } };\n",
+    });
+    // The deploy user (65534 here) owns the app; this process (root) runs it.
+    const chownAll = (at: string, uid: number) => {
+      fs.chownSync(at, uid, uid);
+      if (fs.statSync(at).isDirectory()) for (const name of fs.readdirSync(at)) chownAll(path.join(at, name), uid);
+    };
+    chownAll(dir, 65534);
+    const ownerFindings = (report: any) => report.findings.filter((f: any) => [ 'SEN110', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message);
+    assert.deepEqual(ownerFindings(await bootReport(dir)), []);
+    fs.chownSync(path.join(dir, 'app/controller/home.js'), 65533, 65533);
+    const message = await expectRefused(dir, /SEN110/);
+    assert.match(message, /app\/controller\/home\.js is owned by user 65533, not by this process's user \(0\), root or the app's owner \(65534\)/);
+  });
+
   it('SEN206: a git checkout whose .gitignore misses run/, logs/ and .env* (config.local holds no secret)', async function() {
     if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
     const dir = temp('cfg-gitignore', {

@@ -11,7 +11,7 @@ import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
 import { findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { foreignOwner, isInside } from './real-path';
+import { appOwner, foreignOwner, isInside } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -201,7 +201,7 @@ function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {
   const skip = new Set(input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => realPathLoose(plugin.path as string)));
   const display = (file: string) => (file === base ? '.' : toDisplayPath(base, file));
   return APP_CODE.flatMap(({ name, shallow }) => {
-    const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display });
+    const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display, appOwnerUid: appOwner(base) });
     return fact ? [{ root: name, ...fact }] : [];
   });
 }
@@ -295,6 +295,7 @@ function modeOf(file: string): number | undefined {
 function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
   const found: FileModeFact[] = [];
   const base = realPathLoose(input.baseDir);
+  const owner = appOwner(base);
   const add = (file: string, kind: FileModeFact['kind']) => {
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (!stat) return;
@@ -302,7 +303,7 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
     found.push({
       path: input.display(file), kind, mode: stat.mode & 0o777,
       ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
-      ...(foreignOwner(stat) !== undefined && { foreignOwner: stat.uid }),
+      ...(foreignOwner(stat, owner) !== undefined && { foreignOwner: stat.uid }),
     });
   };
   const configDir = path.join(input.baseDir, 'config');

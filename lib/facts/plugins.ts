@@ -12,7 +12,7 @@ import {
   ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
 import { realPathLoose } from './files';
-import { isInside, ownershipProblem } from './real-path';
+import { appOwner, isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -190,7 +190,7 @@ function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrust
   // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its
   // owner, and so is each plugin directory there (one another user made in a node_modules this user keeps).
   const refused = [ ...input.untrustedModuleRoots ?? [], ...plugins.flatMap(plugin => {
-    const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath);
+    const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath, appOwner(baseDir));
     return why ? [{ dir: plugin.realPath, why }] : [];
   }) ];
   return {
@@ -223,7 +223,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input) : { state: 'not-applicable' },
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
-        writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display }) : undefined,
+        writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: appOwner(input.baseDir) }) : undefined,
       };
     }),
     manifest: manifestResults.manifest,
@@ -268,7 +268,7 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
   let lockfile = cache.get(found.file);
   if (!lockfile) {
     // Above the app (a workspace root), a lockfile another user can write vouches for what that user installed.
-    const why = isInside(realPathLoose(found.file), realPathLoose(input.baseDir)) ? undefined : ownershipProblem(found.file);
+    const why = isInside(realPathLoose(found.file), realPathLoose(input.baseDir)) ? undefined : ownershipProblem(found.file, appOwner(input.baseDir));
     lockfile = why ? new LockfileError(`${input.display(found.file)}, outside the app, is ${why}: it vouches for whatever ` +
       'that user installed. Keep the lockfile this user\'s or root\'s and writable by no one else (chown, chmod go-w)') : readLockfileOrError(found);
     cache.set(found.file, lockfile);

@@ -85,14 +85,14 @@ export function readPackageJsonAt(dir: string): Record<string, unknown> | undefi
  * Why a directory above the app that another user could have filled is not trusted (statProblem), or undefined
  * when it is none of those, or missing.
  */
-export function ownershipProblem(dir: string): string | undefined {
+export function ownershipProblem(dir: string, appOwnerUid?: number): string | undefined {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
   } catch {
     return undefined;
   }
-  return statProblem(stat)?.why;
+  return statProblem(stat, appOwnerUid)?.why;
 }
 
 /**
@@ -100,26 +100,44 @@ export function ownershipProblem(dir: string): string | undefined {
  * writable by every user (a sticky bit only keeps others from removing what is there), or by a group other than
  * this process's. `owner`: the first (chown fixes it; chmod the others).
  */
-export function statProblem(stat: fs.Stats): { why: string; owner?: true } | undefined {
+export function statProblem(stat: fs.Stats, appOwnerUid?: number): { why: string; owner?: true } | undefined {
   const gid = process.getgid?.();
-  if (foreignOwner(stat) !== undefined) return { why: `owned by user ${stat.uid}, not by this process's user (${process.getuid?.()}) or root`, owner: true };
+  if (foreignOwner(stat, appOwnerUid) !== undefined) {
+    const uid = process.getuid?.();
+    const appOwner = appOwnerUid !== undefined && appOwnerUid !== uid && appOwnerUid !== 0 ? `, root or the app's owner (${appOwnerUid})` : ' or root';
+    return { why: `owned by user ${stat.uid}, not by this process's user (${uid})${appOwner}`, owner: true };
+  }
   const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
   if (stat.mode & 0o002) return { why: `writable by every user (mode ${mode})` };
   if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return { why: `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})` };
   return undefined;
 }
 
-/** The owner of a file, when it is neither this process's user nor root (who may change what this user runs). */
-export function foreignOwner(stat: fs.Stats): number | undefined {
+/**
+ * The owner of a file, when it is neither this process's user nor root (who may change what this user runs), nor
+ * `appOwnerUid`, the owner of the app root: whoever deployed the app (a deploy user the app does not run as) controls
+ * its code anyway.
+ */
+export function foreignOwner(stat: fs.Stats, appOwnerUid?: number): number | undefined {
   const uid = process.getuid?.();
-  return uid !== undefined && stat.uid !== uid && stat.uid !== 0 ? stat.uid : undefined;
+  return uid !== undefined && stat.uid !== uid && stat.uid !== 0 && stat.uid !== appOwnerUid ? stat.uid : undefined;
+}
+
+/** The owner of the app root (its real path), when it can be read. */
+export function appOwner(baseDir: string): number | undefined {
+  try {
+    return fs.statSync(baseDir).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The node_modules directories among `roots` that lie outside the app and fail ownershipProblem, with why. */
 export function untrustedModuleRoots(roots: readonly string[], baseDir: string): Array<{ dir: string; why: string }> {
   const base = realPathOrAbsolute(baseDir);
+  const owner = appOwner(base);
   return roots.flatMap(dir => {
-    const why = isInside(dir, base) ? undefined : ownershipProblem(dir);
+    const why = isInside(dir, base) ? undefined : ownershipProblem(dir, owner);
     return why ? [{ dir, why }] : [];
   });
 }

@@ -25,11 +25,13 @@ export interface CodeWalkOptions {
   shallow?: boolean;
   /** Directories not looked into (plugins the app holds, judged as plugins). */
   skip?: ReadonlySet<string>;
+  /** The app root's owner, trusted like this process's user (statProblem). */
+  appOwnerUid?: number;
   display(file: string): string;
 }
 
 /** What below `root` (itself included) another user can change, or undefined when nothing is (or `root` is missing). */
-export function findWritableCode(root: string, { shallow, skip, display }: CodeWalkOptions): WritableCodeFact | undefined {
+export function findWritableCode(root: string, { shallow, skip, display, appOwnerUid }: CodeWalkOptions): WritableCodeFact | undefined {
   // Modes mean nothing on Windows.
   if (process.platform === 'win32') return undefined;
   const fact: WritableCodeFact = { entries: [], count: 0 };
@@ -43,7 +45,7 @@ export function findWritableCode(root: string, { shallow, skip, display }: CodeW
     if (skip?.has(file)) continue;
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });
     if (!stat || stat.isSymbolicLink()) continue;
-    const problem = statProblem(stat);
+    const problem = statProblem(stat, appOwnerUid);
     if (problem && fact.count++ < KEPT) fact.entries.push({ path: display(file), ...problem });
     if (!stat.isDirectory() || shallow) continue;
     // A package's own dependencies are packages of their own.

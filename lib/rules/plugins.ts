@@ -431,7 +431,7 @@ export const writableCode: Rule = {
   severity: 'high',
   description: 'egg runs the code of every enabled plugin and of the app itself in every process. A file or directory ' +
     'of it that every user can write, that a group other than this process\'s can write, or that a user other than this ' +
-    'process\'s and root owns lets that user put code into the app (in a directory, by adding or renaming files). ' +
+    'process\'s, root and the app root\'s owner (who deployed it) owns lets that user put code into the app (in a directory, by adding or renaming files). ' +
     'Checked: each enabled plugin\'s directory and everything below it except its own node_modules (a plugin that is ' +
     'the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
     '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`. ' +
