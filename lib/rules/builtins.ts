@@ -623,14 +623,17 @@ export const sessionCookieWeakened: Rule = {
     const hit = (severity: RuleHit['severity'], key: string, message: string): RuleHit =>
       ({ severity, target: `config.session.${key}`, source: facts.provenance(`session.${key}`), message: `the session cookie ${name} ${message}${setIn(facts, `session.${key}`)}` });
     const hits: RuleHit[] = [];
-    if (session.signed === false && session.encrypt === false) {
-      hits.push(hit('high', 'signed', 'is neither signed nor encrypted (signed: false, encrypt: false): a client writes whatever session it wants into it'));
-    } else if (session.encrypt === false) {
-      hits.push(hit('low', 'encrypt', 'is not encrypted (encrypt: false): whoever holds it reads the session\'s data'));
+    // egg-cookies tests each option for truth: `encrypt: 0`, `''` or `null` switch it off as `false` does.
+    const off = (key: string) => key in session && !session[key];
+    const shown = (key: string) => `${key}: ${JSON.stringify(session[key]) ?? String(session[key])}`;
+    if (off('signed') && off('encrypt')) {
+      hits.push(hit('high', 'signed', `is neither signed nor encrypted (${shown('signed')}, ${shown('encrypt')}): a client writes whatever session it wants into it`));
+    } else if (off('encrypt')) {
+      hits.push(hit('low', 'encrypt', `is not encrypted (${shown('encrypt')}): whoever holds it reads the session's data`));
     }
-    if (session.httpOnly === false) hits.push(hit('medium', 'httpOnly', 'is readable by scripts in the page (httpOnly: false): an injected script takes the session'));
-    if (session.secure === false && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
-      hits.push(hit('medium', 'secure', 'is also sent over plain HTTP (secure: false), though the app is served over HTTPS (sentinel.https)'));
+    if (off('httpOnly')) hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`));
+    if (off('secure') && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
+      hits.push(hit('medium', 'secure', `is also sent over plain HTTP (${shown('secure')}), though the app is served over HTTPS (sentinel.https)`));
     }
     if (typeof session.sameSite === 'string' && session.sameSite.toLowerCase() === 'none') {
       hits.push(hit('low', 'sameSite', 'is sent with cross-site requests (sameSite: \'none\')'));

@@ -13,7 +13,7 @@ import { SSRF_PROBES } from '../../lib/facts/builtins';
 import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
-  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, ssrfUnprotected, unsupportedNode,
+  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
 
@@ -480,6 +480,22 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
 
   it('SEN605: with the security plugin off, SEN602 speaks instead', () => {
     assert.deepEqual(openRedirect.check(fakeFacts({ config: { security: { domainWhiteList: [] } } }), prod), []);
+  });
+});
+
+describe('SEN608 edge cases (fake facts)', () => {
+  const sessionOn: PluginFact[] = [{ name: 'session', enable: true, package: 'egg-session', from: 'node_modules/egg/config/plugin.js' }];
+  const check = (session: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session, sentinel: { https: true } } }), prod)
+    .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+
+  it('an option set to any false value (0, \'\', null) is off, as egg-cookies reads it (black-box round 22)', () => {
+    assert.deepEqual(check({ signed: false, encrypt: 0, httpOnly: 0, secure: null }), [
+      'high config.session.signed: the session cookie EGG_SESS is neither signed nor encrypted (signed: false, encrypt: 0): a client writes whatever session it wants into it',
+      'medium config.session.httpOnly: the session cookie EGG_SESS is readable by scripts in the page (httpOnly: 0): an injected script takes the session',
+      'medium config.session.secure: the session cookie EGG_SESS is also sent over plain HTTP (secure: null), though the app is served over HTTPS (sentinel.https)',
+    ]);
+    assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is not encrypted (encrypt: ""): whoever holds it reads the session\'s data' ]);
+    assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [], 'true values keep them on');
   });
 });
 
