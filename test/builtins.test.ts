@@ -293,6 +293,32 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: csrf.supportedRequests that leaves routes out refuses boot in prod, and a forged POST reaches them (black-box round 22)', async () => {
+    const variant = (supported: string) => tempApp('builtin-csrf-supported', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-supported-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { supportedRequests: ${supported} } } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); router.post('/api/items', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    const none = variant('[]');
+    const apiOnly = variant("[{ path: /^\\/api\\//, methods: [ 'POST' ] }]");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(none, /SEN602/), /CSRF protection is off for every route: security\.csrf\.supportedRequests is empty \(set in config\/config\.default\.js\)/);
+      assert.match(await expectRefused(apiOnly, /SEN602/), /CSRF protection is off for 1 route\(s\) security\.csrf\.supportedRequests leaves out: POST \/transfer \(set in/);
+      mm.restore();
+      await withApp(none, async app => {
+        await app.httpRequest().post('/transfer').expect(200);
+      });
+      await withApp(apiOnly, async app => {
+        await app.httpRequest().post('/transfer').expect(200);
+        await app.httpRequest().post('/api/items').expect(403);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ none, apiOnly ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
     const dir = tempApp('builtin-no-security', {
       'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",

@@ -165,7 +165,9 @@ export const securityOff: Rule = {
     'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
     '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Also `csrf.ignoreJSON: true`, ' +
     'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe, and, with `csrf.type` ' +
-    '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605). Removing the `securities` ' +
+    '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605), and a ' +
+    '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
+    'the token only for the requests it lists). Removing the `securities` ' +
     'middleware itself is SEN405. Low: a route that answers through egg-jsonp (`app.jsonp()`) while `config.jsonp` has ' +
     'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), so any site reads its data with a script tag; only ' +
     'when a route uses it, since every egg app has that default, and low because a route may pass its own options.',
@@ -204,8 +206,9 @@ function csrfOff(facts: Facts): RuleHit[] {
       fix: 'Remove `ignoreJSON` and send the CSRF token with JSON requests (egg-security reads it from the `x-csrf-token` header), or exempt the routes that cannot with `security.csrf.ignore`.',
     }] : [];
     const openReferers = refererCheckOpen(facts, options);
+    const unsupported = unsupportedRequests(facts, options);
     const scoped = notRunning(facts, 'csrf');
-    if (!scoped) return [ ...openReferers, ...ignoresJson ];
+    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson ];
     return [{
       severity: 'high',
       target: `config.${scoped.key}`,
@@ -222,6 +225,34 @@ function csrfOff(facts: Facts): RuleHit[] {
     message: `CSRF protection is off for every route: ${csrf.how}${setIn(facts, csrf.key)}` +
       `${scoped ? '; its ignore/match scope has no effect while it is off' : ''}`,
   }];
+}
+
+/** Methods a browser form or script sends cross-site that change state: the ones egg-security checks by default. */
+const UNSAFE_METHODS = [ 'POST', 'PUT', 'PATCH', 'DELETE' ];
+
+/**
+ * egg-security checks the CSRF token only for requests one of `csrf.supportedRequests` matches (its `path` RegExp and
+ * `methods`); its default covers every path for POST, PATCH, DELETE, PUT and CONNECT. A list that leaves a route's
+ * state-changing method out (`[]`, a narrower path, a method missing) leaves that route without CSRF protection.
+ */
+function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): RuleHit[] {
+  const rules = options?.supportedRequests;
+  if (rules === undefined) return [];
+  const list = Array.isArray(rules) ? rules as Array<{ path?: unknown; methods?: unknown }> : [];
+  const covers = (probe: string, method: string) => list.some(rule => rule?.path instanceof RegExp && Array.isArray(rule.methods) && rule.methods.includes(method) &&
+    (rule.path.lastIndex = 0, rule.path.test(probe)));
+  const base = { severity: 'high' as const, target: 'config.security.csrf.supportedRequests', source: facts.provenance('security.csrf.supportedRequests') };
+  if (!UNSAFE_METHODS.some(method => covers('/', method)) && !facts.routes.some(route => route.probes.some(probe => UNSAFE_METHODS.some(method => covers(probe, method))))) {
+    return [{ ...base, message: `CSRF protection is off for every route: security.csrf.supportedRequests${Array.isArray(rules) && !rules.length ? ' is empty' : ' matches no POST, PUT, PATCH or DELETE request'}` +
+      `${setIn(facts, 'security.csrf.supportedRequests')}, and egg-security checks the token only for the requests it lists` }];
+  }
+  const open = facts.routes.flatMap(route => {
+    const methods = (route.allMethods ? UNSAFE_METHODS : route.methods.filter(method => UNSAFE_METHODS.includes(method)))
+      .filter(method => route.probes.some(probe => !covers(probe, method)));
+    return methods.length ? [ routeLabel({ ...route, methods, allMethods: false }) ] : [];
+  });
+  return open.length ? [{ ...base, message: `CSRF protection is off for ${open.length} route(s) security.csrf.supportedRequests leaves out: ${listed(open)}` +
+    `${setIn(facts, 'security.csrf.supportedRequests')}` }] : [];
 }
 
 /**
