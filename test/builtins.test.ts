@@ -477,6 +477,37 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     });
   });
 
+  it('SEN609: egg-cors with origin \'*\' and credentials refuses boot in prod, and any site reads the logged-in user\'s data (black-box round 22)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const baseDir = fixture('builtin-cors');
+    const message = await expectRefused(baseDir, /SEN609/);
+    assert.match(message, /egg-cors reflects any site's origin with credentials: config\.cors has origin '\*' and credentials: true \(set in config\/config\.default\.ts\)/);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
+      assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
+      assert.equal(res.headers['access-control-allow-credentials'], 'true');
+    });
+    // A named origin: no finding, and another site gets no CORS answer.
+    const named = tempApp('builtin-cors-named', {
+      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+      'config/config.default.js': "module.exports = { keys: 'cors-named-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', cors: { origin: 'https://app.example.com', credentials: true }, sentinel: { failOn: 'never' } };\n",
+      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(named, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN609'), []);
+        const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
+        assert.notEqual(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
+      });
+    } finally {
+      fs.rmSync(named, { recursive: true, force: true });
+    }
+  });
+
   it('SEN606: config.env "local" in prod refuses boot, and egg-onerror really sends the stack', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

@@ -673,7 +673,38 @@ export const sessionCookieWeakened: Rule = {
   },
 };
 
+export const corsCredentialsAnyOrigin: Rule = {
+  id: 'SEN609',
+  area: 'builtins',
+  title: 'CORS lets any site read credentialed responses',
+  severity: 'high',
+  description: 'egg-cors (@koa/cors) with `credentials: true` answers a cross-site request with the requesting origin and ' +
+    '`Access-Control-Allow-Credentials: true` when `origin` is `\'*\'` (koa-cors turns `*` into the request\'s origin), so a page on ' +
+    'any site reads the logged-in user\'s responses, the CSRF token included. egg-cors\' own default origin check ' +
+    '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605). ' +
+    'Outside local/unittest.',
+  fix: "Name the sites that may read the app's responses: `cors: { origin: ctx => (ALLOWED.includes(ctx.get('origin')) ? ctx.get('origin') : '') }`, " +
+    "or leave `origin` unset and list them in `security: { domainWhiteList: [ '.example.com' ] }`; drop `credentials` if no site needs cookies.",
+  check(facts, { developmentEnv }) {
+    if (developmentEnv || !facts.plugins.some(plugin => plugin.name === 'cors' && plugin.enable)) return [];
+    const cors = (facts.config.cors ?? {}) as AnyRecord;
+    if (cors.credentials !== true) return [];
+    const source = facts.provenance('cors.credentials');
+    if (cors.origin === '*') {
+      return [{ severity: 'high', target: 'config.cors.origin', source: facts.provenance('cors.origin') ?? source,
+        message: `egg-cors reflects any site's origin with credentials: config.cors has origin '*' and credentials: true${setIn(facts, 'cors.credentials')}, ` +
+          'which koa-cors answers with the request\'s own Origin and Access-Control-Allow-Credentials: true' }];
+    }
+    // egg-cors's own origin check (no origin configured) admits what egg-security's domainWhiteList admits.
+    const list = securityConfig(facts).domainWhiteList;
+    const open = cors.hasCustomOriginHandler === false && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
+    return open.length ? [{ severity: 'high', target: 'config.security.domainWhiteList', source,
+      message: `egg-cors gives credentialed access to any site under ${open.map(entry => `'${String(entry)}'`).join(', ')}: config.cors has credentials: true and no origin of its own, ` +
+        'so egg-security\'s domainWhiteList decides, and it admits hosts anyone can register' }] : [];
+  },
+};
+
 export const builtinsRules: Rule[] = [
   knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
-  sessionCookieWeakened,
+  sessionCookieWeakened, corsCredentialsAnyOrigin,
 ];

@@ -13,7 +13,7 @@ import { SSRF_PROBES } from '../../lib/facts/builtins';
 import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
-  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode,
+  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode, corsCredentialsAnyOrigin,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
 
@@ -496,6 +496,20 @@ describe('SEN608 edge cases (fake facts)', () => {
     ]);
     assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is not encrypted (encrypt: ""): whoever holds it reads the session\'s data' ]);
     assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [], 'true values keep them on');
+  });
+});
+
+describe('SEN609 edge cases (fake facts)', () => {
+  const corsOn: PluginFact[] = [{ name: 'cors', enable: true, package: 'egg-cors', from: 'config/plugin.js' }];
+  const check = (cors: Record<string, unknown>, domainWhiteList: unknown[] = [ '.example.com' ], plugins = corsOn) =>
+    corsCredentialsAnyOrigin.check(fakeFacts({ plugins, config: { cors, security: { domainWhiteList } } }), prod).map(hit => `${hit.target}: ${hit.message}`);
+
+  it('credentials with egg-cors\' own origin check follow domainWhiteList: an entry anyone can register under is any site', () => {
+    assert.match(check({ credentials: true, hasCustomOriginHandler: false }, [ '.com' ])[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\.com'/);
+    assert.deepEqual(check({ credentials: true, hasCustomOriginHandler: false }), [], 'the app\'s own sites');
+    assert.deepEqual(check({ credentials: false, origin: '*' }), [], 'no credentials: a public API');
+    assert.deepEqual(check({ credentials: true, origin: 'https://app.example.com', hasCustomOriginHandler: true }, [ '.com' ]), [], 'its own origin decides');
+    assert.deepEqual(check({ credentials: true, origin: '*' }, [], []), [], 'egg-cors not enabled');
   });
 });
 
