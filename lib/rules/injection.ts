@@ -95,7 +95,9 @@ const SECURITY_RELEVANT_KEYS = [
   'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
   'rundir', 'logger.dir', 'logger.appLogName', 'logger.coreLogName', 'logger.agentLogName', 'logger.errorLogName',
-  'customLogger', 'view.root', 'schedule', 'i18n', 'watcher', 'httpclient', 'jsonp', 'onerror', 'logrotator.filesRotateBySize', 'logrotator.filesRotateByHour', 'logrotator.rotateLogDirs',
+  // Of egg-schedule, egg-i18n and egg-watcher, the paths they load code from; of egg-jsonp, who may read; of egg-onerror, where errors go.
+  'customLogger', 'view.root', 'schedule.directory', 'i18n.dirs', 'i18n.dir', 'watcher.eventSources', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
+  'onerror.errorPageUrl', 'onerror.accepts', 'logrotator.filesRotateBySize', 'logrotator.filesRotateByHour', 'logrotator.rotateLogDirs',
   'siteFile', 'notfound',
 ];
 
@@ -113,8 +115,8 @@ export const configFromEnvironment: Rule = {
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, view.root, schedule.*, i18n.* and watcher.* (all load code from the paths they name), httpclient.*, jsonp.*, ' +
-    'onerror.*, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
+    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir and watcher.eventSources (all load code from the paths they name), httpclient.*, ' +
+    'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
     'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware)), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',

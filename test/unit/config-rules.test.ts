@@ -187,6 +187,10 @@ describe('SEN303 EGG_APP_CONFIG', () => {
     // egg-logrotator's file lists rename and delete files; how long it keeps logs does not (black-box round 21).
     assert.equal(check([ 'logrotator.maxDays', 'logrotator.maxFiles' ])[0].severity, 'medium');
     assert.equal(check([ 'logrotator.filesRotateByHour' ])[0].severity, 'high');
+    // Of egg-i18n, egg-schedule, egg-watcher, egg-jsonp and egg-onerror, only what loads code or decides access (black-box round 22).
+    assert.equal(check([ 'i18n.defaultLocale', 'schedule.cluster.enable', 'watcher.type', 'jsonp.limit', 'onerror.appErrorFilter' ])[0].severity, 'medium');
+    assert.match(check([ 'i18n.dirs', 'schedule.directory', 'watcher.eventSources.ops', 'jsonp.whiteList', 'onerror.errorPageUrl' ])[0].message,
+      /security-relevant: i18n\.dirs, schedule\.directory, watcher\.eventSources\.ops, jsonp\.whiteList, onerror\.errorPageUrl$/);
     assert.match(check([])[0].message, /is set but overrides no key/);
     assert.deepEqual(check([ 'security.csrf.enable' ], DEV), []);
     assert.deepEqual(configFromEnvironment.check(fakeFacts(), PROD), []);
