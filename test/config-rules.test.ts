@@ -336,14 +336,14 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/prod.env': 'DB_PASSWORD=StaticLeak-Pw-93kq\n',
       'app/public/deploy/app.env.production': 'DB_PASSWORD=StaticLeak-Pw-93kq\n',
       'app/public/config.default.js.bak': configDefault,
-      'app/public/config.prod.js': 'module.exports = {};\n',
+      'app/public/config.prod.js': configDefault,
       'app/public/certs/server.key': '-----BEGIN PRIVATE KEY-----\n',
       'app/public/index.html~': '<html></html>\n',
     });
     fs.linkSync(path.join(dir, 'config/config.default.js'), path.join(dir, 'app/public/robots.txt'));
     const message = await expectRefused(dir, /SEN203/);
-    for (const served of [ 'prod.env (an env file)', 'deploy/app.env.production (an env file)', 'config.default.js.bak (a backup copy)',
-      "config.prod.js (a copy of config/'s config.prod)", 'certs/server.key (a key or certificate file)', 'index.html~ (a backup copy)',
+    for (const served of [ 'prod.env (an env file that sets secrets)', 'deploy/app.env.production (an env file that sets secrets)', 'config.default.js.bak (a backup copy)',
+      "config.prod.js (a copy of config/'s config.prod (it holds the app's secrets))", 'certs/server.key (a private key)', 'index.html~ (a backup copy)',
       'robots.txt (a hard link to config/config.default.js)' ]) {
       assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
     }
@@ -373,6 +373,11 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
       'app/public/.well-known/security.txt': 'Contact: mailto:security@example.com\n',
       'app/public/manifest.json': '{"name":"app"}\n',
+      // Judged by what they hold (black-box round 22 re-test): a public certificate, a template, a slide deck, a front end's config.
+      'app/public/certs/ca.pem': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      'app/public/example.env': 'DB_PASSWORD=\nAPI_TOKEN=<your token>\n',
+      'app/public/downloads/pitch-deck.key': 'PK\u0003\u0004 keynote\n',
+      'app/public/js/config.default.js': 'window.CONFIG = { api: "/api" };\n',
       'app/public/config.js': 'window.API = "/api";\n',
       'app/public/config.production.js': 'window.API = "https://api.example.com";\n',
       'app/public/env.js': 'window.ENV = "prod";\n',

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
-import { findSecrets } from '../secrets';
+import { collectSecretValues, findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, isInside } from './real-path';
 import type { PluginFact } from './types';
@@ -156,7 +156,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
-  const configCopies = configIdentity(path.join(baseDir, 'config'), configFiles, input.display);
+  const configCopies = configIdentity(path.join(baseDir, 'config'), configFiles, input.display, config);
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
@@ -385,9 +385,16 @@ const REPOSITORY_DIRS = new Set([ '.git', '.svn', '.hg', '.bzr', 'CVS', '_darcs'
 
 /** Names of copies egg-static serves as any file (it skips only dotfiles): backups, env files, keys. */
 const BACKUP_FILE = /(?:\.(?:bak|orig|old)|~)$/i;
-// `env.js`-style runtime settings of a front end are assets, not env files.
+// `env.js`-style runtime settings of a front end are assets, not env files; nor are templates (`example.env`).
 const ENV_FILE = /\.env(?:\.(?!(?:[cm]?js|css|map)$)[^.]+)*$/i;
+const TEMPLATE_NAME = /(?:^|[._-])(?:example|sample|template|dist|defaults?)(?:[._-]|$)/i;
+/** A line of an env file that sets a secret-named variable to something (not left empty for the reader to fill). */
+const SECRET_ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z0-9_]*(?:SECRET|PASSW(?:OR)?D|PWD|TOKEN|KEY|CREDENTIAL|DSN|AUTH)[A-Za-z0-9_]*\s*=\s*['"]?(?!['"]?\s*$)(?!<|\$\{|changeme|xxx)/im;
 const KEY_FILE = /\.(?:pem|key)$/i;
+/** What a file holding a private key has; a certificate or public key (`ca.pem`) is public. */
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+/** How much of a candidate file is read to judge it. */
+const JUDGED_BYTES = 64 * 1024;
 const CONFIG_COPY = /^config\.([^.]+)\.(?:[cm]?js|ts|json)$/i;
 
 interface ConfigIdentity {
@@ -397,9 +404,28 @@ interface ConfigIdentity {
   envs: ReadonlySet<string>;
   /** `dev:ino` → display path of the config files with more than one link: a hard link in a static dir serves them. */
   linked: ReadonlyMap<string, string>;
+  /** The config's secret values: a static `config.prod.js` holding one is a copy of the app's config, not a front end's. */
+  secrets: readonly string[];
 }
 
-function configIdentity(configDir: string, configFiles: readonly string[], display: (file: string) => string): ConfigIdentity {
+/** A secret this long found in a static file is the app's (a shorter one turns up in assets by chance). */
+const MIN_COPIED_SECRET = 8;
+
+/** The first JUDGED_BYTES of a file as text, or '' when it cannot be read. */
+function head(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(JUDGED_BYTES);
+    return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, JUDGED_BYTES, 0));
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function configIdentity(configDir: string, configFiles: readonly string[], display: (file: string) => string, config: Readonly<Record<string, unknown>>): ConfigIdentity {
   const envs = new Set<string>();
   const linked = new Map<string, string>();
   for (const file of configFiles) {
@@ -408,16 +434,22 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
     const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
     if (stat && stat.nlink > 1n) linked.set(`${stat.dev}:${stat.ino}`, display(file));
   }
-  return { dir: realPathLoose(configDir), envs, linked };
+  // The config's secrets (its cookie keys included) long enough not to turn up by chance in an asset.
+  const secrets = [ ...collectSecretValues(config), ...String(config.keys ?? '').split(',') ].map(value => value.trim()).filter(value => value.length >= MIN_COPIED_SECRET);
+  return { dir: realPathLoose(configDir), envs, linked, secrets };
 }
 
 /** Why a file egg-static serves leaks secrets, or undefined for an asset. */
 function secretFileKind(name: string, full: string, config: ConfigIdentity): string | undefined {
   if (BACKUP_FILE.test(name)) return 'a backup copy';
-  if (ENV_FILE.test(name)) return 'an env file';
-  if (KEY_FILE.test(name)) return 'a key or certificate file';
+  // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config.
+  if (ENV_FILE.test(name) && !TEMPLATE_NAME.test(name)) return SECRET_ASSIGNMENT.test(head(full)) ? 'an env file that sets secrets' : undefined;
+  if (KEY_FILE.test(name)) return PRIVATE_KEY.test(head(full)) ? 'a private key' : undefined;
   const env = CONFIG_COPY.exec(name)?.[1];
-  if (env && config.envs.has(env.toLowerCase())) return `a copy of config/'s config.${env}`;
+  if (env && config.envs.has(env.toLowerCase())) {
+    const text = head(full);
+    if (config.secrets.some(secret => text.includes(secret))) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
+  }
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (!config.linked.size) return undefined;
   const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });

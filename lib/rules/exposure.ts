@@ -542,10 +542,11 @@ export const staticExposesFiles: Rule = {
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, or that contains egg-sentinel\'s own report ' +
     '(`config.sentinel.report.path` pointed there: every route, its guards and the findings), lets anyone download config files, ' +
     'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. ' +
-    'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets: env files (`prod.env`, ' +
-    '`app.env.production`; not a front end\'s `runtime.env.js`), copies of the app\'s config files (`config.prod.js` ' +
-    'where `config/` has a `config.prod.*`), backups (`*.bak`, `*.orig`, `*.old`, `*~`), keys and certificates ' +
-    '(`*.pem`, `*.key`), and a hard link to a file under `config/` by any name. Critical in every env. A ' +
+    'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets, judged by what they hold: env files that ' +
+    'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
+    '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
+    'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), private keys (`*.pem`, `*.key` holding `PRIVATE KEY`; ' +
+    'a certificate is public), and a hard link to a file under `config/` by any name. Critical in every env. A ' +
     'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
     'env files, config copies, backups, keys and symlinks that lead out of it from it (and rotate any secret they held).',
