@@ -1,9 +1,11 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
-import { type ConfigLeaves, changedKeyPaths, configLeaves, SENTINEL_CHANGED_FIX, sentinelChangedProblems } from './config-changes';
+import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordSentinelWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
+  type SentinelWrite } from './config-changes';
 import type { SentinelConfig } from './config/types';
-import { SentinelConfigError } from './config/validate';
+import { SentinelConfigError, validateSentinelConfig } from './config/validate';
+import { realPathOrAbsolute } from './facts/real-path';
 import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
 import { collectFacts } from './facts/collect';
@@ -76,9 +78,12 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
  */
 export class SentinelAppBootHook extends SentinelBootHook {
   private securityAtCheck?: ConfigLeaves;
+  private readonly sentinelWrites: SentinelWrite[];
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
+    // Before any other hook runs: who changes config.sentinel from here on (the app's configWillLoad may; a plugin may not).
+    this.sentinelWrites = recordSentinelWrites(app.config);
     // Before any other hook of the app runs, which may mount a router built when egg required its app.js.
     watchRouters(app as unknown as RecordTarget);
     recordAppUses(app);
@@ -103,20 +108,23 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 
   /**
-   * config.sentinel as the check reads it must be what the config files set: a plugin's boot hook assigning
-   * `failOn = 'never'` would otherwise switch the checks off, leaving no trace in egg's provenance. Refused outside
-   * local/unittest, where a developer or a test may; said there.
+   * config.sentinel as the check reads it must be what the app set: a plugin's boot hook assigning `failOn = 'never'`
+   * would otherwise switch the checks off, leaving no trace in egg's provenance. The app's own code (its
+   * configWillLoad) may change it, and the result is validated again; a change by anything else is refused outside
+   * local/unittest, where a developer or a test may, and said there.
    */
   private refuseSentinelChangedByCode(): void {
     const changed = this.sentinelAtLoad ? changedKeyPaths(this.sentinelAtLoad, configLeaves(this.target.config.sentinel, 'sentinel')) : [];
     if (!changed.length) return;
-    const keys = changed.map(keyPath => `config.${keyPath}`);
-    if (isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
-      this.target.coreLogger.warn('[egg-sentinel] %s changed after egg loaded the config files, in a boot hook; the check uses the changed values here ' +
-        '(outside local/unittest the boot is refused)', keys.join(', '));
-      return;
+    const foreign = changesNotByTheApp(changed, this.sentinelWrites, realPathOrAbsolute(String(this.target.baseDir)));
+    if (foreign.length && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+      throw new SentinelConfigError(sentinelChangedProblems(foreign), [], SENTINEL_CHANGED_FIX);
     }
-    throw new SentinelConfigError(sentinelChangedProblems(changed), [], SENTINEL_CHANGED_FIX);
+    if (foreign.length) {
+      this.target.coreLogger.warn('[egg-sentinel] %s changed after egg loaded the config files, by code outside the app\'s own files; the check uses the ' +
+        'changed values here (outside local/unittest the boot is refused)', foreign.map(keyPath => `config.${keyPath}`).join(', '));
+    }
+    this.config = validateSentinelConfig(this.target.config.sentinel, RULE_IDS);
   }
 
   /**

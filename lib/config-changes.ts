@@ -4,6 +4,8 @@
  * `config.sentinel.failOn = 'never'`), and egg-security reads `app.config.security` at every request, so a change
  * after the check (`serverDidReady`) takes effect unseen. These snapshots tell such changes by key path.
  */
+import path from 'node:path';
+import { callerSite } from './caller-site';
 import { isPlainData, walkPlainData } from './walk';
 
 /** The leaves of config data by key path (`sentinel.rules.SEN103`), each as text; empty objects and arrays count. */
@@ -33,10 +35,64 @@ export function changedKeyPaths(before: ConfigLeaves, after: ConfigLeaves): stri
   return [ ...changed ].sort();
 }
 
-/** What to say of config.sentinel keys a boot hook changed (lib/boot-app.ts refuses the boot; the audit fails). */
-export function sentinelChangedProblems(changed: readonly string[]): string[] {
-  return changed.map(keyPath => `config.${keyPath}: changed after egg loaded the config files, by code in a boot hook (a plugin's or the app's app.js or agent.js)`);
+/** A write to config.sentinel after it was loaded: the key path written and the file that wrote it. */
+export interface SentinelWrite {
+  keyPath: string;
+  file?: string;
 }
 
-export const SENTINEL_CHANGED_FIX = 'Set egg-sentinel\'s options in the app\'s config files (config/config.<env>.js or .ts), where they are reviewed, and ' +
-  'remove the code that assigns to app.config.sentinel; a plugin that does is not to be trusted.';
+/**
+ * Records every write to `config.sentinel` from now on (assigning it whole, or any key below it) with the file that
+ * made it, so that a change the app's own code makes (its `configWillLoad`, egg's hook for changing config) can be
+ * told from one a plugin makes. Returns the list it fills.
+ */
+export function recordSentinelWrites(config: Record<string, unknown>): SentinelWrite[] {
+  const writes: SentinelWrite[] = [];
+  const skip = [ __dirname ];
+  const note = (keyPath: string) => writes.push({ keyPath, file: callerSite(skip)?.replace(/:\d+$/, '') });
+  const proxies = new WeakMap<object, object>();
+  const wrap = (value: unknown, keyPath: string): unknown => {
+    if (!isPlainData(value)) return value;
+    let proxy = proxies.get(value);
+    if (!proxy) {
+      const at = (key: string | symbol) => (typeof key === 'symbol' ? keyPath : Array.isArray(value) ? `${keyPath}[${key}]` : `${keyPath}.${key}`);
+      proxy = new Proxy(value, {
+        get: (target, key) => (typeof key === 'symbol' ? Reflect.get(target, key) : wrap(Reflect.get(target, key), at(key))),
+        set: (target, key, next) => (note(at(key)), Reflect.set(target, key, next)),
+        deleteProperty: (target, key) => (note(at(key)), Reflect.deleteProperty(target, key)),
+        defineProperty: (target, key, descriptor) => (note(at(key)), Reflect.defineProperty(target, key, descriptor)),
+      });
+      proxies.set(value, proxy);
+    }
+    return proxy;
+  };
+  let current = config.sentinel;
+  Object.defineProperty(config, 'sentinel', {
+    configurable: true,
+    enumerable: true,
+    get: () => wrap(current, 'sentinel'),
+    set: next => {
+      note('sentinel');
+      current = next;
+    },
+  });
+  return writes;
+}
+
+/**
+ * The changed key paths no write of the app's own code explains: a write from a file inside the app root (its
+ * app.js, a plugin in lib/plugin), outside node_modules, covering the key path. Unrecorded changes count too.
+ */
+export function changesNotByTheApp(changed: readonly string[], writes: readonly SentinelWrite[], baseDir: string): string[] {
+  const root = baseDir + path.sep;
+  const appWrites = writes.filter(write => write.file?.startsWith(root) && !write.file.includes(`${path.sep}node_modules${path.sep}`));
+  return changed.filter(keyPath => !appWrites.some(write => keyPath === write.keyPath || keyPath.startsWith(`${write.keyPath}.`) || keyPath.startsWith(`${write.keyPath}[`)));
+}
+
+/** What to say of config.sentinel keys a boot hook changed (lib/boot-app.ts refuses the boot; the audit fails). */
+export function sentinelChangedProblems(changed: readonly string[]): string[] {
+  return changed.map(keyPath => `config.${keyPath}: changed after egg loaded the config files, by code outside the app's own files (a plugin's boot hook)`);
+}
+
+export const SENTINEL_CHANGED_FIX = 'Set egg-sentinel\'s options in the app\'s config files (config/config.<env>.js or .ts), or in the app\'s own ' +
+  'configWillLoad, and find the plugin that assigns to app.config.sentinel: a plugin that switches the checks off is not to be trusted.';

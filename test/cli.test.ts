@@ -407,10 +407,10 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('a plugin hook that changes config.sentinel fails the prod audit (exit 2), as it refuses the boot (black-box round 22)', async () => {
-      const run = await sentinel([ 'audit', '--base-dir', fixture('cfg-changed-by-code'), '--env', 'prod' ]);
+      const run = await sentinel([ 'audit', '--base-dir', fixture('plugin-changes-sentinel'), '--env', 'prod' ]);
       assert.equal(run.code, 2, run.stdout);
       assert.match(run.stderr, /the app's config\.sentinel was changed by code:\n {2}- config\.sentinel\.failOn: changed after egg loaded the config files/);
-      assert.match(run.stderr, /remove the code that assigns to app\.config\.sentinel/);
+      assert.match(run.stderr, /find the plugin that assigns to app\.config\.sentinel/);
     });
 
     it('--fail-on replaces the app\'s threshold', async () => {

@@ -727,18 +727,18 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   });
 
   it('config.sentinel changed by a plugin\'s boot hook refuses boot outside local/unittest; security config changed after the check is warned about (black-box round 22)', async () => {
-    const baseDir = fixture('cfg-changed-by-code');
+    const baseDir = fixture('plugin-changes-sentinel');
     mm.env('prod');
     const message = await expectRefused(baseDir, /changed after egg loaded the config files/);
-    assert.match(message, /config\.sentinel\.failOn: changed after egg loaded the config files, by code in a boot hook/);
+    assert.match(message, /config\.sentinel\.failOn: changed after egg loaded the config files, by code outside the app's own files \(a plugin's boot hook\)/);
     assert.match(message, /config\.sentinel\.rules\.SEN602: changed after egg loaded the config files/);
-    assert.match(message, /remove the code that assigns to app\.config\.sentinel/);
+    assert.match(message, /find the plugin that assigns to app\.config\.sentinel/);
     mm.restore();
     const app = mm.app({ baseDir, cache: false });
     try {
       await app.ready();
       const log = () => fs.readFileSync(path.join(baseDir, 'logs/egg-web.log'), 'utf8');
-      assert.match(log(), /WARN .*\[egg-sentinel\] config\.sentinel\.failOn, .*config\.sentinel\.rules\.SEN602 changed after egg loaded the config files, in a boot hook/);
+      assert.match(log(), /WARN .*\[egg-sentinel\] config\.sentinel\.failOn, .*config\.sentinel\.rules\.SEN602 changed after egg loaded the config files, by code outside the app's own files/);
       // The plugin's serverDidReady turned xframe off after the check: egg-security no longer sends the header.
       await new Promise(resolve => setTimeout(resolve, 1500));
       const res = await app.httpRequest().get('/').expect(200);
@@ -747,6 +747,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('config.sentinel changed by the app\'s own configWillLoad (egg\'s hook for it) is used, validated again (black-box round 22 re-test)', async () => {
+    const app = (value: string) => temp('cfg-app-changes-sentinel', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'high' } };\n`,
+      'app.js': `module.exports = class { constructor(app) { this.app = app; } configWillLoad() { this.app.config.sentinel.routes = ${value}; } };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/health', ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    withSecureEnv();
+    mm.env('prod');
+    // The app's policy is what the check used: auth, which no middleware is, is a configuration mistake it names.
+    assert.match(await expectRefused(app("{ protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ paths: [ '/health' ], reason: 'load balancer probe' }] }"), /SEN406/),
+      /auth/);
+    const message = await expectRefused(app("{ protect: 'everything' }"), /invalid config\.sentinel/);
+    assert.match(message, /config\.sentinel\.routes\.protect: must be array/);
   });
 
   it('SEN306: --require of a module outside the app and its node_modules', async () => {

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import { Console } from 'node:console';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ConfigLeaves, changedKeyPaths, configLeaves, SENTINEL_CHANGED_FIX, sentinelChangedProblems } from '../config-changes';
+import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordSentinelWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
+  type SentinelWrite } from '../config-changes';
+import { realPathOrAbsolute } from '../facts/real-path';
 import { SentinelConfigError, validateSentinelConfig } from '../config/validate';
 import type { SentinelConfig } from '../config/types';
 import { runChecks } from '../engine';
@@ -75,6 +77,7 @@ export const auditCommand: Command = {
 
     let config: SentinelConfig = {};
     let sentinelAtLoad: ConfigLeaves = new Map();
+    let sentinelWrites: SentinelWrite[] = [];
     const warnings: string[] = [];
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
@@ -90,13 +93,17 @@ export const auditCommand: Command = {
         config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded),
           keyPath => appProvenanceFile(loaded, keyPath));
         sentinelAtLoad = configLeaves(loaded.loader.config.sentinel, 'sentinel');
+        sentinelWrites = recordSentinelWrites(loaded.loader.config);
       },
     }));
-    // As at boot (lib/boot-app.ts): a boot hook that changed config.sentinel fails the audit outside local/unittest.
+    // As at boot (lib/boot-app.ts): code other than the app's that changed config.sentinel fails the audit outside local/unittest.
     const changed = changedKeyPaths(sentinelAtLoad, configLeaves(facts.config.sentinel, 'sentinel'));
-    if (changed.length && !isDevelopmentEnv(facts.env.serverEnv, facts.builtins.nodeEnv)) {
-      throw new AppLoadError(`the app's config.sentinel was changed by code:\n${sentinelChangedProblems(changed).map(problem => `  - ${problem}`).join('\n')}\n${SENTINEL_CHANGED_FIX}`);
+    const foreign = changesNotByTheApp(changed, sentinelWrites, realPathOrAbsolute(baseDir));
+    if (foreign.length && !isDevelopmentEnv(facts.env.serverEnv, facts.builtins.nodeEnv)) {
+      throw new AppLoadError(`the app's config.sentinel was changed by code:\n${sentinelChangedProblems(foreign).map(problem => `  - ${problem}`).join('\n')}\n${SENTINEL_CHANGED_FIX}`);
     }
+    // The app's own configWillLoad may change it: what boot would check with, validated again.
+    if (changed.length) config = appSentinelConfig(facts.config.sentinel, failOn, [], [], () => undefined);
     const report = runChecks(facts, { config, rules: RULES.filter(rule => !rule.liveOnly) });
     const locations = report.findings.map(finding => locateFinding(finding, facts));
     const skipped = RULES.filter(rule => rule.liveOnly).map(rule => ({ ruleId: rule.id, reason: String(rule.liveOnly) }));

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { callerSite } from '../caller-site';
 import { outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
@@ -491,27 +492,6 @@ function extensionName(app: object, fn: unknown): string | undefined {
   return undefined;
 }
 
-/** `<file>:<line>` of the first stack frame outside the router, egg-core and egg-sentinel: the app's router file. */
-function callerSite(skipDirs: string[]): string | undefined {
-  // A router package between the app and egg's router (egg-router-plus's redirect) adds frames.
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = CALLER_FRAMES;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  let first: string | undefined;
-  for (const line of stack.split('\n').slice(1)) {
-    const frame = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!frame || !path.isAbsolute(frame[1])) continue;
-    if (skipDirs.some(dir => frame[1].startsWith(dir + path.sep))) continue;
-    const site = `${frame[1]}:${frame[2]}`;
-    // The app's own file rather than a router package's; a plugin's routes have no frame outside node_modules.
-    if (!frame[1].includes(`${path.sep}node_modules${path.sep}`)) return site;
-    first ??= site;
-  }
-  return first;
-}
-
-const CALLER_FRAMES = 30;
 
 export interface MiddlewareFacts {
   middleware: MiddlewareFact[];
