@@ -11,7 +11,7 @@ import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, isInside } from './real-path';
+import { appOwner, foreignOwner, isInside, isProcessGroup } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -27,6 +27,8 @@ export interface FileModeFact {
   linksOut?: true;
   /** The owner (of the file a symlink leads to), when it is neither this process's user nor root. */
   foreignOwner?: number;
+  /** Its group is one of this process's groups: group write is this user's own (a umask 002 install). */
+  processGroup?: true;
 }
 
 /** The outcome of rewriting one dump file (lib/dumps.ts). */
@@ -304,6 +306,7 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
       path: input.display(file), kind, mode: stat.mode & 0o777,
       ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
       ...(foreignOwner(stat, owner) !== undefined && { foreignOwner: stat.uid }),
+      ...(isProcessGroup(stat.gid) && { processGroup: true as const }),
     });
   };
   const configDir = path.join(input.baseDir, 'config');

@@ -109,8 +109,13 @@ export function statProblem(stat: fs.Stats, appOwnerUid?: number): { why: string
   }
   const mode = (stat.mode & 0o7777).toString(8).padStart(4, '0');
   if (stat.mode & 0o002) return { why: `writable by every user (mode ${mode})` };
-  if (stat.mode & 0o020 && gid !== undefined && stat.gid !== gid) return { why: `writable by group ${stat.gid} (mode ${mode}), not this process's group (${gid})` };
+  if (stat.mode & 0o020 && gid !== undefined && !isProcessGroup(stat.gid)) return { why: `writable by group ${stat.gid} (mode ${mode}), not one of this process's groups (${gid})` };
   return undefined;
+}
+
+/** Whether `gid` is this process's group or one of its supplementary groups (a deploy group it belongs to). */
+export function isProcessGroup(gid: number): boolean {
+  return gid === process.getgid?.() || (process.getgroups?.() ?? []).includes(gid);
 }
 
 /**

@@ -480,9 +480,12 @@ const SHARED_HOSTING_DOMAINS = new Set([
  * Whether a domain is one under which anyone can register a name: a top-level domain (`de`, `dev`), a registry's
  * second level under a country code (`com.cn`, `co.uk`), or a shared hosting domain (`herokuapp.com`).
  */
+/** Names no registry sells (RFC 6761, ICANN's `.internal`, `home.arpa`): a whitelist entry for them admits only local hosts. */
+const RESERVED_NAMES = new Set([ 'localhost', 'local', 'test', 'invalid', 'example', 'internal', 'home.arpa' ]);
+
 function isPublicSuffix(domain: string): boolean {
   const labels = domain.split('.');
-  if (labels.some(label => !/^[a-z0-9-]+$/.test(label))) return false;
+  if (labels.some(label => !/^[a-z0-9-]+$/.test(label)) || RESERVED_NAMES.has(domain)) return false;
   if (labels.length === 1) return true;
   return (labels.length === 2 && REGISTRY_SECOND_LEVELS.has(labels[0]) && labels[1].length === 2) || SHARED_HOSTING_DOMAINS.has(domain);
 }

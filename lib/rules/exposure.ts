@@ -588,6 +588,7 @@ export const staticExposesFiles: Rule = {
 
 const GROUP_OR_OTHER_READ = 0o044;
 const GROUP_OR_OTHER_WRITE = 0o022;
+const OTHER_WRITE = 0o002;
 const OTHER_READ = 0o004;
 
 /** `group and others` for the bits of `mask` present in `mode`. */
@@ -646,15 +647,17 @@ export const sensitiveFilePermissions: Rule = {
     '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
   check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
-    const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'linksTo' | 'linksOut' | 'foreignOwner'>> & { holdsSecrets: boolean }> = [
+    const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'linksTo' | 'linksOut' | 'foreignOwner' | 'processGroup'>> & { holdsSecrets: boolean }> = [
       ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksTo ?? '') })),
       ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
     ];
     return checked.flatMap(file => {
       const problems: string[] = [];
       const changes: string[] = [];
-      if (file.mode & GROUP_OR_OTHER_WRITE) {
-        problems.push(`writable by ${who(file.mode, GROUP_OR_OTHER_WRITE)}`);
+      // Group write by this process's own group (a umask 002 install) is this user's, as SEN110 judges it.
+      const writeBits = file.processGroup ? OTHER_WRITE : GROUP_OR_OTHER_WRITE;
+      if (file.mode & writeBits) {
+        problems.push(`writable by ${who(file.mode, writeBits)}`);
         changes.push('go-w');
       }
       if (file.holdsSecrets && file.mode & OTHER_READ) {

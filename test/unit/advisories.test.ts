@@ -473,7 +473,9 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
       assert.match(hit?.message ?? '', /lets hosts anyone can register through \(a whole top-level domain or public suffix\): ctx\.redirect\(\) sends users to them/, open);
     }
     // As egg-security matches them: a pattern with spaces matches no host; a domain and its subdomains only.
-    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'example.de', '.shop.example.app', 'my-app.herokuapp.com', '.example.com.cn' ]) {
+    // Names no registry sells admit only local hosts (black-box round 22 re-test).
+    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'example.de', '.shop.example.app', 'my-app.herokuapp.com', '.example.com.cn',
+      'localhost', '.localhost', '.internal', '.test', '.home.arpa' ]) {
       assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ closed ] }), prod), [], closed);
     }
   });

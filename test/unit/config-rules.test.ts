@@ -132,6 +132,15 @@ describe('SEN205 file permissions', () => {
     assert.ok(hits.every(hit => hit.severity === 'medium'));
     assert.ok(sensitiveFilePermissions.check(facts, DEV).every(hit => hit.severity === 'low'), 'low on a developer machine');
   });
+
+  it('group write by this process\'s own group (a umask 002 install) is this user\'s, as SEN110 judges it (black-box round 22 re-test)', () => {
+    const modes = (processGroup: boolean) => fakeFacts({ files: { modes: [
+      { path: 'config', kind: 'config-dir', mode: 0o775, ...(processGroup && { processGroup: true as const }) },
+      { path: 'config/config.default.ts', kind: 'config', mode: 0o666, ...(processGroup && { processGroup: true as const }) },
+    ] } });
+    assert.deepEqual(sensitiveFilePermissions.check(modes(true), PROD).map(hit => hit.message), [ 'config/config.default.ts is writable by others (mode 0666)' ]);
+    assert.equal(sensitiveFilePermissions.check(modes(false), PROD).length, 2);
+  });
 });
 
 describe('SEN206 .gitignore', () => {
