@@ -417,6 +417,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     for (const { title, app, named, refused, reaches } of [
       { title: 'a parameter sent percent-encoded: egg\'s router decodes it, a match sees it as sent (/%61dmin/export skips match: /admin)',
         app: 'mw-encoded-param', named: [ /GET \/:section\/export/, /\/%61dmin\/export/ ], refused: '/admin/export', reaches: '/%61dmin/export' },
+      { title: 'a prefix route (end: false) serves the paths below it: /files/public/report skips auth (black-box round 22)',
+        app: 'mw-prefix-route', named: [ /GET \/files /, /\/files\/public/ ], refused: '/files/secret/report', reaches: '/files/public/report' },
       { title: 'a route whose pattern fixes the first letter is tried with a later one encoded (/a%64min/export for /:section(a[^/]*)/export)',
         app: 'mw-encoded-later', named: [ /GET \/:section\(a\[\^\/\]\*\)\/export/, /\/a%64min\/export/ ], refused: '/admin/export', reaches: '/a%64min/export' },
       { title: 'another middleware\'s long ignore list does not crowd the guard\'s own values out of the paths tried',

@@ -310,6 +310,7 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   answeredElsewhere?: (candidate: string) => boolean): TokenProbes {
   // This runs once per route path while the code is cold: nothing is allocated for a route no token can fill.
   if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known, answeredElsewhere);
+  if (route.opts?.end === false && base !== undefined) return prefixRouteProbes(route, base, tokens, known, answeredElsewhere);
   if (!route.paramNames.length || base === undefined) return NONE;
   const routeSegments = routePathSegments(route.path);
   const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
@@ -336,6 +337,29 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
     });
   };
   return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms), fill(otherFills, tokens.other.valueForms));
+}
+
+/**
+ * A route registered with `end: false` (`router.register('/files', [ 'get' ], ctl, { end: false })`) serves every
+ * path below its own: it is probed with `/a` after its sample, and with each path token the policy or a filter names
+ * as it stands (`/files/public`), with `/a` after it, and after the sample (`/files` + `/public`); the route's RegExp
+ * keeps the candidates it accepts.
+ */
+function prefixRouteProbes(route: RouteLayer, base: string, tokens: PreparedTokens, known: readonly string[],
+  answeredElsewhere?: (candidate: string) => boolean): TokenProbes {
+  const collector = new ProbeCollector(route, known, answeredElsewhere);
+  const withTokens = (set: TokenSet) => () => {
+    for (const token of set.paths) {
+      collector.consider(token);
+      collector.consider(joinPaths(token, '/a'));
+      collector.consider(joinPaths(base, token));
+    }
+    for (const { plain: [ value ] } of set.valueForms) collector.consider(joinPaths(base, `/${value}`));
+  };
+  return collector.inTwoPhases(() => {
+    collector.consider(joinPaths(base, '/a'));
+    withTokens(tokens.policy)();
+  }, withTokens(tokens.other));
 }
 
 /** A route path's segments; a `/` inside a parameter's pattern (`:section(a[^/]*)`) splits none. */

@@ -866,7 +866,8 @@ function collectRoutes(
       if (judged.has(layer)) continue;
       judged.add(layer);
       // RegExp routes are not shared: one that prints like a string route must not take its probes.
-      const pathKey = typeof layer.path === 'string' ? `${layer.opts?.strict ? 'strict ' : ''}${layer.regexp.flags.includes('i') ? 'any-case ' : ''}${layer.path}` : undefined;
+      const pathKey = typeof layer.path === 'string' ?
+        `${layer.opts?.strict ? 'strict ' : ''}${layer.opts?.end === false ? 'prefix ' : ''}${layer.regexp.flags.includes('i') ? 'any-case ' : ''}${layer.path}` : undefined;
       let path = pathKey === undefined ? undefined : byPath.get(pathKey);
       if (!path) {
         const samples = probePaths(modules, layer);

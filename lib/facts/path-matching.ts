@@ -242,7 +242,8 @@ export interface RouteLayer {
   regexp: RegExp;
   /** path-to-regexp keys of the route's parameters. */
   paramNames: PathKey[];
-  opts?: { strict?: boolean };
+  /** `end: false`: the route also serves every path below its own (a prefix). */
+  opts?: { strict?: boolean; end?: boolean };
 }
 
 /** Sample parameter values, tried in turn until one satisfies the parameter's pattern. */
