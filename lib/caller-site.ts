@@ -13,7 +13,8 @@ export function callerSite(skipDirs: string[]): string | undefined {
   let first: string | undefined;
   for (const line of stack.split('\n').slice(1)) {
     const frame = /\(?([^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (!frame || !path.isAbsolute(frame[1])) continue;
+    // This function's own frame is never the caller.
+    if (!frame || !path.isAbsolute(frame[1]) || frame[1] === __filename) continue;
     if (skipDirs.some(dir => frame[1].startsWith(dir + path.sep))) continue;
     const site = `${frame[1]}:${frame[2]}`;
     // The app's own file rather than a router package's; a plugin's routes have no frame outside node_modules.

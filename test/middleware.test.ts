@@ -578,6 +578,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('egg\'s router dispatched through koa-compose at the head of the chain is judged there: auth after it guards nothing (black-box round 22)', async () => {
+      const message = await expectRefused(fixture('mw-compose-router'), /SEN404/);
+      assert.match(message, /GET \/users .*is protected but/);
+      await withApp(bootReportOnly('mw-compose-router'), async app => {
+        assert.equal((await app.httpRequest().get('/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a router nested under app.router is judged through its parent, after the parent\'s router.use() guard: boots', async () => {
       const app = await bootApp(fixture('mw-nested-router'));
       try {

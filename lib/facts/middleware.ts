@@ -222,12 +222,21 @@ function noteDispatchingRouters(prototype: object): void {
     if (!methods || typeof original !== 'function' || wrappedDispatch.has(original)) continue;
     const wrapped = function dispatchNoted(this: RecordedRouter, ...args: unknown[]) {
       if (!this.app || !recorders.has(this.app)) noteUnowned(this);
-      return (original as (...args: unknown[]) => unknown).apply(this, args);
+      const dispatch = (original as (...args: unknown[]) => unknown).apply(this, args);
+      if (typeof dispatch === 'function' && Array.isArray(this.stack)) {
+        let given = handedOut.get(this.stack);
+        if (!given) handedOut.set(this.stack, given = new Set());
+        given.add(dispatch);
+      }
+      return dispatch;
     };
     wrappedDispatch.add(wrapped);
     methods[name] = wrapped;
   }
 }
+
+/** The dispatch functions each router (by its stack) handed out: one not in the chain runs inside another middleware. */
+const handedOut = new WeakMap<RouterLayer[], Set<unknown>>();
 
 /**
  * Routers no recorder owns, made while an app loads: egg's KoaRouter made without the app, koa-router's and
@@ -443,6 +452,14 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   const undispatched = stacks.filter(stack => !positions.has(stack));
   const unplaced = undispatched.filter(stack => firstMount === undefined || unowned.has(stack));
   for (const stack of undispatched) if (!unplaced.includes(stack)) positions.set(stack, firstMount);
+  // A dispatch function the router handed out that is not in the chain runs inside another middleware (a koa-compose
+  // of it given to app.use()): at the earliest function egg did not load before the router's known place, for all
+  // that is known, so the globals after that one are not taken to guard its routes.
+  for (const [ stack, position ] of positions) {
+    const hidden = [ ...handedOut.get(stack) ?? [] ].some(fn => !chain.includes(fn as (typeof chain)[number]));
+    const wrapper = hidden ? middleware.find(entry => entry.group === 'other' && !entry.mount && entry.position !== null && entry.position < (position ?? Infinity)) : undefined;
+    if (wrapper) positions.set(stack, wrapper.position as number);
+  }
   const assumedAfterChain = egg.undispatchedRoutes !== undefined && unplaced.length > 0;
   for (const stack of unplaced) positions.set(stack, assumedAfterChain ? Infinity : undefined);
   if (assumedAfterChain) {
