@@ -322,7 +322,7 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   const fill = (filling: TokenSet['pathSegments'], valueForms: TokenSet['valueForms']) => () => {
     for (const { segments, encoded } of filling) {
       collector.consider(overlay(routeSegments, sample, segments));
-      if (encoded) collector.considerEncoded(position => overlay(routeSegments, sample, segments, position));
+      if (encoded) collector.considerEncoded(position => overlay(routeSegments, sample, segments, position), overlay(routeSegments, sample, segments));
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
@@ -331,7 +331,7 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
       for (const { plain, encoded } of valueForms) {
         for (const slot of slots) {
           for (const value of plain) collector.consider(placed(value, slot));
-          if (encoded) collector.considerEncoded(position => placed(encodedAt(encoded, position), slot));
+          if (encoded) collector.considerEncoded(position => placed(encodedAt(encoded, position), slot), placed(encoded, slot));
         }
       }
     });
@@ -478,11 +478,17 @@ class ProbeCollector {
   /**
    * The first form the route matches of a request with one letter percent-encoded (`encodedForm(position)`, see
    * encodedAt), as consider() takes it: a route whose own pattern fixes the first letter (`/:section(a[^/]*)`)
-   * still decodes `a%64min`. Alternatives of one request, so one probe; none once the positions run out.
+   * still decodes `a%64min`. Alternatives of one request, so one probe; none once the positions run out. Past the
+   * first letter only when the route takes the value as written (`plain`): a pattern that refuses it (`:id(\d+)` for
+   * `admin`) seldom takes an encoded form of it, and the search would cost every route of such a pattern 16 tries.
    */
-  considerEncoded(encodedForm: (position: number) => string): void {
+  considerEncoded(encodedForm: (position: number) => string, plain: string): void {
     let previous: string | undefined;
     for (let position = 0; position < MAX_ENCODED_POSITIONS; position++) {
+      if (position === 1) {
+        this.route.regexp.lastIndex = 0;
+        if (!this.route.regexp.test(plain)) return;
+      }
       const candidate = encodedForm(position);
       if (candidate === previous) return;
       previous = candidate;
