@@ -508,6 +508,23 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
+    const dir = tempApp('builtin-tls-unchecked', {
+      'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(dir, /SEN610/);
+      assert.match(message, /every HTTPS request the app sends through egg's httpclient \(ctx\.curl, app\.httpclient\) accepts any certificate: config\.httpclient\.request\.rejectUnauthorized is false \(set in config\/config\.default\.js\)/);
+      mm.restore();
+      await withApp(dir, async app => assert.equal((app as any).config.httpclient.request.rejectUnauthorized, false, 'egg passes it to urllib as every request\'s default'));
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN606: config.env "local" in prod refuses boot, and egg-onerror really sends the stack', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

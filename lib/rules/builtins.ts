@@ -707,7 +707,31 @@ export const corsCredentialsAnyOrigin: Rule = {
   },
 };
 
+export const outgoingTlsUnchecked: Rule = {
+  id: 'SEN610',
+  area: 'builtins',
+  title: 'Certificate checks of outgoing requests switched off',
+  severity: 'high',
+  description: 'egg\'s httpclient (`ctx.curl`, `app.httpclient`, and the plugins that use it) checks the certificate of every HTTPS ' +
+    'server it calls. `config.httpclient.request.rejectUnauthorized: false` (urllib\'s default arguments) or ' +
+    '`config.httpclient.httpsAgent.rejectUnauthorized: false` (its agent) switches that off for every request: anyone on the ' +
+    'path (a proxy, the network) can read and change the traffic, credentials included. The config form of ' +
+    '`NODE_TLS_REJECT_UNAUTHORIZED=0` (SEN306). Outside local/unittest.',
+  fix: 'Remove `rejectUnauthorized: false` from `config.httpclient`; for a server with a private CA, give that request its `ca` ' +
+    '(`ctx.curl(url, { ca: fs.readFileSync(\'ca.pem\') })`) instead.',
+  check(facts, { developmentEnv }) {
+    if (developmentEnv) return [];
+    const httpclient = (facts.config.httpclient ?? {}) as AnyRecord;
+    return [ 'request', 'httpsAgent' ].flatMap((part): RuleHit[] => {
+      const key = `httpclient.${part}.rejectUnauthorized`;
+      if ((httpclient[part] as AnyRecord | undefined)?.rejectUnauthorized !== false) return [];
+      return [{ severity: 'high', target: `config.${key}`, source: facts.provenance(key),
+        message: `every HTTPS request the app sends through egg's httpclient (ctx.curl, app.httpclient) accepts any certificate: config.${key} is false${setIn(facts, key)}` }];
+    });
+  },
+};
+
 export const builtinsRules: Rule[] = [
   knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
-  sessionCookieWeakened, corsCredentialsAnyOrigin,
+  sessionCookieWeakened, corsCredentialsAnyOrigin, outgoingTlsUnchecked,
 ];

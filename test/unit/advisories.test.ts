@@ -13,7 +13,7 @@ import { SSRF_PROBES } from '../../lib/facts/builtins';
 import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
-  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode, corsCredentialsAnyOrigin,
+  developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode, corsCredentialsAnyOrigin, outgoingTlsUnchecked,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
 
@@ -512,6 +512,16 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.deepEqual(check({ credentials: false, origin: '*' }), [], 'no credentials: a public API');
     assert.deepEqual(check({ credentials: true, origin: 'https://app.example.com', hasCustomOriginHandler: true }, [ '.com' ]), [], 'its own origin decides');
     assert.deepEqual(check({ credentials: true, origin: '*' }, [], []), [], 'egg-cors not enabled');
+  });
+});
+
+describe('SEN610 edge cases (fake facts)', () => {
+  it('rejectUnauthorized: false in httpclient\'s request defaults or https agent is high outside local/unittest; anything else is not (black-box round 22)', () => {
+    const check = (httpclient: Record<string, unknown>, context = prod) => outgoingTlsUnchecked.check(fakeFacts({ config: { httpclient } }), context).map(hit => hit.target);
+    assert.deepEqual(check({ request: { rejectUnauthorized: false }, httpsAgent: { rejectUnauthorized: false } }), [
+      'config.httpclient.request.rejectUnauthorized', 'config.httpclient.httpsAgent.rejectUnauthorized' ]);
+    assert.deepEqual(check({ request: { rejectUnauthorized: 0, timeout: 5000 }, httpsAgent: { keepAlive: true } }), [], 'node checks the certificate unless it is false');
+    assert.deepEqual(check({ request: { rejectUnauthorized: false } }, dev), []);
   });
 });
 
