@@ -158,11 +158,10 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
-  const configCopies = configIdentity(path.join(baseDir, 'config'), configFiles, input.display, config);
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
-    staticDirs: staticEntries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, configCopies)),
+    staticDirs: scanStaticDirs(input, staticEntries, configFiles),
     sensitiveRoots: existing([
       { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
       { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
@@ -202,8 +201,9 @@ function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {
   // Plugins the app holds (lib/plugin/*) are judged as plugins, under their own name.
   const skip = new Set(input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => realPathLoose(plugin.path as string)));
   const display = (file: string) => (file === base ? '.' : toDisplayPath(base, file));
+  const appOwnerUid = appOwner(base);
   return APP_CODE.flatMap(({ name, shallow }) => {
-    const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display, appOwnerUid: appOwner(base) });
+    const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display, appOwnerUid });
     return fact ? [{ root: name, ...fact }] : [];
   });
 }
@@ -458,6 +458,13 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity): str
   const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
   const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
   return target && `a hard link to ${target}`;
+}
+
+/** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
+function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string }>, configFiles: string[]): StaticDirFact[] {
+  if (!entries.length) return [];
+  const config = configIdentity(path.join(input.baseDir, 'config'), configFiles, input.display, input.config);
+  return entries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, config));
 }
 
 function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity): StaticDirFact {

@@ -187,10 +187,11 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
 
 function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrustFact[]): PluginTrustFacts['trustedRoots'] {
   const baseDir = realPathLoose(input.baseDir);
+  const owner = appOwner(baseDir);
   // Inside the app: the app's own. Above it (a monorepo's root, a test runner's checkout): only as trusted as its
   // owner, and so is each plugin directory there (one another user made in a node_modules this user keeps).
   const refused = [ ...input.untrustedModuleRoots ?? [], ...plugins.flatMap(plugin => {
-    const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath, appOwner(baseDir));
+    const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath, owner);
     return why ? [{ dir: plugin.realPath, why }] : [];
   }) ];
   return {
@@ -207,6 +208,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
   const manifestResults = !ruleOn('SEN104') ? { manifest: { state: 'absent' as const }, plugins: {} } :
     verifyManifest(input.baseDir, located);
   const lockfiles = new Map<string, Lockfile | LockfileError>();
+  const owner = appOwner(input.baseDir);
   return {
     plugins: located.map(({ fact, realPath, location }) => {
       const pkg = readPackageJson(realPath);
@@ -220,10 +222,10 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         displayPath: input.display(realPath),
         from: fact.from ?? '<unknown>',
         location,
-        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input) : { state: 'not-applicable' },
+        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : { state: 'not-applicable' },
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
-        writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: appOwner(input.baseDir) }) : undefined,
+        writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: owner }) : undefined,
       };
     }),
     manifest: manifestResults.manifest,
@@ -261,14 +263,14 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): Man
 }
 
 function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>,
-  input: InstalledPluginInput): PluginLockFact {
+  input: InstalledPluginInput, appOwnerUid: number | undefined): PluginLockFact {
   const projectDir = installingProjectDir(realPath) as string;
   const found = findLockfile(projectDir);
   if (!found) return { state: 'no-lockfile', projectDir };
   let lockfile = cache.get(found.file);
   if (!lockfile) {
     // Above the app (a workspace root), a lockfile another user can write vouches for what that user installed.
-    const why = isInside(realPathLoose(found.file), realPathLoose(input.baseDir)) ? undefined : ownershipProblem(found.file, appOwner(input.baseDir));
+    const why = isInside(realPathLoose(found.file), realPathLoose(input.baseDir)) ? undefined : ownershipProblem(found.file, appOwnerUid);
     lockfile = why ? new LockfileError(`${input.display(found.file)}, outside the app, is ${why}: it vouches for whatever ` +
       'that user installed. Keep the lockfile this user\'s or root\'s and writable by no one else (chown, chmod go-w)') : readLockfileOrError(found);
     cache.set(found.file, lockfile);

@@ -115,8 +115,12 @@ export function statProblem(stat: fs.Stats, appOwnerUid?: number): { why: string
 
 /** Whether `gid` is this process's group or one of its supplementary groups (a deploy group it belongs to). */
 export function isProcessGroup(gid: number): boolean {
-  return gid === process.getgid?.() || (process.getgroups?.() ?? []).includes(gid);
+  // Asked for every entry of a code walk: the groups are read once (a process does not change them while it boots).
+  processGroups ??= new Set([ process.getgid?.(), ...process.getgroups?.() ?? [] ]);
+  return processGroups.has(gid);
 }
+
+let processGroups: ReadonlySet<number | undefined> | undefined;
 
 /**
  * The owner of a file, when it is neither this process's user nor root (who may change what this user runs), nor

@@ -103,8 +103,8 @@ function securityConfig(facts: Facts): AnyRecord {
   return security && typeof security === 'object' ? security as AnyRecord : {};
 }
 
-function securityPluginEnabled(facts: Facts): boolean {
-  return facts.plugins.some(plugin => plugin.name === 'security' && plugin.enable);
+function pluginEnabled(facts: Facts, name: string): boolean {
+  return facts.plugins.some(plugin => plugin.name === name && plugin.enable);
 }
 
 /** egg 3 lists the default middleware as a comma-separated string, egg 4 as an array. */
@@ -150,7 +150,7 @@ function setIn(facts: Facts, key: string): string {
 
 /** A rule about egg-security's configuration: it applies outside local/unittest and while the plugin is on (SEN602 covers it being off). */
 function securityCheck(check: (facts: Facts) => RuleHit[]): Rule['check'] {
-  return (facts, { developmentEnv }) => (developmentEnv || !securityPluginEnabled(facts) ? [] : check(facts));
+  return (facts, { developmentEnv }) => (developmentEnv || !pluginEnabled(facts, 'security') ? [] : check(facts));
 }
 
 export const securityOff: Rule = {
@@ -261,11 +261,11 @@ function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): Rule
  * routes count (an app without one exposes nothing), and low: a route may pass its own options to app.jsonp().
  */
 function jsonpUnchecked(facts: Facts): RuleHit[] {
-  if (!facts.plugins.some(plugin => plugin.name === 'jsonp' && plugin.enable)) return [];
+  if (!pluginEnabled(facts, 'jsonp')) return [];
   const jsonp = (facts.config.jsonp ?? {}) as AnyRecord;
   // As egg-jsonp decides: its csrf option needs egg-security's csrf enabled; any whiteList (even []) is checked.
   const csrf = securityConfig(facts).csrf as AnyRecord | false | undefined;
-  const csrfChecked = Boolean(jsonp.csrf) && securityPluginEnabled(facts) && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
+  const csrfChecked = Boolean(jsonp.csrf) && pluginEnabled(facts, 'security') && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
   if (csrfChecked || (jsonp.whiteList !== undefined && jsonp.whiteList !== null && jsonp.whiteList !== '')) return [];
   const routes = facts.routes.filter(route => route.chain.some(step => step.name === 'jsonp' && step.level !== 'global'));
   if (!routes.length) return [];
@@ -650,7 +650,7 @@ export const sessionCookieWeakened: Rule = {
   fix: 'Remove the overrides from `config.session` (egg-session\'s defaults are httpOnly, signed and encrypted), and set ' +
     "`sameSite: 'lax'`; keep only what the app needs in the session.",
   check(facts, { developmentEnv }) {
-    if (developmentEnv || !facts.plugins.some(plugin => plugin.name === 'session' && plugin.enable)) return [];
+    if (developmentEnv || !pluginEnabled(facts, 'session')) return [];
     const session = facts.config.session as Record<string, unknown> | undefined;
     if (!session || typeof session !== 'object') return [];
     const name = typeof session.key === 'string' ? session.key : 'EGG_SESS';
@@ -689,7 +689,7 @@ export const corsCredentialsAnyOrigin: Rule = {
   fix: "Name the sites that may read the app's responses: `cors: { origin: ctx => (ALLOWED.includes(ctx.get('origin')) ? ctx.get('origin') : '') }`, " +
     "or leave `origin` unset and list them in `security: { domainWhiteList: [ '.example.com' ] }`; drop `credentials` if no site needs cookies.",
   check(facts, { developmentEnv }) {
-    if (developmentEnv || !facts.plugins.some(plugin => plugin.name === 'cors' && plugin.enable)) return [];
+    if (developmentEnv || !pluginEnabled(facts, 'cors')) return [];
     const cors = (facts.config.cors ?? {}) as AnyRecord;
     if (cors.credentials !== true) return [];
     const source = facts.provenance('cors.credentials');
