@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
 import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, untrustedModuleRoots } from './facts/real-path';
@@ -158,20 +159,17 @@ function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
   return env.NODE_ENV === 'test' ? 'unittest' : env.NODE_ENV === 'production' ? 'prod' : 'local';
 }
 
-/** Config keys from whose paths egg or its plugins require code while the app loads (egg-core, egg-schedule, egg-i18n, egg-watcher). */
-const CODE_LOADING_KEYS = [ [ 'customLoader' ], [ 'schedule', 'directory' ], [ 'i18n', 'dirs' ], [ 'i18n', 'dir' ], [ 'watcher', 'eventSources' ] ];
-
 /** The code-loading keys (CODE_LOADING_KEYS) EGG_APP_CONFIG's JSON sets. */
 function codeLoadingKeys(json: string | undefined): string[] {
   const parsed = parseJson(json);
-  return CODE_LOADING_KEYS.filter(keys => {
+  return CODE_LOADING_KEYS.filter(keyPath => {
     let value = parsed;
-    for (const key of keys) {
+    for (const key of keyPath.split('.')) {
       if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, key)) return false;
       value = (value as Record<string, unknown>)[key];
     }
     return true;
-  }).map(keys => keys.join('.'));
+  });
 }
 
 /** Why the module `specifier` (a name or path) is not the app's own, or undefined when it resolves inside the app or a node_modules it may trust. */

@@ -1,5 +1,6 @@
 /** Threat 3: configuration injection leading to code execution. */
 import path from 'node:path';
+import { CODE_LOADING_KEYS } from '../code-loading-keys';
 import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
@@ -92,11 +93,11 @@ export const prototypePollution: Rule = {
 
 /** Config that decides who gets in, what is served, what code loads and where files go. */
 const SECURITY_RELEVANT_KEYS = [
-  'keys', 'security', 'sentinel', 'static', 'cluster', 'customLoader', 'middleware', 'coreMiddleware', 'appMiddleware',
+  'keys', 'security', 'sentinel', 'static', 'cluster', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
   'rundir', 'logger.dir', 'logger.appLogName', 'logger.coreLogName', 'logger.agentLogName', 'logger.errorLogName',
-  // Of egg-schedule, egg-i18n and egg-watcher, the paths they load code from; of egg-jsonp, who may read; of egg-onerror, where errors go.
-  'customLogger', 'view.root', 'schedule.directory', 'i18n.dirs', 'i18n.dir', 'watcher.eventSources', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
+  // The paths egg and its plugins load code from; of egg-jsonp, who may read; of egg-onerror, where errors go.
+  ...CODE_LOADING_KEYS, 'customLogger', 'view.root', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
   'onerror.errorPageUrl', 'onerror.accepts', 'logrotator.filesRotateBySize', 'logrotator.filesRotateByHour', 'logrotator.rotateLogDirs',
   'siteFile', 'notfound',
 ];
