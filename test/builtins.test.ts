@@ -388,6 +388,83 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     });
   });
 
+  it('SEN602: a jsonp.whiteList that admits any site\'s referrer, or none, is as open as no whiteList, and another site really reads the data (black-box round 23)', async () => {
+    const variant = (jsonp: string) => tempApp('builtin-jsonp-list', {
+      'config/config.default.js': `module.exports = { keys: 'jsonp-list-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', jsonp: ${jsonp} };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/api/user', app.jsonp(), async ctx => { ctx.body = { email: 'alice@example.com' }; }); };\n",
+    });
+    const open: Array<[ string, string, string ]> = [
+      [ '{ whiteList: [ /.*/ ] }', '/.*/', '' ],
+      [ '{ whiteList: /example\\.com/ }', '/example\\.com/', 'https://evil.example/?example.com' ],
+      [ '{ whiteList: [ /^https:\\/\\/www\\.example\\.com/ ], csrf: true }', '/^https:\\/\\/www\\.example\\.com/', 'https://www.example.com.evil.example/' ],
+      [ "{ whiteList: [ '.example.com', '.com' ] }", "'.com'", 'https://attacker-site.com/' ],
+    ];
+    const dirs = open.map(([ jsonp ]) => variant(jsonp));
+    const anchored = variant('{ whiteList: [ /^https:\\/\\/www\\.example\\.com\\//, \'.example.com\' ] }');
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      for (const [ index, [ jsonp, entry ] ] of open.entries()) {
+        await withApp(dirs[index], async app => {
+          const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+          assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'low config.jsonp.whiteList' ], jsonp);
+          assert.ok(hits[0].message.startsWith(`1 JSONP route(s) answer any site: GET /api/user; config.jsonp.whiteList has ${entry}, which egg-jsonp lets a referrer`), hits[0].message);
+        });
+      }
+      await withApp(anchored, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
+      mm.restore();
+      for (const [ index, [ jsonp, , referrer ] ] of open.entries()) {
+        await withApp(dirs[index], async app => {
+          const stolen = await app.httpRequest().get('/api/user').query({ callback: 'steal' }).set('referer', referrer).expect(200);
+          assert.match(stolen.text, /steal\(\{"email":"alice@example\.com"\}\)/, jsonp);
+        });
+      }
+      await withApp(anchored, async app => {
+        await app.httpRequest().get('/api/user').query({ callback: 'steal' }).set('referer', 'https://www.example.com.evil.example/').expect(403);
+        await app.httpRequest().get('/api/user').query({ callback: 'steal' }).expect(403);
+        await app.httpRequest().get('/api/user').query({ callback: 'show' }).set('referer', 'https://www.example.com/page').expect(200);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ ...dirs, anchored ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN603: X-Frame-Options ALLOW-FROM refuses boot in prod at failOn medium; default-src \'unsafe-inline\' and Referrer-Policy unsafe-url are noted; the headers really say so (black-box round 23)', async () => {
+    const dir = tempApp('builtin-header-values', {
+      'config/config.default.js': `module.exports = {
+  keys: 'header-values-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',
+  security: {
+    defaultMiddleware: 'csrf,hsts,methodnoallow,noopen,nosniff,csp,xssProtection,xframe,dta,referrerPolicy',
+    xframe: { value: 'ALLOW-FROM https://partner.example' },
+    csp: { enable: true, policy: { 'default-src': "'self' 'unsafe-inline'" } },
+    referrerPolicy: { enable: true, value: 'unsafe-url' },
+  },
+  sentinel: { failOn: 'medium' },
+};\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(dir, /SEN603/);
+      assert.match(message, /X-Frame-Options is sent as 'ALLOW-FROM https:\/\/partner\.example' \(set in config\/config\.default\.js\), which browsers ignore/);
+      assert.deepEqual(findingsOf(refusedReport(dir), 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
+        'low config.security.csp.policy.default-src', 'low config.security.referrerPolicy.value', 'medium config.security.xframe.value',
+      ]);
+      mm.restore();
+      await withApp(dir, async app => {
+        const res = await app.httpRequest().get('/').expect(200);
+        assert.equal(res.headers['x-frame-options'], 'ALLOW-FROM https://partner.example');
+        assert.equal(res.headers['content-security-policy'], "default-src 'self' 'unsafe-inline'", 'no nonce: inline scripts run');
+        assert.equal(res.headers['referrer-policy'], 'unsafe-url');
+      });
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN604: no ipBlackList/checkAddress refuses boot at failOn medium, and safeCurl reaches an internal address', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

@@ -5,6 +5,8 @@ import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
 import { SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
+import { filterTokens } from '../facts/filter-tokens';
+import { describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
 import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
@@ -169,7 +171,9 @@ export const securityOff: Rule = {
     '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
     'the token only for the requests it lists). Removing the `securities` ' +
     'middleware itself is SEN405. Low: a route that answers through egg-jsonp (`app.jsonp()`) while `config.jsonp` has ' +
-    'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), so any site reads its data with a script tag; only ' +
+    'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), or a `whiteList` entry that admits a referrer any site can send ' +
+    '(a RegExp such as `/.*/` or one not anchored at the scheme and host, `.com`, an empty string, which no Referer matches; egg-jsonp ' +
+    'then lets the request through whatever `csrf` says), so any site reads its data with a script tag; only ' +
     'when a route uses it, since every egg app has that default, and low because a route may pass its own options.',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
     "['/api/webhooks'] } }`.",
@@ -266,19 +270,55 @@ function jsonpUnchecked(facts: Facts): RuleHit[] {
   // As egg-jsonp decides: its csrf option needs egg-security's csrf enabled; any whiteList (even []) is checked.
   const csrf = securityConfig(facts).csrf as AnyRecord | false | undefined;
   const csrfChecked = Boolean(jsonp.csrf) && pluginEnabled(facts, 'security') && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
-  if (csrfChecked || (jsonp.whiteList !== undefined && jsonp.whiteList !== null && jsonp.whiteList !== '')) return [];
+  const listSet = jsonp.whiteList !== undefined && jsonp.whiteList !== null && jsonp.whiteList !== '';
+  // egg-jsonp lets a request through when its referrer passes the whiteList, before and whatever the CSRF check says.
+  const openEntries = listSet ? [ jsonp.whiteList ].flat().filter(admitsForeignReferrer) : [];
+  if (!openEntries.length && (csrfChecked || listSet)) return [];
   const routes = facts.routes.filter(route => route.chain.some(step => step.name === 'jsonp' && step.level !== 'global'));
   if (!routes.length) return [];
+  const why = openEntries.length ?
+    `config.jsonp.whiteList has ${openEntries.map(describePattern).join(', ')}, which egg-jsonp lets a referrer from a site anyone can register, or no referrer, through` +
+      `${setIn(facts, 'jsonp.whiteList')}` :
+    `config.jsonp checks neither referrer nor CSRF token (${jsonp.csrf ? 'csrf: true, but egg-security\'s csrf is off' : 'csrf: false and no whiteList'})${setIn(facts, 'jsonp.csrf')}`;
   return [{
     severity: 'low',
-    target: 'config.jsonp',
-    source: facts.provenance('jsonp.csrf'),
-    message: `${routes.length} JSONP route(s) answer any site: ${listed(routes.map(routeLabel))}; config.jsonp checks neither referrer nor CSRF token ` +
-      `(${jsonp.csrf ? 'csrf: true, but egg-security\'s csrf is off' : 'csrf: false and no whiteList'})${setIn(facts, 'jsonp.csrf')}: ` +
+    target: openEntries.length ? 'config.jsonp.whiteList' : 'config.jsonp',
+    source: facts.provenance(openEntries.length ? 'jsonp.whiteList' : 'jsonp.csrf'),
+    message: `${routes.length} JSONP route(s) answer any site: ${listed(routes.map(routeLabel))}; ${why}: ` +
       'a page on another site reads their data with a script tag (unless a route passes its own options to app.jsonp())',
     fix: "Set `jsonp: { csrf: true }` (the page sends egg-security's CSRF token) or `jsonp: { whiteList: [ '.example.com' ] }` " +
-      '(referrers allowed), or pass them to `app.jsonp({ ... })` on the route.',
+      '(referrers allowed; a RegExp anchored at the scheme and host, `/^https:\\/\\/www\\.example\\.com\\//`), or pass them to `app.jsonp({ ... })` on the route.',
   }];
+}
+
+/** Where an attacker's page can be: a name it registers, under a common top-level domain. */
+const ATTACKER_SITE = 'sentinel-probe-attacker.com';
+
+/**
+ * Whether a `jsonp.whiteList` entry lets a script tag on another site through, as egg-jsonp matches it: a RegExp is
+ * tested against the whole Referer, whose path, query and host name the attacker writes (tried with the strings the
+ * RegExp names); a string is the referrer's host name, or with a leading `.` it and its subdomains. A page can also
+ * send no Referer at all (`referrerpolicy="no-referrer"`), which an entry matching the empty string lets through.
+ */
+function admitsForeignReferrer(entry: unknown): boolean {
+  if (entry instanceof RegExp) {
+    const pattern = new RegExp(entry.source, entry.flags.replace(/[gy]/g, ''));
+    const referrers = [ '', `https://${ATTACKER_SITE}/`, ...filterTokens(entry).flatMap(text => [
+      `https://${ATTACKER_SITE}/?${text}`, `https://${ATTACKER_SITE}/${text}`, `${text}.${ATTACKER_SITE}/`, `https://${text}.${ATTACKER_SITE}/`,
+    ]) ].filter(referrer => referrer === '' || referrerHost(referrer).endsWith(ATTACKER_SITE));
+    return referrers.some(referrer => pattern.test(referrer));
+  }
+  if (typeof entry !== 'string') return false;
+  if (entry === '') return true;
+  return entry.startsWith('.') && isPublicSuffix(entry.slice(1).toLowerCase());
+}
+
+function referrerHost(referrer: string): string {
+  try {
+    return new URL(referrer).hostname;
+  } catch {
+    return '';
+  }
 }
 
 /** One day: a shorter HSTS max-age lets a plain-HTTP request through to a returning visitor. */
@@ -304,9 +344,11 @@ export const securityHeadersWeakened: Rule = {
     '`security.defaultMiddleware`) as medium, a header also when its `match`/`ignore` skips every route of the app and ' +
     '`/` (evaluated as for SEN602: `ignore: \'/\'`, a `match` no route has; `dta` and `methodnoallow` ignore theirs); ' +
     'HSTS off while `config.sentinel.https: true` says the app is served over ' +
-    'HTTPS (egg leaves HSTS off by default) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
-    'empty policy, egg\'s default), one only reported (`reportOnly: true`), or one whose `script-src` (else `default-src`) ' +
-    'allows any script (`*`, `https:`, `data:`, `blob:`, `\'unsafe-eval\'`) as low.',
+    'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
+    'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
+    'empty policy, egg\'s default), one only reported (`reportOnly: true`), one whose `script-src` (else `default-src`) ' +
+    'allows any script (`*`, `https:`, `data:`, `blob:`, `\'unsafe-eval\'`; `\'unsafe-inline\'` in `default-src`, since egg-security ' +
+    'adds its nonce to `script-src` only), or a Referrer-Policy of `unsafe-url` as low.',
   fix: "Remove the overrides that switch headers or guards off, and the `match`/`ignore` that skip every route; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
     "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
   check: securityCheck(facts => {
@@ -333,6 +375,7 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
+    hits.push(...ignoredFrameOptions(facts, policy), ...leakyReferrerPolicy(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -364,15 +407,49 @@ const PERMISSIVE_SCRIPT_SOURCE = /^(?:\*|https?:|data:|blob:|'unsafe-eval')$/i;
 
 /**
  * The directive that governs scripts (`script-src`, else `default-src`) when it allows any script: `*`, a bare scheme,
- * `data:`, `blob:` or `'unsafe-eval'`. (`'unsafe-inline'` is left alone: egg-security adds a nonce to `script-src`,
- * which makes browsers ignore it.)
+ * `data:`, `blob:` or `'unsafe-eval'`; `'unsafe-inline'` only in `default-src`: egg-security adds a nonce to
+ * `script-src` alone, which makes browsers ignore `'unsafe-inline'` there.
  */
 function permissiveScriptSources(policy: Record<string, unknown>): { directive: string; sources: string[] } | undefined {
   const directive = [ 'script-src', 'default-src' ].find(name => policy[name] !== undefined);
   if (!directive) return undefined;
   const value = policy[directive];
-  const sources = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/)).filter(source => PERMISSIVE_SCRIPT_SOURCE.test(source.trim()));
+  const sources = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/))
+    .filter(source => PERMISSIVE_SCRIPT_SOURCE.test(source.trim()) || (directive === 'default-src' && source.trim().toLowerCase() === "'unsafe-inline'"));
   return sources.length ? { directive, sources } : undefined;
+}
+
+/** The X-Frame-Options values browsers honour; they ignore the header with any other (ALLOW-FROM is obsolete). */
+const HONOURED_XFRAME = /^\s*(?:DENY|SAMEORIGIN)\s*$/i;
+
+/**
+ * An X-Frame-Options egg-security sends with a value browsers ignore (`ALLOW-FROM https://partner.example`), unless the
+ * Content-Security-Policy's `frame-ancestors`, which browsers obey instead, governs framing.
+ */
+function ignoredFrameOptions(facts: Facts, cspPolicy: unknown): RuleHit[] {
+  const value = (securityConfig(facts).xframe as { value?: unknown } | undefined)?.value;
+  // egg-security sends SAMEORIGIN for a missing or empty value.
+  if (notRunning(facts, 'xframe') || !value || (typeof value === 'string' && HONOURED_XFRAME.test(value))) return [];
+  if (!notRunning(facts, 'csp') && cspPolicy && typeof cspPolicy === 'object' && (cspPolicy as AnyRecord)['frame-ancestors'] !== undefined) return [];
+  return [{
+    severity: 'medium', target: 'config.security.xframe.value', source: facts.provenance('security.xframe.value'),
+    message: `X-Frame-Options is sent as '${String(value)}'${setIn(facts, 'security.xframe.value')}, which browsers ignore (they honour DENY and SAMEORIGIN only; ` +
+      'ALLOW-FROM is obsolete): any site can frame the app\'s pages (clickjacking)',
+    fix: "Leave `security.xframe.value` at SAMEORIGIN (or DENY); to let chosen sites frame the app, add a CSP `frame-ancestors`: " +
+      "`security: { csp: { enable: true, policy: { 'frame-ancestors': [ \"'self'\", 'https://partner.example' ] } } }`.",
+  }];
+}
+
+/** A Referrer-Policy that sends the full URL, query string included, to every site, over plain HTTP as well. */
+function leakyReferrerPolicy(facts: Facts): RuleHit[] {
+  const value = (securityConfig(facts).referrerPolicy as { value?: unknown } | undefined)?.value;
+  if (value !== 'unsafe-url' || notRunning(facts, 'referrerPolicy')) return [];
+  return [{
+    severity: 'low', target: 'config.security.referrerPolicy.value', source: facts.provenance('security.referrerPolicy.value'),
+    message: `Referrer-Policy is unsafe-url${setIn(facts, 'security.referrerPolicy.value')}: every link and request to another site, over plain HTTP too, ` +
+      'carries the page\'s full URL, tokens in its query string included',
+    fix: "Use `security: { referrerPolicy: { enable: true, value: 'strict-origin-when-cross-origin' } }` (browsers' default) or `no-referrer`.",
+  }];
 }
 
 export const ssrfUnprotected: Rule = {

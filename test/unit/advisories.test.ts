@@ -395,6 +395,25 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com" } } }), prod), []);
   });
 
+  it('SEN603: an X-Frame-Options value browsers ignore is medium unless frame-ancestors governs framing; default-src \'unsafe-inline\' and Referrer-Policy unsafe-url are low (black-box round 23)', () => {
+    const hits = (security: Record<string, unknown>) => securityHeadersWeakened.check(securityFacts(security), prod).map(hit => `${hit.severity} ${hit.target}`);
+    assert.deepEqual(hits({ xframe: { enable: true, value: 'ALLOW-FROM https://partner.example' } }), [ 'medium config.security.xframe.value' ]);
+    const [ allowFrom ] = securityHeadersWeakened.check(securityFacts({ xframe: { enable: true, value: 'ALLOW-FROM https://partner.example' } }), prod);
+    assert.match(allowFrom.message, /^X-Frame-Options is sent as 'ALLOW-FROM https:\/\/partner\.example', which browsers ignore/);
+    assert.deepEqual(hits({ xframe: { enable: true, value: 'ALLOW-FROM https://partner.example' },
+      csp: { enable: true, policy: { 'default-src': "'self'", 'frame-ancestors': "'self' https://partner.example" } } }), []);
+    for (const value of [ 'DENY', 'sameorigin', '', undefined ]) assert.deepEqual(hits({ xframe: { enable: true, value } }), [], String(value));
+    assert.deepEqual(hits({ xframe: { enable: false, value: 'ALLOW-FROM https://partner.example' } }), [ 'medium config.security.xframe.enable' ], 'off is reported once');
+    assert.deepEqual(hits({ csp: { enable: true, policy: { 'default-src': "'self' 'unsafe-inline'" } } }), [ 'low config.security.csp.policy.default-src' ]);
+    assert.deepEqual(hits({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' 'unsafe-inline'" } } }), [], 'egg-security adds its nonce to script-src');
+    const withReferrerPolicy = (value: string, listed = true) => ({
+      defaultMiddleware: `csrf,hsts,methodnoallow,noopen,nosniff,csp,xssProtection,xframe,dta${listed ? ',referrerPolicy' : ''}`, referrerPolicy: { enable: true, value },
+    });
+    assert.deepEqual(hits(withReferrerPolicy('unsafe-url')), [ 'low config.security.referrerPolicy.value' ]);
+    assert.deepEqual(hits(withReferrerPolicy('strict-origin-when-cross-origin')), []);
+    assert.deepEqual(hits(withReferrerPolicy('unsafe-url', false)), [], 'not in defaultMiddleware: egg-security sends no Referrer-Policy');
+  });
+
   it('SEN603: dta and methodnoallow off are medium; a header middleware whose match/ignore skips every route is off (round 22)', () => {
     const hits = (security: Record<string, unknown>, scopes: Facts['securityScopes'] = []) =>
       securityHeadersWeakened.check({ ...securityFacts(security, { config: { sentinel: { https: true } } }), securityScopes: scopes }, prod)
