@@ -265,6 +265,43 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf ignore function that reads the URL refuses boot in prod and a forged POST that adds the text skips the token; one reading a header is medium; one testing ctx.path is fine (black-box round 23)', async () => {
+    const variant = (ignore: string) => tempApp('builtin-csrf-reads', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-reads-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: ${ignore} } } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
+    });
+    const byUrl = variant("ctx => ctx.url.includes('/webhooks')");
+    const byHeader = variant("ctx => ctx.get('content-type') === 'application/json'");
+    const byPath = variant("ctx => ctx.path.startsWith('/webhooks')");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(byUrl, /SEN602/);
+      assert.match(message, /whether CSRF protection checks a request is decided by what the request sends: security\.csrf's ignore: \[Function: ignore\] \(set in config\/config\.default\.js\) reads ctx\.url, which the client controls/);
+      await withApp(byHeader, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.security.csrf.ignore' ]);
+        assert.match(hits[0].message, /reads ctx\.get, which the client controls: request headers are whatever the request sends$/);
+      });
+      await withApp(byPath, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
+      mm.restore();
+      await withApp(byUrl, async app => {
+        await app.httpRequest().post('/transfer').expect(403);
+        await app.httpRequest().post('/transfer?from=/webhooks').expect(200);
+      });
+      await withApp(byHeader, async app => {
+        await app.httpRequest().post('/transfer').send('amount=1').expect(403);
+        await app.httpRequest().post('/transfer').set('content-type', 'application/json').send('{"amount":1}').expect(200);
+      });
+      await withApp(byPath, async app => {
+        await app.httpRequest().post('/transfer?from=/webhooks').expect(403);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ byUrl, byHeader, byPath ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: a referer check whose refererWhiteList admits a public suffix refuses boot in prod, and a POST from any .com site goes through (black-box round 22)', async () => {
     const variant = (type: string, list: string) => tempApp('builtin-csrf-referer', {
       'config/config.default.js': `module.exports = { keys: 'csrf-referer-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { type: '${type}', refererWhiteList: ${list} } } };\n`,

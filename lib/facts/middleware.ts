@@ -581,11 +581,25 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
       // egg-security would have refused it at boot; nothing to judge.
       return [];
     }
-    const runsForSomeRoute = routes.some(route => route.probes.some(probe => route.methods.some(method => {
-      const outcome = filter(probe, method);
-      return outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
-    })));
-    return [{ name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter) }];
+    // Only a function reads more than the path: its reads are gathered over every probe, a string or RegExp stops at the first run.
+    const asksFunction = containsFunction(kind === 'match' ? match : ignore);
+    const clientReads = new Set<string>(asksFunction ? filter('/', 'POST').otherReads : []);
+    let runsForSomeRoute = false;
+    for (const route of routes) {
+      for (const probe of route.probes) {
+        for (const method of route.methods) {
+          const outcome = filter(probe, method);
+          for (const read of outcome.otherReads) clientReads.add(read);
+          runsForSomeRoute ||= outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
+        }
+        if (runsForSomeRoute && !asksFunction) break;
+      }
+      if (runsForSomeRoute && !asksFunction) break;
+    }
+    return [{
+      name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter),
+      ...(clientReads.size && { clientReads: [ ...clientReads ] }),
+    }];
   });
 }
 

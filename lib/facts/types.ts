@@ -35,6 +35,8 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
   name: string;
   /** `match` or `ignore`: egg-security uses `match` when both are set. */
   kind: 'match' | 'ignore';
+  /** What a function in it read of the request besides its path and method (`url`, `get`…): the client decides those. */
+  clientReads?: string[];
 }
 
 export interface MiddlewareFact {
