@@ -1,12 +1,34 @@
 /**
  * `node --require egg-sentinel/preflight …` (or egg-scripts `--require=egg-sentinel/preflight`):
- * refuses to start when the server env or scope could make egg run a file outside the app (SEN301),
- * before egg has loaded anything.
+ * refuses to start when the server env or scope could make egg run a file outside the app (SEN301), or when options
+ * or variables would run code from outside it or switch egg-sentinel off, before egg has loaded anything; and, in
+ * egg's agent and app workers, when egg-sentinel's boot hook has not run by the time the process reports itself started.
  */
-import { preflightProblem } from './lib/preflight';
+import net from 'node:net';
+import { isHooked } from './lib/process-marks';
+import { notHookedProblem, preflightProblem, startedCheckFor } from './lib/preflight';
 
-const problem = preflightProblem(process.argv, process.cwd(), process.env);
-if (problem) {
+function refuse(problem: string): never {
   process.stderr.write(`${problem}\n`);
   process.exit(1);
+}
+
+const problem = preflightProblem(process.argv, process.cwd(), process.env);
+if (problem) refuse(problem);
+
+const startedCheck = startedCheckFor(process.argv, process.cwd(), process.env);
+if (startedCheck?.role === 'agent' && process.send) {
+  // egg-cluster's agent tells the master it started with this message, after every boot hook ran.
+  const send = process.send;
+  process.send = function sendOnceSentinelRan(this: unknown, message: unknown, ...rest: unknown[]) {
+    if ((message as { action?: unknown } | null)?.action === 'agent-start' && !isHooked()) refuse(notHookedProblem('agent', startedCheck.serverEnv));
+    return (send as (...args: unknown[]) => boolean).apply(process, [ message, ...rest ]);
+  } as typeof process.send;
+} else if (startedCheck?.role === 'app') {
+  // An app worker listens once egg's ready callbacks ran: the master counts it started when it does.
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function listenOnceSentinelRan(this: net.Server, ...args: unknown[]) {
+    if (!isHooked()) refuse(notHookedProblem('app', startedCheck.serverEnv));
+    return (listen as (...args: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
 }

@@ -3,7 +3,7 @@
  * lib/boot-app.ts: the agent never loads the rules, and loads the collectors of the facts it shares with the workers
  * (lib/facts/handover.ts) only after its ready, which keeps its boot (which every app worker waits for) short.
  */
-import { isAuditing } from './audit-mark';
+import { isAuditing, markHooked } from './process-marks';
 import type { SentinelConfig } from './config/types';
 import { validateSentinelConfig } from './config/validate';
 import { type ConfigLeaves, configLeaves } from './config-changes';
@@ -55,6 +55,7 @@ export abstract class SentinelBootHook {
 
   /** `knownRuleIds`: the app worker checks rule ids in overrides and waivers; the agent, which runs no rule, does not. */
   constructor(protected readonly target: HookTarget, role: Role, knownRuleIds?: ReadonlySet<string>) {
+    markHooked();
     // Before egg's first dump (right after loading): its own masking then covers token, apiKey, credentials…
     extendDumpIgnore(target.config);
     try {

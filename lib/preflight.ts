@@ -126,6 +126,33 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   return problems.length ? problems.join('\n') : undefined;
 }
 
+/** egg-cluster's (egg 4: @eggjs/cluster's) agent and app worker entry scripts, which it forks with the options as JSON. */
+const EGG_WORKER_SCRIPT = /[\\/](?:egg-cluster|@eggjs[\\/]cluster)[\\/](?:[^\\/]+[\\/])*(agent|app)_worker\.js$/;
+
+/**
+ * In egg-cluster's agent and app worker processes outside local and unittest, the moment the process would report
+ * itself started at which egg-sentinel's boot hook must have run in it: loading the preflight says the deploy runs
+ * egg-sentinel, and a plugin file that switches it off for the env (`sentinel: false` in config/plugin.prod.js, an
+ * `env` list without it) would otherwise start the app without a word (the audit reports it as SEN109).
+ */
+export function startedCheckFor(argv: string[], cwd: string, env: NodeJS.ProcessEnv): { role: 'agent' | 'app'; serverEnv: string } | undefined {
+  const role = EGG_WORKER_SCRIPT.exec(argv[1] ?? '')?.[1] as 'agent' | 'app' | undefined;
+  if (!role) return undefined;
+  const options = launchOptions(argv, cwd);
+  const serverEnv = effectiveEnv(collectEnvSources(options.baseDir, options, env), env);
+  return isDevelopmentEnv(serverEnv, env.NODE_ENV) ? undefined : { role, serverEnv };
+}
+
+export function notHookedProblem(role: 'agent' | 'app', serverEnv: string): string {
+  return [
+    `[egg-sentinel preflight] refused to start: egg-sentinel did not run in the ${role === 'agent' ? 'agent' : 'app worker'} (env ${serverEnv}), ` +
+      'though NODE_OPTIONS loads its preflight: the sentinel plugin is not enabled for this env (`sentinel: false` in a config/plugin.<env> file, ' +
+      'an `env` list that leaves it out, or no `sentinel` entry), so none of its boot checks, IPC signing or dump masking would run.',
+    `Fix: enable egg-sentinel for env ${serverEnv} in config/plugin.(js|ts) (\`npx egg-sentinel audit --env ${serverEnv}\` reports it as SEN109), ` +
+      'or remove --require egg-sentinel/preflight from NODE_OPTIONS to run this app without it.',
+  ].join('\n');
+}
+
 /**
  * Every plugin sentinel.lock.json pins, hashed before egg runs any of their code: a changed config file of
  * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. In every process the preflight

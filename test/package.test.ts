@@ -177,6 +177,38 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.ok(!fs.existsSync(marker), 'the outside code never ran');
   });
 
+  it('the preflight refuses a start in which egg-sentinel is switched off for the env, and lets the same app start with it on', async () => {
+    // The preflight refuses a framework the app does not declare and install (egg here comes from NODE_PATH): this app
+    // declares one of its own, installed in its node_modules, which is egg itself.
+    const declared = path.join(work, 'app-with-framework');
+    fs.cpSync(app, declared, { recursive: true, filter: source => !/[\\/](run|logs)$/.test(source) });
+    fs.writeFileSync(path.join(declared, 'package.json'), JSON.stringify({ name: 'packed-user-app', egg: { framework: 'user-framework' }, dependencies: { 'user-framework': '1.0.0' } }));
+    const framework = path.join(declared, 'node_modules/user-framework');
+    fs.mkdirSync(framework, { recursive: true });
+    fs.writeFileSync(path.join(framework, 'package.json'), JSON.stringify({ name: 'user-framework', version: '1.0.0', main: 'index.js' }));
+    fs.writeFileSync(path.join(framework, 'index.js'), "module.exports = require('egg');\n");
+    const env = userEnv({ APP_KEYS: 'n0t-a-real-secret-but-long-and-random-Zq8Xw3Lk9', NODE_OPTIONS: '--require egg-sentinel/preflight' });
+    const pluginProd = path.join(declared, 'config/plugin.prod.js');
+    fs.writeFileSync(pluginProd, 'exports.sentinel = false;\n');
+    const off = startCluster(declared, await freePort(), env);
+    const refused = await off.started;
+    await off.stop();
+    assert.equal(refused.ready, false, off.output());
+    assert.notEqual(refused.code, 0);
+    assert.match(off.output(), /\[egg-sentinel preflight\] refused to start: egg-sentinel did not run in the agent \(env prod\), though NODE_OPTIONS loads its preflight/);
+    fs.rmSync(pluginProd);
+    const port = await freePort();
+    const on = startCluster(declared, port, env);
+    try {
+      const result = await on.started;
+      assert.equal(result.ready, true, on.output());
+      assert.equal(await get(port), 200);
+      assert.doesNotMatch(on.output(), /egg-sentinel did not run/);
+    } finally {
+      await on.stop();
+    }
+  });
+
   it('the egg-sentinel bin runs from the tarball: rules, and an audit of this JavaScript app, which leaves the report of its last boot', () => {
     const bin = path.join(app, 'node_modules/egg-sentinel/bin/egg-sentinel.js');
     assert.match(fs.readFileSync(bin, 'utf8'), /^#!\/usr\/bin\/env node\n/);

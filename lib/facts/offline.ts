@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import util from 'node:util';
-import { markAuditing } from '../audit-mark';
+import { markAuditing } from '../process-marks';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
 import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
