@@ -1,5 +1,5 @@
 import assert from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -725,6 +725,27 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
     assert.match(message, /critical SEN306/);
     assert.match(message, /NODE_OPTIONS has --inspect "0\.0\.0\.0:9229"/);
+  });
+
+  it('SEN306: --inspect-port on every interface refuses boot in prod, and SIGUSR1 really opens a debugger there (black-box round 23)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --inspect-port=0.0.0.0:9229`);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, /high {5}SEN306[\s\S]*NODE_OPTIONS has --inspect-port "0\.0\.0\.0:9229": one SIGUSR1 to a process/);
+    const child = spawn(process.execPath, [ '--inspect-port=0.0.0.0:0', '-e', 'setInterval(() => {}, 1000)' ], { env: { PATH: process.env.PATH } });
+    try {
+      let stderr = '';
+      child.stderr.on('data', chunk => { stderr += chunk; });
+      await new Promise(resolve => setTimeout(resolve, 300));
+      assert.doesNotMatch(stderr, /Debugger listening/);
+      child.kill('SIGUSR1');
+      for (let waited = 0; !/Debugger listening/.test(stderr) && waited < 5000; waited += 50) await new Promise(resolve => setTimeout(resolve, 50));
+      assert.match(stderr, /Debugger listening on ws:\/\/0\.0\.0\.0:\d+\//);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('config.sentinel changed by a plugin\'s boot hook refuses boot outside local/unittest; security config changed after the check is warned about (black-box round 22)', async () => {

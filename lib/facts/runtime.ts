@@ -111,7 +111,8 @@ export const TRUST_FILE_VARIABLES: ReadonlySet<string> = new Set([ 'NODE_EXTRA_C
 
 /** Flags whose value may follow as the next argument. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert',
-  '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit' ]);
+  '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit',
+  '--inspect-port', '--debug-port' ]);
 
 /**
  * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of

@@ -190,6 +190,15 @@ export const pathEscapesRoot: Rule = {
 };
 
 const DEBUGGER_FLAG = /^--(?:inspect(?:-brk(?:-node)?|-wait)?|debug(?:-brk)?)$/;
+/** Where the debugger listens once SIGUSR1 (node's default signal handler) opens it: `--inspect-port=[host:]port`. */
+const DEBUGGER_PORT_FLAG = /^--(?:inspect-port|debug-port)$/;
+
+/** The host of a `[host:]port` value, unless it is the loopback interface (node's default when no host is given). */
+function publicDebuggerHost(value: string | undefined): string | undefined {
+  const host = value?.match(/^(?:\[([^\]]*)\]|(.*)):\d+$/)?.slice(1).find(part => part !== undefined);
+  if (host === undefined || host === '') return undefined;
+  return /^(?:localhost|127(?:\.\d{1,3}){3}|::1|0*:(?:0*:)*0*1)$/i.test(host) ? undefined : host;
+}
 
 function shownFlag(flag: NodeFlagFact): string {
   return flag.value === undefined ? flag.name : `${flag.name} ${quoteForMessage(flag.value, 80)}`;
@@ -208,7 +217,8 @@ export const dangerousNodeFlags: Rule = {
   severity: 'critical',
   description: 'egg-cluster forks the agent and every worker with the master\'s exec arguments, NODE_OPTIONS and environment, ' +
     'so a flag there reaches every process. `--inspect` (and `--inspect-brk`, `--inspect-wait`) opens a debugger port: whoever reaches ' +
-    'it runs code in the process. `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
+    'it runs code in the process; `--inspect-port` (`--debug-port`) with a host other than the loopback interface makes the debugger ' +
+    'node opens on SIGUSR1 listen there (high). `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL), or in a ' +
     'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
@@ -252,6 +262,12 @@ export const dangerousNodeFlags: Rule = {
       if (DEBUGGER_FLAG.test(flag.name)) {
         return [{ ...base, severity: developmentEnv ? 'high' : 'critical',
           message: `${flag.source} has ${shownFlag(flag)}: an open debugger lets whoever reaches its port run code in every worker` }];
+      }
+      const debuggerHost = DEBUGGER_PORT_FLAG.test(flag.name) ? publicDebuggerHost(flag.value) : undefined;
+      if (debuggerHost) {
+        return [{ ...base, severity: 'high',
+          message: `${flag.source} has ${shownFlag(flag)}: one SIGUSR1 to a process (node opens its debugger on that signal) makes it listen on ` +
+            `${debuggerHost}, not the loopback interface, and whoever reaches that port runs code in it` }];
       }
       const requiredByEgg = flag.source === 'environment' ? MODULE_VARIABLES.get(flag.name) : undefined;
       if (requiredByEgg && flag.value && !inApp(flag)) {

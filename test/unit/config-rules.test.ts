@@ -328,6 +328,17 @@ describe('SEN306 node flags', () => {
     assert.deepEqual(check('--inspect-port=9230 --max-old-space-size=4096 --disable-proto=delete'), []);
   });
 
+  it('--inspect-port (--debug-port) on a host other than loopback is high: SIGUSR1 opens the debugger there (black-box round 23)', () => {
+    for (const flag of [ '--inspect-port=0.0.0.0:18390', '--inspect-port 0.0.0.0:18390', '--debug-port=10.0.0.5:9229', '--inspect_port=[::]:9229', '--inspect-port=my-host:9229' ]) {
+      const hits = check(flag);
+      assert.deepEqual(hits.map(hit => [ hit.severity, hit.target ]), [[ 'high', `NODE_OPTIONS ${flag.startsWith('--debug') ? '--debug-port' : '--inspect-port'}` ]], flag);
+      assert.match(hits[0].message, /one SIGUSR1 to a process \(node opens its debugger on that signal\) makes it listen on .+, not the loopback interface/, flag);
+    }
+    for (const flag of [ '--inspect-port=9230', '--inspect-port=127.0.0.1:9230', '--inspect-port=localhost:9230', '--inspect-port=[::1]:9230', '--inspect-port=0' ]) {
+      assert.deepEqual(check(flag), [], flag);
+    }
+  });
+
   it('preloads: fine inside the app or its node_modules, high outside, unresolved or data: URLs', () => {
     assert.deepEqual(check('-r ts-node/register', PROD, { 'ts-node/register': '/srv/fake/node_modules/ts-node/register/index.js' }), []);
     const [ outside ] = check('--require /tmp/evil.js', PROD, { '/tmp/evil.js': '/tmp/evil.js' });
