@@ -13,7 +13,7 @@ function refuse(problem: string): never {
   process.exit(1);
 }
 
-const problem = preflightProblem(process.argv, process.cwd(), process.env);
+const problem = preflightProblem(process.argv, process.cwd(), process.env, process.execArgv, __filename);
 if (problem) refuse(problem);
 
 const startedCheck = startedCheckFor(process.argv, process.cwd(), process.env);

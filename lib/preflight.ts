@@ -4,7 +4,8 @@ import path from 'node:path';
 import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, untrustedModuleRoots } from './facts/real-path';
+import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './facts/real-path';
+import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -53,7 +54,7 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
  * `sentinel`), or run code from outside the app before any check (EGG_APP_CONFIG's code-loading keys, a plugin
  * `path`, a framework directory, a path-to-regexp module), which no check inside the app could then report.
  */
-export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv, execArgv: readonly string[] = [], preflightFile?: string): string | undefined {
   const options = launchOptions(argv, cwd);
   const sources = collectEnvSources(options.baseDir, options, env);
   const unsafe = unsafeEnvValues(sources);
@@ -122,8 +123,43 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
+  if (!development) problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env)));
   return problems.length ? problems.join('\n') : undefined;
+}
+
+/**
+ * Preloads node would run after the preflight (`--require`, `-r`, `--import`, `--loader`, `--experimental-loader`
+ * written after it in NODE_OPTIONS, or on the command line, which node reads after NODE_OPTIONS) from outside the app
+ * and the node_modules it resolves from, from a node_modules above it that another user could fill, or from the app's
+ * run/ or logs/: SEN306 refuses such a boot, but only once they ran in every process. Preloads written before the
+ * preflight have run already: that is where a team puts one it vouches for (an APM agent installed elsewhere).
+ */
+function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string, preflightFile: string | undefined): string[] {
+  if (!preflightFile) return [];
+  const preloads = [ ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'), ...parseNodeFlags(execArgv, 'execArgv') ]
+    .filter(flag => MODULE_FLAGS.has(flag.name) && flag.value !== undefined);
+  const own = realPathOrAbsolute(preflightFile);
+  const at = preloads.findIndex(flag => resolveModule(flag.value as string, cwd) === own);
+  if (at === -1) return [];
+  const base = realPathOrAbsolute(baseDir);
+  const roots = [ base, ...nodeModulesDirs(base) ].map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
+  const untrusted = untrustedModuleRoots(roots, base).map(root => root.dir);
+  const written = [ 'run', 'logs' ].map(dir => path.join(base, dir));
+  const refused = preloads.slice(at + 1).flatMap(flag => {
+    const file = resolveModule(flag.value as string, cwd);
+    const where = file === undefined ? 'a module that does not resolve from the working directory (or a data: URL)' :
+      written.some(dir => isInside(file, dir)) ? `${file}, in a directory the app writes at run time` :
+        untrusted.some(dir => isInside(file, dir)) ? `${file}, in a node_modules outside the app that another user can write` :
+          roots.some(root => isInside(file, root)) ? undefined : `${file}, outside the app and the node_modules it resolves from`;
+    return where ? [ `  - ${flag.source} has ${flag.name} ${JSON.stringify(flag.value)}: ${where}` ] : [];
+  });
+  if (!refused.length) return [];
+  return [
+    '[egg-sentinel preflight] refused to start (SEN306): preloads after the preflight would run code nobody reviewed with the app, in every process, before any check:',
+    ...refused,
+    'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+  ];
 }
 
 /** egg-cluster's (egg 4: @eggjs/cluster's) agent and app worker entry scripts, which it forks with the options as JSON. */

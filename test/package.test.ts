@@ -177,6 +177,17 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.ok(!fs.existsSync(marker), 'the outside code never ran');
   });
 
+  it('the preflight refuses a preload NODE_OPTIONS names after it from outside the app, before it runs (black-box round 23)', async () => {
+    const marker = path.join(work, 'preload-ran');
+    fs.writeFileSync(path.join(work, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    const cluster = startCluster(app, await freePort(), userEnv({ NODE_OPTIONS: `--require egg-sentinel/preflight --require ${path.join(work, 'preload.js')}` }));
+    const result = await cluster.started;
+    await cluster.stop();
+    assert.equal(result.code, 1);
+    assert.match(cluster.output(), /\[egg-sentinel preflight\] refused to start \(SEN306\): preloads after the preflight would run code nobody reviewed with the app/);
+    assert.ok(!fs.existsSync(marker), 'the preload never ran');
+  });
+
   it('the preflight refuses a start in which egg-sentinel is switched off for the env, and lets the same app start with it on', async () => {
     // The preflight refuses a framework the app does not declare and install (egg here comes from NODE_PATH): this app
     // declares one of its own, installed in its node_modules, which is egg itself.

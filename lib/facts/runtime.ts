@@ -231,7 +231,7 @@ function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
 }
 
 /** Where node would load a preloaded module from (resolved from the working directory, as node does). */
-function resolveModule(specifier: string, cwd: string): string | undefined {
+export function resolveModule(specifier: string, cwd: string): string | undefined {
   if (specifier.startsWith('data:')) return undefined;
   try {
     const request = specifier.startsWith('file:') ? new URL(specifier).pathname : specifier;

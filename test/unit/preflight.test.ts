@@ -168,6 +168,34 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('as a --require module, refuses preloads after it from outside the app before they run; those before it, or in the app\'s node_modules, it lets be (black-box round 23)', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-'));
+    try {
+      const ran = (name: string) => path.join(dir, `${name}-ran`);
+      const payload = (file: string, name: string) => fs.writeFileSync(file, `require('fs').writeFileSync(${JSON.stringify(ran(name))}, 'x');\n`);
+      payload(path.join(outside, 'pwn.js'), 'outside');
+      fs.mkdirSync(path.join(dir, 'node_modules/apm-agent'), { recursive: true });
+      payload(path.join(dir, 'node_modules/apm-agent/index.js'), 'installed');
+      fs.mkdirSync(path.join(dir, 'run'));
+      payload(path.join(dir, 'run/dropped.js'), 'dropped');
+      const start = (...preloads: string[]) => spawnSync(process.execPath, [ ...preloads.flatMap(preload => [ '--require', preload ]), '-e', '0' ], {
+        cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8',
+      });
+      const preflight = path.join(ROOT, 'preflight.ts');
+      const refused = start(preflight, path.join(outside, 'pwn.js'), './run/dropped.js');
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, /\[egg-sentinel preflight\] refused to start \(SEN306\): preloads after the preflight would run code nobody reviewed/);
+      assert.match(refused.stderr, /execArgv has --require ".*pwn\.js": .*pwn\.js, outside the app and the node_modules it resolves from/);
+      assert.match(refused.stderr, /execArgv has --require "\.\/run\/dropped\.js": .*dropped\.js, in a directory the app writes at run time/);
+      assert.ok(!fs.existsSync(ran('outside')) && !fs.existsSync(ran('dropped')), 'the preloads never ran');
+      const vouched = start(path.join(outside, 'pwn.js'), preflight, 'apm-agent');
+      assert.equal(vouched.status, 0, vouched.stderr);
+      assert.ok(fs.existsSync(ran('outside')) && fs.existsSync(ran('installed')));
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('as a --require module, stops the process before its code runs', () => {
     const marker = path.join(dir, 'ran');
     const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
