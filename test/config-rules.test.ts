@@ -368,6 +368,37 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: private keys, settings and copies of config secrets are found by what they hold, whatever their name (black-box round 23)', async () => {
+    const configDefault = `module.exports = { keys: '${STRONG_KEY}' };\n`;
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n';
+    const dir = temp('cfg-static-content', {
+      'config/config.default.js': configDefault,
+      'app/public/app.css': 'body {}\n',
+      'app/public/keys/id_rsa': pem,
+      'app/public/keys/id_ed25519': '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n',
+      'app/public/service-account.json': JSON.stringify({ type: 'service_account', private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----\n' }),
+      'app/public/settings.env.json': '{"DB_PASSWORD":"StaticLeak-Pw-93kq"}\n',
+      'app/public/docker-compose.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: StaticLeak-Pw-93kq\n',
+      'app/public/config.js.txt': configDefault,
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    for (const served of [ 'keys/id_rsa (a private key)', 'keys/id_ed25519 (a private key)', 'service-account.json (a private key)',
+      'settings.env.json (settings that set secrets)', 'docker-compose.yml (settings that set secrets)', "config.js.txt (a file that holds secrets of the app's config)" ]) {
+      assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
+    }
+    assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      // egg-static serves every one of them.
+      for (const file of [ 'keys/id_rsa', 'keys/id_ed25519', 'service-account.json', 'settings.env.json', 'docker-compose.yml', 'config.js.txt' ]) {
+        await app.httpRequest().get(`/public/${file}`).expect(200);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: ordinary public files with similar names do not fire (round 22)', async () => {
     const dir = temp('cfg-static-assets', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
@@ -385,6 +416,12 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/environment.json': '{}\n',
       'app/public/robots.txt': 'User-agent: *\n',
       'app/public/keys.html': '<html></html>\n',
+      // A front end's texts under upper-case keys, a licence without an extension, a public key (round 23).
+      'app/public/locales/en.json': '{"FORGOT_PASSWORD": "Forgot password?", "PASSWORD": "Password", "RESET_TOKEN": "Reset link"}\n',
+      'app/public/LICENSE': 'MIT License\n\nPermission is hereby granted, free of charge\n',
+      'app/public/keys/id_rsa.pub': 'ssh-rsa AAAAB3NzaC1yc2E user@host\n',
+      'app/public/docker-compose.example.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: change-me-123\n',
+      'app/public/compose.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n',
     });
     const app = await bootApp(dir);
     try {

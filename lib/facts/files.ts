@@ -149,6 +149,8 @@ const CODE_DIR_KEYS = [ 'schedule.directory', 'i18n.dirs', 'i18n.dir' ];
 const CODE_MODULE_MAPS = [ 'watcher.eventSources' ];
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
+/** The most files of a static dir read for what they hold (READ_BY_CONTENT); the rest are judged by name. */
+export const STATIC_READ_LIMIT = 2_000;
 
 export function collectFileFacts(input: FileFactsInput): FileFacts {
   const { baseDir, config } = input;
@@ -393,9 +395,28 @@ const ENV_FILE = /\.env(?:\.(?!(?:[cm]?js|css|map)$)[^.]+)*$/i;
 const TEMPLATE_NAME = /(?:^|[._-])(?:example|sample|template|dist|defaults?)(?:[._-]|$)/i;
 /** A line of an env file that sets a secret-named variable to something (not left empty for the reader to fill). */
 const SECRET_ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z0-9_]*(?:SECRET|PASSW(?:OR)?D|PWD|TOKEN|KEY|CREDENTIAL|DSN|AUTH)[A-Za-z0-9_]*\s*=\s*['"]?(?!['"]?\s*$)(?!<|\$\{|changeme|xxx)/im;
-const KEY_FILE = /\.(?:pem|key)$/i;
-/** What a file holding a private key has; a certificate or public key (`ca.pem`) is public. */
+/**
+ * Files read for what they hold whatever their name: no extension (`id_rsa`, `deploy_key`), or a kind that holds
+ * settings, keys or text (not images, scripts, styles or fonts, which a static dir holds by the thousand).
+ */
+const READ_BY_CONTENT = /^(?:[^.]+|.+\.(?:json|ya?ml|txt|ini|toml|conf|cfg|config|properties|xml|sql|sh|log|pem|key|crt|cer|asc|env))$/i;
+/** What a file holding a private key has (PEM, OpenSSH, a service account's JSON); a certificate or public key (`ca.pem`) is public. */
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+/**
+ * A setting of a secret in an env file, YAML (docker-compose's `POSTGRES_PASSWORD: …`) or JSON (`"DB_PASSWORD": "…"`):
+ * an upper-case name that ends in a secret's word, and its value.
+ */
+const SECRET_SETTING = /(?:^|[\s{,])(?:export\s+)?["']?[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY|TOKEN)["']?\s*[:=]\s*["']?([^\s"',}#]*)/gm;
+/**
+ * A value that reads as a secret: six characters or more, one at least no letter, not a placeholder or a variable. A
+ * front end's texts under upper-case keys (`"FORGOT_PASSWORD": "Forgot password?"`, `"PASSWORD": "Password"`) are not.
+ */
+const SECRET_VALUE = /^(?!<|\$|changeme|xxx|\*{3})(?=.*[^A-Za-z]).{6,}$/i;
+
+function setsSecret(text: string): boolean {
+  for (const match of text.matchAll(SECRET_SETTING)) if (SECRET_VALUE.test(match[1])) return true;
+  return false;
+}
 /** How much of a candidate file is read to judge it. */
 const JUDGED_BYTES = 64 * 1024;
 const CONFIG_COPY = /^config\.([^.]+)\.(?:[cm]?js|ts|json)$/i;
@@ -442,22 +463,28 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
   return { dir: realPathLoose(configDir), envs, linked, secrets };
 }
 
-/** Why a file egg-static serves leaks secrets, or undefined for an asset. */
-function secretFileKind(name: string, full: string, config: ConfigIdentity): string | undefined {
+/** Why a file egg-static serves leaks secrets, or undefined for an asset; `read` says whether its content may be read. */
+function secretFileKind(name: string, full: string, config: ConfigIdentity, read: () => boolean): string | undefined {
   if (BACKUP_FILE.test(name)) return 'a backup copy';
   // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config.
-  if (ENV_FILE.test(name) && !TEMPLATE_NAME.test(name)) return SECRET_ASSIGNMENT.test(head(full)) ? 'an env file that sets secrets' : undefined;
-  if (KEY_FILE.test(name)) return PRIVATE_KEY.test(head(full)) ? 'a private key' : undefined;
+  const template = TEMPLATE_NAME.test(name);
+  if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(head(full))) return 'an env file that sets secrets';
   const env = CONFIG_COPY.exec(name)?.[1];
   if (env && config.envs.has(env.toLowerCase())) {
     const text = head(full);
     if (config.secrets.some(secret => text.includes(secret))) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
   }
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
-  if (!config.linked.size) return undefined;
-  const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
-  const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
-  return target && `a hard link to ${target}`;
+  if (config.linked.size) {
+    const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
+    const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
+    if (target) return `a hard link to ${target}`;
+  }
+  if (!READ_BY_CONTENT.test(name) || !read()) return undefined;
+  const text = head(full);
+  if (PRIVATE_KEY.test(text)) return 'a private key';
+  if (config.secrets.some(secret => text.includes(secret))) return 'a file that holds secrets of the app\'s config';
+  return !template && setsSecret(text) ? 'settings that set secrets' : undefined;
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
@@ -471,6 +498,12 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
   const realPath = realPathLoose(dir);
   const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
+  let reads = STATIC_READ_LIMIT;
+  const read = () => {
+    if (reads-- > 0) return true;
+    fact.truncated = true;
+    return false;
+  };
   // Inside config/ or node_modules/ (a static dir that holds them is reported as such) every config file would be named.
   const walk = (current: string, relative: string, classify: boolean): void => {
     // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
@@ -493,7 +526,7 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
       } else if (name.startsWith('.env')) {
         fact.envFiles.push(relativeOf(name));
       } else if (classify && !name.startsWith('.') && entry.isFile()) {
-        const what = secretFileKind(name, path.join(current, name), config);
+        const what = secretFileKind(name, path.join(current, name), config, read);
         if (what) fact.secretFiles.push({ file: relativeOf(name), what });
       }
     }

@@ -1,7 +1,7 @@
 /** Threat 2: exposure of sensitive configuration. */
 import crypto from 'node:crypto';
 import { toDisplayPath } from '../facts/collect';
-import { type FileModeFact, STATIC_SCAN_LIMIT } from '../facts/files';
+import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -545,9 +545,12 @@ export const staticExposesFiles: Rule = {
     'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets, judged by what they hold: env files that ' +
     'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
-    'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), private keys (`*.pem`, `*.key` holding `PRIVATE KEY`; ' +
-    'a certificate is public), and a hard link to a file under `config/` by any name. Critical in every env. A ' +
-    'static dir of more than 100,000 entries is looked at up to there, and reported (medium) as not fully checked.',
+    'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
+    'and, read whatever their name (files without an extension and settings, keys and text: `.json`, `.yml`, `.txt`, `.pem`, `.key`…), ' +
+    'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
+    'secrets, and settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`). Scripts, styles, images and source maps ' +
+    'are not read. Critical in every env. A static dir of more than 100,000 entries, or 2,000 files to read, is looked at up to there, and ' +
+    'reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
     'env files, config copies, backups, keys and symlinks that lead out of it from it (and rotate any secret they held).',
   check(facts) {
@@ -577,7 +580,8 @@ export const staticExposesFiles: Rule = {
       // Past the scan's limit a secret file or a symlink out of the dir may still be there: said, not taken as none.
       const unscanned: RuleHit[] = dir.truncated ? [{
         severity: 'medium', target, source,
-        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries: egg-sentinel looked no further for files that leak secrets and symlinks out of it`,
+        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries or ${STATIC_READ_LIMIT} files of settings, keys or text: ` +
+          'egg-sentinel looked no further for files that leak secrets and symlinks out of it',
         fix: 'Serve generated or bulk assets from a CDN or a directory of their own, or check that directory yourself and waive this finding with the reason.',
       }] : [];
       if (!problems.length) return unscanned;
