@@ -126,7 +126,8 @@ export const configFromEnvironment: Rule = {
     const keyPaths = facts.runtime.envConfigKeyPaths;
     const relevant = keyPaths.filter(isSecurityRelevant);
     const listed = keyPaths.length ? `overrides ${keyPaths.length} key path(s): ${keyPaths.slice(0, 20).join(', ')}${keyPaths.length > 20 ? ', …' : ''}` :
-      'is set but overrides no key (egg ignores JSON it cannot parse)';
+      facts.runtime.envConfigPoisoned ? 'is set but overrides no key (egg drops the __proto__/constructor keys it holds: SEN302)' :
+        'is set but overrides no key (egg ignores JSON it cannot parse)';
     return [{
       severity: relevant.length ? 'high' : 'medium',
       target: 'EGG_APP_CONFIG',
