@@ -62,6 +62,12 @@ export default {
       allow: [],
       /** Plugins that must never be enabled, by name or package, e.g. ['egg-development'] (SEN106). */
       deny: [],
+      /**
+       * Registry URL prefixes, besides https://registry.npmjs.org/, https://registry.yarnpkg.com/ and those the app's
+       * .npmrc / .yarnrc name, that lockfile URLs of plugins and their dependencies may point into (SEN103), e.g.
+       * ['https://npm.example.com/repository/npm/'] for a private registry the lockfile records but .npmrc does not.
+       */
+      registries: [],
     },
     dumps: {
       /** Rewrite egg's run/*_config.json dumps with secrets masked and mode 0600 after egg writes them (SEN204). */

@@ -200,6 +200,36 @@ describe('plugin trust (mm.app)', function() {
       assert.match(message, /no lockfile \(package-lock\.json, npm-shrinkwrap\.json, pnpm-lock\.yaml or yarn\.lock\) at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/);
     });
 
+    it('a plugin, or a package it pulls in, locked to a tarball on a host that is no registry the app installs from refuses boot; .npmrc and plugins.registries admit a registry', async () => {
+      const app = copyFixture('plugin-secure');
+      const tidy = path.join(app, 'node_modules/egg-tidy');
+      fs.writeFileSync(path.join(tidy, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '2.1.0', eggPlugin: { name: 'tidy' }, dependencies: { 'tidy-helper': '^1.0.0' } }));
+      fs.mkdirSync(path.join(app, 'node_modules/tidy-helper'));
+      fs.writeFileSync(path.join(app, 'node_modules/tidy-helper/package.json'), JSON.stringify({ name: 'tidy-helper', version: '1.0.0' }));
+      const integrity = `sha512-${'q'.repeat(86)}==`;
+      fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'plugin-secure', lockfileVersion: 3, requires: true, packages: {
+        '': { name: 'plugin-secure' },
+        // The npm registry's host name as a prefix of the attacker's: a startsWith on the host would take it.
+        'node_modules/egg-tidy': { version: '2.1.0', resolved: 'https://registry.npmjs.org.evil.net/egg-tidy/-/egg-tidy-2.1.0.tgz', integrity },
+        'node_modules/tidy-helper': { version: '1.0.0', resolved: 'https://evil.example.net/x.tgz', integrity },
+      } }));
+      mm.env('prod');
+      const message = await expectRefused(app, /SEN103/);
+      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 it was resolved from https:\/\/registry\.npmjs\.org\.evil\.net\/egg-tidy\/-\/egg-tidy-2\.1\.0\.tgz, on host registry\.npmjs\.org\.evil\.net, which is no registry the app installs from \(package-lock\.json\)/);
+      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 pulls in packages its lockfile does not pin to a registry the app installs from: tidy-helper@1\.0\.0: it was resolved from https:\/\/evil\.example\.net\/x\.tgz, on host evil\.example\.net/);
+      assert.match(message, /add its URL to `config\.sentinel\.plugins\.registries` \(or `registry=` in the app's \.npmrc\); otherwise reinstall the package from the registry/);
+      assert.deepEqual(findings(app, 'SEN103').map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:tidy', 'high' ], [ 'plugin:tidy', 'high' ] ]);
+      // The registry the app's .npmrc names for a scope counts; one a path prefix names only covers what lies below it.
+      fs.writeFileSync(path.join(app, '.npmrc'), '@acme:registry=https://registry.npmjs.org.evil.net/\nregistry=https://evil.example.net/npm/\n');
+      const npmrc = await expectRefused(app, /SEN103/);
+      assert.ok(!npmrc.includes('egg-tidy-2.1.0.tgz'), npmrc);
+      assert.match(npmrc, /tidy-helper@1\.0\.0: it was resolved from https:\/\/evil\.example\.net\/x\.tgz/);
+      fs.writeFileSync(path.join(app, 'config/config.prod.ts'), "export default { sentinel: { plugins: { registries: [ 'https://evil.example.net/' ] } } };\n");
+      const allowed = await bootApp(app);
+      await allowed.close();
+      assert.deepEqual(findings(app), []);
+    });
+
     it('a lockfile that is not JSON is a finding naming the file and the fix, not a crash', async () => {
       const dir = copyFixture('plugin-unlocked');
       fs.writeFileSync(path.join(dir, 'package-lock.json'), '{ "lockfileVersion": 3, ');

@@ -136,4 +136,9 @@ export interface SentinelPluginsConfig {
   allow?: string[];
   /** Plugins whose name or package matches one of these glob-style patterns must not be enabled (SEN106). */
   deny?: string[];
+  /**
+   * Registry URL prefixes (https) that lockfile tarball URLs of plugins and the packages they pull in may point into,
+   * besides npm's, yarn's and the app's .npmrc / .yarnrc registries (SEN103), e.g. `['https://npm.example.com/repository/npm/']`.
+   */
+  registries?: string[];
 }

@@ -201,6 +201,7 @@ function patternHint(pattern: string): string {
   if (pattern.includes('[0-9]{4}')) return 'a date YYYY-MM-DD';
   if (pattern.includes('core|')) return 'a middleware name or the group selector "*core" / "*app"';
   if (pattern.includes('[A-Za-z_$]')) return 'a middleware name (letters, digits, _ and $, as in config.middleware)';
+  if (pattern.startsWith('^https://')) return 'an https URL prefix of a registry (e.g. "https://npm.example.com/repository/npm/")';
   if (pattern.includes('@/._~*?')) return 'a plugin or package name, * and ? as wildcards (e.g. "egg-*", "@eggjs/*")';
   if (pattern.includes('/.*')) return 'a route path pattern starting with "/" (e.g. "/api/**"), "**" for every route, or "*" for the catch-all route registered as "*"';
   if (pattern === '\\S') return 'text that is not blank (say why in words)';

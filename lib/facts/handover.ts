@@ -33,7 +33,7 @@ import { eggRunDir } from './run-dir';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
 /** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
-const HANDOVER_FORMAT = 4;
+const HANDOVER_FORMAT = 5;
 /** A worker forked again later than this after the agent collected (a crash, a reload) collects by itself. */
 export const HANDOVER_MAX_AGE_MS = 120_000;
 /** How long a worker waits for facts the agent announced before it collects them itself. */

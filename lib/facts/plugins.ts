@@ -9,8 +9,9 @@ import secureJsonParse from 'secure-json-parse';
 import type { SentinelPluginsConfig } from '../config/types';
 import { type LockEntry, type Lockfile, LockfileError, findLockfile, installingProjectDir, readLockfile } from '../plugins/lockfile';
 import {
-  ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
+  type InstalledPackage, ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
+import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/registries';
 import { realPathLoose } from './files';
 import { appOwner, isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
@@ -55,6 +56,14 @@ export interface InstallScriptFact {
   hooks: string[];
 }
 
+/** A package of a plugin's production dependency closure whose lockfile entry records a URL it was fetched from. */
+export interface DependencySourceFact {
+  package: string;
+  version?: string;
+  resolved: string;
+  lockfile: string;
+}
+
 export interface PluginTrustFact {
   name: string;
   /** The package name in its package.json, else the configured `package`. */
@@ -70,6 +79,8 @@ export interface PluginTrustFact {
   from: string;
   location: PluginLocation;
   lock: PluginLockFact;
+  /** Where the lockfile says the packages the plugin pulls in came from (remote URLs only); absent when SEN103 is off. */
+  dependencySources?: DependencySourceFact[];
   /** Install hooks of the plugin package and, with `plugins.deep`, of its production dependency closure. */
   installScripts: InstallScriptFact[];
   manifest: PluginManifestFact;
@@ -109,6 +120,8 @@ export interface PluginTrustFacts {
    */
   startPlugins: PluginSwitches;
   pluginSetKeys: PluginSetKeyFact[];
+  /** Registries the app dir's .npmrc, .yarnrc and .yarnrc.yml name: lockfile URLs there are where the app installs from. */
+  configuredRegistries: ConfiguredRegistry[];
 }
 
 export type PluginSwitches = { set: false } | {
@@ -182,6 +195,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
+    configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir) : [],
   };
 }
 
@@ -213,6 +227,9 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
     plugins: located.map(({ fact, realPath, location }) => {
       const pkg = readPackageJson(realPath);
       const packageName = pkg?.name ?? fact.package;
+      const installed = location === 'package';
+      const closure = (installed && ruleOn('SEN103')) || (location !== 'project' && ruleOn('SEN105') && input.options.deep === true) ?
+        dependencyClosure(realPath) : [];
       return {
         name: fact.name,
         package: packageName,
@@ -222,8 +239,9 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         displayPath: input.display(realPath),
         from: fact.from ?? '<unknown>',
         location,
-        lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : { state: 'not-applicable' },
-        installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true, input.display) : [],
+        lock: installed && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : { state: 'not-applicable' },
+        ...(installed && ruleOn('SEN103') && { dependencySources: dependencySources(closure, lockfiles, input, owner) }),
+        installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true ? closure : [], input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
         writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: owner }) : undefined,
       };
@@ -267,6 +285,32 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
   const projectDir = installingProjectDir(realPath) as string;
   const found = findLockfile(projectDir);
   if (!found) return { state: 'no-lockfile', projectDir };
+  const lockfile = governingLockfile(found, cache, input, appOwnerUid);
+  if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
+  if (!packageName) return { state: 'nameless', lockfile: found.file };
+  const entry = lockfile.find(packageName, realPath, version);
+  return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
+}
+
+/**
+ * The remote URLs the lockfile of each package in `closure` records for it. Packages without a lockfile, or whose
+ * lockfile cannot be read or vouch (reported for the plugin itself), have no entry to judge.
+ */
+function dependencySources(closure: readonly InstalledPackage[], cache: Map<string, Lockfile | LockfileError>, input: InstalledPluginInput,
+  appOwnerUid: number | undefined): DependencySourceFact[] {
+  return closure.flatMap(({ dir, pkg }) => {
+    const projectDir = installingProjectDir(dir);
+    const found = projectDir === undefined ? undefined : findLockfile(projectDir);
+    const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
+    if (!found || !lockfile || lockfile instanceof LockfileError || !pkg.name) return [];
+    const resolved = lockfile.find(pkg.name, dir, pkg.version)?.resolved;
+    return resolved && /^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
+      [{ package: pkg.name, version: pkg.version, resolved, lockfile: found.file }] : [];
+  });
+}
+
+function governingLockfile(found: { file: string; kind: Parameters<typeof readLockfile>[1] }, cache: Map<string, Lockfile | LockfileError>,
+  input: InstalledPluginInput, appOwnerUid: number | undefined): Lockfile | LockfileError {
   let lockfile = cache.get(found.file);
   if (!lockfile) {
     // Above the app (a workspace root), a lockfile another user can write vouches for what that user installed.
@@ -275,10 +319,7 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
       'that user installed. Keep the lockfile this user\'s or root\'s and writable by no one else (chown, chmod go-w)') : readLockfileOrError(found);
     cache.set(found.file, lockfile);
   }
-  if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
-  if (!packageName) return { state: 'nameless', lockfile: found.file };
-  const entry = lockfile.find(packageName, realPath, version);
-  return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
+  return lockfile;
 }
 
 function readLockfileOrError(found: { file: string; kind: Parameters<typeof readLockfile>[1] }): Lockfile | LockfileError {
@@ -292,8 +333,9 @@ function readLockfileOrError(found: { file: string; kind: Parameters<typeof read
 
 const INSTALL_HOOKS = [ 'preinstall', 'install', 'postinstall' ];
 
-function installScripts(realPath: string, deep: boolean, display: (file: string) => string): InstallScriptFact[] {
-  const packages = [ { dir: realPath, pkg: readPackageJson(realPath) }, ...(deep ? dependencyClosure(realPath) : []) ];
+/** `closure`: the plugin's production dependency closure with `plugins.deep`, else none. */
+function installScripts(realPath: string, closure: readonly InstalledPackage[], display: (file: string) => string): InstallScriptFact[] {
+  const packages = [ { dir: realPath, pkg: readPackageJson(realPath) }, ...closure ];
   return packages.flatMap(({ dir, pkg }) => {
     const hooks = INSTALL_HOOKS.filter(hook => pkg?.scripts[hook]).map(hook => `${hook}: ${pkg?.scripts[hook]}`);
     if (fs.existsSync(path.join(dir, 'binding.gyp'))) hooks.push('binding.gyp');

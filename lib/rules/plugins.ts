@@ -8,6 +8,7 @@ import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
+import { DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
 import type { Rule, RuleHit } from './types';
 
 function pluginOptions(facts: Facts): SentinelPluginsConfig {
@@ -124,7 +125,29 @@ const LOCKFILE_NAMES = 'package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml o
  */
 const INTEGRITY = /^(?:(?:sha1|sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}(?:\s+|$))+$|^(?:[0-9a-z]+\/)?[0-9a-f]+$/;
 
-function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefined {
+const NO_REGISTRY = 'which is no registry the app installs from';
+
+/**
+ * What is wrong with where a lockfile says a package came from, or undefined: a URL that is not https (a local
+ * tarball, `file:`, is as pinned as a registry one: install checks it against the integrity hash), or an https URL
+ * on no registry the app installs from.
+ */
+function sourceProblem(resolved: string | undefined, registries: readonly string[]): string | undefined {
+  if (!resolved || !/^[a-z+]+:/i.test(resolved) || resolved.startsWith('file:')) return undefined;
+  if (!resolved.startsWith('https:')) return `it was resolved from ${displayUrl(resolved)}, not over https`;
+  if (registryOf(resolved, registries)) return undefined;
+  return `it was resolved from ${displayUrl(resolved)}, on host ${new URL(resolved).host}, ${NO_REGISTRY}`;
+}
+
+/** The registries lockfile URLs may point into: npm's and yarn's, the app's .npmrc / .yarnrc ones and `plugins.registries`. */
+function allowedRegistries(facts: Facts): string[] {
+  return [ ...DEFAULT_REGISTRIES, ...facts.pluginTrust.configuredRegistries.map(entry => entry.url), ...pluginOptions(facts).registries ?? [] ];
+}
+
+const REGISTRY_FIX = 'If the host is a registry of yours, add its URL to `config.sentinel.plugins.registries` (or `registry=` in the ' +
+  'app\'s .npmrc); otherwise reinstall the package from the registry (delete its lockfile entry, `npm install`) and commit the lockfile.';
+
+function lockProblem(plugin: PluginTrustFact, baseDir: string, registries: readonly string[]): string | undefined {
   const { lock } = plugin;
   if (lock.state === 'not-listed') return `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
   if (lock.state === 'nameless') return `lies in node_modules with no package name (its \`path\` leads there): no install put it there, and ${toDisplayPath(baseDir, lock.lockfile)} cannot pin it`;
@@ -133,16 +156,23 @@ function lockProblem(plugin: PluginTrustFact, baseDir: string): string | undefin
   if (lock.entry.linkedTo !== undefined) {
     return `is a directory of its own where ${toDisplayPath(baseDir, lock.lockfile)} records a link to ${lock.entry.linkedTo}: what is installed is not what was locked`;
   }
+  const source = sourceProblem(lock.entry.resolved, registries);
   const problems = [
     ...(lock.entry.version !== undefined && plugin.version !== undefined && lock.entry.version !== plugin.version ?
       [ `installed version ${plugin.version} differs from the locked ${lock.entry.version}` ] : []),
     ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] :
       !INTEGRITY.test(lock.entry.integrity) ? [ 'its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum)' ] : []),
-    // A local tarball (`npm install ./x.tgz`) is as pinned as a registry one: install checks it against the integrity hash.
-    ...(lock.entry.resolved && /^[a-z+]+:/i.test(lock.entry.resolved) && !/^(?:https|file):/.test(lock.entry.resolved) ?
-      [ `it was resolved from ${lock.entry.resolved.replace(/\/\/[^@/]*@/, '//')}, not over https` ] : []),
+    ...(source ? [ source ] : []),
   ];
   return problems.length ? `${problems.join('; ')} (${toDisplayPath(baseDir, lock.lockfile)})` : undefined;
+}
+
+/** The packages a plugin pulls in that its lockfile says came from elsewhere than https and the allowed registries. */
+function dependencySourceProblems(plugin: PluginTrustFact, baseDir: string, registries: readonly string[]): string[] {
+  return (plugin.dependencySources ?? []).flatMap(dependency => {
+    const problem = sourceProblem(dependency.resolved, registries);
+    return problem ? [ `${dependency.package}@${dependency.version ?? '?'}: ${problem} (${toDisplayPath(baseDir, dependency.lockfile)})` ] : [];
+  });
 }
 
 export const pluginNotLocked: Rule = {
@@ -155,6 +185,11 @@ export const pluginNotLocked: Rule = {
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
     'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
+    'An https URL, of the plugin or of a package of its production dependency closure, must lie on a registry the app installs from ' +
+    '(compared as parsed URLs: the same origin and a path below the registry\'s, so `registry.npmjs.org.evil.net` is none): ' +
+    'https://registry.npmjs.org/, https://registry.yarnpkg.com/, the `registry` and `@scope:registry` of the app\'s .npmrc, ' +
+    '`registry` of its .yarnrc, `npmRegistryServer` of its .yarnrc.yml, and `config.sentinel.plugins.registries`; a tarball ' +
+    'from any other host is whatever that host served when the lockfile was written. ' +
     'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. A lockfile above the app (a ' +
     'workspace root) vouches only when it is this user\'s or root\'s and no other user can write it. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
@@ -162,6 +197,7 @@ export const pluginNotLocked: Rule = {
     'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',
   check(facts, { developmentEnv }) {
     const severity = developmentEnv ? 'low' : 'high';
+    const registries = allowedRegistries(facts);
     const hits: RuleHit[] = [];
     const unlockedByProject = new Map<string, string[]>();
     for (const plugin of judgedPlugins(facts)) {
@@ -169,8 +205,19 @@ export const pluginNotLocked: Rule = {
         unlockedByProject.set(plugin.lock.projectDir, [ ...(unlockedByProject.get(plugin.lock.projectDir) ?? []), plugin.package ?? plugin.name ]);
         continue;
       }
-      const problem = lockProblem(plugin, facts.app.baseDir);
-      if (problem) hits.push({ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)}@${plugin.version ?? '?'} ${problem}` });
+      const problem = lockProblem(plugin, facts.app.baseDir, registries);
+      if (problem) {
+        hits.push({ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)}@${plugin.version ?? '?'} ${problem}`,
+          ...(problem.includes(NO_REGISTRY) && { fix: REGISTRY_FIX }) });
+      }
+      const dependencies = dependencySourceProblems(plugin, facts.app.baseDir, registries);
+      if (dependencies.length) {
+        hits.push({
+          severity, target: target(plugin), source: plugin.displayPath, fix: REGISTRY_FIX,
+          message: `${label(plugin)}@${plugin.version ?? '?'} pulls in packages its lockfile does not pin to a registry the app installs from: ` +
+            `${dependencies.slice(0, 5).join('; ')}${dependencies.length > 5 ? `; and ${dependencies.length - 5} more` : ''}`,
+        });
+      }
     }
     for (const [ projectDir, packages ] of unlockedByProject) {
       const shown = projectDir === facts.app.baseDir ? '.' : toDisplayPath(facts.app.baseDir, projectDir);

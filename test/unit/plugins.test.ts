@@ -10,6 +10,7 @@ import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MA
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
 import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
+import { DEFAULT_REGISTRIES, readConfiguredRegistries, registryOf } from '../../lib/plugins/registries';
 import {
   pluginFilesChanged, pluginInstallScripts, pluginNotAllowed, pluginNotLocked, pluginOutsideTrustedRoots, pluginsFromEnvironment,
   securityConfigByPlugin, sentinelDisabled, typosquattedPlugin, writableCode,
@@ -175,6 +176,70 @@ describe('SEN103 lockfile entries', () => {
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum) (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 is a directory of its own where package-lock.json records a link to ../elsewhere: what is installed is not what was locked',
     ], 'credentials in the URL are not echoed; a local tarball with its hash is locked; berry checksums and SRI lists are hashes');
+  });
+
+  it('an https URL must lie on a registry the app installs from, compared by origin and path; http, git and file: keep their own handling', () => {
+    const from = (resolved: string) => locked({ version: '1.0.0', integrity: 'sha512-x', resolved });
+    const facts = withPlugins([
+      from('https://registry.npmjs.org/egg-tidy/-/egg-tidy-1.0.0.tgz'),
+      from('https://registry.yarnpkg.com/egg-tidy/-/egg-tidy-1.0.0.tgz'),
+      from('https://registry.npmjs.org.evil.net/egg-tidy/-/egg-tidy-1.0.0.tgz'),
+      from('https://token:secret@evil.example.net/x.tgz'),
+      from('https://npm.acme.dev/private/egg-tidy.tgz'),
+      from('https://npm.acme.dev/privateer/egg-tidy.tgz'),
+      from('https://npm.acme.dev:8443/private/egg-tidy.tgz'),
+      from('https://scoped.acme.dev/egg-tidy.tgz'),
+      from('git+ssh://git@github.com/acme/egg-tidy.git#abc'),
+      from('file:../vendor/egg-tidy-1.0.0.tgz'),
+      plugin({ lock: { state: 'locked', lockfile: '/srv/fake/yarn.lock', entry: { version: '1.0.0', integrity: 'sha512-x' } }, dependencySources: [
+        { package: 'left', version: '1.0.0', resolved: 'https://registry.npmjs.org/left/-/left-1.0.0.tgz', lockfile: '/srv/fake/yarn.lock' },
+        { package: 'right', version: '2.0.0', resolved: 'https://evil.example.net/right.tgz', lockfile: '/srv/fake/yarn.lock' },
+        { package: 'plain', version: '3.0.0', resolved: 'http://registry.npmjs.org/plain/-/plain-3.0.0.tgz', lockfile: '/srv/fake/yarn.lock' },
+      ] }),
+    ], { registries: [ 'https://npm.acme.dev/private' ] }, { pluginTrust: { configuredRegistries: [ { url: 'https://scoped.acme.dev/', from: '.npmrc (@acme:registry)' } ] } });
+    const hits = pluginNotLocked.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => hit.message), [
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://registry.npmjs.org.evil.net/egg-tidy/-/egg-tidy-1.0.0.tgz, on host registry.npmjs.org.evil.net, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://evil.example.net/x.tgz, on host evil.example.net, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://npm.acme.dev/privateer/egg-tidy.tgz, on host npm.acme.dev, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://npm.acme.dev:8443/private/egg-tidy.tgz, on host npm.acme.dev:8443, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 it was resolved from git+ssh://github.com/acme/egg-tidy.git#abc, not over https (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 pulls in packages its lockfile does not pin to a registry the app installs from: ' +
+        'right@2.0.0: it was resolved from https://evil.example.net/right.tgz, on host evil.example.net, which is no registry the app installs from (yarn.lock); ' +
+        'plain@3.0.0: it was resolved from http://registry.npmjs.org/plain/-/plain-3.0.0.tgz, not over https (yarn.lock)',
+    ], 'credentials are not echoed; a path prefix covers what lies below it only');
+    assert.deepEqual(hits.map(hit => /plugins\.registries/.test(hit.fix ?? '')), [ true, true, true, true, false, true ]);
+  });
+
+  it('reads the registries of the app dir\'s .npmrc, .yarnrc and .yarnrc.yml; registryOf compares parsed URLs', () => {
+    const dir = tempTree({
+      '.npmrc': '; comment\nregistry=https://npm.acme.dev/\n@acme:registry = "https://scoped.acme.dev/npm/"\n//npm.acme.dev/:_authToken=${NPM_TOKEN}\nstrict-ssl=true\n',
+      '.yarnrc': 'registry "https://yarn.acme.dev/"\n"@corp:registry" "https://corp.acme.dev/"\n',
+      '.yarnrc.yml': 'npmRegistryServer: "https://berry.acme.dev"\nnpmScopes:\n  corp:\n    npmRegistryServer: https://berry-corp.acme.dev/\n',
+    });
+    assert.deepEqual(readConfiguredRegistries(dir), [
+      { url: 'https://npm.acme.dev/', from: '.npmrc (registry)' },
+      { url: 'https://scoped.acme.dev/npm/', from: '.npmrc (@acme:registry)' },
+      { url: 'https://yarn.acme.dev/', from: '.yarnrc (registry)' },
+      { url: 'https://corp.acme.dev/', from: '.yarnrc (@corp:registry)' },
+      { url: 'https://berry.acme.dev', from: '.yarnrc.yml (npmRegistryServer)' },
+      { url: 'https://berry-corp.acme.dev/', from: '.yarnrc.yml (npmRegistryServer)' },
+    ]);
+    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing')), []);
+    assert.equal(registryOf('https://registry.npmjs.org/a/-/a-1.0.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/');
+    assert.equal(registryOf('https://REGISTRY.npmjs.org:443/a.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/', 'host case and the default port');
+    assert.equal(registryOf('https://registry.npmjs.org.evil.net/a.tgz', DEFAULT_REGISTRIES), undefined);
+    assert.equal(registryOf('https://registry.npmjs.org@evil.net/a.tgz', DEFAULT_REGISTRIES), undefined, 'user info before the real host');
+    assert.equal(registryOf('http://registry.npmjs.org/a.tgz', DEFAULT_REGISTRIES), undefined);
+    assert.equal(registryOf('https://scoped.acme.dev/npm/../evil/a.tgz', [ 'https://scoped.acme.dev/npm/' ]), undefined, 'dot segments are resolved first');
+    assert.equal(registryOf('not a url', DEFAULT_REGISTRIES), undefined);
+  });
+
+  it('plugins.registries takes https URL prefixes only', () => {
+    assert.doesNotThrow(() => validateSentinelConfig({ plugins: { registries: [ 'https://npm.acme.dev/repository/npm/' ] } }, RULE_IDS));
+    assert.throws(() => validateSentinelConfig({ plugins: { registries: [ 'npm.acme.dev', 'http://npm.acme.dev/' ] } }, RULE_IDS), (error: Error) =>
+      /config\.sentinel\.plugins\.registries\[0\]: "npm\.acme\.dev" does not match an https URL prefix of a registry/.test(error.message) &&
+      /config\.sentinel\.plugins\.registries\[1\]: "http:\/\/npm\.acme\.dev\/" does not match/.test(error.message));
   });
 
   it('no lockfile is one finding per installing project; low in development envs', () => {
