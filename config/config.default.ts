@@ -47,7 +47,7 @@ export default {
     },
     /** Plugin trust (SEN101–SEN106; see the README, "Plugin trust"). */
     plugins: {
-      /** Directories, relative to the app root, that `path` plugins may live in besides node_modules (SEN101). */
+      /** Directories, relative to the app root, that `path` plugins may live in besides node_modules (SEN101; one outside the app is reported, medium). */
       localRoots: [ 'lib/plugin', 'app/plugin' ],
       /**
        * Report plugins that sentinel.lock.json (written by `npx egg-sentinel pin`) does not list, and a missing

@@ -147,6 +147,28 @@ describe('plugin trust (mm.app)', function() {
       }
     });
 
+    it('a local root outside the app, or a symlink in it that leads out, is reported as medium; the plugin it holds is not refused', async () => {
+      const app = copyFixture('plugin-secure');
+      const shared = tempDir('shared-plugins');
+      writePlugin(path.join(shared, 'outside'), 'outside');
+      fs.symlinkSync(shared, path.join(app, 'vendor-plugins'));
+      fs.writeFileSync(path.join(app, 'config/plugin.prod.ts'), `export default { outside: { enable: true, path: ${JSON.stringify(path.join(shared, 'outside'))} } };\n`);
+      fs.writeFileSync(path.join(app, 'config/config.prod.ts'),
+        `export default { sentinel: { plugins: { localRoots: [ 'lib/plugin', ${JSON.stringify(shared)}, 'vendor-plugins' ] } } };\n`);
+      mm.env('prod');
+      const booted = await bootApp(app);
+      await booted.close();
+      const hits = findings(app, 'SEN101');
+      const real = fs.realpathSync(shared);
+      assert.deepEqual(hits.map(hit => [ hit.target, hit.severity, hit.source ]), [
+        [ 'config.sentinel.plugins.localRoots[1]', 'medium', 'config/config.prod.ts' ],
+        [ 'config.sentinel.plugins.localRoots[2]', 'medium', 'config/config.prod.ts' ],
+      ]);
+      assert.equal(hits[0].message, `config.sentinel.plugins.localRoots[1] is ${real}, outside the app root: a plugin there is trusted though it is neither ` +
+        'part of the app\'s source nor installed from its lockfile, so whatever that directory holds when the app starts runs as the app');
+      assert.match(hits[1].fix, /pin its plugins with `npx egg-sentinel pin`, and waive SEN101 for config\.sentinel\.plugins\.localRoots\[2\] with the reason/);
+    });
+
     it('plugins in lib/plugin and in the app\'s node_modules are trusted (the secure fixture, prod)', async () => {
       mm.env('prod');
       const app = await bootApp(fixture('plugin-secure'));

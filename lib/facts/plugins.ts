@@ -108,7 +108,11 @@ export interface PluginTrustFacts {
    * `plugins.localRoots`. `refused`: those outside the app that another user owns or anyone can write (`/tmp/node_modules`
    * planted by another user), with why; they are not trusted.
    */
-  trustedRoots: { nodeModules: string[]; local: string[]; refused?: Array<{ dir: string; why: string }> };
+  trustedRoots: {
+    nodeModules: string[]; local: string[]; refused?: Array<{ dir: string; why: string }>;
+    /** The `local` roots whose real path lies outside the app root's (symlinks resolved on both sides). */
+    localOutsideApp?: string[];
+  };
   /** Enabled plugins, in egg's load order. */
   plugins: PluginTrustFact[];
   manifest: ManifestStateFact;
@@ -208,10 +212,13 @@ function moduleRootsTrust(input: PluginTrustInput, plugins: readonly PluginTrust
     const why = isInside(plugin.realPath, baseDir) ? undefined : ownershipProblem(plugin.realPath, owner);
     return why ? [{ dir: plugin.realPath, why }] : [];
   }) ];
+  const local = (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir)));
+  const localOutsideApp = local.filter(dir => !isInside(dir, baseDir));
   return {
     nodeModules: input.moduleRoots.filter(dir => dir !== baseDir && !refused.some(root => root.dir === dir)),
-    local: (input.options.localRoots ?? DEFAULT_LOCAL_ROOTS).map(dir => realPathLoose(path.resolve(input.baseDir, dir))),
+    local,
     ...(refused.length && { refused }),
+    ...(localOutsideApp.length && { localOutsideApp }),
   };
 }
 

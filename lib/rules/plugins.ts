@@ -41,10 +41,12 @@ export const pluginOutsideTrustedRoots: Rule = {
     'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
     '(`/`, `../..`) is reported too: it would trust every such place; so is the app root itself (`.`), which would trust ' +
     'run/, logs/ and upload directories; and so is a local root inside or around a directory the app writes at run time ' +
-    '(`rundir`, `logger.dir`, `multipart.tmpdir`). High in every env. The plugin whose ' +
+    '(`rundir`, `logger.dir`, `multipart.tmpdir`). High in every env. Any other local root whose real path lies outside the ' +
+    'app root (`../shared-plugins`, `/opt/plugins`, a symlink out of the app) is medium: what it holds is trusted without being ' +
+    'the app\'s source or locked by its lockfile. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
   fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*), or move it into lib/plugin; ' +
-    'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots`.',
+    'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots` (a root outside the app is reported as medium: pin its plugins and waive that finding).',
   check(facts) {
     const { nodeModules, local } = facts.pluginTrust.trustedRoots;
     // A root around the app root (`/`, `../..`) trusts every directory a plugin could come from; the app root itself
@@ -72,7 +74,22 @@ export const pluginOutsideTrustedRoots: Rule = {
           'writes at run time: what a request or a log line leaves there would load as a trusted plugin',
       }];
     });
-    return [ ...tooBroad, ...overWritten, ...judgedPlugins(facts).flatMap(plugin => {
+    // Any other root outside the app trusts plugins that are neither the app's source nor installed from its lockfile.
+    const reported = new Set([ ...tooBroad, ...overWritten ].map(hit => hit.target));
+    const outside = local.flatMap((root, index): RuleHit[] => {
+      const at = `config.sentinel.plugins.localRoots[${index}]`;
+      if (reported.has(at) || !facts.pluginTrust.trustedRoots.localOutsideApp?.includes(root)) return [];
+      return [{
+        severity: 'medium',
+        target: at,
+        source: facts.provenance('sentinel.plugins.localRoots'),
+        message: `${at} is ${root}, outside the app root: a plugin there is trusted though it is neither part of the app's source nor installed from its lockfile, ` +
+          'so whatever that directory holds when the app starts runs as the app',
+        fix: 'Move the plugins into the app (lib/plugin) or install them as packages the lockfile pins, and drop the entry; if the directory must ' +
+          `stay outside, keep it this user's or root's and writable by no one else, pin its plugins with \`npx egg-sentinel pin\`, and waive SEN101 for ${at} with the reason.`,
+      }];
+    });
+    return [ ...tooBroad, ...overWritten, ...outside, ...judgedPlugins(facts).flatMap(plugin => {
       const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
       if (!refused && [ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root))) return [];
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;

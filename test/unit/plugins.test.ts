@@ -135,6 +135,18 @@ describe('SEN101 plugin location', () => {
     ], 'lib/plugin is no such directory (view.root is read, not written); logs-archive is beside logs, not in it');
   });
 
+  it('a local root outside the app is medium, once: one reported as holding the app or a written directory is not repeated', () => {
+    const facts = withPlugins([]);
+    facts.pluginTrust.trustedRoots.local = [ '/srv/fake/lib/plugin', '/opt/plugins', '/', '/tmp' ];
+    facts.pluginTrust.trustedRoots.localOutsideApp = [ '/opt/plugins', '/', '/tmp' ];
+    facts.files.configPaths = [{ keyPath: 'multipart.tmpdir', value: '/tmp/up', realPath: '/tmp/up', setBy: 'app' }];
+    const hits = pluginOutsideTrustedRoots.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.severity ]), [
+      [ 'config.sentinel.plugins.localRoots[2]', 'high' ], [ 'config.sentinel.plugins.localRoots[3]', 'high' ], [ 'config.sentinel.plugins.localRoots[1]', 'medium' ],
+    ]);
+    assert.match(hits[2].message, /^config\.sentinel\.plugins\.localRoots\[1\] is \/opt\/plugins, outside the app root: a plugin there is trusted/);
+  });
+
   it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
     const facts = withPlugins([
       plugin(),
