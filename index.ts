@@ -2,10 +2,10 @@
  * egg-sentinel's public API and the typing of `config.sentinel`.
  * egg-ts-helper imports this module for enabled plugins, which brings the augmentation below into TypeScript apps.
  */
-import type { SentinelConfig } from './lib/config/types';
+import type { SentinelConfigInput } from './lib/config/types';
 import type { SentinelRuntime } from './lib/boot';
 
-export type { SentinelConfig, SentinelReportConfig, WaiverConfig } from './lib/config/types';
+export type { SentinelConfig, SentinelConfigInput, SentinelReportConfig, WaiverConfig } from './lib/config/types';
 export type { Finding } from './lib/report/finding';
 export type { Severity, Threshold } from './lib/report/severity';
 export type { SentinelReport } from './lib/report/report';
@@ -22,7 +22,8 @@ export type {
 
 declare module 'egg' {
   interface EggAppConfig {
-    sentinel: SentinelConfig;
+    /** As config files write it (a rotation's `until` may be a Date); egg-sentinel validates and normalises it at boot. */
+    sentinel: SentinelConfigInput;
   }
   interface Application {
     sentinel: SentinelRuntime;

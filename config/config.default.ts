@@ -25,7 +25,10 @@ export default {
        * Unset: EGG_SENTINEL_IPC_SECRET if set, else the agent generates one per cluster in <rundir>/sentinel-ipc.key (0600).
        */
       secret: undefined,
-      /** During a rotation: [{ secret, until: 'YYYY-MM-DD' }] still verify (never sign) until that day ends (UTC). */
+      /**
+       * During a rotation: [{ secret, until: 'YYYY-MM-DD' }] still verify (never sign) until that day ends (UTC); `until`
+       * may also be an ISO date-time or a Date (`new Date(Date.now() + 7 * 864e5)`), normalised to its ISO string.
+       */
       previousSecrets: [],
       /** Seal payloads with AES-256-GCM too: true for every action, or a list of action names. */
       encrypt: false,

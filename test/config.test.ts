@@ -1,7 +1,8 @@
 import assert from 'node:assert';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import mm from 'egg-mock';
-import { expectRefused, tempApp } from './helpers';
+import { bootApp, expectRefused, readReport, tempApp } from './helpers';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
 
@@ -113,5 +114,43 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
     // Checks beyond the schema run too, not only once the schema's problems are fixed.
     assert.match(message, /rules\.SEN999: no rule has this id/);
     assert.match(message, /waivers\[1\]\.expires: "2030-02-30" is not a calendar date/);
+  });
+
+  describe('ipc.previousSecrets[].until as a Date, as config files compute it', () => {
+    const OLD_SECRET = crypto.randomBytes(48).toString('base64url');
+    function appWithUntil(until: string): string {
+      const dir = tempApp('rotation-date', {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { ipc: { previousSecrets: [{ secret: process.env.SENTINEL_TEST_OLD_SECRET, until: ${until} }] } } };\n`,
+      });
+      dirs.push(dir);
+      return dir;
+    }
+
+    it('a valid Date boots and is the config\'s ISO string from then on, which SEN502 judges by its distance', async () => {
+      mm(process.env, 'SENTINEL_TEST_OLD_SECRET', OLD_SECRET);
+      const soon = appWithUntil('new Date(Date.now() + 7 * 864e5)');
+      const app = await bootApp(soon);
+      try {
+        const { until } = (app.config as any).sentinel.ipc.previousSecrets[0];
+        assert.equal(typeof until, 'string');
+        assert.ok(Math.abs(Date.parse(until) - (Date.now() + 7 * 864e5)) < 60_000, until);
+        assert.deepEqual(readReport(soon).json.findings.filter((finding: any) => finding.ruleId === 'SEN502'), []);
+      } finally {
+        await app.close();
+      }
+      const late = appWithUntil('new Date(Date.now() + 200 * 864e5)');
+      const lateApp = await bootApp(late);
+      await lateApp.close();
+      const [ finding ] = readReport(late).json.findings.filter((hit: any) => hit.ruleId === 'SEN502');
+      assert.match(finding?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 200 more days \(until [^;]+; at most 90 make a rotation\)/);
+    });
+
+    it('an invalid Date refuses boot naming the key and the fix, not "must be string"', async () => {
+      mm(process.env, 'SENTINEL_TEST_OLD_SECRET', OLD_SECRET);
+      const message = await expectRefused(appWithUntil("new Date('next week')"), /invalid config\.sentinel, boot refused/);
+      assert.match(message, /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: an invalid Date \(new Date\(\) of something that is no date\); give a valid Date or a "YYYY-MM-DD" string \(set in config\/config\.default\.js\)/);
+      assert.doesNotMatch(message, /must be string/);
+      assert.ok(!message.includes(OLD_SECRET));
+    });
   });
 });

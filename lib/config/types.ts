@@ -25,7 +25,10 @@ export interface SentinelIpcConfig {
   mode?: 'enforce' | 'report' | 'off';
   /** Shared secret, from the environment. Default: EGG_SENTINEL_IPC_SECRET, else a random per-cluster secret in run/. */
   secret?: string;
-  /** Secrets still accepted during a rotation, each until a date (YYYY-MM-DD, inclusive) or date-time. */
+  /**
+   * Secrets still accepted during a rotation, each until a date (YYYY-MM-DD, inclusive) or date-time. Validation turns
+   * a `Date` a config file gives (see SentinelConfigInput) into its ISO string, so a validated config holds strings only.
+   */
   previousSecrets?: Array<{ secret: string; until: string }>;
   /** Seal payloads with AES-256-GCM: every action (true) or the listed ones. */
   encrypt?: boolean | string[];
@@ -104,6 +107,11 @@ export interface SentinelConfig {
   /** Plugin trust: where plugins may live, the manifest, install scripts, allow/deny lists (SEN101–SEN106). */
   plugins?: SentinelPluginsConfig;
 }
+
+/** `config.sentinel` as a config file writes it: a rotation's `until` may also be a `Date`. */
+export type SentinelConfigInput = Omit<SentinelConfig, 'ipc'> & {
+  ipc?: Omit<SentinelIpcConfig, 'previousSecrets'> & { previousSecrets?: Array<{ secret: string; until: string | Date }> };
+};
 
 export interface SentinelPathsConfig {
   /** Directories outside the app root that path-valued config (static.dir, view.root…) may point into (SEN305). */

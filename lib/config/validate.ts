@@ -43,9 +43,11 @@ export class SentinelConfigError extends Error {
 export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setOutside: readonly SentinelKeySetter[] = [],
   whereSet?: (keyPath: string) => string | undefined): SentinelConfig {
   const outside = setOutsideProblems(setOutside);
-  const problems: string[] = [ ...outside ];
+  const invalidDates = normalisePreviousSecretDates(value);
+  const problems: string[] = [ ...outside, ...invalidDates.map(({ at }) => `${at}: an invalid Date (new Date() of something that is no date); give a valid Date or a "YYYY-MM-DD" string`) ];
   const valid = validateSchema(value);
-  if (!valid) problems.push(...describeErrors(validateSchema.errors ?? []));
+  // An invalid Date is said above, not again as "must be string, got object".
+  if (!valid) problems.push(...describeErrors((validateSchema.errors ?? []).filter(error => !invalidDates.some(({ pointer }) => error.instancePath === pointer))));
   // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks
   // only at values of the shape it expects. The other checks need the shape the schema vouches for.
   if (isRecord(value)) {
@@ -110,6 +112,24 @@ function waiverProblems(waivers: unknown, knownRuleIds: ReadonlySet<string> | un
     }
     if (typeof expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a calendar date; use YYYY-MM-DD`);
     return problems;
+  });
+}
+
+/**
+ * Config files compute a rotation's end (`until: new Date(Date.now() + 7 * 864e5)`): a valid Date becomes its ISO
+ * string in place, once, so every reader (the keyring, SEN502's facts, the dumps) sees the one form the schema checks.
+ * Returns the invalid Dates, which stay as they are and refuse boot.
+ */
+function normalisePreviousSecretDates(value: unknown): Array<{ at: string; pointer: string }> {
+  const previousSecrets = isRecord(value) && isRecord(value.ipc) ? value.ipc.previousSecrets : undefined;
+  if (!Array.isArray(previousSecrets)) return [];
+  return previousSecrets.flatMap((previous: unknown, index) => {
+    if (!isRecord(previous) || !(previous.until instanceof Date)) return [];
+    if (!Number.isNaN(previous.until.getTime())) {
+      previous.until = previous.until.toISOString();
+      return [];
+    }
+    return [{ at: `config.sentinel.ipc.previousSecrets[${index}].until`, pointer: `/ipc/previousSecrets/${index}/until` }];
   });
 }
 

@@ -1,6 +1,6 @@
 import type { SentinelIpcConfig } from '../config/types';
 import { findClusterClient } from '../ipc/cluster-client';
-import { estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
+import { endOf, estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
 import type { IpcFacts } from './types';
 
 /** How IPC is protected in this process, for SEN501/SEN502. Keeps no secret value. */
@@ -16,7 +16,8 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
     bits: estimateSecretBits(previous.secret),
     inConfigFile: !environmentValues.has(previous.secret),
     until: previous.until,
-    daysLeft: Math.ceil((Date.parse(`${previous.until}T23:59:59Z`) - now) / DAY_MS),
+    // As the keyring reads it: a date-time (a Date the config computed) ends at its instant.
+    daysLeft: Math.ceil((endOf(previous.until) - now) / DAY_MS),
   }));
   if (ipc.secret) {
     const fromEnvironment = environmentValues.has(ipc.secret);

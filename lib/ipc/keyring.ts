@@ -157,8 +157,8 @@ function keyEntry(secret: string, validUntil: number): [string, KeyEntry] {
   return [ keyId(bytes), { secret: bytes, validUntil } ];
 }
 
-/** A date (YYYY-MM-DD) lasts through its last millisecond (UTC); a date-time is exact. */
-function endOf(until: string): number {
+/** When a previous secret stops verifying: a date (YYYY-MM-DD) lasts through its last millisecond (UTC); a date-time is exact. */
+export function endOf(until: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(until) ? Date.parse(`${until}T23:59:59.999Z`) : Date.parse(until);
 }
 

@@ -55,7 +55,16 @@ export const orderTargetNotAList: PowerPartial<EggAppConfig> = {
 };
 
 export const pluginTrust: PowerPartial<EggAppConfig> = {
-  sentinel: { plugins: { localRoots: [ 'lib/plugin' ], requireManifest: true, deep: false, allowScripts: [ 'egg-alinode' ], allow: [ 'egg-*' ], deny: [ 'egg-development' ] } },
+  sentinel: { plugins: { localRoots: [ 'lib/plugin' ], requireManifest: true, deep: false, allowScripts: [ 'egg-alinode' ], allow: [ 'egg-*' ], deny: [ 'egg-development' ], registries: [ 'https://npm.example.com/' ] } },
+};
+
+export const rotationUntilDate: PowerPartial<EggAppConfig> = {
+  sentinel: { ipc: { previousSecrets: [{ secret: 'from-the-environment', until: new Date(Date.now() + 7 * 864e5) }, { secret: 'other', until: '2030-01-01' }] } },
+};
+
+export const rotationUntilNumber: PowerPartial<EggAppConfig> = {
+  // @ts-expect-error until is a date string or a Date, not a timestamp
+  sentinel: { ipc: { previousSecrets: [{ secret: 'from-the-environment', until: Date.now() }] } },
 };
 
 export const requireManifestNotBoolean: PowerPartial<EggAppConfig> = {

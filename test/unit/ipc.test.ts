@@ -328,6 +328,9 @@ describe('SEN501 / SEN502', () => {
     // One that verifies for years is no rotation (black-box round 22); the date is counted from when the facts were collected.
     const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
     assert.deepEqual([ years.until, years.daysLeft ], [ '2099-01-01', 26332 ]);
+    // A date-time (what a Date in the config becomes) ends at its instant, as the keyring reads it.
+    const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    assert.equal(instant.daysLeft, 200);
     const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300, inConfigFile: false }] } }), { developmentEnv: false });
     assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
     const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
