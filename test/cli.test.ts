@@ -364,6 +364,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/orders').chain, /route:tokenGuard$/);
     });
 
+    it('a route answering through an extension method\'s middleware (egg-jsonp\'s app.jsonp()) is known by its name: SEN602\'s JSONP note, as at boot', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('builtin-header-scopes'), '--env', 'prod' ]);
+      assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/user').chain, /route:jsonp$/);
+      const notes = report.findings.filter((finding: any) => finding.ruleId === 'SEN602').map((finding: any) => `${finding.severity} ${finding.message}`);
+      assert.deepEqual(notes.map((note: string) => note.replace(/;.*/, '')), [ 'low 1 JSONP route(s) answer any site: GET /api/user' ], run.stdout);
+    });
+
     it('a plugin hook that fails on the audit\'s stand-in app is a warning naming its file; the audit goes on', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-plugin-hook'), '--env', 'prod' ]);
       assert.match(run.stderr, /egg-sentinel audit: a boot hook in lib\/plugin\/fake-orm\/app\.js failed at configDidLoad on the audit's stand-in app \(which can fail where the real app does not\): \[fake-orm\] app\[model\] is already defined\. The audit goes on/);

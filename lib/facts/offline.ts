@@ -327,12 +327,16 @@ const INERT: unknown = new Proxy(function inert() {}, {
   has: () => false,
 });
 
+/** Words that open a block like a method does (`if (…) {`), which are no method names. */
+const NOT_METHODS = new Set([ 'if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'with' ]);
+
 /**
- * The getters the app's and its plugins' `app/extend/application` files define (egg-jwt's `get jwt()`), read from
- * their text: the audit loads no extension, which would run plugin code.
+ * The getters (egg-jwt's `get jwt()`) and methods (egg-jsonp's `jsonp(options) {`) the app's and its plugins'
+ * `app/extend/application` files define, read from their text: the audit loads no extension, which would run plugin code.
  */
-function extensionGetters(loader: AuditLoader): ReadonlySet<string> {
-  const names = new Set<string>();
+function extensionMembers(loader: AuditLoader): { getters: ReadonlySet<string>; methods: ReadonlySet<string> } {
+  const getters = new Set<string>();
+  const methods = new Set<string>();
   for (const unit of loader.getLoadUnits()) {
     for (const extension of [ 'js', 'ts' ]) {
       let text: string;
@@ -341,10 +345,21 @@ function extensionGetters(loader: AuditLoader): ReadonlySet<string> {
       } catch {
         continue; // no such extension
       }
-      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) names.add(match[1]);
+      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) getters.add(match[1]);
+      for (const match of text.matchAll(/^[ \t]*(?:async[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{\n]*)?\{/gm)) {
+        if (!NOT_METHODS.has(match[1])) methods.add(match[1]);
+      }
     }
   }
-  return names;
+  return { getters, methods };
+}
+
+/** An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain). */
+function namedStandIn(name: string): unknown {
+  return new Proxy({ [name]: function() {} }[name], {
+    get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') ? undefined : INERT),
+    apply: () => INERT,
+  });
 }
 
 /**
@@ -353,14 +368,17 @@ function extensionGetters(loader: AuditLoader): ReadonlySet<string> {
  */
 function cachedExtension(app: AnyRecord, name: string): unknown {
   const symbol = Symbol.for(`Application#${name}`);
-  if (!Object.hasOwn(app, symbol)) {
-    const standIn = new Proxy({ [name]: function() {} }[name], {
-      get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') ? undefined : INERT),
-      apply: () => INERT,
-    });
-    Object.defineProperty(app, symbol, { value: standIn, configurable: true });
-  }
+  if (!Object.hasOwn(app, symbol)) Object.defineProperty(app, symbol, { value: namedStandIn(name), configurable: true });
   return app[symbol as unknown as string];
+}
+
+/**
+ * What an extension method gives on the audit app: a function returning a stand-in named after the method, as a
+ * middleware factory extension returns its middleware (egg-jsonp's `app.jsonp()` returns `async function jsonp`), so
+ * the route facts know a route-level `app.jsonp()` (SEN602) as at boot.
+ */
+function extensionMethod(name: string): unknown {
+  return { [name]: () => namedStandIn(name) }[name];
 }
 
 /** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list). */
@@ -381,15 +399,16 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
   own('Controller', framework.Controller);
   own('Service', framework.Service);
   own('BaseContextClass', framework.BaseContextClass);
-  let getters: ReadonlySet<string> | undefined;
+  let members: ReturnType<typeof extensionMembers> | undefined;
   const proxy: object = new Proxy(target, {
     get(obj, key, receiver) {
       if (Object.hasOwn(obj, key)) return obj[key as string];
       if (REAL_PROTOTYPE_MEMBERS.has(key)) return Reflect.get(proto, key, receiver);
       // Symbols and `_private` members are egg's internals, which the audit app does not have.
       if (typeof key === 'symbol' || key === 'then' || key.startsWith('_')) return undefined;
-      getters ??= obj.loader ? extensionGetters(obj.loader as AuditLoader) : undefined;
-      return getters?.has(key) ? cachedExtension(obj, key) : INERT;
+      members ??= obj.loader ? extensionMembers(obj.loader as AuditLoader) : undefined;
+      if (members?.getters.has(key)) return cachedExtension(obj, key);
+      return members?.methods.has(key) ? extensionMethod(key) : INERT;
     },
     // Assignments land on the object itself, never in a framework setter.
     set(_obj, key, value) {
