@@ -199,7 +199,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
-    configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir) : [],
+    configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],
   };
 }
 

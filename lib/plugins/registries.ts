@@ -5,8 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** npm's and yarn classic's defaults: a lockfile written against either records tarballs there. */
-export const DEFAULT_REGISTRIES: readonly string[] = [ 'https://registry.npmjs.org/', 'https://registry.yarnpkg.com/' ];
+/**
+ * npm's and yarn classic's defaults, and the public mirrors of npm egg teams install from (npmmirror, formerly
+ * taobao, and cnpm; Tencent's and Huawei's): a lockfile written against one records tarballs there.
+ */
+export const DEFAULT_REGISTRIES: readonly string[] = [
+  'https://registry.npmjs.org/', 'https://registry.yarnpkg.com/',
+  'https://registry.npmmirror.com/', 'https://cdn.npmmirror.com/', 'https://registry.npm.taobao.org/', 'https://r.cnpmjs.org/', 'https://registry.cnpmjs.org/',
+  'https://mirrors.cloud.tencent.com/npm/', 'https://mirrors.huaweicloud.com/repository/npm/', 'https://repo.huaweicloud.com/repository/npm/',
+];
 
 export interface ConfiguredRegistry {
   url: string;
@@ -16,21 +23,27 @@ export interface ConfiguredRegistry {
 
 /**
  * The registries the app dir's `.npmrc` (`registry=`, `@scope:registry=`), `.yarnrc` (`registry "…"`) and `.yarnrc.yml`
- * (`npmRegistryServer`, also under `npmScopes`) name. A value that is no URL is left out (it allows nothing).
+ * (`npmRegistryServer`, also under `npmScopes`) name, and those of the user's `~/.npmrc` and `npm_config_registry`
+ * (where a build machine usually sets its registry). A value that is no URL is left out (it allows nothing).
  */
-export function readConfiguredRegistries(dir: string): ConfiguredRegistry[] {
+export function readConfiguredRegistries(dir: string, env: NodeJS.ProcessEnv = process.env, home = env.HOME): ConfiguredRegistry[] {
   const read = (file: string) => {
     try {
-      return fs.readFileSync(path.join(dir, file), 'utf8');
+      return fs.readFileSync(path.resolve(dir, file), 'utf8');
     } catch {
       return '';
     }
   };
   const found: ConfiguredRegistry[] = [];
-  for (const line of read('.npmrc').split(/\r?\n/)) {
-    const match = /^\s*((?:@[^:\s]+:)?registry)\s*=\s*["']?([^"'\s]+)/.exec(line);
-    if (match) found.push({ url: match[2], from: `.npmrc (${match[1]})` });
-  }
+  const npmrc = (file: string, shown: string) => {
+    for (const line of read(file).split(/\r?\n/)) {
+      const match = /^\s*((?:@[^:\s]+:)?registry)\s*=\s*["']?([^"'\s]+)/.exec(line);
+      if (match) found.push({ url: match[2], from: `${shown} (${match[1]})` });
+    }
+  };
+  npmrc('.npmrc', '.npmrc');
+  if (home) npmrc(path.join(home, '.npmrc'), '~/.npmrc');
+  if (env.npm_config_registry) found.push({ url: env.npm_config_registry, from: 'npm_config_registry' });
   for (const line of read('.yarnrc').split(/\r?\n/)) {
     const match = /^\s*("?(?:@[^:\s"]+:)?registry"?)\s+["']?([^"'\s]+)/.exec(line);
     if (match) found.push({ url: match[2], from: `.yarnrc (${match[1].replace(/"/g, '')})` });

@@ -204,7 +204,8 @@ export const pluginNotLocked: Rule = {
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
     'An https URL, of the plugin or of a package of its production dependency closure, must lie on a registry the app installs from ' +
     '(compared as parsed URLs: the same origin and a path below the registry\'s, so `registry.npmjs.org.evil.net` is none): ' +
-    'https://registry.npmjs.org/, https://registry.yarnpkg.com/, the `registry` and `@scope:registry` of the app\'s .npmrc, ' +
+    'https://registry.npmjs.org/, https://registry.yarnpkg.com/, the public mirrors of npm (registry.npmmirror.com, cnpm, Tencent\'s, Huawei\'s), ' +
+    'the `registry` and `@scope:registry` of the app\'s .npmrc and of the user\'s ~/.npmrc, `npm_config_registry`, ' +
     '`registry` of its .yarnrc, `npmRegistryServer` of its .yarnrc.yml, and `config.sentinel.plugins.registries`; a tarball ' +
     'from any other host is whatever that host served when the lockfile was written. ' +
     'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. A lockfile above the app (a ' +

@@ -229,7 +229,7 @@ describe('SEN103 lockfile entries', () => {
       '.yarnrc': 'registry "https://yarn.acme.dev/"\n"@corp:registry" "https://corp.acme.dev/"\n',
       '.yarnrc.yml': 'npmRegistryServer: "https://berry.acme.dev"\nnpmScopes:\n  corp:\n    npmRegistryServer: https://berry-corp.acme.dev/\n',
     });
-    assert.deepEqual(readConfiguredRegistries(dir), [
+    assert.deepEqual(readConfiguredRegistries(dir, {}), [
       { url: 'https://npm.acme.dev/', from: '.npmrc (registry)' },
       { url: 'https://scoped.acme.dev/npm/', from: '.npmrc (@acme:registry)' },
       { url: 'https://yarn.acme.dev/', from: '.yarnrc (registry)' },
@@ -237,7 +237,14 @@ describe('SEN103 lockfile entries', () => {
       { url: 'https://berry.acme.dev', from: '.yarnrc.yml (npmRegistryServer)' },
       { url: 'https://berry-corp.acme.dev/', from: '.yarnrc.yml (npmRegistryServer)' },
     ]);
-    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing')), []);
+    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), {}), []);
+    // A build machine's registry: the user's ~/.npmrc and npm_config_registry (round 23).
+    const home = tempTree({ '.npmrc': 'registry=https://artifactory.acme.dev/api/npm/npm/\n' });
+    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), { HOME: home, npm_config_registry: 'https://nexus.acme.dev/repository/npm/' }), [
+      { url: 'https://artifactory.acme.dev/api/npm/npm/', from: '~/.npmrc (registry)' },
+      { url: 'https://nexus.acme.dev/repository/npm/', from: 'npm_config_registry' },
+    ]);
+    assert.equal(registryOf('https://registry.npmmirror.com/egg/-/egg-3.34.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmmirror.com/', 'a public mirror egg teams use');
     assert.equal(registryOf('https://registry.npmjs.org/a/-/a-1.0.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/');
     assert.equal(registryOf('https://REGISTRY.npmjs.org:443/a.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/', 'host case and the default port');
     assert.equal(registryOf('https://registry.npmjs.org.evil.net/a.tgz', DEFAULT_REGISTRIES), undefined);
