@@ -147,16 +147,27 @@ export type PlaceholderKind = 'empty' | 'template' | 'placeholder';
 
 const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^\$[A-Z_][A-Z0-9_]*$|^%[A-Z_][A-Z0-9_]*%$/;
 const PLACEHOLDER = /^(?:change[-_ ]?(?:me|it|this)|todo|tbd|fixme|placeholder|replace[-_ ]?me|your[-_ ].*|<[^>]*>|x{3,}|\*{3,}|\.{3,}|secret|password|passwd|example|dummy|test|null|undefined|none|\[redacted\])$/i;
+/**
+ * An instruction left where the secret belongs (a template's text copied into a secret store): a verb and what to
+ * put (`replace-with-output-of-keygen`, `put your key here`, `insert_secret`, `fill-in-the-real-key`).
+ */
+const INSTRUCTION = /^(?:please[-_ .]+)?(?:replace|insert|change|put|fill|paste|enter|add|set|generate|update|provide|use)(?:[-_ .]+(?:me|it|this|in))?[-_ .]+(?:with|to|your|here|own|real|actual|a|an|the|output|value|generated|new|secret|key|token|password)(?=[-_ .:]|$)/i;
+/**
+ * A stand-in marker as the first or last word (`todo-set-a-key`, `cookie-key-TBD`, `xxx-secret-xxx`) or a `…here`
+ * ending (`secret-key-goes-here`): a word in the middle of a value may be part of a real password, these are not.
+ */
+const MARKER_WORD = /^(?:todo|tbd|fixme|placeholder|changeme|x{3,})(?:[-_ .:]|$)|(?:^|[-_ .])(?:todo|tbd|fixme|placeholder|changeme|x{3,}|(?:goes|key|secret|token|password|value|it)[-_ .]here)$/i;
 
 /**
- * Whether a value is a stand-in rather than a secret: empty, an unexpanded `${VAR}` template, or a `changeme`-like
- * word (egg's own dump masks such as `<String len: 8>` included).
+ * Whether a value is a stand-in rather than a secret: empty, an unexpanded `${VAR}` template, a `changeme`-like
+ * word (egg's own dump masks such as `<String len: 8>` included), an instruction (`replace-with-…`) or a marker
+ * (`…-todo`, `…-goes-here`).
  */
 export function placeholderKind(value: string): PlaceholderKind | undefined {
   const trimmed = value.trim();
   if (trimmed === '') return 'empty';
   if (TEMPLATE.test(trimmed)) return 'template';
-  if (PLACEHOLDER.test(trimmed)) return 'placeholder';
+  if (PLACEHOLDER.test(trimmed) || INSTRUCTION.test(trimmed) || MARKER_WORD.test(trimmed)) return 'placeholder';
   return undefined;
 }
 

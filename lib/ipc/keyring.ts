@@ -42,15 +42,18 @@ export function keyId(secret: Buffer): string {
   return crypto.createHmac('sha256', secret).update('egg-sentinel/ipc/kid').digest('hex').slice(0, 16);
 }
 
-const ALPHABETS: Array<[RegExp, number]> = [ [ /^[0-9a-f]+$/i, 4 ], [ /^[A-Za-z0-9+/_-]+={0,2}$/, 6 ] ];
+const ALPHABETS: Array<[RegExp, number]> = [ [ /^[0-9]+$/, Math.log2(10) ], [ /^[0-9a-f]+$/i, 4 ], [ /^[A-Za-z0-9+/_-]+={0,2}$/, 6 ] ];
+/** Digits with a decimal point or separators (`3.14159…`, `2024-01-01 12:00`): as strong as their digits alone. */
+const NUMBER_WITH_SEPARATORS = /^\d[\d.,:\s-]*$/;
 
 /**
  * Strength of a secret string in bits: its length times the bits per character of the narrowest alphabet it is
- * written in (hex 4, base64 6, anything else 6.5), capped by ENTROPY_SLACK times its measured character entropy, so
+ * written in (decimal digits 3.3, hex 4, base64 6, anything else 6.5; a number's separators count for nothing), capped by ENTROPY_SLACK times its measured character entropy, so
  * words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
  * repeats inside it are counted as patterns (patternedBits).
  */
 export function estimateSecretBits(secret: string): number {
+  if (NUMBER_WITH_SEPARATORS.test(secret) && /\D/.test(secret)) return estimateSecretBits(secret.replace(/\D/g, ''));
   const period = /^(.+?)\1+$/s.exec(secret)?.[1] ?? secret;
   const alphabet = ALPHABETS.find(([ pattern ]) => pattern.test(period))?.[1] ?? 6.5;
   const perChar = Math.min(alphabet, bitsPerChar(period) * ENTROPY_SLACK);

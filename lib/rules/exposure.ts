@@ -105,7 +105,12 @@ const KEY_WORDS = [ 'admin', 'api', 'app', 'application', 'auth', 'backend', 'ch
   'keys', 'koa', 'live', 'local', 'long', 'ltd', 'main', 'master', 'my', 'new', 'node', 'nodejs', 'our', 'pass', 'password', 'please',
   'private', 'prod', 'production', 'project', 'public', 'random', 'release', 'secret', 'secrets', 'server', 'service', 'session',
   'sessions', 'settings', 'sign', 'signature', 'signing', 'site', 'stage', 'staging', 'string', 'strong', 'super', 'team', 'test',
-  'testing', 'the', 'this', 'token', 'top', 'user', 'users', 'value', 'very', 'web', 'website', 'with', 'your' ];
+  'testing', 'the', 'this', 'token', 'top', 'user', 'users', 'value', 'very', 'web', 'website', 'with', 'your',
+  // The same words in the languages keys are most often written in besides English (Spanish, Portuguese, French, German,
+  // Italian, Dutch, Polish; Chinese pinyin), without accents: `contraseña-secreta-de-producción` folds to them.
+  'clave', 'contrasena', 'secreta', 'secreto', 'produccion', 'senha', 'segredo', 'chave', 'producao', 'motdepasse', 'passe', 'cle',
+  'passwort', 'geheim', 'schluessel', 'schlussel', 'produktion', 'chiave', 'segreta', 'segreto', 'produzione', 'wachtwoord', 'sleutel',
+  'productie', 'haslo', 'klucz', 'tajny', 'produkcja', 'mima', 'miyao', 'shengchan' ];
 /** A key whose words and app name make up at least this share of it is judged by what remains. */
 const MOSTLY_WORDS = 1 / 3;
 
@@ -128,9 +133,62 @@ function keyWordsPattern(appName: string): RegExp {
  * aside; undefined when they make up less than a third of it (a random key that happens to hold a word).
  */
 function bitsBesideWords(key: string, appName: string | undefined): number | undefined {
-  const folded = key.toLowerCase();
+  const folded = withoutAccents(key.toLowerCase());
   const rest = folded.replace(keyWordsPattern(appName ?? ''), '').replace(/[^a-z0-9]/g, '');
   if (folded.replace(/[^a-z0-9]/g, '').length - rest.length < key.length * MOSTLY_WORDS) return undefined;
+  return rest ? estimateSecretBits(rest) : 0;
+}
+
+/** `producción` → `produccion`, `schlüssel` → `schlussel`, `hasło` → `haslo`: as a guesser types the words. */
+function withoutAccents(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/ł/g, 'l').replace(/ß/g, 'ss');
+}
+
+/**
+ * Texts everyone has seen, which a guesser tries as they are: lorem ipsum, pangrams, phrases from films, books and
+ * comics (xkcd's `correct horse battery staple`), and the first digits of mathematical constants (π, e, √2, φ).
+ * Compared folded (lowercase letters and digits only), so spacing, case and punctuation make no difference.
+ */
+const WELL_KNOWN_TEXTS = [
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua',
+  'ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat',
+  'the quick brown fox jumps over the lazy dog', 'pack my box with five dozen liquor jugs', 'sphinx of black quartz judge my vow',
+  'jackdaws love my big sphinx of quartz', 'how vexingly quick daft zebras jump', 'the five boxing wizards jump quickly',
+  'correct horse battery staple', 'hello world', 'to be or not to be that is the question', 'all work and no play makes jack a dull boy',
+  'it was the best of times it was the worst of times', 'may the force be with you', 'i solemnly swear that i am up to no good',
+  'the cake is a lie', 'winter is coming', 'open sesame', 'never gonna give you up never gonna let you down',
+  'four score and seven years ago', 'in the beginning god created the heaven and the earth', 'call me ishmael',
+  'a long time ago in a galaxy far far away', 'one ring to rule them all', 'there is no spoon', 'live long and prosper',
+  '3141592653589793238462643383279502884197169399375105820974944592307816406286208998628034825342117067',
+  '2718281828459045235360287471352662497757247093699959574966967627724076630353547594571382178525166427',
+  '1414213562373095048801688724209698078569671875376948073176679737990732478462107038850387534327641572',
+  '1618033988749894848204586834365638117720309179805762862135448622705260462818902449707207204189391137',
+].map(text => text.replace(/[^a-z0-9]/g, '')).join('|');
+/** The shortest part of a well-known text counted as taken from it: three short words, or ten digits. */
+const MIN_WELL_KNOWN_RUN = 10;
+const MAX_WELL_KNOWN_SEARCH = 512;
+
+/**
+ * The bits left of a key once the runs of MIN_WELL_KNOWN_RUN or more characters it shares with WELL_KNOWN_TEXTS are
+ * taken out (case, accents and separators aside); undefined when they make up less than a third of it.
+ */
+function bitsBesideWellKnownText(key: string): number | undefined {
+  const folded = withoutAccents(key.toLowerCase()).replace(/[^a-z0-9]/g, '');
+  const searched = folded.slice(0, MAX_WELL_KNOWN_SEARCH);
+  let rest = '';
+  for (let index = 0; index < searched.length;) {
+    let length = 0;
+    while (index + length < searched.length && WELL_KNOWN_TEXTS.includes(searched.slice(index, index + length + 1))) length++;
+    if (length >= MIN_WELL_KNOWN_RUN) {
+      index += length;
+    } else {
+      rest += searched[index];
+      index += 1;
+    }
+  }
+  // Past MAX_WELL_KNOWN_SEARCH characters the rest counts as it is (the search is quadratic).
+  rest += folded.slice(MAX_WELL_KNOWN_SEARCH);
+  if (folded.length - rest.length < key.length * MOSTLY_WORDS) return undefined;
   return rest ? estimateSecretBits(rest) : 0;
 }
 
@@ -143,6 +201,10 @@ export function describeWeakKey(key: string, appName?: string): string | undefin
   if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
   const bits = estimateSecretBits(key);
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
+  const besideKnownText = bitsBesideWellKnownText(key);
+  if (besideKnownText !== undefined && besideKnownText < MIN_KEY_BITS) {
+    return `is guessable: it is mostly well-known text (filler text, a pangram, a famous phrase or the digits of a mathematical constant), beside which about ${besideKnownText} bits remain (at least ${MIN_KEY_BITS} needed)`;
+  }
   const besideWords = bitsBesideWords(key, appName);
   if (besideWords !== undefined && besideWords < MIN_KEY_BITS) {
     return `is guessable: it is mostly the app's name and words keys are made of (cookie, key, prod…), beside which about ${besideWords} bits remain (at least ${MIN_KEY_BITS} needed)`;
@@ -170,7 +232,9 @@ export const weakCookieKeys: Rule = {
   severity: 'critical',
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
-    'walks, repeats, placeholder text; mostly the app\'s name and words keys are made of, such as cookie, key, prod; under ' +
+    'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
+    'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
+    'ipsum, a pangram or the digits of π; a number, which carries 3.3 bits a digit; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
@@ -479,7 +543,7 @@ export const hardCodedSecret: Rule = {
     'base64/hex-encoded): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +
     'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
     '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
-    'reported with their own text: `${…}` templates and `changeme`-like words at the same severity, empty values as medium. ' +
+    'reported with their own text: `${…}` templates and `changeme`-like words and instructions (`replace-with-…`, `…-goes-here`) at the same severity, empty values as medium. ' +
     'Outside local/unittest, egg\'s cookie `keys` are reported when a config file reads them from the environment and ' +
     'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
     'kept because the variable config.prod reads is unset (weak keys are SEN201\'s). ' +

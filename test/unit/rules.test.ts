@@ -1,5 +1,5 @@
 import assert from 'node:assert';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
 import { unsafeServerEnv } from '../../lib/rules/injection';
 import { ALL_RULE_INFO, RULES } from '../../lib/rules';
@@ -83,6 +83,53 @@ describe('SEN201 weak cookie keys', () => {
       assert.match(describeWeakKey(key as string, appName) ?? '', /is guessable: it is mostly the app's name and words keys are made of/);
     });
   }
+  // Black-box round 23: an instruction left in the secret store, well-known texts, a constant's digits, words of
+  // other languages.
+  for (const [ key, reason ] of <Array<[ string, RegExp ]>> [
+    [ 'replace-with-output-of-egg-sentinel-keygen', /placeholder text/ ],
+    [ 'put your own cookie signing key in here please', /placeholder text/ ],
+    [ 'insert_generated_secret_from_the_vault_here', /placeholder text/ ],
+    [ 'todo-generate-a-random-cookie-key-before-launch', /placeholder text/ ],
+    [ 'production cookie signing key for shop - TBD', /placeholder text/ ],
+    [ 'Lorem ipsum dolor sit amet consectetur', /mostly well-known text/ ],
+    [ 'The quick brown fox jumps over the lazy dog', /mostly well-known text/ ],
+    [ 'Sphinx of black quartz, judge my vow! 2024', /mostly well-known text/ ],
+    [ 'correct horse battery staple correct horse', /guessable/ ],
+    [ '3.14159265358979323846264338327950288', /guessable: .* about 119 bits/ ],
+    [ '3.1415926535897932384626433832795028841971693993751', /mostly well-known text/ ],
+    [ '2.71828182845904523536028747135266249775724709369995', /mostly well-known text/ ],
+    [ '1234567890123456789012345678901234', /guessable/ ],
+    [ 'contraseña-secreta-de-producción', /mostly the app's name and words/ ],
+    [ 'Passwort-geheim-Produktion-Schlüssel', /mostly the app's name and words/ ],
+  ]) {
+    it(`flags ${JSON.stringify(key)} (${reason.source}) and does not echo it`, () => {
+      const reason_ = describeWeakKey(key) ?? '';
+      assert.match(reason_, reason);
+      assert.ok(!reason_.toLowerCase().includes(key.slice(0, 10).toLowerCase()), reason_);
+    });
+  }
+
+  it('a long random number is no weaker than its digits: 40 random digits pass, 36 do not', () => {
+    const digits = (count: number) => Array.from(randomBytes(count), byte => String(byte % 10)).join('');
+    assert.equal(describeWeakKey(digits(45)), undefined);
+    assert.match(describeWeakKey(digits(36)) ?? '', /guessable: .* bits/);
+  });
+
+  it('random keys and generated passphrases stay strong beside the new checks', () => {
+    for (let index = 0; index < 2000; index++) {
+      for (const key of [ randomUUID(), randomBytes(32).toString('hex'), randomBytes(32).toString('base64'), randomBytes(32).toString('base64url') ]) {
+        assert.equal(describeWeakKey(key, 'shop'), undefined, key);
+      }
+    }
+    // Six words from the EFF diceware list, as a passphrase generator joins them.
+    for (const phrase of [ 'tundra-pliers-oxidize-gravel-lantern-humid', 'Unwed Crumpet Backspin Gumball Sequel Ravage',
+      'spearfish.outhouse.vending.clasp.thicket.mangy', 'handball_unsaid_glitch_ferment_overdue_smugness' ]) {
+      assert.equal(describeWeakKey(phrase, 'shop'), undefined, phrase);
+    }
+    const facts = fakeFacts({ config: { keys: `${randomBytes(32).toString('base64')}, ${randomUUID()}` } });
+    assert.deepEqual(weakCookieKeys.check(facts, { developmentEnv: false }), []);
+  });
+
   it('16 random bytes in hex are never refused (distinct characters and entropy leave room for chance repeats)', () => {
     for (let index = 0; index < 20000; index++) {
       const key = randomBytes(16).toString('hex');
