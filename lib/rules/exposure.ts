@@ -192,13 +192,45 @@ function bitsBesideWellKnownText(key: string): number | undefined {
   return rest ? estimateSecretBits(rest) : 0;
 }
 
+/** `xxxxxxxx-xxxx-Vxxx-xxxx-xxxxxxxxxxxx`; group 1 is the version V. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What a UUID of each version is made of (RFC 9562): only version 4 is random (122 bits). */
+const UUID_VERSIONS: Readonly<Record<string, string>> = {
+  1: 'time-based: a timestamp, a clock sequence and the host\'s MAC address',
+  2: 'time-based (DCE security): a timestamp, a local id and the host\'s MAC address',
+  3: 'name-based: the MD5 of a name, the same for whoever hashes that name',
+  5: 'name-based: the SHA-1 of a name, the same for whoever hashes that name',
+  6: 'time-based: a timestamp, a clock sequence and a node id',
+  7: 'a millisecond timestamp and 74 random bits',
+  8: 'laid out by its vendor, not necessarily random',
+};
+/**
+ * Text a key may encode (words, digits, common punctuation, letters of any script): what 16 random bytes decode to
+ * about once in 300 million keys, so a random hex key is not judged as text by chance.
+ */
+const DECODED_TEXT = /^[\p{L}\p{N} _.,:;!?'@+/=-]+$/u;
+/** base64 of the hex of a digest (`base64(md5hex(word))`) is two decodings deep. */
+const MAX_DECODINGS = 2;
+
 /** Why one cookie key is weak, or undefined when it is fine. Never echoes the key, nor the word it digests. */
 export function describeWeakKey(key: string, appName?: string): string | undefined {
+  return weakness(key, appName, 0);
+}
+
+/**
+ * describeWeakKey for a key, or for the text a key decodes to (`decodings` deep): that text is judged as a key, its
+ * length aside (a text of 31 characters in base64 carries the bits of 31 characters, more than a key of 31 does).
+ */
+function weakness(key: string, appName: string | undefined, decodings: number): string | undefined {
   if (key.length === 0) return 'is empty';
   if (SCAFFOLD_KEY.test(key)) return 'has the scaffold form <appname>_<timestamp>_<number>, guessable from the app name and creation date';
-  if (key.length < MIN_KEY_LENGTH) return `is ${key.length} characters long (at least ${MIN_KEY_LENGTH} needed)`;
+  if (key.length < MIN_KEY_LENGTH && decodings === 0) return `is ${key.length} characters long (at least ${MIN_KEY_LENGTH} needed)`;
   if (new Set(key).size < MIN_DISTINCT_CHARS || bitsPerChar(key) < MIN_BITS_PER_CHAR) return 'has low entropy (few distinct characters or a repeating pattern)';
   if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
+  const uuidVersion = UUID.exec(key)?.[1];
+  if (uuidVersion !== undefined && uuidVersion !== '4') {
+    return `is a version-${uuidVersion} UUID (${UUID_VERSIONS[uuidVersion] ?? 'no random version'}), with far fewer random bits than the ${MIN_KEY_BITS} a key needs; only a version-4 UUID is random`;
+  }
   const bits = estimateSecretBits(key);
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
   const besideKnownText = bitsBesideWellKnownText(key);
@@ -210,6 +242,14 @@ export function describeWeakKey(key: string, appName?: string): string | undefin
     return `is guessable: it is mostly the app's name and words keys are made of (cookie, key, prod…), beside which about ${besideWords} bits remain (at least ${MIN_KEY_BITS} needed)`;
   }
   if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
+  // An encoding adds no secret: `base64('my-super-secret-cookie-key')` is as weak as the words.
+  if (decodings < MAX_DECODINGS) {
+    for (const { encoding, text } of decodedForms(key)) {
+      if (text === key || !DECODED_TEXT.test(text)) continue;
+      const inner = weakness(text, appName, decodings + 1);
+      if (inner) return `is ${encoding} of text that ${inner}`;
+    }
+  }
   return undefined;
 }
 
@@ -234,7 +274,8 @@ export const weakCookieKeys: Rule = {
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
     'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
-    'ipsum, a pangram or the digits of π; a number, which carries 3.3 bits a digit; under ' +
+    'ipsum, a pangram or the digits of π; a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
+    'a timestamp, a MAC address or a name\'s hash; base64, base64url or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine.',
@@ -492,9 +533,14 @@ function literalsOf(text: string): Literal[] {
 
 /** A literal reversed, and decoded from base64 or hex when it is written in that alphabet. */
 function decodings(literal: string): string[] {
-  const out = [ [ ...literal ].reverse().join('') ];
-  if (/^[0-9a-f]+$/i.test(literal) && literal.length % 2 === 0) out.push(Buffer.from(literal, 'hex').toString('utf8'));
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(literal)) out.push(Buffer.from(literal, 'base64').toString('utf8'));
+  return [ [ ...literal ].reverse().join(''), ...decodedForms(literal).map(({ text }) => text) ];
+}
+
+/** A string decoded as UTF-8 from hex, and from base64 or base64url, when it is written in that alphabet. */
+function decodedForms(literal: string): Array<{ encoding: 'hex' | 'base64'; text: string }> {
+  const out: Array<{ encoding: 'hex' | 'base64'; text: string }> = [];
+  if (/^[0-9a-f]+$/i.test(literal) && literal.length % 2 === 0) out.push({ encoding: 'hex', text: Buffer.from(literal, 'hex').toString('utf8') });
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(literal)) out.push({ encoding: 'base64', text: Buffer.from(literal, 'base64').toString('utf8') });
   return out;
 }
 

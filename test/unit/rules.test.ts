@@ -109,6 +109,33 @@ describe('SEN201 weak cookie keys', () => {
     });
   }
 
+  // Round 23: an encoding adds no secret (base64, base64url and hex of words, base64 of a digest's hex); a UUID that is
+  // not version 4 is a timestamp, a MAC address or a name's hash (RFC 4122's DNS namespace UUID is version 1).
+  const md5Hex = createHash('md5').update('changeme').digest('hex');
+  for (const [ key, reason ] of <Array<[ string, RegExp ]>> [
+    [ Buffer.from('my-super-secret-cookie-signing-key').toString('base64'), /^is base64 of text that is guessable: it is mostly the app's name and words/ ],
+    [ Buffer.from('password123password123').toString('base64'), /^is base64 of text that is guessable: its runs, repeats/ ],
+    [ Buffer.from('correct horse battery staple!!').toString('base64url'), /^is base64 of text that is guessable: it is mostly well-known text/ ],
+    [ Buffer.from(md5Hex).toString('base64'), /^is base64 of text that is the MD5\/SHA digest of a guessable word/ ],
+    [ Buffer.from('my-super-secret-cookie-signing-key').toString('hex'), /^is hex of text that is guessable/ ],
+    [ Buffer.from('contraseña-secreta-de-producción').toString('base64'), /^is base64 of text that is guessable/ ],
+    [ '6ba7b810-9dad-11d1-80b4-00c04fd430c8', /^is a version-1 UUID \(time-based/ ],
+    [ '886313e1-3b8a-5372-9b90-0c9aee199e5d', /^is a version-5 UUID \(name-based/ ],
+    [ '6fa459ea-ee8a-3ca4-894e-db77e160355e', /^is a version-3 UUID \(name-based/ ],
+    [ '01890a5d-ac96-774b-bcce-b302099a8057', /^is a version-7 UUID \(a millisecond timestamp and 74 random bits\)/ ],
+  ]) {
+    it(`flags ${JSON.stringify(key.slice(0, 24))}… (${reason.source.slice(1, 40)}) without naming the text it encodes`, () => {
+      const found = describeWeakKey(key) ?? '';
+      assert.match(found, reason);
+      assert.ok(!/super|password1|horse|changeme|contrase|6ba7b810|886313e1|6fa459ea|01890a5d/i.test(found) && !found.includes(md5Hex), found);
+    });
+  }
+
+  it('a key that encodes strong text is judged by that text, its length aside', () => {
+    assert.equal(describeWeakKey(Buffer.from('A7#kL9$mQ2@xR5!wZ8^pN3&vT6*yB1%c').toString('base64')), undefined);
+    assert.equal(describeWeakKey(Buffer.from('Boot-Wq3Lm8Zt2Xv7Kc4Rp9Nb5Hd1Ys6Jf').toString('base64url')), undefined);
+  });
+
   it('a long random number is no weaker than its digits: 40 random digits pass, 36 do not', () => {
     const digits = (count: number) => Array.from(randomBytes(count), byte => String(byte % 10)).join('');
     assert.equal(describeWeakKey(digits(45)), undefined);
