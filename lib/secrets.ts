@@ -9,16 +9,21 @@ import { isPlainData, MAX_WALK_DEPTH, walkPlainData } from './walk';
 /** What replaces a secret in dumps and reports. */
 export const MASK = '[REDACTED]';
 
-/** Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn` (see isPublicDsn). */
-const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn' ]);
+/**
+ * Last words of a key name that make it a secret: `dbPassword`, `client_secret`, `authToken`, `dsn` (see isPublicDsn),
+ * `passwordSalt`, `pepper` (a pepper is secret by definition, a salt kept in config is used as one). `saltRounds` and
+ * `saltLength` end in other words, and a number is a secret only under a password-like name.
+ */
+const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn',
+  'salt', 'salts', 'pepper', 'peppers' ]);
 /**
  * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`, `aesKey`,
- * `hmacKey`. Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
+ * `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account). Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
  */
 const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt',
-  'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric' ]);
+  'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric', 'license', 'licence' ]);
 /** Key names written as one lowercase word: `apikey`, `userpassword`. */
-const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|aeskey|hmackey|signkey|password|passwd)s?$/;
+const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|aeskey|hmackey|signkey|licen[cs]ekey|password|passwd)s?$/;
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 

@@ -22,9 +22,12 @@ const SECURE_ENV = {
   CFG_LATE_URL: 'postgres://late:L4t3S3cr3tPw@db.internal/app',
   CFG_STRIPE_KEY: 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
   CFG_MONGO_PASSWORD: 'p@ss/w0rd+Xy9Lq2zK',
+  CFG_HASH_SALT: 'Sa1tFromTheEnv-Qm4Lz8Wp2Xr',
+  CFG_HASH_PEPPER: 'Pepp3rFromTheEnv-Kd7Vb3Nj9T',
+  CFG_NEWRELIC_LICENSE: 'eu01xx9f3c2b1a0d8e7f6a5b4c3d2e1f0a9bNRAL',
 };
 const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw', 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
-  encodeURIComponent('p@ss/w0rd+Xy9Lq2zK') ];
+  encodeURIComponent('p@ss/w0rd+Xy9Lq2zK'), 'Sa1tFromTheEnv-Qm4Lz8Wp2Xr', 'Pepp3rFromTheEnv-Kd7Vb3Nj9T', 'eu01xx9f3c2b1a0d8e7f6a5b4c3d2e1f0a9bNRAL' ];
 
 function withSecureEnv(): void {
   for (const [ name, value ] of Object.entries(SECURE_ENV)) mm(process.env, name, value);
@@ -93,6 +96,9 @@ describe('configuration rules: secure fixture (mm.app)', () => {
       assert.equal(dumped.config.mysql.client.password, '[REDACTED]');
       assert.equal(dumped.config.upstream.url, 'https://svc:[REDACTED]@api.internal/v1');
       assert.equal(dumped.config.mysql.client.host, 'db.internal', 'ordinary values stay');
+      // A salt, a pepper and a license key are secrets (black-box round 23); the salt's rounds are a setting.
+      assert.deepEqual(dumped.config.passwordHash, { salt: '[REDACTED]', pepper: '[REDACTED]', saltRounds: 12 });
+      assert.equal(dumped.config.newrelic.license_key, '[REDACTED]');
       assert.deepEqual(dumped.config.billingClients, { '[REDACTED]': 'billing' }, 'a token used as a key is masked');
       for (const name of [ 'application_config.json', 'application_config_meta.json', 'agent_config.json', 'agent_config_meta.json' ]) {
         assert.equal(fs.statSync(path.join(baseDir, 'run', name)).mode & 0o777, 0o600, name);

@@ -578,7 +578,7 @@ export const hardCodedSecret: Rule = {
   title: 'Hard-coded secret in config',
   severity: 'high',
   description: 'A config value is a secret, by its key name (password, passwd, pwd, secret, token, apiKey, accessKey, ' +
-    'privateKey, credential, clientSecret, masterKey, dsn…, an `auth` of `user:password`; a `dsn` that is an http(s) URL without a password, such as ' +
+    'privateKey, credential, clientSecret, masterKey, licenseKey, salt, pepper, dsn…, an `auth` of `user:password`; a `dsn` that is an http(s) URL without a password, such as ' +
     'Sentry\'s, holds only a public key and is not reported) or by its shape (PEM private key, AWS access key id, GitHub, ' +
     'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key), and a config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +

@@ -459,6 +459,27 @@ describe('secret key names', () => {
   });
 });
 
+describe('SEN202: salts, peppers and license keys (black-box round 23)', () => {
+  for (const key of [ 'salt', 'passwordSalt', 'HASH_SALT', 'pepper', 'passwordPepper', 'licenseKey', 'license_key', 'LICENSE_KEY', 'licencekey', 'licenseKeys' ]) {
+    it(`${key} holding a literal is a secret: reported and masked`, () => {
+      assert.ok(isSecretKeyName(key), key);
+      const [ hit ] = check(key, 'Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed');
+      assert.match(hit?.message ?? '', /secret key name/);
+      assert.ok(!hit.message.includes('Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed'));
+      assert.deepEqual(maskSecrets({ newrelic: { [key]: 'Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed' } }), { newrelic: { [key]: REDACTED } });
+    });
+  }
+
+  it('counts and lengths of a salt are settings: saltRounds, saltLength, a number under salt', () => {
+    for (const key of [ 'saltRounds', 'salt_rounds', 'saltLength', 'saltBytes', 'saltSize', 'license', 'licenseType', 'licenseUrl' ]) assert.ok(!isSecretKeyName(key), key);
+    assert.deepEqual(check('saltRounds', 10), []);
+    assert.deepEqual(check('saltLength', 16), []);
+    assert.deepEqual(check('salt', 10), []);
+    assert.deepEqual(check('license', 'MIT'), []);
+    assert.deepEqual(maskSecrets({ bcrypt: { saltRounds: 10, saltLength: 16 } }), { bcrypt: { saltRounds: 10, saltLength: 16 } });
+  });
+});
+
 describe('masking and redaction', () => {
   const config = {
     mysql: { client: { host: 'db.internal', password: 'Tq8vN2kL5mW9xR' } },
