@@ -90,13 +90,34 @@ export function findTyposquat(name: string, known: KnownNames = KNOWN_NAMES): Ty
     if (imitated) return { imitates: `@${imitated}`, kind: 'scope' };
   }
   let closest: { name: string; distance: number } | undefined;
-  const looks = lookAlike(lower);
-  for (const knownName of known.names) {
-    // Letters that read as others (`egg-jvvt` for `egg-jwt`, `egg-c0rs`) count as those letters.
-    const distance = looks === lookAlike(knownName) ? 0 : editDistance(lower, knownName);
-    if (distance <= allowedDistance(knownName) && (!closest || distance < closest.distance)) closest = { name: knownName, distance };
+  // The name as written, and as egg's own names would spell it (`eggjs-cors` → `egg-cors`, `@eggjs/cors`): a variation
+  // of the `egg-` prefix is no distinguishing part, however short the rest (`cors` allows one edit only). A variation of
+  // an unrelated real name (`eggjs-mssql` of `egg-mssql`) is judged as written only.
+  const forms = eggPrefixForms(lower);
+  const prefixed = forms.some(form => known.unrelatedNames.includes(form)) ? [] : forms;
+  for (const candidate of [ lower, ...prefixed ]) {
+    const looks = lookAlike(candidate);
+    for (const knownName of known.names) {
+      // Letters that read as others (`egg-jvvt` for `egg-jwt`, `egg-c0rs`) count as those letters.
+      const distance = looks === lookAlike(knownName) ? 0 : editDistance(candidate, knownName);
+      if (distance <= allowedDistance(knownName) && (!closest || distance < closest.distance)) closest = { name: knownName, distance };
+    }
   }
   return closest && { imitates: closest.name, kind: 'name' };
+}
+
+/**
+ * An unscoped name that starts with a variation of egg's prefix (`eggjs-`, `egg.js-`, `egg-js-`, `egg_`, `eggjs_`,
+ * `egg.`), spelled with egg's own prefixes instead: `egg-<rest>` and `@eggjs/<rest>`. Empty for `egg-<rest>` itself
+ * and for other names.
+ */
+const EGG_PREFIX_VARIATION = /^egg(?:[-_.]?js)?[-_.]+(?=[a-z0-9])/;
+
+function eggPrefixForms(name: string): string[] {
+  const prefix = EGG_PREFIX_VARIATION.exec(name)?.[0];
+  if (prefix === undefined || prefix === 'egg-') return [];
+  const rest = name.slice(prefix.length);
+  return [ `egg-${rest}`, `@eggjs/${rest}` ];
 }
 
 /** Runs of letters that read as others, each replaced by what it imitates: `vv` → `w`, `rn` → `m`, `0` → `o`, `1`/`I` → `l`. */

@@ -115,7 +115,8 @@ export const typosquattedPlugin: Rule = {
   severity: 'high',
   description: 'The package of an enabled plugin is a small edit away from a well-known egg plugin or package ' +
     '(egg\'s built-in plugins and popular community ones, `egg-*` and `@eggjs/*` names, shipped in ' +
-    '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or sits in a scope that imitates ' +
+    '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or is one with a variation of egg\'s prefix ' +
+    '(`eggjs-cors`, `egg.js-cors`, `egg_cors` for `egg-cors`), or sits in a scope that imitates ' +
     '`@eggjs` (`@egg/…`, `@eggs/…`). Typosquatted packages are a common way to get malicious code installed. ' +
     'The listed names themselves never fire. High in every env.',
   fix: 'Check the package name in config/plugin.* and package.json against the real plugin\'s name, uninstall the look-alike ' +

@@ -70,6 +70,20 @@ describe('known plugin names and typosquats (SEN102)', () => {
     assert.equal(findTyposquat('EGG-SECURITY'), undefined, 'npm names are lowercase; case alone is no look-alike');
   });
 
+  it('a variation of egg\'s prefix is no distinguishing part, however short the rest (black-box round 23)', () => {
+    for (const [ name, imitates ] of [
+      [ 'eggjs-cors', 'egg-cors' ], [ 'egg.js-cors', 'egg-cors' ], [ 'egg-js-cors', 'egg-cors' ], [ 'eggjs_cors', 'egg-cors' ],
+      [ 'egg.cors', 'egg-cors' ], [ 'eggjs-jwt', 'egg-jwt' ], [ 'eggjs-redis', 'egg-redis' ], [ 'eggjs-c0rs', 'egg-cors' ],
+      [ 'egg_js_mysql', 'egg-mysql' ], [ 'eggjs-tegg', '@eggjs/tegg' ],
+    ]) {
+      assert.deepEqual(findTyposquat(name), { imitates, kind: 'name' }, name);
+    }
+    // Other plugins under such a prefix, and variations of a real unrelated name, are left alone.
+    for (const name of [ 'eggjs-graphql', 'egg_graphql', 'eggjs-view-react', 'eggjs-tidy', 'eggjs-mssql', 'egg.js-cos', 'egg-jsonp', 'eggjs', 'egg-js' ]) {
+      assert.equal(findTyposquat(name), undefined, name);
+    }
+  });
+
   it('leaves unrelated names alone: other egg plugins, short names two letters away, real look-alike scopes', () => {
     for (const name of [ 'egg-tidy', 'egg-view-react', 'egg-graphql', 'egg-apm', 'my-plugin', '@company/egg-security', '@egjs/flicking', 'egg-mssql-pool' ]) {
       assert.equal(findTyposquat(name), undefined, name);
