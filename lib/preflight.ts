@@ -123,7 +123,8 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
-  if (!development) problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
+  // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
+  problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env)));
   return problems.length ? problems.join('\n') : undefined;
 }

@@ -389,7 +389,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const message = await expectRefused(dir, /SEN203/);
     for (const served of [ 'keys/id_rsa (a private key)', 'keys/id_ed25519 (a private key)', 'service-account.json (a private key)',
-      'settings.env.json (settings that set secrets)', 'docker-compose.yml (settings that set secrets)', "config.js.txt (a file that holds secrets of the app's config)" ]) {
+      'settings.env.json (settings that set secrets (DB_PASSWORD))', 'docker-compose.yml (settings that set secrets (POSTGRES_PASSWORD))', "config.js.txt (a file that holds secrets of the app's config)" ]) {
       assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
     }
     assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY));
@@ -424,6 +424,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/keys.html': '<html></html>\n',
       // A front end's texts under upper-case keys, a licence without an extension, a public key (round 23).
       'app/public/locales/en.json': '{"FORGOT_PASSWORD": "Forgot password?", "PASSWORD": "Password", "RESET_TOKEN": "Reset link"}\n',
+      // Labels joined by - or _, and tokens a vendor means for the browser (black-box round 23 re-test).
+      'app/public/locales/de.json': '{"CLIENT_SECRET": "Client-Geheimnis", "ONE_TIME_PASSWORD": "Einmal-Passwort", "API_TOKEN": "Access_Token"}\n',
+      'app/public/config.json': '{"MAPBOX_TOKEN": "pk.eyJ1IjoiZXhhbXBsZSIsImEiOiJjazEyMzQ1In0.abc123", "MIXPANEL_TOKEN": "0123456789abcdef0123456789abcdef"}\n',
       'app/public/LICENSE': 'MIT License\n\nPermission is hereby granted, free of charge\n',
       'app/public/keys/id_rsa.pub': 'ssh-rsa AAAAB3NzaC1yc2E user@host\n',
       'app/public/docker-compose.example.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: change-me-123\n',

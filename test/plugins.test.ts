@@ -237,15 +237,15 @@ describe('plugin trust (mm.app)', function() {
       } }));
       mm.env('prod');
       const message = await expectRefused(app, /SEN103/);
-      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 it was resolved from https:\/\/registry\.npmjs\.org\.evil\.net\/egg-tidy\/-\/egg-tidy-2\.1\.0\.tgz, on host registry\.npmjs\.org\.evil\.net, which is no registry the app installs from \(package-lock\.json\)/);
-      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 pulls in packages its lockfile does not pin to a registry the app installs from: tidy-helper@1\.0\.0: it was resolved from https:\/\/evil\.example\.net\/x\.tgz, on host evil\.example\.net/);
+      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 was resolved from https:\/\/registry\.npmjs\.org\.evil\.net\/egg-tidy\/-\/egg-tidy-2\.1\.0\.tgz, on host registry\.npmjs\.org\.evil\.net, which is no registry the app installs from \(package-lock\.json\)/);
+      assert.match(message, /plugin tidy \(egg-tidy\)@2\.1\.0 pulls in packages its lockfile does not pin to a registry the app installs from: tidy-helper@1\.0\.0 was resolved from https:\/\/evil\.example\.net\/x\.tgz, on host evil\.example\.net/);
       assert.match(message, /add its URL to `config\.sentinel\.plugins\.registries` \(or `registry=` in the app's \.npmrc\); otherwise reinstall the package from the registry/);
       assert.deepEqual(findings(app, 'SEN103').map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:tidy', 'high' ], [ 'plugin:tidy', 'high' ] ]);
       // The registry the app's .npmrc names for a scope counts; one a path prefix names only covers what lies below it.
       fs.writeFileSync(path.join(app, '.npmrc'), '@acme:registry=https://registry.npmjs.org.evil.net/\nregistry=https://evil.example.net/npm/\n');
       const npmrc = await expectRefused(app, /SEN103/);
       assert.ok(!npmrc.includes('egg-tidy-2.1.0.tgz'), npmrc);
-      assert.match(npmrc, /tidy-helper@1\.0\.0: it was resolved from https:\/\/evil\.example\.net\/x\.tgz/);
+      assert.match(npmrc, /tidy-helper@1\.0\.0 was resolved from https:\/\/evil\.example\.net\/x\.tgz/);
       fs.writeFileSync(path.join(app, 'config/config.prod.ts'), "export default { sentinel: { plugins: { registries: [ 'https://evil.example.net/' ] } } };\n");
       const allowed = await bootApp(app);
       await allowed.close();

@@ -404,18 +404,19 @@ const READ_BY_CONTENT = /^(?:[^.]+|.+\.(?:json|ya?ml|txt|ini|toml|conf|cfg|confi
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 /**
  * A setting of a secret in an env file, YAML (docker-compose's `POSTGRES_PASSWORD: …`) or JSON (`"DB_PASSWORD": "…"`):
- * an upper-case name that ends in a secret's word, and its value.
+ * an upper-case name that ends in a secret's word, and its value. Not `…_TOKEN`: a front end's config holds tokens
+ * its vendor means for the browser (Mapbox's, Mixpanel's, a client token).
  */
-const SECRET_SETTING = /(?:^|[\s{,])(?:export\s+)?["']?[A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY|TOKEN)["']?\s*[:=]\s*["']?([^\s"',}#]*)/gm;
-/**
- * A value that reads as a secret: six characters or more, one at least no letter, not a placeholder or a variable. A
- * front end's texts under upper-case keys (`"FORGOT_PASSWORD": "Forgot password?"`, `"PASSWORD": "Password"`) are not.
- */
+const SECRET_SETTING = /(?:^|[\s{,])(?:export\s+)?["']?([A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY))["']?\s*[:=]\s*["']?([^\s"',}#]*)/gm;
+/** A value that reads as a secret: six characters or more, one at least no letter, not a placeholder or a variable. */
 const SECRET_VALUE = /^(?!<|\$|changeme|xxx|\*{3})(?=.*[^A-Za-z]).{6,}$/i;
+/** Words joined by `-`, `_` or `.`: a front end's label under an upper-case key (`"CLIENT_SECRET": "Client-Geheimnis"`). */
+const WORDS = /^\p{L}{2,}(?:[-_.]\p{L}{2,})*$/u;
 
-function setsSecret(text: string): boolean {
-  for (const match of text.matchAll(SECRET_SETTING)) if (SECRET_VALUE.test(match[1])) return true;
-  return false;
+/** The name of the first secret a file's settings set, if any. */
+function secretSetting(text: string): string | undefined {
+  for (const match of text.matchAll(SECRET_SETTING)) if (SECRET_VALUE.test(match[2]) && !WORDS.test(match[2])) return match[1];
+  return undefined;
 }
 /** How much of a candidate file is read to judge it. */
 const JUDGED_BYTES = 64 * 1024;
@@ -484,7 +485,8 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
   const text = head(full);
   if (PRIVATE_KEY.test(text)) return 'a private key';
   if (config.secrets.some(secret => text.includes(secret))) return 'a file that holds secrets of the app\'s config';
-  return !template && setsSecret(text) ? 'settings that set secrets' : undefined;
+  const setting = template ? undefined : secretSetting(text);
+  return setting && `settings that set secrets (${setting})`;
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */

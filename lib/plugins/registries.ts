@@ -43,7 +43,9 @@ export function readConfiguredRegistries(dir: string, env: NodeJS.ProcessEnv = p
   };
   npmrc('.npmrc', '.npmrc');
   if (home) npmrc(path.join(home, '.npmrc'), '~/.npmrc');
-  if (env.npm_config_registry) found.push({ url: env.npm_config_registry, from: 'npm_config_registry' });
+  // npm reads its config variables in any case (Dockerfiles write NPM_CONFIG_REGISTRY).
+  const variable = Object.keys(env).find(name => name.toLowerCase() === 'npm_config_registry' && env[name]);
+  if (variable) found.push({ url: env[variable] as string, from: variable });
   for (const line of read('.yarnrc').split(/\r?\n/)) {
     const match = /^\s*("?(?:@[^:\s"]+:)?registry"?)\s+["']?([^"'\s]+)/.exec(line);
     if (match) found.push({ url: match[2], from: `.yarnrc (${match[1].replace(/"/g, '')})` });

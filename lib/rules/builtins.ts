@@ -382,7 +382,7 @@ export const securityHeadersWeakened: Rule = {
     const hits: RuleHit[] = [];
     for (const [ name, lost ] of HEADER_PROTECTIONS) {
       const off = notRunning(facts, name);
-      if (off) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${lost}: ${off.how}${setIn(facts, off.key)}` });
+      if (off && !(name === 'xframe' && framingByCsp(facts))) hits.push({ severity: 'medium', target: `config.${off.key}`, source: facts.provenance(off.key), message: `${lost}: ${off.how}${setIn(facts, off.key)}` });
     }
     const hsts = notRunning(facts, 'hsts');
     const https = (facts.config.sentinel as { https?: boolean } | undefined)?.https === true;
@@ -402,7 +402,7 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
-    hits.push(...ignoredFrameOptions(facts, policy), ...leakyReferrerPolicy(facts));
+    hits.push(...ignoredFrameOptions(facts), ...leakyReferrerPolicy(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -441,9 +441,19 @@ function permissiveScriptSources(policy: Record<string, unknown>): { directive: 
   const directive = [ 'script-src', 'default-src' ].find(name => policy[name] !== undefined);
   if (!directive) return undefined;
   const value = policy[directive];
-  const sources = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/))
-    .filter(source => PERMISSIVE_SCRIPT_SOURCE.test(source.trim()) || (directive === 'default-src' && source.trim().toLowerCase() === "'unsafe-inline'"));
+  const all = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/)).map(source => source.trim());
+  // With 'strict-dynamic' (and the nonce egg-security adds to script-src) browsers ignore hosts, schemes and
+  // 'unsafe-inline' in the directive: Google's strict CSP lists them for older browsers only.
+  const strictDynamic = directive === 'script-src' && all.some(source => source.toLowerCase() === "'strict-dynamic'");
+  const sources = all.filter(source => (strictDynamic ? source.toLowerCase() === "'unsafe-eval'" :
+    PERMISSIVE_SCRIPT_SOURCE.test(source) || (directive === 'default-src' && source.toLowerCase() === "'unsafe-inline'")));
   return sources.length ? { directive, sources } : undefined;
+}
+
+/** The Content-Security-Policy's `frame-ancestors` governs framing (browsers obey it over X-Frame-Options). */
+function framingByCsp(facts: Facts): boolean {
+  const policy = (securityConfig(facts).csp as { policy?: unknown } | undefined)?.policy;
+  return !notRunning(facts, 'csp') && Boolean(policy) && typeof policy === 'object' && (policy as AnyRecord)['frame-ancestors'] !== undefined;
 }
 
 /** The X-Frame-Options values browsers honour; they ignore the header with any other (ALLOW-FROM is obsolete). */
@@ -453,11 +463,10 @@ const HONOURED_XFRAME = /^\s*(?:DENY|SAMEORIGIN)\s*$/i;
  * An X-Frame-Options egg-security sends with a value browsers ignore (`ALLOW-FROM https://partner.example`), unless the
  * Content-Security-Policy's `frame-ancestors`, which browsers obey instead, governs framing.
  */
-function ignoredFrameOptions(facts: Facts, cspPolicy: unknown): RuleHit[] {
+function ignoredFrameOptions(facts: Facts): RuleHit[] {
   const value = (securityConfig(facts).xframe as { value?: unknown } | undefined)?.value;
   // egg-security sends SAMEORIGIN for a missing or empty value.
-  if (notRunning(facts, 'xframe') || !value || (typeof value === 'string' && HONOURED_XFRAME.test(value))) return [];
-  if (!notRunning(facts, 'csp') && cspPolicy && typeof cspPolicy === 'object' && (cspPolicy as AnyRecord)['frame-ancestors'] !== undefined) return [];
+  if (notRunning(facts, 'xframe') || !value || (typeof value === 'string' && HONOURED_XFRAME.test(value)) || framingByCsp(facts)) return [];
   return [{
     severity: 'medium', target: 'config.security.xframe.value', source: facts.provenance('security.xframe.value'),
     message: `X-Frame-Options is sent as '${String(value)}'${setIn(facts, 'security.xframe.value')}, which browsers ignore (they honour DENY and SAMEORIGIN only; ` +

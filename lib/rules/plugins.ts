@@ -152,9 +152,9 @@ const NO_REGISTRY = 'which is no registry the app installs from';
  */
 function sourceProblem(resolved: string | undefined, registries: readonly string[]): string | undefined {
   if (!resolved || !/^[a-z+]+:/i.test(resolved) || resolved.startsWith('file:')) return undefined;
-  if (!resolved.startsWith('https:')) return `it was resolved from ${displayUrl(resolved)}, not over https`;
+  if (!resolved.startsWith('https:')) return `was resolved from ${displayUrl(resolved)}, not over https`;
   if (registryOf(resolved, registries)) return undefined;
-  return `it was resolved from ${displayUrl(resolved)}, on host ${new URL(resolved).host}, ${NO_REGISTRY}`;
+  return `was resolved from ${displayUrl(resolved)}, on host ${new URL(resolved).host}, ${NO_REGISTRY}`;
 }
 
 /** The registries lockfile URLs may point into: npm's and yarn's, the app's .npmrc / .yarnrc ones and `plugins.registries`. */
@@ -189,7 +189,7 @@ function lockProblem(plugin: PluginTrustFact, baseDir: string, registries: reado
 function dependencySourceProblems(plugin: PluginTrustFact, baseDir: string, registries: readonly string[]): string[] {
   return (plugin.dependencySources ?? []).flatMap(dependency => {
     const problem = sourceProblem(dependency.resolved, registries);
-    return problem ? [ `${dependency.package}@${dependency.version ?? '?'}: ${problem} (${toDisplayPath(baseDir, dependency.lockfile)})` ] : [];
+    return problem ? [ `${dependency.package}@${dependency.version ?? '?'} ${problem} (${toDisplayPath(baseDir, dependency.lockfile)})` ] : [];
   });
 }
 

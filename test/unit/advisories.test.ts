@@ -406,6 +406,13 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(hits({ xframe: { enable: false, value: 'ALLOW-FROM https://partner.example' } }), [ 'medium config.security.xframe.enable' ], 'off is reported once');
     assert.deepEqual(hits({ csp: { enable: true, policy: { 'default-src': "'self' 'unsafe-inline'" } } }), [ 'low config.security.csp.policy.default-src' ]);
     assert.deepEqual(hits({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' 'unsafe-inline'" } } }), [], 'egg-security adds its nonce to script-src');
+    // Google's strict CSP: with 'strict-dynamic' browsers ignore the hosts, schemes and 'unsafe-inline' listed for old ones.
+    assert.deepEqual(hits({ csp: { enable: true, policy: { 'script-src': "'strict-dynamic' https: http: 'unsafe-inline'", 'object-src': "'none'" } } }), []);
+    assert.deepEqual(hits({ csp: { enable: true, policy: { 'script-src': "'strict-dynamic' 'unsafe-eval'" } } }), [ 'low config.security.csp.policy.script-src' ]);
+    // X-Frame-Options off, or with any value, while the CSP's frame-ancestors governs framing.
+    const frameAncestors = { enable: true, policy: { 'default-src': "'self'", 'frame-ancestors': "'none'" } };
+    assert.deepEqual(hits({ xframe: { enable: false }, csp: frameAncestors }), []);
+    assert.deepEqual(hits({ xframe: { enable: false }, csp: { ...frameAncestors, enable: false } }), [ 'medium config.security.xframe.enable', 'low config.security.csp.enable' ]);
     const withReferrerPolicy = (value: string, listed = true) => ({
       defaultMiddleware: `csrf,hsts,methodnoallow,noopen,nosniff,csp,xssProtection,xframe,dta${listed ? ',referrerPolicy' : ''}`, referrerPolicy: { enable: true, value },
     });

@@ -58,7 +58,7 @@ describe('SEN203 static serving', () => {
   it('a dir too large to scan whole is reported as not fully checked (medium), besides what was found', () => {
     const hits = check('/srv/fake/app/public', { truncated: true, envFiles: [ '.env' ] });
     assert.deepEqual(hits.map(hit => hit.severity), [ 'critical', 'medium' ]);
-    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries: egg-sentinel looked no further for files that leak secrets and symlinks out of it/);
+    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries or 2000 files of settings, keys or text: egg-sentinel looked no further for files that leak secrets and symlinks out of it/);
     assert.deepEqual(check('/srv/fake/app/public', { truncated: true }).map(hit => hit.severity), [ 'medium' ]);
   });
 
@@ -243,6 +243,13 @@ describe('SEN304 config schemas', () => {
     for (const size of [ '10 megabytes', '1m', '5MiB', '-1mb' ]) {
       assert.equal(validateAppConfig({ bodyParser: { jsonLimit: size }, multipart: { fileSize: size } }).length, 2, size);
     }
+  });
+
+  it('security.xframe.value: any case of DENY, SAMEORIGIN and ALLOW-FROM passes the schema, as browsers read it; other values fail (black-box round 23)', () => {
+    for (const value of [ 'DENY', 'deny', 'SameOrigin', 'sameorigin', 'ALLOW-FROM https://partner.example', 'allow-from https://partner.example' ]) {
+      assert.deepEqual(validateAppConfig({ security: { xframe: { value } } }), [], value);
+    }
+    for (const value of [ 'ALLOWALL', 'deny-all', '' ]) assert.equal(validateAppConfig({ security: { xframe: { value } } }).length, 1, value);
   });
 
   it('user schemas: a missing key, a secret value masked by its name or its shape', () => {

@@ -197,7 +197,7 @@ describe('SEN103 lockfile entries', () => {
     assert.deepEqual(messages, [
       'plugin tidy (egg-tidy)@1.0.0 installed version 1.0.0 differs from the locked 0.9.0 (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from http://mirror.example/egg-tidy.tgz, not over https (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from http://mirror.example/egg-tidy.tgz, not over https (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry has no integrity hash (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum) (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 is a directory of its own where package-lock.json records a link to ../elsewhere: what is installed is not what was locked',
@@ -225,14 +225,14 @@ describe('SEN103 lockfile entries', () => {
     ], { registries: [ 'https://npm.acme.dev/private' ] }, { pluginTrust: { configuredRegistries: [ { url: 'https://scoped.acme.dev/', from: '.npmrc (@acme:registry)' } ] } });
     const hits = pluginNotLocked.check(facts, PROD);
     assert.deepEqual(hits.map(hit => hit.message), [
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://registry.npmjs.org.evil.net/egg-tidy/-/egg-tidy-1.0.0.tgz, on host registry.npmjs.org.evil.net, which is no registry the app installs from (package-lock.json)',
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://evil.example.net/x.tgz, on host evil.example.net, which is no registry the app installs from (package-lock.json)',
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://npm.acme.dev/privateer/egg-tidy.tgz, on host npm.acme.dev, which is no registry the app installs from (package-lock.json)',
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from https://npm.acme.dev:8443/private/egg-tidy.tgz, on host npm.acme.dev:8443, which is no registry the app installs from (package-lock.json)',
-      'plugin tidy (egg-tidy)@1.0.0 it was resolved from git+ssh://github.com/acme/egg-tidy.git#abc, not over https (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from https://registry.npmjs.org.evil.net/egg-tidy/-/egg-tidy-1.0.0.tgz, on host registry.npmjs.org.evil.net, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from https://evil.example.net/x.tgz, on host evil.example.net, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from https://npm.acme.dev/privateer/egg-tidy.tgz, on host npm.acme.dev, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from https://npm.acme.dev:8443/private/egg-tidy.tgz, on host npm.acme.dev:8443, which is no registry the app installs from (package-lock.json)',
+      'plugin tidy (egg-tidy)@1.0.0 was resolved from git+ssh://github.com/acme/egg-tidy.git#abc, not over https (package-lock.json)',
       'plugin tidy (egg-tidy)@1.0.0 pulls in packages its lockfile does not pin to a registry the app installs from: ' +
-        'right@2.0.0: it was resolved from https://evil.example.net/right.tgz, on host evil.example.net, which is no registry the app installs from (yarn.lock); ' +
-        'plain@3.0.0: it was resolved from http://registry.npmjs.org/plain/-/plain-3.0.0.tgz, not over https (yarn.lock)',
+        'right@2.0.0 was resolved from https://evil.example.net/right.tgz, on host evil.example.net, which is no registry the app installs from (yarn.lock); ' +
+        'plain@3.0.0 was resolved from http://registry.npmjs.org/plain/-/plain-3.0.0.tgz, not over https (yarn.lock)',
     ], 'credentials are not echoed; a path prefix covers what lies below it only');
     assert.deepEqual(hits.map(hit => /plugins\.registries/.test(hit.fix ?? '')), [ true, true, true, true, false, true ]);
   });
@@ -254,9 +254,9 @@ describe('SEN103 lockfile entries', () => {
     assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), {}), []);
     // A build machine's registry: the user's ~/.npmrc and npm_config_registry (round 23).
     const home = tempTree({ '.npmrc': 'registry=https://artifactory.acme.dev/api/npm/npm/\n' });
-    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), { HOME: home, npm_config_registry: 'https://nexus.acme.dev/repository/npm/' }), [
+    assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), { HOME: home, NPM_CONFIG_REGISTRY: 'https://nexus.acme.dev/repository/npm/' }), [
       { url: 'https://artifactory.acme.dev/api/npm/npm/', from: '~/.npmrc (registry)' },
-      { url: 'https://nexus.acme.dev/repository/npm/', from: 'npm_config_registry' },
+      { url: 'https://nexus.acme.dev/repository/npm/', from: 'NPM_CONFIG_REGISTRY' },
     ]);
     assert.equal(registryOf('https://registry.npmmirror.com/egg/-/egg-3.34.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmmirror.com/', 'a public mirror egg teams use');
     assert.equal(registryOf('https://registry.npmjs.org/a/-/a-1.0.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/');

@@ -178,8 +178,9 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       payload(path.join(dir, 'node_modules/apm-agent/index.js'), 'installed');
       fs.mkdirSync(path.join(dir, 'run'));
       payload(path.join(dir, 'run/dropped.js'), 'dropped');
+      // No env set, as in the egg-scripts process of `egg-scripts start --env=prod`, which learns it from its arguments.
       const start = (...preloads: string[]) => spawnSync(process.execPath, [ ...preloads.flatMap(preload => [ '--require', preload ]), '-e', '0' ], {
-        cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8',
+        cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: '', NODE_ENV: '' }, encoding: 'utf8',
       });
       const preflight = path.join(ROOT, 'preflight.ts');
       const refused = start(preflight, path.join(outside, 'pwn.js'), './run/dropped.js');
