@@ -18,7 +18,8 @@ const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passph
   'salt', 'salts', 'pepper', 'peppers' ]);
 /**
  * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`, `aesKey`,
- * `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account). Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
+ * `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account). Not `appKey`:
+ * DingTalk's and others' app key is an identifier, paired with an app secret.
  */
 const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt',
   'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric', 'license', 'licence' ]);
@@ -154,9 +155,10 @@ const TEMPLATE = /\$\{[^}]*\}|\{\{[^}]*\}\}|^\$[A-Z_][A-Z0-9_]*$|^%[A-Z_][A-Z0-9
 const PLACEHOLDER = /^(?:change[-_ ]?(?:me|it|this)|todo|tbd|fixme|placeholder|replace[-_ ]?me|your[-_ ].*|<[^>]*>|x{3,}|\*{3,}|\.{3,}|secret|password|passwd|example|dummy|test|null|undefined|none|\[redacted\])$/i;
 /**
  * An instruction left where the secret belongs (a template's text copied into a secret store): a verb and what to
- * put (`replace-with-output-of-keygen`, `put your key here`, `insert_secret`, `fill-in-the-real-key`).
+ * put (`replace-with-output-of-keygen`, `put your key here`, `fill-in-the-real-key`). Only such words: a URL's or a
+ * connection string's password that reads as a placeholder is not masked.
  */
-const INSTRUCTION = /^(?:please[-_ .]+)?(?:replace|insert|change|put|fill|paste|enter|add|set|generate|update|provide|use)(?:[-_ .]+(?:me|it|this|in))?[-_ .]+(?:with|to|your|here|own|real|actual|a|an|the|output|value|generated|new|secret|key|token|password)(?=[-_ .:]|$)/i;
+const INSTRUCTION = /^(?:please[-_ .]+)?(?:replace|insert|change|put|fill|paste|enter|set|generate|provide)(?:[-_ .]+(?:me|it|this|in))?[-_ .]+(?:with|to|your|here|own|real|actual|the|output|generated)(?=[-_ .:]|$)/i;
 /**
  * A stand-in marker as the first or last word (`todo-set-a-key`, `cookie-key-TBD`, `xxx-secret-xxx`) or a `…here`
  * ending (`secret-key-goes-here`): a word in the middle of a value may be part of a real password, these are not.

@@ -48,8 +48,8 @@ const NUMBER_WITH_SEPARATORS = /^\d[\d.,:\s-]*$/;
 
 /**
  * Strength of a secret string in bits: its length times the bits per character of the narrowest alphabet it is
- * written in (decimal digits 3.3, hex 4, base64 6, anything else 6.5; a number's separators count for nothing), capped by ENTROPY_SLACK times its measured character entropy, so
- * words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
+ * written in (decimal digits 3.3, hex 4, base64 6, anything else 6.5; a number's separators count for nothing),
+ * capped by ENTROPY_SLACK times its measured character entropy, so words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
  * repeats inside it are counted as patterns (patternedBits).
  */
 export function estimateSecretBits(secret: string): number {

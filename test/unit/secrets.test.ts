@@ -448,12 +448,12 @@ describe('secret key names', () => {
 
   it('placeholders: instructions and stand-in markers left where a secret belongs (black-box round 23)', () => {
     for (const value of [ 'replace-with-output-of-egg-sentinel-keygen', 'Replace with your key', 'put-your-key-here', 'insert_secret_here',
-      'change this to a real password', 'fill in the real token', 'paste-the-generated-value', 'please set your own secret', 'enter_new_password',
+      'change this to a real password', 'fill in the real token', 'paste-the-generated-value', 'please set your own secret', 'enter_your_password',
       'todo-real-key', 'TODO: generate', 'cookie-key-TBD', 'xxx-secret-xxx', 'secret-key-goes-here', 'api-token-here', 'FIXME later' ]) {
       assert.equal(placeholderKind(value), 'placeholder', value);
     }
     for (const value of [ 'Tq8vN2kL5mW9xR', 'setup-2024-Kx9!vQ', 'hereford-Bull-77', 'todolist-app-Wq3Lm8Zt2X', 'replaced!Q9x', 'use2Fa7kq',
-      'photo-here-9Kq', 'there', 'enter', 'Xk9-mytodo' ]) {
+      'photo-here-9Kq', 'there', 'enter', 'Xk9-mytodo', 'use-a-Kq7Wx2Zr9Tn4', 'add-new-Kq7Wx2Zr9', 'update-key-Kq7Wx2' ]) {
       assert.equal(placeholderKind(value), undefined, value);
     }
   });
