@@ -25,10 +25,12 @@ if (startedCheck?.role === 'agent' && process.send) {
     return (send as (...args: unknown[]) => boolean).apply(process, [ message, ...rest ]);
   } as typeof process.send;
 } else if (startedCheck?.role === 'app') {
-  // An app worker listens once egg's ready callbacks ran: the master counts it started when it does.
+  // An app worker listens once egg's ready callbacks ran: the master counts it started when it does. Judged a turn
+  // later: a plugin's boot hook made before egg-sentinel's may open a server of its own, and egg makes every hook in
+  // one go, while a cluster worker's listen() binds through the master, turns later still.
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function listenOnceSentinelRan(this: net.Server, ...args: unknown[]) {
-    if (!isHooked()) refuse(notHookedProblem('app', startedCheck.serverEnv));
+    if (!isHooked()) setImmediate(() => isHooked() || refuse(notHookedProblem('app', startedCheck.serverEnv)));
     return (listen as (...args: unknown[]) => net.Server).apply(this, args);
   } as typeof listen;
 }

@@ -197,6 +197,26 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('in an app worker, refuses a listen() by which egg-sentinel never hooked, a turn later: a server a hook opened before egg-sentinel\'s is fine', () => {
+    // A stand-in for egg-cluster's app worker: the preflight knows the process by its script's path.
+    const worker = path.join(dir, 'node_modules/egg-cluster/lib/app_worker.js');
+    fs.mkdirSync(path.dirname(worker), { recursive: true });
+    const marks = JSON.stringify(path.join(ROOT, 'lib/process-marks.ts'));
+    fs.writeFileSync(worker, `const net = require('net');
+const server = net.createServer().listen(0, '127.0.0.1', () => { server.close(); console.log('listening'); });
+if (process.argv[2] === 'hooked') require(${marks}).markHooked();
+`);
+    const start = (mode: string) => spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), worker, mode ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8',
+    });
+    const hooked = start('hooked');
+    assert.equal(hooked.status, 0, hooked.stderr);
+    assert.match(hooked.stdout, /listening/);
+    const never = start('never');
+    assert.equal(never.status, 1, never.stderr);
+    assert.match(never.stderr, /\[egg-sentinel preflight\] refused to start: egg-sentinel did not run in the app worker \(env prod\)/);
+  });
+
   it('as a --require module, stops the process before its code runs', () => {
     const marker = path.join(dir, 'ran');
     const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
