@@ -125,7 +125,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
-  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env)));
+  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST));
   return problems.length ? problems.join('\n') : undefined;
 }
 
@@ -191,18 +191,35 @@ export function notHookedProblem(role: 'agent' | 'app', serverEnv: string): stri
 }
 
 /**
+ * EGG_SENTINEL_REQUIRE_MANIFEST: set by the deploy, outside the app's files, so that deleting sentinel.lock.json does
+ * not turn the preflight's check off (`plugins.requireManifest` says the same at boot, after the plugins' code ran).
+ */
+const REQUIRE_MANIFEST_VALUES: ReadonlyMap<string, boolean> = new Map([ [ '', false ], [ '0', false ], [ 'false', false ], [ '1', true ], [ 'true', true ] ]);
+
+/**
  * Every plugin sentinel.lock.json pins, hashed before egg runs any of their code: a changed config file of
  * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. In every process the preflight
  * is loaded in (the master, the agent, each worker, a worker egg-cluster forks again): a mark one process passed to
  * the next could be forged, and the files may change between two forks.
  */
-function pinnedPluginProblems(baseDir: string, serverEnv: string): string[] {
+function pinnedPluginProblems(baseDir: string, serverEnv: string, requireManifest: string | undefined): string[] {
+  const required = REQUIRE_MANIFEST_VALUES.get((requireManifest ?? '').trim().toLowerCase());
+  if (required === undefined) {
+    return [ `[egg-sentinel preflight] refused to start: EGG_SENTINEL_REQUIRE_MANIFEST is ${JSON.stringify(requireManifest)}; set it to 1 (or true) to require ${MANIFEST_FILE}, or 0 (or false, or unset it) not to.` ];
+  }
   let read;
   try {
     read = readManifest(baseDir);
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     return [ `[egg-sentinel preflight] refused to start (SEN104): ${error.message}` ];
+  }
+  if (!read && required) {
+    return [
+      `[egg-sentinel preflight] refused to start (SEN104) in env ${serverEnv}: EGG_SENTINEL_REQUIRE_MANIFEST is set, and ${path.join(baseDir, MANIFEST_FILE)} is missing: ` +
+        'without it no plugin file is checked before egg runs the plugins\' code.',
+      `Fix: restore ${MANIFEST_FILE} (it is committed with the app), or run \`npx egg-sentinel pin\` after checking the installed plugins, and commit it.`,
+    ];
   }
   if (!read) return [];
   // Every pinned plugin, whatever env it was pinned for: a plugin's files are the same in every env (one pinned for

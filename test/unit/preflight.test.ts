@@ -49,6 +49,20 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x' ], dir, env) ?? '', /refused to start \(SEN104\): .*sentinel\.lock\.json is not valid JSON/);
   });
 
+  it('with EGG_SENTINEL_REQUIRE_MANIFEST set by the deploy, a missing sentinel.lock.json refuses the start outside local/unittest (black-box round 23)', () => {
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }), undefined, 'no manifest, none required');
+    for (const value of [ '1', 'true', ' TRUE ' ]) {
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', EGG_SENTINEL_REQUIRE_MANIFEST: value }) ?? '',
+        /refused to start \(SEN104\) in env prod: EGG_SENTINEL_REQUIRE_MANIFEST is set, and .*sentinel\.lock\.json is missing/, value);
+    }
+    for (const value of [ '0', 'false', '' ]) assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', EGG_SENTINEL_REQUIRE_MANIFEST: value }), undefined, value);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'local', EGG_SENTINEL_REQUIRE_MANIFEST: '1' }), undefined, 'a developer may');
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', EGG_SENTINEL_REQUIRE_MANIFEST: 'yes' }) ?? '',
+      /EGG_SENTINEL_REQUIRE_MANIFEST is "yes"; set it to 1 \(or true\) to require sentinel\.lock\.json, or 0/);
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [] }] })));
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', EGG_SENTINEL_REQUIRE_MANIFEST: '1' }), undefined, 'the manifest is there');
+  });
+
   it('judges the scope as egg uses it: untrimmed, and a repeated option (an array) joined with commas', () => {
     const options = (serverScope: unknown) => [ 'node', 'x', JSON.stringify({ baseDir: dir, serverScope }) ];
     // egg-scripts --serverScope=/../../tmp/evil/a --serverScope=b: egg loads config/config./../../tmp/evil/a,b_prod.js.
