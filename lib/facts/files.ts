@@ -467,14 +467,15 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
 /** Why a file egg-static serves leaks secrets, or undefined for an asset; `read` says whether its content may be read. */
 function secretFileKind(name: string, full: string, config: ConfigIdentity, read: () => boolean): string | undefined {
   if (BACKUP_FILE.test(name)) return 'a backup copy';
-  // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config.
+  // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config. Read
+  // once, whichever of the judgements below asks first.
+  let text: string | undefined;
+  const content = () => (text ??= head(full));
+  const holdsConfigSecret = () => config.secrets.some(secret => content().includes(secret));
   const template = TEMPLATE_NAME.test(name);
-  if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(head(full))) return 'an env file that sets secrets';
+  if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(content())) return 'an env file that sets secrets';
   const env = CONFIG_COPY.exec(name)?.[1];
-  if (env && config.envs.has(env.toLowerCase())) {
-    const text = head(full);
-    if (config.secrets.some(secret => text.includes(secret))) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
-  }
+  if (env && config.envs.has(env.toLowerCase()) && holdsConfigSecret()) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (config.linked.size) {
     const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
@@ -482,10 +483,9 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
     if (target) return `a hard link to ${target}`;
   }
   if (!READ_BY_CONTENT.test(name) || !read()) return undefined;
-  const text = head(full);
-  if (PRIVATE_KEY.test(text)) return 'a private key';
-  if (config.secrets.some(secret => text.includes(secret))) return 'a file that holds secrets of the app\'s config';
-  const setting = template ? undefined : secretSetting(text);
+  if (PRIVATE_KEY.test(content())) return 'a private key';
+  if (holdsConfigSecret()) return 'a file that holds secrets of the app\'s config';
+  const setting = template ? undefined : secretSetting(content());
   return setting && `settings that set secrets (${setting})`;
 }
 
