@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './facts/real-path';
+import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, untrustedModuleRoots } from './facts/real-path';
 import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
@@ -143,17 +143,12 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
   const own = realPathOrAbsolute(preflightFile);
   const at = preloads.findIndex(flag => resolveModule(flag.value as string, cwd) === own);
   if (at === -1) return [];
-  const base = realPathOrAbsolute(baseDir);
-  const roots = [ base, ...nodeModulesDirs(base) ].map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
-  const untrusted = untrustedModuleRoots(roots, base).map(root => root.dir);
-  const written = [ 'run', 'logs' ].map(dir => path.join(base, dir));
+  const written = [ 'run', 'logs' ].map(dir => path.join(realPathOrAbsolute(baseDir), dir));
   const refused = preloads.slice(at + 1).flatMap(flag => {
     const file = resolveModule(flag.value as string, cwd);
-    const where = file === undefined ? 'a module that does not resolve from the working directory (or a data: URL)' :
-      written.some(dir => isInside(file, dir)) ? `${file}, in a directory the app writes at run time` :
-        untrusted.some(dir => isInside(file, dir)) ? `${file}, in a node_modules outside the app that another user can write` :
-          roots.some(root => isInside(file, root)) ? undefined : `${file}, outside the app and the node_modules it resolves from`;
-    return where ? [ `  - ${flag.source} has ${flag.name} ${JSON.stringify(flag.value)}: ${where}` ] : [];
+    const why = file === undefined ? 'it does not resolve from the working directory (or is a data: URL)' :
+      written.some(dir => isInside(file, dir)) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
+    return why ? [ `  - ${flag.source} has ${flag.name} ${JSON.stringify(flag.value)}: ${why}` ] : [];
   });
   if (!refused.length) return [];
   return [

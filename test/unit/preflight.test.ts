@@ -200,8 +200,8 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       const refused = start(preflight, path.join(outside, 'pwn.js'), './run/dropped.js');
       assert.equal(refused.status, 1, refused.stderr);
       assert.match(refused.stderr, /\[egg-sentinel preflight\] refused to start \(SEN306\): preloads after the preflight would run code nobody reviewed/);
-      assert.match(refused.stderr, /execArgv has --require ".*pwn\.js": .*pwn\.js, outside the app and the node_modules it resolves from/);
-      assert.match(refused.stderr, /execArgv has --require "\.\/run\/dropped\.js": .*dropped\.js, in a directory the app writes at run time/);
+      assert.match(refused.stderr, /execArgv has --require ".*pwn\.js": .*pwn\.js is outside the app and the node_modules it resolves from/);
+      assert.match(refused.stderr, /execArgv has --require "\.\/run\/dropped\.js": .*dropped\.js is in a directory the app writes at run time/);
       assert.ok(!fs.existsSync(ran('outside')) && !fs.existsSync(ran('dropped')), 'the preloads never ran');
       const vouched = start(path.join(outside, 'pwn.js'), preflight, 'apm-agent');
       assert.equal(vouched.status, 0, vouched.stderr);
