@@ -278,7 +278,8 @@ export const weakCookieKeys: Rule = {
     'a timestamp, a MAC address or a name\'s hash; base64, base64url or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
-    'Critical outside local/unittest; low on a developer machine.',
+    'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: about one ' +
+    'in a million reads as a number or measures low entropy by chance and is refused; generate another, or a 32-byte one.',
   fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
   check(facts, { developmentEnv }) {

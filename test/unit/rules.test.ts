@@ -1,6 +1,7 @@
 import assert from 'node:assert';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
+import { bitsPerChar } from '../../lib/secrets';
 import { unsafeServerEnv } from '../../lib/rules/injection';
 import { ALL_RULE_INFO, RULES } from '../../lib/rules';
 import { fakeFacts } from './fake-facts';
@@ -157,11 +158,26 @@ describe('SEN201 weak cookie keys', () => {
     assert.deepEqual(weakCookieKeys.check(facts, { developmentEnv: false }), []);
   });
 
-  it('16 random bytes in hex are never refused (distinct characters and entropy leave room for chance repeats)', () => {
+  it('16 random bytes in hex, which sit on the 128-bit floor, are refused about once in a million, and only as a number or for their letter counts', () => {
+    // Measured: 1 of 2,000,000 refused for its letter counts; all digits, (10/16)^32, reads as a 32-digit number (106 bits).
+    const refused: string[] = [];
     for (let index = 0; index < 20000; index++) {
       const key = randomBytes(16).toString('hex');
+      const weakness = describeWeakKey(key, 'keyapp');
+      if (weakness === undefined) continue;
+      refused.push(key);
+      assert.ok(/^\d+$/.test(key) ? /bits of entropy/.test(weakness) : bitsPerChar(key) * 1.45 < 4, `${key} ${weakness}`);
+    }
+    assert.ok(refused.length <= 1, refused.join(', '));
+  });
+
+  it('a random key\'s chance runs and repeats are not read as patterns (a CI run refused one)', () => {
+    // Refused before: `67890` and a repeated `9f671`; `12345` and `99999` (each cost under 24 of its 128 bits).
+    for (const key of [ 'b59f67178ddc90daa2a49f671d678901', 'f4b7c84ad78f44812345e3c98d999995' ]) {
       assert.equal(describeWeakKey(key, 'keyapp'), undefined, key);
     }
+    // A chance shortfall in letter counts stays refused: that cap is what keeps words from passing for a random key.
+    assert.match(describeWeakKey('6676506e04e6560e046e6463e44ee159', 'keyapp') ?? '', /126 bits/);
   });
 
   it('a random key holding the app\'s name or a word stays strong', () => {
