@@ -238,14 +238,17 @@ function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
 /** The code-loading keys (CODE_LOADING_KEYS) EGG_APP_CONFIG's JSON sets. */
 function codeLoadingKeys(json: string | undefined): string[] {
   const parsed = parseJson(json);
-  return CODE_LOADING_KEYS.filter(keyPath => {
-    let value = parsed;
-    for (const key of keyPath.split('.')) {
-      if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, key)) return false;
-      value = (value as Record<string, unknown>)[key];
-    }
-    return true;
-  });
+  return CODE_LOADING_KEYS.filter(keyPath => setsKey(parsed, keyPath.split('.')));
+}
+
+/** Whether `value` has the key path `keys`; a key ending in `[]` is an array any element of which has the rest. */
+function setsKey(value: unknown, keys: string[]): boolean {
+  if (!keys.length) return true;
+  const [ key, ...rest ] = keys;
+  const name = key.endsWith('[]') ? key.slice(0, -2) : key;
+  if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, name)) return false;
+  const inner = (value as Record<string, unknown>)[name];
+  return key.endsWith('[]') ? Array.isArray(inner) && inner.some(element => setsKey(element, rest)) : setsKey(inner, rest);
 }
 
 /** Why the module `specifier` (a name or path) is not the app's own, or undefined when it resolves inside the app or a node_modules it may trust. */

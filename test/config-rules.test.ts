@@ -665,6 +665,34 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, new RegExp(`config\\.i18n\\.dirs\\[0\\] ".*" resolves to ${real}, outside the app root .*: every process requires code from it`));
   });
 
+  it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-sequelize\'s model dirs outside the app is high, and the models there really run (black-box round 24)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-models-'));
+    dirs.push(planted);
+    const ran = path.join(planted, 'ran');
+    fs.writeFileSync(path.join(planted, 'pwn.js'), `require('fs').appendFileSync(${JSON.stringify(ran)}, 'x');\nmodule.exports = () => ({});\n`);
+    // egg-sequelize's loader (lib/loader.js): each datasource's models from path.join(app.baseDir, 'app', baseDir).
+    const app = tempApp('cfg-sequelize', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sequelize: { baseDir: 'model' } };\n`,
+      'config/plugin.js': 'exports.sequelize = { enable: true, path: require(\'path\').join(__dirname, \'../lib/plugin/sequelize\') };\n',
+      'lib/plugin/sequelize/package.json': JSON.stringify({ name: 'sequelize-plugin', eggPlugin: { name: 'sequelize' } }),
+      'lib/plugin/sequelize/app.js': 'const path = require(\'path\');\nmodule.exports = app => {\n  const { datasources, baseDir } = app.config.sequelize;\n' +
+        '  for (const source of datasources || [ { baseDir } ]) app.loader.loadToApp(path.join(app.baseDir, \'app\', source.baseDir), \'model\');\n};\n',
+    });
+    dirs.push(app);
+    const escape = path.relative(path.join(app, 'app'), planted);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sequelize: { baseDir: escape } }));
+    const message = await expectRefused(app, /SEN305/);
+    assert.ok(fs.existsSync(ran), 'the planted model ran in the worker: the hole is real (the preflight refuses it before)');
+    assert.match(message, /security-relevant: sequelize\.baseDir/);
+    assert.match(message, /config\.sequelize\.baseDir ".*" resolves to .*sentinel-planted-models-.*, outside the app root .*: every process requires code from it/);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sequelize: { datasources: [ { baseDir: 'model' }, { baseDir: escape } ] } }));
+    assert.match(await expectRefused(app, /SEN305/), /config\.sequelize\.datasources\[1\]\.baseDir ".*" resolves to .*sentinel-planted-models-.*: every process requires code from it/);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sequelize: { baseDir: 'model' } }));
+    assert.doesNotMatch(await expectRefused(app, /SEN303/), /SEN305/, 'inside the app');
+  });
+
   it('EGG_APP_CONFIG cannot switch egg-sentinel off: its sentinel keys are refused, naming them', async () => {
     withSecureEnv();
     mm.env('prod');

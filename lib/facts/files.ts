@@ -561,6 +561,18 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
       }
     }
   }
+  // egg-sequelize requires every model file of app/<baseDir>, each datasource's when there are datasources; joined, so
+  // only `..` leaves the app.
+  const sequelize = input.plugins.some(plugin => plugin.name === 'sequelize' && plugin.enable) ? valueAt(config, 'sequelize') : undefined;
+  if (sequelize && typeof sequelize === 'object') {
+    const { baseDir: modelDir, datasources } = sequelize as { baseDir?: unknown; datasources?: unknown };
+    const modelDirs = Array.isArray(datasources) ?
+      datasources.map((source, index) => ({ keyPath: `sequelize.datasources[${index}].baseDir`, value: (source as { baseDir?: unknown } | null)?.baseDir })) :
+      [{ keyPath: 'sequelize.baseDir', value: modelDir }];
+    for (const { keyPath, value } of modelDirs) {
+      if (typeof value === 'string') entries.push({ keyPath, value, resolved: path.join(baseDir, 'app', value), loadsCode: true });
+    }
+  }
   // egg-i18n adds each plugin's and the framework's own config/locales to i18n.dirs: those are theirs, not the setting's.
   const loadUnits = [ ...input.plugins.flatMap(plugin => (plugin.path ? [ plugin.path ] : [])), ...input.eggPaths ];
   for (const keyPath of CODE_DIR_KEYS) {
@@ -581,7 +593,7 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
     }
   }
   return entries.map(({ keyPath, value, resolved, loadsCode }) => {
-    const file = input.provenanceFile(keyPath.replace(/\[\d+\]$/, ''));
+    const file = input.provenanceFile(keyPath.replace(/\[\d+\](?:\..*)?$/, ''));
     return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file), ...(loadsCode && { loadsCode }) };
   });
 }

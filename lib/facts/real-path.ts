@@ -61,7 +61,8 @@ export function isDeclaredPackage(dir: string, baseDir: string): boolean {
   const real = realPathOrAbsolute(dir);
   const base = realPathOrAbsolute(baseDir);
   const name = readPackageJsonAt(real)?.name;
-  if (!nodeModulesDirs(base).some(modules => isInside(real, modules)) || typeof name !== 'string') return false;
+  // Real paths on both sides: a deploy's node_modules may be a symlink to a shared directory.
+  if (!nodeModulesDirs(base).some(modules => isInside(real, realPathOrAbsolute(modules))) || typeof name !== 'string') return false;
   const app = readPackageJsonAt(base);
   return DEPENDENCY_FIELDS.some(field => {
     const deps = app?.[field];

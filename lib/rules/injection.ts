@@ -116,7 +116,7 @@ export const configFromEnvironment: Rule = {
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir and watcher.eventSources (all load code from the paths they name), httpclient.*, ' +
+    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources and sequelize.baseDir (all load code from the paths they name), httpclient.*, ' +
     'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
     'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware)), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
@@ -168,7 +168,8 @@ export const pathEscapesRoot: Rule = {
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
     '`view.root`, `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
     '`i18n.dirs`/`i18n.dir` (koa-locales requires `.js` locale files), `watcher.eventSources.*` (egg-watcher requires the ' +
-    'module), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
+    'module), `sequelize.baseDir` and `sequelize.datasources[].baseDir` (egg-sequelize requires every model file in ' +
+    '`app/<baseDir>`), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
     'app or by EGG_APP_CONFIG to a directory outside the app root (after resolving symlinks) and outside ' +
     '`config.sentinel.paths.allow`, it can expose or load files the app does not own. Values left at egg\'s or a plugin\'s ' +
     'default are not reported (nor the plugins\' own locale dirs egg-i18n adds), nor are the directories egg only writes to ' +

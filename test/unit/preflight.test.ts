@@ -96,6 +96,11 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(refused, /Fix: set these keys in the app's config files/);
     assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"directory":["/tmp/x"]}}' }) ?? '', /sets schedule\.directory/);
     assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"watcher":{"eventSources":{"x":"/tmp/x.js"}}}' }) ?? '', /sets watcher\.eventSources/);
+    // egg-sequelize requires every model of app/<baseDir> (black-box round 24); other datasource settings load nothing.
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sequelize":{"baseDir":"../../tmp/m"}}' }) ?? '', /sets sequelize\.baseDir, from which/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sequelize":{"datasources":[{"host":"db"},{"baseDir":"../../tmp/m"}]}}' }) ?? '',
+      /sets sequelize\.datasources\[\]\.baseDir, from which/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sequelize":{"datasources":[{"host":"db","database":"shop"}],"host":"db"}}' }), undefined);
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"cluster":{"enable":true}},"i18n":{"defaultLocale":"en"}}' }), undefined,
       'keys that load no code are SEN303\'s business at boot');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"customLoader":{"pwn":{"directory":"../evil"}}}' }), undefined, 'a developer may');
@@ -179,6 +184,23 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       assert.equal(preflightProblem(start(outside, 'local'), dir, {}), undefined, 'a developer may');
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('accepts the app\'s framework through a node_modules that is a symlink (a deploy\'s shared node_modules, black-box round 24)', () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-modules-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { egg: '^3.0.0' } }));
+      for (const name of [ 'egg', 'planted' ]) {
+        fs.mkdirSync(path.join(shared, name));
+        fs.writeFileSync(path.join(shared, name, 'package.json'), JSON.stringify({ name }));
+      }
+      fs.symlinkSync(shared, path.join(dir, 'node_modules'));
+      const start = (framework: string) => [ 'node', 'start-cluster', JSON.stringify({ baseDir: dir, env: 'prod', framework }) ];
+      assert.equal(preflightProblem(start(path.join(dir, 'node_modules/egg')), dir, {}), undefined, 'egg-scripts passes the app\'s own egg');
+      assert.match(preflightProblem(start(path.join(dir, 'node_modules/planted')), dir, {}) ?? '', /no dependency the app declares/, 'not declared');
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
     }
   });
 
