@@ -2,10 +2,11 @@
  * `node --require egg-sentinel/preflight …` (or egg-scripts `--require=egg-sentinel/preflight`):
  * refuses to start when the server env or scope could make egg run a file outside the app (SEN301), or when options
  * or variables would run code from outside it or switch egg-sentinel off, before egg has loaded anything; and, in
- * egg's agent and app workers, when egg-sentinel's boot hook has not run by the time the process reports itself started.
+ * egg's agent and app workers, when egg-sentinel's boot hook has not run by the time the process reports itself started,
+ * or when a worker listens although egg-sentinel refused its boot.
  */
 import net from 'node:net';
-import { isHooked } from './lib/process-marks';
+import { isHooked, isRefused, REFUSAL_SWALLOWED } from './lib/process-marks';
 import { notHookedProblem, preflightProblem, startedCheckFor } from './lib/preflight';
 
 function refuse(problem: string): never {
@@ -30,6 +31,7 @@ if (startedCheck?.role === 'agent' && process.send) {
   // one go, while a cluster worker's listen() binds through the master, turns later still.
   const listen = net.Server.prototype.listen;
   net.Server.prototype.listen = function listenOnceSentinelRan(this: net.Server, ...args: unknown[]) {
+    if (isRefused()) refuse(REFUSAL_SWALLOWED);
     if (!isHooked()) setImmediate(() => isHooked() || refuse(notHookedProblem('app', startedCheck.serverEnv)));
     return (listen as (...args: unknown[]) => net.Server).apply(this, args);
   } as typeof listen;

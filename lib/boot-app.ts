@@ -17,6 +17,7 @@ import { SentinelBootError } from './report/boot-error';
 import { Redactor } from './report/redact';
 import type { SentinelReport } from './report/report';
 import { formatChain } from './report/route-table';
+import { markRefused, REFUSAL_SWALLOWED } from './process-marks';
 import { formatText } from './report/text';
 import { bootReportFile, writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
@@ -79,6 +80,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
 export class SentinelAppBootHook extends SentinelBootHook {
   private securityAtCheck?: ConfigLeaves;
   private readonly sentinelWrites: SentinelWrite[];
+  /** This worker's check refused its boot (per app: egg-mock boots many in one process). */
+  private refused = false;
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
@@ -91,6 +94,8 @@ export class SentinelAppBootHook extends SentinelBootHook {
     // leave the report of an earlier boot to say all was well.
     app.ready?.(error => {
       if (error && !this.target.sentinel?.report && !(error instanceof SentinelBootError)) this.removeEarlierReport({ unlessLive: false });
+      // Registered before egg-cluster's worker registers its listen(): a refusal swallowed on its way exits here.
+      if (!error && this.refused) this.refusalSwallowed();
     });
   }
 
@@ -101,10 +106,24 @@ export class SentinelAppBootHook extends SentinelBootHook {
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
-    if (this.startupError || !this.config) throw this.startupError;
-    this.refuseSentinelChangedByCode();
-    this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
+    try {
+      if (this.startupError || !this.config) throw this.startupError;
+      this.refuseSentinelChangedByCode();
+      this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
+    } catch (error) {
+      this.refused = true;
+      markRefused();
+      throw error;
+    }
     this.securityAtCheck = securityLeaves(this.target.config);
+  }
+
+  /** Outside local/unittest the worker exits before it listens; a developer's process (egg-mock's included) is told. */
+  private refusalSwallowed(): void {
+    this.target.coreLogger.error(REFUSAL_SWALLOWED);
+    if (isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) return;
+    process.stderr.write(`${REFUSAL_SWALLOWED}\n`);
+    process.exit(1);
   }
 
   /**

@@ -28,3 +28,23 @@ export function markHooked(): void {
 export function isHooked(): boolean {
   return marks[HOOKED] === true;
 }
+
+/**
+ * Set when egg-sentinel's check refused a worker's boot in this process: the preflight's listen() then knows that code
+ * in the process swallowed the refusal (an egg-cluster worker runs one app; egg-mock, which runs many, loads no preflight).
+ */
+const REFUSED = Symbol.for('egg-sentinel.refused');
+
+export function markRefused(): void {
+  marks[REFUSED] = true;
+}
+
+export function isRefused(): boolean {
+  return marks[REFUSED] === true;
+}
+
+/** What a worker that goes on after its refusal says before it exits (the worker's ready callback, the preflight's listen()). */
+export const REFUSAL_SWALLOWED = '[egg-sentinel] refused to start: egg-sentinel refused this worker\'s boot (its findings are logged above and in ' +
+  'run/sentinel-report.json), yet egg reported the worker ready: code in this process (a plugin\'s boot hook wrapping app.ready or ' +
+  'app.lifecycle) swallowed the refusal. The worker exits instead of serving.\nFix: fix the findings, and remove the plugin that swallowed ' +
+  'the error (the plugins enabled before egg-sentinel in config/plugin.(js|ts) and their boot hooks are where to look).';

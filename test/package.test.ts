@@ -126,6 +126,26 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.match(cluster.output(), /boot refused by the app: 1 finding\(s\) at or above "high" in env "prod" \(SEN201\)/);
   });
 
+  it('a refusal a plugin swallows (wrapping app.lifecycle.ready) still stops the start: the worker exits before it listens (black-box round 24)', async () => {
+    const swallowing = path.join(work, 'app-swallowing');
+    fs.cpSync(app, swallowing, { recursive: true, filter: source => !/[\\/](run|logs)$/.test(source) });
+    // What the tester's third-party plugin did: turn egg-sentinel's error into a ready `true`.
+    fs.mkdirSync(path.join(swallowing, 'lib/plugin/tracing'), { recursive: true });
+    fs.writeFileSync(path.join(swallowing, 'lib/plugin/tracing/package.json'), JSON.stringify({ name: 'tracing', eggPlugin: { name: 'tracing' } }));
+    fs.writeFileSync(path.join(swallowing, 'lib/plugin/tracing/app.js'), 'module.exports = class { constructor(app) {\n' +
+      '  const lifecycle = app.lifecycle; const ready = lifecycle.ready;\n' +
+      '  lifecycle.ready = function(arg) { return ready.call(this, arg instanceof Error && /sentinel/i.test(arg.name) ? true : arg); };\n} };\n');
+    fs.appendFileSync(path.join(swallowing, 'config/plugin.js'), "exports.tracing = { enable: true, path: require('path').join(__dirname, '../lib/plugin/tracing') };\n");
+    const port = await freePort();
+    const cluster = startCluster(swallowing, port, userEnv({}));
+    const result = await cluster.started;
+    await cluster.stop();
+    assert.equal(result.ready, false, cluster.output());
+    assert.notEqual(result.code, 0);
+    assert.match(cluster.output(), /boot refused by the app: 1 finding\(s\) at or above "high" in env "prod" \(SEN201\)/);
+    assert.match(cluster.output(), /yet egg reported the worker ready: code in this process .* swallowed the refusal/);
+  });
+
   it('boots the secure setup and serves requests, with a 0600 report', async () => {
     const port = await freePort();
     const cluster = startCluster(app, port, userEnv({ APP_KEYS: 'n0t-a-real-secret-but-long-and-random-Zq8Xw3Lk9' }));

@@ -253,6 +253,26 @@ if (process.argv[2] === 'hooked') require(${marks}).markHooked();
     assert.match(never.stderr, /\[egg-sentinel preflight\] refused to start: egg-sentinel did not run in the app worker \(env prod\)/);
   });
 
+  it('in an app worker, refuses a listen() after egg-sentinel refused the boot: code in the process swallowed the refusal (black-box round 24)', () => {
+    const worker = path.join(dir, 'node_modules/egg-cluster/lib/app_worker.js');
+    fs.mkdirSync(path.dirname(worker), { recursive: true });
+    fs.writeFileSync(worker, `const marks = require(${JSON.stringify(path.join(ROOT, 'lib/process-marks.ts'))});
+marks.markHooked();
+if (process.argv[2] === 'refused') marks.markRefused();
+const server = require('net').createServer().listen(0, '127.0.0.1', () => { server.close(); console.log('listening'); });
+`);
+    const start = (mode: string) => spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), worker, mode ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8',
+    });
+    const refused = start('refused');
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.doesNotMatch(refused.stdout, /listening/);
+    assert.match(refused.stderr, /egg-sentinel refused this worker's boot .*, yet egg reported the worker ready: code in this process .* swallowed the refusal/);
+    const checked = start('passed');
+    assert.equal(checked.status, 0, checked.stderr);
+    assert.match(checked.stdout, /listening/);
+  });
+
   it('as a --require module, stops the process before its code runs', () => {
     const marker = path.join(dir, 'ran');
     const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
