@@ -94,8 +94,8 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     }
   }
   // A plugin's config files and boot hooks run in every process before any check inside the app could report it.
-  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.path)', options.plugins ] ] as const) {
-    const outside = development ? [] : pluginPathsOutsideApp(plugins, options.baseDir);
+  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.*)', options.plugins ] ] as const) {
+    const outside = development ? [] : pluginPathsOutsideApp(plugins, options.baseDir, cwd);
     if (outside.length) {
       problems.push(
         `[egg-sentinel preflight] refused to start: ${given} enables plugin(s) from outside the app: ${outside.join(', ')}; their config and code would run in every process before any check.`,
@@ -262,14 +262,31 @@ function moduleOutsideApp(specifier: string, baseDir: string): string | undefine
   return outsideApp(file, baseDir);
 }
 
-/** The `path` of each plugin entry of EGG_PLUGINS or the `plugins` start option that lies outside the app, with why. */
-function pluginPathsOutsideApp(plugins: unknown, baseDir: string): string[] {
+/**
+ * Each plugin entry of EGG_PLUGINS or the `plugins` start option whose `path`, or whose `package` (its name without
+ * one) as egg-core resolves it, lies outside the app, with why. egg-core also looks in the working directory's
+ * node_modules, which need not be the app's (a deploy script run from elsewhere).
+ */
+function pluginPathsOutsideApp(plugins: unknown, baseDir: string, cwd: string): string[] {
   if (!isObject(plugins)) return [];
   return Object.entries(plugins).flatMap(([ name, entry ]) => {
-    const dir = isObject(entry) ? (entry as { path?: unknown }).path : undefined;
-    const why = typeof dir === 'string' && dir ? outsideApp(realPathOrAbsolute(path.resolve(baseDir, dir)), baseDir) : undefined;
+    const { path: dir, package: packageName, enable } = (isObject(entry) ? entry : {}) as { path?: unknown; package?: unknown; enable?: unknown };
+    if (entry === false || enable === false) return [];
+    const location = typeof dir === 'string' && dir ? path.resolve(baseDir, dir) : resolvedPackageDir(typeof packageName === 'string' && packageName ? packageName : name, [ baseDir, cwd ]);
+    const why = location === undefined ? undefined : outsideApp(realPathOrAbsolute(location), baseDir);
     return why ? [ `${name} (${why})` ] : [];
   });
+}
+
+/**
+ * Where egg-core's plugin loader finds a package (it require.resolve()s its package.json from `lookupDirs`): the first
+ * node_modules up from each that holds it. Looked up by hand: require.resolve caches what it found for the same paths.
+ */
+function resolvedPackageDir(name: string, lookupDirs: string[]): string | undefined {
+  for (const modules of lookupDirs.flatMap(nodeModulesDirs)) {
+    if (fs.existsSync(path.join(modules, name, 'package.json'))) return path.join(modules, name);
+  }
+  return undefined;
 }
 
 /** Why the real path `file` is not the app's own, or undefined when it is inside the app or a node_modules it may trust. */

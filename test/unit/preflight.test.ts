@@ -134,13 +134,35 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       assert.match(fromEnv, /EGG_PLUGINS enables plugin\(s\) from outside the app: x \(.*sentinel-evil-plugin-.* is outside the app and the node_modules it resolves from\)/);
       assert.match(fromEnv, /Fix: install the plugin as a dependency of the app/);
       const option = [ 'node', 'x', JSON.stringify({ baseDir: dir, plugins: { x: { enable: true, path: outside } } }) ];
-      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.path\) enables plugin\(s\) from outside the app: x/);
+      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.\*\) enables plugin\(s\) from outside the app: x/);
       // Inside the app (lib/plugin), or by package name: the boot checks judge them (SEN101, SEN107).
       fs.mkdirSync(path.join(dir, 'lib/plugin/inside'), { recursive: true });
       assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ inside: { enable: true, path: path.join(dir, 'lib/plugin/inside') }, cors: true }) }), undefined);
       assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_PLUGINS: JSON.stringify({ x: { enable: true, path: outside } }) }), undefined, 'a developer may');
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an EGG_PLUGINS package egg-core would find only in the working directory\'s node_modules (black-box round 24)', () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-deploy-cwd-'));
+    try {
+      const install = (root: string) => {
+        fs.mkdirSync(path.join(root, 'node_modules/egg-tracing'), { recursive: true });
+        fs.writeFileSync(path.join(root, 'node_modules/egg-tracing/package.json'), JSON.stringify({ name: 'egg-tracing', eggPlugin: { name: 'tracing' } }));
+      };
+      install(cwd);
+      const start = [ 'node', 'x', JSON.stringify({ baseDir: dir }) ];
+      const prod = { NODE_ENV: 'production' };
+      for (const plugins of [ { tracing: { enable: true, package: 'egg-tracing' } }, { 'egg-tracing': true } ]) {
+        assert.match(preflightProblem(start, cwd, { ...prod, EGG_PLUGINS: JSON.stringify(plugins) }) ?? '',
+          /EGG_PLUGINS enables plugin\(s\) from outside the app: \S+ \(.*sentinel-deploy-cwd-.*egg-tracing is outside the app and the node_modules it resolves from\)/, JSON.stringify(plugins));
+      }
+      assert.equal(preflightProblem(start, cwd, { ...prod, EGG_PLUGINS: JSON.stringify({ tracing: { enable: false, package: 'egg-tracing' } }) }), undefined, 'switched off');
+      install(dir);
+      assert.equal(preflightProblem(start, cwd, { ...prod, EGG_PLUGINS: JSON.stringify({ tracing: { enable: true, package: 'egg-tracing' } }) }), undefined, 'the app installed it');
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
     }
   });
 
