@@ -910,6 +910,50 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   });
 });
 
+describe('SEN207: a directory egg writes to that another user controls (mm.app, black-box round 24)', () => {
+  const dirs: string[] = [];
+  afterEach(mm.restore);
+  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+
+  async function bootWithRunDir(runDir: string): Promise<Record<string, any>> {
+    const dir = tempApp('cfg-run-dir', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', rundir: ${JSON.stringify(runDir)}, sentinel: { failOn: 'never' } };\n`,
+    });
+    dirs.push(dir);
+    return bootReport(dir);
+  }
+
+  it('a run dir every user can write is high in prod, and its planted symlink really turns egg\'s dump into an overwrite', async () => {
+    mm.env('prod');
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-run-'));
+    dirs.push(shared);
+    fs.chmodSync(shared, 0o777);
+    const victim = path.join(shared, '..', `${path.basename(shared)}-victim.txt`);
+    dirs.push(victim);
+    fs.writeFileSync(victim, 'the victim file\n');
+    fs.symlinkSync(victim, path.join(shared, 'application_config.json'));
+    const report = await bootWithRunDir(shared);
+    const finding = report.findings.find((item: any) => item.ruleId === 'SEN207');
+    assert.equal(finding?.severity, 'high', JSON.stringify(report.findings.map((item: any) => item.ruleId)));
+    assert.match(finding.message, /config\.rundir \(.*sentinel-shared-run-.*\) is writable by every user \(mode 0777\): that user can plant symlinks where this app writes egg's config dumps/);
+    assert.notEqual(fs.readFileSync(victim, 'utf8'), 'the victim file\n', 'egg wrote its dump through the planted symlink');
+  });
+
+  it('a run dir in a parent every user can write is high unless the parent is sticky (/tmp); one only this user writes is quiet', async () => {
+    mm.env('prod');
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-run-parent-'));
+    dirs.push(parent);
+    fs.mkdirSync(path.join(parent, 'run'), { mode: 0o700 });
+    fs.chmodSync(parent, 0o777);
+    const inOpenParent = (await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207');
+    assert.match(inOpenParent[0]?.message ?? '', /is in .*sentinel-run-parent-.*, which is writable by every user \(mode 0777\)/);
+    fs.chmodSync(parent, 0o1777);
+    assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
+    fs.chmodSync(parent, 0o700);
+    assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
+  });
+});
+
 describe('env helpers in a real config file (mm.app)', () => {
   const dirs: string[] = [];
   afterEach(mm.restore);

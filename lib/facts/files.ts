@@ -11,7 +11,7 @@ import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, isInside, isProcessGroup } from './real-path';
+import { appOwner, foreignOwner, isInside, isProcessGroup, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -115,6 +115,8 @@ export interface FileFacts {
   configTexts: Record<string, string>;
   /** The app's own code paths (APP_CODE) holding entries other users can change (SEN110); config/ is SEN205's. */
   writableCode: Array<{ root: string } & WritableCodeFact>;
+  /** Directories egg writes while the app runs (WRITTEN_DIR_KEYS) that another user controls (SEN207); empty on Windows. */
+  foreignWrittenDirs: Array<{ keyPath: string; path: string; why: string }>;
 }
 
 export interface FileFactsInput {
@@ -185,8 +187,49 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     gitignore: input.gitignore,
     configTexts: readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display),
     writableCode: (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off' ? [] : appWritableCode(input),
+    foreignWrittenDirs: process.platform === 'win32' ? [] : foreignWrittenDirs(input),
   };
 }
+
+/**
+ * egg's run dir (its config dumps, egg-sentinel's report and IPC key file), logger.dir and multipart.tmpdir, where
+ * another user owns or can write them: that user plants a symlink by the name of a file egg writes next (egg writes
+ * its dumps with writeFileSync, which follows it) or replaces the directory. A parent writable by others counts
+ * unless it is sticky (/tmp), where others cannot rename what this user made.
+ */
+function foreignWrittenDirs(input: FileFactsInput): FileFacts['foreignWrittenDirs'] {
+  const owner = appOwner(realPathLoose(input.baseDir));
+  const dirs = new Map<string, string>([ [ realPathLoose(input.runDir), 'rundir' ] ]);
+  for (const keyPath of [ 'logger.dir', 'multipart.tmpdir' ]) {
+    const value = stringAt(input.config, keyPath);
+    if (value) dirs.set(realPathLoose(path.resolve(input.workingDir, value)), keyPath);
+  }
+  return [ ...dirs ].flatMap(([ dir, keyPath ]) => {
+    const why = statProblemAt(dir, owner) ?? parentProblem(path.dirname(dir), owner);
+    return why ? [{ keyPath, path: toDisplayPath(input.baseDir, dir), why }] : [];
+  });
+}
+
+function statProblemAt(file: string, owner: number | undefined): string | undefined {
+  try {
+    return statProblem(fs.statSync(file), owner)?.why;
+  } catch {
+    return undefined;
+  }
+}
+
+function parentProblem(parent: string, owner: number | undefined): string | undefined {
+  try {
+    const stat = fs.statSync(parent);
+    const problem = statProblem(stat, owner);
+    if (!problem || (!problem.owner && stat.mode & STICKY)) return undefined;
+    return `in ${parent}, which is ${problem.why}`;
+  } catch {
+    return undefined;
+  }
+}
+
+const STICKY = 0o1000;
 
 /**
  * The app's code egg loads, relative to the app root. The root and node_modules/ only themselves: whoever can write

@@ -827,4 +827,33 @@ export const gitignoreGaps: Rule = {
 
 const LOCAL_CONFIG = 'config/config.local.*';
 
-export const exposureRules: Rule[] = [ weakCookieKeys, hardCodedSecret, staticExposesFiles, leakyConfigDumps, sensitiveFilePermissions, gitignoreGaps ];
+/** What egg writes in each directory of WRITTEN_DIR_KEYS, for the message. */
+const WRITTEN_THERE: Readonly<Record<string, string>> = {
+  'rundir': 'egg\'s config dumps (secrets included), egg-sentinel\'s report and IPC key file',
+  'logger.dir': 'the log files',
+  'multipart.tmpdir': 'uploaded files',
+};
+
+export const foreignWrittenDir: Rule = {
+  id: 'SEN207',
+  area: 'exposure',
+  title: 'A directory egg writes to is another user\'s',
+  severity: 'high',
+  description: 'egg writes its config dumps, egg-sentinel\'s report and IPC key file into the run dir (`config.rundir`), logs into ' +
+    '`logger.dir` and uploads into `multipart.tmpdir`. When another user owns one of them or can write it (mode o+w, or g+w for a ' +
+    'group this process is not in; or its parent, unless the parent is sticky as /tmp is), that user can plant a symlink by the name ' +
+    'of a file egg writes next (egg writes its dumps with writeFileSync, which follows it) and make the app overwrite any file it can ' +
+    'write, read what it writes there, or swap the directory. Not checked on Windows. High; low on a developer machine.',
+  fix: 'Keep the directory inside the app (egg\'s default run/) or in a directory only the app\'s user owns and writes (`chown`, `chmod 700`).',
+  check(facts, { developmentEnv }) {
+    return facts.files.foreignWrittenDirs.map(dir => ({
+      severity: developmentEnv ? 'low' as const : 'high' as const,
+      target: `config.${dir.keyPath}`,
+      source: facts.provenance(dir.keyPath),
+      message: `config.${dir.keyPath} (${dir.path}) is ${dir.why}: that user can plant symlinks where this app writes ${WRITTEN_THERE[dir.keyPath]}, ` +
+        'and make it overwrite any file it can write, or read them',
+    }));
+  },
+};
+
+export const exposureRules: Rule[] = [ weakCookieKeys, hardCodedSecret, staticExposesFiles, leakyConfigDumps, sensitiveFilePermissions, gitignoreGaps, foreignWrittenDir ];

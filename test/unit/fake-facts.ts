@@ -37,7 +37,7 @@ export function fakeFacts(overrides: {
     securityScopes: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
-      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [],
+      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], foreignWrittenDirs: [],
       ...overrides.files,
     },
     runtime: {
