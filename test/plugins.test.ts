@@ -191,6 +191,20 @@ describe('plugin trust (mm.app)', function() {
       assert.deepEqual(hits.map(hit => hit.target), [ 'plugin:securty' ]);
       assert.deepEqual(findings(fixture('plugin-typosquat')).filter(hit => hit.ruleId !== 'SEN102'), [], 'nothing else: the look-alike is locked and local');
     });
+
+    it('the app\'s own path plugin named like a well-known package (lib/plugin/egg-jwt2) is no typosquat: no registry installs it (black-box round 24)', async () => {
+      mm.env('prod');
+      const dir = copyFixture('plugin-secure');
+      const manifest = path.join(dir, 'lib/plugin/audit-log/package.json');
+      fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), name: 'egg-jwt2' }));
+      const app = await bootApp(dir);
+      try {
+        assert.deepEqual(findings(dir), []);
+        assert.equal((app.config as any).auditLogLoaded, true, 'the local plugin really ran');
+      } finally {
+        await app.close();
+      }
+    });
   });
 
   describe('SEN103: plugin packages not locked', () => {

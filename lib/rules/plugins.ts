@@ -118,11 +118,11 @@ export const typosquattedPlugin: Rule = {
     '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or is one with a variation of egg\'s prefix ' +
     '(`eggjs-cors`, `egg.js-cors`, `egg_cors` for `egg-cors`), or sits in a scope that imitates ' +
     '`@eggjs` (`@egg/…`, `@eggs/…`). Typosquatted packages are a common way to get malicious code installed. ' +
-    'The listed names themselves never fire. High in every env.',
+    'The listed names themselves never fire, nor the app\'s own `path` plugins (`lib/plugin/egg-trace`), which no registry installs. High in every env.',
   fix: 'Check the package name in config/plugin.* and package.json against the real plugin\'s name, uninstall the look-alike ' +
     'and install the real one; if the name is legitimate, waive SEN102 for `plugin:<name>` with the reason.',
   check(facts) {
-    return facts.pluginTrust.plugins.flatMap(plugin => {
+    return facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package').flatMap(plugin => {
       const names = [ ...new Set([ plugin.package, plugin.configuredPackage ].filter((name): name is string => Boolean(name))) ];
       return names.flatMap(name => {
         const squat = findTyposquat(name);
