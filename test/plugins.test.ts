@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mm from 'egg-mock';
+import ts from 'typescript';
 import { env } from '../index';
 import { runCli } from '../lib/cli';
 import { bootApp, expectRefused, fixture, readReport } from './helpers';
@@ -380,6 +381,30 @@ describe('plugin trust (mm.app)', function() {
         fs.rmSync(path.join(dir, 'lib/plugin/audit-log/backdoor.ts'));
       }
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', dir ])).code, 0, 'restored files match again');
+    });
+
+    it('an app-held TypeScript plugin compiled in place (tsc\'s app.js beside app.ts) matches the manifest pinned from its sources (black-box round 24)', async () => {
+      const plugin = path.join(dir, 'lib/plugin/audit-log');
+      const manifestFile = path.join(dir, 'sentinel.lock.json');
+      const pinnedFromSources = fs.readFileSync(manifestFile, 'utf8');
+      const source = fs.readFileSync(path.join(plugin, 'app.ts'), 'utf8');
+      // What egg's TypeScript deploy does (`tsc` without outDir): the compiled module, its map and declarations beside the source.
+      const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2019, sourceMap: true } });
+      const outputs = { 'app.js': compiled.outputText, 'app.js.map': compiled.sourceMapText ?? '{}', 'app.d.ts': 'export {};\n' };
+      for (const [ file, text ] of Object.entries(outputs)) fs.writeFileSync(path.join(plugin, file), text);
+      try {
+        const check = await sentinel([ 'pin', '--check', '--base-dir', dir ]);
+        assert.equal(check.code, 0, check.stdout);
+        assert.equal((await sentinel([ 'pin', '--base-dir', dir ])).code, 0);
+        assert.equal(fs.readFileSync(manifestFile, 'utf8'), pinnedFromSources, 'pinned in the built tree: the same manifest');
+        // A module with no source beside it is no build output: it is the plugin's, and drift.
+        fs.writeFileSync(path.join(plugin, 'backdoor.js'), 'module.exports = 1;\n');
+        const added = await sentinel([ 'pin', '--check', '--base-dir', dir ]);
+        assert.equal(added.code, 1);
+        assert.match(added.stdout, /^ {2}auditLog: added: backdoor\.js$/m);
+      } finally {
+        for (const file of [ ...Object.keys(outputs), 'backdoor.js' ]) fs.rmSync(path.join(plugin, file), { force: true });
+      }
     });
 
     it('pin --check finds a changed plugin config before running it: its code cannot rewrite the manifest first (black-box round 13)', async () => {

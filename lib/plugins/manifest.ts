@@ -202,7 +202,30 @@ export function manifestPath(baseDir: string, dir: string): string {
 }
 
 function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
-  return { package: pkg?.name, version: pkg?.version, path: manifestPath(baseDir, dir), files: hashFiles(dir) };
+  const pinnedPath = manifestPath(baseDir, dir);
+  const files = hashFiles(dir);
+  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: isAppHeld(pinnedPath) ? withoutBuildOutputs(files) : files };
+}
+
+/** A plugin the app holds in its own tree (lib/plugin/x), not installed into a node_modules: the app's source. */
+function isAppHeld(pinnedPath: string): boolean {
+  const segments = pinnedPath.split('/');
+  return segments[0] !== '..' && !segments.includes('node_modules');
+}
+
+/** What tsc writes beside a source: `x.js`, `x.js.map`, `x.d.ts` next to `x.ts`. */
+const BUILD_OUTPUT = /^(.*)\.(?:js|js\.map|d\.ts)$/;
+
+/**
+ * An app-held plugin without tsc's outputs beside its TypeScript sources: egg's TypeScript deploy compiles in place
+ * (`tsc` writes `app.js` beside `app.ts`), and one manifest must serve the source tree it was pinned in and the build.
+ * Those outputs are the app's build, as app/'s are, not files the manifest vouches for.
+ */
+function withoutBuildOutputs(files: FileHashes): FileHashes {
+  return Object.fromEntries(Object.entries(files).filter(([ file ]) => {
+    const stem = BUILD_OUTPUT.exec(file)?.[1];
+    return stem === undefined || !Object.hasOwn(files, `${stem}.ts`);
+  }));
 }
 
 /** What the manifest records for a plugin in `dir` (a real path) as it is now. */
@@ -274,7 +297,8 @@ export interface PluginDrift extends FileDrift {
  * files relative to the app root, and a dependency that appeared or vanished as `<path>/`.
  */
 export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
-  const drift: PluginDrift = diffFiles(pinned.files, current.files);
+  // A manifest pinned in a built tree lists the outputs beside an app-held plugin's sources; they are not compared.
+  const drift: PluginDrift = diffFiles(isAppHeld(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
   if (current.path !== pinned.path) drift.moved = { pinned: pinned.path, current: current.path };
   const pinnedDeps = pinned.dependencies ?? {};
   for (const [ depPath, dep ] of Object.entries(current.dependencies ?? {})) {
