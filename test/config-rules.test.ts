@@ -548,13 +548,17 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     fs.chmodSync(path.join(dir, 'app/controller/home.js'), 0o666);
     fs.chmodSync(path.join(dir, 'app.js'), 0o666);
     fs.chmodSync(dir, 0o777);
+    // egg-scripts runs package.json's eggScriptsConfig.node and requires its preloads (black-box round 24).
+    fs.chmodSync(path.join(dir, 'package.json'), 0o666);
     // Low in unittest (high in prod): failOn low makes it refuse here.
     const message = await expectRefused(dir, /SEN110/);
-    assert.deepEqual(refusedIds(message), [ 'SEN110' ]);
+    // The run dir sits in the app root every user can now write: SEN207 says so too.
+    assert.deepEqual(refusedIds(message), [ 'SEN110', 'SEN207' ]);
     assert.match(message, /app code other users can change in app\/: app\/controller\/home\.js is writable by every user \(mode 0666\)/);
     assert.match(message, /fix: +`chmod go-w app\/controller\/home\.js` where the app is deployed/);
     assert.match(message, /app code other users can change in app\.js: app\.js is writable by every user \(mode 0666\)/);
     assert.match(message, /app code other users can change in the app root: \. is writable by every user \(mode 0777\)/);
+    assert.match(message, /app code other users can change in package\.json: package\.json is writable by every user \(mode 0666\)/);
     assert.ok(!/lib\/util\.js/.test(message));
   });
 

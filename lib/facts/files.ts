@@ -239,6 +239,8 @@ const STICKY = 0o1000;
 const APP_CODE: ReadonlyArray<{ name: string; shallow?: true }> = [
   { name: '.', shallow: true }, { name: 'node_modules/', shallow: true }, { name: 'app/' }, { name: 'lib/' },
   { name: 'app.js' }, { name: 'agent.js' }, { name: 'app.ts' }, { name: 'agent.ts' },
+  // egg reads `egg.framework` from it, egg-scripts `eggScriptsConfig` (the node it runs, preloads, the framework).
+  { name: 'package.json' },
 ];
 
 function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {

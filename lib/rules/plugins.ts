@@ -500,7 +500,8 @@ export const writableCode: Rule = {
     'process\'s, root and the app root\'s owner (who deployed it) owns lets that user put code into the app (in a directory, by adding or renaming files). ' +
     'Checked: each enabled plugin\'s directory and everything below it except its own node_modules (a plugin that is ' +
     'the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
-    '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`. ' +
+    '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`; ' +
+    '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`). ' +
     `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
     'plugin and per app directory (the finding says when a walk stopped there). Not checked on Windows. High outside ' +
     'local/unittest; low on a developer machine.',
