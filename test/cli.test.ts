@@ -348,6 +348,10 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], run.stdout);
       const insecure = await auditJson([ '--base-dir', fixture('mw-core-unshift'), '--env', 'prod' ]);
       assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /dataApi/.test(finding.message)), insecure.run.stdout);
+      // Black-box round 24: the access log, request id, AsyncLocalStorage trace context and down-levelled report pass; a health check answered first does not.
+      const passing = await auditJson([ '--base-dir', fixture('mw-core-unshift-passthrough'), '--env', 'prod' ]);
+      assert.deepEqual(passing.report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], passing.run.stdout);
+      assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /healthz/.test(finding.message)), insecure.run.stdout);
       const used = await auditJson([ '--base-dir', fixture('mw-app-use-answer'), '--env', 'prod' ]);
       assert.ok(used.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /legacyWebhook \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/.test(finding.message)), used.run.stdout);
     });

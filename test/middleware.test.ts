@@ -775,6 +775,25 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('refuses boot, naming the middleware and its file', async () => {
       const message = await expectRefused(fixture('mw-core-unshift'), /SEN405/);
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 dataApi \(app\/middleware\/data_api\.ts\), which the app put into coreMiddleware/);
+      // Black-box round 24: a health check answered before next() stays reported.
+      assert.match(message, /runs after the app middleware #2 healthz \(app\/middleware\/healthz\.ts\), which the app put into coreMiddleware/);
+      assert.match(message, /put middleware that answers requests itself in `config\.middleware`/);
+    });
+
+    it('an access log, a request id on ctx, an AsyncLocalStorage trace context and a down-levelled report, unshifted, never answer: boots in prod', async () => {
+      const app = await bootApp(fixture('mw-core-unshift-passthrough'));
+      try {
+        const report = (app as any).sentinel.report;
+        assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN405'), []);
+        assert.deepEqual(report.middleware.slice(0, 4).map((entry: { name: string }) => entry.name), [ 'accessLog', 'requestId', 'traceContext', 'reportTs' ],
+          'first in the chain, before securities');
+        const served = await app.httpRequest().get('/users').set('x-request-id', 'r1').expect(200);
+        assert.equal(served.body.servedBy, 'controller');
+        assert.equal(served.headers['x-trace-id'], 'r1');
+        await app.httpRequest().post('/users').expect(403);
+      } finally {
+        await app.close();
+      }
     });
 
     it('egg\'s guides\' own examples, a timing middleware and the error handler unshifted into coreMiddleware, cannot answer: boots', async () => {

@@ -13,6 +13,7 @@ import { callerSite } from '../caller-site';
 import { outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { appContextHas, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
 
@@ -36,7 +37,9 @@ export interface MiddlewareSource {
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
   router?: { stack: RouterLayer[] };
-  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol } };
+  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string }> };
+  /** app.context: what ctx has beyond plain properties (a middleware that only writes a plain one passes through). */
+  context?: object;
   /**
    * The audit, which runs no beforeStart task (where egg-router-plus mounts its namespaces): a router no middleware
    * is known to dispatch to is judged as if dispatched after the global chain, and its routes are passed here.
@@ -608,22 +611,30 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
   const core = asStringArray(config.coreMiddleware);
   const appList = asStringArray(config.appMiddleware);
   const FULLPATH = egg.loader.FileLoader.FULLPATH;
+  const factoryFile = (name: string) => {
+    const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
+    return factory && typeof factory[FULLPATH] === 'string' ? factory[FULLPATH] as string : undefined;
+  };
   const describe = (name: string, position: number | null): MiddlewareFact => {
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
     const configured = group !== 'other' && config[name] && typeof config[name] === 'object';
     const options = (configured ? config[name] : {}) as AnyRecord;
-    const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
-    const fullPath = factory && typeof factory[FULLPATH] === 'string' ? factory[FULLPATH] as string : undefined;
+    const fullPath = factoryFile(name);
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   // A function the app gave to app.use() (or put into the chain itself) is known by the file that writes it.
   let appFiles: Map<string, string> | undefined;
+  let contextHas: ((name: string) => boolean) | undefined;
   const placedAtUse = (fact: MiddlewareFact, fn: object, source: string): MiddlewareFact => {
     const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source, () => (appFiles ??= loadedAppFiles(egg.baseDir))) : undefined;
     const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
-    return passesThrough(source) ? { ...placed, passesThrough: true } : placed;
+    // The module that defines it tells what it closes over (an AsyncLocalStorage it hands next to).
+    const file = usedAt ?? factoryFile(fact.name);
+    const moduleText = file === undefined ? undefined : readText(file);
+    contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
+    return passesThrough(source, { moduleText, contextHas }) ? { ...placed, passesThrough: true } : placed;
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);
@@ -651,39 +662,6 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
 }
 
 /**
- * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
- * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
- * `return`, `await` of something else or use of its ctx but setting and reading headers, reading the request,
- * `ctx.state` and `ctx.logger`, and catches nothing, or catches only around that first call. What it does before or after cannot
- * answer in the rest's place (egg's guide's `report` middleware, which times requests). Strict on purpose: escapes,
- * comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read through, and make
- * it no such middleware.
- */
-export function passesThrough(source: string): boolean {
-  const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*)?\{/.exec(source);
-  if (!head) return false;
-  const [ opening, context, next ] = head;
-  // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
-  const body = withoutComments(source.slice(opening.length)).replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, '');
-  // A template literal is text but for its `${…}`, which this scan reads as code all the same.
-  if (/\/\*|\/\/|\\|\b(?:then|this|arguments|eval|Function|with)\b/.test(body)) return false;
-  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
-  if (!call) return false;
-  const before = body.slice(0, call.index);
-  // egg's guide's error handler, `try { await next(); } catch (err) { … }`: nothing runs before the rest of the chain,
-  // and its catch runs only once the rest (egg-security's refusal included) has thrown, without calling next again.
-  if (/^\s*try\s*$/.test(before) && body[call.index] === '{') {
-    return !new RegExp(`\\b${identifierPattern(next)}\\b`).test(body.slice(call.index + call[0].length));
-  }
-  if (/\b(?:catch|finally)\b/.test(body)) return false;
-  // What the statements before the call may do with ctx: set and read headers, read the request, keep state, log
-  // (a request id, a start time). Nothing of it answers, and an operator in an expression cannot skip the call.
-  const harmless = before.replace(new RegExp(`\\b${identifierPattern(context)}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
-    `(?:path|method|url|originalUrl|ip|ips|host|hostname|protocol|secure|query|querystring|headers|header|href|origin)\\b(?!\\s*=[^=]))`, 'g'), '(');
-  return !new RegExp(`\\b(?:${identifierPattern(context)}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>`).test(harmless);
-}
-
-/**
  * The audit runs no middleware factory (it would run app code): a stand-in takes each one's place, carrying under
  * this key the source of the function its factory returns, as far as the factory's own source shows it.
  */
@@ -699,19 +677,6 @@ const MIDDLEWARE_HEAD = /(?:async\s*)?(?:function\b[^(]*)?\(\s*[A-Za-z_$][\w$]*\
 export function returnedMiddlewareSource(factorySource: string): string | undefined {
   for (const match of factorySource.matchAll(MIDDLEWARE_HEAD)) if (match.index !== 0) return factorySource.slice(match.index);
   return undefined;
-}
-
-/**
- * Comments that start a line or follow a statement (`// report the request time`, `next(); /* … *\/`), removed; any
- * other `//` or `/*` (in a string, a RegExp) stays, and passesThrough refuses it.
- */
-function withoutComments(body: string): string {
-  return body.replace(/(^|[;{}])([ \t]*)(?:\/\/[^\n]*|\/\*[\s\S]*?\*\/)/gm, '$1$2');
-}
-
-/** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */
-function identifierPattern(identifier: string): string {
-  return identifier.replace(/[$]/g, '\\$&');
 }
 
 type Origin = NonNullable<MiddlewareFact['origin']>;

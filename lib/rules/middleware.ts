@@ -507,9 +507,11 @@ export const securityMiddlewareMisplaced: Rule = {
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
     'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
-    'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request, `ctx.state` and ' +
-    '`ctx.logger`), and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
-    '`report` middleware and its error handler do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
+    'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request, `ctx.state`, ' +
+    '`ctx.logger` and plain properties of ctx such as `ctx.requestId`), directly or through an AsyncLocalStorage its module ' +
+    'makes (`als.run(store, next)`), and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
+    '`report` middleware (TypeScript\'s down-levelled `__awaiter` form too), its error handler and an access log with ' +
+    '`try { await next(); } finally { … }` do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
     'which runs it before `securities`), or a function the app puts into the chain itself (`app.use()` in app.js, which runs ' +
@@ -517,7 +519,8 @@ export const securityMiddlewareMisplaced: Rule = {
     '(threat 6) and not reported here.',
   fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
     'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +
-    'List the app\'s own middleware in `config.middleware` rather than unshifting it into coreMiddleware. ' +
+    'Keep in front of it (unshifted into coreMiddleware, as egg\'s guide does for timing and tracing) only middleware ' +
+    'that never answers ahead of `securities`; put middleware that answers requests itself in `config.middleware`. ' +
     'Scope single protections with their own options instead, e.g. `security.csrf.ignore`.',
   check: appOnly(facts => {
     if (!facts.plugins.some(plugin => plugin.name === 'security' && plugin.enable)) return [];

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { collectMiddlewareFacts, type MiddlewareSource, passesThrough, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
+import { passesThrough } from '../../lib/facts/pass-through';
 import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -713,5 +714,52 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => { const u = "http://x"; if (u) { ctx.body = 1; return; } await next(); }',
       'async (ctx, next) => { await next(); try { log(); } catch (e) { ctx.body = `${e}`; } }',
     ]) assert.equal(passesThrough(source), false, source);
+  });
+
+  // Black-box round 24: egg's docs unshift a timing or tracing middleware into coreMiddleware; these shapes never answer.
+  it('an access log around next() (try/finally, a catch that rethrows), a plain ctx property, TypeScript\'s down-levelled async', () => {
+    for (const source of [
+      'async function accessLog(ctx, next) {\n  const start = process.hrtime.bigint();\n  try {\n    await next();\n  } finally {\n    ctx.logger.info("%s %d", ctx.url, ctx.status);\n  }\n}',
+      'async (ctx, next) => { const start = Date.now(); try { await next(); } catch (err) { ctx.logger.warn(err); throw err; } }',
+      'async function requestId(ctx, next) {\n  ctx.requestId = ctx.get("x-request-id") || randomUUID();\n  ctx.set("x-request-id", ctx.requestId);\n  await next();\n}',
+      'function reportTs(ctx, next) {\n    return __awaiter(this, void 0, void 0, function* () {\n        const startTime = Date.now();\n        yield next();\n        ctx.app.emit("report", Date.now() - startTime);\n    });\n}',
+      '(ctx, next) => tslib_1.__awaiter(void 0, void 0, void 0, function* () { var _a; ctx.requestId = (_a = ctx.get("x")) !== null && _a !== void 0 ? _a : "a"; yield next(); })',
+    ]) assert.equal(passesThrough(source, { contextHas: () => false }), true, source);
+  });
+
+  it('next() through an AsyncLocalStorage the module makes, which runs its callback at once', () => {
+    const moduleText = 'const { AsyncLocalStorage } = require("async_hooks");\nconst als = new AsyncLocalStorage();\nmodule.exports = () => mw;\nmodule.exports.als = als;\n';
+    const compiled = 'const node_async_hooks_1 = require("node:async_hooks");\nconst als = new node_async_hooks_1.AsyncLocalStorage();\n';
+    for (const [ source, text ] of [
+      [ 'function traceContext(ctx, next) {\n  const traceId = ctx.get("x-request-id") || randomUUID();\n  ctx.set("x-request-id", traceId);\n  return als.run({ traceId }, next);\n}', moduleText ],
+      [ 'async (ctx, next) => { await als.run({ id: ctx.get("x") }, () => next()); }', moduleText ],
+      [ 'async (ctx, next) => { await als.run(new Map(), async () => { await next(); }); }', moduleText ],
+      [ 'function b(ctx, next) {\n    return __awaiter(this, void 0, void 0, function* () { yield als.run({ id: ctx.get("x") }, () => __awaiter(this, void 0, void 0, function* () { yield next(); })); });\n}', compiled ],
+    ]) assert.equal(passesThrough(source, { moduleText: text, contextHas: () => false }), true, source);
+  });
+
+  it('still refuses what answers before next(), an unknown run(), or a ctx write that could answer', () => {
+    const moduleText = 'const { AsyncLocalStorage } = require("async_hooks");\nconst als = new AsyncLocalStorage();\n';
+    for (const [ source, text ] of [
+      // The tester's healthz: it answers GET /healthz itself.
+      [ 'async function healthz(ctx, next) {\n  if (ctx.path === "/healthz") {\n    ctx.body = "ok";\n    return;\n  }\n  await next();\n}', moduleText ],
+      [ 'async (ctx, next) => { ctx.status = 204; try { await next(); } finally { log(); } }', moduleText ],
+      [ 'async (ctx, next) => { try { await next(); } finally { await next(); } }', moduleText ],
+      [ 'async (ctx, next) => { ctx.respond = false; await next(); }', moduleText ],
+      [ 'async (ctx, next) => { ctx.securityOptions = { csrf: false }; await next(); }', moduleText ],
+      [ 'async (ctx, next) => { ctx.responder.send(1); await next(); }', moduleText ],
+      [ 'async (ctx, next) => { ctx.answer(); await next(); }', moduleText ],
+      [ 'async (ctx, next) => { ctx.extended = 1; await next(); }', moduleText ],
+      [ 'function t(ctx, next) { return guard.run(ctx, next); }', moduleText ],
+      [ 'function t(ctx, next) { return als.run({}, next); }', 'const als = { run: (s, f) => 1 };' ],
+      [ 'function t(ctx, next) { return als.run({}, next); }', `${moduleText}als.run = (s, f) => 1;\n` ],
+      [ 'function t(ctx, next) { return als.run({}, next); }', `${moduleText}function f(als) {}\n` ],
+      [ 'function t(ctx, next) { return als.run({}, () => { ctx.body = 1; }); }', moduleText ],
+      [ 'function t(ctx, next) { return als.run({}, next, 1) || next(); }', moduleText ],
+      [ 'function t(ctx, next) { const als = { run() {} }; return als.run({}, next); }', moduleText ],
+      [ 'function t(ctx, next) { return als.run({}, next); }', undefined ],
+      [ 'function reportTs(ctx, next) { return __awaiter(this, void 0, void 0, function* () { if (ctx.path === "/x") { ctx.body = 1; return; } yield next(); }); }', moduleText ],
+      [ 'function t(ctx, next) { return __awaiter(this, void 0, void 0, function* () { yield next(); }) && function* () { yield 1; }; }', moduleText ],
+    ]) assert.equal(passesThrough(source as string, { moduleText: text, contextHas: name => name === 'extended' }), false, source);
   });
 });

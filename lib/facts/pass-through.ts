@@ -1,0 +1,208 @@
+/**
+ * Whether a middleware's source shows it cannot answer a request ahead of the rest of the chain (SEN405): read from
+ * its text, since the audit runs no app code.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** What the middleware's text alone does not show. */
+export interface PassScope {
+  /** The text of the module that defines it: what the names it closes over are (an AsyncLocalStorage). */
+  moduleText?: string;
+  /** Whether ctx has a property by that name that is more than a plain one: an accessor or method of koa, egg or an extension. */
+  contextHas?: (name: string) => boolean;
+}
+
+/**
+ * Whether a middleware's own source shows that every request goes through the rest of the chain and that what the
+ * rest does (egg-security's csrf refusal included) reaches the client: its body calls `next()` before any branch,
+ * `return`, `await` of something else or use of its ctx but setting and reading headers, reading the request,
+ * `ctx.state` and `ctx.logger`, and plain properties of ctx (a request id), and catches nothing, or catches only
+ * around that first call (`try { await next(); } finally { log }`). What it does before or after cannot answer in
+ * the rest's place (egg's guide's `report` middleware, which times requests). `next` may be handed to an
+ * AsyncLocalStorage's run() (a trace context that wraps the whole chain), and TypeScript's down-levelled async
+ * (`__awaiter(this, …, function* () { … yield next(); })`) reads as the async function it was. Strict on purpose:
+ * escapes, comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read
+ * through, and make it no such middleware.
+ */
+export function passesThrough(source: string, scope: PassScope = {}): boolean {
+  const text = awaiterUnwrapped(source);
+  // `(ctx, next) => (async () => {` is an arrow function down-levelled from `async (ctx, next) => {`.
+  const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*(?:\(async \(\) => )?)?\{/.exec(text);
+  if (!head) return false;
+  const [ opening, context, next ] = head;
+  // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
+  const body = alsUnwrapped(withoutComments(text.slice(opening.length)).replace(/^\s*return\s+\(async \(\) => \{/, '')
+    .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
+  // A template literal is text but for its `${…}`, which this scan reads as code all the same.
+  if (/\/\*|\/\/|\\|\b(?:then|this|arguments|eval|Function|with)\b/.test(body)) return false;
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
+  if (!call) return false;
+  const before = body.slice(0, call.index);
+  const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
+  // An access log's `try { await next(); } finally { … }`, egg's guide's error handler's `try { await next(); } catch (err) { … }`:
+  // the catch or finally runs only once the rest of the chain (egg-security's refusal included) has run, and must not call next again.
+  const tryAt = /(?:^|[;{}])\s*try\s*$/.exec(before);
+  if (tryAt && body[call.index] === '{') {
+    return harmless(before.replace(/\btry\s*$/, ''), context, next, contextHas) &&
+      !new RegExp(`\\b${identifierPattern(next)}\\b`).test(body.slice(call.index + call[0].length));
+  }
+  if (/\b(?:catch|finally)\b/.test(body)) return false;
+  return harmless(before, context, next, contextHas);
+}
+
+/**
+ * Whether statements before the call leave it to run: they may set and read headers, read the request, keep state
+ * (`ctx.state`, a plain property of ctx), log (a request id, a start time). Nothing of it answers, and an operator in
+ * an expression cannot skip the call.
+ */
+function harmless(before: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
+  const ctx = identifierPattern(context);
+  const known = before.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
+    `(?:path|method|url|originalUrl|ip|ips|host|hostname|protocol|secure|query|querystring|headers|header|href|origin)\\b(?!\\s*=[^=]))`, 'g'), '(');
+  // A plain property (`ctx.requestId = …`, read back later): no accessor that could answer, and no method called.
+  const plain = known.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(?![\\w$])(?!\\s*[(.[])`, 'g'),
+    (access, name: string) => (contextHas(name) ? access : '('));
+  return !new RegExp(`\\b(?:${ctx}|${identifierPattern(next)}|if|else|return|await|yield|throw|try|switch|case|for|while|do|function)\\b|=>`).test(plain);
+}
+
+/**
+ * What koa's context, request and response define (accessors and methods: the response, the request egg-security
+ * reads) and what egg and egg-security add, for when the app's own context is not at hand (the offline audit).
+ */
+const KOA_CONTEXT = new Set([
+  'app', 'req', 'res', 'request', 'response', 'originalUrl', 'state', 'respond', 'cookies', 'onerror', 'throw', 'assert',
+  'inspect', 'toJSON', 'body', 'status', 'message', 'length', 'type', 'lastModified', 'etag', 'headerSent', 'writable',
+  'attachment', 'redirect', 'remove', 'vary', 'has', 'set', 'append', 'flushHeaders', 'accepts', 'acceptsEncodings',
+  'acceptsCharsets', 'acceptsLanguages', 'get', 'is', 'querystring', 'idempotent', 'socket', 'search', 'method', 'query',
+  'path', 'url', 'accept', 'origin', 'href', 'subdomains', 'protocol', 'host', 'hostname', 'URL', 'header', 'headers',
+  'secure', 'stale', 'fresh', 'ips', 'ip', 'charset', 'realStatus', 'locals', 'params', 'queries', 'router', 'routerPath',
+  'routerName', 'session', 'securityOptions', 'csrf', 'nonce', 'isSafeDomain', 'ensureCsrfSecret', 'assertCsrf',
+  'rotateCsrfSecret', 'whiteList', 'logger', 'coreLogger', 'helper', 'service', 'curl', 'httpclient', 'runInBackground',
+]);
+
+/** TypeScript's helper call around a down-levelled async body (`__awaiter`, tslib's under importHelpers). */
+const AWAITER = /(?:\(0,\s*)?\b(?:tslib_\d+\.)?__awaiter\)?\(\s*(?:this|void 0)\s*,\s*void 0\s*,\s*void 0\s*,\s*function\s*\*\s*\(\s*\)\s*\{/g;
+
+/**
+ * The source with each `__awaiter(this, void 0, void 0, function* () {` read as the async arrow function it was
+ * compiled from, `(async () => {`, and its yields as awaits; unchanged when some other generator is left.
+ */
+function awaiterUnwrapped(source: string): string {
+  const unwrapped = source.replace(AWAITER, '(async () => {');
+  if (unwrapped === source || /\bfunction\s*\*/.test(unwrapped)) return source;
+  return unwrapped.replace(/\byield\b/g, 'await');
+}
+
+/** A callback of run() that only hands on to next (the last form is a down-levelled `async () => { await next(); }`). */
+function nextOnly(next: string): RegExp {
+  const call = `(?:await\\s+|return\\s+)?${next}\\s*\\(\\s*\\)`;
+  return new RegExp(`^\\s*(?:${next}|(?:async\\s*)?\\(\\s*\\)\\s*=>\\s*(?:${call}|\\{\\s*${call}\\s*;?\\s*\\})|` +
+    `\\(\\s*\\)\\s*=>\\s*\\(async \\(\\) => \\{\\s*${call}\\s*;?\\s*\\}\\))\\s*$`);
+}
+
+/**
+ * The body with `als.run(store, next)` (or a callback that only calls next) read as `void (store); next()`, when `als`
+ * is an AsyncLocalStorage the module makes once and only runs: it calls the callback at once, and returns its result.
+ */
+function alsUnwrapped(body: string, next: string, moduleText: string | undefined): string {
+  if (moduleText === undefined) return body;
+  const run = /(^|[;{}])(\s*)(await\s+|return\s+)?([A-Za-z_$][\w$]*)\s*\.\s*run\s*\(/.exec(body);
+  if (!run) return body;
+  const store = run.index + run[0].length;
+  const comma = topLevel(body, store, ',');
+  const end = comma === undefined ? undefined : topLevel(body, comma + 1, ')');
+  const als = run[4];
+  if (end === undefined || !nextOnly(identifierPattern(next)).test(body.slice((comma as number) + 1, end))) return body;
+  if (!isAsyncLocalStorage(als, moduleText) || countIdentifier(body, als) !== 1) return body;
+  return `${body.slice(0, run.index)}${run[1]}${run[2]}void (${body.slice(store, comma)});\n${run[3] ?? ''}${next}()${body.slice(end + 1)}`;
+}
+
+/** Where `wanted` (`,` or `)`) first stands outside brackets and strings from `from`; undefined past a template or the end. */
+function topLevel(text: string, from: number, wanted: string): number | undefined {
+  let depth = 0;
+  for (let index = from; index < text.length; index++) {
+    const char = text[index];
+    if (depth === 0 && char === wanted) return index;
+    if (char === '`') return undefined;
+    if (char === '"' || char === "'") {
+      index = text.indexOf(char, index + 1);
+      if (index === -1) return undefined;
+    } else if ('([{'.includes(char)) {
+      depth++;
+    } else if (')]}'.includes(char)) {
+      if (--depth < 0) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** How often a name stands as an identifier of its own (not a property: `.als`). */
+function countIdentifier(text: string, name: string): number {
+  return text.match(new RegExp(`(?<![\\w$.])${identifierPattern(name)}(?![\\w$])`, 'g'))?.length ?? 0;
+}
+
+const ASYNC_HOOKS = `require\\(\\s*['"](?:node:)?async_hooks['"]\\s*\\)`;
+
+/**
+ * Whether the module declares `name` once, at its top level, as `const name = new AsyncLocalStorage()` (imported
+ * from node's async_hooks; in TypeScript, with a type argument, or compiled by it) and uses it only to call its own methods or export it.
+ */
+function isAsyncLocalStorage(name: string, moduleText: string): boolean {
+  const id = identifierPattern(name);
+  const classes = [ `${ASYNC_HOOKS}\\s*\\.\\s*AsyncLocalStorage` ];
+  if (new RegExp(`\\{\\s*AsyncLocalStorage\\s*\\}\\s*=\\s*${ASYNC_HOOKS}|import\\s*\\{\\s*AsyncLocalStorage\\s*\\}\\s*from\\s*['"](?:node:)?async_hooks['"]`).test(moduleText)) classes.push('AsyncLocalStorage');
+  for (const [ , namespace ] of moduleText.matchAll(new RegExp(`^(?:const|var)\\s+([A-Za-z_$][\\w$]*)\\s*=\\s*${ASYNC_HOOKS}\\s*;`, 'gm'))) {
+    classes.push(`${identifierPattern(namespace)}\\s*\\.\\s*AsyncLocalStorage`);
+  }
+  const declarations = moduleText.match(new RegExp(`^const\\s+${id}\\s*=\\s*new\\s+(?:${classes.join('|')})\\s*(?:<[^;()]*>\\s*)?\\(\\s*\\)\\s*;?\\s*$`, 'gm'));
+  if (declarations?.length !== 1 || /AsyncLocalStorage\s*\.\s*prototype/.test(moduleText)) return false;
+  // Besides the declaration, only calls of its own methods (`als.run(`, `als.getStore()`) and exports (`exports.als = als;`).
+  const calls = moduleText.match(new RegExp(`(?<![\\w$.])${id}\\s*\\.\\s*(?:run|getStore|exit)\\s*\\(`, 'g'))?.length ?? 0;
+  const exported = moduleText.match(new RegExp(`^\\s*(?:module\\.)?exports\\.${id}\\s*=\\s*${id}\\s*;?\\s*$`, 'gm'))?.length ?? 0;
+  return countIdentifier(moduleText, name) === 1 + calls + exported;
+}
+
+/**
+ * Comments that start a line or follow a statement (`// report the request time`, `next(); /* … *\/`), removed; any
+ * other `//` or `/*` (in a string, a RegExp) stays, and passesThrough refuses it.
+ */
+function withoutComments(body: string): string {
+  return body.replace(/(^|[;{}])([ \t]*)(?:\/\/[^\n]*|\/\*[\s\S]*?\*\/)/gm, '$1$2');
+}
+
+/** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */
+function identifierPattern(identifier: string): string {
+  return identifier.replace(/[$]/g, '\\$&');
+}
+
+/** What a file holds, or undefined when it cannot be read. */
+export function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A `contextHas` for the app: a property its ctx has (koa's, egg's, an extension's, once loaded) or a name any load
+ * unit's `app/extend/context` file writes (the offline audit loads no extension).
+ */
+export function appContextHas(context: object | undefined, unitDirs: readonly string[]): (name: string) => boolean {
+  let extensions: string | undefined;
+  return name => {
+    if (context && name in context) return true;
+    extensions ??= unitDirs.flatMap(dir => {
+      const extend = path.join(dir, 'app', 'extend');
+      let files: string[];
+      try {
+        files = fs.readdirSync(extend);
+      } catch {
+        return [];
+      }
+      return files.filter(file => /^context(?:\.[\w-]+)?\.[cm]?[jt]s$/.test(file)).map(file => readText(path.join(extend, file)) ?? '');
+    }).join('\n');
+    return new RegExp(`(?<![\\w$])${identifierPattern(name)}(?![\\w$])`).test(extensions);
+  };
+}
