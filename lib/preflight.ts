@@ -4,7 +4,8 @@ import path from 'node:path';
 import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, untrustedModuleRoots } from './facts/real-path';
+import { commandPackage } from './facts/commands';
+import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
@@ -125,6 +126,8 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
+  // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
+  problems.push(...masterNodeProblems(argv, cwd, env));
   if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST));
   return problems.length ? problems.join('\n') : undefined;
 }
@@ -143,11 +146,10 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
   const own = realPathOrAbsolute(preflightFile);
   const at = preloads.findIndex(flag => resolveModule(flag.value as string, cwd) === own);
   if (at === -1) return [];
-  const written = [ 'run', 'logs' ].map(dir => path.join(realPathOrAbsolute(baseDir), dir));
   const refused = preloads.slice(at + 1).flatMap(flag => {
     const file = resolveModule(flag.value as string, cwd);
     const why = file === undefined ? 'it does not resolve from the working directory (or is a data: URL)' :
-      written.some(dir => isInside(file, dir)) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
+      inWrittenDir(file, baseDir) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
     return why ? [ `  - ${flag.source} has ${flag.name} ${JSON.stringify(flag.value)}: ${why}` ] : [];
   });
   if (!refused.length) return [];
@@ -156,6 +158,112 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
     ...refused,
     'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
   ];
+}
+
+/** Whether the real path `file` is in the app's run/ or logs/, which it writes at run time. */
+function inWrittenDir(file: string, baseDir: string): boolean {
+  return [ 'run', 'logs' ].some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
+}
+
+/** egg-scripts' (egg 3) command line script. */
+const EGG_SCRIPTS_BIN = /[\\/]egg-scripts[\\/]bin[\\/]egg-scripts\.js$/;
+/** egg-scripts start's options that take no value (`--daemon /srv/app` names the app). */
+const EGG_SCRIPTS_FLAGS: ReadonlySet<string> = new Set([ 'daemon', 'ignore-stderr', 'help', 'h', 'version', 'v' ]);
+
+/** `egg-scripts start [options] [baseDir]` in the egg-scripts process: the app and `--node`, as its option parser reads them. */
+export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir: string; node?: string } | undefined {
+  const script = realPathOrUndefined(argv[1] ?? '');
+  if (!script || !EGG_SCRIPTS_BIN.test(script)) return undefined;
+  const positional: string[] = [];
+  let node: string | undefined;
+  const args = argv.slice(2);
+  for (let at = 0; at < args.length; at++) {
+    const arg = args[at];
+    if (arg === '--') {
+      positional.push(...args.slice(at + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const name = arg.slice(arg.startsWith('--') ? 2 : 1, equals === -1 ? undefined : equals);
+    const takesNext = equals === -1 && !EGG_SCRIPTS_FLAGS.has(name) && !name.startsWith('no-') && at + 1 < args.length && !args[at + 1].startsWith('-');
+    const value = equals !== -1 ? arg.slice(equals + 1) : takesNext ? args[++at] : undefined;
+    // egg-scripts spawns `argv.node || 'node'`: an empty one is node.
+    if (name === 'node') node = value || undefined;
+  }
+  if (positional[0] !== 'start') return undefined;
+  return { baseDir: path.resolve(cwd, positional[1] ?? ''), ...(node !== undefined && { node }) };
+}
+
+/**
+ * egg-scripts start spawns the master as `--node`, else `node` looked up along the PATH it builds:
+ * `<app>/node_modules/.bin`, `<app>/.node/bin`, then the PATH it was given. Whatever that file is runs with the app's
+ * environment before any check, and can drop this preflight from NODE_OPTIONS. Refused: a file in a node_modules that
+ * is not the `node` package the app declares (any dependency's `"bin": { "node": … }` is linked there), one in the
+ * app's run/ or logs/, one outside the app that another user can change, or none.
+ */
+function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string[] {
+  const start = eggScriptsStart(argv, cwd);
+  if (!start) return [];
+  const command = start.node ?? 'node';
+  const searched = [ path.join(start.baseDir, 'node_modules/.bin'), path.join(start.baseDir, '.node/bin'), env.PATH || env.Path ].filter(Boolean).join(path.delimiter);
+  const file = command.includes('/') || command.includes(path.sep) ? path.resolve(cwd, command) : findExecutable(command, searched, cwd);
+  const given = start.node === undefined ? '`node`, found first on the PATH egg-scripts builds (the app\'s node_modules/.bin, then .node/bin, then PATH)' :
+    `--node=${start.node}`;
+  const refused = file === undefined ? { why: `no executable ${command} is on the PATH egg-scripts builds (${searched})` } : masterNodeWhy(file, start.baseDir);
+  if (!refused) return [];
+  return [
+    `[egg-sentinel preflight] refused to start (SEN111): egg-scripts start would run ${given} as the master: ${refused.why}. ` +
+      'It would run with the app\'s environment before any check, and could start the app without this preflight.',
+    refused.installed ?
+      'Fix: remove the dependency that links it (`npm ls <package>` names who pulls it in) and report the package; to run node from node_modules, declare the npm package `node` in the app\'s package.json. `npx egg-sentinel audit` reports it as SEN111.' :
+      'Fix: pass --node a node outside the app that no other user can change (/usr/local/bin/node, one under your home), or leave --node out.',
+  ];
+}
+
+/** The first executable regular file named `command` in the directories of `searched` (an empty entry is `cwd`), as execvp finds it. */
+function findExecutable(command: string, searched: string, cwd: string): string | undefined {
+  for (const dir of searched.split(path.delimiter)) {
+    const file = path.resolve(cwd, dir, command);
+    try {
+      if (!fs.statSync(file).isFile()) continue;
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // missing, or not executable: execvp goes on to the next directory
+    }
+  }
+  return undefined;
+}
+
+/** Why `file` must not run as the master, or undefined when it is node this user may trust. */
+function masterNodeWhy(file: string, baseDir: string): { why: string; installed?: true } | undefined {
+  const real = realPathOrUndefined(file);
+  if (real === undefined) return { why: `${file} does not exist` };
+  // The node that runs egg-scripts itself is trusted already.
+  if (real === realPathOrUndefined(process.execPath)) return undefined;
+  if (inWrittenDir(real, baseDir)) return { why: `${real} is in a directory the app writes at run time` };
+  if (real.split(path.sep).includes('node_modules')) {
+    const owner = commandPackage(real, 'node', baseDir);
+    if (owner.declared) return undefined;
+    const what = owner.package !== undefined ? `a file of the package ${owner.package}` : 'in a node_modules';
+    return { why: `${file} is ${real}, ${what}, not of the node the app declares (the npm package \`node\`, or nodeinstall's node_modules/node); npm links any dependency's bin named "node" there`, installed: true };
+  }
+  if (isInside(real, realPathOrAbsolute(baseDir))) return undefined;
+  const owner = appOwner(realPathOrAbsolute(baseDir));
+  for (let dir = real; ; dir = path.dirname(dir)) {
+    let why: string | undefined;
+    try {
+      why = statProblem(fs.statSync(dir), owner)?.why;
+    } catch {
+      why = 'unreadable';
+    }
+    if (why) return { why: `${real} is outside the app, and ${dir === real ? 'it' : `its directory ${dir}`} is ${why}` };
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }
 
 /** egg-cluster's (egg 4: @eggjs/cluster's) agent and app worker entry scripts, which it forks with the options as JSON. */

@@ -12,6 +12,7 @@ import {
   type InstalledPackage, ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
 import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/registries';
+import { type ShadowedCommandFact, shadowedCommands } from './commands';
 import { realPathLoose } from './files';
 import { appOwner, isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
@@ -126,6 +127,8 @@ export interface PluginTrustFacts {
   pluginSetKeys: PluginSetKeyFact[];
   /** Registries the app dir's .npmrc, .yarnrc and .yarnrc.yml name: lockfile URLs there are where the app installs from. */
   configuredRegistries: ConfiguredRegistry[];
+  /** Entries of the app's node_modules/.bin that a start would run in place of node, npm, npx or sh (SEN111). */
+  shadowedCommands: ShadowedCommandFact[];
 }
 
 export type PluginSwitches = { set: false } | {
@@ -200,6 +203,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
     configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],
+    shadowedCommands: input.ruleOverrides.SEN111 !== 'off' ? shadowedCommands(input.baseDir) : [],
   };
 }
 

@@ -548,7 +548,41 @@ function writableFix(fact: WritableCodeFact, where: string): string {
   return `${steps.join(' and ').replace(/^\w/, letter => letter.toUpperCase())} where the app is deployed`;
 }
 
+export const shadowedCommand: Rule = {
+  id: 'SEN111',
+  area: 'plugins',
+  title: 'Dependency stands in for node, npm, npx or sh',
+  severity: 'high',
+  description: 'egg-scripts starts the master by running `node` along a PATH that begins with the app\'s ' +
+    '`node_modules/.bin`, and npm puts that directory first for the scripts it runs (`sh`, and the `node`, `npm` or `npx` ' +
+    'they call). npm links a dependency\'s `bin` entry there under whatever name the package gives it: a package with ' +
+    '`"bin": { "node": "x.sh" }` runs as the master on every start, with the app\'s environment, before any check, without ' +
+    'an install script and without being required (it can drop `--require egg-sentinel/preflight` from NODE_OPTIONS and then ' +
+    'run the real node). Reported: `node_modules/.bin/node`, `npm`, `npx` and `sh` of the app, unless `node` is a file of the ' +
+    'npm package `node` (or egg\'s nodeinstall\'s `node_modules/node`, which `engines["install-node"]` asks for) and `npm`/`npx` ' +
+    'of the package `npm` or the npm that node ships, declared by the app. High outside local/unittest; low on a developer machine.',
+  fix: 'Remove the dependency that links it (`npm ls <package>` shows who pulls it in) and report the package to its ' +
+    'registry; to run node from node_modules, declare the npm package `node` (`"node": "^20"`) instead. The preflight ' +
+    '(`--require egg-sentinel/preflight`) refuses such an `egg-scripts start` before it spawns the master.',
+  check(facts, { developmentEnv }) {
+    const severity = developmentEnv ? 'low' : 'high';
+    return facts.pluginTrust.shadowedCommands.map(entry => {
+      const link = toDisplayPath(facts.app.baseDir, entry.link);
+      const what = entry.package !== undefined ? `a file of the package ${entry.package} (${toDisplayPath(facts.app.baseDir, entry.target)})` :
+        toDisplayPath(facts.app.baseDir, entry.target);
+      return {
+        severity, target: link, source: link,
+        message: `${link} runs ${what} wherever a start runs \`${entry.command}\` by name: egg-scripts runs it as the master, ` +
+          `npm scripts in place of ${entry.command}`,
+        ...(entry.package !== undefined && {
+          fix: `Remove the dependency that installs ${entry.package} (\`npm ls ${entry.package}\`) and report the package; reinstall (\`npm ci\`) once it is gone.`,
+        }),
+      };
+    });
+  },
+};
+
 export const pluginRules: Rule[] = [
   pluginOutsideTrustedRoots, typosquattedPlugin, pluginNotLocked, pluginFilesChanged, pluginInstallScripts, pluginNotAllowed,
-  pluginsFromEnvironment, securityConfigByPlugin, sentinelDisabled, writableCode,
+  pluginsFromEnvironment, securityConfigByPlugin, sentinelDisabled, writableCode, shadowedCommand,
 ];

@@ -28,7 +28,7 @@ export function fakeFacts(overrides: {
     plugins: overrides.plugins ?? [],
     pluginTrust: {
       trustedRoots: { nodeModules: [ '/srv/fake/node_modules' ], local: [ '/srv/fake/lib/plugin', '/srv/fake/app/plugin' ] },
-      plugins: [], manifest: { state: 'absent' }, envPlugins: { set: false }, startPlugins: { set: false }, pluginSetKeys: [], configuredRegistries: [],
+      plugins: [], manifest: { state: 'absent' }, envPlugins: { set: false }, startPlugins: { set: false }, pluginSetKeys: [], configuredRegistries: [], shadowedCommands: [],
       ...overrides.pluginTrust,
     },
     middleware: [],

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
+import { shadowedCommands } from '../../lib/facts/commands';
 import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
 import { CODE_WALK_LIMIT, findWritableCode } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
@@ -13,7 +14,7 @@ import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnow
 import { DEFAULT_REGISTRIES, readConfiguredRegistries, registryOf } from '../../lib/plugins/registries';
 import {
   pluginFilesChanged, pluginInstallScripts, pluginNotAllowed, pluginNotLocked, pluginOutsideTrustedRoots, pluginsFromEnvironment,
-  securityConfigByPlugin, sentinelDisabled, typosquattedPlugin, writableCode,
+  securityConfigByPlugin, sentinelDisabled, shadowedCommand, typosquattedPlugin, writableCode,
 } from '../../lib/rules/plugins';
 import type { RuleContext } from '../../lib/rules/types';
 import { RULE_IDS } from '../../lib/rules';
@@ -537,6 +538,55 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.ok(!fs.existsSync(file));
     assert.equal(await ended.run(), undefined);
     assert.ok(!fs.existsSync(file), 'a run that ends after the cluster is ready writes nothing');
+  });
+});
+
+describe('SEN111: a dependency\'s bin stands in for node, npm, npx or sh (black-box round 24)', () => {
+  const script = '#!/bin/sh\nexit 0\n';
+  const app = (pkg: Record<string, unknown>, links: Record<string, string>, files: Record<string, string>) => {
+    const dir = tempTree({ 'package.json': JSON.stringify({ name: 'app', ...pkg }), ...files });
+    fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+    for (const [ command, target ] of Object.entries(links)) fs.symlinkSync(target, path.join(dir, 'node_modules/.bin', command));
+    return dir;
+  };
+
+  it('collects the .bin entries for node, npm, npx and sh that are no declared node or npm package\'s', () => {
+    const dir = app({ dependencies: { 'left-padder': '1.0.0' } }, { node: '../left-padder/bin/pad.sh', sh: '../left-padder/bin/pad.sh', 'egg-scripts': '../left-padder/bin/pad.sh' }, {
+      'node_modules/left-padder/package.json': JSON.stringify({ name: 'left-padder', bin: { node: 'bin/pad.sh', sh: 'bin/pad.sh' } }),
+      'node_modules/left-padder/bin/pad.sh': script,
+    });
+    const target = path.join(dir, 'node_modules/left-padder/bin/pad.sh');
+    assert.deepEqual(shadowedCommands(dir), [
+      { command: 'node', link: path.join(dir, 'node_modules/.bin/node'), target, package: 'left-padder' },
+      { command: 'sh', link: path.join(dir, 'node_modules/.bin/sh'), target, package: 'left-padder' },
+    ]);
+  });
+
+  it('the npm package node (and the npm it ships) the app declares, or nodeinstall\'s, is none; undeclared it is', () => {
+    const files = {
+      'node_modules/node/package.json': JSON.stringify({ name: 'node', bin: { node: 'bin/node' } }),
+      'node_modules/node/bin/node': script,
+      'node_modules/node/lib/node_modules/npm/package.json': JSON.stringify({ name: 'npm' }),
+      'node_modules/node/lib/node_modules/npm/bin/npm-cli.js': script,
+    };
+    const links = { node: '../node/bin/node', npm: '../node/lib/node_modules/npm/bin/npm-cli.js' };
+    assert.deepEqual(shadowedCommands(app({ dependencies: { node: '^20.0.0' } }, links, files)), []);
+    assert.deepEqual(shadowedCommands(app({ engines: { 'install-node': '^20.0.0' } }, links, files)), []);
+    assert.deepEqual(shadowedCommands(app({}, links, files)).map(entry => [ entry.command, entry.package ]), [ [ 'node', 'node' ], [ 'npm', 'npm' ] ]);
+    assert.deepEqual(shadowedCommands(tempTree({ 'package.json': '{}' })), [], 'no node_modules/.bin');
+  });
+
+  it('high outside local/unittest, low on a developer machine, naming the package and the command', () => {
+    const facts = fakeFacts({ pluginTrust: { shadowedCommands: [
+      { command: 'node', link: '/srv/fake/node_modules/.bin/node', target: '/srv/fake/node_modules/left-padder/bin/pad.sh', package: 'left-padder' },
+    ] } });
+    const [ hit ] = shadowedCommand.check(facts, PROD);
+    assert.deepEqual([ hit.severity, hit.target, hit.source ], [ 'high', 'node_modules/.bin/node', 'node_modules/.bin/node' ]);
+    assert.equal(hit.message, 'node_modules/.bin/node runs a file of the package left-padder (node_modules/left-padder/bin/pad.sh) wherever a start runs `node` by name: ' +
+      'egg-scripts runs it as the master, npm scripts in place of node');
+    assert.match(hit.fix ?? '', /Remove the dependency that installs left-padder \(`npm ls left-padder`\) and report the package/);
+    assert.equal(shadowedCommand.check(facts, DEV)[0].severity, 'low');
+    assert.deepEqual(shadowedCommand.check(fakeFacts(), PROD), []);
   });
 });
 

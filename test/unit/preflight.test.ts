@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildManifest, serializeManifest } from '../../lib/plugins/manifest';
-import { launchOptions, preflightProblem } from '../../lib/preflight';
+import { eggScriptsStart, launchOptions, preflightProblem } from '../../lib/preflight';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -224,6 +224,81 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     } finally {
       fs.rmSync(shared, { recursive: true, force: true });
     }
+  });
+
+  describe('the node egg-scripts start runs as the master (SEN111, black-box round 24)', () => {
+    const EGG_SCRIPTS = path.join(ROOT, 'node_modules/egg-scripts/bin/egg-scripts.js');
+    const start = (...args: string[]) => [ process.execPath, EGG_SCRIPTS, 'start', '--title=sentinel-unit', ...args, dir ];
+    // The PATH egg-scripts was given: the system's node comes after the app's node_modules/.bin and .node/bin.
+    const env = { PATH: path.dirname(process.execPath) };
+    const executable = (file: string, body = '#!/bin/sh\nexit 0\n') => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, body, { mode: 0o755 });
+    };
+    const linkBin = (target: string) => {
+      fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+      fs.symlinkSync(target, path.join(dir, 'node_modules/.bin/node'));
+    };
+    beforeEach(() => fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { 'left-padder': '^1.0.0' } })));
+
+    it('reads the app and --node from egg-scripts start\'s arguments, as its option parser does', () => {
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--daemon', '/srv/app', '--node', '/opt/node' ], '/cwd'), { baseDir: '/srv/app', node: '/opt/node' });
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--title', 'x', '--node=' ], '/cwd'), { baseDir: '/cwd' }, 'an empty --node is node');
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '-p', '7001', 'app', '--node=./n' ], '/cwd'), { baseDir: '/cwd/app', node: './n' });
+      assert.equal(eggScriptsStart([ 'node', EGG_SCRIPTS, 'stop', '--title=x' ], '/cwd'), undefined);
+      assert.equal(eggScriptsStart([ 'node', '/srv/app/server.js', 'start' ], '/cwd'), undefined);
+    });
+
+    it('refuses a dependency\'s bin named node, which npm links as node_modules/.bin/node', () => {
+      executable(path.join(dir, 'node_modules/left-padder/bin/pad.sh'));
+      fs.writeFileSync(path.join(dir, 'node_modules/left-padder/package.json'), JSON.stringify({ name: 'left-padder', bin: { node: 'bin/pad.sh' } }));
+      assert.equal(preflightProblem(start(), dir, env), undefined, 'not linked: the system\'s node');
+      linkBin('../left-padder/bin/pad.sh');
+      const problem = preflightProblem(start(), dir, env) ?? '';
+      assert.match(problem, /refused to start \(SEN111\): egg-scripts start would run `node`, found first on the PATH egg-scripts builds .* as the master: .*node_modules\/\.bin\/node is .*left-padder\/bin\/pad\.sh, a file of the package left-padder, not of the node the app declares \(the npm package `node`, or nodeinstall's node_modules\/node\)/);
+      assert.match(problem, /Fix: remove the dependency that links it/);
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, env), undefined, 'only egg-scripts start spawns it');
+      assert.equal(preflightProblem(start(`--node=${process.execPath}`), dir, env), undefined, '--node passes by it');
+    });
+
+    it('accepts the npm package node (or nodeinstall\'s node_modules/node) when the app declares it, and .node/bin/node', () => {
+      executable(path.join(dir, 'node_modules/node/bin/node'));
+      fs.writeFileSync(path.join(dir, 'node_modules/node/package.json'), JSON.stringify({ name: 'node', bin: { node: 'bin/node' } }));
+      linkBin('../node/bin/node');
+      assert.match(preflightProblem(start(), dir, env) ?? '', /a file of the package node, not of the node the app declares/, 'installed but not declared');
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { node: '^20.0.0' } }));
+      assert.equal(preflightProblem(start(), dir, env), undefined);
+      // nodeinstall extracts node into node_modules/node, writes a package.json named node and links .bin/node.
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', engines: { 'install-node': '^20.0.0' } }));
+      assert.equal(preflightProblem(start(), dir, env), undefined);
+      fs.rmSync(path.join(dir, 'node_modules'), { recursive: true });
+      executable(path.join(dir, '.node/bin/node'));
+      assert.equal(preflightProblem(start(), dir, env), undefined, 'egg-scripts documents .node/bin');
+    });
+
+    it('judges --node: none, in run/ or logs/, or outside the app where another user can change it, refused; the node running egg-scripts, or one only this user can change, accepted', () => {
+      assert.equal(preflightProblem(start(`--node=${process.execPath}`), dir, env), undefined);
+      assert.match(preflightProblem(start('--node=/nonexistent/node'), dir, env) ?? '', /would run --node=\/nonexistent\/node as the master: \/nonexistent\/node does not exist/);
+      executable(path.join(dir, 'run/node'));
+      assert.match(preflightProblem(start('--node=./run/node'), dir, env) ?? '', /run\/node is in a directory the app writes at run time/);
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-'));
+      const home = fs.mkdtempSync(path.join(os.homedir(), '.sentinel-node-'));
+      try {
+        fs.chmodSync(outside, 0o777);
+        executable(path.join(outside, 'node'));
+        const problem = preflightProblem(start(`--node=${path.join(outside, 'node')}`), dir, env) ?? '';
+        assert.match(problem, /sentinel-node-.*\/node is outside the app, and its directory .*sentinel-node-\w+ is writable by every user \(mode 0777\)/);
+        assert.match(problem, /Fix: pass --node a node outside the app that no other user can change/);
+        fs.chmodSync(home, 0o755);
+        executable(path.join(home, 'node'));
+        assert.equal(preflightProblem(start(`--node=${path.join(home, 'node')}`), dir, env), undefined, 'an nvm node under the user\'s home');
+        fs.chmodSync(path.join(home, 'node'), 0o777);
+        assert.match(preflightProblem(start(`--node=${path.join(home, 'node')}`), dir, env) ?? '', /\/node is outside the app, and it is writable by every user/);
+      } finally {
+        fs.rmSync(outside, { recursive: true, force: true });
+        fs.rmSync(home, { recursive: true, force: true });
+      }
+    });
   });
 
   it('as a --require module, refuses preloads after it from outside the app before they run; those before it, or in the app\'s node_modules, it lets be (black-box round 23)', () => {
