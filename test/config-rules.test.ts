@@ -562,6 +562,27 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!/lib\/util\.js/.test(message));
   });
 
+  it('SEN111: a dependency whose bin is named node, linked as node_modules/.bin/node, is reported at boot; the npm package node the app declares is not (black-box round 24)', async () => {
+    const script = '#!/bin/sh\nexec node "$@"\n';
+    const dir = temp('cfg-shadowed-node', {
+      'package.json': JSON.stringify({ name: 'cfg-shadowed-node', dependencies: { node: '^20.0.0', 'left-padder': '1.0.0' } }),
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+      'node_modules/node/package.json': JSON.stringify({ name: 'node', version: '20.0.0', bin: { node: 'bin/node' } }),
+      'node_modules/node/bin/node': script,
+      'node_modules/left-padder/package.json': JSON.stringify({ name: 'left-padder', version: '1.0.0', bin: { node: 'bin/pad.sh' } }),
+      'node_modules/left-padder/bin/pad.sh': script,
+    });
+    fs.mkdirSync(path.join(dir, 'node_modules/.bin'));
+    fs.symlinkSync('../node/bin/node', path.join(dir, 'node_modules/.bin/node'));
+    assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN111'), []);
+    fs.rmSync(path.join(dir, 'node_modules/.bin/node'));
+    fs.symlinkSync('../left-padder/bin/pad.sh', path.join(dir, 'node_modules/.bin/node'));
+    // Low in unittest (high in prod): failOn low makes it refuse here.
+    const message = await expectRefused(dir, /SEN111/);
+    assert.deepEqual(refusedIds(message), [ 'SEN111' ]);
+    assert.match(message, /node_modules\/\.bin\/node runs a file of the package left-padder \(node_modules\/left-padder\/bin\/pad\.sh\) wherever a start runs `node` by name/);
+  });
+
   it('SEN110 and SEN205: an app deployed by another user (who owns its files) and run as this one is not refused; a file a third user owns is (black-box round 22)', async function() {
     if (process.getuid?.() !== 0) this.skip();
     const dir = temp('cfg-deploy-user', {
