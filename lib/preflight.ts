@@ -207,7 +207,8 @@ export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir
  */
 function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string[] {
   const start = eggScriptsStart(argv, cwd);
-  if (!start) return [];
+  // Windows finds a command by PATHEXT, where npm links .cmd shims that name no package by their real path.
+  if (!start || process.platform === 'win32') return [];
   const command = start.node ?? 'node';
   const searched = [ path.join(start.baseDir, 'node_modules/.bin'), path.join(start.baseDir, '.node/bin'), env.PATH || env.Path ].filter(Boolean).join(path.delimiter);
   const file = command.includes('/') || command.includes(path.sep) ? path.resolve(cwd, command) : findExecutable(command, searched, cwd);

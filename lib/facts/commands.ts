@@ -40,6 +40,8 @@ export function commandPackage(real: string, command: string, baseDir: string): 
 
 /** The entries of the app's node_modules/.bin that stand in for a command a start runs, other than the declared package's. */
 export function shadowedCommands(baseDir: string): ShadowedCommandFact[] {
+  // npm writes .cmd and .ps1 shims there on Windows, which name no package by their real path: not judged there.
+  if (process.platform === 'win32') return [];
   const bin = path.join(baseDir, 'node_modules', '.bin');
   return [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => {
     const link = path.join(bin, command);

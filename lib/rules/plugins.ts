@@ -560,7 +560,7 @@ export const shadowedCommand: Rule = {
     'an install script and without being required (it can drop `--require egg-sentinel/preflight` from NODE_OPTIONS and then ' +
     'run the real node). Reported: `node_modules/.bin/node`, `npm`, `npx` and `sh` of the app, unless `node` is a file of the ' +
     'npm package `node` (or egg\'s nodeinstall\'s `node_modules/node`, which `engines["install-node"]` asks for) and `npm`/`npx` ' +
-    'of the package `npm` or the npm that node ships, declared by the app. High outside local/unittest; low on a developer machine.',
+    'of the package `npm` or the npm that node ships, declared by the app. Not checked on Windows. High outside local/unittest; low on a developer machine.',
   fix: 'Remove the dependency that links it (`npm ls <package>` shows who pulls it in) and report the package to its ' +
     'registry; to run node from node_modules, declare the npm package `node` (`"node": "^20"`) instead. The preflight ' +
     '(`--require egg-sentinel/preflight`) refuses such an `egg-scripts start` before it spawns the master.',

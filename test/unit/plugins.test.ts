@@ -550,7 +550,8 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx or sh (black-
     return dir;
   };
 
-  it('collects the .bin entries for node, npm, npx and sh that are no declared node or npm package\'s', () => {
+  it('collects the .bin entries for node, npm, npx and sh that are no declared node or npm package\'s', function() {
+    if (process.platform === 'win32') this.skip();
     const dir = app({ dependencies: { 'left-padder': '1.0.0' } }, { node: '../left-padder/bin/pad.sh', sh: '../left-padder/bin/pad.sh', 'egg-scripts': '../left-padder/bin/pad.sh' }, {
       'node_modules/left-padder/package.json': JSON.stringify({ name: 'left-padder', bin: { node: 'bin/pad.sh', sh: 'bin/pad.sh' } }),
       'node_modules/left-padder/bin/pad.sh': script,
@@ -562,7 +563,8 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx or sh (black-
     ]);
   });
 
-  it('the npm package node (and the npm it ships) the app declares, or nodeinstall\'s, is none; undeclared it is', () => {
+  it('the npm package node (and the npm it ships) the app declares, or nodeinstall\'s, is none; undeclared it is', function() {
+    if (process.platform === 'win32') this.skip();
     const files = {
       'node_modules/node/package.json': JSON.stringify({ name: 'node', bin: { node: 'bin/node' } }),
       'node_modules/node/bin/node': script,
