@@ -1,7 +1,8 @@
 /**
- * Facts for the plugin trust rules (SEN101–SEN110): where each enabled plugin really lives, its package.json install
+ * Facts for the plugin trust rules (SEN101–SEN111): where each enabled plugin really lives, its package.json install
  * hooks, its lockfile entry, how its files compare with the manifest `sentinel.lock.json`, what EGG_PLUGINS enabled,
- * and which config keys a plugin's config file set last. All I/O for those rules happens here; the rules only compare.
+ * which config keys a plugin's config file set last, and what the app's node_modules/.bin runs as node, npm, npx or sh.
+ * All I/O for those rules happens here; the rules only compare.
  */
 import fs from 'node:fs';
 import path from 'node:path';
