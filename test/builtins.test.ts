@@ -177,6 +177,14 @@ function testRecord(id: string, ecosystem: string, name: string) {
 /** A session cookie egg-session's cookie store accepts when it neither signs nor encrypts: base64 JSON. */
 const FORGED_SESSION = `EGG_SESS=${Buffer.from(JSON.stringify({ user: 'admin' })).toString('base64')}`;
 
+/** An app with one POST route and `ignore` (JavaScript source) as its csrf ignore. */
+function csrfIgnoreApp(ignore: string): string {
+  return tempApp('builtin-csrf-reads', {
+    'config/config.default.js': `module.exports = { keys: 'csrf-reads-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: ${ignore} } } };\n`,
+    'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
+  });
+}
+
 describe('threat 6: egg-security, the session cookie and development settings (SEN602–SEN608, mm.app)', () => {
   afterEach(mm.restore);
 
@@ -265,14 +273,10 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
-  it('SEN602: a csrf ignore function that reads the URL refuses boot in prod and a forged POST that adds the text skips the token; one reading a header is medium; one testing ctx.path is fine (black-box round 23)', async () => {
-    const variant = (ignore: string) => tempApp('builtin-csrf-reads', {
-      'config/config.default.js': `module.exports = { keys: 'csrf-reads-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: ${ignore} } } };\n`,
-      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
-    });
-    const byUrl = variant("ctx => ctx.url.includes('/webhooks')");
-    const byHeader = variant("ctx => ctx.get('content-type') === 'application/json'");
-    const byPath = variant("ctx => ctx.path.startsWith('/webhooks')");
+  it('SEN602: a csrf ignore function that reads the URL refuses boot in prod and a forged POST that adds the text skips the token; one reading a header a form cannot send is medium; one testing ctx.path is fine (black-box round 23)', async () => {
+    const byUrl = csrfIgnoreApp("ctx => ctx.url.includes('/webhooks')");
+    const byHeader = csrfIgnoreApp("ctx => ctx.get('x-requested-with') === 'XMLHttpRequest'");
+    const byPath = csrfIgnoreApp("ctx => ctx.path.startsWith('/webhooks')");
     try {
       mm.env('prod');
       onNode(SUPPORTED_NODE);
@@ -281,7 +285,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       await withApp(byHeader, async app => {
         const hits = findingsOf((app as any).sentinel.report, 'SEN602');
         assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.security.csrf.ignore' ]);
-        assert.match(hits[0].message, /reads ctx\.get, which the client controls: request headers are whatever the request sends$/);
+        assert.match(hits[0].message, /reads ctx\.get\('x-requested-with'\), which the client controls: request headers are whatever the request sends$/);
       });
       await withApp(byPath, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
       mm.restore();
@@ -291,7 +295,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       });
       await withApp(byHeader, async app => {
         await app.httpRequest().post('/transfer').send('amount=1').expect(403);
-        await app.httpRequest().post('/transfer').set('content-type', 'application/json').send('{"amount":1}').expect(200);
+        await app.httpRequest().post('/transfer').set('x-requested-with', 'XMLHttpRequest').send('amount=1').expect(200);
       });
       await withApp(byPath, async app => {
         await app.httpRequest().post('/transfer?from=/webhooks').expect(403);
@@ -299,6 +303,39 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     } finally {
       mm.restore();
       for (const dir of [ byUrl, byHeader, byPath ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN602: a csrf ignore function that reads the body, the Content-Type or the Referer refuses boot in prod, and a cross-site-style POST without token reaches the controller (black-box round 24)', async () => {
+    const byType = csrfIgnoreApp("ctx => ctx.is('multipart')");
+    const byBody = csrfIgnoreApp("ctx => Boolean(ctx.request.body && ctx.request.body.client === 'mobile')");
+    const byReferer = csrfIgnoreApp("ctx => !ctx.get('referer')");
+    const byPath = csrfIgnoreApp("ctx => ctx.path.startsWith('/webhooks')");
+    const dirs = [ byType, byBody, byReferer, byPath ];
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(byType, /SEN602/), /reads ctx\.is\('multipart'\), which the client controls: a cross-site form chooses its Content-Type/);
+      assert.match(await expectRefused(byBody, /SEN602/), /reads ctx\.request\.body, which the client controls: a cross-site form writes the request body/);
+      assert.match(await expectRefused(byReferer, /SEN602/), /reads ctx\.get\('referer'\), which the client controls: a cross-site page sends no Referer/);
+      await withApp(byPath, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
+      mm.restore();
+      // What a form on another site sends: no token, its own body and content type, and no Referer when it asks for none.
+      const forged = async (dir: string, status: { multipart: number; mobile: number; plain: number }) => withApp(dir, async app => {
+        await app.httpRequest().post('/transfer').field('amount', '1000').expect(status.multipart);
+        await app.httpRequest().post('/transfer').type('form').send('client=mobile&amount=1000').expect(status.mobile);
+        await app.httpRequest().post('/transfer').set('referer', 'https://attacker-site.com/x').type('form').send('amount=1000').expect(status.plain);
+      });
+      await forged(byType, { multipart: 200, mobile: 403, plain: 403 });
+      await forged(byBody, { multipart: 403, mobile: 200, plain: 403 });
+      await withApp(byReferer, async app => {
+        await app.httpRequest().post('/transfer').type('form').send('amount=1000').expect(200);
+        await app.httpRequest().post('/transfer').set('referer', 'https://attacker-site.com/x').type('form').send('amount=1000').expect(403);
+      });
+      await forged(byPath, { multipart: 403, mobile: 403, plain: 403 });
+    } finally {
+      mm.restore();
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -52,20 +52,34 @@ function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unkn
  * ctx properties that hold more of the request than its path: the client writes them freely, so a filter that reads
  * one cannot be judged from the path, and any request can make it come out the way the client wants. The probe serves
  * `url`/`originalUrl` as the bare path so the filter still runs; the read alone makes the outcome unverified. A
- * property that is not listed is reported as read, without the why.
+ * property that is not listed is reported as read, without the why. `crossSite`: a cross-site form or page writes it
+ * (its action URL, its body, its Content-Type) or leaves it out (Referer, Origin), so it cannot protect against CSRF.
+ * Reads are matched with their `request.` prefix and the header a call or index names (`get('content-type')`).
  */
-const CLIENT_PARTS: ReadonlyArray<{ names: RegExp; why: string }> = [
-  { names: /^(?:url|originalUrl|href|URL)$/, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
-  { names: /^(?:querystring|search|query|queries)$/, why: 'the query string is whatever the request sends' },
-  { names: /^(?:get|header|headers)$/, why: 'request headers are whatever the request sends' },
-  { names: /^(?:cookies)$/, why: 'cookies are whatever the request sends' },
-  { names: /^(?:host|hostname|origin)$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },
+const CLIENT_PARTS: ReadonlyArray<{ reads: RegExp; why: string; crossSite?: true }> = [
+  { reads: /^(?:request\.)?(?:url|originalUrl|href|URL)$/, crossSite: true, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
+  { reads: /^(?:request\.)?(?:querystring|search|query|queries)$/, crossSite: true, why: 'the query string is whatever the request sends' },
+  // egg's bodyParser (and egg-multipart in file mode) read the body before egg-security's middleware runs.
+  { reads: /^request\.(?:body|rawBody|files)$/, crossSite: true, why: 'a cross-site form writes the request body' },
+  // koa's ctx.type is the response's; ctx.is() is the request's.
+  { reads: /^(?:request\.)?is\(|^request\.(?:type|mimetype|charset)$|^(?:request\.)?(?:get|header|headers)[([]'content-type'/i, crossSite: true,
+    why: 'a cross-site form chooses its Content-Type (application/x-www-form-urlencoded, multipart/form-data or text/plain)' },
+  { reads: /^(?:request\.)?(?:get|header|headers)[([]'(?:referer|referrer|origin)'/i, crossSite: true,
+    why: 'a cross-site page sends no Referer when it asks for none (referrerpolicy="no-referrer"), and Origin: null from a sandboxed frame' },
+  { reads: /^(?:request\.)?(?:get|header|headers)(?:$|[([])/, why: 'request headers are whatever the request sends' },
+  { reads: /^(?:request\.)?cookies$/, why: 'cookies are whatever the request sends' },
+  { reads: /^(?:request\.)?(?:host|hostname|origin)$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },
 ];
 
 /** Why reading `read` (`url`, `request.headers`…) lets the client decide a filter, for messages: `ctx.url, which the client controls: …`. */
 export function describeClientRead(read: string): string {
-  const part = CLIENT_PARTS.find(entry => entry.names.test(read.replace(/^request\./, '')));
+  const part = CLIENT_PARTS.find(entry => entry.reads.test(read));
   return `ctx.${read}, which the client controls${part ? `: ${part.why}` : ''}`;
+}
+
+/** Whether a cross-site form or page decides `read` (a filter reading it decides by what a forged request sends). */
+export function crossSiteWritten(read: string): boolean {
+  return CLIENT_PARTS.some(entry => entry.crossSite && entry.reads.test(read));
 }
 
 export interface FilterOutcome {
@@ -155,6 +169,32 @@ interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
 /** The probe a match/ignore function is being asked about, for the length of that synchronous call. */
 let asked: ProbeRequestState | undefined;
 
+function recordRead(read: string): void {
+  if (asked && !asked.otherReads.includes(read)) asked.otherReads.push(read);
+}
+
+function quoteArgument(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+/** ctx.headers for a probe: records each header read (`headers['content-type']`), and `headers` when listed whole. */
+function headersView(read: string): object {
+  const field = (name: string | symbol): void => {
+    if (typeof name === 'string') recordRead(`${read}[${quoteArgument(name)}]`);
+  };
+  return new Proxy({}, {
+    get: (_target, name) => field(name),
+    has: (_target, name) => {
+      field(name);
+      return false;
+    },
+    ownKeys: () => {
+      recordRead(read);
+      return [];
+    },
+  });
+}
+
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
  * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
@@ -166,7 +206,16 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
   const recorder = new Proxy({}, {
     get(_target, key) {
       if (typeof key !== 'string' || !asked) return undefined;
-      if (!asked.otherReads.includes(prefix + key)) asked.otherReads.push(prefix + key);
+      // koa's get() and is(), and the headers object: which header is read decides who can write it. They answer as
+      // for a request without it ('' and false, as koa does), so the function runs on.
+      if (key === 'get' || key === 'is') {
+        return (...args: unknown[]) => {
+          recordRead(`${prefix}${key}(${args.flat().map(quoteArgument).join(', ')})`);
+          return key === 'is' ? false : '';
+        };
+      }
+      if (key === 'headers' || key === 'header') return headersView(prefix + key);
+      recordRead(prefix + key);
       // The bare path, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is what gets reported.
       return key === 'url' || key === 'originalUrl' ? asked.path : undefined;
     },

@@ -6,7 +6,7 @@ import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
 import { SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
-import { describeClientRead, describePattern } from '../facts/path-matching';
+import { crossSiteWritten, describeClientRead, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
 import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
@@ -170,8 +170,10 @@ export const securityOff: Rule = {
     '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605), and a ' +
     '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
     'the token only for the requests it lists), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
-    'and method: high when it reads the URL or query string, which a cross-site form writes (`ctx.url.includes(\'/webhooks\')` skips ' +
-    '`POST /transfer?/webhooks`), medium for headers, cookies or the host. Removing the `securities` ' +
+    'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
+    '`POST /transfer?/webhooks`), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
+    '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither); medium for other headers (Authorization, ' +
+    'X-Requested-With, which a form cannot send), cookies or the host. Removing the `securities` ' +
     'middleware itself is SEN405. Low: a route that answers through egg-jsonp (`app.jsonp()`) while `config.jsonp` has ' +
     'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), or a `whiteList` entry that admits a referrer any site can send ' +
     '(a RegExp such as `/.*/` or one not anchored at the scheme and host, `.com`, an empty string, which no Referer matches; egg-jsonp ' +
@@ -233,26 +235,24 @@ function csrfOff(facts: Facts): RuleHit[] {
   }];
 }
 
-/** Request parts a cross-site form writes as it likes: its action URL, with any path and query string. */
-const FORM_WRITTEN = /^(?:request\.)?(?:url|originalUrl|href|URL|querystring|search|query|queries)$/;
-
 /**
  * A csrf `match`/`ignore` function that reads the request beyond its path and method decides by what the client
- * sends whether the token is checked: high when it reads the URL or query string, which a cross-site form writes
- * (`ignore: ctx => ctx.url.includes('/webhooks')` skips `POST /transfer?/webhooks`); medium for headers, cookies and
- * the host, which a form cannot set freely but other clients can, and which egg-sentinel cannot judge.
+ * sends whether the token is checked: high when it reads what a cross-site form writes or leaves out (the URL and
+ * query string, the body, the Content-Type, Referer, Origin: `ignore: ctx => ctx.is('multipart')` skips any
+ * multipart form); medium for other headers, cookies and the host, which a form cannot set but other clients can,
+ * and which egg-sentinel cannot judge.
  */
 function csrfScopeReadsRequest(facts: Facts): RuleHit[] {
   const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.clientReads?.length);
   if (!scope?.clientReads) return [];
   const key = `security.csrf.${scope.kind}`;
-  const formWritten = scope.clientReads.some(read => FORM_WRITTEN.test(read));
+  const formWritten = scope.clientReads.some(crossSiteWritten);
   return [{
     severity: formWritten ? 'high' : 'medium',
     target: `config.${key}`,
     source: facts.provenance(key),
     message: `whether CSRF protection checks a request is decided by what the request sends: security.csrf's ${scope.summary}${setIn(facts, key)} reads ` +
-      `${scope.clientReads.map(describeClientRead).join('; ')}${formWritten ? ', so a cross-site form that adds what it looks for skips the token check' : ''}`,
+      `${scope.clientReads.map(describeClientRead).join('; ')}${formWritten ? ', so a cross-site form that sends (or leaves out) what it looks for skips the token check' : ''}`,
     fix: `Decide by the path alone: \`security: { csrf: { ${scope.kind}: [ '/api/webhooks' ] } }\` (strings and RegExps are tested against ctx.path), ` +
       'or test ctx.path in the function.',
   }];

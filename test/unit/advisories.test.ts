@@ -360,6 +360,20 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(securityOff.check(securityFacts({ csrf: { enable: true, ignoreJSON: false } }), prod), []);
   });
 
+  it('SEN602: a csrf ignore function reading the body, Content-Type, Referer or Origin is high; one reading a header a form cannot send is medium (black-box round 24)', () => {
+    const reading = (...clientReads: string[]) => securityOff.check({ ...securityFacts({ csrf: { enable: true, ignore: () => false } }),
+      securityScopes: [{ name: 'csrf', kind: 'ignore', summary: 'ignore: [Function: ignore]', skipsEveryPath: false, clientReads }] }, prod);
+    for (const read of [ "is('multipart')", 'request.body', "get('content-type')", "headers['referer']", "get('Origin')", 'request.type', 'url' ]) {
+      const [ hit ] = reading(read);
+      assert.deepEqual([ hit.severity, hit.target ], [ 'high', 'config.security.csrf.ignore' ], read);
+      assert.match(hit.message, /so a cross-site form that sends \(or leaves out\) what it looks for skips the token check$/, read);
+    }
+    for (const read of [ "get('x-requested-with')", "headers['authorization']", 'cookies', 'hostname' ]) {
+      assert.deepEqual(reading(read).map(hit => hit.severity), [ 'medium' ], read);
+    }
+    assert.deepEqual(reading("get('authorization')", 'request.body').map(hit => hit.severity), [ 'high' ]);
+  });
+
   it('SEN602: the security plugin disabled by EGG_PLUGINS names the variable, not the plugin file egg keeps as its origin', () => {
     const facts = fakeFacts({
       plugins: [{ name: 'security', enable: false, package: 'egg-security', from: 'node_modules/egg/config/plugin.js' }],

@@ -7,7 +7,7 @@ import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
 import { passesThrough } from '../../lib/facts/pass-through';
-import { compileFilter, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
+import { compileFilter, crossSiteWritten, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
 import {
@@ -90,8 +90,8 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
 
   it('records what a function reads besides the path, and whether it read the method', () => {
     const byHeader = compileFilter(modules, { ignore: (ctx: { get(name: string): string }) => ctx.get('x-internal') === 'yes' })('/x', 'GET');
-    assert.deepEqual(byHeader.otherReads, [ 'get' ]);
-    assert.match(byHeader.error ?? '', /not a function/);
+    assert.deepEqual(byHeader.otherReads, [ "get('x-internal')" ]);
+    assert.deepEqual([ byHeader.runs, byHeader.error ], [ true, undefined ], 'get() answers as koa does for a missing header');
     const byMethod = compileFilter(modules, { ignore: (ctx: { request: { method: string } }) => ctx.request.method === 'OPTIONS' });
     assert.equal(byMethod('/x', 'OPTIONS').runs, false);
     assert.equal(byMethod('/x', 'GET').readsMethod, true);
@@ -113,7 +113,9 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ ctx => /login/.test(ctx.querystring), 'querystring', /the query string is whatever the request sends/ ],
       [ ctx => ctx.query.public === '1', 'query', /the query string/ ],
       [ ctx => String(ctx.href).includes('/login'), 'href', /carries the query string/ ],
-      [ ctx => ctx.headers['x-internal'] === 'yes', 'headers', /request headers/ ],
+      [ ctx => ctx.headers['x-internal'] === 'yes', "headers['x-internal']", /request headers/ ],
+      [ ctx => Object.keys(ctx.request.header).length > 9, 'request.header', /request headers/ ],
+      [ ctx => ctx.request.get('Authorization') !== '', "request.get('Authorization')", /request headers are whatever the request sends/ ],
       [ ctx => ctx.hostname === 'internal', 'hostname', /Host \(or X-Forwarded-Host\) header/ ],
       [ ctx => ctx.state.user === undefined, 'state', /^ctx\.state, which the client controls$/ ],
     ];
@@ -122,6 +124,32 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       assert.match(describeClientRead(read), why, read);
     }
     assert.match(describeClientRead('url'), /^ctx\.url, which the client controls: it carries the query string, .*test ctx\.path instead$/);
+  });
+
+  it('tells what a cross-site form writes or leaves out (URL, body, Content-Type, Referer, Origin) from headers it cannot send (black-box round 24)', () => {
+    const reads: Array<[ (ctx: any) => unknown, string, boolean ]> = [
+      [ ctx => ctx.is('multipart'), "is('multipart')", true ],
+      [ ctx => ctx.request.is([ 'json', 'urlencoded' ]), "request.is('json', 'urlencoded')", true ],
+      [ ctx => ctx.request.type === 'text/plain', 'request.type', true ],
+      [ ctx => ctx.get('Content-Type').startsWith('multipart/'), "get('Content-Type')", true ],
+      [ ctx => ctx.headers['content-type'] === 'text/plain', "headers['content-type']", true ],
+      [ ctx => !ctx.get('referer'), "get('referer')", true ],
+      [ ctx => ctx.request.header.origin === undefined, "request.header['origin']", true ],
+      [ ctx => ctx.request.body && ctx.request.body.client === 'mobile', 'request.body', true ],
+      [ ctx => ctx.query.from === 'app', 'query', true ],
+      [ ctx => ctx.get('x-requested-with') === 'XMLHttpRequest', "get('x-requested-with')", false ],
+      [ ctx => ctx.headers.authorization !== undefined, "headers['authorization']", false ],
+      [ ctx => ctx.cookies.get('mobile'), 'cookies', false ],
+      [ ctx => ctx.hostname === 'internal', 'hostname', false ],
+      [ ctx => ctx.type === 'json', 'type', false ],
+    ];
+    for (const [ ignore, read, crossSite ] of reads) {
+      const outcome = compileFilter(modules, { ignore })('/transfer', 'POST');
+      assert.deepEqual([ outcome.otherReads, crossSiteWritten(read) ], [[ read ], crossSite ], read);
+    }
+    assert.match(describeClientRead("is('multipart')"), /a cross-site form chooses its Content-Type/);
+    assert.match(describeClientRead("get('referer')"), /sends no Referer when it asks for none/);
+    assert.match(describeClientRead('request.body'), /a cross-site form writes the request body/);
   });
 
   it('describes values for messages', () => {
