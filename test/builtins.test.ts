@@ -676,6 +676,43 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN611: javascript in protocolWhiteList, <script> and onerror in helper.shtml.whiteList and an onIgnoreTag passing markup refuse boot in prod, and the helpers really pass the XSS; the defaults boot and neutralise it (black-box round 24)', async () => {
+    const variant = (security: string, helper: string) => tempApp('builtin-xss', {
+      'config/config.default.js': `module.exports = { keys: 'xss-weakened-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: ${security}, helper: ${helper} };\n`,
+      'app/router.js': 'module.exports = ({ router }) => {\n' +
+        '  router.get(\'/comment\', async ctx => { ctx.body = ctx.helper.shtml(ctx.query.html); });\n' +
+        '  router.get(\'/link\', async ctx => { ctx.body = `<a href="${ctx.helper.surl(ctx.query.url)}">home</a>`; });\n};\n',
+    });
+    const weakened = variant("{ protocolWhiteList: [ 'javascript' ] }",
+      "{ shtml: { whiteList: { a: [ 'href', 'title' ], img: [ 'src', 'alt', 'onerror' ], script: [] }, onIgnoreTag: (tag, html) => html } }");
+    const defaults = variant("{ protocolWhiteList: [ 'ftp' ] }", "{ shtml: { whiteList: { a: [ 'href', 'title' ], img: [ 'src', 'alt' ], p: [] } } }");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(weakened, /SEN611/);
+      assert.match(message, /ctx\.helper\.surl\(\) passes URLs that run script: config\.security\.protocolWhiteList has 'javascript'/);
+      assert.match(message, /ctx\.helper\.shtml\(\) keeps event handlers on <img> \(onerror\), <script> with its code from user input: config\.helper\.shtml\.whiteList allows them \(set in config\/config\.default\.js\)/);
+      assert.match(message, /ctx\.helper\.shtml\(\) lets tags outside the whiteList \(<script>\) into the page: config\.helper\.shtml\.onIgnoreTag answers with the markup unescaped/);
+      await withApp(defaults, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN611'), []));
+      mm.restore();
+      const attack = async (app: MockApp) => ({
+        comment: (await app.httpRequest().get('/comment').query({ html: '<img src="/a.png" onerror="alert(1)"><script>alert(2)</script><svg onload="alert(3)">' }).expect(200)).text,
+        link: (await app.httpRequest().get('/link').query({ url: 'javascript://%0aalert(1)' }).expect(200)).text,
+      });
+      await withApp(weakened, async app => assert.deepEqual(await attack(app), {
+        comment: '<img src="/a.png" onerror="alert(1)"><script>alert(2)</script><svg onload="alert(3)">',
+        link: '<a href="javascript://%0aalert(1)">home</a>',
+      }));
+      await withApp(defaults, async app => assert.deepEqual(await attack(app), {
+        comment: '<img src="/a.png">&lt;script&gt;alert(2)&lt;/script&gt;&lt;svg onload="alert(3)"&gt;',
+        link: '<a href="">home</a>',
+      }));
+    } finally {
+      mm.restore();
+      for (const dir of [ weakened, defaults ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN606: config.env "local" in prod refuses boot, and egg-onerror really sends the stack', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

@@ -844,7 +844,138 @@ export const outgoingTlsUnchecked: Rule = {
   },
 };
 
+/** URL schemes that run script when a link or frame opens them; vbscript only in old Internet Explorer. */
+const SCRIPT_SCHEMES: Readonly<Record<string, Severity>> = { javascript: 'high', vbscript: 'medium' };
+
+/** Tags whose kept markup runs script (high), or styles, frames or embeds other content (medium). */
+const ACTIVE_TAGS: Readonly<Record<string, Severity>> = {
+  script: 'high', style: 'medium', iframe: 'medium', frame: 'medium', frameset: 'medium', object: 'medium', embed: 'medium',
+  applet: 'medium', base: 'medium', meta: 'medium', link: 'medium', form: 'medium',
+};
+
+const HOSTILE_SCRIPT = '<script>alert(1)</script>';
+const HOSTILE_HANDLER = '<img src="/a.png" onerror="alert(1)">';
+const HOSTILE_URL = 'javascript:alert(1)';
+const KEPT_SCRIPT = /<script/i;
+const KEPT_HANDLER = /\bon[a-z]+\s*=/i;
+const KEPT_URL = /javascript:/i;
+
+/** js-xss's third argument to onTag and onIgnoreTag: an opening tag at the start of the input. */
+function tagInfo(isWhite: boolean): object {
+  return { isWhite, isClosing: false, position: 0, sourcePosition: 0 };
+}
+
+/**
+ * The js-xss hooks egg-security's ctx.helper.shtml() hands `config.helper.shtml` to, each asked as js-xss asks it about
+ * markup its default filter drops or escapes: a string answer is used as it is, so one that still holds the script,
+ * the handler or the javascript: URL lets it into the page.
+ */
+const SHTML_HOOKS: ReadonlyArray<[ name: string, probe: (hook: (...args: unknown[]) => unknown) => unknown[], lets: string ]> = [
+  [ 'onTag', hook => [ hook('script', '<script>', tagInfo(false)), hook('img', HOSTILE_HANDLER, tagInfo(true)) ], 'tags as written' ],
+  [ 'onIgnoreTag', hook => [ hook('script', '<script>', tagInfo(false)) ], 'tags outside the whiteList (<script>)' ],
+  [ 'onTagAttr', hook => [ hook('img', 'onerror', 'alert(1)', false), hook('a', 'href', HOSTILE_URL, true) ], 'attributes as written (onerror=, javascript: URLs)' ],
+  [ 'onIgnoreTagAttr', hook => [ hook('img', 'onerror', 'alert(1)', false) ], 'attributes outside the whiteList (onerror=)' ],
+  [ 'escapeHtml', hook => [ hook(HOSTILE_SCRIPT) ], 'the markup it should escape (<script>)' ],
+  [ 'safeAttrValue', hook => [ hook('a', 'href', HOSTILE_URL, { process: () => '' }), hook('img', 'src', HOSTILE_URL, { process: () => '' }) ], 'javascript: URLs in href and src' ],
+];
+
+function keepsMarkup(answer: unknown): boolean {
+  return typeof answer === 'string' && (KEPT_SCRIPT.test(answer) || KEPT_HANDLER.test(answer) || KEPT_URL.test(answer));
+}
+
+/** What a `helper.shtml.whiteList` (js-xss's, or its `allowList` alias) keeps that runs script or brings in other content. */
+function whiteListHoles(list: AnyRecord): Array<{ severity: Severity; what: string; tag: string }> {
+  return Object.entries(list).flatMap(([ tag, attributes ]) => {
+    const names = Array.isArray(attributes) ? attributes.map(name => String(name).toLowerCase()) : [];
+    const holes: Array<{ severity: Severity; what: string; tag: string }> = [];
+    const tagSeverity = ACTIVE_TAGS[tag.toLowerCase()];
+    if (tagSeverity) holes.push({ severity: tagSeverity, what: `<${tag}>${tagSeverity === 'high' ? ' with its code' : ''}`, tag });
+    const handlers = names.filter(name => /^on/.test(name));
+    if (handlers.length) holes.push({ severity: 'high', what: `event handlers on <${tag}> (${handlers.join(', ')})`, tag });
+    // js-xss escapes < and > in a kept value, but the browser decodes srcdoc's entities back into a document.
+    if (names.includes('srcdoc')) holes.push({ severity: 'high', what: `<${tag} srcdoc> (a whole HTML document, scripts included)`, tag });
+    return holes;
+  });
+}
+
+const highest = (severities: Severity[]): Severity => (severities.includes('high') ? 'high' : severities.includes('medium') ? 'medium' : 'low');
+
+export const xssDefencesWeakened: Rule = {
+  id: 'SEN611',
+  area: 'builtins',
+  title: 'XSS defences weakened',
+  severity: 'high',
+  description: 'egg-security\'s ctx.helper.surl() and shtml() and egg-view-nunjucks\' autoescape keep user input from running ' +
+    'as script in the page. This rule reports config that switches them off: a `security.protocolWhiteList` entry ' +
+    '`javascript` (surl() then passes `javascript://%0aalert(1)`, which runs when clicked; `vbscript`, which only old ' +
+    'Internet Explorer runs, medium; egg-security already admits http, https, file and data itself); a ' +
+    '`helper.shtml.whiteList` (or `allowList`) that keeps `<script>`, an `on*` event handler attribute or `srcdoc` (high), ' +
+    'or `<style>`, `<iframe>`, `<object>`, `<embed>`, `<base>`, `<form>` and other tags that style, frame or embed other content (medium); ' +
+    'a `helper.shtml` hook (`onTag`, `onIgnoreTag`, `onTagAttr`, `onIgnoreTagAttr`, `escapeHtml`, `safeAttrValue`) that, asked ' +
+    'about `<script>`, an `onerror` attribute or a `javascript:` URL as js-xss asks it, answers with them (high; one that throws ' +
+    'on the question, medium); and `nunjucks.autoescape: false` while egg-view-nunjucks is enabled, which outputs every ' +
+    '`{{ value }}` unescaped (high). High outside local/unittest, low on a developer machine.',
+  fix: 'Remove the override: leave `security.protocolWhiteList` to safe schemes, keep `helper.shtml.whiteList` to formatting tags ' +
+    'and attributes (js-xss\'s default), let hooks return undefined for what they do not handle, and leave `nunjucks.autoescape` on ' +
+    '(mark the few trusted strings with `| safe`).',
+  check(facts, { developmentEnv }) {
+    const rated = (severity: Severity): Severity => (developmentEnv ? 'low' : severity);
+    // `from`: the key egg's provenance knows, a leaf below `key` when that is an object.
+    const hit = (severity: Severity, key: string, message: string, fix: string, from = key): RuleHit =>
+      ({ severity: rated(severity), target: `config.${key}`, source: facts.provenance(from), message: `${message}${setIn(facts, from)}`, fix });
+    const hits: RuleHit[] = [];
+    if (pluginEnabled(facts, 'security')) {
+      const protocols = securityConfig(facts).protocolWhiteList;
+      const schemes = (Array.isArray(protocols) ? protocols : []).map(entry => String(entry).toLowerCase()).filter(entry => entry in SCRIPT_SCHEMES);
+      if (schemes.length) {
+        hits.push(hit(highest(schemes.map(scheme => SCRIPT_SCHEMES[scheme])), 'security.protocolWhiteList',
+          `ctx.helper.surl() passes URLs that run script: config.security.protocolWhiteList has ${schemes.map(scheme => `'${scheme}'`).join(', ')} ` +
+            `(${schemes.map(scheme => `${scheme}://%0aalert(1)`).join(', ')} come out as links that run it when clicked)`,
+          `Remove ${schemes.map(scheme => `'${scheme}'`).join(', ')} from security.protocolWhiteList.`));
+      }
+      hits.push(...shtmlHoles(facts, hit));
+    }
+    const nunjucks = facts.plugins.find(plugin => plugin.enable && (plugin.name === 'nunjucks' || /(?:^|\/)(?:egg-)?view-nunjucks$/.test(plugin.package ?? '')));
+    if (nunjucks && (facts.config.nunjucks as AnyRecord | undefined)?.autoescape === false) {
+      hits.push(hit('high', 'nunjucks.autoescape', `egg-view-nunjucks (plugin ${nunjucks.name}) outputs every {{ value }} unescaped: config.nunjucks.autoescape is false`,
+        'Remove `autoescape: false` from config.nunjucks, and mark the few strings that are trusted HTML with `| safe`.'));
+    }
+    return hits;
+  },
+};
+
+function shtmlHoles(facts: Facts, hit: (severity: Severity, key: string, message: string, fix: string, from?: string) => RuleHit): RuleHit[] {
+  const shtml = ((facts.config.helper as AnyRecord | undefined)?.shtml ?? {}) as AnyRecord;
+  const hits: RuleHit[] = [];
+  const listKey = shtml.whiteList !== undefined ? 'whiteList' : 'allowList';
+  const list = shtml[listKey];
+  const holes = list && typeof list === 'object' ? whiteListHoles(list as AnyRecord) : [];
+  if (holes.length) {
+    hits.push(hit(highest(holes.map(hole => hole.severity)), `helper.shtml.${listKey}`,
+      `ctx.helper.shtml() keeps ${holes.map(hole => hole.what).join(', ')} from user input: config.helper.shtml.${listKey} allows them`,
+      `Drop them from helper.shtml.${listKey}; js-xss's default list keeps formatting tags and no script.`, `helper.shtml.${listKey}.${holes[0].tag}`));
+  }
+  for (const [ name, probe, lets ] of SHTML_HOOKS) {
+    const hook = shtml[name];
+    if (typeof hook !== 'function') continue;
+    let answers: unknown[];
+    try {
+      answers = probe(hook as (...args: unknown[]) => unknown);
+    } catch (error) {
+      hits.push(hit('medium', `helper.shtml.${name}`, `config.helper.shtml.${name} could not be judged: it threw when asked about hostile markup ` +
+        `(${(error instanceof Error ? error.message : String(error)).slice(0, 200)}); if it returns markup as given, ctx.helper.shtml() lets it into the page`,
+      `Make ${name} return undefined for what it does not handle, so js-xss's own filter decides.`));
+      continue;
+    }
+    if (answers.some(keepsMarkup)) {
+      hits.push(hit('high', `helper.shtml.${name}`, `ctx.helper.shtml() lets ${lets} into the page: config.helper.shtml.${name} answers with the markup unescaped`,
+        `Make ${name} return undefined (js-xss's filter decides) or escaped text for what it does not handle.`));
+    }
+  }
+  return hits;
+}
+
 export const builtinsRules: Rule[] = [
   knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
-  sessionCookieWeakened, corsCredentialsAnyOrigin, outgoingTlsUnchecked,
+  sessionCookieWeakened, corsCredentialsAnyOrigin, outgoingTlsUnchecked, xssDefencesWeakened,
 ];

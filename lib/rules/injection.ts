@@ -100,6 +100,10 @@ const SECURITY_RELEVANT_KEYS = [
   ...CODE_LOADING_KEYS, 'customLogger', 'view.root', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
   'onerror.errorPageUrl', 'onerror.accepts', 'logrotator.filesRotateBySize', 'logrotator.filesRotateByHour', 'logrotator.rotateLogDirs',
   'siteFile', 'notfound',
+  // What ctx.helper.shtml() keeps of user markup, and whether nunjucks templates escape their values (SEN611). Not
+  // helper.shtml.onTagAttr: egg-security's shtml() writes its own there at its first call, after the boot check.
+  ...[ 'whiteList', 'allowList', 'onTag', 'onIgnoreTag', 'onIgnoreTagAttr', 'escapeHtml', 'safeAttrValue' ].map(hook => `helper.shtml.${hook}`),
+  'nunjucks.autoescape',
 ];
 
 export function isSecurityRelevant(keyPath: string): boolean {
@@ -118,7 +122,7 @@ export const configFromEnvironment: Rule = {
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
     'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources and sequelize.baseDir (all load code from the paths they name), httpclient.*, ' +
     'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
-    'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware)), medium otherwise. Not reported in local/unittest.',
+    'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware), helper.shtml\'s whiteList and hooks and nunjucks.autoescape (XSS filtering and escaping)), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
     'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
   check(facts, { developmentEnv }) {

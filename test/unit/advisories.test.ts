@@ -14,6 +14,7 @@ import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/pack
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
   developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode, corsCredentialsAnyOrigin, outgoingTlsUnchecked,
+  xssDefencesWeakened,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
 
@@ -562,6 +563,71 @@ describe('SEN610 edge cases (fake facts)', () => {
       'config.httpclient.request.rejectUnauthorized', 'config.httpclient.httpsAgent.rejectUnauthorized' ]);
     assert.deepEqual(check({ request: { rejectUnauthorized: 0, timeout: 5000 }, httpsAgent: { keepAlive: true } }), [], 'node checks the certificate unless it is false');
     assert.deepEqual(check({ request: { rejectUnauthorized: false } }, dev), []);
+  });
+});
+
+describe('SEN611 edge cases (fake facts)', () => {
+  const nunjucksOn: PluginFact = { name: 'nunjucks', enable: true, package: 'egg-view-nunjucks', from: 'config/plugin.js' };
+  const check = (config: Record<string, unknown>, context = prod, plugins = [ ...securityOn, nunjucksOn ]) =>
+    xssDefencesWeakened.check(fakeFacts({ plugins, config, meta: { 'helper.shtml.whiteList.img': 'config/config.prod.js' } }), context);
+  const shtml = (options: Record<string, unknown>) => check({ helper: { shtml: options } });
+  const rated = (hits: ReturnType<typeof check>) => hits.map(hit => `${hit.severity} ${hit.target}`);
+
+  it('javascript in security.protocolWhiteList is high (surl() passes javascript://%0a…), vbscript medium; http, data and the like are not reported (black-box round 24)', () => {
+    const [ hit ] = check({ security: { protocolWhiteList: [ 'JavaScript', 'ftp' ] } });
+    assert.deepEqual([ hit.severity, hit.target ], [ 'high', 'config.security.protocolWhiteList' ]);
+    assert.match(hit.message, /ctx\.helper\.surl\(\) passes URLs that run script: config\.security\.protocolWhiteList has 'javascript' \(javascript:\/\/%0aalert\(1\) come out as links/);
+    assert.deepEqual(rated(check({ security: { protocolWhiteList: [ 'vbscript' ] } })), [ 'medium config.security.protocolWhiteList' ]);
+    assert.deepEqual(check({ security: { protocolWhiteList: [ 'data', 'ftp', 'mailto', 'http' ] } }), [], 'egg-security admits data itself');
+    assert.deepEqual(check({ security: { protocolWhiteList: [ 'javascript' ] } }, prod, []), [], 'no security plugin, no surl()');
+  });
+
+  it('a helper.shtml.whiteList keeping <script>, on* handlers or srcdoc is high, <style>/<iframe> medium, formatting tags nothing (black-box round 24)', () => {
+    const [ hit ] = shtml({ whiteList: { a: [ 'href', 'title' ], img: [ 'src', 'alt', 'onerror' ], script: [] } });
+    assert.deepEqual([ hit.severity, hit.target, hit.source ], [ 'high', 'config.helper.shtml.whiteList', 'config/config.prod.js' ]);
+    assert.equal(hit.message, 'ctx.helper.shtml() keeps event handlers on <img> (onerror), <script> with its code from user input: ' +
+      'config.helper.shtml.whiteList allows them (set in config/config.prod.js)');
+    assert.deepEqual(rated(shtml({ whiteList: { iframe: [ 'srcdoc' ] } })), [ 'high config.helper.shtml.whiteList' ]);
+    assert.deepEqual(rated(shtml({ allowList: { style: [], p: [] } })), [ 'medium config.helper.shtml.allowList' ]);
+    assert.deepEqual(rated(shtml({ whiteList: { a: [ 'href', 'title', 'target' ], p: [], b: [], img: [ 'src', 'alt' ] } })), []);
+    assert.deepEqual(rated(check({ helper: { shtml: { whiteList: { script: [] } } } }, dev)), [ 'low config.helper.shtml.whiteList' ]);
+  });
+
+  it('helper.shtml hooks that answer with the hostile markup are high; ones that escape, strip or defer to js-xss are not; one that throws is medium (black-box round 24)', () => {
+    const passing: Record<string, unknown> = {
+      onIgnoreTag: (_tag: string, html: string) => html,
+      escapeHtml: (html: string) => html,
+      onIgnoreTagAttr: (_tag: string, name: string, value: string) => `${name}="${value}"`,
+      onTagAttr: (_tag: string, name: string, value: string) => `${name}="${value}"`,
+      safeAttrValue: (_tag: string, _name: string, value: string) => value,
+      onTag: (_tag: string, html: string) => html,
+    };
+    for (const [ name, hook ] of Object.entries(passing)) {
+      const hits = shtml({ [name]: hook });
+      assert.deepEqual(rated(hits), [ `high config.helper.shtml.${name}` ], name);
+      assert.match(hits[0].message, new RegExp(`^ctx\\.helper\\.shtml\\(\\) lets .* into the page: config\\.helper\\.shtml\\.${name} answers with the markup unescaped$`), name);
+    }
+    const safe: Record<string, unknown> = {
+      onIgnoreTag: () => '',
+      escapeHtml: (html: string) => html.replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+      onIgnoreTagAttr: (_tag: string, name: string, value: string) => (name.startsWith('data-') ? `${name}="${value}"` : undefined),
+      onTagAttr: () => undefined,
+      safeAttrValue: (_tag: string, name: string, value: string) => (/^https?:/.test(value) || name === 'title' ? value : ''),
+      onTag: (tag: string, html: string) => (tag === 'br' ? html : undefined),
+    };
+    for (const [ name, hook ] of Object.entries(safe)) assert.deepEqual(shtml({ [name]: hook }), [], name);
+    const [ thrown ] = shtml({ escapeHtml: (html: { toUpperCase(): string; missing: { x: string } }) => html.missing.x });
+    assert.deepEqual([ thrown.severity, thrown.target ], [ 'medium', 'config.helper.shtml.escapeHtml' ]);
+    assert.match(thrown.message, /could not be judged: it threw when asked about hostile markup/);
+  });
+
+  it('nunjucks.autoescape: false is high while egg-view-nunjucks is enabled, nothing when it is off or autoescape is on (black-box round 24)', () => {
+    const [ hit ] = check({ nunjucks: { autoescape: false } });
+    assert.deepEqual([ hit.severity, hit.target ], [ 'high', 'config.nunjucks.autoescape' ]);
+    assert.match(hit.message, /^egg-view-nunjucks \(plugin nunjucks\) outputs every \{\{ value \}\} unescaped: config\.nunjucks\.autoescape is false$/);
+    assert.deepEqual(check({ nunjucks: { autoescape: false } }, prod, [ ...securityOn, { ...nunjucksOn, enable: false } ]), []);
+    assert.deepEqual(check({ nunjucks: { autoescape: true, cache: true } }), []);
+    assert.deepEqual(check({}), [], 'egg-security\'s and egg-view-nunjucks\' defaults');
   });
 });
 

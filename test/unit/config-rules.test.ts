@@ -200,6 +200,10 @@ describe('SEN303 EGG_APP_CONFIG', () => {
     assert.equal(check([ 'i18n.defaultLocale', 'schedule.cluster.enable', 'watcher.type', 'jsonp.limit', 'onerror.appErrorFilter' ])[0].severity, 'medium');
     assert.match(check([ 'i18n.dirs', 'schedule.directory', 'watcher.eventSources.ops', 'jsonp.whiteList', 'onerror.errorPageUrl' ])[0].message,
       /security-relevant: i18n\.dirs, schedule\.directory, watcher\.eventSources\.ops, jsonp\.whiteList, onerror\.errorPageUrl$/);
+    // What shtml() keeps and whether nunjucks escapes (black-box round 24); not onTagAttr, which egg-security itself writes at its first call.
+    assert.match(check([ 'helper.shtml.whiteList.script', 'helper.shtml.onIgnoreTag', 'nunjucks.autoescape' ])[0].message,
+      /security-relevant: helper\.shtml\.whiteList\.script, helper\.shtml\.onIgnoreTag, nunjucks\.autoescape$/);
+    assert.equal(check([ 'helper.shtml.onTagAttr', 'nunjucks.cache' ])[0].severity, 'medium');
     assert.match(check([])[0].message, /is set but overrides no key \(egg ignores JSON it cannot parse\)/);
     // JSON egg parsed, whose __proto__ key its merge dropped (black-box round 23): not called unparsable.
     const poisoned = configFromEnvironment.check(fakeFacts({ env: { eggAppConfigSet: true }, runtime: { envConfigKeyPaths: [], envConfigPoisoned: true } }), PROD);

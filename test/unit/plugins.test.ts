@@ -702,6 +702,21 @@ describe('SEN105–SEN108', () => {
     ]);
   });
 
+  it('SEN108: helper.shtml (egg-security\'s) and nunjucks.autoescape (egg-view-nunjucks\') set by another plugin; by their owners, fine (black-box round 24)', () => {
+    const key = (keyPath: string, plugin: string, pkg: string) => ({ keyPath, plugin, package: pkg, file: `node_modules/${pkg}/config/config.default.js` });
+    const facts = fakeFacts({ pluginTrust: { pluginSetKeys: [
+      key('helper.shtml.whiteList.script', 'richtext', 'egg-richtext'),
+      key('nunjucks.autoescape', 'richtext', 'egg-richtext'),
+      key('nunjucks.tags.variableStart', 'richtext', 'egg-richtext'),
+      key('helper.shtml.whiteList.p', 'security', 'egg-security'),
+      key('nunjucks.autoescape', 'nunjucks', 'egg-view-nunjucks'),
+    ] } });
+    assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => hit.message), [
+      'plugin richtext (egg-richtext) sets config.helper.shtml.whiteList.script, config.nunjucks.autoescape in node_modules/egg-richtext/config/config.default.js; ' +
+        'these belong to egg-security, egg-view-nunjucks',
+    ]);
+  });
+
   it('SEN109: egg-sentinel configured but off in the env is high outside local/unittest; on, or not configured, is nothing', () => {
     const plugin = (name: string, enable: boolean, from: string, pkg?: string) => ({ name, enable, from, ...(pkg && { package: pkg }) });
     const off = fakeFacts({ plugins: [ plugin('sentinel', false, 'config/plugin.prod.js', 'egg-sentinel') ] });
