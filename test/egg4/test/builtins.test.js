@@ -211,4 +211,24 @@ describe('egg 4: egg-security, the session cookie and development settings (SEN6
       assert.deepEqual(builtinFindings(app).map(hit => `${hit.ruleId} ${hit.severity} ${hit.target}`), [ 'SEN607 medium node@18' ]);
     });
   });
+
+  it('SEN611: javascript in protocolWhiteList and <script>/onerror in helper.shtml.whiteList refuse boot in prod, and the helpers really pass them (black-box round 24)', async () => {
+    inProd();
+    const baseDir = tempApp('builtin-xss', {
+      'config/config.default.js': "module.exports = { keys: 'xss-weakened-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { protocolWhiteList: [ 'javascript' ] }, " +
+        "helper: { shtml: { whiteList: { img: [ 'src', 'onerror' ], script: [] } } } };\n",
+      'app/router.js': 'module.exports = ({ router }) => {\n' +
+        "  router.get('/comment', async ctx => { ctx.body = ctx.helper.shtml(ctx.query.html); });\n" +
+        "  router.get('/link', async ctx => { ctx.body = ctx.helper.surl(ctx.query.url); });\n};\n",
+    });
+    await expectRefused(baseDir, /SEN611/);
+    assert.deepEqual(reportFindings(baseDir, 'SEN611').map(hit => `${hit.severity} ${hit.target}`).sort(), [
+      'high config.helper.shtml.whiteList', 'high config.security.protocolWhiteList' ]);
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const comment = '<img src="/a.png" onerror="alert(1)"><script>alert(2)</script>';
+      assert.equal((await app.httpRequest().get('/comment').query({ html: comment }).expect(200)).text, comment);
+      assert.equal((await app.httpRequest().get('/link').query({ url: 'javascript://%0aalert(1)' }).expect(200)).text, 'javascript://%0aalert(1)');
+    });
+  });
 });
