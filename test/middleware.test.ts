@@ -353,6 +353,27 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a RegExp route\'s group or run takes the names the policy and the guards name: /login/export skips auth, /admin/export skips adminOnly (black-box round 24)', async () => {
+      const message = await expectRefused(fixture('mw-regexp-named'), /SEN403/);
+      assert.match(message, /SEN404/);
+      // Registered before GET /admin/export, it answers that path, which /admin/** gives adminOnly.
+      assert.match(message, /GET \/\^\\\/\(\[a-z\]\+\)\\\/export\$\/ \(serving \/admin\/export\) \(skips \/health\/export, \/login\/export\)/);
+      assert.match(message, /GET \/\^\\\/\(\[a-z\]\+\)\\\/export\$\/ \(serving \/admin\/export\) → .*skips \/health\/export, \/login\/export; adminOnly is neither in the global chain nor on this route/);
+      assert.match(message, /GET \/\^\\\/\\p\{L\}\+\\\/report\$\/u \(serving \/admin\/report\) \(skips \/health\/report, \/HEALTH\/report, \/login\/report/);
+      await withApp(bootReportOnly('mw-regexp-named'), async app => {
+        await app.httpRequest().get('/reports/export').expect(401);
+        for (const url of [ '/login/export', '/health/export', '/HEALTH/report' ]) assert.equal((await app.httpRequest().get(url).expect(200)).body.servedBy, 'controller', url);
+        assert.equal((await app.httpRequest().get('/admin/export').set(AUTHORIZED).expect(200)).body.servedBy, 'controller', 'a non-admin gets the export');
+      });
+      // Routes that serve none of the names boot.
+      await withApp(bootApp(fixture('mw-regexp-named-secure')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        for (const url of [ '/reports/export', '/r/login/report' ]) await app.httpRequest().get(url).expect(401);
+        await app.httpRequest().get('/reports/export').set(AUTHORIZED).expect(200);
+        await app.httpRequest().get('/admin/export').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+      });
+    });
+
     it('an ignore string matches in any case (egg-path-matching), egg\'s router does not: GET /:page serves /HEALTH unguarded', async () => {
       const message = await expectRefused(fixture('mw-case-ignore'), /SEN403/);
       assert.match(message, /GET \/:page \(skips \/HEALTH/);

@@ -225,7 +225,7 @@ function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string
   if (char === '[') return characterClass(source, at);
   if (char === '(') {
     // `(?=` `(?!` `(?<=` `(?<!` look around and match nothing; `(?:` and `(?<name>` group like `(`.
-    const opener = /^\((?:\?<?[=!]|\?:|\?<[^>]+>)?/.exec(source.slice(at))?.[0] ?? '(';
+    const opener = GROUP_OPENER.exec(source.slice(at))?.[0] ?? '(';
     const lookaround = /[=!]$/.test(opener);
     const [ strings, end ] = alternatives(source, at + opener.length, lookaroundsMatch);
     if (source[end] !== ')') throw new Error('unbalanced group');
@@ -234,12 +234,23 @@ function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string
   return [ [ char ], at + 1 ];
 }
 
-function characterClass(source: string, at: number): [ string[], number ] {
+/** `(`, `(?:`, `(?<name>` and the lookarounds' openers. */
+const GROUP_OPENER = /^\((?:\?<?[=!]|\?:|\?<[^>]+>)?/;
+/** `*`, `+`, `?` (1), or `{min}`, `{min,}`, `{min,max}` (2, 3), lazy or not. */
+const QUANTIFIER = /^(?:([*+?])|\{(\d+)(?:,(\d*))?\})\??/;
+
+/** Where the class that opens at `at` ends (its `]`). */
+function classEnd(source: string, at: number): number {
   let end = at + 1;
   if (source[end] === '^') end++;
   if (source[end] === ']') end++;
   while (end < source.length && source[end] !== ']') end += source[end] === '\\' ? 2 : 1;
   if (end >= source.length) throw new Error('unterminated class');
+  return end;
+}
+
+function characterClass(source: string, at: number): [ string[], number ] {
+  const end = classEnd(source, at);
   const members = new RegExp(source.slice(at, end + 1));
   // A class of other characters (`[Hh]`, `[12]`) gives its first one, when that is a plain character of it.
   const first = source[at + 1] === '^' || source[at + 1] === '\\' ? undefined : source[at + 1];
@@ -248,7 +259,7 @@ function characterClass(source: string, at: number): [ string[], number ] {
 }
 
 function quantified(source: string, at: number, atom: string[]): [ string[], number ] {
-  const match = /^(?:([*+?])|\{(\d+)(?:,(\d*))?\})\??/.exec(source.slice(at));
+  const match = QUANTIFIER.exec(source.slice(at));
   if (!match) return [ atom, at ];
   const min = match[1] === '+' ? 1 : match[1] ? 0 : Number(match[2]);
   const once = atom.map(part => part.repeat(Math.max(min, 1)));
@@ -264,20 +275,42 @@ function quantified(source: string, at: number, atom: string[]): [ string[], num
 interface TokenSet {
   paths: string[];
   pathSegments: Array<{ segments: string[]; encoded: boolean }>;
-  /** `encoded`: the token, when it is tried percent-encoded too. */
-  valueForms: Array<{ plain: string[]; encoded?: string }>;
+  valueForms: ValueForm[];
+}
+
+/** A value as it is put in a request (`plain`, each form); `encoded`: the value, when it is tried percent-encoded too. */
+interface ValueForm {
+  plain: string[];
+  encoded?: string;
 }
 
 /** The policy's tokens, tried first and all (up to MAX_POLICY_TOKEN_PROBES), then the others'. */
 export interface PreparedTokens {
   policy: TokenSet;
   other: TokenSet;
+  /**
+   * What a RegExp route's groups and runs take (regexpRouteProbes): each segment of the policy's paths (`login` of
+   * `/login`, `HEALTH` of `/HEALTH`), then its other values.
+   */
+  policyValues: ValueForm[];
 }
 
 /** `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. */
 export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ]): PreparedTokens {
   const encodedTokens = new Set(encoded);
-  return { policy: tokenSet(policy, encodedTokens), other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens) };
+  const policySet = tokenSet(policy, encodedTokens);
+  return { policy: policySet, other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens), policyValues: [ ...segmentValues(policySet), ...policySet.valueForms ] };
+}
+
+/** The plain segments of a set's paths, once each; encoded where any path holding it is. */
+function segmentValues(set: TokenSet): ValueForm[] {
+  const encodedBySegment = new Map<string, boolean>();
+  for (const { segments, encoded } of set.pathSegments) {
+    for (const segment of segments) {
+      if (segment && !WILDCARD_SEGMENT.test(segment)) encodedBySegment.set(segment, encodedBySegment.get(segment) === true || encoded);
+    }
+  }
+  return [ ...encodedBySegment ].map(([ segment, encoded ]) => ({ plain: [ segment ], ...(encoded && { encoded: segment }) }));
 }
 
 function tokenSet(tokens: readonly string[], encoded: ReadonlySet<string>): TokenSet {
@@ -326,14 +359,7 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
-      const slots = valueSlots(segment);
-      const placed = (value: string, slot: (value: string) => string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/');
-      for (const { plain, encoded } of valueForms) {
-        for (const slot of slots) {
-          for (const value of plain) collector.consider(placed(value, slot));
-          if (encoded) collector.considerEncoded(position => placed(encodedAt(encoded, position), slot), placed(encoded, slot));
-        }
-      }
+      collector.placeValues(valueForms, valueSlots(segment).map(slot => (value: string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/')));
     });
   };
   return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms), fill(otherFills, tokens.other.valueForms));
@@ -401,10 +427,11 @@ function encodedAt(value: string, position = 0): string {
 /** Samples of a RegExp route that tokens are put before and after: a few, so a long alternation does not multiply them. */
 const MAX_REGEXP_ROUTE_SAMPLES = 4;
 
-// A RegExp route has no parameters to fill: strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
+// A RegExp route is probed with strings its own RegExp matches, as paths (`/.*/` gives `/a`, `/\.html$/`
 // gives `/.html`), and the tokens that are whole paths. A RegExp not anchored at its start (or its end, or with an
 // optional part) also serves what comes before (after) what it matches: each token, and `/a`, is put before and
-// after the first samples (`/\/admin\/export/` serves `/public/admin/export`), and the route's RegExp keeps the
+// after the first samples (`/\/admin\/export/` serves `/public/admin/export`); the policy's values are put in place of
+// its groups and runs (namePlaces), as in place of a string route's parameters; the route's RegExp keeps the
 // candidates it accepts. Its `i` flag makes the route match in any case, even on egg's case-sensitive router: every
 // candidate is also tried in upper and mixed case.
 function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedTokens, known: readonly string[],
@@ -414,9 +441,10 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
   const consider = (candidate: string) => {
     for (const form of anyCase ? caseForms(candidate) : [ candidate ]) collector.consider(form);
   };
-  const samples = regexpStrings(pattern.source).map(candidate => (candidate.startsWith('/') ? candidate : `/${candidate}`));
+  const samples = regexpStrings(pattern.source).map(asPath);
   const tooManyStrings = stringsCapped;
   const around = samples.slice(0, MAX_REGEXP_ROUTE_SAMPLES);
+  const places = tokens.policyValues.length ? namePlaces(pattern.source) : [];
   const withTokens = (set: TokenSet) => {
     for (const token of set.paths) {
       consider(token);
@@ -433,8 +461,69 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
       consider(`/a${sample}`);
     }
     withTokens(tokens.policy);
+    collector.placeValues(tokens.policyValues, places, consider);
   }, () => withTokens(tokens.other));
   return tooManyStrings ? { ...probes, tooManyStrings } : probes;
+}
+
+/** A string a RegExp route matches as a request path: with its leading `/`. */
+function asPath(candidate: string): string {
+  return candidate.startsWith('/') ? candidate : `/${candidate}`;
+}
+
+/** Where a value goes in the strings of a route's RegExp (namePlaces): a private-use character no route names. */
+const PLACE = '\uE000';
+/** Groups and runs of a RegExp route that take a name: a few, so a long RegExp does not multiply the values. */
+const MAX_NAME_PLACES = 8;
+
+/**
+ * Where a RegExp route takes a value the app names, as its string route would a parameter (`/^\/([a-z]+)\/export$/`
+ * serves `/login/export`, as `/:section/export` does): each capturing group, and each repeated class, `\w`-like escape,
+ * Unicode property or `.` (`[^/]+`, `\p{L}+`), with its quantifier, outside lookarounds. For each, the first strings of
+ * the RegExp with that part taken out (regexpStrings), as functions putting a value there; the route's RegExp then
+ * keeps the candidates it accepts.
+ */
+function namePlaces(source: string): Array<(value: string) => string> {
+  const spans: Array<[ number, number ]> = [];
+  const groups: Array<{ start: number; capturing: boolean; lookaround: boolean }> = [];
+  let lookarounds = 0;
+  for (let at = 0; at < source.length;) {
+    const char = source[at];
+    if (char === '(') {
+      const opener = GROUP_OPENER.exec(source.slice(at))?.[0] ?? '(';
+      const lookaround = /[=!]$/.test(opener);
+      if (lookaround) lookarounds++;
+      groups.push({ start: at, capturing: !lookaround && opener !== '(?:', lookaround });
+      at += opener.length;
+      continue;
+    }
+    let end = at + 1;
+    let run = char === '.';
+    if (char === '[') {
+      end = classEnd(source, at) + 1;
+      run = true;
+    } else if (char === '\\') {
+      const escape = /^\\(?:[pP]\{[^}]*\}|[wWdDsS])/.exec(source.slice(at));
+      end = at + (escape?.[0].length ?? 2);
+      run = escape !== null;
+    }
+    const quantifier = QUANTIFIER.exec(source.slice(end));
+    const next = end + (quantifier?.[0].length ?? 0);
+    const group = char === ')' ? groups.pop() : undefined;
+    if (group?.lookaround) lookarounds--;
+    if (!lookarounds && (group?.capturing || (run && repeats(quantifier)))) spans.push([ group?.start ?? at, next ]);
+    at = next;
+  }
+  const templates = new Set(spans.slice(0, MAX_NAME_PLACES).flatMap(([ start, end ]) =>
+    regexpStrings(source.slice(0, start) + PLACE + source.slice(end)).filter(text => text.includes(PLACE)).slice(0, MAX_REGEXP_ROUTE_SAMPLES).map(asPath)));
+  return [ ...templates ].map(template => (value: string) => template.split(PLACE).join(value));
+}
+
+/** Whether a quantifier (a QUANTIFIER match) lets its atom match more than once: a run, which a name can fill. */
+function repeats(quantifier: RegExpExecArray | null): boolean {
+  if (!quantifier) return false;
+  const [ , symbol, min, max ] = quantifier;
+  return symbol ? symbol !== '?' : max === '' || Number(max ?? min) > 1;
 }
 
 /** `a` then `b` with one `/` where one ends and the other starts with it (`/public/` and `/admin` make `/public/admin`). */
@@ -494,6 +583,19 @@ class ProbeCollector {
       previous = candidate;
       this.route.regexp.lastIndex = 0;
       if (this.route.regexp.test(candidate)) return this.consider(candidate);
+    }
+  }
+
+  /**
+   * Each form of each value put in each place (`places`: a route segment, a RegExp route's group), as written
+   * (through `consider`, this.consider by default) and percent-encoded (considerEncoded).
+   */
+  placeValues(forms: readonly ValueForm[], places: ReadonlyArray<(value: string) => string>, consider = (candidate: string) => this.consider(candidate)): void {
+    for (const { plain, encoded } of forms) {
+      for (const place of places) {
+        for (const value of plain) consider(place(value));
+        if (encoded) this.considerEncoded(position => place(encodedAt(encoded, position)), place(encoded));
+      }
     }
   }
 

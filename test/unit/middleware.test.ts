@@ -290,12 +290,42 @@ describe('probes from the strings a filter names (values of route parameters)', 
     const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
     const router = new KoaRouter({ sensitive: true });
     router.get(/^\/re\/(.*)$/, () => undefined);
-    // A token whole, before and after the RegExp's samples, and a value after them: what the RegExp accepts.
+    // A token whole, before and after the RegExp's samples, a value after them, and each in place of its group: what the
+    // RegExp accepts.
     assert.deepEqual(tokenProbes(router.stack[0], undefined, prepareTokens([ '/health', '/re/login', 'x' ]), []).probes, [
       '/re/', '/re/a', '/re/a/', '/re/health', '/re/health/', '/re/a/health', '/re/a/health/', '/re/login', '/re/login/',
       '/re/login/re/', '/re/re/login', '/re/re/login/', '/re/login/re/a', '/re/login/re/a/', '/re/a/re/login', '/re/a/re/login/',
       '/re/x', '/re/x/', '/re/ax', '/re/ax/',
+      // Its group takes each segment and value, as sent and encoded (the ones it took already are not tried again).
+      '/re/%68ealth', '/re/%68ealth/', '/re/re', '/re/re/', '/re/%72e', '/re/%72e/', '/re/%6Cogin', '/re/%6Cogin/', '/re/%78', '/re/%78/',
     ]);
+  });
+
+  it('a RegExp route\'s groups and runs take each segment the policy names, where its RegExp accepts it (black-box round 24)', () => {
+    type KoaRouter = new (options: object) => { get(p: RegExp, fn: () => void): void; stack: RouteLayer[] };
+    const { KoaRouter } = createRequire(__filename)(modules.routerDir) as { KoaRouter: KoaRouter };
+    // A guard's ignore (in any case), a protect path (also encoded); another middleware's value fills nothing.
+    const tokens = prepareTokens([ ...filterTokens([ '/health', '/login' ]), '/admin' ], [ '/other' ], [ '/admin' ]);
+    const named = [ '/health/export', '/login/export', '/admin/export' ];
+    const cased = [ '/health/export', '/HEALTH/export', '/login/export', '/LOGIN/export', '/admin/export' ];
+    const cases: Array<[ RegExp, string[] ]> = [
+      [ /^\/([a-z]+)\/export$/, [ '/a/export', ...named ] ],
+      [ /^\/(?<section>[a-z]+)\/export$/u, [ '/a/export', ...named ] ],
+      [ /^\/(\w+)\/export$/, [ '/a/export', ...cased ] ],
+      [ /^\/\p{L}+\/export$/u, [ '/a/export', ...cased ] ],
+      [ /^\/([^/]+)\/export$/, [ '/a/export', ...cased, '/%61dmin/export' ] ],
+      // Each group of several, the others keeping their first string; a lookahead's test is the route's.
+      [ /^\/v1\/([a-z]+)\/(\d+)$/, [ '/v1/a/0', '/v1/health/0', '/v1/login/0', '/v1/admin/0' ] ],
+      [ /^\/(?!login)[a-z]+\/export$/, [ '/a/export', '/health/export', '/admin/export' ] ],
+      // Nothing the route refuses, and no single character.
+      [ /^\/(reports|orders)\/export$/, [ '/reports/export', '/orders/export' ] ],
+      [ /^\/[a-z]\/export$/, [ '/a/export' ] ],
+    ];
+    for (const [ pattern, expected ] of cases) {
+      const router = new KoaRouter({ sensitive: true });
+      router.get(pattern, () => undefined);
+      assert.deepEqual(tokenProbes(router.stack[0], undefined, tokens, []).probes, expected, String(pattern));
+    }
   });
 
   it('protect patterns become tokens: the path before `**`, a `*` segment left open', () => {
