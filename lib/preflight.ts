@@ -5,7 +5,7 @@ import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
 import { commandPackage } from './facts/commands';
-import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
+import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
@@ -171,7 +171,7 @@ const EGG_SCRIPTS_BIN = /[\\/]egg-scripts[\\/]bin[\\/]egg-scripts\.js$/;
 const EGG_SCRIPTS_FLAGS: ReadonlySet<string> = new Set([ 'daemon', 'ignore-stderr', 'help', 'h', 'version', 'v' ]);
 
 /** `egg-scripts start [options] [baseDir]` in the egg-scripts process: the app and `--node`, as its option parser reads them. */
-export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir: string; node?: string } | undefined {
+export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir: string; node?: string; nodeFromPackageJson?: true } | undefined {
   const script = realPathOrUndefined(argv[1] ?? '');
   if (!script || !EGG_SCRIPTS_BIN.test(script)) return undefined;
   const positional: string[] = [];
@@ -195,7 +195,11 @@ export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir
     if (name === 'node') node = value || undefined;
   }
   if (positional[0] !== 'start') return undefined;
-  return { baseDir: path.resolve(cwd, positional[1] ?? ''), ...(node !== undefined && { node }) };
+  const baseDir = path.resolve(cwd, positional[1] ?? '');
+  if (node !== undefined) return { baseDir, node };
+  // egg-scripts takes an option the command line leaves out from package.json's eggScriptsConfig.
+  const configured = (readPackageJsonAt(baseDir)?.eggScriptsConfig as { node?: unknown } | undefined)?.node;
+  return typeof configured === 'string' && configured ? { baseDir, node: configured, nodeFromPackageJson: true } : { baseDir };
 }
 
 /**
@@ -213,7 +217,7 @@ function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.Pr
   const searched = [ path.join(start.baseDir, 'node_modules/.bin'), path.join(start.baseDir, '.node/bin'), env.PATH || env.Path ].filter(Boolean).join(path.delimiter);
   const file = command.includes('/') || command.includes(path.sep) ? path.resolve(cwd, command) : findExecutable(command, searched, cwd);
   const given = start.node === undefined ? '`node`, found first on the PATH egg-scripts builds (the app\'s node_modules/.bin, then .node/bin, then PATH)' :
-    `--node=${start.node}`;
+    start.nodeFromPackageJson ? `package.json's eggScriptsConfig.node ${JSON.stringify(start.node)}` : `--node=${start.node}`;
   const refused = file === undefined ? { why: `no executable ${command} is on the PATH egg-scripts builds (${searched})` } : masterNodeWhy(file, start.baseDir);
   if (!refused) return [];
   return [
@@ -221,7 +225,7 @@ function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.Pr
       'It would run with the app\'s environment before any check, and could start the app without this preflight.',
     refused.installed ?
       'Fix: remove the dependency that links it (`npm ls <package>` names who pulls it in) and report the package; to run node from node_modules, declare the npm package `node` in the app\'s package.json. `npx egg-sentinel audit` reports it as SEN111.' :
-      'Fix: pass --node a node outside the app that no other user can change (/usr/local/bin/node, one under your home), or leave --node out.',
+      'Fix: pass --node (or eggScriptsConfig.node in package.json) a node outside the app that no other user can change (/usr/local/bin/node, one under your home), or leave it out.',
   ];
 }
 

@@ -289,7 +289,12 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
         executable(path.join(outside, 'node'));
         const problem = preflightProblem(start(`--node=${path.join(outside, 'node')}`), dir, env) ?? '';
         assert.match(problem, /sentinel-node-.*\/node is outside the app, and its directory .*sentinel-node-\w+ is writable by every user \(mode 0777\)/);
-        assert.match(problem, /Fix: pass --node a node outside the app that no other user can change/);
+        assert.match(problem, /Fix: pass --node \(or eggScriptsConfig\.node in package\.json\) a node outside the app that no other user can change/);
+      // egg-scripts takes --node from package.json's eggScriptsConfig when the command line leaves it out (black-box round 24).
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', eggScriptsConfig: { node: path.join(outside, 'node') } }));
+      assert.match(preflightProblem(start(), dir, env) ?? '', /would run package\.json's eggScriptsConfig\.node ".*sentinel-node-.*\/node" as the master: .*writable by every user \(mode 0777\)/);
+      assert.equal(preflightProblem(start(`--node=${process.execPath}`), dir, env), undefined, 'the command line wins');
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app' }));
         fs.chmodSync(home, 0o755);
         executable(path.join(home, 'node'));
         assert.equal(preflightProblem(start(`--node=${path.join(home, 'node')}`), dir, env), undefined, 'an nvm node under the user\'s home');
