@@ -1,14 +1,14 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
-import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordSentinelWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
-  type SentinelWrite } from './config-changes';
+import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, type ConfigWriteRecorder, recordConfigWrites, SENTINEL_CHANGED_FIX,
+  sentinelChangedProblems } from './config-changes';
 import type { SentinelConfig } from './config/types';
 import { SentinelConfigError, validateSentinelConfig } from './config/validate';
 import { realPathOrAbsolute } from './facts/real-path';
 import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
-import { collectFacts } from './facts/collect';
+import { type CollectOptions, collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
 import { type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
@@ -22,6 +22,7 @@ import { formatText } from './report/text';
 import { bootReportFile, writeReportFile } from './report/write';
 import { RULE_IDS } from './rules';
 import { isSecurityRelevant } from './rules/injection';
+import { CODE_GUARDED_ROOTS, guardedLeaves } from './rules/plugins';
 import { isDevelopmentEnv } from './report/severity';
 import { roundTimings, type Timings, timed } from './timing';
 
@@ -35,7 +36,8 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
 }
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
-export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dumpSecrets: ReadonlySet<string>): Promise<SentinelReport> {
+export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dumpSecrets: ReadonlySet<string>,
+  codeChanges?: CollectOptions['codeChanges']): Promise<SentinelReport> {
   const started = performance.now();
   const timings: Timings = {};
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
@@ -47,7 +49,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
     (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ], dumpSecrets), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ], dumpSecrets)));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings });
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, codeChanges });
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;
@@ -79,14 +81,18 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
  */
 export class SentinelAppBootHook extends SentinelBootHook {
   private securityAtCheck?: ConfigLeaves;
-  private readonly sentinelWrites: SentinelWrite[];
+  /** SEN108's keys as the config files set them: a plugin's boot hook changing one leaves no trace in configMeta. */
+  private readonly guardedAtLoad: ConfigLeaves;
+  private readonly configWrites: ConfigWriteRecorder;
   /** This worker's check refused its boot (per app: egg-mock boots many in one process). */
   private refused = false;
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
-    // Before any other hook runs: who changes config.sentinel from here on (the app's configWillLoad may; a plugin may not).
-    this.sentinelWrites = recordSentinelWrites(app.config);
+    // Before any other hook runs: who changes config.sentinel and SEN108's keys from here on (the app's hooks may; a
+    // plugin may not).
+    this.guardedAtLoad = guardedLeaves(app.config);
+    this.configWrites = recordConfigWrites(app.config, [ 'sentinel', ...CODE_GUARDED_ROOTS ]);
     // Before any other hook of the app runs, which may mount a router built when egg required its app.js.
     watchRouters(app as unknown as RecordTarget);
     recordAppUses(app);
@@ -107,9 +113,11 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     try {
+      this.configWrites.stop();
       if (this.startupError || !this.config) throw this.startupError;
       this.refuseSentinelChangedByCode();
-      this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets) };
+      const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes };
+      this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges) };
     } catch (error) {
       this.refused = true;
       markRefused();
@@ -135,7 +143,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   private refuseSentinelChangedByCode(): void {
     const changed = this.sentinelAtLoad ? changedKeyPaths(this.sentinelAtLoad, configLeaves(this.target.config.sentinel, 'sentinel')) : [];
     if (!changed.length) return;
-    const foreign = changesNotByTheApp(changed, this.sentinelWrites, realPathOrAbsolute(String(this.target.baseDir)));
+    const foreign = changesNotByTheApp(changed, this.configWrites.writes, realPathOrAbsolute(String(this.target.baseDir)));
     if (foreign.length && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
       throw new SentinelConfigError(sentinelChangedProblems(foreign), [], SENTINEL_CHANGED_FIX);
     }

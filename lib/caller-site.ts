@@ -25,3 +25,15 @@ export function callerSite(skipDirs: string[]): string | undefined {
 }
 
 const CALLER_FRAMES = 30;
+
+/** The files of the stack frames outside `skipDirs`, innermost first (at most CALLER_FRAMES). */
+export function callerFiles(skipDirs: string[]): string[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALLER_FRAMES;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack.split('\n').slice(1).flatMap(line => {
+    const file = /\(?([^\s()]+):\d+:\d+\)?$/.exec(line.trim())?.[1];
+    return file && path.isAbsolute(file) && file !== __filename && !skipDirs.some(dir => file.startsWith(dir + path.sep)) ? [ file ] : [];
+  });
+}

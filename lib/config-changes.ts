@@ -5,7 +5,7 @@
  * after the check (`serverDidReady`) takes effect unseen. These snapshots tell such changes by key path.
  */
 import path from 'node:path';
-import { callerSite } from './caller-site';
+import { callerFiles } from './caller-site';
 import { isPlainData, walkPlainData } from './walk';
 
 /** The leaves of config data by key path (`sentinel.rules.SEN103`), each as text; empty objects and arrays count. */
@@ -35,55 +35,89 @@ export function changedKeyPaths(before: ConfigLeaves, after: ConfigLeaves): stri
   return [ ...changed ].sort();
 }
 
-/** A write to config.sentinel after it was loaded: the key path written and the file that wrote it. */
-export interface SentinelWrite {
+/** A write to config after it was loaded: the key path written and the file that wrote it. */
+export interface ConfigWrite {
   keyPath: string;
+  /** The first file of the stack outside node_modules, else the first: the app's file that made the write, or the package's. */
   file?: string;
+  /** Every file of the stack, innermost first: a library a plugin called (koa-session normalizing its options) is not the writer. */
+  stack: string[];
+}
+
+/** What recordConfigWrites fills, and how to stop it. */
+export interface ConfigWriteRecorder {
+  writes: ConfigWrite[];
+  /** Stops recording and puts the plain values back: a proxy a middleware kept then costs one check per read. */
+  stop(): void;
 }
 
 /**
- * Records every write to `config.sentinel` from now on (assigning it whole, or any key below it) with the file that
- * made it, so that a change the app's own code makes (its `configWillLoad`, egg's hook for changing config) can be
- * told from one a plugin makes. Returns the list it fills.
+ * Records every write to the config keys `roots` from now on (assigning one whole, or any key below it, an array's
+ * push included) with the file that made it, so that a change the app's own code makes (its `configWillLoad`, egg's
+ * hook for changing config) can be told from one a plugin makes. Keys the config does not have are not watched.
  */
-export function recordSentinelWrites(config: Record<string, unknown>): SentinelWrite[] {
-  const writes: SentinelWrite[] = [];
+export function recordConfigWrites(config: Record<string, unknown>, roots: readonly string[]): ConfigWriteRecorder {
+  const writes: ConfigWrite[] = [];
   const skip = [ __dirname ];
-  const note = (keyPath: string) => writes.push({ keyPath, file: callerSite(skip)?.replace(/:\d+$/, '') });
+  let recording = true;
+  const note = (keyPath: string) => {
+    if (!recording) return;
+    const stack = callerFiles(skip);
+    writes.push({ keyPath, file: stack.find(file => !file.includes(`${path.sep}node_modules${path.sep}`)) ?? stack[0], stack });
+  };
   const proxies = new WeakMap<object, object>();
+  const targets = new WeakMap<object, object>();
+  // A proxy assigned back into the config (`config.security.csrf = config.security.csrf`) is stored as its target.
+  const unwrap = (value: unknown) => (value && typeof value === 'object' && targets.get(value)) || value;
   const wrap = (value: unknown, keyPath: string): unknown => {
-    if (!isPlainData(value)) return value;
+    if (!recording || !isPlainData(value)) return value;
     let proxy = proxies.get(value);
     if (!proxy) {
       const at = (key: string | symbol) => (typeof key === 'symbol' ? keyPath : Array.isArray(value) ? `${keyPath}[${key}]` : `${keyPath}.${key}`);
       proxy = new Proxy(value, {
         get: (target, key) => (typeof key === 'symbol' ? Reflect.get(target, key) : wrap(Reflect.get(target, key), at(key))),
-        set: (target, key, next) => (note(at(key)), Reflect.set(target, key, next)),
+        set: (target, key, next) => (note(at(key)), Reflect.set(target, key, unwrap(next))),
         deleteProperty: (target, key) => (note(at(key)), Reflect.deleteProperty(target, key)),
         defineProperty: (target, key, descriptor) => (note(at(key)), Reflect.defineProperty(target, key, descriptor)),
       });
       proxies.set(value, proxy);
+      targets.set(proxy, value);
     }
     return proxy;
   };
-  let current = config.sentinel;
-  Object.defineProperty(config, 'sentinel', {
-    configurable: true,
-    enumerable: true,
-    get: () => wrap(current, 'sentinel'),
-    set: next => {
-      note('sentinel');
-      current = next;
+  const current = new Map<string, unknown>();
+  for (const root of roots.filter(key => Object.hasOwn(config, key))) {
+    current.set(root, config[root]);
+    Object.defineProperty(config, root, {
+      configurable: true,
+      enumerable: true,
+      get: () => wrap(current.get(root), root),
+      set: next => {
+        note(root);
+        current.set(root, unwrap(next));
+      },
+    });
+  }
+  return {
+    writes,
+    stop: () => {
+      recording = false;
+      for (const [ root, value ] of current) Object.defineProperty(config, root, { configurable: true, enumerable: true, writable: true, value });
     },
-  });
-  return writes;
+  };
+}
+
+/** Whether a write at `written` changed `keyPath`: the key itself, one around it, or one inside it (an empty object's leaf filled). */
+export function writeCovers(written: string, keyPath: string): boolean {
+  const [ outer, inner ] = written.length <= keyPath.length ? [ written, keyPath ] : [ keyPath, written ];
+  return inner === outer || (inner.startsWith(outer) && (inner[outer.length] === '.' || inner[outer.length] === '['));
 }
 
 /**
  * The changed key paths no write of the app's own code explains: a write from a file inside the app root (its
  * app.js, a plugin in lib/plugin), outside node_modules, covering the key path. Unrecorded changes count too.
  */
-export function changesNotByTheApp(changed: readonly string[], writes: readonly SentinelWrite[], baseDir: string): string[] {
+export function changesNotByTheApp(changed: readonly string[], writes: readonly ConfigWrite[], baseDir: string): string[] {
   const root = baseDir + path.sep;
   const appWrites = writes.filter(write => write.file?.startsWith(root) && !write.file.includes(`${path.sep}node_modules${path.sep}`));
   return changed.filter(keyPath => !appWrites.some(write => keyPath === write.keyPath || keyPath.startsWith(`${write.keyPath}.`) || keyPath.startsWith(`${write.keyPath}[`)));

@@ -12,7 +12,7 @@ import mm from 'egg-mock';
 import ts from 'typescript';
 import { env } from '../index';
 import { runCli } from '../lib/cli';
-import { bootApp, expectRefused, fixture, readReport } from './helpers';
+import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -537,6 +537,73 @@ describe('plugin trust (mm.app)', function() {
       const message = await expectRefused(fixture('plugin-lax-security'), /SEN108/);
       assert.match(message, /plugin lax \(egg-lax\) sets config\.security\.csrf\.enable in node_modules\/egg-lax\/config\/config\.default\.js; these belong to egg-security/);
       assert.deepEqual(findings(fixture('plugin-lax-security')).map(hit => hit.ruleId), [ 'SEN108' ], 'egg-security setting its own keys does not fire');
+    });
+
+    /** An app with POST /account/email, CSRF at egg-security's defaults, `files` added (a plugin in node_modules/egg-widget, say). */
+    const csrfApp = (name: string, files: Record<string, string>) => tempApp(name, {
+      'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/account/email', async ctx => { ctx.body = { changed: true }; }); };\n",
+      ...files,
+    });
+    const widget = (files: Record<string, string>) => ({
+      'config/plugin.js': "exports.widget = { enable: true, package: 'egg-widget' };\n",
+      'node_modules/egg-widget/package.json': JSON.stringify({ name: 'egg-widget', version: '1.0.0', eggPlugin: { name: 'widget' } }),
+      ...Object.fromEntries(Object.entries(files).map(([ file, text ]) => [ `node_modules/egg-widget/${file}`, text ])),
+    });
+    const WIDENS_CSRF = "module.exports = class { constructor(app) { this.app = app; }\n  configDidLoad() { const csrf = this.app.config.security.csrf; csrf.ignore = [].concat(csrf.ignore || [], '/account'); }\n};\n";
+
+    it('a plugin\'s boot hook that widens csrf.ignore refuses boot, naming the plugin and the key; with failOn never a forged POST goes through (black-box round 24)', async () => {
+      const dir = csrfApp('plugin-hook-csrf', widget({ 'app.js': WIDENS_CSRF }));
+      const never = csrfApp('plugin-hook-csrf-never', {
+        ...widget({ 'app.js': WIDENS_CSRF }),
+        'config/config.default.js': "module.exports = { keys: 'plugin-hook-never-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4J', sentinel: { failOn: 'never' } };\n",
+      });
+      tempDirs.push(dir, never);
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore\[0\] from its code \(node_modules\/egg-widget\/app\.js\) while the app booted, after egg loaded the config files \(no config file says so\); these belong to egg-security/);
+      const app = await bootApp(never);
+      try {
+        await app.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+      } finally {
+        await app.close();
+      }
+      // The audit runs the boot hooks up to configDidLoad: it says so too.
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(dir, 'node_modules/egg'));
+      const audit = await sentinel([ 'audit', '--base-dir', dir, '--env', 'prod' ]);
+      assert.equal(audit.code, 1, audit.stderr);
+      assert.match(audit.stdout, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore\[0\] from its code \(node_modules\/egg-widget\/app\.js\)/);
+    });
+
+    it('the app\'s own hook changing csrf, and the app\'s own `csrf: {}` without a plugin, do not fire', async () => {
+      const ownHook = csrfApp('plugin-own-hook-csrf', {
+        'app.js': "module.exports = class { constructor(app) { this.app = app; }\n  configWillLoad() { this.app.config.security.csrf.ignore = [ '/webhooks' ]; }\n};\n",
+      });
+      const ownEmpty = csrfApp('plugin-own-empty-csrf', {
+        'config/config.default.js': "module.exports = { keys: 'plugin-own-empty-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf', security: { csrf: {} } };\n",
+      });
+      tempDirs.push(ownHook, ownEmpty);
+      mm.env('prod');
+      for (const dir of [ ownHook, ownEmpty ]) {
+        const app = await bootApp(dir).catch(error => error as Error);
+        if (!(app instanceof Error)) await app.close();
+        assert.deepEqual(findings(dir, 'SEN108'), [], dir);
+      }
+    });
+
+    it('a plugin\'s csrf.ignore in its config file is SEN108 when the app\'s config has `csrf: {}` or `security: {}`, which egg records as setting it (black-box round 24)', async () => {
+      const plugin = widget({ 'config/config.default.js': "exports.security = { csrf: { ignore: [ '/account' ] } };\n" });
+      for (const security of [ 'security: { csrf: {} }', 'security: {}' ]) {
+        const dir = csrfApp('plugin-empty-csrf', {
+          ...plugin,
+          'config/config.default.js': `module.exports = { keys: 'plugin-empty-csrf-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4J', ${security} };\n`,
+        });
+        tempDirs.push(dir);
+        mm.env('prod');
+        const message = await expectRefused(dir, /SEN108/);
+        assert.match(message, /plugin widget \(egg-widget\) sets config\.security\.csrf\.ignore in node_modules\/egg-widget\/config\/config\.default\.js; these belong to egg-security/, security);
+        mm.restore();
+      }
     });
   });
 });

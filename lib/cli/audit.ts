@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { Console } from 'node:console';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordSentinelWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
-  type SentinelWrite } from '../config-changes';
+import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordConfigWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
+  type ConfigWrite } from '../config-changes';
 import { realPathOrAbsolute } from '../facts/real-path';
 import { SentinelConfigError, validateSentinelConfig } from '../config/validate';
 import type { SentinelConfig } from '../config/types';
@@ -77,7 +77,7 @@ export const auditCommand: Command = {
 
     let config: SentinelConfig = {};
     let sentinelAtLoad: ConfigLeaves = new Map();
-    let sentinelWrites: SentinelWrite[] = [];
+    let sentinelWrites: ConfigWrite[] = [];
     const warnings: string[] = [];
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
@@ -93,7 +93,7 @@ export const auditCommand: Command = {
         config = appSentinelConfig(loaded.loader.config.sentinel, failOn, appProvenanceFiles(loaded, 'sentinel'), sentinelKeysSetOutsideTheApp(loaded),
           keyPath => appProvenanceFile(loaded, keyPath));
         sentinelAtLoad = configLeaves(loaded.loader.config.sentinel, 'sentinel');
-        sentinelWrites = recordSentinelWrites(loaded.loader.config);
+        sentinelWrites = recordConfigWrites(loaded.loader.config, [ 'sentinel' ]).writes;
       },
     }));
     // As at boot (lib/boot-app.ts): code other than the app's that changed config.sentinel fails the audit outside local/unittest.

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SentinelConfig, SentinelIpcConfig } from '../config/types';
+import type { ConfigWrite } from '../config-changes';
 import { collectBuiltinFacts } from './builtins';
 import { collectIpcFacts } from './ipc';
 import { eggRunDir } from './run-dir';
@@ -16,6 +17,7 @@ import { collectPluginTrustFacts } from './plugins';
 import { findEggPackage } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import { type Timings, timed } from '../timing';
+import { isPlainData } from '../walk';
 import type { EnvFacts, EnvSource, Facts, ProcessType } from './types';
 
 export { toDisplayPath } from './plugin-list';
@@ -44,6 +46,11 @@ export interface EggLike {
     eggPaths?: string[];
     FileLoader: { FULLPATH: symbol };
     loadRouter(...args: unknown[]): unknown;
+    /** egg-core's: what loadConfig walked (lib/facts/plugins.ts reads the config files again where configMeta cannot tell). */
+    appInfo?: unknown;
+    getTypeFiles?(type: string): string[];
+    getLoadUnits?(): Array<{ path: string; type?: string }>;
+    resolveModule?(file: string): string | undefined;
   };
   /** The audit only: routes of routers no middleware is known to dispatch to (lib/facts/middleware.ts). */
   undispatchedRoutes?(routes: string[]): void;
@@ -69,6 +76,8 @@ export interface CollectOptions {
   workingDir?: string;
   /** Filled with the ms each collector took (`facts.plugins`, `facts.middleware`…), when given. */
   timings?: Timings;
+  /** SEN108's keys changed by code during boot, and the writes recorded (lib/boot-app.ts). */
+  codeChanges?: { changed: readonly string[]; writes: readonly ConfigWrite[] };
 }
 
 export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
@@ -95,6 +104,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
     baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
     ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startPlugins: egg.options.plugins, display: relative,
+    config, configFiles: () => loadedConfigFiles(egg.loader), codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));
   return {
     process: processType(egg),
@@ -125,6 +135,51 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [])),
   };
+}
+
+/**
+ * The config files egg-core's loadConfig merged, in its order, with what each gave: the module egg required (from
+ * require's cache), a function called again as egg called it (with appInfo, and for plugins and frameworks the app's
+ * config.default and config.<env> merged). A file not in the cache (egg 4 imports ES modules) or whose function throws
+ * is left out.
+ */
+function loadedConfigFiles(loader: EggLike['loader']): Array<{ file: string; config: unknown }> {
+  if (!loader.getTypeFiles || !loader.getLoadUnits || !loader.resolveModule) return [];
+  const resolve = loader.resolveModule.bind(loader);
+  const entries = loader.getTypeFiles('config').flatMap(name => (loader.getLoadUnits?.() ?? []).flatMap(unit => {
+    const file = resolve(path.join(unit.path, 'config', name)) ?? (name === 'config.default' ? resolve(path.join(unit.path, 'config/config')) : undefined);
+    const exported: unknown = file === undefined ? undefined : require.cache[file]?.exports;
+    if (file === undefined || exported === undefined) return [];
+    const module = (exported as { __esModule?: boolean }).__esModule && 'default' in (exported as object) ? (exported as { default: unknown }).default : exported;
+    return [{ file, name, app: unit.type === 'app', module }];
+  }));
+  const read = (module: unknown, appConfig?: Record<string, unknown>): unknown => {
+    try {
+      return typeof module === 'function' ? module(loader.appInfo, appConfig) : module;
+    } catch {
+      return undefined;
+    }
+  };
+  const appConfig: Record<string, unknown> = {};
+  for (const entry of entries) {
+    if (entry.app && (entry.name === 'config.default' || entry.name === `config.${loader.serverEnv}`)) mergeConfig(appConfig, read(entry.module));
+  }
+  return entries.flatMap(entry => {
+    const config = read(entry.module, entry.app ? undefined : appConfig);
+    return config === undefined ? [] : [{ file: entry.file, config }];
+  });
+}
+
+/** Merges plain objects deeply as egg's extend2 does (other values, arrays included, replace; undefined sets nothing). */
+function mergeConfig(target: Record<string, unknown>, source: unknown): void {
+  if (!isPlainData(source) || Array.isArray(source)) return;
+  for (const [ key, value ] of Object.entries(source)) {
+    if (key === '__proto__' || value === undefined) continue;
+    if (isPlainData(value) && !Array.isArray(value)) {
+      if (!isPlainData(target[key]) || Array.isArray(target[key])) target[key] = {};
+      mergeConfig(target[key] as Record<string, unknown>, value);
+    } else target[key] = value;
+  }
 }
 
 export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>, env: NodeJS.ProcessEnv): EnvFacts {

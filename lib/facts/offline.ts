@@ -23,6 +23,8 @@ import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
 import { recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
+import { changedKeyPaths, recordConfigWrites } from '../config-changes';
+import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
 import type { Facts } from './types';
 
 export interface OfflineLoadOptions {
@@ -160,7 +162,12 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   const gitignore = checkGitignore(baseDir, eggRunDir({ baseDir, config: loader.config }));
   watchRouters(app.proxy as RecordTarget);
   recordAppUses(app.proxy);
+  // As at boot (lib/boot-app.ts): SEN108's keys the boot hooks change, and who wrote them.
+  const guardedAtLoad = guardedLeaves(loader.config);
+  const configWrites = recordConfigWrites(loader.config, CODE_GUARDED_ROOTS);
   await step('running boot hooks up to configDidLoad', () => loader.loadCustomApp());
+  configWrites.stop();
+  const codeChanges = { changed: changedKeyPaths(guardedAtLoad, guardedLeaves(loader.config)), writes: configWrites.writes };
   // What the plugin's own hook does at configWillLoad, so routes know their controllers whether or not the app enables it.
   recordRouteRegistrations(app.proxy as RecordTarget);
   // Egg would call each factory with its config here; the audit records the chain and calls none of them.
@@ -187,7 +194,7 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     undispatchedRoutes: routes => (options.notice ?? options.warn)(`${routes.length} route(s) of routers that no middleware the audit saw dispatches ` +
       `to (${routes.slice(0, 5).join(', ')}${routes.length > 5 ? ', …' : ''}) are judged as if dispatched after the global chain, where ` +
       'egg-router-plus mounts its namespaces in a beforeStart task, which the audit does not run; the boot check judges them where they are mounted'),
-  }, { gitignore: await gitignore, workingDir: baseDir });
+  }, { gitignore: await gitignore, workingDir: baseDir, codeChanges });
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).

@@ -14,6 +14,8 @@ import {
 } from '../plugins/manifest';
 import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/registries';
 import { type ShadowedCommandFact, shadowedCommands } from './commands';
+import { type ConfigWrite, writeCovers } from '../config-changes';
+import { isPlainData } from '../walk';
 import { realPathLoose } from './files';
 import { appOwner, isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
@@ -104,6 +106,19 @@ export interface PluginSetKeyFact {
   package?: string;
 }
 
+/**
+ * A guarded config key (SEN108) that code changed while the app booted, after egg loaded the config files and before
+ * the check, with the write that changed it: `file` absent when no recorded write did (code holding the object from
+ * before egg-sentinel's hook); `plugin` when the file is a plugin's. Writes of the app's own code and its framework are
+ * not listed, nor the writes before the last of those.
+ */
+export interface CodeSetKeyFact {
+  keyPath: string;
+  file?: string;
+  plugin?: string;
+  package?: string;
+}
+
 export interface PluginTrustFacts {
   /**
    * Real directories plugins may live in: the node_modules the app and its framework resolve from, and
@@ -126,6 +141,8 @@ export interface PluginTrustFacts {
    */
   startPlugins: PluginSwitches;
   pluginSetKeys: PluginSetKeyFact[];
+  /** Absent where no boot was watched (the agent's facts, a unit test's). */
+  codeSetKeys?: CodeSetKeyFact[];
   /** Registries the app dir's .npmrc, .yarnrc and .yarnrc.yml name: lockfile URLs there are where the app installs from. */
   configuredRegistries: ConfiguredRegistry[];
   /** Entries of the app's node_modules/.bin that a start would run in place of node, npm, npx or sh (SEN111). */
@@ -169,6 +186,12 @@ export interface PluginTrustInput extends InstalledPluginInput {
   env: NodeJS.ProcessEnv;
   /** egg's `options.plugins` as the process was started with (any JSON value). */
   startPlugins?: unknown;
+  /** The merged config: a configMeta leaf over a non-empty object is looked up in `configFiles`. */
+  config?: Record<string, unknown>;
+  /** The config files egg loaded, in its order, with what each exported (read on demand). */
+  configFiles?(): ReadonlyArray<{ file: string; config: unknown }>;
+  /** Guarded keys changed by code during boot, and the recorded writes (lib/boot-app.ts). */
+  codeChanges?: { changed: readonly string[]; writes: readonly ConfigWrite[] };
 }
 
 /** What manifest verification found: the manifest's state and each enabled plugin's result. */
@@ -203,6 +226,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
+    ...(input.codeChanges && input.ruleOverrides.SEN108 !== 'off' && { codeSetKeys: codeSetKeys(input, input.codeChanges) }),
     configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],
     shadowedCommands: input.ruleOverrides.SEN111 !== 'off' ? shadowedCommands(input.baseDir) : [],
   };
@@ -396,11 +420,13 @@ function pluginSwitches(parsed: unknown): PluginSwitches {
   };
 }
 
+type PluginOwner = { name: string; package?: string } | undefined;
+
 /**
- * Every config leaf whose file (egg's configMeta) lies in an enabled plugin's directory; the innermost load unit wins.
- * The app's own local plugins (inside the app root, not in node_modules) count as the app.
+ * Who owns a file: the enabled plugin whose directory holds it (the innermost load unit wins), or undefined for the
+ * app and its framework. The app's own local plugins (inside the app root, not in node_modules) count as the app.
  */
-function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
+function fileOwners(input: PluginTrustInput): (file: string) => PluginOwner {
   const appsOwn = (dir: string) => isInside(dir, input.baseDir) && !dir.split(path.sep).includes('node_modules');
   const pluginUnits = input.plugins.filter(plugin => plugin.enable && plugin.path && !appsOwn(path.resolve(plugin.path))).flatMap(plugin => {
     const dirs = new Set([ path.resolve(plugin.path as string), realPathLoose(plugin.path as string) ]);
@@ -412,22 +438,96 @@ function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
     ...[ input.baseDir, ...input.eggPaths ].map(dir => ({ dir: path.resolve(dir), plugin: undefined })),
   ].sort((a, b) => b.dir.length - a.dir.length);
   // configMeta names the same few files for thousands of keys: place each file once.
-  const ownerOfFile = new Map<string, { name: string; package?: string } | undefined>();
-  const ownerOf = (file: string) => {
+  const ownerOfFile = new Map<string, PluginOwner>();
+  return file => {
     if (!ownerOfFile.has(file)) ownerOfFile.set(file, units.find(unit => isInside(file, unit.dir))?.plugin);
     return ownerOfFile.get(file);
   };
+}
+
+/**
+ * Every config leaf whose file (egg's configMeta) lies in an enabled plugin's directory. configMeta records an empty
+ * object as a leaf (egg-core's setConfig): the app's `security: { csrf: {} }` claims `security.csrf` while a plugin's
+ * `csrf.ignore` stays in the value. Under such a leaf the files egg loaded say who set what.
+ */
+function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
+  const ownerOf = fileOwners(input);
   const found: PluginSetKeyFact[] = [];
-  const walk = (node: unknown, keyPath: string): void => {
+  const add = (keyPath: string, file: string) => {
+    const plugin = ownerOf(file);
+    if (plugin) found.push({ keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package });
+  };
+  let files: ReadonlyArray<{ file: string; config: unknown }> | undefined;
+  const walk = (node: unknown, value: unknown, keyPath: string): void => {
     if (typeof node === 'string') {
       if (!path.isAbsolute(node)) return;
-      const plugin = ownerOf(node);
-      if (plugin) found.push({ keyPath, file: input.display(node), plugin: plugin.name, package: plugin.package });
+      if (isPlainObject(value) && Object.keys(value).length) {
+        files ??= input.configFiles?.() ?? [];
+        const setters = lastSetters(files, keyPath);
+        // No file to read (egg 4 imports ES modules egg-sentinel cannot see): what configMeta says.
+        if (!setters.size) add(keyPath, node);
+        for (const [ leaf, file ] of setters) add(leaf, file);
+      } else add(keyPath, node);
       return;
     }
     if (!node || typeof node !== 'object') return;
-    for (const [ key, child ] of Object.entries(node)) walk(child, keyPath ? `${keyPath}.${key}` : key);
+    for (const [ key, child ] of Object.entries(node)) walk(child, isPlainObject(value) ? value[key] : undefined, keyPath ? `${keyPath}.${key}` : key);
   };
-  walk(input.configMeta, '');
+  walk(input.configMeta, input.config, '');
   return found;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return isPlainData(value) && !Array.isArray(value);
+}
+
+/** The file that last set each leaf under `keyPath`, merging the files' exports as egg does (extend2: undefined sets nothing). */
+function lastSetters(files: ReadonlyArray<{ file: string; config: unknown }>, keyPath: string): Map<string, string> {
+  const setters = new Map<string, string>();
+  const merge = (node: Record<string, unknown>, at: string, file: string) => {
+    for (const [ key, value ] of Object.entries(node)) {
+      const leaf = `${at}.${key}`;
+      if (value === undefined) continue;
+      if (isPlainObject(value)) {
+        merge(value, leaf, file);
+        continue;
+      }
+      for (const set of setters.keys()) if (set.startsWith(`${leaf}.`)) setters.delete(set);
+      setters.set(leaf, file);
+    }
+  };
+  for (const { file, config } of files) {
+    const node = keyPath.split('.').reduce<unknown>((parent, key) => (isPlainObject(parent) ? parent[key] : undefined), config);
+    if (isPlainObject(node)) merge(node, keyPath, file);
+  }
+  return setters;
+}
+
+/**
+ * The writes that changed each guarded key during boot, after the last write of the app's own code or its framework
+ * (which may set anything, and wins) covering it; a key no recorded write explains is listed without a file.
+ */
+function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustInput['codeChanges']>): CodeSetKeyFact[] {
+  const ownerOf = fileOwners(input);
+  // Stack frames name real paths; the app root may be reached through a symlink.
+  const appRoots = [ ...new Set([ path.resolve(input.baseDir), realPathLoose(input.baseDir) ]) ];
+  const frameworks = input.eggPaths.flatMap(dir => [ path.resolve(dir), realPathLoose(dir) ]);
+  const appsOwn = (file: string) => appRoots.some(root => isInside(file, root) && !path.relative(root, file).split(path.sep).includes('node_modules')) ||
+    frameworks.some(dir => isInside(file, dir));
+  // The innermost frame of the app, its framework or a plugin: the library it called to write (koa-session filling
+  // in its options) acts for it.
+  const writer = (write: ConfigWrite) => write.stack.find(file => appsOwn(file) || ownerOf(file)) ?? write.file;
+  return changes.changed.flatMap(keyPath => {
+    const writers = changes.writes.filter(write => writeCovers(write.keyPath, keyPath)).map(writer);
+    if (!writers.length) return [{ keyPath }];
+    let lastOwn = -1;
+    writers.forEach((file, index) => {
+      if (file !== undefined && appsOwn(file)) lastOwn = index;
+    });
+    const files = [ ...new Set(writers.slice(lastOwn + 1)) ];
+    return files.map(file => {
+      const plugin = file === undefined ? undefined : ownerOf(file);
+      return { keyPath, ...(file !== undefined && { file: input.display(file) }), ...(plugin && { plugin: plugin.name, package: plugin.package }) };
+    });
+  });
 }

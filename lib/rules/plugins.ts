@@ -1,5 +1,6 @@
 /** Threat 1: malicious, misplaced, typosquatted, unlocked or tampered plugins. */
 import type { SentinelPluginsConfig } from '../config/types';
+import { type ConfigLeaves, configLeaves } from '../config-changes';
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
@@ -423,7 +424,25 @@ const GUARDED_KEYS: ReadonlyArray<{ prefix: string; owners: readonly string[] }>
 ];
 
 function guardOf(keyPath: string) {
-  return GUARDED_KEYS.find(({ prefix }) => keyPath === prefix || keyPath.startsWith(`${prefix}.`));
+  return GUARDED_KEYS.find(({ prefix }) => keyPath === prefix || keyPath.startsWith(`${prefix}.`) || keyPath.startsWith(`${prefix}[`));
+}
+
+/**
+ * The top-level keys whose guarded leaves boot code is watched changing (lib/boot-app.ts): not coreMiddleware, where
+ * plugins push their own middleware in app.js as egg means them to (the middleware rules judge the chain), nor
+ * sentinel, a change of which by code refuses boot by itself.
+ */
+export const CODE_GUARDED_ROOTS: readonly string[] = [ ...new Set(GUARDED_KEYS.map(({ prefix }) => prefix.split('.')[0])) ]
+  .filter(root => root !== 'coreMiddleware' && root !== 'sentinel');
+
+/** The guarded leaves of the config under CODE_GUARDED_ROOTS, by key path. */
+export function guardedLeaves(config: Record<string, unknown>): ConfigLeaves {
+  const leaves = new Map<string, string>();
+  for (const root of CODE_GUARDED_ROOTS) {
+    if (config[root] === undefined) continue;
+    for (const [ keyPath, text ] of configLeaves(config[root], root)) if (guardOf(keyPath)) leaves.set(keyPath, text);
+  }
+  return leaves;
 }
 
 export const securityConfigByPlugin: Rule = {
@@ -438,7 +457,10 @@ export const securityConfigByPlugin: Rule = {
     '`httpclient`\'s `rejectUnauthorized` (TLS certificate checks of outgoing requests), `customLoader` (egg loads code from its ' +
     'directories), the proxy settings (`proxy`, `maxProxyCount`, `maxIpsCount`, `ipHeaders`, `hostHeaders`, `protocolHeaders`), ' +
     '`dump`, `rundir`, `logger.dir`, `siteFile` and `notfound` to the app and the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
-    'changes the app\'s security without the app\'s code saying so. High in every env.',
+    'changes the app\'s security without the app\'s code saying so. An empty object in the app\'s config (`security: { csrf: {} }`), ' +
+    'which egg records as setting the key, does not hide the plugin keys under it. A plugin\'s code changing these keys while the ' +
+    'app boots (a `configDidLoad` hook adding to `security.csrf.ignore`), which no config file shows, is reported too, with the file ' +
+    'that wrote; the app\'s own hooks and its framework may. High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
     'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` with the reason.',
   check(facts) {
@@ -450,8 +472,9 @@ export const securityConfigByPlugin: Rule = {
       seen.keys.push(entry.keyPath);
       byFile.set(entry.file, seen);
     }
-    return [ ...byFile ].map(([ file, { plugin, pkg, keys } ]) => {
-      const owners = [ ...new Set(keys.map(key => guardOf(key)?.owners[0] ?? 'the app and its framework')) ].join(', ');
+    const ownersOf = (keys: readonly string[]) => [ ...new Set(keys.map(key => guardOf(key)?.owners[0] ?? 'the app and its framework')) ].join(', ');
+    return [ ...[ ...byFile ].map(([ file, { plugin, pkg, keys } ]): RuleHit => {
+      const owners = ownersOf(keys);
       return {
         severity: 'high' as const,
         target: `plugin:${plugin}`,
@@ -460,9 +483,37 @@ export const securityConfigByPlugin: Rule = {
         message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
           `these belong to ${owners}`,
       };
-    });
+    }), ...codeSetHits(facts, ownersOf) ];
   },
 };
+
+/** SEN108 for keys code changed at boot: one finding per plugin (or file, or unrecorded change), its keys listed. */
+function codeSetHits(facts: Facts, ownersOf: (keys: readonly string[]) => string): RuleHit[] {
+  const byWriter = new Map<string, { plugin?: string; pkg?: string; file?: string; keys: string[] }>();
+  for (const entry of facts.pluginTrust.codeSetKeys ?? []) {
+    const guard = guardOf(entry.keyPath);
+    if (!guard || (entry.package && guard.owners.includes(entry.package))) continue;
+    const writer = entry.plugin ?? entry.file ?? '';
+    const seen = byWriter.get(writer) ?? { plugin: entry.plugin, pkg: entry.package, file: entry.file, keys: [] };
+    seen.keys.push(entry.keyPath);
+    byWriter.set(writer, seen);
+  }
+  return [ ...byWriter.values() ].map(({ plugin, pkg, file, keys }) => {
+    const listed = listFiles(keys.map(key => `config.${key}`));
+    const when = 'while the app booted, after egg loaded the config files (no config file says so)';
+    return {
+      severity: 'high' as const,
+      target: plugin ? `plugin:${plugin}` : `config.${keys[0]}`,
+      source: file ?? `config.${keys[0]}`,
+      message: plugin ? `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} changes ${listed} from its code (${file}) ${when}; these belong to ${ownersOf(keys)}` :
+        file ? `code in ${file}, no plugin's and not the app's own, changes ${listed} ${when}; these belong to ${ownersOf(keys)}` :
+          `${listed} changed by a boot hook after the config files loaded, through no write egg-sentinel recorded (code holding the object from before ` +
+          `its hook); these belong to ${ownersOf(keys)}`,
+      fix: 'Remove the plugin, or find its code that assigns to app.config (a boot hook, app.js); set what the app wants in its own config files or ' +
+        `its own app.js. If the change is wanted, waive SEN108 for \`${plugin ? `plugin:${plugin}` : `config.${keys[0]}`}\` with the reason.`,
+    };
+  });
+}
 
 /** The plugin entries that load egg-sentinel: named `sentinel`, or any name given its package. */
 function sentinelEntries(facts: Facts): PluginFact[] {

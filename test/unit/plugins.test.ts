@@ -2,6 +2,8 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import util from 'node:util';
+import { recordConfigWrites, writeCovers } from '../../lib/config-changes';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { shadowedCommands } from '../../lib/facts/commands';
@@ -715,6 +717,42 @@ describe('SEN105–SEN108', () => {
       'plugin richtext (egg-richtext) sets config.helper.shtml.whiteList.script, config.nunjucks.autoescape in node_modules/egg-richtext/config/config.default.js; ' +
         'these belong to egg-security, egg-view-nunjucks',
     ]);
+  });
+
+  it('SEN108: keys changed by code at boot, per plugin or file; owners are fine, an unrecorded change is said as such (black-box round 24)', () => {
+    const facts = fakeFacts({ pluginTrust: { pluginSetKeys: [], codeSetKeys: [
+      { keyPath: 'security.csrf.ignore[0]', file: 'node_modules/egg-widget/app.js', plugin: 'widget', package: 'egg-widget' },
+      { keyPath: 'security.domainWhiteList[0]', file: 'node_modules/egg-security/lib/utils.js', plugin: 'security', package: 'egg-security' },
+      { keyPath: 'bodyParser.jsonLimit', file: 'node_modules/left-pad/index.js' },
+      { keyPath: 'session.httpOnly' },
+    ] } });
+    assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.source, hit.message ]), [
+      [ 'plugin:widget', 'node_modules/egg-widget/app.js', 'plugin widget (egg-widget) changes config.security.csrf.ignore[0] from its code (node_modules/egg-widget/app.js) ' +
+        'while the app booted, after egg loaded the config files (no config file says so); these belong to egg-security' ],
+      [ 'config.bodyParser.jsonLimit', 'node_modules/left-pad/index.js', 'code in node_modules/left-pad/index.js, no plugin\'s and not the app\'s own, changes ' +
+        'config.bodyParser.jsonLimit while the app booted, after egg loaded the config files (no config file says so); these belong to the app and its framework' ],
+      [ 'config.session.httpOnly', 'config.session.httpOnly', 'config.session.httpOnly changed by a boot hook after the config files loaded, through no write ' +
+        'egg-sentinel recorded (code holding the object from before its hook); these belong to egg-session' ],
+    ]);
+  });
+
+  it('SEN108\'s recording: a deep write or a push through app.config is recorded with its file; stop() puts the plain objects back', () => {
+    const config: Record<string, any> = { security: { csrf: { ignore: [ '/a' ] } }, other: {} };
+    const recorder = recordConfigWrites(config, [ 'security', 'absent' ]);
+    const csrf = config.security.csrf;
+    csrf.ignore.push('/account');
+    config.security.csrf = csrf;
+    assert.deepEqual(recorder.writes.map(write => [ write.keyPath, write.file ]), [
+      [ 'security.csrf.ignore[1]', __filename ], [ 'security.csrf.ignore[length]', __filename ], [ 'security.csrf', __filename ],
+    ]);
+    assert.ok(!Object.hasOwn(config, 'absent'), 'a key the config lacks is not added');
+    recorder.stop();
+    assert.equal(Object.getOwnPropertyDescriptor(config, 'security')?.writable, true);
+    assert.ok(!util.types.isProxy(config.security.csrf), 'a proxy assigned back is stored as the object it wraps');
+    csrf.ignore.push('/later');
+    assert.equal(recorder.writes.length, 3, 'nothing is recorded after stop()');
+    assert.ok(writeCovers('security.csrf', 'security.csrf.ignore[0]') && writeCovers('security.csrf.ignore[1]', 'security.csrf.ignore') &&
+      !writeCovers('security.csrf', 'security.csrfx'));
   });
 
   it('SEN109: egg-sentinel configured but off in the env is high outside local/unittest; on, or not configured, is nothing', () => {
