@@ -24,6 +24,8 @@ export function configLeaves(root: unknown, prefix: string): ConfigLeaves {
 function leafText(value: unknown): string {
   if (typeof value === 'function' || value instanceof RegExp) return String(value);
   if (value instanceof Set || value instanceof Map) return `${value.constructor.name}(${JSON.stringify([ ...value ])})`;
+  // egg's siteFile holds the favicon: JSON would spell every byte as a number.
+  if (Buffer.isBuffer(value)) return `Buffer(${value.toString('base64')})`;
   return value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
 }
 
