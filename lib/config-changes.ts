@@ -77,7 +77,13 @@ export function recordConfigWrites(config: Record<string, unknown>, roots: reado
     if (!proxy) {
       const at = (key: string | symbol) => (typeof key === 'symbol' ? keyPath : Array.isArray(value) ? `${keyPath}[${key}]` : `${keyPath}.${key}`);
       proxy = new Proxy(value, {
-        get: (target, key) => (typeof key === 'symbol' ? Reflect.get(target, key) : wrap(Reflect.get(target, key), at(key))),
+        get: (target, key) => {
+          const next = Reflect.get(target, key);
+          if (typeof key === 'symbol') return next;
+          // A proxy must give a frozen property's own value (Object.freeze'd config would throw otherwise).
+          const own = Reflect.getOwnPropertyDescriptor(target, key);
+          return own && !own.configurable && !own.writable ? next : wrap(next, at(key));
+        },
         set: (target, key, next) => (note(at(key)), Reflect.set(target, key, unwrap(next))),
         deleteProperty: (target, key) => (note(at(key)), Reflect.deleteProperty(target, key)),
         defineProperty: (target, key, descriptor) => (note(at(key)), Reflect.defineProperty(target, key, descriptor)),

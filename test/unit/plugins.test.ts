@@ -746,6 +746,9 @@ describe('SEN105–SEN108', () => {
       [ 'security.csrf.ignore[1]', __filename ], [ 'security.csrf.ignore[length]', __filename ], [ 'security.csrf', __filename ],
     ]);
     assert.ok(!Object.hasOwn(config, 'absent'), 'a key the config lacks is not added');
+    config.security.frozen = Object.freeze({ list: Object.freeze([ 'x' ]) });
+    assert.deepEqual(config.security.frozen.list, [ 'x' ], 'frozen config reads as it is');
+    recorder.writes.pop();
     recorder.stop();
     assert.equal(Object.getOwnPropertyDescriptor(config, 'security')?.writable, true);
     assert.ok(!util.types.isProxy(config.security.csrf), 'a proxy assigned back is stored as the object it wraps');
