@@ -515,8 +515,11 @@ function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustIn
   const appsOwn = (file: string) => appRoots.some(root => isInside(file, root) && !path.relative(root, file).split(path.sep).includes('node_modules')) ||
     frameworks.some(dir => isInside(file, dir));
   // The innermost frame of the app, its framework or a plugin: the library it called to write (koa-session filling
-  // in its options) acts for it.
-  const writer = (write: ConfigWrite) => write.stack.find(file => appsOwn(file) || ownerOf(file)) ?? write.file;
+  // in its options) acts for it. Not egg-sentinel's: another copy's recording proxy (the app's, under the audit's) passes writes on.
+  const writer = (write: ConfigWrite) => write.stack.find(file => {
+    const plugin = ownerOf(file);
+    return plugin ? plugin.package !== 'egg-sentinel' : appsOwn(file);
+  }) ?? write.file;
   return changes.changed.flatMap(keyPath => {
     const writers = changes.writes.filter(write => writeCovers(write.keyPath, keyPath)).map(writer);
     if (!writers.length) return [{ keyPath }];

@@ -435,12 +435,15 @@ function guardOf(keyPath: string) {
 export const CODE_GUARDED_ROOTS: readonly string[] = [ ...new Set(GUARDED_KEYS.map(({ prefix }) => prefix.split('.')[0])) ]
   .filter(root => root !== 'coreMiddleware' && root !== 'sentinel');
 
-/** The guarded leaves of the config under CODE_GUARDED_ROOTS, by key path. */
+/**
+ * The guarded leaves of the config under CODE_GUARDED_ROOTS, by key path; not dump.ignore, which every copy of
+ * egg-sentinel's hook extends (lib/dumps.ts: the audit's and the app's differ) and whose dumps it masks regardless.
+ */
 export function guardedLeaves(config: Record<string, unknown>): ConfigLeaves {
   const leaves = new Map<string, string>();
   for (const root of CODE_GUARDED_ROOTS) {
     if (config[root] === undefined) continue;
-    for (const [ keyPath, text ] of configLeaves(config[root], root)) if (guardOf(keyPath)) leaves.set(keyPath, text);
+    for (const [ keyPath, text ] of configLeaves(config[root], root)) if (guardOf(keyPath) && !keyPath.startsWith('dump.ignore')) leaves.set(keyPath, text);
   }
   return leaves;
 }
