@@ -114,8 +114,8 @@ export interface PluginSetKeyFact {
  */
 export interface CodeSetKeyFact {
   keyPath: string;
-  file?: string;
-  plugin?: string;
+  file: string;
+  plugin: string;
   package?: string;
 }
 
@@ -520,17 +520,18 @@ function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustIn
     const plugin = ownerOf(file);
     return plugin ? plugin.package !== 'egg-sentinel' : appsOwn(file);
   }) ?? write.file;
+  // Only a write a plugin's own code made: a change no recorded write explains (code holding the object from before
+  // egg-sentinel's hook) and a write whose stack names no plugin (egg 4's ES module frames, a library the framework
+  // calls) say nothing of who made them, and egg 4's own plugins make such changes to their keys at every boot.
   return changes.changed.flatMap(keyPath => {
     const writers = changes.writes.filter(write => writeCovers(write.keyPath, keyPath)).map(writer);
-    if (!writers.length) return [{ keyPath }];
     let lastOwn = -1;
     writers.forEach((file, index) => {
       if (file !== undefined && appsOwn(file)) lastOwn = index;
     });
-    const files = [ ...new Set(writers.slice(lastOwn + 1)) ];
-    return files.map(file => {
+    return [ ...new Set(writers.slice(lastOwn + 1)) ].flatMap(file => {
       const plugin = file === undefined ? undefined : ownerOf(file);
-      return { keyPath, ...(file !== undefined && { file: input.display(file) }), ...(plugin && { plugin: plugin.name, package: plugin.package }) };
+      return file !== undefined && plugin ? [{ keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package }] : [];
     });
   });
 }

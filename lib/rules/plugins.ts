@@ -490,32 +490,25 @@ export const securityConfigByPlugin: Rule = {
   },
 };
 
-/** SEN108 for keys code changed at boot: one finding per plugin (or file, or unrecorded change), its keys listed. */
+/** SEN108 for keys a plugin's code changed at boot: one finding per plugin, its keys listed. */
 function codeSetHits(facts: Facts, ownersOf: (keys: readonly string[]) => string): RuleHit[] {
-  const byWriter = new Map<string, { plugin?: string; pkg?: string; file?: string; keys: string[] }>();
+  const byPlugin = new Map<string, { pkg?: string; file: string; keys: string[] }>();
   for (const entry of facts.pluginTrust.codeSetKeys ?? []) {
     const guard = guardOf(entry.keyPath);
     if (!guard || (entry.package && guard.owners.includes(entry.package))) continue;
-    const writer = entry.plugin ?? entry.file ?? '';
-    const seen = byWriter.get(writer) ?? { plugin: entry.plugin, pkg: entry.package, file: entry.file, keys: [] };
+    const seen = byPlugin.get(entry.plugin) ?? { pkg: entry.package, file: entry.file, keys: [] };
     seen.keys.push(entry.keyPath);
-    byWriter.set(writer, seen);
+    byPlugin.set(entry.plugin, seen);
   }
-  return [ ...byWriter.values() ].map(({ plugin, pkg, file, keys }) => {
-    const listed = listFiles(keys.map(key => `config.${key}`));
-    const when = 'while the app booted, after egg loaded the config files (no config file says so)';
-    return {
-      severity: 'high' as const,
-      target: plugin ? `plugin:${plugin}` : `config.${keys[0]}`,
-      source: file ?? `config.${keys[0]}`,
-      message: plugin ? `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} changes ${listed} from its code (${file}) ${when}; these belong to ${ownersOf(keys)}` :
-        file ? `code in ${file}, no plugin's and not the app's own, changes ${listed} ${when}; these belong to ${ownersOf(keys)}` :
-          `${listed} changed by a boot hook after the config files loaded, through no write egg-sentinel recorded (code holding the object from before ` +
-          `its hook); these belong to ${ownersOf(keys)}`,
-      fix: 'Remove the plugin, or find its code that assigns to app.config (a boot hook, app.js); set what the app wants in its own config files or ' +
-        `its own app.js. If the change is wanted, waive SEN108 for \`${plugin ? `plugin:${plugin}` : `config.${keys[0]}`}\` with the reason.`,
-    };
-  });
+  return [ ...byPlugin ].map(([ plugin, { pkg, file, keys } ]) => ({
+    severity: 'high' as const,
+    target: `plugin:${plugin}`,
+    source: file,
+    message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} changes ${listFiles(keys.map(key => `config.${key}`))} from its code (${file}) ` +
+      `while the app booted, after egg loaded the config files (no config file says so); these belong to ${ownersOf(keys)}`,
+    fix: 'Remove the plugin, or find its code that assigns to app.config (a boot hook, app.js); set what the app wants in its own config files or ' +
+      `its own app.js. If the change is wanted, waive SEN108 for \`plugin:${plugin}\` with the reason.`,
+  }));
 }
 
 /** The plugin entries that load egg-sentinel: named `sentinel`, or any name given its package. */
