@@ -1,4 +1,9 @@
 /** Plain objects and arrays; class instances (loggers, Sets, RegExps, functions) are not config data. */
+/** A plain object (not an array): what egg's config merge (extend2) walks into. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return isPlainData(value) && !Array.isArray(value);
+}
+
 export function isPlainData(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return true;
   if (!value || typeof value !== 'object') return false;

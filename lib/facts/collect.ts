@@ -17,7 +17,7 @@ import { collectPluginTrustFacts } from './plugins';
 import { findEggPackage } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import { type Timings, timed } from '../timing';
-import { isPlainData } from '../walk';
+import { isPlainObject } from '../walk';
 import type { EnvFacts, EnvSource, Facts, ProcessType } from './types';
 
 export { toDisplayPath } from './plugin-list';
@@ -172,11 +172,11 @@ function loadedConfigFiles(loader: EggLike['loader']): Array<{ file: string; con
 
 /** Merges plain objects deeply as egg's extend2 does (other values, arrays included, replace; undefined sets nothing). */
 function mergeConfig(target: Record<string, unknown>, source: unknown): void {
-  if (!isPlainData(source) || Array.isArray(source)) return;
+  if (!isPlainObject(source)) return;
   for (const [ key, value ] of Object.entries(source)) {
     if (key === '__proto__' || value === undefined) continue;
-    if (isPlainData(value) && !Array.isArray(value)) {
-      if (!isPlainData(target[key]) || Array.isArray(target[key])) target[key] = {};
+    if (isPlainObject(value)) {
+      if (!isPlainObject(target[key])) target[key] = {};
       mergeConfig(target[key] as Record<string, unknown>, value);
     } else target[key] = value;
   }

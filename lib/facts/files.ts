@@ -11,7 +11,7 @@ import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets } from '../secrets';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, isInside, isProcessGroup, statProblem } from './real-path';
+import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -205,17 +205,9 @@ function foreignWrittenDirs(input: FileFactsInput): FileFacts['foreignWrittenDir
     if (value) dirs.set(realPathLoose(path.resolve(input.workingDir, value)), keyPath);
   }
   return [ ...dirs ].flatMap(([ dir, keyPath ]) => {
-    const why = statProblemAt(dir, owner) ?? parentProblem(path.dirname(dir), owner);
+    const why = ownershipProblem(dir, owner) ?? parentProblem(path.dirname(dir), owner);
     return why ? [{ keyPath, path: toDisplayPath(input.baseDir, dir), why }] : [];
   });
-}
-
-function statProblemAt(file: string, owner: number | undefined): string | undefined {
-  try {
-    return statProblem(fs.statSync(file), owner)?.why;
-  } catch {
-    return undefined;
-  }
 }
 
 function parentProblem(parent: string, owner: number | undefined): string | undefined {

@@ -15,7 +15,7 @@ import {
 import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/registries';
 import { type ShadowedCommandFact, shadowedCommands } from './commands';
 import { type ConfigWrite, writeCovers } from '../config-changes';
-import { isPlainData } from '../walk';
+import { isPlainObject } from '../walk';
 import { realPathLoose } from './files';
 import { appOwner, isInside, ownershipProblem } from './real-path';
 import type { PluginFact } from './types';
@@ -107,10 +107,9 @@ export interface PluginSetKeyFact {
 }
 
 /**
- * A guarded config key (SEN108) that code changed while the app booted, after egg loaded the config files and before
- * the check, with the write that changed it: `file` absent when no recorded write did (code holding the object from
- * before egg-sentinel's hook); `plugin` when the file is a plugin's. Writes of the app's own code and its framework are
- * not listed, nor the writes before the last of those.
+ * A guarded config key (SEN108) that a plugin's code changed while the app booted, after egg loaded the config files
+ * and before the check, with the file that wrote it. Writes of the app's own code and its framework are not listed,
+ * nor the writes before the last of those.
  */
 export interface CodeSetKeyFact {
   keyPath: string;
@@ -477,10 +476,6 @@ function pluginSetKeys(input: PluginTrustInput): PluginSetKeyFact[] {
   return found;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return isPlainData(value) && !Array.isArray(value);
-}
-
 /** The file that last set each leaf under `keyPath`, merging the files' exports as egg does (extend2: undefined sets nothing). */
 function lastSetters(files: ReadonlyArray<{ file: string; config: unknown }>, keyPath: string): Map<string, string> {
   const setters = new Map<string, string>();
@@ -504,8 +499,8 @@ function lastSetters(files: ReadonlyArray<{ file: string; config: unknown }>, ke
 }
 
 /**
- * The writes that changed each guarded key during boot, after the last write of the app's own code or its framework
- * (which may set anything, and wins) covering it; a key no recorded write explains is listed without a file.
+ * The plugins' writes that changed each guarded key during boot, after the last write of the app's own code or its
+ * framework (which may set anything, and wins) covering it.
  */
 function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustInput['codeChanges']>): CodeSetKeyFact[] {
   const ownerOf = fileOwners(input);

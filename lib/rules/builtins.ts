@@ -10,7 +10,7 @@ import { crossSiteWritten, describeClientRead, describePattern } from '../facts/
 import type { InstalledPackage } from '../facts/packages';
 import type { Facts } from '../facts/types';
 import type { Severity } from '../report/severity';
-import { DEVELOPMENT_ENVS } from '../report/severity';
+import { compareSeverity, DEVELOPMENT_ENVS } from '../report/severity';
 import { escapeRegExp } from '../regexp';
 import { listed, routeLabel } from './middleware';
 import type { Rule, RuleHit } from './types';
@@ -898,7 +898,7 @@ function whiteListHoles(list: AnyRecord): Array<{ severity: Severity; what: stri
   });
 }
 
-const highest = (severities: Severity[]): Severity => (severities.includes('high') ? 'high' : severities.includes('medium') ? 'medium' : 'low');
+const highest = (severities: readonly Severity[]): Severity => [ ...severities ].sort(compareSeverity)[0];
 
 export const xssDefencesWeakened: Rule = {
   id: 'SEN611',
