@@ -333,6 +333,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds docs\/\.git\/ \(a repository: its history, and its config with any credentials in remote URLs\); holds symlinks out of it: conf -> config/);
   });
 
+  it('SEN203: a symlink into the app\'s own front-end build is served and judged as the static dir\'s files (black-box round 24)', async () => {
+    const app = (extra: Record<string, string>) => {
+      const dir = temp('cfg-static-build-link', {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+        'app/public/app.css': 'body {}\n',
+        'web/dist/index.js': 'console.log("spa");\n',
+        'app/controller/home.js': 'module.exports = app => class extends app.Controller {};\n',
+        ...extra,
+      });
+      fs.symlinkSync('../../web/dist', path.join(dir, 'app/public/spa'));
+      return dir;
+    };
+    const booted = await bootApp(app({}));
+    try {
+      const served = await booted.httpRequest().get('/public/spa/index.js').expect(200);
+      assert.match(served.text, /spa/, 'egg-static serves the build through the link');
+    } finally {
+      await booted.close();
+    }
+    // What the link leads to is judged as the static dir's own files.
+    const leaking = await expectRefused(app({ 'web/dist/prod.env': 'DB_PASSWORD=LinkedBuild-Pw-71xq\n' }), /SEN203/);
+    assert.match(leaking, /config\.static\.dir serves app\/public, which serves spa\/prod\.env \(an env file that sets secrets\)/);
+    assert.doesNotMatch(leaking, /LinkedBuild-Pw-71xq/);
+    // The server's code and the app root are not a front end's build.
+    for (const [ link, target ] of [[ 'code', '../controller' ], [ 'root', '../..' ], [ 'modules', '../../node_modules' ]]) {
+      const dir = app({});
+      fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+      fs.symlinkSync(target, path.join(dir, 'app/public', link));
+      const message = await expectRefused(dir, /SEN203/);
+      assert.match(message, new RegExp(`holds symlinks out of it: ${link} -> `), message);
+    }
+  });
+
   it('SEN203: env files, config copies, backups, keys and a hard link to a config file that egg-static serves (round 22)', async () => {
     const configDefault = `module.exports = { keys: '${STRONG_KEY}' };\n`;
     const dir = temp('cfg-static-secrets', {

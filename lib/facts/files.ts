@@ -59,7 +59,7 @@ export interface StaticDirFact {
   realPath: string;
   /** `.env*` files found inside, relative to the static dir. */
   envFiles: string[];
-  /** Symlinks inside whose target is outside the static dir. */
+  /** Symlinks inside whose target is outside the static dir and not a directory of the app that could be a static dir itself. */
   escapingLinks: Array<{ link: string; target: string }>;
   /** Version-control directories inside (`.git`, `.svn`, `.hg`), relative to the static dir; not looked into. */
   repositoryDirs: string[];
@@ -162,25 +162,26 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
+  const sensitiveRoots = existing([
+    { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
+    { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
+    { label: 'run/', realPath: realPathLoose(input.runDir), insideIsExposed: true },
+    { label: 'logs/', realPath: appLogs, insideIsExposed: true },
+    // logger.dir when it is not logs/ itself, which would be named twice.
+    ...(configuredLogs && configuredLogs !== appLogs ? [{ label: 'logs/ (logger.dir)', realPath: configuredLogs, insideIsExposed: true }] : []),
+    { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
+    // The report names every route, its guards and the findings: written where the static dir serves it, anyone reads it.
+    ...reportRoot(config.sentinel, input.runDir),
+    // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
+    { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
+    ...input.plugins.filter(plugin => plugin.enable && plugin.path)
+      .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false, plugin: true })),
+  ]);
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
-    staticDirs: scanStaticDirs(input, staticEntries, configFiles),
-    sensitiveRoots: existing([
-      { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
-      { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
-      { label: 'run/', realPath: realPathLoose(input.runDir), insideIsExposed: true },
-      { label: 'logs/', realPath: appLogs, insideIsExposed: true },
-      // logger.dir when it is not logs/ itself, which would be named twice.
-      ...(configuredLogs && configuredLogs !== appLogs ? [{ label: 'logs/ (logger.dir)', realPath: configuredLogs, insideIsExposed: true }] : []),
-      { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
-      // The report names every route, its guards and the findings: written where the static dir serves it, anyone reads it.
-      ...reportRoot(config.sentinel, input.runDir),
-      // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
-      { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
-      ...input.plugins.filter(plugin => plugin.enable && plugin.path)
-        .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false, plugin: true })),
-    ]),
+    staticDirs: scanStaticDirs(input, staticEntries, configFiles, sensitiveRoots),
+    sensitiveRoots,
     configPaths: collectConfigPaths(input, staticEntries),
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
@@ -527,13 +528,22 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
-function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string }>, configFiles: string[]): StaticDirFact[] {
+function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string }>, configFiles: string[], roots: readonly SensitiveRootFact[]): StaticDirFact[] {
   if (!entries.length) return [];
   const config = configIdentity(path.join(input.baseDir, 'config'), configFiles, input.display, input.config);
-  return entries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, config));
+  const app = { root: realPathLoose(input.baseDir), code: realPathLoose(path.join(input.baseDir, 'app')), roots };
+  return entries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, config, app));
 }
 
-function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity): StaticDirFact {
+/** How serving `served` exposes a sensitive directory, or undefined when it does not. */
+export function exposure(served: string, root: SensitiveRootFact): 'is' | 'contains' | 'is inside' | undefined {
+  if (served === root.realPath) return 'is';
+  if (isInside(root.realPath, served)) return 'contains';
+  return root.insideIsExposed && isInside(served, root.realPath) ? 'is inside' : undefined;
+}
+
+function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
+  app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
   const realPath = realPathLoose(dir);
   const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
@@ -543,6 +553,11 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
     fact.truncated = true;
     return false;
   };
+  // A symlink into the app (a front end's build: app/public/app -> web/dist) serves what it leads to: followed, once,
+  // when that could be a static dir itself and is not the server's code, and its files judged as the dir's own.
+  const walked = new Set([ realPath ]);
+  const followable = (target: string) => target !== app.root && isInside(target, app.root) && !isInside(target, app.code) &&
+    !app.roots.some(root => exposure(target, root));
   // Inside config/ or node_modules/ (a static dir that holds them is reported as such) every config file would be named.
   const walk = (current: string, relative: string, classify: boolean): void => {
     // Paths are built only for what is looked into or reported: a large asset dir is mostly plain files.
@@ -555,7 +570,21 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
       const { name } = entry;
       if (entry.isSymbolicLink()) {
         const target = realPathLoose(path.join(current, name));
-        if (!isInside(target, realPath)) fact.escapingLinks.push({ link: relativeOf(name), target: display(target) });
+        if (isInside(target, realPath)) continue;
+        if (!followable(target)) {
+          fact.escapingLinks.push({ link: relativeOf(name), target: display(target) });
+          continue;
+        }
+        const stat = fs.statSync(target, { throwIfNoEntry: false });
+        if (stat?.isDirectory()) {
+          if (!walked.has(target)) {
+            walked.add(target);
+            walk(target, relativeOf(name), classify);
+          }
+        } else if (stat?.isFile() && classify) {
+          const what = secretFileKind(name, target, config, read);
+          if (what) fact.secretFiles.push({ file: relativeOf(name), what });
+        }
       } else if (entry.isDirectory()) {
         if (REPOSITORY_DIRS.has(name)) fact.repositoryDirs.push(`${relativeOf(name)}/`);
         else {

@@ -1,7 +1,7 @@
 /** Threat 2: exposure of sensitive configuration. */
 import crypto from 'node:crypto';
 import { toDisplayPath } from '../facts/collect';
-import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT } from '../facts/files';
+import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -634,13 +634,6 @@ export const hardCodedSecret: Rule = {
   },
 };
 
-/** How a static dir exposes a sensitive directory, or undefined when it does not. */
-function exposure(staticDir: string, root: Facts['files']['sensitiveRoots'][number]): string | undefined {
-  if (staticDir === root.realPath) return 'is';
-  if (isInside(root.realPath, staticDir)) return 'contains';
-  return root.insideIsExposed && isInside(staticDir, root.realPath) ? 'is inside' : undefined;
-}
-
 const LISTED_SECRET_FILES = 10;
 
 export const staticExposesFiles: Rule = {
@@ -652,7 +645,9 @@ export const staticExposesFiles: Rule = {
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, or that contains egg-sentinel\'s own report ' +
     '(`config.sentinel.report.path` pointed there: every route, its guards and the findings), lets anyone download config files, ' +
-    'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way. ' +
+    'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way ' +
+    '(a symlink into the app, such as a front end\'s build, is followed and what it leads to judged as the dir\'s own files, unless it is ' +
+    'the app root, `app/` or one of the directories above). ' +
     'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets, judged by what they hold: env files that ' +
     'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
