@@ -801,16 +801,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /put middleware that answers requests itself in `config\.middleware`/);
     });
 
-    it('an access log, a request id on ctx, an AsyncLocalStorage trace context and a down-levelled report, unshifted, never answer: boots in prod', async () => {
+    it('an access log, a request id on ctx, an AsyncLocalStorage trace context, a down-levelled report and an OpenTelemetry span, unshifted, never answer: boots in prod', async () => {
       const app = await bootApp(fixture('mw-core-unshift-passthrough'));
       try {
         const report = (app as any).sentinel.report;
         assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN405'), []);
-        assert.deepEqual(report.middleware.slice(0, 4).map((entry: { name: string }) => entry.name), [ 'accessLog', 'requestId', 'traceContext', 'reportTs' ],
+        assert.deepEqual(report.middleware.slice(0, 5).map((entry: { name: string }) => entry.name), [ 'accessLog', 'requestId', 'traceContext', 'reportTs', 'otelSpan' ],
           'first in the chain, before securities');
         const served = await app.httpRequest().get('/users').set('x-request-id', 'r1').expect(200);
         assert.equal(served.body.servedBy, 'controller');
         assert.equal(served.headers['x-trace-id'], 'r1');
+        assert.equal(served.headers['x-span-recording'], 'false', 'the span middleware ran (no OpenTelemetry SDK: a non-recording span)');
         await app.httpRequest().post('/users').expect(403);
       } finally {
         await app.close();

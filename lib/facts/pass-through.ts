@@ -20,7 +20,7 @@ export interface PassScope {
  * `ctx.state` and `ctx.logger`, and plain properties of ctx (a request id), and catches nothing, or catches only
  * around that first call (`try { await next(); } finally { log }`). What it does before or after cannot answer in
  * the rest's place (egg's guide's `report` middleware, which times requests). `next` may be handed to an
- * AsyncLocalStorage's run() (a trace context that wraps the whole chain), and TypeScript's down-levelled async
+ * AsyncLocalStorage's run() or OpenTelemetry's context.with() (a trace context that wraps the whole chain), and TypeScript's down-levelled async
  * (`__awaiter(this, …, function* () { … yield next(); })`) reads as the async function it was. Strict on purpose:
  * escapes, comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read
  * through, and make it no such middleware.
@@ -103,19 +103,51 @@ function nextOnly(next: string): RegExp {
 
 /**
  * The body with `als.run(store, next)` (or a callback that only calls next) read as `void (store); next()`, when `als`
- * is an AsyncLocalStorage the module makes once and only runs: it calls the callback at once, and returns its result.
+ * is an AsyncLocalStorage the module makes once and only runs; likewise OpenTelemetry's `context.with(otelContext, next)`
+ * (`api.context.with`) when the module takes `context` from `@opentelemetry/api` and never reassigns it. Both call
+ * the callback at once and return its result. Inside `try {`, the store is read before the try, so the try holds the call alone.
  */
 function alsUnwrapped(body: string, next: string, moduleText: string | undefined): string {
   if (moduleText === undefined) return body;
-  const run = /(^|[;{}])(\s*)(await\s+|return\s+)?([A-Za-z_$][\w$]*)\s*\.\s*run\s*\(/.exec(body);
+  const run = /(^|[;{}])(\s*)(await\s+|return\s+)?([A-Za-z_$][\w$]*)((?:\s*\.\s*context)?)\s*\.\s*(run|with)\s*\(/.exec(body);
   if (!run) return body;
   const store = run.index + run[0].length;
   const comma = topLevel(body, store, ',');
   const end = comma === undefined ? undefined : topLevel(body, comma + 1, ')');
-  const als = run[4];
+  const [ , boundary, space, keyword, runner, member, method ] = run;
   if (end === undefined || !nextOnly(identifierPattern(next)).test(body.slice((comma as number) + 1, end))) return body;
-  if (!isAsyncLocalStorage(als, moduleText) || countIdentifier(body, als) !== 1) return body;
-  return `${body.slice(0, run.index)}${run[1]}${run[2]}void (${body.slice(store, comma)});\n${run[3] ?? ''}${next}()${body.slice(end + 1)}`;
+  const known = method === 'run' ? !member && isAsyncLocalStorage(runner, moduleText) : isOpenTelemetryContext(runner, member !== '', moduleText);
+  // An AsyncLocalStorage is named once in the body; OpenTelemetry's context is read in the store too (`context.active()`).
+  if (!known || (method === 'run' && countIdentifier(body, runner) !== 1)) return body;
+  const storeRead = `void (${body.slice(store, comma)});`;
+  const call = `${keyword ?? ''}${next}()${body.slice(end + 1)}`;
+  const opening = body.slice(0, run.index);
+  const tryAt = boundary === '{' ? /\btry\s*$/.exec(opening) : null;
+  if (tryAt) return `${opening.slice(0, tryAt.index)}${storeRead} ${opening.slice(tryAt.index)}${boundary}${space}${call}`;
+  return `${opening}${boundary}${space}${storeRead}\n${call}`;
+}
+
+const OPENTELEMETRY_API = `['"]@opentelemetry/api['"]`;
+
+/**
+ * Whether `name` is OpenTelemetry's context API in the module: `const { context } = require('@opentelemetry/api')`,
+ * `import { context } from '@opentelemetry/api'`, or (`viaNamespace`, `name.context.with`) the module's namespace of
+ * it (`const api = require(…)`, `import * as api from …`, tsc's `const api_1 = require(…)`), bound once and never reassigned.
+ */
+function isOpenTelemetryContext(name: string, viaNamespace: boolean, moduleText: string): boolean {
+  const id = identifierPattern(name);
+  const named = (binding: string) => `^(?:const|var)\\s*\\{[^}=:]*\\b${binding}\\b[^}=:]*\\}\\s*=\\s*require\\(\\s*${OPENTELEMETRY_API}\\s*\\)|` +
+    `^import\\s*\\{[^}]*\\b${binding}\\b[^}]*\\}\\s*from\\s+${OPENTELEMETRY_API}`;
+  // Under ts-node the module's text is its TypeScript, and the function's is what tsc made of it: `import { context }`
+  // becomes `api_1.context`.
+  const binding = viaNamespace ?
+    `^(?:const|var)\\s+${id}\\s*=\\s*require\\(\\s*${OPENTELEMETRY_API}\\s*\\)|^import\\s+\\*\\s+as\\s+${id}\\s+from\\s+${OPENTELEMETRY_API}` +
+      (/^api_\d+$/.test(name) ? `|${named('context')}` : '') :
+    named(id);
+  const bindings = new RegExp(binding, 'gm');
+  if (moduleText.match(bindings)?.length !== 1) return false;
+  // Not reassigned, nor a property of it replaced (`context.with = …`), nor a parameter of that name: every use reads it.
+  return !new RegExp(`(?<![\\w$.])${id}(?:\\s*\\.\\s*[\\w$]+)*\\s*=(?![=>])`).test(moduleText.replace(bindings, ''));
 }
 
 /** Where `wanted` (`,` or `)`) first stands outside brackets and strings from `from`; undefined past a template or the end. */

@@ -509,7 +509,7 @@ export const securityMiddlewareMisplaced: Rule = {
     'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
     'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request, `ctx.state`, ' +
     '`ctx.logger` and plain properties of ctx such as `ctx.requestId`), directly or through an AsyncLocalStorage its module ' +
-    'makes (`als.run(store, next)`), and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
+    'makes (`als.run(store, next)`) or OpenTelemetry\'s `context.with(otelContext, next)` from `@opentelemetry/api`, and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
     '`report` middleware (TypeScript\'s down-levelled `__awaiter` form too), its error handler and an access log with ' +
     '`try { await next(); } finally { … }` do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +

@@ -796,6 +796,27 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
     ]) assert.equal(passesThrough(source, { moduleText: text, contextHas: () => false }), true, source);
   });
 
+  it('next() through OpenTelemetry\'s context.with(), which runs its callback at once (a tracing middleware at the head)', () => {
+    const required = 'const { context, trace } = require("@opentelemetry/api");\nconst tracer = trace.getTracer("web");\n';
+    const imported = 'import { context, trace } from \'@opentelemetry/api\';\n';
+    const namespace = 'const api_1 = require("@opentelemetry/api");\n';
+    for (const [ source, text ] of [
+      [ 'async function otel(ctx, next) {\n  const span = tracer.startSpan(`${ctx.method} ${ctx.path}`);\n  try {\n    await context.with(trace.setSpan(context.active(), span), next);\n  } finally {\n    span.end();\n  }\n}', required ],
+      [ 'async (ctx, next) => { const span = tracer.startSpan(ctx.path); await context.with(trace.setSpan(context.active(), span), () => next()); span.end(); }', imported ],
+      [ 'function otel(ctx, next) { return api_1.context.with(api_1.trace.setSpan(api_1.context.active(), tracer.startSpan(ctx.path)), next); }', namespace ],
+    ]) assert.equal(passesThrough(source, { moduleText: text, contextHas: () => false }), true, source);
+    for (const [ source, text ] of [
+      // Not OpenTelemetry's: a context of the app's own, one reassigned or patched, or a callback that answers.
+      [ 'async (ctx, next) => { await context.with({}, next); }', 'const context = require("./my-context");\n' ],
+      [ 'async (ctx, next) => { await context.with({}, next); }', `${required}context.with = (c, f) => 1;\n` ],
+      [ 'async (ctx, next) => { await context.with({}, next); }', 'let { context } = require("@opentelemetry/api");\ncontext = { with: () => 1 };\n' ],
+      [ 'async (ctx, next) => { await context.with({}, () => { ctx.body = 1; }); }', required ],
+      [ 'async (ctx, next) => { await context.with({}, next); }', undefined ],
+      [ 'async (ctx, next) => { await tracing.context.with({}, next); }', required ],
+      [ 'async (ctx, next) => { if (ctx.path === "/x") { ctx.body = 1; return; } try { await context.with({}, next); } finally { log(); } }', required ],
+    ]) assert.equal(passesThrough(source as string, { moduleText: text, contextHas: () => false }), false, source);
+  });
+
   it('still refuses what answers before next(), an unknown run(), or a ctx write that could answer', () => {
     const moduleText = 'const { AsyncLocalStorage } = require("async_hooks");\nconst als = new AsyncLocalStorage();\n';
     for (const [ source, text ] of [
