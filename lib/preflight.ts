@@ -126,6 +126,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
+  problems.push(...replacedEntryProblems(argv, execArgv));
   // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
   problems.push(...masterNodeProblems(argv, cwd, env));
   if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST));
@@ -157,6 +158,30 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
     '[egg-sentinel preflight] refused to start (SEN306): preloads after the preflight would run code nobody reviewed with the app, in every process, before any check:',
     ...refused,
     'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+  ];
+}
+
+/** node's options that run code of their own in place of the entry script (`-pe` is `-p` and `-e`). */
+const ENTRY_REPLACING_FLAGS: ReadonlySet<string> = new Set([ '--eval', '--print', '--interactive', '--test', '--run', '--watch', '--watch-path' ]);
+const ENTRY_REPLACING_SHORT = /^-[a-z]*[epi][a-z]*$/i;
+
+/**
+ * In a process egg started (the master egg-scripts spawns, an agent, a worker: egg's options are its JSON argument),
+ * node options that run other code instead of egg's entry script: egg-scripts passes any `--node-options--<flag>` (and
+ * package.json's `eggScriptsConfig["node-options--<flag>"]`) to the master, so `--node-options--eval=require('/tmp/x')`
+ * would run that code as the master, which can start egg without this preflight or egg-sentinel.
+ */
+function replacedEntryProblems(argv: readonly string[], execArgv: readonly string[]): string[] {
+  if (!argv.slice(2).some(arg => arg.startsWith('{'))) return [];
+  const replacing = execArgv.filter(arg => {
+    const name = arg.split('=', 1)[0];
+    return name.startsWith('--') ? ENTRY_REPLACING_FLAGS.has(name.replace(/_/g, '-')) : ENTRY_REPLACING_SHORT.test(name);
+  });
+  if (!replacing.length) return [];
+  return [
+    `[egg-sentinel preflight] refused to start (SEN306): node was started with ${replacing.map(arg => arg.split('=', 1)[0]).join(', ')}, which runs code of its own instead of egg's ` +
+      `entry script (${argv[1] ?? 'none'}): that code would be this egg process, and could start the app without this preflight or egg-sentinel.`,
+    'Fix: remove the option (egg-scripts passes every --node-options--<flag> start option, and package.json\'s eggScriptsConfig "node-options--<flag>" keys, to the master\'s node).',
   ];
 }
 
