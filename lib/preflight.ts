@@ -80,7 +80,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   const codeLoading = development ? [] : codeLoadingKeys(env.EGG_APP_CONFIG);
   if (codeLoading.length) {
     problems.push(
-      `[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets ${codeLoading.join(', ')}, from which egg and its plugins load and run code while the app loads, before any check inside it.`,
+      `[egg-sentinel preflight] refused to start: EGG_APP_CONFIG sets ${codeLoading.join(', ')}, from which egg and its plugins load and run code while the app loads (or when a template renders), before any check inside it.`,
       'Fix: set these keys in the app\'s config files (config/config.<env>.js) and remove them from EGG_APP_CONFIG.',
     );
   }

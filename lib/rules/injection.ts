@@ -120,7 +120,8 @@ export const configFromEnvironment: Rule = {
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources and sequelize.baseDir (all load code from the paths they name), httpclient.*, ' +
+    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources and sequelize.baseDir (all load code from the paths they name), ' +
+    'security.defaultMiddleware (egg-security requires each name as a file), ejs\'s escapeFunction, escape, outputFunctionName, localsName, destructuredLocals, root and views (ejs writes them into template code, or reads templates there), httpclient.*, ' +
     'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
     'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware), helper.shtml\'s whiteList and hooks and nunjucks.autoescape (XSS filtering and escaping)), medium otherwise. Not reported in local/unittest.',
   fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +

@@ -101,6 +101,13 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sequelize":{"datasources":[{"host":"db"},{"baseDir":"../../tmp/m"}]}}' }) ?? '',
       /sets sequelize\.datasources\[\]\.baseDir, from which/);
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"sequelize":{"datasources":[{"host":"db","database":"shop"}],"host":"db"}}' }), undefined);
+    // egg-security requires each defaultMiddleware name joined to its own dir; ejs writes these options into template code (black-box round 25).
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"security":{"defaultMiddleware":"csrf,../../../../tmp/x","../../../../tmp/x":{}}}' }) ?? '',
+      /sets security\.defaultMiddleware, from which/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"ejs":{"client":true,"escapeFunction":"1;require(\'x\')//"}}' }) ?? '', /sets ejs\.escapeFunction, from which/);
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"ejs":{"outputFunctionName":"x;require(\'x\');s"}}' }) ?? '', /sets ejs\.outputFunctionName/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"ejs":{"cache":true},"security":{"csrf":{"enable":true}}}' }), undefined,
+      'other ejs and security settings are SEN303\'s at boot');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"cluster":{"enable":true}},"i18n":{"defaultLocale":"en"}}' }), undefined,
       'keys that load no code are SEN303\'s business at boot');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"customLoader":{"pwn":{"directory":"../evil"}}}' }), undefined, 'a developer may');
