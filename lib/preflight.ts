@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { commandPackage } from './facts/commands';
+import { commandPackage, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
@@ -127,6 +127,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   problems.push(...replacedEntryProblems(argv, execArgv));
+  problems.push(...shadowedLauncherProblems(argv));
   // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
   problems.push(...masterNodeProblems(argv, cwd, env));
   if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST));
@@ -182,6 +183,23 @@ function replacedEntryProblems(argv: readonly string[], execArgv: readonly strin
     `[egg-sentinel preflight] refused to start (SEN306): node was started with ${replacing.map(arg => arg.split('=', 1)[0]).join(', ')}, which runs code of its own instead of egg's ` +
       `entry script (${argv[1] ?? 'none'}): that code would be this egg process, and could start the app without this preflight or egg-sentinel.`,
     'Fix: remove the option (egg-scripts passes every --node-options--<flag> start option, and package.json\'s eggScriptsConfig "node-options--<flag>" keys, to the master\'s node).',
+  ];
+}
+
+/**
+ * This process is a launcher npm ran by name from the app's node_modules/.bin (`"start": "egg-scripts start"`) that is
+ * no file of the launcher's own package: a dependency linked its bin there, and it runs in egg-scripts' place, where it
+ * could start egg without this preflight (SEN111).
+ */
+function shadowedLauncherProblems(argv: readonly string[]): string[] {
+  const script = argv[1] ? path.resolve(argv[1]) : undefined;
+  if (!script || path.basename(path.dirname(script)) !== '.bin' || !isLauncherCommand(path.basename(script))) return [];
+  const shadowed = shadowedCommandEntry(path.dirname(path.dirname(path.dirname(script))), path.basename(script));
+  if (!shadowed) return [];
+  return [
+    `[egg-sentinel preflight] refused to start (SEN111): ${script} is ${shadowed.target}${shadowed.package === undefined ? '' : `, a file of the package ${shadowed.package}`}, ` +
+      `not ${shadowed.command} itself: a dependency linked its bin there, and it runs in ${shadowed.command}'s place, where it could start egg without this preflight.`,
+    `Fix: remove the dependency that links it${shadowed.package === undefined ? '' : ` (\`npm ls ${shadowed.package}\`)`}, reinstall (\`npm ci\`) and report the package; \`npx egg-sentinel audit\` reports it as SEN111.`,
   ];
 }
 

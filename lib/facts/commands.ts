@@ -8,8 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined } from './real-path';
 
+/** The launchers an app's npm scripts run (`"start": "egg-scripts start --daemon"`), egg-sentinel's CLI, and their packages. */
+const LAUNCHER_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'egg-scripts', [ 'egg-scripts', '@eggjs/scripts' ] ],
+  [ 'eggctl', [ 'egg-scripts', '@eggjs/scripts' ] ], [ 'egg-bin', [ 'egg-bin', '@eggjs/bin' ] ], [ 'egg-sentinel', [ 'egg-sentinel' ] ] ]);
+
 /** Each command judged, with the packages whose bin may stand in for it when the app declares them (node ships npm). */
-const SHADOWED_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'node', [ 'node' ] ], [ 'npm', [ 'npm', 'node' ] ], [ 'npx', [ 'npm', 'node' ] ], [ 'sh', [] ] ]);
+const SHADOWED_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'node', [ 'node' ] ], [ 'npm', [ 'npm', 'node' ] ], [ 'npx', [ 'npm', 'node' ] ], [ 'sh', [] ],
+  ...LAUNCHER_COMMANDS ]);
 
 export interface ShadowedCommandFact {
   /** The command it stands in for (`node`). */
@@ -20,18 +25,22 @@ export interface ShadowedCommandFact {
   target: string;
   /** The name of the package the target is a file of, when it is in one. */
   package?: string;
+  /** A launcher npm scripts run by name (egg-scripts), not a command egg-scripts itself runs. */
+  launcher?: true;
 }
 
 /**
  * What `real` (the real path of what runs as `command`) is a file of: the nearest package above it, and whether that
  * is inside a package the app declares for the command (`node`: the npm package `node`, which links the binary it
- * installs as node_modules/.bin/node, or node_modules/node from egg's nodeinstall, which `engines["install-node"]` asks for).
+ * installs as node_modules/.bin/node, or node_modules/node from egg's nodeinstall, which `engines["install-node"]` asks
+ * for). A launcher (egg-scripts) is its own package wherever npm installed it: a framework may bring it.
  */
 export function commandPackage(real: string, command: string, baseDir: string): { package?: string; declared: boolean } {
   const nodeinstall = typeof (readPackageJsonAt(baseDir)?.engines as Record<string, unknown> | undefined)?.['install-node'] === 'string';
   const declared = (SHADOWED_COMMANDS.get(command) ?? []).some(expected => nodeModulesDirs(baseDir).some(modules => {
     const dir = path.join(modules, expected);
-    const declaredByApp = isDeclaredPackage(dir, baseDir) || (expected === 'node' && nodeinstall && modules === path.join(path.resolve(baseDir), 'node_modules'));
+    const declaredByApp = LAUNCHER_COMMANDS.has(command) || isDeclaredPackage(dir, baseDir) ||
+      (expected === 'node' && nodeinstall && modules === path.join(path.resolve(baseDir), 'node_modules'));
     return readPackageJsonAt(dir)?.name === expected && declaredByApp && isInside(real, realPathOrAbsolute(dir));
   }));
   const name = owningPackage(real);
@@ -40,20 +49,54 @@ export function commandPackage(real: string, command: string, baseDir: string): 
 
 /** The entries of the app's node_modules/.bin that stand in for a command a start runs, other than the declared package's. */
 export function shadowedCommands(baseDir: string): ShadowedCommandFact[] {
+  return [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => shadowedCommandEntry(baseDir, command) ?? []);
+}
+
+/** The app's node_modules/.bin entry for `command` when something other than the declared package's stands there. */
+export function shadowedCommandEntry(baseDir: string, command: string): ShadowedCommandFact | undefined {
   // npm writes .cmd and .ps1 shims there on Windows, which name no package by their real path: not judged there.
-  if (process.platform === 'win32') return [];
-  const bin = path.join(baseDir, 'node_modules', '.bin');
-  return [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => {
-    const link = path.join(bin, command);
-    try {
-      fs.lstatSync(link);
-    } catch {
-      return [];
-    }
-    const target = realPathOrUndefined(link) ?? link;
-    const owner = commandPackage(target, command, baseDir);
-    return owner.declared ? [] : [{ command, link, target, ...(owner.package !== undefined && { package: owner.package }) }];
-  });
+  if (process.platform === 'win32' || !SHADOWED_COMMANDS.has(command)) return undefined;
+  const link = path.join(baseDir, 'node_modules', '.bin', command);
+  const target = binTarget(link);
+  if (target === undefined) return undefined;
+  const owner = commandPackage(target, command, baseDir);
+  if (owner.declared) return undefined;
+  return { command, link, target, ...(owner.package !== undefined && { package: owner.package }), ...(LAUNCHER_COMMANDS.has(command) && { launcher: true as const }) };
+}
+
+/** Whether `command` is a launcher npm scripts run by name (egg-scripts, egg-bin, egg-sentinel). */
+export function isLauncherCommand(command: string): boolean {
+  return LAUNCHER_COMMANDS.has(command);
+}
+
+/** What `node <file>` runs from a pnpm bin shim: `exec node "$basedir/../…/bin/x.js" "$@"`. */
+const PNPM_SHIM_TARGET = /exec\s+(?:"\$basedir\/node"|node)\s+"\$basedir\/([^"$`]+)"\s+"\$@"/;
+
+/**
+ * What a node_modules/.bin entry runs, as a real path: the file npm's symlink leads to, or the script a pnpm shim (a
+ * small sh file, not a link) hands to node; the entry itself otherwise. Undefined when there is no entry.
+ */
+export function binTarget(link: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(link);
+  } catch {
+    return undefined;
+  }
+  if (stat.isFile() && stat.size < 64 * 1024) {
+    const shimmed = PNPM_SHIM_TARGET.exec(readHead(link))?.[1];
+    const real = shimmed === undefined ? undefined : realPathOrUndefined(path.resolve(path.dirname(link), shimmed));
+    if (real !== undefined) return real;
+  }
+  return realPathOrUndefined(link) ?? link;
+}
+
+function readHead(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The `name` of the nearest package.json above `file`, not looking past the node_modules it is in. */

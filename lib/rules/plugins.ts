@@ -601,16 +601,20 @@ function writableFix(fact: WritableCodeFact, where: string): string {
 export const shadowedCommand: Rule = {
   id: 'SEN111',
   area: 'plugins',
-  title: 'Dependency stands in for node, npm, npx or sh',
+  title: 'Dependency stands in for node, npm, npx, sh or a launcher',
   severity: 'high',
   description: 'egg-scripts starts the master by running `node` along a PATH that begins with the app\'s ' +
     '`node_modules/.bin`, and npm puts that directory first for the scripts it runs (`sh`, and the `node`, `npm` or `npx` ' +
     'they call). npm links a dependency\'s `bin` entry there under whatever name the package gives it: a package with ' +
     '`"bin": { "node": "x.sh" }` runs as the master on every start, with the app\'s environment, before any check, without ' +
     'an install script and without being required (it can drop `--require egg-sentinel/preflight` from NODE_OPTIONS and then ' +
-    'run the real node). Reported: `node_modules/.bin/node`, `npm`, `npx` and `sh` of the app, unless `node` is a file of the ' +
+    'run the real node). The same goes for the launchers an app\'s npm scripts run by name (`"start": "egg-scripts start"`): ' +
+    'a package linked as `node_modules/.bin/egg-scripts` runs in its place, before the preflight has a start to judge. ' +
+    'Reported: `node_modules/.bin/node`, `npm`, `npx`, `sh`, `egg-scripts`, `eggctl`, `egg-bin` and `egg-sentinel` of the app, unless `node` is a file of the ' +
     'npm package `node` (or egg\'s nodeinstall\'s `node_modules/node`, which `engines["install-node"]` asks for) and `npm`/`npx` ' +
-    'of the package `npm` or the npm that node ships, declared by the app. Not checked on Windows. High outside local/unittest; low on a developer machine.',
+    'of the package `npm` or the npm that node ships, declared by the app, and a launcher is a file of its own package (`egg-scripts` or ' +
+    '`@eggjs/scripts`, `egg-bin` or `@eggjs/bin`, `egg-sentinel`) in the app\'s node_modules. pnpm\'s `.bin` shims are read for the script ' +
+    'they hand to node. Not checked on Windows. High outside local/unittest; low on a developer machine.',
   fix: 'Remove the dependency that links it (`npm ls <package>` shows who pulls it in) and report the package to its ' +
     'registry; to run node from node_modules, declare the npm package `node` (`"node": "^20"`) instead. The preflight ' +
     '(`--require egg-sentinel/preflight`) refuses such an `egg-scripts start` before it spawns the master.',
@@ -622,8 +626,11 @@ export const shadowedCommand: Rule = {
         toDisplayPath(facts.app.baseDir, entry.target);
       return {
         severity, target: link, source: link,
-        message: `${link} runs ${what} wherever a start runs \`${entry.command}\` by name: egg-scripts runs it as the master, ` +
-          `npm scripts in place of ${entry.command}`,
+        message: entry.launcher ?
+          `${link} runs ${what} wherever an npm script runs \`${entry.command}\` by name (\`npm start\`): it runs in place of ${entry.command}, ` +
+            'before the preflight has a start to judge, and can start egg without it' :
+          `${link} runs ${what} wherever a start runs \`${entry.command}\` by name: egg-scripts runs it as the master, ` +
+            `npm scripts in place of ${entry.command}`,
         ...(entry.package !== undefined && {
           fix: `Remove the dependency that installs ${entry.package} (\`npm ls ${entry.package}\`) and report the package; reinstall (\`npm ci\`) once it is gone.`,
         }),

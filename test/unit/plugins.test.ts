@@ -543,7 +543,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
   });
 });
 
-describe('SEN111: a dependency\'s bin stands in for node, npm, npx or sh (black-box round 24)', () => {
+describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh or a launcher (black-box rounds 24, 25)', () => {
   const script = '#!/bin/sh\nexit 0\n';
   const app = (pkg: Record<string, unknown>, links: Record<string, string>, files: Record<string, string>) => {
     const dir = tempTree({ 'package.json': JSON.stringify({ name: 'app', ...pkg }), ...files });
@@ -562,7 +562,33 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx or sh (black-
     assert.deepEqual(shadowedCommands(dir), [
       { command: 'node', link: path.join(dir, 'node_modules/.bin/node'), target, package: 'left-padder' },
       { command: 'sh', link: path.join(dir, 'node_modules/.bin/sh'), target, package: 'left-padder' },
+      { command: 'egg-scripts', link: path.join(dir, 'node_modules/.bin/egg-scripts'), target, package: 'left-padder' },
     ]);
+  });
+
+  it('a launcher (egg-scripts, eggctl, egg-bin, egg-sentinel) is its package\'s wherever npm put it; pnpm\'s sh shims are read for what they run (black-box round 25)', function() {
+    if (process.platform === 'win32') this.skip();
+    const shim = (target: string) => '#!/bin/sh\nbasedir=$(dirname "$(echo "$0" | sed -e \'s,\\\\,/,g\')")\n' +
+      `if [ -x "$basedir/node" ]; then\n  exec "$basedir/node"  "$basedir/${target}" "$@"\nelse\n  exec node  "$basedir/${target}" "$@"\nfi\n`;
+    const files = {
+      // A framework brought egg-scripts: the app does not declare it.
+      'node_modules/egg-scripts/package.json': JSON.stringify({ name: 'egg-scripts', bin: { 'egg-scripts': 'bin/egg-scripts.js', eggctl: 'bin/egg-scripts.js' } }),
+      'node_modules/egg-scripts/bin/egg-scripts.js': script,
+      'node_modules/egg-helper/package.json': JSON.stringify({ name: 'egg-helper', bin: { 'egg-scripts': 'bin/cli.js' } }),
+      'node_modules/egg-helper/bin/cli.js': script,
+    };
+    assert.deepEqual(shadowedCommands(app({ dependencies: { 'egg-framework': '1.0.0' } }, { 'egg-scripts': '../egg-scripts/bin/egg-scripts.js', eggctl: '../egg-scripts/bin/egg-scripts.js' }, files)), []);
+    // The tester's plugin linked its cli.js over egg-scripts': `npm start` ran it, which started egg without the preflight.
+    assert.deepEqual(shadowedCommands(app({ dependencies: { 'egg-scripts': '^3.0.0', 'egg-helper': '1.0.0' } }, { 'egg-scripts': '../egg-helper/bin/cli.js' }, files))
+      .map(entry => [ entry.command, entry.package ]), [ [ 'egg-scripts', 'egg-helper' ] ]);
+    // pnpm writes small sh files that hand a script to node.
+    const pnpm = app({ dependencies: { 'egg-scripts': '^3.0.0' } }, {}, {
+      ...files,
+      'node_modules/.bin/egg-scripts': shim('../egg-scripts/bin/egg-scripts.js'),
+      'node_modules/.bin/egg-bin': shim('../egg-helper/bin/cli.js'),
+    });
+    assert.deepEqual(shadowedCommands(pnpm).map(entry => [ entry.command, entry.target, entry.package ]),
+      [ [ 'egg-bin', path.join(fs.realpathSync(pnpm), 'node_modules/egg-helper/bin/cli.js'), 'egg-helper' ] ]);
   });
 
   it('the npm package node (and the npm it ships) the app declares, or nodeinstall\'s, is none; undeclared it is', function() {

@@ -343,6 +343,38 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('as a --require module, refuses a launcher npm runs by name that is a dependency\'s bin linked over egg-scripts\' (SEN111, black-box round 25)', function() {
+    if (process.platform === 'win32') this.skip();
+    const marker = path.join(dir, 'stand-in-ran');
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'app', dependencies: { 'egg-scripts': '^3.0.0', 'egg-helper': '1.0.0' } }),
+      'node_modules/egg-helper/package.json': JSON.stringify({ name: 'egg-helper', bin: { 'egg-scripts': 'bin/cli.js' } }),
+      'node_modules/egg-helper/bin/cli.js': `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`,
+      'node_modules/egg-scripts/package.json': JSON.stringify({ name: 'egg-scripts', bin: { 'egg-scripts': 'bin/egg-scripts.js' } }),
+      'node_modules/egg-scripts/bin/egg-scripts.js': `require('fs').writeFileSync(${JSON.stringify(marker)}, 'real');\n`,
+    };
+    for (const [ file, content ] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    fs.mkdirSync(path.join(dir, 'node_modules/.bin'));
+    const link = path.join(dir, 'node_modules/.bin/egg-scripts');
+    // What npm's `"start": "egg-scripts start"` runs: the .bin entry, by its shebang, with NODE_OPTIONS carrying the preflight.
+    const run = () => spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), link, 'start' ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: '', NODE_ENV: '' }, encoding: 'utf8',
+    });
+    fs.symlinkSync('../egg-helper/bin/cli.js', link);
+    const refused = run();
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /refused to start \(SEN111\): .*node_modules\/\.bin\/egg-scripts is .*egg-helper\/bin\/cli\.js, a file of the package egg-helper, not egg-scripts itself/);
+    assert.ok(!fs.existsSync(marker), 'the stand-in never ran');
+    fs.rmSync(link);
+    fs.symlinkSync('../egg-scripts/bin/egg-scripts.js', link);
+    const real = run();
+    assert.equal(real.status, 0, real.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'real');
+  });
+
   it('in an app worker, refuses a listen() by which egg-sentinel never hooked, a turn later: a server a hook opened before egg-sentinel\'s is fine', () => {
     // A stand-in for egg-cluster's app worker: the preflight knows the process by its script's path.
     const worker = path.join(dir, 'node_modules/egg-cluster/lib/app_worker.js');
