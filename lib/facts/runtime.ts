@@ -87,6 +87,7 @@ export const CODE_FILE_FLAGS: ReadonlyMap<string, string> = new Map([
   [ '--openssl-config', 'an OpenSSL config (its engines and providers are native libraries loaded into the process)' ],
   [ '--snapshot-blob', 'a V8 startup snapshot (code that runs before the app)' ],
   [ '--env-file', 'an env file (which can set NODE_OPTIONS and any other variable)' ],
+  [ '--env-file-if-exists', 'an env file (which can set NODE_OPTIONS and any other variable)' ],
   [ '--experimental-policy', 'a policy manifest (its redirects make require() load other modules)' ],
 ]);
 

@@ -230,7 +230,7 @@ export const dangerousNodeFlags: Rule = {
     'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
     'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
-    '`--snapshot-blob`, `--env-file`, `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
+    '`--snapshot-blob`, `--env-file` (and `--env-file-if-exists`), `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
     'as its path-to-regexp when `EGG_OPTIONS_PATH_TO_REGEXP_MODULE` names one. `NODE_PATH` makes ' +
     'require() look in its directories for what the app does not install: an optional require (egg-sentinel\'s own probe ' +
     'for koa-router included, before this check runs) loads code from there. `NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +

@@ -381,6 +381,8 @@ describe('SEN306 node flags', () => {
     assert.deepEqual([ outside.severity, outside.target ], [ 'high', 'NODE_OPTIONS --snapshot-blob' ]);
     assert.match(outside.message, /every process loads a V8 startup snapshot \(code that runs before the app\) from \/tmp\/snap\.blob, outside the app/);
     assert.match(check('--env-file=.env.missing')[0].message, /a file that does not exist from the working directory/);
+    // Node 20.19's variant that skips a missing file (black-box round 25).
+    assert.match(check('--env-file-if-exists=/tmp/shared/.env', PROD, { '/tmp/shared/.env': '/tmp/shared/.env' })[0].message, /every process loads an env file \(which can set NODE_OPTIONS and any other variable\) from \/tmp\/shared\/\.env, outside the app/);
     assert.match(check('--tls-keylog /var/log/keys')[0].message, /writes the keys of its TLS sessions there/);
     assert.equal(check('--experimental-network-imports')[0].severity, 'high');
     const environment = (name: string, value: string) => dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags: [{ source: 'environment', name, value }] } }), PROD);
