@@ -173,6 +173,23 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 a guard whose own config lets requests without credentials through (egg-jwt\'s credentialsRequired: false, black-box round 25)', () => {
+    it('refuses boot, naming the option and its file', async () => {
+      const message = await expectRefused(fixture('mw-optional-credentials'), /SEN403/);
+      assert.match(message, /at or above "high" in env "unittest" \(SEN403\)/);
+      assert.match(message, /auth lets requests without credentials through: config\.auth\.credentialsRequired is false, so it calls next\(\) for a request that sends no token/);
+      assert.match(message, /where: middleware:auth \(from config\/config\.default\.ts\)/);
+    });
+
+    it('the hole is real: a request without a token reaches the controller, while a wrong token is refused', async () => {
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(fixture('mw-optional-credentials')), async app => {
+        assert.equal((await app.httpRequest().get('/api/users').expect(200)).body.servedBy, 'controller');
+        await app.httpRequest().get('/api/users').set('authorization', 'Bearer wrong').expect(401);
+      });
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');

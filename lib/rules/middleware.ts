@@ -411,10 +411,11 @@ export const middlewareOrderBroken: Rule = {
 export const guardWeakened: Rule = {
   id: 'SEN403',
   area: 'middleware',
-  title: 'Security middleware weakened by match/ignore',
+  title: 'Security middleware weakened by match/ignore or its own options',
   severity: 'high',
   description: 'A required or guarding middleware has a `match`/`ignore` option that skips protected routes, or skips every ' +
-    'path (an `ignore` such as `/`). The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
+    'path (an `ignore` such as `/`), or its own config lets requests without credentials through: `credentialsRequired: false` ' +
+    '(egg-jwt\'s koa-jwt2, express-jwt) or `passthrough: true` (koa-jwt), with which it calls next() for a request that sends no token. The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
     'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
@@ -429,6 +430,14 @@ export const guardWeakened: Rule = {
     const covered = protectedRoutes(facts);
     const hits: RuleHit[] = [];
     for (const name of new Set([ ...policy.required, ...policy.guards ])) {
+      const anonymous = anonymousAllowed(facts.config[name]);
+      if (anonymous) {
+        hits.push({ severity: 'high', target: `middleware:${name}`, source: facts.provenance(`${name}.${anonymous}`),
+          message: `${name} lets requests without credentials through: config.${name}.${anonymous} is ${anonymous === 'passthrough' ? 'true' : 'false'}, ` +
+            'so it calls next() for a request that sends no token, and every route it guards serves anonymous callers',
+          fix: `Remove \`${anonymous}\` from config.${name} (a route that must also serve anonymous callers belongs in \`config.sentinel.routes.public\`, ` +
+            'or behind a middleware of its own that reads the optional user).' });
+      }
       const entry = inChain(facts, name);
       if (!entry?.filter) continue;
       const base = { severity: 'high' as const, target: `middleware:${name}`, source: facts.provenance(`${name}.${entry.match ? 'match' : 'ignore'}`) };
@@ -452,6 +461,13 @@ export const guardWeakened: Rule = {
     return hits;
   }),
 };
+
+/** The option of a guard's config that lets a request without credentials through, if set so. */
+function anonymousAllowed(options: unknown): 'credentialsRequired' | 'passthrough' | undefined {
+  if (!options || typeof options !== 'object') return undefined;
+  const { credentialsRequired, passthrough } = options as { credentialsRequired?: unknown; passthrough?: unknown };
+  return credentialsRequired === false ? 'credentialsRequired' : passthrough === true ? 'passthrough' : undefined;
+}
 
 export const unprotectedRoute: Rule = {
   id: 'SEN404',
