@@ -190,6 +190,28 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 a protected path egg\'s siteFile answers with a function, before every app middleware (black-box round 25)', () => {
+    it('refuses boot, naming the path; a Buffer and the favicon redirect are no finding', async () => {
+      const message = await expectRefused(fixture('mw-sitefile-handler'), /SEN404/);
+      assert.match(message, /GET \/admin\/export\.csv is protected but answered by a function in config\.siteFile: egg's siteFile middleware \(#\d+ siteFile .*\) runs it before auth/);
+      assert.doesNotMatch(message, /robots\.txt|favicon/);
+    });
+
+    it('the hole is real: the export is served without auth; listed as public, the app boots', async () => {
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(fixture('mw-sitefile-handler')), async app => {
+        const served = await app.httpRequest().get('/admin/export.csv').expect(200);
+        assert.equal(served.headers['x-served-by'], 'siteFile');
+        await app.httpRequest().get('/api/users').expect(401);
+      });
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'high');
+      mm(process.env, 'SENTINEL_FIXTURE_PUBLIC', '1');
+      await withApp(bootApp(fixture('mw-sitefile-handler')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+      });
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');

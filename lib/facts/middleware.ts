@@ -518,6 +518,7 @@ export interface MiddlewareFacts {
   availableMiddleware: string[];
   routes: RouteFact[];
   securityScopes: SecurityScopeFact[];
+  siteFileHandlers: string[];
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -553,7 +554,19 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     entry.filter = { summary: `${kind}: ${describePattern(entry[kind])}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter) };
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
-  return { middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg.config, modules, routes) };
+  return {
+    middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg.config, modules, routes),
+    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware),
+  };
+}
+
+/**
+ * The request paths egg's siteFile middleware (in coreMiddleware, ahead of every app middleware) answers with a
+ * function of the app's, which may serve anything; a Buffer (robots.txt) or a URL to redirect to serves no data.
+ */
+function siteFileHandlers(siteFile: unknown, middleware: readonly MiddlewareFact[]): string[] {
+  if (!siteFile || typeof siteFile !== 'object' || !middleware.some(entry => entry.name === 'siteFile' && entry.position !== null)) return [];
+  return Object.entries(siteFile).filter(([ requestPath, content ]) => requestPath.startsWith('/') && typeof content === 'function').map(([ requestPath ]) => requestPath);
 }
 
 /**

@@ -198,6 +198,8 @@ export interface Facts {
    * global middleware's filter against every route and `/`. Empty in the agent.
    */
   securityScopes: SecurityScopeFact[];
+  /** Request paths egg's siteFile middleware answers (GET, HEAD) with a function of the app's, before every app middleware. Empty in the agent. */
+  siteFileHandlers: string[];
   ipc: IpcFacts;
   /** Files that hold or shape config: modes, egg's config dumps, static dirs, path-valued config, .gitignore (lib/facts/files.ts). */
   files: FileFacts;

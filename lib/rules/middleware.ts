@@ -155,12 +155,19 @@ interface Coverage {
   gapsByChain: Map<RouteStep[], Map<string, string | undefined>>;
 }
 
+/** The policy's protect and public entries as predicates on route paths; a public entry's methods (GET with HEAD), or undefined for all. */
+function compiledRoutePolicy(policy: Policy) {
+  return {
+    protect: (policy.routes.protect ?? []).map(entry => ({ by: entry.by, matches: entry.paths.map(compileRoutePattern) })),
+    exemptions: (policy.routes.public ?? []).map(entry => ({
+      methods: entry.methods && !entry.methods.includes('ALL') ? new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))) : undefined,
+      matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
+    })),
+  };
+}
+
 function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
-  const protect = (policy.routes.protect ?? []).map(entry => ({ by: entry.by, matches: entry.paths.map(compileRoutePattern) }));
-  const exemptions = (policy.routes.public ?? []).map(entry => ({
-    methods: entry.methods && !entry.methods.includes('ALL') ? new Set(entry.methods.flatMap(method => (method === 'GET' ? [ 'GET', 'HEAD' ] : [ method ]))) : undefined,
-    matches: (entry.paths ?? [ entry.path as string ]).map(compileRoutePattern),
-  }));
+  const { protect, exemptions } = compiledRoutePolicy(policy);
   // Keyed by the entries a route matches; null when an exception without methods makes such routes wholly public.
   const coverages = new Map<string, Coverage | null>();
   const coverage = (protectedBy: number[], exemptBy: number[]): Coverage | null => {
@@ -477,7 +484,8 @@ export const unprotectedRoute: Rule = {
   description: 'A route covered by `config.sentinel.routes.protect` and not listed in `routes.public` reaches its controller ' +
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
-    'method, recorded when the route was registered) and why the guard does not run. With `protect: [{ paths: [\'**\'], by: ' +
+    'method, recorded when the route was registered) and why the guard does not run. A protected path that egg\'s siteFile ' +
+    'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
@@ -502,9 +510,33 @@ export const unprotectedRoute: Rule = {
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
-    return hits;
+    return [ ...hits, ...siteFileGaps(facts) ];
   }),
 };
+
+/**
+ * Protected request paths egg's siteFile answers with a function of the app's config: it runs in coreMiddleware, so
+ * no guard after it in the chain (every app middleware, the router's) sees the request.
+ */
+function siteFileGaps(facts: Facts): RuleHit[] {
+  const siteFile = inChain(facts, 'siteFile');
+  if (!siteFile || !facts.siteFileHandlers.length) return [];
+  const { protect, exemptions } = compiledRoutePolicy(policyOf(facts));
+  return facts.siteFileHandlers.flatMap(requestPath => {
+    if (exemptions.some(entry => (!entry.methods || entry.methods.has('GET')) && matchesAny(entry.matches, requestPath))) return [];
+    const guards = [ ...new Set(protect.filter(entry => matchesAny(entry.matches, requestPath)).flatMap(entry => entry.by)) ];
+    const missing = guards.filter(guard => !((inChain(facts, guard)?.position ?? Infinity) < (siteFile.position as number)));
+    if (!missing.length) return [];
+    return [{
+      severity: 'high' as const,
+      target: `siteFile:${requestPath}`,
+      source: facts.provenance('siteFile'),
+      message: `GET ${requestPath} is protected but answered by a function in config.siteFile: egg's siteFile middleware (${positioned(siteFile)}) runs it ` +
+        `before ${listed(missing)}, and the request never reaches them`,
+      fix: `Serve ${requestPath} from a route (\`router.get('${requestPath}', controller)\`), where its guards run, or list it in \`config.sentinel.routes.public\` with a reason.`,
+    }];
+  });
+}
 
 /** The router method that registers a route like this one, for fix texts: `get`, `post`, `all`. */
 function routeVerb(route: RouteFact): string {
@@ -636,9 +668,10 @@ export const unmatchedPolicyEntry: Rule = {
       for (const side of [ 'before', 'after' ] as const) constraint[side]?.forEach((value, item) => name(`${at}.${side}[${item}]`, value));
     });
     // As coverRoutes matches them: protect patterns also by the request paths a route serves, public ones by its path.
+    // A path egg's siteFile answers with a function counts as a route (GET and HEAD) here: the policy judges it (SEN404).
     const protectsRoute = (pattern: string) => {
       const match = compileRoutePattern(pattern);
-      return facts.routes.some(route => protects([ match ], route));
+      return facts.routes.some(route => protects([ match ], route)) || facts.siteFileHandlers.some(match);
     };
     const exemptsRoutes = (pattern: string) => {
       const match = compileRoutePattern(pattern);
@@ -666,6 +699,7 @@ export const unmatchedPolicyEntry: Rule = {
         const methods = entry.methods?.includes('ALL') ? [] : entry.methods ?? [];
         const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
         if (withMethod.length) continue;
+        if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && facts.siteFileHandlers.some(compileRoutePattern(pattern))) continue;
         hits.push({
           severity: audit && !routes.length ? 'low' : 'medium',
           target: where,

@@ -35,6 +35,7 @@ export function fakeFacts(overrides: {
     availableMiddleware: [],
     routes: [],
     securityScopes: [],
+    siteFileHandlers: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
       gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], foreignWrittenDirs: [],
