@@ -659,6 +659,32 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN609: an egg-cors origin function that reflects the caller, with credentials, refuses boot in prod; the hole is real (black-box round 25)', async () => {
+    const dir = tempApp('builtin-cors-function', {
+      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+      'config/config.default.js': "module.exports = () => ({ keys: 'cors-function-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', cors: { origin: ctx => ctx.get('origin'), credentials: true }, " +
+        'sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || \'high\' } });\n',
+      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(dir, /SEN609/);
+      assert.match(message, /config\.cors\.origin, a function, answers https:\/\/evil\.example, null with that origin/);
+      mm.restore();
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(dir, async app => {
+        const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
+        assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
+        assert.equal(res.headers['access-control-allow-credentials'], 'true');
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
     const dir = tempApp('builtin-tls-unchecked', {
       'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",

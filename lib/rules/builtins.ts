@@ -796,7 +796,10 @@ export const corsCredentialsAnyOrigin: Rule = {
   severity: 'high',
   description: 'egg-cors (@koa/cors) with `credentials: true` answers a cross-site request with the requesting origin and ' +
     '`Access-Control-Allow-Credentials: true` when `origin` is `\'*\'` (koa-cors turns `*` into the request\'s origin), so a page on ' +
-    'any site reads the logged-in user\'s responses, the CSRF token included. egg-cors\' own default origin check ' +
+    'any site reads the logged-in user\'s responses, the CSRF token included; so does an `origin` function that answers a foreign ' +
+    'origin (asked as koa-cors asks it, with a stand-in ctx whose Origin is `https://evil.example`, `null`, or a loose variant of ' +
+    'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`; one that throws or is asynchronous ' +
+    'is medium, as it cannot be judged). egg-cors\' own default origin check ' +
     '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605). ' +
     'Outside local/unittest.',
   fix: "Name the sites that may read the app's responses: `cors: { origin: ctx => (ALLOWED.includes(ctx.get('origin')) ? ctx.get('origin') : '') }`, " +
@@ -811,6 +814,7 @@ export const corsCredentialsAnyOrigin: Rule = {
         message: `egg-cors reflects any site's origin with credentials: config.cors has origin '*' and credentials: true${setIn(facts, 'cors.credentials')}, ` +
           'which koa-cors answers with the request\'s own Origin and Access-Control-Allow-Credentials: true' }];
     }
+    if (typeof cors.origin === 'function') return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, facts.provenance('cors.origin') ?? source);
     // egg-cors's own origin check (no origin configured) admits what egg-security's domainWhiteList admits.
     const list = securityConfig(facts).domainWhiteList;
     const open = cors.hasCustomOriginHandler === false && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
@@ -819,6 +823,53 @@ export const corsCredentialsAnyOrigin: Rule = {
         'so egg-security\'s domainWhiteList decides, and it admits hosts anyone can register' }] : [];
   },
 };
+
+/** A site no app names. */
+const FOREIGN_ORIGIN = 'https://evil.example';
+
+/**
+ * Origins a loose check of the hosts the function's source names lets through (`origin.endsWith('example.com')`
+ * admits `https://evilexample.com`, `/example\.com/.test(origin)` admits `https://example.com.evil.example`), a plain
+ * foreign site, and the `null` origin of sandboxed frames and local files.
+ */
+function foreignOrigins(source: string): string[] {
+  const hosts = new Set<string>();
+  for (const [ , host ] of source.matchAll(/([a-z0-9-]+(?:\\?\.[a-z0-9-]+)+)/gi)) {
+    const plain = host.replace(/\\\./g, '.').toLowerCase();
+    if (/\.[a-z]{2,}$/.test(plain) && !/^(?:ctx|this|request|headers?|req)\./.test(plain)) hosts.add(plain.replace(/^(?:https?\.)?\.?/, ''));
+  }
+  return [ FOREIGN_ORIGIN, 'null', ...[ ...hosts ].slice(0, 10).flatMap(host => [ `https://evil${host}`, `https://${host}.evil.example` ]) ];
+}
+
+/** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
+function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, source: string | undefined): RuleHit[] {
+  const reflected: string[] = [];
+  for (const origin of foreignOrigins(String(originOf))) {
+    const headers: Record<string, string> = { origin, host: 'app.invalid' };
+    const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
+    const ctx = { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {} };
+    let answer: unknown;
+    try {
+      answer = originOf(ctx);
+    } catch (error) {
+      return [{ severity: 'medium', target: 'config.cors.origin', source,
+        message: `config.cors.origin could not be judged: asked about the origin ${origin} with credentials: true, it threw ` +
+          `(${(error instanceof Error ? error.message : String(error)).slice(0, 200)}); if it answers with a foreign origin, any site reads the logged-in user's responses`,
+        fix: 'Compare the Origin header with a list of exact origins (`ALLOWED.includes(ctx.get(\'origin\'))`) and return \'\' for any other.' }];
+    }
+    if (answer instanceof Promise) {
+      answer.catch(() => undefined);
+      return [{ severity: 'medium', target: 'config.cors.origin', source,
+        message: 'config.cors.origin is asynchronous, so egg-sentinel cannot ask it at boot which sites it admits with credentials: true; if it answers with a foreign origin, any site reads the logged-in user\'s responses',
+        fix: 'Make the origin check a synchronous comparison with a list of exact origins, or waive this finding with the reason once you checked it.' }];
+    }
+    if (answer === origin || answer === '*') reflected.push(origin);
+  }
+  if (!reflected.length) return [];
+  return [{ severity: 'high', target: 'config.cors.origin', source,
+    message: `egg-cors gives credentialed access to sites the app does not name: config.cors.origin, a function, answers ${reflected.slice(0, 4).join(', ')} with ` +
+      'that origin (or \'*\', which koa-cors turns into it) under credentials: true, so their pages read the logged-in user\'s responses' }];
+}
 
 export const outgoingTlsUnchecked: Rule = {
   id: 'SEN610',

@@ -554,6 +554,20 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.deepEqual(check({ credentials: true, origin: 'https://app.example.com', hasCustomOriginHandler: true }, [ '.com' ]), [], 'its own origin decides');
     assert.deepEqual(check({ credentials: true, origin: '*' }, [], []), [], 'egg-cors not enabled');
   });
+
+  it('an origin function is asked as koa-cors asks it: one that reflects a foreign origin, or a loose check of the app\'s host, is high (black-box round 25)', () => {
+    const fn = (origin: (ctx: any) => unknown) => check({ credentials: true, origin, hasCustomOriginHandler: true });
+    const reflects = /^config\.cors\.origin: egg-cors gives credentialed access to sites the app does not name: config\.cors\.origin, a function, answers /;
+    assert.match(fn(ctx => ctx.get('origin'))[0] ?? '', reflects);
+    assert.match(fn(ctx => ctx.headers.origin || '*')[0] ?? '', reflects);
+    assert.match(fn(ctx => (ctx.get('origin').endsWith('example.com') ? ctx.get('origin') : ''))[0] ?? '', /answers https:\/\/evilexample\.com/);
+    assert.match(fn(ctx => (/example\.com/.test(ctx.get('origin')) ? ctx.get('origin') : ''))[0] ?? '', /answers https:\/\/evilexample\.com, https:\/\/example\.com\.evil\.example/);
+    assert.deepEqual(fn(ctx => ([ 'https://app.example.com' ].includes(ctx.get('origin')) ? ctx.get('origin') : '')), [], 'exact origins');
+    assert.deepEqual(fn(ctx => (/^https:\/\/([a-z]+\.)?example\.com$/.test(ctx.get('origin')) ? ctx.get('origin') : '')), [], 'an anchored pattern of its own hosts');
+    assert.deepEqual(check({ credentials: false, origin: (ctx: any) => ctx.get('origin') }), [], 'no credentials');
+    assert.match(fn(async ctx => ctx.get('origin'))[0] ?? '', /config\.cors\.origin is asynchronous, so egg-sentinel cannot ask it at boot/);
+    assert.match(fn(ctx => ctx.app.config.allowed.includes(ctx.get('origin')))[0] ?? '', /config\.cors\.origin could not be judged: asked about the origin https:\/\/evil\.example with credentials: true, it threw/);
+  });
 });
 
 describe('SEN610 edge cases (fake facts)', () => {
