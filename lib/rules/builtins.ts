@@ -373,9 +373,13 @@ export const securityHeadersWeakened: Rule = {
     'HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
     'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
-    'empty policy, egg\'s default), one only reported (`reportOnly: true`), one whose `script-src` (else `default-src`) ' +
-    'allows any script (`*`, `https:`, `data:`, `blob:`, `\'unsafe-eval\'`; `\'unsafe-inline\'` in `default-src`, since egg-security ' +
-    'adds its nonce to `script-src` only), or a Referrer-Policy of `unsafe-url` as low.',
+    'empty policy, egg\'s default), one only reported (`reportOnly: true`), one that restricts no script (no `script-src`, ' +
+    '`script-src-elem` or `default-src`), one whose directive for scripts (`script-src-elem`, else `script-src`, else `default-src`, ' +
+    'read as browsers read the header egg-security sends: names in any case, the first of a name wins, a `;` inside a value starts ' +
+    'a directive, `.x` is `*.x`) allows any script (`*`, `https:`, `data:`, `blob:`, `*.com`, `\'unsafe-eval\'`, a nonce fixed in config, ' +
+    '`\'unsafe-inline\'` where no nonce or hash stands beside it: egg-security adds its nonce to the key `script-src` only, and not when ' +
+    'a value there contains `nonce-`), one whose `script-src-attr` has `\'unsafe-inline\'` (injected event handlers run), ' +
+    'or a Referrer-Policy of `unsafe-url` as low.',
   fix: "Remove the overrides that switch headers or guards off, and the `match`/`ignore` that skip every route; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
     "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
   check: securityCheck(facts => {
@@ -417,12 +421,20 @@ export const securityHeadersWeakened: Rule = {
         message: `the Content-Security-Policy is only reported, not enforced: config.security.csp.reportOnly is true${setIn(facts, 'security.csp.reportOnly')}`,
       });
     }
-    const scripts = permissiveScriptSources(policy as Record<string, unknown>);
-    if (scripts) {
+    for (const hole of cspScriptHoles(policy as Record<string, unknown>)) {
+      if (hole.key === undefined) {
+        hits.push({ severity: 'low', target: 'config.security.csp.policy', source: facts.provenance('security.csp.policy'),
+          message: 'the Content-Security-Policy restricts no script: it has no script-src, script-src-elem or default-src, so an injected script runs' });
+        continue;
+      }
+      const key = `security.csp.policy.${hole.key}`;
+      const fixed = hole.sources.filter(source => /^'nonce-/i.test(source));
+      const shown = hole.sources.filter(source => !fixed.includes(source));
+      const from = hole.key === hole.directive ? '' : ` (config key ${hole.key})`;
       hits.push({
-        severity: 'low', target: `config.security.csp.policy.${scripts.directive}`, source: facts.provenance(`security.csp.policy.${scripts.directive}`),
-        message: `the Content-Security-Policy's ${scripts.directive} allows ${scripts.sources.join(', ')}${setIn(facts, `security.csp.policy.${scripts.directive}`)}: ` +
-          'an injected script runs all the same',
+        severity: 'low', target: `config.${key}`, source: facts.provenance(key),
+        message: `the Content-Security-Policy's ${hole.directive}${from} allows ${[ ...shown, ...fixed.map(source => `${source}, a nonce fixed in config`) ].join(', ')}${setIn(facts, key)}: ` +
+          (hole.runs === 'handler' ? 'an injected event handler (onerror=…) runs all the same' : 'an injected script runs all the same'),
       });
     }
     return hits;
@@ -431,23 +443,77 @@ export const securityHeadersWeakened: Rule = {
 
 /** Script sources that let any script run: any host, any host of a scheme, inline data, and eval. */
 const PERMISSIVE_SCRIPT_SOURCE = /^(?:\*|https?:|data:|blob:|'unsafe-eval')$/i;
+/** A host wildcard over a top-level domain or every host (`*.com`, `https://*`): anyone can register a host there. */
+const ANY_HOST_WILDCARD = /^(?:[a-z][a-z0-9+.-]*:\/\/)?\*(?:\.[^./:]+)?(?::(?:\d+|\*))?(?:\/.*)?$/i;
+/** A nonce or hash source: with one, browsers ignore 'unsafe-inline' in the directive. */
+const NONCE_OR_HASH = /^'(?:nonce|sha256|sha384|sha512)-/i;
+/** Where egg-security's per-request nonce stands in the header it builds (it adds `'nonce-<ctx.nonce>'`). */
+const EGG_NONCE = "'nonce-(egg-security:per-request)'";
+
+interface CspDirective {
+  /** The config key it came from (`SCRIPT-SRC`, or `img-src` when that value held `; script-src *`). */
+  key: string;
+  sources: string[];
+}
 
 /**
- * The directive that governs scripts (`script-src`, else `default-src`) when it allows any script: `*`, a bare scheme,
- * `data:`, `blob:` or `'unsafe-eval'`; `'unsafe-inline'` only in `default-src`: egg-security adds a nonce to
- * `script-src` alone, which makes browsers ignore `'unsafe-inline'` there.
+ * The policy as browsers read the header egg-security sends: its csp middleware writes each key with its values,
+ * adds its nonce to the key `script-src` unless a value there contains `nonce-`, rewrites `.x` to `*.x`, and joins
+ * them with `;`; browsers split on `;` (a `;` inside a value starts a directive), read names in any case, and keep
+ * the first directive of a name.
  */
-function permissiveScriptSources(policy: Record<string, unknown>): { directive: string; sources: string[] } | undefined {
-  const directive = [ 'script-src', 'default-src' ].find(name => policy[name] !== undefined);
-  if (!directive) return undefined;
-  const value = policy[directive];
-  const all = (Array.isArray(value) ? value.map(String) : String(value).split(/\s+/)).map(source => source.trim());
-  // With 'strict-dynamic' (and the nonce egg-security adds to script-src) browsers ignore hosts, schemes and
-  // 'unsafe-inline' in the directive: Google's strict CSP lists them for older browsers only.
-  const strictDynamic = directive === 'script-src' && all.some(source => source.toLowerCase() === "'strict-dynamic'");
-  const sources = all.filter(source => (strictDynamic ? source.toLowerCase() === "'unsafe-eval'" :
-    PERMISSIVE_SCRIPT_SOURCE.test(source) || (directive === 'default-src' && source.toLowerCase() === "'unsafe-inline'")));
-  return sources.length ? { directive, sources } : undefined;
+function sentCsp(policy: Record<string, unknown>): Map<string, CspDirective> {
+  const directives = new Map<string, CspDirective>();
+  for (const [ key, raw ] of Object.entries(policy)) {
+    if (key === 'sandbox') continue;
+    let values = (Array.isArray(raw) ? raw : [ raw ]).map(String);
+    if (key === 'script-src' && !values.some(value => value.includes('nonce-'))) values = [ ...values, EGG_NONCE ];
+    const text = `${key} ${values.map(value => (value.startsWith('.') ? `*${value}` : value)).join(' ')}`;
+    for (const piece of text.split(';')) {
+      const [ name, ...sources ] = piece.trim().split(/\s+/);
+      if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), { key, sources: sources.filter(Boolean) });
+    }
+  }
+  return directives;
+}
+
+interface ScriptHole {
+  directive: string;
+  key?: string;
+  sources: string[];
+  /** What runs: `script` for an injected <script>, `handler` for an injected onerror=… attribute. */
+  runs: 'script' | 'handler';
+}
+
+/**
+ * Where the CSP egg-security sends lets an injected script run: the directive that governs `<script>` elements
+ * (`script-src-elem`, else `script-src`, else `default-src`; none at all restricts nothing) allowing any host,
+ * scheme, `data:`, `blob:`, `'unsafe-eval'`, a fixed nonce from config, or `'unsafe-inline'` without a nonce or hash
+ * (egg-security's nonce goes into `script-src` alone); and `script-src-attr`'s `'unsafe-inline'`, which runs injected
+ * event handlers. With `'strict-dynamic'` beside a nonce browsers ignore hosts, schemes and 'unsafe-inline'.
+ */
+function cspScriptHoles(policy: Record<string, unknown>): ScriptHole[] {
+  const directives = sentCsp(policy);
+  const governing = (names: string[]) => names.map(name => ({ name, directive: directives.get(name) })).find(entry => entry.directive);
+  const elements = governing([ 'script-src-elem', 'script-src', 'default-src' ]);
+  if (!elements?.directive) return [{ directive: 'script-src', sources: [], runs: 'script' }];
+  const holes: ScriptHole[] = [];
+  const judge = (name: string, directive: CspDirective, runs: ScriptHole['runs']) => {
+    const nonceOrHash = directive.sources.some(source => NONCE_OR_HASH.test(source));
+    const strictDynamic = nonceOrHash && directive.sources.some(source => source.toLowerCase() === "'strict-dynamic'");
+    const sources = directive.sources.filter(source => {
+      const lower = source.toLowerCase();
+      if (runs === 'handler') return lower === "'unsafe-inline'" && !nonceOrHash;
+      if (strictDynamic) return lower === "'unsafe-eval'" || (lower.startsWith("'nonce-") && source !== EGG_NONCE);
+      return PERMISSIVE_SCRIPT_SOURCE.test(source) || ANY_HOST_WILDCARD.test(source) || (lower === "'unsafe-inline'" && !nonceOrHash) ||
+        (lower.startsWith("'nonce-") && source !== EGG_NONCE);
+    });
+    if (sources.length) holes.push({ directive: name, key: directive.key, sources, runs });
+  };
+  judge(elements.name, elements.directive, 'script');
+  const handlers = governing([ 'script-src-attr', 'script-src', 'default-src' ]);
+  if (handlers?.directive && handlers.directive !== elements.directive) judge(handlers.name, handlers.directive, 'handler');
+  return holes;
 }
 
 /** The Content-Security-Policy's `frame-ancestors` governs framing (browsers obey it over X-Frame-Options). */

@@ -410,6 +410,31 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com" } } }), prod), []);
   });
 
+  it('SEN603: the policy is judged as browsers read the header egg-security sends (black-box round 25)', () => {
+    const holes = (policy: Record<string, unknown>) => securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy } }), prod)
+      .map(hit => `${hit.target}: ${hit.message}`);
+    // Directive names in any case, the first of a name wins; egg-security adds its nonce to the key script-src only.
+    assert.deepEqual(holes({ 'default-src': "'self'", 'SCRIPT-SRC': '*', 'script-src': "'self'" }),
+      [ "config.security.csp.policy.SCRIPT-SRC: the Content-Security-Policy's script-src (config key SCRIPT-SRC) allows *: an injected script runs all the same" ]);
+    assert.match(holes({ 'default-src': "'self'", 'script-src-elem': '*' })[0] ?? '', /script-src-elem allows \*: an injected script runs/);
+    assert.deepEqual(holes({ 'img-src': "'self'" }), [ 'config.security.csp.policy: the Content-Security-Policy restricts no script: it has no script-src, script-src-elem or default-src, so an injected script runs' ]);
+    assert.match(holes({ 'default-src': "'self'", 'script-src-attr': "'unsafe-inline'" })[0] ?? '', /script-src-attr allows 'unsafe-inline': an injected event handler \(onerror=…\) runs/);
+    assert.match(holes({ 'default-src': "'self'", 'script-src': [ "'self'", "'nonce-abc'" ] })[0] ?? '', /script-src allows 'nonce-abc', a nonce fixed in config/);
+    // A value that contains nonce- keeps egg-security's nonce out, and 'unsafe-inline' is then live.
+    assert.match(holes({ 'default-src': "'self'", 'script-src': "'self' 'unsafe-inline' https://nonce-cdn.example.com" })[0] ?? '', /script-src allows 'unsafe-inline'/);
+    assert.match(holes({ 'default-src': "'self'", 'script-src': [ "'self'", '.com' ] })[0] ?? '', /script-src allows \*\.com/);
+    assert.match(holes({ 'default-src': "'self'", 'script-src': [ "'self'", 'https://*' ] })[0] ?? '', /script-src allows https:\/\/\*/);
+    // A ; inside a value starts a directive, which comes first.
+    assert.match(holes({ 'img-src': "'self'; script-src *", 'script-src': "'self'" })[0] ?? '', /script-src \(config key img-src\) allows \*/);
+    // Strict policies stay clean.
+    for (const policy of [
+      { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com *.example.com" },
+      { 'default-src': "'self'", 'script-src': "'self' 'unsafe-inline'", 'script-src-attr': "'none'" },
+      { 'default-src': "'self'", 'script-src-elem': "'self'" },
+      { 'script-src': "'strict-dynamic' https: 'unsafe-inline'", 'object-src': "'none'" },
+    ]) assert.deepEqual(holes(policy), [], JSON.stringify(policy));
+  });
+
   it('SEN603: an X-Frame-Options value browsers ignore is medium unless frame-ancestors governs framing; default-src \'unsafe-inline\' and Referrer-Policy unsafe-url are low (black-box round 23)', () => {
     const hits = (security: Record<string, unknown>) => securityHeadersWeakened.check(securityFacts(security), prod).map(hit => `${hit.severity} ${hit.target}`);
     assert.deepEqual(hits({ xframe: { enable: true, value: 'ALLOW-FROM https://partner.example' } }), [ 'medium config.security.xframe.value' ]);
