@@ -9,7 +9,7 @@ import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers'
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
 const ROOT = path.join(__dirname, '..');
 
-/** The rule ids a refusal names in its first line: `(SEN202, SEN202)`. */
+/** The rule ids a refusal names in its first line, each once: `(SEN202, SEN203)`. */
 function refusedIds(message: string): string[] {
   return [ ...new Set(/\(((?:SEN\d{3}(?:, )?)+)\)/.exec(message)?.[1].split(', ') ?? []) ];
 }

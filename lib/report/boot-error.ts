@@ -17,7 +17,7 @@ export class SentinelBootError extends Error {
     const notes = report.findings.filter(f => !f.blocking && WAIVER_RULES.has(f.ruleId)).map(f => `  note: ${f.ruleId} ${f.message}`);
     if (report.rulesOff.length) notes.push(`  note: switched off by config.sentinel.rules: ${report.rulesOff.join(', ')}`);
     super(`[egg-sentinel] boot refused by the ${report.process}: ${blocking.length} finding(s) at or above "${report.threshold}" in env ${quoteForMessage(report.app.env)} ` +
-      `(${blocking.map(f => f.ruleId).join(', ')})\n${blocking.map(formatFinding).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}` +
+      `(${[ ...new Set(blocking.map(f => f.ruleId)) ].join(', ')})\n${blocking.map(formatFinding).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}` +
       'Fix them, or accept one with config.sentinel.waivers: [{ rule, target, reason, expires }] (see the README, "Waivers").');
     this.name = 'SentinelBootError';
     // Not enumerable: egg's logger prints enumerable error properties, which would repeat the whole message.

@@ -36,6 +36,16 @@ describe('evaluate: threshold, overrides and waivers', () => {
     assert.equal(run([ hit('critical') ], { failOn: 'never' }).refused, false);
   });
 
+  it('a refusal\'s first line names each rule once, however many of its findings block (black-box round 25: 23 × SEN103)', () => {
+    const checked = runChecks(fakeFacts({ config: { keys: 'x' } }), { config: {}, now: NOW });
+    const blocking = checked.findings.filter(f => f.blocking);
+    const report = { ...checked, findings: [ ...blocking, { ...blocking[0], target: 'config.other' } ] };
+    const firstLine = new SentinelBootError(report).message.split('\n')[0];
+    const ids = [ ...new Set(blocking.map(f => f.ruleId)) ];
+    assert.ok(ids.length >= 1);
+    assert.ok(firstLine.endsWith(` ${blocking.length + 1} finding(s) at or above "high" in env "prod" (${ids.join(', ')})`), firstLine);
+  });
+
   it('applies per-rule overrides', () => {
     assert.deepEqual(run([ hit('critical') ], { rules: { SEN201: 'off' } }).findings, []);
     // Switching a rule off leaves a trace: the report lists it and the boot log's summary names it (black-box round 13).
