@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CODE_LOADING_KEYS } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { collectEnvSources } from './facts/collect';
-import { commandPackage, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
+import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
@@ -261,9 +261,14 @@ function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.Pr
   const file = command.includes('/') || command.includes(path.sep) ? path.resolve(cwd, command) : findExecutable(command, searched, cwd);
   const given = start.node === undefined ? '`node`, found first on the PATH egg-scripts builds (the app\'s node_modules/.bin, then .node/bin, then PATH)' :
     start.nodeFromPackageJson ? `package.json's eggScriptsConfig.node ${JSON.stringify(start.node)}` : `--node=${start.node}`;
+  // A failed start shows the master's stderr through `head` and `tail`, looked up along the same PATH.
+  const helpers = EGG_SCRIPTS_START_COMMANDS.flatMap(name => shadowedCommandEntry(start.baseDir, name) ?? []).map(entry =>
+    `[egg-sentinel preflight] refused to start (SEN111): egg-scripts start runs \`${entry.command}\` by name when a start fails, and the app's ${entry.link} ` +
+      `is ${entry.target}${entry.package === undefined ? '' : `, a file of the package ${entry.package}`}: it would run with this user's rights. ` +
+      `Fix: remove the dependency that links it${entry.package === undefined ? '' : ` (\`npm ls ${entry.package}\`)`} and reinstall (\`npm ci\`).`);
   const refused = file === undefined ? { why: `no executable ${command} is on the PATH egg-scripts builds (${searched})` } : masterNodeWhy(file, start.baseDir);
-  if (!refused) return [];
-  return [
+  if (!refused) return helpers;
+  return [ ...helpers,
     `[egg-sentinel preflight] refused to start (SEN111): egg-scripts start would run ${given} as the master: ${refused.why}. ` +
       'It would run with the app\'s environment before any check, and could start the app without this preflight.',
     refused.installed ?

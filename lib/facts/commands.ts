@@ -14,7 +14,12 @@ const LAUNCHER_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'e
 
 /** Each command judged, with the packages whose bin may stand in for it when the app declares them (node ships npm). */
 const SHADOWED_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'node', [ 'node' ] ], [ 'npm', [ 'npm', 'node' ] ], [ 'npx', [ 'npm', 'node' ] ], [ 'sh', [] ],
+  // egg-scripts itself runs these along the same PATH: `head` and `tail` of stderr when a start fails, `ps` to stop.
+  ...[ 'head', 'tail', 'ps' ].map((command): [ string, readonly string[] ] => [ command, [] ]),
   ...LAUNCHER_COMMANDS ]);
+
+/** What egg-scripts start runs by name besides the master's node: the stderr of a failed start, through head and tail. */
+export const EGG_SCRIPTS_START_COMMANDS: readonly string[] = [ 'head', 'tail' ];
 
 export interface ShadowedCommandFact {
   /** The command it stands in for (`node`). */

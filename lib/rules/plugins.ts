@@ -601,7 +601,7 @@ function writableFix(fact: WritableCodeFact, where: string): string {
 export const shadowedCommand: Rule = {
   id: 'SEN111',
   area: 'plugins',
-  title: 'Dependency stands in for node, npm, npx, sh or a launcher',
+  title: 'Dependency stands in for node, npm, sh, a launcher or a command egg-scripts runs',
   severity: 'high',
   description: 'egg-scripts starts the master by running `node` along a PATH that begins with the app\'s ' +
     '`node_modules/.bin`, and npm puts that directory first for the scripts it runs (`sh`, and the `node`, `npm` or `npx` ' +
@@ -610,7 +610,8 @@ export const shadowedCommand: Rule = {
     'an install script and without being required (it can drop `--require egg-sentinel/preflight` from NODE_OPTIONS and then ' +
     'run the real node). The same goes for the launchers an app\'s npm scripts run by name (`"start": "egg-scripts start"`): ' +
     'a package linked as `node_modules/.bin/egg-scripts` runs in its place, before the preflight has a start to judge. ' +
-    'Reported: `node_modules/.bin/node`, `npm`, `npx`, `sh`, `egg-scripts`, `eggctl`, `egg-bin` and `egg-sentinel` of the app, unless `node` is a file of the ' +
+    'egg-scripts also runs `head` and `tail` (a failed start\'s stderr) and `ps` (stop) along that PATH. ' +
+    'Reported: `node_modules/.bin/node`, `npm`, `npx`, `sh`, `head`, `tail`, `ps`, `egg-scripts`, `eggctl`, `egg-bin` and `egg-sentinel` of the app, unless `node` is a file of the ' +
     'npm package `node` (or egg\'s nodeinstall\'s `node_modules/node`, which `engines["install-node"]` asks for) and `npm`/`npx` ' +
     'of the package `npm` or the npm that node ships, declared by the app, and a launcher is a file of its own package (`egg-scripts` or ' +
     '`@eggjs/scripts`, `egg-bin` or `@eggjs/bin`, `egg-sentinel`) in the app\'s node_modules. pnpm\'s `.bin` shims are read for the script ' +

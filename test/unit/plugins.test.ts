@@ -543,7 +543,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
   });
 });
 
-describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh or a launcher (black-box rounds 24, 25)', () => {
+describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh, a launcher or a command egg-scripts runs (black-box rounds 24, 25)', () => {
   const script = '#!/bin/sh\nexit 0\n';
   const app = (pkg: Record<string, unknown>, links: Record<string, string>, files: Record<string, string>) => {
     const dir = tempTree({ 'package.json': JSON.stringify({ name: 'app', ...pkg }), ...files });
@@ -552,9 +552,9 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh or a laun
     return dir;
   };
 
-  it('collects the .bin entries for node, npm, npx and sh that are no declared node or npm package\'s', function() {
+  it('collects the .bin entries for node, npm, npx, sh, tail and egg-scripts that are no declared package\'s', function() {
     if (process.platform === 'win32') this.skip();
-    const dir = app({ dependencies: { 'left-padder': '1.0.0' } }, { node: '../left-padder/bin/pad.sh', sh: '../left-padder/bin/pad.sh', 'egg-scripts': '../left-padder/bin/pad.sh' }, {
+    const dir = app({ dependencies: { 'left-padder': '1.0.0' } }, { node: '../left-padder/bin/pad.sh', sh: '../left-padder/bin/pad.sh', tail: '../left-padder/bin/pad.sh', 'egg-scripts': '../left-padder/bin/pad.sh' }, {
       'node_modules/left-padder/package.json': JSON.stringify({ name: 'left-padder', bin: { node: 'bin/pad.sh', sh: 'bin/pad.sh' } }),
       'node_modules/left-padder/bin/pad.sh': script,
     });
@@ -562,7 +562,8 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh or a laun
     assert.deepEqual(shadowedCommands(dir), [
       { command: 'node', link: path.join(dir, 'node_modules/.bin/node'), target, package: 'left-padder' },
       { command: 'sh', link: path.join(dir, 'node_modules/.bin/sh'), target, package: 'left-padder' },
-      { command: 'egg-scripts', link: path.join(dir, 'node_modules/.bin/egg-scripts'), target, package: 'left-padder' },
+      { command: 'tail', link: path.join(dir, 'node_modules/.bin/tail'), target, package: 'left-padder' },
+      { command: 'egg-scripts', link: path.join(dir, 'node_modules/.bin/egg-scripts'), target, package: 'left-padder', launcher: true },
     ]);
   });
 

@@ -269,6 +269,16 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       assert.equal(preflightProblem(start(`--node=${process.execPath}`), dir, env), undefined, '--node passes by it');
     });
 
+    it('refuses a dependency\'s bin linked as head or tail, which egg-scripts start runs by name on a failed start (black-box round 25)', () => {
+      executable(path.join(dir, 'node_modules/left-padder/bin/pad.sh'));
+      fs.writeFileSync(path.join(dir, 'node_modules/left-padder/package.json'), JSON.stringify({ name: 'left-padder', bin: { tail: 'bin/pad.sh' } }));
+      fs.mkdirSync(path.join(dir, 'node_modules/.bin'), { recursive: true });
+      fs.symlinkSync('../left-padder/bin/pad.sh', path.join(dir, 'node_modules/.bin/tail'));
+      assert.match(preflightProblem(start(), dir, env) ?? '',
+        /refused to start \(SEN111\): egg-scripts start runs `tail` by name when a start fails, and the app's .*node_modules\/\.bin\/tail is .*left-padder\/bin\/pad\.sh, a file of the package left-padder/);
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, env), undefined, 'only egg-scripts start runs it');
+    });
+
     it('accepts the npm package node (or nodeinstall\'s node_modules/node) when the app declares it, and .node/bin/node', () => {
       executable(path.join(dir, 'node_modules/node/bin/node'));
       fs.writeFileSync(path.join(dir, 'node_modules/node/package.json'), JSON.stringify({ name: 'node', bin: { node: 'bin/node' } }));
