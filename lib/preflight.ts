@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CODE_LOADING_KEYS } from './code-loading-keys';
+import { CODE_LOADING_KEYS, setsKeyPath } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
+import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
@@ -22,6 +23,8 @@ interface LaunchOptions {
   framework?: unknown;
   /** A module egg-core requires in every process as its path-to-regexp (egg-scripts `--pathToRegexpModule`). */
   pathToRegexpModule?: unknown;
+  /** Modules egg-cluster's agent and app workers require before the framework (`startCluster({ require })`). */
+  require?: unknown;
 }
 
 /**
@@ -40,6 +43,7 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
         plugins: parsed.plugins,
         framework: parsed.framework,
         pathToRegexpModule: parsed.pathToRegexpModule,
+        require: parsed.require,
       };
     } catch {
       // not egg's options argument
@@ -53,7 +57,8 @@ export function launchOptions(argv: string[], cwd: string): Required<Pick<Launch
  * outside the app from (SEN301), or, outside local and unittest, environment variables or start options that would
  * switch egg-sentinel itself off or replace it (EGG_APP_CONFIG's `sentinel`, EGG_PLUGINS' or the `plugins` option's
  * `sentinel`), or run code from outside the app before any check (EGG_APP_CONFIG's code-loading keys, a plugin
- * `path`, a framework directory, a path-to-regexp module), which no check inside the app could then report.
+ * `path`, a framework directory, a path-to-regexp module, egg-cluster's `require` option), which no check inside the
+ * app could then report.
  */
 export function preflightProblem(argv: string[], cwd: string, env: NodeJS.ProcessEnv, execArgv: readonly string[] = [], preflightFile?: string): string | undefined {
   const options = launchOptions(argv, cwd);
@@ -124,6 +129,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }
+  if (!development) problems.push(...clusterRequireProblems(argv, options, env, execArgv, cwd, preflightFile));
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   problems.push(...replacedEntryProblems(argv, execArgv));
@@ -142,16 +148,10 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
  * preflight have run already: that is where a team puts one it vouches for (an APM agent installed elsewhere).
  */
 function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string, preflightFile: string | undefined): string[] {
-  if (!preflightFile) return [];
-  const preloads = [ ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'), ...parseNodeFlags(execArgv, 'execArgv') ]
-    .filter(flag => MODULE_FLAGS.has(flag.name) && flag.value !== undefined);
-  const own = realPathOrAbsolute(preflightFile);
-  const at = preloads.findIndex(flag => resolveModule(flag.value as string, cwd) === own);
+  const { preloads, at } = preflightAmongPreloads(env, execArgv, cwd, preflightFile);
   if (at === -1) return [];
   const refused = preloads.slice(at + 1).flatMap(flag => {
-    const file = resolveModule(flag.value as string, cwd);
-    const why = file === undefined ? 'it does not resolve from the working directory (or is a data: URL)' :
-      inWrittenDir(file, baseDir) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
+    const why = moduleFileWhy(flag.file, baseDir, 'it does not resolve from the working directory (or is a data: URL)');
     return why ? [ `  - ${flag.source} has ${flag.name} ${JSON.stringify(flag.value)}: ${why}` ] : [];
   });
   if (!refused.length) return [];
@@ -159,6 +159,59 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
     '[egg-sentinel preflight] refused to start (SEN306): preloads after the preflight would run code nobody reviewed with the app, in every process, before any check:',
     ...refused,
     'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+  ];
+}
+
+/**
+ * The preloads node runs in this process (`--require`, `--import`… of NODE_OPTIONS, then of the command line) with the
+ * real path each resolves to from the working directory, and the index of the preflight among them (-1 when it is
+ * not one, or `preflightFile` is not given).
+ */
+function preflightAmongPreloads(env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string, preflightFile: string | undefined) {
+  const preloads = [ ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'), ...parseNodeFlags(execArgv, 'execArgv') ]
+    .filter(flag => MODULE_FLAGS.has(flag.name) && flag.value !== undefined)
+    .map(flag => ({ ...flag, value: flag.value as string, file: resolveModule(flag.value as string, cwd) }));
+  const own = preflightFile === undefined ? undefined : realPathOrAbsolute(preflightFile);
+  return { preloads, own, at: own === undefined ? -1 : preloads.findIndex(flag => flag.file === own) };
+}
+
+/** Why a module at the real path `file` (undefined: `unresolved`) must not run before the app, or undefined when it may. */
+function moduleFileWhy(file: string | undefined, baseDir: string, unresolved: string): string | undefined {
+  if (file === undefined) return unresolved;
+  return inWrittenDir(file, baseDir) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
+}
+
+/**
+ * egg-cluster's own `require` option (`startCluster({ require })`, or start-cluster's options JSON): egg-cluster passes
+ * it in the options argument of the agent and every app worker, each of which requires every entry before it loads
+ * the framework. Judged as preloads after the preflight are: refused outside the app and the node_modules it
+ * resolves from and may trust, in its run/, logs/ or app/public, or when it does not resolve. In the master nothing of it has run
+ * yet (a custom launcher's master has no options argument: its agent and workers do); in the agent and a worker, as
+ * egg-cluster resolves it there, before it runs. What ran before the preflight in this process is let be: a preload
+ * written before it (egg-scripts' and a team's own), and the entries before it when egg-cluster required the
+ * preflight itself.
+ */
+function clusterRequireProblems(argv: readonly string[], options: LaunchOptions & { baseDir: string }, env: NodeJS.ProcessEnv, execArgv: readonly string[],
+  cwd: string, preflightFile: string | undefined): string[] {
+  const entries = clusterRequireEntries(options.require);
+  if (!entries.length) return [];
+  const workerScript = eggWorkerRole(argv[1]) ? argv[1] : undefined;
+  const files = entries.map(entry => resolveClusterRequire(entry, options.baseDir, workerScript));
+  const { preloads, own, at } = preflightAmongPreloads(env, execArgv, cwd, preflightFile);
+  const ran = new Set<string | undefined>([ own, ...preloads.slice(0, at === -1 ? preloads.length : at).map(flag => flag.file) ]);
+  const requiredAt = workerScript && at === -1 && own !== undefined ? files.indexOf(own) : -1;
+  const refused = entries.flatMap((entry, index) => {
+    const file = files[index];
+    if (index < requiredAt || (file !== undefined && ran.has(file))) return [];
+    const why = moduleFileWhy(file, options.baseDir, workerScript ? 'it does not resolve as egg-cluster requires it' : 'it does not resolve from the app');
+    return why ? [ `  - ${JSON.stringify(entry)}: ${why}` ] : [];
+  });
+  if (!refused.length) return [];
+  return [
+    '[egg-sentinel preflight] refused to start (SEN306): egg-cluster\'s `require` start option (startCluster({ require }), or the options JSON start-cluster is given) ' +
+      'names modules the agent and every app worker require before egg loads the app, which would run code nobody reviewed with the app before any check:',
+    ...refused,
+    'Fix: install the module as a dependency of the app and name its package in `require`, or remove it from the start options; a module you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
   ];
 }
 
@@ -319,9 +372,6 @@ function masterNodeWhy(file: string, baseDir: string): { why: string; installed?
   }
 }
 
-/** egg-cluster's (egg 4: @eggjs/cluster's) agent and app worker entry scripts, which it forks with the options as JSON. */
-const EGG_WORKER_SCRIPT = /[\\/](?:egg-cluster|@eggjs[\\/]cluster)[\\/](?:[^\\/]+[\\/])*(agent|app)_worker\.js$/;
-
 /**
  * In egg-cluster's agent and app worker processes outside local and unittest, the moment the process would report
  * itself started at which egg-sentinel's boot hook must have run in it: loading the preflight says the deploy runs
@@ -329,7 +379,7 @@ const EGG_WORKER_SCRIPT = /[\\/](?:egg-cluster|@eggjs[\\/]cluster)[\\/](?:[^\\/]
  * `env` list without it) would otherwise start the app without a word (the audit reports it as SEN109).
  */
 export function startedCheckFor(argv: string[], cwd: string, env: NodeJS.ProcessEnv): { role: 'agent' | 'app'; serverEnv: string } | undefined {
-  const role = EGG_WORKER_SCRIPT.exec(argv[1] ?? '')?.[1] as 'agent' | 'app' | undefined;
+  const role = eggWorkerRole(argv[1]);
   if (!role) return undefined;
   const options = launchOptions(argv, cwd);
   const serverEnv = effectiveEnv(collectEnvSources(options.baseDir, options, env), env);
@@ -399,17 +449,7 @@ function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
 /** The code-loading keys (CODE_LOADING_KEYS) EGG_APP_CONFIG's JSON sets. */
 function codeLoadingKeys(json: string | undefined): string[] {
   const parsed = parseJson(json);
-  return CODE_LOADING_KEYS.filter(keyPath => setsKey(parsed, keyPath.split('.')));
-}
-
-/** Whether `value` has the key path `keys`; a key ending in `[]` is an array any element of which has the rest. */
-function setsKey(value: unknown, keys: string[]): boolean {
-  if (!keys.length) return true;
-  const [ key, ...rest ] = keys;
-  const name = key.endsWith('[]') ? key.slice(0, -2) : key;
-  if (!isObject(value) || !Object.prototype.hasOwnProperty.call(value, name)) return false;
-  const inner = (value as Record<string, unknown>)[name];
-  return key.endsWith('[]') ? Array.isArray(inner) && inner.some(element => setsKey(element, rest)) : setsKey(inner, rest);
+  return CODE_LOADING_KEYS.filter(keyPath => setsKeyPath(parsed, keyPath));
 }
 
 /** Why the module `specifier` (a name or path) is not the app's own, or undefined when it resolves inside the app or a node_modules it may trust. */

@@ -752,6 +752,29 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.doesNotMatch(await expectRefused(app, /SEN303/), /SEN305/, 'inside the app');
   });
 
+  it('SEN303: EGG_APP_CONFIG setting baseDir, where a plugin such as egg-mongoose requires its models from, is high, and the models there really run (black-box round 25, h75 F6)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-basedir-'));
+    dirs.push(elsewhere);
+    const ran = path.join(elsewhere, 'ran');
+    fs.mkdirSync(path.join(elsewhere, 'app/model'), { recursive: true });
+    fs.writeFileSync(path.join(elsewhere, 'app/model/user.js'), `require('fs').appendFileSync(${JSON.stringify(ran)}, 'x');\nmodule.exports = () => ({});\n`);
+    // egg-mongoose's loadModelToApp (lib/mongoose.js), in a beforeStart: path.join(app.config.baseDir, 'app/model').
+    const app = tempApp('cfg-basedir', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'config/plugin.js': 'exports.mongoose = { enable: true, path: require(\'path\').join(__dirname, \'../lib/plugin/mongoose\') };\n',
+      'lib/plugin/mongoose/package.json': JSON.stringify({ name: 'mongoose-plugin', eggPlugin: { name: 'mongoose' } }),
+      'lib/plugin/mongoose/app.js': 'const path = require(\'path\');\nmodule.exports = app => {\n' +
+        '  app.beforeStart(() => app.loader.loadToApp(path.join(app.config.baseDir, \'app/model\'), \'model\', { inject: app }));\n};\n',
+    });
+    dirs.push(app);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ baseDir: elsewhere }));
+    const message = await expectRefused(app, /SEN303/);
+    assert.ok(fs.existsSync(ran), 'the model from the other baseDir ran in the worker: the hole is real (the preflight refuses it before)');
+    assert.match(message, /high +SEN303 .*\n.*EGG_APP_CONFIG overrides 1 key path\(s\): baseDir; security-relevant: baseDir/);
+  });
+
   it('EGG_APP_CONFIG cannot switch egg-sentinel off: its sentinel keys are refused, naming them', async () => {
     withSecureEnv();
     mm.env('prod');

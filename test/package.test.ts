@@ -45,8 +45,8 @@ function get(port: number): Promise<number> {
 }
 
 /** Starts egg-cluster for `baseDir` as a user would (no ts-node, prod env); resolves on egg-ready or exit. */
-function startCluster(baseDir: string, port: number, env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [ 'start-cluster.js', String(port) ], { cwd: baseDir, env, detached: true });
+function startCluster(baseDir: string, port: number, env: NodeJS.ProcessEnv, script = 'start-cluster.js', args: string[] = []) {
+  const child = spawn(process.execPath, [ script, String(port), ...args ], { cwd: baseDir, env, detached: true });
   let output = '';
   child.stdout.on('data', chunk => { output += chunk; });
   child.stderr.on('data', chunk => { output += chunk; });
@@ -92,6 +92,8 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
         "};\n",
       // A file, not `node -e`: egg-cluster forks workers by re-running the master's entry script.
       'start-cluster.js': "require('egg').startCluster({ baseDir: __dirname, workers: 1, port: Number(process.argv[2]) }, () => console.log('EGG-READY'));\n",
+      // A launcher passing egg-cluster's own `require` option, which its agent and workers require before egg.
+      'start-cluster-require.js': "require('egg').startCluster({ baseDir: __dirname, workers: 1, port: Number(process.argv[2]), require: process.argv.slice(3) }, () => console.log('EGG-READY'));\n",
       'app/router.js': "module.exports = app => { app.router.get('/', ctx => { ctx.body = 'ok'; }); };\n",
     };
     for (const [ file, content ] of Object.entries(files)) {
@@ -206,6 +208,26 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
     assert.equal(result.code, 1);
     assert.match(cluster.output(), /\[egg-sentinel preflight\] refused to start \(SEN306\): preloads after the preflight would run code nobody reviewed with the app/);
     assert.ok(!fs.existsSync(marker), 'the preload never ran');
+  });
+
+  it('egg-cluster\'s own `require` option naming a file outside the app: SEN306 refuses the boot once it ran in the agent and worker, the preflight before it runs (black-box round 25, h75 F13)', async () => {
+    const marker = path.join(work, 'cluster-require-ran');
+    const payload = path.join(work, 'cluster-require.js');
+    fs.writeFileSync(payload, `require('fs').appendFileSync(${JSON.stringify(marker)}, require('path').basename(process.argv[1]) + '\\n');\n`);
+    const keys = { APP_KEYS: 'n0t-a-real-secret-but-long-and-random-Zq8Xw3Lk9' };
+    const unguarded = startCluster(app, await freePort(), userEnv(keys), 'start-cluster-require.js', [ payload ]);
+    const booted = await unguarded.started;
+    await unguarded.stop();
+    assert.equal(booted.ready, false, unguarded.output());
+    assert.match(fs.readFileSync(marker, 'utf8'), /agent_worker\.js/, 'egg-cluster required it in the agent');
+    assert.match(unguarded.output(), /high +SEN306 .*\n.*egg-cluster's `require` start option names ".*cluster-require\.js": the agent and every app worker require .*cluster-require\.js, outside the app/);
+    fs.rmSync(marker);
+    const guarded = startCluster(app, await freePort(), userEnv({ ...keys, NODE_OPTIONS: '--require egg-sentinel/preflight' }), 'start-cluster-require.js', [ payload ]);
+    const result = await guarded.started;
+    await guarded.stop();
+    assert.equal(result.code, 1, guarded.output());
+    assert.match(guarded.output(), /\[egg-sentinel preflight\] refused to start \(SEN306\): egg-cluster's `require` start option .*\n {2}- ".*cluster-require\.js": .*cluster-require\.js is outside the app/);
+    assert.ok(!fs.existsSync(marker), 'the entry never ran');
   });
 
   it('the preflight refuses a start in which egg-sentinel is switched off for the env, and lets the same app start with it on', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { isInside, nodeModulesDirs, projectedRealPath, realPathOrUndefined, untrustedModuleRoots } from './real-path';
+import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
 
@@ -15,9 +16,10 @@ export interface NodeFlagFact {
   /**
    * `NODE_OPTIONS`, `execArgv` (the command line; egg-cluster forks workers with the master's) or `environment` (a
    * variable node reads: CODE_FILE_VARIABLES, TRUST_FILE_VARIABLES, NODE_TLS_REJECT_UNAUTHORIZED, and NODE_PATH, one
-   * fact per directory it lists; `name` is the variable's).
+   * fact per directory it lists; `name` is the variable's), or `start options`: an entry of egg-cluster's `require`
+   * option in an agent or app worker's options argument (`name` is `require`), which the worker requires before egg.
    */
-  source: 'NODE_OPTIONS' | 'execArgv' | 'environment';
+  source: 'NODE_OPTIONS' | 'execArgv' | 'environment' | 'start options';
   /** The flag without its value, as node reads it (`--inspect_brk` is `--inspect-brk`): `--inspect`, `--require`, `-r`. */
   name: string;
   value?: string;
@@ -131,6 +133,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),
     ...environmentFlags(env),
+    ...clusterRequireFlags(process.argv, baseDir),
   ];
   return {
     environmentValues,

@@ -1,6 +1,6 @@
 /** Threat 3: configuration injection leading to code execution. */
 import path from 'node:path';
-import { CODE_LOADING_KEYS } from '../code-loading-keys';
+import { CODE_LOADING_KEYS, setsKeyPath } from '../code-loading-keys';
 import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
@@ -97,7 +97,7 @@ const SECURITY_RELEVANT_KEYS = [
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
   'rundir', 'logger.dir', 'logger.appLogName', 'logger.coreLogName', 'logger.agentLogName', 'logger.errorLogName',
   // The paths egg and its plugins load code from; of egg-jsonp, who may read; of egg-onerror, where errors go.
-  ...CODE_LOADING_KEYS, 'customLogger', 'view.root', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
+  ...CODE_LOADING_KEYS, 'customLogger', 'httpclient', 'jsonp.csrf', 'jsonp.whiteList',
   'onerror.errorPageUrl', 'onerror.accepts', 'logrotator.filesRotateBySize', 'logrotator.filesRotateByHour', 'logrotator.rotateLogDirs',
   'siteFile', 'notfound',
   // What ctx.helper.shtml() keeps of user markup, and whether nunjucks templates escape their values (SEN611). Not
@@ -106,8 +106,16 @@ const SECURITY_RELEVANT_KEYS = [
   'nunjucks.autoescape',
 ];
 
-export function isSecurityRelevant(keyPath: string): boolean {
-  return SECURITY_RELEVANT_KEYS.some(key => keyPath === key || keyPath.startsWith(`${key}.`));
+/**
+ * Whether the config key `keyPath` is one of SECURITY_RELEVANT_KEYS or under one; an array element's index is any
+ * element's (`sequelize.datasources[1].baseDir` is `sequelize.datasources[].baseDir`). egg's configMeta records an
+ * array as one key (`sequelize.datasources`): with `config`, it counts when an element of its value there sets a
+ * relevant key (egg's merge replaces arrays, so what EGG_APP_CONFIG set is the whole array); without, always.
+ */
+export function isSecurityRelevant(keyPath: string, config?: Record<string, unknown>): boolean {
+  const normalized = keyPath.replace(/\[\d+\]/g, '[]');
+  return SECURITY_RELEVANT_KEYS.some(key => normalized === key || normalized.startsWith(`${key}.`) || normalized.startsWith(`${key}[]`) ||
+    (key.startsWith(`${normalized}[]`) && (config === undefined || setsKeyPath(config, key))));
 }
 
 export const configFromEnvironment: Rule = {
@@ -120,7 +128,9 @@ export const configFromEnvironment: Rule = {
     'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
     'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
     'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, view.root, schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources and sequelize.baseDir (all load code from the paths they name), ' +
+    'and its log file names, customLogger.*, baseDir (egg copies the app\'s directory there, and plugins such as egg-mongoose require the files they join to it), ' +
+    'view.root (templates are code), schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources, sequelize.baseDir and egg-orm\'s orm.baseDir (also a datasource\'s; all load code from the paths they name), ' +
+    'sequelize.dialectModulePath (also a datasource\'s: Sequelize requires it as its database driver), ' +
     'security.defaultMiddleware (egg-security requires each name as a file), ejs\'s escapeFunction, escape, outputFunctionName, localsName, destructuredLocals, root and views (ejs writes them into template code, or reads templates there), httpclient.*, ' +
     'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
     'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware), helper.shtml\'s whiteList and hooks and nunjucks.autoescape (XSS filtering and escaping)), medium otherwise. Not reported in local/unittest.',
@@ -129,7 +139,7 @@ export const configFromEnvironment: Rule = {
   check(facts, { developmentEnv }) {
     if (!facts.env.eggAppConfigSet || developmentEnv) return [];
     const keyPaths = facts.runtime.envConfigKeyPaths;
-    const relevant = keyPaths.filter(isSecurityRelevant);
+    const relevant = keyPaths.filter(keyPath => isSecurityRelevant(keyPath, facts.config));
     const listed = keyPaths.length ? `overrides ${keyPaths.length} key path(s): ${keyPaths.slice(0, 20).join(', ')}${keyPaths.length > 20 ? ', …' : ''}` :
       facts.runtime.envConfigPoisoned ? 'is set but overrides no key (egg drops the __proto__/constructor keys it holds: SEN302)' :
         'is set but overrides no key (egg ignores JSON it cannot parse)';
@@ -228,7 +238,8 @@ export const dangerousNodeFlags: Rule = {
     'node opens on SIGUSR1 listen there (high). `--require`, `--import`, `--loader` and `--experimental-loader` run a module before the ' +
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL), or in a ' +
     'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
-    'the app. So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
+    'the app; so is such an entry of egg-cluster\'s own `require` start option (`startCluster({ require })`, or the options JSON given to start-cluster), which ' +
+    'the agent and every worker require before egg (resolved as egg-cluster resolves it). So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
     '`--snapshot-blob`, `--env-file` (and `--env-file-if-exists`), `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
     'as its path-to-regexp when `EGG_OPTIONS_PATH_TO_REGEXP_MODULE` names one. `NODE_PATH` makes ' +
@@ -275,6 +286,13 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'high',
           message: `${flag.source} has ${shownFlag(flag)}: one SIGUSR1 to a process (node opens its debugger on that signal) makes it listen on ` +
             `${debuggerHost}, not the loopback interface, and whoever reaches that port runs code in it` }];
+      }
+      // egg-cluster's own `require` option: its workers require each entry before egg. A file a preload flag names too is that flag's finding.
+      if (flag.source === 'start options') {
+        const preloaded = facts.runtime.nodeFlags.some(other => MODULE_FLAGS.has(other.name) && other.modulePath !== undefined && other.modulePath === flag.modulePath);
+        if (inApp(flag) || preloaded) return [];
+        const where = flag.modulePath ? placed(flag) : 'a module that does not resolve as egg-cluster requires it';
+        return [{ ...base, severity: 'high', message: `egg-cluster's \`require\` start option names ${quoteForMessage(flag.value ?? '', 80)}: the agent and every app worker require ${where}, before egg loads the app` }];
       }
       const requiredByEgg = flag.source === 'environment' ? MODULE_VARIABLES.get(flag.name) : undefined;
       if (requiredByEgg && flag.value && !inApp(flag)) {

@@ -9,7 +9,8 @@ import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib
 import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
 import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
 import { realPathLoose } from '../../lib/facts/files';
-import { collectRuntimeFacts, parseNodeFlags, splitNodeOptions } from '../../lib/facts/runtime';
+import { clusterRequireFlags } from '../../lib/facts/cluster-options';
+import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, splitNodeOptions } from '../../lib/facts/runtime';
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
 import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
 import type { RuleContext } from '../../lib/rules/types';
@@ -211,6 +212,21 @@ describe('SEN303 EGG_APP_CONFIG', () => {
     assert.deepEqual(check([ 'security.csrf.enable' ], DEV), []);
     assert.deepEqual(configFromEnvironment.check(fakeFacts(), PROD), []);
   });
+
+  it('high for baseDir, Sequelize\'s dialectModulePath, egg-orm\'s model dirs and view.root; a datasources array when an entry sets one (black-box round 25, h75 F6, F12)', () => {
+    const withConfig = (keyPaths: string[], config: Record<string, unknown>) => configFromEnvironment.check(fakeFacts({
+      config, env: { eggAppConfigSet: true }, runtime: { envConfigKeyPaths: keyPaths },
+    }), PROD)[0];
+    assert.match(check([ 'baseDir', 'sequelize.dialectModulePath', 'orm.baseDir', 'view.root' ])[0].message,
+      /security-relevant: baseDir, sequelize\.dialectModulePath, orm\.baseDir, view\.root$/);
+    // egg's configMeta records an array as one key: what EGG_APP_CONFIG set is the whole array (egg's merge replaces arrays).
+    const driver = withConfig([ 'sequelize.datasources' ], { sequelize: { datasources: [{ host: 'db' }, { dialectModulePath: '/tmp/x.js' }] } });
+    assert.equal(driver.severity, 'high');
+    assert.match(driver.message, /security-relevant: sequelize\.datasources$/);
+    assert.equal(withConfig([ 'orm.datasources' ], { orm: { datasources: [{ baseDir: '../../tmp/m' }] } }).severity, 'high');
+    assert.equal(withConfig([ 'sequelize.datasources' ], { sequelize: { datasources: [{ host: 'db', database: 'shop' }] } }).severity, 'medium');
+    assert.equal(check([ 'sequelize.host', 'orm.database', 'view.defaultViewEngine', 'name' ])[0].severity, 'medium');
+  });
 });
 
 describe('SEN304 config schemas', () => {
@@ -350,6 +366,29 @@ describe('SEN306 node flags', () => {
     }
     for (const flag of [ '--inspect-port=9230', '--inspect-port=127.0.0.1:9230', '--inspect-port=localhost:9230', '--inspect-port=[::1]:9230', '--inspect-port=0' ]) {
       assert.deepEqual(check(flag), [], flag);
+    }
+  });
+
+  it('egg-cluster\'s `require` start option: high outside the app or unresolved, nothing inside it or for a file a preload flag reports (black-box round 25, h75 F13)', () => {
+    const entry = (value: string, modulePath?: string) => ({ source: 'start options' as const, name: 'require', value, modulePath });
+    const flagged = (...nodeFlags: NodeFlagFact[]) => dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags, appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ] } }), PROD);
+    const [ outside ] = flagged(entry('/tmp/evil.js', '/tmp/evil.js'));
+    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'start options require', 'start options' ]);
+    assert.match(outside.message, /egg-cluster's `require` start option names "\/tmp\/evil\.js": the agent and every app worker require \/tmp\/evil\.js, outside the app and the node_modules it resolves from, before egg loads the app/);
+    assert.match(flagged(entry('./x.js'))[0].message, /require a module that does not resolve as egg-cluster requires it/);
+    assert.deepEqual(flagged(entry('apm-agent', '/srv/fake/node_modules/apm-agent/index.js'), entry('/srv/fake/lib/hook.js', '/srv/fake/lib/hook.js')), []);
+    assert.deepEqual(flagged({ source: 'NODE_OPTIONS', name: '--require', value: '/tmp/evil.js', modulePath: '/tmp/evil.js' }, entry('/tmp/evil.js', '/tmp/evil.js'))
+      .map(hit => hit.target), [ 'NODE_OPTIONS --require' ]);
+    // Read from an agent or app worker's options argument, resolved as egg-cluster does.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cluster-flags-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'x.js'), '\n');
+      const real = fs.realpathSync(path.join(dir, 'x.js'));
+      const argv = (script: string) => [ 'node', script, JSON.stringify({ baseDir: dir, require: [ path.join(dir, 'x.js') ] }) ];
+      assert.deepEqual(clusterRequireFlags(argv('/srv/node_modules/egg-cluster/lib/app_worker.js'), dir), [ entry(path.join(dir, 'x.js'), real) ]);
+      assert.deepEqual(clusterRequireFlags(argv('/srv/start-cluster.js'), dir), [], 'not an egg worker: the master requires none of them');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -14,7 +14,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads egg-cluster options from the JSON argument, else the working directory', () => {
-    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined, framework: undefined, pathToRegexpModule: undefined });
+    assert.deepEqual(launchOptions([ 'node', 'start-cluster', JSON.stringify({ baseDir: '/srv/app', env: 'prod' }) ], '/cwd'), { baseDir: '/srv/app', env: 'prod', serverScope: undefined, plugins: undefined, framework: undefined, pathToRegexpModule: undefined, require: undefined });
     assert.deepEqual(launchOptions([ 'node', 'server.js', '{not json' ], '/cwd'), { baseDir: '/cwd' });
   });
 
@@ -111,6 +111,99 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: '{"schedule":{"cluster":{"enable":true}},"i18n":{"defaultLocale":"en"}}' }), undefined,
       'keys that load no code are SEN303\'s business at boot');
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"customLoader":{"pwn":{"directory":"../evil"}}}' }), undefined, 'a developer may');
+  });
+
+  it('refuses EGG_APP_CONFIG setting baseDir, Sequelize\'s dialectModulePath, egg-orm\'s model dirs and egg-view\'s template dirs, outside local and unittest (black-box round 25, h75 F6, F12)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const refused = (json: unknown) => preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: JSON.stringify(json) }) ?? '';
+    // egg copies the app's dir into config.baseDir; egg-mongoose requires every file of <baseDir>/app/model.
+    assert.match(refused({ baseDir: '/tmp/elsewhere' }), /EGG_APP_CONFIG sets baseDir, from which egg and its plugins load and run code/);
+    // Sequelize requires dialectModulePath as its driver while egg-sequelize constructs it, in the agent and every worker.
+    assert.match(refused({ sequelize: { dialectModulePath: '/tmp/x.js' } }), /sets sequelize\.dialectModulePath, from which/);
+    assert.match(refused({ sequelize: { datasources: [{ host: 'db' }, { dialectModulePath: '/tmp/x.js' }] } }), /sets sequelize\.datasources\[\]\.dialectModulePath, from which/);
+    // egg-orm (leoric) requires every model of path.join(app.baseDir, 'app', baseDir), as egg-sequelize does.
+    assert.match(refused({ orm: { baseDir: '../../tmp/m' } }), /sets orm\.baseDir, from which/);
+    assert.match(refused({ orm: { datasources: [{ baseDir: '../../tmp/m' }] } }), /sets orm\.datasources\[\]\.baseDir, from which/);
+    // egg-view resolves every template from view.root; ejs and nunjucks templates are code.
+    assert.match(refused({ view: { root: '/tmp/views' } }), /sets view\.root, from which/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_APP_CONFIG: JSON.stringify({ sequelize: { dialect: 'postgres', host: 'db' }, orm: { database: 'shop' },
+      view: { defaultViewEngine: 'nunjucks' }, name: 'x' }) }), undefined, 'other settings of these plugins are SEN303\'s at boot');
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_APP_CONFIG: '{"baseDir":"/tmp/elsewhere"}' }), undefined, 'a developer may');
+  });
+
+  describe('egg-cluster\'s own `require` start option (black-box round 25, h75 F13)', () => {
+    const prod = { NODE_ENV: 'production', EGG_SERVER_ENV: 'prod' };
+    let outside: string;
+    beforeEach(() => {
+      outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cluster-require-'));
+      fs.writeFileSync(path.join(outside, 'x.js'), 'module.exports = {};\n');
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app' }));
+      fs.mkdirSync(path.join(dir, 'node_modules/apm-agent'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'node_modules/apm-agent/index.js'), 'module.exports = {};\n');
+      fs.mkdirSync(path.join(dir, 'lib'));
+      fs.writeFileSync(path.join(dir, 'lib/hook.js'), 'module.exports = {};\n');
+      fs.mkdirSync(path.join(dir, 'run'));
+      fs.writeFileSync(path.join(dir, 'run/dropped.js'), 'module.exports = {};\n');
+    });
+    afterEach(() => fs.rmSync(outside, { recursive: true, force: true }));
+    const options = (require: unknown) => JSON.stringify({ baseDir: dir, framework: 'egg', workers: 1, require });
+
+    it('in the master (start-cluster\'s JSON): refuses entries outside the app, in run/ or logs/, or that do not resolve; the app\'s own modules and packages pass', () => {
+      const problem = preflightProblem([ 'node', 'start-cluster', options([ path.join(outside, 'x.js'), './run/dropped.js', 'no-such-module', 'apm-agent', path.join(dir, 'lib/hook.js') ]) ], dir, prod) ?? '';
+      assert.match(problem, /refused to start \(SEN306\): egg-cluster's `require` start option \(startCluster\(\{ require \}\), or the options JSON start-cluster is given\) names modules the agent and every app worker require before egg loads the app/);
+      assert.match(problem, /- ".*sentinel-cluster-require-.*x\.js": .*x\.js is outside the app and the node_modules it resolves from/);
+      assert.match(problem, /- "\.\/run\/dropped\.js": .*run\/dropped\.js is in a directory the app writes at run time/);
+      assert.match(problem, /- "no-such-module": it does not resolve from the app/);
+      assert.doesNotMatch(problem, /apm-agent|hook\.js/);
+      assert.equal(preflightProblem([ 'node', 'start-cluster', options('apm-agent') ], dir, prod), undefined, 'a string is one entry');
+      assert.match(preflightProblem([ 'node', 'start-cluster', options(path.join(outside, 'x.js')) ], dir, prod) ?? '', /x\.js is outside the app/);
+      assert.equal(preflightProblem([ 'node', 'start-cluster', options([ path.join(outside, 'x.js') ]) ], dir, { EGG_SERVER_ENV: 'local' }), undefined, 'a developer may');
+    });
+
+    it('in an agent or app worker, judges each entry as egg-cluster resolves it there, before it runs', () => {
+      // egg-cluster's agent_worker.js require()s each entry from its own directory: `./x.js` is a file beside it.
+      const cluster = path.join(outside, 'node_modules/egg-cluster/lib');
+      fs.mkdirSync(cluster, { recursive: true });
+      fs.writeFileSync(path.join(cluster, 'x.js'), 'module.exports = {};\n');
+      const agent = [ 'node', path.join(cluster, 'agent_worker.js'), options([ './x.js' ]) ];
+      assert.match(preflightProblem(agent, dir, prod) ?? '', /- "\.\/x\.js": .*egg-cluster\/lib\/x\.js is outside the app/);
+      const appWorker = [ 'node', path.join(dir, 'node_modules/egg-cluster/lib/app_worker.js'), options([ 'apm-agent', './lib/hook.js' ]) ];
+      assert.match(preflightProblem(appWorker, dir, prod) ?? '', /- "\.\/lib\/hook\.js": it does not resolve as egg-cluster requires it/);
+      assert.doesNotMatch(preflightProblem(appWorker, dir, prod) ?? '', /apm-agent/);
+      // @eggjs/cluster (egg 4) imports each from the app's baseDir.
+      const egg4 = [ 'node', path.join(dir, 'node_modules/@eggjs/cluster/dist/commonjs/app_worker.js'), options([ './lib/hook.js', './run/dropped.js' ]) ];
+      assert.match(preflightProblem(egg4, dir, prod) ?? '', /run\/dropped\.js is in a directory the app writes at run time/);
+      assert.doesNotMatch(preflightProblem(egg4, dir, prod) ?? '', /hook\.js/);
+    });
+
+    it('lets be what ran before the preflight: a preload written before it, itself, and the entries before it when egg-cluster required it', () => {
+      const preflight = path.join(ROOT, 'preflight.ts');
+      const pwn = path.join(outside, 'x.js');
+      const master = [ 'node', 'start-cluster', options([ pwn, preflight ]) ];
+      assert.equal(preflightProblem(master, dir, { ...prod, NODE_OPTIONS: `--require ${pwn} --require ${preflight}` }, [], preflight), undefined, 'vouched for in NODE_OPTIONS');
+      assert.match(preflightProblem(master, dir, { ...prod, NODE_OPTIONS: `--require ${preflight}` }, [], preflight) ?? '', /x\.js is outside the app/);
+      const worker = (require: string[]) => [ 'node', path.join(dir, 'node_modules/@eggjs/cluster/dist/commonjs/agent_worker.js'), options(require) ];
+      assert.equal(preflightProblem(worker([ pwn, preflight ]), dir, prod, [], preflight), undefined, 'it ran before the preflight egg-cluster required');
+      assert.match(preflightProblem(worker([ preflight, pwn ]), dir, prod, [], preflight) ?? '', /x\.js is outside the app/);
+    });
+
+    it('as a --require module in an egg-cluster agent, stops the process before egg-cluster requires the entry', () => {
+      const marker = path.join(dir, 'ran');
+      fs.writeFileSync(path.join(outside, 'pwn.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`);
+      // What egg-cluster's lib/agent_worker.js does first.
+      const cluster = path.join(dir, 'node_modules/egg-cluster/lib');
+      fs.mkdirSync(cluster, { recursive: true });
+      fs.writeFileSync(path.join(cluster, 'agent_worker.js'), 'const options = JSON.parse(process.argv[2]);\nif (options.require) options.require.forEach(mod => { require(mod); });\n');
+      const start = (environment: NodeJS.ProcessEnv) => spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), path.join(cluster, 'agent_worker.js'),
+        options([ path.join(outside, 'pwn.js') ]) ], { cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), ...environment }, encoding: 'utf8' });
+      const refused = start({ EGG_SERVER_ENV: 'prod', NODE_ENV: 'production' });
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, /refused to start \(SEN306\): egg-cluster's `require` start option/);
+      assert.ok(!fs.existsSync(marker), 'the entry never ran');
+      const developer = start({ EGG_SERVER_ENV: 'local', NODE_ENV: '' });
+      assert.equal(developer.status, 0, developer.stderr);
+      assert.ok(fs.existsSync(marker));
+    });
   });
 
   it('refuses a path-to-regexp module egg would require from outside the app (EGG_OPTIONS_PATH_TO_REGEXP_MODULE, --pathToRegexpModule)', () => {
