@@ -6,7 +6,7 @@
  * or when a worker listens although egg-sentinel refused its boot.
  */
 import net from 'node:net';
-import { isHooked, isRefused, REFUSAL_SWALLOWED } from './lib/process-marks';
+import { isHooked, isRefused, markPreflightLoaded, REFUSAL_SWALLOWED } from './lib/process-marks';
 import { notHookedProblem, preflightProblem, startedCheckFor } from './lib/preflight';
 
 function refuse(problem: string): never {
@@ -14,6 +14,7 @@ function refuse(problem: string): never {
   process.exit(1);
 }
 
+markPreflightLoaded();
 const problem = preflightProblem(process.argv, process.cwd(), process.env, process.execArgv, __filename);
 if (problem) refuse(problem);
 

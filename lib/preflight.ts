@@ -7,7 +7,7 @@ import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './f
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
-import { MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
+import { describeHomeFolderProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -101,10 +101,11 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // A plugin's config files and boot hooks run in every process before any check inside the app could report it.
   for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.*)', options.plugins ] ] as const) {
-    const outside = development ? [] : pluginPathsOutsideApp(plugins, options.baseDir, cwd);
+    const outside = development ? [] : untrustedPluginPaths(plugins, options.baseDir, cwd, env);
     if (outside.length) {
       problems.push(
-        `[egg-sentinel preflight] refused to start: ${given} enables plugin(s) from outside the app: ${outside.join(', ')}; their config and code would run in every process before any check.`,
+        `[egg-sentinel preflight] refused to start: ${given} enables plugin(s) from outside the app or from a directory it writes at run time or serves: ${outside.join(', ')}; ` +
+          'their config and code would run in every process before any check.',
         'Fix: install the plugin as a dependency of the app (or put it under lib/plugin) and enable it in config/plugin.(js|ts), not from the environment or the start command.',
       );
     }
@@ -132,6 +133,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   if (!development) problems.push(...clusterRequireProblems(argv, options, env, execArgv, cwd, preflightFile));
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
+  problems.push(...homeFolderPreflightProblems(argv, cwd, env, options.baseDir));
   problems.push(...replacedEntryProblems(argv, execArgv));
   problems.push(...shadowedLauncherProblems(argv));
   // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
@@ -144,7 +146,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
  * Preloads node would run after the preflight (`--require`, `-r`, `--import`, `--loader`, `--experimental-loader`
  * written after it in NODE_OPTIONS, or on the command line, which node reads after NODE_OPTIONS) from outside the app
  * and the node_modules it resolves from, from a node_modules above it that another user could fill, or from the app's
- * run/ or logs/: SEN306 refuses such a boot, but only once they ran in every process. Preloads written before the
+ * run/, logs/ or app/public (WRITTEN_DIRS): SEN306 refuses such a boot, but only once they ran in every process. Preloads written before the
  * preflight have run already: that is where a team puts one it vouches for (an APM agent installed elsewhere).
  */
 function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string, preflightFile: string | undefined): string[] {
@@ -178,7 +180,7 @@ function preflightAmongPreloads(env: NodeJS.ProcessEnv, execArgv: readonly strin
 /** Why a module at the real path `file` (undefined: `unresolved`) must not run before the app, or undefined when it may. */
 function moduleFileWhy(file: string | undefined, baseDir: string, unresolved: string): string | undefined {
   if (file === undefined) return unresolved;
-  return inWrittenDir(file, baseDir) ? `${file} is in a directory the app writes at run time` : outsideApp(file, baseDir);
+  return inWrittenDir(file, baseDir) ? `${file} is in a directory the app writes at run time or serves` : outsideApp(file, baseDir);
 }
 
 /**
@@ -212,6 +214,27 @@ function clusterRequireProblems(argv: readonly string[], options: LaunchOptions 
       'names modules the agent and every app worker require before egg loads the app, which would run code nobody reviewed with the app before any check:',
     ...refused,
     'Fix: install the module as a dependency of the app and name its package in `require`, or remove it from the start options; a module you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+  ];
+}
+
+/**
+ * node's home folders (`$HOME/.node_modules`, `$HOME/.node_libraries`) that another user can fill, create or swap:
+ * node searches them for any module no node_modules holds, so an optional require() of egg, a plugin or a driver
+ * would run what that user put there, in every process, before any check (SEN306). In egg-scripts' process also
+ * those under MOCK_HOME_DIR, from which egg-scripts sets the master's HOME. Not judged on Windows.
+ */
+function homeFolderPreflightProblems(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, baseDir: string): string[] {
+  if (process.platform === 'win32') return [];
+  const homes = new Map<string, string>();
+  if (env.MOCK_HOME_DIR && eggScriptsStart(argv, cwd)) homes.set(path.resolve(env.MOCK_HOME_DIR), `MOCK_HOME_DIR=${env.MOCK_HOME_DIR}, from which egg-scripts sets the master's HOME`);
+  if (env.HOME && !homes.has(path.resolve(env.HOME))) homes.set(path.resolve(env.HOME), `HOME=${env.HOME}`);
+  const refused = [ ...homes ].flatMap(([ home, given ]) => homeFolderProblems(home, baseDir).map(problem => `  - ${given}: ${describeHomeFolderProblem(problem)}`));
+  if (!refused.length) return [];
+  return [
+    '[egg-sentinel preflight] refused to start (SEN306): node looks in the home folders $HOME/.node_modules and $HOME/.node_libraries for every module ' +
+      'no node_modules holds, and another user can put one there: a require() of a module the app does not install (an optional dependency) would run it in every process:',
+    ...refused,
+    'Fix: point HOME (for egg-scripts: MOCK_HOME_DIR) at a directory only the app\'s user can write, or create the folder owned by the app\'s user with mode 0755 in a directory others cannot rename it in.',
   ];
 }
 
@@ -256,9 +279,16 @@ function shadowedLauncherProblems(argv: readonly string[]): string[] {
   ];
 }
 
-/** Whether the real path `file` is in the app's run/ or logs/, which it writes at run time. */
+/**
+ * The app's directories it writes at run time or serves, as far as they are known before egg loads its config: run/
+ * and logs/ (egg's defaults in the app), and app/public (egg-static's default dir, where uploads often land). Other
+ * static or upload dirs the config files name are the boot check's (SEN101, SEN306): config files are code.
+ */
+const WRITTEN_DIRS: readonly string[] = [ 'run', 'logs', 'app/public' ];
+
+/** Whether the real path `file` is in one of the app's WRITTEN_DIRS. */
 function inWrittenDir(file: string, baseDir: string): boolean {
-  return [ 'run', 'logs' ].some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
+  return WRITTEN_DIRS.some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
 }
 
 /** egg-scripts' (egg 3) command line script. */
@@ -303,7 +333,7 @@ export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir
  * `<app>/node_modules/.bin`, `<app>/.node/bin`, then the PATH it was given. Whatever that file is runs with the app's
  * environment before any check, and can drop this preflight from NODE_OPTIONS. Refused: a file in a node_modules that
  * is not the `node` package the app declares (any dependency's `"bin": { "node": … }` is linked there), one in the
- * app's run/ or logs/, one outside the app that another user can change, or none.
+ * app's run/, logs/ or app/public, one outside the app that another user can change, or none.
  */
 function masterNodeProblems(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): string[] {
   const start = eggScriptsStart(argv, cwd);
@@ -351,7 +381,7 @@ function masterNodeWhy(file: string, baseDir: string): { why: string; installed?
   if (real === undefined) return { why: `${file} does not exist` };
   // The node that runs egg-scripts itself is trusted already.
   if (real === realPathOrUndefined(process.execPath)) return undefined;
-  if (inWrittenDir(real, baseDir)) return { why: `${real} is in a directory the app writes at run time` };
+  if (inWrittenDir(real, baseDir)) return { why: `${real} is in a directory the app writes at run time or serves` };
   if (real.split(path.sep).includes('node_modules')) {
     const owner = commandPackage(real, 'node', baseDir);
     if (owner.declared) return undefined;
@@ -465,27 +495,32 @@ function moduleOutsideApp(specifier: string, baseDir: string): string | undefine
 
 /**
  * Each plugin entry of EGG_PLUGINS or the `plugins` start option whose `path`, or whose `package` (its name without
- * one) as egg-core resolves it, lies outside the app, with why. egg-core also looks in the working directory's
- * node_modules, which need not be the app's (a deploy script run from elsewhere).
+ * one) as egg-core resolves it, lies outside the app or in a directory it writes at run time or serves (a plugin
+ * dropped into run/ or an upload dir), with why. egg-core also looks in node's global folders (NODE_PATH,
+ * `$HOME/.node_modules`…) and the working directory's node_modules, which need not be the app's (a deploy script run
+ * from elsewhere).
  */
-function pluginPathsOutsideApp(plugins: unknown, baseDir: string, cwd: string): string[] {
+function untrustedPluginPaths(plugins: unknown, baseDir: string, cwd: string, env: NodeJS.ProcessEnv): string[] {
   if (!isObject(plugins)) return [];
   return Object.entries(plugins).flatMap(([ name, entry ]) => {
     const { path: dir, package: packageName, enable } = (isObject(entry) ? entry : {}) as { path?: unknown; package?: unknown; enable?: unknown };
     if (entry === false || enable === false) return [];
-    const location = typeof dir === 'string' && dir ? path.resolve(baseDir, dir) : resolvedPackageDir(typeof packageName === 'string' && packageName ? packageName : name, [ baseDir, cwd ]);
-    const why = location === undefined ? undefined : outsideApp(realPathOrAbsolute(location), baseDir);
+    const location = typeof dir === 'string' && dir ? path.resolve(baseDir, dir) :
+      resolvedPackageDir(typeof packageName === 'string' && packageName ? packageName : name, baseDir, cwd, env);
+    const why = location === undefined ? undefined : moduleFileWhy(realPathOrAbsolute(location), baseDir, 'it does not resolve');
     return why ? [ `${name} (${why})` ] : [];
   });
 }
 
 /**
- * Where egg-core's plugin loader finds a package (it require.resolve()s its package.json from `lookupDirs`): the first
- * node_modules up from each that holds it. Looked up by hand: require.resolve caches what it found for the same paths.
+ * Where egg-core's plugin loader finds a package: it require.resolve()s its package.json with the paths baseDir, the
+ * framework's dirs and the working directory, which node searches as the node_modules up from the first, then its
+ * global folders (globalModuleDirs), then the node_modules up from the others. Looked up by hand: require.resolve
+ * caches what it found for the same paths.
  */
-function resolvedPackageDir(name: string, lookupDirs: string[]): string | undefined {
-  for (const modules of lookupDirs.flatMap(nodeModulesDirs)) {
-    if (fs.existsSync(path.join(modules, name, 'package.json'))) return path.join(modules, name);
+function resolvedPackageDir(name: string, baseDir: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of new Set([ ...nodeModulesDirs(baseDir), ...globalModuleDirs(env), ...nodeModulesDirs(cwd) ])) {
+    if (fs.existsSync(path.join(dir, name, 'package.json'))) return path.join(dir, name);
   }
   return undefined;
 }

@@ -30,6 +30,20 @@ export function isHooked(): boolean {
 }
 
 /**
+ * Set when the preflight is loaded in this process (through NODE_OPTIONS or `--require`): the boot check's way to
+ * tell that a launcher between the deploy and this process dropped it (SEN307).
+ */
+const PREFLIGHT = Symbol.for('egg-sentinel.preflight');
+
+export function markPreflightLoaded(): void {
+  marks[PREFLIGHT] = true;
+}
+
+export function isPreflightLoaded(): boolean {
+  return marks[PREFLIGHT] === true;
+}
+
+/**
  * Set when egg-sentinel's check refused a worker's boot in this process: the preflight's listen() then knows that code
  * in the process swallowed the refusal (an egg-cluster worker runs one app; egg-mock, which runs many, loads no preflight).
  */

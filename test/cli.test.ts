@@ -473,6 +473,23 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(facts.plugins.find(plugin => plugin.name === 'jsonp')?.enable, false);
     });
 
+    it('the app\'s .npmrc setting node-options without the preflight, which npm start and npx use in place of NODE_OPTIONS: SEN307 medium (black-box round 25, h75 F11)', async () => {
+      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-npmrc-'));
+      try {
+        fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
+        fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseDir, 'node_modules'));
+        fs.writeFileSync(path.join(baseDir, '.npmrc'), 'registry=https://registry.npmjs.org/\nnode-options=--max-old-space-size=4096\n');
+        const findings = (report: any) => (report.findings as Array<{ ruleId: string; severity: string; target: string; message: string }>).filter(hit => hit.ruleId === 'SEN307');
+        const [ npmrc, ...rest ] = findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report);
+        assert.deepEqual([ npmrc?.severity, npmrc?.target, rest.length ], [ 'medium', '.npmrc node-options', 0 ]);
+        assert.match(npmrc.message, /the app's \.npmrc sets node-options="--max-old-space-size=4096": npm \(npm start, npm run, npx in the app\) runs every script and command with NODE_OPTIONS set to it/);
+        fs.writeFileSync(path.join(baseDir, '.npmrc'), 'node-options=--require egg-sentinel/preflight --max-old-space-size=4096\n');
+        assert.deepEqual(findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report), [], 'npm\'s node-options loads the preflight');
+      } finally {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
+    });
+
     it('a TypeScript app compiled in place (.js next to each .ts) is audited from its .js files, as egg-scripts runs it', async () => {
       const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-ts-compiled-'));
       try {

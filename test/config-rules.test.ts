@@ -1,9 +1,12 @@
 import assert from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import mm from 'egg-mock';
+import { tarOf, tgzOf, zipOf } from './archive-files';
 import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
@@ -174,6 +177,10 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     return dir;
   };
   const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  /** SEN203's refusal names each file as served from app/public, with why. */
+  const assertServes = (message: string, served: string[]) => {
+    for (const file of served) assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(file)}`), file);
+  };
   afterEach(mm.restore);
   after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
   const temp = (name: string, files: Record<string, string>) => {
@@ -381,11 +388,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     fs.linkSync(path.join(dir, 'config/config.default.js'), path.join(dir, 'app/public/robots.txt'));
     const message = await expectRefused(dir, /SEN203/);
-    for (const served of [ 'prod.env (an env file that sets secrets)', 'deploy/app.env.production (an env file that sets secrets)', 'config.default.js.bak (a backup copy)',
+    assertServes(message, [ 'prod.env (an env file that sets secrets)', 'deploy/app.env.production (an env file that sets secrets)', 'config.default.js.bak (a backup copy)',
       "config.prod.js (a copy of config/'s config.prod (it holds the app's secrets))", 'certs/server.key (a private key)', 'index.html~ (a backup copy)',
-      'robots.txt (a hard link to config/config.default.js)' ]) {
-      assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
-    }
+      'robots.txt (a hard link to config/config.default.js)' ]);
     assert.ok(!message.includes('StaticLeak-Pw-93kq'));
     // egg-static does serve every one of them (it skips only dotfiles).
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
@@ -421,10 +426,8 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/config.js.txt': configDefault,
     });
     const message = await expectRefused(dir, /SEN203/);
-    for (const served of [ 'keys/id_rsa (a private key)', 'keys/id_ed25519 (a private key)', 'service-account.json (a private key)',
-      'settings.env.json (settings that set secrets (DB_PASSWORD))', 'docker-compose.yml (settings that set secrets (POSTGRES_PASSWORD))', "config.js.txt (a file that holds secrets of the app's config)" ]) {
-      assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(served)}`), served);
-    }
+    assertServes(message, [ 'keys/id_rsa (a private key)', 'keys/id_ed25519 (a private key)', 'service-account.json (a private key)',
+      'settings.env.json (settings that set secrets (DB_PASSWORD))', 'docker-compose.yml (settings that set secrets (POSTGRES_PASSWORD))', "config.js.txt (a file that holds secrets of the app's config)" ]);
     assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
@@ -433,6 +436,89 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       for (const file of [ 'keys/id_rsa', 'keys/id_ed25519', 'service-account.json', 'settings.env.json', 'docker-compose.yml', 'config.js.txt' ]) {
         await app.httpRequest().get(`/public/${file}`).expect(200);
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  /** Writes binary files (archives) into an app made by temp(). */
+  const writeFiles = (dir: string, files: Record<string, Buffer>) => {
+    for (const [ file, content ] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+    }
+    return dir;
+  };
+  /** A served file's bytes, whatever its content type. */
+  const download = async (app: ReturnType<typeof mm.app>, file: string): Promise<Buffer> => (await app.httpRequest().get(`/public/${file}`).buffer(true)
+    .parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    }).expect(200)).body as Buffer;
+
+  it('SEN203: archives holding env files, the app\'s config, keys or its secrets are read through: tar, tgz, zip, gz (black-box round 25, h75 F7)', async () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n';
+    const dir = writeFiles(temp('cfg-static-archives', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'config/config.prod.js': 'module.exports = { mysql: { client: { password: process.env.DB_PASSWORD } } };\n',
+      'app/public/app.css': 'body {}\n',
+    }), {
+      // The tester's deploy bundles: the prod .env, uncompressed (the secret in clear), gzipped and zipped.
+      'app/public/deploy.tar': tarOf({ 'README.md': '# app\n', '.env': 'DB_PASSWORD=StaticLeak-Pw-93kq\n' }),
+      'app/public/deploy.tgz': tgzOf({ '.env': 'DB_PASSWORD=StaticLeak-Pw-93kq\n', '.envrc': 'export AWS_SECRET_ACCESS_KEY=StaticLeak-Pw-93kq\n' }),
+      'app/public/deploy.zip': zipOf({ 'app/.env.production': 'DB_PASSWORD=StaticLeak-Pw-93kq\n' }),
+      // A bundle of the app itself: its config/ by name; a note holding the cookie keys; a key; a credentials file.
+      'app/public/backup/site.zip': zipOf({ 'site/config/config.prod.js': 'module.exports = {};\n', 'site/app/router.js': '' }, { store: true }),
+      'app/public/notes.tar.gz': tgzOf({ 'notes.txt': `keys: ${STRONG_KEY}\n` }),
+      'app/public/keys.tgz': tgzOf({ 'deploy/id_rsa': pem }),
+      'app/public/db.tar': tarOf({ 'config/database.yml': 'production:\n  adapter: postgresql\n  password: Vq8#mZ2!pL5xR9tw\n' }),
+      'app/public/prod.env.gz': zlib.gzipSync('DB_PASSWORD=StaticLeak-Pw-93kq\n'),
+      // Formats egg-sentinel does not unpack, and a tar larger than it reads: said (medium), not passed over.
+      'app/public/old/site.7z': Buffer.from('7z\xbc\xaf\x27\x1c', 'latin1'),
+      'app/public/old/big.tgz': tgzOf({ 'media.bin': crypto.randomBytes(1_200_000), 'late/.env': 'DB_PASSWORD=StaticLeak-Pw-93kq\n' }),
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ 'deploy.tar (an archive holding .env (an env file that sets secrets))', 'deploy.tgz (an archive holding .env (an env file that sets secrets) and 1 more such file(s))',
+      'deploy.zip (an archive holding app/.env.production (an env file that sets secrets))', "backup/site.zip (an archive holding site/config/config.prod.js (a copy of config/'s config.prod))",
+      "notes.tar.gz (an archive holding notes.txt (a file that holds secrets of the app's config))", 'keys.tgz (an archive holding deploy/id_rsa (a private key))',
+      'db.tar (an archive holding config/database.yml (settings that set secrets (password)))', 'prod.env.gz (an env file that sets secrets, compressed)' ]);
+    assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY) && !message.includes('Vq8#mZ2'));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const unchecked = (app as any).sentinel.report.findings.filter((finding: { ruleId: string; severity: string }) => finding.ruleId === 'SEN203' && finding.severity === 'medium');
+      assert.deepEqual(unchecked.map((finding: { target: string }) => finding.target).sort(), [ 'app/public/old/big.tgz', 'app/public/old/site.7z' ]);
+      assert.match(unchecked.find((finding: { target: string }) => finding.target.endsWith('7z')).message,
+        /serves app\/public\/old\/site\.7z, an archive egg-sentinel could not look through \(a 7-Zip archive, which it does not unpack\)/);
+      // egg-static serves them, the secret in clear in the tar.
+      assert.ok((await download(app, 'deploy.tar')).includes('DB_PASSWORD=StaticLeak-Pw-93kq'));
+      assert.ok(zlib.gunzipSync(await download(app, 'deploy.tgz')).includes('DB_PASSWORD=StaticLeak-Pw-93kq'));
+      await download(app, 'deploy.zip');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: lower-case secret settings of credential files (.aws/credentials, database.yml) are found; egg-static serves a dot dir\'s files (black-box round 25, h75 F8)', async () => {
+    const dir = temp('cfg-static-credentials', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+      'app/public/.aws/credentials': '[default]\naws_access_key_id = AKIAQ3EGRT5BX7NPLY2K\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCY9q4Lz2Wx\n',
+      'app/public/database.yml': 'production:\n  adapter: mysql2\n  username: shop\n  password: Vq8#mZ2!pL5xR9tw # rotated\n',
+      'app/public/WEB-INF/app.properties': 'spring.datasource.url=jdbc:mysql://db/shop\nspring.datasource.password=Sq1-Pw-4471\n',
+      'app/public/php.ini': '[mail]\nsmtp_password = "Sm7p-Pw-2290"\n',
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ '.aws/credentials (settings that set secrets (aws_secret_access_key))', 'database.yml (settings that set secrets (password))',
+      'WEB-INF/app.properties (settings that set secrets (spring.datasource.password))', 'php.ini (settings that set secrets (smtp_password))' ]);
+    assert.ok(!/wJalrXUtnFEMI|Vq8#mZ2|Sq1-Pw|Sm7p-Pw/.test(message));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      // egg-static (koa-static-cache with dynamic: true) skips a dotfile, not a dot dir.
+      assert.match((await download(app, '.aws/credentials')).toString(), /aws_secret_access_key/);
+      await download(app, 'database.yml');
     } finally {
       await app.close();
     }
@@ -464,6 +550,22 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/keys/id_rsa.pub': 'ssh-rsa AAAAB3NzaC1yc2E user@host\n',
       'app/public/docker-compose.example.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: change-me-123\n',
       'app/public/compose.yml': 'services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n',
+      // A front end's texts and specs under lower-case secret names, and settings read from elsewhere (black-box round 25, h75 F8).
+      'app/public/locales/en.yml': 'en:\n  password: Password\n  confirm_password: "Password:"\n  reset_password: "At least 8 characters, 1 digit"\n' +
+        '  forgot_password: Forgot your password?\n  placeholder:\n    password: "••••••••"\n  client_secret: Client-Secret\n  new_password: "%{count}+"\n',
+      'app/public/i18n/messages_de.properties': 'login.password=Passwort:\nerror.password=Das Passwort ist falsch\nlogin.secret=Geheimnis\n',
+      'app/public/openapi.yaml': 'components:\n  schemas:\n    Login:\n      properties:\n        password: { type: string, format: password }\n        example: Passw0rd!\n',
+      'app/public/config/database.yml': 'production:\n  password: <%= ENV["DB_PASSWORD"] %>\n  secret_key: *default_secret\n',
+      'app/public/settings.ini': '[db]\npassword = ${DB_PASSWORD}\nsecret = "{{ vault_secret }}"\napi_token = pk.eyJ1IjoiZXhhbXBsZSJ9.abc123\n',
+      'app/public/mock/users.json': '[{"username": "admin", "password": "admin123"}]\n',
+    });
+    // Downloads and precompressed assets: archives that hold none of what leaks secrets.
+    writeFiles(dir, {
+      'app/public/downloads/app-1.2.zip': zipOf({ 'app/README.md': '# app\n', 'app/LICENSE': 'MIT License\n', 'app/.env.example': 'DB_PASSWORD=\n',
+        'app/config.json': '{"PASSWORD": "Password"}\n', 'app/node_modules/x/config/config.default.js': 'module.exports = {};\n' }),
+      'app/public/downloads/docs.tgz': tgzOf({ 'docs/index.html': '<html></html>\n', 'docs/locales/en.yml': 'en:\n  password: Password\n' }),
+      'app/public/js/app.js.gz': zlib.gzipSync('window.API = "/api";\n'),
+      'app/public/css/site.css.gz': zlib.gzipSync('body {}\n'),
     });
     const app = await bootApp(dir);
     try {
@@ -989,6 +1091,24 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message('environment OPENSSL_CONF'), /^the environment sets OPENSSL_CONF=".*engines\.cnf": every process loads an OpenSSL config \(its engines and providers are native libraries loaded into the process\) from .*engines\.cnf, outside the app/);
     assert.match(message('NODE_OPTIONS --openssl-config'), /^NODE_OPTIONS has --openssl-config ".*engines\.cnf": every process loads an OpenSSL config/);
     assert.match(message('environment NODE_TLS_REJECT_UNAUTHORIZED'), /accepts any certificate/);
+  });
+
+  it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {
+    if (process.platform === 'win32') this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-')));
+    dirs.push(home);
+    fs.mkdirSync(path.join(home, '.node_modules/aws4'), { recursive: true });
+    fs.chmodSync(path.join(home, '.node_modules'), 0o777);
+    fs.writeFileSync(path.join(home, '.node_modules/aws4/index.js'), 'module.exports = \'planted\';\n');
+    // What an optional require (the mongodb driver's of aws4) gets in a process started with this HOME.
+    const optional = spawnSync(process.execPath, [ '-e', 'try { console.log(require("aws4")); } catch { console.log("absent"); }' ], { cwd: home, env: { PATH: process.env.PATH, HOME: home }, encoding: 'utf8' });
+    assert.equal(optional.stdout.trim(), 'planted');
+    mm(process.env, 'HOME', home);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, new RegExp(`the environment's HOME="${home}" makes node look in ${home}/\\.node_modules for modules no node_modules holds .* and ${home}/\\.node_modules is writable by every user \\(mode 0777\\)`));
   });
 });
 

@@ -123,3 +123,50 @@ describe('egg-scripts start with a node option that replaces the entry script (S
     }
   });
 });
+
+describe('npm start with node-options in the app\'s .npmrc, which replaces NODE_OPTIONS (SEN307, black-box round 25, h75 F11)', function() {
+  this.timeout(180000);
+  let work: string;
+  let app: string;
+  const title = `sentinel-test-npm-node-options-${process.pid}`;
+  // npm itself, as `npm test` names it, else the one on the PATH.
+  const npm = process.env.npm_execpath?.endsWith('.js') ? [ process.execPath, process.env.npm_execpath ] : [ 'npm' ];
+
+  before(function() {
+    if (process.platform !== 'linux' || spawnSync(npm[0], [ ...npm.slice(1), '--version' ]).status !== 0) this.skip();
+    work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-npm-start-')));
+    app = path.join(work, 'app');
+    const files: Record<string, string> = {
+      'package.json': JSON.stringify({ name: 'npm-app', dependencies: { egg: '^3.0.0', 'egg-scripts': '^3.0.0' },
+        scripts: { start: `egg-scripts start --daemon --title=${title} --workers=1 --port=0` } }),
+      // A memory limit, as a team sets it, and the TypeScript hook this repository's egg-sentinel needs: not the preflight.
+      '.npmrc': `node-options=--max-old-space-size=512 --require ${require.resolve('ts-node/register/transpile-only')}\n`,
+      'config/config.default.js': "module.exports = { keys: 'npm-app-9QfeBbtcbvfAOIqJhPY_wSaQDjAe-UmHIr210gFWN60' };\n",
+      'config/plugin.js': `exports.sentinel = { enable: true, path: ${JSON.stringify(ROOT)} };\n`,
+    };
+    for (const [ file, content ] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+      fs.writeFileSync(path.join(app, file), content);
+    }
+    fs.mkdirSync(path.join(app, 'node_modules/.bin'), { recursive: true });
+    for (const name of [ 'egg', 'egg-scripts' ]) fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(app, 'node_modules', name));
+    fs.symlinkSync('../egg-scripts/bin/egg-scripts.js', path.join(app, 'node_modules/.bin/egg-scripts'));
+  });
+  after(() => {
+    if (!work) return;
+    spawnSync(process.execPath, [ EGG_SCRIPTS, 'stop', `--title=${title}` ], { cwd: app, env: { ...process.env, HOME: work, MOCK_HOME_DIR: work }, timeout: 20000 });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('the preflight the deploy loads through NODE_OPTIONS never loads; the boot check notices and refuses the start', () => {
+    // MOCK_HOME_DIR: where egg-scripts writes the master's logs (and the master's HOME), a directory only this user can write.
+    const env: NodeJS.ProcessEnv = { HOME: work, MOCK_HOME_DIR: work, PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+      EGG_TYPESCRIPT: 'true', NODE_OPTIONS: `--require ${require.resolve('ts-node/register/transpile-only')} --require ${path.join(ROOT, 'preflight.ts')}` };
+    const result = spawnSync(npm[0], [ ...npm.slice(1), 'start' ], { cwd: app, env, encoding: 'utf8', timeout: 150000 });
+    const stderrLog = path.join(work, 'logs/master-stderr.log');
+    const output = `${result.stdout}${result.stderr}${fs.existsSync(stderrLog) ? fs.readFileSync(stderrLog, 'utf8') : ''}`;
+    assert.notEqual(result.status, 0, output);
+    assert.match(output, /SEN307/, output);
+    assert.match(output, /egg-sentinel's preflight is not loaded in this process, though its ancestor .* \(pid \d+\) was started with NODE_OPTIONS loading it: npm started it with NODE_OPTIONS set to its node-options config "--max-old-space-size=512 --require .*", which the app's \.npmrc sets/);
+  });
+});

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
-import { collectSecretValues, findSecrets } from '../secrets';
+import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
+import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, statProblem } from './real-path';
 import type { PluginFact } from './types';
@@ -63,8 +64,10 @@ export interface StaticDirFact {
   escapingLinks: Array<{ link: string; target: string }>;
   /** Version-control directories inside (`.git`, `.svn`, `.hg`), relative to the static dir; not looked into. */
   repositoryDirs: string[];
-  /** Files egg-static serves that hold or copy secrets (`prod.env`, `config.default.js.bak`, `server.key`), and why. */
+  /** Files egg-static serves that hold or copy secrets (`prod.env`, `config.default.js.bak`, `server.key`, `deploy.tgz`), and why. */
   secretFiles: Array<{ file: string; what: string }>;
+  /** Archives egg-static serves that egg-sentinel could not look through (`app.7z`, a tar larger than it reads), and why. */
+  uncheckedArchives: Array<{ file: string; why: string }>;
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
 }
@@ -151,7 +154,10 @@ const CODE_DIR_KEYS = [ 'schedule.directory', 'i18n.dirs', 'i18n.dir' ];
 const CODE_MODULE_MAPS = [ 'watcher.eventSources' ];
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
-/** The most files of a static dir read for what they hold (READ_BY_CONTENT); the rest are judged by name. */
+/**
+ * The most files of a static dir read for what they hold (READ_BY_CONTENT); the rest are judged by name. An archive
+ * counts as one file per JUDGED_BYTES it reads and unpacks.
+ */
 export const STATIC_READ_LIMIT = 2_000;
 
 export function collectFileFacts(input: FileFactsInput): FileFacts {
@@ -451,13 +457,68 @@ const SECRET_VALUE = /^(?!<|\$|changeme|xxx|\*{3})(?=.*[^A-Za-z]).{6,}$/i;
 /** Words joined by `-`, `_` or `.`: a front end's label under an upper-case key (`"CLIENT_SECRET": "Client-Geheimnis"`). */
 const WORDS = /^\p{L}{2,}(?:[-_.]\p{L}{2,})*$/u;
 
-/** The name of the first secret a file's settings set, if any. */
-function secretSetting(text: string): string | undefined {
-  for (const match of text.matchAll(SECRET_SETTING)) if (SECRET_VALUE.test(match[2]) && !WORDS.test(match[2])) return match[1];
+/**
+ * Files of settings whose names are lower-case as a rule: ini (`.aws/credentials`, `php.ini`), YAML (`database.yml`),
+ * properties, TOML, conf; and files without an extension. Not JSON: a front end's texts and mock data are JSON.
+ */
+const CREDENTIAL_FILE = /^(?:[^.]+|.+\.(?:ini|ya?ml|properties|toml|conf|cfg))$/i;
+/** A `name = value` or `name: value` line of such a file (a YAML list item's too): the name, and the rest of the line. */
+const LINE_SETTING = /^[ \t]*(?:-[ \t]+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*[:=][ \t]*(\S.*)$/gm;
+/** Secret-named settings a front end's config holds for the browser (a map's token, Sentry's DSN), as SECRET_SETTING. */
+const BROWSER_SETTING = /(?:tokens?|dsn)$/i;
+/**
+ * What a lower-case setting's value must not be to read as a secret: a sentence (a front end's text: "Forgot your
+ * password?"), a template (`%{count}`, `{{ vault_pw }}`, ERB's `<%= ENV[…] %>`), YAML syntax (an alias `*db`, a tag,
+ * a block or flow value), or no letter or digit at all (`••••••`).
+ */
+const NOT_A_SECRET = /\s|\{\{|%\{|\$\{|^[*&!|>{[%<]|^[^\p{L}\p{N}]*$/u;
+
+/** The value of a line's setting: quoted, or up to a comment. */
+function settingValue(rest: string): string {
+  const quoted = /^(["'])(.*?)\1/.exec(rest);
+  return quoted ? quoted[2] : rest.replace(/[ \t]+[#;].*$/, '').trim();
+}
+
+/** A value that reads as a secret (SECRET_VALUE, not words); a label's closing `:` or `?` is not the non-letter it needs. */
+function secretValue(value: string): boolean {
+  return SECRET_VALUE.test(value) && !WORDS.test(value);
+}
+
+/**
+ * The name of the first secret a file's settings set, if any: upper-case names in any file read by content, and in a
+ * file of settings (CREDENTIAL_FILE) secret names in any case (`password: …`, `aws_secret_access_key = …`) whose value
+ * is one word.
+ */
+function secretSetting(text: string, name: string): string | undefined {
+  for (const match of text.matchAll(SECRET_SETTING)) if (secretValue(match[2])) return match[1];
+  if (!CREDENTIAL_FILE.test(name)) return undefined;
+  for (const [ , key, rest ] of text.matchAll(LINE_SETTING)) {
+    if (!isSecretKeyName(key) || BROWSER_SETTING.test(key)) continue;
+    const value = settingValue(rest);
+    if (!NOT_A_SECRET.test(value) && !placeholderKind(value) && secretValue(value.replace(/[.:?!]+$/, ''))) return key;
+  }
   return undefined;
 }
+
+/** What a file holds that leaks secrets, judged by its text: a private key, one of the config's secrets, secret settings. */
+function textKind(name: string, text: string, config: ConfigIdentity): string | undefined {
+  if (PRIVATE_KEY.test(text)) return 'a private key';
+  if (holdsConfigSecret(text, config)) return 'a file that holds secrets of the app\'s config';
+  const setting = TEMPLATE_NAME.test(name) ? undefined : secretSetting(text, name);
+  return setting && `settings that set secrets (${setting})`;
+}
+
+function holdsConfigSecret(text: string, config: ConfigIdentity): boolean {
+  return config.secrets.some(secret => text.includes(secret));
+}
+
 /** How much of a candidate file is read to judge it. */
 const JUDGED_BYTES = 64 * 1024;
+/**
+ * The most read from disk of one archive, and the most a compressed one is unpacked to; what it reads and unpacks
+ * counts as that many JUDGED_BYTES files read.
+ */
+const ARCHIVE_BYTES = 16 * JUDGED_BYTES;
 const CONFIG_COPY = /^config\.([^.]+)\.(?:[cm]?js|ts|json)$/i;
 
 interface ConfigIdentity {
@@ -509,11 +570,10 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
   // once, whichever of the judgements below asks first.
   let text: string | undefined;
   const content = () => (text ??= head(full));
-  const holdsConfigSecret = () => config.secrets.some(secret => content().includes(secret));
   const template = TEMPLATE_NAME.test(name);
   if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(content())) return 'an env file that sets secrets';
   const env = CONFIG_COPY.exec(name)?.[1];
-  if (env && config.envs.has(env.toLowerCase()) && holdsConfigSecret()) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
+  if (env && config.envs.has(env.toLowerCase()) && holdsConfigSecret(content(), config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (config.linked.size) {
     const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
@@ -521,10 +581,79 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
     if (target) return `a hard link to ${target}`;
   }
   if (!READ_BY_CONTENT.test(name) || !read()) return undefined;
-  if (PRIVATE_KEY.test(content())) return 'a private key';
-  if (holdsConfigSecret()) return 'a file that holds secrets of the app\'s config';
-  const setting = template ? undefined : secretSetting(content());
-  return setting && `settings that set secrets (${setting})`;
+  return textKind(name, content(), config);
+}
+
+/** An archive's entry is a package's (a deploy bundle's node_modules): judged as the static dir's node_modules/ is, not at all. */
+const PACKAGE_ENTRY = /(?:^|\/)node_modules\//;
+/** The app's config files in a bundle of the app: `config/config.prod.js`, not a package's. */
+const CONFIG_ENTRY = /(?:^|\/)config\/[^/]+$/;
+
+/** An env file in an archive: `prod.env` as in a static dir, and the dotfiles (`.env`, `.envrc`) egg-static would not serve alone. */
+function envEntry(base: string): boolean {
+  return ENV_FILE.test(base) || base.startsWith('.env');
+}
+
+/** The entries of an archive read for what they hold: those a static dir's own would be, env files and config files. */
+function judgedEntry(name: string): boolean {
+  const base = path.posix.basename(name);
+  return !PACKAGE_ENTRY.test(name) && (READ_BY_CONTENT.test(base) || envEntry(base) || CONFIG_COPY.test(base));
+}
+
+/**
+ * Why an archive's entry leaks secrets: an env file (by its name when it could not be read), the app's config file
+ * (`config/config.prod.js`, or a `config.prod.js` holding one of its secrets), or what its text holds.
+ */
+function entryKind({ name, text }: ArchiveEntry, config: ConfigIdentity): string | undefined {
+  if (!judgedEntry(name)) return undefined;
+  const base = path.posix.basename(name);
+  if (envEntry(base) && !TEMPLATE_NAME.test(base)) {
+    if (text === undefined) return 'an env file';
+    if (SECRET_ASSIGNMENT.test(text)) return 'an env file that sets secrets';
+  }
+  const env = CONFIG_COPY.exec(base)?.[1];
+  if (env && config.envs.has(env.toLowerCase()) && (CONFIG_ENTRY.test(name) || (text !== undefined && holdsConfigSecret(text, config)))) {
+    return `a copy of config/'s config.${env}`;
+  }
+  return text === undefined || !READ_BY_CONTENT.test(base) ? undefined : textKind(base, text, config);
+}
+
+/** An archive's entry name as a report shows it: no control characters (they come from whoever made the archive), not too long. */
+function shownEntry(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return printable.length > 120 ? `${printable.slice(0, 117)}...` : printable;
+}
+
+/**
+ * What an archive egg-static serves holds: files that leak secrets (`what`), or why egg-sentinel could not look
+ * through it (`unchecked`). Undefined for one that holds none, and for a precompressed asset (`app.js.gz`), which is
+ * not read. `budget.read()` says whether it may be read; `budget.spend` charges what reading it took besides.
+ */
+function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget: ReadBudget): { what: string } | { unchecked: string } | undefined {
+  if (how.kind === 'unreadable') return { unchecked: `a ${how.format} archive, which it does not unpack` };
+  if (how.kind === 'compressed') {
+    if (!how.tar && !judgedEntry(how.inner)) return undefined;
+    if (how.format !== 'gzip') return { unchecked: `${how.tar ? 'a tar' : 'a file'} compressed with ${how.format}, which it does not unpack` };
+  }
+  if (!budget.read()) return undefined;
+  const listing = listArchive(full, how, judgedEntry, { entryBytes: JUDGED_BYTES, archiveBytes: ARCHIVE_BYTES });
+  // One file's worth was asked for: what it read and unpacked past that counts as more (the next reads may stop).
+  if (listing && listing.work > JUDGED_BYTES) budget.spend(Math.ceil(listing.work / JUDGED_BYTES) - 1);
+  if (!listing) return { unchecked: `not a ${how.kind === 'zip' ? 'ZIP file' : how.kind === 'tar' ? 'tar file' : 'gzip file'} it can read` };
+  const found = listing.entries.flatMap(entry => {
+    const what = entryKind(entry, config);
+    return what ? [ listing.single ? what : `${shownEntry(entry.name)} (${what})` ] : [];
+  });
+  if (listing.single) return found.length ? { what: `${found[0]}, compressed` } : undefined;
+  if (found.length) return { what: `an archive holding ${found[0]}${found.length > 1 ? ` and ${found.length - 1} more such file(s)` : ''}` };
+  return listing.complete ? undefined : { unchecked: `it reads ${ARCHIVE_BYTES / 1024 / 1024} MiB of an archive, and this one lists or holds more` };
+}
+
+/** How many more files of a static dir may be read (STATIC_READ_LIMIT): `read` asks for one, `spend` charges more. */
+interface ReadBudget {
+  read(): boolean;
+  spend(units: number): void;
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
@@ -545,13 +674,21 @@ export function exposure(served: string, root: SensitiveRootFact): 'is' | 'conta
 function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
   app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false };
+  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
   let reads = STATIC_READ_LIMIT;
   const read = () => {
     if (reads-- > 0) return true;
     fact.truncated = true;
     return false;
+  };
+  const reading: ReadBudget = { read, spend: units => { reads -= units; } };
+  const judge = (name: string, full: string, file: string) => {
+    const how = packing(name);
+    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, read);
+    if (typeof verdict === 'string') fact.secretFiles.push({ file, what: verdict });
+    else if (verdict && 'what' in verdict) fact.secretFiles.push({ file, what: verdict.what });
+    else if (verdict) fact.uncheckedArchives.push({ file, why: verdict.unchecked });
   };
   // A symlink into the app (a front end's build: app/public/app -> web/dist) serves what it leads to: followed, once,
   // when that could be a static dir itself and is not the server's code, and its files judged as the dir's own.
@@ -582,8 +719,7 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
             walk(target, relativeOf(name), classify);
           }
         } else if (stat?.isFile() && classify) {
-          const what = secretFileKind(name, target, config, read);
-          if (what) fact.secretFiles.push({ file: relativeOf(name), what });
+          judge(name, target, relativeOf(name));
         }
       } else if (entry.isDirectory()) {
         if (REPOSITORY_DIRS.has(name)) fact.repositoryDirs.push(`${relativeOf(name)}/`);
@@ -594,8 +730,7 @@ function scanStaticDir(keyPath: string, dir: string, display: (file: string) => 
       } else if (name.startsWith('.env')) {
         fact.envFiles.push(relativeOf(name));
       } else if (classify && !name.startsWith('.') && entry.isFile()) {
-        const what = secretFileKind(name, path.join(current, name), config, read);
-        if (what) fact.secretFiles.push({ file: relativeOf(name), what });
+        judge(name, path.join(current, name), relativeOf(name));
       }
     }
   };

@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
-import { isInside, nodeModulesDirs, projectedRealPath, realPathOrUndefined, untrustedModuleRoots } from './real-path';
+import { isPreflightLoaded } from '../process-marks';
+import { appOwner, isInside, nodeModulesDirs, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
@@ -76,6 +77,45 @@ export interface RuntimeFacts {
   envConfigKeyPaths: string[];
   /** Set when the EGG_APP_CONFIG JSON carries `__proto__` or `constructor.prototype` keys (egg's merge drops `__proto__`). */
   envConfigPoisoned: boolean;
+  /**
+   * node's global folders under the home directory (`$HOME/.node_modules`, `$HOME/.node_libraries`) that another user
+   * can fill, create or swap (SEN306); empty on Windows.
+   */
+  homeModuleFolders: HomeFolderProblem[];
+  /**
+   * Set when the preflight is not loaded in this process although an ancestor process was started with NODE_OPTIONS
+   * loading it (SEN307): something between the deploy and this process dropped it. Read from /proc: Linux only.
+   */
+  droppedPreflight?: DroppedPreflightFact;
+  /** The `node-options` of the app's `.npmrc`, which npm sets as NODE_OPTIONS for every script and npx command it runs (SEN307). */
+  npmrcNodeOptions?: { value: string; loadsPreflight: boolean };
+}
+
+/** A home folder node searches for modules (homeModuleFolders), and who other than the app's user controls it. */
+export interface HomeFolderProblem {
+  /** `$HOME` as the process has it (egg-scripts sets the master's from MOCK_HOME_DIR, when set). */
+  home: string;
+  /** Set when MOCK_HOME_DIR names the same directory: egg-scripts took HOME from it. */
+  fromMockHome?: true;
+  folder: string;
+  /**
+   * Where another user has a hold: `folder`, the folder itself (its real path); `above`, a directory above it where
+   * they can swap it; `missing`, the nearest directory above a folder that does not exist, where they can create it.
+   */
+  where: 'folder' | 'above' | 'missing';
+  /** That directory. */
+  at: string;
+  why: string;
+}
+
+export interface DroppedPreflightFact {
+  /** The nearest ancestor whose NODE_OPTIONS loads the preflight (its pid and /proc name; its NODE_OPTIONS is not kept). */
+  ancestor: { pid: number; name: string };
+  /**
+   * npm's `node-options`, when npm started this process's tree (npm_lifecycle_event or npm_command is set) with it:
+   * npm sets NODE_OPTIONS to it, in place of the one it was given.
+   */
+  npmNodeOptions?: string;
 }
 
 /** Flags that make node load a module before the app. */
@@ -124,7 +164,8 @@ const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE
 const DESCRIPTIVE_VARIABLES = /^(?:NODE_ENV|EGG_SERVER_ENV|EGG_SERVER_SCOPE|PATH|HOME|PWD|OLDPWD|USER|LOGNAME|SHELL|SHLVL|LANG|LANGUAGE|LC_\w+|TERM|TZ|HOSTNAME|_)$/;
 
 export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
-  execArgv: readonly string[] = process.execArgv, cwd = process.cwd()): RuntimeFacts {
+  execArgv: readonly string[] = process.execArgv, cwd = process.cwd(),
+  ancestry: { preflightLoaded: boolean; parentPid: number | undefined } = { preflightLoaded: isPreflightLoaded(), parentPid: process.ppid }): RuntimeFacts {
   const environmentValues = new Set<string>(valuesReadFromEnvironment());
   for (const [ name, value ] of Object.entries(env)) if (value && !DESCRIPTIVE_VARIABLES.test(name)) environmentValues.add(value);
   const moduleRoots = [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
@@ -159,7 +200,199 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     pollutedPrototypes: pollutedPrototypes(),
     envConfigKeyPaths: envConfigKeyPaths(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
+    homeModuleFolders: env.HOME && process.platform !== 'win32' ? homeFolderProblems(env.HOME, baseDir, env.MOCK_HOME_DIR) : [],
+    droppedPreflight: ancestry.preflightLoaded ? undefined : droppedPreflight(env, ancestry.parentPid),
+    npmrcNodeOptions: npmrcNodeOptions(baseDir),
   };
+}
+
+/** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */
+const HOME_MODULE_FOLDERS: readonly string[] = [ '.node_modules', '.node_libraries' ];
+
+/**
+ * The directories node searches after every node_modules (its `Module.globalPaths`, as it builds them at start from
+ * this environment): NODE_PATH's, `$HOME/.node_modules`, `$HOME/.node_libraries` (`%USERPROFILE%` on Windows) and
+ * `<prefix>/lib/node`. A `require.resolve(…, { paths })`, as egg-core's plugin lookup makes, searches them too.
+ */
+export function globalModuleDirs(env: NodeJS.ProcessEnv): string[] {
+  const home = process.platform === 'win32' ? env.USERPROFILE : env.HOME;
+  const prefix = process.platform === 'win32' ? path.resolve(process.execPath, '..') : path.resolve(process.execPath, '..', '..');
+  return [
+    ...(env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean).map(dir => path.resolve(dir)),
+    ...(home ? HOME_MODULE_FOLDERS.map(folder => path.resolve(home, folder)) : []),
+    path.join(prefix, 'lib', 'node'),
+  ];
+}
+
+/**
+ * The home folders node searches for modules (HOME_MODULE_FOLDERS of `home`) that another user than the app's
+ * (this process's user, root, or the app root's owner) can put a module into: one that user owns or can write, one in
+ * a directory above it that user can rename entries of (a sticky one keeps them from renaming this user's), or, when
+ * the folder does not exist, the nearest directory above it where that user can create it (a sticky bit does not
+ * stop that). A missing folder only this user could create is fine.
+ */
+export function homeFolderProblems(home: string, baseDir: string, mockHome?: string): HomeFolderProblem[] {
+  const owner = appOwner(realPathOrAbsolute(baseDir));
+  const fromMockHome = mockHome && path.resolve(mockHome) === path.resolve(home) ? { fromMockHome: true as const } : {};
+  return HOME_MODULE_FOLDERS.flatMap(name => {
+    const folder = path.resolve(home, name);
+    const found = folderProblem(folder, owner);
+    return found ? [{ home, ...fromMockHome, folder, ...found }] : [];
+  });
+}
+
+/** `/home/x/.node_modules is writable by every user (mode 0777)`, and the like, for a HomeFolderProblem. */
+export function describeHomeFolderProblem(problem: HomeFolderProblem): string {
+  if (problem.where === 'folder') return `${problem.folder}${problem.at === problem.folder ? '' : ` (${problem.at})`} is ${problem.why}`;
+  if (problem.where === 'above') return `${problem.at}, above ${problem.folder}, is ${problem.why}`;
+  return `${problem.folder} does not exist, and ${problem.at}, where it would be created, is ${problem.why}`;
+}
+
+function folderProblem(folder: string, owner: number | undefined): Pick<HomeFolderProblem, 'where' | 'at' | 'why'> | undefined {
+  const real = realPathOrUndefined(folder);
+  if (real !== undefined) {
+    const own = statWhy(real, owner, false);
+    if (own) return { where: 'folder', at: real, why: own };
+    // Above the link (when it is one) and above its target: whoever can rename an entry there can swap the folder.
+    for (const dir of new Set([ ...ancestors(path.dirname(folder)), ...ancestors(path.dirname(real)) ])) {
+      const why = statWhy(dir, owner, true);
+      if (why) return { where: 'above', at: dir, why };
+    }
+    return undefined;
+  }
+  let at = path.dirname(folder);
+  while (realPathOrUndefined(at) === undefined && path.dirname(at) !== at) at = path.dirname(at);
+  const creatable = statWhy(at, owner, false);
+  if (creatable) return { where: 'missing', at, why: creatable };
+  for (const dir of ancestors(path.dirname(realPathOrAbsolute(at)))) {
+    const why = statWhy(dir, owner, true);
+    if (why) return { where: 'above', at: dir, why };
+  }
+  return undefined;
+}
+
+/** `dir` and every directory above it. */
+function ancestors(dir: string): string[] {
+  const found: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    found.push(at);
+    if (path.dirname(at) === at) return found;
+  }
+}
+
+/** statProblem of `file`; `aboveOnly`: a sticky directory's write bits do not count (others cannot rename this user's entries). */
+function statWhy(file: string, owner: number | undefined, aboveOnly: boolean): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+  const problem = statProblem(stat, owner);
+  if (!problem || (aboveOnly && !problem.owner && stat.mode & STICKY)) return undefined;
+  return problem.why;
+}
+
+const STICKY = 0o1000;
+
+/** How far up the process tree the boot check looks for the NODE_OPTIONS the deploy gave (a shell, npm, sh, egg-scripts, the master). */
+const MAX_ANCESTORS = 32;
+
+/**
+ * In a process that runs without the preflight: the nearest ancestor process (Linux: /proc/<pid>/environ, the
+ * environment it was started with; only its NODE_OPTIONS is read) whose NODE_OPTIONS loads it, and npm's node-options
+ * when npm started the tree. npm sets NODE_OPTIONS to its `node-options` config (from the app's .npmrc, ~/.npmrc,
+ * the global npmrc or npm_config_node_options) for every script and npx command, in place of the one it was given.
+ */
+export function droppedPreflight(env: NodeJS.ProcessEnv, parentPid: number | undefined): DroppedPreflightFact | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let pid = parentPid;
+  for (let depth = 0; pid !== undefined && pid > 1 && depth < MAX_ANCESTORS; depth++) {
+    const nodeOptions = procEnvironValue(pid, 'NODE_OPTIONS');
+    if (nodeOptions && loadsPreflight(nodeOptions, procCwd(pid))) {
+      const underNpm = Boolean(env.npm_lifecycle_event || env.npm_command) && Boolean(env.npm_config_node_options);
+      return { ancestor: { pid, name: procName(pid) }, ...(underNpm && { npmNodeOptions: env.npm_config_node_options }) };
+    }
+    pid = procParent(pid);
+  }
+  return undefined;
+}
+
+function procEnvironValue(pid: number, name: string): string | undefined {
+  let environ: string;
+  try {
+    environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return undefined; // gone, or another user's
+  }
+  const prefix = `${name}=`;
+  const entry = environ.split('\0').find(item => item.startsWith(prefix));
+  return entry === undefined ? undefined : Buffer.from(entry.slice(prefix.length), 'latin1').toString('utf8');
+}
+
+function procCwd(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+function procName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The parent of `pid`: the field after the state in /proc/<pid>/stat (after the last ")", which closes the name). */
+function procParent(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/)[1]);
+    return Number.isInteger(parent) ? parent : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** egg-sentinel's preflight as a preload names it: `egg-sentinel/preflight`, or a path into an egg-sentinel package. */
+const PREFLIGHT_SPECIFIER = /(?:^|[\\/])egg-sentinel[\\/]preflight(?:\.[cm]?[jt]s)?$/;
+
+/**
+ * Whether NODE_OPTIONS-style `options` preload egg-sentinel's preflight: named so, or resolving from `cwd` to the
+ * `preflight` file beside the package.json of a package named egg-sentinel.
+ */
+export function loadsPreflight(options: string, cwd: string | undefined): boolean {
+  return parseNodeFlags(splitNodeOptions(options), 'NODE_OPTIONS').some(flag => {
+    if (!MODULE_FLAGS.has(flag.name) || !flag.value) return false;
+    if (PREFLIGHT_SPECIFIER.test(flag.value.replace(/^file:\/\//, ''))) return true;
+    // A relative name resolves from the process's working directory, which a gone process no longer shows.
+    const from = cwd ?? (path.isAbsolute(flag.value) ? path.dirname(flag.value) : undefined);
+    const file = from === undefined ? undefined : resolveModule(flag.value, from);
+    return file !== undefined && /^preflight\.[cm]?[jt]s$/.test(path.basename(file)) && readPackageJsonAt(path.dirname(file))?.name === 'egg-sentinel';
+  });
+}
+
+/**
+ * The `node-options` the app's `.npmrc` sets (npm reads it for every command run in the app; an empty value leaves
+ * NODE_OPTIONS alone), as npm's ini reader takes it: the last top-level `node-options = …`, quotes stripped.
+ */
+function npmrcNodeOptions(baseDir: string): RuntimeFacts['npmrcNodeOptions'] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(baseDir, '.npmrc'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let value: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*\[/.test(line)) break; // keys below a [section] are not npm's top-level config
+    const match = /^\s*node-options\s*=(.*)$/.exec(line);
+    if (match) value = match[1].trim().replace(/^(["'])(.*)\1$/, '$2');
+  }
+  return value ? { value, loadsPreflight: loadsPreflight(value, baseDir) } : undefined;
 }
 
 /** NODE_OPTIONS is split on spaces; double quotes group, and a backslash escapes inside them (node's own rules). */

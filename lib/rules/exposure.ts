@@ -1,5 +1,6 @@
 /** Threat 2: exposure of sensitive configuration. */
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { toDisplayPath } from '../facts/collect';
 import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
@@ -648,17 +649,27 @@ export const staticExposesFiles: Rule = {
     'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way ' +
     '(a symlink into the app, such as a front end\'s build, is followed and what it leads to judged as the dir\'s own files, unless it is ' +
     'the app root, `app/` or one of the directories above). ' +
-    'So do the files egg-static serves (it skips only dotfiles) that hold or copy secrets, judged by what they hold: env files that ' +
+    'So do the files egg-static serves (it skips a dotfile, not a dot dir: `.aws/credentials` is served) that hold or copy secrets, ' +
+    'judged by what they hold: env files that ' +
     'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
     'and, read whatever their name (files without an extension and settings, keys and text: `.json`, `.yml`, `.txt`, `.pem`, `.key`…), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
-    'secrets, and settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`). Scripts, styles, images and source maps ' +
-    'are not read. Critical in every env. A static dir of more than 100,000 entries, or 2,000 files to read, is looked at up to there, and ' +
-    'reported (medium) as not fully checked.',
+    'secrets, settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`), and in ini, YAML, properties, TOML and ' +
+    'conf files and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
+    '`.aws/credentials`, `password: …` in `database.yml`; not a front end\'s texts such as `password: Password` or "Forgot your password?", ' +
+    'nor a template or a YAML alias). Scripts, styles, images and source maps are not read. Archives are read through, within the same ' +
+    'limits (1 MiB read and unpacked of each, counted as files read): a tar, a gzipped tar (`.tgz`, `.tar.gz`), a ZIP file (`.zip`, ' +
+    '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`) that hold an env file ' +
+    '(`.env`, `.env.production`; not `.env.example`), the app\'s config files (`config/config.prod.js`), or a file that holds a private ' +
+    'key, the config\'s secrets or secret settings as above are reported as such; entries under `node_modules/` are not judged. An ' +
+    'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd; a tar or ZIP file that lists or holds more than it reads) is ' +
+    'reported on its own (medium, its path the target: a public download is waived for itself). Critical in every env. A static dir of ' +
+    'more than 100,000 entries, or 2,000 files to read, is looked at up to there, and reported (medium) as not fully checked.',
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
-    'env files, config copies, backups, keys and symlinks that lead out of it from it (and rotate any secret they held).',
+    'env files, config copies, backups, deploy bundles and other archives that hold them, keys and symlinks that lead out of it from it ' +
+    '(and rotate any secret they held).',
   check(facts) {
     const { baseDir } = facts.app;
     return facts.files.staticDirs.flatMap(dir => {
@@ -690,6 +701,15 @@ export const staticExposesFiles: Rule = {
           'egg-sentinel looked no further for files that leak secrets and symlinks out of it',
         fix: 'Serve generated or bulk assets from a CDN or a directory of their own, or check that directory yourself and waive this finding with the reason.',
       }] : [];
+      // One finding per archive, its path the target: a public download is waived by itself, never the static dir's findings.
+      for (const { file, why } of dir.uncheckedArchives) {
+        const archive = path.posix.join(shown, file);
+        unscanned.push({
+          severity: 'medium', target: archive, source,
+          message: `config.${dir.keyPath} serves ${archive}, an archive egg-sentinel could not look through (${why}): deploy bundles and backups carry env files, keys and the app's config`,
+          fix: 'Keep deploy bundles, backups and dumps out of static dirs; a public download you have checked holds no env file, key or config of the app can be waived for its path.',
+        });
+      }
       if (!problems.length) return unscanned;
       return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}` }, ...unscanned];
     });

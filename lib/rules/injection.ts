@@ -7,7 +7,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describeHomeFolderProblem, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -244,7 +244,10 @@ export const dangerousNodeFlags: Rule = {
     '`--snapshot-blob`, `--env-file` (and `--env-file-if-exists`), `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
     'as its path-to-regexp when `EGG_OPTIONS_PATH_TO_REGEXP_MODULE` names one. `NODE_PATH` makes ' +
     'require() look in its directories for what the app does not install: an optional require (egg-sentinel\'s own probe ' +
-    'for koa-router included, before this check runs) loads code from there. `NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
+    'for koa-router included, before this check runs) loads code from there. node searches `$HOME/.node_modules` and ' +
+    '`$HOME/.node_libraries` the same way (its global folders; egg-scripts sets the master\'s HOME from `MOCK_HOME_DIR`): one ' +
+    'another user owns or can write, or, missing, can create (the home directory, or one above it, writable by others) is reported (high). ' +
+    '`NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
     'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
     'accepted. `--tls-keylog` writes every TLS session key to a file, ' +
@@ -350,7 +353,68 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];
       }
       return [];
-    });
+    }).concat(facts.runtime.homeModuleFolders.map(problem => ({
+      target: 'environment HOME',
+      source: problem.fromMockHome ? 'MOCK_HOME_DIR' : 'environment',
+      severity: 'high' as const,
+      message: `the environment's HOME=${quoteForMessage(problem.home, 80)}${problem.fromMockHome ? ' (egg-scripts sets it from MOCK_HOME_DIR)' : ''} makes node look in ` +
+        `${problem.folder} for modules no node_modules holds (one of its global folders, searched like a NODE_PATH directory), and ${describeHomeFolderProblem(problem)}: ` +
+        'another user can put a module there, and a require() of one the app does not install (an optional dependency) runs it in every process',
+      fix: 'Point HOME (for egg-scripts: MOCK_HOME_DIR, from which it sets the master\'s HOME) at a directory only the app\'s user can write, ' +
+        'or create the folder owned by the app\'s user with mode 0755 in a directory others cannot rename it in.',
+    })));
+  },
+};
+
+/**
+ * `NODE_OPTIONS='--require egg-sentinel/preflight' npm start` with `node-options=--max-old-space-size=4096` in the
+ * app's .npmrc: npm runs the start script with NODE_OPTIONS set to its node-options, and the preflight never loads.
+ */
+export const droppedPreflight: Rule = {
+  id: 'SEN307',
+  area: 'injection',
+  title: 'The preflight is dropped on the way: npm\'s node-options replaces NODE_OPTIONS',
+  severity: 'high',
+  description: 'npm (`npm start`, `npm run`, `npx`, `npm exec`) runs every script and command with NODE_OPTIONS set to its own ' +
+    '`node-options` config (from the app\'s `.npmrc`, `~/.npmrc`, the global npmrc or `npm_config_node_options`) in place of ' +
+    'the NODE_OPTIONS it was given: a `--require egg-sentinel/preflight` there then never loads, in the launcher, the master, the ' +
+    'agent or a worker, and whatever it refuses runs (a preload npm\'s setting names included) without a word. At boot, on Linux, a ' +
+    'process running without the preflight although an ancestor process (npm, the shell or unit that ran it, egg-scripts) was ' +
+    'started with NODE_OPTIONS loading it is reported, naming npm\'s node-options when npm started it (high; low in local/unittest); ' +
+    'the ancestors\' environments are read from /proc, and only their NODE_OPTIONS. The app\'s `.npmrc` setting `node-options` ' +
+    'without the preflight is reported at boot and by `egg-sentinel audit` (medium; low in local/unittest). Not seen: the preflight ' +
+    'dropped where no ancestor\'s NODE_OPTIONS loaded it (it was given on a command line), on systems without /proc, in a worker ' +
+    'forked after the launcher exited, and by code that already runs in the process and hides it.',
+  fix: 'Load the preflight through npm\'s node-options too: `node-options=--require egg-sentinel/preflight` (before anything else it ' +
+    'preloads) in the .npmrc that sets it, or remove `node-options` from npm\'s config; or start without npm ' +
+    '(`NODE_OPTIONS=\'--require egg-sentinel/preflight\' ./node_modules/.bin/egg-scripts start …`).',
+  check(facts, { developmentEnv }) {
+    const hits: RuleHit[] = [];
+    const { droppedPreflight: dropped, npmrcNodeOptions: npmrc } = facts.runtime;
+    if (dropped) {
+      const { pid, name } = dropped.ancestor;
+      const how = dropped.npmNodeOptions === undefined ?
+        'a process between them started it with other NODE_OPTIONS (a launcher that sets its own, or code that removed the preflight from it)' :
+        `npm started it with NODE_OPTIONS set to its node-options config ${quoteForMessage(dropped.npmNodeOptions, 120)}` +
+          `${npmrc?.value === dropped.npmNodeOptions ? ', which the app\'s .npmrc sets' : ' (from ~/.npmrc, the global npmrc or npm_config_node_options)'}, in place of the NODE_OPTIONS it was given`;
+      hits.push({
+        target: 'NODE_OPTIONS',
+        source: dropped.npmNodeOptions === undefined ? 'environment' : 'npm_config_node_options',
+        severity: developmentEnv ? 'low' : 'high',
+        message: `egg-sentinel's preflight is not loaded in this process, though its ancestor ${name} (pid ${pid}) was started with NODE_OPTIONS loading it: ${how}. ` +
+          'Nothing the preflight refuses before egg loads (an unsafe env, plugins or preloads from outside the app, a changed pinned plugin) was checked in this start',
+      });
+    }
+    if (npmrc && !npmrc.loadsPreflight) {
+      hits.push({
+        target: '.npmrc node-options',
+        source: '.npmrc',
+        severity: developmentEnv ? 'low' : 'medium',
+        message: `the app's .npmrc sets node-options=${quoteForMessage(npmrc.value, 120)}: npm (npm start, npm run, npx in the app) runs every script and command with ` +
+          'NODE_OPTIONS set to it, in place of the NODE_OPTIONS it is given, so a --require egg-sentinel/preflight there never loads',
+      });
+    }
+    return hits;
   },
 };
 
@@ -373,4 +437,4 @@ function weakCiphers(list: string): string[] {
   return list.split(/[:,\s]+/).map(entry => entry.replace(/^\+/, '')).filter(entry => entry && !/^[!-]/.test(entry) && WEAK_CIPHER.test(entry));
 }
 
-export const injectionRules: Rule[] = [ unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags ];
+export const injectionRules: Rule[] = [ unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags, droppedPreflight ];

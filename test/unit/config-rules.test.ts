@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -10,9 +11,9 @@ import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env'
 import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
 import { realPathLoose } from '../../lib/facts/files';
 import { clusterRequireFlags } from '../../lib/facts/cluster-options';
-import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, splitNodeOptions } from '../../lib/facts/runtime';
+import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, type RuntimeFacts, splitNodeOptions } from '../../lib/facts/runtime';
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
-import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
+import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, droppedPreflight, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
 import type { RuleContext } from '../../lib/rules/types';
 import { collectSecretValues } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
@@ -30,7 +31,7 @@ describe('SEN203 static serving', () => {
     { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
-    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], truncated: false, ...extra }] },
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false, ...extra }] },
   }), PROD);
 
   it('accepts app/public and a dist folder inside a package', () => {
@@ -66,6 +67,16 @@ describe('SEN203 static serving', () => {
   it('reports .env files and symlinks out of the dir', () => {
     const [ hit ] = check('/srv/fake/app/public', { envFiles: [ 'sub/.env.local' ], escapingLinks: [{ link: 'etc', target: '/etc' }] });
     assert.match(hit.message, /holds sub\/\.env\.local; holds symlinks out of it: etc -> \/etc/);
+  });
+
+  it('an archive it could not look through is its own medium finding, targeted at its path so a waiver covers that download only (black-box round 25)', () => {
+    const hits = check('/srv/fake/app/public', { uncheckedArchives: [{ file: 'downloads/app.7z', why: 'a 7-Zip archive, which it does not unpack' }, { file: 'old.tgz', why: 'x' }] });
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target ]), [[ 'medium', 'app/public/downloads/app.7z' ], [ 'medium', 'app/public/old.tgz' ]]);
+    assert.equal(hits[0].message, 'config.static.dir serves app/public/downloads/app.7z, an archive egg-sentinel could not look through (a 7-Zip archive, which it does not unpack): ' +
+      'deploy bundles and backups carry env files, keys and the app\'s config');
+    // Beside the static dir's own critical finding, which keeps its target.
+    const both = check('/srv/fake/app/public', { envFiles: [ '.env' ], uncheckedArchives: [{ file: 'app.rar', why: 'x' }] });
+    assert.deepEqual(both.map(hit => [ hit.severity, hit.target ]), [[ 'critical', 'config.static.dir' ], [ 'medium', 'app/public/app.rar' ]]);
   });
 
   it('reports the files it serves that hold or copy secrets, critical like the rest', () => {
@@ -559,6 +570,97 @@ describe('runtime facts', () => {
     assert.ok(facts.appModuleRoots.includes(fs.realpathSync(path.join(cwd, 'node_modules'))));
     assert.equal(facts.nodeFlags[0].modulePath, fs.realpathSync(require.resolve('ts-node/register', { paths: [ cwd ] })));
     assert.deepEqual(facts.pollutedPrototypes, []);
+  });
+
+  it('HOME\'s .node_modules and .node_libraries (node\'s global folders) another user can fill or create are high; the user\'s own are fine (black-box round 25, h75 F9)', function() {
+    if (process.platform === 'win32') this.skip();
+    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-facts-')));
+    try {
+      const findings = (env: NodeJS.ProcessEnv) => dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) }), PROD);
+      assert.deepEqual(findings({ HOME: home }), [], 'a home only this user can write, without the folders');
+      fs.mkdirSync(path.join(home, '.node_modules/aws4'), { recursive: true });
+      assert.deepEqual(findings({ HOME: home }), [], 'this user\'s own folder');
+      fs.chmodSync(path.join(home, '.node_modules'), 0o777);
+      const [ writable, ...rest ] = findings({ HOME: home, MOCK_HOME_DIR: home });
+      assert.deepEqual([ writable?.severity, writable?.target, writable?.source, rest.length ], [ 'high', 'environment HOME', 'MOCK_HOME_DIR', 0 ]);
+      assert.equal(writable.message, `the environment's HOME="${home}" (egg-scripts sets it from MOCK_HOME_DIR) makes node look in ${home}/.node_modules for modules no node_modules holds ` +
+        `(one of its global folders, searched like a NODE_PATH directory), and ${home}/.node_modules is writable by every user (mode 0777): another user can put a module there, ` +
+        'and a require() of one the app does not install (an optional dependency) runs it in every process');
+      fs.chmodSync(path.join(home, '.node_modules'), 0o755);
+      fs.chmodSync(home, 0o1777);
+      const [ creatable, ...others ] = findings({ HOME: home });
+      assert.equal(others.length, 0, 'a sticky home keeps others from swapping the existing folder');
+      assert.deepEqual([ creatable?.source, creatable?.severity ], [ 'environment', 'high' ]);
+      assert.match(creatable?.message ?? '', /\.node_libraries for modules .*, and .*\.node_libraries does not exist, and .*sentinel-home-facts-\w+, where it would be created, is writable by every user \(mode 1777\)/);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('the app\'s .npmrc node-options, as npm\'s ini reader takes it (black-box round 25, h75 F11)', () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-npmrc-'));
+    try {
+      const read = (text?: string) => {
+        if (text !== undefined) fs.writeFileSync(path.join(app, '.npmrc'), text);
+        return collectRuntimeFacts(app, [], {}, {}, [], app, { preflightLoaded: true, parentPid: undefined }).npmrcNodeOptions;
+      };
+      assert.equal(read(), undefined, 'no .npmrc');
+      assert.deepEqual(read('registry=https://registry.npmjs.org/\nnode-options=--max-old-space-size=4096\n'), { value: '--max-old-space-size=4096', loadsPreflight: false });
+      assert.deepEqual(read('node-options = "--require egg-sentinel/preflight --max-old-space-size=4096"\n'), { value: '--require egg-sentinel/preflight --max-old-space-size=4096', loadsPreflight: true });
+      assert.deepEqual(read(`node-options=-r ${path.join(__dirname, '../../preflight.ts')}\n`)?.loadsPreflight, true, 'a path to egg-sentinel\'s preflight file');
+      assert.deepEqual(read('node-options=--require a.js\nnode-options=--require b.js\n')?.value, '--require b.js', 'the last one wins');
+      assert.equal(read('; node-options=--require x.js\n# node-options=--require y.js\nnode-options=\n'), undefined, 'comments, and an empty value, which leaves NODE_OPTIONS alone');
+      assert.equal(read('[section]\nnode-options=--require x.js\n'), undefined, 'not npm\'s top-level config');
+    } finally {
+      fs.rmSync(app, { recursive: true, force: true });
+    }
+  });
+
+  it('the preflight dropped: an ancestor process (Linux /proc) was started with NODE_OPTIONS loading it, this one runs without it (black-box round 25, h75 F11)', function() {
+    if (process.platform !== 'linux') this.skip();
+    // sh is the ancestor: it was started with the deploy's NODE_OPTIONS, and starts node with others (as npm does).
+    const probe = `require(${JSON.stringify(require.resolve('ts-node/register/transpile-only'))}); ` +
+      `const { droppedPreflight } = require(${JSON.stringify(path.join(__dirname, '../../lib/facts/runtime.ts'))}); ` +
+      'console.log(JSON.stringify(droppedPreflight(process.env, process.ppid) ?? null));';
+    const run = (nodeOptions: string, extra: NodeJS.ProcessEnv = {}) => {
+      const result = spawnSync('/bin/sh', [ '-c', 'NODE_OPTIONS="$PROBE_NODE_OPTIONS" "$NODE_BIN" -e "$PROBE"; exit $?' ], {
+        env: { PATH: process.env.PATH, TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.json'), NODE_OPTIONS: nodeOptions,
+          PROBE_NODE_OPTIONS: '--max-old-space-size=256', NODE_BIN: process.execPath, PROBE: probe, ...extra }, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      return { pid: result.pid, fact: JSON.parse(result.stdout) };
+    };
+    const dropped = run('--max-old-space-size=512 --require egg-sentinel/preflight');
+    assert.deepEqual(dropped.fact, { ancestor: { pid: dropped.pid, name: 'sh' } });
+    const underNpm = run('--require egg-sentinel/preflight', { npm_lifecycle_event: 'start', npm_config_node_options: '--max-old-space-size=256' });
+    assert.deepEqual(underNpm.fact, { ancestor: { pid: underNpm.pid, name: 'sh' }, npmNodeOptions: '--max-old-space-size=256' });
+    assert.equal(run('--max-old-space-size=512').fact, null, 'no ancestor loaded it: nothing was dropped');
+  });
+});
+
+describe('SEN307 the preflight dropped by npm\'s node-options (black-box round 25, h75 F11)', () => {
+  const check = (runtime: Partial<RuntimeFacts>, context = PROD) => droppedPreflight.check(fakeFacts({ runtime }), context);
+
+  it('a process without the preflight whose ancestor\'s NODE_OPTIONS loaded it: high, naming npm\'s node-options and where it comes from', () => {
+    const [ npm ] = check({ droppedPreflight: { ancestor: { pid: 4321, name: 'npm start' }, npmNodeOptions: '--max-old-space-size=4096' },
+      npmrcNodeOptions: { value: '--max-old-space-size=4096', loadsPreflight: false } });
+    assert.deepEqual([ npm.severity, npm.target, npm.source ], [ 'high', 'NODE_OPTIONS', 'npm_config_node_options' ]);
+    assert.equal(npm.message, 'egg-sentinel\'s preflight is not loaded in this process, though its ancestor npm start (pid 4321) was started with NODE_OPTIONS loading it: ' +
+      'npm started it with NODE_OPTIONS set to its node-options config "--max-old-space-size=4096", which the app\'s .npmrc sets, in place of the NODE_OPTIONS it was given. ' +
+      'Nothing the preflight refuses before egg loads (an unsafe env, plugins or preloads from outside the app, a changed pinned plugin) was checked in this start');
+    const [ fromHome ] = check({ droppedPreflight: { ancestor: { pid: 4321, name: 'npm start' }, npmNodeOptions: '--require /tmp/x2.js' } });
+    assert.match(fromHome.message, /node-options config "--require \/tmp\/x2\.js" \(from ~\/\.npmrc, the global npmrc or npm_config_node_options\)/);
+    const [ other ] = check({ droppedPreflight: { ancestor: { pid: 99, name: 'bash' } } }, DEV);
+    assert.deepEqual([ other.severity, other.source ], [ 'low', 'environment' ]);
+    assert.match(other.message, /a process between them started it with other NODE_OPTIONS/);
+  });
+
+  it('the app\'s .npmrc setting node-options without the preflight: medium (low on a developer machine); with it, or none, nothing', () => {
+    const [ npmrc ] = check({ npmrcNodeOptions: { value: '--max-old-space-size=4096', loadsPreflight: false } });
+    assert.deepEqual([ npmrc.severity, npmrc.target, npmrc.source ], [ 'medium', '.npmrc node-options', '.npmrc' ]);
+    assert.match(npmrc.message, /^the app's \.npmrc sets node-options="--max-old-space-size=4096": npm \(npm start, npm run, npx in the app\) runs every script and command with NODE_OPTIONS set to it/);
+    assert.equal(check({ npmrcNodeOptions: { value: '-r x', loadsPreflight: false } }, DEV)[0].severity, 'low');
+    assert.deepEqual(check({ npmrcNodeOptions: { value: '--require egg-sentinel/preflight', loadsPreflight: true } }), []);
+    assert.deepEqual(check({}), []);
   });
 });
 

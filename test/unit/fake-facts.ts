@@ -43,7 +43,7 @@ export function fakeFacts(overrides: {
     },
     runtime: {
       environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], untrustedModuleRoots: [],
-      pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false,
+      pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false, homeModuleFolders: [],
       ...overrides.runtime,
     },
     builtins: {

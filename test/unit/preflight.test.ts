@@ -231,10 +231,10 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
     try {
       const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ x: { enable: true, path: outside } }) }) ?? '';
-      assert.match(fromEnv, /EGG_PLUGINS enables plugin\(s\) from outside the app: x \(.*sentinel-evil-plugin-.* is outside the app and the node_modules it resolves from\)/);
+      assert.match(fromEnv, /EGG_PLUGINS enables plugin\(s\) from outside the app or from a directory it writes at run time or serves: x \(.*sentinel-evil-plugin-.* is outside the app and the node_modules it resolves from\)/);
       assert.match(fromEnv, /Fix: install the plugin as a dependency of the app/);
       const option = [ 'node', 'x', JSON.stringify({ baseDir: dir, plugins: { x: { enable: true, path: outside } } }) ];
-      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.\*\) enables plugin\(s\) from outside the app: x/);
+      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.\*\) enables plugin\(s\) from outside the app or from a directory it writes at run time or serves: x/);
       // Inside the app (lib/plugin), or by package name: the boot checks judge them (SEN101, SEN107).
       fs.mkdirSync(path.join(dir, 'lib/plugin/inside'), { recursive: true });
       assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ inside: { enable: true, path: path.join(dir, 'lib/plugin/inside') }, cors: true }) }), undefined);
@@ -256,7 +256,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       const prod = { NODE_ENV: 'production' };
       for (const plugins of [ { tracing: { enable: true, package: 'egg-tracing' } }, { 'egg-tracing': true } ]) {
         assert.match(preflightProblem(start, cwd, { ...prod, EGG_PLUGINS: JSON.stringify(plugins) }) ?? '',
-          /EGG_PLUGINS enables plugin\(s\) from outside the app: \S+ \(.*sentinel-deploy-cwd-.*egg-tracing is outside the app and the node_modules it resolves from\)/, JSON.stringify(plugins));
+          /EGG_PLUGINS enables plugin\(s\) from outside the app or from a directory it writes at run time or serves: \S+ \(.*sentinel-deploy-cwd-.*egg-tracing is outside the app and the node_modules it resolves from\)/, JSON.stringify(plugins));
       }
       assert.equal(preflightProblem(start, cwd, { ...prod, EGG_PLUGINS: JSON.stringify({ tracing: { enable: false, package: 'egg-tracing' } }) }), undefined, 'switched off');
       install(dir);
@@ -264,6 +264,79 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     } finally {
       fs.rmSync(cwd, { recursive: true, force: true });
     }
+  });
+
+  it('refuses EGG_PLUGINS and --plugins.* paths into the app\'s run/, logs/ or app/public, which it writes at run time or serves (black-box round 25, h75 F15)', () => {
+    const prod = { NODE_ENV: 'production' };
+    for (const written of [ 'run/h75plug', 'logs/h75plug', 'app/public/uploads/h75plug' ]) {
+      fs.mkdirSync(path.join(dir, written), { recursive: true });
+      const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ h75plug: { enable: true, path: path.join(dir, written) } }) }) ?? '';
+      assert.match(fromEnv, new RegExp(`EGG_PLUGINS enables plugin\\(s\\) from outside the app or from a directory it writes at run time or serves: h75plug \\(.*${written.replace(/\//g, '\\/')} is in a directory the app writes at run time or serves\\)`), written);
+      const option = [ 'node', 'x', JSON.stringify({ baseDir: dir, plugins: { h75plug: { enable: true, path: written } } }) ];
+      assert.match(preflightProblem(option, dir, prod) ?? '', /the start options \(--plugins\.<name>\.\*\) enables plugin\(s\) .*: h75plug \(.*is in a directory the app writes at run time or serves\)/, written);
+    }
+    // A symlink in lib/plugin is judged where it leads.
+    fs.mkdirSync(path.join(dir, 'lib/plugin'), { recursive: true });
+    fs.symlinkSync(path.join(dir, 'run/h75plug'), path.join(dir, 'lib/plugin/linked'));
+    assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ linked: { enable: true, path: path.join(dir, 'lib/plugin/linked') } }) }) ?? '',
+      /linked \(.*run\/h75plug is in a directory the app writes at run time or serves\)/);
+    fs.mkdirSync(path.join(dir, 'lib/plugin/real'));
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ real: { enable: true, path: path.join(dir, 'lib/plugin/real') } }) }), undefined);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_PLUGINS: JSON.stringify({ h75plug: { enable: true, path: path.join(dir, 'run/h75plug') } }) }), undefined, 'a developer may');
+  });
+
+  describe('node\'s home folders $HOME/.node_modules and $HOME/.node_libraries (SEN306, black-box round 25, h75 F9)', () => {
+    let home: string;
+    beforeEach(function() {
+      if (process.platform === 'win32') this.skip();
+      home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-')));
+    });
+    afterEach(() => home && fs.rmSync(home, { recursive: true, force: true }));
+
+    it('refuses a folder another user can write or owns, or, missing, can create; a home only this user can write passes, with or without them', () => {
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { HOME: home }), undefined, 'no folders, a home only this user can write');
+      fs.mkdirSync(path.join(home, '.node_modules'), { mode: 0o755 });
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { HOME: home }), undefined, 'this user\'s own folder');
+      fs.chmodSync(path.join(home, '.node_modules'), 0o777);
+      const writable = preflightProblem([ 'node', 'x' ], dir, { HOME: home }) ?? '';
+      assert.match(writable, /refused to start \(SEN306\): node looks in the home folders \$HOME\/\.node_modules and \$HOME\/\.node_libraries for every module no node_modules holds/);
+      assert.match(writable, new RegExp(`- HOME=${home}: ${home}/\\.node_modules is writable by every user \\(mode 0777\\)`));
+      assert.doesNotMatch(writable, /\.node_libraries does not exist/);
+      assert.match(writable, /Fix: point HOME \(for egg-scripts: MOCK_HOME_DIR\) at a directory only the app's user can write/);
+      fs.chmodSync(path.join(home, '.node_modules'), 0o755);
+      if (process.getuid?.() === 0) {
+        fs.chownSync(path.join(home, '.node_modules'), 4242, 4242);
+        assert.match(preflightProblem([ 'node', 'x' ], dir, { HOME: home }) ?? '', /\.node_modules is owned by user 4242, not by this process's user/);
+        fs.chownSync(path.join(home, '.node_modules'), 0, 0);
+      }
+      // A home every user can write: they can create the missing folder, or swap the existing one.
+      fs.chmodSync(home, 0o777);
+      const open = preflightProblem([ 'node', 'x' ], dir, { HOME: home }) ?? '';
+      assert.match(open, new RegExp(`${home}, above ${home}/\\.node_modules, is writable by every user \\(mode 0777\\)`));
+      assert.match(open, new RegExp(`${home}/\\.node_libraries does not exist, and ${home}, where it would be created, is writable by every user \\(mode 0777\\)`));
+      // Sticky, as /tmp: others can still create a missing folder, not swap this user's.
+      fs.chmodSync(home, 0o1777);
+      const sticky = preflightProblem([ 'node', 'x' ], dir, { HOME: home }) ?? '';
+      assert.doesNotMatch(sticky, /above .*\.node_modules/);
+      assert.match(sticky, /\.node_libraries does not exist, and .*, where it would be created, is writable by every user \(mode 1777\)/);
+      fs.mkdirSync(path.join(home, '.node_libraries'), { mode: 0o755 });
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { HOME: home }), undefined, 'both folders this user\'s, in a sticky home');
+    });
+
+    it('judges MOCK_HOME_DIR in egg-scripts\' process, from which it sets the master\'s HOME', () => {
+      fs.chmodSync(home, 0o777);
+      const eggScripts = [ 'node', path.join(ROOT, 'node_modules/egg-scripts/bin/egg-scripts.js'), 'start', '--daemon', dir ];
+      assert.match(preflightProblem(eggScripts, dir, { HOME: dir, MOCK_HOME_DIR: home }) ?? '',
+        new RegExp(`- MOCK_HOME_DIR=${home}, from which egg-scripts sets the master's HOME: ${home}/\\.node_modules does not exist, and ${home}, where it would be created, is writable by every user`));
+      assert.doesNotMatch(preflightProblem([ 'node', 'x' ], dir, { HOME: dir, MOCK_HOME_DIR: home }) ?? '', /MOCK_HOME_DIR/, 'only egg-scripts reads it');
+    });
+
+    it('refuses an EGG_PLUGINS package egg-core would find only in a home folder (node\'s global paths), as outside the app', () => {
+      fs.mkdirSync(path.join(home, '.node_modules/egg-tracing'), { recursive: true });
+      fs.writeFileSync(path.join(home, '.node_modules/egg-tracing/package.json'), JSON.stringify({ name: 'egg-tracing', eggPlugin: { name: 'tracing' } }));
+      const problem = preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: dir }) ], dir, { NODE_ENV: 'production', HOME: home, EGG_PLUGINS: JSON.stringify({ tracing: { enable: true, package: 'egg-tracing' } }) }) ?? '';
+      assert.match(problem, new RegExp(`EGG_PLUGINS enables plugin\\(s\\) .*: tracing \\(${home}/\\.node_modules/egg-tracing is outside the app and the node_modules it resolves from\\)`));
+    });
   });
 
   it('a local or unittest env under NODE_ENV=production is no developer\'s: the same refusals as prod (SEN606)', () => {
