@@ -1,4 +1,5 @@
 /** The app worker's boot hook: every rule runs here, and this is where boot is refused. */
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, type ConfigWriteRecorder, recordConfigWrites, SENTINEL_CHANGED_FIX,
@@ -11,7 +12,10 @@ import { runChecks } from './engine';
 import { type CollectOptions, collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
+import { toDisplayPath } from './facts/collect';
+import type { Facts } from './facts/types';
+import { middlewareRules } from './rules/middleware';
 import { eggRunDir } from './facts/run-dir';
 import { SentinelBootError } from './report/boot-error';
 import { Redactor } from './report/redact';
@@ -37,7 +41,7 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
 
 /** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
 export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dumpSecrets: ReadonlySet<string>,
-  codeChanges?: CollectOptions['codeChanges']): Promise<SentinelReport> {
+  codeChanges?: CollectOptions['codeChanges']): Promise<{ report: SentinelReport; facts: Facts }> {
   const started = performance.now();
   const timings: Timings = {};
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
@@ -71,7 +75,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
     if (report.findings.some(finding => !finding.waivedBy)) logger.warn('[egg-sentinel] %s', text);
     else logger.info('[egg-sentinel] %s', text);
   }
-  return report;
+  return { report, facts };
 }
 
 /**
@@ -117,13 +121,76 @@ export class SentinelAppBootHook extends SentinelBootHook {
       if (this.startupError || !this.config) throw this.startupError;
       this.refuseSentinelChangedByCode();
       const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes };
-      this.target.sentinel = { ...this.target.sentinel, report: await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges) };
+      const { report, facts } = await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges);
+      this.target.sentinel = { ...this.target.sentinel, report };
+      this.watchServedChain(facts, report);
     } catch (error) {
       this.refused = true;
       markRefused();
       throw error;
     }
     this.securityAtCheck = securityLeaves(this.target.config);
+  }
+
+  /**
+   * koa composes the chain over app.middleware itself: a function put into it (or taken out) after the check, in a
+   * didReady hook or later, answers requests unchecked, whenever the server was made. Each change is judged a turn
+   * later by the middleware rules again: a blocking finding the check did not have refuses the worker (outside
+   * local/unittest; said there), anything else is warned about. Watched through the array's own mutators and the
+   * property, so requests read a plain array.
+   */
+  private watchServedChain(facts: Facts, report: SentinelReport): void {
+    const app = this.target as unknown as { middleware?: unknown[] };
+    if (!Array.isArray(app.middleware)) return;
+    const known = new Set(report.findings.map(finding => `${finding.ruleId} ${finding.target}`));
+    let pending = false;
+    const changed = () => {
+      if (pending) return;
+      pending = true;
+      setImmediate(() => {
+        pending = false;
+        this.judgeServedChain(facts, known);
+      });
+    };
+    const watch = (chain: unknown[]) => {
+      for (const method of [ 'push', 'unshift', 'splice', 'pop', 'shift', 'reverse', 'sort', 'fill', 'copyWithin' ] as const) {
+        const original = chain[method] as (...args: unknown[]) => unknown;
+        Object.defineProperty(chain, method, { configurable: true, writable: true, value(this: unknown[], ...args: unknown[]) {
+          changed();
+          return original.apply(this, args);
+        } });
+      }
+      return chain;
+    };
+    let chain = watch(app.middleware);
+    Object.defineProperty(app, 'middleware', { configurable: true, enumerable: true, get: () => chain, set: (value: unknown[]) => {
+      chain = Array.isArray(value) ? watch(value) : value;
+      changed();
+    } });
+  }
+
+  private judgeServedChain(facts: Facts, known: ReadonlySet<string>): void {
+    const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
+    const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
+    const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(`${finding.ruleId} ${finding.target}`));
+    const blocking = fresh.filter(finding => finding.blocking);
+    const shown = (findings: typeof fresh) => findings.map(finding => `${finding.ruleId} ${finding.message}`).join('; ');
+    if (blocking.length) {
+      const problem = `[egg-sentinel] the middleware chain changed after the boot check (a didReady hook, or code after it, changed app.middleware), ` +
+        `and the chain this worker serves fails it: ${shown(blocking)}. Change the chain in config.middleware or in a hook before willReady, so it is checked.`;
+      this.target.coreLogger.error(problem);
+      if (!isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+        markRefused();
+        // Synchronous: a pipe's asynchronous write would be lost to the exit.
+        fs.writeSync(2, `${problem}\n`);
+        process.exit(1);
+      }
+    } else if (fresh.length) {
+      this.target.coreLogger.warn('[egg-sentinel] the middleware chain changed after the boot check, which did not see it: %s', shown(fresh));
+    } else {
+      this.target.coreLogger.warn('[egg-sentinel] the middleware chain changed after the boot check (app.middleware, in a didReady hook or later); ' +
+        'checked again: no new finding.');
+    }
   }
 
   /** Outside local/unittest the worker exits before it listens; a developer's process (egg-mock's included) is told. */

@@ -212,6 +212,36 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a handler put at the head of the chain in didReady, after the check (black-box round 25)', () => {
+    it('on a developer machine: the changed chain is checked again, and the warning names the rules it fails', async () => {
+      const baseDir = fixture('mw-late-head');
+      fs.rmSync(path.join(baseDir, 'logs'), { recursive: true, force: true });
+      await withApp(bootApp(baseDir), async app => {
+        // The hole is real: the late handler answers without auth.
+        assert.equal((await app.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'lateHandler');
+        await app.httpRequest().get('/api/users').expect(401);
+        // In unittest only critical findings block (failOn auto), as at boot: SEN405 is said.
+        const log = fs.readFileSync(path.join(baseDir, 'logs/mw-late-head/egg-web.log'), 'utf8');
+        assert.match(log, /WARN .*the middleware chain changed after the boot check, which did not see it: SEN405 #\d+ securities .* runs after the app middleware #1 \(anonymous\) \(app\.ts\)/);
+        assert.equal(log.match(/the middleware chain changed/g)?.length, 1, 'judged once for the change');
+      });
+    });
+
+    it('in prod under egg-cluster, the worker exits before it serves, and the master exits non-zero', async function() {
+      this.timeout(90000);
+      mm.env('prod');
+      const app: any = mm.cluster({ baseDir: fixture('mw-late-head'), workers: 1, cache: false } as any);
+      try {
+        await app.ready();
+        assert.notEqual(app.proc.exitCode, 0);
+        assert.match(app.stderr, /the middleware chain changed after the boot check/, `${app.stdout}\n---\n${app.stderr}`);
+        assert.match(app.stderr, /SEN405/);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');
