@@ -637,6 +637,8 @@ const FOREIGN_HOSTS: readonly string[] = [ 'com', 'net', 'org', 'io', 'cn', 'com
  * host or its subdomains, in lower case (egg-security lowercases the list when it loads).
  */
 function admits(entry: string, host: string): boolean {
+  // matcher negates a pattern that starts with `!`: it then admits every host the rest does not match.
+  if (entry.includes('*') && entry.startsWith('!')) return !admits(entry.slice(1), host);
   if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(host);
   const lower = entry.toLowerCase();
   return host === lower || `.${host}`.endsWith(lower.startsWith('.') ? lower : `.${lower}`);
@@ -679,7 +681,21 @@ function allowsForeignHosts(entry: unknown): boolean {
   const named = domain && isPublicSuffix(domain) ? [ `sentinel-probe-attacker.${domain}` ] : [];
   // Each also one level deeper (`*.*.com`) and with the root's trailing dot (`.de.`), as a URL's host may be written.
   const hosts = [ ...FOREIGN_HOSTS, ...named ].flatMap(host => [ host, `www.${host}`, `${host}.` ]);
-  return hosts.some(host => admits(entry, host));
+  return hosts.some(host => admits(entry, host)) || wildcardForeignHosts(entry).some(host => admits(entry, host));
+}
+
+const PROBE_LABEL = 'sentinel-probe-attacker';
+
+/**
+ * Hosts a `*` in a whitelist entry stands for that belong to whoever registers them: the `*` filled with a domain of
+ * the attacker's or glued to the entry's own name (`*example.com` admits `<x>example.com`, `example.*` and `example.com*`
+ * admit `example.com.<attacker>.net`); `*.example.com` admits only example.com's own subdomains.
+ */
+function wildcardForeignHosts(entry: string): string[] {
+  if (!entry.includes('*') || entry.startsWith('!')) return [];
+  return [ `${PROBE_LABEL}.net`, `x.${PROBE_LABEL}.net`, PROBE_LABEL ]
+    .map(filling => entry.toLowerCase().replace(/\*/g, filling))
+    .filter(host => /^[a-z0-9.-]+$/.test(host) && (host.endsWith(`${PROBE_LABEL}.net`) || host.split('.').slice(-2).join('.').includes(PROBE_LABEL)));
 }
 
 /**
@@ -711,7 +727,7 @@ export const openRedirect: Rule = {
   description: 'egg-security replaces ctx.redirect() with a check against `security.domainWhiteList`, but with the default ' +
     'empty list (or an entry that admits hosts anyone can register: `*`, `*.com`, `.com`, `*m`, any top-level domain such as `.de` or ' +
     '`*.dev`, a registry\'s second level such as `.co.uk` or `.com.cn`, a shared hosting domain such as `*.github.io` or ' +
-    '`.herokuapp.com`, judged as egg-security ' +
+    '`.herokuapp.com`, a `*` elsewhere than before a leading dot (`*example.com`, `example.*`) or a negated `!` pattern, judged as egg-security ' +
     'matches them) it redirects to any http(s) host, or any anyone can register, so `ctx.redirect(ctx.query.next)` ' +
     'sends users to a phishing site. ' +
     'Outside local/unittest. (ctx.unsafeRedirect() never checks.)',
@@ -825,7 +841,8 @@ export const sessionCookieWeakened: Rule = {
     'client writes whatever session it likes, `{"user":"admin"}` in base64); `httpOnly: false` (medium: any script in ' +
     'the page, an injected one too, reads the session cookie); `secure: false` while `config.sentinel.https` says the ' +
     'app is served over HTTPS (medium: the cookie is also sent over plain HTTP); `encrypt: false` alone (low: the ' +
-    'session\'s data travels readable in the cookie); `sameSite: \'none\'` (low: browsers send it with cross-site requests).',
+    'session\'s data travels readable in the cookie); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
+    'when the session sets none of its own (low: browsers send it with cross-site requests).',
   fix: 'Remove the overrides from `config.session` (egg-session\'s defaults are httpOnly, signed and encrypted), and set ' +
     "`sameSite: 'lax'`; keep only what the app needs in the session.",
   check(facts, { developmentEnv }) {
@@ -848,8 +865,13 @@ export const sessionCookieWeakened: Rule = {
     if (off('secure') && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
       hits.push(hit('medium', 'secure', `is also sent over plain HTTP (${shown('secure')}), though the app is served over HTTPS (sentinel.https)`));
     }
-    if (typeof session.sameSite === 'string' && session.sameSite.toLowerCase() === 'none') {
-      hits.push(hit('low', 'sameSite', 'is sent with cross-site requests (sameSite: \'none\')'));
+    // egg-cookies applies config.cookies to every cookie, the session's too, unless the session sets its own.
+    const cookies = facts.config.cookies as Record<string, unknown> | undefined;
+    const sameSite = session.sameSite !== undefined ? session.sameSite : cookies?.sameSite;
+    if (typeof sameSite === 'string' && sameSite.toLowerCase() === 'none') {
+      const key = session.sameSite !== undefined ? 'session.sameSite' : 'cookies.sameSite';
+      hits.push({ severity: 'low', target: `config.${key}`, source: facts.provenance(key),
+        message: `the session cookie ${name} is sent with cross-site requests (config.${key} is 'none')${setIn(facts, key)}` });
     }
     return hits;
   },
@@ -865,7 +887,8 @@ export const corsCredentialsAnyOrigin: Rule = {
     'any site reads the logged-in user\'s responses, the CSRF token included; so does an `origin` function that answers a foreign ' +
     'origin (asked as koa-cors asks it, with a stand-in ctx whose Origin is `https://evil.example`, `null`, or a loose variant of ' +
     'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`; one that throws or is asynchronous ' +
-    'is medium, as it cannot be judged). egg-cors\' own default origin check ' +
+    'is medium, as it cannot be judged), and `origin: \'null\'` (any site\'s sandboxed frame sends that Origin). `credentials` counts when ' +
+    'koa-cors would send it: any truthy value (`\'true\'` too), or a function that answers true, throws or answers later. egg-cors\' own default origin check ' +
     '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605). ' +
     'Outside local/unittest.',
   fix: "Name the sites that may read the app's responses: `cors: { origin: ctx => (ALLOWED.includes(ctx.get('origin')) ? ctx.get('origin') : '') }`, " +
@@ -873,8 +896,14 @@ export const corsCredentialsAnyOrigin: Rule = {
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'cors')) return [];
     const cors = (facts.config.cors ?? {}) as AnyRecord;
-    if (cors.credentials !== true) return [];
+    if (!credentialsSent(cors.credentials)) return [];
     const source = facts.provenance('cors.credentials');
+    // Sandboxed frames and local files send `Origin: null`: any site can make a page that does.
+    if (cors.origin === 'null') {
+      return [{ severity: 'high', target: 'config.cors.origin', source: facts.provenance('cors.origin') ?? source,
+        message: `egg-cors gives credentialed access to any site's sandboxed frame: config.cors has origin 'null' with credentials${setIn(facts, 'cors.credentials')}, ` +
+          'and any page can put its script in a sandboxed iframe, whose requests say Origin: null' }];
+    }
     if (cors.origin === '*') {
       return [{ severity: 'high', target: 'config.cors.origin', source: facts.provenance('cors.origin') ?? source,
         message: `egg-cors reflects any site's origin with credentials: config.cors has origin '*' and credentials: true${setIn(facts, 'cors.credentials')}, ` +
@@ -889,6 +918,28 @@ export const corsCredentialsAnyOrigin: Rule = {
         'so egg-security\'s domainWhiteList decides, and it admits hosts anyone can register' }] : [];
   },
 };
+
+/**
+ * Whether koa-cors sends Access-Control-Allow-Credentials: it takes any truthy value (`'true'` too), and a function's
+ * answer for the request: asked with a stand-in ctx; one that throws or answers later may say yes.
+ */
+function credentialsSent(credentials: unknown): boolean {
+  if (typeof credentials !== 'function') return Boolean(credentials);
+  try {
+    const answer = (credentials as (ctx: unknown) => unknown)(probeContext(FOREIGN_ORIGIN));
+    if (answer instanceof Promise) answer.catch(() => undefined);
+    return answer === true || answer instanceof Promise;
+  } catch {
+    return true;
+  }
+}
+
+/** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it. */
+function probeContext(origin: string): unknown {
+  const headers: Record<string, string> = { origin, host: 'app.invalid' };
+  const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
+  return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {} };
+}
 
 /** A site no app names. */
 const FOREIGN_ORIGIN = 'https://evil.example';
@@ -911,12 +962,9 @@ function foreignOrigins(source: string): string[] {
 function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, source: string | undefined): RuleHit[] {
   const reflected: string[] = [];
   for (const origin of foreignOrigins(String(originOf))) {
-    const headers: Record<string, string> = { origin, host: 'app.invalid' };
-    const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
-    const ctx = { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {} };
     let answer: unknown;
     try {
-      answer = originOf(ctx);
+      answer = originOf(probeContext(origin));
     } catch (error) {
       return [{ severity: 'medium', target: 'config.cors.origin', source,
         message: `config.cors.origin could not be judged: asked about the origin ${origin} with credentials: true, it threw ` +

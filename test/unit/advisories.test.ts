@@ -538,9 +538,14 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
       const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', open ] }), prod);
       assert.match(hit?.message ?? '', /lets hosts anyone can register through \(a whole top-level domain or public suffix\): ctx\.redirect\(\) sends users to them/, open);
     }
+    // Round 25: matcher's `*` is any run of characters, and `!` negates a pattern (it then admits every other host).
+    for (const open of [ '*example.com', '*.example.*', 'example.com*', 'example.*', '!*.untrusted.example.com' ]) {
+      const [ hit ] = openRedirect.check(securityFacts({ domainWhiteList: [ '.example.com', open ] }), prod);
+      assert.match(hit?.message ?? '', /lets hosts anyone can register through/, open);
+    }
     // As egg-security matches them: a pattern with spaces matches no host; a domain and its subdomains only.
     // Names no registry sells admit only local hosts (black-box round 22 re-test).
-    for (const closed of [ '*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'example.de', '.shop.example.app', 'my-app.herokuapp.com', '.example.com.cn',
+    for (const closed of [ '*.example.com', '*.api.example.com', 'api-*.example.com', '.example.com', 'example.com', ' * ', 'api.example.io', 'example.de', '.shop.example.app', 'my-app.herokuapp.com', '.example.com.cn',
       'localhost', '.localhost', '.internal', '.test', '.home.arpa' ]) {
       assert.deepEqual(openRedirect.check(securityFacts({ domainWhiteList: [ closed ] }), prod), [], closed);
     }
@@ -564,6 +569,13 @@ describe('SEN608 edge cases (fake facts)', () => {
     ]);
     assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is not encrypted (encrypt: ""): whoever holds it reads the session\'s data' ]);
     assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [], 'true values keep them on');
+  });
+
+  it('sameSite none in config.cookies, egg-cookies\' defaults for every cookie, reaches the session cookie unless it sets its own (black-box round 25)', () => {
+    const judged = (config: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config }), prod).map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+    assert.deepEqual(judged({ session: {}, cookies: { sameSite: 'none' } }), [ 'low config.cookies.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.cookies.sameSite is \'none\')' ]);
+    assert.deepEqual(judged({ session: { sameSite: 'lax' }, cookies: { sameSite: 'none' } }), []);
+    assert.deepEqual(judged({ session: { sameSite: 'None' } }), [ 'low config.session.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.session.sameSite is \'none\')' ]);
   });
 });
 
@@ -592,6 +604,14 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.deepEqual(check({ credentials: false, origin: (ctx: any) => ctx.get('origin') }), [], 'no credentials');
     assert.match(fn(async ctx => ctx.get('origin'))[0] ?? '', /config\.cors\.origin is asynchronous, so egg-sentinel cannot ask it at boot/);
     assert.match(fn(ctx => ctx.app.config.allowed.includes(ctx.get('origin')))[0] ?? '', /config\.cors\.origin could not be judged: asked about the origin https:\/\/evil\.example with credentials: true, it threw/);
+  });
+
+  it('credentials as koa-cors reads them (any truthy value, a function\'s answer) and the null origin (black-box round 25)', () => {
+    const reflect = (credentials: unknown) => check({ credentials, origin: '*' });
+    for (const on of [ 'true', 1, () => true, async () => true, () => { throw new Error('no ctx.app'); } ]) assert.equal(reflect(on).length, 1, String(on));
+    for (const off of [ false, 0, '', () => false, undefined ]) assert.deepEqual(reflect(off), [], String(off));
+    assert.match(check({ credentials: true, origin: 'null', hasCustomOriginHandler: true })[0] ?? '',
+      /^config\.cors\.origin: egg-cors gives credentialed access to any site's sandboxed frame: config\.cors has origin 'null'/);
   });
 });
 
