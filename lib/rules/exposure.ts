@@ -859,7 +859,11 @@ export const foreignWrittenDir: Rule = {
     'group this process is not in; or its parent, unless the parent is sticky as /tmp is), that user can plant a symlink by the name ' +
     'of a file egg writes next (egg writes its dumps with writeFileSync, which follows it) and make the app overwrite any file it can ' +
     'write, read what it writes there, or swap the directory. Not checked on Windows. High; low on a developer machine.',
-  fix: 'Keep the directory inside the app (egg\'s default run/) or in a directory only the app\'s user owns and writes (`chown`, `chmod 700`).',
+  fix: 'Make the directory the app user\'s alone (`chown` to it, `chmod 700`). A container volume mounted writable by every user ' +
+    '(a Kubernetes emptyDir is 0777, `docker run --tmpfs` 1777) can be made so where it is mounted: `--tmpfs <dir>:uid=<app uid>,mode=0700`, or ' +
+    'a pod `securityContext.fsGroup` with an init container that runs `chmod 700`; or point the setting at a directory the app creates ' +
+    'itself inside a sticky one such as /tmp (`rundir: path.join(os.tmpdir(), \'<app>-run\')`). In a container that only ever runs ' +
+    'the app\'s own user, waive this finding with that reason.',
   check(facts, { developmentEnv }) {
     return facts.files.foreignWrittenDirs.map(dir => ({
       severity: developmentEnv ? 'low' as const : 'high' as const,

@@ -9,7 +9,9 @@ export const ipcProtectionOff: Rule = {
   description: 'With `sentinel.ipc.mode` set to `off`, messages between the agent and the app workers are not signed; ' +
     'in `report` mode forged, altered and replayed messages are logged but still delivered (egg-schedule, for one, ' +
     'runs the task a message names). High outside local/unittest; low on a developer machine.',
-  fix: 'Remove `sentinel.ipc.mode` (default `enforce`) once `report` mode has shown no legitimate message being flagged.',
+  fix: 'Remove `sentinel.ipc.mode` (default `enforce`) once `report` mode has shown no legitimate message being flagged. During such a ' +
+    'rollout in staging or production, where report mode refuses boot, waive this finding for the time it takes: ' +
+    '`waivers: [{ rule: \'SEN501\', target: \'sentinel.ipc.mode\', reason: \'IPC rollout\', expires: \'<date>\' }]`.',
   check(facts, { developmentEnv }) {
     const { mode } = facts.ipc;
     if (mode === 'enforce') return [];

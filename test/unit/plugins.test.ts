@@ -92,7 +92,7 @@ describe('known plugin names and typosquats (SEN102)', () => {
       assert.equal(findTyposquat(name), undefined, name);
     }
     // Real plugins one edit from a well-known one (egg-cors, egg-mysql, egg-oss) that are unrelated to it.
-    for (const name of [ 'egg-cos', 'egg-mssql', 'egg-obs', 'egg-validator' ]) assert.equal(findTyposquat(name), undefined, name);
+    for (const name of [ 'egg-cos', 'egg-mssql', 'egg-mysql2', 'egg-obs', 'egg-validator' ]) assert.equal(findTyposquat(name), undefined, name);
     assert.deepEqual(findTyposquat('egg-mysq'), { imitates: 'egg-mysql', kind: 'name' }, 'the well-known name is still the one imitated');
   });
 
