@@ -4,7 +4,7 @@
  * the value's shape (PEM private keys, vendor token formats, JWTs, URLs with a password). Look-alikes such as hashes,
  * integrity strings, UUIDs and public keys match neither, so ordinary keys holding them stay quiet.
  */
-import { isPlainData, MAX_WALK_DEPTH, walkPlainData } from './walk';
+import { isPlainData, isPlainObject, MAX_WALK_DEPTH, walkPlainData } from './walk';
 
 /** What replaces a secret in dumps and reports. */
 export const MASK = '[REDACTED]';
@@ -17,14 +17,19 @@ export const MASK = '[REDACTED]';
 const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'secrets', 'token', 'tokens', 'credential', 'credentials', 'dsn',
   'salt', 'salts', 'pepper', 'peppers' ]);
 /**
- * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`, `masterKey`, `aesKey`,
- * `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account). Not `appKey`:
- * DingTalk's and others' app key is an identifier, paired with an app secret.
+ * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`/`privKey`, `masterKey`,
+ * `aesKey`, `encKey`, `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account).
+ * Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
  */
-const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt',
+const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'priv', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt', 'enc',
   'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric', 'license', 'licence' ]);
+/**
+ * Words before `key` that name a secret only when the value looks generated (looksGenerated): `authKey`, `sessionKey`
+ * hold a signing key as often as the name of a cookie or a header (`sessionKey: 'EGG_SESS'`, `authKey: 'x-auth'`).
+ */
+const GENERATED_KEY_QUALIFIERS = new Set([ 'auth', 'session' ]);
 /** Key names written as one lowercase word: `apikey`, `userpassword`. */
-const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|masterkey|secretkey|aeskey|hmackey|signkey|licen[cs]ekey|password|passwd)s?$/;
+const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|privkey|masterkey|secretkey|aeskey|enckey|hmackey|signkey|licen[cs]ekey|password|passwd)s?$/;
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 
@@ -59,21 +64,60 @@ export function isSecretKeyName(name: string): boolean {
 }
 
 /**
- * A `dsn` that is only an address: an http(s) URL with no password, such as Sentry's
- * `https://<public key>@o1.ingest.sentry.io/1`, which holds a public key only (Sentry: "DSNs are safe to keep public").
- * A DSN with a password (Sentry's old `public:secret@` form, a database URL) or a secret-named query parameter is
- * still a secret; the URL's password is also caught by its shape.
+ * A `dsn` that is only an address: a URL with no password nor token, such as Sentry's
+ * `https://<public key>@o1.ingest.sentry.io/1`, which holds a public key only (Sentry: "DSNs are safe to keep public"),
+ * or a database's `postgres://app@db:5432/shop?sslmode=verify-full`, whose user signs in with a client certificate or
+ * an IAM token fetched at run time. A DSN with a password (Sentry's old `public:secret@` form, a database URL), a
+ * secret-named query parameter or a secret's shape is still a secret; the URL's password is also caught by its shape.
  */
 function isPublicDsn(name: string, value: string): boolean {
   const words = keyWords(name);
-  if (words[words.length - 1] !== 'dsn') return false;
+  if (words[words.length - 1] !== 'dsn' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim())) return false;
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
     return false;
   }
-  return (url.protocol === 'https:' || url.protocol === 'http:') && url.password === '' && ![ ...url.searchParams.keys() ].some(isSecretKeyName);
+  return url.password === '' && ![ ...url.searchParams.keys() ].some(isSecretKeyName) && !detectSecretValues(value).length;
+}
+
+/**
+ * Vendor keys made to be sent to every browser, whatever the key is called: Mapbox public tokens (`pk.eyJ…`; its
+ * secret ones are `sk.`), PostHog project keys (`phc_`; personal ones are `phx_`) and Stripe publishable keys
+ * (`pk_live_`/`pk_test_`; secret ones are `sk_`/`rk_`).
+ */
+const PUBLISHABLE_VALUE = /^(?:pk\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}|phc_[A-Za-z0-9]{20,}|pk_(?:live|test)_[A-Za-z0-9]{16,})$/;
+
+/**
+ * Words of a key name that say its value goes to browsers (`publicApiKey`, `browserKey`, `searchOnlyApiKey`: Algolia's,
+ * Meilisearch's and Typesense's search-only keys are public by design, their admin keys look the same), for a
+ * `…key`/`…token` name only (never `…password`/`…secret`), and unless another word says otherwise (`searchAdminKey`).
+ */
+const PUBLIC_NAME_WORDS = new Set([ 'public', 'publishable', 'browser', 'frontend', 'search' ]);
+const PRIVATE_NAME_WORDS = new Set([ 'admin', 'write', 'private', 'priv', 'secret', 'master', 'server', 'backend' ]);
+/**
+ * Words that make a Google API key (`AIza…`) a browser key, in the key's name or its parent's: a Maps JavaScript key
+ * (`googleMaps: { apiKey }`, `mapsBrowserKey`) is sent to every page and restricted by referrer. `client` counts in the
+ * key's own name only (`clientApiKey`): `google: { client: { apiKey } }` is a server's API client. The same shape
+ * under any other name is a server key, billed to its owner.
+ */
+const BROWSER_GOOGLE_KEY_WORDS = new Set([ 'public', 'publishable', 'browser', 'frontend', 'web', 'js', 'maps', 'map' ]);
+const GOOGLE_API_KEY = /^AIza[0-9A-Za-z_-]{20,}$/;
+
+/** A `…key`/`…token` name that says its value is public (PUBLIC_NAME_WORDS). */
+function isPublicKeyName(name: string): boolean {
+  const words = keyWords(name);
+  return [ 'key', 'keys', 'token' ].includes(words[words.length - 1] ?? '') && words.some(word => PUBLIC_NAME_WORDS.has(word)) && !words.some(word => PRIVATE_NAME_WORDS.has(word));
+}
+
+/** A Google API key under a browser key's name (BROWSER_GOOGLE_KEY_WORDS). */
+function isBrowserGoogleKey(names: readonly string[], value: string): boolean {
+  if (!GOOGLE_API_KEY.test(value)) return false;
+  const own = keyWords(names[names.length - 1] ?? '');
+  const parent = names.length >= 2 ? keyWords(names[names.length - 2]) : [];
+  if ([ ...own, ...parent ].some(word => PRIVATE_NAME_WORDS.has(word))) return false;
+  return own.includes('client') || [ ...own, ...parent ].some(word => BROWSER_GOOGLE_KEY_WORDS.has(word));
 }
 
 /**
@@ -82,7 +126,7 @@ function isPublicDsn(name: string, value: string): boolean {
  * is guarded by Security Rules). Masked all the same; only the finding (SEN202) leaves it alone.
  */
 function isFirebaseWebApiKey(name: string, value: string, parent: unknown): boolean {
-  if (name !== 'apiKey' || !/^AIza[0-9A-Za-z_-]{20,}$/.test(value) || !parent || typeof parent !== 'object') return false;
+  if (name !== 'apiKey' || !GOOGLE_API_KEY.test(value) || !parent || typeof parent !== 'object') return false;
   const { authDomain, appId } = parent as { authDomain?: unknown; appId?: unknown };
   return (typeof authDomain === 'string' && /\.firebaseapp\.com$/.test(authDomain)) || (typeof appId === 'string' && /^\d+:\d+:web:[0-9a-f]+$/.test(appId));
 }
@@ -107,8 +151,47 @@ const BEARER_SCHEME = /[Bb][Ee][Aa][Rr][Ee][Rr](?: |%20)/;
 const MIN_BEARER_BITS_PER_CHAR = 3;
 
 function isBearerToken(match: string): boolean {
-  const token = match.replace(BEARER_SCHEME, '');
-  return /\d/.test(token) && /[A-Za-z]/.test(token) && bitsPerChar(token) >= MIN_BEARER_BITS_PER_CHAR;
+  return mixedAndVaried(match.replace(BEARER_SCHEME, ''));
+}
+
+/** Letters and digits mixed, in varied characters: a generated token rather than words. */
+function mixedAndVaried(text: string): boolean {
+  return /\d/.test(text) && /[A-Za-z]/.test(text) && bitsPerChar(text) >= MIN_BEARER_BITS_PER_CHAR;
+}
+
+/** A generated value is this long at least (a 64-bit key in hex); names of cookies and headers are shorter or words. */
+const MIN_GENERATED_LENGTH = 16;
+const MIN_GENERATED_RUN = 8;
+
+/**
+ * Whether a value looks generated rather than named: long, no spaces, letters and digits mixed in varied characters,
+ * with a run of MIN_GENERATED_RUN letters and digits that mixes both (`EGG_SESS_2024_prod` is words and a year).
+ */
+function looksGenerated(value: string): boolean {
+  return value.length >= MIN_GENERATED_LENGTH && !/\s/.test(value) && mixedAndVaried(value) &&
+    value.split(/[^A-Za-z0-9]+/).some(run => run.length >= MIN_GENERATED_RUN && /\d/.test(run) && /[A-Za-z]/.test(run));
+}
+
+/** `ak`, `accessKey`, `accessKeyId`, `access_key_id`: the id half of a cloud SDK's AK/SK pair. */
+function isAccessKeyIdName(name: string): boolean {
+  const words = keyWords(name);
+  return words[words.length - 1] === 'ak' || /access_?key(?:_?id)?$/.test(words.join('_'));
+}
+
+/**
+ * Key names that are secret for some values only: `sk`, the secret half of the AK/SK pairs of Alibaba, Huawei, Baidu
+ * and Qiniu's SDKs, beside its access key id or holding a generated value (`sk` alone is also Slovak's language code);
+ * `authKey`/`sessionKey` holding a generated value (GENERATED_KEY_QUALIFIERS); an `Authorization` header's value of
+ * any scheme (`token 9f8Zq2…`, `Token …`, `Digest …`).
+ */
+function isSecretForValue(name: string, value: string, parent: unknown): boolean {
+  const words = keyWords(name);
+  const last = words[words.length - 1];
+  if (last === 'sk') return looksGenerated(value) || (isPlainObject(parent) && Object.keys(parent).some(isAccessKeyIdName));
+  if (last === 'key' && GENERATED_KEY_QUALIFIERS.has(words[words.length - 2] ?? '')) return looksGenerated(value);
+  // Basic and Bearer credentials are found by their shapes, which name them.
+  const credential = /^[A-Za-z][\w.-]*\s+(\S{8,})$/.exec(value.trim())?.[1];
+  return last === 'authorization' && credential !== undefined && !placeholderKind(credential) && !detectSecretValues(value).length;
 }
 
 const PEM_PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
@@ -119,6 +202,8 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   // hides the key, not only the line that names it.
   { kind: 'a PEM private key', pattern: new RegExp(`${PEM_PRIVATE_KEY_BEGIN.source}(?:[A-Za-z0-9+/=:,\\- \\t\\r\\n]|\\\\[rn])*`) },
   { kind: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/ },
+  // Alibaba Cloud's AccessKey id (`LTAI` and 12 to 20 more, digits among them), the id half of its AK/SK pair.
+  { kind: 'an Alibaba Cloud AccessKey id', pattern: /\bLTAI[A-Za-z0-9]{12,20}\b/, accept: match => /\d/.test(match.slice(4)) },
   { kind: 'a GitHub token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})/ },
   { kind: 'a GitLab token', pattern: /\bglpat-[A-Za-z0-9_-]{20,}/ },
   { kind: 'a Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/ },
@@ -131,6 +216,9 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
+  // The secret counterparts of the publishable keys (PUBLISHABLE_VALUE): a Mapbox secret token, a PostHog personal key.
+  { kind: 'a Mapbox secret token', pattern: /\bsk\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
+  { kind: 'a PostHog personal API key', pattern: /\bphx_[A-Za-z0-9]{30,}/ },
   { kind: 'a JWT', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/ },
   // An Authorization header's value: base64 of `user:password` (not the words of "Basic authentication required"); the
   // scheme in any case, also URL-encoded (`Basic%20…%3D`).
@@ -235,6 +323,11 @@ export interface SecretLeaf {
   placeholder?: PlaceholderKind;
   /** The secret is the key's name (a token used as a key), not its value. */
   inKeyName?: boolean;
+  /**
+   * A value meant to be public (a publishable key, a browser key, a DSN without a password): no finding (SEN202) and no
+   * secret for SEN203 to look for in static files, yet masked in dumps and reports all the same.
+   */
+  public?: boolean;
   /** For a key holding an object: a leaf below it, whose file egg recorded (egg records the files of leaves only). */
   recordedAt?: string;
 }
@@ -242,8 +335,8 @@ export interface SecretLeaf {
 export interface FindSecretsOptions {
   /**
    * Count everything under a secret-named object as secret (`credentials: { user, pass }`) and treat `keys` (egg's
-   * cookie keys) as secret, and keep a public `dsn` (an http(s) URL without a password) secret too. For masking and
-   * redaction, which should err on the side of hiding too much.
+   * cookie keys) as secret, and keep public values (a `dsn` without a password, a publishable or browser key) too,
+   * marked `public`. For masking and redaction, which should err on the side of hiding too much.
    */
   inherit?: boolean;
 }
@@ -289,21 +382,25 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const text = String(value);
     // A secret-named key counts for a string, and for a number only under a password-like name.
     const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
-    // Masking keeps hiding a public DSN; only the finding (SEN202) leaves it alone.
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
-    const named = namedByParent || isUserPasswordAuth(keyName, value);
-    const isPublic = isPublicDsn(keyName, text) || isFirebaseWebApiKey(keyName, text, parent);
-    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !isPublic;
+    const named = namedByParent || isUserPasswordAuth(keyName, value) || (typeof value === 'string' && isSecretForValue(keyName, value, parent));
+    // Masking keeps hiding public values; only the findings (SEN202, SEN203) leave them alone. A public value is one
+    // whole (no secret's shape in it); a public name leaves a secret's shape under it a secret.
+    const trimmed = text.trim();
+    const publicValue = isPublicDsn(keyName, text) || isFirebaseWebApiKey(keyName, text, parent) || PUBLISHABLE_VALUE.test(trimmed) || isBrowserGoogleKey(names, trimmed);
+    const publicName = isPublicKeyName(keyName);
+    const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !publicValue && !publicName;
     const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || named)));
     let shapes: SecretLeaf[] | undefined;
-    if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName))) {
+    if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName) || (inheritedByName && publicName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));
     }
     if (plainByName) plain.push(secretNamedLeaf(keyPath, text));
-    else if (plainWanted && shapes && !isPublic) plain.push(...shapes);
-    if (inheritedByName) inherited.push(secretNamedLeaf(keyPath, text));
-    else if (inheritedWanted && shapes) inherited.push(...shapes);
+    else if (plainWanted && shapes && !publicValue) plain.push(...shapes);
+    const isPublic = publicValue || (publicName && !shapes?.length);
+    if (inheritedByName) inherited.push({ ...secretNamedLeaf(keyPath, text), ...isPublic ? { public: true } : {} });
+    else if (inheritedWanted && shapes) inherited.push(...shapes.map(leaf => (publicValue ? { ...leaf, public: true } : leaf)));
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });
   return { plain, inherited, tooDeep };
 }

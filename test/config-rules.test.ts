@@ -427,7 +427,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const message = await expectRefused(dir, /SEN203/);
     assertServes(message, [ 'keys/id_rsa (a private key)', 'keys/id_ed25519 (a private key)', 'service-account.json (a private key)',
-      'settings.env.json (settings that set secrets (DB_PASSWORD))', 'docker-compose.yml (settings that set secrets (POSTGRES_PASSWORD))', "config.js.txt (a file that holds secrets of the app's config)" ]);
+      'settings.env.json (settings that set secrets (DB_PASSWORD))', 'docker-compose.yml (settings that set secrets (POSTGRES_PASSWORD))', "config.js.txt (a file that holds a secret of the app's config, the value of config.keys)" ]);
     assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
@@ -571,6 +571,31 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     try {
       assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
       await app.httpRequest().get('/public/manifest.json').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN202/SEN203: keys vendors publish to browsers, in config and in the SPA\'s config.json, and a dsn without a password (black-box round 25, h74 F5, F6)', async () => {
+    const mapbox = 'pk.eyJ1IjoiYWNtZSIsImEiOiJja2V4YW1wbGUxMjMifQ.AbCdEfGhIjKlMnOpQrStUv';
+    const maps = 'AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E';
+    const literals = {
+      algolia: { appId: 'B1G2GM9NG0', searchOnlyApiKey: 'b8f3e2d1c0a9b8f3e2d1c0a9b8f3e2d1' },
+      posthog: { apiKey: 'phc_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St' },
+      pg: { dsn: 'postgres://api@db.internal:5432/acme?sslmode=verify-full' },
+    };
+    mm(process.env, 'MAPBOX_PUBLIC_TOKEN', mapbox);
+    mm(process.env, 'GOOGLE_MAPS_BROWSER_KEY', maps);
+    const dir = temp('cfg-static-public-keys', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mapbox: { accessToken: process.env.MAPBOX_PUBLIC_TOKEN }, ` +
+        `googleMaps: { apiKey: process.env.GOOGLE_MAPS_BROWSER_KEY }, ...${JSON.stringify(literals)} };\n`,
+      'app/public/config.json': JSON.stringify({ mapboxToken: mapbox, mapsKey: maps, algoliaSearchKey: literals.algolia.searchOnlyApiKey, posthogKey: literals.posthog.apiKey }),
+    });
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => [ 'SEN202', 'SEN203' ].includes(finding.ruleId));
+      assert.deepEqual(findings, []);
+      assert.match((await app.httpRequest().get('/public/config.json').expect(200)).text, /pk\.eyJ1/);
     } finally {
       await app.close();
     }

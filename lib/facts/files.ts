@@ -503,13 +503,15 @@ function secretSetting(text: string, name: string): string | undefined {
 /** What a file holds that leaks secrets, judged by its text: a private key, one of the config's secrets, secret settings. */
 function textKind(name: string, text: string, config: ConfigIdentity): string | undefined {
   if (PRIVATE_KEY.test(text)) return 'a private key';
-  if (holdsConfigSecret(text, config)) return 'a file that holds secrets of the app\'s config';
+  const held = heldSecret(text, config);
+  if (held) return `a file that holds a secret of the app's config, the value of config.${held.keyPath}`;
   const setting = TEMPLATE_NAME.test(name) ? undefined : secretSetting(text, name);
   return setting && `settings that set secrets (${setting})`;
 }
 
-function holdsConfigSecret(text: string, config: ConfigIdentity): boolean {
-  return config.secrets.some(secret => text.includes(secret));
+/** The first of the config's secrets the text holds, with the key path that holds it. */
+function heldSecret(text: string, config: ConfigIdentity): { value: string; keyPath: string } | undefined {
+  return config.secrets.find(secret => text.includes(secret.value));
 }
 
 /** How much of a candidate file is read to judge it. */
@@ -528,8 +530,11 @@ interface ConfigIdentity {
   envs: ReadonlySet<string>;
   /** `dev:ino` → display path of the config files with more than one link: a hard link in a static dir serves them. */
   linked: ReadonlyMap<string, string>;
-  /** The config's secret values: a static `config.prod.js` holding one is a copy of the app's config, not a front end's. */
-  secrets: readonly string[];
+  /**
+   * The config's secret values, each with the key path of the config that holds it (for the message): a static
+   * `config.prod.js` holding one is a copy of the app's config, not a front end's.
+   */
+  secrets: ReadonlyArray<{ value: string; keyPath: string }>;
 }
 
 /** A secret this long found in a static file is the app's (a shorter one turns up in assets by chance). */
@@ -558,8 +563,12 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
     const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
     if (stat && stat.nlink > 1n) linked.set(`${stat.dev}:${stat.ino}`, display(file));
   }
-  // The config's secrets (its cookie keys included) long enough not to turn up by chance in an asset.
-  const secrets = [ ...collectSecretValues(config), ...String(config.keys ?? '').split(',') ].map(value => value.trim()).filter(value => value.length >= MIN_COPIED_SECRET);
+  // The config's secrets (its cookie keys included) long enough not to turn up by chance in an asset; not the values
+  // meant for browsers (a Mapbox `pk.` token, a Maps browser key), which a front end's own config.json holds too.
+  const leaves = findSecrets(config, { inherit: true }).filter(leaf => !leaf.public);
+  const values = [ ...collectSecretValues(config, leaves), ...String(config.keys ?? '').split(',') ].map(value => value.trim()).filter(value => value.length >= MIN_COPIED_SECRET);
+  // Every value is a leaf's (the cookie keys are the leaf `keys`).
+  const secrets = [ ...new Set(values) ].map(value => ({ value, keyPath: leaves.find(leaf => leaf.secret.includes(value))?.keyPath ?? 'keys' }));
   return { dir: realPathLoose(configDir), envs, linked, secrets };
 }
 
@@ -573,7 +582,7 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
   const template = TEMPLATE_NAME.test(name);
   if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(content())) return 'an env file that sets secrets';
   const env = CONFIG_COPY.exec(name)?.[1];
-  if (env && config.envs.has(env.toLowerCase()) && holdsConfigSecret(content(), config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
+  if (env && config.envs.has(env.toLowerCase()) && heldSecret(content(), config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (config.linked.size) {
     const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
@@ -612,7 +621,7 @@ function entryKind({ name, text }: ArchiveEntry, config: ConfigIdentity): string
     if (SECRET_ASSIGNMENT.test(text)) return 'an env file that sets secrets';
   }
   const env = CONFIG_COPY.exec(base)?.[1];
-  if (env && config.envs.has(env.toLowerCase()) && (CONFIG_ENTRY.test(name) || (text !== undefined && holdsConfigSecret(text, config)))) {
+  if (env && config.envs.has(env.toLowerCase()) && (CONFIG_ENTRY.test(name) || (text !== undefined && heldSecret(text, config) !== undefined))) {
     return `a copy of config/'s config.${env}`;
   }
   return text === undefined || !READ_BY_CONTENT.test(base) ? undefined : textKind(base, text, config);

@@ -464,7 +464,7 @@ const FRAGMENT = 10;
 
 function holdsLiteral(text: string, value: string, partsCount: boolean): boolean {
   if (text.includes(value)) return true;
-  if (value.length >= COMPOSED_SECRET && composedFromLiterals(text, value)) return true;
+  if (value.length >= COMPOSED_SECRET && (composedFromLiterals(text, value) || encodesLiteral(text, value) || digestsOfLiterals(text).some(digest => digest.includes(value)))) return true;
   // Written with escapes: "-----BEGIN…\n…", quotes or backslashes inside.
   const escaped = JSON.stringify(value).slice(1, -1);
   if (escaped !== value && text.includes(escaped)) return true;
@@ -513,24 +513,67 @@ interface Literal {
   decoded: string[];
 }
 
-/** The string literals of the config texts of a boot: each file is parsed once for all of its secrets. */
-const literalCache = new Map<string, Literal[]>();
+/** What is read from the config texts of a boot (their literals, their digests): each file is parsed once for all of its secrets. */
 const LITERAL_CACHE_FILES = 64;
 
-function literalsOf(text: string): Literal[] {
-  let literals = literalCache.get(text);
-  if (literals) return literals;
-  literals = [];
-  let end = -1;
-  for (const match of text.matchAll(JS_STRING)) {
-    const literal = unescapeJs(match[1] ?? match[2] ?? match[3].replace(TEMPLATE_LITERAL_PART, (_part, single?: string, double?: string) => single ?? double ?? ''));
-    const start = match.index ?? 0;
-    literals.push({ literal, joinsPrevious: end >= 0 && JOINED.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
-    end = start + match[0].length;
+function perText<T>(cache: Map<string, T>, text: string, read: (text: string) => T): T {
+  let found = cache.get(text);
+  if (found === undefined) {
+    if (cache.size >= LITERAL_CACHE_FILES) cache.clear();
+    cache.set(text, found = read(text));
   }
-  if (literalCache.size >= LITERAL_CACHE_FILES) literalCache.clear();
-  literalCache.set(text, literals);
-  return literals;
+  return found;
+}
+
+const literalCache = new Map<string, Literal[]>();
+
+function literalsOf(text: string): Literal[] {
+  return perText(literalCache, text, () => {
+    const literals: Literal[] = [];
+    let end = -1;
+    for (const match of text.matchAll(JS_STRING)) {
+      const literal = unescapeJs(match[1] ?? match[2] ?? match[3].replace(TEMPLATE_LITERAL_PART, (_part, single?: string, double?: string) => single ?? double ?? ''));
+      const start = match.index ?? 0;
+      literals.push({ literal, joinsPrevious: end >= 0 && JOINED.test(text.slice(end, start)), decoded: literal.length >= COMPOSED_SECRET ? decodings(literal) : [] });
+      end = start + match[0].length;
+    }
+    return literals;
+  });
+}
+
+/** Printable text a value encodes: `Buffer.from('literal').toString('base64')` makes a value of a literal's encoding. */
+const PRINTABLE = /^[ -~]+$/;
+
+/** Whether `value` is the base64 or hex of one of the file's string literals, whole. */
+function encodesLiteral(text: string, value: string): boolean {
+  const plain = decodedForms(value).map(form => form.text).filter(form => form.length >= COMPOSED_SECRET && PRINTABLE.test(form));
+  return plain.length > 0 && literalsOf(text).some(({ literal }) => plain.includes(literal));
+}
+
+const QUOTED = String.raw`'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"`;
+/**
+ * `createHash('sha256').update('literal').digest('hex')` and `createHmac('sha256', 'key').update(…)…`, the encoding
+ * given to digest() or to toString() after it: a value that is the digest, or a slice of it (`.slice(0, 20)`), is
+ * made of the file's literals as surely as one joined with `+`.
+ */
+const DIGEST_OF_LITERAL = new RegExp(String.raw`\bcreate(?:Hash|Hmac)\(\s*(['"])([\w-]+)\1\s*(?:,\s*(${QUOTED})\s*)?\)\s*\.update\(\s*(${QUOTED})\s*(?:,\s*['"]utf-?8['"]\s*)?\)` +
+  String.raw`\s*\.digest\(\s*(?:['"](hex|base64|base64url)['"])?\s*\)(?:\s*\.toString\(\s*['"](hex|base64|base64url)['"]\s*\))?`, 'g');
+const digestCache = new Map<string, string[]>();
+
+/** The digests DIGEST_OF_LITERAL computes in a file. */
+function digestsOfLiterals(text: string): string[] {
+  if (!text.includes('create')) return [];
+  return perText(digestCache, text, () => [ ...text.matchAll(DIGEST_OF_LITERAL) ].flatMap(([ , , algorithm, key, data, encoding, toString ]) => {
+    const unquoted = (literal: string) => unescapeJs(literal.slice(1, -1));
+    try {
+      const hash = key === undefined ? crypto.createHash(algorithm) : crypto.createHmac(algorithm, unquoted(key));
+      const format = encoding ?? toString;
+      return format ? [ hash.update(unquoted(data)).digest(format as 'hex' | 'base64' | 'base64url') ] : [];
+    } catch {
+      // Not an algorithm this node knows: the app would fail too.
+      return [];
+    }
+  }));
 }
 
 /** A literal reversed, and decoded from base64 or hex when it is written in that alphabet. */
@@ -580,15 +623,20 @@ export const hardCodedSecret: Rule = {
   title: 'Hard-coded secret in config',
   severity: 'high',
   description: 'A config value is a secret, by its key name (password, passwd, pwd, secret, token, apiKey, accessKey, ' +
-    'privateKey, credential, clientSecret, masterKey, licenseKey, salt, pepper, dsn…, an `auth` of `user:password`; a `dsn` that is an http(s) URL without a password, such as ' +
-    'Sentry\'s, holds only a public key and is not reported) or by its shape (PEM private key, AWS access key id, GitHub, ' +
-    'GitLab, Slack, Stripe, Google or npm token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key), and a config file sets it: it sits in the ' +
+    'privateKey/privKey, encKey, credential, clientSecret, masterKey, licenseKey, salt, pepper, dsn…, an `auth` of `user:password`; `sk` beside an `ak`/`accessKeyId` ' +
+    '(the AK/SK pairs of Alibaba, Huawei, Baidu and Qiniu) or holding a generated-looking value, as `authKey`/`sessionKey` (not a cookie\'s name); an `Authorization` header of any scheme) ' +
+    'or by its shape (PEM private key, AWS or Alibaba Cloud access key id, GitHub, ' +
+    'GitLab, Slack, Stripe, Google, npm, Mapbox secret or PostHog personal token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key). ' +
+    'Public values are not reported (and not looked for by SEN203): a `dsn` that is a URL without a password or token (Sentry\'s; a database\'s with IAM or certificate auth); ' +
+    'a Firebase web app\'s apiKey; keys vendors publish to browsers: Mapbox `pk.` tokens, PostHog `phc_` and Stripe `pk_` keys, a Google `AIza…` key under a browser, public, ' +
+    'web, js or map(s) name (`googleMaps: { apiKey }`), and a key named public, browser, frontend or search (`searchOnlyApiKey`) unless also admin, write, secret, server…. ' +
+    'A config file sets it: it sits in the ' +
     'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment (unless the file assigns that very ' +
     'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
-    'root or among the app\'s modules that config files required holds (as written, escaped, split in two or ' +
-    'base64/hex-encoded): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +
+    'root or among the app\'s modules that config files required holds (as written, escaped, split in two, ' +
+    'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +
     'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
     '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words and instructions (`replace-with-…`, `…-goes-here`) at the same severity, empty values as medium. ' +
@@ -656,7 +704,7 @@ export const staticExposesFiles: Rule = {
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
     'and, read whatever their name (files without an extension and settings, keys and text: `.json`, `.yml`, `.txt`, `.pem`, `.key`…), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
-    'secrets, settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`), and in ini, YAML, properties, TOML and ' +
+    'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`), and in ini, YAML, properties, TOML and ' +
     'conf files and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
     '`.aws/credentials`, `password: …` in `database.yml`; not a front end\'s texts such as `password: Password` or "Forgot your password?", ' +
     'nor a template or a YAML alias). Scripts, styles, images and source maps are not read. Archives are read through, within the same ' +

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import crypto from 'node:crypto';
 import { hardCodedSecret, weakCookieKeys } from '../../lib/rules/exposure';
 import { collectSecretValues, configSecrets, environmentSecretValues, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
@@ -56,7 +57,8 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'gitlab', 'glpat-Xq7Lm2Np9Rt4Vw8Zb1Cd', /GitLab token/ ],
     [ 'bot', 'xoxb-2048193847-5561928374-AbCdEfGhIjKlMnOpQrSt', /Slack token/ ],
     [ 'billing', 'sk_live_51Hq8ZbX2kLm7Rt8Yw1Nv3Hc', /Stripe secret key/ ],
-    [ 'maps', 'AIzaSyD4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu', /Google API key/ ],
+    // Under a browser's or a map's name it is a Maps JavaScript key, public (black-box round 25, h74 F5).
+    [ 'geocoder', 'AIzaSyD4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu', /Google API key/ ],
     [ 'registry', 'npm_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /npm token/ ],
     [ 'session', 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c', /JWT/ ],
     [ 'tls', `-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----`, /PEM private key/ ],
@@ -148,6 +150,22 @@ describe('SEN202: hard-coded means written in a file under config/', () => {
     ]) assert.deepEqual(where(secret, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
     // Pieces with other code between them are not the secret written down.
     assert.deepEqual(where(secret, { 'config/config.prod.ts': "password: pick('Hq3$') + vault.part + 'nW8pZ!r'" }), []);
+  });
+
+  it('a digest of a literal (createHash/createHmac, or a slice of it), or a literal base64/hex-encoded by the config (black-box round 25, h75 F10)', () => {
+    const sha = crypto.createHash('sha256').update('h75').digest('hex');
+    const hmac = crypto.createHmac('sha1', 'acme-config-key').update('db-2026').digest('base64');
+    for (const [ value, text ] of [
+      [ sha.slice(0, 20), "password: crypto.createHash('sha256').update('h75').digest('hex').slice(0, 20)" ],
+      [ sha, "password: require('crypto').createHash(\"sha256\").update(\"h75\", 'utf8').digest().toString('hex')" ],
+      [ hmac, "password: crypto.createHmac('sha1', 'acme-config-key')\n    .update('db-2026')\n    .digest('base64')" ],
+      [ Buffer.from('Pr0d-Db-Pa55w0rd').toString('base64'), "password: Buffer.from('Pr0d-Db-Pa55w0rd').toString('base64')" ],
+      [ Buffer.from('Pr0d-Db-Pa55w0rd').toString('hex'), "password: Buffer.from('Pr0d-Db-Pa55w0rd', 'utf8').toString('hex')" ],
+    ]) assert.deepEqual(where(value, { 'config/config.prod.ts': text }), [ 'config/config.prod.ts' ], text);
+    // A digest of what the environment holds, or of another literal, is not this one.
+    assert.deepEqual(where(sha, { 'config/config.prod.ts': "password: crypto.createHash('sha256').update(process.env.SEED).digest('hex')" }), []);
+    assert.deepEqual(where(sha, { 'config/config.prod.ts': "password: crypto.createHash('sha256').update('h76').digest('hex')" }), []);
+    assert.deepEqual(where(Buffer.from('Pr0d-Db-Pa55w0rd').toString('base64'), { 'config/config.prod.ts': "password: Buffer.from(process.env.P).toString('base64'), note: 'Pr0d-Db'" }), []);
   });
 
   it('another file under config/ that holds it (a fallback in config.default)', () => {
@@ -258,6 +276,96 @@ describe('SEN202: a Firebase web app\'s apiKey, which its pages send to every br
   it('the same Google API key anywhere else (a Maps or Cloud key, billed to its owner) is one', () => {
     assert.equal(firebase({ projectId: 'myapp' }).length, 2);
     assert.equal(firebase({ authDomain: 'myapp.firebaseapp.com.evil.example' }).length, 2);
+  });
+});
+
+describe('SEN202: AK/SK pairs, priv/enc/auth/session keys, Authorization headers, Alibaba AccessKey ids (black-box round 25, h75 F14)', () => {
+  const findings = (config: Record<string, unknown>) => {
+    const meta = Object.fromEntries(findSecrets(config, { inherit: true }).map(leaf => [ leaf.keyPath, 'config/config.prod.js' ]));
+    return hardCodedSecret.check(fakeFacts({ config, meta }), { developmentEnv: false }).map(hit => `${hit.target} ${hit.message.replace(/^\S+ holds /, '').replace(/, written.*/, '')}`);
+  };
+
+  it('are secrets', () => {
+    assert.deepEqual(findings({
+      oss: { ak: 'LTAI5tQk7pZ2xR9mW4vN8bJc', sk: 'Qk7pZ2xR9mW4vN8bJc1sAaL0' },
+      bce: { ak: 'a1b2c3', sk: 'bce-sk-prod' },
+      obs: { accessKeyId: 'HPUAZ4X7QW2ERT5YUI8O', sk: 'obs-secret-prod' },
+      qiniu: { SK: 'Zx81Lq0Pm3Nb7Vc5Xz2Aq9Ws4Ed' },
+      wallet: { privKey: 'Zx81Lq0Pm3Nb7Vc5Xz2A', encKey: 'Yq72Kp9Ln3Mb8Vc4Xz1B', enckey: 'Wr63Jo8Km2La7Ub3Wy0C' },
+      session: { sessionKey: 'Vs54In7Jl1Kz6Ta2Vx9D' },
+      yii: { authKey: 'Ut45Hm6Ik0Jy5Sz1Uw8E' },
+      gitea: { headers: { Authorization: 'token 9f8Zq2Lm7Xw4Rt1Vb6Nc3Hd0' } },
+      aliyun: { accessKeyId: 'LTAI4G8mQk7pZ2xR9mW4vN8b' },
+    }), [
+      'config.oss.ak an Alibaba Cloud AccessKey id',
+      'config.oss.sk a literal value under a secret key name',
+      'config.bce.sk a literal value under a secret key name',
+      'config.obs.sk a literal value under a secret key name',
+      'config.qiniu.SK a literal value under a secret key name',
+      'config.wallet.privKey a literal value under a secret key name',
+      'config.wallet.encKey a literal value under a secret key name',
+      'config.wallet.enckey a literal value under a secret key name',
+      'config.session.sessionKey a literal value under a secret key name',
+      'config.yii.authKey a literal value under a secret key name',
+      'config.gitea.headers.Authorization a literal value under a secret key name',
+      'config.aliyun.accessKeyId an Alibaba Cloud AccessKey id',
+    ]);
+    assert.deepEqual(maskSecrets({ oss: { sk: 'Qk7pZ2xR9mW4vN8bJc1sAaL0' } }), { oss: { sk: REDACTED } });
+  });
+
+  it('but not a cookie\'s or a header\'s name, nor `sk` alone holding words (Slovak\'s language code)', () => {
+    assert.deepEqual(findings({
+      session: { sessionKey: 'EGG_SESS', key: 'koa:sess' },
+      auth: { authKey: 'x-auth-token', sessionKey: 'EGG_SESS_2024_prod' },
+      i18n: { languages: { sk: 'Slovenčina', en: 'English' } },
+      cdn: { sk: 'cdn-edge-cache' },
+      proxy: { headers: { authorization: 'Bearer', 'x-forwarded-proto': 'https' } },
+      upstream: { headers: { Authorization: 'Bearer ${API_TOKEN}' }, template: { Authorization: 'token <your-token>' } },
+      word: { title: 'LTAIPLACEHOLDERKEY' },
+    }), []);
+  });
+});
+
+describe('SEN202/SEN203: keys vendors publish to browsers are no secrets (black-box round 25, h74 F5)', () => {
+  const config = {
+    mapbox: { accessToken: 'pk.eyJ1IjoiYWNtZSIsImEiOiJja2V4YW1wbGUxMjMifQ.AbCdEfGhIjKlMnOpQrStUv' },
+    googleMaps: { apiKey: 'AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E' },
+    google: { mapsBrowserKey: 'AIzaSyCq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E', clientApiKey: 'AIzaSyDq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E' },
+    algolia: { appId: 'B1G2GM9NG0', searchOnlyApiKey: 'b8f3e2d1c0a9b8f3e2d1c0a9b8f3e2d1' },
+    posthog: { apiKey: 'phc_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St' },
+    stripe: { apiKey: 'pk_live_51Hq8ZbX2kLm7Rt8Yw1Nv3Hc' },
+    web: { publicApiKey: 'k_8f7e6d5c4b3a29187f6e5d4c' },
+  };
+  const leafPaths = (found: Array<{ keyPath: string }>) => found.map(leaf => leaf.keyPath);
+
+  it('publishable shapes (Mapbox pk., PostHog phc_, Stripe pk_) and browser- or search-named keys: no SEN202, no secret for SEN203, masked all the same', () => {
+    assert.deepEqual(findSecrets(config), []);
+    const inherited = findSecrets(config, { inherit: true });
+    assert.ok(inherited.length >= 8 && inherited.every(leaf => leaf.public), JSON.stringify(inherited.map(leaf => [ leaf.keyPath, leaf.public ])));
+    assert.equal(maskSecrets(config).mapbox.accessToken, REDACTED);
+  });
+
+  it('the same shapes under server names, and the secret counterparts, are secrets', () => {
+    assert.deepEqual(leafPaths(findSecrets({
+      google: { apiKey: 'AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E', client: { apiKey: 'AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E' } },
+      googleMaps: { serverKey: 'AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E' },
+      algolia: { apiKey: 'b8f3e2d1c0a9b8f3e2d1c0a9b8f3e2d1', searchAdminApiKey: 'c8f3e2d1c0a9b8f3e2d1c0a9b8f3e2d1' },
+      mapbox: { token: 'sk.eyJ1IjoiYWNtZSIsImEiOiJja2V4YW1wbGUxMjMifQ.AbCdEfGhIjKlMnOpQrStUv' },
+      posthog: { personal: 'phx_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90' },
+      web: { publicApiKey: 'sk_live_51Hq8ZbX2kLm7Rt8Yw1Nv3Hc' },
+    })), [ 'google.apiKey', 'google.client.apiKey', 'googleMaps.serverKey', 'algolia.apiKey', 'algolia.searchAdminApiKey', 'mapbox.token', 'posthog.personal', 'web.publicApiKey' ]);
+  });
+});
+
+describe('SEN202: a dsn without a password (IAM or client-certificate auth) is no secret (black-box round 25, h74 F6)', () => {
+  it('any URL without a password, a secret-named query parameter or a secret\'s shape', () => {
+    assert.deepEqual(check('dsn', 'postgres://api@db.internal:5432/acme?sslmode=verify-full'), []);
+    assert.deepEqual(check('dsn', 'mysql://api_iam@acme.cluster-abc.rds.amazonaws.com:3306/acme'), []);
+    assert.deepEqual(check('dsn', 'mongodb+srv://reader@cluster0.example.mongodb.net/shop?authMechanism=MONGODB-X509'), []);
+    assert.equal(check('dsn', 'postgres://api:Tq8vN2kL5mW9xR@db.internal:5432/acme').length, 1);
+    assert.equal(check('dsn', 'postgres://api@db.internal:5432/acme?password=Tq8vN2kL5mW9xR').length, 1);
+    assert.equal(check('dsn', 'https://acct.blob.core.windows.net/c?sv=2020-08-04&sig=AbCdEfGhIjKlMnOpQrStUv12').length, 1);
+    assert.equal(check('dsn', 'Server=db;User Id=app;Password=Tq8vN2kL5mW9xR;').length, 1);
   });
 });
 
