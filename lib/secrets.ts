@@ -380,8 +380,9 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     }
     if (typeof value !== 'string' && typeof value !== 'number') return;
     const text = String(value);
-    // A secret-named key counts for a string, and for a number only under a password-like name.
-    const nameCounts = typeof value === 'string' || isPasswordKeyName(keyName);
+    // A secret-named key counts for a string, and for a number only under a password-like name; a package's or an npm
+    // script's name in egg's copy of package.json (`@acme/auth: 'workspace:*'`, `gen:secret`) names no secret.
+    const nameCounts = !namesPackageEntry(names) && (typeof value === 'string' || isPasswordKeyName(keyName));
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
     const named = namedByParent || isUserPasswordAuth(keyName, value) || (typeof value === 'string' && isSecretForValue(keyName, value, parent));
@@ -403,6 +404,15 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     else if (inheritedWanted && shapes) inherited.push(...shapes.map(leaf => (publicValue ? { ...leaf, public: true } : leaf)));
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });
   return { plain, inherited, tooDeep };
+}
+
+/** package.json's maps whose keys are package or script names (egg copies package.json into `config.pkg`). */
+const PACKAGE_NAME_MAPS: ReadonlySet<string> = new Set([ 'dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies',
+  'bundledDependencies', 'resolutions', 'overrides', 'scripts', 'bin', 'engines', 'exports', 'imports', 'workspaces' ]);
+
+/** Whether the leaf at `names` sits in one of `config.pkg`'s maps of package or script names. */
+function namesPackageEntry(names: readonly string[]): boolean {
+  return names[0] === 'pkg' && names.length >= 3 && PACKAGE_NAME_MAPS.has(names[1]);
 }
 
 /**

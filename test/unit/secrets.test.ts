@@ -739,3 +739,19 @@ describe('walkPlainData', () => {
     assert.deepEqual(visits, [ '', 'own' ]);
   });
 });
+
+describe('egg\'s copy of package.json (config.pkg): package and script names are no secret names (black-box round 25)', () => {
+  it('workspace:, github: and file: specs of packages named like auth or token, and npm scripts named like secrets, are not secrets; a credential in a spec still is', () => {
+    const pkg = {
+      name: 'shop', version: '1.0.0',
+      dependencies: { '@acme/auth': 'workspace:*', '@acme/jwt-token': 'workspace:^', 'passport-auth': 'github:acme/passport-auth#v1.2.0', 'egg-auth': 'file:../egg-auth-1.0.0.tgz' },
+      scripts: { 'gen:secret': 'node scripts/gen-secret.js', 'jwt:token': 'node scripts/token.js', 'db:password': 'node scripts/rotate.js' },
+    };
+    assert.deepEqual(findSecrets({ pkg }), []);
+    assert.deepEqual(configSecrets({ config: { pkg } }).plain, []);
+    const leaked = findSecrets({ pkg: { ...pkg, dependencies: { ...pkg.dependencies, internal: 'git+https://deploy:Pkg-Spec-Pw-8812x@git.acme.example/internal.git' } } });
+    assert.deepEqual(leaked.map(leaf => leaf.keyPath), [ 'pkg.dependencies.internal' ]);
+    // Elsewhere in the config the same names still count.
+    assert.deepEqual(findSecrets({ auth: 'deploy:Pkg-Spec-Pw-8812x' }).map(leaf => leaf.keyPath), [ 'auth' ]);
+  });
+});
