@@ -685,6 +685,28 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN603: an xframe ignore function that reads the query string lets a link switch X-Frame-Options off; reported in prod (black-box round 25)', async () => {
+    const dir = tempApp('builtin-xframe-query', {
+      'config/config.default.js': "module.exports = { keys: 'xframe-query-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { xframe: { ignore: ctx => ctx.query.embed === '1' } }, " +
+        "sentinel: { failOn: 'never' } };\n",
+      'app/router.js': "module.exports = ({ router }) => { router.get('/account', async ctx => { ctx.body = 'account'; }); };\n",
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(dir, async app => {
+        const [ finding ] = findingsOf((app as any).sentinel.report, 'SEN603').filter((f: any) => f.target === 'config.security.xframe.ignore');
+        assert.equal(finding?.severity, 'medium');
+        assert.match(finding.message, /whether egg-security applies X-Frame-Options \(clickjacking\) is decided by what the request sends: security\.xframe's ignore: .* reads ctx\.query/);
+        // The hole is real: the same page, framable with ?embed=1.
+        assert.equal((await app.httpRequest().get('/account').expect(200)).headers['x-frame-options'], 'SAMEORIGIN');
+        assert.equal((await app.httpRequest().get('/account?embed=1').expect(200)).headers['x-frame-options'], undefined);
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
     const dir = tempApp('builtin-tls-unchecked', {
       'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",

@@ -370,7 +370,8 @@ export const securityHeadersWeakened: Rule = {
     'local/unittest this rule reports each of them switched off (`enable: false`, `false`, or removed from ' +
     '`security.defaultMiddleware`) as medium, a header also when its `match`/`ignore` skips every route of the app and ' +
     '`/` (evaluated as for SEN602: `ignore: \'/\'`, a `match` no route has; `dta` and `methodnoallow` ignore theirs); ' +
-    'HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    'a header\'s `match`/`ignore` function that reads the request beyond its path and method (`ctx.query`, headers: a link then switches ' +
+    'the header off) as medium (CSP low); HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
     'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
     'empty policy, egg\'s default), one only reported (`reportOnly: true`), one that restricts no script (no `script-src`, ' +
@@ -406,7 +407,7 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
-    hits.push(...ignoredFrameOptions(facts), ...leakyReferrerPolicy(facts));
+    hits.push(...ignoredFrameOptions(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -440,6 +441,32 @@ export const securityHeadersWeakened: Rule = {
     return hits;
   }),
 };
+
+/** Protections whose `match`/`ignore` function may read the request: what the client then sends switches them off. */
+const CLIENT_SWITCHABLE: ReadonlyArray<[ name: string, what: string, severity: Severity ]> = [
+  [ 'xframe', 'X-Frame-Options (clickjacking)', 'medium' ], [ 'nosniff', 'X-Content-Type-Options: nosniff', 'medium' ],
+  [ 'noopen', 'X-Download-Options: noopen', 'medium' ], [ 'dta', 'the directory traversal check (dta)', 'medium' ],
+  [ 'csp', 'the Content-Security-Policy', 'low' ],
+];
+
+/**
+ * A header protection's `match`/`ignore` function that reads the request beyond its path and method lets a link
+ * decide whether the header is sent (`ignore: ctx => ctx.query.embed === '1'`, and `?embed=1` frames the page):
+ * judged from the same facts as csrf's scope (SEN602).
+ */
+function headerScopesReadRequest(facts: Facts): RuleHit[] {
+  return CLIENT_SWITCHABLE.flatMap(([ name, what, severity ]): RuleHit[] => {
+    const scope = facts.securityScopes.find(entry => entry.name === name && entry.clientReads?.length);
+    if (!scope?.clientReads || notRunning(facts, name)) return [];
+    const key = `security.${name}.${scope.kind}`;
+    return [{
+      severity, target: `config.${key}`, source: facts.provenance(key),
+      message: `whether egg-security applies ${what} is decided by what the request sends: security.${name}'s ${scope.summary}${setIn(facts, key)} reads ` +
+        `${scope.clientReads.map(describeClientRead).join('; ')}, so a link that sends what it looks for switches it off`,
+      fix: `Decide by the path alone: \`security: { ${name}: { ${scope.kind}: [ '/embed' ] } }\` (strings and RegExps are tested against ctx.path), or test ctx.path in the function.`,
+    }];
+  });
+}
 
 /** Script sources that let any script run: any host, any host of a scheme, inline data, and eval. */
 const PERMISSIVE_SCRIPT_SOURCE = /^(?:\*|https?:|data:|blob:|'unsafe-eval')$/i;
