@@ -318,8 +318,27 @@ const isWellFormed: (text: string) => boolean = typeof (String.prototype as { is
  * Its two regular-expression scans run only when the text could hold such a key: without a `\u` escape, a key named
  * `__proto__` or `constructor` appears literally, quotes included.
  */
+/**
+ * Whether a receiver's parse (parsePayload) accepts this payload JSON, which the sender serialized itself: only a
+ * prototype-poisoning key makes it refuse, and only text that could hold one is parsed again to tell.
+ */
+export function receiverParses(json: string): boolean {
+  if (!mayHoldPoisonedKey(json)) return true;
+  try {
+    parsePayload(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Without a `\u` escape, a key named `__proto__` or `constructor` appears literally, quotes included. */
+function mayHoldPoisonedKey(json: string): boolean {
+  return json.includes('\\u') || json.includes('"__proto__"') || json.includes('"constructor"');
+}
+
 function parsePayload(json: string): unknown {
-  if (!json.includes('\\u') && !json.includes('"__proto__"') && !json.includes('"constructor"')) return JSON.parse(json);
+  if (!mayHoldPoisonedKey(json)) return JSON.parse(json);
   return sjson.parse(json, undefined, { protoAction: 'error', constructorAction: 'error' });
 }
 

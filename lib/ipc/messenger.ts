@@ -15,7 +15,7 @@
 import crypto from 'node:crypto';
 import workerThreads from 'node:worker_threads';
 import { quoteForMessage } from '../env-name';
-import { type DropReason, type EnvelopeFields, isEnvelopeLike, open, type Receiver, type Role, SealedEnvelope, sealSerialized, type Sender } from './envelope';
+import { type DropReason, type EnvelopeFields, isEnvelopeLike, open, type Receiver, receiverParses, type Role, SealedEnvelope, sealSerialized, type Sender } from './envelope';
 import type { Keyring } from './keyring';
 import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { ReplayWindows } from './replay-window';
@@ -199,12 +199,19 @@ export class IpcGuard {
     refuseReservedAction(action);
     const json = serialize(data);
     const receiver = this.receiverOf(method, address);
-    if (!this.inBurst) {
-      this.inBurst = true;
-      process.nextTick(this.endBurst);
+    // A payload the receiver refuses as malformed (a `__proto__` key in a relayed document) goes alone, after what
+    // this turn queued: in a batch it would take the turn's other messages down with it.
+    const alone = json !== undefined && !receiverParses(json);
+    if (!this.inBurst || alone) {
+      const failure = this.inBurst ? this.flush() : undefined;
+      if (!this.inBurst) {
+        this.inBurst = true;
+        process.nextTick(this.endBurst);
+      }
       args[dataIndex] = this.sealOne(action, json, receiver, this.encrypts(action));
       const result = forward(args);
       this.counters.sent++;
+      if (failure) throw failure.error;
       return result;
     }
     this.enqueue({ method, forward, address, receiver, actions: [ action ], payloads: [ json ] });

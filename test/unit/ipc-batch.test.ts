@@ -56,6 +56,19 @@ describe('IPC bursts travel as signed batches', () => {
     assert.equal(agentGuard.stats().accepted, 51);
   });
 
+  it('a payload the receiver refuses (a __proto__ key) travels alone: the rest of the turn is delivered (black-box round 25)', async () => {
+    const { wire, delivered, appMessenger, agentGuard } = pair();
+    appMessenger.send('demo:a', { n: 1 }, 'agent');
+    appMessenger.send('demo:b', { n: 2 }, 'agent');
+    appMessenger.send('demo:job', JSON.parse('{"task":"mail","meta":{"__proto__":{"x":1}}}'), 'agent');
+    appMessenger.send('demo:c', { n: 3 }, 'agent');
+    appMessenger.send('demo:d', { n: 4 }, 'agent');
+    await nextTurn();
+    assert.deepEqual(wire.map(message => message.action), [ 'demo:a', 'demo:b', 'demo:job', BATCH_ACTION ], 'what was queued before it goes first, in order');
+    assert.deepEqual(delivered.map(message => message.action), [ 'demo:a', 'demo:b', 'demo:c', 'demo:d' ]);
+    assert.equal(agentGuard.stats().dropped.malformed, 1);
+  });
+
   it('serializes each payload when it is sent: a later change does not travel', async () => {
     const { delivered, appMessenger } = pair();
     const data = { state: 'sent' };
