@@ -10,7 +10,7 @@ import path from 'node:path';
 import mm from 'egg-mock';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { AUTHORIZED } from './fixtures/mw-common';
-import { bootApp, expectRefused, fixture, readReport } from './helpers';
+import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -239,6 +239,31 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       } finally {
         await app.close();
       }
+    });
+  });
+
+  describe('SEN404 egg-static serving files under a protected path, before every app middleware (black-box round 25)', () => {
+    const app = (failOn: string, extra = '') => tempApp('mw-static-prefix', {
+      'config/config.default.js': "const path = require('path');\n" +
+        "module.exports = appInfo => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { token: 'fixture-token' }, " +
+        "static: { prefix: '/admin/files/', dir: path.join(appInfo.baseDir, 'app/admin-files') }, " +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/admin/**' ], by: [ 'auth' ] }]${extra} } } });\n`,
+      'app/middleware/auth.js': "module.exports = options => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ' + options.token) { ctx.status = 401; return; } await next(); };\n",
+      'app/router.js': "module.exports = ({ router }) => { router.get('/admin/panel', async ctx => { ctx.body = 'panel'; }); };\n",
+      'app/admin-files/payroll.csv': 'name,salary\nada,1\n',
+    });
+
+    it('refuses boot naming the prefix; the hole is real; egg\'s /public/ under \'**\' alone, or a public entry, is no finding', async () => {
+      const insecure = app('high');
+      const message = await expectRefused(insecure, /SEN404/);
+      assert.match(message, /GET \/admin\/files\/\* is protected but egg-static serves files there \(config\.static\.prefix is "\/admin\/files\/"\): it runs in coreMiddleware \(#\d+ static .*\), before auth/);
+      await withApp(bootApp(app('never')), async booted => {
+        assert.match((await booted.httpRequest().get('/admin/files/payroll.csv').expect(200)).text, /ada,1/);
+        await booted.httpRequest().get('/admin/panel').expect(401);
+      });
+      const listed = app('high', ", public: [{ path: '/admin/files/**', methods: [ 'GET' ], reason: 'the fixture\\'s public downloads' }]");
+      await withApp(bootApp(listed), async booted => assert.deepEqual(middlewareFindings(booted), []));
+      await withApp(bootApp(fixture('mw-disabled')), async booted => assert.deepEqual(middlewareFindings(booted), []));
     });
   });
 

@@ -485,7 +485,8 @@ export const unprotectedRoute: Rule = {
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
     'method, recorded when the route was registered) and why the guard does not run. A protected path that egg\'s siteFile ' +
-    'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too. With `protect: [{ paths: [\'**\'], by: ' +
+    'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
+    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
@@ -510,7 +511,7 @@ export const unprotectedRoute: Rule = {
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
-    return [ ...hits, ...siteFileGaps(facts) ];
+    return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts) ];
   }),
 };
 
@@ -534,6 +535,51 @@ function siteFileGaps(facts: Facts): RuleHit[] {
       message: `GET ${requestPath} is protected but answered by a function in config.siteFile: egg's siteFile middleware (${positioned(siteFile)}) runs it ` +
         `before ${listed(missing)}, and the request never reaches them`,
       fix: `Serve ${requestPath} from a route (\`router.get('${requestPath}', controller)\`), where its guards run, or list it in \`config.sentinel.routes.public\` with a reason.`,
+    }];
+  });
+}
+
+/** egg-static's default prefix, and each directory's own (`dir: [ { prefix: '/admin/files/', dir } ]`), by key path. */
+function staticPrefixes(config: unknown): Array<{ keyPath: string; prefix: string; file: string }> {
+  if (!config || typeof config !== 'object') return [];
+  const { prefix, dir, dirs } = config as { prefix?: unknown; dir?: unknown; dirs?: unknown };
+  const shared = typeof prefix === 'string' ? prefix : '/public/';
+  const entries = [ ...(Array.isArray(dirs) ? dirs.map((entry, index) => [ `static.dirs[${index}]`, entry ] as const) : []),
+    ...(Array.isArray(dir) ? dir.map((entry, index) => [ `static.dir[${index}]`, entry ] as const) : [ [ 'static.dir', dir ] as const ]) ];
+  return entries.flatMap(([ keyPath, entry ]) => {
+    const own = entry && typeof entry === 'object' ? (entry as { prefix?: unknown }).prefix : undefined;
+    const prefix = typeof own === 'string' ? own : shared;
+    // A request path of a file it serves there.
+    return [{ keyPath: typeof own === 'string' ? `${keyPath}.prefix` : 'static.prefix', prefix, file: `${prefix.endsWith('/') ? prefix : `${prefix}/`}file` }];
+  });
+}
+
+/**
+ * Files egg-static serves under a prefix that a protect pattern names (`/admin/files/` under `/admin/**`): it runs
+ * in coreMiddleware, before every app middleware. Only patterns that name an area count: with `'**'` alone every
+ * app's `/public/` would be covered, and a static dir is public by nature unless the policy names its path.
+ */
+function staticPrefixGaps(facts: Facts): RuleHit[] {
+  const served = inChain(facts, 'static');
+  if (!served) return [];
+  const policy = policyOf(facts);
+  const named = (policy.routes.protect ?? []).map(entry => ({ ...entry, paths: entry.paths.filter(pattern => pattern !== '**') })).filter(entry => entry.paths.length);
+  const { protect, exemptions } = compiledRoutePolicy({ ...policy, routes: { ...policy.routes, protect: named } });
+  const seen = new Set<string>();
+  return staticPrefixes(facts.config.static).flatMap(({ keyPath, prefix, file }) => {
+    if (seen.has(prefix)) return [];
+    seen.add(prefix);
+    if (exemptions.some(entry => (!entry.methods || entry.methods.has('GET')) && matchesAny(entry.matches, file))) return [];
+    const guards = [ ...new Set(protect.filter(entry => matchesAny(entry.matches, file)).flatMap(entry => entry.by)) ];
+    const missing = guards.filter(guard => !((inChain(facts, guard)?.position ?? Infinity) < (served.position as number)));
+    if (!missing.length) return [];
+    return [{
+      severity: 'high' as const,
+      target: `static:${prefix}`,
+      source: facts.provenance(keyPath),
+      message: `GET ${prefix}* is protected but egg-static serves files there (config.${keyPath} is ${JSON.stringify(prefix)}): it runs in coreMiddleware (${positioned(served)}), ` +
+        `before ${listed(missing)}`,
+      fix: `Serve those files from a controller behind ${listed(missing)} (\`ctx.body = fs.createReadStream(…)\` after a check), or give the static dir a prefix outside the protected paths, or list \`${prefix}**\` in \`config.sentinel.routes.public\` with a reason.`,
     }];
   });
 }
@@ -671,7 +717,8 @@ export const unmatchedPolicyEntry: Rule = {
     // A path egg's siteFile answers with a function counts as a route (GET and HEAD) here: the policy judges it (SEN404).
     const protectsRoute = (pattern: string) => {
       const match = compileRoutePattern(pattern);
-      return facts.routes.some(route => protects([ match ], route)) || facts.siteFileHandlers.some(match);
+      return facts.routes.some(route => protects([ match ], route)) || facts.siteFileHandlers.some(match) ||
+        staticPrefixes(facts.config.static).some(({ file }) => match(file));
     };
     const exemptsRoutes = (pattern: string) => {
       const match = compileRoutePattern(pattern);
@@ -699,7 +746,8 @@ export const unmatchedPolicyEntry: Rule = {
         const methods = entry.methods?.includes('ALL') ? [] : entry.methods ?? [];
         const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
         if (withMethod.length) continue;
-        if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && facts.siteFileHandlers.some(compileRoutePattern(pattern))) continue;
+        const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(facts.config.static).map(({ file }) => file) ];
+        if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && servedBeforeRoutes.some(compileRoutePattern(pattern))) continue;
         hits.push({
           severity: audit && !routes.length ? 'low' : 'medium',
           target: where,
