@@ -516,17 +516,25 @@ export const unprotectedRoute: Rule = {
 };
 
 /**
+ * The guards the policy gives a GET of `requestPath` (none when it is public) that do not run before `answering`, a
+ * core middleware that serves it without calling next.
+ */
+function guardsAfter(facts: Facts, { protect, exemptions }: ReturnType<typeof compiledRoutePolicy>, requestPath: string, answering: MiddlewareFact): string[] {
+  if (exemptions.some(entry => (!entry.methods || entry.methods.has('GET')) && matchesAny(entry.matches, requestPath))) return [];
+  const guards = [ ...new Set(protect.filter(entry => matchesAny(entry.matches, requestPath)).flatMap(entry => entry.by)) ];
+  return guards.filter(guard => !((inChain(facts, guard)?.position ?? Infinity) < (answering.position as number)));
+}
+
+/**
  * Protected request paths egg's siteFile answers with a function of the app's config: it runs in coreMiddleware, so
  * no guard after it in the chain (every app middleware, the router's) sees the request.
  */
 function siteFileGaps(facts: Facts): RuleHit[] {
   const siteFile = inChain(facts, 'siteFile');
   if (!siteFile || !facts.siteFileHandlers.length) return [];
-  const { protect, exemptions } = compiledRoutePolicy(policyOf(facts));
+  const compiled = compiledRoutePolicy(policyOf(facts));
   return facts.siteFileHandlers.flatMap(requestPath => {
-    if (exemptions.some(entry => (!entry.methods || entry.methods.has('GET')) && matchesAny(entry.matches, requestPath))) return [];
-    const guards = [ ...new Set(protect.filter(entry => matchesAny(entry.matches, requestPath)).flatMap(entry => entry.by)) ];
-    const missing = guards.filter(guard => !((inChain(facts, guard)?.position ?? Infinity) < (siteFile.position as number)));
+    const missing = guardsAfter(facts, compiled, requestPath, siteFile);
     if (!missing.length) return [];
     return [{
       severity: 'high' as const,
@@ -564,14 +572,12 @@ function staticPrefixGaps(facts: Facts): RuleHit[] {
   if (!served) return [];
   const policy = policyOf(facts);
   const named = (policy.routes.protect ?? []).map(entry => ({ ...entry, paths: entry.paths.filter(pattern => pattern !== '**') })).filter(entry => entry.paths.length);
-  const { protect, exemptions } = compiledRoutePolicy({ ...policy, routes: { ...policy.routes, protect: named } });
+  const compiled = compiledRoutePolicy({ ...policy, routes: { ...policy.routes, protect: named } });
   const seen = new Set<string>();
   return staticPrefixes(facts.config.static).flatMap(({ keyPath, prefix, file }) => {
     if (seen.has(prefix)) return [];
     seen.add(prefix);
-    if (exemptions.some(entry => (!entry.methods || entry.methods.has('GET')) && matchesAny(entry.matches, file))) return [];
-    const guards = [ ...new Set(protect.filter(entry => matchesAny(entry.matches, file)).flatMap(entry => entry.by)) ];
-    const missing = guards.filter(guard => !((inChain(facts, guard)?.position ?? Infinity) < (served.position as number)));
+    const missing = guardsAfter(facts, compiled, file, served);
     if (!missing.length) return [];
     return [{
       severity: 'high' as const,
