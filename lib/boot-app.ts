@@ -140,18 +140,22 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * property, so requests read a plain array.
    */
   private watchServedChain(facts: Facts, report: SentinelReport): void {
-    const app = this.target as unknown as { middleware?: unknown[] };
+    const app = this.target as unknown as { middleware?: unknown[]; once?: (event: string, listener: () => void) => unknown };
     if (!Array.isArray(app.middleware)) return;
     const known = new Set(report.findings.map(finding => `${finding.ruleId} ${finding.target}`));
-    let pending = false;
-    const changed = () => {
-      if (pending) return;
-      pending = true;
-      setImmediate(() => {
-        pending = false;
-        this.judgeServedChain(facts, known);
-      });
+    let pending: NodeJS.Immediate | undefined;
+    const judge = () => {
+      clearImmediate(pending);
+      pending = undefined;
+      this.judgeServedChain(facts, known);
     };
+    const changed = () => {
+      pending ??= setImmediate(judge);
+    };
+    // egg-cluster's worker emits `server` before it listens: a change made by then is judged before any request.
+    app.once?.('server', () => {
+      if (pending) judge();
+    });
     const watch = (chain: unknown[]) => {
       for (const method of [ 'push', 'unshift', 'splice', 'pop', 'shift', 'reverse', 'sort', 'fill', 'copyWithin' ] as const) {
         const original = chain[method] as (...args: unknown[]) => unknown;

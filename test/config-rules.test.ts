@@ -481,7 +481,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const message = await expectRefused(dir, /SEN203/);
     assertServes(message, [ 'deploy.tar (an archive holding .env (an env file that sets secrets))', 'deploy.tgz (an archive holding .env (an env file that sets secrets) and 1 more such file(s))',
       'deploy.zip (an archive holding app/.env.production (an env file that sets secrets))', "backup/site.zip (an archive holding site/config/config.prod.js (a copy of config/'s config.prod))",
-      "notes.tar.gz (an archive holding notes.txt (a file that holds secrets of the app's config))", 'keys.tgz (an archive holding deploy/id_rsa (a private key))',
+      "notes.tar.gz (an archive holding notes.txt (a file that holds a secret of the app's config, the value of config.keys))", 'keys.tgz (an archive holding deploy/id_rsa (a private key))',
       'db.tar (an archive holding config/database.yml (settings that set secrets (password)))', 'prod.env.gz (an env file that sets secrets, compressed)' ]);
     assert.ok(!message.includes('StaticLeak-Pw-93kq') && !message.includes(STRONG_KEY) && !message.includes('Vq8#mZ2'));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
