@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readText } from './pass-through';
 import { isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined } from './real-path';
 
 /** The launchers an app's npm scripts run (`"start": "egg-scripts start --daemon"`), egg-sentinel's CLI, and their packages. */
@@ -89,19 +90,11 @@ export function binTarget(link: string): string | undefined {
     return undefined;
   }
   if (stat.isFile() && stat.size < 64 * 1024) {
-    const shimmed = PNPM_SHIM_TARGET.exec(readHead(link))?.[1];
+    const shimmed = PNPM_SHIM_TARGET.exec(readText(link) ?? '')?.[1];
     const real = shimmed === undefined ? undefined : realPathOrUndefined(path.resolve(path.dirname(link), shimmed));
     if (real !== undefined) return real;
   }
   return realPathOrUndefined(link) ?? link;
-}
-
-function readHead(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** The `name` of the nearest package.json above `file`, not looking past the node_modules it is in. */

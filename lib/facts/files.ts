@@ -415,13 +415,21 @@ function dumpFacts(input: FileFactsInput, type: typeof DUMP_PROCESSES[number]): 
 }
 
 /** egg-static serves `dirs` then `dir`; each is a string or `{ prefix, dir }`, and `dir` may itself be an array. */
-function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: string }> {
+/**
+ * egg-static's directories (`static.dir` / `dirs`, strings or `{ prefix, dir }`), each with the request prefix it is
+ * served under (its own, else `static.prefix`, egg-static's `/public/` by default) and the key that sets that prefix.
+ */
+export function staticDirEntries(staticConfig: unknown): Array<{ keyPath: string; dir: string; prefix: string; prefixKeyPath: string }> {
   if (!staticConfig || typeof staticConfig !== 'object') return [];
-  const { dir, dirs } = staticConfig as { dir?: unknown; dirs?: unknown };
-  const entries: Array<{ keyPath: string; dir: string }> = [];
+  const { dir, dirs, prefix } = staticConfig as { dir?: unknown; dirs?: unknown; prefix?: unknown };
+  const shared = typeof prefix === 'string' ? prefix : '/public/';
+  const entries: Array<{ keyPath: string; dir: string; prefix: string; prefixKeyPath: string }> = [];
   const add = (keyPath: string, entry: unknown) => {
     const value = typeof entry === 'string' ? entry : (entry as { dir?: unknown } | null)?.dir;
-    if (typeof value === 'string' && value !== '') entries.push({ keyPath, dir: value });
+    const own = entry && typeof entry === 'object' ? (entry as { prefix?: unknown }).prefix : undefined;
+    if (typeof value !== 'string' || value === '') return;
+    entries.push(typeof own === 'string' ? { keyPath, dir: value, prefix: own, prefixKeyPath: `${keyPath}.prefix` } :
+      { keyPath, dir: value, prefix: shared, prefixKeyPath: 'static.prefix' });
   };
   if (Array.isArray(dirs)) dirs.forEach((entry, index) => add(`static.dirs[${index}]`, entry));
   if (Array.isArray(dir)) dir.forEach((entry, index) => add(`static.dir[${index}]`, entry));

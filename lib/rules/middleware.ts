@@ -3,6 +3,7 @@
  * config.sentinel.routes; without one, only SEN405 (egg-security's own middleware) applies.
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
+import { staticDirEntries } from '../facts/files';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
 import { escapeRegExp } from '../regexp';
 import type { Rule, RuleHit } from './types';
@@ -549,17 +550,8 @@ function siteFileGaps(facts: Facts): RuleHit[] {
 
 /** egg-static's default prefix, and each directory's own (`dir: [ { prefix: '/admin/files/', dir } ]`), by key path. */
 function staticPrefixes(config: unknown): Array<{ keyPath: string; prefix: string; file: string }> {
-  if (!config || typeof config !== 'object') return [];
-  const { prefix, dir, dirs } = config as { prefix?: unknown; dir?: unknown; dirs?: unknown };
-  const shared = typeof prefix === 'string' ? prefix : '/public/';
-  const entries = [ ...(Array.isArray(dirs) ? dirs.map((entry, index) => [ `static.dirs[${index}]`, entry ] as const) : []),
-    ...(Array.isArray(dir) ? dir.map((entry, index) => [ `static.dir[${index}]`, entry ] as const) : [ [ 'static.dir', dir ] as const ]) ];
-  return entries.flatMap(([ keyPath, entry ]) => {
-    const own = entry && typeof entry === 'object' ? (entry as { prefix?: unknown }).prefix : undefined;
-    const prefix = typeof own === 'string' ? own : shared;
-    // A request path of a file it serves there.
-    return [{ keyPath: typeof own === 'string' ? `${keyPath}.prefix` : 'static.prefix', prefix, file: `${prefix.endsWith('/') ? prefix : `${prefix}/`}file` }];
-  });
+  // A request path of a file it serves there.
+  return staticDirEntries(config).map(({ prefix, prefixKeyPath }) => ({ keyPath: prefixKeyPath, prefix, file: `${prefix.endsWith('/') ? prefix : `${prefix}/`}file` }));
 }
 
 /**
