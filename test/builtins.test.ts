@@ -724,6 +724,43 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN612: bodyParser and multipart caps raised a hundredfold are reported in prod, and a request really gets past them; egg\'s defaults and a modest raise are not (black-box round 25)', async () => {
+    const variant = (bodyParser: string, multipart: string) => tempApp('builtin-limits', {
+      'config/config.default.js': `module.exports = { keys: 'limits-raised-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: '/parse' } }, bodyParser: ${bodyParser}, multipart: ${multipart} };\n`,
+      'app/router.js': 'module.exports = ({ router }) => {\n' +
+        '  router.post(\'/parse\', async ctx => { const { a } = ctx.request.body; ctx.body = { array: Array.isArray(a), length: a && a.length, toString: typeof ctx.request.body.toString }; });\n};\n',
+    });
+    const raised = variant("{ jsonLimit: '1gb', queryString: { arrayLimit: 1e9, depth: 5, parameterLimit: 1e6, allowPrototypes: true } }",
+      "{ fileSize: '10gb', files: 10, whitelist: name => name.length > 0 }");
+    const modest = variant("{ jsonLimit: '10mb', queryString: { arrayLimit: 1000, depth: 10, parameterLimit: 5000 } }",
+      "{ fileSize: '100mb', whitelist: name => /\\.(?:png|jpe?g)$/.test(name) }");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(raised, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN612');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`).sort(), [
+          'low config.bodyParser.queryString.allowPrototypes', 'low config.bodyParser.queryString.parameterLimit', 'low config.multipart.fileSize',
+          'low config.multipart.whitelist', 'medium config.bodyParser.jsonLimit', 'medium config.bodyParser.queryString.arrayLimit',
+        ]);
+        const messages = hits.map(hit => hit.message).join('\n');
+        assert.match(messages, /config\.bodyParser\.jsonLimit is "1gb", a hundredfold egg's default or more: the body is held in memory whole before it is parsed/);
+        assert.match(messages, /config\.bodyParser\.queryString\.parameterLimit is 1000000, a hundredfold egg's default or more: qs parses that many fields from one body/);
+        assert.match(messages, /config\.multipart\.whitelist is a function that accepts any file name/);
+      });
+      await withApp(modest, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN612'), []));
+      mm.restore();
+      await withApp(raised, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN612'), [], 'local/unittest are not checked'));
+      // 23 bytes of form body: with the cap raised qs takes a[1000000] as an array index and walks a million slots to compact it; without it, an object key.
+      const attack = async (app: MockApp) => (await app.httpRequest().post('/parse').type('form').send('a[1000000]=1&toString=x').expect(200)).body;
+      await withApp(raised, async app => assert.deepEqual(await attack(app), { array: true, length: 1, toString: 'string' }));
+      await withApp(modest, async app => assert.deepEqual(await attack(app), { array: false, toString: 'function' }));
+    } finally {
+      mm.restore();
+      for (const dir of [ raised, modest ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN611: javascript in protocolWhiteList, <script> and onerror in helper.shtml.whiteList and an onIgnoreTag passing markup refuse boot in prod, and the helpers really pass the XSS; the defaults boot and neutralise it (black-box round 24)', async () => {
     const variant = (security: string, helper: string) => tempApp('builtin-xss', {
       'config/config.default.js': `module.exports = { keys: 'xss-weakened-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: ${security}, helper: ${helper} };\n`,

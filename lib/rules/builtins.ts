@@ -1,4 +1,5 @@
 /** Threat 6: known vulnerabilities and weakened protections in egg's built-ins. */
+import { parse as parseBytes } from 'bytes';
 import lt from 'semver/functions/lt';
 import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
@@ -1167,7 +1168,113 @@ function shtmlHoles(facts: Facts, hit: (severity: Severity, key: string, message
   return hits;
 }
 
+/** A cap of egg's bodyParser or egg-multipart, reported when raised a hundredfold past egg's default (SEN304 refuses Infinity). */
+interface Cap {
+  key: string;
+  /** egg's default times a hundred: at or above it the cap no longer protects the worker. */
+  reported: number;
+  severity: Severity;
+  /** What a request can do to the worker with the cap raised. */
+  harm: string;
+  bytes?: true;
+}
+
+const MIB = 1024 * 1024;
+const BODY_HELD_WHOLE = 'the body is held in memory whole before it is parsed: a few such requests exhaust the worker\'s heap';
+const UPLOAD_TAKES = 'one upload request may take that much of the worker\'s memory or disk';
+
+/** egg's bodyParser defaults (1 MB bodies; qs: 100 array indexes, 5 levels, 1000 parameters), a hundredfold. */
+const BODY_PARSER_CAPS: readonly Cap[] = [
+  ...[ 'jsonLimit', 'formLimit', 'textLimit' ].map((key): Cap => ({ key: `bodyParser.${key}`, reported: 100 * MIB, severity: 'medium', harm: BODY_HELD_WHOLE, bytes: true })),
+  { key: 'bodyParser.queryString.arrayLimit', reported: 10_000, severity: 'medium',
+    harm: 'the 16-byte form body a[10000000]=1 makes qs walk an array of that length, seconds of the worker\'s CPU' },
+  { key: 'bodyParser.queryString.depth', reported: 500, severity: 'low', harm: 'qs builds objects nested that deep from one body' },
+  { key: 'bodyParser.queryString.parameterLimit', reported: 100_000, severity: 'low', harm: 'qs parses that many fields from one body' },
+];
+
+/** egg-multipart's defaults (10 files of 10 MB, 10 fields of 100 KB), a hundredfold. */
+const MULTIPART_CAPS: readonly Cap[] = [
+  { key: 'multipart.fileSize', reported: 1024 * MIB, severity: 'low', harm: UPLOAD_TAKES, bytes: true },
+  { key: 'multipart.fieldSize', reported: 10 * MIB, severity: 'low', harm: UPLOAD_TAKES, bytes: true },
+  { key: 'multipart.files', reported: 1000, severity: 'low', harm: UPLOAD_TAKES },
+  { key: 'multipart.fields', reported: 1000, severity: 'low', harm: UPLOAD_TAKES },
+];
+
+/** File names egg-multipart's own list refuses: a whitelist function accepting all of them accepts any upload. */
+const FOREIGN_UPLOADS = [ 'sentinel-probe.exe', 'sentinel-probe.php', 'sentinel-probe.sh', 'sentinel-probe', '.htaccess' ];
+
+function valueAt(config: AnyRecord, keyPath: string): unknown {
+  return keyPath.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as AnyRecord)[key] : undefined), config);
+}
+
+/** The cap as the parser reads it: bytes strings ('1gb') as egg's parsers do (the `bytes` package). */
+function capValue(cap: Cap, value: unknown): number | undefined {
+  const parsed = cap.bytes && typeof value === 'string' ? parseBytes(value) : value;
+  return typeof parsed === 'number' && !Number.isNaN(parsed) ? parsed : undefined;
+}
+
+export const requestLimitsRaised: Rule = {
+  id: 'SEN612',
+  area: 'builtins',
+  title: 'Request body and upload limits raised',
+  severity: 'medium',
+  description: 'egg\'s bodyParser (co-body and qs) and egg-multipart cap what one request can make a worker hold or compute: ' +
+    'JSON, form and text bodies of 1 MB; qs arrays of 100 indexes, objects 5 levels deep, 1000 parameters; uploads of 10 files ' +
+    'of 10 MB and 10 fields of 100 KB. Outside local/unittest this rule reports a cap raised a hundredfold or more ' +
+    '(SEN304 refuses one that is not a finite number): `bodyParser.jsonLimit`/`formLimit`/`textLimit` of 100 MB or more (medium: the body is held in memory whole ' +
+    'before it is parsed); `bodyParser.queryString.arrayLimit` of 10000 or more (medium: the form body `a[10000000]=1` makes qs ' +
+    'walk an array of that length, seconds of a worker\'s CPU for 16 bytes); `queryString.depth` of 500 or more and ' +
+    '`parameterLimit` of 100000 or more (low); `queryString.allowPrototypes: true` (low: body fields named `toString` or ' +
+    '`hasOwnProperty` replace those methods on ctx.request.body, so code calling them throws); `multipart.fileSize` of 1 GB or ' +
+    'more, `fieldSize` of 10 MB or more, `files` or `fields` of 1000 or more (low); and a `multipart.whitelist` function that ' +
+    'accepts any file name (low: it lifts egg-multipart\'s list of file types). A route that needs more can set its own limit ' +
+    '(`ctx.request.body` parsed in the controller with co-body, `ctx.getFileStream({ limits })`).',
+  fix: 'Keep egg\'s defaults in config.bodyParser and config.multipart, or raise a cap only as far as the largest request the ' +
+    'app serves; give the one route that needs a large body its own parser and limit.',
+  check(facts, { developmentEnv }) {
+    if (developmentEnv) return [];
+    const config = facts.config as AnyRecord;
+    const hits: RuleHit[] = [];
+    const judge = (caps: readonly Cap[]) => {
+      for (const cap of caps) {
+        const value = valueAt(config, cap.key);
+        const limit = capValue(cap, value);
+        if (limit === undefined || limit < cap.reported) continue;
+        hits.push({ severity: cap.severity, target: `config.${cap.key}`, source: facts.provenance(cap.key),
+          message: `config.${cap.key} is ${JSON.stringify(value)}, a hundredfold egg's default or more: ${cap.harm}${setIn(facts, cap.key)}` });
+      }
+    };
+    const bodyParser = config.bodyParser as AnyRecord | undefined;
+    if (bodyParser?.enable !== false) {
+      judge(BODY_PARSER_CAPS);
+      if ((bodyParser?.queryString as AnyRecord | undefined)?.allowPrototypes === true) {
+        const key = 'bodyParser.queryString.allowPrototypes';
+        hits.push({ severity: 'low', target: `config.${key}`, source: facts.provenance(key),
+          message: `config.${key} is true: body fields named toString, hasOwnProperty or valueOf replace those methods on ctx.request.body, and code calling them throws${setIn(facts, key)}` });
+      }
+    }
+    if (pluginEnabled(facts, 'multipart')) {
+      judge(MULTIPART_CAPS);
+      const whitelist = (config.multipart as AnyRecord | undefined)?.whitelist;
+      if (typeof whitelist === 'function' && acceptsEveryUpload(whitelist as (name: string) => unknown)) {
+        hits.push({ severity: 'low', target: 'config.multipart.whitelist', source: facts.provenance('multipart.whitelist'),
+          message: `config.multipart.whitelist is a function that accepts any file name (${FOREIGN_UPLOADS.join(', ')}): egg-multipart's list of file types no longer applies${setIn(facts, 'multipart.whitelist')}` });
+      }
+    }
+    return hits;
+  },
+};
+
+/** Whether egg-multipart's `whitelist(fileName)` accepts every name its own list refuses; one that throws accepts none. */
+function acceptsEveryUpload(whitelist: (name: string) => unknown): boolean {
+  try {
+    return FOREIGN_UPLOADS.every(name => Boolean(whitelist(name)));
+  } catch {
+    return false;
+  }
+}
+
 export const builtinsRules: Rule[] = [
   knownVulnerablePackage, securityOff, securityHeadersWeakened, ssrfUnprotected, openRedirect, developmentSettingsInProduction, unsupportedNode,
-  sessionCookieWeakened, corsCredentialsAnyOrigin, outgoingTlsUnchecked, xssDefencesWeakened,
+  sessionCookieWeakened, corsCredentialsAnyOrigin, outgoingTlsUnchecked, xssDefencesWeakened, requestLimitsRaised,
 ];
