@@ -293,13 +293,16 @@ function inWrittenDir(file: string, baseDir: string): boolean {
 
 /** egg-scripts' (egg 3) command line script. */
 const EGG_SCRIPTS_BIN = /[\\/]egg-scripts[\\/]bin[\\/]egg-scripts\.js$/;
+/** @eggjs/scripts' (egg 4: `eggctl`, also linked as `egg-scripts`): the same start, spawning `--node` along the same PATH. */
+const EGGJS_SCRIPTS_BIN = /[\\/]@eggjs[\\/]scripts[\\/]bin[\\/]run\.js$/;
 /** egg-scripts start's options that take no value (`--daemon /srv/app` names the app). */
-const EGG_SCRIPTS_FLAGS: ReadonlySet<string> = new Set([ 'daemon', 'ignore-stderr', 'help', 'h', 'version', 'v' ]);
+const EGG_SCRIPTS_FLAGS: ReadonlySet<string> = new Set([ 'daemon', 'ignore-stderr', 'sourcemap', 'ts', 'typescript', 'help', 'h', 'version', 'v' ]);
 
-/** `egg-scripts start [options] [baseDir]` in the egg-scripts process: the app and `--node`, as its option parser reads them. */
+/** `egg-scripts start [options] [baseDir]` (or @eggjs/scripts') in the egg-scripts process: the app and `--node`, as its option parser reads them. */
 export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir: string; node?: string; nodeFromPackageJson?: true } | undefined {
   const script = realPathOrUndefined(argv[1] ?? '');
-  if (!script || !EGG_SCRIPTS_BIN.test(script)) return undefined;
+  const eggjsScripts = script !== undefined && EGGJS_SCRIPTS_BIN.test(script);
+  if (!script || !(eggjsScripts || EGG_SCRIPTS_BIN.test(script))) return undefined;
   const positional: string[] = [];
   let node: string | undefined;
   const args = argv.slice(2);
@@ -322,7 +325,8 @@ export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir
   }
   if (positional[0] !== 'start') return undefined;
   const baseDir = path.resolve(cwd, positional[1] ?? '');
-  if (node !== undefined) return { baseDir, node };
+  // @eggjs/scripts' --node defaults to 'node', so its eggScriptsConfig.node never applies.
+  if (node !== undefined || eggjsScripts) return node === undefined ? { baseDir } : { baseDir, node };
   // egg-scripts takes an option the command line leaves out from package.json's eggScriptsConfig.
   const configured = (readPackageJsonAt(baseDir)?.eggScriptsConfig as { node?: unknown } | undefined)?.node;
   return typeof configured === 'string' && configured ? { baseDir, node: configured, nodeFromPackageJson: true } : { baseDir };

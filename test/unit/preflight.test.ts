@@ -423,6 +423,21 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       assert.equal(eggScriptsStart([ 'node', '/srv/app/server.js', 'start' ], '/cwd'), undefined);
     });
 
+    it('reads @eggjs/scripts\' start (egg 4\'s eggctl) the same way; its eggScriptsConfig.node never applies, and a planted --node is refused', () => {
+      const eggctl = path.join(dir, 'node_modules/@eggjs/scripts/bin/run.js');
+      executable(eggctl, '#!/usr/bin/env node\n');
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', eggScriptsConfig: { node: '/opt/other/node' } }));
+      assert.deepEqual(eggScriptsStart([ 'node', eggctl, 'start', '--daemon', '--ts', '/srv/app', '--node', '/opt/node' ], '/cwd'), { baseDir: '/srv/app', node: '/opt/node' },
+        '--ts takes no value (a boolean alias of --sourcemap, as in egg-scripts)');
+      assert.deepEqual(eggScriptsStart([ 'node', eggctl, 'start', '--title=x', dir ], '/cwd'), { baseDir: dir }, '@eggjs/scripts\' --node defaults to node');
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--title=x', dir ], '/cwd'), { baseDir: dir, node: '/opt/other/node', nodeFromPackageJson: true });
+      const planted = path.join(dir, 'run/node');
+      executable(planted);
+      const problem = preflightProblem([ process.execPath, eggctl, 'start', '--title=sentinel-unit', `--node=${planted}`, dir ], dir, env) ?? '';
+      assert.match(problem, /refused to start \(SEN111\): egg-scripts start would run --node=.*run\/node as the master/);
+      assert.equal(preflightProblem([ process.execPath, eggctl, 'start', '--title=sentinel-unit', `--node=${process.execPath}`, dir ], dir, env), undefined);
+    });
+
     it('refuses a dependency\'s bin named node, which npm links as node_modules/.bin/node', () => {
       executable(path.join(dir, 'node_modules/left-padder/bin/pad.sh'));
       fs.writeFileSync(path.join(dir, 'node_modules/left-padder/package.json'), JSON.stringify({ name: 'left-padder', bin: { node: 'bin/pad.sh' } }));
