@@ -255,6 +255,39 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: overrideMethod ahead of securities lets a cross-site form post _method=GET past CSRF to a router.all() handler; with overrideMethod off, or POST-only handlers, nothing is reported and the form is refused (black-box round 26, h85 F5)', async () => {
+    const variant = (override: string, routes: string) => tempApp('builtin-csrf-override', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-override-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${override} };\n`,
+      'app/router.js': `module.exports = ({ router }) => {\n${routes}\n  router.get('/status', async ctx => { ctx.body = 'ok'; });\n};\n`,
+    });
+    const mutate = "async ctx => { ctx.body = { executed: ctx.request.body.query || null, method: ctx.method }; }";
+    const open = variant('', `  router.all('/gql', ${mutate});\n  router.post('/transfer', ${mutate});`);
+    const overrideOff = variant(', overrideMethod: { enable: false }', `  router.all('/gql', ${mutate});`);
+    const postOnly = variant('', `  router.post('/gql', ${mutate});`);
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(open, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.overrideMethod' ]);
+        assert.match(hits[0].message, /a cross-site form skips CSRF protection on 1 route\(s\) whose handler serves POST and a method egg-security does not check: egg's overrideMethod, ahead of securities, turns a POST with _method=GET in its body into a GET, which needs no token: ALL \/gql$/);
+      });
+      for (const dir of [ overrideOff, postOnly ]) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
+      mm.restore();
+      const forged = (app: MockApp, body: string) => app.httpRequest().post('/gql').type('form').send(body);
+      await withApp(open, async app => {
+        await forged(app, 'query=mutation{deleteAll}').expect(403);
+        assert.deepEqual((await forged(app, '_method=GET&query=mutation{deleteAll}').expect(200)).body, { executed: 'mutation{deleteAll}', method: 'GET' });
+      });
+      await withApp(overrideOff, async app => {
+        await forged(app, '_method=GET&query=mutation{deleteAll}').expect(403);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ open, overrideOff, postOnly ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: a csrf ignore scoped to some routes is fine, and the other routes still need a token', async () => {
     const dir = tempApp('builtin-csrf-scoped', {
       'config/config.default.js': "module.exports = { keys: 'csrf-scoped-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: '/webhooks' } } };\n",

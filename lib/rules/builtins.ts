@@ -174,7 +174,9 @@ export const securityOff: Rule = {
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
     '`POST /transfer?/webhooks`), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
     '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither); medium for other headers (Authorization, ' +
-    'X-Requested-With, which a form cannot send), cookies or the host. Removing the `securities` ' +
+    'X-Requested-With, which a form cannot send), cookies or the host. Medium: egg\'s overrideMethod (ahead of securities, taking POST by default) ' +
+    'while a route\'s handler serves POST and a method egg-security does not check (`router.all()`, GET and POST on one route): a cross-site ' +
+    'form posting `_method=GET` skips the token and reaches that handler with its body. Removing the `securities` ' +
     'middleware itself is SEN405. Low: a route that answers through egg-jsonp (`app.jsonp()`) while `config.jsonp` has ' +
     'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), or a `whiteList` entry that admits a referrer any site can send ' +
     '(a RegExp such as `/.*/` or one not anchored at the scheme and host, `.com`, an empty string, which no Referer matches; egg-jsonp ' +
@@ -217,7 +219,7 @@ function csrfOff(facts: Facts): RuleHit[] {
     const openReferers = refererCheckOpen(facts, options);
     const unsupported = unsupportedRequests(facts, options);
     const scoped = notRunning(facts, 'csrf');
-    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts) ];
+    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts), ...overriddenPastCsrf(facts) ];
     return [{
       severity: 'high',
       target: `config.${scoped.key}`,
@@ -261,6 +263,34 @@ function csrfScopeReadsRequest(facts: Facts): RuleHit[] {
 
 /** Methods a browser form or script sends cross-site that change state: the ones egg-security checks by default. */
 const UNSAFE_METHODS = [ 'POST', 'PUT', 'PATCH', 'DELETE' ];
+
+/**
+ * egg's overrideMethod (koa-override, in coreMiddleware ahead of securities) gives a POST the method its body's
+ * `_method` names, any method: a cross-site form posting `_method=GET` to a route whose handler serves both POST and a
+ * method egg-security does not check (GET, HEAD, OPTIONS… `router.all()`) skips the token and reaches that handler
+ * with the form's body. A route of GET alone serves the form's request as a GET, which must not change state anyway.
+ */
+function overriddenPastCsrf(facts: Facts): RuleHit[] {
+  const positionOf = (name: string) => facts.middleware.find(entry => entry.name === name && entry.position !== null)?.position ?? undefined;
+  const override = positionOf('overrideMethod');
+  const securities = positionOf('securities');
+  if (override === undefined || (securities !== undefined && securities < override)) return [];
+  const allowed = (facts.config.overrideMethod as AnyRecord | undefined)?.allowedMethods;
+  // koa-override's default, `allowedMethods || [ 'POST' ]`; a cross-site form sends POST and nothing else it overrides.
+  if (Array.isArray(allowed) && !allowed.includes('POST')) return [];
+  const open = facts.routes.filter(route => route.allMethods ||
+    (route.methods.some(method => UNSAFE_METHODS.includes(method)) && route.methods.some(method => !UNSAFE_METHODS.includes(method))));
+  if (!open.length) return [];
+  return [{
+    severity: 'medium',
+    target: 'config.overrideMethod',
+    source: facts.provenance('overrideMethod.allowedMethods'),
+    message: `a cross-site form skips CSRF protection on ${open.length} route(s) whose handler serves POST and a method egg-security does not check: ` +
+      `egg's overrideMethod, ahead of securities, turns a POST with _method=GET in its body into a GET, which needs no token: ${listed(open.map(routeLabel))}`,
+    fix: 'Give state-changing handlers POST, PUT, PATCH or DELETE only (not router.all() or a GET beside them), or switch overrideMethod off ' +
+      '(`overrideMethod: { enable: false }`) or limit it (`overrideMethod: { allowedMethods: [] }`) if the app does not use it.',
+  }];
+}
 
 /**
  * egg-security checks the CSRF token only for requests one of `csrf.supportedRequests` matches (its `path` RegExp and
