@@ -289,6 +289,44 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Fallback-Jwt-S3cret-77'));
   });
 
+  it('SEN202: a plugin\'s default secret that egg keeps because the variable the app\'s config reads is unset refuses boot, and a token signed with that default is accepted; set, it boots and the forgery fails (black-box round 26, h85 F6)', async () => {
+    const PLUGIN_DEFAULT = 'plugin-default-123456';
+    const files = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, tokens: { secret: process.env.CFG_TOKENS_SECRET } };\n`,
+      'config/plugin.js': "exports.tokens = { enable: true, path: require('path').join(__dirname, '../lib/plugin/egg-tokens') };\n",
+      'lib/plugin/egg-tokens/package.json': JSON.stringify({ name: 'egg-tokens', eggPlugin: { name: 'tokens' } }),
+      // As egg-jwt ships `secret: '123456'`: a default for development that production is meant to replace.
+      'lib/plugin/egg-tokens/config/config.default.js': `module.exports = { tokens: { secret: '${PLUGIN_DEFAULT}' } };\n`,
+      'app/router.js': "const crypto = require('crypto');\nmodule.exports = app => { app.router.get('/admin', async ctx => {\n" +
+        "  const expected = crypto.createHmac('sha256', app.config.tokens.secret).update('admin').digest('hex');\n" +
+        "  ctx.status = ctx.query.sig === expected ? 200 : 403; ctx.body = ctx.status === 200 ? 'admin data' : 'forbidden';\n}); };\n",
+    };
+    const forged = crypto.createHmac('sha256', PLUGIN_DEFAULT).update('admin').digest('hex');
+    mm.env('prod');
+    const unset = temp('cfg-kept-default', files);
+    const message = await expectRefused(unset, /SEN202/);
+    assert.match(message, /config\.tokens\.secret holds the literal default written in lib\/plugin\/egg-tokens\/config\/config\.default\.js: config\/config\.default\.js sets the key, but to undefined \(an environment variable that is not set\), and egg keeps the value below it/);
+    assert.match(message, /where: config\.tokens\.secret \(from lib\/plugin\/egg-tokens\/config\/config\.default\.js\)/);
+    assert.match(message, /fix: {3}Set the environment variable config\/config\.default\.js reads for it where egg starts, and read it with `secret: env\.secret\('TOKENS_SECRET'\)`/);
+    assert.ok(!message.includes(PLUGIN_DEFAULT), 'the secret is never shown');
+    const admin = async (dir: string) => {
+      const app = await bootApp(dir);
+      try {
+        return await app.httpRequest().get('/admin').query({ sig: forged });
+      } finally {
+        await app.close();
+      }
+    };
+    mm.restore();
+    const reached = await admin(unset);
+    assert.deepEqual([ reached.status, reached.text ], [ 200, 'admin data' ], 'the plugin\'s default signs the forgery');
+    mm.env('prod');
+    mm(process.env, 'CFG_TOKENS_SECRET', 'Tk9Qm2Xz7Lr4Wn8Hc3Pj6Yd1Fs5Ga0Vb-from-the-environment');
+    const set = temp('cfg-kept-default-set', files);
+    assert.deepEqual((await bootReport(set)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+    assert.equal((await admin(set)).status, 403, 'with the variable set the forgery fails');
+  });
+
   it('SEN204: a refused boot leaves egg\'s dump (written again after the refusal) masked too', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_REFUSED_REDIS_URL', 'redis://:EnvRedisPw123-refused@cache.internal:6379/0');

@@ -98,13 +98,16 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     const file = lookupProvenance(egg.loader.configMeta, keyPath);
     return file === undefined ? undefined : relative(file);
   };
+  // Called again only when something asks (SEN108's plugin keys, SEN202's kept defaults), and then once.
+  let configFiles: LoadedConfigFile[] | undefined;
+  const loadedConfigs = () => (configFiles ??= loadedConfigFiles(egg.loader));
   const time = <T>(name: string, work: () => T) => timed(options.timings, name, work);
   const runtime = time('facts.runtime', () => collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env));
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
     baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
     ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startPlugins: egg.options.plugins, display: relative,
-    config, configFiles: () => loadedConfigFiles(egg.loader), codeChanges: options.codeChanges,
+    config, configFiles: loadedConfigs, codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));
   return {
     process: processType(egg),
@@ -117,6 +120,10 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     env: collectEnv(egg, process.env),
     config,
     provenance,
+    keptDefaultIn: (keyPath, value) => {
+      const file = keptDefaultFile(loadedConfigs(), keyPath, value);
+      return file === undefined ? undefined : relative(file);
+    },
     plugins,
     pluginTrust,
     ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
@@ -143,7 +150,14 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
  * config.default and config.<env> merged). A file not in the cache (egg 4 imports ES modules) or whose function throws
  * is left out.
  */
-function loadedConfigFiles(loader: EggLike['loader']): Array<{ file: string; config: unknown }> {
+interface LoadedConfigFile {
+  file: string;
+  config: unknown;
+  /** One of the app's own config files (not egg's, the framework's or a plugin's). */
+  app: boolean;
+}
+
+function loadedConfigFiles(loader: EggLike['loader']): LoadedConfigFile[] {
   if (!loader.getTypeFiles || !loader.getLoadUnits || !loader.resolveModule) return [];
   const resolve = loader.resolveModule.bind(loader);
   const entries = loader.getTypeFiles('config').flatMap(name => (loader.getLoadUnits?.() ?? []).flatMap(unit => {
@@ -166,8 +180,23 @@ function loadedConfigFiles(loader: EggLike['loader']): Array<{ file: string; con
   }
   return entries.flatMap(entry => {
     const config = read(entry.module, entry.app ? undefined : appConfig);
-    return config === undefined ? [] : [{ file: entry.file, config }];
+    return config === undefined ? [] : [{ file: entry.file, config, app: entry.app }];
   });
+}
+
+/**
+ * The file of egg, the framework or a plugin whose value for `keyPath` (dotted) is the one in effect, `value`, when no
+ * file after it sets the key: the app's files then set it to undefined at most (`secret: process.env.JWT_SECRET` with
+ * the variable unset), which egg's merge skips while its config meta names the app's file.
+ */
+function keptDefaultFile(files: readonly LoadedConfigFile[], keyPath: string, value: string): string | undefined {
+  const keys = keyPath.split('.');
+  for (let index = files.length - 1; index >= 0; index--) {
+    const own = keys.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), files[index].config);
+    if (own === undefined) continue;
+    return !files[index].app && own === value ? files[index].file : undefined;
+  }
+  return undefined;
 }
 
 /** Merges plain objects deeply as egg's extend2 does (other values, arrays included, replace; undefined sets nothing). */

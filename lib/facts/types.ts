@@ -185,6 +185,12 @@ export interface Facts {
   config: Readonly<Record<string, unknown>>;
   /** Returns the file that last set `keyPath` (dotted), relative to baseDir where possible. */
   provenance(keyPath: string): string | undefined;
+  /**
+   * The config file of egg, the framework or a plugin (relative to baseDir where possible) whose literal `value` a key
+   * still holds although the app's config sets it: to undefined, as `secret: process.env.JWT_SECRET` does when the
+   * variable is unset, which egg's merge skips while `provenance` names the app's file. Undefined otherwise.
+   */
+  keptDefaultIn(keyPath: string, value: string): string | undefined;
   plugins: PluginFact[];
   /** Where enabled plugins live, their lockfile entries, install hooks, manifest results, EGG_PLUGINS (lib/facts/plugins.ts). */
   pluginTrust: PluginTrustFacts;

@@ -337,6 +337,8 @@ interface HardCodedSecret {
   source: string;
   kinds: string[];
   placeholder?: SecretLeaf['placeholder'];
+  /** The app's config file that sets the key to undefined, over the default `source` holds (Facts#keptDefaultIn). */
+  keptOver?: string;
 }
 
 /**
@@ -366,9 +368,12 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     // DB_USER=admin): only a value the file does not write there.
     const equalsEnvironment = fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret));
     if (equalsEnvironment && !assignsLiteral(facts.files.configTexts[recorded], leaf.keyPath, leaf.value)) continue;
-    const source = writtenIn(leaf, recorded, facts.files.configTexts);
+    const written = writtenIn(leaf, recorded, facts.files.configTexts);
+    // None of the app's files holds it: computed by the config, or a plugin's default the app's file did not replace.
+    const keptDefault = written === undefined && !equalsEnvironment ? facts.keptDefaultIn(leaf.keyPath, leaf.value) : undefined;
+    const source = written ?? keptDefault;
     if (source === undefined) continue;
-    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder };
+    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptDefault && { keptOver: recorded }) };
     // A value with two tokens of one kind is one finding naming the kind once.
     if (!entry.kinds.includes(leaf.kind)) entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
@@ -593,7 +598,8 @@ function decodedForms(literal: string): Array<{ encoding: 'hex' | 'base64'; text
 const MAX_TOO_DEEP_HITS = 3;
 
 /** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
-function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
+/** How config reads the secret at `keyPath` from the environment: with env.secret() (env.json() for a list item), or process.env. */
+function environmentRead(keyPath: string): { read: string; plain: string } {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
   const key = segments[segments.length - 1] ?? keyPath;
@@ -601,14 +607,24 @@ function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
   // An item of a list (`apiKeys[0]`): the list is read whole, as JSON.
   const inList = /\[\d+\]$/.test(keyPath);
   const call = inList ? `env.json('${variable}', { type: 'array', items: { type: 'string' } })` : `env.secret('${variable}')`;
-  const read = `\`${property}: ${call}\` (\`import { env } from 'egg-sentinel'\`${inList ? ', the variable holding a JSON array' : ''})`;
+  return {
+    read: `\`${property}: ${call}\` (\`import { env } from 'egg-sentinel'\`${inList ? ', the variable holding a JSON array' : ''})`,
+    plain: inList ? `JSON.parse(process.env.${variable})` : `process.env.${variable}`,
+  };
+}
+
+function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
+  const { read, plain } = environmentRead(keyPath);
   // An empty or stand-in value is no secret to rotate: what is missing is the real one.
   if (standIn) return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
-  const plain = inList ? `JSON.parse(process.env.${variable})` : `process.env.${variable}`;
   return `Read the secret from the environment in the config file: ${read} or \`${plain}\`; remove the literal and rotate it if it was committed.`;
 }
 
-function describeHardCodedSecret({ kinds, placeholder }: HardCodedSecret): string {
+function describeHardCodedSecret({ kinds, placeholder, source, keptOver }: HardCodedSecret): string {
+  if (keptOver) {
+    return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (an environment variable that is not set), ` +
+      'and egg keeps the value below it';
+  }
   switch (placeholder) {
     case 'empty': return 'is empty: no secret is configured for it';
     case 'template': return 'holds an unexpanded template such as ${…}: the real secret was never substituted';
@@ -643,6 +659,8 @@ export const hardCodedSecret: Rule = {
     'Outside local/unittest, egg\'s cookie `keys` are reported when a config file reads them from the environment and ' +
     'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
     'kept because the variable config.prod reads is unset (weak keys are SEN201\'s). ' +
+    'A plugin\'s (or egg\'s) literal default that the app\'s config sets to undefined is reported in the plugin\'s file: `jwt: { secret: ' +
+    'process.env.JWT_SECRET }` with the variable unset leaves egg-jwt\'s `\'123456\'` in effect, while egg\'s provenance names the app\'s file. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
     `the ${MAX_WALK_DEPTH} levels egg-sentinel searches is reported (medium) where the search stops. ` +
     'High outside local/unittest; low on a developer machine.',
@@ -654,7 +672,9 @@ export const hardCodedSecret: Rule = {
       target: `config.${secret.keyPath}`,
       source: secret.source,
       message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
-      fix: readFromEnvironmentFix(secret.keyPath, secret.placeholder !== undefined),
+      fix: secret.keptOver ?
+        `Set the environment variable ${secret.keptOver} reads for it where egg starts, and read it with ${environmentRead(secret.keyPath).read}, which stops boot while it is unset.` :
+        readFromEnvironmentFix(secret.keyPath, secret.placeholder !== undefined),
     }));
     const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
     if (fallback) {

@@ -25,6 +25,7 @@ export function fakeFacts(overrides: {
     },
     config: overrides.config ?? {},
     provenance: key => overrides.meta?.[key],
+    keptDefaultIn: () => undefined,
     plugins: overrides.plugins ?? [],
     pluginTrust: {
       trustedRoots: { nodeModules: [ '/srv/fake/node_modules' ], local: [ '/srv/fake/lib/plugin', '/srv/fake/app/plugin' ] },
