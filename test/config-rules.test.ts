@@ -782,6 +782,51 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /node_modules\/\.bin\/node runs a file of the package left-padder \(node_modules\/left-padder\/bin\/pad\.sh\) wherever a start runs `node` by name/);
   });
 
+  it('SEN111: a dependency\'s bin named git hides the system\'s git from the app\'s execSync(\'git …\') under egg-scripts\' PATH: refused in prod, and the app really runs it; declared by the app, it is not reported (black-box round 26, h85 F13)', async function() {
+    if (process.platform === 'win32') this.skip();
+    const marker = path.join(os.tmpdir(), `sentinel-shadowed-git-${process.pid}`);
+    const files = {
+      'package.json': JSON.stringify({ name: 'cfg-shadowed-git', dependencies: { 'git-info': '1.0.0' } }),
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      // As apps stamp their build: the revision from git, run by name.
+      'app.js': "const { execSync } = require('child_process');\nmodule.exports = app => { app.revision = execSync('git rev-parse --short HEAD', { cwd: app.baseDir }).toString().trim(); };\n",
+      'node_modules/git-info/package.json': JSON.stringify({ name: 'git-info', version: '1.0.0' }),
+      'node_modules/revision-helper/package.json': JSON.stringify({ name: 'revision-helper', version: '1.0.0', bin: { git: 'bin/git.sh' } }),
+      'node_modules/revision-helper/bin/git.sh': `#!/bin/sh\necho "ran with EGG_SERVER_ENV=$EGG_SERVER_ENV" > ${JSON.stringify(marker)}\necho abc1234\n`,
+    };
+    const dir = temp('cfg-shadowed-git', files);
+    fs.chmodSync(path.join(dir, 'node_modules/revision-helper/bin/git.sh'), 0o755);
+    fs.mkdirSync(path.join(dir, 'node_modules/.bin'));
+    fs.symlinkSync('../revision-helper/bin/git.sh', path.join(dir, 'node_modules/.bin/git'));
+    // The PATH egg-scripts gives the master, agent and workers; the system's git further along it.
+    const system = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-system-bin-'));
+    dirs.push(system);
+    fs.writeFileSync(path.join(system, 'git'), '#!/bin/sh\necho 0000000\n', { mode: 0o755 });
+    mm(process.env, 'PATH', [ path.join(dir, 'node_modules/.bin'), system, process.env.PATH ].join(path.delimiter));
+    try {
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN111/);
+      assert.deepEqual(refusedIds(message), [ 'SEN111' ]);
+      assert.match(message, new RegExp(`node_modules/\\.bin/git runs a file of the package revision-helper \\(node_modules/revision-helper/bin/git\\.sh\\) wherever the app's code or a script runs \`git\` by name: .* so it runs in place of ${escapeRegExp(path.join(system, 'git'))}, with the app's environment`));
+      mm.restore();
+      mm(process.env, 'PATH', [ path.join(dir, 'node_modules/.bin'), system, process.env.PATH ].join(path.delimiter));
+      fs.rmSync(marker, { force: true });
+      const app = await bootApp(dir);
+      try {
+        assert.equal((app as any).revision, 'abc1234', 'the app took the dependency\'s output for its revision');
+        assert.match(fs.readFileSync(marker, 'utf8'), /ran with EGG_SERVER_ENV=/, 'the dependency\'s script ran with the app\'s environment');
+      } finally {
+        await app.close();
+      }
+      // The app declares the package whose bin it is: its own choice, not reported.
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'cfg-shadowed-git', dependencies: { 'revision-helper': '1.0.0' } }));
+      mm.env('prod');
+      assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN111'), []);
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
   it('SEN110 and SEN205: an app deployed by another user (who owns its files) and run as this one is not refused; a file a third user owns is (black-box round 22)', async function() {
     if (process.getuid?.() !== 0) this.skip();
     const dir = temp('cfg-deploy-user', {

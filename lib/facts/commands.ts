@@ -33,6 +33,8 @@ export interface ShadowedCommandFact {
   package?: string;
   /** A launcher npm scripts run by name (egg-scripts), not a command egg-scripts itself runs. */
   launcher?: true;
+  /** Another command of the system it hides from the app's code (`/usr/bin/git`), further along the PATH. */
+  hides?: string;
 }
 
 /**
@@ -53,9 +55,47 @@ export function commandPackage(real: string, command: string, baseDir: string): 
   return { ...(name !== undefined && { package: name }), declared };
 }
 
-/** The entries of the app's node_modules/.bin that stand in for a command a start runs, other than the declared package's. */
-export function shadowedCommands(baseDir: string): ShadowedCommandFact[] {
-  return [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => shadowedCommandEntry(baseDir, command) ?? []);
+/**
+ * The entries of the app's node_modules/.bin that stand in for a command a start runs, other than the declared
+ * package's; and those named like a command on the rest of `searchPath` (`git`), which the app's code then runs in
+ * its place (egg-scripts puts node_modules/.bin first on the PATH of the master, agent and workers), unless a package
+ * the app declares, or the package of that very name, links it.
+ */
+export function shadowedCommands(baseDir: string, searchPath = ''): ShadowedCommandFact[] {
+  const started = [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => shadowedCommandEntry(baseDir, command) ?? []);
+  if (process.platform === 'win32') return started;
+  const bin = path.join(baseDir, 'node_modules', '.bin');
+  const system = systemCommands(searchPath, baseDir);
+  const hidden = listDir(bin).filter(command => !SHADOWED_COMMANDS.has(command) && system.has(command)).flatMap(command => {
+    const link = path.join(bin, command);
+    const target = binTarget(link) ?? link;
+    const dir = packageDirOf(target);
+    if (dir !== undefined && isDeclaredPackage(dir, baseDir)) return [];
+    const name = dir === undefined ? undefined : readPackageJsonAt(dir)?.name;
+    // The package of the command's own name is its npm namesake (`which`, which egg's dependencies bring), not a stand-in.
+    if (name === command) return [];
+    return [{ command, link, target, ...(typeof name === 'string' && { package: name }), hides: system.get(command) as string }];
+  });
+  return [ ...started, ...hidden ];
+}
+
+/** Each command name on the PATH past the node_modules/.bin and .node/bin directories (egg-scripts' and npm's), with the first file of that name. */
+function systemCommands(searchPath: string, baseDir: string): Map<string, string> {
+  const commands = new Map<string, string>();
+  const appDir = realPathOrAbsolute(baseDir);
+  for (const dir of searchPath.split(path.delimiter)) {
+    if (!dir || /[\\/](?:node_modules[\\/]\.bin|\.node[\\/]bin)[\\/]?$/.test(dir) || isInside(realPathOrAbsolute(dir), appDir)) continue;
+    for (const name of listDir(dir)) if (!commands.has(name)) commands.set(name, path.join(dir, name));
+  }
+  return commands;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** The app's node_modules/.bin entry for `command` when something other than the declared package's stands there. */
@@ -99,9 +139,15 @@ export function binTarget(link: string): string | undefined {
 
 /** The `name` of the nearest package.json above `file`, not looking past the node_modules it is in. */
 function owningPackage(file: string): string | undefined {
+  const dir = packageDirOf(file);
+  const name = dir === undefined ? undefined : readPackageJsonAt(dir)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** The directory of the nearest package.json with a name above `file`, not looking past the node_modules it is in. */
+function packageDirOf(file: string): string | undefined {
   for (let dir = path.dirname(file); path.basename(dir) !== 'node_modules' && path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const name = readPackageJsonAt(dir)?.name;
-    if (typeof name === 'string') return name;
+    if (typeof readPackageJsonAt(dir)?.name === 'string') return dir;
   }
   return undefined;
 }

@@ -227,7 +227,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
     ...(input.codeChanges && input.ruleOverrides.SEN108 !== 'off' && { codeSetKeys: codeSetKeys(input, input.codeChanges) }),
     configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],
-    shadowedCommands: input.ruleOverrides.SEN111 !== 'off' ? shadowedCommands(input.baseDir) : [],
+    shadowedCommands: input.ruleOverrides.SEN111 !== 'off' ? shadowedCommands(input.baseDir, input.env.PATH ?? '') : [],
   };
 }
 

@@ -598,10 +598,22 @@ function writableFix(fact: WritableCodeFact, where: string): string {
   return `${steps.join(' and ').replace(/^\w/, letter => letter.toUpperCase())} where the app is deployed`;
 }
 
+/**
+ * Commands an app's code or scripts commonly run by name (child_process): a dependency's bin of that name hiding the
+ * system's is high; one hiding another command of the system, which the app is less likely to run, medium.
+ */
+const COMMANDS_APPS_RUN: ReadonlySet<string> = new Set([
+  'git', 'curl', 'wget', 'ssh', 'scp', 'rsync', 'tar', 'zip', 'unzip', 'gzip', 'gunzip', 'openssl', 'convert', 'magick', 'identify', 'gm',
+  'ffmpeg', 'ffprobe', 'python', 'python3', 'java', 'ruby', 'perl', 'php', 'bash', 'mysql', 'mysqldump', 'psql', 'pg_dump', 'redis-cli',
+  'mongodump', 'mongorestore', 'docker', 'kubectl', 'aws', 'sendmail', 'pandoc', 'wkhtmltopdf', 'gs', 'pdftotext', 'soffice', 'libreoffice',
+  'tesseract', 'chromium', 'google-chrome', 'kill', 'pkill', 'rm', 'cp', 'mv', 'cat', 'grep', 'sed', 'awk', 'find', 'xargs', 'env',
+  'hostname', 'whoami', 'uname', 'date', 'lsof', 'df', 'du', 'nc', 'dig', 'ping', 'sudo', 'crontab', 'systemctl',
+]);
+
 export const shadowedCommand: Rule = {
   id: 'SEN111',
   area: 'plugins',
-  title: 'Dependency stands in for node, npm, sh, a launcher or a command egg-scripts runs',
+  title: 'Dependency stands in for node, npm, sh, a launcher or a command of the system',
   severity: 'high',
   description: 'egg-scripts starts the master by running `node` along a PATH that begins with the app\'s ' +
     '`node_modules/.bin`, and npm puts that directory first for the scripts it runs (`sh`, and the `node`, `npm` or `npx` ' +
@@ -615,19 +627,25 @@ export const shadowedCommand: Rule = {
     'npm package `node` (or egg\'s nodeinstall\'s `node_modules/node`, which `engines["install-node"]` asks for) and `npm`/`npx` ' +
     'of the package `npm` or the npm that node ships, declared by the app, and a launcher is a file of its own package (`egg-scripts` or ' +
     '`@eggjs/scripts`, `egg-bin` or `@eggjs/bin`, `egg-sentinel`) in the app\'s node_modules. pnpm\'s `.bin` shims are read for the script ' +
-    'they hand to node. Not checked on Windows. High outside local/unittest; low on a developer machine.',
+    'they hand to node. Also any other entry there named like a command further along the PATH (`git`, `curl`, `convert`), which ' +
+    'the app\'s own `execSync(\'git rev-parse HEAD\')` then runs in its place, with the app\'s environment, unless a package the app ' +
+    'declares links it, or the npm package of that very name (`which`): high for commands apps commonly run (git, curl, tar, openssl, ImageMagick, ffmpeg, database clients, python…), ' +
+    'medium for other commands of the system (`which`). Not checked on Windows. High outside local/unittest; low on a developer machine.',
   fix: 'Remove the dependency that links it (`npm ls <package>` shows who pulls it in) and report the package to its ' +
     'registry; to run node from node_modules, declare the npm package `node` (`"node": "^20"`) instead. The preflight ' +
     '(`--require egg-sentinel/preflight`) refuses such an `egg-scripts start` before it spawns the master.',
   check(facts, { developmentEnv }) {
-    const severity = developmentEnv ? 'low' : 'high';
     return facts.pluginTrust.shadowedCommands.map(entry => {
       const link = toDisplayPath(facts.app.baseDir, entry.link);
       const what = entry.package !== undefined ? `a file of the package ${entry.package} (${toDisplayPath(facts.app.baseDir, entry.target)})` :
         toDisplayPath(facts.app.baseDir, entry.target);
+      const severity = developmentEnv ? 'low' : entry.hides !== undefined && !COMMANDS_APPS_RUN.has(entry.command) ? 'medium' : 'high';
       return {
         severity, target: link, source: link,
-        message: entry.launcher ?
+        message: entry.hides !== undefined ?
+          `${link} runs ${what} wherever the app's code or a script runs \`${entry.command}\` by name: egg-scripts puts node_modules/.bin first on the ` +
+            `PATH of the master, agent and workers, so it runs in place of ${entry.hides}, with the app's environment` :
+          entry.launcher ?
           `${link} runs ${what} wherever an npm script runs \`${entry.command}\` by name (\`npm start\`): it runs in place of ${entry.command}, ` +
             'before the preflight has a start to judge, and can start egg without it' :
           `${link} runs ${what} wherever a start runs \`${entry.command}\` by name: egg-scripts runs it as the master, ` +

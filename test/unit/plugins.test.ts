@@ -607,6 +607,28 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh, a launch
     assert.deepEqual(shadowedCommands(tempTree({ 'package.json': '{}' })), [], 'no node_modules/.bin');
   });
 
+  it('an entry named like a command further along the PATH hides it (high for one apps commonly run, medium for others), unless the app declares its package; node_modules/.bin dirs on the PATH are not the system\'s (black-box round 26, h85 F13)', function() {
+    if (process.platform === 'win32') this.skip();
+    const system = tempTree({ 'git': script, 'which': script, 'ls': script, 'tar': script });
+    const otherBin = tempTree({ 'node_modules/.bin/semver': script });
+    const dir = app({ dependencies: { 'ls-tools': '1.0.0' } }, { git: '../helper/bin/x.sh', which: '../helper/bin/x.sh', ls: '../ls-tools/bin/ls.sh', tar: '../tar/bin/tar.js', semver: '../helper/bin/x.sh' }, {
+      'node_modules/helper/package.json': JSON.stringify({ name: 'helper', bin: { git: 'bin/x.sh', which: 'bin/x.sh', semver: 'bin/x.sh' } }),
+      'node_modules/helper/bin/x.sh': script,
+      'node_modules/ls-tools/package.json': JSON.stringify({ name: 'ls-tools', bin: { ls: 'bin/ls.sh' } }),
+      'node_modules/ls-tools/bin/ls.sh': script,
+      'node_modules/tar/package.json': JSON.stringify({ name: 'tar', bin: { tar: 'bin/tar.js' } }),
+      'node_modules/tar/bin/tar.js': script,
+    });
+    const searchPath = [ path.join(dir, 'node_modules/.bin'), path.join(otherBin, 'node_modules/.bin'), system ].join(path.delimiter);
+    const found = shadowedCommands(dir, searchPath);
+    assert.deepEqual(found.map(entry => [ entry.command, entry.package, entry.hides ]).sort(), [
+      [ 'git', 'helper', path.join(system, 'git') ], [ 'which', 'helper', path.join(system, 'which') ],
+    ], 'ls is the declared ls-tools\', tar the npm package tar\'s own, semver hides nothing of the system');
+    const severities = shadowedCommand.check(fakeFacts({ pluginTrust: { shadowedCommands: found } }), PROD).map(hit => `${hit.severity} ${path.basename(hit.target)}`).sort();
+    assert.deepEqual(severities, [ 'high git', 'medium which' ]);
+    assert.deepEqual(shadowedCommands(dir, ''), [], 'no PATH, nothing hidden');
+  });
+
   it('high outside local/unittest, low on a developer machine, naming the package and the command', () => {
     const facts = fakeFacts({ pluginTrust: { shadowedCommands: [
       { command: 'node', link: '/srv/fake/node_modules/.bin/node', target: '/srv/fake/node_modules/left-padder/bin/pad.sh', package: 'left-padder' },
