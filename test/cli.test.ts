@@ -490,6 +490,25 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
+    it('the app\'s .npmrc naming a script-shell in a dependency, which npm start runs before node: SEN308 high; a system shell is fine (black-box round 26, h85 F14)', async () => {
+      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-script-shell-'));
+      try {
+        fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
+        fs.mkdirSync(path.join(baseDir, 'node_modules/shell-helper'), { recursive: true });
+        fs.writeFileSync(path.join(baseDir, 'node_modules/shell-helper/sh.sh'), '#!/bin/sh\nexec /bin/sh "$@"\n', { mode: 0o755 });
+        for (const name of fs.readdirSync(path.join(ROOT, 'node_modules'))) fs.symlinkSync(path.join(ROOT, 'node_modules', name), path.join(baseDir, 'node_modules', name));
+        fs.writeFileSync(path.join(baseDir, '.npmrc'), 'script-shell=node_modules/shell-helper/sh.sh\n');
+        const findings = (report: any) => (report.findings as Array<{ ruleId: string; severity: string; target: string; message: string }>).filter(hit => hit.ruleId === 'SEN308');
+        const [ shell, ...rest ] = findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report);
+        assert.deepEqual([ shell?.severity, shell?.target, rest.length ], [ 'high', '.npmrc script-shell', 0 ]);
+        assert.match(shell.message, /through script-shell="node_modules\/shell-helper\/sh\.sh" \(set in \.npmrc\), which is .*node_modules\/shell-helper\/sh\.sh, a file in a node_modules: a dependency's/);
+        fs.writeFileSync(path.join(baseDir, '.npmrc'), 'script-shell=/bin/sh\n');
+        assert.deepEqual(findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report), [], 'a system shell');
+      } finally {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
+    });
+
     it('a TypeScript app compiled in place (.js next to each .ts) is audited from its .js files, as egg-scripts runs it', async () => {
       const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-ts-compiled-'));
       try {

@@ -827,6 +827,32 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN308: npm\'s script-shell in the app\'s .npmrc naming a file in /tmp runs on npm run with the app\'s environment: the boot refuses in prod; a system shell is fine (black-box round 26, h85 F14)', async function() {
+    if (process.platform === 'win32' || spawnSync('npm', [ '--version' ]).status !== 0) this.skip();
+    // /tmp itself: writable by every user, as the tester's /tmp/h85-evilsh.sh was.
+    const shell = path.join(os.tmpdir(), `sentinel-evil-shell-${process.pid}.sh`);
+    const marker = `${shell}.ran`;
+    fs.writeFileSync(shell, `#!/bin/sh\necho "ran with EGG_SERVER_ENV=$EGG_SERVER_ENV: $*" > ${JSON.stringify(marker)}\nexec /bin/sh "$@"\n`, { mode: 0o755 });
+    const dir = temp('cfg-script-shell', {
+      'package.json': JSON.stringify({ name: 'cfg-script-shell', scripts: { stamp: 'echo stamped' } }),
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      '.npmrc': `script-shell=${shell}\n`,
+    });
+    try {
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN308/);
+      assert.deepEqual(refusedIds(message), [ 'SEN308' ]);
+      assert.match(message, new RegExp(`npm runs every script of the app \\(npm start, npm run\\) and npx command through script-shell="${escapeRegExp(shell)}" \\(set in \\.npmrc\\), which is ${escapeRegExp(shell)}, outside the app, and its directory ${escapeRegExp(os.tmpdir())} is writable by every user`));
+      const run = spawnSync('npm', [ 'run', 'stamp' ], { cwd: dir, encoding: 'utf8', env: { ...process.env, EGG_SERVER_ENV: 'prod' } });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(fs.readFileSync(marker, 'utf8'), /ran with EGG_SERVER_ENV=prod: -c echo stamped/, 'npm ran the script through the file in /tmp');
+      fs.writeFileSync(path.join(dir, '.npmrc'), 'script-shell=/bin/sh\n');
+      assert.deepEqual((await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN308'), []);
+    } finally {
+      for (const file of [ shell, marker ]) fs.rmSync(file, { force: true });
+    }
+  });
+
   it('SEN110 and SEN205: an app deployed by another user (who owns its files) and run as this one is not refused; a file a third user owns is (black-box round 22)', async function() {
     if (process.getuid?.() !== 0) this.skip();
     const dir = temp('cfg-deploy-user', {

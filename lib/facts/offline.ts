@@ -199,8 +199,9 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).
   const builtins = { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const } };
-  // Nor an ancestry or a home directory of its own: the .npmrc the app ships is what the audit judges of SEN307.
-  const runtime = { ...facts.runtime, nodeFlags: [], homeModuleFolders: [], droppedPreflight: undefined };
+  // Nor an ancestry or a home directory of its own: the .npmrc the app ships is what the audit judges of SEN307 and SEN308.
+  const runtime = { ...facts.runtime, nodeFlags: [], homeModuleFolders: [], droppedPreflight: undefined,
+    untrustedScriptShells: facts.runtime.untrustedScriptShells.filter(shell => shell.source === '.npmrc') };
   return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime, builtins };
 }
 

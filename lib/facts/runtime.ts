@@ -8,7 +8,7 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
-import { appOwner, isInside, nodeModulesDirs, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
+import { appOwner, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
@@ -89,6 +89,17 @@ export interface RuntimeFacts {
   droppedPreflight?: DroppedPreflightFact;
   /** The `node-options` of the app's `.npmrc`, which npm sets as NODE_OPTIONS for every script and npx command it runs (SEN307). */
   npmrcNodeOptions?: { value: string; loadsPreflight: boolean };
+  /** npm's `script-shell` settings that name a shell another user or a dependency controls (SEN308). */
+  untrustedScriptShells: ScriptShellFact[];
+}
+
+/** An npm `script-shell` setting: npm runs every script (`npm start`) and npx command through it, before node. */
+export interface ScriptShellFact {
+  /** Where it is set: `.npmrc` (the app's), `~/.npmrc`, or `npm_config_script_shell`. */
+  source: string;
+  value: string;
+  /** Why it is not a shell this user may trust. */
+  why: string;
 }
 
 /** A home folder node searches for modules (homeModuleFolders), and who other than the app's user controls it. */
@@ -203,6 +214,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     homeModuleFolders: env.HOME && process.platform !== 'win32' ? homeFolderProblems(env.HOME, baseDir, env.MOCK_HOME_DIR) : [],
     droppedPreflight: ancestry.preflightLoaded ? undefined : droppedPreflight(env, ancestry.parentPid),
     npmrcNodeOptions: npmrcNodeOptions(baseDir),
+    untrustedScriptShells: process.platform === 'win32' ? [] : untrustedScriptShells(baseDir, env),
   };
 }
 
@@ -377,22 +389,65 @@ export function loadsPreflight(options: string, cwd: string | undefined): boolea
 
 /**
  * The `node-options` the app's `.npmrc` sets (npm reads it for every command run in the app; an empty value leaves
- * NODE_OPTIONS alone), as npm's ini reader takes it: the last top-level `node-options = …`, quotes stripped.
+ * NODE_OPTIONS alone).
  */
 function npmrcNodeOptions(baseDir: string): RuntimeFacts['npmrcNodeOptions'] {
+  const value = npmrcSetting(path.join(baseDir, '.npmrc'), 'node-options');
+  return value ? { value, loadsPreflight: loadsPreflight(value, baseDir) } : undefined;
+}
+
+/** A setting of an npmrc file as npm's ini reader takes it: the last top-level `key = …`, quotes stripped. */
+function npmrcSetting(file: string, key: string): string | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(baseDir, '.npmrc'), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
   let value: string | undefined;
   for (const line of text.split(/\r?\n/)) {
     if (/^\s*\[/.test(line)) break; // keys below a [section] are not npm's top-level config
-    const match = /^\s*node-options\s*=(.*)$/.exec(line);
-    if (match) value = match[1].trim().replace(/^(["'])(.*)\1$/, '$2');
+    const match = /^\s*([\w-]+)\s*=(.*)$/.exec(line);
+    if (match?.[1] === key) value = match[2].trim().replace(/^(["'])(.*)\1$/, '$2');
   }
-  return value ? { value, loadsPreflight: loadsPreflight(value, baseDir) } : undefined;
+  return value;
+}
+
+/**
+ * npm's `script-shell` from the app's .npmrc, ~/.npmrc and npm_config_script_shell, when it names a file another user
+ * can change (or in a directory they can), one of a dependency, or none: npm runs `npm start` through it, before node
+ * and any check. A bare name is found on the PATH past node_modules/.bin (SEN111 judges what stands there).
+ */
+function untrustedScriptShells(baseDir: string, env: NodeJS.ProcessEnv): ScriptShellFact[] {
+  const appNpmrc = path.join(baseDir, '.npmrc');
+  // The same file when HOME is the app's directory (egg-mock's), said once.
+  const userNpmrc = env.HOME && realPathOrAbsolute(path.join(env.HOME, '.npmrc')) !== realPathOrAbsolute(appNpmrc) ? path.join(env.HOME, '.npmrc') : undefined;
+  const settings = [
+    { source: '.npmrc', value: npmrcSetting(appNpmrc, 'script-shell') },
+    { source: '~/.npmrc', value: userNpmrc && npmrcSetting(userNpmrc, 'script-shell') },
+    { source: 'npm_config_script_shell', value: env.npm_config_script_shell },
+  ];
+  return settings.flatMap(({ source, value }) => {
+    if (!value) return [];
+    const why = scriptShellProblem(value, baseDir, env.PATH ?? '');
+    return why ? [{ source, value, why }] : [];
+  });
+}
+
+function scriptShellProblem(value: string, baseDir: string, searchPath: string): string | undefined {
+  const file = value.includes('/') ? path.resolve(baseDir, value) :
+    searchPath.split(path.delimiter).filter(dir => dir && !/node_modules[\\/]\.bin[\\/]?$/.test(dir)).map(dir => path.join(dir, value)).find(candidate => fs.existsSync(candidate));
+  const real = file === undefined ? undefined : realPathOrUndefined(file);
+  if (real === undefined) return `names no file (${file ?? `no ${value} on the PATH`})`;
+  if (real.split(path.sep).includes('node_modules')) return `is ${real}, a file in a node_modules: a dependency's`;
+  const base = realPathOrAbsolute(baseDir);
+  if (isInside(real, base)) return undefined;
+  const owner = appOwner(base);
+  for (let dir = real; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const why = ownershipProblem(dir, owner);
+    if (why) return `is ${real}, outside the app, and ${dir === real ? 'it' : `its directory ${dir}`} is ${why}`;
+  }
+  return undefined;
 }
 
 /** NODE_OPTIONS is split on spaces; double quotes group, and a backslash escapes inside them (node's own rules). */

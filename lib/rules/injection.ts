@@ -418,6 +418,30 @@ export const droppedPreflight: Rule = {
   },
 };
 
+export const untrustedScriptShell: Rule = {
+  id: 'SEN308',
+  area: 'injection',
+  title: 'npm runs the app\'s scripts through a shell others control',
+  severity: 'high',
+  description: 'npm runs every script (`npm start`, `npm run`) and `npx`/`npm exec` command through its `script-shell` config (from the ' +
+    'app\'s `.npmrc`, `~/.npmrc`, the global npmrc or `npm_config_script_shell`), with the app\'s environment and before node starts: no ' +
+    'check of egg-sentinel\'s, the preflight included, runs before it. Reported: a `script-shell` in the app\'s `.npmrc`, in `~/.npmrc` or in ' +
+    '`npm_config_script_shell` that names a file in a node_modules (a dependency\'s), a file outside the app that another user can change ' +
+    '(or in a directory they can, such as /tmp), or no file at all; a system shell (`/bin/bash`, owned by root) or one of the app\'s own ' +
+    'files is not. At boot and, for the app\'s `.npmrc`, by `egg-sentinel audit`. Not checked on Windows. High outside local/unittest; ' +
+    'low on a developer machine.',
+  fix: 'Remove `script-shell` from npm\'s config, or point it at a system shell (`script-shell=/bin/bash`) that only root can change.',
+  check(facts, { developmentEnv }) {
+    return facts.runtime.untrustedScriptShells.map(shell => ({
+      severity: developmentEnv ? 'low' as const : 'high' as const,
+      target: `${shell.source} script-shell`,
+      source: shell.source,
+      message: `npm runs every script of the app (npm start, npm run) and npx command through script-shell=${quoteForMessage(shell.value, 120)} ` +
+        `(set in ${shell.source}), which ${shell.why}: it runs with the app's environment before node, where no check sees it`,
+    }));
+  },
+};
+
 /** Flags that make node write its environment (a diagnostic report) or its memory (a heap snapshot) to files. */
 const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boolean }> = new Map([
   [ '--report-on-signal', { what: 'a diagnostic report (every environment variable, secrets included) on the report signal', report: true } ],
@@ -437,4 +461,6 @@ function weakCiphers(list: string): string[] {
   return list.split(/[:,\s]+/).map(entry => entry.replace(/^\+/, '')).filter(entry => entry && !/^[!-]/.test(entry) && WEAK_CIPHER.test(entry));
 }
 
-export const injectionRules: Rule[] = [ unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags, droppedPreflight ];
+export const injectionRules: Rule[] = [
+  unsafeServerEnv, prototypePollution, configFromEnvironment, configSchemaViolation, pathEscapesRoot, dangerousNodeFlags, droppedPreflight, untrustedScriptShell,
+];

@@ -44,7 +44,7 @@ export function fakeFacts(overrides: {
     },
     runtime: {
       environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], untrustedModuleRoots: [],
-      pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false, homeModuleFolders: [],
+      pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false, homeModuleFolders: [], untrustedScriptShells: [],
       ...overrides.runtime,
     },
     builtins: {
