@@ -122,6 +122,60 @@ describe('plugin trust (mm.app)', function() {
         /plugin parentplug \(egg-parentplug\)@1\.0\.0 cannot be checked: .*package-lock\.json, outside the app, is writable by every user \(mode 0666\): it vouches for whatever that user installed/);
     });
 
+    it('an npm workspace package the app declares and the root lockfile links is trusted; undeclared, unlinked or under a lockfile others can write it is not (black-box round 25, h74 F1)', async () => {
+      // The workspace root holds the lockfile; npm links node_modules/egg-parentplug to packages/egg-parentplug.
+      const root = tempDir('workspace');
+      writePlugin(path.join(root, 'packages/egg-parentplug'), 'parentplug');
+      fs.mkdirSync(path.join(root, 'node_modules'));
+      fs.symlinkSync('../packages/egg-parentplug', path.join(root, 'node_modules/egg-parentplug'));
+      fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'workspace', private: true, workspaces: [ 'app', 'packages/*' ] }));
+      const linked = {
+        '': { name: 'workspace', workspaces: [ 'app', 'packages/*' ] },
+        app: { name: 'workspace-app', dependencies: { 'egg-parentplug': '^1.0.0' } },
+        'node_modules/egg-parentplug': { resolved: 'packages/egg-parentplug', link: true },
+        'node_modules/workspace-app': { resolved: 'app', link: true },
+        'packages/egg-parentplug': { name: 'egg-parentplug', version: '1.0.0' },
+      };
+      const writeLock = (packages: object) => fs.writeFileSync(path.join(root, 'package-lock.json'), JSON.stringify({ name: 'workspace', lockfileVersion: 3, requires: true, packages }));
+      writeLock(linked);
+      const app = writeAppBelow(root, 'workspace');
+      const declare = (dependencies: object) => fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'workspace-app', dependencies }));
+      const real = fs.realpathSync(path.join(root, 'packages/egg-parentplug'));
+      const lockfile = path.join(fs.realpathSync(root), 'package-lock.json');
+      const boot = async () => {
+        const booted = await bootApp(app);
+        try {
+          assert.equal(booted.plugins.parentplug?.path, real, 'egg loads the workspace package');
+        } finally {
+          await booted.close();
+        }
+        return findings(app, 'SEN101');
+      };
+      declare({ 'egg-parentplug': '^1.0.0' });
+      assert.deepEqual(await boot(), []);
+      assert.deepEqual(findings(app, 'SEN103'), []);
+
+      declare({});
+      const [ undeclared ] = await boot();
+      assert.equal(undeclared?.severity, 'high');
+      assert.equal(undeclared?.message, `plugin parentplug (egg-parentplug) is loaded from ${real}, outside the trusted directories (the node_modules of the app and its framework, ` +
+        `lib/plugin, app/plugin); it lies below ${lockfile}, which does not vouch for it as a workspace package: the app's package.json does not declare egg-parentplug in its dependencies`);
+      assert.ok(undeclared?.fix.startsWith('Make it a workspace package the app installs: declare egg-parentplug in the app\'s package.json dependencies and ' +
+        `run \`npm install\` at the workspace root so ${lockfile} records the link`), undeclared?.fix);
+
+      declare({ 'egg-parentplug': '^1.0.0' });
+      fs.chmodSync(path.join(root, 'package-lock.json'), 0o666);
+      const [ open ] = await boot();
+      assert.match(open?.message ?? '', /which does not vouch for it as a workspace package: \/.*\/package-lock\.json, outside the app, is writable by every user \(mode 0666\)/);
+      fs.chmodSync(path.join(root, 'package-lock.json'), 0o644);
+
+      // A lockfile that records no link (npm install not run since the package appeared) does not vouch either.
+      writeLock(Object.fromEntries(Object.entries(linked).filter(([ key ]) => !key.endsWith('egg-parentplug'))));
+      const [ stale ] = await boot();
+      assert.match(stale?.message ?? '', /is loaded from .*\/packages\/egg-parentplug, outside the trusted directories \([^)]*\)$/);
+      assert.match(stale?.fix ?? '', /a package of the app's npm workspace counts once the app declares it and the workspace root's package-lock\.json records its link/);
+    });
+
     it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {
       const outside = tempDir('outside-plugin');
       writePlugin(outside, 'outside');

@@ -90,6 +90,18 @@ export interface PluginTrustFact {
   manifest: PluginManifestFact;
   /** Files and directories in its directory (its node_modules aside) another user can change; absent when none. */
   writableCode?: WritableCodeFact;
+  /** A `local` plugin that the lockfile at or above the app records as a workspace link, or one it cannot vouch for. */
+  workspace?: WorkspacePackageFact;
+}
+
+/**
+ * A plugin directory inside a workspace root: the app's lockfile records it as a link (a workspace package npm installed
+ * for the app), unless `problem` says why it does not vouch for it.
+ */
+export interface WorkspacePackageFact {
+  /** The lockfile, relative to the app root where inside it. */
+  lockfile: string;
+  problem?: string;
 }
 
 export type ManifestStateFact =
@@ -263,6 +275,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
       const pkg = readPackageJson(realPath);
       const packageName = pkg?.name ?? fact.package;
       const installed = location === 'package';
+      const workspace = location === 'local' && ruleOn('SEN101') ? workspacePackage(realPath, packageName, lockfiles, input, owner) : undefined;
       const closure = (installed && ruleOn('SEN103')) || (location !== 'project' && ruleOn('SEN105') && input.options.deep === true) ?
         dependencyClosure(realPath) : [];
       return {
@@ -279,6 +292,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true ? closure : [], input.display) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
         writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: owner }) : undefined,
+        ...workspace && { workspace },
       };
     }),
     manifest: manifestResults.manifest,
@@ -325,6 +339,24 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
   if (!packageName) return { state: 'nameless', lockfile: found.file };
   const entry = lockfile.find(packageName, realPath, version);
   return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };
+}
+
+/**
+ * Whether the lockfile at or above the app vouches for a `local` plugin as a package of its workspace: the plugin lies
+ * inside the lockfile's directory (the workspace root), the lockfile, read as SEN103 reads it, records that directory as
+ * a link (npm's `"link": true`: the project's own source), and the app's package.json declares its package as a
+ * dependency. Undefined for a plugin that is no package the lockfile links, or with no lockfile above the app.
+ */
+function workspacePackage(realPath: string, packageName: string | undefined, cache: Map<string, Lockfile | LockfileError>,
+  input: InstalledPluginInput, appOwnerUid: number | undefined): WorkspacePackageFact | undefined {
+  const found = findLockfile(input.baseDir);
+  if (!found || !isInside(realPath, realPathLoose(path.dirname(found.file)))) return undefined;
+  const lockfile = input.display(found.file);
+  const governing = governingLockfile(found, cache, input, appOwnerUid);
+  if (governing instanceof LockfileError) return { lockfile, problem: governing.message };
+  if (!packageName || !governing.find(packageName, realPath)?.link) return undefined;
+  return readPackageJson(input.baseDir)?.productionDependencies.includes(packageName) ? { lockfile } :
+    { lockfile, problem: `the app's package.json does not declare ${packageName} in its dependencies` };
 }
 
 /**
