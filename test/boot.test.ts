@@ -60,6 +60,37 @@ describe('refused boots (mm.app)', () => {
   });
 });
 
+describe('cookie keys judged by the bits they carry (mm.app, black-box round 25, h74 F12)', () => {
+  afterEach(mm.restore);
+  const baseDir = fixture('keys-from-env');
+
+  it('16 random bytes from the environment boot in prod, in base64url (22 characters) and in base64 (24)', async () => {
+    mm.env('prod');
+    for (const key of [ 'P4j94U4tB3AEI0XyHHDAyA', 'SJyADaCvDAo7xoz4ph5qKw==' ]) {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const app = await bootApp(baseDir);
+      try {
+        assert.equal(app.config.keys, key, 'the key came from the environment');
+        assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), [], key);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
+  it('a 22-character phrase and 16 random bytes in base64url (96 bits) still refuse boot in prod, naming why', async () => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', 'PurpleElephantDancing1');
+    const phrase = await expectRefused(baseDir, /SEN201/);
+    assert.match(phrase, /config\.keys: the key is 22 characters long and reads as text, not as random bytes: under 32 characters only the base64 or base64url of 16 or more random bytes passes/);
+    assert.match(phrase, /the keys come from an environment variable the config reads, and it is that value that is weak/);
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', 'F6Cfp0-CVFiDu_-3');
+    const short = await expectRefused(baseDir, /SEN201/);
+    assert.match(short, /the key is 16 characters long: even random, 16 such characters carry at most 96 bits \(at least 128 needed/);
+    assert.ok(!short.includes('F6Cfp0') && !phrase.includes('Elephant'), 'the key itself is never printed');
+  });
+});
+
 describe('a boot that fails before its check (mm.app)', () => {
   afterEach(mm.restore);
 

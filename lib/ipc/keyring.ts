@@ -46,17 +46,24 @@ const ALPHABETS: Array<[RegExp, number]> = [ [ /^[0-9]+$/, Math.log2(10) ], [ /^
 /** Digits with a decimal point or separators (`3.14159…`, `2024-01-01 12:00`): as strong as their digits alone. */
 const NUMBER_WITH_SEPARATORS = /^\d[\d.,:\s-]*$/;
 
+/** Bits per character of the narrowest alphabet `text` is written in: decimal digits 3.3, hex 4, base64 6, anything else 6.5. */
+export function alphabetBits(text: string): number {
+  return ALPHABETS.find(([ pattern ]) => pattern.test(text))?.[1] ?? 6.5;
+}
+
 /**
  * Strength of a secret string in bits: its length times the bits per character of the narrowest alphabet it is
- * written in (decimal digits 3.3, hex 4, base64 6, anything else 6.5; a number's separators count for nothing),
- * capped by ENTROPY_SLACK times its measured character entropy, so words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
- * repeats inside it are counted as patterns (patternedBits).
+ * written in (alphabetBits; a number's separators count for nothing), capped by ENTROPY_SLACK times its measured
+ * character entropy, so words do not pass for a random key. A string that repeats a shorter one is as strong as that one, and runs and
+ * repeats inside it are counted as patterns (patternedBits). `shortSample`: the entropy measured on a few characters
+ * is biased low (22 characters show at most 22 distinct ones), so the cap adds the Miller–Madow correction, (distinct
+ * characters − 1) / (2 × length × ln 2) bits; SEN201 asks it only for a short key that reads as random bytes.
  */
-export function estimateSecretBits(secret: string): number {
-  if (NUMBER_WITH_SEPARATORS.test(secret) && /\D/.test(secret)) return estimateSecretBits(secret.replace(/\D/g, ''));
+export function estimateSecretBits(secret: string, { shortSample = false } = {}): number {
+  if (NUMBER_WITH_SEPARATORS.test(secret) && /\D/.test(secret)) return estimateSecretBits(secret.replace(/\D/g, ''), { shortSample });
   const period = /^(.+?)\1+$/s.exec(secret)?.[1] ?? secret;
-  const alphabet = ALPHABETS.find(([ pattern ]) => pattern.test(period))?.[1] ?? 6.5;
-  const perChar = Math.min(alphabet, bitsPerChar(period) * ENTROPY_SLACK);
+  const measured = bitsPerChar(period) + (shortSample ? (new Set(period).size - 1) / (2 * period.length * Math.LN2) : 0);
+  const perChar = Math.min(alphabetBits(period), measured * ENTROPY_SLACK);
   // Also as a guesser reads it: case and separators changed between repeats (`Correct_Horse|CORRECT.HORSE`) repeat.
   const folded = period.toLowerCase().replace(/[^a-z0-9]/g, '');
   return Math.floor(Math.min(period.length * perChar, patternedBits(period, perChar), patternedBits(folded, perChar)));

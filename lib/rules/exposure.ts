@@ -6,7 +6,7 @@ import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } fro
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
-import { estimateSecretBits } from '../ipc/keyring';
+import { alphabetBits, estimateSecretBits } from '../ipc/keyring';
 import { unescapeJs } from '../js-literal';
 import { escapeRegExp } from '../regexp';
 import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
@@ -15,11 +15,24 @@ import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
 const SCAFFOLD_KEY = /^[\w.@/-]*_\d{13}_\d{1,5}$/;
+/** As 16 random bytes in hex. A shorter key passes only when it reads as random bytes (readsAsRandomBytes). */
 const MIN_KEY_LENGTH = 32;
 const MIN_DISTINCT_CHARS = 8;
 const MIN_BITS_PER_CHAR = 2.5;
-/** As 16 random bytes in hex: the 32 characters MIN_KEY_LENGTH asks for, when they are random. */
+/** 16 random bytes: 32 characters in hex, 22 in base64url, 24 in base64. */
 const MIN_KEY_BITS = 128;
+/** base64 or base64url, `=` padding allowed. */
+const BASE64_KEY = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * Whether a key under MIN_KEY_LENGTH characters reads as the base64 or base64url of random bytes rather than as text
+ * written in those characters: random bytes mix the cases letter by letter, so it holds lower-case letters and an
+ * upper-case letter that does not start a lower-case word. Words (`purple-elephant-dancing`, `PurpleElephantDancing`,
+ * `PURPLE_ELEPHANT`) and `<appname>_<digits>` keys do not; about one 16-byte base64url key in 5,000 does not either by chance.
+ */
+function readsAsRandomBytes(key: string): boolean {
+  return BASE64_KEY.test(key) && /[a-z]/.test(key) && /[A-Z](?![a-z]{2})/.test(key);
+}
 
 /**
  * Words a key is sometimes a digest of (`createHash('md5').update(appInfo.name).digest('hex')`): a digest looks random,
@@ -225,14 +238,24 @@ export function describeWeakKey(key: string, appName?: string): string | undefin
 function weakness(key: string, appName: string | undefined, decodings: number): string | undefined {
   if (key.length === 0) return 'is empty';
   if (SCAFFOLD_KEY.test(key)) return 'has the scaffold form <appname>_<timestamp>_<number>, guessable from the app name and creation date';
-  if (key.length < MIN_KEY_LENGTH && decodings === 0) return `is ${key.length} characters long (at least ${MIN_KEY_LENGTH} needed)`;
+  // A short key is judged by the bits it can carry, not by its length: 16 random bytes are 22 base64url characters.
+  const short = key.length < MIN_KEY_LENGTH && decodings === 0;
+  const most = Math.floor(key.length * alphabetBits(key));
+  if (short && most < MIN_KEY_BITS) {
+    return `is ${key.length} characters long: even random, ${key.length} such characters carry at most ${most} bits (at least ${MIN_KEY_BITS} needed: ` +
+      '16 random bytes are 22 characters in base64url, 24 in base64, 32 in hex)';
+  }
   if (new Set(key).size < MIN_DISTINCT_CHARS || bitsPerChar(key) < MIN_BITS_PER_CHAR) return 'has low entropy (few distinct characters or a repeating pattern)';
   if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
+  if (short && !readsAsRandomBytes(key)) {
+    return `is ${key.length} characters long and reads as text, not as random bytes: under ${MIN_KEY_LENGTH} characters only the base64 or base64url of ` +
+      `${MIN_KEY_BITS / 8} or more random bytes passes, whose letters mix upper and lower case throughout`;
+  }
   const uuidVersion = UUID.exec(key)?.[1];
   if (uuidVersion !== undefined && uuidVersion !== '4') {
     return `is a version-${uuidVersion} UUID (${UUID_VERSIONS[uuidVersion] ?? 'no random version'}), with far fewer random bits than the ${MIN_KEY_BITS} a key needs; only a version-4 UUID is random`;
   }
-  const bits = estimateSecretBits(key);
+  const bits = estimateSecretBits(key, { shortSample: short });
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
   const besideKnownText = bitsBesideWellKnownText(key);
   if (besideKnownText !== undefined && besideKnownText < MIN_KEY_BITS) {
@@ -271,7 +294,10 @@ export const weakCookieKeys: Rule = {
   area: 'exposure',
   title: 'Weak cookie signing keys',
   severity: 'critical',
-  description: 'config.keys signs cookies, the session and CSRF tokens. An empty, short, low-entropy or scaffolded key ' +
+  description: 'config.keys signs cookies, the session and CSRF tokens. An empty, low-entropy or scaffolded key, one too short ' +
+    'to carry 128 bits even if random (16 random bytes are 32 hex, 24 base64 or 22 base64url characters), one under 32 ' +
+    'characters that does not read as the base64 or base64url of random bytes (lower-case words, `CamelCaseWords`, ' +
+    '`<appname>_<digits>`: random bytes mix the cases letter by letter) ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
     'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
@@ -279,8 +305,9 @@ export const weakCookieKeys: Rule = {
     'a timestamp, a MAC address or a name\'s hash; base64, base64url or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
-    'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: about one ' +
-    'in a million reads as a number or measures low entropy by chance and is refused; generate another, or a 32-byte one.',
+    'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: in hex about one ' +
+    'in a million reads as a number or measures low entropy by chance, in base64url (where the entropy measured on 22 characters ' +
+    'is corrected for their few) about one in a thousand measures low or reads as text, and is refused; generate another, or a 32-byte one.',
   fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
   check(facts, { developmentEnv }) {

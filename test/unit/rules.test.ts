@@ -24,6 +24,16 @@ describe('SEN201 weak cookie keys', () => {
     [ 'myapp_1700000000000_4321', /scaffold/ ],
     [ 'egg-boilerplate_1699999999999_100', /scaffold/ ],
     [ 'short-key', /9 characters/ ],
+    // Judged by the bits it can carry (black-box round 25, h74 F12): 16 base64url characters are 96 bits even if random;
+    // under 32 characters, text in base64's letters is words, not random bytes.
+    [ 'F6Cfp0-CVFiDu_-3', /^is 16 characters long: even random, 16 such characters carry at most 96 bits \(at least 128 needed: 16 random bytes are 22 characters in base64url/ ],
+    [ 'myapp_1700000000000', /^is 19 characters long: even random, 19 such characters carry at most 114 bits/ ],
+    [ 'purpleelephantdancing1', /^is 22 characters long and reads as text, not as random bytes: under 32 characters only the base64 or base64url of 16 or more random bytes passes/ ],
+    [ 'PurpleElephantDancing1', /^is 22 characters long and reads as text/ ],
+    [ 'PURPLE-ELEPHANT-DANCE-1', /^is 23 characters long and reads as text/ ],
+    [ 'ThisIsMyEggAppProdKey!', /^is 22 characters long and reads as text/ ],
+    [ 'my-awesome-shop_1700000000000', /^is 29 characters long and reads as text/ ],
+    [ 'Q'.repeat(11) + 'q'.repeat(11), /low entropy/ ],
     [ 'a'.repeat(40), /low entropy/ ],
     [ 'abcabcabcabcabcabcabcabcabcabcabcabc', /low entropy/ ],
     [ 'passwordpasswordpasswordpassword', /low entropy/ ],
@@ -189,8 +199,26 @@ describe('SEN201 weak cookie keys', () => {
     assert.equal(describeWeakKey(digest('sha256', 'my-shop'), 'other-app'), undefined);
   });
 
+  it('16 random bytes in base64url (22 characters) or base64 (24) carry 128 bits and pass; about one in a thousand is refused, as text or for its letter counts (black-box round 25, h74 F12)', () => {
+    const refused: string[] = [];
+    for (let index = 0; index < 20000; index++) {
+      const key = randomBytes(16).toString(index % 2 ? 'base64' : 'base64url');
+      const weakness = describeWeakKey(key, 'keyapp');
+      if (weakness === undefined) continue;
+      refused.push(key);
+      assert.match(weakness, /^is 2[24] characters long and reads as text|^is guessable: its runs, repeats and words leave about 1[12]\d bits/, `${key} ${weakness}`);
+    }
+    // Measured: 110 of 100,000 base64url keys and 57 of 100,000 base64 ones.
+    assert.ok(refused.length <= 60, `${refused.length}: ${refused.slice(0, 5).join(', ')}`);
+  });
+
   const strong = [
     'Qm9vdC1zZWN1cmUtZml4dHVyZS1rZXktN3hQcTJ3Rk',
+    // 16 random bytes in base64url and base64, 18 in base64 (black-box round 25, h74 F12).
+    'P4j94U4tB3AEI0XyHHDAyA',
+    'LHosHkf2pjNP8ka_RMLY4w',
+    'SJyADaCvDAo7xoz4ph5qKw==',
+    'Xp1/mZum9HlggGmNMPiWlQ==',
     '3f9a1c0e7b2d4f6a8c1e3b5d7f9a0c2e4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a',
     'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj',
     // 16 random bytes in hex: the least a generated key carries.
