@@ -716,6 +716,37 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Linked-S3cr3t-Pw-4410'), 'the secret is never printed');
   });
 
+  it('SEN202: a Capistrano-style shared config.prod.js outside the app, private to the app\'s user, is low and says so; readable by the group or kept in the app it stays high (black-box round 25, h74 F8)', async function() {
+    if (process.platform === 'win32') this.skip();
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-prod-'));
+    dirs.push(shared);
+    const target = path.join(shared, 'config.prod.js');
+    const text = "module.exports = { mysql: { client: { password: 'Sh4red-Pr0d-Pw-7731' } } };\n";
+    fs.writeFileSync(target, text, { mode: 0o600 });
+    const dir = temp('cfg-shared-prod', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n` });
+    fs.symlinkSync(target, path.join(dir, 'config/config.prod.js'));
+    const real = fs.realpathSync(target);
+    mm.env('prod');
+    mm(process, 'version', 'v24.17.0');
+    const [ kept, ...others ] = (await bootReport(dir)).findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId));
+    assert.deepEqual(others, []);
+    assert.deepEqual([ kept.ruleId, kept.severity, kept.target, kept.source ], [ 'SEN202', 'low', 'config.mysql.client.password', real ]);
+    assert.equal(kept.message, 'config.mysql.client.password holds a literal value under a secret key name, written in a config file instead of read from the environment; ' +
+      `config/config.prod.js is a symlink to ${real}, outside the app, this process's user's and private to it (mode 0600): the secret sits in a file on the server, not in the app's repository or builds`);
+    assert.match(kept.fix, /^Reading it from the environment or a secret manager is still better: `password: env\.secret\('MYSQL_CLIENT_PASSWORD'\)`.*until then keep that file this user's, mode 0600, and out of every repository and build\.$/);
+    // Readable by the app's group: no longer private to it.
+    fs.chmodSync(target, 0o640);
+    const grouped = await expectRefused(dir, /SEN202/);
+    assert.match(grouped, /high +SEN202 .*\n +what: +config\.mysql\.client\.password holds a literal value under a secret key name, written in a config file instead of read from the environment\n/);
+    assert.match(grouped, /remove the literal and rotate it if it was committed/);
+    // The same private file inside the app is in its repository and builds (another app: node caches where a path led).
+    const own = temp('cfg-private-prod', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n` });
+    fs.writeFileSync(path.join(own, 'config/config.prod.js'), text, { mode: 0o600 });
+    const inApp = await expectRefused(own, /SEN202/);
+    assert.match(inApp, /where: +config\.mysql\.client\.password \(from config\/config\.prod\.js\)/);
+    assert.ok(![ grouped, inApp ].some(message => message.includes('Sh4red-Pr0d-Pw-7731')), 'the secret is never printed');
+  });
+
   it('SEN205: a config file another user owns is reported; one linked to a private file of the app\'s user elsewhere is not (black-box round 21)', async function() {
     if (process.platform === 'win32' || process.getuid?.() !== 0) this.skip();
     const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-config-'));

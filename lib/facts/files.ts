@@ -28,6 +28,8 @@ export interface FileModeFact {
   linksOut?: true;
   /** The owner (of the file a symlink leads to), when it is neither this process's user nor root. */
   foreignOwner?: number;
+  /** That owner is this process's user. */
+  processOwner?: true;
   /** Its group is one of this process's groups: group write is this user's own (a umask 002 install). */
   processGroup?: true;
 }
@@ -352,6 +354,7 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
       path: input.display(file), kind, mode: stat.mode & 0o777,
       ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
       ...(foreignOwner(stat, owner) !== undefined && { foreignOwner: stat.uid }),
+      ...(stat.uid === process.getuid?.() && { processOwner: true as const }),
       ...(isProcessGroup(stat.gid) && { processGroup: true as const }),
     });
   };

@@ -624,8 +624,10 @@ function decodedForms(literal: string): Array<{ encoding: 'hex' | 'base64'; text
 /** Config nested too deep is reported at this many places at most: one such tree is reason enough to look. */
 const MAX_TOO_DEEP_HITS = 3;
 
-/** The rule's fix for this key: `apiToken: env.secret('SMS_API_TOKEN')` for `sms.apiToken`. */
-/** How config reads the secret at `keyPath` from the environment: with env.secret() (env.json() for a list item), or process.env. */
+/**
+ * How config reads the secret at `keyPath` from the environment: `apiToken: env.secret('SMS_API_TOKEN')` for
+ * `sms.apiToken` (env.json() for a list item), or process.env.
+ */
 function environmentRead(keyPath: string): { read: string; plain: string } {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
   const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
@@ -640,11 +642,31 @@ function environmentRead(keyPath: string): { read: string; plain: string } {
   };
 }
 
-function readFromEnvironmentFix(keyPath: string, standIn: boolean): string {
+/**
+ * How to read a secret from the environment instead: `literal` written in a config file, a `stand-in` (empty or a
+ * placeholder) where the real one is missing, or a literal in a private file on the server (serverFile).
+ */
+function readFromEnvironmentFix(keyPath: string, written: 'literal' | 'stand-in' | 'server-file'): string {
   const { read, plain } = environmentRead(keyPath);
   // An empty or stand-in value is no secret to rotate: what is missing is the real one.
-  if (standIn) return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
+  if (written === 'stand-in') return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
+  if (written === 'server-file') {
+    return `Reading it from the environment or a secret manager is still better: ${read} or \`${plain}\` keeps the secret out of the code egg runs; ` +
+      'until then keep that file this user\'s, mode 0600, and out of every repository and build.';
+  }
   return `Read the secret from the environment in the config file: ${read} or \`${plain}\`; remove the literal and rotate it if it was committed.`;
+}
+
+/**
+ * Where a config file that writes a secret is the server's own secret store rather than the app's source: a config
+ * file of the app that is a symlink to a file outside the app root (a Capistrano-style `shared/config/config.prod.js`),
+ * owned by this process's user and neither readable nor writable by anyone else. Says so, or undefined.
+ */
+function serverFile(facts: Facts, source: string): string | undefined {
+  const file = facts.files.modes.find(entry => entry.kind === 'config' && entry.linksOut && entry.linksTo === source);
+  if (!file?.processOwner || file.mode & GROUP_OR_OTHER_ACCESS) return undefined;
+  return `${file.path} is a symlink to ${source}, outside the app, this process's user's and private to it (mode ${octal(file.mode)}): ` +
+    'the secret sits in a file on the server, not in the app\'s repository or builds';
 }
 
 function describeHardCodedSecret({ kinds, placeholder, source, keptOver }: HardCodedSecret): string {
@@ -674,7 +696,10 @@ export const hardCodedSecret: Rule = {
     'a Firebase web app\'s apiKey; keys vendors publish to browsers: Mapbox `pk.` tokens, PostHog `phc_` and Stripe `pk_` keys, a Google `AIza…` key under a browser, public, ' +
     'web, js or map(s) name (`googleMaps: { apiKey }`), and a key named public, browser, frontend or search (`searchOnlyApiKey`) unless also admin, write, secret, server…. ' +
     'A config file sets it: it sits in the ' +
-    'repository, in every build and in every copy of the code. A value equal to an environment variable\'s value, read ' +
+    'repository, in every build and in every copy of the code. Low when the config file is a symlink to a file outside the app ' +
+    'root that this process\'s user owns and no group or other user can read or write (a Capistrano-style `shared/config/config.prod.js`, ' +
+    'a server\'s secret store like a `.env` or Docker secret file): not in the repository or builds, though the environment or a ' +
+    'secret manager is still better; the same file inside the app, or readable by others, stays high. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment (unless the file assigns that very ' +
     'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
@@ -694,15 +719,19 @@ export const hardCodedSecret: Rule = {
   fix: 'Read the secret from the environment in the config file: `password: env.secret(\'DB_PASSWORD\')` ' +
     '(`import { env } from \'egg-sentinel\'`) or `process.env.DB_PASSWORD`; remove the literal and rotate it if it was committed.',
   check(facts, { developmentEnv }) {
-    const hits: RuleHit[] = hardCodedSecrets(facts).map(secret => ({
-      severity: developmentEnv ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
-      target: `config.${secret.keyPath}`,
-      source: secret.source,
-      message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}`,
-      fix: secret.keptOver ?
-        `Set the environment variable ${secret.keptOver} reads for it where egg starts, and read it with ${environmentRead(secret.keyPath).read}, which stops boot while it is unset.` :
-        readFromEnvironmentFix(secret.keyPath, secret.placeholder !== undefined),
-    }));
+    const hits: RuleHit[] = hardCodedSecrets(facts).map(secret => {
+      // A stand-in is missing the real secret wherever the file lies.
+      const onServer = secret.placeholder === undefined ? serverFile(facts, secret.source) : undefined;
+      return {
+        severity: developmentEnv || onServer ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
+        target: `config.${secret.keyPath}`,
+        source: secret.source,
+        message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}${onServer ? `; ${onServer}` : ''}`,
+        fix: secret.keptOver ?
+          `Set the environment variable ${secret.keptOver} reads for it where egg starts, and read it with ${environmentRead(secret.keyPath).read}, which stops boot while it is unset.` :
+          readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal'),
+      };
+    });
     const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
     if (fallback) {
       hits.push({
@@ -815,6 +844,7 @@ const GROUP_OR_OTHER_READ = 0o044;
 const GROUP_OR_OTHER_WRITE = 0o022;
 const OTHER_WRITE = 0o002;
 const OTHER_READ = 0o004;
+const GROUP_OR_OTHER_ACCESS = GROUP_OR_OTHER_READ | GROUP_OR_OTHER_WRITE;
 
 /** `group and others` for the bits of `mask` present in `mode`. */
 function who(mode: number, mask: number): string {
