@@ -181,7 +181,8 @@ const FORGED_SESSION = `EGG_SESS=${Buffer.from(JSON.stringify({ user: 'admin' })
 function csrfIgnoreApp(ignore: string): string {
   return tempApp('builtin-csrf-reads', {
     'config/config.default.js': `module.exports = { keys: 'csrf-reads-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ignore: ${ignore} } } };\n`,
-    'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); };\n",
+    'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); " +
+      "router.post('/webhooks/pay', async ctx => { ctx.body = { paid: true }; }); };\n",
   });
 }
 
@@ -336,6 +337,39 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     } finally {
       mm.restore();
       for (const dir of [ byUrl, byHeader, byPath ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN602: a csrf ignore function that tests a path prefix on ctx.url or on originalUrl without its query is judged by its path, and one the query string decides is still high (black-box round 25, h74 F13)', async () => {
+    const byPrefix = [ "ctx => ctx.url.startsWith('/webhooks/')", "ctx => ctx.originalUrl.split('?')[0].startsWith('/webhooks/')" ].map(csrfIgnoreApp);
+    const byQuery = [ "ctx => ctx.url.includes('/webhooks/')", "ctx => ctx.url.endsWith('.json')", 'ctx => Boolean(ctx.query.skip)' ].map(csrfIgnoreApp);
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      for (const dir of byPrefix) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []));
+      for (const dir of byQuery) {
+        await expectRefused(dir, /SEN602/);
+        assert.deepEqual(findingsOf(refusedReport(dir), 'SEN602').map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.ignore' ]);
+      }
+      assert.match(findingsOf(refusedReport(byQuery[1]), 'SEN602')[0].message, /reads ctx\.url, which the client controls: it carries the query string/);
+      mm.restore();
+      // The query string follows the path: it cannot make a prefix test on the URL skip the token.
+      for (const dir of byPrefix) {
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer?x=/webhooks/').expect(403);
+          await app.httpRequest().post('/webhooks/pay?x=1').expect(200);
+        });
+      }
+      const forged = [ '/transfer?x=/webhooks/', '/transfer?x=.json', '/transfer?skip=1' ];
+      for (const [ index, dir ] of byQuery.entries()) {
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer').expect(403);
+          await app.httpRequest().post(forged[index]).expect(200);
+        });
+      }
+    } finally {
+      mm.restore();
+      for (const dir of [ ...byPrefix, ...byQuery ]) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

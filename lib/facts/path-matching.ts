@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { eggCorePackageName, findEggPackage } from './egg-version';
+import { filterTokens } from './filter-tokens';
 
 type AnyFunction = (...args: never[]) => unknown;
 type PathMatching = (options: { match?: unknown; ignore?: unknown; pathToRegexpModule?: unknown }) => (ctx: object) => boolean;
@@ -51,7 +52,8 @@ function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unkn
 /**
  * ctx properties that hold more of the request than its path: the client writes them freely, so a filter that reads
  * one cannot be judged from the path, and any request can make it come out the way the client wants. The probe serves
- * `url`/`originalUrl` as the bare path so the filter still runs; the read alone makes the outcome unverified. A
+ * `url`/`originalUrl` as the path (and the query strings compileFilter tries) so the filter still runs; the read
+ * alone makes the outcome unverified, unless no query string decides the function (the URL then decides by its path). A
  * property that is not listed is reported as read, without the why. `crossSite`: a cross-site form or page writes it
  * (its action URL, its body, its Content-Type) or leaves it out (Referer, Origin), so it cannot protect against CSRF.
  * Reads are matched with their `request.` prefix and the header a call or index names (`get('content-type')`).
@@ -112,6 +114,10 @@ export function containsFunction(pattern: unknown): boolean {
  * `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config); with
  * `appPaths`, the paths (strings that start with `/`) a function reads from it, in its config's plain data, are added
  * there, so they can be tried as request paths.
+ * A function that reads the URL (`ctx.url`, `ctx.originalUrl`) and nothing else of the client's is asked again with
+ * query strings a request can append (see `attackerQueries`): when none makes it skip a request it runs for, nor
+ * makes it read more, the path decides it (`ctx.url.startsWith('/webhooks/')`: the query follows the path) and the
+ * URL read is not reported; `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/` and stays reported.
  */
 export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object, appPaths?: Set<string>): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
@@ -126,13 +132,15 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       return matches(probe) ? RUNS : SKIPS;
     };
   }
-  const request: ProbeRequestState = { path: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
+  const request: ProbeRequestState = { path: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
+  const queries = attackerQueries(options.match || options.ignore, appPaths);
   return (requestPath, method) => {
     request.path = requestPath;
     request.method = method;
     request.readsMethod = false;
     request.otherReads.length = 0;
     request.requestView = undefined;
+    request.search = '';
     let runs = false;
     let unstable: true | undefined;
     let error: string | undefined;
@@ -143,6 +151,10 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       // where its last match ended) answers the next request otherwise.
       runs = Boolean(matches(Object.create(CTX)));
       if (Boolean(matches(Object.create(CTX))) !== runs) unstable = true;
+      // A request the path makes it skip is skipped by the path: a query string only decides one it runs for.
+      if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read)) && !(runs && queryDecides(matches, request, queries(), app))) {
+        request.otherReads.length = 0;
+      }
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
     } finally {
@@ -156,9 +168,71 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   };
 }
 
+/** Paths a URL-reading function read from the app that are tried as query strings: they play one part in its code, so a few show whether a query decides it. */
+const MAX_QUERY_APP_PATHS = 4;
+/** Strings a URL-reading function names that are tried as query parameter names, and as their values. */
+const MAX_QUERY_NAMES = 8;
+/** What can be a query parameter's name (`skip`, `debug`), not a path. */
+const QUERY_NAME = /^[\w.-]+$/;
+
+/** Reads of the request's URL: its path, then the query string the request appends. */
+const URL_READ = /^(?:request\.)?(?:url|originalUrl)$/;
+
+/**
+ * Query strings a request can append to any path, for a function that reads the URL: a bare `?`; each string the
+ * filter names (its literals, what its RegExps match) and the first paths it read from the app, as the whole query
+ * (`?/webhooks/` holds, ends with and is the string); the names among them with each as value, and `1` (`?skip=1` for
+ * a function that parses the query out of the URL); and a long one made of path segments (a test of the URL's length
+ * or its number of slashes). A function of the app's paths is given those it has read so far.
+ */
+function attackerQueries(pattern: unknown, appPaths: ReadonlySet<string> | undefined): () => string[] {
+  let tokens: string[] | undefined;
+  let queries: string[] = [];
+  let known = -1;
+  return () => {
+    if (!tokens || known !== (appPaths?.size ?? 0)) {
+      tokens ??= filterTokens(pattern);
+      known = appPaths?.size ?? 0;
+      const names = tokens.filter(token => QUERY_NAME.test(token)).slice(0, MAX_QUERY_NAMES);
+      const values = [ ...new Set([ ...tokens.slice(0, MAX_QUERY_NAMES), '1' ]) ];
+      queries = [ ...new Set([ '', ...tokens, ...[ ...appPaths ?? [] ].slice(0, MAX_QUERY_APP_PATHS),
+        ...names.flatMap(name => values.map(value => `${name}=${value}`)), `x=${'/a'.repeat(4096)}` ]) ];
+    }
+    return queries;
+  };
+}
+
+/**
+ * Whether a query string decides the function for the probe `request`, which it runs for without one: one of
+ * `queries` appended to its path makes it skip the request, or read more than the URL. `ctx.app` is the app itself
+ * meanwhile: the paths it reads were recorded when it was asked without a query string.
+ */
+function queryDecides(matches: (ctx: object) => boolean, request: ProbeRequestState, queries: readonly string[], app: object | undefined): boolean {
+  const reads = request.otherReads.length;
+  const view = request.app;
+  request.app = app;
+  try {
+    return queries.some(query => {
+      request.search = `?${query}`;
+      let skips = false;
+      try {
+        skips = !matches(Object.create(CTX));
+      } catch {
+        // egg answers a request the function throws on with an error: it reaches nothing.
+      }
+      return skips || request.otherReads.length > reads;
+    });
+  } finally {
+    request.search = '';
+    request.app = view;
+  }
+}
+
 /** The probe request a stand-in ctx serves, and what was read from it. */
 interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   path: string;
+  /** The query string the probe appends to its path (`?x=…`), as `ctx.url` carries it; empty for the bare path. */
+  search: string;
   method: string;
   /** The stand-in for ctx.request, made on first use. */
   requestView?: object;
@@ -216,8 +290,9 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
       }
       if (key === 'headers' || key === 'header') return headersView(prefix + key);
       recordRead(prefix + key);
-      // The bare path, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is what gets reported.
-      return key === 'url' || key === 'originalUrl' ? asked.path : undefined;
+      // The path and the probe's query string, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is
+      // what gets reported unless no query string decides the function.
+      return key === 'url' || key === 'originalUrl' ? asked.path + asked.search : undefined;
     },
   });
   return Object.create(recorder, {

@@ -172,7 +172,8 @@ export const securityOff: Rule = {
     '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
     'the token only for the requests it lists), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
-    '`POST /transfer?/webhooks`), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
+    '`POST /transfer?/webhooks`; a function of the URL that no query string appended to a path makes skip the check, such as ' +
+    '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
     '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither); medium for other headers (Authorization, ' +
     'X-Requested-With, which a form cannot send), cookies or the host. Medium: egg\'s overrideMethod (ahead of securities, taking POST by default) ' +
     'while a route\'s handler serves POST and a method egg-security does not check (`router.all()`, GET and POST on one route): a cross-site ' +

@@ -427,7 +427,8 @@ export const guardWeakened: Rule = {
     'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
-    'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip), ' +
+    'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip; one that ' +
+    'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path), ' +
     'as do href, querystring, search and query; headers, cookies and the host too. egg-path-matching compares a string ' +
     'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +

@@ -126,6 +126,41 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.match(describeClientRead('url'), /^ctx\.url, which the client controls: it carries the query string, .*test ctx\.path instead$/);
   });
 
+  it('a function reading the URL that no query string can make skip a request is judged by its path; one the query decides keeps the read (black-box round 25, h74 F13)', () => {
+    const byPath: Array<(ctx: any) => boolean> = [
+      ctx => ctx.url.startsWith('/webhooks/'),
+      ctx => ctx.request.originalUrl.split('?')[0].startsWith('/webhooks/'),
+      ctx => /^\/webhooks\//.test(ctx.url),
+      ctx => new URL(ctx.url, 'http://localhost').pathname === '/webhooks/pay',
+      // A query string only makes it run: no bypass.
+      ctx => ctx.url === '/webhooks/pay',
+    ];
+    for (const ignore of byPath) {
+      const filter = compileFilter(modules, { ignore });
+      assert.deepEqual([ filter('/webhooks/pay', 'POST'), filter('/transfer', 'POST') ].map(outcome => [ outcome.runs, outcome.otherReads ]),
+        [ [ false, [] ], [ true, [] ] ], String(ignore));
+    }
+    const byQuery: Array<[ (ctx: any) => boolean, string[] ]> = [
+      [ ctx => ctx.url.includes('/webhooks/'), [ 'url' ] ],
+      [ ctx => ctx.url.endsWith('.json'), [ 'url' ] ],
+      [ ctx => /\/webhooks\//.test(ctx.request.originalUrl), [ 'request.originalUrl' ] ],
+      [ ctx => ctx.url.length > 2048, [ 'url' ] ],
+      [ ctx => ctx.url.includes('?'), [ 'url' ] ],
+      [ ctx => new URL(ctx.url, 'http://localhost').searchParams.get('skip') === 'yes', [ 'url' ] ],
+      // What it reads once the URL has a query string is reported too.
+      [ ctx => ctx.url.includes('?') && ctx.query.skip, [ 'url', 'query' ] ],
+    ];
+    for (const [ ignore, reads ] of byQuery) {
+      const outcome = compileFilter(modules, { ignore })('/transfer', 'POST');
+      assert.deepEqual([ outcome.runs, outcome.otherReads ], [ true, reads ], String(ignore));
+    }
+    // The paths a function reads from the app are tried as query strings too.
+    const app = { config: { publicPaths: [ '/health', '/webhooks/' ] } };
+    const ofApp = (ignore: (ctx: any) => boolean) => compileFilter(modules, { ignore }, app, new Set())('/transfer', 'POST').otherReads;
+    assert.deepEqual(ofApp(ctx => ctx.app.config.publicPaths.some((prefix: string) => ctx.url.split('?')[0].startsWith(prefix))), []);
+    assert.deepEqual(ofApp(ctx => ctx.app.config.publicPaths.some((prefix: string) => ctx.url.endsWith(prefix))), [ 'url' ]);
+  });
+
   it('tells what a cross-site form writes or leaves out (URL, body, Content-Type, Referer, Origin) from headers it cannot send (black-box round 24)', () => {
     const reads: Array<[ (ctx: any) => unknown, string, boolean ]> = [
       [ ctx => ctx.is('multipart'), "is('multipart')", true ],
