@@ -695,6 +695,33 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     });
   });
 
+  it('SEN608: encrypt: false is not reported when sessions live in an app.sessionStore (the cookie carries only an id), at boot and in the audit; without a store it is (black-box round 25, h74 F14)', async () => {
+    const baseDir = fixture('builtin-session-store');
+    const sessionCookie = (res: { headers: Record<string, unknown> }) => String(res.headers['set-cookie']).match(/ACME_SID=([^;]+)/)?.[1] ?? '';
+    const audited = async () => findingsOf(JSON.parse((await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--format', 'json' ])).stdout), 'SEN608');
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    await withApp(baseDir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN608'), []));
+    assert.deepEqual(await audited(), []);
+    mm(process.env, 'SENTINEL_FIXTURE_NO_STORE', '1');
+    await withApp(baseDir, async app => {
+      const hits = findingsOf((app as any).sentinel.report, 'SEN608');
+      assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
+      assert.match(hits[0].message, /the session cookie ACME_SID is not encrypted \(encrypt: false\): whoever holds it reads the session's data/);
+    });
+    assert.deepEqual((await audited()).map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
+    // Without the store the cookie is the session's data; with it, an opaque id, and the data is in the store.
+    await withApp(baseDir, async app => {
+      assert.match(Buffer.from(sessionCookie(await app.httpRequest().get('/login').expect(200)), 'base64').toString(), /"user":"alice"/);
+    });
+    mm.restore();
+    await withApp(baseDir, async app => {
+      const id = sessionCookie(await app.httpRequest().get('/login').expect(200));
+      assert.doesNotMatch(Buffer.from(id, 'base64').toString(), /alice/);
+      assert.equal((app as any).sessions.get(id).user, 'alice');
+    });
+  });
+
   it('SEN609: egg-cors with origin \'*\' and credentials refuses boot in prod, and any site reads the logged-in user\'s data (black-box round 22)', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

@@ -27,6 +27,8 @@ export interface BuiltinFacts {
    * which runs no plugin's app.js, has only the lists, unless the app's config sets one).
    */
   ssrfAllows?: string[];
+  /** egg-session keeps each session in an external store (egg-session-redis…): its cookie carries only the session's id. */
+  sessionStore?: true;
 }
 
 /** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
@@ -48,6 +50,10 @@ export interface BuiltinFactsInput extends PackageWalkInput {
   walked?: WalkedPackages;
   /** This boot's agent validated the shipped advisory database (lib/facts/handover.ts). */
   shippedAdvisoriesChecked?: boolean;
+  /** The merged `config.session`. */
+  session?: unknown;
+  /** `app.sessionStore`: the external session store a plugin or the app set (egg-session keeps it as config.session.store). */
+  sessionStore?: unknown;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
@@ -59,7 +65,18 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     nodeEnv: env.NODE_ENV,
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
     ssrfAllows: ssrfAllows(input.ssrf),
+    ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
   };
+}
+
+/**
+ * Whether koa-session (under egg-session) keeps sessions in an external store and puts only their id in the cookie:
+ * `store` or `ContextStore` in config.session, or an `app.sessionStore` (egg-session-redis and the like set it in
+ * their app.js).
+ */
+function externalSessionStore(session: unknown, sessionStore: unknown): boolean {
+  const options = session && typeof session === 'object' ? session as { store?: unknown; ContextStore?: unknown } : {};
+  return Boolean(options.store || options.ContextStore || sessionStore);
 }
 
 /**

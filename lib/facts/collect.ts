@@ -52,6 +52,11 @@ export interface EggLike {
     getLoadUnits?(): Array<{ path: string; type?: string }>;
     resolveModule?(file: string): string | undefined;
   };
+  /**
+   * egg-session's external session store (`app.sessionStore = { get, set, destroy }`, as egg-session-redis sets it):
+   * at boot egg-session's getter, which reads config.session.store; the audit's is what a boot hook assigned.
+   */
+  sessionStore?: unknown;
   /** The audit only: routes of routers no middleware is known to dispatch to (lib/facts/middleware.ts). */
   undispatchedRoutes?(routes: string[]): void;
 }
@@ -137,7 +142,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     runtime,
     builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
-      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf,
+      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [])),

@@ -189,6 +189,9 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     plugins: loader.plugins,
     middleware: chain,
     middlewares: app.get('middlewares') as AnyRecord | undefined,
+    // The audit app has no egg-session extension: a hook's `app.sessionStore = …` is its own property, and reading
+    // one it did not set gives an inert stand-in.
+    sessionStore: Object.hasOwn(app.proxy, 'sessionStore') ? app.get('sessionStore') : undefined,
     router,
     loader,
     undispatchedRoutes: routes => (options.notice ?? options.warn)(`${routes.length} route(s) of routers that no middleware the audit saw dispatches ` +

@@ -900,7 +900,9 @@ export const sessionCookieWeakened: Rule = {
     'client writes whatever session it likes, `{"user":"admin"}` in base64); `httpOnly: false` (medium: any script in ' +
     'the page, an injected one too, reads the session cookie); `secure: false` while `config.sentinel.https` says the ' +
     'app is served over HTTPS (medium: the cookie is also sent over plain HTTP); `encrypt: false` alone (low: the ' +
-    'session\'s data travels readable in the cookie); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
+    'session\'s data travels readable in the cookie; not reported when the session is kept in an external store, ' +
+    '`app.sessionStore` as egg-session-redis sets it or koa-session\'s `store`, whose cookie carries only the session\'s id, ' +
+    'which `signed: false` with `encrypt: false` then lets a client choose: high); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
     'when the session sets none of its own (low: browsers send it with cross-site requests).',
   fix: 'Remove the overrides from `config.session` (egg-session\'s defaults are httpOnly, signed and encrypted), and set ' +
     "`sameSite: 'lax'`; keep only what the app needs in the session.",
@@ -915,9 +917,12 @@ export const sessionCookieWeakened: Rule = {
     // egg-cookies tests each option for truth: `encrypt: 0`, `''` or `null` switch it off as `false` does.
     const off = (key: string) => key in session && !session[key];
     const shown = (key: string) => `${key}: ${JSON.stringify(session[key]) ?? String(session[key])}`;
+    // With an external store the cookie is the session's id, not its data.
+    const store = facts.builtins.sessionStore;
     if (off('signed') && off('encrypt')) {
-      hits.push(hit('high', 'signed', `is neither signed nor encrypted (${shown('signed')}, ${shown('encrypt')}): a client writes whatever session it wants into it`));
-    } else if (off('encrypt')) {
+      hits.push(hit('high', 'signed', `is neither signed nor encrypted (${shown('signed')}, ${shown('encrypt')}): ` +
+        `${store ? 'a client sends whatever session id it wants in it, and the app takes it' : 'a client writes whatever session it wants into it'}`));
+    } else if (off('encrypt') && !store) {
       hits.push(hit('low', 'encrypt', `is not encrypted (${shown('encrypt')}): whoever holds it reads the session's data`));
     }
     if (off('httpOnly')) hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`));

@@ -571,6 +571,17 @@ describe('SEN608 edge cases (fake facts)', () => {
     assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [], 'true values keep them on');
   });
 
+  it('with an external session store the cookie is an id: encrypt: false alone is not reported, the other judgments stay (black-box round 25, h74 F14)', () => {
+    const judged = (session: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session }, builtins: { sessionStore: true } }), prod)
+      .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+    assert.deepEqual(judged({ encrypt: false, signed: true }), []);
+    assert.deepEqual(judged({ encrypt: false, signed: false, httpOnly: false, sameSite: 'none' }), [
+      'high config.session.signed: the session cookie EGG_SESS is neither signed nor encrypted (signed: false, encrypt: false): a client sends whatever session id it wants in it, and the app takes it',
+      'medium config.session.httpOnly: the session cookie EGG_SESS is readable by scripts in the page (httpOnly: false): an injected script takes the session',
+      'low config.session.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.session.sameSite is \'none\')',
+    ]);
+  });
+
   it('sameSite none in config.cookies, egg-cookies\' defaults for every cookie, reaches the session cookie unless it sets its own (black-box round 25)', () => {
     const judged = (config: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config }), prod).map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
     assert.deepEqual(judged({ session: {}, cookies: { sameSite: 'none' } }), [ 'low config.cookies.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.cookies.sameSite is \'none\')' ]);
