@@ -160,7 +160,8 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
   return [
     '[egg-sentinel preflight] refused to start (SEN306): preloads after the preflight would run code nobody reviewed with the app, in every process, before any check:',
     ...refused,
-    'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+    'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS, ' +
+      'and SEN306 at boot is waived for its own target (`NODE_OPTIONS --require <the module as written>`).',
   ];
 }
 

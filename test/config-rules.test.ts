@@ -1221,6 +1221,28 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /NODE_OPTIONS has --require ".*hook\.js": every process runs .*hook\.js, outside the app/);
   });
 
+  it('SEN306: each preload from outside the app has its own target: a waiver vouches for one module, and another preload added later is still refused (black-box round 25, h74 F2)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preloads-'));
+    dirs.push(outside);
+    const [ apm, later ] = [ 'apm.js', 'later.js' ].map(file => path.join(outside, file));
+    for (const file of [ apm, later ]) fs.writeFileSync(file, '');
+    const waived = temp('cfg-preload-waived', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'high', waivers: [ ` +
+      `{ rule: 'SEN306', target: ${JSON.stringify(`NODE_OPTIONS --require ${apm}`)}, reason: 'APM agent baked into the image (OPS-7)', expires: '2099-12-31' } ] } };\n` });
+    const options = process.env.NODE_OPTIONS ?? '';
+    mm(process.env, 'NODE_OPTIONS', `${options} --require ${apm}`);
+    const report = await bootReport(waived);
+    assert.deepEqual(report.findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306').map((hit: { target: string; waivedBy?: unknown }) => [ hit.target, Boolean(hit.waivedBy) ]),
+      [[ `NODE_OPTIONS --require ${apm}`, true ]]);
+    mm(process.env, 'NODE_OPTIONS', `${options} --require ${apm} --require ${later}`);
+    const message = await expectRefused(waived, /SEN306/);
+    assert.match(message, /boot refused by the app: 1 finding\(s\) at or above "high"/);
+    assert.match(message, new RegExp(`NODE_OPTIONS has --require "${escapeRegExp(later)}": every process runs ${escapeRegExp(later)}, outside the app`));
+    assert.match(message, new RegExp(`where: NODE_OPTIONS --require ${escapeRegExp(later)} \\(from NODE_OPTIONS\\)`));
+    assert.match(message, new RegExp(`or, when you vouch for it, keep it before the preflight \\(\`--require egg-sentinel/preflight\`, which refuses preloads after it\\) and waive SEN306 for target \`NODE_OPTIONS --require ${escapeRegExp(later)}\``));
+  });
+
   it('SEN306: EGG_OPTIONS_PATH_TO_REGEXP_MODULE naming a module outside the app, which egg-core requires in every process', async () => {
     withSecureEnv();
     mm.env('prod');

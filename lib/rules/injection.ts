@@ -227,6 +227,16 @@ function flagSetting(flag: NodeFlagFact): string {
   return `${flag.source} has ${shownFlag(flag)}`;
 }
 
+/**
+ * A preloaded module's finding is its own, with the module as written in its target (`NODE_OPTIONS --require
+ * /usr/lib/node_modules/apm`): a waiver vouches for that module, and one added later is reported. `fix` ends with
+ * "waive SEN306", to which the target is added.
+ */
+function preload(flag: NodeFlagFact, fix: string): Pick<RuleHit, 'target' | 'source' | 'fix'> {
+  const target = `${flag.source} ${flag.name} ${flag.value ?? ''}`;
+  return { target, source: flag.source, fix: `${fix} for target \`${target}\` (one waiver per module).` };
+}
+
 export const dangerousNodeFlags: Rule = {
   id: 'SEN306',
   area: 'injection',
@@ -239,7 +249,9 @@ export const dangerousNodeFlags: Rule = {
     'app: one outside the app root and the node_modules the app or its framework resolves from (or a `data:` URL), or in a ' +
     'directory the app writes at run time or serves (run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`, static dirs), is code nobody reviewed with ' +
     'the app; so is such an entry of egg-cluster\'s own `require` start option (`startCluster({ require })`, or the options JSON given to start-cluster), which ' +
-    'the agent and every worker require before egg (resolved as egg-cluster resolves it). So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
+    'the agent and every worker require before egg (resolved as egg-cluster resolves it). Each such module is its own finding, whose target names it as ' +
+    'written (`NODE_OPTIONS --require /usr/lib/node_modules/apm`, `start options require <module>`), so a waiver vouches for one module (keep a ' +
+    'preload you vouch for before the preflight, which refuses those after it). So is a file node loads at start from outside them: `--openssl-config` or `OPENSSL_CONF` (an OpenSSL config ' +
     'loads engines, native libraries, into every process, before any JavaScript runs, so no preflight can stop it), ' +
     '`--snapshot-blob`, `--env-file` (and `--env-file-if-exists`), `--experimental-policy` (a policy can redirect any require), and the module egg-core requires ' +
     'as its path-to-regexp when `EGG_OPTIONS_PATH_TO_REGEXP_MODULE` names one. `NODE_PATH` makes ' +
@@ -295,7 +307,9 @@ export const dangerousNodeFlags: Rule = {
         const preloaded = facts.runtime.nodeFlags.some(other => MODULE_FLAGS.has(other.name) && other.modulePath !== undefined && other.modulePath === flag.modulePath);
         if (inApp(flag) || preloaded) return [];
         const where = flag.modulePath ? placed(flag) : 'a module that does not resolve as egg-cluster requires it';
-        return [{ ...base, severity: 'high', message: `egg-cluster's \`require\` start option names ${quoteForMessage(flag.value ?? '', 80)}: the agent and every app worker require ${where}, before egg loads the app` }];
+        return [{ ...preload(flag, 'Remove the entry from egg-cluster\'s `require` start option, or install the module as a dependency of the app and name it from its node_modules; ' +
+          'or, when you vouch for it, waive SEN306'), severity: 'high',
+        message: `egg-cluster's \`require\` start option names ${quoteForMessage(flag.value ?? '', 80)}: the agent and every app worker require ${where}, before egg loads the app` }];
       }
       const requiredByEgg = flag.source === 'environment' ? MODULE_VARIABLES.get(flag.name) : undefined;
       if (requiredByEgg && flag.value && !inApp(flag)) {
@@ -304,7 +318,9 @@ export const dangerousNodeFlags: Rule = {
       }
       if (MODULE_FLAGS.has(flag.name) && flag.value !== undefined && !inApp(flag)) {
         const where = flag.modulePath ? placed(flag) : 'a module that does not resolve from the working directory (or a data: URL)';
-        return [{ ...base, severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
+        return [{ ...preload(flag, `Remove the flag from ${flag.source === 'NODE_OPTIONS' ? 'NODE_OPTIONS' : 'the start command (egg-scripts `--node-options`)'}, or install the module as a ` +
+          'dependency of the app and preload it from its node_modules; or, when you vouch for it, keep it before the preflight (`--require egg-sentinel/preflight`, ' +
+          'which refuses preloads after it) and waive SEN306'), severity: 'high', message: `${flag.source} has ${shownFlag(flag)}: every process runs ${where} before the app` }];
       }
       const loaded = CODE_FILE_FLAGS.get(flag.name) ?? (flag.source === 'environment' ? CODE_FILE_VARIABLES.get(flag.name) : undefined);
       // The system's own OpenSSL config (OPENSSL_CONF=/etc/ssl/openssl.cnf, as some images set it) is root's to vouch for.

@@ -384,12 +384,12 @@ describe('SEN306 node flags', () => {
     const entry = (value: string, modulePath?: string) => ({ source: 'start options' as const, name: 'require', value, modulePath });
     const flagged = (...nodeFlags: NodeFlagFact[]) => dangerousNodeFlags.check(fakeFacts({ runtime: { nodeFlags, appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ] } }), PROD);
     const [ outside ] = flagged(entry('/tmp/evil.js', '/tmp/evil.js'));
-    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'start options require', 'start options' ]);
+    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'start options require /tmp/evil.js', 'start options' ]);
     assert.match(outside.message, /egg-cluster's `require` start option names "\/tmp\/evil\.js": the agent and every app worker require \/tmp\/evil\.js, outside the app and the node_modules it resolves from, before egg loads the app/);
     assert.match(flagged(entry('./x.js'))[0].message, /require a module that does not resolve as egg-cluster requires it/);
     assert.deepEqual(flagged(entry('apm-agent', '/srv/fake/node_modules/apm-agent/index.js'), entry('/srv/fake/lib/hook.js', '/srv/fake/lib/hook.js')), []);
     assert.deepEqual(flagged({ source: 'NODE_OPTIONS', name: '--require', value: '/tmp/evil.js', modulePath: '/tmp/evil.js' }, entry('/tmp/evil.js', '/tmp/evil.js'))
-      .map(hit => hit.target), [ 'NODE_OPTIONS --require' ]);
+      .map(hit => hit.target), [ 'NODE_OPTIONS --require /tmp/evil.js' ]);
     // Read from an agent or app worker's options argument, resolved as egg-cluster does.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cluster-flags-'));
     try {
@@ -406,7 +406,8 @@ describe('SEN306 node flags', () => {
   it('preloads: fine inside the app or its node_modules, high outside, unresolved or data: URLs', () => {
     assert.deepEqual(check('-r ts-node/register', PROD, { 'ts-node/register': '/srv/fake/node_modules/ts-node/register/index.js' }), []);
     const [ outside ] = check('--require /tmp/evil.js', PROD, { '/tmp/evil.js': '/tmp/evil.js' });
-    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'NODE_OPTIONS --require', 'NODE_OPTIONS' ]);
+    assert.deepEqual([ outside.severity, outside.target, outside.source ], [ 'high', 'NODE_OPTIONS --require /tmp/evil.js', 'NODE_OPTIONS' ]);
+    assert.match(outside.fix ?? '', /or, when you vouch for it, keep it before the preflight .* and waive SEN306 for target `NODE_OPTIONS --require \/tmp\/evil\.js` \(one waiver per module\)\.$/);
     assert.match(outside.message, /every process runs \/tmp\/evil\.js, outside the app/);
     assert.match(check('--import=data:text/javascript,process.exit()')[0].message, /does not resolve from the working directory \(or a data: URL\)/);
   });
