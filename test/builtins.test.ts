@@ -10,7 +10,7 @@ import { runCli } from '../lib/cli';
 import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
-type Finding = { ruleId: string; severity: string; target: string; message: string; source?: string; waivedBy?: unknown };
+type Finding = { ruleId: string; severity: string; target: string; message: string; source?: string; fix?: string; waivedBy?: unknown };
 
 /** A supported Node.js, so that only the rule under test fires whatever Node runs the tests (SEN607 has its own tests). */
 const SUPPORTED_NODE = 'v24.17.0';
@@ -568,6 +568,52 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     } finally {
       mm.restore();
       for (const dir of [ ...dirs, anchored ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN602: the options a route gives app.jsonp() override config.jsonp and are judged, naming the route and the call; another site really reads the open ones (h76 F7)', async () => {
+    const dir = tempApp('builtin-jsonp-route', {
+      'config/config.default.js': "module.exports = { keys: 'jsonp-route-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', jsonp: { whiteList: [ '.example.com' ] } };\n",
+      'app/router.js': `module.exports = app => {
+  const profile = async ctx => { ctx.body = { email: 'alice@example.com' }; };
+  app.router.get('/api/user.jsonp', app.jsonp(), profile);
+  app.router.get('/api/partner.jsonp', app.jsonp({ whiteList: [ /partner\\.example\\.com/ ] }), profile);
+  app.router.get('/api/open.jsonp', app.jsonp({ csrf: false, whiteList: null }), profile);
+  app.router.get('/api/anchored.jsonp', app.jsonp({ whiteList: [ /^https:\\/\\/partner\\.example\\.com\\// ] }), profile);
+  app.router.get('/api/callback.jsonp', app.jsonp({ callback: 'cb' }), profile);
+};
+`,
+    });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(dir, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602').sort((a, b) => (a.source ?? '').localeCompare(b.source ?? ''));
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [
+          'low route:GET /api/partner.jsonp app/router.js:4',
+          'low route:GET /api/open.jsonp app/router.js:5',
+        ]);
+        assert.equal(hits[0].message, 'JSONP route GET /api/partner.jsonp answers any site: app.jsonp({ whiteList }) at app/router.js:4 overrides config.jsonp ' +
+          '(egg-jsonp merges the options over it), and whiteList has /partner\\.example\\.com/, which egg-jsonp lets a referrer from a site anyone can register, ' +
+          'or no referrer, through: a page on another site reads its data with a script tag');
+        assert.match(hits[1].message, /^JSONP route GET \/api\/open\.jsonp answers any site: app\.jsonp\(\{ csrf, whiteList \}\) at app\/router\.js:5 overrides config\.jsonp .*check neither referrer nor CSRF token \(csrf: false and no whiteList\)/);
+        assert.match(hits[0].fix ?? '', /^Give app\.jsonp\(\) at app\/router\.js:4 a whiteList anchored at the scheme and host/);
+      });
+      mm.restore();
+      await withApp(dir, async app => {
+        const steal = (route: string, referrer: string) => app.httpRequest().get(route).query({ callback: 'steal' }).set('referer', referrer);
+        assert.match((await steal('/api/partner.jsonp', 'https://evil.example/partner.example.com').expect(200)).text, /steal\(\{"email":"alice@example\.com"\}\)/);
+        assert.match((await steal('/api/open.jsonp', 'https://evil.example/').expect(200)).text, /steal\(/);
+        for (const route of [ '/api/user.jsonp', '/api/anchored.jsonp', '/api/callback.jsonp' ]) await steal(route, 'https://evil.example/partner.example.com').expect(403);
+      });
+      // The audit's stand-in app.jsonp() records the same options (egg from this package's node_modules).
+      fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(dir, 'node_modules'));
+      const audit = await sentinel([ 'audit', '--env', 'prod', '--base-dir', dir ]);
+      assert.deepEqual(audit.stdout.match(/where: route:\S+ \S+ at app\/router\.js:\d+/g)?.sort(), [
+        'where: route:GET /api/open.jsonp at app/router.js:5', 'where: route:GET /api/partner.jsonp at app/router.js:4' ], audit.stdout + audit.stderr);
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -15,7 +15,7 @@ import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectTo
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
-import { type ControllerFact, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
+import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -65,6 +65,15 @@ interface Registration {
   handlerName: string;
   /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
   site?: string;
+  /** The `app.jsonp(options)` calls that made functions it was given (a route's, or router.use()'s). */
+  jsonp: JsonpCall[];
+}
+
+/** What one `app.jsonp(options)` call (egg-jsonp) was given, and where it was made. */
+interface JsonpCall {
+  options: unknown;
+  /** `<file>:<line>`: absolute here, relative to the app in the facts. */
+  site?: string;
 }
 
 const registrations = new WeakMap<object, Registration>();
@@ -75,6 +84,8 @@ const recording = new WeakSet<object>();
 const recordedLoads = new WeakSet<object>();
 /** Functions returned by `app.middleware.<name>(…)`, so route-level middleware is known by its egg name. */
 const createdBy = new WeakMap<object, string>();
+/** Functions returned by `app.jsonp(…)`, with what that call was given: egg-jsonp merges it over config.jsonp. */
+const jsonpCalls = new WeakMap<object, JsonpCall>();
 
 /**
  * Called from the app boot hook's configWillLoad. Records registrations from now on on routers of egg's router class
@@ -90,6 +101,7 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   recording.add(loader);
   const modules = loadEggModules(loader.eggPaths ?? []);
   watchRouters(app);
+  recordJsonpCalls(app);
   recordRegistrations(app, modules, eggRouterPrototype(modules));
   // The functions egg's loader puts into the chain, from coreMiddleware and appMiddleware: only they are those middleware.
   const loadMiddleware = loader.loadMiddleware;
@@ -311,6 +323,23 @@ function eggRouterPrototype(modules: EggModules): object | undefined {
   }
 }
 
+/**
+ * Wraps egg-jsonp's `app.jsonp` on the app (extensions are loaded before any boot hook runs; the audit's stand-in has
+ * it too): each middleware it returns is known with the options it was given and the file and line of the call, as a
+ * route's own `app.jsonp({ whiteList })` overrides config.jsonp (egg-jsonp: `Object.assign({}, config.jsonp, options)`).
+ */
+function recordJsonpCalls(app: RecordTarget): void {
+  const target = app as { jsonp?: unknown };
+  const jsonp = target.jsonp;
+  if (!app.plugins?.jsonp || typeof jsonp !== 'function') return;
+  const skip = [ __dirname ];
+  target.jsonp = function jsonpRecorded(this: unknown, ...args: unknown[]) {
+    const created: unknown = jsonp.apply(this, args);
+    if (typeof created === 'function') jsonpCalls.set(created, { options: args[0], site: callerSite(skip) });
+    return created;
+  };
+}
+
 /** The factory objects (`app.middlewares`) whose functions already record what they make. */
 const namedFactories = new WeakSet<object>();
 
@@ -371,6 +400,8 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
+      // router.use(app.jsonp()) registers the function as the layer's handler.
+      jsonp: handlers.flatMap(fn => (typeof fn === 'function' && jsonpCalls.get(fn)) || []),
     };
     for (const layer of target.stack.slice(before)) registrations.set(layer, registration);
     recorded.add(target);
@@ -912,10 +943,16 @@ function collectRoutes(
         }
         varying.push(step);
       }
+      // The app.jsonp() calls whose middleware runs for the route, router.use()'s first.
+      let jsonp: JsonpCall[] | undefined;
       for (let index = 0; index < uses.length; index++) {
         const step = routerStep(uses[index], probes, routerSteps);
-        if (step) varying.push(step);
+        if (!step) continue;
+        varying.push(step);
+        const calls = registrations.get(uses[index])?.jsonp;
+        if (calls?.length) (jsonp ??= []).push(...calls);
       }
+      if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
       for (let index = 0; index < routeLevel.length; index++) {
         const name = routeLevel[index];
         const imitation = registration?.imitations.includes(name) === true;
@@ -942,6 +979,7 @@ function collectRoutes(
         controller: registration && controllerFact(registration, relative),
         probes,
         ...(layer.regexp.flags.includes('i') && { ignoresCase: true as const }),
+        ...(jsonp && { jsonp: jsonp.map(call => jsonpCallFact(call, relative)) }),
         chain,
       });
     }
@@ -1000,8 +1038,18 @@ function controllerFact(registration: Registration, relative: (file: string) => 
     const hash = registration.fullPath.lastIndexOf('#');
     return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1) };
   }
-  const site = registration.site && /^(.*):(\d+)$/.exec(registration.site);
-  return { action: registration.handlerName, registeredAt: site ? `${relative(site[1])}:${site[2]}` : undefined };
+  return { action: registration.handlerName, registeredAt: relativeSite(registration.site, relative) };
+}
+
+function jsonpCallFact(call: JsonpCall, relative: (file: string) => string): JsonpCallFact {
+  const calledAt = relativeSite(call.site, relative);
+  return { options: call.options, ...(calledAt && { calledAt }) };
+}
+
+/** `app/router.ts:12` for a recorded `<file>:<line>`. */
+function relativeSite(site: string | undefined, relative: (file: string) => string): string | undefined {
+  const match = site && /^(.*):(\d+)$/.exec(site);
+  return match ? `${relative(match[1])}:${match[2]}` : undefined;
 }
 
 /** The outcome of a filter that did not read the method holds for every method. */

@@ -107,6 +107,14 @@ export interface ControllerFact {
   registeredAt?: string;
 }
 
+/** An `app.jsonp(options)` call (egg-jsonp) whose middleware runs for a route: egg-jsonp merges its options over config.jsonp. */
+export interface JsonpCallFact {
+  /** The argument as the app gave it (a live reference; undefined when it gave none). */
+  options: unknown;
+  /** `app/router.js:9`: where the app called app.jsonp(). */
+  calledAt?: string;
+}
+
 export interface RouteFact {
   /** HTTP methods; HEAD is left out when GET is there (egg's router adds it to every GET route). */
   methods: string[];
@@ -126,6 +134,11 @@ export interface RouteFact {
    * request path it serves in one case it serves in every case.
    */
   ignoresCase?: true;
+  /**
+   * The recorded `app.jsonp(…)` calls whose middleware runs for the route (given to `router.use()` before it, then to
+   * the route), in the order they run; absent when none was recorded.
+   */
+  jsonp?: JsonpCallFact[];
   /**
    * The effective chain before the controller: the global chain (each with whether its match/ignore lets it run for
    * this route), then `router.use()` middleware registered before the route, then route-level middleware.

@@ -9,7 +9,7 @@ import { SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
 import { crossSiteWritten, describeClientRead, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
-import type { Facts } from '../facts/types';
+import type { Facts, RouteFact } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { compareSeverity, DEVELOPMENT_ENVS } from '../report/severity';
 import { escapeRegExp } from '../regexp';
@@ -182,7 +182,9 @@ export const securityOff: Rule = {
     'no `whiteList` and no effective `csrf` (egg-jsonp\'s default), or a `whiteList` entry that admits a referrer any site can send ' +
     '(a RegExp such as `/.*/` or one not anchored at the scheme and host, `.com`, an empty string, which no Referer matches; egg-jsonp ' +
     'then lets the request through whatever `csrf` says), so any site reads its data with a script tag; only ' +
-    'when a route uses it, since every egg app has that default, and low because a route may pass its own options.',
+    'when a route uses it, since every egg app has that default. egg-jsonp merges the options given to `app.jsonp(options)` ' +
+    'over `config.jsonp`: a route whose call sets `csrf` or `whiteList` is judged by those merged options and named with ' +
+    'the file and line of the call (`app.jsonp({ csrf: false, whiteList: null })` switches both checks off for it).',
   fix: 'Enable the security plugin and leave csrf on; exempt the routes that need it with `security: { csrf: { ignore: ' +
     "['/api/webhooks'] } }`.",
   check(facts, { developmentEnv }) {
@@ -319,35 +321,78 @@ function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): Rule
 }
 
 /**
- * Routes that answer through egg-jsonp (`app.jsonp()` given to them or to router.use()) while config.jsonp checks
- * neither the CSRF token nor the referrer, egg-jsonp's default: any site reads their JSON with a script tag. Only
- * routes count (an app without one exposes nothing), and low: a route may pass its own options to app.jsonp().
+ * Routes that answer through egg-jsonp (`app.jsonp()` given to them or to router.use()) while the options it runs
+ * with check neither the CSRF token nor the referrer (egg-jsonp's default), or a referrer any site sends: any site
+ * reads their JSON with a script tag. egg-jsonp merges the options given to `app.jsonp(options)` over config.jsonp:
+ * a route whose call sets `csrf` or `whiteList` is judged by its own merged options and named with the call; the
+ * others by config.jsonp. Only routes count (an app without one exposes nothing); low.
  */
 function jsonpUnchecked(facts: Facts): RuleHit[] {
   if (!pluginEnabled(facts, 'jsonp')) return [];
-  const jsonp = (facts.config.jsonp ?? {}) as AnyRecord;
-  // As egg-jsonp decides: its csrf option needs egg-security's csrf enabled; any whiteList (even []) is checked.
-  const csrf = securityConfig(facts).csrf as AnyRecord | false | undefined;
-  const csrfChecked = Boolean(jsonp.csrf) && pluginEnabled(facts, 'security') && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
-  const listSet = jsonp.whiteList !== undefined && jsonp.whiteList !== null && jsonp.whiteList !== '';
-  // egg-jsonp lets a request through when its referrer passes the whiteList, before and whatever the CSRF check says.
-  const openEntries = listSet ? [ jsonp.whiteList ].flat().filter(admitsForeignReferrer) : [];
-  if (!openEntries.length && (csrfChecked || listSet)) return [];
-  const routes = facts.routes.filter(route => route.chain.some(step => step.name === 'jsonp' && step.level !== 'global'));
-  if (!routes.length) return [];
-  const why = openEntries.length ?
-    `config.jsonp.whiteList has ${openEntries.map(describePattern).join(', ')}, which egg-jsonp lets a referrer from a site anyone can register, or no referrer, through` +
+  const config = (facts.config.jsonp ?? {}) as AnyRecord;
+  const byConfig: RouteFact[] = [];
+  const hits: RuleHit[] = [];
+  for (const route of facts.routes) {
+    if (!route.chain.some(step => step.name === 'jsonp' && step.level !== 'global')) continue;
+    // A route whose app.jsonp() call was not recorded runs with config.jsonp, as far as is known.
+    const calls = route.jsonp ?? [{ options: undefined }];
+    // Each of its jsonp middleware checks the request: it is open only when every one lets another site through.
+    const judged = calls.map(call => ({ call, merged: Object.assign({}, config, call.options) as AnyRecord }));
+    if (!judged.every(({ merged }) => jsonpOpening(facts, merged))) continue;
+    const { call, merged } = judged[0];
+    const given = JSONP_CHECKS.filter(key => call.options && typeof call.options === 'object' && Object.hasOwn(call.options, key));
+    if (!given.length) {
+      byConfig.push(route);
+      continue;
+    }
+    const opening = jsonpOpening(facts, merged) as unknown[];
+    const at = call.calledAt ? ` at ${call.calledAt}` : '';
+    const whiteList = given.includes('whiteList') ? 'whiteList' : `config.jsonp.whiteList${setIn(facts, 'jsonp.whiteList')}`;
+    hits.push({
+      severity: 'low',
+      target: `route:${routeLabel(route)}`,
+      source: call.calledAt,
+      message: `JSONP route ${routeLabel(route)} answers any site: app.jsonp({ ${given.join(', ')} })${at} overrides config.jsonp (egg-jsonp merges the options over it), and ` +
+        `${opening.length ? `${whiteList} has ${opening.map(describePattern).join(', ')}, which egg-jsonp lets a referrer from a site anyone can register, or no referrer, through` :
+          `the options it runs with check neither referrer nor CSRF token (${csrfNote(merged)})`}: a page on another site reads its data with a script tag`,
+      fix: `Give app.jsonp()${at} a whiteList anchored at the scheme and host (\`app.jsonp({ whiteList: [ /^https:\\/\\/partner\\.example\\.com\\// ] })\`) or ` +
+        "`csrf: true` with egg-security's csrf on, or leave csrf and whiteList out of its options so that config.jsonp applies.",
+    });
+  }
+  const opening = jsonpOpening(facts, config);
+  if (!byConfig.length || !opening) return hits;
+  const why = opening.length ?
+    `config.jsonp.whiteList has ${opening.map(describePattern).join(', ')}, which egg-jsonp lets a referrer from a site anyone can register, or no referrer, through` +
       `${setIn(facts, 'jsonp.whiteList')}` :
-    `config.jsonp checks neither referrer nor CSRF token (${jsonp.csrf ? 'csrf: true, but egg-security\'s csrf is off' : 'csrf: false and no whiteList'})${setIn(facts, 'jsonp.csrf')}`;
+    `config.jsonp checks neither referrer nor CSRF token (${csrfNote(config)})${setIn(facts, 'jsonp.csrf')}`;
   return [{
     severity: 'low',
-    target: openEntries.length ? 'config.jsonp.whiteList' : 'config.jsonp',
-    source: facts.provenance(openEntries.length ? 'jsonp.whiteList' : 'jsonp.csrf'),
-    message: `${routes.length} JSONP route(s) answer any site: ${listed(routes.map(routeLabel))}; ${why}: ` +
-      'a page on another site reads their data with a script tag (unless a route passes its own options to app.jsonp())',
+    target: opening.length ? 'config.jsonp.whiteList' : 'config.jsonp',
+    source: facts.provenance(opening.length ? 'jsonp.whiteList' : 'jsonp.csrf'),
+    message: `${byConfig.length} JSONP route(s) answer any site: ${listed(byConfig.map(routeLabel))}; ${why}: ` +
+      'a page on another site reads their data with a script tag',
     fix: "Set `jsonp: { csrf: true }` (the page sends egg-security's CSRF token) or `jsonp: { whiteList: [ '.example.com' ] }` " +
       '(referrers allowed; a RegExp anchored at the scheme and host, `/^https:\\/\\/www\\.example\\.com\\//`), or pass them to `app.jsonp({ ... })` on the route.',
-  }];
+  }, ...hits];
+}
+
+/** The options of egg-jsonp that decide who may read a JSONP route. */
+const JSONP_CHECKS = [ 'csrf', 'whiteList' ] as const;
+
+/**
+ * What lets another site read a JSONP route with these options, as egg-jsonp decides: the whiteList entries a foreign
+ * referrer passes (a referrer it passes goes through before and whatever the CSRF check says), or none when neither
+ * check is on (its csrf needs egg-security's csrf enabled; any truthy whiteList, even [], is checked); undefined when it is checked.
+ */
+function jsonpOpening(facts: Facts, options: AnyRecord): unknown[] | undefined {
+  const csrf = securityConfig(facts).csrf as AnyRecord | false | undefined;
+  const csrfChecked = Boolean(options.csrf) && pluginEnabled(facts, 'security') && Boolean(csrf) && (csrf as AnyRecord).enable !== false;
+  const openEntries = options.whiteList ? [ options.whiteList ].flat().filter(admitsForeignReferrer) : [];
+  return openEntries.length || !(csrfChecked || options.whiteList) ? openEntries : undefined;
+}
+
+function csrfNote(options: AnyRecord): string {
+  return options.csrf ? 'csrf: true, but egg-security\'s csrf is off' : 'csrf: false and no whiteList';
 }
 
 /** Where an attacker's page can be: a name it registers, under a common top-level domain. */

@@ -491,7 +491,7 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(more, []);
     assert.deepEqual([ hit.severity, hit.target, hit.source, hit.message ], [ 'low', 'config.jsonp', 'config/config.prod.ts',
       '1 JSONP route(s) answer any site: GET /api/user; config.jsonp checks neither referrer nor CSRF token (csrf: false and no whiteList) (set in config/config.prod.ts): ' +
-      'a page on another site reads their data with a script tag (unless a route passes its own options to app.jsonp())' ]);
+      'a page on another site reads their data with a script tag' ]);
     assert.equal(securityOff.check(jsonpFacts({}, [ jsonpRoute('router') ]), prod).length, 1, 'router.use(app.jsonp()), egg-jsonp\'s default config');
     assert.match(securityOff.check(jsonpFacts({ csrf: true }, [ jsonpRoute('route') ], { csrf: { enable: false } }), prod)
       .find(found => found.target === 'config.jsonp')?.message ?? '', /\(csrf: true, but egg-security's csrf is off\)/);
@@ -500,6 +500,12 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
       assert.deepEqual(securityOff.check(jsonpFacts(jsonp, routes), prod), [], JSON.stringify(jsonp));
     }
     assert.deepEqual(securityOff.check(jsonpFacts({}, [ jsonpRoute('route') ]), dev), []);
+    // The options a route gives app.jsonp() are merged over config.jsonp (h76 F7).
+    const withCall = (options: unknown): RouteFact => ({ ...jsonpRoute('route'), jsonp: [{ options, calledAt: 'app/router.js:3' }] });
+    assert.deepEqual(securityOff.check(jsonpFacts({ csrf: false }, [ withCall({ whiteList: [ '.example.com' ] }) ]), prod), [], 'the route\'s own whiteList applies');
+    assert.deepEqual(securityOff.check(jsonpFacts({ csrf: false }, [ withCall({ callback: 'cb' }) ]), prod).map(found => found.target), [ 'config.jsonp' ]);
+    assert.deepEqual(securityOff.check(jsonpFacts({ whiteList: [ '.example.com' ] }, [ withCall({ csrf: false, whiteList: null }) ]), prod)
+      .map(found => `${found.target} ${found.source}`), [ 'route:GET /api/user app/router.js:3' ]);
   });
 
   it('SEN604: a checkAddress function protects; an empty ipBlackList does not', () => {
