@@ -321,6 +321,49 @@ describe('plugin trust (mm.app)', function() {
       assert.deepEqual(findings(app), []);
     });
 
+    it('the audit reports a registry it accepts only through the user\'s or the environment\'s npm config, which a boot without that config refuses; plugins.registries makes them agree (h74 F4)', async () => {
+      const registry = 'https://nexus.acme.example/repository/npm-group/';
+      const app = copyFixture('plugin-secure');
+      const lockfile = path.join(app, 'package-lock.json');
+      fs.writeFileSync(lockfile, fs.readFileSync(lockfile, 'utf8').replace('https://registry.npmjs.org/', registry));
+      // A CI machine's npm config: a temp ~/.npmrc, or npm_config_registry (npx sets it from NPM_CONFIG_USERCONFIG's file).
+      const home = tempDir('npm-home');
+      fs.writeFileSync(path.join(home, '.npmrc'), `registry=${registry}\n`);
+      const noUserConfig = () => {
+        for (const name of Object.keys(process.env)) if (name.toLowerCase() === 'npm_config_registry') mm(process.env, name, '');
+        mm(process.env, 'HOME', tempDir('empty-home'));
+      };
+      const audit = async () => {
+        const run = await sentinel([ 'audit', '--base-dir', app, '--env', 'prod', '--format', 'json' ]);
+        assert.equal(run.code, 0, run.stdout + run.stderr);
+        return (JSON.parse(run.stdout).findings as Array<Record<string, string>>).filter(hit => hit.ruleId === 'SEN103');
+      };
+      noUserConfig();
+      mm(process.env, 'HOME', home);
+      const [ fromHome, ...more ] = await audit();
+      assert.deepEqual([ fromHome?.severity, fromHome?.target, fromHome?.source, more.length ], [ 'medium', `registry:${registry}`, '~/.npmrc (registry)', 0 ]);
+      assert.equal(fromHome.message, `this audit accepts ${registry} only because ~/.npmrc (registry) names it, the user's or the environment's npm config ` +
+        '(npx and npm run set npm_config_registry from ~/.npmrc, NPM_CONFIG_USERCONFIG and the global npmrc): the lockfile URLs of 1 package(s) of 1 plugin(s) (tidy) ' +
+        'lie there, and a boot started without that config (a production image without the .npmrc) refuses each of those plugins (SEN103)');
+      assert.equal(fromHome.fix, `Add it to config.sentinel.plugins.registries (\`sentinel: { plugins: { registries: [ '${registry}' ] } }\`), or \`registry=${registry}\` ` +
+        'to the app\'s own .npmrc, so that the boot accepts it as this audit does.');
+      noUserConfig();
+      mm(process.env, 'npm_config_registry', registry);
+      assert.deepEqual((await audit()).map(hit => `${hit.severity} ${hit.source}`), [ 'medium npm_config_registry' ]);
+      // What the audit warns of: the boot of the same build without that config refuses the plugin.
+      noUserConfig();
+      mm.env('prod');
+      const refused = await expectRefused(app, /SEN103/);
+      assert.match(refused, /plugin tidy \(egg-tidy\)@2\.1\.0 was resolved from https:\/\/nexus\.acme\.example\/repository\/npm-group\/egg-tidy\/-\/egg-tidy-2\.1\.0\.tgz, on host nexus\.acme\.example, which is no registry the app installs from/);
+      // With the registry in the app's own config, boot and audit agree: nothing to report.
+      fs.writeFileSync(path.join(app, 'config/config.prod.ts'), `export default { sentinel: { plugins: { registries: [ '${registry}' ] } } };\n`);
+      const booted = await bootApp(app);
+      await booted.close();
+      assert.deepEqual(findings(app, 'SEN103'), []);
+      mm(process.env, 'HOME', home);
+      assert.deepEqual(await audit(), []);
+    });
+
     it('a lockfile that is not JSON is a finding naming the file and the fix, not a crash', async () => {
       const dir = copyFixture('plugin-unlocked');
       fs.writeFileSync(path.join(dir, 'package-lock.json'), '{ "lockfileVersion": 3, ');

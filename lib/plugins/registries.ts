@@ -19,6 +19,11 @@ export interface ConfiguredRegistry {
   url: string;
   /** The file and key that name it, e.g. `.npmrc (@acme:registry)`. */
   from: string;
+  /**
+   * Named by the user's or the environment's npm config (`~/.npmrc`, `npm_config_registry`, which npx and npm run set
+   * from the user's and the global npmrc), not by the app's files: a process started without that config lacks it.
+   */
+  user?: true;
 }
 
 /**
@@ -35,17 +40,17 @@ export function readConfiguredRegistries(dir: string, env: NodeJS.ProcessEnv = p
     }
   };
   const found: ConfiguredRegistry[] = [];
-  const npmrc = (file: string, shown: string) => {
+  const npmrc = (file: string, shown: string, user?: true) => {
     for (const line of read(file).split(/\r?\n/)) {
       const match = /^\s*((?:@[^:\s]+:)?registry)\s*=\s*["']?([^"'\s]+)/.exec(line);
-      if (match) found.push({ url: match[2], from: `${shown} (${match[1]})` });
+      if (match) found.push({ url: match[2], from: `${shown} (${match[1]})`, ...(user && { user }) });
     }
   };
   npmrc('.npmrc', '.npmrc');
-  if (home) npmrc(path.join(home, '.npmrc'), '~/.npmrc');
+  if (home) npmrc(path.join(home, '.npmrc'), '~/.npmrc', true);
   // npm reads its config variables in any case (Dockerfiles write NPM_CONFIG_REGISTRY).
   const variable = Object.keys(env).find(name => name.toLowerCase() === 'npm_config_registry' && env[name]);
-  if (variable) found.push({ url: env[variable] as string, from: variable });
+  if (variable) found.push({ url: env[variable] as string, from: variable, user: true });
   for (const line of read('.yarnrc').split(/\r?\n/)) {
     const match = /^\s*("?(?:@[^:\s"]+:)?registry"?)\s+["']?([^"'\s]+)/.exec(line);
     if (match) found.push({ url: match[2], from: `.yarnrc (${match[1].replace(/"/g, '')})` });

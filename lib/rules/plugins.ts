@@ -9,7 +9,7 @@ import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
-import { DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
+import { type ConfiguredRegistry, DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
 import type { Rule, RuleHit } from './types';
 
 function pluginOptions(facts: Facts): SentinelPluginsConfig {
@@ -172,9 +172,39 @@ function sourceProblem(resolved: string | undefined, registries: readonly string
   return `was resolved from ${displayUrl(resolved)}, on host ${new URL(resolved).host}, ${NO_REGISTRY}`;
 }
 
-/** The registries lockfile URLs may point into: npm's and yarn's, the app's .npmrc / .yarnrc ones and `plugins.registries`. */
-function allowedRegistries(facts: Facts): string[] {
-  return [ ...DEFAULT_REGISTRIES, ...facts.pluginTrust.configuredRegistries.map(entry => entry.url), ...pluginOptions(facts).registries ?? [] ];
+/**
+ * The registries lockfile URLs may point into: npm's and yarn's, the app's .npmrc / .yarnrc ones and `plugins.registries`,
+ * and, unless `appOnly`, those of the user's or the environment's npm config.
+ */
+function allowedRegistries(facts: Facts, appOnly = false): string[] {
+  const configured = facts.pluginTrust.configuredRegistries.filter(entry => !appOnly || !entry.user);
+  return [ ...DEFAULT_REGISTRIES, ...configured.map(entry => entry.url), ...pluginOptions(facts).registries ?? [] ];
+}
+
+/**
+ * In the audit: the registries of the user's or the environment's npm config (~/.npmrc, npm_config_registry, which npx
+ * and npm run set from the user's npmrc, NPM_CONFIG_USERCONFIG and the global npmrc) that alone accepted lockfile URLs
+ * of plugins, each with the plugins whose URLs lie there and how many packages. A CI machine has that config; the app's
+ * boot, in a production image without it, refuses those plugins (SEN103).
+ */
+function acceptedThroughUserConfig(facts: Facts): Array<{ registry: ConfiguredRegistry; plugins: string[]; packages: number }> {
+  const user = facts.pluginTrust.configuredRegistries.filter(entry => entry.user);
+  if (facts.builtins.packages.loadedBy !== 'audit' || !user.length) return [];
+  const appRegistries = allowedRegistries(facts, true);
+  const found = new Map<ConfiguredRegistry, { plugins: Set<string>; packages: Set<string> }>();
+  for (const plugin of judgedPlugins(facts)) {
+    const own = plugin.lock.state === 'locked' && plugin.lock.entry.resolved ? [{ package: plugin.package ?? plugin.name, resolved: plugin.lock.entry.resolved }] : [];
+    for (const source of [ ...own, ...plugin.dependencySources ?? [] ]) {
+      if (!source.resolved.startsWith('https:') || registryOf(source.resolved, appRegistries)) continue;
+      const registry = user.find(entry => registryOf(source.resolved, [ entry.url ]));
+      if (!registry) continue;
+      const seen = found.get(registry) ?? { plugins: new Set<string>(), packages: new Set<string>() };
+      found.set(registry, seen);
+      seen.plugins.add(plugin.name);
+      seen.packages.add(source.package);
+    }
+  }
+  return [ ...found ].map(([ registry, seen ]) => ({ registry, plugins: [ ...seen.plugins ], packages: seen.packages.size }));
 }
 
 const REGISTRY_FIX = 'If the host is a registry of yours, add its URL to `config.sentinel.plugins.registries` (or `registry=` in the ' +
@@ -223,7 +253,10 @@ export const pluginNotLocked: Rule = {
     'https://registry.npmjs.org/, https://registry.yarnpkg.com/, the public mirrors of npm (registry.npmmirror.com, cnpm, Tencent\'s, Huawei\'s), ' +
     'the `registry` and `@scope:registry` of the app\'s .npmrc and of the user\'s ~/.npmrc, `npm_config_registry`, ' +
     '`registry` of its .yarnrc, `npmRegistryServer` of its .yarnrc.yml, and `config.sentinel.plugins.registries`; a tarball ' +
-    'from any other host is whatever that host served when the lockfile was written. ' +
+    'from any other host is whatever that host served when the lockfile was written. `egg-sentinel audit` also reports (medium; low ' +
+    'in local/unittest) a registry it accepted only because the user\'s or the environment\'s npm config names it (~/.npmrc, ' +
+    '`npm_config_registry`, which npx and npm run set from the user\'s and the global npmrc, as on a CI machine): a boot started without ' +
+    'that config, as in a production image, refuses those plugins; `plugins.registries` makes the boot agree. ' +
     'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. A lockfile above the app (a ' +
     'workspace root) vouches only when it is this user\'s or root\'s and no other user can write it. No lockfile at all is one finding for ' +
     'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
@@ -259,6 +292,18 @@ export const pluginNotLocked: Rule = {
       hits.push({
         severity, target: `lockfile:${shown}`, source: shown,
         message: `no lockfile (${LOCKFILE_NAMES}) at or above ${dir}, which installed the plugin package(s) ${packages.join(', ')}: nothing pins their versions or contents`,
+      });
+    }
+    for (const { registry, plugins, packages } of acceptedThroughUserConfig(facts)) {
+      const url = displayUrl(registry.url);
+      hits.push({
+        severity: developmentEnv ? 'low' : 'medium', target: `registry:${url}`, source: registry.from,
+        message: `this audit accepts ${url} only because ${registry.from} names it, the user's or the environment's npm config ` +
+          `(npx and npm run set npm_config_registry from ~/.npmrc, NPM_CONFIG_USERCONFIG and the global npmrc): the lockfile URLs of ${packages} ` +
+          `package(s) of ${plugins.length} plugin(s) (${plugins.slice(0, 5).join(', ')}${plugins.length > 5 ? ', …' : ''}) lie there, and a boot ` +
+          'started without that config (a production image without the .npmrc) refuses each of those plugins (SEN103)',
+        fix: `Add it to config.sentinel.plugins.registries (\`sentinel: { plugins: { registries: [ '${url}' ] } }\`), or \`registry=${url}\` ` +
+          'to the app\'s own .npmrc, so that the boot accepts it as this audit does.',
       });
     }
     return hits;

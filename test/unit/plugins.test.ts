@@ -240,6 +240,22 @@ describe('SEN103 lockfile entries', () => {
     assert.deepEqual(hits.map(hit => /plugins\.registries/.test(hit.fix ?? '')), [ true, true, true, true, false, true ]);
   });
 
+  it('the audit reports a registry only the user\'s or the environment\'s npm config names, once, with its plugins; boot does not, nor the app\'s own registries (h74 F4)', () => {
+    const nexus = 'https://nexus.acme.dev/repository/npm/';
+    const facts = (loadedBy: 'boot' | 'audit', configuredRegistries: Array<{ url: string; from: string; user?: true }>) => withPlugins([
+      locked({ version: '1.0.0', integrity: 'sha512-x', resolved: `${nexus}egg-tidy/-/egg-tidy-1.0.0.tgz` }),
+      plugin({ name: 'view', package: 'egg-view', lock: { state: 'locked', lockfile: '/srv/fake/package-lock.json', entry: { version: '1.0.0', integrity: 'sha512-x' } },
+        dependencySources: [{ package: 'left', version: '1.0.0', resolved: `${nexus}left/-/left-1.0.0.tgz`, lockfile: '/srv/fake/package-lock.json' }] }),
+    ], {}, { pluginTrust: { configuredRegistries }, builtins: { packages: { installed: [], loadedBy, walkMs: 0 } } });
+    const user = [{ url: nexus, from: 'npm_config_registry', user: true as const }];
+    const hits = pluginNotLocked.check(facts('audit', user), PROD);
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [ `medium registry:${nexus} npm_config_registry` ]);
+    assert.match(hits[0].message, /the lockfile URLs of 2 package\(s\) of 2 plugin\(s\) \(tidy, view\) lie there/);
+    assert.deepEqual(pluginNotLocked.check(facts('audit', user), { ...PROD, developmentEnv: true }).map(hit => hit.severity), [ 'low' ]);
+    assert.deepEqual(pluginNotLocked.check(facts('boot', user), PROD), [], 'at boot the config the process has is what counts');
+    assert.deepEqual(pluginNotLocked.check(facts('audit', [ ...user, { url: nexus, from: '.npmrc (registry)' } ]), PROD), [], 'the app\'s .npmrc names it too');
+  });
+
   it('reads the registries of the app dir\'s .npmrc, .yarnrc and .yarnrc.yml; registryOf compares parsed URLs', () => {
     const dir = tempTree({
       '.npmrc': '; comment\nregistry=https://npm.acme.dev/\n@acme:registry = "https://scoped.acme.dev/npm/"\n//npm.acme.dev/:_authToken=${NPM_TOKEN}\nstrict-ssl=true\n',
@@ -258,8 +274,8 @@ describe('SEN103 lockfile entries', () => {
     // A build machine's registry: the user's ~/.npmrc and npm_config_registry (round 23).
     const home = tempTree({ '.npmrc': 'registry=https://artifactory.acme.dev/api/npm/npm/\n' });
     assert.deepEqual(readConfiguredRegistries(path.join(dir, 'missing'), { HOME: home, NPM_CONFIG_REGISTRY: 'https://nexus.acme.dev/repository/npm/' }), [
-      { url: 'https://artifactory.acme.dev/api/npm/npm/', from: '~/.npmrc (registry)' },
-      { url: 'https://nexus.acme.dev/repository/npm/', from: 'NPM_CONFIG_REGISTRY' },
+      { url: 'https://artifactory.acme.dev/api/npm/npm/', from: '~/.npmrc (registry)', user: true },
+      { url: 'https://nexus.acme.dev/repository/npm/', from: 'NPM_CONFIG_REGISTRY', user: true },
     ]);
     assert.equal(registryOf('https://registry.npmmirror.com/egg/-/egg-3.34.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmmirror.com/', 'a public mirror egg teams use');
     assert.equal(registryOf('https://registry.npmjs.org/a/-/a-1.0.0.tgz', DEFAULT_REGISTRIES), 'https://registry.npmjs.org/');
