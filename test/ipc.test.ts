@@ -1,6 +1,11 @@
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import mm from 'egg-mock';
-import { fixture } from './helpers';
+import { escapeRegExp } from '../lib/regexp';
+import { fixture, tempApp } from './helpers';
 
 describe('IPC signing under egg-mock (agent and app in one process)', () => {
   let app: ReturnType<typeof mm.app>;
@@ -52,6 +57,40 @@ describe('IPC signing and app lifecycle under egg-mock', () => {
       await app.ready();
       await app.close();
       assert.equal(process.listenerCount('message'), before, `after boot ${boot + 1}`);
+    }
+  });
+});
+
+describe('IPC key file in a run dir another cluster shares (black-box round 25, h74 F11)', () => {
+  afterEach(mm.restore);
+
+  it('the agent replacing the key of another running cluster warns, naming the file, that master\'s pid and the per-cluster secret; its own master\'s or a dead one\'s key does not', async () => {
+    const dir = tempApp('ipc-shared-run', { 'config/config.default.js': "module.exports = { keys: 'ipc-shared-run-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n" });
+    const keyFile = path.join(dir, 'run', 'sentinel-ipc.key');
+    const agentLog = path.join(dir, 'logs', 'ipc-shared-run', 'egg-agent.log');
+    // Under egg-mock the agent runs in this process: its master is this process's parent.
+    const boot = async (masterPid: number) => {
+      fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+      fs.writeFileSync(keyFile, JSON.stringify({ version: 1, masterPid, secret: crypto.randomBytes(32).toString('base64url') }), { mode: 0o600 });
+      fs.rmSync(path.join(dir, 'logs'), { recursive: true, force: true });
+      const app = mm.app({ baseDir: dir, cache: false });
+      await app.ready();
+      await app.close();
+      assert.equal(JSON.parse(fs.readFileSync(keyFile, 'utf8')).masterPid, process.ppid, 'the agent uses a key file of its own master');
+      // egg's loggers write asynchronously: the warning, if any, is written by the time the close is logged.
+      await new Promise(resolve => setTimeout(resolve, 500));
+      return fs.existsSync(agentLog) ? fs.readFileSync(agentLog, 'utf8') : '';
+    };
+    const dead = spawnSync(process.execPath, [ '-e', '' ]).pid;
+    try {
+      // This test process stands for the master of the other cluster: alive, and not this agent's master.
+      const shared = await boot(process.pid);
+      assert.match(shared, new RegExp(`WARN .*\\[egg-sentinel\\] ${escapeRegExp(keyFile)} held the IPC key of another cluster that is still running \\(master pid ${process.pid}\\) ` +
+        'and shares this run dir .*drop their own agent\'s messages \\(unknown-key\\)\\. Set the secret for each cluster \\(EGG_SENTINEL_IPC_SECRET from `npx egg-sentinel keygen`, ' +
+        'or config\\.sentinel\\.ipc\\.secret\\), or give each cluster its own config\\.rundir'));
+      for (const masterPid of [ process.ppid, dead ]) assert.doesNotMatch(await boot(masterPid), /held the IPC key of another cluster/, String(masterPid));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { dropStack } from '../quiet-error';
-import { readPrivateFile, writePrivateFile } from '../report/write';
+import { isAlive, readPrivateFile, writePrivateFile } from '../report/write';
 import { bitsPerChar } from '../secrets';
 import type { EnvelopeKeys } from './envelope';
 
@@ -193,6 +193,11 @@ export class Keyring implements EnvelopeKeys {
   currentKid = '';
   /** Where the signing secret came from, for the boot rules (never the value). */
   readonly source: 'config' | 'generated';
+  /**
+   * The agent replaced the key file of another cluster that is still running (its master's pid): the two share the
+   * run dir (a release's run/ symlinked to a shared one), and that cluster's workers re-forked from now on read this key.
+   */
+  replacedMasterPid?: number;
 
   private constructor(private readonly options: KeyringOptions, readonly keyFile: string) {
     this.source = options.secret ? 'config' : 'generated';
@@ -203,6 +208,7 @@ export class Keyring implements EnvelopeKeys {
     const ring = new Keyring(options, path.join(options.runDir, KEY_FILE));
     if (!options.secret) {
       const existing = readKeyFile(ring.keyFile);
+      if (existing && existing.masterPid !== process.ppid && isAlive(existing.masterPid)) ring.replacedMasterPid = existing.masterPid;
       if (!existing || existing.masterPid !== process.ppid) {
         const file: KeyFile = { version: 1, masterPid: process.ppid, secret: crypto.randomBytes(32).toString('base64url') };
         try {

@@ -32,6 +32,13 @@ export function startIpcGuard(target: IpcTarget, role: Role, ipc: SentinelIpcCon
   const runDir = typeof target.config.rundir === 'string' ? target.config.rundir : path.join(target.baseDir, 'run');
   const options = { runDir, secret: configuredSecret(ipc, process.env), previousSecrets: ipc.previousSecrets };
   const keyring = role === 'agent' ? Keyring.forAgent(options) : Keyring.forApp(options);
+  if (keyring.replacedMasterPid !== undefined) {
+    target.coreLogger.warn(`[egg-sentinel] ${keyring.keyFile} held the IPC key of another cluster that is still running (master pid ` +
+      `${keyring.replacedMasterPid}) and shares this run dir (a release's run/ symlinked to a shared one): this agent replaced it with ` +
+      'its own key, so the workers egg-cluster re-forks for that other cluster read this key and drop their own agent\'s messages ' +
+      `(unknown-key). Set the secret for each cluster (${SECRET_ENV_VAR} from \`npx egg-sentinel keygen\`, or config.sentinel.ipc.secret), ` +
+      'or give each cluster its own config.rundir');
+  }
   const guard = mode === 'off' ? undefined : new IpcGuard(role, keyring, {
     mode,
     encrypt: ipc.encrypt ?? IPC_DEFAULTS.encrypt,

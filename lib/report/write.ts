@@ -105,7 +105,8 @@ export function removeEarlierReport(file: string, { unlessLive = false } = {}): 
   return true;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid runs. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
