@@ -581,6 +581,8 @@ describe('threat 6: egg-security, the session cookie and development settings (S
   app.router.get('/api/open.jsonp', app.jsonp({ csrf: false, whiteList: null }), profile);
   app.router.get('/api/anchored.jsonp', app.jsonp({ whiteList: [ /^https:\\/\\/partner\\.example\\.com\\// ] }), profile);
   app.router.get('/api/callback.jsonp', app.jsonp({ callback: 'cb' }), profile);
+  app.router.use('/api/partner', app.jsonp({ csrf: false, whiteList: null }));
+  app.router.get('/api/partner/user', profile);
 };
 `,
     });
@@ -592,6 +594,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
         assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [
           'low route:GET /api/partner.jsonp app/router.js:4',
           'low route:GET /api/open.jsonp app/router.js:5',
+          'low route:GET /api/partner/user app/router.js:8',
         ]);
         assert.equal(hits[0].message, 'JSONP route GET /api/partner.jsonp answers any site: app.jsonp({ whiteList }) at app/router.js:4 overrides config.jsonp ' +
           '(egg-jsonp merges the options over it), and whiteList has /partner\\.example\\.com/, which egg-jsonp lets a referrer from a site anyone can register, ' +
@@ -603,14 +606,14 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       await withApp(dir, async app => {
         const steal = (route: string, referrer: string) => app.httpRequest().get(route).query({ callback: 'steal' }).set('referer', referrer);
         assert.match((await steal('/api/partner.jsonp', 'https://evil.example/partner.example.com').expect(200)).text, /steal\(\{"email":"alice@example\.com"\}\)/);
-        assert.match((await steal('/api/open.jsonp', 'https://evil.example/').expect(200)).text, /steal\(/);
+        for (const route of [ '/api/open.jsonp', '/api/partner/user' ]) assert.match((await steal(route, 'https://evil.example/').expect(200)).text, /steal\(/);
         for (const route of [ '/api/user.jsonp', '/api/anchored.jsonp', '/api/callback.jsonp' ]) await steal(route, 'https://evil.example/partner.example.com').expect(403);
       });
       // The audit's stand-in app.jsonp() records the same options (egg from this package's node_modules).
       fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(dir, 'node_modules'));
       const audit = await sentinel([ 'audit', '--env', 'prod', '--base-dir', dir ]);
       assert.deepEqual(audit.stdout.match(/where: route:\S+ \S+ at app\/router\.js:\d+/g)?.sort(), [
-        'where: route:GET /api/open.jsonp at app/router.js:5', 'where: route:GET /api/partner.jsonp at app/router.js:4' ], audit.stdout + audit.stderr);
+        'where: route:GET /api/open.jsonp at app/router.js:5', 'where: route:GET /api/partner.jsonp at app/router.js:4', 'where: route:GET /api/partner/user at app/router.js:8' ], audit.stdout + audit.stderr);
     } finally {
       mm.restore();
       fs.rmSync(dir, { recursive: true, force: true });

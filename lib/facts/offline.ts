@@ -367,10 +367,13 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlySet<string>; 
   return { getters, methods };
 }
 
-/** An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain). */
+/**
+ * An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain). It
+ * has no `router`, as no middleware does: koa-router's use() takes a function that has one for a nested router.
+ */
 function namedStandIn(name: string): unknown {
   return new Proxy({ [name]: function() {} }[name], {
-    get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') ? undefined : INERT),
+    get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
     apply: () => INERT,
   });
 }
