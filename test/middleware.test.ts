@@ -212,6 +212,33 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('tegg decorator controllers: routes @eggjs/tegg-controller-plugin registers in its didLoad hook, guarded with tegg\'s @Middleware (black-box round 26)', () => {
+    it('a route is named by its controller class file and method, and SEN404\'s fix gives tegg\'s @Middleware (h84 F2)', async () => {
+      await withApp(bootApp(fixture('mw-tegg')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        const routes = readReport(fixture('mw-tegg')).json.routes.map((route: { route: string; controller: string; chain: string }) => `${route.route} ${route.controller} ${route.chain.replace(/.* > /, '')}`);
+        assert.deepEqual(routes, [
+          'GET /admin/export app/module/admin/AdminController.ts#AdminController.export() route:adminOnly',
+          'GET /admin/reports/daily app/module/admin/ReportController.ts#ReportController.daily() route:adminOnly',
+          'GET /api/health app/module/api/ApiController.ts#ApiController.health() i18n',
+          'GET /api/me app/module/api/ApiController.ts#ApiController.me() auth',
+        ]);
+        await app.httpRequest().get('/admin/export').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+        await app.httpRequest().get('/admin/export').set(AUTHORIZED).set('x-role', 'admin').expect(200, /every customer record/);
+        await app.httpRequest().get('/admin/reports/daily').set(AUTHORIZED).expect(403);
+        await app.httpRequest().get('/api/me').expect(401);
+      });
+      const message = await expectRefused(fixture('mw-tegg-unguarded'), /SEN404/);
+      assert.match(message, /GET \/admin\/ops\/logs → app\/module\/ops\/OpsController\.ts#OpsController\.logs\(\) is protected but reaches the controller without its guard: adminOnly is neither in the global chain nor on this route/);
+      assert.match(message, /fix: {3}Give the route adminOnly \(tegg's `@Middleware\(adminOnly\)` on the class OpsController or on its method logs in app\/module\/ops\/OpsController\.ts, with a function of that name, or a global middleware/);
+      assert.doesNotMatch(message, /HTTPMethodRegister|app\.middleware\.adminOnly\(\)/);
+      // The hole is real: the logs are served to any signed-in user.
+      await withApp(bootReportOnly('mw-tegg-unguarded'), async app => {
+        assert.equal((await app.httpRequest().get('/admin/ops/logs').set(AUTHORIZED).expect(200)).body.servedBy, 'controller');
+      });
+    });
+  });
+
   describe('a handler put at the head of the chain in didReady, after the check (black-box round 25)', () => {
     it('on a developer machine: the changed chain is checked again, and the warning names the rules it fails', async () => {
       const baseDir = fixture('mw-late-head');

@@ -60,8 +60,10 @@ interface Registration {
   middleware: string[];
   /** Those of them named like one of the app's middleware factories without being made by it (imitatesFactory). */
   imitations: string[];
-  /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action. */
+  /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action (or a tegg controller's method). */
   fullPath?: string;
+  /** @eggjs/tegg-controller-plugin registered it for a method of a decorator controller (teggActions). */
+  tegg?: true;
   handlerName: string;
   /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
   site?: string;
@@ -102,6 +104,7 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   const modules = loadEggModules(loader.eggPaths ?? []);
   watchRouters(app);
   recordJsonpCalls(app);
+  recordTeggActions(app);
   recordRegistrations(app, modules, eggRouterPrototype(modules));
   // The functions egg's loader puts into the chain, from coreMiddleware and appMiddleware: only they are those middleware.
   const loadMiddleware = loader.loadMiddleware;
@@ -391,13 +394,15 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const before = target.stack.length;
     const result = register.apply(target, args);
     const handler = resolveHandler(app.controller, handlers[handlers.length - 1]);
-    const fullPath = handler?.[FULLPATH];
+    const teggAction = handler && teggActions.get(handler);
+    const fullPath = teggAction ?? handler?.[FULLPATH];
     const routeMiddleware = handlers.slice(0, -1);
     const registration: Registration = {
       middleware: routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) && extensionName(app, fn)) || functionName(fn)),
       // A function a plugin caches as an extension (egg-jwt's app.jwt) is that extension, whatever it is named.
       imitations: routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
+      ...(teggAction && { tegg: true as const }),
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
       // router.use(app.jsonp()) registers the function as the layer's handler.
@@ -415,6 +420,49 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     noteUnowned(target);
     return register.apply(target, args);
   });
+}
+
+/**
+ * The handlers @eggjs/tegg-controller-plugin makes for the methods of decorator controllers (`@HTTPController`), as
+ * `<class file>#<Class.method()>`: it registers each on app.router in its didLoad hook with an anonymous function
+ * that looks the controller up per request, which says nothing of the class.
+ */
+const teggActions = new WeakMap<object, string>();
+/** The npm package of tegg's controller plugin, and the module of it that makes a route's handler. */
+const TEGG_CONTROLLER_PACKAGE = '@eggjs/tegg-controller-plugin';
+const TEGG_METHOD_REGISTER = './lib/impl/http/HTTPMethodRegister';
+const wrappedTeggRegisters = new WeakSet<object>();
+
+interface TeggMethodRegister {
+  proto?: { filepath?: unknown; clazz?: { name?: unknown } };
+  controllerMeta?: { controllerName?: unknown };
+}
+
+/**
+ * Wraps `createHandler` of the enabled @eggjs/tegg-controller-plugin's HTTPMethodRegister (the module its app.js
+ * loaded), so each handler it makes is known by the decorator controller's file, class and method.
+ */
+function recordTeggActions(app: RecordTarget): void {
+  const plugin = Object.values(app.plugins ?? {}).find(entry => entry.enable !== false && entry.package === TEGG_CONTROLLER_PACKAGE);
+  if (!plugin || typeof plugin.path !== 'string') return;
+  let prototype: Record<string, unknown> | undefined;
+  try {
+    const exported = createRequire(path.join(pluginPackageDir(plugin.path), 'package.json'))(TEGG_METHOD_REGISTER) as { HTTPMethodRegister?: { prototype?: Record<string, unknown> } };
+    prototype = exported.HTTPMethodRegister?.prototype;
+  } catch {
+    return; // another layout: its routes keep the site of their registration
+  }
+  const createHandler = prototype?.createHandler;
+  // Once per copy of the module: every app of the process that loads it shares it.
+  if (!prototype || typeof createHandler !== 'function' || wrappedTeggRegisters.has(prototype)) return;
+  wrappedTeggRegisters.add(prototype);
+  prototype.createHandler = function createHandlerRecorded(this: TeggMethodRegister, methodMeta: { name?: unknown }, ...rest: unknown[]) {
+    const handler: unknown = createHandler.call(this, methodMeta, ...rest);
+    const file = this.proto?.filepath;
+    const className = this.proto?.clazz?.name || this.controllerMeta?.controllerName;
+    if (typeof handler === 'function' && typeof file === 'string' && typeof className === 'string') teggActions.set(handler, `${file}#${className}.${String(methodMeta?.name)}()`);
+    return handler;
+  };
 }
 
 /** The route layers of an app when its routes were collected, with how many functions each held, by the app's router owner. */
@@ -1036,7 +1084,7 @@ function routeLevelNames(layer: RouterLayer, registration: Registration | undefi
 function controllerFact(registration: Registration, relative: (file: string) => string): ControllerFact {
   if (registration.fullPath) {
     const hash = registration.fullPath.lastIndexOf('#');
-    return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1) };
+    return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1), ...(registration.tegg && { tegg: true as const }) };
   }
   return { action: registration.handlerName, registeredAt: relativeSite(registration.site, relative) };
 }

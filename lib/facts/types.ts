@@ -105,6 +105,11 @@ export interface ControllerFact {
   file?: string;
   /** `app/router.ts:12`: where an inline handler (no controller file) was registered. */
   registeredAt?: string;
+  /**
+   * A method of a tegg decorator controller (`@HTTPController`), which @eggjs/tegg-controller-plugin registered: its
+   * route middleware is what tegg's `@Middleware()` gives the class or the method.
+   */
+  tegg?: true;
 }
 
 /** An `app.jsonp(options)` call (egg-jsonp) whose middleware runs for a route: egg-jsonp merges its options over config.jsonp. */

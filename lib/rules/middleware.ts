@@ -486,7 +486,8 @@ export const unprotectedRoute: Rule = {
   description: 'A route covered by `config.sentinel.routes.protect` and not listed in `routes.public` reaches its controller ' +
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
-    'method, recorded when the route was registered) and why the guard does not run. A protected path that egg\'s siteFile ' +
+    'method, recorded when the route was registered; for a tegg decorator controller that @eggjs/tegg-controller-plugin registers, ' +
+    'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
     'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
@@ -509,7 +510,7 @@ export const unprotectedRoute: Rule = {
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
-        fix: `Give the route ${missing.join(' and ')} (\`router.${routeVerb(target.route)}(path, ${missing.map(guard => `app.middleware.${guard}()`).join(', ')}, controller)\`, ` +
+        fix: `Give the route ${missing.join(' and ')} (${routeGuardFix(target.route, missing)}, ` +
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
@@ -581,6 +582,17 @@ function staticPrefixGaps(facts: Facts): RuleHit[] {
       fix: `Serve those files from a controller behind ${listed(missing)} (\`ctx.body = fs.createReadStream(…)\` after a check), or give the static dir a prefix outside the protected paths, or list \`${prefix}**\` in \`config.sentinel.routes.public\` with a reason.`,
     }];
   });
+}
+
+/**
+ * How to give a route its guards where it is registered: on egg's router, `router.get(path, app.middleware.auth(),
+ * controller)`; for a tegg decorator controller's method, tegg's `@Middleware(auth)` on its class or the method.
+ */
+function routeGuardFix(route: RouteFact, guards: string[]): string {
+  const { controller } = route;
+  if (!controller?.tegg) return `\`router.${routeVerb(route)}(path, ${guards.map(guard => `app.middleware.${guard}()`).join(', ')}, controller)\``;
+  const [ className, method ] = controller.action.replace(/\(\)$/, '').split('.');
+  return `tegg's \`@Middleware(${guards.join(', ')})\` on the class ${className} or on its method ${method} in ${controller.file}, with a function of that name`;
 }
 
 /** The router method that registers a route like this one, for fix texts: `get`, `post`, `all`. */
