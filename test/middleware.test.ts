@@ -237,6 +237,21 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.equal((await app.httpRequest().get('/admin/ops/logs').set(AUTHORIZED).expect(200)).body.servedBy, 'controller');
       });
     });
+
+    it('an app half-way to tegg: a tegg module\'s adminOnly given with @Middleware is tegg route middleware, known by its name beside the egg middleware adminOnly (h84 F3)', async () => {
+      await withApp(bootApp(fixture('mw-tegg-mixed')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        const chains = readReport(fixture('mw-tegg-mixed')).json.routes.map((route: { route: string; chain: string }) => `${route.route} ${route.chain.replace(/.* > /, '')}`);
+        assert.deepEqual(chains.sort(), [ 'GET /admin/legacy route:adminOnly', 'GET /admin/stats/overview route:adminOnly', 'GET /api/health i18n' ]);
+        // Each guard runs: the egg middleware on the classic route, the tegg module's function on the tegg route.
+        await app.httpRequest().get('/admin/legacy').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+        await app.httpRequest().get('/admin/stats/overview').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+        await app.httpRequest().get('/admin/stats/overview').set(AUTHORIZED).set('x-role', 'admin').expect(200, /signups/);
+      });
+      // A tegg route given no guard at all in such an app (mw-tegg-unguarded has the egg adminOnly too) is still SEN404.
+      const message = await expectRefused(fixture('mw-tegg-unguarded'), /SEN404/);
+      assert.match(message, /GET \/admin\/ops\/logs → .* reaches the controller without its guard: adminOnly is neither in the global chain nor on this route/);
+    });
   });
 
   describe('a handler put at the head of the chain in didReady, after the check (black-box round 25)', () => {

@@ -399,8 +399,10 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const routeMiddleware = handlers.slice(0, -1);
     const registration: Registration = {
       middleware: routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) && extensionName(app, fn)) || functionName(fn)),
-      // A function a plugin caches as an extension (egg-jwt's app.jwt) is that extension, whatever it is named.
-      imitations: routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
+      // A function a plugin caches as an extension (egg-jwt's app.jwt) is that extension, whatever it is named. tegg's
+      // @Middleware gives a decorator controller's route a function when its module loads, before any app exists: it is
+      // tegg route middleware, known by its name whether or not an egg middleware has that name.
+      imitations: teggAction ? [] : routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
       handlerName: functionName(handler),
