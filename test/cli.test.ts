@@ -343,6 +343,25 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       }
     });
 
+    it('tegg decorator controllers, registered in a didLoad hook the audit does not run: a guard only their @Middleware gives is no high SEN406, and the audit says their routes were not checked (black-box round 26, h84 F1)', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-tegg'), '--env', 'prod' ]);
+      assert.equal(run.code, 0, run.stdout);
+      const policy = report.findings.filter((finding: any) => finding.ruleId === 'SEN406').map((finding: any) => `${finding.severity} ${finding.target}`);
+      assert.deepEqual(policy, [ 'medium config.sentinel.routes.protect[1].by[0]', 'medium config.sentinel.routes.protect[1].paths[0]', 'low config.sentinel.routes.public[0].path' ]);
+      const guard = report.findings.find((finding: any) => finding.target === 'config.sentinel.routes.protect[1].by[0]');
+      assert.match(guard.message, /^"adminOnly" is no middleware the audit saw, nor given to a route it saw; known: .*; a guard given only to routes registered later is seen at boot only \(the audit runs no didLoad or later hook, where @eggjs\/tegg-controller-plugin \(plugin teggController\) registers routes/);
+      assert.match(guard.fix, /^If only routes registered in a boot hook \(such as tegg's decorator controllers\) get adminOnly \(`@Middleware\(adminOnly\)`\), keep the entry/);
+      assert.doesNotMatch(report.findings.map((finding: any) => finding.fix).join('\n'), /remove the entry/);
+      assert.equal(report.audit.warnings.length, 1);
+      assert.match(report.audit.warnings[0], /^@eggjs\/tegg-controller-plugin \(plugin teggController\) registers the routes of its decorator controllers \(@HTTPController, @HTTPMethod\), with the functions tegg's @Middleware gives them, in its didLoad hook, which the audit does not run: those routes were not checked .*the boot check judges every route/);
+      // A name that only misspells a middleware the audit knows stays high: the mixed app's egg middleware is adminOnly
+      // (EGG_APP_CONFIG may set config.sentinel in unittest only).
+      const misspelt = { sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/admin/**' ], by: [ 'admin_only' ] }] } } };
+      const typo = await auditJson([ '--base-dir', fixture('mw-tegg-mixed'), '--env', 'unittest', '--fail-on', 'high' ], { EGG_APP_CONFIG: JSON.stringify(misspelt) });
+      assert.equal(typo.run.code, 1, typo.run.stdout);
+      assert.match(typo.report.findings.find((finding: any) => finding.ruleId === 'SEN406' && finding.severity === 'high')?.message ?? '', /^"admin_only" is no middleware of this app \(did you mean "adminOnly"\?/);
+    });
+
     it('egg\'s guides\' timing middleware and error handler unshifted into coreMiddleware pass the audit as they boot; one that can answer does not', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('mw-core-unshift-timing'), '--env', 'prod' ]);
       assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], run.stdout);

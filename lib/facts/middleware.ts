@@ -432,6 +432,22 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
 const teggActions = new WeakMap<object, string>();
 /** The npm package of tegg's controller plugin, and the module of it that makes a route's handler. */
 const TEGG_CONTROLLER_PACKAGE = '@eggjs/tegg-controller-plugin';
+
+/**
+ * Plugins known to register routes in a boot hook from didLoad on, which `egg-sentinel audit` does not run, by
+ * package: what they register there.
+ */
+const HOOK_ROUTE_PLUGINS: Readonly<Record<string, string>> = {
+  [TEGG_CONTROLLER_PACKAGE]: 'the routes of its decorator controllers (@HTTPController, @HTTPMethod), with the functions tegg\'s @Middleware gives them, in its didLoad hook',
+};
+
+/** The enabled plugins of HOOK_ROUTE_PLUGINS: `@eggjs/tegg-controller-plugin (plugin teggController)` and what it registers. */
+export function hookRoutePlugins(plugins: Iterable<{ name?: unknown; package?: unknown; enable?: unknown }>): Array<{ plugin: string; registers: string }> {
+  return [ ...plugins ].flatMap(plugin => {
+    const registers = typeof plugin.package === 'string' && plugin.enable !== false && Object.hasOwn(HOOK_ROUTE_PLUGINS, plugin.package) ? HOOK_ROUTE_PLUGINS[plugin.package] : undefined;
+    return registers ? [{ plugin: `${plugin.package} (plugin ${String(plugin.name)})`, registers }] : [];
+  });
+}
 const TEGG_METHOD_REGISTER = './lib/impl/http/HTTPMethodRegister';
 const wrappedTeggRegisters = new WeakSet<object>();
 

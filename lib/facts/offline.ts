@@ -21,7 +21,7 @@ import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { hookRoutePlugins, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import { changedKeyPaths, recordConfigWrites } from '../config-changes';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
@@ -174,6 +174,10 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   await step('listing middleware', () => loader.loadMiddleware({ initializer: (exports, file) => standInFactory(exports, file.pathName) }));
   await step('loading controllers', () => loader.loadController());
   await step('loading app/router', () => loader.loadRouter());
+  for (const { plugin, registers } of hookRoutePlugins(Object.values(loader.plugins))) {
+    (options.notice ?? options.warn)(`${plugin} registers ${registers}, which the audit does not run: those routes were not checked (neither their guards nor ` +
+      'the policy\'s patterns and public entries for them); the boot check judges every route, theirs included');
+  }
 
   const router = app.get('router') as NonNullable<EggLike['router']> & { middleware(): NamedFunction };
   // egg 4 appends the router's middleware (`routerMiddleware`) at the end of loadMiddleware; egg 3 in a beforeStart

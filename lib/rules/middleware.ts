@@ -4,6 +4,7 @@
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
 import { staticDirEntries } from '../facts/files';
+import { hookRoutePlugins } from '../facts/middleware';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
 import { escapeRegExp } from '../regexp';
 import type { Rule, RuleHit } from './types';
@@ -694,8 +695,10 @@ export const unmatchedPolicyEntry: Rule = {
     'nothing, silently. High. A `routes.public` entry that matches no route (or none of its methods) is a stale exception ' +
     'that would make a future route public without review: medium. Names and routes are only known once the app is loaded, ' +
     'so this is a finding rather than a config validation error. `egg-sentinel audit` sees only the routes registered up ' +
-    'to app/router (no later boot hook, plugins\' extensions as stand-ins): there a pattern that matches no route is one ' +
-    'level lower (medium, low), since boot judges it in full.',
+    'to app/router (no later boot hook, such as the didLoad hook in which @eggjs/tegg-controller-plugin registers tegg\'s decorator ' +
+    'controllers; plugins\' extensions as stand-ins): there a pattern that matches no route, and a `protect[].by` name that is ' +
+    'no middleware and no function given to a route it saw (a guard tegg\'s `@Middleware` gives), is one level lower (medium, low), ' +
+    'since boot judges it in full; a `by` name that differs from a known middleware only in case or `_` stays high.',
   fix: 'Correct the name or pattern (the report lists the middleware chain and the route table), or remove the entry.',
   check: appOnly(facts => {
     const policy = policyOf(facts);
@@ -705,17 +708,30 @@ export const unmatchedPolicyEntry: Rule = {
     const hits: RuleHit[] = [];
     // egg records a list's file for the list as a whole: `sentinel.routes.protect` for `…protect[1].by[0]`.
     const sourceOf = (at: string) => facts.provenance(at.replace(/^config\./, '').replace(/\[.*$/, ''));
-    const name = (at: string, value: string) => {
+    // The audit sees the routes registered up to app/router: one a later boot hook (didLoad) or a plugin's extension adds
+    // is seen at boot only, so there a pattern matching nothing is one level lower (boot judges it in full).
+    const audit = facts.builtins.packages.loadedBy === 'audit';
+    const hookRoutes = audit ? hookRoutePlugins(facts.plugins).map(({ plugin }) => plugin) : [];
+    const unseen = `the audit runs no didLoad or later hook${hookRoutes.length ? `, where ${listed(hookRoutes)} registers routes` : ''}, and a plugin's app/extend code, ` +
+      'such as egg-passport\'s app.passport.mount(), only as a stand-in that registers nothing; boot checks every route';
+    // What to do with an entry only such routes may need: keep it, rather than delete a guard the boot enforces.
+    const keepIfLater = (entry: string, what: string) => `If only routes registered in a boot hook (such as tegg's decorator controllers) ${what}, keep the entry: ` +
+      `the boot checks every route and reports ${entry} that nothing matches there. Otherwise correct it (the report lists the middleware chain and the route table).`;
+    const name = (at: string, value: string, givenToRoutes = false) => {
       if (known.has(value) || GROUP_SELECTORS[value]) return;
       const similar = [ ...known ].find(other => looseName(other) === looseName(value));
       // egg names app/middleware/api_key_auth.js `apiKeyAuth`: a policy written with the file name needs saying why.
       const fileName = similar && value.includes('_') ? ` egg names a middleware after its camel-cased file name: ${value} → ${similar}` : '';
+      // A guard may be a function given only to routes the audit cannot see (tegg's @Middleware): one level lower there,
+      // unless the name is a misspelling of a known one.
+      const unseenGuard = audit && givenToRoutes && !similar;
       hits.push({
-        severity: 'high',
+        severity: unseenGuard ? 'medium' : 'high',
         target: at,
         source: sourceOf(at),
-        message: `"${value}" is no middleware of this app${similar ? ` (did you mean "${similar}"?${fileName})` : ''}; ` +
-          `known: ${[ ...known ].sort().join(', ')}`,
+        message: `"${value}" is no middleware ${unseenGuard ? 'the audit saw, nor given to a route it saw' : 'of this app'}${similar ? ` (did you mean "${similar}"?${fileName})` : ''}; ` +
+          `known: ${[ ...known ].sort().join(', ')}${unseenGuard ? `; a guard given only to routes registered later is seen at boot only (${unseen})` : ''}`,
+        ...(unseenGuard && { fix: keepIfLater('a name', `get ${value} (\`@Middleware(${value})\`)`) }),
       });
     };
     policy.required.forEach((value, index) => name(`config.sentinel.middleware.required[${index}]`, value));
@@ -735,17 +751,16 @@ export const unmatchedPolicyEntry: Rule = {
       const match = compileRoutePattern(pattern);
       return facts.routes.filter(route => match(route.path));
     };
-    // The audit sees the routes registered up to app/router: one a later boot hook (didLoad) or a plugin's extension adds
-    // is seen at boot only, so there a pattern matching nothing is one level lower (boot judges it in full).
-    const audit = facts.builtins.packages.loadedBy === 'audit';
-    const noRoute = audit ? 'matches no route the audit saw (the audit runs no didLoad or later hook, and a plugin\'s app/extend code, ' +
-      'such as egg-passport\'s app.passport.mount(), only as a stand-in that registers nothing; boot checks every route)' : 'matches no route of this app';
+    const noRoute = audit ? `matches no route the audit saw (${unseen})` : 'matches no route of this app';
     (policy.routes.protect ?? []).forEach((entry, index) => {
       const at = `config.sentinel.routes.protect[${index}]`;
-      entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value));
+      entry.by.forEach((value, item) => name(`${at}.by[${item}]`, value, true));
       entry.paths.forEach((pattern, item) => {
         if (pattern !== '**' && !protectsRoute(pattern)) {
-          hits.push({ severity: audit ? 'medium' : 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" ${noRoute}, so it protects nothing` });
+          hits.push({
+            severity: audit ? 'medium' : 'high', target: `${at}.paths[${item}]`, source: sourceOf(at), message: `"${pattern}" ${noRoute}, so it protects nothing`,
+            ...(audit && { fix: keepIfLater('a pattern', 'match it') }),
+          });
         }
       });
     });
@@ -763,6 +778,7 @@ export const unmatchedPolicyEntry: Rule = {
           severity: audit && !routes.length ? 'low' : 'medium',
           target: where,
           source: sourceOf(where),
+          ...(audit && !routes.length && { fix: keepIfLater('an entry', 'match it') }),
           message: routes.length ?
             `"${pattern}" matches ${routes.map(routeLabel).join(', ')}, none of which answers ${methods.join(', ')}: the exception is stale` :
             `"${pattern}" ${noRoute}: a stale exception would make a future route with this path public without review`,

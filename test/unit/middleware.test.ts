@@ -713,6 +713,30 @@ describe('SEN406 policy entries that match nothing', () => {
   });
 });
 
+describe('SEN406 guard names in the audit, which sees no route registered in didLoad (black-box round 26, h84 F1)', () => {
+  const policy = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/admin/**' ], by: [ 'adminOnly', 'Auth' ] }] }, middleware: { required: [ 'adminOnly' ] } };
+  const audited = (facts: Facts): Facts => ({ ...facts, builtins: { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const } } });
+  const tegg = { name: 'teggController', enable: true, package: '@eggjs/tegg-controller-plugin' };
+
+  it('a protect guard no middleware or seen route has is medium in the audit, naming tegg\'s plugin when enabled; a misspelling, a required name and the boot stay high', () => {
+    const facts = factsWith(policy, { availableMiddleware: [ 'auth' ], routes: [ route('/admin/x', []) ], plugins: [{ name: 'security', enable: true }, tegg ] });
+    const severities = (hits: ReturnType<typeof run>) => hits.map(hit => `${hit.target} ${hit.severity}`);
+    assert.deepEqual(severities(run(unmatchedPolicyEntry, facts)), [
+      'config.sentinel.middleware.required[0] high', 'config.sentinel.routes.protect[1].by[0] high', 'config.sentinel.routes.protect[1].by[1] high',
+    ]);
+    const inAudit = run(unmatchedPolicyEntry, audited(facts));
+    assert.deepEqual(severities(inAudit), [
+      'config.sentinel.middleware.required[0] high', 'config.sentinel.routes.protect[1].by[0] medium', 'config.sentinel.routes.protect[1].by[1] high',
+    ]);
+    assert.match(inAudit[1].message, /^"adminOnly" is no middleware the audit saw, nor given to a route it saw; known: auth, bodyParser, meta, securities; a guard given only to routes registered later is seen at boot only \(the audit runs no didLoad or later hook, where @eggjs\/tegg-controller-plugin \(plugin teggController\) registers routes, and/);
+    assert.match(inAudit[1].fix ?? '', /keep the entry: the boot checks every route/);
+    assert.match(inAudit[2].message, /^"Auth" is no middleware of this app \(did you mean "auth"\?\)/);
+    assert.equal(inAudit[2].fix, undefined);
+    const withoutTegg = run(unmatchedPolicyEntry, audited({ ...facts, plugins: [{ name: 'security', enable: true }, { ...tegg, enable: false }] }));
+    assert.match(withoutTegg[1].message, /\(the audit runs no didLoad or later hook, and a plugin's app\/extend code/);
+  });
+});
+
 describe('SEN406 hints', () => {
   it('a file-style name gets the middleware egg loads from that file (app/middleware/api_key_auth.js → apiKeyAuth)', () => {
     const facts = factsWith({ middleware: { required: [ 'api_key_auth', 'rate_limit', 'ApiKeyAuth', 'apiKey' ] } }, { availableMiddleware: [ 'apiKeyAuth', 'rateLimit' ] });
