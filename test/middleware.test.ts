@@ -254,6 +254,22 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('router.redirect() under a protected path (black-box round 26, h84 F4)', () => {
+    it('a redirect route serves no data: no SEN404, named as the redirect in the route table; an unguarded route beside it still is', async () => {
+      const message = await expectRefused(fixture('mw-redirect'), /SEN404/);
+      assert.match(message, /GET \/admin\/legacy → app\/controller\/admin\.ts#AdminController\.index\(\) is protected but reaches the controller without its guard/);
+      assert.doesNotMatch(message, /ALL \/admin\b/);
+      await withApp(bootReportOnly('mw-redirect'), async app => {
+        const redirect = readReport(fixture('mw-redirect')).json.routes.find((route: { route: string }) => route.route === 'ALL /admin');
+        assert.match(redirect?.controller ?? '', /^redirect to \/admin\/export registered at app\/router\.ts:\d+$/);
+        // It answers with the redirect only; what it points at refuses a caller without adminOnly's role.
+        await app.httpRequest().get('/admin').set(AUTHORIZED).expect(301).expect('location', '/admin/export');
+        await app.httpRequest().get('/admin/export').set(AUTHORIZED).expect(403, /refusedBy.*adminOnly/);
+        assert.equal((await app.httpRequest().get('/admin/legacy').set(AUTHORIZED).expect(200)).body.servedBy, 'controller');
+      });
+    });
+  });
+
   describe('a handler put at the head of the chain in didReady, after the check (black-box round 25)', () => {
     it('on a developer machine: the changed chain is checked again, and the warning names the rules it fails', async () => {
       const baseDir = fixture('mw-late-head');
@@ -602,13 +618,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('routes of egg-router-plus namespaces (routers of their own) are checked, with their namespace middleware', async () => {
       const message = await expectRefused(fixture('mw-namespace'), /SEN404/);
       assert.match(message, /GET \/api\/open .*app\/controller\/user\.ts#UserController\.list\(\)/);
-      assert.match(message, /\/old-open → inline handler .* registered at app\/router\.ts:9/, 'the app\'s line, not egg-router-plus\'s');
-      assert.doesNotMatch(message, /GET \/admin\/users/);
+      // A router.redirect() route serves no data (black-box round 26, h84 F4): not reported.
+      assert.doesNotMatch(message, /GET \/admin\/users|\/old-open/);
       await withApp(bootReportOnly('mw-namespace'), async app => {
         await app.httpRequest().get('/admin/users').expect(401);
         assert.equal((await app.httpRequest().get('/api/open').expect(200)).body.servedBy, 'controller');
         const { json } = readReport(fixture('mw-namespace'));
         assert.match(json.routes.find((route: { route: string }) => route.route === 'GET /admin/users').chain, /i18n > route:auth$/);
+        assert.equal(json.routes.find((route: { route: string }) => route.route === 'ALL /old-open').controller, 'redirect to /api/open registered at app/router.ts:9', 'the app\'s line, not egg-router-plus\'s');
         // Each namespace router is mounted by a middleware of egg-router-plus's, listed as a router.
         assert.deepEqual(json.middleware.filter((entry: { group: string }) => entry.group === 'router').length, 3);
       });

@@ -64,6 +64,8 @@ interface Registration {
   fullPath?: string;
   /** @eggjs/tegg-controller-plugin registered it for a method of a decorator controller (teggActions). */
   tegg?: true;
+  /** `router.redirect(path, destination)` registered it: the destination as given (a path or a route's name). */
+  redirectsTo?: string;
   handlerName: string;
   /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
   site?: string;
@@ -230,12 +232,17 @@ function loadedAppFiles(baseDir: string | undefined): Map<string, string> {
 /** Dispatch methods already wrapped, by the prototype that defines them. */
 const wrappedDispatch = new WeakSet<object>();
 
+/** The object on `start`'s prototype chain (itself included) that defines `name`: where a class's method is wrapped once for all. */
+function definingPrototype(start: object, name: string): Record<string, unknown> | null {
+  let holder: object | null = start;
+  while (holder && !Object.prototype.hasOwnProperty.call(holder, name)) holder = Object.getPrototypeOf(holder) as object | null;
+  return holder as Record<string, unknown> | null;
+}
+
 /** Wraps `routes`/`middleware` where a router class defines them, to note a router no recorder owns as it hands out its dispatch. */
 function noteDispatchingRouters(prototype: object): void {
   for (const name of [ 'routes', 'middleware' ] as const) {
-    let holder: object | null = prototype;
-    while (holder && !Object.prototype.hasOwnProperty.call(holder, name)) holder = Object.getPrototypeOf(holder) as object | null;
-    const methods = holder as Record<string, unknown> | null;
+    const methods = definingPrototype(prototype, name);
     const original = methods?.[name];
     if (!methods || typeof original !== 'function' || wrappedDispatch.has(original)) continue;
     const wrapped = function dispatchNoted(this: RecordedRouter, ...args: unknown[]) {
@@ -305,13 +312,11 @@ function noteUnowned(router: RecordedRouter): void {
  * wrapper serves every router of the class; a class already wrapped is left as it is.
  */
 function wrapRegister(start: object, around: (router: RecordedRouter, args: unknown[], register: RecordedRouter['register']) => unknown): void {
-  let holder: object | null = start;
-  while (holder && !Object.prototype.hasOwnProperty.call(holder, 'register')) holder = Object.getPrototypeOf(holder) as object | null;
+  const holder = definingPrototype(start, 'register');
   if (!holder || wrappedRegisters.has(holder)) return;
   wrappedRegisters.add(holder);
-  const methods = holder as RecordedRouter;
-  const register = methods.register;
-  methods.register = function registerWrapped(this: RecordedRouter, ...args: unknown[]) {
+  const register = holder.register as RecordedRouter['register'];
+  holder.register = function registerWrapped(this: RecordedRouter, ...args: unknown[]) {
     return around(this, args, register);
   };
 }
@@ -405,6 +410,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       imitations: teggAction ? [] : routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
+      ...(redirecting !== undefined && { redirectsTo: redirecting }),
       handlerName: functionName(handler),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
       // router.use(app.jsonp()) registers the function as the layer's handler.
@@ -414,6 +420,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     recorded.add(target);
     return result;
   });
+  wrapRedirect(router);
   // Wrapped where the router class defines it, so every router of the app records, not only app.router.
   wrapRegister(router, (target, args, register) => {
     const record = target.app && recorders.get(target.app);
@@ -480,6 +487,27 @@ function recordTeggActions(app: RecordTarget): void {
     const className = this.proto?.clazz?.name || this.controllerMeta?.controllerName;
     if (typeof handler === 'function' && typeof file === 'string' && typeof className === 'string') teggActions.set(handler, `${file}#${className}.${String(methodMeta?.name)}()`);
     return handler;
+  };
+}
+
+/** The destination of the `router.redirect()` call under way: the route it registers (with `all()`) only redirects there. */
+let redirecting: string | undefined;
+const wrappedRedirects = new WeakSet<object>();
+
+/** Wraps `redirect` where egg's router class defines it, so the route each call registers is known as a redirect. */
+function wrapRedirect(start: object): void {
+  const holder = definingPrototype(start, 'redirect');
+  const redirect = holder?.redirect;
+  if (!holder || typeof redirect !== 'function' || wrappedRedirects.has(holder)) return;
+  wrappedRedirects.add(holder);
+  holder.redirect = function redirectRecorded(this: unknown, source: unknown, destination: unknown, ...rest: unknown[]) {
+    const outer = redirecting;
+    redirecting = String(destination);
+    try {
+      return redirect.call(this, source, destination, ...rest);
+    } finally {
+      redirecting = outer;
+    }
   };
 }
 
@@ -1116,6 +1144,11 @@ function jsonpCallFact(call: JsonpCall, relative: (file: string) => string): Jso
 function relativeSite(site: string | undefined, relative: (file: string) => string): string | undefined {
   const match = site && /^(.*):(\d+)$/.exec(site);
   return match ? `${relative(match[1])}:${match[2]}` : undefined;
+  const site = registration.site && /^(.*):(\d+)$/.exec(registration.site);
+  return {
+    action: registration.handlerName, registeredAt: site ? `${relative(site[1])}:${site[2]}` : undefined,
+    ...(registration.redirectsTo !== undefined && { redirectsTo: registration.redirectsTo }),
+  };
 }
 
 /** The outcome of a filter that did not read the method holds for every method. */

@@ -110,6 +110,8 @@ export interface ControllerFact {
    * route middleware is what tegg's `@Middleware()` gives the class or the method.
    */
   tegg?: true;
+  /** Registered by `router.redirect(path, destination)`: it answers with a 30x to the destination (as given) and serves no data. */
+  redirectsTo?: string;
 }
 
 /** An `app.jsonp(options)` call (egg-jsonp) whose middleware runs for a route: egg-jsonp merges its options over config.jsonp. */

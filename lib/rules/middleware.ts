@@ -87,7 +87,8 @@ export function routeLabel(route: Pick<RouteFact, 'methods' | 'allMethods' | 'pa
 export function controllerLabel(controller: ControllerFact | undefined): string {
   if (!controller) return 'controller not recorded (registered before egg-sentinel\'s hook ran, or copied from a nested router)';
   if (controller.file) return `${controller.file}#${controller.action}`;
-  return `inline handler ${controller.action}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
+  const what = controller.redirectsTo === undefined ? `inline handler ${controller.action}` : `redirect to ${controller.redirectsTo}`;
+  return `${what}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
 }
 
 /** `#3 auth (app/middleware/auth.ts)`: a middleware with its 1-based position in the effective chain. */
@@ -185,6 +186,8 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
   // iterator, closure and collection allocates.
   for (let index = 0; index < facts.routes.length; index++) {
     const route = facts.routes[index];
+    // A router.redirect() route answers with a 30x and the destination, which is a route of its own: it serves no data.
+    if (route.controller?.redirectsTo !== undefined) continue;
     const protectedBy: number[] = [];
     // Entries that cover the route only through some request paths it serves, with those paths.
     let partly: Map<number, string[]> | undefined;
@@ -488,7 +491,8 @@ export const unprotectedRoute: Rule = {
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
     'method, recorded when the route was registered; for a tegg decorator controller that @eggjs/tegg-controller-plugin registers, ' +
-    'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A protected path that egg\'s siteFile ' +
+    'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
+    '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
     'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
