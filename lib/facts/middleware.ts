@@ -1132,7 +1132,10 @@ function controllerFact(registration: Registration, relative: (file: string) => 
     const hash = registration.fullPath.lastIndexOf('#');
     return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1), ...(registration.tegg && { tegg: true as const }) };
   }
-  return { action: registration.handlerName, registeredAt: relativeSite(registration.site, relative) };
+  return {
+    action: registration.handlerName, registeredAt: relativeSite(registration.site, relative),
+    ...(registration.redirectsTo !== undefined && { redirectsTo: registration.redirectsTo }),
+  };
 }
 
 function jsonpCallFact(call: JsonpCall, relative: (file: string) => string): JsonpCallFact {
@@ -1144,11 +1147,6 @@ function jsonpCallFact(call: JsonpCall, relative: (file: string) => string): Jso
 function relativeSite(site: string | undefined, relative: (file: string) => string): string | undefined {
   const match = site && /^(.*):(\d+)$/.exec(site);
   return match ? `${relative(match[1])}:${match[2]}` : undefined;
-  const site = registration.site && /^(.*):(\d+)$/.exec(registration.site);
-  return {
-    action: registration.handlerName, registeredAt: site ? `${relative(site[1])}:${site[2]}` : undefined,
-    ...(registration.redirectsTo !== undefined && { redirectsTo: registration.redirectsTo }),
-  };
 }
 
 /** The outcome of a filter that did not read the method holds for every method. */
