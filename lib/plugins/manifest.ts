@@ -290,6 +290,8 @@ export function diffFiles(pinned: FileHashes, current: FileHashes): FileDrift {
 export interface PluginDrift extends FileDrift {
   /** The plugin now loads from another directory than the pinned one (paths relative to the app root). */
   moved?: { pinned: string; current: string };
+  /** Nothing is at the pinned path under the app root checked (relative, as the manifest holds it). */
+  missing?: string;
 }
 
 /**
@@ -322,7 +324,7 @@ export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, 
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
-  return Boolean(drift.moved || drift.changed.length || drift.added.length || drift.removed.length);
+  return Boolean(drift.moved || drift.missing || drift.changed.length || drift.added.length || drift.removed.length);
 }
 
 /** Files listed per kind of change before "and N more". */
@@ -335,6 +337,8 @@ export function listFiles(files: string[]): string {
 /** `changed: app.js; added: lib/x.js`: the first files of each kind of change. */
 export function describeDrift(drift: PluginDrift): string {
   return [
+    ...(drift.missing ? [ `was pinned at ${drift.missing}, and nothing is there: the manifest's paths are relative to the app root it was pinned in ` +
+      '(a build copied into dist/ with the manifest but not node_modules/ has none of them); pin where the app runs' ] : []),
     ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
     ...(drift.changed.length ? [ `changed: ${listFiles(drift.changed)}` ] : []),
     ...(drift.added.length ? [ `added: ${listFiles(drift.added)}` ] : []),
@@ -369,7 +373,9 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
   return Object.keys(manifest.plugins).sort().flatMap((plugin): ManifestDifference[] => {
     const entry = manifest.plugins[plugin];
     if (!entry.envs.some(env => envs.includes(env))) return [];
-    const drift = verifyPlugin(entry, path.resolve(baseDir, entry.path), baseDir, manifest.deep);
+    const dir = path.resolve(baseDir, entry.path);
+    if (!fs.existsSync(dir)) return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path } }];
+    const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
 }

@@ -49,6 +49,19 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x' ], dir, env) ?? '', /refused to start \(SEN104\): .*sentinel\.lock\.json is not valid JSON/);
   });
 
+  it('a manifest shipped into a build directory without node_modules/ (tsc --outDir dist) refuses the start with SEN104 naming the missing pinned path, not a stack (black-box round 26, h84 F5)', () => {
+    const plugin = path.join(dir, 'node_modules/egg-tidy');
+    fs.mkdirSync(plugin, { recursive: true });
+    fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '1.0.0', eggPlugin: { name: 'tidy' } }));
+    const dist = path.join(dir, 'dist');
+    fs.mkdirSync(dist);
+    fs.writeFileSync(path.join(dist, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin }] }] })));
+    const problem = preflightProblem([ 'node', 'x' ], dist, { EGG_SERVER_ENV: 'prod' }) ?? '';
+    assert.match(problem, /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:\n {2}- tidy: was pinned at node_modules\/egg-tidy, and nothing is there: the manifest's paths are relative to the app root it was pinned in/);
+    assert.doesNotMatch(problem, /ENOENT|at hashFiles/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }), undefined, 'pinned and started in the same root');
+  });
+
   it('with EGG_SENTINEL_REQUIRE_MANIFEST set by the deploy, a missing sentinel.lock.json refuses the start outside local/unittest (black-box round 23)', () => {
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }), undefined, 'no manifest, none required');
     for (const value of [ '1', 'true', ' TRUE ' ]) {
