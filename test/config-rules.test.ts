@@ -327,6 +327,20 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.equal((await admin(set)).status, 403, 'with the variable set the forgery fails');
   });
 
+  it('SEN202: a plugin\'s empty default password the app never sets (egg-sequelize\'s, beside datasources or connectionUri) is not reported; one the app\'s config sets empty is (black-box round 26, h84 F6)', async () => {
+    mm.env('prod');
+    const files = (appDb: string) => ({
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, db: ${appDb} };\n`,
+      'config/plugin.js': "exports.db = { enable: true, path: require('path').join(__dirname, '../lib/plugin/egg-db') };\n",
+      'lib/plugin/egg-db/package.json': JSON.stringify({ name: 'egg-db', eggPlugin: { name: 'db' } }),
+      'lib/plugin/egg-db/config/config.default.js': "module.exports = { db: { host: 'localhost', password: '' } };\n",
+    });
+    const sen202 = async (dir: string) => (await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN202').map((f: any) => `${f.severity} ${f.target}`);
+    mm(process.env, 'CFG_DATABASE_URL', 'mysql://app:Qx7Lm2Vp9Rz4kW8n@db.internal:3306/app');
+    assert.deepEqual(await sen202(temp('cfg-empty-default', files('{ connectionUri: process.env.CFG_DATABASE_URL }'))), []);
+    assert.deepEqual(await sen202(temp('cfg-empty-app', files("{ password: '' }"))), [ 'medium config.db.password' ]);
+  });
+
   it('SEN204: a refused boot leaves egg\'s dump (written again after the refusal) masked too', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_REFUSED_REDIS_URL', 'redis://:EnvRedisPw123-refused@cache.internal:6379/0');

@@ -390,6 +390,9 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
     const recorded = facts.provenance((leaf.recordedAt ?? leaf.keyPath).replace(/\[\d+\]/g, ''));
     if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
+    // An empty default of a plugin's (egg-sequelize's `password: ''`) says nothing of what the app configures: its
+    // `datasources` or `connectionUri` may carry the real one.
+    if (leaf.placeholder === 'empty' && !Object.prototype.hasOwnProperty.call(facts.files.configTexts, recorded)) continue;
     // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`. An
     // equal variable does not excuse the literal the file assigns to the key itself (`password: 'admin'` beside
     // DB_USER=admin): only a value the file does not write there.
