@@ -4,9 +4,10 @@
  */
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { fixture } from './helpers';
+import { fixture, freePort, readReport, tempApp } from './helpers';
 
 type Cluster = ReturnType<typeof mm.cluster>;
 
@@ -41,6 +42,13 @@ async function startCluster(protection: 'on' | 'off', messengerMode: 'enforce' |
 
 const calls = async (app: Cluster) => (await app.httpRequest().get('/calls').expect(200)).body as { echo: number; secret: number };
 
+/** A worker's IPC stats: no message dropped, no cluster-client connection refused (a follower's connect-and-close probe aside). */
+async function assertNothingDropped(app: Cluster): Promise<void> {
+  const stats = (await app.httpRequest().get('/ipc-stats').expect(200)).body;
+  assert.deepEqual(Object.values(stats.dropped).filter(n => n !== 0), [], JSON.stringify(stats));
+  assert.deepEqual(Object.entries(stats.clusterClient.refused).filter(([ reason, n ]) => reason !== 'probe' && n !== 0), [], JSON.stringify(stats));
+}
+
 describe('cluster-client channel with egg-sentinel (authenticated)', function() {
   this.timeout(120000);
   let app: Cluster;
@@ -56,6 +64,7 @@ describe('cluster-client channel with egg-sentinel (authenticated)', function() 
       assert.equal(body.value, `v${i}`);
     }
     assert.ok((await calls(app)).echo >= 4);
+    for (let i = 0; i < 4; i++) await assertNothingDropped(app);
   });
 
   it('subscribe/publish: a publication reaches the subscribers of both workers', async () => {
@@ -130,5 +139,122 @@ describe('cluster-client channel without egg-sentinel protection (control: the h
     const invoked = result.replies?.find((reply: any) => reply.connObj?.type === 'invoke_result');
     assert.equal(invoked?.data, 'SECRET', JSON.stringify(result));
     assert.equal((await calls(app)).secret, 1);
+  });
+});
+
+/**
+ * A path plugin with its own nested copy of cluster-client (lib/plugin/egg-registry/node_modules/cluster-client, as npm
+ * nests one whose range differs from egg's) running its own leader on its own port in the agent, followers in the app
+ * workers (black-box round 26, h85 F8). `version`: what the copy's package.json says (its files are egg's 3.7.0).
+ */
+function nestedCopyApp(version?: string): string {
+  const plugin = 'lib/plugin/egg-registry';
+  const client = (isLeader: boolean) => `const cluster = require('cluster-client');
+const EchoClient = require('./lib/echo_client');
+module.exports = target => {
+  target.beforeStart(async () => {
+    target.registry = cluster(EchoClient, { port: Number(process.env.CC_NESTED_PORT), isLeader: ${isLeader} }).create();
+    await target.registry.ready();
+  });
+};
+`;
+  const baseDir = tempApp('cc-nested', {
+    'config/config.default.js': "exports.keys = 'cc-nested-fixture-key-Hq7Vx2Lm9Rk4Tz1Wp6Nc3Jb8Fs5Dg0Y';\n",
+    'config/plugin.js': `exports.registry = { enable: true, path: require('path').join(__dirname, '../${plugin}') };\n`,
+    'app/router.js': `module.exports = app => {
+  app.router.get('/echo', async ctx => { ctx.body = await app.registry.echo(String(ctx.query.value)); });
+  app.router.get('/calls', async ctx => { ctx.body = await app.registry.getCalls(); });
+  app.router.get('/ipc-stats', ctx => { ctx.body = app.sentinel.ipc.stats(); });
+};
+`,
+    [`${plugin}/package.json`]: JSON.stringify({ name: 'egg-registry', eggPlugin: { name: 'registry' }, dependencies: { 'cluster-client': '~3.6.0' } }),
+    [`${plugin}/agent.js`]: client(true),
+    [`${plugin}/app.js`]: client(false),
+    [`${plugin}/lib/echo_client.js`]: `const { EventEmitter } = require('events');
+class EchoClient extends EventEmitter {
+  constructor() { super(); this.calls = { echo: 0, secret: 0 }; }
+  async echo(value) { this.calls.echo++; return { value, leaderPid: process.pid }; }
+  async getCalls() { return { ...this.calls }; }
+  async _internalSecret() { this.calls.secret++; return 'SECRET'; }
+}
+module.exports = EchoClient;
+`,
+  });
+  // The copy's own dependencies (tcp-base, sdk-base…) resolve from the app's node_modules, as when npm hoists them.
+  fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(baseDir, 'node_modules'));
+  const copy = path.join(baseDir, plugin, 'node_modules/cluster-client');
+  fs.cpSync(path.dirname(require.resolve('cluster-client/package.json', { paths: [ EGG_DIR ] })), copy, { recursive: true });
+  if (version) {
+    const manifest = path.join(copy, 'package.json');
+    fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), version }));
+  }
+  return baseDir;
+}
+
+describe("a plugin's nested cluster-client copy (3.7.0, its own leader port): protected like egg's", function() {
+  this.timeout(120000);
+  let app: Cluster;
+  let baseDir: string;
+  let port: number;
+  before(async () => {
+    baseDir = nestedCopyApp();
+    port = await freePort();
+    mm(process.env, 'CC_NESTED_PORT', String(port));
+    try {
+      app = mm.cluster({ baseDir, workers: 2, cache: false } as any);
+      await app.ready();
+    } finally {
+      mm.restore();
+    }
+  });
+  after(async () => {
+    await app.close();
+    fs.rmSync(baseDir, { recursive: true, force: true });
+  });
+
+  it("the plugin's followers reach its leader through the authenticated channel; nothing is dropped or refused", async () => {
+    for (let i = 0; i < 4; i++) {
+      const { body } = await app.httpRequest().get('/echo').query({ value: `n${i}` }).expect(200);
+      assert.equal(body.value, `n${i}`);
+    }
+    for (let i = 0; i < 4; i++) await assertNothingDropped(app);
+    assert.ok(!readReport(baseDir).json.findings.some((finding: any) => finding.ruleId === 'SEN503'), 'no SEN503: the copy is protected');
+  });
+
+  it("raw TCP and cluster-client's own follower without the secret run nothing on the plugin's leader", async () => {
+    const before = (await app.httpRequest().get('/calls').expect(200)).body;
+    for (const method of [ 'echo', '_internalSecret' ]) {
+      const raw = attack(port, 'raw-invoke', method);
+      assert.ok(!raw.replies?.some((reply: any) => reply.connObj?.type === 'invoke_result' || reply.connObj?.type === 'register_channel_res'), JSON.stringify(raw));
+      assert.ok(raw.closedByServer || raw.timedOut, JSON.stringify(raw));
+      const follower = attack(port, 'follower', method);
+      assert.ok(follower.error || follower.timedOut, JSON.stringify(follower));
+      assert.equal(follower.result, undefined);
+    }
+    assert.deepEqual((await app.httpRequest().get('/calls').expect(200)).body, before, 'the real client ran nothing');
+  });
+});
+
+describe("a plugin's nested cluster-client copy of another version (3.6.0): reported, boot refused in prod", function() {
+  this.timeout(120000);
+  afterEach(mm.restore);
+
+  it('the worker refuses with SEN503 naming the copy, its version and the processes that loaded it', async () => {
+    const baseDir = nestedCopyApp('3.6.0');
+    mm.env('prod');
+    mm(process.env, 'CC_NESTED_PORT', String(await freePort()));
+    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    try {
+      await app.ready(); // egg-mock's ClusterApplication resolves ready() when the master exits
+      assert.notEqual(app.proc.exitCode, 0);
+      assert.match(app.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
+      for (const process of [ 'agent', 'app worker' ]) {
+        assert.match(app.stderr, new RegExp(`high +SEN503 .*\\n.*what: {2}cluster-client 3\\.6\\.0 at lib/plugin/egg-registry/node_modules/cluster-client, loaded by the ${process} besides egg's own copy, is not protected`));
+      }
+      assert.match(app.stderr, /Dedupe it so that its plugin uses egg's cluster-client, or share the client through app\.cluster\(\) \/ agent\.cluster\(\)/);
+    } finally {
+      await app.close();
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    }
   });
 });

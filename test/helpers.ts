@@ -1,5 +1,6 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
@@ -48,4 +49,14 @@ export function readReport(baseDir: string, file = 'run/sentinel-report.json'): 
   const full = path.join(baseDir, file);
   const text = fs.readFileSync(full, 'utf8');
   return { text, mode: fs.statSync(full).mode & 0o777, json: JSON.parse(text) };
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    }).on('error', reject);
+  });
 }

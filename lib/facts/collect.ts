@@ -145,7 +145,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
       ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
-    ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [])),
+    ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],
+      { agent: options.prepared?.agentClusterClients, display: relative })),
   };
 }
 

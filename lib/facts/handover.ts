@@ -1,7 +1,8 @@
 /**
  * Facts that depend only on the installed files (where each plugin lives, its lockfile entry and install hooks, what
- * in it other users can change, the plugin manifest hashes, the installed packages, git's ignore rules) and the agent's own dumps are the same for
- * every app worker of a boot, and the slowest to collect. egg starts the agent first and once (egg-cluster forks the
+ * in it other users can change, the plugin manifest hashes, the installed packages, git's ignore rules) are the same for
+ * every app worker of a boot, and the slowest to collect; with them travels what only the agent knows: its own dumps and
+ * the cluster-client copies it loaded (a plugin's own leader runs there). egg starts the agent first and once (egg-cluster forks the
  * app workers when the agent is ready; egg-mock readies the agent before it creates the app), so the agent collects
  * them once, after its ready, while the master forks the workers, and leaves them in a 0600 file in run/.
  *
@@ -21,6 +22,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SentinelConfig } from '../config/types';
 import { version as SENTINEL_VERSION } from '../../package.json';
+import { type LoadedClusterClient, loadedClusterClients } from '../ipc/cluster-client';
 import { MANIFEST_FILE } from '../plugins/manifest-file';
 import { readPrivateFile, writePrivateFile } from '../report/write';
 import type { EggLike } from './collect';
@@ -33,7 +35,7 @@ import { eggRunDir } from './run-dir';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
 /** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
-const HANDOVER_FORMAT = 5;
+const HANDOVER_FORMAT = 6;
 /** A worker forked again later than this after the agent collected (a crash, a reload) collects by itself. */
 export const HANDOVER_MAX_AGE_MS = 120_000;
 /** How long a worker waits for facts the agent announced before it collects them itself. */
@@ -48,6 +50,8 @@ export interface PreparedFacts {
   shippedAdvisoriesChecked: true;
   /** The agent's own dumps as it rewrote them after its ready; absent when `dumps.rewrite` is off. */
   agentDumps?: DumpRewrite[];
+  /** The cluster-client copies the agent loaded by its ready, where a plugin's own leader runs (SEN503). */
+  agentClusterClients: LoadedClusterClient[];
 }
 
 type Handover =
@@ -147,7 +151,7 @@ export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Pre
         // Loaded here, after the agent's ready: the agent's own boot does not load the collectors.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { collectSharedFacts } = require('./shared-facts') as typeof import('./shared-facts');
-        const facts = { ...await collectSharedFacts(inputs), agentDumps };
+        const facts = { ...await collectSharedFacts(inputs), agentDumps, agentClusterClients: loadedClusterClients() };
         if (ended) return undefined;
         write({ key: inputs.key, state: 'ready', facts });
         return {

@@ -1,16 +1,25 @@
 import type { SentinelIpcConfig } from '../config/types';
-import { findClusterClient } from '../ipc/cluster-client';
+import { findClusterClient, type LoadedClusterClient, loadedClusterClients } from '../ipc/cluster-client';
 import { endOf, estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
 import type { IpcFacts } from './types';
 
-/** How IPC is protected in this process, for SEN501/SEN502. Keeps no secret value. */
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+export interface ClusterClientCopiesInput {
+  /** The copies the agent loaded, as it handed them over (lib/facts/handover.ts); unknown when this worker collected alone. */
+  agent?: readonly LoadedClusterClient[];
+  display(file: string): string;
+}
+
+/** How IPC is protected in this process, for SEN501–SEN503. Keeps no secret value. */
 export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[],
-  now = Date.now()): IpcFacts {
+  copies: ClusterClientCopiesInput, now = Date.now()): IpcFacts {
   const mode = ipc.mode ?? 'enforce';
   const found = findClusterClient(eggPaths);
-  const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version };
+  const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version, path: found.dir && copies.display(found.dir) };
+  const ofProcess = (process: 'agent' | 'app') => (copy: LoadedClusterClient) => ({ path: copies.display(copy.dir), version: copy.version, process, protected: copy.protected });
+  const clusterClientCopies = [ ...(copies.agent ?? []).map(ofProcess('agent')), ...loadedClusterClients().map(ofProcess('app')) ]
+    .filter(copy => copy.path !== clusterClient.path);
   const environmentValues = new Set(Object.values(env));
   const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({
     bits: estimateSecretBits(previous.secret),
@@ -24,6 +33,7 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
     return {
       mode,
       clusterClient,
+      clusterClientCopies,
       previousSecrets,
       secretSource: 'config',
       secretInConfigFile: !fromEnvironment,
@@ -32,6 +42,6 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
     };
   }
   const fromVariable = env[SECRET_ENV_VAR];
-  if (fromVariable) return { mode, clusterClient, previousSecrets, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
-  return { mode, clusterClient, previousSecrets, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
+  if (fromVariable) return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
+  return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
 }

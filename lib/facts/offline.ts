@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import util from 'node:util';
+import { isProtectableClusterClient } from '../ipc/cluster-client';
 import { markAuditing } from '../process-marks';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
@@ -209,7 +210,9 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   // Nor an ancestry or a home directory of its own: the .npmrc the app ships is what the audit judges of SEN307 and SEN308.
   const runtime = { ...facts.runtime, nodeFlags: [], homeModuleFolders: [], droppedPreflight: undefined,
     untrustedScriptShells: facts.runtime.untrustedScriptShells.filter(shell => shell.source === '.npmrc') };
-  return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime, builtins };
+  // Nor IPC protection (it needs the agent's key): a cluster-client copy the app loads is judged by whether boot patches it.
+  const clusterClientCopies = facts.ipc.clusterClientCopies.map(copy => ({ ...copy, protected: isProtectableClusterClient(copy.version) }));
+  return { ...facts, env: { ...facts.env, nodeOptions: '', execArgv: [] }, runtime, builtins, ipc: { ...facts.ipc, clusterClientCopies } };
 }
 
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };

@@ -5,7 +5,7 @@ import type { PreparedFacts, SharedFactsInput } from './handover';
 import { walkInstalledPackages } from './packages';
 import { collectInstalledPluginFacts } from './plugins';
 
-export async function collectSharedFacts(input: SharedFactsInput): Promise<Omit<PreparedFacts, 'agentDumps'>> {
+export async function collectSharedFacts(input: SharedFactsInput): Promise<Omit<PreparedFacts, 'agentDumps' | 'agentClusterClients'>> {
   const gitignore = checkGitignore(input.plugins.baseDir, input.runDir);
   const pluginTrust = collectInstalledPluginFacts(input.plugins);
   const packages = walkInstalledPackages(input.packages);

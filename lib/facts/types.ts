@@ -184,7 +184,12 @@ export interface AppInfoFacts {
 export interface IpcFacts {
   mode: 'enforce' | 'report' | 'off';
   /** cluster-client channel: protected, off by config, or a version egg-sentinel was not built for. */
-  clusterClient: { state: 'protected' | 'unsupported' | 'not-found' | 'off'; version?: string };
+  clusterClient: { state: 'protected' | 'unsupported' | 'not-found' | 'off'; version?: string; /** egg's copy. */ path?: string };
+  /**
+   * The copies of cluster-client other than egg's that this app worker, and the agent (when it handed its facts over,
+   * lib/facts/handover.ts), loaded: a plugin's nested node_modules/cluster-client runs its own leader on its own port.
+   */
+  clusterClientCopies: Array<{ path: string; version: string; process: ProcessType; protected: boolean }>;
   /** Where the signing secret comes from; the value itself is not kept here. */
   secretSource: 'config' | 'environment' | 'generated';
   /** A configured secret whose value is no environment variable's value: it was written into a config file. */

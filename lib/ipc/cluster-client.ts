@@ -2,16 +2,20 @@
  * Authenticates cluster-client's leader ↔ follower TCP channel (app.cluster() / agent.cluster(): the agent's leader
  * listens on 127.0.0.1:<clusterPort>, which any local process can reach).
  *
- * Patched at the narrowest points of the cluster-client module egg itself uses (resolved from egg's directory):
+ * Patched at the narrowest points of every copy of cluster-client this process loads: egg's own (resolved from egg's
+ * directory), and any other (a plugin's nested node_modules/cluster-client running its own leader on its own port),
+ * those already loaded when the protection starts (the boot hook's constructor) from require's cache, later ones as
+ * each of their files is loaded:
  * - `ClusterServer.prototype._handleSocket` (leader accepts a socket): the socket is wrapped in a SecureSocket and
  *   handed to cluster-client only after the follower proved it holds the IPC secret;
  * - `Follower.prototype._connect` (follower connects): the socket tcp-base creates is wrapped the same way;
  * - `Leader.prototype.invoke`: only methods the client class exposes through cluster-client's API (its delegate
  *   descriptors, never `_private` ones) may be called, whoever asks.
- * Guarded by a version check: these internals are those of cluster-client 3.7.x (the same module in egg 3 and 4).
+ * Guarded by a version check: these internals are those of cluster-client 3.7.x (the same module in egg 3 and 4). A copy
+ * of another version is left as it is, logged when it loads, and reported by SEN503 (loadedClusterClients).
  */
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import Module, { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import satisfies from 'semver/functions/satisfies';
@@ -21,6 +25,7 @@ import { type ChannelFailure, type ChannelKeys, SecureSocket } from './secure-so
 
 export const SUPPORTED_CLUSTER_CLIENT = '>=3.7.0 <3.8.0';
 const PATCHED = Symbol.for('egg-sentinel.cluster-client.patched');
+const LOAD_HOOK = Symbol.for('egg-sentinel.cluster-client.load-hook');
 
 export type ClusterClientState = 'protected' | 'unsupported' | 'not-found' | 'off';
 
@@ -53,6 +58,11 @@ export function clusterClientStats(): ClusterClientStats {
   return { ...stats, refused: { ...stats.refused } };
 }
 
+/** A version whose internals egg-sentinel patches. */
+export function isProtectableClusterClient(version: string): boolean {
+  return satisfies(version, SUPPORTED_CLUSTER_CLIENT);
+}
+
 /** The cluster-client egg uses: resolved from egg's own directory. */
 export function findClusterClient(eggPaths: readonly string[]): ClusterClientStatus {
   for (const eggPath of eggPaths) {
@@ -60,7 +70,7 @@ export function findClusterClient(eggPaths: readonly string[]): ClusterClientSta
       const manifest = require.resolve('cluster-client/package.json', { paths: [ eggPath ] });
       const { version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string };
       const dir = path.dirname(manifest);
-      return { state: satisfies(version, SUPPORTED_CLUSTER_CLIENT) ? 'protected' : 'unsupported', version, dir };
+      return { state: isProtectableClusterClient(version) ? 'protected' : 'unsupported', version, dir };
     } catch {
       // this framework directory does not depend on cluster-client
     }
@@ -93,25 +103,112 @@ export interface ProtectOptions {
   logLinesPerMinute: number;
 }
 
-/** Patches the cluster-client egg uses (once per process); returns what was found. */
+/**
+ * Patches every cluster-client copy this process has loaded or loads from now on (once per copy and process), egg's
+ * own loaded first; returns what was found of egg's.
+ */
 export function protectClusterClient(eggPaths: readonly string[], options: ProtectOptions): ClusterClientStatus {
-  const status = findClusterClient(eggPaths);
-  if (status.state !== 'protected') return status;
   settings.keys = options.keys;
   settings.encrypt = options.encrypt;
   settings.log = new RateLimitedLog(options.logger, options.logLinesPerMinute);
-  const dir = status.dir as string;
-  // The very module instances egg's cluster-client uses (same resolved paths, same require cache).
-  const load = createRequire(path.join(dir, 'package.json'));
-  const ClusterServer = load('./lib/server.js');
-  if (ClusterServer.prototype[PATCHED]) return status;
-  const Leader = load('./lib/leader.js');
-  const Follower = load('./lib/follower.js');
-  patchLeaderSocket(ClusterServer.prototype);
-  patchFollowerSocket(Follower.prototype);
-  patchInvoke(Leader.prototype);
-  ClusterServer.prototype[PATCHED] = true;
+  installLoadHook();
+  for (const [ file, module ] of Object.entries(require.cache)) {
+    if (module?.loaded) patchLoadedFile(file, module.exports);
+  }
+  const status = findClusterClient(eggPaths);
+  if (status.state === 'protected') {
+    // The very module instances egg's cluster-client uses (same resolved paths, same require cache).
+    const load = createRequire(path.join(status.dir as string, 'package.json'));
+    for (const file of Object.keys(PATCHES)) patchLoadedFile(path.join(status.dir as string, 'lib', file), load(`./lib/${file}`));
+  }
   return status;
+}
+
+/** The file of a cluster-client copy whose class is patched, and how. */
+const PATCHES: Record<string, (proto: never) => void> = {
+  'server.js': patchLeaderSocket,
+  'leader.js': patchInvoke,
+  'follower.js': patchFollowerSocket,
+};
+const PATCHED_FILE = /^(.*)[\\/]lib[\\/](server\.js|leader\.js|follower\.js)$/;
+
+interface CopyManifest { name?: unknown; version?: unknown }
+/** package.json of each directory a patched file name was seen in: read once per directory and process. */
+const manifests = new Map<string, CopyManifest | undefined>();
+
+function clusterClientVersion(dir: string): string | undefined {
+  if (!manifests.has(dir)) {
+    let manifest: CopyManifest | undefined;
+    try {
+      manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as CopyManifest;
+    } catch {
+      // no package.json: not a package's lib/server.js
+    }
+    manifests.set(dir, manifest);
+  }
+  const manifest = manifests.get(dir);
+  return manifest?.name === 'cluster-client' ? String(manifest.version) : undefined;
+}
+
+/** A copy of another version is warned about once (SEN503 reports it at boot; this covers one loaded later, and the agent). */
+const warnedCopies = new Set<string>();
+
+/** Patches the class a cluster-client copy's lib/server.js, leader.js or follower.js exports; anything else is left. */
+function patchLoadedFile(file: string, exports: unknown): void {
+  const match = PATCHED_FILE.exec(file);
+  if (!match) return;
+  const [ , dir, name ] = match;
+  const version = clusterClientVersion(dir);
+  if (version === undefined) return;
+  if (!isProtectableClusterClient(version)) {
+    if (!warnedCopies.has(dir)) {
+      warnedCopies.add(dir);
+      settings.log?.warn('[egg-sentinel] cluster-client %s at %s is not protected (egg-sentinel protects 3.7.x): a leader it runs accepts any local ' +
+        'process (SEN503). Use one cluster-client 3.7.x: dedupe a plugin\'s own copy so that it uses egg\'s, or share the client through ' +
+        'app.cluster() / agent.cluster()', version, dir);
+    }
+    return;
+  }
+  const proto = (exports as { prototype?: Record<symbol, unknown> } | undefined)?.prototype;
+  if (!proto || proto[PATCHED]) return;
+  PATCHES[name](proto as never);
+  proto[PATCHED] = true;
+}
+
+type Extensions = Record<string, (module: NodeModule, filename: string) => void>;
+
+/** Once per process: every .js file loaded from now on is looked at once its module has run (patchLoadedFile). */
+function installLoadHook(): void {
+  const extensions = (Module as unknown as { _extensions: Extensions })._extensions;
+  const loadJs = extensions['.js'] as Extensions[string] & { [LOAD_HOOK]?: true };
+  if (loadJs[LOAD_HOOK]) return;
+  const hooked = Object.assign(function(this: unknown, module: NodeModule, filename: string) {
+    loadJs.call(this, module, filename);
+    patchLoadedFile(filename, module.exports);
+  }, { [LOAD_HOOK]: true as const });
+  extensions['.js'] = hooked;
+}
+
+export interface LoadedClusterClient {
+  /** The copy's package directory. */
+  dir: string;
+  version: string;
+  /** Each of its patched files that is loaded carries the patch. */
+  protected: boolean;
+}
+
+/** Every cluster-client copy with a leader, follower or server module in this process's require cache. */
+export function loadedClusterClients(): LoadedClusterClient[] {
+  const copies = new Map<string, LoadedClusterClient>();
+  for (const [ file, module ] of Object.entries(require.cache)) {
+    const dir = PATCHED_FILE.exec(file)?.[1];
+    const version = dir === undefined ? undefined : clusterClientVersion(dir);
+    if (dir === undefined || version === undefined || !module) continue;
+    const copy = copies.get(dir) ?? { dir, version, protected: true };
+    copy.protected &&= (module.exports as { prototype?: Record<symbol, unknown> } | undefined)?.prototype?.[PATCHED] === true;
+    copies.set(dir, copy);
+  }
+  return [ ...copies.values() ];
 }
 
 type ServerProto = { _handleSocket(socket: net.Socket): void; _port: number; _sockets: Map<unknown, unknown> };

@@ -76,10 +76,14 @@ export const clusterClientUnprotected: Rule = {
   severity: 'critical',
   description: "The agent's cluster-client leader listens on 127.0.0.1:<clusterPort> and, as egg ships it, runs any method of " +
     'the shared client for any local process that connects. egg-sentinel authenticates that channel by wrapping ' +
-    'cluster-client internals it was built for (3.7.x). On another version it cannot: critical, boot refused, unless ' +
-    '`sentinel.ipc.clusterClient: "off"` says so explicitly, which is then high outside local/unittest (low inside).',
-  fix: 'Use cluster-client 3.7.x (the version egg 3 and 4 ship), or upgrade egg-sentinel; set `sentinel.ipc.clusterClient: "off"` ' +
-    'only where no untrusted local process can reach 127.0.0.1.',
+    'cluster-client internals it was built for (3.7.x), in egg\'s copy and in every other copy the agent and the app workers load ' +
+    '(a plugin\'s nested node_modules/cluster-client running its own leader on its own port). On another version of egg\'s copy it cannot: ' +
+    'critical, boot refused, unless `sentinel.ipc.clusterClient: "off"` says so explicitly, which is then high outside local/unittest ' +
+    '(low inside). Another loaded copy that is not protected (a version other than 3.7.x) is high outside local/unittest (low inside); ' +
+    'the agent\'s copies are known when it handed its facts to the workers.',
+  fix: 'Use cluster-client 3.7.x (the version egg 3 and 4 ship), or upgrade egg-sentinel; for a plugin\'s own copy, dedupe it (align the ' +
+    'plugin\'s cluster-client range with egg\'s, `npm dedupe`) or share its client through `app.cluster()` / `agent.cluster()`; ' +
+    'set `sentinel.ipc.clusterClient: "off"` only where no untrusted local process can reach 127.0.0.1.',
   check(facts, { developmentEnv }) {
     const { state, version } = facts.ipc.clusterClient;
     if (state === 'unsupported') {
@@ -91,7 +95,14 @@ export const clusterClientUnprotected: Rule = {
       return [{ severity: developmentEnv ? 'low' : 'high', target: 'sentinel.ipc.clusterClient', source: facts.provenance('sentinel.ipc.clusterClient'),
         message: "the cluster-client leader port accepts any local process (ipc.clusterClient is 'off')" }];
     }
-    return [];
+    return facts.ipc.clusterClientCopies.filter(copy => !copy.protected).map(copy => ({
+      severity: developmentEnv ? 'low' : 'high',
+      target: copy.path,
+      source: `cluster-client ${copy.version}`,
+      message: `cluster-client ${copy.version} at ${copy.path}, loaded by the ${copy.process === 'agent' ? 'agent' : 'app worker'} besides egg's own copy, is not ` +
+        'protected (egg-sentinel protects 3.7.x): a leader it runs accepts any local process without authentication. Dedupe it so that its plugin ' +
+        'uses egg\'s cluster-client, or share the client through app.cluster() / agent.cluster()',
+    }));
   },
 };
 

@@ -319,6 +319,20 @@ describe('SEN501 / SEN502', () => {
     assert.deepEqual(clusterClientUnprotected.check(fakeFacts({ ipc: { mode: 'off' } }), { developmentEnv: false }), [], 'messenger off, channel on');
   });
 
+  it("SEN503: another loaded cluster-client copy that is not protected is high (low in local/unittest); a protected one, or the protection off, adds none", () => {
+    const copy = { path: 'lib/plugin/egg-registry/node_modules/cluster-client', version: '3.6.0', process: 'agent' as const };
+    const protectedCopy = { ...copy, path: 'node_modules/other/node_modules/cluster-client', version: '3.7.0', protected: true };
+    const [ hit, ...more ] = clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClientCopies: [{ ...copy, protected: false }, protectedCopy ] } }), { developmentEnv: false });
+    assert.deepEqual(more, []);
+    assert.equal(hit.severity, 'high');
+    assert.equal(hit.target, copy.path);
+    assert.match(hit.message, /^cluster-client 3\.6\.0 at lib\/plugin\/egg-registry\/node_modules\/cluster-client, loaded by the agent besides egg's own copy, is not protected .* Dedupe it/);
+    assert.equal(clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClientCopies: [{ ...copy, protected: false }] } }), { developmentEnv: true })[0].severity, 'low');
+    const [ off, ...none ] = clusterClientUnprotected.check(fakeFacts({ ipc: { clusterClient: { state: 'off' }, clusterClientCopies: [{ ...copy, protected: false }] } }), { developmentEnv: false });
+    assert.equal(off.target, 'sentinel.ipc.clusterClient');
+    assert.deepEqual(none, [], "ipc.clusterClient: 'off' is reported once, for every copy");
+  });
+
   it('SEN502 judges each previous secret, which still verifies messages, and the secret while only the channel uses it', () => {
     const soon = { until: '2026-12-01', daysLeft: 2 };
     const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, inConfigFile: false, ...soon }, { bits: 12, inConfigFile: true, ...soon }] } });
@@ -326,10 +340,10 @@ describe('SEN501 / SEN502', () => {
     assert.deepEqual(hits.map(hit => hit.target), [ 'sentinel.ipc.previousSecrets[1]' ]);
     assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in a config file/);
     // One that verifies for years is no rotation (black-box round 22); the date is counted from when the facts were collected.
-    const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], { display: String }, Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
     assert.deepEqual([ years.until, years.daysLeft ], [ '2099-01-01', 26332 ]);
     // A date-time (what a Date in the config becomes) ends at its instant, as the keyring reads it.
-    const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], { display: String }, Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
     assert.equal(instant.daysLeft, 200);
     const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300, inConfigFile: false }] } }), { developmentEnv: false });
     assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
