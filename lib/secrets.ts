@@ -216,6 +216,16 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/ },
   { kind: 'a Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/ },
   { kind: 'an npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/ },
+  // API keys of e-mail, AI and hosting providers, by the prefixes and lengths the providers document (and gitleaks checks).
+  { kind: 'a SendGrid API key', pattern: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}/ },
+  // Mailgun's private key: `key-` and 32 lowercase letters and digits (its docs' example is not hex), digits among them.
+  { kind: 'a Mailgun API key', pattern: /\bkey-[0-9a-z]{32}\b/, accept: match => /\d/.test(match.slice(4)) },
+  { kind: 'an OpenAI API key', pattern: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})/ },
+  { kind: 'an Anthropic API key', pattern: /\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}/ },
+  { kind: 'a Hugging Face token', pattern: /\bhf_[A-Za-z]{34}\b/ },
+  { kind: 'a Shopify access token', pattern: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/ },
+  { kind: 'a DigitalOcean token', pattern: /\bdo[opr]_v1_[a-f0-9]{64}\b/ },
+  { kind: 'a PyPI token', pattern: /\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}/ },
   // The secret counterparts of the publishable keys (PUBLISHABLE_VALUE): a Mapbox secret token, a PostHog personal key.
   { kind: 'a Mapbox secret token', pattern: /\bsk\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/ },
   { kind: 'a PostHog personal API key', pattern: /\bphx_[A-Za-z0-9]{30,}/ },

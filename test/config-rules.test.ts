@@ -28,9 +28,11 @@ const SECURE_ENV = {
   CFG_HASH_SALT: 'Sa1tFromTheEnv-Qm4Lz8Wp2Xr',
   CFG_HASH_PEPPER: 'Pepp3rFromTheEnv-Kd7Vb3Nj9T',
   CFG_NEWRELIC_LICENSE: 'eu01xx9f3c2b1a0d8e7f6a5b4c3d2e1f0a9bNRAL',
+  CFG_MAILER_SENDGRID: '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',
 };
 const SECURE_SECRETS = [ 'Tq8vN2kL5mW9xR-from-the-environment', 'Up5tr3amPa55word', 'ghp_9Zq4Fb2XkL7mRt8Yw1Nv3Hc6Jd0Gs5Pu2EaQ', 'L4t3S3cr3tPw', 'sk_live_Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd',
-  encodeURIComponent('p@ss/w0rd+Xy9Lq2zK'), 'Sa1tFromTheEnv-Qm4Lz8Wp2Xr', 'Pepp3rFromTheEnv-Kd7Vb3Nj9T', 'eu01xx9f3c2b1a0d8e7f6a5b4c3d2e1f0a9bNRAL' ];
+  encodeURIComponent('p@ss/w0rd+Xy9Lq2zK'), 'Sa1tFromTheEnv-Qm4Lz8Wp2Xr', 'Pepp3rFromTheEnv-Kd7Vb3Nj9T', 'eu01xx9f3c2b1a0d8e7f6a5b4c3d2e1f0a9bNRAL',
+  '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' ];
 
 function withSecureEnv(): void {
   for (const [ name, value ] of Object.entries(SECURE_ENV)) mm(process.env, name, value);
