@@ -7,6 +7,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
+import { loadAppOffline } from '../lib/facts/offline';
+import { clusterClientUnprotected } from '../lib/rules/ipc';
 import { fixture, freePort, readReport, tempApp } from './helpers';
 
 type Cluster = ReturnType<typeof mm.cluster>;
@@ -255,6 +257,23 @@ describe("a plugin's nested cluster-client copy of another version (3.6.0): repo
     } finally {
       await app.close();
       fs.rmSync(baseDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("egg-sentinel audit of an app whose plugin nests its own cluster-client", () => {
+  it('judges each copy the app side loads by its version, as boot patches it: 3.6.0 is SEN503, 3.7.0 is not', async function() {
+    this.timeout(60000);
+    for (const [ version, expected ] of [ [ '3.6.0', [ 'lib/plugin/egg-registry/node_modules/cluster-client' ] ], [ undefined, [] ] ] as const) {
+      const baseDir = nestedCopyApp(version);
+      try {
+        const facts = await loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
+        assert.deepEqual(clusterClientUnprotected.check(facts, { developmentEnv: false }).map(hit => hit.target), expected, version);
+      } finally {
+        // The copy the audit loaded must not count as loaded by the apps later tests boot in this process.
+        for (const file of Object.keys(require.cache)) if (file.startsWith(baseDir)) delete require.cache[file];
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
     }
   });
 });
