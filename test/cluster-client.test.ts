@@ -151,11 +151,12 @@ describe('cluster-client channel without egg-sentinel protection (control: the h
  */
 function nestedCopyApp(version?: string): string {
   const plugin = 'lib/plugin/egg-registry';
-  const client = (isLeader: boolean) => `const cluster = require('cluster-client');
-const EchoClient = require('./lib/echo_client');
-module.exports = target => {
+  // The agent requires the copy in its beforeStart, after egg-sentinel's constructor (patched as node loads it); the
+  // workers when egg requires their app.js, before it (patched from require's cache).
+  const client = (isLeader: boolean) => `const EchoClient = require('./lib/echo_client');
+${isLeader ? '' : "const cluster = require('cluster-client');\n"}module.exports = target => {
   target.beforeStart(async () => {
-    target.registry = cluster(EchoClient, { port: Number(process.env.CC_NESTED_PORT), isLeader: ${isLeader} }).create();
+    ${isLeader ? "const cluster = require('cluster-client');\n    " : ''}target.registry = cluster(EchoClient, { port: Number(process.env.CC_NESTED_PORT), isLeader: ${isLeader} }).create();
     await target.registry.ready();
   });
 };
