@@ -383,6 +383,9 @@ export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
 
 const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 
+/** One of the app's own config files, as provenance shows it (relative to the app root). */
+const APP_CONFIG_FILE = /^config\/config\.[^/]+$/;
+
 function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const fromEnvironment = facts.runtime.environmentValues;
   const byKeyPath = new Map<string, HardCodedSecret>();
@@ -392,7 +395,7 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) continue;
     // An empty default of a plugin's (egg-sequelize's `password: ''`) says nothing of what the app configures: its
     // `datasources` or `connectionUri` may carry the real one.
-    if (leaf.placeholder === 'empty' && !Object.prototype.hasOwnProperty.call(facts.files.configTexts, recorded)) continue;
+    if (leaf.placeholder === 'empty' && !APP_CONFIG_FILE.test(recorded)) continue;
     // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`. An
     // equal variable does not excuse the literal the file assigns to the key itself (`password: 'admin'` beside
     // DB_USER=admin): only a value the file does not write there.
