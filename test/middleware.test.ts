@@ -190,6 +190,36 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 a guard given to a route made with credentialsRequired: false (black-box round 26, h85 F2)', () => {
+    const app = (failOn: string, { routeOptions = '{ ...app.config.auth, credentialsRequired: false }', global = false } = {}) => tempApp('mw-route-optional-credentials', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', auth: { token: 'fixture-token' }, " +
+        `middleware: [ ${global ? "'auth'" : ''} ], sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/api/**' ], by: [ 'auth' ] }] } } });\n`,
+      'app/middleware/auth.js': 'module.exports = options => async function auth(ctx, next) {\n' +
+        "  if (options.credentialsRequired === false && !ctx.get('authorization')) return next();\n" +
+        "  if (ctx.get('authorization') !== 'Bearer ' + options.token) { ctx.status = 401; return; }\n  await next();\n};\n",
+      'app/controller/profile.js': "module.exports = app => class ProfileController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': `module.exports = app => {\n  app.router.get('/api/profile', app.middleware.auth(${routeOptions}), app.controller.profile.show);\n};\n`,
+    });
+
+    it('refuses boot naming the route, its controller and the option; the hole is real', async () => {
+      const message = await expectRefused(app('high'), /SEN403/);
+      assert.match(message, /GET \/api\/profile → app\/controller\/profile\.js#ProfileController\.show\(\) is guarded by auth only as given to the route, made with app\.middleware\.auth\(\{ …, credentialsRequired: false \}\): it calls next\(\) for a request that sends no token/);
+      assert.match(message, /Remove `credentialsRequired` from the options given to app\.middleware\.auth\(\) on this route/);
+      await withApp(bootApp(app('never')), async booted => {
+        assert.equal((await booted.httpRequest().get('/api/profile').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('without the option, or with auth also in the global chain, boots clean and refuses a request without a token', async () => {
+      for (const secure of [ app('high', { routeOptions: 'app.config.auth' }), app('high', { global: true }) ]) {
+        await withApp(bootApp(secure), async booted => {
+          assert.deepEqual(middlewareFindings(booted), []);
+          await booted.httpRequest().get('/api/profile').expect(401);
+        });
+      }
+    });
+  });
+
   describe('SEN404 a protected path egg\'s siteFile answers with a function, before every app middleware (black-box round 25)', () => {
     it('refuses boot, naming the path; a Buffer and the favicon redirect are no finding', async () => {
       const message = await expectRefused(fixture('mw-sitefile-handler'), /SEN404/);

@@ -60,6 +60,8 @@ interface Registration {
   middleware: string[];
   /** Those of them named like one of the app's middleware factories without being made by it (imitatesFactory). */
   imitations: string[];
+  /** Per function, what the options its `app.middleware.<name>(options)` call was given say about credentials (credentialOptions). */
+  given: Array<RouteStep['given']>;
   /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action (or a tegg controller's method). */
   fullPath?: string;
   /** @eggjs/tegg-controller-plugin registered it for a method of a decorator controller (teggActions). */
@@ -90,6 +92,20 @@ const recordedLoads = new WeakSet<object>();
 const createdBy = new WeakMap<object, string>();
 /** Functions returned by `app.jsonp(…)`, with what that call was given: egg-jsonp merges it over config.jsonp. */
 const jsonpCalls = new WeakMap<object, JsonpCall>();
+/** What the options of those calls say about credentials (credentialOptions), when they say anything. */
+const createdWith = new WeakMap<object, NonNullable<RouteStep['given']>>();
+
+/**
+ * The options a middleware factory reads to let a request without credentials through (koa-jwt2's and express-jwt's
+ * `credentialsRequired`, koa-jwt's `passthrough`), as given; undefined when they name neither. Nothing else is kept:
+ * the options of a guard hold its secret.
+ */
+function credentialOptions(options: unknown): RouteStep['given'] {
+  if (!options || typeof options !== 'object') return undefined;
+  const given: NonNullable<RouteStep['given']> = {};
+  for (const key of [ 'credentialsRequired', 'passthrough' ] as const) if (key in options) given[key] = (options as AnyRecord)[key];
+  return Object.keys(given).length ? given : undefined;
+}
 
 /**
  * Called from the app boot hook's configWillLoad. Records registrations from now on on routers of egg's router class
@@ -359,7 +375,11 @@ function nameFactoryOutputs(app: RecordTarget): void {
     if (typeof factory !== 'function') continue;
     const named = function(this: unknown, ...args: unknown[]) {
       const created: unknown = factory.apply(this, args);
-      if (typeof created === 'function') createdBy.set(created, name);
+      if (typeof created === 'function') {
+        createdBy.set(created, name);
+        const given = credentialOptions(args[0]);
+        if (given) createdWith.set(created, given);
+      }
       return created;
     };
     // Keeps egg's FULLPATH symbol, which names the middleware's file.
@@ -408,6 +428,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       // @Middleware gives a decorator controller's route a function when its module loads, before any app exists: it is
       // tegg route middleware, known by its name whether or not an egg middleware has that name.
       imitations: teggAction ? [] : routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
+      given: routeMiddleware.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
@@ -1050,12 +1071,15 @@ function collectRoutes(
       for (let index = 0; index < routeLevel.length; index++) {
         const name = routeLevel[index];
         const imitation = registration?.imitations.includes(name) === true;
+        const given = imitation ? undefined : registration?.given[index];
         const known = imitation ? imitationSteps : routeSteps;
-        let step = known.get(name);
+        // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
+        const key = given ? `${name}\n${JSON.stringify(given)}` : name;
+        let step = known.get(key);
         if (!step) {
-          known.set(name, step = imitation ?
+          known.set(key, step = imitation ?
             { name, level: 'route', runs: 'unverified', detail: `a function named ${name}, which no app.middleware.${name}() call made: it need not be that middleware` } :
-            { name, level: 'route', runs: 'always' });
+            { name, level: 'route', runs: 'always', ...(given && { given }) });
         }
         varying.push(step);
       }

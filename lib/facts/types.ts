@@ -95,6 +95,11 @@ export interface RouteStep {
   skippedFor?: ProbeRequest[];
   /** Why it could not be verified, when `unverified` (e.g. `its match function reads ctx.get`). */
   detail?: string;
+  /**
+   * A route-level step made by `app.middleware.<name>(options)`: what those options say about requests without
+   * credentials (`credentialsRequired`, `passthrough`), when they name either; nothing else of them is kept.
+   */
+  given?: { credentialsRequired?: unknown; passthrough?: unknown };
 }
 
 /** The code a route runs in the end. */

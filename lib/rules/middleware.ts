@@ -91,6 +91,11 @@ export function controllerLabel(controller: ControllerFact | undefined): string 
   return `${what}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
 }
 
+/** `file#Class.method()` (the text and SARIF reports point at the method: lib/cli/locate.ts), or where an inline handler was registered. */
+function controllerSource(controller: ControllerFact | undefined): string | undefined {
+  return controller?.file ? `${controller.file}#${controller.action}` : controller?.registeredAt;
+}
+
 /** `#3 auth (app/middleware/auth.ts)`: a middleware with its 1-based position in the effective chain. */
 function positioned(entry: MiddlewareFact): string {
   return `#${(entry.position ?? 0) + 1} ${entry.name}${entry.file ? ` (${entry.file})` : ''}`;
@@ -251,9 +256,10 @@ function guardGap(facts: Facts, target: ProtectedRoute, guard: string): string |
   return target.gaps.get(guard);
 }
 
-function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string): string | undefined {
+/** `counts`: the steps of the guard that may guard the route (all of them, unless SEN403 leaves some out). */
+function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, counts: (step: RouteStep) => boolean = () => true): string | undefined {
   const only = target.onlyFor?.get(guard);
-  const steps = target.route.chain.filter(step => step.name === guard).map(step => (only ? narrowedTo(step, only) : step));
+  const steps = target.route.chain.filter(step => step.name === guard && counts(step)).map(step => (only ? narrowedTo(step, only) : step));
   if (steps.some(step => !stepGap(step, target.publicMethods)) || runTogether(steps, target.publicMethods)) return undefined;
   const global = steps.find(step => step.level === 'global');
   const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
@@ -427,7 +433,9 @@ export const guardWeakened: Rule = {
   severity: 'high',
   description: 'A required or guarding middleware has a `match`/`ignore` option that skips protected routes, or skips every ' +
     'path (an `ignore` such as `/`), or its own config lets requests without credentials through: `credentialsRequired: false` ' +
-    '(egg-jwt\'s koa-jwt2, express-jwt) or `passthrough: true` (koa-jwt), with which it calls next() for a request that sends no token. The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
+    '(egg-jwt\'s koa-jwt2, express-jwt) or `passthrough: true` (koa-jwt), with which it calls next() for a request that sends no token; so does a guard ' +
+    'given to a route with those options (`app.middleware.jwt({ ...app.config.jwt, credentialsRequired: false })`) when the route gets that guard ' +
+    'nowhere else. The real option values (string, RegExp, function, array) are evaluated with egg\'s own ' +
     'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
@@ -471,9 +479,39 @@ export const guardWeakened: Rule = {
         hits.push({ ...base, message: `${name}'s ${entry.filter.summary} leaves ${open.length} protected route(s) without it: ${listed(open)}` });
       }
     }
-    return hits;
+    return [ ...hits, ...anonymousRouteGuards(facts, covered) ];
   }),
 };
+
+/**
+ * Protected routes whose guard runs only as given to the route, made by `app.middleware.<guard>(options)` with options
+ * that let a request without credentials through (`{ ...app.config.jwt, credentialsRequired: false }`): judged as
+ * the guard's own config is.
+ */
+function anonymousRouteGuards(facts: Facts, covered: readonly ProtectedRoute[]): RuleHit[] {
+  const hits: RuleHit[] = [];
+  const admitsAnonymous = (step: RouteStep) => step.level === 'route' && anonymousAllowed(step.given) !== undefined;
+  for (let index = 0; index < covered.length; index++) {
+    const target = covered[index];
+    for (const guard of target.guards) {
+      const weak = target.route.chain.find(step => step.name === guard && admitsAnonymous(step));
+      if (!weak || !findGuardGap(facts, target, guard, step => !admitsAnonymous(step))) continue;
+      const option = anonymousAllowed(weak.given) as 'credentialsRequired' | 'passthrough';
+      const { controller } = target.route;
+      hits.push({
+        severity: 'high',
+        target: `route:${routeLabel(target.route)}`,
+        source: controllerSource(controller),
+        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is guarded by ${guard} only as given to the route, made with ` +
+          `app.middleware.${guard}({ …, ${option}: ${option === 'passthrough' ? 'true' : 'false'} }): it calls next() for a request that sends no token, ` +
+          'so the controller serves anonymous callers',
+        fix: `Remove \`${option}\` from the options given to app.middleware.${guard}() on this route (a route that must also serve anonymous callers ` +
+          'belongs in `config.sentinel.routes.public`, or behind a middleware of its own that reads the optional user).',
+      });
+    }
+  }
+  return hits;
+}
 
 /** The option of a guard's config that lets a request without credentials through, if set so. */
 function anonymousAllowed(options: unknown): 'credentialsRequired' | 'passthrough' | undefined {
@@ -510,8 +548,7 @@ export const unprotectedRoute: Rule = {
       hits.push({
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
-        // `file#Class.method()`: the text and SARIF reports point at the method (lib/cli/locate.ts).
-        source: controller?.file ? `${controller.file}#${controller.action}` : controller?.registeredAt,
+        source: controllerSource(controller),
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
