@@ -716,6 +716,29 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a stand-in the app\'s own app/extend caches under Symbol(\'Application#opsOnly\') is not the opsOnly middleware (black-box round 26, h85 F11)', async () => {
+      const app = (failOn: string, cachedValue: string) => tempApp('mw-extension-imitation', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+          `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n`,
+        'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+        'app/extend/application.js': "const OPS = Symbol('Application#opsOnly');\n" +
+          `module.exports = { get opsOnly() { if (!this[OPS]) this[OPS] = ${cachedValue}; return this[OPS]; } };\n`,
+        'app/controller/ops.js': "module.exports = app => class OpsController extends app.Controller { async stats() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/ops/stats', app.opsOnly, app.controller.ops.stats); };\n",
+      });
+      const standIn = 'async function (ctx, next) { ctx.logger.info(\'[ops] %s\', ctx.path); await next(); }';
+      const message = await expectRefused(app('high', standIn), /SEN404/);
+      assert.match(message, /GET \/ops\/stats → app\/controller\/ops\.js#OpsController\.stats\(\) is protected but cannot be shown to run its guard before the controller: the opsOnly given to the route cannot be verified: app\.opsOnly, a function cached under Symbol\('Application#opsOnly'\) by code other than the plugin that writes the opsOnly middleware, which no app\.middleware\.opsOnly\(\) call made/);
+      await withApp(bootApp(app('never', standIn)), async booted => {
+        assert.equal((await booted.httpRequest().get('/ops/stats').expect(200)).body.servedBy, 'controller');
+      });
+      // The extension caching what app.middleware.opsOnly() makes is the guard.
+      await withApp(bootApp(app('high', 'this.middleware.opsOnly()')), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/ops/stats').expect(403);
+      });
+    });
+
     it('a router mounted by a named middleware ahead of auth: its routes are judged from that position', async () => {
       const message = await expectRefused(fixture('mw-named-mount'), /SEN404/);
       assert.match(message, /GET \/api\/secret .*app\/controller\/user\.ts#UserController\.list\(\)/);

@@ -37,7 +37,7 @@ export interface MiddlewareSource {
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
   router?: { stack: RouterLayer[] };
-  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string }> };
+  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string; type?: string }> };
   /** app.context: what ctx has beyond plain properties (a middleware that only writes a plain one passes through). */
   context?: object;
   /**
@@ -58,8 +58,11 @@ export interface RecordTarget extends MiddlewareSource {
 interface Registration {
   /** Names of the functions before the controller. */
   middleware: string[];
-  /** Those of them named like one of the app's middleware factories without being made by it (imitatesFactory). */
-  imitations: string[];
+  /**
+   * Those of them taken for one of the app's middleware factories without being made by it (imitatesFactory): by
+   * name, what each one is.
+   */
+  imitations: Map<string, string>;
   /** Per function, what the options its `app.middleware.<name>(options)` call was given say about credentials (credentialOptions). */
   given: Array<RouteStep['given']>;
   /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action (or a tegg controller's method). */
@@ -422,12 +425,24 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const teggAction = handler && teggActions.get(handler);
     const fullPath = teggAction ?? handler?.[FULLPATH];
     const routeMiddleware = handlers.slice(0, -1);
+    // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
+    const cached = routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
+    const names = routeMiddleware.map((fn, index) => cached[index] || functionName(fn));
+    const imitations = new Map<string, string>();
+    names.forEach((name, index) => {
+      // tegg's @Middleware gives a decorator controller's route a function when its module loads, before any app
+      // exists: it is tegg route middleware, known by its name whether or not an egg middleware has that name.
+      if (teggAction) return;
+      // The plugin that writes the middleware may cache its own (egg-jwt's app.jwt); anyone else's is a stand-in.
+      if (cached[index] && ownExtension(app, routeMiddleware[index], name)) return;
+      if (imitatesFactory(routeMiddleware[index], app.middlewares ?? {}, name)) {
+        imitations.set(name, cached[index] ? `app.${name}, a function cached under Symbol('Application#${name}') by code other than the plugin that writes ` +
+          `the ${name} middleware,` : `a function named ${name},`);
+      }
+    });
     const registration: Registration = {
-      middleware: routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) && extensionName(app, fn)) || functionName(fn)),
-      // A function a plugin caches as an extension (egg-jwt's app.jwt) is that extension, whatever it is named. tegg's
-      // @Middleware gives a decorator controller's route a function when its module loads, before any app exists: it is
-      // tegg route middleware, known by its name whether or not an egg middleware has that name.
-      imitations: teggAction ? [] : routeMiddleware.filter(fn => !extensionName(app, fn) && imitatesFactory(fn, app.middlewares ?? {})).map(functionName),
+      middleware: names,
+      imitations,
       given: routeMiddleware.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
@@ -641,6 +656,37 @@ function imitatesFactory(fn: unknown, factories: Record<string, unknown>, shownN
 function functionName(fn: unknown): string {
   if (typeof fn !== 'function') return '<unknown>';
   return createdBy.get(fn) || (fn as NamedFunction)._name || fn.name || '<anonymous>';
+}
+
+/**
+ * The audit loads no extension: the stand-in it caches for a getter carries under this key the directory of the
+ * plugin, framework or app whose app/extend defines that getter.
+ */
+export const EXTENDED_BY = Symbol('egg-sentinel.extendedBy');
+
+/**
+ * Whether `fn`, cached by the app's `name` getter under `Symbol('Application#<name>')`, comes from the plugin or
+ * framework that writes the `name` middleware factory, as egg-jwt writes both `app.jwt` and `jwt`: then it is that
+ * middleware's author's. One the app's own app/extend caches, or another plugin's, is not. The getter is compared by
+ * identity with those of the extension modules egg's loader required from that plugin's app/extend.
+ */
+function ownExtension(app: RecordTarget, fn: unknown, name: string): boolean {
+  const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
+  if (typeof file !== 'string') return false;
+  const unit = (app.loader.getLoadUnits?.() ?? []).filter(candidate => file.startsWith(candidate.path + path.sep))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  if (!unit || unit.type === 'app') return false;
+  const extendedBy = (fn as { [EXTENDED_BY]?: unknown })[EXTENDED_BY];
+  if (extendedBy !== undefined) return extendedBy === unit.path;
+  const getter = Object.getOwnPropertyDescriptor(app, name)?.get;
+  if (!getter) return false;
+  const extendDir = path.join(realPathOrAbsolute(unit.path), 'app', 'extend') + path.sep;
+  return Object.entries(require.cache).some(([ cached, loaded ]) => {
+    if (!cached.startsWith(extendDir) || !path.basename(cached).startsWith('application')) return false;
+    const exported = loaded?.exports as { __esModule?: boolean; default?: object } | undefined;
+    const extension = exported?.__esModule && exported.default ? exported.default : exported;
+    return extension !== undefined && Object.getOwnPropertyDescriptor(extension, name)?.get === getter;
+  });
 }
 
 /**
@@ -1070,15 +1116,15 @@ function collectRoutes(
       if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
       for (let index = 0; index < routeLevel.length; index++) {
         const name = routeLevel[index];
-        const imitation = registration?.imitations.includes(name) === true;
+        const imitation = registration?.imitations.get(name);
         const given = imitation ? undefined : registration?.given[index];
         const known = imitation ? imitationSteps : routeSteps;
         // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-        const key = given ? `${name}\n${JSON.stringify(given)}` : name;
+        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : name);
         let step = known.get(key);
         if (!step) {
           known.set(key, step = imitation ?
-            { name, level: 'route', runs: 'unverified', detail: `a function named ${name}, which no app.middleware.${name}() call made: it need not be that middleware` } :
+            { name, level: 'route', runs: 'unverified', detail: `${imitation} which no app.middleware.${name}() call made: it need not be that middleware` } :
             { name, level: 'route', runs: 'always', ...(given && { given }) });
         }
         varying.push(step);

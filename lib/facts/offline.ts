@@ -22,7 +22,7 @@ import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { hookRoutePlugins, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { EXTENDED_BY, hookRoutePlugins, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import { changedKeyPaths, recordConfigWrites } from '../config-changes';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
@@ -351,11 +351,12 @@ const INERT: unknown = new Proxy(function inert() {}, {
 const NOT_METHODS = new Set([ 'if', 'for', 'while', 'switch', 'catch', 'function', 'return', 'with' ]);
 
 /**
- * The getters (egg-jwt's `get jwt()`) and methods (egg-jsonp's `jsonp(options) {`) the app's and its plugins'
+ * The getters (egg-jwt's `get jwt()`, with the directory of the plugin, framework or app whose extension defines it:
+ * the last, as egg merges them) and methods (egg-jsonp's `jsonp(options) {`) the app's and its plugins'
  * `app/extend/application` files define, read from their text: the audit loads no extension, which would run plugin code.
  */
-function extensionMembers(loader: AuditLoader): { getters: ReadonlySet<string>; methods: ReadonlySet<string> } {
-  const getters = new Set<string>();
+function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, string>; methods: ReadonlySet<string> } {
+  const getters = new Map<string, string>();
   const methods = new Set<string>();
   for (const unit of loader.getLoadUnits()) {
     for (const extension of [ 'js', 'ts' ]) {
@@ -365,7 +366,7 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlySet<string>; 
       } catch {
         continue; // no such extension
       }
-      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) getters.add(match[1]);
+      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) getters.set(match[1], unit.path);
       for (const match of text.matchAll(/^[ \t]*(?:async[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{\n]*)?\{/gm)) {
         if (!NOT_METHODS.has(match[1])) methods.add(match[1]);
       }
@@ -375,12 +376,13 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlySet<string>; 
 }
 
 /**
- * An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain). It
- * has no `router`, as no middleware does: koa-router's use() takes a function that has one for a nested router.
+ * An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain); under
+ * EXTENDED_BY, the directory whose extension gave it, when a getter did. It has no `router`, as no middleware does:
+ * koa-router's use() takes a function that has one for a nested router.
  */
-function namedStandIn(name: string): unknown {
+function namedStandIn(name: string, extendedBy?: string): unknown {
   return new Proxy({ [name]: function() {} }[name], {
-    get: (_fn, key) => (key === 'name' ? name : typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
+    get: (_fn, key) => (key === 'name' ? name : key === EXTENDED_BY ? extendedBy : typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
     apply: () => INERT,
   });
 }
@@ -389,9 +391,9 @@ function namedStandIn(name: string): unknown {
  * What an extension getter gives on the audit app: an inert stand-in kept under `Symbol('Application#<name>')`, as
  * egg plugins cache what their getter builds, so a route guard `app.jwt` is known by its name as at boot.
  */
-function cachedExtension(app: AnyRecord, name: string): unknown {
+function cachedExtension(app: AnyRecord, name: string, extendedBy: string): unknown {
   const symbol = Symbol.for(`Application#${name}`);
-  if (!Object.hasOwn(app, symbol)) Object.defineProperty(app, symbol, { value: namedStandIn(name), configurable: true });
+  if (!Object.hasOwn(app, symbol)) Object.defineProperty(app, symbol, { value: namedStandIn(name, extendedBy), configurable: true });
   return app[symbol as unknown as string];
 }
 
@@ -430,7 +432,8 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
       // Symbols and `_private` members are egg's internals, which the audit app does not have.
       if (typeof key === 'symbol' || key === 'then' || key.startsWith('_')) return undefined;
       members ??= obj.loader ? extensionMembers(obj.loader as AuditLoader) : undefined;
-      if (members?.getters.has(key)) return cachedExtension(obj, key);
+      const extendedBy = members?.getters.get(key);
+      if (extendedBy !== undefined) return cachedExtension(obj, key, extendedBy);
       return members?.methods.has(key) ? extensionMethod(key) : INERT;
     },
     // Assignments land on the object itself, never in a framework setter.
