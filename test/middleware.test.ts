@@ -220,6 +220,39 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {
+    const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
+    const app = (failOn: string, route: string) => tempApp('mw-jwt-preflight', {
+      'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', jwt: { secret: process.env.FIXTURE_JWT_SECRET }, " +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/api/**' ], by: [ 'jwt' ] }] } } });\n`,
+      'app/controller/graphql.js': "module.exports = app => class GraphqlController extends app.Controller { async query() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': `module.exports = app => { app.router.${route}('/api/graphql', app.jwt, app.controller.graphql.query); };\n`,
+    });
+    const preflight = { 'access-control-request-headers': 'authorization' };
+    beforeEach(() => mm(process.env, 'FIXTURE_JWT_SECRET', 'kR9v2YwQ7nLp4sXe8TbZ1uHc6JmA3dFg5'));
+
+    it('refuses boot naming OPTIONS and why; the hole is real, also through a POST overridden to OPTIONS', async () => {
+      const message = await expectRefused(app('high', 'all'), /SEN404/);
+      assert.match(message, /ALL \/api\/graphql → app\/controller\/graphql\.js#GraphqlController\.query\(\) is protected but reaches the controller without its guard: the jwt given to the route skips OPTIONS \/api\/graphql.* \(its code lets an OPTIONS request whose Access-Control-Request-Headers names authorization through without a token.*instead of router\.all\(\)/);
+      await withApp(bootApp(app('never', 'all')), async booted => {
+        await booted.httpRequest().get('/api/graphql').expect(401);
+        assert.equal((await booted.httpRequest().options('/api/graphql').set(preflight).expect(200)).body.servedBy, 'controller');
+        const overridden = await booted.httpRequest().post('/api/graphql').set(preflight).set('x-http-method-override', 'OPTIONS').expect(200);
+        assert.equal(overridden.body.servedBy, 'controller');
+      });
+    });
+
+    it('a GET route with the same guard boots clean; neither a preflight nor an override reaches it', async () => {
+      await withApp(bootApp(app('high', 'get')), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/api/graphql').expect(401);
+        assert.notEqual((await booted.httpRequest().options('/api/graphql').set(preflight)).body.servedBy, 'controller');
+        assert.notEqual((await booted.httpRequest().post('/api/graphql').set(preflight).set('x-http-method-override', 'OPTIONS')).body.servedBy, 'controller');
+      });
+    });
+  });
+
   describe('SEN404 a protected path egg\'s siteFile answers with a function, before every app middleware (black-box round 25)', () => {
     it('refuses boot, naming the path; a Buffer and the favicon redirect are no finding', async () => {
       const message = await expectRefused(fixture('mw-sitefile-handler'), /SEN404/);

@@ -65,6 +65,8 @@ interface Registration {
   imitations: Map<string, string>;
   /** Per function, what the options its `app.middleware.<name>(options)` call was given say about credentials (credentialOptions). */
   given: Array<RouteStep['given']>;
+  /** Per function, whether its source lets a CORS preflight through without credentials (PREFLIGHT_PASS). */
+  preflight: boolean[];
   /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action (or a tegg controller's method). */
   fullPath?: string;
   /** @eggjs/tegg-controller-plugin registered it for a method of a decorator controller (teggActions). */
@@ -97,6 +99,17 @@ const createdBy = new WeakMap<object, string>();
 const jsonpCalls = new WeakMap<object, JsonpCall>();
 /** What the options of those calls say about credentials (credentialOptions), when they say anything. */
 const createdWith = new WeakMap<object, NonNullable<RouteStep['given']>>();
+
+/**
+ * A guard whose own code calls next() for an OPTIONS request that asks, in Access-Control-Request-Headers, to send
+ * an Authorization header, whatever else it sends: koa-jwt2's (egg-jwt 3's engine) and express-jwt's CORS preflight
+ * pass-through, which no option turns off.
+ */
+const PREFLIGHT_PASS = /\.method\s*===?\s*(["'])OPTIONS\1[\s\S]{0,400}?access-control-request-headers[\s\S]{0,400}?\bnext\(\)/i;
+
+const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request whose Access-Control-Request-Headers names authorization through without a ' +
+  'token, as koa-jwt2 and express-jwt do for CORS preflights, and egg\'s overrideMethod makes one of a POST with X-HTTP-Method-Override: ' +
+  'OPTIONS; register the route for the methods it answers (router.get(), router.post()) instead of router.all() or router.options()';
 
 /**
  * The options a middleware factory reads to let a request without credentials through (koa-jwt2's and express-jwt's
@@ -444,6 +457,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       middleware: names,
       imitations,
       given: routeMiddleware.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
+      preflight: routeMiddleware.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
@@ -1118,6 +1132,12 @@ function collectRoutes(
         const name = routeLevel[index];
         const imitation = registration?.imitations.get(name);
         const given = imitation ? undefined : registration?.given[index];
+        if (!imitation && registration?.preflight[index] && layer.methods.includes('OPTIONS')) {
+          // Skipped for every request path of the route, with OPTIONS: a step of this route's own.
+          const skippedFor = (probes.length ? probes : [ String(layer.path) ]).map(probe => ({ path: probe, method: 'OPTIONS' }));
+          varying.push({ name, level: 'route', runs: 'partly', skippedFor, detail: PREFLIGHT_DETAIL, ...(given && { given }) });
+          continue;
+        }
         const known = imitation ? imitationSteps : routeSteps;
         // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
         const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : name);

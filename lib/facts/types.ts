@@ -93,7 +93,10 @@ export interface RouteStep {
   runs: StepRuns;
   /** The requests it is skipped for, when it runs `partly`. */
   skippedFor?: ProbeRequest[];
-  /** Why it could not be verified, when `unverified` (e.g. `its match function reads ctx.get`). */
+  /**
+   * Why it could not be verified, when `unverified` (e.g. `its match function reads ctx.get`); why it is skipped, when
+   * it runs `partly` for a reason of its own code (koa-jwt2's CORS preflight pass-through).
+   */
   detail?: string;
   /**
    * A route-level step made by `app.middleware.<name>(options)`: what those options say about requests without

@@ -309,7 +309,7 @@ function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefine
   const open = (step.skippedFor ?? []).filter(request => !request.method || !publicMethods.has(request.method));
   // egg's router adds HEAD to every GET route: `GET /x` says it, `HEAD /x` beside it is noise.
   const shown = open.filter(request => request.method !== 'HEAD' || !open.some(other => other.method === 'GET' && other.path === request.path));
-  return shown.length ? `skips ${shown.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}` : undefined;
+  return shown.length ? `skips ${shown.map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')}${step.detail ? ` (${step.detail})` : ''}` : undefined;
 }
 
 function sourceSuffix(source: string | undefined): string {
@@ -532,7 +532,9 @@ export const unprotectedRoute: Rule = {
     'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
-    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). With `protect: [{ paths: [\'**\'], by: ' +
+    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). A guard given to a route whose own code lets ' +
+    'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
+    'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
