@@ -12,7 +12,7 @@ import { runChecks } from './engine';
 import { type CollectOptions, collectFacts } from './facts/collect';
 import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
-import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchRouters } from './facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchArray, watchRouters, watchRouteStacks } from './facts/middleware';
 import { toDisplayPath } from './facts/collect';
 import type { Facts } from './facts/types';
 import { middlewareRules } from './rules/middleware';
@@ -34,6 +34,13 @@ import { roundTimings, type Timings, timed } from './timing';
 const MAX_LISTED_LATE_ROUTES = 20;
 /** When the routes are looked at again after this plugin's serverDidReady: the app's own hook has run by then. */
 const LATE_ROUTES_RECHECK_MS = 1000;
+
+/** What changed after the check: the middleware chain, or (only) the routes. */
+type ServedChange = 'chain' | 'routes';
+const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
+  fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
+const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',
+  fix: 'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.' };
 
 export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return bootReportFile({ report: { path: config.report?.path } }, runDir) as string;
@@ -133,55 +140,51 @@ export class SentinelAppBootHook extends SentinelBootHook {
   }
 
   /**
-   * koa composes the chain over app.middleware itself: a function put into it (or taken out) after the check, in a
-   * didReady hook or later, answers requests unchecked, whenever the server was made. Each change is judged a turn
-   * later by the middleware rules again: a blocking finding the check did not have refuses the worker (outside
-   * local/unittest; said there), anything else is warned about. Watched through the array's own mutators and the
-   * property, so requests read a plain array.
+   * koa composes the chain over app.middleware itself, and egg's router reads its routes and their functions at each
+   * request: a function put into the chain (or taken out), a route added, or a route's functions changed after the
+   * check, in a didReady hook or any time later, answers requests unchecked, whenever the server was made. Each change
+   * is judged a turn later by the middleware rules again: a blocking finding the check did not have refuses the worker
+   * (outside local/unittest; said there), anything else is warned about. Watched through the arrays' own mutators and
+   * the properties, so requests read plain arrays.
    */
   private watchServedChain(facts: Facts, report: SentinelReport): void {
     const app = this.target as unknown as { middleware?: unknown[]; once?: (event: string, listener: () => void) => unknown };
     if (!Array.isArray(app.middleware)) return;
     const known = new Set(report.findings.map(finding => `${finding.ruleId} ${finding.target}`));
     let pending: NodeJS.Immediate | undefined;
+    const changes = new Set<ServedChange>();
     const judge = () => {
       clearImmediate(pending);
       pending = undefined;
-      this.judgeServedChain(facts, known);
+      this.judgeServedChain(facts, known, changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE);
+      changes.clear();
     };
-    const changed = () => {
+    const changed = (what: ServedChange) => {
+      changes.add(what);
       pending ??= setImmediate(judge);
     };
     // egg-cluster's worker emits `server` before it listens: a change made by then is judged before any request.
     app.once?.('server', () => {
       if (pending) judge();
     });
-    const watch = (chain: unknown[]) => {
-      for (const method of [ 'push', 'unshift', 'splice', 'pop', 'shift', 'reverse', 'sort', 'fill', 'copyWithin' ] as const) {
-        const original = chain[method] as (...args: unknown[]) => unknown;
-        Object.defineProperty(chain, method, { configurable: true, writable: true, value(this: unknown[], ...args: unknown[]) {
-          changed();
-          return original.apply(this, args);
-        } });
-      }
-      return chain;
-    };
-    let chain = watch(app.middleware);
+    const chainChanged = () => changed('chain');
+    let chain = watchArray(app.middleware, chainChanged);
     Object.defineProperty(app, 'middleware', { configurable: true, enumerable: true, get: () => chain, set: (value: unknown[]) => {
-      chain = Array.isArray(value) ? watch(value) : value;
-      changed();
+      chain = Array.isArray(value) ? watchArray(value, chainChanged) : value;
+      chainChanged();
     } });
+    watchRouteStacks(this.target as unknown as MiddlewareSource, () => changed('routes'));
   }
 
-  private judgeServedChain(facts: Facts, known: ReadonlySet<string>): void {
+  private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE): void {
     const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
     const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
     const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(`${finding.ruleId} ${finding.target}`));
     const blocking = fresh.filter(finding => finding.blocking);
     const shown = (findings: typeof fresh) => findings.map(finding => `${finding.ruleId} ${finding.message}`).join('; ');
     if (blocking.length) {
-      const problem = `[egg-sentinel] the middleware chain changed after the boot check (a didReady hook, or code after it, changed app.middleware), ` +
-        `and the chain this worker serves fails it: ${shown(blocking)}. Change the chain in config.middleware or in a hook before willReady, so it is checked.`;
+      const problem = `[egg-sentinel] ${change.what} changed after the boot check (a didReady hook, or code after it, ${change.how}), ` +
+        `and the chain this worker serves fails it: ${shown(blocking)}. ${change.fix}`;
       this.target.coreLogger.error(problem);
       if (!isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
         markRefused();
@@ -190,10 +193,9 @@ export class SentinelAppBootHook extends SentinelBootHook {
         process.exit(1);
       }
     } else if (fresh.length) {
-      this.target.coreLogger.warn('[egg-sentinel] the middleware chain changed after the boot check, which did not see it: %s', shown(fresh));
+      this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check, which did not see it: %s', change.what, shown(fresh));
     } else {
-      this.target.coreLogger.warn('[egg-sentinel] the middleware chain changed after the boot check (app.middleware, in a didReady hook or later); ' +
-        'checked again: no new finding.');
+      this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check (%s, in a didReady hook or later); checked again: no new finding.', change.what, change.where);
     }
   }
 

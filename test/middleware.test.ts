@@ -112,6 +112,45 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('routes watched as the chain is: a route added, or a guard taken off one, seconds after start (black-box round 26, h85 F9)', () => {
+    const app = (lateChange: string) => tempApp('mw-route-watch', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+        "sentinel: { routes: { protect: [{ paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n",
+      'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+      'app/controller/ops.js': "module.exports = app => class OpsController extends app.Controller { async stats() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/ops/status', app.middleware.opsOnly(), app.controller.ops.stats); };\n",
+      // Stands for a feature-flag or config-centre callback, long after every boot hook.
+      'app.js': `module.exports = class { constructor(app) { this.app = app; } serverDidReady() { setTimeout(() => { const app = this.app; ${lateChange} }, 1500); } };\n`,
+    });
+    const waitForLog = async (baseDir: string, pattern: RegExp) => {
+      const log = path.join(baseDir, 'logs/mw-route-watch/egg-web.log');
+      for (let waited = 0; waited < 10000; waited += 200) {
+        if (fs.existsSync(log) && pattern.test(fs.readFileSync(log, 'utf8'))) return;
+        await new Promise(resolve => setTimeout(resolve, 200));
+      }
+      assert.fail(`no ${pattern} in ${log}`);
+    };
+
+    it('judges the change again and names the routes it leaves open; the holes are real', async () => {
+      const baseDir = app("app.router.get('/ops/late', app.controller.ops.stats); const layer = app.router.stack.find(l => l.path === '/ops/status'); " +
+        "layer.stack = layer.stack.filter(fn => fn.name !== 'opsOnly');");
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/ops/status').expect(403);
+        await waitForLog(baseDir, /WARN .*\[egg-sentinel\] the routes changed after the boot check, which did not see it: SEN404 GET \/ops\/late → app\/controller\/ops\.js#OpsController\.stats\(\) is protected but reaches the controller without its guard.*SEN404 GET \/ops\/status →/);
+        assert.equal((await booted.httpRequest().get('/ops/status').expect(200)).body.servedBy, 'controller');
+        assert.equal((await booted.httpRequest().get('/ops/late').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a late route with its guard is checked again with no new finding, and refuses requests without it', async () => {
+      const baseDir = app("app.router.get('/ops/late', app.middleware.opsOnly(), app.controller.ops.stats);");
+      await withApp(bootApp(baseDir), async booted => {
+        await waitForLog(baseDir, /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
+        await booted.httpRequest().get('/ops/late').expect(403);
+      });
+    });
+  });
+
   describe('a secret in a match/ignore pattern (a webhook path carrying its secret)', () => {
     const baseDir = fixture('mw-secret-ignore');
     const token = 'whsec9f8e7d6c5b4a39281716f5e4d3c2b1a0Zq';

@@ -54,9 +54,9 @@ export interface RecordTarget extends MiddlewareSource {
   router?: MiddlewareSource['router'] & { register(...args: unknown[]): unknown };
 }
 
-/** What one `router.register()` call was given, kept for every layer it created. */
-interface Registration {
-  /** Names of the functions before the controller. */
+/** What a route's functions before its controller are taken for. */
+interface RouteFunctions {
+  /** Their names. */
   middleware: string[];
   /**
    * Those of them taken for one of the app's middleware factories without being made by it (imitatesFactory): by
@@ -67,6 +67,10 @@ interface Registration {
   given: Array<RouteStep['given']>;
   /** Per function, whether its source lets a CORS preflight through without credentials (PREFLIGHT_PASS). */
   preflight: boolean[];
+}
+
+/** What one `router.register()` call was given, kept for every layer it created. */
+interface Registration extends RouteFunctions {
   /** `<file>#<Class.method()>` from egg's loader, when the handler is a loaded controller action (or a tegg controller's method). */
   fullPath?: string;
   /** @eggjs/tegg-controller-plugin registered it for a method of a decorator controller (teggActions). */
@@ -88,6 +92,47 @@ interface JsonpCall {
 }
 
 const registrations = new WeakMap<object, Registration>();
+/** Each registered layer's functions right after its registration: a route whose functions changed since is described anew. */
+const registeredStacks = new WeakMap<object, unknown[]>();
+
+/**
+ * What the functions a route runs before its controller are taken for (`app.jwt` as jwt, a stand-in named auth as an
+ * imitation). tegg's @Middleware gives a decorator controller's route (`teggRoute`) a function when its module loads,
+ * before any app exists: it is tegg route middleware, known by its name whether or not an egg middleware has that name.
+ */
+function describeRouteFunctions(app: MiddlewareSource, functions: unknown[], teggRoute: boolean): RouteFunctions {
+  // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
+  const cached = functions.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
+  const names = functions.map((fn, index) => cached[index] || functionName(fn));
+  const imitations = new Map<string, string>();
+  names.forEach((name, index) => {
+    if (teggRoute) return;
+    // The plugin that writes the middleware may cache its own (egg-jwt's app.jwt); anyone else's is a stand-in.
+    if (cached[index] && ownExtension(app, functions[index], name)) return;
+    if (imitatesFactory(functions[index], app.middlewares ?? {}, name)) {
+      imitations.set(name, cached[index] ? `app.${name}, a function cached under Symbol('Application#${name}') by code other than the plugin that writes ` +
+        `the ${name} middleware,` : `a function named ${name},`);
+    }
+  });
+  return {
+    middleware: names,
+    imitations,
+    given: functions.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
+    preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
+  };
+}
+
+/**
+ * What the route's functions are taken for: as registered, or, when they changed since (a guard taken off the route
+ * after the check), as they are now. Undefined for a route registered unseen.
+ */
+function currentFunctions(egg: MiddlewareSource, layer: RouterLayer): RouteFunctions | undefined {
+  const registration = registrations.get(layer);
+  const registered = registeredStacks.get(layer);
+  if (!registration || !registered) return registration;
+  const same = registered.length === layer.stack.length && registered.every((fn, index) => fn === layer.stack[index]);
+  return same ? registration : describeRouteFunctions(egg, layer.stack.slice(0, -1), registration.tegg === true);
+}
 /** Chain functions egg's loadMiddleware added (recorded from configWillLoad on). */
 const loadedByEgg = new WeakSet<object>();
 const recording = new WeakSet<object>();
@@ -437,27 +482,8 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
     const handler = resolveHandler(app.controller, handlers[handlers.length - 1]);
     const teggAction = handler && teggActions.get(handler);
     const fullPath = teggAction ?? handler?.[FULLPATH];
-    const routeMiddleware = handlers.slice(0, -1);
-    // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
-    const cached = routeMiddleware.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
-    const names = routeMiddleware.map((fn, index) => cached[index] || functionName(fn));
-    const imitations = new Map<string, string>();
-    names.forEach((name, index) => {
-      // tegg's @Middleware gives a decorator controller's route a function when its module loads, before any app
-      // exists: it is tegg route middleware, known by its name whether or not an egg middleware has that name.
-      if (teggAction) return;
-      // The plugin that writes the middleware may cache its own (egg-jwt's app.jwt); anyone else's is a stand-in.
-      if (cached[index] && ownExtension(app, routeMiddleware[index], name)) return;
-      if (imitatesFactory(routeMiddleware[index], app.middlewares ?? {}, name)) {
-        imitations.set(name, cached[index] ? `app.${name}, a function cached under Symbol('Application#${name}') by code other than the plugin that writes ` +
-          `the ${name} middleware,` : `a function named ${name},`);
-      }
-    });
     const registration: Registration = {
-      middleware: names,
-      imitations,
-      given: routeMiddleware.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
-      preflight: routeMiddleware.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
+      ...describeRouteFunctions(app, handlers.slice(0, -1), Boolean(teggAction)),
       fullPath: typeof fullPath === 'string' ? fullPath : undefined,
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
@@ -466,7 +492,10 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       // router.use(app.jsonp()) registers the function as the layer's handler.
       jsonp: handlers.flatMap(fn => (typeof fn === 'function' && jsonpCalls.get(fn)) || []),
     };
-    for (const layer of target.stack.slice(before)) registrations.set(layer, registration);
+    for (const layer of target.stack.slice(before)) {
+      registrations.set(layer, registration);
+      registeredStacks.set(layer, [ ...layer.stack ]);
+    }
     recorded.add(target);
     return result;
   });
@@ -584,6 +613,52 @@ export function routesChangedAfterCollection(egg: MiddlewareSource): string[] {
   });
 }
 
+/** Array methods that change an array in place. */
+const MUTATORS = [ 'push', 'unshift', 'splice', 'pop', 'shift', 'reverse', 'sort', 'fill', 'copyWithin' ] as const;
+
+/**
+ * Calls `changed` after each call of one of the array's own mutators (defined on the array itself, so a reader sees a
+ * plain array); the array is returned.
+ */
+export function watchArray<T>(array: T[], changed: () => void): T[] {
+  for (const method of MUTATORS) {
+    const original = array[method] as (...args: unknown[]) => unknown;
+    Object.defineProperty(array, method, { configurable: true, writable: true, value(this: T[], ...args: unknown[]) {
+      const result = original.apply(this, args);
+      changed();
+      return result;
+    } });
+  }
+  return array;
+}
+
+/** Layers whose `stack` is watched already (a nested router shares its parent's). */
+const watchedLayers = new WeakSet<object>();
+
+/**
+ * Calls `changed` whenever a route is added to a router of the app's (those the check judged) or taken out, or a
+ * route's functions are changed or replaced (`layer.stack = layer.stack.filter(…)`): egg's router reads each router's
+ * stack and each route's at every request. Through the arrays' own mutators and each layer's `stack` property.
+ */
+export function watchRouteStacks(egg: MiddlewareSource, changed: () => void): void {
+  const watchLayer = (layer: RouterLayer) => {
+    if (watchedLayers.has(layer)) return;
+    watchedLayers.add(layer);
+    let stack = watchArray(layer.stack, changed);
+    Object.defineProperty(layer, 'stack', { configurable: true, enumerable: true, get: () => stack, set: (value: RouterLayer['stack']) => {
+      stack = Array.isArray(value) ? watchArray(value, changed) : value;
+      changed();
+    } });
+  };
+  for (const stack of routeStacks(egg)) {
+    stack.forEach(watchLayer);
+    watchArray(stack, () => {
+      stack.forEach(watchLayer);
+      changed();
+    });
+  }
+}
+
 /** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out). */
 function layerLabel(layer: RouterLayer): string {
   return `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`;
@@ -684,7 +759,7 @@ export const EXTENDED_BY = Symbol('egg-sentinel.extendedBy');
  * middleware's author's. One the app's own app/extend caches, or another plugin's, is not. The getter is compared by
  * identity with those of the extension modules egg's loader required from that plugin's app/extend.
  */
-function ownExtension(app: RecordTarget, fn: unknown, name: string): boolean {
+function ownExtension(app: MiddlewareSource, fn: unknown, name: string): boolean {
   const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
   if (typeof file !== 'string') return false;
   const unit = (app.loader.getLoadUnits?.() ?? []).filter(candidate => file.startsWith(candidate.path + path.sep))
@@ -1063,7 +1138,8 @@ function collectRoutes(
   const routeSteps = new Map<string, RouteStep>();
   const imitationSteps = new Map<string, RouteStep>();
   const routerSteps = new Map<RouterLayer, RouteStep>();
-  collectedLayers.set(routerOwner(egg), new Map(stacks.flat().map(layer => [ layer, layer.stack.length ])));
+  // The boot check's: a later collection (the watch judging a change again) does not make its changes seen.
+  if (!collectedLayers.has(routerOwner(egg))) collectedLayers.set(routerOwner(egg), new Map(stacks.flat().map(layer => [ layer, layer.stack.length ])));
   // A router nested with router.use() shares its layers with its parent, which dispatches them after its own
   // router.use() middleware: each route is judged once, where it is first found (egg's router first).
   const judged = new Set<RouterLayer>();
@@ -1100,7 +1176,8 @@ function collectRoutes(
       earlier.push(layer);
       const { probes, steps } = reachingProbes(path, named);
       const registration = registrations.get(layer);
-      const routeLevel = routeLevelNames(layer, registration);
+      const functions = currentFunctions(egg, layer);
+      const routeLevel = routeLevelNames(layer, functions);
       // Indexed loops: this runs once per route while the code is still cold, where iterators and closures allocate.
       // Only the steps that can differ between routes are gathered (the filtered globals', then router.use() and
       // route-level ones); the whole chain is built once per distinct sequence of them.
@@ -1130,9 +1207,9 @@ function collectRoutes(
       if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
       for (let index = 0; index < routeLevel.length; index++) {
         const name = routeLevel[index];
-        const imitation = registration?.imitations.get(name);
-        const given = imitation ? undefined : registration?.given[index];
-        if (!imitation && registration?.preflight[index] && layer.methods.includes('OPTIONS')) {
+        const imitation = functions?.imitations.get(name);
+        const given = imitation ? undefined : functions?.given[index];
+        if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
           // Skipped for every request path of the route, with OPTIONS: a step of this route's own.
           const skippedFor = (probes.length ? probes : [ String(layer.path) ]).map(probe => ({ path: probe, method: 'OPTIONS' }));
           varying.push({ name, level: 'route', runs: 'partly', skippedFor, detail: PREFLIGHT_DETAIL, ...(given && { given }) });
@@ -1213,8 +1290,8 @@ function answeredEarlier(earlier: readonly RouterLayer[], route: RouterLayer, pr
   });
 }
 
-function routeLevelNames(layer: RouterLayer, registration: Registration | undefined): string[] {
-  return registration?.middleware ?? layer.stack.slice(0, -1).map(functionName);
+function routeLevelNames(layer: RouterLayer, functions: RouteFunctions | undefined): string[] {
+  return functions?.middleware ?? layer.stack.slice(0, -1).map(functionName);
 }
 
 function controllerFact(registration: Registration, relative: (file: string) => string): ControllerFact {
