@@ -151,6 +151,64 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('a router whose routes() koa-mount serves under a prefix egg-sentinel cannot know (black-box round 26, h85 F4/F3)', () => {
+    const mount = JSON.stringify(path.dirname(require.resolve('koa-mount/package.json')));
+    const koaRouter = JSON.stringify(path.dirname(require.resolve('@koa/router/package.json')));
+    const app = (router: string, didLoad: string) => linkKoaRouter(tempApp('mw-mounted-router', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'adminOnly' ], adminOnly: { match: '/admin' }, " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'adminOnly' ] }, { paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n",
+      'app/middleware/adminOnly.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-role') !== 'admin') { ctx.status = 403; return; } await next(); };\n",
+      'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': `module.exports = app => { ${router} };\n`,
+      'app.js': `const mount = require(${mount});\nconst KoaRouter = require(${koaRouter});\n` +
+        `module.exports = class { constructor(app) { this.app = app; } didLoad() { const app = this.app; ${didLoad} } };\n`,
+    }));
+    // Installed in the app, as egg-sentinel looks for other router packages only where the app resolves them.
+    const linkKoaRouter = (baseDir: string) => {
+      fs.mkdirSync(path.join(baseDir, 'node_modules/@koa'), { recursive: true });
+      fs.symlinkSync(JSON.parse(koaRouter), path.join(baseDir, 'node_modules/@koa/router'));
+      return baseDir;
+    };
+    const aliased = "app.use(mount('/v2', app.router.routes()));";
+
+    it('egg\'s router again under /v2: the match-scoped guard cannot be verified, boot is refused; the hole is real', async () => {
+      const baseDir = app("app.router.get('/admin/export', app.controller.home.secret); app.router.get('/ops/status', app.middleware.opsOnly(), app.controller.home.secret);", aliased);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/admin\/export \(also served under a prefix egg-sentinel cannot know, through a middleware that rewrites the path such as koa-mount.*\) → app\/controller\/home\.js#HomeController\.secret\(\) is protected but reaches the controller without its guard: adminOnly's match: '\/admin' cannot be verified: this route's router is also dispatched inside a middleware that sets ctx\.path/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(403);
+        assert.equal((await booted.httpRequest().get('/v2/admin/export').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('an @koa/router mounted at /ops: its routes need every protected area\'s guards; the hole is real', async () => {
+      const baseDir = app("app.router.get('/ops/status', app.middleware.opsOnly(), app.controller.home.secret); app.router.get('/admin/panel', app.controller.home.secret);",
+        "const legacy = new KoaRouter(); legacy.get('/export', async ctx => { ctx.body = { servedBy: 'legacy' }; }); app.use(mount('/ops', legacy.routes()));");
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/export \(also served under a prefix egg-sentinel cannot know.*\) → .* is protected but .*opsOnly is neither in the global chain nor on this route/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/ops/status').expect(403);
+        assert.equal((await booted.httpRequest().get('/ops/export').expect(200)).body.servedBy, 'legacy');
+      });
+    });
+
+    it('with every guard given to the mounted routes themselves, boots clean and refuses requests without them', async () => {
+      const guarded = 'app.middleware.adminOnly(), app.middleware.opsOnly(), app.controller.home.secret';
+      const baseDir = app(`app.router.get('/admin/export', ${guarded}); app.router.get('/ops/status', ${guarded});`, aliased);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(baseDir), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/v2/admin/export').expect(403);
+        await booted.httpRequest().get('/v2/admin/export').set('x-role', 'admin').expect(403);
+      });
+    });
+  });
+
   describe('a secret in a match/ignore pattern (a webhook path carrying its secret)', () => {
     const baseDir = fixture('mw-secret-ignore');
     const token = 'whsec9f8e7d6c5b4a39281716f5e4d3c2b1a0Zq';

@@ -723,6 +723,22 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   return positions;
 }
 
+/** A function that sets the request's path for what runs inside it (koa-mount's `ctx.path = newPath`). */
+const PATH_REWRITE = /\bctx\.path\s*=(?!=)/;
+
+/**
+ * The routers whose dispatch function runs inside a middleware of the chain (handed out, not itself in the chain)
+ * while the chain holds a function egg did not load that sets `ctx.path` for what it runs, as koa-mount does
+ * (`app.use(mount('/v2', app.router.routes()))`): such a router serves its routes under a prefix nothing tells, which
+ * neither the global middleware's match/ignore nor the policy's patterns see.
+ */
+function pathRewritten(egg: MiddlewareSource, stacks: RouterLayer[][]): Set<RouterLayer[]> {
+  const chain = egg.middleware ?? [];
+  const rewrites = chain.some(fn => !loadedByEgg.has(fn) && PATH_REWRITE.test(Function.prototype.toString.call(fn)));
+  if (!rewrites) return new Set();
+  return new Set(stacks.filter(stack => [ ...handedOut.get(stack) ?? [] ].some(fn => !chain.includes(fn as (typeof chain)[number]))));
+}
+
 /** The controller function for `'home.index'` strings, as egg's router resolves them. */
 function resolveHandler(controllers: unknown, handler: unknown): Record<symbol, unknown> | undefined {
   let target = handler;
@@ -824,7 +840,8 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (containsFunction(entry.match || entry.ignore)) filter('/', 'GET');
   }
   const stacks = routeStacks(egg);
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths));
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths),
+    pathRewritten(egg, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -1092,6 +1109,7 @@ function collectRoutes(
   stacks: RouterLayer[][],
   dispatchedAt: Map<RouterLayer[], number | undefined>,
   tokens: PreparedTokens,
+  rewritten: ReadonlySet<RouterLayer[]>,
 ): RouteFact[] {
   // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
   const overrideAt = middleware.find(entry => entry.name === 'overrideMethod' && entry.position !== null)?.position ?? -1;
@@ -1109,6 +1127,7 @@ function collectRoutes(
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
+      rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       ...unverifiableStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
@@ -1145,6 +1164,7 @@ function collectRoutes(
   const judged = new Set<RouterLayer>();
   for (const stack of stacks) {
     const { globals: inScope, filtered, fixed, chains } = scopeOf(dispatchedAt.get(stack));
+    const underUnknownPrefix = rewritten.has(stack);
     // router.use() layers of this router seen so far: they run before the routes registered after them.
     const uses: RouterLayer[] = [];
     // Its routes seen so far: a request one of them matches for every method of a later route is answered there.
@@ -1184,7 +1204,7 @@ function collectRoutes(
       const varying: RouteStep[] = [];
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
-        let step = steps.get(entry);
+        let step = underUnknownPrefix ? entry.rewritten : steps.get(entry);
         if (!step && entry.unverifiable) step = entry.unverifiable;
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
@@ -1241,6 +1261,7 @@ function collectRoutes(
         probes,
         ...(layer.regexp.flags.includes('i') && { ignoresCase: true as const }),
         ...(jsonp && { jsonp: jsonp.map(call => jsonpCallFact(call, relative)) }),
+        ...(underUnknownPrefix && { underUnknownPrefix: true as const }),
         chain,
       });
     }
@@ -1329,6 +1350,8 @@ interface GlobalMiddleware {
   never: RouteStep;
   /** For the routes of a router no known middleware dispatches to. */
   undispatched: RouteStep;
+  /** For the routes of a router dispatched inside a middleware that rewrites the path (pathRewritten). */
+  rewritten: RouteStep;
   /** For every route, when the probes cannot show what its match/ignore does (unverifiableStep). */
   unverifiable?: RouteStep;
 }
@@ -1380,6 +1403,9 @@ const TOO_MANY_NAMED_PATHS = 'the policy\'s match/ignore values, router.use() pa
 
 const TOO_MANY_ROUTE_STRINGS = 'the route\'s RegExp matches more strings (alternatives, their products) than egg-sentinel tries (64), so its ' +
   'match/ignore was not evaluated for all of them; split the route, or give it its guard (router.get(path, app.middleware.<guard>(), controller))';
+
+const PATH_REWRITTEN = 'this route\'s router is also dispatched inside a middleware that sets ctx.path for it (koa-mount\'s ' +
+  'mount(prefix, router.routes())), so it serves request paths under a prefix egg-sentinel cannot know, which its match/ignore sees unstripped';
 
 const UNDISPATCHED = 'egg-sentinel cannot tell where in the middleware chain this route\'s router is dispatched (it knows a ' +
   'router\'s routes() given to app.use(), egg\'s router, routers nested with router.use(), and functions calling ' +

@@ -155,6 +155,11 @@ export interface RouteFact {
    */
   jsonp?: JsonpCallFact[];
   /**
+   * Its router is also dispatched inside a middleware that rewrites the path (koa-mount): it serves request paths under
+   * a prefix egg-sentinel cannot know, which any `routes.protect` pattern may cover.
+   */
+  underUnknownPrefix?: true;
+  /**
    * The effective chain before the controller: the global chain (each with whether its match/ignore lets it run for
    * this route), then `router.use()` middleware registered before the route, then route-level middleware.
    */

@@ -141,7 +141,9 @@ function protectedLabel(target: ProtectedRoute): string {
   const methods = route.allMethods ? `ALL${publicMethods.size ? ` except ${[ ...publicMethods ].join(',')}` : ''}` :
     route.methods.filter(method => !publicMethods.has(method)).join(',');
   const serving = onlyFor && [ ...new Set([ ...onlyFor.values() ].flatMap(paths => [ ...paths ])) ];
-  return `${methods} ${route.path}${serving?.length ? ` (serving ${serving.join(', ')})` : ''}`;
+  const mounted = route.underUnknownPrefix ? ' (also served under a prefix egg-sentinel cannot know, through a middleware that rewrites the path such as koa-mount, ' +
+    'so every protect pattern may cover it)' : '';
+  return `${methods} ${route.path}${serving?.length ? ` (serving ${serving.join(', ')})` : ''}${mounted}`;
 }
 
 /** SEN403 and SEN404 both need the coverage of one facts snapshot. */
@@ -197,7 +199,8 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     // Entries that cover the route only through some request paths it serves, with those paths.
     let partly: Map<number, string[]> | undefined;
     for (let entry = 0; entry < protect.length; entry++) {
-      if (matchesAny(protect[entry].matches, route.path)) {
+      // Served under a prefix nothing tells (koa-mount): any pattern may cover the paths it serves.
+      if (route.underUnknownPrefix || matchesAny(protect[entry].matches, route.path)) {
         protectedBy.push(entry);
         continue;
       }
@@ -534,7 +537,9 @@ export const unprotectedRoute: Rule = {
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
     'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). A guard given to a route whose own code lets ' +
     'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
-    'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). With `protect: [{ paths: [\'**\'], by: ' +
+    'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). A route ' +
+    'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
+    'every protect pattern covers it and no global match/ignore is taken to run for it. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
