@@ -319,12 +319,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {
     const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
-    const app = (failOn: string, route: string) => tempApp('mw-jwt-preflight', {
+    const app = (failOn: string, route: string, global = false) => tempApp('mw-jwt-preflight', {
       'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
-      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', jwt: { secret: process.env.FIXTURE_JWT_SECRET }, " +
+      'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', jwt: { secret: process.env.FIXTURE_JWT_SECRET, enable: ${global} }, ` +
         `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/api/**' ], by: [ 'jwt' ] }] } } });\n`,
       'app/controller/graphql.js': "module.exports = app => class GraphqlController extends app.Controller { async query() { this.ctx.body = { servedBy: 'controller' }; } };\n",
-      'app/router.js': `module.exports = app => { app.router.${route}('/api/graphql', app.jwt, app.controller.graphql.query); };\n`,
+      'app/router.js': `module.exports = app => { app.router.${route}('/api/graphql', ${global ? '' : 'app.jwt, '}app.controller.graphql.query); };\n`,
     });
     const preflight = { 'access-control-request-headers': 'authorization' };
     beforeEach(() => mm(process.env, 'FIXTURE_JWT_SECRET', 'kR9v2YwQ7nLp4sXe8TbZ1uHc6JmA3dFg5'));
@@ -337,6 +337,19 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.equal((await booted.httpRequest().options('/api/graphql').set(preflight).expect(200)).body.servedBy, 'controller');
         const overridden = await booted.httpRequest().post('/api/graphql').set(preflight).set('x-http-method-override', 'OPTIONS').expect(200);
         assert.equal(overridden.body.servedBy, 'controller');
+      });
+    });
+
+    it('the same with egg-jwt\'s jwt enabled in the global chain', async () => {
+      const message = await expectRefused(app('high', 'all', true), /SEN404/);
+      assert.match(message, /ALL \/api\/graphql → .* reaches the controller without its guard: jwt skips OPTIONS \/api\/graphql.* \(its code lets an OPTIONS request/);
+      await withApp(bootApp(app('never', 'all', true)), async booted => {
+        await booted.httpRequest().get('/api/graphql').expect(401);
+        assert.equal((await booted.httpRequest().options('/api/graphql').set(preflight).expect(200)).body.servedBy, 'controller');
+      });
+      await withApp(bootApp(app('high', 'get', true)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/api/graphql').expect(401);
       });
     });
 

@@ -156,6 +156,12 @@ const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request whose Access-Control-
   'token, as koa-jwt2 and express-jwt do for CORS preflights, and egg\'s overrideMethod makes one of a POST with X-HTTP-Method-Override: ' +
   'OPTIONS; register the route for the methods it answers (router.get(), router.post()) instead of router.all() or router.options()';
 
+/** A guard that lets CORS preflights through (PREFLIGHT_PASS), for a route that serves OPTIONS: skipped for every request path of the route, with OPTIONS. */
+function preflightStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer): RouteStep {
+  const skippedFor = (probes.length ? probes : [ String(layer.path) ]).map(probe => ({ path: probe, method: 'OPTIONS' }));
+  return { name, level, runs: 'partly', skippedFor, detail: PREFLIGHT_DETAIL };
+}
+
 /**
  * The options a middleware factory reads to let a request without credentials through (koa-jwt2's and express-jwt's
  * `credentialsRequired`, koa-jwt's `passthrough`), as given; undefined when they name neither. Nothing else is kept:
@@ -1128,6 +1134,7 @@ function collectRoutes(
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
+      preflight: PREFLIGHT_PASS.test(Function.prototype.toString.call((egg.middleware ?? [])[entry.position as number])),
       ...unverifiableStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
@@ -1140,7 +1147,7 @@ function collectRoutes(
       const inScope = at === undefined ? globals : globals.filter(entry => entry.position < at);
       scopes.set(at, scope = {
         globals: inScope,
-        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter),
+        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.preflight),
         fixed: at === undefined ? entry => entry.undispatched : entry => entry.always,
         chains: new ChainInterner(),
       });
@@ -1204,7 +1211,7 @@ function collectRoutes(
       const varying: RouteStep[] = [];
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
-        let step = underUnknownPrefix ? entry.rewritten : steps.get(entry);
+        let step = !entry.filter ? entry.always : underUnknownPrefix ? entry.rewritten : steps.get(entry);
         if (!step && entry.unverifiable) step = entry.unverifiable;
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
@@ -1213,6 +1220,7 @@ function collectRoutes(
           if (!outcome.perMethod) steps.set(entry, outcome.step);
           step = outcome.step;
         }
+        if (entry.preflight && step.runs === 'always' && layer.methods.includes('OPTIONS')) step = preflightStep(entry.name, 'global', probes, layer);
         varying.push(step);
       }
       // The app.jsonp() calls whose middleware runs for the route, router.use()'s first.
@@ -1230,9 +1238,7 @@ function collectRoutes(
         const imitation = functions?.imitations.get(name);
         const given = imitation ? undefined : functions?.given[index];
         if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
-          // Skipped for every request path of the route, with OPTIONS: a step of this route's own.
-          const skippedFor = (probes.length ? probes : [ String(layer.path) ]).map(probe => ({ path: probe, method: 'OPTIONS' }));
-          varying.push({ name, level: 'route', runs: 'partly', skippedFor, detail: PREFLIGHT_DETAIL, ...(given && { given }) });
+          varying.push({ ...preflightStep(name, 'route', probes, layer), ...(given && { given }) });
           continue;
         }
         const known = imitation ? imitationSteps : routeSteps;
@@ -1354,6 +1360,8 @@ interface GlobalMiddleware {
   rewritten: RouteStep;
   /** For every route, when the probes cannot show what its match/ignore does (unverifiableStep). */
   unverifiable?: RouteStep;
+  /** Its code lets CORS preflights through without credentials (PREFLIGHT_PASS): it skips OPTIONS. */
+  preflight: boolean;
 }
 
 /**

@@ -266,7 +266,8 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, count
   if (steps.some(step => !stepGap(step, target.publicMethods)) || runTogether(steps, target.publicMethods)) return undefined;
   const global = steps.find(step => step.level === 'global');
   const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
-  if (global) return `${guard}'s ${entry?.filter?.summary ?? 'match/ignore'} ${stepGap(global, target.publicMethods)}`;
+  // A global guard without match/ignore that skips some requests does so by its own code (koa-jwt2's preflight pass-through).
+  if (global) return `${guard}${entry?.filter || global.runs !== 'partly' ? `'s ${entry?.filter?.summary ?? 'match/ignore'}` : ''} ${stepGap(global, target.publicMethods)}`;
   const partial = steps.find(step => step.level === 'router');
   if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
   const given = steps.find(step => step.level === 'route');
@@ -535,7 +536,7 @@ export const unprotectedRoute: Rule = {
     'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
-    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). A guard given to a route whose own code lets ' +
+    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). A guard, given to a route or in the global chain, whose own code lets ' +
     'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
     'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). A route ' +
     'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
