@@ -387,6 +387,12 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/orders').chain, /route:tokenGuard$/);
     });
 
+    it('a route guard the app\'s own extension caches from app.middleware.<name>() is that guard, as at boot (black-box round 26, h85 F11)', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-extension-guard'), '--env', 'prod' ]);
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN40')), [], run.stdout);
+      assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /admin/export').chain, /route:adminOnly$/);
+    });
+
     it('a route answering through an extension method\'s middleware (egg-jsonp\'s app.jsonp()) is known by its name: SEN602\'s JSONP note, as at boot', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('builtin-header-scopes'), '--env', 'prod' ]);
       assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/user').chain, /route:jsonp$/);

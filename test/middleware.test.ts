@@ -875,10 +875,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(app('never', standIn)), async booted => {
         assert.equal((await booted.httpRequest().get('/ops/stats').expect(200)).body.servedBy, 'controller');
       });
-      // The extension caching what app.middleware.opsOnly() makes is the guard.
+      // The extension caching what app.middleware.opsOnly() makes is the guard (also in test/fixtures/apps/mw-extension-guard, which the audit reads).
       await withApp(bootApp(app('high', 'this.middleware.opsOnly()')), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
         await booted.httpRequest().get('/ops/stats').expect(403);
+      });
+      await withApp(bootApp(fixture('mw-extension-guard')), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/export').expect(403);
       });
     });
 

@@ -769,6 +769,11 @@ function functionName(fn: unknown): string {
   return createdBy.get(fn) || (fn as NamedFunction)._name || fn.name || '<anonymous>';
 }
 
+/** The audit's stand-in for what an extension getter caches by calling `app.middleware.<name>()` (lib/facts/offline.ts). */
+export function madeByFactory(fn: object, name: string): void {
+  createdBy.set(fn, name);
+}
+
 /**
  * The audit loads no extension: the stand-in it caches for a getter carries under this key the directory of the
  * plugin, framework or app whose app/extend defines that getter.

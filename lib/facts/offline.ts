@@ -22,7 +22,7 @@ import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { EXTENDED_BY, hookRoutePlugins, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { EXTENDED_BY, hookRoutePlugins, madeByFactory, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import { changedKeyPaths, recordConfigWrites } from '../config-changes';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
@@ -352,11 +352,12 @@ const NOT_METHODS = new Set([ 'if', 'for', 'while', 'switch', 'catch', 'function
 
 /**
  * The getters (egg-jwt's `get jwt()`, with the directory of the plugin, framework or app whose extension defines it:
- * the last, as egg merges them) and methods (egg-jsonp's `jsonp(options) {`) the app's and its plugins'
+ * the last, as egg merges them, and whether that extension calls the app's factory of the same name,
+ * `this.middleware.opsOnly()`) and methods (egg-jsonp's `jsonp(options) {`) the app's and its plugins'
  * `app/extend/application` files define, read from their text: the audit loads no extension, which would run plugin code.
  */
-function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, string>; methods: ReadonlySet<string> } {
-  const getters = new Map<string, string>();
+function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, ExtensionGetter>; methods: ReadonlySet<string> } {
+  const getters = new Map<string, ExtensionGetter>();
   const methods = new Set<string>();
   for (const unit of loader.getLoadUnits()) {
     for (const extension of [ 'js', 'ts' ]) {
@@ -366,7 +367,9 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, s
       } catch {
         continue; // no such extension
       }
-      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) getters.set(match[1], unit.path);
+      for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) {
+        getters.set(match[1], { extendedBy: unit.path, callsFactory: text.includes(`.middleware.${match[1]}(`) || text.includes(`.middlewares.${match[1]}(`) });
+      }
       for (const match of text.matchAll(/^[ \t]*(?:async[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{\n]*)?\{/gm)) {
         if (!NOT_METHODS.has(match[1])) methods.add(match[1]);
       }
@@ -375,12 +378,18 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, s
   return { getters, methods };
 }
 
+/** Where an extension getter is defined, and whether its extension calls the factory of its name (extensionMembers). */
+interface ExtensionGetter {
+  extendedBy: string;
+  callsFactory: boolean;
+}
+
 /**
  * An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain); under
  * EXTENDED_BY, the directory whose extension gave it, when a getter did. It has no `router`, as no middleware does:
  * koa-router's use() takes a function that has one for a nested router.
  */
-function namedStandIn(name: string, extendedBy?: string): unknown {
+function namedStandIn(name: string, extendedBy?: string): object {
   return new Proxy({ [name]: function() {} }[name], {
     get: (_fn, key) => (key === 'name' ? name : key === EXTENDED_BY ? extendedBy : typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
     apply: () => INERT,
@@ -391,9 +400,14 @@ function namedStandIn(name: string, extendedBy?: string): unknown {
  * What an extension getter gives on the audit app: an inert stand-in kept under `Symbol('Application#<name>')`, as
  * egg plugins cache what their getter builds, so a route guard `app.jwt` is known by its name as at boot.
  */
-function cachedExtension(app: AnyRecord, name: string, extendedBy: string): unknown {
+function cachedExtension(app: AnyRecord, name: string, { extendedBy, callsFactory }: ExtensionGetter): unknown {
   const symbol = Symbol.for(`Application#${name}`);
-  if (!Object.hasOwn(app, symbol)) Object.defineProperty(app, symbol, { value: namedStandIn(name, extendedBy), configurable: true });
+  if (!Object.hasOwn(app, symbol)) {
+    const standIn = namedStandIn(name, extendedBy);
+    // What `this.middleware.<name>()` makes, as far as the text shows: at boot, what the getter caches tells.
+    if (callsFactory) madeByFactory(standIn, name);
+    Object.defineProperty(app, symbol, { value: standIn, configurable: true });
+  }
   return app[symbol as unknown as string];
 }
 
@@ -432,8 +446,8 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
       // Symbols and `_private` members are egg's internals, which the audit app does not have.
       if (typeof key === 'symbol' || key === 'then' || key.startsWith('_')) return undefined;
       members ??= obj.loader ? extensionMembers(obj.loader as AuditLoader) : undefined;
-      const extendedBy = members?.getters.get(key);
-      if (extendedBy !== undefined) return cachedExtension(obj, key, extendedBy);
+      const getter = members?.getters.get(key);
+      if (getter) return cachedExtension(obj, key, getter);
       return members?.methods.has(key) ? extensionMethod(key) : INERT;
     },
     // Assignments land on the object itself, never in a framework setter.
