@@ -10,6 +10,8 @@ export interface SentinelReport extends Verdict {
   generatedAt: string;
   process: ProcessType;
   pid: number;
+  /** Its parent's pid (egg-cluster's master for an agent or app worker): reports of one boot share it. */
+  ppid: number;
   app: { name: string; baseDir: string; env: string; scope: string; eggVersion?: string };
   /** The effective global middleware chain (empty in the agent). */
   middleware: ChainEntryReport[];
@@ -59,6 +61,7 @@ export function buildReport(facts: Facts, verdict: Verdict, now: Date, redactor:
     generatedAt: now.toISOString(),
     process: facts.process,
     pid: process.pid,
+    ppid: process.ppid,
     app: {
       name: facts.app.name,
       baseDir: facts.app.baseDir,

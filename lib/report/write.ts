@@ -93,13 +93,17 @@ export function bootReportFile(sentinel: unknown, runDir: string): string | unde
 
 /**
  * Removes the report an earlier boot left at `file`, so that tooling cannot read its verdict as this boot's (a boot
- * that fails before its check writes none); never a file that is not an egg-sentinel report. With `unlessLive`, only
- * when the process that wrote it is gone (at start: a sibling worker's report of this boot stays). Whether it did.
+ * that fails before its check writes none); never a file that is not an egg-sentinel report, nor one a sibling process
+ * of this boot wrote (another worker of the same master, which may have refused and exited while this one failed as
+ * the master shut the cluster down). With `unlessLive`, only when the process that wrote it is gone (at start: a
+ * sibling worker's report of this boot stays). Whether it did.
  */
 export function removeEarlierReport(file: string, { unlessLive = false } = {}): boolean {
   const start = fileStart(file);
   if (!REPORT_START.test(start)) return false;
   const pid = Number(/"pid":\s*(\d+)/.exec(start)?.[1]);
+  const ppid = Number(/"ppid":\s*(\d+)/.exec(start)?.[1]);
+  if (pid && pid !== process.pid && ppid === process.ppid) return false;
   if (unlessLive && pid && isAlive(pid)) return false;
   fs.rmSync(file, { force: true });
   return true;

@@ -11,7 +11,7 @@ import { SentinelBootError } from '../../lib/report/boot-error';
 import { runChecks } from '../../lib/engine';
 import { buildAuditReport } from '../../lib/report/json';
 import { Redactor, REDACTED } from '../../lib/report/redact';
-import { writeReportFile } from '../../lib/report/write';
+import { removeEarlierReport, writeReportFile } from '../../lib/report/write';
 import { collectSecretValues } from '../../lib/secrets';
 import { weakCookieKeys } from '../../lib/rules/exposure';
 import { fakeFacts } from './fake-facts';
@@ -200,5 +200,27 @@ describe('audit text', () => {
     const text = formatAuditText(buildAuditReport(report, [], []), (_style, value) => value);
     assert.match(text, /^ {6}waived: until 2999-01-01: keys rotate next week$/m);
     assert.match(text, /: never fails \(threshold "never"\)$/m);
+  });
+});
+
+describe('removeEarlierReport: a report of this boot stays', () => {
+  const report = (pid: number, ppid: number) => `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: new Date(0).toISOString(), process: 'app', pid, ppid }, null, 2)}\n`;
+
+  it('keeps a sibling worker\'s report (same master) even when a boot that failed asks for it to go; removes an earlier boot\'s (CI run 58: demo scene 6)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-earlier-report-'));
+    try {
+      const file = path.join(dir, 'sentinel-report.json');
+      // The refused sibling has exited: only its master, shared with this worker, says the report is this boot's.
+      const gone = 2 ** 22 + 7;
+      fs.writeFileSync(file, report(gone, process.ppid));
+      assert.equal(removeEarlierReport(file), false);
+      assert.ok(fs.existsSync(file), 'a sibling\'s report of this boot stays');
+      fs.writeFileSync(file, report(gone, process.ppid + 1));
+      assert.equal(removeEarlierReport(file, { unlessLive: true }), true, 'another master\'s, its writer gone: an earlier boot\'s');
+      fs.writeFileSync(file, report(process.pid, process.ppid));
+      assert.equal(removeEarlierReport(file), true, 'this process\'s own earlier app (egg-mock boots many in one process)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
