@@ -6,7 +6,7 @@ import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
-import { appOwner, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
+import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describeHomeFolderProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
@@ -280,17 +280,6 @@ function shadowedLauncherProblems(argv: readonly string[]): string[] {
   ];
 }
 
-/**
- * The app's directories it writes at run time or serves, as far as they are known before egg loads its config: run/
- * and logs/ (egg's defaults in the app), and app/public (egg-static's default dir, where uploads often land). Other
- * static or upload dirs the config files name are the boot check's (SEN101, SEN306): config files are code.
- */
-const WRITTEN_DIRS: readonly string[] = [ 'run', 'logs', 'app/public' ];
-
-/** Whether the real path `file` is in one of the app's WRITTEN_DIRS. */
-function inWrittenDir(file: string, baseDir: string): boolean {
-  return WRITTEN_DIRS.some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
-}
 
 /** egg-scripts' (egg 3) command line script. */
 const EGG_SCRIPTS_BIN = /[\\/]egg-scripts[\\/]bin[\\/]egg-scripts\.js$/;

@@ -527,6 +527,11 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
         const [ shell, ...rest ] = findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report);
         assert.deepEqual([ shell?.severity, shell?.target, rest.length ], [ 'high', '.npmrc script-shell', 0 ]);
         assert.match(shell.message, /through script-shell="node_modules\/shell-helper\/sh\.sh" \(set in \.npmrc\), which is .*node_modules\/shell-helper\/sh\.sh, a file in a node_modules: a dependency's/);
+        // In run/, which the app writes at run time: whatever writes there picks npm's shell.
+        fs.mkdirSync(path.join(baseDir, 'run'), { recursive: true });
+        fs.writeFileSync(path.join(baseDir, 'run/sh.sh'), '#!/bin/sh\nexec /bin/sh "$@"\n', { mode: 0o755 });
+        fs.writeFileSync(path.join(baseDir, '.npmrc'), 'script-shell=run/sh.sh\n');
+        assert.match(findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report)[0]?.message ?? '', /which is .*run\/sh\.sh, in a directory the app writes at run time or serves/);
         fs.writeFileSync(path.join(baseDir, '.npmrc'), 'script-shell=/bin/sh\n');
         assert.deepEqual(findings((await auditJson([ '--base-dir', baseDir, '--env', 'prod' ])).report), [], 'a system shell');
       } finally {

@@ -65,18 +65,28 @@ export function shadowedCommands(baseDir: string, searchPath = ''): ShadowedComm
   const started = [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => shadowedCommandEntry(baseDir, command) ?? []);
   if (process.platform === 'win32') return started;
   const bin = path.join(baseDir, 'node_modules', '.bin');
+  const entries = listDir(bin).filter(command => !SHADOWED_COMMANDS.has(command));
+  if (!entries.length) return started;
   const system = systemCommands(searchPath, baseDir);
-  const hidden = listDir(bin).filter(command => !SHADOWED_COMMANDS.has(command) && system.has(command)).flatMap(command => {
+  const hidden = entries.filter(command => system.has(command)).flatMap(command => {
     const link = path.join(bin, command);
     const target = binTarget(link) ?? link;
-    const dir = packageDirOf(target);
-    if (dir !== undefined && isDeclaredPackage(dir, baseDir)) return [];
-    const name = dir === undefined ? undefined : readPackageJsonAt(dir)?.name;
+    // The package is the one node_modules holds the file in, by its place: a package.json anywhere below it can say any
+    // name. It counts only where the app resolves that name (not a copy a package bundles under its own node_modules).
+    const installed = installedPackageOf(target);
+    const resolved = installed !== undefined && nodeModulesDirs(baseDir).some(modules => realPathOrAbsolute(path.join(modules, installed.name)) === realPathOrAbsolute(installed.dir));
+    if (resolved && isDeclaredPackage(installed.dir, baseDir)) return [];
     // The package of the command's own name is its npm namesake (`which`, which egg's dependencies bring), not a stand-in.
-    if (name === command) return [];
-    return [{ command, link, target, ...(typeof name === 'string' && { package: name }), hides: system.get(command) as string }];
+    if (resolved && installed.name === command) return [];
+    return [{ command, link, target, ...(installed && { package: installed.name }), hides: system.get(command) as string }];
   });
   return [ ...started, ...hidden ];
+}
+
+/** The package directory node_modules holds `file` in (`<…>/node_modules/<name>` or `@scope/<name>`), with that name; the innermost node_modules counts. */
+function installedPackageOf(file: string): { dir: string; name: string } | undefined {
+  const match = /^(.*[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/@.][^\\/]*))(?:[\\/]|$)/.exec(file);
+  return match ? { dir: match[1], name: match[2].replace(/\\/g, '/') } : undefined;
 }
 
 /** Each command name on the PATH past the node_modules/.bin and .node/bin directories (egg-scripts' and npm's), with the first file of that name. */
@@ -139,15 +149,9 @@ export function binTarget(link: string): string | undefined {
 
 /** The `name` of the nearest package.json above `file`, not looking past the node_modules it is in. */
 function owningPackage(file: string): string | undefined {
-  const dir = packageDirOf(file);
-  const name = dir === undefined ? undefined : readPackageJsonAt(dir)?.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-/** The directory of the nearest package.json with a name above `file`, not looking past the node_modules it is in. */
-function packageDirOf(file: string): string | undefined {
   for (let dir = path.dirname(file); path.basename(dir) !== 'node_modules' && path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    if (typeof readPackageJsonAt(dir)?.name === 'string') return dir;
+    const name = readPackageJsonAt(dir)?.name;
+    if (typeof name === 'string') return name;
   }
   return undefined;
 }

@@ -151,3 +151,15 @@ export function untrustedModuleRoots(roots: readonly string[], baseDir: string):
     return why ? [{ dir, why }] : [];
   });
 }
+
+/**
+ * The app's directories it writes at run time or serves, as far as they are known before egg loads its config: run/
+ * and logs/ (egg's defaults in the app), and app/public (egg-static's default dir, where uploads often land). Other
+ * static or upload dirs the config files name are the boot check's (SEN101, SEN306): config files are code.
+ */
+export const WRITTEN_DIRS: readonly string[] = [ 'run', 'logs', 'app/public' ];
+
+/** Whether the real path `file` is in one of the app's WRITTEN_DIRS. */
+export function inWrittenDir(file: string, baseDir: string): boolean {
+  return WRITTEN_DIRS.some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
+}

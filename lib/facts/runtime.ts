@@ -8,7 +8,7 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
-import { appOwner, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
+import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
@@ -440,14 +440,15 @@ function scriptShellProblem(value: string, baseDir: string, searchPath: string):
   const real = file === undefined ? undefined : realPathOrUndefined(file);
   if (real === undefined) return `names no file (${file ?? `no ${value} on the PATH`})`;
   if (real.split(path.sep).includes('node_modules')) return `is ${real}, a file in a node_modules: a dependency's`;
+  if (inWrittenDir(real, baseDir)) return `is ${real}, in a directory the app writes at run time or serves (run/, logs/, app/public)`;
   const base = realPathOrAbsolute(baseDir);
   if (isInside(real, base)) return undefined;
   const owner = appOwner(base);
-  for (let dir = real; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+  for (let dir = real; ; dir = path.dirname(dir)) {
     const why = ownershipProblem(dir, owner);
     if (why) return `is ${real}, outside the app, and ${dir === real ? 'it' : `its directory ${dir}`} is ${why}`;
+    if (path.dirname(dir) === dir) return undefined;
   }
-  return undefined;
 }
 
 /** NODE_OPTIONS is split on spaces; double quotes group, and a backslash escapes inside them (node's own rules). */

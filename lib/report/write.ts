@@ -94,8 +94,8 @@ export function bootReportFile(sentinel: unknown, runDir: string): string | unde
 /**
  * Removes the report an earlier boot left at `file`, so that tooling cannot read its verdict as this boot's (a boot
  * that fails before its check writes none); never a file that is not an egg-sentinel report, nor one a sibling process
- * of this boot wrote (another worker of the same master, which may have refused and exited while this one failed as
- * the master shut the cluster down). With `unlessLive`, only when the process that wrote it is gone (at start: a
+ * of this boot wrote (another worker of the same master, since this process started, which may have refused and exited
+ * while this one failed as the master shut the cluster down). With `unlessLive`, only when the process that wrote it is gone (at start: a
  * sibling worker's report of this boot stays). Whether it did.
  */
 export function removeEarlierReport(file: string, { unlessLive = false } = {}): boolean {
@@ -103,11 +103,23 @@ export function removeEarlierReport(file: string, { unlessLive = false } = {}): 
   if (!REPORT_START.test(start)) return false;
   const pid = Number(/"pid":\s*(\d+)/.exec(start)?.[1]);
   const ppid = Number(/"ppid":\s*(\d+)/.exec(start)?.[1]);
-  if (pid && pid !== process.pid && ppid === process.ppid) return false;
+  if (pid && pid !== process.pid && ppid === process.ppid && writtenSinceStart(start)) return false;
   if (unlessLive && pid && isAlive(pid)) return false;
   fs.rmSync(file, { force: true });
   return true;
 }
+
+/**
+ * Whether the report was written after this process started (less a second): egg-cluster forks a boot's workers
+ * together, so a sibling's report is, and an earlier boot's (a master that got the same pid again, PID 1 in a
+ * container) is not.
+ */
+function writtenSinceStart(start: string): boolean {
+  const written = Date.parse(/"generatedAt":\s*"([^"]+)"/.exec(start)?.[1] ?? '');
+  return written >= Date.now() - process.uptime() * 1000 - SIBLING_START_SLACK_MS;
+}
+
+const SIBLING_START_SLACK_MS = 1000;
 
 /** Whether a process with this pid runs. */
 export function isAlive(pid: number): boolean {

@@ -643,6 +643,16 @@ describe('SEN111: a dependency\'s bin stands in for node, npm, npx, sh, a launch
     const severities = shadowedCommand.check(fakeFacts({ pluginTrust: { shadowedCommands: found } }), PROD).map(hit => `${hit.severity} ${path.basename(hit.target)}`).sort();
     assert.deepEqual(severities, [ 'high git', 'medium which' ]);
     assert.deepEqual(shadowedCommands(dir, ''), [], 'no PATH, nothing hidden');
+    // A package.json below a package, or a copy a package bundles in its own node_modules, names no installed package.
+    const forged = app({ dependencies: { 'ls-tools': '1.0.0' } }, { git: '../evil/bin/git/x.sh', ls: '../evil/node_modules/ls-tools/ls.sh' }, {
+      'node_modules/evil/package.json': JSON.stringify({ name: 'evil' }),
+      'node_modules/evil/bin/git/package.json': JSON.stringify({ name: 'git' }),
+      'node_modules/evil/bin/git/x.sh': script,
+      'node_modules/evil/node_modules/ls-tools/package.json': JSON.stringify({ name: 'ls-tools' }),
+      'node_modules/evil/node_modules/ls-tools/ls.sh': script,
+    });
+    assert.deepEqual(shadowedCommands(forged, system).map(entry => [ entry.command, entry.package ]).sort(), [ [ 'git', 'evil' ], [ 'ls', 'ls-tools' ] ],
+      'neither the nested package.json named git nor the bundled copy of a declared package vouches');
   });
 
   it('high outside local/unittest, low on a developer machine, naming the package and the command', () => {

@@ -204,7 +204,7 @@ describe('audit text', () => {
 });
 
 describe('removeEarlierReport: a report of this boot stays', () => {
-  const report = (pid: number, ppid: number) => `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: new Date(0).toISOString(), process: 'app', pid, ppid }, null, 2)}\n`;
+  const report = (pid: number, ppid: number, generatedAt = new Date()) => `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: generatedAt.toISOString(), process: 'app', pid, ppid }, null, 2)}\n`;
 
   it('keeps a sibling worker\'s report (same master) even when a boot that failed asks for it to go; removes an earlier boot\'s (CI run 58: demo scene 6)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-earlier-report-'));
@@ -215,6 +215,9 @@ describe('removeEarlierReport: a report of this boot stays', () => {
       fs.writeFileSync(file, report(gone, process.ppid));
       assert.equal(removeEarlierReport(file), false);
       assert.ok(fs.existsSync(file), 'a sibling\'s report of this boot stays');
+      // The same master pid again (PID 1 in a container), but written before this process started: an earlier boot's.
+      fs.writeFileSync(file, report(gone, process.ppid, new Date(Date.now() - process.uptime() * 1000 - 60_000)));
+      assert.equal(removeEarlierReport(file), true, 'an earlier boot under a master of the same pid');
       fs.writeFileSync(file, report(gone, process.ppid + 1));
       assert.equal(removeEarlierReport(file, { unlessLive: true }), true, 'another master\'s, its writer gone: an earlier boot\'s');
       fs.writeFileSync(file, report(process.pid, process.ppid));
