@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readText } from './pass-through';
-import { isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined } from './real-path';
+import { isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, safeReaddir } from './real-path';
 
 /** The launchers an app's npm scripts run (`"start": "egg-scripts start --daemon"`), egg-sentinel's CLI, and their packages. */
 const LAUNCHER_COMMANDS: ReadonlyMap<string, readonly string[]> = new Map([ [ 'egg-scripts', [ 'egg-scripts', '@eggjs/scripts' ] ],
@@ -65,7 +65,7 @@ export function shadowedCommands(baseDir: string, searchPath = ''): ShadowedComm
   const started = [ ...SHADOWED_COMMANDS.keys() ].flatMap(command => shadowedCommandEntry(baseDir, command) ?? []);
   if (process.platform === 'win32') return started;
   const bin = path.join(baseDir, 'node_modules', '.bin');
-  const entries = listDir(bin).filter(command => !SHADOWED_COMMANDS.has(command));
+  const entries = safeReaddir(bin).filter(command => !SHADOWED_COMMANDS.has(command));
   if (!entries.length) return started;
   const system = systemCommands(searchPath, baseDir);
   const hidden = entries.filter(command => system.has(command)).flatMap(command => {
@@ -95,18 +95,11 @@ function systemCommands(searchPath: string, baseDir: string): Map<string, string
   const appDir = realPathOrAbsolute(baseDir);
   for (const dir of searchPath.split(path.delimiter)) {
     if (!dir || /[\\/](?:node_modules[\\/]\.bin|\.node[\\/]bin)[\\/]?$/.test(dir) || isInside(realPathOrAbsolute(dir), appDir)) continue;
-    for (const name of listDir(dir)) if (!commands.has(name)) commands.set(name, path.join(dir, name));
+    for (const name of safeReaddir(dir)) if (!commands.has(name)) commands.set(name, path.join(dir, name));
   }
   return commands;
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
 
 /** The app's node_modules/.bin entry for `command` when something other than the declared package's stands there. */
 export function shadowedCommandEntry(baseDir: string, command: string): ShadowedCommandFact | undefined {

@@ -12,7 +12,7 @@ import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, statProblem } from './real-path';
+import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -376,13 +376,6 @@ function safeReaddirTyped(dir: string): fs.Dirent[] {
   }
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
 
 /** Files below `dir`, a symlink to a file included (egg loads a config file through one); no symlinked directory. */
 function listFiles(dir: string, depth: number): string[] {

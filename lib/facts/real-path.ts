@@ -163,3 +163,12 @@ export const WRITTEN_DIRS: readonly string[] = [ 'run', 'logs', 'app/public' ];
 export function inWrittenDir(file: string, baseDir: string): boolean {
   return WRITTEN_DIRS.some(dir => isInside(file, path.join(realPathOrAbsolute(baseDir), dir)));
 }
+
+/** The names in `dir`; none when it cannot be read (missing, not a directory, no permission). */
+export function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { statProblem } from './real-path';
+import { safeReaddir, statProblem } from './real-path';
 
 /** Entries walked per plugin and per app code path: the walk runs at every boot. */
 export const CODE_WALK_LIMIT = 5000;
@@ -54,10 +54,3 @@ export function findWritableCode(root: string, { shallow, skip, display, appOwne
   return fact.count ? fact : undefined;
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
