@@ -12,6 +12,13 @@ export function isPlainData(value: unknown): value is Record<string, unknown> | 
 }
 
 /** How deep walkPlainData goes by default: config is never nested this deep, and recursion must stay bounded. */
+/** The value at a dotted key path (`bodyParser.queryString.depth`), or undefined where a step is no object. */
+export function valueAt(config: Readonly<Record<string, unknown>>, keyPath: string): unknown {
+  let node: unknown = config;
+  for (const segment of keyPath.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
+  return node;
+}
+
 export const MAX_WALK_DEPTH = 64;
 
 export interface WalkOptions {

@@ -14,6 +14,7 @@ import { type ArchiveEntry, type Packing, listArchive, packing } from './archive
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
+import { valueAt } from '../walk';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
 export interface FileModeFact {
@@ -321,12 +322,6 @@ export function realPathLoose(file: string): string {
       missing.unshift(path.basename(current));
     }
   }
-}
-
-function valueAt(config: Readonly<Record<string, unknown>>, keyPath: string): unknown {
-  let node: unknown = config;
-  for (const segment of keyPath.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[segment] : undefined;
-  return node;
 }
 
 function stringAt(config: Readonly<Record<string, unknown>>, keyPath: string): string | undefined {

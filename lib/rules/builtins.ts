@@ -13,6 +13,7 @@ import type { Facts, RouteFact } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { compareSeverity, DEVELOPMENT_ENVS } from '../report/severity';
 import { escapeRegExp } from '../regexp';
+import { valueAt } from '../walk';
 import { listed, routeLabel } from './middleware';
 import type { Rule, RuleHit } from './types';
 
@@ -1283,10 +1284,6 @@ const MULTIPART_CAPS: readonly Cap[] = [
 
 /** File names egg-multipart's own list refuses: a whitelist function accepting all of them accepts any upload. */
 const FOREIGN_UPLOADS = [ 'sentinel-probe.exe', 'sentinel-probe.php', 'sentinel-probe.sh', 'sentinel-probe', '.htaccess' ];
-
-function valueAt(config: AnyRecord, keyPath: string): unknown {
-  return keyPath.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as AnyRecord)[key] : undefined), config);
-}
 
 /** The cap as the parser reads it: bytes strings ('1gb') as egg's parsers do (the `bytes` package). */
 function capValue(cap: Cap, value: unknown): number | undefined {
