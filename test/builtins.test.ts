@@ -1,5 +1,6 @@
 import assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -185,6 +186,58 @@ function csrfIgnoreApp(ignore: string): string {
       "router.post('/webhooks/pay', async ctx => { ctx.body = { paid: true }; }); };\n",
   });
 }
+
+describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup secret and no algorithms (CVE-2022-23540; black-box round 26, h85 F10)', () => {
+  const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
+  const issuerKey = 'kR9v2YwQ7nLp4sXe8TbZ1uHc6JmA3dFg5';
+  const app = (jwtOptions: string) => tempApp('jwt-none', {
+    'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
+    'config/config.default.js': `const KEYS = { issuer1: process.env.FIXTURE_ISSUER_KEY };\nmodule.exports = () => ({\n  keys: 'jwt-none-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga',\n  ${SECURE_SECURITY_JS}\n` +
+      `  jwt: { enable: true, secret: (ctx, payload) => KEYS[payload.iss]${jwtOptions} },\n  sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high' },\n});\n`,
+    'app/controller/account.js': "module.exports = app => class AccountController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller', user: this.ctx.state.user.sub }; } };\n",
+    'app/router.js': "module.exports = app => { app.router.get('/api/account', app.controller.account.show); };\n",
+  });
+  const base64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ iss: 'nobody', sub: 'admin' })}.`;
+  const signedPart = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({ iss: 'issuer1', sub: 'alice' })}`;
+  const signed = `${signedPart}.${crypto.createHmac('sha256', issuerKey).update(signedPart).digest('base64url')}`;
+  const sen601 = (booted: MockApp) => ((booted as any).sentinel.report.findings as Finding[]).filter(hit => hit.target === 'GHSA-qwph-4952-7xr6@jsonwebtoken');
+  beforeEach(() => {
+    mm(process.env, 'FIXTURE_ISSUER_KEY', issuerKey);
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+  });
+  afterEach(mm.restore);
+
+  it('refuses boot in prod with the advisory critical and why; the hole is real: an unsigned token reaches the controller', async () => {
+    const insecure = app('');
+    const message = await expectRefused(insecure, /SEN601/);
+    assert.match(message, /✘ critical +SEN601 .*\n.*what: {2}jsonwebtoken@8\.5\.1 is affected by GHSA-qwph-4952-7xr6 .*; exploitable in this app: config\.jwt\.secret \(set in config\/config\.default\.js\) is a function and config\.jwt\.algorithms is not set: .*"alg":"none" and no signature is accepted/);
+    assert.match(message, /fix: +Set `jwt: \{ algorithms: \[ 'HS256' \] \}` .* now\. Upgrade jsonwebtoken to 9\.0\.0 or later/);
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    await withApp(insecure, async booted => {
+      assert.deepEqual(sen601(booted).map(hit => hit.severity), [ 'critical' ]);
+      await booted.httpRequest().get('/api/account').expect(401);
+      const forged = await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${unsigned}`).expect(200);
+      assert.deepEqual(forged.body, { servedBy: 'controller', user: 'admin' });
+    });
+  });
+
+  it('with algorithms listed, the advisory keeps its own severity and the unsigned token is refused; listing none is reported', async () => {
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    await withApp(app(", algorithms: [ 'HS256' ]"), async booted => {
+      assert.deepEqual(sen601(booted).map(hit => hit.severity), [ 'medium' ]);
+      assert.doesNotMatch(sen601(booted)[0].message, /exploitable/);
+      await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${unsigned}`).expect(401);
+      assert.equal((await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${signed}`).expect(200)).body.user, 'alice');
+    });
+    await withApp(app(", algorithms: [ 'HS256', 'none' ]"), async booted => {
+      assert.match(sen601(booted)[0].message, /config\.jwt\.algorithms lists none/);
+      assert.equal(sen601(booted)[0].severity, 'critical');
+      await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${unsigned}`).expect(200);
+    });
+  });
+});
 
 describe('threat 6: egg-security, the session cookie and development settings (SEN602–SEN608, mm.app)', () => {
   afterEach(mm.restore);

@@ -56,7 +56,9 @@ export const knownVulnerablePackage: Rule = {
     'module in require.cache count, and those the app lists in its own `dependencies` (a `require()` inside a controller ' +
     'loads it at the first request), so optional fallbacks of other packages that are never loaded are not reported. The message names ' +
     'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
-    "advisory's outside local/unittest and low on a developer machine; `egg-sentinel audit`, which loads only part of " +
+    "advisory's outside local/unittest, critical where the app's config meets the advisory's precondition (egg-jwt with a " +
+    'key-lookup `secret` function and no `algorithms` accepts unsigned tokens through CVE-2022-23540), and low on a ' +
+    'developer machine; `egg-sentinel audit`, which loads only part of ' +
     'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
     '`<advisory id>@<package>`.',
   fix: 'Upgrade the package to the fixed version named in the finding (directly, through the package that pulls it in, or ' +
@@ -64,7 +66,8 @@ export const knownVulnerablePackage: Rule = {
   check(facts, { developmentEnv }) {
     const audit = facts.builtins.packages.loadedBy === 'audit';
     return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || audit).map(({ pkg, record, fixedIn }): RuleHit => {
-      const severity = developmentEnv || !inUse(pkg) ? 'low' : OSV_SEVERITY[record.database_specific.severity];
+      const exploitable = EXPLOITED_BY_CONFIG[record.id]?.(facts, pkg);
+      const severity = developmentEnv || !inUse(pkg) ? 'low' : exploitable ? 'critical' : OSV_SEVERITY[record.database_specific.severity];
       const loading = pkg.loaded ? '' : pkg.declaredByApp ? ' (a dependency of the app, not loaded yet: a require() when a request needs it loads it)' :
         ' (not loaded while the audit loaded the app; the running app may load it)';
       return {
@@ -72,8 +75,8 @@ export const knownVulnerablePackage: Rule = {
         target: advisoryTarget(record, pkg),
         source: toDisplayPath(facts.app.baseDir, pkg.path),
         message: `${pkg.name}@${pkg.version}${loading} is affected by ${describeAdvisory(record)}; pulled in by ${pkg.via.join(' > ')}; ` +
-          `${fixedIn ? `fixed in ${fixedIn}` : 'no fixed version'}`,
-        fix: upgradeFix(pkg, record, fixedIn),
+          `${fixedIn ? `fixed in ${fixedIn}` : 'no fixed version'}${exploitable ? `; exploitable in this app: ${exploitable.how}` : ''}`,
+        fix: `${exploitable ? `${exploitable.fix} ` : ''}${upgradeFix(pkg, record, fixedIn)}`,
       };
     });
   },
@@ -83,6 +86,33 @@ export const knownVulnerablePackage: Rule = {
     return affectedPackages(facts).filter(({ pkg }) => !inUse(pkg)).map(({ pkg, record }) => advisoryTarget(record, pkg));
   },
 };
+
+/**
+ * Advisories whose precondition the app's own config meets: what makes them exploitable here, and the config change
+ * that closes the hole before the upgrade.
+ */
+const EXPLOITED_BY_CONFIG: Record<string, (facts: Facts, pkg: InstalledPackage) => { how: string; fix: string } | undefined> = {
+  'GHSA-qwph-4952-7xr6': unsignedJwtAccepted,
+};
+
+/**
+ * CVE-2022-23540: jsonwebtoken before 9 verifies a token without a signature as `alg: none` when the key is empty and
+ * no algorithms are given. egg-jwt's koa-jwt2 passes `config.jwt` as the options of jwt.verify() with the key its
+ * `secret` returns, so a key-lookup function that finds no key (a kid it does not know) opens every guarded route.
+ */
+function unsignedJwtAccepted(facts: Facts, pkg: InstalledPackage): { how: string; fix: string } | undefined {
+  const jwt = facts.config.jwt as AnyRecord | undefined;
+  if (!pkg.via.some(step => /^(?:egg-jwt|koa-jwt2)@/.test(step)) || typeof jwt?.secret !== 'function') return undefined;
+  const { algorithms } = jwt;
+  const listed = Array.isArray(algorithms) && algorithms.length > 0;
+  if (listed && !algorithms.includes('none')) return undefined;
+  return {
+    how: `config.jwt.secret${setIn(facts, 'jwt.secret')} is a function and config.jwt.algorithms ${listed ? 'lists none' : 'is not set'}: ` +
+      'egg-jwt (koa-jwt2) gives jwt.verify() the key the function returns, so a token with "alg":"none" and no signature is accepted ' +
+      'whenever the function returns no key (for a kid it does not know)',
+    fix: 'Set `jwt: { algorithms: [ \'HS256\' ] }` (the algorithms your keys sign with, never none) now.',
+  };
+}
 
 /** Loaded, or listed in the app's own `dependencies` (required lazily, in a controller, it is loaded at the first request). */
 function inUse(pkg: InstalledPackage): boolean {
