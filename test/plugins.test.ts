@@ -161,7 +161,7 @@ describe('plugin trust (mm.app)', function() {
       assert.equal(undeclared?.message, `plugin parentplug (egg-parentplug) is loaded from ${real}, outside the trusted directories (the node_modules of the app and its framework, ` +
         `lib/plugin, app/plugin); it lies below ${lockfile}, which does not vouch for it as a workspace package: the app's package.json does not declare egg-parentplug in its dependencies`);
       assert.ok(undeclared?.fix.startsWith('Make it a workspace package the app installs: declare egg-parentplug in the app\'s package.json dependencies and ' +
-        `run \`npm install\` at the workspace root so ${lockfile} records the link`), undeclared?.fix);
+        `run the install at the workspace root (\`npm install\`, \`pnpm install\`, \`yarn install\`) so ${lockfile} records the link`), undeclared?.fix);
 
       declare({ 'egg-parentplug': '^1.0.0' });
       fs.chmodSync(path.join(root, 'package-lock.json'), 0o666);
@@ -173,7 +173,50 @@ describe('plugin trust (mm.app)', function() {
       writeLock(Object.fromEntries(Object.entries(linked).filter(([ key ]) => !key.endsWith('egg-parentplug'))));
       const [ stale ] = await boot();
       assert.match(stale?.message ?? '', /is loaded from .*\/packages\/egg-parentplug, outside the trusted directories \([^)]*\)$/);
-      assert.match(stale?.fix ?? '', /a package of the app's npm workspace counts once the app declares it and the workspace root's package-lock\.json records its link/);
+      assert.match(stale?.fix ?? '', /a package of the app's workspace counts once the app declares it and the workspace root's lockfile records its link: package-lock\.json, pnpm-lock\.yaml or yarn 2\+'s yarn\.lock/);
+    });
+
+    it('a pnpm (lockfile v6 and v9, and v5) or yarn berry workspace package the root lockfile links is trusted like an npm one; without the link it is not', async () => {
+      // pnpm links app/node_modules/egg-parentplug to ../../packages/egg-parentplug and records it under `importers`.
+      const root = tempDir('pnpm-workspace');
+      writePlugin(path.join(root, 'packages/egg-parentplug'), 'parentplug');
+      const app = writeAppBelow(root, 'pnpm-workspace');
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pnpm-workspace-app', dependencies: { 'egg-parentplug': 'workspace:*' } }));
+      fs.symlinkSync('../../packages/egg-parentplug', path.join(app, 'node_modules/egg-parentplug'));
+      const real = fs.realpathSync(path.join(root, 'packages/egg-parentplug'));
+      const boot = async () => {
+        const booted = await bootApp(app);
+        try {
+          assert.equal(booted.plugins.parentplug?.path, real, 'egg loads the workspace package');
+        } finally {
+          await booted.close();
+        }
+        return findings(app, 'SEN101');
+      };
+      const pnpmLock = (dependency: string) => `lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .: {}\n\n  app:\n    dependencies:\n${dependency}\n` +
+        "  packages/egg-parentplug: {}\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}\n";
+      const sections = {
+        v9: "      egg-parentplug:\n        specifier: workspace:*\n        version: link:../packages/egg-parentplug\n",
+        v5: '      egg-parentplug: link:../packages/egg-parentplug\n',
+        other: "      egg-parentplug:\n        specifier: workspace:*\n        version: link:../packages/egg-otherplug\n",
+      };
+      fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.v9));
+      assert.deepEqual(await boot(), []);
+      fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.v5));
+      assert.deepEqual(await boot(), []);
+      // A link to another directory vouches for that one only.
+      fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.other));
+      const [ unlinked ] = await boot();
+      assert.match(unlinked?.message ?? '', /is loaded from .*\/packages\/egg-parentplug, outside the trusted directories \([^)]*\)$/);
+      fs.rmSync(path.join(root, 'pnpm-lock.yaml'));
+
+      // yarn berry records each workspace as `name@workspace:<dir>`.
+      const yarnLock = (dir: string) => '__metadata:\n  version: 8\n  cacheKey: 10c0\n\n' +
+        `"egg-parentplug@workspace:${dir}, egg-parentplug@workspace:*":\n  version: 0.0.0-use.local\n  resolution: "egg-parentplug@workspace:${dir}"\n  languageName: unknown\n  linkType: soft\n`;
+      fs.writeFileSync(path.join(root, 'yarn.lock'), yarnLock('packages/egg-parentplug'));
+      assert.deepEqual(await boot(), []);
+      fs.writeFileSync(path.join(root, 'yarn.lock'), yarnLock('packages/egg-otherplug'));
+      assert.match((await boot())[0]?.message ?? '', /is loaded from .*\/packages\/egg-parentplug, outside the trusted directories/);
     });
 
     it('a plugin loaded by `path` from a temp dir outside the app refuses boot, naming the plugin and its directory', async () => {

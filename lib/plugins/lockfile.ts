@@ -123,6 +123,8 @@ function flattenV1(dependencies: Record<string, unknown>, prefix: string): NpmPa
 
 interface NamedEntry extends LockEntry {
   name: string;
+  /** A workspace link's target directory, relative to the lockfile's (pnpm's `link:`, yarn berry's `workspace:`). */
+  linkTarget?: string;
 }
 
 function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[]): Lockfile {
@@ -135,7 +137,10 @@ function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[])
       // under the alias; pnpm installs every package in its store under its own name.
       const listed = installedName(realDir) ?? name;
       const candidates = entries.filter(entry => entry.name === listed);
-      return candidates.find(entry => entry.version === installedVersion) ?? candidates[0];
+      // A workspace link vouches for the directory it points at, as npm's `"link": true` does.
+      if (candidates.some(entry => entry.linkTarget !== undefined && realPathLoose(path.join(path.dirname(file), entry.linkTarget)) === realDir)) return { link: true };
+      const installed = candidates.filter(entry => entry.linkTarget === undefined);
+      return installed.find(entry => entry.version === installedVersion) ?? installed[0];
     },
   };
 }
@@ -161,10 +166,14 @@ function parsePnpmLock(text: string): NamedEntry[] {
   const entries: NamedEntry[] = [];
   let inPackages = false;
   let current: NamedEntry | undefined;
+  const links = importerLinks();
   for (const line of text.split(/\r?\n/)) {
     if (/^\S/.test(line)) {
       inPackages = line.trim() === 'packages:';
+      links.section(line.trim() === 'importers:');
       current = undefined;
+    } else if (links.read(line, entries)) {
+      continue;
     } else if (inPackages && /^ {2}\S.*:$/.test(line)) {
       const parsed = parsePnpmKey(line.trim().slice(0, -1));
       current = parsed && { ...parsed };
@@ -180,6 +189,49 @@ function parsePnpmLock(text: string): NamedEntry[] {
   return entries;
 }
 
+const unquoted = (text: string) => text.replace(/^['"]|['"]$/g, '');
+
+/**
+ * The workspace links of pnpm-lock.yaml's `importers`: each project's dependency on another project of the workspace,
+ * `name: link:../x` (lockfile v5) or `name:` then `version: link:../x` (v6, v9), relative to the project's directory.
+ */
+function importerLinks() {
+  let inImporters = false;
+  let importer: string | undefined;
+  let inDependencies = false;
+  let dependency: string | undefined;
+  const add = (entries: NamedEntry[], target: string) => {
+    if (importer !== undefined && dependency !== undefined) entries.push({ name: dependency, link: true, linkTarget: path.join(importer, target) });
+  };
+  return {
+    section(importers: boolean) {
+      inImporters = importers;
+      importer = undefined;
+    },
+    /** Whether the line belongs to `importers` (read here). */
+    read(line: string, entries: NamedEntry[]): boolean {
+      if (!inImporters) return false;
+      const project = /^ {2}(\S.*):$/.exec(line);
+      if (project) {
+        importer = unquoted(project[1]);
+        inDependencies = false;
+      } else if (/^ {4}\S/.test(line)) {
+        inDependencies = /^ {4}(?:dependencies|devDependencies|optionalDependencies):$/.test(line);
+        dependency = undefined;
+      } else if (inDependencies && /^ {6}\S/.test(line)) {
+        const [ , name, value ] = /^ {6}(\S.*?):\s*(.*)$/.exec(line) ?? [];
+        dependency = name === undefined ? undefined : unquoted(name);
+        const target = /^['"]?link:([^'"\s]+)/.exec(value ?? '')?.[1];
+        if (target !== undefined) add(entries, target);
+      } else if (inDependencies && dependency !== undefined) {
+        const target = /^ {8}version:\s*['"]?link:([^'"\s]+)/.exec(line)?.[1];
+        if (target !== undefined) add(entries, target);
+      }
+      return true;
+    },
+  };
+}
+
 /** yarn classic (`version "1.2.3"`, `resolved "url"`, `integrity sha512-…`) and berry (`version: 1.2.3`, `checksum: …`). */
 function parseYarnLock(text: string): NamedEntry[] {
   const entries: NamedEntry[] = [];
@@ -187,8 +239,14 @@ function parseYarnLock(text: string): NamedEntry[] {
   for (const line of text.split(/\r?\n/)) {
     if (/^[^\s#].*:$/.test(line)) {
       // `name@range` specifiers; a header without one (berry's `__metadata:`) starts a block of no package.
-      const names = line.slice(0, -1).split(/,\s*/).map(spec => spec.replace(/^"|"$/g, '')).map(spec => spec.slice(0, Math.max(0, spec.indexOf('@', 1))));
-      block = [ ...new Set(names.filter(Boolean)) ].map(name => ({ name }));
+      // berry records a workspace as `name@workspace:packages/x`, relative to the lockfile's directory.
+      block = [];
+      for (const spec of line.slice(0, -1).split(/,\s*/).map(unquoted)) {
+        const name = spec.slice(0, Math.max(0, spec.indexOf('@', 1)));
+        if (!name || block.some(entry => entry.name === name)) continue;
+        const workspace = spec.slice(name.length).startsWith('@workspace:') ? spec.slice(name.length + '@workspace:'.length) : undefined;
+        block.push({ name, ...(workspace !== undefined && { link: true, linkTarget: workspace }) });
+      }
       entries.push(...block);
       continue;
     }

@@ -44,13 +44,14 @@ export const pluginOutsideTrustedRoots: Rule = {
     'run/, logs/ and upload directories; and so is a local root inside or around a directory the app writes at run time ' +
     '(`rundir`, `logger.dir`, `multipart.tmpdir`). High in every env. Any other local root whose real path lies outside the ' +
     'app root (`../shared-plugins`, `/opt/plugins`, a symlink out of the app) is medium: what it holds is trusted without being ' +
-    'the app\'s source or locked by its lockfile. A package of the app\'s npm workspace (a plugin directory inside the directory of ' +
-    'the lockfile at or above the app, which that lockfile, this user\'s or root\'s and writable by no one else, records as a link, `"link": true`, ' +
+    'the app\'s source or locked by its lockfile. A package of the app\'s workspace (a plugin directory inside the directory of ' +
+    'the lockfile at or above the app, which that lockfile, this user\'s or root\'s and writable by no one else, records as a link: npm\'s `"link": true`, ' +
+    'pnpm\'s `link:` under `importers`, yarn 2+\'s `workspace:`; yarn 1 records none) ' +
     'and which the app\'s package.json declares as a dependency) is the project\'s own source, installed by its lockfile, and is trusted ' +
     'like the app\'s node_modules; one the app does not declare, or whose lockfile does not vouch, is reported with the reason. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
-  fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*; a package of the app\'s npm workspace counts once the app ' +
-    'declares it and the workspace root\'s package-lock.json records its link), or move it into lib/plugin; ' +
+  fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*; a package of the app\'s workspace counts once the app ' +
+    'declares it and the workspace root\'s lockfile records its link: package-lock.json, pnpm-lock.yaml or yarn 2+\'s yarn.lock), or move it into lib/plugin; ' +
     'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots` (a root outside the app is reported as medium: pin its plugins and waive that finding).',
   check(facts) {
     const { nodeModules, local } = facts.pluginTrust.trustedRoots;
@@ -90,8 +91,8 @@ export const pluginOutsideTrustedRoots: Rule = {
         source: facts.provenance('sentinel.plugins.localRoots'),
         message: `${at} is ${root}, outside the app root: a plugin there is trusted though it is neither part of the app's source nor installed from its lockfile, ` +
           'so whatever that directory holds when the app starts runs as the app',
-        fix: 'Move the plugins into the app (lib/plugin) or install them as packages the lockfile pins (a package of the app\'s npm workspace: declare it ' +
-          'in the app\'s package.json dependencies, `npm install` at the workspace root), and drop the entry; if the directory must ' +
+        fix: 'Move the plugins into the app (lib/plugin) or install them as packages the lockfile pins (a package of the app\'s workspace: declare it ' +
+          'in the app\'s package.json dependencies, install at the workspace root), and drop the entry; if the directory must ' +
           `stay outside, keep it this user's or root's and writable by no one else, pin its plugins with \`npx egg-sentinel pin\`, and waive SEN101 for ${at} with the reason.`,
       }];
     });
@@ -116,7 +117,7 @@ export const pluginOutsideTrustedRoots: Rule = {
         message: workspace ?
           `${loaded}, outside the trusted directories (${roots}); it lies below ${workspace.lockfile}, which does not vouch for it as a workspace package: ${workspace.problem}` :
           `${loaded}, outside the trusted directories (${roots})`,
-        ...(workspace && { fix: `Make it a workspace package the app installs: declare ${plugin.package ?? 'its package'} in the app's package.json dependencies and run \`npm install\` at the workspace root so ${workspace.lockfile} records the link (commit it); ` +
+        ...(workspace && { fix: `Make it a workspace package the app installs: declare ${plugin.package ?? 'its package'} in the app's package.json dependencies and run the install at the workspace root (\`npm install\`, \`pnpm install\`, \`yarn install\`) so ${workspace.lockfile} records the link (commit it); ` +
           'or add its directory to `config.sentinel.plugins.localRoots` (a root outside the app is reported as medium: pin its plugins and waive that finding).' }),
       }];
     }) ];
