@@ -317,6 +317,40 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('routes whose parameters have their own pattern that no sample value fits (black-box round 27, h90 F1)', () => {
+    const app = (ignore: string) => tempApp('mw-param-patterns', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', auth: { token: 'fixture-token', ignore: " + ignore + ' }, ' +
+        "middleware: [ 'auth' ], sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] } } });\n",
+      'app/middleware/auth.js': 'module.exports = options => async function auth(ctx, next) {\n' +
+        "  if (ctx.get('authorization') !== 'Bearer ' + options.token) { ctx.status = 401; return; }\n  await next();\n};\n",
+      'app/controller/item.js': "module.exports = app => class ItemController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller', params: this.ctx.params }; } };\n",
+      'app/router.js': 'module.exports = app => {\n  const { router, controller } = app;\n  router.get(\'/health\', controller.item.show);\n' +
+        "  router.get('/items/:oid([0-9a-f]{24})', controller.item.show);\n  router.get('/docs/:lang(en|zh-CN)', controller.item.show);\n" +
+        "  router.get('/files/:file(.+\\\\.pdf)', controller.item.show);\n};\n",
+    });
+
+    it('an exact ignore boots clean: the routes are probed with a value their pattern accepts, and auth guards them', async () => {
+      await withApp(bootApp(app('[ /^\\/health$/ ]')), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        const routes = (booted as any).sentinel.report.routes as Array<{ route: string; chain: string }>;
+        assert.ok(routes.some(route => route.route === 'GET /items/:oid([0-9a-f]{24})' && / > auth$/.test(route.chain)), JSON.stringify(routes));
+        await booted.httpRequest().get(`/items/${'ab'.repeat(12)}`).expect(401);
+        await booted.httpRequest().get('/docs/zh-CN').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/docs/zh-CN').set('authorization', 'Bearer fixture-token').expect(200)).body.params, { lang: 'zh-CN' });
+        await booted.httpRequest().get('/health').expect(200);
+      });
+    });
+
+    it('an ignore that skips one of them is still found: SEN404 names the route, and the request gets through', async () => {
+      await withApp(bootApp(app("[ /^\\/health$/, '/docs' ]")), async booted => {
+        const findings = middlewareFindings(booted);
+        assert.ok(findings.some(hit => hit.ruleId === 'SEN404' && /GET \/docs\/:lang\(en\|zh-CN\)/.test(hit.message)), JSON.stringify(findings, null, 2));
+        assert.ok(!findings.some(hit => /items|files|cannot be verified/.test(hit.message)), JSON.stringify(findings, null, 2));
+        assert.equal((await booted.httpRequest().get('/docs/en').expect(200)).body.servedBy, 'controller');
+      });
+    });
+  });
+
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {
     const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
     const app = (failOn: string, route: string, global = false) => tempApp('mw-jwt-preflight', {

@@ -115,7 +115,7 @@ function stringLiterals(source: string): Array<{ text: string; searchedAnywhere:
  * then as groups that match) and backreferences add nothing. A string it gets wrong only means one probe fewer: every
  * candidate is checked against the route.
  */
-function regexpStrings(source: string, lookaroundsMatch = false): string[] {
+export function regexpStrings(source: string, lookaroundsMatch = false): string[] {
   try {
     stringsCapped = false;
     const [ strings, end ] = alternatives(source, 0, lookaroundsMatch);

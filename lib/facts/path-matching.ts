@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { eggCorePackageName, findEggPackage } from './egg-version';
-import { filterTokens } from './filter-tokens';
+import { filterTokens, regexpStrings } from './filter-tokens';
 
 type AnyFunction = (...args: never[]) => unknown;
 type PathMatching = (options: { match?: unknown; ignore?: unknown; pathToRegexpModule?: unknown }) => (ctx: object) => boolean;
@@ -464,13 +464,17 @@ function plainProbe(routePath: string): string | undefined {
 /** Samples by parameter pattern: a large route table repeats a few patterns (`\\d+`) hundreds of times. */
 const samples = new Map<string, string | undefined>();
 
-/** The first sample that satisfies a parameter's own pattern, or undefined when there is none. */
+/**
+ * The first sample that satisfies a parameter's own pattern, else the first string the pattern itself names that does
+ * and stays in one path segment (`:oid([0-9a-f]{24})`, `:lang(en|zh-CN)`), or undefined when there is none.
+ */
 function sampleFor(pattern: string): string | undefined {
   if (!samples.has(pattern)) {
     let sample: string | undefined;
     try {
       const own = new RegExp(`^(?:${pattern})$`);
-      sample = SAMPLE_PARAMS.find(candidate => own.test(candidate));
+      sample = SAMPLE_PARAMS.find(candidate => own.test(candidate)) ??
+        regexpStrings(pattern).find(candidate => !candidate.includes('/') && own.test(candidate));
     } catch {
       sample = undefined;
     }

@@ -213,6 +213,13 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ '/:p(\\d+$)', [] ],
       [ '/:p(1\\/?)', [] ],
       [ '/a/:id.json', [ '/a/1.json', '/a/1.json/' ] ],
+      // No sample fits: a string the pattern names (black-box round 27, h90 F1).
+      [ '/items/:oid([0-9a-f]{24})', [ `/items/${'a'.repeat(24)}`, `/items/${'a'.repeat(24)}/` ] ],
+      [ '/docs/:lang(en|zh-CN)', [ '/docs/en', '/docs/en/' ] ],
+      [ '/u/:uuid([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})', [ '/u/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa', '/u/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa/' ] ],
+      [ '/f/:file(.+\\.pdf)', [ '/f/a.pdf', '/f/a.pdf/' ] ],
+      [ '/img/:w(\\d{2,3})x:h(\\d{2,3})', [ '/img/00x00', '/img/00x00/' ] ],
+      [ '/p/:sku([A-Z]{3}-\\d{4})', [ '/p/AAA-0000', '/p/AAA-0000/' ] ],
     ];
     for (const [ routePath, probes ] of cases) {
       it(`${String(routePath)} → ${JSON.stringify(probes)}`, () => {
