@@ -326,6 +326,49 @@ describe('plugin trust (mm.app)', function() {
       }
     });
 
+    it('a plugin a framework package ships in its own lib/plugin is locked as that package; unlisted, the message names the framework (black-box round 27, h90 F2)', async () => {
+      // acme-egg: a framework package extending egg, which enables its bundled plugin by path.
+      const app = tempDir('framework-plugin');
+      const framework = path.join(app, 'node_modules/acme-egg');
+      const files: Record<string, string> = {
+        'package.json': JSON.stringify({ name: 'framework-plugin-app', egg: { framework: 'acme-egg' }, dependencies: { 'acme-egg': '^1.0.0' } }),
+        'config/config.default.js': "module.exports = { keys: 'framework-plugin-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2' };\n",
+        'node_modules/acme-egg/package.json': JSON.stringify({ name: 'acme-egg', version: '1.0.0', dependencies: { egg: '^3.0.0' } }),
+        'node_modules/acme-egg/index.js': "'use strict';\nconst egg = require('egg');\nconst EGG_PATH = Symbol.for('egg#eggPath');\n" +
+          'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+          'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
+          'module.exports = { ...egg, Application, Agent };\n',
+        'node_modules/acme-egg/config/plugin.js': "'use strict';\nconst path = require('path');\n" +
+          "exports.acmeTrace = { enable: true, path: path.join(__dirname, '../lib/plugin/egg-acme-trace') };\n",
+        'node_modules/acme-egg/lib/plugin/egg-acme-trace/package.json': JSON.stringify({ name: 'egg-acme-trace', version: '0.3.0', eggPlugin: { name: 'acmeTrace' } }),
+        'node_modules/acme-egg/lib/plugin/egg-acme-trace/app.js': "'use strict';\nmodule.exports = app => { app.acmeTraced = true; };\n",
+      };
+      for (const [ file, text ] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+        fs.writeFileSync(path.join(app, file), text);
+      }
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const integrity = `sha512-${'q'.repeat(86)}==`;
+      const lock = (packages: object) => fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'framework-plugin-app', lockfileVersion: 3, requires: true, packages: {
+        '': { name: 'framework-plugin-app', dependencies: { 'acme-egg': '^1.0.0' } }, ...packages } }));
+      lock({ 'node_modules/acme-egg': { version: '1.0.0', resolved: 'https://registry.npmjs.org/acme-egg/-/acme-egg-1.0.0.tgz', integrity } });
+      mm.env('prod');
+      const booted = await bootApp(app);
+      try {
+        assert.equal(booted.plugins.acmeTrace?.path, fs.realpathSync(path.join(framework, 'lib/plugin/egg-acme-trace')));
+        assert.equal((booted as any).acmeTraced, true, 'egg loads the framework\'s plugin');
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(findings(app, 'SEN103'), []);
+
+      lock({});
+      const message = await expectRefused(app, /SEN103/);
+      assert.match(message, /plugin acmeTrace \(egg-acme-trace\)@0\.3\.0 lies inside acme-egg@1\.0\.0, which package-lock\.json does not list/);
+      lock({ 'node_modules/acme-egg': { version: '0.9.0', resolved: 'https://registry.npmjs.org/acme-egg/-/acme-egg-0.9.0.tgz', integrity } });
+      assert.match(await expectRefused(app, /SEN103/), /installed version 1\.0\.0 of acme-egg, which holds it, differs from the locked 0\.9\.0/);
+    });
+
     it('an app without any lockfile is one finding in prod, listing the packages it leaves unlocked', async () => {
       const dir = copyFixture('plugin-unlocked');
       fs.rmSync(path.join(dir, 'package-lock.json'));

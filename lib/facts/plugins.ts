@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import type { SentinelPluginsConfig } from '../config/types';
-import { type LockEntry, type Lockfile, LockfileError, findLockfile, installingProjectDir, readLockfile } from '../plugins/lockfile';
+import { type LockEntry, type Lockfile, LockfileError, findLockfile, installedPackageAt, installingProjectDir, readLockfile } from '../plugins/lockfile';
 import {
   type InstalledPackage, ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
@@ -33,9 +33,15 @@ export type PluginLocation =
    */
   | 'project';
 
+/** A plugin directory inside an installed package (a framework's `lib/plugin/x`) is locked as that package. */
+export interface EnclosingPackageFact {
+  package: string;
+  version?: string;
+}
+
 export type PluginLockFact =
-  | { state: 'locked'; lockfile: string; entry: LockEntry }
-  | { state: 'not-listed'; lockfile: string }
+  | { state: 'locked'; lockfile: string; entry: LockEntry; within?: EnclosingPackageFact }
+  | { state: 'not-listed'; lockfile: string; within?: EnclosingPackageFact }
   /** In node_modules without a package name: no install put it there, and no lockfile can list it. */
   | { state: 'nameless'; lockfile: string }
   | { state: 'no-lockfile'; projectDir: string }
@@ -336,6 +342,14 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
   if (!found) return { state: 'no-lockfile', projectDir };
   const lockfile = governingLockfile(found, cache, input, appOwnerUid);
   if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
+  const enclosing = installedPackageAt(realPath);
+  const outer = enclosing && enclosing.dir !== realPath ? readPackageJson(enclosing.dir) : undefined;
+  if (enclosing && outer?.name) {
+    // The install put the enclosing package there, with the plugin's files in it: its entry pins them.
+    const within = { package: outer.name, ...(outer.version !== undefined && { version: outer.version }) };
+    const entry = lockfile.find(within.package, enclosing.dir, within.version);
+    return entry ? { state: 'locked', lockfile: found.file, entry, within } : { state: 'not-listed', lockfile: found.file, within };
+  }
   if (!packageName) return { state: 'nameless', lockfile: found.file };
   const entry = lockfile.find(packageName, realPath, version);
   return entry ? { state: 'locked', lockfile: found.file, entry } : { state: 'not-listed', lockfile: found.file };

@@ -147,10 +147,20 @@ function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[])
 
 /** `egg-cors` for `…/node_modules/egg-cors`, `@eggjs/b` for `…/node_modules/@eggjs/b`; undefined outside node_modules. */
 function installedName(realDir: string): string | undefined {
+  return installedPackageAt(realDir)?.name;
+}
+
+/**
+ * The package node_modules holds at or around `realDir`: `…/node_modules/acme-egg` for
+ * `…/node_modules/acme-egg/lib/plugin/x` (a directory a framework package ships), with the name it is installed under.
+ */
+export function installedPackageAt(realDir: string): { name: string; dir: string } | undefined {
   const parts = realDir.split(path.sep);
   const index = parts.lastIndexOf('node_modules');
   if (index < 0 || index + 1 >= parts.length) return undefined;
-  return parts[index + 1].startsWith('@') ? parts.slice(index + 1, index + 3).join('/') : parts[index + 1];
+  const length = parts[index + 1].startsWith('@') ? 2 : 1;
+  if (index + length >= parts.length) return undefined;
+  return { name: parts.slice(index + 1, index + 1 + length).join('/'), dir: parts.slice(0, index + 1 + length).join(path.sep) };
 }
 
 /** `name@1.2.3`, `/name@1.2.3(peer@1)` (v6), `/name/1.2.3_peer` (v5), `'@scope/name@1.2.3'` (v9). */

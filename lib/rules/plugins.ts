@@ -213,7 +213,10 @@ const REGISTRY_FIX = 'If the host is a registry of yours, add its URL to `config
 
 function lockProblem(plugin: PluginTrustFact, baseDir: string, registries: readonly string[]): string | undefined {
   const { lock } = plugin;
-  if (lock.state === 'not-listed') return `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
+  if (lock.state === 'not-listed') {
+    return lock.within ? `lies inside ${lock.within.package}${lock.within.version === undefined ? '' : `@${lock.within.version}`}, which ${toDisplayPath(baseDir, lock.lockfile)} does not list` :
+      `is installed but ${toDisplayPath(baseDir, lock.lockfile)} does not list it`;
+  }
   if (lock.state === 'nameless') return `lies in node_modules with no package name (its \`path\` leads there): no install put it there, and ${toDisplayPath(baseDir, lock.lockfile)} cannot pin it`;
   if (lock.state === 'unreadable') return `cannot be checked: ${lock.error}`;
   if (lock.state !== 'locked' || lock.entry.link) return undefined;
@@ -221,9 +224,11 @@ function lockProblem(plugin: PluginTrustFact, baseDir: string, registries: reado
     return `is a directory of its own where ${toDisplayPath(baseDir, lock.lockfile)} records a link to ${lock.entry.linkedTo}: what is installed is not what was locked`;
   }
   const source = sourceProblem(lock.entry.resolved, registries);
+  // A plugin inside a package (a framework's lib/plugin) is locked as that package, at that package's version.
+  const installed = lock.within ? lock.within.version : plugin.version;
   const problems = [
-    ...(lock.entry.version !== undefined && plugin.version !== undefined && lock.entry.version !== plugin.version ?
-      [ `installed version ${plugin.version} differs from the locked ${lock.entry.version}` ] : []),
+    ...(lock.entry.version !== undefined && installed !== undefined && lock.entry.version !== installed ?
+      [ `installed version ${installed}${lock.within ? ` of ${lock.within.package}, which holds it,` : ''} differs from the locked ${lock.entry.version}` ] : []),
     ...(!lock.entry.integrity ? [ 'its lockfile entry has no integrity hash' ] :
       !INTEGRITY.test(lock.entry.integrity) ? [ 'its lockfile entry\'s integrity is no hash an install can check (npm\'s `sha512-…`, yarn berry\'s checksum)' ] : []),
     ...(source ? [ source ] : []),
@@ -249,6 +254,7 @@ export const pluginNotLocked: Rule = {
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
     'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
+    'A plugin directory inside an installed package (a framework package\'s `lib/plugin/x`) is locked as that package, at its version. ' +
     'An https URL, of the plugin or of a package of its production dependency closure, must lie on a registry the app installs from ' +
     '(compared as parsed URLs: the same origin and a path below the registry\'s, so `registry.npmjs.org.evil.net` is none): ' +
     'https://registry.npmjs.org/, https://registry.yarnpkg.com/, the public mirrors of npm (registry.npmmirror.com, cnpm, Tencent\'s, Huawei\'s), ' +
