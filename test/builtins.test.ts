@@ -315,9 +315,11 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       'app/router.js': `module.exports = ({ router }) => {\n${routes}\n  router.get('/status', async ctx => { ctx.body = 'ok'; });\n};\n`,
     });
     const mutate = "async ctx => { ctx.body = { executed: ctx.request.body.query || null, method: ctx.method }; }";
-    const open = variant('', `  router.all('/gql', ${mutate});\n  router.post('/transfer', ${mutate});`);
+    // A router.redirect() route answers every method with a redirect and changes nothing (black-box round 27, h90 F3).
+    const redirect = "  router.redirect('/index.html', '/status', 301);";
+    const open = variant('', `  router.all('/gql', ${mutate});\n  router.post('/transfer', ${mutate});\n${redirect}`);
     const overrideOff = variant(', overrideMethod: { enable: false }', `  router.all('/gql', ${mutate});`);
-    const postOnly = variant('', `  router.post('/gql', ${mutate});`);
+    const postOnly = variant('', `  router.post('/gql', ${mutate});\n${redirect}`);
     try {
       mm.env('prod');
       onNode(SUPPORTED_NODE);

@@ -312,8 +312,9 @@ function overriddenPastCsrf(facts: Facts): RuleHit[] {
   const allowed = (facts.config.overrideMethod as AnyRecord | undefined)?.allowedMethods;
   // koa-override's default, `allowedMethods || [ 'POST' ]`; a cross-site form sends POST and nothing else it overrides.
   if (Array.isArray(allowed) && !allowed.includes('POST')) return [];
-  const open = facts.routes.filter(route => route.allMethods ||
-    (route.methods.some(method => UNSAFE_METHODS.includes(method)) && route.methods.some(method => !UNSAFE_METHODS.includes(method))));
+  // A router.redirect() route answers every method with a 30x and changes nothing.
+  const open = facts.routes.filter(route => route.controller?.redirectsTo === undefined && (route.allMethods ||
+    (route.methods.some(method => UNSAFE_METHODS.includes(method)) && route.methods.some(method => !UNSAFE_METHODS.includes(method)))));
   if (!open.length) return [];
   return [{
     severity: 'medium',
