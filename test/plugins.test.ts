@@ -75,6 +75,17 @@ function findings(baseDir: string, ruleId?: string): Array<Record<string, any>> 
   return all.filter(finding => (ruleId ? finding.ruleId === ruleId : finding.ruleId.startsWith('SEN1')));
 }
 
+/** Boots an app whose plugin parentplug is a workspace package at `real`; its SEN101 findings. */
+async function bootWorkspaceApp(app: string, real: string): Promise<Array<Record<string, any>>> {
+  const booted = await bootApp(app);
+  try {
+    assert.equal(booted.plugins.parentplug?.path, real, 'egg loads the workspace package');
+  } finally {
+    await booted.close();
+  }
+  return findings(app, 'SEN101');
+}
+
 describe('plugin trust (mm.app)', function() {
   this.timeout(60000);
   afterEach(mm.restore);
@@ -142,15 +153,7 @@ describe('plugin trust (mm.app)', function() {
       const declare = (dependencies: object) => fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'workspace-app', dependencies }));
       const real = fs.realpathSync(path.join(root, 'packages/egg-parentplug'));
       const lockfile = path.join(fs.realpathSync(root), 'package-lock.json');
-      const boot = async () => {
-        const booted = await bootApp(app);
-        try {
-          assert.equal(booted.plugins.parentplug?.path, real, 'egg loads the workspace package');
-        } finally {
-          await booted.close();
-        }
-        return findings(app, 'SEN101');
-      };
+      const boot = () => bootWorkspaceApp(app, real);
       declare({ 'egg-parentplug': '^1.0.0' });
       assert.deepEqual(await boot(), []);
       assert.deepEqual(findings(app, 'SEN103'), []);
@@ -184,15 +187,7 @@ describe('plugin trust (mm.app)', function() {
       fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'pnpm-workspace-app', dependencies: { 'egg-parentplug': 'workspace:*' } }));
       fs.symlinkSync('../../packages/egg-parentplug', path.join(app, 'node_modules/egg-parentplug'));
       const real = fs.realpathSync(path.join(root, 'packages/egg-parentplug'));
-      const boot = async () => {
-        const booted = await bootApp(app);
-        try {
-          assert.equal(booted.plugins.parentplug?.path, real, 'egg loads the workspace package');
-        } finally {
-          await booted.close();
-        }
-        return findings(app, 'SEN101');
-      };
+      const boot = () => bootWorkspaceApp(app, real);
       const pnpmLock = (dependency: string) => `lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .: {}\n\n  app:\n    dependencies:\n${dependency}\n` +
         "  packages/egg-parentplug: {}\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA==}\n";
       const sections = {
