@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -919,6 +920,47 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     } finally {
       mm.restore();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN610: rejectUnauthorized in httpclient.connect (urllib 4) and a checkServerIdentity that skips the host check refuse boot; the MITM is real; a pinning function is fine (black-box round 27, h91 F4)', async () => {
+    const tlsDir = path.join(__dirname, 'fixtures/tls');
+    const server = https.createServer({ key: fs.readFileSync(path.join(tlsDir, 'other-host.key')), cert: fs.readFileSync(path.join(tlsDir, 'other-host.pem')) },
+      (request, response) => response.end('{"featureFlags":"FORGED BY MITM"}'));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/config`;
+    const variant = (httpclient: string) => tempApp('builtin-tls-next', {
+      'config/config.default.js': "const fs = require('fs');\nconst tls = require('tls');\nconst path = require('path');\n" +
+        `const ca = fs.readFileSync(${JSON.stringify(path.join(tlsDir, 'other-host.pem'))});\n` +
+        `module.exports = { keys: 'tls-next-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: ${httpclient} };\n`,
+    });
+    const next = variant('{ useHttpClientNext: true, connect: { rejectUnauthorized: false } }');
+    const skipsHost = variant('{ httpsAgent: { checkServerIdentity: () => undefined }, request: { ca } }');
+    const pins = variant('{ httpsAgent: { checkServerIdentity: (host, cert) => tls.checkServerIdentity(host, cert) || undefined }, request: { ca } }');
+    const inert = variant('{ connect: { rejectUnauthorized: false } }');
+    const fetched = async (app: MockApp) => {
+      try {
+        return (await (app as any).curl(url, { dataType: 'text' })).data as string;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(next, /SEN610/), /accepts any certificate: config\.httpclient\.connect\.rejectUnauthorized is false \(set in config\/config\.default\.js\)/);
+      assert.match(await expectRefused(skipsHost, /SEN610/),
+        /accepts a certificate made out to another host: config\.httpclient\.httpsAgent\.checkServerIdentity returned no error for a certificate of evil\.invalid asked about example\.com/);
+      for (const dir of [ pins, inert ]) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN610'), []));
+      mm.restore();
+      // The holes are real; the secure variants refuse the server that shows another host's certificate.
+      for (const dir of [ next, skipsHost ]) await withApp(dir, async app => assert.equal(await fetched(app), '{"featureFlags":"FORGED BY MITM"}'));
+      await withApp(pins, async app => assert.match(await fetched(app), /altnames|other-host\.invalid/i));
+      await withApp(inert, async app => assert.match(await fetched(app), /self.signed/i));
+    } finally {
+      mm.restore();
+      server.close();
+      for (const dir of [ next, skipsHost, pins, inert ]) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1132,23 +1132,45 @@ export const outgoingTlsUnchecked: Rule = {
   title: 'Certificate checks of outgoing requests switched off',
   severity: 'high',
   description: 'egg\'s httpclient (`ctx.curl`, `app.httpclient`, and the plugins that use it) checks the certificate of every HTTPS ' +
-    'server it calls. `config.httpclient.request.rejectUnauthorized: false` (urllib\'s default arguments) or ' +
-    '`config.httpclient.httpsAgent.rejectUnauthorized: false` (its agent) switches that off for every request: anyone on the ' +
-    'path (a proxy, the network) can read and change the traffic, credentials included. The config form of ' +
-    '`NODE_TLS_REJECT_UNAUTHORIZED=0` (SEN306). Outside local/unittest.',
-  fix: 'Remove `rejectUnauthorized: false` from `config.httpclient`; for a server with a private CA, give that request its `ca` ' +
-    '(`ctx.curl(url, { ca: fs.readFileSync(\'ca.pem\') })`) instead.',
+    'server it calls. `rejectUnauthorized: false` in `config.httpclient.request` (urllib\'s default arguments), ' +
+    '`config.httpclient.httpsAgent` (its agent) or `config.httpclient.connect` (the undici options of the urllib 4 client egg 3 uses ' +
+    'with `useHttpClientNext` or `allowH2`, and egg 4 always) switches that off for every request; so does a `checkServerIdentity` ' +
+    'function there that accepts a certificate made out to another host (asked about one: a function that pins a certificate ' +
+    'after node\'s own check is fine). Anyone on the path (a proxy, the network) can then read and change the traffic, credentials ' +
+    'included. The config form of `NODE_TLS_REJECT_UNAUTHORIZED=0` (SEN306). Outside local/unittest.',
+  fix: 'Remove `rejectUnauthorized: false` (and a `checkServerIdentity` that skips the host check) from `config.httpclient`; for a ' +
+    'server with a private CA, give that request its `ca` (`ctx.curl(url, { ca: fs.readFileSync(\'ca.pem\') })`) instead, and keep ' +
+    'node\'s `tls.checkServerIdentity()` first in a function that pins certificates.',
   check(facts, { developmentEnv }) {
     if (developmentEnv) return [];
     const httpclient = (facts.config.httpclient ?? {}) as AnyRecord;
-    return [ 'request', 'httpsAgent' ].flatMap((part): RuleHit[] => {
-      const key = `httpclient.${part}.rejectUnauthorized`;
-      if ((httpclient[part] as AnyRecord | undefined)?.rejectUnauthorized !== false) return [];
-      return [{ severity: 'high', target: `config.${key}`, source: facts.provenance(key),
-        message: `every HTTPS request the app sends through egg's httpclient (ctx.curl, app.httpclient) accepts any certificate: config.${key} is false${setIn(facts, key)}` }];
+    // egg 3 hands `connect` to urllib 4 only for HttpClientNext; egg 4's client is always that one.
+    const nextClient = Boolean(httpclient.useHttpClientNext || httpclient.allowH2) || !facts.app.eggVersion || semverMajor(facts.app.eggVersion) >= 4;
+    return [ 'request', 'httpsAgent', ...(nextClient ? [ 'connect' ] : []) ].flatMap((part): RuleHit[] => {
+      const options = httpclient[part] as AnyRecord | undefined;
+      const hit = (key: string, what: string): RuleHit => ({ severity: 'high', target: `config.${key}`, source: facts.provenance(key),
+        message: `every HTTPS request the app sends through egg's httpclient (ctx.curl, app.httpclient) accepts ${what}${setIn(facts, key)}` });
+      return [
+        ...(options?.rejectUnauthorized === false ? [ hit(`httpclient.${part}.rejectUnauthorized`, `any certificate: config.httpclient.${part}.rejectUnauthorized is false`) ] : []),
+        ...(acceptsOtherHost(options?.checkServerIdentity) ?
+          [ hit(`httpclient.${part}.checkServerIdentity`, `a certificate made out to another host: config.httpclient.${part}.checkServerIdentity returned no error for a certificate of evil.invalid asked about example.com`) ] : []),
+      ];
     });
   },
 };
+
+/** A certificate of another host, as node's TLS hands it to checkServerIdentity. */
+const FOREIGN_CERTIFICATE = { subject: { CN: 'evil.invalid' }, subjectaltname: 'DNS:evil.invalid', valid_from: '', valid_to: '', fingerprint256: '' };
+
+/** Whether a checkServerIdentity function lets a certificate of another host through (returns no Error; node takes a throw as a refusal). */
+function acceptsOtherHost(check: unknown): boolean {
+  if (typeof check !== 'function') return false;
+  try {
+    return !(check('example.com', FOREIGN_CERTIFICATE) instanceof Error);
+  } catch {
+    return false;
+  }
+}
 
 /** URL schemes that run script when a link or frame opens them; vbscript only in old Internet Explorer. */
 const SCRIPT_SCHEMES: Readonly<Record<string, Severity>> = { javascript: 'high', vbscript: 'medium' };
