@@ -906,6 +906,60 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN608: egg-session\'s default cookie store encrypts without signing, and a user flips its uid in the cookie; signed or kept in a store, it cannot (black-box round 27, h91 F1)', async () => {
+    const variant = (session: string, store = false) => tempApp('builtin-session-flip', {
+      'config/config.default.js': `module.exports = { keys: 'session-flip-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${session} };\n`,
+      ...(store && { 'app.js': 'module.exports = app => {\n  const sessions = new Map();\n' +
+        '  app.sessionStore = { async get(key) { return sessions.get(key); }, async set(key, value) { sessions.set(key, value); }, async destroy(key) { sessions.delete(key); } };\n};\n' }),
+      'app/router.js': 'module.exports = ({ router }) => {\n' +
+        "  router.get('/signup', async ctx => { ctx.session = { name: String(ctx.query.name), uid: 1001 }; ctx.body = 'welcome'; });\n" +
+        "  router.get('/admin', async ctx => { ctx.status = ctx.session.uid === 1 ? 200 : 403; ctx.body = { uid: ctx.session.uid ?? null }; });\n};\n",
+    });
+    const byDefault = variant('');
+    const signed = variant(', session: { encrypt: false }');
+    const stored = variant('', true);
+    // The attacker's own text fills the session up to a block boundary: koa-session base64-encodes the JSON, so plaintext
+    // block 3 (16 base64 characters) is `","uid":1001`; XOR-ing ciphertext block 2 rewrites it and garbles block 2,
+    // which lies inside the name. AES with egg-cookies' key-derived IV is deterministic: these names give the same
+    // cookies on every run, and one of them keeps the garbled block valid base64 inside the JSON string.
+    const from = Buffer.from(Buffer.from('","uid":1001').toString('base64'));
+    const to = Buffer.from(Buffer.from('","uid":1   ').toString('base64'));
+    const forge = async (app: MockApp, attempts: number) => {
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const signup = await app.httpRequest().get(`/signup?name=${'x'.repeat(15)}${String(attempt).padStart(12, 'q')}`).expect(200);
+        const cookie = (signup.headers['set-cookie'] as unknown as string[]).find(line => line.startsWith('EGG_SESS='))!.split(';')[0].slice('EGG_SESS='.length);
+        const ciphertext = Buffer.from(cookie, 'base64url');
+        for (let index = 0; index < 16; index++) ciphertext[32 + index] ^= from[index] ^ to[index];
+        const admin = await app.httpRequest().get('/admin').set('cookie', `EGG_SESS=${ciphertext.toString('base64url')}`);
+        if (admin.status === 200) return { attempt, body: admin.body };
+      }
+      return undefined;
+    };
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(byDefault, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN608');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.session.encrypt' ]);
+        assert.match(hits[0].message, /^the session cookie EGG_SESS holds the session's data encrypted but not signed \(egg-cookies signs no encrypted cookie, and its AES-256-CBC has no MAC\): a client who puts text of its own into the session/);
+        // The fourth name does it here (attempt 3); the margin allows for another egg-session's JSON.
+        const forged = await forge(app, 100);
+        assert.deepEqual(forged?.body, { uid: 1 }, 'the flipped cookie makes the user uid 1');
+      });
+      await withApp(signed, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN608').map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
+        assert.equal(await forge(app, 40), undefined);
+      });
+      await withApp(stored, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN608'), []);
+        assert.equal(await forge(app, 40), undefined);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ byDefault, signed, stored ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
     const dir = tempApp('builtin-tls-unchecked', {
       'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",
@@ -926,7 +980,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
   it('SEN610: rejectUnauthorized in httpclient.connect (urllib 4) and a checkServerIdentity that skips the host check refuse boot; the MITM is real; a pinning function is fine (black-box round 27, h91 F4)', async () => {
     const tlsDir = path.join(__dirname, 'fixtures/tls');
     const server = https.createServer({ key: fs.readFileSync(path.join(tlsDir, 'other-host.key')), cert: fs.readFileSync(path.join(tlsDir, 'other-host.pem')) },
-      (request, response) => response.end('{"featureFlags":"FORGED BY MITM"}'));
+      (_request, response) => response.end('{"featureFlags":"FORGED BY MITM"}'));
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/config`;
     const variant = (httpclient: string) => tempApp('builtin-tls-next', {

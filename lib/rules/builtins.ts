@@ -971,18 +971,22 @@ export const sessionCookieWeakened: Rule = {
   area: 'builtins',
   title: 'Session cookie weakened',
   severity: 'medium',
-  description: 'egg-session keeps the session in a cookie (`EGG_SESS`) that is httpOnly, signed and encrypted with ' +
+  description: 'egg-session keeps the session in a cookie (`EGG_SESS`) that is httpOnly and encrypted with ' +
     '`config.keys` by default. Outside local/unittest, while the session plugin is enabled, this rule reports those ' +
     'defaults weakened in `config.session`: `signed: false` with `encrypt: false` (high: with egg\'s cookie store the ' +
-    'client writes whatever session it likes, `{"user":"admin"}` in base64); `httpOnly: false` (medium: any script in ' +
+    'client writes whatever session it likes, `{"user":"admin"}` in base64); the session\'s data kept in the cookie encrypted, as by ' +
+    'default (medium: egg-cookies signs no encrypted cookie, whatever `signed` says, and encrypts with AES-256-CBC under an IV derived ' +
+    'from the key and no MAC, so a client who writes text of its own into the session flips chosen bits of the field after it); ' +
+    '`httpOnly: false` (medium: any script in ' +
     'the page, an injected one too, reads the session cookie); `secure: false` while `config.sentinel.https` says the ' +
     'app is served over HTTPS (medium: the cookie is also sent over plain HTTP); `encrypt: false` alone (low: the ' +
     'session\'s data travels readable in the cookie; not reported when the session is kept in an external store, ' +
     '`app.sessionStore` as egg-session-redis sets it or koa-session\'s `store`, whose cookie carries only the session\'s id, ' +
     'which `signed: false` with `encrypt: false` then lets a client choose: high); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
     'when the session sets none of its own (low: browsers send it with cross-site requests).',
-  fix: 'Remove the overrides from `config.session` (egg-session\'s defaults are httpOnly, signed and encrypted), and set ' +
-    "`sameSite: 'lax'`; keep only what the app needs in the session.",
+  fix: 'Keep sessions in an external store (egg-session-redis: the cookie then carries only a random id), or set ' +
+    '`session: { encrypt: false }` so egg-cookies signs the cookie (its data is then readable: keep no secret in it); remove the other ' +
+    "overrides from `config.session` (httpOnly, secure), and set `sameSite: 'lax'`.",
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'session')) return [];
     const session = facts.config.session as Record<string, unknown> | undefined;
@@ -1001,6 +1005,11 @@ export const sessionCookieWeakened: Rule = {
         `${store ? 'a client sends whatever session id it wants in it, and the app takes it' : 'a client writes whatever session it wants into it'}`));
     } else if (off('encrypt') && !store) {
       hits.push(hit('low', 'encrypt', `is not encrypted (${shown('encrypt')}): whoever holds it reads the session's data`));
+    } else if (!off('encrypt') && !store) {
+      // egg-cookies signs no encrypted cookie, and its AES-256-CBC (IV derived from the key) has no MAC.
+      hits.push(hit('medium', 'encrypt', 'holds the session\'s data encrypted but not signed (egg-cookies signs no encrypted cookie, and its ' +
+        'AES-256-CBC has no MAC): a client who puts text of its own into the session (a name, an e-mail) flips chosen bits of what follows ' +
+        'it, such as `"uid":1001` into `"uid":1`'));
     }
     if (off('httpOnly')) hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`));
     if (off('secure') && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {

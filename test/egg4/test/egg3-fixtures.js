@@ -3,7 +3,7 @@
  * The egg 3 suite's fixture apps (test/fixtures/apps, TypeScript) run on egg 4 as a JavaScript app would: each is
  * copied into the run's temp dir with its .ts files transpiled to CommonJS .js, and egg-sentinel enabled in its
  * config/plugin.js from the build run.js made (EGG_SENTINEL_DIR). The copies keep the fixtures' layout
- * (fixtures/apps/<name>, fixtures/mw-common) so their relative imports work; an import of egg-sentinel's own sources
+ * (fixtures/apps/<name>, fixtures/mw-common, fixtures/session-store) so their relative imports work; an import of egg-sentinel's own sources
  * (cfg-secure's env helpers) goes to the build. egg resolves from a node_modules next to them: this suite's egg 4.
  * File names in findings are therefore `.js` where the egg 3 suite sees `.ts`.
  */
@@ -62,7 +62,7 @@ let shared;
 function setUp() {
   if (shared) return;
   fs.mkdirSync(path.join(WORK, 'fixtures/apps'), { recursive: true });
-  copyTranspiled(path.join(SOURCE, 'mw-common'), path.join(WORK, 'fixtures/mw-common'));
+  for (const common of [ 'mw-common', 'session-store' ]) copyTranspiled(path.join(SOURCE, common), path.join(WORK, 'fixtures', common));
   fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(WORK, 'node_modules'));
   shared = new Map();
 }
