@@ -681,6 +681,45 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.static\.dir serves app\/public, which holds symlinks out of it: zz-conf -> config/);
   });
 
+  it('SEN203: log files egg writes into the static dir by an absolute logger.*LogName or customLogger file are served (black-box round 27, h91 F1)', async () => {
+    const app = (logs: string) => temp('cfg-static-log-files', {
+      'config/config.default.js': `const path = require('path');\nmodule.exports = appInfo => {\n  const logs = path.join(appInfo.baseDir, ${JSON.stringify(logs)});\n` +
+        `  return { keys: '${STRONG_KEY}', logger: { appLogName: path.join(logs, 'app-web.log'), coreLogName: path.join(logs, 'egg-web.log'), ` +
+        'errorLogName: path.join(logs, \'common-error.log\'), agentLogName: path.join(logs, \'egg-agent.log\') }, ' +
+        'customLogger: { auditLogger: { file: path.join(logs, \'audit.log\') } } };\n};\n',
+      'app/router.js': 'module.exports = app => { app.router.get(\'/reset\', async ctx => { ctx.logger.info(\'password reset link opened\'); ctx.body = \'ok\'; }); };\n',
+      'app/public/app.css': 'body {}\n',
+    });
+    const dir = app('app/public');
+    const message = await expectRefused(dir, /SEN203/);
+    for (const [ key, file ] of [[ 'logger.appLogName', 'app-web.log' ], [ 'logger.coreLogName', 'egg-web.log' ], [ 'logger.errorLogName', 'common-error.log' ],
+      [ 'logger.agentLogName', 'egg-agent.log' ], [ 'customLogger.auditLogger.file', 'audit.log' ]]) {
+      assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which [^\\n]*contains the log file of ${key.replace(/\./g, '\\.')} \\(app/public/${file.replace(/\./g, '\\.')}\\)`), key);
+    }
+    // egg logs every request's URL, its query too, into a file anyone downloads.
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const booted = await bootApp(dir);
+    try {
+      await booted.httpRequest().get('/reset?token=VICTIM-RESET-TOKEN-42').expect(200);
+      let log = '';
+      for (let tries = 0; tries < 50 && !log.includes('VICTIM-RESET-TOKEN-42'); tries++) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+        log = (await booted.httpRequest().get('/public/app-web.log').expect(200)).text;
+      }
+      assert.match(log, /GET \/reset\?token=VICTIM-RESET-TOKEN-42\] password reset link opened/);
+    } finally {
+      await booted.close();
+    }
+    // The same names outside every static dir.
+    mm.restore();
+    const secure = await bootApp(app('var/log'));
+    try {
+      assert.deepEqual((secure as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');
@@ -1356,6 +1395,21 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
     assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
     fs.chmodSync(parent, 0o700);
     assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
+  });
+
+  it('a log file named by an absolute logger.appLogName into a directory every user can write is reported under that key (black-box round 27, h91 F1)', async () => {
+    mm.env('prod');
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-logs-'));
+    dirs.push(shared);
+    fs.chmodSync(shared, 0o777);
+    const dir = tempApp('cfg-log-file-dir', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { appLogName: ${JSON.stringify(path.join(shared, 'app-web.log'))} }, sentinel: { failOn: 'never' } };\n`,
+    });
+    dirs.push(dir);
+    const findings = (await bootReport(dir)).findings.filter((item: any) => item.ruleId === 'SEN207');
+    assert.deepEqual(findings.map((item: any) => item.target), [ 'config.logger.appLogName' ]);
+    assert.match(findings[0].message, /config\.logger\.appLogName \(.*sentinel-shared-logs-.*\) is writable by every user \(mode 0777\): that user can plant symlinks where this app writes that log file/);
+    assert.ok(fs.existsSync(path.join(shared, 'app-web.log')), 'egg-logger writes the file there');
   });
 });
 

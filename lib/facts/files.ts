@@ -185,7 +185,10 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
     ...input.plugins.filter(plugin => plugin.enable && plugin.path)
       .map(plugin => ({ label: `the source of plugin ${plugin.name}`, realPath: realPathLoose(plugin.path as string), insideIsExposed: false, plugin: true })),
-  ]);
+  ]).concat(logFiles(config, input.workingDir)
+    // A log file egg writes outside logs/ and logger.dir (an absolute `appLogName`), created at run time: those two cover the rest.
+    .filter(({ file }) => ![ appLogs, configuredLogs ].some(dir => dir && isInside(file, dir)))
+    .map(({ keyPath, file }) => ({ label: `the log file of ${keyPath}`, realPath: file, insideIsExposed: false })));
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
@@ -214,9 +217,34 @@ function foreignWrittenDirs(input: FileFactsInput): FileFacts['foreignWrittenDir
     const value = stringAt(input.config, keyPath);
     if (value) dirs.set(realPathLoose(path.resolve(input.workingDir, value)), keyPath);
   }
+  // A log file's own directory where it is not one of those (an absolute `appLogName`).
+  for (const { keyPath, file } of logFiles(input.config, input.workingDir)) {
+    if (!dirs.has(path.dirname(file))) dirs.set(path.dirname(file), keyPath);
+  }
   return [ ...dirs ].flatMap(([ dir, keyPath ]) => {
     const why = ownershipProblem(dir, owner) ?? parentProblem(path.dirname(dir), owner);
     return why ? [{ keyPath, path: toDisplayPath(input.baseDir, dir), why }] : [];
+  });
+}
+
+/**
+ * The files egg-logger writes (real paths), each with the key that names it: `logger.appLogName`, `coreLogName`,
+ * `agentLogName`, `errorLogName` and each `customLogger.<name>.file`, joined to `logger.dir` (to `logger.coreLogger.dir`
+ * or a custom logger's own `dir` where set) unless absolute, as egg-logger's Logger does.
+ */
+function logFiles(config: Readonly<Record<string, unknown>>, workingDir: string): Array<{ keyPath: string; file: string }> {
+  const dir = stringAt(config, 'logger.dir');
+  const files: Array<{ keyPath: string; name: string | undefined; dir: string | undefined }> = [ 'appLogName', 'agentLogName', 'errorLogName' ]
+    .map(key => ({ keyPath: `logger.${key}`, name: stringAt(config, `logger.${key}`), dir }));
+  files.push({ keyPath: 'logger.coreLogName', name: stringAt(config, 'logger.coreLogName'), dir: stringAt(config, 'logger.coreLogger.dir') ?? dir });
+  const custom = config.customLogger;
+  for (const [ name, options ] of custom && typeof custom === 'object' ? Object.entries(custom) : []) {
+    const own = options && typeof options === 'object' ? options as Readonly<Record<string, unknown>> : {};
+    files.push({ keyPath: `customLogger.${name}.file`, name: stringAt(own, 'file'), dir: stringAt(own, 'dir') ?? dir });
+  }
+  return files.flatMap(({ keyPath, name, dir: base }) => {
+    if (name === undefined || (base === undefined && !path.isAbsolute(name))) return [];
+    return [{ keyPath, file: realPathLoose(path.resolve(workingDir, path.isAbsolute(name) ? name : path.join(base as string, name))) }];
   });
 }
 

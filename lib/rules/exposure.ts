@@ -774,7 +774,9 @@ export const staticExposesFiles: Rule = {
   severity: 'critical',
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
-    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/`, or that contains egg-sentinel\'s own report ' +
+    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/` (`logger.dir`), or that contains a log file egg writes ' +
+    'elsewhere (an absolute `logger.appLogName`, `coreLogName`, `agentLogName`, `errorLogName` or `customLogger.<name>.file`: every request\'s ' +
+    'URL with its query, errors), or egg-sentinel\'s own report ' +
     '(`config.sentinel.report.path` pointed there: every route, its guards and the findings), lets anyone download config files, ' +
     'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way ' +
     '(a symlink into the app, such as a front end\'s build, is followed and what it leads to judged as the dir\'s own files, unless it is ' +
@@ -986,7 +988,8 @@ export const foreignWrittenDir: Rule = {
   title: 'A directory egg writes to is another user\'s',
   severity: 'high',
   description: 'egg writes its config dumps, egg-sentinel\'s report and IPC key file into the run dir (`config.rundir`), logs into ' +
-    '`logger.dir` and uploads into `multipart.tmpdir`. When another user owns one of them or can write it (mode o+w, or g+w for a ' +
+    '`logger.dir` (a log file named by an absolute `logger.appLogName`, `coreLogName`, `agentLogName`, `errorLogName` or ' +
+    '`customLogger.<name>.file` into that file\'s directory) and uploads into `multipart.tmpdir`. When another user owns one of them or can write it (mode o+w, or g+w for a ' +
     'group this process is not in; or its parent, unless the parent is sticky as /tmp is), that user can plant a symlink by the name ' +
     'of a file egg writes next (egg writes its dumps with writeFileSync, which follows it) and make the app overwrite any file it can ' +
     'write, read what it writes there, or swap the directory. Not checked on Windows. High; low on a developer machine.',
@@ -1000,7 +1003,8 @@ export const foreignWrittenDir: Rule = {
       severity: developmentEnv ? 'low' as const : 'high' as const,
       target: `config.${dir.keyPath}`,
       source: facts.provenance(dir.keyPath),
-      message: `config.${dir.keyPath} (${dir.path}) is ${dir.why}: that user can plant symlinks where this app writes ${WRITTEN_THERE[dir.keyPath]}, ` +
+      // The other keys are a log file's (`logger.appLogName`, `customLogger.<name>.file`), its dir the one judged.
+      message: `config.${dir.keyPath} (${dir.path}) is ${dir.why}: that user can plant symlinks where this app writes ${WRITTEN_THERE[dir.keyPath] ?? 'that log file'}, ` +
         'and make it overwrite any file it can write, or read them',
     }));
   },
