@@ -720,6 +720,65 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a secret or private key in any text file egg-static serves is found, whatever its extension (black-box round 27, h91 F2)', async () => {
+    const password = 'Xq7!vR2#pL9@wZ4$kT6';
+    mm(process.env, 'CFG_DB_PASSWORD', password);
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n';
+    const dir = temp('cfg-static-any-text', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { host: 'db.internal', user: 'app', password: process.env.CFG_DB_PASSWORD } } };\n`,
+      'app/public/app.css': 'body {}\n',
+      'app/public/my.cnf': `[client]\nuser=app\npassword=${password}\nhost=db.internal\n`,
+      'app/public/deploy.bash': `#!/bin/bash\nexport DB_PASSWORD=${password}\n`,
+      'app/public/notes-db.md': `# Ops notes\nDB password: \`${password}\`\n`,
+      'app/public/config.json5': `{ // db\n  password: "${password}",\n}\n`,
+      'app/public/nohup.out': `starting with DB_PASSWORD=${password}\n`,
+      'app/public/notes.md': `# TLS\n${pem}`,
+      'app/public/tls.cnf': pem,
+      // Another service's credentials: a conf file's lower-case setting.
+      'app/public/ops/replica.cnf': '[client]\nuser=replica\npassword=Replica-Pw-7731\n',
+      // Binary (a NUL in it): the config's secret is found in it all the same.
+      'app/public/data/app.sqlite': `SQLite format 3\u0000\u0000${password}\u0000`,
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
+    const held = "a file that holds a secret of the app's config, the value of config.mysql.client.password";
+    assertServes(message, [ `my.cnf (${held})`, `deploy.bash (${held})`, `notes-db.md (${held})`, `config.json5 (${held})`, `nohup.out (${held})`,
+      'notes.md (a private key)', 'tls.cnf (a private key)', 'ops/replica.cnf (settings that set secrets (password))', `data/app.sqlite (${held})` ]);
+    assert.ok(!message.includes(password) && !message.includes('Replica-Pw-7731'));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      // egg-static serves them: the config's password and the key to anyone.
+      for (const file of [ 'my.cnf', 'deploy.bash', 'notes-db.md' ]) assert.ok((await download(app, file)).includes(password), file);
+      assert.ok((await download(app, 'notes.md')).includes('PRIVATE KEY'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: a front end\'s ordinary pages, docs, styles, scripts and binary files are read and stay clean (black-box round 27, h91 F2)', async () => {
+    mm(process.env, 'CFG_DB_PASSWORD', 'Xq7!vR2#pL9@wZ4$kT6');
+    const dir = temp('cfg-static-front-end', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { password: process.env.CFG_DB_PASSWORD } } };\n`,
+      'app/public/index.html': '<!doctype html><form><input type="password" name="password" placeholder="Password"></form>\n' +
+        '<script>window.ROUTES = { FORGOT_PASSWORD: "/account/forgot-password", RESET_PASSWORD: "/account/reset_password" };</script>\n',
+      'app/public/docs/README.md': '# Setup\n\nSet `DB_PASSWORD` in the environment:\n\n```sh\nexport DB_PASSWORD=<your password>\nexport JWT_SECRET=your-jwt-secret\n' +
+        'POSTGRES_PASSWORD: ${DB_PASSWORD}\n```\n\nForgot your password? Use the reset link.\n',
+      'app/public/docs/guide.txt': 'password: Password\n',
+      'app/public/css/app.css': '.password-field { color: red }\n',
+      'app/public/js/app.js': 'const RESET_PASSWORD = "/api/reset-password"; const DB_PASSWORD = "Sample-Pw-1234";\n',
+      'app/public/fonts/icons.woff2': 'wOF2\u0000\u0001',
+      'app/public/data/level.bin': '\u0000\u0001ADMIN_PASSWORD=Level-Pw-9981\u0000',
+    });
+    const app = await bootApp(dir);
+    try {
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      await app.httpRequest().get('/public/index.html').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');

@@ -158,7 +158,7 @@ const CODE_MODULE_MAPS = [ 'watcher.eventSources' ];
 /** Entries of a static dir looked at (one readdir with types per directory, no stat per file). */
 export const STATIC_SCAN_LIMIT = 100_000;
 /**
- * The most files of a static dir read for what they hold (READ_BY_CONTENT); the rest are judged by name. An archive
+ * The most files of a static dir read for what they hold (all but NOT_READ); the rest are judged by name. An archive
  * counts as one file per JUDGED_BYTES it reads and unpacks.
  */
 export const STATIC_READ_LIMIT = 2_000;
@@ -467,10 +467,13 @@ const TEMPLATE_NAME = /(?:^|[._-])(?:example|sample|template|dist|defaults?)(?:[
 /** A line of an env file that sets a secret-named variable to something (not left empty for the reader to fill). */
 const SECRET_ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z0-9_]*(?:SECRET|PASSW(?:OR)?D|PWD|TOKEN|KEY|CREDENTIAL|DSN|AUTH)[A-Za-z0-9_]*\s*=\s*['"]?(?!['"]?\s*$)(?!<|\$\{|changeme|xxx)/im;
 /**
- * Files read for what they hold whatever their name: no extension (`id_rsa`, `deploy_key`), or a kind that holds
- * settings, keys or text (not images, scripts, styles or fonts, which a static dir holds by the thousand).
+ * Files not read for what they hold: the kinds a static dir holds by the thousand (browser scripts, styles, source
+ * maps, images, fonts, media, WebAssembly) and binary documents. Any other file is read whatever its name (`my.cnf`,
+ * `notes.md`, `deploy.bash`, `nohup.out`, `id_rsa`), within STATIC_READ_LIMIT.
  */
-const READ_BY_CONTENT = /^(?:[^.]+|.+\.(?:json|ya?ml|txt|ini|toml|conf|cfg|config|properties|xml|sql|sh|log|pem|key|crt|cer|asc|env))$/i;
+const NOT_READ = /\.(?:[cm]?[jt]sx?|vue|svelte|css|s[ac]ss|less|styl|map|a?png|jpe?g|jfif|gif|webp|avif|ico|cur|bmp|tiff?|svg|heic|psd|woff2?|ttf|otf|eot|mp[34]|m4[av]|mpe?g|webm|og[gav]|wav|flac|aac|opus|mov|avi|mkv|wasm|pdf|docx?|xlsx?|pptx?|od[tsp]|swf)$/i;
+/** A file that is no text, by a NUL in what is read of it (git's test): its settings are not judged, only keys and the config's secrets. */
+const BINARY = /\0/;
 /** What a file holding a private key has (PEM, OpenSSH, a service account's JSON); a certificate or public key (`ca.pem`) is public. */
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 /**
@@ -488,7 +491,7 @@ const WORDS = /^\p{L}{2,}(?:[-_.]\p{L}{2,})*$/u;
  * Files of settings whose names are lower-case as a rule: ini (`.aws/credentials`, `php.ini`), YAML (`database.yml`),
  * properties, TOML, conf; and files without an extension. Not JSON: a front end's texts and mock data are JSON.
  */
-const CREDENTIAL_FILE = /^(?:[^.]+|.+\.(?:ini|ya?ml|properties|toml|conf|cfg))$/i;
+const CREDENTIAL_FILE = /^(?:[^.]+|.+\.(?:ini|ya?ml|properties|toml|conf|cnf|cfg))$/i;
 /** A `name = value` or `name: value` line of such a file (a YAML list item's too): the name, and the rest of the line. */
 const LINE_SETTING = /^[ \t]*(?:-[ \t]+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*[:=][ \t]*(\S.*)$/gm;
 /** Secret-named settings a front end's config holds for the browser (a map's token, Sentry's DSN), as SECRET_SETTING. */
@@ -506,9 +509,12 @@ function settingValue(rest: string): string {
   return quoted ? quoted[2] : rest.replace(/[ \t]+[#;].*$/, '').trim();
 }
 
-/** A value that reads as a secret (SECRET_VALUE, not words); a label's closing `:` or `?` is not the non-letter it needs. */
+/** A site's path, as a page's inline script names its routes (`FORGOT_PASSWORD: "/account/forgot-password"`). */
+const ROUTE = /^\/[\w./-]*$/;
+
+/** A value that reads as a secret (SECRET_VALUE, not words or a route); a label's closing `:` or `?` is not the non-letter it needs. */
 function secretValue(value: string): boolean {
-  return SECRET_VALUE.test(value) && !WORDS.test(value);
+  return SECRET_VALUE.test(value) && !WORDS.test(value) && !ROUTE.test(value);
 }
 
 /**
@@ -532,7 +538,7 @@ function textKind(name: string, text: string, config: ConfigIdentity): string | 
   if (PRIVATE_KEY.test(text)) return 'a private key';
   const held = heldSecret(text, config);
   if (held) return `a file that holds a secret of the app's config, the value of config.${held.keyPath}`;
-  const setting = TEMPLATE_NAME.test(name) ? undefined : secretSetting(text, name);
+  const setting = TEMPLATE_NAME.test(name) || BINARY.test(text) ? undefined : secretSetting(text, name);
   return setting && `settings that set secrets (${setting})`;
 }
 
@@ -616,7 +622,7 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, read
     const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
     if (target) return `a hard link to ${target}`;
   }
-  if (!READ_BY_CONTENT.test(name) || !read()) return undefined;
+  if (NOT_READ.test(name) || !read()) return undefined;
   return textKind(name, content(), config);
 }
 
@@ -633,7 +639,7 @@ function envEntry(base: string): boolean {
 /** The entries of an archive read for what they hold: those a static dir's own would be, env files and config files. */
 function judgedEntry(name: string): boolean {
   const base = path.posix.basename(name);
-  return !PACKAGE_ENTRY.test(name) && (READ_BY_CONTENT.test(base) || envEntry(base) || CONFIG_COPY.test(base));
+  return !PACKAGE_ENTRY.test(name) && (!NOT_READ.test(base) || envEntry(base) || CONFIG_COPY.test(base));
 }
 
 /**
@@ -651,7 +657,7 @@ function entryKind({ name, text }: ArchiveEntry, config: ConfigIdentity): string
   if (env && config.envs.has(env.toLowerCase()) && (CONFIG_ENTRY.test(name) || (text !== undefined && heldSecret(text, config) !== undefined))) {
     return `a copy of config/'s config.${env}`;
   }
-  return text === undefined || !READ_BY_CONTENT.test(base) ? undefined : textKind(base, text, config);
+  return text === undefined || NOT_READ.test(base) ? undefined : textKind(base, text, config);
 }
 
 /** An archive's entry name as a report shows it: no control characters (they come from whoever made the archive), not too long. */

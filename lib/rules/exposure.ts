@@ -786,12 +786,15 @@ export const staticExposesFiles: Rule = {
     'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
-    'and, read whatever their name (files without an extension and settings, keys and text: `.json`, `.yml`, `.txt`, `.pem`, `.key`…), ' +
+    'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media and binary ' +
+    'documents: `my.cnf`, `notes.md`, `deploy.bash`, `nohup.out`, `.json`, `.txt`, `id_rsa`…; in a binary one, with a NUL in what is read, ' +
+    'only private keys and the config\'s secrets are looked for), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
-    'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`), and in ini, YAML, properties, TOML and ' +
-    'conf files and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
+    'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`; not a page\'s route such as ' +
+    '`FORGOT_PASSWORD: "/account/forgot-password"`), and in ini, YAML, properties, TOML and ' +
+    'conf files (`.conf`, `.cnf`, `.cfg`) and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
     '`.aws/credentials`, `password: …` in `database.yml`; not a front end\'s texts such as `password: Password` or "Forgot your password?", ' +
-    'nor a template or a YAML alias). Scripts, styles, images and source maps are not read. Archives are read through, within the same ' +
+    'nor a template or a YAML alias). Archives are read through, within the same ' +
     'limits (1 MiB read and unpacked of each, counted as files read): a tar, a gzipped tar (`.tgz`, `.tar.gz`), a ZIP file (`.zip`, ' +
     '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`) that hold an env file ' +
     '(`.env`, `.env.production`; not `.env.example`), the app\'s config files (`config/config.prod.js`), or a file that holds a private ' +
