@@ -720,6 +720,49 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: the file egg\'s stdout goes to (egg-scripts --stdout, a shell\'s redirect) inside the static dir is served (black-box round 27, h91 F1)', async function() {
+    if (process.platform !== 'linux') this.skip();
+    // Two apps booted in child processes, TypeScript compiled afresh in each.
+    this.timeout(240000);
+    const dir = temp('cfg-static-stdout', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    });
+    const out = path.join(dir, 'app/public/master-stdout.log');
+    const result = path.join(dir, 'result.json');
+    // The app booted as egg-scripts --daemon boots it: its stdout and stderr that file. It reports what it saw in result.json.
+    const script = `const fs = require('fs'); const mm = require('egg-mock');
+      const app = mm.app({ baseDir: ${JSON.stringify(dir)}, cache: false });
+      const done = (value) => fs.writeFileSync(${JSON.stringify(result)}, JSON.stringify(value));
+      app.ready().then(async () => {
+        const res = await app.httpRequest().get('/public/master-stdout.log').buffer(true).parse((res, cb) => { let t = ''; res.on('data', c => { t += c; }); res.on('end', () => cb(null, t)); });
+        done({ booted: true, status: res.status, text: res.body, sen203: app.sentinel.report.findings.filter(f => f.ruleId === 'SEN203') });
+      }, error => done({ booted: false, message: error.message })).finally(() => app.close().then(() => process.exit(0)));`;
+    const run = (env: NodeJS.ProcessEnv) => {
+      const fd = fs.openSync(out, 'w');
+      try {
+        spawnSync(process.execPath, [ '-r', require.resolve('ts-node/register/transpile-only'), '-e', script ], { cwd: ROOT, stdio: [ 'ignore', fd, fd ], env: { ...process.env, ...env }, timeout: 60000 });
+      } finally {
+        fs.closeSync(fd);
+      }
+      return JSON.parse(fs.readFileSync(result, 'utf8'));
+    };
+    const refused = run({});
+    assert.equal(refused.booted, false);
+    assert.match(refused.message, /config\.static\.dir serves app\/public, which contains this process's stdout \(egg-scripts --stdout, a shell's redirect\) \(app\/public\/master-stdout\.log\)/);
+    // Booted anyway, the file holds egg-sentinel's report and egg's boot log, and egg-static serves it.
+    const booted = run({ EGG_APP_CONFIG: JSON.stringify({ sentinel: { failOn: 'never' } }) });
+    assert.equal(booted.status, 200);
+    assert.match(booted.text, /SEN203/);
+    // Not when the output goes elsewhere (a pipe, as under this test runner): the same app is clean.
+    const clean = await bootApp(dir);
+    try {
+      assert.deepEqual((clean as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+    } finally {
+      await clean.close();
+    }
+  });
+
   it('SEN203: a secret or private key in any text file egg-static serves is found, whatever its extension (black-box round 27, h91 F2)', async () => {
     const password = 'Xq7!vR2#pL9@wZ4$kT6';
     mm(process.env, 'CFG_DB_PASSWORD', password);

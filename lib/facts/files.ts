@@ -188,7 +188,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   ]).concat(logFiles(config, input.workingDir)
     // A log file egg writes outside logs/ and logger.dir (an absolute `appLogName`), created at run time: those two cover the rest.
     .filter(({ file }) => ![ appLogs, configuredLogs ].some(dir => dir && isInside(file, dir)))
-    .map(({ keyPath, file }) => ({ label: `the log file of ${keyPath}`, realPath: file, insideIsExposed: false })));
+    .map(({ keyPath, file }) => ({ label: `the log file of ${keyPath}`, realPath: file, insideIsExposed: false })), outputFiles());
   return {
     modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
@@ -246,6 +246,25 @@ function logFiles(config: Readonly<Record<string, unknown>>, workingDir: string)
     if (name === undefined || (base === undefined && !path.isAbsolute(name))) return [];
     return [{ keyPath, file: realPathLoose(path.resolve(workingDir, path.isAbsolute(name) ? name : path.join(base as string, name))) }];
   });
+}
+
+/**
+ * The files this process's stdout and stderr write to (egg-scripts --daemon's `--stdout`/`--stderr`, a shell's
+ * `> app.log`), which egg's workers and agent share with the master: its boot log, egg-sentinel's report and whatever
+ * the app prints. Linux only, where /proc names them.
+ */
+function outputFiles(): SensitiveRootFact[] {
+  if (process.platform !== 'linux') return [];
+  const files = new Map<string, string>();
+  for (const [ fd, stream ] of [[ 1, 'stdout' ], [ 2, 'stderr' ]] as const) {
+    try {
+      const file = fs.fstatSync(fd).isFile() ? realPathLoose(fs.readlinkSync(`/proc/self/fd/${fd}`)) : undefined;
+      if (file && !files.has(file)) files.set(file, stream);
+    } catch {
+      // A closed or foreign descriptor: nothing written there.
+    }
+  }
+  return [ ...files ].map(([ realPath, stream ]) => ({ label: `this process's ${stream} (egg-scripts --${stream}, a shell's redirect)`, realPath, insideIsExposed: false }));
 }
 
 function parentProblem(parent: string, owner: number | undefined): string | undefined {

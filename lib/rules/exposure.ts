@@ -776,7 +776,8 @@ export const staticExposesFiles: Rule = {
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
     'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/` (`logger.dir`), or that contains a log file egg writes ' +
     'elsewhere (an absolute `logger.appLogName`, `coreLogName`, `agentLogName`, `errorLogName` or `customLogger.<name>.file`: every request\'s ' +
-    'URL with its query, errors), or egg-sentinel\'s own report ' +
+    'URL with its query, errors) or the file its stdout or stderr goes to (egg-scripts\' `--stdout`/`--stderr`, a shell\'s `> app.log`; on Linux), ' +
+    'or egg-sentinel\'s own report ' +
     '(`config.sentinel.report.path` pointed there: every route, its guards and the findings), lets anyone download config files, ' +
     'dumps and logs; `.env` files, a repository\'s `.git/` (or `.svn/`, `.hg/`) inside it and symlinks pointing out of it leak the same way ' +
     '(a symlink into the app, such as a front end\'s build, is followed and what it leads to judged as the dir\'s own files, unless it is ' +
