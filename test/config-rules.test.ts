@@ -1437,6 +1437,48 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message('environment NODE_TLS_REJECT_UNAUTHORIZED'), /accepts any certificate/);
   });
 
+  it('SEN306: heap snapshots and diagnostic reports written into the static dir are critical, and node really writes them where egg-static serves them (black-box round 27, h91 F3)', async function() {
+    this.timeout(60000);
+    withSecureEnv();
+    const config = (failOn: string) => `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: '${failOn}' } };\n`;
+    const dir = temp('cfg-dumps-served', { 'config/config.default.js': config('high'), 'app/public/index.html': '<p>hi</p>\n' });
+    const publicDir = fs.realpathSync(path.join(dir, 'app/public'));
+    const options = process.env.NODE_OPTIONS ?? '';
+    mm(process.env, 'NODE_OPTIONS', `${options} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${publicDir}`);
+    const message = await expectRefused(dir, /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, new RegExp(`critical SEN306[^\\n]*\\n.*NODE_OPTIONS has --heapsnapshot-signal "SIGUSR2": every process writes a heap snapshot \\(all of its memory: config, keys, sessions\\) on that signal ` +
+      `to ${escapeRegExp(publicDir)}/Heap\\.<date>\\.<time>\\.<pid>\\.<thread>\\.<seq>\\.heapsnapshot, which config\\.static\\.dir serves under /public/: anyone who reaches the app downloads it as /public/Heap\\.<date>`));
+    // Beside the static dir, not in it: a dump only the app's user reads is what it was (medium; low in unittest, as here).
+    mm(process.env, 'NODE_OPTIONS', `${options} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${path.join(dir, 'diag')}`);
+    const beside = (await bootReport(dir)).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
+    assert.deepEqual(beside.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', 'NODE_OPTIONS --heapsnapshot-signal' ]]);
+    // Reported only: what node writes there with these flags, from a process holding a secret, is anyone's to download.
+    mm(process.env, 'NODE_OPTIONS', options);
+    fs.writeFileSync(path.join(dir, 'config/config.default.js'), config('never'));
+    const app = await bootApp(dir);
+    try {
+      const secret = 'Zk3q9XvB7pLw2RtY8sNc4HmJ6fDa1QeU';
+      const env = { PATH: process.env.PATH, DUMPED_TOKEN: secret };
+      spawnSync(process.execPath, [ '--report-uncaught-exception', `--report-directory=${publicDir}`, '-e', 'throw new Error("any uncaught exception")' ], { env });
+      spawnSync(process.execPath, [ '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${publicDir}`, '-e',
+        'globalThis.kept = process.env.DUMPED_TOKEN; process.kill(process.pid, "SIGUSR2"); setTimeout(() => {}, 1000)' ], { env });
+      const dumped = fs.readdirSync(publicDir).filter(file => file !== 'index.html');
+      assert.deepEqual(dumped.map(file => file.replace(/\.\d+\.\d+\.\d+\.\d+\.\d+\./, '.<date>.')).sort(), [ 'Heap.<date>.heapsnapshot', 'report.<date>.json' ]);
+      for (const file of dumped) {
+        const res = await app.httpRequest().get(`/public/${file}`).buffer(true).parse((response, callback) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => { body += chunk.toString('latin1'); });
+          response.on('end', () => callback(null, body));
+        });
+        assert.equal(res.status, 200, file);
+        assert.ok((res.body as string).includes(secret), `${file} holds the secret`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();

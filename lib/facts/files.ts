@@ -59,6 +59,8 @@ export interface DumpFact {
 export interface StaticDirFact {
   /** `static.dir`, `static.dir[1]` or `static.dirs[0]`. */
   keyPath: string;
+  /** The request prefix egg-static serves it under (its own, else `static.prefix`; `/public/` by default). */
+  prefix: string;
   /** Real path (symlinks resolved; for a missing directory, its nearest existing parent's real path joined with the rest). */
   realPath: string;
   /** `.env*` files found inside, relative to the static dir. */
@@ -718,11 +720,11 @@ interface ReadBudget {
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
-function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string }>, configFiles: string[], roots: readonly SensitiveRootFact[]): StaticDirFact[] {
+function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string; prefix: string }>, configFiles: string[], roots: readonly SensitiveRootFact[]): StaticDirFact[] {
   if (!entries.length) return [];
   const config = configIdentity(path.join(input.baseDir, 'config'), configFiles, input.display, input.config);
   const app = { root: realPathLoose(input.baseDir), code: realPathLoose(path.join(input.baseDir, 'app')), roots };
-  return entries.map(({ keyPath, dir }) => scanStaticDir(keyPath, path.resolve(input.workingDir, dir), input.display, config, app));
+  return entries.map(({ keyPath, dir, prefix }) => scanStaticDir(keyPath, prefix, path.resolve(input.workingDir, dir), input.display, config, app));
 }
 
 /** How serving `served` exposes a sensitive directory, or undefined when it does not. */
@@ -732,10 +734,10 @@ export function exposure(served: string, root: SensitiveRootFact): 'is' | 'conta
   return root.insideIsExposed && isInside(served, root.realPath) ? 'is inside' : undefined;
 }
 
-function scanStaticDir(keyPath: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
+function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
   app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false };
+  const fact: StaticDirFact = { keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
   let reads = STATIC_READ_LIMIT;
   const read = () => {

@@ -35,6 +35,12 @@ export interface NodeFlagFact {
    * SYSTEM_DIRS, owned by root, writable by root only).
    */
   systemOwned?: boolean;
+  /**
+   * For the flags that make node dump a diagnostic report or a heap snapshot (DIAGNOSTIC_DUMPS): the file it writes,
+   * its directory's real path (projected, when missing) and its name (`--report-filename`, or node's pattern, as
+   * `Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot`). Undefined for a report node prints (`--report-filename stdout`).
+   */
+  dumpFile?: string;
 }
 
 /** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
@@ -163,6 +169,19 @@ export const MODULE_VARIABLES: ReadonlyMap<string, string> = new Map([
  */
 export const TRUST_FILE_VARIABLES: ReadonlySet<string> = new Set([ 'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR' ]);
 
+/**
+ * Flags that make node write its environment (a diagnostic report) or its memory (a heap snapshot) to files. Node 20
+ * writes a report to `--report-directory` (`--report-dir`), a heap snapshot to `--diagnostic-dir`; CPU and heap
+ * profiles (`--cpu-prof`, `--heap-prof`) hold call stacks and sizes, no values.
+ */
+export const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boolean }> = new Map([
+  [ '--report-on-signal', { what: 'a diagnostic report (every environment variable, secrets included) on the report signal', report: true } ],
+  [ '--report-uncaught-exception', { what: 'a diagnostic report (every environment variable, secrets included) on any uncaught exception', report: true } ],
+  [ '--report-on-fatalerror', { what: 'a diagnostic report (every environment variable, secrets included) on a fatal error', report: true } ],
+  [ '--heapsnapshot-signal', { what: 'a heap snapshot (all of its memory: config, keys, sessions) on that signal', report: false } ],
+  [ '--heapsnapshot-near-heap-limit', { what: 'heap snapshots (all of its memory: config, keys, sessions) near its heap limit', report: false } ],
+]);
+
 /** Flags whose value may follow as the next argument. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert',
   '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit',
@@ -191,6 +210,8 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     environmentValues,
     secretEnvironmentValues: environmentSecretValues(env),
     nodeFlags: flags.map(flag => {
+      const dump = DIAGNOSTIC_DUMPS.get(flag.name);
+      if (dump) return { ...flag, dumpFile: dumpFile(dump.report, flags, cwd) };
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name) || (flag.source === 'environment' && MODULE_VARIABLES.has(flag.name))) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
@@ -216,6 +237,20 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     npmrcNodeOptions: npmrcNodeOptions(baseDir),
     untrustedScriptShells: process.platform === 'win32' ? [] : untrustedScriptShells(baseDir, env),
   };
+}
+
+/**
+ * Where node writes a report (`report`) or a heap snapshot: a report in `--report-directory` (`--report-dir`), named
+ * `--report-filename` (which node joins to that directory, `../` and all); a heap snapshot in `--diagnostic-dir`,
+ * which reports do not heed; else in the working directory. The last of each flag wins (the command line's over
+ * NODE_OPTIONS'). Undefined when the report goes to stdout or stderr.
+ */
+function dumpFile(report: boolean, flags: readonly NodeFlagFact[], cwd: string): string | undefined {
+  const last = (names: readonly string[]) => flags.filter(flag => names.includes(flag.name) && flag.value).pop()?.value;
+  const dir = path.resolve(cwd, last(report ? [ '--report-directory', '--report-dir' ] : [ '--diagnostic-dir' ]) ?? '');
+  if (!report) return path.join(projectedRealPath(dir), 'Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot');
+  const name = last([ '--report-filename' ]) ?? 'report.<date>.<time>.<pid>.<thread>.<seq>.json';
+  return name === 'stdout' || name === 'stderr' ? undefined : path.join(projectedRealPath(path.dirname(path.join(dir, name))), path.basename(name));
 }
 
 /** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */

@@ -7,7 +7,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describeHomeFolderProblem, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describeHomeFolderProblem, DIAGNOSTIC_DUMPS, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -268,8 +268,13 @@ export const dangerousNodeFlags: Rule = {
     'every HTTPS request the app sends accept any certificate. `--tls-min-v1.0`/`--tls-min-v1.1` and a `--tls-cipher-list` ' +
     'allowing NULL, export, RC4, DES or anonymous ciphers weaken TLS (medium). `--report-on-signal`, `--report-uncaught-exception`, ' +
     '`--report-on-fatalerror` (a report holds every environment variable), `--heapsnapshot-signal` and `--heapsnapshot-near-heap-limit` (a ' +
-    'snapshot holds all memory) write the app\'s secrets to files (medium; low on a developer machine). `--allow-*` flags widen the permission model and are noted. ' +
-    'Critical for a debugger outside local/unittest, high for it on a developer machine and for the others, medium for CA files, TLS downgrades and diagnostic dumps, low for `--allow-*`.',
+    'snapshot holds all memory) write the app\'s secrets to files (medium; low on a developer machine): node 20 writes reports to `--report-directory` ' +
+    '(`--report-dir`, with `--report-filename` joined to it) and heap snapshots to `--diagnostic-dir`, else to the working directory (CPU and heap ' +
+    'profiles, `--cpu-prof` and `--heap-prof`, hold call stacks and sizes, no values, and are not reported). Written into a directory egg-static serves ' +
+    '(a static dir or one below it: run/ or logs/ when the app root is served) a dump is anyone\'s to download, by a name of date, time and pid: ' +
+    'critical in every env, as SEN203 is for a served run/ or logs/, naming the static dir, its prefix and the URL. `--allow-*` flags widen the permission model and are noted. ' +
+    'Critical for a debugger outside local/unittest and for dumps into a served dir, high for a debugger on a developer machine and for the others, medium for CA files, TLS downgrades and ' +
+    'other diagnostic dumps, low for `--allow-*`.',
   fix: 'Remove the flag from NODE_OPTIONS and the start command (egg-scripts `--node-options`), or the variable from the ' +
     'environment; install preloaded modules as dependencies of the app and require them from its node_modules, and keep ' +
     'files node loads at start inside the app.',
@@ -361,9 +366,18 @@ export const dangerousNodeFlags: Rule = {
       }
       const dump = DIAGNOSTIC_DUMPS.get(flag.name);
       if (dump) {
-        const dir = facts.runtime.nodeFlags.find(other => (dump.report ? REPORT_DIR_FLAGS : HEAP_DIR_FLAGS).includes(other.name) && other.value)?.value;
-        return [{ ...base, severity: developmentEnv ? 'low' : 'medium', message: `${flag.source} has ${shownFlag(flag)}: every process writes ${dump.what} ` +
-          `to ${dir === undefined ? 'its working directory' : quoteForMessage(dir, 80)}, where whoever can read the file reads the app's secrets` }];
+        const file = flag.dumpFile;
+        const writes = `${flag.source} has ${shownFlag(flag)}: every process writes ${dump.what} to ${file ?? 'its stdout or stderr (--report-filename)'}`;
+        // Served, the dump is everyone's: critical in every env, as SEN203 is for a served run/ or logs/.
+        const served = file === undefined ? undefined : facts.files.staticDirs.find(dir => isInside(file, dir.realPath));
+        if (served && file) {
+          const url = `${served.prefix.replace(/\/?$/, '/')}${path.relative(served.realPath, file).split(path.sep).join('/')}`;
+          return [{ ...base, severity: 'critical', message: `${writes}, which config.${served.keyPath} serves under ${served.prefix}: anyone who reaches the app downloads it ` +
+            `as ${url} (node names it by date, time and pid), and with it every secret of the process`,
+          fix: `Point ${dump.report ? '--report-directory' : '--diagnostic-dir'} at a directory only the app's user can read, outside every static dir, or remove ${flag.name}; ` +
+            'delete the dumps already written there and rotate the secrets they held.' }];
+        }
+        return [{ ...base, severity: developmentEnv ? 'low' : 'medium', message: `${writes}, where whoever can read the file reads the app's secrets` }];
       }
       if (flag.name.startsWith('--allow-')) {
         return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];
@@ -457,18 +471,6 @@ export const untrustedScriptShell: Rule = {
     }));
   },
 };
-
-/** Flags that make node write its environment (a diagnostic report) or its memory (a heap snapshot) to files. */
-const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boolean }> = new Map([
-  [ '--report-on-signal', { what: 'a diagnostic report (every environment variable, secrets included) on the report signal', report: true } ],
-  [ '--report-uncaught-exception', { what: 'a diagnostic report (every environment variable, secrets included) on any uncaught exception', report: true } ],
-  [ '--report-on-fatalerror', { what: 'a diagnostic report (every environment variable, secrets included) on a fatal error', report: true } ],
-  [ '--heapsnapshot-signal', { what: 'a heap snapshot (all of its memory: config, keys, sessions) on that signal', report: false } ],
-  [ '--heapsnapshot-near-heap-limit', { what: 'heap snapshots (all of its memory: config, keys, sessions) near its heap limit', report: false } ],
-]);
-/** Where node writes reports (the first set wins) and heap snapshots. */
-const REPORT_DIR_FLAGS = [ '--report-directory', '--report-dir', '--diagnostic-dir' ];
-const HEAP_DIR_FLAGS = [ '--diagnostic-dir' ];
 
 /** OpenSSL cipher list entries that allow no or broken encryption or authentication (not when excluded with `!` or `-`). */
 const WEAK_CIPHER = /^(?:[ae]?NULL|EXPORT\w*|EXP|RC4|DES|3DES|MD5|ADH|AECDH|LOW)\b/i;

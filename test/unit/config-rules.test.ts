@@ -31,7 +31,7 @@ describe('SEN203 static serving', () => {
     { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
-    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false, ...extra }] },
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', prefix: '/public/', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false, ...extra }] },
   }), PROD);
 
   it('accepts app/public and a dist folder inside a package', () => {
@@ -458,14 +458,30 @@ describe('SEN306 node flags', () => {
     assert.deepEqual(check('--tls-min-v1.2'), []);
   });
 
-  it('diagnostic reports and heap snapshots, which write the environment or all memory to files, are medium (black-box round 22)', () => {
-    const [ report ] = check('--report-uncaught-exception --report-directory /tmp/reports');
+  it('diagnostic reports and heap snapshots, which write the environment or all memory to files, are medium, where node 20 writes them (black-box round 22)', () => {
+    const cwd = path.join(__dirname, '../..');
+    const dumps = (nodeOptions: string, execArgv: string[] = [], files = {}) =>
+      dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, { NODE_OPTIONS: nodeOptions }, execArgv, cwd), files }), PROD);
+    const [ report ] = dumps('--report-uncaught-exception --report-directory /tmp/reports');
     assert.deepEqual([ report.severity, report.target ], [ 'medium', 'NODE_OPTIONS --report-uncaught-exception' ]);
-    assert.match(report.message, /writes a diagnostic report \(every environment variable, secrets included\) on any uncaught exception to "\/tmp\/reports"/);
-    assert.match(check('--heapsnapshot-signal=SIGUSR2')[0].message, /a heap snapshot \(all of its memory: config, keys, sessions\) on that signal to its working directory/);
-    assert.deepEqual(check('--report-on-signal --report-signal SIGUSR2 --diagnostic-dir=/var/diag --heapsnapshot-near-heap-limit 2').map(hit => [ hit.target, hit.severity ]),
-      [[ 'NODE_OPTIONS --report-on-signal', 'medium' ], [ 'NODE_OPTIONS --heapsnapshot-near-heap-limit', 'medium' ]]);
-    assert.deepEqual(check('--report-directory=/tmp/reports --diagnostic-dir=/tmp/d'), [], 'where, without what, writes nothing');
+    assert.match(report.message, /writes a diagnostic report \(every environment variable, secrets included\) on any uncaught exception to \/tmp\/reports\/report\.<date>\.<time>\.<pid>\.<thread>\.<seq>\.json, where whoever/);
+    assert.match(dumps('--heapsnapshot-signal=SIGUSR2')[0].message, new RegExp(`a heap snapshot \\(all of its memory: config, keys, sessions\\) on that signal to ${fs.realpathSync(cwd)}/Heap\\.<date>`));
+    // Reports do not heed --diagnostic-dir; the command line's flag wins over NODE_OPTIONS'; --report-filename is joined to the directory.
+    assert.deepEqual(dumps('--report-on-signal --report-signal SIGUSR2 --diagnostic-dir=/var/diag --heapsnapshot-near-heap-limit 2').map(hit => [ hit.target, hit.severity, hit.message.replace(/.* to (\S+), where .*/, '$1') ]),
+      [[ 'NODE_OPTIONS --report-on-signal', 'medium', `${fs.realpathSync(cwd)}/report.<date>.<time>.<pid>.<thread>.<seq>.json` ],
+        [ 'NODE_OPTIONS --heapsnapshot-near-heap-limit', 'medium', '/var/diag/Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot' ]]);
+    assert.match(dumps('--report-on-fatalerror --report-dir=/tmp/a --report-filename ../b/x.json', [ '--report-directory=/tmp/c' ])[0].message, / to \/tmp\/b\/x\.json, where/);
+    assert.match(dumps('--report-on-fatalerror --report-filename=stdout')[0].message, / to its stdout or stderr \(--report-filename\), where/);
+    assert.deepEqual(dumps('--report-directory=/tmp/reports --diagnostic-dir=/tmp/d'), [], 'where, without what, writes nothing');
+    // Into a static dir (or run/ below a served app root): anyone downloads it (black-box round 27, h91 F3).
+    const served = { staticDirs: [{ keyPath: 'static.dirs[0]', prefix: '/assets', realPath: '/srv/fake/app/public' }] as never };
+    const [ published ] = dumps('--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/srv/fake/app/public/diag', [], served);
+    assert.deepEqual([ published.severity, published.target ], [ 'critical', 'NODE_OPTIONS --heapsnapshot-signal' ]);
+    assert.match(published.message, /to \/srv\/fake\/app\/public\/diag\/Heap\.<date>.*\.heapsnapshot, which config\.static\.dirs\[0\] serves under \/assets: anyone who reaches the app downloads it as \/assets\/diag\/Heap\.<date>\.<time>\.<pid>\.<thread>\.<seq>\.heapsnapshot/);
+    assert.match(published.fix ?? '', /^Point --diagnostic-dir at a directory only the app's user can read, outside every static dir, or remove --heapsnapshot-signal/);
+    assert.equal(dumps('--report-on-signal --report-directory=/srv/fake/app/public', [], served)[0].severity, 'critical');
+    assert.equal(dumps('--report-on-signal --diagnostic-dir=/srv/fake/app/public', [], served)[0].severity, 'medium', 'a report does not go to --diagnostic-dir');
+    assert.equal(dumps('--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/srv/fake/app', [], served)[0].severity, 'medium', 'beside the static dir, not in it');
   });
 
   it('--allow-* is noted as low', () => {
