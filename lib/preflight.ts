@@ -7,7 +7,7 @@ import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './f
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
-import { describeHomeFolderProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
+import { describePathProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -229,7 +229,7 @@ function homeFolderPreflightProblems(argv: readonly string[], cwd: string, env: 
   const homes = new Map<string, string>();
   if (env.MOCK_HOME_DIR && eggScriptsStart(argv, cwd)) homes.set(path.resolve(env.MOCK_HOME_DIR), `MOCK_HOME_DIR=${env.MOCK_HOME_DIR}, from which egg-scripts sets the master's HOME`);
   if (env.HOME && !homes.has(path.resolve(env.HOME))) homes.set(path.resolve(env.HOME), `HOME=${env.HOME}`);
-  const refused = [ ...homes ].flatMap(([ home, given ]) => homeFolderProblems(home, baseDir).map(problem => `  - ${given}: ${describeHomeFolderProblem(problem)}`));
+  const refused = [ ...homes ].flatMap(([ home, given ]) => homeFolderProblems(home, baseDir).map(problem => `  - ${given}: ${describePathProblem(problem.folder, problem)}`));
   if (!refused.length) return [];
   return [
     '[egg-sentinel preflight] refused to start (SEN306): node looks in the home folders $HOME/.node_modules and $HOME/.node_libraries for every module ' +

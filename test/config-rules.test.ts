@@ -1479,6 +1479,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN306: LD_PRELOAD of a library every user can replace refuses boot; the system\'s own library preloaded (jemalloc-like) is noted and boots (black-box round 27, h91 F4)', async function() {
+    if (process.platform !== 'linux') this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    const ld = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-preload-')));
+    dirs.push(ld);
+    const evil = path.join(ld, 'evil.so');
+    // A real library where a C compiler is at hand: the loader runs its constructor in node before any JavaScript.
+    fs.writeFileSync(path.join(ld, 'evil.c'), `#include <stdio.h>\n__attribute__((constructor)) static void init(void) { FILE *f = fopen("${ld}/ran", "a"); if (f) { fputs("ran\\n", f); fclose(f); } }\n`);
+    const compiled = spawnSync('cc', [ '-shared', '-fPIC', '-o', evil, path.join(ld, 'evil.c') ]).status === 0;
+    if (compiled) {
+      spawnSync(process.execPath, [ '-e', '0' ], { env: { PATH: process.env.PATH, LD_PRELOAD: evil } });
+      assert.equal(fs.readFileSync(path.join(ld, 'ran'), 'utf8'), 'ran\n', 'the preloaded library ran in node');
+    } else {
+      fs.writeFileSync(evil, '\x7fELF');
+    }
+    fs.chmodSync(evil, 0o666);
+    fs.chmodSync(ld, 0o777);
+    mm(process.env, 'LD_PRELOAD', evil);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, new RegExp(`high {5}SEN306[^\\n]*\\n.*the environment sets LD_PRELOAD="${escapeRegExp(evil)}": the dynamic loader loads it into every process \\(egg-scripts, the master, the agent, ` +
+      `each worker and every program they run\\) before node starts, where no check or preflight can stop it, and ${escapeRegExp(evil)} is writable by every user \\(mode 0666\\)`));
+    assert.match(message, new RegExp(`where: environment LD_PRELOAD ${escapeRegExp(evil)} \\(from environment\\)`));
+    // zlib stands in for jemalloc: root's, in the system's multiarch library dir. A common production setup, which must boot.
+    const system = [ '/usr/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib/aarch64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/lib/libz.so.1' ]
+      .find(file => fs.existsSync(file) && fs.statSync(fs.realpathSync(file)).uid === 0);
+    if (!system) return;
+    mm(process.env, 'LD_PRELOAD', system);
+    const hits = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
+    assert.deepEqual(hits.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', `environment LD_PRELOAD ${system}` ]]);
+  });
+
   it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();

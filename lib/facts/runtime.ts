@@ -41,6 +41,14 @@ export interface NodeFlagFact {
    * `Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot`). Undefined for a report node prints (`--report-filename stdout`).
    */
   dumpFile?: string;
+  /**
+   * For the dynamic loader's variables (LOADER_VARIABLES): the library or directory as it is judged (its real path, or
+   * where it would be; a bare library name no LD_LIBRARY_PATH dir holds is found through root's ld.so.cache and the
+   * system's dirs) and who can change it: `system`, root alone, in a system library dir (SYSTEM_LIBRARY_DIRS); `root`,
+   * root alone, elsewhere (a vendor's SDK under /opt); `user`, this process's user or the app's owner; else where and
+   * why another user can (describePathProblem).
+   */
+  loaded?: { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem };
 }
 
 /** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
@@ -108,21 +116,25 @@ export interface ScriptShellFact {
   why: string;
 }
 
+/** Who other than the app's user has a hold on a file or directory (pathProblem). */
+export interface PathProblem {
+  /**
+   * Where: `folder`, the path itself (its real path); `above`, a directory above it where they can swap it;
+   * `missing`, the nearest directory above a path that does not exist, where they can create it.
+   */
+  where: 'folder' | 'above' | 'missing';
+  /** That file or directory. */
+  at: string;
+  why: string;
+}
+
 /** A home folder node searches for modules (homeModuleFolders), and who other than the app's user controls it. */
-export interface HomeFolderProblem {
+export interface HomeFolderProblem extends PathProblem {
   /** `$HOME` as the process has it (egg-scripts sets the master's from MOCK_HOME_DIR, when set). */
   home: string;
   /** Set when MOCK_HOME_DIR names the same directory: egg-scripts took HOME from it. */
   fromMockHome?: true;
   folder: string;
-  /**
-   * Where another user has a hold: `folder`, the folder itself (its real path); `above`, a directory above it where
-   * they can swap it; `missing`, the nearest directory above a folder that does not exist, where they can create it.
-   */
-  where: 'folder' | 'above' | 'missing';
-  /** That directory. */
-  at: string;
-  why: string;
 }
 
 export interface DroppedPreflightFact {
@@ -182,6 +194,19 @@ export const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boole
   [ '--heapsnapshot-near-heap-limit', { what: 'heap snapshots (all of its memory: config, keys, sessions) near its heap limit', report: false } ],
 ]);
 
+/**
+ * The dynamic loader's variables (glibc's and musl's ld.so), with how each separates its entries. It loads LD_PRELOAD's
+ * and LD_AUDIT's libraries into every process it starts (egg-scripts, the master, the agent, each worker, every
+ * program they run) before node's own code, and searches LD_LIBRARY_PATH's directories first for every library a
+ * process loads (an empty entry is the working directory).
+ */
+export const LOADER_VARIABLES: ReadonlyMap<string, RegExp> = new Map([ [ 'LD_PRELOAD', /[ :]+/ ], [ 'LD_AUDIT', /:+/ ], [ 'LD_LIBRARY_PATH', /[:;]/ ] ]);
+
+/** Where the dynamic loader looks by default, and /usr/local/lib, which ld.so.conf adds on most systems. */
+export const SYSTEM_LIBRARY_DIRS: readonly string[] = [ '/lib', '/usr/lib', '/lib64', '/usr/lib64', '/usr/local/lib' ];
+/** Debian's multiarch directories in them (`x86_64-linux-gnu`, `aarch64-linux-gnu`, `arm-linux-gnueabihf`). */
+const MULTIARCH_DIR = /^[a-z0-9_]+-linux-[a-z0-9_]+$/;
+
 /** Flags whose value may follow as the next argument. */
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert',
   '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit',
@@ -200,6 +225,8 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
   for (const [ name, value ] of Object.entries(env)) if (value && !DESCRIPTIVE_VARIABLES.test(name)) environmentValues.add(value);
   const moduleRoots = [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
     .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
+  const owner = appOwner(realPathOrAbsolute(baseDir));
+  const libraryDirs = loaderEntries(env, 'LD_LIBRARY_PATH');
   const flags = [
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),
@@ -212,6 +239,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     nodeFlags: flags.map(flag => {
       const dump = DIAGNOSTIC_DUMPS.get(flag.name);
       if (dump) return { ...flag, dumpFile: dumpFile(dump.report, flags, cwd) };
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return { ...flag, ...loadedLibrary(flag, libraryDirs, cwd, owner) };
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name) || (flag.source === 'environment' && MODULE_VARIABLES.has(flag.name))) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
@@ -253,6 +281,45 @@ function dumpFile(report: boolean, flags: readonly NodeFlagFact[], cwd: string):
   return name === 'stdout' || name === 'stderr' ? undefined : path.join(projectedRealPath(path.dirname(path.join(dir, name))), path.basename(name));
 }
 
+/** The entries of a LOADER_VARIABLES variable as ld.so splits it; an empty directory of LD_LIBRARY_PATH is the working directory (`.`). */
+function loaderEntries(env: NodeJS.ProcessEnv, name: string): string[] {
+  const entries = (env[name] ?? '').split(LOADER_VARIABLES.get(name) as RegExp);
+  return name === 'LD_LIBRARY_PATH' ? (env[name] ? entries.map(entry => entry || '.') : []) : entries.filter(Boolean);
+}
+
+/**
+ * What the dynamic loader loads for a LOADER_VARIABLES entry and who can change it (NodeFlagFact.loaded): a path is
+ * resolved from the working directory; a bare library name is looked for in LD_LIBRARY_PATH's directories (`libraryDirs`),
+ * as ld.so does first, and otherwise left to root's ld.so.cache and the system's dirs.
+ */
+function loadedLibrary(flag: NodeFlagFact, libraryDirs: readonly string[], cwd: string, owner: number | undefined): Pick<NodeFlagFact, 'modulePath' | 'loaded'> {
+  const value = flag.value ?? '';
+  const file = value.includes('/') || flag.name === 'LD_LIBRARY_PATH' ? path.resolve(cwd, value) :
+    libraryDirs.map(dir => path.resolve(cwd, dir, value)).find(candidate => fs.existsSync(candidate));
+  if (file === undefined) return { loaded: { path: value, owner: 'system' } };
+  const real = realPathOrUndefined(file);
+  const judged = real ?? projectedRealPath(file);
+  const problem = folderProblem(file, owner);
+  const dir = flag.name === 'LD_LIBRARY_PATH' ? judged : path.dirname(judged);
+  const systemDir = SYSTEM_LIBRARY_DIRS.includes(dir) || (SYSTEM_LIBRARY_DIRS.includes(path.dirname(dir)) && MULTIARCH_DIR.test(path.basename(dir)));
+  return {
+    ...(real !== undefined && { modulePath: real }),
+    loaded: problem ? { path: judged, problem } : { path: judged, owner: !rootAlone(judged) ? 'user' : systemDir ? 'system' : 'root' },
+  };
+}
+
+/** Whether root alone can change `file` (or, missing, create it): it and every directory above it owned by root and writable by root only. */
+function rootAlone(file: string): boolean {
+  return ancestors(file).every(at => {
+    try {
+      const stat = fs.statSync(at);
+      return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+    } catch {
+      return true; // not created yet: the directories above decide
+    }
+  });
+}
+
 /** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */
 const HOME_MODULE_FOLDERS: readonly string[] = [ '.node_modules', '.node_libraries' ];
 
@@ -288,14 +355,15 @@ export function homeFolderProblems(home: string, baseDir: string, mockHome?: str
   });
 }
 
-/** `/home/x/.node_modules is writable by every user (mode 0777)`, and the like, for a HomeFolderProblem. */
-export function describeHomeFolderProblem(problem: HomeFolderProblem): string {
-  if (problem.where === 'folder') return `${problem.folder}${problem.at === problem.folder ? '' : ` (${problem.at})`} is ${problem.why}`;
-  if (problem.where === 'above') return `${problem.at}, above ${problem.folder}, is ${problem.why}`;
-  return `${problem.folder} does not exist, and ${problem.at}, where it would be created, is ${problem.why}`;
+/** `/home/x/.node_modules is writable by every user (mode 0777)`, and the like, for a PathProblem of `file`. */
+export function describePathProblem(file: string, problem: PathProblem): string {
+  if (problem.where === 'folder') return `${file}${problem.at === file ? '' : ` (${problem.at})`} is ${problem.why}`;
+  if (problem.where === 'above') return `${problem.at}, above ${file}, is ${problem.why}`;
+  return `${file} does not exist, and ${problem.at}, where it would be created, is ${problem.why}`;
 }
 
-function folderProblem(folder: string, owner: number | undefined): Pick<HomeFolderProblem, 'where' | 'at' | 'why'> | undefined {
+/** Who other than this process's user, root and the app's owner (`owner`) can change, swap or create `folder` (a file or directory). */
+function folderProblem(folder: string, owner: number | undefined): PathProblem | undefined {
   const real = realPathOrUndefined(folder);
   if (real !== undefined) {
     const own = statWhy(real, owner, false);
@@ -555,6 +623,7 @@ function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
   return [
     ...names.flatMap(name => (env[name] ? [{ source: 'environment' as const, name, value: env[name] }] : [])),
     ...modulePaths.map(dir => ({ source: 'environment' as const, name: 'NODE_PATH', value: dir })),
+    ...[ ...LOADER_VARIABLES.keys() ].flatMap(name => loaderEntries(env, name).map(value => ({ source: 'environment' as const, name, value }))),
   ];
 }
 

@@ -7,7 +7,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describeHomeFolderProblem, DIAGNOSTIC_DUMPS, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, TRUST_FILE_VARIABLES } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describePathProblem, DIAGNOSTIC_DUMPS, LOADER_VARIABLES, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, SYSTEM_LIBRARY_DIRS, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -237,6 +237,48 @@ function preload(flag: NodeFlagFact, fix: string): Pick<RuleHit, 'target' | 'sou
   return { target, source: flag.source, fix: `${fix} for target \`${target}\` (one waiver per module).` };
 }
 
+/** What the dynamic loader does with an entry of each LOADER_VARIABLES variable, before node's own code. */
+const LOADER_DOES: ReadonlyMap<string, string> = new Map([
+  [ 'LD_PRELOAD', 'loads it into every process (egg-scripts, the master, the agent, each worker and every program they run) before node starts' ],
+  [ 'LD_AUDIT', 'loads it as an audit library, which sees and can redirect every symbol lookup, into every process (egg-scripts, the master, the agent, each worker and every program they run) before node starts' ],
+  [ 'LD_LIBRARY_PATH', 'looks there before the system\'s dirs for every library every process loads (libc, libssl, a native addon\'s), before node starts' ],
+]);
+
+/**
+ * SEN306's findings for a library or directory the dynamic loader reads from the environment (NodeFlagFact.loaded):
+ * nothing for the app's own (`inApp`) or the system's directory, low for a system library preloaded (jemalloc),
+ * medium for root's elsewhere (a vendor's SDK under /opt), high for one another user can change, one in a directory
+ * the app writes or serves or a node_modules others can fill (`placed`), and any other outside the app.
+ */
+function loaderHits(flag: NodeFlagFact, inApp: boolean, placed: string | undefined): RuleHit[] {
+  const { loaded } = flag;
+  if (!loaded || inApp) return [];
+  const owner = 'owner' in loaded ? loaded.owner : undefined;
+  if (owner === 'system' && flag.name === 'LD_LIBRARY_PATH') return [];
+  const target = `environment ${flag.name} ${flag.value}`;
+  const listed = flag.name === 'LD_LIBRARY_PATH' ? `the environment's LD_LIBRARY_PATH lists ${quoteForMessage(flag.value ?? '', 80)}` : flagSetting(flag);
+  const does = `${listed}: the dynamic loader ${LOADER_DOES.get(flag.name)}, where no check or preflight can stop it`;
+  const fix = `Remove ${flag.name} (or the entry) from the environment the app starts with (the service unit, the image, the start script), or use a library the system ` +
+    `installs in its library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}), owned by root and writable by root only; when you vouch for it elsewhere, make it and the ` +
+    `directories above it root's alone (chown root, chmod go-w) and waive SEN306 for target \`${target}\` (one waiver per library).`;
+  if (owner === 'system') {
+    const whose = loaded.path.includes('/') ? `${loaded.path} is the system's (root's alone, in its library dirs)` :
+      `no LD_LIBRARY_PATH dir holds ${loaded.path}, so it comes from the system's library dirs (root's ld.so.cache)`;
+    return [{ target, source: 'environment', severity: 'low', message: `${does}: ${whose}, noted as native code every process runs before any check`,
+      fix: `Nothing to change when you preload the system's library on purpose (jemalloc, tcmalloc); otherwise remove ${flag.name} from the environment the app starts with.` }];
+  }
+  if (owner === 'root' && !placed) {
+    return [{ target, source: 'environment', severity: 'medium', fix,
+      message: `${does}: ${loaded.path} is root's alone but outside the system's library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}): check it is the vendor library you meant` }];
+  }
+  const why = 'problem' in loaded ? `${describePathProblem(loaded.path, loaded.problem)}, so another user can put their own code there` :
+    placed ?? `${loaded.path} is outside the app and not root's alone (owned by root and writable by root only, with every directory above it) ` +
+      `as the system's libraries in ${SYSTEM_LIBRARY_DIRS_SHOWN} are: native code nobody reviewed with the app`;
+  return [{ target, source: 'environment', severity: 'high', fix, message: `${does}, and ${why}` }];
+}
+
+const SYSTEM_LIBRARY_DIRS_SHOWN = `${SYSTEM_LIBRARY_DIRS.join(', ')} and their multiarch dirs (/usr/lib/x86_64-linux-gnu)`;
+
 export const dangerousNodeFlags: Rule = {
   id: 'SEN306',
   area: 'injection',
@@ -259,6 +301,14 @@ export const dangerousNodeFlags: Rule = {
     'for koa-router included, before this check runs) loads code from there. node searches `$HOME/.node_modules` and ' +
     '`$HOME/.node_libraries` the same way (its global folders; egg-scripts sets the master\'s HOME from `MOCK_HOME_DIR`): one ' +
     'another user owns or can write, or, missing, can create (the home directory, or one above it, writable by others) is reported (high). ' +
+    'The dynamic loader (ld.so) loads `LD_PRELOAD`\'s and `LD_AUDIT`\'s libraries into every process it starts (egg-scripts, the master, the agent, each worker and ' +
+    'every program they run) and looks in `LD_LIBRARY_PATH`\'s directories first for every library, before node starts, so no preflight can stop them: each ' +
+    'library or directory (a bare name is looked for in `LD_LIBRARY_PATH` first, an empty entry of it is the working directory) is its own finding, target ' +
+    '`environment LD_PRELOAD <library as written>`, judged on disk: high when another user can change it (it, a directory above it that is not sticky, ' +
+    'or, missing, where it would be created), when it lies in a directory the app writes or serves, or outside the app and the system\'s library dirs ' +
+    '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib and their multiarch dirs such as /usr/lib/x86_64-linux-gnu); medium when only root can change it ' +
+    'but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose (jemalloc); a system dir in ' +
+    '`LD_LIBRARY_PATH` is fine. ' +
     '`NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
     'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
@@ -337,6 +387,7 @@ export const dangerousNodeFlags: Rule = {
         const where = flag.modulePath ? (inWritten(flag) || untrusted(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
         return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
       }
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return loaderHits(flag, inApp(flag), inWritten(flag) || untrusted(flag) ? placed(flag) : undefined);
       if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the system's certificate dirs` : 'a file that does not exist';
         return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every HTTPS request the app sends trusts the CAs of ${where}; whoever holds one can read and change that traffic` }];
@@ -388,7 +439,7 @@ export const dangerousNodeFlags: Rule = {
       source: problem.fromMockHome ? 'MOCK_HOME_DIR' : 'environment',
       severity: 'high' as const,
       message: `the environment's HOME=${quoteForMessage(problem.home, 80)}${problem.fromMockHome ? ' (egg-scripts sets it from MOCK_HOME_DIR)' : ''} makes node look in ` +
-        `${problem.folder} for modules no node_modules holds (one of its global folders, searched like a NODE_PATH directory), and ${describeHomeFolderProblem(problem)}: ` +
+        `${problem.folder} for modules no node_modules holds (one of its global folders, searched like a NODE_PATH directory), and ${describePathProblem(problem.folder, problem)}: ` +
         'another user can put a module there, and a require() of one the app does not install (an optional dependency) runs it in every process',
       fix: 'Point HOME (for egg-scripts: MOCK_HOME_DIR, from which it sets the master\'s HOME) at a directory only the app\'s user can write, ' +
         'or create the folder owned by the app\'s user with mode 0755 in a directory others cannot rename it in.',

@@ -577,6 +577,48 @@ describe('runtime facts', () => {
     }
   });
 
+  it('LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH: judged from the filesystem, high where another user can change the library, low for the system\'s own (black-box round 27, h91 F4)', function() {
+    if (process.platform !== 'linux') this.skip();
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-')));
+    try {
+      const evil = path.join(dir, 'evil.so');
+      fs.writeFileSync(evil, '\x7fELF');
+      fs.chmodSync(evil, 0o666);
+      fs.chmodSync(dir, 0o777);
+      const hits = (env: NodeJS.ProcessEnv) => environmentFindings(env).map(hit => [ hit.severity, hit.target ]);
+      const [ preload ] = environmentFindings({ LD_PRELOAD: evil });
+      assert.deepEqual([ preload.severity, preload.target, preload.source ], [ 'high', `environment LD_PRELOAD ${evil}`, 'environment' ]);
+      assert.equal(preload.message, `the environment sets LD_PRELOAD="${evil}": the dynamic loader loads it into every process (egg-scripts, the master, the agent, each worker and every program they run) ` +
+        `before node starts, where no check or preflight can stop it, and ${evil} is writable by every user (mode 0666), so another user can put their own code there`);
+      assert.match(preload.fix ?? '', /waive SEN306 for target `environment LD_PRELOAD .*evil\.so` \(one waiver per library\)\.$/);
+      // The file's own mode fixed, its directory still lets anyone swap it; each listed library and directory is its own finding.
+      fs.chmodSync(evil, 0o644);
+      assert.match(environmentFindings({ LD_AUDIT: evil })[0]?.message ?? '', new RegExp(`loads it as an audit library.*, and ${dir}, above ${evil}, is writable by every user \\(mode 0777\\)`));
+      assert.deepEqual(hits({ LD_PRELOAD: `${evil} ${evil}:libmissing-${process.pid}.so`, LD_LIBRARY_PATH: `${dir}:/usr/lib/x86_64-linux-gnu:` }), [
+        [ 'high', `environment LD_PRELOAD ${evil}` ], [ 'high', `environment LD_PRELOAD ${evil}` ], [ 'low', `environment LD_PRELOAD libmissing-${process.pid}.so` ],
+        [ 'high', `environment LD_LIBRARY_PATH ${dir}` ],
+      ], 'the trailing empty entry is the working directory, the app\'s');
+      // A bare name is found in an LD_LIBRARY_PATH dir first, as ld.so finds it.
+      assert.deepEqual(hits({ LD_PRELOAD: 'evil.so', LD_LIBRARY_PATH: dir }), [[ 'high', 'environment LD_PRELOAD evil.so' ], [ 'high', `environment LD_LIBRARY_PATH ${dir}` ]]);
+      fs.chmodSync(dir, 0o755);
+      assert.match(environmentFindings({ LD_PRELOAD: evil })[0]?.message ?? '', /, and .*evil\.so is outside the app and not root's alone \(owned by root and writable by root only, with every directory above it\) as the system's libraries in \/lib, \/usr\/lib, \/lib64, \/usr\/lib64, \/usr\/local\/lib and their multiarch dirs/);
+      // The system's own library (jemalloc preloaded on purpose, here zlib: root's, in a multiarch dir) is noted, never refused.
+      const system = [ '/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/lib/libz.so.1' ]
+        .find(file => fs.existsSync(file) && fs.statSync(file).uid === 0);
+      if (system) {
+        const [ noted, ...none ] = environmentFindings({ LD_PRELOAD: system, LD_LIBRARY_PATH: path.dirname(system) });
+        assert.deepEqual([ noted.severity, noted.target, none ], [ 'low', `environment LD_PRELOAD ${system}`, [] ]);
+        assert.match(noted.message, new RegExp(`: ${fs.realpathSync(system).replace(/\./g, '\\.')} is the system's \\(root's alone, in its library dirs\\), noted`));
+        assert.deepEqual(hits({ LD_PRELOAD: path.basename(system) }), [[ 'low', `environment LD_PRELOAD ${path.basename(system)}` ]]);
+        // Root's alone, but deeper than the loader's dirs (a vendor SDK under /opt is the same): reported, not refused.
+        const gconv = fs.readdirSync(path.join(path.dirname(fs.realpathSync(system)), 'gconv')).find(file => file.endsWith('.so'));
+        if (gconv) assert.deepEqual(hits({ LD_PRELOAD: path.join(path.dirname(fs.realpathSync(system)), 'gconv', gconv) }).map(([ severity ]) => severity), [ 'medium' ]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('environment values, EGG_APP_CONFIG key paths and poisoning, module roots, resolved preloads', () => {
     const cwd = path.join(__dirname, '../..');
     const facts = collectRuntimeFacts(cwd, [], { a: { b: '<process.env.EGG_APP_CONFIG>', c: 'config/x.js' }, d: '<process.env.EGG_APP_CONFIG>' },
