@@ -6,8 +6,10 @@ import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
+import { eggCoreDir, findEggPackage } from './facts/egg-version';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
+import { tsconfigPathTargets } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -131,6 +133,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     );
   }
   if (!development) problems.push(...clusterRequireProblems(argv, options, env, execArgv, cwd, preflightFile));
+  if (!development) problems.push(...tsconfigPathProblems(options.baseDir, env));
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   problems.push(...homeFolderPreflightProblems(argv, cwd, env, options.baseDir));
@@ -215,6 +218,34 @@ function clusterRequireProblems(argv: readonly string[], options: LaunchOptions 
       'names modules the agent and every app worker require before egg loads the app, which would run code nobody reviewed with the app before any check:',
     ...refused,
     'Fix: install the module as a dependency of the app and name its package in `require`, or remove it from the start options; a module you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS.',
+  ];
+}
+
+/**
+ * tsconfig.json `paths` targets outside the app and the node_modules it resolves from (or in its run/, logs/ or
+ * app/public), in a TypeScript app for which egg-core registers tsconfig-paths: every process would load what a bare
+ * require() maps to from there, egg's own modules included, before any check (SEN306). Read with the tsconfig-paths
+ * of the egg-core the app's egg requires; an app whose egg does not resolve from its root is left to the boot check.
+ */
+function tsconfigPathProblems(baseDir: string, env: NodeJS.ProcessEnv): string[] {
+  let coreDir: string;
+  try {
+    const egg = findEggPackage([ path.dirname(createRequire(path.join(baseDir, 'package.json')).resolve('egg/package.json')) ]);
+    if (!egg) return [];
+    coreDir = eggCoreDir(egg);
+  } catch {
+    return [];
+  }
+  const refused = tsconfigPathTargets(baseDir, coreDir, env).flatMap(entry => {
+    const why = moduleFileWhy(entry.modulePath, baseDir, 'it does not resolve');
+    return why ? [{ entry, line: `  - ${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` }] : [];
+  });
+  if (!refused.length) return [];
+  return [
+    `[egg-sentinel preflight] refused to start (SEN306): egg-core registers tsconfig-paths for this TypeScript app (${refused[0].entry.registeredBy}, a tsconfig.json in the app root), ` +
+      'and every process would look up the requests its paths map at targets outside the app, before node_modules, and run code nobody reviewed with the app before any check:',
+    ...refused.map(({ line }) => line),
+    'Fix: point the paths into the app or its node_modules (install shared code as a dependency); a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`).',
   ];
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -1528,6 +1529,84 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
     assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
     assert.match(message, new RegExp(`the environment's HOME="${home}" makes node look in ${home}/\\.node_modules for modules no node_modules holds .* and ${home}/\\.node_modules is writable by every user \\(mode 0777\\)`));
+  });
+
+  describe('SEN306: tsconfig.json paths outside the app, which egg-core makes every require() follow in a TypeScript app (black-box round 27, h91 F5)', () => {
+    // egg-core's tsconfig-paths patches Module._resolveFilename of this (the test) process for good: undone after each boot here.
+    const moduleInternals = Module as unknown as { _resolveFilename: unknown };
+    let resolveFilename: unknown;
+    beforeEach(() => { resolveFilename = moduleInternals._resolveFilename; });
+    afterEach(() => { moduleInternals._resolveFilename = resolveFilename; });
+
+    /** A directory outside the app every user can write, holding a module `sentinel-planted-mod` that marks that it ran. */
+    const sharedDir = () => {
+      const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+      dirs.push(shared);
+      fs.chmodSync(shared, 0o777);
+      fs.mkdirSync(path.join(shared, 'sentinel-planted-mod'));
+      fs.writeFileSync(path.join(shared, 'sentinel-planted-mod/index.js'), 'globalThis.sentinelPlantedRan = true;\nmodule.exports = \'planted from \' + __dirname;\n');
+      return shared;
+    };
+    /** A TypeScript egg app (`typescript`: package.json's egg.typescript) whose controller requires sentinel-planted-mod by its bare name. */
+    const tsApp = (name: string, typescript: boolean, files: Record<string, string>, failOn = 'never') => temp(name, {
+      'package.json': JSON.stringify({ name, ...(typescript && { egg: { typescript: true } }) }),
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: '${failOn}' } };\n`,
+      'app/router.js': 'module.exports = app => { app.router.get(\'/\', app.controller.home.index); };\n',
+      'app/controller/home.js': 'module.exports = app => class extends app.Controller { async index() { this.ctx.body = require(\'sentinel-planted-mod\'); } };\n',
+      ...files,
+    });
+    const tsconfigHits = (report: Record<string, any>) => (report.findings as Array<{ ruleId: string; severity: string; target: string; message: string }>)
+      .filter(hit => hit.ruleId === 'SEN306' && hit.target.includes('compilerOptions'));
+
+    it('"*" mapped to a shared dir: every bare require of the app loads code from there; reported high, naming the file and key', async () => {
+      withSecureEnv();
+      mm(globalThis, 'sentinelPlantedRan', false);
+      const shared = sharedDir();
+      // tsconfig.json allows comments and trailing commas.
+      const dir = tsApp('cfg-tsconfig-paths', true, { 'tsconfig.json': `{\n  // shared typings\n  "compilerOptions": {\n    "strict": true,\n    "baseUrl": ".",\n    "paths": { "*": [ ${JSON.stringify(`${shared}/*`)} ], },\n  },\n}\n` });
+      const app = await bootApp(dir);
+      try {
+        const response = await app.httpRequest().get('/').expect(200);
+        assert.equal(response.text, `planted from ${shared}/sentinel-planted-mod`, 'the controller\'s bare require loaded the planted module');
+        assert.equal((globalThis as { sentinelPlantedRan?: boolean }).sentinelPlantedRan, true);
+        const hits = tsconfigHits((app as any).sentinel.report);
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'high tsconfig.json compilerOptions.paths["*"][0]' ]);
+        assert.match(hits[0].message, new RegExp(`^tsconfig\\.json compilerOptions\\.paths\\["\\*"\\]\\[0\\] maps every bare require\\(\\) to "${escapeRegExp(shared)}/\\*", and egg-core registers ` +
+          `tsconfig-paths for it \\(EGG_TYPESCRIPT=true, a tsconfig\\.json in the app root\\): every process looks there before node_modules, ` +
+          `and runs code from ${escapeRegExp(shared)}, outside the app and the node_modules it resolves from$`));
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('paths from an extended tsconfig: boot refused in prod', async () => {
+      withSecureEnv();
+      mm.env('prod');
+      const shared = sharedDir();
+      const dir = tsApp('cfg-tsconfig-extends', false, {
+        'tsconfig.json': '{ "extends": "./tsconfig.base", "compilerOptions": { "strict": true } }\n',
+        'tsconfig.base.json': JSON.stringify({ compilerOptions: { paths: { '@app/*': [ 'app/*' ], 'sentinel-planted-mod': [ `${shared}/sentinel-planted-mod` ] } } }),
+      }, 'high');
+      const message = await expectRefused(dir, /SEN306/);
+      assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+      assert.match(message, new RegExp(`tsconfig\\.json compilerOptions\\.paths\\["sentinel-planted-mod"\\]\\[0\\] maps require\\("sentinel-planted-mod"\\) to "${escapeRegExp(shared)}/sentinel-planted-mod", ` +
+        'and egg-core registers tsconfig-paths for it \\(EGG_TYPESCRIPT=true, '));
+      assert.match(message, /waive SEN306 for target `tsconfig\.json compilerOptions\.paths\["sentinel-planted-mod"\]\[0\]`/);
+      assert.doesNotMatch(message, /@app/, 'a mapping into the app is fine');
+    });
+
+    it('stays quiet for mappings into the app and its node_modules, a baseUrl in the app, and a tsconfig egg-core does not read', async () => {
+      withSecureEnv();
+      const shared = sharedDir();
+      const secure = tsApp('cfg-tsconfig-secure', true, {
+        'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': [ 'app/*' ], '*': [ 'node_modules/*', 'typings/*' ] } } }),
+        'tsconfig.types.json': JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '*': [ `${shared}/*` ] } } }),
+      });
+      const baseUrlOnly = tsApp('cfg-tsconfig-base-url', true, { 'tsconfig.json': JSON.stringify({ compilerOptions: { baseUrl: '.' } }) });
+      for (const dir of [ secure, baseUrlOnly ]) {
+        assert.deepEqual(tsconfigHits(await bootReport(dir)), [], dir);
+      }
+    });
   });
 });
 

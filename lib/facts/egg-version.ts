@@ -3,6 +3,7 @@
  * under the `@eggjs` scope (egg-core → @eggjs/core) and ships dual ESM/CommonJS builds, so the framework dirs egg
  * reports in `loader.eggPaths` are `egg/dist/commonjs` or `egg/dist/esm` rather than the package root.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readPackageJsonAt } from './real-path';
 
@@ -29,6 +30,11 @@ export function findEggPackage(eggPaths: readonly string[]): EggPackage | undefi
 /** The package egg loads its loader, lifecycle and middleware matching from. */
 export function eggCorePackageName(egg: EggPackage): string {
   return (egg.major ?? 3) >= 4 ? '@eggjs/core' : 'egg-core';
+}
+
+/** The directory of the egg-core (@eggjs/core) that `egg` requires; throws when it does not resolve. */
+export function eggCoreDir(egg: EggPackage): string {
+  return path.dirname(createRequire(path.join(egg.dir, 'package.json')).resolve(`${eggCorePackageName(egg)}/package.json`));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { eggCorePackageName, findEggPackage } from './egg-version';
+import { eggCoreDir, findEggPackage } from './egg-version';
 import { filterTokens, regexpStrings } from './filter-tokens';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -36,9 +36,8 @@ export function loadEggModules(eggPaths: readonly string[], pathToRegexpModule?:
 function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unknown): EggModules {
   const egg = findEggPackage(eggPaths);
   if (!egg) throw new Error(`[egg-sentinel] cannot find the egg package among the framework dirs ${JSON.stringify(eggPaths)}`);
-  const fromEgg = createRequire(path.join(egg.dir, 'package.json'));
-  const eggCoreDir = path.dirname(fromEgg.resolve(`${eggCorePackageName(egg)}/package.json`));
-  const fromCore = createRequire(path.join(eggCoreDir, 'package.json'));
+  const coreDir = eggCoreDir(egg);
+  const fromCore = createRequire(path.join(coreDir, 'package.json'));
   const routerDir = path.dirname(fromCore.resolve('@eggjs/router/package.json'));
   const pathToRegexp = (pathToRegexpModule ?? createRequire(path.join(routerDir, 'package.json'))('path-to-regexp')) as
     { compile?: CompilePath; default?: { compile?: CompilePath } };
@@ -46,7 +45,7 @@ function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unkn
   if (!compilePath) throw new Error('[egg-sentinel] the path-to-regexp module egg\'s router uses has no compile()');
   // egg-path-matching 1 (egg 3) exports the function itself, 2 (egg 4) exports it as `pathMatching`.
   const matching = fromCore('egg-path-matching') as PathMatching & { pathMatching?: PathMatching };
-  return { eggCoreDir, routerDir, pathMatching: matching.pathMatching ?? matching, compilePath, pathToRegexpModule };
+  return { eggCoreDir: coreDir, routerDir, pathMatching: matching.pathMatching ?? matching, compilePath, pathToRegexpModule };
 }
 
 /**

@@ -10,8 +10,10 @@ import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
 import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
+import { eggCoreDir, findEggPackage } from './egg-version';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
+import { type TsconfigPathFact, tsconfigPathTargets } from './tsconfig-paths';
 
 export interface NodeFlagFact {
   /**
@@ -86,6 +88,8 @@ export interface RuntimeFacts {
   appModuleRoots: string[];
   /** Those of appModuleRoots above the app that another user may have filled (ownershipProblem), with why. */
   untrustedModuleRoots: Array<{ dir: string; why: string }>;
+  /** The tsconfig `paths` targets every require() follows when egg-core registers tsconfig-paths (SEN306). */
+  tsconfigPaths: TsconfigPathFact[];
   pollutedPrototypes: PrototypePollutionFact[];
   /** Key paths of the merged config that EGG_APP_CONFIG set (egg's configMeta), sorted. */
   envConfigKeyPaths: string[];
@@ -257,6 +261,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     }),
     appModuleRoots: moduleRoots,
     untrustedModuleRoots: untrustedModuleRoots(moduleRoots, baseDir),
+    tsconfigPaths: registeredTsconfigPaths(baseDir, eggPaths, env),
     pollutedPrototypes: pollutedPrototypes(),
     envConfigKeyPaths: envConfigKeyPaths(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
@@ -318,6 +323,19 @@ function rootAlone(file: string): boolean {
       return true; // not created yet: the directories above decide
     }
   });
+}
+
+/** tsconfigPathTargets with the tsconfig-paths of the egg-core the framework dirs' egg requires; none when that cannot be found. */
+function registeredTsconfigPaths(baseDir: string, eggPaths: readonly string[], env: NodeJS.ProcessEnv): TsconfigPathFact[] {
+  const egg = findEggPackage(eggPaths);
+  if (!egg) return [];
+  let coreDir: string;
+  try {
+    coreDir = eggCoreDir(egg);
+  } catch {
+    return [];
+  }
+  return tsconfigPathTargets(baseDir, coreDir, env);
 }
 
 /** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */

@@ -278,6 +278,8 @@ function loaderHits(flag: NodeFlagFact, inApp: boolean, placed: string | undefin
 }
 
 const SYSTEM_LIBRARY_DIRS_SHOWN = `${SYSTEM_LIBRARY_DIRS.join(', ')} and their multiarch dirs (/usr/lib/x86_64-linux-gnu)`;
+/** What the SEN306 check places: a module, file or directory by its real path. */
+type Placed = Pick<NodeFlagFact, 'modulePath'>;
 
 export const dangerousNodeFlags: Rule = {
   id: 'SEN306',
@@ -309,6 +311,11 @@ export const dangerousNodeFlags: Rule = {
     '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib and their multiarch dirs such as /usr/lib/x86_64-linux-gnu); medium when only root can change it ' +
     'but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose (jemalloc); a system dir in ' +
     '`LD_LIBRARY_PATH` is fine. ' +
+    'In a TypeScript app (`EGG_TYPESCRIPT=true`, or `"egg": { "typescript": true }` in package.json) with a tsconfig.json in its root, egg-core ' +
+    'registers tsconfig-paths in every process, which looks up the requests its `compilerOptions.paths` map (under a `baseUrl`, every bare request; ' +
+    '`extends` followed as tsconfig-paths follows it) at their targets before node_modules: a target outside the app and the node_modules it resolves ' +
+    'from, or in a directory the app writes at run time or serves, runs code from there (`"*": ["/srv/shared/*"]`: every bare require; high, one ' +
+    'finding per target, named by file and key, `tsconfig.json compilerOptions.paths["*"][0]`). ' +
     '`NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
     'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
@@ -335,12 +342,12 @@ export const dangerousNodeFlags: Rule = {
     // where uploads often land): what a request leaves there.
     const written = [ ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath)).map(entry => entry.realPath),
       ...facts.files.staticDirs.map(dir => dir.realPath), ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
-    const inWritten = (flag: NodeFlagFact) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
+    const inWritten = (flag: Placed) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
     // A node_modules above the app that another user may have filled (`/tmp/node_modules`) is no root of the app's.
-    const untrusted = (flag: NodeFlagFact) => flag.modulePath !== undefined &&
+    const untrusted = (flag: Placed) => flag.modulePath !== undefined &&
       facts.runtime.untrustedModuleRoots.find(root => isInside(flag.modulePath as string, root.dir) && !isInside(flag.modulePath as string, facts.app.baseDir));
-    const inApp = (flag: NodeFlagFact) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag) && !untrusted(flag);
-    const placed = (flag: NodeFlagFact) => {
+    const inApp = (flag: Placed) => flag.modulePath !== undefined && roots.some(root => isInside(flag.modulePath as string, root)) && !inWritten(flag) && !untrusted(flag);
+    const placed = (flag: Placed) => {
       const foreign = untrusted(flag);
       if (foreign) return `${flag.modulePath}, in ${foreign.dir}, a node_modules outside the app ${foreign.why}`;
       return inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time or serves` : `${flag.modulePath}, outside the app and the node_modules it resolves from`;
@@ -434,7 +441,17 @@ export const dangerousNodeFlags: Rule = {
         return [{ ...base, severity: 'low', message: `${flag.source} has ${shownFlag(flag)}, which widens Node's permission model` }];
       }
       return [];
-    }).concat(facts.runtime.homeModuleFolders.map(problem => ({
+    }).concat(facts.runtime.tsconfigPaths.filter(entry => !inApp(entry)).map(entry => ({
+      target: `${entry.file} ${entry.key}`,
+      source: entry.file,
+      severity: 'high' as const,
+      message: `${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : `require(${quoteForMessage(entry.pattern, 80)})`} to ` +
+        `${quoteForMessage(entry.target, 120)}, and egg-core registers tsconfig-paths for it (${entry.registeredBy}, a tsconfig.json in the app root): ` +
+        `every process looks there before node_modules, and runs code from ${placed(entry)}`,
+      fix: `Point ${entry.key} in ${entry.file} into the app (\`"@/*": ["app/*"]\`) or its node_modules, installing shared code as a dependency; ` +
+        'a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`), not in the app root\'s tsconfig.json. ' +
+        `When you vouch for the directory, waive SEN306 for target \`${entry.file} ${entry.key}\`.`,
+    }))).concat(facts.runtime.homeModuleFolders.map(problem => ({
       target: 'environment HOME',
       source: problem.fromMockHome ? 'MOCK_HOME_DIR' : 'environment',
       severity: 'high' as const,

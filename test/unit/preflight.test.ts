@@ -239,6 +239,34 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('refuses tsconfig.json paths outside the app in a TypeScript app, for which egg-core registers tsconfig-paths, outside local and unittest (black-box round 27, h91 F5)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      const app = (pkg: object, compilerOptions: object) => {
+        fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', ...pkg }));
+        fs.writeFileSync(path.join(dir, 'tsconfig.json'), `// JSON5, as tsconfig-paths reads it\n${JSON.stringify({ compilerOptions })}\n`);
+      };
+      app({ egg: { typescript: true } }, { baseUrl: '.', paths: { '@/*': [ 'app/*' ], '*': [ `${shared}/*` ] } });
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', new RegExp('refused to start \\(SEN306\\): egg-core registers tsconfig-paths for this TypeScript app \\(package\\.json\'s "egg": \\{ "typescript": true \\}, a tsconfig\\.json in the app root\\), ' +
+        `.*\\n {2}- tsconfig\\.json compilerOptions\\.paths\\["\\*"\\]\\[0\\] maps every bare require\\(\\) to "${shared}/\\*": ${shared} is outside the app and the node_modules it resolves from\\n`));
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, {}), undefined, 'a developer may');
+      app({}, { baseUrl: '.', paths: { '*': [ `${shared}/*` ] } });
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_TYPESCRIPT: 'false' }), undefined, 'egg-core registers no tsconfig-paths for a JavaScript app');
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_TYPESCRIPT: 'true' }) ?? '', /for this TypeScript app \(EGG_TYPESCRIPT=true,/);
+      // tsconfig-paths looks up every bare request under a baseUrl first.
+      app({ egg: { typescript: true } }, { baseUrl: shared });
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', new RegExp(`tsconfig\\.json compilerOptions\\.baseUrl maps every bare require\\(\\) to "${shared}/\\*"`));
+      app({ egg: { typescript: true } }, { paths: { 'uploads/*': [ 'app/public/*' ] } });
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', /maps "uploads\/\*" to ".*app\/public\/\*": .*app\/public is in a directory the app writes at run time or serves/);
+      app({ egg: { typescript: true } }, { baseUrl: '.', paths: { '@/*': [ 'app/*' ], '*': [ 'node_modules/*', 'typings/*' ] } });
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, prod), undefined);
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   it('refuses plugins EGG_PLUGINS or the start options load from outside the app, outside local and unittest (black-box round 22)', () => {
     const prod = { NODE_ENV: 'production' };
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
