@@ -403,6 +403,18 @@ describe('SEN306 node flags', () => {
     }
   });
 
+  it('tsconfig paths targets: high outside the app or in a directory it writes at run time, nothing inside it or its node_modules (black-box round 27, h91 F5)', () => {
+    const target = (key: string, pattern: string, modulePath: string) => ({ file: 'tsconfig.json', key, pattern, target: `${modulePath}/*`, modulePath, registeredBy: 'EGG_TYPESCRIPT=true' });
+    const hits = dangerousNodeFlags.check(fakeFacts({ runtime: { appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], tsconfigPaths: [
+      target('compilerOptions.paths["@/*"][0]', '@/*', '/srv/fake/app'), target('compilerOptions.paths["*"][0]', '*', '/srv/fake/node_modules'),
+      target('compilerOptions.paths["*"][1]', '*', '/srv/shared-typings'), target('compilerOptions.paths["up/*"][0]', 'up/*', '/srv/fake/run/uploads'),
+    ] } }), PROD);
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target, hit.source ]), [
+      [ 'high', 'tsconfig.json compilerOptions.paths["*"][1]', 'tsconfig.json' ], [ 'high', 'tsconfig.json compilerOptions.paths["up/*"][0]', 'tsconfig.json' ] ]);
+    assert.match(hits[0].message, /maps every bare require\(\) to "\/srv\/shared-typings\/\*", .* runs code from \/srv\/shared-typings, outside the app and the node_modules it resolves from$/);
+    assert.match(hits[1].message, /maps require\("up\/\*"\) to .* runs code from \/srv\/fake\/run\/uploads, in a directory the app writes at run time or serves$/);
+  });
+
   it('preloads: fine inside the app or its node_modules, high outside, unresolved or data: URLs', () => {
     assert.deepEqual(check('-r ts-node/register', PROD, { 'ts-node/register': '/srv/fake/node_modules/ts-node/register/index.js' }), []);
     const [ outside ] = check('--require /tmp/evil.js', PROD, { '/tmp/evil.js': '/tmp/evil.js' });
