@@ -341,6 +341,23 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a parameter pattern that names a protected prefix is probed with it: /:section(reports|admin)/export serves /admin/export (h90 F1b)', async () => {
+      const dir = tempApp('mw-param-alternatives', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: {}, " +
+          "sentinel: { failOn: 'never', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/admin/**' ], by: [ 'adminOnly' ] }] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') ctx.throw(401); await next(); };\n",
+        'app/middleware/admin_only.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-role') !== 'admin') ctx.throw(403); await next(); };\n",
+        'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': 'module.exports = app => {\n  const { router, controller, middleware } = app;\n' +
+          "  router.get('/admin/users', middleware.adminOnly(), controller.home.show);\n  router.get('/:section(reports|admin)/export', controller.home.show);\n};\n",
+      });
+      await withApp(bootApp(dir), async booted => {
+        const findings = middlewareFindings(booted);
+        assert.ok(findings.some(hit => hit.ruleId === 'SEN404' && /GET \/:section\(reports\|admin\)\/export .*adminOnly/.test(hit.message)), JSON.stringify(findings, null, 2));
+        assert.equal((await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('an ignore that skips one of them is still found: SEN404 names the route, and the request gets through', async () => {
       await withApp(bootApp(app("[ /^\\/health$/, '/docs' ]")), async booted => {
         const findings = middlewareFindings(booted);
