@@ -180,9 +180,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     return dir;
   };
   const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  /** SEN203's refusal names each file as served from app/public, with why. */
+  /** SEN203's refusal names each file served from app/public, with why, in a finding of its own. */
   const assertServes = (message: string, served: string[]) => {
-    for (const file of served) assert.match(message, new RegExp(`config\\.static\\.dir serves app/public, which serves [^\\n]*${escapeRegExp(file)}`), file);
+    for (const file of served) assert.match(message, new RegExp(`config\\.static\\.dir serves app/public/${escapeRegExp(file)}$`, 'm'), file);
   };
   afterEach(mm.restore);
   after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
@@ -416,7 +416,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
     // What the link leads to is judged as the static dir's own files.
     const leaking = await expectRefused(app({ 'web/dist/prod.env': 'DB_PASSWORD=LinkedBuild-Pw-71xq\n' }), /SEN203/);
-    assert.match(leaking, /config\.static\.dir serves app\/public, which serves spa\/prod\.env \(an env file that sets secrets\)/);
+    assert.match(leaking, /config\.static\.dir serves app\/public\/spa\/prod\.env \(an env file that sets secrets\)/);
     assert.doesNotMatch(leaking, /LinkedBuild-Pw-71xq/);
     // The server's code and the app root are not a front end's build.
     for (const [ link, target ] of [[ 'code', '../controller' ], [ 'root', '../..' ], [ 'modules', '../../node_modules' ]]) {
@@ -821,6 +821,116 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     } finally {
       await app.close();
     }
+  });
+
+  /** Ordinary lines (an SQL dump's, a log's) up to `bytes`, ending with a newline. */
+  const filler = (line: (index: number) => string, bytes: number) => {
+    const lines: string[] = [];
+    for (let index = 0, size = 0; size < bytes; index++) {
+      lines.push(line(index));
+      size += lines[lines.length - 1].length;
+    }
+    return lines.join('');
+  };
+  const certificate = `-----BEGIN CERTIFICATE-----\n${'MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n'.repeat(20)}-----END CERTIFICATE-----\n`;
+
+  it('SEN203: a secret or private key deep in a large served file is found, one across a cut between reads too; a file past what it reads is said (black-box round 27, h91 F4)', async () => {
+    const password = 'Xq7!vR2#pL9@wZ4$kT6';
+    mm(process.env, 'CFG_DB_PASSWORD', password);
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+    const inserts = filler(index => `INSERT INTO orders VALUES (${index}, 'item-${index}', 12.50, '2026-11-30');\n`, 2_300_000);
+    const mib = 1024 * 1024;
+    const dir = temp('cfg-static-large', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { user: 'app', password: process.env.CFG_DB_PASSWORD } } };\n`,
+      'app/public/app.css': 'body {}\n',
+      // The tester's files: the DB password after 2.3 MB of an SQL dump, a key appended to a CA bundle.
+      'app/public/backup.sql': `${inserts}CREATE USER 'app'@'%' IDENTIFIED BY '${password}';\n`,
+      'app/public/bundle-with-key.pem': certificate.repeat(Math.ceil(220_000 / certificate.length)) + pem,
+      // Across the first cut: the key's header, and the password, start a few bytes before 1 MiB.
+      'app/public/straddle-key.txt': `${inserts.slice(0, mib - 11)}\n${pem}`,
+      'app/public/straddle.log': `${inserts.slice(0, mib - 6)}${password}\n`,
+      // Larger than it reads (8 MiB): said, not passed over.
+      'app/public/dump/huge.log': filler(index => `2026-11-30 08:00:00,${index % 1000} INFO GET /api/items/${index} 200\n`, 9 * mib),
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
+    const held = "a file that holds a secret of the app's config, the value of config.mysql.client.password";
+    assertServes(message, [ `backup.sql (${held})`, 'bundle-with-key.pem (a private key)', 'straddle-key.txt (a private key)', `straddle.log (${held})` ]);
+    assert.ok(!message.includes(password));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [
+        'critical app/public/backup.sql', 'critical app/public/bundle-with-key.pem', 'critical app/public/straddle-key.txt', 'critical app/public/straddle.log',
+        'medium app/public/dump/huge.log' ]);
+      assert.match(findings.find((finding: { target: string }) => finding.target.endsWith('huge.log')).message,
+        /serves app\/public\/dump\/huge\.log, which egg-sentinel did not read to its end \(it reads 8 MiB of a file, and this one is larger \(9\.1 MiB\)\)/);
+      // egg-static serves them whole: the password at the end of the dump, the key at the end of the bundle.
+      assert.ok((await download(app, 'backup.sql')).includes(`IDENTIFIED BY '${password}'`));
+      assert.ok((await download(app, 'bundle-with-key.pem')).includes('-----BEGIN PRIVATE KEY-----'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: a public dir with large ordinary files (data, logs of no secret, a CA bundle, media) stays clean (black-box round 27, h91 F4)', async () => {
+    mm(process.env, 'CFG_DB_PASSWORD', 'Xq7!vR2#pL9@wZ4$kT6');
+    const dir = writeFiles(temp('cfg-static-large-clean', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { password: process.env.CFG_DB_PASSWORD } } };\n`,
+      'app/public/index.html': '<!doctype html><title>shop</title>\n',
+      'app/public/data/prices.csv': filler(index => `${index},item-${index},12.50,EUR\n`, 3_000_000),
+      'app/public/docs/changelog.txt': filler(index => `- ${index}: password reset page reworded\n`, 2_000_000),
+      'app/public/certs/ca-bundle.pem': certificate.repeat(Math.ceil(220_000 / certificate.length)),
+    }), { 'app/public/media/intro.mp4': crypto.randomBytes(5 * 1024 * 1024), 'app/public/data/archive.bin': crypto.randomBytes(3 * 1024 * 1024) });
+    const app = await bootApp(dir);
+    try {
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: a waiver names one served file; a key and an env file added later refuse boot, each named (black-box round 27, h91 F9)', async () => {
+    const config = (target: string) => `module.exports = { keys: '${STRONG_KEY}', sentinel: { waivers: [{ rule: 'SEN203', target: '${target}', ` +
+      'reason: \'app/public/demo.env holds sample values for the docs (DOC-7)\', expires: \'2999-06-30\' }] } };\n';
+    const dir = temp('cfg-static-waiver', {
+      'config/config.default.js': config('app/public/demo.env'),
+      'app/public/app.css': 'body {}\n',
+      'app/public/demo.env': 'API_TOKEN=sample-token-for-docs-0000\n',
+    });
+    const sen203 = (app: ReturnType<typeof mm.app>) => (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+      .map((finding: { target: string; waivedBy?: unknown }) => `${finding.target}${finding.waivedBy ? ' (waived)' : ''}`).sort();
+    const waived = await bootApp(dir);
+    try {
+      assert.deepEqual(sen203(waived), [ 'app/public/demo.env (waived)' ]);
+    } finally {
+      await waived.close();
+    }
+    fs.mkdirSync(path.join(dir, 'app/public/backup'));
+    fs.writeFileSync(path.join(dir, 'app/public/backup/server.key'), '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n');
+    fs.writeFileSync(path.join(dir, 'app/public/backup/prod.env'), 'DB_PASSWORD=Xq7!vR2#pL9@wZ4$kT6\n');
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ 'backup/server.key (a private key)', 'backup/prod.env (an env file that sets secrets)' ]);
+    assert.doesNotMatch(message, /Xq7!vR2/);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      // The sample stays waived; the new files are not, and egg-static serves them.
+      assert.deepEqual(sen203(app), [ 'app/public/backup/prod.env', 'app/public/backup/server.key', 'app/public/demo.env (waived)' ]);
+      assert.ok((await download(app, 'backup/server.key')).includes('PRIVATE KEY'));
+    } finally {
+      await app.close();
+    }
+    mm.restore();
+    // A waiver of the whole dir, as the one finding used to be targeted, now covers what the dir is or holds as a
+    // whole, not its files: the demo file blocks, and the waiver is named as matching nothing.
+    const stale = await expectRefused(temp('cfg-static-waiver-dir', {
+      'config/config.default.js': config('config.static.dir'),
+      'app/public/demo.env': 'API_TOKEN=sample-token-for-docs-0000\n',
+    }), /SEN203/);
+    assertServes(stale, [ 'demo.env (an env file that sets secrets)' ]);
+    assert.match(stale, /SEN002/);
   });
 
   it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {

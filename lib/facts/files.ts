@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { readDump } from '../dumps';
 import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
@@ -73,6 +74,8 @@ export interface StaticDirFact {
   secretFiles: Array<{ file: string; what: string }>;
   /** Archives egg-static serves that egg-sentinel could not look through (`app.7z`, a tar larger than it reads), and why. */
   uncheckedArchives: Array<{ file: string; why: string }>;
+  /** Files read for what they hold but not to their end (larger than FILE_BYTES, or STATIC_READ_BYTES ran out in them), and why. */
+  partlyReadFiles: Array<{ file: string; why: string }>;
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
 }
@@ -164,6 +167,10 @@ export const STATIC_SCAN_LIMIT = 100_000;
  * counts as one file per JUDGED_BYTES it reads and unpacks.
  */
 export const STATIC_READ_LIMIT = 2_000;
+/** The most of one file read for what it holds (a database dump, a log, a CA bundle with a key appended); a larger one is reported as partly read. */
+export const FILE_BYTES = 8 * 1024 * 1024;
+/** The most read of a static dir's files in all (archives aside, which count as files read): a file it runs out in is reported, later ones make the dir not fully checked. */
+export const STATIC_READ_BYTES = 32 * 1024 * 1024;
 
 export function collectFileFacts(input: FileFactsInput): FileFacts {
   const { baseDir, config } = input;
@@ -555,11 +562,11 @@ function secretSetting(text: string, name: string): string | undefined {
 }
 
 /** What a file holds that leaks secrets, judged by its text: a private key, one of the config's secrets, secret settings. */
-function textKind(name: string, text: string, config: ConfigIdentity): string | undefined {
+function textKind(name: string, text: string, config: ConfigIdentity, binary = BINARY.test(text)): string | undefined {
   if (PRIVATE_KEY.test(text)) return 'a private key';
   const held = heldSecret(text, config);
   if (held) return `a file that holds a secret of the app's config, the value of config.${held.keyPath}`;
-  const setting = TEMPLATE_NAME.test(name) || BINARY.test(text) ? undefined : secretSetting(text, name);
+  const setting = TEMPLATE_NAME.test(name) || binary ? undefined : secretSetting(text, name);
   return setting && `settings that set secrets (${setting})`;
 }
 
@@ -568,8 +575,12 @@ function heldSecret(text: string, config: ConfigIdentity): { value: string; keyP
   return config.secrets.find(secret => text.includes(secret.value));
 }
 
-/** How much of a candidate file is read to judge it. */
+/** How much of an archive's entry is read to judge it, and the unit an archive's reading is counted in (ARCHIVE_BYTES). */
 const JUDGED_BYTES = 64 * 1024;
+/** How much of a file is read and judged at a time. */
+const CHUNK_BYTES = 1024 * 1024;
+/** How much of a piece the next one starts with (from a line's start), so a key, a secret or a setting across the cut is read whole. */
+const CHUNK_OVERLAP = 4 * 1024;
 /**
  * The most read from disk of one archive, and the most a compressed one is unpacked to; what it reads and unpacks
  * counts as that many JUDGED_BYTES files read.
@@ -594,15 +605,45 @@ interface ConfigIdentity {
 /** A secret this long found in a static file is the app's (a shorter one turns up in assets by chance). */
 const MIN_COPIED_SECRET = 8;
 
-/** The first JUDGED_BYTES of a file as text, or '' when it cannot be read. */
-function head(file: string): string {
+/** Rounded up, so a file just past the limit does not read as the limit. */
+function mib(bytes: number): string {
+  return `${Math.ceil(bytes / 1024 / 1024 * 10) / 10} MiB`;
+}
+
+/**
+ * Reads a file in CHUNK_BYTES pieces, up to FILE_BYTES and what is left of `budget.bytes`, until `judge` finds
+ * something in one (`binary` by a NUL in the first). Each piece starts with the previous one's last lines, at least
+ * the longest secret long. `cut` says why the file was not read to its end, when nothing was found before.
+ */
+function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, judge: (text: string, binary: boolean) => string | undefined): { found?: string; cut?: string } {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    const buffer = Buffer.alloc(JUDGED_BYTES);
-    return buffer.toString('utf8', 0, fs.readSync(fd, buffer, 0, JUDGED_BYTES, 0));
+    const total = fs.fstatSync(fd).size;
+    const overlap = Math.max(CHUNK_OVERLAP, ...config.secrets.map(secret => secret.value.length));
+    const decoder = new StringDecoder('utf8');
+    const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, total));
+    let carry = '';
+    let binary: boolean | undefined;
+    for (let offset = 0; offset < total;) {
+      const allowed = Math.min(buffer.length, FILE_BYTES - offset, budget.bytes);
+      if (allowed <= 0) {
+        return { cut: offset >= FILE_BYTES ? `it reads ${mib(FILE_BYTES)} of a file, and this one is larger (${mib(total)})` :
+          `it reads ${mib(STATIC_READ_BYTES)} of a static dir's files in all, and ran out after ${mib(offset)} of this one's ${mib(total)}` };
+      }
+      const size = fs.readSync(fd, buffer, 0, allowed, offset);
+      budget.bytes -= size;
+      const text = carry + decoder.write(buffer.subarray(0, size));
+      binary ??= BINARY.test(text);
+      const found = judge(text, binary);
+      if (found || size < allowed) return { found };
+      offset += size;
+      const tail = text.slice(-overlap);
+      carry = tail.slice(tail.indexOf('\n') + 1);
+    }
+    return {};
   } catch {
-    return '';
+    return {};
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -626,25 +667,31 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
   return { dir: realPathLoose(configDir), envs, linked, secrets };
 }
 
-/** Why a file egg-static serves leaks secrets, or undefined for an asset; `read` says whether its content may be read. */
-function secretFileKind(name: string, full: string, config: ConfigIdentity, read: () => boolean): string | undefined {
-  if (BACKUP_FILE.test(name)) return 'a backup copy';
-  // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config. Read
-  // once, whichever of the judgements below asks first.
-  let text: string | undefined;
-  const content = () => (text ??= head(full));
-  const template = TEMPLATE_NAME.test(name);
-  if (ENV_FILE.test(name) && !template && SECRET_ASSIGNMENT.test(content())) return 'an env file that sets secrets';
-  const env = CONFIG_COPY.exec(name)?.[1];
-  if (env && config.envs.has(env.toLowerCase()) && heldSecret(content(), config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
+/**
+ * Why a file egg-static serves leaks secrets (`what`), or why it was not read whole (`partly`); undefined for an asset.
+ * `budget.read()` says whether it may be read for what it holds besides what its name calls for.
+ */
+function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget): { what: string } | { partly: string } | undefined {
+  if (BACKUP_FILE.test(name)) return { what: 'a backup copy' };
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (config.linked.size) {
     const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
     const target = stat && stat.nlink > 1n ? config.linked.get(`${stat.dev}:${stat.ino}`) : undefined;
-    if (target) return `a hard link to ${target}`;
+    if (target) return { what: `a hard link to ${target}` };
   }
-  if (NOT_READ.test(name) || !read()) return undefined;
-  return textKind(name, content(), config);
+  // Judged by what they hold, not their name alone: a public certificate, a template, a front end's own config.
+  const envFile = ENV_FILE.test(name) && !TEMPLATE_NAME.test(name);
+  const env = CONFIG_COPY.exec(name)?.[1];
+  const configCopy = env !== undefined && config.envs.has(env.toLowerCase());
+  const judged = !NOT_READ.test(name) && budget.read();
+  if (!envFile && !configCopy && !judged) return undefined;
+  const { found, cut } = judgeText(full, config, budget, (text, binary) => {
+    if (envFile && SECRET_ASSIGNMENT.test(text)) return 'an env file that sets secrets';
+    if (configCopy && heldSecret(text, config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
+    return judged ? textKind(name, text, config, binary) : undefined;
+  });
+  if (found) return { what: found };
+  return cut === undefined ? undefined : { partly: cut };
 }
 
 /** An archive's entry is a package's (a deploy bundle's node_modules): judged as the static dir's node_modules/ is, not at all. */
@@ -713,10 +760,14 @@ function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget:
   return listing.complete ? undefined : { unchecked: `it reads ${ARCHIVE_BYTES / 1024 / 1024} MiB of an archive, and this one lists or holds more` };
 }
 
-/** How many more files of a static dir may be read (STATIC_READ_LIMIT): `read` asks for one, `spend` charges more. */
+/**
+ * How many more files of a static dir may be read (STATIC_READ_LIMIT): `read` asks for one, `spend` charges more;
+ * and how many more bytes (STATIC_READ_BYTES), which reading a file takes from.
+ */
 interface ReadBudget {
   read(): boolean;
   spend(units: number): void;
+  bytes: number;
 }
 
 /** Each static dir, judged against the app's config files (their identity walks the whole config: only when there is one). */
@@ -737,21 +788,25 @@ export function exposure(served: string, root: SensitiveRootFact): 'is' | 'conta
 function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
   app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false };
+  const fact: StaticDirFact = { keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [], truncated: false };
   let budget = STATIC_SCAN_LIMIT;
   let reads = STATIC_READ_LIMIT;
-  const read = () => {
-    if (reads-- > 0) return true;
-    fact.truncated = true;
-    return false;
+  const reading: ReadBudget = {
+    read: () => {
+      if (reads-- > 0 && reading.bytes > 0) return true;
+      fact.truncated = true;
+      return false;
+    },
+    spend: units => { reads -= units; },
+    bytes: STATIC_READ_BYTES,
   };
-  const reading: ReadBudget = { read, spend: units => { reads -= units; } };
   const judge = (name: string, full: string, file: string) => {
     const how = packing(name);
-    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, read);
-    if (typeof verdict === 'string') fact.secretFiles.push({ file, what: verdict });
-    else if (verdict && 'what' in verdict) fact.secretFiles.push({ file, what: verdict.what });
-    else if (verdict) fact.uncheckedArchives.push({ file, why: verdict.unchecked });
+    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading);
+    if (!verdict) return;
+    if ('what' in verdict) fact.secretFiles.push({ file, what: verdict.what });
+    else if ('partly' in verdict) fact.partlyReadFiles.push({ file, why: verdict.partly });
+    else fact.uncheckedArchives.push({ file, why: verdict.unchecked });
   };
   // A symlink into the app (a front end's build: app/public/app -> web/dist) serves what it leads to: followed, once,
   // when that could be a static dir itself and is not the server's code, and its files judged as the dir's own.

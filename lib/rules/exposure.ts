@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { toDisplayPath } from '../facts/collect';
-import { type FileModeFact, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
+import { type FileModeFact, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -765,8 +765,6 @@ export const hardCodedSecret: Rule = {
   },
 };
 
-const LISTED_SECRET_FILES = 10;
-
 export const staticExposesFiles: Rule = {
   id: 'SEN203',
   area: 'exposure',
@@ -788,21 +786,26 @@ export const staticExposesFiles: Rule = {
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
     'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media and binary ' +
-    'documents: `my.cnf`, `notes.md`, `deploy.bash`, `nohup.out`, `.json`, `.txt`, `id_rsa`…; in a binary one, with a NUL in what is read, ' +
+    `documents: \`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
+    `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all; in a binary one, with a NUL in its first MiB, ` +
     'only private keys and the config\'s secrets are looked for), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
     'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`; not a page\'s route such as ' +
     '`FORGOT_PASSWORD: "/account/forgot-password"`), and in ini, YAML, properties, TOML and ' +
     'conf files (`.conf`, `.cnf`, `.cfg`) and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
     '`.aws/credentials`, `password: …` in `database.yml`; not a front end\'s texts such as `password: Password` or "Forgot your password?", ' +
-    'nor a template or a YAML alias). Archives are read through, within the same ' +
+    'nor a template or a YAML alias). Each such file is a finding of its own, its path the target (`app/public/demo.env`): a waiver ' +
+    'names one file, and a file added later is reported anew; what the dir is or holds besides (the app root, `config/`, `.env`, `.git/`, ' +
+    'symlinks out of it) is one finding whose target is `config.static.dir`. A file read only in part (larger than ' +
+    `${FILE_BYTES / 1024 / 1024} MiB, or read when the ${STATIC_READ_BYTES / 1024 / 1024} MiB ran out) is reported on its own ` +
+    '(medium, its path the target). Archives are read through, within the same ' +
     'limits (1 MiB read and unpacked of each, counted as files read): a tar, a gzipped tar (`.tgz`, `.tar.gz`), a ZIP file (`.zip`, ' +
     '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`) that hold an env file ' +
     '(`.env`, `.env.production`; not `.env.example`), the app\'s config files (`config/config.prod.js`), or a file that holds a private ' +
     'key, the config\'s secrets or secret settings as above are reported as such; entries under `node_modules/` are not judged. An ' +
     'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd; a tar or ZIP file that lists or holds more than it reads) is ' +
     'reported on its own (medium, its path the target: a public download is waived for itself). Critical in every env. A static dir of ' +
-    'more than 100,000 entries, or 2,000 files to read, is looked at up to there, and reported (medium) as not fully checked.',
+    `more than 100,000 entries, or 2,000 files or ${STATIC_READ_BYTES / 1024 / 1024} MiB to read, is looked at up to there, and reported (medium) as not fully checked.`,
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
     'env files, config copies, backups, deploy bundles and other archives that hold them, keys and symlinks that lead out of it from it ' +
     '(and rotate any secret they held).',
@@ -821,11 +824,6 @@ export const staticExposesFiles: Rule = {
       const implied = exposed.length - said.length;
       if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
       if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
-      if (dir.secretFiles.length) {
-        const shown = dir.secretFiles.slice(0, LISTED_SECRET_FILES).map(({ file, what }) => `${file} (${what})`).join(', ');
-        const more = dir.secretFiles.length - LISTED_SECRET_FILES;
-        problems.push(`serves ${shown}${more > 0 ? `, and ${more} more such file(s)` : ''}`);
-      }
       if (dir.repositoryDirs.length) problems.push(`holds ${dir.repositoryDirs.join(', ')} (a repository: its history, and its config with any credentials in remote URLs)`);
       if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
       const target = `config.${dir.keyPath}`;
@@ -833,8 +831,8 @@ export const staticExposesFiles: Rule = {
       // Past the scan's limit a secret file or a symlink out of the dir may still be there: said, not taken as none.
       const unscanned: RuleHit[] = dir.truncated ? [{
         severity: 'medium', target, source,
-        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries or ${STATIC_READ_LIMIT} files of settings, keys or text: ` +
-          'egg-sentinel looked no further for files that leak secrets and symlinks out of it',
+        message: `config.${dir.keyPath} serves ${shown}, which holds more than ${STATIC_SCAN_LIMIT} entries, or ${STATIC_READ_LIMIT} files or ` +
+          `${STATIC_READ_BYTES / 1024 / 1024} MiB of settings, keys or text: egg-sentinel looked no further for files that leak secrets and symlinks out of it`,
         fix: 'Serve generated or bulk assets from a CDN or a directory of their own, or check that directory yourself and waive this finding with the reason.',
       }] : [];
       // One finding per archive, its path the target: a public download is waived by itself, never the static dir's findings.
@@ -846,8 +844,23 @@ export const staticExposesFiles: Rule = {
           fix: 'Keep deploy bundles, backups and dumps out of static dirs; a public download you have checked holds no env file, key or config of the app can be waived for its path.',
         });
       }
-      if (!problems.length) return unscanned;
-      return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}` }, ...unscanned];
+      // A file not read to its end is said too, its path the target as for an archive.
+      for (const { file, why } of dir.partlyReadFiles) {
+        const partly = path.posix.join(shown, file);
+        unscanned.push({
+          severity: 'medium', target: partly, source,
+          message: `config.${dir.keyPath} serves ${partly}, which egg-sentinel did not read to its end (${why}): a database dump, a log or a bundle of keys may hold a secret further in`,
+          fix: 'Keep dumps, logs and key material out of static dirs; a public download you have checked holds no key or secret of the app can be waived for its path.',
+        });
+      }
+      // One finding per file that leaks secrets, its path the target: a waiver for one file (a sample the docs serve)
+      // is not a waiver for every such file added later.
+      const files: RuleHit[] = dir.secretFiles.map(({ file, what }) => {
+        const served = path.posix.join(shown, file);
+        return { severity: 'critical', target: served, source, message: `config.${dir.keyPath} serves ${served} (${what})` };
+      });
+      if (!problems.length) return [ ...files, ...unscanned ];
+      return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}` }, ...files, ...unscanned];
     });
   },
 };

@@ -31,7 +31,7 @@ describe('SEN203 static serving', () => {
     { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
-    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', prefix: '/public/', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], truncated: false, ...extra }] },
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', prefix: '/public/', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [], truncated: false, ...extra }] },
   }), PROD);
 
   it('accepts app/public and a dist folder inside a package', () => {
@@ -60,7 +60,7 @@ describe('SEN203 static serving', () => {
   it('a dir too large to scan whole is reported as not fully checked (medium), besides what was found', () => {
     const hits = check('/srv/fake/app/public', { truncated: true, envFiles: [ '.env' ] });
     assert.deepEqual(hits.map(hit => hit.severity), [ 'critical', 'medium' ]);
-    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries or 2000 files of settings, keys or text: egg-sentinel looked no further for files that leak secrets and symlinks out of it/);
+    assert.match(hits[1].message, /config\.static\.dir serves app\/public, which holds more than 100000 entries, or 2000 files or 32 MiB of settings, keys or text: egg-sentinel looked no further for files that leak secrets and symlinks out of it/);
     assert.deepEqual(check('/srv/fake/app/public', { truncated: true }).map(hit => hit.severity), [ 'medium' ]);
   });
 
@@ -79,11 +79,22 @@ describe('SEN203 static serving', () => {
     assert.deepEqual(both.map(hit => [ hit.severity, hit.target ]), [[ 'critical', 'config.static.dir' ], [ 'medium', 'app/public/app.rar' ]]);
   });
 
-  it('reports the files it serves that hold or copy secrets, critical like the rest', () => {
-    const [ hit, ...more ] = check('/srv/fake/app/public', { secretFiles: [{ file: 'prod.env', what: 'an env file' }, { file: 'a/robots.txt', what: 'a hard link to config/config.default.js' }] });
+  it('reports each file it serves that holds or copies secrets, critical, its path the target so a waiver names one file (black-box round 27, h91 F9)', () => {
+    const hits = check('/srv/fake/app/public', { secretFiles: [{ file: 'prod.env', what: 'an env file' }, { file: 'a/robots.txt', what: 'a hard link to config/config.default.js' }] });
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target, hit.message ]), [
+      [ 'critical', 'app/public/prod.env', 'config.static.dir serves app/public/prod.env (an env file)' ],
+      [ 'critical', 'app/public/a/robots.txt', 'config.static.dir serves app/public/a/robots.txt (a hard link to config/config.default.js)' ],
+    ]);
+    // What the dir holds besides keeps its own finding, and its target.
+    const both = check('/srv/fake/app/public', { envFiles: [ '.env' ], secretFiles: [{ file: 'prod.env', what: 'an env file' }] });
+    assert.deepEqual(both.map(hit => [ hit.severity, hit.target ]), [[ 'critical', 'config.static.dir' ], [ 'critical', 'app/public/prod.env' ]]);
+  });
+
+  it('a file not read to its end is its own medium finding, its path the target (black-box round 27, h91 F4)', () => {
+    const [ hit, ...more ] = check('/srv/fake/app/public', { partlyReadFiles: [{ file: 'dump/backup.sql', why: 'it reads 8 MiB of a file, and this one is larger (9.1 MiB)' }] });
     assert.deepEqual(more, []);
-    assert.deepEqual([ hit.severity, hit.message ], [ 'critical',
-      'config.static.dir serves app/public, which serves prod.env (an env file), a/robots.txt (a hard link to config/config.default.js)' ]);
+    assert.deepEqual([ hit.severity, hit.target ], [ 'medium', 'app/public/dump/backup.sql' ]);
+    assert.match(hit.message, /^config\.static\.dir serves app\/public\/dump\/backup\.sql, which egg-sentinel did not read to its end \(it reads 8 MiB of a file, and this one is larger \(9\.1 MiB\)\)/);
   });
 });
 
