@@ -884,6 +884,53 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN609: egg-cors\' own origin check and an origin function calling ctx.isSafeDomain are judged by egg-security\'s domainWhiteList: the app\'s own hosts boot in prod, a whitelist anyone can register under refuses and is a real hole (black-box round 27, h90 F6)', async () => {
+    const dir = tempApp('builtin-cors-whitelist', {
+      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+      'config/config.default.js': 'module.exports = () => ({ keys: \'cors-whitelist-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge\',\n' +
+        '  cors: { credentials: true, ...(process.env.SENTINEL_FIXTURE_OWN_ORIGIN && { origin(ctx) { const o = ctx.get(\'origin\'); return ctx.isSafeDomain(o) ? o : \'\'; } }) },\n' +
+        `  ${SECURE_SECURITY_JS.replace("[ '.example.com' ]", 'JSON.parse(process.env.SENTINEL_FIXTURE_WHITELIST || \'[".shop.example.com"]\')')}\n` +
+        '  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || \'high\' } });\n',
+      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+    });
+    const allowedOrigin = async (app: MockApp, origin: string) => (await app.httpRequest().get('/me').set('origin', origin).expect(200)).headers['access-control-allow-origin'];
+    const prod = () => {
+      mm.restore();
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+    };
+    try {
+      prod();
+      await withApp(dir, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN609'), []);
+        assert.equal(await allowedOrigin(app, 'https://evil.example'), undefined);
+        assert.equal(await allowedOrigin(app, 'https://evilshop.example.com'), undefined);
+        assert.equal(await allowedOrigin(app, 'https://app.shop.example.com'), 'https://app.shop.example.com');
+      });
+      mm(process.env, 'SENTINEL_FIXTURE_OWN_ORIGIN', '1');
+      await withApp(dir, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN609'), []);
+        assert.equal(await allowedOrigin(app, 'https://evil.example'), undefined);
+        assert.equal(await allowedOrigin(app, 'https://app.shop.example.com'), 'https://app.shop.example.com');
+      });
+      prod();
+      mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '[".com"]');
+      assert.match(await expectRefused(dir, /SEN609/), /egg-cors gives credentialed access to any site under '\.com': config\.cors has credentials: true and no origin of its own/);
+      prod();
+      mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '["*"]');
+      assert.match(await expectRefused(dir, /SEN609/), /egg-cors gives credentialed access to any site under '\*'/);
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(dir, async app => {
+        const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
+        assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
+        assert.equal(res.headers['access-control-allow-credentials'], 'true');
+      });
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN603: an xframe ignore function that reads the query string lets a link switch X-Frame-Options off; reported in prod (black-box round 25)', async () => {
     const dir = tempApp('builtin-xframe-query', {
       'config/config.default.js': "module.exports = { keys: 'xframe-query-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { xframe: { ignore: ctx => ctx.query.embed === '1' } }, " +

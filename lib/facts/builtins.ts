@@ -2,6 +2,7 @@
  * Facts for threat 6 (egg's built-ins): the installed packages, the advisory database they are checked against,
  * the running Node.js and NODE_ENV. egg-security's and egg-onerror's settings are read from the merged config.
  */
+import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { type AdvisoryDatabase, DEFAULT_OVERRIDE_FILE, loadAdvisoryDatabase } from '../advisories/database';
@@ -29,6 +30,12 @@ export interface BuiltinFacts {
   ssrfAllows?: string[];
   /** egg-session keeps each session in an external store (egg-session-redis…): its cookie carries only the session's id. */
   sessionStore?: true;
+  /**
+   * `ctx.isSafeDomain` as the enabled egg-security defines it (its app/extend/context), judging by the app's
+   * `security.domainWhiteList`: what egg-cors' own origin check and an app's origin function ask. Undefined when
+   * egg-security is off (ctx then has no isSafeDomain) or its extension cannot be loaded.
+   */
+  isSafeDomain?: (domain: unknown) => boolean;
 }
 
 /** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
@@ -54,6 +61,8 @@ export interface BuiltinFactsInput extends PackageWalkInput {
   session?: unknown;
   /** `app.sessionStore`: the external session store a plugin or the app set (egg-session keeps it as config.session.store). */
   sessionStore?: unknown;
+  /** The app's merged config, which egg-security's isSafeDomain reads as `this.app.config`. */
+  config?: unknown;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
@@ -66,7 +75,26 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
+    isSafeDomain: safeDomainCheck(input.plugins, input.config),
   };
+}
+
+/**
+ * egg-security's own `ctx.isSafeDomain`, loaded from the enabled plugin's app/extend/context (the audit loads no
+ * extension) and called with a ctx whose `app.config` is the app's, so its judgement of the whitelist is egg's.
+ */
+export function safeDomainCheck(plugins: BuiltinFactsInput['plugins'], config: unknown): BuiltinFacts['isSafeDomain'] {
+  const security = plugins.find(plugin => plugin.name === 'security' && plugin.enable && plugin.path);
+  if (!security?.path) return undefined;
+  let isSafeDomain: unknown;
+  try {
+    isSafeDomain = (createRequire(path.join(security.path, 'package.json'))('./app/extend/context') as { isSafeDomain?: unknown }).isSafeDomain;
+  } catch {
+    return undefined;
+  }
+  if (typeof isSafeDomain !== 'function') return undefined;
+  const ctx = { app: { config } };
+  return domain => Boolean(isSafeDomain.call(ctx, domain));
 }
 
 /**

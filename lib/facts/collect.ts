@@ -142,7 +142,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     runtime,
     builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
-      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
+      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore, config,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],

@@ -1036,17 +1036,21 @@ export const corsCredentialsAnyOrigin: Rule = {
     '`Access-Control-Allow-Credentials: true` when `origin` is `\'*\'` (koa-cors turns `*` into the request\'s origin), so a page on ' +
     'any site reads the logged-in user\'s responses, the CSRF token included; so does an `origin` function that answers a foreign ' +
     'origin (asked as koa-cors asks it, with a stand-in ctx whose Origin is `https://evil.example`, `null`, or a loose variant of ' +
-    'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`; one that throws or is asynchronous ' +
+    'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`, and whose `isSafeDomain` is egg-security\'s own, ' +
+    'judging by `security.domainWhiteList`, while egg-security is on; one that throws or is asynchronous ' +
     'is medium, as it cannot be judged), and `origin: \'null\'` (any site\'s sandboxed frame sends that Origin). `credentials` counts when ' +
     'koa-cors would send it: any truthy value (`\'true\'` too), or a function that answers true, throws or answers later. egg-cors\' own default origin check ' +
-    '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605). ' +
+    '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605), ' +
+    'and for every origin when egg-security is off (ctx then has no `isSafeDomain`, and egg-cors lets any origin through). ' +
     'Outside local/unittest.',
   fix: "Name the sites that may read the app's responses: `cors: { origin: ctx => (ALLOWED.includes(ctx.get('origin')) ? ctx.get('origin') : '') }`, " +
     "or leave `origin` unset and list them in `security: { domainWhiteList: [ '.example.com' ] }`; drop `credentials` if no site needs cookies.",
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'cors')) return [];
     const cors = (facts.config.cors ?? {}) as AnyRecord;
-    if (!credentialsSent(cors.credentials)) return [];
+    // Every ctx the app's functions see has egg-security's isSafeDomain, judging by its domainWhiteList, while it is enabled.
+    const probe = (origin: string) => probeContext(origin, facts.builtins.isSafeDomain);
+    if (!credentialsSent(cors.credentials, probe)) return [];
     const source = facts.provenance('cors.credentials');
     // Sandboxed frames and local files send `Origin: null`: any site can make a page that does.
     if (cors.origin === 'null') {
@@ -1059,13 +1063,22 @@ export const corsCredentialsAnyOrigin: Rule = {
         message: `egg-cors reflects any site's origin with credentials: config.cors has origin '*' and credentials: true${setIn(facts, 'cors.credentials')}, ` +
           'which koa-cors answers with the request\'s own Origin and Access-Control-Allow-Credentials: true' }];
     }
-    if (typeof cors.origin === 'function') return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, facts.provenance('cors.origin') ?? source);
     // egg-cors's own origin check (no origin configured) admits what egg-security's domainWhiteList admits.
+    const ownCheck = cors.hasCustomOriginHandler === false;
     const list = securityConfig(facts).domainWhiteList;
-    const open = cors.hasCustomOriginHandler === false && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
-    return open.length ? [{ severity: 'high', target: 'config.security.domainWhiteList', source,
-      message: `egg-cors gives credentialed access to any site under ${open.map(entry => `'${String(entry)}'`).join(', ')}: config.cors has credentials: true and no origin of its own, ` +
-        'so egg-security\'s domainWhiteList decides, and it admits hosts anyone can register' }] : [];
+    const open = ownCheck && facts.builtins.isSafeDomain && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
+    if (open.length) {
+      return [{ severity: 'high', target: 'config.security.domainWhiteList', source,
+        message: `egg-cors gives credentialed access to any site under ${open.map(entry => `'${String(entry)}'`).join(', ')}: config.cors has credentials: true and no origin of its own, ` +
+          'so egg-security\'s domainWhiteList decides, and it admits hosts anyone can register' }];
+    }
+    // egg-cors installs its own check as config.cors.origin; without egg-security it lets every origin through.
+    if (typeof cors.origin === 'function') {
+      const name = ownCheck ? 'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),' :
+        'config.cors.origin, a function,';
+      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probe, name, facts.provenance('cors.origin') ?? source);
+    }
+    return [];
   },
 };
 
@@ -1073,10 +1086,10 @@ export const corsCredentialsAnyOrigin: Rule = {
  * Whether koa-cors sends Access-Control-Allow-Credentials: it takes any truthy value (`'true'` too), and a function's
  * answer for the request: asked with a stand-in ctx; one that throws or answers later may say yes.
  */
-function credentialsSent(credentials: unknown): boolean {
+function credentialsSent(credentials: unknown, probe: (origin: string) => unknown): boolean {
   if (typeof credentials !== 'function') return Boolean(credentials);
   try {
-    const answer = (credentials as (ctx: unknown) => unknown)(probeContext(FOREIGN_ORIGIN));
+    const answer = (credentials as (ctx: unknown) => unknown)(probe(FOREIGN_ORIGIN));
     if (answer instanceof Promise) answer.catch(() => undefined);
     return answer === true || answer instanceof Promise;
   } catch {
@@ -1084,15 +1097,19 @@ function credentialsSent(credentials: unknown): boolean {
   }
 }
 
-/** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it. */
-function probeContext(origin: string): unknown {
+/** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it, with egg-security's isSafeDomain when it is on. */
+function probeContext(origin: string, isSafeDomain: ((domain: unknown) => boolean) | undefined): unknown {
   const headers: Record<string, string> = { origin, host: 'app.invalid' };
   const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
-  return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {} };
+  return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {},
+    ...(isSafeDomain && { isSafeDomain }) };
 }
 
 /** A site no app names. */
 const FOREIGN_ORIGIN = 'https://evil.example';
+
+/** The top-level domain a host name ends with: a country's two letters, an internationalized one, a common generic or a reserved one. */
+const HOST_NAME_END = /\.(?:[a-z]{2}|xn--[a-z0-9-]+|com|net|org|edu|gov|mil|int|info|biz|app|dev|cloud|site|online|tech|shop|store|xyz|top|example|test|local|localhost|internal)$/;
 
 /**
  * Origins a loose check of the hosts the function's source names lets through (`origin.endsWith('example.com')`
@@ -1101,20 +1118,22 @@ const FOREIGN_ORIGIN = 'https://evil.example';
  */
 function foreignOrigins(source: string): string[] {
   const hosts = new Set<string>();
-  for (const [ , host ] of source.matchAll(/([a-z0-9-]+(?:\\?\.[a-z0-9-]+)+)/gi)) {
-    const plain = host.replace(/\\\./g, '.').toLowerCase();
-    if (/\.[a-z]{2,}$/.test(plain) && !/^(?:ctx|this|request|headers?|req)\./.test(plain)) hosts.add(plain.replace(/^(?:https?\.)?\.?/, ''));
+  // Host names as code writes them: lower case, whole words (not part of `parsedUrl.hostname.endsWith`), ending in a
+  // top-level domain; `ctx.ip` and the like are properties.
+  for (const [ host ] of source.matchAll(/(?<![\w$])[a-z0-9-]+(?:\\?\.[a-z0-9-]+)+(?![\w(])/g)) {
+    const plain = host.replace(/\\\./g, '.');
+    if (HOST_NAME_END.test(plain) && !/^(?:ctx|this|request|headers?|req)\./.test(plain)) hosts.add(plain.replace(/^(?:https?\.)?\.?/, ''));
   }
   return [ FOREIGN_ORIGIN, 'null', ...[ ...hosts ].slice(0, 10).flatMap(host => [ `https://evil${host}`, `https://${host}.evil.example` ]) ];
 }
 
 /** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
-function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, source: string | undefined): RuleHit[] {
+function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probe: (origin: string) => unknown, name: string, source: string | undefined): RuleHit[] {
   const reflected: string[] = [];
   for (const origin of foreignOrigins(String(originOf))) {
     let answer: unknown;
     try {
-      answer = originOf(probeContext(origin));
+      answer = originOf(probe(origin));
     } catch (error) {
       return [{ severity: 'medium', target: 'config.cors.origin', source,
         message: `config.cors.origin could not be judged: asked about the origin ${origin} with credentials: true, it threw ` +
@@ -1131,7 +1150,7 @@ function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, source: str
   }
   if (!reflected.length) return [];
   return [{ severity: 'high', target: 'config.cors.origin', source,
-    message: `egg-cors gives credentialed access to sites the app does not name: config.cors.origin, a function, answers ${reflected.slice(0, 4).join(', ')} with ` +
+    message: `egg-cors gives credentialed access to sites the app does not name: ${name} answers ${reflected.slice(0, 4).join(', ')} with ` +
       'that origin (or \'*\', which koa-cors turns into it) under credentials: true, so their pages read the logged-in user\'s responses' }];
 }
 

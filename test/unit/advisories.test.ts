@@ -1,6 +1,7 @@
 import assert from 'node:assert';
 import { runChecks } from '../../lib/engine';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
@@ -9,7 +10,7 @@ import {
 } from '../../lib/advisories/database';
 import { affectedVersion } from '../../lib/advisories/match';
 import { mergeOsvExport } from '../../lib/advisories/update';
-import { SSRF_PROBES } from '../../lib/facts/builtins';
+import { safeDomainCheck, SSRF_PROBES } from '../../lib/facts/builtins';
 import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/packages';
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
@@ -598,8 +599,13 @@ describe('SEN608 edge cases (fake facts)', () => {
 
 describe('SEN609 edge cases (fake facts)', () => {
   const corsOn: PluginFact[] = [{ name: 'cors', enable: true, package: 'egg-cors', from: 'config/plugin.js' }];
-  const check = (cors: Record<string, unknown>, domainWhiteList: unknown[] = [ '.example.com' ], plugins = corsOn) =>
-    corsCredentialsAnyOrigin.check(fakeFacts({ plugins, config: { cors, security: { domainWhiteList } } }), prod).map(hit => `${hit.target}: ${hit.message}`);
+  // egg-security's own ctx.isSafeDomain, as the facts load it while egg-security is on.
+  const installedSecurity: PluginFact = { name: 'security', enable: true, package: 'egg-security', path: path.dirname(require.resolve('egg-security/package.json')) };
+  const check = (cors: Record<string, unknown>, domainWhiteList: unknown[] = [ '.example.com' ], plugins = corsOn, security = true) => {
+    const config = { cors, security: { domainWhiteList } };
+    const isSafeDomain = safeDomainCheck(security ? [ installedSecurity ] : [], config);
+    return corsCredentialsAnyOrigin.check(fakeFacts({ plugins, config, builtins: { isSafeDomain } }), prod).map(hit => `${hit.target}: ${hit.message}`);
+  };
 
   it('credentials with egg-cors\' own origin check follow domainWhiteList: an entry anyone can register under is any site', () => {
     assert.match(check({ credentials: true, hasCustomOriginHandler: false }, [ '.com' ])[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\.com'/);
@@ -607,6 +613,27 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.deepEqual(check({ credentials: false, origin: '*' }), [], 'no credentials: a public API');
     assert.deepEqual(check({ credentials: true, origin: 'https://app.example.com', hasCustomOriginHandler: true }, [ '.com' ]), [], 'its own origin decides');
     assert.deepEqual(check({ credentials: true, origin: '*' }, [], []), [], 'egg-cors not enabled');
+  });
+
+  it('egg-cors\' own origin function is asked with egg-security\'s isSafeDomain, and so is an app\'s that calls it; without egg-security it lets every origin through (black-box round 27, h90 F6)', () => {
+    // What egg-cors' app.js installs when config.cors sets no origin.
+    const eggCors = { config: { coreMiddlewares: [] as string[], cors: { credentials: true } as Record<string, unknown> } };
+    (createRequire(__filename)('egg-cors/app.js') as (app: unknown) => void)(eggCors);
+    const ownCheck = eggCors.config.cors;
+    assert.deepEqual(check(ownCheck, [ '.shop.example.com' ]), [], 'a whitelist of the app\'s own hosts');
+    assert.match(check(ownCheck, [ '*' ])[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\*'/);
+    assert.match(check(ownCheck, [ '.shop.example.com' ], corsOn, false)[0] ?? '',
+      /^config\.cors\.origin: egg-cors gives credentialed access to sites the app does not name: egg-cors' own origin check \(config\.cors sets no origin\), which lets every origin through when ctx has no isSafeDomain \(egg-security off\), answers https:\/\/evil\.example, null with that origin/);
+    const viaHelper = (ctx: any) => { const o = ctx.get('origin'); return ctx.isSafeDomain(o) ? o : ''; };
+    assert.deepEqual(check({ credentials: true, hasCustomOriginHandler: true, origin: viaHelper }, [ 'https://app.shop.example.com' ]), []);
+    assert.match(check({ credentials: true, hasCustomOriginHandler: true, origin: viaHelper }, [ '*' ])[0] ?? '', /config\.cors\.origin, a function, answers https:\/\/evil\.example, null with that origin/);
+    // Property reads are no host names: `parsedUrl.hostname` gives no probe origin of its own.
+    const byHost = (ctx: any) => {
+      const parsedUrl = URL.canParse(ctx.get('origin')) ? new URL(ctx.get('origin')) : undefined;
+      return parsedUrl?.hostname.endsWith('example.com') ? ctx.get('origin') : '';
+    };
+    assert.match(check({ credentials: true, hasCustomOriginHandler: true, origin: byHost })[0] ?? '', /answers https:\/\/evilexample\.com with that origin/);
+    assert.doesNotMatch(check({ credentials: true, hasCustomOriginHandler: true, origin: byHost })[0] ?? '', /parsedurl/i);
   });
 
   it('an origin function is asked as koa-cors asks it: one that reflects a foreign origin, or a loose check of the app\'s host, is high (black-box round 25)', () => {
