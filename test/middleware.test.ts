@@ -549,6 +549,46 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 an ignore function reading koa\'s ctx.URL or node\'s ctx.req.url (black-box round 27, h90 F7)', () => {
+    const app = (ignore: string, failOn = 'high') => tempApp('mw-ignore-url', {
+      'config/config.default.js': `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore(ctx) { return ${ignore}; } }, ` +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] } } };\n`,
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+      'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.get('/orders/:id(\\\\d+)', async ctx => { ctx.body = { order: ctx.params.id }; });\n};\n",
+    });
+    const dirs: string[] = [];
+    const made = (ignore: string, failOn?: string) => {
+      dirs.push(app(ignore, failOn));
+      return dirs[dirs.length - 1];
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('ctx.URL.pathname and ctx.req.url without its query are the path: both boot in prod with no finding, and the guard still guards', async () => {
+      mm.env('prod');
+      for (const ignore of [ "ctx.URL.pathname === '/health'", "ctx.req.url.split('?')[0] === '/health'" ]) {
+        await withApp(bootApp(made(ignore)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], ignore);
+          await booted.httpRequest().get('/health').expect(200);
+          await booted.httpRequest().get('/orders/1?x=/health').expect(401);
+        });
+      }
+    });
+
+    it('one the query string decides stays refused, naming what it reads; the hole is real', async () => {
+      mm.env('prod');
+      const bySearch = await expectRefused(made("ctx.URL.searchParams.get('debug') === '1'"), /SEN403/);
+      assert.match(bySearch, /GET \/orders\/:id\(\\d\+\) \(cannot be verified: its match\/ignore function reads ctx\.URL\.searchParams, which the client controls: the query string is whatever the request sends\)/);
+      const byRawUrl = await expectRefused(made("ctx.req.url.includes('/health')"), /SEN403/);
+      assert.match(byRawUrl, /\(cannot be verified: its match\/ignore function reads ctx\.req\.url, which the client controls: it carries the query string/);
+      await withApp(bootApp(made("ctx.req.url.includes('/health')", 'never')), async booted => {
+        await booted.httpRequest().get('/orders/1').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/orders/1?x=/health').expect(200)).body, { order: '1' });
+      });
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');

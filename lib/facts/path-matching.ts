@@ -51,25 +51,27 @@ function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unkn
 /**
  * ctx properties that hold more of the request than its path: the client writes them freely, so a filter that reads
  * one cannot be judged from the path, and any request can make it come out the way the client wants. The probe serves
- * `url`/`originalUrl` as the path (and the query strings compileFilter tries) so the filter still runs; the read
+ * `url`/`originalUrl`/`req.url` as the path (and the query strings compileFilter tries), and `URL` as a URL of them,
+ * so the filter still runs; the read
  * alone makes the outcome unverified, unless no query string decides the function (the URL then decides by its path). A
  * property that is not listed is reported as read, without the why. `crossSite`: a cross-site form or page writes it
  * (its action URL, its body, its Content-Type) or leaves it out (Referer, Origin), so it cannot protect against CSRF.
  * Reads are matched with their `request.` prefix and the header a call or index names (`get('content-type')`).
  */
 const CLIENT_PARTS: ReadonlyArray<{ reads: RegExp; why: string; crossSite?: true }> = [
-  { reads: /^(?:request\.)?(?:url|originalUrl|href|URL)$/, crossSite: true, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
-  { reads: /^(?:request\.)?(?:querystring|search|query|queries)$/, crossSite: true, why: 'the query string is whatever the request sends' },
+  { reads: /^(?:request\.)?(?:url|originalUrl|href)$|^req\.url$/, crossSite: true, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
+  { reads: /^(?:request\.)?URL\.(?:href|toString|toJSON)$/, crossSite: true, why: 'it carries the Host header and the query string the request sends; test ctx.path (or ctx.URL.pathname) instead' },
+  { reads: /^(?:request\.)?(?:querystring|search|query|queries|URL\.search|URL\.searchParams)$/, crossSite: true, why: 'the query string is whatever the request sends' },
   // egg's bodyParser (and egg-multipart in file mode) read the body before egg-security's middleware runs.
   { reads: /^request\.(?:body|rawBody|files)$/, crossSite: true, why: 'a cross-site form writes the request body' },
   // koa's ctx.type is the response's; ctx.is() is the request's.
   { reads: /^(?:request\.)?is\(|^request\.(?:type|mimetype|charset)$|^(?:request\.)?(?:get|header|headers)[([]'content-type'/i, crossSite: true,
     why: 'a cross-site form chooses its Content-Type (application/x-www-form-urlencoded, multipart/form-data or text/plain)' },
-  { reads: /^(?:request\.)?(?:get|header|headers)[([]'(?:referer|referrer|origin)'/i, crossSite: true,
+  { reads: /^(?:request\.|req\.)?(?:get|header|headers)[([]'(?:referer|referrer|origin)'/i, crossSite: true,
     why: 'a cross-site page sends no Referer when it asks for none (referrerpolicy="no-referrer"), and Origin: null from a sandboxed frame' },
-  { reads: /^(?:request\.)?(?:get|header|headers)(?:$|[([])/, why: 'request headers are whatever the request sends' },
+  { reads: /^(?:request\.|req\.)?(?:get|header|headers)(?:$|[([])/, why: 'request headers are whatever the request sends' },
   { reads: /^(?:request\.)?cookies$/, why: 'cookies are whatever the request sends' },
-  { reads: /^(?:request\.)?(?:host|hostname|origin)$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },
+  { reads: /^(?:request\.)?(?:URL\.)?(?:host|hostname|origin)$|^(?:request\.)?URL\.port$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },
 ];
 
 /** Why reading `read` (`url`, `request.headers`…) lets the client decide a filter, for messages: `ctx.url, which the client controls: …`. */
@@ -113,7 +115,7 @@ export function containsFunction(pattern: unknown): boolean {
  * `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config); with
  * `appPaths`, the paths (strings that start with `/`) a function reads from it, in its config's plain data, are added
  * there, so they can be tried as request paths.
- * A function that reads the URL (`ctx.url`, `ctx.originalUrl`) and nothing else of the client's is asked again with
+ * A function that reads the URL (`ctx.url`, `ctx.originalUrl`, `ctx.req.url`, `ctx.URL`'s query) and nothing else of the client's is asked again with
  * query strings a request can append (see `attackerQueries`): when none makes it skip a request it runs for, nor
  * makes it read more, the path decides it (`ctx.url.startsWith('/webhooks/')`: the query follows the path) and the
  * URL read is not reported; `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/` and stays reported.
@@ -139,6 +141,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
     request.readsMethod = false;
     request.otherReads.length = 0;
     request.requestView = undefined;
+    request.reqView = undefined;
     request.search = '';
     let runs = false;
     let unstable: true | undefined;
@@ -174,8 +177,8 @@ const MAX_QUERY_NAMES = 8;
 /** What can be a query parameter's name (`skip`, `debug`), not a path. */
 const QUERY_NAME = /^[\w.-]+$/;
 
-/** Reads of the request's URL: its path, then the query string the request appends. */
-const URL_READ = /^(?:request\.)?(?:url|originalUrl)$/;
+/** Reads of the request's URL (koa's, node's raw `req.url`, ctx.URL's query): its path, then the query string the request appends. */
+const URL_READ = /^(?:request\.)?(?:url|originalUrl|URL\.search|URL\.searchParams)$|^req\.url$/;
 
 /**
  * Query strings a request can append to any path, for a function that reads the URL: a bare `?`; each string the
@@ -235,6 +238,8 @@ interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   method: string;
   /** The stand-in for ctx.request, made on first use. */
   requestView?: object;
+  /** The stand-in for node's request (ctx.req), made on first use. */
+  reqView?: object;
   /** The real app, for `ctx.app`: the server's state, not the request's. */
   app?: object;
 }
@@ -288,6 +293,8 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
         };
       }
       if (key === 'headers' || key === 'header') return headersView(prefix + key);
+      if (key === 'URL') return urlView(prefix + key);
+      if (key === 'req') return asked.reqView ??= Object.create(REQ);
       recordRead(prefix + key);
       // The path and the probe's query string, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is
       // what gets reported unless no query string decides the function.
@@ -307,7 +314,34 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
   });
 }
 
+/** The Host of a probe request, for koa's ctx.URL (made from it and originalUrl); a read of the host is recorded. */
+const PROBE_ORIGIN = 'http://app.invalid';
+
+/**
+ * koa's ctx.URL for the probe: a real URL of the request, whose pathname is the path; every other property read
+ * (search, searchParams, host, href…) is recorded as `URL.<property>`.
+ */
+function urlView(read: string): object | undefined {
+  if (!asked) return undefined;
+  let url: URL;
+  try {
+    url = new URL(`${PROBE_ORIGIN}${asked.path}${asked.search}`);
+  } catch {
+    // As koa answers a URL it cannot parse.
+    return Object.create(null) as object;
+  }
+  return new Proxy(url, {
+    get(target, key) {
+      if (typeof key === 'string' && key !== 'pathname') recordRead(`${read}.${key}`);
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 const REQUEST = standIn('request.', {});
+// node's IncomingMessage (ctx.req, ctx.request.req): its raw url is the path and query string, as koa's; it has no path.
+const REQ = standIn('req.', { path: { value: undefined } });
 // koa's ctx.request carries the same path and method.
 const CTX = standIn('', {
   request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) },

@@ -445,7 +445,8 @@ export const guardWeakened: Rule = {
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
     'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip; one that ' +
     'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path), ' +
-    'as do href, querystring, search and query; headers, cookies and the host too. egg-path-matching compares a string ' +
+    'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams ' +
+    '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. egg-path-matching compares a string ' +
     'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +
     'instead of the string `\'/health\'`, which matches in any case), use a string or RegExp instead of a function ' +

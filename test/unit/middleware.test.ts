@@ -161,6 +161,38 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.deepEqual(ofApp(ctx => ctx.app.config.publicPaths.some((prefix: string) => ctx.url.endsWith(prefix))), [ 'url' ]);
   });
 
+  it('koa\'s ctx.URL is a URL of the probe (its pathname the path) and node\'s ctx.req.url the raw URL: judged as the URL is; the query and the host stay the client\'s (black-box round 27, h90 F7)', () => {
+    const outcomes = (ignore: (ctx: any) => unknown) => {
+      const filter = compileFilter(modules, { ignore });
+      return [ filter('/health', 'GET'), filter('/orders/1', 'GET') ].map(outcome => [ outcome.runs, outcome.otherReads ]);
+    };
+    for (const ignore of [
+      (ctx: any) => ctx.URL.pathname === '/health',
+      (ctx: any) => ctx.request.URL.pathname.startsWith('/health'),
+      (ctx: any) => ctx.req.url.split('?')[0] === '/health',
+      (ctx: any) => ctx.request.req.url.split('?')[0] === '/health',
+      // A query string only makes it run: no bypass.
+      (ctx: any) => ctx.URL.pathname === '/health' && ctx.URL.search === '',
+    ]) assert.deepEqual(outcomes(ignore), [ [ false, [] ], [ true, [] ] ], String(ignore));
+    const reads: Array<[ (ctx: any) => unknown, string[] ]> = [
+      [ ctx => ctx.URL.searchParams.get('debug') === '1', [ 'URL.searchParams' ] ],
+      [ ctx => ctx.URL.search.includes('health'), [ 'URL.search' ] ],
+      [ ctx => ctx.req.url.includes('/health'), [ 'req.url' ] ],
+      // The host and what carries it are the Host header's.
+      [ ctx => ctx.URL.hostname === 'internal.example', [ 'URL.hostname' ] ],
+      [ ctx => ctx.URL.href.endsWith('/health'), [ 'URL.href' ] ],
+      [ ctx => String(ctx.URL).endsWith('/health'), [ 'URL.toString' ] ],
+      [ ctx => ctx.req.headers['x-internal'] === '1', [ "req.headers['x-internal']" ] ],
+    ];
+    for (const [ ignore, read ] of reads) assert.deepEqual(compileFilter(modules, { ignore })('/orders/1', 'GET').otherReads, read, String(ignore));
+    assert.equal(describeClientRead('URL.searchParams'), 'ctx.URL.searchParams, which the client controls: the query string is whatever the request sends');
+    assert.match(describeClientRead('req.url'), /^ctx\.req\.url, which the client controls: it carries the query string/);
+    assert.match(describeClientRead('URL.hostname'), /comes from the Host \(or X-Forwarded-Host\) header/);
+    assert.match(describeClientRead('request.URL.href'), /carries the Host header and the query string the request sends/);
+    assert.match(describeClientRead("req.headers['x-internal']"), /request headers are whatever the request sends/);
+    assert.ok(crossSiteWritten('URL.search') && crossSiteWritten('req.url') && !crossSiteWritten('URL.hostname'));
+  });
+
   it('tells what a cross-site form writes or leaves out (URL, body, Content-Type, Referer, Origin) from headers it cannot send (black-box round 24)', () => {
     const reads: Array<[ (ctx: any) => unknown, string, boolean ]> = [
       [ ctx => ctx.is('multipart'), "is('multipart')", true ],
