@@ -567,6 +567,8 @@ describe('SEN608 edge cases (fake facts)', () => {
   const sessionOn: PluginFact[] = [{ name: 'session', enable: true, package: 'egg-session', from: 'node_modules/egg/config/plugin.js' }];
   const check = (session: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session, sentinel: { https: true } } }), prod)
     .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+  const ENCRYPTED_UNSIGNED = 'the session cookie EGG_SESS holds the session\'s data encrypted but not signed (egg-cookies signs no encrypted cookie, and its ' +
+    'AES-256-CBC has no MAC): a client who puts text of its own into the session (a name, an e-mail) flips chosen bits of what follows it, such as `"uid":1001` into `"uid":1`';
 
   it('an option set to any false value (0, \'\', null) is off, as egg-cookies reads it (black-box round 22)', () => {
     assert.deepEqual(check({ signed: false, encrypt: 0, httpOnly: 0, secure: null }), [
@@ -575,7 +577,13 @@ describe('SEN608 edge cases (fake facts)', () => {
       'medium config.session.secure: the session cookie EGG_SESS is also sent over plain HTTP (secure: null), though the app is served over HTTPS (sentinel.https)',
     ]);
     assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is not encrypted (encrypt: ""): whoever holds it reads the session\'s data' ]);
-    assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [], 'true values keep them on');
+    assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [ `medium config.session.encrypt: ${ENCRYPTED_UNSIGNED}` ], 'true values keep them on');
+  });
+
+  it('the session kept encrypted in the cookie, egg\'s default, is medium whatever `signed` says; kept in a store, nothing (black-box round 27, h91 F1)', () => {
+    for (const session of [ {}, { encrypt: true }, { encrypt: true, signed: true } ]) assert.deepEqual(check(session), [ `medium config.session.encrypt: ${ENCRYPTED_UNSIGNED}` ], JSON.stringify(session));
+    const stored = sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session: {} }, builtins: { sessionStore: true } }), prod);
+    assert.deepEqual(stored, []);
   });
 
   it('with an external session store the cookie is an id: encrypt: false alone is not reported, the other judgments stay (black-box round 25, h74 F14)', () => {
@@ -590,7 +598,9 @@ describe('SEN608 edge cases (fake facts)', () => {
   });
 
   it('sameSite none in config.cookies, egg-cookies\' defaults for every cookie, reaches the session cookie unless it sets its own (black-box round 25)', () => {
-    const judged = (config: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config }), prod).map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
+    // Sessions in a store, so that only sameSite is judged here.
+    const judged = (config: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config, builtins: { sessionStore: true } }), prod)
+      .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
     assert.deepEqual(judged({ session: {}, cookies: { sameSite: 'none' } }), [ 'low config.cookies.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.cookies.sameSite is \'none\')' ]);
     assert.deepEqual(judged({ session: { sameSite: 'lax' }, cookies: { sameSite: 'none' } }), []);
     assert.deepEqual(judged({ session: { sameSite: 'None' } }), [ 'low config.session.sameSite: the session cookie EGG_SESS is sent with cross-site requests (config.session.sameSite is \'none\')' ]);
