@@ -222,6 +222,17 @@ describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup se
       const forged = await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${unsigned}`).expect(200);
       assert.deepEqual(forged.body, { servedBy: 'controller', user: 'admin' });
     });
+    // The app depends on jsonwebtoken itself (to sign tokens): the package is first reached as the app's, and it is
+    // still the copy egg-jwt verifies with (review of round 27, L18).
+    const declaring = app('');
+    fs.writeFileSync(path.join(declaring, 'package.json'), JSON.stringify({ name: 'jwt-none', dependencies: { jsonwebtoken: '^8.5.1' } }));
+    fs.mkdirSync(path.join(declaring, 'node_modules'));
+    fs.symlinkSync(path.dirname(require.resolve('jsonwebtoken/package.json', { paths: [ eggJwt ] })), path.join(declaring, 'node_modules/jsonwebtoken'));
+    await withApp(declaring, async booted => {
+      const [ hit ] = sen601(booted);
+      assert.match(hit.message, /pulled in by app jwt-none; .*exploitable in this app/);
+      assert.equal(hit.severity, 'critical');
+    });
   });
 
   it('with algorithms listed, the advisory keeps its own severity and the unsigned token is refused; listing none is reported', async () => {
@@ -1039,6 +1050,9 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     const skipsHost = variant('{ httpsAgent: { checkServerIdentity: () => undefined }, request: { ca } }');
     const pins = variant('{ httpsAgent: { checkServerIdentity: (host, cert) => tls.checkServerIdentity(host, cert) || undefined }, request: { ca } }');
     const inert = variant('{ connect: { rejectUnauthorized: false } }');
+    // Checks that look at the host but not well enough (review of round 27, H4).
+    const bySubstring = variant("{ httpsAgent: { checkServerIdentity: (host, cert) => (cert.subjectaltname.includes(host) ? undefined : new Error('other host')) } }");
+    const skipsInternal = variant("{ request: { checkServerIdentity: (host, cert) => (host.endsWith('.internal.example.com') ? undefined : tls.checkServerIdentity(host, cert)) } }");
     const fetched = async (app: MockApp) => {
       try {
         return (await (app as any).curl(url, { dataType: 'text' })).data as string;
@@ -1052,6 +1066,8 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       assert.match(await expectRefused(next, /SEN610/), /accepts any certificate: config\.httpclient\.connect\.rejectUnauthorized is false \(set in config\/config\.default\.js\)/);
       assert.match(await expectRefused(skipsHost, /SEN610/),
         /accepts a certificate made out to another host: config\.httpclient\.httpsAgent\.checkServerIdentity returned no error for a certificate of evil\.invalid asked about example\.com/);
+      assert.match(await expectRefused(bySubstring, /SEN610/), /checkServerIdentity returned no error for a certificate of example\.com\.evil\.invalid asked about example\.com/);
+      assert.match(await expectRefused(skipsInternal, /SEN610/), /config\.httpclient\.request\.checkServerIdentity returned no error for a certificate of evil\.invalid asked about api\.internal\.example\.com/);
       for (const dir of [ pins, inert ]) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN610'), []));
       mm.restore();
       // The holes are real; the secure variants refuse the server that shows another host's certificate.
@@ -1061,7 +1077,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     } finally {
       mm.restore();
       server.close();
-      for (const dir of [ next, skipsHost, pins, inert ]) fs.rmSync(dir, { recursive: true, force: true });
+      for (const dir of [ next, skipsHost, pins, inert, bySubstring, skipsInternal ]) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -193,11 +193,14 @@ describe('plugin trust (mm.app)', function() {
       const sections = {
         v9: "      egg-parentplug:\n        specifier: workspace:*\n        version: link:../packages/egg-parentplug\n",
         v5: '      egg-parentplug: link:../packages/egg-parentplug\n',
+        absolute: `      egg-parentplug:\n        specifier: workspace:*\n        version: link:${path.join(fs.realpathSync(root), 'packages/egg-parentplug')}\n`,
         other: "      egg-parentplug:\n        specifier: workspace:*\n        version: link:../packages/egg-otherplug\n",
       };
       fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.v9));
       assert.deepEqual(await boot(), []);
       fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.v5));
+      assert.deepEqual(await boot(), []);
+      fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.absolute));
       assert.deepEqual(await boot(), []);
       // A link to another directory vouches for that one only.
       fs.writeFileSync(path.join(root, 'pnpm-lock.yaml'), pnpmLock(sections.other));
@@ -205,9 +208,11 @@ describe('plugin trust (mm.app)', function() {
       assert.match(unlinked?.message ?? '', /is loaded from .*\/packages\/egg-parentplug, outside the trusted directories \([^)]*\)$/);
       fs.rmSync(path.join(root, 'pnpm-lock.yaml'));
 
-      // yarn berry records each workspace as `name@workspace:<dir>`.
+      // yarn berry resolves each workspace to `name@workspace:<dir>`; its header's specifiers are sorted, so a range
+      // (`workspace:*`, `workspace:^`) or an npm one may come first (review of round 27, H1).
       const yarnLock = (dir: string) => '__metadata:\n  version: 8\n  cacheKey: 10c0\n\n' +
-        `"egg-parentplug@workspace:${dir}, egg-parentplug@workspace:*":\n  version: 0.0.0-use.local\n  resolution: "egg-parentplug@workspace:${dir}"\n  languageName: unknown\n  linkType: soft\n`;
+        `"egg-parentplug@npm:1.0.0, egg-parentplug@workspace:*, egg-parentplug@workspace:^, egg-parentplug@workspace:${dir}":\n  version: 0.0.0-use.local\n` +
+        `  resolution: "egg-parentplug@workspace:${dir}"\n  languageName: unknown\n  linkType: soft\n`;
       fs.writeFileSync(path.join(root, 'yarn.lock'), yarnLock('packages/egg-parentplug'));
       assert.deepEqual(await boot(), []);
       fs.writeFileSync(path.join(root, 'yarn.lock'), yarnLock('packages/egg-otherplug'));
@@ -362,6 +367,16 @@ describe('plugin trust (mm.app)', function() {
       assert.match(message, /plugin acmeTrace \(egg-acme-trace\)@0\.3\.0 lies inside acme-egg@1\.0\.0, which package-lock\.json does not list/);
       lock({ 'node_modules/acme-egg': { version: '0.9.0', resolved: 'https://registry.npmjs.org/acme-egg/-/acme-egg-0.9.0.tgz', integrity } });
       assert.match(await expectRefused(app, /SEN103/), /installed version 1\.0\.0 of acme-egg, which holds it, differs from the locked 0\.9\.0/);
+    });
+
+    it('a named plugin inside a node_modules directory no package names is as nameless: no install put it there (review of round 27, M7)', async () => {
+      const dir = copyFixture('plugin-unlocked');
+      writePlugin(path.join(dir, 'node_modules/.cache/tools/egg-stampede'), 'stampede');
+      fs.writeFileSync(path.join(dir, 'config/plugin.ts'), "import path from 'node:path';\n\nexport default {\n" +
+        "  stampede: { enable: true, path: path.join(__dirname, '../node_modules/.cache/tools/egg-stampede') },\n};\n");
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN103/);
+      assert.match(message, /plugin stampede \(egg-stampede\)@1\.0\.0 lies in node_modules with no package name \(its `path` leads there\): no install put it there/);
     });
 
     it('an app without any lockfile is one finding in prod, listing the packages it leaves unlocked', async () => {

@@ -343,7 +343,10 @@ function lockFact(realPath: string, packageName: string | undefined, version: st
   const lockfile = governingLockfile(found, cache, input, appOwnerUid);
   if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
   const enclosing = installedPackageAt(realPath);
-  const outer = enclosing && enclosing.dir !== realPath ? readPackageJson(enclosing.dir) : undefined;
+  const inside = enclosing !== undefined && enclosing.dir !== realPath;
+  const outer = inside ? readPackageJson(enclosing.dir) : undefined;
+  // Inside a directory of node_modules that no package names, as in one no install made: its own name vouches for nothing.
+  if (inside && !outer?.name) return { state: 'nameless', lockfile: found.file };
   if (enclosing && outer?.name) {
     // The install put the enclosing package there, with the plugin's files in it: its entry pins them.
     const within = { package: outer.name, ...(outer.version !== undefined && { version: outer.version }) };

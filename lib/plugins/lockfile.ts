@@ -123,7 +123,7 @@ function flattenV1(dependencies: Record<string, unknown>, prefix: string): NpmPa
 
 interface NamedEntry extends LockEntry {
   name: string;
-  /** A workspace link's target directory, relative to the lockfile's (pnpm's `link:`, yarn berry's `workspace:`). */
+  /** A workspace link's target directory, relative to the lockfile's or absolute (pnpm's `link:`, yarn berry's `workspace:`). */
   linkTarget?: string;
 }
 
@@ -138,7 +138,7 @@ function byNameLockfile(file: string, kind: LockfileKind, entries: NamedEntry[])
       const listed = installedName(realDir) ?? name;
       const candidates = entries.filter(entry => entry.name === listed);
       // A workspace link vouches for the directory it points at, as npm's `"link": true` does.
-      if (candidates.some(entry => entry.linkTarget !== undefined && realPathLoose(path.join(path.dirname(file), entry.linkTarget)) === realDir)) return { link: true };
+      if (candidates.some(entry => entry.linkTarget !== undefined && realPathLoose(path.resolve(path.dirname(file), entry.linkTarget)) === realDir)) return { link: true };
       const installed = candidates.filter(entry => entry.linkTarget === undefined);
       return installed.find(entry => entry.version === installedVersion) ?? installed[0];
     },
@@ -211,7 +211,7 @@ function importerLinks() {
   let inDependencies = false;
   let dependency: string | undefined;
   const add = (entries: NamedEntry[], target: string) => {
-    if (importer !== undefined && dependency !== undefined) entries.push({ name: dependency, link: true, linkTarget: path.join(importer, target) });
+    if (importer !== undefined && dependency !== undefined) entries.push({ name: dependency, link: true, linkTarget: path.isAbsolute(target) ? target : path.join(importer, target) });
   };
   return {
     section(importers: boolean) {
@@ -249,15 +249,16 @@ function parseYarnLock(text: string): NamedEntry[] {
   for (const line of text.split(/\r?\n/)) {
     if (/^[^\s#].*:$/.test(line)) {
       // `name@range` specifiers; a header without one (berry's `__metadata:`) starts a block of no package.
-      // berry records a workspace as `name@workspace:packages/x`, relative to the lockfile's directory.
-      block = [];
-      for (const spec of line.slice(0, -1).split(/,\s*/).map(unquoted)) {
-        const name = spec.slice(0, Math.max(0, spec.indexOf('@', 1)));
-        if (!name || block.some(entry => entry.name === name)) continue;
-        const workspace = spec.slice(name.length).startsWith('@workspace:') ? spec.slice(name.length + '@workspace:'.length) : undefined;
-        block.push({ name, ...(workspace !== undefined && { link: true, linkTarget: workspace }) });
-      }
+      const names = line.slice(0, -1).split(/,\s*/).map(unquoted).map(spec => spec.slice(0, Math.max(0, spec.indexOf('@', 1))));
+      block = [ ...new Set(names.filter(Boolean)) ].map(name => ({ name }));
       entries.push(...block);
+      continue;
+    }
+    // berry resolves a workspace to `name@workspace:packages/x`, relative to the lockfile's directory; the header's
+    // specifiers, sorted, may name `workspace:*` or `workspace:^` first.
+    const workspace = /^\s+resolution:\s+"?(.+?)@workspace:([^"]+)"?$/.exec(line);
+    if (workspace) {
+      for (const entry of block) if (entry.name === workspace[1]) Object.assign(entry, { link: true, linkTarget: workspace[2] });
       continue;
     }
     const field = /^\s+(version|resolved|integrity|checksum):?\s+"?([^"]+)"?$/.exec(line);

@@ -102,7 +102,9 @@ const EXPLOITED_BY_CONFIG: Record<string, (facts: Facts, pkg: InstalledPackage) 
  */
 function unsignedJwtAccepted(facts: Facts, pkg: InstalledPackage): { how: string; fix: string } | undefined {
   const jwt = facts.config.jwt as AnyRecord | undefined;
-  if (!pkg.via.some(step => /^(?:egg-jwt|koa-jwt2)@/.test(step)) || typeof jwt?.secret !== 'function') return undefined;
+  // The first path that reached the package may be the app's own dependency on it (apps sign tokens with it too).
+  const usedByEggJwt = pkg.via.some(step => /^(?:egg-jwt|koa-jwt2)@/.test(step)) || pluginEnabled(facts, 'jwt');
+  if (!usedByEggJwt || typeof jwt?.secret !== 'function') return undefined;
   const { algorithms } = jwt;
   const listed = Array.isArray(algorithms) && algorithms.length > 0;
   if (listed && !algorithms.includes('none')) return undefined;
@@ -1117,14 +1119,20 @@ const HOST_NAME_END = /\.(?:[a-z]{2}|xn--[a-z0-9-]+|com|net|org|edu|gov|mil|int|
  * foreign site, and the `null` origin of sandboxed frames and local files.
  */
 function foreignOrigins(source: string): string[] {
+  return [ FOREIGN_ORIGIN, 'null', ...sourceHosts(source).flatMap(host => [ `https://evil${host}`, `https://${host}.evil.example` ]) ];
+}
+
+/**
+ * The first ten host names a function's source names, as code writes them: lower case, whole words (not part of
+ * `parsedUrl.hostname.endsWith`), ending in a top-level domain; `ctx.ip` and the like are properties.
+ */
+function sourceHosts(source: string): string[] {
   const hosts = new Set<string>();
-  // Host names as code writes them: lower case, whole words (not part of `parsedUrl.hostname.endsWith`), ending in a
-  // top-level domain; `ctx.ip` and the like are properties.
   for (const [ host ] of source.matchAll(/(?<![\w$])[a-z0-9-]+(?:\\?\.[a-z0-9-]+)+(?![\w(])/g)) {
     const plain = host.replace(/\\\./g, '.');
     if (HOST_NAME_END.test(plain) && !/^(?:ctx|this|request|headers?|req)\./.test(plain)) hosts.add(plain.replace(/^(?:https?\.)?\.?/, ''));
   }
-  return [ FOREIGN_ORIGIN, 'null', ...[ ...hosts ].slice(0, 10).flatMap(host => [ `https://evil${host}`, `https://${host}.evil.example` ]) ];
+  return [ ...hosts ].slice(0, 10);
 }
 
 /** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
@@ -1178,26 +1186,40 @@ export const outgoingTlsUnchecked: Rule = {
       const options = httpclient[part] as AnyRecord | undefined;
       const hit = (key: string, what: string): RuleHit => ({ severity: 'high', target: `config.${key}`, source: facts.provenance(key),
         message: `every HTTPS request the app sends through egg's httpclient (ctx.curl, app.httpclient) accepts ${what}${setIn(facts, key)}` });
+      const accepted = acceptedForeignCertificate(options?.checkServerIdentity);
       return [
         ...(options?.rejectUnauthorized === false ? [ hit(`httpclient.${part}.rejectUnauthorized`, `any certificate: config.httpclient.${part}.rejectUnauthorized is false`) ] : []),
-        ...(acceptsOtherHost(options?.checkServerIdentity) ?
-          [ hit(`httpclient.${part}.checkServerIdentity`, `a certificate made out to another host: config.httpclient.${part}.checkServerIdentity returned no error for a certificate of evil.invalid asked about example.com`) ] : []),
+        ...(accepted ? [ hit(`httpclient.${part}.checkServerIdentity`, 'a certificate made out to another host: ' +
+          `config.httpclient.${part}.checkServerIdentity returned no error for a certificate of ${accepted.certificate} asked about ${accepted.host}`) ] : []),
       ];
     });
   },
 };
 
-/** A certificate of another host, as node's TLS hands it to checkServerIdentity. */
-const FOREIGN_CERTIFICATE = { subject: { CN: 'evil.invalid' }, subjectaltname: 'DNS:evil.invalid', valid_from: '', valid_to: '', fingerprint256: '' };
+/** A certificate made out to `name`, as node's TLS hands it to checkServerIdentity. */
+function certificateOf(name: string): object {
+  return { subject: { CN: name }, subjectaltname: `DNS:${name}`, valid_from: '', valid_to: '', fingerprint256: '' };
+}
 
-/** Whether a checkServerIdentity function lets a certificate of another host through (returns no Error; node takes a throw as a refusal). */
-function acceptsOtherHost(check: unknown): boolean {
-  if (typeof check !== 'function') return false;
-  try {
-    return !(check('example.com', FOREIGN_CERTIFICATE) instanceof Error);
-  } catch {
-    return false;
+/**
+ * A host and a certificate of another host that a checkServerIdentity function lets through, if any: asked about
+ * example.com and the hosts its source names (and a host under each), each with a certificate of evil.invalid and of names that hold the host
+ * (`<host>.evil.invalid`, `evil<host>`), which a check by substring or suffix takes for it. node refuses the
+ * connection on any truthy answer, and on a throw.
+ */
+function acceptedForeignCertificate(check: unknown): { host: string; certificate: string } | undefined {
+  if (typeof check !== 'function') return undefined;
+  // A host the source names, and one under it (`host.endsWith('.internal.example.com')` skips the check for those).
+  for (const host of [ 'example.com', ...sourceHosts(Function.prototype.toString.call(check)).flatMap(named => [ named, `api.${named}` ]) ]) {
+    for (const certificate of [ 'evil.invalid', `${host}.evil.invalid`, `evil${host}` ]) {
+      try {
+        if (!check(host, certificateOf(certificate))) return { host, certificate };
+      } catch {
+        // refused
+      }
+    }
   }
+  return undefined;
 }
 
 /** URL schemes that run script when a link or frame opens them; vbscript only in old Internet Explorer. */

@@ -134,7 +134,8 @@ describe('egg 4: egg-security, the session cookie and development settings (SEN6
     },
     {
       rule: 'SEN603', title: "headers switched off against egg 4's defaults (HSTS required with sentinel.https, no CSP low); none is sent",
-      setup: inProd, app: () => egg3Fixture('builtin-headers'),
+      // The fixtures here fail on medium or low: egg-session's default cookie, encrypted and not signed (SEN608), refuses too.
+      ids: [ 'SEN603', 'SEN608' ], setup: inProd, app: () => egg3Fixture('builtin-headers'),
       async then({ baseDir }) {
         assert.deepEqual(reportFindings(baseDir, 'SEN603').map(hit => `${hit.severity} ${hit.target}`).sort(), [
           'low config.security.csp.enable',
@@ -152,7 +153,7 @@ describe('egg 4: egg-security, the session cookie and development settings (SEN6
       },
     },
     {
-      rule: 'SEN604', title: 'no ipBlackList/checkAddress refuses boot, and safeCurl reaches an internal address', setup: inProd,
+      rule: 'SEN604', title: 'no ipBlackList/checkAddress refuses boot, and safeCurl reaches an internal address', setup: inProd, ids: [ 'SEN604', 'SEN608' ],
       app: () => egg3Fixture('builtin-ssrf'),
       expect: [ /config\.security\.ssrf sets neither ipBlackList nor checkAddress/ ],
       then: () => withLocalServer((url, received) => inUnittest('builtin-ssrf', async app => {
@@ -161,7 +162,7 @@ describe('egg 4: egg-security, the session cookie and development settings (SEN6
       })),
     },
     {
-      rule: 'SEN605', title: 'an empty domainWhiteList refuses boot, and ctx.redirect() goes to any host', setup: inProd,
+      rule: 'SEN605', title: 'an empty domainWhiteList refuses boot, and ctx.redirect() goes to any host', setup: inProd, ids: [ 'SEN608', 'SEN605' ],
       app: () => egg3Fixture('builtin-open-redirect'),
       expect: [ /config\.security\.domainWhiteList is empty/ ],
       then: () => inUnittest('builtin-open-redirect', app => app.httpRequest().get('/go').query({ next: 'https://evil.example/phish' })

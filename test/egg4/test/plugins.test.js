@@ -82,7 +82,7 @@ describe('egg 4: plugin trust (mm.app)', function() {
       expect: [ /no lockfile .* at or above the app root, which installed the plugin package\(s\) egg-ledger, egg-stamp/ ],
     },
     {
-      rule: 'SEN105', title: 'a plugin with a postinstall script refuses boot where failOn is medium', env: 'prod', ids: [ 'SEN105', 'SEN604' ],
+      rule: 'SEN105', title: 'a plugin with a postinstall script refuses boot where failOn is medium', env: 'prod', ids: [ 'SEN105', 'SEN604', 'SEN608' ],
       // SEN607 (medium too) judges the Node.js running the tests, which is not what this fixture is about.
       setup: () => mm(process, 'version', 'v24.17.0'),
       app: () => egg3Fixture('plugin-scripts'),
