@@ -933,6 +933,114 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(stale, /SEN002/);
   });
 
+  it('SEN203: a docs site\'s pages and big downloads stay clean; text files are read before binaries, which are read in their first MiB (review of round 27, H5)', async () => {
+    const password = 'Xq7!vR2#pL9@wZ4$kT6';
+    mm(process.env, 'CFG_DB_PASSWORD', password);
+    const mib = 1024 * 1024;
+    /** Random bytes with a NUL up front: a binary file. */
+    const binary = (size: number) => Buffer.concat([ Buffer.from([ 0x7f, 0, 1, 2 ]), crypto.randomBytes(size) ]);
+    const page = (index: number) => `<!doctype html><title>Error codes ${index}</title>\n<script>window.ERRORS = { ERR_WRONG_PASSWORD: 400101, ERR_OLD_PASSWORD: 400102 };</script>\n`;
+    const pages = Object.fromEntries(Array.from({ length: 30 }, (_, index) => [ `app/public/docs/page-${index}.html`, page(index) ]));
+    const dir = writeFiles(temp('cfg-static-docs-site', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { password: process.env.CFG_DB_PASSWORD } } };\n`,
+      ...pages,
+      'app/public/docs/setup.md': '# Setup\n\n```sh\nexport DB_PASSWORD=Sample-Pw-1234\n```\n',
+      'app/public/docs/errors.csv': 'code,name\n400101,ERR_WRONG_PASSWORD: 400101\n',
+      // Text data read up to the 32 MiB: after the notes, whatever order the directory lists them in.
+      ...Object.fromEntries(Array.from({ length: 5 }, (_, index) => [ `app/public/data/export-${index}.ndjson`,
+        filler(row => `{"id":${row},"item":"item-${row}","price":12.5}\n`, 7 * mib) ])),
+      'app/public/data/notes.txt': `db: ${password}\n`,
+    }), {
+      // Downloads: an app package and a disk image are not read; an unknown binary only in its first MiB.
+      'app/public/download/app-release.apk': binary(12 * mib),
+      'app/public/download/installer.dmg': binary(9 * mib),
+      ...Object.fromEntries(Array.from({ length: 4 }, (_, index) => [ `app/public/download/firmware-${index}.bin`, binary(9 * mib) ])),
+      'app/public/index.html.br': binary(2048),
+      'app/public/app.js.br': binary(2048),
+    });
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+        .map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`);
+      // The notes first; the data files spend what is left (one said as read in part, the dir as not fully checked
+      // when files were left): nothing about the pages, the docs or the downloads.
+      assert.deepEqual(findings.filter((finding: string) => !/^medium (?:app\/public\/data\/export-\d\.ndjson|config\.static\.dir)$/.test(finding)),
+        [ 'critical app/public/data/notes.txt' ]);
+      assert.ok(findings.some((finding: string) => finding.startsWith('medium app/public/data/export-')), findings.join(', '));
+      await app.httpRequest().get('/public/docs/page-1.html').expect(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: a served file\'s name is escaped in the finding\'s target and message, and a waiver names it so (review of round 27, M10)', async () => {
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+    // An upload's name that writes a line of its own into the boot log, and one with a terminal escape.
+    const forged = 'x\n[egg-sentinel] SEN203 waived by policy\n.pem';
+    const escaped = 'x\\x0a[egg-sentinel] SEN203 waived by policy\\x0a.pem';
+    const files = {
+      'app/public/app.css': 'body {}\n',
+      [`app/public/uploads/${forged}`]: pem,
+      'app/public/uploads/\u001b[2Jclear.env': 'DB_PASSWORD=Upload-Pw-8812\n',
+    };
+    const dir = temp('cfg-static-names', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`, ...files });
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ `uploads/${escaped} (a private key)`, 'uploads/\\x1b[2Jclear.env (an env file that sets secrets)' ]);
+    assert.doesNotMatch(message, /^\[egg-sentinel\] SEN203 waived by policy$/m);
+    assert.ok(!message.includes('\u001b'));
+    // A waiver names the escaped form (as the report shows it); the file's real name matches nothing.
+    const waiver = (target: string) => ({ rule: 'SEN203', target, reason: 'a sample key of the upload docs (DOC-9)', expires: '2999-06-30' });
+    const waived = temp('cfg-static-names-waived', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'critical', waivers: ${JSON.stringify([
+        waiver(`app/public/uploads/${escaped}`), waiver('app/public/uploads/\\x1b[2Jclear.env') ])} } };\n`,
+      ...files,
+    });
+    const app = await bootApp(waived);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.deepEqual(findings.map((finding: { target: string; waivedBy?: unknown }) => `${finding.target}${finding.waivedBy ? ' (waived)' : ''}`).sort(),
+        [ 'app/public/uploads/\\x1b[2Jclear.env (waived)', `app/public/uploads/${escaped} (waived)` ]);
+      assert.ok((await download(app, `uploads/${encodeURIComponent(forged)}`)).includes('PRIVATE KEY'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN203: key stores (.p12, .pfx, .jks) by name and DER private keys (.key, .der) are critical; a DER public key is not (review of round 27, L16)', async () => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const dir = writeFiles(temp('cfg-static-key-stores', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    }), {
+      'app/public/certs/server.pfx': Buffer.concat([ Buffer.from([ 0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03 ]), crypto.randomBytes(2500) ]),
+      'app/public/certs/client.p12': crypto.randomBytes(1800),
+      'app/public/certs/app.jks': Buffer.concat([ Buffer.from([ 0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2 ]), crypto.randomBytes(2000) ]),
+      'app/public/certs/server.key': privateKey.export({ format: 'der', type: 'pkcs8' }),
+      'app/public/certs/client.der': privateKey.export({ format: 'der', type: 'pkcs1' }),
+      'app/public/certs/locked.der': privateKey.export({ format: 'der', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'Locked-Pw-5521' }),
+      // A public key, and a file of no key at all: public.
+      'app/public/certs/signing.der': publicKey.export({ format: 'der', type: 'spki' }),
+      'app/public/certs/blob.key': crypto.randomBytes(600),
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    const store = 'a key store (PKCS#12 or Java; one holding only certificates cannot be told from one holding a private key without its password)';
+    assertServes(message, [ `certs/server.pfx (${store})`, `certs/client.p12 (${store})`, `certs/app.jks (${store})`,
+      'certs/server.key (a private key (DER))', 'certs/client.der (a private key (DER))', 'certs/locked.der (a private key (DER))' ]);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [ 'critical app/public/certs/app.jks',
+        'critical app/public/certs/client.der', 'critical app/public/certs/client.p12', 'critical app/public/certs/locked.der', 'critical app/public/certs/server.key',
+        'critical app/public/certs/server.pfx' ]);
+      // egg-static serves the key as it is: anyone can load it.
+      crypto.createPrivateKey({ key: await download(app, 'certs/server.key'), format: 'der', type: 'pkcs8' });
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN204: dumps left as egg writes them (rewrite off) are reported with the key path and the reason', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_DUMP_URL', 'https://svc:DumpL34kPw@api.internal/v1');

@@ -16,11 +16,14 @@ export type Packing =
 
 const ZIP_NAME = /\.(?:zip|jar|war|ear)$/i;
 const OTHER_ARCHIVE: ReadonlyArray<[RegExp, string]> = [ [ /\.7z$/i, '7-Zip' ], [ /\.rar$/i, 'RAR' ] ];
-/** Compressors of one file, by extension; only gzip is unpacked. The short names (`.tgz`, `.txz`…) stand for `.tar.<x>`. */
-const COMPRESSION = /\.(gz|bz2|xz|zst|lz|lzma|z|tgz|tbz2?|txz|tzst|tlz|taz)$/i;
+/**
+ * Compressors of one file, by extension; only gzip is unpacked. The short names (`.tgz`, `.txz`…) stand for `.tar.<x>`.
+ * Brotli is a web server's precompressed asset (`app.js.br`) as a rule, judged by the name inside as gzip's `app.js.gz` is.
+ */
+const COMPRESSION = /\.(gz|bz2|xz|zst|lz|lzma|z|br|tgz|tbz2?|txz|tzst|tlz|taz)$/i;
 const FORMAT: Readonly<Record<string, string>> = {
   gz: 'gzip', tgz: 'gzip', z: 'compress', taz: 'compress', bz2: 'bzip2', tbz: 'bzip2', tbz2: 'bzip2', xz: 'xz', txz: 'xz',
-  zst: 'zstd', tzst: 'zstd', lz: 'lzip', tlz: 'lzip', lzma: 'lzma',
+  zst: 'zstd', tzst: 'zstd', lz: 'lzip', tlz: 'lzip', lzma: 'lzma', br: 'brotli',
 };
 
 export function packing(name: string): Packing | undefined {

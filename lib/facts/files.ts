@@ -5,10 +5,12 @@
  * happens here; the rules only compare.
  */
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { readDump } from '../dumps';
+import { printableName } from '../printable';
 import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
@@ -492,24 +494,56 @@ const BACKUP_FILE = /(?:\.(?:bak|orig|old)|~)$/i;
 // `env.js`-style runtime settings of a front end are assets, not env files; nor are templates (`example.env`).
 const ENV_FILE = /\.env(?:\.(?!(?:[cm]?js|css|map)$)[^.]+)*$/i;
 const TEMPLATE_NAME = /(?:^|[._-])(?:example|sample|template|dist|defaults?)(?:[._-]|$)/i;
-/** A line of an env file that sets a secret-named variable to something (not left empty for the reader to fill). */
-const SECRET_ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z0-9_]*(?:SECRET|PASSW(?:OR)?D|PWD|TOKEN|KEY|CREDENTIAL|DSN|AUTH)[A-Za-z0-9_]*\s*=\s*['"]?(?!['"]?\s*$)(?!<|\$\{|changeme|xxx)/im;
+/**
+ * A line of an env file that sets a secret-named variable to something (not left empty for the reader to fill). Run
+ * on pieces of a MiB: every repetition is bounded or stays on its line, so a long line costs no more than a short one
+ * (an unbounded name around the secret's word backtracks quadratically on a long run of word characters).
+ */
+const SECRET_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?(?=[A-Za-z0-9_]{0,64}(?:SECRET|PASSW(?:OR)?D|PWD|TOKEN|KEY|CREDENTIAL|DSN|AUTH))[A-Za-z0-9_]{1,128}[ \t]*=[ \t]*['"]?(?!['"]?[ \t]*$)(?!<|\$\{|changeme|xxx)/im;
+
+/** Whether an env file's text sets a secret-named variable (SECRET_ASSIGNMENT). */
+export function setsSecretVariable(text: string): boolean {
+  return SECRET_ASSIGNMENT.test(text);
+}
 /**
  * Files not read for what they hold: the kinds a static dir holds by the thousand (browser scripts, styles, source
- * maps, images, fonts, media, WebAssembly) and binary documents. Any other file is read whatever its name (`my.cnf`,
- * `notes.md`, `deploy.bash`, `nohup.out`, `id_rsa`), within STATIC_READ_LIMIT.
+ * maps, images, fonts, media, WebAssembly, 3D models), binary documents and downloads (installers, app packages, disk
+ * images, game data, e-books). Any other file is read whatever its name (`my.cnf`, `notes.md`, `deploy.bash`,
+ * `nohup.out`, `id_rsa`), within STATIC_READ_LIMIT.
  */
-const NOT_READ = /\.(?:[cm]?[jt]sx?|vue|svelte|css|s[ac]ss|less|styl|map|a?png|jpe?g|jfif|gif|webp|avif|ico|cur|bmp|tiff?|svg|heic|psd|woff2?|ttf|otf|eot|mp[34]|m4[av]|mpe?g|webm|og[gav]|wav|flac|aac|opus|mov|avi|mkv|wasm|pdf|docx?|xlsx?|pptx?|od[tsp]|swf)$/i;
+const NOT_READ = new RegExp('\\.(?:[cm]?[jt]sx?|vue|svelte|css|s[ac]ss|less|styl|map|a?png|jpe?g|jfif|jxl|gif|webp|avif|ico|cur|bmp|tiff?|svg|heic|psd|' +
+  'woff2?|ttf|otf|eot|mp[34]|m4[avs]|mpe?g|webm|og[gav]|wav|flac|aac|opus|mov|avi|mkv|flv|wmv|3gp|wasm|glb|gltf|fbx|usdz|unityweb|pck|' +
+  'pdf|docx?|xlsx?|pptx?|od[tsp]|epub|swf|exe|msi|dmg|pkg|apk|ipa|iso|img)$', 'i');
 /** A file that is no text, by a NUL in what is read of it (git's test): its settings are not judged, only keys and the config's secrets. */
 const BINARY = /\0/;
-/** What a file holding a private key has (PEM, OpenSSH, a service account's JSON); a certificate or public key (`ca.pem`) is public. */
-const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
+/** Binary files read past their first piece: dumps and backups, where a secret sits anywhere (other binaries are media, data, builds). */
+const DUMP_FILE = /\.(?:sql|db|sqlite3?|dump|log|bak)$/i;
+/**
+ * Files whose settings are judged (SECRET_SETTING, and CREDENTIAL_FILE's in any case): no extension, and the kinds
+ * that hold settings, scripts, dumps or logs. Other files read (a page, a Markdown doc, a CSV) are judged only for a
+ * private key and the config's own secrets: a docs site's pages share inline scripts (`ERR_WRONG_PASSWORD: 400101`).
+ */
+const SETTINGS_FILE = /^(?:[^.]+|.+\.(?:json5?|ya?ml|txt|ini|toml|conf|cnf|cfg|config|properties|xml|sql|sh|bash|zsh|log|out|pem|key|crt|cer|asc|env))$/i;
+/**
+ * What a file holding a private key has (PEM, OpenSSH, a service account's JSON); a certificate or public key
+ * (`ca.pem`) is public. Bounded, as every pattern run on a piece of a file.
+ */
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY-----/;
+/**
+ * Key stores by name: binary, and a PKCS#12 holding only certificates cannot be told from one holding a key without
+ * its password (Java's keystores, Bouncy Castle's likewise).
+ */
+const KEY_STORE = /\.(?:p12|pfx|jks|jceks|keystore|bks|bcfks)$/i;
+/** A web page, which a site precompresses with its scripts and styles (`index.html.br`). */
+const PAGE = /\.(?:html?|xhtml)$/i;
+/** Where a DER private key is (PKCS#8, PKCS#1 or SEC1 bytes; a `.der` certificate is public). */
+const DER_KEY_FILE = /\.(?:key|der)$/i;
 /**
  * A setting of a secret in an env file, YAML (docker-compose's `POSTGRES_PASSWORD: …`) or JSON (`"DB_PASSWORD": "…"`):
  * an upper-case name that ends in a secret's word, and its value. Not `…_TOKEN`: a front end's config holds tokens
  * its vendor means for the browser (Mapbox's, Mixpanel's, a client token).
  */
-const SECRET_SETTING = /(?:^|[\s{,])(?:export\s+)?["']?([A-Z][A-Z0-9_]*(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY))["']?\s*[:=]\s*["']?([^\s"',}#]*)/gm;
+const SECRET_SETTING = /(?:^|[\s{,])(?:export[ \t]+)?["']?([A-Z][A-Z0-9_]{0,63}(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY))["']?[ \t]*[:=][ \t]*["']?([^\s"',}#]*)/gm;
 /** A value that reads as a secret: six characters or more, one at least no letter, not a placeholder or a variable. */
 const SECRET_VALUE = /^(?!<|\$|changeme|xxx|\*{3})(?=.*[^A-Za-z]).{6,}$/i;
 /** Words joined by `-`, `_` or `.`: a front end's label under an upper-case key (`"CLIENT_SECRET": "Client-Geheimnis"`). */
@@ -534,7 +568,8 @@ const NOT_A_SECRET = /\s|\{\{|%\{|\$\{|^[*&!|>{[%<]|^[^\p{L}\p{N}]*$/u;
 /** The value of a line's setting: quoted, or up to a comment. */
 function settingValue(rest: string): string {
   const quoted = /^(["'])(.*?)\1/.exec(rest);
-  return quoted ? quoted[2] : rest.replace(/[ \t]+[#;].*$/, '').trim();
+  // One blank before the comment (trim takes the rest): `[ \t]+` would backtrack quadratically on a long run of blanks.
+  return quoted ? quoted[2] : rest.replace(/[ \t][#;].*$/, '').trim();
 }
 
 /** A site's path, as a page's inline script names its routes (`FORGOT_PASSWORD: "/account/forgot-password"`). */
@@ -550,7 +585,7 @@ function secretValue(value: string): boolean {
  * file of settings (CREDENTIAL_FILE) secret names in any case (`password: …`, `aws_secret_access_key = …`) whose value
  * is one word.
  */
-function secretSetting(text: string, name: string): string | undefined {
+export function secretSetting(text: string, name: string): string | undefined {
   for (const match of text.matchAll(SECRET_SETTING)) if (secretValue(match[2])) return match[1];
   if (!CREDENTIAL_FILE.test(name)) return undefined;
   for (const [ , key, rest ] of text.matchAll(LINE_SETTING)) {
@@ -561,12 +596,16 @@ function secretSetting(text: string, name: string): string | undefined {
   return undefined;
 }
 
-/** What a file holds that leaks secrets, judged by its text: a private key, one of the config's secrets, secret settings. */
+/**
+ * What a file holds that leaks secrets, judged by its text: a private key, one of the config's secrets, and in a file
+ * of settings (SETTINGS_FILE, an env file; no template, no binary) secret settings.
+ */
 function textKind(name: string, text: string, config: ConfigIdentity, binary = BINARY.test(text)): string | undefined {
   if (PRIVATE_KEY.test(text)) return 'a private key';
   const held = heldSecret(text, config);
   if (held) return `a file that holds a secret of the app's config, the value of config.${held.keyPath}`;
-  const setting = TEMPLATE_NAME.test(name) || binary ? undefined : secretSetting(text, name);
+  const settings = (SETTINGS_FILE.test(name) || ENV_FILE.test(name)) && !TEMPLATE_NAME.test(name) && !binary;
+  const setting = settings ? secretSetting(text, name) : undefined;
   return setting && `settings that set secrets (${setting})`;
 }
 
@@ -586,6 +625,8 @@ const CHUNK_OVERLAP = 4 * 1024;
  * counts as that many JUDGED_BYTES files read.
  */
 const ARCHIVE_BYTES = 16 * JUDGED_BYTES;
+/** How much of an archive entry's name a message shows. */
+const SHOWN_ENTRY = 120;
 const CONFIG_COPY = /^config\.([^.]+)\.(?:[cm]?js|ts|json)$/i;
 
 interface ConfigIdentity {
@@ -612,8 +653,9 @@ function mib(bytes: number): string {
 
 /**
  * Reads a file in CHUNK_BYTES pieces, up to FILE_BYTES and what is left of `budget.bytes`, until `judge` finds
- * something in one (`binary` by a NUL in the first). Each piece starts with the previous one's last lines, at least
- * the longest secret long. `cut` says why the file was not read to its end, when nothing was found before.
+ * something in one (`binary` by a NUL in the first; a binary file but a dump, DUMP_FILE, is read no further than
+ * that). Each piece starts with the previous one's last lines, at least the longest secret long. `cut` says why the
+ * file was not read to its end, when nothing was found before.
  */
 function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, judge: (text: string, binary: boolean) => string | undefined): { found?: string; cut?: string } {
   let fd: number | undefined;
@@ -636,7 +678,7 @@ function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, jud
       const text = carry + decoder.write(buffer.subarray(0, size));
       binary ??= BINARY.test(text);
       const found = judge(text, binary);
-      if (found || size < allowed) return { found };
+      if (found || size < allowed || (binary && !DUMP_FILE.test(file))) return { found };
       offset += size;
       const tail = text.slice(-overlap);
       carry = tail.slice(tail.indexOf('\n') + 1);
@@ -673,6 +715,9 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
  */
 function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget): { what: string } | { partly: string } | undefined {
   if (BACKUP_FILE.test(name)) return { what: 'a backup copy' };
+  if (KEY_STORE.test(name)) {
+    return { what: 'a key store (PKCS#12 or Java; one holding only certificates cannot be told from one holding a private key without its password)' };
+  }
   // One stat per file only when some config file has another link (rare): the common scan stays readdir-only.
   if (config.linked.size) {
     const stat = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
@@ -685,13 +730,51 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
   const configCopy = env !== undefined && config.envs.has(env.toLowerCase());
   const judged = !NOT_READ.test(name) && budget.read();
   if (!envFile && !configCopy && !judged) return undefined;
+  if (judged && DER_KEY_FILE.test(name) && derPrivateKey(full)) return { what: 'a private key (DER)' };
   const { found, cut } = judgeText(full, config, budget, (text, binary) => {
-    if (envFile && SECRET_ASSIGNMENT.test(text)) return 'an env file that sets secrets';
+    if (envFile && setsSecretVariable(text)) return 'an env file that sets secrets';
     if (configCopy && heldSecret(text, config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
     return judged ? textKind(name, text, config, binary) : undefined;
   });
   if (found) return { what: found };
   return cut === undefined ? undefined : { partly: cut };
+}
+
+/** A DER private key is read whole: no larger than this (an RSA key of 16,384 bits is about 10 KiB). */
+const DER_KEY_BYTES = 64 * 1024;
+
+/** Whether a file's bytes are a private key in DER form (PKCS#8, encrypted too, PKCS#1 or SEC1), as node's crypto parses it. */
+function derPrivateKey(file: string): boolean {
+  let fd: number | undefined;
+  let bytes: Buffer;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buffer = Buffer.alloc(DER_KEY_BYTES);
+    bytes = buffer.subarray(0, fs.readSync(fd, buffer, 0, DER_KEY_BYTES, 0));
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  // An ASN.1 SEQUENCE: PEM text is judged by its text.
+  if (bytes[0] !== 0x30) return false;
+  return ([ 'pkcs8', 'pkcs1', 'sec1' ] as const).some(type => {
+    try {
+      crypto.createPrivateKey({ key: bytes, format: 'der', type });
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE';
+    }
+  });
+}
+
+/**
+ * The order a static dir's files are read in, so its byte budget goes where secrets are: settings, keys and env
+ * files first, then dumps, logs and archives, then any other file (pages, documents, data, unknown binaries).
+ */
+function readRank(name: string): number {
+  if (DUMP_FILE.test(name) || packing(name)) return 1;
+  return SETTINGS_FILE.test(name) || ENV_FILE.test(name) || CONFIG_COPY.test(name) || DER_KEY_FILE.test(name) ? 0 : 2;
 }
 
 /** An archive's entry is a package's (a deploy bundle's node_modules): judged as the static dir's node_modules/ is, not at all. */
@@ -719,20 +802,13 @@ function entryKind({ name, text }: ArchiveEntry, config: ConfigIdentity): string
   const base = path.posix.basename(name);
   if (envEntry(base) && !TEMPLATE_NAME.test(base)) {
     if (text === undefined) return 'an env file';
-    if (SECRET_ASSIGNMENT.test(text)) return 'an env file that sets secrets';
+    if (setsSecretVariable(text)) return 'an env file that sets secrets';
   }
   const env = CONFIG_COPY.exec(base)?.[1];
   if (env && config.envs.has(env.toLowerCase()) && (CONFIG_ENTRY.test(name) || (text !== undefined && heldSecret(text, config) !== undefined))) {
     return `a copy of config/'s config.${env}`;
   }
   return text === undefined || NOT_READ.test(base) ? undefined : textKind(base, text, config);
-}
-
-/** An archive's entry name as a report shows it: no control characters (they come from whoever made the archive), not too long. */
-function shownEntry(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const printable = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return printable.length > 120 ? `${printable.slice(0, 117)}...` : printable;
 }
 
 /**
@@ -743,7 +819,8 @@ function shownEntry(name: string): string {
 function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget: ReadBudget): { what: string } | { unchecked: string } | undefined {
   if (how.kind === 'unreadable') return { unchecked: `a ${how.format} archive, which it does not unpack` };
   if (how.kind === 'compressed') {
-    if (!how.tar && !judgedEntry(how.inner)) return undefined;
+    // A precompressed page (`index.html.br`) is an asset too where it cannot be unpacked (gzip's is read).
+    if (!how.tar && (!judgedEntry(how.inner) || (how.format !== 'gzip' && PAGE.test(how.inner)))) return undefined;
     if (how.format !== 'gzip') return { unchecked: `${how.tar ? 'a tar' : 'a file'} compressed with ${how.format}, which it does not unpack` };
   }
   if (!budget.read()) return undefined;
@@ -753,7 +830,7 @@ function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget:
   if (!listing) return { unchecked: `not a ${how.kind === 'zip' ? 'ZIP file' : how.kind === 'tar' ? 'tar file' : 'gzip file'} it can read` };
   const found = listing.entries.flatMap(entry => {
     const what = entryKind(entry, config);
-    return what ? [ listing.single ? what : `${shownEntry(entry.name)} (${what})` ] : [];
+    return what ? [ listing.single ? what : `${printableName(entry.name, SHOWN_ENTRY)} (${what})` ] : [];
   });
   if (listing.single) return found.length ? { what: `${found[0]}, compressed` } : undefined;
   if (found.length) return { what: `an archive holding ${found[0]}${found.length > 1 ? ` and ${found.length - 1} more such file(s)` : ''}` };
@@ -800,7 +877,12 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
     spend: units => { reads -= units; },
     bytes: STATIC_READ_BYTES,
   };
+  // Files are judged once the walk is done, in readRank's order.
+  const candidates: Array<{ name: string; full: string; file: string; rank: number }> = [];
   const judge = (name: string, full: string, file: string) => {
+    candidates.push({ name, full, file, rank: readRank(name) });
+  };
+  const judgeNow = ({ name, full, file }: { name: string; full: string; file: string }) => {
     const how = packing(name);
     const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading);
     if (!verdict) return;
@@ -853,6 +935,7 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
     }
   };
   walk(realPath, '', realPath !== config.dir);
+  candidates.sort((a, b) => a.rank - b.rank).forEach(judgeNow);
   return fact;
 }
 

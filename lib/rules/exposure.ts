@@ -8,6 +8,7 @@ import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { alphabetBits, estimateSecretBits } from '../ipc/keyring';
 import { unescapeJs } from '../js-literal';
+import { printableName } from '../printable';
 import { escapeRegExp } from '../regexp';
 import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
 import { MAX_WALK_DEPTH } from '../walk';
@@ -785,25 +786,29 @@ export const staticExposesFiles: Rule = {
     'set a secret-named variable (`prod.env`, `app.env.production`; not a template such as `example.env`, nor a front end\'s ' +
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
-    'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media and binary ' +
-    `documents: \`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
-    `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all; in a binary one, with a NUL in its first MiB, ` +
-    'only private keys and the config\'s secrets are looked for), ' +
-    'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`; a certificate is public), files holding one of the config\'s ' +
+    'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media, 3D models, binary ' +
+    'documents and downloads: installers, app packages, disk images, game data, e-books; ' +
+    `\`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
+    `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest last; ` +
+    'a binary one, with a NUL in its first MiB, is read no further unless it is a dump (`.sql`, `.db`, `.sqlite`, `.dump`, `.log`, `.bak`), and in it, ' +
+    'as in pages, Markdown, CSV and other files that are not settings, scripts, dumps or logs, only private keys and the config\'s secrets are looked for), ' +
+    'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`, DER in a `.key` or `.der` file; a certificate or public key is public), ' +
+    'key stores by name (`.p12`, `.pfx`, `.jks`, `.keystore`: a PKCS#12 holding only certificates cannot be told from one holding a key without its password), files holding one of the config\'s ' +
     'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`; not a page\'s route such as ' +
     '`FORGOT_PASSWORD: "/account/forgot-password"`), and in ini, YAML, properties, TOML and ' +
     'conf files (`.conf`, `.cnf`, `.cfg`) and files without an extension, secret settings in any case whose value is one word (`aws_secret_access_key = …` in ' +
     '`.aws/credentials`, `password: …` in `database.yml`; not a front end\'s texts such as `password: Password` or "Forgot your password?", ' +
-    'nor a template or a YAML alias). Each such file is a finding of its own, its path the target (`app/public/demo.env`): a waiver ' +
+    'nor a template or a YAML alias). Each such file is a finding of its own, its path the target (`app/public/demo.env`; control characters, line separators ' +
+    'and bidi controls in a name escaped as `\\x0a` or `\\u202e`, a backslash as `\\\\`, in messages too, and so named by a waiver): a waiver ' +
     'names one file, and a file added later is reported anew; what the dir is or holds besides (the app root, `config/`, `.env`, `.git/`, ' +
     'symlinks out of it) is one finding whose target is `config.static.dir`. A file read only in part (larger than ' +
     `${FILE_BYTES / 1024 / 1024} MiB, or read when the ${STATIC_READ_BYTES / 1024 / 1024} MiB ran out) is reported on its own ` +
     '(medium, its path the target). Archives are read through, within the same ' +
     'limits (1 MiB read and unpacked of each, counted as files read): a tar, a gzipped tar (`.tgz`, `.tar.gz`), a ZIP file (`.zip`, ' +
-    '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`) that hold an env file ' +
+    '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`, nor a brotli or zstd page such as `index.html.br`) that hold an env file ' +
     '(`.env`, `.env.production`; not `.env.example`), the app\'s config files (`config/config.prod.js`), or a file that holds a private ' +
     'key, the config\'s secrets or secret settings as above are reported as such; entries under `node_modules/` are not judged. An ' +
-    'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd; a tar or ZIP file that lists or holds more than it reads) is ' +
+    'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd, brotli; a tar or ZIP file that lists or holds more than it reads) is ' +
     'reported on its own (medium, its path the target: a public download is waived for itself). Critical in every env. A static dir of ' +
     `more than 100,000 entries, or 2,000 files or ${STATIC_READ_BYTES / 1024 / 1024} MiB to read, is looked at up to there, and reported (medium) as not fully checked.`,
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +
@@ -823,10 +828,12 @@ export const staticExposesFiles: Rule = {
       const problems = said.map(({ root, how }) => `${how} ${root.label}${how === 'is' ? '' : ` (${toDisplayPath(baseDir, root.realPath)})`}`);
       const implied = exposed.length - said.length;
       if (implied) problems.push(`so also the source of ${implied} plugin(s) inside it`);
-      if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.join(', ')}`);
+      if (dir.envFiles.length) problems.push(`holds ${dir.envFiles.map(file => printableName(file)).join(', ')}`);
       if (dir.repositoryDirs.length) problems.push(`holds ${dir.repositoryDirs.join(', ')} (a repository: its history, and its config with any credentials in remote URLs)`);
-      if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${link.link} -> ${link.target}`).join(', ')}`);
+      if (dir.escapingLinks.length) problems.push(`holds symlinks out of it: ${dir.escapingLinks.map(link => `${printableName(link.link)} -> ${printableName(link.target)}`).join(', ')}`);
       const target = `config.${dir.keyPath}`;
+      // A served file's path, its names escaped (an upload's name could forge a log line): the target a waiver names.
+      const servedPath = (file: string) => path.posix.join(shown, printableName(file));
       const source = facts.provenance(dir.keyPath.replace(/\[\d+\]$/, ''));
       // Past the scan's limit a secret file or a symlink out of the dir may still be there: said, not taken as none.
       const unscanned: RuleHit[] = dir.truncated ? [{
@@ -837,7 +844,7 @@ export const staticExposesFiles: Rule = {
       }] : [];
       // One finding per archive, its path the target: a public download is waived by itself, never the static dir's findings.
       for (const { file, why } of dir.uncheckedArchives) {
-        const archive = path.posix.join(shown, file);
+        const archive = servedPath(file);
         unscanned.push({
           severity: 'medium', target: archive, source,
           message: `config.${dir.keyPath} serves ${archive}, an archive egg-sentinel could not look through (${why}): deploy bundles and backups carry env files, keys and the app's config`,
@@ -846,7 +853,7 @@ export const staticExposesFiles: Rule = {
       }
       // A file not read to its end is said too, its path the target as for an archive.
       for (const { file, why } of dir.partlyReadFiles) {
-        const partly = path.posix.join(shown, file);
+        const partly = servedPath(file);
         unscanned.push({
           severity: 'medium', target: partly, source,
           message: `config.${dir.keyPath} serves ${partly}, which egg-sentinel did not read to its end (${why}): a database dump, a log or a bundle of keys may hold a secret further in`,
@@ -856,7 +863,7 @@ export const staticExposesFiles: Rule = {
       // One finding per file that leaks secrets, its path the target: a waiver for one file (a sample the docs serve)
       // is not a waiver for every such file added later.
       const files: RuleHit[] = dir.secretFiles.map(({ file, what }) => {
-        const served = path.posix.join(shown, file);
+        const served = servedPath(file);
         return { severity: 'critical', target: served, source, message: `config.${dir.keyPath} serves ${served} (${what})` };
       });
       if (!problems.length) return [ ...files, ...unscanned ];
