@@ -6,10 +6,9 @@ import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
-import { eggCoreDir, findEggPackage } from './facts/egg-version';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
-import { tsconfigPathTargets } from './facts/tsconfig-paths';
+import { tsconfigPathsModuleFile, tsconfigPathsRegisteredBy, tsconfigPathTargets } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -225,26 +224,38 @@ function clusterRequireProblems(argv: readonly string[], options: LaunchOptions 
  * tsconfig.json `paths` targets outside the app and the node_modules it resolves from (or in its run/, logs/ or
  * app/public), in a TypeScript app for which egg-core registers tsconfig-paths: every process would load what a bare
  * require() maps to from there, egg's own modules included, before any check (SEN306). Read with the tsconfig-paths
- * of the egg-core the app's egg requires; an app whose egg does not resolve from its root is left to the boot check.
+ * of the egg-core the app's egg requires, which the preflight runs only from where a preload may run (the app, or a
+ * node_modules it resolves from that no other user can fill), else refuses; an app whose egg does not resolve from
+ * its root is left to the boot check.
  */
 function tsconfigPathProblems(baseDir: string, env: NodeJS.ProcessEnv): string[] {
-  let coreDir: string;
+  const registeredBy = tsconfigPathsRegisteredBy(baseDir, env);
+  if (!registeredBy) return [];
+  let moduleFile: string | undefined;
   try {
-    const egg = findEggPackage([ path.dirname(createRequire(path.join(baseDir, 'package.json')).resolve('egg/package.json')) ]);
-    if (!egg) return [];
-    coreDir = eggCoreDir(egg);
+    moduleFile = tsconfigPathsModuleFile([ path.dirname(createRequire(path.join(baseDir, 'package.json')).resolve('egg/package.json')) ]);
   } catch {
     return [];
   }
-  const refused = tsconfigPathTargets(baseDir, coreDir, env).flatMap(entry => {
+  if (moduleFile === undefined) return [];
+  const registers = `egg-core registers tsconfig-paths for this TypeScript app (${registeredBy}, a tsconfig.json in the app root)`;
+  const untrusted = moduleFileWhy(moduleFile, baseDir, 'it does not resolve');
+  if (untrusted) {
+    return [
+      `[egg-sentinel preflight] refused to start (SEN306): ${registers}, and every process would run the tsconfig-paths it requires before any check: ${untrusted} ` +
+        '(the preflight did not run it to read the paths).',
+      'Fix: install egg in the app\'s own node_modules (run the install in the app), so egg-core and its tsconfig-paths come from there, or make the node_modules it comes from writable by the app\'s user and root only.',
+    ];
+  }
+  const refused = tsconfigPathTargets(baseDir, moduleFile, env).flatMap(entry => {
     const why = moduleFileWhy(entry.modulePath, baseDir, 'it does not resolve');
-    return why ? [{ entry, line: `  - ${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` }] : [];
+    return why ? [ `  - ${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` ] : [];
   });
   if (!refused.length) return [];
   return [
-    `[egg-sentinel preflight] refused to start (SEN306): egg-core registers tsconfig-paths for this TypeScript app (${refused[0].entry.registeredBy}, a tsconfig.json in the app root), ` +
+    `[egg-sentinel preflight] refused to start (SEN306): ${registers}, ` +
       'and every process would look up the requests its paths map at targets outside the app, before node_modules, and run code nobody reviewed with the app before any check:',
-    ...refused.map(({ line }) => line),
+    ...refused,
     'Fix: point the paths into the app or its node_modules (install shared code as a dependency); a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`).',
   ];
 }

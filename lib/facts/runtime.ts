@@ -10,10 +10,9 @@ import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
 import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
-import { eggCoreDir, findEggPackage } from './egg-version';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
-import { type TsconfigPathFact, tsconfigPathTargets } from './tsconfig-paths';
+import { type TsconfigPathFact, tsconfigPathsModuleFile, tsconfigPathTargets } from './tsconfig-paths';
 
 export interface NodeFlagFact {
   /**
@@ -325,17 +324,13 @@ function rootAlone(file: string): boolean {
   });
 }
 
-/** tsconfigPathTargets with the tsconfig-paths of the egg-core the framework dirs' egg requires; none when that cannot be found. */
+/**
+ * tsconfigPathTargets with the tsconfig-paths of the egg-core the framework dirs' egg requires (egg-core loaded it
+ * already when it registered it); none when that cannot be found.
+ */
 function registeredTsconfigPaths(baseDir: string, eggPaths: readonly string[], env: NodeJS.ProcessEnv): TsconfigPathFact[] {
-  const egg = findEggPackage(eggPaths);
-  if (!egg) return [];
-  let coreDir: string;
-  try {
-    coreDir = eggCoreDir(egg);
-  } catch {
-    return [];
-  }
-  return tsconfigPathTargets(baseDir, coreDir, env);
+  const moduleFile = tsconfigPathsModuleFile(eggPaths);
+  return moduleFile === undefined ? [] : tsconfigPathTargets(baseDir, moduleFile, env);
 }
 
 /** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */

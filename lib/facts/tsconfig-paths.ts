@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toDisplayPath } from './plugin-list';
-import { projectedRealPath, readPackageJsonAt } from './real-path';
+import { eggCoreDir, findEggPackage } from './egg-version';
+import { projectedRealPath, readPackageJsonAt, realPathOrUndefined } from './real-path';
 
 export interface TsconfigPathFact {
   /** The tsconfig file tsconfig-paths read (`tsconfig.json`; TS_NODE_PROJECT may name another), relative to the app when inside it. */
@@ -32,20 +33,47 @@ interface TsconfigPathsModule {
   loadConfig(cwd: string): { resultType: 'success' | 'failed'; configFileAbsolutePath?: string; absoluteBaseUrl?: string; paths?: unknown; addMatchAll?: boolean };
 }
 
+/** The variables tsconfig-paths reads (from process.env): the tsconfig file (or its directory) and a baseUrl over the file's. */
+const TSCONFIG_PATHS_VARIABLES = [ 'TS_NODE_PROJECT', 'TS_NODE_BASEURL' ] as const;
+
 /**
- * Every mapping target tsconfig-paths uses in this app, read with the tsconfig-paths egg-core requires (its own
- * `extends`, JSON5 and TS_NODE_PROJECT/TS_NODE_BASEURL handling); none when egg-core does not register it. `env` is
- * the environment egg-core reads EGG_TYPESCRIPT from; tsconfig-paths reads its variables from process.env.
+ * Why egg-core registers tsconfig-paths for the app: `EGG_TYPESCRIPT=true` in `env` or package.json's `egg.typescript`,
+ * with a tsconfig.json in the app root; undefined when it does not.
  */
-export function tsconfigPathTargets(baseDir: string, coreDir: string, env: NodeJS.ProcessEnv): TsconfigPathFact[] {
+export function tsconfigPathsRegisteredBy(baseDir: string, env: NodeJS.ProcessEnv): string | undefined {
   const registeredBy = env.EGG_TYPESCRIPT === 'true' ? 'EGG_TYPESCRIPT=true' :
     (readPackageJsonAt(baseDir)?.egg as { typescript?: unknown } | undefined)?.typescript ? 'package.json\'s "egg": { "typescript": true }' : undefined;
-  if (!registeredBy || !fs.existsSync(path.join(baseDir, 'tsconfig.json'))) return [];
+  return registeredBy && fs.existsSync(path.join(baseDir, 'tsconfig.json')) ? registeredBy : undefined;
+}
+
+/**
+ * The real path of the tsconfig-paths module egg-core requires: the one beside the egg-core (@eggjs/core) of the egg
+ * among the framework dirs `eggPaths`; undefined when any of them cannot be found.
+ */
+export function tsconfigPathsModuleFile(eggPaths: readonly string[]): string | undefined {
+  const egg = findEggPackage(eggPaths);
+  if (!egg) return undefined;
+  try {
+    return realPathOrUndefined(createRequire(path.join(eggCoreDir(egg), 'package.json')).resolve('tsconfig-paths'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every mapping target tsconfig-paths uses in this app, read with the tsconfig-paths module at `moduleFile` (the one
+ * egg-core requires: its own `extends`, JSON5 and TS_NODE_PROJECT/TS_NODE_BASEURL handling), which it runs; none when
+ * egg-core does not register it. `env` is the environment egg-core and tsconfig-paths read their variables from
+ * (tsconfig-paths reads process.env, set to `env`'s values while it loads).
+ */
+export function tsconfigPathTargets(baseDir: string, moduleFile: string, env: NodeJS.ProcessEnv): TsconfigPathFact[] {
+  const registeredBy = tsconfigPathsRegisteredBy(baseDir, env);
+  if (!registeredBy) return [];
   let loaded: ReturnType<TsconfigPathsModule['loadConfig']>;
   try {
-    loaded = (createRequire(path.join(coreDir, 'package.json'))('tsconfig-paths') as TsconfigPathsModule).loadConfig(baseDir);
+    loaded = withVariables(env, TSCONFIG_PATHS_VARIABLES, () => (createRequire(moduleFile)(moduleFile) as TsconfigPathsModule).loadConfig(baseDir));
   } catch {
-    return []; // no tsconfig-paths beside egg-core, or a malformed tsconfig, on which egg-core's register throws and egg does not start
+    return []; // a malformed tsconfig, on which egg-core's register throws and egg does not start
   }
   const { configFileAbsolutePath: configFile, absoluteBaseUrl, addMatchAll } = loaded;
   if (loaded.resultType !== 'success' || !configFile || !absoluteBaseUrl) return [];
@@ -55,9 +83,24 @@ export function tsconfigPathTargets(baseDir: string, coreDir: string, env: NodeJ
     (typeof target === 'string' ? [{ key: `compilerOptions.paths[${JSON.stringify(pattern)}][${index}]`, pattern, target: path.resolve(absoluteBaseUrl, target) }] : [])));
   // tsconfig-paths' own match-all under a baseUrl (TypeScript's module resolution).
   if (addMatchAll && !Object.prototype.hasOwnProperty.call(paths, '*')) {
-    entries.push({ key: process.env.TS_NODE_BASEURL ? 'TS_NODE_BASEURL' : 'compilerOptions.baseUrl', pattern: '*', target: `${absoluteBaseUrl.replace(/\/$/, '')}/*` });
+    entries.push({ key: env.TS_NODE_BASEURL ? 'TS_NODE_BASEURL' : 'compilerOptions.baseUrl', pattern: '*', target: `${absoluteBaseUrl.replace(/\/$/, '')}/*` });
   }
   return entries.map(entry => ({ file, ...entry, modulePath: projectedRealPath(lookupPath(entry.target)), registeredBy }));
+}
+
+/** `run()` with process.env's `names` set as in `env` (deleted where `env` has none), restored after. */
+function withVariables<T>(env: NodeJS.ProcessEnv, names: readonly string[], run: () => T): T {
+  const saved = names.map(name => [ name, process.env[name] ] as const);
+  const assign = (name: string, value: string | undefined) => {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  };
+  for (const name of names) assign(name, env[name]);
+  try {
+    return run();
+  } finally {
+    for (const [ name, value ] of saved) assign(name, value);
+  }
 }
 
 /** Where a target looks: the directory its `*` is in (`/srv/shared/*` → `/srv/shared`, `/srv/lib-*` → `/srv`), or the target itself. */

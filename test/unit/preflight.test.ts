@@ -267,6 +267,66 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('reads tsconfig.json with TS_NODE_PROJECT and TS_NODE_BASEURL of the environment it is given, as tsconfig-paths reads them in the process it starts (review of round 27, M6)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+    const saved = { project: process.env.TS_NODE_PROJECT, baseUrl: process.env.TS_NODE_BASEURL };
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', egg: { typescript: true } }));
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@/*': [ 'app/*' ] } } }));
+      const elsewhere = path.join(dir, 'tsconfig.elsewhere.json');
+      fs.writeFileSync(elsewhere, JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '*': [ `${shared}/*` ] } } }));
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, prod), undefined);
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, TS_NODE_PROJECT: elsewhere }) ?? '',
+        new RegExp(`\\n {2}- tsconfig\\.elsewhere\\.json compilerOptions\\.paths\\["\\*"\\]\\[0\\] maps every bare require\\(\\) to "${shared}/\\*": ${shared} is outside the app`));
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, TS_NODE_BASEURL: shared }) ?? '', new RegExp(`\\n {2}- tsconfig\\.json TS_NODE_BASEURL maps every bare require\\(\\) to "${shared}/\\*"`));
+      // This process's own variables (a test runner's, or a shell's that started the preflight for another process) are not the app's.
+      process.env.TS_NODE_PROJECT = elsewhere;
+      process.env.TS_NODE_BASEURL = shared;
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, prod), undefined);
+      assert.deepEqual([ process.env.TS_NODE_PROJECT, process.env.TS_NODE_BASEURL ], [ elsewhere, shared ], 'restored after');
+    } finally {
+      for (const [ name, value ] of [ [ 'TS_NODE_PROJECT', saved.project ], [ 'TS_NODE_BASEURL', saved.baseUrl ] ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, without running it, a tsconfig-paths egg-core would load from a node_modules above the app another user can fill (review of round 27, M11)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const app = path.join(dir, 'app');
+    const modules = path.join(dir, 'node_modules');
+    const ran = path.join(dir, 'tsconfig-paths-ran');
+    // A hoisted egg and egg-core (no egg in the app), and beside them a tsconfig-paths that marks that it ran.
+    const packages: Record<string, string> = { egg: 'module.exports = {};\n', 'egg-core': 'module.exports = {};\n',
+      'tsconfig-paths': `require('fs').writeFileSync(${JSON.stringify(ran)}, 'ran');\nexports.loadConfig = () => ({ resultType: 'failed' });\n` };
+    for (const [ name, code ] of Object.entries(packages)) {
+      fs.mkdirSync(path.join(modules, name), { recursive: true });
+      fs.writeFileSync(path.join(modules, name, 'package.json'), JSON.stringify({ name, version: '3.0.0' }));
+      fs.writeFileSync(path.join(modules, name, 'index.js'), code);
+    }
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', egg: { typescript: true } }));
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), '{}\n');
+    fs.chmodSync(modules, 0o777);
+    const message = preflightProblem([ 'node', 'x' ], app, prod) ?? '';
+    const real = fs.realpathSync(modules);
+    assert.match(message, new RegExp(`refused to start \\(SEN306\\): egg-core registers tsconfig-paths for this TypeScript app \\(package\\.json's "egg": \\{ "typescript": true \\}, a tsconfig\\.json in the app root\\), ` +
+      `and every process would run the tsconfig-paths it requires before any check: ${real}/tsconfig-paths/index\\.js is in ${real}, a node_modules outside the app writable by every user \\(mode 0777\\) ` +
+      '\\(the preflight did not run it to read the paths\\)\\.\\nFix: install egg in the app\'s own node_modules'));
+    assert.equal(fs.existsSync(ran), false, 'the preflight did not run it');
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app' }));
+    assert.equal(preflightProblem([ 'node', 'x' ], app, prod), undefined, 'nor judged for a JavaScript app, for which egg-core does not load it');
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', egg: { typescript: true } }));
+    // Only this user and root can fill it: the tsconfig-paths there is what the app installed, and it reads the paths with it.
+    fs.chmodSync(modules, 0o755);
+    assert.equal(preflightProblem([ 'node', 'x' ], app, prod), undefined);
+    assert.equal(fs.readFileSync(ran, 'utf8'), 'ran');
+  });
+
   it('refuses plugins EGG_PLUGINS or the start options load from outside the app, outside local and unittest (black-box round 22)', () => {
     const prod = { NODE_ENV: 'production' };
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
