@@ -1731,6 +1731,30 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(hits.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', `environment LD_PRELOAD ${system}` ]]);
   });
 
+  it('SEN306: an empty LD_LIBRARY_PATH entry is each process\'s working directory, so a program the app runs in an upload dir loads a library planted there: boot refused; absolute entries boot (review of round 27, H3)', async function() {
+    if (process.platform !== 'linux') this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    const uploads = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-uploads-')));
+    dirs.push(uploads);
+    // What an upload leaves there; where a C compiler is at hand, a real library whose constructor marks that it ran.
+    const planted = 'libsentinel-planted.so';
+    fs.writeFileSync(path.join(uploads, 'planted.c'), `#include <stdio.h>\n__attribute__((constructor)) static void init(void) { FILE *f = fopen("${uploads}/ran", "a"); if (f) { fputs("ran\\n", f); fclose(f); } }\n`);
+    if (spawnSync('cc', [ '-shared', '-fPIC', '-o', path.join(uploads, planted), path.join(uploads, 'planted.c') ]).status === 0) {
+      // A program the app runs there (`execFile(…, { cwd: uploadDir })`) with the app's environment: ld.so finds the library in the empty entry.
+      spawnSync(process.execPath, [ '-e', '0' ], { cwd: uploads, env: { PATH: process.env.PATH, LD_LIBRARY_PATH: '/usr/lib:', LD_PRELOAD: planted } });
+      assert.equal(fs.readFileSync(path.join(uploads, 'ran'), 'utf8'), 'ran\n', 'the planted library ran in the program started in the upload dir');
+    }
+    mm(process.env, 'LD_LIBRARY_PATH', '/usr/lib:');
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, /high {5}SEN306[^\n]*\n.*the environment's LD_LIBRARY_PATH lists an empty entry: the dynamic loader looks there before the system's dirs for every library every process loads .*, and an empty entry stands for the working directory of each process it starts, not the app's/);
+    assert.match(message, /where: environment LD_LIBRARY_PATH \(empty entry\) \(from environment\)/);
+    mm(process.env, 'LD_LIBRARY_PATH', '/usr/lib');
+    const hits = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
+    assert.deepEqual(hits, []);
+  });
+
   it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
-import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './real-path';
+import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, safeReaddir, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
@@ -47,9 +47,12 @@ export interface NodeFlagFact {
    * where it would be; a bare library name no LD_LIBRARY_PATH dir holds is found through root's ld.so.cache and the
    * system's dirs) and who can change it: `system`, root alone, in a system library dir (SYSTEM_LIBRARY_DIRS); `root`,
    * root alone, elsewhere (a vendor's SDK under /opt); `user`, this process's user or the app's owner; else where and
-   * why another user can (describePathProblem).
+   * why another user can (describePathProblem; for a directory, also a library in it another user can change).
+   * Not judged (`unjudged`): `relative`, a relative path or an empty LD_LIBRARY_PATH entry, which ld.so resolves
+   * against each process's own working directory (every program the app runs, wherever it runs it), not the app's;
+   * `token`, a value with a dynamic string token (`$ORIGIN`, `$LIB`, `$PLATFORM`), which ld.so expands per program.
    */
-  loaded?: { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem };
+  loaded?: { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem } | { unjudged: 'relative' | 'token' };
 }
 
 /** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
@@ -123,9 +126,10 @@ export interface ScriptShellFact {
 export interface PathProblem {
   /**
    * Where: `folder`, the path itself (its real path); `above`, a directory above it where they can swap it;
-   * `missing`, the nearest directory above a path that does not exist, where they can create it.
+   * `missing`, the nearest directory above a path that does not exist, where they can create it; `entry`, a file in
+   * the directory (a library in an LD_LIBRARY_PATH dir).
    */
-  where: 'folder' | 'above' | 'missing';
+  where: 'folder' | 'above' | 'missing' | 'entry';
   /** That file or directory. */
   at: string;
   why: string;
@@ -201,7 +205,7 @@ export const DIAGNOSTIC_DUMPS: ReadonlyMap<string, { what: string; report: boole
  * The dynamic loader's variables (glibc's and musl's ld.so), with how each separates its entries. It loads LD_PRELOAD's
  * and LD_AUDIT's libraries into every process it starts (egg-scripts, the master, the agent, each worker, every
  * program they run) before node's own code, and searches LD_LIBRARY_PATH's directories first for every library a
- * process loads (an empty entry is the working directory).
+ * process loads (an empty entry is the working directory: each process's own).
  */
 export const LOADER_VARIABLES: ReadonlyMap<string, RegExp> = new Map([ [ 'LD_PRELOAD', /[ :]+/ ], [ 'LD_AUDIT', /:+/ ], [ 'LD_LIBRARY_PATH', /[:;]/ ] ]);
 
@@ -242,7 +246,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     nodeFlags: flags.map(flag => {
       const dump = DIAGNOSTIC_DUMPS.get(flag.name);
       if (dump) return { ...flag, dumpFile: dumpFile(dump.report, flags, cwd) };
-      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return { ...flag, ...loadedLibrary(flag, libraryDirs, cwd, owner) };
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return { ...flag, ...loadedLibrary(flag, libraryDirs, owner) };
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name) || (flag.source === 'environment' && MODULE_VARIABLES.has(flag.name))) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
@@ -285,31 +289,47 @@ function dumpFile(report: boolean, flags: readonly NodeFlagFact[], cwd: string):
   return name === 'stdout' || name === 'stderr' ? undefined : path.join(projectedRealPath(path.dirname(path.join(dir, name))), path.basename(name));
 }
 
-/** The entries of a LOADER_VARIABLES variable as ld.so splits it; an empty directory of LD_LIBRARY_PATH is the working directory (`.`). */
+/** The entries of a LOADER_VARIABLES variable as ld.so splits it; an empty directory of LD_LIBRARY_PATH (the working directory) is kept as ''. */
 function loaderEntries(env: NodeJS.ProcessEnv, name: string): string[] {
   const entries = (env[name] ?? '').split(LOADER_VARIABLES.get(name) as RegExp);
-  return name === 'LD_LIBRARY_PATH' ? (env[name] ? entries.map(entry => entry || '.') : []) : entries.filter(Boolean);
+  return name === 'LD_LIBRARY_PATH' ? (env[name] ? entries : []) : entries.filter(Boolean);
 }
 
 /**
- * What the dynamic loader loads for a LOADER_VARIABLES entry and who can change it (NodeFlagFact.loaded): a path is
- * resolved from the working directory; a bare library name is looked for in LD_LIBRARY_PATH's directories (`libraryDirs`),
- * as ld.so does first, and otherwise left to root's ld.so.cache and the system's dirs.
+ * What the dynamic loader loads for a LOADER_VARIABLES entry and who can change it (NodeFlagFact.loaded): an absolute
+ * path is judged on disk; a bare library name is looked for in LD_LIBRARY_PATH's absolute directories (`libraryDirs`),
+ * as ld.so does first, and otherwise left to root's ld.so.cache and the system's dirs. A relative path (or an empty
+ * entry) and a value with a `$` token name no one file: ld.so resolves them per process.
  */
-function loadedLibrary(flag: NodeFlagFact, libraryDirs: readonly string[], cwd: string, owner: number | undefined): Pick<NodeFlagFact, 'modulePath' | 'loaded'> {
+function loadedLibrary(flag: NodeFlagFact, libraryDirs: readonly string[], owner: number | undefined): Pick<NodeFlagFact, 'modulePath' | 'loaded'> {
   const value = flag.value ?? '';
-  const file = value.includes('/') || flag.name === 'LD_LIBRARY_PATH' ? path.resolve(cwd, value) :
-    libraryDirs.map(dir => path.resolve(cwd, dir, value)).find(candidate => fs.existsSync(candidate));
+  if (value.includes('$')) return { loaded: { unjudged: 'token' } };
+  const isPath = value.includes('/') || flag.name === 'LD_LIBRARY_PATH';
+  if (isPath && !path.isAbsolute(value)) return { loaded: { unjudged: 'relative' } };
+  // A relative or token dir is its own finding; what a bare name finds there differs per process.
+  const file = isPath ? path.resolve(value) : libraryDirs.filter(dir => path.isAbsolute(dir) && !dir.includes('$')).map(dir => path.join(dir, value)).find(candidate => fs.existsSync(candidate));
   if (file === undefined) return { loaded: { path: value, owner: 'system' } };
   const real = realPathOrUndefined(file);
   const judged = real ?? projectedRealPath(file);
-  const problem = folderProblem(file, owner);
   const dir = flag.name === 'LD_LIBRARY_PATH' ? judged : path.dirname(judged);
   const systemDir = SYSTEM_LIBRARY_DIRS.includes(dir) || (SYSTEM_LIBRARY_DIRS.includes(path.dirname(dir)) && MULTIARCH_DIR.test(path.basename(dir)));
+  // In a directory of LD_LIBRARY_PATH, a library another user can change is loaded in place of the system's (not
+  // judged in the system's dirs, which hold the system's libraries whatever LD_LIBRARY_PATH says).
+  const problem = folderProblem(file, owner) ?? (flag.name === 'LD_LIBRARY_PATH' && real !== undefined && !systemDir ? libraryProblem(real, owner) : undefined);
   return {
     ...(real !== undefined && { modulePath: real }),
     loaded: problem ? { path: judged, problem } : { path: judged, owner: !rootAlone(judged) ? 'user' : systemDir ? 'system' : 'root' },
   };
+}
+
+/** The first library (`*.so*`) in `dir` that another user can change (statProblem of the file, its link followed). */
+function libraryProblem(dir: string, owner: number | undefined): PathProblem | undefined {
+  for (const name of safeReaddir(dir)) {
+    if (!/\.so(?:\.|$)/.test(name)) continue;
+    const why = statWhy(path.join(dir, name), owner, false);
+    if (why) return { where: 'entry', at: path.join(dir, name), why };
+  }
+  return undefined;
 }
 
 /** Whether root alone can change `file` (or, missing, create it): it and every directory above it owned by root and writable by root only. */
@@ -372,6 +392,7 @@ export function homeFolderProblems(home: string, baseDir: string, mockHome?: str
 export function describePathProblem(file: string, problem: PathProblem): string {
   if (problem.where === 'folder') return `${file}${problem.at === file ? '' : ` (${problem.at})`} is ${problem.why}`;
   if (problem.where === 'above') return `${problem.at}, above ${file}, is ${problem.why}`;
+  if (problem.where === 'entry') return `${problem.at}, in ${file}, is ${problem.why}`;
   return `${file} does not exist, and ${problem.at}, where it would be created, is ${problem.why}`;
 }
 

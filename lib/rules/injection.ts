@@ -247,17 +247,34 @@ const LOADER_DOES: ReadonlyMap<string, string> = new Map([
 /**
  * SEN306's findings for a library or directory the dynamic loader reads from the environment (NodeFlagFact.loaded):
  * nothing for the app's own (`inApp`) or the system's directory, low for a system library preloaded (jemalloc),
- * medium for root's elsewhere (a vendor's SDK under /opt), high for one another user can change, one in a directory
- * the app writes or serves or a node_modules others can fill (`placed`), and any other outside the app.
+ * medium for root's elsewhere (a vendor's SDK under /opt) and for a value with a `$` token, which cannot be judged,
+ * high for one another user can change, one in a directory the app writes or serves or a node_modules others can fill
+ * (`placed`), any other outside the app, and a relative one (each process's working directory; medium on a developer
+ * machine).
  */
-function loaderHits(flag: NodeFlagFact, inApp: boolean, placed: string | undefined): RuleHit[] {
+function loaderHits(flag: NodeFlagFact, inApp: boolean, placed: string | undefined, developmentEnv: boolean): RuleHit[] {
   const { loaded } = flag;
-  if (!loaded || inApp) return [];
+  if (!loaded) return [];
+  const target = `environment ${flag.name} ${flag.value || '(empty entry)'}`;
+  const listed = flag.name === 'LD_LIBRARY_PATH' ? `the environment's LD_LIBRARY_PATH lists ${flag.value ? quoteForMessage(flag.value, 80) : 'an empty entry'}` : flagSetting(flag);
+  const does = `${listed}: the dynamic loader ${LOADER_DOES.get(flag.name)}, where no check or preflight can stop it`;
+  if ('unjudged' in loaded && loaded.unjudged === 'relative') {
+    const resolves = flag.value ? 'it resolves that relative path against' : 'an empty entry stands for';
+    return [{ target, source: 'environment', severity: developmentEnv ? 'medium' : 'high',
+      message: `${does}, and ${resolves} the working directory of each process it starts, not the app's: every program the app runs in another ` +
+        'directory (`execFile(\'convert\', …, { cwd: uploadDir })`, a job in a temp dir) loads what whoever can write there put there',
+      fix: `Write ${flag.name}'s entries as absolute paths ${flag.name === 'LD_LIBRARY_PATH' ? 'and drop empty ones (`/opt/x:` or `:$LD_LIBRARY_PATH` with the variable unset adds one) ' : ''}` +
+        `in the environment the app starts with (the service unit, the image, the start script); when every process of the app runs in a directory you vouch for, waive SEN306 for target \`${target}\`.` }];
+  }
+  if ('unjudged' in loaded) {
+    return [{ target, source: 'environment', severity: 'medium',
+      message: `${does}, and it holds a dynamic string token ($ORIGIN, $LIB or $PLATFORM), which ld.so expands per program (the program's own directory, ` +
+        'the system\'s library dir name, the CPU): which library that is cannot be judged here, so check where it points for every program the app runs',
+      fix: `Write the absolute path the token stands for in ${flag.name}, so it can be judged, or, when you vouch for where it points in every program the app runs, waive SEN306 for target \`${target}\`.` }];
+  }
+  if (inApp) return [];
   const owner = 'owner' in loaded ? loaded.owner : undefined;
   if (owner === 'system' && flag.name === 'LD_LIBRARY_PATH') return [];
-  const target = `environment ${flag.name} ${flag.value}`;
-  const listed = flag.name === 'LD_LIBRARY_PATH' ? `the environment's LD_LIBRARY_PATH lists ${quoteForMessage(flag.value ?? '', 80)}` : flagSetting(flag);
-  const does = `${listed}: the dynamic loader ${LOADER_DOES.get(flag.name)}, where no check or preflight can stop it`;
   const fix = `Remove ${flag.name} (or the entry) from the environment the app starts with (the service unit, the image, the start script), or use a library the system ` +
     `installs in its library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}), owned by root and writable by root only; when you vouch for it elsewhere, make it and the ` +
     `directories above it root's alone (chown root, chmod go-w) and waive SEN306 for target \`${target}\` (one waiver per library).`;
@@ -305,9 +322,12 @@ export const dangerousNodeFlags: Rule = {
     'another user owns or can write, or, missing, can create (the home directory, or one above it, writable by others) is reported (high). ' +
     'The dynamic loader (ld.so) loads `LD_PRELOAD`\'s and `LD_AUDIT`\'s libraries into every process it starts (egg-scripts, the master, the agent, each worker and ' +
     'every program they run) and looks in `LD_LIBRARY_PATH`\'s directories first for every library, before node starts, so no preflight can stop them: each ' +
-    'library or directory (a bare name is looked for in `LD_LIBRARY_PATH` first, an empty entry of it is the working directory) is its own finding, target ' +
-    '`environment LD_PRELOAD <library as written>`, judged on disk: high when another user can change it (it, a directory above it that is not sticky, ' +
-    'or, missing, where it would be created), when it lies in a directory the app writes or serves, or outside the app and the system\'s library dirs ' +
+    'library or directory (a bare name is looked for in `LD_LIBRARY_PATH`\'s absolute directories first) is its own finding, target ' +
+    '`environment LD_PRELOAD <library as written>`. A relative path, or an empty entry of `LD_LIBRARY_PATH` (`/opt/x:`, target `environment LD_LIBRARY_PATH (empty entry)`), ' +
+    'is resolved against the working directory of each process, every program the app runs in an upload or temp dir included, not the app\'s: high (medium in ' +
+    'local/unittest). A value with a dynamic string token (`$ORIGIN`, `$LIB`, `$PLATFORM`), which ld.so expands per program, cannot be judged (medium). ' +
+    'The others are judged on disk: high when another user can change it (it, a directory above it that is not sticky, or, missing, where it would be ' +
+    'created; for an `LD_LIBRARY_PATH` directory, also a library in it), when it lies in a directory the app writes or serves, or outside the app and the system\'s library dirs ' +
     '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib and their multiarch dirs such as /usr/lib/x86_64-linux-gnu); medium when only root can change it ' +
     'but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose (jemalloc); a system dir in ' +
     '`LD_LIBRARY_PATH` is fine. ' +
@@ -394,7 +414,7 @@ export const dangerousNodeFlags: Rule = {
         const where = flag.modulePath ? (inWritten(flag) || untrusted(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
         return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
       }
-      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return loaderHits(flag, inApp(flag), inWritten(flag) || untrusted(flag) ? placed(flag) : undefined);
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return loaderHits(flag, inApp(flag), inWritten(flag) || untrusted(flag) ? placed(flag) : undefined, developmentEnv);
       if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the system's certificate dirs` : 'a file that does not exist';
         return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every HTTPS request the app sends trusts the CAs of ${where}; whoever holds one can read and change that traffic` }];

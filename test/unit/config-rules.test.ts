@@ -515,6 +515,8 @@ describe('SEN306 node flags', () => {
 describe('runtime facts', () => {
   const cwd = path.join(__dirname, '../..');
   const environmentFindings = (env: NodeJS.ProcessEnv) => dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) }), PROD);
+  /** A library dir of the system's, root's alone: fine in LD_LIBRARY_PATH. */
+  const SYSTEM_LIBRARY = '/usr/lib';
 
   it('NODE_PATH: a directory outside the app is high (an optional require runs code from it); the app\'s and the system\'s are fine', () => {
     const evil = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-path-'));
@@ -619,8 +621,8 @@ describe('runtime facts', () => {
       assert.match(environmentFindings({ LD_AUDIT: evil })[0]?.message ?? '', new RegExp(`loads it as an audit library.*, and ${dir}, above ${evil}, is writable by every user \\(mode 0777\\)`));
       assert.deepEqual(hits({ LD_PRELOAD: `${evil} ${evil}:libmissing-${process.pid}.so`, LD_LIBRARY_PATH: `${dir}:/usr/lib/x86_64-linux-gnu:` }), [
         [ 'high', `environment LD_PRELOAD ${evil}` ], [ 'high', `environment LD_PRELOAD ${evil}` ], [ 'low', `environment LD_PRELOAD libmissing-${process.pid}.so` ],
-        [ 'high', `environment LD_LIBRARY_PATH ${dir}` ],
-      ], 'the trailing empty entry is the working directory, the app\'s');
+        [ 'high', `environment LD_LIBRARY_PATH ${dir}` ], [ 'high', 'environment LD_LIBRARY_PATH (empty entry)' ],
+      ], 'the trailing empty entry is each process\'s working directory, judged on its own');
       // A bare name is found in an LD_LIBRARY_PATH dir first, as ld.so finds it.
       assert.deepEqual(hits({ LD_PRELOAD: 'evil.so', LD_LIBRARY_PATH: dir }), [[ 'high', 'environment LD_PRELOAD evil.so' ], [ 'high', `environment LD_LIBRARY_PATH ${dir}` ]]);
       fs.chmodSync(dir, 0o755);
@@ -637,6 +639,56 @@ describe('runtime facts', () => {
         const gconv = fs.readdirSync(path.join(path.dirname(fs.realpathSync(system)), 'gconv')).find(file => file.endsWith('.so'));
         if (gconv) assert.deepEqual(hits({ LD_PRELOAD: path.join(path.dirname(fs.realpathSync(system)), 'gconv', gconv) }).map(([ severity ]) => severity), [ 'medium' ]);
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('LD_* relative paths and empty LD_LIBRARY_PATH entries follow each process\'s working directory: high, never judged as the app\'s (review of round 27, H3)', function() {
+    if (process.platform !== 'linux') this.skip();
+    const facts = (env: NodeJS.ProcessEnv) => fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) });
+    // From the app's working directory all of them name paths in the app (its lib/ and test/ dirs).
+    const env = { LD_PRELOAD: 'lib/index.so', LD_AUDIT: './test/audit.so', LD_LIBRARY_PATH: `lib:${SYSTEM_LIBRARY}:` };
+    const hits = dangerousNodeFlags.check(facts(env), PROD);
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target ]), [
+      [ 'high', 'environment LD_PRELOAD lib/index.so' ], [ 'high', 'environment LD_AUDIT ./test/audit.so' ],
+      [ 'high', 'environment LD_LIBRARY_PATH lib' ], [ 'high', 'environment LD_LIBRARY_PATH (empty entry)' ],
+    ]);
+    assert.equal(hits[0].message, 'the environment sets LD_PRELOAD="lib/index.so": the dynamic loader loads it into every process (egg-scripts, the master, the agent, each worker and every program ' +
+      'they run) before node starts, where no check or preflight can stop it, and it resolves that relative path against the working directory of each process it starts, not the app\'s: ' +
+      'every program the app runs in another directory (`execFile(\'convert\', …, { cwd: uploadDir })`, a job in a temp dir) loads what whoever can write there put there');
+    assert.match(hits[3].message, /^the environment's LD_LIBRARY_PATH lists an empty entry: the dynamic loader looks there .*, and an empty entry stands for the working directory of each process it starts, not the app's/);
+    assert.match(hits[3].fix ?? '', /drop empty ones \(`\/opt\/x:` or `:\$LD_LIBRARY_PATH` with the variable unset adds one\).*waive SEN306 for target `environment LD_LIBRARY_PATH \(empty entry\)`\.$/);
+    assert.deepEqual(dangerousNodeFlags.check(facts(env), DEV).map(hit => hit.severity), [ 'medium', 'medium', 'medium', 'medium' ], 'lower on a developer machine');
+    // Absolute paths are judged on disk, as before: the system's library dir is fine.
+    assert.deepEqual(dangerousNodeFlags.check(facts({ LD_LIBRARY_PATH: SYSTEM_LIBRARY }), PROD), []);
+  });
+
+  it('LD_* values with a dynamic string token ($ORIGIN, $LIB, $PLATFORM) cannot be judged: medium, never resolved as a literal path (review of round 27, L5)', function() {
+    if (process.platform !== 'linux') this.skip();
+    // `$ORIGIN/..` would normalize away to a file in the app, judged as the app's.
+    const env = { LD_PRELOAD: '$ORIGIN/../lib/libx.so', LD_LIBRARY_PATH: `/opt/$LIB:${SYSTEM_LIBRARY}` };
+    const hits = dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) }), PROD);
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target ]), [[ 'medium', 'environment LD_PRELOAD $ORIGIN/../lib/libx.so' ], [ 'medium', 'environment LD_LIBRARY_PATH /opt/$LIB' ]]);
+    assert.match(hits[0].message, /^the environment sets LD_PRELOAD="\$ORIGIN\/\.\.\/lib\/libx\.so": .*, and it holds a dynamic string token \(\$ORIGIN, \$LIB or \$PLATFORM\), which ld\.so expands per program .*: which library that is cannot be judged here/);
+  });
+
+  it('an LD_LIBRARY_PATH directory holding a library another user can change: high, naming the library (review of round 27, L14)', function() {
+    if (process.platform !== 'linux') this.skip();
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-lib-')));
+    try {
+      fs.chmodSync(dir, 0o755);
+      const library = path.join(dir, 'libssl.so.3');
+      fs.writeFileSync(library, '\x7fELF');
+      fs.writeFileSync(path.join(dir, 'README'), 'not a library');
+      fs.chmodSync(path.join(dir, 'README'), 0o666);
+      const [ hit, ...rest ] = environmentFindings({ LD_LIBRARY_PATH: dir });
+      assert.deepEqual(rest, []);
+      assert.doesNotMatch(hit.message, /README|libssl\.so\.3/, 'a library only this user can change, and other files, are not named');
+      fs.chmodSync(library, 0o666);
+      const [ replaceable ] = environmentFindings({ LD_LIBRARY_PATH: dir });
+      assert.deepEqual([ replaceable.severity, replaceable.target ], [ 'high', `environment LD_LIBRARY_PATH ${dir}` ]);
+      assert.match(replaceable.message, new RegExp(`, and ${library.replace(/\./g, '\\.')}, in ${dir}, is writable by every user \\(mode 0666\\), so another user can put their own code there$`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
