@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import Module from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -895,15 +896,25 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  /**
+   * An app with egg-cors' credentials and its own origin check (or, with SENTINEL_FIXTURE_OWN_ORIGIN, an origin function
+   * asking ctx.isSafeDomain, with the list in SENTINEL_FIXTURE_CUSTOM_LIST when set), and the domainWhiteList in
+   * SENTINEL_FIXTURE_WHITELIST (the app's own hosts when unset).
+   */
+  const corsWhitelistApp = () => tempApp('builtin-cors-whitelist', {
+    'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+    'config/config.default.js': 'module.exports = () => ({ keys: \'cors-whitelist-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge\',\n' +
+      '  cors: { credentials: true, ...(process.env.SENTINEL_FIXTURE_OWN_ORIGIN && { origin(ctx) {\n' +
+      '    const o = ctx.get(\'origin\');\n' +
+      '    return ctx.isSafeDomain(o, JSON.parse(process.env.SENTINEL_FIXTURE_CUSTOM_LIST || \'[]\')) ? o : \'\';\n' +
+      '  } }) },\n' +
+      `  ${SECURE_SECURITY_JS.replace("[ '.example.com' ]", 'JSON.parse(process.env.SENTINEL_FIXTURE_WHITELIST || \'[".shop.example.com"]\')')}\n` +
+      '  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || \'high\' } });\n',
+    'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+  });
+
   it('SEN609: egg-cors\' own origin check and an origin function calling ctx.isSafeDomain are judged by egg-security\'s domainWhiteList: the app\'s own hosts boot in prod, a whitelist anyone can register under refuses and is a real hole (black-box round 27, h90 F6)', async () => {
-    const dir = tempApp('builtin-cors-whitelist', {
-      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
-      'config/config.default.js': 'module.exports = () => ({ keys: \'cors-whitelist-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge\',\n' +
-        '  cors: { credentials: true, ...(process.env.SENTINEL_FIXTURE_OWN_ORIGIN && { origin(ctx) { const o = ctx.get(\'origin\'); return ctx.isSafeDomain(o) ? o : \'\'; } }) },\n' +
-        `  ${SECURE_SECURITY_JS.replace("[ '.example.com' ]", 'JSON.parse(process.env.SENTINEL_FIXTURE_WHITELIST || \'[".shop.example.com"]\')')}\n` +
-        '  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || \'high\' } });\n',
-      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
-    });
+    const dir = corsWhitelistApp();
     const allowedOrigin = async (app: MockApp, origin: string) => (await app.httpRequest().get('/me').set('origin', origin).expect(200)).headers['access-control-allow-origin'];
     const prod = () => {
       mm.restore();
@@ -924,6 +935,11 @@ describe('threat 6: egg-security, the session cookie and development settings (S
         assert.equal(await allowedOrigin(app, 'https://evil.example'), undefined);
         assert.equal(await allowedOrigin(app, 'https://app.shop.example.com'), 'https://app.shop.example.com');
       });
+      // The list the function gives ctx.isSafeDomain decides, not domainWhiteList (review of round 27, L11).
+      mm(process.env, 'SENTINEL_FIXTURE_CUSTOM_LIST', '["*"]');
+      assert.match(await expectRefused(dir, /SEN609/), /config\.cors\.origin, a function, answers https:\/\/evil\.example, null with that origin/);
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(dir, async app => assert.equal(await allowedOrigin(app, 'https://attacker.example.net'), 'https://attacker.example.net'));
       prod();
       mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '[".com"]');
       assert.match(await expectRefused(dir, /SEN609/), /egg-cors gives credentialed access to any site under '\.com': config\.cors has credentials: true and no origin of its own/);
@@ -936,6 +952,42 @@ describe('threat 6: egg-security, the session cookie and development settings (S
         assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
         assert.equal(res.headers['access-control-allow-credentials'], 'true');
       });
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN609 in the audit: egg-security\'s context extension is never loaded (the audit runs no plugin code), and the whitelist is judged as egg-security matches it: \'.com\' high, the app\'s own hosts clean (review of round 27, H2, M1)', async () => {
+    const dir = corsWhitelistApp();
+    // egg from this package's node_modules.
+    fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(dir, 'node_modules'));
+    const modules = Module as unknown as { _load(...args: unknown[]): unknown; _resolveFilename(...args: unknown[]): string };
+    const load = modules._load;
+    const extensionsLoaded: string[] = [];
+    mm(modules, '_load', function(this: unknown, ...args: unknown[]) {
+      try {
+        const file = modules._resolveFilename(...args);
+        if (/[\\/]egg-security[\\/]app[\\/]extend[\\/]context\.js$/.test(file)) extensionsLoaded.push(file);
+      } catch {
+        // not found: load reports it
+      }
+      return load.apply(this, args);
+    });
+    const audited = async () => {
+      const { stdout } = await sentinel([ 'audit', '--base-dir', dir, '--env', 'prod', '--format', 'json' ]);
+      assert.deepEqual(extensionsLoaded, [], 'the audit loaded egg-security\'s context extension');
+      return findingsOf(JSON.parse(stdout), 'SEN609').map(hit => `${hit.severity} ${hit.target}`);
+    };
+    try {
+      assert.deepEqual(await audited(), [], 'the app\'s own hosts');
+      mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '[".com"]');
+      assert.deepEqual(await audited(), [ 'high config.security.domainWhiteList' ]);
+      mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '[".shop.example.com"]');
+      mm(process.env, 'SENTINEL_FIXTURE_OWN_ORIGIN', '1');
+      assert.deepEqual(await audited(), [], 'an origin function asking ctx.isSafeDomain');
+      mm(process.env, 'SENTINEL_FIXTURE_CUSTOM_LIST', '["*"]');
+      assert.deepEqual(await audited(), [ 'high config.cors.origin' ], 'the list it gives ctx.isSafeDomain');
     } finally {
       mm.restore();
       fs.rmSync(dir, { recursive: true, force: true });

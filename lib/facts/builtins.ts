@@ -2,7 +2,6 @@
  * Facts for threat 6 (egg's built-ins): the installed packages, the advisory database they are checked against,
  * the running Node.js and NODE_ENV. egg-security's and egg-onerror's settings are read from the merged config.
  */
-import { createRequire } from 'node:module';
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { type AdvisoryDatabase, DEFAULT_OVERRIDE_FILE, loadAdvisoryDatabase } from '../advisories/database';
@@ -31,12 +30,15 @@ export interface BuiltinFacts {
   /** egg-session keeps each session in an external store (egg-session-redis…): its cookie carries only the session's id. */
   sessionStore?: true;
   /**
-   * `ctx.isSafeDomain` as the enabled egg-security defines it (its app/extend/context), judging by the app's
-   * `security.domainWhiteList`: what egg-cors' own origin check and an app's origin function ask. Undefined when
-   * egg-security is off (ctx then has no isSafeDomain) or its extension cannot be loaded.
+   * `ctx.isSafeDomain` as the running app has it (egg-security's, judging by `security.domainWhiteList`): what egg-cors'
+   * own origin check and an app's origin function ask. Undefined where the app's context has none: egg-security off,
+   * the agent, and the audit, which loads no extension (the rules then match the whitelist as egg-security does).
    */
-  isSafeDomain?: (domain: unknown) => boolean;
+  isSafeDomain?: SafeDomainCheck;
 }
+
+/** `ctx.isSafeDomain(domain, customWhiteList)`: every argument passed on, its answer as given. */
+export type SafeDomainCheck = (...args: unknown[]) => unknown;
 
 /** A file of egg-security's own package (its config.default.js sets `checkAddress: null`). */
 export const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@eggjs\/security)\//;
@@ -61,8 +63,10 @@ export interface BuiltinFactsInput extends PackageWalkInput {
   session?: unknown;
   /** `app.sessionStore`: the external session store a plugin or the app set (egg-session keeps it as config.session.store). */
   sessionStore?: unknown;
-  /** The app's merged config, which egg-security's isSafeDomain reads as `this.app.config`. */
-  config?: unknown;
+  /** `app.context` at boot: koa's context prototype with the extensions egg loaded; the audit gives none. */
+  context?: unknown;
+  /** The app, a request's `ctx.app` (egg-security's isSafeDomain reads `this.app.config`). */
+  app?: unknown;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
@@ -75,26 +79,21 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
-    isSafeDomain: safeDomainCheck(input.plugins, input.config),
+    isSafeDomain: safeDomainCheck(input.context, input.app),
   };
 }
 
 /**
- * egg-security's own `ctx.isSafeDomain`, loaded from the enabled plugin's app/extend/context (the audit loads no
- * extension) and called with a ctx whose `app.config` is the app's, so its judgement of the whitelist is egg's.
+ * The running app's `ctx.isSafeDomain`, taken from `app.context`, where egg put the context extensions it loaded (egg 3's
+ * object export, and egg 4's class, whose prototype's methods egg copies there), and called on a ctx whose `app` is
+ * the app, as a request's is; nothing is required a second time.
  */
-export function safeDomainCheck(plugins: BuiltinFactsInput['plugins'], config: unknown): BuiltinFacts['isSafeDomain'] {
-  const security = plugins.find(plugin => plugin.name === 'security' && plugin.enable && plugin.path);
-  if (!security?.path) return undefined;
-  let isSafeDomain: unknown;
-  try {
-    isSafeDomain = (createRequire(path.join(security.path, 'package.json'))('./app/extend/context') as { isSafeDomain?: unknown }).isSafeDomain;
-  } catch {
-    return undefined;
-  }
+export function safeDomainCheck(context: unknown, app: unknown): SafeDomainCheck | undefined {
+  if (!context || typeof context !== 'object') return undefined;
+  const isSafeDomain = (context as { isSafeDomain?: unknown }).isSafeDomain;
   if (typeof isSafeDomain !== 'function') return undefined;
-  const ctx = { app: { config } };
-  return domain => Boolean(isSafeDomain.call(ctx, domain));
+  const ctx: unknown = Object.create(context, { app: { value: app } });
+  return (...args) => isSafeDomain.apply(ctx, args);
 }
 
 /**

@@ -57,6 +57,11 @@ export interface EggLike {
    * at boot egg-session's getter, which reads config.session.store; the audit's is what a boot hook assigned.
    */
   sessionStore?: unknown;
+  /**
+   * app.context: koa's context prototype with the context extensions egg loaded (egg-security's isSafeDomain); the
+   * audit gives none, as it loads no extension.
+   */
+  context?: object;
   /** The audit only: routes of routers no middleware is known to dispatch to (lib/facts/middleware.ts). */
   undispatchedRoutes?(routes: string[]): void;
 }
@@ -142,7 +147,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     runtime,
     builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
-      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore, config,
+      ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
+      context: egg.context, app: egg,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],

@@ -5,7 +5,7 @@ import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
-import { SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
+import { type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
 import { crossSiteWritten, describeClientRead, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
@@ -770,16 +770,46 @@ function exceptsEveryAddress(entry: unknown): boolean {
 const FOREIGN_HOSTS: readonly string[] = [ 'com', 'net', 'org', 'io', 'cn', 'com.', 'xn--p1ai', 'co.uk', 'github.io' ].map(suffix => `sentinel-probe-attacker.${suffix}`);
 
 /**
- * Whether egg-security's isSafeDomain lets `host` (lower case, as it makes it) through for a whitelist `entry`: an entry
- * with `*` is a wildcard pattern (its `matcher`: `*` is any run of characters, case-insensitive), any other matches the
- * host or its subdomains, in lower case (egg-security lowercases the list when it loads).
+ * Whether egg-security's isSafeDomain lets `host` (lower case, as it makes it) through for a whitelist `entry`,
+ * lowercased as egg-security does its domainWhiteList when it loads.
  */
 function admits(entry: string, host: string): boolean {
-  // matcher negates a pattern that starts with `!`: it then admits every host the rest does not match.
-  if (entry.includes('*') && entry.startsWith('!')) return !admits(entry.slice(1), host);
-  if (entry.includes('*')) return new RegExp(`^${entry.split('*').map(escapeRegExp).join('.*')}$`, 'i').test(host);
-  const lower = entry.toLowerCase();
-  return host === lower || `.${host}`.endsWith(lower.startsWith('.') ? lower : `.${lower}`);
+  return matchesWhiteList(host, [ entry.toLowerCase() ]);
+}
+
+/**
+ * egg-security's `isSafeDomain(domain, whiteList)` (its lib/utils, egg 3's and egg 4's alike), for where the app's own
+ * cannot be asked: a non-string domain is unsafe; the domain is lowercased; an entry with `*` is a `matcher` pattern
+ * (`*` any run of characters, case-insensitive, a leading `!` negates it: every host the rest does not match), any other
+ * matches the domain itself or its subdomains (`.example.com` and `example.com` admit `example.com` and
+ * `a.example.com`, not `evilexample.com`), as written (case too). What it throws on, it throws on.
+ */
+function matchesWhiteList(domain: unknown, whiteList: unknown): boolean {
+  if (typeof domain !== 'string') return false;
+  const host = domain.toLowerCase();
+  if (!Array.isArray(whiteList)) throw new TypeError('the domain whitelist is not an array');
+  return whiteList.some((rule: unknown) => {
+    if (typeof rule !== 'string') throw new TypeError(`a domain whitelist entry is not a string (${typeof rule})`);
+    if (rule.includes('*')) {
+      const negated = rule.startsWith('!');
+      const matches = new RegExp(`^${(negated ? rule.slice(1) : rule).split('*').map(escapeRegExp).join('[\\s\\S]*')}$`, 'i').test(host);
+      return negated ? !matches : matches;
+    }
+    return host === rule || `.${host}`.endsWith(rule.startsWith('.') ? rule : `.${rule}`);
+  });
+}
+
+/**
+ * A stand-in for egg-security's `ctx.isSafeDomain(domain, customWhiteList)` where the facts have not the app's own (the
+ * audit, which loads no extension): a non-empty customWhiteList decides, else `security.domainWhiteList`, lowercased as
+ * egg-security does when it loads.
+ */
+export function standInSafeDomainCheck(domainWhiteList: unknown): SafeDomainCheck {
+  const loaded = Array.isArray(domainWhiteList) ? domainWhiteList.map(entry => (typeof entry === 'string' ? entry.toLowerCase() : entry)) : domainWhiteList;
+  return (domain, customWhiteList) => {
+    const given = customWhiteList ? (customWhiteList as { length?: unknown }).length : undefined;
+    return matchesWhiteList(domain, typeof given === 'number' && given > 0 ? customWhiteList : loaded);
+  };
 }
 
 /** Second-level labels under which a country's registry sells names to anyone (`com.cn`, `co.uk`, `ac.jp`). */
@@ -1039,7 +1069,8 @@ export const corsCredentialsAnyOrigin: Rule = {
     'any site reads the logged-in user\'s responses, the CSRF token included; so does an `origin` function that answers a foreign ' +
     'origin (asked as koa-cors asks it, with a stand-in ctx whose Origin is `https://evil.example`, `null`, or a loose variant of ' +
     'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`, and whose `isSafeDomain` is egg-security\'s own, ' +
-    'judging by `security.domainWhiteList`, while egg-security is on; one that throws or is asynchronous ' +
+    'judging by `security.domainWhiteList` or the list it is given, while egg-security is on: the running app\'s at boot, and in the audit, ' +
+    'which loads no extension, one matching the whitelist as egg-security does; one that throws or is asynchronous ' +
     'is medium, as it cannot be judged), and `origin: \'null\'` (any site\'s sandboxed frame sends that Origin). `credentials` counts when ' +
     'koa-cors would send it: any truthy value (`\'true\'` too), or a function that answers true, throws or answers later. egg-cors\' own default origin check ' +
     '(egg-security\'s `domainWhiteList`) does the same when the whitelist admits hosts anyone can register (`.com`, `*`, judged as for SEN605), ' +
@@ -1050,8 +1081,12 @@ export const corsCredentialsAnyOrigin: Rule = {
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'cors')) return [];
     const cors = (facts.config.cors ?? {}) as AnyRecord;
-    // Every ctx the app's functions see has egg-security's isSafeDomain, judging by its domainWhiteList, while it is enabled.
-    const probe = (origin: string) => probeContext(origin, facts.builtins.isSafeDomain);
+    // Every ctx the app's functions see has egg-security's isSafeDomain while it is enabled: the running app's, or where
+    // the facts have none (the audit loads no extension) one matching its domainWhiteList as it does. Off, ctx has none.
+    const securityOn = pluginEnabled(facts, 'security');
+    const list = securityConfig(facts).domainWhiteList;
+    const isSafeDomain = securityOn ? facts.builtins.isSafeDomain ?? standInSafeDomainCheck(list) : undefined;
+    const probe = (origin: string) => probeContext(origin, isSafeDomain);
     if (!credentialsSent(cors.credentials, probe)) return [];
     const source = facts.provenance('cors.credentials');
     // Sandboxed frames and local files send `Origin: null`: any site can make a page that does.
@@ -1067,8 +1102,7 @@ export const corsCredentialsAnyOrigin: Rule = {
     }
     // egg-cors's own origin check (no origin configured) admits what egg-security's domainWhiteList admits.
     const ownCheck = cors.hasCustomOriginHandler === false;
-    const list = securityConfig(facts).domainWhiteList;
-    const open = ownCheck && facts.builtins.isSafeDomain && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
+    const open = ownCheck && securityOn && Array.isArray(list) ? list.filter(allowsForeignHosts) : [];
     if (open.length) {
       return [{ severity: 'high', target: 'config.security.domainWhiteList', source,
         message: `egg-cors gives credentialed access to any site under ${open.map(entry => `'${String(entry)}'`).join(', ')}: config.cors has credentials: true and no origin of its own, ` +
@@ -1076,8 +1110,9 @@ export const corsCredentialsAnyOrigin: Rule = {
     }
     // egg-cors installs its own check as config.cors.origin; without egg-security it lets every origin through.
     if (typeof cors.origin === 'function') {
-      const name = ownCheck ? 'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),' :
-        'config.cors.origin, a function,';
+      const name = !ownCheck ? 'config.cors.origin, a function,' : securityOn ?
+        'egg-cors\' own origin check (config.cors sets no origin), asking egg-security\'s ctx.isSafeDomain, which judges by security.domainWhiteList,' :
+        'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),';
       return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probe, name, facts.provenance('cors.origin') ?? source);
     }
     return [];
@@ -1100,7 +1135,7 @@ function credentialsSent(credentials: unknown, probe: (origin: string) => unknow
 }
 
 /** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it, with egg-security's isSafeDomain when it is on. */
-function probeContext(origin: string, isSafeDomain: ((domain: unknown) => boolean) | undefined): unknown {
+function probeContext(origin: string, isSafeDomain: SafeDomainCheck | undefined): unknown {
   const headers: Record<string, string> = { origin, host: 'app.invalid' };
   const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
   return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {},

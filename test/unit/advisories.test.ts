@@ -15,7 +15,7 @@ import { collectPackageFacts, type InstalledPackage } from '../../lib/facts/pack
 import type { Facts, PluginFact, RouteFact } from '../../lib/facts/types';
 import {
   developmentSettingsInProduction, knownVulnerablePackage, openRedirect, securityHeadersWeakened, securityOff, sessionCookieWeakened, ssrfUnprotected, unsupportedNode, corsCredentialsAnyOrigin, outgoingTlsUnchecked,
-  xssDefencesWeakened,
+  standInSafeDomainCheck, xssDefencesWeakened,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
 
@@ -609,12 +609,25 @@ describe('SEN608 edge cases (fake facts)', () => {
 
 describe('SEN609 edge cases (fake facts)', () => {
   const corsOn: PluginFact[] = [{ name: 'cors', enable: true, package: 'egg-cors', from: 'config/plugin.js' }];
-  // egg-security's own ctx.isSafeDomain, as the facts load it while egg-security is on.
-  const installedSecurity: PluginFact = { name: 'security', enable: true, package: 'egg-security', path: path.dirname(require.resolve('egg-security/package.json')) };
-  const check = (cors: Record<string, unknown>, domainWhiteList: unknown[] = [ '.example.com' ], plugins = corsOn, security = true) => {
+  // egg 3's egg-security exports its context extension as an object; egg puts its members on app.context.
+  const { isSafeDomain: eggSecurityIsSafeDomain } = createRequire(__filename)('egg-security/app/extend/context') as { isSafeDomain(...args: unknown[]): boolean };
+  const { isSafeDomain: matchWhiteList } = createRequire(__filename)('egg-security/lib/utils') as { isSafeDomain(domain: unknown, whiteList: unknown): boolean };
+  /**
+   * At boot the running app's ctx.isSafeDomain (taken from app.context); in the audit none (the rule matches the
+   * whitelist itself); off, egg-security is not enabled.
+   */
+  type Mode = 'boot' | 'audit' | 'off';
+  /** What egg-cors' app.js installs when config.cors sets no origin: its own check, asking ctx.isSafeDomain. */
+  const eggCorsOwnCheck = () => {
+    const eggCors = { config: { coreMiddlewares: [] as string[], cors: { credentials: true } as Record<string, unknown> } };
+    (createRequire(__filename)('egg-cors/app.js') as (app: unknown) => void)(eggCors);
+    return eggCors.config.cors;
+  };
+  const check = (cors: Record<string, unknown>, domainWhiteList: unknown[] = [ '.example.com' ], plugins = corsOn, mode: Mode = 'boot') => {
     const config = { cors, security: { domainWhiteList } };
-    const isSafeDomain = safeDomainCheck(security ? [ installedSecurity ] : [], config);
-    return corsCredentialsAnyOrigin.check(fakeFacts({ plugins, config, builtins: { isSafeDomain } }), prod).map(hit => `${hit.target}: ${hit.message}`);
+    const isSafeDomain = mode === 'boot' ? safeDomainCheck({ isSafeDomain: eggSecurityIsSafeDomain }, { config }) : undefined;
+    return corsCredentialsAnyOrigin.check(fakeFacts({ plugins: mode === 'off' ? plugins : [ ...plugins, ...securityOn ], config, builtins: { isSafeDomain } }), prod)
+      .map(hit => `${hit.target}: ${hit.message}`);
   };
 
   it('credentials with egg-cors\' own origin check follow domainWhiteList: an entry anyone can register under is any site', () => {
@@ -626,13 +639,10 @@ describe('SEN609 edge cases (fake facts)', () => {
   });
 
   it('egg-cors\' own origin function is asked with egg-security\'s isSafeDomain, and so is an app\'s that calls it; without egg-security it lets every origin through (black-box round 27, h90 F6)', () => {
-    // What egg-cors' app.js installs when config.cors sets no origin.
-    const eggCors = { config: { coreMiddlewares: [] as string[], cors: { credentials: true } as Record<string, unknown> } };
-    (createRequire(__filename)('egg-cors/app.js') as (app: unknown) => void)(eggCors);
-    const ownCheck = eggCors.config.cors;
+    const ownCheck = eggCorsOwnCheck();
     assert.deepEqual(check(ownCheck, [ '.shop.example.com' ]), [], 'a whitelist of the app\'s own hosts');
     assert.match(check(ownCheck, [ '*' ])[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\*'/);
-    assert.match(check(ownCheck, [ '.shop.example.com' ], corsOn, false)[0] ?? '',
+    assert.match(check(ownCheck, [ '.shop.example.com' ], corsOn, 'off')[0] ?? '',
       /^config\.cors\.origin: egg-cors gives credentialed access to sites the app does not name: egg-cors' own origin check \(config\.cors sets no origin\), which lets every origin through when ctx has no isSafeDomain \(egg-security off\), answers https:\/\/evil\.example, null with that origin/);
     const viaHelper = (ctx: any) => { const o = ctx.get('origin'); return ctx.isSafeDomain(o) ? o : ''; };
     assert.deepEqual(check({ credentials: true, hasCustomOriginHandler: true, origin: viaHelper }, [ 'https://app.shop.example.com' ]), []);
@@ -644,6 +654,57 @@ describe('SEN609 edge cases (fake facts)', () => {
     };
     assert.match(check({ credentials: true, hasCustomOriginHandler: true, origin: byHost })[0] ?? '', /answers https:\/\/evilexample\.com with that origin/);
     assert.doesNotMatch(check({ credentials: true, hasCustomOriginHandler: true, origin: byHost })[0] ?? '', /parsedurl/i);
+  });
+
+  it('the audit, which loads no extension, asks a stand-in matching the whitelist as egg-security does, and egg-security on is never judged as off (review of round 27, H2, M1)', () => {
+    // Against egg-security's own matching: its lib/utils for domainWhiteList (lowercased when it loads), its ctx.isSafeDomain for a customWhiteList.
+    const lists = [[ '.example.com' ], [ 'example.com' ], [ '.Example.COM' ], [ '*.example.com' ], [ '*example.com' ], [ '!*.example.com' ], [ 'https://app.example.com' ], [ '192.*.0.*' ], [ '*' ], []];
+    const domains = [ 'example.com', 'a.example.com', 'A.Example.com', 'evilexample.com', 'example.com.evil.example', 'https://app.example.com', 'https://evil.example', 'null', '192.168.0.1', undefined, 42 ];
+    for (const list of lists) {
+      const loaded = list.map(entry => entry.toLowerCase());
+      const standIn = standInSafeDomainCheck(list);
+      const ctx = { app: { config: { security: { domainWhiteList: loaded } } } };
+      for (const domain of domains) {
+        assert.equal(standIn(domain), matchWhiteList(domain, loaded), `${String(domain)} for ${JSON.stringify(list)}`);
+        for (const custom of [ undefined, [], [ '.Partner.example' ], [ '.partner.example' ], [ '*' ] ]) {
+          assert.equal(standIn(domain, custom), eggSecurityIsSafeDomain.call(ctx, domain, custom), `${String(domain)} for ${JSON.stringify(list)}, custom ${JSON.stringify(custom)}`);
+        }
+      }
+    }
+    const ownCheck = eggCorsOwnCheck();
+    assert.match(check(ownCheck, [ '.com' ], corsOn, 'audit')[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\.com'/);
+    assert.deepEqual(check(ownCheck, [ '.shop.example.com' ], corsOn, 'audit'), [], 'a whitelist of the app\'s own hosts');
+    // A whitelist the function probes catch and the entry check does not: named as egg-security's check, not as egg-security off.
+    assert.match(check(ownCheck, [ '.example' ], corsOn, 'audit')[0] ?? '',
+      /^config\.cors\.origin: egg-cors gives credentialed access to sites the app does not name: egg-cors' own origin check \(config\.cors sets no origin\), asking egg-security's ctx\.isSafeDomain, which judges by security\.domainWhiteList, answers https:\/\/evil\.example with that origin/);
+  });
+
+  it('at boot ctx.isSafeDomain is the running app\'s, from app.context whatever egg-security exports (egg 4: a class, its method on a prototype), called with every argument (review of round 27, H2, L11)', () => {
+    class SecurityContext {
+      declare app: { config: { security: { domainWhiteList: string[] } } };
+      isSafeDomain(domain: string, customWhiteList?: string[]): boolean {
+        return matchWhiteList(domain, customWhiteList && customWhiteList.length > 0 ? customWhiteList : this.app.config.security.domainWhiteList);
+      }
+    }
+    const judged = (domainWhiteList: string[], origin?: unknown) => {
+      const config = { cors: origin ? { credentials: true, hasCustomOriginHandler: true, origin } : eggCorsOwnCheck(), security: { domainWhiteList } };
+      const isSafeDomain = safeDomainCheck(Object.create(SecurityContext.prototype), { config });
+      assert.equal(typeof isSafeDomain, 'function');
+      return corsCredentialsAnyOrigin.check(fakeFacts({ plugins: [ ...corsOn, ...securityOn ], config, builtins: { isSafeDomain } }), prod).map(hit => hit.target);
+    };
+    assert.deepEqual(judged([ '.shop.example.com' ]), []);
+    assert.deepEqual(judged([ '.com' ]), [ 'config.security.domainWhiteList' ]);
+    assert.equal(safeDomainCheck({}, {}), undefined, 'no isSafeDomain on app.context');
+    assert.equal(safeDomainCheck(undefined, {}), undefined, 'the audit gives no app.context');
+    // An app's origin function giving its own list: egg-security judges by that list, not by domainWhiteList.
+    const custom = (list: string[]) => (ctx: any) => { const origin = ctx.get('origin'); return ctx.isSafeDomain(origin, list) ? origin : ''; };
+    assert.deepEqual(judged([ '.shop.example.com' ], custom([ '*' ])), [ 'config.cors.origin' ]);
+    assert.deepEqual(judged([ '*' ], custom([ 'https://app.partner.example' ])), []);
+    for (const mode of [ 'boot', 'audit' ] as const) {
+      assert.match(check({ credentials: true, hasCustomOriginHandler: true, origin: custom([ '*' ]) }, [ '.shop.example.com' ], corsOn, mode)[0] ?? '',
+        /^config\.cors\.origin: egg-cors gives credentialed access to sites the app does not name: config\.cors\.origin, a function, answers https:\/\/evil\.example, null/, mode);
+      assert.deepEqual(check({ credentials: true, hasCustomOriginHandler: true, origin: custom([ 'https://app.partner.example' ]) }, [ '*' ], corsOn, mode), [], mode);
+    }
   });
 
   it('an origin function is asked as koa-cors asks it: one that reflects a foreign origin, or a loose check of the app\'s host, is high (black-box round 25)', () => {
