@@ -205,6 +205,16 @@ describe('egg 4: egg-security, the session cookie and development settings (SEN6
     });
   });
 
+  it('SEN609: ctx.isSafeDomain is taken from egg 4\'s app.context (@eggjs/security exports a class) and judges by the app\'s whitelist, or the list it is given (review of round 27, H2, L11)', async () => {
+    const { safeDomainCheck } = require(path.join(process.env.EGG_SENTINEL_DIR, 'lib/facts/builtins'));
+    await inUnittest('builtin-secure', async app => {
+      const isSafeDomain = safeDomainCheck(app.context, app);
+      assert.equal(typeof isSafeDomain, 'function');
+      assert.deepEqual([ 'app.example.com', 'example.com', 'evilexample.com', 'evil.example' ].map(domain => isSafeDomain(domain)), [ true, true, false, false ]);
+      assert.equal(isSafeDomain('evil.example', [ '.evil.example' ]), true, 'its customWhiteList');
+    });
+  });
+
   it('SEN607: an end-of-life Node.js in prod is reported (medium) without refusing boot', async () => {
     inProd();
     mm(process, 'version', 'v18.20.8');
