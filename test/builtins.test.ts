@@ -41,6 +41,13 @@ async function withApp(baseDir: string, use: (app: MockApp) => Promise<void>): P
   }
 }
 
+/** A foreign site's page reads the logged-in user's responses: egg-cors answers its origin with credentials. */
+async function assertCredentialedFor(app: MockApp, origin: string): Promise<void> {
+  const res = await app.httpRequest().get('/me').set('origin', origin).expect(200);
+  assert.equal(res.headers['access-control-allow-origin'], origin);
+  assert.equal(res.headers['access-control-allow-credentials'], 'true');
+}
+
 function findingsOf(report: { findings: Finding[] }, ruleId: string): Finding[] {
   return report.findings.filter(finding => finding.ruleId === ruleId);
 }
@@ -886,11 +893,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       mm.env('prod');
       onNode(SUPPORTED_NODE);
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
-      await withApp(dir, async app => {
-        const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
-        assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
-        assert.equal(res.headers['access-control-allow-credentials'], 'true');
-      });
+      await withApp(dir, app => assertCredentialedFor(app, 'https://attacker.example.net'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -947,11 +950,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       mm(process.env, 'SENTINEL_FIXTURE_WHITELIST', '["*"]');
       assert.match(await expectRefused(dir, /SEN609/), /egg-cors gives credentialed access to any site under '\*'/);
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
-      await withApp(dir, async app => {
-        const res = await app.httpRequest().get('/me').set('origin', 'https://attacker.example.net').expect(200);
-        assert.equal(res.headers['access-control-allow-origin'], 'https://attacker.example.net');
-        assert.equal(res.headers['access-control-allow-credentials'], 'true');
-      });
+      await withApp(dir, app => assertCredentialedFor(app, 'https://attacker.example.net'));
     } finally {
       mm.restore();
       fs.rmSync(dir, { recursive: true, force: true });
