@@ -783,11 +783,15 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       // Binary (a NUL in it): the config's secret is found in it all the same.
       'app/public/data/app.sqlite': `SQLite format 3\u0000\u0000${password}\u0000`,
     });
+    // Exported on Windows (PowerShell's `>`): UTF-16LE with its byte order mark (review of round 27, M3).
+    fs.writeFileSync(path.join(dir, 'app/public/creds.txt'), Buffer.from(`\ufeffDB_PASSWORD=${password}\r\n`, 'utf16le'));
+    fs.writeFileSync(path.join(dir, 'app/public/key.txt'), Buffer.from(`\ufeff${pem}`, 'utf16le'));
     const message = await expectRefused(dir, /SEN203/);
     assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
     const held = "a file that holds a secret of the app's config, the value of config.mysql.client.password";
     assertServes(message, [ `my.cnf (${held})`, `deploy.bash (${held})`, `notes-db.md (${held})`, `config.json5 (${held})`, `nohup.out (${held})`,
-      'notes.md (a private key)', 'tls.cnf (a private key)', 'ops/replica.cnf (settings that set secrets (password))', `data/app.sqlite (${held})` ]);
+      'notes.md (a private key)', 'tls.cnf (a private key)', 'ops/replica.cnf (settings that set secrets (password))', `data/app.sqlite (${held})`,
+      `creds.txt (${held})`, 'key.txt (a private key)' ]);
     assert.ok(!message.includes(password) && !message.includes('Replica-Pw-7731'));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);

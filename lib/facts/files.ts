@@ -663,7 +663,7 @@ function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, jud
     fd = fs.openSync(file, 'r');
     const total = fs.fstatSync(fd).size;
     const overlap = Math.max(CHUNK_OVERLAP, ...config.secrets.map(secret => secret.value.length));
-    const decoder = new StringDecoder('utf8');
+    let decoder: StringDecoder | undefined;
     const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, total));
     let carry = '';
     let binary: boolean | undefined;
@@ -675,6 +675,8 @@ function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, jud
       }
       const size = fs.readSync(fd, buffer, 0, allowed, offset);
       budget.bytes -= size;
+      // Windows PowerShell's `>` and Out-File write UTF-16LE with its byte order mark: a NUL in every other byte.
+      decoder ??= new StringDecoder(size >= 2 && buffer[0] === 0xff && buffer[1] === 0xfe ? 'utf16le' : 'utf8');
       const text = carry + decoder.write(buffer.subarray(0, size));
       binary ??= BINARY.test(text);
       const found = judge(text, binary);
