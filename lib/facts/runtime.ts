@@ -336,8 +336,7 @@ function libraryProblem(dir: string, owner: number | undefined): PathProblem | u
 function rootAlone(file: string): boolean {
   return ancestors(file).every(at => {
     try {
-      const stat = fs.statSync(at);
-      return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+      return rootOnly(fs.statSync(at));
     } catch {
       return true; // not created yet: the directories above decide
     }
@@ -640,8 +639,7 @@ function isSystemFile(file: string, dirs: readonly string[]): boolean {
   // What does not exist yet is judged by the nearest directory above it that does: who can create it there.
   for (let at = file; ; at = path.dirname(at)) {
     try {
-      const stat = fs.statSync(at);
-      return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+      return rootOnly(fs.statSync(at));
     } catch {
       if (path.dirname(at) === at) return false;
     }
@@ -649,6 +647,11 @@ function isSystemFile(file: string, dirs: readonly string[]): boolean {
 }
 
 const GROUP_OR_OTHER_WRITE = 0o022;
+
+/** Owned by root and writable by root only. */
+function rootOnly(stat: fs.Stats): boolean {
+  return stat.uid === 0 && (stat.mode & GROUP_OR_OTHER_WRITE) === 0;
+}
 
 /** The variables node (or egg) reads that load a file, change what require() finds or what TLS trusts, as flags of source `environment`. */
 function environmentFlags(env: NodeJS.ProcessEnv): NodeFlagFact[] {
