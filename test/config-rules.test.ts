@@ -827,6 +827,46 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a front-end bundle or source map that inlines the config\'s secrets, and a script with a private key, are found; an asset past what it searches is said (review of round 27, M9)', async () => {
+    const password = 'Xq7!vR2#pL9@wZ4$kT6';
+    mm(process.env, 'CFG_DB_PASSWORD', password);
+    const configDefault = `module.exports = { keys: '${STRONG_KEY}', mysql: { client: { password: process.env.CFG_DB_PASSWORD } } };\n`;
+    const dir = temp('cfg-static-bundles', {
+      'config/config.default.js': configDefault,
+      // webpack's DefinePlugin of process.env, a server module in a source map, a signing key in a browser module.
+      'app/public/js/app.3f2a91.js': `(()=>{var e={NODE_ENV:"production",DB_PASSWORD:${JSON.stringify(password)}};window.__env=e})();\n`,
+      'app/public/js/vendor.8c1d.js.map': JSON.stringify({ version: 3, sources: [ 'webpack:///config/config.default.js' ], sourcesContent: [ configDefault ], mappings: 'AAAA' }),
+      'app/public/js/sign.mjs': 'export const key = `-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIB\n-----END EC PRIVATE KEY-----`;\n',
+      'app/public/css/app.css': '.password-field { color: red }\n',
+      'app/public/js/clean.js': 'const RESET_PASSWORD = "/api/reset-password";\n',
+    });
+    // Larger than it searches of one file (8 MiB): said, low.
+    fs.writeFileSync(path.join(dir, 'app/public/js/huge.chunk.js'), `/* ${'x'.repeat(9 * 1024 * 1024)} */\n`);
+    const message = await expectRefused(dir, /SEN203/);
+    assert.deepEqual(refusedIds(message), [ 'SEN203' ]);
+    assertServes(message, [
+      "js/app.3f2a91.js (a front-end asset that holds a secret of the app's config, the value of config.mysql.client.password (a bundler inlines what the build saw: " +
+        "webpack's DefinePlugin, Vite's `define`, an env file read at build time, a server module in a source map's `sourcesContent`))",
+      "js/vendor.8c1d.js.map (a front-end asset that holds a secret of the app's config, the value of config.keys (a bundler inlines what the build saw: " +
+        "webpack's DefinePlugin, Vite's `define`, an env file read at build time, a server module in a source map's `sourcesContent`))",
+      'js/sign.mjs (a front-end asset that holds a private key)' ]);
+    assert.ok(!message.includes(password) && !message.includes(STRONG_KEY));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [
+        'critical app/public/js/app.3f2a91.js', 'critical app/public/js/sign.mjs', 'critical app/public/js/vendor.8c1d.js.map', 'low config.static.dir' ]);
+      assert.match(findings.find((finding: { severity: string }) => finding.severity === 'low').message,
+        /serves 1 front-end asset\(s\) egg-sentinel did not search whole for keys and the config's secrets \(it searches 16 MiB of a static dir's scripts, styles and source maps, 8 MiB of each\), the first app\/public\/js\/huge\.chunk\.js$/);
+      // egg-static serves them: the password to any browser.
+      assert.ok((await download(app, 'js/app.3f2a91.js')).includes(password));
+      assert.ok((await download(app, 'js/vendor.8c1d.js.map')).includes(STRONG_KEY));
+    } finally {
+      await app.close();
+    }
+  });
+
   /** Ordinary lines (an SQL dump's, a log's) up to `bytes`, ending with a newline. */
   const filler = (line: (index: number) => string, bytes: number) => {
     const lines: string[] = [];

@@ -80,6 +80,8 @@ export interface StaticDirFact {
   partlyReadFiles: Array<{ file: string; why: string }>;
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
+  /** Front-end text assets (TEXT_ASSET) not searched whole for keys and the config's secrets: ASSET_READ_BYTES ran out, or one is larger than FILE_BYTES. */
+  unsearchedAssets: { count: number; first?: string };
 }
 
 export interface SensitiveRootFact {
@@ -514,6 +516,15 @@ export function setsSecretVariable(text: string): boolean {
 const NOT_READ = new RegExp('\\.(?:[cm]?[jt]sx?|vue|svelte|css|s[ac]ss|less|styl|map|a?png|jpe?g|jfif|jxl|gif|webp|avif|ico|cur|bmp|tiff?|svg|heic|psd|' +
   'woff2?|ttf|otf|eot|mp[34]|m4[avs]|mpe?g|webm|og[gav]|wav|flac|aac|opus|mov|avi|mkv|flv|wmv|3gp|wasm|glb|gltf|fbx|usdz|unityweb|pck|' +
   'pdf|docx?|xlsx?|pptx?|od[tsp]|epub|swf|exe|msi|dmg|pkg|apk|ipa|iso|img)$', 'i');
+/**
+ * The text among NOT_READ: a bundler inlines what the build saw (webpack's DefinePlugin, Vite's `define`, an env file
+ * read at build time) into scripts, and a source map's `sourcesContent` carries any server module the bundle imported.
+ * Searched only for private keys and the config's own secrets (no settings heuristics: a front end's texts are full of
+ * `password` words), under their own budget (ASSET_READ_BYTES), so a large build does not crowd settings files out.
+ */
+const TEXT_ASSET = /\.(?:[cm]?[jt]sx?|vue|svelte|css|s[ac]ss|less|styl|map|svg)$/i;
+/** The most read of a static dir's front-end text assets in all. */
+export const ASSET_READ_BYTES = 16 * 1024 * 1024;
 /** A file that is no text, by a NUL in what is read of it (git's test): its settings are not judged, only keys and the config's secrets. */
 const BINARY = /\0/;
 /** Binary files read past their first piece: dumps and backups, where a secret sits anywhere (other binaries are media, data, builds). */
@@ -712,10 +723,11 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
 }
 
 /**
- * Why a file egg-static serves leaks secrets (`what`), or why it was not read whole (`partly`); undefined for an asset.
- * `budget.read()` says whether it may be read for what it holds besides what its name calls for.
+ * Why a file egg-static serves leaks secrets (`what`), or why it was not read whole (`partly`; `unsearched` for a
+ * front-end asset); undefined for an asset without secrets. `budget.read()` says whether it may be read for what it
+ * holds besides what its name calls for; `assets` is the front-end text assets' budget.
  */
-function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget): { what: string } | { partly: string } | undefined {
+function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget, assets: ReadBudget): { what: string } | { partly: string } | { unsearched: true } | undefined {
   if (BACKUP_FILE.test(name)) return { what: 'a backup copy' };
   if (KEY_STORE.test(name)) {
     return { what: 'a key store (PKCS#12 or Java; one holding only certificates cannot be told from one holding a private key without its password)' };
@@ -731,7 +743,7 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
   const env = CONFIG_COPY.exec(name)?.[1];
   const configCopy = env !== undefined && config.envs.has(env.toLowerCase());
   const judged = !NOT_READ.test(name) && budget.read();
-  if (!envFile && !configCopy && !judged) return undefined;
+  if (!envFile && !configCopy && !judged) return TEXT_ASSET.test(name) ? assetKind(full, config, assets) : undefined;
   if (judged && DER_KEY_FILE.test(name) && derPrivateKey(full)) return { what: 'a private key (DER)' };
   const { found, cut } = judgeText(full, config, budget, (text, binary) => {
     if (envFile && setsSecretVariable(text)) return 'an env file that sets secrets';
@@ -740,6 +752,19 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
   });
   if (found) return { what: found };
   return cut === undefined ? undefined : { partly: cut };
+}
+
+/** What a front-end text asset holds that leaks secrets (TEXT_ASSET): a private key, or one of the config's secrets. */
+function assetKind(full: string, config: ConfigIdentity, assets: ReadBudget): { what: string } | { unsearched: true } | undefined {
+  if (!assets.read()) return { unsearched: true };
+  const { found, cut } = judgeText(full, config, assets, text => {
+    if (PRIVATE_KEY.test(text)) return 'a front-end asset that holds a private key';
+    const held = heldSecret(text, config);
+    return held && `a front-end asset that holds a secret of the app's config, the value of config.${held.keyPath} (a bundler inlines what the build saw: ` +
+      'webpack\'s DefinePlugin, Vite\'s `define`, an env file read at build time, a server module in a source map\'s `sourcesContent`)';
+  });
+  if (found) return { what: found };
+  return cut === undefined ? undefined : { unsearched: true };
 }
 
 /** A DER private key is read whole: no larger than this (an RSA key of 16,384 bits is about 10 KiB). */
@@ -772,11 +797,13 @@ function derPrivateKey(file: string): boolean {
 
 /**
  * The order a static dir's files are read in, so its byte budget goes where secrets are: settings, keys and env
- * files first, then dumps, logs and archives, then any other file (pages, documents, data, unknown binaries).
+ * files first, then dumps, logs and archives, then any other file (pages, documents, data, unknown binaries), then
+ * front-end assets (their own budget).
  */
 function readRank(name: string): number {
   if (DUMP_FILE.test(name) || packing(name)) return 1;
-  return SETTINGS_FILE.test(name) || ENV_FILE.test(name) || CONFIG_COPY.test(name) || DER_KEY_FILE.test(name) ? 0 : 2;
+  if (SETTINGS_FILE.test(name) || ENV_FILE.test(name) || CONFIG_COPY.test(name) || DER_KEY_FILE.test(name)) return 0;
+  return NOT_READ.test(name) ? 3 : 2;
 }
 
 /** An archive's entry is a package's (a deploy bundle's node_modules): judged as the static dir's node_modules/ is, not at all. */
@@ -867,7 +894,10 @@ export function exposure(served: string, root: SensitiveRootFact): 'is' | 'conta
 function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
   app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
   const realPath = realPathLoose(dir);
-  const fact: StaticDirFact = { keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [], truncated: false };
+  const fact: StaticDirFact = {
+    keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [],
+    truncated: false, unsearchedAssets: { count: 0 },
+  };
   let budget = STATIC_SCAN_LIMIT;
   let reads = STATIC_READ_LIMIT;
   const reading: ReadBudget = {
@@ -879,6 +909,8 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
     spend: units => { reads -= units; },
     bytes: STATIC_READ_BYTES,
   };
+  // Front-end assets are searched by their own budget, in bytes only: a build's thousands of chunks are small.
+  const assets: ReadBudget = { read: () => assets.bytes > 0, spend: () => undefined, bytes: ASSET_READ_BYTES };
   // Files are judged once the walk is done, in readRank's order.
   const candidates: Array<{ name: string; full: string; file: string; rank: number }> = [];
   const judge = (name: string, full: string, file: string) => {
@@ -886,9 +918,12 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
   };
   const judgeNow = ({ name, full, file }: { name: string; full: string; file: string }) => {
     const how = packing(name);
-    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading);
+    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading, assets);
     if (!verdict) return;
-    if ('what' in verdict) fact.secretFiles.push({ file, what: verdict.what });
+    if ('unsearched' in verdict) {
+      fact.unsearchedAssets.first ??= file;
+      fact.unsearchedAssets.count++;
+    } else if ('what' in verdict) fact.secretFiles.push({ file, what: verdict.what });
     else if ('partly' in verdict) fact.partlyReadFiles.push({ file, why: verdict.partly });
     else fact.uncheckedArchives.push({ file, why: verdict.unchecked });
   };

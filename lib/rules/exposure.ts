@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { toDisplayPath } from '../facts/collect';
-import { type FileModeFact, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
+import { type FileModeFact, ASSET_READ_BYTES, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -787,7 +787,9 @@ export const staticExposesFiles: Rule = {
     '`runtime.env.js`), copies of the app\'s config files (`config.prod.js` where `config/` has a `config.prod.*` and the copy holds ' +
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
     'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media, 3D models, binary ' +
-    'documents and downloads: installers, app packages, disk images, game data, e-books; ' +
+    'documents and downloads: installers, app packages, disk images, game data, e-books; browser scripts, styles, SVG and source maps are ' +
+    `searched only for private keys and the config's secrets, which a bundler inlines: ${ASSET_READ_BYTES / 1024 / 1024} MiB of them in all, ` +
+    'what is left unsearched reported (low); ' +
     `\`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
     `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest last; ` +
     'a binary one, with a NUL in its first MiB, is read no further unless it is a dump (`.sql`, `.db`, `.sqlite`, `.dump`, `.log`, `.bak`), and in it, ' +
@@ -858,6 +860,17 @@ export const staticExposesFiles: Rule = {
           severity: 'medium', target: partly, source,
           message: `config.${dir.keyPath} serves ${partly}, which egg-sentinel did not read to its end (${why}): a database dump, a log or a bundle of keys may hold a secret further in`,
           fix: 'Keep dumps, logs and key material out of static dirs; a public download you have checked holds no key or secret of the app can be waived for its path.',
+        });
+      }
+      const { count: unsearched, first } = dir.unsearchedAssets;
+      if (first !== undefined) {
+        unscanned.push({
+          severity: 'low', target, source,
+          message: `config.${dir.keyPath} serves ${unsearched} front-end asset(s) egg-sentinel did not search whole for keys and the config's secrets ` +
+            `(it searches ${ASSET_READ_BYTES / 1024 / 1024} MiB of a static dir's scripts, styles and source maps, ${FILE_BYTES / 1024 / 1024} MiB of each), ` +
+            `the first ${servedPath(first)}`,
+          fix: 'Build the front end without server secrets (no DefinePlugin or `define` of them, no server module imported by browser code), ' +
+            'keep source maps off the server in production, or serve the build from a CDN; then waive this finding for the dir.',
         });
       }
       // One finding per file that leaks secrets, its path the target: a waiver for one file (a sample the docs serve)
