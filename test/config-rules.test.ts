@@ -739,8 +739,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
         const res = await app.httpRequest().get('/public/master-stdout.log').buffer(true).parse((res, cb) => { let t = ''; res.on('data', c => { t += c; }); res.on('end', () => cb(null, t)); });
         done({ booted: true, status: res.status, text: res.body, sen203: app.sentinel.report.findings.filter(f => f.ruleId === 'SEN203') });
       }, error => done({ booted: false, message: error.message })).finally(() => app.close().then(() => process.exit(0)));`;
-    const run = (env: NodeJS.ProcessEnv) => {
+    const run = (env: NodeJS.ProcessEnv, deleted = false) => {
       const fd = fs.openSync(out, 'w');
+      if (deleted) fs.unlinkSync(out);
       try {
         spawnSync(process.execPath, [ '-r', require.resolve('ts-node/register/transpile-only'), '-e', script ], { cwd: ROOT, stdio: [ 'ignore', fd, fd ], env: { ...process.env, ...env }, timeout: 60000 });
       } finally {
@@ -755,6 +756,11 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const booted = run({ EGG_APP_CONFIG: JSON.stringify({ sentinel: { failOn: 'never' } }) });
     assert.equal(booted.status, 200);
     assert.match(booted.text, /SEN203/);
+    // Not once the file is deleted (the process writes on into it, nothing serves it; /proc names it "… (deleted)"): review of round 27, M5.
+    const unlinked = run({}, true);
+    assert.equal(unlinked.booted, true);
+    assert.equal(unlinked.status, 404);
+    assert.deepEqual(unlinked.sen203, []);
     // Not when the output goes elsewhere (a pipe, as under this test runner): the same app is clean.
     const clean = await bootApp(dir);
     try {

@@ -271,8 +271,14 @@ function outputFiles(): SensitiveRootFact[] {
   const files = new Map<string, string>();
   for (const [ fd, stream ] of [[ 1, 'stdout' ], [ 2, 'stderr' ]] as const) {
     try {
-      const file = fs.fstatSync(fd).isFile() ? realPathLoose(fs.readlinkSync(`/proc/self/fd/${fd}`)) : undefined;
-      if (file && !files.has(file)) files.set(file, stream);
+      const written = fs.fstatSync(fd);
+      if (!written.isFile()) continue;
+      // The file's name now, if it still has one: a deleted file's link reads "… (deleted)", and nothing serves it.
+      const link = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      const named = fs.statSync(link, { throwIfNoEntry: false });
+      if (named?.dev !== written.dev || named.ino !== written.ino) continue;
+      const file = realPathLoose(link);
+      if (!files.has(file)) files.set(file, stream);
     } catch {
       // A closed or foreign descriptor: nothing written there.
     }
