@@ -781,6 +781,19 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }));
   });
 
+  it('SEN604: a loopback or metadata name in hostnameExceptionList is let through whatever it resolves to, and safeCurl reaches loopback by it (black-box round 28, h102 F1)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-ssrf-hostname'), /SEN604/);
+    assert.match(message, /config\.security\.ssrf does not block all of the internal addresses .*: it lets localhost \(127\.0\.0\.1\), metadata\.google\.internal \(169\.254\.169\.254\) through/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf-hostname'), async app => {
+      await app.httpRequest().get('/curl').query({ url }).expect(500);
+      await app.httpRequest().get('/curl').query({ url: url.replace('127.0.0.1', 'localhost') }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+    }));
+  });
+
   it('SEN604: the README\'s checkAddress on net.BlockList boots, and refuses loopback in either family', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

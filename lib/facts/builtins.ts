@@ -48,7 +48,20 @@ export const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@egg
  * literals (`http://[::ffff:127.0.0.1]/`), which an IPv4-only ipBlackList lets through: egg-security's check compares
  * them with IPv4 ranges and finds no match.
  */
-export const SSRF_PROBES: readonly string[] = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1' ];
+const SSRF_ADDRESSES = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1' ];
+/**
+ * Host names that resolve to loopback or the metadata address wherever the app runs (GCP's and AWS's metadata names),
+ * each asked with that address: egg-security's check lets a name of `hostnameExceptionList` through before it looks at
+ * the address, so `localhost` there opens loopback.
+ */
+const SSRF_NAMES: ReadonlyArray<readonly [string, string]> = [
+  [ 'localhost', '127.0.0.1' ], [ 'metadata.google.internal', '169.254.169.254' ], [ 'metadata', '169.254.169.254' ], [ 'instance-data', '169.254.169.254' ],
+];
+/** Each probe as a URL's host (an IP or a name) with the address it resolves to; shown as `localhost (127.0.0.1)`. */
+export const SSRF_PROBES: ReadonlyArray<{ hostname: string; address: string; shown: string }> = [
+  ...SSRF_ADDRESSES.map(address => ({ hostname: address, address, shown: address })),
+  ...SSRF_NAMES.map(([ hostname, address ]) => ({ hostname, address, shown: `${hostname} (${address})` })),
+];
 
 export interface BuiltinFactsInput extends PackageWalkInput {
   /** The merged `config.security.ssrf`. */
@@ -107,22 +120,23 @@ function externalSessionStore(session: unknown, sessionStore: unknown): boolean 
 }
 
 /**
- * Asks the configured checkAddress about each probe as egg-security does for a URL with that IP (the addresses, the
- * family, the hostname, which is the IP itself): egg-security builds it from ipBlackList, ipExceptionList and
- * hostnameExceptionList, so an exception that covers every address (`::/0`, two halves of the IPv4 space, an IP
- * written as a hostname) shows here whatever its spelling. A function that throws decides nothing: left out.
+ * Asks the configured checkAddress about each probe as urllib does for a URL with that host (the addresses, the
+ * family, the host: the IP itself, or a name of SSRF_NAMES): egg-security builds it from ipBlackList, ipExceptionList
+ * and hostnameExceptionList, so an exception that covers every address (`::/0`, two halves of the IPv4 space, an IP
+ * written as a hostname) or a loopback or metadata name shows here whatever its spelling. A function that throws
+ * decides nothing: left out.
  */
 function ssrfAllows(ssrf: unknown): string[] | undefined {
   const checkAddress = ssrf && typeof ssrf === 'object' ? (ssrf as { checkAddress?: unknown }).checkAddress : undefined;
   if (typeof checkAddress !== 'function') return undefined;
-  return SSRF_PROBES.filter(address => {
+  return SSRF_PROBES.filter(({ hostname, address }) => {
     try {
       // urllib refuses the request when it answers falsy. It asks about a URL's IPv6 literal as a string (urllib 2's
-      // check of an IP host), about resolved IPv4 addresses as records.
-      if (isIPv6(address)) return Boolean(checkAddress(address, 6, address));
-      return Boolean(checkAddress([{ address, family: 4 }], 4, address));
+      // check of an IP host), about resolved IPv4 addresses as records, with the URL's host name.
+      if (isIPv6(address)) return Boolean(checkAddress(address, 6, hostname));
+      return Boolean(checkAddress([{ address, family: 4 }], 4, hostname));
     } catch {
       return false;
     }
-  });
+  }).map(probe => probe.shown);
 }

@@ -704,7 +704,9 @@ export const ssrfUnprotected: Rule = {
     '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
     'or an exception of `0.0.0.0/0` leaves every address open too; at boot the check egg-security builds from the lists is ' +
     'asked about loopback, private and cloud metadata addresses, and one that lets any of them through is reported ' +
-    'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted), and so are IPv6 literals ' +
+    'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted), and so are the names ' +
+    '`localhost`, `metadata.google.internal`, `metadata` and `instance-data`, asked with the address each resolves to (a name of ' +
+    '`hostnameExceptionList` is let through before its address is looked at), and IPv6 literals ' +
     'of loopback (`http://[::ffff:127.0.0.1]/`), which a list of IPv4 ranges alone lets through. egg-security 3 skips the ' +
     'IPv6 addresses a host name resolves to whatever the lists say (its own FIXME): a `checkAddress` of the app\'s is the ' +
     'way to judge those, and it is asked about the same internal addresses, synchronously as urllib asks it. ctx.curl(), app.curl() and ' +
