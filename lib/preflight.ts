@@ -8,7 +8,7 @@ import { collectEnvSources } from './facts/collect';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
-import { tsconfigPathsModuleFile, tsconfigPathsRegisteredBy, tsconfigPathTargets } from './facts/tsconfig-paths';
+import { readTsconfig, type TsconfigFacts, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -223,10 +223,12 @@ function clusterRequireProblems(argv: readonly string[], options: LaunchOptions 
 /**
  * tsconfig.json `paths` targets outside the app and the node_modules it resolves from (or in its run/, logs/ or
  * app/public), in a TypeScript app for which egg-core registers tsconfig-paths: every process would load what a bare
- * require() maps to from there, egg's own modules included, before any check (SEN306). Read with the tsconfig-paths
- * of the egg-core the app's egg requires, which the preflight runs only from where a preload may run (the app, or a
- * node_modules it resolves from that no other user can fill), else refuses; an app whose egg does not resolve from
- * its root is left to the boot check.
+ * require() maps to from there, egg's own modules included, before any check (SEN306). Also the tsconfig or a file
+ * of its `extends` chain another user can change: they could add such a path after this check, for the boot or any
+ * worker egg-cluster forks later; and a tsconfig tsconfig-paths cannot read, on which egg would not start. Read with
+ * the tsconfig-paths of the egg-core the app's egg requires, which the preflight runs only from where a preload may
+ * run (the app, or a node_modules it resolves from that no other user can fill), else refuses; an app whose egg does
+ * not resolve from its root is left to the boot check.
  */
 function tsconfigPathProblems(baseDir: string, env: NodeJS.ProcessEnv): string[] {
   const registeredBy = tsconfigPathsRegisteredBy(baseDir, env);
@@ -247,17 +249,39 @@ function tsconfigPathProblems(baseDir: string, env: NodeJS.ProcessEnv): string[]
       'Fix: install egg in the app\'s own node_modules (run the install in the app), so egg-core and its tsconfig-paths come from there, or make the node_modules it comes from writable by the app\'s user and root only.',
     ];
   }
-  const refused = tsconfigPathTargets(baseDir, moduleFile, env).flatMap(entry => {
+  let tsconfig: TsconfigFacts;
+  try {
+    tsconfig = readTsconfig(baseDir, moduleFile, env);
+  } catch (error) {
+    return [
+      `[egg-sentinel preflight] refused to start (SEN306): ${registers}, and tsconfig-paths cannot read the tsconfig: ${(error as Error).message}. ` +
+        'egg-core\'s register would throw the same, and egg would not start.',
+      'Fix: correct the file (tsconfig-paths reads it as JSON5, with its `extends`), or point TS_NODE_PROJECT at a tsconfig that exists.',
+    ];
+  }
+  const problems: string[] = [];
+  const writable = tsconfig.files.flatMap(entry => (entry.problem ? [ `  - ${describePathProblem(entry.file, entry.problem)}` ] : []));
+  if (writable.length) {
+    problems.push(
+      `[egg-sentinel preflight] refused to start (SEN306): ${registers}, and another user can change the tsconfig or a file of its \`extends\` chain it reads the paths from: ` +
+        'they could map every bare require() to their own code after this check, and every process egg forks later would run it:',
+      ...writable,
+      'Fix: make each file, and the directories above it, owned by the app\'s user or root and writable by them only, or copy a shared base config into the app and extend that.',
+    );
+  }
+  const refused = tsconfig.paths.flatMap(entry => {
     const why = moduleFileWhy(entry.modulePath, baseDir, 'it does not resolve');
     return why ? [ `  - ${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` ] : [];
   });
-  if (!refused.length) return [];
-  return [
-    `[egg-sentinel preflight] refused to start (SEN306): ${registers}, ` +
-      'and every process would look up the requests its paths map at targets outside the app, before node_modules, and run code nobody reviewed with the app before any check:',
-    ...refused,
-    'Fix: point the paths into the app or its node_modules (install shared code as a dependency); a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`).',
-  ];
+  if (refused.length) {
+    problems.push(
+      `[egg-sentinel preflight] refused to start (SEN306): ${registers}, ` +
+        'and every process would look up the requests its paths map at targets outside the app, before node_modules, and run code nobody reviewed with the app before any check:',
+      ...refused,
+      'Fix: point the paths into the app or its node_modules (install shared code as a dependency); a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`).',
+    );
+  }
+  return problems;
 }
 
 /**

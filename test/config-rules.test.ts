@@ -1899,6 +1899,57 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
         assert.deepEqual(tsconfigHits(await bootReport(dir)), [], dir);
       }
     });
+
+    /** A directory outside the app only this user can write (mode 0755), holding `tsconfig.base.json` with `mode`. */
+    const sharedConfig = (mode: number) => {
+      const config = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-tsconfig-')));
+      dirs.push(config);
+      fs.chmodSync(config, 0o755);
+      fs.writeFileSync(path.join(config, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+      fs.chmodSync(path.join(config, 'tsconfig.base.json'), mode);
+      return path.join(config, 'tsconfig.base.json');
+    };
+    const fileHits = (report: Record<string, any>) => (report.findings as Array<{ ruleId: string; severity: string; target: string; source: string; message: string; fix: string }>)
+      .filter(hit => hit.ruleId === 'SEN306' && /tsconfig[^ ]*\.json$/.test(hit.target));
+
+    it('an extended tsconfig every user can write: reported high while its paths are still harmless; once another user adds one, the next boot runs their code (review of round 27, M6)', async () => {
+      withSecureEnv();
+      mm(globalThis, 'sentinelPlantedRan', false);
+      const shared = sharedDir();
+      const base = sharedConfig(0o666);
+      const dir = tsApp('cfg-tsconfig-writable-base', true, {});
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.relative(dir, base), compilerOptions: { baseUrl: '.' } }));
+      const first = await bootReport(dir);
+      assert.deepEqual(tsconfigHits(first), [], 'no path leaves the app yet');
+      const hits = fileHits(first);
+      assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [ `high ${base} tsconfig.json` ]);
+      assert.match(hits[0].message, new RegExp(`^${escapeRegExp(base)} is writable by every user \\(mode 0666\\), and tsconfig-paths reads the paths every require\\(\\) follows from it ` +
+        '\\(in the `extends` chain of tsconfig\\.json; egg-core registers tsconfig-paths for it: EGG_TYPESCRIPT=true, a tsconfig\\.json in the app root\\): ' +
+        'that user can map every bare require\\(\\) to their own code'));
+      assert.match(hits[0].fix, new RegExp(`^Make ${escapeRegExp(base)}, and the directories above it, owned by the app's user or root and writable by them only`));
+      // Another user adds a path after the check: the next process egg starts (a worker egg-cluster forks again) follows it.
+      fs.writeFileSync(base, JSON.stringify({ compilerOptions: { paths: { 'sentinel-planted-mod': [ `${shared}/sentinel-planted-mod` ] } } }));
+      const app = await bootApp(dir);
+      try {
+        const response = await app.httpRequest().get('/').expect(200);
+        assert.equal(response.text, `planted from ${shared}/sentinel-planted-mod`, 'the controller\'s bare require loaded the module the other user mapped');
+        assert.equal((globalThis as { sentinelPlantedRan?: boolean }).sentinelPlantedRan, true);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('stays quiet for a tsconfig and an `extends` chain only the app\'s user can change: a shared base config, a package\'s in node_modules', async () => {
+      withSecureEnv();
+      const base = sharedConfig(0o644);
+      const dir = tsApp('cfg-tsconfig-owned-base', true, {
+        'node_modules/@sentinel-test/tsconfig/tsconfig.json': JSON.stringify({ extends: './tsconfig.node.json', compilerOptions: { strict: true } }),
+        'node_modules/@sentinel-test/tsconfig/tsconfig.node.json': JSON.stringify({ compilerOptions: { target: 'es2022' } }),
+      });
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: [ path.relative(dir, base), '@sentinel-test/tsconfig/tsconfig.json' ], compilerOptions: { baseUrl: '.' } }));
+      const report = await bootReport(dir);
+      assert.deepEqual([ ...tsconfigHits(report), ...fileHits(report) ], []);
+    });
   });
 });
 

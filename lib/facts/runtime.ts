@@ -12,7 +12,7 @@ import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, pr
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
 import { environmentSecretValues } from '../secrets';
-import { type TsconfigPathFact, tsconfigPathsModuleFile, tsconfigPathTargets } from './tsconfig-paths';
+import { registeredTsconfig, type TsconfigFileFact, type TsconfigPathFact } from './tsconfig-paths';
 
 export interface NodeFlagFact {
   /**
@@ -92,6 +92,8 @@ export interface RuntimeFacts {
   untrustedModuleRoots: Array<{ dir: string; why: string }>;
   /** The tsconfig `paths` targets every require() follows when egg-core registers tsconfig-paths (SEN306). */
   tsconfigPaths: TsconfigPathFact[];
+  /** The tsconfig and its `extends` chain tsconfig-paths reads them from, and who else can change each (SEN306). */
+  tsconfigFiles: TsconfigFileFact[];
   pollutedPrototypes: PrototypePollutionFact[];
   /** Key paths of the merged config that EGG_APP_CONFIG set (egg's configMeta), sorted. */
   envConfigKeyPaths: string[];
@@ -240,6 +242,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     ...environmentFlags(env),
     ...clusterRequireFlags(process.argv, baseDir),
   ];
+  const tsconfig = registeredTsconfig(baseDir, eggPaths, env);
   return {
     environmentValues,
     secretEnvironmentValues: environmentSecretValues(env),
@@ -264,7 +267,8 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     }),
     appModuleRoots: moduleRoots,
     untrustedModuleRoots: untrustedModuleRoots(moduleRoots, baseDir),
-    tsconfigPaths: registeredTsconfigPaths(baseDir, eggPaths, env),
+    tsconfigPaths: tsconfig.paths,
+    tsconfigFiles: tsconfig.files,
     pollutedPrototypes: pollutedPrototypes(),
     envConfigKeyPaths: envConfigKeyPaths(configMeta),
     envConfigPoisoned: isPoisonedJson(env.EGG_APP_CONFIG),
@@ -343,15 +347,6 @@ function rootAlone(file: string): boolean {
   });
 }
 
-/**
- * tsconfigPathTargets with the tsconfig-paths of the egg-core the framework dirs' egg requires (egg-core loaded it
- * already when it registered it); none when that cannot be found.
- */
-function registeredTsconfigPaths(baseDir: string, eggPaths: readonly string[], env: NodeJS.ProcessEnv): TsconfigPathFact[] {
-  const moduleFile = tsconfigPathsModuleFile(eggPaths);
-  return moduleFile === undefined ? [] : tsconfigPathTargets(baseDir, moduleFile, env);
-}
-
 /** node's global folders under the home directory, searched after NODE_PATH for what no node_modules holds (Module.globalPaths). */
 const HOME_MODULE_FOLDERS: readonly string[] = [ '.node_modules', '.node_libraries' ];
 
@@ -396,7 +391,7 @@ export function describePathProblem(file: string, problem: PathProblem): string 
 }
 
 /** Who other than this process's user, root and the app's owner (`owner`) can change, swap or create `folder` (a file or directory). */
-function folderProblem(folder: string, owner: number | undefined): PathProblem | undefined {
+export function folderProblem(folder: string, owner: number | undefined): PathProblem | undefined {
   const real = realPathOrUndefined(folder);
   if (real !== undefined) {
     const own = statWhy(real, owner, false);

@@ -9,7 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toDisplayPath } from './plugin-list';
 import { eggCoreDir, findEggPackage } from './egg-version';
-import { projectedRealPath, readPackageJsonAt, realPathOrUndefined } from './real-path';
+import { appOwner, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined } from './real-path';
+import { folderProblem, type PathProblem } from './runtime';
 
 export interface TsconfigPathFact {
   /** The tsconfig file tsconfig-paths read (`tsconfig.json`; TS_NODE_PROJECT may name another), relative to the app when inside it. */
@@ -29,8 +30,31 @@ export interface TsconfigPathFact {
   registeredBy: string;
 }
 
+/** A file tsconfig-paths reads the paths from: the tsconfig, or a file of its `extends` chain. */
+export interface TsconfigFileFact {
+  /** The file, relative to the app when inside it. */
+  file: string;
+  /** The tsconfig tsconfig-paths starts from (`tsconfig.json`; TS_NODE_PROJECT may name another); undefined for that one itself. */
+  extendedFrom?: string;
+  /** Who other than the app's user and root can change it (or, missing, create it): they can add paths to it at any later fork. */
+  problem?: PathProblem;
+  /** As TsconfigPathFact's. */
+  registeredBy: string;
+}
+
+/** What tsconfig-paths reads for the app: the tsconfig and its `extends` chain in the order it looks at them, and the targets of their paths. */
+export interface TsconfigFacts {
+  files: TsconfigFileFact[];
+  paths: TsconfigPathFact[];
+}
+
 interface TsconfigPathsModule {
   loadConfig(cwd: string): { resultType: 'success' | 'failed'; configFileAbsolutePath?: string; absoluteBaseUrl?: string; paths?: unknown; addMatchAll?: boolean };
+}
+
+/** tsconfig-paths' own loader (lib/tsconfig-loader.js beside its lib/index.js in 4.x), which follows `extends` with the file functions it is given. */
+interface TsconfigLoaderModule {
+  loadTsconfig(file: string, existsSync: (file: string) => boolean, readFileSync: (file: string) => string): unknown;
 }
 
 /** The variables tsconfig-paths reads (from process.env): the tsconfig file (or its directory) and a baseUrl over the file's. */
@@ -61,23 +85,24 @@ export function tsconfigPathsModuleFile(eggPaths: readonly string[]): string | u
 }
 
 /**
- * Every mapping target tsconfig-paths uses in this app, read with the tsconfig-paths module at `moduleFile` (the one
- * egg-core requires: its own `extends`, JSON5 and TS_NODE_PROJECT/TS_NODE_BASEURL handling), which it runs; none when
- * egg-core does not register it. `env` is the environment egg-core and tsconfig-paths read their variables from
- * (tsconfig-paths reads process.env, set to `env`'s values while it loads).
+ * What tsconfig-paths reads in this app, with the tsconfig-paths module at `moduleFile` (the one egg-core requires:
+ * its own `extends`, JSON5 and TS_NODE_PROJECT/TS_NODE_BASEURL handling), which it runs: the files and every mapping
+ * target; none when egg-core does not register it. `env` is the environment egg-core and tsconfig-paths read their
+ * variables from (tsconfig-paths reads process.env, set to `env`'s values while it loads). Throws what tsconfig-paths
+ * throws (a malformed tsconfig, a TS_NODE_PROJECT that does not exist), on which egg-core's register throws too.
  */
-export function tsconfigPathTargets(baseDir: string, moduleFile: string, env: NodeJS.ProcessEnv): TsconfigPathFact[] {
+export function readTsconfig(baseDir: string, moduleFile: string, env: NodeJS.ProcessEnv): TsconfigFacts {
   const registeredBy = tsconfigPathsRegisteredBy(baseDir, env);
-  if (!registeredBy) return [];
-  let loaded: ReturnType<TsconfigPathsModule['loadConfig']>;
-  try {
-    loaded = withVariables(env, TSCONFIG_PATHS_VARIABLES, () => (createRequire(moduleFile)(moduleFile) as TsconfigPathsModule).loadConfig(baseDir));
-  } catch {
-    return []; // a malformed tsconfig, on which egg-core's register throws and egg does not start
-  }
+  if (!registeredBy) return { files: [], paths: [] };
+  const loaded = withVariables(env, TSCONFIG_PATHS_VARIABLES, () => (createRequire(moduleFile)(moduleFile) as TsconfigPathsModule).loadConfig(baseDir));
   const { configFileAbsolutePath: configFile, absoluteBaseUrl, addMatchAll } = loaded;
-  if (loaded.resultType !== 'success' || !configFile || !absoluteBaseUrl) return [];
+  if (loaded.resultType !== 'success' || !configFile || !absoluteBaseUrl) return { files: [], paths: [] };
   const file = toDisplayPath(baseDir, configFile);
+  const owner = appOwner(realPathOrAbsolute(baseDir));
+  const files = extendsChain(moduleFile, configFile).map((looked, index) => {
+    const problem = folderProblem(looked, owner);
+    return { file: toDisplayPath(baseDir, looked), ...(index > 0 && { extendedFrom: file }), ...(problem && { problem }), registeredBy };
+  });
   const paths = loaded.paths && typeof loaded.paths === 'object' ? loaded.paths as Record<string, unknown> : {};
   const entries = Object.entries(paths).flatMap(([ pattern, targets ]) => (Array.isArray(targets) ? targets : []).flatMap((target, index) =>
     (typeof target === 'string' ? [{ key: `compilerOptions.paths[${JSON.stringify(pattern)}][${index}]`, pattern, target: path.resolve(absoluteBaseUrl, target) }] : [])));
@@ -85,7 +110,39 @@ export function tsconfigPathTargets(baseDir: string, moduleFile: string, env: No
   if (addMatchAll && !Object.prototype.hasOwnProperty.call(paths, '*')) {
     entries.push({ key: env.TS_NODE_BASEURL ? 'TS_NODE_BASEURL' : 'compilerOptions.baseUrl', pattern: '*', target: `${absoluteBaseUrl.replace(/\/$/, '')}/*` });
   }
-  return entries.map(entry => ({ file, ...entry, modulePath: projectedRealPath(lookupPath(entry.target)), registeredBy }));
+  return { files, paths: entries.map(entry => ({ file, ...entry, modulePath: projectedRealPath(lookupPath(entry.target)), registeredBy })) };
+}
+
+/**
+ * readTsconfig with the tsconfig-paths of the egg-core the framework dirs' egg requires (egg-core loaded it already
+ * when it registered it); none when that cannot be found, or the tsconfig no longer reads (egg-core read it at start).
+ */
+export function registeredTsconfig(baseDir: string, eggPaths: readonly string[], env: NodeJS.ProcessEnv): TsconfigFacts {
+  const moduleFile = tsconfigPathsModuleFile(eggPaths);
+  try {
+    return moduleFile === undefined ? { files: [], paths: [] } : readTsconfig(baseDir, moduleFile, env);
+  } catch {
+    return { files: [], paths: [] };
+  }
+}
+
+/**
+ * The files tsconfig-paths' loader beside `moduleFile` looks at when it reads `configFile` and follows its `extends`,
+ * in that order, `configFile` first: each one it reads, and each one it looks for and does not find (another user
+ * who can create it there adds it to the chain). Only `configFile` from a tsconfig-paths without that loader.
+ */
+function extendsChain(moduleFile: string, configFile: string): string[] {
+  const looked = new Set([ configFile ]);
+  const exists = (file: string) => {
+    looked.add(path.resolve(file));
+    return fs.existsSync(file);
+  };
+  try {
+    (createRequire(moduleFile)('./tsconfig-loader') as TsconfigLoaderModule).loadTsconfig(configFile, exists, file => fs.readFileSync(file, 'utf8'));
+  } catch {
+    // No such loader, or a file changed since loadConfig read the chain: what it looked at until then.
+  }
+  return [ ...looked ];
 }
 
 /** `run()` with process.env's `names` set as in `env` (deleted where `env` has none), restored after. */

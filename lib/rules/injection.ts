@@ -335,7 +335,9 @@ export const dangerousNodeFlags: Rule = {
     'registers tsconfig-paths in every process, which looks up the requests its `compilerOptions.paths` map (under a `baseUrl`, every bare request; ' +
     '`extends` followed as tsconfig-paths follows it) at their targets before node_modules: a target outside the app and the node_modules it resolves ' +
     'from, or in a directory the app writes at run time or serves, runs code from there (`"*": ["/srv/shared/*"]`: every bare require; high, one ' +
-    'finding per target, named by file and key, `tsconfig.json compilerOptions.paths["*"][0]`). ' +
+    'finding per target, named by file and key, `tsconfig.json compilerOptions.paths["*"][0]`). The tsconfig and each file of its `extends` chain ' +
+    '(one tsconfig-paths looks for and does not find too) that another user can change (it, a directory above it that is not sticky, or, missing, where ' +
+    'it would be created) is reported too (high, target the file): they could add such a path after the check, and every process egg forks later would follow it. ' +
     '`NODE_EXTRA_CA_CERTS` (and `SSL_CERT_FILE`, ' +
     '`SSL_CERT_DIR`) adds CAs every HTTPS request the app sends trusts (medium). The system\'s own files of each kind, ' +
     'root-owned in /etc/ssl, /etc/pki, /usr/local/share/ca-certificates, /usr/lib/node_modules and the like, are ' +
@@ -471,7 +473,16 @@ export const dangerousNodeFlags: Rule = {
       fix: `Point ${entry.key} in ${entry.file} into the app (\`"@/*": ["app/*"]\`) or its node_modules, installing shared code as a dependency; ` +
         'a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`), not in the app root\'s tsconfig.json. ' +
         `When you vouch for the directory, waive SEN306 for target \`${entry.file} ${entry.key}\`.`,
-    }))).concat(facts.runtime.homeModuleFolders.map(problem => ({
+    }))).concat(facts.runtime.tsconfigFiles.flatMap(entry => (entry.problem ? [{
+      target: entry.file,
+      source: entry.extendedFrom ?? entry.file,
+      severity: 'high' as const,
+      message: `${describePathProblem(entry.file, entry.problem)}, and tsconfig-paths reads the paths every require() follows from it ` +
+        `(${entry.extendedFrom ? `in the \`extends\` chain of ${entry.extendedFrom}` : 'the app\'s tsconfig'}; egg-core registers tsconfig-paths for it: ${entry.registeredBy}, a tsconfig.json in the app root): ` +
+        'that user can map every bare require() to their own code (`"paths": { "*": ["/tmp/x/*"] }`) after this check, and each process egg starts later (a worker egg-cluster forks again) runs it',
+      fix: `Make ${entry.file}, and the directories above it, owned by the app's user or root and writable by them only (\`chmod go-w\`), ` +
+        'or copy a shared base config into the app and extend that copy.',
+    }] : []))).concat(facts.runtime.homeModuleFolders.map(problem => ({
       target: 'environment HOME',
       source: problem.fromMockHome ? 'MOCK_HOME_DIR' : 'environment',
       severity: 'high' as const,

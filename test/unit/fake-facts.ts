@@ -43,7 +43,7 @@ export function fakeFacts(overrides: {
       ...overrides.files,
     },
     runtime: {
-      environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], untrustedModuleRoots: [], tsconfigPaths: [],
+      environmentValues: new Set(), secretEnvironmentValues: [], nodeFlags: [], appModuleRoots: [ '/srv/fake', '/srv/fake/node_modules' ], untrustedModuleRoots: [], tsconfigPaths: [], tsconfigFiles: [],
       pollutedPrototypes: [], envConfigKeyPaths: [], envConfigPoisoned: false, homeModuleFolders: [], untrustedScriptShells: [],
       ...overrides.runtime,
     },

@@ -295,6 +295,34 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('refuses a tsconfig, or a file of its `extends` chain, another user can change, and a tsconfig tsconfig-paths cannot read, outside local and unittest (review of round 27, M6, L10)', () => {
+    const prod = { NODE_ENV: 'production' };
+    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-tsconfig-')));
+    try {
+      fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', egg: { typescript: true } }));
+      fs.writeFileSync(path.join(shared, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ extends: path.relative(dir, path.join(shared, 'tsconfig.base.json')), compilerOptions: { baseUrl: '.' } }));
+      fs.chmodSync(shared, 0o777);
+      // Not sticky: another user can rename the base config away and put theirs in its place.
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', new RegExp('refused to start \\(SEN306\\): egg-core registers tsconfig-paths for this TypeScript app .*, and another user can change the tsconfig ' +
+        `or a file of its \`extends\` chain it reads the paths from: .*\\n {2}- ${shared}, above ${shared}/tsconfig\\.base\\.json, is writable by every user \\(mode 0777\\)\\nFix: make each file, and the directories above it, owned by`));
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, {}), undefined, 'a developer may');
+      fs.chmodSync(shared, 0o755);
+      fs.chmodSync(path.join(dir, 'tsconfig.json'), 0o666);
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', new RegExp(`\\n {2}- tsconfig\\.json \\(${fs.realpathSync(dir)}/tsconfig\\.json\\) is writable by every user \\(mode 0666\\)\\n`));
+      fs.chmodSync(path.join(dir, 'tsconfig.json'), 0o644);
+      assert.equal(preflightProblem([ 'node', 'x' ], dir, prod), undefined);
+      // egg-core's register throws on these, and egg does not start: said before anything runs.
+      fs.writeFileSync(path.join(shared, 'tsconfig.base.json'), '{ "compilerOptions": ');
+      assert.match(preflightProblem([ 'node', 'x' ], dir, prod) ?? '', new RegExp(`and tsconfig-paths cannot read the tsconfig: ${shared}/tsconfig\\.base\\.json is malformed .*egg-core's register would throw the same, and egg would not start\\.\\n` +
+        'Fix: correct the file \\(tsconfig-paths reads it as JSON5, with its `extends`\\), or point TS_NODE_PROJECT at a tsconfig that exists\\.'));
+      assert.match(preflightProblem([ 'node', 'x' ], dir, { ...prod, TS_NODE_PROJECT: path.join(dir, 'tsconfig.missing.json') }) ?? '', /cannot read the tsconfig: ENOENT: no such file or directory/);
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   it('refuses, without running it, a tsconfig-paths egg-core would load from a node_modules above the app another user can fill (review of round 27, M11)', () => {
     const prod = { NODE_ENV: 'production' };
     const app = path.join(dir, 'app');
