@@ -448,6 +448,32 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf ignore function that reads Accept or Accept-Language (ctx.acceptJSON, ctx.accepts(), ctx.get(\'accept\')) refuses boot in prod, and a cross-site-style POST sending that header skips the token (black-box round 28, h102 F4)', async () => {
+    const byAccept = [ 'ctx => ctx.acceptJSON', "ctx => ctx.accepts('html', 'json') === 'json'", "ctx => ctx.get('accept') === 'application/json'",
+      "ctx => (ctx.get('accept-language') || '').includes('xx')" ].map(csrfIgnoreApp);
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      for (const dir of byAccept) {
+        await expectRefused(dir, /SEN602/);
+        assert.deepEqual(findingsOf(refusedReport(dir), 'SEN602').map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.ignore' ], dir);
+      }
+      assert.match(findingsOf(refusedReport(byAccept[0]), 'SEN602')[0].message, /reads ctx\.acceptJSON, which the client controls: a cross-site page sends the Accept, Accept-Language and Content-Language it likes/);
+      mm.restore();
+      // What a page on another site's fetch() sends with mode 'no-cors': a form body, no token, Accept and Accept-Language of its choice.
+      const sent: Array<[string, string]> = [[ 'accept', 'application/json' ], [ 'accept', 'application/json' ], [ 'accept', 'application/json' ], [ 'accept-language', 'xx' ]];
+      for (const [ index, dir ] of byAccept.entries()) {
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer').type('form').send('amount=1000').expect(403);
+          await app.httpRequest().post('/transfer').set(...sent[index]).type('form').send('amount=1000').expect(200);
+        });
+      }
+    } finally {
+      mm.restore();
+      for (const dir of byAccept) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: a csrf ignore function that reads the body, the Content-Type or the Referer refuses boot in prod, and a cross-site-style POST without token reaches the controller (black-box round 24)', async () => {
     const byType = csrfIgnoreApp("ctx => ctx.is('multipart')");
     const byBody = csrfIgnoreApp("ctx => Boolean(ctx.request.body && ctx.request.body.client === 'mobile')");

@@ -69,6 +69,9 @@ const CLIENT_PARTS: ReadonlyArray<{ reads: RegExp; why: string; crossSite?: true
     why: 'a cross-site form chooses its Content-Type (application/x-www-form-urlencoded, multipart/form-data or text/plain)' },
   { reads: /^(?:request\.|req\.)?(?:get|header|headers)[([]'(?:referer|referrer|origin)'/i, crossSite: true,
     why: 'a cross-site page sends no Referer when it asks for none (referrerpolicy="no-referrer"), and Origin: null from a sandboxed frame' },
+  // CORS-safelisted request headers: fetch() with mode 'no-cors' sends them from any site without a preflight.
+  { reads: /^(?:request\.)?(?:acceptJSON|accepts|acceptsLanguages|accept)$|^(?:request\.|req\.)?(?:get|header|headers)[([]'(?:accept|accept-language|content-language)'/i, crossSite: true,
+    why: 'a cross-site page sends the Accept, Accept-Language and Content-Language it likes (fetch() with mode "no-cors" needs no preflight for them)' },
   { reads: /^(?:request\.|req\.)?(?:get|header|headers)(?:$|[([])/, why: 'request headers are whatever the request sends' },
   { reads: /^(?:request\.)?cookies$/, why: 'cookies are whatever the request sends' },
   { reads: /^(?:request\.)?(?:URL\.)?(?:host|hostname|origin)$|^(?:request\.)?URL\.port$/, why: 'it comes from the Host (or X-Forwarded-Host) header the request sends' },

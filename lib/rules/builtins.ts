@@ -207,7 +207,8 @@ export const securityOff: Rule = {
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
     '`POST /transfer?/webhooks`; a function of the URL that no query string appended to a path makes skip the check, such as ' +
     '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
-    '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither); medium for other headers (Authorization, ' +
+    '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither), Accept, Accept-Language or Content-Language (`ctx.acceptJSON`, ' +
+    '`ctx.accepts()`: a page\'s fetch() sends them without a preflight); medium for other headers (Authorization, ' +
     'X-Requested-With, which a form cannot send), cookies or the host. Medium: egg\'s overrideMethod (ahead of securities, taking POST by default) ' +
     'while a route\'s handler serves POST and a method egg-security does not check (`router.all()`, GET and POST on one route): a cross-site ' +
     'form posting `_method=GET` skips the token and reaches that handler with its body. Removing the `securities` ' +
@@ -277,7 +278,7 @@ function csrfOff(facts: Facts): RuleHit[] {
 /**
  * A csrf `match`/`ignore` function that reads the request beyond its path and method decides by what the client
  * sends whether the token is checked: high when it reads what a cross-site form writes or leaves out (the URL and
- * query string, the body, the Content-Type, Referer, Origin: `ignore: ctx => ctx.is('multipart')` skips any
+ * query string, the body, the Content-Type, Referer, Origin, Accept: `ignore: ctx => ctx.is('multipart')` skips any
  * multipart form); medium for other headers, cookies and the host, which a form cannot set but other clients can,
  * and which egg-sentinel cannot judge.
  */
