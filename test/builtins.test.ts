@@ -756,6 +756,43 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN603: a CSP frame-ancestors that admits any site overrides X-Frame-Options; a report-only one does not stand in for xframe; a list of sites is fine (black-box round 28, h102 F8)', async () => {
+    // failOn medium where SEN603 is to refuse boot; the secure app is judged by its SEN603 findings (egg's SSRF and session defaults are medium).
+    const app = (name: string, security: string, failOn = 'medium') => tempApp(name, {
+      'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: ${security}, sentinel: { failOn: '${failOn}' } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    const anySite = app('builtin-frame-any', `{ csp: { enable: true, policy: { 'default-src': "'self'", 'FRAME-ANCESTORS': 'https:' } } }`);
+    const reportOnly = app('builtin-frame-report', `{ xframe: { enable: false }, csp: { enable: true, reportOnly: true, policy: { 'default-src': "'self'", 'frame-ancestors': "'self'" } } }`);
+    const partner = app('builtin-frame-partner', `{ xframe: { enable: false }, csp: { enable: true, policy: { 'default-src': "'self'", 'frame-ancestors': [ "'self'", 'https://partner.example' ] } } }`, 'high');
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(anySite, /SEN603/),
+        /the Content-Security-Policy's frame-ancestors allows https: \(set in config\/config\.default\.js\): browsers obey it and ignore X-Frame-Options, so any site can frame the app's pages/);
+      assert.deepEqual(findingsOf(refusedReport(anySite), 'SEN603').map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.security.csp.policy.FRAME-ANCESTORS' ]);
+      assert.match(await expectRefused(reportOnly, /SEN603/), /X-Frame-Options \(clickjacking\) is not sent/);
+      await withApp(partner, async booted => assert.deepEqual(findingsOf((booted as any).sentinel.report, 'SEN603'), []));
+      mm.restore();
+      // Both headers go out; browsers obey frame-ancestors (CSP 2) and drop X-Frame-Options.
+      await withApp(anySite, async booted => {
+        const res = await booted.httpRequest().get('/').expect(200);
+        assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN');
+        assert.match(res.headers['content-security-policy'], /FRAME-ANCESTORS https:/);
+      });
+      // Report-only: no policy is enforced, and no X-Frame-Options is sent.
+      await withApp(reportOnly, async booted => {
+        const res = await booted.httpRequest().get('/').expect(200);
+        assert.equal(res.headers['x-frame-options'], undefined);
+        assert.equal(res.headers['content-security-policy'], undefined);
+        assert.match(res.headers['content-security-policy-report-only'], /frame-ancestors 'self'/);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ anySite, reportOnly, partner ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN604: no ipBlackList/checkAddress refuses boot at failOn medium, and safeCurl reaches an internal address', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

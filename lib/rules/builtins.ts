@@ -485,7 +485,8 @@ export const securityHeadersWeakened: Rule = {
     'a header\'s `match`/`ignore` function that reads the request beyond its path and method (`ctx.query`, headers: a link then switches ' +
     'the header off) as medium (CSP low); HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
-    'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
+    'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; an enforced CSP `frame-ancestors` that lets any site frame ' +
+    'the app (`*`, `https:`, `*.com`: browsers obey it and ignore X-Frame-Options) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
     'empty policy, egg\'s default), one only reported (`reportOnly: true`), one that restricts no script (no `script-src`, ' +
     '`script-src-elem` or `default-src`), one whose directive for scripts (`script-src-elem`, else `script-src`, else `default-src`, ' +
     'read as browsers read the header egg-security sends: names in any case, the first of a name wins, a `;` inside a value starts ' +
@@ -519,7 +520,7 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
-    hits.push(...ignoredFrameOptions(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts));
+    hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -655,10 +656,36 @@ function cspScriptHoles(policy: Record<string, unknown>): ScriptHole[] {
   return holes;
 }
 
+/**
+ * The `frame-ancestors` of the Content-Security-Policy egg-security sends and enforces (not `reportOnly`), read as
+ * browsers read the header: when there is one, browsers obey it and ignore X-Frame-Options.
+ */
+function cspFrameAncestors(facts: Facts): CspDirective | undefined {
+  const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
+  if (notRunning(facts, 'csp') || reportOnly === true || !policy || typeof policy !== 'object') return undefined;
+  return sentCsp(policy as Record<string, unknown>).get('frame-ancestors');
+}
+
 /** The Content-Security-Policy's `frame-ancestors` governs framing (browsers obey it over X-Frame-Options). */
 function framingByCsp(facts: Facts): boolean {
-  const policy = (securityConfig(facts).csp as { policy?: unknown } | undefined)?.policy;
-  return !notRunning(facts, 'csp') && Boolean(policy) && typeof policy === 'object' && (policy as AnyRecord)['frame-ancestors'] !== undefined;
+  return cspFrameAncestors(facts) !== undefined;
+}
+
+/** frame-ancestors sources that let any site frame the page: any host, any host of a scheme, a wildcard over a top-level domain. */
+const PERMISSIVE_FRAME_SOURCE = /^(?:\*|https?:)$/i;
+
+/** A `frame-ancestors` that lets any site frame the app: X-Frame-Options, which it overrides, protects nothing then. */
+function permissiveFrameAncestors(facts: Facts): RuleHit[] {
+  const directive = cspFrameAncestors(facts);
+  const sources = directive?.sources.filter(source => PERMISSIVE_FRAME_SOURCE.test(source) || ANY_HOST_WILDCARD.test(source)) ?? [];
+  if (!directive || !sources.length) return [];
+  const key = `security.csp.policy.${directive.key}`;
+  return [{
+    severity: 'medium', target: `config.${key}`, source: facts.provenance(key),
+    message: `the Content-Security-Policy's frame-ancestors allows ${sources.join(', ')}${setIn(facts, key)}: browsers obey it and ignore X-Frame-Options, ` +
+      'so any site can frame the app\'s pages (clickjacking)',
+    fix: "List the sites that may frame the app: `security: { csp: { policy: { 'frame-ancestors': [ \"'self'\", 'https://partner.example' ] } } }`, or remove frame-ancestors to leave framing to X-Frame-Options.",
+  }];
 }
 
 /** The X-Frame-Options values browsers honour; they ignore the header with any other (ALLOW-FROM is obsolete). */
