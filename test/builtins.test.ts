@@ -199,8 +199,9 @@ function csrfIgnoreApp(ignore: string): string {
 describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup secret and no algorithms (CVE-2022-23540; black-box round 26, h85 F10)', () => {
   const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
   const issuerKey = 'kR9v2YwQ7nLp4sXe8TbZ1uHc6JmA3dFg5';
-  const app = (jwtOptions: string) => tempApp('jwt-none', {
-    'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
+  const eggJwtsCopy = path.dirname(require.resolve('jsonwebtoken/package.json', { paths: [ eggJwt ] }));
+  const app = (jwtOptions: string, pluginName = 'jwt') => tempApp('jwt-none', {
+    'config/plugin.js': `module.exports = { ${pluginName}: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
     'config/config.default.js': `const KEYS = { issuer1: process.env.FIXTURE_ISSUER_KEY };\nmodule.exports = () => ({\n  keys: 'jwt-none-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga',\n  ${SECURE_SECURITY_JS}\n` +
       `  jwt: { enable: true, secret: (ctx, payload) => KEYS[payload.iss]${jwtOptions} },\n  sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high' },\n});\n`,
     'app/controller/account.js': "module.exports = app => class AccountController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller', user: this.ctx.state.user.sub }; } };\n",
@@ -211,6 +212,18 @@ describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup se
   const signedPart = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({ iss: 'issuer1', sub: 'alice' })}`;
   const signed = `${signedPart}.${crypto.createHmac('sha256', issuerKey).update(signedPart).digest('base64url')}`;
   const sen601 = (booted: MockApp) => ((booted as any).sentinel.report.findings as Finding[]).filter(hit => hit.target === 'GHSA-qwph-4952-7xr6@jsonwebtoken');
+  /** The app lists jsonwebtoken in its own dependencies (to sign tokens): egg-jwt's copy linked, or a copy of its own. */
+  const declaringJsonwebtoken = (dir: string, copy: 'linked' | 'own') => {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'jwt-none', dependencies: { jsonwebtoken: '^8.5.1' } }));
+    const installed = path.join(dir, 'node_modules/jsonwebtoken');
+    if (copy === 'linked') {
+      fs.mkdirSync(path.dirname(installed));
+      fs.symlinkSync(eggJwtsCopy, installed);
+    } else {
+      fs.cpSync(eggJwtsCopy, installed, { recursive: true });
+    }
+    return dir;
+  };
   beforeEach(() => {
     mm(process.env, 'FIXTURE_ISSUER_KEY', issuerKey);
     mm.env('prod');
@@ -232,14 +245,25 @@ describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup se
     });
     // The app depends on jsonwebtoken itself (to sign tokens): the package is first reached as the app's, and it is
     // still the copy egg-jwt verifies with (review of round 27, L18).
-    const declaring = app('');
-    fs.writeFileSync(path.join(declaring, 'package.json'), JSON.stringify({ name: 'jwt-none', dependencies: { jsonwebtoken: '^8.5.1' } }));
-    fs.mkdirSync(path.join(declaring, 'node_modules'));
-    fs.symlinkSync(path.dirname(require.resolve('jsonwebtoken/package.json', { paths: [ eggJwt ] })), path.join(declaring, 'node_modules/jsonwebtoken'));
-    await withApp(declaring, async booted => {
+    await withApp(declaringJsonwebtoken(app(''), 'linked'), async booted => {
       const [ hit ] = sen601(booted);
       assert.match(hit.message, /pulled in by app jwt-none; .*exploitable in this app/);
       assert.equal(hit.severity, 'critical');
+    });
+  });
+
+  it('judges the copy koa-jwt2 resolves, whatever reached it first and whatever the plugin is named; the app\'s own copy keeps its severity (review of round 27, L12, L18)', async () => {
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    // egg-jwt enabled under another name: the copy is reached first as the app's, and egg-jwt still verifies with it.
+    await withApp(declaringJsonwebtoken(app('', 'auth'), 'linked'), async booted => {
+      assert.deepEqual(sen601(booted).map(hit => [ hit.severity, /pulled in by app jwt-none; .*exploitable in this app/.test(hit.message) ]), [[ 'critical', true ]]);
+      const forged = await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${unsigned}`).expect(200);
+      assert.deepEqual(forged.body, { servedBy: 'controller', user: 'admin' });
+    });
+    // The app's own copy, which it signs with, is not what koa-jwt2 verifies with: only egg-jwt's copy is exploitable.
+    await withApp(declaringJsonwebtoken(app(''), 'own'), async booted => {
+      const appsCopyFirst = sen601(booted).map(hit => [ hit.source === 'node_modules/jsonwebtoken', hit.severity ]).sort().reverse();
+      assert.deepEqual(appsCopyFirst, [[ true, 'medium' ], [ false, 'critical' ]]);
     });
   });
 

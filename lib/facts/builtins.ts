@@ -5,7 +5,7 @@
 import { isIPv6 } from 'node:net';
 import path from 'node:path';
 import { type AdvisoryDatabase, DEFAULT_OVERRIDE_FILE, loadAdvisoryDatabase } from '../advisories/database';
-import { collectPackageFacts, type PackageFacts, type PackageWalkInput, type WalkedPackages } from './packages';
+import { collectPackageFacts, koaJwt2Verifiers, type PackageFacts, type PackageWalkInput, type WalkedPackages } from './packages';
 
 export interface NodeRuntimeFacts {
   /** The running Node.js, without the leading `v`. */
@@ -16,6 +16,11 @@ export interface NodeRuntimeFacts {
 
 export interface BuiltinFacts {
   packages: PackageFacts;
+  /**
+   * The jsonwebtoken copies (real dirs) koa-jwt2 verifies with for the app and its plugins (lib/facts/packages.ts):
+   * egg-jwt hands it `config.jwt` as jwt.verify()'s options (SEN601, CVE-2022-23540).
+   */
+  koaJwt2Verifiers: string[];
   /** The shipped database merged with the app's override file (lib/advisories/database.ts). */
   advisories: AdvisoryDatabase;
   node: NodeRuntimeFacts;
@@ -87,6 +92,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
   return {
     advisories: loadAdvisoryDatabase(path.resolve(input.baseDir, input.overrideFile ?? DEFAULT_OVERRIDE_FILE), { shippedChecked: input.shippedAdvisoriesChecked }),
     packages: collectPackageFacts(input, undefined, input.walked),
+    koaJwt2Verifiers: koaJwt2Verifiers(input),
     node: { version: process.version.replace(/^v/, ''), today: now.toISOString().slice(0, 10) },
     nodeEnv: env.NODE_ENV,
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.

@@ -142,6 +142,31 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
   return found;
 }
 
+/**
+ * The jsonwebtoken copies (real dirs) koa-jwt2 verifies tokens with: resolved, as node resolves them, from the app and
+ * from each enabled plugin that lists koa-jwt2 among its dependencies (egg-jwt, a scoped fork of it, or an app-level
+ * fork under lib/plugin, which uses the app's), then from that koa-jwt2. A package reached first by another path (the
+ * app's own dependency on jsonwebtoken, to sign tokens) can still be the copy that verifies them.
+ */
+export function koaJwt2Verifiers(input: PackageWalkInput): string[] {
+  const exists = (file: string) => fs.existsSync(file);
+  const resolveReal = (fromDir: string, name: string) => {
+    const dir = resolvePackageDir(fromDir, name, exists);
+    return dir && realPathOrUndefined(dir);
+  };
+  const users = [ input.baseDir, ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => String(plugin.path)) ];
+  const copies = new Set<string>();
+  for (const user of users) {
+    const dir = realPathOrUndefined(user);
+    const manifest = dir && readManifest(dir);
+    if (!dir || !manifest || !Object.hasOwn({ ...manifest.dependencies, ...manifest.optionalDependencies }, 'koa-jwt2')) continue;
+    const koaJwt2 = resolveReal(dir, 'koa-jwt2');
+    const jsonwebtoken = koaJwt2 && resolveReal(koaJwt2, 'jsonwebtoken');
+    if (jsonwebtoken) copies.add(jsonwebtoken);
+  }
+  return [ ...copies ];
+}
+
 function dependencyDirs(fromDir: string, manifest: Manifest | undefined, exists: (file: string) => boolean): string[] {
   const names = Object.keys({ ...manifest?.dependencies, ...manifest?.optionalDependencies });
   return names.map(name => resolvePackageDir(fromDir, name, exists)).filter((dir): dir is string => dir !== undefined);

@@ -56,8 +56,9 @@ export const knownVulnerablePackage: Rule = {
     'module in require.cache count, and those the app lists in its own `dependencies` (a `require()` inside a controller ' +
     'loads it at the first request), so optional fallbacks of other packages that are never loaded are not reported. The message names ' +
     'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
-    "advisory's outside local/unittest, critical where the app's config meets the advisory's precondition (egg-jwt with a " +
-    'key-lookup `secret` function and no `algorithms` accepts unsigned tokens through CVE-2022-23540), and low on a ' +
+    "advisory's outside local/unittest, critical where the app's config meets the advisory's precondition (the jsonwebtoken " +
+    'copy koa-jwt2 verifies with, for egg-jwt under any plugin name or a fork of it, given a key-lookup `secret` function ' +
+    'and no `algorithms`, accepts unsigned tokens through CVE-2022-23540), and low on a ' +
     'developer machine; `egg-sentinel audit`, which loads only part of ' +
     'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
     '`<advisory id>@<package>`.',
@@ -99,12 +100,13 @@ const EXPLOITED_BY_CONFIG: Record<string, (facts: Facts, pkg: InstalledPackage) 
  * CVE-2022-23540: jsonwebtoken before 9 verifies a token without a signature as `alg: none` when the key is empty and
  * no algorithms are given. egg-jwt's koa-jwt2 passes `config.jwt` as the options of jwt.verify() with the key its
  * `secret` returns, so a key-lookup function that finds no key (a kid it does not know) opens every guarded route.
+ * A static secret cannot: koa-jwt2 throws "secret should be set" for an empty one when app.jwt is made (a missing one
+ * leaves egg-jwt's `'123456'`, SEN202's).
  */
 function unsignedJwtAccepted(facts: Facts, pkg: InstalledPackage): { how: string; fix: string } | undefined {
   const jwt = facts.config.jwt as AnyRecord | undefined;
-  // The first path that reached the package may be the app's own dependency on it (apps sign tokens with it too).
-  const usedByEggJwt = pkg.via.some(step => /^(?:egg-jwt|koa-jwt2)@/.test(step)) || pluginEnabled(facts, 'jwt');
-  if (!usedByEggJwt || typeof jwt?.secret !== 'function') return undefined;
+  // Whatever path reached this copy first: it is what counts when koa-jwt2 verifies with it.
+  if (!facts.builtins.koaJwt2Verifiers.includes(pkg.path) || typeof jwt?.secret !== 'function') return undefined;
   const { algorithms } = jwt;
   const listed = Array.isArray(algorithms) && algorithms.length > 0;
   if (listed && !algorithms.includes('none')) return undefined;

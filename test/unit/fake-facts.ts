@@ -49,6 +49,7 @@ export function fakeFacts(overrides: {
     },
     builtins: {
       packages: { installed: [], loadedBy: 'boot', walkMs: 0 },
+      koaJwt2Verifiers: [],
       advisories: {
         builtin: { file: '/fake/advisories.json', date: '2026-11-28', count: 0 }, vulnerabilities: [],
         node: { checked: '2026-11-28', sources: [], lines: [] },
