@@ -587,6 +587,21 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.deepEqual((await booted.httpRequest().get('/orders/1?x=/health').expect(200)).body, { order: '1' });
       });
     });
+
+    it('node\'s ctx.req has no originalUrl (Express\'s): a function falling back from it to ctx.path is judged by the path, one falling back to ctx.url by the url (review of round 27, L17)', async () => {
+      mm.env('prod');
+      await withApp(bootApp(made("(ctx.req.originalUrl || ctx.path) === '/health'")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/health').expect(200);
+        await booted.httpRequest().get('/orders/1?x=/health').expect(401);
+      });
+      const byUrl = await expectRefused(made("(ctx.req.originalUrl || ctx.url).includes('/health')"), /SEN403/);
+      assert.match(byUrl, /\(cannot be verified: its match\/ignore function reads ctx\.url, which the client controls: it carries the query string/);
+      await withApp(bootApp(made("(ctx.req.originalUrl || ctx.url).includes('/health')", 'never')), async booted => {
+        await booted.httpRequest().get('/orders/1').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/orders/1?x=/health').expect(200)).body, { order: '1' });
+      });
+    });
   });
 
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {

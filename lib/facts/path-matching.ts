@@ -343,8 +343,9 @@ function urlView(read: string): object | undefined {
 }
 
 const REQUEST = standIn('request.', {});
-// node's IncomingMessage (ctx.req, ctx.request.req): its raw url is the path and query string, as koa's; it has no path.
-const REQ = standIn('req.', { path: { value: undefined } });
+// node's IncomingMessage (ctx.req, ctx.request.req): its raw url is the path and query string, as koa's. It has none
+// of Express's path, originalUrl, query and body: `ctx.req.originalUrl || ctx.path` decides by the path.
+const REQ = standIn('req.', Object.fromEntries([ 'path', 'originalUrl', 'query', 'body' ].map(key => [ key, { value: undefined } ])));
 // koa's ctx.request carries the same path and method.
 const CTX = standIn('', {
   request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) },

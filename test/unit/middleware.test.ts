@@ -173,6 +173,9 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       (ctx: any) => ctx.request.req.url.split('?')[0] === '/health',
       // A query string only makes it run: no bypass.
       (ctx: any) => ctx.URL.pathname === '/health' && ctx.URL.search === '',
+      // node's IncomingMessage has no originalUrl, query or body (Express's): the function decides by the path (review of round 27, L17).
+      (ctx: any) => (ctx.req.originalUrl || ctx.path) === '/health',
+      (ctx: any) => ctx.path === '/health' && ctx.req.query?.debug === undefined && !ctx.request.req.body,
     ]) assert.deepEqual(outcomes(ignore), [ [ false, [] ], [ true, [] ] ], String(ignore));
     const reads: Array<[ (ctx: any) => unknown, string[] ]> = [
       [ ctx => ctx.URL.searchParams.get('debug') === '1', [ 'URL.searchParams' ] ],
