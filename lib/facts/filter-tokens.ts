@@ -116,21 +116,29 @@ function stringLiterals(source: string): Array<{ text: string; searchedAnywhere:
  * candidate is checked against the route.
  */
 export function regexpStrings(source: string, lookaroundsMatch = false): string[] {
+  return walkRegexp(source, lookaroundsMatch).strings;
+}
+
+/** One regexpStrings walk: how it reads lookarounds, and whether it left strings out past MAX_REGEXP_STRINGS. */
+interface RegexpWalk {
+  lookaroundsMatch: boolean;
+  capped: boolean;
+}
+
+/** regexpStrings, and whether it left strings out: the flag travels with the answer, so no other call can reset it. */
+function walkRegexp(source: string, lookaroundsMatch: boolean): { strings: string[]; capped: boolean } {
+  const walk: RegexpWalk = { lookaroundsMatch, capped: false };
   try {
-    stringsCapped = false;
-    const [ strings, end ] = alternatives(source, 0, lookaroundsMatch);
-    return end === source.length ? strings.filter(Boolean) : [];
+    const [ strings, end ] = alternatives(source, 0, walk);
+    return { strings: end === source.length ? strings.filter(Boolean) : [], capped: walk.capped };
   } catch {
-    return [];
+    return { strings: [], capped: walk.capped };
   }
 }
 
-/** The last regexpStrings call left strings out past MAX_REGEXP_STRINGS. */
-let stringsCapped = false;
-
-function capped(strings: string[]): string[] {
+function capped(strings: string[], walk: RegexpWalk): string[] {
   if (strings.length <= MAX_REGEXP_STRINGS) return strings;
-  stringsCapped = true;
+  walk.capped = true;
   return strings.slice(0, MAX_REGEXP_STRINGS);
 }
 
@@ -184,30 +192,30 @@ const PROPERTY_MEMBERS: Record<string, string> = {
 };
 
 /** `a|b|c` up to an unmatched `)` or the end: the strings of each alternative, and where it stopped. */
-function alternatives(source: string, start: number, lookaroundsMatch: boolean): [ string[], number ] {
+function alternatives(source: string, start: number, walk: RegexpWalk): [ string[], number ] {
   const all: string[] = [];
   let at = start;
   for (;;) {
-    const [ strings, end ] = sequence(source, at, lookaroundsMatch);
+    const [ strings, end ] = sequence(source, at, walk);
     all.push(...strings);
-    if (source[end] !== '|') return [ capped(all), end ];
+    if (source[end] !== '|') return [ capped(all, walk), end ];
     at = end + 1;
   }
 }
 
-function sequence(source: string, start: number, lookaroundsMatch: boolean): [ string[], number ] {
+function sequence(source: string, start: number, walk: RegexpWalk): [ string[], number ] {
   let strings = [ '' ];
   let at = start;
   while (at < source.length && source[at] !== '|' && source[at] !== ')') {
-    const [ atom, next ] = atomAt(source, at, lookaroundsMatch);
+    const [ atom, next ] = atomAt(source, at, walk);
     const [ repeated, end ] = quantified(source, next, atom);
-    strings = capped(strings.flatMap(prefix => repeated.map(part => prefix + part)));
+    strings = capped(strings.flatMap(prefix => repeated.map(part => prefix + part)), walk);
     at = end;
   }
   return [ strings, at ];
 }
 
-function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string[], number ] {
+function atomAt(source: string, at: number, walk: RegexpWalk): [ string[], number ] {
   const char = source[at];
   if (char === '^' || char === '$') return [ [ '' ], at + 1 ];
   if (char === '.') return [ [ 'a' ], at + 1 ];
@@ -227,9 +235,9 @@ function atomAt(source: string, at: number, lookaroundsMatch: boolean): [ string
     // `(?=` `(?!` `(?<=` `(?<!` look around and match nothing; `(?:` and `(?<name>` group like `(`.
     const opener = GROUP_OPENER.exec(source.slice(at))?.[0] ?? '(';
     const lookaround = /[=!]$/.test(opener);
-    const [ strings, end ] = alternatives(source, at + opener.length, lookaroundsMatch);
+    const [ strings, end ] = alternatives(source, at + opener.length, walk);
     if (source[end] !== ')') throw new Error('unbalanced group');
-    return [ lookaround && !lookaroundsMatch ? [ '' ] : strings, end + 1 ];
+    return [ lookaround && !walk.lookaroundsMatch ? [ '' ] : strings, end + 1 ];
   }
   return [ [ char ], at + 1 ];
 }
@@ -441,8 +449,8 @@ function regexpRouteProbes(route: RouteLayer, pattern: RegExp, tokens: PreparedT
   const consider = (candidate: string) => {
     for (const form of anyCase ? caseForms(candidate) : [ candidate ]) collector.consider(form);
   };
-  const samples = regexpStrings(pattern.source).map(asPath);
-  const tooManyStrings = stringsCapped;
+  const { strings, capped: tooManyStrings } = walkRegexp(pattern.source, false);
+  const samples = strings.map(asPath);
   const around = samples.slice(0, MAX_REGEXP_ROUTE_SAMPLES);
   const places = tokens.policyValues.length ? namePlaces(pattern.source) : [];
   const withTokens = (set: TokenSet) => {
