@@ -1306,6 +1306,38 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN611: a helper.shtml.whiteList keeping SVG\'s xlink:href, or a <set> with attributeName and to, refuses boot in prod, and shtml() really keeps the javascript: URL; SVG links by href are fine (black-box round 28, h102 F10)', async () => {
+    const variant = (name: string, whiteList: string) => tempApp(name, {
+      'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', helper: { shtml: { whiteList: ${whiteList} } } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/comment', async ctx => { ctx.body = ctx.helper.shtml(ctx.query.html); }); };\n",
+    });
+    const xlink = variant('builtin-xss-xlink', "{ svg: [ 'viewBox', 'class' ], use: [ 'xlink:href' ], a: [ 'href', 'title', 'xlink:href' ], text: [] }");
+    const animation = variant('builtin-xss-set', "{ svg: [ 'viewBox' ], a: [ 'href' ], set: [ 'attributeName', 'to' ], text: [] }");
+    const svgLinks = variant('builtin-xss-svg', "{ svg: [ 'viewBox', 'class' ], a: [ 'href', 'title' ], text: [] }");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(xlink, /SEN611/), /ctx\.helper\.shtml\(\) keeps javascript: URLs in <use xlink:href> \(js-xss checks the URLs of href and src only\), javascript: URLs in <a xlink:href> .*from user input: config\.helper\.shtml\.whiteList allows them/);
+      assert.match(await expectRefused(animation, /SEN611/), /ctx\.helper\.shtml\(\) keeps <set> with attributeName and to \(it sets href to a javascript: URL\)/);
+      await withApp(svgLinks, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN611'), []));
+      mm.restore();
+      const comment = async (dir: string, html: string) => {
+        let text = '';
+        await withApp(dir, async app => { text = (await app.httpRequest().get('/comment').query({ html }).expect(200)).text; });
+        return text;
+      };
+      const byXlink = '<svg><a xlink:href="javascript:alert(document.cookie)"><text>Read more</text></a></svg>';
+      const bySet = '<svg><a><set attributeName="href" to="javascript:alert(1)"></set><text>Read more</text></a></svg>';
+      assert.equal(await comment(xlink, byXlink), byXlink);
+      // js-xss writes the name in lower case; the HTML parser lower-cases it anyway and maps it back to SVG's attributeName.
+      assert.equal(await comment(animation, bySet), bySet.replace('attributeName', 'attributename'));
+      assert.equal(await comment(svgLinks, '<svg><a href="javascript:alert(1)"><text>x</text></a></svg>'), '<svg><a href><text>x</text></a></svg>');
+    } finally {
+      mm.restore();
+      for (const dir of [ xlink, animation, svgLinks ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN606: config.env "local" in prod refuses boot, and egg-onerror really sends the stack', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

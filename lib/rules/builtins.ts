@@ -1298,6 +1298,10 @@ const ACTIVE_TAGS: Readonly<Record<string, Severity>> = {
   applet: 'medium', base: 'medium', meta: 'medium', link: 'medium', form: 'medium',
 };
 
+/** SVG animation elements, and their attributes that give the animated attribute its value. */
+const SVG_ANIMATIONS: readonly string[] = [ 'set', 'animate' ];
+const SVG_ANIMATION_VALUES: readonly string[] = [ 'to', 'values', 'from', 'by' ];
+
 const HOSTILE_SCRIPT = '<script>alert(1)</script>';
 const HOSTILE_HANDLER = '<img src="/a.png" onerror="alert(1)">';
 const HOSTILE_URL = 'javascript:alert(1)';
@@ -1339,6 +1343,13 @@ function whiteListHoles(list: AnyRecord): Array<{ severity: Severity; what: stri
     if (handlers.length) holes.push({ severity: 'high', what: `event handlers on <${tag}> (${handlers.join(', ')})`, tag });
     // js-xss escapes < and > in a kept value, but the browser decodes srcdoc's entities back into a document.
     if (names.includes('srcdoc')) holes.push({ severity: 'high', what: `<${tag} srcdoc> (a whole HTML document, scripts included)`, tag });
+    // js-xss and egg-security's domain filter judge the URLs of href, src and form actions only: SVG's xlink:href keeps a
+    // javascript: URL, and an SVG animation sets another attribute (href) to the value it is given.
+    if (names.includes('xlink:href')) holes.push({ severity: 'high', what: `javascript: URLs in <${tag} xlink:href> (js-xss checks the URLs of href and src only)`, tag });
+    const animated = names.filter(name => SVG_ANIMATION_VALUES.includes(name));
+    if (SVG_ANIMATIONS.includes(tag.toLowerCase()) && names.includes('attributename') && animated.length) {
+      holes.push({ severity: 'high', what: `<${tag}> with attributeName and ${animated.join(', ')} (it sets href to a javascript: URL)`, tag });
+    }
     return holes;
   });
 }
@@ -1354,7 +1365,9 @@ export const xssDefencesWeakened: Rule = {
     'as script in the page. This rule reports config that switches them off: a `security.protocolWhiteList` entry ' +
     '`javascript` (surl() then passes `javascript://%0aalert(1)`, which runs when clicked; `vbscript`, which only old ' +
     'Internet Explorer runs, medium; egg-security already admits http, https, file and data itself); a ' +
-    '`helper.shtml.whiteList` (or `allowList`) that keeps `<script>`, an `on*` event handler attribute or `srcdoc` (high), ' +
+    '`helper.shtml.whiteList` (or `allowList`) that keeps `<script>`, an `on*` event handler attribute, `srcdoc`, SVG\'s `xlink:href` ' +
+    '(js-xss checks the URLs of `href` and `src` only, so `javascript:` passes) or an SVG `<set>`/`<animate>` with `attributeName` and ' +
+    '`to`/`values`/`from`/`by` (it sets `href` to a `javascript:` URL) (high), ' +
     'or `<style>`, `<iframe>`, `<object>`, `<embed>`, `<base>`, `<form>` and other tags that style, frame or embed other content (medium); ' +
     'a `helper.shtml` hook (`onTag`, `onIgnoreTag`, `onTagAttr`, `onIgnoreTagAttr`, `escapeHtml`, `safeAttrValue`) that, asked ' +
     'about `<script>`, an `onerror` attribute or a `javascript:` URL as js-xss asks it, answers with them (high; one that throws ' +
