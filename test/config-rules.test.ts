@@ -8,6 +8,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import mm from 'egg-mock';
 import { tarOf, tgzOf, zipOf } from './archive-files';
+import { LOADER_FILES } from '../lib/facts/runtime';
 import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
@@ -1803,6 +1804,48 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'LD_LIBRARY_PATH', '/usr/lib');
     const hits = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
     assert.deepEqual(hits, []);
+  });
+
+  it('SEN306: /etc/ld.so.preload naming a library every user can replace, and a bare LD_PRELOAD name found in a dir /etc/ld.so.conf lists that every user can write, refuse boot; the machine\'s own files boot (review of round 27, L5)', async function() {
+    if (process.platform !== 'linux') this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    // The machine's own: no /etc/ld.so.preload here (or one root keeps), nothing from it reported.
+    const own = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string; target: string }) => hit.ruleId === 'SEN306' && hit.target.startsWith(LOADER_FILES.preload));
+    if (!fs.existsSync(LOADER_FILES.preload)) assert.deepEqual(own, []);
+    // Tests cannot write /etc: the loader's files are pointed at a copy of it.
+    const etc = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-etc-')));
+    dirs.push(etc);
+    fs.chmodSync(etc, 0o755);
+    const vendor = path.join(etc, 'vendor');
+    fs.mkdirSync(vendor, 0o777);
+    fs.chmodSync(vendor, 0o777);
+    fs.writeFileSync(path.join(vendor, 'libvendor.so'), '\x7fELF');
+    const evil = path.join(etc, 'evil.so');
+    fs.writeFileSync(evil, '\x7fELF');
+    fs.chmodSync(evil, 0o666);
+    fs.mkdirSync(path.join(etc, 'ld.so.conf.d'));
+    fs.writeFileSync(path.join(etc, 'ld.so.conf'), 'include /etc/ld.so.conf\ninclude ld.so.conf.d/*.conf\n');
+    fs.writeFileSync(path.join(etc, 'ld.so.conf.d/vendor.conf'), `${vendor}\n`);
+    fs.writeFileSync(path.join(etc, 'ld.so.preload'), `${evil}\n`);
+    mm(LOADER_FILES, 'preload', path.join(etc, 'ld.so.preload'));
+    mm(LOADER_FILES, 'conf', path.join(etc, 'ld.so.conf'));
+    mm(process.env, 'LD_PRELOAD', 'libvendor.so');
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
+    assert.match(message, new RegExp(`high {5}SEN306[^\\n]*\\n.*${escapeRegExp(etc)}/ld\\.so\\.preload \\(read for every process on the machine\\) names "${escapeRegExp(evil)}": the dynamic loader loads it ` +
+      `into every process .*, and ${escapeRegExp(evil)} is writable by every user \\(mode 0666\\)`));
+    assert.match(message, new RegExp(`where: ${escapeRegExp(etc)}/ld\\.so\\.preload ${escapeRegExp(evil)} \\(from ${escapeRegExp(etc)}/ld\\.so\\.preload\\)`));
+    assert.match(message, new RegExp(`the environment sets LD_PRELOAD="libvendor\\.so": .*, and ${escapeRegExp(vendor)}, above ${escapeRegExp(vendor)}/libvendor\\.so, is writable by every user \\(mode 0777\\)`));
+    // Nothing preloaded, the vendor's dir root's alone where ld.so.conf lists it (glibc's gconv dir stands for it): the system's, noted.
+    const gconv = [ '/usr/lib/x86_64-linux-gnu/gconv', '/usr/lib/aarch64-linux-gnu/gconv', '/usr/lib64/gconv' ].find(dir => fs.existsSync(dir) && fs.statSync(dir).uid === 0);
+    const library = gconv && fs.readdirSync(gconv).find(name => name.endsWith('.so'));
+    if (!gconv || !library) return;
+    fs.rmSync(path.join(etc, 'ld.so.preload'));
+    fs.writeFileSync(path.join(etc, 'ld.so.conf.d/vendor.conf'), `${gconv}\n`);
+    mm(process.env, 'LD_PRELOAD', library);
+    const hits = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
+    assert.deepEqual(hits.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', `environment LD_PRELOAD ${library}` ]]);
   });
 
   it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {

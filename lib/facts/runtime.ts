@@ -11,6 +11,7 @@ import { isPreflightLoaded } from '../process-marks';
 import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, safeReaddir, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
 import { envConfigKeyPaths } from './plugin-list';
+import { escapeRegExp } from '../regexp';
 import { environmentSecretValues } from '../secrets';
 import { registeredTsconfig, type TsconfigFileFact, type TsconfigPathFact } from './tsconfig-paths';
 
@@ -52,7 +53,28 @@ export interface NodeFlagFact {
    * against each process's own working directory (every program the app runs, wherever it runs it), not the app's;
    * `token`, a value with a dynamic string token (`$ORIGIN`, `$LIB`, `$PLATFORM`), which ld.so expands per program.
    */
-  loaded?: { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem } | { unjudged: 'relative' | 'token' };
+  loaded?: LoadedLibrary;
+}
+
+export type LoadedLibrary = { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem } | { unjudged: 'relative' | 'token' };
+
+/**
+ * glibc's `/etc/ld.so.preload` (PreloadFileFact), and the `/etc/ld.so.conf` root's ld.so.cache is built from: the
+ * dirs it lists (and those of the files it includes) are where ld.so finds a bare library name no LD_LIBRARY_PATH dir
+ * holds. Tests point them elsewhere (mm), as they cannot write /etc.
+ */
+export interface LoaderFiles { preload: string; conf: string }
+export const LOADER_FILES: LoaderFiles = { preload: '/etc/ld.so.preload', conf: '/etc/ld.so.conf' };
+
+/**
+ * glibc's ld.so loads the libraries `/etc/ld.so.preload` names into every process on the machine, as if LD_PRELOAD
+ * named them, whatever the environment: the file when another user can change or create it (folderProblem), and each
+ * library it names, judged as an LD_PRELOAD entry is (NodeFlagFact.loaded).
+ */
+export interface PreloadFileFact {
+  file: string;
+  problem?: PathProblem;
+  libraries: Array<{ value: string; modulePath?: string; loaded: LoadedLibrary }>;
 }
 
 /** Where systems keep OpenSSL's configuration (Debian, RHEL's crypto policies, a source build). */
@@ -113,6 +135,8 @@ export interface RuntimeFacts {
   npmrcNodeOptions?: { value: string; loadsPreflight: boolean };
   /** npm's `script-shell` settings that name a shell another user or a dependency controls (SEN308). */
   untrustedScriptShells: ScriptShellFact[];
+  /** `/etc/ld.so.preload`, when it names a library or another user can change or create it (SEN306); Linux only. */
+  preloadFile?: PreloadFileFact;
 }
 
 /** An npm `script-shell` setting: npm runs every script (`npm start`) and npx command through it, before node. */
@@ -229,13 +253,14 @@ const DESCRIPTIVE_VARIABLES = /^(?:NODE_ENV|EGG_SERVER_ENV|EGG_SERVER_SCOPE|PATH
 
 export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
   execArgv: readonly string[] = process.execArgv, cwd = process.cwd(),
-  ancestry: { preflightLoaded: boolean; parentPid: number | undefined } = { preflightLoaded: isPreflightLoaded(), parentPid: process.ppid }): RuntimeFacts {
+  ancestry: { preflightLoaded: boolean; parentPid: number | undefined } = { preflightLoaded: isPreflightLoaded(), parentPid: process.ppid },
+  loaderFiles: LoaderFiles = LOADER_FILES): RuntimeFacts {
   const environmentValues = new Set<string>(valuesReadFromEnvironment());
   for (const [ name, value ] of Object.entries(env)) if (value && !DESCRIPTIVE_VARIABLES.test(name)) environmentValues.add(value);
   const moduleRoots = [ ...new Set([ baseDir, ...[ baseDir, ...eggPaths ].flatMap(nodeModulesDirs) ]) ]
     .map(realPathOrUndefined).filter((dir): dir is string => dir !== undefined);
   const owner = appOwner(realPathOrAbsolute(baseDir));
-  const libraryDirs = loaderEntries(env, 'LD_LIBRARY_PATH');
+  const search = librarySearch(loaderEntries(env, 'LD_LIBRARY_PATH'), loaderFiles.conf, owner);
   const flags = [
     ...parseNodeFlags(splitNodeOptions(env.NODE_OPTIONS ?? ''), 'NODE_OPTIONS'),
     ...parseNodeFlags(execArgv, 'execArgv'),
@@ -249,7 +274,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     nodeFlags: flags.map(flag => {
       const dump = DIAGNOSTIC_DUMPS.get(flag.name);
       if (dump) return { ...flag, dumpFile: dumpFile(dump.report, flags, cwd) };
-      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return { ...flag, ...loadedLibrary(flag, libraryDirs, owner) };
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return { ...flag, ...loadedLibrary(flag.name, flag.value ?? '', search) };
       if (!flag.value) return flag;
       if (MODULE_FLAGS.has(flag.name) || (flag.source === 'environment' && MODULE_VARIABLES.has(flag.name))) return { ...flag, modulePath: resolveModule(flag.value, cwd) };
       if (!CODE_FILE_FLAGS.has(flag.name) && !CODE_FILE_VARIABLES.has(flag.name) && !TRUST_FILE_VARIABLES.has(flag.name) && flag.name !== 'NODE_PATH') return flag;
@@ -276,6 +301,7 @@ export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[]
     droppedPreflight: ancestry.preflightLoaded ? undefined : droppedPreflight(env, ancestry.parentPid),
     npmrcNodeOptions: npmrcNodeOptions(baseDir),
     untrustedScriptShells: process.platform === 'win32' ? [] : untrustedScriptShells(baseDir, env),
+    preloadFile: process.platform === 'linux' ? preloadFile(loaderFiles.preload, search) : undefined,
   };
 }
 
@@ -299,31 +325,95 @@ function loaderEntries(env: NodeJS.ProcessEnv, name: string): string[] {
   return name === 'LD_LIBRARY_PATH' ? (env[name] ? entries : []) : entries.filter(Boolean);
 }
 
+/** Where ld.so looks for a library (loadedLibrary), and who the app's own user is (appOwner). */
+interface LibrarySearch {
+  /** LD_LIBRARY_PATH's entries, searched first for a bare name. */
+  libraryDirs: readonly string[];
+  /** The dirs of root's ld.so.cache (/etc/ld.so.conf's, their real paths too) and the loader's defaults (SYSTEM_LIBRARY_DIRS); read once, when first asked. */
+  systemDirs: () => readonly string[];
+  owner: number | undefined;
+}
+
+function librarySearch(libraryDirs: readonly string[], confFile: string, owner: number | undefined): LibrarySearch {
+  let systemDirs: string[] | undefined;
+  return { libraryDirs, owner, systemDirs: () => (systemDirs ??= [ ...new Set([ ...ldSoConfDirs(confFile), ...SYSTEM_LIBRARY_DIRS ].flatMap(dir => [ dir, realPathOrAbsolute(dir) ])) ]) };
+}
+
 /**
- * What the dynamic loader loads for a LOADER_VARIABLES entry and who can change it (NodeFlagFact.loaded): an absolute
- * path is judged on disk; a bare library name is looked for in LD_LIBRARY_PATH's absolute directories (`libraryDirs`),
- * as ld.so does first, and otherwise left to root's ld.so.cache and the system's dirs. A relative path (or an empty
- * entry) and a value with a `$` token name no one file: ld.so resolves them per process.
+ * What the dynamic loader loads for an entry of a LOADER_VARIABLES variable (`name`) and who can change it
+ * (NodeFlagFact.loaded): an absolute path is judged on disk; a bare library name is looked for in LD_LIBRARY_PATH's
+ * absolute directories, then in root's ld.so.cache dirs and the loader's defaults, as ld.so looks. A relative path
+ * (or an empty entry) and a value with a `$` token name no one file: ld.so resolves them per process.
  */
-function loadedLibrary(flag: NodeFlagFact, libraryDirs: readonly string[], owner: number | undefined): Pick<NodeFlagFact, 'modulePath' | 'loaded'> {
-  const value = flag.value ?? '';
+function loadedLibrary(name: string, value: string, search: LibrarySearch): Pick<NodeFlagFact, 'modulePath'> & { loaded: LoadedLibrary } {
   if (value.includes('$')) return { loaded: { unjudged: 'token' } };
-  const isPath = value.includes('/') || flag.name === 'LD_LIBRARY_PATH';
+  const isPath = value.includes('/') || name === 'LD_LIBRARY_PATH';
   if (isPath && !path.isAbsolute(value)) return { loaded: { unjudged: 'relative' } };
   // A relative or token dir is its own finding; what a bare name finds there differs per process.
-  const file = isPath ? path.resolve(value) : libraryDirs.filter(dir => path.isAbsolute(dir) && !dir.includes('$')).map(dir => path.join(dir, value)).find(candidate => fs.existsSync(candidate));
+  const file = isPath ? path.resolve(value) : [ ...search.libraryDirs.filter(dir => path.isAbsolute(dir) && !dir.includes('$')), ...search.systemDirs() ]
+    .map(dir => path.join(dir, value)).find(candidate => fs.existsSync(candidate));
   if (file === undefined) return { loaded: { path: value, owner: 'system' } };
   const real = realPathOrUndefined(file);
   const judged = real ?? projectedRealPath(file);
-  const dir = flag.name === 'LD_LIBRARY_PATH' ? judged : path.dirname(judged);
-  const systemDir = SYSTEM_LIBRARY_DIRS.includes(dir) || (SYSTEM_LIBRARY_DIRS.includes(path.dirname(dir)) && MULTIARCH_DIR.test(path.basename(dir)));
+  const dir = name === 'LD_LIBRARY_PATH' ? judged : path.dirname(judged);
+  const systemDir = search.systemDirs().includes(dir) || (SYSTEM_LIBRARY_DIRS.includes(path.dirname(dir)) && MULTIARCH_DIR.test(path.basename(dir)));
   // In a directory of LD_LIBRARY_PATH, a library another user can change is loaded in place of the system's (not
   // judged in the system's dirs, which hold the system's libraries whatever LD_LIBRARY_PATH says).
-  const problem = folderProblem(file, owner) ?? (flag.name === 'LD_LIBRARY_PATH' && real !== undefined && !systemDir ? libraryProblem(real, owner) : undefined);
+  const problem = folderProblem(file, search.owner) ?? (name === 'LD_LIBRARY_PATH' && real !== undefined && !systemDir ? libraryProblem(real, search.owner) : undefined);
   return {
     ...(real !== undefined && { modulePath: real }),
     loaded: problem ? { path: judged, problem } : { path: judged, owner: !rootAlone(judged) ? 'user' : systemDir ? 'system' : 'root' },
   };
+}
+
+/**
+ * The dirs `/etc/ld.so.conf` lists, in order, with those of the files its `include` lines name (a glob, relative to
+ * the file's dir; ldconfig's syntax: one dir per line, `#` comments, `hwcap` lines): where ldconfig finds the
+ * libraries root's ld.so.cache names.
+ */
+function ldSoConfDirs(file: string, seen = new Set<string>()): string[] {
+  if (seen.has(file)) return [];
+  seen.add(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap(raw => {
+    const line = raw.replace(/#.*/, '').trim();
+    const include = /^include\s+(.*)$/.exec(line);
+    if (include) return include[1].split(/\s+/).flatMap(pattern => expandGlob(path.resolve(path.dirname(file), pattern)).flatMap(included => ldSoConfDirs(included, seen)));
+    if (!line || /^hwcap\s/i.test(line)) return [];
+    return [ path.resolve(line.replace(/=[^/]*$/, '')) ]; // `dir=libc6`, an old type suffix
+  });
+}
+
+/** The files an absolute glob (`*`, `?` within a name; no hidden names) matches, sorted, as glob(3) gives them to ldconfig. */
+function expandGlob(pattern: string): string[] {
+  let found = [ '/' ];
+  for (const part of pattern.split('/').filter(Boolean)) {
+    const match = /[*?]/.test(part) ? new RegExp(`^${escapeRegExp(part).replace(/\\\*/g, '[^/]*').replace(/\\\?/g, '[^/]')}$`) : undefined;
+    found = found.flatMap(dir => (match ? safeReaddir(dir).filter(name => !name.startsWith('.') && match.test(name)).sort() : [ part ]).map(name => path.join(dir, name)));
+  }
+  return found.filter(file => fs.existsSync(file));
+}
+
+/**
+ * PreloadFileFact of `file`, parsed as glibc's ld.so parses it (names separated by white space or `:`, `#` comments);
+ * undefined when it names nothing and only root could change or create it. One ld.so cannot read preloads nothing.
+ */
+function preloadFile(file: string, search: LibrarySearch): PreloadFileFact | undefined {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    // absent or unreadable: ld.so reads it only when it can (access R_OK)
+  }
+  const values = text.replace(/#[^\n]*/g, ' ').split(/[: \t\n]+/).filter(Boolean);
+  const problem = folderProblem(file, search.owner);
+  if (!problem && !values.length) return undefined;
+  return { file, ...(problem && { problem }), libraries: values.map(value => ({ value, ...loadedLibrary('LD_PRELOAD', value, search) })) };
 }
 
 /** The first library (`*.so*`) in `dir` that another user can change (statProblem of the file, its link followed). */

@@ -7,7 +7,7 @@ import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } fr
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describePathProblem, DIAGNOSTIC_DUMPS, LOADER_VARIABLES, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, SYSTEM_LIBRARY_DIRS, TRUST_FILE_VARIABLES } from '../facts/runtime';
+import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describePathProblem, DIAGNOSTIC_DUMPS, LOADER_VARIABLES, type LoadedLibrary, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, type PreloadFileFact, SYSTEM_LIBRARY_DIRS, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
@@ -245,56 +245,96 @@ const LOADER_DOES: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
- * SEN306's findings for a library or directory the dynamic loader reads from the environment (NodeFlagFact.loaded):
+ * Where the dynamic loader read a library or directory from: the environment the app starts with (LD_PRELOAD,
+ * LD_AUDIT, LD_LIBRARY_PATH), or /etc/ld.so.preload, which it reads for every process on the machine.
+ */
+interface LoaderSetting {
+  /** The LOADER_VARIABLES variable it acts as (an entry of /etc/ld.so.preload is preloaded as LD_PRELOAD's are). */
+  name: string;
+  value: string;
+  loaded: LoadedLibrary;
+  target: string;
+  source: string;
+  /** `the environment sets LD_PRELOAD="…"` */
+  listed: string;
+  /** What names it, for the fixes: `LD_PRELOAD`, `/etc/ld.so.preload`. */
+  holder: string;
+  /** Where it is set, for the fixes. */
+  setIn: string;
+}
+
+function environmentLoaderSetting(flag: NodeFlagFact & { loaded: LoadedLibrary }): LoaderSetting {
+  const value = flag.value ?? '';
+  return { name: flag.name, value, loaded: flag.loaded, target: `environment ${flag.name} ${value || '(empty entry)'}`, source: 'environment', holder: flag.name,
+    listed: flag.name === 'LD_LIBRARY_PATH' ? `the environment's LD_LIBRARY_PATH lists ${value ? quoteForMessage(value, 80) : 'an empty entry'}` : flagSetting(flag),
+    setIn: 'the environment the app starts with (the service unit, the image, the start script)' };
+}
+
+function preloadFileSetting(file: string, library: PreloadFileFact['libraries'][number]): LoaderSetting {
+  return { name: 'LD_PRELOAD', value: library.value, loaded: library.loaded, target: `${file} ${library.value}`, source: file, holder: file, setIn: file,
+    listed: `${file} (read for every process on the machine) names ${quoteForMessage(library.value, 80)}` };
+}
+
+/**
+ * SEN306's findings for a library or directory the dynamic loader reads (LoaderSetting; NodeFlagFact.loaded):
  * nothing for the app's own (`inApp`) or the system's directory, low for a system library preloaded (jemalloc),
  * medium for root's elsewhere (a vendor's SDK under /opt) and for a value with a `$` token, which cannot be judged,
  * high for one another user can change, one in a directory the app writes or serves or a node_modules others can fill
  * (`placed`), any other outside the app, and a relative one (each process's working directory; medium on a developer
  * machine).
  */
-function loaderHits(flag: NodeFlagFact, inApp: boolean, placed: string | undefined, developmentEnv: boolean): RuleHit[] {
-  const { loaded } = flag;
-  if (!loaded) return [];
-  const target = `environment ${flag.name} ${flag.value || '(empty entry)'}`;
-  const listed = flag.name === 'LD_LIBRARY_PATH' ? `the environment's LD_LIBRARY_PATH lists ${flag.value ? quoteForMessage(flag.value, 80) : 'an empty entry'}` : flagSetting(flag);
-  const does = `${listed}: the dynamic loader ${LOADER_DOES.get(flag.name)}, where no check or preflight can stop it`;
+function loaderHits(setting: LoaderSetting, inApp: boolean, placed: string | undefined, developmentEnv: boolean): RuleHit[] {
+  const { loaded, name, target, source, holder, setIn } = setting;
+  const does = `${setting.listed}: the dynamic loader ${LOADER_DOES.get(name)}, where no check or preflight can stop it`;
+  const removal = `${source === 'environment' ? `${holder} (or the entry)` : 'the entry'} from ${setIn}`;
   if ('unjudged' in loaded && loaded.unjudged === 'relative') {
-    const resolves = flag.value ? 'it resolves that relative path against' : 'an empty entry stands for';
-    return [{ target, source: 'environment', severity: developmentEnv ? 'medium' : 'high',
+    const resolves = setting.value ? 'it resolves that relative path against' : 'an empty entry stands for';
+    return [{ target, source, severity: developmentEnv ? 'medium' : 'high',
       message: `${does}, and ${resolves} the working directory of each process it starts, not the app's: every program the app runs in another ` +
         'directory (`execFile(\'convert\', …, { cwd: uploadDir })`, a job in a temp dir) loads what whoever can write there put there',
-      fix: `Write ${flag.name}'s entries as absolute paths ${flag.name === 'LD_LIBRARY_PATH' ? 'and drop empty ones (`/opt/x:` or `:$LD_LIBRARY_PATH` with the variable unset adds one) ' : ''}` +
-        `in the environment the app starts with (the service unit, the image, the start script); when every process of the app runs in a directory you vouch for, waive SEN306 for target \`${target}\`.` }];
+      fix: `Write ${holder}'s entries as absolute paths ${name === 'LD_LIBRARY_PATH' ? 'and drop empty ones (`/opt/x:` or `:$LD_LIBRARY_PATH` with the variable unset adds one) ' : ''}` +
+        `in ${setIn}; when every process of the app runs in a directory you vouch for, waive SEN306 for target \`${target}\`.` }];
   }
   if ('unjudged' in loaded) {
-    return [{ target, source: 'environment', severity: 'medium',
+    return [{ target, source, severity: 'medium',
       message: `${does}, and it holds a dynamic string token ($ORIGIN, $LIB or $PLATFORM), which ld.so expands per program (the program's own directory, ` +
         'the system\'s library dir name, the CPU): which library that is cannot be judged here, so check where it points for every program the app runs',
-      fix: `Write the absolute path the token stands for in ${flag.name}, so it can be judged, or, when you vouch for where it points in every program the app runs, waive SEN306 for target \`${target}\`.` }];
+      fix: `Write the absolute path the token stands for in ${holder}, so it can be judged, or, when you vouch for where it points in every program the app runs, waive SEN306 for target \`${target}\`.` }];
   }
   if (inApp) return [];
   const owner = 'owner' in loaded ? loaded.owner : undefined;
-  if (owner === 'system' && flag.name === 'LD_LIBRARY_PATH') return [];
-  const fix = `Remove ${flag.name} (or the entry) from the environment the app starts with (the service unit, the image, the start script), or use a library the system ` +
+  if (owner === 'system' && name === 'LD_LIBRARY_PATH') return [];
+  const fix = `Remove ${removal}, or use a library the system ` +
     `installs in its library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}), owned by root and writable by root only; when you vouch for it elsewhere, make it and the ` +
     `directories above it root's alone (chown root, chmod go-w) and waive SEN306 for target \`${target}\` (one waiver per library).`;
   if (owner === 'system') {
     const whose = loaded.path.includes('/') ? `${loaded.path} is the system's (root's alone, in its library dirs)` :
-      `no LD_LIBRARY_PATH dir holds ${loaded.path}, so it comes from the system's library dirs (root's ld.so.cache)`;
-    return [{ target, source: 'environment', severity: 'low', message: `${does}: ${whose}, noted as native code every process runs before any check`,
-      fix: `Nothing to change when you preload the system's library on purpose (jemalloc, tcmalloc); otherwise remove ${flag.name} from the environment the app starts with.` }];
+      `no LD_LIBRARY_PATH dir nor any of the system's library dirs holds ${loaded.path}, so ld.so loads it only if root's ld.so.cache names one`;
+    return [{ target, source, severity: 'low', message: `${does}: ${whose}, noted as native code every process runs before any check`,
+      fix: `Nothing to change when you preload the system's library on purpose (jemalloc, tcmalloc); otherwise remove ${removal}.` }];
   }
   if (owner === 'root' && !placed) {
-    return [{ target, source: 'environment', severity: 'medium', fix,
+    return [{ target, source, severity: 'medium', fix,
       message: `${does}: ${loaded.path} is root's alone but outside the system's library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}): check it is the vendor library you meant` }];
   }
   const why = 'problem' in loaded ? `${describePathProblem(loaded.path, loaded.problem)}, so another user can put their own code there` :
     placed ?? `${loaded.path} is outside the app and not root's alone (owned by root and writable by root only, with every directory above it) ` +
       `as the system's libraries in ${SYSTEM_LIBRARY_DIRS_SHOWN} are: native code nobody reviewed with the app`;
-  return [{ target, source: 'environment', severity: 'high', fix, message: `${does}, and ${why}` }];
+  return [{ target, source, severity: 'high', fix, message: `${does}, and ${why}` }];
 }
 
-const SYSTEM_LIBRARY_DIRS_SHOWN = `${SYSTEM_LIBRARY_DIRS.join(', ')} and their multiarch dirs (/usr/lib/x86_64-linux-gnu)`;
+/** SEN306's findings for /etc/ld.so.preload: the file when another user can change or create it, and each library it names (loaderHits). */
+function preloadFileHits(preloadFile: PreloadFileFact | undefined, judge: (setting: LoaderSetting, placedAt: Placed) => RuleHit[]): RuleHit[] {
+  if (!preloadFile) return [];
+  const { file, problem } = preloadFile;
+  const hits: RuleHit[] = problem ? [{ target: file, source: file, severity: 'high',
+    message: `the dynamic loader reads ${file} for every process on the machine (egg-scripts, the master, the agent, each worker and every program they run) and ` +
+      `loads the libraries it names before node starts, where no check or preflight can stop it, and ${describePathProblem(file, problem)}: another user can make every process run their code`,
+    fix: `Make ${file} and the directories above it root's alone (chown root, chmod go-w), and check what it names.` }] : [];
+  return hits.concat(preloadFile.libraries.flatMap(library => judge(preloadFileSetting(file, library), library)));
+}
+
+const SYSTEM_LIBRARY_DIRS_SHOWN = `${SYSTEM_LIBRARY_DIRS.join(', ')}, their multiarch dirs (/usr/lib/x86_64-linux-gnu) and the dirs /etc/ld.so.conf lists`;
 /** What the SEN306 check places: a module, file or directory by its real path. */
 type Placed = Pick<NodeFlagFact, 'modulePath'>;
 
@@ -322,15 +362,18 @@ export const dangerousNodeFlags: Rule = {
     'another user owns or can write, or, missing, can create (the home directory, or one above it, writable by others) is reported (high). ' +
     'The dynamic loader (ld.so) loads `LD_PRELOAD`\'s and `LD_AUDIT`\'s libraries into every process it starts (egg-scripts, the master, the agent, each worker and ' +
     'every program they run) and looks in `LD_LIBRARY_PATH`\'s directories first for every library, before node starts, so no preflight can stop them: each ' +
-    'library or directory (a bare name is looked for in `LD_LIBRARY_PATH`\'s absolute directories first) is its own finding, target ' +
+    'library or directory (a bare name is looked for in `LD_LIBRARY_PATH`\'s absolute directories first, then, as ld.so does, in the dirs of root\'s ld.so.cache, ' +
+    'those `/etc/ld.so.conf` and the files it includes list, and the loader\'s defaults) is its own finding, target ' +
     '`environment LD_PRELOAD <library as written>`. A relative path, or an empty entry of `LD_LIBRARY_PATH` (`/opt/x:`, target `environment LD_LIBRARY_PATH (empty entry)`), ' +
     'is resolved against the working directory of each process, every program the app runs in an upload or temp dir included, not the app\'s: high (medium in ' +
     'local/unittest). A value with a dynamic string token (`$ORIGIN`, `$LIB`, `$PLATFORM`), which ld.so expands per program, cannot be judged (medium). ' +
     'The others are judged on disk: high when another user can change it (it, a directory above it that is not sticky, or, missing, where it would be ' +
     'created; for an `LD_LIBRARY_PATH` directory, also a library in it), when it lies in a directory the app writes or serves, or outside the app and the system\'s library dirs ' +
-    '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib and their multiarch dirs such as /usr/lib/x86_64-linux-gnu); medium when only root can change it ' +
-    'but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose (jemalloc); a system dir in ' +
-    '`LD_LIBRARY_PATH` is fine. ' +
+    '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib, their multiarch dirs such as /usr/lib/x86_64-linux-gnu, and the dirs `/etc/ld.so.conf` lists); ' +
+    'medium when only root can change it but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose ' +
+    '(jemalloc); a system dir in `LD_LIBRARY_PATH` is fine. glibc\'s `/etc/ld.so.preload` makes the loader preload the libraries it names into every process on ' +
+    'the machine, whatever the environment: high when another user can change the file or, missing, create it (target `/etc/ld.so.preload`), and each ' +
+    'library it names is judged as an `LD_PRELOAD` entry (target `/etc/ld.so.preload <library as written>`). ' +
     'In a TypeScript app (`EGG_TYPESCRIPT=true`, or `"egg": { "typescript": true }` in package.json) with a tsconfig.json in its root, egg-core ' +
     'registers tsconfig-paths in every process, which looks up the requests its `compilerOptions.paths` map (under a `baseUrl`, every bare request; ' +
     '`extends` followed as tsconfig-paths follows it) at their targets before node_modules: a target outside the app and the node_modules it resolves ' +
@@ -374,6 +417,7 @@ export const dangerousNodeFlags: Rule = {
       if (foreign) return `${flag.modulePath}, in ${foreign.dir}, a node_modules outside the app ${foreign.why}`;
       return inWritten(flag) ? `${flag.modulePath}, in a directory the app writes at run time or serves` : `${flag.modulePath}, outside the app and the node_modules it resolves from`;
     };
+    const judgeLoaded = (setting: LoaderSetting, at: Placed) => loaderHits(setting, inApp(at), inWritten(at) || untrusted(at) ? placed(at) : undefined, developmentEnv);
     return facts.runtime.nodeFlags.flatMap((flag): RuleHit[] => {
       const base = { target: `${flag.source} ${flag.name}`, source: flag.source };
       if (DEBUGGER_FLAG.test(flag.name)) {
@@ -416,7 +460,7 @@ export const dangerousNodeFlags: Rule = {
         const where = flag.modulePath ? (inWritten(flag) || untrusted(flag) ? placed(flag) : flag.modulePath) : `${quoteForMessage(flag.value ?? '', 80)} (which does not exist yet)`;
         return [{ ...base, severity: 'high', message: `the environment's NODE_PATH lists ${where}: a require() of a module the app does not install (an optional dependency) runs code from there in every process` }];
       }
-      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name)) return loaderHits(flag, inApp(flag), inWritten(flag) || untrusted(flag) ? placed(flag) : undefined, developmentEnv);
+      if (flag.source === 'environment' && LOADER_VARIABLES.has(flag.name) && flag.loaded) return judgeLoaded(environmentLoaderSetting({ ...flag, loaded: flag.loaded }), flag);
       if (flag.source === 'environment' && TRUST_FILE_VARIABLES.has(flag.name) && !inApp(flag) && !flag.systemOwned) {
         const where = flag.modulePath ? `${flag.modulePath}, outside the app and the system's certificate dirs` : 'a file that does not exist';
         return [{ ...base, severity: 'medium', message: `${flagSetting(flag)}: every HTTPS request the app sends trusts the CAs of ${where}; whoever holds one can read and change that traffic` }];
@@ -491,7 +535,7 @@ export const dangerousNodeFlags: Rule = {
         'another user can put a module there, and a require() of one the app does not install (an optional dependency) runs it in every process',
       fix: 'Point HOME (for egg-scripts: MOCK_HOME_DIR, from which it sets the master\'s HOME) at a directory only the app\'s user can write, ' +
         'or create the folder owned by the app\'s user with mode 0755 in a directory others cannot rename it in.',
-    })));
+    }))).concat(preloadFileHits(facts.runtime.preloadFile, judgeLoaded));
   },
 };
 

@@ -626,7 +626,7 @@ describe('runtime facts', () => {
       // A bare name is found in an LD_LIBRARY_PATH dir first, as ld.so finds it.
       assert.deepEqual(hits({ LD_PRELOAD: 'evil.so', LD_LIBRARY_PATH: dir }), [[ 'high', 'environment LD_PRELOAD evil.so' ], [ 'high', `environment LD_LIBRARY_PATH ${dir}` ]]);
       fs.chmodSync(dir, 0o755);
-      assert.match(environmentFindings({ LD_PRELOAD: evil })[0]?.message ?? '', /, and .*evil\.so is outside the app and not root's alone \(owned by root and writable by root only, with every directory above it\) as the system's libraries in \/lib, \/usr\/lib, \/lib64, \/usr\/lib64, \/usr\/local\/lib and their multiarch dirs/);
+      assert.match(environmentFindings({ LD_PRELOAD: evil })[0]?.message ?? '', /, and .*evil\.so is outside the app and not root's alone \(owned by root and writable by root only, with every directory above it\) as the system's libraries in \/lib, \/usr\/lib, \/lib64, \/usr\/lib64, \/usr\/local\/lib, their multiarch dirs \(\/usr\/lib\/x86_64-linux-gnu\) and the dirs \/etc\/ld\.so\.conf lists/);
       // The system's own library (jemalloc preloaded on purpose, here zlib: root's, in a multiarch dir) is noted, never refused.
       const system = [ '/usr/lib/x86_64-linux-gnu/libz.so.1', '/lib/x86_64-linux-gnu/libz.so.1', '/usr/lib64/libz.so.1', '/lib/libz.so.1' ]
         .find(file => fs.existsSync(file) && fs.statSync(file).uid === 0);
@@ -691,6 +691,62 @@ describe('runtime facts', () => {
       assert.match(replaceable.message, new RegExp(`, and ${library.replace(/\./g, '\\.')}, in ${dir}, is writable by every user \\(mode 0666\\), so another user can put their own code there$`));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('/etc/ld.so.preload and the dirs of /etc/ld.so.conf: the file another user can change is high, each library it names and a bare LD_PRELOAD name judged where ld.so finds it (review of round 27, L5)', function() {
+    if (process.platform !== 'linux') this.skip();
+    const etc = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-etc-')));
+    try {
+      fs.chmodSync(etc, 0o755);
+      const files = { preload: path.join(etc, 'ld.so.preload'), conf: path.join(etc, 'ld.so.conf') };
+      const judge = (env: NodeJS.ProcessEnv = {}) => {
+        const runtime = collectRuntimeFacts(cwd, [], {}, env, [], cwd, { preflightLoaded: true, parentPid: undefined }, files);
+        return dangerousNodeFlags.check(fakeFacts({ runtime }), PROD);
+      };
+      const hits = (env?: NodeJS.ProcessEnv) => judge(env).map(hit => [ hit.severity, hit.target ]);
+      assert.deepEqual(hits(), [], 'no preload file, and only root could create one');
+      // A vendor's dir that ldconfig indexes (an /etc/ld.so.conf.d file lists it), which every user can write.
+      const vendor = path.join(etc, 'vendor');
+      fs.mkdirSync(vendor);
+      fs.writeFileSync(path.join(vendor, 'libvendor.so'), '\x7fELF');
+      fs.chmodSync(vendor, 0o777);
+      fs.mkdirSync(path.join(etc, 'ld.so.conf.d'));
+      fs.writeFileSync(files.conf, '# the system\'s\ninclude ld.so.conf.d/*.conf\n');
+      fs.writeFileSync(path.join(etc, 'ld.so.conf.d/vendor.conf'), `${vendor}  # ldconfig indexes it\n`);
+      const [ bare ] = judge({ LD_PRELOAD: 'libvendor.so' });
+      assert.deepEqual([ bare?.severity, bare?.target ], [ 'high', 'environment LD_PRELOAD libvendor.so' ]);
+      assert.match(bare?.message ?? '', new RegExp(`, and ${vendor}, above ${vendor}/libvendor\\.so, is writable by every user \\(mode 0777\\), so another user can put their own code there$`));
+      const evil = path.join(etc, 'evil.so');
+      fs.writeFileSync(evil, '\x7fELF');
+      fs.chmodSync(evil, 0o666);
+      fs.writeFileSync(files.preload, `# ${evil} in a comment is not loaded\nlibvendor.so:${evil}\tlibnowhere-${process.pid}.so\n`);
+      const listed = judge();
+      assert.deepEqual(listed.map(hit => [ hit.severity, hit.target, hit.source ]), [
+        [ 'high', `${files.preload} libvendor.so`, files.preload ], [ 'high', `${files.preload} ${evil}`, files.preload ],
+        [ 'low', `${files.preload} libnowhere-${process.pid}.so`, files.preload ],
+      ]);
+      assert.equal(listed[1].message, `${files.preload} (read for every process on the machine) names "${evil}": the dynamic loader loads it into every process (egg-scripts, ` +
+        `the master, the agent, each worker and every program they run) before node starts, where no check or preflight can stop it, and ${evil} is writable by every user ` +
+        '(mode 0666), so another user can put their own code there');
+      assert.match(listed[1].fix ?? '', new RegExp(`^Remove the entry from ${files.preload}, or use a library the system installs .*waive SEN306 for target \`${files.preload} ${evil}\``));
+      fs.chmodSync(files.preload, 0o666);
+      const [ file ] = judge();
+      assert.deepEqual([ file.severity, file.target ], [ 'high', files.preload ]);
+      assert.match(file.message, new RegExp(`^the dynamic loader reads ${files.preload} for every process on the machine .*, and ${files.preload} is writable by every user \\(mode 0666\\): ` +
+        'another user can make every process run their code$'));
+      // A root-only dir ld.so.conf lists (here glibc's gconv dir stands for a vendor's under /opt) is one of the system's library dirs, as the loader's own are.
+      fs.rmSync(files.preload);
+      const gconv = [ '/usr/lib/x86_64-linux-gnu/gconv', '/usr/lib/aarch64-linux-gnu/gconv', '/usr/lib64/gconv' ].find(dir => fs.existsSync(dir) && fs.statSync(dir).uid === 0);
+      const library = gconv && fs.readdirSync(gconv).find(name => name.endsWith('.so'));
+      if (gconv && library) {
+        const preloaded = { LD_PRELOAD: `${library} ${path.join(gconv, library)}`, LD_LIBRARY_PATH: gconv };
+        assert.deepEqual(hits(preloaded).map(([ severity ]) => severity), [ 'medium', 'medium', 'medium' ], 'outside the dirs ld.so.conf lists: root\'s, not the system\'s');
+        fs.writeFileSync(path.join(etc, 'ld.so.conf.d/vendor.conf'), `${gconv}\n`);
+        assert.deepEqual(hits(preloaded), [[ 'low', `environment LD_PRELOAD ${library}` ], [ 'low', `environment LD_PRELOAD ${path.join(gconv, library)}` ]]);
+      }
+    } finally {
+      fs.rmSync(etc, { recursive: true, force: true });
     }
   });
 
