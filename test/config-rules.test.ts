@@ -1848,6 +1848,25 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(hits.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', `environment LD_PRELOAD ${library}` ]]);
   });
 
+  it('SEN306: an LD_LIBRARY_PATH dir that does not exist where only root could create it is noted low and boots; one another user could create refuses boot (review of round 27, L6)', async function() {
+    const opt = process.platform === 'linux' && fs.existsSync('/opt') ? fs.statSync('/opt') : undefined;
+    if (!opt || opt.uid !== 0 || opt.mode & 0o022) this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    const open = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-missing-')));
+    dirs.push(open);
+    fs.chmodSync(open, 0o777);
+    // node-oracledb's documented setup on a machine without the client: nothing to load, and only root could put it there.
+    const oracle = `/opt/oracle/instantclient-sentinel-${process.pid}`;
+    mm(process.env, 'LD_LIBRARY_PATH', `${oracle}:${open}/lib64`);
+    const message = await expectRefused(fixture('cfg-secure'), /SEN306/);
+    assert.match(message, new RegExp(`high {5}SEN306[^\\n]*\\n.*LD_LIBRARY_PATH lists "${escapeRegExp(open)}/lib64": .*, and ${escapeRegExp(open)}/lib64 does not exist, and ${escapeRegExp(open)}, where it would be created, is writable by every user`));
+    mm(process.env, 'LD_LIBRARY_PATH', oracle);
+    const hits = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string }) => hit.ruleId === 'SEN306');
+    assert.deepEqual(hits.map((hit: { severity: string; target: string }) => [ hit.severity, hit.target ]), [[ 'low', `environment LD_LIBRARY_PATH ${oracle}` ]]);
+    assert.match(hits[0].message, new RegExp(`: ${escapeRegExp(oracle)} does not exist, and only root could create it there, so nothing is loaded from it now`));
+  });
+
   it('SEN306: a HOME whose .node_modules every user can write, where node finds what the app does not install (black-box round 25, h75 F9)', async function() {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();

@@ -45,10 +45,11 @@ export interface NodeFlagFact {
   dumpFile?: string;
   /**
    * For the dynamic loader's variables (LOADER_VARIABLES): the library or directory as it is judged (its real path, or
-   * where it would be; a bare library name no LD_LIBRARY_PATH dir holds is found through root's ld.so.cache and the
-   * system's dirs) and who can change it: `system`, root alone, in a system library dir (SYSTEM_LIBRARY_DIRS); `root`,
-   * root alone, elsewhere (a vendor's SDK under /opt); `user`, this process's user or the app's owner; else where and
-   * why another user can (describePathProblem; for a directory, also a library in it another user can change).
+   * where it would be; a bare library name, where ld.so finds it) and who can change it: `system`, root alone, in a
+   * system library dir (SYSTEM_LIBRARY_DIRS, the dirs /etc/ld.so.conf lists); `root`, root alone, elsewhere (a vendor's
+   * SDK under /opt); `user`, this process's user or the app's owner (`missing`: it does not exist, or a bare name is
+   * found nowhere, and that owner alone could create it); else where and why another user can (describePathProblem;
+   * for a directory, also a library in it another user can change).
    * Not judged (`unjudged`): `relative`, a relative path or an empty LD_LIBRARY_PATH entry, which ld.so resolves
    * against each process's own working directory (every program the app runs, wherever it runs it), not the app's;
    * `token`, a value with a dynamic string token (`$ORIGIN`, `$LIB`, `$PLATFORM`), which ld.so expands per program.
@@ -56,7 +57,7 @@ export interface NodeFlagFact {
   loaded?: LoadedLibrary;
 }
 
-export type LoadedLibrary = { path: string; owner: 'system' | 'root' | 'user' } | { path: string; problem: PathProblem } | { unjudged: 'relative' | 'token' };
+export type LoadedLibrary = { path: string; owner: 'system' | 'root' | 'user'; missing?: true } | { path: string; problem: PathProblem } | { unjudged: 'relative' | 'token' };
 
 /**
  * glibc's `/etc/ld.so.preload` (PreloadFileFact), and the `/etc/ld.so.conf` root's ld.so.cache is built from: the
@@ -352,7 +353,7 @@ function loadedLibrary(name: string, value: string, search: LibrarySearch): Pick
   // A relative or token dir is its own finding; what a bare name finds there differs per process.
   const file = isPath ? path.resolve(value) : [ ...search.libraryDirs.filter(dir => path.isAbsolute(dir) && !dir.includes('$')), ...search.systemDirs() ]
     .map(dir => path.join(dir, value)).find(candidate => fs.existsSync(candidate));
-  if (file === undefined) return { loaded: { path: value, owner: 'system' } };
+  if (file === undefined) return { loaded: { path: value, owner: 'system', missing: true } };
   const real = realPathOrUndefined(file);
   const judged = real ?? projectedRealPath(file);
   const dir = name === 'LD_LIBRARY_PATH' ? judged : path.dirname(judged);
@@ -362,7 +363,7 @@ function loadedLibrary(name: string, value: string, search: LibrarySearch): Pick
   const problem = folderProblem(file, search.owner) ?? (name === 'LD_LIBRARY_PATH' && real !== undefined && !systemDir ? libraryProblem(real, search.owner) : undefined);
   return {
     ...(real !== undefined && { modulePath: real }),
-    loaded: problem ? { path: judged, problem } : { path: judged, owner: !rootAlone(judged) ? 'user' : systemDir ? 'system' : 'root' },
+    loaded: problem ? { path: judged, problem } : { path: judged, owner: !rootAlone(judged) ? 'user' : systemDir ? 'system' : 'root', ...(real === undefined && { missing: true as const }) },
   };
 }
 

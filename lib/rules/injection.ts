@@ -277,8 +277,8 @@ function preloadFileSetting(file: string, library: PreloadFileFact['libraries'][
 
 /**
  * SEN306's findings for a library or directory the dynamic loader reads (LoaderSetting; NodeFlagFact.loaded):
- * nothing for the app's own (`inApp`) or the system's directory, low for a system library preloaded (jemalloc),
- * medium for root's elsewhere (a vendor's SDK under /opt) and for a value with a `$` token, which cannot be judged,
+ * nothing for the app's own (`inApp`) or the system's directory, low for a system library preloaded (jemalloc) and for
+ * a library or directory that does not exist where only root could create it, medium for root's elsewhere (a vendor's SDK under /opt) and for a value with a `$` token, which cannot be judged,
  * high for one another user can change, one in a directory the app writes or serves or a node_modules others can fill
  * (`placed`), any other outside the app, and a relative one (each process's working directory; medium on a developer
  * machine).
@@ -307,10 +307,15 @@ function loaderHits(setting: LoaderSetting, inApp: boolean, placed: string | und
   const fix = `Remove ${removal}, or use a library the system ` +
     `installs in its library dirs (${SYSTEM_LIBRARY_DIRS_SHOWN}), owned by root and writable by root only; when you vouch for it elsewhere, make it and the ` +
     `directories above it root's alone (chown root, chmod go-w) and waive SEN306 for target \`${target}\` (one waiver per library).`;
+  // Missing where only root could create it (a guide's /opt/oracle/instantclient_21_1, a CUDA image's /usr/local/nvidia/lib64): nothing is loaded from it now.
+  if ('missing' in loaded && owner !== 'user' && !placed) {
+    const absent = loaded.path.includes('/') ? `${loaded.path} does not exist, and only root could create it there` :
+      `no LD_LIBRARY_PATH dir nor any of the system's library dirs holds ${loaded.path}`;
+    return [{ target, source, severity: 'low', message: `${does}: ${absent}, so nothing is loaded from it now; noted in case a library is put there`,
+      fix: `Remove ${removal} when nothing is meant to be loaded from there (a setup step for another machine, a base image's default); when you vouch for what root installs there, waive SEN306 for target \`${target}\`.` }];
+  }
   if (owner === 'system') {
-    const whose = loaded.path.includes('/') ? `${loaded.path} is the system's (root's alone, in its library dirs)` :
-      `no LD_LIBRARY_PATH dir nor any of the system's library dirs holds ${loaded.path}, so ld.so loads it only if root's ld.so.cache names one`;
-    return [{ target, source, severity: 'low', message: `${does}: ${whose}, noted as native code every process runs before any check`,
+    return [{ target, source, severity: 'low', message: `${does}: ${loaded.path} is the system's (root's alone, in its library dirs), noted as native code every process runs before any check`,
       fix: `Nothing to change when you preload the system's library on purpose (jemalloc, tcmalloc); otherwise remove ${removal}.` }];
   }
   if (owner === 'root' && !placed) {
@@ -371,7 +376,8 @@ export const dangerousNodeFlags: Rule = {
     'created; for an `LD_LIBRARY_PATH` directory, also a library in it), when it lies in a directory the app writes or serves, or outside the app and the system\'s library dirs ' +
     '(/lib, /usr/lib, /lib64, /usr/lib64, /usr/local/lib, their multiarch dirs such as /usr/lib/x86_64-linux-gnu, and the dirs `/etc/ld.so.conf` lists); ' +
     'medium when only root can change it but it lies outside those dirs (a vendor\'s SDK under /opt); low for the system\'s own library preloaded on purpose ' +
-    '(jemalloc); a system dir in `LD_LIBRARY_PATH` is fine. glibc\'s `/etc/ld.so.preload` makes the loader preload the libraries it names into every process on ' +
+    '(jemalloc) and for one that does not exist where only root could create it (a guide\'s `/opt/oracle/instantclient_21_1` on another machine, a CUDA ' +
+    'image\'s `/usr/local/nvidia/lib64`: nothing is loaded from it now); a system dir in `LD_LIBRARY_PATH` is fine. glibc\'s `/etc/ld.so.preload` makes the loader preload the libraries it names into every process on ' +
     'the machine, whatever the environment: high when another user can change the file or, missing, create it (target `/etc/ld.so.preload`), and each ' +
     'library it names is judged as an `LD_PRELOAD` entry (target `/etc/ld.so.preload <library as written>`). ' +
     'In a TypeScript app (`EGG_TYPESCRIPT=true`, or `"egg": { "typescript": true }` in package.json) with a tsconfig.json in its root, egg-core ' +

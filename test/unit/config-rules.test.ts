@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { validateAppConfig } from '../../lib/config/app-schemas';
+import { escapeRegExp } from '../../lib/regexp';
 import { userSchemaProblems } from '../../lib/config/user-ajv';
 import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib/dumps';
 import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
@@ -747,6 +748,26 @@ describe('runtime facts', () => {
       }
     } finally {
       fs.rmSync(etc, { recursive: true, force: true });
+    }
+  });
+
+  it('an LD_* library or directory that does not exist where only root could create it is low (nothing is loaded from it); missing where another user could create it, high (review of round 27, L6)', function() {
+    const opt = process.platform === 'linux' && fs.existsSync('/opt') ? fs.statSync('/opt') : undefined;
+    if (!opt || opt.uid !== 0 || opt.mode & 0o022) this.skip();
+    // node-oracledb's documented setup, copied to a machine without the client; a CUDA image's default on a machine without the driver.
+    const oracle = `/opt/oracle/instantclient-sentinel-${process.pid}`;
+    const [ absent, absentLibrary, ...none ] = environmentFindings({ LD_LIBRARY_PATH: oracle, LD_PRELOAD: `${oracle}/libclntsh.so` });
+    assert.deepEqual([ absent?.severity, absent?.target, absentLibrary?.severity, none ], [ 'low', `environment LD_PRELOAD ${oracle}/libclntsh.so`, 'low', [] ]);
+    assert.match(absent.message, new RegExp(`: ${oracle}/libclntsh\\.so does not exist, and only root could create it there, so nothing is loaded from it now; noted in case a library is put there$`));
+    assert.match(absentLibrary.fix ?? '', /^Remove LD_LIBRARY_PATH \(or the entry\) from the environment the app starts with .* when nothing is meant to be loaded from there/);
+    const open = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-missing-')));
+    try {
+      fs.chmodSync(open, 0o777);
+      const [ creatable ] = environmentFindings({ LD_LIBRARY_PATH: path.join(open, 'lib64') });
+      assert.deepEqual([ creatable?.severity, creatable?.target ], [ 'high', `environment LD_LIBRARY_PATH ${path.join(open, 'lib64')}` ]);
+      assert.match(creatable.message, new RegExp(`${escapeRegExp(path.join(open, 'lib64'))} does not exist, and ${escapeRegExp(open)}, where it would be created, is writable by every user`));
+    } finally {
+      fs.rmSync(open, { recursive: true, force: true });
     }
   });
 
