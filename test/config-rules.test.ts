@@ -722,6 +722,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a custom logger\'s own dir, which egg-logger joins its relative file to, is where its log file is judged (review of round 27, L7)', async () => {
+    const app = (dir: string) => temp('cfg-static-custom-logger-dir', {
+      'config/config.default.js': `const path = require('path');\nmodule.exports = appInfo => ({ keys: '${STRONG_KEY}', ` +
+        `customLogger: { auditLogger: { file: 'audit.log', dir: path.join(appInfo.baseDir, ${JSON.stringify(dir)}) } } });\n`,
+      'app/router.js': 'module.exports = app => { app.router.get(\'/reset\', async ctx => { ctx.getLogger(\'auditLogger\').info(\'reset %s\', ctx.query.token); ctx.body = \'ok\'; }); };\n',
+      'app/public/app.css': 'body {}\n',
+    });
+    const dir = app('app/public');
+    const message = await expectRefused(dir, /SEN203/);
+    assert.match(message, /config\.static\.dir serves app\/public, which [^\n]*contains the log file of customLogger\.auditLogger\.file \(app\/public\/audit\.log\)/);
+    // egg-logger writes it there (customLogger options over logger's, file joined to their dir): anyone downloads it.
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const booted = await bootApp(dir);
+    try {
+      await booted.httpRequest().get('/reset?token=VICTIM-RESET-TOKEN-43').expect(200);
+      let log = '';
+      for (let tries = 0; tries < 50 && !log.includes('VICTIM-RESET-TOKEN-43'); tries++) {
+        await new Promise(resolve => setTimeout(resolve, 100));
+        log = (await booted.httpRequest().get('/public/audit.log')).text ?? '';
+      }
+      assert.match(log, /reset VICTIM-RESET-TOKEN-43/);
+    } finally {
+      await booted.close();
+    }
+    mm.restore();
+    const secure = await bootApp(app('var/log'));
+    try {
+      assert.deepEqual((secure as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+    } finally {
+      await secure.close();
+    }
+  });
+
   it('SEN203: the file egg\'s stdout goes to (egg-scripts --stdout, a shell\'s redirect) inside the static dir is served (black-box round 27, h91 F1)', async function() {
     if (process.platform !== 'linux') this.skip();
     // Two apps booted in child processes, TypeScript compiled afresh in each.
