@@ -2091,18 +2091,24 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
     assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
   });
 
-  it('a log file named by an absolute logger.appLogName into a directory every user can write is reported under that key (black-box round 27, h91 F1)', async () => {
+  it('a log file named by an absolute logger.appLogName into a directory every user can write is reported under that key, the message naming the file\'s directory (black-box round 27, h91 F1; review of round 27, L8)', async () => {
     mm.env('prod');
     const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-logs-'));
     dirs.push(shared);
+    const bootWithLogIn = async (logDir: string) => {
+      const dir = tempApp('cfg-log-file-dir', {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { appLogName: ${JSON.stringify(path.join(logDir, 'app-web.log'))} }, sentinel: { failOn: 'never' } };\n`,
+      });
+      dirs.push(dir);
+      return (await bootReport(dir)).findings.filter((item: any) => item.ruleId === 'SEN207');
+    };
+    // Only this user's (mkdtemp's 0700 in the sticky /tmp): quiet.
+    assert.deepEqual(await bootWithLogIn(shared), []);
     fs.chmodSync(shared, 0o777);
-    const dir = tempApp('cfg-log-file-dir', {
-      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { appLogName: ${JSON.stringify(path.join(shared, 'app-web.log'))} }, sentinel: { failOn: 'never' } };\n`,
-    });
-    dirs.push(dir);
-    const findings = (await bootReport(dir)).findings.filter((item: any) => item.ruleId === 'SEN207');
+    const findings = await bootWithLogIn(shared);
     assert.deepEqual(findings.map((item: any) => item.target), [ 'config.logger.appLogName' ]);
-    assert.match(findings[0].message, /config\.logger\.appLogName \(.*sentinel-shared-logs-.*\) is writable by every user \(mode 0777\): that user can plant symlinks where this app writes that log file/);
+    // The key names the file; the directory it is in is the one judged, and the message says so.
+    assert.match(findings[0].message, /^the directory of config\.logger\.appLogName \(.*sentinel-shared-logs-[^/]*\) is writable by every user \(mode 0777\): that user can plant symlinks where this app writes that log file/);
     assert.ok(fs.existsSync(path.join(shared, 'app-web.log')), 'egg-logger writes the file there');
   });
 });

@@ -1036,14 +1036,18 @@ export const foreignWrittenDir: Rule = {
     'itself inside a sticky one such as /tmp (`rundir: path.join(os.tmpdir(), \'<app>-run\')`). In a container that only ever runs ' +
     'the app\'s own user, waive this finding with that reason.',
   check(facts, { developmentEnv }) {
-    return facts.files.foreignWrittenDirs.map(dir => ({
-      severity: developmentEnv ? 'low' as const : 'high' as const,
-      target: `config.${dir.keyPath}`,
-      source: facts.provenance(dir.keyPath),
-      // The other keys are a log file's (`logger.appLogName`, `customLogger.<name>.file`), its dir the one judged.
-      message: `config.${dir.keyPath} (${dir.path}) is ${dir.why}: that user can plant symlinks where this app writes ${WRITTEN_THERE[dir.keyPath] ?? 'that log file'}, ` +
-        'and make it overwrite any file it can write, or read them',
-    }));
+    return facts.files.foreignWrittenDirs.map(dir => {
+      const written = WRITTEN_THERE[dir.keyPath];
+      // The other keys name a log file (`logger.appLogName`, `customLogger.<name>.file`): its directory is the one judged.
+      const subject = written ? `config.${dir.keyPath}` : `the directory of config.${dir.keyPath}`;
+      return {
+        severity: developmentEnv ? 'low' as const : 'high' as const,
+        target: `config.${dir.keyPath}`,
+        source: facts.provenance(dir.keyPath),
+        message: `${subject} (${dir.path}) is ${dir.why}: that user can plant symlinks where this app writes ${written ?? 'that log file'}, ` +
+          'and make it overwrite any file it can write, or read them',
+      };
+    });
   },
 };
 
