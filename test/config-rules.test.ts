@@ -556,6 +556,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: an archive\'s settings and keys are read before its pages; a docs download with more pages than it reads stays clean (review of round 27, L15)', async () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n';
+    /** A generated docs page of about 16 KiB: 120 of them hold more than the 1 MiB an archive's reading takes. */
+    const page = (index: number) => `<!doctype html><html><head><title>API reference ${index}</title><link rel="stylesheet" href="../_static/basic.css"></head><body>\n` +
+      Array.from({ length: 160 }, (_, line) => `<p id="p${index}-${line}">Call <code>client.reset(${index}, ${line})</code> to reset the password of user ${index * 1000 + line}.</p>\n`).join('') + '</body></html>\n';
+    const pages = Object.fromEntries(Array.from({ length: 120 }, (_, index) => [ `html/api/page-${index}.html`, page(index) ]));
+    const dir = writeFiles(temp('cfg-static-archive-pages', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    }), {
+      // A docs site as a download (Sphinx's or MkDocs' HTML output): pages, styles, images, its search index.
+      'app/public/download/docs-html.zip': zipOf({ ...pages, 'html/_static/basic.css': 'body { margin: 0 }\n', 'html/_static/logo.png': crypto.randomBytes(4096),
+        'html/search_index.json': '{"docs":[{"location":"api/page-0.html","title":"API reference 0"}]}\n' }),
+      // The same export with the server's chain and key added after its pages (larger than what the pages leave of
+      // the 1 MiB): read first, though the archive lists it last.
+      'app/public/download/site-export.zip': zipOf({ ...pages, 'deploy/tls/server-bundle.pem': certificate.repeat(16) + pem }, { store: true }),
+    });
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ 'download/site-export.zip (an archive holding deploy/tls/server-bundle.pem (a private key))' ]);
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      // Nothing about the docs download: its pages past the 1 MiB are not said.
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+        .map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`), [ 'critical app/public/download/site-export.zip' ]);
+      // egg-static serves the export, the key stored in clear after 1.8 MB of pages.
+      const served = await download(app, 'download/site-export.zip');
+      assert.ok(served.length > 1_800_000 && served.includes('-----BEGIN RSA PRIVATE KEY-----'), `${served.length}`);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: lower-case secret settings of credential files (.aws/credentials, database.yml) are found; egg-static serves a dot dir\'s files (black-box round 25, h75 F8)', async () => {
     const dir = temp('cfg-static-credentials', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,

@@ -43,7 +43,15 @@ export interface ArchiveEntry {
   name: string;
   /** The entry's first bytes as text, when it was asked for and could be read. */
   text?: string;
+  /** Asked for, but not read (up to `entryBytes`): past the budget, encrypted, or packed in a way it does not unpack. */
+  unread?: true;
 }
+
+/**
+ * Which entries to read, by name, and in what order: a rank, lower read first (the budget goes to the entries that
+ * matter most); undefined for an entry not read.
+ */
+export type EntryRank = (name: string) => number | undefined;
 
 /** What listTar and listZip find; listArchive adds what it cost. */
 type Listing = Omit<ArchiveListing, 'work'>;
@@ -52,7 +60,7 @@ export interface ArchiveListing {
   entries: ArchiveEntry[];
   /** One compressed file (`prod.env.gz`), not an archive of several: its one entry is that file. */
   single?: true;
-  /** Every entry's name was seen and every entry asked for was read (each up to `entryBytes`). */
+  /** Every entry's name was seen (an entry asked for but not read is `unread`). */
   complete: boolean;
   /** Bytes read from disk and unpacked (each try of unpackPrefix counted): what looking through it cost. */
   work: number;
@@ -94,18 +102,18 @@ function bufferSource(buffer: Buffer, whole: boolean, work: { bytes: number }): 
 }
 
 /**
- * The entries of a tar, zip or compressed file at `file`, reading the entries `wanted` says to (by name) up to
+ * The entries of a tar, zip or compressed file at `file`, reading the entries `rank` asks for, in its order, up to
  * `limits.entryBytes` each. Undefined when it is not what its name says (not a valid tar or zip, corrupt gzip data)
  * or cannot be read.
  */
-export function listArchive(file: string, how: Exclude<Packing, { kind: 'unreadable' }>, wanted: (name: string) => boolean,
+export function listArchive(file: string, how: Exclude<Packing, { kind: 'unreadable' }>, rank: EntryRank,
   limits: ArchiveLimits): ArchiveListing | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
     const size = fs.fstatSync(fd).size;
     const source = fileSource(fd, size, limits.archiveBytes);
-    const listing = listFrom(source, size, how, wanted, limits);
+    const listing = listFrom(source, size, how, rank, limits);
     return listing && { ...listing, work: source.work.bytes };
   } catch {
     return undefined;
@@ -114,10 +122,10 @@ export function listArchive(file: string, how: Exclude<Packing, { kind: 'unreada
   }
 }
 
-function listFrom(source: Source, size: number, how: Exclude<Packing, { kind: 'unreadable' }>, wanted: (name: string) => boolean,
+function listFrom(source: Source, size: number, how: Exclude<Packing, { kind: 'unreadable' }>, rank: EntryRank,
   limits: ArchiveLimits): Listing | undefined {
-  if (how.kind === 'tar') return listTar(source, wanted, limits.entryBytes);
-  if (how.kind === 'zip') return listZip(source, size, wanted, limits.entryBytes);
+  if (how.kind === 'tar') return listTar(source, rank, limits.entryBytes);
+  if (how.kind === 'zip') return listZip(source, size, rank, limits.entryBytes);
   // One compressed file is read for its first bytes only (a gzipped sitemap may be large); a tar as far as the budget goes.
   const first = how.tar ? limits.archiveBytes : limits.entryBytes;
   let packed = source.read(0, first) as Buffer;
@@ -129,7 +137,7 @@ function listFrom(source: Source, size: number, how: Exclude<Packing, { kind: 'u
     unpacked = unpackPrefix(packed, limits.archiveBytes, zlib.gunzipSync, source.work);
   }
   if (!unpacked) return undefined;
-  if (tar) return listTar(bufferSource(unpacked.data, unpacked.whole && packed.length === size, source.work), wanted, limits.entryBytes);
+  if (tar) return listTar(bufferSource(unpacked.data, unpacked.whole && packed.length === size, source.work), rank, limits.entryBytes);
   return { entries: [{ name: how.inner, text: unpacked.data.toString('utf8') }], single: true, complete: true };
 }
 
@@ -204,23 +212,50 @@ function paxPath(data: Buffer): string | undefined {
 /** The size of a name record (GNU `L`, pax `x`) read whole. */
 const NAME_RECORD_BYTES = 4096;
 
-function listTar(source: Source, wanted: (name: string) => boolean, entryBytes: number): Listing | undefined {
+/** The entries asked for, lowest rank first; within a rank in the archive's order (sort is stable). */
+function byRank<T extends { rank: number }>(wanted: T[]): T[] {
+  return wanted.sort((a, b) => a.rank - b.rank);
+}
+
+function listTar(source: Source, rank: EntryRank, entryBytes: number): Listing | undefined {
   const entries: ArchiveEntry[] = [];
-  let complete = true;
+  const wanted: Array<{ entry: ArchiveEntry; rank: number; data: number; size: number }> = [];
+  const complete = walkTar(source, (name, data, size) => {
+    const entry: ArchiveEntry = { name };
+    entries.push(entry);
+    const order = rank(name);
+    if (order !== undefined) wanted.push({ entry, rank: order, data, size });
+  });
+  if (complete === undefined) return undefined;
+  // Read once every name is known, so the budget goes to the entries that matter most wherever the tar has them.
+  for (const { entry, data, size } of byRank(wanted)) {
+    const text = source.read(data, Math.min(size, entryBytes));
+    // Past the budget the content goes unread (a smaller entry may still fit); a tar cut short holds less of it.
+    if (text) entry.text = text.toString('utf8');
+    if (text?.length !== Math.min(size, entryBytes)) entry.unread = true;
+  }
+  return { entries, complete };
+}
+
+/**
+ * Walks a tar's headers, telling `found` each file's name and where its data is: whether it saw them all (the end
+ * blocks), undefined when the first block is no tar header.
+ */
+function walkTar(source: Source, found: (name: string, data: number, size: number) => void): boolean | undefined {
   let longName: string | undefined;
   for (let offset = 0; ;) {
     const header = source.read(offset, BLOCK);
-    if (!header) return { entries, complete: false };
+    if (!header) return false;
     // The end of the archive: its zero blocks, or (a tar cut short of them) the end of the data.
-    if (header.length < BLOCK) return offset === 0 ? undefined : { entries, complete: complete && source.whole && header.length === 0 };
-    if (header.every(byte => byte === 0)) return { entries, complete };
-    if (!isTarHeader(header)) return offset === 0 ? undefined : { entries, complete: false };
+    if (header.length < BLOCK) return offset === 0 ? undefined : source.whole && header.length === 0;
+    if (header.every(byte => byte === 0)) return true;
+    if (!isTarHeader(header)) return offset === 0 ? undefined : false;
     const size = octal(header, 124, 12);
     const type = String.fromCharCode(header[156]);
     const data = offset + BLOCK;
     if (type === 'L' || type === 'x') {
       const record = source.read(data, Math.min(size, NAME_RECORD_BYTES));
-      if (!record) return { entries, complete: false };
+      if (!record) return false;
       longName = type === 'L' ? cString(record) : paxPath(record) ?? longName;
     } else if (type !== 'g' && type !== 'K') {
       // ustar splits a long name into a prefix and a name; GNU's `ustar  ` uses that field for times.
@@ -228,18 +263,9 @@ function listTar(source: Source, wanted: (name: string) => boolean, entryBytes: 
       const prefix = ustar ? cString(header, 345, 500) : '';
       const name = longName ?? (prefix ? `${prefix}/${cString(header, 0, 100)}` : cString(header, 0, 100));
       longName = undefined;
-      if (type === '0' || type === '\0' || type === '7') {
-        const entry: ArchiveEntry = { name };
-        if (wanted(name)) {
-          const text = source.read(data, Math.min(size, entryBytes));
-          // Past the budget the content goes unread, and the walk goes on for the names.
-          if (text) entry.text = text.toString('utf8');
-          if (text?.length !== Math.min(size, entryBytes)) complete = false;
-        }
-        entries.push(entry);
-      }
+      if (type === '0' || type === '\0' || type === '7') found(name, data, size);
     }
-    if (!Number.isSafeInteger(size)) return { entries, complete: false };
+    if (!Number.isSafeInteger(size)) return false;
     offset = data + Math.ceil(size / BLOCK) * BLOCK;
   }
 }
@@ -255,7 +281,7 @@ const STORED = 0;
 const DEFLATED = 8;
 
 /** A ZIP file's central directory lists every entry at its end: the names, then the entries asked for, inflated. */
-function listZip(source: Source, size: number, wanted: (name: string) => boolean, entryBytes: number): Listing | undefined {
+function listZip(source: Source, size: number, rank: EntryRank, entryBytes: number): Listing | undefined {
   // The end record is the last 22 bytes but for a comment: looked for at the end first, then as far back as a comment goes.
   let tailStart = 0;
   let tail: Buffer | undefined;
@@ -277,9 +303,14 @@ function listZip(source: Source, size: number, wanted: (name: string) => boolean
   const directory = inTail ? tail.subarray(directoryOffset - tailStart, directoryOffset - tailStart + directorySize) : source.read(directoryOffset, directorySize);
   if (!directory) return { entries: [], complete: false };
   const entries: ArchiveEntry[] = [];
+  const wanted: Array<{ entry: ArchiveEntry; rank: number; flags: number; method: number; packedSize: number; local: number }> = [];
   let complete = true;
   for (let at = 0, index = 0; index < count; index++) {
-    if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) return entries.length ? { entries, complete: false } : undefined;
+    if (at + 46 > directory.length || directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
+      if (!entries.length) return undefined;
+      complete = false;
+      break;
+    }
     const flags = directory.readUInt16LE(at + 8);
     const method = directory.readUInt16LE(at + 10);
     const packedSize = directory.readUInt32LE(at + 20);
@@ -290,13 +321,15 @@ function listZip(source: Source, size: number, wanted: (name: string) => boolean
     at += 46 + nameLength + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
     if (name.endsWith('/')) continue;
     const entry: ArchiveEntry = { name };
-    if (wanted(name)) {
-      // Encrypted (bit 0) or packed some other way: its content is not read.
-      const text = flags & 1 || (method !== STORED && method !== DEFLATED) ? undefined : zipEntryText(source, local, packedSize, method, entryBytes);
-      if (text === undefined) complete = false;
-      else entry.text = text;
-    }
     entries.push(entry);
+    const order = rank(name);
+    if (order !== undefined) wanted.push({ entry, rank: order, flags, method, packedSize, local });
+  }
+  for (const { entry, flags, method, packedSize, local } of byRank(wanted)) {
+    // Encrypted (bit 0) or packed some other way: its content is not read.
+    const text = flags & 1 || (method !== STORED && method !== DEFLATED) ? undefined : zipEntryText(source, local, packedSize, method, entryBytes);
+    if (text === undefined) entry.unread = true;
+    else entry.text = text;
   }
   return { entries, complete };
 }

@@ -802,14 +802,15 @@ function derPrivateKey(file: string): boolean {
 }
 
 /**
- * The order a static dir's files are read in, so its byte budget goes where secrets are: settings, keys and env
- * files first, then dumps, logs and archives, then any other file (pages, documents, data, unknown binaries), then
- * front-end assets (their own budget).
+ * The order a static dir's files (and an archive's entries) are read in, so its byte budget goes where secrets are:
+ * settings, keys and env files first, then dumps, logs and archives, then any other file (documents, data, unknown
+ * binaries), then pages (a docs site has them by the hundred), then front-end assets (their own budget).
  */
 function readRank(name: string): number {
   if (DUMP_FILE.test(name) || packing(name)) return 1;
   if (SETTINGS_FILE.test(name) || ENV_FILE.test(name) || CONFIG_COPY.test(name) || DER_KEY_FILE.test(name)) return 0;
-  return NOT_READ.test(name) ? 3 : 2;
+  if (PAGE.test(name)) return 3;
+  return NOT_READ.test(name) ? 4 : 2;
 }
 
 /** An archive's entry is a package's (a deploy bundle's node_modules): judged as the static dir's node_modules/ is, not at all. */
@@ -826,6 +827,13 @@ function envEntry(base: string): boolean {
 function judgedEntry(name: string): boolean {
   const base = path.posix.basename(name);
   return !PACKAGE_ENTRY.test(name) && (!NOT_READ.test(base) || envEntry(base) || CONFIG_COPY.test(base));
+}
+
+/** The order an archive's judged entries are read in (readRank's; a dotfile env file, `.envrc`, with the settings). */
+function entryRank(name: string): number | undefined {
+  if (!judgedEntry(name)) return undefined;
+  const base = path.posix.basename(name);
+  return envEntry(base) ? 0 : readRank(base);
 }
 
 /**
@@ -859,7 +867,7 @@ function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget:
     if (how.format !== 'gzip') return { unchecked: `${how.tar ? 'a tar' : 'a file'} compressed with ${how.format}, which it does not unpack` };
   }
   if (!budget.read()) return undefined;
-  const listing = listArchive(full, how, judgedEntry, { entryBytes: JUDGED_BYTES, archiveBytes: ARCHIVE_BYTES });
+  const listing = listArchive(full, how, entryRank, { entryBytes: JUDGED_BYTES, archiveBytes: ARCHIVE_BYTES });
   // One file's worth was asked for: what it read and unpacked past that counts as more (the next reads may stop).
   if (listing && listing.work > JUDGED_BYTES) budget.spend(Math.ceil(listing.work / JUDGED_BYTES) - 1);
   if (!listing) return { unchecked: `not a ${how.kind === 'zip' ? 'ZIP file' : how.kind === 'tar' ? 'tar file' : 'gzip file'} it can read` };
@@ -869,7 +877,10 @@ function archiveKind(full: string, how: Packing, config: ConfigIdentity, budget:
   });
   if (listing.single) return found.length ? { what: `${found[0]}, compressed` } : undefined;
   if (found.length) return { what: `an archive holding ${found[0]}${found.length > 1 ? ` and ${found.length - 1} more such file(s)` : ''}` };
-  return listing.complete ? undefined : { unchecked: `it reads ${ARCHIVE_BYTES / 1024 / 1024} MiB of an archive, and this one lists or holds more` };
+  // Pages are read last, as far as the budget goes, and those left unread are not said: a downloadable docs site holds
+  // hundreds, and a secret or key is looked for in them only (no settings).
+  const unread = listing.entries.some(entry => entry.unread && !PAGE.test(entry.name));
+  return listing.complete && !unread ? undefined : { unchecked: `it reads ${ARCHIVE_BYTES / 1024 / 1024} MiB of an archive, and this one lists or holds more` };
 }
 
 /**

@@ -791,7 +791,7 @@ export const staticExposesFiles: Rule = {
     `searched only for private keys and the config's secrets, which a bundler inlines: ${ASSET_READ_BYTES / 1024 / 1024} MiB of them in all, ` +
     'what is left unsearched reported (low); ' +
     `\`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
-    `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest last; ` +
+    `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest after them and pages last; ` +
     'a binary one, with a NUL in its first MiB, is read no further unless it is a dump (`.sql`, `.db`, `.sqlite`, `.dump`, `.log`, `.bak`), and in it, ' +
     'as in pages, Markdown, CSV and other files that are not settings, scripts, dumps or logs, only private keys and the config\'s secrets are looked for), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`, DER in a `.key` or `.der` file; a certificate or public key is public), ' +
@@ -810,7 +810,8 @@ export const staticExposesFiles: Rule = {
     '`.jar`, `.war`) and a gzipped file (`prod.env.gz`; not a precompressed script or style such as `app.js.gz`, nor a brotli or zstd page such as `index.html.br`) that hold an env file ' +
     '(`.env`, `.env.production`; not `.env.example`), the app\'s config files (`config/config.prod.js`), or a file that holds a private ' +
     'key, the config\'s secrets or secret settings as above are reported as such; entries under `node_modules/` are not judged. An ' +
-    'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd, brotli; a tar or ZIP file that lists or holds more than it reads) is ' +
+    'archive it cannot look through whole (7-Zip, RAR, bzip2, xz, zstd, brotli; a tar or ZIP file that lists or holds more than it reads, ' +
+    'its entries read in the same order, and pages left unread not said: a docs site as a download holds hundreds) is ' +
     'reported on its own (medium, its path the target: a public download is waived for itself). Critical in every env. A static dir of ' +
     `more than 100,000 entries, or 2,000 files or ${STATIC_READ_BYTES / 1024 / 1024} MiB to read, is looked at up to there, and reported (medium) as not fully checked.`,
   fix: 'Point `config.static.dir` at a directory that holds only public assets (egg\'s default is `app/public`), and remove ' +

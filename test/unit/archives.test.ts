@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { type ArchiveLimits, listArchive, packing } from '../../lib/facts/archives';
+import { type ArchiveLimits, type EntryRank, listArchive, packing } from '../../lib/facts/archives';
 import { tarOf, tgzOf, zipOf } from '../archive-files';
 
 describe('SEN203 archives: what a static dir\'s archive holds (lib/facts/archives.ts)', () => {
@@ -17,13 +17,15 @@ describe('SEN203 archives: what a static dir\'s archive holds (lib/facts/archive
   const ENV = 'DB_PASSWORD=Archive-Pw-5521\n';
   /** What looking through the last archive listed cost. */
   let work = 0;
-  /** Lists an archive written under `name`, reading the entries whose names end in .env or .yml. */
-  const list = (name: string, content: Buffer, limits = LIMITS) => {
+  /** Reads the entries whose names end in .env or .yml. */
+  const SETTINGS: EntryRank = entry => (/\.(?:env|yml)$/.test(entry) ? 0 : undefined);
+  /** Lists an archive written under `name`, reading the entries `rank` asks for (SETTINGS'). */
+  const list = (name: string, content: Buffer, limits = LIMITS, rank = SETTINGS) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, content);
     const how = packing(name);
     assert.ok(how && how.kind !== 'unreadable', name);
-    const listing = listArchive(file, how, entry => /\.(?:env|yml)$/.test(entry), limits);
+    const listing = listArchive(file, how, rank, limits);
     if (!listing) return undefined;
     const { work: cost, ...rest } = listing;
     work = cost;
@@ -86,11 +88,25 @@ describe('SEN203 archives: what a static dir\'s archive holds (lib/facts/archive
     const files = { 'app/': '', 'app/index.html': '<html></html>', 'app/.env': ENV };
     assert.deepEqual(list('deflated.zip', zipOf(files)), { entries: [{ name: 'app/index.html' }, { name: 'app/.env', text: ENV }], complete: true });
     assert.deepEqual(list('stored.zip', zipOf(files, { store: true })), { entries: [{ name: 'app/index.html' }, { name: 'app/.env', text: ENV }], complete: true });
-    assert.deepEqual(list('encrypted.zip', zipOf(files, { encrypted: true })), { entries: [{ name: 'app/index.html' }, { name: 'app/.env' }], complete: false });
+    assert.deepEqual(list('encrypted.zip', zipOf(files, { encrypted: true })), { entries: [{ name: 'app/index.html' }, { name: 'app/.env', unread: true }], complete: true });
     // An entry larger than what is read of one: its first bytes.
     for (const filler of [ crypto.randomBytes(50_000).toString('hex'), '#'.repeat(1_000_000) ]) {
       const text = list('large-entry.zip', zipOf({ 'big.yml': `password: x\n${filler}` }))?.entries[0].text ?? '';
       assert.ok(text.startsWith('password: x\n') && text.length <= LIMITS.entryBytes && text.length > LIMITS.entryBytes / 2, `${text.length}`);
+    }
+  });
+
+  it('entries are read in rank order, not the archive\'s: the budget goes to settings before pages, and what it leaves is unread (review of round 27, L15)', () => {
+    const pages = Object.fromEntries(Array.from({ length: 8 }, (_, index) => [ `docs/page-${index}.html`, crypto.randomBytes(1024).toString('hex') ]));
+    const rank: EntryRank = entry => (entry.endsWith('.html') ? 1 : SETTINGS(entry));
+    const limits = { entryBytes: 4096, archiveBytes: 8 * 1024 };
+    for (const [ name, archive ] of [ [ 'docs.zip', zipOf({ ...pages, 'app/.env': ENV }, { store: true }) ], [ 'docs.tar', tarOf({ ...pages, 'app/.env': ENV }) ] ] as const) {
+      const listing = list(name, archive, limits, rank);
+      assert.equal(listing?.complete, true, name);
+      assert.deepEqual(listing?.entries.find(entry => entry.name === 'app/.env'), { name: 'app/.env', text: ENV }, name);
+      // Eight pages of 2 KiB and the headers: the budget reads some of them, not all.
+      const unread = listing?.entries.filter(entry => entry.unread).map(entry => entry.name) ?? [];
+      assert.ok(unread.length > 0 && unread.length < 8 && unread.every(entry => entry.endsWith('.html')), `${name}: ${unread.join(', ')}`);
     }
   });
 
