@@ -991,6 +991,30 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a file the 32 MiB ran out in is said with what was read of it rounded down, not up (review of round 27, L3)', async () => {
+    const mib = 1024 * 1024;
+    /** Log lines of exactly `bytes`. */
+    const log = (bytes: number) => Buffer.alloc(bytes, '2026-11-30 08:00:00 INFO GET /api/items 200\n');
+    // Four logs 3 bytes short of 8 MiB and a small one, 12 bytes past the 32 MiB in all: whatever order the directory
+    // lists them in, the last one read is cut 12 bytes into the small one or 91 bytes short of a large one's 8 MiB.
+    const dir = writeFiles(temp('cfg-static-ran-out', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    }), {
+      ...Object.fromEntries(Array.from({ length: 4 }, (_, index) => [ `app/public/logs/access-${index}.txt`, log(8 * mib - 3) ])),
+      'app/public/logs/access-small.txt': log(100),
+    });
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.equal(findings.length, 1, findings.map((finding: { message: string }) => finding.message).join('\n'));
+      assert.match(findings[0].message, /, which egg-sentinel did not read to its end \(it reads 32 MiB of a static dir's files in all, and ran out after (?:0 MiB of this one's 0\.1 MiB|7\.9 MiB of this one's 8 MiB)\)/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: a public dir with large ordinary files (data, logs of no secret, a CA bundle, media) stays clean (black-box round 27, h91 F4)', async () => {
     mm(process.env, 'CFG_DB_PASSWORD', 'Xq7!vR2#pL9@wZ4$kT6');
     const dir = writeFiles(temp('cfg-static-large-clean', {

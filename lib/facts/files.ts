@@ -663,9 +663,9 @@ interface ConfigIdentity {
 /** A secret this long found in a static file is the app's (a shorter one turns up in assets by chance). */
 const MIN_COPIED_SECRET = 8;
 
-/** Rounded up, so a file just past the limit does not read as the limit. */
-function mib(bytes: number): string {
-  return `${Math.ceil(bytes / 1024 / 1024 * 10) / 10} MiB`;
+/** Rounded up by default, so a file just past the limit does not read as the limit; what was read, down (10 bytes are no 0.1 MiB). */
+function mib(bytes: number, round = Math.ceil): string {
+  return `${round(bytes / 1024 / 1024 * 10) / 10} MiB`;
 }
 
 /**
@@ -688,7 +688,7 @@ function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, jud
       const allowed = Math.min(buffer.length, FILE_BYTES - offset, budget.bytes);
       if (allowed <= 0) {
         return { cut: offset >= FILE_BYTES ? `it reads ${mib(FILE_BYTES)} of a file, and this one is larger (${mib(total)})` :
-          `it reads ${mib(STATIC_READ_BYTES)} of a static dir's files in all, and ran out after ${mib(offset)} of this one's ${mib(total)}` };
+          `it reads ${mib(STATIC_READ_BYTES)} of a static dir's files in all, and ran out after ${mib(offset, Math.floor)} of this one's ${mib(total)}` };
       }
       const size = fs.readSync(fd, buffer, 0, allowed, offset);
       budget.bytes -= size;
