@@ -1015,6 +1015,27 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: an env file past the 32 MiB is left unread, the dir said as not fully checked, not as a file read in part after 0 bytes (review of round 27, L4)', async () => {
+    const mib = 1024 * 1024;
+    // Five exports of feature flags of exactly 8 MiB: the 32 MiB go to four of them, whatever order the directory
+    // lists them in, and nothing is left for the fifth.
+    const flags = Buffer.alloc(8 * mib, 'FEATURE_NEW_CHECKOUT=on\n');
+    const dir = writeFiles(temp('cfg-static-env-past-budget', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    }), Object.fromEntries(Array.from({ length: 5 }, (_, index) => [ `app/public/flags/flags-${index}.env`, flags ])));
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
+    const app = await bootApp(dir);
+    try {
+      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`), [ 'medium config.static.dir' ],
+        findings.map((finding: { message: string }) => finding.message).join('\n'));
+      assert.match(findings[0].message, /or 32 MiB of settings, keys or text: egg-sentinel looked no further/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: a public dir with large ordinary files (data, logs of no secret, a CA bundle, media) stays clean (black-box round 27, h91 F4)', async () => {
     mm(process.env, 'CFG_DB_PASSWORD', 'Xq7!vR2#pL9@wZ4$kT6');
     const dir = writeFiles(temp('cfg-static-large-clean', {

@@ -730,8 +730,8 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
 
 /**
  * Why a file egg-static serves leaks secrets (`what`), or why it was not read whole (`partly`; `unsearched` for a
- * front-end asset); undefined for an asset without secrets. `budget.read()` says whether it may be read for what it
- * holds besides what its name calls for; `assets` is the front-end text assets' budget.
+ * front-end asset); undefined for an asset without secrets. `budget.read()` says whether it may be read at all (but a
+ * front-end asset); `assets` is the front-end text assets' budget.
  */
 function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget, assets: ReadBudget): { what: string } | { partly: string } | { unsearched: true } | undefined {
   if (BACKUP_FILE.test(name)) return { what: 'a backup copy' };
@@ -748,8 +748,10 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
   const envFile = ENV_FILE.test(name) && !TEMPLATE_NAME.test(name);
   const env = CONFIG_COPY.exec(name)?.[1];
   const configCopy = env !== undefined && config.envs.has(env.toLowerCase());
-  const judged = !NOT_READ.test(name) && budget.read();
-  if (!envFile && !configCopy && !judged) return TEXT_ASSET.test(name) ? assetKind(full, config, assets) : undefined;
+  const judged = !NOT_READ.test(name);
+  // Env files and config copies are read whatever their extension, but within the same budget as any file: past it
+  // the dir is not fully checked (not a file read in part after 0 bytes).
+  if (!((envFile || configCopy || judged) && budget.read())) return TEXT_ASSET.test(name) ? assetKind(full, config, assets) : undefined;
   if (judged && DER_KEY_FILE.test(name) && derPrivateKey(full)) return { what: 'a private key (DER)' };
   const { found, cut } = judgeText(full, config, budget, (text, binary) => {
     if (envFile && setsSecretVariable(text)) return 'an env file that sets secrets';
