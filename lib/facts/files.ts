@@ -669,32 +669,31 @@ function mib(bytes: number, round = Math.ceil): string {
 }
 
 /**
- * Reads a file in CHUNK_BYTES pieces, up to FILE_BYTES and what is left of `budget.bytes`, until `judge` finds
- * something in one (`binary` by a NUL in the first; a binary file but a dump, DUMP_FILE, is read no further than
- * that). Each piece starts with the previous one's last lines, at least the longest secret long. `cut` says why the
- * file was not read to its end, when nothing was found before.
+ * Reads a file in CHUNK_BYTES pieces into `chunk` (the scan's one buffer of that size), up to FILE_BYTES and what is
+ * left of `budget.bytes`, until `judge` finds something in one (`binary` by a NUL in the first; a binary file but a
+ * dump, DUMP_FILE, is read no further than that). Each piece starts with the previous one's last lines, at least the
+ * longest secret long. `cut` says why the file was not read to its end, when nothing was found before.
  */
-function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, judge: (text: string, binary: boolean) => string | undefined): { found?: string; cut?: string } {
+function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, chunk: Buffer, judge: (text: string, binary: boolean) => string | undefined): { found?: string; cut?: string } {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
     const total = fs.fstatSync(fd).size;
     const overlap = Math.max(CHUNK_OVERLAP, ...config.secrets.map(secret => secret.value.length));
     let decoder: StringDecoder | undefined;
-    const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, total));
     let carry = '';
     let binary: boolean | undefined;
     for (let offset = 0; offset < total;) {
-      const allowed = Math.min(buffer.length, FILE_BYTES - offset, budget.bytes);
+      const allowed = Math.min(chunk.length, FILE_BYTES - offset, budget.bytes);
       if (allowed <= 0) {
         return { cut: offset >= FILE_BYTES ? `it reads ${mib(FILE_BYTES)} of a file, and this one is larger (${mib(total)})` :
           `it reads ${mib(STATIC_READ_BYTES)} of a static dir's files in all, and ran out after ${mib(offset, Math.floor)} of this one's ${mib(total)}` };
       }
-      const size = fs.readSync(fd, buffer, 0, allowed, offset);
+      const size = fs.readSync(fd, chunk, 0, allowed, offset);
       budget.bytes -= size;
       // Windows PowerShell's `>` and Out-File write UTF-16LE with its byte order mark: a NUL in every other byte.
-      decoder ??= new StringDecoder(size >= 2 && buffer[0] === 0xff && buffer[1] === 0xfe ? 'utf16le' : 'utf8');
-      const text = carry + decoder.write(buffer.subarray(0, size));
+      decoder ??= new StringDecoder(size >= 2 && chunk[0] === 0xff && chunk[1] === 0xfe ? 'utf16le' : 'utf8');
+      const text = carry + decoder.write(chunk.subarray(0, size));
       binary ??= BINARY.test(text);
       const found = judge(text, binary);
       if (found || size < allowed || (binary && !DUMP_FILE.test(file))) return { found };
@@ -733,7 +732,7 @@ function configIdentity(configDir: string, configFiles: readonly string[], displ
  * front-end asset); undefined for an asset without secrets. `budget.read()` says whether it may be read at all (but a
  * front-end asset); `assets` is the front-end text assets' budget.
  */
-function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget, assets: ReadBudget): { what: string } | { partly: string } | { unsearched: true } | undefined {
+function secretFileKind(name: string, full: string, config: ConfigIdentity, budget: ReadBudget, assets: ReadBudget, chunk: Buffer): { what: string } | { partly: string } | { unsearched: true } | undefined {
   if (BACKUP_FILE.test(name)) return { what: 'a backup copy' };
   if (KEY_STORE.test(name)) {
     return { what: 'a key store (PKCS#12 or Java; one holding only certificates cannot be told from one holding a private key without its password)' };
@@ -751,9 +750,9 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
   const judged = !NOT_READ.test(name);
   // Env files and config copies are read whatever their extension, but within the same budget as any file: past it
   // the dir is not fully checked (not a file read in part after 0 bytes).
-  if (!((envFile || configCopy || judged) && budget.read())) return TEXT_ASSET.test(name) ? assetKind(full, config, assets) : undefined;
-  if (judged && DER_KEY_FILE.test(name) && derPrivateKey(full)) return { what: 'a private key (DER)' };
-  const { found, cut } = judgeText(full, config, budget, (text, binary) => {
+  if (!((envFile || configCopy || judged) && budget.read())) return TEXT_ASSET.test(name) ? assetKind(full, config, assets, chunk) : undefined;
+  if (judged && DER_KEY_FILE.test(name) && derPrivateKey(full, chunk)) return { what: 'a private key (DER)' };
+  const { found, cut } = judgeText(full, config, budget, chunk, (text, binary) => {
     if (envFile && setsSecretVariable(text)) return 'an env file that sets secrets';
     if (configCopy && heldSecret(text, config)) return `a copy of config/'s config.${env} (it holds the app's secrets)`;
     return judged ? textKind(name, text, config, binary) : undefined;
@@ -763,9 +762,9 @@ function secretFileKind(name: string, full: string, config: ConfigIdentity, budg
 }
 
 /** What a front-end text asset holds that leaks secrets (TEXT_ASSET): a private key, or one of the config's secrets. */
-function assetKind(full: string, config: ConfigIdentity, assets: ReadBudget): { what: string } | { unsearched: true } | undefined {
+function assetKind(full: string, config: ConfigIdentity, assets: ReadBudget, chunk: Buffer): { what: string } | { unsearched: true } | undefined {
   if (!assets.read()) return { unsearched: true };
-  const { found, cut } = judgeText(full, config, assets, text => {
+  const { found, cut } = judgeText(full, config, assets, chunk, text => {
     if (PRIVATE_KEY.test(text)) return 'a front-end asset that holds a private key';
     const held = heldSecret(text, config);
     return held && `a front-end asset that holds a secret of the app's config, the value of config.${held.keyPath} (a bundler inlines what the build saw: ` +
@@ -778,14 +777,16 @@ function assetKind(full: string, config: ConfigIdentity, assets: ReadBudget): { 
 /** A DER private key is read whole: no larger than this (an RSA key of 16,384 bits is about 10 KiB). */
 const DER_KEY_BYTES = 64 * 1024;
 
-/** Whether a file's bytes are a private key in DER form (PKCS#8, encrypted too, PKCS#1 or SEC1), as node's crypto parses it. */
-function derPrivateKey(file: string): boolean {
+/**
+ * Whether a file's bytes are a private key in DER form (PKCS#8, encrypted too, PKCS#1 or SEC1), as node's crypto
+ * parses it; read into `chunk`, the scan's buffer.
+ */
+function derPrivateKey(file: string, chunk: Buffer): boolean {
   let fd: number | undefined;
   let bytes: Buffer;
   try {
     fd = fs.openSync(file, 'r');
-    const buffer = Buffer.alloc(DER_KEY_BYTES);
-    bytes = buffer.subarray(0, fs.readSync(fd, buffer, 0, DER_KEY_BYTES, 0));
+    bytes = chunk.subarray(0, fs.readSync(fd, chunk, 0, DER_KEY_BYTES, 0));
   } catch {
     return false;
   } finally {
@@ -930,6 +931,8 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
   };
   // Front-end assets are searched by their own budget, in bytes only: a build's thousands of chunks are small.
   const assets: ReadBudget = { read: () => assets.bytes > 0, spend: () => undefined, bytes: ASSET_READ_BYTES };
+  // The one buffer every file of the dir is read into (not zeroed: only what each read fills is looked at).
+  const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   // Files are judged once the walk is done, in readRank's order.
   const candidates: Array<{ name: string; full: string; file: string; rank: number }> = [];
   const judge = (name: string, full: string, file: string) => {
@@ -937,7 +940,7 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
   };
   const judgeNow = ({ name, full, file }: { name: string; full: string; file: string }) => {
     const how = packing(name);
-    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading, assets);
+    const verdict = how ? archiveKind(full, how, config, reading) : secretFileKind(name, full, config, reading, assets, chunk);
     if (!verdict) return;
     if ('unsearched' in verdict) {
       fact.unsearchedAssets.first ??= file;
