@@ -635,7 +635,11 @@ function heldSecret(text: string, config: ConfigIdentity): { value: string; keyP
 const JUDGED_BYTES = 64 * 1024;
 /** How much of a file is read and judged at a time. */
 const CHUNK_BYTES = 1024 * 1024;
-/** How much of a piece the next one starts with (from a line's start), so a key, a secret or a setting across the cut is read whole. */
+/**
+ * How much of a piece the next one starts with (from a line's start), so a key, a secret or a setting across the cut
+ * is read whole. Known limit: the carry starts after the first newline in those last characters, so a config secret
+ * that itself spans lines (not a PEM key, found by its BEGIN line) and has no newline before it there loses its start.
+ */
 const CHUNK_OVERLAP = 4 * 1024;
 /**
  * The most read from disk of one archive, and the most a compressed one is unpacked to; what it reads and unpacks
@@ -699,6 +703,7 @@ function judgeText(file: string, config: ConfigIdentity, budget: ReadBudget, chu
       if (found || size < allowed || (binary && !DUMP_FILE.test(file))) return { found };
       offset += size;
       const tail = text.slice(-overlap);
+      // From a line's start, so an anchored setting (`^password: …`) is read as one; see CHUNK_OVERLAP's limit.
       carry = tail.slice(tail.indexOf('\n') + 1);
     }
     return {};
