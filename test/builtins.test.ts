@@ -585,6 +585,46 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf.supportedRequests path with the g or y flag counts for nothing: refused in prod, and a forged POST gets through every other time; without the flag nothing is reported (black-box round 28, h102 F3)', async () => {
+    const variant = (flags: string, extra = '') => tempApp('builtin-csrf-stateful', {
+      'config/config.default.js': "module.exports = { keys: 'csrf-stateful-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { supportedRequests: " +
+        `[ { path: /^\\//${flags}, methods: [ 'POST', 'PATCH', 'DELETE', 'PUT', 'CONNECT' ] } ] } }${extra} };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/post', async ctx => { ctx.body = 'posted'; }); };\n",
+    });
+    const global = variant('g', ", sentinel: { failOn: 'never' }");
+    const sticky = variant('y');
+    const plain = variant('');
+    const forgedStatuses = async (app: MockApp) => {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 4; attempt++) {
+        statuses.push((await app.httpRequest().post('/post').type('form').set('origin', 'https://evil.example').send('amount=1000&to=attacker')).status);
+      }
+      return statuses;
+    };
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(sticky, /SEN602/), new RegExp('CSRF protection is off for every route: security\\.csrf\\.supportedRequests matches POST, PUT, PATCH or DELETE requests only with a ' +
+        'stateful RegExp \\(set in config/config\\.default\\.js\\), and egg-security checks the token only for the requests it lists; supportedRequests\\[0\\]\\.path ' +
+        '/\\^\\\\//y: the g or y flag makes test\\(\\), which egg-security calls on every request, start where the previous request\'s match ended'));
+      await withApp(global, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.supportedRequests' ]);
+        assert.match(hits[0].message, /supportedRequests\[0\]\.path \/\^\\\/\/g: the g or y flag/);
+        assert.match(hits[0].fix ?? '', /^Remove the g and y flags from the supportedRequests paths/);
+        // The boot check left the app's RegExp alone: the first forged POST is refused, and every other one gets through.
+        assert.deepEqual(await forgedStatuses(app), [ 403, 200, 403, 200 ]);
+      });
+      await withApp(plain, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []);
+        assert.deepEqual(await forgedStatuses(app), [ 403, 403, 403, 403 ]);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ global, sticky, plain ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
     const dir = tempApp('builtin-no-security', {
       'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",

@@ -12,7 +12,7 @@ import type { InstalledPackage } from '../facts/packages';
 import type { Facts, RouteFact } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { compareSeverity, DEVELOPMENT_ENVS } from '../report/severity';
-import { escapeRegExp } from '../regexp';
+import { escapeRegExp, keepsLastIndex } from '../regexp';
 import { valueAt } from '../walk';
 import { listed, routeLabel } from './middleware';
 import type { Rule, RuleHit } from './types';
@@ -205,7 +205,8 @@ export const securityOff: Rule = {
     'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe, and, with `csrf.type` ' +
     '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605), and a ' +
     '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
-    'the token only for the requests it lists), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
+    'the token only for the requests it lists; a `path` with the g or y flag counts for nothing, as egg-security\'s test() of it starts where the ' +
+    'previous request\'s match ended and misses every other request), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
     '`POST /transfer?/webhooks`; a function of the URL that no query string appended to a path makes skip the check, such as ' +
     '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
@@ -336,17 +337,28 @@ function overriddenPastCsrf(facts: Facts): RuleHit[] {
  * egg-security checks the CSRF token only for requests one of `csrf.supportedRequests` matches (its `path` RegExp and
  * `methods`); its default covers every path for POST, PATCH, DELETE, PUT and CONNECT. A list that leaves a route's
  * state-changing method out (`[]`, a narrower path, a method missing) leaves that route without CSRF protection.
+ * egg-security calls `path.test(ctx.path)` on every request and never resets it: a `g` or `y` RegExp starts where the
+ * previous request's match ended, so `/^\//g` misses every other request (and any request after one that set its
+ * lastIndex past the path's length). Such an entry covers nothing here, and is not called: its lastIndex is the app's.
  */
 function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): RuleHit[] {
   const rules = options?.supportedRequests;
   if (rules === undefined) return [];
   const list = Array.isArray(rules) ? rules as Array<{ path?: unknown; methods?: unknown }> : [];
-  const covers = (probe: string, method: string) => list.some(rule => rule?.path instanceof RegExp && Array.isArray(rule.methods) && rule.methods.includes(method) &&
-    (rule.path.lastIndex = 0, rule.path.test(probe)));
-  const base = { severity: 'high' as const, target: 'config.security.csrf.supportedRequests', source: facts.provenance('security.csrf.supportedRequests') };
+  const checks = (rule: { path?: unknown; methods?: unknown } | undefined, method: string) => rule?.path instanceof RegExp && Array.isArray(rule.methods) && rule.methods.includes(method);
+  const stateful = list.flatMap((rule, index) => UNSAFE_METHODS.some(method => checks(rule, method)) && keepsLastIndex(rule?.path) ?
+    [ `supportedRequests[${index}].path ${String(rule?.path)}` ] : []);
+  const covers = (probe: string, method: string) => list.some(rule => checks(rule, method) && !keepsLastIndex(rule.path) && (rule.path as RegExp).test(probe));
+  const base = { severity: 'high' as const, target: 'config.security.csrf.supportedRequests', source: facts.provenance('security.csrf.supportedRequests'),
+    ...(stateful.length && { fix: 'Remove the g and y flags from the supportedRequests paths (`{ path: /^\\//, methods: [ \'POST\', \'PATCH\', \'DELETE\', \'PUT\', \'CONNECT\' ] }`, ' +
+      'egg-security\'s default): egg-security tests them on every request without resetting their lastIndex.' }) };
+  const why = stateful.length ? `; ${stateful.join(', ')}: the g or y flag makes test(), which egg-security calls on every request, start where ` +
+    'the previous request\'s match ended, so it misses every other request (a forged POST sent twice gets through)' : '';
   if (!UNSAFE_METHODS.some(method => covers('/', method)) && !facts.routes.some(route => route.probes.some(probe => UNSAFE_METHODS.some(method => covers(probe, method))))) {
-    return [{ ...base, message: `CSRF protection is off for every route: security.csrf.supportedRequests${Array.isArray(rules) && !rules.length ? ' is empty' : ' matches no POST, PUT, PATCH or DELETE request'}` +
-      `${setIn(facts, 'security.csrf.supportedRequests')}, and egg-security checks the token only for the requests it lists` }];
+    const matches = Array.isArray(rules) && !rules.length ? ' is empty' : stateful.length ? ' matches POST, PUT, PATCH or DELETE requests only with a stateful RegExp' :
+      ' matches no POST, PUT, PATCH or DELETE request';
+    return [{ ...base, message: `CSRF protection is off for every route: security.csrf.supportedRequests${matches}` +
+      `${setIn(facts, 'security.csrf.supportedRequests')}, and egg-security checks the token only for the requests it lists${why}` }];
   }
   const open = facts.routes.flatMap(route => {
     const methods = (route.allMethods ? UNSAFE_METHODS : route.methods.filter(method => UNSAFE_METHODS.includes(method)))
@@ -354,7 +366,7 @@ function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): Rule
     return methods.length ? [ routeLabel({ ...route, methods, allMethods: false }) ] : [];
   });
   return open.length ? [{ ...base, message: `CSRF protection is off for ${open.length} route(s) security.csrf.supportedRequests leaves out: ${listed(open)}` +
-    `${setIn(facts, 'security.csrf.supportedRequests')}` }] : [];
+    `${setIn(facts, 'security.csrf.supportedRequests')}${why}` }] : [];
 }
 
 /**
