@@ -625,6 +625,45 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf match with a sticky RegExp (flag y) misses egg-security\'s second test of each request, so no token is checked: refused in prod; a sticky ignore skips the token further into a path (medium); with g, which egg-path-matching resets, nothing is reported (black-box round 28, h102 F3)', async () => {
+    const variant = (scope: string, extra = '') => tempApp('builtin-csrf-sticky', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-sticky-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ${scope} } }${extra} };\n`,
+      'app/router.js': "module.exports = ({ router }) => {\n  router.post('/transfer/:to', async ctx => { ctx.body = 'sent'; });\n  router.post('/webhooks/pay', async ctx => { ctx.body = 'paid'; });\n};\n",
+    });
+    const sticky = variant('match: /^\\//y');
+    const stickyIgnore = variant('ignore: /\\/webhooks/y', ", sentinel: { failOn: 'never' }");
+    const global = variant('match: /^\\//g');
+    const forged = (app: MockApp, path: string) => app.httpRequest().post(path).type('form').send('amount=1000');
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      assert.match(await expectRefused(sticky, /SEN602/), new RegExp('security\\.csrf\'s match: /\\^\\\\//y \\(set in config/config\\.default\\.js\\) holds the sticky RegExp ' +
+        '/\\^\\\\//y, whose lastIndex egg-path-matching never resets \\(it does for the g flag only\\), so each test starts where the last match ended: egg-security ' +
+        'tests it in its csrf middleware and again in ctx\\.assertCsrf\\(\\), where it then misses, so the CSRF token is never checked'));
+      await withApp(stickyIgnore, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.security.csrf.ignore' ]);
+        assert.equal(hits[0].fix, 'Remove the y flag: `security: { csrf: { ignore: /\\/webhooks/ } }`.');
+        // The boot check left the app's RegExp alone: refused alone, the forged POST gets through after /webhooks/pay set lastIndex to 9.
+        await forged(app, '/transfer/webhooks').expect(403);
+        await forged(app, '/webhooks/pay').expect(200);
+        await forged(app, '/transfer/webhooks').expect(200);
+      });
+      await withApp(global, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), []);
+        for (let attempt = 0; attempt < 3; attempt++) await forged(app, '/transfer/x').expect(403);
+      });
+      mm.restore();
+      // The hole itself, with egg-sentinel's check off (unittest): every forged POST gets through.
+      await withApp(sticky, async app => {
+        for (let attempt = 0; attempt < 3; attempt++) await forged(app, '/transfer/x').expect(200);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ sticky, stickyIgnore, global ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: the security plugin disabled refuses boot in prod, naming the plugin file', async () => {
     const dir = tempApp('builtin-no-security', {
       'config/config.default.js': "module.exports = { keys: 'no-security-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",

@@ -12,7 +12,7 @@ import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { callerSite } from '../caller-site';
 import { outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
-import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer } from './path-matching';
+import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
@@ -921,9 +921,10 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
       }
       if (runsForSomeRoute && !asksFunction) break;
     }
+    const [ sticky ] = stickyRegExps(kind === 'match' ? match : ignore);
     return [{
       name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter),
-      ...(clientReads.size && { clientReads: [ ...clientReads ] }),
+      ...(clientReads.size && { clientReads: [ ...clientReads ] }), ...(sticky && { sticky: String(sticky) }),
     }];
   });
 }
@@ -1386,7 +1387,7 @@ function unverifiableStep(entry: MiddlewareFact): { unverifiable?: RouteStep } {
     return unverified(`its ${key} holds a RegExp with its own methods or properties (or of a subclass of RegExp), ${describePattern(disguised)}: ` +
       'egg-path-matching calls its test(), which need not do what its pattern says; use a plain RegExp');
   }
-  const sticky = patterns.find((pattern): pattern is RegExp => pattern instanceof RegExp && pattern.sticky && !pattern.global);
+  const [ sticky ] = stickyRegExps(patterns);
   if (sticky) {
     return unverified(`its ${key} holds the sticky RegExp ${sticky}, which keeps its lastIndex from one request to the next ` +
       '(egg-path-matching resets it for the g flag only): whether it runs for a path depends on the request before');

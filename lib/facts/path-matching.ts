@@ -115,6 +115,14 @@ export function containsFunction(pattern: unknown): boolean {
 }
 
 /**
+ * The sticky RegExps (flag y without g) of a match/ignore value: egg-path-matching resets a g one's lastIndex before
+ * each test, never theirs, so each request starts where the one before left it.
+ */
+export function stickyRegExps(pattern: unknown): RegExp[] {
+  return [ pattern ].flat(Infinity).filter((item): item is RegExp => item instanceof RegExp && item.sticky && !item.global);
+}
+
+/**
  * `app`: what a function's `ctx.app` gives (the app's own state, such as a list of public paths in its config); with
  * `appPaths`, the paths (strings that start with `/`) a function reads from it, in its config's plain data, are added
  * there, so they can be tried as request paths.
@@ -131,9 +139,23 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   // egg-path-matching takes `match` when it is truthy, else `ignore`.
   if (!containsFunction(options.match || options.ignore)) {
     const probe = { path: '' };
+    // A sticky RegExp is the app's state: each probe is asked as a first request, and its lastIndex is put back after.
+    const sticky = stickyRegExps(options.match || options.ignore);
+    if (!sticky.length) {
+      return requestPath => {
+        probe.path = requestPath;
+        return matches(probe) ? RUNS : SKIPS;
+      };
+    }
     return requestPath => {
       probe.path = requestPath;
-      return matches(probe) ? RUNS : SKIPS;
+      const saved = sticky.map(pattern => pattern.lastIndex);
+      for (const pattern of sticky) pattern.lastIndex = 0;
+      try {
+        return matches(probe) ? RUNS : SKIPS;
+      } finally {
+        sticky.forEach((pattern, index) => { pattern.lastIndex = saved[index]; });
+      }
     };
   }
   const request: ProbeRequestState = { path: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };

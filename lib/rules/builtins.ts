@@ -206,7 +206,10 @@ export const securityOff: Rule = {
     '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605), and a ' +
     '`csrf.supportedRequests` that leaves a route\'s POST, PUT, PATCH or DELETE out (`[]`, a narrower path or method list: egg-security checks ' +
     'the token only for the requests it lists; a `path` with the g or y flag counts for nothing, as egg-security\'s test() of it starts where the ' +
-    'previous request\'s match ended and misses every other request), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
+    'previous request\'s match ended and misses every other request), and a `csrf.match` holding a sticky RegExp (flag `y` without `g`, ' +
+    'whose lastIndex egg-path-matching never resets): egg-security tests the scope twice per request, in its csrf middleware and in ' +
+    'ctx.assertCsrf(), and the second test then misses, so no token is checked (a sticky `csrf.ignore` skips the token for a path that holds ' +
+    'its text where the request before ended its match: medium), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
     '`POST /transfer?/webhooks`; a function of the URL that no query string appended to a path makes skip the check, such as ' +
     '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
@@ -259,7 +262,7 @@ function csrfOff(facts: Facts): RuleHit[] {
     const openReferers = refererCheckOpen(facts, options);
     const unsupported = unsupportedRequests(facts, options);
     const scoped = notRunning(facts, 'csrf');
-    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts), ...overriddenPastCsrf(facts) ];
+    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts), ...csrfScopeSticky(facts), ...overriddenPastCsrf(facts) ];
     return [{
       severity: 'high',
       target: `config.${scoped.key}`,
@@ -298,6 +301,29 @@ function csrfScopeReadsRequest(facts: Facts): RuleHit[] {
       `${scope.clientReads.map(describeClientRead).join('; ')}${formWritten ? ', so a cross-site form that sends (or leaves out) what it looks for skips the token check' : ''}`,
     fix: `Decide by the path alone: \`security: { csrf: { ${scope.kind}: [ '/api/webhooks' ] } }\` (strings and RegExps are tested against ctx.path), ` +
       'or test ctx.path in the function.',
+  }];
+}
+
+/**
+ * A csrf `match`/`ignore` holding a sticky RegExp (flag y without g), which egg-path-matching never resets: each test
+ * starts where the last one's match ended. egg-security tests csrf's scope twice per request (its csrf middleware, then
+ * ctx.assertCsrf()), so a `match` that matches the first time fails the second, and the token is never checked
+ * (`/^\//y` after a match at 0 starts at 1): high. An `ignore` matches its text further into the path, where the
+ * request before ended its match (`/\/webhooks/y` after `/webhooks/pay` skips `/transfer/webhooks`): medium.
+ */
+function csrfScopeSticky(facts: Facts): RuleHit[] {
+  const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.sticky);
+  if (!scope?.sticky) return [];
+  const key = `security.csrf.${scope.kind}`;
+  return [{
+    severity: scope.kind === 'match' ? 'high' : 'medium',
+    target: `config.${key}`,
+    source: facts.provenance(key),
+    message: `security.csrf's ${scope.summary}${setIn(facts, key)} holds the sticky RegExp ${scope.sticky}, whose lastIndex egg-path-matching never resets ` +
+      '(it does for the g flag only), so each test starts where the last match ended: ' + (scope.kind === 'match' ?
+      'egg-security tests it in its csrf middleware and again in ctx.assertCsrf(), where it then misses, so the CSRF token is never checked' :
+      'it then skips the CSRF token for a path that holds its text where the request before ended its match'),
+    fix: `Remove the y flag: \`security: { csrf: { ${scope.kind}: ${scope.sticky.replace(/y(?=[a-z]*$)/, '')} } }\`.`,
   }];
 }
 

@@ -79,6 +79,17 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     });
   }
 
+  it('asks a sticky RegExp (flag y) each probe as a first request and leaves its lastIndex as the app had it (black-box round 28, h102 F3)', () => {
+    const sticky = /^\/api\//y;
+    const filter = compileFilter(modules, { match: [ '/never', sticky ] });
+    // A sticky RegExp tested in place would answer by the probe before (after /api/a, lastIndex 5 misses /api/b).
+    assert.deepEqual([ '/api/a', '/api/b', '/x' ].map(probe => filter(probe, 'GET').runs), [ true, true, false ]);
+    assert.equal(sticky.lastIndex, 0);
+    sticky.lastIndex = 3;
+    assert.equal(filter('/api/c', 'GET').runs, true);
+    assert.equal(sticky.lastIndex, 3, 'the app\'s next request starts where its own requests left it');
+  });
+
   it('gives a function a new ctx per probe, as egg gives one per request (a function may remember answers by ctx)', () => {
     const remembered = new WeakMap<object, boolean>();
     const filter = compileFilter(modules, { match: (ctx: { path: string }) => {
