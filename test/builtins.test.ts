@@ -1194,6 +1194,38 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN603: an xframe match with a sticky RegExp (flag y) leaves X-Frame-Options out of every other response: reported in prod; with g, which egg-path-matching resets, nothing is reported (black-box round 28, h102 F3)', async () => {
+    const variant = (flags: string) => tempApp('builtin-xframe-sticky', {
+      'config/config.default.js': `module.exports = { keys: 'xframe-sticky-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { xframe: { match: /^\\//${flags} } }, sentinel: { failOn: 'never' } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/account', async ctx => { ctx.body = 'account'; }); };\n",
+    });
+    const sticky = variant('y');
+    const global = variant('g');
+    const frameOptions = async (app: MockApp) => {
+      const sent: unknown[] = [];
+      for (let attempt = 0; attempt < 4; attempt++) sent.push((await app.httpRequest().get('/account').expect(200)).headers['x-frame-options']);
+      return sent;
+    };
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(sticky, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN603').filter(hit => hit.target === 'config.security.xframe.match');
+        assert.deepEqual(hits.map(hit => hit.severity), [ 'medium' ]);
+        assert.match(hits[0].message, /security\.xframe's match: \/\^\\\/\/y \(set in config\/config\.default\.js\) holds the sticky RegExp \/\^\\\/\/y, .*: egg-security leaves X-Frame-Options \(clickjacking\) out of every other response$/);
+        assert.equal(hits[0].fix, 'Remove the y flag: `security: { xframe: { match: /^\\// } }`.');
+        assert.deepEqual(await frameOptions(app), [ 'SAMEORIGIN', undefined, 'SAMEORIGIN', undefined ]);
+      });
+      await withApp(global, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN603').filter(hit => hit.target === 'config.security.xframe.match'), []);
+        assert.deepEqual(await frameOptions(app), [ 'SAMEORIGIN', 'SAMEORIGIN', 'SAMEORIGIN', 'SAMEORIGIN' ]);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ sticky, global ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN608: egg-session\'s default cookie store encrypts without signing, and a user flips its uid in the cookie; signed or kept in a store, it cannot (black-box round 27, h91 F1)', async () => {
     const variant = (session: string, store = false) => tempApp('builtin-session-flip', {
       'config/config.default.js': `module.exports = { keys: 'session-flip-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${session} };\n`,

@@ -9,7 +9,7 @@ import { type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../fac
 import { filterTokens } from '../facts/filter-tokens';
 import { crossSiteWritten, describeClientRead, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
-import type { Facts, RouteFact } from '../facts/types';
+import type { Facts, RouteFact, SecurityScopeFact } from '../facts/types';
 import type { Severity } from '../report/severity';
 import { compareSeverity, DEVELOPMENT_ENVS } from '../report/severity';
 import { escapeRegExp, keepsLastIndex } from '../regexp';
@@ -314,17 +314,23 @@ function csrfScopeReadsRequest(facts: Facts): RuleHit[] {
 function csrfScopeSticky(facts: Facts): RuleHit[] {
   const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.sticky);
   if (!scope?.sticky) return [];
-  const key = `security.csrf.${scope.kind}`;
-  return [{
-    severity: scope.kind === 'match' ? 'high' : 'medium',
+  return [ stickyScopeHit(facts, scope, scope.kind === 'match' ? 'high' : 'medium', scope.kind === 'match' ?
+    'egg-security tests it in its csrf middleware and again in ctx.assertCsrf(), where it then misses, so the CSRF token is never checked' :
+    'it then skips the CSRF token for a path that holds its text where the request before ended its match') ];
+}
+
+/** A finding on a security scope holding a sticky RegExp (SecurityScopeFact.sticky), saying what `outcome` follows. */
+function stickyScopeHit(facts: Facts, scope: SecurityScopeFact, severity: Severity, outcome: string): RuleHit {
+  const key = `security.${scope.name}.${scope.kind}`;
+  const sticky = scope.sticky as string;
+  return {
+    severity,
     target: `config.${key}`,
     source: facts.provenance(key),
-    message: `security.csrf's ${scope.summary}${setIn(facts, key)} holds the sticky RegExp ${scope.sticky}, whose lastIndex egg-path-matching never resets ` +
-      '(it does for the g flag only), so each test starts where the last match ended: ' + (scope.kind === 'match' ?
-      'egg-security tests it in its csrf middleware and again in ctx.assertCsrf(), where it then misses, so the CSRF token is never checked' :
-      'it then skips the CSRF token for a path that holds its text where the request before ended its match'),
-    fix: `Remove the y flag: \`security: { csrf: { ${scope.kind}: ${scope.sticky.replace(/y(?=[a-z]*$)/, '')} } }\`.`,
-  }];
+    message: `security.${scope.name}'s ${scope.summary}${setIn(facts, key)} holds the sticky RegExp ${sticky}, whose lastIndex egg-path-matching never resets ` +
+      `(it does for the g flag only), so each test starts where the last match ended: ${outcome}`,
+    fix: `Remove the y flag: \`security: { ${scope.name}: { ${scope.kind}: ${sticky.replace(/y(?=[a-z]*$)/, '')} } }\`.`,
+  };
 }
 
 /** Methods a browser form or script sends cross-site that change state: the ones egg-security checks by default. */
@@ -523,7 +529,8 @@ export const securityHeadersWeakened: Rule = {
     '`security.defaultMiddleware`) as medium, a header also when its `match`/`ignore` skips every route of the app and ' +
     '`/` (evaluated as for SEN602: `ignore: \'/\'`, a `match` no route has; `dta` and `methodnoallow` ignore theirs); ' +
     'a header\'s `match`/`ignore` function that reads the request beyond its path and method (`ctx.query`, headers: a link then switches ' +
-    'the header off) as medium (CSP low); HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    'the header off) as medium (CSP low), and one holding a sticky RegExp (flag `y` without `g`, whose lastIndex egg-path-matching never ' +
+    'resets: a `match` then leaves the header out of every other response) likewise; HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
     'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; an enforced CSP `frame-ancestors` that lets any site frame ' +
     'the app (`*`, `https:`, `*.com`: browsers obey it and ignore X-Frame-Options) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
@@ -560,7 +567,7 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
-    hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts));
+    hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts), ...headerScopesSticky(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -618,6 +625,21 @@ function headerScopesReadRequest(facts: Facts): RuleHit[] {
         `${scope.clientReads.map(describeClientRead).join('; ')}, so a link that sends what it looks for switches it off`,
       fix: `Decide by the path alone: \`security: { ${name}: { ${scope.kind}: [ '/embed' ] } }\` (strings and RegExps are tested against ctx.path), or test ctx.path in the function.`,
     }];
+  });
+}
+
+/**
+ * A header protection whose `match`/`ignore` holds a sticky RegExp (flag y without g), which egg-path-matching never
+ * resets: egg-security tests it once per response, so a `match` leaves the header out of every other response (a page
+ * framed twice is framed without X-Frame-Options), and an `ignore` skips paths holding its text further in; judged
+ * as the header switched off.
+ */
+function headerScopesSticky(facts: Facts): RuleHit[] {
+  return CLIENT_SWITCHABLE.flatMap(([ name, what, severity ]): RuleHit[] => {
+    const scope = facts.securityScopes.find(entry => entry.name === name && entry.sticky);
+    if (!scope || !HONOURS_SCOPE.has(name) || notRunning(facts, name)) return [];
+    return [ stickyScopeHit(facts, scope, severity, `egg-security leaves ${what} out of ${scope.kind === 'match' ? 'every other response' :
+      'the responses to paths that hold its text where the request before ended its match'}`) ];
   });
 }
 
