@@ -1628,6 +1628,11 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'node_modules/company-framework/config/config.default.js': "module.exports = { sentinel: { failOn: 'critical' } };\n",
     });
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'cfg-own-framework', dependencies: { 'company-framework': '^1.0.0' } }));
+    // Locked, as an installed framework is (SEN103 judges a framework as a plugin).
+    fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'cfg-own-framework', lockfileVersion: 3, requires: true, packages: {
+      '': { name: 'cfg-own-framework', dependencies: { 'company-framework': '^1.0.0' } },
+      'node_modules/company-framework': { version: '1.0.0', resolved: 'https://registry.npmjs.org/company-framework/-/company-framework-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` },
+    } }));
     const booted = mm.app({ baseDir: app, framework: path.join(app, 'node_modules/company-framework'), cache: false } as any);
     try {
       await booted.ready();

@@ -12,6 +12,7 @@ import mm from 'egg-mock';
 import ts from 'typescript';
 import { env } from '../index';
 import { runCli } from '../lib/cli';
+import { escapeRegExp } from '../lib/regexp';
 import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -721,6 +722,94 @@ describe('plugin trust (mm.app)', function() {
       const foreign = await expectRefused(app, /SEN110/);
       assert.match(foreign, /plugin tidy \(egg-tidy\) has code other users can change: node_modules\/egg-tidy\/package\.json is owned by user 65534, not by this process's user \(0\) or root/);
       assert.match(foreign, /Give node_modules\/egg-tidy\/package\.json to this process's user or root \(`chown`\) where the app is deployed/);
+    });
+  });
+
+  describe('SEN101, SEN103, SEN110: the framework the app runs on, judged as a plugin is', () => {
+    const EGG_DIR = path.dirname(require.resolve('egg/package.json'));
+    /** A framework package extending egg (required as `egg`), whose app.js answers GET /fw-backdoor. */
+    const frameworkFiles = (name: string, egg: string): Record<string, string> => ({
+      'package.json': JSON.stringify({ name, version: '1.0.0', main: 'index.js', dependencies: { egg: '^3.0.0' } }),
+      'index.js': `'use strict';\nconst egg = require(${JSON.stringify(egg)});\nconst EGG_PATH = Symbol.for('egg#eggPath');\n` +
+        'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+        'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
+        'module.exports = { ...egg, Application, Agent };\n',
+      'app.js': "'use strict';\nmodule.exports = app => { app.router.get('/fw-backdoor', ctx => { ctx.body = 'backdoor'; }); };\n",
+      'config/config.default.js': 'module.exports = {};\n',
+    });
+    const writeFiles = (root: string, files: Record<string, string>) => {
+      for (const [ file, text ] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        fs.writeFileSync(path.join(root, file), text);
+      }
+    };
+    const appConfig = (name: string, extra = '') => `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4J'${extra} };\n`;
+
+    it('a framework package.json loads from outside the app ("../../fw"), which every user can write, refuses boot (SEN101, SEN110); with failOn never its route answers (black-box round 28, h102 F2)', async function() {
+      if (process.platform === 'win32') this.skip();
+      const parent = tempDir('framework-outside');
+      const fw = path.join(parent, 'fw');
+      writeFiles(fw, frameworkFiles('fw', EGG_DIR));
+      fs.chmodSync(fw, 0o777);
+      fs.chmodSync(path.join(fw, 'app.js'), 0o666);
+      const writeApp = (dir: string, extraConfig?: string) => writeFiles(dir, {
+        'package.json': JSON.stringify({ name: 'framework-outside-app', egg: { framework: '../../fw' } }),
+        'config/config.default.js': appConfig('framework-outside', extraConfig),
+      });
+      const app = path.join(parent, 'app');
+      writeApp(app);
+      mm.env('prod');
+      const message = await expectRefused(app, /SEN101/);
+      assert.match(message, new RegExp(`framework fw \\(set by package\\.json's "egg": \\{ "framework": "\\.\\./\\.\\./fw" \\}\\) is loaded from ${escapeRegExp(fs.realpathSync(fw))}, ` +
+        'outside every node_modules egg finds it in \\(those the app resolves from, the working directory\'s and node\'s global folders\\): no install of the app put it there, and its config, extensions, app\\.js and agent\\.js run in every process'));
+      assert.match(message, /framework fw has code other users can change: [^\n]*fw is writable by every user \(mode 0777\)[^\n]*fw\/app\.js is writable by every user \(mode 0666\)/);
+      assert.deepEqual(findings(app).map(hit => [ hit.ruleId, hit.target, hit.source, hit.severity ]).sort(),
+        [ [ 'SEN101', 'framework:fw', 'package.json', 'high' ], [ 'SEN110', 'framework:fw', fs.realpathSync(fw), 'high' ] ]);
+      // The hole: booted anyway (an app beside it, whose package.json leads to the same directory), the framework's code serves its route.
+      const never = path.join(parent, 'app-never');
+      writeApp(never, ", sentinel: { failOn: 'never' }");
+      const booted = await bootApp(never);
+      try {
+        await booted.httpRequest().get('/fw-backdoor').expect(200, 'backdoor');
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(findings(never).map(hit => [ hit.ruleId, hit.target ]).sort(), [ [ 'SEN101', 'framework:fw' ], [ 'SEN110', 'framework:fw' ] ]);
+    });
+
+    it('a framework in the app\'s node_modules that the app does not declare or lock, and one the start options name from elsewhere, are refused; declared and locked, it boots clean', async () => {
+      const app = tempDir('framework-installed');
+      writeFiles(app, {
+        'package.json': JSON.stringify({ name: 'framework-installed-app', egg: { framework: 'acme-fw' } }),
+        'config/config.default.js': appConfig('framework-installed'),
+        ...Object.fromEntries(Object.entries(frameworkFiles('acme-fw', 'egg')).map(([ file, text ]) => [ `node_modules/acme-fw/${file}`, text ])),
+      });
+      fs.symlinkSync(EGG_DIR, path.join(app, 'node_modules/egg'));
+      const lock = (packages: object) => fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'framework-installed-app', lockfileVersion: 3, requires: true, packages: {
+        '': { name: 'framework-installed-app' }, ...packages } }));
+      lock({});
+      mm.env('prod');
+      const message = await expectRefused(app, /SEN101/);
+      assert.match(message, /framework acme-fw \(set by package\.json's "egg": \{ "framework": "acme-fw" \}\) is loaded from .*\/node_modules\/acme-fw, in node_modules, but the app's package\.json declares no dependency acme-fw/);
+      assert.match(message, /framework acme-fw@1\.0\.0 is installed but package-lock\.json does not list it/);
+      assert.deepEqual(findings(app).map(hit => [ hit.ruleId, hit.target ]).sort(), [ [ 'SEN101', 'framework:acme-fw' ], [ 'SEN103', 'framework:acme-fw' ] ]);
+
+      // Declared and locked: nothing to report, egg (which it builds on, from the test runner's install) included.
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'framework-installed-app', egg: { framework: 'acme-fw' }, dependencies: { 'acme-fw': '^1.0.0' } }));
+      lock({ 'node_modules/acme-fw': { version: '1.0.0', resolved: 'https://registry.npmjs.org/acme-fw/-/acme-fw-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` } });
+      const clean = await bootApp(app);
+      try {
+        await clean.httpRequest().get('/fw-backdoor').expect(200, 'backdoor');
+      } finally {
+        await clean.close();
+      }
+      assert.deepEqual(findings(app), []);
+
+      // The start options (egg-scripts --framework, startCluster({ framework })) naming a copy outside the app.
+      const elsewhere = path.join(tempDir('framework-elsewhere'), 'acme-fw');
+      writeFiles(elsewhere, frameworkFiles('acme-fw', EGG_DIR));
+      const started = await expectRefused(app, /SEN101/, { framework: elsewhere });
+      assert.match(started, new RegExp(`framework acme-fw \\(set by the start options' \`framework\` \\(egg-scripts --framework, startCluster\\(\\{ framework \\}\\)\\)\\) is loaded from ${escapeRegExp(fs.realpathSync(elsewhere))}, outside every node_modules`));
     });
   });
 

@@ -14,7 +14,7 @@ import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
 import { collectPlugins, toDisplayPath } from './plugin-list';
 import { collectPluginTrustFacts } from './plugins';
-import { findEggPackage } from './egg-version';
+import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import { type Timings, timed } from '../timing';
 import { isPlainObject } from '../walk';
@@ -33,7 +33,7 @@ export interface EggLike {
   name: string;
   config: AnyRecord;
   /** What the launcher passed: egg-scripts' JSON options can hold any JSON value (a repeated option is an array). */
-  options: { env?: unknown; serverScope?: unknown; pathToRegexpModule?: unknown; plugins?: unknown };
+  options: { env?: unknown; serverScope?: unknown; pathToRegexpModule?: unknown; plugins?: unknown; framework?: unknown };
   plugins: Record<string, AnyRecord>;
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
@@ -115,7 +115,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const runtime = time('facts.runtime', () => collectRuntimeFacts(baseDir, egg.loader.eggPaths ?? [], egg.loader.configMeta, process.env));
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
-    baseDir, eggPaths: egg.loader.eggPaths ?? [], plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
+    baseDir, eggPaths: egg.loader.eggPaths ?? [], framework: launchedFramework(egg), plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
     ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startPlugins: egg.options.plugins, display: relative,
     config, configFiles: loadedConfigs, codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));

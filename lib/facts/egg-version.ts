@@ -50,6 +50,14 @@ export function pluginPackageDir(dir: string): string {
   return loadsDir ? pkg.dir : dir;
 }
 
+/** The framework directory egg-utils resolved for the launcher (egg-cluster, egg-mock), which egg keeps in its options. */
+export function launchedFramework(egg: { options: { framework?: unknown } }): string | undefined {
+  return typeof egg.options.framework === 'string' && egg.options.framework ? egg.options.framework : undefined;
+}
+
+/** A framework dir inside a test harness package (egg-mock, @eggjs/mock: lib/facts/packages.ts TEST_HARNESS_PACKAGES). */
+export const TEST_HARNESS_DIR = /[\\/]node_modules[\\/](?:egg-mock|@eggjs[\\/]mock)(?:[\\/]|$)/;
+
 /**
  * The package directory of a framework dir egg reports in `loader.eggPaths`: egg 4's frameworks report their build
  * dir (`dist/commonjs`, `dist/esm`), marked by a package.json without a name; any other dir is its own.

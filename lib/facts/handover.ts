@@ -28,6 +28,7 @@ import { readPrivateFile, writePrivateFile } from '../report/write';
 import type { EggLike } from './collect';
 import type { DumpRewrite, GitignoreFact } from './files';
 import type { PackageWalkInput, WalkedPackages } from './packages';
+import { TEST_HARNESS_DIR, launchedFramework } from './egg-version';
 import { collectPlugins, toDisplayPath } from './plugin-list';
 import type { InstalledPluginFacts, InstalledPluginInput } from './plugins';
 import { realPathOrAbsolute } from './real-path';
@@ -35,7 +36,7 @@ import { eggRunDir } from './run-dir';
 
 export const HANDOVER_FILE = 'sentinel-boot-facts.json';
 /** Bumped when the shape of PreparedFacts changes, so a worker never reads an older egg-sentinel's file. */
-const HANDOVER_FORMAT = 6;
+const HANDOVER_FORMAT = 7;
 /** A worker forked again later than this after the agent collected (a crash, a reload) collects by itself. */
 export const HANDOVER_MAX_AGE_MS = 120_000;
 /** How long a worker waits for facts the agent announced before it collects them itself. */
@@ -70,9 +71,6 @@ interface Inputs extends SharedFactsInput {
   file: string;
 }
 
-/** A framework dir inside a test harness package (egg-mock, @eggjs/mock: lib/facts/packages.ts TEST_HARNESS_PACKAGES). */
-const TEST_HARNESS_DIR = /[\\/]node_modules[\\/](?:egg-mock|@eggjs[\\/]mock)(?:[\\/]|$)/;
-
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
 function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
@@ -94,13 +92,14 @@ function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
   // egg-mock gives the app (not the agent) its own framework dir; the package walk skips test harness packages, so
   // that dir changes nothing the agent collects.
   const frameworks = eggPaths.filter(dir => !TEST_HARNESS_DIR.test(dir));
+  const framework = launchedFramework(egg);
   const key = sha256(JSON.stringify({
-    format: HANDOVER_FORMAT, version: SENTINEL_VERSION, master: process.ppid, baseDir, appName, frameworks, runDir, plugins, realPaths, options,
+    format: HANDOVER_FORMAT, version: SENTINEL_VERSION, master: process.ppid, baseDir, appName, frameworks, framework, runDir, plugins, realPaths, options,
     rules: ruleOverrides, manifest, dumps: config.dumps?.rewrite !== false,
   }));
   return {
     key, file: path.join(runDir, HANDOVER_FILE), runDir,
-    plugins: { baseDir, eggPaths, plugins, options, ruleOverrides, display }, packages: { baseDir, appName, eggPaths, plugins },
+    plugins: { baseDir, eggPaths, framework, plugins, options, ruleOverrides, display }, packages: { baseDir, appName, eggPaths, plugins },
   };
 }
 

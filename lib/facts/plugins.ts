@@ -16,8 +16,10 @@ import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/re
 import { type ShadowedCommandFact, shadowedCommands } from './commands';
 import { type ConfigWrite, writeCovers } from '../config-changes';
 import { isPlainObject } from '../walk';
+import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { realPathLoose } from './files';
-import { appOwner, isInside, ownershipProblem } from './real-path';
+import { globalModuleDirs } from './runtime';
+import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, untrustedModuleRoots } from './real-path';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -110,6 +112,48 @@ export interface WorkspacePackageFact {
   problem?: string;
 }
 
+/** What made egg load a framework: egg-utils' getFrameworkPath for the app's, then each one's Application class. */
+export type FrameworkSetter =
+  /** package.json's `"egg": { "framework": value }`. */
+  | { key: 'package.json'; value: string }
+  /** The start options' `framework` (egg-scripts --framework, startCluster({ framework }), mm.app({ framework })). */
+  | { key: 'start-options' }
+  /** egg, which every app runs on when nothing names another framework. */
+  | { key: 'default' }
+  /** The framework (its package name, else its path) whose Application extends this one's. */
+  | { key: 'framework'; framework: string };
+
+/** Where a framework lives, as SEN101 judges it. */
+export type FrameworkPlaceFact =
+  /** In `root`, a node_modules egg or the framework above it finds packages in. */
+  | { state: 'installed'; root: string }
+  /** In `dir`, such a node_modules outside the app that another user could have filled. */
+  | { state: 'refused'; dir: string; why: string }
+  /** The app's own framework in `root`, but the app's package.json does not declare its package. */
+  | { state: 'undeclared'; root: string }
+  /** A package of the app's workspace, linked by the lockfile at or above the app (see WorkspacePackageFact). */
+  | { state: 'workspace'; workspace: WorkspacePackageFact }
+  /** In no node_modules where `require` of its name from the app, or from the framework above it, finds it. */
+  | { state: 'elsewhere' };
+
+/**
+ * A framework egg loads (`loader.eggPaths`: egg, and each framework built on it), judged as a plugin's location is:
+ * its config, extensions, app.js and agent.js run in every process before any plugin's.
+ */
+export interface FrameworkTrustFact {
+  /** The name in its package.json. */
+  package?: string;
+  version?: string;
+  /** Its package directory, symlinks resolved. */
+  realPath: string;
+  displayPath: string;
+  setBy: FrameworkSetter;
+  location: PluginLocation;
+  place: FrameworkPlaceFact;
+  lock: PluginLockFact;
+  writableCode?: WritableCodeFact;
+}
+
 export type ManifestStateFact =
   | { state: 'absent' }
   | { state: 'invalid'; error: string }
@@ -149,6 +193,8 @@ export interface PluginTrustFacts {
   };
   /** Enabled plugins, in egg's load order. */
   plugins: PluginTrustFact[];
+  /** The frameworks egg loads, the app's first, down to egg; test harnesses (egg-mock's) left out. */
+  frameworks: FrameworkTrustFact[];
   manifest: ManifestStateFact;
   /** What EGG_PLUGINS turned on and off (names only); `error` when it is not JSON (egg then ignores it). */
   envPlugins: PluginSwitches;
@@ -181,11 +227,13 @@ export const DEFAULT_LOCAL_ROOTS: readonly string[] = [ 'lib/plugin', 'app/plugi
 const SELF_DIR = realPathLoose(path.resolve(__dirname, '../..'));
 
 /** The part of the plugin trust facts read from the installed files alone, which the agent prepares for the workers. */
-export type InstalledPluginFacts = Pick<PluginTrustFacts, 'plugins' | 'manifest'>;
+export type InstalledPluginFacts = Pick<PluginTrustFacts, 'plugins' | 'frameworks' | 'manifest'>;
 
 export interface InstalledPluginInput {
   baseDir: string;
   eggPaths: readonly string[];
+  /** The framework directory egg-utils' getFrameworkPath gave egg (its `options.framework`), when known. */
+  framework?: string;
   /** Every plugin egg knows; only the enabled ones are judged. */
   plugins: readonly PluginFact[];
   options: SentinelPluginsConfig;
@@ -228,10 +276,13 @@ function locatePlugins(plugins: readonly PluginFact[], baseDir: string): Located
   const realBaseDir = realPathLoose(baseDir);
   return plugins.filter(plugin => plugin.enable && plugin.path).map(fact => {
     const realPath = realPathLoose(fact.path as string);
-    const installedBy = installingProjectDir(realPath);
-    const location: PluginLocation = isInside(realBaseDir, realPath) || (realPath === SELF_DIR && !installedBy) ? 'project' : installedBy ? 'package' : 'local';
-    return { fact, realPath, location };
+    return { fact, realPath, location: locationOf(realPath, realBaseDir) };
   });
+}
+
+function locationOf(realPath: string, realBaseDir: string): PluginLocation {
+  const installedBy = installingProjectDir(realPath);
+  return isInside(realBaseDir, realPath) || (realPath === SELF_DIR && !installedBy) ? 'project' : installedBy ? 'package' : 'local';
 }
 
 /** `installed`: what the agent prepared for this boot (lib/facts/handover.ts); collected here when absent. */
@@ -301,8 +352,57 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         ...workspace && { workspace },
       };
     }),
+    frameworks: frameworkFacts(input, lockfiles, owner),
     manifest: manifestResults.manifest,
   };
+}
+
+/**
+ * Each framework egg loads, the app's first: where it lives, its lockfile entry and what of it other users can change.
+ * The app's is the directory egg-utils' getFrameworkPath gave egg (`input.framework`), which joins a name to a
+ * node_modules path (`"../../fw"` leaves it) and takes an absolute one as it is; below it, each framework whose
+ * Application class the one above extends (egg-core's eggPaths), which that one required from its node_modules.
+ */
+function frameworkFacts(input: InstalledPluginInput, lockfiles: Map<string, Lockfile | LockfileError>, owner: number | undefined): FrameworkTrustFact[] {
+  const ruleOn = (id: string) => input.ruleOverrides[id] !== 'off';
+  const realBaseDir = realPathLoose(input.baseDir);
+  const app = readPackageJsonAt(input.baseDir);
+  const egg = app?.egg && typeof app.egg === 'object' ? app.egg as Record<string, unknown> : {};
+  const named = typeof egg.framework === 'string' && egg.framework ? egg.framework : undefined;
+  // Where node, and egg-utils for the app's framework, find a package: the node_modules up from the app, the working
+  // directory's, and node's global folders (NODE_PATH, which SEN306 judges).
+  const appModules = [ ...nodeModulesDirs(input.baseDir), path.join(process.cwd(), 'node_modules'), ...globalModuleDirs(process.env) ];
+  // egg-core lists egg first and the framework whose Application the app runs last.
+  const chain = input.eggPaths.filter(dir => !TEST_HARNESS_DIR.test(dir)).map(dir => realPathLoose(frameworkPackageDir(dir))).reverse();
+  const dirs = [ ...new Set([ ...input.framework ? [ realPathLoose(input.framework) ] : [], ...chain ]) ];
+  return dirs.map((realPath, index): FrameworkTrustFact => {
+    const pkg = readPackageJson(realPath);
+    const above = index ? dirs[index - 1] : undefined;
+    const setBy: FrameworkSetter = above ? { key: 'framework', framework: readPackageJson(above)?.name ?? input.display(above) } :
+      named !== undefined && appModules.some(dir => realPathLoose(path.join(dir, named)) === realPath) ? { key: 'package.json', value: named } :
+        named === undefined && pkg?.name === 'egg' ? { key: 'default' } : { key: 'start-options' };
+    const location = locationOf(realPath, realBaseDir);
+    // The node_modules in which `require(<its name>)` from the app, or from the framework above, finds this directory.
+    const searched = [ ...new Set([ ...appModules, ...above ? nodeModulesDirs(above) : [] ]) ];
+    const root = pkg?.name === undefined ? undefined : searched.find(dir => realPathLoose(path.join(dir, pkg.name as string)) === realPath);
+    const refused = root === undefined ? undefined : untrustedModuleRoots([ realPathLoose(root) ], input.baseDir)[0];
+    const workspace = root === undefined && location === 'local' && ruleOn('SEN101') ? workspacePackage(realPath, pkg?.name, lockfiles, input, owner) : undefined;
+    // The app names its own framework: a package it does not declare is whatever that node_modules holds.
+    const undeclared = !above && setBy.key !== 'default' && !(pkg?.name && declaresDependency(app, pkg.name));
+    const place: FrameworkPlaceFact = root === undefined ? (workspace ? { state: 'workspace', workspace } : { state: 'elsewhere' }) :
+      refused ? { state: 'refused', ...refused } : undeclared ? { state: 'undeclared', root } : { state: 'installed', root };
+    return {
+      package: pkg?.name,
+      version: pkg?.version,
+      realPath,
+      displayPath: input.display(realPath),
+      setBy,
+      location,
+      place,
+      lock: location === 'package' && ruleOn('SEN103') ? lockFact(realPath, pkg?.name, pkg?.version, lockfiles, input, owner) : { state: 'not-applicable' },
+      writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: owner }) : undefined,
+    };
+  });
 }
 
 /** Compares every enabled plugin (project plugins aside) with the app's manifest; the expensive part: hashing. */

@@ -63,9 +63,13 @@ export function isDeclaredPackage(dir: string, baseDir: string): boolean {
   const name = readPackageJsonAt(real)?.name;
   // Real paths on both sides: a deploy's node_modules may be a symlink to a shared directory.
   if (!nodeModulesDirs(base).some(modules => isInside(real, realPathOrAbsolute(modules))) || typeof name !== 'string') return false;
-  const app = readPackageJsonAt(base);
+  return declaresDependency(readPackageJsonAt(base), name);
+}
+
+/** Whether the package.json `pkg` declares `name` among its dependencies (of any kind). */
+export function declaresDependency(pkg: Record<string, unknown> | undefined, name: string): boolean {
   return DEPENDENCY_FIELDS.some(field => {
-    const deps = app?.[field];
+    const deps = pkg?.[field];
     return Boolean(deps) && typeof deps === 'object' && Object.prototype.hasOwnProperty.call(deps, name);
   });
 }

@@ -4,7 +4,7 @@ import { type ConfigLeaves, configLeaves } from '../config-changes';
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import type { PluginTrustFact } from '../facts/plugins';
+import type { FrameworkSetter, FrameworkTrustFact, PluginTrustFact } from '../facts/plugins';
 import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
@@ -16,12 +16,17 @@ function pluginOptions(facts: Facts): SentinelPluginsConfig {
   return (facts.config.sentinel as { plugins?: SentinelPluginsConfig } | undefined)?.plugins ?? {};
 }
 
-function label(plugin: PluginTrustFact): string {
-  return `plugin ${plugin.name}${plugin.package && plugin.package !== plugin.name ? ` (${plugin.package})` : ''}`;
+function isFramework(unit: PluginTrustFact | FrameworkTrustFact): unit is FrameworkTrustFact {
+  return 'setBy' in unit;
 }
 
-function target(plugin: PluginTrustFact): string {
-  return `plugin:${plugin.name}`;
+function label(unit: PluginTrustFact | FrameworkTrustFact): string {
+  if (isFramework(unit)) return `framework ${unit.package ?? unit.realPath}`;
+  return `plugin ${unit.name}${unit.package && unit.package !== unit.name ? ` (${unit.package})` : ''}`;
+}
+
+function target(unit: PluginTrustFact | FrameworkTrustFact): string {
+  return isFramework(unit) ? `framework:${unit.package ?? unit.realPath}` : `plugin:${unit.name}`;
 }
 
 /** Every enabled plugin except the project itself (see PluginLocation). */
@@ -29,10 +34,55 @@ function judgedPlugins(facts: Facts): PluginTrustFact[] {
   return facts.pluginTrust.plugins.filter(plugin => plugin.location !== 'project');
 }
 
+/** Every framework egg loads except the project itself (a framework's repository running its test app). */
+function judgedFrameworks(facts: Facts): FrameworkTrustFact[] {
+  return facts.pluginTrust.frameworks.filter(framework => framework.location !== 'project');
+}
+
+/** What made egg load a framework, as a finding names it. */
+function frameworkSetter(setBy: FrameworkSetter): string {
+  switch (setBy.key) {
+    case 'package.json': return `package.json's "egg": { "framework": ${JSON.stringify(setBy.value)} }`;
+    case 'start-options': return 'the start options\' `framework` (egg-scripts --framework, startCluster({ framework }))';
+    case 'default': return 'egg\'s default (no framework named)';
+    default: return `the framework ${setBy.framework}, whose Application extends it`;
+  }
+}
+
+const FRAMEWORK_FIX = 'Install the framework as a dependency of the app (declared in its package.json and pinned by its lockfile: `npm install <package>`, ' +
+  'then `npm ci` where the app is deployed) and name that package in package.json ("egg": { "framework": "<package>" }) or pass its name to --framework, ' +
+  'not a path; a framework it builds on is installed as that framework\'s dependency.';
+
+/** SEN101's finding for a framework egg loads from a place nothing installed it in, or undefined. */
+function frameworkPlaceHit(facts: Facts, framework: FrameworkTrustFact): RuleHit | undefined {
+  const { place } = framework;
+  const shown = (dir: string) => toDisplayPath(facts.app.baseDir, dir);
+  const loaded = `${label(framework)} (set by ${frameworkSetter(framework.setBy)}) is loaded from ${framework.realPath}`;
+  const hit = { severity: 'high' as const, target: target(framework), source: framework.setBy.key === 'package.json' ? 'package.json' : framework.displayPath };
+  const runs = 'its config, extensions, app.js and agent.js run in every process before any plugin\'s, and could switch egg-sentinel off';
+  switch (place.state) {
+    case 'installed': return undefined;
+    case 'refused': return { ...hit,
+      message: `${loaded}, in ${place.dir}, a node_modules outside the app ${place.why}: whoever can write there chose the framework's code, and ${runs}`,
+      fix: `Install the framework in the app's own node_modules (npm ci in the app), or make ${place.dir} this user's or root's and writable by no one else (chown, chmod go-w).` };
+    case 'undeclared': return { ...hit,
+      message: `${loaded}, in ${shown(place.root)}, but the app's package.json declares no dependency ${framework.package ?? '(it has no package name)'}: ` +
+        `no install of the app put it there, and ${runs}`,
+      fix: FRAMEWORK_FIX };
+    case 'workspace': return place.workspace.problem === undefined ? undefined : { ...hit,
+      message: `${loaded}, outside every node_modules; it lies below ${place.workspace.lockfile}, which does not vouch for it as a workspace package: ${place.workspace.problem}`,
+      fix: FRAMEWORK_FIX };
+    default: return { ...hit,
+      message: `${loaded}, outside every node_modules egg finds it in (those the app resolves from, the working directory's and node's global folders): ` +
+        `no install of the app put it there, and ${runs}`,
+      fix: FRAMEWORK_FIX };
+  }
+}
+
 export const pluginOutsideTrustedRoots: Rule = {
   id: 'SEN101',
   area: 'plugins',
-  title: 'Plugin loaded from outside trusted directories',
+  title: 'Plugin or framework loaded from outside trusted directories',
   severity: 'high',
   description: 'egg runs every enabled plugin\'s app.js, agent.js, config and extensions with full privileges, from whatever ' +
     'directory its `path` (or a symlink under node_modules) leads to. A plugin whose real path (symlinks resolved) is not ' +
@@ -49,7 +99,13 @@ export const pluginOutsideTrustedRoots: Rule = {
     'pnpm\'s `link:` under `importers`, yarn 2+\'s `workspace:`; yarn 1 records none) ' +
     'and which the app\'s package.json declares as a dependency) is the project\'s own source, installed by its lockfile, and is trusted ' +
     'like the app\'s node_modules; one the app does not declare, or whose lockfile does not vouch, is reported with the reason. The plugin whose ' +
-    'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged.',
+    'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged. ' +
+    'The framework the app runs on (package.json\'s `egg.framework`, or the start options\' `framework`: egg-scripts --framework, startCluster({ framework })) ' +
+    'and each framework it builds on are judged too: their config, extensions, app.js and agent.js run in every process before any plugin\'s. ' +
+    'A framework must be the package that `require` of its name finds in a node_modules (those the app resolves from, the working directory\'s, ' +
+    'node\'s global folders and, for a framework another builds on, that one\'s own; one outside the app only while no other user owns it or can write it), ' +
+    'and the app\'s own framework a dependency its package.json declares (egg, the default, need not be): a path (`"framework": "../../fw"`, ' +
+    '`--framework=/opt/fw`) to a directory no install put there is reported as `framework:<package>`, naming the key that set it.',
   fix: 'Install the plugin as a dependency of the app (`package` in config/plugin.*; a package of the app\'s workspace counts once the app ' +
     'declares it and the workspace root\'s lockfile records its link: package-lock.json, pnpm-lock.yaml or yarn 2+\'s yarn.lock), or move it into lib/plugin; ' +
     'if it must live elsewhere, add that directory to `config.sentinel.plugins.localRoots` (a root outside the app is reported as medium: pin its plugins and waive that finding).',
@@ -96,7 +152,8 @@ export const pluginOutsideTrustedRoots: Rule = {
           `stay outside, keep it this user's or root's and writable by no one else, pin its plugins with \`npx egg-sentinel pin\`, and waive SEN101 for ${at} with the reason.`,
       }];
     });
-    return [ ...tooBroad, ...overWritten, ...outside, ...judgedPlugins(facts).flatMap(plugin => {
+    const frameworks = judgedFrameworks(facts).flatMap(framework => frameworkPlaceHit(facts, framework) ?? []);
+    return [ ...tooBroad, ...overWritten, ...outside, ...frameworks, ...judgedPlugins(facts).flatMap(plugin => {
       const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
       const { workspace } = plugin;
       const workspacePackage = workspace !== undefined && workspace.problem === undefined;
@@ -211,7 +268,7 @@ function acceptedThroughUserConfig(facts: Facts): Array<{ registry: ConfiguredRe
 const REGISTRY_FIX = 'If the host is a registry of yours, add its URL to `config.sentinel.plugins.registries` (or `registry=` in the ' +
   'app\'s .npmrc); otherwise reinstall the package from the registry (delete its lockfile entry, `npm install`) and commit the lockfile.';
 
-function lockProblem(plugin: PluginTrustFact, baseDir: string, registries: readonly string[]): string | undefined {
+function lockProblem(plugin: PluginTrustFact | FrameworkTrustFact, baseDir: string, registries: readonly string[]): string | undefined {
   const { lock } = plugin;
   if (lock.state === 'not-listed') {
     return lock.within ? `lies inside ${lock.within.package}${lock.within.version === undefined ? '' : `@${lock.within.version}`}, which ${toDisplayPath(baseDir, lock.lockfile)} does not list` :
@@ -247,7 +304,7 @@ function dependencySourceProblems(plugin: PluginTrustFact, baseDir: string, regi
 export const pluginNotLocked: Rule = {
   id: 'SEN103',
   area: 'plugins',
-  title: 'Plugin package not locked',
+  title: 'Plugin or framework package not locked',
   severity: 'high',
   description: `An enabled plugin installed in node_modules must be pinned by the lockfile of the project that installed it (${LOCKFILE_NAMES}, ` +
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
@@ -266,17 +323,18 @@ export const pluginNotLocked: Rule = {
     'that config, as in a production image, refuses those plugins; `plugins.registries` makes the boot agree. ' +
     'A plugin directory in node_modules with no package name (enabled by `path`) is a finding too: no install put it there. A lockfile above the app (a ' +
     'workspace root) vouches only when it is this user\'s or root\'s and no other user can write it. No lockfile at all is one finding for ' +
-    'every plugin it leaves unlocked. High outside local/unittest; low on a developer machine.',
+    'every plugin it leaves unlocked. The frameworks egg loads (the app\'s, those it builds on, egg itself) are judged as plugins ' +
+    'are when installed in node_modules (`framework:<package>`). High outside local/unittest; low on a developer machine.',
   fix: 'Commit the lockfile and install with `npm ci` (or `pnpm install --frozen-lockfile`, `yarn install --immutable`); ' +
     'after a deliberate upgrade run `npm install` so the lockfile matches node_modules again.',
   check(facts, { developmentEnv }) {
     const severity = developmentEnv ? 'low' : 'high';
     const registries = allowedRegistries(facts);
     const hits: RuleHit[] = [];
-    const unlockedByProject = new Map<string, string[]>();
-    for (const plugin of judgedPlugins(facts)) {
+    const unlockedByProject = new Map<string, Array<PluginTrustFact | FrameworkTrustFact>>();
+    for (const plugin of [ ...judgedFrameworks(facts), ...judgedPlugins(facts) ]) {
       if (plugin.lock.state === 'no-lockfile') {
-        unlockedByProject.set(plugin.lock.projectDir, [ ...(unlockedByProject.get(plugin.lock.projectDir) ?? []), plugin.package ?? plugin.name ]);
+        unlockedByProject.set(plugin.lock.projectDir, [ ...(unlockedByProject.get(plugin.lock.projectDir) ?? []), plugin ]);
         continue;
       }
       const problem = lockProblem(plugin, facts.app.baseDir, registries);
@@ -284,6 +342,8 @@ export const pluginNotLocked: Rule = {
         hits.push({ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)}@${plugin.version ?? '?'} ${problem}`,
           ...(problem.includes(NO_REGISTRY) && { fix: REGISTRY_FIX }) });
       }
+      // A framework's dependencies are SEN601's walk (lib/facts/packages.ts).
+      if (isFramework(plugin)) continue;
       const dependencies = dependencySourceProblems(plugin, facts.app.baseDir, registries);
       if (dependencies.length) {
         hits.push({
@@ -293,12 +353,16 @@ export const pluginNotLocked: Rule = {
         });
       }
     }
-    for (const [ projectDir, packages ] of unlockedByProject) {
+    for (const [ projectDir, units ] of unlockedByProject) {
       const shown = projectDir === facts.app.baseDir ? '.' : toDisplayPath(facts.app.baseDir, projectDir);
       const dir = shown === '.' ? 'the app root' : shown;
+      const listed = (kind: 'framework' | 'plugin') => {
+        const names = units.filter(unit => isFramework(unit) === (kind === 'framework')).map(unit => unit.package ?? (isFramework(unit) ? unit.realPath : unit.name));
+        return names.length ? [ `the ${kind} package(s) ${names.join(', ')}` ] : [];
+      };
       hits.push({
         severity, target: `lockfile:${shown}`, source: shown,
-        message: `no lockfile (${LOCKFILE_NAMES}) at or above ${dir}, which installed the plugin package(s) ${packages.join(', ')}: nothing pins their versions or contents`,
+        message: `no lockfile (${LOCKFILE_NAMES}) at or above ${dir}, which installed ${[ ...listed('framework'), ...listed('plugin') ].join(' and ')}: nothing pins their versions or contents`,
       });
     }
     for (const { registry, plugins, packages } of acceptedThroughUserConfig(facts)) {
@@ -609,13 +673,13 @@ export const sentinelDisabled: Rule = {
 export const writableCode: Rule = {
   id: 'SEN110',
   area: 'plugins',
-  title: 'Plugin or app code other users can change',
+  title: 'Plugin, framework or app code other users can change',
   severity: 'high',
   description: 'egg runs the code of every enabled plugin and of the app itself in every process. A file or directory ' +
     'of it that every user can write, that a group other than this process\'s can write, or that a user other than this ' +
     'process\'s, root and the app root\'s owner (who deployed it) owns lets that user put code into the app (in a directory, by adding or renaming files). ' +
-    'Checked: each enabled plugin\'s directory and everything below it except its own node_modules (a plugin that is ' +
-    'the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
+    'Checked: each enabled plugin\'s directory and each framework\'s (egg\'s, the app\'s framework and those it builds on) ' +
+    'and everything below them except their own node_modules (a plugin or framework that is the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
     '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`; ' +
     '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`). ' +
     `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
@@ -626,9 +690,9 @@ export const writableCode: Rule = {
     'package someone else could write (`npm ci`).',
   check(facts, { developmentEnv }) {
     const severity = developmentEnv ? 'low' : 'high';
-    const plugins = judgedPlugins(facts).flatMap((plugin): RuleHit[] => {
+    const plugins = [ ...judgedFrameworks(facts), ...judgedPlugins(facts) ].flatMap((plugin): RuleHit[] => {
       // A plugin directory outside the app that SEN101 refuses for the same reason is reported there.
-      const refused = facts.pluginTrust.trustedRoots.refused?.some(root => root.dir === plugin.realPath);
+      const refused = !isFramework(plugin) && facts.pluginTrust.trustedRoots.refused?.some(root => root.dir === plugin.realPath);
       const entries = plugin.writableCode?.entries.filter(entry => !refused || entry.path !== plugin.displayPath) ?? [];
       if (!plugin.writableCode || !entries.length) return [];
       const fact = { ...plugin.writableCode, entries, count: plugin.writableCode.count - (plugin.writableCode.entries.length - entries.length) };

@@ -29,7 +29,7 @@ export function fakeFacts(overrides: {
     plugins: overrides.plugins ?? [],
     pluginTrust: {
       trustedRoots: { nodeModules: [ '/srv/fake/node_modules' ], local: [ '/srv/fake/lib/plugin', '/srv/fake/app/plugin' ] },
-      plugins: [], manifest: { state: 'absent' }, envPlugins: { set: false }, startPlugins: { set: false }, pluginSetKeys: [], configuredRegistries: [], shadowedCommands: [],
+      plugins: [], frameworks: [], manifest: { state: 'absent' }, envPlugins: { set: false }, startPlugins: { set: false }, pluginSetKeys: [], configuredRegistries: [], shadowedCommands: [],
       ...overrides.pluginTrust,
     },
     middleware: [],

@@ -491,7 +491,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const dir = app();
     fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
     const facts = collectInstalledPluginFacts({ baseDir: dir, plugins: [{ name: 'a', enable: true, package: 'egg-a', path: path.join(dir, 'node_modules/egg-a') }],
-      moduleRoots: [ dir, path.join(dir, 'node_modules') ], options: { deep: true }, ruleOverrides: {}, env: {}, display: (file: string) => file } as any);
+      eggPaths: [], moduleRoots: [ dir, path.join(dir, 'node_modules') ], options: { deep: true }, ruleOverrides: {}, env: {}, display: (file: string) => file } as any);
     assert.deepEqual(facts.plugins.map(entry => entry.manifest), [{ state: 'matches' }]);
   });
 
