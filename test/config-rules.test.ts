@@ -1329,6 +1329,91 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!/lib\/util\.js/.test(message));
   });
 
+  describe('SEN110: modules the app required from outside the paths SEN110 walks (black-box round 28, h102 F4 variant)', () => {
+    /**
+     * An app whose config.prod.js requires ../../shared/cfg.js from a directory beside it (as the tester's did) and
+     * whose app.js requires its own shared/db.js, with these modes; its controller answers with what both gave.
+     */
+    const sharedApp = (name: string, modes: { outside: number; outsideFile: number; inside: number; insideFile: number }) => {
+      const top = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${name}-`)));
+      dirs.push(top);
+      fs.mkdirSync(path.join(top, 'shared'), { mode: 0o755 });
+      fs.writeFileSync(path.join(top, 'shared/cfg.js'), "module.exports = { mysqlHost: 'db.internal' };\n");
+      fs.cpSync(tempApp(name, {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'never' } };\n`,
+        'config/config.prod.js': "const shared = require('../../shared/cfg.js');\nmodule.exports = { mysqlHost: shared.mysqlHost };\n",
+        'app.js': "const db = require('./shared/db');\nmodule.exports = app => { app.sharedDb = db.name; };\n",
+        'shared/db.js': "module.exports = { name: 'main' };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/', ctx => { ctx.body = `${ctx.app.config.mysqlHost} ${ctx.app.sharedDb}`; }); };\n",
+      }), path.join(top, 'base'), { recursive: true });
+      const base = path.join(top, 'base');
+      for (const [ file, mode ] of [ [ top, 0o755 ], [ base, 0o755 ], [ path.join(top, 'shared'), modes.outside ], [ path.join(top, 'shared/cfg.js'), modes.outsideFile ],
+        [ path.join(base, 'shared'), modes.inside ], [ path.join(base, 'shared/db.js'), modes.insideFile ] ] as const) fs.chmodSync(file, mode);
+      return { top, base };
+    };
+    /** A new worker starts with an empty require cache: dropping the app's and the shared modules' entries does the same here. */
+    const forget = (top: string) => {
+      for (const file of Object.keys(require.cache)) if (file.startsWith(`${top}${path.sep}`)) delete require.cache[file];
+    };
+    const moduleHits = (report: Record<string, any>) => (report.findings as Array<{ ruleId: string; severity: string; target: string; source: string; message: string; fix: string }>)
+      .filter(hit => hit.ruleId === 'SEN110');
+
+    it('a module every user can write, or in a directory every user can write, is high, names who required it; another user\'s edit runs at the next boot', async () => {
+      mm.env('prod');
+      const { top, base } = sharedApp('cfg-shared-module', { outside: 0o777, outsideFile: 0o666, inside: 0o777, insideFile: 0o644 });
+      const cfg = path.join(top, 'shared/cfg.js');
+      try {
+        const app = await bootApp(base);
+        let hits: ReturnType<typeof moduleHits>;
+        try {
+          hits = moduleHits((app as any).sentinel.report);
+          assert.equal((await app.httpRequest().get('/').expect(200)).text, 'db.internal main');
+        } finally {
+          await app.close();
+        }
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [ `high ${cfg} config/config.prod.js`, 'high shared/db.js app.js' ]);
+        assert.equal(hits[0].message, `a module the app loaded, ${cfg} (required by config/config.prod.js), is code other users can change: ${cfg} is writable by every ` +
+          'user (mode 0666); that user\'s code runs in every process egg starts, each worker egg-cluster forks again included');
+        assert.match(hits[0].fix, new RegExp(`^Make ${escapeRegExp(cfg)} owned by this process's user or root \\(\`chown\`\\) and writable by them only`));
+        assert.equal(hits[1].message, 'a module the app loaded, shared/db.js (required by app.js), is code other users can change: shared, above shared/db.js, is writable ' +
+          'by every user (mode 0777); that user\'s code runs in every process egg starts, each worker egg-cluster forks again included');
+        assert.match(hits[1].fix, /^Make shared and shared\/db\.js owned by this process's user or root/);
+        // Another user (nobody, when these tests run as root; else this process, whose write the mode allows alike) changes the module.
+        const planted = "globalThis.sentinelSharedRan = true; module.exports = { mysqlHost: 'planted.example' };\n";
+        const write = spawnSync(process.execPath, [ '-e', `require('fs').writeFileSync(${JSON.stringify(cfg)}, ${JSON.stringify(planted)})` ],
+          process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {});
+        assert.equal(write.status, 0, String(write.stderr));
+        mm(globalThis, 'sentinelSharedRan', false);
+        forget(top);
+        const next = await bootApp(base);
+        try {
+          assert.equal((await next.httpRequest().get('/').expect(200)).text, 'planted.example main');
+          assert.equal((globalThis as { sentinelSharedRan?: boolean }).sentinelSharedRan, true);
+        } finally {
+          await next.close();
+        }
+      } finally {
+        forget(top);
+      }
+    });
+
+    it('stays quiet for the same layout with 0755 directories and 0644 files of the app\'s user; egg\'s, the framework\'s and node_modules\' files are not judged', async () => {
+      mm.env('prod');
+      const { top, base } = sharedApp('cfg-shared-module-owned', { outside: 0o755, outsideFile: 0o644, inside: 0o755, insideFile: 0o644 });
+      try {
+        const app = await bootApp(base);
+        try {
+          assert.equal((await app.httpRequest().get('/').expect(200)).text, 'db.internal main');
+          assert.deepEqual(moduleHits((app as any).sentinel.report), []);
+        } finally {
+          await app.close();
+        }
+      } finally {
+        forget(top);
+      }
+    });
+  });
+
   it('SEN111: a dependency whose bin is named node, linked as node_modules/.bin/node, is reported at boot; the npm package node the app declares is not (black-box round 24)', async function() {
     if (process.platform === 'win32') this.skip();
     const script = '#!/bin/sh\nexec node "$@"\n';

@@ -142,7 +142,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),
       dumpRewrites: options.dumpRewrites, staleReportFile: options.staleReportFile, gitignore: options.gitignore,
-      workingDir: options.workingDir ?? process.cwd(),
+      workingDir: options.workingDir ?? process.cwd(), timings: options.timings,
     })),
     runtime,
     builtins: time('facts.builtins', () => collectBuiltinFacts({

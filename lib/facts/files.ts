@@ -18,7 +18,8 @@ import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { valueAt } from '../walk';
-import { type WritableCodeFact, findWritableCode } from './writable-code';
+import { type WritableCodeFact, type WritableModuleFact, findWritableCode, findWritableModules } from './writable-code';
+import { type Timings, timed } from '../timing';
 
 export interface FileModeFact {
   /** Relative to baseDir where inside it. */
@@ -130,6 +131,8 @@ export interface FileFacts {
   configTexts: Record<string, string>;
   /** The app's own code paths (APP_CODE) holding entries other users can change (SEN110); config/ is SEN205's. */
   writableCode: Array<{ root: string } & WritableCodeFact>;
+  /** Modules the app's files required from outside those paths and node_modules that other users can change (SEN110). */
+  writableModules: WritableModuleFact[];
   /** Directories egg writes while the app runs (WRITTEN_DIR_KEYS) that another user controls (SEN207); empty on Windows. */
   foreignWrittenDirs: Array<{ keyPath: string; path: string; why: string }>;
 }
@@ -152,6 +155,8 @@ export interface FileFactsInput {
   gitignore: GitignoreFact;
   /** What relative paths in config resolve against (lib/facts/collect.ts CollectOptions). */
   workingDir: string;
+  /** The report's timings, when kept. */
+  timings?: Timings;
 }
 
 const DUMP_PROCESSES = [ 'application', 'agent' ] as const;
@@ -184,6 +189,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
+  const sen110Off = (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off';
   const sensitiveRoots = existing([
     { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
     { label: 'config/', realPath: realPathLoose(path.join(baseDir, 'config')), insideIsExposed: true },
@@ -212,7 +218,10 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
     configTexts: readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display),
-    writableCode: (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off' ? [] : appWritableCode(input),
+    ...(sen110Off ? { writableCode: [], writableModules: [] } : {
+      writableCode: appWritableCode(input),
+      writableModules: timed(input.timings, 'facts.files.modules', () => appWritableModules(input)),
+    }),
     foreignWrittenDirs: process.platform === 'win32' ? [] : foreignWrittenDirs(input),
   };
 }
@@ -320,6 +329,19 @@ function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {
   return APP_CODE.flatMap(({ name, shallow }) => {
     const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display, appOwnerUid });
     return fact ? [{ root: name, ...fact }] : [];
+  });
+}
+
+/** Modules the app's files required from outside what appWritableCode walks, config/ (SEN205's) and node_modules. */
+function appWritableModules(input: FileFactsInput): WritableModuleFact[] {
+  const base = realPathLoose(input.baseDir);
+  return findWritableModules({
+    baseDir: base,
+    // The root and node_modules/ are judged only themselves (shallow): the files below them are not.
+    judged: [ ...APP_CODE.filter(({ shallow }) => !shallow).map(({ name }) => name), 'config/' ].map(name => realPathLoose(path.join(base, name))),
+    trusted: [ ...input.eggPaths, ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => plugin.path as string) ].map(realPathLoose),
+    appOwnerUid: appOwner(base),
+    display: file => (file === base ? '.' : toDisplayPath(base, file)),
   });
 }
 

@@ -481,28 +481,37 @@ export function describePathProblem(file: string, problem: PathProblem): string 
   return `${file} does not exist, and ${problem.at}, where it would be created, is ${problem.why}`;
 }
 
+/** How folderProblem walks up, when it judges many files: SEN110's modules the app loaded. */
+export interface FolderWalk {
+  /** A directory judged elsewhere (the app root, SEN110's `.`): the walk up stops below it. */
+  stopAt?: string;
+  /** Directories already stat'ed above a file, with why (undefined: fine), kept across calls: one stat per directory. */
+  seen?: Map<string, string | undefined>;
+}
+
 /** Who other than this process's user, root and the app's owner (`owner`) can change, swap or create `folder` (a file or directory). */
-export function folderProblem(folder: string, owner: number | undefined): PathProblem | undefined {
+export function folderProblem(folder: string, owner: number | undefined, { stopAt, seen }: FolderWalk = {}): PathProblem | undefined {
+  const above = (dirs: string[]): PathProblem | undefined => {
+    for (const dir of dirs) {
+      if (dir === stopAt) return undefined;
+      const why = seen?.has(dir) ? seen.get(dir) : statWhy(dir, owner, true);
+      seen?.set(dir, why);
+      if (why) return { where: 'above', at: dir, why };
+    }
+    return undefined;
+  };
   const real = realPathOrUndefined(folder);
   if (real !== undefined) {
     const own = statWhy(real, owner, false);
     if (own) return { where: 'folder', at: real, why: own };
     // Above the link (when it is one) and above its target: whoever can rename an entry there can swap the folder.
-    for (const dir of new Set([ ...ancestors(path.dirname(folder)), ...ancestors(path.dirname(real)) ])) {
-      const why = statWhy(dir, owner, true);
-      if (why) return { where: 'above', at: dir, why };
-    }
-    return undefined;
+    return above(ancestors(path.dirname(folder))) ?? (real === folder ? undefined : above(ancestors(path.dirname(real))));
   }
   let at = path.dirname(folder);
   while (realPathOrUndefined(at) === undefined && path.dirname(at) !== at) at = path.dirname(at);
   const creatable = statWhy(at, owner, false);
   if (creatable) return { where: 'missing', at, why: creatable };
-  for (const dir of ancestors(path.dirname(realPathOrAbsolute(at)))) {
-    const why = statWhy(dir, owner, true);
-    if (why) return { where: 'above', at: dir, why };
-  }
-  return undefined;
+  return above(ancestors(path.dirname(realPathOrAbsolute(at))));
 }
 
 /** `dir` and every directory above it. */

@@ -1,10 +1,12 @@
 /**
  * Code egg loads that another user can change (SEN110): a walk of a plugin's directory or of one of the app's code
- * paths, judging each entry's own mode and owner (lstat: a symlink is neither followed nor judged).
+ * paths, judging each entry's own mode and owner (lstat: a symlink is neither followed nor judged); and the modules
+ * the app's files required from elsewhere.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { safeReaddir, statProblem } from './real-path';
+import { isInside, safeReaddir, statProblem } from './real-path';
+import { type PathProblem, folderProblem } from './runtime';
 
 /** Entries walked per plugin and per app code path: the walk runs at every boot. */
 export const CODE_WALK_LIMIT = 5000;
@@ -54,3 +56,64 @@ export function findWritableCode(root: string, { shallow, skip, display, appOwne
   return fact.count ? fact : undefined;
 }
 
+/** A module the app's files required (findWritableModules) that another user can change, swap or create. */
+export interface WritableModuleFact {
+  /** Display path. */
+  path: string;
+  /** The module that required it (display path), as require's cache records it. */
+  requiredBy?: string;
+  /** Who can change it: the file itself, or a directory above it (`at` a display path). */
+  problem: PathProblem;
+}
+
+export interface ModuleSearchOptions {
+  /** The app root's real path: its modules outside node_modules are where the search starts. */
+  baseDir: string;
+  /** Paths judged elsewhere (SEN110's walks, config/ for SEN205): modules inside are followed, not judged again. */
+  judged: readonly string[];
+  /** egg's, the framework's and the enabled plugins' directories: their modules are neither judged nor followed. */
+  trusted: readonly string[];
+  /** The app root's owner, trusted like this process's user (statProblem). */
+  appOwnerUid?: number;
+  display(file: string): string;
+}
+
+/**
+ * The modules in require's cache that the app's own files required, directly or through other such modules, outside
+ * any node_modules (a package's own files are the plugin and package checks'), that another user can change, swap or
+ * create: a config file's `require('../../shared/cfg.js')`, the app's `shared/db.js`. egg-cluster forks workers
+ * again, and each requires them anew. Judged with folderProblem: the file, then each directory above it (inside the
+ * app up to the app root, which SEN110 judges as `.`), each directory stat'ed once however many modules it holds.
+ * Only what the cache holds when the check runs: an ES module egg 4 import()s (an app of `"type": "module"`) leaves no
+ * trace there, nor does a module required later (in a request).
+ */
+export function findWritableModules({ baseDir, judged, trusted, appOwnerUid, display }: ModuleSearchOptions,
+  cache: NodeJS.Dict<NodeModule> = require.cache): WritableModuleFact[] {
+  if (process.platform === 'win32') return [];
+  // A prefix test, not isInside: the cache's keys are resolved paths, and there are thousands of them.
+  const prefix = `${path.resolve(baseDir)}${path.sep}`;
+  const inPackage = (file: string) => (file.startsWith(prefix) ? file.slice(prefix.length) : file).split(path.sep).includes('node_modules');
+  const requiredBy = new Map<string, string | undefined>();
+  // Another app's files booted earlier in this process (a test runner's) are reached from nothing of this app.
+  const pending = Object.keys(cache).filter(file => file.startsWith(prefix) && !inPackage(file));
+  for (const file of pending) requiredBy.set(file, undefined);
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    for (const { filename } of cache[file]?.children ?? []) {
+      if (requiredBy.has(filename)) {
+        // A module of the app's own is where the search starts: the first of the app's files seen requiring it is named.
+        if (requiredBy.get(filename) === undefined && filename !== file) requiredBy.set(filename, file);
+        continue;
+      }
+      if (inPackage(filename) || trusted.some(dir => isInside(filename, dir))) continue;
+      requiredBy.set(filename, file);
+      pending.push(filename);
+    }
+  }
+  const walk = { stopAt: baseDir, seen: new Map<string, string | undefined>() };
+  const elsewhere = [ ...judged, ...trusted ];
+  return [ ...requiredBy ].flatMap(([ file, parent ]) => {
+    if (elsewhere.some(dir => isInside(file, dir))) return [];
+    const problem = folderProblem(file, appOwnerUid, walk);
+    return problem ? [{ path: display(file), ...(parent && { requiredBy: display(parent) }), problem: { ...problem, at: display(problem.at) } }] : [];
+  });
+}

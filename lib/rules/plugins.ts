@@ -7,6 +7,7 @@ import { isInside } from '../facts/real-path';
 import type { FrameworkSetter, FrameworkTrustFact, PluginTrustFact } from '../facts/plugins';
 import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
+import { describePathProblem } from '../facts/runtime';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
 import { type ConfiguredRegistry, DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
@@ -683,7 +684,12 @@ export const writableCode: Rule = {
     '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`; ' +
     '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`). ' +
     `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
-    'plugin and per app directory (the finding says when a walk stopped there). Not checked on Windows. High outside ' +
+    'plugin and per app directory (the finding says when a walk stopped there). Also every module the app\'s own files required (as ' +
+    'require\'s cache holds them when the check runs), directly or through other such modules, outside those paths and outside any ' +
+    'node_modules: a config file\'s `require(\'../../shared/cfg.js\')`, the app\'s `shared/db.js`; the file, and each directory above it ' +
+    '(up to the app root inside the app) where another user could swap it; one finding per module, naming the file that required it. ' +
+    'egg\'s, the framework\'s and the plugins\' own modules are not judged this way, nor ES modules egg 4 import()s (no trace in ' +
+    'require\'s cache). Not checked on Windows. High outside ' +
     'local/unittest; low on a developer machine.',
   fix: 'Remove the write bits for group and others (`chmod -R go-w <path>`) and give what another user owns to this ' +
     'process\'s user or root (`chown -R`), e.g. with a deploy step or a stricter umask (022 or 027); reinstall a plugin ' +
@@ -707,7 +713,14 @@ export const writableCode: Rule = {
       message: `app code other users can change in ${fact.root === '.' ? 'the app root' : fact.root}: ${describeWritable(fact)}`,
       fix: `${writableFix(fact, fact.root)}.`,
     }));
-    return [ ...plugins, ...app ];
+    const modules = facts.files.writableModules.map((fact): RuleHit => ({
+      severity, target: fact.path, source: fact.requiredBy ?? fact.path,
+      message: `a module the app loaded, ${fact.path}${fact.requiredBy ? ` (required by ${fact.requiredBy})` : ''}, is code other users can change: ` +
+        `${describePathProblem(fact.path, fact.problem)}; that user's code runs in every process egg starts, each worker egg-cluster forks again included`,
+      fix: `Make ${fact.problem.at}${fact.problem.where === 'folder' ? '' : ` and ${fact.path}`} owned by this process's user or root (\`chown\`) and writable by ` +
+        'them only (`chmod go-w`) where the app is deployed, or move the module into the app\'s own code (`lib/`) or a package in its node_modules.',
+    }));
+    return [ ...plugins, ...app, ...modules ];
   },
 };
 

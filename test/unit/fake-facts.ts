@@ -39,7 +39,7 @@ export function fakeFacts(overrides: {
     siteFileHandlers: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
-      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], foreignWrittenDirs: [],
+      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], writableModules: [], foreignWrittenDirs: [],
       ...overrides.files,
     },
     runtime: {

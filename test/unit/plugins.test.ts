@@ -8,7 +8,7 @@ import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { shadowedCommands } from '../../lib/facts/commands';
 import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
-import { CODE_WALK_LIMIT, findWritableCode } from '../../lib/facts/writable-code';
+import { CODE_WALK_LIMIT, findWritableCode, findWritableModules } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
@@ -701,6 +701,29 @@ describe('SEN110: code other users can change', () => {
     // The directory itself is walked first: found whichever entries the limit leaves out.
     fs.chmodSync(dir, 0o777);
     assert.equal(findWritableCode(dir, { display })?.capped, true);
+  });
+
+  it('modules the app required: followed from the app\'s own files, not into node_modules or trusted dirs, nor from another app\'s files', function() {
+    if (process.platform === 'win32') this.skip();
+    const dir = fs.realpathSync(tempTree({
+      'app/config/config.default.js': '', 'app/shared/db.js': '', 'shared/cfg.js': '', 'shared/deep.js': '', 'shared/node_modules/x/index.js': '',
+      'framework/lib/x.js': '', 'other/config/config.default.js': '', 'other/evil.js': '',
+    }));
+    for (const file of [ 'shared', 'shared/cfg.js', 'shared/deep.js', 'shared/node_modules/x/index.js', 'framework/lib/x.js', 'other/evil.js' ]) fs.chmodSync(path.join(dir, file), 0o777);
+    const at = (file: string) => path.join(dir, file);
+    const entry = (file: string, children: string[] = []) => [ at(file), { filename: at(file), children: children.map(child => ({ filename: at(child) })) } ];
+    const cache = Object.fromEntries([
+      entry('app/config/config.default.js', [ 'shared/cfg.js', 'shared/node_modules/x/index.js', 'framework/lib/x.js' ]),
+      entry('app/shared/db.js'), entry('shared/cfg.js', [ 'shared/deep.js' ]), entry('shared/deep.js'),
+      entry('shared/node_modules/x/index.js'), entry('framework/lib/x.js'),
+      // Another app booted in this process: nothing of this app reaches its module.
+      entry('other/config/config.default.js', [ 'other/evil.js' ]), entry('other/evil.js'),
+    ]) as unknown as NodeJS.Dict<NodeModule>;
+    const found = findWritableModules({ baseDir: at('app'), judged: [ at('app/config') ], trusted: [ at('framework') ], display: file => path.relative(dir, file) }, cache);
+    assert.deepEqual(found.map(fact => [ fact.path, fact.requiredBy, fact.problem.where, fact.problem.at ]), [
+      [ 'shared/cfg.js', 'app/config/config.default.js', 'folder', 'shared/cfg.js' ],
+      [ 'shared/deep.js', 'shared/cfg.js', 'folder', 'shared/deep.js' ],
+    ]);
   });
 });
 
