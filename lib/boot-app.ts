@@ -14,6 +14,7 @@ import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
 import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchArray, watchRouters, watchRouteStacks } from './facts/middleware';
 import { toDisplayPath } from './facts/collect';
+import { loadPluginListsAgain } from './facts/plugin-list';
 import type { Facts } from './facts/types';
 import { middlewareRules } from './rules/middleware';
 import { eggRunDir } from './facts/run-dir';
@@ -52,7 +53,9 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   const started = performance.now();
   const timings: Timings = {};
   // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
-  const prepared = await receivePreparedFacts(egg, config);
+  // egg's plugin lists again, from the files: a plugin's boot code may have taken itself off those on egg's loader.
+  const pluginLists = await loadPluginListsAgain(egg.loader);
+  const prepared = await receivePreparedFacts(egg, config, pluginLists);
   if (prepared) timings.handover = performance.now() - started;
   const runDir = eggRunDir(egg);
   const gitignore = prepared?.gitignore ?? checkGitignore(egg.baseDir, runDir);
@@ -60,7 +63,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   const dumpRewrites = config.dumps?.rewrite === false ? undefined : timed(timings, 'dumps', () =>
     (prepared?.agentDumps ? [ ...rewriteDumps(runDir, [ 'application' ], dumpSecrets), ...prepared.agentDumps ] : rewriteDumps(runDir, [ 'application', 'agent' ], dumpSecrets)));
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
-  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, codeChanges });
+  const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, codeChanges, pluginLists });
   const report = runChecks(facts, { config, timings });
   report.timings = roundTimings({ ...timings, total: performance.now() - started });
   const logger = egg.coreLogger;

@@ -231,6 +231,65 @@ describe('plugin trust (mm.app)', function() {
       assert.match(message, /config\/plugin\.ts/);
     });
 
+    it('a plugin that takes itself off egg\'s plugin lists in its boot hook is judged all the same (black-box round 28, h102 F9)', async () => {
+      const outside = tempDir('hiding-plugin');
+      writePlugin(outside, 'hiding');
+      // The plugin's constructor edits what egg's loader holds; its didLoad then serves a route from outside the app.
+      const hook = `'use strict';
+module.exports = class {
+  constructor(app) {
+    const loader = app.loader;
+    loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== 'hiding');
+    delete loader.allPlugins.hiding;
+    delete loader.plugins.hiding;
+    this.app = app;
+  }
+  didLoad() {
+    if (this.app.router) this.app.router.get('/backdoor', ctx => { ctx.body = 'served by ' + __dirname; });
+  }
+};
+`;
+      fs.writeFileSync(path.join(outside, 'app.js'), hook);
+      fs.writeFileSync(path.join(outside, 'agent.js'), hook);
+      const app = tempApp('hiding-plugin', {
+        'config/plugin.js': `exports.hiding = { enable: true, path: ${JSON.stringify(outside)} };\n`,
+        // A function: egg calls it at each boot, whereas the module is required once.
+        'config/config.default.js': "module.exports = () => ({ keys: 'hiding-plugin-Q7wE2rT9yU4iO1pA6sD3fG8h', sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n",
+      });
+      mm.env('prod');
+      // The hole: with the checks not refusing, the plugin's code serves requests, and egg's lists no longer name it.
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      const open = await bootApp(app);
+      try {
+        assert.equal(open.loader.plugins.hiding, undefined, 'the plugin is off egg\'s lists');
+        const res = await open.httpRequest().get('/backdoor').expect(200);
+        assert.equal(res.text, `served by ${outside}`);
+      } finally {
+        await open.close();
+      }
+      assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin hiding \\(egg-hiding\\) is loaded from ${fs.realpathSync(outside)}`));
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
+      const message = await expectRefused(app, /\(SEN101\)/);
+      assert.match(message, /plugin hiding \(egg-hiding\) is loaded from /);
+    });
+
+    it('a plugin egg loaded from lib/plugin is judged once, as egg listed it, whether or not its boot hook edits egg\'s lists', async () => {
+      const hook = (name: string) => `'use strict';\nmodule.exports = class { constructor(app) { delete app.loader.plugins.${name}; } };\n`;
+      const app = tempApp('local-plugins', {
+        'config/plugin.js': "exports.plain = { enable: true, path: require('path').join(__dirname, '../lib/plugin/plain') };\n" +
+          "exports.quiet = { enable: true, path: require('path').join(__dirname, '../lib/plugin/quiet') };\n",
+        'config/config.default.js': "module.exports = { keys: 'local-plugins-Z4xC8vB1nM6qW3eR9tY5uI2o' };\n",
+        'lib/plugin/plain/package.json': JSON.stringify({ name: 'plain', eggPlugin: { name: 'plain' } }),
+        'lib/plugin/plain/app.js': "'use strict';\nmodule.exports = () => {};\n",
+        'lib/plugin/quiet/package.json': JSON.stringify({ name: 'quiet', eggPlugin: { name: 'quiet' } }),
+        'lib/plugin/quiet/app.js': hook('quiet'),
+      });
+      mm.env('prod');
+      const booted = await bootApp(app);
+      await booted.close();
+      assert.deepEqual(findings(app, 'SEN101'), []);
+    });
+
     it('a symlink out of node_modules refuses boot too, named with the link it came through', async () => {
       const target = tempDir('linked-plugin');
       writePlugin(target, 'linked');

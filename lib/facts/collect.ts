@@ -12,7 +12,7 @@ import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
-import { collectPlugins, toDisplayPath } from './plugin-list';
+import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
 import { collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
@@ -39,6 +39,8 @@ export interface EggLike {
   middlewares?: Record<string, unknown>;
   router?: { stack: RouterLayer[]; register(...args: unknown[]): unknown };
   loader: {
+    /** What egg constructed the loader with (lib/facts/plugin-list.ts loadPluginListsAgain builds another from them). */
+    options: { app: object } & AnyRecord;
     serverEnv: string;
     serverScope: string;
     configMeta: AnyRecord;
@@ -88,6 +90,8 @@ export interface CollectOptions {
   timings?: Timings;
   /** SEN108's keys changed by code during boot, and the writes recorded (lib/boot-app.ts). */
   codeChanges?: { changed: readonly string[]; writes: readonly ConfigWrite[] };
+  /** egg's plugin lists derived again from the files (loadPluginListsAgain): judged with those on egg's loader. */
+  pluginLists?: PluginLists;
 }
 
 export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
@@ -103,7 +107,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     return shown;
   };
   const runDir = eggRunDir(egg);
-  const plugins = collectPlugins(egg, relative);
+  const plugins = collectPlugins(egg, relative, options.pluginLists);
   const provenance = (keyPath: string) => {
     const file = lookupProvenance(egg.loader.configMeta, keyPath);
     return file === undefined ? undefined : relative(file);

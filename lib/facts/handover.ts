@@ -29,7 +29,7 @@ import type { EggLike } from './collect';
 import type { DumpRewrite, GitignoreFact } from './files';
 import type { PackageWalkInput, WalkedPackages } from './packages';
 import { TEST_HARNESS_DIR, launchedFramework } from './egg-version';
-import { collectPlugins, toDisplayPath } from './plugin-list';
+import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
 import type { InstalledPluginFacts, InstalledPluginInput } from './plugins';
 import { realPathOrAbsolute } from './real-path';
 import { eggRunDir } from './run-dir';
@@ -73,11 +73,12 @@ interface Inputs extends SharedFactsInput {
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-function inputsOf(egg: EggLike, config: SentinelConfig): Inputs {
+/** `loaded`: egg's plugin lists derived again (loadPluginListsAgain), judged with those on egg's loader. */
+function inputsOf(egg: EggLike, config: SentinelConfig, loaded?: PluginLists): Inputs {
   const { baseDir, name: appName } = egg;
   const eggPaths = egg.loader.eggPaths ?? [];
   const display = (file: string) => toDisplayPath(baseDir, file);
-  const plugins = collectPlugins(egg, display);
+  const plugins = collectPlugins(egg, display, loaded);
   const options = config.plugins ?? {};
   const ruleOverrides = config.rules ?? {};
   let manifest: string | null = null;
@@ -132,8 +133,8 @@ export interface Preparation {
 }
 
 /** Agent, at didLoad: tells the workers the facts are coming (they wait instead of collecting) and returns the job. */
-export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Preparation {
-  const inputs = inputsOf(egg, config);
+export function announcePreparedFacts(egg: EggLike, config: SentinelConfig, loaded?: PluginLists): Preparation {
+  const inputs = inputsOf(egg, config, loaded);
   let ended = false;
   const write = (handover: Handover) => {
     if (!ended) writePrivateFile(inputs.file, `${JSON.stringify(handover)}\n`);
@@ -179,8 +180,8 @@ function readHandover(file: string): Handover | undefined {
 }
 
 /** App worker: the agent's facts for exactly this boot's plugins, options and manifest, or undefined (collect them). */
-export async function receivePreparedFacts(egg: EggLike, config: SentinelConfig, waitMs = WAIT_MS): Promise<PreparedFacts | undefined> {
-  const { key, file } = inputsOf(egg, config);
+export async function receivePreparedFacts(egg: EggLike, config: SentinelConfig, loaded?: PluginLists, waitMs = WAIT_MS): Promise<PreparedFacts | undefined> {
+  const { key, file } = inputsOf(egg, config, loaded);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const handover = readHandover(file);

@@ -18,7 +18,7 @@ import { isProtectableClusterClient } from '../ipc/cluster-client';
 import { markAuditing } from '../process-marks';
 import { isSafeEnvName, quoteForMessage } from '../env-name';
 import { collectFacts, type EggLike } from './collect';
-import { SENTINEL_ROOT, toDisplayPath } from './plugin-list';
+import { loadPluginListsAgain, SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
@@ -52,6 +52,7 @@ type BootHookClass = new (app: unknown) => { configWillLoad?(): void; configDidL
 
 /** The parts of egg's AppWorkerLoader the audit drives (egg 3: egg-core's, synchronous; egg 4: @eggjs/core's, async). */
 interface AuditLoader {
+  options: { app: object } & AnyRecord;
   pkg: AnyRecord;
   serverEnv: string;
   serverScope: string;
@@ -202,7 +203,7 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     undispatchedRoutes: routes => (options.notice ?? options.warn)(`${routes.length} route(s) of routers that no middleware the audit saw dispatches ` +
       `to (${routes.slice(0, 5).join(', ')}${routes.length > 5 ? ', …' : ''}) are judged as if dispatched after the global chain, where ` +
       'egg-router-plus mounts its namespaces in a beforeStart task, which the audit does not run; the boot check judges them where they are mounted'),
-  }, { gitignore: await gitignore, workingDir: baseDir, codeChanges });
+  }, { gitignore: await gitignore, workingDir: baseDir, codeChanges, pluginLists: await loadPluginListsAgain(loader) });
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).

@@ -16,12 +16,48 @@ export function toDisplayPath(baseDir: string, file: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
 }
 
-export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string): PluginFact[] {
-  const all = egg.loader.allPlugins ?? egg.plugins;
+type AnyRecord = Record<string, unknown>;
+
+/** egg's plugin lists: every plugin configured (`allPlugins`) and the enabled ones (`plugins`). */
+export interface PluginLists {
+  allPlugins: Record<string, AnyRecord>;
+  plugins: Record<string, AnyRecord>;
+}
+
+/** The parts of egg's loader (egg-core's, or @eggjs/core's with an async loadPlugin) that derive the plugin lists. */
+interface PluginListLoader {
+  options: AnyRecord & { app: object };
+  serverEnv: string;
+  serverScope: string;
+}
+
+/**
+ * The plugin lists derived again from what egg derived them from (the framework's and the app's config/plugin.*
+ * files, EGG_PLUGINS, the start options), by a loader of egg's own class. egg's lists on the app's loader are
+ * plain objects any plugin's boot code can edit (a plugin removing itself from `orderPlugins`, `allPlugins` and
+ * `plugins` in its constructor): what egg-sentinel judges must not be what a judged plugin may have written.
+ * Same loader class, options, env and scope, so an untouched app gives the same lists. The stand-in app has the
+ * app's prototype (egg finds the framework dirs along it) and none of its state (timing, lifecycle).
+ */
+export async function loadPluginListsAgain(loader: PluginListLoader): Promise<PluginLists> {
+  const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown };
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const again = new Loader({ ...loader.options, app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet,
+    env: loader.serverEnv, serverScope: loader.serverScope });
+  await again.loadPlugin();
+  return { allPlugins: again.allPlugins, plugins: again.plugins };
+}
+
+/**
+ * Every plugin egg's loader holds, and every one `loaded` (loadPluginListsAgain) holds, which egg's lists may no
+ * longer show; a plugin enabled in either is judged enabled.
+ */
+export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): PluginFact[] {
+  const all = { ...egg.loader.allPlugins ?? egg.plugins, ...loaded?.allPlugins };
   return Object.entries(all).map(([ name, plugin ]) => ({
     name,
     // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
-    enable: Boolean(egg.plugins[name]),
+    enable: Boolean(loaded?.plugins[name] || egg.plugins[name]),
     package: optionalString(plugin.package),
     version: optionalString(plugin.version),
     path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,

@@ -500,13 +500,13 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const file = path.join(dir, 'run', HANDOVER_FILE);
     const target = (config: Record<string, unknown> = {}) => ({
       type: 'agent' as const, baseDir: dir, name: 'app', config, options: {}, plugins: { a: { path: path.join(dir, 'node_modules/egg-a') } },
-      loader: { serverEnv: 'prod', serverScope: '', configMeta: {}, eggPaths: [], FileLoader: { FULLPATH: Symbol('fullpath') }, loadRouter: () => undefined },
+      loader: { options: { app: {} }, serverEnv: 'prod', serverScope: '', configMeta: {}, eggPaths: [], FileLoader: { FULLPATH: Symbol('fullpath') }, loadRouter: () => undefined },
     });
     fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
     const preparation = announcePreparedFacts(target(), {});
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     // The worker waits for an announced result (here 2 s at most) and gets it once the agent has run.
-    const received = receivePreparedFacts(target(), {}, 2000);
+    const received = receivePreparedFacts(target(), {}, undefined, 2000);
     const done = await preparation.run([{ file: path.join(dir, 'run/agent_config.json') }]);
     assert.deepEqual({ plugins: done?.plugins, verified: done?.verified }, { plugins: 1, verified: 1 });
     const facts = await received;
@@ -541,12 +541,12 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.equal(await receivePreparedFacts(target(), {}), undefined, 'too old: a worker forked again long after boot collects itself');
     announcePreparedFacts(target(), {});
     const started = Date.now();
-    assert.equal(await receivePreparedFacts(target(), {}, 100), undefined, 'an announced result that never comes: the worker stops waiting');
+    assert.equal(await receivePreparedFacts(target(), {}, undefined, 100), undefined, 'an announced result that never comes: the worker stops waiting');
     assert.ok(Date.now() - started >= 100);
     // The agent failed (it wrote why): the worker collects at once, and meets the same error where boot is refused.
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"state":"pending"', '"state":"failed","error":"EACCES"'), { mode: 0o600 });
     const failedAt = Date.now();
-    assert.equal(await receivePreparedFacts(target(), {}, 5000), undefined);
+    assert.equal(await receivePreparedFacts(target(), {}, undefined, 5000), undefined);
     assert.ok(Date.now() - failedAt < 1000, 'no wait for a result that will not come');
     discardPreparedFacts(target());
     assert.ok(!fs.existsSync(file), 'a stale result is removed');
