@@ -14,7 +14,8 @@ import { checkGitignore } from './facts/files';
 import { receivePreparedFacts } from './facts/handover';
 import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchArray, watchRouters, watchRouteStacks } from './facts/middleware';
 import { toDisplayPath } from './facts/collect';
-import { loadPluginListsAgain } from './facts/plugin-list';
+import { loadPluginListsAgain, type PluginLists } from './facts/plugin-list';
+import { dropStack } from './quiet-error';
 import type { Facts } from './facts/types';
 import { middlewareRules } from './rules/middleware';
 import { eggRunDir } from './facts/run-dir';
@@ -52,11 +53,19 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   codeChanges?: CollectOptions['codeChanges']): Promise<{ report: SentinelReport; facts: Facts }> {
   const started = performance.now();
   const timings: Timings = {};
-  // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
   // egg's plugin lists again, from the files: a plugin's boot code may have taken itself off those on egg's loader.
-  const pluginLists = await loadPluginListsAgain(egg.loader);
+  // When that fails (Object.prototype polluted during boot, which SEN302 reports), egg's lists are judged and the boot refused.
+  let pluginLists: PluginLists | undefined;
+  let listingError: Error | undefined;
+  try {
+    pluginLists = await loadPluginListsAgain(egg.loader);
+  } catch (error) {
+    listingError = error as Error;
+  }
+  timings.pluginLists = performance.now() - started;
+  // What the agent collected for this boot (lib/facts/handover.ts); without it the worker collects everything.
   const prepared = await receivePreparedFacts(egg, config, pluginLists);
-  if (prepared) timings.handover = performance.now() - started;
+  if (prepared) timings.handover = performance.now() - started - timings.pluginLists;
   const runDir = eggRunDir(egg);
   const gitignore = prepared?.gitignore ?? checkGitignore(egg.baseDir, runDir);
   // Rewrite egg's dumps first: SEN204 then reports only what egg-sentinel could not fix. The agent rewrote its own.
@@ -80,12 +89,22 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
     }
   }
   if (report.refused) throw new SentinelBootError(report);
+  if (listingError) throw pluginListingFailed(listingError);
   if (config.report?.log !== false) {
     const text = formatText(report);
     if (report.findings.some(finding => !finding.waivedBy)) logger.warn('[egg-sentinel] %s', text);
     else logger.info('[egg-sentinel] %s', text);
   }
   return { report, facts };
+}
+
+/** The plugin lists could not be derived again: a plugin off egg's lists would go unjudged, so boot is refused. */
+function pluginListingFailed(cause: Error): Error {
+  const error = new Error('[egg-sentinel] could not derive the plugin list again from config/plugin.*, EGG_PLUGINS and the start options ' +
+    `(${cause.message}): a plugin that took itself off app.loader's lists would go unjudged, boot refused. Find the boot hook or module that ` +
+    'changed what egg reads the plugins from during boot (Object.prototype, a config/plugin.* export in require.cache) and remove it.');
+  dropStack(error);
+  return error;
 }
 
 /**

@@ -40,6 +40,9 @@ interface PluginListLoader {
  * app's prototype (egg finds the framework dirs along it) and none of its state (timing, lifecycle).
  */
 export async function loadPluginListsAgain(loader: PluginListLoader): Promise<PluginLists> {
+  // egg's loader walks the config/plugin.* exports (cached by require) with for…in and writes what it finds back into
+  // them: with Object.prototype polluted, the inherited keys would become plugins of every later load. SEN302 reports it.
+  if (Object.keys(Object.prototype).length) throw new Error('Object.prototype has enumerable properties (SEN302)');
   const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown };
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const again = new Loader({ ...loader.options, app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet,

@@ -20,7 +20,8 @@ export interface SentinelReport extends Verdict {
   /** The advisory database SEN601/SEN607 checked against, and the packages it was checked on. */
   advisoryDatabase?: AdvisoryDatabaseReport;
   /**
-   * At boot: where this process's checks spent their time, in ms: `handover` (reading, or waiting for, the facts the
+   * At boot: where this process's checks spent their time, in ms: `pluginLists` (deriving egg's plugin lists again
+   * from the files), `handover` (reading, or waiting for, the facts the
    * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
    * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `evaluate` (waivers, the
    * threshold, the order of findings), `report` (building and redacting it), `dumps`, `total`.
