@@ -1768,6 +1768,57 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp('cfg-paths-allowed', { 'config/config.default.js': config([ outside ]) }))).findings, []);
   });
 
+  it('SEN305/SEN110: a view root outside the app that a view engine renders from is reported; one other users can write is high, and its templates run (black-box round 28, h102 F7)', async function() {
+    if (process.platform === 'win32') this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-views-'));
+    dirs.push(shared);
+    // A view engine whose templates are JavaScript template literals: code, as ejs templates are.
+    const engine = "module.exports = app => { app.view.use('tpl', class { async render(file) { " +
+      "return new Function('return `' + require('fs').readFileSync(file, 'utf8') + '`;')(); } async renderString() { return ''; } }); };\n";
+    const dir = temp('cfg-view-root', {
+      'config/plugin.js': "exports.tpl = { enable: true, path: require('path').join(__dirname, '../lib/plugin/tpl') };\n",
+      // A function: egg calls it at each boot, whereas the module is required once.
+      'config/config.default.js': `module.exports = () => ({ keys: '${STRONG_KEY}', view: { root: ${JSON.stringify(shared)}, mapping: { '.tpl': 'tpl' } }, ` +
+        'sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON, paths: { allow: JSON.parse(process.env.SENTINEL_FIXTURE_ALLOW) } } });\n',
+      'lib/plugin/tpl/package.json': JSON.stringify({ name: 'tpl', eggPlugin: { name: 'tpl', dependencies: [ 'view' ] } }),
+      'lib/plugin/tpl/app.js': engine,
+      'app/router.js': "module.exports = app => { app.router.get('/home', async ctx => { await ctx.render('home.tpl'); }); };\n",
+    });
+    fs.writeFileSync(path.join(shared, 'home.tpl'), 'rendered in ${process.pid}');
+    fs.chmodSync(path.join(shared, 'home.tpl'), 0o666);
+    fs.chmodSync(shared, 0o777);
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    mm(process.env, 'SENTINEL_FIXTURE_ALLOW', '[]');
+    // The hole: another user's template is code every worker runs.
+    const app = await bootApp(dir);
+    let report: Record<string, any>;
+    try {
+      assert.deepEqual((app.config as any).view.root, [ shared ], 'egg-view keeps view.root as an array once an engine is registered');
+      assert.equal((await app.httpRequest().get('/home').expect(200)).text, `rendered in ${process.pid}`);
+      report = (app as any).sentinel.report;
+    } finally {
+      await app.close();
+    }
+    const real = fs.realpathSync(shared);
+    const hit = (ruleId: string) => report.findings.filter((finding: any) => finding.ruleId === ruleId).map((finding: any) => `${finding.severity} ${finding.target} ${finding.message}`);
+    assert.deepEqual(hit('SEN305'), [ `medium config.view.root config.view.root ${JSON.stringify(shared)} resolves to ${real}, outside the app root and config.sentinel.paths.allow: ` +
+      'egg-view renders its templates, which are code (ejs compiles them to JavaScript)' ]);
+    assert.deepEqual(hit('SEN110'), [ `high ${real} templates other users can change in ${real} (config.view.root), which egg-view renders as code: ` +
+      `${real} is writable by every user (mode 0777); ${real}/home.tpl is writable by every user (mode 0666)` ]);
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
+    const message = await expectRefused(dir, /SEN110/);
+    assert.deepEqual(refusedIds(message), [ 'SEN110' ]);
+    assert.match(message, new RegExp(`fix: +\`chmod go-w ${escapeRegExp(real)} ${escapeRegExp(real)}/home\\.tpl\` where the app is deployed`));
+    // Kept to this user and allowed: nothing to report.
+    fs.chmodSync(shared, 0o755);
+    fs.chmodSync(path.join(shared, 'home.tpl'), 0o644);
+    mm(process.env, 'SENTINEL_FIXTURE_ALLOW', JSON.stringify([ shared ]));
+    const kept = await bootReport(dir);
+    assert.deepEqual(kept.findings.filter((finding: any) => [ 'SEN305', 'SEN110' ].includes(finding.ruleId)), []);
+  });
+
   it('SEN306: --inspect in NODE_OPTIONS is critical in prod', async () => {
     withSecureEnv();
     mm.env('prod');

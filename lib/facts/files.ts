@@ -106,6 +106,8 @@ export interface PathConfigFact {
   source?: string;
   /** A directory or module egg or a plugin requires code from (customLoader, egg-schedule's tasks, egg-i18n's `.js` locales, egg-watcher's event sources). */
   loadsCode?: boolean;
+  /** A template dir egg-view renders from (`view.root`): templates are code (ejs compiles them to JavaScript). */
+  templates?: true;
 }
 
 export type GitignoreFact =
@@ -129,8 +131,11 @@ export interface FileFacts {
    * app's files write it, not where config reads it from a mounted secret file.
    */
   configTexts: Record<string, string>;
-  /** The app's own code paths (APP_CODE) holding entries other users can change (SEN110); config/ is SEN205's. */
-  writableCode: Array<{ root: string } & WritableCodeFact>;
+  /**
+   * The app's own code paths (APP_CODE) and egg-view's template dirs outside them (`templatesOf`: the key path, such
+   * as `view.root`) holding entries other users can change (SEN110); config/ is SEN205's.
+   */
+  writableCode: Array<{ root: string; templatesOf?: string } & WritableCodeFact>;
   /** Modules the app's files required from outside those paths and node_modules that other users can change (SEN110). */
   writableModules: WritableModuleFact[];
   /** Directories egg writes while the app runs (WRITTEN_DIR_KEYS) that another user controls (SEN207); empty on Windows. */
@@ -326,10 +331,18 @@ function appWritableCode(input: FileFactsInput): FileFacts['writableCode'] {
   const skip = new Set(input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => realPathLoose(plugin.path as string)));
   const display = (file: string) => (file === base ? '.' : toDisplayPath(base, file));
   const appOwnerUid = appOwner(base);
-  return APP_CODE.flatMap(({ name, shallow }) => {
+  const code = APP_CODE.flatMap(({ name, shallow }) => {
     const fact = findWritableCode(realPathLoose(path.join(base, name)), { shallow, skip, display, appOwnerUid });
     return fact ? [{ root: name, ...fact }] : [];
   });
+  // Templates are code too (ejs compiles them to JavaScript): those of a view root that app/, lib/ and the plugins do not hold.
+  const walked = [ path.join(base, 'app'), path.join(base, 'lib'), ...skip ];
+  const templates = viewRoots(input).filter(root => root.rendered).flatMap(({ keyPath, resolved }) => {
+    const dir = realPathLoose(resolved);
+    const fact = walked.some(inside => isInside(dir, inside)) ? undefined : findWritableCode(dir, { skip, display, appOwnerUid });
+    return fact ? [{ root: display(dir), templatesOf: keyPath, ...fact }] : [];
+  });
+  return [ ...code, ...templates ];
 }
 
 /** Modules the app's files required from outside what appWritableCode walks, config/ (SEN205's) and node_modules. */
@@ -1025,18 +1038,31 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
   return fact;
 }
 
+/**
+ * egg-view's template dirs: `view.root` as the config files set it (a string, split on commas) or as egg-view keeps it
+ * once an engine has asked for `app.view` (the array of those that exist). `view.root[1]` when there are several.
+ * `rendered`: egg-view is enabled and names an engine (`view.mapping`, `view.defaultViewEngine`) that renders
+ * templates from them.
+ */
+function viewRoots(input: FileFactsInput): Array<{ keyPath: string; value: string; resolved: string; rendered: boolean }> {
+  const root = valueAt(input.config, 'view.root');
+  const values = (Array.isArray(root) ? root : typeof root === 'string' ? root.split(/\s*,\s*/) : [])
+    .filter((value): value is string => typeof value === 'string' && value !== '');
+  const { mapping, defaultViewEngine } = (valueAt(input.config, 'view') ?? {}) as { mapping?: unknown; defaultViewEngine?: unknown };
+  const rendered = input.plugins.some(plugin => plugin.name === 'view' && plugin.enable) &&
+    (Boolean(defaultViewEngine) || (typeof mapping === 'object' && mapping !== null && Object.keys(mapping).length > 0));
+  return values.map((value, index) => ({ keyPath: values.length > 1 ? `view.root[${index}]` : 'view.root', value, resolved: path.resolve(input.workingDir, value), rendered }));
+}
+
 function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPath: string; dir: string }>): PathConfigFact[] {
   const { baseDir, config } = input;
-  const entries: Array<{ keyPath: string; value: string; resolved: string; loadsCode?: boolean }> = staticEntries
+  const entries: Array<{ keyPath: string; value: string; resolved: string; loadsCode?: boolean; templates?: true }> = staticEntries
     .map(({ keyPath, dir }) => ({ keyPath, value: dir, resolved: path.resolve(input.workingDir, dir) }));
   for (const keyPath of WRITTEN_DIR_KEYS) {
     const value = stringAt(config, keyPath);
     if (value) entries.push({ keyPath, value, resolved: path.resolve(input.workingDir, value) });
   }
-  // egg-view splits view.root on commas.
-  (stringAt(config, 'view.root') ?? '').split(/\s*,\s*/).filter(Boolean).forEach((value, index, all) => {
-    entries.push({ keyPath: all.length > 1 ? `view.root[${index}]` : 'view.root', value, resolved: path.resolve(input.workingDir, value) });
-  });
+  for (const { keyPath, value, resolved, rendered } of viewRoots(input)) entries.push({ keyPath, value, resolved, ...(rendered && { templates: true as const }) });
   // egg-core joins customLoader directories to baseDir, so only `..` can leave it.
   const customLoader = config.customLoader;
   if (customLoader && typeof customLoader === 'object') {
@@ -1080,9 +1106,10 @@ function collectConfigPaths(input: FileFactsInput, staticEntries: Array<{ keyPat
       entries.push({ keyPath: `${mapKey}.${name}`, value, resolved: path.resolve(input.workingDir, value), loadsCode: true });
     }
   }
-  return entries.map(({ keyPath, value, resolved, loadsCode }) => {
+  return entries.map(({ keyPath, value, resolved, loadsCode, templates }) => {
     const file = input.provenanceFile(keyPath.replace(/\[\d+\](?:\..*)?$/, ''));
-    return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file), ...(loadsCode && { loadsCode }) };
+    return { keyPath, value, realPath: realPathLoose(resolved), setBy: whoSet(file, input), source: file === undefined ? undefined : input.display(file),
+      ...(loadsCode && { loadsCode }), ...(templates && { templates }) };
   });
 }
 

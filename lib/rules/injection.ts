@@ -181,7 +181,7 @@ export const pathEscapesRoot: Rule = {
   title: 'Path-valued config points outside the app',
   severity: 'medium',
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
-    '`view.root`, `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
+    '`view.root` (a comma-separated string, or the array egg-view makes of it once a view engine is registered; with an engine mapped, templates are code), `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
     '`i18n.dirs`/`i18n.dir` (koa-locales requires `.js` locale files), `watcher.eventSources.*` (egg-watcher requires the ' +
     'module), `sequelize.baseDir` and `sequelize.datasources[].baseDir` (egg-sequelize requires every model file in ' +
     '`app/<baseDir>`), `multipart.tmpdir`, `logger.dir`, `rundir`. Set by the ' +
@@ -189,7 +189,8 @@ export const pathEscapesRoot: Rule = {
     '`config.sentinel.paths.allow`, it can expose or load files the app does not own. Values left at egg\'s or a plugin\'s ' +
     'default are not reported (nor the plugins\' own locale dirs egg-i18n adds), nor are the directories egg only writes to ' +
     '(`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` is where logs ' +
-    'belong. Medium; high for a path code is loaded from that EGG_APP_CONFIG set (code from the environment).',
+    'belong. Medium; high for a path code or templates are loaded from that EGG_APP_CONFIG set (code from the environment). ' +
+    'A template dir other users can change is SEN110\'s.',
   fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`).',
   check(facts) {
     const { allowedRoots } = facts.files;
@@ -197,11 +198,12 @@ export const pathEscapesRoot: Rule = {
       .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_DIR_KEYS.has(entry.keyPath)))
       .filter(entry => !allowedRoots.some(root => isInside(entry.realPath, root)))
       .map(entry => ({
-        severity: entry.loadsCode && entry.setBy === 'environment' ? 'high' : 'medium',
+        severity: (entry.loadsCode || entry.templates) && entry.setBy === 'environment' ? 'high' : 'medium',
         target: `config.${entry.keyPath}`,
         source: entry.setBy === 'environment' ? 'EGG_APP_CONFIG' : entry.source,
         message: `config.${entry.keyPath} ${quoteForMessage(entry.value)} resolves to ${toDisplayPath(facts.app.baseDir, entry.realPath)}, ` +
-          `outside the app root and config.sentinel.paths.allow${entry.loadsCode ? ': every process requires code from it' : ''}`,
+          `outside the app root and config.sentinel.paths.allow${entry.loadsCode ? ': every process requires code from it' : ''}` +
+          `${entry.templates ? ': egg-view renders its templates, which are code (ejs compiles them to JavaScript)' : ''}`,
       }));
   },
 };

@@ -682,7 +682,8 @@ export const writableCode: Rule = {
     'Checked: each enabled plugin\'s directory and each framework\'s (egg\'s, the app\'s framework and those it builds on) ' +
     'and everything below them except their own node_modules (a plugin or framework that is the project itself aside); the app root and its node_modules directory themselves; everything below the app\'s ' +
     '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`; ' +
-    '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`). ' +
+    '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`); ' +
+    'with egg-view enabled and a view engine mapped, everything below each `view.root` dir app/ and lib/ do not hold (templates are code: ejs compiles them to JavaScript). ' +
     `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
     'plugin and per app directory (the finding says when a walk stopped there). Also every module the app\'s own files required (as ' +
     'require\'s cache holds them when the check runs), directly or through other such modules, outside those paths and outside any ' +
@@ -710,7 +711,9 @@ export const writableCode: Rule = {
     });
     const app = facts.files.writableCode.map((fact): RuleHit => ({
       severity, target: fact.root, source: fact.entries[0].path,
-      message: `app code other users can change in ${fact.root === '.' ? 'the app root' : fact.root}: ${describeWritable(fact)}`,
+      message: fact.templatesOf ?
+        `templates other users can change in ${fact.root} (config.${fact.templatesOf}), which egg-view renders as code: ${describeWritable(fact)}` :
+        `app code other users can change in ${fact.root === '.' ? 'the app root' : fact.root}: ${describeWritable(fact)}`,
       fix: `${writableFix(fact, fact.root)}.`,
     }));
     const modules = facts.files.writableModules.map((fact): RuleHit => ({
