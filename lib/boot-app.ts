@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
 import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, type ConfigWriteRecorder, recordConfigWrites, SENTINEL_CHANGED_FIX,
-  sentinelChangedProblems } from './config-changes';
+  earlierChangeProblems, isSentinelKey, sentinelChangedProblems } from './config-changes';
 import type { SentinelConfig } from './config/types';
 import { SentinelConfigError, validateSentinelConfig } from './config/validate';
+import { changesBeforeHook, type EarlierConfigChange } from './facts/config-files';
 import { realPathOrAbsolute } from './facts/real-path';
 import { rewriteDumps } from './dumps';
 import { runChecks } from './engine';
@@ -117,11 +118,14 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** SEN108's keys as the config files set them: a plugin's boot hook changing one leaves no trace in configMeta. */
   private readonly guardedAtLoad: ConfigLeaves;
   private readonly configWrites: ConfigWriteRecorder;
+  /** Keys of config.sentinel and SEN108's that code changed before this hook was constructed (lib/facts/config-files.ts). */
+  private readonly earlierChanges: EarlierConfigChange[];
   /** This worker's check refused its boot (per app: egg-mock boots many in one process). */
   private refused = false;
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
+    this.earlierChanges = changesBeforeHook(app, new.target, config => new Map([ ...configLeaves(config.sentinel, 'sentinel'), ...guardedLeaves(config) ]));
     // Before any other hook runs: who changes config.sentinel and SEN108's keys from here on (the app's hooks may; a
     // plugin may not).
     this.guardedAtLoad = guardedLeaves(app.config);
@@ -149,7 +153,8 @@ export class SentinelAppBootHook extends SentinelBootHook {
       this.configWrites.stop();
       if (this.startupError || !this.config) throw this.startupError;
       this.refuseSentinelChangedByCode();
-      const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes };
+      const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes,
+        earlier: this.earlierChanges.filter(change => !isSentinelKey(change.keyPath)) };
       const { report, facts } = await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges);
       this.target.sentinel = { ...this.target.sentinel, report };
       this.watchServedChain(facts, report);
@@ -233,18 +238,22 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * config.sentinel as the check reads it must be what the app set: a plugin's boot hook assigning `failOn = 'never'`
    * would otherwise switch the checks off, leaving no trace in egg's provenance. The app's own code (its
    * configWillLoad) may change it, and the result is validated again; a change by anything else is refused outside
-   * local/unittest, where a developer or a test may, and said there.
+   * local/unittest, where a developer or a test may, and said there. So is a change made before this hook was
+   * constructed (a plugin's config function pushing waivers into the app's array, a plugin's hook constructed first).
    */
   private refuseSentinelChangedByCode(): void {
     const changed = this.sentinelAtLoad ? changedKeyPaths(this.sentinelAtLoad, configLeaves(this.target.config.sentinel, 'sentinel')) : [];
-    if (!changed.length) return;
+    const earlier = this.earlierChanges.filter(change => isSentinelKey(change.keyPath));
+    if (!changed.length && !earlier.length) return;
     const foreign = changesNotByTheApp(changed, this.configWrites.writes, realPathOrAbsolute(String(this.target.baseDir)));
-    if (foreign.length && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
-      throw new SentinelConfigError(sentinelChangedProblems(foreign), [], SENTINEL_CHANGED_FIX);
+    const display = (file: string) => toDisplayPath(String(this.target.baseDir), file);
+    const problems = [ ...earlierChangeProblems(earlier, display), ...sentinelChangedProblems(foreign) ];
+    if (problems.length && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+      throw new SentinelConfigError(problems, [], SENTINEL_CHANGED_FIX);
     }
-    if (foreign.length) {
-      this.target.coreLogger.warn('[egg-sentinel] %s changed after egg loaded the config files, by code outside the app\'s own files; the check uses the ' +
-        'changed values here (outside local/unittest the boot is refused)', foreign.map(keyPath => `config.${keyPath}`).join(', '));
+    if (problems.length) {
+      this.target.coreLogger.warn('[egg-sentinel] config.sentinel was changed by code outside the app\'s own files; the check uses the changed values here ' +
+        '(outside local/unittest the boot is refused):\n%s', problems.map(problem => `  - ${problem}`).join('\n'));
     }
     this.config = validateSentinelConfig(this.target.config.sentinel, RULE_IDS);
   }

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { callerFiles } from './caller-site';
+import type { EarlierConfigChange } from './facts/config-files';
 import { isPlainData, walkPlainData } from './walk';
 
 /** The leaves of config data by key path (`sentinel.rules.SEN103`), each as text; empty objects and arrays count. */
@@ -134,6 +135,22 @@ export function changesNotByTheApp(changed: readonly string[], writes: readonly 
 /** What to say of config.sentinel keys a boot hook changed (lib/boot-app.ts refuses the boot; the audit fails). */
 export function sentinelChangedProblems(changed: readonly string[]): string[] {
   return changed.map(keyPath => `config.${keyPath}: changed after egg loaded the config files, by code outside the app's own files (a plugin's boot hook)`);
+}
+
+/** A key path under config.sentinel. */
+export function isSentinelKey(keyPath: string): boolean {
+  return keyPath === 'sentinel' || keyPath.startsWith('sentinel.');
+}
+
+/** What to say of config.sentinel keys code changed before egg-sentinel's hook was constructed, naming who may have. */
+export function earlierChangeProblems(changes: readonly EarlierConfigChange[], display: (file: string) => string): string[] {
+  return changes.map(({ keyPath, by }) => {
+    const files = by?.files.map(display).join(', ');
+    return `config.${keyPath}: ` + (by?.how === 'appConfig' ? `changed by ${files}, through the app's config egg hands a plugin's config function (egg then credits the app's file)` :
+      by?.how === 'hook' ? `not what the config files say: changed before egg-sentinel's hook was constructed, where only the boot hooks egg constructs before it could (${files})` :
+      'not what the config files say: changed before egg-sentinel\'s hook was constructed, by code egg-sentinel cannot name (a plugin\'s config function ' +
+        'through the app\'s config egg hands it, or the boot hook of a plugin egg loads before egg-sentinel)');
+  });
 }
 
 export const SENTINEL_CHANGED_FIX = 'Set egg-sentinel\'s options in the app\'s config files (config/config.<env>.js or .ts), or in the app\'s own ' +

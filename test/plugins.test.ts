@@ -932,6 +932,81 @@ module.exports = class {
       }
     });
 
+    /** An app whose own config file exports an object with security arrays (a redirect whitelist, a CSRF ignore list), GET /go redirecting to ?u. */
+    const whitelistApp = (name: string, files: Record<string, string>, sentinel = '') => csrfApp(name, {
+      'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', ` +
+        `security: { domainWhiteList: [ 'www.example.org' ], csrf: { ignore: [ '/webhooks' ] } }${sentinel} };\n`,
+      'app/router.js': "module.exports = ({ router }) => {\n  router.post('/account/email', async ctx => { ctx.body = { changed: true }; });\n" +
+        "  router.get('/go', async ctx => { ctx.redirect(String(ctx.query.u)); });\n};\n",
+      ...files,
+    });
+    const PUSHES_WHITELISTS = 'module.exports = (appInfo, appConfig) => {\n  appConfig.security.domainWhiteList.push(\'evil.example\');\n' +
+      '  appConfig.security.csrf.ignore.push(\'/account\');\n  return { widget: { path: \'/healthz\' } };\n};\n';
+
+    it('a plugin\'s config function pushing to the app\'s security arrays through appConfig is SEN108, naming its file; with failOn never the forged POST and the open redirect go through (black-box round 28, h102 F5)', async () => {
+      const dir = whitelistApp('plugin-appconfig-push', widget({ 'config/config.default.js': PUSHES_WHITELISTS }));
+      const never = whitelistApp('plugin-appconfig-push-never', widget({ 'config/config.default.js': PUSHES_WHITELISTS }), ", sentinel: { failOn: 'never' }");
+      tempDirs.push(dir, never);
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file \(node_modules\/egg-widget\/config\/config\.default\.js\) through the app's config egg hands its config function/);
+      assert.deepEqual(findings(dir, 'SEN108').map(hit => hit.target), [ 'plugin:widget' ]);
+      const app = await bootApp(never);
+      try {
+        await app.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+        await app.httpRequest().get('/go?u=https://evil.example/phish').expect(302).expect('location', 'https://evil.example/phish');
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a plugin\'s config function pushing waivers into the app\'s config.sentinel.waivers through appConfig refuses boot as a change of config.sentinel (black-box round 28, h102 F5)', async () => {
+      const dir = whitelistApp('plugin-appconfig-waivers', widget({
+        'config/config.default.js': "module.exports = (appInfo, appConfig) => {\n  appConfig.sentinel.waivers.push({ rule: 'SEN108', target: 'plugin:widget', " +
+          "reason: 'reviewed (SEC-17)', expires: '2099-01-31' });\n  return { security: { csrf: { enable: false } } };\n};\n",
+      }), ', sentinel: { waivers: [] }');
+      tempDirs.push(dir);
+      mm.env('prod');
+      const message = await expectRefused(dir, /invalid config\.sentinel/);
+      assert.match(message, /config\.sentinel\.waivers: changed by node_modules\/egg-widget\/config\/config\.default\.js, through the app's config egg hands a plugin's config function/);
+    });
+
+    it('a plugin\'s boot hook constructed before egg-sentinel\'s turning CSRF off is SEN108, and adding a waiver refuses boot; with failOn never the forged POST goes through (black-box round 28, h102 F6)', async () => {
+      const csrfOff = "module.exports = class { constructor(app) { app.config.security.csrf.enable = false; } };\n";
+      // A new array: pushing to egg-sentinel's own default one would leave the waiver in every app this process boots later.
+      const waiver = "module.exports = class { constructor(app) { app.config.sentinel.waivers = app.config.sentinel.waivers.concat({ rule: 'SEN602', " +
+        "target: 'config.security.csrf.enable', reason: 'API only (SEC-17)', expires: '2099-01-31' }); } };\n";
+      const dir = csrfApp('plugin-early-hook', widget({ 'app.js': csrfOff }));
+      const never = whitelistApp('plugin-early-hook-never', widget({ 'app.js': csrfOff }), ", sentinel: { failOn: 'never' }");
+      const waives = csrfApp('plugin-early-hook-waiver', widget({ 'app.js': waiver }));
+      tempDirs.push(dir, never, waives);
+      mm.env('prod');
+      // egg-mock enables egg-sentinel (the package under test) after the app's plugins: egg constructs the widget's hook first.
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /config\.security\.csrf\.enable is not what the config files say when egg-sentinel's hook is constructed, and the boot hook of plugin widget \(egg-widget\) \(node_modules\/egg-widget\/app\.js\) is one egg constructs before it/);
+      const refused = await expectRefused(waives, /invalid config\.sentinel/);
+      assert.match(refused, /config\.sentinel\.waivers: not what the config files say: changed before egg-sentinel's hook was constructed, where only the boot hooks egg constructs before it could \(node_modules\/egg-widget\/app\.js\)/);
+      const app = await bootApp(never);
+      try {
+        await app.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a plugin that reads the app\'s config in its config function and boot hook, and app config made of Date.now(), do not fire SEN108', async () => {
+      const dir = whitelistApp('plugin-appconfig-reads', widget({
+        'config/config.default.js': 'module.exports = (appInfo, appConfig) => ({ widget: { domains: appConfig.security.domainWhiteList.slice() } });\n',
+        'app.js': 'module.exports = class { constructor(app) { this.domains = app.config.security.domainWhiteList.length; } };\n',
+      }), ', sentinel: { ipc: { previousSecrets: [ { secret: `old-${Date.now()}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge`, until: new Date(Date.now() + 864e5) } ] } }');
+      tempDirs.push(dir);
+      mm.env('prod');
+      const app = await bootApp(dir).catch(error => error as Error);
+      if (!(app instanceof Error)) await app.close();
+      assert.deepEqual(findings(dir, 'SEN108'), []);
+      assert.doesNotMatch(app instanceof Error ? app.message : '', /invalid config\.sentinel/);
+    });
+
     it('a plugin\'s csrf.ignore in its config file is SEN108 when the app\'s config has `csrf: {}` or `security: {}`, which egg records as setting it (black-box round 24)', async () => {
       const plugin = widget({ 'config/config.default.js': "exports.security = { csrf: { ignore: [ '/account' ] } };\n" });
       for (const security of [ 'security: { csrf: {} }', 'security: {}' ]) {

@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SentinelConfig, SentinelIpcConfig } from '../config/types';
-import type { ConfigWrite } from '../config-changes';
 import { collectBuiltinFacts } from './builtins';
+import { type LoadedConfigFile, loadedConfigFiles } from './config-files';
 import { collectIpcFacts } from './ipc';
 import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, type RouterLayer } from './middleware';
 import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
-import { collectPluginTrustFacts } from './plugins';
+import { type CodeChanges, collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import { type Timings, timed } from '../timing';
@@ -89,7 +89,7 @@ export interface CollectOptions {
   /** Filled with the ms each collector took (`facts.plugins`, `facts.middleware`…), when given. */
   timings?: Timings;
   /** SEN108's keys changed by code during boot, and the writes recorded (lib/boot-app.ts). */
-  codeChanges?: { changed: readonly string[]; writes: readonly ConfigWrite[] };
+  codeChanges?: CodeChanges;
   /** egg's plugin lists derived again from the files (loadPluginListsAgain): judged with those on egg's loader. */
   pluginLists?: PluginLists;
 }
@@ -161,46 +161,6 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
 }
 
 /**
- * The config files egg-core's loadConfig merged, in its order, with what each gave: the module egg required (from
- * require's cache), a function called again as egg called it (with appInfo, and for plugins and frameworks the app's
- * config.default and config.<env> merged). A file not in the cache (egg 4 imports ES modules) or whose function throws
- * is left out.
- */
-interface LoadedConfigFile {
-  file: string;
-  config: unknown;
-  /** One of the app's own config files (not egg's, the framework's or a plugin's). */
-  app: boolean;
-}
-
-function loadedConfigFiles(loader: EggLike['loader']): LoadedConfigFile[] {
-  if (!loader.getTypeFiles || !loader.getLoadUnits || !loader.resolveModule) return [];
-  const resolve = loader.resolveModule.bind(loader);
-  const entries = loader.getTypeFiles('config').flatMap(name => (loader.getLoadUnits?.() ?? []).flatMap(unit => {
-    const file = resolve(path.join(unit.path, 'config', name)) ?? (name === 'config.default' ? resolve(path.join(unit.path, 'config/config')) : undefined);
-    const exported: unknown = file === undefined ? undefined : require.cache[file]?.exports;
-    if (file === undefined || exported === undefined) return [];
-    const module = (exported as { __esModule?: boolean }).__esModule && 'default' in (exported as object) ? (exported as { default: unknown }).default : exported;
-    return [{ file, name, app: unit.type === 'app', module }];
-  }));
-  const read = (module: unknown, appConfig?: Record<string, unknown>): unknown => {
-    try {
-      return typeof module === 'function' ? module(loader.appInfo, appConfig) : module;
-    } catch {
-      return undefined;
-    }
-  };
-  const appConfig: Record<string, unknown> = {};
-  for (const entry of entries) {
-    if (entry.app && (entry.name === 'config.default' || entry.name === `config.${loader.serverEnv}`)) mergeConfig(appConfig, read(entry.module));
-  }
-  return entries.flatMap(entry => {
-    const config = read(entry.module, entry.app ? undefined : appConfig);
-    return config === undefined ? [] : [{ file: entry.file, config, app: entry.app }];
-  });
-}
-
-/**
  * The file of egg, the framework or a plugin whose value for `keyPath` (dotted) is the one in effect, `value`, when no
  * file after it sets the key: the app's files then set it to undefined at most (`secret: process.env.JWT_SECRET` with
  * the variable unset), which egg's merge skips while its config meta names the app's file.
@@ -213,18 +173,6 @@ function keptDefaultFile(files: readonly LoadedConfigFile[], keyPath: string, va
     return !files[index].app && own === value ? files[index].file : undefined;
   }
   return undefined;
-}
-
-/** Merges plain objects deeply as egg's extend2 does (other values, arrays included, replace; undefined sets nothing). */
-function mergeConfig(target: Record<string, unknown>, source: unknown): void {
-  if (!isPlainObject(source)) return;
-  for (const [ key, value ] of Object.entries(source)) {
-    if (key === '__proto__' || value === undefined) continue;
-    if (isPlainObject(value)) {
-      if (!isPlainObject(target[key])) target[key] = {};
-      mergeConfig(target[key] as Record<string, unknown>, value);
-    } else target[key] = value;
-  }
 }
 
 export function collectEnv(egg: Pick<EggLike, 'baseDir' | 'options' | 'loader'>, env: NodeJS.ProcessEnv): EnvFacts {

@@ -15,6 +15,7 @@ import {
 import { type ConfiguredRegistry, readConfiguredRegistries } from '../plugins/registries';
 import { type ShadowedCommandFact, shadowedCommands } from './commands';
 import { type ConfigWrite, writeCovers } from '../config-changes';
+import type { EarlierConfigChange } from './config-files';
 import { isPlainObject } from '../walk';
 import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { realPathLoose } from './files';
@@ -175,9 +176,20 @@ export interface PluginSetKeyFact {
  */
 export interface CodeSetKeyFact {
   keyPath: string;
+  /** The file that wrote; for a change made before egg-sentinel's hook, the files that may have (none when unknown). */
   file: string;
-  plugin: string;
+  /** Undefined: changed before egg-sentinel's hook, by code it cannot name. */
+  plugin?: string;
   package?: string;
+  /** Made before egg-sentinel's hook was constructed (lib/facts/config-files.ts), not seen written. */
+  earlier?: NonNullable<EarlierConfigChange['by']>['how'] | 'unknown';
+}
+
+/** Guarded keys changed by code during boot: after egg-sentinel's hook (with the writes recorded), and before it. */
+export interface CodeChanges {
+  changed: readonly string[];
+  writes: readonly ConfigWrite[];
+  earlier?: readonly EarlierConfigChange[];
 }
 
 export interface PluginTrustFacts {
@@ -256,7 +268,7 @@ export interface PluginTrustInput extends InstalledPluginInput {
   /** The config files egg loaded, in its order, with what each exported (read on demand). */
   configFiles?(): ReadonlyArray<{ file: string; config: unknown }>;
   /** Guarded keys changed by code during boot, and the recorded writes (lib/boot-app.ts). */
-  codeChanges?: { changed: readonly string[]; writes: readonly ConfigWrite[] };
+  codeChanges?: CodeChanges;
 }
 
 /** What manifest verification found: the manifest's state and each enabled plugin's result. */
@@ -651,7 +663,7 @@ function lastSetters(files: ReadonlyArray<{ file: string; config: unknown }>, ke
  * The plugins' writes that changed each guarded key during boot, after the last write of the app's own code or its
  * framework (which may set anything, and wins) covering it.
  */
-function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustInput['codeChanges']>): CodeSetKeyFact[] {
+function codeSetKeys(input: PluginTrustInput, changes: CodeChanges): CodeSetKeyFact[] {
   const ownerOf = fileOwners(input);
   // Stack frames name real paths; the app root may be reached through a symlink.
   const appRoots = [ ...new Set([ path.resolve(input.baseDir), realPathLoose(input.baseDir) ]) ];
@@ -667,15 +679,22 @@ function codeSetKeys(input: PluginTrustInput, changes: NonNullable<PluginTrustIn
   // Only a write a plugin's own code made: a change no recorded write explains (code holding the object from before
   // egg-sentinel's hook) and a write whose stack names no plugin (egg 4's ES module frames, a library the framework
   // calls) say nothing of who made them, and egg 4's own plugins make such changes to their keys at every boot.
-  return changes.changed.flatMap(keyPath => {
-    const writers = changes.writes.filter(write => writeCovers(write.keyPath, keyPath)).map(writer);
-    let lastOwn = -1;
-    writers.forEach((file, index) => {
-      if (file !== undefined && appsOwn(file)) lastOwn = index;
-    });
-    return [ ...new Set(writers.slice(lastOwn + 1)) ].flatMap(file => {
+  const writersOf = (keyPath: string) => changes.writes.filter(write => writeCovers(write.keyPath, keyPath)).map(writer);
+  const lastOwn = (writers: ReadonlyArray<string | undefined>) => writers.reduce((last, file, index) => (file !== undefined && appsOwn(file) ? index : last), -1);
+  const seen = changes.changed.flatMap(keyPath => {
+    const writers = writersOf(keyPath);
+    return [ ...new Set(writers.slice(lastOwn(writers) + 1)) ].flatMap(file => {
       const plugin = file === undefined ? undefined : ownerOf(file);
       return file !== undefined && plugin ? [{ keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package }] : [];
     });
   });
+  // A change before egg-sentinel's hook stands unless the app's own code wrote the key since; each plugin that may have made it is named.
+  const earlier = (changes.earlier ?? []).filter(change => lastOwn(writersOf(change.keyPath)) < 0).flatMap((change): CodeSetKeyFact[] => {
+    const suspects = (change.by?.files ?? []).flatMap(file => {
+      const plugin = ownerOf(file);
+      return plugin ? [{ keyPath: change.keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package, earlier: change.by?.how }] : [];
+    });
+    return suspects.length ? suspects : [{ keyPath: change.keyPath, file: '', earlier: 'unknown' }];
+  });
+  return [ ...seen, ...earlier ];
 }

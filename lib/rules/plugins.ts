@@ -594,7 +594,11 @@ export const securityConfigByPlugin: Rule = {
     'changes the app\'s security without the app\'s code saying so. An empty object in the app\'s config (`security: { csrf: {} }`), ' +
     'which egg records as setting the key, does not hide the plugin keys under it. A plugin\'s code changing these keys while the ' +
     'app boots (a `configDidLoad` hook adding to `security.csrf.ignore`), which no config file shows, is reported too, with the file ' +
-    'that wrote; the app\'s own hooks and its framework may. High in every env.',
+    'that wrote; the app\'s own hooks and its framework may. So is a change made before egg-sentinel\'s hook is constructed, found by ' +
+    'compiling the config files again and comparing: a plugin\'s config function pushing to the arrays of the app config egg hands it ' +
+    '(the app\'s own arrays, so egg credits the app\'s file), named with its file, and a change where only the boot hooks egg constructs ' +
+    'before egg-sentinel\'s (a plugin listed before it) could have made it, naming them (egg\'s own plugins aside). A value the files give ' +
+    'differently each time (made of `Date.now()`) is not compared. High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
     'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` with the reason.',
   check(facts) {
@@ -621,25 +625,46 @@ export const securityConfigByPlugin: Rule = {
   },
 };
 
-/** SEN108 for keys a plugin's code changed at boot: one finding per plugin, its keys listed. */
+/**
+ * SEN108 for keys code changed at boot: one finding per plugin and way, its keys listed; the keys changed before
+ * egg-sentinel's hook by code it cannot name in one more.
+ */
 function codeSetHits(facts: Facts, ownersOf: (keys: readonly string[]) => string): RuleHit[] {
-  const byPlugin = new Map<string, { pkg?: string; file: string; keys: string[] }>();
+  const groups = new Map<string, { plugin?: string; pkg?: string; file: string; earlier?: string; keys: string[] }>();
   for (const entry of facts.pluginTrust.codeSetKeys ?? []) {
     const guard = guardOf(entry.keyPath);
     if (!guard || (entry.package && guard.owners.includes(entry.package))) continue;
-    const seen = byPlugin.get(entry.plugin) ?? { pkg: entry.package, file: entry.file, keys: [] };
+    const group = `${entry.plugin ?? ''} ${entry.earlier ?? ''}`;
+    const seen = groups.get(group) ?? { plugin: entry.plugin, pkg: entry.package, file: entry.file, earlier: entry.earlier, keys: [] };
     seen.keys.push(entry.keyPath);
-    byPlugin.set(entry.plugin, seen);
+    groups.set(group, seen);
   }
-  return [ ...byPlugin ].map(([ plugin, { pkg, file, keys } ]) => ({
-    severity: 'high' as const,
-    target: `plugin:${plugin}`,
-    source: file,
-    message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} changes ${listFiles(keys.map(key => `config.${key}`))} from its code (${file}) ` +
-      `while the app booted, after egg loaded the config files (no config file says so); these belong to ${ownersOf(keys)}`,
-    fix: 'Remove the plugin, or find its code that assigns to app.config (a boot hook, app.js); set what the app wants in its own config files or ' +
-      `its own app.js. If the change is wanted, waive SEN108 for \`plugin:${plugin}\` with the reason.`,
-  }));
+  return [ ...groups.values() ].map(({ plugin, pkg, file, earlier, keys }): RuleHit => {
+    const listed = listFiles(keys.map(key => `config.${key}`));
+    const owners = `these belong to ${ownersOf(keys)}`;
+    if (plugin === undefined) {
+      return {
+        severity: 'high' as const, target: `config.${keys[0]}`, source: `config.${keys[0]}`,
+        message: `${listed} ${keys.length > 1 ? 'are' : 'is'} not what the config files say: changed before egg-sentinel's hook was constructed, by code it ` +
+          `cannot name (a plugin's config function through the app's config egg hands it, or the boot hook of a plugin egg loads before egg-sentinel); ${owners}`,
+        fix: 'Find the plugin that changes it (its config/config.*.js, its app.js) and remove it; set what the app wants in its own config files. ' +
+          'Until then the value is not the one the app\'s files say.',
+      };
+    }
+    const who = `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''}`;
+    return {
+      severity: 'high' as const,
+      target: `plugin:${plugin}`,
+      source: file,
+      message: earlier === 'appConfig' ? `${who} changes ${listed} from its config file (${file}) through the app's config egg hands its config function: ` +
+          `the app's arrays are shared with it, so egg merges the change and credits the app's file; ${owners}` :
+        earlier === 'hook' ? `${listed} ${keys.length > 1 ? 'are' : 'is'} not what the config files say when egg-sentinel's hook is constructed, and the boot hook ` +
+          `of ${who} (${file}) is one egg constructs before it, which can change app.config unseen (no config file says so); ${owners}` :
+        `${who} changes ${listed} from its code (${file}) while the app booted, after egg loaded the config files (no config file says so); ${owners}`,
+      fix: `Remove the plugin, or find its code that changes app.config (${earlier === 'appConfig' ? 'its config function writing to the app config it is handed' : 'a boot hook, app.js'}); ` +
+        `set what the app wants in its own config files or its own app.js. If the change is wanted, waive SEN108 for \`plugin:${plugin}\` with the reason.`,
+    };
+  });
 }
 
 /** The plugin entries that load egg-sentinel: named `sentinel`, or any name given its package. */
