@@ -63,6 +63,7 @@ function configOf(module: unknown, loader: ConfigLoader, appConfig?: Record<stri
 export interface LoadedConfigFile {
   file: string;
   config: unknown;
+  /** One of the app's own config files (not egg's, the framework's or a plugin's). */
   app: boolean;
 }
 
