@@ -251,9 +251,13 @@ export class SentinelAppBootHook extends SentinelBootHook {
     if (problems.length && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
       throw new SentinelConfigError(problems, [], SENTINEL_CHANGED_FIX);
     }
-    if (problems.length) {
-      this.target.coreLogger.warn('[egg-sentinel] config.sentinel was changed by code outside the app\'s own files; the check uses the changed values here ' +
-        '(outside local/unittest the boot is refused):\n%s', problems.map(problem => `  - ${problem}`).join('\n'));
+    if (foreign.length) {
+      this.target.coreLogger.warn('[egg-sentinel] %s changed after egg loaded the config files, by code outside the app\'s own files; the check uses the ' +
+        'changed values here (outside local/unittest the boot is refused)', foreign.map(keyPath => `config.${keyPath}`).join(', '));
+    }
+    if (earlier.length) {
+      this.target.coreLogger.warn('[egg-sentinel] %s; the check uses the changed values here (outside local/unittest the boot is refused)',
+        earlierChangeProblems(earlier, display).join('; '));
     }
     this.config = validateSentinelConfig(this.target.config.sentinel, RULE_IDS);
   }

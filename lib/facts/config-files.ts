@@ -193,14 +193,16 @@ export interface EarlierConfigChange {
 export function changesBeforeHook(app: { baseDir: string; config: Record<string, unknown>; loader: ConfigLoader; lifecycle?: unknown }, hook: unknown,
   leaves: (config: Record<string, unknown>) => ConfigLeaves): EarlierConfigChange[] {
   const first = configFromFiles(app.loader);
-  // The second compile in a later millisecond: a value made of Date.now() then differs, and is told from a change.
-  for (const started = Date.now(); first && Date.now() === started;);
-  const second = first && configFromFiles(app.loader);
-  if (!first || !second) return [];
-  const [ expected, again ] = [ leaves(first.config), leaves(second.config) ];
+  if (!first) return [];
+  const expected = leaves(first.config);
+  const differ = changedKeyPaths(expected, leaves(app.config));
+  if (!differ.length) return [];
+  // Compiled again in a later millisecond: a value made of Date.now() then differs, and is told from a change.
+  for (const started = Date.now(); Date.now() === started;);
+  const again = leaves(configFromFiles(app.loader)?.config ?? {});
   // An array is told as a whole (`sentinel.waivers`, not each leaf of each item pushed).
   const arrayOf = (keyPath: string) => keyPath.replace(/\[.*$/, '');
-  const changed = [ ...new Set(changedKeyPaths(expected, leaves(app.config)).filter(keyPath => expected.get(keyPath) === again.get(keyPath)).map(arrayOf)) ];
+  const changed = [ ...new Set(differ.filter(keyPath => expected.get(keyPath) === again.get(keyPath)).map(arrayOf)) ];
   if (!changed.length) return [];
   // The app's own code (a plugin in its lib/plugin) and its framework may change config, as after egg-sentinel's hook.
   const appsOwn = (file: string) => (isInside(file, app.baseDir) && !path.relative(app.baseDir, file).split(path.sep).includes('node_modules')) ||
