@@ -208,12 +208,15 @@ export function changesBeforeHook(app: { baseDir: string; config: Record<string,
   const appsOwn = (file: string) => (isInside(file, app.baseDir) && !path.relative(app.baseDir, file).split(path.sep).includes('node_modules')) ||
     (app.loader.eggPaths ?? []).some(dir => isInside(file, dir));
   const hooks = bootHookFilesBefore(app.lifecycle, hook, frameworkPluginDirs(app.loader));
-  const pluginHooks = hooks.filter(file => !appsOwn(file));
+  const pluginHooks = (hooks ?? []).filter(file => !appsOwn(file));
   return changed.flatMap((keyPath): EarlierConfigChange[] => {
     const writers = first.appConfigChanges.filter(change => change.keyPaths.some(written => writeCovers(arrayOf(written), keyPath))).map(change => change.file);
     const foreign = writers.filter(file => !appsOwn(file));
     if (writers.length) return foreign.length ? [{ keyPath, by: { how: 'appConfig', files: foreign } }] : [];
     if (pluginHooks.length) return [{ keyPath, by: { how: 'hook', files: pluginHooks } }];
+    // Where egg's boot hooks cannot be read (egg 4), a framework plugin's hook (@eggjs/i18n adding its dirs) cannot be
+    // told from another's: only config.sentinel, which no framework plugin writes, is said then.
+    if (hooks === undefined) return keyPath === 'sentinel' || keyPath.startsWith('sentinel.') ? [{ keyPath }] : [];
     return hooks.length > pluginHooks.length ? [] : [{ keyPath }];
   });
 }
@@ -226,14 +229,14 @@ function frameworkPluginDirs(loader: ConfigLoader): string[] {
 }
 
 /**
- * The files of the boot hook classes egg-core constructed before `hook` (egg 3's lifecycle; none where it is not
+ * The files of the boot hook classes egg-core constructed before `hook` (egg 3's lifecycle; undefined where it is not
  * readable), but those of the framework's own plugins.
  */
-function bootHookFilesBefore(lifecycle: unknown, hook: unknown, frameworkPlugins: readonly string[]): string[] {
-  if (!lifecycle || typeof lifecycle !== 'object') return [];
+function bootHookFilesBefore(lifecycle: unknown, hook: unknown, frameworkPlugins: readonly string[]): string[] | undefined {
+  if (!lifecycle || typeof lifecycle !== 'object') return undefined;
   const key = Object.getOwnPropertySymbols(lifecycle).find(symbol => symbol.description === 'Lifecycle#bootHooks');
   const hooks: unknown = key && (lifecycle as Record<symbol, unknown>)[key];
-  if (!Array.isArray(hooks) || !hooks.includes(hook)) return [];
+  if (!Array.isArray(hooks) || !hooks.includes(hook)) return undefined;
   const before = new Set(hooks.slice(0, hooks.indexOf(hook)));
   return Object.values(require.cache).flatMap(module => (module && (before.has(module.exports) || before.has(moduleValue(module.exports))) &&
     !frameworkPlugins.some(dir => isInside(module.filename, dir)) ? [ module.filename ] : []));
