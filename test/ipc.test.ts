@@ -39,6 +39,59 @@ describe('IPC signing under egg-mock (agent and app in one process)', () => {
     assert.deepEqual(Object.values(body.stats.dropped).filter(Boolean), []);
   });
 
+  describe('a listener gets the object the sender passed, as under egg-mock without egg-sentinel (black-box round 28, h101 F3)', () => {
+    const typed = () => ({ buf: Buffer.from('héllo'), date: new Date(Date.UTC(2020, 0, 2, 3, 4, 5)), undef: undefined, arr: [ 1, undefined, null, 'x' ], neg0: -0, nan: NaN });
+
+    for (const direction of [ 'app → agent', 'agent → app' ]) {
+      it(`${direction}: Buffer, Date, undefined, NaN and -0 arrive as sent, alone and in a burst`, async () => {
+        const agent = (app as any).agent;
+        const [ from, to, send ] = direction === 'app → agent' ? [ app.messenger, agent.messenger, 'sendToAgent' ] : [ agent.messenger, app.messenger, 'sendToApp' ];
+        const received: any[] = [];
+        const listener = (data: unknown) => received.push(data);
+        to.on('ipc-test:typed', listener);
+        try {
+          // The first travels alone, the other two in one batch.
+          const sent = [ typed(), typed(), typed() ];
+          for (const data of sent) from[send]('ipc-test:typed', data);
+          while (received.length < sent.length) await new Promise(setImmediate);
+          sent.forEach((data, i) => assert.strictEqual(received[i], data, `message ${i}`));
+          const [ first ] = received;
+          assert.ok(Buffer.isBuffer(first.buf) && first.date instanceof Date && 'undef' in first && first.arr[1] === undefined && Object.is(first.neg0, -0) && Number.isNaN(first.nan));
+        } finally {
+          to.removeListener('ipc-test:typed', listener);
+        }
+      });
+    }
+
+    it('only once its envelope verified: altered it delivers nothing, and a second delivery is a replay', async () => {
+      const agent = (app as any).agent;
+      const messenger = app.messenger as any;
+      const wrapper = messenger.send;
+      let envelope: any;
+      // Keeps the sealed envelope instead of letting egg-mock deliver it.
+      messenger.send = (_action: string, data: unknown) => { envelope = data; };
+      const sent = typed();
+      try {
+        messenger.sendToAgent('ipc-test:held', sent);
+      } finally {
+        messenger.send = wrapper;
+      }
+      const received: unknown[] = [];
+      agent.messenger.on('ipc-test:held', (data: unknown) => received.push(data));
+      const before = agent.sentinel.ipc.stats().dropped;
+      const genuine = envelope.p;
+      envelope.p = JSON.stringify({ forged: true });
+      agent.messenger._onMessage({ action: 'ipc-test:held', data: envelope });
+      envelope.p = genuine;
+      agent.messenger._onMessage({ action: 'ipc-test:held', data: envelope });
+      agent.messenger._onMessage({ action: 'ipc-test:held', data: envelope });
+      assert.equal(received.length, 1);
+      assert.strictEqual(received[0], sent);
+      const after = agent.sentinel.ipc.stats().dropped;
+      assert.deepEqual([ after['bad-mac'] - before['bad-mac'], after.replayed - before.replayed ], [ 1, 1 ]);
+    });
+  });
+
   it('drops an unsigned message delivered straight to the agent messenger', async () => {
     const agent = (app as any).agent;
     let delivered = false;

@@ -31,7 +31,7 @@ const RELOAD_INTERVAL_MS = 1000;
  * A burst: every send after the first in one turn of the event loop is queued, and at the end of the turn
  * (process.nextTick) the queue travels as one signed message per receiver under this action, its payload the list of
  * `[action, data]` pairs in send order. The channel, egg's master and the MAC then cost once per batch instead of once
- * per message. Payloads are serialized at send time, so later changes to the sent objects do not travel. The
+ * per message. Payloads are serialized at send time, so later changes to the sent objects do not travel over IPC. The
  * receiver unpacks a batch before any listener sees it; a message alone in its turn travels as it is.
  */
 export const BATCH_ACTION = 'egg-sentinel:batch';
@@ -54,6 +54,8 @@ interface Batch {
   actions: string[];
   /** JSON.stringify of each payload (undefined for `undefined`). */
   payloads: Array<string | undefined>;
+  /** Each payload as the sender passed it, for a receiver in this process (see sentInProcess). */
+  sent: unknown[];
 }
 
 /** A batch's payload, once verified: `[action]` for an undefined payload, else `[action, data]`. */
@@ -90,6 +92,15 @@ function refuseReservedAction(action: string): void {
 
 /** Messages to the app workers never reach the agent and the other way round; every other pair of receivers may meet. */
 const disjoint = (one: Receiver, other: Receiver) => (one === 'app' && other === 'agent') || (one === 'agent' && other === 'app');
+
+/**
+ * The payload each envelope sealed in this process carries, as the sender passed it (a batch: its `[action, data]`
+ * entries). When sender and receiver share the process (egg-mock's app(), egg's single-process messenger) the
+ * envelope itself reaches the receiver, which, once it verified, delivers this object as egg does without
+ * egg-sentinel: Buffers, Dates, undefined, NaN and -0 stay what they are instead of their JSON copy. Over IPC the
+ * receiver gets a parsed copy of the envelope, never a key here, and delivers the verified JSON.
+ */
+const sentInProcess = new WeakMap<SealedEnvelope, unknown>();
 
 /** Guards with queued messages: sent when the process exits within the turn that queued them. */
 const queuedAtExit = new Set<IpcGuard>();
@@ -208,13 +219,13 @@ export class IpcGuard {
         this.inBurst = true;
         process.nextTick(this.endBurst);
       }
-      args[dataIndex] = this.sealOne(action, json, receiver, this.encrypts(action));
+      args[dataIndex] = this.sealOne(action, json, data, receiver, this.encrypts(action));
       const result = forward(args);
       this.counters.sent++;
       if (failure) throw failure.error;
       return result;
     }
-    this.enqueue({ method, forward, address, receiver, actions: [ action ], payloads: [ json ] });
+    this.enqueue({ method, forward, address, receiver, actions: [ action ], payloads: [ json ], sent: [ data ] });
     return messenger;
   }
 
@@ -224,7 +235,7 @@ export class IpcGuard {
     const data = args[dataIndex];
     if (data instanceof SealedEnvelope || isUnsignedAddress(address)) return args;
     refuseReservedAction(action);
-    args[dataIndex] = this.sealOne(action, serialize(data), this.receiverOf(method, address), this.encrypts(action));
+    args[dataIndex] = this.sealOne(action, serialize(data), data, this.receiverOf(method, address), this.encrypts(action));
     this.counters.sent++;
     return args;
   }
@@ -242,10 +253,12 @@ export class IpcGuard {
    * A batch takes one sequence number per message (its envelope carries the first): the receiver's replay window
    * then counts messages, however they travelled, and the GCM nonce (the first number) never repeats.
    */
-  private sealOne(action: string, json: string | undefined, to: Receiver, encrypt: boolean, messages = 1): SealedEnvelope {
+  private sealOne(action: string, json: string | undefined, sent: unknown, to: Receiver, encrypt: boolean, messages = 1): SealedEnvelope {
     const seq = this.seq;
     this.seq += messages;
-    return sealSerialized({ keys: this.keyring, sender: this.sender, seq, ts: Date.now(), to, action, encrypt }, json);
+    const envelope = sealSerialized({ keys: this.keyring, sender: this.sender, seq, ts: Date.now(), to, action, encrypt }, json);
+    sentInProcess.set(envelope, sent);
+    return envelope;
   }
 
   /**
@@ -262,6 +275,7 @@ export class IpcGuard {
     if (target) {
       target.actions.push(message.actions[0]);
       target.payloads.push(message.payloads[0]);
+      target.sent.push(message.sent[0]);
     } else {
       this.queue.push(message);
       queuedAtExit.add(this);
@@ -304,7 +318,8 @@ export class IpcGuard {
       const action = count === 1 ? batch.actions[0] : BATCH_ACTION;
       try {
         const encrypt = count === 1 ? this.encrypts(action) : batch.actions.some(queued => this.encrypts(queued));
-        const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), batch.receiver, encrypt, count);
+        const sent = count === 1 ? batch.sent[0] : batch.actions.map((queued, i) => [ queued, batch.sent[i] ]);
+        const envelope = this.sealOne(action, count === 1 ? batch.payloads[0] : batchJson(batch), sent, batch.receiver, encrypt, count);
         batch.forward(batch.method === 'send' ? [ action, envelope, batch.address ] : [ batch.address, action, envelope ]);
         this.counters.sent += count;
       } catch (error) {
@@ -341,11 +356,13 @@ export class IpcGuard {
     }
     const verdict = this.verify(action, data, viaProcess ? message.from : undefined);
     if (verdict.ok) {
+      // Only after the envelope verified: an altered or replayed one delivers nothing.
+      const payload = data instanceof SealedEnvelope && sentInProcess.has(data) ? sentInProcess.get(data) : verdict.payload;
       if (action !== BATCH_ACTION) {
         this.counters.accepted++;
-        return deliver({ action, data: verdict.payload });
+        return deliver({ action, data: payload });
       }
-      const entries = verdict.payload as BatchEntry[];
+      const entries = payload as BatchEntry[];
       this.counters.accepted += entries.length;
       return deliverEach(entries, deliver);
     }

@@ -84,6 +84,15 @@ describe('egg 4: IPC signing under mm.app (agent and app in one process)', () =>
     assert.equal(agent.sentinel.ipc.stats().dropped.unsigned, 1);
   });
 
+  it('a listener gets the very object the sender passed (Buffer, Date, undefined, NaN, -0), both ways (black-box round 28, h101 F3)', async () => {
+    for (const [ from, to, send ] of [ [ app.messenger, app.agent.messenger, 'sendToAgent' ], [ app.agent.messenger, app.messenger, 'sendToApp' ] ]) {
+      const sent = { buf: Buffer.from('héllo'), date: new Date(0), undef: undefined, nan: NaN, neg0: -0 };
+      const received = new Promise(resolve => to.once('ipc-test:typed', resolve));
+      from[send]('ipc-test:typed', sent);
+      assert.strictEqual(await received, sent, send);
+    }
+  });
+
   it('drops a replayed envelope', async () => {
     await app.httpRequest().get('/ping').query({ text: 'once' }).expect(200);
     const before = app.agent.sentinel.ipc.stats();
