@@ -1280,6 +1280,34 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN608: each finding\'s fix names only what the config gets wrong, never a setting that is already right (black-box round 28, h101 F2)', async () => {
+    const variant = (session: string) => tempApp('builtin-session-fix', {
+      'config/config.default.js': `module.exports = { keys: 'session-fix-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', session: ${session} };\n`,
+    });
+    // The reporter's config: httpOnly, secure and sameSite already hardened; only the encrypted cookie lacks a MAC.
+    const hardened = variant("{ key: 'SID', maxAge: 7200000, httpOnly: true, encrypt: true, signed: true, sameSite: 'lax', secure: true }");
+    const unsigned = variant('{ signed: false }');
+    const fixes = (report: { findings: Finding[] }) => findingsOf(report, 'SEN608').map(hit => `${hit.target}: ${hit.fix}`);
+    const storeOrSign = 'Keep sessions in an external store (egg-session-redis: the cookie then carries only a random id), or set `session: { encrypt: false }`';
+    const signsData = 'so egg-cookies signs the cookie (its data is then readable: keep no secret in it).';
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(hardened, async app => assert.deepEqual(fixes((app as any).sentinel.report), [ `config.session.encrypt: ${storeOrSign} ${signsData}` ]));
+      // Following that fix with signed: false still in place would leave the cookie neither signed nor encrypted (high).
+      await withApp(unsigned, async app => assert.deepEqual(fixes((app as any).sentinel.report), [ `config.session.encrypt: ${storeOrSign} and remove \`signed: false\` ${signsData}` ]));
+      await expectRefused(fixture('builtin-session'), /SEN608/);
+      assert.deepEqual(fixes(refusedReport(fixture('builtin-session'))), [
+        'config.session.signed: Remove `signed: false` from `config.session` so egg-cookies signs the cookie (its data stays readable: keep no secret in it, or keep sessions in an external store).',
+        'config.session.httpOnly: Remove `httpOnly: false` from `config.session`: egg-session\'s default, `httpOnly: true`, keeps it from scripts.',
+        "config.session.sameSite: Set `session: { sameSite: 'lax' }` ('strict' when no link from another site needs the session).",
+      ]);
+    } finally {
+      mm.restore();
+      for (const dir of [ hardened, unsigned ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
     const dir = tempApp('builtin-tls-unchecked', {
       'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",

@@ -1108,36 +1108,47 @@ export const sessionCookieWeakened: Rule = {
     '`app.sessionStore` as egg-session-redis sets it or koa-session\'s `store`, whose cookie carries only the session\'s id, ' +
     'which `signed: false` with `encrypt: false` then lets a client choose: high); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
     'when the session sets none of its own (low: browsers send it with cross-site requests).',
-  fix: 'Keep sessions in an external store (egg-session-redis: the cookie then carries only a random id), or set ' +
-    '`session: { encrypt: false }` so egg-cookies signs the cookie (its data is then readable: keep no secret in it); remove the other ' +
-    "overrides from `config.session` (httpOnly, secure), and set `sameSite: 'lax'`.",
+  fix: 'Each finding names what to change. Keep sessions in an external store (egg-session-redis: the cookie then carries only a ' +
+    'random id), or set `session: { encrypt: false }` without `signed: false` so egg-cookies signs the cookie (its data is then ' +
+    "readable: keep no secret in it); remove `httpOnly: false` and `secure: false` from `config.session`; give the session `sameSite: 'lax'` instead of 'none'.",
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'session')) return [];
     const session = facts.config.session as Record<string, unknown> | undefined;
     if (!session || typeof session !== 'object') return [];
     const name = typeof session.key === 'string' ? session.key : 'EGG_SESS';
-    const hit = (severity: RuleHit['severity'], key: string, message: string): RuleHit =>
-      ({ severity, target: `config.session.${key}`, source: facts.provenance(`session.${key}`), message: `the session cookie ${name} ${message}${setIn(facts, `session.${key}`)}` });
+    // Each hit's fix names only what this config has to change: a setting that is already right is never in it.
+    const hit = (severity: RuleHit['severity'], key: string, message: string, fix: string): RuleHit =>
+      ({ severity, target: `config.session.${key}`, source: facts.provenance(`session.${key}`), message: `the session cookie ${name} ${message}${setIn(facts, `session.${key}`)}`, fix });
     const hits: RuleHit[] = [];
     // egg-cookies tests each option for truth: `encrypt: 0`, `''` or `null` switch it off as `false` does.
     const off = (key: string) => key in session && !session[key];
     const shown = (key: string) => `${key}: ${JSON.stringify(session[key]) ?? String(session[key])}`;
+    const remove = (key: string) => `Remove \`${shown(key)}\` from \`config.session\``;
+    const externalStore = 'Keep sessions in an external store (egg-session-redis: the cookie then carries only a random id)';
     // With an external store the cookie is the session's id, not its data.
     const store = facts.builtins.sessionStore;
     if (off('signed') && off('encrypt')) {
       hits.push(hit('high', 'signed', `is neither signed nor encrypted (${shown('signed')}, ${shown('encrypt')}): ` +
-        `${store ? 'a client sends whatever session id it wants in it, and the app takes it' : 'a client writes whatever session it wants into it'}`));
+        `${store ? 'a client sends whatever session id it wants in it, and the app takes it' : 'a client writes whatever session it wants into it'}`,
+      `${remove('signed')} so egg-cookies signs the cookie${store ? '' : ' (its data stays readable: keep no secret in it, or keep sessions in an external store)'}.`));
     } else if (off('encrypt') && !store) {
-      hits.push(hit('low', 'encrypt', `is not encrypted (${shown('encrypt')}): whoever holds it reads the session's data`));
+      hits.push(hit('low', 'encrypt', `is not encrypted (${shown('encrypt')}): whoever holds it reads the session's data`,
+        `${externalStore}, or keep no secret in the session: the signature stops changes, not reading.`));
     } else if (!off('encrypt') && !store) {
       // egg-cookies signs no encrypted cookie, and its AES-256-CBC (IV derived from the key) has no MAC.
       hits.push(hit('medium', 'encrypt', 'holds the session\'s data encrypted but not signed (egg-cookies signs no encrypted cookie, and its ' +
         'AES-256-CBC has no MAC): a client who puts text of its own into the session (a name, an e-mail) flips chosen bits of what follows ' +
-        'it, such as `"uid":1001` into `"uid":1`'));
+        'it, such as `"uid":1001` into `"uid":1`',
+      `${externalStore}, or set \`session: { encrypt: false }\`${off('signed') ? ` and remove \`${shown('signed')}\`` : ''} so egg-cookies ` +
+        'signs the cookie (its data is then readable: keep no secret in it).'));
     }
-    if (off('httpOnly')) hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`));
+    if (off('httpOnly')) {
+      hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`,
+        `${remove('httpOnly')}: egg-session's default, \`httpOnly: true\`, keeps it from scripts.`));
+    }
     if (off('secure') && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
-      hits.push(hit('medium', 'secure', `is also sent over plain HTTP (${shown('secure')}), though the app is served over HTTPS (sentinel.https)`));
+      hits.push(hit('medium', 'secure', `is also sent over plain HTTP (${shown('secure')}), though the app is served over HTTPS (sentinel.https)`,
+        `${remove('secure')} (egg-cookies then marks it Secure on HTTPS requests; behind a proxy, set \`proxy: true\` so egg sees them), or set \`secure: true\`.`));
     }
     // egg-cookies applies config.cookies to every cookie, the session's too, unless the session sets its own.
     const cookies = facts.config.cookies as Record<string, unknown> | undefined;
@@ -1145,7 +1156,8 @@ export const sessionCookieWeakened: Rule = {
     if (typeof sameSite === 'string' && sameSite.toLowerCase() === 'none') {
       const key = session.sameSite !== undefined ? 'session.sameSite' : 'cookies.sameSite';
       hits.push({ severity: 'low', target: `config.${key}`, source: facts.provenance(key),
-        message: `the session cookie ${name} is sent with cross-site requests (config.${key} is 'none')${setIn(facts, key)}` });
+        message: `the session cookie ${name} is sent with cross-site requests (config.${key} is 'none')${setIn(facts, key)}`,
+        fix: `Set \`session: { sameSite: 'lax' }\`${key === 'cookies.sameSite' ? ', which overrides `config.cookies.sameSite` for the session cookie' : ''} ('strict' when no link from another site needs the session).` });
     }
     return hits;
   },
