@@ -35,8 +35,6 @@ import { roundTimings, type Timings, timed } from './timing';
 
 /** Late routes named in the warning; the rest are counted. */
 const MAX_LISTED_LATE_ROUTES = 20;
-/** egg's loader steps after loadCustomApp, which makes the boot hooks; a framework that catches a step's error goes on with the next. */
-const LOAD_STEPS = [ 'loadService', 'loadMiddleware', 'loadController', 'loadRouter' ];
 /** When the routes are looked at again after this plugin's serverDidReady: the app's own hook has run by then. */
 const LATE_ROUTES_RECHECK_MS = 1000;
 
@@ -124,8 +122,6 @@ export class SentinelAppBootHook extends SentinelBootHook {
   private readonly earlierChanges: EarlierConfigChange[];
   /** This worker's check refused its boot (per app: egg-mock boots many in one process). */
   private refused = false;
-  /** The error a loader step threw, unless a later step completed (see watchLoadSteps). */
-  private loadError?: { error: unknown };
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
@@ -149,50 +145,12 @@ export class SentinelAppBootHook extends SentinelBootHook {
   /** configWillLoad runs before egg loads app/router: record each route's controller file and method as it registers. */
   configWillLoad(): void {
     recordRouteRegistrations(this.target);
-    this.watchLoadSteps();
-  }
-
-  /**
-   * Notes the error a loader step throws. egg's Application constructor then throws it, but egg-mock's app() has
-   * already started the lifecycle, which still runs willReady on the half-built app: no middleware, no routes.
-   */
-  private watchLoadSteps(): void {
-    const loader = this.target.loader as unknown as Record<string, unknown>;
-    const failed = (error: unknown) => {
-      this.loadError ??= { error };
-      throw error;
-    };
-    const completed = <T>(value: T) => {
-      this.loadError = undefined;
-      return value;
-    };
-    for (const name of LOAD_STEPS) {
-      const step = loader[name];
-      if (typeof step !== 'function') continue;
-      loader[name] = function loadStepWatched(this: unknown, ...args: unknown[]) {
-        let result: unknown;
-        try {
-          result = step.apply(this, args);
-        } catch (error) {
-          return failed(error);
-        }
-        // egg 4 loads asynchronously.
-        return result instanceof Promise ? result.then(completed, failed) : completed(result);
-      };
-    }
   }
 
   /** willReady: egg 3 adds the router middleware in a beforeStart task, which has finished by now. */
   async willReady(): Promise<void> {
     try {
       this.configWrites.stop();
-      if (this.loadError) {
-        // Nothing to check, and no report: it would judge an app that never loaded. One an earlier boot left goes.
-        const { error } = this.loadError;
-        this.target.coreLogger.warn('[egg-sentinel] the app did not load (%s): nothing was checked; fix the error egg reported', (error instanceof Error ? error.message : String(error)).split('\n')[0]);
-        this.removeEarlierReport({ unlessLive: false });
-        return;
-      }
       if (this.startupError || !this.config) throw this.startupError;
       this.refuseSentinelChangedByCode();
       const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes,
