@@ -5,6 +5,7 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -229,6 +230,31 @@ describe('plugin trust (mm.app)', function() {
       assert.match(message, /plugin outside \(egg-outside\) is loaded from .*sentinel-outside-plugin-/);
       assert.match(message, /outside the trusted directories \(the node_modules of the app and its framework, lib\/plugin, app\/plugin\)/);
       assert.match(message, /config\/plugin\.ts/);
+    });
+
+    it('deriving the plugin lists again registers no second tsconfig-paths in a TypeScript app (egg\'s loaders have; each register wraps module resolution for good)', async () => {
+      const app = tempApp('ts-plugin-lists', {
+        'package.json': JSON.stringify({ name: 'ts-plugin-lists', egg: { typescript: true } }),
+        'tsconfig.json': '{ "compilerOptions": { "strict": true } }\n',
+        'config/config.default.js': "module.exports = { keys: 'ts-plugin-lists-Q7wE2rT9yU4iO1pA6sD3fG8h' };\n",
+      });
+      // The tsconfig-paths egg-core requires; lib/index.js reads register from lib/register.js at each call.
+      const fromEggCore = createRequire(require.resolve('egg-core/package.json'));
+      const registering = createRequire(fromEggCore.resolve('tsconfig-paths'))('./register.js');
+      const original = registering.register;
+      let registered = 0;
+      registering.register = (...args: unknown[]) => {
+        registered++;
+        return original(...args);
+      };
+      try {
+        const booted = await bootApp(app);
+        await booted.close();
+      } finally {
+        registering.register = original;
+      }
+      // egg's own loaders: the agent's and the app's, one each.
+      assert.equal(registered, 2);
     });
 
     it('a plugin that takes itself off egg\'s plugin lists in its boot hook is judged all the same (black-box round 28, h102 F9)', async () => {

@@ -2,11 +2,13 @@
  * The plugin list and display paths: what both the app worker's facts and the agent's handover (lib/facts/handover.ts)
  * need, kept apart from lib/facts/collect.ts so that the agent does not load every collector at boot.
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { EggLike } from './collect';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { isDeclaredPackage, isInside } from './real-path';
+import { tsconfigPathsModuleFile } from './tsconfig-paths';
 import type { PluginFact } from './types';
 
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
@@ -39,16 +41,41 @@ interface PluginListLoader {
  * Same loader class, options, env and scope, so an untouched app gives the same lists. The stand-in app has the
  * app's prototype (egg finds the framework dirs along it) and none of its state (timing, lifecycle).
  */
-export async function loadPluginListsAgain(loader: PluginListLoader): Promise<PluginLists> {
+export async function loadPluginListsAgain(loader: PluginListLoader & { eggPaths?: string[] }): Promise<PluginLists | undefined> {
   // egg's loader walks the config/plugin.* exports (cached by require) with for…in and writes what it finds back into
-  // them: with Object.prototype polluted, the inherited keys would become plugins of every later load. SEN302 reports it.
-  if (Object.keys(Object.prototype).length) throw new Error('Object.prototype has enumerable properties (SEN302)');
+  // them: with Object.prototype polluted, the inherited keys would become plugins of every later load. SEN302 reports
+  // it (critical; a waiver of it is the app's choice): egg's own lists are judged then.
+  if (Object.keys(Object.prototype).length) return undefined;
   const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown };
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const again = new Loader({ ...loader.options, app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet,
-    env: loader.serverEnv, serverScope: loader.serverScope });
+  const again = withoutTsconfigPathsRegister(loader.eggPaths ?? [], () => new Loader({ ...loader.options,
+    app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet, env: loader.serverEnv, serverScope: loader.serverScope }));
   await again.loadPlugin();
   return { allPlugins: again.allPlugins, plugins: again.plugins };
+}
+
+/**
+ * `construct()` with the register() of the tsconfig-paths egg-core requires made a no-op: egg-core's loader
+ * constructor registers it for a TypeScript app, and egg's own loader has done so for this process already (each
+ * register wraps module resolution once more, for good).
+ */
+function withoutTsconfigPathsRegister<T>(eggPaths: readonly string[], construct: () => T): T {
+  const moduleFile = tsconfigPathsModuleFile(eggPaths);
+  let registering: { register?: unknown } | undefined;
+  try {
+    // tsconfig-paths 3 and 4: lib/index.js reads register from lib/register.js's exports at each call.
+    registering = moduleFile ? createRequire(moduleFile)('./register.js') as { register?: unknown } : undefined;
+  } catch {
+    registering = undefined;
+  }
+  const original = registering?.register;
+  if (!registering || typeof original !== 'function') return construct();
+  registering.register = () => () => undefined;
+  try {
+    return construct();
+  } finally {
+    registering.register = original;
+  }
 }
 
 /**
