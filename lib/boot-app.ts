@@ -55,7 +55,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   const started = performance.now();
   const timings: Timings = {};
   // egg's plugin lists again, from the files: a plugin's boot code may have taken itself off those on egg's loader.
-  // When that fails (Object.prototype polluted during boot, which SEN302 reports), egg's lists are judged and the boot refused.
+  // With Object.prototype polluted (SEN302) they are not derived again and egg's lists are judged; a derivation that
+  // fails otherwise refuses the boot.
   let pluginLists: PluginLists | undefined;
   let listingError: Error | undefined;
   try {
