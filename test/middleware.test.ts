@@ -637,6 +637,45 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN402 / SEN406: order constraints that name the router, and a guard a plugin puts into the app middleware (black-box round 29, h104 F2, F5)', () => {
+    const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
+    const app = (middleware: string, policy: string, appJs = '') => tempApp('mw-order-router', {
+      'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
+      'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: ${middleware}, ` +
+        `jwt: { secret: process.env.FIXTURE_JWT_SECRET, enable: true }, sentinel: { failOn: 'high', middleware: ${policy} } });\n`,
+      'app/middleware/error_handler.js': 'module.exports = () => async function errorHandler(ctx, next) { try { await next(); } catch (err) { ctx.status = err.status || 500; } };\n',
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async index() { this.ctx.body = 'ok'; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/api/me', app.controller.home.index); };\n",
+      ...(appJs && { 'app.js': appJs }),
+    });
+    beforeEach(() => mm(process.env, 'FIXTURE_JWT_SECRET', 'kR9v2YwQ7nLp4sXe8TbZ1uHc6JmA3dFg5'));
+
+    it('"router" in before/after is egg\'s router in the chain: a constraint that holds boots, one that does not gives its position', async () => {
+      await withApp(bootApp(app("[ 'errorHandler' ]", "{ order: [{ name: 'jwt', after: [ '*core' ], before: [ '*app', 'router' ] }] }")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+      });
+      const message = await expectRefused(app("[ 'errorHandler' ]", "{ order: [{ name: 'jwt', after: [ 'router' ] }] }"), /SEN402/);
+      assert.match(message, /#\d+ jwt \(.*egg-jwt\/app\/middleware\/jwt\.js\) runs before #\d+ router, but config\.sentinel\.middleware\.order\[0\] says jwt runs after router/);
+      assert.doesNotMatch(message, /SEN406/);
+    });
+
+    it('"router" elsewhere in the policy says what it is', async () => {
+      const message = await expectRefused(app("[ 'errorHandler' ]", "{ required: [ 'router' ] }"), /SEN406/);
+      assert.match(message, /"router" is egg's router .* only an order constraint's before\/after can name it/);
+    });
+
+    it('jwt, which egg-jwt puts at the head of the app middleware, before errorHandler: the fix moves errorHandler into coreMiddleware, and that boots', async () => {
+      const message = await expectRefused(app("[ 'errorHandler' ]", "{ order: [{ name: 'jwt', after: [ 'errorHandler' ] }] }"), /SEN402/);
+      assert.match(message, /fix: +#\d+ jwt \(.*\) comes from a plugin, which may put it into the app middleware itself .* move errorHandler into coreMiddleware instead.*this\.app\.config\.coreMiddleware\.push\('errorHandler'\)/);
+      const fixed = app('[]', "{ order: [{ name: 'jwt', after: [ 'errorHandler' ] }] }",
+        "module.exports = class { constructor(app) { this.app = app; } configWillLoad() { this.app.config.coreMiddleware.push('errorHandler'); } };\n");
+      await withApp(bootApp(fixed), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/api/me').expect(401);
+      });
+    });
+  });
+
   describe('SEN403 auth weakened by match/ignore', () => {
     it("ignore: '/api' with /api/** protected refuses boot, naming the routes and the config file", async () => {
       const message = await expectRefused(fixture('mw-ignore'), /SEN403/);

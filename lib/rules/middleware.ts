@@ -13,6 +13,8 @@ import type { Rule, RuleHit } from './types';
 const LISTED_ROUTES = 5;
 /** Group selectors in `order` constraints. */
 const GROUP_SELECTORS: Record<string, MiddlewareFact['group']> = { '*core': 'core', '*app': 'app' };
+/** In `order` constraints' before/after: egg's router and every router mounted in the chain (group `router`). */
+const ROUTER_SELECTOR = 'router';
 
 interface Policy {
   middleware: SentinelMiddlewareConfig;
@@ -378,6 +380,24 @@ export const requiredMiddlewareMissing: Rule = {
   }),
 };
 
+/**
+ * The fix when app middleware that must run later (`early`) was put into the app middleware by a plugin (egg-jwt's
+ * app.js unshifts `jwt`): reordering config.middleware cannot move it (egg refuses a name listed twice), so the app
+ * middleware that must run first move into coreMiddleware.
+ */
+function placedByPlugin(early: MiddlewareFact[], late: MiddlewareFact[]): { fix?: string } {
+  const plugins = early.filter(entry => entry.group === 'app' && entry.origin !== undefined && entry.origin !== 'app');
+  const movable = late.filter(entry => entry.group === 'app');
+  if (!plugins.length || !movable.length) return {};
+  const names = movable.map(entry => `'${entry.name}'`).join(', ');
+  return {
+    fix: `${plugins.map(positioned).join(', ')} ${plugins.length > 1 ? 'come' : 'comes'} from a plugin, which may put it into the app middleware itself ` +
+      `(egg then refuses the name in config.middleware): move ${movable.map(entry => entry.name).join(', ')} into coreMiddleware instead, ` +
+      `which runs before every app middleware: in app.js, \`configWillLoad() { this.app.config.coreMiddleware.push(${names}); }\` and remove ` +
+      `${movable.length > 1 ? 'them' : 'it'} from config.middleware; then check the chain logged at boot.`,
+  };
+}
+
 export const middlewareOrderBroken: Rule = {
   id: 'SEN402',
   area: 'middleware',
@@ -385,7 +405,8 @@ export const middlewareOrderBroken: Rule = {
   severity: 'high',
   description: 'A constraint in `config.sentinel.middleware.order` does not hold in the effective chain: e.g. `auth` must run ' +
     'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
-    'positions. `*core` / `*app` stand for every core / app middleware in the chain; a constrained middleware that is not in ' +
+    'positions. `*core` / `*app` stand for every core / app middleware in the chain, `router` for egg\'s router (and any router ' +
+    'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
     'the chain at all breaks its constraint too.',
   fix: 'Reorder `config.middleware` (app middleware run in its order, after every core middleware), or move the middleware ' +
     'between coreMiddleware and config.middleware; then check the chain logged at boot.',
@@ -398,7 +419,7 @@ export const middlewareOrderBroken: Rule = {
         for (const selector of constraint[side] ?? []) {
           const group = GROUP_SELECTORS[selector];
           const others = facts.middleware.filter(entry => entry.position !== null && entry.name !== constraint.name &&
-            (group ? entry.group === group : entry.name === selector));
+            (group ? entry.group === group : entry.name === selector || (selector === ROUTER_SELECTOR && entry.group === 'router')));
           if (!subject) {
             if (others.length) {
               hits.push({
@@ -416,12 +437,14 @@ export const middlewareOrderBroken: Rule = {
           const position = subject.position as number;
           const wrong = others.filter(other => (side === 'before' ? (other.position as number) < position : (other.position as number) > position));
           if (!wrong.length) continue;
+          const [ early, late ] = side === 'before' ? [ wrong, [ subject ] ] : [[ subject ], wrong ];
           hits.push({
             severity: 'high',
             target: `order:${constraint.name} ${side} ${selector}`,
             source: facts.provenance('middleware'),
             message: `${positioned(subject)} runs ${side === 'before' ? 'after' : 'before'} ${wrong.map(positioned).join(', ')}, but ${rule} says ` +
               `${constraint.name} runs ${side} ${selector}`,
+            ...placedByPlugin(early, late),
           });
         }
       }
@@ -767,8 +790,19 @@ export const unmatchedPolicyEntry: Rule = {
     // What to do with an entry only such routes may need: keep it, rather than delete a guard the boot enforces.
     const keepIfLater = (entry: string, what: string) => `If only routes registered in a boot hook (such as tegg's decorator controllers) ${what}, keep the entry: ` +
       `the boot checks every route and reports ${entry} that nothing matches there. Otherwise correct it (the report lists the middleware chain and the route table).`;
-    const name = (at: string, value: string, givenToRoutes = false) => {
-      if (known.has(value) || GROUP_SELECTORS[value]) return;
+    const routerInChain = facts.middleware.some(entry => entry.group === 'router' && entry.position !== null);
+    const name = (at: string, value: string, givenToRoutes = false, selector = false) => {
+      if (known.has(value) || (selector && GROUP_SELECTORS[value])) return;
+      // The router's dispatch is a place in the chain (the effective chain logs it), no middleware a route can be guarded by.
+      if (value === ROUTER_SELECTOR && routerInChain) {
+        if (selector) return;
+        hits.push({
+          severity: 'high', target: at, source: sourceOf(at),
+          message: `"${ROUTER_SELECTOR}" is egg's router (where the chain dispatches to the routes' controllers), not a middleware that can be ` +
+            `required, constrained or guard a route; only an order constraint's before/after can name it: { name: 'auth', before: [ '${ROUTER_SELECTOR}' ] }`,
+        });
+        return;
+      }
       const similar = [ ...known ].find(other => looseName(other) === looseName(value));
       // egg names app/middleware/api_key_auth.js `apiKeyAuth`: a policy written with the file name needs saying why.
       const fileName = similar && value.includes('_') ? ` egg names a middleware after its camel-cased file name: ${value} → ${similar}` : '';
@@ -788,7 +822,7 @@ export const unmatchedPolicyEntry: Rule = {
     (policy.middleware.order ?? []).forEach((constraint, index) => {
       const at = `config.sentinel.middleware.order[${index}]`;
       name(`${at}.name`, constraint.name);
-      for (const side of [ 'before', 'after' ] as const) constraint[side]?.forEach((value, item) => name(`${at}.${side}[${item}]`, value));
+      for (const side of [ 'before', 'after' ] as const) constraint[side]?.forEach((value, item) => name(`${at}.${side}[${item}]`, value, false, true));
     });
     // As coverRoutes matches them: protect patterns also by the request paths a route serves, public ones by its path.
     // A path egg's siteFile answers with a function counts as a route (GET and HEAD) here: the policy judges it (SEN404).
