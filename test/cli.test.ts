@@ -434,6 +434,19 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(weakKeys.message, /10 characters long/);
     });
 
+    it('a key the config file sets in two branches is located on both lines, neither named as the one that ran; a key set once keeps its line (black-box round 28, h101 F4)', async () => {
+      const baseDir = fixture('cli-branch-keys');
+      const prodConfig = path.join(baseDir, 'config/config.prod.js');
+      const [ webUi, apiOnly ] = [ 'enable: true', 'enable: false' ].map(text => lineOf(prodConfig, text));
+      const text = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.equal(text.code, 1, text.stderr);
+      assert.match(text.stdout, new RegExp(`where: config\\.security\\.csrf\\.enable at config/config\\.prod\\.js:${webUi} or :${apiOnly} \\(the file sets it more than once; which one took effect is not known\\)$`, 'm'));
+      const { report } = await auditJson([ '--base-dir', baseDir, '--env', 'prod' ]);
+      const location = (ruleId: string) => report.findings.find((finding: any) => finding.ruleId === ruleId)?.location;
+      assert.deepEqual(location('SEN602'), { file: 'config/config.prod.js', line: webUi, exact: true, lines: [ webUi, apiOnly ] });
+      assert.deepEqual(location('SEN201'), { file: 'config/config.prod.js', line: lineOf(prodConfig, 'config.keys ='), exact: true });
+    });
+
     it('an app that switches egg-sentinel off in prod fails the prod audit (SEN109)', async () => {
       const baseDir = fixture('cli-sentinel-off');
       const prod = await auditJson([ '--base-dir', baseDir, '--env', 'prod' ]);

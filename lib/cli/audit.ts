@@ -174,7 +174,7 @@ function appSentinelConfig(sentinel: unknown, failOn: SentinelConfig['failOn'], 
 }
 
 function toFindingLocation(location: SourceLocation, baseDir: string): FindingLocation {
-  return { file: toDisplayPath(baseDir, location.file), line: location.line, exact: location.exact };
+  return { file: toDisplayPath(baseDir, location.file), line: location.line, exact: location.exact, ...(location.lines && { lines: location.lines }) };
 }
 
 /**
@@ -190,7 +190,8 @@ function toSarifLocation(location: SourceLocation | undefined, source: string | 
     return { uri: uri(path.join(baseDir, 'package.json')), line: 1, note: `set by ${source ?? 'egg-sentinel'}, not by a file of the app; package.json line 1 shown` };
   }
   const file = toDisplayPath(baseDir, location.file);
-  const note = location.exact ? undefined :
-    `${location.key ? `\`${location.key}\` was not found verbatim in ${file}` : `no config key to look for in ${file}`}; line ${location.line} shown`;
+  const note = location.lines ? `${file} sets \`${location.key}\` on lines ${location.lines.join(', ')}; which one took effect is not known; line ${location.line} shown` :
+    location.exact ? undefined :
+      `${location.key ? `\`${location.key}\` was not found verbatim in ${file}` : `no config key to look for in ${file}`}; line ${location.line} shown`;
   return { uri: uri(location.file), line: location.line, note };
 }

@@ -13,6 +13,8 @@ export interface SourceLocation {
   exact: boolean;
   /** The dotted key that was looked for, when there was one. */
   key?: string;
+  /** Each line that sets the key, when the file sets it more than once (in branches): which one took effect is not known. */
+  lines?: number[];
 }
 
 const CONFIG_PREFIX = 'config.';
@@ -100,18 +102,41 @@ const KEY_PATH_SEGMENT = /^([A-Za-z_$][\w$-]*)(?:\[(\d+)\])?$/;
 /**
  * The line that sets `key` in a config file: each segment in turn, as an object key (`keys:`, `'keys':`) or an
  * assignment (`config.keys =`, `exports.keys =`), searched from the line of the segment before it. After an array
- * item (`public[3].path`), the next segment is its n-th occurrence below the array's key, one per item.
+ * item (`public[3].path`), the next segment is its n-th occurrence below the array's key, one per item. A file that
+ * sets the key more than once (`if (…) config.security = {…}; else config.security = {…}`) gives every line in
+ * `lines`: which one ran is not known from the text.
  */
-export function findKeyLine(text: string, key: string | undefined): { line: number; exact: boolean } {
+export function findKeyLine(text: string, key: string | undefined): KeyLine {
   const segments = (key?.split('.') ?? []).map(segment => KEY_PATH_SEGMENT.exec(segment));
   if (!segments.length || !segments.every(Boolean)) return { line: 1, exact: false };
   const lines = text.split('\n');
-  let from = 0;
+  const found = followKeyPath(lines, segments as RegExpExecArray[], 0);
+  if (!found.exact) return found;
+  // The key path followed again from each line that sets its first segment.
+  const first = segmentPattern(segments[0] as RegExpExecArray);
+  const ends = new Set(lines.flatMap((line, at) => (!isComment(line) && first.test(line) ? [ followKeyPath(lines, segments as RegExpExecArray[], at) ] : []))
+    .flatMap(end => (end.exact ? [ end.line ] : [])));
+  return ends.size > 1 ? { ...found, lines: [ ...ends ].sort((a, b) => a - b) } : found;
+}
+
+/** A line `findKeyLine` found; `lines`: each line that sets the key, when the file sets it more than once. */
+export interface KeyLine {
+  line: number;
+  exact: boolean;
+  lines?: number[];
+}
+
+function segmentPattern(segment: RegExpExecArray): RegExp {
+  const escaped = segment[1].replace(/\$/g, '\\$');
+  return new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`);
+}
+
+/** The line of the key path's last segment, each segment searched from the line of the one before, the first from line `from` (0-based). */
+function followKeyPath(lines: readonly string[], segments: readonly RegExpExecArray[], from: number): KeyLine {
   let found = -1;
   let skip = 0;
-  for (const segment of segments as RegExpExecArray[]) {
-    const escaped = segment[1].replace(/\$/g, '\\$');
-    const pattern = new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`);
+  for (const segment of segments) {
+    const pattern = segmentPattern(segment);
     let index = from - 1;
     for (let wanted = skip; wanted >= 0; wanted--) {
       index = lines.findIndex((line, at) => at > index && at >= from && !isComment(line) && pattern.test(line));

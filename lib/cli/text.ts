@@ -68,6 +68,10 @@ export function formatAuditText(report: AuditReport, paint: Paint): string {
 function describeWhere(finding: AuditReport['findings'][number]): string {
   const { location } = finding;
   if (!location) return `${finding.target}${finding.source ? ` (from ${finding.source})` : ''}`;
+  if (location.lines) {
+    const lines = location.lines.map(line => `:${line}`);
+    return `${finding.target} at ${location.file}${lines.slice(0, -1).join(', ')} or ${lines[lines.length - 1]} (the file sets it more than once; which one took effect is not known)`;
+  }
   const approximate = location.exact ? '' : ' (approximate line)';
   return `${finding.target} at ${location.file}:${location.line}${approximate}`;
 }

@@ -7,6 +7,8 @@ export interface FindingLocation {
   line: number;
   /** False when the key was not found verbatim in the file and the line is 1 or that of the nearest parent key. */
   exact: boolean;
+  /** Each line that sets the key, when the file sets it more than once (in branches): which one took effect is not known. */
+  lines?: number[];
 }
 
 export interface SkippedRule {

@@ -90,6 +90,23 @@ describe('finding locations (lib/cli/locate)', () => {
     assert.deepEqual(findKeyLine(text, 'GET /admin'), { line: 1, exact: false }, 'not a key path');
   });
 
+  it('findKeyLine: a key set in more than one branch gives every line; one parent with two children is no second setting (black-box round 28, h101 F4)', () => {
+    const text = [
+      'module.exports = () => {',
+      '  const c = {};',
+      '  if (X.includes(\'s\')) c.security = {',
+      "    csrf: { headerName: 'x-csrf-token', ignore: '/api' },",
+      '    xframe: { enable: true },',
+      '  };',
+      '  if (X.includes(\'c\')) c.security = { csrf: { enable: false } };',
+      '  if (X.includes(\'i\')) c.security = { csrf: { ignore: () => true } };',
+      '  return c;',
+      '};',
+    ].join('\n');
+    assert.deepEqual(findKeyLine(text, 'security.csrf.ignore'), { line: 4, exact: true, lines: [ 4, 8 ] });
+    assert.deepEqual(findKeyLine(text, 'security.xframe.enable'), { line: 5, exact: true }, 'xframe is set once');
+  });
+
   it('findKeyLine: several segments on one line, and the n-th item of an array', () => {
     const text = [
       'module.exports = {',
