@@ -142,14 +142,21 @@ export function isSentinelKey(keyPath: string): boolean {
   return keyPath === 'sentinel' || keyPath.startsWith('sentinel.');
 }
 
+/** Who may have changed a key before egg-sentinel's hook was constructed, when no config function did: `hooks` names the plugins' hooks. */
+export function earlierHooks(hooks: string): string {
+  return `one of the boot hooks egg constructs before it: ${hooks}; or a plugin's code egg runs earlier, such as an extend file`;
+}
+
+/** Who may have changed a key before egg-sentinel's hook was constructed, when egg-sentinel has no one to name. */
+export const EARLIER_UNKNOWN = 'a plugin\'s config function through the app\'s config egg hands it, the boot hook of a plugin egg loads before ' +
+  'egg-sentinel, or a plugin\'s code egg runs earlier, such as an extend file';
+
 /** What to say of config.sentinel keys code changed before egg-sentinel's hook was constructed, naming who may have. */
 export function earlierChangeProblems(changes: readonly EarlierConfigChange[], display: (file: string) => string): string[] {
   return changes.map(({ keyPath, by }) => {
     const files = by?.files.map(display).join(', ');
     return `config.${keyPath}: ` + (by?.how === 'appConfig' ? `changed by ${files}, through the app's config egg hands a plugin's config function (egg then credits the app's file)` :
-      by?.how === 'hook' ? `not what the config files say: changed before egg-sentinel's hook was constructed, where only the boot hooks egg constructs before it could (${files})` :
-      'not what the config files say: changed before egg-sentinel\'s hook was constructed, by code egg-sentinel cannot name (a plugin\'s config function ' +
-        'through the app\'s config egg hands it, or the boot hook of a plugin egg loads before egg-sentinel)');
+      `not what the config files say: changed before egg-sentinel's hook was constructed, by code egg-sentinel cannot name (${files ? earlierHooks(files) : EARLIER_UNKNOWN})`);
   });
 }
 

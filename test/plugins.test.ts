@@ -1009,15 +1009,68 @@ module.exports = class {
       mm.env('prod');
       // egg-mock enables egg-sentinel (the package under test) after the app's plugins: egg constructs the widget's hook first.
       const message = await expectRefused(dir, /SEN108/);
-      assert.match(message, /config\.security\.csrf\.enable is not what the config files say when egg-sentinel's hook is constructed, and the boot hook of plugin widget \(egg-widget\) \(node_modules\/egg-widget\/app\.js\) is one egg constructs before it/);
+      assert.match(message, /config\.security\.csrf\.enable is not what the config files say: changed before egg-sentinel's hook was constructed, by code it cannot name \(one of the boot hooks egg constructs before it: plugin widget \(egg-widget\) \(node_modules\/egg-widget\/app\.js\); or a plugin's code egg runs earlier/);
+      assert.deepEqual(findings(dir, 'SEN108').map(hit => hit.target), [ 'config.security.csrf.enable' ]);
       const refused = await expectRefused(waives, /invalid config\.sentinel/);
-      assert.match(refused, /config\.sentinel\.waivers: not what the config files say: changed before egg-sentinel's hook was constructed, where only the boot hooks egg constructs before it could \(node_modules\/egg-widget\/app\.js\)/);
+      assert.match(refused, /config\.sentinel\.waivers: not what the config files say: changed before egg-sentinel's hook was constructed, by code egg-sentinel cannot name \(one of the boot hooks egg constructs before it: node_modules\/egg-widget\/app\.js; or a plugin's code egg runs earlier/);
       const app = await bootApp(never);
       try {
         await app.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
       } finally {
         await app.close();
       }
+    });
+
+    /** A plugin's extend file, which egg runs before it constructs any boot hook, patching egg's Lifecycle to run `code` (with `app`) just before. */
+    const patchesLifecycle = (code: string) => ({
+      'app/extend/application.js': "const lifecycle = Object.values(require.cache).find(m => m && /[\\\\/]egg-core[\\\\/]lib[\\\\/]lifecycle\\.js$/.test(m.filename)).exports;\n" +
+        `const init = lifecycle.prototype.init;\nlifecycle.prototype.init = function() {\n  lifecycle.prototype.init = init;\n  const app = this.app;\n  ${code};\n` +
+        '  return init.call(this);\n};\nmodule.exports = {};\n',
+    });
+    /** A class-style plugin in node_modules/egg-<name> whose boot hook only keeps the app (egg-redis's, egg-sequelize's). */
+    const keepsApp = (name: string) => ({
+      [`node_modules/egg-${name}/package.json`]: JSON.stringify({ name: `egg-${name}`, version: '1.0.0', eggPlugin: { name } }),
+      [`node_modules/egg-${name}/app.js`]: 'module.exports = class AppBootHook { constructor(app) { this.app = app; } };\n',
+    });
+
+    it('a plugin\'s extend file patching egg\'s Lifecycle to set config.sentinel.failOn = \'never\' refuses boot though the app\'s own class-style plugin comes before egg-sentinel; let through, the forged POST goes through (review 21, #5)', async () => {
+      const files = {
+        ...widget({ ...patchesLifecycle("app.config.sentinel.failOn = 'never'"), 'config/config.default.js': 'exports.security = { csrf: { enable: false } };\n' }),
+        'config/plugin.js': "const path = require('path');\nexports.local = { enable: true, path: path.join(__dirname, '../lib/plugin/egg-local') };\n" +
+          "exports.widget = { enable: true, package: 'egg-widget' };\n",
+        'lib/plugin/egg-local/package.json': JSON.stringify({ name: 'egg-local', eggPlugin: { name: 'local' } }),
+        'lib/plugin/egg-local/app.js': 'module.exports = class { constructor(app) { this.app = app; } };\n',
+      };
+      const dir = csrfApp('plugin-extend-failon', files);
+      const never = whitelistApp('plugin-extend-failon-never', files, ", sentinel: { failOn: 'never' }");
+      tempDirs.push(dir, never);
+      mm.env('prod');
+      const message = await expectRefused(dir, /invalid config\.sentinel/);
+      assert.match(message, /config\.sentinel\.failOn: not what the config files say: changed before egg-sentinel's hook was constructed, by code egg-sentinel cannot name \([^)]*a plugin's code egg runs earlier, such as an extend file\)/);
+      const app = await bootApp(never);
+      try {
+        await app.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('a change no config function made, with two egg-redis-style hooks before egg-sentinel\'s, is one SEN108 finding on the key naming both as suspects; those hooks alone are clean (review 21, #5)', async () => {
+      const plugins = "exports.cachex = { enable: true, package: 'egg-cachex' };\nexports.dbx = { enable: true, package: 'egg-dbx' };\n";
+      const dir = csrfApp('plugin-extend-csrf', {
+        ...widget(patchesLifecycle('app.config.security.csrf.enable = false')), ...keepsApp('cachex'), ...keepsApp('dbx'),
+        'config/plugin.js': `${plugins}exports.widget = { enable: true, package: 'egg-widget' };\n`,
+      });
+      const clean = csrfApp('plugin-redis-style-hooks', { ...keepsApp('cachex'), ...keepsApp('dbx'), 'config/plugin.js': plugins });
+      tempDirs.push(dir, clean);
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /config\.security\.csrf\.enable is not what the config files say: changed before egg-sentinel's hook was constructed, by code it cannot name \(one of the boot hooks egg constructs before it: plugin cachex \(egg-cachex\) \(node_modules\/egg-cachex\/app\.js\), plugin dbx \(egg-dbx\) \(node_modules\/egg-dbx\/app\.js\); or a plugin's code egg runs earlier, such as an extend file\)/);
+      assert.deepEqual(findings(dir, 'SEN108').map(hit => hit.target), [ 'config.security.csrf.enable' ]);
+      // Refused for want of a lockfile (SEN103): not SEN108's.
+      const app = await bootApp(clean).catch(error => error as Error);
+      if (!(app instanceof Error)) await app.close();
+      assert.deepEqual(findings(clean, 'SEN108'), []);
     });
 
     it('a plugin that reads the app\'s config in its config function and boot hook, and app config made of Date.now(), do not fire SEN108', async () => {

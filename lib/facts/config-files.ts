@@ -9,7 +9,7 @@
  */
 import Module from 'node:module';
 import path from 'node:path';
-import { changedKeyPaths, type ConfigLeaves, configLeaves, writeCovers } from '../config-changes';
+import { changedKeyPaths, type ConfigLeaves, configLeaves, isSentinelKey, writeCovers } from '../config-changes';
 import { isInside } from './real-path';
 import { MAX_WALK_DEPTH, isPlainData, isPlainObject } from '../walk';
 
@@ -179,7 +179,8 @@ export interface EarlierConfigChange {
   keyPath: string;
   /**
    * `appConfig`: a plugin's or framework's config file that changed it in the app's config egg handed its function;
-   * `hook`: boot hooks egg constructed before egg-sentinel's (no config function did); none when neither is known.
+   * `hook`: the plugins' boot hooks egg constructed before egg-sentinel's, one of which may have (no config function
+   * did; code a plugin ran earlier, an extend file, may have too); none when neither is known.
    */
   by?: { how: 'appConfig' | 'hook'; files: string[] };
 }
@@ -214,10 +215,12 @@ export function changesBeforeHook(app: { baseDir: string; config: Record<string,
     const foreign = writers.filter(file => !appsOwn(file));
     if (writers.length) return foreign.length ? [{ keyPath, by: { how: 'appConfig', files: foreign } }] : [];
     if (pluginHooks.length) return [{ keyPath, by: { how: 'hook', files: pluginHooks } }];
-    // Where egg's boot hooks cannot be read (egg 4), a framework plugin's hook (@eggjs/i18n adding its dirs) cannot be
-    // told from another's: only config.sentinel, which no framework plugin writes, is said then.
-    if (hooks === undefined) return keyPath === 'sentinel' || keyPath.startsWith('sentinel.') ? [{ keyPath }] : [];
-    return hooks.length > pluginHooks.length ? [] : [{ keyPath }];
+    // config.sentinel is always said, whatever hooks came first (no framework plugin writes it): a plugin's extend file
+    // can patch egg's Lifecycle to change it before any hook is constructed.
+    if (isSentinelKey(keyPath)) return [{ keyPath }];
+    // Other keys the app's own hooks (a plugin in its lib/plugin) may set; and where egg's boot hooks cannot be read
+    // (egg 4), a framework plugin's hook (@eggjs/i18n adding its dirs) cannot be told from another's.
+    return hooks === undefined || hooks.length > pluginHooks.length ? [] : [{ keyPath }];
   });
 }
 

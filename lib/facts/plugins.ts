@@ -176,13 +176,15 @@ export interface PluginSetKeyFact {
  */
 export interface CodeSetKeyFact {
   keyPath: string;
-  /** The file that wrote; for a change made before egg-sentinel's hook, the files that may have (none when unknown). */
+  /** The file that wrote; '' for a change made before egg-sentinel's hook by code it cannot name. */
   file: string;
   /** Undefined: changed before egg-sentinel's hook, by code it cannot name. */
   plugin?: string;
   package?: string;
   /** Made before egg-sentinel's hook was constructed (lib/facts/config-files.ts), not seen written. */
   earlier?: NonNullable<EarlierConfigChange['by']>['how'] | 'unknown';
+  /** `earlier: 'hook'`: the plugins whose boot hooks egg constructed before egg-sentinel's, one of which may have made the change. */
+  suspects?: Array<{ plugin: string; package?: string; file: string }>;
 }
 
 /** Guarded keys changed by code during boot: after egg-sentinel's hook (with the writes recorded), and before it. */
@@ -688,13 +690,16 @@ function codeSetKeys(input: PluginTrustInput, changes: CodeChanges): CodeSetKeyF
       return file !== undefined && plugin ? [{ keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package }] : [];
     });
   });
-  // A change before egg-sentinel's hook stands unless the app's own code wrote the key since; each plugin that may have made it is named.
+  // A change before egg-sentinel's hook stands unless the app's own code wrote the key since. A plugin whose config
+  // function made it is named; a change only boot hooks may have made is the key's, with those hooks' plugins as suspects.
   const earlier = (changes.earlier ?? []).filter(change => lastOwn(writersOf(change.keyPath)) < 0).flatMap((change): CodeSetKeyFact[] => {
-    const suspects = (change.by?.files ?? []).flatMap(file => {
+    const plugins = (change.by?.files ?? []).flatMap(file => {
       const plugin = ownerOf(file);
-      return plugin ? [{ keyPath: change.keyPath, file: input.display(file), plugin: plugin.name, package: plugin.package, earlier: change.by?.how }] : [];
+      return plugin ? [{ plugin: plugin.name, package: plugin.package, file: input.display(file) }] : [];
     });
-    return suspects.length ? suspects : [{ keyPath: change.keyPath, file: '', earlier: 'unknown' }];
+    if (!plugins.length) return [{ keyPath: change.keyPath, file: '', earlier: 'unknown' }];
+    if (change.by?.how === 'hook') return [{ keyPath: change.keyPath, file: '', earlier: 'hook', suspects: plugins }];
+    return plugins.map(plugin => ({ keyPath: change.keyPath, ...plugin, earlier: change.by?.how }));
   });
   return [ ...seen, ...earlier ];
 }

@@ -1,6 +1,6 @@
 /** Threat 1: malicious, misplaced, typosquatted, unlocked or tampered plugins. */
 import type { SentinelPluginsConfig } from '../config/types';
-import { type ConfigLeaves, configLeaves } from '../config-changes';
+import { type ConfigLeaves, EARLIER_UNKNOWN, configLeaves, earlierHooks } from '../config-changes';
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
@@ -596,11 +596,13 @@ export const securityConfigByPlugin: Rule = {
     'app boots (a `configDidLoad` hook adding to `security.csrf.ignore`), which no config file shows, is reported too, with the file ' +
     'that wrote; the app\'s own hooks and its framework may. So is a change made before egg-sentinel\'s hook is constructed, found by ' +
     'compiling the config files again and comparing: a plugin\'s config function pushing to the arrays of the app config egg hands it ' +
-    '(the app\'s own arrays, so egg credits the app\'s file), named with its file, and a change where only the boot hooks egg constructs ' +
-    'before egg-sentinel\'s (a plugin listed before it) could have made it, naming them (egg\'s own plugins aside). A value the files give ' +
+    '(the app\'s own arrays, so egg credits the app\'s file), named with its file, and a change no config function made, in one finding ' +
+    'on the key that names the plugins whose boot hooks egg constructs before egg-sentinel\'s (a plugin listed before it; egg\'s own plugins ' +
+    'aside) as those that may have made it (the app\'s own earlier hooks, a plugin in its `lib/plugin`, may). A value the files give ' +
     'differently each time (made of `Date.now()`) is not compared. High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
-    'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` with the reason.',
+    'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` (for a change no one is named for, ' +
+    '`config.<key>`) with the reason.',
   check(facts) {
     const byFile = new Map<string, { plugin: string; pkg?: string; keys: string[] }>();
     for (const entry of facts.pluginTrust.pluginSetKeys) {
@@ -618,48 +620,56 @@ export const securityConfigByPlugin: Rule = {
         target: `plugin:${plugin}`,
         // The first key leads the location to its line in the plugin's file (not to the plugin's own `exports.<name>`).
         source: `config.${keys[0]}, ${file}`,
-        message: `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
+        message: `${pluginLabel(plugin, pkg)} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
           `these belong to ${owners}`,
       };
     }), ...codeSetHits(facts, ownersOf) ];
   },
 };
 
+/** `plugin jwt`, `plugin widget (egg-widget)`: its package when the name does not say it. */
+function pluginLabel(plugin: string, pkg: string | undefined): string {
+  return `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''}`;
+}
+
 /**
  * SEN108 for keys code changed at boot: one finding per plugin and way, its keys listed; the keys changed before
- * egg-sentinel's hook by code it cannot name in one more.
+ * egg-sentinel's hook by code it cannot name in one more, naming the plugins whose earlier boot hooks may have.
  */
 function codeSetHits(facts: Facts, ownersOf: (keys: readonly string[]) => string): RuleHit[] {
-  const groups = new Map<string, { plugin?: string; pkg?: string; file: string; earlier?: string; keys: string[] }>();
+  const groups = new Map<string, { plugin?: string; pkg?: string; file: string; earlier?: string; suspects?: string; keys: string[] }>();
   for (const entry of facts.pluginTrust.codeSetKeys ?? []) {
     const guard = guardOf(entry.keyPath);
     if (!guard || (entry.package && guard.owners.includes(entry.package))) continue;
-    const group = `${entry.plugin ?? ''} ${entry.earlier ?? ''}`;
-    const seen = groups.get(group) ?? { plugin: entry.plugin, pkg: entry.package, file: entry.file, earlier: entry.earlier, keys: [] };
+    // The key's owner may change it: a change only its hook and no other may have made is no finding.
+    const suspects = entry.suspects?.filter(suspect => !suspect.package || !guard.owners.includes(suspect.package));
+    if (suspects && !suspects.length) continue;
+    const named = suspects?.map(suspect => `${pluginLabel(suspect.plugin, suspect.package)} (${suspect.file})`).join(', ');
+    const group = `${entry.plugin ?? ''} ${entry.earlier ?? ''} ${named ?? ''}`;
+    const seen = groups.get(group) ?? { plugin: entry.plugin, pkg: entry.package, file: entry.file, earlier: entry.earlier, suspects: named, keys: [] };
     seen.keys.push(entry.keyPath);
     groups.set(group, seen);
   }
-  return [ ...groups.values() ].map(({ plugin, pkg, file, earlier, keys }): RuleHit => {
+  return [ ...groups.values() ].map(({ plugin, pkg, file, earlier, suspects, keys }): RuleHit => {
     const listed = listFiles(keys.map(key => `config.${key}`));
     const owners = `these belong to ${ownersOf(keys)}`;
     if (plugin === undefined) {
       return {
         severity: 'high' as const, target: `config.${keys[0]}`, source: `config.${keys[0]}`,
         message: `${listed} ${keys.length > 1 ? 'are' : 'is'} not what the config files say: changed before egg-sentinel's hook was constructed, by code it ` +
-          `cannot name (a plugin's config function through the app's config egg hands it, or the boot hook of a plugin egg loads before egg-sentinel); ${owners}`,
-        fix: 'Find the plugin that changes it (its config/config.*.js, its app.js) and remove it; set what the app wants in its own config files. ' +
-          'Until then the value is not the one the app\'s files say.',
+          `cannot name (${suspects ? earlierHooks(suspects) : EARLIER_UNKNOWN}); ${owners}`,
+        fix: `Find the plugin that changes it (${suspects ? 'the constructor of its boot hook, or code it runs when egg loads it' : 'its config/config.*.js, its app.js'}) ` +
+          'and remove it; set what the app wants in its own config files. Until then the value is not the one the app\'s files say. If the change is ' +
+          `wanted, waive SEN108 for \`config.${keys[0]}\` with the reason.`,
       };
     }
-    const who = `plugin ${plugin}${pkg && pkg !== plugin ? ` (${pkg})` : ''}`;
+    const who = pluginLabel(plugin, pkg);
     return {
       severity: 'high' as const,
       target: `plugin:${plugin}`,
       source: file,
       message: earlier === 'appConfig' ? `${who} changes ${listed} from its config file (${file}) through the app's config egg hands its config function: ` +
           `the app's arrays are shared with it, so egg merges the change and credits the app's file; ${owners}` :
-        earlier === 'hook' ? `${listed} ${keys.length > 1 ? 'are' : 'is'} not what the config files say when egg-sentinel's hook is constructed, and the boot hook ` +
-          `of ${who} (${file}) is one egg constructs before it, which can change app.config unseen (no config file says so); ${owners}` :
         `${who} changes ${listed} from its code (${file}) while the app booted, after egg loaded the config files (no config file says so); ${owners}`,
       fix: `Remove the plugin, or find its code that changes app.config (${earlier === 'appConfig' ? 'its config function writing to the app config it is handed' : 'a boot hook, app.js'}); ` +
         `set what the app wants in its own config files or its own app.js. If the change is wanted, waive SEN108 for \`plugin:${plugin}\` with the reason.`,

@@ -829,6 +829,21 @@ describe('SEN105–SEN108', () => {
     ]);
   });
 
+  it('SEN108: a change only earlier boot hooks may have made is one finding on the key naming them; the key\'s owner among them is not named, and alone is no finding (review 21, #5)', () => {
+    const view = { plugin: 'nunjucks', package: 'egg-view-nunjucks', file: 'node_modules/egg-view-nunjucks/app.js' };
+    const security = { plugin: 'security', package: 'egg-security', file: 'node_modules/egg-security/app.js' };
+    const suspects = [ view, { plugin: 'cachex', package: 'egg-cachex', file: 'node_modules/egg-cachex/app.js' }, { plugin: 'dbx', package: 'egg-dbx', file: 'node_modules/egg-dbx/app.js' } ];
+    const facts = fakeFacts({ pluginTrust: { pluginSetKeys: [], codeSetKeys: [
+      { keyPath: 'nunjucks.autoescape', file: '', earlier: 'hook', suspects },
+      { keyPath: 'helper.shtml.whiteList.script', file: '', earlier: 'hook', suspects: [ security ] },
+    ] } });
+    assert.deepEqual(securityConfigByPlugin.check(facts, PROD).map(hit => [ hit.target, hit.message ]), [
+      [ 'config.nunjucks.autoescape', 'config.nunjucks.autoescape is not what the config files say: changed before egg-sentinel\'s hook was constructed, by code it cannot ' +
+        'name (one of the boot hooks egg constructs before it: plugin cachex (egg-cachex) (node_modules/egg-cachex/app.js), plugin dbx (egg-dbx) ' +
+        '(node_modules/egg-dbx/app.js); or a plugin\'s code egg runs earlier, such as an extend file); these belong to egg-view-nunjucks' ],
+    ]);
+  });
+
   it('SEN108\'s recording: a deep write or a push through app.config is recorded with its file; stop() puts the plain objects back', () => {
     const config: Record<string, any> = { security: { csrf: { ignore: [ '/a' ] } }, other: {} };
     const recorder = recordConfigWrites(config, [ 'security', 'absent' ]);
