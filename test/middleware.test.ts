@@ -382,7 +382,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('refuses boot naming OPTIONS and why; the hole is real, also through a POST overridden to OPTIONS', async () => {
       const message = await expectRefused(app('high', 'all'), /SEN404/);
-      assert.match(message, /ALL \/api\/graphql → app\/controller\/graphql\.js#GraphqlController\.query\(\) is protected but reaches the controller without its guard: the jwt given to the route skips OPTIONS \/api\/graphql.* \(its code lets an OPTIONS request whose Access-Control-Request-Headers names authorization through without a token.*instead of router\.all\(\)/);
+      assert.match(message, /ALL \/api\/graphql → app\/controller\/graphql\.js#GraphqlController\.query\(\) is protected but reaches the controller without its guard: the jwt given to the route skips OPTIONS \/api\/graphql.* \(its code lets an OPTIONS request through without a token \(koa-jwt2 and express-jwt one whose Access-Control-Request-Headers names authorization.*instead of router\.all\(\)/);
       await withApp(bootApp(app('never', 'all')), async booted => {
         await booted.httpRequest().get('/api/graphql').expect(401);
         assert.equal((await booted.httpRequest().options('/api/graphql').set(preflight).expect(200)).body.servedBy, 'controller');
@@ -672,6 +672,106 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(fixed), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
         await booted.httpRequest().get('/api/me').expect(401);
+      });
+    });
+  });
+
+  describe('black-box round 29, h103: *app counts the app\'s own middleware in coreMiddleware, public entries and mounted routers, guards that pass every OPTIONS, HEAD exceptions', () => {
+    const mount = JSON.stringify(path.dirname(require.resolve('koa-mount/package.json')));
+    const koaRouter = JSON.stringify(path.dirname(require.resolve('@koa/router/package.json')));
+    const AUTH = "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; ctx.body = 'denied'; return; } await next(); };\n";
+    const app = (name: string, sentinel: string, files: Record<string, string>, extra = '') => tempApp(name, {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        `security: { csrf: { enable: false } }, ${extra}sentinel: { failOn: process.env.FIXTURE_FAIL_ON, ${sentinel} } });\n`,
+      'app/middleware/auth.js': AUTH,
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller', method: this.ctx.method }; } };\n",
+      ...files,
+    });
+    beforeEach(() => mm(process.env, 'FIXTURE_FAIL_ON', 'high'));
+
+    it('F4: auth before *app, and the app\'s own dataApi pushed into coreMiddleware after securities: refused; the hole is real; one that passes every request on is no app middleware here', async () => {
+      const files = (dataApi: string) => ({
+        'app/middleware/data_api.js': `module.exports = () => async function dataApi(ctx, next) { ${dataApi} };\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.home.secret); };\n",
+        'app.js': "module.exports = class { constructor(app) { this.app = app; } configDidLoad() { this.app.config.coreMiddleware.push('dataApi'); } };\n",
+      });
+      const policy = "middleware: { required: [ 'auth' ], order: [{ name: 'auth', before: [ '*app' ], after: [ 'securities' ] }] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] }";
+      const answering = app('mw-order-core-app', policy, files("if (ctx.path === '/api/data') { ctx.body = 'data'; return; } await next();"));
+      const message = await expectRefused(answering, /SEN402/);
+      assert.match(message, /#\d+ auth \(app\/middleware\/auth\.js\) runs after #\d+ dataApi \(app\/middleware\/data_api\.js\), but config\.sentinel\.middleware\.order\[0\] says auth runs before \*app/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(answering), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.equal((await booted.httpRequest().get('/api/data').expect(200)).text, 'data');
+      });
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(app('mw-order-core-timing', policy, files("const started = Date.now(); await next(); ctx.set('x-ms', String(Date.now() - started));"))), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+      });
+    });
+
+    it('F5: a public entry for the root\'s /status does not make a mounted router\'s /status public; alone, it does', async () => {
+      const files = (ops: string) => ({
+        'app/router.js': "module.exports = app => { app.router.get('/status', app.controller.home.secret); app.router.get('/admin/export', app.controller.home.secret); };\n",
+        'app.js': `const mount = require(${mount});\nconst KoaRouter = require(${koaRouter});\nmodule.exports = class { constructor(app) { ` +
+          `const ops = new KoaRouter(); ops.get('${ops}', async ctx => { ctx.body = { servedBy: 'ops' }; }); app.use(mount('/ops', ops.routes())); } };\n`,
+      });
+      const policy = "middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/status', methods: [ 'GET' ], reason: 'load balancer' }] }";
+      // Installed in the app, as egg-sentinel looks for other router packages only where the app resolves them.
+      const linked = (baseDir: string) => {
+        fs.mkdirSync(path.join(baseDir, 'node_modules/@koa'), { recursive: true });
+        fs.symlinkSync(JSON.parse(koaRouter), path.join(baseDir, 'node_modules/@koa/router'));
+        return baseDir;
+      };
+      const both = linked(app('mw-public-mounted', policy, files('/status'), "auth: { ignore: /^\\/status$/ }, "));
+      const message = await expectRefused(both, /SEN404/);
+      assert.match(message, /GET \/status \(also served under a prefix egg-sentinel cannot know.*; the routes\.public entry for its path is taken to mean the route of that path that is served where it is registered, not this one/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(both), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.equal((await booted.httpRequest().get('/ops/status').expect(200)).body.servedBy, 'ops');
+      });
+      // The route table tells the two /status routes apart.
+      const statusRoutes = readReport(both).json.routes.filter((route: { route: string }) => route.route === 'GET /status');
+      assert.deepEqual(statusRoutes.map((route: { underUnknownPrefix?: true }) => route.underUnknownPrefix), [ undefined, true ]);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const onlyMounted = linked(app('mw-public-mounted-only', policy.replace("'/status'", "'/health'"), files('/health')));
+      await withApp(bootApp(onlyMounted), async booted => {
+        assert.deepEqual(middlewareFindings(booted).filter(finding => finding.ruleId !== 'SEN406'), []);
+      });
+    });
+
+    it('F6: a guard that lets every OPTIONS request through, on a router.all() route: refused; a POST overridden to OPTIONS reaches the controller', async () => {
+      const guard = (options: string) => ({
+        'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) { ${options} if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n`,
+        'app/router.js': "module.exports = app => { app.router.all('/admin/jobs/run', app.controller.home.secret); };\n",
+      });
+      const policy = "middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] }";
+      const passing = app('mw-options-pass', policy, guard("if (ctx.method === 'OPTIONS') return next();"));
+      const message = await expectRefused(passing, /SEN404/);
+      assert.match(message, /ALL \/admin\/jobs\/run → .* reaches the controller without its guard: auth skips OPTIONS \/admin\/jobs\/run.*\(its code lets an OPTIONS request through without a token/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(passing), async booted => {
+        await booted.httpRequest().post('/admin/jobs/run').expect(401);
+        const overridden = await booted.httpRequest().post('/admin/jobs/run').set('x-http-method-override', 'OPTIONS').expect(200);
+        assert.equal(overridden.body.servedBy, 'controller');
+      });
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(app('mw-options-refuse', policy, guard("if (ctx.method === 'OPTIONS') { ctx.status = 405; return; }"))), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+      });
+    });
+
+    it('F7: a public entry with methods [HEAD] on a GET route is used (egg answers HEAD there), not stale; GET stays protected', async () => {
+      mm(process.env, 'FIXTURE_FAIL_ON', 'medium');
+      const baseDir = app('mw-public-head', "middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], " +
+        "public: [{ path: '/report', methods: [ 'HEAD' ], reason: 'uptime monitor' }] }", {
+        'app/router.js': "module.exports = app => { app.router.get('/report', app.controller.home.secret); };\n",
+      }, "auth: { ignore: ctx => ctx.method === 'HEAD' && ctx.path === '/report' }, ");
+      await withApp(bootApp(baseDir), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().head('/report').expect(200);
+        await booted.httpRequest().get('/report').expect(401);
       });
     });
   });

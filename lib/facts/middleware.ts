@@ -146,15 +146,18 @@ const jsonpCalls = new WeakMap<object, JsonpCall>();
 const createdWith = new WeakMap<object, NonNullable<RouteStep['given']>>();
 
 /**
- * A guard whose own code calls next() for an OPTIONS request that asks, in Access-Control-Request-Headers, to send
- * an Authorization header, whatever else it sends: koa-jwt2's (egg-jwt 3's engine) and express-jwt's CORS preflight
- * pass-through, which no option turns off.
+ * A guard whose own code calls next() for an OPTIONS request: its source compares the method with OPTIONS, then calls
+ * next() with no refusal (`throw`, a status or body set) between. koa-jwt2's (egg-jwt 3's engine) and express-jwt's
+ * CORS preflight pass-through (an Access-Control-Request-Headers naming authorization), which no option turns off, and
+ * the hand-written `if (ctx.method === 'OPTIONS') return next();`.
  */
-const PREFLIGHT_PASS = /\.method\s*===?\s*(["'])OPTIONS\1[\s\S]{0,400}?access-control-request-headers[\s\S]{0,400}?\bnext\(\)/i;
+const PREFLIGHT_PASS = new RegExp(String.raw`(?:\.method\b(?:\s*\.\s*toUpperCase\(\s*\))?\s*[!=]==?\s*(["'\x60])OPTIONS\1|(["'\x60])OPTIONS\2\s*[!=]==?\s*[\w$.]*\.method\b)` +
+  String.raw`(?:(?!\bthrow\b|\.status\s*=(?!=)|\.body\s*=(?!=))[\s\S]){0,400}?\bnext\(\)`, 'i');
 
-const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request whose Access-Control-Request-Headers names authorization through without a ' +
-  'token, as koa-jwt2 and express-jwt do for CORS preflights, and egg\'s overrideMethod makes one of a POST with X-HTTP-Method-Override: ' +
-  'OPTIONS; register the route for the methods it answers (router.get(), router.post()) instead of router.all() or router.options()';
+const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a token (koa-jwt2 and express-jwt one whose ' +
+  'Access-Control-Request-Headers names authorization, a CORS preflight; `if (ctx.method === \'OPTIONS\') return next()` every one), and egg\'s ' +
+  'overrideMethod makes one of a POST with X-HTTP-Method-Override: OPTIONS; register the route for the methods it answers (router.get(), ' +
+  'router.post()) instead of router.all() or router.options()';
 
 /** A guard that lets CORS preflights through (PREFLIGHT_PASS), for a route that serves OPTIONS: skipped for every request path of the route, with OPTIONS. */
 function preflightStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer): RouteStep {

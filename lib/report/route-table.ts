@@ -28,6 +28,8 @@ export interface RouteReport {
   chain: string;
   /** Global middleware whose match/ignore skips this route entirely. */
   skipped: string[];
+  /** Its router is also served under a prefix egg-sentinel cannot know (koa-mount): the path is the registered one. */
+  underUnknownPrefix?: true;
 }
 
 export function chainReport(middleware: readonly MiddlewareFact[]): ChainEntryReport[] {
@@ -51,6 +53,7 @@ export function routeTable(facts: Pick<Facts, 'routes'>, redact: (text: string) 
       controller: redact(controllerLabel(route.controller)),
       chain: redact(chain),
       skipped: skipped.map(redact),
+      ...(route.underUnknownPrefix && { underUnknownPrefix: true as const }),
     };
   });
 }

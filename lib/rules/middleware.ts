@@ -12,9 +12,20 @@ import type { Rule, RuleHit } from './types';
 /** Routes listed in a message before "and N more". */
 const LISTED_ROUTES = 5;
 /** Group selectors in `order` constraints. */
-const GROUP_SELECTORS: Record<string, MiddlewareFact['group']> = { '*core': 'core', '*app': 'app' };
+const GROUP_SELECTORS: Record<string, (entry: MiddlewareFact) => boolean> = {
+  '*core': entry => entry.group === 'core' && !appOwnedOutsideList(entry),
+  '*app': entry => entry.group === 'app' || appOwnedOutsideList(entry),
+};
 /** In `order` constraints' before/after: egg's router and every router mounted in the chain (group `router`). */
 const ROUTER_SELECTOR = 'router';
+
+/**
+ * The app's own middleware that code put into coreMiddleware or the chain (`app.use()`), as SEN405 counts them: an app
+ * middleware wherever it sits, unless it hands every request on to next() first and so cannot answer before others.
+ */
+function appOwnedOutsideList(entry: MiddlewareFact): boolean {
+  return entry.group !== 'app' && entry.group !== 'router' && entry.origin === 'app' && !entry.passesThrough;
+}
 
 interface Policy {
   middleware: SentinelMiddlewareConfig;
@@ -132,6 +143,8 @@ interface ProtectedRoute {
    * methods and chain array (lib/facts/middleware.ts), whose answers are the same.
    */
   gaps: Map<string, string | undefined>;
+  /** A public entry names its registered path, which a route served where it is registered also has: not applied to this one. */
+  publicNotApplied?: true;
 }
 
 /**
@@ -144,7 +157,8 @@ function protectedLabel(target: ProtectedRoute): string {
     route.methods.filter(method => !publicMethods.has(method)).join(',');
   const serving = onlyFor && [ ...new Set([ ...onlyFor.values() ].flatMap(paths => [ ...paths ])) ];
   const mounted = route.underUnknownPrefix ? ' (also served under a prefix egg-sentinel cannot know, through a middleware that rewrites the path such as koa-mount, ' +
-    'so every protect pattern may cover it)' : '';
+    `so every protect pattern may cover it${target.publicNotApplied ? '; the routes.public entry for its path is taken to mean the route of that path that is served ' +
+      'where it is registered, not this one: give this one its guards, or waive SEN404 for it with the reason' : ''})` : '';
   return `${methods} ${route.path}${serving?.length ? ` (serving ${serving.join(', ')})` : ''}${mounted}`;
 }
 
@@ -215,7 +229,14 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     }
     if (!protectedBy.length) continue;
     const exemptBy: number[] = [];
-    for (let entry = 0; entry < exemptions.length; entry++) if (matchesAny(exemptions[entry].matches, route.path)) exemptBy.push(entry);
+    let publicNotApplied: true | undefined;
+    for (let entry = 0; entry < exemptions.length; entry++) {
+      if (!matchesAny(exemptions[entry].matches, route.path)) continue;
+      // A mounted router's route is served under a prefix nothing tells: an entry that also names a route served where
+      // it is registered (the root's `/status`) is that route's, not a second one's at `/ops/status`.
+      if (route.underUnknownPrefix && namesUnmountedRoute(facts, exemptions[entry].matches)) publicNotApplied = true;
+      else exemptBy.push(entry);
+    }
     const key = `${protectedBy.join(',')}|${exemptBy.join(',')}`;
     let shared = coverages.get(key);
     if (shared === undefined) coverages.set(key, shared = coverage(protectedBy, exemptBy));
@@ -226,9 +247,13 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
     // The gaps of a route whose guards hold only for some of its paths are its own.
     let gaps = onlyFor ? new Map<string, string | undefined>() : shared.gapsByChain.get(route.chain);
     if (!gaps) shared.gapsByChain.set(route.chain, gaps = new Map());
-    covered.push({ route, guards: shared.guards, publicMethods, gaps, onlyFor });
+    covered.push({ route, guards: shared.guards, publicMethods, gaps, onlyFor, ...(publicNotApplied && { publicNotApplied }) });
   }
   return covered;
+}
+
+function namesUnmountedRoute(facts: Facts, matches: Array<(routePath: string) => boolean>): boolean {
+  return facts.routes.some(route => !route.underUnknownPrefix && matchesAny(matches, route.path));
 }
 
 /** The probes equal to one of `served` but for case. */
@@ -405,7 +430,8 @@ export const middlewareOrderBroken: Rule = {
   severity: 'high',
   description: 'A constraint in `config.sentinel.middleware.order` does not hold in the effective chain: e.g. `auth` must run ' +
     'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
-    'positions. `*core` / `*app` stand for every core / app middleware in the chain, `router` for egg\'s router (and any router ' +
+    'positions. `*core` / `*app` stand for every core / app middleware in the chain (the app\'s own middleware that code puts ' +
+    'into coreMiddleware or the chain counts as app middleware, as for SEN405, unless it hands every request on to next() first), `router` for egg\'s router (and any router ' +
     'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
     'the chain at all breaks its constraint too.',
   fix: 'Reorder `config.middleware` (app middleware run in its order, after every core middleware), or move the middleware ' +
@@ -417,9 +443,9 @@ export const middlewareOrderBroken: Rule = {
       const rule = `config.sentinel.middleware.order[${index}]`;
       for (const side of [ 'before', 'after' ] as const) {
         for (const selector of constraint[side] ?? []) {
-          const group = GROUP_SELECTORS[selector];
+          const inGroup = GROUP_SELECTORS[selector];
           const others = facts.middleware.filter(entry => entry.position !== null && entry.name !== constraint.name &&
-            (group ? entry.group === group : entry.name === selector || (selector === ROUTER_SELECTOR && entry.group === 'router')));
+            (inGroup ? inGroup(entry) : entry.name === selector || (selector === ROUTER_SELECTOR && entry.group === 'router')));
           if (!subject) {
             if (others.length) {
               hits.push({
@@ -854,7 +880,9 @@ export const unmatchedPolicyEntry: Rule = {
       for (const [ where, pattern ] of patterns) {
         const routes = exemptsRoutes(pattern);
         const methods = entry.methods?.includes('ALL') ? [] : entry.methods ?? [];
-        const withMethod = routes.filter(route => route.allMethods || !methods.length || methods.some(method => route.methods.includes(method)));
+        // egg's router answers HEAD on every GET route (the route lists GET only).
+        const withMethod = routes.filter(route => route.allMethods || !methods.length ||
+          methods.some(method => route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))));
         if (withMethod.length) continue;
         const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(facts.config.static).map(({ file }) => file) ];
         if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && servedBeforeRoutes.some(compileRoutePattern(pattern))) continue;
