@@ -49,9 +49,12 @@ export function reportFilePath(config: SentinelConfig, runDir: string): string {
   return bootReportFile({ report: { path: config.report?.path } }, runDir) as string;
 }
 
-/** Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused. */
+/**
+ * Collects facts, runs the rules, logs and writes the report; throws SentinelBootError when boot must be refused.
+ * `earlierTimings`: the checks' steps that ran before (when the hook was constructed), reported and counted in the total.
+ */
 export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dumpSecrets: ReadonlySet<string>,
-  codeChanges?: CollectOptions['codeChanges']): Promise<{ report: SentinelReport; facts: Facts }> {
+  codeChanges?: CollectOptions['codeChanges'], earlierTimings: Timings = {}): Promise<{ report: SentinelReport; facts: Facts }> {
   const started = performance.now();
   const timings: Timings = {};
   // egg's plugin lists again, from the files: a plugin's boot code may have taken itself off those on egg's loader.
@@ -76,7 +79,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   const staleReportFile = config.report?.file === false ? reportFilePath(config, runDir) : undefined;
   const facts = collectFacts(egg, { dumpRewrites, staleReportFile, prepared, gitignore: await gitignore, timings, codeChanges, pluginLists });
   const report = runChecks(facts, { config, timings });
-  report.timings = roundTimings({ ...timings, total: performance.now() - started });
+  const earlier = Object.values(earlierTimings).reduce((sum, ms) => sum + ms, 0);
+  report.timings = roundTimings({ ...earlierTimings, ...timings, total: earlier + performance.now() - started });
   const logger = egg.coreLogger;
   if (config.report?.log !== false && report.middleware.length) {
     logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(report.middleware));
@@ -121,12 +125,15 @@ export class SentinelAppBootHook extends SentinelBootHook {
   private readonly configWrites: ConfigWriteRecorder;
   /** Keys of config.sentinel and SEN108's that code changed before this hook was constructed (lib/facts/config-files.ts). */
   private readonly earlierChanges: EarlierConfigChange[];
+  /** What the constructor's part of the checks took (`configFiles`), for the report's timings. */
+  private readonly constructorTimings: Timings = {};
   /** This worker's check refused its boot (per app: egg-mock boots many in one process). */
   private refused = false;
 
   constructor(app: HookTarget) {
     super(app, 'app', RULE_IDS);
-    this.earlierChanges = changesBeforeHook(app, new.target, config => new Map([ ...configLeaves(config.sentinel, 'sentinel'), ...guardedLeaves(config) ]));
+    this.earlierChanges = timed(this.constructorTimings, 'configFiles', () =>
+      changesBeforeHook(app, new.target, config => new Map([ ...configLeaves(config.sentinel, 'sentinel'), ...guardedLeaves(config) ])));
     // Before any other hook runs: who changes config.sentinel and SEN108's keys from here on (the app's hooks may; a
     // plugin may not).
     this.guardedAtLoad = guardedLeaves(app.config);
@@ -156,7 +163,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
       this.refuseSentinelChangedByCode();
       const codeChanges = { changed: changedKeyPaths(this.guardedAtLoad, guardedLeaves(this.target.config)), writes: this.configWrites.writes,
         earlier: this.earlierChanges.filter(change => !isSentinelKey(change.keyPath)) };
-      const { report, facts } = await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges);
+      const { report, facts } = await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges, this.constructorTimings);
       this.target.sentinel = { ...this.target.sentinel, report };
       this.watchServedChain(facts, report);
     } catch (error) {

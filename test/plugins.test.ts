@@ -1086,6 +1086,55 @@ module.exports = class {
       assert.doesNotMatch(app instanceof Error ? app.message : '', /invalid config\.sentinel/);
     });
 
+    it('SEN108\'s second reading of the config files runs no function-exported file\'s top-level code again, and still catches a push into the object a config function keeps and returns, and a config function put in require\'s cache in place of the app\'s (review 21, #6)', async () => {
+      // Each file's top-level code (a dotenv override, a connection, a process.on handler in real apps) notes each run in the app's dir.
+      const noteRun = (name: string, up: string) => `require('fs').appendFileSync(require('path').join(__dirname, '${up}top-level-runs'), '${name}\\n');\n`;
+      const security = "security: { domainWhiteList: [ 'www.example.org' ], csrf: { ignore: [ '/webhooks' ] } }";
+      const fresh = whitelistApp('config-functions-fresh', {
+        ...widget({ 'config/config.default.js': noteRun('widget', '../../../') + "module.exports = (appInfo, appConfig) => ({ widget: { domains: appConfig.security.domainWhiteList.slice() } });\n" }),
+        'config/config.default.js': noteRun('app', '../') + `module.exports = () => ({ keys: 'config-functions-fresh-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4', ${security} });\n`,
+      });
+      // `() => config`: egg's merge hands on the kept arrays, so the plugin's push lands in what the function returns at every call.
+      const kept = (name: string, sentinel: string) => whitelistApp(name, {
+        ...widget({ 'config/config.default.js': PUSHES_WHITELISTS }),
+        'config/config.default.js': `const config = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', ${security}${sentinel} };\nmodule.exports = () => config;\n`,
+      });
+      const pushed = kept('config-function-kept', '');
+      const never = kept('config-function-kept-never', ", sentinel: { failOn: 'never' }");
+      // egg requires the app's config.default again after the plugins' (and the agent's loader after the app's): it calls what require's cache holds then.
+      const SWAPS_APP_CONFIG = "module.exports = appInfo => {\n  const cached = require.cache[require.resolve(require('path').join(appInfo.baseDir, 'config/config.default'))];\n" +
+        '  const own = cached.exports;\n  cached.exports = (...args) => { const config = own(...args); config.security.csrf.enable = false; return config; };\n  return {};\n};\n';
+      const swapped = (name: string, sentinel: string) => whitelistApp(name, {
+        ...widget({ 'config/config.default.js': SWAPS_APP_CONFIG }),
+        'config/config.default.js': `module.exports = () => ({ keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', ${security}${sentinel} });\n`,
+      });
+      const swaps = swapped('config-function-swapped', '');
+      const swapsNever = swapped('config-function-swapped-never', ", sentinel: { failOn: 'never' }");
+      tempDirs.push(fresh, pushed, never, swaps, swapsNever);
+      mm.env('prod');
+      const app = await bootApp(fresh).catch(error => error as Error);
+      if (!(app instanceof Error)) await app.close();
+      assert.deepEqual(findings(fresh, 'SEN108'), []);
+      assert.equal(fs.readFileSync(path.join(fresh, 'top-level-runs'), 'utf8'), 'app\nwidget\n', 'each config file\'s top-level code ran once (egg\'s require)');
+      const message = await expectRefused(pushed, /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file \(node_modules\/egg-widget\/config\/config\.default\.js\) through the app's config egg hands its config function/);
+      const open = await bootApp(never);
+      try {
+        await open.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+        await open.httpRequest().get('/go?u=https://evil.example/phish').expect(302).expect('location', 'https://evil.example/phish');
+      } finally {
+        await open.close();
+      }
+      const refused = await expectRefused(swaps, /SEN108/);
+      assert.match(refused, /config\.security\.csrf\.enable is not what the config files say: changed before egg-sentinel's hook was constructed, by code it cannot name/);
+      const unguarded = await bootApp(swapsNever);
+      try {
+        await unguarded.httpRequest().post('/account/email').set('origin', 'https://evil.example').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+      } finally {
+        await unguarded.close();
+      }
+    });
+
     it('a plugin\'s csrf.ignore in its config file is SEN108 when the app\'s config has `csrf: {}` or `security: {}`, which egg records as setting it (black-box round 24)', async () => {
       const plugin = widget({ 'config/config.default.js': "exports.security = { csrf: { ignore: [ '/account' ] } };\n" });
       for (const security of [ 'security: { csrf: {} }', 'security: {}' ]) {

@@ -1,6 +1,6 @@
 /**
  * The config files egg-core's loadConfig merged, read again: as egg required them (what SEN108 and SEN202 read where
- * configMeta cannot tell), and compiled afresh, which says what the config was before any code changed it.
+ * configMeta cannot tell), and as they were before any code changed them (freshConfig).
  *
  * egg hands every plugin's and framework's config function the app's config.default and config.<env> merged
  * (`appConfig`), whose arrays are the very arrays the app's files export: a plugin that pushes to
@@ -11,7 +11,7 @@ import Module from 'node:module';
 import path from 'node:path';
 import { changedKeyPaths, type ConfigLeaves, configLeaves, isSentinelKey, writeCovers } from '../config-changes';
 import { isInside } from './real-path';
-import { MAX_WALK_DEPTH, isPlainData, isPlainObject } from '../walk';
+import { MAX_WALK_DEPTH, isPlainData, isPlainObject, walkPlainData } from '../walk';
 
 /** What of egg-core's loader the config files are found with. */
 export interface ConfigLoader {
@@ -104,15 +104,75 @@ function copyPlainData(value: unknown, depth = 0): unknown {
   return copy;
 }
 
-/** The module a config file exports, compiled anew (require's hooks, ts-node's included), not from require's cache. */
-function compileAgain(file: string): unknown {
-  const fresh = new Module(file);
-  fresh.filename = file;
-  fresh.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+/** Loads a file into `module`, outside require's cache, through the hooks require uses (ts-node's included). */
+function loadThroughRequireHooks(module: Module, file: string): void {
+  module.filename = file;
+  module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
   // Deprecated, but the one way to compile a file with the hooks require uses (ts-node's), outside its cache.
   const extensions = require.extensions;
-  (extensions[path.extname(file)] ?? extensions['.js'])(fresh, file);
+  (extensions[path.extname(file)] ?? extensions['.js'])(module, file);
+}
+
+/** The module a config file exports, compiled anew, not from require's cache. */
+function compileAgain(file: string): unknown {
+  const fresh = new Module(file);
+  loadThroughRequireHooks(fresh, file);
   return moduleValue(fresh.exports);
+}
+
+/**
+ * Whether `fn` is one the file's code defines: its source is in the code require's hooks make of the file (what
+ * ts-node transpiles it to), which is not run. A function put in require's cache in its place is not.
+ */
+function definedIn(fn: unknown, file: string): boolean {
+  const probe = new Module(file) as Module & { _compile(code: string): void };
+  let code = '';
+  probe._compile = content => {
+    code = content;
+  };
+  try {
+    loadThroughRequireHooks(probe, file);
+  } catch {
+    return false;
+  }
+  return code.includes(Function.prototype.toString.call(fn));
+}
+
+/**
+ * What a config file gives, as before any code changed it, running as little of it again as that takes: egg's
+ * merge (extend2) hands on its arrays (and the Sets and objects in them) as they are, so code pushing to
+ * app.config's or appConfig's arrays changes the file's own. The function the file defines is called again (its
+ * top-level code does not run twice: a dotenv override, a connection, a process.on handler) unless two calls share
+ * such objects (`() => config`, a module-level array): those, an exported object (egg's very object), and a function
+ * code put in require's cache in place of the file's are compiled afresh. A file that does not compile again is
+ * taken from the cache.
+ */
+function freshConfig(entry: ConfigEntry, loader: ConfigLoader, handed?: Record<string, unknown>): unknown {
+  if (typeof entry.module === 'function' && definedIn(entry.module, entry.file)) {
+    const first = configOf(entry.module, loader, handed && copyPlainData(handed) as Record<string, unknown>);
+    const config = configOf(entry.module, loader, handed);
+    if (!sharesContainers(first, config)) return config;
+  }
+  let module = entry.module;
+  try {
+    module = compileAgain(entry.file);
+  } catch {
+    // Taken from the cache.
+  }
+  return configOf(module, loader, handed);
+}
+
+/** Whether two config values hold the same array, plain object, Set or Map: what code can change in place. */
+function sharesContainers(one: unknown, other: unknown): boolean {
+  const containers = (value: unknown) => {
+    const found = new Set<unknown>();
+    walkPlainData(value, node => {
+      if (isPlainData(node) || node instanceof Set || node instanceof Map) found.add(node);
+    });
+    return found;
+  };
+  const held = containers(one);
+  return [ ...containers(other) ].some(node => held.has(node));
 }
 
 /** A plugin's or framework's config file that changed the app's config egg handed it, and the key paths it changed. */
@@ -127,26 +187,19 @@ export interface ConfigFromFiles {
 }
 
 /**
- * The config as egg's loadConfig merges it from the files compiled afresh, the plugins' and frameworks' functions
- * each given a copy of the app's config (what they change in it is in `appConfigChanges`), EGG_APP_CONFIG last.
- * Undefined when a file egg loaded is not in require's cache (egg 4's ES modules): what egg merged is then unknown.
- * A file that does not compile again is taken from the cache.
+ * The config as egg's loadConfig merges it from the files as they were before any code changed them (freshConfig),
+ * the plugins' and frameworks' functions each given a copy of the app's config (what they change in it is in
+ * `appConfigChanges`), EGG_APP_CONFIG last. Undefined when a file egg loaded is not in require's cache (egg 4's ES
+ * modules): what egg merged is then unknown.
  */
 export function configFromFiles(loader: ConfigLoader): ConfigFromFiles | undefined {
   const entries = configEntries(loader);
   if (!entries.length || entries.some(entry => entry.module === undefined)) return undefined;
-  const modules = entries.map(entry => {
-    try {
-      return compileAgain(entry.file);
-    } catch {
-      return entry.module;
-    }
-  });
   const appConfig: Record<string, unknown> = {};
   const appFiles = new Map<number, unknown>();
   entries.forEach((entry, index) => {
     if (!entry.app) return;
-    const config = configOf(modules[index], loader);
+    const config = freshConfig(entry, loader);
     appFiles.set(index, config);
     if (preloaded(entry, loader)) mergeConfig(appConfig, config);
   });
@@ -156,7 +209,7 @@ export function configFromFiles(loader: ConfigLoader): ConfigFromFiles | undefin
   entries.forEach((entry, index) => {
     if (entry.app) return mergeConfig(config, appFiles.get(index));
     const handed = copyPlainData(appConfig) as Record<string, unknown>;
-    mergeConfig(config, configOf(modules[index], loader, handed));
+    mergeConfig(config, freshConfig(entry, loader, handed));
     const keyPaths = changedKeyPaths(appLeaves, topLevelLeaves(handed));
     if (keyPaths.length) appConfigChanges.push({ file: entry.file, keyPaths });
   });
@@ -189,7 +242,7 @@ export interface EarlierConfigChange {
  * The keys (of those `leaves` gives) whose values differ from what the config files say, when egg constructs `hook`:
  * changed by the plugins' config functions through the app's config egg hands them, or by the boot hooks constructed
  * before it, none of which egg-sentinel's write recorder sees. A value the files give differently each time they are
- * compiled (made of Date.now(), a random secret) is no change.
+ * read again (made of Date.now(), a random secret) is no change.
  */
 export function changesBeforeHook(app: { baseDir: string; config: Record<string, unknown>; loader: ConfigLoader; lifecycle?: unknown }, hook: unknown,
   leaves: (config: Record<string, unknown>) => ConfigLeaves): EarlierConfigChange[] {
@@ -198,7 +251,7 @@ export function changesBeforeHook(app: { baseDir: string; config: Record<string,
   const expected = leaves(first.config);
   const differ = changedKeyPaths(expected, leaves(app.config));
   if (!differ.length) return [];
-  // Compiled again in a later millisecond: a value made of Date.now() then differs, and is told from a change.
+  // Read again in a later millisecond: a value made of Date.now() then differs, and is told from a change.
   for (const started = Date.now(); Date.now() === started;);
   const again = leaves(configFromFiles(app.loader)?.config ?? {});
   // An array is told as a whole (`sentinel.waivers`, not each leaf of each item pushed).

@@ -20,8 +20,9 @@ export interface SentinelReport extends Verdict {
   /** The advisory database SEN601/SEN607 checked against, and the packages it was checked on. */
   advisoryDatabase?: AdvisoryDatabaseReport;
   /**
-   * At boot: where this process's checks spent their time, in ms: `pluginLists` (deriving egg's plugin lists again
-   * from the files), `handover` (reading, or waiting for, the facts the
+   * At boot: where this process's checks spent their time, in ms: `configFiles` (reading the config files again when
+   * egg constructs egg-sentinel's hook, before the rest, for what changed config before it), `pluginLists` (deriving
+   * egg's plugin lists again from the files), `handover` (reading, or waiting for, the facts the
    * agent collected for this boot; absent when the worker collected them itself), `facts.<collector>`
    * (`facts.middleware` is the middleware chain and the route table), `rules.<area>`, `evaluate` (waivers, the
    * threshold, the order of findings), `report` (building and redacting it), `dumps`, `total`.
