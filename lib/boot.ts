@@ -11,7 +11,7 @@ import { extendDumpIgnore, maskDumpsAtSource, rewriteDumpsAfterEgg, rewriteDumps
 import { collectSecretValues, environmentSecretValues } from './secrets';
 import type { EggLike } from './facts/collect';
 import { type Preparation, type SharedFactsSummary, announcePreparedFacts, discardPreparedFacts } from './facts/handover';
-import { appProvenanceFile, appProvenanceFiles, loadPluginListsAgain, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
+import { appProvenanceFile, appProvenanceFiles, sentinelKeysSetOutsideTheApp } from './facts/plugin-list';
 import { eggRunDir } from './facts/run-dir';
 import type { Role } from './ipc/envelope';
 import type { IpcStats } from './ipc/messenger';
@@ -124,8 +124,10 @@ export class SentinelAgentBootHook extends SentinelBootHook {
     try {
       discardPreparedFacts(this.target);
       if (!this.config) return;
-      // The lists the workers judge (lib/boot-app.ts), so that the key matches theirs.
-      const preparation = this.preparation = announcePreparedFacts(this.target, this.config, await loadPluginListsAgain(this.target.loader));
+      // Keyed by egg's lists on the agent's loader, not derived again as each worker does (lib/boot-app.ts): the key
+      // holds the plugins the facts are collected for, so a worker whose lists differ (a plugin that took itself off
+      // the agent's) collects by itself.
+      const preparation = this.preparation = announcePreparedFacts(this.target, this.config);
       // Every worker is ready: the facts served this boot; a worker forked later collects by itself.
       (this.target.messenger as { once?(action: string, listener: () => void): unknown }).once?.('egg-ready', () => preparation.end());
     } catch (error) {

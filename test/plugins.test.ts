@@ -257,6 +257,26 @@ describe('plugin trust (mm.app)', function() {
       assert.equal(registered, 2);
     });
 
+    it('egg\'s plugin lists are derived again once per boot, by the worker that judges them: the agent keys the facts it collects by egg\'s lists, and the worker uses them (review 21, #7)', async () => {
+      const app = tempApp('plugin-lists-once', { 'config/config.default.js': "module.exports = { keys: 'plugin-lists-once-Q7wE2rT9yU4iO1pA6sD3fG8h' };\n" });
+      const { EggLoader } = createRequire(require.resolve('egg/package.json'))('egg-core');
+      const original = EggLoader.prototype.loadPlugin;
+      let derived = 0;
+      EggLoader.prototype.loadPlugin = function(this: unknown, ...args: unknown[]) {
+        derived++;
+        return original.apply(this, args);
+      };
+      try {
+        const booted = await bootApp(app);
+        await booted.close();
+      } finally {
+        EggLoader.prototype.loadPlugin = original;
+      }
+      // egg's own loaders (the agent's and the app's), and the worker's derivation.
+      assert.equal(derived, 3);
+      assert.equal(typeof readReport(app).json.timings.handover, 'number', 'the worker took the agent\'s facts');
+    });
+
     it('a plugin that takes itself off egg\'s plugin lists in its boot hook is judged all the same (black-box round 28, h102 F9)', async () => {
       const outside = tempDir('hiding-plugin');
       writePlugin(outside, 'hiding');
@@ -294,6 +314,8 @@ module.exports = class {
         await open.close();
       }
       assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin hiding \\(egg-hiding\\) is loaded from ${fs.realpathSync(outside)}`));
+      // The agent's facts (keyed by its lists, without the plugin) were not for the plugins the worker judges: it collected them itself.
+      assert.equal(readReport(app).json.timings.handover, undefined);
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
       const message = await expectRefused(app, /\(SEN101\)/);
       assert.match(message, /plugin hiding \(egg-hiding\) is loaded from /);

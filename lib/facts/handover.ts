@@ -73,7 +73,10 @@ interface Inputs extends SharedFactsInput {
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
-/** `loaded`: egg's plugin lists derived again (loadPluginListsAgain), judged with those on egg's loader. */
+/**
+ * `loaded` (a worker's): egg's plugin lists derived again (loadPluginListsAgain), judged with those on egg's loader.
+ * The agent keys by egg's lists alone: the key holds the plugins, so its facts serve only workers that judge the same.
+ */
 function inputsOf(egg: EggLike, config: SentinelConfig, loaded?: PluginLists): Inputs {
   const { baseDir, name: appName } = egg;
   const eggPaths = egg.loader.eggPaths ?? [];
@@ -133,8 +136,8 @@ export interface Preparation {
 }
 
 /** Agent, at didLoad: tells the workers the facts are coming (they wait instead of collecting) and returns the job. */
-export function announcePreparedFacts(egg: EggLike, config: SentinelConfig, loaded?: PluginLists): Preparation {
-  const inputs = inputsOf(egg, config, loaded);
+export function announcePreparedFacts(egg: EggLike, config: SentinelConfig): Preparation {
+  const inputs = inputsOf(egg, config);
   let ended = false;
   const write = (handover: Handover) => {
     if (!ended) writePrivateFile(inputs.file, `${JSON.stringify(handover)}\n`);
