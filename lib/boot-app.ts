@@ -38,6 +38,11 @@ const MAX_LISTED_LATE_ROUTES = 20;
 /** When the routes are looked at again after this plugin's serverDidReady: the app's own hook has run by then. */
 const LATE_ROUTES_RECHECK_MS = 1000;
 
+/** The response of the request a late route's gate judged a change for: the worker exits once it is sent. */
+interface Answering {
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /** What changed after the check: the middleware chain, or (only) the routes. */
 type ServedChange = 'chain' | 'routes';
 const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
@@ -180,18 +185,22 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * check, in a didReady hook or any time later, answers requests unchecked, whenever the server was made. Each change
    * is judged a turn later by the middleware rules again: a blocking finding the check did not have refuses the worker
    * (outside local/unittest; said there), anything else is warned about. Watched through the arrays' own mutators and
-   * the properties, so requests read plain arrays.
+   * the properties, so requests read plain arrays. A route added or changed is gated until then: its first request
+   * has the change judged at once, and while the judgement blocks it is answered 503, never by its functions.
    */
   private watchServedChain(facts: Facts, report: SentinelReport): void {
     const app = this.target as unknown as { middleware?: unknown[]; once?: (event: string, listener: () => void) => unknown };
     if (!Array.isArray(app.middleware)) return;
     const known = new Set(report.findings.map(finding => `${finding.ruleId} ${finding.target}`));
     let pending: NodeJS.Immediate | undefined;
+    let blocked = false;
     const changes = new Set<ServedChange>();
-    const judge = () => {
+    const judge = (answering?: Answering) => {
       clearImmediate(pending);
       pending = undefined;
-      this.judgeServedChain(facts, known, changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE);
+      // A judgement that throws leaves the late routes refused.
+      blocked = true;
+      blocked = this.judgeServedChain(facts, known, changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE, answering);
       changes.clear();
     };
     const changed = (what: ServedChange) => {
@@ -208,10 +217,21 @@ export class SentinelAppBootHook extends SentinelBootHook {
       chain = Array.isArray(value) ? watchArray(value, chainChanged) : value;
       chainChanged();
     } });
-    watchRouteStacks(this.target as unknown as MiddlewareSource, () => changed('routes'));
+    // The request that added the route (a middleware registering it on first use) reaches it in this very turn.
+    const gate = (ctx: { status: number; res: Answering }, next: () => Promise<unknown>) => {
+      if (pending) judge(ctx.res);
+      if (!blocked) return next();
+      ctx.status = 503;
+      return undefined;
+    };
+    watchRouteStacks(this.target as unknown as MiddlewareSource, () => changed('routes'), gate);
   }
 
-  private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE): void {
+  /**
+   * Judges the chain and the routes as they are now; true when a blocking finding the check did not have comes out.
+   * The worker is refused then (outside local/unittest): at once, or once the response `answering` is sent.
+   */
+  private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE, answering?: Answering): boolean {
     const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
     const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
     const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(`${finding.ruleId} ${finding.target}`));
@@ -225,13 +245,17 @@ export class SentinelAppBootHook extends SentinelBootHook {
         markRefused();
         // Synchronous: a pipe's asynchronous write would be lost to the exit.
         fs.writeSync(2, `${problem}\n`);
-        process.exit(1);
+        if (answering) answering.once('close', () => process.exit(1));
+        else process.exit(1);
       }
-    } else if (fresh.length) {
+      return true;
+    }
+    if (fresh.length) {
       this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check, which did not see it: %s', change.what, shown(fresh));
     } else {
       this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check (%s, in a didReady hook or later); checked again: no new finding.', change.what, change.where);
     }
+    return false;
   }
 
   /** Outside local/unittest the worker exits before it listens; a developer's process (egg-mock's included) is told. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import mm from 'egg-mock';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { AUTHORIZED } from './fixtures/mw-common';
-import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, readReport, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -148,6 +148,79 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await waitForLog(baseDir, /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
         await booted.httpRequest().get('/ops/late').expect(403);
       });
+    });
+  });
+
+  describe('a route a middleware registers on its first request, or a guard it takes off, is gated until judged (black-box round 29, h103 F3)', () => {
+    const dirs: string[] = [];
+    after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+    // lateChange runs in the request that first asks for /admin/*, before egg's router looks the route up.
+    const app = (failOn: string, lateChange: string) => dirs[dirs.push(tempApp('mw-lazy-route', {
+      'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'lazyAdmin' ], " +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } };\n`,
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+      'app/middleware/lazyAdmin.js': 'module.exports = (options, app) => { let loaded = false; return async function lazyAdmin(ctx, next) { ' +
+        `if (!loaded && ctx.path.startsWith('/admin/')) { loaded = true; ${lateChange} } await next(); }; };\n`,
+      'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async export() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.middleware.auth(), app.controller.admin.export); };\n",
+    })) - 1];
+    const UNGUARDED = "app.router.get('/admin/report', app.controller.admin.export);";
+    const GUARD_OFF = "const layer = app.router.stack.find(l => l.path === '/admin/export'); layer.stack = layer.stack.filter(fn => fn.name !== 'auth');";
+    const errorLog = (baseDir: string) => fs.readFileSync(path.join(baseDir, 'logs/mw-lazy-route/common-error.log'), 'utf8');
+    const LATE_SEN404 = /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report → app\/controller\/admin\.js#AdminController\.export\(\) is protected but reaches the controller without its guard/;
+
+    it('the unguarded route answers 503 from the request that adds it on, never its controller; the hole is real', async () => {
+      const insecure = app('high', UNGUARDED);
+      await withApp(bootApp(insecure), async booted => {
+        for (let request = 0; request < 3; request++) {
+          const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
+          assert.doesNotMatch(response.text, /controller/);
+        }
+        assert.match(errorLog(insecure), LATE_SEN404);
+        // The routes the check judged are served as they were.
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
+      });
+      await withApp(bootApp(app('never', UNGUARDED)), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/report').expect(200)).body.servedBy, 'controller');
+        assert.equal((await booted.httpRequest().get('/admin/report').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a judged route whose guard the request takes off answers 503; the hole is real', async () => {
+      await withApp(bootApp(app('high', GUARD_OFF)), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(503);
+        await booted.httpRequest().get('/admin/export').expect(503);
+      });
+      await withApp(bootApp(app('never', GUARD_OFF)), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a late route given its guard is judged with no new finding and served behind it', async () => {
+      const secure = app('high', "app.router.get('/admin/report', app.middleware.auth(), app.controller.admin.export);");
+      await withApp(bootApp(secure), async booted => {
+        await booted.httpRequest().get('/admin/report').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
+        assert.match(fs.readFileSync(path.join(secure, 'logs/mw-lazy-route/egg-web.log'), 'utf8'), /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
+      });
+    });
+
+    it('in prod under egg-cluster, the request that adds it is answered 503 and the worker exits', async function() {
+      this.timeout(90000);
+      mm.env('prod');
+      const port = await freePort();
+      const cluster: any = mm.cluster({ baseDir: app('high', UNGUARDED), workers: 1, port, cache: false } as any);
+      try {
+        await cluster.ready();
+        const response = await cluster.httpRequest().get('/admin/report').set('authorization', 'Bearer ok');
+        assert.equal(response.status, 503, response.text);
+        for (let waited = 0; waited < 10000 && !/app_worker#1:\d+ died/.test(cluster.stderr + cluster.stdout); waited += 200) await new Promise(resolve => setTimeout(resolve, 200));
+        assert.match(cluster.stderr, /the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report/, cluster.stderr);
+        assert.match(cluster.stderr + cluster.stdout, /app_worker#1:\d+ died/);
+      } finally {
+        await cluster.close();
+      }
     });
   });
 

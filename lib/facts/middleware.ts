@@ -644,28 +644,73 @@ export function watchArray<T>(array: T[], changed: () => void): T[] {
 /** Layers whose `stack` is watched already (a nested router shares its parent's). */
 const watchedLayers = new WeakSet<object>();
 
+/** A koa middleware: what the watch puts in front of a route's functions. */
+export type RouteGate = (ctx: never, next: () => Promise<unknown>) => unknown;
+
 /**
  * Calls `changed` whenever a route is added to a router of the app's (those the check judged) or taken out, or a
  * route's functions are changed or replaced (`layer.stack = layer.stack.filter(…)`): egg's router reads each router's
  * stack and each route's at every request. Through the arrays' own mutators and each layer's `stack` property.
+ * A route added to a router, or whose functions changed, runs `gate` before its functions from then on (the routes
+ * the check judged run as they are).
  */
-export function watchRouteStacks(egg: MiddlewareSource, changed: () => void): void {
+export function watchRouteStacks(egg: MiddlewareSource, changed: () => void, gate: RouteGate): void {
+  const late = new WeakSet<RouterLayer>();
+  const routers = appRouters(egg);
+  const gateLayer = (layer: RouterLayer) => {
+    late.add(layer);
+    for (const router of routers) if (router.stack.includes(layer)) gateMatches(router, late, gate);
+  };
   const watchLayer = (layer: RouterLayer) => {
     if (watchedLayers.has(layer)) return;
     watchedLayers.add(layer);
-    let stack = watchArray(layer.stack, changed);
-    Object.defineProperty(layer, 'stack', { configurable: true, enumerable: true, get: () => stack, set: (value: RouterLayer['stack']) => {
-      stack = Array.isArray(value) ? watchArray(value, changed) : value;
+    const stackChanged = () => {
+      gateLayer(layer);
       changed();
+    };
+    let stack = watchArray(layer.stack, stackChanged);
+    Object.defineProperty(layer, 'stack', { configurable: true, enumerable: true, get: () => stack, set: (value: RouterLayer['stack']) => {
+      stack = Array.isArray(value) ? watchArray(value, stackChanged) : value;
+      stackChanged();
     } });
   };
   for (const stack of routeStacks(egg)) {
     stack.forEach(watchLayer);
+    // A layer new to this router (a route added, or a nested router's layers put into it) is gated.
+    const known = new Set(stack);
     watchArray(stack, () => {
-      stack.forEach(watchLayer);
+      for (const layer of stack) {
+        if (known.has(layer)) continue;
+        known.add(layer);
+        watchLayer(layer);
+        gateLayer(layer);
+      }
       changed();
     });
   }
+}
+
+/** Routers whose `match` puts the gate in front of the late routes it returns. */
+const gatedRouters = new WeakSet<object>();
+
+/**
+ * Wraps the router's `match`, which egg's router, koa-router and @koa/router call at each request for the routes
+ * whose functions they run: a late route is returned as a view of it whose functions start with `gate`, so the
+ * route table the rules read (the router's own layers) never holds it.
+ */
+function gateMatches(router: { stack: RouterLayer[]; match?: unknown }, late: WeakSet<RouterLayer>, gate: RouteGate): void {
+  const match = router.match;
+  if (typeof match !== 'function' || gatedRouters.has(router)) return;
+  gatedRouters.add(router);
+  Object.defineProperty(router, 'match', { configurable: true, writable: true, value(this: unknown, ...args: unknown[]) {
+    const matched: unknown = match.apply(this, args);
+    const layers = (matched as { pathAndMethod?: unknown } | undefined)?.pathAndMethod;
+    if (Array.isArray(layers)) {
+      (matched as { pathAndMethod: unknown[] }).pathAndMethod = layers.map((layer: RouterLayer) => (late.has(layer) ?
+        Object.create(layer, { stack: { value: [ gate, ...layer.stack ] } }) as RouterLayer : layer));
+    }
+    return matched;
+  } });
 }
 
 /** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out). */
@@ -679,10 +724,14 @@ function layerLabel(layer: RouterLayer): string {
  * namespaces, `new app.router.constructor(…)`), which middleware of their own dispatch, or egg's router when nested.
  */
 function routeStacks(egg: MiddlewareSource): RouterLayer[][] {
-  const main = egg.router?.stack ?? [];
-  const dispatched = (egg.middleware ?? []).map(dispatchedRouter).filter(router => router !== undefined).map(router => router.stack);
-  const recorded = [ ...routersOf.get(routerOwner(egg)) ?? [], ...unownedOf.get(routerOwner(egg)) ?? [] ].map(router => router.stack);
-  return [ ...new Set([ main, ...dispatched, ...recorded ]) ];
+  return [ ...new Set([ egg.router?.stack ?? [], ...appRouters(egg).map(router => router.stack) ]) ];
+}
+
+/** The routers of routeStacks, in its order. */
+function appRouters(egg: MiddlewareSource): Array<{ stack: RouterLayer[]; match?: unknown }> {
+  const dispatched = (egg.middleware ?? []).map(dispatchedRouter).filter(router => router !== undefined);
+  const recorded = [ ...routersOf.get(routerOwner(egg)) ?? [], ...unownedOf.get(routerOwner(egg)) ?? [] ];
+  return [ ...new Set([ ...egg.router ? [ egg.router ] : [], ...dispatched, ...recorded ]) ];
 }
 
 /** The router a middleware dispatches to: the `routes()`/`middleware()` of koa-router and egg's router carry it. */
