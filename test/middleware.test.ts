@@ -898,6 +898,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('an ignore function over a suffix list it closes over: the segments of the policy\'s public paths fill string routes\' parameters', async () => {
+      const message = await expectRefused(fixture('mw-suffix-closure'), /SEN403/);
+      assert.match(message, /GET \/api\/v1\/posts\/:id \(skips \/api\/v1\/posts\/login/);
+      assert.match(message, /DELETE \/api\/v1\/posts\/:id → .* reaches the controller without its guard/);
+      await withApp(bootReportOnly('mw-suffix-closure'), async app => {
+        app.mockCsrf();
+        await app.httpRequest().delete('/api/v1/posts/7').expect(401);
+        assert.equal((await app.httpRequest().delete('/api/v1/posts/login').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('an ignore function over a suffix list in the app\'s config (ctx.app): the segments of what it reads fill string routes\' parameters', async () => {
+      const message = await expectRefused(fixture('mw-suffix-app-config'), /SEN403/);
+      assert.match(message, /GET \/api\/v1\/posts\/:id \(skips [^)]*\/api\/v1\/posts\/login[^)]*\/api\/v1\/posts\/signup/);
+      await withApp(bootReportOnly('mw-suffix-app-config'), async app => {
+        app.mockCsrf();
+        await app.httpRequest().delete('/api/v1/posts/7').expect(401);
+        for (const id of [ 'login', 'signup' ]) assert.equal((await app.httpRequest().delete(`/api/v1/posts/${id}`).expect(200)).body.servedBy, 'controller', id);
+      });
+    });
+
+    it('a suffix list with no route parameter a suffix can fill (a number, one a literal segment follows) boots clean, and is guarded', async () => {
+      await withApp(bootApp(fixture('mw-suffix-secure')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        for (const url of [ '/api/v1/posts/7', '/api/v1/posts/login/comments', '/api/v1/posts/login' ]) await app.httpRequest().get(url).expect(url.endsWith('/login') ? 404 : 401);
+        await app.httpRequest().get('/health').expect(200);
+      });
+    });
+
     it('ignore strings in path-to-regexp syntax: a group\'s alternatives and what a wildcard matches fill parameters', async () => {
       const message = await expectRefused(fixture('mw-pattern-ignore'), /SEN403/);
       assert.match(message, /GET \/api\/users\/:id \(skips \/api\/users\/login, .*\/api\/users\/register/);

@@ -301,13 +301,27 @@ export interface PreparedTokens {
    * `/login`, `HEALTH` of `/HEALTH`), then its other values.
    */
   policyValues: ValueForm[];
+  /** What a string route's parameters take from the policy: its values, or policyValues (see prepareTokens). */
+  parameterValues: ValueForm[];
 }
 
-/** `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. */
-export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ]): PreparedTokens {
+/**
+ * `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. `hiddenStrings`: a guard's
+ * filter is a function, which may test the path against strings its source does not show (a list it closes over or
+ * reads from the app's config, a helper of another module): a string route's parameters then take each segment of the
+ * policy's paths too, as a RegExp route's groups do (`PUBLIC.some(p => ctx.path.endsWith(p))` skips
+ * `/api/v1/posts/login`, which the public `/api/v1/login` names). A string or RegExp shows its strings, whose tokens
+ * the parameters already take.
+ */
+export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ],
+  hiddenStrings = false): PreparedTokens {
   const encodedTokens = new Set(encoded);
   const policySet = tokenSet(policy, encodedTokens);
-  return { policy: policySet, other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens), policyValues: [ ...segmentValues(policySet), ...policySet.valueForms ] };
+  const policyValues = [ ...segmentValues(policySet), ...policySet.valueForms ];
+  return {
+    policy: policySet, other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens), policyValues,
+    parameterValues: hiddenStrings ? policyValues : policySet.valueForms,
+  };
 }
 
 /** The plain segments of a set's paths, once each; encoded where any path holding it is. */
@@ -353,11 +367,12 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   if (route.path instanceof RegExp) return regexpRouteProbes(route, route.path, tokens, known, answeredElsewhere);
   if (route.opts?.end === false && base !== undefined) return prefixRouteProbes(route, base, tokens, known, answeredElsewhere);
   if (!route.paramNames.length || base === undefined) return NONE;
-  const routeSegments = routePathSegments(route.path);
+  // Aligned with the sample, which starts with `/` also for a catch-all registered as `*` (probePaths).
+  const routeSegments = routePathSegments(route.path.startsWith('/') ? route.path : `/${route.path}`);
   const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
   const policyFills = fills(tokens.policy);
   const otherFills = fills(tokens.other);
-  if (!policyFills.length && !otherFills.length && !tokens.policy.valueForms.length && !tokens.other.valueForms.length) return NONE;
+  if (!policyFills.length && !otherFills.length && !tokens.parameterValues.length && !tokens.other.valueForms.length) return NONE;
   const collector = new ProbeCollector(route, known, answeredElsewhere);
   const sample = base.split('/');
   const fill = (filling: TokenSet['pathSegments'], valueForms: TokenSet['valueForms']) => () => {
@@ -370,7 +385,7 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
       collector.placeValues(valueForms, valueSlots(segment).map(slot => (value: string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/')));
     });
   };
-  return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms), fill(otherFills, tokens.other.valueForms));
+  return collector.inTwoPhases(fill(policyFills, tokens.parameterValues), fill(otherFills, tokens.other.valueForms));
 }
 
 /**

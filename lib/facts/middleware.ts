@@ -1113,7 +1113,8 @@ function asStringArray(value: unknown): string[] {
  * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
  * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use()
  * path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips
- * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore.
+ * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore. A guard's
+ * function filter may hide its strings: the segments of the policy's paths then fill string routes' parameters too.
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>): PreparedTokens {
   const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
@@ -1158,7 +1159,8 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
       escapable.push(...filterTokens(match));
     }
   }
-  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable);
+  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable,
+    policyPatterns.some(containsFunction));
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */
