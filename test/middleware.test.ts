@@ -1410,6 +1410,23 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('an ignore function that reads a header of the request egg keeps in app.currentContext cannot be verified', async () => {
+      const message = await expectRefused(fixture('mw-context-header'), /SEN403/);
+      assert.match(message, /its match\/ignore function reads ctx\.get\('x-internal-call'\), which the client controls/);
+      await withApp(bootReportOnly('mw-context-header'), async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal((await app.httpRequest().get('/api/users').set('x-internal-call', '1').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('an ignore function that asks the request in app.ctxStorage for its path alone is judged by the path, and boots', async () => {
+      await withApp(bootApp(fixture('mw-context-path')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/api/users').expect(401);
+        await app.httpRequest().get('/health').expect(200);
+      });
+    });
+
     it('an ignore function that tests ctx.url is bypassed with a query string, and the message names ctx.url', async () => {
       const message = await expectRefused(fixture('mw-url-bypass'), /SEN403/);
       assert.match(message, /GET \/api\/users \(cannot be verified: its match\/ignore function reads ctx\.url, which the client controls: it carries the query string/);

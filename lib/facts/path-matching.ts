@@ -2,6 +2,7 @@
  * Evaluates middleware `match`/`ignore` options and route paths with the modules egg itself uses: egg-path-matching
  * as egg-core resolves it, and path-to-regexp as @eggjs/router resolves it (or `app.options.pathToRegexpModule`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { eggCoreDir, findEggPackage } from './egg-version';
@@ -160,6 +161,12 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   }
   const request: ProbeRequestState = { path: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
   const queries = attackerQueries(options.match || options.ignore, appPaths);
+  // egg serves each request inside app.ctxStorage, where app.currentContext finds it: the stand-in is that request
+  // while the function runs, so what it reads there (`app.currentContext.get('x-internal-call')`) is recorded too.
+  const storage = (app as { ctxStorage?: unknown } | undefined)?.ctxStorage;
+  const ask = storage instanceof AsyncLocalStorage ?
+    (ctx: object) => Boolean(storage.run(ctx, matches, ctx)) :
+    (ctx: object) => Boolean(matches(ctx));
   return (requestPath, method) => {
     request.path = requestPath;
     request.method = method;
@@ -176,10 +183,10 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap). Asked twice: a
       // function that keeps state between requests (a RegExp with the g flag held outside it, whose test() starts
       // where its last match ended) answers the next request otherwise.
-      runs = Boolean(matches(Object.create(CTX)));
-      if (Boolean(matches(Object.create(CTX))) !== runs) unstable = true;
+      runs = ask(Object.create(CTX));
+      if (ask(Object.create(CTX)) !== runs) unstable = true;
       // A request the path makes it skip is skipped by the path: a query string only decides one it runs for.
-      if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read)) && !(runs && queryDecides(matches, request, queries(), app))) {
+      if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read)) && !(runs && queryDecides(ask, request, queries(), app))) {
         request.otherReads.length = 0;
       }
     } catch (thrown) {
@@ -234,7 +241,7 @@ function attackerQueries(pattern: unknown, appPaths: ReadonlySet<string> | undef
  * `queries` appended to its path makes it skip the request, or read more than the URL. `ctx.app` is the app itself
  * meanwhile: the paths it reads were recorded when it was asked without a query string.
  */
-function queryDecides(matches: (ctx: object) => boolean, request: ProbeRequestState, queries: readonly string[], app: object | undefined): boolean {
+function queryDecides(ask: (ctx: object) => boolean, request: ProbeRequestState, queries: readonly string[], app: object | undefined): boolean {
   const reads = request.otherReads.length;
   const view = request.app;
   request.app = app;
@@ -243,7 +250,7 @@ function queryDecides(matches: (ctx: object) => boolean, request: ProbeRequestSt
       request.search = `?${query}`;
       let skips = false;
       try {
-        skips = !matches(Object.create(CTX));
+        skips = !ask(Object.create(CTX));
       } catch {
         // egg answers a request the function throws on with an error: it reaches nothing.
       }
