@@ -120,6 +120,24 @@ describe('egg 4: middleware order and route coverage (mm.app)', function() {
         await app.httpRequest().get('/api/users').set('x-internal', 'yes').expect(200);
       });
     });
+
+    it("an ignore function that reads a header of the request in egg 4's app.currentContext cannot be verified", async () => {
+      const message = await expectRefused(egg3Fixture('mw-context-header'), /SEN403/);
+      assert.match(message, /its match\/ignore function reads ctx\.get\('x-internal-call'\), which the client controls/);
+      await withReportOnly('mw-context-header', async app => {
+        await app.httpRequest().get('/api/users').expect(401);
+        assert.equal(await servedBy(app.httpRequest().get('/api/users').set('x-internal-call', '1').expect(200)), 'controller');
+      });
+    });
+
+    it("an ignore function over a suffix list it closes over: a segment of the policy's public paths fills @eggjs/router's parameter", async () => {
+      const message = await expectRefused(egg3Fixture('mw-suffix-closure'), /SEN403/);
+      assert.match(message, /GET \/api\/v1\/posts\/:id \(skips \/api\/v1\/posts\/login/);
+      await withReportOnly('mw-suffix-closure', async app => {
+        await app.httpRequest().get('/api/v1/posts/7').expect(401);
+        assert.equal(await servedBy(app.httpRequest().get('/api/v1/posts/login').expect(200)), 'controller');
+      });
+    });
   });
 
   it('SEN404: the egg 3 fixture refuses boot naming the controller file; listing the route in routes.public boots', async () => {
