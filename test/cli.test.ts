@@ -362,6 +362,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(typo.report.findings.find((finding: any) => finding.ruleId === 'SEN406' && finding.severity === 'high')?.message ?? '', /^"admin_only" is no middleware of this app \(did you mean "adminOnly"\?/);
     });
 
+    it('a middleware after the guard that rewrites ctx.path, wrapped by egg for a match of its own: the audit reads its factory and says so, as boot does (black-box round 29, h103 F2)', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-rewrite-wrapped'), '--env', 'prod' ]);
+      assert.equal(run.code, 1, run.stdout);
+      const unguarded = report.findings.find((finding: any) => finding.ruleId === 'SEN404');
+      assert.match(unguarded?.message ?? '', /^GET \/admin\/export → .* cannot be shown to run its guard before the controller: auth's match: '\/admin' cannot be verified: #\d+ stripVersion \(app\/middleware\/strip_version\.ts\) rewrites the path egg's router matches routes by \(`ctx\.path = ctx\.path\.slice\(3\)`\)/);
+    });
+
     it('egg\'s guides\' timing middleware and error handler unshifted into coreMiddleware pass the audit as they boot; one that can answer does not', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('mw-core-unshift-timing'), '--env', 'prod' ]);
       assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], run.stdout);

@@ -282,6 +282,69 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('an app middleware after the guard that rewrites the path the router matches (black-box round 29, h103 F2)', () => {
+    const app = (middleware: string[], files: Record<string, string>, extra = '') => tempApp('mw-rewrite', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+        `middleware: ${JSON.stringify(middleware)}, auth: { match: '/admin' }, ${extra}` +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async export() { this.ctx.body = { servedBy: 'controller' }; } " +
+        "async health() { this.ctx.body = 'ok'; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.admin.health); app.router.get('/admin/export', app.controller.admin.export); };\n",
+      ...files,
+    });
+    const stripVersion = {
+      'app/middleware/strip_version.js': "module.exports = () => async function stripVersion(ctx, next) {\n  if (ctx.path.startsWith('/v1/')) ctx.path = ctx.path.slice(3);\n  await next();\n};\n",
+    };
+    const refusedAndReal = async (baseDir: string, detail: RegExp, prefixed: string) => {
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, detail);
+      assert.doesNotMatch(message, /GET \/health/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.equal((await booted.httpRequest().get(prefixed).expect(200)).body.servedBy, 'controller');
+      });
+    };
+
+    it('stripVersion sets ctx.path after auth\'s match saw /v1/admin/export: refused, naming it and its file; the hole is real', async () => {
+      await refusedAndReal(app([ 'auth', 'stripVersion' ], stripVersion), new RegExp('GET /admin/export → app/controller/admin\\.js#AdminController\\.export\\(\\) is protected but ' +
+        'cannot be shown to run its guard before the controller: auth\'s match: \'/admin\' cannot be verified: #\\d+ stripVersion \\(app/middleware/strip_version\\.js\\) ' +
+        'rewrites the path egg\'s router matches routes by \\(`ctx\\.path = ctx\\.path\\.slice\\(3\\)`\\) .*: put auth after stripVersion in the chain'), '/v1/admin/export');
+    });
+
+    it('locale sets koa-router\'s ctx.routerPath, which egg\'s router reads before ctx.path: refused; the hole is real', async () => {
+      const locale = {
+        'app/middleware/locale.js': 'module.exports = () => async function locale(ctx, next) {\n  const m = /^\\/(en|fr|de)(\\/.*)$/.exec(ctx.path);\n' +
+          '  if (m) { ctx.state.locale = m[1]; ctx.routerPath = m[2]; }\n  await next();\n};\n',
+      };
+      await refusedAndReal(app([ 'auth', 'locale' ], locale), /auth's match: '\/admin' cannot be verified: #\d+ locale \(app\/middleware\/locale\.js\) sets ctx\.routerPath \(`ctx\.routerPath = m\[2\]`\), which egg's router matches routes by before ctx\.path.*or give auth to the route/, '/en/admin/export');
+    });
+
+    it('a rewrite through ctx.request.url, in a middleware with a match of its own (egg\'s wrapper hides it): refused; the hole is real', async () => {
+      const legacy = {
+        'app/middleware/legacy.js': "module.exports = () => async (ctx, next) => {\n  ctx.request.url = ctx.url.replace(/^\\/legacy\\//, '/');\n  await next();\n};\n",
+      };
+      await refusedAndReal(app([ 'auth', 'legacy' ], legacy, "legacy: { match: '/legacy' }, "), /#\d+ legacy \(app\/middleware\/legacy\.js\) rewrites the path egg's router matches routes by \(`ctx\.request\.url = ctx\.url\.replace/, '/legacy/admin/export');
+    });
+
+    it('the rewrite placed before the guard, or a middleware after it that only reads ctx.path: boots clean, and the guard refuses', async () => {
+      const readsPath = {
+        'app/middleware/version.js': "module.exports = () => async function version(ctx, next) {\n  ctx.state.apiVersion = ctx.path.startsWith('/v1/') ? 1 : 2;\n  const path = ctx.path;\n  await next();\n  ctx.set('x-path', path);\n};\n",
+      };
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      // Stripped before auth, /v1/admin/export meets it; unstripped, it is no route.
+      for (const [ baseDir, prefixed ] of [[ app([ 'stripVersion', 'auth' ], stripVersion), 401 ], [ app([ 'auth', 'version' ], readsPath), 404 ]] as const) {
+        await withApp(bootApp(baseDir), async booted => {
+          assert.deepEqual(middlewareFindings(booted), []);
+          await booted.httpRequest().get('/admin/export').expect(401);
+          await booted.httpRequest().get('/v1/admin/export').expect(prefixed);
+        });
+      }
+    });
+  });
+
   describe('a secret in a match/ignore pattern (a webhook path carrying its secret)', () => {
     const baseDir = fixture('mw-secret-ignore');
     const token = 'whsec9f8e7d6c5b4a39281716f5e4d3c2b1a0Zq';

@@ -12,8 +12,10 @@ const NAME = String.raw`[A-Za-z_$][\w$]*`;
 const TARGET = String.raw`(?<![\w$.])(${NAME})((?:\s*(?:\??\.\s*${NAME}|\[[^\]]*\]))*)`;
 const ASSIGNED = String.raw`\s*(?:\*\*|<<|>>>?|&&|\|\||\?\?|[-+*/%&|^])?=(?![=>])`;
 const MUTATING_METHODS = 'set|add|push|unshift|delete|clear|splice|pop|shift|fill|sort|reverse|copyWithin';
+/** An assignment: the name written to (1) and its member path as written (2, `.request.path`). */
+export const ASSIGNMENT = new RegExp(`${TARGET}${ASSIGNED}`, 'g');
 const WRITES = [
-  new RegExp(`${TARGET}${ASSIGNED}`, 'g'),
+  ASSIGNMENT,
   new RegExp(String.raw`${TARGET}\s*(?:\+\+|--)`, 'g'),
   new RegExp(String.raw`(?:\+\+|--)\s*${TARGET}`, 'g'),
   new RegExp(String.raw`${TARGET}\s*\??\.\s*(?:${MUTATING_METHODS})\s*\(`, 'g'),
@@ -38,9 +40,7 @@ const DECLARED_NAME = new RegExp(`${NAME}`, 'g');
  * `ctx.app.last =`), or undefined. Writes to the request's own objects (`ctx.state.user =`) last one request: not state.
  */
 export function outsideWrite(functionSource: string): string | undefined {
-  // Literals blanked in place, so that what they hold is no code and positions stay those of the source.
-  const blank = (text: string) => `${text[0]}${' '.repeat(text.length - 2)}${text.at(-1)}`;
-  const source = functionSource.replace(STRING_LITERAL, blank).replace(REGEXP_LITERAL, blank);
+  const source = literalsBlanked(functionSource);
   const declared = new Set<string>();
   for (const pattern of DECLARATIONS) {
     for (const match of source.matchAll(pattern)) {
@@ -60,8 +60,14 @@ export function outsideWrite(functionSource: string): string | undefined {
   return first && functionSource.slice(first.index, (first.index ?? 0) + first[0].length).trim();
 }
 
+/** The source with its string and RegExp literals blanked in place: what they hold is no code, and positions stay those of the source. */
+export function literalsBlanked(source: string): string {
+  const blank = (text: string) => `${text[0]}${' '.repeat(text.length - 2)}${text.at(-1)}`;
+  return source.replace(STRING_LITERAL, blank).replace(REGEXP_LITERAL, blank);
+}
+
 /** The names of the function's own parameters (its first parameter list or lone arrow parameter). */
-function firstParameters(source: string): Set<string> {
+export function firstParameters(source: string): Set<string> {
   const head = /^[^(=]*?(?:\(([^)]*)\)|(\b[A-Za-z_$][\w$]*)\s*=>)/.exec(source);
   return new Set((head?.[1] ?? head?.[2] ?? '').match(DECLARED_NAME) ?? []);
 }

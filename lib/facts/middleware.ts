@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { callerSite } from '../caller-site';
-import { outsideWrite } from './filter-state';
+import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
@@ -436,6 +436,8 @@ function recordJsonpCalls(app: RecordTarget): void {
 
 /** The factory objects (`app.middlewares`) whose functions already record what they make. */
 const namedFactories = new WeakSet<object>();
+/** The app's own factory, by the function that records what it makes: its source tells what that does. */
+const originalFactories = new WeakMap<object, object>();
 
 function nameFactoryOutputs(app: RecordTarget): void {
   const factories = app.middlewares ?? {};
@@ -454,6 +456,7 @@ function nameFactoryOutputs(app: RecordTarget): void {
     };
     // Keeps egg's FULLPATH symbol, which names the middleware's file.
     factories[name] = Object.assign(named, factory);
+    originalFactories.set(factories[name] as object, factory);
   }
 }
 
@@ -781,18 +784,70 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   return positions;
 }
 
-/** A function that sets the request's path for what runs inside it (koa-mount's `ctx.path = newPath`). */
-const PATH_REWRITE = /\bctx\.path\s*=(?!=)/;
+/**
+ * What egg's router dispatches by (@eggjs/router: `router.opts.routerPath || ctx.routerPath || ctx.path`) as a
+ * middleware writes it: koa's `path` and `url` (ctx's, its request's), node's `req.url`, which koa reads the path
+ * from, and `routerPath`. Not `originalUrl`: neither the router nor egg-path-matching reads it.
+ */
+const ROUTING_MEMBERS = new Set([ '.path', '.url', '.request.path', '.request.url', '.req.url', '.request.req.url', '.routerPath' ]);
+
+/** A middleware's write of the path egg's router dispatches by. */
+interface RoutingWrite {
+  /** The statement, as written (`ctx.path = ctx.path.slice(3)`). */
+  write: string;
+  /** It sets `ctx.routerPath`, which the router reads before `ctx.path`: match/ignore still see the path as requested. */
+  routerPath: boolean;
+  /**
+   * The rest of the chain runs with the path written: false when it is set back before next() (koa-mount sets
+   * `ctx.path` for the app it mounts, and back to the path it read, `ctx.path = prev`, before calling upstream).
+   */
+  forTheRest: boolean;
+}
+
+/** `const prev = ctx.path;`: a name (1) that holds what a member path (2) was. */
+const SAVED = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)+)\s*[;\n]/g;
+
+/**
+ * The first write of a middleware's source to the path egg's router dispatches by (ROUTING_MEMBERS) through its
+ * request (its first parameter, or `this`; `context` names it when the source is not the middleware's own, as a
+ * factory's), a routerPath write and one kept for the rest of the chain first. Read from the text with patterns, as
+ * lib/facts/filter-state.ts reads writes: a write it misses goes unseen.
+ */
+export function routingWrite(source: string, context?: string): RoutingWrite | undefined {
+  const blanked = literalsBlanked(source);
+  const [ request, next ] = context ? [ context ] : [ ...firstParameters(source) ];
+  const target = (match: RegExpMatchArray) => `${match[1]}${match[2].replace(/\s+/g, '')}`;
+  const writes = [ ...blanked.matchAll(ASSIGNMENT) ]
+    .filter(match => (match[1] === 'this' || match[1] === request) && ROUTING_MEMBERS.has(target(match).slice(match[1].length)));
+  if (!writes.length) return undefined;
+  const at = (match: RegExpMatchArray) => match.index ?? 0;
+  const statement = (match: RegExpMatchArray) => {
+    const end = /[;\n]/.exec(blanked.slice(at(match)))?.index;
+    return source.slice(at(match), end === undefined ? undefined : at(match) + end).trim();
+  };
+  const saved = new Set([ ...blanked.matchAll(SAVED) ]
+    .filter(match => writes.some(write => target(write) === match[2].replace(/\s+/g, ''))).map(match => match[1]));
+  const restores = writes.filter(write => saved.has(statement(write).slice(write[0].length).trim()));
+  // Where the rest of the chain may run: each use of next after its parameter.
+  const calls = next === undefined ? [] : [ ...blanked.matchAll(new RegExp(`(?<![\\w$.])${next.replace(/[$]/g, '\\$&')}(?![\\w$])`, 'g')) ].slice(1).map(at);
+  const kept = writes.filter(write => !restores.includes(write) && (!calls.length ||
+    calls.some(call => call > at(write) && !restores.some(restore => at(restore) > at(write) && at(restore) < call))));
+  const routerPath = (write: RegExpMatchArray) => write[2].replace(/\s+/g, '') === '.routerPath';
+  const shown = kept.find(routerPath) ?? kept[0] ?? writes.find(routerPath) ?? writes[0];
+  return { write: statement(shown), routerPath: routerPath(shown), forTheRest: kept.length > 0 };
+}
 
 /**
  * The routers whose dispatch function runs inside a middleware of the chain (handed out, not itself in the chain)
- * while the chain holds a function egg did not load that sets `ctx.path` for what it runs, as koa-mount does
+ * while the chain holds a function egg did not load that sets the path for what it runs, as koa-mount does
  * (`app.use(mount('/v2', app.router.routes()))`): such a router serves its routes under a prefix nothing tells, which
  * neither the global middleware's match/ignore nor the policy's patterns see.
  */
-function pathRewritten(egg: MiddlewareSource, stacks: RouterLayer[][]): Set<RouterLayer[]> {
+function pathRewritten(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): Set<RouterLayer[]> {
   const chain = egg.middleware ?? [];
-  const rewrites = chain.some(fn => !loadedByEgg.has(fn) && PATH_REWRITE.test(Function.prototype.toString.call(fn)));
+  // A router's own dispatch writes ctx.routerPath for the route it found.
+  const rewrites = middleware.some(entry => entry.group !== 'router' && entry.position !== null && !loadedByEgg.has(chain[entry.position]) &&
+    routingWrite(sourceOf(chain[entry.position])));
   if (!rewrites) return new Set();
   return new Set(stacks.filter(stack => [ ...handedOut.get(stack) ?? [] ].some(fn => !chain.includes(fn as (typeof chain)[number]))));
 }
@@ -904,7 +959,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   }
   const stacks = routeStacks(egg);
   const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths),
-    pathRewritten(egg, stacks));
+    pathRewritten(egg, middleware, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -1011,7 +1066,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
     return passesThrough(source, { moduleText, contextHas }) ? { ...placed, passesThrough: true } : placed;
   };
-  const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
+  const entry = (fn: NamedFunction, position: number): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);
     if (dispatched) return { name: 'router', position, group: 'router', enable: true, ...(dispatched !== egg.router && { mount: true }) };
     const name = (fn._name ?? fn.name).replace(WRAPPER_SUFFIX, '');
@@ -1019,7 +1074,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     if (name === 'dispatch' || name === 'routerMiddleware') return { name: 'router', position, group: 'router', enable: true };
     // A function that hands requests to a router: egg-router-plus mounts each namespace with an arrow function, an
     // app may with a named one. A named middleware stays one (it may do more), marked as a mount.
-    const source = (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] ?? Function.prototype.toString.call(fn);
+    const source = sourceOf(fn);
     const mounts = ROUTER_MOUNT.test(source);
     if (!name && mounts) return { name: 'router', position, group: 'router', enable: true, mount: true };
     if (!name) return placedAtUse(describe('(anonymous)', position), fn, source);
@@ -1030,6 +1085,14 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     }
     if (mounts) return { ...describe(name, position), mount: true };
     return placedAtUse(describe(name, position), fn, source);
+  };
+  const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
+    const fact = entry(fn, position);
+    if (fact.group === 'router') return fact;
+    // egg's match/ignore wrapper (and koa-convert's, for a generator) hides the function its factory returned.
+    const factory = fact.group === 'core' || fact.group === 'app' ? egg.middlewares?.[fact.name] : undefined;
+    const write = [ routingWrite(sourceOf(fn)), typeof factory === 'function' ? factoryRoutingWrite(factory) : undefined ].find(found => found?.forTheRest);
+    return write ? { ...fact, rewritesRoute: { write: write.write, routerPath: write.routerPath } } : fact;
   });
   // egg leaves `enable: false` middleware out of the chain; list them so rules can say why they are missing.
   const absent = [ ...core, ...appList ].filter(name => !chain.some(entry => entry.name === name));
@@ -1038,9 +1101,22 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
 
 /**
  * The audit runs no middleware factory (it would run app code): a stand-in takes each one's place, carrying under
- * this key the source of the function its factory returns, as far as the factory's own source shows it.
+ * this key the source of the function its factory returns, as far as the factory's own source shows it (and the
+ * stand-in factory, the source of the factory).
  */
 export const STOOD_IN_SOURCE = Symbol('egg-sentinel.stoodInSource');
+
+function sourceOf(fn: object): string {
+  return (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] ?? Function.prototype.toString.call(fn);
+}
+
+/** The routing write of the function a middleware factory returns, read from the factory's source. */
+function factoryRoutingWrite(factory: object): RoutingWrite | undefined {
+  const source = sourceOf(originalFactories.get(factory) ?? factory);
+  const returned = returnedMiddlewareSource(source);
+  // No `(ctx, next)` function in it: a generator middleware (`function* (next)`), whose request is `this`.
+  return returned === undefined ? routingWrite(source, 'this') : routingWrite(returned);
+}
 
 const MIDDLEWARE_HEAD = /(?:async\s*)?(?:function\b[^(]*)?\(\s*[A-Za-z_$][\w$]*\s*,\s*[A-Za-z_$][\w$]*\s*\)\s*(?:=>\s*)?\{/g;
 
@@ -1210,6 +1286,7 @@ function collectRoutes(
         filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.preflight),
         fixed: at === undefined ? entry => entry.undispatched : entry => entry.always,
         chains: new ChainInterner(),
+        beforeRewrite: at === undefined ? new Map() : beforeRewrite(inScope, middleware, at),
       });
     }
     return scope;
@@ -1230,7 +1307,7 @@ function collectRoutes(
   // router.use() middleware: each route is judged once, where it is first found (egg's router first).
   const judged = new Set<RouterLayer>();
   for (const stack of stacks) {
-    const { globals: inScope, filtered, fixed, chains } = scopeOf(dispatchedAt.get(stack));
+    const { globals: inScope, filtered, fixed, chains, beforeRewrite: unrewritten } = scopeOf(dispatchedAt.get(stack));
     const underUnknownPrefix = rewritten.has(stack);
     // router.use() layers of this router seen so far: they run before the routes registered after them.
     const uses: RouterLayer[] = [];
@@ -1271,7 +1348,7 @@ function collectRoutes(
       const varying: RouteStep[] = [];
       for (let index = 0; index < filtered.length; index++) {
         const entry = filtered[index];
-        let step = !entry.filter ? entry.always : underUnknownPrefix ? entry.rewritten : steps.get(entry);
+        let step = !entry.filter ? entry.always : underUnknownPrefix ? entry.rewritten : unrewritten.get(entry) ?? steps.get(entry);
         if (!step && entry.unverifiable) step = entry.unverifiable;
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
@@ -1464,6 +1541,36 @@ interface RouteScope {
   /** The step of the others. */
   fixed: (entry: GlobalMiddleware) => RouteStep;
   chains: ChainInterner;
+  /** The filtered ones whose match/ignore sees another path than the router (beforeRewrite). */
+  beforeRewrite: Map<GlobalMiddleware, RouteStep>;
+}
+
+/**
+ * The global middleware with match/ignore that see another path than the router dispatching at `at` matches routes
+ * by: those up to a middleware before it that rewrites ctx.path (its own wrapper included), and for a routerPath
+ * write every one before the router, as ctx.path stays as requested. Their steps are unverified: what the rewrite
+ * makes of a request path is the app's code, which the probes cannot follow.
+ */
+function beforeRewrite(globals: GlobalMiddleware[], middleware: MiddlewareFact[], at: number): Map<GlobalMiddleware, RouteStep> {
+  const rewriters = middleware.filter(entry => entry.rewritesRoute && entry.position !== null && entry.position < at);
+  const steps = new Map<GlobalMiddleware, RouteStep>();
+  if (!rewriters.length) return steps;
+  for (const entry of globals) {
+    const rewriter = entry.filter && rewriters.find(candidate => candidate.rewritesRoute?.routerPath || entry.position <= (candidate.position as number));
+    if (rewriter) steps.set(entry, { name: entry.name, level: 'global', runs: 'unverified', detail: rewriteDetail(entry.name, rewriter) });
+  }
+  return steps;
+}
+
+function rewriteDetail(guard: string, rewriter: MiddlewareFact): string {
+  const { write, routerPath } = rewriter.rewritesRoute as NonNullable<MiddlewareFact['rewritesRoute']>;
+  const where = `#${(rewriter.position as number) + 1} ${rewriter.name}${rewriter.file ? ` (${rewriter.file})` : ''}`;
+  if (routerPath) {
+    return `${where} sets ctx.routerPath (\`${write}\`), which egg's router matches routes by before ctx.path, while match/ignore see ctx.path ` +
+      `as requested, not the path this route is matched with: rewrite ctx.path instead and put ${guard} after ${rewriter.name} in the chain, or give ${guard} to the route`;
+  }
+  return `${where} rewrites the path egg's router matches routes by (\`${write}\`) after this match/ignore has seen it, so it sees the path as ` +
+    `requested, not the one this route is matched with: put ${guard} after ${rewriter.name} in the chain (config.middleware), or give ${guard} to the route`;
 }
 
 const TOO_MANY_NAMED_PATHS = 'the policy\'s match/ignore values, router.use() paths and protect patterns name more request paths ' +

@@ -329,9 +329,10 @@ function standInFactory(exports: unknown, pathName: string): unknown {
   const name = pathName.replace(/^middleware\./, '');
   const standIn = { [name]: (_ctx: unknown, next: () => unknown) => next() }[name];
   // What the boot judges by the real function's source (a middleware that only passes requests on, a router mount).
-  const returned = returnedMiddlewareSource(Function.prototype.toString.call(exports));
+  const source = Function.prototype.toString.call(exports);
+  const returned = returnedMiddlewareSource(source);
   if (returned !== undefined) Object.defineProperty(standIn, STOOD_IN_SOURCE, { value: returned });
-  return () => standIn;
+  return Object.defineProperty(() => standIn, STOOD_IN_SOURCE, { value: source });
 }
 
 /** Accepts any property access, call, construction or assignment and does nothing; `await` on it does not hang. */

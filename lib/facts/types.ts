@@ -65,6 +65,11 @@ export interface MiddlewareFact {
   mount?: boolean;
   /** Its source shows it cannot answer a request itself: it calls next() and writes nothing of the response. */
   passesThrough?: boolean;
+  /**
+   * Its source writes the path egg's router dispatches by for the rest of the chain (`ctx.path = …`, `ctx.url`, or
+   * `ctx.routerPath`, which the router reads first while match/ignore keep seeing ctx.path): the statement as written.
+   */
+  rewritesRoute?: { write: string; routerPath: boolean };
 }
 
 /**

@@ -590,7 +590,10 @@ export const unprotectedRoute: Rule = {
     'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
     'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). A route ' +
     'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
-    'every protect pattern covers it and no global match/ignore is taken to run for it. With `protect: [{ paths: [\'**\'], by: ' +
+    'every protect pattern covers it and no global match/ignore is taken to run for it. A global match/ignore is not taken to run for a route ' +
+    'either when a middleware between it and the router rewrites the path the router matches routes by (`ctx.path`, `ctx.url`, ' +
+    '`ctx.request.url`, `ctx.req.url`; `ctx.routerPath`, which the router reads first, for every match/ignore before the router): it sees ' +
+    'the path as requested, not the route\'s (`/v1/admin/export` for `/admin/export`). With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { passesThrough } from '../../lib/facts/pass-through';
 import { compileFilter, crossSiteWritten, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
@@ -304,6 +304,32 @@ describe('match/ignore functions that keep state between requests (outsideWrite)
   ];
   for (const source of pure) {
     it(`finds no write in ${source}`, () => assert.equal(outsideWrite(source), undefined));
+  }
+});
+
+describe('middleware that rewrite the path egg\'s router dispatches by (routingWrite, black-box round 29, h103 F2)', () => {
+  const kept: Array<[ string, string, boolean ]> = [
+    [ "async function stripVersion(ctx, next) {\n  if (ctx.path.startsWith('/v1/')) ctx.path = ctx.path.slice(3);\n  await next();\n}", 'ctx.path = ctx.path.slice(3)', false ],
+    [ 'async (ctx, next) => { const m = /^\\/(en|fr)(\\/.*)$/.exec(ctx.path); if (m) { ctx.routerPath = m[2]; } await next(); }', 'ctx.routerPath = m[2]', true ],
+    // Set back only after the rest of the chain (the router included) ran with it.
+    [ 'async (ctx, next) => { if (!ctx.path.startsWith("/v1/")) return next(); const orig = ctx.path; ctx.path = orig.slice(3); await next(); ctx.path = orig; }', 'ctx.path = orig.slice(3)', false ],
+    [ 'async (c, n) => { c.req.url = c.url.replace("/old", "/new"); await n(); }', 'c.req.url = c.url.replace("/old", "/new")', false ],
+    [ 'function* (next) { this.request.url = "/home"; yield next; }', 'this.request.url = "/home"', false ],
+  ];
+  for (const [ source, write, routerPath ] of kept) {
+    it(`finds ${write}`, () => assert.deepEqual(routingWrite(source), { write, routerPath, forTheRest: true }));
+  }
+  it('koa-mount sets ctx.path for the app it mounts and back to the path it read before upstream: not for the rest of the chain', () => {
+    const mounted = (createRequire(__filename)('koa-mount') as (prefix: string, app: unknown) => () => unknown)('/v2', async () => {});
+    assert.deepEqual(routingWrite(Function.prototype.toString.call(mounted)), { write: 'ctx.path = newPath', routerPath: false, forTheRest: false });
+  });
+  const reads = [
+    'async (ctx, next) => { ctx.state.v1 = ctx.path.startsWith("/v1/"); ctx.set("x-path", ctx.path); await next(); }',
+    'async (ctx, next) => { ctx.originalUrl = ctx.url; ctx.logger.info("ctx.path = x"); if (ctx.path == "/a") {} await next(); }',
+    'async (ctx, next) => { const link = { path: ctx.path }; link.path = "/x"; await next(); }',
+  ];
+  for (const source of reads) {
+    it(`finds no routing write in ${source}`, () => assert.equal(routingWrite(source), undefined));
   }
 });
 
