@@ -329,6 +329,11 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await refusedAndReal(app([ 'auth', 'legacy' ], legacy, "legacy: { match: '/legacy' }, "), /#\d+ legacy \(app\/middleware\/legacy\.js\) rewrites the path egg's router matches routes by \(`ctx\.request\.url = ctx\.url\.replace/, '/legacy/admin/export');
     });
 
+    it('a generator middleware (egg wraps it with koa-convert) writing this.path: refused, read from its factory; the hole is real', async () => {
+      const legacy = { 'app/middleware/legacy.js': "module.exports = () => function* legacy(next) {\n  if (this.path.startsWith('/old/')) this.path = this.path.slice(4);\n  yield next;\n};\n" };
+      await refusedAndReal(app([ 'auth', 'legacy' ], legacy), /#\d+ legacy \(app\/middleware\/legacy\.js\) rewrites the path egg's router matches routes by \(`this\.path = this\.path\.slice\(4\)`\)/, '/old/admin/export');
+    });
+
     it('the rewrite placed before the guard, or a middleware after it that only reads ctx.path: boots clean, and the guard refuses', async () => {
       const readsPath = {
         'app/middleware/version.js': "module.exports = () => async function version(ctx, next) {\n  ctx.state.apiVersion = ctx.path.startsWith('/v1/') ? 1 : 2;\n  const path = ctx.path;\n  await next();\n  ctx.set('x-path', path);\n};\n",
