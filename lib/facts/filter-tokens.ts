@@ -301,34 +301,34 @@ export interface PreparedTokens {
    * `/login`, `HEALTH` of `/HEALTH`), then its other values.
    */
   policyValues: ValueForm[];
-  /** What a string route's parameters take from the policy: its values, or policyValues (see prepareTokens). */
-  parameterValues: ValueForm[];
+  /** What a string route's last parameter also takes: the last segments of `listed` paths (see prepareTokens). */
+  listedValues: ValueForm[];
 }
 
 /**
- * `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. `hiddenStrings`: a guard's
- * filter is a function, which may test the path against strings its source does not show (a list it closes over or
- * reads from the app's config, a helper of another module): a string route's parameters then take each segment of the
- * policy's paths too, as a RegExp route's groups do (`PUBLIC.some(p => ctx.path.endsWith(p))` skips
- * `/api/v1/posts/login`, which the public `/api/v1/login` names). A string or RegExp shows its strings, whose tokens
- * the parameters already take.
+ * `encoded`: the tokens also tried percent-encoded (see TokenSet); all of them by default. `listed`: paths a guard's
+ * function may hold in a list its source does not show (one it closes over, reads from the app's config or gets from
+ * a helper of another module): the last segment of each fills a string route's last parameter too, as any segment fills
+ * a RegExp route's groups (`PUBLIC.some(p => ctx.path.endsWith(p))` skips `/api/v1/posts/login`, which the public
+ * `/api/v1/login` names). A string or RegExp shows its strings, whose tokens the parameters already take. The last
+ * only: a list of path ends skips what ends with one, and every route with parameters pays for each value.
  */
 export function prepareTokens(policy: readonly string[], other: readonly string[] = [], encoded: readonly string[] = [ ...policy, ...other ],
-  hiddenStrings = false): PreparedTokens {
+  listed: readonly string[] = []): PreparedTokens {
   const encodedTokens = new Set(encoded);
   const policySet = tokenSet(policy, encodedTokens);
-  const policyValues = [ ...segmentValues(policySet), ...policySet.valueForms ];
   return {
-    policy: policySet, other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens), policyValues,
-    parameterValues: hiddenStrings ? policyValues : policySet.valueForms,
+    policy: policySet, other: tokenSet(other.filter(token => !policy.includes(token)), encodedTokens),
+    policyValues: [ ...segmentValues(policySet.pathSegments), ...policySet.valueForms ],
+    listedValues: segmentValues(tokenSet(listed, encodedTokens).pathSegments, segments => segments.filter(Boolean).slice(-1)),
   };
 }
 
-/** The plain segments of a set's paths, once each; encoded where any path holding it is. */
-function segmentValues(set: TokenSet): ValueForm[] {
+/** The plain segments of paths (those `pick` takes), once each; encoded where any path holding it is. */
+function segmentValues(paths: TokenSet['pathSegments'], pick = (segments: string[]) => segments): ValueForm[] {
   const encodedBySegment = new Map<string, boolean>();
-  for (const { segments, encoded } of set.pathSegments) {
-    for (const segment of segments) {
+  for (const { segments, encoded } of paths) {
+    for (const segment of pick(segments)) {
       if (segment && !WILDCARD_SEGMENT.test(segment)) encodedBySegment.set(segment, encodedBySegment.get(segment) === true || encoded);
     }
   }
@@ -372,20 +372,24 @@ export function tokenProbes(route: RouteLayer, base: string | undefined, tokens:
   const fills = (set: TokenSet) => set.pathSegments.filter(token => fillsParameter(routeSegments, token.segments));
   const policyFills = fills(tokens.policy);
   const otherFills = fills(tokens.other);
-  if (!policyFills.length && !otherFills.length && !tokens.parameterValues.length && !tokens.other.valueForms.length) return NONE;
+  const last = routeSegments.length - 1;
+  const endValues = WILDCARD_SEGMENT.test(routeSegments[last]) ? tokens.listedValues : [];
+  if (!policyFills.length && !otherFills.length && !tokens.policy.valueForms.length && !endValues.length && !tokens.other.valueForms.length) return NONE;
   const collector = new ProbeCollector(route, known, answeredElsewhere);
   const sample = base.split('/');
-  const fill = (filling: TokenSet['pathSegments'], valueForms: TokenSet['valueForms']) => () => {
+  const fill = (filling: TokenSet['pathSegments'], valueForms: TokenSet['valueForms'], lastValues: readonly ValueForm[] = []) => () => {
     for (const { segments, encoded } of filling) {
       collector.consider(overlay(routeSegments, sample, segments));
       if (encoded) collector.considerEncoded(position => overlay(routeSegments, sample, segments, position), overlay(routeSegments, sample, segments));
     }
     routeSegments.forEach((segment, index) => {
       if (!WILDCARD_SEGMENT.test(segment) || index >= sample.length) return;
-      collector.placeValues(valueForms, valueSlots(segment).map(slot => (value: string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/')));
+      const slots = valueSlots(segment).map(slot => (value: string) => sample.map((part, at) => (at === index ? slot(value) : part)).join('/'));
+      collector.placeValues(valueForms, slots);
+      if (index === last) collector.placeValues(lastValues, slots);
     });
   };
-  return collector.inTwoPhases(fill(policyFills, tokens.parameterValues), fill(otherFills, tokens.other.valueForms));
+  return collector.inTwoPhases(fill(policyFills, tokens.policy.valueForms, endValues), fill(otherFills, tokens.other.valueForms));
 }
 
 /**

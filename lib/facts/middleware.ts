@@ -1190,7 +1190,8 @@ function asStringArray(value: unknown): string[] {
  * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use()
  * path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips
  * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore. A guard's
- * function filter may hide its strings: the segments of the policy's paths then fill string routes' parameters too.
+ * function filter may hide its strings: the last segments of the public paths and of the paths it read then fill
+ * string routes' parameters too.
  */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>): PreparedTokens {
   const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
@@ -1223,8 +1224,9 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   }
   // What the policy lets through: a filter that skips the guard for a public path (a function over a list of them)
   // skips it for a parameter that takes the same value (`/api/users/login` served by GET /api/users/:id).
-  for (const entry of policy.routes?.public ?? []) policyPaths.push(...(entry.paths ?? [ entry.path ]).map(protectToken));
-  policyPaths.push(...appPaths);
+  const publicPaths = (policy.routes?.public ?? []).flatMap(entry => (entry.paths ?? [ entry.path ]).map(protectToken));
+  const read = [ ...appPaths ];
+  policyPaths.push(...publicPaths, ...read);
   const otherPatterns: unknown[] = inChain.filter(entry => !guards.has(entry.name)).map(entry => entry.match || entry.ignore);
   const security = egg.config.security;
   if (security && typeof security === 'object') {
@@ -1235,8 +1237,9 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
       escapable.push(...filterTokens(match));
     }
   }
-  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable,
-    policyPatterns.some(containsFunction));
+  // A guard's function may hold the public paths, or those it read from the app, in a list its source does not show.
+  const listed = policyPatterns.some(containsFunction) ? [ ...publicPaths, ...read ].filter(token => token !== undefined) : [];
+  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable, listed);
 }
 
 /** A parameter value unlike the first sample (`1`): not a number. */

@@ -381,11 +381,13 @@ describe('probes from the strings a filter names (values of route parameters)', 
       '/api/users/login', '/api/users/login/', '/api/users/%6Cogin', '/api/users/%6Cogin/',
       '/api/users/.png', '/api/users/.png/', '/api/users/a.png', '/api/users/a.png/', '/api/users/.%70ng', '/api/users/.%70ng/',
     ]);
-    // A guard's function may test strings its source does not show (a suffix list it closes over): each segment of the
-    // policy's paths fills a parameter too, as a RegExp route's group; a string or RegExp shows its strings.
+    // A guard's function may test strings its source does not show (a suffix list it closes over): the last segment of
+    // each path such a list may hold fills the route's last parameter too; a string or RegExp shows its strings.
     const posts = layerOf('/api/v1/posts/:id');
-    assert.deepEqual(tokenProbes(posts, '/api/v1/posts/1', prepareTokens([ '/api/v1/login' ], [], [], true), []).probes,
-      [ '/api/v1/posts/api', '/api/v1/posts/api/', '/api/v1/posts/v1', '/api/v1/posts/v1/', '/api/v1/posts/login', '/api/v1/posts/login/' ]);
+    const listed = prepareTokens([ '/api/v1/login' ], [], [], [ '/api/v1/login', '/public/' ]);
+    assert.deepEqual(tokenProbes(posts, '/api/v1/posts/1', listed, []).probes,
+      [ '/api/v1/posts/login', '/api/v1/posts/login/', '/api/v1/posts/public', '/api/v1/posts/public/' ]);
+    assert.deepEqual(tokenProbes(layerOf('/api/v1/posts/:id/comments'), '/api/v1/posts/1/comments', listed, []).probes, []);
     assert.deepEqual(tokenProbes(posts, '/api/v1/posts/1', prepareTokens([ '/api/v1/login' ], [], []), []).probes, []);
     // A literal segment must agree; a parameter takes the token's segment, as sent and encoded (egg's router decodes
     // it back for the controller); the rest keeps the sample.
