@@ -499,6 +499,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('each alternative of a parameter pattern is probed: /Admin/export of /:area(admin|Admin)/export skips a case-sensitive match (black-box round 29, h103 F9)', async () => {
+      const dirs: string[] = [];
+      const made = (match: string, failOn: string) => {
+        dirs.push(tempApp('mw-param-case', {
+          'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { match: ${match} }, ` +
+            `sentinel: { failOn: '${failOn}', middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } });\n`,
+          'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') ctx.throw(401); await next(); };\n",
+          'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async export() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+          'app/router.js': "module.exports = ({ router, controller }) => { router.get('/:area(admin|Admin)/export', controller.admin.export); };\n",
+        }));
+        return dirs[dirs.length - 1];
+      };
+      try {
+        const message = await expectRefused(made('/^\\/admin\\//', 'high'), /SEN40[34]/);
+        assert.match(message, /GET \/:area\(admin\|Admin\)\/export .*\/Admin\/export/);
+        await withApp(bootApp(made('/^\\/admin\\//', 'never')), async booted => {
+          await booted.httpRequest().get('/admin/export').expect(401);
+          assert.equal((await booted.httpRequest().get('/Admin/export').expect(200)).body.servedBy, 'controller');
+        });
+        // A match that ignores case runs auth for both: no finding, and both are refused.
+        await withApp(bootApp(made('/^\\/admin\\//i', 'high')), async booted => {
+          assert.deepEqual(middlewareFindings(booted), []);
+          for (const url of [ '/admin/export', '/Admin/export' ]) await booted.httpRequest().get(url).expect(401);
+        });
+      } finally {
+        for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('an ignore that skips one of them is still found: SEN404 names the route, and the request gets through', async () => {
       await withApp(bootApp(app("[ /^\\/health$/, '/docs' ]")), async booted => {
         const findings = middlewareFindings(booted);

@@ -12,7 +12,7 @@ import { caseForms, ROUTE_PARAMETER, type RouteLayer, SAMPLE_PARAMS } from './pa
  * Strings per RegExp: its top-level alternatives (`^\/(?:login|register|…|public)`) and their products, without
  * enumerating a large one.
  */
-const MAX_REGEXP_STRINGS = 64;
+export const MAX_REGEXP_STRINGS = 64;
 /**
  * Probes per route from the policy's own values (its guards' match/ignore, protect patterns, router.use() paths),
  * trailing-slash forms included: past this many the route's filters are not judged but reported unverified.

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { eggCoreDir, findEggPackage } from './egg-version';
-import { filterTokens, regexpStrings } from './filter-tokens';
+import { filterTokens, MAX_REGEXP_STRINGS, regexpStrings } from './filter-tokens';
 
 type AnyFunction = (...args: never[]) => unknown;
 type PathMatching = (options: { match?: unknown; ignore?: unknown; pathToRegexpModule?: unknown }) => (ctx: object) => boolean;
@@ -449,8 +449,8 @@ export const SAMPLE_PARAMS = [ '1', 'sentinel', 'a' ];
  */
 export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   if (typeof route.path !== 'string') return [];
-  const plain = plainProbe(route.path);
-  if (plain !== undefined) return requestForms(route, [ plain ]);
+  const plain = plainProbes(route.path);
+  if (plain !== undefined) return requestForms(route, plain);
   const toPath = modules.compilePath(route.path);
   const optional = (key: PathKey) => key.optional === true || key.modifier === '?' || key.modifier === '*';
   const variants = route.paramNames.some(optional) ? [ route.paramNames, route.paramNames.filter(key => !optional(key)) ] : [ route.paramNames ];
@@ -511,42 +511,66 @@ const REWRITTEN_PATTERN = /[=!:$/()^]/;
 export const ROUTE_PARAMETER = /:\w+(?:\(((?:[^()\\]|\\.)*)\))?/g;
 
 /**
- * The probe of a route made of literal text and parameters (`:id`, `:id(\\d+)`), built without compile(): each
+ * The probes of a route made of literal text and parameters (`:id`, `:id(\\d+)`), built without compile(): each
  * parameter becomes the first sample its pattern accepts (any sample for the default pattern, one path segment), as
- * compile() does, and the rest of the path must be literal. Not checked against the route's RegExp: V8 compiles a
- * RegExp on its first use, and that, for every route, was the costliest step of a large route table (the property
- * tests check that every probe reaches its route). Undefined when compile() has to build the probe.
+ * compile() does, and the rest of the path must be literal; then, for a parameter whose pattern lists several strings
+ * (`:area(admin|Admin)`), each of them, as a RegExp route's strings are, up to MAX_REGEXP_STRINGS probes: a filter may
+ * know one and miss the others. Not checked against the route's RegExp: V8 compiles a RegExp on its first use, and
+ * that, for every route, was the costliest step of a large route table (the property tests check that every probe
+ * reaches its route). Undefined when compile() has to build the probe.
  */
-function plainProbe(routePath: string): string | undefined {
+function plainProbes(routePath: string): string[] | undefined {
   let unsatisfied = false;
-  const probe = routePath.replace(ROUTE_PARAMETER, (_parameter: string, pattern: string | undefined) => {
-    const sample = pattern === undefined ? SAMPLE_PARAMS[0] : REWRITTEN_PATTERN.test(pattern) ? undefined : sampleFor(pattern);
-    if (sample === undefined) unsatisfied = true;
-    return sample ?? '';
-  });
-  return unsatisfied || PATTERN_SYNTAX.test(probe) ? undefined : probe;
+  let several = false;
+  const valuesOf = (pattern: string | undefined) => {
+    const values = pattern === undefined ? [ SAMPLE_PARAMS[0] ] : REWRITTEN_PATTERN.test(pattern) ? [] : parameterValues(pattern);
+    if (!values.length) unsatisfied = true;
+    if (values.length > 1) several = true;
+    return values;
+  };
+  const probe = routePath.replace(ROUTE_PARAMETER, (_parameter: string, pattern: string | undefined) => valuesOf(pattern)[0] ?? '');
+  if (unsatisfied || PATTERN_SYNTAX.test(probe)) return undefined;
+  if (!several) return [ probe ];
+  // Every combination, the first sample's first: the route's base probe stays what it was.
+  let probes = [ '' ];
+  let end = 0;
+  for (const parameter of routePath.matchAll(ROUTE_PARAMETER)) {
+    const literal = routePath.slice(end, parameter.index);
+    const values = valuesOf(parameter[1]);
+    probes = probes.flatMap(start => values.map(value => start + literal + value)).slice(0, MAX_REGEXP_STRINGS);
+    end = (parameter.index as number) + parameter[0].length;
+  }
+  return [ probe, ...probes.map(start => start + routePath.slice(end)).filter(other => other !== probe && !PATTERN_SYNTAX.test(other)) ];
 }
 
-/** Samples by parameter pattern: a large route table repeats a few patterns (`\\d+`) hundreds of times. */
-const samples = new Map<string, string | undefined>();
+/** Values by parameter pattern: a large route table repeats a few patterns (`\\d+`) hundreds of times. */
+const parameterValuesOf = new Map<string, string[]>();
 
 /**
  * The first sample that satisfies a parameter's own pattern, else the first string the pattern itself names that does
- * and stays in one path segment (`:oid([0-9a-f]{24})`, `:lang(en|zh-CN)`), or undefined when there is none.
+ * and stays in one path segment (`:oid([0-9a-f]{24})`, `:lang(en|zh-CN)`); then, when the pattern names several such
+ * strings (`en|zh-CN`), the others. Empty when there is none.
  */
-function sampleFor(pattern: string): string | undefined {
-  if (!samples.has(pattern)) {
-    let sample: string | undefined;
+function parameterValues(pattern: string): string[] {
+  let values = parameterValuesOf.get(pattern);
+  if (values === undefined) {
     try {
       const own = new RegExp(`^(?:${pattern})$`);
-      sample = SAMPLE_PARAMS.find(candidate => own.test(candidate)) ??
-        regexpStrings(pattern).find(candidate => !candidate.includes('/') && own.test(candidate));
+      const named = regexpStrings(pattern).filter(candidate => !candidate.includes('/') && own.test(candidate));
+      const sample = SAMPLE_PARAMS.find(candidate => own.test(candidate));
+      // One named string (`\\d+` names `0`) adds nothing a sample does not.
+      values = [ ...new Set([ ...(sample === undefined ? [] : [ sample ]), ...(named.length > 1 || sample === undefined ? named : []) ]) ];
     } catch {
-      sample = undefined;
+      values = [];
     }
-    samples.set(pattern, sample);
+    parameterValuesOf.set(pattern, values);
   }
-  return samples.get(pattern);
+  return values;
+}
+
+/** The first value of parameterValues, or undefined when there is none. */
+function sampleFor(pattern: string): string | undefined {
+  return parameterValues(pattern)[0];
 }
 
 function fillParams(toPath: ToPath, keys: PathKey[]): string | undefined {

@@ -222,8 +222,9 @@ function coverRoutes(facts: Facts, policy: Policy): ProtectedRoute[] {
       }
       let served = route.probes.filter(probe => matchesAny(protect[entry].matches, decodedPath(probe)));
       if (!served.length) continue;
-      // `/admin/panel` protected, a route that ignores case serves the same to `/ADMIN/panel`.
-      if (route.ignoresCase) served = sameIgnoringCase(route.probes, served);
+      // `/admin/panel` protected, a route that ignores case serves the same to `/ADMIN/panel`; one whose own parameter
+      // pattern spells a case variant out (`/:area(admin|Admin)/export`) serves the same area under it.
+      served = sameIgnoringCase(route.probes, served, route.ignoresCase ? undefined : route.path);
       protectedBy.push(entry);
       (partly ??= new Map()).set(entry, served);
     }
@@ -256,10 +257,17 @@ function namesUnmountedRoute(facts: Facts, matches: Array<(routePath: string) =>
   return facts.routes.some(route => !route.underUnknownPrefix && matchesAny(matches, route.path));
 }
 
-/** The probes equal to one of `served` but for case. */
-function sameIgnoringCase(probes: string[], served: string[]): string[] {
-  const folded = new Set(served.map(probe => decodedPath(probe).toLowerCase()));
-  return probes.filter(probe => folded.has(decodedPath(probe).toLowerCase()));
+/**
+ * The probes equal to one of `served` but for case; with `spelledIn`, only those whose segments that differ from it
+ * that text names (the route's path, whose parameter pattern lists `Admin` beside `admin`).
+ */
+function sameIgnoringCase(probes: string[], served: string[], spelledIn?: string): string[] {
+  const folded = new Map(served.map(probe => [ decodedPath(probe).toLowerCase(), decodedPath(probe).split('/') ]));
+  return probes.filter(probe => {
+    const path = decodedPath(probe);
+    const same = folded.get(path.toLowerCase());
+    return same !== undefined && (spelledIn === undefined || path.split('/').every((segment, index) => segment === same[index] || spelledIn.includes(segment)));
+  });
 }
 
 /**

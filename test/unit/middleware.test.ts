@@ -261,7 +261,9 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ '/a/:id.json', [ '/a/1.json', '/a/1.json/' ] ],
       // No sample fits: a string the pattern names (black-box round 27, h90 F1).
       [ '/items/:oid([0-9a-f]{24})', [ `/items/${'a'.repeat(24)}`, `/items/${'a'.repeat(24)}/` ] ],
-      [ '/docs/:lang(en|zh-CN)', [ '/docs/en', '/docs/en/' ] ],
+      // Each string a parameter's pattern names is probed too (black-box round 29, h103 F9).
+      [ '/docs/:lang(en|zh-CN)', [ '/docs/en', '/docs/en/', '/docs/zh-CN', '/docs/zh-CN/' ] ],
+      [ '/:area(admin|Admin)/:tab(a|b)', [ '/admin/a', '/admin/a/', '/admin/b', '/admin/b/', '/Admin/a', '/Admin/a/', '/Admin/b', '/Admin/b/' ] ],
       [ '/u/:uuid([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})', [ '/u/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa', '/u/aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa/' ] ],
       [ '/f/:file(.+\\.pdf)', [ '/f/a.pdf', '/f/a.pdf/' ] ],
       [ '/img/:w(\\d{2,3})x:h(\\d{2,3})', [ '/img/00x00', '/img/00x00/' ] ],
