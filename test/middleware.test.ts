@@ -719,6 +719,54 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 egg-static with a prefix above a protected path serving the files under it (black-box round 29, h103 F8)', () => {
+    const dirs: string[] = [];
+    const app = (failOn: string, files: Record<string, string>, extra = '') => {
+      dirs.push(tempApp('mw-static-root', {
+        'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { match: '/admin' }, static: { prefix: '/' }, " +
+          `sentinel: { failOn: '${failOn}', middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }]${extra} } } };\n`,
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+        'app/router.js': "module.exports = ({ router }) => { router.get('/admin/export', async ctx => { ctx.body = 'export'; }); };\n",
+        ...files,
+      }));
+      return dirs[dirs.length - 1];
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('prefix \'/\' with app/public/admin/report.csv: refused naming the file; the hole is real', async () => {
+      const files = { 'app/public/admin/report.csv': 'SECRET,salary\n', 'app/public/index.html': '<p>shell</p>\n' };
+      const message = await expectRefused(app('high', files), /SEN404/);
+      assert.match(message, /GET \/admin\/report\.csv \(app\/public\/admin\/report\.csv\) is protected but egg-static serves it from config\.static\.dir \(config\.static\.prefix is "\/"\): it runs in coreMiddleware \(#\d+ static .*\), before auth/);
+      assert.match(message, /Move that file out of the static dir/);
+      assert.doesNotMatch(message, /index\.html/);
+      await withApp(bootApp(app('never', files)), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.match((await booted.httpRequest().get('/admin/report.csv').expect(200)).text, /SECRET,salary/);
+      });
+    });
+
+    it('several files are named a few at a time; an empty directory under the protected path is named for what is put there', async () => {
+      const files = Object.fromEntries([ 'a', 'b', 'c', 'd', 'e' ].map(name => [ `app/public/admin/${name}.csv`, 'x\n' ]));
+      const message = await expectRefused(app('high', files), /SEN404/);
+      assert.match(message, /GET \/admin\/a\.csv \(app\/public\/admin\/a\.csv\), GET \/admin\/b\.csv .*, GET \/admin\/c\.csv \(app\/public\/admin\/c\.csv\) and 2 more are protected/);
+      const empty = app('high', { 'app/public/index.html': '<p>shell</p>\n' });
+      fs.mkdirSync(path.join(empty, 'app/public/admin/uploads'), { recursive: true });
+      assert.match(await expectRefused(empty, /SEN404/), /GET \/admin\/uploads\/… \(app\/public\/admin\/uploads\/, a directory: what is put there is served\) is protected/);
+    });
+
+    it('prefix \'/\' with nothing under the protected path, or the admin files made public, boots clean', async () => {
+      await withApp(bootApp(app('high', { 'app/public/index.html': '<p>shell</p>\n', 'app/public/assets/app.js': 'void 0;\n' })), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/export').expect(401);
+        await booted.httpRequest().get('/index.html').expect(200);
+      });
+      const listed = app('high', { 'app/public/admin/logo.png': 'png\n' }, ", public: [{ path: '/admin/logo.png', methods: [ 'GET' ], reason: 'the login page shows it' }]");
+      await withApp(bootApp(listed), async booted => assert.deepEqual(middlewareFindings(booted), []));
+    });
+  });
+
   describe('SEN403 an ignore function reading koa\'s ctx.URL or node\'s ctx.req.url (black-box round 27, h90 F7)', () => {
     const app = (ignore: string, failOn = 'high') => tempApp('mw-ignore-url', {
       'config/config.default.js': `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore(ctx) { return ${ignore}; } }, ` +

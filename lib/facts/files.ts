@@ -17,6 +17,7 @@ import { type ArchiveEntry, type Packing, listArchive, packing } from './archive
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
+import { compileRoutePattern } from '../route-pattern';
 import { valueAt } from '../walk';
 import { type WritableCodeFact, type WritableModuleFact, findWritableCode, findWritableModules } from './writable-code';
 import { type Timings, timed } from '../timing';
@@ -79,6 +80,12 @@ export interface StaticDirFact {
   uncheckedArchives: Array<{ file: string; why: string }>;
   /** Files read for what they hold but not to their end (larger than FILE_BYTES, or STATIC_READ_BYTES ran out in them), and why. */
   partlyReadFiles: Array<{ file: string; why: string }>;
+  /**
+   * Entries served at a request path that a `config.sentinel.routes.protect` pattern other than `'**'` names (SEN404:
+   * egg-static answers before every app middleware): the path, and the entry's display path. A directory counts by a
+   * file put in it (`/admin/` under `/admin/**`): egg-static serves what is added later too.
+   */
+  protectedEntries: Array<{ requestPath: string; file: string; directory?: true }>;
   /** True when the scan stopped at its entry limit. */
   truncated: boolean;
   /** Front-end text assets (TEXT_ASSET) not searched whole for keys and the config's secrets: ASSET_READ_BYTES ran out, or one is larger than FILE_BYTES. */
@@ -940,8 +947,21 @@ interface ReadBudget {
 function scanStaticDirs(input: FileFactsInput, entries: Array<{ keyPath: string; dir: string; prefix: string }>, configFiles: string[], roots: readonly SensitiveRootFact[]): StaticDirFact[] {
   if (!entries.length) return [];
   const config = configIdentity(path.join(input.baseDir, 'config'), configFiles, input.display, input.config);
-  const app = { root: realPathLoose(input.baseDir), code: realPathLoose(path.join(input.baseDir, 'app')), roots };
+  const app = { root: realPathLoose(input.baseDir), code: realPathLoose(path.join(input.baseDir, 'app')), roots, protectedPath: namedProtection(input.config.sentinel) };
   return entries.map(({ keyPath, dir, prefix }) => scanStaticDir(keyPath, prefix, path.resolve(input.workingDir, dir), input.display, config, app));
+}
+
+/**
+ * Whether a protect pattern other than `'**'` names a request path (undefined when none does): with `'**'` alone every
+ * app's `/public/` would be covered, and a static dir is public by nature unless the policy names its path.
+ */
+function namedProtection(sentinel: unknown): ((requestPath: string) => boolean) | undefined {
+  const protect = (sentinel as { routes?: { protect?: unknown } } | undefined)?.routes?.protect;
+  const patterns = (Array.isArray(protect) ? protect : []).flatMap((entry: { paths?: unknown } | null) => (Array.isArray(entry?.paths) ? entry.paths : []))
+    .filter((pattern): pattern is string => typeof pattern === 'string' && pattern !== '**');
+  if (!patterns.length) return undefined;
+  const matches = patterns.map(compileRoutePattern);
+  return requestPath => matches.some(match => match(requestPath));
 }
 
 /** How serving `served` exposes a sensitive directory, or undefined when it does not. */
@@ -952,12 +972,14 @@ export function exposure(served: string, root: SensitiveRootFact): 'is' | 'conta
 }
 
 function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (file: string) => string, config: ConfigIdentity,
-  app: { root: string; code: string; roots: readonly SensitiveRootFact[] }): StaticDirFact {
+  app: { root: string; code: string; roots: readonly SensitiveRootFact[]; protectedPath?: (requestPath: string) => boolean }): StaticDirFact {
   const realPath = realPathLoose(dir);
   const fact: StaticDirFact = {
     keyPath, prefix, realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [],
-    truncated: false, unsearchedAssets: { count: 0 },
+    protectedEntries: [], truncated: false, unsearchedAssets: { count: 0 },
   };
+  // koa-static-cache serves `<prefix>/<relative path>`, one slash between them whatever the prefix ends with.
+  const served = prefix.replace(/\/*$/, '/');
   let budget = STATIC_SCAN_LIMIT;
   let reads = STATIC_READ_LIMIT;
   const reading: ReadBudget = {
@@ -1004,6 +1026,14 @@ function scanStaticDir(keyPath: string, prefix: string, dir: string, display: (f
         return;
       }
       const { name } = entry;
+      // Any entry but a dotfile is served by its name (a symlink too, wherever it leads).
+      if (app.protectedPath && !name.startsWith('.')) {
+        const requestPath = served + relativeOf(name);
+        const directory = entry.isDirectory();
+        if (app.protectedPath(directory ? `${requestPath}/file` : requestPath)) {
+          fact.protectedEntries.push({ requestPath, file: display(path.join(current, name)) + (directory ? '/' : ''), ...(directory && { directory: true as const }) });
+        }
+      }
       if (entry.isSymbolicLink()) {
         const target = realPathLoose(path.join(current, name));
         if (isInside(target, realPath)) continue;

@@ -3,11 +3,13 @@
  * config.sentinel.routes; without one, only SEN405 (egg-security's own middleware) applies.
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
-import { staticDirEntries } from '../facts/files';
+import { type StaticDirFact, staticDirEntries } from '../facts/files';
 import { hookRoutePlugins } from '../facts/middleware';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
-import { escapeRegExp } from '../regexp';
+import { compileRoutePattern } from '../route-pattern';
 import type { Rule, RuleHit } from './types';
+
+export { compileRoutePattern } from '../route-pattern';
 
 /** Routes listed in a message before "and N more". */
 const LISTED_ROUTES = 5;
@@ -45,25 +47,6 @@ function policyOf(facts: Facts): Policy {
     required: middleware.required ?? [],
     guards: [ ...new Set((routes.protect ?? []).flatMap(entry => entry.by)) ],
   };
-}
-
-/**
- * A route path pattern as a predicate on the path a route was registered with: `**` stands for any number of whole
- * segments, `*` for anything within one segment (`*` alone: the catch-all route registered as `*`), the rest is literal. A trailing slash is ignored, as egg's router
- * (not strict) ignores it; case counts, as it does for egg's router.
- */
-export function compileRoutePattern(pattern: string): (routePath: string) => boolean {
-  if (pattern === '**') return () => true;
-  // The catch-all egg's router registers as `router.get('*', …)` (a single-page app's shell): that route only.
-  if (pattern === '*') return routePath => routePath === '*';
-  const segments = withoutTrailingSlash(pattern).split('/').slice(1);
-  const source = segments.map(segment => (segment === '**' ? '(?:/.*)?' : `/${segment.split('*').map(escapeRegExp).join('[^/]*')}`)).join('');
-  const regexp = new RegExp(`^${source}$`);
-  return routePath => regexp.test(withoutTrailingSlash(routePath) || '/');
-}
-
-function withoutTrailingSlash(text: string): string {
-  return text.length > 1 && text.endsWith('/') ? text.slice(0, -1) : text;
 }
 
 /**
@@ -594,7 +577,8 @@ export const unprotectedRoute: Rule = {
     'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
-    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`). A guard, given to a route or in the global chain, whose own code lets ' +
+    'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`), and, for a prefix above the protected paths, a file ' +
+    'or directory of the static dir whose served path such a pattern names (`prefix: \'/\'` serves app/public/admin/report.csv at `/admin/report.csv`). A guard, given to a route or in the global chain, whose own code lets ' +
     'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
     'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`). A route ' +
     'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
@@ -679,11 +663,13 @@ function staticPrefixGaps(facts: Facts): RuleHit[] {
   const named = (policy.routes.protect ?? []).map(entry => ({ ...entry, paths: entry.paths.filter(pattern => pattern !== '**') })).filter(entry => entry.paths.length);
   const compiled = compiledRoutePolicy({ ...policy, routes: { ...policy.routes, protect: named } });
   const seen = new Set<string>();
-  return staticPrefixes(facts.config.static).flatMap(({ keyPath, prefix, file }) => {
+  const covered = new Set<string>();
+  const prefixHits = staticPrefixes(facts.config.static).flatMap(({ keyPath, prefix, file }) => {
     if (seen.has(prefix)) return [];
     seen.add(prefix);
     const missing = guardsAfter(facts, compiled, file, served);
     if (!missing.length) return [];
+    covered.add(prefix);
     return [{
       severity: 'high' as const,
       target: `static:${prefix}`,
@@ -693,6 +679,46 @@ function staticPrefixGaps(facts: Facts): RuleHit[] {
       fix: `Serve those files from a controller behind ${listed(missing)} (\`ctx.body = fs.createReadStream(…)\` after a check), or give the static dir a prefix outside the protected paths, or list \`${prefix}**\` in \`config.sentinel.routes.public\` with a reason.`,
     }];
   });
+  return [ ...prefixHits, ...facts.files.staticDirs.flatMap(dir => (covered.has(dir.prefix) ? [] : staticEntryGaps(facts, compiled, served, dir))) ];
+}
+
+/** Files named in a message before "and N more". */
+const LISTED_FILES = 3;
+
+/**
+ * Files (and directories, by what is put in them) a static dir serves under a protected path though its prefix lies
+ * above it (`prefix: '/'` serves app/public/admin/report.csv at `/admin/report.csv`, under `/admin/**`).
+ */
+function staticEntryGaps(facts: Facts, compiled: ReturnType<typeof compiledRoutePolicy>, served: MiddlewareFact, dir: StaticDirFact): RuleHit[] {
+  const entries = dir.protectedEntries;
+  // A directory is named only when nothing in it is: its files speak for it.
+  const holding = new Set<string>();
+  for (const { requestPath } of entries) {
+    for (let at = requestPath.lastIndexOf('/'); at > 0; at = requestPath.lastIndexOf('/', at - 1)) holding.add(requestPath.slice(0, at));
+  }
+  const exposed = entries.filter(entry => !entry.directory || !holding.has(entry.requestPath))
+    .map(entry => ({ entry, missing: guardsAfter(facts, compiled, staticRequestPath(entry), served) }))
+    .filter(({ missing }) => missing.length);
+  if (!exposed.length) return [];
+  const missing = [ ...new Set(exposed.flatMap(gap => gap.missing)) ];
+  const prefixKeyPath = staticDirEntries(facts.config.static).find(entry => entry.keyPath === dir.keyPath)?.prefixKeyPath ?? 'static.prefix';
+  const named = exposed.slice(0, LISTED_FILES).map(({ entry }) => (entry.directory ?
+    `GET ${entry.requestPath}/… (${entry.file}, a directory: what is put there is served)` : `GET ${entry.requestPath} (${entry.file})`));
+  const more = exposed.length > LISTED_FILES ? ` and ${exposed.length - LISTED_FILES} more` : '';
+  return [{
+    severity: 'high',
+    target: `static:${dir.keyPath}`,
+    source: facts.provenance(prefixKeyPath),
+    message: `${named.join(', ')}${more} ${exposed.length > 1 ? 'are' : 'is'} protected but egg-static serves ${exposed.length > 1 ? 'them' : 'it'} from config.${dir.keyPath} ` +
+      `(config.${prefixKeyPath} is ${JSON.stringify(dir.prefix)}): it runs in coreMiddleware (${positioned(served)}), before ${listed(missing)}`,
+    fix: `Move ${exposed.length > 1 ? 'those files' : 'that file'} out of the static dir (serve them from a controller behind ${listed(missing)} if they are needed), ` +
+      `or give the dir a prefix outside the protected paths (config.${prefixKeyPath}), or list their paths in \`config.sentinel.routes.public\` with a reason.`,
+  }];
+}
+
+/** The request path that stands for a static entry: a directory's is that of a file put in it. */
+function staticRequestPath(entry: StaticDirFact['protectedEntries'][number]): string {
+  return entry.directory ? `${entry.requestPath}/file` : entry.requestPath;
 }
 
 /**
@@ -866,7 +892,8 @@ export const unmatchedPolicyEntry: Rule = {
     const protectsRoute = (pattern: string) => {
       const match = compileRoutePattern(pattern);
       return facts.routes.some(route => protects([ match ], route)) || facts.siteFileHandlers.some(match) ||
-        staticPrefixes(facts.config.static).some(({ file }) => match(file));
+        staticPrefixes(facts.config.static).some(({ file }) => match(file)) ||
+        facts.files.staticDirs.some(dir => dir.protectedEntries.some(entry => match(staticRequestPath(entry))));
     };
     const exemptsRoutes = (pattern: string) => {
       const match = compileRoutePattern(pattern);
@@ -895,7 +922,8 @@ export const unmatchedPolicyEntry: Rule = {
         const withMethod = routes.filter(route => route.allMethods || !methods.length ||
           methods.some(method => route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))));
         if (withMethod.length) continue;
-        const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(facts.config.static).map(({ file }) => file) ];
+        const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(facts.config.static).map(({ file }) => file),
+          ...facts.files.staticDirs.flatMap(dir => dir.protectedEntries.map(staticRequestPath)) ];
         if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && servedBeforeRoutes.some(compileRoutePattern(pattern))) continue;
         hits.push({
           severity: audit && !routes.length ? 'low' : 'medium',

@@ -32,7 +32,7 @@ describe('SEN203 static serving', () => {
     { label: 'the source of plugin local', realPath: '/srv/fake/lib/plugin/local', insideIsExposed: false, plugin: true },
   ];
   const check = (realPath: string, extra: Partial<StaticDirFact> = {}) => staticExposesFiles.check(fakeFacts({
-    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', prefix: '/public/', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [], truncated: false, unsearchedAssets: { count: 0 }, ...extra }] },
+    files: { sensitiveRoots: roots, staticDirs: [{ keyPath: 'static.dir', prefix: '/public/', realPath, envFiles: [], escapingLinks: [], repositoryDirs: [], secretFiles: [], uncheckedArchives: [], partlyReadFiles: [], protectedEntries: [], truncated: false, unsearchedAssets: { count: 0 }, ...extra }] },
   }), PROD);
 
   it('accepts app/public and a dist folder inside a package', () => {
