@@ -378,6 +378,8 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       const passing = await auditJson([ '--base-dir', fixture('mw-core-unshift-passthrough'), '--env', 'prod' ]);
       assert.deepEqual(passing.report.findings.filter((finding: any) => finding.ruleId === 'SEN405'), [], passing.run.stdout);
       assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /healthz/.test(finding.message)), insecure.run.stdout);
+      // Black-box round 29 (h104 F1): the timing fixture destructures ctx and uses next().then(); ping does both and answers first.
+      assert.ok(insecure.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /#3 ping/.test(finding.message)), insecure.run.stdout);
       const used = await auditJson([ '--base-dir', fixture('mw-app-use-answer'), '--env', 'prod' ]);
       assert.ok(used.report.findings.some((finding: any) => finding.ruleId === 'SEN405' && /legacyWebhook \(app\.ts\), which the app put in the chain itself \(app\.use\(\), app\.middleware\)/.test(finding.message)), used.run.stdout);
     });

@@ -1660,6 +1660,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /securities \(\S+securities\.js\) runs after the app middleware #1 dataApi \(app\/middleware\/data_api\.ts\), which the app put into coreMiddleware/);
       // Black-box round 24: a health check answered before next() stays reported.
       assert.match(message, /runs after the app middleware #2 healthz \(app\/middleware\/healthz\.ts\), which the app put into coreMiddleware/);
+      // Black-box round 29 (h104 F1): destructuring ctx and koa's promise style do not hide an answer before next().
+      assert.match(message, /runs after the app middleware #3 ping \(app\/middleware\/ping\.ts\), which the app put into coreMiddleware/);
       assert.match(message, /put middleware that answers requests itself in `config\.middleware`/);
     });
 
@@ -1685,8 +1687,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       try {
         const report = (app as any).sentinel.report;
         assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN405'), []);
-        assert.deepEqual(report.middleware.slice(0, 2).map((entry: { name: string }) => entry.name), [ 'report', 'errorHandler' ], 'first in the chain, before securities');
-        assert.equal((await app.httpRequest().get('/users').expect(200)).body.servedBy, 'controller');
+        // Black-box round 29 (h104 F1): `const { method, path } = ctx` before next(), and `return next().then(…)` / `await next().then(…)`.
+        assert.deepEqual(report.middleware.slice(0, 5).map((entry: { name: string }) => entry.name), [ 'report', 'errorHandler', 'trace', 'responseTime', 'done' ],
+          'first in the chain, before securities');
+        const served = await app.httpRequest().get('/users').expect(200);
+        assert.equal(served.body.servedBy, 'controller');
+        assert.equal(served.headers['x-trace'], 'GET /users 200');
+        assert.match(served.headers['x-response-time'], /^\d+ms$/);
+        assert.equal(served.headers['x-done'], '1');
         // The error handler only words egg-security's refusal.
         assert.match((await app.httpRequest().post('/users').expect(403)).body.error, /csrf/);
       } finally {
@@ -1694,9 +1702,10 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
-    it('the hole is real: dataApi answers a POST without a csrf token, which securities refuses on a route', async () => {
+    it('the hole is real: dataApi and ping answer a POST without a csrf token, which securities refuses on a route', async () => {
       await withApp(bootReportOnly('mw-core-unshift'), async app => {
         assert.equal((await app.httpRequest().post('/data/report').expect(200)).body.servedBy, 'dataApi');
+        assert.equal((await app.httpRequest().post('/ping').expect(200)).body.servedBy, 'ping');
         await app.httpRequest().post('/api/users').expect(403);
       });
     });

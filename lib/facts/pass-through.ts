@@ -21,7 +21,8 @@ export interface PassScope {
  * around that first call (`try { await next(); } finally { log }`). What it does before or after cannot answer in
  * the rest's place (egg's guide's `report` middleware, which times requests). `next` may be handed to an
  * AsyncLocalStorage's run() or OpenTelemetry's context.with() (a trace context that wraps the whole chain), and TypeScript's down-levelled async
- * (`__awaiter(this, …, function* () { … yield next(); })`) reads as the async function it was. Strict on purpose:
+ * (`__awaiter(this, …, function* () { … yield next(); })`) reads as the async function it was, `const { method } = ctx` as
+ * `ctx.method`, and `next().then(onFulfilled)` as code after `await next();`. Strict on purpose:
  * escapes, comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read
  * through, and make it no such middleware.
  */
@@ -35,21 +36,43 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const body = alsUnwrapped(withoutComments(text.slice(opening.length)).replace(/^\s*return\s+\(async \(\) => \{/, '')
     .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
   // A template literal is text but for its `${…}`, which this scan reads as code all the same.
-  if (/\/\*|\/\/|\\|\b(?:then|this|arguments|eval|Function|with)\b/.test(body)) return false;
+  if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
+  const after = afterNext(body.slice(call.index + call[0].length));
+  if (after === undefined || /\bthen\b/.test(before)) return false;
   const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
   // An access log's `try { await next(); } finally { … }`, egg's guide's error handler's `try { await next(); } catch (err) { … }`:
   // the catch or finally runs only once the rest of the chain (egg-security's refusal included) has run, and must not call next again.
   const tryAt = /(?:^|[;{}])\s*try\s*$/.exec(before);
   if (tryAt && body[call.index] === '{') {
-    return harmless(before.replace(/\btry\s*$/, ''), context, next, contextHas) &&
-      !new RegExp(`\\b${identifierPattern(next)}\\b`).test(body.slice(call.index + call[0].length));
+    return harmless(before.replace(/\btry\s*$/, ''), context, next, contextHas) && !new RegExp(`\\b${identifierPattern(next)}\\b`).test(after);
   }
   if (/\b(?:catch|finally)\b/.test(body)) return false;
   return harmless(before, context, next, contextHas);
 }
+
+/**
+ * What follows the call of next, with a `.then(onFulfilled)` on that call (`return next().then(() => { … })`, koa's
+ * promise style) read as a statement after it: it runs once the rest of the chain has run without throwing, as code
+ * after `await next();` does. Undefined when `then` stands anywhere else, or is given a second argument (a rejection
+ * handler, a catch), or more follows it in the statement.
+ */
+function afterNext(rest: string): string | undefined {
+  const then = /^\s*\.\s*then\s*\(/.exec(rest);
+  let after = rest;
+  if (then) {
+    const start = then[0].length;
+    const end = topLevel(rest, start, ')');
+    if (end === undefined || topLevel(rest, start, ',') !== undefined || !/^\s*(?:[;}]|$)/.test(rest.slice(end + 1))) return undefined;
+    after = `;\n(${rest.slice(start, end)})${rest.slice(end + 1)}`;
+  }
+  return /\bthen\b/.test(after) ? undefined : after;
+}
+
+/** What ctx tells of the request, read without effect. */
+const REQUEST_READS = [ 'path', 'method', 'url', 'originalUrl', 'ip', 'ips', 'host', 'hostname', 'protocol', 'secure', 'query', 'querystring', 'headers', 'header', 'href', 'origin' ];
 
 /**
  * Whether statements before the call leave it to run: they may set and read headers, read the request, keep state
@@ -58,8 +81,14 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
  */
 function harmless(before: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
   const ctx = identifierPattern(context);
-  const known = before.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
-    `(?:path|method|url|originalUrl|ip|ips|host|hostname|protocol|secure|query|querystring|headers|header|href|origin)\\b(?!\\s*=[^=]))`, 'g'), '(');
+  // `const { method, path } = ctx;` reads as `ctx.method` and `ctx.path` do, when it takes only such names (no default, rest or nesting).
+  const destructured = before.replace(new RegExp(`\\b(?:const|let|var)\\s*\\{([^{}]*)\\}\\s*=\\s*${ctx}(?![\\w$])(?!\\s*[.[(])`, 'g'),
+    (declaration, names: string) => (names.split(',').every(entry => {
+      const name = /^\s*([A-Za-z_$][\w$]*)\s*(?::\s*[A-Za-z_$][\w$]*\s*)?$/.exec(entry)?.[1];
+      return name !== undefined && (REQUEST_READS.includes(name) || !contextHas(name));
+    }) ? '(' : declaration));
+  const known = destructured.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
+    `(?:${REQUEST_READS.join('|')})\\b(?!\\s*=[^=]))`, 'g'), '(');
   // A plain property (`ctx.requestId = …`, read back later): no accessor that could answer, and no method called.
   const plain = known.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(?![\\w$])(?!\\s*[(.[])`, 'g'),
     (access, name: string) => (contextHas(name) ? access : '('));
@@ -150,20 +179,39 @@ function isOpenTelemetryContext(name: string, viaNamespace: boolean, moduleText:
   return !new RegExp(`(?<![\\w$.])${id}(?:\\s*\\.\\s*[\\w$]+)*\\s*=(?![=>])`).test(moduleText.replace(bindings, ''));
 }
 
-/** Where `wanted` (`,` or `)`) first stands outside brackets and strings from `from`; undefined past a template or the end. */
+/** Where `wanted` (`,`, `)` or `}`) first stands outside brackets, strings and templates from `from`; undefined past the end. */
 function topLevel(text: string, from: number, wanted: string): number | undefined {
   let depth = 0;
   for (let index = from; index < text.length; index++) {
     const char = text[index];
     if (depth === 0 && char === wanted) return index;
-    if (char === '`') return undefined;
-    if (char === '"' || char === "'") {
+    if (char === '`') {
+      const end = templateEnd(text, index);
+      if (end === undefined) return undefined;
+      index = end;
+    } else if (char === '"' || char === "'") {
       index = text.indexOf(char, index + 1);
       if (index === -1) return undefined;
     } else if ('([{'.includes(char)) {
       depth++;
     } else if (')]}'.includes(char)) {
       if (--depth < 0) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The closing backtick of the template literal opening at `from`, past its `${…}` (templates in them too). */
+function templateEnd(text: string, from: number): number | undefined {
+  for (let index = from + 1; index < text.length; index++) {
+    if (text[index] === '\\') {
+      index++;
+    } else if (text[index] === '`') {
+      return index;
+    } else if (text.startsWith('${', index)) {
+      const end = topLevel(text, index + 2, '}');
+      if (end === undefined) return undefined;
+      index = end;
     }
   }
   return undefined;

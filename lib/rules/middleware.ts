@@ -749,8 +749,9 @@ export const securityMiddlewareMisplaced: Rule = {
     '`securities` is not in the chain (removed from coreMiddleware or `securities: { enable: false }`), runs after an app ' +
     'middleware (any koa middleware can answer a request by setting the body without calling next, so egg-sentinel treats ' +
     'every app middleware as able to, unless its own source shows every request goes on to `securities`: it calls next() ' +
-    'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request, `ctx.state`, ' +
-    '`ctx.logger` and plain properties of ctx such as `ctx.requestId`), directly or through an AsyncLocalStorage its module ' +
+    'before any branch, return, other await or use of its ctx (but setting and reading headers, reading the request as `ctx.method` ' +
+    'or `const { method, path } = ctx`, `ctx.state`, `ctx.logger` and plain properties of ctx such as `ctx.requestId`), awaits it or ' +
+    'returns it, also as `next().then(() => { … })` (koa\'s promise style; no rejection handler), directly or through an AsyncLocalStorage its module ' +
     'makes (`als.run(store, next)`) or OpenTelemetry\'s `context.with(otelContext, next)` from `@opentelemetry/api`, and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
     '`report` middleware (TypeScript\'s down-levelled `__awaiter` form too), its error handler and an access log with ' +
     '`try { await next(); } finally { … }` do), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +

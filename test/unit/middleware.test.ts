@@ -933,6 +933,34 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
     ]) assert.equal(passesThrough(source, { contextHas: () => false }), true, source);
   });
 
+  // Black-box round 29 (h104 F1): reading the request does not depend on its syntax, nor handing on on await.
+  it('the request read by destructuring ctx, and koa\'s promise style next().then(onFulfilled)', () => {
+    for (const source of [
+      'async function trace(ctx, next) {\n  const { method, path } = ctx;\n  await next();\n  ctx.logger.info("%s %s %d", method, path, ctx.status);\n}',
+      'async (ctx, next) => { const { method: verb, headers, requestId } = ctx; await next(); log(verb, headers, requestId); }',
+      'function trace(ctx, next) {\n  const start = Date.now();\n  return next().then(() => { ctx.set("X-Response-Time", `${Date.now() - start}ms`); });\n}',
+      'async function trace(ctx, next) {\n  await next().then(() => ctx.set("X-Done", "1"));\n}',
+      'async (ctx, next) => { try { await next().then(() => log(`${ctx.status}`)); } finally { log(); } }',
+    ]) assert.equal(passesThrough(source, { contextHas: () => false }), true, source);
+    for (const source of [
+      // A rejection handler, a catch or another then after it, a then on anything else; an answer before next().
+      'async (ctx, next) => { await next().then(() => ctx.set("a", "1"), () => { ctx.body = 1; }); }',
+      'async (ctx, next) => { await next().then(() => 1).catch(() => { ctx.body = 1; }); }',
+      'async (ctx, next) => { await next().then(() => 1).then(null, () => { ctx.body = 1; }); }',
+      'function t(ctx, next) { return next().then(() => /x)/.test(a), () => { ctx.body = 1; }); }',
+      'async (ctx, next) => { await other().then(() => next()); }',
+      'async (ctx, next) => { load.then(ready); await next(); }',
+      'async (ctx, next) => { const { method, path } = ctx; if (path === "/x") { ctx.body = 1; return; } await next(); }',
+      // Destructuring what is more than a read of the request, a default, a rest, another object.
+      'async (ctx, next) => { const { body } = ctx; await next(); }',
+      'async (ctx, next) => { const { respond } = ctx; await next(); }',
+      'async (ctx, next) => { const { extended } = ctx; await next(); }',
+      'async (ctx, next) => { const { method = answer(ctx) } = ctx; await next(); }',
+      'async (ctx, next) => { const { method, ...rest } = ctx; await next(); }',
+      'async (ctx, next) => { const { method } = ctx.request; await next(); }',
+    ]) assert.equal(passesThrough(source, { contextHas: name => name === 'extended' }), false, source);
+  });
+
   it('next() through an AsyncLocalStorage the module makes, which runs its callback at once', () => {
     const moduleText = 'const { AsyncLocalStorage } = require("async_hooks");\nconst als = new AsyncLocalStorage();\nmodule.exports = () => mw;\nmodule.exports.als = als;\n';
     const compiled = 'const node_async_hooks_1 = require("node:async_hooks");\nconst als = new node_async_hooks_1.AsyncLocalStorage();\n';
