@@ -1620,6 +1620,46 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 a middleware factory given to a route uncalled (black-box round 29, h104 F3)', () => {
+    const app = (failOn: string) => tempApp('mw-uncalled-factory', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'adminOnly' ] }, { paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n`,
+      'app/middleware/adminOnly.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-admin') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+      // Written as a middleware, not a factory: run uncalled, its (options, app) are ctx and next, and it calls next.
+      'app/middleware/opsOnly.js': "module.exports = async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+      'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async users() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': 'module.exports = app => {\n' +
+        '  const { router, middleware, controller } = app;\n' +
+        '  router.get(\'/admin/users\', middleware.adminOnly(), controller.admin.users);\n' +
+        '  router.get(\'/admin/ref\', middleware.adminOnly, controller.admin.users);\n' +
+        '  router.get(\'/ops/ref\', middleware.opsOnly, controller.admin.users);\n' +
+        '};\n',
+    });
+
+    it('is named as the factory in the route table; the route never reaches its controller (medium), unless the factory\'s code may call next (high, unverified)', async () => {
+      const message = await expectRefused(app('high'), /SEN404/);
+      assert.match(message, /GET \/ops\/ref → app\/controller\/admin\.js#AdminController\.users\(\) is protected but cannot be shown to run its guard before the controller: app\.middleware\.opsOnly given to the route uncalled cannot be verified: egg's router runs the factory in the middleware's place, with ctx and next for its options and app, and its code may call next/);
+      assert.doesNotMatch(message, /\/admin\/ref/, 'a medium finding does not block');
+      await withApp(bootApp(app('never')), async booted => {
+        const findings = middlewareFindings(booted);
+        const broken = findings.find(finding => finding.target === 'route:GET /admin/ref');
+        assert.equal(broken?.severity, 'medium');
+        assert.match(broken?.message, /^GET \/admin\/ref → app\/controller\/admin\.js#AdminController\.users\(\) is protected but never reaches its controller as written: app\.middleware\.adminOnly is given to the route uncalled, the factory instead of the middleware it makes; .*its code never calls next, so every request ends there \(404\)$/);
+        assert.match(broken?.fix, /^Call the factory: `router\.get\(path, app\.middleware\.adminOnly\(\), controller\)`\.$/);
+        assert.deepEqual(findings.filter(finding => finding.target === 'route:GET /admin/users'), [], 'called, the factory\'s middleware guards the route');
+        const table = (booted as any).sentinel.report.routes as Array<{ route: string; chain: string }>;
+        assert.match(table.find(route => route.route === 'GET /admin/ref')?.chain ?? '', / > route:adminOnly \(factory, not called\)$/);
+        assert.match(table.find(route => route.route === 'GET /ops/ref')?.chain ?? '', / > route:opsOnly \(factory, not called\)$/);
+        // The route is broken, not open: even with the header the factory answers in the middleware's place.
+        await booted.httpRequest().get('/admin/ref').set('x-admin', 'yes').expect(404);
+        await booted.httpRequest().get('/admin/users').expect(403);
+        assert.equal((await booted.httpRequest().get('/admin/users').set('x-admin', 'yes').expect(200)).body.servedBy, 'controller');
+        // The factory that calls next reaches the controller.
+        assert.equal((await booted.httpRequest().get('/ops/ref').set('x-ops', 'yes').expect(200)).body.servedBy, 'controller');
+      });
+    });
+  });
+
   describe('a route registered after the files loaded (an async beforeStart)', () => {
     it('is checked too: SEN404 names the late route', async () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);

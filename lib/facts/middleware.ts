@@ -15,7 +15,7 @@ import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectTo
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
-import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact } from './types';
+import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact, uncalledFactoryName } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -67,6 +67,8 @@ interface RouteFunctions {
   given: Array<RouteStep['given']>;
   /** Per function, whether its source lets a CORS preflight through without credentials (PREFLIGHT_PASS). */
   preflight: boolean[];
+  /** Per function, the middleware factory it is, given uncalled (`app.middleware.adminOnly` without `()`). */
+  uncalled: Array<RouteStep['uncalledFactory']>;
 }
 
 /** What one `router.register()` call was given, kept for every layer it created. */
@@ -103,7 +105,11 @@ const registeredStacks = new WeakMap<object, unknown[]>();
 function describeRouteFunctions(app: MiddlewareSource, functions: unknown[], teggRoute: boolean): RouteFunctions {
   // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
   const cached = functions.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
-  const names = functions.map((fn, index) => cached[index] || functionName(fn));
+  const uncalled = functions.map(uncalledFactory);
+  const names = functions.map((fn, index) => {
+    const factory = uncalled[index]?.factory;
+    return factory ? uncalledFactoryName(factory) : cached[index] || functionName(fn);
+  });
   const imitations = new Map<string, string>();
   names.forEach((name, index) => {
     if (teggRoute) return;
@@ -119,7 +125,37 @@ function describeRouteFunctions(app: MiddlewareSource, functions: unknown[], teg
     imitations,
     given: functions.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
     preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
+    uncalled,
   };
+}
+
+/**
+ * What nameFactoryOutputs' wrapper of a middleware factory is: its name and the factory's own function. Under a
+ * registered symbol, as an own enumerable property: a second copy of egg-sentinel (the audit's beside the audited
+ * app's plugin) wraps the wrapper, and both copies know either wrapper by it.
+ */
+const FACTORY = Symbol.for('egg-sentinel.middlewareFactory');
+
+interface FactoryMark {
+  [FACTORY]?: { name: string; factory: object };
+}
+
+/** What a route function is when it is one of the app's middleware factories itself, not a middleware one of them made. */
+function uncalledFactory(fn: unknown): RouteStep['uncalledFactory'] {
+  const wrapped = typeof fn === 'function' ? (fn as FactoryMark)[FACTORY] : undefined;
+  return wrapped && { factory: wrapped.name, mayHandOn: mayCallSecondParameter(Function.prototype.toString.call(wrapped.factory)) };
+}
+
+/**
+ * Whether a middleware factory's code may call its second parameter, egg's `app`, which is next when a route runs the
+ * factory as its middleware: it names it other than to read a property of it (`app.config`), reads `arguments`, or
+ * has a head this does not read (defaults, a rest parameter).
+ */
+function mayCallSecondParameter(source: string): boolean {
+  const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*(?:[A-Za-z_$][\w$]*\s*(?:,\s*([A-Za-z_$][\w$]*)\s*)?)?\)|^(?:async\s+)?[A-Za-z_$][\w$]*\s*=>/.exec(source);
+  if (!head || /\barguments\b/.test(source)) return true;
+  const second = head[1];
+  return second !== undefined && new RegExp(`(?<![\\w$.])${second.replace(/\$/g, '\\$')}(?![\\w$])(?!\\s*\\.)`).test(source.slice(head[0].length));
 }
 
 /**
@@ -455,7 +491,7 @@ function nameFactoryOutputs(app: RecordTarget): void {
       return created;
     };
     // Keeps egg's FULLPATH symbol, which names the middleware's file.
-    factories[name] = Object.assign(named, factory);
+    factories[name] = Object.assign(named, factory, { [FACTORY]: { name, factory: (factory as FactoryMark)[FACTORY]?.factory ?? factory } });
     originalFactories.set(factories[name] as object, factory);
   }
 }
@@ -1382,13 +1418,14 @@ function collectRoutes(
           continue;
         }
         const known = imitation ? imitationSteps : routeSteps;
+        const uncalled = functions?.uncalled[index];
         // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : name);
+        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : name);
         let step = known.get(key);
         if (!step) {
           known.set(key, step = imitation ?
             { name, level: 'route', runs: 'unverified', detail: `${imitation} which no app.middleware.${name}() call made: it need not be that middleware` } :
-            { name, level: 'route', runs: 'always', ...(given && { given }) });
+            { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }) });
         }
         varying.push(step);
       }

@@ -110,6 +110,17 @@ export interface RouteStep {
    * credentials (`credentialsRequired`, `passthrough`), when they name either; nothing else of them is kept.
    */
   given?: { credentialsRequired?: unknown; passthrough?: unknown };
+  /**
+   * A middleware factory given to the route uncalled (`router.get(path, app.middleware.adminOnly, controller)`): egg's
+   * router runs the factory in the middleware's place, with ctx and next for its options and app. `mayHandOn` when its
+   * code may call that second argument (next); otherwise no request to the route reaches its controller.
+   */
+  uncalledFactory?: { factory: string; mayHandOn: boolean };
+}
+
+/** How a route's chain names a middleware factory given to it uncalled: no policy name (`[A-Za-z_$][\w$]*`) matches it. */
+export function uncalledFactoryName(factory: string): string {
+  return `${factory} (factory, not called)`;
 }
 
 /** The code a route runs in the end. */

@@ -106,7 +106,10 @@ function knownMiddleware(facts: Facts): Set<string> {
   const known = new Set([ ...facts.availableMiddleware, ...facts.middleware.filter(entry => entry.group !== 'router').map(entry => entry.name) ]);
   for (const route of facts.routes) {
     // A chain lists the global steps first: walk back from its end to the last of them.
-    for (let index = route.chain.length - 1; index >= 0 && route.chain[index].level !== 'global'; index--) known.add(route.chain[index].name);
+    for (let index = route.chain.length - 1; index >= 0 && route.chain[index].level !== 'global'; index--) {
+      // A factory given uncalled is listed by its name in availableMiddleware.
+      if (!route.chain[index].uncalledFactory) known.add(route.chain[index].name);
+    }
   }
   return known;
 }
@@ -290,6 +293,11 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, count
   if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
   const given = steps.find(step => step.level === 'route');
   if (given) return `the ${guard} given to the route ${stepGap(given, target.publicMethods)}`;
+  const factory = target.route.chain.find(step => step.uncalledFactory?.factory === guard);
+  if (factory) {
+    return `app.middleware.${guard} given to the route uncalled ${UNVERIFIED}: egg's router runs the factory in the middleware's place, with ` +
+      'ctx and next for its options and app, and its code may call next';
+  }
   if (entry && entry.position === null) return `${guard} is disabled (enable: false${sourceSuffix(facts.provenance(`${guard}.enable`))})`;
   // In the chain, yet not in the route's: placed after the router that answers the route.
   const at = entry?.position;
@@ -575,7 +583,10 @@ export const unprotectedRoute: Rule = {
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
     'method, recorded when the route was registered; for a tegg decorator controller that @eggjs/tegg-controller-plugin registers, ' +
     'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
-    '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. A protected path that egg\'s siteFile ' +
+    '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. ' +
+    'A middleware factory given to a route uncalled (`app.middleware.adminOnly` without `()`) runs in the middleware\'s place with ctx and ' +
+    'next for its options and app: when its code never calls that second argument the route never reaches its controller (medium, the ' +
+    'fix calls the factory); when it may, it cannot be shown to guard the route. A protected path that egg\'s siteFile ' +
     'answers with a function of `config.siteFile` (it runs in coreMiddleware, before every app middleware) is reported too, and so is an ' +
     'egg-static prefix that a protect pattern other than `**` covers (`/admin/files/` under `/admin/**`), and, for a prefix above the protected paths, a file ' +
     'or directory of the static dir whose served path such a pattern names (`prefix: \'/\'` serves app/public/admin/report.csv at `/admin/report.csv`). A guard, given to a route or in the global chain, whose own code lets ' +
@@ -598,6 +609,11 @@ export const unprotectedRoute: Rule = {
       if (!missing.length) continue;
       const gaps = missing.map(guard => guardGap(facts, target, guard) as string);
       const { controller } = target.route;
+      const broken = target.route.chain.find(step => step.uncalledFactory && !step.uncalledFactory.mayHandOn)?.uncalledFactory?.factory;
+      if (broken) {
+        hits.push(unreachableController(target, broken, missing));
+        continue;
+      }
       hits.push({
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
@@ -612,6 +628,26 @@ export const unprotectedRoute: Rule = {
     return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts) ];
   }),
 };
+
+/**
+ * A protected route given a middleware factory uncalled whose code never calls its second argument: egg's router runs
+ * the factory as the route's middleware, and no request reaches the controller (404, or 500 when the factory throws
+ * on next as its app). Broken, not open: medium, with the call the route needs.
+ */
+function unreachableController(target: ProtectedRoute, factory: string, missing: string[]): RuleHit {
+  const { route } = target;
+  const others = missing.filter(guard => guard !== factory);
+  return {
+    severity: 'medium',
+    target: `route:${routeLabel(route)}`,
+    source: controllerSource(route.controller),
+    message: `${protectedLabel(target)} → ${controllerLabel(route.controller)} is protected but never reaches its controller as written: ` +
+      `app.middleware.${factory} is given to the route uncalled, the factory instead of the middleware it makes; egg's router runs it in the ` +
+      'middleware\'s place, with ctx and next for its options and app, and its code never calls next, so every request ends there (404)',
+    fix: `Call the factory: ${routeGuardFix(route, [ factory ])}` +
+      `${others.length ? `; the route also needs ${others.join(' and ')} (${routeGuardFix(route, others)}, or a global middleware whose match covers it)` : ''}.`,
+  };
+}
 
 /**
  * The guards the policy gives a GET of `requestPath` (none when it is public) that do not run before `answering`, a
