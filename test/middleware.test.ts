@@ -1788,6 +1788,29 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /where: config\.sentinel\.middleware\.required\[0\] \(from <process\.env\.EGG_APP_CONFIG>\)/);
     });
 
+    it('a public entry naming a constrained parameter without its constraint names that route; another name is still no route (black-box round 29, h104 F8)', async () => {
+      const app = (failOn: string, publicPath: string) => tempApp('mw-public-constrained', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          'auth: { ignore: [ /^\\/api\\/v1\\/users\\/\\d+$/ ] }, ' +
+          `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], ` +
+          `public: [{ path: '${publicPath}', methods: [ 'GET' ], reason: 'public profiles' }] } } });\n`,
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; } await next(); };\n",
+        'app/controller/user.js': "module.exports = app => class UserController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller', id: this.ctx.params.id }; } };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/api/v1/users/:id(\\\\d+)', app.controller.user.show); app.router.get('/api/v1/users', app.controller.user.show); };\n",
+      });
+      await withApp(bootApp(app('high', '/api/v1/users/:id')), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await booted.httpRequest().get('/api/v1/users/3').expect(200)).body.servedBy, 'controller', 'the public route answers without a token');
+        await booted.httpRequest().get('/api/v1/users').expect(401);
+      });
+      // A parameter of another name is another route: still refused, and the entry is stale.
+      const message = await expectRefused(app('high', '/api/v1/users/:uid'), /SEN404/);
+      assert.match(message, /GET \/api\/v1\/users\/:id\(\\d\+\) → app\/controller\/user\.js#UserController\.show\(\) is protected but reaches the controller without its guard/);
+      await withApp(bootApp(app('never', '/api/v1/users/:uid')), async booted => {
+        assert.ok(middlewareFindings(booted).some(finding => finding.ruleId === 'SEN406' && /"\/api\/v1\/users\/:uid" matches no route of this app/.test(finding.message)));
+      });
+    });
+
     it('a policy that does not fit the schema refuses boot naming the key', async () => {
       withConfig({ sentinel: { routes: { public: [{ path: 'health', reason: 'probe' }] }, middleware: { order: [{ name: 'auth', before: [ '*apps' ] }] } } });
       const message = await expectRefused(fixture('mw-secure'), /invalid config\.sentinel/);

@@ -54,10 +54,11 @@ const instance = (source: string) => fc.array(fc.tuple(literal, fc.array(literal
 
 describe('property: policy route patterns (compileRoutePattern)', () => {
   it('agree with a segment-by-segment matcher on any route path, regexp characters included', () => {
+    // A parameter with a constraint (`:id(\\d+)`), which a pattern's `:id` also names, has example cases of its own (test/unit/middleware.test.ts).
     const routePath = fc.oneof(
       fc.array(literal, { maxLength: 5 }).map(segments => `/${segments.join('/')}`),
       fc.string({ maxLength: 12 }).map(text => `/${text}`),
-    );
+    ).filter(candidate => !/:\w+\(/.test(candidate));
     fc.assert(fc.property(pattern, routePath, (source, candidate) => {
       assert.equal(compileRoutePattern(source)(candidate), reference(source, candidate));
     }), { numRuns: 5000 });
