@@ -1374,7 +1374,10 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
       await withApp(bootApp(fixture('mw-extension-guard')), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
-        await booted.httpRequest().get('/admin/export').expect(403);
+        // Whatever the getter's name, and a factory named by config: the guard runs (the audit reads the same fixture, black-box round 29, h104 F9).
+        for (const requestPath of [ '/admin/export', '/admin', '/admin/report' ]) await booted.httpRequest().get(requestPath).expect(403);
+        const chains = readReport(fixture('mw-extension-guard')).json.routes.map((route: { route: string; chain: string }) => `${route.route}: ${route.chain.replace(/.* > /, '')}`);
+        assert.deepEqual(chains, [ 'GET /admin/export: route:adminOnly', 'GET /admin: route:adminOnly', 'GET /admin/report: route:adminOnly' ]);
       });
     });
 

@@ -69,6 +69,8 @@ interface RouteFunctions {
   preflight: boolean[];
   /** Per function, the middleware factory it is, given uncalled (`app.middleware.adminOnly` without `()`). */
   uncalled: Array<RouteStep['uncalledFactory']>;
+  /** Per function, the audit's stand-in for a getter that calls more than one factory (madeByOneOf). */
+  unidentified: Array<RouteStep['unidentified']>;
 }
 
 /** What one `router.register()` call was given, kept for every layer it created. */
@@ -126,6 +128,7 @@ function describeRouteFunctions(app: MiddlewareSource, functions: unknown[], teg
     given: functions.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
     preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
     uncalled,
+    unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
   };
 }
 
@@ -917,6 +920,16 @@ export function madeByFactory(fn: object, name: string): void {
   createdBy.set(fn, name);
 }
 
+const madeByOneOfFactories = new WeakMap<object, NonNullable<RouteStep['unidentified']>>();
+
+/**
+ * The audit's stand-in for what an extension getter caches when its text calls several factories, or one by a
+ * computed name (lib/facts/offline.ts): which middleware it is, only boot can tell.
+ */
+export function madeByOneOf(fn: object, unidentified: NonNullable<RouteStep['unidentified']>): void {
+  madeByOneOfFactories.set(fn, unidentified);
+}
+
 /**
  * The audit loads no extension: the stand-in it caches for a getter carries under this key the directory of the
  * plugin, framework or app whose app/extend defines that getter.
@@ -1413,6 +1426,7 @@ function collectRoutes(
         const name = routeLevel[index];
         const imitation = functions?.imitations.get(name);
         const given = imitation ? undefined : functions?.given[index];
+        const unidentified = functions?.unidentified[index];
         if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
           varying.push({ ...preflightStep(name, 'route', probes, layer), ...(given && { given }) });
           continue;
@@ -1420,12 +1434,12 @@ function collectRoutes(
         const known = imitation ? imitationSteps : routeSteps;
         const uncalled = functions?.uncalled[index];
         // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : name);
+        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` : name);
         let step = known.get(key);
         if (!step) {
           known.set(key, step = imitation ?
             { name, level: 'route', runs: 'unverified', detail: `${imitation} which no app.middleware.${name}() call made: it need not be that middleware` } :
-            { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }) });
+            { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }) });
         }
         varying.push(step);
       }

@@ -22,7 +22,7 @@ import { loadPluginListsAgain, SENTINEL_ROOT, toDisplayPath } from './plugin-lis
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { EXTENDED_BY, hookRoutePlugins, madeByFactory, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { EXTENDED_BY, hookRoutePlugins, madeByFactory, madeByOneOf, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import { changedKeyPaths, recordConfigWrites } from '../config-changes';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
@@ -370,7 +370,12 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, E
         continue; // no such extension
       }
       for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) {
-        getters.set(match[1], { extendedBy: unit.path, callsFactory: text.includes(`.middleware.${match[1]}(`) || text.includes(`.middlewares.${match[1]}(`) });
+        const name = match[1];
+        const called = calledFactories(getterBody(text, (match.index ?? 0) + match[0].length));
+        // A getter that calls none itself may call its namesake through a helper of the file.
+        const fileCalls = text.includes(`.middleware.${name}(`) || text.includes(`.middlewares.${name}(`);
+        const factories = called.length ? called : fileCalls ? [ name ] : [];
+        getters.set(name, { extendedBy: unit.path, file: path.join(unit.path, `app/extend/application.${extension}`), factories });
       }
       for (const match of text.matchAll(/^[ \t]*(?:async[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{\n]*)?\{/gm)) {
         if (!NOT_METHODS.has(match[1])) methods.add(match[1]);
@@ -380,10 +385,30 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, E
   return { getters, methods };
 }
 
-/** Where an extension getter is defined, and whether its extension calls the factory of its name (extensionMembers). */
+/** Where an extension getter is defined, and the middleware factories its text calls (extensionMembers). */
 interface ExtensionGetter {
   extendedBy: string;
-  callsFactory: boolean;
+  file: string;
+  /** `adminOnly` for `this.middleware.adminOnly()`; `[]` inside for a factory by a computed name (`this.middleware[name]()`). */
+  factories: string[];
+}
+
+/** The text of a getter from after its `get name(` to its closing brace, by counting braces; the rest of the file when none closes. */
+function getterBody(text: string, from: number): string {
+  const open = text.indexOf('{', from);
+  if (open < 0) return '';
+  let depth = 0;
+  for (let index = open; index < text.length; index++) {
+    if (text[index] === '{') depth++;
+    else if (text[index] === '}' && --depth === 0) return text.slice(open, index + 1);
+  }
+  return text.slice(open);
+}
+
+/** The app's middleware factories a getter's text calls: `.middleware.adminOnly(`, and `[]` for a computed name (`.middleware[name](`). */
+function calledFactories(body: string): string[] {
+  const names = [ ...body.matchAll(/\.middlewares?\.([A-Za-z_$][\w$]*)\s*\(/g) ].map(match => match[1]);
+  return [ ...new Set([ ...names, ...(/\.middlewares?\s*\[/.test(body) ? [ '[]' ] : []) ]) ];
 }
 
 /**
@@ -402,12 +427,18 @@ function namedStandIn(name: string, extendedBy?: string): object {
  * What an extension getter gives on the audit app: an inert stand-in kept under `Symbol('Application#<name>')`, as
  * egg plugins cache what their getter builds, so a route guard `app.jwt` is known by its name as at boot.
  */
-function cachedExtension(app: AnyRecord, name: string, { extendedBy, callsFactory }: ExtensionGetter): unknown {
+function cachedExtension(app: AnyRecord, name: string, { extendedBy, file, factories }: ExtensionGetter, warn: (message: string) => void): unknown {
   const symbol = Symbol.for(`Application#${name}`);
   if (!Object.hasOwn(app, symbol)) {
     const standIn = namedStandIn(name, extendedBy);
-    // What `this.middleware.<name>()` makes, as far as the text shows: at boot, what the getter caches tells.
-    if (callsFactory) madeByFactory(standIn, name);
+    // What `this.middleware.<factory>()` makes, as far as the text shows: at boot, what the getter caches tells.
+    if (factories.length === 1 && factories[0] !== '[]') madeByFactory(standIn, factories[0]);
+    if (factories.length > 1 || factories[0] === '[]') {
+      const calls = factories.map(factory => (factory === '[]' ? 'app.middleware[…]()' : `app.middleware.${factory}()`)).join(' and ');
+      const detail = `app.${name}, whose getter in ${toDisplayPath(String((app.options as AnyRecord).baseDir), file)} calls ${calls}: the audit runs no extension and cannot tell which middleware it gives`;
+      madeByOneOf(standIn, { factories: factories.filter(factory => factory !== '[]'), computed: factories.includes('[]'), detail });
+      warn(`${detail}; a guard missing from a route given app.${name} is reported one level lower (boot checks it)`);
+    }
     Object.defineProperty(app, symbol, { value: standIn, configurable: true });
   }
   return app[symbol as unknown as string];
@@ -449,7 +480,7 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
       if (typeof key === 'symbol' || key === 'then' || key.startsWith('_')) return undefined;
       members ??= obj.loader ? extensionMembers(obj.loader as AuditLoader) : undefined;
       const getter = members?.getters.get(key);
-      if (getter) return cachedExtension(obj, key, getter);
+      if (getter) return cachedExtension(obj, key, getter, warn);
       return members?.methods.has(key) ? extensionMethod(key) : INERT;
     },
     // Assignments land on the object itself, never in a framework setter.

@@ -116,6 +116,11 @@ export interface RouteStep {
    * code may call that second argument (next); otherwise no request to the route reaches its controller.
    */
   uncalledFactory?: { factory: string; mayHandOn: boolean };
+  /**
+   * The audit's stand-in for an extension getter whose text calls several middleware factories, or one by a computed
+   * name (`computed`): the ones it names, and what the audit could not tell. Which it gives is known at boot only.
+   */
+  unidentified?: { factories: string[]; computed: boolean; detail: string };
 }
 
 /** How a route's chain names a middleware factory given to it uncalled: no policy name (`[A-Za-z_$][\w$]*`) matches it. */
