@@ -1814,6 +1814,39 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('routes registered after a GET catch-all are never reached: the route table says so, and a public entry only they use is stale (black-box round 29, h104 F7)', async () => {
+      const baseDir = tempApp('mw-catchall-later', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          'auth: { ignore: [ /^\\/ops\\/ping$/, /^\\/health$/ ] }, security: { csrf: { enable: false } }, ' +
+          "sentinel: { failOn: 'never', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [ " +
+          "{ path: '*', methods: [ 'GET' ], reason: 'SPA shell' }, { path: '/health', methods: [ 'GET' ], reason: 'probe' }, " +
+          "{ path: '/ops/ping', methods: [ 'GET' ], reason: 'ping' } ] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; } await next(); };\n",
+        'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async spa() { this.ctx.body = { servedBy: 'spa' }; } " +
+          "async own() { this.ctx.body = { servedBy: 'own' }; } };\n",
+        // /health before the catch-all and POST /ops/metrics (another method) are reached; GET /ops/* after it are not.
+        'app/router.js': "module.exports = app => { const { router, controller } = app; router.get('/health', controller.home.own); router.get('spa', '*', controller.home.spa); " +
+          "router.get('/ops/metrics', controller.home.own); router.get('/ops/ping', async function ping(ctx) { ctx.body = { servedBy: 'own' }; }); router.post('/ops/metrics', controller.home.own); };\n",
+      });
+      await withApp(bootApp(baseDir), async app => {
+        assert.equal((await app.httpRequest().get('/ops/ping').expect(200)).body.servedBy, 'spa');
+        assert.equal((await app.httpRequest().get('/ops/metrics').set('Authorization', 'Bearer good').expect(200)).body.servedBy, 'spa');
+        assert.equal((await app.httpRequest().post('/ops/metrics').set('Authorization', 'Bearer good').expect(200)).body.servedBy, 'own');
+        assert.equal((await app.httpRequest().get('/health').expect(200)).body.servedBy, 'own');
+        const controllers = readReport(baseDir).json.routes.map((route: { route: string; controller: string }) => `${route.route}: ${route.controller}`);
+        assert.deepEqual(controllers, [
+          'GET /health: app/controller/home.js#HomeController.own()',
+          'GET *: app/controller/home.js#HomeController.spa()',
+          'GET /ops/metrics: app/controller/home.js#HomeController.own() (never reached: GET * registered earlier answers it)',
+          'GET /ops/ping: inline handler ping registered at app/router.js:1 (never reached: GET * registered earlier answers it)',
+          'POST /ops/metrics: app/controller/home.js#HomeController.own()',
+        ]);
+        const stale = middlewareFindings(app).filter(finding => finding.ruleId === 'SEN406').map(finding => `${finding.severity} ${finding.message}`);
+        assert.deepEqual(stale, [ 'medium "/ops/ping" matches only GET /ops/ping, which GET * registered earlier answers: egg never reaches it, and a stale exception ' +
+          'would make a future route with this path public without review' ]);
+      });
+    });
+
     it('a policy that does not fit the schema refuses boot naming the key', async () => {
       withConfig({ sentinel: { routes: { public: [{ path: 'health', reason: 'probe' }] }, middleware: { order: [{ name: 'auth', before: [ '*apps' ] }] } } });
       const message = await expectRefused(fixture('mw-secure'), /invalid config\.sentinel/);

@@ -82,6 +82,8 @@ interface Registration extends RouteFunctions {
   /** `router.redirect(path, destination)` registered it: the destination as given (a path or a route's name). */
   redirectsTo?: string;
   handlerName: string;
+  /** Its handler takes `next` (an inline `async (ctx, next) => …`; an egg controller is given ctx alone): a later route may run after it. */
+  passesOn?: true;
   /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
   site?: string;
   /** The `app.jsonp(options)` calls that made functions it was given (a route's, or router.use()'s). */
@@ -539,6 +541,7 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
       handlerName: functionName(handler),
+      ...(typeof fullPath !== 'string' && ((handler as { length?: number } | undefined)?.length ?? 0) > 1 && { passesOn: true as const }),
       site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
       // router.use(app.jsonp()) registers the function as the layer's handler.
       jsonp: handlers.flatMap(fn => (typeof fn === 'function' && jsonpCalls.get(fn)) || []),
@@ -1365,6 +1368,8 @@ function collectRoutes(
     const uses: RouterLayer[] = [];
     // Its routes seen so far: a request one of them matches for every method of a later route is answered there.
     const earlier: RouterLayer[] = [];
+    // Its catch-all routes so far (`router.get('*')`), which answer every request of their methods: a later route of those methods is never reached.
+    const catchAlls: Array<{ layer: RouterLayer; route: RouteFact }> = [];
     for (const layer of stack) {
       if (!layer.methods.length) {
         uses.push(layer);
@@ -1448,6 +1453,7 @@ function collectRoutes(
         return [ ...inScope.map(entry => (filtered.includes(entry) ? varying[next++] : fixed(entry))), ...varying.slice(next) ];
       });
       const methods = [ ...new Set(layer.methods) ];
+      const shadowing = catchAlls.find(({ layer: other }) => layer.methods.every(method => other.methods.includes(method)))?.route;
       routes.push({
         methods: methods.filter(method => method !== 'HEAD' || !methods.includes('GET')),
         allMethods: METHODS.every(method => methods.includes(method)),
@@ -1459,11 +1465,27 @@ function collectRoutes(
         ...(layer.regexp.flags.includes('i') && { ignoresCase: true as const }),
         ...(jsonp && { jsonp: jsonp.map(call => jsonpCallFact(call, relative)) }),
         ...(underUnknownPrefix && { underUnknownPrefix: true as const }),
+        ...(shadowing && { shadowedBy: { methods: shadowing.methods, allMethods: shadowing.allMethods, path: shadowing.path } }),
         chain,
       });
+      if (registration && !registration.passesOn && matchesEveryPath(layer)) catchAlls.push({ layer, route: routes[routes.length - 1] });
     }
   }
   return routes;
+}
+
+/** Request paths no app names: a route that matches them all matches every path (`*`, `/(.*)`, `/:path*`). */
+const UNNAMED_PATHS = [ '/', '/sentinel-unnamed', '/sentinel-unnamed/a.b/c-d/e_f/%20/g/h/i/j/k/l/' ];
+
+/**
+ * Whether a route matches every request path: with a handler that takes no `next` (Registration.passesOn), egg's
+ * router never runs a later route of its methods.
+ */
+function matchesEveryPath(layer: RouterLayer): boolean {
+  return UNNAMED_PATHS.every(probe => {
+    layer.regexp.lastIndex = 0;
+    return layer.regexp.test(probe);
+  });
 }
 
 interface ReachingProbes {

@@ -183,6 +183,11 @@ export interface RouteFact {
    */
   underUnknownPrefix?: true;
   /**
+   * A catch-all route of its router registered earlier for its methods (`router.get('*', …)`), whose handler answers
+   * every such request: egg's router never reaches this one.
+   */
+  shadowedBy?: Pick<RouteFact, 'methods' | 'allMethods' | 'path'>;
+  /**
    * The effective chain before the controller: the global chain (each with whether its match/ignore lets it run for
    * this route), then `router.use()` middleware registered before the route, then route-level middleware.
    */

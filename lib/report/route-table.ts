@@ -50,7 +50,7 @@ export function routeTable(facts: Pick<Facts, 'routes'>, redact: (text: string) 
     return {
       route: redact(routeLabel(route)),
       name: route.name === undefined ? undefined : redact(route.name),
-      controller: redact(controllerLabel(route.controller)),
+      controller: redact(`${controllerLabel(route.controller)}${route.shadowedBy ? ` (never reached: ${routeLabel(route.shadowedBy)} registered earlier answers it)` : ''}`),
       chain: redact(chain),
       skipped: skipped.map(redact),
       ...(route.underUnknownPrefix && { underUnknownPrefix: true as const }),

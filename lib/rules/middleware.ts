@@ -956,7 +956,10 @@ export const unmatchedPolicyEntry: Rule = {
       const at = `config.sentinel.routes.public[${index}]`;
       const patterns: Array<[ string, string ]> = entry.paths ? entry.paths.map((pattern, item) => [ `${at}.paths[${item}]`, pattern ]) : [[ `${at}.path`, entry.path as string ]];
       for (const [ where, pattern ] of patterns) {
-        const routes = exemptsRoutes(pattern);
+        const matched = exemptsRoutes(pattern);
+        // A route a catch-all registered earlier answers is never reached: an entry only it uses is stale.
+        const routes = matched.filter(route => !route.shadowedBy);
+        const shadowed = matched.flatMap(route => (route.shadowedBy ? [ `${routeLabel(route)}, which ${routeLabel(route.shadowedBy)} registered earlier answers` ] : []));
         const methods = entry.methods?.includes('ALL') ? [] : entry.methods ?? [];
         // egg's router answers HEAD on every GET route (the route lists GET only).
         const withMethod = routes.filter(route => route.allMethods || !methods.length ||
@@ -972,7 +975,10 @@ export const unmatchedPolicyEntry: Rule = {
           ...(audit && !routes.length && { fix: keepIfLater('an entry', 'match it') }),
           message: routes.length ?
             `"${pattern}" matches ${routes.map(routeLabel).join(', ')}, none of which answers ${methods.join(', ')}: the exception is stale` :
-            `"${pattern}" ${noRoute}: a stale exception would make a future route with this path public without review`,
+            shadowed.length ?
+              `"${pattern}" matches only ${shadowed.join('; ')}: ` +
+              'egg never reaches it, and a stale exception would make a future route with this path public without review' :
+              `"${pattern}" ${noRoute}: a stale exception would make a future route with this path public without review`,
         });
       }
     });
