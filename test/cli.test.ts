@@ -735,4 +735,11 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(main.stdout, /Exit codes: 0 clean, 1 findings at or above the threshold, 2 bad arguments/);
     });
   });
+
+  it('a middleware factory given to a route uncalled: the audit reads the real factory\'s code, as boot does (black-box round 29, h104 F3, review)', async () => {
+    const { report } = await auditJson([ '--base-dir', path.join(ROOT, 'test/fixtures/apps/mw-uncalled-factory'), '--env', 'prod' ]);
+    const severityOf = (target: string) => report.findings.find((finding: { target: string }) => finding.target === target)?.severity;
+    assert.equal(severityOf('route:GET /ops/ref'), 'high', 'opsOnly may call next: unverified, as at boot');
+    assert.equal(severityOf('route:GET /admin/ref'), 'medium', 'adminOnly never calls next: the route never reaches its controller');
+  });
 });

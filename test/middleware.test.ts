@@ -959,6 +959,22 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a function that rewrites ctx.path and then dispatches a router of the app itself, after a match-scoped guard: refused; the hole is real (review of round 29)', async () => {
+      const baseDir = app('mw-rewrite-mount', "routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] }", {
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.home.secret); };\n",
+        'app.js': 'module.exports = class { constructor(app) { this.app = app; } didLoad() { const app = this.app; ' +
+          'const v2 = new app.router.constructor({ sensitive: true }, app); v2.get(\'/admin/users\', app.controller.home.secret); ' +
+          "app.use(async (ctx, next) => { if (!ctx.path.startsWith('/v2/')) return next(); ctx.path = ctx.path.slice(3); return v2.routes()(ctx, next); }); } };\n",
+      }, "auth: { match: '/admin' }, ");
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/admin\/users → .* auth's match: '\/admin' cannot be verified: .*rewrites the path egg's router matches routes by \(`ctx\.path = ctx\.path\.slice\(3\)`\)/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/admin/export').expect(401);
+        assert.equal((await booted.httpRequest().get('/v2/admin/users').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('F6: a guard that lets every OPTIONS request through, on a router.all() route: refused; a POST overridden to OPTIONS reaches the controller', async () => {
       const guard = (options: string) => ({
         'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) { ${options} if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n`,
@@ -975,9 +991,17 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.equal(overridden.body.servedBy, 'controller');
       });
       mm(process.env, 'FIXTURE_FAIL_ON', 'high');
-      await withApp(bootApp(app('mw-options-refuse', policy, guard("if (ctx.method === 'OPTIONS') { ctx.status = 405; return; }"))), async booted => {
-        assert.deepEqual(middlewareFindings(booted), []);
-      });
+      // A guard that ends OPTIONS requests itself (a status, a bare return) passes none of them on.
+      const checked = "const check = ctx => { if (ctx.get('x-token') !== 'good') ctx.throw(401); };\n";
+      for (const auth of [
+        `module.exports = () => async function auth(ctx, next) { if (ctx.method === 'OPTIONS') { ctx.status = 405; return; } await next(); };\n`,
+        `${checked}module.exports = () => async function auth(ctx, next) { if (ctx.method === 'OPTIONS') return; check(ctx); await next(); };\n`,
+      ]) {
+        await withApp(bootApp(app('mw-options-refuse', policy, { ...guard(''), 'app/middleware/auth.js': auth })), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], auth);
+          await booted.httpRequest().options('/admin/jobs/run').expect(res => assert.notEqual(res.body.servedBy, 'controller'));
+        });
+      }
     });
 
     it('F7: a public entry with methods [HEAD] on a GET route is used (egg answers HEAD there), not stale; GET stays protected', async () => {
@@ -1624,20 +1648,10 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
   });
 
   describe('SEN404 a middleware factory given to a route uncalled (black-box round 29, h104 F3)', () => {
-    const app = (failOn: string) => tempApp('mw-uncalled-factory', {
-      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
-        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'adminOnly' ] }, { paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n`,
-      'app/middleware/adminOnly.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-admin') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
-      // Written as a middleware, not a factory: run uncalled, its (options, app) are ctx and next, and it calls next.
-      'app/middleware/opsOnly.js': "module.exports = async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
-      'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async users() { this.ctx.body = { servedBy: 'controller' }; } };\n",
-      'app/router.js': 'module.exports = app => {\n' +
-        '  const { router, middleware, controller } = app;\n' +
-        '  router.get(\'/admin/users\', middleware.adminOnly(), controller.admin.users);\n' +
-        '  router.get(\'/admin/ref\', middleware.adminOnly, controller.admin.users);\n' +
-        '  router.get(\'/ops/ref\', middleware.opsOnly, controller.admin.users);\n' +
-        '};\n',
-    });
+    const app = (failOn: string) => {
+      mm(process.env, 'FIXTURE_FAIL_ON', failOn);
+      return fixture('mw-uncalled-factory');
+    };
 
     it('is named as the factory in the route table; the route never reaches its controller (medium), unless the factory\'s code may call next (high, unverified)', async () => {
       const message = await expectRefused(app('high'), /SEN404/);

@@ -148,7 +148,8 @@ interface FactoryMark {
 /** What a route function is when it is one of the app's middleware factories itself, not a middleware one of them made. */
 function uncalledFactory(fn: unknown): RouteStep['uncalledFactory'] {
   const wrapped = typeof fn === 'function' ? (fn as FactoryMark)[FACTORY] : undefined;
-  return wrapped && { factory: wrapped.name, mayHandOn: mayCallSecondParameter(Function.prototype.toString.call(wrapped.factory)) };
+  // The audit's stand-in factory carries the real one's source.
+  return wrapped && { factory: wrapped.name, mayHandOn: mayCallSecondParameter(sourceOf(wrapped.factory)) };
 }
 
 /**
@@ -188,12 +189,12 @@ const createdWith = new WeakMap<object, NonNullable<RouteStep['given']>>();
 
 /**
  * A guard whose own code calls next() for an OPTIONS request: its source compares the method with OPTIONS, then calls
- * next() with no refusal (`throw`, a status or body set) between. koa-jwt2's (egg-jwt 3's engine) and express-jwt's
- * CORS preflight pass-through (an Access-Control-Request-Headers naming authorization), which no option turns off, and
- * the hand-written `if (ctx.method === 'OPTIONS') return next();`.
+ * next() with no refusal between (`throw`, a bare `return`, returning a call given the request, a status or body set).
+ * koa-jwt2's (egg-jwt 3's engine) and express-jwt's CORS preflight pass-through (an Access-Control-Request-Headers
+ * naming authorization), which no option turns off, and the hand-written `if (ctx.method === 'OPTIONS') return next();`.
  */
 const PREFLIGHT_PASS = new RegExp(String.raw`(?:\.method\b(?:\s*\.\s*toUpperCase\(\s*\))?\s*[!=]==?\s*(["'\x60])OPTIONS\1|(["'\x60])OPTIONS\2\s*[!=]==?\s*[\w$.]*\.method\b)` +
-  String.raw`(?:(?!\bthrow\b|\.status\s*=(?!=)|\.body\s*=(?!=))[\s\S]){0,400}?\bnext\(\)`, 'i');
+  String.raw`(?:(?!\bthrow\b|\breturn\s*[;}]|\breturn\s+(?:await\s+)?(?!next\b)[\w$.]+\(\s*(?:ctx|req|res)\b|\.status\s*=(?!=)|\.body\s*=(?!=))[\s\S]){0,400}?\bnext\(\)`, 'i');
 
 const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a token (koa-jwt2 and express-jwt one whose ' +
   'Access-Control-Request-Headers names authorization, a CORS preflight; `if (ctx.method === \'OPTIONS\') return next()` every one), and egg\'s ' +
@@ -477,8 +478,6 @@ function recordJsonpCalls(app: RecordTarget): void {
 
 /** The factory objects (`app.middlewares`) whose functions already record what they make. */
 const namedFactories = new WeakSet<object>();
-/** The app's own factory, by the function that records what it makes: its source tells what that does. */
-const originalFactories = new WeakMap<object, object>();
 
 function nameFactoryOutputs(app: RecordTarget): void {
   const factories = app.middlewares ?? {};
@@ -497,7 +496,6 @@ function nameFactoryOutputs(app: RecordTarget): void {
     };
     // Keeps egg's FULLPATH symbol, which names the middleware's file.
     factories[name] = Object.assign(named, factory, { [FACTORY]: { name, factory: (factory as FactoryMark)[FACTORY]?.factory ?? factory } });
-    originalFactories.set(factories[name] as object, factory);
   }
 }
 
@@ -888,7 +886,7 @@ export function routingWrite(source: string, context?: string): RoutingWrite | u
 function pathRewritten(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][]): Set<RouterLayer[]> {
   const chain = egg.middleware ?? [];
   // A router's own dispatch writes ctx.routerPath for the route it found.
-  const rewrites = middleware.some(entry => entry.group !== 'router' && entry.position !== null && !loadedByEgg.has(chain[entry.position]) &&
+  const rewrites = middleware.some(entry => (entry.group !== 'router' || entry.mount) && entry.position !== null && !loadedByEgg.has(chain[entry.position]) &&
     routingWrite(sourceOf(chain[entry.position])));
   if (!rewrites) return new Set();
   return new Set(stacks.filter(stack => [ ...handedOut.get(stack) ?? [] ].some(fn => !chain.includes(fn as (typeof chain)[number]))));
@@ -1140,7 +1138,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
     const fact = entry(fn, position);
-    if (fact.group === 'router') return fact;
+    // A router's own dispatch writes ctx.routerPath for the route it found; a function mounting one may rewrite first.
+    if (fact.group === 'router' && !fact.mount) return fact;
     // egg's match/ignore wrapper (and koa-convert's, for a generator) hides the function its factory returned.
     const factory = fact.group === 'core' || fact.group === 'app' ? egg.middlewares?.[fact.name] : undefined;
     const write = [ routingWrite(sourceOf(fn)), typeof factory === 'function' ? factoryRoutingWrite(factory) : undefined ].find(found => found?.forTheRest);
@@ -1164,7 +1163,8 @@ function sourceOf(fn: object): string {
 
 /** The routing write of the function a middleware factory returns, read from the factory's source. */
 function factoryRoutingWrite(factory: object): RoutingWrite | undefined {
-  const source = sourceOf(originalFactories.get(factory) ?? factory);
+  // The app's own factory behind egg-sentinel's recording wrappers (of any copy): its source tells what it makes.
+  const source = sourceOf((factory as FactoryMark)[FACTORY]?.factory ?? factory);
   const returned = returnedMiddlewareSource(source);
   // No `(ctx, next)` function in it: a generator middleware (`function* (next)`), whose request is `this`.
   return returned === undefined ? routingWrite(source, 'this') : routingWrite(returned);
@@ -1628,7 +1628,8 @@ interface RouteScope {
  * makes of a request path is the app's code, which the probes cannot follow.
  */
 function beforeRewrite(globals: GlobalMiddleware[], middleware: MiddlewareFact[], at: number): Map<GlobalMiddleware, RouteStep> {
-  const rewriters = middleware.filter(entry => entry.rewritesRoute && entry.position !== null && entry.position < at);
+  // A mount rewrites before it dispatches the router placed at it.
+  const rewriters = middleware.filter(entry => entry.rewritesRoute && entry.position !== null && (entry.position < at || (entry.mount && entry.position === at)));
   const steps = new Map<GlobalMiddleware, RouteStep>();
   if (!rewriters.length) return steps;
   for (const entry of globals) {
