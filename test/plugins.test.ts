@@ -991,6 +991,15 @@ module.exports = class {
     const PUSHES_WHITELISTS = 'module.exports = (appInfo, appConfig) => {\n  appConfig.security.domainWhiteList.push(\'evil.example\');\n' +
       '  appConfig.security.csrf.ignore.push(\'/account\');\n  return { widget: { path: \'/healthz\' } };\n};\n';
 
+    it('a plugin\'s config function that pushes only on its first call (a module-level flag) is still named (review of round 29, #4)', async () => {
+      const once = 'let done = false;\n' + PUSHES_WHITELISTS.replace('(appInfo, appConfig) => {\n', '(appInfo, appConfig) => {\n  if (done) return { widget: { path: \'/healthz\' } };\n  done = true;\n');
+      const dir = whitelistApp('plugin-appconfig-push-once', widget({ 'config/config.default.js': once }));
+      tempDirs.push(dir);
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file/);
+    });
+
     it('a plugin\'s config function pushing to the app\'s security arrays through appConfig is SEN108, naming its file; with failOn never the forged POST and the open redirect go through (black-box round 28, h102 F5)', async () => {
       const dir = whitelistApp('plugin-appconfig-push', widget({ 'config/config.default.js': PUSHES_WHITELISTS }));
       const never = whitelistApp('plugin-appconfig-push-never', widget({ 'config/config.default.js': PUSHES_WHITELISTS }), ", sentinel: { failOn: 'never' }");
@@ -1108,7 +1117,7 @@ module.exports = class {
       assert.doesNotMatch(app instanceof Error ? app.message : '', /invalid config\.sentinel/);
     });
 
-    it('SEN108\'s second reading of the config files runs no function-exported file\'s top-level code again, and still catches a push into the object a config function keeps and returns, and a config function put in require\'s cache in place of the app\'s (review 21, #6)', async () => {
+    it('SEN108\'s second reading of the config files runs no function-exported app config file\'s top-level code again, and still catches a push into the object a config function keeps and returns, and a config function put in require\'s cache in place of the app\'s (review 21, #6)', async () => {
       // Each file's top-level code (a dotenv override, a connection, a process.on handler in real apps) notes each run in the app's dir.
       const noteRun = (name: string, up: string) => `require('fs').appendFileSync(require('path').join(__dirname, '${up}top-level-runs'), '${name}\\n');\n`;
       const security = "security: { domainWhiteList: [ 'www.example.org' ], csrf: { ignore: [ '/webhooks' ] } }";
@@ -1137,7 +1146,8 @@ module.exports = class {
       const app = await bootApp(fresh).catch(error => error as Error);
       if (!(app instanceof Error)) await app.close();
       assert.deepEqual(findings(fresh, 'SEN108'), []);
-      assert.equal(fs.readFileSync(path.join(fresh, 'top-level-runs'), 'utf8'), 'app\nwidget\n', 'each config file\'s top-level code ran once (egg\'s require)');
+      // A plugin's file is compiled afresh: a function of its own may push into appConfig on its first call only.
+      assert.equal(fs.readFileSync(path.join(fresh, 'top-level-runs'), 'utf8').split('\n').filter(run => run === 'app').length, 1, 'the app\'s config file\'s top-level code ran once (egg\'s require)');
       const message = await expectRefused(pushed, /SEN108/);
       assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file \(node_modules\/egg-widget\/config\/config\.default\.js\) through the app's config egg hands its config function/);
       const open = await bootApp(never);

@@ -141,14 +141,16 @@ function definedIn(fn: unknown, file: string): boolean {
 /**
  * What a config file gives, as before any code changed it, running as little of it again as that takes: egg's
  * merge (extend2) hands on its arrays (and the Sets and objects in them) as they are, so code pushing to
- * app.config's or appConfig's arrays changes the file's own. The function the file defines is called again (its
+ * app.config's or appConfig's arrays changes the file's own. The function an app's file defines is called again (its
  * top-level code does not run twice: a dotenv override, a connection, a process.on handler) unless two calls share
  * such objects (`() => config`, a module-level array): those, an exported object (egg's very object), and a function
  * code put in require's cache in place of the file's are compiled afresh. A file that does not compile again is
  * taken from the cache.
  */
 function freshConfig(entry: ConfigEntry, loader: ConfigLoader, handed?: Record<string, unknown>): unknown {
-  if (typeof entry.module === 'function' && definedIn(entry.module, entry.file)) {
+  // Only the app's own: a plugin's or framework's function may keep state (a module-level flag) so that only its first
+  // call, egg's, writes to the appConfig it is handed, which is what is measured: their files are compiled afresh.
+  if (entry.app && typeof entry.module === 'function' && definedIn(entry.module, entry.file)) {
     const first = configOf(entry.module, loader, handed && copyPlainData(handed) as Record<string, unknown>);
     const config = configOf(entry.module, loader, handed);
     if (!sharesContainers(first, config)) return config;
