@@ -52,7 +52,8 @@ describe('route path patterns', () => {
   }
 
   it('"<prefix>/**" matches exactly the prefix and the paths below it', () => {
-    const segment = fc.stringMatching(/^[a-z:_.()-]{1,6}$/);
+    // A parameter with a constraint (`:id(\\d+)`), which a pattern's `:id` also names, has example cases of its own (above).
+    const segment = fc.stringMatching(/^[a-z:_.()-]{1,6}$/).filter(text => !/:\w+\(/.test(text));
     fc.assert(fc.property(fc.array(segment, { minLength: 1, maxLength: 3 }), fc.array(segment, { maxLength: 3 }), (prefix, rest) => {
       const base = `/${prefix.join('/')}`;
       const routePath = rest.length ? `${base}/${rest.join('/')}` : base;
