@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, mockCluster, readReport, tempApp } from './helpers';
 
 describe('boot checks in a real egg app (mm.app)', () => {
   afterEach(mm.restore);
@@ -181,7 +181,7 @@ describe('refused boot under a real egg-cluster (mm.cluster)', () => {
     fs.mkdirSync(path.dirname(report), { recursive: true });
     fs.writeFileSync(report, JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: '2026-01-01T00:00:00.000Z', process: 'app', pid: gone, refused: false }, null, 2));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failon: 'never' } }));
-    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    const app = mockCluster({ baseDir, workers: 1 });
     try {
       await app.ready();
       assert.notEqual(app.proc.exitCode, 0);
@@ -198,7 +198,7 @@ describe('refused boot under a real egg-cluster (mm.cluster)', () => {
     mm(process.env, 'WEAK_KEYS_REDIS_URL', 'redis://:Cluster-Refused-Pw-41@cache.internal:6379/0');
     const dump = path.join(fixture('weak-keys'), 'run/application_config.json');
     fs.rmSync(dump, { force: true });
-    const app: any = mm.cluster({ baseDir: fixture('weak-keys'), workers: 1, cache: false } as any);
+    const app = mockCluster({ baseDir: fixture('weak-keys'), workers: 1 });
     try {
       await app.ready(); // egg-mock's ClusterApplication resolves ready() when the master exits
       assert.notEqual(app.proc.exitCode, 0);

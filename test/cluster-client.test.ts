@@ -9,7 +9,7 @@ import path from 'node:path';
 import mm from 'egg-mock';
 import { loadAppOffline } from '../lib/facts/offline';
 import { clusterClientUnprotected } from '../lib/rules/ipc';
-import { fixture, freePort, readReport, tempApp } from './helpers';
+import { fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
 
 type Cluster = ReturnType<typeof mm.cluster>;
 
@@ -31,7 +31,7 @@ async function startCluster(protection: 'on' | 'off', messengerMode: 'enforce' |
   mm(process.env, 'CC_TEST_PROTECTION', protection);
   mm(process.env, 'CC_TEST_IPC_MODE', messengerMode);
   try {
-    const app = mm.cluster({ baseDir: fixture('cc-app'), workers: 2, cache: false } as any);
+    const app = mockCluster({ baseDir: fixture('cc-app'), workers: 2 });
     await app.ready();
     // Where an attacker finds it: egg-cluster logs the port at startup (and passes it in the workers' argv).
     const port = Number(/start with clusterPort:(\d+)/.exec((app as any).stdout)?.[1]);
@@ -204,7 +204,7 @@ describe("a plugin's nested cluster-client copy (3.7.0, its own leader port): pr
     port = await freePort();
     mm(process.env, 'CC_NESTED_PORT', String(port));
     try {
-      app = mm.cluster({ baseDir, workers: 2, cache: false } as any);
+      app = mockCluster({ baseDir, workers: 2 });
       await app.ready();
     } finally {
       mm.restore();
@@ -246,7 +246,7 @@ describe("a plugin's nested cluster-client copy of another version (3.6.0): repo
     const baseDir = nestedCopyApp('3.6.0');
     mm.env('prod');
     mm(process.env, 'CC_NESTED_PORT', String(await freePort()));
-    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    const app = mockCluster({ baseDir, workers: 1 });
     try {
       await app.ready(); // egg-mock's ClusterApplication resolves ready() when the master exits
       assert.notEqual(app.proc.exitCode, 0);

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import mm from 'egg-mock';
 import { tarOf, tgzOf, zipOf } from './archive-files';
 import { LOADER_FILES } from '../lib/facts/runtime';
-import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, mockCluster, readReport, tempApp } from './helpers';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
 const ROOT = path.join(__dirname, '..');
@@ -149,7 +149,7 @@ describe('SEN204 under a real egg-cluster (mm.cluster)', () => {
     withSecureEnv();
     const baseDir = fixture('cfg-secure');
     cleanRun(baseDir);
-    const app: any = mm.cluster({ baseDir, workers: 1, cache: false } as any);
+    const app = mockCluster({ baseDir, workers: 1 });
     try {
       await app.ready();
       assert.equal(app.proc.exitCode, null, app.stderr);

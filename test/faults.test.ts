@@ -10,7 +10,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { fixture, tempApp } from './helpers';
+import { fixture, mockCluster, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -246,7 +246,7 @@ describe('faults at boot under a real egg-cluster (mm.cluster, prod env)', () =>
   it('unusable run/ directory: the worker refuses, the master exits non-zero, and stderr says why without a stack', async function() {
     this.timeout(180_000);
     mm.env('prod');
-    const app: any = mm.cluster({ baseDir: fixture('fault-run-dir'), workers: 1, port: 7211, cache: false } as any);
+    const app = mockCluster({ baseDir: fixture('fault-run-dir'), workers: 1, port: 7211 });
     try {
       await app.ready(); // resolves when the master exits after a failed start
       assert.notEqual(app.proc.exitCode, 0);

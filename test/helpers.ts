@@ -34,6 +34,17 @@ export async function bootApp(baseDir: string): Promise<ReturnType<typeof mm.app
   return app;
 }
 
+/**
+ * mm.cluster() for a test that mocks nothing in the cluster's workers. egg-mock's afterEach restores the mocks of every
+ * live cluster by spawning a node process that posts to a worker, after each test (about a second each): these
+ * clusters have none to restore.
+ */
+export function mockCluster(options: Record<string, unknown>): any {
+  const app: any = mm.cluster({ cache: false, ...options } as any);
+  app.mockRestore = () => undefined;
+  return app;
+}
+
 /** A throw-away egg app in the OS temp dir, for table-driven variants of config. */
 export function tempApp(name: string, files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${name}-`));

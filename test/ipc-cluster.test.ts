@@ -6,7 +6,7 @@ import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
-import { fixture } from './helpers';
+import { fixture, mockCluster } from './helpers';
 
 type Cluster = ReturnType<typeof mm.cluster>;
 
@@ -35,7 +35,7 @@ async function startCluster(mode: 'enforce' | 'report', encrypt = false, maxAgeM
   mm(process.env, 'IPC_TEST_ENCRYPT', encrypt ? '1' : '0');
   mm(process.env, 'IPC_TEST_MAX_AGE_MS', String(maxAgeMs));
   try {
-    const app = mm.cluster({ baseDir: fixture('ipc-app'), workers: 2, cache: false } as any);
+    const app = mockCluster({ baseDir: fixture('ipc-app'), workers: 2 });
     await app.ready();
     return app;
   } finally {

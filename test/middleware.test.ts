@@ -10,7 +10,7 @@ import path from 'node:path';
 import mm from 'egg-mock';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { AUTHORIZED } from './fixtures/mw-common';
-import { bootApp, expectRefused, fixture, freePort, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -210,7 +210,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       this.timeout(90000);
       mm.env('prod');
       const port = await freePort();
-      const cluster: any = mm.cluster({ baseDir: app('high', UNGUARDED), workers: 1, port, cache: false } as any);
+      const cluster = mockCluster({ baseDir: app('high', UNGUARDED), workers: 1, port });
       try {
         await cluster.ready();
         const response = await cluster.httpRequest().get('/admin/report').set('authorization', 'Bearer ok');
@@ -682,7 +682,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('in prod under egg-cluster, the worker exits before it serves, and the master exits non-zero', async function() {
       this.timeout(90000);
       mm.env('prod');
-      const app: any = mm.cluster({ baseDir: fixture('mw-late-head'), workers: 1, cache: false } as any);
+      const app = mockCluster({ baseDir: fixture('mw-late-head'), workers: 1 });
       try {
         await app.ready();
         // The worker exits before it listens when the change came first; else a moment after.

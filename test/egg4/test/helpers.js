@@ -111,10 +111,13 @@ function freePort() {
 
 /**
  * A real cluster (mm.cluster) on a free port, ready. @eggjs/mock, like egg-mock, counts ports up from 17001, so two
- * suites running on one machine would otherwise send their requests to each other's apps.
+ * suites running on one machine would otherwise send their requests to each other's apps. Its afterEach restores the
+ * mocks of every live cluster by spawning a node process that posts to a worker, after each test: these tests mock
+ * nothing in a cluster's workers.
  */
 async function startMockCluster(options) {
   const app = mm.cluster({ cache: false, ...options, port: await freePort() });
+  app.mockRestore = () => undefined;
   await app.ready();
   return app;
 }
