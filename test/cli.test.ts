@@ -740,6 +740,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     const { report } = await auditJson([ '--base-dir', path.join(ROOT, 'test/fixtures/apps/mw-uncalled-factory'), '--env', 'prod' ]);
     const severityOf = (target: string) => report.findings.find((finding: { target: string }) => finding.target === target)?.severity;
     assert.equal(severityOf('route:GET /ops/ref'), 'high', 'opsOnly may call next: unverified, as at boot');
+    assert.equal(severityOf('route:GET /call/ref'), 'high', 'opsCall calls next.call(): unverified, as at boot');
     assert.equal(severityOf('route:GET /admin/ref'), 'medium', 'adminOnly never calls next: the route never reaches its controller');
   });
 });

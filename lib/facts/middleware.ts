@@ -154,14 +154,16 @@ function uncalledFactory(fn: unknown): RouteStep['uncalledFactory'] {
 
 /**
  * Whether a middleware factory's code may call its second parameter, egg's `app`, which is next when a route runs the
- * factory as its middleware: it names it other than to read a property of it (`app.config`), reads `arguments`, or
- * has a head this does not read (defaults, a rest parameter).
+ * factory as its middleware: it names it other than to read a property of it (`app.config`; `next.call()` and
+ * `next.apply()` call it), reads `arguments`, has a head this does not read (defaults, a rest parameter), or shows no
+ * source (a bound or native function).
  */
 function mayCallSecondParameter(source: string): boolean {
   const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*(?:[A-Za-z_$][\w$]*\s*(?:,\s*([A-Za-z_$][\w$]*)\s*)?)?\)|^(?:async\s+)?[A-Za-z_$][\w$]*\s*=>/.exec(source);
-  if (!head || /\barguments\b/.test(source)) return true;
+  if (!head || /\barguments\b|\{\s*\[native code\]\s*\}\s*$/.test(source)) return true;
   const second = head[1];
-  return second !== undefined && new RegExp(`(?<![\\w$.])${second.replace(/\$/g, '\\$')}(?![\\w$])(?!\\s*\\.)`).test(source.slice(head[0].length));
+  return second !== undefined &&
+    new RegExp(`(?<![\\w$.])${second.replace(/\$/g, '\\$')}(?![\\w$])(?!\\s*\\.(?!\\s*(?:call|apply)\\s*\\())`).test(source.slice(head[0].length));
 }
 
 /**
@@ -748,7 +750,8 @@ function gateMatches(router: { stack: RouterLayer[]; match?: unknown }, late: We
   Object.defineProperty(router, 'match', { configurable: true, writable: true, value(this: unknown, ...args: unknown[]) {
     const matched: unknown = match.apply(this, args);
     const layers = (matched as { pathAndMethod?: unknown } | undefined)?.pathAndMethod;
-    if (Array.isArray(layers)) {
+    // Most requests match only routes judged at boot: their array is left as the router made it.
+    if (Array.isArray(layers) && layers.some((layer: RouterLayer) => late.has(layer))) {
       (matched as { pathAndMethod: unknown[] }).pathAndMethod = layers.map((layer: RouterLayer) => (late.has(layer) ?
         Object.create(layer, { stack: { value: [ gate, ...layer.stack ] } }) as RouterLayer : layer));
     }
