@@ -191,7 +191,8 @@ export class SentinelAppBootHook extends SentinelBootHook {
   private watchServedChain(facts: Facts, report: SentinelReport): void {
     const app = this.target as unknown as { middleware?: unknown[]; once?: (event: string, listener: () => void) => unknown };
     if (!Array.isArray(app.middleware)) return;
-    const known = new Set(report.findings.map(finding => `${finding.ruleId} ${finding.target}`));
+    // By severity too: a boot finding below the threshold does not make the same rule's blocking one on its target known.
+    const known = new Set(report.findings.map(findingKey));
     let pending: NodeJS.Immediate | undefined;
     let blocked = false;
     const changes = new Set<ServedChange>();
@@ -234,7 +235,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
   private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE, answering?: Answering): boolean {
     const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
     const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
-    const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(`${finding.ruleId} ${finding.target}`));
+    const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(findingKey(finding)));
     const blocking = fresh.filter(finding => finding.blocking);
     const shown = (findings: typeof fresh) => findings.map(finding => `${finding.ruleId} ${finding.message}`).join('; ');
     if (blocking.length) {
@@ -329,6 +330,11 @@ export class SentinelAppBootHook extends SentinelBootHook {
       'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.',
     late.length, redactor.text(late.slice(0, MAX_LISTED_LATE_ROUTES).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : '')));
   }
+}
+
+/** A finding as the late judgement compares it with the boot check's. */
+function findingKey(finding: { ruleId: string; target: string; severity: string }): string {
+  return `${finding.ruleId} ${finding.target} ${finding.severity}`;
 }
 
 /** The security-relevant leaves of the config (lib/rules/injection.ts isSecurityRelevant), by key path. */

@@ -155,14 +155,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     const dirs: string[] = [];
     after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
     // lateChange runs in the request that first asks for /admin/*, before egg's router looks the route up.
-    const app = (failOn: string, lateChange: string) => dirs[dirs.push(tempApp('mw-lazy-route', {
+    const app = (failOn: string, lateChange: string, routes = "app.router.get('/admin/export', app.middleware.auth(), app.controller.admin.export);") => dirs[dirs.push(tempApp('mw-lazy-route', {
       'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'lazyAdmin' ], " +
         `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } };\n`,
       'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
       'app/middleware/lazyAdmin.js': 'module.exports = (options, app) => { let loaded = false; return async function lazyAdmin(ctx, next) { ' +
         `if (!loaded && ctx.path.startsWith('/admin/')) { loaded = true; ${lateChange} } await next(); }; };\n`,
       'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async export() { this.ctx.body = { servedBy: 'controller' }; } };\n",
-      'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.middleware.auth(), app.controller.admin.export); };\n",
+      'app/router.js': `module.exports = app => { ${routes} };\n`,
     })) - 1];
     const UNGUARDED = "app.router.get('/admin/report', app.controller.admin.export);";
     const GUARD_OFF = "const layer = app.router.stack.find(l => l.path === '/admin/export'); layer.stack = layer.stack.filter(fn => fn.name !== 'auth');";
@@ -203,6 +203,27 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await booted.httpRequest().get('/admin/report').expect(401);
         assert.equal((await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
         assert.match(fs.readFileSync(path.join(secure, 'logs/mw-lazy-route/egg-web.log'), 'utf8'), /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
+      });
+    });
+
+    it('a route the check found broken (medium SEN404) whose guard is taken off later is high and answers 503; the hole is real (review of round 29, #6)', async () => {
+      const routes = "app.router.get('/admin/export', app.middleware.auth(), app.controller.admin.export); app.router.get('/admin/ref', app.middleware.auth, app.controller.admin.export);";
+      const repair = "const layer = app.router.stack.find(l => l.path === '/admin/ref'); layer.stack = layer.stack.filter(fn => fn !== app.middleware.auth);";
+      const insecure = app('high', repair, routes);
+      await withApp(bootApp(insecure), async booted => {
+        assert.equal(middlewareFindings(booted).find(finding => finding.target === 'route:GET /admin/ref')?.severity, 'medium');
+        await booted.httpRequest().get('/admin/ref').expect(503);
+        await booted.httpRequest().get('/admin/ref').expect(503);
+        assert.match(errorLog(insecure), /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/ref → .* reaches the controller without its guard/);
+      });
+      await withApp(bootApp(app('never', repair, routes)), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/ref').expect(200)).body.servedBy, 'controller');
+      });
+      // Repaired with the factory called: no new finding, served behind the guard.
+      const repaired = app('high', "const layer = app.router.stack.find(l => l.path === '/admin/ref'); layer.stack = [ app.middleware.auth(), ...layer.stack.filter(fn => fn !== app.middleware.auth) ];", routes);
+      await withApp(bootApp(repaired), async booted => {
+        await booted.httpRequest().get('/admin/ref').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/ref').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
       });
     });
 
