@@ -45,6 +45,9 @@ interface Answering {
 
 /** What changed after the check: the middleware chain, or (only) the routes. */
 type ServedChange = 'chain' | 'routes';
+/** What a blocked late change does to the routes added or changed after the check. */
+const LATE_ROUTES_SHUT = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean ' +
+  '(outside local/unittest the worker exits).';
 const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
   fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
 const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',
@@ -186,7 +189,8 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * is judged a turn later by the middleware rules again: a blocking finding the check did not have refuses the worker
    * (outside local/unittest; said there), anything else is warned about. Watched through the arrays' own mutators and
    * the properties, so requests read plain arrays. A route added or changed is gated until then: its first request
-   * has the change judged at once, and while the judgement blocks it is answered 503, never by its functions.
+   * has the change judged at once, and while the judgement blocks (or could not be made) it is answered 503, never by
+   * its functions.
    */
   private watchServedChain(facts: Facts, report: SentinelReport): void {
     const app = this.target as unknown as { middleware?: unknown[]; once?: (event: string, listener: () => void) => unknown };
@@ -194,15 +198,24 @@ export class SentinelAppBootHook extends SentinelBootHook {
     // By severity too: a boot finding below the threshold does not make the same rule's blocking one on its target known.
     const known = new Set(report.findings.map(findingKey));
     let pending: NodeJS.Immediate | undefined;
-    let blocked = false;
+    // Why the late routes answer 503, while a judgement blocks them.
+    let shut: string | undefined;
     const changes = new Set<ServedChange>();
     const judge = (answering?: Answering) => {
       clearImmediate(pending);
       pending = undefined;
-      // A judgement that throws leaves the late routes refused.
-      blocked = true;
-      blocked = this.judgeServedChain(facts, known, changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE, answering);
-      changes.clear();
+      const change = changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE;
+      try {
+        shut = this.judgeServedChain(facts, known, change, answering);
+      } catch (error) {
+        // A change that could not be judged is never served: the late routes stay shut.
+        shut = this.refuseLateChange(`[egg-sentinel] ${change.what} changed after the boot check (a didReady hook, or code after it, ${change.how}), ` +
+          `and judging the chain this worker serves again failed: ${error instanceof Error ? error.message : String(error)}. ${LATE_ROUTES_SHUT} ` +
+          `${change.fix} If the app's code is not the cause (a match/ignore or a route's functions it set late), report this to egg-sentinel with the stack logged.`,
+        answering, error);
+      } finally {
+        changes.clear();
+      }
     };
     const changed = (what: ServedChange) => {
       changes.add(what);
@@ -218,45 +231,57 @@ export class SentinelAppBootHook extends SentinelBootHook {
       chain = Array.isArray(value) ? watchArray(value, chainChanged) : value;
       chainChanged();
     } });
+    // Said to a developer's client (a test suite's helper route added after app.ready()); elsewhere a bare 503, no internals.
+    const explain = isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV);
     // The request that added the route (a middleware registering it on first use) reaches it in this very turn.
-    const gate = (ctx: { status: number; res: Answering }, next: () => Promise<unknown>) => {
+    const gate = (ctx: { status: number; body: unknown; res: Answering }, next: () => Promise<unknown>) => {
       if (pending) judge(ctx.res);
-      if (!blocked) return next();
+      if (shut === undefined) return next();
       ctx.status = 503;
+      if (explain) ctx.body = shut;
       return undefined;
     };
     watchRouteStacks(this.target as unknown as MiddlewareSource, () => changed('routes'), gate);
   }
 
   /**
-   * Judges the chain and the routes as they are now; true when a blocking finding the check did not have comes out.
-   * The worker is refused then (outside local/unittest): at once, or once the response `answering` is sent.
+   * Judges the chain and the routes as they are now; when a blocking finding the check did not have comes out, what
+   * the late routes' 503 says (refuseLateChange).
    */
-  private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE, answering?: Answering): boolean {
+  private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE, answering?: Answering): string | undefined {
     const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
     const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
     const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(findingKey(finding)));
     const blocking = fresh.filter(finding => finding.blocking);
     const shown = (findings: typeof fresh) => findings.map(finding => `${finding.ruleId} ${finding.message}`).join('; ');
     if (blocking.length) {
-      const problem = `[egg-sentinel] ${change.what} changed after the boot check (a didReady hook, or code after it, ${change.how}), ` +
-        `and the chain this worker serves fails it: ${shown(blocking)}. ${change.fix}`;
-      this.target.coreLogger.error(problem);
-      if (!isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
-        markRefused();
-        // Synchronous: a pipe's asynchronous write would be lost to the exit.
-        fs.writeSync(2, `${problem}\n`);
-        if (answering) answering.once('close', () => process.exit(1));
-        else process.exit(1);
-      }
-      return true;
+      return this.refuseLateChange(`[egg-sentinel] ${change.what} changed after the boot check (a didReady hook, or code after it, ${change.how}), ` +
+        `and the chain this worker serves fails it: ${blocking.map(finding => `${finding.ruleId} ${finding.message} (fix: ${finding.fix})`).join('; ')}. ` +
+        `${LATE_ROUTES_SHUT} ${change.fix}`, answering);
     }
     if (fresh.length) {
       this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check, which did not see it: %s', change.what, shown(fresh));
     } else {
       this.target.coreLogger.warn('[egg-sentinel] %s changed after the boot check (%s, in a didReady hook or later); checked again: no new finding.', change.what, change.where);
     }
-    return false;
+    return undefined;
+  }
+
+  /**
+   * A late change the worker must not serve: `problem` goes to the error log (with the error that stopped its
+   * judgement), and is returned for the late routes' 503. Outside local/unittest the worker is refused: at once, or
+   * once the response `answering` is sent.
+   */
+  private refuseLateChange(problem: string, answering?: Answering, error?: unknown): string {
+    this.target.coreLogger.error('%s%s', problem, error instanceof Error ? `\n${error.stack}` : '');
+    if (!isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+      markRefused();
+      // Synchronous: a pipe's asynchronous write would be lost to the exit.
+      fs.writeSync(2, `${problem}\n`);
+      if (answering) answering.once('close', () => process.exit(1));
+      else process.exit(1);
+    }
+    return problem;
   }
 
   /** Outside local/unittest the worker exits before it listens; a developer's process (egg-mock's included) is told. */

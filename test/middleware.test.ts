@@ -166,6 +166,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     })) - 1];
     const UNGUARDED = "app.router.get('/admin/report', app.controller.admin.export);";
     const GUARD_OFF = "const layer = app.router.stack.find(l => l.path === '/admin/export'); layer.stack = layer.stack.filter(fn => fn.name !== 'auth');";
+    // Set at run time, egg never compiles this match/ignore; the judgement does, and egg-path-matching throws on it.
+    const THROWING = "app.config.lazyAdmin = { match: '/admin', ignore: '/health' }; app.router.get('/admin/report', app.middleware.auth(), app.controller.admin.export);";
     const errorLog = (baseDir: string) => fs.readFileSync(path.join(baseDir, 'logs/mw-lazy-route/common-error.log'), 'utf8');
     const LATE_SEN404 = /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report → app\/controller\/admin\.js#AdminController\.export\(\) is protected but reaches the controller without its guard/;
 
@@ -174,7 +176,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(insecure), async booted => {
         for (let request = 0; request < 3; request++) {
           const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
-          assert.doesNotMatch(response.text, /controller/);
+          assert.doesNotMatch(response.text, /servedBy/);
         }
         assert.match(errorLog(insecure), LATE_SEN404);
         // The routes the check judged are served as they were.
@@ -206,6 +208,31 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('in local/unittest the 503 says why: the rule, the route and the fix, as the error log does (review of round 29, #7)', async () => {
+      const insecure = app('high', UNGUARDED);
+      await withApp(bootApp(insecure), async booted => {
+        const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
+        assert.doesNotMatch(response.text, /servedBy/);
+        const said = /^\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report → .* reaches the controller without its guard: .*\(fix: Give the route auth .*list it in `config\.sentinel\.routes\.public` with the methods and a reason\.\)\. Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean/;
+        assert.match(response.text, said);
+        assert.match(errorLog(insecure), new RegExp(said.source.slice(1)));
+        assert.equal((await booted.httpRequest().get('/admin/report').expect(503)).text, response.text);
+      });
+    });
+
+    it('a judgement that throws keeps the late route at 503 from its first request, and says why (review of round 29, #5)', async () => {
+      const throwing = app('high', THROWING);
+      await withApp(bootApp(throwing), async booted => {
+        for (let request = 0; request < 2; request++) {
+          const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
+          assert.match(response.text, /^\[egg-sentinel\] the routes changed after the boot check .*, and judging the chain this worker serves again failed: options\.match and options\.ignore can not both present\. Every route added or changed after the boot check answers 503/);
+        }
+        assert.match(errorLog(throwing), /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* judging the chain this worker serves again failed: options\.match and options\.ignore can not both present\. .*report this to egg-sentinel with the stack logged\.\nError: options\.match and options\.ignore can not both present\n {4}at /);
+        // The routes the check judged are served as they were.
+        assert.equal((await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a route the check found broken (medium SEN404) whose guard is taken off later is high and answers 503; the hole is real (review of round 29, #6)', async () => {
       const routes = "app.router.get('/admin/export', app.middleware.auth(), app.controller.admin.export); app.router.get('/admin/ref', app.middleware.auth, app.controller.admin.export);";
       const repair = "const layer = app.router.stack.find(l => l.path === '/admin/ref'); layer.stack = layer.stack.filter(fn => fn !== app.middleware.auth);";
@@ -227,21 +254,32 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
-    it('in prod under egg-cluster, the request that adds it is answered 503 and the worker exits', async function() {
-      this.timeout(90000);
+    /** Boots `lateChange`'s app in prod under egg-cluster: its first /admin/report is answered 503 and the worker exits, saying `said`. */
+    const refusedInProd = async (lateChange: string, said: RegExp) => {
       mm.env('prod');
       const port = await freePort();
-      const cluster = mockCluster({ baseDir: app('high', UNGUARDED), workers: 1, port });
+      const cluster = mockCluster({ baseDir: app('high', lateChange), workers: 1, port });
       try {
         await cluster.ready();
         const response = await cluster.httpRequest().get('/admin/report').set('authorization', 'Bearer ok');
         assert.equal(response.status, 503, response.text);
+        assert.equal(response.text, 'Service Unavailable', 'no internals to clients outside local/unittest');
         for (let waited = 0; waited < 10000 && !/app_worker#1:\d+ died/.test(cluster.stderr + cluster.stdout); waited += 200) await new Promise(resolve => setTimeout(resolve, 200));
-        assert.match(cluster.stderr, /the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report/, cluster.stderr);
+        assert.match(cluster.stderr, said, cluster.stderr);
         assert.match(cluster.stderr + cluster.stdout, /app_worker#1:\d+ died/);
       } finally {
         await cluster.close();
       }
+    };
+
+    it('in prod under egg-cluster, the request that adds it is answered 503 and the worker exits', async function() {
+      this.timeout(90000);
+      await refusedInProd(UNGUARDED, /the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report/);
+    });
+
+    it('in prod under egg-cluster, a judgement that throws is a refusal too: 503, and the worker exits (review of round 29, #5)', async function() {
+      this.timeout(90000);
+      await refusedInProd(THROWING, /the routes changed after the boot check .* judging the chain this worker serves again failed: options\.match and options\.ignore can not both present/);
     });
   });
 
