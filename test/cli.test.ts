@@ -412,6 +412,13 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
         'which middleware it gives; a guard missing from a route given app.configuredGuard is reported one level lower (boot checks it)' ]);
     });
 
+    it('a guard an extension caches from app.middleware.<name>() with options naming credentialsRequired is not taken for the full guard: medium, boot checks it (review of round 29, notes)', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('mw-extension-options'), '--env', 'prod' ]);
+      const findings = report.findings.filter((finding: any) => finding.ruleId.startsWith('SEN40')).map((finding: any) => `${finding.severity} ${finding.target} ${finding.message}`);
+      assert.deepEqual(findings.map((finding: string) => finding.replace(/ GET .*/, '')), [ 'medium route:GET /admin/optional' ], run.stdout);
+      assert.match(findings[0], /app\.optionalAdmin, whose getter in app\/extend\/application\.js calls app\.middleware\.adminOnly\(\) with options naming credentialsRequired or passthrough: the audit runs no extension and cannot tell whether it lets a request without credentials through \(boot checks it\)/);
+    });
+
     it('a route answering through an extension method\'s middleware (egg-jsonp\'s app.jsonp()) is known by its name: SEN602\'s JSONP note, as at boot', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('builtin-header-scopes'), '--env', 'prod' ]);
       assert.match(report.routes.find((route: { route: string }) => route.route === 'GET /api/user').chain, /route:jsonp$/);

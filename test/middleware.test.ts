@@ -1464,6 +1464,18 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a guard an extension caches from app.middleware.<name>({ credentialsRequired: false }) is judged by those options (the audit reads the same fixture)', async () => {
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const message = await expectRefused(fixture('mw-extension-options'), /SEN40[34]/);
+      assert.match(message, /\/admin\/optional/);
+      assert.doesNotMatch(message, /\/admin\/strict/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(fixture('mw-extension-options')), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/optional').expect(200)).body.servedBy, 'controller');
+        await booted.httpRequest().get('/admin/strict').expect(403);
+      });
+    });
+
     it('a router mounted by a named middleware ahead of auth: its routes are judged from that position', async () => {
       const message = await expectRefused(fixture('mw-named-mount'), /SEN404/);
       assert.match(message, /GET \/api\/secret .*app\/controller\/user\.ts#UserController\.list\(\)/);

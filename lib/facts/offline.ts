@@ -371,11 +371,12 @@ function extensionMembers(loader: AuditLoader): { getters: ReadonlyMap<string, E
       }
       for (const match of text.matchAll(/\bget\s+([A-Za-z_$][\w$]*)\s*\(/g)) {
         const name = match[1];
-        const called = calledFactories(getterBody(text, (match.index ?? 0) + match[0].length));
+        const body = getterBody(text, (match.index ?? 0) + match[0].length);
+        const called = calledFactories(body);
         // A getter that calls none itself may call its namesake through a helper of the file.
         const fileCalls = text.includes(`.middleware.${name}(`) || text.includes(`.middlewares.${name}(`);
         const factories = called.length ? called : fileCalls ? [ name ] : [];
-        getters.set(name, { extendedBy: unit.path, file: path.join(unit.path, `app/extend/application.${extension}`), factories });
+        getters.set(name, { extendedBy: unit.path, file: path.join(unit.path, `app/extend/application.${extension}`), factories, credentialOptions: CREDENTIAL_OPTIONS.test(body) });
       }
       for (const match of text.matchAll(/^[ \t]*(?:async[ \t]+)?([A-Za-z_$][\w$]*)[ \t]*\([^)]*\)[ \t]*(?::[^{\n]*)?\{/gm)) {
         if (!NOT_METHODS.has(match[1])) methods.add(match[1]);
@@ -391,6 +392,8 @@ interface ExtensionGetter {
   file: string;
   /** `adminOnly` for `this.middleware.adminOnly()`; `[]` inside for a factory by a computed name (`this.middleware[name]()`). */
   factories: string[];
+  /** A call's options name `credentialsRequired` or `passthrough` (`this.middleware.jwt({ credentialsRequired: false })`), which boot reads from what the call was given. */
+  credentialOptions: boolean;
 }
 
 /** The text of a getter from after its `get name(` to its closing brace, by counting braces; the rest of the file when none closes. */
@@ -404,6 +407,9 @@ function getterBody(text: string, from: number): string {
   }
   return text.slice(open);
 }
+
+/** A factory call whose options name what lets a request without credentials through (credentialOptions at boot). */
+const CREDENTIAL_OPTIONS = /\.middlewares?\s*(?:\.\s*[A-Za-z_$][\w$]*|\[[^\]]*\])\s*\([^)]*\b(?:credentialsRequired|passthrough)\b/;
 
 /** The app's middleware factories a getter's text calls: `.middleware.adminOnly(`, and `[]` for a computed name (`.middleware[name](`). */
 function calledFactories(body: string): string[] {
@@ -427,15 +433,18 @@ function namedStandIn(name: string, extendedBy?: string): object {
  * What an extension getter gives on the audit app: an inert stand-in kept under `Symbol('Application#<name>')`, as
  * egg plugins cache what their getter builds, so a route guard `app.jwt` is known by its name as at boot.
  */
-function cachedExtension(app: AnyRecord, name: string, { extendedBy, file, factories }: ExtensionGetter, warn: (message: string) => void): unknown {
+function cachedExtension(app: AnyRecord, name: string, { extendedBy, file, factories, credentialOptions }: ExtensionGetter, warn: (message: string) => void): unknown {
   const symbol = Symbol.for(`Application#${name}`);
   if (!Object.hasOwn(app, symbol)) {
     const standIn = namedStandIn(name, extendedBy);
+    const known = factories.length === 1 && factories[0] !== '[]';
     // What `this.middleware.<factory>()` makes, as far as the text shows: at boot, what the getter caches tells.
-    if (factories.length === 1 && factories[0] !== '[]') madeByFactory(standIn, factories[0]);
-    if (factories.length > 1 || factories[0] === '[]') {
+    if (known && !credentialOptions) madeByFactory(standIn, factories[0]);
+    if ((!known && factories.length > 0) || (known && credentialOptions)) {
       const calls = factories.map(factory => (factory === '[]' ? 'app.middleware[…]()' : `app.middleware.${factory}()`)).join(' and ');
-      const detail = `app.${name}, whose getter in ${toDisplayPath(String((app.options as AnyRecord).baseDir), file)} calls ${calls}: the audit runs no extension and cannot tell which middleware it gives`;
+      const detail = `app.${name}, whose getter in ${toDisplayPath(String((app.options as AnyRecord).baseDir), file)} calls ${calls}` + (known ?
+        ' with options naming credentialsRequired or passthrough: the audit runs no extension and cannot tell whether it lets a request without credentials through' :
+        ': the audit runs no extension and cannot tell which middleware it gives');
       madeByOneOf(standIn, { factories: factories.filter(factory => factory !== '[]'), computed: factories.includes('[]'), detail });
       warn(`${detail}; a guard missing from a route given app.${name} is reported one level lower (boot checks it)`);
     }
