@@ -245,14 +245,16 @@ function namesUnmountedRoute(facts: Facts, matches: Array<(routePath: string) =>
 
 /**
  * The probes equal to one of `served` but for case; with `spelledIn`, only those whose segments that differ from it
- * that text names (the route's path, whose parameter pattern lists `Admin` beside `admin`).
+ * that text names as a whole word (the route's path, whose parameter pattern lists `Admin` beside `admin`; a sample
+ * value `a` is not named by every path holding the letter).
  */
 function sameIgnoringCase(probes: string[], served: string[], spelledIn?: string): string[] {
   const folded = new Map(served.map(probe => [ decodedPath(probe).toLowerCase(), decodedPath(probe).split('/') ]));
+  const words = spelledIn === undefined ? undefined : new Set(spelledIn.split(/[^\w$.~-]+/));
   return probes.filter(probe => {
     const path = decodedPath(probe);
     const same = folded.get(path.toLowerCase());
-    return same !== undefined && (spelledIn === undefined || path.split('/').every((segment, index) => segment === same[index] || spelledIn.includes(segment)));
+    return same !== undefined && (words === undefined || path.split('/').every((segment, index) => segment === same[index] || words.has(segment)));
   });
 }
 

@@ -724,6 +724,18 @@ describe('SEN404 unprotected routes', () => {
     assert.match(hit.message, /^GET \/:slug \(serving \/admin, \/admin\/\) → .* the router\.use\(\) adminOnly skips \/admin$/);
   });
 
+  it('a case variant of a covered path counts only when the route\'s own pattern names its segment as a word', () => {
+    const docs = { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }, { paths: [ '/docs/a' ], by: [ 'adminOnly' ] }] } };
+    const variant = (routePath: string) => factsWith(docs, {
+      middleware: [ ...CORE, mw('auth', 3) ],
+      routes: [ route(routePath, [ step('auth'), step('adminOnly', 'partly', { level: 'router', skippedFor: [{ path: '/docs/A' }] }) ], { probes: [ '/docs/a', '/docs/A' ] }) ],
+    });
+    // `A` is a letter of `Api`, not a value the pattern names: /docs/A is another page, which /docs/a's entry does not cover.
+    assert.deepEqual(run(unprotectedRoute, variant('/:dir(docs|Api)/:page')), []);
+    const [ hit ] = run(unprotectedRoute, variant('/:dir(docs|Api)/:page(a|A)'));
+    assert.match(hit.message, /the router\.use\(\) adminOnly skips \/docs\/A$/);
+  });
+
   it('a disabled global guard is named with the file that disabled it', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] }, { 'auth.enable': 'config/config.prod.ts' });
     assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
