@@ -116,7 +116,8 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
 function pluginListingFailed(cause: Error): Error {
   const error = new Error('[egg-sentinel] could not derive the plugin list again from config/plugin.*, EGG_PLUGINS and the start options ' +
     `(${cause.message}): a plugin that took itself off app.loader's lists would go unjudged, boot refused. Find the boot hook or module that ` +
-    'changed what egg reads the plugins from during boot (Object.prototype, a config/plugin.* export in require.cache) and remove it.');
+    'changed what egg reads the plugins from during boot (EGG_PLUGINS, a plugin\'s directory) and remove it; a config/plugin.* file must run again as it ran ' +
+    'at boot (no top-level code that throws the second time).');
   dropStack(error);
   return error;
 }

@@ -277,17 +277,23 @@ describe('plugin trust (mm.app)', function() {
       assert.equal(typeof readReport(app).json.timings.handover, 'number', 'the worker took the agent\'s facts');
     });
 
-    it('a plugin that takes itself off egg\'s plugin lists in its boot hook is judged all the same (black-box round 28, h102 F9)', async () => {
-      const outside = tempDir('hiding-plugin');
+    /**
+     * An app enabling, in `pluginFile`, a plugin from outside the app whose boot hook takes it off egg's plugin lists
+     * (and runs `workerCode` in the app worker), then serves a route from its didLoad: judged all the same.
+     */
+    async function expectHidingPluginJudged(name: string, pluginFile: string, workerCode = ''): Promise<void> {
+      const outside = tempDir(name);
       writePlugin(outside, 'hiding');
       // The plugin's constructor edits what egg's loader holds; its didLoad then serves a route from outside the app.
-      const hook = `'use strict';
+      const hook = (code: string) => `'use strict';
+const path = require('path');
 module.exports = class {
   constructor(app) {
     const loader = app.loader;
     loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== 'hiding');
     delete loader.allPlugins.hiding;
     delete loader.plugins.hiding;
+    ${code}
     this.app = app;
   }
   didLoad() {
@@ -295,12 +301,13 @@ module.exports = class {
   }
 };
 `;
-      fs.writeFileSync(path.join(outside, 'app.js'), hook);
-      fs.writeFileSync(path.join(outside, 'agent.js'), hook);
-      const app = tempApp('hiding-plugin', {
-        'config/plugin.js': `exports.hiding = { enable: true, path: ${JSON.stringify(outside)} };\n`,
+      fs.writeFileSync(path.join(outside, 'app.js'), hook(workerCode));
+      // Under egg-mock the agent shares require's cache with the app, which egg loads after the agent's hooks ran.
+      fs.writeFileSync(path.join(outside, 'agent.js'), hook(''));
+      const app = tempApp(name, {
+        [pluginFile]: `exports.hiding = { enable: true, path: ${JSON.stringify(outside)} };\n`,
         // A function: egg calls it at each boot, whereas the module is required once.
-        'config/config.default.js': "module.exports = () => ({ keys: 'hiding-plugin-Q7wE2rT9yU4iO1pA6sD3fG8h', sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n",
+        'config/config.default.js': `module.exports = () => ({ keys: '${name}-Q7wE2rT9yU4iO1pA6sD3fG8h', sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n`,
       });
       mm.env('prod');
       // The hole: with the checks not refusing, the plugin's code serves requests, and egg's lists no longer name it.
@@ -316,9 +323,62 @@ module.exports = class {
       assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin hiding \\(egg-hiding\\) is loaded from ${fs.realpathSync(outside)}`));
       // The agent's facts (keyed by its lists, without the plugin) were not for the plugins the worker judges: it collected them itself.
       assert.equal(readReport(app).json.timings.handover, undefined);
+      // Each start is a new process: the next boot requires the app's files as they are on disk.
+      for (const file of Object.keys(require.cache)) if (file.startsWith(app + path.sep)) delete require.cache[file];
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
       const message = await expectRefused(app, /\(SEN101\)/);
       assert.match(message, /plugin hiding \(egg-hiding\) is loaded from /);
+    }
+
+    it('a plugin that takes itself off egg\'s plugin lists in its boot hook is judged all the same (black-box round 28, h102 F9)', async () => {
+      await expectHidingPluginJudged('hiding-plugin', 'config/plugin.js');
+    });
+
+    it('a plugin that also deletes itself from the config/plugin.js exports require cached is judged all the same (review 21, #2)', async () => {
+      await expectHidingPluginJudged('hiding-cached', 'config/plugin.js',
+        "delete require.cache[require.resolve(path.join(app.baseDir, 'config/plugin'))].exports.hiding;");
+    });
+
+    it('a plugin that also sets enable false in the config/plugin.prod.js exports require cached is judged all the same (review 21, #2)', async () => {
+      await expectHidingPluginJudged('hiding-cached-env', 'config/plugin.prod.js',
+        "require.cache[require.resolve(path.join(app.baseDir, 'config/plugin.prod'))].exports.hiding.enable = false;");
+    });
+
+    it('an app enabling its plugins in config/plugin.js and config/plugin.prod.js boots clean, and require\'s cache keeps the modules egg loaded (review 21, #2)', async () => {
+      const record = "'use strict';\nconst path = require('path');\nmodule.exports = app => { app.pluginModule = require.cache[require.resolve(path.join(app.baseDir, 'config/plugin.prod'))]; };\n";
+      const app = tempApp('env-plugins', {
+        'config/plugin.js': "exports.plain = { enable: true, path: require('path').join(__dirname, '../lib/plugin/plain') };\nexports.prodonly = false;\n",
+        'config/plugin.prod.js': "exports.prodonly = { enable: true, path: require('path').join(__dirname, '../lib/plugin/prodonly') };\n",
+        'config/config.default.js': "module.exports = { keys: 'env-plugins-Z4xC8vB1nM6qW3eR9tY5uI2o' };\n",
+        'lib/plugin/plain/package.json': JSON.stringify({ name: 'plain', eggPlugin: { name: 'plain' } }),
+        'lib/plugin/plain/app.js': "'use strict';\nmodule.exports = () => {};\n",
+        'lib/plugin/prodonly/package.json': JSON.stringify({ name: 'prodonly', eggPlugin: { name: 'prodonly' } }),
+        'lib/plugin/prodonly/app.js': record,
+      });
+      mm.env('prod');
+      const booted = await bootApp(app);
+      try {
+        assert.deepEqual(Object.keys(booted.plugins).filter(name => [ 'plain', 'prodonly' ].includes(name)), [ 'plain', 'prodonly' ]);
+        assert.ok((booted as any).pluginModule, 'the prod-only plugin ran');
+        assert.equal(require.cache[require.resolve(path.join(app, 'config/plugin.prod'))], (booted as any).pluginModule);
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(findings(app), []);
+    });
+
+    it('a config/plugin.js whose code throws when run again refuses boot, naming the file (review 21, #2)', async () => {
+      const app = tempApp('plugin-once', {
+        'config/plugin.js': "if (global.__sentinelPluginOnce) throw new Error('already ran');\nglobal.__sentinelPluginOnce = true;\nexports.view = false;\n",
+        'config/config.default.js': "module.exports = { keys: 'plugin-once-Z4xC8vB1nM6qW3eR9tY5uI2o' };\n",
+      });
+      try {
+        const message = await expectRefused(app, /could not derive the plugin list again/);
+        assert.match(message, new RegExp(`\\(${escapeRegExp(path.join(app, 'config/plugin.js'))} threw when compiled again: already ran\\)`));
+        assert.match(message, /a config\/plugin\.\* file must run again as it ran at boot \(no top-level code that throws the second time\)/);
+      } finally {
+        delete (global as any).__sentinelPluginOnce;
+      }
     });
 
     it('a plugin egg loaded from lib/plugin is judged once, as egg listed it, whether or not its boot hook edits egg\'s lists', async () => {

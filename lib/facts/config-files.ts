@@ -113,11 +113,12 @@ function loadThroughRequireHooks(module: Module, file: string): void {
   (extensions[path.extname(file)] ?? extensions['.js'])(module, file);
 }
 
-/** The module a config file exports, compiled anew, not from require's cache. */
-function compileAgain(file: string): unknown {
+/** A config file's module compiled anew, not from require's cache (loaded, as require caches a module). */
+export function compileAgain(file: string): Module {
   const fresh = new Module(file);
   loadThroughRequireHooks(fresh, file);
-  return moduleValue(fresh.exports);
+  fresh.loaded = true;
+  return fresh;
 }
 
 /**
@@ -157,7 +158,7 @@ function freshConfig(entry: ConfigEntry, loader: ConfigLoader, handed?: Record<s
   }
   let module = entry.module;
   try {
-    module = compileAgain(entry.file);
+    module = moduleValue(compileAgain(entry.file).exports);
   } catch {
     // Taken from the cache.
   }

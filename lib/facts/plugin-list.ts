@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { EggLike } from './collect';
+import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { isDeclaredPackage, isInside } from './real-path';
@@ -42,15 +43,36 @@ interface PluginListLoader {
  * app's prototype (egg finds the framework dirs along it) and none of its state (timing, lifecycle).
  */
 export async function loadPluginListsAgain(loader: PluginListLoader & { eggPaths?: string[] }): Promise<PluginLists | undefined> {
-  // egg's loader walks the config/plugin.* exports (cached by require) with for…in and writes what it finds back into
-  // them: with Object.prototype polluted, the inherited keys would become plugins of every later load. SEN302 reports
-  // it (critical; a waiver of it is the app's choice): egg's own lists are judged then.
+  // egg's loader walks the config/plugin.* exports with for…in and writes what it finds back into them: with
+  // Object.prototype polluted, the inherited keys would become plugins. SEN302 reports it (critical; a waiver of it is
+  // the app's choice): egg's own lists are judged then.
   if (Object.keys(Object.prototype).length) return undefined;
-  const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown };
+  const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown; resolveModule(request: string): string | undefined };
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   const again = withoutTsconfigPathsRegister(loader.eggPaths ?? [], () => new Loader({ ...loader.options,
     app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet, env: loader.serverEnv, serverScope: loader.serverScope }));
-  await again.loadPlugin();
+  // The config/plugin.* exports require cached are objects any plugin's code can edit too (delete its own entry, set
+  // its `enable` false): the loader reads the files compiled afresh. In loadPlugin, egg resolves only those files; a
+  // file not in require's cache (an ES module egg 4 imported) is read as egg reads it.
+  const cached = new Map<string, NodeJS.Module>();
+  const resolve = again.resolveModule.bind(again);
+  again.resolveModule = request => {
+    const file = resolve(request);
+    const module = file === undefined ? undefined : require.cache[file];
+    if (file === undefined || !module || cached.has(file)) return file;
+    cached.set(file, module);
+    try {
+      require.cache[file] = compileAgain(file);
+    } catch (error) {
+      throw new Error(`${file} threw when compiled again: ${(error as Error).message}`);
+    }
+    return file;
+  };
+  try {
+    await again.loadPlugin();
+  } finally {
+    for (const [ file, module ] of cached) require.cache[file] = module;
+  }
   return { allPlugins: again.allPlugins, plugins: again.plugins };
 }
 
