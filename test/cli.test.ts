@@ -273,6 +273,19 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(new Set(fingerprints(sarif).map((entry: any) => JSON.stringify(entry[1]))).size, sarifRun.results.length, 'one per finding');
     });
 
+    it('SEN404 points where the route is registered (router.get in app/router.ts), in text, JSON and SARIF, not at the controller method it shares (black-box round 29, h104 F6)', async () => {
+      const baseDir = fixture('mw-unprotected');
+      const line = lineOf(path.join(baseDir, 'app/router.ts'), "router.get('/admin/export',");
+      const text = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.match(text.stdout, new RegExp(`where: route:GET /admin/export at app/router\\.ts:${line}$`, 'm'), text.stdout);
+      assert.match(text.stdout, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) is protected/, 'the controller stays in the message');
+      const { report } = await auditJson([ '--base-dir', baseDir, '--env', 'prod' ]);
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN404').map((finding: any) => finding.location), [{ file: 'app/router.ts', line, exact: true }]);
+      const sarif = JSON.parse((await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--format', 'sarif' ])).stdout);
+      const { artifactLocation, region } = sarif.runs[0].results.find((result: any) => result.ruleId === 'SEN404').locations[0].physicalLocation;
+      assert.deepEqual([ artifactLocation.uri, region.startLine ], [ 'test/fixtures/apps/mw-unprotected/app/router.ts', line ]);
+    });
+
     it('sarif: a finding that no file sets points at package.json line 1 and says so', async () => {
       const run = await sentinel([ 'audit', '--base-dir', fixture('cli-prod-only'), '--env', 'prod', '--format', 'sarif' ], { env: { EGG_SERVER_ENV: '../x' } });
       assert.equal(run.code, 1, run.stderr);
@@ -532,7 +545,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       const facts = await loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
       const admin = facts.routes.find(route => route.path === '/admin');
       assert.deepEqual([ admin?.methods, admin?.name, admin?.middleware ], [[ 'GET' ], 'admin', [ 'auth' ]]);
-      assert.deepEqual(admin?.controller, { file: 'app/controller/home.js', action: 'HomeController.admin()' });
+      assert.deepEqual(admin?.controller, { file: 'app/controller/home.js', action: 'HomeController.admin()', registeredAt: 'app/router.js:6' });
       assert.equal((global as any).cliJsAuthFactoryCalls, undefined);
       assert.equal(facts.plugins.find(plugin => plugin.name === 'jsonp')?.enable, false);
     });

@@ -8,6 +8,7 @@ import Module, { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
+import ts from 'typescript';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { AUTHORIZED } from './fixtures/mw-common';
 import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
@@ -1697,13 +1698,58 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('refuses boot, naming method, path and the controller file and method', async () => {
       const message = await expectRefused(fixture('mw-unprotected'), /SEN404/);
       assert.match(message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) is protected but reaches the controller without its guard: auth is neither in the global chain nor on this route/);
-      assert.doesNotMatch(message, /GET \/admin →/, '/admin has auth on the route');
+      assert.doesNotMatch(message, /GET \/admin(\/export\.csv)? →/, '/admin and /admin/export.csv have auth on the route');
     });
 
-    it('the hole is real: /admin/export answers without auth while /admin refuses', async () => {
+    it('points where the unguarded route is registered, not at the controller method a guarded route shares (black-box round 29, h104 F6)', async () => {
+      const baseDir = fixture('mw-unprotected');
+      const line = fs.readFileSync(path.join(baseDir, 'app/router.ts'), 'utf8').split('\n').findIndex(text => text.includes("router.get('/admin/export',")) + 1;
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, new RegExp(`where: route:GET /admin/export \\(from app/router\\.ts:${line}\\)`));
+      const findings = readReport(baseDir).json.findings.filter((entry: { ruleId: string }) => entry.ruleId === 'SEN404');
+      assert.deepEqual(findings.map((entry: { target: string; source: string }) => [ entry.target, entry.source ]), [[ 'route:GET /admin/export', `app/router.ts:${line}` ]]);
+    });
+
+    it('the hole is real: /admin/export answers without auth while /admin and /admin/export.csv, the same controller method, refuse', async () => {
       await withApp(bootReportOnly('mw-unprotected'), async app => {
         assert.equal((await app.httpRequest().get('/admin/export').expect(200)).body.export, 'every customer record');
         await app.httpRequest().get('/admin').expect(401);
+        await app.httpRequest().get('/admin/export.csv').expect(401);
+      });
+    });
+
+    it('in an app compiled in place with tsc, points at the .ts line of the route, not at the compiled .js (black-box round 29, h104 F6)', async () => {
+      const source = [
+        "import type { Application } from 'egg';",
+        '',
+        '/** Left out by tsc: the compiled lines differ from these. */',
+        "type Area = 'admin';",
+        '',
+        "export default (app: Application, area: Area = 'admin') => {",
+        "  app.logger.info('routes for %s', area);",
+        '  const { router, controller, middleware } = app;',
+        "  router.get('/admin/users', middleware.adminOnly(), controller.admin.users);",
+        "  router.get('/admin/users.json', controller.admin.users);",
+        '};',
+        '',
+      ].join('\n');
+      const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+      const baseDir = tempApp('mw-compiled-ts', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', sentinel: { failOn: 'never', " +
+          "routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'adminOnly' ] }] } } });\n",
+        'app/middleware/adminOnly.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-role') !== 'admin') { ctx.status = 403; return; } await next(); };\n",
+        'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async users() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.ts': source,
+        // `tsc` in place, without a source map (black-box round 29's h104 ts1 app): egg loads the .js.
+        'app/router.js': compiled,
+      });
+      const line = (text: string) => text.split('\n').findIndex(entry => entry.includes("router.get('/admin/users.json'")) + 1;
+      assert.notEqual(line(compiled), line(source));
+      await withApp(bootApp(baseDir), async app => {
+        assert.deepEqual(middlewareFindings(app).map(finding => [ finding.ruleId, finding.target, finding.source ]), [[ 'SEN404', 'route:GET /admin/users.json', `app/router.ts:${line(source)}` ]]);
+        assert.match(middlewareFindings(app)[0].message, /^GET \/admin\/users\.json → app\/controller\/admin\.js#AdminController\.users\(\) is protected/, 'the controller stays in the message');
+        assert.equal((await app.httpRequest().get('/admin/users.json').expect(200)).body.servedBy, 'controller');
+        await app.httpRequest().get('/admin/users').expect(403);
       });
     });
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { callerSite } from '../caller-site';
+import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
@@ -84,8 +84,11 @@ interface Registration extends RouteFunctions {
   handlerName: string;
   /** Its handler takes `next` (an inline `async (ctx, next) => …`; an egg controller is given ctx alone): a later route may run after it. */
   passesOn?: true;
-  /** `<file>:<line>` of the call, for handlers egg's loader did not load (inline functions). */
-  site?: string;
+  /**
+   * The stack of the `router.get(…)` call, formatted into its file and line only when they are read (controllerFact):
+   * none for a tegg route, which tegg's plugin registers.
+   */
+  stack?: CapturedStack;
   /** The `app.jsonp(options)` calls that made functions it was given (a route's, or router.use()'s). */
   jsonp: JsonpCall[];
 }
@@ -237,7 +240,7 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   watchRouters(app);
   recordJsonpCalls(app);
   recordTeggActions(app);
-  recordRegistrations(app, modules, eggRouterPrototype(modules));
+  recordRegistrations(app, eggRouterPrototype(modules));
   // The functions egg's loader puts into the chain, from coreMiddleware and appMiddleware: only they are those middleware.
   const loadMiddleware = loader.loadMiddleware;
   if (typeof loadMiddleware === 'function') {
@@ -260,7 +263,7 @@ export function recordRouteRegistrations(app: RecordTarget): void {
   const loadRouter = loader.loadRouter;
   loader.loadRouter = function loadRouterRecorded(this: unknown, ...args: unknown[]) {
     nameFactoryOutputs(app);
-    recordRegistrations(app, modules, app.router);
+    recordRegistrations(app, app.router);
     return loadRouter.apply(this, args);
   };
 }
@@ -510,6 +513,13 @@ interface RecordedRouter {
 
 type Recorder = (router: RecordedRouter, args: unknown[], register: RecordedRouter['register']) => unknown;
 
+/**
+ * The frames a registration's stack keeps (captureStack): from egg-sentinel's wrapper of `register` through egg's
+ * router (its `get`, EggRouter's, and a router package's such as egg-router-plus's namespace or redirect) to the
+ * app's call; fewer are cheaper to take.
+ */
+const REGISTRATION_FRAMES = 12;
+
 /** What records a registration, by the object the app's routers hold as `app` (EggRouter's second argument). */
 const recorders = new WeakMap<object, Recorder>();
 /** The routers of an app that registered routes: egg-router-plus keeps each namespace in a router of its own. */
@@ -521,13 +531,13 @@ const wrappedRegisters = new WeakSet<object>();
  * Records the registrations of the app's routers (those made with the app as their `app`, as EggRouter's second
  * argument), wrapping `register` where `router` (a router, or its class's prototype) finds it.
  */
-function recordRegistrations(app: RecordTarget, modules: EggModules, router: object | undefined): void {
+function recordRegistrations(app: RecordTarget, router: object | undefined): void {
   if (!router) return;
   const FULLPATH = app.loader.FileLoader.FULLPATH;
   const owner = (router as Partial<RecordedRouter>).app ?? app;
   const recorded = routersOf.get(owner) ?? new Set<RecordedRouter>();
   routersOf.set(owner, recorded);
-  if (!recorders.has(owner)) recorders.set(owner, (target, args, register) => {
+  if (!recorders.has(owner)) recorders.set(owner, function record(target: RecordedRouter, args: unknown[], register: RecordedRouter['register']) {
     // A copy: EggRouter#register pops the controller off the array it is given.
     const handlers = (Array.isArray(args[2]) ? [ ...args[2] ] : [ args[2] ]) as unknown[];
     const before = target.stack.length;
@@ -542,7 +552,8 @@ function recordRegistrations(app: RecordTarget, modules: EggModules, router: obj
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
       handlerName: functionName(handler),
       ...(typeof fullPath !== 'string' && ((handler as { length?: number } | undefined)?.length ?? 0) > 1 && { passesOn: true as const }),
-      site: typeof fullPath === 'string' ? undefined : callerSite([ modules.routerDir, modules.eggCoreDir, __dirname ]),
+      // Taken for every route and formatted for the few a finding or the route table names: boot stays as fast.
+      ...(!teggAction && { stack: captureStack(record, REGISTRATION_FRAMES) }),
       // router.use(app.jsonp()) registers the function as the layer's handler.
       jsonp: handlers.flatMap(fn => (typeof fn === 'function' && jsonpCalls.get(fn)) || []),
     };
@@ -1311,6 +1322,7 @@ function collectRoutes(
   tokens: PreparedTokens,
   rewritten: ReadonlySet<RouterLayer[]>,
 ): RouteFact[] {
+  const siteSkipDirs = [ modules.routerDir, modules.eggCoreDir, __dirname ];
   // koa-override (egg's overrideMethod) lets a request of one of its allowedMethods (POST) take another method.
   const overrideAt = middleware.find(entry => entry.name === 'overrideMethod' && entry.position !== null)?.position ?? -1;
   const allowed = (egg.config.overrideMethod as { allowedMethods?: unknown } | undefined)?.allowedMethods;
@@ -1463,7 +1475,7 @@ function collectRoutes(
         path: String(layer.path),
         name: layer.name ?? undefined,
         middleware: routeLevel,
-        controller: registration && controllerFact(registration, relative),
+        controller: registration && controllerFact(registration, relative, siteSkipDirs),
         probes,
         ...(layer.regexp.flags.includes('i') && { ignoresCase: true as const }),
         ...(jsonp && { jsonp: jsonp.map(call => jsonpCallFact(call, relative)) }),
@@ -1537,15 +1549,24 @@ function routeLevelNames(layer: RouterLayer, functions: RouteFunctions | undefin
   return functions?.middleware ?? layer.stack.slice(0, -1).map(functionName);
 }
 
-function controllerFact(registration: Registration, relative: (file: string) => string): ControllerFact {
-  if (registration.fullPath) {
-    const hash = registration.fullPath.lastIndexOf('#');
-    return { file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1), ...(registration.tegg && { tegg: true as const }) };
-  }
-  return {
-    action: registration.handlerName, registeredAt: relativeSite(registration.site, relative),
-    ...(registration.redirectsTo !== undefined && { redirectsTo: registration.redirectsTo }),
-  };
+/** `skipDirs`: where the frames of egg's router, egg-core and egg-sentinel are, above the app's `router.get(…)`. */
+function controllerFact(registration: Registration, relative: (file: string) => string, skipDirs: string[]): ControllerFact {
+  const hash = registration.fullPath?.lastIndexOf('#') ?? -1;
+  const fact: ControllerFact = registration.fullPath ? {
+    file: relative(registration.fullPath.slice(0, hash)), action: registration.fullPath.slice(hash + 1), ...(registration.tegg && { tegg: true as const }),
+  } : { action: registration.handlerName, ...(registration.redirectsTo !== undefined && { redirectsTo: registration.redirectsTo }) };
+  const { stack } = registration;
+  if (!stack) return fact;
+  // Formatted when first read, and kept: for the routes a finding names, or whose label the route table gives with it.
+  return Object.defineProperty(fact, 'registeredAt', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = relativeSite(callerSourceSite(skipDirs, stack), relative);
+      Object.defineProperty(fact, 'registeredAt', { value, enumerable: true });
+      return value;
+    },
+  });
 }
 
 function jsonpCallFact(call: JsonpCall, relative: (file: string) => string): JsonpCallFact {

@@ -134,8 +134,11 @@ export interface ControllerFact {
   action: string;
   /** The controller file relative to baseDir, for actions egg's loader loaded from app/controller. */
   file?: string;
-  /** `app/router.ts:12`: where an inline handler (no controller file) was registered. */
-  registeredAt?: string;
+  /**
+   * `app/router.ts:12`: where the route was registered (the line of its `router.get(…)`, in the `.ts` of an app compiled
+   * in place); none for a tegg route. A getter that formats it when first read (lib/facts/middleware.ts).
+   */
+  readonly registeredAt?: string;
   /**
    * A method of a tegg decorator controller (`@HTTPController`), which @eggjs/tegg-controller-plugin registered: its
    * route middleware is what tegg's `@Middleware()` gives the class or the method.

@@ -87,9 +87,13 @@ export function controllerLabel(controller: ControllerFact | undefined): string 
   return `${what}${controller.registeredAt ? ` registered at ${controller.registeredAt}` : ''}`;
 }
 
-/** `file#Class.method()` (the text and SARIF reports point at the method: lib/cli/locate.ts), or where an inline handler was registered. */
-function controllerSource(controller: ControllerFact | undefined): string | undefined {
-  return controller?.file ? `${controller.file}#${controller.action}` : controller?.registeredAt;
+/**
+ * Where a route finding points (its `source`, which the text, JSON and SARIF reports place: lib/cli/locate.ts): the
+ * route's `router.get(…)`, where its guard goes, rather than the controller method other routes may share; a tegg
+ * route's, or one registered unseen, at its controller's method.
+ */
+function routeSource(controller: ControllerFact | undefined): string | undefined {
+  return controller?.registeredAt ?? (controller?.file ? `${controller.file}#${controller.action}` : undefined);
 }
 
 /** `#3 auth (app/middleware/auth.ts)`: a middleware with its 1-based position in the effective chain. */
@@ -556,7 +560,7 @@ function anonymousRouteGuards(facts: Facts, covered: readonly ProtectedRoute[]):
       hits.push({
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
-        source: controllerSource(controller),
+        source: routeSource(controller),
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is guarded by ${guard} only as given to the route, made with ` +
           `app.middleware.${guard}({ …, ${option}: ${option === 'passthrough' ? 'true' : 'false'} }): it calls next() for a request that sends no token, ` +
           'so the controller serves anonymous callers',
@@ -584,7 +588,9 @@ export const unprotectedRoute: Rule = {
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
     'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
     'method, recorded when the route was registered; for a tegg decorator controller that @eggjs/tegg-controller-plugin registers, ' +
-    'its class file and method) and why the guard does not run; for a tegg route the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
+    'its class file and method) and why the guard does not run, and points at where the route was registered (the line of its ' +
+    '`router.get(…)`, where the guard goes, in the `.ts` of an app compiled in place) rather than at the controller method other routes ' +
+    'may share; a tegg route at its method, and the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. ' +
     'A middleware factory given to a route uncalled (`app.middleware.adminOnly` without `()`) runs in the middleware\'s place with ctx and ' +
     'next for its options and app: when its code never calls that second argument the route never reaches its controller (medium, the ' +
@@ -622,7 +628,7 @@ export const unprotectedRoute: Rule = {
       hits.push({
         severity: unidentified.length ? 'medium' : 'high',
         target: `route:${routeLabel(target.route)}`,
-        source: controllerSource(controller),
+        source: routeSource(controller),
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
@@ -645,7 +651,7 @@ function unreachableController(target: ProtectedRoute, factory: string, missing:
   return {
     severity: 'medium',
     target: `route:${routeLabel(route)}`,
-    source: controllerSource(route.controller),
+    source: routeSource(route.controller),
     message: `${protectedLabel(target)} → ${controllerLabel(route.controller)} is protected but never reaches its controller as written: ` +
       `app.middleware.${factory} is given to the route uncalled, the factory instead of the middleware it makes; egg's router runs it in the ` +
       'middleware\'s place, with ctx and next for its options and app, and its code never calls next, so every request ends there (404)',

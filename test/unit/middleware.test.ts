@@ -680,13 +680,16 @@ describe('SEN404 unprotected routes', () => {
       availableMiddleware: [ 'auth' ],
       routes: [
         route('/admin', [ step('auth', 'always', { level: 'route' }) ], { middleware: [ 'auth' ] }),
-        route('/admin/export', [], { controller: { file: 'app/controller/admin.ts', action: 'AdminController.export()' } }),
+        route('/admin/export', [], { controller: { file: 'app/controller/admin.ts', action: 'AdminController.export()', registeredAt: 'app/router.ts:7' } }),
         route('/inline', [], { methods: [ 'POST' ], controller: { action: '<anonymous>', registeredAt: 'app/router.ts:9' } }),
+        route('/admin/tegg', [], { controller: { file: 'app/module/admin/AdminController.ts', action: 'AdminController.tegg()', tegg: true } }),
       ],
     });
-    const [ hit ] = run(unprotectedRoute, facts);
+    const [ hit, tegg ] = run(unprotectedRoute, facts);
     assert.equal(hit.target, 'route:GET /admin/export');
-    assert.equal(hit.source, 'app/controller/admin.ts#AdminController.export()', 'the controller method, which the text and SARIF reports point at');
+    // Black-box round 29 (h104 F6): where the route is registered, where its guard goes, which the text and SARIF reports point at.
+    assert.equal(hit.source, 'app/router.ts:7');
+    assert.equal(tegg.source, 'app/module/admin/AdminController.ts#AdminController.tegg()', 'no registration site (tegg registers it): the controller method');
     assert.match(hit.message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) .* auth is neither in the global chain nor on this route/);
   });
 
