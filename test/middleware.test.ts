@@ -503,6 +503,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       const message = await expectRefused(app('high'), /SEN403/);
       assert.match(message, /GET \/api\/profile → app\/controller\/profile\.js#ProfileController\.show\(\) is guarded by auth only as given to the route, made with app\.middleware\.auth\(\{ …, credentialsRequired: false \}\): it calls next\(\) for a request that sends no token/);
       assert.match(message, /Remove `credentialsRequired` from the options given to app\.middleware\.auth\(\) on this route/);
+      // Black-box round 29 (h104 F6): at the route's registration, where the options are given.
+      assert.match(message, /where: route:GET \/api\/profile \(from app\/router\.js:2\)/);
       await withApp(bootApp(app('never')), async booted => {
         assert.equal((await booted.httpRequest().get('/api/profile').expect(200)).body.servedBy, 'controller');
       });
