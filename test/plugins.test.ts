@@ -14,7 +14,7 @@ import ts from 'typescript';
 import { env } from '../index';
 import { runCli } from '../lib/cli';
 import { escapeRegExp } from '../lib/regexp';
-import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -853,6 +853,85 @@ module.exports = class {
       // As egg-scripts passes `--plugins.security.enable=false`: the string "false", which egg reads as enabled.
       const stringy = await expectRefused(fixture('plugin-secure'), /SEN107/, { plugins: { security: { enable: 'false' } } });
       assert.match(stringy, /enables security \(the `enable` of security is a string, "false" included, which egg reads as enabled\)/);
+    });
+  });
+
+  describe('SEN107: EGG_PLUGINS changed in the process, under a real egg-cluster (mm.cluster: each process has EGG_PLUGINS in the environment it started with)', () => {
+    /** An app whose keys are strong and whose failOn is SENTINEL_FIXTURE_FAIL_ON, read at each boot. */
+    const envApp = (name: string) => tempApp(name, {
+      'config/config.default.js': `module.exports = () => ({ keys: '${name}-K3mW8qZ1xV6nB4tY9rU2oP5s', sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n`,
+    });
+    /** The SEN107 findings of `app`'s last boot, by target. */
+    const envFindings = (app: string) => new Map(findings(app, 'SEN107').map(finding => [ finding.target, finding ]));
+
+    it('a plugin EGG_PLUGINS brought in that deletes process.env.EGG_PLUGINS and takes itself off egg\'s lists is judged as the start value enables it, and the change is reported (review 21, #2 follow-up)', async function() {
+      this.timeout(120000);
+      const outside = tempDir('env-hiding');
+      writePlugin(outside, 'envhiding');
+      // Its module deletes EGG_PLUGINS before egg-sentinel's check; its hook takes it off egg's lists and serves a route.
+      const hook = `'use strict';
+delete process.env.EGG_PLUGINS;
+module.exports = class {
+  constructor(app) {
+    const loader = app.loader;
+    loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== 'envhiding');
+    delete loader.allPlugins.envhiding;
+    delete loader.plugins.envhiding;
+    this.app = app;
+  }
+  didLoad() {
+    if (this.app.router) this.app.router.get('/backdoor', ctx => { ctx.body = 'served by ' + __dirname; });
+  }
+};
+`;
+      fs.writeFileSync(path.join(outside, 'app.js'), hook);
+      fs.writeFileSync(path.join(outside, 'agent.js'), hook);
+      const app = envApp('env-hiding');
+      mm.env('prod');
+      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ envhiding: { enable: true, path: outside } }));
+      // The hole: with the checks not refusing, the plugin's code serves requests.
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      const open = mockCluster({ baseDir: app, workers: 1, port: await freePort() });
+      try {
+        await open.ready();
+        assert.equal(open.proc.exitCode, null, open.stderr);
+        const res = await open.httpRequest().get('/backdoor').expect(200);
+        assert.equal(res.text, `served by ${outside}`);
+      } finally {
+        await open.close();
+      }
+      assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin envhiding \\(egg-envhiding\\) is loaded from ${escapeRegExp(fs.realpathSync(outside))}`));
+      const changed = envFindings(app).get('EGG_PLUGINS:changed');
+      assert.equal(changed?.severity, 'high');
+      assert.match(changed?.message ?? '', /process\.env\.EGG_PLUGINS is not what the process started with \(set and enables envhiding at start, unset now\)/);
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
+      const refused = mockCluster({ baseDir: app, workers: 1, port: await freePort() });
+      try {
+        await refused.ready(); // resolves when the master exits
+        assert.notEqual(refused.proc.exitCode, 0);
+        assert.match(refused.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
+        assert.match(refused.stderr, /plugin envhiding \(egg-envhiding\) is loaded from /);
+        assert.match(refused.stderr, /process\.env\.EGG_PLUGINS is not what the process started with/);
+      } finally {
+        await refused.close();
+      }
+    });
+
+    it('EGG_PLUGINS left as the process started with it is reported as set, not as changed', async function() {
+      this.timeout(120000);
+      const app = envApp('env-kept');
+      writePlugin(path.join(app, 'lib/plugin/extra'), 'extra');
+      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(app, 'lib/plugin/extra') } }));
+      const cluster = mockCluster({ baseDir: app, workers: 1, port: await freePort() });
+      try {
+        await cluster.ready();
+        assert.equal(cluster.proc.exitCode, null, cluster.stderr);
+      } finally {
+        await cluster.close();
+      }
+      const found = envFindings(app);
+      assert.deepEqual([ ...found.keys() ], [ 'EGG_PLUGINS' ]);
+      assert.match(found.get('EGG_PLUGINS')?.message ?? '', /EGG_PLUGINS is set and enables extra/);
     });
   });
 

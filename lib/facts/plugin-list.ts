@@ -9,6 +9,7 @@ import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { isDeclaredPackage, isInside } from './real-path';
+import { changedSinceStart, setEnvVariable } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
 import type { PluginFact } from './types';
 
@@ -36,7 +37,7 @@ interface PluginListLoader {
 
 /**
  * The plugin lists derived again from what egg derived them from (the framework's and the app's config/plugin.*
- * files, EGG_PLUGINS, the start options), by a loader of egg's own class. egg's lists on the app's loader are
+ * files, EGG_PLUGINS as the process started with it, the start options), by a loader of egg's own class. egg's lists on the app's loader are
  * plain objects any plugin's boot code can edit (a plugin removing itself from `orderPlugins`, `allPlugins` and
  * `plugins` in its constructor): what egg-sentinel judges must not be what a judged plugin may have written.
  * Same loader class, options, env and scope, so an untouched app gives the same lists. The stand-in app has the
@@ -68,10 +69,16 @@ export async function loadPluginListsAgain(loader: PluginListLoader & { eggPaths
     }
     return file;
   };
+  // EGG_PLUGINS as the process started with it: code in the process (a plugin EGG_PLUGINS brought in, which also took
+  // itself off egg's lists) may have deleted or rewritten process.env's since. SEN107 reports the change.
+  const eggPlugins = changedSinceStart('EGG_PLUGINS');
+  const current = process.env.EGG_PLUGINS;
+  if (eggPlugins) setEnvVariable('EGG_PLUGINS', eggPlugins.atStart);
   try {
     await again.loadPlugin();
   } finally {
     for (const [ file, module ] of cached) require.cache[file] = module;
+    if (eggPlugins) setEnvVariable('EGG_PLUGINS', current);
   }
   return { allPlugins: again.allPlugins, plugins: again.plugins };
 }

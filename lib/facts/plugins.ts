@@ -21,6 +21,7 @@ import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { realPathLoose } from './files';
 import { globalModuleDirs } from './runtime';
 import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, untrustedModuleRoots } from './real-path';
+import { changedSinceStart } from './start-env';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -213,6 +214,11 @@ export interface PluginTrustFacts {
   /** What EGG_PLUGINS turned on and off (names only); `error` when it is not JSON (egg then ignores it). */
   envPlugins: PluginSwitches;
   /**
+   * What EGG_PLUGINS turned on and off when the process started, present when process.env's differs now: code in the
+   * process deleted, rewrote or set it (the plugin lists were derived again from this).
+   */
+  envPluginsAtStart?: PluginSwitches;
+  /**
    * What egg-cluster's `plugins` start option (egg-scripts `--plugins.<name>.*`, `startCluster({ plugins })`) turned on
    * and off; egg-core merges it over EGG_PLUGINS.
    */
@@ -263,6 +269,8 @@ export interface PluginTrustInput extends InstalledPluginInput {
   untrustedModuleRoots?: ReadonlyArray<{ dir: string; why: string }>;
   configMeta: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
+  /** The environment the process started with (lib/facts/start-env.ts); absent where unknown (not Linux). */
+  startEnv?: NodeJS.ProcessEnv;
   /** egg's `options.plugins` as the process was started with (any JSON value). */
   startPlugins?: unknown;
   /** The merged config: a configMeta leaf over a non-empty object is looked up in `configFiles`. */
@@ -301,11 +309,13 @@ function locationOf(realPath: string, realBaseDir: string): PluginLocation {
 
 /** `installed`: what the agent prepared for this boot (lib/facts/handover.ts); collected here when absent. */
 export function collectPluginTrustFacts(input: PluginTrustInput, installed = collectInstalledPluginFacts(input)): PluginTrustFacts {
+  const eggPluginsChange = changedSinceStart('EGG_PLUGINS', input.env, input.startEnv);
   return {
     ...installed,
     // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
     trustedRoots: moduleRootsTrust(input, installed.plugins),
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
+    ...(eggPluginsChange && { envPluginsAtStart: envPluginsFact(eggPluginsChange.atStart) }),
     startPlugins: startOptionPlugins(input.startPlugins),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
     ...(input.codeChanges && input.ruleOverrides.SEN108 !== 'off' && { codeSetKeys: codeSetKeys(input, input.codeChanges) }),

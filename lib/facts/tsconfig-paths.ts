@@ -11,6 +11,7 @@ import { toDisplayPath } from './plugin-list';
 import { eggCoreDir, findEggPackage } from './egg-version';
 import { appOwner, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined } from './real-path';
 import { folderProblem, type PathProblem } from './runtime';
+import { setEnvVariable } from './start-env';
 
 export interface TsconfigPathFact {
   /** The tsconfig file tsconfig-paths read (`tsconfig.json`; TS_NODE_PROJECT may name another), relative to the app when inside it. */
@@ -148,15 +149,11 @@ function extendsChain(moduleFile: string, configFile: string): string[] {
 /** `run()` with process.env's `names` set as in `env` (deleted where `env` has none), restored after. */
 function withVariables<T>(env: NodeJS.ProcessEnv, names: readonly string[], run: () => T): T {
   const saved = names.map(name => [ name, process.env[name] ] as const);
-  const assign = (name: string, value: string | undefined) => {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  };
-  for (const name of names) assign(name, env[name]);
+  for (const name of names) setEnvVariable(name, env[name]);
   try {
     return run();
   } finally {
-    for (const [ name, value ] of saved) assign(name, value);
+    for (const [ name, value ] of saved) setEnvVariable(name, value);
   }
 }
 

@@ -4,7 +4,7 @@ import { type ConfigLeaves, EARLIER_UNKNOWN, configLeaves, earlierHooks } from '
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import type { FrameworkSetter, FrameworkTrustFact, PluginTrustFact } from '../facts/plugins';
+import type { FrameworkSetter, FrameworkTrustFact, PluginSwitches, PluginTrustFact } from '../facts/plugins';
 import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { describePathProblem } from '../facts/runtime';
@@ -493,18 +493,27 @@ export const pluginsFromEnvironment: Rule = {
   description: 'egg-core merges the JSON in `EGG_PLUGINS`, then egg-cluster\'s `plugins` start option (egg-scripts ' +
     '`--plugins.<name>.*` flags, `startCluster({ plugins })`), into the plugin list: whoever can set an environment ' +
     'variable of the app or change its start command can enable a plugin from any `path` and have its code run in every ' +
-    'process, or disable one. The finding lists what each turned on and off. High outside local/unittest; low on a ' +
-    'developer machine.',
+    'process, or disable one. The finding lists what each turned on and off. Also reported: `process.env.EGG_PLUGINS` ' +
+    'no longer what the process started with (on Linux, whose /proc/self/environ code in the process cannot change): ' +
+    'a plugin EGG_PLUGINS brought in that deletes or rewrites it, and takes itself off egg\'s plugin lists, would ' +
+    'otherwise be judged by nothing; the plugins are judged as the value at start enables them. High outside ' +
+    'local/unittest; low on a developer machine.',
   fix: 'Unset EGG_PLUGINS in the environment of the app and drop `--plugins.*` from its start command (start scripts, ' +
-    'container and service definitions); enable plugins in config/plugin.*, which is reviewed with the code.',
+    'container and service definitions); enable plugins in config/plugin.*, which is reviewed with the code. Remove ' +
+    'the code that changes process.env.EGG_PLUGINS (a plugin\'s module or boot hook, a start script setting it in the process).',
   check(facts, { developmentEnv }) {
-    const { envPlugins, startPlugins } = facts.pluginTrust;
+    const { envPlugins, envPluginsAtStart, startPlugins } = facts.pluginTrust;
     const severity = developmentEnv ? 'low' : 'high';
     const hits: RuleHit[] = [];
     if (envPlugins.set) {
       const what = envPlugins.error ? `is set but is not JSON (${envPlugins.error}); egg ignores it, but whoever set it meant to inject plugins` :
         `is set and ${switchedPlugins(envPlugins)}`;
       hits.push({ severity, target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` });
+    }
+    if (envPluginsAtStart) {
+      hits.push({ severity, target: 'EGG_PLUGINS:changed', source: 'EGG_PLUGINS', message: 'process.env.EGG_PLUGINS is not what the process started with ' +
+        `(${envPluginsState(envPluginsAtStart)} at start, ${envPluginsState(envPlugins)} now): code in the process changed which plugins egg was ` +
+        'told to load; the plugins were judged as the value at start enables them' });
     }
     if (startPlugins.set) {
       hits.push({ severity, target: 'options.plugins', source: 'options.plugins',
@@ -513,6 +522,10 @@ export const pluginsFromEnvironment: Rule = {
     return hits;
   },
 };
+
+function envPluginsState(switches: PluginSwitches): string {
+  return !switches.set ? 'unset' : switches.error ? 'not JSON' : `set and ${switchedPlugins(switches)}`;
+}
 
 function switchedPlugins({ enabled, disabled, stringEnable = [] }: { enabled: readonly string[]; disabled: readonly string[]; stringEnable?: readonly string[] }): string {
   const strings = stringEnable.length ? ` (the \`enable\` of ${stringEnable.join(', ')} is a string, "false" included, which egg reads as enabled)` : '';

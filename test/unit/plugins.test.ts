@@ -8,6 +8,7 @@ import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { shadowedCommands } from '../../lib/facts/commands';
 import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
+import { changedSinceStart } from '../../lib/facts/start-env';
 import { CODE_WALK_LIMIT, findWritableCode, findWritableModules } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
 import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
@@ -753,6 +754,23 @@ describe('SEN105–SEN108', () => {
     const named = plugin({ name: 'local', package: 'totally-evil' });
     assert.deepEqual(pluginNotAllowed.check(withPlugins([ alias, named ], { allow: [ 'egg-*', 'local' ] }), PROD).map(hit => hit.target), [ 'plugin:lax', 'plugin:local' ]);
     assert.deepEqual(pluginNotAllowed.check(withPlugins([ plugin({ name: 'local', package: undefined, location: 'local' }) ], { allow: [ 'local' ] }), PROD), [], 'a plugin without a package: by its name');
+  });
+
+  it('SEN107: EGG_PLUGINS changed since the process started, by what it was then and is now; high in prod, low in development (review 21, #2 follow-up)', () => {
+    const deleted = fakeFacts({ pluginTrust: { envPluginsAtStart: { set: true, enabled: [ 'evil' ], disabled: [] } } });
+    assert.deepEqual(pluginsFromEnvironment.check(deleted, PROD).map(hit => [ hit.target, hit.severity, hit.message ]), [
+      [ 'EGG_PLUGINS:changed', 'high', 'process.env.EGG_PLUGINS is not what the process started with (set and enables evil at start, unset now): ' +
+        'code in the process changed which plugins egg was told to load; the plugins were judged as the value at start enables them' ],
+    ]);
+    assert.equal(pluginsFromEnvironment.check(deleted, DEV)[0].severity, 'low');
+    const rewritten = fakeFacts({ pluginTrust: { envPlugins: { set: true, enabled: [], disabled: [ 'evil' ] }, envPluginsAtStart: { set: false } } });
+    assert.match(pluginsFromEnvironment.check(rewritten, PROD)[1].message, /\(unset at start, set and enables nothing, disables evil now\)/);
+    // /proc/self/environ's value against process.env's: empty is unset, as egg reads it; unknown (not Linux) is no change.
+    assert.deepEqual(changedSinceStart('EGG_PLUGINS', {}, { EGG_PLUGINS: '{"evil":true}' }), { atStart: '{"evil":true}' });
+    assert.deepEqual(changedSinceStart('EGG_PLUGINS', { EGG_PLUGINS: '{}' }, {}), { atStart: undefined });
+    assert.equal(changedSinceStart('EGG_PLUGINS', { EGG_PLUGINS: '' }, {}), undefined);
+    assert.equal(changedSinceStart('EGG_PLUGINS', { EGG_PLUGINS: '{}' }, { EGG_PLUGINS: '{}' }), undefined);
+    assert.equal(changedSinceStart('EGG_PLUGINS', {}, undefined), undefined);
   });
 
   it('SEN107: lists what EGG_PLUGINS enabled; high in prod, low in development', () => {
