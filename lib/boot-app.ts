@@ -43,11 +43,27 @@ interface Answering {
   once(event: 'close', listener: () => void): unknown;
 }
 
+/** An error's message, or what a thrown value that is no Error says (one without a prototype says nothing). */
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return 'a thrown value that is not an Error';
+  }
+}
+
 /** What changed after the check: the middleware chain, or (only) the routes. */
 type ServedChange = 'chain' | 'routes';
 /** What a blocked late change does to the routes added or changed after the check. */
 const LATE_ROUTES_SHUT = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean ' +
   '(outside local/unittest the worker exits).';
+/** A late route change whose judgement failed: the worker keeps serving every route the check judged. */
+const LATE_ROUTES_SHUT_KEPT = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean; ' +
+  'the routes the boot check judged are served as before.';
+/** What the late routes' 503 says while a change is judged, and when its judgement stopped before it could say more. */
+const LATE_JUDGEMENT_UNFINISHED = '[egg-sentinel] A change after the boot check could not be judged. Every route added or changed after the boot check ' +
+  'answers 503, never its functions, until a later change is judged clean; the error log says why.';
 const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
   fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
 const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',
@@ -206,14 +222,17 @@ export class SentinelAppBootHook extends SentinelBootHook {
       clearImmediate(pending);
       pending = undefined;
       const change = changes.has('chain') ? CHAIN_CHANGE : ROUTES_CHANGE;
+      // Shut until judged clean: a judgement, or its report, that throws leaves the late routes shut.
+      shut = LATE_JUDGEMENT_UNFINISHED;
       try {
         shut = this.judgeServedChain(facts, known, change, answering);
       } catch (error) {
-        // A change that could not be judged is never served: the late routes stay shut.
+        // A change that could not be judged is never served. Late routes stay shut behind the gate, so only a changed
+        // chain, which nothing gates, refuses the worker: a worker re-forked into the same failure would stop the app.
         shut = this.refuseLateChange(`[egg-sentinel] ${change.what} changed after the boot check (a didReady hook, or code after it, ${change.how}), ` +
-          `and judging the chain this worker serves again failed: ${error instanceof Error ? error.message : String(error)}. ${LATE_ROUTES_SHUT} ` +
+          `and judging the chain this worker serves again failed: ${errorText(error)}. ${change === CHAIN_CHANGE ? LATE_ROUTES_SHUT : LATE_ROUTES_SHUT_KEPT} ` +
           `${change.fix} If the app's code is not the cause (a match/ignore or a route's functions it set late), report this to egg-sentinel with the stack logged.`,
-        answering, error);
+        answering, error, change === CHAIN_CHANGE);
       } finally {
         changes.clear();
       }
@@ -273,12 +292,16 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * judgement), and is returned for the late routes' 503. Outside local/unittest the worker is refused: at once, or
    * once the response `answering` is sent.
    */
-  private refuseLateChange(problem: string, answering?: Answering, error?: unknown): string {
+  private refuseLateChange(problem: string, answering?: Answering, error?: unknown, exit = true): string {
     this.target.coreLogger.error('%s%s', problem, error instanceof Error ? `\n${error.stack}` : '');
-    if (!isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
+    if (exit && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV)) {
       markRefused();
-      // Synchronous: a pipe's asynchronous write would be lost to the exit.
-      fs.writeSync(2, `${problem}\n`);
+      try {
+        // Synchronous: a pipe's asynchronous write would be lost to the exit.
+        fs.writeSync(2, `${problem}\n`);
+      } catch {
+        // A full or closed stderr must not keep the worker from exiting; the error log has it.
+      }
       if (answering) answering.once('close', () => process.exit(1));
       else process.exit(1);
     }

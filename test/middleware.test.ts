@@ -169,7 +169,13 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     const GUARD_OFF = "const layer = app.router.stack.find(l => l.path === '/admin/export'); layer.stack = layer.stack.filter(fn => fn.name !== 'auth');";
     // Set at run time, egg never compiles this match/ignore; the judgement does, and egg-path-matching throws on it.
     const THROWING = "app.config.lazyAdmin = { match: '/admin', ignore: '/health' }; app.router.get('/admin/report', app.middleware.auth(), app.controller.admin.export);";
-    const errorLog = (baseDir: string) => fs.readFileSync(path.join(baseDir, 'logs/mw-lazy-route/common-error.log'), 'utf8');
+    /** The app's error log once it says `pattern`: egg's file logger writes in the background (at most 5 s). */
+    const errorLog = async (baseDir: string, pattern: RegExp) => {
+      const file = path.join(baseDir, 'logs/mw-lazy-route/common-error.log');
+      const read = () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+      for (let waited = 0; waited < 5000 && !pattern.test(read()); waited += 100) await new Promise(resolve => setTimeout(resolve, 100));
+      return read();
+    };
     const LATE_SEN404 = /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report → app\/controller\/admin\.js#AdminController\.export\(\) is protected but reaches the controller without its guard/;
 
     it('the unguarded route answers 503 from the request that adds it on, never its controller; the hole is real', async () => {
@@ -179,7 +185,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
           const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
           assert.doesNotMatch(response.text, /servedBy/);
         }
-        assert.match(errorLog(insecure), LATE_SEN404);
+        assert.match(await errorLog(insecure, LATE_SEN404), LATE_SEN404);
         // The routes the check judged are served as they were.
         await booted.httpRequest().get('/admin/export').expect(401);
         assert.equal((await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
@@ -216,7 +222,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.doesNotMatch(response.text, /servedBy/);
         const said = /^\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report → .* reaches the controller without its guard: .*\(fix: Give the route auth .*list it in `config\.sentinel\.routes\.public` with the methods and a reason\.\)\. Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean/;
         assert.match(response.text, said);
-        assert.match(errorLog(insecure), new RegExp(said.source.slice(1)));
+        const logged = new RegExp(said.source.slice(1));
+        assert.match(await errorLog(insecure, logged), logged);
         assert.equal((await booted.httpRequest().get('/admin/report').expect(503)).text, response.text);
       });
     });
@@ -228,7 +235,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
           const response = await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(503);
           assert.match(response.text, /^\[egg-sentinel\] the routes changed after the boot check .*, and judging the chain this worker serves again failed: options\.match and options\.ignore can not both present\. Every route added or changed after the boot check answers 503/);
         }
-        assert.match(errorLog(throwing), /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* judging the chain this worker serves again failed: options\.match and options\.ignore can not both present\. .*report this to egg-sentinel with the stack logged\.\nError: options\.match and options\.ignore can not both present\n {4}at /);
+        const failed = /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* judging the chain this worker serves again failed: options\.match and options\.ignore can not both present\. .*report this to egg-sentinel with the stack logged\.\nError: options\.match and options\.ignore can not both present\n {4}at /;
+        assert.match(await errorLog(throwing, failed), failed);
         // The routes the check judged are served as they were.
         assert.equal((await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
       });
@@ -242,7 +250,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.equal(middlewareFindings(booted).find(finding => finding.target === 'route:GET /admin/ref')?.severity, 'medium');
         await booted.httpRequest().get('/admin/ref').expect(503);
         await booted.httpRequest().get('/admin/ref').expect(503);
-        assert.match(errorLog(insecure), /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/ref → .* reaches the controller without its guard/);
+        const lateRef = /ERROR .*\[egg-sentinel\] the routes changed after the boot check .* fails it: SEN404 GET \/admin\/ref → .* reaches the controller without its guard/;
+        assert.match(await errorLog(insecure, lateRef), lateRef);
       });
       await withApp(bootApp(app('never', repair, routes)), async booted => {
         assert.equal((await booted.httpRequest().get('/admin/ref').expect(200)).body.servedBy, 'controller');
@@ -278,9 +287,25 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await refusedInProd(UNGUARDED, /the routes changed after the boot check .* fails it: SEN404 GET \/admin\/report/);
     });
 
-    it('in prod under egg-cluster, a judgement that throws is a refusal too: 503, and the worker exits (review of round 29, #5)', async function() {
+    it('in prod under egg-cluster, a late route whose judgement throws stays at 503 while the worker serves the routes the check judged (review of round 29, #5; review 23, #8)', async function() {
       this.timeout(90000);
-      await refusedInProd(THROWING, /the routes changed after the boot check .* judging the chain this worker serves again failed: options\.match and options\.ignore can not both present/);
+      mm.env('prod');
+      const port = await freePort();
+      const cluster = mockCluster({ baseDir: app('high', THROWING), workers: 1, port });
+      try {
+        await cluster.ready();
+        for (let request = 0; request < 2; request++) {
+          const response = await cluster.httpRequest().get('/admin/report').set('authorization', 'Bearer ok');
+          assert.equal(response.status, 503, response.text);
+          assert.equal(response.text, 'Service Unavailable', 'no internals to clients outside local/unittest');
+        }
+        // Gated routes need no exit: a worker re-forked into the same failure would stop the whole app.
+        assert.equal((await cluster.httpRequest().get('/admin/export').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
+        await cluster.httpRequest().get('/admin/export').expect(401);
+        assert.doesNotMatch(cluster.stderr + cluster.stdout, /app_worker#1:\d+ died/);
+      } finally {
+        await cluster.close();
+      }
     });
   });
 
@@ -1471,10 +1496,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       mm(process.env, 'FIXTURE_FAIL_ON', 'high');
       const message = await expectRefused(fixture('mw-extension-options'), /SEN40[34]/);
       assert.match(message, /\/admin\/optional/);
+      assert.match(message, /\/admin\/variable/);
       assert.doesNotMatch(message, /\/admin\/strict/);
       mm(process.env, 'FIXTURE_FAIL_ON', 'never');
       await withApp(bootApp(fixture('mw-extension-options')), async booted => {
         assert.equal((await booted.httpRequest().get('/admin/optional').expect(200)).body.servedBy, 'controller');
+        assert.equal((await booted.httpRequest().get('/admin/variable').expect(200)).body.servedBy, 'controller');
         await booted.httpRequest().get('/admin/strict').expect(403);
       });
     });
@@ -1777,6 +1804,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.match(message, /GET \/ops\/ref → app\/controller\/admin\.js#AdminController\.users\(\) is protected but cannot be shown to run its guard before the controller: app\.middleware\.opsOnly given to the route uncalled cannot be verified: egg's router runs the factory in the middleware's place, with ctx and next for its options and app, and its code may call next/);
       // next.call() calls next too.
       assert.match(message, /GET \/call\/ref → .* app\.middleware\.opsCall given to the route uncalled cannot be verified/);
+      assert.match(message, /GET \/bind\/ref → .* app\.middleware\.opsBind given to the route uncalled cannot be verified/);
       assert.doesNotMatch(message, /\/admin\/ref/, 'a medium finding does not block');
       await withApp(bootApp(app('never')), async booted => {
         const findings = middlewareFindings(booted);
@@ -1795,6 +1823,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         // The factory that calls next reaches the controller.
         assert.equal((await booted.httpRequest().get('/ops/ref').set('x-ops', 'yes').expect(200)).body.servedBy, 'controller');
         assert.equal((await booted.httpRequest().get('/call/ref').set('x-ops', 'yes').expect(200)).body.servedBy, 'controller');
+        assert.equal((await booted.httpRequest().get('/bind/ref').set('x-ops', 'yes').expect(200)).body.servedBy, 'controller');
       });
     });
   });

@@ -344,6 +344,10 @@ module.exports = class {
         "require.cache[require.resolve(path.join(app.baseDir, 'config/plugin.prod'))].exports.hiding.enable = false;");
     });
 
+    it('a plugin that also names another env in the package.json egg 3 read through require\'s cache is judged all the same (review 23, #2)', async () => {
+      await expectHidingPluginJudged('hiding-package', 'config/plugin.js', "require(path.join(__dirname, 'package.json')).eggPlugin.env = [ 'nowhere' ];");
+    });
+
     it('an app enabling its plugins in config/plugin.js and config/plugin.prod.js boots clean, and require\'s cache keeps the modules egg loaded (review 21, #2)', async () => {
       const record = "'use strict';\nconst path = require('path');\nmodule.exports = app => { app.pluginModule = require.cache[require.resolve(path.join(app.baseDir, 'config/plugin.prod'))]; };\n";
       const app = tempApp('env-plugins', {

@@ -157,16 +157,16 @@ function uncalledFactory(fn: unknown): RouteStep['uncalledFactory'] {
 
 /**
  * Whether a middleware factory's code may call its second parameter, egg's `app`, which is next when a route runs the
- * factory as its middleware: it names it other than to read a property of it (`app.config`; `next.call()` and
- * `next.apply()` call it), reads `arguments`, has a head this does not read (defaults, a rest parameter), or shows no
- * source (a bound or native function).
+ * factory as its middleware: it names it other than to read a property of it (`app.config`; `next.call()`,
+ * `next.apply()` and `next.bind()` call it or hand it on), reads `arguments`, has a head this does not read
+ * (defaults, a rest parameter), or shows no source (a bound or native function).
  */
 function mayCallSecondParameter(source: string): boolean {
   const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*(?:[A-Za-z_$][\w$]*\s*(?:,\s*([A-Za-z_$][\w$]*)\s*)?)?\)|^(?:async\s+)?[A-Za-z_$][\w$]*\s*=>/.exec(source);
   if (!head || /\barguments\b|\{\s*\[native code\]\s*\}\s*$/.test(source)) return true;
   const second = head[1];
   return second !== undefined &&
-    new RegExp(`(?<![\\w$.])${second.replace(/\$/g, '\\$')}(?![\\w$])(?!\\s*\\.(?!\\s*(?:call|apply)\\s*\\())`).test(source.slice(head[0].length));
+    new RegExp(`(?<![\\w$.])${second.replace(/\$/g, '\\$')}(?![\\w$])(?!\\s*\\.(?!\\s*(?:call|apply|bind)\\s*\\())`).test(source.slice(head[0].length));
 }
 
 /**

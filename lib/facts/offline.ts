@@ -392,7 +392,7 @@ interface ExtensionGetter {
   file: string;
   /** `adminOnly` for `this.middleware.adminOnly()`; `[]` inside for a factory by a computed name (`this.middleware[name]()`). */
   factories: string[];
-  /** A call's options name `credentialsRequired` or `passthrough` (`this.middleware.jwt({ credentialsRequired: false })`), which boot reads from what the call was given. */
+  /** The getter names `credentialsRequired` or `passthrough` (`this.middleware.jwt({ credentialsRequired: false })`), which boot reads from what the call was given. */
   credentialOptions: boolean;
 }
 
@@ -408,8 +408,11 @@ function getterBody(text: string, from: number): string {
   return text.slice(open);
 }
 
-/** A factory call whose options name what lets a request without credentials through (credentialOptions at boot). */
-const CREDENTIAL_OPTIONS = /\.middlewares?\s*(?:\.\s*[A-Za-z_$][\w$]*|\[[^\]]*\])\s*\([^)]*\b(?:credentialsRequired|passthrough)\b/;
+/**
+ * What lets a request without credentials through (credentialOptions at boot), named anywhere in a getter: in the
+ * options of its factory call, nested or not, or in a variable it passes.
+ */
+const CREDENTIAL_OPTIONS = /\b(?:credentialsRequired|passthrough)\b/;
 
 /** The app's middleware factories a getter's text calls: `.middleware.adminOnly(`, and `[]` for a computed name (`.middleware[name](`). */
 function calledFactories(body: string): string[] {

@@ -69,6 +69,22 @@ export async function loadPluginListsAgain(loader: PluginListLoader & { eggPaths
     }
     return file;
   };
+  // egg 3's loader reads each plugin's package.json (its eggPlugin: env, dependencies) through require's cache too, an
+  // object the plugin can edit (`eggPlugin.env = ['nowhere']` disables it): read from the file for the derivation.
+  const again3 = again as { mergePluginConfig?: (plugin: AnyRecord) => unknown };
+  const merge = again3.mergePluginConfig;
+  if (typeof merge === 'function') {
+    again3.mergePluginConfig = function(this: unknown, plugin: AnyRecord) {
+      const file = typeof plugin.path === 'string' ? path.join(plugin.path, 'package.json') : undefined;
+      const kept = file === undefined ? undefined : require.cache[file];
+      if (file !== undefined && kept) delete require.cache[file];
+      try {
+        return merge.call(this, plugin);
+      } finally {
+        if (file !== undefined && kept) require.cache[file] = kept;
+      }
+    };
+  }
   // EGG_PLUGINS as the process started with it: code in the process (a plugin EGG_PLUGINS brought in, which also took
   // itself off egg's lists) may have deleted or rewritten process.env's since. SEN107 reports the change.
   const eggPlugins = changedSinceStart('EGG_PLUGINS');

@@ -1,16 +1,20 @@
 /**
- * The environment this process was started with. Linux keeps it in /proc/self/environ, which code in the process cannot
- * change (process.env is a copy); egg-cluster forks the agent and each worker with the master's environment, so each
- * has its own. A plugin can delete or rewrite process.env.EGG_PLUGINS before egg-sentinel reads it: this is what egg
- * was told at start.
+ * The environment this process was started with. Linux keeps it in /proc/self/environ, which editing process.env (a
+ * copy) does not change; egg-cluster forks the agent and each worker with the master's environment, so each has its
+ * own. A plugin can delete or rewrite process.env.EGG_PLUGINS before egg-sentinel reads it: this is what egg was told
+ * at start. Not proof against code that sets out to defeat it (a write to /proc/self/mem, a wrapped fs), as no check
+ * inside the process is. A worker thread (egg-cluster's worker_threads mode) shares the process's start environment
+ * while its process.env is the master's at the time: there it is unknown.
  */
 import fs from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 
 let startEnv: NodeJS.ProcessEnv | null | undefined;
 
-/** The start environment, read once per process; undefined where /proc/self/environ cannot be read (not Linux). */
+/** The start environment, read once per process; undefined where /proc/self/environ cannot be read (not Linux) or in a worker thread. */
 export function startEnvironment(): NodeJS.ProcessEnv | undefined {
   if (startEnv === undefined) {
+    if (!isMainThread) return undefined;
     try {
       startEnv = parseEnviron(fs.readFileSync('/proc/self/environ', 'utf8'));
     } catch {

@@ -254,7 +254,7 @@ function namesUnmountedRoute(facts: Facts, matches: Array<(routePath: string) =>
  */
 function sameIgnoringCase(probes: string[], served: string[], spelledIn?: string): string[] {
   const folded = new Map(served.map(probe => [ decodedPath(probe).toLowerCase(), decodedPath(probe).split('/') ]));
-  const words = spelledIn === undefined ? undefined : new Set(spelledIn.split(/[^\w$.~-]+/));
+  const words = spelledIn === undefined ? undefined : new Set(spelledIn.split(/[/:()|?*+{}[\]^]+/));
   return probes.filter(probe => {
     const path = decodedPath(probe);
     const same = folded.get(path.toLowerCase());

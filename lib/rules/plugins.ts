@@ -494,10 +494,10 @@ export const pluginsFromEnvironment: Rule = {
     '`--plugins.<name>.*` flags, `startCluster({ plugins })`), into the plugin list: whoever can set an environment ' +
     'variable of the app or change its start command can enable a plugin from any `path` and have its code run in every ' +
     'process, or disable one. The finding lists what each turned on and off. Also reported: `process.env.EGG_PLUGINS` ' +
-    'no longer what the process started with (on Linux, whose /proc/self/environ code in the process cannot change): ' +
+    'no longer what the process started with (on Linux, from /proc/self/environ, which editing process.env does not change): ' +
     'a plugin EGG_PLUGINS brought in that deletes or rewrites it, and takes itself off egg\'s plugin lists, would ' +
-    'otherwise be judged by nothing; the plugins are judged as the value at start enables them. High outside ' +
-    'local/unittest; low on a developer machine.',
+    'otherwise be judged by nothing; the plugins the value at start enabled are judged too. A value a start script or ' +
+    'dotenv sets in the process itself counts as changed. High outside local/unittest; low on a developer machine.',
   fix: 'Unset EGG_PLUGINS in the environment of the app and drop `--plugins.*` from its start command (start scripts, ' +
     'container and service definitions); enable plugins in config/plugin.*, which is reviewed with the code. Remove ' +
     'the code that changes process.env.EGG_PLUGINS (a plugin\'s module or boot hook, a start script setting it in the process).',
@@ -513,7 +513,7 @@ export const pluginsFromEnvironment: Rule = {
     if (envPluginsAtStart) {
       hits.push({ severity, target: 'EGG_PLUGINS:changed', source: 'EGG_PLUGINS', message: 'process.env.EGG_PLUGINS is not what the process started with ' +
         `(${envPluginsState(envPluginsAtStart)} at start, ${envPluginsState(envPlugins)} now): code in the process changed which plugins egg was ` +
-        'told to load; the plugins were judged as the value at start enables them' });
+        'told to load; the plugins the value at start enabled are judged too' });
     }
     if (startPlugins.set) {
       hits.push({ severity, target: 'options.plugins', source: 'options.plugins',

@@ -760,7 +760,7 @@ describe('SEN105–SEN108', () => {
     const deleted = fakeFacts({ pluginTrust: { envPluginsAtStart: { set: true, enabled: [ 'evil' ], disabled: [] } } });
     assert.deepEqual(pluginsFromEnvironment.check(deleted, PROD).map(hit => [ hit.target, hit.severity, hit.message ]), [
       [ 'EGG_PLUGINS:changed', 'high', 'process.env.EGG_PLUGINS is not what the process started with (set and enables evil at start, unset now): ' +
-        'code in the process changed which plugins egg was told to load; the plugins were judged as the value at start enables them' ],
+        'code in the process changed which plugins egg was told to load; the plugins the value at start enabled are judged too' ],
     ]);
     assert.equal(pluginsFromEnvironment.check(deleted, DEV)[0].severity, 'low');
     const rewritten = fakeFacts({ pluginTrust: { envPlugins: { set: true, enabled: [], disabled: [ 'evil' ] }, envPluginsAtStart: { set: false } } });
