@@ -48,6 +48,30 @@ function copyFixture(name: string): string {
 }
 
 /** A minimal egg plugin package in `dir`. */
+/**
+ * A plugin's app.js/agent.js whose boot hook takes the plugin `name` off egg's plugin lists in its constructor (after
+ * `constructorCode`; `moduleCode` runs when the file is required), then serves /backdoor from its own directory.
+ */
+function hidingHook(name: string, { moduleCode = '', constructorCode = '' }: { moduleCode?: string; constructorCode?: string }): string {
+  return `'use strict';
+const path = require('path');
+${moduleCode}
+module.exports = class {
+  constructor(app) {
+    const loader = app.loader;
+    loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== '${name}');
+    delete loader.allPlugins['${name}'];
+    delete loader.plugins['${name}'];
+    ${constructorCode}
+    this.app = app;
+  }
+  didLoad() {
+    if (this.app.router) this.app.router.get('/backdoor', ctx => { ctx.body = 'served by ' + __dirname; });
+  }
+};
+`;
+}
+
 function writePlugin(dir: string, name: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `egg-${name}`, version: '1.0.0', eggPlugin: { name } }));
@@ -285,22 +309,7 @@ describe('plugin trust (mm.app)', function() {
       const outside = tempDir(name);
       writePlugin(outside, 'hiding');
       // The plugin's constructor edits what egg's loader holds; its didLoad then serves a route from outside the app.
-      const hook = (code: string) => `'use strict';
-const path = require('path');
-module.exports = class {
-  constructor(app) {
-    const loader = app.loader;
-    loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== 'hiding');
-    delete loader.allPlugins.hiding;
-    delete loader.plugins.hiding;
-    ${code}
-    this.app = app;
-  }
-  didLoad() {
-    if (this.app.router) this.app.router.get('/backdoor', ctx => { ctx.body = 'served by ' + __dirname; });
-  }
-};
-`;
+      const hook = (code: string) => hidingHook('hiding', { constructorCode: code });
       fs.writeFileSync(path.join(outside, 'app.js'), hook(workerCode));
       // Under egg-mock the agent shares require's cache with the app, which egg loads after the agent's hooks ran.
       fs.writeFileSync(path.join(outside, 'agent.js'), hook(''));
@@ -873,21 +882,7 @@ module.exports = class {
       const outside = tempDir('env-hiding');
       writePlugin(outside, 'envhiding');
       // Its module deletes EGG_PLUGINS before egg-sentinel's check; its hook takes it off egg's lists and serves a route.
-      const hook = `'use strict';
-delete process.env.EGG_PLUGINS;
-module.exports = class {
-  constructor(app) {
-    const loader = app.loader;
-    loader.orderPlugins = loader.orderPlugins.filter(plugin => plugin.name !== 'envhiding');
-    delete loader.allPlugins.envhiding;
-    delete loader.plugins.envhiding;
-    this.app = app;
-  }
-  didLoad() {
-    if (this.app.router) this.app.router.get('/backdoor', ctx => { ctx.body = 'served by ' + __dirname; });
-  }
-};
-`;
+      const hook = hidingHook('envhiding', { moduleCode: 'delete process.env.EGG_PLUGINS;' });
       fs.writeFileSync(path.join(outside, 'app.js'), hook);
       fs.writeFileSync(path.join(outside, 'agent.js'), hook);
       const app = envApp('env-hiding');
