@@ -47,7 +47,7 @@ function framesOutside(captured: CapturedStack, skipDirs: string[]): Frame[] {
 function callerFrame(skipDirs: string[], captured: CapturedStack): Frame | undefined {
   const frames = framesOutside(captured, skipDirs);
   // The app's own file rather than a router package's; a plugin's routes have no frame outside node_modules.
-  return frames.find(frame => !frame.file.includes(`${path.sep}node_modules${path.sep}`)) ?? frames[0];
+  return frames.find(frame => !inNodeModules(frame.file)) ?? frames[0];
 }
 
 /** `<file>:<line>` of the caller (callerFrame) of the function that calls this one, or of the stack `captured`. */
@@ -58,11 +58,16 @@ export function callerSite(skipDirs: string[], captured = captureStack(callerSit
 
 /**
  * callerSite in the app's source: for a frame in a `.js` that tsc compiled in place (egg's TypeScript apps run so in
- * production, the `.ts` beside it), the line of the `.ts`.
+ * production, the `.ts` beside it), the line of the `.ts`. A package's frame stays where it is: its source map or a
+ * `.ts` beside it would choose where a finding about its route points.
  */
 export function callerSourceSite(skipDirs: string[], captured: CapturedStack): string | undefined {
   const frame = callerFrame(skipDirs, captured);
-  return frame && (frame.file.endsWith('.js') && typeScriptSite(frame) || `${frame.file}:${frame.line}`);
+  return frame && (frame.file.endsWith('.js') && !inNodeModules(frame.file) && typeScriptSite(frame) || `${frame.file}:${frame.line}`);
+}
+
+function inNodeModules(file: string): boolean {
+  return file.includes(`${path.sep}node_modules${path.sep}`);
 }
 
 const SOURCE_MAP_URL = /\/\/[#@] sourceMappingURL=(\S+)\s*$/;
@@ -113,10 +118,18 @@ interface ReadSourceMap {
   base: string;
 }
 
+/** A map file larger than this is not read: tsc's maps of an app's files are kilobytes. */
+const MAX_MAP_BYTES = 8 * 1024 * 1024;
+
 function readSourceMap(file: string, url: string): ReadSourceMap | undefined {
   try {
     const inline = INLINE_MAP.exec(url);
     const mapFile = inline ? file : path.resolve(path.dirname(file), decodeURIComponent(url));
+    // A regular file only: a URL naming a device or a FIFO would never end (or never start).
+    if (!inline) {
+      const stats = fs.statSync(mapFile);
+      if (!stats.isFile() || stats.size > MAX_MAP_BYTES) return undefined;
+    }
     const payload = JSON.parse(inline ? Buffer.from(url.slice(inline[0].length), 'base64').toString('utf8') : fs.readFileSync(mapFile, 'utf8')) as SourceMapPayload;
     return { map: new SourceMap(payload), base: path.resolve(path.dirname(mapFile), payload.sourceRoot || '') };
   } catch {

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,23 @@ describe('caller-site: a registration in an app compiled in place with tsc point
     const loop = "router.get(`/admin/${area}`";
     assert.ok(!js.some(line => line.includes('for (') && line.includes(loop)));
     assert.equal(site(dir, loop), `${path.join(dir, 'app/router.ts')}:${SOURCE_LINE + 1}`);
+  });
+
+  it('keeps a package\'s .js line whatever its map or a .ts beside it says, and reads no map that is not a regular file (review 23, #7)', () => {
+    const dir = compiled({ sourceMap: true });
+    const jsLine = (file: string) => `${file}:${fs.readFileSync(file, 'utf8').split('\n').findIndex(text => text.includes(UNGUARDED)) + 1}`;
+    // The same compiled router inside a plugin's package: its map points at the app's own router.ts.
+    const pluginDir = path.join(dir, 'node_modules/egg-plugin/app');
+    fs.mkdirSync(pluginDir, { recursive: true });
+    for (const file of [ 'router.js', 'router.ts' ]) fs.copyFileSync(path.join(dir, 'app', file), path.join(pluginDir, file));
+    fs.writeFileSync(path.join(pluginDir, 'router.js.map'), fs.readFileSync(path.join(dir, 'app/router.js.map'), 'utf8').replace(/"sources":\["[^"]*"\]/, `"sources":[${JSON.stringify(path.join(dir, 'app/router.ts'))}]`));
+    const pluginRouter = path.join(pluginDir, 'router.js');
+    assert.equal(callerSourceSite([ '/srv/node_modules/@eggjs/router' ], stackAt(pluginRouter)), jsLine(pluginRouter));
+    // An app file whose map URL names a FIFO (a read would wait for a writer forever) is placed without reading it.
+    if (spawnSync('mkfifo', [ path.join(dir, 'app/pipe') ]).status !== 0) return;
+    const router = path.join(dir, 'app/router.js');
+    fs.writeFileSync(router, fs.readFileSync(router, 'utf8').replace(/sourceMappingURL=\S+/, 'sourceMappingURL=pipe'));
+    assert.equal(site(dir), `${path.join(dir, 'app/router.ts')}:${SOURCE_LINE}`, 'the .ts beside it places it');
   });
 
   it('keeps the .js line when that text is on more than one line of the .ts, or no .ts is beside it', () => {
