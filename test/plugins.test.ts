@@ -877,20 +877,24 @@ describe('plugin trust (mm.app)', function() {
     /** The SEN107 findings of `app`'s last boot, by target. */
     const envFindings = (app: string) => new Map(findings(app, 'SEN107').map(finding => [ finding.target, finding ]));
 
-    it('a plugin EGG_PLUGINS brought in that deletes process.env.EGG_PLUGINS and takes itself off egg\'s lists is judged as the start value enables it, and the change is reported (review 21, #2 follow-up)', async function() {
-      this.timeout(120000);
-      const outside = tempDir('env-hiding');
-      writePlugin(outside, 'envhiding');
-      // Its module deletes EGG_PLUGINS before egg-sentinel's check; its hook takes it off egg's lists and serves a route.
-      const hook = hidingHook('envhiding', { moduleCode: 'delete process.env.EGG_PLUGINS;' });
-      fs.writeFileSync(path.join(outside, 'app.js'), hook);
-      fs.writeFileSync(path.join(outside, 'agent.js'), hook);
-      const app = envApp('env-hiding');
+    /**
+     * A plugin from outside the app, brought in by EGG_PLUGINS (`via: 'env'`) or the start options' plugins, whose code
+     * (`hook`) drops what brought it in and takes it off egg's lists: judged all the same, and the change reported.
+     */
+    async function expectStartValueJudged(name: string, via: 'env' | 'options', hook: { moduleCode?: string; constructorCode?: string }, target: string, said: RegExp): Promise<void> {
+      const outside = tempDir(name);
+      writePlugin(outside, name);
+      const code = hidingHook(name, hook);
+      fs.writeFileSync(path.join(outside, 'app.js'), code);
+      fs.writeFileSync(path.join(outside, 'agent.js'), code);
+      const app = envApp(name);
+      const plugins = { [name]: { enable: true, path: outside } };
       mm.env('prod');
-      mm(process.env, 'EGG_PLUGINS', JSON.stringify({ envhiding: { enable: true, path: outside } }));
+      if (via === 'env') mm(process.env, 'EGG_PLUGINS', JSON.stringify(plugins));
+      const start = async () => mockCluster({ baseDir: app, workers: 1, port: await freePort(), ...(via === 'options' && { plugins }) });
       // The hole: with the checks not refusing, the plugin's code serves requests.
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
-      const open = mockCluster({ baseDir: app, workers: 1, port: await freePort() });
+      const open = await start();
       try {
         await open.ready();
         assert.equal(open.proc.exitCode, null, open.stderr);
@@ -899,21 +903,33 @@ describe('plugin trust (mm.app)', function() {
       } finally {
         await open.close();
       }
-      assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin envhiding \\(egg-envhiding\\) is loaded from ${escapeRegExp(fs.realpathSync(outside))}`));
-      const changed = envFindings(app).get('EGG_PLUGINS:changed');
+      assert.match(findings(app, 'SEN101')[0]?.message ?? '', new RegExp(`plugin ${name} \\(egg-${name}\\) is loaded from ${escapeRegExp(fs.realpathSync(outside))}`));
+      const changed = envFindings(app).get(target);
       assert.equal(changed?.severity, 'high');
-      assert.match(changed?.message ?? '', /process\.env\.EGG_PLUGINS is not what the process started with \(set and enables envhiding at start, unset now\)/);
+      assert.match(changed?.message ?? '', said);
       mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'auto');
-      const refused = mockCluster({ baseDir: app, workers: 1, port: await freePort() });
+      const refused = await start();
       try {
         await refused.ready(); // resolves when the master exits
         assert.notEqual(refused.proc.exitCode, 0);
         assert.match(refused.stderr, /SentinelBootError: \[egg-sentinel\] boot refused by the app/);
-        assert.match(refused.stderr, /plugin envhiding \(egg-envhiding\) is loaded from /);
-        assert.match(refused.stderr, /process\.env\.EGG_PLUGINS is not what the process started with/);
+        assert.match(refused.stderr, new RegExp(`plugin ${name} \\(egg-${name}\\) is loaded from `));
+        assert.match(refused.stderr, said);
       } finally {
         await refused.close();
       }
+    }
+
+    it('a plugin EGG_PLUGINS brought in that deletes process.env.EGG_PLUGINS and takes itself off egg\'s lists is judged as the start value enables it, and the change is reported (review 21, #2 follow-up)', async function() {
+      this.timeout(120000);
+      await expectStartValueJudged('envhiding', 'env', { moduleCode: 'delete process.env.EGG_PLUGINS;' }, 'EGG_PLUGINS:changed',
+        /process\.env\.EGG_PLUGINS is not what the process started with \(set and enables envhiding at start, unset now\)/);
+    });
+
+    it('a plugin the start options brought in that deletes itself from app.options.plugins and egg\'s lists is judged all the same, and the change is reported (review 23, #4)', async function() {
+      this.timeout(120000);
+      await expectStartValueJudged('optshiding', 'options', { constructorCode: 'delete app.options.plugins.optshiding;' }, 'options.plugins:changed',
+        /the start options' plugins are not what egg-cluster started this process with \(set and enables optshiding at start, unset now\)/);
     });
 
     it('EGG_PLUGINS left as the process started with it is reported as set, not as changed', async function() {

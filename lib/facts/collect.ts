@@ -16,7 +16,7 @@ import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
 import { type CodeChanges, collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
-import { startEnvironment } from './start-env';
+import { startEnvironment, startOptions } from './start-env';
 import { type Timings, timed } from '../timing';
 import { isPlainObject } from '../walk';
 import type { EnvFacts, EnvSource, Facts, ProcessType } from './types';
@@ -121,7 +121,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   const sentinel = (config.sentinel ?? {}) as SentinelConfig;
   const pluginTrust = time('facts.plugins', () => collectPluginTrustFacts({
     baseDir, eggPaths: egg.loader.eggPaths ?? [], framework: launchedFramework(egg), plugins, moduleRoots: runtime.appModuleRoots, untrustedModuleRoots: runtime.untrustedModuleRoots, options: sentinel.plugins ?? {},
-    ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startEnv: startEnvironment(), startPlugins: egg.options.plugins, display: relative,
+    ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startEnv: startEnvironment(), startPlugins: egg.options.plugins, startOptions: startOptions(), display: relative,
     config, configFiles: loadedConfigs, codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));
   return {

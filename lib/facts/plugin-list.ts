@@ -9,7 +9,7 @@ import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { isDeclaredPackage, isInside } from './real-path';
-import { changedSinceStart, setEnvVariable } from './start-env';
+import { changedSinceStart, setEnvVariable, startPluginsChanged } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
 import type { PluginFact } from './types';
 
@@ -50,7 +50,9 @@ export async function loadPluginListsAgain(loader: PluginListLoader & { eggPaths
   if (Object.keys(Object.prototype).length) return undefined;
   const Loader = loader.constructor as new (options: AnyRecord) => PluginLists & { loadPlugin(): unknown; resolveModule(request: string): string | undefined };
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const again = withoutTsconfigPathsRegister(loader.eggPaths ?? [], () => new Loader({ ...loader.options,
+  // The start option `plugins` as the worker was forked with it: any plugin's code can edit app.options.plugins.
+  const startPlugins = startPluginsChanged(loader.options.plugins);
+  const again = withoutTsconfigPathsRegister(loader.eggPaths ?? [], () => new Loader({ ...loader.options, ...(startPlugins && { plugins: startPlugins.atStart }),
     app: Object.create(Object.getPrototypeOf(loader.options.app) as object) as object, logger: quiet, env: loader.serverEnv, serverScope: loader.serverScope }));
   // The config/plugin.* exports require cached are objects any plugin's code can edit too (delete its own entry, set
   // its `enable` false): the loader reads the files compiled afresh. In loadPlugin, egg resolves only those files; a

@@ -21,7 +21,7 @@ import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { realPathLoose } from './files';
 import { globalModuleDirs } from './runtime';
 import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, untrustedModuleRoots } from './real-path';
-import { changedSinceStart } from './start-env';
+import { changedSinceStart, startPluginsChanged } from './start-env';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -223,6 +223,8 @@ export interface PluginTrustFacts {
    * and off; egg-core merges it over EGG_PLUGINS.
    */
   startPlugins: PluginSwitches;
+  /** What the `plugins` start option turned on and off as the worker was forked, present when app.options' differs now. */
+  startPluginsAtStart?: PluginSwitches;
   pluginSetKeys: PluginSetKeyFact[];
   /** Absent where no boot was watched (the agent's facts, a unit test's). */
   codeSetKeys?: CodeSetKeyFact[];
@@ -271,8 +273,10 @@ export interface PluginTrustInput extends InstalledPluginInput {
   env: NodeJS.ProcessEnv;
   /** The environment the process started with (lib/facts/start-env.ts); absent where unknown (not Linux). */
   startEnv?: NodeJS.ProcessEnv;
-  /** egg's `options.plugins` as the process was started with (any JSON value). */
+  /** egg's `options.plugins` now (any JSON value). */
   startPlugins?: unknown;
+  /** egg-cluster's start options as the worker was forked with them (lib/facts/start-env.ts); absent where unknown. */
+  startOptions?: Record<string, unknown>;
   /** The merged config: a configMeta leaf over a non-empty object is looked up in `configFiles`. */
   config?: Record<string, unknown>;
   /** The config files egg loaded, in its order, with what each exported (read on demand). */
@@ -310,6 +314,7 @@ function locationOf(realPath: string, realBaseDir: string): PluginLocation {
 /** `installed`: what the agent prepared for this boot (lib/facts/handover.ts); collected here when absent. */
 export function collectPluginTrustFacts(input: PluginTrustInput, installed = collectInstalledPluginFacts(input)): PluginTrustFacts {
   const eggPluginsChange = changedSinceStart('EGG_PLUGINS', input.env, input.startEnv);
+  const startPluginsChange = startPluginsChanged(input.startPlugins, input.startOptions);
   return {
     ...installed,
     // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
@@ -317,6 +322,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     envPlugins: envPluginsFact(input.env.EGG_PLUGINS),
     ...(eggPluginsChange && { envPluginsAtStart: envPluginsFact(eggPluginsChange.atStart) }),
     startPlugins: startOptionPlugins(input.startPlugins),
+    ...(startPluginsChange && { startPluginsAtStart: startOptionPlugins(startPluginsChange.atStart) }),
     pluginSetKeys: input.ruleOverrides.SEN108 !== 'off' ? pluginSetKeys(input) : [],
     ...(input.codeChanges && input.ruleOverrides.SEN108 !== 'off' && { codeSetKeys: codeSetKeys(input, input.codeChanges) }),
     configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],

@@ -34,6 +34,35 @@ function parseEnviron(text: string): NodeJS.ProcessEnv {
   return env;
 }
 
+let startArgs: Record<string, unknown> | null | undefined;
+
+/**
+ * egg-cluster's start options as this worker or agent was started with them: egg-cluster forks each with them as
+ * JSON after its entry script (`app_worker.js '{"plugins":…}'`), and Linux keeps those arguments in
+ * /proc/self/cmdline, which editing `app.options` (an object any plugin can reach) does not change. Undefined in a
+ * process egg-cluster did not fork (egg.start(), egg-mock's mm.app()), in a worker thread, or off Linux.
+ */
+export function startOptions(): Record<string, unknown> | undefined {
+  if (startArgs === undefined) {
+    startArgs = null;
+    try {
+      const args = isMainThread ? fs.readFileSync('/proc/self/cmdline', 'utf8').split('\0') : [];
+      const entry = args.findIndex(arg => /[\\/](?:app|agent)_worker\.js$/.test(arg));
+      const parsed: unknown = entry > 0 ? JSON.parse(args[entry + 1]) : undefined;
+      if (parsed && typeof parsed === 'object') startArgs = parsed as Record<string, unknown>;
+    } catch {
+      // not Linux, or not egg-cluster's arguments
+    }
+  }
+  return startArgs ?? undefined;
+}
+
+/** egg-cluster's `plugins` start option at start when `current` (app.options.plugins now) differs from it. */
+export function startPluginsChanged(current: unknown, start = startOptions()): { atStart: unknown } | undefined {
+  if (!start) return undefined;
+  return JSON.stringify(start.plugins ?? null) === JSON.stringify(current ?? null) ? undefined : { atStart: start.plugins };
+}
+
 /**
  * `name`'s value at start when process.env's differs from it now (deleted, rewritten, set since); undefined when they
  * agree or the start environment is unknown. Empty counts as unset, as egg reads EGG_PLUGINS and EGG_APP_CONFIG.

@@ -497,12 +497,13 @@ export const pluginsFromEnvironment: Rule = {
     'no longer what the process started with (on Linux, from /proc/self/environ, which editing process.env does not change): ' +
     'a plugin EGG_PLUGINS brought in that deletes or rewrites it, and takes itself off egg\'s plugin lists, would ' +
     'otherwise be judged by nothing; the plugins the value at start enabled are judged too. A value a start script or ' +
-    'dotenv sets in the process itself counts as changed. High outside local/unittest; low on a developer machine.',
+    'dotenv sets in the process itself counts as changed. So are the start options\' plugins no longer what egg-cluster forked ' +
+    'the worker with (on Linux, from /proc/self/cmdline). High outside local/unittest; low on a developer machine.',
   fix: 'Unset EGG_PLUGINS in the environment of the app and drop `--plugins.*` from its start command (start scripts, ' +
     'container and service definitions); enable plugins in config/plugin.*, which is reviewed with the code. Remove ' +
-    'the code that changes process.env.EGG_PLUGINS (a plugin\'s module or boot hook, a start script setting it in the process).',
+    'the code that changes process.env.EGG_PLUGINS or app.options.plugins (a plugin\'s module or boot hook, a start script setting it in the process).',
   check(facts, { developmentEnv }) {
-    const { envPlugins, envPluginsAtStart, startPlugins } = facts.pluginTrust;
+    const { envPlugins, envPluginsAtStart, startPlugins, startPluginsAtStart } = facts.pluginTrust;
     const severity = developmentEnv ? 'low' : 'high';
     const hits: RuleHit[] = [];
     if (envPlugins.set) {
@@ -518,6 +519,11 @@ export const pluginsFromEnvironment: Rule = {
     if (startPlugins.set) {
       hits.push({ severity, target: 'options.plugins', source: 'options.plugins',
         message: `the start options' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) ${switchedPlugins(startPlugins)}` });
+    }
+    if (startPluginsAtStart) {
+      hits.push({ severity, target: 'options.plugins:changed', source: 'options.plugins', message: 'the start options\' plugins are not what egg-cluster ' +
+        `started this process with (${envPluginsState(startPluginsAtStart)} at start, ${envPluginsState(startPlugins)} now): code in the process changed ` +
+        'which plugins egg was told to load; the plugins the start value enabled are judged too' });
     }
     return hits;
   },
