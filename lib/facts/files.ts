@@ -603,6 +603,11 @@ const DER_KEY_FILE = /\.(?:key|der)$/i;
  * its vendor means for the browser (Mapbox's, Mixpanel's, a client token).
  */
 const SECRET_SETTING = /(?:^|[\s{,])(?:export[ \t]+)?["']?([A-Z][A-Z0-9_]{0,63}(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY))["']?[ \t]*[:=][ \t]*["']?([^\s"',}#]*)/gm;
+/**
+ * An upper-case name that labels something about a secret rather than setting one: an error code or message
+ * (`ERR_WRONG_PASSWORD: 400101` in a front end's error table, `INVALID_PASSWORD`), a form's field (`CONFIRM_PASSWORD`).
+ */
+const SECRET_LABEL = /^(?:E|ERR|ERRNO|ERROR|CODE|MSG|MESSAGE|TEXT|LABEL|I18N)_|(?:^|_)(?:WRONG|INVALID|BAD|INCORRECT|MISMATCHED|EXPIRED|FORGOT|FORGOTTEN|RESET|MISSING|WEAK|EMPTY|CONFIRM|REPEAT)_(?:[A-Z0-9]+_)?(?:SECRET|PASSWORD|PASSWD|PWD)$/;
 /** A value that reads as a secret: six characters or more, one at least no letter, not a placeholder or a variable. */
 const SECRET_VALUE = /^(?!<|\$|changeme|xxx|\*{3})(?=.*[^A-Za-z]).{6,}$/i;
 /** Words joined by `-`, `_` or `.`: a front end's label under an upper-case key (`"CLIENT_SECRET": "Client-Geheimnis"`). */
@@ -645,10 +650,10 @@ function secretValue(value: string): boolean {
  * is one word.
  */
 export function secretSetting(text: string, name: string): string | undefined {
-  for (const match of text.matchAll(SECRET_SETTING)) if (secretValue(match[2])) return match[1];
+  for (const match of text.matchAll(SECRET_SETTING)) if (!SECRET_LABEL.test(match[1]) && secretValue(match[2])) return match[1];
   if (!CREDENTIAL_FILE.test(name)) return undefined;
   for (const [ , key, rest ] of text.matchAll(LINE_SETTING)) {
-    if (!isSecretKeyName(key) || BROWSER_SETTING.test(key)) continue;
+    if (!isSecretKeyName(key) || BROWSER_SETTING.test(key) || SECRET_LABEL.test(key.toUpperCase())) continue;
     const value = settingValue(rest);
     if (!NOT_A_SECRET.test(value) && !placeholderKind(value) && secretValue(value.replace(/[.:?!]+$/, ''))) return key;
   }

@@ -110,6 +110,12 @@ describe('SEN201 weak cookie keys', () => {
     [ '3.1415926535897932384626433832795028841971693993751', /mostly well-known text/ ],
     [ '2.71828182845904523536028747135266249775724709369995', /mostly well-known text/ ],
     [ '1234567890123456789012345678901234', /guessable/ ],
+    // The constants in hex (black-box round 30, h106 F1): π's (Blowfish), e's (the AES example key), √2's, SHA-256's IV, φ's.
+    [ '243f6a8885a308d313198a2e03707344', /mostly well-known text/ ],
+    [ '2b7e151628aed2a6abf7158809cf4f3c', /mostly well-known text/ ],
+    [ '6a09e667f3bcc908b2fb1366ea957d3e', /mostly well-known text/ ],
+    [ '6a09e667bb67ae853c6ef372a54ff53a', /mostly well-known text/ ],
+    [ '9e3779b97f4a7c15f39cc0605cedc834', /mostly well-known text/ ],
     [ 'contraseña-secreta-de-producción', /mostly the app's name and words/ ],
     [ 'Passwort-geheim-Produktion-Schlüssel', /mostly the app's name and words/ ],
   ]) {

@@ -27,6 +27,16 @@ describe('SEN203 text judgements of served files (lib/facts/files.ts)', () => {
     assert.ok(!setsSecretVariable('DB_PASSWORD=\nAPP_NAME=shop\n'));
   });
 
+  it('an error table\'s codes under secret-ending names are labels, not secrets; settings beside them still are (black-box round 30, h105 F3)', () => {
+    for (const [ text, name ] of [
+      [ '{"ERR_WRONG_PASSWORD": 400101, "ERR_USER_NOT_FOUND": 400102}', 'errors.json' ],
+      [ 'Error codes: ERR_WRONG_PASSWORD = 400101\nINVALID_PASSWORD: 400102\nE_BAD_PASSWORD: 400103\n', 'README.txt' ],
+      [ 'CONFIRM_PASSWORD: "Repeat-it-1"\n', 'labels.yml' ],
+    ]) assert.strictEqual(secretSetting(text, name), undefined, text);
+    assert.strictEqual(secretSetting('{"ERR_WRONG_PASSWORD": 400101, "DB_PASSWORD": "Real-Pw-1234"}', 'errors.json'), 'DB_PASSWORD');
+    assert.strictEqual(secretSetting('MYSQL_ROOT_PASSWORD: 400101\n', 'docker-compose.yml'), 'MYSQL_ROOT_PASSWORD');
+  });
+
   it('file names are shown with control characters, separators and bidi controls escaped, one printed form each (review of round 27, M10)', () => {
     assert.strictEqual(printableName('app/demo.env'), 'app/demo.env');
     assert.strictEqual(printableName('x\n[egg-sentinel] ok\u001b[2J\u2028\u202e.pem'), 'x\\x0a[egg-sentinel] ok\\x1b[2J\\u2028\\u202e.pem');
