@@ -1550,9 +1550,29 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     try {
       const message = await expectRefused(fixture('cfg-proto-runtime'), /SEN302/);
       assert.deepEqual(refusedIds(message), [ 'SEN302' ]);
-      assert.match(message, /Object\.prototype has enumerable properties at boot: "sentinelFixturePolluted"/);
+      assert.match(message, /Object\.prototype has properties code added at boot: "sentinelFixturePolluted"/);
     } finally {
       delete (Object.prototype as Record<string, unknown>).sentinelFixturePolluted;
+    }
+  });
+
+  it('SEN302: Object.prototype polluted with a property that is not enumerable (Object.defineProperty), which every object still reads (black-box round 30, h106 F4)', async () => {
+    const app = (failOn: string) => tempApp('proto-hidden', {
+      'config/config.default.js': "Object.defineProperty(Object.prototype, 'sentinelHiddenAdmin', { value: true, configurable: true, writable: true });\n" +
+        `module.exports = { keys: 'proto-hidden-Wq8Zr3Lx7Nv2Kp5Tm9Yb4Hc', sentinel: { failOn: '${failOn}' } };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/admin', ctx => { const user = {}; ctx.body = user.sentinelHiddenAdmin ? 'ADMIN PANEL' : 'denied'; }); };\n",
+    });
+    try {
+      const message = await expectRefused(app('critical'), /SEN302/);
+      assert.match(message, /Object\.prototype has properties code added at boot: "sentinelHiddenAdmin"/);
+      const booted = await bootApp(app('never'));
+      try {
+        assert.equal((await booted.httpRequest().get('/admin').expect(200)).text, 'ADMIN PANEL', 'the hole is real');
+      } finally {
+        await booted.close();
+      }
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).sentinelHiddenAdmin;
     }
   });
 

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import vm from 'node:vm';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
 import { isPreflightLoaded } from '../process-marks';
@@ -93,7 +94,7 @@ const SYSTEM_DIRS: ReadonlyMap<string, readonly string[]> = new Map([
 
 export interface PrototypePollutionFact {
   name: 'Object.prototype' | 'Array.prototype';
-  /** Enumerable property names found on it (names only). */
+  /** Property names code added to it: enumerable ones, and others a fresh realm's lacks (names only). */
   keys: string[];
 }
 
@@ -775,11 +776,25 @@ function pollutedPrototypes(): PrototypePollutionFact[] {
   const objectKeys: string[] = [];
   // for…in is the point: it sees enumerable properties inherited from the prototype.
   for (const key in {}) objectKeys.push(key);
+  // One fresh realm (a V8 context costs a millisecond or two) for what each prototype has before any code runs.
+  const [ objectNames, arrayNames ] = vm.runInNewContext('[ Object.getOwnPropertyNames(Object.prototype), Object.getOwnPropertyNames(Array.prototype) ]') as string[][];
+  objectKeys.push(...addedProperties(Object.prototype, objectNames).filter(key => !objectKeys.includes(key)));
   if (objectKeys.length) found.push({ name: 'Object.prototype', keys: objectKeys });
   const arrayKeys: string[] = [];
   for (const key in []) if (!objectKeys.includes(key)) arrayKeys.push(key);
+  arrayKeys.push(...addedProperties(Array.prototype, arrayNames).filter(key => !arrayKeys.includes(key)));
   if (arrayKeys.length) found.push({ name: 'Array.prototype', keys: arrayKeys });
   return found;
+}
+
+/**
+ * Own properties of a prototype that the same prototype of a fresh realm (`freshNames`) lacks: added by code, also when not enumerable
+ * (`Object.defineProperty(Object.prototype, 'isAdmin', { value: true })`, which for…in does not see; every object
+ * still reads it).
+ */
+function addedProperties(prototype: object, freshNames: readonly string[]): string[] {
+  const standard = new Set(freshNames);
+  return Object.getOwnPropertyNames(prototype).filter(key => !standard.has(key));
 }
 
 function isPoisonedJson(text: string | undefined): boolean {

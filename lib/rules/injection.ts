@@ -62,7 +62,7 @@ export const prototypePollution: Rule = {
   title: 'Prototype pollution in config',
   severity: 'critical',
   description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), `Object.prototype` or ' +
-    '`Array.prototype` carries enumerable properties at boot, or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
+    '`Array.prototype` carries properties code added at boot (enumerable, or defined with Object.defineProperty: names a fresh realm\'s lacks), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
     'from executable files, plugins and EGG_APP_CONFIG; a polluted prototype hands every object in the process the ' +
     'attacker\'s properties (`isAdmin`, `shell`, template options), which is how config injection turns into code execution. ' +
     'Critical in every env.',
@@ -81,7 +81,7 @@ export const prototypePollution: Rule = {
     });
     for (const polluted of facts.runtime.pollutedPrototypes) {
       hits.push({ severity: 'critical', target: polluted.name, source: 'code that ran before willReady (config files, plugins, boot hooks)',
-        message: `${polluted.name} has enumerable properties at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every object inherits them` });
+        message: `${polluted.name} has properties code added at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every object inherits them` });
     }
     if (facts.runtime.envConfigPoisoned) {
       hits.push({ severity: 'critical', target: 'EGG_APP_CONFIG', source: 'process.env.EGG_APP_CONFIG',

@@ -203,7 +203,7 @@ describe('SEN302 prototype pollution', () => {
   it('reports polluted prototypes and a poisoned EGG_APP_CONFIG', () => {
     const hits = prototypePollution.check(fakeFacts({ runtime: { pollutedPrototypes: [{ name: 'Array.prototype', keys: [ 'shell' ] }], envConfigPoisoned: true } }), PROD);
     assert.deepEqual(hits.map(hit => hit.target), [ 'Array.prototype', 'EGG_APP_CONFIG' ]);
-    assert.match(hits[0].message, /Array\.prototype has enumerable properties at boot: "shell"/);
+    assert.match(hits[0].message, /Array\.prototype has properties code added at boot: "shell"/);
   });
 });
 

@@ -146,7 +146,7 @@ describe('egg 4: configuration rules, insecure fixtures refuse boot (mm.app)', (
     },
     {
       rule: 'SEN302', title: 'Object.prototype polluted during boot', app: () => egg3Fixture('cfg-proto-runtime'),
-      expect: [ /Object\.prototype has enumerable properties at boot: "sentinelFixturePolluted"/ ],
+      expect: [ /Object\.prototype has properties code added at boot: "sentinelFixturePolluted"/ ],
       cleanup: () => delete Object.prototype.sentinelFixturePolluted,
     },
     {
