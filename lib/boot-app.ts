@@ -55,15 +55,14 @@ function errorText(error: unknown): string {
 
 /** What changed after the check: the middleware chain, or (only) the routes. */
 type ServedChange = 'chain' | 'routes';
-/** What a blocked late change does to the routes added or changed after the check. */
-const LATE_ROUTES_SHUT = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean ' +
-  '(outside local/unittest the worker exits).';
+/** What the gate does to the routes added or changed after the check while a late change blocks. */
+const LATE_ROUTES_503 = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean';
+/** What a blocked late change does. */
+const LATE_ROUTES_SHUT = `${LATE_ROUTES_503} (outside local/unittest the worker exits).`;
 /** A late route change whose judgement failed: the worker keeps serving every route the check judged. */
-const LATE_ROUTES_SHUT_KEPT = 'Every route added or changed after the boot check answers 503, never its functions, until a later change is judged clean; ' +
-  'the routes the boot check judged are served as before.';
+const LATE_ROUTES_SHUT_KEPT = `${LATE_ROUTES_503}; the routes the boot check judged are served as before.`;
 /** What the late routes' 503 says while a change is judged, and when its judgement stopped before it could say more. */
-const LATE_JUDGEMENT_UNFINISHED = '[egg-sentinel] A change after the boot check could not be judged. Every route added or changed after the boot check ' +
-  'answers 503, never its functions, until a later change is judged clean; the error log says why.';
+const LATE_JUDGEMENT_UNFINISHED = `[egg-sentinel] A change after the boot check could not be judged. ${LATE_ROUTES_503}; the error log says why.`;
 const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
   fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
 const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',

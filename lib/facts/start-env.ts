@@ -9,17 +9,23 @@
 import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
+/** A file of Linux's /proc/self, which keeps how the process was started; undefined off Linux and in a worker thread, which shares its process's. */
+function startRecord(name: 'environ' | 'cmdline'): string | undefined {
+  if (!isMainThread) return undefined;
+  try {
+    return fs.readFileSync(`/proc/self/${name}`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 let startEnv: NodeJS.ProcessEnv | null | undefined;
 
 /** The start environment, read once per process; undefined where /proc/self/environ cannot be read (not Linux) or in a worker thread. */
 export function startEnvironment(): NodeJS.ProcessEnv | undefined {
   if (startEnv === undefined) {
-    if (!isMainThread) return undefined;
-    try {
-      startEnv = parseEnviron(fs.readFileSync('/proc/self/environ', 'utf8'));
-    } catch {
-      startEnv = null;
-    }
+    const text = startRecord('environ');
+    startEnv = text === undefined ? null : parseEnviron(text);
   }
   return startEnv ?? undefined;
 }
@@ -45,13 +51,13 @@ let startArgs: Record<string, unknown> | null | undefined;
 export function startOptions(): Record<string, unknown> | undefined {
   if (startArgs === undefined) {
     startArgs = null;
+    const args = startRecord('cmdline')?.split('\0') ?? [];
+    const entry = args.findIndex(arg => /[\\/](?:app|agent)_worker\.js$/.test(arg));
     try {
-      const args = isMainThread ? fs.readFileSync('/proc/self/cmdline', 'utf8').split('\0') : [];
-      const entry = args.findIndex(arg => /[\\/](?:app|agent)_worker\.js$/.test(arg));
       const parsed: unknown = entry > 0 ? JSON.parse(args[entry + 1]) : undefined;
       if (parsed && typeof parsed === 'object') startArgs = parsed as Record<string, unknown>;
     } catch {
-      // not Linux, or not egg-cluster's arguments
+      // not egg-cluster's arguments
     }
   }
   return startArgs ?? undefined;

@@ -511,23 +511,23 @@ export const pluginsFromEnvironment: Rule = {
         `is set and ${switchedPlugins(envPlugins)}`;
       hits.push({ severity, target: 'EGG_PLUGINS', source: 'EGG_PLUGINS', message: `EGG_PLUGINS ${what}` });
     }
-    if (envPluginsAtStart) {
-      hits.push({ severity, target: 'EGG_PLUGINS:changed', source: 'EGG_PLUGINS', message: 'process.env.EGG_PLUGINS is not what the process started with ' +
-        `(${envPluginsState(envPluginsAtStart)} at start, ${envPluginsState(envPlugins)} now): code in the process changed which plugins egg was ` +
-        'told to load; the plugins the value at start enabled are judged too' });
-    }
+    if (envPluginsAtStart) hits.push(changedSinceStart(severity, 'EGG_PLUGINS', 'process.env.EGG_PLUGINS is not what the process started with', envPluginsAtStart, envPlugins));
     if (startPlugins.set) {
       hits.push({ severity, target: 'options.plugins', source: 'options.plugins',
         message: `the start options' plugins (egg-scripts --plugins.* flags, or startCluster({ plugins })) ${switchedPlugins(startPlugins)}` });
     }
     if (startPluginsAtStart) {
-      hits.push({ severity, target: 'options.plugins:changed', source: 'options.plugins', message: 'the start options\' plugins are not what egg-cluster ' +
-        `started this process with (${envPluginsState(startPluginsAtStart)} at start, ${envPluginsState(startPlugins)} now): code in the process changed ` +
-        'which plugins egg was told to load; the plugins the start value enabled are judged too' });
+      hits.push(changedSinceStart(severity, 'options.plugins', 'the start options\' plugins are not what egg-cluster started this process with', startPluginsAtStart, startPlugins));
     }
     return hits;
   },
 };
+
+/** SEN107's finding for a plugin list that code in the process changed since it started (`source`: EGG_PLUGINS, options.plugins). */
+function changedSinceStart(severity: RuleHit['severity'], source: string, notAsStarted: string, atStart: PluginSwitches, now: PluginSwitches): RuleHit {
+  return { severity, target: `${source}:changed`, source, message: `${notAsStarted} (${envPluginsState(atStart)} at start, ${envPluginsState(now)} now): ` +
+    'code in the process changed which plugins egg was told to load; the plugins the value at start enabled are judged too' };
+}
 
 function envPluginsState(switches: PluginSwitches): string {
   return !switches.set ? 'unset' : switches.error ? 'not JSON' : `set and ${switchedPlugins(switches)}`;
