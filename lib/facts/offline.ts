@@ -465,12 +465,24 @@ function extensionMethod(name: string): unknown {
   return { [name]: () => namedStandIn(name) }[name];
 }
 
+/**
+ * What the constructors of egg's, egg-core's and koa's Application (egg 3 and egg 4) set on every app: egg's boot
+ * hooks may use them from their constructor on (`app.messenger.on(…)`).
+ */
+const CONSTRUCTED_MEMBERS = new Set<PropertyKey>([
+  'BaseContextClass', 'BaseHookClass', 'Boot', 'ContextClass', 'ContextCookies', 'ContextHttpClient', 'ContextLogger', 'Controller',
+  'FetchFactory', 'HttpClient', 'HttpClientNext', 'RequestClass', 'ResponseClass', 'Service', 'Subscription', 'agent', 'application',
+  'cluster', 'console', 'context', 'ctxStorage', 'env', 'fetch', 'lifecycle', 'loader', 'maxIpsCount', 'messenger', 'middleware',
+  'options', 'proxy', 'proxyIpHeader', 'request', 'response', 'safeFetch', 'server', 'silent', 'subdomainOffset', 'timing',
+]);
+
 /** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list). */
 const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name', 'baseDir', 'type', 'use', 'router', 'url' ]);
 
 /**
  * An object that egg's loader and the app's boot hooks see as `app`: its prototype is the framework's Application
- * (egg finds its framework dirs through it), its own properties are real, and anything else is INERT.
+ * (egg finds its framework dirs through it), its own properties are real, what egg gives every app is INERT, and
+ * nothing else is there.
  */
 function createAuditApp(framework: Framework, options: AnyRecord, warn: (message: string) => void) {
   const proto = framework.Application.prototype;
@@ -493,7 +505,10 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
       members ??= obj.loader ? extensionMembers(obj.loader as AuditLoader) : undefined;
       const getter = members?.getters.get(key);
       if (getter) return cachedExtension(obj, key, getter, warn);
-      return members?.methods.has(key) ? extensionMethod(key) : INERT;
+      if (members?.methods.has(key)) return extensionMethod(key);
+      // What egg's own code gives every app is inert here; anything else no app has before its plugins' didLoad
+      // (egg-sequelize throws when `app.model` exists before it defines it).
+      return key in proto || CONSTRUCTED_MEMBERS.has(key) ? INERT : undefined;
     },
     // Assignments land on the object itself, never in a framework setter.
     set(_obj, key, value) {
@@ -508,7 +523,8 @@ function createAuditApp(framework: Framework, options: AnyRecord, warn: (message
  * Stands in for egg-core's Lifecycle during the audit: constructs every boot hook and runs configWillLoad and then
  * configDidLoad, as egg does, and stops there (egg's own Lifecycle goes straight on to didLoad). A hook that throws
  * is reported through `warn` and the audit goes on: on the stand-in app a plugin can fail where it would not at boot
- * (egg-sequelize finds `app.model` "already defined"), and one plugin must not keep the rest of the app from its audit.
+ * (what egg gives every app is inert here: a hook that iterates `app.messenger.eventNames()` throws), and one plugin
+ * must not keep the rest of the app from its audit.
  */
 function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message: string) => void) {
   const hooks: BootHookClass[] = [];
