@@ -1015,6 +1015,26 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('black-box round 30, h105 note: auth before *app with egg\'s guide\'s response timer listed first boots clean; a middleware there that answers is refused', async () => {
+      const policy = "middleware: { required: [ 'auth' ], order: [{ name: 'auth', before: [ '*app' ], after: [ 'securities' ] }] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] }";
+      const files = (report: string) => ({
+        'app/middleware/report.js': `module.exports = () => async function report(ctx, next) { ${report} };\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.home.secret); };\n",
+      });
+      const listed = "middleware: [ 'report', 'auth' ], ";
+      await withApp(bootApp(app('mw-order-app-timing', policy, files("const start = Date.now(); await next(); ctx.set('x-response-time', `${Date.now() - start}ms`);"), listed)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/export').expect(401);
+      });
+      const answering = app('mw-order-app-answering', policy, files("if (ctx.path === '/admin/export') { ctx.body = 'cached export'; return; } await next();"), listed);
+      const message = await expectRefused(answering, /SEN402/);
+      assert.match(message, /#\d+ auth \(app\/middleware\/auth\.js\) runs after #\d+ report \(app\/middleware\/report\.js\), but config\.sentinel\.middleware\.order\[0\] says auth runs before \*app/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(answering), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).text, 'cached export');
+      });
+    });
+
     it('F5: a public entry for the root\'s /status does not make a mounted router\'s /status public; alone, it does', async () => {
       const files = (ops: string) => ({
         'app/router.js': "module.exports = app => { app.router.get('/status', app.controller.home.secret); app.router.get('/admin/export', app.controller.home.secret); };\n",

@@ -16,7 +16,8 @@ const LISTED_ROUTES = 5;
 /** Group selectors in `order` constraints. */
 const GROUP_SELECTORS: Record<string, (entry: MiddlewareFact) => boolean> = {
   '*core': entry => entry.group === 'core' && !appOwnedOutsideList(entry),
-  '*app': entry => entry.group === 'app' || appOwnedOutsideList(entry),
+  // An app middleware that hands every request on first (egg's guide's response timer) answers none before the others.
+  '*app': entry => (entry.group === 'app' && !entry.passesThrough) || appOwnedOutsideList(entry),
 };
 /** In `order` constraints' before/after: egg's router and every router mounted in the chain (group `router`). */
 const ROUTER_SELECTOR = 'router';
@@ -436,7 +437,8 @@ export const middlewareOrderBroken: Rule = {
   description: 'A constraint in `config.sentinel.middleware.order` does not hold in the effective chain: e.g. `auth` must run ' +
     'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
     'positions. `*core` / `*app` stand for every core / app middleware in the chain (the app\'s own middleware that code puts ' +
-    'into coreMiddleware or the chain counts as app middleware, as for SEN405, unless it hands every request on to next() first), `router` for egg\'s router (and any router ' +
+    'into coreMiddleware or the chain counts as app middleware, as for SEN405; an app middleware that hands every request on to next() ' +
+    'first, such as a response timer, is not one of `*app`), `router` for egg\'s router (and any router ' +
     'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
     'the chain at all breaks its constraint too.',
   fix: 'Reorder `config.middleware` (app middleware run in its order, after every core middleware), or move the middleware ' +
