@@ -1489,6 +1489,9 @@ function collectRoutes(
   return routes;
 }
 
+/** A route path that starts with a literal character after its `/` (`/api`, not `/:path`, `/(.*)` or `/*`). */
+const LITERAL_START = /^\/[^:(*]/;
+
 /** Request paths no app names: a route that matches them all matches every path (`*`, `/(.*)`, `/:path*`). */
 const UNNAMED_PATHS = [ '/', '/sentinel-unnamed', '/sentinel-unnamed/a.b/c-d/e_f/%20/g/h/i/j/k/l/' ];
 
@@ -1497,6 +1500,9 @@ const UNNAMED_PATHS = [ '/', '/sentinel-unnamed', '/sentinel-unnamed/a.b/c-d/e_f
  * router never runs a later route of its methods.
  */
 function matchesEveryPath(layer: RouterLayer): boolean {
+  // A string path whose first segment starts with literal text never matches `/`: path-to-regexp escapes literal
+  // characters, so asking its RegExp (V8 compiles one the first time it runs) would tell nothing new.
+  if (typeof layer.path === 'string' && LITERAL_START.test(layer.path)) return false;
   return UNNAMED_PATHS.every(probe => {
     layer.regexp.lastIndex = 0;
     return layer.regexp.test(probe);
