@@ -1930,6 +1930,27 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('a middleware opening with a guard clause that hands the request on (`if (…) return next();`), then setting a header, never answers: boots in prod; one that answers after it is refused (black-box round 31, h107 F6)', async () => {
+      const app = (name: string, rest: string) => tempApp(name, {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', sentinel: { failOn: process.env.FIXTURE_FAIL_ON } });\n",
+        'app/middleware/api_meta.js': `module.exports = () => async function apiMeta(ctx, next) {\n  if (!ctx.path.startsWith('/api/')) return next();\n  ${rest}\n};\n`,
+        'app.js': "module.exports = class { constructor(app) { this.app = app; } configWillLoad() { this.app.config.coreMiddleware.unshift('apiMeta'); } };\n",
+        'app/router.js': "module.exports = app => { app.router.all('/api/x', async ctx => { ctx.body = 'controller'; }); };\n",
+      });
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(app('mw-core-guard-clause', "ctx.set('x-api-version', '2');\n  await next();")), async booted => {
+        assert.deepEqual(middlewareFindings(booted).filter(finding => finding.ruleId === 'SEN405'), []);
+        assert.equal((await booted.httpRequest().get('/api/x').expect(200)).headers['x-api-version'], '2');
+        await booted.httpRequest().post('/api/x').expect(403);
+      });
+      const answering = app('mw-core-guard-clause-answer', "ctx.body = 'meta';");
+      assert.match(await expectRefused(answering, /SEN405/), /runs after the app middleware #1 apiMeta \(app\/middleware\/api_meta\.js\)/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(answering), async booted => {
+        assert.equal((await booted.httpRequest().post('/api/x').expect(200)).text, 'meta');
+      });
+    });
+
     it('the hole is real: dataApi and ping answer a POST without a csrf token, which securities refuses on a route', async () => {
       await withApp(bootReportOnly('mw-core-unshift'), async app => {
         assert.equal((await app.httpRequest().post('/data/report').expect(200)).body.servedBy, 'dataApi');

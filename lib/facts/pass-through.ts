@@ -37,12 +37,20 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
     .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
   // A template literal is text but for its `${…}`, which this scan reads as code all the same.
   if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
+  const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
+  return handsOn(body, context, next, contextHas);
+}
+
+/** Whether a middleware body (without comments) calls next once on every path, and answers nothing before it. */
+function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
+  // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
+  const rest = afterGuardClause(body, context, next, contextHas);
+  if (rest !== undefined) return handsOn(rest, context, next, contextHas);
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
   const after = afterNext(body.slice(call.index + call[0].length));
   if (after === undefined || /\bthen\b/.test(before)) return false;
-  const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
   // An access log's `try { await next(); } finally { … }`, egg's guide's error handler's `try { await next(); } catch (err) { … }`:
   // the catch or finally runs only once the rest of the chain (egg-security's refusal included) has run, and must not call next again.
   const tryAt = /(?:^|[;{}])\s*try\s*$/.exec(before);
@@ -51,6 +59,21 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   }
   if (/\b(?:catch|finally)\b/.test(body)) return false;
   return harmless(before, context, next, contextHas);
+}
+
+/**
+ * The body after a guard clause that opens it, `if (<a read of the request>) return next();` (or `{ return next(); }`,
+ * `{ await next(); return; }`); undefined when it opens otherwise.
+ */
+function afterGuardClause(body: string, context: string, next: string, contextHas: (name: string) => boolean): string | undefined {
+  const opening = /^\s*if\s*\(/.exec(body);
+  if (!opening) return undefined;
+  const close = topLevel(body, opening[0].length, ')');
+  if (close === undefined || !harmless(body.slice(opening[0].length, close), context, next, contextHas)) return undefined;
+  const call = `${identifierPattern(next)}\\s*\\(\\s*\\)`;
+  const handOn = new RegExp(`^\\s*(?:return\\s+(?:await\\s+)?${call}\\s*;|\\{\\s*(?:return\\s+(?:await\\s+)?${call}|await\\s+${call}\\s*;\\s*return)\\s*;?\\s*\\})`)
+    .exec(body.slice(close + 1));
+  return handOn ? body.slice(close + 1 + handOn[0].length) : undefined;
 }
 
 /**
