@@ -73,6 +73,11 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       assert.equal(body.pong.agentPid, agentPid);
     });
 
+    it('messages that waited while the receiving worker ran a synchronous job longer than maxAgeMs arrive (black-box round 31, h107 F7)', async () => {
+      const { body } = await app.httpRequest().get('/busy').query({ ms: 3500 }).expect(200);
+      assert.deepEqual(body, { late: [ 1, 2, 3 ], staleDropped: 0 });
+    });
+
     it('a burst arrives complete and in order', async () => {
       const texts = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
       for (const text of texts) await app.httpRequest().get('/ping').query({ text }).expect(200);

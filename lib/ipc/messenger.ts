@@ -164,6 +164,39 @@ export type GuardLogger = WarnLogger;
 /** How long before a process started a message may have been signed and still be for it (see verify). */
 const STARTUP_GRACE_MS = 1000;
 
+/** How often a process notes that its event loop turns (LoopWatch). */
+const LOOP_TURN_MS = 1000;
+
+/**
+ * When this process's event loop last stood still (a synchronous job): a message that waited in the receiver's pipe
+ * meanwhile is as old as that job made it, not captured and replayed (the replay windows refuse replays at any age).
+ */
+class LoopWatch {
+  private lastTurn = Date.now();
+  private lastTurnMonotonic = performance.now();
+  /** The wall-clock time the loop last turned before its latest stall, and (monotonic) when that stall ended. */
+  private stall?: { since: number; endedAt: number };
+
+  constructor() {
+    setInterval(() => {
+      const now = performance.now();
+      if (now - this.lastTurnMonotonic > 2 * LOOP_TURN_MS) this.stall = { since: this.lastTurn, endedAt: now };
+      this.lastTurn = Date.now();
+      this.lastTurnMonotonic = now;
+    }, LOOP_TURN_MS).unref();
+  }
+
+  /** When the loop stood still, if it stands still now or stopped doing so within `withinMs`. */
+  stalledSince(withinMs: number): number | undefined {
+    const now = performance.now();
+    // A message handled before this turn's timers is handled within the stall.
+    if (now - this.lastTurnMonotonic > 2 * LOOP_TURN_MS) return this.lastTurn;
+    return this.stall && now - this.stall.endedAt <= withinMs ? this.stall.since : undefined;
+  }
+}
+
+let loopWatch: LoopWatch | undefined;
+
 const REASONS: DropReason[] = [ 'unsigned', 'bad-mac', 'replayed', 'stale', 'unknown-key', 'malformed', 'wrong-receiver', 'wrong-sender' ];
 
 export class IpcGuard {
@@ -186,6 +219,7 @@ export class IpcGuard {
     this.badMessages = new RateLimitedLog(logger, options.logLinesPerMinute);
     this.encryptAll = options.encrypt === true;
     this.encryptActions = new Set(Array.isArray(options.encrypt) ? options.encrypt : []);
+    loopWatch ??= new LoopWatch();
   }
 
   stats(): IpcStats {
@@ -397,7 +431,13 @@ export class IpcGuard {
     // process, has not seen it (one captured before egg-cluster restarted the process). egg-cluster does hand a
     // worker it has just forked what was signed while node was starting it: STARTUP_GRACE_MS allows for that. The
     // start is taken on the wall clock as it reads now (monotonic time since start): a clock stepped back drops nothing.
-    if (Math.abs(now - envelope.ts) > this.options.maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
+    // Age counts until the receiver's loop could first have read the message: one sent while a synchronous job held
+    // it is judged by its age when the job began.
+    const { maxAgeMs } = this.options;
+    const age = now - envelope.ts;
+    const stalledSince = age > maxAgeMs ? loopWatch?.stalledSince(maxAgeMs) : undefined;
+    const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs);
+    if (!fresh || -age > maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
       return { ok: false, reason: 'stale', envelope, payload };
     }
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
