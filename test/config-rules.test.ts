@@ -1576,6 +1576,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN302: Function.prototype and String.prototype polluted (defineProperty, a getter, a Symbol.for key), which every function and string reads, are refused in prod; a plain app is clean (black-box round 30, h106 F4)', async () => {
+    mm.env('prod');
+    const pollute = "Object.defineProperty(Function.prototype, 'sentinelFnAdmin', { value: true, configurable: true, writable: true });\n" +
+      "Object.defineProperty(Function.prototype, Symbol.for('sentinelRole'), { value: 'admin', configurable: true });\n" +
+      "Object.defineProperty(String.prototype, 'sentinelStrAdmin', { get() { return true; }, configurable: true });\n";
+    const app = (name: string, failOn: string, polluted: boolean) => temp(name, {
+      'config/config.default.js': `${polluted ? pollute : ''}module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: '${failOn}' } };\n`,
+      // A guard that trusts a flag on the middleware function, one on the role string.
+      'app/router.js': "module.exports = app => {\n" +
+        "  const guard = async (ctx, next) => { if (!guard.sentinelFnAdmin) { ctx.status = 403; return; } await next(); };\n" +
+        "  app.router.get('/fn', guard, ctx => { ctx.body = 'ADMIN PANEL'; });\n" +
+        "  app.router.get('/str', ctx => { const role = String(ctx.query.role || 'guest'); ctx.body = role.sentinelStrAdmin ? 'ADMIN PANEL' : 'denied'; });\n" +
+        '};\n',
+    });
+    try {
+      const message = await expectRefused(app('proto-fn-str', 'critical', true), /SEN302/);
+      assert.match(message, /Function\.prototype has properties code added at boot: "sentinelFnAdmin", "Symbol\(sentinelRole\)"; every function inherits them/);
+      assert.match(message, /String\.prototype has properties code added at boot: "sentinelStrAdmin"; every string inherits them/);
+      const booted = await bootApp(app('proto-fn-str-open', 'never', true));
+      try {
+        assert.equal((await booted.httpRequest().get('/fn').expect(200)).text, 'ADMIN PANEL', 'the hole is real');
+        assert.equal((await booted.httpRequest().get('/str').expect(200)).text, 'ADMIN PANEL', 'the hole is real');
+      } finally {
+        await booted.close();
+      }
+    } finally {
+      delete (Function.prototype as unknown as Record<PropertyKey, unknown>).sentinelFnAdmin;
+      delete (Function.prototype as unknown as Record<PropertyKey, unknown>)[Symbol.for('sentinelRole')];
+      delete (String.prototype as unknown as Record<PropertyKey, unknown>).sentinelStrAdmin;
+    }
+    assert.deepEqual((await bootReport(app('proto-plain', 'never', false))).findings.filter((f: any) => f.ruleId === 'SEN302'), []);
+  });
+
   it('SEN302: EGG_APP_CONFIG with a __proto__ key (egg drops it in the merge; the payload is still reported)', async () => {
     withSecureEnv();
     mm(process.env, 'EGG_APP_CONFIG', '{"__proto__":{"isAdmin":true}}');

@@ -93,8 +93,8 @@ const SYSTEM_DIRS: ReadonlyMap<string, readonly string[]> = new Map([
 ]);
 
 export interface PrototypePollutionFact {
-  name: 'Object.prototype' | 'Array.prototype';
-  /** Property names code added to it: enumerable ones, and others a fresh realm's lacks (names only). */
+  name: `${string}.prototype`;
+  /** Property names code added to it: the own ones a fresh realm's lacks, symbols as `Symbol(description)` (names only). */
   keys: string[];
 }
 
@@ -771,30 +771,30 @@ export function resolveModule(specifier: string, cwd: string): string | undefine
   }
 }
 
+/**
+ * The prototypes ordinary values read from: every object, function, array, string, number, boolean, symbol, bigint,
+ * regular expression, date, promise, error, map and set (and the values that inherit these) sees what code adds here.
+ */
+const INHERITED_PROTOTYPES = [ 'Object', 'Function', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'BigInt', 'RegExp', 'Date', 'Promise', 'Error', 'Map', 'Set' ] as const;
+
 function pollutedPrototypes(): PrototypePollutionFact[] {
-  const found: PrototypePollutionFact[] = [];
-  const objectKeys: string[] = [];
-  // for…in is the point: it sees enumerable properties inherited from the prototype.
-  for (const key in {}) objectKeys.push(key);
-  // One fresh realm (a V8 context costs a millisecond or two) for what each prototype has before any code runs.
-  const [ objectNames, arrayNames ] = vm.runInNewContext('[ Object.getOwnPropertyNames(Object.prototype), Object.getOwnPropertyNames(Array.prototype) ]') as string[][];
-  objectKeys.push(...addedProperties(Object.prototype, objectNames).filter(key => !objectKeys.includes(key)));
-  if (objectKeys.length) found.push({ name: 'Object.prototype', keys: objectKeys });
-  const arrayKeys: string[] = [];
-  for (const key in []) if (!objectKeys.includes(key)) arrayKeys.push(key);
-  arrayKeys.push(...addedProperties(Array.prototype, arrayNames).filter(key => !arrayKeys.includes(key)));
-  if (arrayKeys.length) found.push({ name: 'Array.prototype', keys: arrayKeys });
-  return found;
+  // One fresh realm (a V8 context costs a millisecond or two) for what each prototype has before any code runs; its
+  // symbols are this realm's too (well-known ones and Symbol.for's registry are shared by every realm).
+  const fresh = vm.runInNewContext(`${JSON.stringify(INHERITED_PROTOTYPES)}.map(name => Reflect.ownKeys(globalThis[name].prototype))`) as PropertyKey[][];
+  return INHERITED_PROTOTYPES.flatMap((name, index) => {
+    const keys = addedProperties((globalThis as unknown as Record<string, { prototype: object }>)[name].prototype, fresh[index]);
+    return keys.length ? [{ name: `${name}.prototype` as const, keys }] : [];
+  });
 }
 
 /**
- * Own properties of a prototype that the same prototype of a fresh realm (`freshNames`) lacks: added by code, also when not enumerable
- * (`Object.defineProperty(Object.prototype, 'isAdmin', { value: true })`, which for…in does not see; every object
- * still reads it).
+ * Own properties of a prototype that the same prototype of a fresh realm (`freshKeys`) lacks: added by code, enumerable
+ * or not (`Object.defineProperty(Object.prototype, 'isAdmin', { value: true })`, which for…in does not see; every
+ * object still reads it), symbols too (`Symbol(description)`).
  */
-function addedProperties(prototype: object, freshNames: readonly string[]): string[] {
-  const standard = new Set(freshNames);
-  return Object.getOwnPropertyNames(prototype).filter(key => !standard.has(key));
+function addedProperties(prototype: object, freshKeys: readonly PropertyKey[]): string[] {
+  const standard = new Set(freshKeys);
+  return Reflect.ownKeys(prototype).filter(key => !standard.has(key)).map(String);
 }
 
 function isPoisonedJson(text: string | undefined): boolean {

@@ -61,13 +61,13 @@ export const prototypePollution: Rule = {
   area: 'injection',
   title: 'Prototype pollution in config',
   severity: 'critical',
-  description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), `Object.prototype` or ' +
-    '`Array.prototype` carries properties code added at boot (enumerable, or defined with Object.defineProperty: names a fresh realm\'s lacks), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
+  description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), ' +
+    'a prototype ordinary values inherit from (`Object`, `Function`, `Array`, `String`, `Number`, `Boolean`, `Symbol`, `BigInt`, `RegExp`, `Date`, `Promise`, `Error`, `Map`, `Set`) carries properties code added at boot (enumerable or not, symbols too: keys a fresh realm\'s lacks), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
     'from executable files, plugins and EGG_APP_CONFIG; a polluted prototype hands every object in the process the ' +
     'attacker\'s properties (`isAdmin`, `shell`, template options), which is how config injection turns into code execution. ' +
     'Critical in every env.',
   fix: 'Remove the key from the config source named in the finding; parse JSON from outside (EGG_APP_CONFIG, remote config) ' +
-    'with `env.json()` or secure-json-parse; find the code that assigns to `Object.prototype` (for example a vulnerable deep ' +
+    'with `env.json()` or secure-json-parse; find the code that adds to the prototype named (for example a vulnerable deep ' +
     'merge) and update or replace it. `node --disable-proto=delete` removes the `__proto__` accessor altogether.',
   check(facts) {
     const hits: RuleHit[] = [];
@@ -81,7 +81,7 @@ export const prototypePollution: Rule = {
     });
     for (const polluted of facts.runtime.pollutedPrototypes) {
       hits.push({ severity: 'critical', target: polluted.name, source: 'code that ran before willReady (config files, plugins, boot hooks)',
-        message: `${polluted.name} has properties code added at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every object inherits them` });
+        message: `${polluted.name} has properties code added at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every ${polluted.name.slice(0, -'.prototype'.length).toLowerCase()} inherits them` });
     }
     if (facts.runtime.envConfigPoisoned) {
       hits.push({ severity: 'critical', target: 'EGG_APP_CONFIG', source: 'process.env.EGG_APP_CONFIG',
