@@ -309,9 +309,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm.env('prod');
     const unset = temp('cfg-kept-default', files);
     const message = await expectRefused(unset, /SEN202/);
-    assert.match(message, /config\.tokens\.secret holds the literal default written in lib\/plugin\/egg-tokens\/config\/config\.default\.js: config\/config\.default\.js sets the key, but to undefined \(an environment variable that is not set\), and egg keeps the value below it/);
+    assert.match(message, /config\.tokens\.secret holds the literal default written in lib\/plugin\/egg-tokens\/config\/config\.default\.js: config\/config\.default\.js sets the key, but to undefined \(process\.env\.CFG_TOKENS_SECRET, which is not set\), and egg keeps the value below it/);
     assert.match(message, /where: config\.tokens\.secret \(from lib\/plugin\/egg-tokens\/config\/config\.default\.js\)/);
-    assert.match(message, /fix: {3}Set the environment variable config\/config\.default\.js reads for it where egg starts, and read it with `secret: env\.secret\('TOKENS_SECRET'\)`/);
+    assert.match(message, /fix: {3}Set CFG_TOKENS_SECRET where egg starts \(and where `egg-sentinel audit` runs, in CI\), and read it with `secret: env\.secret\('CFG_TOKENS_SECRET'\)`/);
     assert.ok(!message.includes(PLUGIN_DEFAULT), 'the secret is never shown');
     const admin = async (dir: string) => {
       const app = await bootApp(dir);
@@ -329,6 +329,26 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const set = temp('cfg-kept-default-set', files);
     assert.deepEqual((await bootReport(set)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
     assert.equal((await admin(set)).status, 403, 'with the variable set the forgery fails');
+  });
+
+  it('SEN202: egg-jwt\'s default secret kept because `jwt: { secret: process.env.X, enable, match }` reads an unset variable names the app\'s file and the variable, and the fix says to set it (egg records no undefined, so its provenance still names egg-jwt\'s file); set, no SEN202 (black-box round 30, h105 F1)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
+    const files = {
+      'config/plugin.js': `exports.jwt = { enable: true, path: ${JSON.stringify(eggJwt)} };\n`,
+      'config/config.default.js': `module.exports = appInfo => {\n  const config = { keys: '${STRONG_KEY}', logger: { dir: appInfo.baseDir + '/logs' }, sentinel: { failOn: process.env.CFG_JWT_FAIL_ON } };\n` +
+        "  config.jwt = { secret: process.env.CFG_JWT_SECRET, enable: true, match: '/api' };\n  return config;\n};\n",
+    };
+    const message = await expectRefused(temp('cfg-jwt-unset', files), /SEN202/);
+    assert.match(message, /config\.jwt\.secret holds the literal default written in \S*egg-jwt\/config\/config\.default\.js: config\/config\.default\.js sets the key, but to undefined \(process\.env\.CFG_JWT_SECRET, which is not set\), and egg keeps the value below it/);
+    assert.match(message, /where: config\.jwt\.secret \(from \S*egg-jwt\/config\/config\.default\.js\)/);
+    assert.match(message, /fix: +Set CFG_JWT_SECRET where egg starts \(and where `egg-sentinel audit` runs, in CI\), and read it with `secret: env\.secret\('CFG_JWT_SECRET'\)`/);
+    assert.doesNotMatch(message, /written in a config file instead of read from the environment/);
+    mm(process.env, 'CFG_JWT_SECRET', 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa-from-the-environment');
+    // jsonwebtoken 8's advisories (SEN601) refuse this boot too: the report is what is looked at.
+    mm(process.env, 'CFG_JWT_FAIL_ON', 'never');
+    assert.deepEqual((await bootReport(temp('cfg-jwt-set', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
   it('SEN202: a plugin\'s empty default password the app never sets (egg-sequelize\'s, beside datasources or connectionUri) is not reported; one the app\'s config sets empty is (black-box round 26, h84 F6)', async () => {

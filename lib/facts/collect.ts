@@ -136,8 +136,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     config,
     provenance,
     keptDefaultIn: (keyPath, value) => {
-      const file = keptDefaultFile(loadedConfigs(), keyPath, value);
-      return file === undefined ? undefined : relative(file);
+      const kept = keptDefaultFile(loadedConfigs(), keyPath, value);
+      return kept && { file: relative(kept.file), ...(kept.over && { over: relative(kept.over) }) };
     },
     plugins,
     pluginTrust,
@@ -164,14 +164,20 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
 /**
  * The file of egg, the framework or a plugin whose value for `keyPath` (dotted) is the one in effect, `value`, when no
  * file after it sets the key: the app's files then set it to undefined at most (`secret: process.env.JWT_SECRET` with
- * the variable unset), which egg's merge skips while its config meta names the app's file.
+ * the variable unset), which egg's merge skips; `over` is the last of the app's files that does.
  */
-function keptDefaultFile(files: readonly LoadedConfigFile[], keyPath: string, value: string): string | undefined {
+function keptDefaultFile(files: readonly LoadedConfigFile[], keyPath: string, value: string): { file: string; over?: string } | undefined {
   const keys = keyPath.split('.');
+  const leaf = keys.pop() as string;
+  let over: string | undefined;
   for (let index = files.length - 1; index >= 0; index--) {
-    const own = keys.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), files[index].config);
-    if (own === undefined) continue;
-    return !files[index].app && own === value ? files[index].file : undefined;
+    const parent = keys.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key] : undefined), files[index].config);
+    const own = isPlainObject(parent) ? parent[leaf] : undefined;
+    if (own === undefined) {
+      if (files[index].app && over === undefined && isPlainObject(parent) && Object.prototype.hasOwnProperty.call(parent, leaf)) over = files[index].file;
+      continue;
+    }
+    return !files[index].app && own === value ? { file: files[index].file, ...(over && { over }) } : undefined;
   }
   return undefined;
 }

@@ -257,9 +257,11 @@ export interface Facts {
   /**
    * The config file of egg, the framework or a plugin (relative to baseDir where possible) whose literal `value` a key
    * still holds although the app's config sets it: to undefined, as `secret: process.env.JWT_SECRET` does when the
-   * variable is unset, which egg's merge skips while `provenance` names the app's file. Undefined otherwise.
+   * variable is unset, which egg's merge skips. `over` is the app's file that names the key so: egg's provenance names
+   * it only when nothing else is set beside the key (`jwt: { secret, enable }` leaves the plugin's file recorded).
+   * Undefined otherwise.
    */
-  keptDefaultIn(keyPath: string, value: string): string | undefined;
+  keptDefaultIn(keyPath: string, value: string): { file: string; over?: string } | undefined;
   plugins: PluginFact[];
   /** Where enabled plugins live, their lockfile entries, install hooks, manifest results, EGG_PLUGINS (lib/facts/plugins.ts). */
   pluginTrust: PluginTrustFacts;

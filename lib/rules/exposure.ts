@@ -374,6 +374,8 @@ interface HardCodedSecret {
   placeholder?: SecretLeaf['placeholder'];
   /** The app's config file that sets the key to undefined, over the default `source` holds (Facts#keptDefaultIn). */
   keptOver?: string;
+  /** The environment variable `keptOver` reads the key from (`secret: process.env.JWT_SECRET`), when its text says. */
+  variable?: string;
 }
 
 /**
@@ -410,11 +412,16 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     const equalsEnvironment = fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret));
     if (equalsEnvironment && !assignsLiteral(facts.files.configTexts[recorded], leaf.keyPath, leaf.value)) continue;
     const written = writtenIn(leaf, recorded, facts.files.configTexts);
-    // None of the app's files holds it: computed by the config, or a plugin's default the app's file did not replace.
-    const keptDefault = written === undefined && !equalsEnvironment ? facts.keptDefaultIn(leaf.keyPath, leaf.value) : undefined;
-    const source = written ?? keptDefault;
+    // None of the app's files holds it (computed by the config, or a plugin's default the app's file did not replace),
+    // or egg recorded a file of a plugin's or egg's (not collected): one whose default the app's set to undefined keeps
+    // that record, as egg's merge skips undefined.
+    const recordedOutside = !Object.prototype.hasOwnProperty.call(facts.files.configTexts, recorded);
+    const kept = (written === undefined || recordedOutside) && !equalsEnvironment ? facts.keptDefaultIn(leaf.keyPath, leaf.value) : undefined;
+    const keptOver = kept?.over ?? (written === undefined && kept ? recorded : undefined);
+    const source = written ?? kept?.file;
     if (source === undefined) continue;
-    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptDefault && { keptOver: recorded }) };
+    const variable = keptOver === undefined ? undefined : variableReadFor(facts.files.configTexts[keptOver], leaf.keyPath);
+    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptOver && { keptOver }), ...(variable && { variable }) };
     // A value with two tokens of one kind is one finding naming the kind once.
     if (!entry.kinds.includes(leaf.kind)) entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
@@ -422,12 +429,29 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   return [ ...byKeyPath.values() ];
 }
 
+/** A key path's last key, without list indexes: `password` of `mysql.clients[0].password`. */
+function lastKey(keyPath: string): string | undefined {
+  return /(\w+)(?:\[\d+\])*$/.exec(keyPath)?.[1];
+}
+
 /** Whether `text` assigns `value` as a string literal to the key path's last key (`password: 'admin'`, `password = "admin"`). */
 function assignsLiteral(text: string | undefined, keyPath: string, value: string): boolean {
-  const key = /(\w+)(?:\[\d+\])*$/.exec(keyPath)?.[1];
+  const key = lastKey(keyPath);
   if (text === undefined || !key) return false;
   const literal = escapeRegExp(JSON.stringify(value).slice(1, -1));
   return new RegExp(`\\b${escapeRegExp(key)}['"]?\\s*[:=]\\s*(['"\`])${literal}\\1`).test(text);
+}
+
+/**
+ * The one environment variable `text` reads the key path's last key from as `process.env.X` (or `process.env['X']`);
+ * undefined when it reads none there, or several under that key name.
+ */
+function variableReadFor(text: string | undefined, keyPath: string): string | undefined {
+  const key = lastKey(keyPath);
+  if (text === undefined || !key) return undefined;
+  const reads = new Set([ ...text.matchAll(new RegExp(`\\b${escapeRegExp(key)}['"]?\\s*[:=]\\s*process\\.env(?:\\.([A-Za-z_$][\\w$]*)|\\[\\s*(['"])([^'"]+)\\2\\s*\\])`, 'g')) ]
+    .map(match => match[1] ?? match[3]));
+  return reads.size === 1 ? [ ...reads ][0] : undefined;
 }
 
 /**
@@ -642,9 +666,9 @@ const MAX_TOO_DEEP_HITS = 3;
  * How config reads the secret at `keyPath` from the environment: `apiToken: env.secret('SMS_API_TOKEN')` for
  * `sms.apiToken` (env.json() for a list item), or process.env.
  */
-function environmentRead(keyPath: string): { read: string; plain: string } {
+function environmentRead(keyPath: string, named?: string): { read: string; plain: string } {
   const segments = keyPath.replace(/\[\d+\]/g, '').split('.').filter(Boolean);
-  const variable = segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
+  const variable = named ?? segments.slice(-3).map(segment => segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_')).join('_').toUpperCase();
   const key = segments[segments.length - 1] ?? keyPath;
   const property = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `'${key}'`;
   // An item of a list (`apiKeys[0]`): the list is read whole, as JSON.
@@ -683,9 +707,9 @@ function serverFile(facts: Facts, source: string): string | undefined {
     'the secret sits in a file on the server, not in the app\'s repository or builds';
 }
 
-function describeHardCodedSecret({ kinds, placeholder, source, keptOver }: HardCodedSecret): string {
+function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable }: HardCodedSecret): string {
   if (keptOver) {
-    return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (an environment variable that is not set), ` +
+    return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (${variable ? `process.env.${variable}, which is not set` : 'an environment variable that is not set'}), ` +
       'and egg keeps the value below it';
   }
   switch (placeholder) {
@@ -726,7 +750,8 @@ export const hardCodedSecret: Rule = {
     'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
     'kept because the variable config.prod reads is unset (weak keys are SEN201\'s). ' +
     'A plugin\'s (or egg\'s) literal default that the app\'s config sets to undefined is reported in the plugin\'s file: `jwt: { secret: ' +
-    'process.env.JWT_SECRET }` with the variable unset leaves egg-jwt\'s `\'123456\'` in effect, while egg\'s provenance names the app\'s file. ' +
+    'process.env.JWT_SECRET, enable: true }` with the variable unset leaves egg-jwt\'s `\'123456\'` in effect; the finding names the app\'s file that ' +
+    'set it and the variable it reads (`process.env.JWT_SECRET`), and the fix says to set that variable. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
     `the ${MAX_WALK_DEPTH} levels egg-sentinel searches is reported (medium) where the search stops. ` +
     'High outside local/unittest; low on a developer machine.',
@@ -742,7 +767,8 @@ export const hardCodedSecret: Rule = {
         source: secret.source,
         message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}${onServer ? `; ${onServer}` : ''}`,
         fix: secret.keptOver ?
-          `Set the environment variable ${secret.keptOver} reads for it where egg starts, and read it with ${environmentRead(secret.keyPath).read}, which stops boot while it is unset.` :
+          `Set ${secret.variable ?? `the environment variable ${secret.keptOver} reads for it`} where egg starts (and where \`egg-sentinel audit\` runs, in CI), ` +
+          `and read it with ${environmentRead(secret.keyPath, secret.variable).read}, which stops boot while it is unset.` :
           readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal'),
       };
     });
