@@ -1840,6 +1840,31 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp('cfg-paths-allowed', { 'config/config.default.js': config([ outside ]) }))).findings, []);
   });
 
+  it('SEN305: a customLoader directory inside the static dir, where uploads land, is high: its files run in every process at start and egg-static serves them; one in the app\'s source is clean (black-box round 30, h106 F6)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const app = (name: string, directory: string, failOn: string) => temp(name, {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: '${failOn}' } };\n`,
+      'config/config.prod.js': `module.exports = { customLoader: { upl: { directory: '${directory}', inject: 'app' } } };\n`,
+      // What an upload handler would have left there: it marks that it ran.
+      [`${directory}/x.js`]: "require('fs').writeFileSync(require('path').join(__dirname, 'ran-at-start.txt'), String(process.pid));\nmodule.exports = {};\n",
+    });
+    const message = await expectRefused(app('cfg-upload-loader', 'app/public/uploads', 'auto'), /SEN305/);
+    assert.deepEqual(refusedIds(message), [ 'SEN305' ]);
+    assert.match(message, /high +SEN305 .*\n +what: +config\.customLoader\.upl\.directory "app\/public\/uploads" resolves to app\/public\/uploads, inside config\.static\.dir \(app\/public\), which egg-static serves under \/public\/: every process requires each file in it at start/);
+    assert.match(message, /where: config\.customLoader\.upl\.directory \(from config\/config\.prod\.js\)/);
+    // The hole: the uploaded file ran in this process, and anyone can fetch it.
+    const open = app('cfg-upload-loader-open', 'app/public/uploads', 'never');
+    const booted = await bootApp(open);
+    try {
+      assert.equal(fs.readFileSync(path.join(open, 'app/public/uploads/ran-at-start.txt'), 'utf8'), String(process.pid), 'the uploaded file ran');
+      await booted.httpRequest().get('/public/uploads/x.js').expect(200);
+    } finally {
+      await booted.close();
+    }
+    assert.deepEqual((await bootReport(app('cfg-source-loader', 'app/lib/loaders', 'never'))).findings.filter((f: any) => f.ruleId === 'SEN305'), []);
+  });
+
   it('SEN305/SEN110: a view root outside the app that a view engine renders from is reported; one other users can write is high, and its templates run (black-box round 28, h102 F7)', async function() {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();

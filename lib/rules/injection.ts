@@ -178,7 +178,7 @@ export const configSchemaViolation: Rule = {
 export const pathEscapesRoot: Rule = {
   id: 'SEN305',
   area: 'injection',
-  title: 'Path-valued config points outside the app',
+  title: 'Path-valued config points outside the app, or code at a served or written dir',
   severity: 'medium',
   description: 'Config that names directories decides what egg serves, renders, loads as code and writes: `static.dir`/`dirs`, ' +
     '`view.root` (a comma-separated string, or the array egg-view makes of it once a view engine is registered; with an engine mapped, templates are code), `customLoader.*.directory`, `schedule.directory` (egg-schedule requires every task file in it), ' +
@@ -190,23 +190,52 @@ export const pathEscapesRoot: Rule = {
     'default are not reported (nor the plugins\' own locale dirs egg-i18n adds), nor are the directories egg only writes to ' +
     '(`logger.dir`, `rundir`, `multipart.tmpdir`) when the app\'s own config files set them: `/var/log/my-app` is where logs ' +
     'belong. Medium; high for a path code or templates are loaded from that EGG_APP_CONFIG set (code from the environment). ' +
+    'Inside the app too, a directory code is required from that lies in one a request leaves files in (a static dir egg-static serves, where ' +
+    'uploads often land; run/, logs/, `rundir`, `logger.dir`, `multipart.tmpdir`) is high whoever set it: an uploaded `.js` file runs in every ' +
+    'process at the next start (`customLoader: { upl: { directory: \'app/public/uploads\' } }`); a template dir there is medium. ' +
     'A template dir other users can change is SEN110\'s.',
-  fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`).',
+  fix: 'Point the key inside the app root, or list the directory in `config.sentinel.paths.allow` (e.g. `[\'/srv/shared/views\']`); ' +
+    'load code and templates from a directory of the app\'s own source (`app/lib/loaders`), never from a static, upload, run or log dir.',
   check(facts) {
     const { allowedRoots } = facts.files;
-    return facts.files.configPaths
-      .filter(entry => entry.setBy !== 'framework' && !(entry.setBy === 'app' && WRITTEN_DIR_KEYS.has(entry.keyPath)))
-      .filter(entry => !allowedRoots.some(root => isInside(entry.realPath, root)))
-      .map(entry => ({
+    const written = writtenOrServedDirs(facts);
+    return facts.files.configPaths.flatMap((entry): RuleHit[] => {
+      const target = `config.${entry.keyPath}`;
+      const source = entry.setBy === 'environment' ? 'EGG_APP_CONFIG' : entry.source;
+      const shown = `${target} ${quoteForMessage(entry.value)} resolves to ${toDisplayPath(facts.app.baseDir, entry.realPath)}`;
+      // Inside the app, but where a request leaves files: whoever set it, code or templates then come from an upload.
+      const into = entry.loadsCode || entry.templates ? written.find(dir => isInside(entry.realPath, dir.realPath)) : undefined;
+      if (into) {
+        return [{ severity: entry.loadsCode ? 'high' : 'medium', target, source,
+          message: `${shown}, inside ${into.what}: ${entry.loadsCode ? 'every process requires each file in it at start, so a `.js` file a request leaves there (an upload) runs at the next start' :
+            'egg-view renders its templates, which are code (ejs compiles them to JavaScript), so a template a request leaves there runs once the app renders its name'}` }];
+      }
+      if (entry.setBy === 'framework' || (entry.setBy === 'app' && WRITTEN_DIR_KEYS.has(entry.keyPath))) return [];
+      if (allowedRoots.some(root => isInside(entry.realPath, root))) return [];
+      return [{
         severity: (entry.loadsCode || entry.templates) && entry.setBy === 'environment' ? 'high' : 'medium',
-        target: `config.${entry.keyPath}`,
-        source: entry.setBy === 'environment' ? 'EGG_APP_CONFIG' : entry.source,
-        message: `config.${entry.keyPath} ${quoteForMessage(entry.value)} resolves to ${toDisplayPath(facts.app.baseDir, entry.realPath)}, ` +
-          `outside the app root and config.sentinel.paths.allow${entry.loadsCode ? ': every process requires code from it' : ''}` +
+        target,
+        source,
+        message: `${shown}, outside the app root and config.sentinel.paths.allow${entry.loadsCode ? ': every process requires code from it' : ''}` +
           `${entry.templates ? ': egg-view renders its templates, which are code (ejs compiles them to JavaScript)' : ''}`,
-      }));
+      }];
+    });
   },
 };
+
+/**
+ * Where a request leaves files: the directories egg-static serves (uploads often land there) and those egg writes at
+ * run time (run/ and logs/ in the app, `rundir`, `logger.dir`, `multipart.tmpdir`), each with what to call it.
+ */
+function writtenOrServedDirs(facts: Facts): Array<{ realPath: string; what: string }> {
+  const { baseDir } = facts.app;
+  return [
+    ...facts.files.staticDirs.map(dir => ({ realPath: dir.realPath, what: `config.${dir.keyPath} (${toDisplayPath(baseDir, dir.realPath)}), which egg-static serves under ${dir.prefix}` })),
+    ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath))
+      .map(entry => ({ realPath: entry.realPath, what: `config.${entry.keyPath} (${toDisplayPath(baseDir, entry.realPath)}), where egg writes at run time` })),
+    ...[ 'run', 'logs' ].map(dir => ({ realPath: path.join(baseDir, dir), what: `${dir}/, where egg writes at run time` })),
+  ];
+}
 
 const DEBUGGER_FLAG = /^--(?:inspect(?:-brk(?:-node)?|-wait)?|debug(?:-brk)?)$/;
 /** Where the debugger listens once SIGUSR1 (node's default signal handler) opens it: `--inspect-port=[host:]port`. */
@@ -413,9 +442,8 @@ export const dangerousNodeFlags: Rule = {
     const roots = facts.runtime.appModuleRoots;
     // Inside the app, but where it writes at run time (run/, logs/, the upload dir) or serves files from (a static dir,
     // where uploads often land): what a request leaves there.
-    const written = [ ...facts.files.configPaths.filter(entry => WRITTEN_DIR_KEYS.has(entry.keyPath)).map(entry => entry.realPath),
-      ...facts.files.staticDirs.map(dir => dir.realPath), ...[ 'run', 'logs' ].map(dir => path.join(facts.app.baseDir, dir)) ];
-    const inWritten = (flag: Placed) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir));
+    const written = writtenOrServedDirs(facts);
+    const inWritten = (flag: Placed) => flag.modulePath !== undefined && written.some(dir => isInside(flag.modulePath as string, dir.realPath));
     // A node_modules above the app that another user may have filled (`/tmp/node_modules`) is no root of the app's.
     const untrusted = (flag: Placed) => flag.modulePath !== undefined &&
       facts.runtime.untrustedModuleRoots.find(root => isInside(flag.modulePath as string, root.dir) && !isInside(flag.modulePath as string, facts.app.baseDir));
