@@ -94,8 +94,15 @@ const SYSTEM_DIRS: ReadonlyMap<string, readonly string[]> = new Map([
 
 export interface PrototypePollutionFact {
   name: `${string}.prototype`;
-  /** Property names code added to it: the own ones a fresh realm's lacks, symbols as `Symbol(description)` (names only). */
+  /**
+   * Property names code added to it (the own ones a fresh realm's lacks, symbols as `Symbol(description)`; names
+   * only): values, the shape a pollution payload takes (`isAdmin: true`).
+   */
   keys: string[];
+  /** Added accessors (should.js's `Object.prototype.should`, colors' `String.prototype.red`). */
+  getters: string[];
+  /** Added methods (core-js proposals, sugar). */
+  methods: string[];
 }
 
 export interface RuntimeFacts {
@@ -782,8 +789,14 @@ function pollutedPrototypes(): PrototypePollutionFact[] {
   // symbols are this realm's too (well-known ones and Symbol.for's registry are shared by every realm).
   const fresh = vm.runInNewContext(`${JSON.stringify(INHERITED_PROTOTYPES)}.map(name => Reflect.ownKeys(globalThis[name].prototype))`) as PropertyKey[][];
   return INHERITED_PROTOTYPES.flatMap((name, index) => {
-    const keys = addedProperties((globalThis as unknown as Record<string, { prototype: object }>)[name].prototype, fresh[index]);
-    return keys.length ? [{ name: `${name}.prototype` as const, keys }] : [];
+    const prototype = (globalThis as unknown as Record<string, { prototype: object }>)[name].prototype;
+    const added: Omit<PrototypePollutionFact, 'name'> = { keys: [], getters: [], methods: [] };
+    for (const key of addedProperties(prototype, fresh[index])) {
+      const property = Object.getOwnPropertyDescriptor(prototype, key) as PropertyDescriptor;
+      const kind = 'value' in property ? (typeof property.value === 'function' ? 'methods' : 'keys') : 'getters';
+      added[kind].push(String(key));
+    }
+    return added.keys.length || added.getters.length || added.methods.length ? [{ name: `${name}.prototype` as const, ...added }] : [];
   });
 }
 
@@ -792,9 +805,9 @@ function pollutedPrototypes(): PrototypePollutionFact[] {
  * or not (`Object.defineProperty(Object.prototype, 'isAdmin', { value: true })`, which for…in does not see; every
  * object still reads it), symbols too (`Symbol(description)`).
  */
-function addedProperties(prototype: object, freshKeys: readonly PropertyKey[]): string[] {
+function addedProperties(prototype: object, freshKeys: readonly PropertyKey[]): PropertyKey[] {
   const standard = new Set(freshKeys);
-  return Reflect.ownKeys(prototype).filter(key => !standard.has(key)).map(String);
+  return Reflect.ownKeys(prototype).filter(key => !standard.has(key));
 }
 
 function isPoisonedJson(text: string | undefined): boolean {

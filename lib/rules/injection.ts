@@ -62,7 +62,7 @@ export const prototypePollution: Rule = {
   title: 'Prototype pollution in config',
   severity: 'critical',
   description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), ' +
-    'a prototype ordinary values inherit from (`Object`, `Function`, `Array`, `String`, `Number`, `Boolean`, `Symbol`, `BigInt`, `RegExp`, `Date`, `Promise`, `Error`, `Map`, `Set`) carries properties code added at boot (enumerable or not, symbols too: keys a fresh realm\'s lacks), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
+    'a prototype ordinary values inherit from (`Object`, `Function`, `Array`, `String`, `Number`, `Boolean`, `Symbol`, `BigInt`, `RegExp`, `Date`, `Promise`, `Error`, `Map`, `Set`) carries properties code added at boot (enumerable or not, symbols too: keys a fresh realm\'s lacks; values are critical, getters high, as should.js adds one to Object.prototype, and methods medium, as polyfills and libraries such as sugar add them), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
     'from executable files, plugins and EGG_APP_CONFIG; a polluted prototype hands every object in the process the ' +
     'attacker\'s properties (`isAdmin`, `shell`, template options), which is how config injection turns into code execution. ' +
     'Critical in every env.',
@@ -79,9 +79,18 @@ export const prototypePollution: Rule = {
       hits.push({ severity: 'critical', target: `config.${keyPath}`, source: firstLeafSource(facts, value, keyPath),
         message: `config.${keyPath}: the merged config holds a "${key}" key, the shape of a prototype-pollution payload` });
     });
-    for (const polluted of facts.runtime.pollutedPrototypes) {
-      hits.push({ severity: 'critical', target: polluted.name, source: 'code that ran before willReady (config files, plugins, boot hooks)',
-        message: `${polluted.name} has properties code added at boot: ${polluted.keys.map(key => quoteForMessage(key, 40)).join(', ')}; every ${polluted.name.slice(0, -'.prototype'.length).toLowerCase()} inherits them` });
+    for (const { name, keys, getters, methods } of facts.runtime.pollutedPrototypes) {
+      const added = (kind: string, names: string[]) => `${name} has ${kind} code added at boot: ${names.map(key => quoteForMessage(key, 40)).join(', ')}; ` +
+        `every ${name.slice(0, -'.prototype'.length).toLowerCase()} inherits them`;
+      const source = 'code that ran before willReady (config files, plugins, boot hooks)';
+      if (keys.length) hits.push({ severity: 'critical', target: name, source, message: added('properties', keys) });
+      // A payload merged from data sets values; a getter answers every read as code decides; a library adds methods.
+      if (getters.length) {
+        hits.push({ severity: 'high', target: name, source, message: `${added('getters', getters)} (a test library such as should.js adds one; it answers every read of that name)` });
+      }
+      if (methods.length) {
+        hits.push({ severity: 'medium', target: name, source, message: `${added('methods', methods)} (a polyfill or a library such as sugar extends built-ins so; a check \`if (value.name)\` sees them)` });
+      }
     }
     if (facts.runtime.envConfigPoisoned) {
       hits.push({ severity: 'critical', target: 'EGG_APP_CONFIG', source: 'process.env.EGG_APP_CONFIG',

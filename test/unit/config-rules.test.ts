@@ -201,7 +201,7 @@ describe('SEN302 prototype pollution', () => {
   });
 
   it('reports polluted prototypes and a poisoned EGG_APP_CONFIG', () => {
-    const hits = prototypePollution.check(fakeFacts({ runtime: { pollutedPrototypes: [{ name: 'Array.prototype', keys: [ 'shell' ] }], envConfigPoisoned: true } }), PROD);
+    const hits = prototypePollution.check(fakeFacts({ runtime: { pollutedPrototypes: [{ name: 'Array.prototype', keys: [ 'shell' ], getters: [], methods: [] }], envConfigPoisoned: true } }), PROD);
     assert.deepEqual(hits.map(hit => hit.target), [ 'Array.prototype', 'EGG_APP_CONFIG' ]);
     assert.match(hits[0].message, /Array\.prototype has properties code added at boot: "shell"/);
   });
@@ -781,6 +781,25 @@ describe('runtime facts', () => {
     assert.ok(facts.appModuleRoots.includes(fs.realpathSync(path.join(cwd, 'node_modules'))));
     assert.equal(facts.nodeFlags[0].modulePath, fs.realpathSync(require.resolve('ts-node/register', { paths: [ cwd ] })));
     assert.deepEqual(facts.pollutedPrototypes, []);
+  });
+
+  it('what code adds to a prototype is told apart: values (a payload\'s shape), getters (should.js) and methods (polyfills)', () => {
+    const cwd = path.join(__dirname, '../..');
+    const date = Date.prototype as unknown as Record<PropertyKey, unknown>;
+    Object.defineProperty(date, 'sentinelIsAdmin', { value: true, configurable: true });
+    Object.defineProperty(date, 'sentinelShould', { get: () => true, configurable: true });
+    Object.defineProperty(date, Symbol.for('sentinelMethod'), { value: () => 1, configurable: true });
+    try {
+      const facts = collectRuntimeFacts(cwd, [], {}, {}, [], cwd);
+      assert.deepEqual(facts.pollutedPrototypes, [{ name: 'Date.prototype', keys: [ 'sentinelIsAdmin' ], getters: [ 'sentinelShould' ], methods: [ 'Symbol(sentinelMethod)' ] }]);
+      const hits = prototypePollution.check(fakeFacts({ runtime: facts }), PROD);
+      assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.message.replace(/ code added.*/, '')}`),
+        [ 'critical Date.prototype has properties', 'high Date.prototype has getters', 'medium Date.prototype has methods' ]);
+    } finally {
+      delete date.sentinelIsAdmin;
+      delete date.sentinelShould;
+      delete date[Symbol.for('sentinelMethod')];
+    }
   });
 
   it('HOME\'s .node_modules and .node_libraries (node\'s global folders) another user can fill or create are high; the user\'s own are fine (black-box round 25, h75 F9)', function() {
