@@ -472,6 +472,63 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf ignore function whose helper reads the query string (a function of its module, or of the config file) refuses boot in prod naming the read and the helper, and a cross-site POST with ?partner=1 skips the token; functions of the path through a helper stay clean (black-box round 30, h106 F5)', async () => {
+    const helperApp = (files: Record<string, string>, sentinel = '') => tempApp('builtin-csrf-helper', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-helper-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${sentinel} };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.post('/transfer', async ctx => { ctx.body = { transferred: true }; }); " +
+        "router.post('/webhooks/pay', async ctx => { ctx.body = { paid: true }; }); };\n",
+      ...files,
+    });
+    const partner = 'function isPartner(req) { return /[?&]partner=1(&|$)/.test(req.url); }\n';
+    // The helper in a module of its own, and in the config file.
+    const byHelper = (sentinel?: string) => [
+      helperApp({
+        'lib/partner.js': `${partner}module.exports = ctx => isPartner(ctx.request);\n`,
+        'config/config.prod.js': "module.exports = () => ({ security: { csrf: { ignore: require('../lib/partner') } } });\n",
+      }, sentinel),
+      helperApp({ 'config/config.prod.js': `${partner}module.exports = () => ({ security: { csrf: { ignore: ctx => isPartner(ctx.request) } } });\n` }, sentinel),
+    ];
+    const refused = byHelper();
+    const open = byHelper(", sentinel: { failOn: 'never' }");
+    const byPath = [
+      helperApp({
+        'lib/webhooks.js': "function isWebhook(requestPath) { return requestPath.startsWith('/webhooks/'); }\nmodule.exports = ctx => isWebhook(ctx.path);\n",
+        'config/config.prod.js': "module.exports = () => ({ security: { csrf: { ignore: require('../lib/webhooks') } } });\n",
+      }),
+      helperApp({ 'config/config.prod.js': "module.exports = () => ({ security: { csrf: { ignore: ctx => ctx.request.url.split('?')[0] === '/webhooks/pay' } } });\n" }),
+    ];
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      for (const dir of refused) {
+        const message = await expectRefused(dir, /SEN602/);
+        assert.match(message, new RegExp('security\\.csrf\'s ignore: \\[Function: .*\\] \\(set in config/config\\.prod\\.js\\) reads ctx\\.request\\.url, which the client controls: ' +
+          'it carries the query string, .*test ctx\\.path instead \\(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that ' +
+          'looks for in the query string, so it cannot show that no query string decides the function\\), so a cross-site form that sends'), dir);
+        assert.deepEqual(findingsOf(refusedReport(dir), 'SEN602').map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.ignore' ], dir);
+      }
+      for (const dir of byPath) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), [], dir));
+      // The hole is real: a forged POST that adds the query string the helper looks for skips the token.
+      for (const dir of open) {
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer').set('origin', 'https://evil.example').type('form').send('amount=1000').expect(403);
+          assert.deepEqual((await app.httpRequest().post('/transfer?partner=1').set('origin', 'https://evil.example').type('form').send('amount=1000').expect(200)).body,
+            { transferred: true });
+        });
+      }
+      for (const dir of byPath) {
+        await withApp(dir, async app => {
+          await app.httpRequest().post('/transfer?partner=1').type('form').send('amount=1000').expect(403);
+          await app.httpRequest().post('/transfer?x=/webhooks/pay').type('form').send('amount=1000').expect(403);
+          await app.httpRequest().post('/webhooks/pay').type('form').send('amount=1000').expect(200);
+        });
+      }
+    } finally {
+      mm.restore();
+      for (const dir of [ ...refused, ...open, ...byPath ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: a csrf ignore function that reads Accept or Accept-Language (ctx.acceptJSON, ctx.accepts(), ctx.get(\'accept\')) refuses boot in prod, and a cross-site-style POST sending that header skips the token (black-box round 28, h102 F4)', async () => {
     const byAccept = [ 'ctx => ctx.acceptJSON', "ctx => ctx.accepts('html', 'json') === 'json'", "ctx => ctx.get('accept') === 'application/json'",
       "ctx => (ctx.get('accept-language') || '').includes('xx')" ].map(csrfIgnoreApp);

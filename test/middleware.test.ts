@@ -909,6 +909,46 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 an ignore function whose helper reads the query string (black-box round 30, h106 F5)', () => {
+    const app = (helper: string, ignore: string, failOn = 'high') => tempApp('mw-ignore-helper', {
+      'lib/skip_auth.js': `${helper}\nmodule.exports = ${ignore};\n`,
+      'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: require('../lib/skip_auth') }, " +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] } } };\n`,
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+      'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.get('/orders/:id(\\\\d+)', async ctx => { ctx.body = { order: ctx.params.id }; });\n};\n",
+    });
+    const byQuery = (failOn?: string) => app('function isPreview(req) { return /[?&]preview=1(&|$)/.test(req.url); }', 'ctx => isPreview(ctx.request)', failOn);
+    const dirs: string[] = [];
+    const made = (dir: string) => {
+      dirs.push(dir);
+      return dir;
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is refused in prod, naming the read and the helper; the hole is real', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made(byQuery()), /SEN403/);
+      assert.match(message, new RegExp('GET /orders/:id\\(\\\\d\\+\\) \\(cannot be verified: its match/ignore function reads ctx\\.request\\.url, which the client controls: it carries the query string, ' +
+        '.*test ctx\\.path instead \\(its answer also rests on isPreview, from outside the function: egg-sentinel cannot read what that looks for in the query string, ' +
+        'so it cannot show that no query string decides the function\\)\\)'));
+      await withApp(bootApp(made(byQuery('never'))), async booted => {
+        await booted.httpRequest().get('/orders/1').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/orders/1?preview=1').expect(200)).body, { order: '1' });
+      });
+    });
+
+    it('one whose helper is given the path alone boots in prod with no finding, and the guard still guards', async () => {
+      mm.env('prod');
+      await withApp(bootApp(made(app("function isHealth(requestPath) { return requestPath === '/health'; }", 'ctx => isHealth(ctx.path)'))), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/health').expect(200);
+        await booted.httpRequest().get('/orders/1?x=/health').expect(401);
+      });
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');

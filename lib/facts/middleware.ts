@@ -12,7 +12,7 @@ import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
-import { compileFilter, containsFunction, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
+import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact, uncalledFactoryName } from './types';
@@ -1079,13 +1079,19 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
     }
     // Only a function reads more than the path: its reads are gathered over every probe, a string or RegExp stops at the first run.
     const asksFunction = containsFunction(kind === 'match' ? match : ignore);
-    const clientReads = new Set<string>(asksFunction ? filter('/', 'POST').otherReads : []);
+    const clientReads = new Set<string>();
+    const outside = new Set<string>();
+    const gather = (outcome: FilterOutcome) => {
+      for (const read of outcome.otherReads) clientReads.add(read);
+      for (const name of outcome.outside ?? []) outside.add(name);
+    };
+    if (asksFunction) gather(filter('/', 'POST'));
     let runsForSomeRoute = false;
     for (const route of routes) {
       for (const probe of route.probes) {
         for (const method of route.methods) {
           const outcome = filter(probe, method);
-          for (const read of outcome.otherReads) clientReads.add(read);
+          gather(outcome);
           runsForSomeRoute ||= outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
         }
         if (runsForSomeRoute && !asksFunction) break;
@@ -1095,7 +1101,7 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
     const [ sticky ] = stickyRegExps(kind === 'match' ? match : ignore);
     return [{
       name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter),
-      ...(clientReads.size && { clientReads: [ ...clientReads ] }), ...(sticky && { sticky: String(sticky) }),
+      ...(clientReads.size && { clientReads: [ ...clientReads ] }), ...(outside.size && { outside: [ ...outside ] }), ...(sticky && { sticky: String(sticky) }),
     }];
   });
 }
@@ -1714,7 +1720,7 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
       // Skipped for the plain request is skipped, whatever else the function reads; running for it (or throwing on
       // what the probe cannot serve) proves nothing when the client can change what the function reads.
       if (outcome.otherReads.length && (outcome.runs || outcome.error)) {
-        return unverifiedStep(entry, `its match/ignore function reads ${outcome.otherReads.map(describeClientRead).join('; ')}`, perMethod);
+        return unverifiedStep(entry, `its match/ignore function reads ${describeClientReads(outcome.otherReads, outcome.outside)}`, perMethod);
       }
       if (outcome.error) return unverifiedStep(entry, `its match/ignore function threw on ${`${method ?? ''} ${probe}`.trim()}: ${outcome.error}`, perMethod);
       if (outcome.unstable) {

@@ -6,6 +6,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { eggCoreDir, findEggPackage } from './egg-version';
+import { outsideNames } from './filter-state';
 import { filterTokens, MAX_REGEXP_STRINGS, regexpStrings } from './filter-tokens';
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -84,6 +85,17 @@ export function describeClientRead(read: string): string {
   return `ctx.${read}, which the client controls${part ? `: ${part.why}` : ''}`;
 }
 
+/**
+ * The reads of a filter's outcome for messages (`ctx.url, which the client controls: …`), and, when the function's
+ * URL read stood because its answer rests on code outside it (`outside`, see FilterOutcome), that reason.
+ */
+export function describeClientReads(reads: readonly string[], outside?: readonly string[]): string {
+  const described = reads.map(describeClientRead).join('; ');
+  if (!outside?.length) return described;
+  return `${described} (its answer also rests on ${outside.join(', ')}, from outside the function: egg-sentinel cannot read what that looks for ` +
+    'in the query string, so it cannot show that no query string decides the function)';
+}
+
 /** Whether a cross-site form or page decides `read` (a filter reading it decides by what a forged request sends). */
 export function crossSiteWritten(read: string): boolean {
   return CLIENT_PARTS.some(entry => entry.crossSite && entry.reads.test(read));
@@ -99,6 +111,11 @@ export interface FilterOutcome {
   error?: string;
   /** A filter function answered differently when asked twice about the same request: it keeps state between requests. */
   unstable?: true;
+  /**
+   * What the function uses from outside its own source (`isPartner`, a helper of its module: see outsideNames), when
+   * its URL read stands for it: the query strings tried are those its own source names, not what such code looks for.
+   */
+  outside?: string[];
 }
 
 /** A middleware's `match`/`ignore`, compiled by egg-path-matching exactly as egg-core's loader does. */
@@ -113,6 +130,18 @@ const SKIPS_BY_METHOD: FilterOutcome = Object.freeze({ runs: false, otherReads: 
 /** Whether a match/ignore value is, or holds, a function (which only the recording stand-in ctx can ask). */
 export function containsFunction(pattern: unknown): boolean {
   return typeof pattern === 'function' || (Array.isArray(pattern) && pattern.some(containsFunction));
+}
+
+/** The source of a native or bound function (`function () { [native code] }`), which shows none of its code. */
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}\s*$/;
+
+/** What the functions of a match/ignore value use from outside their own source (outsideNames); a bound or native one by its name. */
+function outsideCode(pattern: unknown): string[] {
+  const functions = [ pattern ].flat(Infinity).filter((item): item is AnyFunction => typeof item === 'function');
+  return [ ...new Set(functions.flatMap(item => {
+    const source = Function.prototype.toString.call(item);
+    return NATIVE_CODE.test(source) ? [ item.name || 'a bound function' ] : outsideNames(source);
+  })) ];
 }
 
 /**
@@ -130,7 +159,9 @@ export function stickyRegExps(pattern: unknown): RegExp[] {
  * A function that reads the URL (`ctx.url`, `ctx.originalUrl`, `ctx.req.url`, `ctx.URL`'s query) and nothing else of the client's is asked again with
  * query strings a request can append (see `attackerQueries`): when none makes it skip a request it runs for, nor
  * makes it read more, the path decides it (`ctx.url.startsWith('/webhooks/')`: the query follows the path) and the
- * URL read is not reported; `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/` and stays reported.
+ * URL read is not reported; `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/` and stays reported, and so
+ * does one whose answer rests on code or values from outside its source (`ctx => isPartner(ctx.request)`), which may
+ * look for a query string its source does not name (FilterOutcome.outside).
  */
 export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object, appPaths?: Set<string>): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
@@ -161,6 +192,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
   }
   const request: ProbeRequestState = { path: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
   const queries = attackerQueries(options.match || options.ignore, appPaths);
+  let outside: string[] | undefined;
   // egg serves each request inside app.ctxStorage, where app.currentContext finds it: the stand-in is that request
   // while the function runs, so what it reads there (`app.currentContext.get('x-internal-call')`) is recorded too.
   const storage = (app as { ctxStorage?: unknown } | undefined)?.ctxStorage;
@@ -178,6 +210,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
     let runs = false;
     let unstable: true | undefined;
     let error: string | undefined;
+    let outsideRead: string[] | undefined;
     asked = request;
     try {
       // A new ctx per probe, as per request: a function may remember its answer by ctx (a WeakMap). Asked twice: a
@@ -185,9 +218,12 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       // where its last match ended) answers the next request otherwise.
       runs = ask(Object.create(CTX));
       if (ask(Object.create(CTX)) !== runs) unstable = true;
-      // A request the path makes it skip is skipped by the path: a query string only decides one it runs for.
-      if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read)) && !(runs && queryDecides(ask, request, queries(), app))) {
-        request.otherReads.length = 0;
+      // A request the path makes it skip is skipped by the path: a query string only decides one it runs for. The
+      // query strings tried are those the function's source names: code from outside it may look for any other.
+      if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read))) {
+        outside ??= outsideCode(options.match || options.ignore);
+        if (runs && outside.length) outsideRead = outside;
+        else if (!(runs && queryDecides(ask, request, queries(), app))) request.otherReads.length = 0;
       }
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
@@ -195,7 +231,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       asked = undefined;
     }
     if (error !== undefined || unstable || request.otherReads.length) {
-      return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error, ...(unstable && { unstable }) };
+      return { runs, otherReads: [ ...request.otherReads ], readsMethod: request.readsMethod, error, ...(unstable && { unstable }), ...(outsideRead && { outside: outsideRead }) };
     }
     if (request.readsMethod) return runs ? RUNS_BY_METHOD : SKIPS_BY_METHOD;
     return runs ? RUNS : SKIPS;

@@ -37,6 +37,8 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
   kind: 'match' | 'ignore';
   /** What a function in it read of the request besides its path and method (`url`, `get`…): the client decides those. */
   clientReads?: string[];
+  /** What a function in it uses from outside its own source when its URL read stood for that (`isPartner`): see FilterOutcome.outside. */
+  outside?: string[];
   /** A sticky RegExp in it (flag y without g, `/^\/api/y`), which egg-path-matching never resets: each request starts where the one before left it. */
   sticky?: string;
 }

@@ -7,7 +7,7 @@ import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
 import { type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
-import { crossSiteWritten, describeClientRead, describePattern } from '../facts/path-matching';
+import { crossSiteWritten, describeClientReads, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
 import type { Facts, RouteFact, SecurityScopeFact } from '../facts/types';
 import type { Severity } from '../report/severity';
@@ -212,7 +212,8 @@ export const securityOff: Rule = {
     'its text where the request before ended its match: medium), and a `csrf.ignore`/`match` function that reads more of the request than its path ' +
     'and method: high when it reads what a cross-site form writes or leaves out: the URL or query string (`ctx.url.includes(\'/webhooks\')` skips ' +
     '`POST /transfer?/webhooks`; a function of the URL that no query string appended to a path makes skip the check, such as ' +
-    '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
+    '`ctx.url.startsWith(\'/webhooks/\')`, is judged by its path, unless its answer rests on a helper or value from outside its own source, ' +
+    '`ctx => isPartner(ctx.request)`, whose query string egg-sentinel cannot know), the body (`ctx.request.body`), the Content-Type (`ctx.is(\'multipart\')`, `ctx.request.type`, ' +
     '`ctx.get(\'content-type\')`), Referer or Origin (a page can send neither), Accept, Accept-Language or Content-Language (`ctx.acceptJSON`, ' +
     '`ctx.accepts()`: a page\'s fetch() sends them without a preflight); medium for other headers (Authorization, ' +
     'X-Requested-With, which a form cannot send), cookies or the host. Medium: egg\'s overrideMethod (ahead of securities, taking POST by default) ' +
@@ -298,7 +299,7 @@ function csrfScopeReadsRequest(facts: Facts): RuleHit[] {
     target: `config.${key}`,
     source: facts.provenance(key),
     message: `whether CSRF protection checks a request is decided by what the request sends: security.csrf's ${scope.summary}${setIn(facts, key)} reads ` +
-      `${scope.clientReads.map(describeClientRead).join('; ')}${formWritten ? ', so a cross-site form that sends (or leaves out) what it looks for skips the token check' : ''}`,
+      `${describeClientReads(scope.clientReads, scope.outside)}${formWritten ? ', so a cross-site form that sends (or leaves out) what it looks for skips the token check' : ''}`,
     fix: `Decide by the path alone: \`security: { csrf: { ${scope.kind}: [ '/api/webhooks' ] } }\` (strings and RegExps are tested against ctx.path), ` +
       'or test ctx.path in the function.',
   }];
@@ -622,7 +623,7 @@ function headerScopesReadRequest(facts: Facts): RuleHit[] {
     return [{
       severity, target: `config.${key}`, source: facts.provenance(key),
       message: `whether egg-security applies ${what} is decided by what the request sends: security.${name}'s ${scope.summary}${setIn(facts, key)} reads ` +
-        `${scope.clientReads.map(describeClientRead).join('; ')}, so a link that sends what it looks for switches it off`,
+        `${describeClientReads(scope.clientReads, scope.outside)}, so a link that sends what it looks for switches it off`,
       fix: `Decide by the path alone: \`security: { ${name}: { ${scope.kind}: [ '/embed' ] } }\` (strings and RegExps are tested against ctx.path), or test ctx.path in the function.`,
     }];
   });

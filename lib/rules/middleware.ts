@@ -500,7 +500,8 @@ export const guardWeakened: Rule = {
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
     'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip; one that ' +
-    'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path), ' +
+    'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path, unless its answer ' +
+    'rests on a helper or value from outside its own source, `ctx => isPartner(ctx.request)`, whose query string egg-sentinel cannot know), ' +
     'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams ' +
     '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. egg-path-matching compares a string ' +
     'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',

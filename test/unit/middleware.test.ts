@@ -7,7 +7,7 @@ import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { passesThrough } from '../../lib/facts/pass-through';
-import { compileFilter, crossSiteWritten, describeClientRead, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
+import { compileFilter, crossSiteWritten, describeClientRead, describeClientReads, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
 import { RULE_IDS } from '../../lib/rules';
 import {
@@ -179,6 +179,29 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     const ofApp = (ignore: (ctx: any) => boolean) => compileFilter(modules, { ignore }, app, new Set())('/transfer', 'POST').otherReads;
     assert.deepEqual(ofApp(ctx => ctx.app.config.publicPaths.some((prefix: string) => ctx.url.split('?')[0].startsWith(prefix))), []);
     assert.deepEqual(ofApp(ctx => ctx.app.config.publicPaths.some((prefix: string) => ctx.url.endsWith(prefix))), [ 'url' ]);
+  });
+
+  it('a function reading the URL whose answer rests on code from outside it keeps the read, naming that code; one that gives a helper the path alone is judged by it (black-box round 30, h106 F5)', () => {
+    // What the function's own source names has no `partner`: no query string tried makes it skip.
+    const isPartner = (req: { url: string }) => /[?&]partner=1(&|$)/.test(req.url);
+    const PARTNER = /[?&]partner=1/;
+    const isWebhook = (requestPath: string) => requestPath.startsWith('/webhooks/');
+    const outcome = (ignore: (ctx: any) => boolean) => {
+      const { runs, otherReads, outside } = compileFilter(modules, { ignore }, { isPartner: (url: string) => isPartner({ url }) })('/transfer', 'POST');
+      return { runs, otherReads, outside };
+    };
+    assert.deepEqual(outcome(ctx => isPartner(ctx.request)), { runs: true, otherReads: [ 'request.url' ], outside: [ 'isPartner' ] });
+    assert.deepEqual(outcome(ctx => PARTNER.test(ctx.url)), { runs: true, otherReads: [ 'url' ], outside: [ 'PARTNER.test' ] });
+    assert.deepEqual(outcome(ctx => ctx.app.isPartner(ctx.url)), { runs: true, otherReads: [ 'url' ], outside: [ 'ctx.app.isPartner' ] });
+    for (const ignore of [
+      (ctx: any) => isWebhook(ctx.path),
+      (ctx: any) => ctx.url.startsWith('/webhooks/'),
+      (ctx: any) => ctx.request.url.split('?')[0] === '/webhooks/pay',
+      (ctx: any) => { const request = ctx.request; return /^\/webhooks\//.test(request.url); },
+    ]) assert.deepEqual(outcome(ignore), { runs: true, otherReads: [], outside: undefined }, String(ignore));
+    // A path it skips is skipped by the path.
+    assert.deepEqual(compileFilter(modules, { ignore: (ctx: any) => ctx.url.startsWith('/webhooks/') || isPartner(ctx) })('/webhooks/pay', 'POST').otherReads, []);
+    assert.match(describeClientReads([ 'request.url' ], [ 'isPartner' ]), /^ctx\.request\.url, which the client controls: it carries the query string, .*test ctx\.path instead \(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that looks for in the query string, so it cannot show that no query string decides the function\)$/);
   });
 
   it('koa\'s ctx.URL is a URL of the probe (its pathname the path) and node\'s ctx.req.url the raw URL: judged as the URL is; the query and the host stay the client\'s (black-box round 27, h90 F7)', () => {
