@@ -1,5 +1,6 @@
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +89,57 @@ describe('cookie keys judged by the bits they carry (mm.app, black-box round 25,
     const short = await expectRefused(baseDir, /SEN201/);
     assert.match(short, /the key is 16 characters long: even random, 16 such characters carry at most 96 bits \(at least 128 needed/);
     assert.ok(!short.includes('F6Cfp0') && !phrase.includes('Elephant'), 'the key itself is never printed');
+  });
+});
+
+describe('cookie keys as cracking rule sets read them (mm.app, black-box round 30, h106 F2)', () => {
+  afterEach(mm.restore);
+  // An app named h106app whose cookie keys and failOn come from the environment (read at each boot: egg caches the
+  // module), with a page for the signed-in admin.
+  const baseDir = tempApp('h106app', {
+    'config/config.default.js': 'module.exports = () => ({ keys: process.env.SENTINEL_FIXTURE_KEYS, sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n',
+    'app/router.js': "module.exports = app => { app.router.get('/admin', async ctx => {\n" +
+      "  const user = ctx.cookies.get('user', { signed: true });\n  ctx.status = user === 'admin' ? 200 : 403; ctx.body = user === 'admin' ? 'admin data' : 'forbidden';\n}); };\n",
+  });
+  after(() => fs.rmSync(baseDir, { recursive: true, force: true }));
+  const LEET = 'c00k1e-k3y-pr0duct10n-s3cr3t-2024';
+
+  it('SEN201: a words key in leetspeak, backwards, in ROT13 or in base32 refuses boot in prod, saying how it reads and never the key', async () => {
+    mm.env('prod');
+    for (const [ key, why ] of <Array<[ string, RegExp ]>> [
+      [ LEET, /the key is guessable: with its leetspeak undone, it is mostly the app's name and words keys are made of \(cookie, key, prod…\), beside which about \d+ bits remain/ ],
+      [ 'yek-eikooc-terces-repus-ym-si-siht', /the key is guessable: read backwards, it is mostly the app's name and words keys are made of/ ],
+      [ 'guvf-vf-zl-fhcre-frperg-pbbxvr-xrl', /the key is guessable: in ROT13, it is mostly the app's name and words keys are made of/ ],
+      // base32 of "h106app-cookie-secret-key"
+      [ 'NAYTANTBOBYC2Y3PN5VWSZJNONSWG4TFOQWWWZLZ', /the key is base32 of text that is guessable: it is mostly the app's name and words keys are made of/ ],
+    ]) {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const message = await expectRefused(baseDir, /SEN201/);
+      assert.match(message, new RegExp(`config\\.keys: ${why.source}`), key);
+      assert.ok(!message.includes(key) && !message.includes(key.slice(0, 10)), 'the key itself is never printed');
+    }
+  });
+
+  it('SEN201: let boot, a cookie signed with the guessed key opens the admin page; a random key boots clean and refuses it', async () => {
+    const forged = `user=admin; user.sig=${crypto.createHmac('sha256', LEET).update('user=admin').digest('base64url')}`;
+    const admin = async (key: string) => {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const app = await bootApp(baseDir);
+      try {
+        const findings = (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201');
+        const response = await app.httpRequest().get('/admin').set('Cookie', forged);
+        return { findings, status: response.status };
+      } finally {
+        await app.close();
+      }
+    };
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    const guessed = await admin(LEET);
+    assert.equal(guessed.findings.length, 1);
+    assert.equal(guessed.status, 200, 'the forged cookie is accepted');
+    const random = await admin(crypto.randomBytes(32).toString('base64url'));
+    assert.deepEqual([ random.findings, random.status ], [[], 403 ]);
   });
 });
 

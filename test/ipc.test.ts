@@ -4,8 +4,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mm from 'egg-mock';
+import { seal } from '../lib/ipc/envelope';
+import { Keyring } from '../lib/ipc/keyring';
 import { escapeRegExp } from '../lib/regexp';
-import { fixture, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, tempApp } from './helpers';
 
 describe('IPC signing under egg-mock (agent and app in one process)', () => {
   let app: ReturnType<typeof mm.app>;
@@ -145,5 +147,56 @@ describe('IPC key file in a run dir another cluster shares (black-box round 25, 
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SEN502: an IPC secret a guesser reaches (mm.app, black-box round 30, h106 F2)', () => {
+  afterEach(mm.restore);
+  const WORDS = 'this-is-the-ipc-secret-of-h106app-for-production-use-only-2024-ok';
+  const PI_HEX = '243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89';
+  // An app named h106app, its cookie keys and failOn from the environment (read at each boot: egg caches the module).
+  const dir = tempApp('h106app', { 'config/config.default.js': 'module.exports = () => ({ keys: process.env.SENTINEL_FIXTURE_KEYS, sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n' });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', crypto.randomBytes(32).toString('base64url'));
+  });
+
+  it('one made of the app\'s name and words, or of π\'s hex digits, refuses boot in prod, saying why and never the secret', async () => {
+    for (const [ secret, why ] of <Array<[ string, RegExp ]>> [
+      [ WORDS, /it is mostly the app's name and words keys are made of/ ],
+      [ PI_HEX, /it is mostly well-known text/ ],
+    ]) {
+      mm(process.env, 'EGG_SENTINEL_IPC_SECRET', secret);
+      const message = await expectRefused(dir, /SEN502/);
+      assert.match(message, new RegExp(`the IPC secret carries about \\d+ bits of entropy \\(at least 256 needed\\): ${why.source}`));
+      assert.ok(!message.includes(secret.slice(0, 12)), 'the secret is never printed');
+    }
+  });
+
+  it('let boot, a message sealed with the guessed secret is delivered to the agent; a keygen secret boots clean and drops it', async () => {
+    const deliver = async (secret: string) => {
+      mm(process.env, 'EGG_SENTINEL_IPC_SECRET', secret);
+      const app = await bootApp(dir);
+      try {
+        const agent = (app as any).agent;
+        const received: unknown[] = [];
+        agent.messenger.on('h106:run', (data: unknown) => received.push(data));
+        // What a local process that guessed the secret sends: an envelope sealed with it, as it arrives over IPC (parsed JSON).
+        const forged = seal({ keys: Keyring.forApp({ runDir: dir, secret: WORDS }), sender: { role: 'app', pid: process.pid, iid: 'h106-forger' },
+          seq: 1, ts: Date.now(), to: 'agent', action: 'h106:run', payload: { task: 'forged' }, encrypt: false });
+        agent.messenger._onMessage({ action: 'h106:run', data: JSON.parse(JSON.stringify(forged)) });
+        await new Promise(setImmediate);
+        return { findings: (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN502'), received };
+      } finally {
+        await app.close();
+      }
+    };
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    const guessed = await deliver(WORDS);
+    assert.equal(guessed.findings.length, 1);
+    assert.deepEqual(guessed.received, [{ task: 'forged' }], 'the forged message is delivered');
+    const keygen = await deliver(crypto.randomBytes(32).toString('base64url'));
+    assert.deepEqual([ keygen.findings, keygen.received ], [[], []]);
   });
 });

@@ -157,7 +157,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],
-      { agent: options.prepared?.agentClusterClients, display: relative })),
+      { agent: options.prepared?.agentClusterClients, display: relative }, { appName: egg.name })),
   };
 }
 

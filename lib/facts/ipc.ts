@@ -1,6 +1,7 @@
 import type { SentinelIpcConfig } from '../config/types';
 import { findClusterClient, type LoadedClusterClient, loadedClusterClients } from '../ipc/cluster-client';
-import { endOf, estimateSecretBits, SECRET_ENV_VAR } from '../ipc/keyring';
+import { endOf, SECRET_ENV_VAR } from '../ipc/keyring';
+import { guessableBits } from '../key-strength';
 import type { IpcFacts } from './types';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,7 +14,7 @@ export interface ClusterClientCopiesInput {
 
 /** How IPC is protected in this process, for SEN501–SEN503. Keeps no secret value. */
 export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, provenance: (key: string) => string | undefined, eggPaths: readonly string[],
-  copies: ClusterClientCopiesInput, now = Date.now()): IpcFacts {
+  copies: ClusterClientCopiesInput, { appName, now = Date.now() }: { appName?: string; now?: number } = {}): IpcFacts {
   const mode = ipc.mode ?? 'enforce';
   const found = findClusterClient(eggPaths);
   const clusterClient = { state: ipc.clusterClient === 'off' ? 'off' as const : found.state, version: found.version, path: found.dir && copies.display(found.dir) };
@@ -21,8 +22,13 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
   const clusterClientCopies = [ ...(copies.agent ?? []).map(ofProcess('agent')), ...loadedClusterClients().map(ofProcess('app')) ]
     .filter(copy => copy.path !== clusterClient.path);
   const environmentValues = new Set(Object.values(env));
+  // As SEN201 judges cookie keys (guessableBits): the app's name is among the words a guesser tries. No value is kept.
+  const secretStrength = (secret: string) => {
+    const { bits, weakness } = guessableBits(secret, appName);
+    return { secretBits: bits, ...weakness && { secretWeakness: weakness } };
+  };
   const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({
-    bits: estimateSecretBits(previous.secret),
+    ...guessableBits(previous.secret, appName),
     inConfigFile: !environmentValues.has(previous.secret),
     until: previous.until,
     // As the keyring reads it: a date-time (a Date the config computed) ends at its instant.
@@ -37,11 +43,11 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
       previousSecrets,
       secretSource: 'config',
       secretInConfigFile: !fromEnvironment,
-      secretBits: estimateSecretBits(ipc.secret),
+      ...secretStrength(ipc.secret),
       secretProvenance: provenance('sentinel.ipc.secret'),
     };
   }
   const fromVariable = env[SECRET_ENV_VAR];
-  if (fromVariable) return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'environment', secretInConfigFile: false, secretBits: estimateSecretBits(fromVariable) };
+  if (fromVariable) return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'environment', secretInConfigFile: false, ...secretStrength(fromVariable) };
   return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
 }

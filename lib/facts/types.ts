@@ -242,10 +242,12 @@ export interface IpcFacts {
   secretInConfigFile: boolean;
   /** Estimated strength of a configured or environment secret, in bits (generated secrets are 256). */
   secretBits: number;
+  /** Why secretBits is lower than the secret's characters carry (`it is mostly … words`), never quoting it. */
+  secretWeakness?: string;
   /** Where `sentinel.ipc.secret` was set, when configured. */
   secretProvenance?: string;
   /** `sentinel.ipc.previousSecrets`, in order: each still verifies messages until its date, so each is judged too. */
-  previousSecrets: Array<{ bits: number; inConfigFile: boolean; until: string; daysLeft: number }>;
+  previousSecrets: Array<{ bits: number; weakness?: string; inConfigFile: boolean; until: string; daysLeft: number }>;
 }
 
 export interface Facts {

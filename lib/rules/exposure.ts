@@ -8,6 +8,7 @@ import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { alphabetBits, estimateSecretBits } from '../ipc/keyring';
 import { unescapeJs } from '../js-literal';
+import { decodedForms, describeTextReading, encodedTexts, MAX_DECODINGS, weakestTextReading } from '../key-strength';
 import { printableName } from '../printable';
 import { escapeRegExp } from '../regexp';
 import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
@@ -111,109 +112,6 @@ function isGuessableDigest(key: string, appName: string | undefined): boolean {
   return [ ...DIGEST_HEX_LENGTHS ].some(([ algorithm, length ]) => length >= bytes.length && digestsOf(appName ?? '', algorithm).some(digest => digest.startsWith(bytes)));
 }
 
-/**
- * Words keys are made of when someone writes one by hand (`acme-backend-cookie-signing-key-prod`): with the app's name,
- * a guesser tries them first. Each has a letter outside a-f, so no hex key loses characters to them.
- */
-const KEY_WORDS = [ 'admin', 'api', 'app', 'application', 'auth', 'backend', 'change', 'changeme', 'company', 'config', 'cookie', 'cookies',
-  'corp', 'default', 'demo', 'dev', 'develop', 'development', 'egg', 'eggjs', 'example', 'for', 'frontend', 'inc', 'internal', 'jwt', 'key',
-  'keys', 'koa', 'live', 'local', 'long', 'ltd', 'main', 'master', 'my', 'new', 'node', 'nodejs', 'our', 'pass', 'password', 'please',
-  'private', 'prod', 'production', 'project', 'public', 'random', 'release', 'secret', 'secrets', 'server', 'service', 'session',
-  'sessions', 'settings', 'sign', 'signature', 'signing', 'site', 'stage', 'staging', 'string', 'strong', 'super', 'team', 'test',
-  'testing', 'the', 'this', 'token', 'top', 'user', 'users', 'value', 'very', 'web', 'website', 'with', 'your',
-  // The same words in the languages keys are most often written in besides English (Spanish, Portuguese, French, German,
-  // Italian, Dutch, Polish; Chinese pinyin), without accents: `contraseña-secreta-de-producción` folds to them.
-  'clave', 'contrasena', 'secreta', 'secreto', 'produccion', 'senha', 'segredo', 'chave', 'producao', 'motdepasse', 'passe', 'cle',
-  'passwort', 'geheim', 'schluessel', 'schlussel', 'produktion', 'chiave', 'segreta', 'segreto', 'produzione', 'wachtwoord', 'sleutel',
-  'productie', 'haslo', 'klucz', 'tajny', 'produkcja', 'mima', 'miyao', 'shengchan' ];
-/** A key whose words and app name make up at least this share of it is judged by what remains. */
-const MOSTLY_WORDS = 1 / 3;
-
-/** KEY_WORDS and the app's name (whole, without separators, and its parts), longest first: one RegExp per app name. */
-const keyWordsPatterns = new Map<string, RegExp>();
-
-function keyWordsPattern(appName: string): RegExp {
-  let pattern = keyWordsPatterns.get(appName);
-  if (!pattern) {
-    const name = appName.toLowerCase();
-    const names = name ? [ name, name.replace(/[^a-z0-9]/g, ''), ...name.split(/[^a-z0-9]+/).filter(part => part.length >= 3) ] : [];
-    const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
-    keyWordsPatterns.set(appName, pattern = new RegExp(words.map(escapeRegExp).join('|'), 'g'));
-  }
-  return pattern;
-}
-
-/**
- * The bits left of a key once the app's name (whole, and its parts) and KEY_WORDS are taken out, case and separators
- * aside; undefined when they make up less than a third of it (a random key that happens to hold a word).
- */
-function bitsBesideWords(key: string, appName: string | undefined): number | undefined {
-  const folded = withoutAccents(key.toLowerCase());
-  const rest = folded.replace(keyWordsPattern(appName ?? ''), '').replace(/[^a-z0-9]/g, '');
-  if (folded.replace(/[^a-z0-9]/g, '').length - rest.length < key.length * MOSTLY_WORDS) return undefined;
-  return rest ? estimateSecretBits(rest) : 0;
-}
-
-/** `producción` → `produccion`, `schlüssel` → `schlussel`, `hasło` → `haslo`: as a guesser types the words. */
-function withoutAccents(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/ł/g, 'l').replace(/ß/g, 'ss');
-}
-
-/**
- * Texts everyone has seen, which a guesser tries as they are: lorem ipsum, pangrams, phrases from films, books and
- * comics (xkcd's `correct horse battery staple`), and the first digits of mathematical constants (π, e, √2, φ).
- * Compared folded (lowercase letters and digits only), so spacing, case and punctuation make no difference.
- */
-const WELL_KNOWN_TEXTS = [
-  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua',
-  'ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat',
-  'the quick brown fox jumps over the lazy dog', 'pack my box with five dozen liquor jugs', 'sphinx of black quartz judge my vow',
-  'jackdaws love my big sphinx of quartz', 'how vexingly quick daft zebras jump', 'the five boxing wizards jump quickly',
-  'correct horse battery staple', 'hello world', 'to be or not to be that is the question', 'all work and no play makes jack a dull boy',
-  'it was the best of times it was the worst of times', 'may the force be with you', 'i solemnly swear that i am up to no good',
-  'the cake is a lie', 'winter is coming', 'open sesame', 'never gonna give you up never gonna let you down',
-  'four score and seven years ago', 'in the beginning god created the heaven and the earth', 'call me ishmael',
-  'a long time ago in a galaxy far far away', 'one ring to rule them all', 'there is no spoon', 'live long and prosper',
-  '3141592653589793238462643383279502884197169399375105820974944592307816406286208998628034825342117067',
-  '2718281828459045235360287471352662497757247093699959574966967627724076630353547594571382178525166427',
-  '1414213562373095048801688724209698078569671875376948073176679737990732478462107038850387534327641572',
-  '1618033988749894848204586834365638117720309179805762862135448622705260462818902449707207204189391137',
-  // The same constants in hex, as crypto texts spell them: Blowfish's P-array (π), the AES example key (e), SHA-256's
-  // first words (√2, and its IV), the golden ratio of hash tables (φ).
-  '3243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89452821e638d01377be5466cf34e90c6cc0ac',
-  '2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef324e7738926cfbe5f4bf8d8d8c31d763da06',
-  '16a09e667f3bcc908b2fb1366ea957d3e3adec17512775099da2f590b0667322a95f90608757145875163fcdfb907b6721ee9',
-  '19e3779b97f4a7c15f39cc0605cedc8341082276bf3a27251f86c6a11d0c18e952767f0b153d27b7f0347045b5bf1827f0188',
-  '6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19',
-].map(text => text.replace(/[^a-z0-9]/g, '')).join('|');
-/** The shortest part of a well-known text counted as taken from it: three short words, or ten digits. */
-const MIN_WELL_KNOWN_RUN = 10;
-const MAX_WELL_KNOWN_SEARCH = 512;
-
-/**
- * The bits left of a key once the runs of MIN_WELL_KNOWN_RUN or more characters it shares with WELL_KNOWN_TEXTS are
- * taken out (case, accents and separators aside); undefined when they make up less than a third of it.
- */
-function bitsBesideWellKnownText(key: string): number | undefined {
-  const folded = withoutAccents(key.toLowerCase()).replace(/[^a-z0-9]/g, '');
-  const searched = folded.slice(0, MAX_WELL_KNOWN_SEARCH);
-  let rest = '';
-  for (let index = 0; index < searched.length;) {
-    let length = 0;
-    while (index + length < searched.length && WELL_KNOWN_TEXTS.includes(searched.slice(index, index + length + 1))) length++;
-    if (length >= MIN_WELL_KNOWN_RUN) {
-      index += length;
-    } else {
-      rest += searched[index];
-      index += 1;
-    }
-  }
-  // Past MAX_WELL_KNOWN_SEARCH characters the rest counts as it is (the search is quadratic).
-  rest += folded.slice(MAX_WELL_KNOWN_SEARCH);
-  if (folded.length - rest.length < key.length * MOSTLY_WORDS) return undefined;
-  return rest ? estimateSecretBits(rest) : 0;
-}
-
 /** `xxxxxxxx-xxxx-Vxxx-xxxx-xxxxxxxxxxxx`; group 1 is the version V. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-([0-9a-f])[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What a UUID of each version is made of (RFC 9562): only version 4 is random (122 bits). */
@@ -226,14 +124,6 @@ const UUID_VERSIONS: Readonly<Record<string, string>> = {
   7: 'a millisecond timestamp and 74 random bits',
   8: 'laid out by its vendor, not necessarily random',
 };
-/**
- * Text a key may encode (words, digits, common punctuation, letters of any script): what 16 random bytes decode to
- * about once in 300 million keys, so a random hex key is not judged as text by chance.
- */
-const DECODED_TEXT = /^[\p{L}\p{N} _.,:;!?'@+/=-]+$/u;
-/** base64 of the hex of a digest (`base64(md5hex(word))`) is two decodings deep. */
-const MAX_DECODINGS = 2;
-
 /** Why one cookie key is weak, or undefined when it is fine. Never echoes the key, nor the word it digests. */
 export function describeWeakKey(key: string, appName?: string): string | undefined {
   return weakness(key, appName, 0);
@@ -265,19 +155,12 @@ function weakness(key: string, appName: string | undefined, decodings: number): 
   }
   const bits = estimateSecretBits(key, { shortSample: short });
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
-  const besideKnownText = bitsBesideWellKnownText(key);
-  if (besideKnownText !== undefined && besideKnownText < MIN_KEY_BITS) {
-    return `is guessable: it is mostly well-known text (filler text, a pangram, a famous phrase or the digits of a mathematical constant), beside which about ${besideKnownText} bits remain (at least ${MIN_KEY_BITS} needed)`;
-  }
-  const besideWords = bitsBesideWords(key, appName);
-  if (besideWords !== undefined && besideWords < MIN_KEY_BITS) {
-    return `is guessable: it is mostly the app's name and words keys are made of (cookie, key, prod…), beside which about ${besideWords} bits remain (at least ${MIN_KEY_BITS} needed)`;
-  }
+  const reading = weakestTextReading(key, appName);
+  if (reading && reading.bits < MIN_KEY_BITS) return `is guessable: ${describeTextReading(reading)}, beside which about ${reading.bits} bits remain (at least ${MIN_KEY_BITS} needed)`;
   if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
   // An encoding adds no secret: `base64('my-super-secret-cookie-key')` is as weak as the words.
   if (decodings < MAX_DECODINGS) {
-    for (const { encoding, text } of decodedForms(key)) {
-      if (text === key || !DECODED_TEXT.test(text)) continue;
+    for (const { encoding, text } of encodedTexts(key)) {
       const inner = weakness(text, appName, decodings + 1);
       if (inner) return `is ${encoding} of text that ${inner}`;
     }
@@ -309,8 +192,9 @@ export const weakCookieKeys: Rule = {
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
     'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
-    'ipsum, a pangram or the digits of π; a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
-    'a timestamp, a MAC address or a name\'s hash; base64, base64url or hex of text that is itself weak; under ' +
+    'ipsum, a pangram or the digits of π; either also read backwards, in ROT13 or with leetspeak undone (`c00k1e-k3y`), as ' +
+    'cracking rule sets try them; a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
+    'a timestamp, a MAC address or a name\'s hash; base64, base64url, base32 or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
     'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: in hex about one ' +
@@ -649,14 +533,6 @@ function digestsOfLiterals(text: string): string[] {
 /** A literal reversed, and decoded from base64 or hex when it is written in that alphabet. */
 function decodings(literal: string): string[] {
   return [ [ ...literal ].reverse().join(''), ...decodedForms(literal).map(({ text }) => text) ];
-}
-
-/** A string decoded as UTF-8 from hex, and from base64 or base64url, when it is written in that alphabet. */
-function decodedForms(literal: string): Array<{ encoding: 'hex' | 'base64'; text: string }> {
-  const out: Array<{ encoding: 'hex' | 'base64'; text: string }> = [];
-  if (/^[0-9a-f]+$/i.test(literal) && literal.length % 2 === 0) out.push({ encoding: 'hex', text: Buffer.from(literal, 'hex').toString('utf8') });
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(literal)) out.push({ encoding: 'base64', text: Buffer.from(literal, 'base64').toString('utf8') });
-  return out;
 }
 
 /** Config nested too deep is reported at this many places at most: one such tree is reason enough to look. */

@@ -36,7 +36,10 @@ export const weakIpcSecret: Rule = {
   severity: 'high',
   description: 'A configured IPC secret (`sentinel.ipc.secret` or EGG_SENTINEL_IPC_SECRET), and each of ' +
     '`sentinel.ipc.previousSecrets` (they verify messages until their date, which must be at most 90 days away), must carry at least 32 bytes of ' +
-    'entropy and come from the environment: one in a config file sits in the repository and in every copy of it. ' +
+    'entropy and come from the environment: one in a config file sits in the repository and in every copy of it. The entropy is estimated as for ' +
+    'SEN201\'s cookie keys: a secret mostly made of the app\'s name and words keys are made of (secret, key, prod…) or of well-known ' +
+    'text (the digits of π in hex), also read backwards, in ROT13 or with leetspeak undone, counts only what remains beside them, and one ' +
+    'that is the hex, base64 or base32 of text counts that text\'s. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
@@ -46,18 +49,18 @@ export const weakIpcSecret: Rule = {
     const { ipc } = facts;
     if (ipc.mode === 'off' && ipc.clusterClient.state === 'off') return [];
     const severity = developmentEnv ? 'low' : 'high';
-    const problemsOf = (bits: number, inConfigFile: boolean) => [
-      ...(bits < MIN_SECRET_BITS ? [ `carries about ${bits} bits of entropy (at least ${MIN_SECRET_BITS} needed)` ] : []),
+    const problemsOf = (bits: number, weakness: string | undefined, inConfigFile: boolean) => [
+      ...(bits < MIN_SECRET_BITS ? [ `carries about ${bits} bits of entropy (at least ${MIN_SECRET_BITS} needed)${weakness ? `: ${weakness}` : ''}` ] : []),
       ...(inConfigFile ? [ 'is written in a config file, not taken from the environment' ] : []),
     ];
     const hits: RuleHit[] = [];
-    const current = ipc.secretSource === 'generated' ? [] : problemsOf(ipc.secretBits, ipc.secretInConfigFile);
+    const current = ipc.secretSource === 'generated' ? [] : problemsOf(ipc.secretBits, ipc.secretWeakness, ipc.secretInConfigFile);
     if (current.length) {
       hits.push({ severity, target: ipc.secretSource === 'config' ? 'sentinel.ipc.secret' : 'EGG_SENTINEL_IPC_SECRET',
         source: ipc.secretProvenance ?? 'environment', message: `the IPC secret ${current.join(' and ')}` });
     }
     ipc.previousSecrets.forEach((previous, index) => {
-      const problems = problemsOf(previous.bits, previous.inConfigFile);
+      const problems = problemsOf(previous.bits, previous.weakness, previous.inConfigFile);
       // A rotation keeps the old secret for the days its messages take to drain, not for years.
       if (previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS) problems.push(`stays valid for ${previous.daysLeft} more days (until ${previous.until}; at most ${MAX_PREVIOUS_SECRET_DAYS} make a rotation)`);
       if (problems.length) {

@@ -340,16 +340,43 @@ describe('SEN501 / SEN502', () => {
     assert.deepEqual(hits.map(hit => hit.target), [ 'sentinel.ipc.previousSecrets[1]' ]);
     assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in a config file/);
     // One that verifies for years is no rotation (black-box round 22); the date is counted from when the facts were collected.
-    const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], { display: String }, Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], { display: String }, { now: Date.parse('2026-11-29T12:00:00Z') }).previousSecrets[0];
     assert.deepEqual([ years.until, years.daysLeft ], [ '2099-01-01', 26332 ]);
     // A date-time (what a Date in the config becomes) ends at its instant, as the keyring reads it.
-    const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], { display: String }, Date.parse('2026-11-29T12:00:00Z')).previousSecrets[0];
+    const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], { display: String }, { now: Date.parse('2026-11-29T12:00:00Z') }).previousSecrets[0];
     assert.equal(instant.daysLeft, 200);
     const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300, inConfigFile: false }] } }), { developmentEnv: false });
     assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
     const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
     assert.equal(weakIpcSecret.check(channelOnly, { developmentEnv: false }).length, 1);
     assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' }, secretSource: 'environment', secretBits: 40 } }), { developmentEnv: false }), []);
+  });
+
+  it('SEN502 judges a secret as SEN201 judges cookie keys: mostly words or well-known text, also transformed or encoded, carries what remains (black-box round 30, h106 F2)', () => {
+    const words = 'this-is-the-ipc-secret-of-h106app-for-production-use-only-2024-ok';
+    const piHex = '243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89';
+    // Counted by its characters, each secret passed.
+    assert.ok(estimateSecretBits(words) >= 256 && estimateSecretBits(piHex) >= 256);
+    const collect = (env: NodeJS.ProcessEnv, ipc = {}) => collectIpcFacts(ipc, env, () => undefined, [], { display: String }, { appName: 'h106app' });
+    for (const [ secret, weakness ] of <Array<[ string, RegExp ]>> [
+      [ words, /^it is mostly the app's name and words keys are made of/ ],
+      [ piHex, /^it is mostly well-known text/ ],
+      [ [ ...words ].reverse().join(''), /^read backwards, it is mostly the app's name and words/ ],
+      [ 'th1s-1s-th3-1pc-s3cr3t-0f-h106app-f0r-pr0duct10n-us3-0nly-2024-0k', /^with its leetspeak undone, it is mostly the app's name and words/ ],
+      [ Buffer.from(words).toString('base64'), /^it is base64 of text that is guessable: it is mostly the app's name and words/ ],
+    ]) {
+      const facts = collect({ EGG_SENTINEL_IPC_SECRET: secret });
+      assert.ok(facts.secretBits < 256, `${secret}: ${facts.secretBits}`);
+      assert.match(facts.secretWeakness ?? '', weakness);
+      const [ hit ] = weakIpcSecret.check(fakeFacts({ ipc: facts }), { developmentEnv: false });
+      assert.match(hit.message, new RegExp(`^the IPC secret carries about ${facts.secretBits} bits of entropy \\(at least 256 needed\\): ${weakness.source.slice(1)}`));
+      assert.ok(!hit.message.includes(secret.slice(0, 12)), hit.message);
+      // A previous secret, which still verifies messages, is judged the same way.
+      const previous = collect({}, { previousSecrets: [{ secret, until: '2999-01-01' }] }).previousSecrets[0];
+      assert.deepEqual([ previous.bits, previous.weakness ], [ facts.secretBits, facts.secretWeakness ]);
+    }
+    const keygen = crypto.randomBytes(32).toString('base64url');
+    assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: collect({ EGG_SENTINEL_IPC_SECRET: keygen }) }), { developmentEnv: false }), []);
   });
 
   it('estimates secret strength', () => {

@@ -1,0 +1,268 @@
+/**
+ * How far a guesser gets with a hand-written secret: the words and well-known texts it is mostly made of, also read
+ * as cracking rule sets read it (backwards, in ROT13, with leetspeak undone), and the text it encodes. SEN201 (cookie
+ * keys) and SEN502 (the IPC secret) judge secrets by it.
+ */
+import { estimateSecretBits } from './ipc/keyring';
+import { escapeRegExp } from './regexp';
+
+/**
+ * Words keys are made of when someone writes one by hand (`acme-backend-cookie-signing-key-prod`): with the app's name,
+ * a guesser tries them first. Each has a letter outside a-f, so no hex key loses characters to them.
+ */
+const KEY_WORDS = [ 'admin', 'api', 'app', 'application', 'auth', 'backend', 'change', 'changeme', 'company', 'config', 'cookie', 'cookies',
+  'corp', 'default', 'demo', 'dev', 'develop', 'development', 'egg', 'eggjs', 'example', 'for', 'frontend', 'inc', 'internal', 'jwt', 'key',
+  'keys', 'koa', 'live', 'local', 'long', 'ltd', 'main', 'master', 'my', 'new', 'node', 'nodejs', 'our', 'pass', 'password', 'please',
+  'private', 'prod', 'production', 'project', 'public', 'random', 'release', 'secret', 'secrets', 'server', 'service', 'session',
+  'sessions', 'settings', 'sign', 'signature', 'signing', 'site', 'stage', 'staging', 'string', 'strong', 'super', 'team', 'test',
+  'testing', 'the', 'this', 'token', 'top', 'user', 'users', 'value', 'very', 'web', 'website', 'with', 'your',
+  // The same words in the languages keys are most often written in besides English (Spanish, Portuguese, French, German,
+  // Italian, Dutch, Polish; Chinese pinyin), without accents: `contraseña-secreta-de-producción` folds to them.
+  'clave', 'contrasena', 'secreta', 'secreto', 'produccion', 'senha', 'segredo', 'chave', 'producao', 'motdepasse', 'passe', 'cle',
+  'passwort', 'geheim', 'schluessel', 'schlussel', 'produktion', 'chiave', 'segreta', 'segreto', 'produzione', 'wachtwoord', 'sleutel',
+  'productie', 'haslo', 'klucz', 'tajny', 'produkcja', 'mima', 'miyao', 'shengchan' ];
+/** A key whose words and app name (or well-known text) make up at least this share of it is judged by what remains. */
+const MOSTLY_WORDS = 1 / 3;
+/**
+ * The share for a secret read in another way (backwards, ROT13, leetspeak undone): a random key read six more ways
+ * finds words more often (`…clave…api…`, a third of a 16-byte base64 key read backwards with `4` as `a`; about 1 in
+ * 100,000 such keys, and of 32-character base32 ones, reach a third), while a hand-made key is mostly words
+ * (`c00k1e-k3y-pr0duct10n-s3cr3t` three quarters, `th1s-1s-th3-s3cr3t-0f-<app>-f0r-pr0duct10n-…` close to half).
+ */
+const MOSTLY_WORDS_READ = 2 / 5;
+
+/** KEY_WORDS and the app's name (whole, without separators, and its parts), longest first: one RegExp per app name. */
+const keyWordsPatterns = new Map<string, RegExp>();
+
+function keyWordsPattern(appName: string): RegExp {
+  let pattern = keyWordsPatterns.get(appName);
+  if (!pattern) {
+    const name = appName.toLowerCase();
+    const names = name ? [ name, name.replace(/[^a-z0-9]/g, ''), ...name.split(/[^a-z0-9]+/).filter(part => part.length >= 3) ] : [];
+    const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
+    keyWordsPatterns.set(appName, pattern = new RegExp(words.map(escapeRegExp).join('|'), 'g'));
+  }
+  return pattern;
+}
+
+/**
+ * The bits left of a reading of a secret (folded: see readings) once the app's name (whole, and its parts) and
+ * KEY_WORDS are taken out, separators aside; undefined when they make up fewer than `mostly` characters (a random key
+ * that happens to hold a word). `alphanumeric`: the reading without its separators.
+ */
+function bitsBesideWords(folded: string, alphanumeric: string, mostly: number, appName: string | undefined): number | undefined {
+  const rest = folded.replace(keyWordsPattern(appName ?? ''), '').replace(/[^a-z0-9]/g, '');
+  if (alphanumeric.length - rest.length < mostly) return undefined;
+  return rest ? estimateSecretBits(rest) : 0;
+}
+
+/** `producción` → `produccion`, `schlüssel` → `schlussel`, `hasło` → `haslo`: as a guesser types the words. */
+function withoutAccents(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/ł/g, 'l').replace(/ß/g, 'ss');
+}
+
+/**
+ * Texts everyone has seen, which a guesser tries as they are: lorem ipsum, pangrams, phrases from films, books and
+ * comics (xkcd's `correct horse battery staple`), and the first digits of mathematical constants (π, e, √2, φ).
+ * Compared folded (lowercase letters and digits only), so spacing, case and punctuation make no difference.
+ */
+const WELL_KNOWN_TEXTS = [
+  'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua',
+  'ut enim ad minim veniam quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat',
+  'the quick brown fox jumps over the lazy dog', 'pack my box with five dozen liquor jugs', 'sphinx of black quartz judge my vow',
+  'jackdaws love my big sphinx of quartz', 'how vexingly quick daft zebras jump', 'the five boxing wizards jump quickly',
+  'correct horse battery staple', 'hello world', 'to be or not to be that is the question', 'all work and no play makes jack a dull boy',
+  'it was the best of times it was the worst of times', 'may the force be with you', 'i solemnly swear that i am up to no good',
+  'the cake is a lie', 'winter is coming', 'open sesame', 'never gonna give you up never gonna let you down',
+  'four score and seven years ago', 'in the beginning god created the heaven and the earth', 'call me ishmael',
+  'a long time ago in a galaxy far far away', 'one ring to rule them all', 'there is no spoon', 'live long and prosper',
+  '3141592653589793238462643383279502884197169399375105820974944592307816406286208998628034825342117067',
+  '2718281828459045235360287471352662497757247093699959574966967627724076630353547594571382178525166427',
+  '1414213562373095048801688724209698078569671875376948073176679737990732478462107038850387534327641572',
+  '1618033988749894848204586834365638117720309179805762862135448622705260462818902449707207204189391137',
+  // The same constants in hex, as crypto texts spell them: Blowfish's P-array (π), the AES example key (e), SHA-256's
+  // first words (√2, and its IV), the golden ratio of hash tables (φ).
+  '3243f6a8885a308d313198a2e03707344a4093822299f31d0082efa98ec4e6c89452821e638d01377be5466cf34e90c6cc0ac',
+  '2b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef324e7738926cfbe5f4bf8d8d8c31d763da06',
+  '16a09e667f3bcc908b2fb1366ea957d3e3adec17512775099da2f590b0667322a95f90608757145875163fcdfb907b6721ee9',
+  '19e3779b97f4a7c15f39cc0605cedc8341082276bf3a27251f86c6a11d0c18e952767f0b153d27b7f0347045b5bf1827f0188',
+  '6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19',
+].map(text => text.replace(/[^a-z0-9]/g, '')).join('|');
+/** The shortest part of a well-known text counted as taken from it: three short words, or ten digits. */
+const MIN_WELL_KNOWN_RUN = 10;
+const MAX_WELL_KNOWN_SEARCH = 512;
+/** Every `length` characters of WELL_KNOWN_TEXTS. */
+function wellKnownPieces(length: number): Set<string> {
+  return new Set(WELL_KNOWN_TEXTS.split('|').flatMap(text => Array.from({ length: Math.max(0, text.length - length + 1) }, (_, at) => text.slice(at, at + length))));
+}
+/** Where a run can start: one lookup per character instead of a search of the texts. */
+const WELL_KNOWN_STARTS = wellKnownPieces(MIN_WELL_KNOWN_RUN);
+/**
+ * A run of MIN_WELL_KNOWN_RUN characters holds one of these at a multiple of half that length: a text where none is
+ * found there (a random key, read in each of its readings) holds no run, at a fifth of the lookups.
+ */
+const WELL_KNOWN_HALF = MIN_WELL_KNOWN_RUN / 2;
+const WELL_KNOWN_HALVES = wellKnownPieces(WELL_KNOWN_HALF);
+
+/**
+ * The bits left of a reading of a secret without its separators (`alphanumeric`) once the runs of MIN_WELL_KNOWN_RUN
+ * or more characters it shares with WELL_KNOWN_TEXTS are taken out; undefined when they make up fewer than `mostly`
+ * characters.
+ */
+function bitsBesideWellKnownText(alphanumeric: string, mostly: number): number | undefined {
+  // Past MAX_WELL_KNOWN_SEARCH characters the rest counts as it is (the search is quadratic).
+  const searched = alphanumeric.slice(0, MAX_WELL_KNOWN_SEARCH);
+  let holdsHalf = false;
+  for (let at = 0; at + WELL_KNOWN_HALF <= searched.length && !holdsHalf; at += WELL_KNOWN_HALF) holdsHalf = WELL_KNOWN_HALVES.has(searched.slice(at, at + WELL_KNOWN_HALF));
+  if (!holdsHalf) return undefined;
+  const runs: Array<[ number, number ]> = [];
+  let taken = 0;
+  for (let index = 0; index < searched.length;) {
+    if (!WELL_KNOWN_STARTS.has(searched.slice(index, index + MIN_WELL_KNOWN_RUN))) {
+      index += 1;
+      continue;
+    }
+    let end = index + MIN_WELL_KNOWN_RUN;
+    while (end < searched.length && WELL_KNOWN_TEXTS.includes(searched.slice(index, end + 1))) end++;
+    runs.push([ index, end ]);
+    taken += end - index;
+    index = end;
+  }
+  if (taken < mostly) return undefined;
+  let rest = '';
+  let from = 0;
+  for (const [ start, end ] of runs) {
+    rest += alphanumeric.slice(from, start);
+    from = end;
+  }
+  rest += alphanumeric.slice(from);
+  return rest ? estimateSecretBits(rest) : 0;
+}
+
+/**
+ * Leetspeak as cracking rule sets undo it (hashcat's leetspeak rules): `c00k1e-k3y` is `cookie-key`. `1` stands for
+ * `i` as often as for `l`: readings tries both.
+ */
+const LEET: Readonly<Record<string, string>> = { 0: 'o', 3: 'e', 4: 'a', 5: 's', 7: 't', 8: 'b', 9: 'g', '@': 'a', $: 's', '!': 'i' };
+const LEET_CHARS = /[01345789@$!]/;
+const LEET_CHARS_ALL = new RegExp(LEET_CHARS.source, 'g');
+
+/** Lower-case letters moved 13 places along the alphabet, the rest as it is: ROT13 is its own inverse. */
+function rot13(text: string): string {
+  return text.replace(/[a-z]/g, letter => String.fromCharCode((letter.charCodeAt(0) - 97 + 13) % 26 + 97));
+}
+
+/**
+ * A secret as a guesser reads it, folded (lower case, accents dropped: `Producción` is `produccion`), as written and as
+ * cracking rules transform it (backwards, ROT13, leetspeak undone), each with how it was read (undefined: as written).
+ */
+function readings(secret: string): Array<{ text: string; read?: string }> {
+  const folded = withoutAccents(secret.toLowerCase());
+  const found: Array<{ text: string; read?: string }> = [];
+  const backwards = [ ...folded ].reverse().join('');
+  for (const [ text, order ] of [[ folded, '' ], [ backwards, 'read backwards' ]]) {
+    if (order && text === folded) continue;
+    const read = (how: string) => [ order, how ].filter(Boolean).join(' ') || undefined;
+    found.push({ text, read: read('') });
+    if (/[a-z]/.test(text)) found.push({ text: rot13(text), read: read('in ROT13') });
+    if (!LEET_CHARS.test(text)) continue;
+    for (const one of text.includes('1') ? [ 'i', 'l' ] : [ 'i' ]) {
+      found.push({ text: text.replace(LEET_CHARS_ALL, char => (char === '1' ? one : LEET[char])), read: read('with its leetspeak undone') });
+    }
+  }
+  return found;
+}
+
+/** What a secret is mostly made of, and the bits left beside it. */
+export interface TextReading {
+  madeOf: 'words' | 'well-known text';
+  bits: number;
+  /** How the secret reads as that (`read backwards`, `in ROT13`, `with its leetspeak undone`); undefined as written. */
+  read?: string;
+}
+
+/**
+ * The reading of a secret (as written or as readings transforms it) that leaves the fewest bits beside the
+ * well-known texts or the app's name and KEY_WORDS it is mostly made of; undefined when none is mostly made of them.
+ */
+export function weakestTextReading(secret: string, appName: string | undefined): TextReading | undefined {
+  let weakest: TextReading | undefined;
+  for (const { text, read } of readings(secret)) {
+    const alphanumeric = text.replace(/[^a-z0-9]/g, '');
+    const mostly = secret.length * (read ? MOSTLY_WORDS_READ : MOSTLY_WORDS);
+    for (const [ madeOf, bits ] of [[ 'well-known text', bitsBesideWellKnownText(alphanumeric, mostly) ], [ 'words', bitsBesideWords(text, alphanumeric, mostly, appName) ]] as const) {
+      if (bits !== undefined && (!weakest || bits < weakest.bits)) weakest = { madeOf, bits, read };
+    }
+  }
+  return weakest;
+}
+
+/** `read backwards, it is mostly the app's name and words keys are made of (…)`: never the secret, nor its words. */
+export function describeTextReading({ madeOf, read }: TextReading): string {
+  const what = madeOf === 'words' ? 'the app\'s name and words keys are made of (cookie, key, prod…)' :
+    'well-known text (filler text, a pangram, a famous phrase or the digits of a mathematical constant)';
+  return `${read ? `${read}, ` : ''}it is mostly ${what}`;
+}
+
+/**
+ * Text a key may encode (words, digits, common punctuation, letters of any script): what 16 random bytes decode to
+ * about once in 300 million keys, so a random hex key is not judged as text by chance.
+ */
+const DECODED_TEXT = /^[\p{L}\p{N} _.,:;!?'@+/=-]+$/u;
+/** base64 of the hex of a digest (`base64(md5hex(word))`) is two decodings deep. */
+export const MAX_DECODINGS = 2;
+
+/** A string decoded as UTF-8 from hex, and from base64 or base64url, when it is written in that alphabet. */
+export function decodedForms(literal: string): Array<{ encoding: 'hex' | 'base64'; text: string }> {
+  const out: Array<{ encoding: 'hex' | 'base64'; text: string }> = [];
+  if (/^[0-9a-f]+$/i.test(literal) && literal.length % 2 === 0) out.push({ encoding: 'hex', text: Buffer.from(literal, 'hex').toString('utf8') });
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(literal)) out.push({ encoding: 'base64', text: Buffer.from(literal, 'base64').toString('utf8') });
+  return out;
+}
+
+const BASE32_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** RFC 4648 base32 in upper or lower case (not mixed: that is base64's alphabet), padded or not. */
+const BASE32 = /^(?:[A-Z2-7]+|[a-z2-7]+)=*$/;
+/** The lengths modulo 8 a base32 text without its padding can have: 5 bytes fill 8 characters. */
+const BASE32_TAIL_LENGTHS = new Set([ 0, 2, 4, 5, 7 ]);
+
+/** The text a base32 string encodes, as UTF-8; undefined when it is no valid base32. */
+function base32Text(encoded: string): string | undefined {
+  const body = encoded.replace(/=+$/, '');
+  if (!BASE32.test(encoded) || !BASE32_TAIL_LENGTHS.has(body.length % 8) || (body !== encoded && encoded.length % 8 !== 0)) return undefined;
+  const bytes: number[] = [];
+  let value = 0;
+  let bits = 0;
+  for (const char of body.toUpperCase()) {
+    value = (value << 5 | BASE32_ALPHABET.indexOf(char)) & 0xfff;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push(value >> bits & 0xff);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The text a secret encodes in hex, base64, base64url or base32 (TOTP secrets' encoding), when that is text (DECODED_TEXT). */
+export function encodedTexts(secret: string): Array<{ encoding: 'hex' | 'base64' | 'base32'; text: string }> {
+  const base32 = base32Text(secret);
+  return [ ...decodedForms(secret), ...base32 === undefined ? [] : [{ encoding: 'base32' as const, text: base32 }] ]
+    .filter(({ text }) => text !== secret && DECODED_TEXT.test(text));
+}
+
+/**
+ * A secret's strength in bits as SEN502 judges it: estimateSecretBits, or less when a reading of it is mostly words or
+ * well-known text (weakestTextReading), or when it encodes text that is weaker; `weakness` says which, never quoting it.
+ */
+export function guessableBits(secret: string, appName: string | undefined, decodings = 0): { bits: number; weakness?: string } {
+  let weakest: { bits: number; weakness?: string } = { bits: estimateSecretBits(secret) };
+  const reading = weakestTextReading(secret, appName);
+  if (reading && reading.bits < weakest.bits) weakest = { bits: reading.bits, weakness: describeTextReading(reading) };
+  if (decodings >= MAX_DECODINGS) return weakest;
+  for (const { encoding, text } of encodedTexts(secret)) {
+    const inner = guessableBits(text, appName, decodings + 1);
+    if (inner.bits < weakest.bits) weakest = { bits: inner.bits, weakness: `it is ${encoding} of text that is guessable${inner.weakness ? `: ${inner.weakness}` : ''}` };
+  }
+  return weakest;
+}
