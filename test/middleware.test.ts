@@ -949,6 +949,62 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 an ignore function over values of its config file (black-box round 31, h107 F1)', () => {
+    const app = (head: string, ignore: string, failOn = 'auto') => tempApp('mw-ignore-module', {
+      'config/config.default.js': `${head}\nmodule.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: ${ignore} }, ` +
+        `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, ` +
+        "{ path: '/login', methods: [ 'POST' ], reason: 'login form' }] } } });\n",
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+      'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.post('/login', async ctx => { ctx.body = 'login'; });\n" +
+        "  router.get('/:team/export', async ctx => { ctx.body = { export: ctx.params.team }; });\n};\n",
+    });
+    const closure = (failOn?: string) => app("// paths anyone may fetch, and the API docs under /docs/\nconst PUBLIC_PATHS = new Set([ '/health', '/login' ]);\nconst DOCS_PREFIX = '/docs/';",
+      'ctx => PUBLIC_PATHS.has(ctx.path) || ctx.path.startsWith(DOCS_PREFIX)', failOn);
+    const dirs: string[] = [];
+    const made = (dir: string) => {
+      dirs.push(dir);
+      return dir;
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a closed-over prefix is refused in prod, naming the path it skips; the hole is real', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made(closure()), /SEN403/);
+      assert.match(message, /leaves 1 protected route\(s\) without it: GET \/:team\/export \(skips \/docs\/export, /);
+      await withApp(bootApp(made(closure('never'))), async booted => {
+        await booted.httpRequest().get('/billing/export').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/docs/export').expect(200)).body, { export: 'docs' });
+      });
+    });
+
+    it('a helper of the config file is refused in prod, naming the path it skips', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made(app("function isPublic(p) { return p === '/health' || p === '/login' || p.startsWith('/docs/'); }", 'ctx => isPublic(ctx.path)')), /SEN403/);
+      assert.match(message, /leaves 1 protected route\(s\) without it: GET \/:team\/export \(skips \/docs\/export, /);
+    });
+
+    it('a value of the run (process.env) is unverified for a route with parameters, naming it', async () => {
+      mm.env('prod');
+      mm(process.env, 'DOCS_PREFIX', '/docs/');
+      const message = await expectRefused(made(app('', "ctx => ctx.path === '/health' || ctx.path.startsWith(process.env.DOCS_PREFIX)")), /SEN403/);
+      assert.match(message, /GET \/:team\/export \(cannot be verified: its match\/ignore function takes process from outside itself, which its module neither declares nor writes the values of/);
+    });
+
+    it('a closed-over list of the public paths and a prefix no protected route takes boot in prod with no finding, and the guard guards', async () => {
+      mm.env('prod');
+      const secure = app("const PUBLIC_PATHS = new Set([ '/health', '/login' ]);\nconst ASSETS = '/public/assets/';",
+        'ctx => PUBLIC_PATHS.has(ctx.path) || ctx.path.startsWith(ASSETS)');
+      await withApp(bootApp(made(secure)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/health').expect(200);
+        await booted.httpRequest().get('/docs/export').expect(401);
+        await booted.httpRequest().get('/billing/export').set('authorization', 'Bearer ok').expect(200);
+      });
+    });
+  });
+
   describe('a guard a plugin lists disabled in appMiddleware (as egg-jwt lists jwt), given to each protected route (also as app.<guard>)', () => {
     it('boots in prod with no finding, and the guard refuses a request without its token', async () => {
       mm.env('prod');

@@ -91,10 +91,20 @@ const OWN_NAME = new RegExp(String.raw`^\s*(?:async\s+)?(?:function\b\s*)?\*?\s*
  * JavaScript type has. The probes try the strings its source names; what these look for they cannot see.
  */
 export function outsideNames(functionSource: string): string[] {
+  return outsideUses(functionSource).chains;
+}
+
+/** The names among outsideNames' that the function does not declare (`isPartner` of `isPartner(ctx)`, `helpers`): its module's or a global. */
+export function outsideRoots(functionSource: string): string[] {
+  return outsideUses(functionSource).roots;
+}
+
+function outsideUses(functionSource: string): { chains: string[]; roots: string[] } {
   const source = literalsBlanked(functionSource);
   const declared = declaredNames(source);
   const own = OWN_NAME.exec(source)?.[1];
-  const found = new Set<string>();
+  const chains = new Set<string>();
+  const roots = new Set<string>();
   for (const match of source.matchAll(NAME_CHAIN)) {
     const [ , root, members, called ] = match;
     const at = match.index ?? 0;
@@ -104,9 +114,10 @@ export function outsideNames(functionSource: string): string[] {
     const chain = `${root}${members.replace(/\s+/g, '')}`;
     const method = members.match(/[\w$]+$/)?.[0];
     const outside = !declared.has(root) && !LANGUAGE_GLOBALS.has(root);
-    if (outside || (called && method !== undefined && !LANGUAGE_METHODS.has(method))) found.add(chain);
+    if (outside) roots.add(root);
+    if (outside || (called && method !== undefined && !LANGUAGE_METHODS.has(method))) chains.add(chain);
   }
-  return [ ...found ];
+  return { chains: [ ...chains ], roots: [ ...roots ] };
 }
 
 /** A comment, which holds no code. */

@@ -40,16 +40,22 @@ export function filterTokens(pattern: unknown): string[] {
     const cased = pattern.ignoreCase ? withUpperCase(continued) : continued;
     return pattern.source.startsWith('^') ? cased : [ ...cased, ...floatingValues(cased) ];
   }
-  if (typeof pattern === 'function') {
-    const source = Function.prototype.toString.call(pattern);
-    const literals = stringLiterals(source);
-    const floating = floatingValues(literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text));
-    const continued = literals.filter(literal => literal.prefix).map(literal => `${literal.text}a`);
-    const tokens = [ ...literals.map(literal => literal.text), ...floating, ...continued, ...regexpLiterals(source).flatMap(filterTokens) ];
-    // A function that compares the path in one case (`ctx.path.toLowerCase() === '/health'`) matches it in any.
-    return CASE_FOLDING.test(source) ? withUpperCase(tokens) : tokens;
-  }
+  if (typeof pattern === 'function') return sourceTokens(Function.prototype.toString.call(pattern));
   return [];
+}
+
+/**
+ * The tokens of code: its string literals, what it looks for anywhere (`endsWith('/login')` → `login`) or as a prefix
+ * (`startsWith('/docs')` → `/docsa`), and the tokens of its RegExp literals. A function's source, or the module that
+ * defines it (lib/facts/filter-module.ts).
+ */
+export function sourceTokens(source: string): string[] {
+  const literals = stringLiterals(source);
+  const floating = floatingValues(literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text));
+  const continued = literals.filter(literal => literal.prefix).map(literal => `${literal.text}a`);
+  const tokens = [ ...literals.map(literal => literal.text), ...floating, ...continued, ...regexpLiterals(source).flatMap(filterTokens) ];
+  // Code that compares the path in one case (`ctx.path.toLowerCase() === '/health'`) matches it in any.
+  return CASE_FOLDING.test(source) ? withUpperCase(tokens) : tokens;
 }
 
 /** Calls that fold a string's case: a function making them compares the path in any case. */

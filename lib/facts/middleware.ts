@@ -11,6 +11,7 @@ import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
+import { type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, passesThrough, readText } from './pass-through';
@@ -37,7 +38,7 @@ export interface MiddlewareSource {
   middleware?: NamedFunction[];
   middlewares?: Record<string, unknown>;
   router?: { stack: RouterLayer[] };
-  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string; type?: string }> };
+  loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string; type?: string }>; configMeta?: AnyRecord };
   /** app.context: what ctx has beyond plain properties (a middleware that only writes a plain one passes through). */
   context?: object;
   /**
@@ -1015,15 +1016,18 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   // Paths a filter function reads from the app's state (`ctx.app.config.publicPaths.includes(ctx.path)`): each is asked
   // once before the probes are made, so what it reads is tried as a request path too.
   const appPaths = new Set<string>();
+  const definedBy = filterModules(egg, middleware);
   for (const entry of middleware) {
     if (entry.position === null || !(entry.match || entry.ignore)) continue;
     const filter = compileFilter(modules, entry, egg, appPaths);
     filters.set(entry.name, filter);
+    const unseen = definedBy.get(entry.name)?.unseen;
+    if (unseen?.length) unseenByFilter.set(filter, unseen);
     if (containsFunction(entry.match || entry.ignore)) filter('/', 'GET');
   }
   const stacks = routeStacks(egg);
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks), probeTokens(egg, middleware, stacks, appPaths),
-    pathRewritten(egg, middleware, stacks));
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks),
+    probeTokens(egg, middleware, stacks, appPaths, definedBy), pathRewritten(egg, middleware, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];
   for (const entry of middleware) {
@@ -1265,16 +1269,19 @@ function asStringArray(value: unknown): string[] {
  * function filter may hide its strings: the last segments of the public paths and of the paths it read then fill
  * string routes' parameters too.
  */
-function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>): PreparedTokens {
+function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>,
+  definedBy: ReadonlyMap<string, ModulePaths>): PreparedTokens {
   const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
   const protect = policy.routes?.protect ?? [];
   const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
   const inChain = middleware.filter(entry => entry.position !== null);
   // Filters (egg-path-matching reads their strings in any case), and paths the router or the policy names.
   const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
-  const policyPaths: Array<string | undefined> = [];
+  // The paths written in the module of a filter function that uses its values or helpers (lib/facts/filter-module.ts).
+  const modulePathsOf = (entries: MiddlewareFact[]) => entries.flatMap(entry => definedBy.get(entry.name)?.paths ?? []);
+  const policyPaths: Array<string | undefined> = modulePathsOf(inChain.filter(entry => guards.has(entry.name)));
   // What a percent-encoded request escapes: a match, a router.use() path, a protect pattern (see PreparedTokens).
-  const escapable: string[] = filterTokens(inChain.filter(entry => entry.match).map(entry => entry.match));
+  const escapable: string[] = [ ...filterTokens(inChain.filter(entry => entry.match).map(entry => entry.match)), ...modulePathsOf(inChain.filter(entry => entry.match)) ];
   for (const layer of stacks.flat()) {
     if (layer.methods.length) continue;
     if (typeof layer.path === 'string') {
@@ -1311,8 +1318,61 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   }
   // A guard's function may hold the public paths, or those it read from the app, in a list its source does not show.
   const listed = policyPatterns.some(containsFunction) ? [ ...publicPaths, ...read ].filter(token => token !== undefined) : [];
-  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set(filterTokens(otherPatterns)) ], escapable, listed);
+  const otherPaths = modulePathsOf(inChain.filter(entry => !guards.has(entry.name)));
+  return prepareTokens([ ...new Set([ ...filterTokens(policyPatterns), ...policyPaths.flatMap(pathTokens) ]) ], [ ...new Set([ ...filterTokens(otherPatterns), ...otherPaths ]) ],
+    escapable, listed);
 }
+
+/**
+ * What the modules of the global middleware's match/ignore functions show (lib/facts/filter-module.ts), by middleware
+ * name: only for a function that takes values or helpers from outside itself.
+ */
+function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFact[]): Map<string, ModulePaths> {
+  const found = new Map<string, ModulePaths>();
+  let appFiles: Map<string, string> | undefined;
+  for (const entry of middleware) {
+    const kind = entry.match ? 'match' : 'ignore';
+    if (entry.position === null || !containsFunction(entry[kind]) || !egg.baseDir) continue;
+    // A plugin's or framework's default is theirs: only the app's own files are read.
+    const provenance = configProvenance(egg, `${entry.name}.${kind}`);
+    if (provenance?.includes(`${path.sep}node_modules${path.sep}`)) continue;
+    const functions = [ entry[kind] ].flat(Infinity).filter((item): item is (...args: never[]) => unknown => typeof item === 'function');
+    for (const fn of functions) {
+      const source = Function.prototype.toString.call(fn);
+      if (NATIVE_BODY.test(source)) continue;
+      const shown = modulePaths(source, () => definingFile(source, provenance, () => (appFiles ??= loadedAppFiles(egg.baseDir))), egg.baseDir);
+      if (!shown) continue;
+      const before = found.get(entry.name);
+      found.set(entry.name, before ? { paths: [ ...before.paths, ...shown.paths ], unseen: [ ...new Set([ ...before.unseen, ...shown.unseen ]) ] } : shown);
+    }
+  }
+  return found;
+}
+
+/** The file egg's configMeta names for a config key (`auth.ignore`), when one file set it. */
+function configProvenance(egg: MiddlewareSource, keyPath: string): string | undefined {
+  let node: unknown = egg.loader.configMeta;
+  for (const key of keyPath.split('.')) node = typeof node === 'object' && node ? (node as AnyRecord)[key] : undefined;
+  return typeof node === 'string' && path.isAbsolute(node) ? node : undefined;
+}
+
+/**
+ * The app's file that defines a function whose source is `source`: the config file egg's provenance names for the
+ * key that holds it when its text holds the source, else a loaded app module whose text does (a helper module the
+ * config file requires); else the provenance's file, whose TypeScript egg-sentinel sees transpiled.
+ */
+function definingFile(source: string, provenance: string | undefined, appFiles: () => ReadonlyMap<string, string>): string | undefined {
+  const squeezed = squeeze(source);
+  if (provenance && squeezedText(provenance)?.includes(squeezed)) return provenance;
+  for (const [ file, text ] of appFiles()) if (text.includes(squeezed)) return file;
+  return provenance;
+}
+
+/**
+ * The names a filter function takes from outside itself whose values its module does not show (ModulePaths.unseen),
+ * by filter: a route whose path takes values is unverified for it.
+ */
+const unseenByFilter = new WeakMap<RequestFilter, string[]>();
 
 /** A parameter value unlike the first sample (`1`): not a number. */
 const SECOND_SAMPLE = 'sentinel';
@@ -1431,7 +1491,7 @@ function collectRoutes(
         if (!step && path.tooManyStrings) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_ROUTE_STRINGS, false).step);
         if (!step && path.truncated) steps.set(entry, step = unverifiedStep(entry, TOO_MANY_NAMED_PATHS, false).step);
         if (!step) {
-          const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods);
+          const outcome = globalStep(entry, entry.filter as RequestFilter, probes, layer.methods, takesValues(layer));
           if (!outcome.perMethod) steps.set(entry, outcome.step);
           step = outcome.step;
         }
@@ -1699,11 +1759,17 @@ const UNDISPATCHED = 'egg-sentinel cannot tell where in the middleware chain thi
   'router\'s routes() given to app.use(), egg\'s router, routers nested with router.use(), and functions calling ' +
   'router.routes() or router.middleware()), so not which global middleware run before it';
 
+/** Whether a route's path takes values (parameters, a RegExp, `end: false`): a literal one is probed as it is. */
+function takesValues(layer: RouterLayer): boolean {
+  return layer.path instanceof RegExp || layer.paramNames.length > 0 || layer.opts?.end === false;
+}
+
 /**
  * Whether a global middleware's match/ignore lets it run for every request egg dispatches to the route; `perMethod`
- * when the filter read the method, so the step holds only for this route's methods.
+ * when the filter read the method, so the step holds only for this route's methods. `valued`: the route's path
+ * takes values (takesValues), which a function may single out by what it takes from outside itself.
  */
-function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: string[], methods: string[]): { step: RouteStep; perMethod: boolean } {
+function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: string[], methods: string[], valued: boolean): { step: RouteStep; perMethod: boolean } {
   let perMethod = false;
   if (!probes.length) return unverifiedStep(entry, 'egg-sentinel cannot build a request path for this route, so its match/ignore was not evaluated', perMethod);
   let skipped: ProbeRequest[] | undefined;
@@ -1743,6 +1809,14 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
         if (!outcome.runs) (skipped ??= []).push({ path: probe, method: `${original} overridden to ${method}` });
       }
     }
+  }
+  const unseen = valued && !skipped ? unseenByFilter.get(filter) : undefined;
+  if (unseen) {
+    // Running for every probe proves nothing when the values it skips are not among them; a skipped probe is proof enough.
+    return unverifiedStep(entry, `its match/ignore function takes ${unseen.join(', ')} from outside itself, which its module neither declares nor ` +
+      'writes the values of (a package\'s code deciding alone, a value of the run such as process.env or a config function\'s parameter): egg-sentinel ' +
+      'tried the paths the function and its module write, not the values these hold, so it cannot show that no value of this route\'s path skips ' +
+      'the middleware; keep the paths in the function or its module, or give the route its guard', perMethod);
   }
   if (!skipped) return { step: entry.always, perMethod };
   return { step: skipped.length === evaluated ? entry.never : { name: entry.name, level: 'global', runs: 'partly', skippedFor: skipped }, perMethod };

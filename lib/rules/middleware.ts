@@ -503,7 +503,11 @@ export const guardWeakened: Rule = {
     'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path, unless its answer ' +
     'rests on a helper or value from outside its own source, `ctx => isPartner(ctx.request)`, whose query string egg-sentinel cannot know), ' +
     'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams ' +
-    '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. egg-path-matching compares a string ' +
+    '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. A function that uses a value or helper ' +
+    'of its module (`ctx => ctx.path.startsWith(DOCS_PREFIX)`, `ctx => isPublic(ctx.path)`) is also probed with the paths that module and ' +
+    'the app files it requires write (`const DOCS_PREFIX = \'/docs/\'` lets `/docs/export` reach `/:team/export`); one that uses a name ' +
+    'whose values its module does not show (process.env, a config function\'s parameter, a package\'s helper deciding alone) is unverified ' +
+    'for routes whose path takes values. egg-path-matching compares a string ' +
     'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +
     'instead of the string `\'/health\'`, which matches in any case), use a string or RegExp instead of a function ' +
