@@ -2,8 +2,10 @@
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { type BootTarget, type HookTarget, SentinelBootHook } from './boot';
+import { callerSite } from './caller-site';
 import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, type ConfigWriteRecorder, recordConfigWrites, SENTINEL_CHANGED_FIX,
-  earlierChangeProblems, isSentinelKey, sentinelChangedProblems } from './config-changes';
+  earlierChangeProblems, isSentinelKey, sentinelChangedProblems, writeCovers } from './config-changes';
+import { watchSecurityConfig, type WatchedWrite } from './config-watch';
 import type { SentinelConfig } from './config/types';
 import { SentinelConfigError, validateSentinelConfig } from './config/validate';
 import { changesBeforeHook, type EarlierConfigChange } from './facts/config-files';
@@ -27,8 +29,10 @@ import { formatChain } from './report/route-table';
 import { markRefused, REFUSAL_SWALLOWED } from './process-marks';
 import { formatText } from './report/text';
 import { bootReportFile, writeReportFile } from './report/write';
-import { RULE_IDS } from './rules';
-import { isSecurityRelevant } from './rules/injection';
+import { RULE_IDS, RULES } from './rules';
+import { holdsSecurityRelevant, isSecurityRelevant } from './rules/injection';
+import type { Rule } from './rules/types';
+import type { Finding } from './report/finding';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from './rules/plugins';
 import { isDevelopmentEnv } from './report/severity';
 import { roundTimings, type Timings, timed } from './timing';
@@ -65,6 +69,13 @@ const LATE_ROUTES_SHUT_KEPT = `${LATE_ROUTES_503}; the routes the boot check jud
 const LATE_JUDGEMENT_UNFINISHED = `[egg-sentinel] A change after the boot check could not be judged. ${LATE_ROUTES_503}; the error log says why.`;
 const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middleware', where: 'app.middleware',
   fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
+/** What to do about security-relevant config written after the check. */
+const LATE_CONFIG_FIX = 'Set it in the config files, where the boot check judges it, and find the code that writes to app.config after boot.';
+/**
+ * Keys a library adds to the config at a request, with the value it reads when they are unset: co-body's form parser
+ * (egg's bodyParser) writes `allowDots = true` into config.bodyParser.queryString at the first urlencoded body.
+ */
+const REQUEST_DEFAULTS: ReadonlyMap<string, string> = new Map([ [ 'bodyParser.queryString.allowDots', 'true' ] ]);
 const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',
   fix: 'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.' };
 
@@ -143,7 +154,8 @@ function pluginListingFailed(cause: Error): Error {
  * Under egg-cluster a refused worker makes the master exit non-zero.
  */
 export class SentinelAppBootHook extends SentinelBootHook {
-  private securityAtCheck?: ConfigLeaves;
+  /** The security-relevant config leaves as the check judged them, and as judged writes since changed them. */
+  private securityAtCheck?: Map<string, string>;
   /** SEN108's keys as the config files set them: a plugin's boot hook changing one leaves no trace in configMeta. */
   private readonly guardedAtLoad: ConfigLeaves;
   private readonly configWrites: ConfigWriteRecorder;
@@ -190,12 +202,68 @@ export class SentinelAppBootHook extends SentinelBootHook {
       const { report, facts } = await runBootChecks(this.target, this.config, this.dumpSecrets, codeChanges, this.constructorTimings);
       this.target.sentinel = { ...this.target.sentinel, report };
       this.watchServedChain(facts, report);
+      this.watchLateConfig(facts);
     } catch (error) {
       this.refused = true;
       markRefused();
       throw error;
     }
-    this.securityAtCheck = securityLeaves(this.target.config);
+  }
+
+  /**
+   * From the check on, each write to the security-relevant config (lib/config-watch.ts) is judged by every rule, on the
+   * config with it against the config without it, as the late routes are: a write that brings a blocking finding is
+   * refused (the key keeps its value; an error names the key, the rule and the writer once per key), and so is one
+   * that cannot be judged; anything else takes effect, with a warning naming the key and the writer.
+   */
+  private watchLateConfig(facts: Facts): void {
+    const logger = this.target.coreLogger;
+    const atCheck = this.securityAtCheck = securityLeaves(this.target.config);
+    const refused = new Set<string>();
+    const warned = new Set<string>();
+    watchSecurityConfig(this.target.config, !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV), (write: WatchedWrite) => {
+      const site = callerSite([ __dirname ], write.stack);
+      const by = site ? toDisplayPath(facts.app.baseDir, site) : 'code egg-sentinel could not place';
+      const refuse = (why: string, error?: unknown) => {
+        if (!refused.has(write.keyPath)) {
+          refused.add(write.keyPath);
+          logger.error('[egg-sentinel] config.%s was written after the boot check by %s, and %s. The write is refused: config.%s keeps its value. %s%s',
+            write.keyPath, by, why, write.keyPath, LATE_CONFIG_FIX, error instanceof Error ? `\n${error.stack}` : '');
+        }
+        return false;
+      };
+      // A middleware that kept the object (egg-security's keep config.security's) reads what the rules no longer see.
+      if (write.detached) return refuse('the object it was written on is no longer in the config (a key above it was assigned another after the check), ' +
+        'while a middleware built at boot may still read it, so the write cannot be judged');
+      let fresh: Finding[];
+      try {
+        const known = new Set(this.recheck(facts, RULES).findings.map(findingKey));
+        write.apply();
+        // Its findings say the key was set by the writer, not by the file that set it at load.
+        fresh = newFindings(this.recheck({ ...facts, provenance: keyPath => (writeCovers(write.keyPath, keyPath) ? by : facts.provenance(keyPath)) }, RULES), known);
+      } catch (error) {
+        return refuse(`judging the config with it failed: ${errorText(error)}`, error);
+      }
+      const blocking = fresh.filter(finding => finding.blocking);
+      if (blocking.length) return refuse(`the config with it fails the check: ${blocking.map(finding => `${finding.ruleId} ${finding.message} (fix: ${finding.fix})`).join('; ')}`);
+      // What warnLateConfig compares with: this change was judged.
+      for (const keyPath of [ ...atCheck.keys() ]) if (writeCovers(write.keyPath, keyPath)) atCheck.delete(keyPath);
+      for (const [ keyPath, text ] of configLeaves(write.value, write.keyPath)) if (isSecurityRelevant(keyPath)) atCheck.set(keyPath, text);
+      const said = `${write.keyPath} ${by}`;
+      if (warned.has(said)) return true;
+      warned.add(said);
+      logger.warn('[egg-sentinel] config.%s was changed after the boot check by %s, and takes effect: checked again, %s.%s %s', write.keyPath, by,
+        fresh.length ? `new finding(s) below failOn: ${fresh.map(finding => `${finding.ruleId} ${finding.message}`).join('; ')}` : 'no new finding',
+        write.replacesWhole ? ' It was replaced whole: a middleware built at boot (egg-security\'s) keeps reading the object it held, other code reads the new one.' : '',
+        LATE_CONFIG_FIX);
+      return true;
+    });
+  }
+
+  /** Runs `rules` on the facts of the check with the middleware chain and routes as they are now. */
+  private recheck(facts: Facts, rules: readonly Rule[]): SentinelReport {
+    const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
+    return runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules });
   }
 
   /**
@@ -268,9 +336,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
    * the late routes' 503 says (refuseLateChange).
    */
   private judgeServedChain(facts: Facts, known: ReadonlySet<string>, change: typeof CHAIN_CHANGE, answering?: Answering): string | undefined {
-    const relative = (file: string) => toDisplayPath(facts.app.baseDir, file);
-    const recheck = runChecks({ ...facts, ...collectMiddlewareFacts(this.target as unknown as MiddlewareSource, relative) }, { config: this.config as SentinelConfig, rules: middlewareRules });
-    const fresh = recheck.findings.filter(finding => !finding.waivedBy && !known.has(findingKey(finding)));
+    const fresh = newFindings(this.recheck(facts, middlewareRules), known);
     const blocking = fresh.filter(finding => finding.blocking);
     const shown = (findings: typeof fresh) => findings.map(finding => `${finding.ruleId} ${finding.message}`).join('; ');
     if (blocking.length) {
@@ -358,14 +424,20 @@ export class SentinelAppBootHook extends SentinelBootHook {
     }, LATE_ROUTES_RECHECK_MS).unref();
   }
 
-  /** Security-relevant config changed after the check (egg-security reads app.config.security at every request). */
+  /**
+   * Security-relevant config changed after the check where the watch (watchLateConfig) cannot see: a key added, an
+   * array's item assigned by index, a key egg-mock's mm() replaced in local/unittest.
+   */
   private warnLateConfig(warned: Set<string>): void {
-    if (!this.securityAtCheck) return;
-    const late = changedKeyPaths(this.securityAtCheck, securityLeaves(this.target.config)).filter(keyPath => !warned.has(keyPath));
+    const atCheck = this.securityAtCheck;
+    if (!atCheck) return;
+    const now = securityLeaves(this.target.config);
+    const late = changedKeyPaths(atCheck, now).filter(keyPath => !warned.has(keyPath) && !(!atCheck.has(keyPath) && REQUEST_DEFAULTS.get(keyPath) === now.get(keyPath)));
     if (!late.length) return;
     late.forEach(keyPath => warned.add(keyPath));
-    this.target.coreLogger.warn('[egg-sentinel] %d security-relevant config key(s) were changed after the boot check, which did not see them, and take ' +
-      'effect now: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) or code that assigns to app.config.',
+    this.target.coreLogger.warn('[egg-sentinel] %d security-relevant config key(s) were changed after the boot check where no write is judged (a key added, ' +
+      'an array\'s item assigned by index), and take effect unchecked: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) ' +
+      'or code that assigns to app.config.',
     late.length, late.slice(0, MAX_LISTED_LATE_ROUTES).map(keyPath => `config.${keyPath}`).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : ''));
   }
 
@@ -385,11 +457,16 @@ function findingKey(finding: { ruleId: string; target: string; severity: string 
   return `${finding.ruleId} ${finding.target} ${finding.severity}`;
 }
 
+/** The findings of a late judgement that are not waived and not `known` (by findingKey). */
+function newFindings(recheck: SentinelReport, known: ReadonlySet<string>): Finding[] {
+  return recheck.findings.filter(finding => !finding.waivedBy && !known.has(findingKey(finding)));
+}
+
 /** The security-relevant leaves of the config (lib/rules/injection.ts isSecurityRelevant), by key path. */
-function securityLeaves(config: Record<string, unknown>): ConfigLeaves {
+function securityLeaves(config: Record<string, unknown>): Map<string, string> {
   const leaves = new Map<string, string>();
   for (const key of Object.keys(config)) {
-    if (!isSecurityRelevant(key) && !Object.keys(Object(config[key])).some(child => isSecurityRelevant(`${key}.${child}`))) continue;
+    if (!holdsSecurityRelevant(key)) continue;
     for (const [ keyPath, text ] of configLeaves(config[key], key)) if (isSecurityRelevant(keyPath)) leaves.set(keyPath, text);
   }
   return leaves;

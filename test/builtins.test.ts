@@ -1599,3 +1599,111 @@ async function withLocalServer(use: (url: string, received: string[]) => Promise
     await new Promise(resolve => server.close(resolve));
   }
 }
+
+describe('threats 3/6: security-relevant config written after the boot check is judged at the write (black-box round 30, h106 F3)', () => {
+  afterEach(mm.restore);
+  const dirs: string[] = [];
+  after(() => dirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+  /**
+   * An app like builtin-secure with an installed, locked plugin `egg-late` whose app.js is `plugin`, its own app.js
+   * `own`, and `sentinel` in its config.
+   */
+  const lateApp = (name: string, plugin: string, { own, sentinel = '' }: { own?: string; sentinel?: string } = {}) => {
+    const dir = tempApp(name, {
+      'package.json': JSON.stringify({ name, dependencies: { 'egg-late': '^1.0.0' } }),
+      'package-lock.json': JSON.stringify({ name, lockfileVersion: 3, requires: true, packages: {
+        '': { name, dependencies: { 'egg-late': '^1.0.0' } },
+        'node_modules/egg-late': { version: '1.0.0', resolved: 'https://registry.npmjs.org/egg-late/-/egg-late-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` },
+      } }),
+      'config/config.default.js': `module.exports = {\n  keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',\n  logger: { dir: __dirname + '/../logs' },\n  ${SECURE_SECURITY_JS}\n  ${sentinel}\n};\n`,
+      'config/plugin.js': "exports.late = { enable: true, package: 'egg-late' };\n",
+      'node_modules/egg-late/package.json': JSON.stringify({ name: 'egg-late', version: '1.0.0', eggPlugin: { name: 'late' } }),
+      'node_modules/egg-late/app.js': plugin,
+      ...(own ? { 'app.js': own } : {}),
+      'app/router.js': "module.exports = app => {\n  app.router.post('/transfer', ctx => { ctx.body = 'sent'; });\n" +
+        "  app.router.get('/go', ctx => ctx.redirect(String(ctx.query.next)));\n};\n",
+    });
+    dirs.push(dir);
+    return dir;
+  };
+  // The finding's plugin, its timer shorter: csrf off a moment after every process is up, long after the boot check.
+  const CSRF_OFF_LATER = 'module.exports = class {\n  constructor(app) { this.app = app; }\n  serverDidReady() {\n' +
+    '    setTimeout(() => { this.app.config.security.csrf.enable = false; }, 1500).unref();\n  }\n};\n';
+  const log = (dir: string) => fs.readFileSync(path.join(dir, 'logs/egg-web.log'), 'utf8');
+  const waitFor = async (dir: string, pattern: RegExp) => {
+    for (let waited = 0; waited < 6000 && !pattern.test(log(dir)); waited += 100) await new Promise(resolve => setTimeout(resolve, 100));
+    assert.match(log(dir), pattern, log(dir).split('\n').filter(line => line.includes('[egg-sentinel] config')).join('\n'));
+  };
+  const REFUSED = /ERROR .*\[egg-sentinel\] config\.security\.csrf\.enable was written after the boot check by node_modules\/egg-late\/app\.js:4, and the config with it fails the check: SEN602 CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in node_modules\/egg-late\/app\.js:4\).*The write is refused: config\.security\.csrf\.enable keeps its value\./;
+
+  it('prod: a plugin switching csrf off after serverDidReady is refused at the write, naming the key, the rule and the plugin\'s line; a forged POST stays 403; delete, defineProperty and whole objects are no way round', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const dir = lateApp('late-csrf', CSRF_OFF_LATER);
+    await withApp(dir, async app => {
+      await app.httpRequest().post('/transfer').expect(403);
+      await waitFor(dir, REFUSED);
+      await app.httpRequest().post('/transfer').expect(403);
+      const security = app.config.security as any;
+      assert.equal(security.csrf.enable, true);
+      // egg's dump of the config is written after the watch, through its accessors.
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'run/application_config.json'), 'utf8')).config.security.csrf.enable, true);
+      assert.equal(JSON.parse(JSON.stringify(security.csrf)).enable, true);
+      // Outside local/unittest no accessor can be taken away: both throw in strict code.
+      assert.throws(() => delete security.csrf.enable, TypeError);
+      assert.throws(() => Object.defineProperty(security.csrf, 'enable', { value: false }), /Cannot redefine property: enable/);
+      // egg-security's context reads config.security.csrf again at each request: a whole object is judged as any write.
+      security.csrf = { ...security.csrf, enable: false };
+      assert.equal(security.csrf.enable, true);
+      await waitFor(dir, /ERROR .*config\.security\.csrf was written after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and the config with it fails the check: SEN602/);
+      // One that weakens nothing stands, and is said; the object it replaced, which egg-security's middleware keeps, can no longer be written.
+      const kept = security.csrf;
+      security.csrf = { ...kept };
+      assert.notEqual(security.csrf, kept);
+      await waitFor(dir, /WARN .*config\.security\.csrf was changed after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and takes effect: checked again, no new finding\. It was replaced whole/);
+      kept.ignoreJSON = true;
+      assert.equal(kept.ignoreJSON, false);
+      await app.httpRequest().post('/transfer').type('json').send('{}').expect(403);
+      await waitFor(dir, /ERROR .*config\.security\.csrf\.ignoreJSON was written after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and the object it was written on is no longer in the config/);
+      await app.httpRequest().post('/transfer').expect(403);
+    });
+  });
+
+  it('the hole is real: with failOn \'never\' the plugin\'s write takes effect, a forged POST gets 200, and a warning names the key and the plugin', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const dir = lateApp('late-csrf-never', CSRF_OFF_LATER, { sentinel: "sentinel: { failOn: 'never' }," });
+    await withApp(dir, async app => {
+      await app.httpRequest().post('/transfer').expect(403);
+      await waitFor(dir, /WARN .*\[egg-sentinel\] config\.security\.csrf\.enable was changed after the boot check by node_modules\/egg-late\/app\.js:4, and takes effect: checked again, new finding\(s\) below failOn: SEN602 CSRF protection is off for every route/);
+      await app.httpRequest().post('/transfer').expect(200);
+    });
+  });
+
+  it('secure: the app adding its own domain to domainWhiteList late is warned and works; a form body (co-body writes allowDots) is not reported; mm() and mockCsrf() keep working in unittest', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const own = 'module.exports = class {\n  constructor(app) { this.app = app; }\n  serverDidReady() { this.app.config.security.domainWhiteList.push(\'.example.org\'); }\n};\n';
+    const dir = lateApp('late-whitelist', 'module.exports = class {};\n', { own });
+    await withApp(dir, async app => {
+      await app.httpRequest().post('/transfer').type('form').send('amount=1').expect(403);
+      await app.httpRequest().get('/go').query({ next: 'https://shop.example.org/' }).expect(302);
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      assert.match(log(dir), /WARN .*\[egg-sentinel\] config\.security\.domainWhiteList was changed after the boot check by app\.js:3, and takes effect: checked again, no new finding\./);
+      assert.doesNotMatch(log(dir), /allowDots|ERROR .*egg-sentinel/);
+    });
+    mm.restore();
+    await withApp(dir, async app => {
+      mm(app.config.security.csrf, 'enable', false);
+      await app.httpRequest().post('/transfer').expect(200);
+      mm.restore();
+      await app.httpRequest().post('/transfer').expect(403);
+      app.mockCsrf();
+      await app.httpRequest().post('/transfer').expect(200);
+      mm.restore();
+      // The accessor is back: a write is judged again (unittest: warned, never refused by SEN602).
+      (app.config.security as any).csrf.enable = false;
+      await waitFor(dir, /WARN .*config\.security\.csrf\.enable was changed after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and takes effect/);
+    });
+  });
+});

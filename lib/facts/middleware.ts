@@ -684,14 +684,17 @@ const MUTATORS = [ 'push', 'unshift', 'splice', 'pop', 'shift', 'reverse', 'sort
 
 /**
  * Calls `changed` after each call of one of the array's own mutators (defined on the array itself, so a reader sees a
- * plain array); the array is returned.
+ * plain array) with the mutator, and the items before the call; the array is returned. `locked` makes the mutators
+ * non-configurable and read-only.
  */
-export function watchArray<T>(array: T[], changed: () => void): T[] {
+export function watchArray<T>(array: T[], changed: (mutate: (...args: never[]) => unknown, before: T[]) => void, locked = false): T[] {
   for (const method of MUTATORS) {
     const original = array[method] as (...args: unknown[]) => unknown;
-    Object.defineProperty(array, method, { configurable: true, writable: true, value(this: T[], ...args: unknown[]) {
-      const result = original.apply(this, args);
-      changed();
+    Object.defineProperty(array, method, { configurable: !locked, writable: !locked, value: function mutate(this: T[], ...args: unknown[]) {
+      if (this !== array) return original.apply(this, args);
+      const before = array.slice();
+      const result = original.apply(array, args);
+      changed(mutate, before);
       return result;
     } });
   }

@@ -127,6 +127,12 @@ export function isSecurityRelevant(keyPath: string, config?: Record<string, unkn
     (key.startsWith(`${normalized}[]`) && (config === undefined || setsKeyPath(config, key))));
 }
 
+/** Whether `keyPath` is security-relevant or holds a key that is (`logger` holds `logger.dir`). */
+export function holdsSecurityRelevant(keyPath: string): boolean {
+  const normalized = keyPath.replace(/\[\d+\]/g, '[]');
+  return isSecurityRelevant(keyPath) || SECURITY_RELEVANT_KEYS.some(key => key.startsWith(`${normalized}.`));
+}
+
 export const configFromEnvironment: Rule = {
   id: 'SEN303',
   area: 'injection',
