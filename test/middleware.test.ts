@@ -625,6 +625,87 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('an earlier route whose handler passes requests on: egg\'s router runs every route matching a request, in order (black-box round 31, h107 F2, F4)', () => {
+    const dirs: string[] = [];
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    // `admin`: the policy also protects /admin/** by adminOnly (which /:team/export would serve).
+    const app = (failOn: string, routes: string, admin = false) => {
+      dirs.push(tempApp('mw-passing-route', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "auth: { ignore: [ /^\\/health$/, '/share/:token' ] }, sentinel: { failOn: '" + failOn + "', middleware: { required: [ 'auth' ] }, routes: { " +
+          `protect: [{ paths: [ '**' ], by: [ 'auth' ] }${admin ? ", { paths: [ '/admin/**' ], by: [ 'adminOnly' ] }" : ''}], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, ` +
+          "{ path: '/share/:token', methods: [ 'GET' ], reason: 'public share links' }] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 's3cr3t') ctx.throw(401); await next(); };\n",
+        'app/middleware/admin_only.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-admin') !== 'yes') ctx.throw(403); await next(); };\n",
+        'app/middleware/rate_limit.js': "module.exports = () => async function rateLimit(ctx, next) { ctx.set('x-ratelimit-remaining', '99'); await next(); };\n",
+        'app/controller/home.js': 'module.exports = app => class HomeController extends app.Controller {\n' +
+          "  async health() { this.ctx.body = { servedBy: 'health' }; }\n  async export() { this.ctx.body = { servedBy: 'controller', path: this.ctx.path }; }\n};\n",
+        'app/router.js': `module.exports = app => {\n  const { router, controller, middleware } = app;\n  router.get('/health', controller.home.health);\n${routes}};\n`,
+      }));
+      return dirs[dirs.length - 1];
+    };
+    // Unknown share tokens fall through to the app's other routes.
+    const share = "  router.get('/share/:token', async (ctx, next) => {\n    const link = { abc123: 'shared doc' }[ctx.params.token];\n" +
+      '    if (!link) return next();\n    ctx.body = { servedBy: \'share\', link };\n  });\n';
+    const teamExport = "  router.get('/:team/export', controller.home.export);\n";
+
+    it('F2: an inline share handler that calls next() for unknown tokens, before /:team/export: refused naming /share/export; the hole is real', async () => {
+      const message = await expectRefused(app('high', share + teamExport), /SEN40[34]/);
+      assert.match(message, /GET \/:team\/export .*\/share\/export/);
+      await withApp(bootApp(app('never', share + teamExport)), async booted => {
+        assert.equal((await booted.httpRequest().get('/share/abc123').expect(200)).body.servedBy, 'share');
+        assert.deepEqual((await booted.httpRequest().get('/share/export').expect(200)).body, { servedBy: 'controller', path: '/share/export' });
+        await booted.httpRequest().get('/billing/export').expect(401);
+      });
+    });
+
+    it('F2b: a share route holding only app.middleware.rateLimit(), before /:team/export: refused; the hole is real', async () => {
+      const routes = `  router.get('/share/:token', middleware.rateLimit());\n${teamExport}  router.get('/share/:token', controller.home.health);\n`;
+      const message = await expectRefused(app('high', routes), /SEN40[34]/);
+      assert.match(message, /GET \/:team\/export .*\/share\/export/);
+      await withApp(bootApp(app('never', routes)), async booted => {
+        const served = await booted.httpRequest().get('/share/export').expect(200);
+        assert.equal(served.body.servedBy, 'controller');
+        assert.equal(served.headers['x-ratelimit-remaining'], '99');
+      });
+    });
+
+    it('a share handler that never passes a request on answers /share/export itself: boots clean, and /:team/export is guarded', async () => {
+      const answering = "  router.get('/share/:token', async ctx => { ctx.body = { servedBy: 'share', token: ctx.params.token }; });\n";
+      await withApp(bootApp(app('high', answering + teamExport)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await booted.httpRequest().get('/share/export').expect(200)).body.servedBy, 'share');
+        await booted.httpRequest().get('/billing/export').expect(401);
+      });
+    });
+
+    it('F4: a guard route before the admin routes (`router.all(\'/admin/(.*)\', app.middleware.adminOnly())`) guards them: boots clean; 403 without the admin header', async () => {
+      const routes = `${share}  router.all('/admin/(.*)', middleware.adminOnly());\n  router.get('/admin/export', controller.home.export);\n`;
+      await withApp(bootApp(app('high', routes, true)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        const table = (booted as any).sentinel.report.routes as Array<{ route: string; chain: string }>;
+        assert.match(table.find(route => route.route === 'GET /admin/export')?.chain ?? '', /auth > route ALL \/admin\/\(\.\*\):adminOnly$/);
+        await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(403);
+        assert.equal((await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').set('x-admin', 'yes').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a guard route for GET only, or registered after the admin route, does not guard its other methods or it: refused; the hole is real', async () => {
+      const getOnly = `  router.get('/admin/(.*)', middleware.adminOnly());\n  router.all('/admin/export', controller.home.export);\n`;
+      const message = await expectRefused(app('high', getOnly, true), /SEN404/);
+      assert.match(message, /ALL \/admin\/export .*the adminOnly of GET \/admin\/\(\.\*\), registered earlier, skips .*POST \/admin\/export/);
+      await withApp(bootApp(app('never', getOnly, true)), async booted => {
+        booted.mockCsrf();
+        await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(403);
+        assert.equal((await booted.httpRequest().post('/admin/export').set('x-token', 's3cr3t').expect(200)).body.servedBy, 'controller');
+      });
+      const late = `  router.get('/admin/export', controller.home.export);\n  router.all('/admin/(.*)', middleware.adminOnly());\n`;
+      assert.match(await expectRefused(app('high', late, true), /SEN404/), /GET \/admin\/export .*adminOnly is neither in the global chain nor on this route/);
+    });
+  });
+
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {
     const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
     const app = (failOn: string, route: string, global = false) => tempApp('mw-jwt-preflight', {

@@ -83,8 +83,11 @@ interface Registration extends RouteFunctions {
   /** `router.redirect(path, destination)` registered it: the destination as given (a path or a route's name). */
   redirectsTo?: string;
   handlerName: string;
-  /** Its handler takes `next` (an inline `async (ctx, next) => …`; an egg controller is given ctx alone): a later route may run after it. */
-  passesOn?: true;
+  /**
+   * Its handler takes `next` (an inline `async (ctx, next) => …`, a middleware made by `app.middleware.<name>()`; an
+   * egg controller is given ctx alone): a later route may run after it. What the handler is taken for as a route function.
+   */
+  passesOn?: RouteFunctions;
   /**
    * The stack of the `router.get(…)` call, formatted into its file and line only when they are read (controllerFact):
    * none for a tegg route, which tegg's plugin registers.
@@ -552,7 +555,8 @@ function recordRegistrations(app: RecordTarget, router: object | undefined): voi
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
       handlerName: functionName(handler),
-      ...(typeof fullPath !== 'string' && ((handler as { length?: number } | undefined)?.length ?? 0) > 1 && { passesOn: true as const }),
+      ...(typeof fullPath !== 'string' && ((handler as { length?: number } | undefined)?.length ?? 0) > 1 &&
+        { passesOn: describeRouteFunctions(app, [ handler ], Boolean(teggAction)) }),
       // Taken for every route and formatted for the few a finding or the route table names: boot stays as fast.
       ...(!teggAction && { stack: captureStack(record, REGISTRATION_FRAMES) }),
       // router.use(app.jsonp()) registers the function as the layer's handler.
@@ -774,9 +778,10 @@ function gateMatches(router: { stack: RouterLayer[]; match?: unknown }, late: We
   } });
 }
 
-/** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out). */
+/** `GET /users` for a route layer (the HEAD egg's router adds to every GET route left out), `ALL /x` for router.all()'s. */
 function layerLabel(layer: RouterLayer): string {
-  return `${layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET')).join(',')} ${String(layer.path)}`;
+  const methods = METHODS.every(method => layer.methods.includes(method)) ? [ 'ALL' ] : layer.methods.filter(method => method !== 'HEAD' || !layer.methods.includes('GET'));
+  return `${methods.join(',')} ${String(layer.path)}`;
 }
 
 /**
@@ -1437,9 +1442,9 @@ function collectRoutes(
   // set of the latter that reach the route, the probes and steps its routes share.
   const byPath = new Map<string, PathProbes>();
   // Steps that hold for every route they appear in are shared, so routes with the same chain share one array.
-  const routeSteps = new Map<string, RouteStep>();
-  const imitationSteps = new Map<string, RouteStep>();
+  const known: KnownRouteSteps = { route: new Map(), imitations: new Map() };
   const routerSteps = new Map<RouterLayer, RouteStep>();
+  const earlierSteps = new Map<RouterLayer, EarlierRoute>();
   // The boot check's: a later collection (the watch judging a change again) does not make its changes seen.
   if (!collectedLayers.has(routerOwner(egg))) collectedLayers.set(routerOwner(egg), new Map(stacks.flat().map(layer => [ layer, layer.stack.length ])));
   // A router nested with router.use() shares its layers with its parent, which dispatches them after its own
@@ -1448,15 +1453,17 @@ function collectRoutes(
   for (const stack of stacks) {
     const { globals: inScope, filtered, fixed, chains, beforeRewrite: unrewritten } = scopeOf(dispatchedAt.get(stack));
     const underUnknownPrefix = rewritten.has(stack);
-    // router.use() layers of this router seen so far: they run before the routes registered after them.
-    const uses: RouterLayer[] = [];
-    // Its routes seen so far: a request one of them matches for every method of a later route is answered there.
-    const earlier: RouterLayer[] = [];
+    // router.use() layers of this router seen so far, and its routes whose handler may pass a request on: they run
+    // before the routes registered after them (egg's router runs the functions of every layer matching a request).
+    const runFirst: RouterLayer[] = [];
+    // Its routes seen so far whose handler never passes a request on: one of them that matches a request for every
+    // method of a later route answers it there.
+    const answering: RouterLayer[] = [];
     // Its catch-all routes so far (`router.get('*')`), which answer every request of their methods: a later route of those methods is never reached.
     const catchAlls: Array<{ layer: RouterLayer; route: RouteFact }> = [];
     for (const layer of stack) {
       if (!layer.methods.length) {
-        uses.push(layer);
+        runFirst.push(layer);
         continue;
       }
       if (judged.has(layer)) continue;
@@ -1473,12 +1480,12 @@ function collectRoutes(
       }
       if (path.truncated) {
         // Past the limit, the paths an earlier route answers are left out before they count (a long list of public routes).
-        const again = tokenProbes(layer, path.samples[0], tokens, path.samples, probe => answeredEarlier(earlier, layer, probe));
+        const again = tokenProbes(layer, path.samples[0], tokens, path.samples, probe => answeredEarlier(answering, layer, probe));
         if (!again.truncated) path = { samples: path.samples, named: again.probes, truncated: false, ...(path.tooManyStrings && { tooManyStrings: true as const }) };
       }
       // A named path (`/health` for `/:slug`) that an earlier route serves never reaches this one.
-      const named = path.named.length ? path.named.filter(probe => !answeredEarlier(earlier, layer, probe)) : path.named;
-      earlier.push(layer);
+      const named = path.named.length ? path.named.filter(probe => !answeredEarlier(answering, layer, probe)) : path.named;
+      const handler = passingHandler(egg, layer);
       const { probes, steps } = reachingProbes(path, named);
       const registration = registrations.get(layer);
       const functions = currentFunctions(egg, layer);
@@ -1503,39 +1510,32 @@ function collectRoutes(
       }
       // The app.jsonp() calls whose middleware runs for the route, router.use()'s first.
       let jsonp: JsonpCall[] | undefined;
-      for (let index = 0; index < uses.length; index++) {
-        const step = routerStep(uses[index], probes, routerSteps);
+      for (let index = 0; index < runFirst.length; index++) {
+        const before = runFirst[index];
+        if (before.methods.length) {
+          const found = earlierRouteSteps(egg, before, probes, layer.methods, earlierSteps);
+          if (found) varying.push(...found);
+          continue;
+        }
+        const step = routerStep(before, probes, routerSteps);
         if (!step) continue;
         varying.push(step);
-        const calls = registrations.get(uses[index])?.jsonp;
+        const calls = registrations.get(before)?.jsonp;
         if (calls?.length) (jsonp ??= []).push(...calls);
       }
       if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
-      for (let index = 0; index < routeLevel.length; index++) {
-        const name = routeLevel[index];
-        const imitation = functions?.imitations.get(name);
-        const given = imitation ? undefined : functions?.given[index];
-        const unidentified = functions?.unidentified[index];
-        if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
-          varying.push({ ...preflightStep(name, 'route', probes, layer), ...(given && { given }) });
-          continue;
-        }
-        const known = imitation ? imitationSteps : routeSteps;
-        const uncalled = functions?.uncalled[index];
-        // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-        const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` : name);
-        let step = known.get(key);
-        if (!step) {
-          known.set(key, step = imitation ?
-            { name, level: 'route', runs: 'unverified', detail: `${imitation} which no app.middleware.${name}() call made: it need not be that middleware` } :
-            { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }) });
-        }
-        varying.push(step);
+      routeFunctionSteps(routeLevel, functions, layer, probes, known, varying);
+      // A handler that is one of the app's middleware passing requests on (koa-router's guard route,
+      // `router.all('/admin/(.*)', app.middleware.adminOnly())`) runs as that middleware: what the route answers, it answers.
+      if (handler && Object.hasOwn(egg.middlewares ?? {}, handler.middleware[0]) && !handler.imitations.size) {
+        routeFunctionSteps(handler.middleware, handler, layer, probes, known, varying);
       }
       const chain = chains.intern(varying, () => {
         let next = 0;
         return [ ...inScope.map(entry => (filtered.includes(entry) ? varying[next++] : fixed(entry))), ...varying.slice(next) ];
       });
+      if (handler) runFirst.push(layer);
+      else answering.push(layer);
       const methods = [ ...new Set(layer.methods) ];
       const shadowing = catchAlls.find(({ layer: other }) => layer.methods.every(method => other.methods.includes(method)))?.route;
       routes.push({
@@ -1552,7 +1552,7 @@ function collectRoutes(
         ...(shadowing && { shadowedBy: { methods: shadowing.methods, allMethods: shadowing.allMethods, path: shadowing.path } }),
         chain,
       });
-      if (registration && !registration.passesOn && matchesEveryPath(layer)) catchAlls.push({ layer, route: routes[routes.length - 1] });
+      if (!handler && matchesEveryPath(layer)) catchAlls.push({ layer, route: routes[routes.length - 1] });
     }
   }
   return routes;
@@ -1565,7 +1565,7 @@ const LITERAL_START = /^\/[^:(*]/;
 const UNNAMED_PATHS = [ '/', '/sentinel-unnamed', '/sentinel-unnamed/a.b/c-d/e_f/%20/g/h/i/j/k/l/' ];
 
 /**
- * Whether a route matches every request path: with a handler that takes no `next` (Registration.passesOn), egg's
+ * Whether a route matches every request path: with a handler that takes no `next` (passingHandler), egg's
  * router never runs a later route of its methods.
  */
 function matchesEveryPath(layer: RouterLayer): boolean {
@@ -1609,8 +1609,8 @@ function reachingProbes(path: PathProbes, named: readonly string[]): ReachingPro
 }
 
 /**
- * Whether an earlier route of the router serves `probe` for every method of `route`: egg's router runs the first
- * matching route's controller, which ends the request, so the later route is never reached with it.
+ * Whether an earlier route of the router whose handler never passes a request on serves `probe` for every method of
+ * `route`: egg's router runs its handler, which ends the request, so the later route is never reached with it.
  */
 function answeredEarlier(earlier: readonly RouterLayer[], route: RouterLayer, probe: string): boolean {
   return earlier.some(other => {
@@ -1618,6 +1618,114 @@ function answeredEarlier(earlier: readonly RouterLayer[], route: RouterLayer, pr
     other.regexp.lastIndex = 0;
     return other.regexp.test(probe);
   });
+}
+
+/**
+ * What a route's handler is taken for as a route function when it may pass a request on to the routes after it (it
+ * takes `next`: Registration.passesOn), else undefined. A handler registered unseen, or put in since, is judged by its
+ * own parameters: egg's wrapper of a controller takes `next`, so an unseen egg route may pass requests on.
+ */
+function passingHandler(egg: MiddlewareSource, layer: RouterLayer): RouteFunctions | undefined {
+  const handler = layer.stack[layer.stack.length - 1];
+  const registration = registrations.get(layer);
+  const registered = registeredStacks.get(layer);
+  if (registration && registered?.[registered.length - 1] === handler) return registration.passesOn;
+  return typeof handler !== 'function' || handler.length > 1 ? describeRouteFunctions(egg, [ handler ], false) : undefined;
+}
+
+/** Route-level steps that hold for every route they are on, shared: by name and what it was given, and by imitation. */
+interface KnownRouteSteps {
+  route: Map<string, RouteStep>;
+  imitations: Map<string, RouteStep>;
+}
+
+function imitationDetail(imitation: string, name: string): string {
+  return `${imitation} which no app.middleware.${name}() call made: it need not be that middleware`;
+}
+
+/** Appends to `varying` the steps of a route's own functions (`names`, taken for `functions`). */
+function routeFunctionSteps(names: string[], functions: RouteFunctions | undefined, layer: RouterLayer, probes: string[], known: KnownRouteSteps, varying: RouteStep[]): void {
+  for (let index = 0; index < names.length; index++) {
+    const name = names[index];
+    const imitation = functions?.imitations.get(name);
+    const given = imitation ? undefined : functions?.given[index];
+    const unidentified = functions?.unidentified[index];
+    if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
+      varying.push({ ...preflightStep(name, 'route', probes, layer), ...(given && { given }) });
+      continue;
+    }
+    const steps = imitation ? known.imitations : known.route;
+    const uncalled = functions?.uncalled[index];
+    // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
+    const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` : name);
+    let step = steps.get(key);
+    if (!step) {
+      steps.set(key, step = imitation ?
+        { name, level: 'route', runs: 'unverified', detail: imitationDetail(imitation, name) } :
+        { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }) });
+    }
+    varying.push(step);
+  }
+}
+
+/** An earlier route whose handler may pass requests on, as the routes after it see it (earlierRouteSteps). */
+interface EarlierRoute {
+  label: string;
+  /** Its functions, the handler last. */
+  functions: Array<{ name: string; imitation?: string; given?: RouteStep['given']; preflight: boolean }>;
+  /** Whether one of them lets CORS preflights through (PREFLIGHT_PASS): its steps then depend on the later route's methods. */
+  preflight: boolean;
+  /** Its steps for a later route all of whose probes and methods it matches. */
+  always?: RouteStep[];
+}
+
+const NO_PROBES = 'egg-sentinel cannot build a request path for this route';
+
+/**
+ * The steps that an earlier route of the router whose handler may pass requests on (passingHandler) adds to a later
+ * route: egg's router runs the functions of every route that matches a request's path and method, in the order
+ * registered, so each function of the earlier one runs, for the probes its path matches with the methods it serves,
+ * as a router.use() of those methods would. Undefined when it runs for no request of the later route.
+ */
+function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: string[], methods: string[], known: Map<RouterLayer, EarlierRoute>): RouteStep[] | undefined {
+  if (!methods.some(method => other.methods.includes(method))) return undefined;
+  let earlier = known.get(other);
+  if (!earlier) {
+    const lists = [ currentFunctions(egg, other), passingHandler(egg, other) ];
+    const names = [ routeLevelNames(other, lists[0]), lists[1]?.middleware ?? [] ];
+    const functions = names.flatMap((list, at) => list.map((name, index) => {
+      const imitation = lists[at]?.imitations.get(name);
+      return { name, ...(imitation ? { imitation } : { given: lists[at]?.given[index] }), preflight: lists[at]?.preflight[index] === true };
+    }));
+    known.set(other, earlier = { label: layerLabel(other), functions, preflight: functions.some(fn => fn.preflight) });
+  }
+  const earlierRoute = earlier.label;
+  if (!probes.length) return earlier.functions.map(({ name }) => ({ name, level: 'router', runs: 'unverified', detail: NO_PROBES, earlierRoute }));
+  let skipped: ProbeRequest[] | undefined;
+  let matched = false;
+  for (let index = 0; index < probes.length; index++) {
+    other.regexp.lastIndex = 0;
+    if (!other.regexp.test(probes[index])) {
+      (skipped ??= []).push({ path: probes[index] });
+      continue;
+    }
+    matched = true;
+    for (const method of methods) if (!other.methods.includes(method)) (skipped ??= []).push({ path: probes[index], method });
+  }
+  if (!matched) return undefined;
+  const always = !skipped && !earlier.preflight;
+  if (always && earlier.always) return earlier.always;
+  const preflight = methods.includes('OPTIONS') && other.methods.includes('OPTIONS') ? probes.map(probe => ({ path: probe, method: 'OPTIONS' })) : [];
+  const steps = earlier.functions.map(({ name, imitation, given, preflight: passes }): RouteStep => {
+    if (imitation) return { name, level: 'router', runs: 'unverified', detail: imitationDetail(imitation, name), earlierRoute };
+    const skippedFor = [ ...skipped ?? [], ...passes ? preflight : [] ];
+    return {
+      name, level: 'router', runs: skippedFor.length ? 'partly' : 'always', earlierRoute, ...(skippedFor.length && { skippedFor }),
+      ...(passes && preflight.length && { detail: PREFLIGHT_DETAIL }), ...(given && { given }),
+    };
+  });
+  if (always) earlier.always = steps;
+  return steps;
 }
 
 function routeLevelNames(layer: RouterLayer, functions: RouteFunctions | undefined): string[] {
@@ -1833,7 +1941,7 @@ function unverifiedStep(entry: GlobalMiddleware, detail: string, perMethod: bool
 function routerStep(use: RouterLayer, probes: string[], always: Map<RouterLayer, RouteStep>): RouteStep | undefined {
   const registration = registrations.get(use);
   const name = registration ? registration.handlerName : functionName(use.stack[use.stack.length - 1]);
-  if (!probes.length) return { name, level: 'router', runs: 'unverified', detail: 'egg-sentinel cannot build a request path for this route' };
+  if (!probes.length) return { name, level: 'router', runs: 'unverified', detail: NO_PROBES };
   const skipped = probes.filter(probe => {
     use.regexp.lastIndex = 0;
     return !use.regexp.test(probe);

@@ -97,8 +97,17 @@ export interface ProbeRequest {
 /** One middleware in a route's effective chain. */
 export interface RouteStep {
   name: string;
-  /** `global`: the app's middleware chain; `router`: `router.use()` middleware; `route`: given to the route itself. */
+  /**
+   * `global`: the app's middleware chain; `router`: `router.use()` middleware, or a function of an earlier route of the
+   * router whose handler may pass the request on (`earlierRoute`); `route`: given to the route itself.
+   */
   level: 'global' | 'router' | 'route';
+  /**
+   * A `router` step of an earlier route that matches some of the route's requests and whose handler takes `next`
+   * (koa-router's guard route, `router.all('/admin/(.*)', app.middleware.adminOnly())`): egg's router runs the
+   * functions of every route matching a request in the order registered. That route, as `ALL /admin/(.*)`.
+   */
+  earlierRoute?: string;
   runs: StepRuns;
   /** The requests it is skipped for, when it runs `partly`. */
   skippedFor?: ProbeRequest[];

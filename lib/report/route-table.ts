@@ -73,7 +73,8 @@ function chainParts(steps: readonly RouteStep[]): { chain: string; skipped: stri
 }
 
 function describeStep(step: RouteStep): string {
-  const name = step.level === 'global' ? step.name : `${step.level === 'router' ? 'router.use' : 'route'}:${step.name}`;
+  const level = step.earlierRoute ? `route ${step.earlierRoute}` : step.level === 'router' ? 'router.use' : 'route';
+  const name = step.level === 'global' ? step.name : `${level}:${step.name}`;
   if (step.runs === 'partly') return `${name} (skipped for ${(step.skippedFor ?? []).map(request => `${request.method ?? ''} ${request.path}`.trim()).join(', ')})`;
   if (step.runs === 'unverified') return `${name} (unverified: ${step.detail})`;
   return name;

@@ -297,7 +297,7 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, count
   // A global guard without match/ignore that skips some requests does so by its own code (koa-jwt2's preflight pass-through).
   if (global) return `${guard}${entry?.filter || global.runs !== 'partly' ? `'s ${entry?.filter?.summary ?? 'match/ignore'}` : ''} ${stepGap(global, target.publicMethods)}`;
   const partial = steps.find(step => step.level === 'router');
-  if (partial) return `the router.use() ${guard} ${stepGap(partial, target.publicMethods)}`;
+  if (partial) return `the ${partial.earlierRoute ? `${guard} of ${partial.earlierRoute}, registered earlier,` : `router.use() ${guard}`} ${stepGap(partial, target.publicMethods)}`;
   const given = steps.find(step => step.level === 'route');
   if (given) return `the ${guard} given to the route ${stepGap(given, target.publicMethods)}`;
   const factory = target.route.chain.find(step => step.uncalledFactory?.factory === guard);
@@ -556,7 +556,8 @@ export const guardWeakened: Rule = {
  */
 function anonymousRouteGuards(facts: Facts, covered: readonly ProtectedRoute[]): RuleHit[] {
   const hits: RuleHit[] = [];
-  const admitsAnonymous = (step: RouteStep) => step.level === 'route' && anonymousAllowed(step.given) !== undefined;
+  // Options are kept for the functions given to a route: this one's, or an earlier route's that passes requests on.
+  const admitsAnonymous = (step: RouteStep) => anonymousAllowed(step.given) !== undefined;
   for (let index = 0; index < covered.length; index++) {
     const target = covered[index];
     for (const guard of target.guards) {
@@ -568,10 +569,11 @@ function anonymousRouteGuards(facts: Facts, covered: readonly ProtectedRoute[]):
         severity: 'high',
         target: `route:${routeLabel(target.route)}`,
         source: routeSource(controller),
-        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is guarded by ${guard} only as given to the route, made with ` +
+        message: `${protectedLabel(target)} → ${controllerLabel(controller)} is guarded by ${guard} only as given to ` +
+          `${weak.earlierRoute ? `${weak.earlierRoute}, registered earlier,` : 'the route'}, made with ` +
           `app.middleware.${guard}({ …, ${option}: ${option === 'passthrough' ? 'true' : 'false'} }): it calls next() for a request that sends no token, ` +
           'so the controller serves anonymous callers',
-        fix: `Remove \`${option}\` from the options given to app.middleware.${guard}() on this route (a route that must also serve anonymous callers ` +
+        fix: `Remove \`${option}\` from the options given to app.middleware.${guard}() on ${weak.earlierRoute ?? 'this route'} (a route that must also serve anonymous callers ` +
           'belongs in `config.sentinel.routes.public`, or behind a middleware of its own that reads the optional user).',
       });
     }
@@ -593,7 +595,9 @@ export const unprotectedRoute: Rule = {
   severity: 'high',
   description: 'A route covered by `config.sentinel.routes.protect` and not listed in `routes.public` reaches its controller ' +
     'without one of its guards: the guard is not in the global chain that applies to the route\'s path (after match/ignore), ' +
-    'not given to the route, and not a `router.use()` before it. Each finding names the method, path and controller (file and ' +
+    'not given to the route, not a `router.use()` before it, and not given to an earlier route of its router whose handler passes ' +
+    'requests on (koa-router\'s guard route, `router.all(\'/admin/(.*)\', app.middleware.adminOnly())`, for the paths and methods it ' +
+    'matches; egg\'s router runs every matching route in order). Each finding names the method, path and controller (file and ' +
     'method, recorded when the route was registered; for a tegg decorator controller that @eggjs/tegg-controller-plugin registers, ' +
     'its class file and method) and why the guard does not run, and points at where the route was registered (the line of its ' +
     '`router.get(…)`, where the guard goes, in the `.ts` of an app compiled in place) rather than at the controller method other routes ' +
