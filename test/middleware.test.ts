@@ -615,6 +615,44 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('a RegExp ignore whose class admits digits reaches /:resource/:id(\\d+): /s/123 is probed and skips auth (black-box round 31, h107 F3)', async () => {
+      const dirs: string[] = [];
+      const made = (segment: string, failOn: string) => {
+        dirs.push(tempApp('mw-param-class', {
+          'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+            `auth: { ignore: [ /^\\/health$/, /^\\/s\\/${segment}$/ ] }, sentinel: { failOn: '${failOn}', middleware: { required: [ 'auth' ] }, routes: { ` +
+            "protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, " +
+            `{ path: '/^\\\\/s\\\\/(${segment})$/', methods: [ 'GET' ], reason: 'public short links' }] } } });\n`,
+          'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 's3cr3t') ctx.throw(401); await next(); };\n",
+          'app/controller/home.js': 'module.exports = app => class HomeController extends app.Controller {\n' +
+            "  async health() { this.ctx.body = { servedBy: 'health' }; }\n  async show() { this.ctx.body = { servedBy: 'controller', params: this.ctx.params }; }\n" +
+            "  async link() { this.ctx.body = { servedBy: 'short link', code: this.ctx.params[0] }; }\n};\n",
+          'app/router.js': "module.exports = ({ router, controller }) => {\n  router.get('/health', controller.home.health);\n" +
+            `  router.get('/:resource/:id(\\\\d+)', controller.home.show);\n  router.get(/^\\/s\\/(${segment})$/, controller.home.link);\n};\n`,
+        }));
+        return dirs[dirs.length - 1];
+      };
+      try {
+        for (const segment of [ '[A-Za-z0-9]+', '[^/]+' ]) {
+          const message = await expectRefused(made(segment, 'high'), /SEN40[34]/);
+          assert.match(message, /GET \/:resource\/:id\(\\d\+\) .*skips \/s\/1\b/, segment);
+        }
+        await withApp(bootApp(made('[A-Za-z0-9]+', 'never')), async booted => {
+          assert.deepEqual((await booted.httpRequest().get('/s/123').expect(200)).body, { servedBy: 'controller', params: { resource: 's', id: '123' } });
+          await booted.httpRequest().get('/orders/123').expect(401);
+          assert.equal((await booted.httpRequest().get('/s/abc').expect(200)).body.servedBy, 'short link');
+        });
+        // Short links of letters only: auth runs for every path /:resource/:id(\d+) serves.
+        await withApp(bootApp(made('[a-z]+', 'high')), async booted => {
+          assert.deepEqual(middlewareFindings(booted), []);
+          await booted.httpRequest().get('/s/123').expect(401);
+          assert.equal((await booted.httpRequest().get('/s/abc').expect(200)).body.servedBy, 'short link');
+        });
+      } finally {
+        for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('an ignore that skips one of them is still found: SEN404 names the route, and the request gets through', async () => {
       await withApp(bootApp(app("[ /^\\/health$/, '/docs' ]")), async booted => {
         const findings = middlewareFindings(booted);

@@ -34,7 +34,7 @@ export function filterTokens(pattern: unknown): string[] {
   if (typeof pattern === 'string') return withUpperCase(pathTokens(pattern));
   if (pattern instanceof RegExp) {
     // What a lookaround tests is what the filter singles out: `^\/(?!health)` skips `/health` and `/healthcare`.
-    const strings = [ ...new Set([ ...regexpStrings(pattern.source), ...regexpStrings(pattern.source, true) ]) ];
+    const strings = filterRegexpStrings(pattern.source);
     // Not anchored at the end, it also matches what goes on from there: `/^\/health/` skips `/healthz`.
     const continued = /(?<!\\)\$$/.test(pattern.source) ? strings : [ ...strings, ...strings.map(text => `${text}a`) ];
     const cased = pattern.ignoreCase ? withUpperCase(continued) : continued;
@@ -125,15 +125,33 @@ export function regexpStrings(source: string, lookaroundsMatch = false): string[
   return walkRegexp(source, lookaroundsMatch).strings;
 }
 
+/** The characters a class, class escape or `.` also takes in filterRegexpStrings, where it admits them: a digit, an upper-case letter. */
+const CLASS_KINDS = [ '1', 'A' ];
+/** Which of CLASS_KINDS each class escape admits. */
+const ESCAPE_KINDS: Record<string, string> = { d: '1', w: '1A', D: 'A', S: '1A' };
+
+/**
+ * The strings of a filter's RegExp (regexpStrings, lookarounds also as groups that match), and again with every
+ * character class, class escape and `.` taking a digit, then an upper-case letter, where it admits one
+ * (`/^\/s\/[A-Za-z0-9]+$/` → `/s/a`, `/s/1`, `/s/A`): a route parameter with its own pattern (`/:resource/:id(\d+)`)
+ * accepts some of what the filter matches only, and a string the route refuses is no probe. At most three times as many.
+ */
+function filterRegexpStrings(source: string): string[] {
+  const walks = [ undefined, ...CLASS_KINDS ].flatMap(prefer => [ false, true ].map(lookaroundsMatch => walkRegexp(source, lookaroundsMatch, prefer).strings));
+  return [ ...new Set(walks.flat()) ];
+}
+
 /** One regexpStrings walk: how it reads lookarounds, and whether it left strings out past MAX_REGEXP_STRINGS. */
 interface RegexpWalk {
   lookaroundsMatch: boolean;
   capped: boolean;
+  /** The character (of CLASS_KINDS) a class, class escape or `.` takes when it admits it, rather than its first. */
+  prefer?: string;
 }
 
 /** regexpStrings, and whether it left strings out: the flag travels with the answer, so no other call can reset it. */
-function walkRegexp(source: string, lookaroundsMatch: boolean): { strings: string[]; capped: boolean } {
-  const walk: RegexpWalk = { lookaroundsMatch, capped: false };
+function walkRegexp(source: string, lookaroundsMatch: boolean, prefer?: string): { strings: string[]; capped: boolean } {
+  const walk: RegexpWalk = { lookaroundsMatch, capped: false, prefer };
   try {
     const [ strings, end ] = alternatives(source, 0, walk);
     return { strings: end === source.length ? strings.filter(Boolean) : [], capped: walk.capped };
@@ -224,10 +242,10 @@ function sequence(source: string, start: number, walk: RegexpWalk): [ string[], 
 function atomAt(source: string, at: number, walk: RegexpWalk): [ string[], number ] {
   const char = source[at];
   if (char === '^' || char === '$') return [ [ '' ], at + 1 ];
-  if (char === '.') return [ [ 'a' ], at + 1 ];
+  if (char === '.') return [ [ walk.prefer ?? 'a' ], at + 1 ];
   if (char === '\\') {
     const next = source[at + 1];
-    if (next in CLASS_ESCAPES) return [ [ CLASS_ESCAPES[next] ], at + 2 ];
+    if (next in CLASS_ESCAPES) return [ [ walk.prefer && ESCAPE_KINDS[next]?.includes(walk.prefer) ? walk.prefer : CLASS_ESCAPES[next] ], at + 2 ];
     // A Unicode property (`\p{Lu}`): a character of it, for the common ones.
     const property = /^\\p\{([^}]*)\}/.exec(source.slice(at));
     if (property && property[1] in PROPERTY_MEMBERS) return [ [ PROPERTY_MEMBERS[property[1]] ], at + property[0].length ];
@@ -236,7 +254,7 @@ function atomAt(source: string, at: number, walk: RegexpWalk): [ string[], numbe
     if (skipped) return [ [ '' ], at + skipped[0].length ];
     return [ [ next ], at + 2 ];
   }
-  if (char === '[') return characterClass(source, at);
+  if (char === '[') return characterClass(source, at, walk.prefer);
   if (char === '(') {
     // `(?=` `(?!` `(?<=` `(?<!` look around and match nothing; `(?:` and `(?<name>` group like `(`.
     const opener = GROUP_OPENER.exec(source.slice(at))?.[0] ?? '(';
@@ -263,9 +281,10 @@ function classEnd(source: string, at: number): number {
   return end;
 }
 
-function characterClass(source: string, at: number): [ string[], number ] {
+function characterClass(source: string, at: number, prefer?: string): [ string[], number ] {
   const end = classEnd(source, at);
   const members = new RegExp(source.slice(at, end + 1));
+  if (prefer && members.test(prefer)) return [ [ prefer ], end + 1 ];
   // A class of other characters (`[Hh]`, `[12]`) gives its first one, when that is a plain character of it.
   const first = source[at + 1] === '^' || source[at + 1] === '\\' ? undefined : source[at + 1];
   const member = [ 'a', '0', '-', '_', '.', 'A', ...first ? [ first ] : [] ].find(candidate => members.test(candidate));
