@@ -711,12 +711,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
 
     it('a share handler that never passes a request on answers /share/export itself: boots clean, and /:team/export is guarded', async () => {
-      const answering = "  router.get('/share/:token', async ctx => { ctx.body = { servedBy: 'share', token: ctx.params.token }; });\n";
-      await withApp(bootApp(app('high', answering + teamExport)), async booted => {
-        assert.deepEqual(middlewareFindings(booted), []);
-        assert.equal((await booted.httpRequest().get('/share/export').expect(200)).body.servedBy, 'share');
-        await booted.httpRequest().get('/billing/export').expect(401);
-      });
+      // Without a second parameter, or taking next without calling it (a habit of koa code).
+      for (const head of [ 'async ctx', 'async (ctx, next)' ]) {
+        const answering = `  router.get('/share/:token', ${head} => { ctx.body = { servedBy: 'share', token: ctx.params.token }; });\n`;
+        await withApp(bootApp(app('high', answering + teamExport)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], head);
+          assert.equal((await booted.httpRequest().get('/share/export').expect(200)).body.servedBy, 'share');
+          await booted.httpRequest().get('/billing/export').expect(401);
+        });
+      }
     });
 
     it('F4: a guard route before the admin routes (`router.all(\'/admin/(.*)\', app.middleware.adminOnly())`) guards them: boots clean; 403 without the admin header', async () => {

@@ -84,8 +84,8 @@ interface Registration extends RouteFunctions {
   redirectsTo?: string;
   handlerName: string;
   /**
-   * Its handler takes `next` (an inline `async (ctx, next) => …`, a middleware made by `app.middleware.<name>()`; an
-   * egg controller is given ctx alone): a later route may run after it. What the handler is taken for as a route function.
+   * Its handler may call `next` (mayPassOn: an inline `async (ctx, next) => …` that calls it, a middleware made by
+   * `app.middleware.<name>()`): a later route may run after it. What the handler is taken for as a route function.
    */
   passesOn?: RouteFunctions;
   /**
@@ -555,8 +555,7 @@ function recordRegistrations(app: RecordTarget, router: object | undefined): voi
       ...(teggAction && { tegg: true as const }),
       ...(redirecting !== undefined && { redirectsTo: redirecting }),
       handlerName: functionName(handler),
-      ...(typeof fullPath !== 'string' && ((handler as { length?: number } | undefined)?.length ?? 0) > 1 &&
-        { passesOn: describeRouteFunctions(app, [ handler ], Boolean(teggAction)) }),
+      ...(typeof fullPath !== 'string' && handler && mayPassOn(handler) && { passesOn: describeRouteFunctions(app, [ handler ], Boolean(teggAction)) }),
       // Taken for every route and formatted for the few a finding or the route table names: boot stays as fast.
       ...(!teggAction && { stack: captureStack(record, REGISTRATION_FRAMES) }),
       // router.use(app.jsonp()) registers the function as the layer's handler.
@@ -1565,7 +1564,7 @@ const LITERAL_START = /^\/[^:(*]/;
 const UNNAMED_PATHS = [ '/', '/sentinel-unnamed', '/sentinel-unnamed/a.b/c-d/e_f/%20/g/h/i/j/k/l/' ];
 
 /**
- * Whether a route matches every request path: with a handler that takes no `next` (passingHandler), egg's
+ * Whether a route matches every request path: with a handler that never calls `next` (passingHandler), egg's
  * router never runs a later route of its methods.
  */
 function matchesEveryPath(layer: RouterLayer): boolean {
@@ -1622,15 +1621,23 @@ function answeredEarlier(earlier: readonly RouterLayer[], route: RouterLayer, pr
 
 /**
  * What a route's handler is taken for as a route function when it may pass a request on to the routes after it (it
- * takes `next`: Registration.passesOn), else undefined. A handler registered unseen, or put in since, is judged by its
- * own parameters: egg's wrapper of a controller takes `next`, so an unseen egg route may pass requests on.
+ * may call `next`: Registration.passesOn), else undefined. A handler registered unseen, or put in since, is judged by
+ * its own code: egg's wrapper of a controller hands `next` on, so an unseen egg route may pass requests on.
  */
 function passingHandler(egg: MiddlewareSource, layer: RouterLayer): RouteFunctions | undefined {
   const handler = layer.stack[layer.stack.length - 1];
   const registration = registrations.get(layer);
   const registered = registeredStacks.get(layer);
   if (registration && registered?.[registered.length - 1] === handler) return registration.passesOn;
-  return typeof handler !== 'function' || handler.length > 1 ? describeRouteFunctions(egg, [ handler ], false) : undefined;
+  return typeof handler !== 'function' || mayPassOn(handler) ? describeRouteFunctions(egg, [ handler ], false) : undefined;
+}
+
+/**
+ * Whether a route's handler (not an egg controller, which is given ctx alone) may call `next`: it takes a second
+ * parameter that its code may call (mayCallSecondParameter); `async (ctx, next) => { ctx.body = … }` answers.
+ */
+function mayPassOn(handler: object): boolean {
+  return ((handler as { length?: number }).length ?? 0) > 1 && mayCallSecondParameter(sourceOf(handler));
 }
 
 /** Route-level steps that hold for every route they are on, shared: by name and what it was given, and by imitation. */
