@@ -36,6 +36,18 @@ async function withApp(booting: Promise<MockApp>, use: (app: MockApp) => Promise
   }
 }
 
+/** Keeps the temp apps the calling describe makes, and removes them after it. */
+function removedAfter(): (dir: string) => string {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir => {
+    dirs.push(dir);
+    return dir;
+  };
+}
+
 function middlewareFindings(app: MockApp): Array<Record<string, any>> {
   return (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN4'));
 }
@@ -1040,14 +1052,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.get('/orders/:id(\\\\d+)', async ctx => { ctx.body = { order: ctx.params.id }; });\n};\n",
     });
     const byQuery = (failOn?: string) => app('function isPreview(req) { return /[?&]preview=1(&|$)/.test(req.url); }', 'ctx => isPreview(ctx.request)', failOn);
-    const dirs: string[] = [];
-    const made = (dir: string) => {
-      dirs.push(dir);
-      return dir;
-    };
-    after(() => {
-      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const made = removedAfter();
 
     it('is refused in prod, naming the read and the helper; the hole is real', async () => {
       mm.env('prod');
@@ -1082,14 +1087,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
     const closure = (failOn?: string) => app("// paths anyone may fetch, and the API docs under /docs/\nconst PUBLIC_PATHS = new Set([ '/health', '/login' ]);\nconst DOCS_PREFIX = '/docs/';",
       'ctx => PUBLIC_PATHS.has(ctx.path) || ctx.path.startsWith(DOCS_PREFIX)', failOn);
-    const dirs: string[] = [];
-    const made = (dir: string) => {
-      dirs.push(dir);
-      return dir;
-    };
-    after(() => {
-      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const made = removedAfter();
 
     it('a closed-over prefix is refused in prod, naming the path it skips; the hole is real', async () => {
       mm.env('prod');
