@@ -62,7 +62,7 @@ export const prototypePollution: Rule = {
   title: 'Prototype pollution in config',
   severity: 'critical',
   description: 'The merged config holds a `__proto__`, `constructor` or `prototype` key (at any depth), ' +
-    'a prototype ordinary values inherit from (`Object`, `Function`, `Array`, `String`, `Number`, `Boolean`, `Symbol`, `BigInt`, `RegExp`, `Date`, `Promise`, `Error`, `Map`, `Set`) carries properties code added at boot (enumerable or not, symbols too: keys a fresh realm\'s lacks; values are critical, getters high, as should.js adds one to Object.prototype, and methods medium, as polyfills and libraries such as sugar add them), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
+    'a prototype ordinary values inherit from (`Object`, `Function`, `Array`, `String`, `Number`, `Boolean`, `Symbol`, `BigInt`, `RegExp`, `Date`, `Promise`, `Error`, `Map`, `Set`) carries properties code added at boot (enumerable or not, symbols too: keys a fresh realm\'s lacks; values are critical; getters and methods are medium, as libraries that extend built-ins add them (colors, core-js\'s proposals, sugar, should.js); a well-known symbol\'s slot, which a polyfill fills, is not counted), or EGG_APP_CONFIG holds JSON with such keys. egg merges config ' +
     'from executable files, plugins and EGG_APP_CONFIG; a polluted prototype hands every object in the process the ' +
     'attacker\'s properties (`isAdmin`, `shell`, template options), which is how config injection turns into code execution. ' +
     'Critical in every env.',
@@ -85,11 +85,11 @@ export const prototypePollution: Rule = {
       const source = 'code that ran before willReady (config files, plugins, boot hooks)';
       if (keys.length) hits.push({ severity: 'critical', target: name, source, message: added('properties', keys) });
       // A payload merged from data sets values; a getter answers every read as code decides; a library adds methods.
-      if (getters.length) {
-        hits.push({ severity: 'high', target: name, source, message: `${added('getters', getters)} (a test library such as should.js adds one; it answers every read of that name)` });
-      }
-      if (methods.length) {
-        hits.push({ severity: 'medium', target: name, source, message: `${added('methods', methods)} (a polyfill or a library such as sugar extends built-ins so; a check \`if (value.name)\` sees them)` });
+      // What a library adds (colors' getters, core-js's and sugar's methods) is code, which a payload merged from data cannot be.
+      for (const [ kind, names ] of [ [ 'getters', getters ], [ 'methods', methods ] ] as const) {
+        if (!names.length) continue;
+        hits.push({ severity: 'medium', target: name, source, message: `${added(kind, names)}: a library that extends built-ins does this (colors, core-js's ` +
+          `proposals, sugar, should.js); if it is one the app uses, waive ${name} for SEN302 with that reason; if not, find the code that adds them` });
       }
     }
     if (facts.runtime.envConfigPoisoned) {
