@@ -784,20 +784,25 @@ export function resolveModule(specifier: string, cwd: string): string | undefine
  */
 const INHERITED_PROTOTYPES = [ 'Object', 'Function', 'Array', 'String', 'Number', 'Boolean', 'Symbol', 'BigInt', 'RegExp', 'Date', 'Promise', 'Error', 'Map', 'Set' ] as const;
 
-/** Symbol.iterator, Symbol.metadata…: the symbols the Symbol constructor holds (a polyfill adds its newer ones there too). */
-const WELL_KNOWN_SYMBOLS: ReadonlySet<PropertyKey> = new Set(Reflect.ownKeys(Symbol).map(key => (Symbol as unknown as Record<PropertyKey, unknown>)[key])
-  .filter((value): value is symbol => typeof value === 'symbol'));
+/**
+ * Symbol.iterator, Symbol.metadata…: the symbols the Symbol constructor holds now (a polyfill the app loads after
+ * egg-sentinel adds its newer ones there too).
+ */
+function wellKnownSymbols(): ReadonlySet<PropertyKey> {
+  return new Set(Reflect.ownKeys(Symbol).map(key => (Symbol as unknown as Record<PropertyKey, unknown>)[key]).filter((value): value is symbol => typeof value === 'symbol'));
+}
 
 function pollutedPrototypes(): PrototypePollutionFact[] {
   // One fresh realm (a V8 context costs a millisecond or two) for what each prototype has before any code runs; its
   // symbols are this realm's too (well-known ones and Symbol.for's registry are shared by every realm).
   const fresh = vm.runInNewContext(`${JSON.stringify(INHERITED_PROTOTYPES)}.map(name => Reflect.ownKeys(globalThis[name].prototype))`) as PropertyKey[][];
+  const wellKnown = wellKnownSymbols();
   return INHERITED_PROTOTYPES.flatMap((name, index) => {
     const prototype = (globalThis as unknown as Record<string, { prototype: object }>)[name].prototype;
     const added: Omit<PrototypePollutionFact, 'name'> = { keys: [], getters: [], methods: [] };
     for (const key of addedProperties(prototype, fresh[index])) {
       // A well-known symbol's slot (core-js sets Function.prototype[Symbol.metadata] = null): the standard's, no name code reads.
-      if (WELL_KNOWN_SYMBOLS.has(key)) continue;
+      if (wellKnown.has(key)) continue;
       const property = Object.getOwnPropertyDescriptor(prototype, key) as PropertyDescriptor;
       const kind = 'value' in property ? (typeof property.value === 'function' ? 'methods' : 'keys') : 'getters';
       added[kind].push(String(key));

@@ -789,8 +789,10 @@ describe('runtime facts', () => {
     Object.defineProperty(date, 'sentinelIsAdmin', { value: true, configurable: true });
     Object.defineProperty(date, 'sentinelShould', { get: () => true, configurable: true });
     Object.defineProperty(date, Symbol.for('sentinelMethod'), { value: () => 1, configurable: true });
-    // core-js's polyfill of a well-known symbol's slot.
-    Object.defineProperty(date, Symbol.iterator, { value: null, configurable: true });
+    // core-js's polyfill of a well-known symbol's slot, the symbol too added after egg-sentinel loaded (Symbol.metadata).
+    const metadata = Symbol('Symbol.sentinelMetadata');
+    Object.defineProperty(Symbol, 'sentinelMetadata', { value: metadata, configurable: true });
+    Object.defineProperty(date, metadata, { value: null, configurable: true });
     try {
       const facts = collectRuntimeFacts(cwd, [], {}, {}, [], cwd);
       assert.deepEqual(facts.pollutedPrototypes, [{ name: 'Date.prototype', keys: [ 'sentinelIsAdmin' ], getters: [ 'sentinelShould' ], methods: [ 'Symbol(sentinelMethod)' ] }]);
@@ -801,7 +803,8 @@ describe('runtime facts', () => {
       delete date.sentinelIsAdmin;
       delete date.sentinelShould;
       delete date[Symbol.for('sentinelMethod')];
-      delete date[Symbol.iterator];
+      delete date[metadata];
+      delete (Symbol as unknown as Record<string, unknown>).sentinelMetadata;
     }
   });
 
