@@ -550,6 +550,51 @@ describe('plugin trust (mm.app)', function() {
       assert.match(await expectRefused(app, /SEN103/), /installed version 1\.0\.0 of acme-egg, which holds it, differs from the locked 0\.9\.0/);
     });
 
+    it('npm\'s linked install: a plugin the framework pulls in from node_modules/.store is locked by its lockfile entry; at another version it is not (black-box round 33, h109 F2)', async () => {
+      // `npm install --install-strategy=linked`: packages live in node_modules/.store/<name>@<version>-<hash>/node_modules/<name>,
+      // the app's own dependencies are linked into node_modules, and a dependency's dependencies beside it in the store.
+      const app = tempDir('linked-store');
+      const store = (name: string, version: string) => `node_modules/.store/${name}@${version}-Xq3Lm9Vt-Rw2Nb7Yc4Hk_Q/node_modules`;
+      const framework = `${store('acme-egg', '1.0.0')}/acme-egg`;
+      const files: Record<string, string> = {
+        'package.json': JSON.stringify({ name: 'linked-store-app', egg: { framework: 'acme-egg' }, dependencies: { 'acme-egg': '^1.0.0' } }),
+        'config/config.default.js': "module.exports = { keys: 'linked-store-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2' };\n",
+        [`${framework}/package.json`]: JSON.stringify({ name: 'acme-egg', version: '1.0.0', dependencies: { egg: '^3.0.0', 'egg-lens': '^1.0.0' } }),
+        [`${framework}/index.js`]: "'use strict';\nconst egg = require('egg');\nconst EGG_PATH = Symbol.for('egg#eggPath');\n" +
+          'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+          'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\n' +
+          'module.exports = { ...egg, Application, Agent };\n',
+        [`${framework}/config/plugin.js`]: "exports.lens = { enable: true, package: 'egg-lens' };\n",
+      };
+      for (const [ file, text ] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+        fs.writeFileSync(path.join(app, file), text);
+      }
+      writePlugin(path.join(app, store('egg-lens', '1.0.0'), 'egg-lens'), 'lens');
+      fs.symlinkSync(path.join(app, framework), path.join(app, 'node_modules/acme-egg'));
+      fs.symlinkSync(path.join(app, store('egg-lens', '1.0.0'), 'egg-lens'), path.join(app, store('acme-egg', '1.0.0'), 'egg-lens'));
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, store('acme-egg', '1.0.0'), 'egg'));
+      const integrity = `sha512-${'q'.repeat(86)}==`;
+      // npm writes the lockfile of a linked install as of a hoisted one: every package at node_modules/<name>.
+      const lock = (lensVersion: string) => fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'linked-store-app', lockfileVersion: 3, requires: true, packages: {
+        '': { name: 'linked-store-app', dependencies: { 'acme-egg': '^1.0.0' } },
+        'node_modules/acme-egg': { version: '1.0.0', resolved: 'https://registry.npmjs.org/acme-egg/-/acme-egg-1.0.0.tgz', integrity },
+        'node_modules/egg-lens': { version: lensVersion, resolved: `https://registry.npmjs.org/egg-lens/-/egg-lens-${lensVersion}.tgz`, integrity },
+      } }));
+      lock('1.0.0');
+      mm.env('prod');
+      const booted = await bootApp(app);
+      try {
+        assert.equal(booted.plugins.lens?.path, fs.realpathSync(path.join(app, store('egg-lens', '1.0.0'), 'egg-lens')));
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(findings(app, 'SEN103'), []);
+
+      lock('0.9.0');
+      assert.match(await expectRefused(app, /SEN103/), /plugin lens \(egg-lens\)@1\.0\.0 is installed but package-lock\.json does not list it/);
+    });
+
     it('a named plugin inside a node_modules directory no package names is as nameless: no install put it there (review of round 27, M7)', async () => {
       const dir = copyFixture('plugin-unlocked');
       writePlugin(path.join(dir, 'node_modules/.cache/tools/egg-stampede'), 'stampede');

@@ -91,7 +91,7 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
   return {
     file,
     kind,
-    find(name, realDir) {
+    find(name, realDir, installedVersion) {
       const direct = path.relative(dir, realDir).split(path.sep).join('/');
       if (!direct.startsWith('..') && packages[direct]) {
         // An entry outside node_modules is the root project or a workspace package: the project's own source.
@@ -102,11 +102,28 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
         return entryAt(direct);
       }
       // Symlinked trees (a linked node_modules, workspaces): compare real paths of the entries installed under this name.
-      const key = Object.keys(packages).find(candidate =>
-        (candidate === `node_modules/${name}` || candidate.endsWith(`/node_modules/${name}`)) && realPathLoose(path.join(dir, candidate)) === realDir);
-      return key === undefined ? undefined : entryAt(key);
+      const listedAs = (candidate: string) => candidate === `node_modules/${name}` || candidate.endsWith(`/node_modules/${name}`);
+      const key = Object.keys(packages).find(candidate => listedAs(candidate) && realPathLoose(path.join(dir, candidate)) === realDir);
+      if (key !== undefined) return entryAt(key);
+      // npm's linked install (`install-strategy=linked`) keeps every package in node_modules/.store/<name>@<version>-<hash>
+      // and links only the project's own dependencies where the lockfile lists them: the others (egg's plugins) have no
+      // link at their lockfile path, so they are matched by the name they are installed under and their version.
+      if (installedVersion === undefined || !inLinkedStore(direct, name, installedVersion)) return undefined;
+      const stored = Object.keys(packages).find(candidate => listedAs(candidate) && packages[candidate].version === installedVersion && !packages[candidate].link);
+      return stored === undefined ? undefined : entryAt(stored);
     },
   };
+}
+
+/**
+ * Whether `relative` (to the lockfile's directory, with `/`) is npm's linked store copy of `name` at `version`:
+ * `node_modules/.store/<name>@<version>-<hash>/node_modules/<name>`, a scoped name's scope being a directory of the store.
+ */
+function inLinkedStore(relative: string, name: string, version: string): boolean {
+  const prefix = `node_modules/.store/${name}@${version}-`;
+  if (!relative.startsWith(prefix)) return false;
+  const rest = relative.slice(prefix.length);
+  return /^[\w-]+$/.test(rest.slice(0, rest.indexOf('/'))) && rest.slice(rest.indexOf('/')) === `/node_modules/${name}`;
 }
 
 /** lockfileVersion 1 nests `dependencies`; give them the path keys of versions 2 and 3. */
