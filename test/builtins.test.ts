@@ -1017,6 +1017,19 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }));
   });
 
+  it('SEN604: a checkAddress that lets 0.0.0.0 or :: through is reported, and safeCurl reaches a loopback-only server by them (black-box round 33, h109 F5)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const message = await expectRefused(fixture('builtin-ssrf-unspecified'), /SEN604/);
+    assert.match(message, /the app's config\.security\.ssrf\.checkAddress lets 0\.0\.0\.0, :: through when asked as urllib asks it/);
+    mm.restore();
+    await withLocalServer(async (url, received) => withApp(fixture('builtin-ssrf-unspecified'), async app => {
+      await app.httpRequest().get('/curl').query({ url }).expect(500);
+      await app.httpRequest().get('/curl').query({ url: url.replace('127.0.0.1', '0.0.0.0') }).expect(200, { status: 200 });
+      assert.equal(received.length, 1);
+    }));
+  });
+
   it('SEN604: the README\'s checkAddress on net.BlockList boots, and refuses loopback in either family', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);

@@ -51,9 +51,10 @@ export const SECURITY_PACKAGE_FILE = /(?:^|\/)node_modules\/(?:egg-security|@egg
 /**
  * Loopback, the private ranges and the cloud metadata address: what SSRF protection is for. Also loopback as IPv6
  * literals (`http://[::ffff:127.0.0.1]/`), which an IPv4-only ipBlackList lets through: egg-security's check compares
- * them with IPv4 ranges and finds no match.
+ * them with IPv4 ranges and finds no match; and the unspecified addresses (`http://0.0.0.0/`, `http://0/`, `http://[::]/`),
+ * to which Linux connects as to loopback.
  */
-const SSRF_ADDRESSES = [ '127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', '::1', '::ffff:127.0.0.1', '::ffff:7f00:1' ];
+const SSRF_ADDRESSES = [ '127.0.0.1', '0.0.0.0', '10.0.0.1', '172.16.0.1', '192.168.0.1', '169.254.169.254', '::1', '::', '::ffff:127.0.0.1', '::ffff:7f00:1' ];
 /**
  * Host names that resolve to loopback or the metadata address wherever the app runs (GCP's and AWS's metadata names),
  * each asked with that address: egg-security's check lets a name of `hostnameExceptionList` through before it looks at
