@@ -794,7 +794,7 @@ export const ssrfUnprotected: Rule = {
     '`config.security.ssrf` first" and requests any address, cloud metadata and internal services included. ' +
     '`ipExceptionList` and `hostnameExceptionList` only carve exceptions out of `ipBlackList`, so an empty `ipBlackList` ' +
     'or an exception of `0.0.0.0/0` leaves every address open too; at boot the check egg-security builds from the lists is ' +
-    'asked about loopback, private and cloud metadata addresses, and one that lets any of them through is reported ' +
+    'asked about loopback, the unspecified addresses `0.0.0.0` and `::` (Linux connects to them as to loopback), private and cloud metadata addresses, and one that lets any of them through is reported ' +
     'whatever the lists say (`::/0`, two halves of the IPv4 space, `169.254.169.254/32` excepted), and so are the names ' +
     '`localhost`, `metadata.google.internal`, `metadata` and `instance-data`, asked with the address each resolves to (a name of ' +
     '`hostnameExceptionList` is let through before its address is looked at), and IPv6 literals ' +
