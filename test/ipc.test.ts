@@ -2,6 +2,7 @@ import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
 import { seal } from '../lib/ipc/envelope';
@@ -198,5 +199,49 @@ describe('SEN502: an IPC secret a guesser reaches (mm.app, black-box round 30, h
     assert.deepEqual(guessed.received, [{ task: 'forged' }], 'the forged message is delivered');
     const keygen = await deliver(crypto.randomBytes(32).toString('base64url'));
     assert.deepEqual([ keygen.findings, keygen.received ], [[], []]);
+  });
+});
+
+describe('SEN502: an IPC secret read from a secret file outside the app (mm.app, black-box round 32, h108 F10)', () => {
+  afterEach(mm.restore);
+  // A mounted secret (Docker/Kubernetes), outside the app: what SEN202 accepts for other secrets.
+  const mounted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-h108-secrets-'));
+  const secretFile = (name: string) => {
+    const file = path.join(mounted, name);
+    fs.writeFileSync(file, `${crypto.randomBytes(48).toString('base64')}\n`, { mode: 0o600 });
+    return JSON.stringify(file);
+  };
+  const app = (secret: string, previous: string) => tempApp('h108ipc', {
+    'config/config.prod.js': "const fs = require('fs');\nconst read = file => fs.readFileSync(file, 'utf8').trim();\n" +
+      `module.exports = () => ({ keys: process.env.SENTINEL_FIXTURE_KEYS, sentinel: { ipc: { secret: ${secret}, ` +
+      `previousSecrets: [{ secret: ${previous}, until: new Date(Date.now() + 7 * 864e5) }] } } });\n`,
+  });
+  const apps: string[] = [];
+  after(() => [ mounted, ...apps ].forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
+  beforeEach(() => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', crypto.randomBytes(32).toString('base64url'));
+  });
+
+  it('boots clean in prod when config.prod.js reads the secret and the previous one from files outside the app', async () => {
+    const dir = app(`read(${secretFile('ipc-secret')})`, `read(${secretFile('ipc-secret-old')})`);
+    apps.push(dir);
+    const booted = await bootApp(dir);
+    try {
+      assert.deepEqual((booted as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN502'), []);
+    } finally {
+      await booted.close();
+    }
+  });
+
+  it('a secret written in config.prod.js, or in a file of the app that config reads, is refused naming the file', async () => {
+    const literal = JSON.stringify(crypto.randomBytes(48).toString('base64'));
+    const dir = app(literal, "read(require('path').join(__dirname, 'ipc-secret-old'))");
+    apps.push(dir);
+    fs.writeFileSync(path.join(dir, 'config/ipc-secret-old'), crypto.randomBytes(48).toString('base64'));
+    const message = await expectRefused(dir, /SEN502/);
+    assert.match(message, /the IPC secret is written in config\/config\.prod\.js, not taken from the environment or a secret file outside the app/);
+    assert.match(message, /the previous IPC secret #1, which still verifies messages until its date, is written in config\/ipc-secret-old,/);
+    assert.ok(!message.includes(literal.slice(1, 13)), 'the secret is never printed');
   });
 });

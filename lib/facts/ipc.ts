@@ -21,7 +21,6 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
   const ofProcess = (process: 'agent' | 'app') => (copy: LoadedClusterClient) => ({ path: copies.display(copy.dir), version: copy.version, process, protected: copy.protected });
   const clusterClientCopies = [ ...(copies.agent ?? []).map(ofProcess('agent')), ...loadedClusterClients().map(ofProcess('app')) ]
     .filter(copy => copy.path !== clusterClient.path);
-  const environmentValues = new Set(Object.values(env));
   // As SEN201 judges cookie keys (guessableBits): the app's name is among the words a guesser tries. No value is kept.
   const secretStrength = (secret: string) => {
     const { bits, weakness } = guessableBits(secret, appName);
@@ -29,25 +28,14 @@ export function collectIpcFacts(ipc: SentinelIpcConfig, env: NodeJS.ProcessEnv, 
   };
   const previousSecrets = (ipc.previousSecrets ?? []).map(previous => ({
     ...guessableBits(previous.secret, appName),
-    inConfigFile: !environmentValues.has(previous.secret),
     until: previous.until,
     // As the keyring reads it: a date-time (a Date the config computed) ends at its instant.
     daysLeft: Math.ceil((endOf(previous.until) - now) / DAY_MS),
   }));
   if (ipc.secret) {
-    const fromEnvironment = environmentValues.has(ipc.secret);
-    return {
-      mode,
-      clusterClient,
-      clusterClientCopies,
-      previousSecrets,
-      secretSource: 'config',
-      secretInConfigFile: !fromEnvironment,
-      ...secretStrength(ipc.secret),
-      secretProvenance: provenance('sentinel.ipc.secret'),
-    };
+    return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'config', ...secretStrength(ipc.secret), secretProvenance: provenance('sentinel.ipc.secret') };
   }
   const fromVariable = env[SECRET_ENV_VAR];
-  if (fromVariable) return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'environment', secretInConfigFile: false, ...secretStrength(fromVariable) };
-  return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'generated', secretInConfigFile: false, secretBits: 256 };
+  if (fromVariable) return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'environment', ...secretStrength(fromVariable) };
+  return { mode, clusterClient, clusterClientCopies, previousSecrets, secretSource: 'generated', secretBits: 256 };
 }

@@ -247,16 +247,17 @@ export interface IpcFacts {
   clusterClientCopies: Array<{ path: string; version: string; process: ProcessType; protected: boolean }>;
   /** Where the signing secret comes from; the value itself is not kept here. */
   secretSource: 'config' | 'environment' | 'generated';
-  /** A configured secret whose value is no environment variable's value: it was written into a config file. */
-  secretInConfigFile: boolean;
   /** Estimated strength of a configured or environment secret, in bits (generated secrets are 256). */
   secretBits: number;
   /** Why secretBits is lower than the secret's characters carry (`it is mostly … words`), never quoting it. */
   secretWeakness?: string;
   /** Where `sentinel.ipc.secret` was set, when configured. */
   secretProvenance?: string;
-  /** `sentinel.ipc.previousSecrets`, in order: each still verifies messages until its date, so each is judged too. */
-  previousSecrets: Array<{ bits: number; weakness?: string; inConfigFile: boolean; until: string; daysLeft: number }>;
+  /**
+   * `sentinel.ipc.previousSecrets`, in order: each still verifies messages until its date, so each is judged too. Where a
+   * configured secret comes from is judged on the config (SEN502), as SEN202 judges other secrets.
+   */
+  previousSecrets: Array<{ bits: number; weakness?: string; until: string; daysLeft: number }>;
 }
 
 export interface Facts {

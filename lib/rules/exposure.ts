@@ -345,12 +345,24 @@ function variableReadFor(text: string | undefined, keyPath: string): string | un
  * holds it: the config computed it (read a mounted secret file, decoded an environment variable). A recorded file
  * whose text was not collected (a plugin's defaults) counts as writing it.
  */
-function writtenIn(leaf: SecretLeaf, recorded: string, texts: Record<string, string>): string | undefined {
+function writtenIn(leaf: Pick<SecretLeaf, 'value' | 'secret'>, recorded: string, texts: Record<string, string>): string | undefined {
   if (!Object.prototype.hasOwnProperty.call(texts, recorded)) return recorded;
   // A part of the value (its first or last characters, split in two) counts in the file egg recorded for the key
   // only: in any other file it may belong to another secret of the same form.
   const holds = (file: string) => holdsLiteral(texts[file], leaf.secret, file === recorded) || holdsLiteral(texts[file], leaf.value, file === recorded);
   return holds(recorded) ? recorded : Object.keys(texts).find(holds);
+}
+
+/**
+ * The app's file that writes `secret`, the value config has at `keyPath`, as SEN202 judges a secret (for other rules'
+ * secrets: SEN502's IPC secret): undefined when it equals an environment variable's value, or no file of the app holds
+ * it (read from a mounted secret file outside the app), or a boot hook set it.
+ */
+export function secretWrittenIn(facts: Facts, keyPath: string, secret: string): string | undefined {
+  const recorded = facts.provenance(keyPath.replace(/\[\d+\]/g, ''));
+  if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) return undefined;
+  if (facts.runtime.environmentValues.has(secret) && !assignsLiteral(facts.files.configTexts[recorded], keyPath, secret)) return undefined;
+  return writtenIn({ value: secret, secret }, recorded, facts.files.configTexts);
 }
 
 /**

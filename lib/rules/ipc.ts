@@ -1,4 +1,6 @@
 /** Threat 5: agent ↔ app IPC. */
+import type { SentinelIpcConfig } from '../config/types';
+import { secretWrittenIn } from './exposure';
 import type { Rule, RuleHit } from './types';
 
 export const ipcProtectionOff: Rule = {
@@ -32,39 +34,48 @@ const MAX_PREVIOUS_SECRET_DAYS = 90;
 export const weakIpcSecret: Rule = {
   id: 'SEN502',
   area: 'ipc',
-  title: 'Weak IPC secret, or one written in a config file',
+  title: 'Weak IPC secret, or one written in the app\'s files',
   severity: 'high',
   description: 'A configured IPC secret (`sentinel.ipc.secret` or EGG_SENTINEL_IPC_SECRET), and each of ' +
     '`sentinel.ipc.previousSecrets` (they verify messages until their date, which must be at most 90 days away), must carry at least 32 bytes of ' +
-    'entropy and come from the environment: one in a config file sits in the repository and in every copy of it. The entropy is estimated as for ' +
+    'entropy and come from the environment or from a file outside the app (a mounted secret file such as /run/secrets/ipc_secret, which a config file reads): ' +
+    'one written in the app\'s files sits in the repository and in every copy of it. Where it comes from is judged as SEN202 judges other secrets: ' +
+    'a value equal to an environment variable\'s, or that no file under `config/`, at the top of the app root or among the modules config files ' +
+    'required holds, is not written there. The entropy is estimated as for ' +
     'SEN201\'s cookie keys: a secret mostly made of the app\'s name and words keys are made of (secret, key, prod…) or of well-known ' +
     'text (the digits of π in hex), also read backwards, in ROT13 or with leetspeak undone, counts only what remains beside them, and one ' +
     'that is the hex, base64 or base32 of text counts that text\'s. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
-  fix: 'Run `npx egg-sentinel keygen` and put the printed EGG_SENTINEL_IPC_SECRET=… into the environment of the app ' +
-    '(or remove the configured secret and let egg-sentinel generate one per cluster).',
+  fix: 'Run `npx egg-sentinel keygen` and put the printed EGG_SENTINEL_IPC_SECRET=… into the environment of the app, or the secret into a file ' +
+    'outside the app that config reads (`secret: fs.readFileSync(\'/run/secrets/ipc_secret\', \'utf8\').trim()`), ' +
+    'or remove the configured secret and let egg-sentinel generate one per cluster.',
   check(facts, { developmentEnv }) {
     const { ipc } = facts;
     if (ipc.mode === 'off' && ipc.clusterClient.state === 'off') return [];
     const severity = developmentEnv ? 'low' : 'high';
-    const problemsOf = (bits: number, weakness: string | undefined, inConfigFile: boolean) => [
+    const problemsOf = (bits: number, weakness: string | undefined, writtenIn: string | undefined) => [
       ...(bits < MIN_SECRET_BITS ? [ `carries about ${bits} bits of entropy (at least ${MIN_SECRET_BITS} needed)${weakness ? `: ${weakness}` : ''}` ] : []),
-      ...(inConfigFile ? [ 'is written in a config file, not taken from the environment' ] : []),
+      ...(writtenIn ? [ `is written in ${writtenIn}, not taken from the environment or a secret file outside the app` ] : []),
     ];
+    // The values are read from the config, as SEN202 reads other secrets; the facts keep none.
+    const configured = (facts.config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc;
+    const writtenIn = (keyPath: string, secret: string | undefined) => secret === undefined ? undefined : secretWrittenIn(facts, keyPath, secret);
     const hits: RuleHit[] = [];
-    const current = ipc.secretSource === 'generated' ? [] : problemsOf(ipc.secretBits, ipc.secretWeakness, ipc.secretInConfigFile);
+    const currentIn = ipc.secretSource === 'config' ? writtenIn('sentinel.ipc.secret', configured?.secret) : undefined;
+    const current = ipc.secretSource === 'generated' ? [] : problemsOf(ipc.secretBits, ipc.secretWeakness, currentIn);
     if (current.length) {
       hits.push({ severity, target: ipc.secretSource === 'config' ? 'sentinel.ipc.secret' : 'EGG_SENTINEL_IPC_SECRET',
-        source: ipc.secretProvenance ?? 'environment', message: `the IPC secret ${current.join(' and ')}` });
+        source: currentIn ?? ipc.secretProvenance ?? 'environment', message: `the IPC secret ${current.join(' and ')}` });
     }
     ipc.previousSecrets.forEach((previous, index) => {
-      const problems = problemsOf(previous.bits, previous.weakness, previous.inConfigFile);
+      const keyPath = `sentinel.ipc.previousSecrets[${index}]`;
+      const problems = problemsOf(previous.bits, previous.weakness, writtenIn(`${keyPath}.secret`, configured?.previousSecrets?.[index]?.secret));
       // A rotation keeps the old secret for the days its messages take to drain, not for years.
       if (previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS) problems.push(`stays valid for ${previous.daysLeft} more days (until ${previous.until}; at most ${MAX_PREVIOUS_SECRET_DAYS} make a rotation)`);
       if (problems.length) {
-        hits.push({ severity, target: `sentinel.ipc.previousSecrets[${index}]`, source: facts.provenance('sentinel.ipc.previousSecrets'),
+        hits.push({ severity, target: keyPath, source: facts.provenance('sentinel.ipc.previousSecrets'),
           message: `the previous IPC secret #${index + 1}, which still verifies messages until its date, ${problems.join(' and ')}` });
       }
     });

@@ -57,6 +57,6 @@ export function fakeFacts(overrides: {
       node: { version: '24.17.0', today: '2026-11-28' },
       ...overrides.builtins,
     },
-    ipc: { mode: 'enforce', clusterClient: { state: 'protected', version: '3.7.0' }, clusterClientCopies: [], secretSource: 'generated', secretInConfigFile: false, secretBits: 256, previousSecrets: [], ...overrides.ipc },
+    ipc: { mode: 'enforce', clusterClient: { state: 'protected', version: '3.7.0' }, clusterClientCopies: [], secretSource: 'generated', secretBits: 256, previousSecrets: [], ...overrides.ipc },
   };
 }

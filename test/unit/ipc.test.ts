@@ -298,13 +298,22 @@ describe('SEN501 / SEN502', () => {
     assert.equal(ipcProtectionOff.check(fakeFacts({ ipc: { mode: 'report' } }), { developmentEnv: true })[0].severity, 'low');
   });
 
-  it('SEN502 fires for a weak secret or one written in a config file, not for a generated one', () => {
+  it('SEN502 fires for a weak secret or one written in the app\'s files, not for a generated one, nor one read from a secret file or the environment', () => {
     assert.deepEqual(weakIpcSecret.check(fakeFacts(), { developmentEnv: false }), []);
     const [ weak ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 90 } }), { developmentEnv: false });
     assert.match(weak.message, /about 90 bits/);
-    const [ inFile ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'config', secretInConfigFile: true, secretProvenance: 'config/config.prod.ts' } }), { developmentEnv: false });
-    assert.match(inFile.message, /written in a config file/);
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const configured = (text: string, environmentValues = new Set<string>()) => fakeFacts({
+      config: { sentinel: { ipc: { secret } } }, meta: { 'sentinel.ipc.secret': 'config/config.prod.ts' }, files: { configTexts: { 'config/config.prod.ts': text } }, runtime: { environmentValues },
+      ipc: { secretSource: 'config', secretProvenance: 'config/config.prod.ts' },
+    });
+    const [ inFile ] = weakIpcSecret.check(configured(`export default { sentinel: { ipc: { secret: '${secret}' } } };`), { developmentEnv: false });
+    assert.match(inFile.message, /written in config\/config\.prod\.ts, not taken from the environment or a secret file outside the app/);
     assert.equal(inFile.source, 'config/config.prod.ts');
+    // Read from a mounted secret file, or from the environment: no file of the app holds it (black-box round 32, h108 F10).
+    const read = "export default { sentinel: { ipc: { secret: fs.readFileSync('/run/secrets/ipc', 'utf8').trim() } } };";
+    assert.deepEqual(weakIpcSecret.check(configured(read), { developmentEnv: false }), []);
+    assert.deepEqual(weakIpcSecret.check(configured('export default { sentinel: { ipc: { secret: process.env.IPC } } };', new Set([ secret ])), { developmentEnv: false }), []);
   });
 
   it('SEN503: an unsupported cluster-client version is critical; switching the protection off is high', () => {
@@ -335,17 +344,19 @@ describe('SEN501 / SEN502', () => {
 
   it('SEN502 judges each previous secret, which still verifies messages, and the secret while only the channel uses it', () => {
     const soon = { until: '2026-12-01', daysLeft: 2 };
-    const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, inConfigFile: false, ...soon }, { bits: 12, inConfigFile: true, ...soon }] } });
+    const facts = fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 300, ...soon }, { bits: 12, ...soon }] },
+      config: { sentinel: { ipc: { previousSecrets: [{ secret: 'from-a-file-outside-the-app' }, { secret: 'abc' }] } } }, meta: { 'sentinel.ipc.previousSecrets': 'config/config.prod.js', 'sentinel.ipc.previousSecrets.secret': 'config/config.prod.js' },
+      files: { configTexts: { 'config/config.prod.js': "previousSecrets: [{ secret: read('/run/secrets/old'), until }, { secret: 'abc', until }]" } } });
     const hits = weakIpcSecret.check(facts, { developmentEnv: false });
     assert.deepEqual(hits.map(hit => hit.target), [ 'sentinel.ipc.previousSecrets[1]' ]);
-    assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in a config file/);
+    assert.match(hits[0].message, /previous IPC secret #2, which still verifies messages until its date, carries about 12 bits .* and is written in config\/config\.prod\.js/);
     // One that verifies for years is no rotation (black-box round 22); the date is counted from when the facts were collected.
     const years = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2099-01-01' }] }, {}, () => undefined, [], { display: String }, { now: Date.parse('2026-11-29T12:00:00Z') }).previousSecrets[0];
     assert.deepEqual([ years.until, years.daysLeft ], [ '2099-01-01', 26332 ]);
     // A date-time (what a Date in the config becomes) ends at its instant, as the keyring reads it.
     const instant = collectIpcFacts({ previousSecrets: [{ secret: 'x'.repeat(8), until: '2027-06-17T12:00:00.000Z' }] }, {}, () => undefined, [], { display: String }, { now: Date.parse('2026-11-29T12:00:00Z') }).previousSecrets[0];
     assert.equal(instant.daysLeft, 200);
-    const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300, inConfigFile: false }] } }), { developmentEnv: false });
+    const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300 }] } }), { developmentEnv: false });
     assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
     const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
     assert.equal(weakIpcSecret.check(channelOnly, { developmentEnv: false }).length, 1);
