@@ -18,6 +18,7 @@ import { receivePreparedFacts } from './facts/handover';
 import { collectMiddlewareFacts, type MiddlewareSource, type RecordTarget, recordAppUses, recordRouteRegistrations, routesChangedAfterCollection, watchArray, watchRouters, watchRouteStacks } from './facts/middleware';
 import { toDisplayPath } from './facts/collect';
 import { loadPluginListsAgain, type PluginLists } from './facts/plugin-list';
+import { bootedByEggMock } from './facts/plugins';
 import { dropStack } from './quiet-error';
 import type { Facts } from './facts/types';
 import { middlewareRules } from './rules/middleware';
@@ -221,7 +222,11 @@ export class SentinelAppBootHook extends SentinelBootHook {
     const atCheck = this.securityAtCheck = securityLeaves(this.target.config);
     const refused = new Set<string>();
     const warned = new Set<string>();
-    watchSecurityConfig(this.target.config, !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV), (write: WatchedWrite) => {
+    // A test suite mocks the config with egg-mock's mm(), which replaces an accessor and puts it back, whatever env it
+    // runs (EGG_SERVER_ENV=staging under egg-bin test); egg-mock under NODE_ENV=production is no test run (SEN606).
+    const testRun = bootedByEggMock(this.target.options.plugins) && process.env.NODE_ENV !== 'production';
+    const locked = !testRun && !isDevelopmentEnv(String(this.target.config.env), process.env.NODE_ENV);
+    watchSecurityConfig(this.target.config, locked, (write: WatchedWrite) => {
       const site = callerSite([ __dirname ], write.stack);
       const by = site ? toDisplayPath(facts.app.baseDir, site) : 'code egg-sentinel could not place';
       const refuse = (why: string, error?: unknown) => {
@@ -426,7 +431,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
 
   /**
    * Security-relevant config changed after the check where the watch (watchLateConfig) cannot see: a key added, an
-   * array's item assigned by index, a key egg-mock's mm() replaced in local/unittest.
+   * array's item assigned by index, a key egg-mock's mm() replaced in a test run.
    */
   private warnLateConfig(warned: Set<string>): void {
     const atCheck = this.securityAtCheck;

@@ -66,8 +66,8 @@ const join = (parentPath: string, key: string, inArray: boolean) => (inArray ? `
 
 /**
  * Watches the security-relevant keys of `config` (lib/rules/injection.ts isSecurityRelevant, and the keys above them:
- * `logger` holds `logger.dir`). `locked` (outside local/unittest) makes the accessors and the mutators
- * non-configurable, so `delete` and Object.defineProperty, which no accessor sees, fail; in local/unittest egg-mock's
+ * `logger` holds `logger.dir`). `locked` (outside local/unittest, but for a test run) makes the accessors and the
+ * mutators non-configurable, so `delete` and Object.defineProperty, which no accessor sees, fail; unlocked, egg-mock's
  * mm() replaces a key and puts the accessor back. Keys added after the check, and an array's items assigned by
  * index, are not seen here (lib/boot-app.ts compares snapshots for them).
  */

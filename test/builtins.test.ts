@@ -1649,7 +1649,7 @@ describe('threats 3/6: security-relevant config written after the boot check is 
   };
   const REFUSED = /ERROR .*\[egg-sentinel\] config\.security\.csrf\.enable was written after the boot check by node_modules\/egg-late\/app\.js:4, and the config with it fails the check: SEN602 CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in node_modules\/egg-late\/app\.js:4\).*The write is refused: config\.security\.csrf\.enable keeps its value\./;
 
-  it('prod: a plugin switching csrf off after serverDidReady is refused at the write, naming the key, the rule and the plugin\'s line; a forged POST stays 403; delete, defineProperty and whole objects are no way round', async () => {
+  it('prod: a plugin switching csrf off after serverDidReady is refused at the write, naming the key, the rule and the plugin\'s line; a forged POST stays 403; whole objects are no way round', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);
     const dir = lateApp('late-csrf', CSRF_OFF_LATER);
@@ -1662,9 +1662,6 @@ describe('threats 3/6: security-relevant config written after the boot check is 
       // egg's dump of the config is written after the watch, through its accessors.
       assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'run/application_config.json'), 'utf8')).config.security.csrf.enable, true);
       assert.equal(JSON.parse(JSON.stringify(security.csrf)).enable, true);
-      // Outside local/unittest no accessor can be taken away: both throw in strict code.
-      assert.throws(() => delete security.csrf.enable, TypeError);
-      assert.throws(() => Object.defineProperty(security.csrf, 'enable', { value: false }), /Cannot redefine property: enable/);
       // egg-security's context reads config.security.csrf again at each request: a whole object is judged as any write.
       security.csrf = { ...security.csrf, enable: false };
       assert.equal(security.csrf.enable, true);
@@ -1717,6 +1714,37 @@ describe('threats 3/6: security-relevant config written after the boot check is 
       // The accessor is back: a write is judged again (unittest: warned, never refused by SEN602).
       (app.config.security as any).csrf.enable = false;
       await waitFor(dir, /WARN .*config\.security\.csrf\.enable was changed after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and takes effect/);
+    });
+  });
+
+  it('a test suite run in a deployment env (EGG_SERVER_ENV=staging under egg-bin test) mocks security config with mm() and gets it back, judged again; egg-mock under NODE_ENV=production cannot (black-box round 32, h108 F6)', async () => {
+    mm.env('staging');
+    onNode(SUPPORTED_NODE);
+    const dir = lateApp('late-staging-mock', 'module.exports = class {};\n');
+    await withApp(dir, async app => {
+      const security = app.config.security as any;
+      mm(security.csrf, 'enable', false);
+      mm(app.config, 'keys', crypto.randomBytes(32).toString('hex'));
+      await app.httpRequest().post('/transfer').expect(200);
+      mm.restore();
+      await app.httpRequest().post('/transfer').expect(403);
+      // The accessor is back: outside local/unittest a write that weakens the config is refused.
+      security.csrf.enable = false;
+      assert.equal(security.csrf.enable, true);
+      await waitFor(dir, /ERROR .*config\.security\.csrf\.enable was written after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and the config with it fails the check: SEN602/);
+    });
+    mm.restore();
+    // A process that loads egg-mock under NODE_ENV=production (SEN606's, reported here only) is no test run: the accessors stay locked.
+    mm.env('staging');
+    mm(process.env, 'NODE_ENV', 'production');
+    const production = lateApp('late-staging-production', 'module.exports = class {};\n', { sentinel: "sentinel: { failOn: 'never' }," });
+    await withApp(production, async app => {
+      const security = app.config.security as any;
+      // Outside local/unittest and a test run no accessor can be taken away: each throws in strict code.
+      assert.throws(() => mm(security.csrf, 'enable', false), /Cannot delete property 'enable'/);
+      assert.throws(() => delete security.csrf.enable, TypeError);
+      assert.throws(() => Object.defineProperty(security.csrf, 'enable', { value: false }), /Cannot redefine property: enable/);
+      await app.httpRequest().post('/transfer').expect(403);
     });
   });
 });

@@ -571,6 +571,22 @@ function envPluginsFact(value: string | undefined): PluginSwitches {
 
 const MOCK_PACKAGES: readonly string[] = [ 'egg-mock', '@eggjs/mock' ];
 
+const pathOf = (entry: unknown) => (entry && typeof entry === 'object' ? (entry as { path?: unknown }).path : undefined);
+
+/** The entry egg-mock (and @eggjs/mock) adds to the start options' plugins of every app it boots: itself, as `egg-mock`. */
+function isMockEntry([ name, entry ]: [ string, unknown ]): boolean {
+  const dir = pathOf(entry);
+  return name === 'egg-mock' && typeof dir === 'string' && MOCK_PACKAGES.includes(readPackageJson(realPathLoose(dir))?.name ?? '');
+}
+
+/**
+ * Whether egg-mock booted the app (mm.app(), mm.cluster(): egg-bin test), as its entry in the start options' plugins
+ * says; a production launcher (egg-scripts) passes none.
+ */
+export function bootedByEggMock(plugins: unknown): boolean {
+  return Boolean(plugins) && typeof plugins === 'object' && Object.entries(plugins as Record<string, unknown>).some(isMockEntry);
+}
+
 /**
  * The start options' plugins, without what egg-mock (and @eggjs/mock) add to every app they boot: themselves as
  * `egg-mock`, and the plugin under test (the working directory's package). egg-mock loaded in production is SEN606's.
@@ -578,10 +594,7 @@ const MOCK_PACKAGES: readonly string[] = [ 'egg-mock', '@eggjs/mock' ];
 function startOptionPlugins(plugins: unknown): PluginSwitches {
   if (!plugins || typeof plugins !== 'object') return { set: false };
   const entries = Object.entries(plugins as Record<string, unknown>);
-  const pathOf = (entry: unknown) => (entry && typeof entry === 'object' ? (entry as { path?: unknown }).path : undefined);
-  const mock = entries.find(([ name, entry ]) => name === 'egg-mock' && typeof pathOf(entry) === 'string' &&
-    MOCK_PACKAGES.includes(readPackageJson(realPathLoose(pathOf(entry) as string))?.name ?? ''));
-  const own = mock ? entries.filter(([ name, entry ]) => name !== 'egg-mock' && pathOf(entry) !== process.cwd()) : entries;
+  const own = entries.some(isMockEntry) ? entries.filter(([ name, entry ]) => name !== 'egg-mock' && pathOf(entry) !== process.cwd()) : entries;
   return own.length ? pluginSwitches(Object.fromEntries(own)) : { set: false };
 }
 
