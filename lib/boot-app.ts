@@ -120,15 +120,7 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
   if (config.report?.log !== false && report.middleware.length) {
     logger.info('[egg-sentinel] effective middleware chain (first runs first):\n%s', formatChain(report.middleware));
   }
-  if (config.report?.file !== false) {
-    const file = reportFilePath(config, facts.app.runDir);
-    try {
-      writeReportFile(file, `${JSON.stringify(report, null, 2)}\n`);
-    } catch (error) {
-      // The verdict still stands; a missing report file must not hide it or crash boot.
-      logger.warn('[egg-sentinel] could not write the report to %s: %s', file, (error as Error).message);
-    }
-  }
+  saveReport(logger, config, facts.app.runDir, report);
   if (report.refused) throw new SentinelBootError(report);
   if (listingError) throw pluginListingFailed(listingError);
   if (config.report?.log !== false) {
@@ -137,6 +129,18 @@ export async function runBootChecks(egg: BootTarget, config: SentinelConfig, dum
     else logger.info('[egg-sentinel] %s', text);
   }
   return { report, facts };
+}
+
+/** Writes the report file unless config.sentinel.report.file is false. */
+function saveReport(logger: BootTarget['coreLogger'], config: SentinelConfig, runDir: string, report: SentinelReport): void {
+  if (config.report?.file === false) return;
+  const file = reportFilePath(config, runDir);
+  try {
+    writeReportFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  } catch (error) {
+    // The verdict still stands; a missing report file must not hide it or crash boot.
+    logger.warn('[egg-sentinel] could not write the report to %s: %s', file, (error as Error).message);
+  }
 }
 
 /** The plugin lists could not be derived again: a plugin off egg's lists would go unjudged, so boot is refused. */
@@ -157,6 +161,8 @@ function pluginListingFailed(cause: Error): Error {
 export class SentinelAppBootHook extends SentinelBootHook {
   /** The security-relevant config leaves as the check judged them, and as judged writes since changed them. */
   private securityAtCheck?: Map<string, string>;
+  /** The facts of the check, for judging the config again after it. */
+  private checkedFacts?: Facts;
   /** SEN108's keys as the config files set them: a plugin's boot hook changing one leaves no trace in configMeta. */
   private readonly guardedAtLoad: ConfigLeaves;
   private readonly configWrites: ConfigWriteRecorder;
@@ -219,6 +225,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
    */
   private watchLateConfig(facts: Facts): void {
     const logger = this.target.coreLogger;
+    this.checkedFacts = facts;
     const atCheck = this.securityAtCheck = securityLeaves(this.target.config);
     const refused = new Set<string>();
     const warned = new Set<string>();
@@ -437,13 +444,38 @@ export class SentinelAppBootHook extends SentinelBootHook {
     const atCheck = this.securityAtCheck;
     if (!atCheck) return;
     const now = securityLeaves(this.target.config);
-    const late = changedKeyPaths(atCheck, now).filter(keyPath => !warned.has(keyPath) && !(!atCheck.has(keyPath) && REQUEST_DEFAULTS.get(keyPath) === now.get(keyPath)));
+    const changed = changedKeyPaths(atCheck, now).filter(keyPath => !warned.has(keyPath) && !(!atCheck.has(keyPath) && REQUEST_DEFAULTS.get(keyPath) === now.get(keyPath)));
+    changed.forEach(keyPath => warned.add(keyPath));
+    const late = changed.filter(keyPath => keyPath !== SESSION_STORE || !this.judgeSessionStore());
     if (!late.length) return;
-    late.forEach(keyPath => warned.add(keyPath));
     this.target.coreLogger.warn('[egg-sentinel] %d security-relevant config key(s) were changed after the boot check where no write is judged (a key added, ' +
       'an array\'s item assigned by index), and take effect unchecked: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) ' +
       'or code that assigns to app.config.',
     late.length, late.slice(0, MAX_LISTED_LATE_ROUTES).map(keyPath => `config.${keyPath}`).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : ''));
+  }
+
+  /**
+   * egg-session's `app.sessionStore = store` (the app's willReady, once its store's client is connected) keeps the store
+   * in config.session.store after the check: an object with get, set and destroy, no config file's value, that makes
+   * the session cookie carry an id only. The config with it is judged again: with no new finding the report (this
+   * app's and its file) becomes that judgement, which no longer carries what the store settles (SEN608), and the log
+   * says so. False for a value that is no such store, or one the judgement finds more with.
+   */
+  private judgeSessionStore(): boolean {
+    const facts = this.checkedFacts;
+    const checked = this.target.sentinel?.report;
+    const store = (this.target.config.session as { store?: unknown } | undefined)?.store;
+    if (!facts || !checked || !this.config || !isSessionStore(store)) return false;
+    const report = this.recheck({ ...facts, builtins: { ...facts.builtins, sessionStore: true } }, RULES);
+    if (newFindings(report, new Set(checked.findings.map(findingKey))).length) return false;
+    report.timings = checked.timings;
+    this.target.sentinel = { ...this.target.sentinel, report };
+    saveReport(this.target.coreLogger, this.config, facts.app.runDir, report);
+    const kept = new Set(report.findings.map(findingKey));
+    const settled = checked.findings.filter(finding => !kept.has(findingKey(finding))).map(finding => `${finding.ruleId} ${finding.target}`);
+    this.target.coreLogger.info('[egg-sentinel] config.session.store was set after the boot check (egg-session\'s app.sessionStore, an external session store): ' +
+      'checked again, no new finding%s; the report is updated.', settled.length ? `, and no more ${settled.join(', ')}` : '');
+    return true;
   }
 
   private warnLateRoutes(warned: Set<string>): void {
@@ -455,6 +487,15 @@ export class SentinelAppBootHook extends SentinelBootHook {
       'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.',
     late.length, redactor.text(late.slice(0, MAX_LISTED_LATE_ROUTES).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : '')));
   }
+}
+
+/** Where egg-session's `app.sessionStore` setter keeps the store. */
+const SESSION_STORE = 'session.store';
+
+/** An external session store, as egg-session's `app.sessionStore` setter takes one. */
+function isSessionStore(value: unknown): boolean {
+  const store = value as { get?: unknown; set?: unknown; destroy?: unknown } | null;
+  return typeof store === 'object' && store !== null && [ store.get, store.set, store.destroy ].every(method => typeof method === 'function');
 }
 
 /** A finding as the late judgement compares it with the boot check's. */

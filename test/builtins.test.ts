@@ -1717,6 +1717,29 @@ describe('threats 3/6: security-relevant config written after the boot check is 
     });
   });
 
+  it('egg-session\'s app.sessionStore set in the app\'s willReady is judged, not warned: the report drops SEN608 and the log says so; another object there is still warned (black-box round 32, h108 F4)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const own = (assign: string) => 'class MemStore {\n  constructor() { this.sessions = new Map(); }\n  async get(key) { return this.sessions.get(key); }\n' +
+      '  async set(key, value) { this.sessions.set(key, value); }\n  async destroy(key) { this.sessions.delete(key); }\n}\n' +
+      `module.exports = class {\n  constructor(app) { this.app = app; }\n  async willReady() {\n    await new Promise(resolve => setTimeout(resolve, 50));\n    ${assign};\n  }\n};\n`;
+    const sessionFindings = (findings: any[]) => findings.filter(finding => finding.ruleId === 'SEN608');
+    const dir = lateApp('late-session-store', 'module.exports = class {};\n', { own: own('this.app.sessionStore = new MemStore()') });
+    await withApp(dir, async app => {
+      await waitFor(dir, /INFO .*\[egg-sentinel\] config\.session\.store was set after the boot check \(egg-session's app\.sessionStore, an external session store\): checked again, no new finding, and no more SEN608 config\.session\.encrypt; the report is updated\./);
+      await new Promise(resolve => setTimeout(resolve, 1200));
+      assert.doesNotMatch(log(dir), /WARN .*config\.session\.store/);
+      assert.deepEqual(sessionFindings(readReport(dir).json.findings), []);
+      assert.deepEqual(sessionFindings((app as any).sentinel.report.findings), []);
+    });
+    // Not a store egg-session's setter takes: warned as any key added after the check, and the report keeps SEN608.
+    const other = lateApp('late-session-object', 'module.exports = class {};\n', { own: own("this.app.config.session.store = { name: 'redis' }") });
+    await withApp(other, async () => {
+      await waitFor(other, /WARN .*were changed after the boot check where no write is judged .*take effect unchecked: config\.session\.store\./);
+      assert.equal(sessionFindings(readReport(other).json.findings).length, 1);
+    });
+  });
+
   it('a test suite run in a deployment env (EGG_SERVER_ENV=staging under egg-bin test) mocks security config with mm() and gets it back, judged again; egg-mock under NODE_ENV=production cannot (black-box round 32, h108 F6)', async () => {
     mm.env('staging');
     onNode(SUPPORTED_NODE);
