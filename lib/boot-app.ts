@@ -72,6 +72,11 @@ const CHAIN_CHANGE = { what: 'the middleware chain', how: 'changed app.middlewar
   fix: 'Change the chain in config.middleware or in a hook before willReady, so it is checked.' };
 /** What to do about security-relevant config written after the check. */
 const LATE_CONFIG_FIX = 'Set it in the config files, where the boot check judges it, and find the code that writes to app.config after boot.';
+/** Why a late config.keys does not rotate the keys (egg's Application#keys caches what it split at the first read). */
+const KEYS_READ_ONCE = ' egg reads config.keys into app.keys once, at their first use (the first signed or encrypted cookie), and egg-cookies signs ' +
+  'and verifies with those from then on: once they were read, new keys take effect only at a restart.';
+const KEYS_ROTATION_FIX = 'Rotate the keys by restarting the app with the new ones in the environment its config reads them from (`EGG_KEYS=<new>,<old>`: ' +
+  'egg signs with the first and still verifies with the rest).';
 /**
  * Keys a library adds to the config at a request, with the value it reads when they are unset: co-body's form parser
  * (egg's bodyParser) writes `allowDots = true` into config.bodyParser.queryString at the first urlencoded body.
@@ -252,7 +257,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
         const known = new Set(this.recheck(facts, RULES).findings.map(findingKey));
         write.apply();
         // Its findings say the key was set by the writer, not by the file that set it at load.
-        fresh = newFindings(this.recheck({ ...facts, provenance: keyPath => (writeCovers(write.keyPath, keyPath) ? by : facts.provenance(keyPath)) }, RULES), known);
+        fresh = newFindings(this.recheck({ ...facts, writtenAfterCheck: write.keyPath, provenance: keyPath => (writeCovers(write.keyPath, keyPath) ? by : facts.provenance(keyPath)) }, RULES), known);
       } catch (error) {
         return refuse(`judging the config with it failed: ${errorText(error)}`, error);
       }
@@ -264,10 +269,11 @@ export class SentinelAppBootHook extends SentinelBootHook {
       const said = `${write.keyPath} ${by}`;
       if (warned.has(said)) return true;
       warned.add(said);
-      logger.warn('[egg-sentinel] config.%s was changed after the boot check by %s, and takes effect: checked again, %s.%s %s', write.keyPath, by,
+      const keys = write.keyPath === 'keys';
+      logger.warn('[egg-sentinel] config.%s was changed after the boot check by %s, and %s: checked again, %s.%s %s', write.keyPath, by, keys ? 'is set in the config' : 'takes effect',
         fresh.length ? `new finding(s) below failOn: ${fresh.map(finding => `${finding.ruleId} ${finding.message}`).join('; ')}` : 'no new finding',
-        write.replacesWhole ? ' It was replaced whole: a middleware built at boot (egg-security\'s) keeps reading the object it held, other code reads the new one.' : '',
-        LATE_CONFIG_FIX);
+        write.replacesWhole ? ' It was replaced whole: a middleware built at boot (egg-security\'s) keeps reading the object it held, other code reads the new one.' : keys ? KEYS_READ_ONCE : '',
+        keys ? KEYS_ROTATION_FIX : LATE_CONFIG_FIX);
       return true;
     });
   }

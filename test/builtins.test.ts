@@ -1740,6 +1740,26 @@ describe('threats 3/6: security-relevant config written after the boot check is 
     });
   });
 
+  it('config.keys written after the check: a strong rotation is said not to change the keys egg already signs with; a weak one is refused naming the writer and the weakness, with no environment-fallback story (black-box round 32, h108 F8)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const rotate = 'module.exports = class {\n  constructor(app) { this.app = app; }\n  serverDidReady() {\n    setTimeout(() => {\n' +
+      "      this.app.config.keys = require('crypto').randomBytes(32).toString('hex') + ',' + this.app.config.keys;\n" +
+      "      this.app.config.keys = 'short';\n    }, 100);\n  }\n};\n";
+    const dir = lateApp('late-keys', 'module.exports = class {};\n', { own: rotate });
+    // Keys from the environment, as h108 read them; config.default computes them from it.
+    fs.writeFileSync(path.join(dir, 'config/config.prod.js'), 'module.exports = { keys: process.env.SENTINEL_FIXTURE_KEYS };\n');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', crypto.randomBytes(32).toString('hex'));
+    await withApp(dir, async app => {
+      const signedWith = app.keys;
+      await waitFor(dir, /WARN .*\[egg-sentinel\] config\.keys was changed after the boot check by app\.js:5, and is set in the config: checked again, no new finding\. egg reads config\.keys into app\.keys once, at their first use .*only at a restart\. Rotate the keys by restarting/);
+      await waitFor(dir, /ERROR .*\[egg-sentinel\] config\.keys was written after the boot check by app\.js:6, and the config with it fails the check: SEN201 config\.keys: the key is 5 characters long: even random, 5 such characters carry at most 30 bits \(at least 128 needed[^;]*\) \(fix: Generate a key/);
+      assert.doesNotMatch(log(dir), /falls back on|what it reads is not set/);
+      assert.equal(app.config.keys.split(',').length, 2, 'the weak write is refused, the rotation stands in the config');
+      assert.deepEqual(app.keys, signedWith, 'egg keeps the keys it read');
+    });
+  });
+
   it('a test suite run in a deployment env (EGG_SERVER_ENV=staging under egg-bin test) mocks security config with mm() and gets it back, judged again; egg-mock under NODE_ENV=production cannot (black-box round 32, h108 F6)', async () => {
     mm.env('staging');
     onNode(SUPPORTED_NODE);

@@ -276,6 +276,11 @@ export interface Facts {
    * Undefined otherwise.
    */
   keptDefaultIn(keyPath: string, value: string): { file: string; over?: string } | undefined;
+  /**
+   * The key path code wrote after the boot check, when the config is judged with that write (lib/boot-app.ts): its
+   * value is the writer's, not one a config file computed or fell back on.
+   */
+  writtenAfterCheck?: string;
   plugins: PluginFact[];
   /** Where enabled plugins live, their lockfile entries, install hooks, manifest results, EGG_PLUGINS (lib/facts/plugins.ts). */
   pluginTrust: PluginTrustFacts;

@@ -403,7 +403,8 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
  */
 function keysReadIn(facts: Facts): string | undefined {
   const keys = facts.config.keys;
-  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys)) return undefined;
+  // Keys code wrote after the check are the writer's: no config file's fallback.
+  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys) || facts.writtenAfterCheck === 'keys') return undefined;
   const texts = facts.files.configTexts;
   const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
   return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));
