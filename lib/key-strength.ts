@@ -4,6 +4,7 @@
  * keys) and SEN502 (the IPC secret) judge secrets by it.
  */
 import { estimateSecretBits } from './ipc/keyring';
+import passphraseWordData from './data/passphrase-words.json';
 import { escapeRegExp } from './regexp';
 
 /**
@@ -31,29 +32,136 @@ const MOSTLY_WORDS = 1 / 3;
  */
 const MOSTLY_WORDS_READ = 2 / 5;
 
-/** KEY_WORDS and the app's name (whole, without separators, and its parts), longest first: one RegExp per app name. */
-const keyWordsPatterns = new Map<string, RegExp>();
+/**
+ * The EFF's large word list (lib/data/passphrase-words.json): diceware and passphrase generators draw each word from
+ * its 7,776, so a word carries log2(7776) = 12.9 bits (wordBits) whatever its length.
+ */
+let passphraseWords: { words: string[]; wordBits: number; runs: RegExp } | undefined;
 
-function keyWordsPattern(appName: string): RegExp {
-  let pattern = keyWordsPatterns.get(appName);
-  if (!pattern) {
-    const name = appName.toLowerCase();
-    const names = name ? [ name, name.replace(/[^a-z0-9]/g, ''), ...name.split(/[^a-z0-9]+/).filter(part => part.length >= 3) ] : [];
-    const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
-    keyWordsPatterns.set(appName, pattern = new RegExp(words.map(escapeRegExp).join('|'), 'g'));
+/**
+ * The list, decoded (each word is written as how many letters it shares with the word before it, then its others),
+ * without hyphens (`t-shirt`, concatenated, is `tshirt`); and the runs of letters a passphrase's words are sought in:
+ * as generators write a word (`clarity`, `Clarity`, `CLARITY`; `ClarityPajamas` is two runs), or a hyphenated list word.
+ */
+export function passphraseWordList(): { words: string[]; wordBits: number; runs: RegExp } {
+  if (!passphraseWords) {
+    const words: string[] = [];
+    for (const [ , shared, letters ] of passphraseWordData.words.matchAll(/(\d)([a-z-]+)/g)) words.push((words.at(-1) ?? '').slice(0, Number(shared)) + letters);
+    const hyphenated = words.filter(word => word.includes('-'));
+    passphraseWords = { words: words.map(word => word.replace(/-/g, '')), wordBits: Math.log2(words.length), runs: new RegExp(`${hyphenated.map(word => `${word}(?![a-z])|`).join('')}[A-Z]?[a-z]+|[A-Z]+(?![a-z])`, 'g') };
   }
-  return pattern;
+  return passphraseWords;
 }
 
 /**
- * The bits left of a reading of a secret (folded: see readings) once the app's name (whole, and its parts) and
- * KEY_WORDS are taken out, separators aside; undefined when they make up fewer than `mostly` characters (a random key
- * that happens to hold a word). `alphanumeric`: the reading without its separators.
+ * Per app name: KEY_WORDS and the app's name (whole, without separators, and its parts) as one RegExp, longest first;
+ * the app's name as a prefix or suffix, with KEY_WORDS beside it (`<name>_`, `my-<name>-prod-`, `-<name>`); and the words
+ * a passphrase may be made of (the EFF list, KEY_WORDS and the name's), with the longest one's length.
  */
-function bitsBesideWords(folded: string, alphanumeric: string, mostly: number, appName: string | undefined): number | undefined {
-  const rest = folded.replace(keyWordsPattern(appName ?? ''), '').replace(/[^a-z0-9]/g, '');
-  if (alphanumeric.length - rest.length < mostly) return undefined;
-  return rest ? estimateSecretBits(rest) : 0;
+const keyWordsByApp = new Map<string, { pattern: RegExp; nameAffixes?: RegExp; passphrase: ReadonlySet<string>; longest: number }>();
+
+/** What separates words in a hand-written key: one character, so a secret's own leading `-` or `_` stays with it. */
+const WORD_SEPARATOR = '[-_.:/ ]';
+
+function keyWords(appName: string): { pattern: RegExp; nameAffixes?: RegExp; passphrase: ReadonlySet<string>; longest: number } {
+  let found = keyWordsByApp.get(appName);
+  if (!found) {
+    const name = appName.toLowerCase();
+    const wholeNames = name ? [ ...new Set([ name, name.replace(/[^a-z0-9]/g, '') ]) ].map(escapeRegExp).join('|') : '';
+    const names = name ? [ name, name.replace(/[^a-z0-9]/g, ''), ...name.split(/[^a-z0-9]+/).filter(part => part.length >= 3) ] : [];
+    const words = [ ...new Set([ ...names, ...KEY_WORDS ]) ].sort((a, b) => b.length - a.length);
+    const keyWordsSource = KEY_WORDS.map(escapeRegExp).join('|');
+    const passphrase = new Set([ ...passphraseWordList().words, ...words.filter(word => /^[a-z]+$/.test(word)) ]);
+    found = {
+      pattern: new RegExp(words.map(escapeRegExp).join('|'), 'gi'),
+      nameAffixes: wholeNames ? new RegExp(`^(?:(?:${keyWordsSource})${WORD_SEPARATOR})*(?:${wholeNames})(?:${WORD_SEPARATOR}(?:${keyWordsSource}))*${WORD_SEPARATOR}|` +
+        `${WORD_SEPARATOR}(?:(?:${keyWordsSource})${WORD_SEPARATOR})*(?:${wholeNames})(?:${WORD_SEPARATOR}(?:${keyWordsSource}))*$`, 'gi') : undefined,
+      passphrase,
+      longest: Math.max(...[ ...passphrase ].map(word => word.length)),
+    };
+    keyWordsByApp.set(appName, found);
+  }
+  return found;
+}
+
+/**
+ * A secret without the app's name as a prefix or suffix (`<name>_<secret>`, as egg's scaffold writes keys; KEY_WORDS
+ * may stand beside the name): whoever knows the app knows them, so they add nothing, and take nothing from the rest,
+ * which is judged as if alone. The secret itself when it has none, or when the rest is such words too (a key of
+ * words, which weakestTextReading describes).
+ */
+export function withoutAppNameAffixes(secret: string, appName: string | undefined): string {
+  if (!appName) return secret;
+  const { nameAffixes, pattern } = keyWords(appName);
+  const rest = nameAffixes ? secret.replace(nameAffixes, '') : secret;
+  return /[a-z0-9]/i.test(rest.replace(pattern, '')) ? rest : secret;
+}
+
+/** How a secret's remainder is estimated: as the secret alone would be (SEN201 corrects a short random key's sample). */
+export type EstimateBits = (secret: string) => number;
+
+/** Found in a reading: what it is made of, the bits left, and the share of its letters and digits found. */
+type Found = Omit<TextReading, 'read'>;
+
+/**
+ * What a reading leaves once the characters `taken` marks (words found in it) are guessed: undefined when they are
+ * fewer than `mostly` letters and digits (a random key that happens to hold a word); else their share, and the bits of
+ * the rest: the secret's own characters beside them (in the reading's order), without the separators next to them,
+ * estimated as the secret alone would be, so `<app name>_<random>` keeps its random part's bits.
+ */
+function beside({ text, plain }: Reading, taken: readonly boolean[], mostly: number, estimate: EstimateBits): { share: number; restBits: number } | undefined {
+  let found = 0;
+  let all = 0;
+  for (let at = 0; at < text.length; at++) {
+    if (!/[a-z0-9]/i.test(text[at])) continue;
+    all++;
+    if (taken[at]) found++;
+  }
+  if (found < mostly) return undefined;
+  const dropped = [ ...taken ];
+  const separator = (at: number) => /[^\p{L}\p{N}]/u.test(plain[at]);
+  for (let at = 1; at < plain.length; at++) dropped[at] ||= dropped[at - 1] && separator(at);
+  for (let at = plain.length - 2; at >= 0; at--) dropped[at] ||= dropped[at + 1] && separator(at);
+  const rest = plain.split('').filter((_, at) => !dropped[at]).join('');
+  return { share: found / all, restBits: rest ? estimate(rest) : 0 };
+}
+
+/** The app's name (whole, and its parts) and KEY_WORDS, wherever they stand in a reading, cost a guesser nothing. */
+function keyWordsIn(reading: Reading, mostly: number, appName: string | undefined, estimate: EstimateBits): Found | undefined {
+  const taken = new Array<boolean>(reading.text.length).fill(false);
+  for (const match of reading.text.matchAll(keyWords(appName ?? '').pattern)) taken.fill(true, match.index, match.index + match[0].length);
+  const rest = beside(reading, taken, mostly, estimate);
+  return rest && { madeOf: 'words', bits: rest.restBits, share: rest.share };
+}
+
+/** The fewest words of `words` that make up `run` (lower case), Infinity when they do not. */
+function fewestWords(run: string, words: ReadonlySet<string>, longest: number): number {
+  const fewest = [ 0 ];
+  for (let end = 1; end <= run.length; end++) {
+    fewest[end] = Infinity;
+    for (let start = Math.max(0, end - longest); start < end; start++) {
+      if (fewest[start] + 1 < fewest[end] && words.has(run.slice(start, end))) fewest[end] = fewest[start] + 1;
+    }
+  }
+  return fewest[run.length];
+}
+
+/**
+ * A passphrase: runs of letters each made of list words (`clarity-pajamas`, `ClarityPajamas`, `claritypajamas`), at
+ * the list's bits a word, however many characters they take; the rest as the secret alone would be estimated.
+ */
+function passphraseWordsIn(reading: Reading, mostly: number, appName: string | undefined, estimate: EstimateBits): Found | undefined {
+  const { passphrase, longest } = keyWords(appName ?? '');
+  const taken = new Array<boolean>(reading.text.length).fill(false);
+  let words = 0;
+  for (const match of reading.text.matchAll(passphraseWordList().runs)) {
+    const count = fewestWords(match[0].toLowerCase().replace(/-/g, ''), passphrase, longest);
+    if (count === Infinity) continue;
+    words += count;
+    taken.fill(true, match.index, match.index + match[0].length);
+  }
+  const rest = words ? beside(reading, taken, mostly, estimate) : undefined;
+  return rest && { madeOf: 'passphrase words', bits: Math.round(words * passphraseWordList().wordBits) + rest.restBits, share: rest.share, words };
 }
 
 /** `producción` → `produccion`, `schlüssel` → `schlussel`, `hasło` → `haslo`: as a guesser types the words. */
@@ -105,11 +213,11 @@ const WELL_KNOWN_HALF = MIN_WELL_KNOWN_RUN / 2;
 const WELL_KNOWN_HALVES = wellKnownPieces(WELL_KNOWN_HALF);
 
 /**
- * The bits left of a reading of a secret without its separators (`alphanumeric`) once the runs of MIN_WELL_KNOWN_RUN
- * or more characters it shares with WELL_KNOWN_TEXTS are taken out; undefined when they make up fewer than `mostly`
- * characters.
+ * The bits left of a reading of a secret without its separators (`alphanumeric`, lower case) once the runs of
+ * MIN_WELL_KNOWN_RUN or more characters it shares with WELL_KNOWN_TEXTS are taken out; undefined when they make up
+ * fewer than `mostly` characters.
  */
-function bitsBesideWellKnownText(alphanumeric: string, mostly: number): number | undefined {
+function wellKnownTextIn(alphanumeric: string, mostly: number): Found | undefined {
   // Past MAX_WELL_KNOWN_SEARCH characters the rest counts as it is (the search is quadratic).
   const searched = alphanumeric.slice(0, MAX_WELL_KNOWN_SEARCH);
   let holdsHalf = false;
@@ -136,7 +244,7 @@ function bitsBesideWellKnownText(alphanumeric: string, mostly: number): number |
     from = end;
   }
   rest += alphanumeric.slice(from);
-  return rest ? estimateSecretBits(rest) : 0;
+  return { madeOf: 'well-known text', bits: rest ? estimateSecretBits(rest) : 0, share: taken / alphanumeric.length };
 }
 
 /**
@@ -147,27 +255,37 @@ const LEET: Readonly<Record<string, string>> = { 0: 'o', 3: 'e', 4: 'a', 5: 's',
 const LEET_CHARS = /[01345789@$!]/;
 const LEET_CHARS_ALL = new RegExp(LEET_CHARS.source, 'g');
 
-/** Lower-case letters moved 13 places along the alphabet, the rest as it is: ROT13 is its own inverse. */
+/** Letters moved 13 places along the alphabet, in their case, the rest as it is: ROT13 is its own inverse. */
 function rot13(text: string): string {
-  return text.replace(/[a-z]/g, letter => String.fromCharCode((letter.charCodeAt(0) - 97 + 13) % 26 + 97));
+  return text.replace(/[a-z]/gi, letter => {
+    const a = letter <= 'Z' ? 65 : 97;
+    return String.fromCharCode((letter.charCodeAt(0) - a + 13) % 26 + a);
+  });
 }
 
 /**
- * A secret as a guesser reads it, folded (lower case, accents dropped: `Producción` is `produccion`), as written and as
- * cracking rules transform it (backwards, ROT13, leetspeak undone), each with how it was read (undefined: as written).
+ * A secret as a guesser reads it (`text`, accents dropped: `Producción` is `Produccion`; words are found in it
+ * whatever their case), and its own characters in the same order (`plain`), which what remains beside the words
+ * is taken from.
  */
-function readings(secret: string): Array<{ text: string; read?: string }> {
-  const folded = withoutAccents(secret.toLowerCase());
-  const found: Array<{ text: string; read?: string }> = [];
-  const backwards = [ ...folded ].reverse().join('');
-  for (const [ text, order ] of [[ folded, '' ], [ backwards, 'read backwards' ]]) {
-    if (order && text === folded) continue;
+interface Reading { text: string; plain: string; read?: string }
+
+/**
+ * A secret as written and as cracking rules transform it (backwards, ROT13, leetspeak undone), each with how it was
+ * read (undefined: as written). Each keeps the secret's length, so a character of `text` stands where it did in `plain`.
+ */
+function readings(secret: string): Reading[] {
+  const plain = withoutAccents(secret);
+  const found: Reading[] = [];
+  const backwards = [ ...plain ].reverse().join('');
+  for (const [ text, order ] of [[ plain, '' ], [ backwards, 'read backwards' ]]) {
+    if (order && text.toLowerCase() === plain.toLowerCase()) continue;
     const read = (how: string) => [ order, how ].filter(Boolean).join(' ') || undefined;
-    found.push({ text, read: read('') });
-    if (/[a-z]/.test(text)) found.push({ text: rot13(text), read: read('in ROT13') });
+    found.push({ text, plain: text, read: read('') });
+    if (/[a-z]/i.test(text)) found.push({ text: rot13(text), plain: text, read: read('in ROT13') });
     if (!LEET_CHARS.test(text)) continue;
     for (const one of text.includes('1') ? [ 'i', 'l' ] : [ 'i' ]) {
-      found.push({ text: text.replace(LEET_CHARS_ALL, char => (char === '1' ? one : LEET[char])), read: read('with its leetspeak undone') });
+      found.push({ text: text.replace(LEET_CHARS_ALL, char => (char === '1' ? one : LEET[char])), plain: text, read: read('with its leetspeak undone') });
     }
   }
   return found;
@@ -175,33 +293,47 @@ function readings(secret: string): Array<{ text: string; read?: string }> {
 
 /** What a secret is mostly made of, and the bits left beside it. */
 export interface TextReading {
-  madeOf: 'words' | 'well-known text';
+  madeOf: 'words' | 'well-known text' | 'passphrase words';
+  /** The bits left beside the words or text; for a passphrase, its words' and the rest's. */
   bits: number;
+  /** The share of the reading's letters and digits the words or text make up. */
+  share: number;
+  /** How many list words a passphrase is made of. */
+  words?: number;
   /** How the secret reads as that (`read backwards`, `in ROT13`, `with its leetspeak undone`); undefined as written. */
   read?: string;
 }
 
 /**
  * The reading of a secret (as written or as readings transforms it) that leaves the fewest bits beside the
- * well-known texts or the app's name and KEY_WORDS it is mostly made of; undefined when none is mostly made of them.
+ * well-known texts or the app's name and KEY_WORDS it is mostly made of, or as a passphrase of list words;
+ * undefined when none is mostly made of them. `estimate`: how the rest is estimated, as the secret alone would be.
  */
-export function weakestTextReading(secret: string, appName: string | undefined): TextReading | undefined {
+export function weakestTextReading(secret: string, appName: string | undefined, estimate: EstimateBits = estimateSecretBits): TextReading | undefined {
   let weakest: TextReading | undefined;
-  for (const { text, read } of readings(secret)) {
-    const alphanumeric = text.replace(/[^a-z0-9]/g, '');
-    const mostly = secret.length * (read ? MOSTLY_WORDS_READ : MOSTLY_WORDS);
-    for (const [ madeOf, bits ] of [[ 'well-known text', bitsBesideWellKnownText(alphanumeric, mostly) ], [ 'words', bitsBesideWords(text, alphanumeric, mostly, appName) ]] as const) {
-      if (bits !== undefined && (!weakest || bits < weakest.bits)) weakest = { madeOf, bits, read };
+  for (const reading of readings(secret)) {
+    const mostly = secret.length * (reading.read ? MOSTLY_WORDS_READ : MOSTLY_WORDS);
+    for (const found of [ wellKnownTextIn(reading.text.toLowerCase().replace(/[^a-z0-9]/g, ''), mostly), keyWordsIn(reading, mostly, appName, estimate),
+      passphraseWordsIn(reading, mostly, appName, estimate) ]) {
+      if (found && (!weakest || found.bits < weakest.bits)) weakest = { ...found, read: reading.read };
     }
   }
   return weakest;
 }
 
-/** `read backwards, it is mostly the app's name and words keys are made of (…)`: never the secret, nor its words. */
-export function describeTextReading({ madeOf, read }: TextReading): string {
+/**
+ * `read backwards, it is mostly the app's name and words keys are made of (…)`, `33 % of it is …` when that is less
+ * than half of it, `it is 4 words of a passphrase word list (…)`: never the secret, nor its words.
+ */
+export function describeTextReading({ madeOf, share, words, read }: TextReading): string {
+  const how = read ? `${read}, ` : '';
+  if (madeOf === 'passphrase words') {
+    return `${how}it is ${share < 1 ? 'mostly ' : ''}${words} words of a passphrase word list (the EFF's, which diceware draws from: ` +
+      `${passphraseWordList().wordBits.toFixed(1)} bits a word, whatever its length)`;
+  }
   const what = madeOf === 'words' ? 'the app\'s name and words keys are made of (cookie, key, prod…)' :
     'well-known text (filler text, a pangram, a famous phrase or the digits of a mathematical constant)';
-  return `${read ? `${read}, ` : ''}it is mostly ${what}`;
+  return `${how}${share >= 1 / 2 ? 'it is mostly' : `${Math.round(share * 100)} % of it is`} ${what}`;
 }
 
 /**

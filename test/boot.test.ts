@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
+import { passphraseWordList } from '../lib/key-strength';
 import { bootApp, expectRefused, fixture, mockCluster, readReport, tempApp } from './helpers';
 
 describe('boot checks in a real egg app (mm.app)', () => {
@@ -140,6 +141,92 @@ describe('cookie keys as cracking rule sets read them (mm.app, black-box round 3
     assert.equal(guessed.status, 200, 'the forged cookie is accepted');
     const random = await admin(crypto.randomBytes(32).toString('base64url'));
     assert.deepEqual([ random.findings, random.status ], [[], 403 ]);
+  });
+});
+
+describe('cookie keys: passphrases by their words, a password manager\'s keys, the app\'s name before a random key (mm.app, black-box round 32, h108 F1/F5/F9)', () => {
+  afterEach(mm.restore);
+  // An app named order-service whose keys (after its name when SENTINEL_FIXTURE_PREFIX is set, as egg's scaffold
+  // writes them) and failOn come from the environment, read at each boot, with a sign-in and a page for the admin.
+  const baseDir = tempApp('order-service', {
+    'config/config.default.js': 'module.exports = appInfo => ({ keys: (process.env.SENTINEL_FIXTURE_PREFIX ? appInfo.name + \'_\' : \'\') + process.env.SENTINEL_FIXTURE_KEYS, ' +
+      'sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON } });\n',
+    'app/router.js': "module.exports = app => {\n  app.router.get('/login', async ctx => { ctx.cookies.set('user', 'guest', { signed: true }); ctx.body = 'welcome'; });\n" +
+      "  app.router.get('/admin', async ctx => {\n    const user = ctx.cookies.get('user', { signed: true });\n" +
+      "    ctx.status = user === 'admin' ? 200 : 403; ctx.body = user === 'admin' ? 'admin data' : 'forbidden';\n  });\n};\n",
+  });
+  after(() => fs.rmSync(baseDir, { recursive: true, force: true }));
+  // Four and six words the report drew from the EFF list (52 and 78 bits), and ten (129 bits).
+  const FOUR_WORDS = 'clarity-pajamas-egotistic-suspense';
+  const SIX_WORDS = 'grew-harbor-pushchair-disallow-ascertain-crabbing';
+  const TEN_WORDS = 'jigsaw-pellet-oxidize-gravel-lantern-humid-tripod-plunder-abacus-zoom';
+  const sign = (key: string, cookie: string) => crypto.createHmac('sha256', key).update(cookie).digest('base64url');
+
+  it('SEN201/SEN502: four diceware words as the cookie key, or six as the IPC secret, refuse boot in prod, saying the bits the words carry and never them', async () => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', FOUR_WORDS);
+    const keys = await expectRefused(baseDir, /SEN201/);
+    assert.match(keys, /config\.keys: the key is guessable: it is 4 words of a passphrase word list \(the EFF's, which diceware draws from: 12\.9 bits a word, whatever its length\), which carry about 52 bits in all \(at least 128 needed\)/);
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', crypto.randomBytes(32).toString('base64url'));
+    mm(process.env, 'EGG_SENTINEL_IPC_SECRET', SIX_WORDS);
+    const ipc = await expectRefused(baseDir, /SEN502/);
+    assert.match(ipc, /the IPC secret carries about 78 bits of entropy \(at least 256 needed\): it is 6 words of a passphrase word list/);
+    for (const word of [ ...FOUR_WORDS.split('-'), ...SIX_WORDS.split('-') ]) assert.ok(!keys.includes(word) && !ipc.includes(word), 'no word is printed');
+  });
+
+  it('SEN201: let boot, a guesser finds the four words a word at a time from the sign-in cookie and forges the admin\'s; ten words boot clean and refuse the forgery', async () => {
+    const boot = async (key: string, visit: (app: ReturnType<typeof mm.app>) => Promise<number>) => {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const app = await bootApp(baseDir);
+      try {
+        return { findings: (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201').length, status: await visit(app) };
+      } finally {
+        await app.close();
+      }
+    };
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    let forged = '';
+    const guessed = await boot(FOUR_WORDS, async app => {
+      const signIn = (await app.httpRequest().get('/login').expect(200)).headers['set-cookie'] as unknown as string[];
+      const signature = /user\.sig=([^;]+)/.exec(signIn.join(';'))?.[1];
+      // Each word is one of the list's 7,776, however long: given three, the fourth takes 7,776 HMACs (all four, 2^52).
+      const first = FOUR_WORDS.split('-').slice(0, 3).join('-');
+      const found = passphraseWordList().words.map(word => `${first}-${word}`).find(key => sign(key, 'user=guest') === signature);
+      assert.equal(found, FOUR_WORDS, 'the fourth word is found');
+      forged = `user=admin; user.sig=${sign(FOUR_WORDS, 'user=admin')}`;
+      return (await app.httpRequest().get('/admin').set('Cookie', forged)).status;
+    });
+    assert.deepEqual(guessed, { findings: 1, status: 200 }, 'the forged cookie opens the admin page');
+    const ten = await boot(TEN_WORDS, async app => (await app.httpRequest().get('/admin').set('Cookie', forged)).status);
+    assert.deepEqual(ten, { findings: 0, status: 403 });
+  });
+
+  it('SEN201: a password manager\'s 28 random characters with symbols boot clean in prod (black-box round 32, h108 F5)', async () => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', '@UrKV(6l<iPmwA}>VO_;war%6~>2');
+    const app = await bootApp(baseDir);
+    try {
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), []);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SEN201: the app\'s name and `_` before 16 random bytes in base64url boot clean in prod; before 12 bytes, the key is refused for what follows the name (black-box round 32, h108 F9)', async () => {
+    mm.env('prod');
+    mm(process.env, 'SENTINEL_FIXTURE_PREFIX', '1');
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', 'AYoFvjVtB-Uh7iRV7Lj3qA');
+    const app = await bootApp(baseDir);
+    try {
+      assert.equal(app.config.keys, 'order-service_AYoFvjVtB-Uh7iRV7Lj3qA');
+      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), []);
+    } finally {
+      await app.close();
+    }
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', 'F6Cfp0-CVFiDu_-3');
+    const message = await expectRefused(baseDir, /SEN201/);
+    assert.match(message, /config\.keys: the key is the app's name and a secret that is 16 characters long: even random, 16 such characters carry at most 96 bits/);
   });
 });
 

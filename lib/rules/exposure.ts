@@ -8,7 +8,7 @@ import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { alphabetBits, estimateSecretBits } from '../ipc/keyring';
 import { unescapeJs } from '../js-literal';
-import { decodedForms, describeTextReading, encodedTexts, MAX_DECODINGS, weakestTextReading } from '../key-strength';
+import { decodedForms, describeTextReading, encodedTexts, MAX_DECODINGS, weakestTextReading, withoutAppNameAffixes } from '../key-strength';
 import { printableName } from '../printable';
 import { escapeRegExp } from '../regexp';
 import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
@@ -17,7 +17,7 @@ import type { Rule, RuleHit } from './types';
 
 /** `<appname>_<13-digit ms timestamp>_<number>`, what egg-init and the boilerplates write into config.keys. */
 const SCAFFOLD_KEY = /^[\w.@/-]*_\d{13}_\d{1,5}$/;
-/** As 16 random bytes in hex. A shorter key passes only when it reads as random bytes (readsAsRandomBytes). */
+/** As 16 random bytes in hex. A shorter key passes only when it reads as random (readsAsRandom). */
 const MIN_KEY_LENGTH = 32;
 const MIN_DISTINCT_CHARS = 8;
 const MIN_BITS_PER_CHAR = 2.5;
@@ -27,13 +27,40 @@ const MIN_KEY_BITS = 128;
 const BASE64_KEY = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 /**
- * Whether a key under MIN_KEY_LENGTH characters reads as the base64 or base64url of random bytes rather than as text
- * written in those characters: random bytes mix the cases letter by letter, so it holds lower-case letters and an
- * upper-case letter that does not start a lower-case word. Words (`purple-elephant-dancing`, `PurpleElephantDancing`,
- * `PURPLE_ELEPHANT`) and `<appname>_<digits>` keys do not; about one 16-byte base64url key in 5,000 does not either by chance.
+ * Whether a key under MIN_KEY_LENGTH characters reads as random rather than as text: the base64 or base64url of random
+ * bytes, or random characters of printable ASCII with symbols among them (a password manager's). Random characters
+ * mix the cases letter by letter, so it holds lower-case letters and an upper-case letter that does not start a
+ * lower-case word; words (`purple-elephant-dancing`, `PurpleElephantDancing`, `PURPLE_ELEPHANT`, `Summer2024!Beach`)
+ * and `<appname>_<digits>` keys do not. About one 16-byte base64url key in 5,000 does not either by chance, and one
+ * 24-character key of random printable characters in 600 (one in 2,400 of 28: one case only, or few class changes).
  */
-function readsAsRandomBytes(key: string): boolean {
-  return BASE64_KEY.test(key) && /[a-z]/.test(key) && /[A-Z](?![a-z]{2})/.test(key);
+function readsAsRandom(key: string): boolean {
+  return /[a-z]/.test(key) && /[A-Z](?![a-z]{2})/.test(key) && (BASE64_KEY.test(key) || readsAsRandomCharacters(key));
+}
+
+/** Lower case, upper case, digit, symbol. */
+const CHARACTER_CLASSES = [ /[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/ ];
+/**
+ * Of two neighbouring characters drawn at random from printable ASCII, about 7 in 10 are of different classes: fewer
+ * than a third in 4 of 100,000 24-character keys (in 35 with only `!@#$%^&*` for symbols). In text, letters run in words.
+ */
+const MIN_CLASS_CHANGES = 1 / 3;
+
+/** Printable ASCII with a symbol, whose classes (CHARACTER_CLASSES) change from one character to the next throughout. */
+function readsAsRandomCharacters(key: string): boolean {
+  if (!/^[!-~]+$/.test(key) || !CHARACTER_CLASSES[3].test(key)) return false;
+  const classOf = (char: string) => CHARACTER_CLASSES.findIndex(pattern => pattern.test(char));
+  let changes = 0;
+  for (let at = 1; at < key.length; at++) if (classOf(key[at]) !== classOf(key[at - 1])) changes++;
+  return changes >= (key.length - 1) * MIN_CLASS_CHANGES;
+}
+
+/**
+ * A key's bits as SEN201 estimates a key alone (also what remains of one beside the words it holds): one under
+ * MIN_KEY_LENGTH characters that reads as random gets the correction for its short sample.
+ */
+function keyBits(key: string): number {
+  return estimateSecretBits(key, { shortSample: key.length < MIN_KEY_LENGTH && readsAsRandom(key) });
 }
 
 /**
@@ -136,6 +163,11 @@ export function describeWeakKey(key: string, appName?: string): string | undefin
 function weakness(key: string, appName: string | undefined, decodings: number): string | undefined {
   if (key.length === 0) return 'is empty';
   if (SCAFFOLD_KEY.test(key)) return 'has the scaffold form <appname>_<timestamp>_<number>, guessable from the app name and creation date';
+  const secret = withoutAppNameAffixes(key, appName);
+  if (secret !== key) {
+    const alone = weakness(secret, appName, decodings);
+    return alone && `is the app's name and a secret that ${alone}`;
+  }
   // A short key is judged by the bits it can carry, not by its length: 16 random bytes are 22 base64url characters.
   const short = key.length < MIN_KEY_LENGTH && decodings === 0;
   const most = Math.floor(key.length * alphabetBits(key));
@@ -144,10 +176,12 @@ function weakness(key: string, appName: string | undefined, decodings: number): 
       '16 random bytes are 22 characters in base64url, 24 in base64, 32 in hex)';
   }
   if (new Set(key).size < MIN_DISTINCT_CHARS || bitsPerChar(key) < MIN_BITS_PER_CHAR) return 'has low entropy (few distinct characters or a repeating pattern)';
-  if (placeholderKind(key)) return 'is placeholder text (such as "change-me"), not a generated key';
-  if (short && !readsAsRandomBytes(key)) {
+  // A random key's `${…}` or `<…>` is chance (a password manager's symbols), not a template left unfilled.
+  if (placeholderKind(key) && !readsAsRandom(key)) return 'is placeholder text (such as "change-me"), not a generated key';
+  if (short && !readsAsRandom(key)) {
     return `is ${key.length} characters long and reads as text, not as random bytes: under ${MIN_KEY_LENGTH} characters only the base64 or base64url of ` +
-      `${MIN_KEY_BITS / 8} or more random bytes passes, whose letters mix upper and lower case throughout`;
+      `${MIN_KEY_BITS / 8} or more random bytes passes, or random characters with symbols among them (as a password manager makes them), ` +
+      'whose letters mix upper and lower case throughout';
   }
   const uuidVersion = UUID.exec(key)?.[1];
   if (uuidVersion !== undefined && uuidVersion !== '4') {
@@ -155,8 +189,11 @@ function weakness(key: string, appName: string | undefined, decodings: number): 
   }
   const bits = estimateSecretBits(key, { shortSample: short });
   if (bits < MIN_KEY_BITS) return `is guessable: its runs, repeats and words leave about ${bits} bits of entropy (at least ${MIN_KEY_BITS} needed)`;
-  const reading = weakestTextReading(key, appName);
-  if (reading && reading.bits < MIN_KEY_BITS) return `is guessable: ${describeTextReading(reading)}, beside which about ${reading.bits} bits remain (at least ${MIN_KEY_BITS} needed)`;
+  const reading = weakestTextReading(key, appName, keyBits);
+  if (reading && reading.bits < MIN_KEY_BITS) {
+    const bitsLeft = reading.madeOf === 'passphrase words' ? `which carry about ${reading.bits} bits in all` : `beside which about ${reading.bits} bits remain`;
+    return `is guessable: ${describeTextReading(reading)}, ${bitsLeft} (at least ${MIN_KEY_BITS} needed)`;
+  }
   if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
   // An encoding adds no secret: `base64('my-super-secret-cookie-key')` is as weak as the words.
   if (decodings < MAX_DECODINGS) {
@@ -187,19 +224,23 @@ export const weakCookieKeys: Rule = {
   severity: 'critical',
   description: 'config.keys signs cookies, the session and CSRF tokens. An empty, low-entropy or scaffolded key, one too short ' +
     'to carry 128 bits even if random (16 random bytes are 32 hex, 24 base64 or 22 base64url characters), one under 32 ' +
-    'characters that does not read as the base64 or base64url of random bytes (lower-case words, `CamelCaseWords`, ' +
-    '`<appname>_<digits>`: random bytes mix the cases letter by letter) ' +
+    'characters that does not read as the base64 or base64url of random bytes, nor as random characters with symbols among ' +
+    'them, as a password manager makes them (lower-case words, `CamelCaseWords`, `<appname>_<digits>`: random characters mix ' +
+    'the cases letter by letter) ' +
     '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
     'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
     'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
     'ipsum, a pangram or the digits of π; either also read backwards, in ROT13 or with leetspeak undone (`c00k1e-k3y`), as ' +
-    'cracking rule sets try them; a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
+    'cracking rule sets try them; a passphrase of words from the EFF list diceware draws from, which carry 12.9 bits a word ' +
+    'whatever their length (ten words pass, six carry 78 bits); a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
     'a timestamp, a MAC address or a name\'s hash; base64, base64url, base32 or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
     'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
+    'The app\'s name as a prefix or suffix (`<appname>_<secret>`) counts for nothing, and takes nothing: the rest is judged alone. ' +
     'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: in hex about one ' +
     'in a million reads as a number or measures low entropy by chance, in base64url (where the entropy measured on 22 characters ' +
-    'is corrected for their few) about one in a thousand measures low or reads as text, and is refused; generate another, or a 32-byte one.',
+    'is corrected for their few) about one in a thousand measures low or reads as text, and is refused; generate another, or a 32-byte one. ' +
+    'So do 20 random printable characters (about 4 in 100 measure low); from 24, about one in 600 reads as text.',
   fix: `Generate a key with ${GENERATE_KEY} ` +
     'and read it from the environment in config.prod: `keys: process.env.EGG_KEYS`.',
   check(facts, { developmentEnv }) {

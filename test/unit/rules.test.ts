@@ -1,6 +1,6 @@
 import assert from 'node:assert';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { guessableBits } from '../../lib/key-strength';
+import { guessableBits, passphraseWordList } from '../../lib/key-strength';
 import { describeWeakKey, weakCookieKeys } from '../../lib/rules/exposure';
 import { bitsPerChar } from '../../lib/secrets';
 import { unsafeServerEnv } from '../../lib/rules/injection';
@@ -32,7 +32,8 @@ describe('SEN201 weak cookie keys', () => {
     [ 'purpleelephantdancing1', /^is 22 characters long and reads as text, not as random bytes: under 32 characters only the base64 or base64url of 16 or more random bytes passes/ ],
     [ 'PurpleElephantDancing1', /^is 22 characters long and reads as text/ ],
     [ 'PURPLE-ELEPHANT-DANCE-1', /^is 23 characters long and reads as text/ ],
-    [ 'ThisIsMyEggAppProdKey!', /^is 22 characters long and reads as text/ ],
+    // Its symbol makes it read as random characters, and its words are counted (black-box round 32, h108 F5).
+    [ 'ThisIsMyEggAppProdKey!', /^is guessable: it is mostly the app's name and words keys are made of/ ],
     [ 'my-awesome-shop_1700000000000', /^is 29 characters long and reads as text/ ],
     [ 'Q'.repeat(11) + 'q'.repeat(11), /low entropy/ ],
     [ 'a'.repeat(40), /low entropy/ ],
@@ -175,6 +176,9 @@ describe('SEN201 weak cookie keys', () => {
     // reading other than as written that is two fifths words (the share such a reading needs).
     const seeded = (shape: string, index: number, length: number) => Buffer.concat([ 0, 1 ].map(half => createHash('sha512').update(`${shape} ${index} ${half}`).digest())).subarray(0, length);
     const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+    const PRINTABLE = Array.from({ length: 94 }, (_, code) => String.fromCharCode(33 + code)).filter(char => char !== ',').join('');
+    const { words } = passphraseWordList();
+    const diceware = (seed: string, count: number) => Array.from({ length: count }, (_, at) => words[seeded(seed, at, 4).readUInt32BE() % words.length]);
     const uuid4 = (bytes: Buffer) => {
       bytes[6] = bytes[6] & 0x0f | 0x40;
       bytes[8] = bytes[8] & 0x3f | 0x80;
@@ -191,14 +195,42 @@ describe('SEN201 weak cookie keys', () => {
       'egg-sentinel keygen (32 bytes, base64url)': index => seeded('keygen', index, 32).toString('base64url'),
       'a TOTP secret (32 base32 characters)': index => Array.from(seeded('totp', index, 32), byte => BASE32[byte & 31]).join(''),
       'a TOTP secret in lower case': index => Array.from(seeded('totp-lower', index, 32), byte => BASE32[byte & 31]).join('').toLowerCase(),
+      // Black-box round 32, h108 F1/F5: ten words of the EFF list (129 bits), and a password manager's characters.
+      '10 EFF words joined by -': index => diceware(`words10 ${index}`, 10).join('-'),
+      '10 EFF words, capitalized, joined by nothing': index => diceware(`words10c ${index}`, 10).map(word => word[0].toUpperCase() + word.slice(1)).join(''),
+      '24 characters of printable ASCII but the comma': index => Array.from(seeded('ascii24', index, 24), byte => PRINTABLE[byte % PRINTABLE.length]).join(''),
+      '28 characters of printable ASCII but the comma': index => Array.from(seeded('ascii28', index, 28), byte => PRINTABLE[byte % PRINTABLE.length]).join(''),
     };
     for (const [ shape, make ] of Object.entries(shapes)) {
       for (let index = 0; index < 200; index++) {
         const key = make(index);
+        // Random characters of one case only read as text (measured: about 1 in 1,200 of 24, 1 in 5,000 of 28).
+        if (/printable/.test(shape) && !(/[a-z]/.test(key) && /[A-Z]/.test(key))) {
+          assert.match(describeWeakKey(key, 'h106app') ?? '', /reads as text/, key);
+          continue;
+        }
         assert.equal(describeWeakKey(key, 'h106app'), undefined, `${shape}: ${key}`);
         // SEN502's floor is 256 bits: the 32-byte and longer shapes carry them.
         if (/32 bytes|-hex 32|-base64 (32|48)/.test(shape)) assert.ok(guessableBits(key, 'h106app').bits >= 256, `${shape}: ${key}`);
       }
+    }
+    // Black-box round 32, h108 F1: fewer words carry 12.9 bits each, however long they are (8 words: 103 bits).
+    for (const count of [ 4, 5, 6, 8 ]) {
+      const bits = Math.round(count * Math.log2(7776));
+      for (const separator of [ '-', ' ', '' ]) {
+        for (let index = 0; index < 200; index++) {
+          const key = diceware(`words${count} ${JSON.stringify(separator)} ${index}`, count).join(separator);
+          // Under 32 characters, such a key is refused as text before its words are counted.
+          assert.match(describeWeakKey(key, 'h106app') ?? '', key.length < 32 ? /reads as text|at most \d+ bits/ : /^is guessable: it is \d+ words of a passphrase word list .* about \d+ bits in all/, key);
+          assert.ok(guessableBits(key, 'h106app').bits <= bits, `${count} words: ${key}`);
+        }
+      }
+    }
+    // Black-box round 32, h108 F9: the app's name before 16 random bytes in base64url is judged as those bytes alone.
+    for (let index = 0; index < 200; index++) {
+      const secret = seeded('b64url-16', index, 16).toString('base64url');
+      const alone = describeWeakKey(secret, 'h106app');
+      assert.equal(describeWeakKey(`h106app_${secret}`, 'h106app'), alone && `is the app's name and a secret that ${alone}`, secret);
     }
   });
 
@@ -219,10 +251,13 @@ describe('SEN201 weak cookie keys', () => {
         assert.equal(describeWeakKey(key, 'shop'), undefined, key);
       }
     }
-    // Six words from the EFF diceware list, as a passphrase generator joins them.
-    for (const phrase of [ 'tundra-pliers-oxidize-gravel-lantern-humid', 'Unwed Crumpet Backspin Gumball Sequel Ravage',
-      'spearfish.outhouse.vending.clasp.thicket.mangy', 'handball_unsaid_glitch_ferment_overdue_smugness' ]) {
+    // Ten words from the EFF diceware list (129 bits), as a passphrase generator joins them; six carry 78 bits
+    // (black-box round 32, h108 F1).
+    for (const phrase of [ 'jigsaw-pellet-oxidize-gravel-lantern-humid-clarity-pajamas-egotistic-suspense', 'Unwed Crumpet Backspin Gumball Sequel Ravage Grew Harbor Pushchair Disallow',
+      'spearfish.outhouse.vending.clasp.thicket.mangy.ascertain.crabbing.t-shirt.yo-yo', 'handball_unsaid_glitch_ferment_overdue_smugness_abacus_drop-down_felt-tip_zoom' ]) {
       assert.equal(describeWeakKey(phrase, 'shop'), undefined, phrase);
+      const six = phrase.split(/[ ._-]/).slice(0, 6).join(phrase.includes('-') ? '-' : ' ');
+      assert.match(describeWeakKey(six, 'shop') ?? '', /^is guessable: it is 6 words of a passphrase word list \(the EFF's, which diceware draws from: 12\.9 bits a word, whatever its length\), which carry about 78 bits in all \(at least 128 needed\)$/, six);
     }
     const facts = fakeFacts({ config: { keys: `${randomBytes(32).toString('base64')}, ${randomUUID()}` } });
     assert.deepEqual(weakCookieKeys.check(facts, { developmentEnv: false }), []);
@@ -253,6 +288,31 @@ describe('SEN201 weak cookie keys', () => {
   it('a random key holding the app\'s name or a word stays strong', () => {
     assert.equal(describeWeakKey('shop-api-Wq3Lm8Zt2Xv7Kc4Rp9Nb5Hd1Ys6Jf0Ga', 'shop-api'), undefined);
     assert.equal(describeWeakKey('x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj'), undefined);
+  });
+
+  it('random characters with symbols (a password manager\'s) pass from 24 characters like base64; such text stays refused (black-box round 32, h108 F5)', () => {
+    // The report's 28-character key (181 bits), and 20 characters (129 bits: on the floor, refused as runs about 4 in 100).
+    for (const key of [ '@UrKV(6l<iPmwA}>VO_;war%6~>2', 'k#8Vq!2mZ@x5Lp&9Rw^3', 'T7$bN^q2Lw!9zR@c4Xv&8mK#' ]) assert.equal(describeWeakKey(key, 'h106app'), undefined, key);
+    for (const [ key, why ] of <Array<[ string, RegExp ]>> [
+      [ 'Summer2024!Vacation#Beach', /reads as text/ ],
+      [ 'Purple-Elephant-Dancing-42!', /reads as text/ ],
+      [ 'Welcome@2024#Company!', /reads as text/ ],
+      [ 'qwerty!@#$QWERTY123456', /reads as text/ ],
+      [ 'ACME_Corp#2024!Prod#Keys', /mostly the app's name and words/ ],
+      [ 'P@ssw0rd!2024Secure#Key', /with its leetspeak undone, it is mostly the app's name and words/ ],
+      [ 'Th1s!sMyK3y4Pr0d#2024', /with its leetspeak undone, it is mostly the app's name and words/ ],
+    ]) {
+      assert.match(describeWeakKey(key, 'h106app') ?? '', why, key);
+    }
+  });
+
+  it('the app\'s name before or after a random key takes nothing from it; words make up "most" of a key only when they do (black-box round 32, h108 F9)', () => {
+    for (const key of [ 'order-service_AYoFvjVtB-Uh7iRV7Lj3qA', 'order-service-_cYHnvF6n1EWOSNvQmu2SQ', 'my-company-order-service-backend_bjveJBchs16VHBoaegKeyA', 'AYoFvjVtB-Uh7iRV7Lj3qA.orderservice' ]) {
+      assert.equal(describeWeakKey(key, 'order-service'), undefined, key);
+    }
+    assert.match(describeWeakKey('order-service_prod_Tq9Zk4Lm', 'order-service') ?? '', /^is the app's name and a secret that is 8 characters long: even random, 8 such characters carry at most 48 bits/);
+    assert.match(describeWeakKey('prod-cookie-key-x7Rk29aQmZ4bLwY', 'order-service') ?? '', /^is guessable: 46 % of it is the app's name and words keys are made of .* beside which about \d+ bits remain/);
+    assert.match(guessableBits('cookie-secret-key-aB3dE6gH9jK2mN5pQ8', 'order-service').weakness ?? '', /^45 % of it is the app's name and words keys are made of/);
   });
 
   it('a digest of the app\'s name is weak only for that app', () => {
