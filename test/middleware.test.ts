@@ -10,6 +10,7 @@ import path from 'node:path';
 import mm from 'egg-mock';
 import ts from 'typescript';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
+import { loadAppOffline } from '../lib/facts/offline';
 import { AUTHORIZED } from './fixtures/mw-common';
 import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
 
@@ -1122,6 +1123,86 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await booted.httpRequest().get('/docs/export').expect(401);
         await booted.httpRequest().get('/billing/export').set('authorization', 'Bearer ok').expect(200);
       });
+    });
+  });
+
+  describe('SEN403/SEN404/SEN602 a match/ignore function that calls egg\'s helper (ctx.helper, app/extend/helper of the app or a plugin) (black-box round 32, h108 F7)', () => {
+    const PUBLIC = "const PUBLIC_PATHS = new Set([ '/health', '/login' ]);\nconst DOCS_PREFIX = '/docs/';\n";
+    const helperModule = (extra = '') => `${PUBLIC}module.exports = {\n  isPublicPath(path) { return PUBLIC_PATHS.has(path) || path.startsWith(DOCS_PREFIX)${extra}; },\n` +
+      "  isWebhook(path) { return path === '/hooks/stripe'; },\n  isInternal() { return this.ctx.get('x-internal') === '1'; },\n};\n";
+    /** The report's app: the helper in app/extend/helper.js, or in a plugin's (`plugin`). */
+    const app = (options: { helper?: string; ignore?: string; failOn?: string; plugin?: boolean } = {}) => tempApp('mw-ignore-ctx-helper', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        `auth: { ignore: ${options.ignore ?? 'ctx => ctx.helper.isPublicPath(ctx.path)'} }, security: { csrf: { ignore: ctx => ctx.helper.isWebhook(ctx.path) } }, ` +
+        `sentinel: { failOn: '${options.failOn ?? 'auto'}', middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [` +
+        "{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }, { path: '/login', methods: [ 'POST' ], reason: 'login form' }, " +
+        "{ path: '/docs/:page', methods: [ 'GET' ], reason: 'public docs' }] } } });\n",
+      ...(options.plugin ? {
+        'config/plugin.js': "exports.publicPaths = { enable: true, path: require('path').join(__dirname, '../lib/plugin/public-paths') };\n",
+        'lib/plugin/public-paths/package.json': JSON.stringify({ name: 'egg-public-paths', eggPlugin: { name: 'publicPaths' } }),
+        'lib/plugin/public-paths/app/extend/helper.js': options.helper ?? helperModule(),
+      } : { 'app/extend/helper.js': options.helper ?? helperModule() }),
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+      'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.post('/login', async ctx => { ctx.body = 'login'; });\n" +
+        "  router.get('/docs/:page', async ctx => { ctx.body = { doc: ctx.params.page }; });\n  router.get('/api/users/:id', async ctx => { ctx.body = { user: ctx.params.id }; });\n" +
+        "  router.get('/:team/export', async ctx => { ctx.body = { export: ctx.params.team }; });\n  router.post('/hooks/stripe', async ctx => { ctx.body = { hook: true }; });\n};\n",
+    });
+    const made = removedAfter();
+
+    it('the helper of the app or of a plugin over a list and a prefix boots in prod with no finding (no csrf "client controls" either), and the guard guards', async () => {
+      mm.env('prod');
+      for (const plugin of [ false, true ]) {
+        await withApp(bootApp(made(app({ plugin }))), async booted => {
+          const report = (booted as any).sentinel.report;
+          assert.deepEqual(middlewareFindings(booted), [], `plugin: ${plugin}`);
+          assert.deepEqual(report.findings.filter((finding: { message: string }) => /client controls/.test(finding.message)), [], `plugin: ${plugin}`);
+          await booted.httpRequest().get('/health').expect(200);
+          assert.deepEqual((await booted.httpRequest().get('/docs/export').expect(200)).body, { doc: 'export' });
+          await booted.httpRequest().get('/api/users/1').expect(401);
+          await booted.httpRequest().get('/billing/export').expect(401);
+          assert.deepEqual((await booted.httpRequest().get('/api/users/1').set('authorization', 'Bearer ok').expect(200)).body, { user: '1' });
+        });
+      }
+    });
+
+    it('a helper that also lets /api/ through is refused in prod naming the route (a plugin\'s too); the hole is real', async () => {
+      mm.env('prod');
+      for (const plugin of [ false, true ]) {
+        const message = await expectRefused(made(app({ helper: helperModule(" || path.startsWith('/api/')"), plugin })), /SEN403/);
+        assert.match(message, /leaves 2 protected route\(s\) without it: GET \/api\/users\/:id \(skips this route\); GET \/:team\/export \(skips \/api\/export, /, `plugin: ${plugin}`);
+        assert.match(message, /GET \/api\/users\/:id → .* reaches the controller without its guard: auth's ignore: \[Function: ignore\] skips this route/);
+        assert.doesNotMatch(message, /client controls/);
+      }
+      await withApp(bootApp(made(app({ helper: helperModule(" || path.startsWith('/api/')"), failOn: 'never' }))), async booted => {
+        await booted.httpRequest().get('/billing/export').expect(401);
+        assert.deepEqual((await booted.httpRequest().get('/api/users/1').expect(200)).body, { user: '1' });
+      });
+    });
+
+    it('a prefix only the helper\'s module writes is tried as a path: a route it reaches through a parameter is refused; one from the environment is unverified', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made(app({ helper: helperModule().replace("const DOCS_PREFIX = '/docs/'", "const DOCS_PREFIX = '/team-docs/'") })), /SEN403/);
+      assert.match(message, /GET \/:team\/export \(skips \/team-docs\/export/);
+      mm(process.env, 'DOCS_PREFIX', '/docs/');
+      const byEnv = await expectRefused(made(app({ helper: helperModule().replace("path.startsWith(DOCS_PREFIX)", 'path.startsWith(process.env.DOCS_PREFIX)') })), /SEN403/);
+      assert.match(byEnv, /GET \/:team\/export \(cannot be verified: its match\/ignore function takes process \(in helper\.isPublicPath\) from outside itself/);
+    });
+
+    it('a helper that reads request data through its ctx is still reported as reading it', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made(app({ ignore: "ctx => ctx.path === '/health' || ctx.helper.isInternal()" })), /SEN403/);
+      assert.match(message, /reads ctx\.get\('x-internal'\), which the client controls/);
+      assert.doesNotMatch(message, /ctx\.helper/);
+    });
+
+    it('egg-sentinel audit, which runs no app/extend code, reports the route unverified without calling the helper client data', async () => {
+      const baseDir = made(app());
+      // The audit loads egg from the app's own dependencies.
+      fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(baseDir, 'node_modules'));
+      const facts = await loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
+      const route = JSON.stringify(facts.routes.find(entry => entry.path === '/api/users/:id'));
+      assert.match(route, /egg's helper \(ctx\.helper\) is not loaded: egg-sentinel audit runs no app\/extend code, the boot check calls it/);
+      assert.doesNotMatch(route, /client controls/);
     });
   });
 

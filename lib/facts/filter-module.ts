@@ -3,12 +3,14 @@
  * function's own source names (lib/facts/filter-tokens.ts); one that uses a value or helper of its module
  * (`ctx => PUBLIC_PATHS.has(ctx.path) || ctx.path.startsWith(DOCS_PREFIX)`, `ctx => isPublic(ctx.path)`) hides
  * them there: the paths written in that module, and in the app's modules it requires with a relative path, are tried
- * too. Only for a function that takes something from outside itself (outsideRoots), and each file read once.
+ * too; so are those of the app/extend/helper files that define a method of egg's helper it calls
+ * (`ctx => ctx.helper.isPublicPath(ctx.path)`). Only for a function that takes something from outside itself
+ * (outsideRoots) or calls the helper, and each file read once.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { outsideRoots } from './filter-state';
+import { outsideNames, outsideRoots } from './filter-state';
 import { sourceTokens } from './filter-tokens';
 import { realPathOrAbsolute } from './real-path';
 
@@ -110,20 +112,68 @@ function declaration(text: string, name: string): 'own' | 'package' | undefined 
  * that code a value of the module or a literal (`micromatch.isMatch(ctx.path, PUBLIC)`), not when the package's code
  * alone decides (`isPublic(ctx.path)` from `@corp/auth`); one it does not declare (a global such as `process.env`, a
  * parameter of the config's function) is a value of the run. `definingFile` (undefined when not found) is asked only
- * for a function that takes something from outside itself.
+ * for a function that takes something from outside itself. The methods it calls on egg's helper (`helpers`) are read
+ * in the modules that define them (helperPaths).
  */
-export function modulePaths(source: string, definingFile: () => string | undefined, baseDir: string): ModulePaths | undefined {
+export function modulePaths(source: string, definingFile: () => string | undefined, baseDir: string, helpers?: Helpers): ModulePaths | undefined {
   const names = outsideRoots(source);
-  if (!names.length) return undefined;
-  const file = definingFile();
-  const text = file === undefined ? undefined : moduleText(file);
-  if (file === undefined || text === undefined) return { paths: [], unseen: names };
+  const shown = names.length ? [ moduleShows(source, names, [ definingFile() ].flatMap(file => file ?? []), baseDir) ] : [];
+  shown.push(...helpers ? helperPaths(source, helpers, baseDir) : []);
+  if (!shown.length) return undefined;
+  return { paths: [ ...new Set(shown.flatMap(({ paths }) => paths)) ].slice(0, MAX_MODULE_PATHS), unseen: [ ...new Set(shown.flatMap(({ unseen }) => unseen)) ] };
+}
+
+/** What `files` (the modules defining the function whose source is `source`) show of `names`, its outside roots: see modulePaths. */
+function moduleShows(source: string, names: readonly string[], files: readonly string[], baseDir: string): ModulePaths {
   const root = realPathOrAbsolute(baseDir) + path.sep;
-  const sources = [ text, ...requiredModules(file, text, root).flatMap(module => moduleText(module) ?? []) ];
+  const sources = files.flatMap(file => {
+    const text = moduleText(file);
+    return text === undefined ? [] : [ text, ...requiredModules(file, text, root).flatMap(module => moduleText(module) ?? []) ];
+  });
+  if (!sources.length) return { paths: [], unseen: [ ...names ] };
   const paths = [ ...new Set(sources.flatMap(code => sourceTokens(code).filter(token => token.startsWith('/')))) ].slice(0, MAX_MODULE_PATHS);
   const declared = names.map(name => ({ name, from: sources.map(code => declaration(code, name)) }));
   // What the function hands a package's code that the probes see: a value of its module, or a literal of its own.
   const handsValues = declared.some(({ from }) => from.includes('own')) || sourceTokens(source).length > 0;
   const unseen = declared.filter(({ from }) => !from.includes('own') && !(from.includes('package') && handsValues)).map(({ name }) => name);
   return { paths, unseen };
+}
+
+/** egg's helper, as a filter function's `ctx.helper` is made of it (`new app.Helper(ctx)`). */
+export interface Helpers {
+  /** app.Helper.prototype, where egg's extend loader puts the methods of the app/extend/helper files. */
+  prototype: object;
+  /** The app/extend/helper files of the app, its plugins and its framework. */
+  files: () => readonly string[];
+}
+
+/** A call of a method of egg's helper as outsideNames writes it (`ctx.helper.isPublicPath`, `helper.isPublicPath` destructured): the method (1). */
+const HELPER_CALL = /(?:^|\.)helper\??\.([\w$]+)$/;
+
+/**
+ * What the helper methods a function calls (`ctx => ctx.helper.isPublicPath(ctx.path)`) show: egg's helper is server
+ * code, given the request's path like a helper of the function's module, and hides its strings the same way. Each
+ * method's own paths and those of the helper files that name it, and the names it takes from outside itself that
+ * these files do not show (`process (in helper.isPublicPath)`).
+ */
+function helperPaths(source: string, helpers: Helpers, baseDir: string): ModulePaths[] {
+  return outsideNames(source).flatMap(chain => {
+    const name = HELPER_CALL.exec(chain)?.[1];
+    const method = name === undefined ? undefined : methodOf(helpers.prototype, name);
+    if (name === undefined || method === undefined) return [];
+    const methodSource = Function.prototype.toString.call(method);
+    const named = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`);
+    const files = helpers.files().filter(file => named.test(moduleText(file) ?? ''));
+    const shown = moduleShows(methodSource, outsideRoots(methodSource), files, baseDir);
+    return [{ paths: [ ...sourceTokens(methodSource).filter(token => token.startsWith('/')), ...shown.paths ], unseen: shown.unseen.map(root => `${root} (in helper.${name})`) }];
+  });
+}
+
+/** The method `name` on `prototype`'s chain, read from its property without calling a getter; undefined when it is none. */
+function methodOf(prototype: object, name: string): ((...args: never[]) => unknown) | undefined {
+  for (let holder: object | null = prototype; holder; holder = Object.getPrototypeOf(holder) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(holder, name);
+    if (descriptor) return typeof descriptor.value === 'function' ? descriptor.value as (...args: never[]) => unknown : undefined;
+  }
+  return undefined;
 }

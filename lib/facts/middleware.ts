@@ -11,10 +11,10 @@ import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
-import { type ModulePaths, modulePaths } from './filter-module';
+import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
-import { appContextHas, passesThrough, readText } from './pass-through';
+import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact, uncalledFactoryName } from './types';
 
@@ -41,6 +41,8 @@ export interface MiddlewareSource {
   loader: { eggPaths?: string[]; FileLoader: { FULLPATH: symbol }; getLoadUnits?(): Array<{ path: string; type?: string }>; configMeta?: AnyRecord };
   /** app.context: what ctx has beyond plain properties (a middleware that only writes a plain one passes through). */
   context?: object;
+  /** app.Helper: the class of ctx.helper, whose prototype the app/extend/helper files extend. */
+  Helper?: { prototype: object };
   /**
    * The audit, which runs no beforeStart task (where egg-router-plus mounts its namespaces): a router no middleware
    * is known to dispatch to is judged as if dispatched after the global chain, and its routes are passed here.
@@ -1046,7 +1048,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
-    middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg.config, modules, routes),
+    middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
     siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware),
   };
 }
@@ -1073,8 +1075,8 @@ function mayRunAtRoot(filter: RequestFilter): boolean {
  * egg-security's protections with `match`/`ignore` (egg-security compiles each with egg-path-matching, as egg-core
  * does a middleware's), each judged against every route's probes and `/`.
  */
-function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: RouteFact[]): SecurityScopeFact[] {
-  const security = config.security;
+function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, routes: RouteFact[]): SecurityScopeFact[] {
+  const security = egg.config.security;
   if (!security || typeof security !== 'object') return [];
   return Object.entries(security as AnyRecord).flatMap(([ name, options ]): SecurityScopeFact[] => {
     if (!options || typeof options !== 'object') return [];
@@ -1083,7 +1085,7 @@ function collectSecurityScopes(config: AnyRecord, modules: EggModules, routes: R
     const kind = match ? 'match' : 'ignore';
     let filter: RequestFilter;
     try {
-      filter = compileFilter(modules, kind === 'match' ? { match } : { ignore });
+      filter = compileFilter(modules, kind === 'match' ? { match } : { ignore }, egg);
     } catch {
       // egg-security would have refused it at boot; nothing to judge.
       return [];
@@ -1337,6 +1339,11 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
 function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFact[]): Map<string, ModulePaths> {
   const found = new Map<string, ModulePaths>();
   let appFiles: Map<string, string> | undefined;
+  let helperFiles: string[] | undefined;
+  const helpers: Helpers | undefined = egg.Helper && {
+    prototype: egg.Helper.prototype,
+    files: () => (helperFiles ??= extendFiles(egg.loader.getLoadUnits?.().map(unit => unit.path) ?? [], 'helper')),
+  };
   for (const entry of middleware) {
     const kind = entry.match ? 'match' : 'ignore';
     if (entry.position === null || !containsFunction(entry[kind]) || !egg.baseDir) continue;
@@ -1347,7 +1354,7 @@ function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFac
     for (const fn of functions) {
       const source = Function.prototype.toString.call(fn);
       if (NATIVE_BODY.test(source)) continue;
-      const shown = modulePaths(source, () => definingFile(source, provenance, () => (appFiles ??= loadedAppFiles(egg.baseDir))), egg.baseDir);
+      const shown = modulePaths(source, () => definingFile(source, provenance, () => (appFiles ??= loadedAppFiles(egg.baseDir))), egg.baseDir, helpers);
       if (!shown) continue;
       const before = found.get(entry.name);
       found.set(entry.name, before ? { paths: [ ...before.paths, ...shown.paths ], unseen: [ ...new Set([ ...before.unseen, ...shown.unseen ]) ] } : shown);

@@ -296,16 +296,20 @@ export function appContextHas(context: object | undefined, unitDirs: readonly st
   let extensions: string | undefined;
   return name => {
     if (context && name in context) return true;
-    extensions ??= unitDirs.flatMap(dir => {
-      const extend = path.join(dir, 'app', 'extend');
-      let files: string[];
-      try {
-        files = fs.readdirSync(extend);
-      } catch {
-        return [];
-      }
-      return files.filter(file => /^context(?:\.[\w-]+)?\.[cm]?[jt]s$/.test(file)).map(file => readText(path.join(extend, file)) ?? '');
-    }).join('\n');
+    extensions ??= extendFiles(unitDirs, 'context').map(file => readText(file) ?? '').join('\n');
     return new RegExp(`(?<![\\w$])${identifierPattern(name)}(?![\\w$])`).test(extensions);
   };
+}
+
+/** The load units' `app/extend/<name>` files (`helper.js`, `helper.prod.ts`): those egg's extend loader reads, for any env. */
+export function extendFiles(unitDirs: readonly string[], name: string): string[] {
+  const file = new RegExp(`^${name}(?:\\.[\\w-]+)?\\.[cm]?[jt]s$`);
+  return unitDirs.flatMap(dir => {
+    const extend = path.join(dir, 'app', 'extend');
+    try {
+      return fs.readdirSync(extend).filter(entry => file.test(entry)).map(entry => path.join(extend, entry));
+    } catch {
+      return [];
+    }
+  });
 }

@@ -344,9 +344,9 @@ function headersView(read: string): object {
 /**
  * A stand-in for koa's ctx (and ctx.request) that knows only the path and method and records every other property
  * read, so a `match` function that looks at anything else (url with its query string, headers, cookies…) is seen to
- * depend on data the client controls (`ctx.app`, the server's own state, is the real app). Each probe gets a new
- * empty object whose prototype answers: path and method (and request) as accessors, every other read through a Proxy
- * at the end of the chain, which records it.
+ * depend on data the client controls (`ctx.app`, the server's own state, is the real app, and `ctx.helper` its
+ * helper). Each probe gets a new empty object whose prototype answers: path and method (and request) as accessors,
+ * every other read through a Proxy at the end of the chain, which records it.
  */
 function standIn(prefix: string, own: PropertyDescriptorMap): object {
   const recorder = new Proxy({}, {
@@ -415,7 +415,36 @@ const REQ = standIn('req.', Object.fromEntries([ 'path', 'originalUrl', 'query',
 const CTX = standIn('', {
   request: { get: () => asked && (asked.requestView ??= Object.create(REQUEST)) },
   app: { get: () => asked?.app },
+  helper: {
+    get(this: object) {
+      return helperOf(this);
+    },
+  },
 });
+
+/** The helper of each probe's ctx, made once per ctx as egg's context extension does. */
+const helpers = new WeakMap<object, object>();
+
+/**
+ * `ctx.helper` for a probe: egg's server-side helper (`new app.Helper(ctx)`, whose methods app/extend/helper of the
+ * app, its plugins and framework define), server code as `ctx.app` is, given the stand-in as its ctx so that what a
+ * helper reads of the request (`this.ctx.get('x-internal')`) is recorded. The audit's app has no Helper: the
+ * function cannot be run, which is no read of the client's.
+ */
+function helperOf(ctx: object): object | undefined {
+  if (!asked) return undefined;
+  const Helper = (asked.app as { Helper?: unknown } | undefined)?.Helper;
+  if (typeof Helper !== 'function') throw new Error('egg\'s helper (ctx.helper) is not loaded: egg-sentinel audit runs no app/extend code, the boot check calls it');
+  let helper = helpers.get(ctx);
+  if (!helper) {
+    // egg-core's BaseContextClass reads ctx.app and ctx.service as it is made: egg's reads, not the function's.
+    const reads = asked.otherReads.length;
+    helper = Reflect.construct(Helper, [ ctx ]) as object;
+    asked.otherReads.length = reads;
+    helpers.set(ctx, helper);
+  }
+  return helper;
+}
 
 /** The most paths one app view records: a function reading a large list still gives a bounded set of probes. */
 const MAX_RECORDED_APP_PATHS = 256;

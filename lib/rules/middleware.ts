@@ -505,7 +505,9 @@ export const guardWeakened: Rule = {
     'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams ' +
     '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. A function that uses a value or helper ' +
     'of its module (`ctx => ctx.path.startsWith(DOCS_PREFIX)`, `ctx => isPublic(ctx.path)`) is also probed with the paths that module and ' +
-    'the app files it requires write (`const DOCS_PREFIX = \'/docs/\'` lets `/docs/export` reach `/:team/export`); one that uses a name ' +
+    'the app files it requires write (`const DOCS_PREFIX = \'/docs/\'` lets `/docs/export` reach `/:team/export`), and one that calls ' +
+    'egg\'s helper (`ctx => ctx.helper.isPublicPath(ctx.path)`: server code, run with the stand-in as its ctx) with the paths of the ' +
+    'app/extend/helper files that define the method; one that uses a name ' +
     'whose values its module does not show (process.env, a config function\'s parameter, a package\'s helper deciding alone) is unverified ' +
     'for routes whose path takes values. egg-path-matching compares a string ' +
     'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
