@@ -44,7 +44,7 @@ export const weakIpcSecret: Rule = {
     'required holds, is not written there. The entropy is estimated as for ' +
     'SEN201\'s cookie keys: a secret mostly made of the app\'s name and words keys are made of (secret, key, prod…) or of well-known ' +
     'text (the digits of π in hex), also read backwards, in ROT13 or with leetspeak undone, counts only what remains beside them, and one ' +
-    'that is the hex, base64 or base32 of text counts that text\'s. ' +
+    'that is the hex, base64 or base32 of text counts that text\'s; a passphrase of words from the EFF diceware list counts 12.9 bits a word. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
