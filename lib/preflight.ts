@@ -5,9 +5,10 @@ import { CODE_LOADING_KEYS, setsKeyPath } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
+import { firstPackage, type PluginLookup, pluginLookup } from './facts/plugin-lookup';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
-import { describePathProblem, globalModuleDirs, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
+import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import { readTsconfig, type TsconfigFacts, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
@@ -101,8 +102,9 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     }
   }
   // A plugin's config files and boot hooks run in every process before any check inside the app could report it.
+  const lookup = development ? undefined : pluginLookup(options.baseDir, { framework: options.framework, cwd, env });
   for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.*)', options.plugins ] ] as const) {
-    const outside = development ? [] : untrustedPluginPaths(plugins, options.baseDir, cwd, env);
+    const outside = lookup ? untrustedPluginPaths(plugins, options.baseDir, lookup) : [];
     if (outside.length) {
       problems.push(
         `[egg-sentinel preflight] refused to start: ${given} enables plugin(s) from outside the app or from a directory it writes at run time or serves: ${outside.join(', ')}; ` +
@@ -140,7 +142,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   problems.push(...shadowedLauncherProblems(argv));
   // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
   problems.push(...masterNodeProblems(argv, cwd, env));
-  if (!development) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST));
+  if (lookup) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST, lookup));
   return problems.length ? problems.join('\n') : undefined;
 }
 
@@ -494,11 +496,13 @@ const REQUIRE_MANIFEST_VALUES: ReadonlyMap<string, boolean> = new Map([ [ '', fa
 
 /**
  * Every plugin sentinel.lock.json pins, hashed before egg runs any of their code: a changed config file of
- * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. In every process the preflight
+ * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. A package plugin is also
+ * looked up as egg-core will look it up (`lookup`): another copy found before the pinned one (in the app's own
+ * node_modules when the pinned one is hoisted, in a node_modules above the app) is what egg would run. In every process the preflight
  * is loaded in (the master, the agent, each worker, a worker egg-cluster forks again): a mark one process passed to
  * the next could be forged, and the files may change between two forks.
  */
-function pinnedPluginProblems(baseDir: string, serverEnv: string, requireManifest: string | undefined): string[] {
+function pinnedPluginProblems(baseDir: string, serverEnv: string, requireManifest: string | undefined, lookup: PluginLookup): string[] {
   const required = REQUIRE_MANIFEST_VALUES.get((requireManifest ?? '').trim().toLowerCase());
   if (required === undefined) {
     return [ `[egg-sentinel preflight] refused to start: EGG_SENTINEL_REQUIRE_MANIFEST is ${JSON.stringify(requireManifest)}; set it to 1 (or true) to require ${MANIFEST_FILE}, or 0 (or false, or unset it) not to.` ];
@@ -520,12 +524,12 @@ function pinnedPluginProblems(baseDir: string, serverEnv: string, requireManifes
   if (!read) return [];
   // Every pinned plugin, whatever env it was pinned for: a plugin's files are the same in every env (one pinned for
   // prod started as staging runs the same code), and a change to any of them is what the manifest is for.
-  const differences = pinnedPluginDrift(baseDir, read.manifest, read.manifest.envs);
+  const differences = pinnedPluginDrift(baseDir, read.manifest, read.manifest.envs, lookup);
   if (!differences.length) return [];
   return [
     `[egg-sentinel preflight] refused to start (SEN104) in env ${serverEnv}: ${differences.length} plugin(s) pinned in ${MANIFEST_FILE} differ from it, before any of their code ran:`,
     ...differences.map(({ plugin, difference }) => `  - ${plugin}: ${typeof difference === 'string' ? difference : describeDrift(difference)}`),
-    'Fix: find out why the files changed (reinstall with `npm ci` to restore the packages); if the change is intended, review it, run `npx egg-sentinel pin` and commit the manifest.',
+    'Fix: find out why the files changed or where the other copy came from (reinstall with `npm ci` to restore the packages); if the change is intended, review it, run `npx egg-sentinel pin` and commit the manifest.',
   ];
 }
 
@@ -555,34 +559,20 @@ function moduleOutsideApp(specifier: string, baseDir: string): string | undefine
 
 /**
  * Each plugin entry of EGG_PLUGINS or the `plugins` start option whose `path`, or whose `package` (its name without
- * one) as egg-core resolves it, lies outside the app or in a directory it writes at run time or serves (a plugin
- * dropped into run/ or an upload dir), with why. egg-core also looks in node's global folders (NODE_PATH,
- * `$HOME/.node_modules`…) and the working directory's node_modules, which need not be the app's (a deploy script run
- * from elsewhere).
+ * one) as egg-core resolves it (pluginLookup: node's global folders, NODE_PATH, `$HOME/.node_modules`…, and the
+ * working directory's node_modules, which need not be the app's, among them), lies outside the app or in a directory
+ * it writes at run time or serves (a plugin dropped into run/ or an upload dir), with why.
  */
-function untrustedPluginPaths(plugins: unknown, baseDir: string, cwd: string, env: NodeJS.ProcessEnv): string[] {
+function untrustedPluginPaths(plugins: unknown, baseDir: string, lookup: PluginLookup): string[] {
   if (!isObject(plugins)) return [];
   return Object.entries(plugins).flatMap(([ name, entry ]) => {
     const { path: dir, package: packageName, enable } = (isObject(entry) ? entry : {}) as { path?: unknown; package?: unknown; enable?: unknown };
     if (entry === false || enable === false) return [];
     const location = typeof dir === 'string' && dir ? path.resolve(baseDir, dir) :
-      resolvedPackageDir(typeof packageName === 'string' && packageName ? packageName : name, baseDir, cwd, env);
+      firstPackage(typeof packageName === 'string' && packageName ? packageName : name, lookup.dirs);
     const why = location === undefined ? undefined : moduleFileWhy(realPathOrAbsolute(location), baseDir, 'it does not resolve');
     return why ? [ `${name} (${why})` ] : [];
   });
-}
-
-/**
- * Where egg-core's plugin loader finds a package: it require.resolve()s its package.json with the paths baseDir, the
- * framework's dirs and the working directory, which node searches as the node_modules up from the first, then its
- * global folders (globalModuleDirs), then the node_modules up from the others. Looked up by hand: require.resolve
- * caches what it found for the same paths.
- */
-function resolvedPackageDir(name: string, baseDir: string, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of new Set([ ...nodeModulesDirs(baseDir), ...globalModuleDirs(env), ...nodeModulesDirs(cwd) ])) {
-    if (fs.existsSync(path.join(dir, name, 'package.json'))) return path.join(dir, name);
-  }
-  return undefined;
 }
 
 /** Why the real path `file` is not the app's own, or undefined when it is inside the app or a node_modules it may trust. */

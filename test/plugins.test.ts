@@ -3,6 +3,7 @@
  * Prod boots (mm.env('prod')) show the severities that refuse boot; fixtures are in test/fixtures/apps/plugin-*.
  */
 import assert from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -849,6 +850,53 @@ describe('plugin trust (mm.app)', function() {
         fs.writeFileSync(manifestFile, manifest);
         fs.rmSync(marker, { force: true });
       }
+    });
+
+    it('a changed copy of a pinned plugin where egg-core looks first (the app\'s own node_modules): the preflight and pin --check refuse it before its config runs, which egg would load (black-box round 33, h109 F4)', async () => {
+      const root = path.join(__dirname, '..');
+      // An app of its own: node caches what require.resolve found for the same paths, as egg-core resolved them for `dir` in this process.
+      const app = copyFixture('plugin-secure');
+      const pinned = await sentinel([ 'pin', '--base-dir', app ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      // egg's own plugins are pinned where the test runner installed them, outside the app: egg-core searches the app first.
+      const copy = path.join(app, 'node_modules/egg-jsonp');
+      const marker = path.join(app, 'shadow-config-ran');
+      const preflight = () => spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), '-e', 'console.log("preflight passed")' ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      const untouched = preflight();
+      assert.equal(untouched.status, 0, untouched.stderr);
+      assert.match(untouched.stdout, /preflight passed/);
+      const source = path.dirname(require.resolve('egg-jsonp/package.json'));
+      fs.cpSync(source, copy, { recursive: true, filter: file => file !== path.join(source, 'node_modules') });
+      // Its dependencies as the original finds them, so that egg can load the copy.
+      fs.mkdirSync(path.join(copy, 'node_modules'));
+      for (const dependency of Object.keys(JSON.parse(fs.readFileSync(path.join(source, 'package.json'), 'utf8')).dependencies)) {
+        fs.symlinkSync(path.dirname(require.resolve(`${dependency}/package.json`, { paths: [ source ] })), path.join(copy, 'node_modules', dependency));
+      }
+      const configJs = path.join(copy, 'config/config.default.js');
+      fs.writeFileSync(configJs, `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n${fs.readFileSync(configJs, 'utf8')}`);
+      const shadowed = new RegExp(`jsonp: egg would load it from ${escapeRegExp(fs.realpathSync(copy))} and not from \\S*node_modules/egg-jsonp where it was pinned: that copy comes first in egg's plugin lookup`);
+      try {
+        const refused = preflight();
+        assert.equal(refused.status, 1, refused.stderr);
+        assert.match(refused.stderr, /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:/);
+        assert.match(refused.stderr, shadowed);
+        assert.doesNotMatch(refused.stdout, /preflight passed/);
+        assert.ok(!fs.existsSync(marker), 'the preflight ran no plugin config');
+        const check = await sentinel([ 'pin', '--check', '--base-dir', app ]);
+        assert.equal(check.code, 1, check.stderr);
+        assert.match(check.stdout, /1 plugin\(s\) differ \(env prod\) \(found before loading any config: no plugin code ran\)/);
+        assert.match(check.stdout, shadowed);
+        assert.ok(!fs.existsSync(marker), 'pin --check ran no plugin config');
+        // What both keep from running: egg loads the copy (its config ran) before the boot check can refuse it.
+        mm.env('prod');
+        assert.match(await expectRefused(app, /SEN104/), /jsonp.* loads from node_modules\/egg-jsonp but was pinned at \S*node_modules\/egg-jsonp/);
+        assert.ok(fs.existsSync(marker), 'egg ran the copy\'s config');
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+        fs.rmSync(marker, { force: true });
+      }
+      assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0, 'the untouched app matches again');
     });
 
     it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {

@@ -4,6 +4,7 @@ import { isSafeEnvName } from '../env-name';
 import { readingUnsetVariablesAsUnset } from '../env';
 import { realPathLoose } from '../facts/files';
 import { pluginPackageDir } from '../facts/egg-version';
+import { pluginLookup } from '../facts/plugin-lookup';
 import { AppLoadError, loadConfigOffline } from '../facts/offline';
 import {
   MANIFEST_FILE, type ManifestDifference, ManifestError, type PluginManifest, buildManifest, describeDrift, diffManifests, pinnedPluginDrift, readManifest,
@@ -135,8 +136,9 @@ async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
     return EXIT.error;
   }
   const envs = envsGiven ? options.envs : pinned.envs;
-  // The pinned plugins' files first, before any config (a plugin's code) is loaded to learn which plugins are enabled.
-  const tampered = pinnedPluginDrift(options.baseDir, pinned, envs);
+  // The pinned plugins' files first, before any config (a plugin's code) is loaded to learn which plugins are enabled,
+  // and the copy egg-core's lookup (this process's, which loads the config next) finds of each.
+  const tampered = pinnedPluginDrift(options.baseDir, pinned, envs, pluginLookup(options.baseDir, { cwd: io.cwd, env: io.env }));
   if (tampered.length) return reportDifferences(tampered, envs, io, ' (found before loading any config: no plugin code ran)');
   const current = await currentManifest({ ...options, envs, deep: options.deep ?? pinned.deep }, io);
   const differences = diffManifests(pinned, current);

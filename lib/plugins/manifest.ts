@@ -8,7 +8,8 @@ import crypto from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInside } from '../facts/real-path';
+import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
+import { isInside, realPathOrAbsolute } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
 import { MANIFEST_FILE } from './manifest-file';
 
@@ -292,6 +293,11 @@ export interface PluginDrift extends FileDrift {
   moved?: { pinned: string; current: string };
   /** Nothing is at the pinned path under the app root checked (relative, as the manifest holds it). */
   missing?: string;
+  /**
+   * Egg will load another copy of the package, found before the pinned one in its plugin lookup (pinnedPluginDrift):
+   * its real path, and whether it lies outside the app root.
+   */
+  shadowed?: { pinned: string; current: string; outsideApp: boolean };
 }
 
 /**
@@ -324,7 +330,7 @@ export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, 
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
-  return Boolean(drift.moved || drift.missing || drift.changed.length || drift.added.length || drift.removed.length);
+  return Boolean(drift.moved || drift.missing || drift.shadowed || drift.changed.length || drift.added.length || drift.removed.length);
 }
 
 /** Files listed per kind of change before "and N more". */
@@ -339,6 +345,9 @@ export function describeDrift(drift: PluginDrift): string {
   return [
     ...(drift.missing ? [ `was pinned at ${drift.missing}, and nothing is there: the manifest's paths are relative to the app root it was pinned in ` +
       '(a build copied into dist/ with the manifest but not node_modules/ has none of them); pin where the app runs' ] : []),
+    ...(drift.shadowed ? [ `egg would load it from ${drift.shadowed.current}${drift.shadowed.outsideApp ? ', outside the app root,' : ''} and not from ${drift.shadowed.pinned} ` +
+      'where it was pinned: that copy comes first in egg\'s plugin lookup (the node_modules up from the app, node\'s global folders, the framework\'s, the working ' +
+      'directory\'s) and the manifest does not vouch for its files; remove it, or pin again if it is the copy you mean to run' ] : []),
     ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
     ...(drift.changed.length ? [ `changed: ${listFiles(drift.changed)}` ] : []),
     ...(drift.added.length ? [ `added: ${listFiles(drift.added)}` ] : []),
@@ -365,17 +374,35 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
 }
 
 /**
- * The plugins pinned for any of `envs` whose files at their pinned paths differ, found by hashing alone: no config is
- * loaded, so no plugin's code runs (`pin --check` and the preflight ask this first; a changed config file of a plugin
- * could otherwise rewrite the manifest before anything compared it).
+ * The plugins pinned for any of `envs` whose files at their pinned paths differ, or that egg would load from another
+ * copy found first in its plugin lookup, found by hashing and stats alone: no config is loaded, so no plugin's code
+ * runs (`pin --check` and the preflight ask this first; a changed config file of a plugin could otherwise rewrite the
+ * manifest before anything compared it).
  */
-export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, envs: readonly string[]): ManifestDifference[] {
+export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, envs: readonly string[], lookup: PluginLookup): ManifestDifference[] {
   return Object.keys(manifest.plugins).sort().flatMap((plugin): ManifestDifference[] => {
     const entry = manifest.plugins[plugin];
     if (!entry.envs.some(env => envs.includes(env))) return [];
     const dir = path.resolve(baseDir, entry.path);
     if (!fs.existsSync(dir)) return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path } }];
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
+    const name = lookupName(entry);
+    const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
+    if (shadow !== undefined) drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)) };
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
+}
+
+/**
+ * The package name egg-core looks a pinned plugin up by: the `node_modules/<name>` its directory was found as, or the
+ * package.json name of a workspace package linked there (its real path lies outside the app and any node_modules).
+ * Undefined for a plugin the app holds (a `path:` plugin under lib/plugin), or one inside a package: egg loads those
+ * where the config says.
+ */
+function lookupName(entry: PinnedPlugin): string | undefined {
+  const segments = entry.path.split('/');
+  const at = segments.lastIndexOf('node_modules');
+  if (at === -1) return isAppHeld(entry.path) ? undefined : entry.package;
+  const name = segments.slice(at + 1);
+  return name.length === 1 || (name.length === 2 && name[0].startsWith('@')) ? name.join('/') : undefined;
 }

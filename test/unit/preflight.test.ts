@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildManifest, serializeManifest } from '../../lib/plugins/manifest';
 import { eggScriptsStart, launchOptions, preflightProblem } from '../../lib/preflight';
+import { escapeRegExp } from '../../lib/regexp';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -60,6 +61,52 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(problem, /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:\n {2}- tidy: was pinned at node_modules\/egg-tidy, and nothing is there: the manifest's paths are relative to the app root it was pinned in/);
     assert.doesNotMatch(problem, /ENOENT|at hashFiles/);
     assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod' }), undefined, 'pinned and started in the same root');
+  });
+
+  it('a copy of a pinned plugin where egg-core looks first (the app\'s node_modules, one above the app) refuses the start; the framework\'s lookup is egg\'s (black-box round 33, h109 F4)', () => {
+    // pnpm's layout, with a framework: egg's plugins lie beside egg in the store, which egg-core searches from egg's dir.
+    const app = path.join(dir, 'srv/app');
+    const store = path.join(app, 'node_modules/.pnpm');
+    const pkg = (at: string, json: object) => {
+      fs.mkdirSync(at, { recursive: true });
+      fs.writeFileSync(path.join(at, 'package.json'), JSON.stringify(json));
+    };
+    pkg(app, { name: 'app', egg: { framework: 'yadan' } });
+    pkg(path.join(store, 'yadan@1.0.0/node_modules/yadan'), { name: 'yadan', version: '1.0.0' });
+    pkg(path.join(store, 'egg@3.0.0/node_modules/egg'), { name: 'egg', version: '3.0.0' });
+    const foo = path.join(store, 'egg@3.0.0/node_modules/egg-foo');
+    pkg(foo, { name: 'egg-foo', version: '1.0.0', eggPlugin: { name: 'foo' } });
+    fs.symlinkSync(path.join(store, 'yadan@1.0.0/node_modules/yadan'), path.join(app, 'node_modules/yadan'));
+    fs.symlinkSync(path.join(store, 'egg@3.0.0/node_modules/egg'), path.join(store, 'yadan@1.0.0/node_modules/egg'));
+    // A `path:` plugin the app holds is where the config says, though a package of its name is installed.
+    const bar = path.join(app, 'lib/plugin/egg-bar');
+    pkg(bar, { name: 'egg-bar', eggPlugin: { name: 'bar' } });
+    pkg(path.join(app, 'node_modules/egg-bar'), { name: 'egg-bar', version: '9.9.9' });
+    fs.writeFileSync(path.join(app, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: app, deep: false,
+      envs: [{ env: 'prod', plugins: [{ name: 'foo', dir: fs.realpathSync(foo) }, { name: 'bar', dir: fs.realpathSync(bar) }] }] })));
+    const prod = { EGG_SERVER_ENV: 'prod' };
+    assert.equal(preflightProblem([ 'node', 'x' ], app, prod), undefined, 'found by egg where it was pinned');
+    // The working directory comes after egg's dirs: egg-core finds the pinned copy first.
+    const elsewhere = path.join(dir, 'elsewhere');
+    pkg(path.join(elsewhere, 'node_modules/egg-foo'), { name: 'egg-foo', version: '6.6.6' });
+    assert.equal(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: app }) ], elsewhere, prod), undefined, 'a copy egg-core finds after the pinned one');
+
+    // The app's framework (package.json egg.framework) is searched before egg: its copy is the one egg-core loads.
+    const framework = path.join(store, 'yadan@1.0.0/node_modules/egg-foo');
+    pkg(framework, { name: 'egg-foo', version: '1.0.1', eggPlugin: { name: 'foo' } });
+    assert.match(preflightProblem([ 'node', 'x' ], app, prod) ?? '', new RegExp(`- foo: egg would load it from ${escapeRegExp(fs.realpathSync(framework))} and not from`));
+    fs.rmSync(framework, { recursive: true });
+
+    const pinned = 'node_modules/\\.pnpm/egg@3\\.0\\.0/node_modules/egg-foo';
+    const above = path.join(dir, 'srv/node_modules/egg-foo');
+    pkg(above, { name: 'egg-foo', version: '1.0.0', eggPlugin: { name: 'foo' } });
+    assert.match(preflightProblem([ 'node', 'x' ], app, prod) ?? '', new RegExp('refused to start \\(SEN104\\) in env prod: 1 plugin\\(s\\) pinned in sentinel\\.lock\\.json differ from it, before any of their code ran:\n {2}- foo: ' +
+      `egg would load it from ${escapeRegExp(fs.realpathSync(above))}, outside the app root, and not from ${pinned} where it was pinned: that copy comes first in egg's plugin lookup`));
+    fs.rmSync(above, { recursive: true });
+    const own = path.join(app, 'node_modules/egg-foo');
+    pkg(own, { name: 'egg-foo', version: '1.0.0', eggPlugin: { name: 'foo' } });
+    assert.match(preflightProblem([ 'node', 'x' ], app, prod) ?? '', new RegExp(`- foo: egg would load it from ${escapeRegExp(fs.realpathSync(own))} and not from ${pinned} where it was pinned`));
+    assert.equal(preflightProblem([ 'node', 'x' ], app, { EGG_SERVER_ENV: 'local' }), undefined, 'plugins under development change');
   });
 
   it('with EGG_SENTINEL_REQUIRE_MANIFEST set by the deploy, a missing sentinel.lock.json refuses the start outside local/unittest (black-box round 23)', () => {

@@ -1,0 +1,59 @@
+/**
+ * Where egg-core's plugin loader will find a package plugin, worked out before egg loads anything (the preflight,
+ * `pin --check`): only stats, no module of the app, its framework or a plugin is required.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute } from './real-path';
+import { globalModuleDirs } from './runtime';
+
+export interface PluginLookup {
+  /** The node_modules directories egg-core's `require.resolve('<name>/package.json', { paths })` searches, in order. */
+  dirs: string[];
+  /** How many of `dirs` come first whatever the framework chain (the app's and node's global folders). */
+  certain: number;
+}
+
+/**
+ * egg-core resolves a plugin's package with the paths: the app's baseDir, the framework dirs (the app's framework
+ * first, egg last) and the working directory. Node searches the node_modules up from the first, then its global
+ * folders (globalModuleDirs), then the node_modules up from the others not searched yet. The framework dirs are
+ * found as egg-utils' getFrameworkPath finds the app's (`framework` start option, package.json `egg.framework`,
+ * else egg) and egg as that framework requires it; a chain of more frameworks is known only once they are loaded.
+ */
+export function pluginLookup(baseDir: string, options: { framework?: unknown; cwd: string; env: NodeJS.ProcessEnv }): PluginLookup {
+  const certain = [ ...new Set([ ...nodeModulesDirs(baseDir), ...globalModuleDirs(options.env) ]) ];
+  const frameworks = frameworkDirs(baseDir, options.framework, options.cwd);
+  return { dirs: [ ...new Set([ ...certain, ...frameworks.flatMap(nodeModulesDirs), ...nodeModulesDirs(options.cwd) ]) ], certain: certain.length };
+}
+
+/** The app's framework (real path) and, when it is not egg, the egg it finds; none when it is not installed. */
+function frameworkDirs(baseDir: string, framework: unknown, cwd: string): string[] {
+  const egg = readPackageJsonAt(baseDir)?.egg as { framework?: unknown } | undefined;
+  const name = [ framework, egg?.framework ].find((value): value is string => typeof value === 'string' && value !== '') ?? 'egg';
+  const found = path.isAbsolute(name) ? name : firstPackage(name, [ path.join(baseDir, 'node_modules'), path.join(cwd, 'node_modules'), ...nodeModulesDirs(baseDir) ]);
+  if (found === undefined) return [];
+  const dir = realPathOrAbsolute(found);
+  if (readPackageJsonAt(dir)?.name === 'egg') return [ dir ];
+  const below = firstPackage('egg', nodeModulesDirs(dir));
+  return below === undefined ? [ dir ] : [ dir, realPathOrAbsolute(below) ];
+}
+
+/** `<dir>/<name>` of the first of `dirs` that holds the package (its package.json), as node finds it. */
+export function firstPackage(name: string, dirs: readonly string[]): string | undefined {
+  return dirs.map(dir => path.join(dir, name)).find(dir => fs.existsSync(path.join(dir, 'package.json')));
+}
+
+/**
+ * The real directory egg will load the package `name` from when the pinned copy (`pinnedDir`) is not the one it
+ * finds first, or undefined when it is (or cannot be told). A copy found in the app's or node's global folders comes
+ * first whatever the framework chain; one found past them only when the pinned copy is found later in the same order
+ * (the framework chain may have more frameworks than pluginLookup infers).
+ */
+export function shadowingCopy(name: string, pinnedDir: string, lookup: PluginLookup): string | undefined {
+  const pinned = realPathOrAbsolute(pinnedDir);
+  const found = lookup.dirs.map(dir => path.join(dir, name)).map(dir => (fs.existsSync(path.join(dir, 'package.json')) ? realPathOrAbsolute(dir) : undefined));
+  const first = found.findIndex(dir => dir !== undefined);
+  if (first === -1 || found[first] === pinned) return undefined;
+  return first < lookup.certain || found.includes(pinned) ? found[first] : undefined;
+}
