@@ -899,6 +899,46 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0, 'the untouched app matches again');
     });
 
+    it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not (black-box round 33, h109 F3)', async () => {
+      const root = path.join(__dirname, '..');
+      const app = tempDir('linked-pin');
+      const storeDir = (hash: string) => path.join(app, `node_modules/.store/egg-lens@1.0.0-${hash}/node_modules/egg-lens`);
+      const install = (hash: string) => {
+        writePlugin(storeDir(hash), 'lens');
+        fs.rmSync(path.join(app, 'node_modules/egg-lens'), { force: true });
+        fs.symlinkSync(storeDir(hash), path.join(app, 'node_modules/egg-lens'));
+      };
+      fs.mkdirSync(path.join(app, 'config'), { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'linked-pin-app', dependencies: { 'egg-lens': '^1.0.0' } }));
+      fs.writeFileSync(path.join(app, 'config/plugin.js'), "exports.lens = { enable: true, package: 'egg-lens' };\n");
+      // Booted under egg-mock, whose plugin the manifest cannot list: the boot's SEN104 about lens is what counts.
+      fs.writeFileSync(path.join(app, 'config/config.default.js'), "module.exports = { keys: 'linked-pin-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n");
+      install('Xq3Lm9Vt-Rw2Nb7Yc4Hk_Q');
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      // Each run in a process of its own, as on a machine after the deploy's install: a process's require cache would
+      // still resolve egg-lens to the directory it found first.
+      const cli = (...args: string[]) => spawnSync(process.execPath, [ path.join(root, 'bin/egg-sentinel.js'), ...args, '--base-dir', app, '--env', 'prod' ], { encoding: 'utf8' });
+      const pinned = cli('pin');
+      assert.equal(pinned.status, 0, pinned.stderr);
+      assert.match(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8'), /node_modules\/\.store\/egg-lens@1\.0\.0-Xq3Lm9Vt-Rw2Nb7Yc4Hk_Q\/node_modules\/egg-lens/);
+      // The deploy's `npm ci` of the same lockfile: the same files, in a store directory of another hash.
+      fs.rmSync(path.join(app, 'node_modules/.store/egg-lens@1.0.0-Xq3Lm9Vt-Rw2Nb7Yc4Hk_Q'), { recursive: true });
+      install('p3wmg5nMsdxq5lDVP_t9vg');
+      const check = cli('pin', '--check');
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      const preflight = spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), '-e', 'console.log("preflight passed")' ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      assert.equal(preflight.status, 0, preflight.stderr);
+      mm.env('prod');
+      const booted = await bootApp(app);
+      await booted.close();
+      assert.deepEqual(findings(app, 'SEN104').filter(hit => hit.target === 'plugin:lens'), []);
+      fs.appendFileSync(path.join(storeDir('p3wmg5nMsdxq5lDVP_t9vg'), 'app.js'), 'require("fs");\n');
+      const changed = cli('pin', '--check');
+      assert.equal(changed.status, 1, changed.stdout + changed.stderr);
+      assert.match(changed.stdout, /lens: changed: app\.js/);
+    });
+
     it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {
       mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(dir, 'lib/plugin/extra') } }));
       mm.env('prod');

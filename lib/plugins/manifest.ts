@@ -301,16 +301,44 @@ export interface PluginDrift extends FileDrift {
 }
 
 /**
+ * npm's linked install (`install-strategy=linked`) keeps each package in node_modules/.store/<name>@<version>-<hash>,
+ * a hash of 22 base64url characters that differs between two installs of one lockfile (the `npm install` a plugin was
+ * pinned after, the deploy's `npm ci`): paths are compared without it, and the files are what is judged.
+ */
+const LINKED_STORE_DIR = /(^|\/)(node_modules\/\.store\/(?:@[^/]+\/)?[^/]+)-[\w-]{22}(?=\/)/g;
+
+function withoutStoreHash(relative: string): string {
+  return relative.replace(LINKED_STORE_DIR, '$1$2');
+}
+
+/** Where a package pinned in npm's linked store is installed now: the one store directory of its name and version. */
+function reinstalledInStore(baseDir: string, pinnedPath: string): string | undefined {
+  const match = /^(.*node_modules\/\.store\/(?:@[^/]+\/)?)([^/]+)-[\w-]{22}(\/.*)$/.exec(pinnedPath);
+  if (!match) return undefined;
+  const [ , store, nameAtVersion, within ] = match;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(path.resolve(baseDir, store));
+  } catch {
+    return undefined;
+  }
+  const installed = entries.filter(entry => withoutStoreHash(`node_modules/.store/${entry}/`) === `node_modules/.store/${nameAtVersion}/`);
+  const dir = installed.length === 1 ? path.resolve(baseDir, store, installed[0] + within) : undefined;
+  return dir !== undefined && fs.existsSync(dir) ? dir : undefined;
+}
+
+/**
  * A plugin as pinned against the same plugin now. Plugin files are named relative to the plugin directory; dependency
  * files relative to the app root, and a dependency that appeared or vanished as `<path>/`.
  */
 export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
   // A manifest pinned in a built tree lists the outputs beside an app-held plugin's sources; they are not compared.
   const drift: PluginDrift = diffFiles(isAppHeld(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
-  if (current.path !== pinned.path) drift.moved = { pinned: pinned.path, current: current.path };
-  const pinnedDeps = pinned.dependencies ?? {};
+  if (withoutStoreHash(current.path) !== withoutStoreHash(pinned.path)) drift.moved = { pinned: pinned.path, current: current.path };
+  const pinnedDeps = new Map(Object.entries(pinned.dependencies ?? {}).map(([ depPath, dep ]) => [ withoutStoreHash(depPath), { depPath, dep } ]));
+  const currentDeps = new Set(Object.keys(current.dependencies ?? {}).map(withoutStoreHash));
   for (const [ depPath, dep ] of Object.entries(current.dependencies ?? {})) {
-    const pinnedDep = Object.hasOwn(pinnedDeps, depPath) ? pinnedDeps[depPath] : undefined;
+    const pinnedDep = pinnedDeps.get(withoutStoreHash(depPath))?.dep;
     if (!pinnedDep) {
       drift.added.push(`${depPath}/`);
       continue;
@@ -320,7 +348,7 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
     drift.added.push(...depDrift.added.map(file => `${depPath}/${file}`));
     drift.removed.push(...depDrift.removed.map(file => `${depPath}/${file}`));
   }
-  if (current.dependencies) drift.removed.push(...Object.keys(pinnedDeps).filter(depPath => !Object.hasOwn(current.dependencies ?? {}, depPath)).map(depPath => `${depPath}/`));
+  if (current.dependencies) drift.removed.push(...[ ...pinnedDeps ].filter(([ key ]) => !currentDeps.has(key)).map(([ , { depPath } ]) => `${depPath}/`));
   return drift;
 }
 
@@ -383,8 +411,9 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
   return Object.keys(manifest.plugins).sort().flatMap((plugin): ManifestDifference[] => {
     const entry = manifest.plugins[plugin];
     if (!entry.envs.some(env => envs.includes(env))) return [];
-    const dir = path.resolve(baseDir, entry.path);
-    if (!fs.existsSync(dir)) return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path } }];
+    const pinnedDir = path.resolve(baseDir, entry.path);
+    const dir = fs.existsSync(pinnedDir) ? pinnedDir : reinstalledInStore(baseDir, entry.path);
+    if (dir === undefined) return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path } }];
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
     const name = lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
