@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import Module from 'node:module';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -1644,7 +1645,10 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const message = await expectRefused(fixture('cfg-secure'), /SEN303/);
     // SEN602 reports the CSRF protection this EGG_APP_CONFIG switches off.
     assert.deepEqual(refusedIds(message), [ 'SEN303', 'SEN602' ]);
-    assert.match(message, /EGG_APP_CONFIG overrides 2 key path\(s\): featureFlags\.beta, security\.csrf\.enable; security-relevant: security\.csrf\.enable/);
+    assert.match(message, /high +SEN303 .*\n +what: +EGG_APP_CONFIG sets config\.security\.csrf\.enable, a security-relevant key.*\n +where: EGG_APP_CONFIG security\.csrf\.enable /);
+    const hits = (readReport(fixture('cfg-secure')).json.findings as Array<{ ruleId: string; severity: string; target: string; message: string }>).filter(hit => hit.ruleId === 'SEN303');
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`).sort(), [ 'high EGG_APP_CONFIG security.csrf.enable', 'medium EGG_APP_CONFIG' ]);
+    assert.equal(hits.find(hit => hit.target === 'EGG_APP_CONFIG')?.message, 'EGG_APP_CONFIG overrides 2 key path(s): featureFlags.beta, security.csrf.enable; security-relevant: security.csrf.enable');
   });
 
   it('SEN303: EGG_APP_CONFIG making egg-logrotator rename any file, or siteFile redirect any path before auth, is high', async () => {
@@ -1666,7 +1670,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
     mm.env('prod');
     const message = await expectRefused(fixture('cfg-secure'), /SEN303/);
-    assert.match(message, /high +SEN303 .*\n.*security-relevant: logrotator\.filesRotateBySize, notfound\.pageUrl, siteFile\.\/admin/);
+    for (const keyPath of [ 'logrotator.filesRotateBySize', 'notfound.pageUrl', 'siteFile./admin' ]) {
+      assert.match(message, new RegExp(`high +SEN303 .*\\n +what: +EGG_APP_CONFIG sets config\\.${escapeRegExp(keyPath)}, a security-relevant key`), keyPath);
+    }
   });
 
   it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule, egg-i18n or egg-watcher at code outside the app (which they require) is high', async () => {
@@ -1678,10 +1684,10 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ schedule: { directory: [ planted ] }, i18n: { dirs: [ planted ] }, watcher: { eventSources: { ops: path.join(planted, 'ops.js') } } }));
     const message = await expectRefused(fixture('cfg-secure'), /SEN305/);
     assert.deepEqual(refusedIds(message), [ 'SEN303', 'SEN305' ]);
-    assert.match(message, /security-relevant: i18n\.dirs, schedule\.directory, watcher\.eventSources\.ops/);
+    for (const keyPath of [ 'i18n.dirs', 'schedule.directory', 'watcher.eventSources.ops' ]) assert.match(message, new RegExp(`EGG_APP_CONFIG sets config\\.${escapeRegExp(keyPath)}, a security-relevant key`));
     assert.match(message, /config\.watcher\.eventSources\.ops ".*ops\.js" resolves to .*ops\.js, outside the app root .*: every process requires code from it/);
     const real = escapeRegExp(fs.realpathSync(planted));
-    assert.match(message, /4 finding\(s\) at or above "high" .*\(SEN303, SEN305\)/);
+    assert.match(message, /6 finding\(s\) at or above "high" .*\(SEN303, SEN305\)/);
     assert.match(message, new RegExp(`config\\.schedule\\.directory\\[0\\] ".*" resolves to ${real}, outside the app root and config\\.sentinel\\.paths\\.allow: every process requires code from it`));
     assert.match(message, new RegExp(`config\\.i18n\\.dirs\\[0\\] ".*" resolves to ${real}, outside the app root .*: every process requires code from it`));
   });
@@ -1706,7 +1712,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sequelize: { baseDir: escape } }));
     const message = await expectRefused(app, /SEN305/);
     assert.ok(fs.existsSync(ran), 'the planted model ran in the worker: the hole is real (the preflight refuses it before)');
-    assert.match(message, /security-relevant: sequelize\.baseDir/);
+    assert.match(message, /EGG_APP_CONFIG sets config\.sequelize\.baseDir, a security-relevant key/);
     assert.match(message, /config\.sequelize\.baseDir ".*" resolves to .*sentinel-planted-models-.*, outside the app root .*: every process requires code from it/);
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sequelize: { datasources: [ { baseDir: 'model' }, { baseDir: escape } ] } }));
     assert.match(await expectRefused(app, /SEN305/), /config\.sequelize\.datasources\[1\]\.baseDir ".*" resolves to .*sentinel-planted-models-.*: every process requires code from it/);
@@ -1734,7 +1740,93 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ baseDir: elsewhere }));
     const message = await expectRefused(app, /SEN303/);
     assert.ok(fs.existsSync(ran), 'the model from the other baseDir ran in the worker: the hole is real (the preflight refuses it before)');
-    assert.match(message, /high +SEN303 .*\n.*EGG_APP_CONFIG overrides 1 key path\(s\): baseDir; security-relevant: baseDir/);
+    assert.match(message, /high +SEN303 .*\n +what: +EGG_APP_CONFIG sets config\.baseDir, a security-relevant key/);
+  });
+
+  /** The SEN303 findings of a report, as `<severity> <target>`. */
+  const sen303 = (report: Record<string, any>) => (report.findings as Array<{ ruleId: string; severity: string; target: string }>)
+    .filter(hit => hit.ruleId === 'SEN303').map(hit => `${hit.severity} ${hit.target}`);
+  /** An app whose failOn and waivers SENTINEL_FIXTURE_FAIL_ON and SENTINEL_FIXTURE_WAIVERS set (EGG_APP_CONFIG cannot). */
+  const envConfigApp = (name: string, files: Record<string, string>, config: string) => temp(name, {
+    'config/config.default.js': `module.exports = () => ({ keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, ${config}, ` +
+      "sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || 'high', waivers: JSON.parse(process.env.SENTINEL_FIXTURE_WAIVERS || '[]') } });\n",
+    ...files,
+  });
+
+  it('SEN303: EGG_APP_CONFIG giving another site egg-cors\' credentialed access is high, one finding per key; the hole is real (black-box round 33, h109 F1)', async () => {
+    const app = envConfigApp('cfg-env-cors', {
+      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice', secret: 'alice-data' }; }); };\n",
+    }, "security: { domainWhiteList: [ 'app.example.org' ] }");
+    /** What egg-cors answers `origin` for /me, and the SEN303 findings of that boot. */
+    const answer = async (origin: string) => {
+      const booted = await bootApp(app);
+      try {
+        const { headers } = await booted.httpRequest().get('/me').set('origin', origin).expect(200);
+        return { cors: [ headers['access-control-allow-origin'], headers['access-control-allow-credentials'] ], sen303: sen303((booted as any).sentinel.report) };
+      } finally {
+        await booted.close();
+      }
+    };
+    withSecureEnv();
+    mm.env('prod');
+    // Without EGG_APP_CONFIG: egg-cors answers the app's own hosts only, and SEN303 has nothing to say.
+    assert.deepEqual(await answer('https://attacker.example'), { cors: [ undefined, undefined ], sen303: [] });
+    mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ cors: { origin: 'https://attacker.example', credentials: true } }));
+    const message = await expectRefused(app, /SEN303/);
+    assert.deepEqual(refusedIds(message), [ 'SEN303' ]);
+    assert.match(message, /2 finding\(s\) at or above "high"/);
+    assert.match(message, /high +SEN303 .*\n +what: +EGG_APP_CONFIG sets config\.cors\.credentials, a security-relevant key, .*waive SEN303 for target "EGG_APP_CONFIG cors\.credentials"/);
+    assert.match(message, /high +SEN303 .*\n +what: +EGG_APP_CONFIG sets config\.cors\.origin, a security-relevant key/);
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    assert.deepEqual((await answer('https://attacker.example')).cors, [ 'https://attacker.example', 'true' ], 'the hole is real: the attacker\'s page reads alice\'s response');
+  });
+
+  it('SEN303: EGG_APP_CONFIG pointing a data store\'s client at another host is high, and the app logs in there with its credentials; a waiver names one key; logger.level stays medium (black-box round 33, h109 F1)', async () => {
+    // A data-store plugin as egg-mysql is one: its client connects to config.mysql.client's host with its user and password.
+    const app = envConfigApp('cfg-env-datastore', {
+      'config/plugin.js': "exports.mysql = { enable: true, path: require('path').join(__dirname, '../lib/plugin/mysql') };\n",
+      'lib/plugin/mysql/package.json': JSON.stringify({ name: 'mysql-plugin', eggPlugin: { name: 'mysql' } }),
+      'lib/plugin/mysql/app.js': "const net = require('net');\nmodule.exports = app => {\n  app.mysqlLogin = () => new Promise((resolve, reject) => {\n" +
+        '    const { host, port, user, password } = app.config.mysql.client;\n' +
+        '    net.connect(port, host, function () { this.end(`${user}:${password}`); }).on(\'close\', resolve).on(\'error\', reject);\n  });\n};\n',
+      'app/router.js': "module.exports = app => { app.router.get('/orders', async ctx => { await app.mysqlLogin(); ctx.body = 'orders'; }); };\n",
+    }, "mysql: { client: { host: 'db.internal', port: 3306, user: 'shop', password: process.env.CFG_DB_PASSWORD } }");
+    const received: string[] = [];
+    const server = net.createServer(socket => socket.setEncoding('utf8').on('data', data => received.push(String(data))));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    try {
+      withSecureEnv();
+      mm.env('prod');
+      mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ mysql: { client: { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port } } }));
+      const message = await expectRefused(app, /SEN303/);
+      assert.deepEqual(refusedIds(message), [ 'SEN303' ]);
+      for (const keyPath of [ 'host', 'port' ]) assert.match(message, new RegExp(`EGG_APP_CONFIG sets config\\.mysql\\.client\\.${keyPath}, a security-relevant key`));
+      assert.doesNotMatch(message, new RegExp(escapeRegExp(SECURE_ENV.CFG_DB_PASSWORD)));
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      const booted = await bootApp(app);
+      try {
+        await booted.httpRequest().get('/orders').expect(200);
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(received, [ `shop:${SECURE_ENV.CFG_DB_PASSWORD}` ], 'the hole is real: the host EGG_APP_CONFIG named got the database password');
+      // A deploy that means it waives those keys, and no other: the same variable setting cors.origin still refuses boot, naming that key alone.
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'high');
+      mm(process.env, 'SENTINEL_FIXTURE_WAIVERS', JSON.stringify([ 'host', 'port' ].map(key => ({
+        rule: 'SEN303', target: `EGG_APP_CONFIG mysql.client.${key}`, reason: 'the deploy sets the database per environment (OPS-9)', expires: '2099-12-31' }))));
+      assert.deepEqual(sen303(await bootReport(app)).sort(), [ 'high EGG_APP_CONFIG mysql.client.host', 'high EGG_APP_CONFIG mysql.client.port', 'medium EGG_APP_CONFIG' ]);
+      mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ mysql: { client: { host: '127.0.0.1', port: 3306 } }, cors: { origin: 'https://attacker.example' } }));
+      const widened = await expectRefused(app, /SEN303/);
+      assert.match(widened, /1 finding\(s\) at or above "high"/);
+      assert.match(widened, /where: EGG_APP_CONFIG cors\.origin /);
+      // An operational key is listed, medium: the app boots.
+      mm(process.env, 'SENTINEL_FIXTURE_WAIVERS', '[]');
+      mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ logger: { level: 'WARN' } }));
+      assert.deepEqual(sen303(await bootReport(app)), [ 'medium EGG_APP_CONFIG' ]);
+    } finally {
+      server.close();
+    }
   });
 
   it('EGG_APP_CONFIG cannot switch egg-sentinel off: its sentinel keys are refused, naming them', async () => {

@@ -1,6 +1,6 @@
 /** Threat 3: configuration injection leading to code execution. */
 import path from 'node:path';
-import { CODE_LOADING_KEYS, setsKeyPath } from '../code-loading-keys';
+import { CODE_LOADING_KEYS } from '../code-loading-keys';
 import { validateAppConfig } from '../config/app-schemas';
 import type { SentinelConfig } from '../config/types';
 import { describeUnsafeEnv, isSafeEnvName, quoteForMessage, unsafeEnvValues } from '../env-name';
@@ -100,7 +100,12 @@ export const prototypePollution: Rule = {
   },
 };
 
-/** Config that decides who gets in, what is served, what code loads and where files go. */
+/**
+ * Config that decides who gets in, who may read or call the app, what is served, what code loads or renders, and where
+ * files, data and credentials go. A list on those principles rather than an allow-list of operational keys: a key left
+ * out is still listed by SEN303 (medium), while an allow-list would rate every key of the app's own high and have the
+ * late-config watch (lib/config-watch.ts) wrap and judge every key of the config.
+ */
 const SECURITY_RELEVANT_KEYS = [
   'keys', 'security', 'sentinel', 'static', 'cluster', 'middleware', 'coreMiddleware', 'appMiddleware',
   'session', 'proxy', 'maxIpsCount', 'ipHeaders', 'hostHeaders', 'protocolHeaders', 'multipart', 'bodyParser', 'dump',
@@ -113,18 +118,29 @@ const SECURITY_RELEVANT_KEYS = [
   // helper.shtml.onTagAttr: egg-security's shtml() writes its own there at its first call, after the boot check.
   ...[ 'whiteList', 'allowList', 'onTag', 'onIgnoreTag', 'onIgnoreTagAttr', 'escapeHtml', 'safeAttrValue' ].map(hook => `helper.shtml.${hook}`),
   'nunjucks.autoescape',
+  // Who may read or call the app: egg-cors (an origin with credentials reads logged-in users' responses), egg-jwt,
+  // egg-passport and its strategies (passportGithub, passportLocal…: `*` covers every key it begins), the cookies' options (sameSite, secure).
+  'cors', 'jwt', 'passport*', 'cookies',
+  // What renders as code: which engine renders which template, and handlebars' switch for escaping.
+  'view.mapping', 'view.defaultViewEngine', 'handlebars.noEscape',
+  // Where data and credentials go: a data store's client (its host, URL, user, password) pointed elsewhere hands that
+  // host the app's data and the credentials it logs in with.
+  'mysql', 'redis', 'sequelize', 'mongoose', 'mongo', 'elasticsearch', 'orm', 'typeorm', 'knex', 'oss',
 ];
+
+/** Whether the normalized key path `keyPath` is `key` or under it; a `key` ending in `*` covers every key path it begins. */
+function covers(key: string, keyPath: string): boolean {
+  if (key.endsWith('*')) return keyPath.startsWith(key.slice(0, -1));
+  return keyPath === key || keyPath.startsWith(`${key}.`) || keyPath.startsWith(`${key}[]`);
+}
 
 /**
  * Whether the config key `keyPath` is one of SECURITY_RELEVANT_KEYS or under one; an array element's index is any
- * element's (`sequelize.datasources[1].baseDir` is `sequelize.datasources[].baseDir`). egg's configMeta records an
- * array as one key (`sequelize.datasources`): with `config`, it counts when an element of its value there sets a
- * relevant key (egg's merge replaces arrays, so what EGG_APP_CONFIG set is the whole array); without, always.
+ * element's (`sequelize.datasources[1].baseDir` is `sequelize.datasources[].baseDir`).
  */
-export function isSecurityRelevant(keyPath: string, config?: Record<string, unknown>): boolean {
+export function isSecurityRelevant(keyPath: string): boolean {
   const normalized = keyPath.replace(/\[\d+\]/g, '[]');
-  return SECURITY_RELEVANT_KEYS.some(key => normalized === key || normalized.startsWith(`${key}.`) || normalized.startsWith(`${key}[]`) ||
-    (key.startsWith(`${normalized}[]`) && (config === undefined || setsKeyPath(config, key))));
+  return SECURITY_RELEVANT_KEYS.some(key => covers(key, normalized));
 }
 
 /** Whether `keyPath` is security-relevant or holds a key that is (`logger` holds `logger.dir`). */
@@ -140,30 +156,38 @@ export const configFromEnvironment: Rule = {
   severity: 'high',
   description: 'egg merges the JSON in the EGG_APP_CONFIG environment variable over every config file, last. Whoever sets ' +
     'the environment of the process (a deploy pipeline, a container spec, a compromised supervisor) can then switch off ' +
-    'CSRF, serve `/` statically or change `customLoader`, with no trace in the repository. Outside local/unittest the ' +
-    'finding lists the key paths it overrides: high when any is security-relevant (keys, security.*, sentinel.*, static.*, ' +
-    'cluster.*, customLoader, middleware lists, session, proxy settings, multipart, bodyParser, dump, rundir, logger.dir ' +
-    'and its log file names, customLogger.*, baseDir (egg copies the app\'s directory there, and plugins such as egg-mongoose require the files they join to it), ' +
-    'view.root (templates are code), schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources, sequelize.baseDir and egg-orm\'s orm.baseDir (also a datasource\'s; all load code from the paths they name), ' +
-    'sequelize.dialectModulePath (also a datasource\'s: Sequelize requires it as its database driver), ' +
-    'security.defaultMiddleware (egg-security requires each name as a file), ejs\'s escapeFunction, escape, outputFunctionName, localsName, destructuredLocals, root and views (ejs writes them into template code, or reads templates there), httpclient.*, ' +
-    'jsonp.csrf and jsonp.whiteList, onerror.errorPageUrl and onerror.accepts, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs (it renames and deletes the files ' +
-    'they name), siteFile.* and notfound.* (they redirect any path, before every app middleware), helper.shtml\'s whiteList and hooks and nunjucks.autoescape (XSS filtering and escaping)), medium otherwise. Not reported in local/unittest.',
-  fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if it must ' +
-    'stay, waive SEN303 with the reason and keep it free of security-relevant keys.',
+    'CSRF, serve `/` statically, let another site read logged-in users\' responses, point the database at their host or change `customLoader`, ' +
+    'with no trace in the repository. Outside local/unittest one medium finding (target `EGG_APP_CONFIG`) lists the key paths it overrides, and each ' +
+    'security-relevant one is a high finding of its own (target `EGG_APP_CONFIG <key path>`), so that a waiver vouches for one key and a key added later refuses boot anew. ' +
+    'Security-relevant: what decides who gets in and who may read or call the app (keys, security.*, sentinel.*, session, proxy settings, ' +
+    'egg-cors\' cors.*, egg-jwt\'s jwt.*, egg-passport\'s passport and its strategies\' passport*, cookies.* (sameSite, secure), jsonp.csrf and jsonp.whiteList), ' +
+    'what is served (static.*, cluster.*, middleware lists, multipart, bodyParser, siteFile.* and notfound.* (they redirect any path, before every app middleware), ' +
+    'onerror.errorPageUrl and onerror.accepts), what code loads or renders (customLoader, baseDir (egg copies the app\'s directory there, and plugins such as ' +
+    'egg-mongoose require the files they join to it), view.root (templates are code), view.mapping and view.defaultViewEngine (which engine renders a template), ' +
+    'schedule.directory, i18n.dirs, i18n.dir, watcher.eventSources, security.defaultMiddleware (egg-security requires each name as a file), ' +
+    'ejs\'s escapeFunction, escape, outputFunctionName, localsName, destructuredLocals, root and views (ejs writes them into template code, or reads templates there), ' +
+    'helper.shtml\'s whiteList and hooks, nunjucks.autoescape and handlebars.noEscape (XSS filtering and escaping)), and where files, data and credentials go ' +
+    '(dump, rundir, logger.dir and its log file names, customLogger.*, logrotator.filesRotateBySize, logrotator.filesRotateByHour and logrotator.rotateLogDirs ' +
+    '(it renames and deletes the files they name), httpclient.*, and the data stores\' clients whole: mysql, redis, sequelize, mongoose, mongo, elasticsearch, ' +
+    'egg-orm\'s orm, typeorm, knex and egg-oss\'s oss (their host, URL, user and password; Sequelize\'s and egg-orm\'s model dirs, and the driver Sequelize requires)). ' +
+    'Other keys (logger.level, an app\'s own settings) keep the finding medium. Not reported in local/unittest.',
+  fix: 'Move the settings into `config/config.<env>.js` (or `.ts`; secrets through `env.secret()`), and unset EGG_APP_CONFIG; if a key must ' +
+    'stay (a database host the deploy sets per environment), waive SEN303 for that key\'s target (`EGG_APP_CONFIG mysql.client.host`) with the reason.',
   check(facts, { developmentEnv }) {
     if (!facts.env.eggAppConfigSet || developmentEnv) return [];
     const keyPaths = facts.runtime.envConfigKeyPaths;
-    const relevant = keyPaths.filter(keyPath => isSecurityRelevant(keyPath, facts.config));
+    const relevant = keyPaths.filter(keyPath => isSecurityRelevant(keyPath));
     const listed = keyPaths.length ? `overrides ${keyPaths.length} key path(s): ${keyPaths.slice(0, 20).join(', ')}${keyPaths.length > 20 ? ', …' : ''}` :
       facts.runtime.envConfigPoisoned ? 'is set but overrides no key (egg drops the __proto__/constructor keys it holds: SEN302)' :
         'is set but overrides no key (egg ignores JSON it cannot parse)';
-    return [{
-      severity: relevant.length ? 'high' : 'medium',
-      target: 'EGG_APP_CONFIG',
-      source: 'process.env.EGG_APP_CONFIG',
-      message: `EGG_APP_CONFIG ${listed}${relevant.length ? `; security-relevant: ${relevant.join(', ')}` : ''}`,
-    }];
+    const source = 'process.env.EGG_APP_CONFIG';
+    return [
+      { severity: 'medium', target: 'EGG_APP_CONFIG', source, message: `EGG_APP_CONFIG ${listed}${relevant.length ? `; security-relevant: ${relevant.join(', ')}` : ''}` },
+      // One per key: a waiver for the database host a deploy sets does not let the same variable set cors.origin later.
+      ...relevant.map(keyPath => ({ severity: 'high' as const, target: `EGG_APP_CONFIG ${keyPath}`, source,
+        message: `EGG_APP_CONFIG sets config.${keyPath}, a security-relevant key, from outside every file a review sees; if the deploy means it, ` +
+          `waive SEN303 for target "EGG_APP_CONFIG ${keyPath}" with the reason` })),
+    ];
   },
 };
 
