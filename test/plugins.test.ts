@@ -1228,6 +1228,29 @@ describe('plugin trust (mm.app)', function() {
     });
     const WIDENS_CSRF = "module.exports = class { constructor(app) { this.app = app; }\n  configDidLoad() { const csrf = this.app.config.security.csrf; csrf.ignore = [].concat(csrf.ignore || [], '/account'); }\n};\n";
 
+    it('a plugin whose config gives another site egg-cors\' credentialed access refuses boot; with failOn never that site reads the signed-in user\'s data (black-box round 33, h109 F1)', async () => {
+      const cors = (name: string, sentinel: string) => tempApp(name, {
+        'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${sentinel} };\n`,
+        'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\nexports.widget = { enable: true, package: 'egg-widget' };\n",
+        'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+        'node_modules/egg-widget/package.json': JSON.stringify({ name: 'egg-widget', version: '1.0.0', eggPlugin: { name: 'widget' } }),
+        'node_modules/egg-widget/config/config.default.js': "module.exports = { widget: {}, cors: { origin: 'https://dash.widget.example', credentials: true } };\n",
+      });
+      const dir = cors('plugin-cors', '');
+      const never = cors('plugin-cors-never', ", sentinel: { failOn: 'never' }");
+      tempDirs.push(dir, never);
+      mm.env('prod');
+      const message = await expectRefused(dir, /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) sets config\.cors\.(origin|credentials)(, config\.cors\.(origin|credentials))? in node_modules\/egg-widget\/config\/config\.default\.js; these belong to egg-cors/);
+      const app = await bootApp(never);
+      try {
+        await app.httpRequest().get('/me').set('origin', 'https://dash.widget.example').expect(200, { user: 'alice' })
+          .expect('access-control-allow-origin', 'https://dash.widget.example').expect('access-control-allow-credentials', 'true');
+      } finally {
+        await app.close();
+      }
+    });
+
     it('a plugin\'s boot hook that widens csrf.ignore refuses boot, naming the plugin and the key; with failOn never a forged POST goes through (black-box round 24)', async () => {
       const dir = csrfApp('plugin-hook-csrf', widget({ 'app.js': WIDENS_CSRF }));
       const never = csrfApp('plugin-hook-csrf-never', {

@@ -571,6 +571,11 @@ const GUARDED_KEYS: ReadonlyArray<{ prefix: string; owners: readonly string[] }>
   // What ctx.helper.shtml() keeps of user markup, and whether templates escape their values (SEN611).
   { prefix: 'helper.shtml', owners: [ 'egg-security', '@eggjs/security' ] },
   { prefix: 'nunjucks.autoescape', owners: [ 'egg-view-nunjucks', '@eggjs/view-nunjucks' ] },
+  // Who may read the app's responses from another site, and who is taken for a signed-in user.
+  { prefix: 'cors', owners: [ 'egg-cors', '@eggjs/cors' ] },
+  { prefix: 'jwt', owners: [ 'egg-jwt' ] },
+  { prefix: 'passport', owners: [ 'egg-passport' ] },
+  { prefix: 'cookies', owners: [] },
 ];
 
 function guardOf(keyPath: string) {
@@ -606,7 +611,8 @@ export const securityConfigByPlugin: Rule = {
   description: 'egg\'s config provenance (`configMeta`) shows that a security-relevant key was last set by a plugin\'s ' +
     'config file that does not own it: `security.*` belongs to egg-security, `sentinel.*` to egg-sentinel, `static.*`, ' +
     '`session.*`, `multipart.*`, `schedule.directory`, `i18n.dirs`/`i18n.dir`, `watcher.eventSources`, `view.root`, `onerror.*`, ' +
-    '`jsonp.*`, `logrotator.*`, `helper.shtml.*` (egg-security) and `nunjucks.autoescape` (egg-view-nunjucks) to their plugins; `keys`, `coreMiddleware`, `cluster.*`, `bodyParser.*`, ' +
+    '`jsonp.*`, `logrotator.*`, `helper.shtml.*` (egg-security), `nunjucks.autoescape` (egg-view-nunjucks), `cors.*` (egg-cors), `jwt.*` (egg-jwt) and ' +
+    '`passport.*` (egg-passport) to their plugins; `keys`, `cookies.*`, `coreMiddleware`, `cluster.*`, `bodyParser.*`, ' +
     '`httpclient`\'s `rejectUnauthorized` (TLS certificate checks of outgoing requests), `customLoader` (egg loads code from its ' +
     'directories), the proxy settings (`proxy`, `maxProxyCount`, `maxIpsCount`, `ipHeaders`, `hostHeaders`, `protocolHeaders`), ' +
     '`dump`, `rundir`, `logger.dir`, `siteFile` and `notfound` to the app and the framework, which may set anything. A plugin that turns off CSRF or widens body limits in its config.default.js ' +
