@@ -3,6 +3,7 @@
  * as cracking rule sets read it (backwards, in ROT13, with leetspeak undone), and the text it encodes. SEN201 (cookie
  * keys) and SEN502 (the IPC secret) judge secrets by it.
  */
+import { isGuessableDigest } from './guessable-digest';
 import { estimateSecretBits } from './ipc/keyring';
 import passphraseWordData from './data/passphrase-words.json';
 import { escapeRegExp } from './regexp';
@@ -388,6 +389,8 @@ export function encodedTexts(secret: string): Array<{ encoding: 'hex' | 'base64'
  * well-known text (weakestTextReading), or when it encodes text that is weaker; `weakness` says which, never quoting it.
  */
 export function guessableBits(secret: string, appName: string | undefined, decodings = 0): { bits: number; weakness?: string } {
+  // `sha256(appInfo.name)` looks random, yet hashing the app's name finds it.
+  if (isGuessableDigest(secret, appName)) return { bits: 0, weakness: 'it is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name)' };
   let weakest: { bits: number; weakness?: string } = { bits: estimateSecretBits(secret) };
   const reading = weakestTextReading(secret, appName);
   if (reading && reading.bits < weakest.bits) weakest = { bits: reading.bits, weakness: describeTextReading(reading) };

@@ -390,6 +390,17 @@ describe('SEN501 / SEN502', () => {
     assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: collect({ EGG_SENTINEL_IPC_SECRET: keygen }) }), { developmentEnv: false }), []);
   });
 
+  it('SEN502: a secret that is the digest of the app\'s name or of a guessable word is weak, as SEN201 says of such keys (review of round 32\'s fixes)', () => {
+    const collect = (secret: string) => collectIpcFacts({}, { EGG_SENTINEL_IPC_SECRET: secret }, () => undefined, [], { display: String }, { appName: 'h106app' });
+    for (const secret of [ crypto.createHash('sha256').update('h106app').digest('hex'), crypto.createHash('sha512').update('secret').digest('base64') ]) {
+      const facts = collect(secret);
+      assert.equal(facts.secretBits, 0, secret);
+      assert.match(facts.secretWeakness ?? '', /MD5\/SHA digest of a guessable word/);
+      assert.equal(weakIpcSecret.check(fakeFacts({ ipc: facts }), { developmentEnv: false }).length, 1);
+    }
+    assert.ok(collect(crypto.createHash('sha256').update(crypto.randomBytes(32)).digest('hex')).secretBits >= 256, 'a digest of random bytes is random');
+  });
+
   it('estimates secret strength', () => {
     assert.ok(estimateSecretBits(crypto.randomBytes(32).toString('base64url')) >= 256);
     assert.ok(estimateSecretBits(crypto.randomBytes(32).toString('hex')) >= 256);

@@ -45,6 +45,10 @@ describe('SEN201 weak cookie keys', () => {
     [ 'passwordpasswordpassword12345678', /guessable/ ],
     [ 'my-egg-app_1700000000000_1234_v2', /guessable/ ],
     [ 'your-secret-key-here-change-me-12345', /placeholder text/ ],
+    // Templates a deploy left unfilled read as random text, yet are placeholders (review of round 32's fixes).
+    [ '{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/EggKeys-AbCdEf:SecretString:keys}}', /placeholder text/ ],
+    [ '${ssm:/aws/reference/secretsmanager/prod/egg-keys-9xQ2Lm}', /placeholder text/ ],
+    [ '${process.env.EGG_KEYS}', /placeholder text/ ],
   ];
   for (const [ key, reason ] of weak) {
     it(`flags ${JSON.stringify(key.slice(0, 24))} (${reason.source})`, () => {
