@@ -472,7 +472,14 @@ export class SentinelAppBootHook extends SentinelBootHook {
     const checked = this.target.sentinel?.report;
     const store = (this.target.config.session as { store?: unknown } | undefined)?.store;
     if (!facts || !checked || !this.config || !isSessionStore(store)) return false;
-    const report = this.recheck({ ...facts, builtins: { ...facts.builtins, sessionStore: true } }, RULES);
+    let report: SentinelReport;
+    try {
+      report = this.recheck({ ...facts, builtins: { ...facts.builtins, sessionStore: true } }, RULES);
+    } catch (error) {
+      // Run from a timer: a judgement that fails leaves the store warned about as any unjudged change, not a crash.
+      this.target.coreLogger.warn('[egg-sentinel] could not judge config.session.store set after the boot check: %s', errorText(error));
+      return false;
+    }
     if (newFindings(report, new Set(checked.findings.map(findingKey))).length) return false;
     report.timings = checked.timings;
     this.target.sentinel = { ...this.target.sentinel, report };

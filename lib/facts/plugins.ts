@@ -580,11 +580,14 @@ function isMockEntry([ name, entry ]: [ string, unknown ]): boolean {
 }
 
 /**
- * Whether egg-mock booted the app (mm.app(), mm.cluster(): egg-bin test), as its entry in the start options' plugins
- * says; a production launcher (egg-scripts) passes none.
+ * Whether egg-mock booted the app (mm.app(), mm.cluster(): egg-bin test), as its enabled entry in the start options'
+ * plugins says, as egg-cluster forked the process with them where it did (code can edit app.options.plugins); a
+ * production launcher (egg-scripts) passes none.
  */
-export function bootedByEggMock(plugins: unknown): boolean {
-  return Boolean(plugins) && typeof plugins === 'object' && Object.entries(plugins as Record<string, unknown>).some(isMockEntry);
+export function bootedByEggMock(current: unknown): boolean {
+  const plugins = startPluginsChanged(current)?.atStart ?? current;
+  return Boolean(plugins) && typeof plugins === 'object' && Object.entries(plugins as Record<string, unknown>)
+    .some(entry => isMockEntry(entry) && (entry[1] as { enable?: unknown }).enable !== false);
 }
 
 /**

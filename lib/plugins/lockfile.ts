@@ -109,7 +109,7 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
       // and links only the project's own dependencies where the lockfile lists them: the others (egg's plugins) have no
       // link at their lockfile path, so they are matched by the name they are installed under and their version.
       if (installedVersion === undefined || !inLinkedStore(direct, name, installedVersion)) return undefined;
-      const stored = Object.keys(packages).find(candidate => listedAs(candidate) && packages[candidate].version === installedVersion && !packages[candidate].link);
+      const stored = Object.keys(packages).find(candidate => listedAs(candidate) && isRecord(packages[candidate]) && packages[candidate].version === installedVersion && !packages[candidate].link);
       return stored === undefined ? undefined : entryAt(stored);
     },
   };

@@ -7,7 +7,7 @@ import { recordConfigWrites, writeCovers } from '../../lib/config-changes';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { shadowedCommands } from '../../lib/facts/commands';
-import { collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
+import { bootedByEggMock, collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
 import { changedSinceStart } from '../../lib/facts/start-env';
 import { CODE_WALK_LIMIT, findWritableCode, findWritableModules } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
@@ -912,5 +912,15 @@ describe('config.sentinel.plugins', () => {
       /^ {2}- config\.sentinel\.ipc\.encrypt: must be boolean or array, got string$/m.test(error.message) && !/anyOf/.test(error.message));
     assert.throws(() => validateSentinelConfig({ waivers: [{ rule: 'SEN999', reason: 'x', expires: '2027-01-01' }] }, RULE_IDS),
       /waivers\[0\]\.rule: no rule has the id "SEN999" \(run `npx egg-sentinel rules` for the list\)/);
+  });
+});
+
+describe('bootedByEggMock (the late config lock\'s test-run exemption)', () => {
+  it('counts egg-mock\'s own enabled entry only: not one switched off, nor another package under its name (review of round 32\'s fixes)', () => {
+    const eggMock = path.dirname(require.resolve('egg-mock/package.json'));
+    assert.equal(bootedByEggMock({ 'egg-mock': { enable: true, path: eggMock } }), true);
+    assert.equal(bootedByEggMock({ 'egg-mock': { enable: false, path: eggMock } }), false);
+    assert.equal(bootedByEggMock({ 'egg-mock': { enable: true, path: path.dirname(require.resolve('egg/package.json')) } }), false);
+    assert.equal(bootedByEggMock(undefined), false);
   });
 });
