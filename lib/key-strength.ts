@@ -37,19 +37,18 @@ const MOSTLY_WORDS_READ = 2 / 5;
  * The EFF's large word list (lib/data/passphrase-words.json): diceware and passphrase generators draw each word from
  * its 7,776, so a word carries log2(7776) = 12.9 bits (wordBits) whatever its length.
  */
-let passphraseWords: { words: string[]; wordBits: number; runs: RegExp } | undefined;
+let passphraseWords: { words: string[]; wordBits: number; longest: number; runs: RegExp } | undefined;
 
 /**
- * The list, decoded (each word is written as how many letters it shares with the word before it, then its others),
- * without hyphens (`t-shirt`, concatenated, is `tshirt`); and the runs of letters a passphrase's words are sought in:
+ * The list without hyphens (`t-shirt`, concatenated, is `tshirt`), read when a key is first judged (split, not
+ * decoded word by word: this runs cold, at boot); and the runs of letters a passphrase's words are sought in:
  * as generators write a word (`clarity`, `Clarity`, `CLARITY`; `ClarityPajamas` is two runs), or a hyphenated list word.
  */
-export function passphraseWordList(): { words: string[]; wordBits: number; runs: RegExp } {
+export function passphraseWordList(): { words: string[]; wordBits: number; longest: number; runs: RegExp } {
   if (!passphraseWords) {
-    const words: string[] = [];
-    for (const [ , shared, letters ] of passphraseWordData.words.matchAll(/(\d)([a-z-]+)/g)) words.push((words.at(-1) ?? '').slice(0, Number(shared)) + letters);
+    const words = passphraseWordData.words.split(' ');
     const hyphenated = words.filter(word => word.includes('-'));
-    passphraseWords = { words: words.map(word => word.replace(/-/g, '')), wordBits: Math.log2(words.length), runs: new RegExp(`${hyphenated.map(word => `${word}(?![a-z])|`).join('')}[A-Z]?[a-z]+|[A-Z]+(?![a-z])`, 'g') };
+    passphraseWords = { words: words.map(word => word.replace(/-/g, '')), wordBits: Math.log2(words.length), longest: words.reduce((most, word) => Math.max(most, word.length), 0), runs: new RegExp(`${hyphenated.map(word => `${word}(?![a-z])|`).join('')}[A-Z]?[a-z]+|[A-Z]+(?![a-z])`, 'g') };
   }
   return passphraseWords;
 }
@@ -78,7 +77,7 @@ function keyWords(appName: string): { pattern: RegExp; nameAffixes?: RegExp; pas
       nameAffixes: wholeNames ? new RegExp(`^(?:(?:${keyWordsSource})${WORD_SEPARATOR})*(?:${wholeNames})(?:${WORD_SEPARATOR}(?:${keyWordsSource}))*${WORD_SEPARATOR}|` +
         `${WORD_SEPARATOR}(?:(?:${keyWordsSource})${WORD_SEPARATOR})*(?:${wholeNames})(?:${WORD_SEPARATOR}(?:${keyWordsSource}))*$`, 'gi') : undefined,
       passphrase,
-      longest: Math.max(...[ ...passphrase ].map(word => word.length)),
+      longest: words.reduce((most, word) => Math.max(most, word.length), passphraseWordList().longest),
     };
     keyWordsByApp.set(appName, found);
   }
@@ -93,6 +92,10 @@ function keyWords(appName: string): { pattern: RegExp; nameAffixes?: RegExp; pas
  */
 export function withoutAppNameAffixes(secret: string, appName: string | undefined): string {
   if (!appName) return secret;
+  // Most keys hold no form of the name: the affix RegExp (long alternations, any case) need not be compiled for them.
+  const name = appName.toLowerCase();
+  const lower = secret.toLowerCase();
+  if (!lower.includes(name) && !lower.includes(name.replace(/[^a-z0-9]/g, ''))) return secret;
   const { nameAffixes, pattern } = keyWords(appName);
   const rest = nameAffixes ? secret.replace(nameAffixes, '') : secret;
   return /[a-z0-9]/i.test(rest.replace(pattern, '')) ? rest : secret;
