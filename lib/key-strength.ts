@@ -46,9 +46,10 @@ let passphraseWords: { words: string[]; wordBits: number; longest: number; runs:
  */
 export function passphraseWordList(): { words: string[]; wordBits: number; longest: number; runs: RegExp } {
   if (!passphraseWords) {
-    const words = passphraseWordData.words.split(' ');
-    const hyphenated = words.filter(word => word.includes('-'));
-    passphraseWords = { words: words.map(word => word.replace(/-/g, '')), wordBits: Math.log2(words.length), longest: words.reduce((most, word) => Math.max(most, word.length), 0), runs: new RegExp(`${hyphenated.map(word => `${word}(?![a-z])|`).join('')}[A-Z]?[a-z]+|[A-Z]+(?![a-z])`, 'g') };
+    const listed = passphraseWordData.words.split(' ');
+    const hyphenated = listed.filter(word => word.includes('-'));
+    const words = listed.map(word => word.replace(/-/g, ''));
+    passphraseWords = { words, wordBits: Math.log2(words.length), longest: words.reduce((most, word) => Math.max(most, word.length), 0), runs: new RegExp(`${hyphenated.map(word => `${word}(?![a-z])|`).join('')}[A-Z]?[a-z]+|[A-Z]+(?![a-z])`, 'g') };
   }
   return passphraseWords;
 }

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { realPathLoose } from '../facts/files';
+import { inLinkedStore } from './linked-store';
 
 /** In the order npm reads them: a shrinkwrap wins over a package-lock in the same directory. */
 const LOCKFILE_NAMES = [ 'npm-shrinkwrap.json', 'package-lock.json', 'pnpm-lock.yaml', 'yarn.lock' ] as const;
@@ -113,17 +114,6 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
       return stored === undefined ? undefined : entryAt(stored);
     },
   };
-}
-
-/**
- * Whether `relative` (to the lockfile's directory, with `/`) is npm's linked store copy of `name` at `version`:
- * `node_modules/.store/<name>@<version>-<hash>/node_modules/<name>`, a scoped name's scope being a directory of the store.
- */
-function inLinkedStore(relative: string, name: string, version: string): boolean {
-  const prefix = `node_modules/.store/${name}@${version}-`;
-  if (!relative.startsWith(prefix)) return false;
-  const rest = relative.slice(prefix.length);
-  return /^[\w-]+$/.test(rest.slice(0, rest.indexOf('/'))) && rest.slice(rest.indexOf('/')) === `/node_modules/${name}`;
 }
 
 /** lockfileVersion 1 nests `dependencies`; give them the path keys of versions 2 and 3. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
 import { isInside, realPathOrAbsolute } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
+import { reinstalledInStore, withoutStoreHash } from './linked-store';
 import { MANIFEST_FILE } from './manifest-file';
 
 export { MANIFEST_FILE };
@@ -298,33 +299,6 @@ export interface PluginDrift extends FileDrift {
    * its real path, and whether it lies outside the app root.
    */
   shadowed?: { pinned: string; current: string; outsideApp: boolean };
-}
-
-/**
- * npm's linked install (`install-strategy=linked`) keeps each package in node_modules/.store/<name>@<version>-<hash>,
- * a hash of 22 base64url characters that differs between two installs of one lockfile (the `npm install` a plugin was
- * pinned after, the deploy's `npm ci`): paths are compared without it, and the files are what is judged.
- */
-const LINKED_STORE_DIR = /(^|\/)(node_modules\/\.store\/(?:@[^/]+\/)?[^/]+)-[\w-]{22}(?=\/)/g;
-
-function withoutStoreHash(relative: string): string {
-  return relative.replace(LINKED_STORE_DIR, '$1$2');
-}
-
-/** Where a package pinned in npm's linked store is installed now: the one store directory of its name and version. */
-function reinstalledInStore(baseDir: string, pinnedPath: string): string | undefined {
-  const match = /^(.*node_modules\/\.store\/(?:@[^/]+\/)?)([^/]+)-[\w-]{22}(\/.*)$/.exec(pinnedPath);
-  if (!match) return undefined;
-  const [ , store, nameAtVersion, within ] = match;
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(path.resolve(baseDir, store));
-  } catch {
-    return undefined;
-  }
-  const installed = entries.filter(entry => withoutStoreHash(`node_modules/.store/${entry}/`) === `node_modules/.store/${nameAtVersion}/`);
-  const dir = installed.length === 1 ? path.resolve(baseDir, store, installed[0] + within) : undefined;
-  return dir !== undefined && fs.existsSync(dir) ? dir : undefined;
 }
 
 /**
