@@ -2,11 +2,11 @@ import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
 import { passphraseWordList } from '../lib/key-strength';
-import { bootApp, expectRefused, fixture, mockCluster, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, mockCluster, readReport, reportFindings, tempApp } from './helpers';
+import { tempDir } from './temp-dir';
 
 describe('boot checks in a real egg app (mm.app)', () => {
   afterEach(mm.restore);
@@ -73,7 +73,7 @@ describe('cookie keys judged by the bits they carry (mm.app, black-box round 25,
       const app = await bootApp(baseDir);
       try {
         assert.equal(app.config.keys, key, 'the key came from the environment');
-        assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), [], key);
+        assert.deepEqual(reportFindings(app, 'SEN201'), [], key);
       } finally {
         await app.close();
       }
@@ -127,7 +127,7 @@ describe('cookie keys as cracking rule sets read them (mm.app, black-box round 3
       mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
       const app = await bootApp(baseDir);
       try {
-        const findings = (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201');
+        const findings = reportFindings(app, 'SEN201');
         const response = await app.httpRequest().get('/admin').set('Cookie', forged);
         return { findings, status: response.status };
       } finally {
@@ -179,7 +179,7 @@ describe('cookie keys: passphrases by their words, a password manager\'s keys, t
       mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
       const app = await bootApp(baseDir);
       try {
-        return { findings: (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201').length, status: await visit(app) };
+        return { findings: reportFindings(app, 'SEN201').length, status: await visit(app) };
       } finally {
         await app.close();
       }
@@ -207,7 +207,7 @@ describe('cookie keys: passphrases by their words, a password manager\'s keys, t
     mm(process.env, 'SENTINEL_FIXTURE_KEYS', '@UrKV(6l<iPmwA}>VO_;war%6~>2');
     const app = await bootApp(baseDir);
     try {
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), []);
+      assert.deepEqual(reportFindings(app, 'SEN201'), []);
     } finally {
       await app.close();
     }
@@ -220,7 +220,7 @@ describe('cookie keys: passphrases by their words, a password manager\'s keys, t
     const app = await bootApp(baseDir);
     try {
       assert.equal(app.config.keys, 'order-service_AYoFvjVtB-Uh7iRV7Lj3qA');
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN201'), []);
+      assert.deepEqual(reportFindings(app, 'SEN201'), []);
     } finally {
       await app.close();
     }
@@ -278,7 +278,7 @@ describe('waivers (mm.app)', () => {
 });
 
 describe('SEN301: a traversal in the server env (mm.app)', () => {
-  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-outside-'));
+  const outside = tempDir('outside');
   const marker = path.join(outside, 'ran.txt');
   afterEach(mm.restore);
   after(() => fs.rmSync(outside, { recursive: true, force: true }));

@@ -8,7 +8,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mm from 'egg-mock';
@@ -19,6 +18,7 @@ import { renderRulesMarkdown } from '../lib/report/rules-markdown';
 import { fakeFacts } from './unit/fake-facts';
 import { validateReport, validateSarif } from './unit/schemas';
 import { bootApp, fixture } from './helpers';
+import { tempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -78,7 +78,7 @@ async function listen(): Promise<{ port: number; received: string[]; close(): Pr
 describe('egg-sentinel command line (compiled with tsc, run as a child process)', () => {
   before(function() {
     this.timeout(120000);
-    buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-'));
+    buildDir = tempDir('cli');
     execFileSync(process.execPath, [ path.join(NODE_MODULES, 'typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', buildDir ], { cwd: ROOT });
     fs.symlinkSync(NODE_MODULES, path.join(buildDir, 'node_modules'));
     bin = path.join(buildDir, 'bin/egg-sentinel.js');
@@ -176,7 +176,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('says when a TypeScript file changed after the .js compiled beside it, which egg (and the audit) loads instead', async () => {
-      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-stale-js-'));
+      const app = tempDir('cli-stale-js');
       try {
         fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'stale-js' }));
         fs.mkdirSync(path.join(app, 'config'));
@@ -196,7 +196,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('json and sarif stay valid when a short secret equals a report word (a password `prod`, a token `high`)', async () => {
-      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-short-secret-'));
+      const app = tempDir('cli-short-secret');
       try {
         fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'short-secret' }));
         fs.mkdirSync(path.join(app, 'config'));
@@ -220,7 +220,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('json stays parseable when the app\'s code prints while it loads (console.log, process.stdout.write)', async () => {
-      const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-chatty-'));
+      const app = tempDir('cli-chatty');
       try {
         fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'chatty' }));
         fs.mkdirSync(path.join(app, 'config'));
@@ -556,7 +556,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('the app\'s .npmrc setting node-options without the preflight, which npm start and npx use in place of NODE_OPTIONS: SEN307 medium (black-box round 25, h75 F11)', async () => {
-      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-npmrc-'));
+      const baseDir = tempDir('cli-npmrc');
       try {
         fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
         fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseDir, 'node_modules'));
@@ -573,7 +573,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('the app\'s .npmrc naming a script-shell in a dependency, which npm start runs before node: SEN308 high; a system shell is fine (black-box round 26, h85 F14)', async () => {
-      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-script-shell-'));
+      const baseDir = tempDir('cli-script-shell');
       try {
         fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
         fs.mkdirSync(path.join(baseDir, 'node_modules/shell-helper'), { recursive: true });
@@ -597,7 +597,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('a TypeScript app compiled in place (.js next to each .ts) is audited from its .js files, as egg-scripts runs it', async () => {
-      const baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-ts-compiled-'));
+      const baseDir = tempDir('cli-ts-compiled');
       try {
         fs.cpSync(fixture('cli-js'), baseDir, { recursive: true });
         fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(baseDir, 'node_modules'));
@@ -626,7 +626,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     });
 
     it('an unsafe env is refused before egg loads any file (exit 2)', async () => {
-      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-outside-'));
+      const outside = tempDir('cli-outside');
       const marker = path.join(outside, 'ran');
       try {
         fs.writeFileSync(path.join(outside, 'evil.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nmodule.exports = {};\n`);
@@ -644,7 +644,7 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(noApp.code, 2);
       assert.match(noApp.stderr, /could not load the app: .*test\/fixtures\/package\.json not found: --base-dir must be the root of an egg app/);
 
-      const badConfig = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-badconfig-'));
+      const badConfig = tempDir('cli-badconfig');
       try {
         fs.writeFileSync(path.join(badConfig, 'package.json'), JSON.stringify({ name: 'bad-config' }));
         fs.mkdirSync(path.join(badConfig, 'config'));

@@ -10,7 +10,8 @@ import zlib from 'node:zlib';
 import mm from 'egg-mock';
 import { tarOf, tgzOf, zipOf } from './archive-files';
 import { LOADER_FILES } from '../lib/facts/runtime';
-import { bootApp, expectRefused, fixture, mockCluster, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, mockCluster, readReport, reportFindings, tempApp } from './helpers';
+import { tempDir } from './temp-dir';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
 const ROOT = path.join(__dirname, '..');
@@ -233,7 +234,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN202: a secret the config reads from a mounted file or decodes from the environment is not hard-coded', async () => {
     mm.env('prod');
-    const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-mounted-'));
+    const secretDir = tempDir('mounted');
     dirs.push(secretDir);
     const mounted = path.join(secretDir, 'db_password');
     fs.writeFileSync(mounted, 'Mounted-S3cr3t-Pw-9931\n');
@@ -609,7 +610,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const app = await bootApp(dir);
     try {
       // Nothing about the docs download: its pages past the 1 MiB are not said.
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+      assert.deepEqual(reportFindings(app, 'SEN203')
         .map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`), [ 'critical app/public/download/site-export.zip' ]);
       // egg-static serves the export, the key stored in clear after 1.8 MB of pages.
       const served = await download(app, 'download/site-export.zip');
@@ -688,7 +689,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const app = await bootApp(dir);
     try {
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(app, 'SEN203'), []);
       await app.httpRequest().get('/public/manifest.json').expect(200);
     } finally {
       await app.close();
@@ -774,7 +775,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm.restore();
     const secure = await bootApp(app('var/log'));
     try {
-      assert.deepEqual((secure as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(secure, 'SEN203'), []);
     } finally {
       await secure.close();
     }
@@ -802,7 +803,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm.restore();
     const secure = await bootApp(app('var/log'));
     try {
-      assert.deepEqual((secure as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(secure, 'SEN203'), []);
     } finally {
       await secure.close();
     }
@@ -851,7 +852,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     // Not when the output goes elsewhere (a pipe, as under this test runner): the same app is clean.
     const clean = await bootApp(dir);
     try {
-      assert.deepEqual((clean as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(clean, 'SEN203'), []);
     } finally {
       await clean.close();
     }
@@ -913,7 +914,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const app = await bootApp(dir);
     try {
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(app, 'SEN203'), []);
       await app.httpRequest().get('/public/index.html').expect(200);
     } finally {
       await app.close();
@@ -947,10 +948,10 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [
         'critical app/public/js/app.3f2a91.js', 'critical app/public/js/sign.mjs', 'critical app/public/js/vendor.8c1d.js.map', 'low config.static.dir' ]);
-      assert.match(findings.find((finding: { severity: string }) => finding.severity === 'low').message,
+      assert.match(findings.find((finding: { severity: string }) => finding.severity === 'low')!.message,
         /serves 1 front-end asset\(s\) egg-sentinel did not search whole for keys and the config's secrets \(it searches 16 MiB of a static dir's scripts, styles and source maps, 8 MiB of each\), the first app\/public\/js\/huge\.chunk\.js$/);
       // egg-static serves them: the password to any browser.
       assert.ok((await download(app, 'js/app.3f2a91.js')).includes(password));
@@ -997,11 +998,11 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [
         'critical app/public/backup.sql', 'critical app/public/bundle-with-key.pem', 'critical app/public/straddle-key.txt', 'critical app/public/straddle.log',
         'medium app/public/dump/huge.log' ]);
-      assert.match(findings.find((finding: { target: string }) => finding.target.endsWith('huge.log')).message,
+      assert.match(findings.find((finding: { target: string }) => finding.target.endsWith('huge.log'))!.message,
         /serves app\/public\/dump\/huge\.log, which egg-sentinel did not read to its end \(it reads 8 MiB of a file, and this one is larger \(9\.1 MiB\)\)/);
       // egg-static serves them whole: the password at the end of the dump, the key at the end of the bundle.
       assert.ok((await download(app, 'backup.sql')).includes(`IDENTIFIED BY '${password}'`));
@@ -1027,7 +1028,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.equal(findings.length, 1, findings.map((finding: { message: string }) => finding.message).join('\n'));
       assert.match(findings[0].message, /, which egg-sentinel did not read to its end \(it reads 32 MiB of a static dir's files in all, and ran out after (?:0 MiB of this one's 0\.1 MiB|7\.9 MiB of this one's 8 MiB)\)/);
     } finally {
@@ -1047,7 +1048,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`), [ 'medium config.static.dir' ],
         findings.map((finding: { message: string }) => finding.message).join('\n'));
       assert.match(findings[0].message, /or 32 MiB of settings, keys or text: egg-sentinel looked no further/);
@@ -1067,7 +1068,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }), { 'app/public/media/intro.mp4': crypto.randomBytes(5 * 1024 * 1024), 'app/public/data/archive.bin': crypto.randomBytes(3 * 1024 * 1024) });
     const app = await bootApp(dir);
     try {
-      assert.deepEqual((app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203'), []);
+      assert.deepEqual(reportFindings(app, 'SEN203'), []);
     } finally {
       await app.close();
     }
@@ -1081,7 +1082,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/app.css': 'body {}\n',
       'app/public/demo.env': 'API_TOKEN=sample-token-for-docs-0000\n',
     });
-    const sen203 = (app: ReturnType<typeof mm.app>) => (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+    const sen203 = (app: ReturnType<typeof mm.app>) => reportFindings(app, 'SEN203')
       .map((finding: { target: string; waivedBy?: unknown }) => `${finding.target}${finding.waivedBy ? ' (waived)' : ''}`).sort();
     const waived = await bootApp(dir);
     try {
@@ -1143,7 +1144,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203')
+      const findings = reportFindings(app, 'SEN203')
         .map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`);
       // The notes first; the data files spend what is left (one said as read in part, the dir as not fully checked
       // when files were left): nothing about the pages, the docs or the downloads.
@@ -1180,7 +1181,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     const app = await bootApp(waived);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.deepEqual(findings.map((finding: { target: string; waivedBy?: unknown }) => `${finding.target}${finding.waivedBy ? ' (waived)' : ''}`).sort(),
         [ 'app/public/uploads/\\x1b[2Jclear.env (waived)', `app/public/uploads/${escaped} (waived)` ]);
       assert.ok((await download(app, `uploads/${encodeURIComponent(forged)}`)).includes('PRIVATE KEY'));
@@ -1212,7 +1213,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
-      const findings = (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN203');
+      const findings = reportFindings(app, 'SEN203');
       assert.deepEqual(findings.map((finding: { severity: string; target: string }) => `${finding.severity} ${finding.target}`).sort(), [ 'critical app/public/certs/app.jks',
         'critical app/public/certs/client.der', 'critical app/public/certs/client.p12', 'critical app/public/certs/locked.der', 'critical app/public/certs/server.key',
         'critical app/public/certs/server.pfx' ]);
@@ -1257,7 +1258,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN205/SEN202: a config file that is a symlink to a file outside the app, which egg runs: named, its target\'s mode and secrets judged', async function() {
     if (process.platform === 'win32') this.skip();
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-linked-config-'));
+    const outside = tempDir('linked-config');
     dirs.push(outside);
     const target = path.join(outside, 'cfg.js');
     fs.writeFileSync(target, "module.exports = { mysql: { client: { password: 'Linked-S3cr3t-Pw-4410' } } };\n");
@@ -1276,7 +1277,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN202: a Capistrano-style shared config.prod.js outside the app, private to the app\'s user, is low and says so; readable by the group or kept in the app it stays high (black-box round 25, h74 F8)', async function() {
     if (process.platform === 'win32') this.skip();
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-prod-'));
+    const shared = tempDir('shared-prod');
     dirs.push(shared);
     const target = path.join(shared, 'config.prod.js');
     const text = "module.exports = { mysql: { client: { password: 'Sh4red-Pr0d-Pw-7731' } } };\n";
@@ -1307,7 +1308,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN205: a config file another user owns is reported; one linked to a private file of the app\'s user elsewhere is not (black-box round 21)', async function() {
     if (process.platform === 'win32' || process.getuid?.() !== 0) this.skip();
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-config-'));
+    const shared = tempDir('shared-config');
     dirs.push(shared);
     fs.writeFileSync(path.join(shared, 'shared.js'), 'module.exports = { bodyParser: { jsonLimit: \'1mb\' } };\n', { mode: 0o644 });
     const dir = temp('cfg-owners', {
@@ -1355,7 +1356,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
      * whose app.js requires its own shared/db.js, with these modes; its controller answers with what both gave.
      */
     const sharedApp = (name: string, modes: { outside: number; outsideFile: number; inside: number; insideFile: number }) => {
-      const top = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${name}-`)));
+      const top = fs.realpathSync(tempDir(`${name}`));
       dirs.push(top);
       fs.mkdirSync(path.join(top, 'shared'), { mode: 0o755 });
       fs.writeFileSync(path.join(top, 'shared/cfg.js'), "module.exports = { mysqlHost: 'db.internal' };\n");
@@ -1473,7 +1474,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     fs.mkdirSync(path.join(dir, 'node_modules/.bin'));
     fs.symlinkSync('../revision-helper/bin/git.sh', path.join(dir, 'node_modules/.bin/git'));
     // The PATH egg-scripts gives the master, agent and workers; the system's git further along it.
-    const system = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-system-bin-'));
+    const system = tempDir('system-bin');
     dirs.push(system);
     fs.writeFileSync(path.join(system, 'git'), '#!/bin/sh\necho 0000000\n', { mode: 0o755 });
     mm(process.env, 'PATH', [ path.join(dir, 'node_modules/.bin'), system, process.env.PATH ].join(path.delimiter));
@@ -1678,7 +1679,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-schedule, egg-i18n or egg-watcher at code outside the app (which they require) is high', async () => {
     withSecureEnv();
     mm.env('prod');
-    const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-code-'));
+    const planted = tempDir('planted-code');
     dirs.push(planted);
     // egg-watcher requires the event source of its `type`; another name is only config here, and no code runs.
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ schedule: { directory: [ planted ] }, i18n: { dirs: [ planted ] }, watcher: { eventSources: { ops: path.join(planted, 'ops.js') } } }));
@@ -1695,7 +1696,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN303/SEN305: EGG_APP_CONFIG pointing egg-sequelize\'s model dirs outside the app is high, and the models there really run (black-box round 24)', async () => {
     withSecureEnv();
     mm.env('prod');
-    const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-models-'));
+    const planted = tempDir('planted-models');
     dirs.push(planted);
     const ran = path.join(planted, 'ran');
     fs.writeFileSync(path.join(planted, 'pwn.js'), `require('fs').appendFileSync(${JSON.stringify(ran)}, 'x');\nmodule.exports = () => ({});\n`);
@@ -1723,7 +1724,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN303: EGG_APP_CONFIG setting baseDir, where a plugin such as egg-mongoose requires its models from, is high, and the models there really run (black-box round 25, h75 F6)', async () => {
     withSecureEnv();
     mm.env('prod');
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-planted-basedir-'));
+    const elsewhere = tempDir('planted-basedir');
     dirs.push(elsewhere);
     const ran = path.join(elsewhere, 'ran');
     fs.mkdirSync(path.join(elsewhere, 'app/model'), { recursive: true });
@@ -1921,7 +1922,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   });
 
   it('SEN305: a path outside the app root, and the same path allowed by paths.allow', async () => {
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-uploads-'));
+    const outside = tempDir('uploads');
     dirs.push(outside);
     const config = (allow: string[]) => `module.exports = { keys: '${STRONG_KEY}', view: { root: ${JSON.stringify(outside)} }, ` +
       `sentinel: { failOn: 'medium', paths: { allow: ${JSON.stringify(allow)} } } };\n`;
@@ -1961,7 +1962,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();
     mm.env('prod');
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-views-'));
+    const shared = tempDir('shared-views');
     dirs.push(shared);
     // A view engine whose templates are JavaScript template literals: code, as ejs templates are.
     const engine = "module.exports = app => { app.view.use('tpl', class { async render(file) { " +
@@ -2080,7 +2081,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN306: --require of a module outside the app and its node_modules', async () => {
     withSecureEnv();
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-'));
+    const outside = tempDir('preload');
     dirs.push(outside);
     fs.writeFileSync(path.join(outside, 'hook.js'), '');
     mm(process.env, 'NODE_OPTIONS', `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(outside, 'hook.js')}`);
@@ -2093,7 +2094,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN306: each preload from outside the app has its own target: a waiver vouches for one module, and another preload added later is still refused (black-box round 25, h74 F2)', async () => {
     withSecureEnv();
     mm.env('prod');
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preloads-'));
+    const outside = tempDir('preloads');
     dirs.push(outside);
     const [ apm, later ] = [ 'apm.js', 'later.js' ].map(file => path.join(outside, file));
     for (const file of [ apm, later ]) fs.writeFileSync(file, '');
@@ -2115,7 +2116,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN306: EGG_OPTIONS_PATH_TO_REGEXP_MODULE naming a module outside the app, which egg-core requires in every process', async () => {
     withSecureEnv();
     mm.env('prod');
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-p2r-'));
+    const outside = tempDir('p2r');
     dirs.push(outside);
     const module = path.join(outside, 'p2r.js');
     const real = require.resolve('path-to-regexp', { paths: [ path.dirname(require.resolve('@eggjs/router')) ] });
@@ -2130,7 +2131,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
   it('SEN306: an OpenSSL config from outside the app (OPENSSL_CONF, --openssl-config) and TLS verification switched off', async () => {
     withSecureEnv();
     mm.env('prod');
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-openssl-'));
+    const outside = tempDir('openssl');
     dirs.push(outside);
     const cnf = path.join(outside, 'engines.cnf');
     fs.writeFileSync(cnf, '# names engines: native libraries every process would load\n');
@@ -2195,7 +2196,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     if (process.platform !== 'linux') this.skip();
     withSecureEnv();
     mm.env('prod');
-    const ld = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-preload-')));
+    const ld = fs.realpathSync(tempDir('ld-preload'));
     dirs.push(ld);
     const evil = path.join(ld, 'evil.so');
     // A real library where a C compiler is at hand: the loader runs its constructor in node before any JavaScript.
@@ -2228,7 +2229,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     if (process.platform !== 'linux') this.skip();
     withSecureEnv();
     mm.env('prod');
-    const uploads = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-uploads-')));
+    const uploads = fs.realpathSync(tempDir('ld-uploads'));
     dirs.push(uploads);
     // What an upload leaves there; where a C compiler is at hand, a real library whose constructor marks that it ran.
     const planted = 'libsentinel-planted.so';
@@ -2256,7 +2257,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const own = (await bootReport(fixture('cfg-secure'))).findings.filter((hit: { ruleId: string; target: string }) => hit.ruleId === 'SEN306' && hit.target.startsWith(LOADER_FILES.preload));
     if (!fs.existsSync(LOADER_FILES.preload)) assert.deepEqual(own, []);
     // Tests cannot write /etc: the loader's files are pointed at a copy of it.
-    const etc = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-etc-')));
+    const etc = fs.realpathSync(tempDir('ld-etc'));
     dirs.push(etc);
     fs.chmodSync(etc, 0o755);
     const vendor = path.join(etc, 'vendor');
@@ -2295,7 +2296,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     if (!opt || opt.uid !== 0 || opt.mode & 0o022) this.skip();
     withSecureEnv();
     mm.env('prod');
-    const open = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-missing-')));
+    const open = fs.realpathSync(tempDir('ld-missing'));
     dirs.push(open);
     fs.chmodSync(open, 0o777);
     // node-oracledb's documented setup on a machine without the client: nothing to load, and only root could put it there.
@@ -2313,7 +2314,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     if (process.platform === 'win32') this.skip();
     withSecureEnv();
     mm.env('prod');
-    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-')));
+    const home = fs.realpathSync(tempDir('home'));
     dirs.push(home);
     fs.mkdirSync(path.join(home, '.node_modules/aws4'), { recursive: true });
     fs.chmodSync(path.join(home, '.node_modules'), 0o777);
@@ -2336,7 +2337,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
     /** A directory outside the app every user can write, holding a module `sentinel-planted-mod` that marks that it ran. */
     const sharedDir = () => {
-      const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+      const shared = fs.realpathSync(tempDir('shared-typings'));
       dirs.push(shared);
       fs.chmodSync(shared, 0o777);
       fs.mkdirSync(path.join(shared, 'sentinel-planted-mod'));
@@ -2406,7 +2407,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
     /** A directory outside the app only this user can write (mode 0755), holding `tsconfig.base.json` with `mode`. */
     const sharedConfig = (mode: number) => {
-      const config = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-tsconfig-')));
+      const config = fs.realpathSync(tempDir('shared-tsconfig'));
       dirs.push(config);
       fs.chmodSync(config, 0o755);
       fs.writeFileSync(path.join(config, 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { strict: true } }));
@@ -2472,7 +2473,7 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
 
   it('a run dir every user can write is high in prod, and its planted symlink really turns egg\'s dump into an overwrite', async () => {
     mm.env('prod');
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-run-'));
+    const shared = tempDir('shared-run');
     dirs.push(shared);
     fs.chmodSync(shared, 0o777);
     const victim = path.join(shared, '..', `${path.basename(shared)}-victim.txt`);
@@ -2488,7 +2489,7 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
 
   it('a run dir in a parent every user can write is high unless the parent is sticky (/tmp); one only this user writes is quiet', async () => {
     mm.env('prod');
-    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-run-parent-'));
+    const parent = tempDir('run-parent');
     dirs.push(parent);
     fs.mkdirSync(path.join(parent, 'run'), { mode: 0o700 });
     fs.chmodSync(parent, 0o777);
@@ -2502,7 +2503,7 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
 
   it('a log file named by an absolute logger.appLogName into a directory every user can write is reported under that key, the message naming the file\'s directory (black-box round 27, h91 F1; review of round 27, L8)', async () => {
     mm.env('prod');
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-logs-'));
+    const shared = tempDir('shared-logs');
     dirs.push(shared);
     const bootWithLogIn = async (logDir: string) => {
       const dir = tempApp('cfg-log-file-dir', {

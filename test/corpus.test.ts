@@ -8,9 +8,9 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
+import { tempDir } from './temp-dir';
 
 const CORPUS = path.join(__dirname, 'corpus');
 /** A supported Node.js: SEN607 judges the Node running the tests, which is not what an app in the corpus is about. */
@@ -52,7 +52,7 @@ interface Outcome {
 }
 
 const manifest: { cases: CorpusCase[] } = JSON.parse(fs.readFileSync(path.join(CORPUS, 'corpus.json'), 'utf8'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-corpus-'));
+const tmp = tempDir('corpus');
 
 function appDir(entry: CorpusCase): string {
   return path.join(CORPUS, entry.kind, entry.name);

@@ -5,8 +5,8 @@
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..');
 const EGG_SCRIPTS = path.join(ROOT, 'node_modules/egg-scripts/bin/egg-scripts.js');
@@ -20,7 +20,7 @@ describe('egg-scripts start with a dependency whose bin is named node (SEN111)',
 
   before(function() {
     if (process.platform === 'win32') this.skip();
-    work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-egg-scripts-')));
+    work = fs.realpathSync(tempDir('egg-scripts'));
     app = path.join(work, 'app');
     marker = path.join(work, 'shadow-ran');
     const files: Record<string, string> = {
@@ -77,7 +77,7 @@ describe('egg-scripts start with a node option that replaces the entry script (S
 
   before(function() {
     if (process.platform === 'win32') this.skip();
-    work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-egg-scripts-eval-')));
+    work = fs.realpathSync(tempDir('egg-scripts-eval'));
     app = path.join(work, 'app');
     marker = path.join(work, 'eval-ran');
     fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
@@ -134,7 +134,7 @@ describe('npm start with node-options in the app\'s .npmrc, which replaces NODE_
 
   before(function() {
     if (process.platform !== 'linux' || spawnSync(npm[0], [ ...npm.slice(1), '--version' ]).status !== 0) this.skip();
-    work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-npm-start-')));
+    work = fs.realpathSync(tempDir('npm-start'));
     app = path.join(work, 'app');
     const files: Record<string, string> = {
       'package.json': JSON.stringify({ name: 'npm-app', dependencies: { egg: '^3.0.0', 'egg-scripts': '^3.0.0' },

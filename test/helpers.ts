@@ -1,9 +1,10 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
+import type { Finding } from '../lib/report/finding';
+import { tempDir } from './temp-dir';
 
 export const FIXTURES = path.join(__dirname, 'fixtures/apps');
 
@@ -45,15 +46,20 @@ export function mockCluster(options: Record<string, unknown>): any {
   return app;
 }
 
-/** A throw-away egg app in the OS temp dir, for table-driven variants of config. */
+/** A throw-away egg app in the OS temp dir (removed at exit), for table-driven variants of config. */
 export function tempApp(name: string, files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${name}-`));
+  const dir = tempDir(name);
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name }));
   for (const [ file, content ] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     fs.writeFileSync(path.join(dir, file), content);
   }
   return dir;
+}
+
+/** The findings of one rule in a booted app's boot report. */
+export function reportFindings(app: ReturnType<typeof mm.app>, ruleId: string): Finding[] {
+  return ((app as any).sentinel.report as { findings: Finding[] }).findings.filter(finding => finding.ruleId === ruleId);
 }
 
 export function readReport(baseDir: string, file = 'run/sentinel-report.json'): { text: string; mode: number; json: Record<string, any> } {

@@ -2,13 +2,13 @@ import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
 import { seal } from '../lib/ipc/envelope';
 import { Keyring } from '../lib/ipc/keyring';
 import { escapeRegExp } from '../lib/regexp';
-import { bootApp, expectRefused, fixture, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, reportFindings, tempApp } from './helpers';
+import { tempDir } from './temp-dir';
 
 describe('IPC signing under egg-mock (agent and app in one process)', () => {
   let app: ReturnType<typeof mm.app>;
@@ -188,7 +188,7 @@ describe('SEN502: an IPC secret a guesser reaches (mm.app, black-box round 30, h
           seq: 1, ts: Date.now(), to: 'agent', action: 'h106:run', payload: { task: 'forged' }, encrypt: false });
         agent.messenger._onMessage({ action: 'h106:run', data: JSON.parse(JSON.stringify(forged)) });
         await new Promise(setImmediate);
-        return { findings: (app as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN502'), received };
+        return { findings: reportFindings(app, 'SEN502'), received };
       } finally {
         await app.close();
       }
@@ -205,7 +205,7 @@ describe('SEN502: an IPC secret a guesser reaches (mm.app, black-box round 30, h
 describe('SEN502: an IPC secret read from a secret file outside the app (mm.app, black-box round 32, h108 F10)', () => {
   afterEach(mm.restore);
   // A mounted secret (Docker/Kubernetes), outside the app: what SEN202 accepts for other secrets.
-  const mounted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-h108-secrets-'));
+  const mounted = tempDir('h108-secrets');
   const secretFile = (name: string) => {
     const file = path.join(mounted, name);
     fs.writeFileSync(file, `${crypto.randomBytes(48).toString('base64')}\n`, { mode: 0o600 });
@@ -228,7 +228,7 @@ describe('SEN502: an IPC secret read from a secret file outside the app (mm.app,
     apps.push(dir);
     const booted = await bootApp(dir);
     try {
-      assert.deepEqual((booted as any).sentinel.report.findings.filter((finding: any) => finding.ruleId === 'SEN502'), []);
+      assert.deepEqual(reportFindings(booted, 'SEN502'), []);
     } finally {
       await booted.close();
     }

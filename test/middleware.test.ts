@@ -5,7 +5,6 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import mm from 'egg-mock';
 import ts from 'typescript';
@@ -13,6 +12,7 @@ import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/midd
 import { loadAppOffline } from '../lib/facts/offline';
 import { AUTHORIZED } from './fixtures/mw-common';
 import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
+import { tempDir } from './temp-dir';
 
 type MockApp = ReturnType<typeof mm.app>;
 
@@ -1860,7 +1860,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
 
     it('looking for other router packages never loads one from NODE_PATH (only from the node_modules the app resolves from)', async () => {
-      const planted = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-path-'));
+      const planted = tempDir('node-path');
       fs.mkdirSync(path.join(planted, 'koa-router'));
       fs.writeFileSync(path.join(planted, 'koa-router/package.json'), '{ "name": "koa-router", "main": "index.js" }');
       fs.writeFileSync(path.join(planted, 'koa-router/index.js'), 'globalThis.sentinelPlantedRouterRan = true;\nmodule.exports = class Router {};\n');

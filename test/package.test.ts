@@ -6,9 +6,9 @@ import assert from 'node:assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './helpers';
+import { tempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..');
 const NODE_MODULES = path.join(ROOT, 'node_modules');
@@ -61,7 +61,7 @@ describe('the packed tarball in a plain JavaScript egg app (egg-cluster)', funct
   let packedFiles: string[];
 
   before(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-pack-'));
+    work = tempDir('pack');
     const src = path.join(work, 'src');
     copySources(ROOT, src);
     fs.symlinkSync(NODE_MODULES, path.join(src, 'node_modules'));

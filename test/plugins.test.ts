@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import mm from 'egg-mock';
@@ -16,6 +15,7 @@ import { env } from '../index';
 import { runCli } from '../lib/cli';
 import { escapeRegExp } from '../lib/regexp';
 import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
+import { tempDir } from './temp-dir';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -30,14 +30,6 @@ async function sentinel(args: string[]): Promise<Run> {
   const stderr = collector();
   const code = await runCli(args, { stdout, stderr, env: process.env, cwd: process.cwd() });
   return { code, stdout: stdout.text, stderr: stderr.text };
-}
-
-const tempDirs: string[] = [];
-
-function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sentinel-${prefix}-`));
-  tempDirs.push(dir);
-  return dir;
 }
 
 /** A copy of a fixture app in the temp dir, with egg linked in its node_modules as an installed app has it. */
@@ -116,7 +108,6 @@ async function bootWorkspaceApp(app: string, real: string): Promise<Array<Record
 describe('plugin trust (mm.app)', function() {
   this.timeout(60000);
   afterEach(mm.restore);
-  after(() => tempDirs.forEach(dir => fs.rmSync(dir, { recursive: true, force: true })));
 
   describe('SEN101: plugins outside trusted directories', () => {
     it('a plugin in a node_modules above the app that every user can write (/tmp/node_modules) is not trusted; one its user keeps is', async () => {
@@ -1238,7 +1229,6 @@ describe('plugin trust (mm.app)', function() {
       });
       const dir = cors('plugin-cors', '');
       const never = cors('plugin-cors-never', ", sentinel: { failOn: 'never' }");
-      tempDirs.push(dir, never);
       mm.env('prod');
       const message = await expectRefused(dir, /SEN108/);
       assert.match(message, /plugin widget \(egg-widget\) sets config\.cors\.(origin|credentials)(, config\.cors\.(origin|credentials))? in node_modules\/egg-widget\/config\/config\.default\.js; these belong to egg-cors/);
@@ -1257,7 +1247,6 @@ describe('plugin trust (mm.app)', function() {
         ...widget({ 'app.js': WIDENS_CSRF }),
         'config/config.default.js': "module.exports = { keys: 'plugin-hook-never-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4J', sentinel: { failOn: 'never' } };\n",
       });
-      tempDirs.push(dir, never);
       mm.env('prod');
       const message = await expectRefused(dir, /SEN108/);
       assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore\[0\] from its code \(node_modules\/egg-widget\/app\.js\) while the app booted, after egg loaded the config files \(no config file says so\); these belong to egg-security/);
@@ -1281,7 +1270,6 @@ describe('plugin trust (mm.app)', function() {
       const ownEmpty = csrfApp('plugin-own-empty-csrf', {
         'config/config.default.js': "module.exports = { keys: 'plugin-own-empty-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf', security: { csrf: {} } };\n",
       });
-      tempDirs.push(ownHook, ownEmpty);
       mm.env('prod');
       for (const dir of [ ownHook, ownEmpty ]) {
         const app = await bootApp(dir).catch(error => error as Error);
@@ -1304,7 +1292,6 @@ describe('plugin trust (mm.app)', function() {
     it('a plugin\'s config function that pushes only on its first call (a module-level flag) is still named (review of round 29, #4)', async () => {
       const once = 'let done = false;\n' + PUSHES_WHITELISTS.replace('(appInfo, appConfig) => {\n', '(appInfo, appConfig) => {\n  if (done) return { widget: { path: \'/healthz\' } };\n  done = true;\n');
       const dir = whitelistApp('plugin-appconfig-push-once', widget({ 'config/config.default.js': once }));
-      tempDirs.push(dir);
       mm.env('prod');
       const message = await expectRefused(dir, /SEN108/);
       assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file/);
@@ -1313,7 +1300,6 @@ describe('plugin trust (mm.app)', function() {
     it('a plugin\'s config function pushing to the app\'s security arrays through appConfig is SEN108, naming its file; with failOn never the forged POST and the open redirect go through (black-box round 28, h102 F5)', async () => {
       const dir = whitelistApp('plugin-appconfig-push', widget({ 'config/config.default.js': PUSHES_WHITELISTS }));
       const never = whitelistApp('plugin-appconfig-push-never', widget({ 'config/config.default.js': PUSHES_WHITELISTS }), ", sentinel: { failOn: 'never' }");
-      tempDirs.push(dir, never);
       mm.env('prod');
       const message = await expectRefused(dir, /SEN108/);
       assert.match(message, /plugin widget \(egg-widget\) changes config\.security\.csrf\.ignore, config\.security\.domainWhiteList from its config file \(node_modules\/egg-widget\/config\/config\.default\.js\) through the app's config egg hands its config function/);
@@ -1332,7 +1318,6 @@ describe('plugin trust (mm.app)', function() {
         'config/config.default.js': "module.exports = (appInfo, appConfig) => {\n  appConfig.sentinel.waivers.push({ rule: 'SEN108', target: 'plugin:widget', " +
           "reason: 'reviewed (SEC-17)', expires: '2099-01-31' });\n  return { security: { csrf: { enable: false } } };\n};\n",
       }), ', sentinel: { waivers: [] }');
-      tempDirs.push(dir);
       mm.env('prod');
       const message = await expectRefused(dir, /invalid config\.sentinel/);
       assert.match(message, /config\.sentinel\.waivers: changed by node_modules\/egg-widget\/config\/config\.default\.js, through the app's config egg hands a plugin's config function/);
@@ -1346,7 +1331,6 @@ describe('plugin trust (mm.app)', function() {
       const dir = csrfApp('plugin-early-hook', widget({ 'app.js': csrfOff }));
       const never = whitelistApp('plugin-early-hook-never', widget({ 'app.js': csrfOff }), ", sentinel: { failOn: 'never' }");
       const waives = csrfApp('plugin-early-hook-waiver', widget({ 'app.js': waiver }));
-      tempDirs.push(dir, never, waives);
       mm.env('prod');
       // egg-mock enables egg-sentinel (the package under test) after the app's plugins: egg constructs the widget's hook first.
       const message = await expectRefused(dir, /SEN108/);
@@ -1384,7 +1368,6 @@ describe('plugin trust (mm.app)', function() {
       };
       const dir = csrfApp('plugin-extend-failon', files);
       const never = whitelistApp('plugin-extend-failon-never', files, ", sentinel: { failOn: 'never' }");
-      tempDirs.push(dir, never);
       mm.env('prod');
       const message = await expectRefused(dir, /invalid config\.sentinel/);
       assert.match(message, /config\.sentinel\.failOn: not what the config files say: changed before egg-sentinel's hook was constructed, by code egg-sentinel cannot name \([^)]*a plugin's code egg runs earlier, such as an extend file\)/);
@@ -1403,7 +1386,6 @@ describe('plugin trust (mm.app)', function() {
         'config/plugin.js': `${plugins}exports.widget = { enable: true, package: 'egg-widget' };\n`,
       });
       const clean = csrfApp('plugin-redis-style-hooks', { ...keepsApp('cachex'), ...keepsApp('dbx'), 'config/plugin.js': plugins });
-      tempDirs.push(dir, clean);
       mm.env('prod');
       const message = await expectRefused(dir, /SEN108/);
       assert.match(message, /config\.security\.csrf\.enable is not what the config files say: changed before egg-sentinel's hook was constructed, by code it cannot name \(one of the boot hooks egg constructs before it: plugin cachex \(egg-cachex\) \(node_modules\/egg-cachex\/app\.js\), plugin dbx \(egg-dbx\) \(node_modules\/egg-dbx\/app\.js\); or a plugin's code egg runs earlier, such as an extend file\)/);
@@ -1419,7 +1401,6 @@ describe('plugin trust (mm.app)', function() {
         'config/config.default.js': 'module.exports = (appInfo, appConfig) => ({ widget: { domains: appConfig.security.domainWhiteList.slice() } });\n',
         'app.js': 'module.exports = class { constructor(app) { this.domains = app.config.security.domainWhiteList.length; } };\n',
       }), ', sentinel: { ipc: { previousSecrets: [ { secret: `old-${Date.now()}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge`, until: new Date(Date.now() + 864e5) } ] } }');
-      tempDirs.push(dir);
       mm.env('prod');
       const app = await bootApp(dir).catch(error => error as Error);
       if (!(app instanceof Error)) await app.close();
@@ -1451,7 +1432,6 @@ describe('plugin trust (mm.app)', function() {
       });
       const swaps = swapped('config-function-swapped', '');
       const swapsNever = swapped('config-function-swapped-never', ", sentinel: { failOn: 'never' }");
-      tempDirs.push(fresh, pushed, never, swaps, swapsNever);
       mm.env('prod');
       const app = await bootApp(fresh).catch(error => error as Error);
       if (!(app instanceof Error)) await app.close();
@@ -1484,7 +1464,6 @@ describe('plugin trust (mm.app)', function() {
           ...plugin,
           'config/config.default.js': `module.exports = { keys: 'plugin-empty-csrf-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4J', ${security} };\n`,
         });
-        tempDirs.push(dir);
         mm.env('prod');
         const message = await expectRefused(dir, /SEN108/);
         assert.match(message, /plugin widget \(egg-widget\) sets config\.security\.csrf\.ignore in node_modules\/egg-widget\/config\/config\.default\.js; these belong to egg-security/, security);

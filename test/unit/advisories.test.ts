@@ -2,7 +2,6 @@ import assert from 'node:assert';
 import { runChecks } from '../../lib/engine';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
 import {
@@ -18,13 +17,10 @@ import {
   standInSafeDomainCheck, xssDefencesWeakened,
 } from '../../lib/rules/builtins';
 import { fakeFacts } from './fake-facts';
+import { tempDir } from '../temp-dir';
 
 const shipped = loadAdvisoryDatabase();
 const record = (id: string) => shipped.vulnerabilities.find(entry => entry.id === id)!;
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-advisories-'));
-}
 
 function writeJson(file: string, value: unknown): string {
   fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
@@ -124,7 +120,7 @@ describe('affectedVersion (OSV ranges with semver)', () => {
 
 describe('database validation: a bad file names the entry and the key', () => {
   let dir: string;
-  beforeEach(() => { dir = tempDir(); });
+  beforeEach(() => { dir = tempDir('advisories'); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('a damaged copy of the shipped database names the entry and says to reinstall', () => {
@@ -179,7 +175,7 @@ describe('database validation: a bad file names the entry and the key', () => {
 
 describe('mergeOsvExport (egg-sentinel advisories update)', () => {
   let dir: string;
-  beforeEach(() => { dir = tempDir(); });
+  beforeEach(() => { dir = tempDir('advisories'); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const github = (id: string, extra: object = {}) => ({ ...osv(id, [{ introduced: '0' }, { fixed: '2.0.0' }]), database_specific: { severity: 'MODERATE', github_reviewed: true }, ...extra });
@@ -251,7 +247,7 @@ const dev = { developmentEnv: true };
 
 describe('packages the app lists in its own dependencies', () => {
   it('are marked declaredByApp; what they pull in is not (black-box round 22)', () => {
-    const dir = fs.realpathSync(tempDir());
+    const dir = fs.realpathSync(tempDir('advisories'));
     try {
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { ejs: '3.1.6' } }));
       for (const [ name, version, dependencies ] of [ [ 'ejs', '3.1.6', { jake: '^10' } ], [ 'jake', '10.8.5', {} ] ] as const) {
@@ -268,7 +264,7 @@ describe('packages the app lists in its own dependencies', () => {
 
 describe('packages loaded from the app\'s node_modules outside the walk', () => {
   it('are listed, but not egg-mock nor what egg-mock installs below itself (test tooling, black-box round 20)', () => {
-    const dir = fs.realpathSync(tempDir());
+    const dir = fs.realpathSync(tempDir('advisories'));
     try {
       const files: string[] = [];
       for (const [ at, name, version ] of [ [ 'node_modules/ip', 'ip', '2.0.1' ], [ 'node_modules/egg-mock', 'egg-mock', '5.15.2' ],

@@ -1,16 +1,16 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { type ArchiveLimits, type EntryRank, listArchive, packing } from '../../lib/facts/archives';
 import { tarOf, tgzOf, zipOf } from '../archive-files';
+import { tempDir } from '../temp-dir';
 
 describe('SEN203 archives: what a static dir\'s archive holds (lib/facts/archives.ts)', () => {
   let dir: string;
   before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-archives-'));
+    dir = tempDir('archives');
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const LIMITS: ArchiveLimits = { entryBytes: 1024, archiveBytes: 16 * 1024 };

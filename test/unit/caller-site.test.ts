@@ -1,10 +1,10 @@
 import assert from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { callerSourceSite } from '../../lib/caller-site';
+import { tempDir } from '../temp-dir';
 
 /** An app's router in TypeScript, like black-box round 29's h104 ts1 app: the second route has no guard. */
 const ROUTER_TS = [
@@ -41,7 +41,7 @@ describe('caller-site: a registration in an app compiled in place with tsc point
   });
   /** app/router.ts with app/router.js compiled beside it, as `tsc` builds egg's TypeScript apps for production. */
   const compiled = (options: ts.CompilerOptions, files: Record<string, string> = {}) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-caller-site-'));
+    const dir = tempDir('caller-site');
     dirs.push(dir);
     fs.mkdirSync(path.join(dir, 'app'));
     const output = ts.transpileModule(ROUTER_TS, { fileName: 'router.ts', compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, ...options } });

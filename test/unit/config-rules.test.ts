@@ -18,6 +18,7 @@ import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, dropp
 import type { RuleContext } from '../../lib/rules/types';
 import { collectSecretValues } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
+import { tempDir } from '../temp-dir';
 
 const PROD: RuleContext = { developmentEnv: false };
 const DEV: RuleContext = { developmentEnv: true };
@@ -351,7 +352,7 @@ describe('SEN305 path-valued config', () => {
   });
 
   it('real paths resolve symlinks, even below a directory that does not exist yet', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-real-'));
+    const dir = tempDir('real');
     try {
       fs.symlinkSync('/', path.join(dir, 'root-link'));
       assert.equal(realPathLoose(path.join(dir, 'root-link/not/yet')), '/not/yet');
@@ -409,7 +410,7 @@ describe('SEN306 node flags', () => {
     assert.deepEqual(flagged({ source: 'NODE_OPTIONS', name: '--require', value: '/tmp/evil.js', modulePath: '/tmp/evil.js' }, entry('/tmp/evil.js', '/tmp/evil.js'))
       .map(hit => hit.target), [ 'NODE_OPTIONS --require /tmp/evil.js' ]);
     // Read from an agent or app worker's options argument, resolved as egg-cluster does.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cluster-flags-'));
+    const dir = tempDir('cluster-flags');
     try {
       fs.writeFileSync(path.join(dir, 'x.js'), '\n');
       const real = fs.realpathSync(path.join(dir, 'x.js'));
@@ -526,7 +527,7 @@ describe('runtime facts', () => {
   const SYSTEM_LIBRARY = '/usr/lib';
 
   it('NODE_PATH: a directory outside the app is high (an optional require runs code from it); the app\'s and the system\'s are fine', () => {
-    const evil = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-path-'));
+    const evil = tempDir('node-path');
     try {
       const [ outside, ...rest ] = environmentFindings({ NODE_PATH: [ path.join(cwd, 'node_modules'), evil, '/nowhere/modules' ].join(path.delimiter) });
       assert.deepEqual([ outside.severity, outside.target ], [ 'high', 'environment NODE_PATH' ]);
@@ -542,7 +543,7 @@ describe('runtime facts', () => {
   });
 
   it('a preload named by package that resolves into a node_modules above the app every user can write is high; one its user keeps is fine', () => {
-    const parent = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-above-')));
+    const parent = fs.realpathSync(tempDir('preload-above'));
     try {
       const app = path.join(parent, 'app');
       fs.mkdirSync(app);
@@ -611,7 +612,7 @@ describe('runtime facts', () => {
 
   it('LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH: judged from the filesystem, high where another user can change the library, low for the system\'s own (black-box round 27, h91 F4)', function() {
     if (process.platform !== 'linux') this.skip();
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-')));
+    const dir = fs.realpathSync(tempDir('ld'));
     try {
       const evil = path.join(dir, 'evil.so');
       fs.writeFileSync(evil, '\x7fELF');
@@ -682,7 +683,7 @@ describe('runtime facts', () => {
 
   it('an LD_LIBRARY_PATH directory holding a library another user can change: high, naming the library (review of round 27, L14)', function() {
     if (process.platform !== 'linux') this.skip();
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-lib-')));
+    const dir = fs.realpathSync(tempDir('ld-lib'));
     try {
       fs.chmodSync(dir, 0o755);
       const library = path.join(dir, 'libssl.so.3');
@@ -703,7 +704,7 @@ describe('runtime facts', () => {
 
   it('/etc/ld.so.preload and the dirs of /etc/ld.so.conf: the file another user can change is high, each library it names and a bare LD_PRELOAD name judged where ld.so finds it (review of round 27, L5)', function() {
     if (process.platform !== 'linux') this.skip();
-    const etc = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-etc-')));
+    const etc = fs.realpathSync(tempDir('etc'));
     try {
       fs.chmodSync(etc, 0o755);
       const files = { preload: path.join(etc, 'ld.so.preload'), conf: path.join(etc, 'ld.so.conf') };
@@ -766,7 +767,7 @@ describe('runtime facts', () => {
     assert.deepEqual([ absent?.severity, absent?.target, absentLibrary?.severity, none ], [ 'low', `environment LD_PRELOAD ${oracle}/libclntsh.so`, 'low', [] ]);
     assert.match(absent.message, new RegExp(`: ${oracle}/libclntsh\\.so does not exist, and only root could create it there, so nothing is loaded from it now; noted in case a library is put there$`));
     assert.match(absentLibrary.fix ?? '', /^Remove LD_LIBRARY_PATH \(or the entry\) from the environment the app starts with .* when nothing is meant to be loaded from there/);
-    const open = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ld-missing-')));
+    const open = fs.realpathSync(tempDir('ld-missing'));
     try {
       fs.chmodSync(open, 0o777);
       const [ creatable ] = environmentFindings({ LD_LIBRARY_PATH: path.join(open, 'lib64') });
@@ -816,7 +817,7 @@ describe('runtime facts', () => {
 
   it('HOME\'s .node_modules and .node_libraries (node\'s global folders) another user can fill or create are high; the user\'s own are fine (black-box round 25, h75 F9)', function() {
     if (process.platform === 'win32') this.skip();
-    const home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-facts-')));
+    const home = fs.realpathSync(tempDir('home-facts'));
     try {
       const findings = (env: NodeJS.ProcessEnv) => dangerousNodeFlags.check(fakeFacts({ runtime: collectRuntimeFacts(cwd, [], {}, env, [], cwd) }), PROD);
       assert.deepEqual(findings({ HOME: home }), [], 'a home only this user can write, without the folders');
@@ -840,7 +841,7 @@ describe('runtime facts', () => {
   });
 
   it('the app\'s .npmrc node-options, as npm\'s ini reader takes it (black-box round 25, h75 F11)', () => {
-    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-npmrc-'));
+    const app = tempDir('npmrc');
     try {
       const read = (text?: string) => {
         if (text !== undefined) fs.writeFileSync(path.join(app, '.npmrc'), text);
@@ -948,7 +949,7 @@ describe('env helpers', () => {
 
 describe('dump rewriting', () => {
   let runDir: string;
-  beforeEach(() => { runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-dumps-')); });
+  beforeEach(() => { runDir = tempDir('dumps'); });
   afterEach(() => fs.rmSync(runDir, { recursive: true, force: true }));
 
   it('rewrites existing dumps masked and 0600, the meta dump\'s keys too, reports what it could not parse', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { eggCorePackageName, findEggPackage, frameworkPackageDir, pluginPackageDir } from '../../lib/facts/egg-version';
+import { tempDir } from '../temp-dir';
 
 /** Writes `files` (relative path → JSON) under a fresh temp dir and returns it. */
 function tree(files: Record<string, unknown>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-egg-version-'));
+  const root = tempDir('egg-version');
   for (const [ file, json ] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), JSON.stringify(json));

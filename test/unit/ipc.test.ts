@@ -2,7 +2,6 @@ import assert from 'node:assert';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { ENVELOPE_VERSION, HmacSha256, open, seal, type SealInput } from '../../lib/ipc/envelope';
@@ -11,8 +10,9 @@ import { ReplayWindows } from '../../lib/ipc/replay-window';
 import { clusterClientUnprotected, ipcProtectionOff, weakIpcSecret } from '../../lib/rules/ipc';
 import { collectIpcFacts } from '../../lib/facts/ipc';
 import { fakeFacts } from './fake-facts';
+import { tempDir } from '../temp-dir';
 
-const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-ipc-unit-'));
+const runDir = tempDir('ipc-unit');
 const keys = Keyring.forApp({ runDir, secret: crypto.randomBytes(32).toString('base64url') });
 const sender = { role: 'app' as const, pid: 4242, iid: 'instance-1' };
 const base = (overrides: Partial<SealInput> = {}): SealInput => ({
@@ -224,7 +224,7 @@ describe('replay window', () => {
 
 describe('keyring', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-keyring-')); });
+  beforeEach(() => { dir = tempDir('keyring'); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('the agent writes a 0600 key file that app workers read; the same master reuses it', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import util from 'node:util';
 import { recordConfigWrites, writeCovers } from '../../lib/config-changes';
@@ -22,6 +21,7 @@ import {
 import type { RuleContext } from '../../lib/rules/types';
 import { RULE_IDS } from '../../lib/rules';
 import { fakeFacts } from './fake-facts';
+import { tempDir } from '../temp-dir';
 
 const PROD: RuleContext = { developmentEnv: false };
 const DEV: RuleContext = { developmentEnv: true };
@@ -40,7 +40,7 @@ function withPlugins(plugins: PluginTrustFact[], config: Record<string, unknown>
 
 const tempDirs: string[] = [];
 function tempTree(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-unit-plugins-')));
+  const dir = fs.realpathSync(tempDir('unit-plugins'));
   tempDirs.push(dir);
   for (const [ file, text ] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

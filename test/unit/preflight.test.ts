@@ -6,12 +6,13 @@ import path from 'node:path';
 import { buildManifest, serializeManifest } from '../../lib/plugins/manifest';
 import { eggScriptsStart, launchOptions, preflightProblem } from '../../lib/preflight';
 import { escapeRegExp } from '../../lib/regexp';
+import { tempDir } from '../temp-dir';
 
 const ROOT = path.join(__dirname, '../..');
 
 describe('preflight (node --require egg-sentinel/preflight)', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preflight-')); });
+  beforeEach(() => { dir = tempDir('preflight'); });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('reads egg-cluster options from the JSON argument, else the working directory', () => {
@@ -195,7 +196,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     const prod = { NODE_ENV: 'production', EGG_SERVER_ENV: 'prod' };
     let outside: string;
     beforeEach(() => {
-      outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cluster-require-'));
+      outside = tempDir('cluster-require');
       fs.writeFileSync(path.join(outside, 'x.js'), 'module.exports = {};\n');
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app' }));
       fs.mkdirSync(path.join(dir, 'node_modules/apm-agent'), { recursive: true });
@@ -268,7 +269,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('refuses a path-to-regexp module egg would require from outside the app (EGG_OPTIONS_PATH_TO_REGEXP_MODULE, --pathToRegexpModule)', () => {
     const prod = { NODE_ENV: 'production' };
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-p2r-'));
+    const outside = tempDir('p2r');
     try {
       fs.writeFileSync(path.join(outside, 'p2r.js'), 'module.exports = {};\n');
       const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_OPTIONS_PATH_TO_REGEXP_MODULE: path.join(outside, 'p2r.js') }) ?? '';
@@ -288,7 +289,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('refuses tsconfig.json paths outside the app in a TypeScript app, for which egg-core registers tsconfig-paths, outside local and unittest (black-box round 27, h91 F5)', () => {
     const prod = { NODE_ENV: 'production' };
-    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+    const shared = fs.realpathSync(tempDir('shared-typings'));
     try {
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       const app = (pkg: object, compilerOptions: object) => {
@@ -316,7 +317,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('reads tsconfig.json with TS_NODE_PROJECT and TS_NODE_BASEURL of the environment it is given, as tsconfig-paths reads them in the process it starts (review of round 27, M6)', () => {
     const prod = { NODE_ENV: 'production' };
-    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-typings-')));
+    const shared = fs.realpathSync(tempDir('shared-typings'));
     const saved = { project: process.env.TS_NODE_PROJECT, baseUrl: process.env.TS_NODE_BASEURL };
     try {
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
@@ -344,7 +345,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('refuses a tsconfig, or a file of its `extends` chain, another user can change, and a tsconfig tsconfig-paths cannot read, outside local and unittest (review of round 27, M6, L10)', () => {
     const prod = { NODE_ENV: 'production' };
-    const shared = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-tsconfig-')));
+    const shared = fs.realpathSync(tempDir('shared-tsconfig'));
     try {
       fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', egg: { typescript: true } }));
@@ -404,7 +405,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
 
   it('refuses plugins EGG_PLUGINS or the start options load from outside the app, outside local and unittest (black-box round 22)', () => {
     const prod = { NODE_ENV: 'production' };
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-evil-plugin-'));
+    const outside = tempDir('evil-plugin');
     try {
       const fromEnv = preflightProblem([ 'node', 'x' ], dir, { ...prod, EGG_PLUGINS: JSON.stringify({ x: { enable: true, path: outside } }) }) ?? '';
       assert.match(fromEnv, /EGG_PLUGINS enables plugin\(s\) from outside the app or from a directory it writes at run time or serves: x \(.*sentinel-evil-plugin-.* is outside the app and the node_modules it resolves from\)/);
@@ -421,7 +422,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   });
 
   it('refuses an EGG_PLUGINS package egg-core would find only in the working directory\'s node_modules (black-box round 24)', () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-deploy-cwd-'));
+    const cwd = tempDir('deploy-cwd');
     try {
       const install = (root: string) => {
         fs.mkdirSync(path.join(root, 'node_modules/egg-tracing'), { recursive: true });
@@ -465,7 +466,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     let home: string;
     beforeEach(function() {
       if (process.platform === 'win32') this.skip();
-      home = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-home-')));
+      home = fs.realpathSync(tempDir('home'));
     });
     afterEach(() => home && fs.rmSync(home, { recursive: true, force: true }));
 
@@ -535,7 +536,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   });
 
   it('refuses a framework directory that is no dependency the app declares and installed (egg-scripts --framework=/elsewhere)', () => {
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-framework-'));
+    const outside = tempDir('framework');
     try {
       const start = (framework: string, env = 'prod') => [ 'node', 'start-cluster', JSON.stringify({ baseDir: dir, env, framework }) ];
       const problem = preflightProblem(start(outside), dir, {}) ?? '';
@@ -559,7 +560,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   });
 
   it('accepts the app\'s framework through a node_modules that is a symlink (a deploy\'s shared node_modules, black-box round 24)', () => {
-    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-shared-modules-'));
+    const shared = tempDir('shared-modules');
     try {
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { egg: '^3.0.0' } }));
       for (const name of [ 'egg', 'planted' ]) {
@@ -656,7 +657,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       assert.match(preflightProblem(start('--node=/nonexistent/node'), dir, env) ?? '', /would run --node=\/nonexistent\/node as the master: \/nonexistent\/node does not exist/);
       executable(path.join(dir, 'run/node'));
       assert.match(preflightProblem(start('--node=./run/node'), dir, env) ?? '', /run\/node is in a directory the app writes at run time/);
-      const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-node-'));
+      const outside = tempDir('node');
       const home = fs.mkdtempSync(path.join(os.homedir(), '.sentinel-node-'));
       try {
         fs.chmodSync(outside, 0o777);
@@ -682,7 +683,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
   });
 
   it('as a --require module, refuses preloads after it from outside the app before they run; those before it, or in the app\'s node_modules, it lets be (black-box round 23)', () => {
-    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-preload-'));
+    const outside = tempDir('preload');
     try {
       const ran = (name: string) => path.join(dir, `${name}-ran`);
       const payload = (file: string, name: string) => fs.writeFileSync(file, `require('fs').writeFileSync(${JSON.stringify(ran(name))}, 'x');\n`);

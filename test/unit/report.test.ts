@@ -1,6 +1,5 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { evaluate, resolveThreshold, type RuleResult } from '../../lib/report/evaluate';
 import { formatAuditText } from '../../lib/cli/text';
@@ -16,6 +15,7 @@ import { collectSecretValues } from '../../lib/secrets';
 import { weakCookieKeys } from '../../lib/rules/exposure';
 import { fakeFacts } from './fake-facts';
 import type { Severity } from '../../lib/report/severity';
+import { tempDir } from '../temp-dir';
 
 const NOW = new Date('2026-06-15T12:00:00Z');
 const hit = (severity: Severity, target = 'config.keys'): RuleResult => ({ rule: weakCookieKeys, hits: [{ severity, target, message: 'weak' }] });
@@ -158,7 +158,7 @@ describe('redaction', () => {
 });
 
 describe('writeReportFile', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-report-write-'));
+  const dir = tempDir('report-write');
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const report = `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, findings: [] }, null, 2)}\n`;
 
@@ -207,7 +207,7 @@ describe('removeEarlierReport: a report of this boot stays', () => {
   const report = (pid: number, ppid: number, generatedAt = new Date()) => `${JSON.stringify({ tool: { name: 'egg-sentinel', version: '0.1.0' }, generatedAt: generatedAt.toISOString(), process: 'app', pid, ppid }, null, 2)}\n`;
 
   it('keeps a sibling worker\'s report (same master) even when a boot that failed asks for it to go; removes an earlier boot\'s (CI run 58: demo scene 6)', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-earlier-report-'));
+    const dir = tempDir('earlier-report');
     try {
       const file = path.join(dir, 'sentinel-report.json');
       // The refused sibling has exited: only its master, shared with this worker, says the report is this boot's.

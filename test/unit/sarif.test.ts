@@ -1,6 +1,5 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { findKeyLine, findMethodLine, locateFinding } from '../../lib/cli/locate';
 import { runChecks } from '../../lib/engine';
@@ -11,6 +10,7 @@ import { ALL_RULE_INFO } from '../../lib/rules';
 import type { Rule } from '../../lib/rules/types';
 import { fakeFacts } from './fake-facts';
 import { validateSarif } from './schemas';
+import { tempDir } from '../temp-dir';
 
 /** A rule whose hits the test chooses, so results of every kind can be produced. */
 function scriptedRule(id: string, hits: ReturnType<Rule['check']>): Rule {
@@ -137,7 +137,7 @@ describe('finding locations (lib/cli/locate)', () => {
   describe('locateFinding', () => {
     let baseDir: string;
     before(() => {
-      baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-locate-'));
+      baseDir = tempDir('locate');
       fs.mkdirSync(path.join(baseDir, 'config'));
       fs.writeFileSync(path.join(baseDir, 'config/config.prod.js'), "module.exports = {\n  keys: 'k',\n  sentinel: {\n    waivers: [],\n  },\n  auth: { ignore: '/api' },\n};\n");
       fs.mkdirSync(path.join(baseDir, 'app/controller'), { recursive: true });

@@ -6,12 +6,11 @@ import assert from 'node:assert';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Keyring } from '../../lib/ipc/keyring';
 import { type ChannelFailure, SecureSocket } from '../../lib/ipc/secure-socket';
+import { tempDir } from '../temp-dir';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-channel-'));
+const dir = tempDir('channel');
 const ring = (secret: string) => Keyring.forApp({ runDir: dir, secret });
 const SECRET = crypto.randomBytes(32).toString('base64url');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
