@@ -758,6 +758,42 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       const late = `  router.get('/admin/export', controller.home.export);\n  router.all('/admin/(.*)', middleware.adminOnly());\n`;
       assert.match(await expectRefused(app('high', late, true), /SEN404/), /GET \/admin\/export .*adminOnly is neither in the global chain nor on this route/);
     });
+
+    // koa-compose 3.2.1 (the repo's top-level copy, loaded after egg-sentinel's hook) and 4.1.0 (koa's, in require's cache before it).
+    const composeCopies = [ 'koa-compose', 'koa/node_modules/koa-compose' ].map(dir => path.join(__dirname, '../node_modules', dir));
+    const composing = (failOn: string, guards: string, copy: string) => {
+      const dir = app(failOn, `${share}  const compose = require('koa-compose');\n  router.get('/admin/export', ${guards}, controller.home.export);\n`, true);
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(copy, path.join(dir, 'node_modules/koa-compose'));
+      return dir;
+    };
+
+    it('guards composed with koa-compose on a route are its guards, nested too: boots clean; 403 without the admin header (black-box round 31, h107 F5)', async () => {
+      for (const copy of composeCopies) {
+        for (const guards of [ 'compose([ middleware.adminOnly(), middleware.rateLimit() ])', 'compose([ compose([ middleware.rateLimit() ]), compose([ middleware.adminOnly() ]) ])' ]) {
+          await withApp(bootApp(composing('high', guards, copy)), async booted => {
+            assert.deepEqual(middlewareFindings(booted), [], `${copy} ${guards}`);
+            const table = (booted as any).sentinel.report.routes as Array<{ route: string; chain: string }>;
+            assert.match(table.find(route => route.route === 'GET /admin/export')?.chain ?? '', /auth > route:(adminOnly > route:rateLimit|rateLimit > route:adminOnly)$/);
+            await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(403);
+            const served = await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').set('x-admin', 'yes').expect(200);
+            assert.deepEqual([ served.body.servedBy, served.headers['x-ratelimit-remaining'] ], [ 'controller', '99' ]);
+          });
+        }
+      }
+    });
+
+    it('a composition without the guard does not guard the route: refused; the hole is real (black-box round 31, h107 F5)', async () => {
+      for (const copy of composeCopies) {
+        const guards = 'compose([ middleware.rateLimit() ])';
+        assert.match(await expectRefused(composing('high', guards, copy), /SEN404/), /GET \/admin\/export .*adminOnly is neither in the global chain nor on this route/);
+        await withApp(bootApp(composing('never', guards, copy)), async booted => {
+          const served = await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(200);
+          assert.equal(served.body.servedBy, 'controller');
+          assert.equal(served.headers['x-ratelimit-remaining'], '99');
+        });
+      }
+    });
   });
 
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {

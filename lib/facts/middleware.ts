@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
+import { expandComposed, noteCompositions } from './composed';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -115,7 +116,8 @@ const registeredStacks = new WeakMap<object, unknown[]>();
  * imitation). tegg's @Middleware gives a decorator controller's route (`teggRoute`) a function when its module loads,
  * before any app exists: it is tegg route middleware, known by its name whether or not an egg middleware has that name.
  */
-function describeRouteFunctions(app: MiddlewareSource, functions: unknown[], teggRoute: boolean): RouteFunctions {
+function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRoute: boolean): RouteFunctions {
+  const functions = expandComposed(given);
   // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
   const cached = functions.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
   const uncalled = functions.map(uncalledFactory);
@@ -283,6 +285,7 @@ export function recordRouteRegistrations(app: RecordTarget): void {
  */
 export function watchRouters(app: RecordTarget): void {
   if (unownedOf.has(app)) return;
+  noteCompositions();
   loadingApp = app;
   unownedOf.set(app, new Set());
   const eggPrototype = eggRouterPrototype(loadEggModules(app.loader.eggPaths ?? []));
@@ -1743,7 +1746,7 @@ function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: st
 }
 
 function routeLevelNames(layer: RouterLayer, functions: RouteFunctions | undefined): string[] {
-  return functions?.middleware ?? layer.stack.slice(0, -1).map(functionName);
+  return functions?.middleware ?? expandComposed(layer.stack.slice(0, -1)).map(functionName);
 }
 
 /** `skipDirs`: where the frames of egg's router, egg-core and egg-sentinel are, above the app's `router.get(…)`. */

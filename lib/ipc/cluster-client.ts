@@ -15,17 +15,17 @@
  * of another version is left as it is, logged when it loads, and reported by SEN503 (loadedClusterClients).
  */
 import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import satisfies from 'semver/functions/satisfies';
 import { quoteForMessage } from '../env-name';
+import { type LoadedModulePatcher, patchModulesAsLoaded } from '../module-load-hook';
 import { RateLimitedLog, type WarnLogger } from './rate-limited-log';
 import { type ChannelFailure, type ChannelKeys, SecureSocket } from './secure-socket';
 
 export const SUPPORTED_CLUSTER_CLIENT = '>=3.7.0 <3.8.0';
 const PATCHED = Symbol.for('egg-sentinel.cluster-client.patched');
-const LOAD_HOOK = Symbol.for('egg-sentinel.cluster-client.load-hook');
 
 export type ClusterClientState = 'protected' | 'unsupported' | 'not-found' | 'off';
 
@@ -111,10 +111,7 @@ export function protectClusterClient(eggPaths: readonly string[], options: Prote
   settings.keys = options.keys;
   settings.encrypt = options.encrypt;
   settings.log = new RateLimitedLog(options.logger, options.logLinesPerMinute);
-  installLoadHook();
-  for (const [ file, module ] of Object.entries(require.cache)) {
-    if (module?.loaded) patchLoadedFile(file, module.exports);
-  }
+  patchModulesAsLoaded(patchLoadedModule);
   const status = findClusterClient(eggPaths);
   if (status.state === 'protected') {
     // The very module instances egg's cluster-client uses (same resolved paths, same require cache).
@@ -175,19 +172,7 @@ function patchLoadedFile(file: string, exports: unknown): void {
   proto[PATCHED] = true;
 }
 
-type Extensions = Record<string, (module: NodeModule, filename: string) => void>;
-
-/** Once per process: every .js file loaded from now on is looked at once its module has run (patchLoadedFile). */
-function installLoadHook(): void {
-  const extensions = (Module as unknown as { _extensions: Extensions })._extensions;
-  const loadJs = extensions['.js'] as Extensions[string] & { [LOAD_HOOK]?: true };
-  if (loadJs[LOAD_HOOK]) return;
-  const hooked = Object.assign(function(this: unknown, module: NodeModule, filename: string) {
-    loadJs.call(this, module, filename);
-    patchLoadedFile(filename, module.exports);
-  }, { [LOAD_HOOK]: true as const });
-  extensions['.js'] = hooked;
-}
+const patchLoadedModule: LoadedModulePatcher = (file, module) => patchLoadedFile(file, module.exports);
 
 export interface LoadedClusterClient {
   /** The copy's package directory. */
