@@ -22,11 +22,13 @@ const wrapCompose: LoadedModulePatcher = (file, module) => {
   const dir = COMPOSE_FILE.exec(file)?.[1];
   const compose = module.exports as Compose;
   if (dir === undefined || typeof compose !== 'function' || compose[WRAPPED] || !knownVersion(dir)) return;
-  module.exports = Object.assign(function composeNoted(this: unknown, middleware: unknown, ...rest: unknown[]) {
+  const noted = Object.assign(function(this: unknown, middleware: unknown, ...rest: unknown[]) {
     const composed = compose.call(this, middleware, ...rest);
     if (Array.isArray(middleware) && typeof composed === 'function') Object.defineProperty(composed, MEMBERS, { value: middleware });
     return composed;
   }, compose, { [WRAPPED]: true as const });
+  // Code that logs or compares the function's name still sees koa-compose's.
+  module.exports = Object.defineProperty(noted, 'name', { value: compose.name });
 };
 
 function knownVersion(dir: string): boolean {
