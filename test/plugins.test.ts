@@ -890,6 +890,60 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0, 'the untouched app matches again');
     });
 
+    it('a `path:` plugin outside the app, in a monorepo whose root node_modules holds a published package of its name: pin --check and the preflight pass, as egg loads the path (code review of session 25, finding 4)', async () => {
+      const root = path.join(__dirname, '..');
+      const repo = tempDir('monorepo-path-plugin');
+      const app = path.join(repo, 'apps/shop');
+      const own = path.join(repo, 'plugins/egg-foo');
+      writePlugin(own, 'foo');
+      // A sibling workspace's dependency, hoisted to the root: first in egg-core's lookup by the name egg-foo.
+      writePlugin(path.join(repo, 'node_modules/egg-foo'), 'foo');
+      fs.writeFileSync(path.join(repo, 'node_modules/egg-foo/app.js'), "'use strict';\nmodule.exports = app => { app.publishedFoo = true; };\n");
+      for (const [ file, text ] of Object.entries({
+        'package.json': JSON.stringify({ name: 'shop' }),
+        'config/plugin.js': "'use strict';\nconst path = require('path');\nexports.foo = { enable: true, path: path.join(__dirname, '../../../plugins/egg-foo') };\n",
+        // Booted under egg-mock, whose plugin the manifest cannot list: the boot's SEN104 about foo is what counts.
+        'config/config.default.js': "module.exports = { keys: 'shop-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n",
+      })) {
+        fs.mkdirSync(path.dirname(path.join(app, file)), { recursive: true });
+        fs.writeFileSync(path.join(app, file), text);
+      }
+      fs.mkdirSync(path.join(app, 'node_modules'));
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      // Each in a process of its own: this process's require cache holds what egg-core resolved for other apps.
+      const cli = (...args: string[]) => spawnSync(process.execPath, [ path.join(root, 'bin/egg-sentinel.js'), ...args, '--base-dir', app, '--env', 'prod' ], { encoding: 'utf8' });
+      const preflight = () => spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), '-e', 'console.log("preflight passed")' ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      const pinned = cli('pin');
+      assert.equal(pinned.status, 0, pinned.stderr);
+      const manifestFile = path.join(app, 'sentinel.lock.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      assert.equal(manifest.plugins.foo.path, '../../plugins/egg-foo');
+      assert.equal(manifest.plugins.foo.byName, false);
+      assert.equal(manifest.plugins.session.byName, true, 'egg\'s own plugins are found by name');
+      const check = cli('pin', '--check');
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      const started = preflight();
+      assert.equal(started.status, 0, started.stderr);
+      assert.match(started.stdout, /preflight passed/);
+      // What egg does: it loads the path, not the package of that name.
+      mm.env('prod');
+      const booted = await bootApp(app);
+      try {
+        assert.equal(booted.plugins.foo?.path, fs.realpathSync(own));
+        assert.equal((booted as any).publishedFoo, undefined, 'the published copy never ran');
+      } finally {
+        await booted.close();
+      }
+      assert.deepEqual(findings(app, 'SEN104').filter(hit => hit.target === 'plugin:foo'), []);
+      // A manifest pinned before `byName` was recorded: looked up by package name as before, and the message says to pin again.
+      for (const entry of Object.values<Record<string, unknown>>(manifest.plugins)) delete entry.byName;
+      fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+      const old = cli('pin', '--check');
+      assert.equal(old.status, 1, old.stdout + old.stderr);
+      assert.match(old.stdout, /foo: egg would load it from \S*node_modules\/egg-foo, outside the app root, and not from \.\.\/\.\.\/plugins\/egg-foo .*sentinel\.lock\.json was pinned before egg-sentinel recorded which plugins egg looks up by name: a plugin whose config gives a `path` is loaded from there, and pinning again records it\)/);
+    });
+
     it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not (black-box round 33, h109 F3)', async () => {
       const root = path.join(__dirname, '..');
       const app = tempDir('linked-pin');

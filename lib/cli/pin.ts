@@ -74,7 +74,7 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
     // egg 4 loads a plugin from the build inside its package (eggPlugin.exports); the package is what is pinned.
     const plugins = Object.entries(loaded.plugins)
       .filter(([ , plugin ]) => typeof plugin.path === 'string')
-      .map(([ name, plugin ]) => ({ name, dir: realPathLoose(pluginPackageDir(plugin.path as string)) }));
+      .map(([ name, plugin ]) => ({ name, dir: realPathLoose(pluginPackageDir(plugin.path as string)), byName: loaded.foundByName.has(name) }));
     envs.push({ env, plugins });
   }
   try {

@@ -60,6 +60,10 @@ interface AuditLoader {
   configMeta: AnyRecord;
   plugins: Record<string, AnyRecord>;
   allPlugins: Record<string, AnyRecord>;
+  /** The plugin configs as written, merged into allPlugins in this order: egg's and its frameworks', the app's, the start options'. */
+  eggPlugins?: Record<string, AnyRecord>;
+  appPlugins?: Record<string, AnyRecord>;
+  customPlugins?: Record<string, AnyRecord>;
   eggPaths: string[];
   getLoadUnits(): Array<{ path: string }>;
   FileLoader: { FULLPATH: symbol };
@@ -113,9 +117,26 @@ async function openLoader(options: OfflineLoadOptions) {
  * Only the enabled plugins and the merged config of the app in an env, for `egg-sentinel pin`: egg's loadConfig runs
  * the plugin.* and config.* files of every load unit, no boot hook, middleware, controller or router.
  */
-export async function loadConfigOffline(options: OfflineLoadOptions): Promise<{ serverEnv: string; plugins: Record<string, AnyRecord>; config: AnyRecord }> {
+export async function loadConfigOffline(options: OfflineLoadOptions): Promise<{
+  serverEnv: string; plugins: Record<string, AnyRecord>; config: AnyRecord; foundByName: Set<string>;
+}> {
   const { loader } = await openLoader(options);
-  return { serverEnv: loader.serverEnv, plugins: loader.plugins, config: loader.config };
+  return { serverEnv: loader.serverEnv, plugins: loader.plugins, config: loader.config, foundByName: pluginsFoundByName(loader) };
+}
+
+/**
+ * The enabled plugins egg-core looked up by package name: the last config that set their `path` or `package` gave no
+ * `path` (egg-core's merge drops both when a later config sets either). One with a `path` is loaded from there,
+ * whatever a node_modules holds under its name.
+ */
+function pluginsFoundByName(loader: AuditLoader): Set<string> {
+  const hasPath = new Map<string, boolean>();
+  for (const configs of [ loader.eggPlugins, loader.appPlugins, loader.customPlugins ]) {
+    for (const [ name, plugin ] of Object.entries(configs ?? {})) {
+      if (plugin.path || plugin.package) hasPath.set(name, Boolean(plugin.path));
+    }
+  }
+  return new Set(Object.keys(loader.plugins).filter(name => hasPath.get(name) !== true));
 }
 
 /** Where egg loads the app's own code from: a `.js` compiled next to a `.ts` is loaded instead of it. */

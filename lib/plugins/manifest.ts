@@ -37,6 +37,11 @@ export interface PinnedPlugin extends PinnedPackage {
   envs: string[];
   /** Pinned deep: every package of its production dependency closure, by path relative to the app root. */
   dependencies?: Record<string, PinnedPackage>;
+  /**
+   * egg-core looked it up by package name (its config gives no `path`), so a copy found first in that lookup would
+   * load instead. A manifest pinned before egg-sentinel recorded it has none: lookupName infers it from the path.
+   */
+  byName?: boolean;
 }
 
 export interface PluginManifest {
@@ -242,6 +247,8 @@ export interface PluginToPin {
   name: string;
   /** Real directory. */
   dir: string;
+  /** egg-core found it by package name: no config of it gives a `path`. */
+  byName: boolean;
 }
 
 export interface PinInput {
@@ -256,7 +263,7 @@ export interface PinInput {
  * repository running its test app) is the project itself, not a dependency: it is left out.
  */
 export function buildManifest(input: PinInput): PluginManifest {
-  const byName = new Map<string, { dir: string; envs: string[] }>();
+  const byName = new Map<string, { dir: string; envs: string[]; foundByName: boolean }>();
   for (const { env, plugins } of input.envs) {
     for (const plugin of plugins) {
       if (isInside(input.baseDir, plugin.dir)) continue;
@@ -265,11 +272,14 @@ export function buildManifest(input: PinInput): PluginManifest {
         throw new ManifestError(`plugin ${plugin.name} loads from ${seen.dir} in env ${seen.envs.join('/')} and from ${plugin.dir} in env ${env}; ` +
           'the manifest holds one directory per plugin name: pin those envs separately (--env) or give the plugins different names');
       }
-      byName.set(plugin.name, { dir: plugin.dir, envs: [ ...(seen?.envs ?? []), env ] });
+      // Found by name in any env: a copy found first in egg-core's lookup would load there.
+      byName.set(plugin.name, { dir: plugin.dir, envs: [ ...(seen?.envs ?? []), env ], foundByName: Boolean(seen?.foundByName) || plugin.byName });
     }
   }
   const plugins: Record<string, PinnedPlugin> = {};
-  for (const [ name, { dir, envs } ] of [ ...byName ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) plugins[name] = pinPlugin(input.baseDir, dir, envs, input.deep);
+  for (const [ name, { dir, envs, foundByName } ] of [ ...byName ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) {
+    plugins[name] = { ...pinPlugin(input.baseDir, dir, envs, input.deep), byName: foundByName };
+  }
   return { version: MANIFEST_VERSION, deep: input.deep, envs: input.envs.map(entry => entry.env), plugins };
 }
 
@@ -298,7 +308,7 @@ export interface PluginDrift extends FileDrift {
    * Egg will load another copy of the package, found before the pinned one in its plugin lookup (pinnedPluginDrift):
    * its real path, and whether it lies outside the app root.
    */
-  shadowed?: { pinned: string; current: string; outsideApp: boolean };
+  shadowed?: { pinned: string; current: string; outsideApp: boolean; byNameUnrecorded?: boolean };
 }
 
 /**
@@ -349,7 +359,9 @@ export function describeDrift(drift: PluginDrift): string {
       '(a build copied into dist/ with the manifest but not node_modules/ has none of them); pin where the app runs' ] : []),
     ...(drift.shadowed ? [ `egg would load it from ${drift.shadowed.current}${drift.shadowed.outsideApp ? ', outside the app root,' : ''} and not from ${drift.shadowed.pinned} ` +
       'where it was pinned: that copy comes first in egg\'s plugin lookup (the node_modules up from the app, node\'s global folders, the framework\'s, the working ' +
-      'directory\'s) and the manifest does not vouch for its files; remove it, or pin again if it is the copy you mean to run' ] : []),
+      'directory\'s) and the manifest does not vouch for its files; remove it, or pin again if it is the copy you mean to run' +
+      (drift.shadowed.byNameUnrecorded ? ` (${MANIFEST_FILE} was pinned before egg-sentinel recorded which plugins egg looks up by name: ` +
+        'a plugin whose config gives a `path` is loaded from there, and pinning again records it)' : '') ] : []),
     ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
     ...(drift.changed.length ? [ `changed: ${listFiles(drift.changed)}` ] : []),
     ...(drift.added.length ? [ `added: ${listFiles(drift.added)}` ] : []),
@@ -391,7 +403,9 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
     const name = lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
-    if (shadow !== undefined) drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)) };
+    if (shadow !== undefined) {
+      drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)), ...(entry.byName === undefined && { byNameUnrecorded: true }) };
+    }
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
 }
@@ -399,10 +413,12 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
 /**
  * The package name egg-core looks a pinned plugin up by: the `node_modules/<name>` its directory was found as, or the
  * package.json name of a workspace package linked there (its real path lies outside the app and any node_modules).
- * Undefined for a plugin the app holds (a `path:` plugin under lib/plugin), or one inside a package: egg loads those
- * where the config says.
+ * Undefined for a plugin whose config gives a `path` (`byName: false`): egg-core loads it from there. A manifest
+ * pinned before `byName` was recorded has no such plugin: then also undefined for one the app holds (lib/plugin/x)
+ * or one inside a package, which a config can only reach by `path`.
  */
 function lookupName(entry: PinnedPlugin): string | undefined {
+  if (entry.byName === false) return undefined;
   const segments = entry.path.split('/');
   const at = segments.lastIndexOf('node_modules');
   if (at === -1) return isAppHeld(entry.path) ? undefined : entry.package;

@@ -393,7 +393,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const dir = app();
     const hashes = hashFiles(path.join(dir, 'node_modules/egg-a'));
     assert.deepEqual(Object.keys(hashes), [ 'app.js', 'app/middleware/node_modules/pwn.js', 'lib/z.js', 'package.json' ]);
-    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] });
+    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a'), byName: true }] }] });
     assert.deepEqual(Object.keys(manifest.plugins.a.dependencies ?? {}), [ 'node_modules/dep' ]);
     assert.deepEqual(parseManifest(serializeManifest(manifest), 'sentinel.lock.json'), manifest);
     assert.deepEqual(dependencyClosure(path.join(dir, 'node_modules/egg-a')).map(dep => dep.pkg.name), [ 'dep' ]);
@@ -411,7 +411,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.match(hashes['app/service/link.js'], new RegExp(`^symlink:${outside}/evil\\.js sha256:[0-9a-f]{64}$`));
     assert.match(hashes['app/service/dir/a.js'], /^[0-9a-f]{64}$/, 'a linked directory\'s files are listed below the link');
     assert.ok(!Object.keys(hashes).some(file => file.startsWith('app/service/self/')), 'a link back into the plugin is not walked again');
-    const manifest = buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir }] }] });
+    const manifest = buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir, byName: true }] }] });
     fs.writeFileSync(path.join(outside, 'evil.js'), 'require("child_process");\n');
     fs.writeFileSync(path.join(outside, 'dir/b.js'), 'b\n');
     assert.deepEqual(verifyPlugin(manifest.plugins.a, pluginDir, dir, false), { changed: [ 'app/service/link.js' ], added: [ 'app/service/dir/b.js' ], removed: [] });
@@ -420,7 +420,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
   it('reports changed, added and removed files, in the plugin and (deep) in its dependencies', () => {
     const dir = app();
     const pluginDir = path.join(dir, 'node_modules/egg-a');
-    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir }] }] });
+    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir, byName: true }] }] });
     fs.appendFileSync(path.join(pluginDir, 'app.js'), '// changed\n');
     fs.writeFileSync(path.join(pluginDir, 'extra.js'), '');
     fs.rmSync(path.join(pluginDir, 'lib/z.js'));
@@ -428,15 +428,15 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     const drift = verifyPlugin(manifest.plugins.a, pluginDir, dir, true);
     assert.deepEqual(drift, { changed: [ 'app.js', 'node_modules/dep/index.js' ], added: [ 'extra.js' ], removed: [ 'lib/z.js' ] });
     assert.deepEqual(verifyPlugin(manifest.plugins.a, pluginDir, dir, false).changed, [ 'app.js' ], 'not deep: the dependency is not hashed');
-    const now = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'b', dir: pluginDir }] }] });
+    const now = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'b', dir: pluginDir, byName: true }] }] });
     assert.deepEqual(diffManifests(manifest, now).map(entry => [ entry.plugin, entry.difference ]), [ [ 'a', 'not-enabled' ], [ 'b', 'not-pinned' ] ]);
   });
 
   it('a plugin loading from another directory in another env cannot be pinned in one manifest', () => {
     const dir = app();
     assert.throws(() => buildManifest({ baseDir: dir, deep: false, envs: [
-      { env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] },
-      { env: 'local', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/dep') }] },
+      { env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a'), byName: true }] },
+      { env: 'local', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/dep'), byName: true }] },
     ] }), (error: Error) => error instanceof ManifestError && /plugin a loads from .* in env prod and from .* in env local/.test(error.message));
   });
 
@@ -490,7 +490,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
 
   it('a plugin pinned without --deep is verified at that depth when plugins.deep is on: its dependencies are not "added"', () => {
     const dir = app();
-    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a'), byName: true }] }] })));
     const facts = collectInstalledPluginFacts({ baseDir: dir, plugins: [{ name: 'a', enable: true, package: 'egg-a', path: path.join(dir, 'node_modules/egg-a') }],
       eggPaths: [], moduleRoots: [ dir, path.join(dir, 'node_modules') ], options: { deep: true }, ruleOverrides: {}, env: {}, display: (file: string) => file } as any);
     assert.deepEqual(facts.plugins.map(entry => entry.manifest), [{ state: 'matches' }]);
@@ -503,7 +503,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
       type: 'agent' as const, baseDir: dir, name: 'app', config, options: {}, plugins: { a: { path: path.join(dir, 'node_modules/egg-a') } },
       loader: { options: { app: {} }, serverEnv: 'prod', serverScope: '', configMeta: {}, eggPaths: [], FileLoader: { FULLPATH: Symbol('fullpath') }, loadRouter: () => undefined },
     });
-    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a') }] }] })));
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: path.join(dir, 'node_modules/egg-a'), byName: true }] }] })));
     const preparation = announcePreparedFacts(target(), {});
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     // The worker waits for an announced result (here 2 s at most) and gets it once the agent has run.

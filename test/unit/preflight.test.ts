@@ -35,7 +35,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     fs.mkdirSync(path.join(plugin, 'config'), { recursive: true });
     fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '1.0.0', eggPlugin: { name: 'tidy' } }));
     fs.writeFileSync(path.join(plugin, 'config/config.default.js'), 'module.exports = {};\n');
-    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin }] }] })));
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin, byName: true }] }] })));
     const env: NodeJS.ProcessEnv = { EGG_SERVER_ENV: 'prod' };
     assert.equal(preflightProblem([ 'node', 'x' ], dir, env), undefined);
     assert.deepEqual(env, { EGG_SERVER_ENV: 'prod' }, 'no mark for the next process: it hashes again (a mark could be forged)');
@@ -57,7 +57,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     fs.writeFileSync(path.join(plugin, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '1.0.0', eggPlugin: { name: 'tidy' } }));
     const dist = path.join(dir, 'dist');
     fs.mkdirSync(dist);
-    fs.writeFileSync(path.join(dist, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin }] }] })));
+    fs.writeFileSync(path.join(dist, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin, byName: true }] }] })));
     const problem = preflightProblem([ 'node', 'x' ], dist, { EGG_SERVER_ENV: 'prod' }) ?? '';
     assert.match(problem, /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:\n {2}- tidy: was pinned at node_modules\/egg-tidy, and nothing is there: the manifest's paths are relative to the app root it was pinned in/);
     assert.doesNotMatch(problem, /ENOENT|at hashFiles/);
@@ -84,7 +84,7 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     pkg(bar, { name: 'egg-bar', eggPlugin: { name: 'bar' } });
     pkg(path.join(app, 'node_modules/egg-bar'), { name: 'egg-bar', version: '9.9.9' });
     fs.writeFileSync(path.join(app, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: app, deep: false,
-      envs: [{ env: 'prod', plugins: [{ name: 'foo', dir: fs.realpathSync(foo) }, { name: 'bar', dir: fs.realpathSync(bar) }] }] })));
+      envs: [{ env: 'prod', plugins: [{ name: 'foo', dir: fs.realpathSync(foo), byName: true }, { name: 'bar', dir: fs.realpathSync(bar), byName: false }] }] })));
     const prod = { EGG_SERVER_ENV: 'prod' };
     assert.equal(preflightProblem([ 'node', 'x' ], app, prod), undefined, 'found by egg where it was pinned');
     // The working directory comes after egg's dirs: egg-core finds the pinned copy first.
