@@ -542,7 +542,7 @@ describe('plugin trust (mm.app)', function() {
       assert.match(await expectRefused(app, /SEN103/), /installed version 1\.0\.0 of acme-egg, which holds it, differs from the locked 0\.9\.0/);
     });
 
-    it('npm\'s linked install: a plugin the framework pulls in from node_modules/.store is locked by its lockfile entry; at another version it is not (black-box round 33, h109 F2)', async () => {
+    it('npm\'s linked install: a plugin the framework pulls in from node_modules/.store is locked by its lockfile entry; at another version, listed twice from different sources, or listed as null it is not (black-box round 33, h109 F2; code review of session 25, finding 5)', async () => {
       // `npm install --install-strategy=linked`: packages live in node_modules/.store/<name>@<version>-<hash>/node_modules/<name>,
       // the app's own dependencies are linked into node_modules, and a dependency's dependencies beside it in the store.
       const app = tempDir('linked-store');
@@ -568,10 +568,11 @@ describe('plugin trust (mm.app)', function() {
       fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, store('acme-egg', '1.0.0'), 'egg'));
       const integrity = `sha512-${'q'.repeat(86)}==`;
       // npm writes the lockfile of a linked install as of a hoisted one: every package at node_modules/<name>.
-      const lock = (lensVersion: string) => fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'linked-store-app', lockfileVersion: 3, requires: true, packages: {
+      const lock = (lensVersion: string, more: Record<string, unknown> = {}) => fs.writeFileSync(path.join(app, 'package-lock.json'), JSON.stringify({ name: 'linked-store-app', lockfileVersion: 3, requires: true, packages: {
         '': { name: 'linked-store-app', dependencies: { 'acme-egg': '^1.0.0' } },
         'node_modules/acme-egg': { version: '1.0.0', resolved: 'https://registry.npmjs.org/acme-egg/-/acme-egg-1.0.0.tgz', integrity },
         'node_modules/egg-lens': { version: lensVersion, resolved: `https://registry.npmjs.org/egg-lens/-/egg-lens-${lensVersion}.tgz`, integrity },
+        ...more,
       } }));
       lock('1.0.0');
       mm.env('prod');
@@ -585,6 +586,19 @@ describe('plugin trust (mm.app)', function() {
 
       lock('0.9.0');
       assert.match(await expectRefused(app, /SEN103/), /plugin lens \(egg-lens\)@1\.0\.0 is installed but package-lock\.json does not list it/);
+
+      // egg-lens@1.0.0 listed a second time, as npm records a copy it could not dedupe: from the same source it vouches as one.
+      const nested = 'node_modules/acme-egg/node_modules/egg-lens';
+      lock('1.0.0', { [nested]: { version: '1.0.0', resolved: 'https://registry.npmjs.org/egg-lens/-/egg-lens-1.0.0.tgz', integrity } });
+      await (await bootApp(app)).close();
+      assert.deepEqual(findings(app, 'SEN103'), []);
+      // From a git commit: the store holds a directory for each source, and this one may be the commit's.
+      lock('1.0.0', { [nested]: { version: '1.0.0', resolved: 'git+ssh://git@github.com/someone/egg-lens.git#0123456789abcdef0123456789abcdef01234567', integrity: `sha512-${'g'.repeat(86)}==` } });
+      assert.match(await expectRefused(app, /SEN103/), new RegExp('plugin lens \\(egg-lens\\)@1\\.0\\.0 is installed in npm\'s linked store \\(node_modules/\\.store\\), and package-lock\\.json lists ' +
+        `egg-lens@1\\.0\\.0 2 times with different sources \\(node_modules/egg-lens, ${escapeRegExp(nested)}\\): which one the store copy was installed from cannot be told`));
+      // A lockfile whose entry is null is unreadable, said so, not a crash.
+      lock('1.0.0', { 'node_modules/egg-lens': null });
+      assert.match(await expectRefused(app, /SEN103/), /plugin lens \(egg-lens\)@1\.0\.0 cannot be checked: \S*package-lock\.json lists "packages"\["node_modules\/egg-lens"\] as null, not an entry object: regenerate it/);
     });
 
     it('a named plugin inside a node_modules directory no package names is as nameless: no install put it there (review of round 27, M7)', async () => {

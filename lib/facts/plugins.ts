@@ -512,14 +512,18 @@ function workspacePackage(realPath: string, packageName: string | undefined, cac
  */
 function dependencySources(closure: readonly InstalledPackage[], cache: Map<string, Lockfile | LockfileError>, input: InstalledPluginInput,
   appOwnerUid: number | undefined): DependencySourceFact[] {
-  return closure.flatMap(({ dir, pkg }) => {
+  return closure.flatMap(({ dir, pkg: { name, version } }) => {
     const projectDir = installingProjectDir(dir);
     const found = projectDir === undefined ? undefined : findLockfile(projectDir);
     const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
-    if (!found || !lockfile || lockfile instanceof LockfileError || !pkg.name) return [];
-    const resolved = lockfile.find(pkg.name, dir, pkg.version)?.resolved;
-    return resolved && /^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
-      [{ package: pkg.name, version: pkg.version, resolved, lockfile: found.file }] : [];
+    if (!found || !lockfile || lockfile instanceof LockfileError || !name) return [];
+    const entry = lockfile.find(name, dir, version);
+    // A store copy several entries may stand for: each of their sources is judged.
+    return (entry?.ambiguous ?? [ entry ]).flatMap(candidate => {
+      const resolved = candidate?.resolved;
+      return resolved && /^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
+        [{ package: name, version, resolved, lockfile: found.file }] : [];
+    });
   });
 }
 

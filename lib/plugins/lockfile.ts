@@ -21,6 +21,11 @@ export interface LockEntry {
   link?: boolean;
   /** The entry says a link to this path, yet a directory of its own stands where it is installed. */
   linkedTo?: string;
+  /**
+   * npm's linked store: the lockfile entries (keys) of the package's name and version, which record different sources
+   * (`resolved`, `integrity`): any of them may be what the store directory holds, so none vouches for it.
+   */
+  ambiguous?: Array<{ key: string; resolved?: string }>;
 }
 
 export interface Lockfile {
@@ -81,10 +86,14 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
   const packages = isRecord(data.packages) ? data.packages as NpmPackages :
     isRecord(data.dependencies) ? flattenV1(data.dependencies, 'node_modules/') : undefined;
   if (!packages) throw new LockfileError(`${file} has neither "packages" nor "dependencies": it is not an npm lockfile; ${regenerate}`);
+  const [ malformed, value ] = Object.entries(packages as Record<string, unknown>).find(([ , entry ]) => !isRecord(entry)) ?? [];
+  if (malformed !== undefined) {
+    throw new LockfileError(`${file} lists "packages"[${JSON.stringify(malformed)}] as ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}, ` +
+      `not an entry object: ${regenerate}`);
+  }
   const dir = path.dirname(file);
-  const entryAt = (key: string): LockEntry | undefined => {
+  const entryAt = (key: string): LockEntry => {
     const entry = packages[key];
-    if (!isRecord(entry)) return undefined;
     // A workspace link points at the entry of the linked directory.
     if (entry.link === true) return { ...(typeof entry.resolved === 'string' ? packages[entry.resolved] : undefined), link: true };
     return entry;
@@ -110,8 +119,12 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
       // and links only the project's own dependencies where the lockfile lists them: the others (egg's plugins) have no
       // link at their lockfile path, so they are matched by the name they are installed under and their version.
       if (installedVersion === undefined || !inLinkedStore(direct, name, installedVersion)) return undefined;
-      const stored = Object.keys(packages).find(candidate => listedAs(candidate) && isRecord(packages[candidate]) && packages[candidate].version === installedVersion && !packages[candidate].link);
-      return stored === undefined ? undefined : entryAt(stored);
+      const stored = Object.keys(packages).filter(candidate => listedAs(candidate) && packages[candidate].version === installedVersion && !packages[candidate].link);
+      if (!stored.length) return undefined;
+      // Entries of that name and version from different sources (the registry, a git commit, a tarball) each have a
+      // store directory of their own, and nothing tells which one this is.
+      const sources = new Set(stored.map(key => JSON.stringify([ packages[key].resolved, packages[key].integrity ])));
+      return sources.size === 1 ? entryAt(stored[0]) : { ambiguous: stored.map(key => ({ key, resolved: packages[key].resolved })) };
     },
   };
 }

@@ -278,6 +278,12 @@ function lockProblem(plugin: PluginTrustFact | FrameworkTrustFact, baseDir: stri
   if (lock.state === 'nameless') return `lies in node_modules with no package name (its \`path\` leads there): no install put it there, and ${toDisplayPath(baseDir, lock.lockfile)} cannot pin it`;
   if (lock.state === 'unreadable') return `cannot be checked: ${lock.error}`;
   if (lock.state !== 'locked' || lock.entry.link) return undefined;
+  if (lock.entry.ambiguous) {
+    const stored = lock.within ? `${lock.within.package}@${lock.within.version ?? '?'}, which holds it,` : `${plugin.package ?? '?'}@${plugin.version ?? '?'}`;
+    return `is installed in npm's linked store (node_modules/.store), and ${toDisplayPath(baseDir, lock.lockfile)} lists ${stored} ` +
+      `${lock.entry.ambiguous.length} times with different sources (${lock.entry.ambiguous.map(entry => entry.key).join(', ')}): which one the store copy ` +
+      'was installed from cannot be told, so none vouches for it; install that version from one source (the registry) everywhere';
+  }
   if (lock.entry.linkedTo !== undefined) {
     return `is a directory of its own where ${toDisplayPath(baseDir, lock.lockfile)} records a link to ${lock.entry.linkedTo}: what is installed is not what was locked`;
   }
@@ -310,7 +316,8 @@ export const pluginNotLocked: Rule = {
   description: `An enabled plugin installed in node_modules must be pinned by the lockfile of the project that installed it (${LOCKFILE_NAMES}, ` +
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
-    'where a directory of its own stands), with an `integrity` hash an install can check and, when it records where the package ' +
+    'where a directory of its own stands; a copy in npm\'s linked store, `node_modules/.store`, is matched by name and version, which ' +
+    'the lockfile must not list twice with different sources, a registry tarball and a git commit say), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
     'A plugin directory inside an installed package (a framework package\'s `lib/plugin/x`) is locked as that package, at its version. ' +
     'An https URL, of the plugin or of a package of its production dependency closure, must lie on a registry the app installs from ' +
