@@ -958,7 +958,7 @@ describe('plugin trust (mm.app)', function() {
       assert.match(old.stdout, /foo: egg would load it from \S*node_modules\/egg-foo, outside the app root, and not from \.\.\/\.\.\/plugins\/egg-foo .*sentinel\.lock\.json was pinned before egg-sentinel recorded which plugins egg looks up by name: a plugin whose config gives a `path` is loaded from there, and pinning again records it\)/);
     });
 
-    it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not (black-box round 33, h109 F3)', async () => {
+    it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not, nor two copies of its version (black-box round 33, h109 F3; code review of session 25, finding 8)', async () => {
       const root = path.join(__dirname, '..');
       const app = tempDir('linked-pin');
       const storeDir = (hash: string) => path.join(app, `node_modules/.store/egg-lens@1.0.0-${hash}/node_modules/egg-lens`);
@@ -996,6 +996,74 @@ describe('plugin trust (mm.app)', function() {
       const changed = cli('pin', '--check');
       assert.equal(changed.status, 1, changed.stdout + changed.stderr);
       assert.match(changed.stdout, /lens: changed: app\.js/);
+      // A second store directory of egg-lens@1.0.0 (a copy from another source): which one was pinned cannot be told.
+      install('Ab3Lm9Vt-Rw2Nb7Yc4Hk_Q');
+      const several = new RegExp('lens: was pinned at node_modules/\\.store/egg-lens@1\\.0\\.0-Xq3Lm9Vt-Rw2Nb7Yc4Hk_Q/node_modules/egg-lens, and there are several copies of ' +
+        'egg-lens@1\\.0\\.0 in node_modules/\\.store \\(node_modules/\\.store/egg-lens@1\\.0\\.0-Ab3Lm9Vt-Rw2Nb7Yc4Hk_Q/node_modules/egg-lens, ' +
+        'node_modules/\\.store/egg-lens@1\\.0\\.0-p3wmg5nMsdxq5lDVP_t9vg/node_modules/egg-lens\\): which one is the copy pinned cannot be told');
+      const twoCopies = cli('pin', '--check');
+      assert.equal(twoCopies.status, 1, twoCopies.stdout + twoCopies.stderr);
+      assert.match(twoCopies.stdout, several);
+      const refused = spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), '-e', 'console.log("preflight passed")' ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, several);
+    });
+
+    it('npm\'s linked install pinned deep: two store copies of one dependency at one version (the registry\'s and a git commit\'s) are each compared, after another install too (code review of session 25, finding 8)', () => {
+      const root = path.join(__dirname, '..');
+      const app = tempDir('linked-deep');
+      const stored = (name: string, hash: string) => `node_modules/.store/${name}@1.0.0-${hash.repeat(22)}/node_modules`;
+      const pkg = (dir: string, json: object, index = '') => {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ version: '1.0.0', ...json }));
+        if (index) fs.writeFileSync(path.join(dir, 'index.js'), index);
+      };
+      const link = (target: string, at: string) => {
+        fs.rmSync(path.join(app, at), { force: true });
+        fs.symlinkSync(path.join(app, target), path.join(app, at));
+      };
+      // egg-lens requires shared, and lens-helper, which requires shared from another source: two store copies of shared@1.0.0.
+      const shared = (hash: string, index: string) => {
+        pkg(path.join(app, stored('shared', hash), 'shared'), { name: 'shared' }, index);
+        return `${stored('shared', hash)}/shared`;
+      };
+      const install = (registryHash: string, gitHash: string) => {
+        link(shared(registryHash, "module.exports = 'registry';\n"), `${stored('egg-lens', 'L')}/shared`);
+        link(shared(gitHash, "module.exports = 'git';\n"), `${stored('lens-helper', 'H')}/shared`);
+      };
+      fs.mkdirSync(path.join(app, 'config'), { recursive: true });
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'linked-deep-app', dependencies: { 'egg-lens': '^1.0.0' } }));
+      fs.writeFileSync(path.join(app, 'config/plugin.js'), "exports.lens = { enable: true, package: 'egg-lens' };\n");
+      fs.writeFileSync(path.join(app, 'config/config.default.js'), "module.exports = { keys: 'linked-deep-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2' };\n");
+      pkg(path.join(app, stored('egg-lens', 'L'), 'egg-lens'), { name: 'egg-lens', eggPlugin: { name: 'lens' }, dependencies: { shared: '^1.0.0', 'lens-helper': '^1.0.0' } }, "require('shared');\n");
+      pkg(path.join(app, stored('lens-helper', 'H'), 'lens-helper'), { name: 'lens-helper', dependencies: { shared: '^1.0.0' } }, "require('shared');\n");
+      link(`${stored('lens-helper', 'H')}/lens-helper`, `${stored('egg-lens', 'L')}/lens-helper`);
+      install('a', 'b');
+      link(`${stored('egg-lens', 'L')}/egg-lens`, 'node_modules/egg-lens');
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const cli = (...args: string[]) => spawnSync(process.execPath, [ path.join(root, 'bin/egg-sentinel.js'), ...args, '--base-dir', app, '--env', 'prod' ], { encoding: 'utf8' });
+      const pinned = cli('pin', '--deep');
+      assert.equal(pinned.status, 0, pinned.stderr);
+      const dependencies = Object.keys(JSON.parse(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8')).plugins.lens.dependencies);
+      assert.deepEqual(dependencies, [ `${stored('lens-helper', 'H')}/lens-helper`, `${stored('shared', 'a')}/shared`, `${stored('shared', 'b')}/shared` ]);
+      const check = () => cli('pin', '--check');
+      assert.equal(check().status, 0, 'each copy compared with its own pin');
+      // The deploy's install: both copies in store directories of other hashes, the same files.
+      for (const hash of [ 'a', 'b' ]) fs.rmSync(path.join(app, stored('shared', hash), '..'), { recursive: true });
+      install('c', 'd');
+      const reinstalled = check();
+      assert.equal(reinstalled.status, 0, reinstalled.stdout + reinstalled.stderr);
+      fs.appendFileSync(path.join(app, stored('shared', 'd'), 'shared/index.js'), "require('child_process');\n");
+      const changed = check();
+      assert.equal(changed.status, 1, changed.stdout + changed.stderr);
+      assert.match(changed.stdout, new RegExp(`^ {2}lens: changed: ${escapeRegExp(stored('shared', 'd'))}/shared/index\\.js$`, 'm'));
+      // One copy gone (egg-lens's shared now the other): the pinned copy it was is removed, not silently merged.
+      link(`${stored('shared', 'c')}/shared`, `${stored('lens-helper', 'H')}/shared`);
+      fs.rmSync(path.join(app, stored('shared', 'd'), '..'), { recursive: true });
+      const removed = check();
+      assert.equal(removed.status, 1, removed.stdout + removed.stderr);
+      assert.match(removed.stdout, new RegExp(`^ {2}lens: removed: ${escapeRegExp(stored('shared', 'b'))}/shared/$`, 'm'));
     });
 
     it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {

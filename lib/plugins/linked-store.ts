@@ -23,18 +23,21 @@ export function inLinkedStore(relative: string, name: string, version: string): 
   return relative !== withoutStoreHash(relative) && withoutStoreHash(relative) === `node_modules/.store/${name}@${version}/node_modules/${name}`;
 }
 
-/** Where a package pinned in npm's linked store is installed now: the one store directory of its name and version. */
-export function reinstalledInStore(baseDir: string, pinnedPath: string): string | undefined {
+/**
+ * Where a package pinned in npm's linked store is installed now: each store directory of its name and version (none
+ * for a path outside the store). Two copies of one name and version come from different sources (the registry, a git
+ * commit): the path without its hash cannot tell which one was pinned.
+ */
+export function storeCopies(baseDir: string, pinnedPath: string): string[] {
   const match = STORED_PATH.exec(pinnedPath);
-  if (!match) return undefined;
+  if (!match) return [];
   const [ , store, nameAtVersion, within ] = match;
   let entries: string[];
   try {
     entries = fs.readdirSync(path.resolve(baseDir, store));
   } catch {
-    return undefined;
+    return [];
   }
-  const installed = entries.filter(entry => withoutStoreHash(`node_modules/.store/${entry}/`) === `node_modules/.store/${nameAtVersion}/`);
-  const dir = installed.length === 1 ? path.resolve(baseDir, store, installed[0] + within) : undefined;
-  return dir !== undefined && fs.existsSync(dir) ? dir : undefined;
+  return entries.filter(entry => withoutStoreHash(`node_modules/.store/${entry}/`) === `node_modules/.store/${nameAtVersion}/`).sort()
+    .map(entry => path.resolve(baseDir, store, entry + within)).filter(dir => fs.existsSync(dir));
 }

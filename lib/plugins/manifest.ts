@@ -11,7 +11,7 @@ import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
 import { isInside, realPathOrAbsolute } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
-import { reinstalledInStore, withoutStoreHash } from './linked-store';
+import { storeCopies, withoutStoreHash } from './linked-store';
 import { MANIFEST_FILE } from './manifest-file';
 
 export { MANIFEST_FILE };
@@ -304,6 +304,8 @@ export interface PluginDrift extends FileDrift {
   moved?: { pinned: string; current: string };
   /** Nothing is at the pinned path under the app root checked (relative, as the manifest holds it). */
   missing?: string;
+  /** Pinned in npm's linked store, where several directories of its name and version are now (relative paths). */
+  storeCopies?: { package: string; dirs: string[] };
   /**
    * Egg will load another copy of the package, found before the pinned one in its plugin lookup (pinnedPluginDrift):
    * its real path, and whether it lies outside the app root.
@@ -319,10 +321,30 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
   // A manifest pinned in a built tree lists the outputs beside an app-held plugin's sources; they are not compared.
   const drift: PluginDrift = diffFiles(isAppHeld(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
   if (withoutStoreHash(current.path) !== withoutStoreHash(pinned.path)) drift.moved = { pinned: pinned.path, current: current.path };
-  const pinnedDeps = new Map(Object.entries(pinned.dependencies ?? {}).map(([ depPath, dep ]) => [ withoutStoreHash(depPath), { depPath, dep } ]));
-  const currentDeps = new Set(Object.keys(current.dependencies ?? {}).map(withoutStoreHash));
-  for (const [ depPath, dep ] of Object.entries(current.dependencies ?? {})) {
-    const pinnedDep = pinnedDeps.get(withoutStoreHash(depPath))?.dep;
+  // Dependencies are matched by their paths without store hashes, which another install of the lockfile changes; two
+  // store copies of one name and version share such a path, so each pinned one is matched once: the same path first,
+  // then the same files, then the only one left.
+  const pinnedDeps = new Map<string, Array<[ string, PinnedPackage ]>>();
+  for (const entry of Object.entries(pinned.dependencies ?? {})) {
+    const key = withoutStoreHash(entry[0]);
+    pinnedDeps.set(key, [ ...(pinnedDeps.get(key) ?? []), entry ]);
+  }
+  const currentDeps = Object.entries(current.dependencies ?? {});
+  const matched = new Map<string, PinnedPackage>();
+  const passes: Array<(depPath: string, dep: PinnedPackage) => (candidate: [ string, PinnedPackage ], left: number) => boolean> = [
+    depPath => ([ pinnedPath ]) => pinnedPath === depPath,
+    (_, dep) => ([ , pinnedDep ]) => !hasDrift(diffFiles(pinnedDep.files, dep.files)),
+    () => (_, left) => left === 1,
+  ];
+  for (const pass of passes) {
+    for (const [ depPath, dep ] of currentDeps) {
+      const candidates = matched.has(depPath) ? [] : pinnedDeps.get(withoutStoreHash(depPath)) ?? [];
+      const index = candidates.findIndex(candidate => pass(depPath, dep)(candidate, candidates.length));
+      if (index !== -1) matched.set(depPath, candidates.splice(index, 1)[0][1]);
+    }
+  }
+  for (const [ depPath, dep ] of currentDeps) {
+    const pinnedDep = matched.get(depPath);
     if (!pinnedDep) {
       drift.added.push(`${depPath}/`);
       continue;
@@ -332,7 +354,7 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
     drift.added.push(...depDrift.added.map(file => `${depPath}/${file}`));
     drift.removed.push(...depDrift.removed.map(file => `${depPath}/${file}`));
   }
-  if (current.dependencies) drift.removed.push(...[ ...pinnedDeps ].filter(([ key ]) => !currentDeps.has(key)).map(([ , { depPath } ]) => `${depPath}/`));
+  if (current.dependencies) drift.removed.push(...[ ...pinnedDeps.values() ].flat().map(([ depPath ]) => `${depPath}/`));
   return drift;
 }
 
@@ -355,7 +377,9 @@ export function listFiles(files: string[]): string {
 /** `changed: app.js; added: lib/x.js`: the first files of each kind of change. */
 export function describeDrift(drift: PluginDrift): string {
   return [
-    ...(drift.missing ? [ `was pinned at ${drift.missing}, and nothing is there: the manifest's paths are relative to the app root it was pinned in ` +
+    ...(drift.storeCopies ? [ `was pinned at ${drift.missing}, and there are several copies of ${drift.storeCopies.package} in node_modules/.store ` +
+      `(${drift.storeCopies.dirs.join(', ')}): which one is the copy pinned cannot be told; reinstall (\`npm ci\`) and check again, or pin again` ] :
+      drift.missing ? [ `was pinned at ${drift.missing}, and nothing is there: the manifest's paths are relative to the app root it was pinned in ` +
       '(a build copied into dist/ with the manifest but not node_modules/ has none of them); pin where the app runs' ] : []),
     ...(drift.shadowed ? [ `egg would load it from ${drift.shadowed.current}${drift.shadowed.outsideApp ? ', outside the app root,' : ''} and not from ${drift.shadowed.pinned} ` +
       'where it was pinned: that copy comes first in egg\'s plugin lookup (the node_modules up from the app, node\'s global folders, the framework\'s, the working ' +
@@ -398,8 +422,11 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
     const entry = manifest.plugins[plugin];
     if (!entry.envs.some(env => envs.includes(env))) return [];
     const pinnedDir = path.resolve(baseDir, entry.path);
-    const dir = fs.existsSync(pinnedDir) ? pinnedDir : reinstalledInStore(baseDir, entry.path);
-    if (dir === undefined) return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path } }];
+    const [ dir, ...more ] = fs.existsSync(pinnedDir) ? [ pinnedDir ] : storeCopies(baseDir, entry.path);
+    if (dir === undefined || more.length) {
+      const several = more.length ? { storeCopies: { package: `${entry.package ?? '?'}@${entry.version ?? '?'}`, dirs: [ dir, ...more ].map(copy => manifestPath(baseDir, copy)) } } : {};
+      return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path, ...several } }];
+    }
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
     const name = lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
