@@ -956,6 +956,13 @@ describe('plugin trust (mm.app)', function() {
       const old = cli('pin', '--check');
       assert.equal(old.status, 1, old.stdout + old.stderr);
       assert.match(old.stdout, /foo: egg would load it from \S*node_modules\/egg-foo, outside the app root, and not from \.\.\/\.\.\/plugins\/egg-foo .*sentinel\.lock\.json was pinned before egg-sentinel recorded which plugins egg looks up by name: a plugin whose config gives a `path` is loaded from there, and pinning again records it\)/);
+      // The same directory, now found by name (a workspace link in the app's node_modules): pinned as a `path`, it would go unlooked-up.
+      assert.equal(cli('pin').status, 0);
+      fs.symlinkSync(own, path.join(app, 'node_modules/egg-foo'));
+      fs.writeFileSync(path.join(app, 'config/plugin.js'), "exports.foo = { enable: true, package: 'egg-foo' };\n");
+      const byName = cli('pin', '--check');
+      assert.equal(byName.status, 1, byName.stdout + byName.stderr);
+      assert.match(byName.stdout, /^ {2}foo: egg now finds it by package name, but it was pinned as given by `path`: the preflight and `pin --check` do not look for a copy egg would find first until it is pinned again$/m);
     });
 
     it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not, nor two copies of its version (black-box round 33, h109 F3; code review of session 25, finding 8)', async () => {

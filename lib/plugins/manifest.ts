@@ -311,6 +311,8 @@ export interface PluginDrift extends FileDrift {
    * its real path, and whether it lies outside the app root.
    */
   shadowed?: { pinned: string; current: string; outsideApp: boolean; byNameUnrecorded?: boolean };
+  /** Pinned as given by `path`, egg now finds it by package name (diffManifests): the preflight does not look it up. */
+  nowByName?: boolean;
 }
 
 /**
@@ -364,7 +366,7 @@ export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, 
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
-  return Boolean(drift.moved || drift.missing || drift.shadowed || drift.changed.length || drift.added.length || drift.removed.length);
+  return Boolean(drift.moved || drift.missing || drift.shadowed || drift.nowByName || drift.changed.length || drift.added.length || drift.removed.length);
 }
 
 /** Files listed per kind of change before "and N more". */
@@ -386,6 +388,8 @@ export function describeDrift(drift: PluginDrift): string {
       'directory\'s) and the manifest does not vouch for its files; remove it, or pin again if it is the copy you mean to run' +
       (drift.shadowed.byNameUnrecorded ? ` (${MANIFEST_FILE} was pinned before egg-sentinel recorded which plugins egg looks up by name: ` +
         'a plugin whose config gives a `path` is loaded from there, and pinning again records it)' : '') ] : []),
+    ...(drift.nowByName ? [ 'egg now finds it by package name, but it was pinned as given by `path`: the preflight and `pin --check` do not look ' +
+      'for a copy egg would find first until it is pinned again' ] : []),
     ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
     ...(drift.changed.length ? [ `changed: ${listFiles(drift.changed)}` ] : []),
     ...(drift.added.length ? [ `added: ${listFiles(drift.added)}` ] : []),
@@ -407,6 +411,7 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
     if (!was) return [{ plugin, difference: 'not-pinned' }];
     if (!now) return [{ plugin, difference: 'not-enabled' }];
     const drift = comparePinned(was, now);
+    if (was.byName === false && now.byName) drift.nowByName = true;
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
 }
