@@ -794,6 +794,31 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         });
       }
     });
+
+    it('a guard given to a route after a function that answers without calling next never runs: refused naming it; the hole is real (black-box round 34, h110 F3)', async () => {
+      const answering = [
+        "router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'inline' }; }, middleware.adminOnly())",
+        "router.get('/admin/export', async function exportAll(ctx, next) { ctx.body = { servedBy: 'inline' }; }, middleware.adminOnly(), controller.home.export)",
+      ];
+      for (const route of answering) {
+        const message = await expectRefused(app('high', `${share}  ${route};\n`, true), /SEN404/);
+        assert.match(message, /GET \/admin\/export .*reaches the controller without its guard: the adminOnly given to the route skips this route \((<anonymous>|exportAll), given to the route before it, answers every request without calling next\)/, route);
+        await withApp(bootApp(app('never', `${share}  ${route};\n`, true)), async booted => {
+          assert.equal((await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(200)).body.servedBy, 'inline', route);
+        });
+      }
+    });
+
+    it('a function before the guard that hands the request on, or reads next by arguments, lets it run: boots clean; 403 without the admin header (black-box round 34, h110 F3)', async () => {
+      for (const before of [ "async (ctx, next) => { ctx.set('x-seen', '1'); await next(); }", 'function(ctx) { return arguments[1](); }' ]) {
+        const route = `  router.get('/admin/export', ${before}, middleware.adminOnly(), controller.home.export);\n`;
+        await withApp(bootApp(app('high', share + route, true)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], before);
+          await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(403);
+          assert.equal((await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').set('x-admin', 'yes').expect(200)).body.servedBy, 'controller');
+        });
+      }
+    });
   });
 
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {

@@ -75,6 +75,11 @@ interface RouteFunctions {
   uncalled: Array<RouteStep['uncalledFactory']>;
   /** Per function, the audit's stand-in for a getter that calls more than one factory (madeByOneOf). */
   unidentified: Array<RouteStep['unidentified']>;
+  /**
+   * Per function, whether it answers every request itself: a function no middleware factory or extension made whose
+   * code never calls its second parameter (`async ctx => { ctx.body = … }`). egg's router runs none after it.
+   */
+  answers: boolean[];
 }
 
 /** What one `router.register()` call was given, kept for every layer it created. */
@@ -142,6 +147,8 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
+    answers: functions.map((fn, index) => typeof fn === 'function' && !createdBy.has(fn) && !cached[index] && !uncalled[index] &&
+      !madeByOneOfFactories.has(fn) && !mayCallSecondParameter(sourceOf(fn))),
   };
 }
 
@@ -1533,11 +1540,11 @@ function collectRoutes(
         if (calls?.length) (jsonp ??= []).push(...calls);
       }
       if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
-      routeFunctionSteps(routeLevel, functions, layer, probes, known, varying);
+      const answeredBy = routeFunctionSteps(routeLevel, functions, layer, probes, known, varying);
       // A handler that is one of the app's middleware passing requests on (koa-router's guard route,
       // `router.all('/admin/(.*)', app.middleware.adminOnly())`) runs as that middleware: what the route answers, it answers.
       if (handler && Object.hasOwn(egg.middlewares ?? {}, handler.middleware[0]) && !handler.imitations.size) {
-        routeFunctionSteps(handler.middleware, handler, layer, probes, known, varying);
+        routeFunctionSteps(handler.middleware, handler, layer, probes, known, varying, answeredBy);
       }
       const chain = chains.intern(varying, () => {
         let next = 0;
@@ -1660,10 +1667,24 @@ function imitationDetail(imitation: string, name: string): string {
   return `${imitation} which no app.middleware.${name}() call made: it need not be that middleware`;
 }
 
-/** Appends to `varying` the steps of a route's own functions (`names`, taken for `functions`). */
-function routeFunctionSteps(names: string[], functions: RouteFunctions | undefined, layer: RouterLayer, probes: string[], known: KnownRouteSteps, varying: RouteStep[]): void {
+/**
+ * Appends to `varying` the steps of a route's own functions (`names`, taken for `functions`); returns the name of the
+ * one that answers every request (`answered`, when an earlier list's did), after which none runs.
+ */
+function routeFunctionSteps(names: string[], functions: RouteFunctions | undefined, layer: RouterLayer, probes: string[], known: KnownRouteSteps,
+  varying: RouteStep[], answered?: string): string | undefined {
+  let answeredBy = answered;
   for (let index = 0; index < names.length; index++) {
     const name = names[index];
+    if (answeredBy !== undefined) {
+      const detail = `${answeredBy}, given to the route before it, answers every request without calling next`;
+      const key = `${name}\n${detail}`;
+      let never = known.route.get(key);
+      if (!never) known.route.set(key, never = { name, level: 'route', runs: 'never', detail });
+      varying.push(never);
+      continue;
+    }
+    if (functions?.answers[index]) answeredBy = name;
     const imitation = functions?.imitations.get(name);
     const given = imitation ? undefined : functions?.given[index];
     const unidentified = functions?.unidentified[index];
@@ -1683,6 +1704,7 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
     }
     varying.push(step);
   }
+  return answeredBy;
 }
 
 /** An earlier route whose handler may pass requests on, as the routes after it see it (earlierRouteSteps). */

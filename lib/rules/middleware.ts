@@ -341,7 +341,7 @@ const UNVERIFIED = 'cannot be verified';
 
 function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefined {
   if (step.runs === 'always') return undefined;
-  if (step.runs === 'never') return 'skips this route';
+  if (step.runs === 'never') return `skips this route${step.detail ? ` (${step.detail})` : ''}`;
   if (step.runs === 'unverified') return `${UNVERIFIED}: ${step.detail}`;
   const open = (step.skippedFor ?? []).filter(request => !request.method || !publicMethods.has(request.method));
   // egg's router adds HEAD to every GET route: `GET /x` says it, `HEAD /x` beside it is noise.
@@ -605,6 +605,8 @@ export const unprotectedRoute: Rule = {
     '`router.get(…)`, where the guard goes, in the `.ts` of an app compiled in place) rather than at the controller method other routes ' +
     'may share; a tegg route at its method, and the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. ' +
+    'A guard given to a route after a function that answers every request itself (one no middleware factory or extension made whose ' +
+    'code never calls its second parameter, `router.get(path, async ctx => { ctx.body = … }, app.middleware.adminOnly())`) never runs. ' +
     'A middleware factory given to a route uncalled (`app.middleware.adminOnly` without `()`) runs in the middleware\'s place with ctx and ' +
     'next for its options and app: when its code never calls that second argument the route never reaches its controller (medium, the ' +
     'fix calls the factory); when it may, it cannot be shown to guard the route. A protected path that egg\'s siteFile ' +
