@@ -819,6 +819,49 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         });
       }
     });
+
+    // A second router of egg's class, from the app's own @eggjs/router (egg's, linked as an installed app has it).
+    const withSecondRouter = (failOn: string, routes: string, appJs?: string) => {
+      const dir = app(failOn, share + routes, true);
+      fs.mkdirSync(path.join(dir, 'node_modules/@eggjs'), { recursive: true });
+      fs.symlinkSync(path.join(__dirname, '../node_modules/@eggjs/router'), path.join(dir, 'node_modules/@eggjs/router'));
+      if (appJs) fs.writeFileSync(path.join(dir, 'app.js'), appJs);
+      return dir;
+    };
+
+    it('a second router given to app.use() after the guards does not make their match/ignore unverifiable: boots clean; every route guarded (black-box round 34, h110 F5)', async () => {
+      const routes = "  const { KoaRouter } = require('@eggjs/router');\n  router.get('/admin/x', middleware.adminOnly(), controller.home.export);\n" +
+        "  router.get('/api/me', controller.home.export);\n  const sub = new KoaRouter({ prefix: '/admin' });\n  sub.use(middleware.adminOnly());\n" +
+        "  sub.get('/z', async ctx => { ctx.body = { servedBy: 'sub' }; });\n  app.use(sub.routes());\n";
+      await withApp(bootApp(withSecondRouter('high', routes)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        for (const url of [ '/api/me', '/admin/x', '/admin/z' ]) await booted.httpRequest().get(url).expect(401);
+        for (const url of [ '/admin/x', '/admin/z' ]) await booted.httpRequest().get(url).set('x-token', 's3cr3t').expect(403);
+        assert.equal((await booted.httpRequest().get('/admin/z').set('x-token', 's3cr3t').set('x-admin', 'yes').expect(200)).body.servedBy, 'sub');
+      });
+    });
+
+    it('a function mounting a router that sets ctx.routerPath leaves the guard before it unverified, and the fix does not move the guard after it (black-box round 34, h110 F5)', async () => {
+      const routes = "  router.get('/admin/x', middleware.adminOnly(), controller.home.export);\n  const { KoaRouter } = require('@eggjs/router');\n  const v2 = new KoaRouter();\n" +
+        "  v2.get('/report', async ctx => { ctx.body = { servedBy: 'v2' }; });\n" +
+        "  app.use(async (ctx, next) => { ctx.routerPath = ctx.path.replace(/^\\/v2/, ''); return v2.routes()(ctx, next); });\n";
+      const message = await expectRefused(withSecondRouter('high', routes), /SEN40[34]/);
+      assert.match(message, /GET \/admin\/x .*sets ctx\.routerPath \(`ctx\.routerPath = ctx\.path\.replace\(.*\)`\), which egg's router matches routes by before ctx\.path, .*: give auth to the route/);
+      assert.doesNotMatch(message, /put auth after router/);
+    });
+
+    it('a second router given to app.use() in app.js, ahead of the guards: its route is refused, the app router\'s are not (black-box round 34, h110 F5)', async () => {
+      const appJs = "module.exports = app => {\n  const { KoaRouter } = require('@eggjs/router');\n  const v2 = new KoaRouter({ prefix: '/v2' });\n" +
+        "  v2.get('/report', async ctx => { ctx.body = { servedBy: 'v2' }; });\n  app.use(v2.routes());\n};\n";
+      const routes = "  router.get('/api/me', controller.home.export);\n";
+      const message = await expectRefused(withSecondRouter('high', routes, appJs), /SEN404/);
+      assert.match(message, /GET \/v2\/report/);
+      assert.doesNotMatch(message, /\/api\/me/);
+      await withApp(bootApp(withSecondRouter('never', routes, appJs)), async booted => {
+        assert.equal((await booted.httpRequest().get('/v2/report').expect(200)).body.servedBy, 'v2');
+        await booted.httpRequest().get('/api/me').expect(401);
+      });
+    });
   });
 
   describe('SEN404 a router.all() route guarded only by egg-jwt, whose koa-jwt2 lets CORS preflights through (black-box round 26, h85 F1)', () => {

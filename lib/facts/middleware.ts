@@ -1181,8 +1181,9 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
   };
   const chain = (egg.middleware ?? []).map((fn, position): MiddlewareFact => {
     const fact = entry(fn, position);
-    // A router's own dispatch writes ctx.routerPath for the route it found; a function mounting one may rewrite first.
-    if (fact.group === 'router' && !fact.mount) return fact;
+    // A router's own dispatch (egg's, or another router's routes() given to app.use()) writes ctx.routerPath for the
+    // route it found, once it matched it; a function mounting one may rewrite first.
+    if (fact.group === 'router' && (!fact.mount || dispatchedRouter(fn))) return fact;
     // egg's match/ignore wrapper (and koa-convert's, for a generator) hides the function its factory returned.
     const factory = fact.group === 'core' || fact.group === 'app' ? egg.middlewares?.[fact.name] : undefined;
     const write = [ routingWrite(sourceOf(fn)), typeof factory === 'function' ? factoryRoutingWrite(factory) : undefined ].find(found => found?.forTheRest);
@@ -1889,8 +1890,10 @@ function rewriteDetail(guard: string, rewriter: MiddlewareFact): string {
   const { write, routerPath } = rewriter.rewritesRoute as NonNullable<MiddlewareFact['rewritesRoute']>;
   const where = `#${(rewriter.position as number) + 1} ${rewriter.name}${rewriter.file ? ` (${rewriter.file})` : ''}`;
   if (routerPath) {
+    // Placed after a function that mounts a router, a guard would no longer run for that router's routes.
+    const move = rewriter.group === 'router' ? '' : `rewrite ctx.path instead and put ${guard} after ${rewriter.name} in the chain, or `;
     return `${where} sets ctx.routerPath (\`${write}\`), which egg's router matches routes by before ctx.path, while match/ignore see ctx.path ` +
-      `as requested, not the path this route is matched with: rewrite ctx.path instead and put ${guard} after ${rewriter.name} in the chain, or give ${guard} to the route`;
+      `as requested, not the path this route is matched with: ${move}give ${guard} to the route`;
   }
   return `${where} rewrites the path egg's router matches routes by (\`${write}\`) after this match/ignore has seen it, so it sees the path as ` +
     `requested, not the one this route is matched with: put ${guard} after ${rewriter.name} in the chain (config.middleware), or give ${guard} to the route`;
