@@ -795,6 +795,29 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('a middleware whose factory returns a koa-compose keeps its name: boots clean; 403 without the admin header (review of session 26, finding 4)', async () => {
+      for (const copy of composeCopies) {
+        const dir = composing('high', 'middleware.adminOnly()', copy);
+        fs.writeFileSync(path.join(dir, 'app/middleware/admin_only.js'), "const compose = require('koa-compose');\n" +
+          "module.exports = () => compose([ async function checkLogin(ctx, next) { await next(); }, async function adminOnly(ctx, next) { if (ctx.get('x-admin') !== 'yes') ctx.throw(403); await next(); } ]);\n");
+        await withApp(bootApp(dir), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], copy);
+          await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(403);
+          assert.equal((await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').set('x-admin', 'yes').expect(200)).body.servedBy, 'controller');
+        });
+      }
+    });
+
+    it('a guard pushed to the list after compose() is not run by the composition, and not taken for its guard: refused; the hole is real (review of session 26, findings 1, 2)', async () => {
+      for (const copy of composeCopies) {
+        const guards = '(() => { const list = [ middleware.rateLimit() ]; const guarded = compose(list); list.push(middleware.adminOnly()); return guarded; })()';
+        assert.match(await expectRefused(composing('high', guards, copy), /SEN404/), /GET \/admin\/export .*adminOnly is neither in the global chain nor on this route/);
+        await withApp(bootApp(composing('never', guards, copy)), async booted => {
+          assert.equal((await booted.httpRequest().get('/admin/export').set('x-token', 's3cr3t').expect(200)).body.servedBy, 'controller', copy);
+        });
+      }
+    });
+
     it('a guard given to a route after a function that answers without calling next never runs: refused naming it; the hole is real (black-box round 34, h110 F3)', async () => {
       const answering = [
         "router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'inline' }; }, middleware.adminOnly())",

@@ -1,32 +1,38 @@
 /**
  * Middleware an app composes with koa-compose (`router.get('/admin', compose([ auth, audit ]), …)`): the function
- * koa-compose returns keeps its list in a closure, so every copy of koa-compose 3.x/4.x loaded from the boot hook's
- * constructor on (require's cache included) is wrapped to note, on the function it returns, the very array it was given.
- * A route's functions are then read as the members that run, in order (koa-compose reads the array when a request runs).
+ * koa-compose returns keeps its list in a closure. Every copy of koa-compose 3.x/4.x whose export is taken from the
+ * boot hook's constructor on (a module that took it earlier keeps the original) is wrapped: it hands koa-compose a
+ * frozen, flattened copy of the list, as koa-compose 4.2 makes itself, and notes that very copy for the function it
+ * returns, so what is judged is what runs (an array the app changes later changes neither).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import satisfies from 'semver/functions/satisfies';
 import { type LoadedModulePatcher, patchModulesAsLoaded } from '../module-load-hook';
 
-/** Registered symbols: a second copy of egg-sentinel in the process reads and wraps the same way. */
-const MEMBERS = Symbol.for('egg-sentinel.koa-compose.members');
-const WRAPPED = Symbol.for('egg-sentinel.koa-compose.wrapped');
 const COMPOSE_FILE = /^(.*[\\/]node_modules[\\/]koa-compose)[\\/]index\.js$/;
-/** Versions whose composed function runs `middleware[i]` in order, the last one's next being its own next. */
+/** Versions whose composed function runs its list in order, the last one's next being its own next. */
 const KNOWN_COMPOSE = '>=3.0.0 <5.0.0';
 
-type Compose = ((middleware: unknown, ...rest: unknown[]) => unknown) & { [WRAPPED]?: true };
+/** Module-private: no other code can make a function pass for a composition. */
+const membersOf = new WeakMap<object, readonly unknown[]>();
+const wrappers = new WeakSet<object>();
+
+type Compose = (middleware: unknown, ...rest: unknown[]) => unknown;
 
 const wrapCompose: LoadedModulePatcher = (file, module) => {
   const dir = COMPOSE_FILE.exec(file)?.[1];
   const compose = module.exports as Compose;
-  if (dir === undefined || typeof compose !== 'function' || compose[WRAPPED] || !knownVersion(dir)) return;
+  // Another copy of egg-sentinel's wrapper is wrapped again: each copy notes in its own map.
+  if (dir === undefined || typeof compose !== 'function' || wrappers.has(compose) || !knownVersion(dir)) return;
   const noted = Object.assign(function(this: unknown, middleware: unknown, ...rest: unknown[]) {
-    const composed = compose.call(this, middleware, ...rest);
-    if (Array.isArray(middleware) && typeof composed === 'function') Object.defineProperty(composed, MEMBERS, { value: middleware });
+    if (!Array.isArray(middleware)) return compose.call(this, middleware, ...rest);
+    const list = Object.freeze(middleware.flat(Infinity));
+    const composed = compose.call(this, list, ...rest);
+    if (typeof composed === 'function') membersOf.set(composed, list);
     return composed;
-  }, compose, { [WRAPPED]: true as const });
+  }, compose);
+  wrappers.add(noted);
   // Code that logs or compares the function's name still sees koa-compose's.
   module.exports = Object.defineProperty(noted, 'name', { value: compose.name });
 };
@@ -45,14 +51,14 @@ export function noteCompositions(): void {
   patchModulesAsLoaded(wrapCompose);
 }
 
-/** `functions` with each function koa-compose returned replaced by its members, at any depth, in the order they run. */
-export function expandComposed(functions: readonly unknown[], seen = new Set<unknown>()): unknown[] {
+/**
+ * `functions` with each function koa-compose returned replaced by its members, at any depth, in the order they run;
+ * one that `keep` says is known as itself (a middleware an `app.middleware.<name>()` call returned) stays whole. A list
+ * is noted before the function composed of it exists, so none holds itself.
+ */
+export function expandComposed(functions: readonly unknown[], keep: (fn: object) => boolean): unknown[] {
   return functions.flatMap(fn => {
-    const members = typeof fn === 'function' ? (fn as { [MEMBERS]?: unknown[] })[MEMBERS] : undefined;
-    if (!members || seen.has(fn)) return [ fn ];
-    seen.add(fn);
-    const expanded = expandComposed(members, seen);
-    seen.delete(fn);
-    return expanded;
+    const members = typeof fn === 'function' ? membersOf.get(fn) : undefined;
+    return !members || keep(fn as object) ? [ fn ] : expandComposed(members, keep);
   });
 }

@@ -122,7 +122,7 @@ const registeredStacks = new WeakMap<object, unknown[]>();
  * before any app exists: it is tegg route middleware, known by its name whether or not an egg middleware has that name.
  */
 function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRoute: boolean): RouteFunctions {
-  const functions = expandComposed(given);
+  const functions = expandComposed(given, fn => knownAsItself(app, fn));
   // A function an extension caches (egg-jwt's app.jwt) is known by that extension's name, whatever it is named.
   const cached = functions.map(fn => (typeof fn === 'function' && !createdBy.has(fn) ? extensionName(app, fn) : undefined));
   const uncalled = functions.map(uncalledFactory);
@@ -161,6 +161,11 @@ const FACTORY = Symbol.for('egg-sentinel.middlewareFactory');
 
 interface FactoryMark {
   [FACTORY]?: { name: string; factory: object };
+}
+
+/** Whether a route function has a name of its own egg-sentinel knows it by: a composition egg made is not taken apart. */
+function knownAsItself(app: MiddlewareSource, fn: object): boolean {
+  return createdBy.has(fn) || madeByOneOfFactories.has(fn) || uncalledFactory(fn) !== undefined || extensionName(app, fn) !== undefined;
 }
 
 /** What a route function is when it is one of the app's middleware factories itself, not a middleware one of them made. */
@@ -1769,7 +1774,7 @@ function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: st
 }
 
 function routeLevelNames(layer: RouterLayer, functions: RouteFunctions | undefined): string[] {
-  return functions?.middleware ?? expandComposed(layer.stack.slice(0, -1)).map(functionName);
+  return functions?.middleware ?? layer.stack.slice(0, -1).map(functionName);
 }
 
 /** `skipDirs`: where the frames of egg's router, egg-core and egg-sentinel are, above the app's `router.get(…)`. */
