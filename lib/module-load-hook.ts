@@ -12,7 +12,7 @@ type LoadJs = ((module: NodeModule, filename: string) => void) & { [PATCHERS]?: 
 
 const PATCHERS = Symbol.for('egg-sentinel.load-hook.patchers');
 
-/** Calls `patcher` for each loaded module in require's cache now, and for every .js file loaded from now on. */
+/** Calls `patcher` for each loaded module in require's cache now, and for every .js file loaded from now on (patchers are idempotent). */
 export function patchModulesAsLoaded(patcher: LoadedModulePatcher): void {
   const extensions = (Module as unknown as { _extensions: Record<string, LoadJs> })._extensions;
   let patchers = extensions['.js'][PATCHERS];
@@ -24,8 +24,8 @@ export function patchModulesAsLoaded(patcher: LoadedModulePatcher): void {
       for (const patch of installed) patch(filename, module);
     }, { [PATCHERS]: installed });
   }
-  if (patchers.has(patcher)) return;
   patchers.add(patcher);
+  // Every call looks through the cache again: a loader registered since (ts-node, an ESM hook) may have bypassed the hook.
   for (const [ file, module ] of Object.entries(require.cache)) {
     if (module?.loaded) patcher(file, module);
   }
