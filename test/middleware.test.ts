@@ -873,6 +873,18 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.doesNotMatch(message, /put auth after router/);
     });
 
+    it('a function handing requests to a router never seen (its routes() asked for per request) is refused under a protect policy; the hole is real', async () => {
+      const appJs = "module.exports = app => {\n  const { KoaRouter } = require('@eggjs/router');\n  const v2 = new KoaRouter();\n  v2.get('/report', async ctx => { ctx.body = { servedBy: 'v2' }; });\n" +
+        "  app.use(async (ctx, next) => { if (ctx.path.startsWith('/v2/')) { ctx.path = ctx.path.slice(3); return v2.routes()(ctx, next); } return next(); });\n};\n";
+      const routes = "  router.get('/admin/x', middleware.adminOnly(), controller.home.export);\n";
+      const message = await expectRefused(withSecondRouter('high', routes, appJs), /SEN404/);
+      assert.match(message, /#1 router, a function egg did not load, hands requests to a router egg-sentinel never saw .*none of its routes is in the route table, so nothing shows that auth and adminOnly run/);
+      await withApp(bootApp(withSecondRouter('never', routes, appJs)), async booted => {
+        assert.equal((await booted.httpRequest().get('/v2/report').expect(200)).body.servedBy, 'v2');
+        await booted.httpRequest().get('/admin/x').expect(401);
+      });
+    });
+
     it('a second router given to app.use() in app.js, ahead of the guards: its route is refused, the app router\'s are not (black-box round 34, h110 F5)', async () => {
       const appJs = "module.exports = app => {\n  const { KoaRouter } = require('@eggjs/router');\n  const v2 = new KoaRouter({ prefix: '/v2' });\n" +
         "  v2.get('/report', async ctx => { ctx.body = { servedBy: 'v2' }; });\n  app.use(v2.routes());\n};\n";

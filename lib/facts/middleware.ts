@@ -864,6 +864,19 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
 }
 
 /**
+ * Marks the functions that mount a router (`mount`, not a router's own dispatch) when no router egg-sentinel knows is
+ * placed at them: the router they hand requests to registered its routes unseen and gives its dispatch only when a
+ * request comes (`app.use((ctx, next) => v2.routes()(ctx, next))` in app.js), so none of its routes is judged.
+ */
+function markUnseenMounts(egg: MiddlewareSource, middleware: MiddlewareFact[], positions: Map<RouterLayer[], number | undefined>): void {
+  const chain = egg.middleware ?? [];
+  const mounts = middleware.filter(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]));
+  const placed = new Set(positions.values());
+  if (mounts.some(entry => placed.has(entry.position as number))) return;
+  for (const entry of mounts) entry.servesUnseenRouter = true;
+}
+
+/**
  * What egg's router dispatches by (@eggjs/router: `router.opts.routerPath || ctx.routerPath || ctx.path`) as a
  * middleware writes it: koa's `path` and `url` (ctx's, its request's), node's `req.url`, which koa reads the path
  * from, and `routerPath`. Not `originalUrl`: neither the router nor egg-path-matching reads it.
@@ -1050,7 +1063,9 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     if (containsFunction(entry.match || entry.ignore)) filter('/', 'GET');
   }
   const stacks = routeStacks(egg);
-  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, dispatchPositions(egg, middleware, stacks),
+  const positions = dispatchPositions(egg, middleware, stacks);
+  markUnseenMounts(egg, middleware, positions);
+  const routes = collectRoutes(egg, modules, middleware, filters, relative, stacks, positions,
     probeTokens(egg, middleware, stacks, appPaths, definedBy), pathRewritten(egg, middleware, stacks));
   // Routes with the same chain share one array: look at each distinct chain once.
   const chains = [ ...new Set(routes.map(route => route.chain)) ];

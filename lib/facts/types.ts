@@ -65,6 +65,8 @@ export interface MiddlewareFact {
   filter?: MiddlewareFilterFact;
   /** A `router` entry that hands requests to a router other than egg's (an egg-router-plus namespace). */
   mount?: boolean;
+  /** A mount at which no router egg-sentinel knows is dispatched: the routes it serves are not in the route table. */
+  servesUnseenRouter?: true;
   /** Its source shows it cannot answer a request itself: it calls next() and writes nothing of the response. */
   passesThrough?: boolean;
   /**

@@ -605,6 +605,8 @@ export const unprotectedRoute: Rule = {
     '`router.get(…)`, where the guard goes, in the `.ts` of an app compiled in place) rather than at the controller method other routes ' +
     'may share; a tegg route at its method, and the fix gives tegg\'s `@Middleware(<guard>)`. A ' +
     '`router.redirect()` route, which answers with a 30x to its destination (a route judged by itself), serves no data and is not reported. ' +
+    'A function in the chain that hands requests to a router egg-sentinel never saw (made before its hook ran, its routes() asked ' +
+    'for only when a request comes) is reported too: none of that router\'s routes is in the route table. ' +
     'A guard given to a route after a function that answers every request itself (one no middleware factory or extension made whose ' +
     'code never calls its second parameter, `router.get(path, async ctx => { ctx.body = … }, app.middleware.adminOnly())`) never runs. ' +
     'A middleware factory given to a route uncalled (`app.middleware.adminOnly` without `()`) runs in the middleware\'s place with ctx and ' +
@@ -651,7 +653,7 @@ export const unprotectedRoute: Rule = {
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
-    return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts) ];
+    return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts), ...unseenRouterGaps(facts) ];
   }),
 };
 
@@ -705,6 +707,25 @@ function siteFileGaps(facts: Facts): RuleHit[] {
       fix: `Serve ${requestPath} from a route (\`router.get('${requestPath}', controller)\`), where its guards run, or list it in \`config.sentinel.routes.public\` with a reason.`,
     }];
   });
+}
+
+/**
+ * Functions in the chain that hand requests to a router no route of which egg-sentinel saw (markUnseenMounts): under a
+ * protect policy, nothing shows that the guards run for what that router serves.
+ */
+function unseenRouterGaps(facts: Facts): RuleHit[] {
+  const { guards } = policyOf(facts);
+  if (!guards.length) return [];
+  return facts.middleware.filter(entry => entry.servesUnseenRouter).map(entry => ({
+    severity: 'high' as const,
+    target: `router-mount:#${(entry.position ?? 0) + 1}`,
+    message: `${positioned(entry)}, a function egg did not load, hands requests to a router egg-sentinel never saw (made before its hook ran, ` +
+      `and its routes() or middleware() is asked for only when a request comes): none of its routes is in the route table, so nothing shows ` +
+      `that ${guards.join(' and ')} run before their controllers`,
+    fix: 'Give the router\'s routes() to app.use() where its guards have run (`app.use(v2.routes())`, its path in the router\'s `prefix`), ' +
+      'or make it with the app (egg-router-plus, `app.router.namespace()`), so its routes are checked; or give the router its guards ' +
+      '(`v2.use(app.middleware.auth())`) and waive this finding with the reason.',
+  }));
 }
 
 /** egg-static's default prefix, and each directory's own (`dir: [ { prefix: '/admin/files/', dir } ]`), by key path. */
