@@ -542,7 +542,7 @@ describe('plugin trust (mm.app)', function() {
       assert.match(await expectRefused(app, /SEN103/), /installed version 1\.0\.0 of acme-egg, which holds it, differs from the locked 0\.9\.0/);
     });
 
-    it('npm\'s linked install: a plugin the framework pulls in from node_modules/.store is locked by its lockfile entry; at another version, listed twice from different sources, or listed as null it is not (black-box round 33, h109 F2; code review of session 25, finding 5)', async () => {
+    it('npm\'s linked install: a plugin the framework pulls in from node_modules/.store is locked by its lockfile entry; listed again with its integrity from a mirror or bundled in another package it still is; at another version, listed twice with different contents, from a host no registry, or listed as null it is not (black-box round 33, h109 F2; code review of session 25, finding 5; of session 26, finding 9)', async () => {
       // `npm install --install-strategy=linked`: packages live in node_modules/.store/<name>@<version>-<hash>/node_modules/<name>,
       // the app's own dependencies are linked into node_modules, and a dependency's dependencies beside it in the store.
       const app = tempDir('linked-store');
@@ -592,10 +592,21 @@ describe('plugin trust (mm.app)', function() {
       lock('1.0.0', { [nested]: { version: '1.0.0', resolved: 'https://registry.npmjs.org/egg-lens/-/egg-lens-1.0.0.tgz', integrity } });
       await (await bootApp(app)).close();
       assert.deepEqual(findings(app, 'SEN103'), []);
+      // The same tarball (one integrity) from a mirror, and a copy bundled inside another package (no store directory of
+      // its own): one content, and nothing the store holds (code review of session 26, finding 9).
+      lock('1.0.0', {
+        [nested]: { version: '1.0.0', resolved: 'https://registry.npmmirror.com/egg-lens/-/egg-lens-1.0.0.tgz', integrity },
+        'node_modules/acme-egg/node_modules/egg-tool/node_modules/egg-lens': { version: '1.0.0', inBundle: true },
+      });
+      await (await bootApp(app)).close();
+      assert.deepEqual(findings(app, 'SEN103'), []);
+      // One content still has each of its URLs judged: npm may fetch it from any of them.
+      lock('1.0.0', { [nested]: { version: '1.0.0', resolved: 'https://npm.example-mirror.net/egg-lens/-/egg-lens-1.0.0.tgz', integrity } });
+      assert.match(await expectRefused(app, /SEN103/), /plugin lens \(egg-lens\)@1\.0\.0 was resolved from https:\/\/npm\.example-mirror\.net\/\S+, on host npm\.example-mirror\.net/);
       // From a git commit: the store holds a directory for each source, and this one may be the commit's.
       lock('1.0.0', { [nested]: { version: '1.0.0', resolved: 'git+ssh://git@github.com/someone/egg-lens.git#0123456789abcdef0123456789abcdef01234567', integrity: `sha512-${'g'.repeat(86)}==` } });
       assert.match(await expectRefused(app, /SEN103/), new RegExp('plugin lens \\(egg-lens\\)@1\\.0\\.0 is installed in npm\'s linked store \\(node_modules/\\.store\\), and package-lock\\.json lists ' +
-        `egg-lens@1\\.0\\.0 2 times with different sources \\(node_modules/egg-lens, ${escapeRegExp(nested)}\\): which one the store copy was installed from cannot be told`));
+        `egg-lens@1\\.0\\.0 2 times with different contents \\(node_modules/egg-lens, ${escapeRegExp(nested)}\\): which one the store copy was installed from cannot be told`));
       // A lockfile whose entry is null is unreadable, said so, not a crash.
       lock('1.0.0', { 'node_modules/egg-lens': null });
       assert.match(await expectRefused(app, /SEN103/), /plugin lens \(egg-lens\)@1\.0\.0 cannot be checked: \S*package-lock\.json lists "packages"\["node_modules\/egg-lens"\] as null, not an entry object: regenerate it/);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import secureJsonParse from 'secure-json-parse';
 import type { SentinelPluginsConfig } from '../config/types';
-import { type LockEntry, type Lockfile, LockfileError, findLockfile, installedPackageAt, installingProjectDir, readLockfile } from '../plugins/lockfile';
+import { type LockEntry, type Lockfile, LockfileError, findLockfile, installedPackageAt, installingProjectDir, readLockfile, resolvedSources } from '../plugins/lockfile';
 import {
   type InstalledPackage, ManifestError, type PluginDrift, type PluginManifest, dependencyClosure, hasDrift, readManifest, readPackageJson, verifyPlugin,
 } from '../plugins/manifest';
@@ -518,12 +518,9 @@ function dependencySources(closure: readonly InstalledPackage[], cache: Map<stri
     const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
     if (!found || !lockfile || lockfile instanceof LockfileError || !name) return [];
     const entry = lockfile.find(name, dir, version);
-    // A store copy several entries may stand for: each of their sources is judged.
-    return (entry?.ambiguous ?? [ entry ]).flatMap(candidate => {
-      const resolved = candidate?.resolved;
-      return resolved && /^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
-        [{ package: name, version, resolved, lockfile: found.file }] : [];
-    });
+    // A store copy several entries may stand for: each of their sources is judged (each once).
+    return (entry ? resolvedSources(entry) : []).flatMap(resolved => (/^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
+      [{ package: name, version, resolved, lockfile: found.file }] : []));
   });
 }
 

@@ -22,10 +22,21 @@ export interface LockEntry {
   /** The entry says a link to this path, yet a directory of its own stands where it is installed. */
   linkedTo?: string;
   /**
-   * npm's linked store: the lockfile entries (keys) of the package's name and version, which record different sources
-   * (`resolved`, `integrity`): any of them may be what the store directory holds, so none vouches for it.
+   * npm's linked store, whose directory is matched by the package's name and version: the lockfile entries (keys) of
+   * that name and version when there are several, with where each was fetched from (every one is judged: npm may
+   * fetch any of them).
    */
-  ambiguous?: Array<{ key: string; resolved?: string }>;
+  listed?: Array<{ key: string; resolved?: string }>;
+  /**
+   * Those entries record different contents (`integrity`, or `resolved` where one has none): any of them may be what
+   * the store directory holds, so none vouches for it.
+   */
+  ambiguous?: true;
+}
+
+/** The URLs or specs the lockfile records the entry as fetched from: each of `listed`, else its own `resolved`. */
+export function resolvedSources(entry: LockEntry): string[] {
+  return [ ...new Set((entry.listed ?? [ entry ]).flatMap(({ resolved }) => (resolved === undefined ? [] : [ resolved ]))) ];
 }
 
 export interface Lockfile {
@@ -73,7 +84,8 @@ export function readLockfile(file: string, kind: LockfileKind): Lockfile {
   return npmLockfile(file, kind, text);
 }
 
-type NpmPackages = Record<string, LockEntry & { resolved?: string }>;
+/** `inBundle`: a copy shipped inside another package's tarball (bundleDependencies), not installed on its own. */
+type NpmPackages = Record<string, LockEntry & { inBundle?: boolean }>;
 
 function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
   const regenerate = `regenerate it with \`npm install --package-lock-only\` and commit it`;
@@ -119,12 +131,17 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
       // and links only the project's own dependencies where the lockfile lists them: the others (egg's plugins) have no
       // link at their lockfile path, so they are matched by the name they are installed under and their version.
       if (installedVersion === undefined || !inLinkedStore(direct, name, installedVersion)) return undefined;
-      const stored = Object.keys(packages).filter(candidate => listedAs(candidate) && packages[candidate].version === installedVersion && !packages[candidate].link);
-      if (!stored.length) return undefined;
-      // Entries of that name and version from different sources (the registry, a git commit, a tarball) each have a
-      // store directory of their own, and nothing tells which one this is.
-      const sources = new Set(stored.map(key => JSON.stringify([ packages[key].resolved, packages[key].integrity ])));
-      return sources.size === 1 ? entryAt(stored[0]) : { ambiguous: stored.map(key => ({ key, resolved: packages[key].resolved })) };
+      const stored = Object.keys(packages).filter(candidate => listedAs(candidate) && packages[candidate].version === installedVersion &&
+        !packages[candidate].link && !packages[candidate].inBundle);
+      if (stored.length <= 1) return stored.length ? entryAt(stored[0]) : undefined;
+      const listed = stored.map(key => ({ key, resolved: packages[key].resolved }));
+      // One integrity is one content, whichever registry URL served it (npm checks the tarball against it). Entries of
+      // other contents (the registry, a git commit, a tarball) each have a store directory of their own, and nothing
+      // tells which one this is.
+      const integrities = new Set(stored.map(key => packages[key].integrity));
+      const oneContent = integrities.has(undefined) ? new Set(stored.map(key => JSON.stringify([ packages[key].resolved, packages[key].integrity ]))).size === 1 :
+        integrities.size === 1;
+      return oneContent ? { ...entryAt(stored[0]), listed } : { listed, ambiguous: true };
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { describePathProblem } from '../facts/runtime';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
+import { resolvedSources } from '../plugins/lockfile';
 import { findTyposquat, firstMatchingPattern } from '../plugins/names';
 import { type ConfiguredRegistry, DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
 import type { Rule, RuleHit } from './types';
@@ -252,7 +253,7 @@ function acceptedThroughUserConfig(facts: Facts): Array<{ registry: ConfiguredRe
   const appRegistries = allowedRegistries(facts, true);
   const found = new Map<ConfiguredRegistry, { plugins: Set<string>; packages: Set<string> }>();
   for (const plugin of judgedPlugins(facts)) {
-    const own = plugin.lock.state === 'locked' && plugin.lock.entry.resolved ? [{ package: plugin.package ?? plugin.name, resolved: plugin.lock.entry.resolved }] : [];
+    const own = plugin.lock.state === 'locked' ? resolvedSources(plugin.lock.entry).map(resolved => ({ package: plugin.package ?? plugin.name, resolved })) : [];
     for (const source of [ ...own, ...plugin.dependencySources ?? [] ]) {
       if (!source.resolved.startsWith('https:') || registryOf(source.resolved, appRegistries)) continue;
       const registry = user.find(entry => registryOf(source.resolved, [ entry.url ]));
@@ -280,14 +281,15 @@ function lockProblem(plugin: PluginTrustFact | FrameworkTrustFact, baseDir: stri
   if (lock.state !== 'locked' || lock.entry.link) return undefined;
   if (lock.entry.ambiguous) {
     const stored = lock.within ? `${lock.within.package}@${lock.within.version ?? '?'}, which holds it,` : `${plugin.package ?? '?'}@${plugin.version ?? '?'}`;
+    const listed = lock.entry.listed ?? [];
     return `is installed in npm's linked store (node_modules/.store), and ${toDisplayPath(baseDir, lock.lockfile)} lists ${stored} ` +
-      `${lock.entry.ambiguous.length} times with different sources (${lock.entry.ambiguous.map(entry => entry.key).join(', ')}): which one the store copy ` +
+      `${listed.length} times with different contents (${listed.map(entry => entry.key).join(', ')}): which one the store copy ` +
       'was installed from cannot be told, so none vouches for it; install that version from one source (the registry) everywhere';
   }
   if (lock.entry.linkedTo !== undefined) {
     return `is a directory of its own where ${toDisplayPath(baseDir, lock.lockfile)} records a link to ${lock.entry.linkedTo}: what is installed is not what was locked`;
   }
-  const source = sourceProblem(lock.entry.resolved, registries);
+  const source = resolvedSources(lock.entry).map(resolved => sourceProblem(resolved, registries)).find(Boolean);
   // A plugin inside a package (a framework's lib/plugin) is locked as that package, at that package's version.
   const installed = lock.within ? lock.within.version : plugin.version;
   const problems = [
@@ -317,7 +319,8 @@ export const pluginNotLocked: Rule = {
     'found at or above that project\'s directory; npm lockfiles are matched by install path, pnpm and yarn ones by name and version): ' +
     'the lockfile must list it under the name it is installed as, at the installed version, as what is installed (not a link ' +
     'where a directory of its own stands; a copy in npm\'s linked store, `node_modules/.store`, is matched by name and version, which ' +
-    'the lockfile must not list twice with different sources, a registry tarball and a git commit say), with an `integrity` hash an install can check and, when it records where the package ' +
+    'the lockfile must not list twice with different contents, a registry tarball and a git commit say (one `integrity` from two registry URLs is one content; ' +
+    'a copy bundled inside another package, `inBundle`, is none of its own)), with an `integrity` hash an install can check and, when it records where the package ' +
     'came from, an https URL or a local tarball (`file:`, which install checks against the hash). Otherwise the next install may fetch something else. ' +
     'A plugin directory inside an installed package (a framework package\'s `lib/plugin/x`) is locked as that package, at its version. ' +
     'An https URL, of the plugin or of a package of its production dependency closure, must lie on a registry the app installs from ' +
