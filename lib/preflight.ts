@@ -5,7 +5,7 @@ import { CODE_LOADING_KEYS, setsKeyPath } from './code-loading-keys';
 import { describeUnsafeEnv, unsafeEnvValues } from './env-name';
 import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './facts/cluster-options';
 import { collectEnvSources } from './facts/collect';
-import { firstPackage, type PluginLookup, pluginLookup } from './facts/plugin-lookup';
+import { firstPackage, parseEggJson, type PluginLookup, pluginLookup } from './facts/plugin-lookup';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
@@ -102,8 +102,8 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
     }
   }
   // A plugin's config files and boot hooks run in every process before any check inside the app could report it.
-  const lookup = development ? undefined : pluginLookup(options.baseDir, { framework: options.framework, cwd, env });
-  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.*)', options.plugins ] ] as const) {
+  const lookup = development ? undefined : pluginLookup(options.baseDir, { framework: options.framework, cwd, env, plugins: options.plugins });
+  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', parseEggJson(env.EGG_PLUGINS) ], [ 'the start options (--plugins.<name>.*)', options.plugins ] ] as const) {
     const outside = lookup ? untrustedPluginPaths(plugins, options.baseDir, lookup) : [];
     if (outside.length) {
       problems.push(
@@ -542,7 +542,7 @@ function effectiveEnv(sources: EnvSource[], env: NodeJS.ProcessEnv): string {
 
 /** The code-loading keys (CODE_LOADING_KEYS) EGG_APP_CONFIG's JSON sets. */
 function codeLoadingKeys(json: string | undefined): string[] {
-  const parsed = parseJson(json);
+  const parsed = parseEggJson(json);
   return CODE_LOADING_KEYS.filter(keyPath => setsKeyPath(parsed, keyPath));
 }
 
@@ -585,18 +585,9 @@ function outsideApp(file: string, baseDir: string): string | undefined {
   return why ? `${file} is in ${root}, a node_modules outside the app ${why}` : undefined;
 }
 
-function parseJson(json: string | undefined): unknown {
-  if (!json) return undefined;
-  try {
-    return JSON.parse(json);
-  } catch {
-    return undefined; // egg ignores a value that is not JSON
-  }
-}
-
 /** Whether `json` is a JSON object with `key` of its own (egg parses EGG_APP_CONFIG and EGG_PLUGINS with JSON.parse). */
 function hasOwnKey(json: string | undefined, key: string): boolean {
-  const parsed = parseJson(json);
+  const parsed = parseEggJson(json);
   return isObject(parsed) && Object.prototype.hasOwnProperty.call(parsed, key);
 }
 

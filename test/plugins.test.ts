@@ -915,7 +915,7 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0, 'the untouched app matches again');
     });
 
-    it('a `path:` plugin outside the app, in a monorepo whose root node_modules holds a published package of its name: pin --check and the preflight pass, as egg loads the path (code review of session 25, finding 4)', async () => {
+    it('a `path:` plugin outside the app, in a monorepo whose root node_modules holds a published package of its name: pin --check and the preflight pass, as egg loads the path, unless EGG_PLUGINS or the start options give it a `package` (code review of session 25, finding 4; of session 26, finding 8)', async () => {
       const root = path.join(__dirname, '..');
       const repo = tempDir('monorepo-path-plugin');
       const app = path.join(repo, 'apps/shop');
@@ -937,8 +937,12 @@ describe('plugin trust (mm.app)', function() {
       fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
       // Each in a process of its own: this process's require cache holds what egg-core resolved for other apps.
       const cli = (...args: string[]) => spawnSync(process.execPath, [ path.join(root, 'bin/egg-sentinel.js'), ...args, '--base-dir', app, '--env', 'prod' ], { encoding: 'utf8' });
-      const preflight = () => spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), '-e', 'console.log("preflight passed")' ], {
-        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      // A script standing for egg's entry, given `startOptions` as egg-cluster's options argument, as egg-scripts passes them.
+      const entry = path.join(repo, 'start.js');
+      fs.writeFileSync(entry, 'console.log("preflight passed");\n');
+      const preflight = (env: NodeJS.ProcessEnv = {}, startOptions?: object) => spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), entry,
+        ...(startOptions ? [ JSON.stringify({ baseDir: app, ...startOptions }) ] : []) ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod', ...env }, encoding: 'utf8' });
       const pinned = cli('pin');
       assert.equal(pinned.status, 0, pinned.stderr);
       const manifestFile = path.join(app, 'sentinel.lock.json');
@@ -961,6 +965,41 @@ describe('plugin trust (mm.app)', function() {
         await booted.close();
       }
       assert.deepEqual(findings(app, 'SEN104').filter(hit => hit.target === 'plugin:foo'), []);
+      // EGG_PLUGINS or the start options giving foo a `package` make egg look it up by that name, whatever the manifest
+      // recorded: the shadowing lookup runs for it (code review of session 26, finding 8).
+      const byPackage = JSON.stringify({ foo: { enable: true, package: 'egg-foo' } });
+      const shadowed = (given: string) => new RegExp(`^ {2}(?:- )?foo: egg would load it from ${escapeRegExp(fs.realpathSync(path.join(repo, 'node_modules/egg-foo')))}, outside the app root, ` +
+        `and not from \\.\\./\\.\\./plugins/egg-foo where it was pinned: .*\\(its \`package: "egg-foo"\` in ${escapeRegExp(given)} makes egg look it up by that name, whatever path it was pinned at; ` +
+        'remove that setting to load the pinned copy\\)$', 'm');
+      const fromEnv = preflight({ EGG_PLUGINS: byPackage });
+      assert.equal(fromEnv.status, 1, fromEnv.stdout + fromEnv.stderr);
+      assert.match(fromEnv.stderr, shadowed('EGG_PLUGINS'));
+      assert.equal(fromEnv.stderr.match(/refused to start/g)?.length, 1, fromEnv.stderr);
+      const fromOptions = preflight({}, { plugins: JSON.parse(byPackage) });
+      assert.equal(fromOptions.status, 1, fromOptions.stdout + fromOptions.stderr);
+      assert.match(fromOptions.stderr, shadowed('the start options (--plugins.<name>.*)'));
+      assert.equal(fromOptions.stderr.match(/refused to start/g)?.length, 1, fromOptions.stderr);
+      const checked = spawnSync(process.execPath, [ path.join(root, 'bin/egg-sentinel.js'), 'pin', '--check', '--base-dir', app, '--env', 'prod' ], {
+        env: { ...process.env, EGG_PLUGINS: byPackage }, encoding: 'utf8' });
+      assert.equal(checked.status, 1, checked.stdout + checked.stderr);
+      assert.match(checked.stdout, /found before loading any config: no plugin code ran/);
+      assert.match(checked.stdout, shadowed('EGG_PLUGINS'));
+      // Entries that leave the lookup alone: no `package`, or a start option's entry that replaces EGG_PLUGINS' whole entry.
+      for (const [ env, startOptions ] of [ [{ EGG_PLUGINS: '{"foo":{"enable":true}}' }, undefined ], [{ EGG_PLUGINS: byPackage }, { plugins: { foo: { enable: true } } }] ] as const) {
+        const passed = preflight(env, startOptions);
+        assert.equal(passed.status, 0, passed.stderr);
+        assert.match(passed.stdout, /preflight passed/);
+      }
+      // What the preflight keeps from running: egg loads the published copy, whose app.js runs before the boot check.
+      mm(process.env, 'EGG_PLUGINS', byPackage);
+      const switched = await bootApp(app);
+      try {
+        assert.equal(switched.plugins.foo?.path, fs.realpathSync(path.join(repo, 'node_modules/egg-foo')));
+        assert.equal((switched as any).publishedFoo, true, 'the published copy ran');
+      } finally {
+        await switched.close();
+      }
+      mm.restore();
       // A manifest pinned before `byName` was recorded: looked up by package name as before, and the message says to pin again.
       for (const entry of Object.values<Record<string, unknown>>(manifest.plugins)) delete entry.byName;
       fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));

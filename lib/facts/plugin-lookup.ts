@@ -12,6 +12,12 @@ export interface PluginLookup {
   dirs: string[];
   /** How many of `dirs` come first whatever the framework chain (the app's and node's global folders). */
   certain: number;
+  /**
+   * The plugins EGG_PLUGINS or the `plugins` start option give a `package` and no `path`, with that package and which
+   * of the two gave it: egg-core merges them over the config files, so it looks these up by that name whatever the
+   * config files say (and whatever `byName` the manifest recorded from them).
+   */
+  customPackages: ReadonlyMap<string, { package: string; given: string }>;
 }
 
 /**
@@ -21,10 +27,41 @@ export interface PluginLookup {
  * found as egg-utils' getFrameworkPath finds the app's (`framework` start option, package.json `egg.framework`,
  * else egg) and egg as that framework requires it; a chain of more frameworks is known only once they are loaded.
  */
-export function pluginLookup(baseDir: string, options: { framework?: unknown; cwd: string; env: NodeJS.ProcessEnv }): PluginLookup {
+export function pluginLookup(baseDir: string, options: { framework?: unknown; cwd: string; env: NodeJS.ProcessEnv; plugins?: unknown }): PluginLookup {
   const certain = [ ...new Set([ ...nodeModulesDirs(baseDir), ...globalModuleDirs(options.env) ]) ];
   const frameworks = frameworkDirs(baseDir, options.framework, options.cwd);
-  return { dirs: [ ...new Set([ ...certain, ...frameworks.flatMap(nodeModulesDirs), ...nodeModulesDirs(options.cwd) ]) ], certain: certain.length };
+  return {
+    dirs: [ ...new Set([ ...certain, ...frameworks.flatMap(nodeModulesDirs), ...nodeModulesDirs(options.cwd) ]) ],
+    certain: certain.length,
+    customPackages: customPackages(parseEggJson(options.env.EGG_PLUGINS), options.plugins),
+  };
+}
+
+/**
+ * egg-core's customPlugins, `Object.assign({}, EGG_PLUGINS, options.plugins)` (a start option's entry replaces
+ * EGG_PLUGINS' whole entry of that name), reduced to the enabled entries that name a `package` and no `path`.
+ */
+function customPackages(envPlugins: unknown, startPlugins: unknown): Map<string, { package: string; given: string }> {
+  const found = new Map<string, { package: string; given: string }>();
+  for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', envPlugins ], [ 'the start options (--plugins.<name>.*)', startPlugins ] ] as const) {
+    if (!plugins || typeof plugins !== 'object') continue;
+    for (const [ name, entry ] of Object.entries(plugins)) {
+      found.delete(name);
+      const { path: dir, package: packageName, enable } = (entry && typeof entry === 'object' ? entry : {}) as { path?: unknown; package?: unknown; enable?: unknown };
+      if (enable !== false && !dir && typeof packageName === 'string' && packageName) found.set(name, { package: packageName, given });
+    }
+  }
+  return found;
+}
+
+/** A JSON variable as egg reads EGG_PLUGINS and EGG_APP_CONFIG: undefined when unset or not JSON, which egg ignores. */
+export function parseEggJson(json: string | undefined): unknown {
+  if (!json) return undefined;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The app's framework (real path) and, when it is not egg, the egg it finds; none when it is not installed. */

@@ -310,7 +310,11 @@ export interface PluginDrift extends FileDrift {
    * Egg will load another copy of the package, found before the pinned one in its plugin lookup (pinnedPluginDrift):
    * its real path, and whether it lies outside the app root.
    */
-  shadowed?: { pinned: string; current: string; outsideApp: boolean; byNameUnrecorded?: boolean };
+  shadowed?: {
+    pinned: string; current: string; outsideApp: boolean; byNameUnrecorded?: boolean;
+    /** EGG_PLUGINS or the start options (`given`) make egg look it up by `package` (PluginLookup's customPackages). */
+    custom?: { package: string; given: string };
+  };
   /** Pinned as given by `path`, egg now finds it by package name (diffManifests): the preflight does not look it up. */
   nowByName?: boolean;
 }
@@ -386,6 +390,8 @@ export function describeDrift(drift: PluginDrift): string {
     ...(drift.shadowed ? [ `egg would load it from ${drift.shadowed.current}${drift.shadowed.outsideApp ? ', outside the app root,' : ''} and not from ${drift.shadowed.pinned} ` +
       'where it was pinned: that copy comes first in egg\'s plugin lookup (the node_modules up from the app, node\'s global folders, the framework\'s, the working ' +
       'directory\'s) and the manifest does not vouch for its files; remove it, or pin again if it is the copy you mean to run' +
+      (drift.shadowed.custom ? ` (its \`package: ${JSON.stringify(drift.shadowed.custom.package)}\` in ${drift.shadowed.custom.given} makes egg look it up by that ` +
+        'name, whatever path it was pinned at; remove that setting to load the pinned copy)' : '') +
       (drift.shadowed.byNameUnrecorded ? ` (${MANIFEST_FILE} was pinned before egg-sentinel recorded which plugins egg looks up by name: ` +
         'a plugin whose config gives a `path` is loaded from there, and pinning again records it)' : '') ] : []),
     ...(drift.nowByName ? [ 'egg now finds it by package name, but it was pinned as given by `path`: the preflight and `pin --check` do not look ' +
@@ -433,10 +439,13 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
       return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path, ...several } }];
     }
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
-    const name = lookupName(entry);
+    // EGG_PLUGINS and the start options are merged last: what they name is looked up, whatever was pinned.
+    const custom = lookup.customPackages.get(plugin);
+    const name = custom?.package ?? lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
     if (shadow !== undefined) {
-      drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)), ...(entry.byName === undefined && { byNameUnrecorded: true }) };
+      drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)),
+        ...(custom ? { custom } : entry.byName === undefined && { byNameUnrecorded: true }) };
     }
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
