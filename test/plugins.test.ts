@@ -915,7 +915,7 @@ describe('plugin trust (mm.app)', function() {
       assert.equal((await sentinel([ 'pin', '--check', '--base-dir', app ])).code, 0, 'the untouched app matches again');
     });
 
-    it('a `path:` plugin outside the app, in a monorepo whose root node_modules holds a published package of its name: pin --check and the preflight pass, as egg loads the path, unless EGG_PLUGINS or the start options give it a `package` (code review of session 25, finding 4; of session 26, finding 8)', async () => {
+    it('a `path:` plugin outside the app, in a monorepo whose root node_modules holds a published package of its name: pin --check and the preflight pass, as egg loads the path, unless EGG_PLUGINS or the start options give it a `package`; pin --check reports a change of lookup either way (code review of session 25, finding 4; of session 26, findings 8 and 11)', async () => {
       const root = path.join(__dirname, '..');
       const repo = tempDir('monorepo-path-plugin');
       const app = path.join(repo, 'apps/shop');
@@ -1013,6 +1013,14 @@ describe('plugin trust (mm.app)', function() {
       const byName = cli('pin', '--check');
       assert.equal(byName.status, 1, byName.stdout + byName.stderr);
       assert.match(byName.stdout, /^ {2}foo: egg now finds it by package name, but it was pinned as given by `path`: the preflight and `pin --check` do not look for a copy egg would find first until it is pinned again$/m);
+      // And back: pinned as found by name, now given by `path` (code review of session 26, finding 11).
+      assert.equal(cli('pin').status, 0);
+      fs.writeFileSync(path.join(app, 'config/plugin.js'), "exports.foo = { enable: true, path: require('path').join(__dirname, '../../../plugins/egg-foo') };\n");
+      const byPath = cli('pin', '--check');
+      assert.equal(byPath.status, 1, byPath.stdout + byPath.stderr);
+      assert.match(byPath.stdout, /^ {2}foo: egg now loads it from the `path` its config gives, but it was pinned as found by package name: the preflight and `pin --check` still look that name up, and refuse a copy found first by it, until it is pinned again$/m);
+      assert.equal(cli('pin').status, 0);
+      assert.equal(cli('pin', '--check').status, 0, 'pinned again, it matches');
     });
 
     it('npm\'s linked install: a plugin pinned in node_modules/.store matches after another install of the lockfile names its store directory anew; a changed file still does not, nor two copies of its version (black-box round 33, h109 F3; code review of session 25, finding 8)', async () => {

@@ -263,21 +263,21 @@ export interface PinInput {
  * repository running its test app) is the project itself, not a dependency: it is left out.
  */
 export function buildManifest(input: PinInput): PluginManifest {
-  const byName = new Map<string, { dir: string; envs: string[]; foundByName: boolean }>();
+  const pinnedByPlugin = new Map<string, { dir: string; envs: string[]; foundByName: boolean }>();
   for (const { env, plugins } of input.envs) {
     for (const plugin of plugins) {
       if (isInside(input.baseDir, plugin.dir)) continue;
-      const seen = byName.get(plugin.name);
+      const seen = pinnedByPlugin.get(plugin.name);
       if (seen && seen.dir !== plugin.dir) {
         throw new ManifestError(`plugin ${plugin.name} loads from ${seen.dir} in env ${seen.envs.join('/')} and from ${plugin.dir} in env ${env}; ` +
           'the manifest holds one directory per plugin name: pin those envs separately (--env) or give the plugins different names');
       }
       // Found by name in any env: a copy found first in egg-core's lookup would load there.
-      byName.set(plugin.name, { dir: plugin.dir, envs: [ ...(seen?.envs ?? []), env ], foundByName: Boolean(seen?.foundByName) || plugin.byName });
+      pinnedByPlugin.set(plugin.name, { dir: plugin.dir, envs: [ ...(seen?.envs ?? []), env ], foundByName: Boolean(seen?.foundByName) || plugin.byName });
     }
   }
   const plugins: Record<string, PinnedPlugin> = {};
-  for (const [ name, { dir, envs, foundByName } ] of [ ...byName ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) {
+  for (const [ name, { dir, envs, foundByName } ] of [ ...pinnedByPlugin ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) {
     plugins[name] = { ...pinPlugin(input.baseDir, dir, envs, input.deep), byName: foundByName };
   }
   return { version: MANIFEST_VERSION, deep: input.deep, envs: input.envs.map(entry => entry.env), plugins };
@@ -315,9 +315,15 @@ export interface PluginDrift extends FileDrift {
     /** EGG_PLUGINS or the start options (`given`) make egg look it up by `package` (PluginLookup's customPackages). */
     custom?: { package: string; given: string };
   };
-  /** Pinned as given by `path`, egg now finds it by package name (diffManifests): the preflight does not look it up. */
+  /**
+   * egg now finds it by package name (true) or loads the `path` its config gives (false), unlike when pinned
+   * (diffManifests): the preflight's lookup follows what was pinned until it is pinned again.
+   */
   nowByName?: boolean;
 }
+
+/** A dependency of a pinned plugin: its path relative to the app root, and what is pinned of it. */
+type DependencyEntry = [ string, PinnedPackage ];
 
 /**
  * A plugin as pinned against the same plugin now. Plugin files are named relative to the plugin directory; dependency
@@ -330,25 +336,24 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
   // Dependencies are matched by their paths without store hashes, which another install of the lockfile changes; two
   // store copies of one name and version share such a path, so each pinned one is matched once: the same path first,
   // then the same files, then the only one left.
-  const pinnedDeps = new Map<string, Array<[ string, PinnedPackage ]>>();
+  const pinnedDeps = new Map<string, DependencyEntry[]>();
   for (const entry of Object.entries(pinned.dependencies ?? {})) {
     const key = withoutStoreHash(entry[0]);
     pinnedDeps.set(key, [ ...(pinnedDeps.get(key) ?? []), entry ]);
   }
   const currentDeps = Object.entries(current.dependencies ?? {});
   const matched = new Map<string, PinnedPackage>();
-  const passes: Array<(depPath: string, dep: PinnedPackage) => (candidate: [ string, PinnedPackage ], left: number) => boolean> = [
-    depPath => ([ pinnedPath ]) => pinnedPath === depPath,
-    (_, dep) => ([ , pinnedDep ]) => !hasDrift(diffFiles(pinnedDep.files, dep.files)),
-    () => (_, left) => left === 1,
-  ];
-  for (const pass of passes) {
-    for (const [ depPath, dep ] of currentDeps) {
-      const candidates = matched.has(depPath) ? [] : pinnedDeps.get(withoutStoreHash(depPath)) ?? [];
-      const index = candidates.findIndex(candidate => pass(depPath, dep)(candidate, candidates.length));
-      if (index !== -1) matched.set(depPath, candidates.splice(index, 1)[0][1]);
+  /** One pass over the current dependencies not matched yet: each takes the first pinned one left that `fits` it. */
+  const matchOnce = (fits: (dependency: DependencyEntry, candidate: DependencyEntry, left: number) => boolean) => {
+    for (const dependency of currentDeps) {
+      const candidates = matched.has(dependency[0]) ? [] : pinnedDeps.get(withoutStoreHash(dependency[0])) ?? [];
+      const index = candidates.findIndex(candidate => fits(dependency, candidate, candidates.length));
+      if (index !== -1) matched.set(dependency[0], candidates.splice(index, 1)[0][1]);
     }
-  }
+  };
+  matchOnce(([ depPath ], [ pinnedPath ]) => pinnedPath === depPath);
+  matchOnce(([ , dep ], [ , pinnedDep ]) => !hasDrift(diffFiles(pinnedDep.files, dep.files)));
+  matchOnce((_dependency, _candidate, left) => left === 1);
   for (const [ depPath, dep ] of currentDeps) {
     const pinnedDep = matched.get(depPath);
     if (!pinnedDep) {
@@ -370,7 +375,7 @@ export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, 
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
-  return Boolean(drift.moved || drift.missing || drift.shadowed || drift.nowByName || drift.changed.length || drift.added.length || drift.removed.length);
+  return Boolean(drift.moved || drift.missing || drift.shadowed || drift.nowByName !== undefined || drift.changed.length || drift.added.length || drift.removed.length);
 }
 
 /** Files listed per kind of change before "and N more". */
@@ -394,6 +399,8 @@ export function describeDrift(drift: PluginDrift): string {
         'name, whatever path it was pinned at; remove that setting to load the pinned copy)' : '') +
       (drift.shadowed.byNameUnrecorded ? ` (${MANIFEST_FILE} was pinned before egg-sentinel recorded which plugins egg looks up by name: ` +
         'a plugin whose config gives a `path` is loaded from there, and pinning again records it)' : '') ] : []),
+    ...(drift.nowByName === false ? [ 'egg now loads it from the `path` its config gives, but it was pinned as found by package name: the preflight and ' +
+      '`pin --check` still look that name up, and refuse a copy found first by it, until it is pinned again' ] : []),
     ...(drift.nowByName ? [ 'egg now finds it by package name, but it was pinned as given by `path`: the preflight and `pin --check` do not look ' +
       'for a copy egg would find first until it is pinned again' ] : []),
     ...(drift.moved ? [ `loads from ${drift.moved.current} but was pinned at ${drift.moved.pinned}` ] : []),
@@ -417,7 +424,8 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
     if (!was) return [{ plugin, difference: 'not-pinned' }];
     if (!now) return [{ plugin, difference: 'not-enabled' }];
     const drift = comparePinned(was, now);
-    if (was.byName === false && now.byName) drift.nowByName = true;
+    // Either way the preflight would follow the stale record: skip a lookup egg now makes, or refuse a copy it now ignores.
+    if (was.byName !== undefined && now.byName !== undefined && was.byName !== now.byName) drift.nowByName = now.byName;
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
   });
 }
