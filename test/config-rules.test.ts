@@ -353,6 +353,23 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp('cfg-jwt-set', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN201: egg-init\'s layout with the variable unset (`keys: process.env.X` in config.prod over config.default\'s scaffold key) says that variable is not set and to set it, not that config.prod computes a weak key; set, it boots (black-box round 34, h110 F4)', async () => {
+    mm.env('prod');
+    const name = 'cfg-keys-egg-init';
+    // npm and npx set npm_package_name, the app's name, which the scaffold key holds.
+    mm(process.env, 'npm_package_name', name);
+    const files = {
+      'config/config.default.js': "module.exports = appInfo => ({ keys: appInfo.name + '_1596178293041_2345', logger: { dir: appInfo.baseDir + '/logs' } });\n",
+      'config/config.prod.js': 'module.exports = () => ({ keys: process.env.CFG_INIT_KEYS });\n',
+    };
+    const message = await expectRefused(temp(name, files), /SEN201/);
+    assert.match(message, /config\.keys: the key has the scaffold form [^\n]*; process\.env\.CFG_INIT_KEYS, which config\/config\.prod\.js reads the keys from, is not set in this process, so egg keeps the keys config\/config\.default\.js sets/);
+    assert.match(message, /fix: +Set CFG_INIT_KEYS to a generated key \([^\n]*\) in the environment that starts egg \(`CFG_INIT_KEYS=… egg-scripts start`/);
+    assert.doesNotMatch(message, /what it computes is weak|Read the whole key from one environment variable/);
+    mm(process.env, 'CFG_INIT_KEYS', 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga-from-the-environment');
+    assert.deepEqual((await bootReport(temp(`${name}-set`, files))).findings.filter((f: any) => f.ruleId === 'SEN201'), []);
+  });
+
   it('SEN202: a plugin\'s empty default password the app never sets (egg-sequelize\'s, beside datasources or connectionUri) is not reported; one the app\'s config sets empty is (black-box round 26, h84 F6)', async () => {
     mm.env('prod');
     const files = (appDb: string) => ({

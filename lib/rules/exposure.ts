@@ -214,6 +214,16 @@ export const weakCookieKeys: Rule = {
       return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), sets them to this literal`,
         fix: `Remove \`keys\` from ${setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
     }
+    // egg-init's layout (`keys: process.env.EGG_KEYS` in config.prod over config.default's key) with the variable unset:
+    // config.prod gives undefined, which egg's merge skips, so the earlier file's keys took effect. The variable is the fix.
+    const unset = setIn !== undefined && appliedBefore(facts, setIn, readIn) ? variableReadFor(facts.files.configTexts[readIn], 'keys') : undefined;
+    if (unset) {
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; process.env.${unset}, which ${readIn} reads the keys from, is not set in this process, ` +
+        `so egg keeps the keys ${setIn} sets`,
+      fix: `Set ${unset} to a generated key (${GENERATE_KEY}) in the environment that starts egg (\`${unset}=… egg-scripts start\`, the service's or ` +
+        `container's environment, and where \`egg-sentinel audit\` runs, in CI); reading it with \`env.secret('${unset}')\` (\`import { env } from 'egg-sentinel'\`) ` +
+        'makes the app refuse to start when it is unset.' }];
+    }
     // Keys that hold a variable's value and more: the file adds to it (`EGG_KEYS + ',x'`).
     if (!literalIn && [ ...facts.runtime.environmentValues ].some(value => value.length >= MIN_ENVIRONMENT_PART && keys.includes(value))) {
       return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${readIn} computes the keys, and what it computes is weak (more than, or other than, one environment variable's value)`,
@@ -383,6 +393,13 @@ function keysReadIn(facts: Facts): string | undefined {
   const texts = facts.files.configTexts;
   const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
   return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));
+}
+
+/** Whether egg applies the app's config file `earlier` before its config file `later` in this env and scope. */
+function appliedBefore(facts: Facts, earlier: string, later: string): boolean {
+  const order = [ ...loadedConfigNames(facts.env.serverEnv, facts.env.serverScope) ];
+  const rank = (file: string) => order.indexOf(file.replace(/\.[cm]?[jt]s$/, ''));
+  return rank(earlier) >= 0 && rank(earlier) < rank(later);
 }
 
 /** The app's config files egg loads in an env and scope, without extension (egg-core's getTypeFiles). */
