@@ -18,18 +18,21 @@ const SECRET_LAST_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passph
   'salt', 'salts', 'pepper', 'peppers' ]);
 /**
  * Words that make a following `key`/`keys` a secret: `apiKey`, `secretAccessKey`, `privateKey`/`privKey`, `masterKey`,
- * `aesKey`, `encKey`, `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account).
+ * `aesKey`, `encKey`, `hmacKey`, `licenseKey` (New Relic's and other vendors' license keys authenticate the account),
+ * `mchKey`/`merchantKey` (WeChat Pay's merchant key, which signs payment and refund calls). A version between them
+ * counts for nothing: `apiV3Key` (WeChat Pay's APIv3 key) is an `apiKey`.
  * Not `appKey`: DingTalk's and others' app key is an identifier, paired with an app secret.
  */
 const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'priv', 'master', 'secret', 'signing', 'sign', 'encryption', 'encrypt', 'enc',
-  'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric', 'license', 'licence' ]);
+  'decryption', 'decrypt', 'cipher', 'crypto', 'aes', 'hmac', 'jwt', 'shared', 'symmetric', 'license', 'licence', 'mch', 'merchant' ]);
 /**
- * Words before `key` that name a secret only when the value looks generated (looksGenerated): `authKey`, `sessionKey`
- * hold a signing key as often as the name of a cookie or a header (`sessionKey: 'EGG_SESS'`, `authKey: 'x-auth'`).
+ * Words before `key` that name a secret only when the value looks generated (looksGenerated): `authKey`, `sessionKey`,
+ * `cookieKey` hold a signing key as often as the name of a cookie or a header (`sessionKey: 'EGG_SESS'`, `authKey:
+ * 'x-auth'`); `partnerKey` (tenpay's and older WeChat Pay SDKs' merchant key) and `webhookKey` as often an identifier.
  */
-const GENERATED_KEY_QUALIFIERS = new Set([ 'auth', 'session' ]);
-/** Key names written as one lowercase word: `apikey`, `userpassword`. */
-const JOINED_SECRET_NAME = /(?:apikey|accesskey|privatekey|privkey|masterkey|secretkey|aeskey|enckey|hmackey|signkey|licen[cs]ekey|password|passwd)s?$/;
+const GENERATED_KEY_QUALIFIERS = new Set([ 'auth', 'session', 'cookie', 'partner', 'webhook' ]);
+/** Key names written as one lowercase word: `apikey`, `apiv3key`, `mchkey`, `userpassword`. */
+const JOINED_SECRET_NAME = /(?:api(?:v\d+)?key|accesskey|privatekey|privkey|masterkey|secretkey|aeskey|enckey|hmackey|signkey|licen[cs]ekey|mchkey|merchantkey|password|passwd)s?$/;
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 
@@ -59,8 +62,14 @@ export function isSecretKeyName(name: string): boolean {
   const last = words[words.length - 1];
   if (last === undefined) return false;
   if (SECRET_LAST_WORDS.has(last)) return true;
-  if ((last === 'key' || last === 'keys') && SECRET_KEY_QUALIFIERS.has(words[words.length - 2] ?? '')) return true;
+  if ((last === 'key' || last === 'keys') && SECRET_KEY_QUALIFIERS.has(keyQualifier(words))) return true;
   return words.length === 1 && JOINED_SECRET_NAME.test(last);
+}
+
+/** The word before a name's last one, past API versions: `api` of `apiV3Key`, `api_v2_key` and `apiv3Key`. */
+function keyQualifier(words: readonly string[]): string {
+  const before = words.slice(0, -1).filter(word => !/^v\d+$/.test(word));
+  return (before[before.length - 1] ?? '').replace(/v\d+$/, '');
 }
 
 /**
@@ -188,7 +197,7 @@ function isSecretForValue(name: string, value: string, parent: unknown): boolean
   const words = keyWords(name);
   const last = words[words.length - 1];
   if (last === 'sk') return looksGenerated(value) || (isPlainObject(parent) && Object.keys(parent).some(isAccessKeyIdName));
-  if (last === 'key' && GENERATED_KEY_QUALIFIERS.has(words[words.length - 2] ?? '')) return looksGenerated(value);
+  if (last === 'key' && GENERATED_KEY_QUALIFIERS.has(keyQualifier(words))) return looksGenerated(value);
   // Basic and Bearer credentials are found by their shapes, which name them.
   const credential = /^[A-Za-z][\w.-]*\s+(\S{8,})$/.exec(value.trim())?.[1];
   return last === 'authorization' && credential !== undefined && !placeholderKind(credential) && !detectSecretValues(value).length;

@@ -370,6 +370,44 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp(`${name}-set`, files))).findings.filter((f: any) => f.ruleId === 'SEN201'), []);
   });
 
+  it('SEN202: WeChat Pay\'s merchant keys (mchKey, apiV3Key, merchantKey; a generated partnerKey) are secrets: refused, and masked in egg\'s dumps when boot goes on; read from the environment, beside ids, Alipay\'s public key and cookie or header names, they are not (black-box round 34, h110 F2)', async () => {
+    mm.env('prod');
+    const secrets = { mchKey: 'a8Kd93hF2mQx7Lp0Zt4Vn6Bw1Rc5Ys8J', apiV3Key: 'Q2w9Er7Ty5Ui3Op1As8Df6Gh4Jk2Lz0X', partnerKey: 'Pk4Lm8Nq2Rs6Tv0Wx3Yz7Ab1Cd5Ef9Gh', merchantKey: 'Mk5Jn9Bv3Cx7Zl1Qw4Er8Ty2Ui6Op0As' };
+    const ids = "appId: 'wx8888888888888888', mchId: '1230000109', serialNo: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1'";
+    const config = (pay: string) => `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: process.env.CFG_PAY_FAIL_ON },\n  ${pay}\n};\n`;
+    const insecureFiles = { 'config/config.default.js': config(`wechatPay: { ${ids}, mchKey: '${secrets.mchKey}', apiV3Key: '${secrets.apiV3Key}' },\n` +
+      `  tenpay: { partnerKey: '${secrets.partnerKey}' }, unionPay: { merchantKey: '${secrets.merchantKey}' },`) };
+    const message = await expectRefused(temp('cfg-wechat-pay', insecureFiles), /SEN202/);
+    for (const keyPath of [ 'wechatPay.mchKey', 'wechatPay.apiV3Key', 'tenpay.partnerKey', 'unionPay.merchantKey' ]) {
+      assert.match(message, new RegExp(`config\\.${escapeRegExp(keyPath)} holds a literal value under a secret key name`), keyPath);
+    }
+    for (const secret of Object.values(secrets)) assert.ok(!message.includes(secret), 'a secret is in the refusal');
+    // The hole: booted anyway, the app signs payments with the literal, and egg's dumps used to hold it in clear.
+    mm(process.env, 'CFG_PAY_FAIL_ON', 'never');
+    const insecure = temp('cfg-wechat-pay-booted', insecureFiles);
+    const app = await bootApp(insecure);
+    try {
+      assert.equal((app.config as any).wechatPay.mchKey, secrets.mchKey);
+      await eventually(() => {
+        const dumped = JSON.parse(fs.readFileSync(path.join(insecure, 'run/application_config.json'), 'utf8')).config;
+        assert.deepEqual(dumped.wechatPay, { appId: 'wx8888888888888888', mchId: '1230000109', serialNo: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1', mchKey: '[REDACTED]', apiV3Key: '[REDACTED]' });
+        assert.deepEqual([ dumped.tenpay.partnerKey, dumped.unionPay.merchantKey ], [ '[REDACTED]', '[REDACTED]' ]);
+      });
+      const agentDump = fs.readFileSync(path.join(insecure, 'run/agent_config.json'), 'utf8');
+      for (const secret of Object.values(secrets)) assert.ok(!agentDump.includes(secret), 'a secret is in the agent\'s dump');
+    } finally {
+      await app.close();
+    }
+    await mm.restore();
+    mm.env('prod');
+    mm(process.env, 'CFG_MCH_KEY', secrets.mchKey);
+    mm(process.env, 'CFG_APIV3_KEY', secrets.apiV3Key);
+    const alipayPublicKey = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    const secure = temp('cfg-wechat-pay-env', { 'config/config.default.js': config(`wechatPay: { ${ids}, mchKey: process.env.CFG_MCH_KEY, apiV3Key: process.env.CFG_APIV3_KEY },\n` +
+      `  alipay: { appId: '2021000000000000', alipayPublicKey: '${alipayPublicKey}' }, shop: { cookieKey: 'shop_sess', partnerKey: 'acme-partner', webhookKey: 'x-shop-hook' },`) });
+    assert.deepEqual((await bootReport(secure)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: a plugin\'s empty default password the app never sets (egg-sequelize\'s, beside datasources or connectionUri) is not reported; one the app\'s config sets empty is (black-box round 26, h84 F6)', async () => {
     mm.env('prod');
     const files = (appDb: string) => ({
