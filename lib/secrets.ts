@@ -397,14 +397,15 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
       if (plainWanted) plain.push(...inKey);
       if (inheritedWanted) inherited.push(...inKey);
     }
-    if (typeof value !== 'string' && typeof value !== 'number') return;
-    const text = String(value);
+    const text = leafText(value);
+    if (text === undefined) return;
+    const isText = typeof value !== 'number';
     // A secret-named key counts for a string, and for a number only under a password-like name; a package's or an npm
     // script's name in egg's copy of package.json (`@acme/auth: 'workspace:*'`, `gen:secret`) names no secret.
-    const nameCounts = !namesPackageEntry(names) && (typeof value === 'string' || isPasswordKeyName(keyName));
+    const nameCounts = !namesPackageEntry(names) && (isText || isPasswordKeyName(keyName));
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
-    const named = namedByParent || isUserPasswordAuth(keyName, value) || (typeof value === 'string' && isSecretForValue(keyName, value, parent));
+    const named = namedByParent || isUserPasswordAuth(keyName, text) || (isText && isSecretForValue(keyName, text, parent));
     // Masking keeps hiding public values; only the findings (SEN202, SEN203) leave them alone. A public value is one
     // whole (no secret's shape in it); a public name leaves a secret's shape under it a secret.
     const trimmed = text.trim();
@@ -413,7 +414,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !publicValue && !publicName;
     const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || named)));
     let shapes: SecretLeaf[] | undefined;
-    if (typeof value === 'string' && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName) || (inheritedByName && publicName))) {
+    if (isText && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName) || (inheritedByName && publicName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));
     }
     if (plainByName) plain.push(secretNamedLeaf(keyPath, text));
@@ -423,6 +424,18 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     else if (inheritedWanted && shapes) inherited.push(...shapes.map(leaf => (publicValue ? { ...leaf, public: true } : leaf)));
   }, { tooDeep: keyPath => tooDeep.push(keyPath) });
   return { plain, inherited, tooDeep };
+}
+
+/**
+ * A leaf's value as text, for a string, a number or a Buffer of UTF-8 text: jsonwebtoken, tls and payment SDKs take a
+ * key as `Buffer.from('…')` or `fs.readFileSync(pem)` as readily as a string, and it is the same secret. Random bytes
+ * (`crypto.randomBytes(32)`) are no text, nor written in any file. Undefined for anything else.
+ */
+function leafText(value: unknown): string | undefined {
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  if (!Buffer.isBuffer(value)) return undefined;
+  const text = value.toString('utf8');
+  return Buffer.from(text).equals(value) ? text : undefined;
 }
 
 /** package.json's maps whose keys are package or script names (egg copies package.json into `config.pkg`). */
@@ -438,8 +451,8 @@ function namesPackageEntry(names: readonly string[]): boolean {
  * `auth: 'user:password'`, as urllib (egg's httpclient) and Node's http.request take HTTP Basic credentials. Other
  * `auth` strings (`auth: 'jwt'`, a strategy's name, a URL) are no secret.
  */
-function isUserPasswordAuth(keyName: string, value: unknown): boolean {
-  return typeof value === 'string' && keyWords(keyName).at(-1) === 'auth' && /^[^\s:/]+:(?!\/\/)\S+$/.test(value);
+function isUserPasswordAuth(keyName: string, value: string): boolean {
+  return keyWords(keyName).at(-1) === 'auth' && /^[^\s:/]+:(?!\/\/)\S+$/.test(value);
 }
 
 /** The key path of the first leaf below a plain object or array (`a.b[0].c`); undefined when it holds none. */

@@ -408,6 +408,56 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(secure)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202/SEN205: secrets held as Buffers (`Buffer.from(\'…\')`, a committed PEM read without an encoding) are judged as their text: refused, and the app signs with the committed key when boot goes on; a Buffer of an environment variable, a mounted key, random bytes and a public key are not (black-box round 34, h110 F6)', async function() {
+    if (process.platform === 'win32') this.skip();
+    mm.env('prod');
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const JWT_SECRET = 'Hq7zPw3Lm9Tx2vKdQ8rT';
+    const config = (body: string) => "const fs = require('fs');\nconst path = require('path');\n" +
+      `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: process.env.CFG_BUF_FAIL_ON },\n  ${body}\n};\n`;
+    const insecureApp = (name: string) => {
+      const dir = temp(name, {
+        'config/keys/app_private_key.pem': privatePem,
+        'config/config.default.js': config(`jwt: { secret: Buffer.from('${JWT_SECRET}') },\n` +
+          "  alipay: { appId: '2021000000000000', privateKey: fs.readFileSync(path.join(__dirname, 'keys/app_private_key.pem')) },"),
+      });
+      fs.chmodSync(path.join(dir, 'config/keys/app_private_key.pem'), 0o644);
+      return dir;
+    };
+    const message = await expectRefused(insecureApp('cfg-buffer-secrets'), /SEN202/);
+    assert.match(message, /config\.jwt\.secret holds a literal value under a secret key name[^\n]*\n +where: config\.jwt\.secret \(from config\/config\.default\.js\)/);
+    assert.match(message, /config\.alipay\.privateKey holds a literal value under a secret key name[^\n]*\n +where: config\.alipay\.privateKey \(from config\/keys\/app_private_key\.pem\)/);
+    assert.ok(!message.includes(JWT_SECRET) && !message.includes('MII'), 'a secret is in the refusal');
+    // The hole: booted anyway, the app signs with the key committed in its tree, which others can read (SEN205, medium).
+    mm(process.env, 'CFG_BUF_FAIL_ON', 'never');
+    const app = await bootApp(insecureApp('cfg-buffer-secrets-booted'));
+    try {
+      assert.match((app as any).sentinel.report.findings.filter((f: any) => f.ruleId === 'SEN205').map((f: any) => f.message).join('\n'),
+        /config\/keys\/app_private_key\.pem is readable by others while it holds secrets \(mode 0644\)/);
+      const { jwt, alipay } = app.config as any;
+      assert.equal(jwt.secret.toString(), JWT_SECRET);
+      const signature = crypto.sign('sha256', Buffer.from('pay 100'), alipay.privateKey);
+      assert.ok(crypto.verify('sha256', Buffer.from('pay 100'), publicKey, signature));
+    } finally {
+      await app.close();
+    }
+    await mm.restore();
+    mm.env('prod');
+    mm(process.env, 'CFG_BUF_JWT_SECRET', JWT_SECRET);
+    const mountedDir = tempDir('mounted-key');
+    dirs.push(mountedDir);
+    const mounted = path.join(mountedDir, 'app_private_key.pem');
+    fs.writeFileSync(mounted, privatePem, { mode: 0o600 });
+    const secure = temp('cfg-buffer-secrets-env', {
+      'config/keys/alipay_public_key.pem': publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      'config/config.default.js': config('jwt: { secret: Buffer.from(process.env.CFG_BUF_JWT_SECRET) }, vault: { encryptKey: require(\'crypto\').randomBytes(32) },\n' +
+        `  alipay: { appId: '2021000000000000', privateKey: fs.readFileSync(${JSON.stringify(mounted)}), alipayPublicKey: fs.readFileSync(path.join(__dirname, 'keys/alipay_public_key.pem')) },`),
+    });
+    fs.chmodSync(path.join(secure, 'config/keys/alipay_public_key.pem'), 0o644);
+    assert.deepEqual((await bootReport(secure)).findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)), []);
+  });
+
   it('SEN202: a plugin\'s empty default password the app never sets (egg-sequelize\'s, beside datasources or connectionUri) is not reported; one the app\'s config sets empty is (black-box round 26, h84 F6)', async () => {
     mm.env('prod');
     const files = (appDb: string) => ({

@@ -610,7 +610,7 @@ export const hardCodedSecret: Rule = {
     'privateKey/privKey, encKey, credential, clientSecret, masterKey, licenseKey, mchKey/merchantKey, salt, pepper, dsn…, past an API version (`apiV3Key`), ' +
     'an `auth` of `user:password`; `sk` beside an `ak`/`accessKeyId` ' +
     '(the AK/SK pairs of Alibaba, Huawei, Baidu and Qiniu) or holding a generated-looking value, as `authKey`/`sessionKey`/`cookieKey`, `partnerKey` and `webhookKey` ' +
-    '(not a cookie\'s name nor an id); an `Authorization` header of any scheme) ' +
+    '(not a cookie\'s name nor an id); an `Authorization` header of any scheme; a Buffer of UTF-8 text, `Buffer.from(\'…\')` or a PEM read without an encoding, as that text) ' +
     'or by its shape (PEM private key, AWS or Alibaba Cloud access key id, GitHub, ' +
     'GitLab, Slack, Stripe, Google, npm, Mapbox secret or PostHog personal token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key). ' +
     'Public values are not reported (and not looked for by SEN203): a `dsn` that is a URL without a password or token (Sentry\'s; a database\'s with IAM or certificate auth); ' +
