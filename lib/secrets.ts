@@ -377,6 +377,19 @@ export interface SecretReadings {
 
 const inheritedSecretName = (name: string) => isSecretKeyName(name) || name === 'keys';
 
+/** Last words of a key name that say its value is a date: `until`, `expires`, `expiresAt`, `notAfter`, `rotatedOn`. */
+const DATE_LAST_WORDS = new Set([ 'until', 'expires', 'expiry', 'expiration', 'at', 'on', 'date', 'before', 'after', 'from' ]);
+/** A calendar date, with an optional time (ISO 8601, what `until` and a Date's toISOString write). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
+
+/**
+ * A date under a secret-named object (`previousSecrets: [{ secret, until: '2027-12-31' }]`): when a secret stops
+ * being valid is no secret, and a report that hides it cannot say which date is wrong.
+ */
+function isDateLeaf(keyName: string, text: string): boolean {
+  return DATE_LAST_WORDS.has(keyWords(keyName).at(-1) ?? '') && ISO_DATE.test(text.trim());
+}
+
 /** Whether a key above the leaf (all names but the last) is secret-named. */
 function underSecretName(names: readonly string[]): boolean {
   for (let index = 0; index < names.length - 1; index++) if (inheritedSecretName(names[index])) return true;
@@ -412,7 +425,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const publicValue = isPublicDsn(keyName, text) || isFirebaseWebApiKey(keyName, text, parent) || PUBLISHABLE_VALUE.test(trimmed) || isBrowserGoogleKey(names, trimmed);
     const publicName = isPublicKeyName(keyName);
     const plainByName = plainWanted && nameCounts && (isSecretKeyName(keyName) || named) && !publicValue && !publicName;
-    const inheritedByName = inheritedWanted && (underSecretName(names) || (nameCounts && (inheritedSecretName(keyName) || named)));
+    const inheritedByName = inheritedWanted && ((underSecretName(names) && !isDateLeaf(keyName, text)) || (nameCounts && (inheritedSecretName(keyName) || named)));
     let shapes: SecretLeaf[] | undefined;
     if (isText && ((plainWanted && !plainByName) || (inheritedWanted && !inheritedByName) || (inheritedByName && publicName))) {
       shapes = detectSecretValues(text).map(match => ({ keyPath, value: text, ...match }));

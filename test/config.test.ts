@@ -145,6 +145,17 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       assert.match(finding?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 200 more days \(until [^;]+; at most 90 make a rotation\)/);
     });
 
+    it('a date more than 90 days away refuses boot in prod showing that date, and the fix says to bring it closer, not to replace the secret (black-box round 34, h110 F7)', async () => {
+      mm(process.env, 'SENTINEL_TEST_OLD_SECRET', OLD_SECRET);
+      mm.env('prod');
+      const until = new Date(Date.now() + 400 * 864e5).toISOString().slice(0, 10);
+      const message = await expectRefused(appWithUntil(`'${until}'`), /SEN502/);
+      assert.match(message, new RegExp(`previous IPC secret #1, which still verifies messages until its date, stays valid for \\d+ more days \\(until ${until}; at most 90 make a rotation\\)`));
+      assert.match(message, /fix: +Set `until` of sentinel\.ipc\.previousSecrets\[0\] to a date at most 90 days away \(the old secret need only outlast the messages signed with it: a week is plenty\), or remove the entry once the rotation is done\.\n/);
+      assert.doesNotMatch(message, /REDACTED|egg-sentinel keygen/);
+      assert.ok(!message.includes(OLD_SECRET));
+    });
+
     it('an invalid Date refuses boot naming the key and the fix, not "must be string"', async () => {
       mm(process.env, 'SENTINEL_TEST_OLD_SECRET', OLD_SECRET);
       const message = await expectRefused(appWithUntil("new Date('next week')"), /invalid config\.sentinel, boot refused/);

@@ -31,6 +31,10 @@ const MIN_SECRET_BITS = 256;
 /** How long a previous IPC secret may still verify messages: past it, the old secret is a second current one. */
 const MAX_PREVIOUS_SECRET_DAYS = 90;
 
+const SECRET_FIX = 'Run `npx egg-sentinel keygen` and put the printed EGG_SENTINEL_IPC_SECRET=… into the environment of the app, or the secret into a file ' +
+  'outside the app that config reads (`secret: fs.readFileSync(\'/run/secrets/ipc_secret\', \'utf8\').trim()`), ' +
+  'or remove the configured secret and let egg-sentinel generate one per cluster.';
+
 export const weakIpcSecret: Rule = {
   id: 'SEN502',
   area: 'ipc',
@@ -48,9 +52,7 @@ export const weakIpcSecret: Rule = {
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
-  fix: 'Run `npx egg-sentinel keygen` and put the printed EGG_SENTINEL_IPC_SECRET=… into the environment of the app, or the secret into a file ' +
-    'outside the app that config reads (`secret: fs.readFileSync(\'/run/secrets/ipc_secret\', \'utf8\').trim()`), ' +
-    'or remove the configured secret and let egg-sentinel generate one per cluster.',
+  fix: SECRET_FIX,
   check(facts, { developmentEnv }) {
     const { ipc } = facts;
     if (ipc.mode === 'off' && ipc.clusterClient.state === 'off') return [];
@@ -73,10 +75,15 @@ export const weakIpcSecret: Rule = {
       const keyPath = `sentinel.ipc.previousSecrets[${index}]`;
       const problems = problemsOf(previous.bits, previous.weakness, writtenIn(`${keyPath}.secret`, configured?.previousSecrets?.[index]?.secret));
       // A rotation keeps the old secret for the days its messages take to drain, not for years.
-      if (previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS) problems.push(`stays valid for ${previous.daysLeft} more days (until ${previous.until}; at most ${MAX_PREVIOUS_SECRET_DAYS} make a rotation)`);
+      const late = previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS;
+      if (late) problems.push(`stays valid for ${previous.daysLeft} more days (until ${previous.until}; at most ${MAX_PREVIOUS_SECRET_DAYS} make a rotation)`);
       if (problems.length) {
+        // Only the date is wrong: what to change is the date, not the secret.
+        const dateFix = `Set \`until\` of ${keyPath} to a date at most ${MAX_PREVIOUS_SECRET_DAYS} days away (the old secret need only outlast the ` +
+          'messages signed with it: a week is plenty), or remove the entry once the rotation is done.';
         hits.push({ severity, target: keyPath, source: facts.provenance('sentinel.ipc.previousSecrets'),
-          message: `the previous IPC secret #${index + 1}, which still verifies messages until its date, ${problems.join(' and ')}` });
+          message: `the previous IPC secret #${index + 1}, which still verifies messages until its date, ${problems.join(' and ')}`,
+          ...late && { fix: problems.length > 1 ? `${dateFix} ${SECRET_FIX}` : dateFix } });
       }
     });
     return hits;

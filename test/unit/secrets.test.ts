@@ -520,6 +520,13 @@ describe('values redacted from reports and logs', () => {
     assert.ok(values.has('Tq8vN2kL5mW9xR'));
     assert.equal(values.has('shop-api'), false);
   });
+
+  it('not a date under a secret-named object (a rotation\'s `until`), which a report must show (black-box round 34, h110 F7)', () => {
+    const values = collectSecretValues({ sentinel: { ipc: { previousSecrets: [
+      { secret: 'Tq8vN2kL5mW9xR-old', until: '2027-12-31' }, { secret: 'Zp4wK7mQ2xL9vR-old', until: '2027-06-17T12:00:00.000Z' } ] } },
+    credentials: { expiresAt: '2027-01-01', until: 'Hk7Tq2zPw3Lm' } });
+    assert.deepEqual([ ...values ].sort(), [ 'Hk7Tq2zPw3Lm', 'Tq8vN2kL5mW9xR-old', 'Zp4wK7mQ2xL9vR-old' ], 'a value that is no date stays hidden, whatever its name');
+  });
 });
 
 describe('SEN202: placeholders are findings with their own text', () => {
