@@ -3,7 +3,7 @@
  * as cracking rule sets read it (backwards, in ROT13, with leetspeak undone), and the text it encodes. SEN201 (cookie
  * keys) and SEN502 (the IPC secret) judge secrets by it.
  */
-import { isGuessableDigest } from './guessable-digest';
+import { besideGuessableDigest, GUESSABLE_DIGEST } from './guessable-digest';
 import { estimateSecretBits } from './ipc/keyring';
 import passphraseWordData from './data/passphrase-words.json';
 import { escapeRegExp } from './regexp';
@@ -176,7 +176,8 @@ function withoutAccents(text: string): string {
 
 /**
  * Texts everyone has seen, which a guesser tries as they are: lorem ipsum, pangrams, phrases from films, books and
- * comics (xkcd's `correct horse battery staple`), and the first digits of mathematical constants (π, e, √2, φ).
+ * comics (xkcd's `correct horse battery staple`), the first digits of mathematical constants (π, e, √2, φ), and keys
+ * documentation prints as examples.
  * Compared folded (lowercase letters and digits only), so spacing, case and punctuation make no difference.
  */
 const WELL_KNOWN_TEXTS = [
@@ -200,7 +201,11 @@ const WELL_KNOWN_TEXTS = [
   '16a09e667f3bcc908b2fb1366ea957d3e3adec17512775099da2f590b0667322a95f90608757145875163fcdfb907b6721ee9',
   '19e3779b97f4a7c15f39cc0605cedc8341082276bf3a27251f86c6a11d0c18e952767f0b153d27b7f0347045b5bf1827f0188',
   '6a09e667bb67ae853c6ef372a54ff53a510e527f9b05688c1f83d9ab5be0cd19',
-].map(text => text.replace(/[^a-z0-9]/g, '')).join('|');
+  // Keys documentation prints, copied as they are: AWS's example secret and access keys (its SigV4 test suite writes
+  // `+` for the first `/`: folded, the same), and RFC 7515's HS256 key (A.1), which JWT libraries test with.
+  'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY', 'AKIAIOSFODNN7EXAMPLE', 'AKIAI44QH8DHBEXAMPLE',
+  'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow',
+].map(text => text.toLowerCase().replace(/[^a-z0-9]/g, '')).join('|');
 /** The shortest part of a well-known text counted as taken from it: three short words, or ten digits. */
 const MIN_WELL_KNOWN_RUN = 10;
 const MAX_WELL_KNOWN_SEARCH = 512;
@@ -337,7 +342,7 @@ export function describeTextReading({ madeOf, share, words, read }: TextReading)
       `${passphraseWordList().wordBits.toFixed(1)} bits a word, whatever its length)`;
   }
   const what = madeOf === 'words' ? 'the app\'s name and words keys are made of (cookie, key, prod…)' :
-    'well-known text (filler text, a pangram, a famous phrase or the digits of a mathematical constant)';
+    'well-known text (filler text, a pangram, a famous phrase, the digits of a mathematical constant or a key documentation prints as an example)';
   return `${how}${share >= 1 / 2 ? 'it is mostly' : `${Math.round(share * 100)} % of it is`} ${what}`;
 }
 
@@ -393,8 +398,14 @@ export function encodedTexts(secret: string): Array<{ encoding: 'hex' | 'base64'
  * well-known text (weakestTextReading), or when it encodes text that is weaker; `weakness` says which, never quoting it.
  */
 export function guessableBits(secret: string, appName: string | undefined, decodings = 0): { bits: number; weakness?: string } {
-  // `sha256(appInfo.name)` looks random, yet hashing the app's name finds it.
-  if (isGuessableDigest(secret, appName)) return { bits: 0, weakness: 'it is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name)' };
+  // `sha256(appInfo.name)` looks random, yet hashing the app's name finds it; what stands beside such a digest
+  // (`prod-<digest>`) is what is left to guess.
+  const rest = besideGuessableDigest(secret, appName);
+  if (rest !== undefined) {
+    if (rest === '') return { bits: 0, weakness: `it is ${GUESSABLE_DIGEST}` };
+    const beside = guessableBits(rest, appName, decodings);
+    return { bits: beside.bits, weakness: `it holds ${GUESSABLE_DIGEST}, beside which about ${beside.bits} bits remain` };
+  }
   let weakest: { bits: number; weakness?: string } = { bits: estimateSecretBits(secret) };
   const reading = weakestTextReading(secret, appName);
   if (reading && reading.bits < weakest.bits) weakest = { bits: reading.bits, weakness: describeTextReading(reading) };

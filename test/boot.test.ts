@@ -202,6 +202,44 @@ describe('cookie keys: passphrases by their words, a password manager\'s keys, t
     assert.deepEqual(ten, { findings: 0, status: 403 });
   });
 
+  it('SEN201: the SHA-256 of a common password, a keyboard walk or AWS\'s example key refuse boot in prod; let boot, hashing the common passwords finds the digest from the sign-in cookie and forges the admin\'s; a random key boots clean (black-box round 34, h110 F1)', async () => {
+    mm.env('prod');
+    const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
+    const DIGEST = sha256('password123');
+    for (const [ key, why ] of <Array<[ string, RegExp ]>> [
+      [ DIGEST, /config\.keys: the key is the MD5\/SHA digest of a guessable word \(a placeholder, a common password or the app's name\)/ ],
+      [ '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p', /config\.keys: the key is guessable: its runs, repeats and words leave about \d+ bits of entropy/ ],
+      [ 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', /config\.keys: the key is guessable: it is mostly well-known text \(.*a key documentation prints as an example\)/ ],
+    ]) {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const message = await expectRefused(baseDir, /SEN201/);
+      assert.match(message, why);
+      assert.ok(!message.includes(key.slice(0, 12)) && !message.includes('password123'), 'neither the key nor the word is printed');
+    }
+    // The IPC secret is judged the same way.
+    mm(process.env, 'SENTINEL_FIXTURE_KEYS', crypto.randomBytes(32).toString('base64url'));
+    mm(process.env, 'EGG_SENTINEL_IPC_SECRET', DIGEST);
+    assert.match(await expectRefused(baseDir, /SEN502/), /the IPC secret carries about 0 bits of entropy \(at least 256 needed\): it is the MD5\/SHA digest of a guessable word/);
+    mm(process.env, 'EGG_SENTINEL_IPC_SECRET', '');
+    mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+    const boot = async (key: string, forged: () => string) => {
+      mm(process.env, 'SENTINEL_FIXTURE_KEYS', key);
+      const app = await bootApp(baseDir);
+      try {
+        const signIn = (await app.httpRequest().get('/login').expect(200)).headers['set-cookie'] as unknown as string[];
+        const signature = /user\.sig=([^;]+)/.exec(signIn.join(';'))?.[1];
+        // What a guesser tries first: the passwords at the top of every leaked list, hashed.
+        const found = [ '123456', 'password', 'qwerty', 'password1', 'password123', 'iloveyou' ].map(sha256).find(guess => sign(guess, 'user=guest') === signature);
+        return { findings: reportFindings(app, 'SEN201').length, found, status: (await app.httpRequest().get('/admin').set('Cookie', forged())).status };
+      } finally {
+        await app.close();
+      }
+    };
+    const forgery = `user=admin; user.sig=${sign(DIGEST, 'user=admin')}`;
+    assert.deepEqual(await boot(DIGEST, () => forgery), { findings: 1, found: DIGEST, status: 200 }, 'the digest is found and the forged cookie opens the admin page');
+    assert.deepEqual(await boot(crypto.randomBytes(32).toString('hex'), () => forgery), { findings: 0, found: undefined, status: 403 });
+  });
+
   it('SEN201: a password manager\'s 28 random characters with symbols boot clean in prod (black-box round 32, h108 F5)', async () => {
     mm.env('prod');
     mm(process.env, 'SENTINEL_FIXTURE_KEYS', '@UrKV(6l<iPmwA}>VO_;war%6~>2');

@@ -97,17 +97,21 @@ function patternedBits(text: string, perChar: number): number {
   const searched = text.slice(0, MAX_PATTERN_SEARCH);
   let bits = (text.length - searched.length) * perChar;
   let patterned = 0;
+  const places = Array.from({ length: searched.length }, (_, at) => KEY_PLACE.get(searched[at]) ?? Number.NaN);
   for (let index = 0; index < searched.length;) {
     const repeat = longestEarlierRepeat(searched, index);
     const run = repeat >= MIN_PATTERN ? 0 : stepRun(searched, index);
-    const length = Math.max(repeat, run);
+    const moved = Math.max(repeat, run) >= MIN_PATTERN ? 0 : longestMovedRepeat(places, index);
+    const length = Math.max(repeat, run, moved);
     if (length < MIN_PATTERN) {
       bits += perChar;
       index += 1;
       continue;
     }
-    // Where the repeat starts and how long it is; a run's first character, its step and length.
-    bits += repeat >= MIN_PATTERN ? Math.log2(index) + Math.log2(length) : perChar + 2 + Math.log2(length);
+    // Where the repeat starts and how long it is; a run's first character, its step and length; a moved repeat's
+    // first character (which says how far it moved), where the keys it repeats start, and its length.
+    if (repeat === length) bits += Math.log2(index) + Math.log2(length);
+    else bits += perChar + Math.log2(length) + (run === length ? 2 : Math.log2(index));
     patterned += length;
     index += length;
   }
@@ -125,9 +129,31 @@ function longestEarlierRepeat(text: string, index: number): number {
   return longest;
 }
 
-/** Keyboard rows, walked as a run like the alphabet (`qwerty`, `asdfgh`, `poiuy`). */
-const KEYBOARD_ROWS = [ '1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm' ];
-const KEY_POSITION = new Map(KEYBOARD_ROWS.flatMap((row, rowIndex) => [ ...row ].map((key, column): [ string, number ] => [ key, rowIndex * 100 + column ])));
+/**
+ * Keyboard rows, walked as a run like the alphabet (`qwerty`, `asdfgh`, `poiuy`), shift held or not (`!@#$%`, `QWERTY`:
+ * a key's two characters share its place, row × 100 + column). Row by row the columns line up (`1qaz`, `2wsx`): a walk
+ * down them repeats the first column's keys a place along (longestMovedRepeat).
+ */
+const KEYBOARD_ROWS = [ '1234567890-=', 'qwertyuiop[]', 'asdfghjkl;\'', 'zxcvbnm,./' ];
+const SHIFTED_ROWS = [ '!@#$%^&*()_+', 'QWERTYUIOP{}', 'ASDFGHJKL:"', 'ZXCVBNM<>?' ];
+const KEY_PLACE = new Map([ KEYBOARD_ROWS, SHIFTED_ROWS ].flatMap(rows => rows.flatMap((row, rowIndex) => [ ...row ].map((key, column): [ string, number ] => [ key, rowIndex * 100 + column ]))));
+
+/**
+ * The length of the longest text starting at `index` whose keys (`places`, KEY_PLACE) are those of an earlier text
+ * all moved by the same rows and columns (`2wsx3edc` after `1qaz2wsx`, `2w3e4r` after `1q2w3e`, `xsw23edc` after
+ * `zaq12wsx`): the shape of a keyboard walk, typed again a key along.
+ */
+function longestMovedRepeat(places: readonly number[], index: number): number {
+  let longest = 0;
+  for (let start = 0; start < index; start++) {
+    const shift = places[index] - places[start];
+    if (!shift) continue;
+    let length = 1;
+    while (index + length < places.length && places[index + length] - places[start + length] === shift) length++;
+    longest = Math.max(longest, length);
+  }
+  return longest;
+}
 
 /**
  * The length of the run starting at `index` whose characters step by the same amount, of at most 2 (`abcdef`,
@@ -135,7 +161,7 @@ const KEY_POSITION = new Map(KEYBOARD_ROWS.flatMap((row, rowIndex) => [ ...row ]
  */
 function stepRun(text: string, index: number): number {
   const codes = (at: number) => text.charCodeAt(at);
-  const keys = (at: number) => KEY_POSITION.get(text[at].toLowerCase()) ?? Number.NaN;
+  const keys = (at: number) => KEY_PLACE.get(text[at]) ?? Number.NaN;
   return Math.max(runOf(text.length, index, codes), runOf(text.length, index, keys));
 }
 

@@ -7,7 +7,7 @@ import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
 import { alphabetBits, estimateSecretBits } from '../ipc/keyring';
-import { isGuessableDigest } from '../guessable-digest';
+import { besideGuessableDigest, GUESSABLE_DIGEST } from '../guessable-digest';
 import { unescapeJs } from '../js-literal';
 import { decodedForms, describeTextReading, encodedTexts, MAX_DECODINGS, weakestTextReading, withoutAppNameAffixes } from '../key-strength';
 import { printableName } from '../printable';
@@ -128,7 +128,11 @@ function weakness(key: string, appName: string | undefined, decodings: number): 
     const bitsLeft = reading.madeOf === 'passphrase words' ? `which carry about ${reading.bits} bits in all` : `beside which about ${reading.bits} bits remain`;
     return `is guessable: ${describeTextReading(reading)}, ${bitsLeft} (at least ${MIN_KEY_BITS} needed)`;
   }
-  if (isGuessableDigest(key, appName)) return 'is the MD5/SHA digest of a guessable word (a placeholder, a common password or the app\'s name): it looks random, yet hashing a few words finds it';
+  // Whoever hashes the word has the digest; what stands beside it (`prod-<digest>`) is what is left to guess.
+  const rest = besideGuessableDigest(key, appName);
+  if (rest === '') return `is ${GUESSABLE_DIGEST}: it looks random, yet hashing a few words finds it`;
+  const restWeakness = rest === undefined ? undefined : weakness(rest, appName, decodings);
+  if (restWeakness) return `holds ${GUESSABLE_DIGEST}, and beside it text that ${restWeakness}`;
   // An encoding adds no secret: `base64('my-super-secret-cookie-key')` is as weak as the words.
   if (decodings < MAX_DECODINGS) {
     for (const { encoding, text } of encodedTexts(key)) {
@@ -161,15 +165,17 @@ export const weakCookieKeys: Rule = {
     'characters that does not read as the base64 or base64url of random bytes, nor as random characters with symbols among ' +
     'them, as a password manager makes them (lower-case words, `CamelCaseWords`, `<appname>_<digits>`: random characters mix ' +
     'the cases letter by letter) ' +
-    '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (keyboard and alphabet ' +
-    'walks, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
+    '(egg-init writes `<appname>_<13-digit timestamp>_<number>`), or one a guesser reaches fast (alphabet walks and keyboard ' +
+    'walks along its rows or down its columns (`1qaz2wsx…`), shift held or not, repeats, placeholder text and instructions such as `replace-with-…`; mostly the app\'s name and words keys are made ' +
     'of, such as cookie, key, prod, also in other languages (`contraseña-secreta`); mostly well-known text such as lorem ' +
-    'ipsum, a pangram or the digits of π; either also read backwards, in ROT13 or with leetspeak undone (`c00k1e-k3y`), as ' +
+    'ipsum, a pangram, the digits of π or a key documentation prints as an example (AWS\'s `…EXAMPLEKEY`); either also read backwards, in ROT13 or with leetspeak undone (`c00k1e-k3y`), as ' +
     'cracking rule sets try them; a passphrase of words from the EFF list diceware draws from, which carry 12.9 bits a word ' +
     'whatever their length (ten words pass, six carry 78 bits); a number, which carries 3.3 bits a digit; a UUID other than version 4, which is ' +
     'a timestamp, a MAC address or a name\'s hash; base64, base64url, base32 or hex of text that is itself weak; under ' +
     '128 bits by the estimate SEN502 uses; an MD5, SHA-1, SHA-2 or SHA-3 digest of a ' +
-    'placeholder, a common password or the app\'s name, also with a suffix or a year) lets an attacker forge signed cookies. ' +
+    'placeholder, a common password (the top of the leaked lists: `password123`, `iloveyou`) or the app\'s name, also with a prefix, ' +
+    'a suffix (`-cookie-secret`), a year or a version; such a digest within a key counts for nothing and the rest is judged alone) ' +
+    'lets an attacker forge signed cookies. ' +
     'The app\'s name as a prefix or suffix (`<appname>_<secret>`) counts for nothing, and takes nothing: the rest is judged alone. ' +
     'Critical outside local/unittest; low on a developer machine. A 16-byte key sits on the 128-bit floor: in hex about one ' +
     'in a million reads as a number or measures low entropy by chance, in base64url (where the entropy measured on 22 characters ' +

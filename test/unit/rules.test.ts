@@ -83,6 +83,18 @@ describe('SEN201 weak cookie keys', () => {
     [ digest('sha256', 'myShop'), 'myShop', 'my-shop' ],
     [ digest('md5', 'MyShop'), 'MyShop', 'my-shop' ],
     [ digest('sha512', 'myshop'), 'myshop', 'my-shop' ],
+    // Black-box round 34, h110 F1: the passwords at the top of the leaked lists (also cut short, in base64, as
+    // `echo … | sha256sum` hashes them), and the name with a longer suffix or a version.
+    [ digest('sha256', 'password123'), 'password123' ],
+    [ digest('md5', 'qwerty123'), 'qwerty123' ],
+    [ digest('sha256', 'iloveyou', 'base64'), 'iloveyou' ],
+    [ digest('sha256', 'password123').slice(0, 32), 'password123' ],
+    [ digest('sha512', 'mysecretkey\n'), 'mysecretkey' ],
+    [ digest('sha256', 'h110-base-cookie-secret'), 'h110-base', 'h110-base' ],
+    [ digest('sha256', 'h110-base1.0.0'), 'h110-base', 'h110-base' ],
+    [ digest('sha1', 'h110-base@1.0.0'), 'h110-base', 'h110-base' ],
+    [ digest('sha256', 'h110-base-v1'), 'h110-base', 'h110-base' ],
+    [ digest('md5', 'prod-h110-base'), 'h110-base', 'h110-base' ],
   ]) {
     it(`flags a ${key.length}-character digest of a guessable word, and does not name the word`, () => {
       const reason = describeWeakKey(key, appName) ?? '';
@@ -317,6 +329,38 @@ describe('SEN201 weak cookie keys', () => {
     assert.match(describeWeakKey('order-service_prod_Tq9Zk4Lm', 'order-service') ?? '', /^is the app's name and a secret that is 8 characters long: even random, 8 such characters carry at most 48 bits/);
     assert.match(describeWeakKey('prod-cookie-key-x7Rk29aQmZ4bLwY', 'order-service') ?? '', /^is guessable: 46 % of it is the app's name and words keys are made of .* beside which about \d+ bits remain/);
     assert.match(guessableBits('cookie-secret-key-aB3dE6gH9jK2mN5pQ8', 'order-service').weakness ?? '', /^45 % of it is the app's name and words keys are made of/);
+  });
+
+  it('a guessable digest in a key counts for nothing: what stands beside it is judged alone (black-box round 34, h110 F1)', () => {
+    const md5Name = digest('md5', 'h110-base');
+    for (const key of [ `prod-${md5Name}`, `vm-${md5Name}`, `${md5Name}.v2`, md5Name + digest('md5', 'h110-base1'), `${digest('sha256', 'password123', 'base64')}:prod` ]) {
+      const reason = describeWeakKey(key, 'h110-base') ?? '';
+      assert.match(reason, /^holds the MD5\/SHA digest of a guessable word \(a placeholder, a common password or the app's name\), and beside it text that /, key);
+      assert.ok(!reason.includes('h110-base') && !reason.includes(md5Name), reason);
+      assert.ok(guessableBits(key, 'h110-base').bits < 128, key);
+    }
+    // Beside a random key, it takes nothing from it; random hex and base64 keys do not hold one by chance.
+    for (const key of [ `${md5Name}-${randomBytes(32).toString('base64url')}`, md5Name + randomBytes(32).toString('hex'), `${randomBytes(24).toString('base64')}.${md5Name}` ]) {
+      assert.equal(describeWeakKey(key, 'h110-base'), undefined, key);
+    }
+  });
+
+  it('keyboard walks down the columns, zigzags and snakes, shift held or not, are guessable (black-box round 34, h110 F1)', () => {
+    for (const walk of [ '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p', 'qazwsxedcrfvtgbyhnujmikolpQAZWSXEDC', 'zaq12wsxcde34rfvbgt56yhnmju78ik,.lo90p',
+      '!QAZ@WSX#EDC$RFV%TGB^YHN&UJM*IK<(OL>)P:?', '1q2w3e4r5t6y7u8i9o0p1q2w3e4r5t6y7u8i9o0p' ]) {
+      assert.match(describeWeakKey(walk, 'h110-base') ?? '', /^is guessable: its runs, repeats and words leave about \d+ bits of entropy \(at least 128 needed\)$/, walk);
+      assert.ok(guessableBits(walk, 'h110-base').bits < 128, walk);
+    }
+  });
+
+  it('keys documentation prints as examples are well-known text (black-box round 34, h110 F1)', () => {
+    for (const key of [ 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+      'AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow' ]) {
+      const reason = describeWeakKey(key, 'h110-base') ?? '';
+      assert.match(reason, /^is guessable: it is mostly well-known text \(.* or a key documentation prints as an example\), beside which about 0 bits remain/, key);
+      assert.ok(!reason.includes(key.slice(0, 8)), reason);
+      assert.equal(guessableBits(key, 'h110-base').bits, 0, key);
+    }
   });
 
   it('a digest of the app\'s name is weak only for that app', () => {
