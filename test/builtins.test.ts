@@ -171,6 +171,91 @@ describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
   });
 });
 
+/**
+ * An app with egg-passport 2.1.1 as installed from npm (its package.json, and the passport 0.3.2 it pins, which its
+ * app.js loads) and session routes: `/login` stores the user as egg-passport does, in the session it finds;
+ * `/login-rotated` rotates the session id first, as SEN601's fix says. `store`: an external session store.
+ */
+function eggPassportApp(name: string, store: boolean): string {
+  return tempApp(name, {
+    'config/config.default.js': `module.exports = { keys: '${name}-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga', ${SECURE_SECURITY_JS} sentinel: { failOn: 'never' } };\n`,
+    'config/plugin.js': "exports.passport = { enable: true, package: 'egg-passport' };\n",
+    'node_modules/egg-passport/package.json': JSON.stringify({ name: 'egg-passport', version: '2.1.1', eggPlugin: { name: 'passport' }, dependencies: { passport: '^0.3.2' } }),
+    'node_modules/egg-passport/app.js': "require('passport');\nmodule.exports = () => {};\n",
+    'node_modules/egg-passport/node_modules/passport/package.json': JSON.stringify({ name: 'passport', version: '0.3.2', main: 'index.js' }),
+    'node_modules/egg-passport/node_modules/passport/index.js': 'module.exports = {};\n',
+    'app.js': store ? 'module.exports = app => {\n  const sessions = new Map();\n' +
+      '  app.sessionStore = { async get(key) { return sessions.get(key); }, async set(key, value) { sessions.set(key, value); }, async destroy(key) { sessions.delete(key); } };\n};\n' : 'module.exports = () => {};\n',
+    'app/router.js': `module.exports = ({ router }) => {
+  router.get('/plant', async ctx => { ctx.session.visited = true; ctx.body = 'ok'; });
+  router.get('/login', async ctx => { ctx.session.uid = 'alice'; ctx.body = 'ok'; });
+  router.get('/login-rotated', async ctx => { await ctx.session.regenerate(); ctx.session.uid = 'alice'; ctx.body = 'ok'; });
+  router.get('/me', async ctx => { ctx.body = { uid: ctx.session.uid || null }; });
+};\n`,
+  });
+}
+
+/** The session cookie a response leaves in a browser: the last EGG_SESS it sets. */
+function sessionCookie(res: { headers: Record<string, unknown> }): string | undefined {
+  const set = ((res.headers['set-cookie'] ?? []) as string[]).map(cookie => cookie.split(';')[0]).filter(cookie => /^EGG_SESS=./.test(cookie));
+  return set.at(-1);
+}
+
+describe('threat 6: SEN601 for passport under egg-passport 2, which cannot run with the fixed passport 0.6 (black-box round 35, h111 F1)', () => {
+  afterEach(mm.restore);
+
+  it('cookie sessions: low, not exploitable (a login rewrites the cookie, proven), and the fix is a waiver, never an override', async () => {
+    const dir = eggPassportApp('passport-cookie', false);
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(dir, async app => {
+        const [ hit, ...more ] = builtinFindings(app).filter(finding => finding.ruleId === 'SEN601');
+        assert.deepEqual(more, []);
+        assert.equal(`${hit.target} ${hit.severity}`, 'GHSA-v923-w3x8-wh69@passport low');
+        assert.match(hit.message, /^passport@0\.3\.2 is affected by GHSA-v923-w3x8-wh69 .*; pulled in by plugin passport > egg-passport@2\.1\.1; fixed in 0\.6\.0; not exploitable with egg-session's cookie sessions \(no external store\): a login writes a new session cookie/);
+        assert.match(hit.fix!, /^egg-passport 2 cannot run with passport 0\.6 or later .*every login silently fails\): do not pin passport with "overrides"\. Keep sessions in the cookie and accept the advisory: waiver \{ rule: 'SEN601', target: 'GHSA-v923-w3x8-wh69@passport', reason, expires \}/);
+        assert.doesNotMatch(hit.fix!, /pin the fixed version/);
+        // The cookie a victim was given before logging in does not carry the login: nothing to fixate.
+        const planted = sessionCookie(await app.httpRequest().get('/plant').expect(200));
+        assert.ok(planted);
+        const login = await app.httpRequest().get('/login').set('Cookie', planted).expect(200);
+        assert.notEqual(sessionCookie(login), planted);
+        assert.deepEqual((await app.httpRequest().get('/me').set('Cookie', planted).expect(200)).body, { uid: null });
+        assert.deepEqual((await app.httpRequest().get('/me').set('Cookie', sessionCookie(login)!).expect(200)).body, { uid: 'alice' });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an external session store: the advisory\'s severity (the fixation is real, proven), and the fix rotates the id with ctx.session.regenerate(), which closes it', async () => {
+    const dir = eggPassportApp('passport-store', true);
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(dir, async app => {
+        const [ hit ] = builtinFindings(app).filter(finding => finding.ruleId === 'SEN601');
+        assert.equal(`${hit.target} ${hit.severity}`, 'GHSA-v923-w3x8-wh69@passport medium');
+        assert.match(hit.message, /; sessions are kept in an external store and the cookie carries their id, which a login keeps/);
+        assert.match(hit.fix!, /do not pin passport with "overrides"\. Rotate the session id at login: in app\.passport\.verify\(\), once the user is found, `await ctx\.session\.regenerate\(\)` .*waiver \{ rule: 'SEN601', target: 'GHSA-v923-w3x8-wh69@passport'/);
+        // A session id planted before login is logged in with the user…
+        const planted = sessionCookie(await app.httpRequest().get('/plant').expect(200))!;
+        await app.httpRequest().get('/login').set('Cookie', planted).expect(200);
+        assert.deepEqual((await app.httpRequest().get('/me').set('Cookie', planted).expect(200)).body, { uid: 'alice' });
+        // …unless the login rotates it, as the fix says.
+        const another = sessionCookie(await app.httpRequest().get('/plant').expect(200))!;
+        const rotated = sessionCookie(await app.httpRequest().get('/login-rotated').set('Cookie', another).expect(200));
+        assert.ok(rotated && rotated !== another);
+        assert.deepEqual((await app.httpRequest().get('/me').set('Cookie', another).expect(200)).body, { uid: null });
+        assert.deepEqual((await app.httpRequest().get('/me').set('Cookie', rotated).expect(200)).body, { uid: 'alice' });
+      });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /** An OSV record (GitHub's export shape) for `name`: versions from 2.0.0 up to 2.99.0 are affected. */
 function testRecord(id: string, ecosystem: string, name: string) {
   return {

@@ -58,8 +58,10 @@ export const knownVulnerablePackage: Rule = {
     'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
     "advisory's outside local/unittest, critical where the app's config meets the advisory's precondition (the jsonwebtoken " +
     'copy koa-jwt2 verifies with, for egg-jwt under any plugin name or a fork of it, given a key-lookup `secret` function ' +
-    'and no `algorithms`, accepts unsigned tokens through CVE-2022-23540), and low on a ' +
-    'developer machine; `egg-sentinel audit`, which loads only part of ' +
+    'and no `algorithms`, accepts unsigned tokens through CVE-2022-23540), and low on a developer machine. passport under ' +
+    'egg-passport 2, which cannot run with the fixed passport 0.6 (logins silently stop being stored), gets a fix that keeps it ' +
+    'working: low with egg-session\'s cookie sessions, which a login rewrites (a waiver), the advisory\'s with an external session ' +
+    'store (the session id rotated at login with ctx.session.regenerate(), then a waiver). `egg-sentinel audit`, which loads only part of ' +
     'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
     '`<advisory id>@<package>`.',
   fix: 'Upgrade the package to the fixed version named in the finding (directly, through the package that pulls it in, or ' +
@@ -68,7 +70,8 @@ export const knownVulnerablePackage: Rule = {
     const audit = facts.builtins.packages.loadedBy === 'audit';
     return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || audit).map(({ pkg, record, fixedIn }): RuleHit => {
       const exploitable = EXPLOITED_BY_CONFIG[record.id]?.(facts, pkg);
-      const severity = developmentEnv || !inUse(pkg) ? 'low' : exploitable ? 'critical' : OSV_SEVERITY[record.database_specific.severity];
+      const pinned = exploitable ? undefined : PINNED_BY_PLUGIN[record.id]?.(facts, pkg, advisoryTarget(record, pkg));
+      const severity = developmentEnv || !inUse(pkg) ? 'low' : exploitable ? 'critical' : pinned?.severity ?? OSV_SEVERITY[record.database_specific.severity];
       const loading = pkg.loaded ? '' : pkg.declaredByApp ? ' (a dependency of the app, not loaded yet: a require() when a request needs it loads it)' :
         ' (not loaded while the audit loaded the app; the running app may load it)';
       return {
@@ -76,8 +79,8 @@ export const knownVulnerablePackage: Rule = {
         target: advisoryTarget(record, pkg),
         source: toDisplayPath(facts.app.baseDir, pkg.path),
         message: `${pkg.name}@${pkg.version}${loading} is affected by ${describeAdvisory(record)}; pulled in by ${pkg.via.join(' > ')}; ` +
-          `${fixedIn ? `fixed in ${fixedIn}` : 'no fixed version'}${exploitable ? `; exploitable in this app: ${exploitable.how}` : ''}`,
-        fix: `${exploitable ? `${exploitable.fix} ` : ''}${upgradeFix(pkg, record, fixedIn)}`,
+          `${fixedIn ? `fixed in ${fixedIn}` : 'no fixed version'}${exploitable ? `; exploitable in this app: ${exploitable.how}` : ''}${pinned ? `; ${pinned.how}` : ''}`,
+        fix: pinned?.fix ?? `${exploitable ? `${exploitable.fix} ` : ''}${upgradeFix(pkg, record, fixedIn)}`,
       };
     });
   },
@@ -115,6 +118,45 @@ function unsignedJwtAccepted(facts: Facts, pkg: InstalledPackage): { how: string
       'egg-jwt (koa-jwt2) gives jwt.verify() the key the function returns, so a token with "alg":"none" and no signature is accepted ' +
       'whenever the function returns no key (for a kid it does not know)',
     fix: 'Set `jwt: { algorithms: [ \'HS256\' ] }` (the algorithms your keys sign with, never none) now.',
+  };
+}
+
+/**
+ * Advisories whose fixed version the plugin that pulls the package in cannot run with: how the app's setup bears on
+ * the hole, the severity where that setup keeps it closed, and a fix that keeps the plugin working.
+ */
+const PINNED_BY_PLUGIN: Record<string, (facts: Facts, pkg: InstalledPackage, target: string) => { how: string; fix: string; severity?: Severity } | undefined> = {
+  'GHSA-v923-w3x8-wh69': passportUnderEggPassport,
+};
+
+/** egg-passport 2 (its latest release) as a step of `via`. */
+const EGG_PASSPORT_2 = /^egg-passport@2\./;
+
+/**
+ * CVE-2022-25896: passport before 0.6 keeps the session across a login (session fixation). egg-passport 2 cannot take
+ * 0.6: its own initialize middleware sets no `req._sessionManager`, and passport 0.6's req.login() then stores nothing
+ * in the session (measured: every login silently fails). Whether a planted session survives a login is egg-session's:
+ * its default cookie store writes the session into the cookie, which a login rewrites, so a cookie planted before it
+ * never carries the login; with an external store the cookie holds the session's id, which a login keeps, unless the
+ * app rotates it with koa-session's ctx.session.regenerate() (6.4 and later: a new id, the old one destroyed).
+ */
+function passportUnderEggPassport(facts: Facts, pkg: InstalledPackage, target: string): { how: string; fix: string; severity?: Severity } | undefined {
+  if (!pkg.via.some(step => EGG_PASSPORT_2.test(step))) return undefined;
+  const cannot = 'egg-passport 2 cannot run with passport 0.6 or later (its initialize middleware sets no req._sessionManager, so passport 0.6 stores no ' +
+    'login in the session and every login silently fails): do not pin passport with "overrides".';
+  const waiver = `waiver { rule: 'SEN601', target: '${target}', reason, expires }`;
+  if (!facts.builtins.sessionStore) {
+    return {
+      severity: 'low',
+      how: 'not exploitable with egg-session\'s cookie sessions (no external store): a login writes a new session cookie, so a cookie planted before it never carries the login',
+      fix: `${cannot} Keep sessions in the cookie and accept the advisory: ${waiver}. An external session store added later makes it exploitable (this finding then says so).`,
+    };
+  }
+  return {
+    how: 'sessions are kept in an external store and the cookie carries their id, which a login keeps: an id planted in a victim\'s browser before login is logged in as the victim',
+    fix: `${cannot} Rotate the session id at login: in app.passport.verify(), once the user is found, \`await ctx.session.regenerate()\` (koa-session 6.4 ` +
+      'or later, which egg-session 3 installs: the stored session is destroyed and saved under a new id), then accept the advisory: ' +
+      `${waiver}.`,
   };
 }
 
