@@ -123,6 +123,16 @@ export function writeCovers(written: string, keyPath: string): boolean {
 }
 
 /**
+ * The file of the last write covering `keyPath` when code changed the key after egg loaded the config files (`changed`:
+ * the changed leaves; an array is one leaf, as in egg's configMeta): the value in effect is that code's, not the value
+ * of the config file egg's provenance names.
+ */
+export function lastWriterOf(keyPath: string, changed: readonly string[], writes: readonly ConfigWrite[]): string | undefined {
+  if (!changed.some(leaf => leaf === keyPath || leaf.startsWith(`${keyPath}[`))) return undefined;
+  return writes.filter(write => writeCovers(write.keyPath, keyPath)).at(-1)?.file;
+}
+
+/**
  * The changed key paths no write of the app's own code explains: a write from a file inside the app root (its
  * app.js, a plugin in lib/plugin), outside node_modules, covering the key path. Unrecorded changes count too.
  */

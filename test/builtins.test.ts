@@ -171,6 +171,26 @@ describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
   });
 });
 
+describe('threat 6: a key code changed while the app booted is said to be set by that code (black-box round 35, h111 F2)', () => {
+  afterEach(mm.restore);
+
+  it('app.js switching CSRF off: SEN602 names app.js, not egg-security\'s config file that sets true; a config file doing it is named as before', async () => {
+    const config = `module.exports = { keys: 'late-writer-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga', ${SECURE_SECURITY_JS} };\n`;
+    const byCode = tempApp('csrf-off-by-app-js', { 'config/config.default.js': config, 'app.js': 'module.exports = app => {\n  app.config.security.csrf.enable = false;\n};\n' });
+    const byFile = tempApp('csrf-off-by-config', { 'config/config.default.js': config, 'config/config.prod.js': 'module.exports = { security: { csrf: { enable: false } } };\n' });
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      const message = await expectRefused(byCode, /SEN602/);
+      assert.match(message, /what: {2}CSRF protection is off for every route: config\.security\.csrf\.enable is false \(set in app\.js\)\n.*where: config\.security\.csrf\.enable \(from app\.js\)/);
+      assert.doesNotMatch(message, /egg-security\/config\/config\.default\.js/);
+      assert.match(await expectRefused(byFile, /SEN602/), /config\.security\.csrf\.enable is false \(set in config\/config\.prod\.js\)/);
+    } finally {
+      for (const dir of [ byCode, byFile ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 /**
  * An app with egg-passport 2.1.1 as installed from npm (its package.json, and the passport 0.3.2 it pins, which its
  * app.js loads) and session routes: `/login` stores the user as egg-passport does, in the session it finds;

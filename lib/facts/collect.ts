@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SentinelConfig, SentinelIpcConfig } from '../config/types';
+import { lastWriterOf } from '../config-changes';
 import { collectBuiltinFacts } from './builtins';
 import { type LoadedConfigFile, loadedConfigFiles } from './config-files';
 import { collectIpcFacts } from './ipc';
@@ -109,8 +110,11 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   };
   const runDir = eggRunDir(egg);
   const plugins = collectPlugins(egg, relative, options.pluginLists);
+  // A key a boot hook changed (the app's `app.config.security.csrf.enable = false` in app.js) was set by that hook's file.
+  const { changed = [], writes = [] } = options.codeChanges ?? {};
+  const provenanceFile = (keyPath: string) => lastWriterOf(keyPath, changed, writes) ?? lookupProvenance(egg.loader.configMeta, keyPath);
   const provenance = (keyPath: string) => {
-    const file = lookupProvenance(egg.loader.configMeta, keyPath);
+    const file = provenanceFile(keyPath);
     return file === undefined ? undefined : relative(file);
   };
   // Called again only when something asks (SEN108's plugin keys, SEN202's kept defaults), and then once.
@@ -145,7 +149,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
       { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [] }),
     files: time('facts.files', () => collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
-      provenanceFile: keyPath => lookupProvenance(egg.loader.configMeta, keyPath),
+      provenanceFile,
       dumpRewrites: options.dumpRewrites, staleReportFile: options.staleReportFile, gitignore: options.gitignore,
       workingDir: options.workingDir ?? process.cwd(), timings: options.timings,
     })),
