@@ -171,6 +171,28 @@ describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
   });
 });
 
+describe('threat 6: SEN601 in the audit leaves out egg\'s urllib 3 fallback, which Node.js 20 and later never load (black-box round 35, h111 F5)', () => {
+  /** The audit's SEN601 targets, with `process.versions.node` as `node` for the run. */
+  async function auditedAdvisories(node: string): Promise<Finding[]> {
+    const real = Object.getOwnPropertyDescriptor(process.versions, 'node')!;
+    Object.defineProperty(process.versions, 'node', { ...real, value: node });
+    try {
+      const run = await sentinel([ 'audit', '--base-dir', fixture('builtin-secure'), '--env', 'prod', '--format', 'json' ]);
+      return (JSON.parse(run.stdout).findings as Finding[]).filter(finding => finding.ruleId === 'SEN601');
+    } finally {
+      Object.defineProperty(process.versions, 'node', real);
+    }
+  }
+
+  it('on Node.js 20 egg loads urllib4 and never urllib-next: no finding; on Node.js 18 it would load it, and the audit says so', async () => {
+    assert.deepEqual(await auditedAdvisories('20.20.2'), []);
+    const [ older, ...more ] = await auditedAdvisories('18.20.8');
+    assert.deepEqual(more, []);
+    assert.equal(`${older.target} ${older.severity}`, 'GHSA-hq3h-g68c-hp78@urllib low');
+    assert.match(older.message, /^urllib@3\.\d+\.\d+ \(not loaded while the audit loaded the app; the running app may load it\) is affected by GHSA-hq3h-g68c-hp78 .*; pulled in by framework > egg@3\.\d+\.\d+; fixed in 4\.9\.1$/);
+  });
+});
+
 describe('threat 6: a key code changed while the app booted is said to be set by that code (black-box round 35, h111 F2)', () => {
   afterEach(mm.restore);
 

@@ -22,6 +22,11 @@ export interface InstalledPackage {
   loaded: boolean;
   /** The app's own package.json lists it in `dependencies`: shipped to be used, whether loaded yet or not. */
   declaredByApp?: true;
+  /**
+   * Reached only through a fallback its dependent requires on older Node.js lines than this one (egg 3's urllib 3 where
+   * urllib 4 loads): what this process never loads, said as the condition it would load under.
+   */
+  olderNodeFallback?: string;
 }
 
 export interface PackageFacts {
@@ -60,6 +65,27 @@ interface Manifest {
 interface Pending {
   dir: string;
   via: string[];
+  olderNodeFallback?: string;
+}
+
+/**
+ * Dependencies a package requires only where another of its dependencies cannot load, which Node.js decides: egg 3
+ * requires `urllib4` (urllib 4) on Node.js 20 and later and falls back to `urllib-next` (urllib 3) only where that
+ * fails (egg 3.34's lib/core/httpclient_next.js; its fetch_factory.js needs urllib4 alone).
+ */
+const NODE_FALLBACKS: ReadonlyArray<{ dependent: string; fallback: string; preferred: string; fromNodeMajor: number }> = [
+  { dependent: 'egg', fallback: 'urllib-next', preferred: 'urllib4', fromNodeMajor: 20 },
+];
+
+/** The dependencies of `manifest` this Node.js never loads, each with the condition it would load under. */
+function unusedFallbacks(dir: string, manifest: Manifest, exists: (file: string) => boolean, nodeMajor: number): Map<string, string> {
+  const unused = new Map<string, string>();
+  const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
+  for (const { dependent, fallback, preferred, fromNodeMajor } of NODE_FALLBACKS) {
+    if (manifest.name !== dependent || nodeMajor < fromNodeMajor || !Object.hasOwn(dependencies, fallback) || !resolvePackageDir(dir, preferred, exists)) continue;
+    unused.set(fallback, `${dependent}@${String(manifest.version)} loads it only on Node.js below ${fromNodeMajor}, where ${preferred} cannot load`);
+  }
+  return unused;
 }
 
 /** The installed packages without `loaded`: the part the agent can prepare for the workers (lib/facts/handover.ts). */
@@ -129,15 +155,24 @@ function walkPackages(input: PackageWalkInput): Array<Omit<InstalledPackage, 'lo
     ...input.plugins.filter(plugin => plugin.enable && plugin.path).map(plugin => ({ dir: String(plugin.path), via: [ `plugin ${plugin.name}` ] })),
     ...[ ...declared ].filter((dir): dir is string => dir !== undefined).map(dir => ({ dir, via: [ `app ${input.appName}` ] })),
   ];
-  for (let next = queue.shift(); next; next = queue.shift()) {
+  // Walked after everything else: a package that any other path reaches is loaded as usual.
+  const fallbacks: Pending[] = [];
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  for (let next = queue.shift() ?? fallbacks.shift(); next; next = queue.shift() ?? fallbacks.shift()) {
     const dir = realPathOnce(next.dir);
     if (!dir || visited.has(dir)) continue;
     visited.add(dir);
     const manifest = readManifest(dir);
     if (typeof manifest?.name !== 'string' || typeof manifest.version !== 'string' || TEST_HARNESS_PACKAGES.has(manifest.name)) continue;
-    found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via, ...(declared.has(dir) && { declaredByApp: true as const }) });
+    const { olderNodeFallback } = next;
+    found.push({ name: manifest.name, version: manifest.version, path: dir, via: next.via, ...(declared.has(dir) && { declaredByApp: true as const }),
+      ...(olderNodeFallback && { olderNodeFallback }) });
     const via = [ ...next.via, `${manifest.name}@${manifest.version}` ];
-    for (const child of dependencyDirs(dir, manifest, exists)) queue.push({ dir: child, via });
+    const unused = unusedFallbacks(dir, manifest, exists, nodeMajor);
+    for (const [ name, child ] of dependencyEntries(dir, manifest, exists)) {
+      const fallback = olderNodeFallback ?? unused.get(name);
+      (fallback && !olderNodeFallback ? fallbacks : queue).push({ dir: child, via, ...(fallback && { olderNodeFallback: fallback }) });
+    }
   }
   return found;
 }
@@ -168,8 +203,16 @@ export function koaJwt2Verifiers(input: PackageWalkInput): string[] {
 }
 
 function dependencyDirs(fromDir: string, manifest: Manifest | undefined, exists: (file: string) => boolean): string[] {
+  return dependencyEntries(fromDir, manifest, exists).map(([ , dir ]) => dir);
+}
+
+/** Each installed dependency as [ the name it is required by, its directory ]. */
+function dependencyEntries(fromDir: string, manifest: Manifest | undefined, exists: (file: string) => boolean): Array<[ string, string ]> {
   const names = Object.keys({ ...manifest?.dependencies, ...manifest?.optionalDependencies });
-  return names.map(name => resolvePackageDir(fromDir, name, exists)).filter((dir): dir is string => dir !== undefined);
+  return names.flatMap((name): Array<[ string, string ]> => {
+    const dir = resolvePackageDir(fromDir, name, exists);
+    return dir === undefined ? [] : [[ name, dir ]];
+  });
 }
 
 /** Node's lookup for a bare package name: `node_modules/<name>` in the directory and each parent. */

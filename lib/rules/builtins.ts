@@ -62,13 +62,15 @@ export const knownVulnerablePackage: Rule = {
     'egg-passport 2, which cannot run with the fixed passport 0.6 (logins silently stop being stored), gets a fix that keeps it ' +
     'working: low with egg-session\'s cookie sessions, which a login rewrites (a waiver), the advisory\'s with an external session ' +
     'store (the session id rotated at login with ctx.session.regenerate(), then a waiver). `egg-sentinel audit`, which loads only part of ' +
-    'the app, rates packages it did not see loaded as low. Waive one advisory for one package with the target ' +
+    'the app, rates packages it did not see loaded as low, and leaves out a fallback its dependent loads only on older Node.js ' +
+    'lines than the one it runs on (egg 3\'s urllib 3, `urllib-next`, where its urllib 4 loads: Node.js 20 and later). Waive one advisory for one package with the target ' +
     '`<advisory id>@<package>`.',
   fix: 'Upgrade the package to the fixed version named in the finding (directly, through the package that pulls it in, or ' +
     'with an npm "overrides" entry), and keep the database current (README, "Known vulnerabilities").',
   check(facts, { developmentEnv }) {
     const audit = facts.builtins.packages.loadedBy === 'audit';
-    return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || audit).map(({ pkg, record, fixedIn }): RuleHit => {
+    // A fallback this Node.js never loads (egg's urllib 3 where urllib 4 loads) is left out of the audit too.
+    return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || (audit && !pkg.olderNodeFallback)).map(({ pkg, record, fixedIn }): RuleHit => {
       const exploitable = EXPLOITED_BY_CONFIG[record.id]?.(facts, pkg);
       const pinned = exploitable ? undefined : PINNED_BY_PLUGIN[record.id]?.(facts, pkg, advisoryTarget(record, pkg));
       const severity = developmentEnv || !inUse(pkg) ? 'low' : exploitable ? 'critical' : pinned?.severity ?? OSV_SEVERITY[record.database_specific.severity];
