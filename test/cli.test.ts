@@ -343,6 +343,14 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     this.timeout(60000);
     afterEach(mm.restore);
 
+    it('a plugin calling Object.prototype\'s methods on what its extension getter gives (egg-socket.io\'s app.io.__defineGetter__) audits with no failed hook; app.js switching CSRF off is named (black-box round 35, h111 F4, F2)', async () => {
+      const { run, report } = await auditJson([ '--base-dir', fixture('cli-io-plugin'), '--env', 'prod' ]);
+      assert.deepEqual(report.audit.warnings, [], run.stderr);
+      const off = report.findings.find((finding: { ruleId: string }) => finding.ruleId === 'SEN602');
+      assert.equal(off.source, 'app.js');
+      assert.match(off.message, /config\.security\.csrf\.enable is false \(set in app\.js\)/);
+    });
+
     it('egg-router-plus namespaces, mounted at boot in a beforeStart task the audit does not run: judged after the chain, said', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('mw-namespace-guarded'), '--env', 'prod' ]);
       assert.equal(run.code, 0, run.stdout);

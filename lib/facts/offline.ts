@@ -442,13 +442,20 @@ function calledFactories(body: string): string[] {
 }
 
 /**
+ * Object.prototype's methods, which plugin code calls on what an extension getter gives as on any object (egg-socket.io's
+ * loader: `app.io.__defineGetter__('middlewares', …)`).
+ */
+const OBJECT_METHODS: ReadonlySet<PropertyKey> = new Set(Object.getOwnPropertyNames(Object.prototype).filter(key => key !== 'constructor' && key !== '__proto__'));
+
+/**
  * An inert function known by `name`, as the real extension's middleware is (`route:jsonp` in a route's chain); under
  * EXTENDED_BY, the directory whose extension gave it, when a getter did. It has no `router`, as no middleware does:
  * koa-router's use() takes a function that has one for a nested router.
  */
 function namedStandIn(name: string, extendedBy?: string): object {
   return new Proxy({ [name]: function() {} }[name], {
-    get: (_fn, key) => (key === 'name' ? name : key === EXTENDED_BY ? extendedBy : typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
+    get: (_fn, key) => (key === 'name' ? name : key === EXTENDED_BY ? extendedBy : OBJECT_METHODS.has(key) ? Reflect.get(Object.prototype, key) :
+      typeof key === 'symbol' || key.startsWith('_') || key === 'router' ? undefined : INERT),
     apply: () => INERT,
   });
 }
