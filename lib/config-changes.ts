@@ -123,13 +123,17 @@ export function writeCovers(written: string, keyPath: string): boolean {
 }
 
 /**
- * The file of the last write covering `keyPath` when code changed the key after egg loaded the config files (`changed`:
- * the changed leaves; an array is one leaf, as in egg's configMeta): the value in effect is that code's, not the value
- * of the config file egg's provenance names.
+ * The file of the app's code (outside node_modules: its app.js, a plugin in lib/plugin) that last assigned `keyPath` itself when
+ * code changed the key after egg loaded the config files (`changed`: the changed leaves; an array is one leaf, as in
+ * egg's configMeta): the value in effect is that code's, not the value of the config file egg's provenance names. A
+ * package's write is not named: egg-view, egg-schedule and egg-security rewrite the keys they own from what a config
+ * file set (a root split into a list, an ipBlackList turned into a checkAddress), and SEN108 names a plugin's other writes.
  */
 export function lastWriterOf(keyPath: string, changed: readonly string[], writes: readonly ConfigWrite[]): string | undefined {
   if (!changed.some(leaf => leaf === keyPath || leaf.startsWith(`${keyPath}[`))) return undefined;
-  return writes.filter(write => writeCovers(write.keyPath, keyPath)).at(-1)?.file;
+  // The innermost frame made the assignment: egg-view's, when a local plugin's app.view.use() makes it list view.root.
+  const own = writes.filter(write => write.stack[0] && !write.stack[0].includes(`${path.sep}node_modules${path.sep}`) && writeCovers(write.keyPath, keyPath));
+  return own.at(-1)?.stack[0];
 }
 
 /**
