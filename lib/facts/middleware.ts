@@ -147,8 +147,7 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
-    answers: functions.map((fn, index) => typeof fn === 'function' && !createdBy.has(fn) && !cached[index] && !uncalled[index] &&
-      !madeByOneOfFactories.has(fn) && !mayCallSecondParameter(sourceOf(fn))),
+    answers: functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn) && !mayCallSecondParameter(sourceOf(fn))),
   };
 }
 
@@ -837,7 +836,7 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
     const router = dispatchedRouter(fn);
     if (router && !positions.has(router.stack)) positions.set(router.stack, position);
   });
-  const firstMount = middleware.find(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]))?.position ?? undefined;
+  const firstMount = mountingFunctions(middleware, chain)[0]?.position ?? undefined;
   const main = egg.router?.stack ?? [];
   // egg's router not in the chain and no mount: its routes are not dispatched at all; every global middleware is kept in scope.
   if (!positions.has(main)) positions.set(main, middleware.find(entry => entry.group === 'router' && !entry.mount)?.position ?? firstMount ?? Infinity);
@@ -863,14 +862,18 @@ function dispatchPositions(egg: MiddlewareSource, middleware: MiddlewareFact[], 
   return positions;
 }
 
+/** The chain's functions that mount a router (egg-router-plus' namespace wrappers), not a router's own dispatch. */
+function mountingFunctions(middleware: MiddlewareFact[], chain: readonly unknown[]): MiddlewareFact[] {
+  return middleware.filter(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]));
+}
+
 /**
  * Marks the functions that mount a router (`mount`, not a router's own dispatch) when no router egg-sentinel knows is
  * placed at them: the router they hand requests to registered its routes unseen and gives its dispatch only when a
  * request comes (`app.use((ctx, next) => v2.routes()(ctx, next))` in app.js), so none of its routes is judged.
  */
 function markUnseenMounts(egg: MiddlewareSource, middleware: MiddlewareFact[], positions: Map<RouterLayer[], number | undefined>): void {
-  const chain = egg.middleware ?? [];
-  const mounts = middleware.filter(entry => entry.mount && entry.position !== null && !dispatchedRouter(chain[entry.position]));
+  const mounts = mountingFunctions(middleware, egg.middleware ?? []);
   const placed = new Set(positions.values());
   if (mounts.some(entry => placed.has(entry.position as number))) return;
   for (const entry of mounts) entry.servesUnseenRouter = true;
