@@ -122,12 +122,14 @@ function runNode(args, options = {}) {
 }
 
 /**
- * Cleans compiled output, then compiles the TypeScript projects in place, in order (egg in prod loads .js only;
- * the example's typings use the plugin's declarations).
+ * Cleans compiled output (unless told not to), then compiles the TypeScript projects in place, in order (egg in prod
+ * loads .js only; the example's typings use the plugin's declarations).
  */
-async function build(projects) {
-  const clean = await runNode([ 'scripts/clean.js' ]);
-  if (clean.code !== 0) throw new Error(`scripts/clean.js failed:\n${clean.output}`);
+async function build(projects, { clean = true } = {}) {
+  if (clean) {
+    const cleaned = await runNode([ 'scripts/clean.js' ]);
+    if (cleaned.code !== 0) throw new Error(`scripts/clean.js failed:\n${cleaned.output}`);
+  }
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
   for (const project of projects) {
     const { code, output } = await runNode([ tsc, '-p', project ]);

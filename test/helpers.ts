@@ -35,12 +35,20 @@ export async function bootApp(baseDir: string): Promise<ReturnType<typeof mm.app
   return app;
 }
 
+/** scripts/test-unit.js runs the tests that start egg clusters alone, after its parallel lanes: it finds them by title. */
+function refuseInParallelLane(what: string): void {
+  if (process.env.SENTINEL_TEST_LANE === undefined) return;
+  throw new Error(`${what} in a parallel test lane of scripts/test-unit.js, where a cluster's ports may be taken by the other lane: ` +
+    'say "egg-cluster" in the title of the test (or of its describe), and it runs alone, after the lanes');
+}
+
 /**
  * mm.cluster() for a test that mocks nothing in the cluster's workers. egg-mock's afterEach restores the mocks of every
  * live cluster by spawning a node process that posts to a worker, after each test (about a second each): these
  * clusters have none to restore.
  */
 export function mockCluster(options: Record<string, unknown>): any {
+  refuseInParallelLane('mockCluster()');
   const app: any = mm.cluster({ cache: false, ...options } as any);
   app.mockRestore = () => undefined;
   return app;
@@ -70,6 +78,7 @@ export function readReport(baseDir: string, file = 'run/sentinel-report.json'): 
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
+  refuseInParallelLane('freePort()');
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
