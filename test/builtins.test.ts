@@ -7,10 +7,9 @@ import https from 'node:https';
 import Module from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import mm from 'egg-mock';
-import { runCli } from '../lib/cli';
 import { bootApp, expectRefused, fixture, readReport, tempApp } from './helpers';
+import { sentinel } from './run-cli';
 
 type MockApp = ReturnType<typeof mm.app>;
 type Finding = { ruleId: string; severity: string; target: string; message: string; source?: string; fix?: string; waivedBy?: unknown };
@@ -61,16 +60,6 @@ function refusedReport(baseDir: string): { findings: Finding[] } & Record<string
 }
 
 /** Runs `egg-sentinel` in-process and returns its exit code and output. */
-async function sentinel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const chunks = { stdout: '', stderr: '' };
-  stdout.on('data', chunk => { chunks.stdout += chunk; });
-  stderr.on('data', chunk => { chunks.stderr += chunk; });
-  const code = await runCli(args, { stdout, stderr, env: process.env, cwd: process.cwd() });
-  return { code, ...chunks };
-}
-
 describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
   const vulnDeps = fixture('vuln-deps');
 

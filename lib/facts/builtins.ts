@@ -40,6 +40,19 @@ export interface BuiltinFacts {
    * the agent, and the audit, which loads no extension (the rules then match the whitelist as egg-security does).
    */
   isSafeDomain?: SafeDomainCheck;
+  /** egg-socket.io's handshake origin check as the running app has it (SEN613); undefined without `app.io`: the io plugin off, the agent, the audit. */
+  socketIo?: SocketIoFacts;
+}
+
+export interface SocketIoFacts {
+  /** `app.io.origins()`: what socket.io 2 judges an Origin by (an array, a string it searches), or what else it is (the app's function). */
+  origins: string | string[] | { kind: 'function' | 'other' };
+  /** The foreign origins the handshake check admitted (socket.io's checkRequest, or the app's allowRequest), asked as engine.io asks it. */
+  admits: string[];
+  /** The check threw or left a probe unanswered (an asynchronous function): what it admits is unknown. */
+  unanswered?: string;
+  /** `config.io.init.allowRequest` is the app's own function, which engine.io asks in place of socket.io's origin check. */
+  allowRequest?: true;
 }
 
 /** `ctx.isSafeDomain(domain, customWhiteList)`: every argument passed on, its answer as given. */
@@ -84,8 +97,10 @@ export interface BuiltinFactsInput extends PackageWalkInput {
   sessionStore?: unknown;
   /** `app.context` at boot: koa's context prototype with the extensions egg loaded; the audit gives none. */
   context?: unknown;
-  /** The app, a request's `ctx.app` (egg-security's isSafeDomain reads `this.app.config`). */
+  /** The app, a request's `ctx.app` (egg-security's isSafeDomain reads `this.app.config`), and egg-socket.io's `app.io`. */
   app?: unknown;
+  /** The merged `config.io.init`: egg-socket.io passes it to socket.io's attach(). */
+  socketIoInit?: unknown;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
@@ -100,7 +115,63 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
     isSafeDomain: safeDomainCheck(input.context, input.app),
+    socketIo: socketIoFacts(input.app, input.socketIoInit),
   };
+}
+
+/** A site no app names, as the Origin of a cross-site handshake. */
+export const FOREIGN_SOCKET_ORIGIN = 'https://evil.example';
+
+type OriginCheck = (req: { method: string; url: string; _query: Record<string, string>; headers: Record<string, string> }, fn: (error: unknown, ok: boolean) => void) => void;
+
+/**
+ * Asks egg-socket.io's socket.io server (`app.io`) which foreign origins its handshake check admits: a plain foreign
+ * site, and for each host an origins string names, a registrable host that string contains too (socket.io 2 searches
+ * a string for `<host>:<port>`, so `https://www.example.com:443` admits `https://xample.com`).
+ */
+function socketIoFacts(app: unknown, init: unknown): SocketIoFacts | undefined {
+  const io = app && typeof app === 'object' ? (app as { io?: { origins?: unknown; checkRequest?: unknown } }).io : undefined;
+  if (typeof io?.origins !== 'function' || typeof io.checkRequest !== 'function') return undefined;
+  const value: unknown = io.origins();
+  const origins = typeof value === 'string' || Array.isArray(value) && value.every(entry => typeof entry === 'string') ? value as string | string[] :
+    { kind: typeof value === 'function' ? 'function' as const : 'other' as const };
+  // socket.io's attach() writes its own check, bound to the server, into the options it is given (config.io.init)
+  // once 'server' is emitted (egg-mock emits it before ready, egg-cluster after): that one is no check of the app's.
+  const allowRequest = init && typeof init === 'object' ? (init as { allowRequest?: unknown }).allowRequest : undefined;
+  if (typeof allowRequest === 'function' && allowRequest.name !== `bound ${io.checkRequest.name}`) {
+    return { origins, ...askOriginCheck(allowRequest as OriginCheck, [ FOREIGN_SOCKET_ORIGIN ]), allowRequest: true };
+  }
+  const lookalikes = typeof origins === 'string' ? containedLookalikes(origins) : [];
+  return { origins, ...askOriginCheck(io.checkRequest.bind(io) as OriginCheck, [ FOREIGN_SOCKET_ORIGIN, ...lookalikes ]) };
+}
+
+/** Asks a handshake check as engine.io does, for a cross-site handshake from each origin that carries the user's cookie. */
+function askOriginCheck(check: OriginCheck, origins: string[]): Pick<SocketIoFacts, 'admits' | 'unanswered'> {
+  const admits: string[] = [];
+  for (const origin of origins) {
+    let answer: boolean | undefined;
+    try {
+      check({ method: 'GET', url: '/socket.io/?EIO=3&transport=websocket', _query: { EIO: '3', transport: 'websocket' }, headers: { origin, host: 'app.invalid', cookie: 'EGG_SESS=stand-in' } }, (_error, ok) => {
+        answer = ok;
+      });
+    } catch (error) {
+      return { admits, unanswered: `it threw for ${origin} (${(error instanceof Error ? error.message : String(error)).slice(0, 200)})` };
+    }
+    if (answer === undefined) return { admits, unanswered: `it did not answer for ${origin} while asked (an asynchronous check)` };
+    if (answer) admits.push(origin);
+  }
+  return { admits };
+}
+
+/** For each `<host>:<port>` of an origins string, an https origin on that port of a registrable host the string also contains: `example.com` → `xample.com`. */
+function containedLookalikes(origins: string): string[] {
+  const lookalikes = new Set<string>();
+  for (const [ , host, port ] of origins.matchAll(/([a-z0-9-]+\.[a-z0-9.-]*[a-z0-9]):(\d+|\*)/gi)) {
+    const registrable = host.split('.').slice(-2).join('.');
+    if (registrable.length < 4) continue;
+    lookalikes.add(`https://${registrable.slice(1)}${port === '*' || port === '443' ? '' : `:${port}`}`);
+  }
+  return [ ...lookalikes ].slice(0, 10);
 }
 
 /**

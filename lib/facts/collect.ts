@@ -157,7 +157,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
       ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
-      context: egg.context, app: egg,
+      context: egg.context, app: egg, socketIoInit: (config.io as { init?: unknown } | undefined)?.init,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],
