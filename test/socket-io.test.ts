@@ -160,8 +160,10 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     }
   });
 
-  it('SEN613: app.io.origins() given an array of the app\'s own origins boots clean in prod; another site\'s handshake is refused, the app\'s own connects', async () => {
-    const dir = socketApp('socket-io-own-origin', `module.exports = app => {\n  app.io.origins([ '${APP_ORIGIN}:443' ]);\n};\n`);
+  it('SEN613: app.io.origins() given an array of the app\'s own origins boots clean in prod; another site\'s handshake is refused, the app\'s own connects; an asynchronous origins function is low, not verified', async () => {
+    // SENTINEL_FIXTURE_ASYNC: an origins function answering later, which the boot check cannot ask.
+    const dir = socketApp('socket-io-own-origin', 'module.exports = app => {\n  app.io.origins(process.env.SENTINEL_FIXTURE_ASYNC ?\n' +
+      `    (origin, fn) => setImmediate(fn, null, origin === '${APP_ORIGIN}') :\n    [ '${APP_ORIGIN}:443' ]);\n};\n`);
     try {
       prod();
       const app = await bootApp(dir);
@@ -175,6 +177,16 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
         });
       } finally {
         await app.close();
+      }
+      prod();
+      mm(process.env, 'SENTINEL_FIXTURE_ASYNC', '1');
+      const asynchronous = await bootApp(dir);
+      try {
+        assert.deepEqual(reportFindings(asynchronous, 'SEN613').map(({ severity, message }) => ({ severity, message })), [{ severity: 'low',
+          message: 'egg-socket.io\'s handshake origin is not verified: app.io.origins() is a function and it did not answer for https://evil.example while asked ' +
+            '(an asynchronous check); if it admits a foreign Origin, any site\'s page opens a socket with the logged-in user\'s cookie' }]);
+      } finally {
+        await asynchronous.close();
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
