@@ -21,8 +21,7 @@ const ROOT = path.resolve(__dirname, '..');
 const SIGNALS = [ 'SIGINT', 'SIGTERM', 'SIGHUP' ];
 const EVERY_FILE = [ 'test/**/*.test.ts', '!test/egg4' ];
 /** Files whose tests start egg clusters, egg-scripts or the demo throughout: they run whole, alone. */
-const ALONE = [ 'test/demo.test.ts', 'test/package.test.ts', 'test/egg-scripts.test.ts', 'test/cluster-client.test.ts', 'test/ipc-cluster.test.ts',
-  'test/ipc.test.ts' ];
+const ALONE = [ 'test/demo.test.ts', 'test/package.test.ts', 'test/egg-scripts.test.ts', 'test/cluster-client.test.ts', 'test/ipc-cluster.test.ts' ];
 /** The first lane; every other file runs in the second, so a new file needs no entry here. */
 const FIRST_LANE = [ 'test/middleware.test.ts', 'test/cli.test.ts', 'test/corpus.test.ts' ];
 /** In the other files, a test that starts an egg cluster says so in its title (or its describe's). */
