@@ -17,7 +17,7 @@ import { ALL_RULE_INFO } from '../lib/rules';
 import { renderRulesMarkdown } from '../lib/report/rules-markdown';
 import { fakeFacts } from './unit/fake-facts';
 import { validateReport, validateSarif } from './unit/schemas';
-import { bootApp, fixture } from './helpers';
+import { bootApp, fixture, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..');
@@ -316,17 +316,20 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /sarif report written to .*audit\.sarif/);
       assert.ok(validateSarif(JSON.parse(fs.readFileSync(out, 'utf8'))).valid);
-      // A directory where the file should go: the path and why, not an internal error.
-      const bad = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--output', buildDir ]);
+      // A directory where the file should go: the path and why, not an internal error; said before the app is loaded
+      // (an app whose config throws shows it never was).
+      const unloadable = tempApp('cli-output-unloaded', { 'config/config.default.js': "throw new Error('config loaded');\n" });
+      const bad = await sentinel([ 'audit', '--base-dir', unloadable, '--env', 'prod', '--output', buildDir ]);
       assert.equal(bad.code, 2);
-      assert.match(bad.stderr, /egg-sentinel audit: --output ".*": cannot write .*: EISDIR/);
-      assert.doesNotMatch(bad.stderr, /internal error/);
+      assert.match(bad.stderr, /egg-sentinel audit: --output ".*": cannot write .*: EISDIR: .* is a directory: give a file path/);
+      assert.doesNotMatch(bad.stderr, /internal error|config loaded/);
       // A file that is not a report (the app's own config) is left as it was; a report of any format is replaced.
       const precious = path.join(buildDir, 'precious.js');
       fs.writeFileSync(precious, 'module.exports = {};\n');
-      const refused = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', 'json', '--output', precious ]);
+      const refused = await sentinel([ 'audit', '--base-dir', unloadable, '--env', 'prod', '--format', 'json', '--output', precious ]);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /is not an egg-sentinel report, which egg-sentinel does not overwrite: choose another --output path, or remove the file first/);
+      assert.doesNotMatch(refused.stderr, /config loaded/);
       assert.equal(fs.readFileSync(precious, 'utf8'), 'module.exports = {};\n');
       for (const format of [ 'text', 'json' ]) {
         const again = await sentinel([ 'audit', '--base-dir', insecure, '--env', 'prod', '--format', format, '--output', out ]);

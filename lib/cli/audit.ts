@@ -16,12 +16,13 @@ import { ALL_RULE_INFO, RULE_IDS, RULES } from '../rules';
 import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
 import { isDevelopmentEnv, SEVERITIES } from '../report/severity';
-import { writeReportFile } from '../report/write';
+import { refuseNonReport, writeReportFile } from '../report/write';
 import { type Command, EXIT, oneOf, parseCommandArgs, UsageError } from './command';
 import { locateFinding, type SourceLocation } from './locate';
 import { colourWanted, formatAuditText, painter } from './text';
 
 const FORMATS = [ 'text', 'json', 'sarif' ] as const;
+const OUTPUT_FIX = 'choose another --output path, or remove the file first';
 const FAIL_ON = [ 'auto', ...SEVERITIES, 'never' ] as const;
 
 const usage = `Usage: egg-sentinel audit [options]
@@ -70,6 +71,18 @@ export const auditCommand: Command = {
       }
     }
     if (values.output === '') throw new UsageError('--output needs a file path (leave it out to print the report)');
+    const outputFile = values.output === undefined ? undefined : path.resolve(io.cwd, values.output);
+    // A directory, a missing or read-only directory, a file that is not a report: the user's path, not a bug.
+    const cannotWrite = (error: unknown) => {
+      io.stderr.write(`egg-sentinel audit: --output ${JSON.stringify(values.output)}: cannot write ${outputFile}: ${(error as Error).message}\n`);
+      return EXIT.error;
+    };
+    // Before the app loads (seconds): a path the report could not go to fails now, not after the audit.
+    try {
+      if (outputFile) refuseNonReport(outputFile, OUTPUT_FIX);
+    } catch (error) {
+      return cannotWrite(error);
+    }
     const baseDir = path.resolve(io.cwd, values['base-dir'] ?? '.');
     if (!fs.existsSync(baseDir) || !fs.statSync(baseDir).isDirectory()) {
       throw new UsageError(`--base-dir ${JSON.stringify(values['base-dir'] ?? '.')}: ${baseDir} is not a directory`);
@@ -124,14 +137,11 @@ export const auditCommand: Command = {
     } else {
       output = formatAuditText(auditReport, painter(!values.output && colourWanted(io.stdout, io.env)));
     }
-    if (values.output) {
-      const file = path.resolve(io.cwd, values.output);
+    if (outputFile) {
       try {
-        writeReportFile(file, output, 'choose another --output path, or remove the file first');
+        writeReportFile(outputFile, output, OUTPUT_FIX);
       } catch (error) {
-        // A directory, a missing or read-only directory, a file that is not a report: the user's path, not a bug.
-        io.stderr.write(`egg-sentinel audit: --output ${JSON.stringify(values.output)}: cannot write ${file}: ${(error as Error).message}\n`);
-        return EXIT.error;
+        return cannotWrite(error);
       }
       const blocking = report.threshold === 'never' ? 'threshold never' : `${report.findings.filter(f => f.blocking).length} at or above ${report.threshold}`;
       io.stderr.write(`egg-sentinel audit: ${format} report written to ${values.output} (${report.findings.length} finding(s), ${blocking})\n`);

@@ -75,11 +75,17 @@ const REPORT_START = /^(?:\{\s*"tool":\s*\{\s*"name":\s*"egg-sentinel"|\{\s*"\$s
  * `fix`: what the user should do instead, for the error.
  */
 export function writeReportFile(file: string, data: string, fix = 'point config.sentinel.report.path at a file of its own'): void {
+  refuseNonReport(file, fix);
+  writePrivateFile(file, data);
+}
+
+/** Throws when `file` is a directory or holds a file that is not an egg-sentinel report (see writeReportFile). */
+export function refuseNonReport(file: string, fix: string): void {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`EISDIR: ${file} is a directory: give a file path`);
   const start = fileStart(file);
   if (start.trim() && !REPORT_START.test(start)) {
     throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: ${fix}`);
   }
-  writePrivateFile(file, data);
 }
 
 const DEFAULT_REPORT_FILE = 'sentinel-report.json';
