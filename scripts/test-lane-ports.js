@@ -12,12 +12,18 @@ const LANE_PORTS = 5000;
 const first = 21000 + LANE_PORTS * Number(process.env.SENTINEL_TEST_LANE);
 let next = first;
 
-/** detect-port's detectPort(): as asked for a given port; otherwise the next free port of this lane's range. */
-async function laneDetectPort(port, callback) {
+/** detect-port tries a port and the 10 after it. */
+const TRIED = 11;
+
+/**
+ * detect-port's detectPort(): as asked for a given port; otherwise a free port of this lane's range. Each call takes
+ * ports of its own, also while an earlier one is still looking (two apps booting at once).
+ */
+function laneDetectPort(port, callback) {
   if (port !== undefined || callback !== undefined) return detect.detectPort(port, callback);
-  const found = await detect.detectPort(next);
-  next = found >= first && found + 1 < first + LANE_PORTS ? found + 1 : first;
-  return found;
+  const start = next;
+  next = start + 2 * TRIED <= first + LANE_PORTS ? start + TRIED : first;
+  return detect.detectPort(start);
 }
 
 const laneDetect = { ...detect, default: laneDetectPort, detect: laneDetectPort, detectPort: laneDetectPort };

@@ -50,10 +50,14 @@ const running = new Set();
 for (const signal of SIGNALS) {
   process.on(signal, () => {
     interrupted = signal;
-    for (const child of running) child.kill(signal);
+    // Each egg-bin leads a process group of its own: mocha and what it started get the signal too.
+    for (const child of running) process.kill(-child.pid, signal);
   });
 }
+/** Output of a lane held back (see run()): written at the end whatever happens, also on a signal. */
+const heldBack = new Set();
 const finish = code => {
+  for (const held of heldBack) process.stdout.write(held.join(''));
   clean();
   process.exit(interrupted ? 130 : code);
 };
@@ -70,7 +74,7 @@ function eggBinTest(args, env, output) {
   return new Promise(resolve => {
     // SENTINEL_TEST_COMPILED: tests that build in place themselves (the demo) leave this output to be removed here.
     const child = spawn(process.execPath, [ eggBin, 'test', '--no-mochawesome', ...args ], {
-      cwd: ROOT, stdio: output ? [ 'ignore', 'pipe', 'pipe' ] : 'inherit', env: { ...process.env, SENTINEL_TEST_COMPILED: '1', ...env },
+      cwd: ROOT, stdio: output ? [ 'ignore', 'pipe', 'pipe' ] : 'inherit', env: { ...process.env, SENTINEL_TEST_COMPILED: '1', ...env }, detached: true,
     });
     running.add(child);
     for (const stream of output ? [ child.stdout, child.stderr ] : []) {
@@ -104,11 +108,16 @@ async function run({ name, files, grep }, lane) {
   const args = [ ...files, ...(grep ? [ `--grep=${grep}` ] : []) ];
   const env = lane === undefined ? {} : { SENTINEL_TEST_LANE: String(lane) };
   if (lane !== undefined) args.push(`--require=${path.join(__dirname, 'test-lane-ports.js')}`);
-  // The last lane streams; an earlier one is held and written whole when it ends, so each run reads in order.
-  const held = lane !== undefined && lane < LANES.length - 1 ? [] : undefined;
-  if (!held) report(`\n---- test-unit: ${name} ----\n`);
+  // The last lane streams; an earlier one is held and written whole when it ends (between two lines of the other), so
+  // each run's own output reads in order.
+  const held = lane !== undefined && lane < LANES.length - 1 ? [ `\n---- test-unit: ${name} ----\n` ] : undefined;
+  if (held) heldBack.add(held);
+  else report(`\n---- test-unit: ${name} ----\n`);
   const code = await eggBinTest(args, env, held ? text => held.push(text) : report);
-  if (held) report(`\n---- test-unit: ${name} ----\n${held.join('')}`);
+  if (held) {
+    heldBack.delete(held);
+    report(held.join(''));
+  }
   report(`---- test-unit: ${name} ended with exit code ${code} ----\n`);
   return code;
 }

@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import mm from 'egg-mock';
 import { tarOf, tgzOf, zipOf } from './archive-files';
 import { LOADER_FILES } from '../lib/facts/runtime';
-import { bootApp, expectRefused, fixture, mockCluster, readReport, reportFindings, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, MM_APP_CHILD_REQUIRE, mockCluster, readReport, reportFindings, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
@@ -936,7 +936,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       const fd = fs.openSync(out, 'w');
       if (deleted) fs.unlinkSync(out);
       try {
-        spawnSync(process.execPath, [ '-r', require.resolve('ts-node/register/transpile-only'), '-e', script ], { cwd: ROOT, stdio: [ 'ignore', fd, fd ], env: { ...process.env, ...env }, timeout: 60000 });
+        spawnSync(process.execPath, [ ...MM_APP_CHILD_REQUIRE, '-r', require.resolve('ts-node/register/transpile-only'), '-e', script ], { cwd: ROOT, stdio: [ 'ignore', fd, fd ], env: { ...process.env, ...env }, timeout: 60000 });
       } finally {
         fs.closeSync(fd);
       }

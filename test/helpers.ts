@@ -35,6 +35,9 @@ export async function bootApp(baseDir: string): Promise<ReturnType<typeof mm.app
   return app;
 }
 
+/** `-r` of scripts/test-lane-ports.js in a lane: a child process that boots an app with mm.app() needs it as the lane does. */
+export const MM_APP_CHILD_REQUIRE = process.env.SENTINEL_TEST_LANE === undefined ? [] : [ '-r', path.join(__dirname, '../scripts/test-lane-ports.js') ];
+
 /** scripts/test-unit.js runs the tests that start egg clusters alone, after its parallel lanes: it finds them by title. */
 function refuseInParallelLane(what: string): void {
   if (process.env.SENTINEL_TEST_LANE === undefined) return;
