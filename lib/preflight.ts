@@ -482,7 +482,8 @@ export function notHookedProblem(role: 'agent' | 'app', serverEnv: string): stri
   return [
     `[egg-sentinel preflight] refused to start: egg-sentinel did not run in the ${role === 'agent' ? 'agent' : 'app worker'} (env ${serverEnv}), ` +
       'though NODE_OPTIONS loads its preflight: the sentinel plugin is not enabled for this env (`sentinel: false` in a config/plugin.<env> file, ' +
-      'an `env` list that leaves it out, or no `sentinel` entry), so none of its boot checks, IPC signing or dump masking would run.',
+      'an `env` list that leaves it out, or no `sentinel` entry), so none of its boot checks, IPC signing or dump masking would run. ' +
+      'An `env` list a framework\'s config/plugin sets stays when the app\'s entry has none or `env: []`: list the envs in the app\'s entry.',
     `Fix: enable egg-sentinel for env ${serverEnv} in config/plugin.(js|ts) (\`npx egg-sentinel audit --env ${serverEnv}\` reports it as SEN109), ` +
       'or remove --require egg-sentinel/preflight from NODE_OPTIONS to run this app without it.',
   ].join('\n');

@@ -510,6 +510,31 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(off?.message ?? '', /the sentinel plugin \(egg-sentinel\) is configured in config\/plugin\.prod\.js but not enabled in env prod/);
     });
 
+    it('SEN109 names the framework whose `env` list leaves egg-sentinel out, and its fix lists the envs in the app\'s entry, which passes (black-box round 36, h112 F8)', async () => {
+      const egg = path.dirname(require.resolve('egg/package.json'));
+      const app = (entry: string) => tempApp('cli-framework-env', {
+        'package.json': JSON.stringify({ name: 'framework-env-app', egg: { framework: 'acme-env-fw' } }),
+        'config/plugin.js': `'use strict';\nconst path = require('path');\nexports.sentinel = { enable: true, path: path.join(${JSON.stringify(ROOT)}), ${entry} };\n`,
+        'config/config.default.js': "module.exports = { keys: 'framework-env-app-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge' };\n",
+        'node_modules/acme-env-fw/package.json': JSON.stringify({ name: 'acme-env-fw', version: '1.0.0', main: 'index.js' }),
+        'node_modules/acme-env-fw/index.js': `'use strict';\nconst egg = require(${JSON.stringify(egg)});\nconst EGG_PATH = Symbol.for('egg#eggPath');\n` +
+          'class Application extends egg.Application { get [EGG_PATH]() { return __dirname; } }\n' +
+          'class Agent extends egg.Agent { get [EGG_PATH]() { return __dirname; } }\nmodule.exports = { ...egg, Application, Agent };\n',
+        // A framework that keeps egg-sentinel to developers' machines.
+        'node_modules/acme-env-fw/config/plugin.js': "exports.sentinel = { enable: true, package: 'egg-sentinel', env: [ 'local', 'unittest' ] };\n",
+        'node_modules/acme-env-fw/config/config.default.js': 'module.exports = {};\n',
+      });
+      // The app's entry as the README writes it, and with `env: []`, which egg does not let replace the framework's list.
+      for (const entry of [ '', 'env: []' ]) {
+        const { report } = await auditJson([ '--base-dir', app(entry), '--env', 'prod' ]);
+        const off = report.findings.find((finding: any) => finding.ruleId === 'SEN109');
+        assert.match(off?.message ?? '', /is configured in config\/plugin\.js but not enabled in env prod: its `env` list \[ 'local', 'unittest' \], from node_modules\/acme-env-fw\/config\/plugin\.js, leaves prod out/, entry);
+        assert.match(off.fix, /egg keeps it: an entry with no `env` or `env: \[\]` does not replace it\. .*`sentinel: \{ enable: true, package: 'egg-sentinel', env: \[ 'local', 'unittest', 'prod' \] \}`/);
+      }
+      const listed = await auditJson([ '--base-dir', app("env: [ 'local', 'unittest', 'prod' ]"), '--env', 'prod' ]);
+      assert.deepEqual(listed.report.findings.filter((finding: any) => finding.ruleId === 'SEN109'), [], listed.run.stdout);
+    });
+
     it('a plugin hook that changes config.sentinel fails the prod audit (exit 2), as it refuses the boot (black-box round 22)', async () => {
       const run = await sentinel([ 'audit', '--base-dir', fixture('plugin-changes-sentinel'), '--env', 'prod' ]);
       assert.equal(run.code, 2, run.stdout);

@@ -47,6 +47,10 @@ export interface EggLike {
     serverScope: string;
     configMeta: AnyRecord;
     allPlugins?: Record<string, AnyRecord>;
+    /** The plugin configs as written, merged into allPlugins in this order (egg-core 4 to 6). */
+    eggPlugins?: Record<string, AnyRecord>;
+    appPlugins?: Record<string, AnyRecord>;
+    customPlugins?: Record<string, AnyRecord>;
     eggPaths?: string[];
     FileLoader: { FULLPATH: symbol };
     loadRouter(...args: unknown[]): unknown;

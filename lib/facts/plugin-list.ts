@@ -131,16 +131,39 @@ function withoutTsconfigPathsRegister<T>(eggPaths: readonly string[], construct:
  */
 export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): PluginFact[] {
   const all = { ...egg.loader.allPlugins ?? egg.plugins, ...loaded?.allPlugins };
-  return Object.entries(all).map(([ name, plugin ]) => ({
-    name,
-    // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
-    enable: Boolean(loaded?.plugins[name] || egg.plugins[name]),
-    package: optionalString(plugin.package),
-    version: optionalString(plugin.version),
-    path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
-    from: plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from)),
-    implicitEnable: plugin.implicitEnable === true || undefined,
-  }));
+  const from = (plugin: AnyRecord) => plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from));
+  return Object.entries(all).map(([ name, plugin ]) => {
+    const env = stringList(plugin.env);
+    return {
+      name,
+      // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
+      enable: Boolean(loaded?.plugins[name] || egg.plugins[name]),
+      package: optionalString(plugin.package),
+      version: optionalString(plugin.version),
+      path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
+      from: from(plugin),
+      implicitEnable: plugin.implicitEnable === true || undefined,
+      ...(env.length && { env: { list: env, from: envListWriter(egg.loader, name, env, from) ?? from(plugin) } }),
+    };
+  });
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+/**
+ * The file whose entry wrote the plugin's `env` list: egg-core merges egg's and the frameworks' lists, the app's, then
+ * the start options' (EGG_PLUGINS), and an empty list does not replace an earlier one. Undefined when egg's loader does
+ * not keep those lists.
+ */
+function envListWriter(loader: EggLike['loader'], name: string, env: string[], from: (plugin: AnyRecord) => string): string | undefined {
+  let writer: string | undefined;
+  for (const configs of [ loader.eggPlugins, loader.appPlugins, loader.customPlugins ]) {
+    const entry = configs?.[name];
+    if (entry && stringList(entry.env).join('\0') === env.join('\0')) writer = from(entry);
+  }
+  return writer;
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -20,6 +20,11 @@ export interface PluginFact {
   /** File that enabled it (`config/plugin.ts`, egg's own list, `<EGG_PLUGINS>`…). */
   from?: string;
   implicitEnable?: boolean;
+  /**
+   * The `env` list egg keeps for it (none: every env), and the file that wrote it: a later entry with no list or an
+   * empty one (`env: []`) does not replace it.
+   */
+  env?: { list: string[]; from: string };
 }
 
 /** How a middleware's `match`/`ignore` treats requests, evaluated with egg's own egg-path-matching. */

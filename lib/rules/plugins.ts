@@ -727,17 +727,30 @@ export const sentinelDisabled: Rule = {
     'signs no IPC message and masks no config dump, and nothing says so; found by `egg-sentinel audit --env <env>` (at boot egg-sentinel ' +
     'runs only where it is on). Outside local/unittest.',
   fix: 'Enable egg-sentinel for every env in `config/plugin.(js|ts)` (`sentinel: { enable: true, package: \'egg-sentinel\' }`, no `env` ' +
-    'list) and remove the override that disables it; tune what it refuses with `config.sentinel` (failOn, rules, waivers) instead.',
+    'list) and remove the override that disables it; tune what it refuses with `config.sentinel` (failOn, rules, waivers) instead. An `env` ' +
+    'list a framework\'s config/plugin sets stays when the app\'s entry has none (or `env: []`): list the envs in the app\'s entry then.',
   check(facts, { developmentEnv }) {
     const entries = sentinelEntries(facts);
     if (developmentEnv || !entries.length || entries.some(entry => entry.enable)) return [];
-    return entries.map(entry => ({
-      severity: 'high' as const,
-      target: `plugin:${entry.name}`,
-      source: entry.from,
-      message: `the ${entry.name} plugin (egg-sentinel) is configured${entry.from ? ` in ${entry.from}` : ''} but not enabled in env ${facts.env.serverEnv}: ` +
-        'a boot in it runs none of egg-sentinel\'s checks, IPC signing or dump masking',
-    }));
+    const serverEnv = facts.env.serverEnv;
+    return entries.map(entry => {
+      const env = entry.env && !entry.env.list.includes(serverEnv) ? entry.env : undefined;
+      const shown = (list: string[]) => `[ ${list.map(name => `'${name}'`).join(', ')} ]`;
+      return {
+        severity: 'high' as const,
+        target: `plugin:${entry.name}`,
+        source: env?.from ?? entry.from,
+        message: `the ${entry.name} plugin (egg-sentinel) is configured${entry.from ? ` in ${entry.from}` : ''} but not enabled in env ${serverEnv}` +
+          `${env ? `: its \`env\` list ${shown(env.list)}, from ${env.from}, leaves ${serverEnv} out` : ''}; ` +
+          'a boot in it runs none of egg-sentinel\'s checks, IPC signing or dump masking',
+        // A list another file wrote (a framework's config/plugin) stays when the app's entry has none or `env: []`.
+        ...(env && env.from !== entry.from && {
+          fix: `The \`env\` list comes from ${env.from}, and egg keeps it: an entry with no \`env\` or \`env: []\` does not replace it. List every env the app ` +
+            `runs in, in the app's entry: \`${entry.name}: { enable: true, package: 'egg-sentinel', env: ${shown([ ...new Set([ ...env.list, serverEnv ]) ])} }\` ` +
+            `(or have ${env.from} drop its list).`,
+        }),
+      };
+    });
   },
 };
 
