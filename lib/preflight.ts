@@ -9,7 +9,7 @@ import { firstPackage, parseEggJson, type PluginLookup, pluginLookup } from './f
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
 import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
-import { readTsconfig, type TsconfigFacts, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
+import { readTsconfig, type TsconfigFacts, tsconfigKeyWhere, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDevelopmentEnv } from './report/severity';
@@ -273,7 +273,7 @@ function tsconfigPathProblems(baseDir: string, env: NodeJS.ProcessEnv): string[]
   }
   const refused = tsconfig.paths.flatMap(entry => {
     const why = moduleFileWhy(entry.modulePath, baseDir, 'it does not resolve');
-    return why ? [ `  - ${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` ] : [];
+    return why ? [ `  - ${tsconfigKeyWhere(entry)} maps ${entry.pattern === '*' ? 'every bare require()' : JSON.stringify(entry.pattern)} to ${JSON.stringify(entry.target)}: ${why}` ] : [];
   });
   if (refused.length) {
     problems.push(

@@ -2481,7 +2481,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       }
     });
 
-    it('paths from an extended tsconfig: boot refused in prod', async () => {
+    it('paths from an extended tsconfig: boot refused in prod, naming the file that writes them (black-box round 36, h112 F7)', async () => {
       withSecureEnv();
       mm.env('prod');
       const shared = sharedDir();
@@ -2491,8 +2491,9 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       }, 'high');
       const message = await expectRefused(dir, /SEN306/);
       assert.deepEqual(refusedIds(message), [ 'SEN306' ]);
-      assert.match(message, new RegExp(`tsconfig\\.json compilerOptions\\.paths\\["sentinel-planted-mod"\\]\\[0\\] maps require\\("sentinel-planted-mod"\\) to "${escapeRegExp(shared)}/sentinel-planted-mod", ` +
-        'and egg-core registers tsconfig-paths for it \\(EGG_TYPESCRIPT=true, '));
+      assert.match(message, new RegExp('tsconfig\\.base\\.json compilerOptions\\.paths\\["sentinel-planted-mod"\\]\\[0\\] \\(extended by tsconfig\\.json\\) maps require\\("sentinel-planted-mod"\\) ' +
+        `to "${escapeRegExp(shared)}/sentinel-planted-mod", and egg-core registers tsconfig-paths for it \\(EGG_TYPESCRIPT=true, `));
+      assert.match(message, /fix: +Point compilerOptions\.paths\["sentinel-planted-mod"\]\[0\] in tsconfig\.base\.json into the app/);
       assert.match(message, /waive SEN306 for target `tsconfig\.json compilerOptions\.paths\["sentinel-planted-mod"\]\[0\]`/);
       assert.doesNotMatch(message, /@app/, 'a mapping into the app is fine');
     });

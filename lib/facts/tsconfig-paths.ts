@@ -21,6 +21,8 @@ export interface TsconfigPathFact {
    * when `paths` has no `*`, `compilerOptions.baseUrl` (`TS_NODE_BASEURL` when that variable sets it).
    */
   key: string;
+  /** The file of the `extends` chain whose own compilerOptions write the key, when it is not `file` (a monorepo's base config). */
+  setIn?: string;
   /** The request pattern (`*`: every bare require). */
   pattern: string;
   /** The target as tsconfig-paths resolves it (absolute, with its `*`). */
@@ -29,6 +31,11 @@ export interface TsconfigPathFact {
   modulePath: string;
   /** Why egg-core registers tsconfig-paths: `EGG_TYPESCRIPT=true` or package.json's `egg.typescript`. */
   registeredBy: string;
+}
+
+/** Where a mapping is written: `tsconfig.json compilerOptions.baseUrl`, or `../../tsconfig.base.json compilerOptions.baseUrl (extended by tsconfig.json)`. */
+export function tsconfigKeyWhere(entry: Pick<TsconfigPathFact, 'file' | 'key' | 'setIn'>): string {
+  return entry.setIn ? `${entry.setIn} ${entry.key} (extended by ${entry.file})` : `${entry.file} ${entry.key}`;
 }
 
 /** A file tsconfig-paths reads the paths from: the tsconfig, or a file of its `extends` chain. */
@@ -100,7 +107,8 @@ export function readTsconfig(baseDir: string, moduleFile: string, env: NodeJS.Pr
   if (loaded.resultType !== 'success' || !configFile || !absoluteBaseUrl) return { files: [], paths: [] };
   const file = toDisplayPath(baseDir, configFile);
   const owner = appOwner(realPathOrAbsolute(baseDir));
-  const files = extendsChain(moduleFile, configFile).map((looked, index) => {
+  const chain = extendsChain(moduleFile, configFile);
+  const files = chain.map((looked, index) => {
     const problem = folderProblem(looked, owner);
     return { file: toDisplayPath(baseDir, looked), ...(index > 0 && { extendedFrom: file }), ...(problem && { problem }), registeredBy };
   });
@@ -111,7 +119,36 @@ export function readTsconfig(baseDir: string, moduleFile: string, env: NodeJS.Pr
   if (addMatchAll && !Object.prototype.hasOwnProperty.call(paths, '*')) {
     entries.push({ key: env.TS_NODE_BASEURL ? 'TS_NODE_BASEURL' : 'compilerOptions.baseUrl', pattern: '*', target: `${absoluteBaseUrl.replace(/\/$/, '')}/*` });
   }
-  return { files, paths: entries.map(entry => ({ file, ...entry, modulePath: projectedRealPath(lookupPath(entry.target)), registeredBy })) };
+  const writers = { paths: optionWriter(moduleFile, chain, 'paths'), baseUrl: optionWriter(moduleFile, chain, 'baseUrl') };
+  return { files, paths: entries.map(entry => {
+    const writer = entry.key === 'TS_NODE_BASEURL' ? undefined : writers[entry.key === 'compilerOptions.baseUrl' ? 'baseUrl' : 'paths'];
+    return { file, ...(writer && writer !== configFile && { setIn: toDisplayPath(baseDir, writer) }), ...entry,
+      modulePath: projectedRealPath(lookupPath(entry.target)), registeredBy };
+  }) };
+}
+
+/**
+ * The file of the `extends` chain (tsconfig first) whose own compilerOptions write `option`: the nearest one whose
+ * value, as tsconfig-paths' loader merges it with what it extends, differs from the next file's. A `baseUrl` is
+ * compared resolved (the loader rewrites an extended one relative to the extending file). Undefined without the loader.
+ */
+function optionWriter(moduleFile: string, chain: string[], option: 'paths' | 'baseUrl'): string | undefined {
+  let loader: TsconfigLoaderModule;
+  try {
+    loader = createRequire(moduleFile)('./tsconfig-loader') as TsconfigLoaderModule;
+  } catch {
+    return undefined;
+  }
+  const values = chain.filter(file => fs.existsSync(file)).map(file => {
+    try {
+      const value = ((loader.loadTsconfig(file, fs.existsSync, read => fs.readFileSync(read, 'utf8')) as { compilerOptions?: Record<string, unknown> } | undefined)
+        ?.compilerOptions ?? {})[option];
+      return { file, value: JSON.stringify(option === 'baseUrl' && typeof value === 'string' ? path.resolve(path.dirname(file), value) : value) };
+    } catch {
+      return { file, value: undefined };
+    }
+  });
+  return values.find((entry, index) => index === values.length - 1 || entry.value !== values[index + 1].value)?.file;
 }
 
 /**

@@ -9,6 +9,7 @@ import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { CODE_FILE_FLAGS, CODE_FILE_VARIABLES, describePathProblem, DIAGNOSTIC_DUMPS, LOADER_VARIABLES, type LoadedLibrary, MODULE_FLAGS, MODULE_VARIABLES, type NodeFlagFact, type PreloadFileFact, SYSTEM_LIBRARY_DIRS, TRUST_FILE_VARIABLES } from '../facts/runtime';
 import type { Facts } from '../facts/types';
+import { tsconfigKeyWhere } from '../facts/tsconfig-paths';
 import { walkPlainData } from '../walk';
 import type { Rule, RuleHit } from './types';
 
@@ -586,10 +587,10 @@ export const dangerousNodeFlags: Rule = {
       target: `${entry.file} ${entry.key}`,
       source: entry.file,
       severity: 'high' as const,
-      message: `${entry.file} ${entry.key} maps ${entry.pattern === '*' ? 'every bare require()' : `require(${quoteForMessage(entry.pattern, 80)})`} to ` +
+      message: `${tsconfigKeyWhere(entry)} maps ${entry.pattern === '*' ? 'every bare require()' : `require(${quoteForMessage(entry.pattern, 80)})`} to ` +
         `${quoteForMessage(entry.target, 120)}, and egg-core registers tsconfig-paths for it (${entry.registeredBy}, a tsconfig.json in the app root): ` +
         `every process looks there before node_modules, and runs code from ${placed(entry)}`,
-      fix: `Point ${entry.key} in ${entry.file} into the app (\`"@/*": ["app/*"]\`) or its node_modules, installing shared code as a dependency; ` +
+      fix: `Point ${entry.key} in ${entry.setIn ?? entry.file} into the app (\`"@/*": ["app/*"]\`) or its node_modules, installing shared code as a dependency; ` +
         'a mapping only the type checker needs belongs in a tsconfig egg-core does not read (`tsc -p tsconfig.types.json`), not in the app root\'s tsconfig.json. ' +
         `When you vouch for the directory, waive SEN306 for target \`${entry.file} ${entry.key}\`.`,
     }))).concat(facts.runtime.tsconfigFiles.flatMap(entry => (entry.problem ? [{
