@@ -142,7 +142,16 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   problems.push(...shadowedLauncherProblems(argv));
   // egg-scripts start sets NODE_ENV=production for the master, which no env makes a development one (SEN606).
   problems.push(...masterNodeProblems(argv, cwd, env));
-  if (lookup) problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST, lookup));
+  const start = eggScriptsStart(argv, cwd);
+  if (start) {
+    // egg-scripts requires its own modules (common-bin -> debug -> ms, egg-utils…) right after this preload, before the
+    // master hashes anything, and they may be files of a plugin's pinned dependency closure (`pin --deep`): run, they
+    // could rewrite the manifest to match. Checked in every env: the master it spawns runs with NODE_ENV=production.
+    const startLookup = pluginLookup(start.baseDir, { framework: start.framework, cwd, env, plugins: start.plugins });
+    problems.push(...pinnedPluginProblems(start.baseDir, startedServerEnv(start, env), env.EGG_SENTINEL_REQUIRE_MANIFEST, startLookup));
+  } else if (lookup) {
+    problems.push(...pinnedPluginProblems(options.baseDir, effectiveEnv(sources, env), env.EGG_SENTINEL_REQUIRE_MANIFEST, lookup));
+  }
   return problems.length ? problems.join('\n') : undefined;
 }
 
@@ -356,13 +365,27 @@ const EGGJS_SCRIPTS_BIN = /[\\/]@eggjs[\\/]scripts[\\/]bin[\\/]run\.js$/;
 /** egg-scripts start's options that take no value (`--daemon /srv/app` names the app). */
 const EGG_SCRIPTS_FLAGS: ReadonlySet<string> = new Set([ 'daemon', 'ignore-stderr', 'sourcemap', 'ts', 'typescript', 'help', 'h', 'version', 'v' ]);
 
-/** `egg-scripts start [options] [baseDir]` (or @eggjs/scripts') in the egg-scripts process: the app and `--node`, as its option parser reads them. */
-export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir: string; node?: string; nodeFromPackageJson?: true } | undefined {
+interface EggScriptsStart {
+  baseDir: string;
+  node?: string;
+  nodeFromPackageJson?: true;
+  /** `--env`, which egg-scripts gives the master as EGG_SERVER_ENV. */
+  env?: string;
+  /** `--framework` and `--plugins.<name>.<key>`, which egg-scripts passes in the master's options argument. */
+  framework?: string;
+  plugins?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * `egg-scripts start [options] [baseDir]` (or @eggjs/scripts') in the egg-scripts process: the app, `--node` and the
+ * options that decide where egg looks plugins up and which env it runs in, as its option parser reads them.
+ */
+export function eggScriptsStart(argv: readonly string[], cwd: string): EggScriptsStart | undefined {
   const script = realPathOrUndefined(argv[1] ?? '');
   const eggjsScripts = script !== undefined && EGGJS_SCRIPTS_BIN.test(script);
   if (!script || !(eggjsScripts || EGG_SCRIPTS_BIN.test(script))) return undefined;
   const positional: string[] = [];
-  let node: string | undefined;
+  const found: Omit<EggScriptsStart, 'baseDir'> = {};
   const args = argv.slice(2);
   for (let at = 0; at < args.length; at++) {
     const arg = args[at];
@@ -378,16 +401,27 @@ export function eggScriptsStart(argv: readonly string[], cwd: string): { baseDir
     const name = arg.slice(arg.startsWith('--') ? 2 : 1, equals === -1 ? undefined : equals);
     const takesNext = equals === -1 && !EGG_SCRIPTS_FLAGS.has(name) && !name.startsWith('no-') && at + 1 < args.length && !args[at + 1].startsWith('-');
     const value = equals !== -1 ? arg.slice(equals + 1) : takesNext ? args[++at] : undefined;
-    // egg-scripts spawns `argv.node || 'node'`: an empty one is node.
-    if (name === 'node') node = value || undefined;
+    // egg-scripts spawns `argv.node || 'node'` and sets EGG_SERVER_ENV from `argv.env` when given: an empty one is none.
+    if ((name === 'node' || name === 'env' || name === 'framework') && value) found[name] = value;
+    const [ , plugin, key ] = /^plugins\.([^.]+)\.([^.]+)$/.exec(name) ?? [];
+    if (plugin) {
+      // Its option parser reads a bare flag and `true`/`false` as booleans (`--plugins.x.enable=false`).
+      const parsed = value === undefined || value === 'true' ? true : value === 'false' ? false : value;
+      found.plugins = { ...found.plugins, [plugin]: { ...found.plugins?.[plugin], [key]: parsed } };
+    }
   }
   if (positional[0] !== 'start') return undefined;
   const baseDir = path.resolve(cwd, positional[1] ?? '');
   // @eggjs/scripts' --node defaults to 'node', so its eggScriptsConfig.node never applies.
-  if (node !== undefined || eggjsScripts) return node === undefined ? { baseDir } : { baseDir, node };
+  if (found.node !== undefined || eggjsScripts) return { baseDir, ...found };
   // egg-scripts takes an option the command line leaves out from package.json's eggScriptsConfig.
   const configured = (readPackageJsonAt(baseDir)?.eggScriptsConfig as { node?: unknown } | undefined)?.node;
-  return typeof configured === 'string' && configured ? { baseDir, node: configured, nodeFromPackageJson: true } : { baseDir };
+  return typeof configured === 'string' && configured ? { baseDir, ...found, node: configured, nodeFromPackageJson: true } : { baseDir, ...found };
+}
+
+/** The env egg runs the master egg-scripts starts in: config/env, else `--env` (EGG_SERVER_ENV by default), else prod. */
+function startedServerEnv(start: EggScriptsStart, env: NodeJS.ProcessEnv): string {
+  return effectiveEnv(collectEnvSources(start.baseDir, {}, { EGG_SERVER_ENV: start.env ?? env.EGG_SERVER_ENV }), { NODE_ENV: 'production' });
 }
 
 /**
@@ -500,8 +534,8 @@ const REQUIRE_MANIFEST_VALUES: ReadonlyMap<string, boolean> = new Map([ [ '', fa
  * a plugin would otherwise run, and could rewrite the manifest, before SEN104 compares. A package plugin is also
  * looked up as egg-core will look it up (`lookup`): another copy found before the pinned one (in the app's own
  * node_modules when the pinned one is hoisted, in a node_modules above the app) is what egg would run. In every process the preflight
- * is loaded in (the master, the agent, each worker, a worker egg-cluster forks again): a mark one process passed to
- * the next could be forged, and the files may change between two forks.
+ * is loaded in (egg-scripts start, the master, the agent, each worker, a worker egg-cluster forks again): a mark one
+ * process passed to the next could be forged, and the files may change between two forks.
  */
 function pinnedPluginProblems(baseDir: string, serverEnv: string, requireManifest: string | undefined, lookup: PluginLookup): string[] {
   const required = REQUIRE_MANIFEST_VALUES.get((requireManifest ?? '').trim().toLowerCase());

@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli } from '../../lib/cli';
 import { buildManifest, serializeManifest } from '../../lib/plugins/manifest';
 import { eggScriptsStart, launchOptions, preflightProblem } from '../../lib/preflight';
 import { escapeRegExp } from '../../lib/regexp';
@@ -595,6 +597,10 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     it('reads the app and --node from egg-scripts start\'s arguments, as its option parser does', () => {
       assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--daemon', '/srv/app', '--node', '/opt/node' ], '/cwd'), { baseDir: '/srv/app', node: '/opt/node' });
       assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--title', 'x', '--node=' ], '/cwd'), { baseDir: '/cwd' }, 'an empty --node is node');
+      // What decides where egg looks the pinned plugins up, and the env the master runs in (black-box round 36, h112 F6).
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--env', 'prod', '--framework=yadan', '--plugins.foo.package', 'egg-bar', '--plugins.foo.enable=false', '/srv/app', '--plugins.baz.enable' ], '/cwd'),
+        { baseDir: '/srv/app', env: 'prod', framework: 'yadan', plugins: { foo: { package: 'egg-bar', enable: false }, baz: { enable: true } } });
+      assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '--env=', '/srv/app' ], '/cwd'), { baseDir: '/srv/app' }, 'an empty --env leaves EGG_SERVER_ENV as it is');
       assert.deepEqual(eggScriptsStart([ 'node', EGG_SCRIPTS, 'start', '-p', '7001', 'app', '--node=./n' ], '/cwd'), { baseDir: '/cwd/app', node: './n' });
       assert.equal(eggScriptsStart([ 'node', EGG_SCRIPTS, 'stop', '--title=x' ], '/cwd'), undefined);
       assert.equal(eggScriptsStart([ 'node', '/srv/app/server.js', 'start' ], '/cwd'), undefined);
@@ -709,6 +715,51 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
+  });
+
+  it('as a --require module of `egg-scripts start`, hashes the pinned files before egg-scripts loads its own modules, which may be in a plugin\'s pinned closure (pin --deep; black-box round 36, h112 F6)', async function() {
+    if (process.platform === 'win32') this.skip();
+    const marker = path.join(dir, 'closure-ran');
+    const installed = (name: string) => path.dirname(require.resolve(`${name}/package.json`));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { egg: '*', 'egg-evil': '1.0.0', 'egg-scripts': '*' } }));
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.writeFileSync(path.join(dir, 'config/plugin.js'), "exports.evil = { enable: true, package: 'egg-evil' };\n");
+    fs.writeFileSync(path.join(dir, 'config/config.default.js'), "module.exports = { keys: 'app-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2' };\n");
+    // A plugin whose closure holds node-homedir, hoisted beside it, which egg-scripts' start command requires too.
+    const evil = path.join(dir, 'node_modules/egg-evil');
+    fs.mkdirSync(evil, { recursive: true });
+    fs.writeFileSync(path.join(evil, 'package.json'), JSON.stringify({ name: 'egg-evil', version: '1.0.0', eggPlugin: { name: 'evil' }, dependencies: { 'node-homedir': '^1.1.1' } }));
+    fs.cpSync(installed('node-homedir'), path.join(dir, 'node_modules/node-homedir'), { recursive: true });
+    // egg-scripts installed in the app: a copy, finding node-homedir there and its other dependencies where the test runner has them.
+    const eggScripts = path.join(dir, 'node_modules/egg-scripts');
+    fs.cpSync(installed('egg-scripts'), eggScripts, { recursive: true, filter: file => path.basename(file) !== 'node_modules' });
+    for (const name of [ 'egg', ...Object.keys(JSON.parse(fs.readFileSync(path.join(eggScripts, 'package.json'), 'utf8')).dependencies).filter(name => name !== 'node-homedir') ]) {
+      fs.symlinkSync(path.dirname(require.resolve(`${name}/package.json`, { paths: [ installed('egg-scripts') ] })), path.join(dir, 'node_modules', name));
+    }
+    const output = new PassThrough();
+    assert.equal(await runCli([ 'pin', '--deep', '--base-dir', dir ], { stdout: output, stderr: output, env: process.env, cwd: dir }), 0, String(output.read()));
+    assert.ok(JSON.parse(fs.readFileSync(path.join(dir, 'sentinel.lock.json'), 'utf8')).plugins.evil.dependencies['node_modules/node-homedir'], 'pinned in evil\'s closure');
+    // The master egg-scripts would spawn: a script saying so, so that no egg starts.
+    fs.writeFileSync(path.join(dir, 'master.sh'), '#!/bin/sh\necho "master spawned"\n', { mode: 0o755 });
+    const start = (...preload: string[]) => spawnSync(process.execPath, [ ...preload, path.join(eggScripts, 'bin/egg-scripts.js'), 'start', '--env=prod', '--title=f6', `--node=${path.join(dir, 'master.sh')}`, dir ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: '', NODE_ENV: '', NODE_LOG_DIR: path.join(dir, 'logs') }, encoding: 'utf8',
+    });
+    const preflight = [ '--require', path.join(ROOT, 'preflight.ts') ];
+    const untouched = start(...preflight);
+    assert.equal(untouched.status, 0, untouched.stderr);
+    assert.match(untouched.stdout, /master spawned/);
+    const index = path.join(dir, 'node_modules/node-homedir/index.js');
+    fs.writeFileSync(index, `require('fs').writeFileSync(${JSON.stringify(marker)}, process.argv.join(' '));\n${fs.readFileSync(index, 'utf8')}`);
+    const refused = start(...preflight);
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /refused to start \(SEN104\) in env prod: 1 plugin\(s\) pinned in sentinel\.lock\.json differ from it, before any of their code ran:/);
+    assert.match(refused.stderr, /^ {2}- evil: .*changed: node_modules\/node-homedir\/index\.js/m);
+    assert.doesNotMatch(refused.stdout, /master spawned/);
+    assert.ok(!fs.existsSync(marker), 'the changed file never ran, so it could not rewrite the manifest');
+    // What it kept from running: egg-scripts requires the changed file in its own process, with the deploy's environment.
+    const unguarded = start();
+    assert.match(unguarded.stdout, /master spawned/);
+    assert.match(fs.readFileSync(marker, 'utf8'), /egg-scripts\.js start/);
   });
 
   it('as a --require module, refuses a launcher npm runs by name that is a dependency\'s bin linked over egg-scripts\' (SEN111, black-box round 25)', function() {
