@@ -522,6 +522,42 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN602: a csrf ignore/match that exempts every route csrf checks while covering only GET routes refuses boot in prod naming those routes, and a cross-site form POST reaches the handler; a partial exemption and an API-only app stay clean (black-box round 36, h112 F5)', async () => {
+    const scopedApp = (config: string, routes: string, sentinel = '') => tempApp('builtin-csrf-unchecked', {
+      'config/config.default.js': `module.exports = { keys: 'csrf-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { csrf: { ${config} } }${sentinel} };\n`,
+      'app/router.js': `module.exports = ({ router }) => {\n${routes}\n};\n`,
+    });
+    const handler = 'async ctx => { ctx.body = { ok: true }; }';
+    const page = `  router.get('/', ${handler});`;
+    const open = scopedApp("ignore: '/api'", `${page}\n  router.post('/api/data', ${handler});`, ", sentinel: { failOn: 'never' }");
+    const everyMethod = scopedApp("match: '/account'", `  router.get('/account/profile', ${handler});\n  router.all('/gql', ${handler});`);
+    const partial = scopedApp("ignore: '/api'", `${page}\n  router.post('/api/data', ${handler});\n  router.post('/transfer', ${handler});`);
+    const apiOnly = scopedApp("ignore: '/api'", `  router.get('/api/me', ${handler});\n  router.post('/api/login', ${handler});`);
+    const forged = (app: MockApp, url: string) => app.httpRequest().post(url).set('origin', 'https://evil.example').type('form').send('amount=100');
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(open, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN602');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.ignore' ]);
+        assert.match(hits[0].message, /^CSRF protection is off for every route: security\.csrf's ignore: '\/api' \(set in config\/config\.default\.js\) skips every route whose requests egg-security checks the token of \(.*\): POST \/api\/data; the routes it leaves csrf on are requested with methods csrf never checks/);
+        // The hole is real: no token, a foreign Origin, and the handler runs.
+        assert.deepEqual((await forged(app, '/api/data').expect(200)).body, { ok: true });
+      });
+      const message = await expectRefused(everyMethod, /SEN602/);
+      assert.match(message, /security\.csrf's match: '\/account' \(set in config\/config\.default\.js\) skips every route whose requests egg-security checks the token of \(.*\): ALL \/gql;/);
+      for (const dir of [ partial, apiOnly ]) {
+        await withApp(dir, async app => {
+          assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN602'), [], dir);
+          if (dir === partial) await forged(app, '/transfer').expect(403);
+        });
+      }
+    } finally {
+      mm.restore();
+      for (const dir of [ open, everyMethod, partial, apiOnly ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN602: a csrf ignore function that reads the URL refuses boot in prod and a forged POST that adds the text skips the token; one reading a header a form cannot send is medium; one testing ctx.path is fine (black-box round 23)', async () => {
     const byUrl = csrfIgnoreApp("ctx => ctx.url.includes('/webhooks')");
     const byHeader = csrfIgnoreApp("ctx => ctx.get('x-requested-with') === 'XMLHttpRequest'");

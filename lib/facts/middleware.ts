@@ -1133,21 +1133,27 @@ function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, route
     };
     if (asksFunction) gather(filter('/', 'POST'));
     let runsForSomeRoute = false;
+    // csrf checks POST, PUT… and never GET: whether it runs for a route's GET says nothing, so its every request is asked.
+    const skippedRequests = name === 'csrf' ? [] as string[] : undefined;
+    const askEvery = asksFunction || skippedRequests !== undefined;
     for (const route of routes) {
       for (const probe of route.probes) {
         for (const method of route.methods) {
           const outcome = filter(probe, method);
           gather(outcome);
-          runsForSomeRoute ||= outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
+          const mayRun = outcome.runs || outcome.otherReads.length > 0 || outcome.error !== undefined || outcome.unstable === true;
+          runsForSomeRoute ||= mayRun;
+          if (!mayRun) skippedRequests?.push(`${method} ${probe}`);
         }
-        if (runsForSomeRoute && !asksFunction) break;
+        if (runsForSomeRoute && !askEvery) break;
       }
-      if (runsForSomeRoute && !asksFunction) break;
+      if (runsForSomeRoute && !askEvery) break;
     }
     const [ sticky ] = stickyRegExps(kind === 'match' ? match : ignore);
     return [{
       name, kind, summary: `${kind}: ${describePattern(kind === 'match' ? match : ignore)}`, skipsEveryPath: !runsForSomeRoute && !mayRunAtRoot(filter),
       ...(clientReads.size && { clientReads: [ ...clientReads ] }), ...(outside.size && { outside: [ ...outside ] }), ...(sticky && { sticky: String(sticky) }),
+      ...(skippedRequests && { skippedRequests }),
     }];
   });
 }

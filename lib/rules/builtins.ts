@@ -244,7 +244,10 @@ export const securityOff: Rule = {
     'open redirects. This rule fires outside local/unittest when the plugin is disabled, or when CSRF protection is off ' +
     'for every route: `security.csrf.enable: false`, `security.csrf: false`, csrf missing from ' +
     '`security.defaultMiddleware`, or a `csrf.ignore`/`match` that skips every route of the app and `/` (evaluated with ' +
-    'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
+    'egg-path-matching, as egg-security does: `ignore: \'/\'`, `/.*/`, a function that returns true), or one that skips every route request ' +
+    'egg-security checks the token of (`csrf.supportedRequests`: POST, PUT, PATCH, DELETE, CONNECT) while it leaves csrf on only for ' +
+    'routes it never checks (`ignore: \'/api\'` beside `GET /` and `POST /api/data`; a scope that skips every route, a token-authenticated ' +
+    'API or webhooks whose app serves nothing else, is judged by `/` as above). `enable: false` wins over `csrf.ignore`/`match`, so the way to exempt some routes ' +
     '(webhooks, token-authenticated APIs) is a `csrf.ignore`/`match` scope with csrf left on. Also `csrf.ignoreJSON: true`, ' +
     'which skips the check for every request that says its body is JSON and which egg-security deprecates as not safe, and, with `csrf.type` ' +
     '`referer` or `any`, a `csrf.refererWhiteList` entry that admits hosts anyone can register (`.com`, `*`, judged as for SEN605), and a ' +
@@ -307,7 +310,10 @@ function csrfOff(facts: Facts): RuleHit[] {
     const openReferers = refererCheckOpen(facts, options);
     const unsupported = unsupportedRequests(facts, options);
     const scoped = notRunning(facts, 'csrf');
-    if (!scoped) return [ ...unsupported, ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts), ...csrfScopeSticky(facts), ...overriddenPastCsrf(facts) ];
+    if (!scoped) {
+      return [ ...unsupported, ...csrfScopeLeavesOnlyUnchecked(facts, options), ...openReferers, ...ignoresJson, ...csrfScopeReadsRequest(facts),
+        ...csrfScopeSticky(facts), ...overriddenPastCsrf(facts) ];
+    }
     return [{
       severity: 'high',
       target: `config.${scoped.key}`,
@@ -378,6 +384,58 @@ function stickyScopeHit(facts: Facts, scope: SecurityScopeFact, severity: Severi
   };
 }
 
+/**
+ * A csrf `match`/`ignore` that skips every route request egg-security checks the token of (`csrf.supportedRequests`:
+ * POST, PUT… never GET) while it leaves csrf on for some route: csrf then runs only where it checks nothing
+ * (`ignore: '/api'` beside `GET /` and `POST /api/data`). A scope that skips every route of the app (a token-authenticated
+ * API, webhooks) is judged by notRunning, which looks at `/` too; an app with no such request is not reported.
+ */
+function csrfScopeLeavesOnlyUnchecked(facts: Facts, options: AnyRecord | undefined): RuleHit[] {
+  const scope = facts.securityScopes.find(entry => entry.name === 'csrf' && entry.skippedRequests);
+  if (!scope?.skippedRequests) return [];
+  const skipped = new Set(scope.skippedRequests);
+  const supported = supportedBy(options);
+  // A router.redirect() route answers every method with a 30x and changes nothing.
+  const routes = facts.routes.filter(route => route.controller?.redirectsTo === undefined);
+  const requests = (route: RouteFact) => route.probes.flatMap(probe => route.methods.map(method => `${method} ${probe}`));
+  const checked = routes.flatMap(route => {
+    const methods = route.methods.filter(method => route.probes.some(probe => supported(probe, method)));
+    return methods.length ? [{ ...route, methods }] : [];
+  });
+  const checks = (route: RouteFact) => route.probes.some(probe => route.methods.some(method => supported(probe, method) && !skipped.has(`${method} ${probe}`)));
+  if (!checked.length || checked.some(checks) || routes.every(route => requests(route).every(request => skipped.has(request)))) return [];
+  const key = `security.csrf.${scope.kind}`;
+  return [{
+    severity: 'high',
+    target: `config.${key}`,
+    source: facts.provenance(key),
+    message: `CSRF protection is off for every route: security.csrf's ${scope.summary}${setIn(facts, key)} skips every route whose requests egg-security ` +
+      `checks the token of (security.csrf.supportedRequests, by default POST, PUT, PATCH, DELETE and CONNECT): ${listed(checked.map(routeLabel))}; ` +
+      'the routes it leaves csrf on are requested with methods csrf never checks (GET, HEAD, OPTIONS)',
+    fix: `Exempt only the routes that cannot send egg-security's token: \`security: { csrf: { ${scope.kind === 'ignore' ? "ignore: [ '/api/webhooks' ]" : "match: [ '/' ]"} } }\`. ` +
+      'If every one of these routes authenticates by a token the client sends in a header, never by egg-session\'s cookie, waive this finding with that reason.',
+  }];
+}
+
+/** egg-security's default `csrf.supportedRequests`. */
+const DEFAULT_SUPPORTED_REQUESTS = [{ path: /^\//, methods: [ 'POST', 'PATCH', 'DELETE', 'PUT', 'CONNECT' ] }];
+
+interface SupportedRequest { path?: unknown; methods?: unknown }
+
+function listsMethod(rule: SupportedRequest | undefined, method: string): boolean {
+  return rule?.path instanceof RegExp && Array.isArray(rule.methods) && rule.methods.includes(method);
+}
+
+/**
+ * Whether egg-security checks the CSRF token of a request (path, method): one of `csrf.supportedRequests` lists the
+ * method and its `path` tests true. A `g` or `y` path counts for nothing (see unsupportedRequests).
+ */
+function supportedBy(options: AnyRecord | undefined): (probe: string, method: string) => boolean {
+  const rules = options?.supportedRequests ?? DEFAULT_SUPPORTED_REQUESTS;
+  const list: Array<SupportedRequest | undefined> = Array.isArray(rules) ? rules : [];
+  return (probe, method) => list.some(rule => listsMethod(rule, method) && !keepsLastIndex(rule?.path) && (rule?.path as RegExp).test(probe));
+}
+
 /** Methods a browser form or script sends cross-site that change state: the ones egg-security checks by default. */
 const UNSAFE_METHODS = [ 'POST', 'PUT', 'PATCH', 'DELETE' ];
 
@@ -421,11 +479,10 @@ function overriddenPastCsrf(facts: Facts): RuleHit[] {
 function unsupportedRequests(facts: Facts, options: AnyRecord | undefined): RuleHit[] {
   const rules = options?.supportedRequests;
   if (rules === undefined) return [];
-  const list = Array.isArray(rules) ? rules as Array<{ path?: unknown; methods?: unknown }> : [];
-  const checks = (rule: { path?: unknown; methods?: unknown } | undefined, method: string) => rule?.path instanceof RegExp && Array.isArray(rule.methods) && rule.methods.includes(method);
-  const stateful = list.flatMap((rule, index) => UNSAFE_METHODS.some(method => checks(rule, method)) && keepsLastIndex(rule?.path) ?
+  const list: Array<SupportedRequest | undefined> = Array.isArray(rules) ? rules : [];
+  const stateful = list.flatMap((rule, index) => UNSAFE_METHODS.some(method => listsMethod(rule, method)) && keepsLastIndex(rule?.path) ?
     [ `supportedRequests[${index}].path ${String(rule?.path)}` ] : []);
-  const covers = (probe: string, method: string) => list.some(rule => checks(rule, method) && !keepsLastIndex(rule.path) && (rule.path as RegExp).test(probe));
+  const covers = supportedBy(options);
   const base = { severity: 'high' as const, target: 'config.security.csrf.supportedRequests', source: facts.provenance('security.csrf.supportedRequests'),
     ...(stateful.length && { fix: 'Remove the g and y flags from the supportedRequests paths (`{ path: /^\\//, methods: [ \'POST\', \'PATCH\', \'DELETE\', \'PUT\', \'CONNECT\' ] }`, ' +
       'egg-security\'s default): egg-security tests them on every request without resetting their lastIndex.' }) };
