@@ -2018,6 +2018,30 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('S3cr3tK3y'));
   });
 
+  it('SEN304: xssProtection.value 0 and an hsts.maxAge of digits in a string boot in prod and egg-security sends the right headers; a value 2 and a maxAge of letters are refused (black-box round 36, h112 F1)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const app = (name: string, security: string) => temp(name, {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', security: { ${security} }, sentinel: { https: true } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    // As an env variable gives it: HSTS_MAX_AGE=31536000.
+    const secure = app('cfg-header-numbers', "xssProtection: { value: 0 }, hsts: { enable: true, maxAge: String(31536000) }");
+    const booted = await bootApp(secure);
+    try {
+      assert.deepEqual((booted as any).sentinel.report.findings.filter((f: any) => f.ruleId === 'SEN304' || f.target.startsWith('config.security.hsts')), []);
+      const res = await booted.httpRequest().get('/').expect(200);
+      assert.equal(res.headers['x-xss-protection'], '0');
+      assert.equal(res.headers['strict-transport-security'], 'max-age=31536000');
+    } finally {
+      await booted.close();
+    }
+    const message = await expectRefused(app('cfg-header-wrong', "xssProtection: { value: 2 }, hsts: { enable: true, maxAge: 'abc' }"), /SEN304/);
+    assert.deepEqual(refusedIds(message), [ 'SEN304' ]);
+    assert.match(message, /config\.security\.xssProtection\.value: 2 is not one of "0", "1", "1; mode=block", 0, 1/);
+    assert.match(message, /config\.security\.hsts\.maxAge: "abc" must match pattern "\^\[0-9\]\+\$"/);
+  });
+
   it('SEN304: a schema ajv cannot compile is a config error naming the key', async () => {
     const dir = temp('cfg-bad-schema', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { schemas: { 'mysql.client': { type: 'strnig' } } } };\n`,

@@ -659,7 +659,9 @@ export const securityHeadersWeakened: Rule = {
         message: `the app is served over HTTPS (sentinel.https) but Strict-Transport-Security is not sent: ${hsts.how}${setIn(facts, hsts.key)}; a first plain-HTTP request can be intercepted`,
       });
     }
-    const maxAge = (securityConfig(facts).hsts as { maxAge?: unknown } | undefined)?.maxAge;
+    const setMaxAge = (securityConfig(facts).hsts as { maxAge?: unknown } | undefined)?.maxAge;
+    // egg-security sends `'max-age=' + maxAge`: digits in a string (from an environment variable) say what their number does.
+    const maxAge = typeof setMaxAge === 'string' && /^\d+$/.test(setMaxAge) ? Number(setMaxAge) : setMaxAge;
     if (!hsts && https && typeof maxAge === 'number' && maxAge < MIN_HSTS_MAX_AGE) {
       hits.push({
         severity: 'medium', target: 'config.security.hsts.maxAge', source: facts.provenance('security.hsts.maxAge'),

@@ -387,6 +387,9 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual([ zero.target, zero.severity ], [ 'config.security.hsts.maxAge', 'medium' ]);
     assert.match(zero.message, /max-age=0: browsers drop HSTS for the site/);
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: 31536000 } }, https), prod), []);
+    // Digits in a string (an environment variable) send the same header as their number.
+    assert.match(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: '60' } }, https), prod)[0].message, /max-age=60: browsers forget HTTPS-only within a day/);
+    assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: '31536000' } }, https), prod), []);
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ hsts: { enable: true, maxAge: 0 } }), prod), [], 'HSTS is only judged with sentinel.https');
   });
 

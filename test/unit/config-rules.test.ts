@@ -302,6 +302,15 @@ describe('SEN304 config schemas', () => {
     for (const value of [ 'ALLOWALL', 'deny-all', '' ]) assert.equal(validateAppConfig({ security: { xframe: { value } } }).length, 1, value);
   });
 
+  it('security.xssProtection.value and hsts.maxAge: the numbers and digit strings egg-security sends as the same header pass; values that send a wrong header fail (black-box round 36, h112 F1)', () => {
+    for (const value of [ 0, 1, '0', '1', '1; mode=block' ]) assert.deepEqual(validateAppConfig({ security: { xssProtection: { value } } }), [], String(value));
+    for (const value of [ 2, '2', true, 'off' ]) assert.equal(validateAppConfig({ security: { xssProtection: { value } } }).length, 1, String(value));
+    for (const maxAge of [ 0, 31536000, '31536000', '0' ]) assert.deepEqual(validateAppConfig({ security: { hsts: { maxAge } } }), [], String(maxAge));
+    for (const maxAge of [ 'abc', -1, '-1', 1.5, '1.5', '31536000 ', '', '1e9' ]) assert.equal(validateAppConfig({ security: { hsts: { maxAge } } }).length, 1, JSON.stringify(maxAge));
+    assert.deepEqual(validateAppConfig({ security: { hsts: { maxAge: 'abc' } } }).map(violation => violation.message),
+      [ 'config.security.hsts.maxAge: "abc" must match pattern "^[0-9]+$" (egg-sentinel\'s schema, #/properties/hsts/properties/maxAge/pattern)' ]);
+  });
+
   it('user schemas: a missing key, a secret value masked by its name or its shape', () => {
     const violations = validateAppConfig(
       { payment: { apiKey: 'short-S3cr3t' }, upstream: { url: 'https://svc:Pw0rd1234@api.internal' } },
