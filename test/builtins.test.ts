@@ -1416,6 +1416,37 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN603: an app middleware setting ctx.securityOptions.xframe/csp to enable: false for the requests it picks is reported as the ignore function form is (medium, CSP low), and ?embed=1 gets neither header; one that only changes a value is clean (black-box round 36, h112 F3)', async () => {
+    const app = (name: string, body: string) => tempApp(name, {
+      'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', ${SECURE_SECURITY_JS} middleware: [ 'embed' ], sentinel: { failOn: 'never' } };\n`,
+      'app/middleware/embed.js': `module.exports = () => async function embed(ctx, next) {\n  if (ctx.query.embed) {\n${body}\n  }\n  await next();\n};\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/account', async ctx => { ctx.body = 'account'; }); };\n",
+    });
+    const off = app('builtin-options-off', "    ctx.securityOptions.xframe = { enable: false };\n    ctx.securityOptions['csp'] = { enable: false };");
+    const value = app('builtin-options-value', "    ctx.securityOptions.xframe = { value: 'DENY' };");
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(off, async app => {
+        const hits = findingsOf((app as any).sentinel.report, 'SEN603');
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [
+          'medium ctx.securityOptions.xframe app/middleware/embed.js', 'low ctx.securityOptions.csp app/middleware/embed.js' ]);
+        assert.match(hits[0].message, /^X-Frame-Options \(clickjacking\) is switched off for the requests the app's code picks: app\/middleware\/embed\.js sets ctx\.securityOptions\.xframe with enable: false/);
+        // The hole is real: the same page, framable and without its CSP with ?embed=1.
+        const page = (await app.httpRequest().get('/account').expect(200)).headers;
+        assert.deepEqual([ page['x-frame-options'], page['content-security-policy'] ], [ 'SAMEORIGIN', "default-src 'self'" ]);
+        const embedded = (await app.httpRequest().get('/account?embed=1').expect(200)).headers;
+        assert.deepEqual([ embedded['x-frame-options'], embedded['content-security-policy'] ], [ undefined, undefined ]);
+      });
+      await withApp(value, async app => {
+        assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN603'), []);
+        assert.equal((await app.httpRequest().get('/account?embed=1').expect(200)).headers['x-frame-options'], 'DENY');
+      });
+    } finally {
+      for (const dir of [ off, value ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN603: an xframe match with a sticky RegExp (flag y) leaves X-Frame-Options out of every other response: reported in prod; with g, which egg-path-matching resets, nothing is reported (black-box round 28, h102 F3)', async () => {
     const variant = (flags: string) => tempApp('builtin-xframe-sticky', {
       'config/config.default.js': `module.exports = { keys: 'xframe-sticky-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { xframe: { match: /^\\//${flags} } }, sentinel: { failOn: 'never' } };\n`,

@@ -150,7 +150,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     plugins,
     pluginTrust,
     ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
-      { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [] }),
+      { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [], securityOverrides: [] }),
     files: time('facts.files', () => collectFileFacts({
       baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile,

@@ -17,7 +17,7 @@ import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectTo
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
-import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityScopeFact, uncalledFactoryName } from './types';
+import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -1039,6 +1039,7 @@ export interface MiddlewareFacts {
   routes: RouteFact[];
   securityScopes: SecurityScopeFact[];
   siteFileHandlers: string[];
+  securityOverrides: SecurityOverrideFact[];
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -1082,8 +1083,20 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
-    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware),
+    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverrides(egg.baseDir, relative),
   };
+}
+
+/**
+ * `ctx.securityOptions.<name> = { …, enable: false }` or `ctx.securityOptions.<name>.enable = false` (read without white
+ * space; `[ 'name' ]` too): egg-security merges ctx.securityOptions over config.security per request, so the app's code
+ * switches the header off for the requests it picks (`if (ctx.query.embed)`), after every check of the config.
+ */
+const SWITCHED_OFF_PER_REQUEST = /securityOptions(?:\.(\w+)|\[(['"`])(\w+)\2\])(?:=\{[^{}]*\benable:|\.enable=)(?:false|!1|0)\b/g;
+
+function securityOverrides(baseDir: string | undefined, relative: (file: string) => string): SecurityOverrideFact[] {
+  return [ ...loadedAppFiles(baseDir) ].flatMap(([ file, text ]) => [ ...new Set([ ...text.matchAll(SWITCHED_OFF_PER_REQUEST) ].map(match => match[1] ?? match[3])) ]
+    .map(name => ({ name, file: relative(file) })));
 }
 
 /**

@@ -53,6 +53,14 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
   skippedRequests?: string[];
 }
 
+/** A write of `ctx.securityOptions.<name>` that switches the protection off (see Facts.securityOverrides). */
+export interface SecurityOverrideFact {
+  /** Its key under ctx.securityOptions, as under config.security (`xframe`). */
+  name: string;
+  /** The module that writes it, relative to the app root. */
+  file: string;
+}
+
 export interface MiddlewareFact {
   /** Name as in `coreMiddleware`/`appMiddleware` (wrapper suffixes stripped). */
   name: string;
@@ -308,6 +316,12 @@ export interface Facts {
   securityScopes: SecurityScopeFact[];
   /** Request paths egg's siteFile middleware answers (GET, HEAD) with a function of the app's, before every app middleware. Empty in the agent. */
   siteFileHandlers: string[];
+  /**
+   * App code (its modules this process loaded, outside node_modules) that switches an egg-security header off for the
+   * requests it picks: `ctx.securityOptions.xframe = { enable: false }`, which egg-security merges over config.security
+   * for that request. Empty in the agent.
+   */
+  securityOverrides: SecurityOverrideFact[];
   ipc: IpcFacts;
   /** Files that hold or shape config: modes, egg's config dumps, static dirs, path-valued config, .gitignore (lib/facts/files.ts). */
   files: FileFacts;

@@ -632,7 +632,10 @@ export const securityHeadersWeakened: Rule = {
     '`/` (evaluated as for SEN602: `ignore: \'/\'`, a `match` no route has; `dta` and `methodnoallow` ignore theirs); ' +
     'a header\'s `match`/`ignore` function that reads the request beyond its path and method (`ctx.query`, headers: a link then switches ' +
     'the header off) as medium (CSP low), and one holding a sticky RegExp (flag `y` without `g`, whose lastIndex egg-path-matching never ' +
-    'resets: a `match` then leaves the header out of every other response) likewise; HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    'resets: a `match` then leaves the header out of every other response) likewise, and so app code (a middleware, a controller) that switches ' +
+    'a header off for the requests it picks through egg-security\'s per-request options, `ctx.securityOptions.xframe = { enable: false }` (or ' +
+    '`.enable = false`), which egg-security merges over `config.security` for that request: found in the app\'s modules the process loaded, ' +
+    'outside node_modules, as written there (a value built elsewhere and assigned is not seen); HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
     'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; an enforced CSP `frame-ancestors` that lets any site frame ' +
     'the app (`*`, `https:`, `*.com`: browsers obey it and ignore X-Frame-Options) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
@@ -671,7 +674,8 @@ export const securityHeadersWeakened: Rule = {
     }
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
-    hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts), ...headerScopesSticky(facts));
+    hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts), ...headerScopesSticky(facts),
+      ...headersOffPerRequest(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({
@@ -728,6 +732,29 @@ function headerScopesReadRequest(facts: Facts): RuleHit[] {
       message: `whether egg-security applies ${what} is decided by what the request sends: security.${name}'s ${scope.summary}${setIn(facts, key)} reads ` +
         `${describeClientReads(scope.clientReads, scope.outside)}, so a link that sends what it looks for switches it off`,
       fix: `Decide by the path alone: \`security: { ${name}: { ${scope.kind}: [ '/embed' ] } }\` (strings and RegExps are tested against ctx.path), or test ctx.path in the function.`,
+    }];
+  });
+}
+
+/** The protections of CLIENT_SWITCHABLE whose middleware merges ctx.securityOptions over its config (dta reads its config only). */
+const PER_REQUEST_OPTIONS = new Set([ 'xframe', 'nosniff', 'noopen', 'csp' ]);
+
+/**
+ * App code that writes `ctx.securityOptions.<name> = { enable: false }`: egg-security merges it over config.security for
+ * that request, so what the code picks requests by (`if (ctx.query.embed)`) switches the header off, as a `match`/`ignore`
+ * function reading the request does: judged alike.
+ */
+function headersOffPerRequest(facts: Facts): RuleHit[] {
+  return facts.securityOverrides.flatMap(({ name, file }): RuleHit[] => {
+    const protection = CLIENT_SWITCHABLE.find(([ switchable ]) => switchable === name);
+    if (!protection || !PER_REQUEST_OPTIONS.has(name) || notRunning(facts, name)) return [];
+    const [ , what, severity ] = protection;
+    return [{
+      severity, target: `ctx.securityOptions.${name}`, source: file,
+      message: `${what} is switched off for the requests the app's code picks: ${file} sets ctx.securityOptions.${name} with enable: false, which ` +
+        `egg-security merges over config.security.${name} for the request, so a request that sends what the code looks for gets no such header`,
+      fix: `Leave ctx.securityOptions.${name} alone; exempt what must differ by its path: \`security: { ${name}: { ignore: [ '/embed' ] } }\`` +
+        `${name === 'xframe' ? ', or name the sites that may frame it in a CSP `frame-ancestors`' : ''}.`,
     }];
   });
 }

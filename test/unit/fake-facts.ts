@@ -37,6 +37,7 @@ export function fakeFacts(overrides: {
     routes: [],
     securityScopes: [],
     siteFileHandlers: [],
+    securityOverrides: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
       gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], writableModules: [], foreignWrittenDirs: [],
