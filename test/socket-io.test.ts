@@ -152,7 +152,7 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
         assert.deepEqual(reportFindings(app, 'SEN613').map(({ severity, target, source, message }) => ({ severity, target, source, message })), [{
           severity: 'medium', target: 'config.io.init.allowRequest', source: 'config/config.default.js',
           message: 'egg-socket.io\'s handshake accepts any site: config.io.init.allowRequest, which engine.io asks in place of socket.io\'s origin check, admits ' +
-            'https://evil.example, so any site\'s page opens a socket with the logged-in user\'s session cookie' }]);
+            'https://evil.example, http://evil.example, null, so their pages open a socket with the logged-in user\'s session cookie' }]);
         assert.equal(await handshake(url, EVIL_ORIGIN, cookie), 'uid=alice');
       });
     } finally {
@@ -188,6 +188,37 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
       } finally {
         await asynchronous.close();
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin; the hole is real (code review 27)', async () => {
+    const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  app.io.origins(JSON.parse(process.env.SENTINEL_FIXTURE_ORIGINS));\n};\n');
+    const withOrigins = async (origins: unknown, use: (app: MockApp) => Promise<void>) => {
+      mm(process.env, 'SENTINEL_FIXTURE_ORIGINS', JSON.stringify(origins));
+      const app = await bootApp(dir);
+      try {
+        await use(app);
+      } finally {
+        await app.close();
+      }
+    };
+    const finding = (app: MockApp) => reportFindings(app, 'SEN613').map(({ severity, target, message }) => ({ severity, target, message }));
+    try {
+      prod('never');
+      await withOrigins('*:80', async app => {
+        assert.deepEqual(finding(app), [{ severity: 'medium', target: 'app.io.origins', message: 'egg-socket.io\'s handshake accepts sites the app does not name ' +
+          '(http://evil.example, null): app.io.origins() is \'*:80\', so their pages open a socket with the logged-in user\'s session cookie' }]);
+        await listen(app, async url => {
+          const cookie = await login(url);
+          assert.equal(await handshake(url, 'http://evil.example', cookie), 'uid=alice');
+          assert.equal(await handshake(url, 'null', cookie), 'uid=alice');
+        });
+      });
+      await withOrigins([ `${APP_ORIGIN}:443`, '*:8080' ], async app => {
+        assert.match(finding(app)[0]?.message ?? '', /accepts sites the app does not name \(https:\/\/evil\.example:8080, http:\/\/evil\.example:8080\): app\.io\.origins\(\) is \[ 'https:\/\/www\.example\.com:443', '\*:8080' \], so/);
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

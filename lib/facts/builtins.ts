@@ -47,7 +47,9 @@ export interface BuiltinFacts {
 export interface SocketIoFacts {
   /** `app.io.origins()`: what socket.io 2 judges an Origin by (an array, a string it searches), or what else it is (the app's function). */
   origins: string | string[] | { kind: 'function' | 'other' };
-  /** The foreign origins the handshake check admitted (socket.io's checkRequest, or the app's allowRequest), asked as engine.io asks it. */
+  /** The origins of other sites the handshake check was asked with (socketIoProbes), in order. */
+  asked: string[];
+  /** Those the handshake check admitted (socket.io's checkRequest, or the app's allowRequest), asked as engine.io asks it. */
   admits: string[];
   /** The check threw or left a probe unanswered (an asynchronous function): what it admits is unknown. */
   unanswered?: string;
@@ -120,14 +122,14 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
 }
 
 /** A site no app names, as the Origin of a cross-site handshake. */
-export const FOREIGN_SOCKET_ORIGIN = 'https://evil.example';
+export const FOREIGN_SOCKET_HOST = 'evil.example';
+export const FOREIGN_SOCKET_ORIGIN = `https://${FOREIGN_SOCKET_HOST}`;
 
 type OriginCheck = (req: { method: string; url: string; _query: Record<string, string>; headers: Record<string, string> }, fn: (error: unknown, ok: boolean) => void) => void;
 
 /**
- * Asks egg-socket.io's socket.io server (`app.io`) which foreign origins its handshake check admits: a plain foreign
- * site, and for each host an origins string names, a registrable host that string contains too (socket.io 2 searches
- * a string for `<host>:<port>`, so `https://www.example.com:443` admits `https://xample.com`).
+ * Asks egg-socket.io's socket.io server (`app.io`), or the app's `config.io.init.allowRequest` (which engine.io asks
+ * in its place), which origins of other sites its handshake check admits (socketIoProbes).
  */
 function socketIoFacts(app: unknown, init: unknown): SocketIoFacts | undefined {
   const io = app && typeof app === 'object' ? (app as { io?: { origins?: unknown; checkRequest?: unknown } }).io : undefined;
@@ -139,10 +141,27 @@ function socketIoFacts(app: unknown, init: unknown): SocketIoFacts | undefined {
   // once 'server' is emitted (egg-mock emits it before ready, egg-cluster after): that one is no check of the app's.
   const allowRequest = init && typeof init === 'object' ? (init as { allowRequest?: unknown }).allowRequest : undefined;
   if (typeof allowRequest === 'function' && allowRequest.name !== `bound ${io.checkRequest.name}`) {
-    return { origins, ...askOriginCheck(allowRequest as OriginCheck, [ FOREIGN_SOCKET_ORIGIN ]), allowRequest: true };
+    const asked = socketIoProbes(undefined);
+    return { origins, asked, ...askOriginCheck(allowRequest as OriginCheck, asked), allowRequest: true };
   }
-  const lookalikes = typeof origins === 'string' ? containedLookalikes(origins) : [];
-  return { origins, ...askOriginCheck(io.checkRequest.bind(io) as OriginCheck, [ FOREIGN_SOCKET_ORIGIN, ...lookalikes ]) };
+  const asked = socketIoProbes(origins);
+  return { origins, asked, ...askOriginCheck(io.checkRequest.bind(io) as OriginCheck, asked) };
+}
+
+/**
+ * The Origins a page of another site sends: https and http on their default ports, on each port socket.io 2's
+ * origins name (it admits any host for an entry `*:<port>`), and a sandboxed page's `null` (which it takes for `*`,
+ * port 80); and for each host an origins string names, a registrable host the string also contains (socket.io 2
+ * searches a string for `<host>:<port>`, so `https://www.example.com:443` admits `https://xample.com`).
+ */
+function socketIoProbes(origins: SocketIoFacts['origins'] | undefined): string[] {
+  const entries = typeof origins === 'string' ? [ origins ] : Array.isArray(origins) ? origins : [];
+  const ports = new Set(entries.flatMap(entry => [ ...entry.matchAll(/:(\d+)/g) ].map(([ , port ]) => port)));
+  ports.delete('80');
+  ports.delete('443');
+  const host = FOREIGN_SOCKET_HOST;
+  return [ FOREIGN_SOCKET_ORIGIN, `http://${host}`, 'null', ...[ ...ports ].slice(0, 10).flatMap(port => [ `https://${host}:${port}`, `http://${host}:${port}` ]),
+    ...typeof origins === 'string' ? containedLookalikes(origins) : [] ];
 }
 
 /** Asks a handshake check as engine.io does, for a cross-site handshake from each origin that carries the user's cookie. */

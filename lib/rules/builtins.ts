@@ -5,7 +5,7 @@ import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
-import { FOREIGN_SOCKET_ORIGIN, type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
+import { FOREIGN_SOCKET_HOST, FOREIGN_SOCKET_ORIGIN, type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
 import { crossSiteWritten, describeClientReads, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
@@ -1752,10 +1752,12 @@ export const socketIoAnyOrigin: Rule = {
     '`attach()`, so `config.io.init.origins` never reaches socket.io\'s origin check: a page on any site whose handshake carries the ' +
     'logged-in user\'s session cookie (sent cross-site by browsers that do not default to SameSite=Lax, and from any sibling subdomain) ' +
     'gets a socket that egg-socket.io\'s `connectionMiddleware` and controllers read `ctx.session` on (cross-site WebSocket hijacking). ' +
-    'Judged by asking socket.io\'s own check (`app.io.checkRequest`) at the boot check with `Origin: ' + FOREIGN_SOCKET_ORIGIN + '`, and, for an ' +
-    'origins string, which socket.io searches for `<host>:<port>`, with a registrable host the string also contains (`xample.com` for ' +
-    '`www.example.com`). A `config.io.init.allowRequest` replaces the check: asked the same way, it is medium when it admits that origin, and ' +
-    'low (not verified) otherwise, as it may admit other sites; so is an origins function that throws or answers later. An Origin check in ' +
+    'Judged by asking socket.io\'s own check (`app.io.checkRequest`) at the boot check with the Origins of other sites: `' +
+    FOREIGN_SOCKET_ORIGIN + '`, `http://' + FOREIGN_SOCKET_HOST + '`, `null` (a sandboxed page), and `https://` and `http://' + FOREIGN_SOCKET_HOST +
+    ':<port>` for each other port the origins name (socket.io admits any host for `\'*:<port>\'`); and, for an origins string, which socket.io ' +
+    'searches for `<host>:<port>`, with a registrable host the string also contains (`xample.com` for `www.example.com`). A ' +
+    '`config.io.init.allowRequest` replaces the check: asked with the first three, it is medium when it admits one, and low (not verified) ' +
+    'otherwise, as it may admit other sites; so is an origins function that throws or answers later. An Origin check in ' +
     '`connectionMiddleware` is code egg-sentinel does not read (waive the finding with that reason). Origins set after the boot check ' +
     '(in `willReady` or later, or on the `server` event) are not seen. Outside local/unittest.',
   fix: SOCKET_IO_ORIGINS_FIX,
@@ -1763,15 +1765,17 @@ export const socketIoAnyOrigin: Rule = {
   check(facts, { developmentEnv }) {
     const socket = facts.builtins.socketIo;
     if (developmentEnv || facts.process !== 'app' || !pluginEnabled(facts, 'io') || !socket) return [];
+    const any = socket.asked.every(origin => socket.admits.includes(origin));
+    const admitted = any ? 'any site' : `sites the app does not name (${socket.admits.join(', ')})`;
     if (socket.allowRequest) {
       const allowRequest = { target: 'config.io.init.allowRequest', source: facts.provenance('io.init.allowRequest'),
         fix: `Compare the Origin header in it with a list of exact origins, or drop it and ${SOCKET_IO_ORIGINS_FIX.charAt(0).toLowerCase()}${SOCKET_IO_ORIGINS_FIX.slice(1)}` };
-      // Asked with a foreign origin only: one that refuses it may still admit other sites.
+      // Asked a few foreign origins only: one that refuses them may still admit other sites.
       return [ socket.admits.length ?
-        { ...allowRequest, severity: 'medium', message: `egg-socket.io's handshake accepts any site: config.io.init.allowRequest, which engine.io asks in place of socket.io's origin check, ` +
-          `admits ${FOREIGN_SOCKET_ORIGIN}, so any site's page opens a socket with the logged-in user's session cookie` } :
+        { ...allowRequest, severity: 'medium', message: `egg-socket.io's handshake accepts ${admitted}: config.io.init.allowRequest, which engine.io asks in place of socket.io's origin check, ` +
+          `admits ${socket.admits.join(', ')}, so their pages open a socket with the logged-in user's session cookie` } :
         { ...allowRequest, severity: 'low', message: 'egg-socket.io\'s handshake origin is not verified: config.io.init.allowRequest replaces socket.io\'s origin check, and ' +
-          `egg-sentinel cannot tell which sites it admits (${socket.unanswered ?? `it refused ${FOREIGN_SOCKET_ORIGIN}`}); if it admits a foreign Origin, any site's page opens a socket with the logged-in user's cookie` } ];
+          `egg-sentinel cannot tell which sites it admits (${socket.unanswered ?? `it refused ${socket.asked.join(', ')}`}); if it admits a foreign Origin, any site's page opens a socket with the logged-in user's cookie` } ];
     }
     const shown = typeof socket.origins === 'string' ? `'${socket.origins}'` : Array.isArray(socket.origins) ?
       `[ ${socket.origins.map(origin => `'${origin}'`).join(', ')} ]` : socket.origins.kind === 'function' ? 'a function' : 'an unusual value';
@@ -1782,10 +1786,10 @@ export const socketIoAnyOrigin: Rule = {
         'if it admits a foreign Origin, any site\'s page opens a socket with the logged-in user\'s cookie' }];
     }
     if (!socket.admits.length) return [];
-    const every = socket.admits.includes(FOREIGN_SOCKET_ORIGIN);
+    const contained = !any && socket.admits.some(origin => origin !== 'null' && new URL(origin).hostname !== FOREIGN_SOCKET_HOST);
     return [{ severity: 'medium', target: 'app.io.origins',
-      message: `egg-socket.io's handshake accepts ${every ? 'any site' : `sites the app does not name (${socket.admits.join(', ')})`}: app.io.origins() is ${shown}` +
-        `${every ? '' : ', a string socket.io searches for <host>:<port>'}${configured}, so their pages open a socket with the logged-in user's session cookie` }];
+      message: `egg-socket.io's handshake accepts ${admitted}: app.io.origins() is ${shown}` +
+        `${contained ? ', a string socket.io searches for <host>:<port>' : ''}${configured}, so their pages open a socket with the logged-in user's session cookie` }];
   },
 };
 
