@@ -23,12 +23,12 @@ const APP_ORIGIN = 'https://www.example.com';
 const EVIL_ORIGIN = 'https://evil.example';
 
 /**
- * An egg-socket.io app as its README sets one up, whose socket answers with the session's user (the
- * connectionMiddleware refuses a socket without one); `appJs` is the app's app.js.
+ * An egg-socket.io app as its README sets one up (under the plugin name `plugin`), whose socket answers with the
+ * session's user (the connectionMiddleware refuses a socket without one); `appJs` is the app's app.js.
  */
-function socketApp(name: string, appJs?: string): string {
+function socketApp(name: string, appJs?: string, plugin = 'io'): string {
   const dir = tempApp(name, {
-    'config/plugin.js': "exports.io = { enable: true, package: 'egg-socket.io' };\n",
+    'config/plugin.js': `exports.${plugin} = { enable: true, package: 'egg-socket.io' };\n`,
     'config/config.default.js': `module.exports = () => ({ keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',\n` +
       "  security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } }, ssrf: { checkAddress: () => false }, domainWhiteList: [ 'www.example.com' ] },\n" +
       '  session: { encrypt: false },\n' +
@@ -219,6 +219,25 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
       await withOrigins([ `${APP_ORIGIN}:443`, '*:8080' ], async app => {
         assert.match(finding(app)[0]?.message ?? '', /accepts sites the app does not name \(https:\/\/evil\.example:8080, http:\/\/evil\.example:8080\): app\.io\.origins\(\) is \[ 'https:\/\/www\.example\.com:443', '\*:8080' \], so/);
       });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN613: egg-socket.io enabled under another plugin name is judged too: its default origins refuse boot in prod, and any site\'s page gets the user\'s socket (code review 27)', async () => {
+    const dir = socketApp('socket-io-renamed', undefined, 'socketio');
+    try {
+      prod();
+      assert.match(await expectRefused(dir, /SEN613/), /egg-socket\.io's handshake accepts any site: app\.io\.origins\(\) is '\*:\*'/);
+      prod('never');
+      const app = await bootApp(dir);
+      try {
+        await listen(app, async url => {
+          assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
+        });
+      } finally {
+        await app.close();
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

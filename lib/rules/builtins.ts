@@ -1748,11 +1748,11 @@ export const socketIoAnyOrigin: Rule = {
   area: 'builtins',
   title: 'socket.io handshake accepts other sites',
   severity: 'medium',
-  description: 'egg-socket.io (plugin `io`) creates a socket.io 2 server whose origins default to `\'*:*\'`, and passes `config.io.init` only to ' +
+  description: 'egg-socket.io creates a socket.io 2 server (`app.io`) whose origins default to `\'*:*\'`, and passes `config.io.init` only to ' +
     '`attach()`, so `config.io.init.origins` never reaches socket.io\'s origin check: a page on any site whose handshake carries the ' +
     'logged-in user\'s session cookie (sent cross-site by browsers that do not default to SameSite=Lax, and from any sibling subdomain) ' +
     'gets a socket that egg-socket.io\'s `connectionMiddleware` and controllers read `ctx.session` on (cross-site WebSocket hijacking). ' +
-    'Judged by asking socket.io\'s own check (`app.io.checkRequest`) at the boot check with the Origins of other sites: `' +
+    'Judged, whatever the plugin is named, by asking socket.io\'s own check (`app.io.checkRequest`) at the boot check with the Origins of other sites: `' +
     FOREIGN_SOCKET_ORIGIN + '`, `http://' + FOREIGN_SOCKET_HOST + '`, `null` (a sandboxed page), and `https://` and `http://' + FOREIGN_SOCKET_HOST +
     ':<port>` for each other port the origins name (socket.io admits any host for `\'*:<port>\'`); and, for an origins string, which socket.io ' +
     'searches for `<host>:<port>`, with a registrable host the string also contains (`xample.com` for `www.example.com`). A ' +
@@ -1763,8 +1763,9 @@ export const socketIoAnyOrigin: Rule = {
   fix: SOCKET_IO_ORIGINS_FIX,
   liveOnly: 'asks the socket.io server egg-socket.io creates in the running app (`app.io`), whose origins the app\'s own code sets',
   check(facts, { developmentEnv }) {
+    // app.io exists only where a socket.io 2 server is (egg-socket.io under any plugin name, or a fork of it).
     const socket = facts.builtins.socketIo;
-    if (developmentEnv || facts.process !== 'app' || !pluginEnabled(facts, 'io') || !socket) return [];
+    if (developmentEnv || facts.process !== 'app' || !socket) return [];
     const any = socket.asked.every(origin => socket.admits.includes(origin));
     const admitted = any ? 'any site' : `sites the app does not name (${socket.admits.join(', ')})`;
     if (socket.allowRequest) {
