@@ -29,12 +29,15 @@ const EVIL_ORIGIN = 'https://evil.example';
 function socketApp(name: string, appJs?: string, plugin = 'io'): string {
   const dir = tempApp(name, {
     'config/plugin.js': `exports.${plugin} = { enable: true, package: 'egg-socket.io' };\n`,
-    'config/config.default.js': `module.exports = () => ({ keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',\n` +
+    // An allowRequest of the app's own replaces socket.io's origin check. `bound`: a module's anonymous
+    // `function (admit, req, fn)` bound to its setting, named `bound ` as socket.io's own bound check is.
+    'config/config.default.js': 'module.exports = () => {\n  const allowRequest = { any: (req, fn) => fn(null, true),\n' +
+      '    bound: (function (admit, req, fn) { fn(null, admit); }).bind(null, true) }[process.env.SENTINEL_FIXTURE_ALLOW_REQUEST];\n' +
+      `  return { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',\n` +
       "  security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } }, ssrf: { checkAddress: () => false }, domainWhiteList: [ 'www.example.com' ] },\n" +
       '  session: { encrypt: false },\n' +
-      // An allowRequest of the app's own replaces socket.io's origin check.
-      "  io: { init: process.env.SENTINEL_FIXTURE_ALLOW_REQUEST ? { allowRequest: (req, fn) => fn(null, true) } : {}, namespace: { '/': { connectionMiddleware: [ 'auth' ], packetMiddleware: [] } } },\n" +
-      "  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || 'medium' } });\n",
+      "  io: { init: allowRequest ? { allowRequest } : {}, namespace: { '/': { connectionMiddleware: [ 'auth' ], packetMiddleware: [] } } },\n" +
+      "  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || 'medium' } };\n};\n",
     'app/io/middleware/auth.js': "module.exports = () => async (ctx, next) => {\n  if (!ctx.session.uid) { ctx.socket.emit('res', 'denied'); ctx.socket.disconnect(); return; }\n  await next();\n};\n",
     'app/io/controller/chat.js': "const { Controller } = require('egg');\nmodule.exports = class extends Controller {\n" +
       "  async index() { this.ctx.socket.emit('res', `uid=${this.ctx.session.uid}`); }\n};\n",
@@ -147,7 +150,7 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
         assert.equal(await handshake(url, 'https://xample.com', cookie), 'uid=alice');
         assert.match(await handshake(url, EVIL_ORIGIN, cookie), /^connect_error/);
       });
-      mm(process.env, 'SENTINEL_FIXTURE_ALLOW_REQUEST', '1');
+      mm(process.env, 'SENTINEL_FIXTURE_ALLOW_REQUEST', 'any');
       await withListening(async (app, url, cookie) => {
         assert.deepEqual(reportFindings(app, 'SEN613').map(({ severity, target, source, message }) => ({ severity, target, source, message })), [{
           severity: 'medium', target: 'config.io.init.allowRequest', source: 'config/config.default.js',
@@ -193,7 +196,7 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     }
   });
 
-  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin; the hole is real (code review 27)', async () => {
+  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s; the holes are real (code review 27)', async () => {
     const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  app.io.origins(JSON.parse(process.env.SENTINEL_FIXTURE_ORIGINS));\n};\n');
     const withOrigins = async (origins: unknown, use: (app: MockApp) => Promise<void>) => {
       mm(process.env, 'SENTINEL_FIXTURE_ORIGINS', JSON.stringify(origins));
@@ -218,6 +221,14 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
       });
       await withOrigins([ `${APP_ORIGIN}:443`, '*:8080' ], async app => {
         assert.match(finding(app)[0]?.message ?? '', /accepts sites the app does not name \(https:\/\/evil\.example:8080, http:\/\/evil\.example:8080\): app\.io\.origins\(\) is \[ 'https:\/\/www\.example\.com:443', '\*:8080' \], so/);
+      });
+      // An exact list beside an allowRequest that admits all: engine.io asks only the allowRequest.
+      mm(process.env, 'SENTINEL_FIXTURE_ALLOW_REQUEST', 'bound');
+      await withOrigins([ `${APP_ORIGIN}:443` ], async app => {
+        assert.deepEqual(finding(app).map(({ severity, target }) => ({ severity, target })), [{ severity: 'medium', target: 'config.io.init.allowRequest' }]);
+        await listen(app, async url => {
+          assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
+        });
       });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

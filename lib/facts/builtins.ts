@@ -101,8 +101,11 @@ export interface BuiltinFactsInput extends PackageWalkInput {
   context?: unknown;
   /** The app, a request's `ctx.app` (egg-security's isSafeDomain reads `this.app.config`), and egg-socket.io's `app.io`. */
   app?: unknown;
-  /** The merged `config.io.init`: egg-socket.io passes it to socket.io's attach(). */
-  socketIoInit?: unknown;
+  /**
+   * `config.io.init.allowRequest` when a config file set it: egg-socket.io passes config.io.init to socket.io's attach(),
+   * which writes its own check there when there is none, and that one is no check of the app's.
+   */
+  socketIoAllowRequest?: unknown;
 }
 
 /** Throws AdvisoryDatabaseError when the shipped database or the override file is invalid: boot is refused. */
@@ -117,7 +120,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
     isSafeDomain: safeDomainCheck(input.context, input.app),
-    socketIo: socketIoFacts(input.app, input.socketIoInit),
+    socketIo: socketIoFacts(input.app, input.socketIoAllowRequest),
   };
 }
 
@@ -128,19 +131,16 @@ export const FOREIGN_SOCKET_ORIGIN = `https://${FOREIGN_SOCKET_HOST}`;
 type OriginCheck = (req: { method: string; url: string; _query: Record<string, string>; headers: Record<string, string> }, fn: (error: unknown, ok: boolean) => void) => void;
 
 /**
- * Asks egg-socket.io's socket.io server (`app.io`), or the app's `config.io.init.allowRequest` (which engine.io asks
- * in its place), which origins of other sites its handshake check admits (socketIoProbes).
+ * Asks egg-socket.io's socket.io server (`app.io`), or the app's `config.io.init.allowRequest` (`allowRequest`, which
+ * engine.io asks in its place), which origins of other sites its handshake check admits (socketIoProbes).
  */
-function socketIoFacts(app: unknown, init: unknown): SocketIoFacts | undefined {
+function socketIoFacts(app: unknown, allowRequest: unknown): SocketIoFacts | undefined {
   const io = app && typeof app === 'object' ? (app as { io?: { origins?: unknown; checkRequest?: unknown } }).io : undefined;
   if (typeof io?.origins !== 'function' || typeof io.checkRequest !== 'function') return undefined;
   const value: unknown = io.origins();
   const origins = typeof value === 'string' || Array.isArray(value) && value.every(entry => typeof entry === 'string') ? value as string | string[] :
     { kind: typeof value === 'function' ? 'function' as const : 'other' as const };
-  // socket.io's attach() writes its own check, bound to the server, into the options it is given (config.io.init)
-  // once 'server' is emitted (egg-mock emits it before ready, egg-cluster after): that one is no check of the app's.
-  const allowRequest = init && typeof init === 'object' ? (init as { allowRequest?: unknown }).allowRequest : undefined;
-  if (typeof allowRequest === 'function' && allowRequest.name !== `bound ${io.checkRequest.name}`) {
+  if (typeof allowRequest === 'function') {
     const asked = socketIoProbes(undefined);
     return { origins, asked, ...askOriginCheck(allowRequest as OriginCheck, asked), allowRequest: true };
   }

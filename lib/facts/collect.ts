@@ -19,7 +19,7 @@ import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
 import { startEnvironment, startOptions } from './start-env';
 import { type Timings, timed } from '../timing';
-import { isPlainObject } from '../walk';
+import { isPlainObject, valueAt } from '../walk';
 import type { EnvFacts, EnvSource, Facts, ProcessType } from './types';
 
 export { toDisplayPath } from './plugin-list';
@@ -161,7 +161,10 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     builtins: time('facts.builtins', () => collectBuiltinFacts({
       baseDir, appName: egg.name, eggPaths: egg.loader.eggPaths ?? [], plugins,
       ssrf: (config.security as { ssrf?: unknown } | undefined)?.ssrf, session: config.session, sessionStore: egg.sessionStore,
-      context: egg.context, app: egg, socketIoInit: (config.io as { init?: unknown } | undefined)?.init,
+      context: egg.context, app: egg,
+      // Only a config file's allowRequest is the app's: socket.io's attach() writes its own there, which egg's configMeta
+      // has no leaf for (it names the file of egg-socket.io's `init: {}` for any key under it).
+      socketIoAllowRequest: typeof valueAt(egg.loader.configMeta, 'io.init.allowRequest') === 'string' ? valueAt(config, 'io.init.allowRequest') : undefined,
       overrideFile: sentinel.advisories?.file, walked: options.prepared?.packages, shippedAdvisoriesChecked: options.prepared?.shippedAdvisoriesChecked,
     })),
     ipc: time('facts.ipc', () => collectIpcFacts((config.sentinel as { ipc?: SentinelIpcConfig } | undefined)?.ipc ?? {}, process.env, provenance, egg.loader.eggPaths ?? [],

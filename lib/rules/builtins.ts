@@ -1756,10 +1756,10 @@ export const socketIoAnyOrigin: Rule = {
     FOREIGN_SOCKET_ORIGIN + '`, `http://' + FOREIGN_SOCKET_HOST + '`, `null` (a sandboxed page), and `https://` and `http://' + FOREIGN_SOCKET_HOST +
     ':<port>` for each other port the origins name (socket.io admits any host for `\'*:<port>\'`); and, for an origins string, which socket.io ' +
     'searches for `<host>:<port>`, with a registrable host the string also contains (`xample.com` for `www.example.com`). A ' +
-    '`config.io.init.allowRequest` replaces the check: asked with the first three, it is medium when it admits one, and low (not verified) ' +
-    'otherwise, as it may admit other sites; so is an origins function that throws or answers later. An Origin check in ' +
+    '`config.io.init.allowRequest` a config file sets replaces the check: asked with the first three, it is medium when it admits one, and ' +
+    'low (not verified) otherwise, as it may admit other sites; so is an origins function that throws or answers later. An Origin check in ' +
     '`connectionMiddleware` is code egg-sentinel does not read (waive the finding with that reason). Origins set after the boot check ' +
-    '(in `willReady` or later, or on the `server` event) are not seen. Outside local/unittest.',
+    '(in `willReady` or later, or on the `server` event), and an allowRequest set by code, are not seen. Outside local/unittest.',
   fix: SOCKET_IO_ORIGINS_FIX,
   liveOnly: 'asks the socket.io server egg-socket.io creates in the running app (`app.io`), whose origins the app\'s own code sets',
   check(facts, { developmentEnv }) {
