@@ -196,10 +196,12 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     }
   });
 
-  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s; the holes are real (code review 27)', async () => {
-    const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  app.io.origins(JSON.parse(process.env.SENTINEL_FIXTURE_ORIGINS));\n};\n');
+  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s, an origins function that refuses is not verified; the holes are real (code review 27)', async () => {
+    // SENTINEL_FIXTURE_ORIGINS: JSON for app.io.origins(), or `suffix`: a function testing a suffix.
+    const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  const origins = process.env.SENTINEL_FIXTURE_ORIGINS;\n' +
+      "  app.io.origins(origins === 'suffix' ? (origin, fn) => fn(null, /example\\.com$/.test(origin)) : JSON.parse(origins));\n};\n");
     const withOrigins = async (origins: unknown, use: (app: MockApp) => Promise<void>) => {
-      mm(process.env, 'SENTINEL_FIXTURE_ORIGINS', JSON.stringify(origins));
+      mm(process.env, 'SENTINEL_FIXTURE_ORIGINS', origins === 'suffix' ? origins : JSON.stringify(origins));
       const app = await bootApp(dir);
       try {
         await use(app);
@@ -228,6 +230,17 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
         assert.deepEqual(finding(app).map(({ severity, target }) => ({ severity, target })), [{ severity: 'medium', target: 'config.io.init.allowRequest' }]);
         await listen(app, async url => {
           assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
+        });
+      });
+      prod();
+      await withOrigins('suffix', async app => {
+        assert.deepEqual(finding(app), [{ severity: 'low', target: 'app.io.origins', message: 'egg-socket.io\'s handshake origin is not verified: app.io.origins() is a function and ' +
+          'it refused https://evil.example, http://evil.example, null, which does not show that it refuses every other site (a suffix or substring test); ' +
+          'if it admits a foreign Origin, any site\'s page opens a socket with the logged-in user\'s cookie' }]);
+        await listen(app, async url => {
+          const cookie = await login(url);
+          assert.match(await handshake(url, EVIL_ORIGIN, cookie), /^connect_error/);
+          assert.equal(await handshake(url, 'https://evilexample.com', cookie), 'uid=alice');
         });
       });
     } finally {

@@ -1756,10 +1756,11 @@ export const socketIoAnyOrigin: Rule = {
     FOREIGN_SOCKET_ORIGIN + '`, `http://' + FOREIGN_SOCKET_HOST + '`, `null` (a sandboxed page), and `https://` and `http://' + FOREIGN_SOCKET_HOST +
     ':<port>` for each other port the origins name (socket.io admits any host for `\'*:<port>\'`); and, for an origins string, which socket.io ' +
     'searches for `<host>:<port>`, with a registrable host the string also contains (`xample.com` for `www.example.com`). A ' +
-    '`config.io.init.allowRequest` a config file sets replaces the check: asked with the first three, it is medium when it admits one, and ' +
-    'low (not verified) otherwise, as it may admit other sites; so is an origins function that throws or answers later. An Origin check in ' +
-    '`connectionMiddleware` is code egg-sentinel does not read (waive the finding with that reason). Origins set after the boot check ' +
-    '(in `willReady` or later, or on the `server` event), and an allowRequest set by code, are not seen. Outside local/unittest.',
+    '`config.io.init.allowRequest` a config file sets replaces the check: asked with the first three, it is medium when it admits one. An ' +
+    'allowRequest, or an origins function, that refuses them all is low (not verified), as code may admit sites a few probes cannot show ' +
+    '(a suffix test); so is one that throws or answers later. An Origin check in `connectionMiddleware` is code egg-sentinel does not ' +
+    'read (waive the finding with that reason). Origins set after the boot check (in `willReady` or later, or on the `server` event), and an ' +
+    'allowRequest set by code, are not seen. Outside local/unittest.',
   fix: SOCKET_IO_ORIGINS_FIX,
   liveOnly: 'asks the socket.io server egg-socket.io creates in the running app (`app.io`), whose origins the app\'s own code sets',
   check(facts, { developmentEnv }) {
@@ -1768,22 +1769,23 @@ export const socketIoAnyOrigin: Rule = {
     if (developmentEnv || facts.process !== 'app' || !socket) return [];
     const any = socket.asked.every(origin => socket.admits.includes(origin));
     const admitted = any ? 'any site' : `sites the app does not name (${socket.admits.join(', ')})`;
+    // Code the app wrote is asked a few origins only: one that refuses them may still admit other sites.
+    const notVerified = socket.unanswered ?? `it refused ${socket.asked.join(', ')}, which does not show that it refuses every other site (a suffix or substring test)`;
     if (socket.allowRequest) {
       const allowRequest = { target: 'config.io.init.allowRequest', source: facts.provenance('io.init.allowRequest'),
         fix: `Compare the Origin header in it with a list of exact origins, or drop it and ${SOCKET_IO_ORIGINS_FIX.charAt(0).toLowerCase()}${SOCKET_IO_ORIGINS_FIX.slice(1)}` };
-      // Asked a few foreign origins only: one that refuses them may still admit other sites.
       return [ socket.admits.length ?
         { ...allowRequest, severity: 'medium', message: `egg-socket.io's handshake accepts ${admitted}: config.io.init.allowRequest, which engine.io asks in place of socket.io's origin check, ` +
           `admits ${socket.admits.join(', ')}, so their pages open a socket with the logged-in user's session cookie` } :
         { ...allowRequest, severity: 'low', message: 'egg-socket.io\'s handshake origin is not verified: config.io.init.allowRequest replaces socket.io\'s origin check, and ' +
-          `egg-sentinel cannot tell which sites it admits (${socket.unanswered ?? `it refused ${socket.asked.join(', ')}`}); if it admits a foreign Origin, any site's page opens a socket with the logged-in user's cookie` } ];
+          `egg-sentinel cannot tell which sites it admits (${notVerified}); if it admits a foreign Origin, any site's page opens a socket with the logged-in user's cookie` } ];
     }
     const shown = typeof socket.origins === 'string' ? `'${socket.origins}'` : Array.isArray(socket.origins) ?
       `[ ${socket.origins.map(origin => `'${origin}'`).join(', ')} ]` : socket.origins.kind === 'function' ? 'a function' : 'an unusual value';
     // config.io.init.origins looks like the setting but never reaches the check: say so to whoever set it.
     const configured = valueAt(facts.config, 'io.init.origins') !== undefined ? `; config.io.init.origins${setIn(facts, 'io.init.origins')} does not reach it, as egg-socket.io passes init only to attach()` : '';
-    if (socket.unanswered) {
-      return [{ severity: 'low', target: 'app.io.origins', message: `egg-socket.io's handshake origin is not verified: app.io.origins() is ${shown} and ${socket.unanswered}; ` +
+    if (socket.unanswered || !socket.admits.length && typeof socket.origins === 'object' && !Array.isArray(socket.origins)) {
+      return [{ severity: 'low', target: 'app.io.origins', message: `egg-socket.io's handshake origin is not verified: app.io.origins() is ${shown} and ${notVerified}; ` +
         'if it admits a foreign Origin, any site\'s page opens a socket with the logged-in user\'s cookie' }];
     }
     if (!socket.admits.length) return [];
