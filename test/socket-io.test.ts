@@ -196,10 +196,10 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     }
   });
 
-  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s, an origins function that refuses is not verified; the holes are real (code review 27)', async () => {
-    // SENTINEL_FIXTURE_ORIGINS: JSON for app.io.origins(), or `suffix`: a function testing a suffix.
+  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s, an origins function that refuses (with an error) is not verified; the holes are real (code review 27)', async () => {
+    // SENTINEL_FIXTURE_ORIGINS: JSON for app.io.origins(), or `suffix`: a function testing a suffix that refuses with an error, as many do.
     const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  const origins = process.env.SENTINEL_FIXTURE_ORIGINS;\n' +
-      "  app.io.origins(origins === 'suffix' ? (origin, fn) => fn(null, /example\\.com$/.test(origin)) : JSON.parse(origins));\n};\n");
+      "  app.io.origins(origins === 'suffix' ? (origin, fn) => (/example\\.com$/.test(origin) ? fn(null, true) : fn(new Error('origin not allowed'))) : JSON.parse(origins));\n};\n");
     const withOrigins = async (origins: unknown, use: (app: MockApp) => Promise<void>) => {
       mm(process.env, 'SENTINEL_FIXTURE_ORIGINS', origins === 'suffix' ? origins : JSON.stringify(origins));
       const app = await bootApp(dir);

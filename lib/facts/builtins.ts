@@ -128,7 +128,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
 export const FOREIGN_SOCKET_HOST = 'evil.example';
 export const FOREIGN_SOCKET_ORIGIN = `https://${FOREIGN_SOCKET_HOST}`;
 
-type OriginCheck = (req: { method: string; url: string; _query: Record<string, string>; headers: Record<string, string> }, fn: (error: unknown, ok: boolean) => void) => void;
+type OriginCheck = (req: { method: string; url: string; _query: Record<string, string>; headers: Record<string, string> }, fn: (error: unknown, ok?: unknown) => void) => void;
 
 /**
  * Asks egg-socket.io's socket.io server (`app.io`), or the app's `config.io.init.allowRequest` (`allowRequest`, which
@@ -170,8 +170,9 @@ function askOriginCheck(check: OriginCheck, origins: string[]): Pick<SocketIoFac
   for (const origin of origins) {
     let answer: boolean | undefined;
     try {
+      // engine.io refuses unless the second argument is truthy: `fn(new Error(…))` refuses.
       check({ method: 'GET', url: '/socket.io/?EIO=3&transport=websocket', _query: { EIO: '3', transport: 'websocket' }, headers: { origin, host: 'app.invalid', cookie: 'EGG_SESS=stand-in' } }, (_error, ok) => {
-        answer = ok;
+        answer = Boolean(ok);
       });
     } catch (error) {
       return { admits, unanswered: `it threw for ${origin} (${(error instanceof Error ? error.message : String(error)).slice(0, 200)})` };
