@@ -196,7 +196,7 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     }
   });
 
-  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s, an origins function that refuses (with an error) is not verified; the holes are real (code review 27)', async () => {
+  it('SEN613: \'*:<port>\' is asked on its port and with a sandboxed page\'s null Origin, an allowRequest bound like socket.io\'s own is the app\'s, an origins function that refuses (with an error) is not verified, `x.com` has no lookalike; the holes are real (code review 27)', async () => {
     // SENTINEL_FIXTURE_ORIGINS: JSON for app.io.origins(), or `suffix`: a function testing a suffix that refuses with an error, as many do.
     const dir = socketApp('socket-io-origins-asked', 'module.exports = app => {\n  const origins = process.env.SENTINEL_FIXTURE_ORIGINS;\n' +
       "  app.io.origins(origins === 'suffix' ? (origin, fn) => (/example\\.com$/.test(origin) ? fn(null, true) : fn(new Error('origin not allowed'))) : JSON.parse(origins));\n};\n");
@@ -233,6 +233,9 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
         });
       });
       prod();
+      await withOrigins('https://x.com:443', async app => {
+        assert.deepEqual(finding(app), []);
+      });
       await withOrigins('suffix', async app => {
         assert.deepEqual(finding(app), [{ severity: 'low', target: 'app.io.origins', message: 'egg-socket.io\'s handshake origin is not verified: app.io.origins() is a function and ' +
           'it refused https://evil.example, http://evil.example, null, which does not show that it refuses every other site (a suffix or substring test); ' +

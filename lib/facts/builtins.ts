@@ -188,7 +188,8 @@ function containedLookalikes(origins: string): string[] {
   const lookalikes = new Set<string>();
   for (const [ , host, port ] of origins.matchAll(/([a-z0-9-]+\.[a-z0-9.-]*[a-z0-9]):(\d+|\*)/gi)) {
     const registrable = host.split('.').slice(-2).join('.');
-    if (registrable.length < 4) continue;
+    // `x.com` contains no other host name (`.com` is none).
+    if (registrable.indexOf('.') < 2) continue;
     lookalikes.add(`https://${registrable.slice(1)}${port === '*' || port === '443' ? '' : `:${port}`}`);
   }
   return [ ...lookalikes ].slice(0, 10);
