@@ -14,7 +14,7 @@ import ts from 'typescript';
 import { env } from '../index';
 import { runCli } from '../lib/cli';
 import { escapeRegExp } from '../lib/regexp';
-import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, reportFindings, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 interface Run { code: number; stdout: string; stderr: string }
@@ -841,6 +841,43 @@ describe('plugin trust (mm.app)', function() {
       } finally {
         for (const file of [ ...Object.keys(outputs), 'backdoor.js' ]) fs.rmSync(path.join(plugin, file), { force: true });
       }
+    });
+
+    it('an app started through a release symlink (current -> releases/rN, as egg-scripts start is given it): pin, pin --check, the preflight and the boot agree, and a changed pinned file is still refused (black-box round 36, h112 F4)', async () => {
+      const root = path.join(__dirname, '..');
+      const release = copyFixture('plugin-secure');
+      const current = path.join(tempDir('release-link'), 'current');
+      fs.symlinkSync(release, current);
+      // `cd /srv/app/current && npx egg-sentinel pin`: the working directory is the release's real path.
+      const pinned = await sentinel([ 'pin', '--base-dir', release ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      const manifestFile = path.join(release, 'sentinel.lock.json');
+      const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+      assert.deepEqual([ manifest.plugins.tidy.path, manifest.plugins.auditLog.path ], [ 'node_modules/egg-tidy', 'lib/plugin/audit-log' ]);
+      // In unittest, where egg-mock's own plugin (pinned by no app) does not refuse boot; the pinned ones are verified all the same.
+      const app = await bootApp(current);
+      try {
+        assert.deepEqual(reportFindings(app, 'SEN104'), []);
+      } finally {
+        await app.close();
+      }
+      // egg's own plugins lie outside the app, where the test runner installed them: found through the link as well.
+      const check = await sentinel([ 'pin', '--check', '--base-dir', current ]);
+      assert.equal(check.code, 0, check.stdout);
+      // egg-scripts passes the symlinked baseDir in egg-cluster's options argument, as given on its command line.
+      const entry = path.join(release, 'start.js');
+      fs.writeFileSync(entry, 'console.log("preflight passed");\n');
+      const preflight = spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), entry, JSON.stringify({ baseDir: current }) ], {
+        cwd: current, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      assert.equal(preflight.status, 0, preflight.stderr);
+      const text = fs.readFileSync(manifestFile, 'utf8');
+      assert.equal((await sentinel([ 'pin', '--base-dir', current ])).code, 0);
+      assert.equal(fs.readFileSync(manifestFile, 'utf8'), text, 'pinned through the link: the same bytes');
+      fs.appendFileSync(path.join(current, 'node_modules/egg-tidy/app.js'), '// changed after pinning\n');
+      mm.env('prod');
+      const refused = await expectRefused(current, /SEN104/);
+      assert.match(refused, /plugin tidy \(egg-tidy\) differs from sentinel\.lock\.json: changed: app\.js\n/);
+      assert.doesNotMatch(refused, /loads from/);
     });
 
     it('pin --check finds a changed plugin config before running it: its code cannot rewrite the manifest first (black-box round 13)', async () => {

@@ -203,9 +203,13 @@ export function dependencyClosure(dir: string): InstalledPackage[] {
   return [ ...seen.values() ].sort((a, b) => (a.dir < b.dir ? -1 : 1));
 }
 
-/** A path relative to the app root, posix, as the manifest stores it. */
+/**
+ * A path relative to the app root, posix, as the manifest stores it: the real path of `dir` against the app root's, so
+ * pin, the preflight and the boot check name a directory alike wherever the app is reached from (a release symlink
+ * such as `/srv/app/current`, which egg-scripts gives egg as its baseDir, or the real directory pin runs in).
+ */
 export function manifestPath(baseDir: string, dir: string): string {
-  return path.relative(baseDir, dir).split(path.sep).join('/') || '.';
+  return path.relative(realPathOrAbsolute(baseDir), realPathOrAbsolute(dir)).split(path.sep).join('/') || '.';
 }
 
 function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
@@ -264,9 +268,10 @@ export interface PinInput {
  */
 export function buildManifest(input: PinInput): PluginManifest {
   const pinnedByPlugin = new Map<string, { dir: string; envs: string[]; foundByName: boolean }>();
+  const realBaseDir = realPathOrAbsolute(input.baseDir);
   for (const { env, plugins } of input.envs) {
     for (const plugin of plugins) {
-      if (isInside(input.baseDir, plugin.dir)) continue;
+      if (isInside(realBaseDir, plugin.dir)) continue;
       const seen = pinnedByPlugin.get(plugin.name);
       if (seen && seen.dir !== plugin.dir) {
         throw new ManifestError(`plugin ${plugin.name} loads from ${seen.dir} in env ${seen.envs.join('/')} and from ${plugin.dir} in env ${env}; ` +
@@ -437,11 +442,13 @@ export function diffManifests(pinned: PluginManifest, current: PluginManifest): 
  * manifest before anything compared it).
  */
 export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, envs: readonly string[], lookup: PluginLookup): ManifestDifference[] {
+  // The manifest's paths are relative to the app root's real path (manifestPath): `../x` from a release symlink is elsewhere.
+  const realBaseDir = realPathOrAbsolute(baseDir);
   return Object.keys(manifest.plugins).sort().flatMap((plugin): ManifestDifference[] => {
     const entry = manifest.plugins[plugin];
     if (!entry.envs.some(env => envs.includes(env))) return [];
-    const pinnedDir = path.resolve(baseDir, entry.path);
-    const [ dir, ...more ] = fs.existsSync(pinnedDir) ? [ pinnedDir ] : storeCopies(baseDir, entry.path);
+    const pinnedDir = path.resolve(realBaseDir, entry.path);
+    const [ dir, ...more ] = fs.existsSync(pinnedDir) ? [ pinnedDir ] : storeCopies(realBaseDir, entry.path);
     if (dir === undefined || more.length) {
       const several = more.length ? { storeCopies: { package: `${entry.package ?? '?'}@${entry.version ?? '?'}`, dirs: [ dir, ...more ].map(copy => manifestPath(baseDir, copy)) } } : {};
       return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path, ...several } }];
@@ -452,7 +459,7 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
     const name = custom?.package ?? lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);
     if (shadow !== undefined) {
-      drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realPathOrAbsolute(baseDir)),
+      drift.shadowed = { pinned: entry.path, current: shadow, outsideApp: !isInside(shadow, realBaseDir),
         ...(custom ? { custom } : entry.byName === undefined && { byNameUnrecorded: true }) };
     }
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];
