@@ -843,6 +843,64 @@ describe('plugin trust (mm.app)', function() {
       }
     });
 
+    it('a monorepo TypeScript plugin given by `path` outside the app, compiled in place after pinning (tsc\'s app.js beside app.ts): pin --check, the preflight and the boot match the manifest pinned from its sources; a changed app.ts and a .js with no .ts beside it are still refused (black-box round 36, h112 F2)', async () => {
+      const root = path.join(__dirname, '..');
+      const repo = tempDir('monorepo-ts-plugin');
+      const plugin = path.join(repo, 'packages/egg-audit-log');
+      const app = path.join(repo, 'packages/web');
+      const source = 'export default (app: { auditLogLoaded?: boolean }) => {\n  app.auditLogLoaded = true;\n};\n';
+      for (const [ file, text ] of Object.entries({
+        [path.join(plugin, 'package.json')]: JSON.stringify({ name: 'egg-audit-log', version: '1.0.0', eggPlugin: { name: 'auditLog' } }),
+        [path.join(plugin, 'app.ts')]: source,
+        [path.join(app, 'package.json')]: JSON.stringify({ name: 'web' }),
+        [path.join(app, 'config/plugin.js')]: "'use strict';\nconst path = require('path');\nexports.auditLog = { enable: true, path: path.join(__dirname, '../../egg-audit-log') };\n",
+        // Booted under egg-mock, whose plugin the manifest cannot list, and with a plugin outside the app (SEN101): SEN104 about auditLog is what counts.
+        [path.join(app, 'config/config.default.js')]: "module.exports = { keys: 'web-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n",
+      })) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+      }
+      fs.mkdirSync(path.join(app, 'node_modules'));
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      const pinned = await sentinel([ 'pin', '--base-dir', app ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      const manifestFile = path.join(app, 'sentinel.lock.json');
+      const fromSources = fs.readFileSync(manifestFile, 'utf8');
+      const entry = JSON.parse(fromSources).plugins.auditLog;
+      assert.deepEqual([ entry.path, Object.keys(entry.files) ], [ '../egg-audit-log', [ 'app.ts', 'package.json' ] ]);
+      // The deploy's build: tsc in the plugin's package, without outDir, its outputs beside the source.
+      const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2019, sourceMap: true } });
+      const outputs = { 'app.js': compiled.outputText, 'app.js.map': compiled.sourceMapText ?? '{}', 'app.d.ts': 'declare const _default: (app: object) => void;\nexport default _default;\n' };
+      for (const [ file, text ] of Object.entries(outputs)) fs.writeFileSync(path.join(plugin, file), text);
+      const check = await sentinel([ 'pin', '--check', '--base-dir', app ]);
+      assert.equal(check.code, 0, check.stdout);
+      const start = path.join(repo, 'start.js');
+      fs.writeFileSync(start, 'console.log("preflight passed");\n');
+      const preflight = () => spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), start, JSON.stringify({ baseDir: app }) ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      const started = preflight();
+      assert.equal(started.status, 0, started.stderr);
+      assert.match(started.stdout, /preflight passed/);
+      const booted = await bootApp(app);
+      try {
+        assert.equal((booted as any).auditLogLoaded, true, 'egg ran the compiled plugin');
+        assert.deepEqual(reportFindings(booted, 'SEN104').filter(hit => hit.target === 'plugin:auditLog'), []);
+      } finally {
+        await booted.close();
+      }
+      assert.equal((await sentinel([ 'pin', '--base-dir', app ])).code, 0);
+      assert.equal(fs.readFileSync(manifestFile, 'utf8'), fromSources, 'pinned after the build: the same manifest');
+      // The source changed, and a module with no source beside it (no build output: the plugin's own) appeared.
+      fs.appendFileSync(path.join(plugin, 'app.ts'), '// changed after pinning\n');
+      fs.writeFileSync(path.join(plugin, 'backdoor.js'), 'module.exports = 1;\n');
+      const refused = preflight();
+      assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /auditLog: changed: app\.ts; added: backdoor\.js$/m);
+      const drift = await sentinel([ 'pin', '--check', '--base-dir', app ]);
+      assert.equal(drift.code, 1, drift.stderr);
+      assert.match(drift.stdout, /^ {2}auditLog: changed: app\.ts; added: backdoor\.js$/m);
+    });
+
     it('an app started through a release symlink (current -> releases/rN, as egg-scripts start is given it): pin, pin --check, the preflight and the boot agree, and a changed pinned file is still refused (black-box round 36, h112 F4)', async () => {
       const root = path.join(__dirname, '..');
       const release = copyFixture('plugin-secure');

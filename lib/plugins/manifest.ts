@@ -215,22 +215,30 @@ export function manifestPath(baseDir: string, dir: string): string {
 function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
   const pinnedPath = manifestPath(baseDir, dir);
   const files = hashFiles(dir);
-  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: isAppHeld(pinnedPath) ? withoutBuildOutputs(files) : files };
+  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: isSourceTree(pinnedPath) ? withoutBuildOutputs(files) : files };
+}
+
+/**
+ * A plugin directory in no node_modules (the app's lib/plugin/x, a monorepo's packages/x given by `path` or linked as a
+ * workspace): the project's source, which its build compiles in place, unlike a package installed as published.
+ */
+function isSourceTree(pinnedPath: string): boolean {
+  return !pinnedPath.split('/').includes('node_modules');
 }
 
 /** A plugin the app holds in its own tree (lib/plugin/x), not installed into a node_modules: the app's source. */
 function isAppHeld(pinnedPath: string): boolean {
-  const segments = pinnedPath.split('/');
-  return segments[0] !== '..' && !segments.includes('node_modules');
+  return pinnedPath.split('/')[0] !== '..' && isSourceTree(pinnedPath);
 }
 
 /** What tsc writes beside a source: `x.js`, `x.js.map`, `x.d.ts` next to `x.ts`. */
 const BUILD_OUTPUT = /^(.*)\.(?:js|js\.map|d\.ts)$/;
 
 /**
- * An app-held plugin without tsc's outputs beside its TypeScript sources: egg's TypeScript deploy compiles in place
+ * A source-tree plugin without tsc's outputs beside its TypeScript sources: egg's TypeScript deploy compiles in place
  * (`tsc` writes `app.js` beside `app.ts`), and one manifest must serve the source tree it was pinned in and the build.
- * Those outputs are the app's build, as app/'s are, not files the manifest vouches for.
+ * Those outputs are the project's build, as app/'s are, not files the manifest vouches for; a `.js` with no `.ts`
+ * beside it is pinned.
  */
 function withoutBuildOutputs(files: FileHashes): FileHashes {
   return Object.fromEntries(Object.entries(files).filter(([ file ]) => {
@@ -335,8 +343,8 @@ type DependencyEntry = [ string, PinnedPackage ];
  * files relative to the app root, and a dependency that appeared or vanished as `<path>/`.
  */
 export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
-  // A manifest pinned in a built tree lists the outputs beside an app-held plugin's sources; they are not compared.
-  const drift: PluginDrift = diffFiles(isAppHeld(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
+  // A manifest pinned in a built tree lists the outputs beside a source-tree plugin's sources; they are not compared.
+  const drift: PluginDrift = diffFiles(isSourceTree(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
   if (withoutStoreHash(current.path) !== withoutStoreHash(pinned.path)) drift.moved = { pinned: pinned.path, current: current.path };
   // Dependencies are matched by their paths without store hashes, which another install of the lockfile changes; two
   // store copies of one name and version share such a path, so each pinned one is matched once: the same path first,
