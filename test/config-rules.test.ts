@@ -283,6 +283,73 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Lib-Credential-Pw-5521'));
   });
 
+  it('SEN202: a secret config reads from a data file of the app\'s tree with fs, or that dotenv loads from an env file there, is hard-coded, named by key and file; the same files listed in .gitignore (the deploy writes them), a mounted file and values that only coincide with other files are not (black-box round 34, h110 F2)', async () => {
+    mm.env('prod');
+    const secrets = { smtpPass: 'Hq7!zPw3Lm9#Tx2v', dbPassword: 'Yk9mPq2LzvR7twQe', redisPassword: 'Rd5$kLm2Qx8Vn4Zp' };
+    const variables = [ 'CFG_DOTENV_DB_PASSWORD', 'CFG_DOTENV_REDIS_PASSWORD' ];
+    const mountedDir = tempDir('mounted-short');
+    dirs.push(mountedDir);
+    // A short secret from outside the app, which an unrelated file of the app happens to hold.
+    fs.writeFileSync(path.join(mountedDir, 'cache_password'), 'Zq7kP2w');
+    // dotenv's config(), which does not override a variable already set.
+    const configProd = [
+      "const fs = require('fs');",
+      "const path = require('path');",
+      'const dotenv = file => {',
+      "  for (const [ , name, value ] of fs.readFileSync(file, 'utf8').matchAll(/^(\\w+)=\"?([^\"\\n]*)\"?$/gm)) if (!(name in process.env)) process.env[name] = value;",
+      '};',
+      "dotenv(path.join(__dirname, '../env/production.env'));",
+      "dotenv(path.join(__dirname, '../.env'));",
+      "const secrets = JSON.parse(fs.readFileSync(path.join(__dirname, '../deploy/secrets.json'), 'utf8'));",
+      "const local = JSON.parse(fs.readFileSync(path.join(__dirname, 'secrets.json'), 'utf8'));",
+      'module.exports = {',
+      "  mailer: { host: 'smtp.corp.example', auth: { user: 'noreply@corp.example', pass: secrets.smtpPass } },",
+      "  mysql: { client: { host: 'db', user: 'app', password: process.env.CFG_DOTENV_DB_PASSWORD } },",
+      '  redis: { client: { password: process.env.CFG_DOTENV_REDIS_PASSWORD } },',
+      '  sms: { apiToken: local.smsToken },',
+      `  cache: { password: fs.readFileSync(${JSON.stringify(path.join(mountedDir, 'cache_password'))}, 'utf8') },`,
+      '};',
+      '',
+    ].join('\n');
+    const files = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': configProd,
+      'config/secrets.json': JSON.stringify({ smsToken: 'Sms-Deploy-Token-4471' }),
+      'deploy/secrets.json': JSON.stringify({ db: { host: 'db' }, smtpPass: secrets.smtpPass }),
+      'env/production.env': `CFG_DOTENV_DB_PASSWORD=${secrets.dbPassword}\n`,
+      '.env': `# written by hand\nCFG_DOTENV_REDIS_PASSWORD="${secrets.redisPassword}"\n`,
+      // Committed and read by nobody: the same variable with a developer's value, a part of a secret, the short one.
+      'env/development.env': 'CFG_DOTENV_DB_PASSWORD=dev-only-password\n',
+      'docs/notes.md': `The SMTP password starts with ${secrets.smtpPass.slice(0, 10)}; the cache code is Zq7kP2w.\n`,
+    };
+    const unset = () => variables.forEach(name => delete process.env[name]);
+    unset();
+    let message: string;
+    try {
+      message = await expectRefused(temp('cfg-secret-tree-files', files), /SEN202/);
+    } finally {
+      unset();
+    }
+    assert.match(message, /config\.mailer\.auth\.pass holds a value read from deploy\/secrets\.json, a file in the app's tree which ships with the app[^\n]*\n +where: config\.mailer\.auth\.pass \(from deploy\/secrets\.json\)/);
+    assert.match(message, /config\.mysql\.client\.password holds the value of CFG_DOTENV_DB_PASSWORD, which env\/production\.env assigns[^\n]*\n +where: config\.mysql\.client\.password \(from env\/production\.env\)/);
+    assert.match(message, /config\.redis\.client\.password holds the value of CFG_DOTENV_REDIS_PASSWORD, which \.env assigns/);
+    assert.match(message, /config\.sms\.apiToken [^\n]*\n +where: config\.sms\.apiToken \(from config\/secrets\.json\)/);
+    assert.match(message, /list it in the app's \.gitignore/);
+    assert.doesNotMatch(message, /config\.cache\.password/);
+    for (const secret of [ ...Object.values(secrets), 'Sms-Deploy-Token-4471' ]) assert.ok(!message.includes(secret), 'a secret is in the refusal');
+    // The deploy writes them, and the repository's .gitignore says so: what a mounted secret file is.
+    const deployed = temp('cfg-secret-tree-ignored', { ...files, '.gitignore': 'node_modules/\nrun/\nlogs/\n.env*\n/deploy/\nenv/production.env\nconfig/secrets.json\n' });
+    const git = spawnSync('git', [ 'init', '-q' ], { cwd: deployed });
+    assert.equal(git.status, 0, String(git.stderr));
+    try {
+      const report = await bootReport(deployed);
+      assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+      assert.equal(process.env.CFG_DOTENV_DB_PASSWORD, secrets.dbPassword, 'the app read the env file');
+    } finally {
+      unset();
+    }
+  });
+
   it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {
     mm.env('prod');
     const dir = temp('cfg-secret-fallback', {

@@ -4,7 +4,7 @@
  * what of the app's own code other users can change. All I/O for SEN203–SEN206, SEN305 and the app's part of SEN110
  * happens here; the rules only compare.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -117,6 +117,12 @@ export interface PathConfigFact {
   templates?: true;
 }
 
+/** A file of the app's tree that holds a secret of the config, and the variable it assigns it to (an env file). */
+export interface CommittedSecret {
+  file: string;
+  variable?: string;
+}
+
 export type GitignoreFact =
   | { state: 'checked'; repoRoot: string; uncovered: string[] }
   | { state: 'skipped'; reason: string };
@@ -138,6 +144,14 @@ export interface FileFacts {
    * app's files write it, not where config reads it from a mounted secret file.
    */
   configTexts: Record<string, string>;
+  /**
+   * The config's secrets (by key path) that a file of the app's tree in its repository holds (SEN202): a data file
+   * config reads with fs (`deploy/secrets.json`), or an env file that assigns the value to the variable config read it
+   * from (`DB_PASSWORD=…` loaded by dotenv). Files the app's .gitignore covers are left out (see secretsInTree).
+   */
+  committedSecrets: Record<string, CommittedSecret>;
+  /** Files of configTexts that hold a secret of the config and that .gitignore covers: written by the deploy, in no repository. */
+  ignoredSecretFiles: string[];
   /**
    * The app's own code paths (APP_CODE) and egg-view's template dirs outside them (`templatesOf`: the key path, such
    * as `view.root`) holding entries other users can change (SEN110); config/ is SEN205's.
@@ -201,6 +215,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
+  const configTexts = readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display);
   const sen110Off = (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off';
   const sensitiveRoots = existing([
     { label: 'the app root', realPath: realPathLoose(baseDir), insideIsExposed: false },
@@ -229,7 +244,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     allowedRoots: [ baseDir, ...(Array.isArray(pathAllow) ? pathAllow.filter((p): p is string => typeof p === 'string') : []) ]
       .map(dir => realPathLoose(path.resolve(baseDir, dir))),
     gitignore: input.gitignore,
-    configTexts: readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display),
+    ...timed(input.timings, 'facts.files.tree', () => secretsInTree(input, configTexts, staticEntries, [ appLogs, configuredLogs ])),
+    configTexts,
     ...(sen110Off ? { writableCode: [], writableModules: [] } : {
       writableCode: appWritableCode(input),
       writableModules: timed(input.timings, 'facts.files.modules', () => appWritableModules(input)),
@@ -388,8 +404,11 @@ function requiredByConfig(configFiles: string[], baseDir: string): string[] {
   return [ ...found ];
 }
 
+/** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */
+export const APP_CONFIG_FILE = /^config\/config\.[^/]+$/;
+
 /** Larger files under config/ are data, not config code: their text is not kept. */
-const CONFIG_TEXT_LIMIT = 1024 * 1024;
+export const CONFIG_TEXT_LIMIT = 1024 * 1024;
 
 function readConfigTexts(files: string[], display: (file: string) => string): Record<string, string> {
   const texts: Record<string, string> = {};
@@ -401,6 +420,111 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
     }
   }
   return texts;
+}
+
+/** How deep the app's tree is searched for files that hold the config's secrets (`deploy/secrets.json`, `env/production.env`). */
+export const TREE_DEPTH = 4;
+/** An assignment of an env file, as dotenv reads it: `NAME=value`, `export NAME="value"`, `NAME='value' # note`. */
+const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*=[ \t]*(?:(['"`])(.*)\2|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$/gm;
+
+/**
+ * The config's secrets held by a file of the app's tree that ships with it (SEN202): one config reads with fs or that
+ * dotenv loads into the environment. Searched: the app root down TREE_DEPTH levels, but node_modules/, run/, logs/
+ * (logger.dir), version-control dirs, static dirs (SEN203's) and symlinks; text files (not code, media or binaries:
+ * NOT_READ, a NUL), each up to CONFIG_TEXT_LIMIT, STATIC_READ_LIMIT of them and STATIC_READ_BYTES in all. A value read
+ * from the environment counts only where an env file assigns it to that very variable, and then only env files are
+ * read; other secrets not written in config/config.* are looked for whole in every file read, when there are any. In a
+ * git checkout a file git ignores (.gitignore, info/exclude; a tracked file is not ignored) is the deploy's and is left
+ * out; outside one every file of the tree counts as shipped with the app.
+ */
+function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<string, string>>, staticEntries: ReadonlyArray<{ dir: string }>,
+  logDirs: ReadonlyArray<string | undefined>): Pick<FileFacts, 'committedSecrets' | 'ignoredSecretFiles'> {
+  const none = { committedSecrets: {}, ignoredSecretFiles: [] };
+  const configCode = Object.keys(configTexts).filter(file => APP_CONFIG_FILE.test(file)).map(file => configTexts[file]);
+  // Those config/config.* writes are reported there.
+  const wanted = findSecrets(input.config, { inherit: true })
+    .filter(leaf => !leaf.public && !leaf.placeholder && !leaf.inKeyName && !leaf.keyPath.startsWith('sentinel.'))
+    .flatMap(leaf => [ ...new Set([ leaf.secret, leaf.value ]) ].map(value => ({ keyPath: leaf.keyPath, value })))
+    .filter(({ value }) => value !== '' && !configCode.some(text => text.includes(value)));
+  const variables = new Map<string, string[]>();
+  for (const [ name, value ] of Object.entries(process.env)) if (value) variables.set(value, [ ...variables.get(value) ?? [], name ]);
+  // An env file's assignment to the very variable is no chance; elsewhere the whole value, long enough not to turn up by chance.
+  const fromEnvironment = wanted.filter(({ value }) => variables.has(value));
+  const other = wanted.filter(({ value }) => !variables.has(value) && value.length >= MIN_COPIED_SECRET);
+  if (!fromEnvironment.length && !other.length) return none;
+  const skipped = new Set([ realPathLoose(input.runDir), ...logDirs.filter((dir): dir is string => dir !== undefined),
+    ...staticEntries.map(({ dir }) => realPathLoose(path.resolve(input.workingDir, dir))) ]);
+  const holders = new Map<string, Array<{ file: string; variable?: string }>>();
+  const hold = (keyPath: string, file: string, variable?: string) => holders.set(keyPath, [ ...holders.get(keyPath) ?? [], { file, ...(variable && { variable }) } ]);
+  let reads = STATIC_READ_LIMIT;
+  let bytes = STATIC_READ_BYTES;
+  let entries = STATIC_SCAN_LIMIT;
+  const judge = (full: string, name: string) => {
+    const envFile = ENV_FILE.test(name);
+    if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
+    // Stat only the files read: the tree's other files cost a readdir entry each.
+    const size = fs.statSync(full, { throwIfNoEntry: false })?.size ?? Infinity;
+    if (size > CONFIG_TEXT_LIMIT || size > bytes || reads-- <= 0) return;
+    const display = input.display(full);
+    let text = configTexts[display];
+    if (text === undefined) {
+      bytes -= size;
+      try {
+        text = fs.readFileSync(full, 'utf8');
+      } catch {
+        return;
+      }
+    }
+    if (BINARY.test(text)) return;
+    for (const { keyPath, value } of other) if (text.includes(value)) hold(keyPath, display);
+    if (!envFile) return;
+    for (const [ , name, , quoted, bare ] of text.matchAll(ENV_ASSIGNMENT)) {
+      const assigned = quoted ?? bare;
+      for (const { keyPath, value } of fromEnvironment) if (assigned === value && variables.get(value)?.includes(name)) hold(keyPath, display, name);
+    }
+  };
+  // Breadth first, so the budgets run out deep in the tree rather than in its first directory.
+  let level = [ input.baseDir ];
+  for (let depth = 0; depth < TREE_DEPTH && level.length && entries > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      for (const entry of safeReaddirTyped(dir)) {
+        if (entries-- <= 0) break;
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && !REPOSITORY_DIRS.has(entry.name) && !skipped.has(realPathLoose(full))) next.push(full);
+        } else if (entry.isFile()) {
+          judge(full, entry.name);
+        }
+      }
+    }
+    level = next;
+  }
+  if (!holders.size) return none;
+  const ignored = ignoredByGit(input.baseDir, [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ]);
+  const committedSecrets: Record<string, CommittedSecret> = {};
+  for (const [ keyPath, found ] of holders) {
+    // An env file's assignment names the variable: the message says which one.
+    const shipped = found.filter(({ file }) => !ignored.has(file));
+    const first = shipped.find(({ variable }) => variable) ?? shipped[0];
+    if (first) committedSecrets[keyPath] = first;
+  }
+  return { committedSecrets, ignoredSecretFiles: [ ...ignored ].filter(file => Object.prototype.hasOwnProperty.call(configTexts, file)) };
+}
+
+/**
+ * The files (display paths, relative to the app root) git ignores, asked with `git check-ignore` as SEN206's
+ * checkGitignore does; none outside a git checkout, or where git fails: then every file counts as shipped.
+ */
+function ignoredByGit(baseDir: string, files: string[]): Set<string> {
+  if (!findGitRoot(baseDir)) return new Set();
+  try {
+    return new Set(execFileSync('git', [ 'check-ignore', '--stdin', '-z' ], { cwd: baseDir, input: files.join('\0'), encoding: 'utf8', timeout: 5000, stdio: [ 'pipe', 'pipe', 'ignore' ] })
+      .split('\0').filter(Boolean));
+  } catch {
+    // check-ignore exits 1 when no path is ignored; any other failure leaves every file counted as shipped.
+    return new Set();
+  }
 }
 
 /** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
@@ -711,8 +835,8 @@ interface ConfigIdentity {
   secrets: ReadonlyArray<{ value: string; keyPath: string }>;
 }
 
-/** A secret this long found in a static file is the app's (a shorter one turns up in assets by chance). */
-const MIN_COPIED_SECRET = 8;
+/** A secret this long found in a static file, or another file of the app's tree, is the app's (a shorter one turns up by chance). */
+export const MIN_COPIED_SECRET = 8;
 
 /** Rounded up by default, so a file just past the limit does not read as the limit; what was read, down (10 bytes are no 0.1 MiB). */
 function mib(bytes: number, round = Math.ceil): string {

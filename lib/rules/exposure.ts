@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { toDisplayPath } from '../facts/collect';
-import { type FileModeFact, ASSET_READ_BYTES, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, exposure } from '../facts/files';
+import { type CommittedSecret, type FileModeFact, APP_CONFIG_FILE, ASSET_READ_BYTES, CONFIG_TEXT_LIMIT, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, MIN_COPIED_SECRET, TREE_DEPTH, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -251,6 +251,8 @@ interface HardCodedSecret {
   keptOver?: string;
   /** The environment variable `keptOver` reads the key from (`secret: process.env.JWT_SECRET`), when its text says. */
   variable?: string;
+  /** `source` is a file of the app's tree outside its config code that config (or dotenv, into `fromTree.variable`) read the value from. */
+  fromTree?: CommittedSecret;
 }
 
 /**
@@ -268,8 +270,6 @@ export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
 
 const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 
-/** One of the app's own config files, as provenance shows it (relative to the app root). */
-const APP_CONFIG_FILE = /^config\/config\.[^/]+$/;
 
 function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
   const fromEnvironment = facts.runtime.environmentValues;
@@ -281,12 +281,21 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     // An empty default of a plugin's (egg-sequelize's `password: ''`) says nothing of what the app configures: its
     // `datasources` or `connectionUri` may carry the real one.
     if (leaf.placeholder === 'empty' && !APP_CONFIG_FILE.test(recorded)) continue;
+    // A file of the app's tree that ships with it holds the value: an env file dotenv loaded it from, a data file.
+    const committed = facts.files.committedSecrets[leaf.keyPath];
     // A password from the environment percent-encoded into a URL, as it must be when it holds `@`, `/` or `+`. An
     // equal variable does not excuse the literal the file assigns to the key itself (`password: 'admin'` beside
     // DB_USER=admin): only a value the file does not write there.
-    const equalsEnvironment = fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret));
+    const equalsEnvironment = !committed?.variable &&
+      (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret)));
     if (equalsEnvironment && !assignsLiteral(facts.files.configTexts[recorded], leaf.keyPath, leaf.value)) continue;
-    const written = writtenIn(leaf, recorded, facts.files.configTexts);
+    const inConfig = writtenIn(leaf, recorded, facts.files.configTexts);
+    // A data file the deploy writes and .gitignore covers (config/secrets.json) is the server's, as a mounted one is;
+    // egg's own config files are code, judged wherever they come from.
+    const deployed = inConfig !== undefined && !APP_CONFIG_FILE.test(inConfig) && facts.files.ignoredSecretFiles.includes(inConfig);
+    const written = deployed ? committed?.file : inConfig ?? committed?.file;
+    // A data file among the config texts (a secrets.json config requires) keeps the literal's message; an env file says its variable.
+    const fromTree = committed && written === committed.file && (committed.variable || inConfig === undefined || deployed) ? committed : undefined;
     // None of the app's files holds it (computed by the config, or a plugin's default the app's file did not replace),
     // or egg recorded a file of a plugin's or egg's (not collected): one whose default the app's set to undefined keeps
     // that record, as egg's merge skips undefined.
@@ -296,7 +305,8 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     const source = written ?? kept?.file;
     if (source === undefined) continue;
     const variable = keptOver === undefined ? undefined : variableReadFor(facts.files.configTexts[keptOver], leaf.keyPath);
-    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptOver && { keptOver }), ...(variable && { variable }) };
+    const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptOver && { keptOver }), ...(variable && { variable }),
+      ...(fromTree && { fromTree }) };
     // A value with two tokens of one kind is one finding naming the kind once.
     if (!entry.kinds.includes(leaf.kind)) entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
@@ -594,7 +604,25 @@ function serverFile(facts: Facts, source: string): string | undefined {
     'the secret sits in a file on the server, not in the app\'s repository or builds';
 }
 
-function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable }: HardCodedSecret): string {
+/** How to take a secret out of a file of the app's tree (`variable`: the one an env file assigns it to), or say the deploy writes it. */
+function committedFileFix(keyPath: string, file: string, variable: string | undefined): string {
+  const instead = variable ? `Set ${variable} in the environment that starts egg (or a secret manager)` : `Read the secret from the environment: ${environmentRead(keyPath).read}`;
+  return `${instead} instead of ${file}, remove it from that file and rotate it if it was committed. If the deploy writes ${file} on the server and no repository ` +
+    'holds it, list it in the app\'s .gitignore (asked in a git checkout) or keep it outside the app root, as a mounted secret file.';
+}
+
+/** Why a file of the app's tree counts as in its repository: git does not ignore it, or there is no git to ask. */
+function shippedBecause(facts: Facts): string {
+  const { gitignore } = facts.files;
+  return gitignore.state === 'checked' ? 'which .gitignore does not cover' : `which ships with the app (${gitignore.reason}, so nothing tells a deploy's file from the repository's)`;
+}
+
+function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret, facts: Facts): string {
+  if (fromTree?.variable) {
+    return `holds the value of ${fromTree.variable}, which ${source} assigns, a file in the app's tree ${shippedBecause(facts)}: the environment variable was ` +
+      'loaded from the repository (dotenv), so the secret sits in every copy of the code';
+  }
+  if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(facts)}: the secret sits in the repository and every copy of the code`;
   if (keptOver) {
     return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (${variable ? `process.env.${variable}, which is not set` : 'an environment variable that is not set'}), ` +
       'and egg keeps the value below it';
@@ -628,12 +656,19 @@ export const hardCodedSecret: Rule = {
     'a server\'s secret store like a `.env` or Docker secret file): not in the repository or builds, though the environment or a ' +
     'secret manager is still better; the same file inside the app, or readable by others, stays high. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment (unless the file assigns that very ' +
-    'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`); a value a boot hook sets ' +
+    'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`, or an env file in the app\'s tree that ships with it assigns it ' +
+    'to that very variable: `DB_PASSWORD=…` in a `.env` or `env/production.env` that dotenv loads); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
     'root or among the app\'s modules that config files required holds (as written, escaped, split in two, ' +
-    'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ' +
-    'environment variable. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
-    '`process.env.X || \'literal\'`, or a secrets.json or lib/credentials.js a config file requires. Placeholders are ' +
+    'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal) and no other file in the app\'s tree that ships with it holds whole ' +
+    `(${MIN_COPIED_SECRET} characters at least; searched down ${TREE_DEPTH} levels, not node_modules/, run/, logs/, version-control or static dirs, ` +
+    `in text files that are not code or media, ${STATIC_READ_LIMIT.toLocaleString('en-US')} of them, ${CONFIG_TEXT_LIMIT / 1024 / 1024} MiB each, ` +
+    `${STATIC_READ_BYTES / 1024 / 1024} MiB in all): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ` +
+    'environment variable. In a git checkout a file git ignores (.gitignore, `.git/info/exclude`; a tracked one is not) is the deploy\'s, not the ' +
+    'repository\'s: no finding, nor for a data file under `config/` git ignores (`config/secrets.json`; egg\'s `config/config.*` are code); ' +
+    'outside a git checkout every file of the tree counts as shipped with the app. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
+    '`process.env.X || \'literal\'`, a secrets.json or lib/credentials.js a config file requires, a `deploy/secrets.json` config reads, or the env file ' +
+    'and its variable. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words and instructions (`replace-with-…`, `…-goes-here`) at the same severity, empty values as medium. ' +
     'Outside local/unittest, egg\'s cookie `keys` are reported when a config file reads them from the environment and ' +
     'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
@@ -654,8 +689,8 @@ export const hardCodedSecret: Rule = {
         severity: developmentEnv || onServer ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
         target: `config.${secret.keyPath}`,
         source: secret.source,
-        message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}${onServer ? `; ${onServer}` : ''}`,
-        fix: secret.keptOver ?
+        message: `config.${secret.keyPath} ${describeHardCodedSecret(secret, facts)}${onServer ? `; ${onServer}` : ''}`,
+        fix: secret.fromTree ? committedFileFix(secret.keyPath, secret.source, secret.fromTree.variable) : secret.keptOver ?
           `Set ${secret.variable ?? `the environment variable ${secret.keptOver} reads for it`} where egg starts (and where \`egg-sentinel audit\` runs, in CI), ` +
           `and read it with ${environmentRead(secret.keyPath, secret.variable).read}, which stops boot while it is unset.` :
           readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal'),

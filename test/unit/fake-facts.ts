@@ -40,7 +40,7 @@ export function fakeFacts(overrides: {
     securityOverrides: [],
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
-      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, writableCode: [], writableModules: [], foreignWrittenDirs: [],
+      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, committedSecrets: {}, ignoredSecretFiles: [], writableCode: [], writableModules: [], foreignWrittenDirs: [],
       ...overrides.files,
     },
     runtime: {
