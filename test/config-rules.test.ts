@@ -348,6 +348,16 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     } finally {
       unset();
     }
+    // Tracked all the same (added before .gitignore listed it): in the repository, whatever .gitignore says.
+    assert.equal(spawnSync('git', [ 'add', '-f', '.env' ], { cwd: deployed }).status, 0);
+    try {
+      const tracked = await expectRefused(deployed, /SEN202/);
+      assert.match(tracked, /config\.redis\.client\.password holds the value of CFG_DOTENV_REDIS_PASSWORD, which \.env assigns, a file in the app's tree which \.gitignore does not cover/);
+      assert.doesNotMatch(tracked, /config\.(?:mailer|mysql|sms)\./);
+      assert.ok(!tracked.includes(secrets.redisPassword), 'a secret is in the refusal');
+    } finally {
+      unset();
+    }
   });
 
   it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {

@@ -619,10 +619,10 @@ function shippedBecause(facts: Facts): string {
 
 function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret, facts: Facts): string {
   if (fromTree?.variable) {
-    return `holds the value of ${fromTree.variable}, which ${source} assigns, a file in the app's tree ${shippedBecause(facts)}: the environment variable was ` +
-      'loaded from the repository (dotenv), so the secret sits in every copy of the code';
+    return `holds the value of ${fromTree.variable}, which ${source} assigns, a file in the app's tree ${shippedBecause(facts)}: the variable is ` +
+      'loaded from that file (by dotenv, say), so the secret travels with every copy of the code';
   }
-  if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(facts)}: the secret sits in the repository and every copy of the code`;
+  if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(facts)}: the secret travels with every copy of the code`;
   if (keptOver) {
     return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (${variable ? `process.env.${variable}, which is not set` : 'an environment variable that is not set'}), ` +
       'and egg keeps the value below it';
