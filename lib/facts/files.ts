@@ -430,7 +430,7 @@ const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*=[ \t]*(
 /**
  * The config's secrets held by a file of the app's tree that ships with it (SEN202): one config reads with fs or that
  * dotenv loads into the environment. Searched: the app root down TREE_DEPTH levels, but node_modules/, run/, logs/
- * (logger.dir), version-control dirs, static dirs (SEN203's) and symlinks; text files (not code, media or binaries:
+ * (logger.dir), version-control dirs, static dirs (SEN203's), symlinks and files mounted from another file system; text files (not code, media or binaries:
  * NOT_READ, a NUL), each up to CONFIG_TEXT_LIMIT, STATIC_READ_LIMIT of them and STATIC_READ_BYTES in all. A value read
  * from the environment counts only where an env file assigns it to that very variable, and then only env files are
  * read; other secrets not written in config/config.* are looked for whole in every file read, when there are any. In a
@@ -456,6 +456,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     ...staticEntries.map(({ dir }) => realPathLoose(path.resolve(input.workingDir, dir))) ]);
   const holders = new Map<string, Array<{ file: string; variable?: string }>>();
   const hold = (keyPath: string, file: string, variable?: string) => holders.set(keyPath, [ ...holders.get(keyPath) ?? [], { file, ...(variable && { variable }) } ]);
+  const rootDevice = fs.statSync(input.baseDir, { throwIfNoEntry: false })?.dev;
   let reads = STATIC_READ_LIMIT;
   let bytes = STATIC_READ_BYTES;
   let entries = STATIC_SCAN_LIMIT;
@@ -463,8 +464,11 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     const envFile = ENV_FILE.test(name);
     if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
     // Stat only the files read: the tree's other files cost a readdir entry each.
-    const size = fs.statSync(full, { throwIfNoEntry: false })?.size ?? Infinity;
-    if (size > CONFIG_TEXT_LIMIT || size > bytes || reads-- <= 0) return;
+    const stat = fs.statSync(full, { throwIfNoEntry: false });
+    // A file mounted into the app (a Kubernetes secret's subPath, a Docker bind mount) sits on another file system
+    // than the app root: the deploy's, not the code's.
+    if (!stat || stat.dev !== rootDevice || stat.size > CONFIG_TEXT_LIMIT || stat.size > bytes || reads-- <= 0) return;
+    const size = stat.size;
     const display = input.display(full);
     let text = configTexts[display];
     if (text === undefined) {

@@ -661,7 +661,7 @@ export const hardCodedSecret: Rule = {
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
     'root or among the app\'s modules that config files required holds (as written, escaped, split in two, ' +
     'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal) and no other file in the app\'s tree that ships with it holds whole ' +
-    `(${MIN_COPIED_SECRET} characters at least; searched down ${TREE_DEPTH} levels, not node_modules/, run/, logs/, version-control or static dirs, ` +
+    `(${MIN_COPIED_SECRET} characters at least; searched down ${TREE_DEPTH} levels, not node_modules/, run/, logs/, version-control or static dirs, symlinks nor files mounted from another file system, ` +
     `in text files that are not code or media, ${STATIC_READ_LIMIT.toLocaleString('en-US')} of them, ${CONFIG_TEXT_LIMIT / 1024 / 1024} MiB each, ` +
     `${STATIC_READ_BYTES / 1024 / 1024} MiB in all): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ` +
     'environment variable. In a git checkout a file git ignores (.gitignore, `.git/info/exclude`; a tracked one is not) is the deploy\'s, not the ' +
