@@ -97,21 +97,27 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
     if (failOn) mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', failOn);
   }
 
+  /** socket.io's default origins: boot refused in prod, and with failOn never any site's page gets the user's socket. The refusal. */
+  async function expectDefaultOriginsHole(dir: string): Promise<string> {
+    prod();
+    const message = await expectRefused(dir, /SEN613/);
+    assert.match(message, /egg-socket\.io's handshake accepts any site: app\.io\.origins\(\) is '\*:\*'/);
+    prod('never');
+    const app = await bootApp(dir);
+    try {
+      await listen(app, async url => {
+        assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
+      });
+    } finally {
+      await app.close();
+    }
+    return message;
+  }
+
   it('SEN613: egg-socket.io with socket.io\'s default origins refuses boot in prod, and any site\'s page gets the logged-in user\'s socket (black-box round 35, h111 F3)', async () => {
     const dir = socketApp('socket-io-any-origin');
     try {
-      prod();
-      const message = await expectRefused(dir, /SEN613/);
-      assert.match(message, /egg-socket\.io's handshake accepts any site: app\.io\.origins\(\) is '\*:\*', so their pages open a socket with the logged-in user's session cookie/);
-      prod('never');
-      const app = await bootApp(dir);
-      try {
-        await listen(app, async url => {
-          assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
-        });
-      } finally {
-        await app.close();
-      }
+      assert.match(await expectDefaultOriginsHole(dir), /, so their pages open a socket with the logged-in user's session cookie/);
       // The audit creates no socket.io server: it names the rule as one only boot checks.
       const audit = await sentinel([ 'audit', '--env', 'prod', '--base-dir', dir, '--format', 'json' ]);
       const report = JSON.parse(audit.stdout);
@@ -254,17 +260,7 @@ describe('threat 6: egg-socket.io handshake origin (SEN613, mm.app)', () => {
   it('SEN613: egg-socket.io enabled under another plugin name is judged too: its default origins refuse boot in prod, and any site\'s page gets the user\'s socket (code review 27)', async () => {
     const dir = socketApp('socket-io-renamed', undefined, 'socketio');
     try {
-      prod();
-      assert.match(await expectRefused(dir, /SEN613/), /egg-socket\.io's handshake accepts any site: app\.io\.origins\(\) is '\*:\*'/);
-      prod('never');
-      const app = await bootApp(dir);
-      try {
-        await listen(app, async url => {
-          assert.equal(await handshake(url, EVIL_ORIGIN, await login(url)), 'uid=alice');
-        });
-      } finally {
-        await app.close();
-      }
+      await expectDefaultOriginsHole(dir);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
