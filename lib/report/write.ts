@@ -79,9 +79,18 @@ export function writeReportFile(file: string, data: string, fix = 'point config.
   writePrivateFile(file, data);
 }
 
+/** Whether `file` is a directory; a path it cannot stat (a parent that is a file, ENOTDIR) is left to the write to explain. */
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Throws when `file` is a directory or holds a file that is not an egg-sentinel report (see writeReportFile). */
 export function refuseNonReport(file: string, fix: string): void {
-  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`EISDIR: ${file} is a directory: give a file path`);
+  if (isDirectory(file)) throw new Error(`EISDIR: ${file} is a directory: give a file path`);
   const start = fileStart(file);
   if (start.trim() && !REPORT_START.test(start)) {
     throw new Error(`${file} holds a file that is not an egg-sentinel report, which egg-sentinel does not overwrite: ${fix}`);

@@ -741,7 +741,7 @@ export const sentinelDisabled: Rule = {
         target: `plugin:${entry.name}`,
         source: env?.from ?? entry.from,
         message: `the ${entry.name} plugin (egg-sentinel) is configured${entry.from ? ` in ${entry.from}` : ''} but not enabled in env ${serverEnv}` +
-          `${env ? `: its \`env\` list ${shown(env.list)}, from ${env.from}, leaves ${serverEnv} out` : ''}; ` +
+          `${env ? `: its \`env\` list ${shown(env.list)}, from ${env.from}, leaves ${serverEnv} out, so` : ':'} ` +
           'a boot in it runs none of egg-sentinel\'s checks, IPC signing or dump masking',
         // A list another file wrote (a framework's config/plugin) stays when the app's entry has none or `env: []`.
         ...(env && env.from !== entry.from && {
