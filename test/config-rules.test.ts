@@ -325,12 +325,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const unset = () => variables.forEach(name => delete process.env[name]);
     unset();
     let message: string;
+    // failOn medium: a file git cannot be asked about may be the deploy's, so it is reported at medium.
+    const outsideGit = temp('cfg-secret-tree-files', { ...files,
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'medium' } };\n` });
     try {
-      message = await expectRefused(temp('cfg-secret-tree-files', files), /SEN202/);
+      message = await expectRefused(outsideGit, /SEN202/);
     } finally {
       unset();
     }
-    assert.match(message, /config\.mailer\.auth\.pass holds a value read from deploy\/secrets\.json, a file in the app's tree which ships with the app[^\n]*\n +where: config\.mailer\.auth\.pass \(from deploy\/secrets\.json\)/);
+    const severities = (dir: string) => Object.fromEntries(readReport(dir).json.findings.filter((f: any) => f.ruleId === 'SEN202').map((f: any) => [ f.target, f.severity ]));
+    // No git to ask (a deploy without .git): medium; config/secrets.json is config code's literal, as before.
+    assert.deepEqual(severities(outsideGit), { 'config.mailer.auth.pass': 'medium', 'config.mysql.client.password': 'medium', 'config.redis.client.password': 'medium',
+      'config.sms.apiToken': 'high' });
+    assert.match(message, /config\.mailer\.auth\.pass holds a value read from deploy\/secrets\.json, a file in the app's tree that ships with the app unless the deploy writes it there[^\n]*\n +where: config\.mailer\.auth\.pass \(from deploy\/secrets\.json\)/);
     assert.match(message, /config\.mysql\.client\.password holds the value of CFG_DOTENV_DB_PASSWORD, which env\/production\.env assigns[^\n]*\n +where: config\.mysql\.client\.password \(from env\/production\.env\)/);
     assert.match(message, /config\.redis\.client\.password holds the value of CFG_DOTENV_REDIS_PASSWORD, which \.env assigns/);
     assert.match(message, /config\.sms\.apiToken [^\n]*\n +where: config\.sms\.apiToken \(from config\/secrets\.json\)/);
@@ -352,9 +359,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.equal(spawnSync('git', [ 'add', '-f', '.env' ], { cwd: deployed }).status, 0);
     try {
       const tracked = await expectRefused(deployed, /SEN202/);
-      assert.match(tracked, /config\.redis\.client\.password holds the value of CFG_DOTENV_REDIS_PASSWORD, which \.env assigns, a file in the app's tree which \.gitignore does not cover/);
+      assert.match(tracked, /config\.redis\.client\.password holds the value of CFG_DOTENV_REDIS_PASSWORD, which \.env assigns \(.*\), a file in the app's tree that git tracks: the secret is in the repository/);
       assert.doesNotMatch(tracked, /config\.(?:mailer|mysql|sms)\./);
       assert.ok(!tracked.includes(secrets.redisPassword), 'a secret is in the refusal');
+      assert.deepEqual(severities(deployed), { 'config.redis.client.password': 'high' });
+    } finally {
+      unset();
+    }
+    // Neither tracked nor ignored (review of session 27, 27b #2): not in the repository yet, which the next `git add .` changes.
+    assert.equal(spawnSync('git', [ 'rm', '-q', '--cached', '.env' ], { cwd: deployed }).status, 0);
+    fs.writeFileSync(path.join(deployed, '.gitignore'), 'node_modules/\nrun/\nlogs/\n/deploy/\nenv/production.env\nconfig/secrets.json\n');
+    try {
+      const report = await bootReport(deployed);
+      const [ untracked ] = report.findings.filter((f: any) => f.ruleId === 'SEN202');
+      assert.equal(untracked?.severity, 'medium');
+      assert.match(untracked.message, /which \.env assigns \(.*\), a file in the app's tree that git does not track yet but \.gitignore does not cover/);
     } finally {
       unset();
     }

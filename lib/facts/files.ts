@@ -121,6 +121,8 @@ export interface PathConfigFact {
 export interface CommittedSecret {
   file: string;
   variable?: string;
+  /** Whether git tracks the file; undefined outside a git checkout or where git could not be asked (a deploy without .git). */
+  tracked?: boolean;
 }
 
 export type GitignoreFact =
@@ -437,6 +439,15 @@ const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*=[ \t]*(
  * git checkout a file git ignores (.gitignore, info/exclude; a tracked file is not ignored) is the deploy's and is left
  * out; outside one every file of the tree counts as shipped with the app.
  */
+/** A file's stat; undefined when it is gone or cannot be looked at (EACCES in a directory readable but not searchable). */
+function statIfAllowed(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<string, string>>, staticEntries: ReadonlyArray<{ dir: string }>,
   logDirs: ReadonlyArray<string | undefined>): Pick<FileFacts, 'committedSecrets' | 'ignoredSecretFiles'> {
   const none = { committedSecrets: {}, ignoredSecretFiles: [] };
@@ -456,7 +467,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     ...staticEntries.map(({ dir }) => realPathLoose(path.resolve(input.workingDir, dir))) ]);
   const holders = new Map<string, Array<{ file: string; variable?: string }>>();
   const hold = (keyPath: string, file: string, variable?: string) => holders.set(keyPath, [ ...holders.get(keyPath) ?? [], { file, ...(variable && { variable }) } ]);
-  const rootDevice = fs.statSync(input.baseDir, { throwIfNoEntry: false })?.dev;
+  const rootDevice = statIfAllowed(input.baseDir)?.dev;
   let reads = STATIC_READ_LIMIT;
   let bytes = STATIC_READ_BYTES;
   let entries = STATIC_SCAN_LIMIT;
@@ -464,7 +475,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     const envFile = ENV_FILE.test(name);
     if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
     // Stat only the files read: the tree's other files cost a readdir entry each.
-    const stat = fs.statSync(full, { throwIfNoEntry: false });
+    const stat = statIfAllowed(full);
     // A file mounted into the app (a Kubernetes secret's subPath, a Docker bind mount) sits on another file system
     // than the app root: the deploy's, not the code's.
     if (!stat || stat.dev !== rootDevice || stat.size > CONFIG_TEXT_LIMIT || stat.size > bytes || reads-- <= 0) return;
@@ -507,10 +518,13 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   if (!holders.size) return none;
   const ignored = ignoredByGit(input.baseDir, [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ]);
   const committedSecrets: Record<string, CommittedSecret> = {};
+  const shippedFiles = [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ].filter(file => !ignored.has(file));
+  const tracked = shippedFiles.length ? trackedByGit(input.baseDir, shippedFiles) : undefined;
   for (const [ keyPath, found ] of holders) {
-    // An env file's assignment names the variable: the message says which one.
-    const shipped = found.filter(({ file }) => !ignored.has(file));
-    const first = shipped.find(({ variable }) => variable) ?? shipped[0];
+    // A file git tracks first, then an env file's assignment, which names the variable for the message.
+    const rank = (entry: CommittedSecret) => (entry.tracked ? 2 : 0) + (entry.variable ? 1 : 0);
+    const [ first ] = found.filter(({ file }) => !ignored.has(file)).map(entry => ({ ...entry, ...(tracked && { tracked: tracked.has(entry.file) }) }))
+      .sort((a, b) => rank(b) - rank(a));
     if (first) committedSecrets[keyPath] = first;
   }
   return { committedSecrets, ignoredSecretFiles: [ ...ignored ].filter(file => Object.prototype.hasOwnProperty.call(configTexts, file)) };
@@ -528,6 +542,21 @@ function ignoredByGit(baseDir: string, files: string[]): Set<string> {
   } catch {
     // check-ignore exits 1 when no path is ignored; any other failure leaves every file counted as shipped.
     return new Set();
+  }
+}
+
+/**
+ * The files (display paths, relative to the app root) git tracks, asked with `git ls-files`; undefined outside a git
+ * checkout or where git fails (not installed, "dubious ownership"): then whether a file is the repository's or the
+ * deploy's cannot be told.
+ */
+function trackedByGit(baseDir: string, files: string[]): Set<string> | undefined {
+  if (!findGitRoot(baseDir)) return undefined;
+  try {
+    return new Set(execFileSync('git', [ '--literal-pathspecs', 'ls-files', '-z', '--', ...files ], { cwd: baseDir, encoding: 'utf8', timeout: 5000, stdio: [ 'ignore', 'pipe', 'ignore' ] })
+      .split('\0').filter(Boolean));
+  } catch {
+    return undefined;
   }
 }
 

@@ -406,7 +406,9 @@ function csrfScopeLeavesOnlyUnchecked(facts: Facts, options: AnyRecord | undefin
   if (!checked.length || checked.some(checks) || routes.every(route => requests(route).every(request => skipped.has(request)))) return [];
   const key = `security.csrf.${scope.kind}`;
   return [{
-    severity: 'high',
+    // Medium, not high as for a scope that skips every route: a token-authenticated API beside a health check or an SPA
+    // page looks the same, and a token sent in a header needs no CSRF check.
+    severity: 'medium',
     target: `config.${key}`,
     source: facts.provenance(key),
     message: `CSRF protection is off for every route: security.csrf's ${scope.summary}${setIn(facts, key)} skips every route whose requests egg-security ` +

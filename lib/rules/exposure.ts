@@ -611,18 +611,19 @@ function committedFileFix(keyPath: string, file: string, variable: string | unde
     'holds it, list it in the app\'s .gitignore (asked in a git checkout) or keep it outside the app root, as a mounted secret file.';
 }
 
-/** Why a file of the app's tree counts as in its repository: git does not ignore it, or there is no git to ask. */
-function shippedBecause(facts: Facts): string {
-  const { gitignore } = facts.files;
-  return gitignore.state === 'checked' ? 'which .gitignore does not cover' : `which ships with the app (${gitignore.reason}, so nothing tells a deploy's file from the repository's)`;
+/** Whether the file is the repository's: git tracks it, git does not (but would commit it), or git could not be asked. */
+function shippedBecause(fromTree: CommittedSecret): string {
+  if (fromTree.tracked) return 'that git tracks: the secret is in the repository and travels with every copy of the code';
+  if (fromTree.tracked === false) return 'that git does not track yet but .gitignore does not cover: the next `git add .` puts the secret in the repository';
+  return 'that ships with the app unless the deploy writes it there (git could not be asked, a deploy without .git say, so nothing tells the two apart)';
 }
 
-function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret, facts: Facts): string {
+function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret): string {
   if (fromTree?.variable) {
-    return `holds the value of ${fromTree.variable}, which ${source} assigns, a file in the app's tree ${shippedBecause(facts)}: the variable is ` +
-      'loaded from that file (by dotenv, say), so the secret travels with every copy of the code';
+    return `holds the value of ${fromTree.variable}, which ${source} assigns (the variable is loaded from that file, by dotenv say), a file in the app's tree ` +
+      shippedBecause(fromTree);
   }
-  if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(facts)}: the secret travels with every copy of the code`;
+  if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(fromTree)}`;
   if (keptOver) {
     return `holds the literal default written in ${source}: ${keptOver} sets the key, but to undefined (${variable ? `process.env.${variable}, which is not set` : 'an environment variable that is not set'}), ` +
       'and egg keeps the value below it';
@@ -666,7 +667,8 @@ export const hardCodedSecret: Rule = {
     `${STATIC_READ_BYTES / 1024 / 1024} MiB in all): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ` +
     'environment variable. In a git checkout a file git ignores (.gitignore, `.git/info/exclude`; a tracked one is not) is the deploy\'s, not the ' +
     'repository\'s: no finding, nor for a data file under `config/` git ignores (`config/secrets.json`; egg\'s `config/config.*` are code); ' +
-    'outside a git checkout every file of the tree counts as shipped with the app. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
+    'a file git tracks is high; one it does not track (untracked, outside a git checkout, or where git cannot be asked: a deploy without .git) may be ' +
+    'the deploy\'s and is medium. The finding names the file that holds it, e.g. config.default\'s fallback in ' +
     '`process.env.X || \'literal\'`, a secrets.json or lib/credentials.js a config file requires, a `deploy/secrets.json` config reads, or the env file ' +
     'and its variable. Placeholders are ' +
     'reported with their own text: `${…}` templates and `changeme`-like words and instructions (`replace-with-…`, `…-goes-here`) at the same severity, empty values as medium. ' +
@@ -686,10 +688,11 @@ export const hardCodedSecret: Rule = {
       // A stand-in is missing the real secret wherever the file lies.
       const onServer = secret.placeholder === undefined ? serverFile(facts, secret.source) : undefined;
       return {
-        severity: developmentEnv || onServer ? 'low' : secret.placeholder === 'empty' ? 'medium' : 'high',
+        // A file of the tree git does not track may be the deploy's: reported, not refused, outside a repository's own files.
+        severity: developmentEnv || onServer ? 'low' : secret.placeholder === 'empty' || (secret.fromTree && !secret.fromTree.tracked) ? 'medium' : 'high',
         target: `config.${secret.keyPath}`,
         source: secret.source,
-        message: `config.${secret.keyPath} ${describeHardCodedSecret(secret, facts)}${onServer ? `; ${onServer}` : ''}`,
+        message: `config.${secret.keyPath} ${describeHardCodedSecret(secret)}${onServer ? `; ${onServer}` : ''}`,
         fix: secret.fromTree ? committedFileFix(secret.keyPath, secret.source, secret.fromTree.variable) : secret.keptOver ?
           `Set ${secret.variable ?? `the environment variable ${secret.keptOver} reads for it`} where egg starts (and where \`egg-sentinel audit\` runs, in CI), ` +
           `and read it with ${environmentRead(secret.keyPath, secret.variable).read}, which stops boot while it is unset.` :
