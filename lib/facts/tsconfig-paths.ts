@@ -119,7 +119,7 @@ export function readTsconfig(baseDir: string, moduleFile: string, env: NodeJS.Pr
   if (addMatchAll && !Object.prototype.hasOwnProperty.call(paths, '*')) {
     entries.push({ key: env.TS_NODE_BASEURL ? 'TS_NODE_BASEURL' : 'compilerOptions.baseUrl', pattern: '*', target: `${absoluteBaseUrl.replace(/\/$/, '')}/*` });
   }
-  const writers = { paths: optionWriter(moduleFile, chain, 'paths'), baseUrl: optionWriter(moduleFile, chain, 'baseUrl') };
+  const writers = entries.length ? optionWriters(moduleFile, chain) : {};
   return { files, paths: entries.map(entry => {
     const writer = entry.key === 'TS_NODE_BASEURL' ? undefined : writers[entry.key === 'compilerOptions.baseUrl' ? 'baseUrl' : 'paths'];
     return { file, ...(writer && writer !== configFile && { setIn: toDisplayPath(baseDir, writer) }), ...entry,
@@ -127,28 +127,40 @@ export function readTsconfig(baseDir: string, moduleFile: string, env: NodeJS.Pr
   }) };
 }
 
-/**
- * The file of the `extends` chain (tsconfig first) whose own compilerOptions write `option`: the nearest one whose
- * value, as tsconfig-paths' loader merges it with what it extends, differs from the next file's. A `baseUrl` is
- * compared resolved (the loader rewrites an extended one relative to the extending file). Undefined without the loader.
- */
-function optionWriter(moduleFile: string, chain: string[], option: 'paths' | 'baseUrl'): string | undefined {
-  let loader: TsconfigLoaderModule;
+/** tsconfig-paths' loader beside `moduleFile`; undefined for a tsconfig-paths without one. */
+function tsconfigLoader(moduleFile: string): TsconfigLoaderModule | undefined {
   try {
-    loader = createRequire(moduleFile)('./tsconfig-loader') as TsconfigLoaderModule;
+    return createRequire(moduleFile)('./tsconfig-loader') as TsconfigLoaderModule;
   } catch {
     return undefined;
   }
-  const values = chain.filter(file => fs.existsSync(file)).map(file => {
+}
+
+/**
+ * For `paths` and `baseUrl`, the file of the `extends` chain (tsconfig first) whose own compilerOptions write it: the
+ * nearest one whose value, as tsconfig-paths' loader merges it with what it extends, differs from the next file's. A
+ * `baseUrl` is compared resolved (the loader rewrites an extended one relative to the extending file). None without the loader.
+ */
+function optionWriters(moduleFile: string, chain: string[]): Partial<Record<'paths' | 'baseUrl', string>> {
+  const loader = tsconfigLoader(moduleFile);
+  if (!loader) return {};
+  // Each file of the chain read once, for both options.
+  const merged = chain.filter(file => fs.existsSync(file)).map(file => {
     try {
-      const value = ((loader.loadTsconfig(file, fs.existsSync, read => fs.readFileSync(read, 'utf8')) as { compilerOptions?: Record<string, unknown> } | undefined)
-        ?.compilerOptions ?? {})[option];
-      return { file, value: JSON.stringify(option === 'baseUrl' && typeof value === 'string' ? path.resolve(path.dirname(file), value) : value) };
+      const options = (loader.loadTsconfig(file, fs.existsSync, read => fs.readFileSync(read, 'utf8')) as { compilerOptions?: Record<string, unknown> } | undefined)?.compilerOptions ?? {};
+      return { file, options };
     } catch {
-      return { file, value: undefined };
+      return { file, options: undefined };
     }
   });
-  return values.find((entry, index) => index === values.length - 1 || entry.value !== values[index + 1].value)?.file;
+  const writer = (option: 'paths' | 'baseUrl') => {
+    const values = merged.map(({ file, options }) => {
+      const value = options?.[option];
+      return options && JSON.stringify(option === 'baseUrl' && typeof value === 'string' ? path.resolve(path.dirname(file), value) : value);
+    });
+    return merged.find((_, index) => index === merged.length - 1 || values[index] !== values[index + 1])?.file;
+  };
+  return { paths: writer('paths'), baseUrl: writer('baseUrl') };
 }
 
 /**
@@ -176,7 +188,7 @@ function extendsChain(moduleFile: string, configFile: string): string[] {
     return fs.existsSync(file);
   };
   try {
-    (createRequire(moduleFile)('./tsconfig-loader') as TsconfigLoaderModule).loadTsconfig(configFile, exists, file => fs.readFileSync(file, 'utf8'));
+    tsconfigLoader(moduleFile)?.loadTsconfig(configFile, exists, file => fs.readFileSync(file, 'utf8'));
   } catch {
     // No such loader, or a file changed since loadConfig read the chain: what it looked at until then.
   }
