@@ -1052,12 +1052,15 @@ const ROUTER_MOUNT = /\.(?:middleware|routes)\(\)\s*\(/;
  */
 export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: string) => string, pluginRealDirs?: readonly string[]): MiddlewareFacts {
   const modules = loadEggModules(egg.loader.eggPaths ?? [], egg.options.pathToRegexpModule);
-  const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs));
+  // Read once, when first asked: the chain's placement, the filters' modules and the securityOptions search share it.
+  let loaded: Map<string, string> | undefined;
+  const appFiles = () => (loaded ??= loadedAppFiles(egg.baseDir));
+  const middleware = collectChain(egg, relative, originResolver(egg, pluginRealDirs), appFiles);
   const filters = new Map<string, RequestFilter>();
   // Paths a filter function reads from the app's state (`ctx.app.config.publicPaths.includes(ctx.path)`): each is asked
   // once before the probes are made, so what it reads is tried as a request path too.
   const appPaths = new Set<string>();
-  const definedBy = filterModules(egg, middleware);
+  const definedBy = filterModules(egg, middleware, appFiles);
   for (const entry of middleware) {
     if (entry.position === null || !(entry.match || entry.ignore)) continue;
     const filter = compileFilter(modules, entry, egg, appPaths);
@@ -1083,7 +1086,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
-    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverrides(egg.baseDir, relative),
+    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverrides(appFiles(), relative),
   };
 }
 
@@ -1094,8 +1097,8 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
  */
 const SWITCHED_OFF_PER_REQUEST = /securityOptions(?:\.(\w+)|\[(['"`])(\w+)\2\])(?:=\{[^{}]*\benable:|\.enable=)(?:false|!1|0)\b/g;
 
-function securityOverrides(baseDir: string | undefined, relative: (file: string) => string): SecurityOverrideFact[] {
-  return [ ...loadedAppFiles(baseDir) ].flatMap(([ file, text ]) => [ ...new Set([ ...text.matchAll(SWITCHED_OFF_PER_REQUEST) ].map(match => match[1] ?? match[3])) ]
+function securityOverrides(appFiles: ReadonlyMap<string, string>, relative: (file: string) => string): SecurityOverrideFact[] {
+  return [ ...appFiles ].flatMap(([ file, text ]) => [ ...new Set([ ...text.matchAll(SWITCHED_OFF_PER_REQUEST) ].map(match => match[1] ?? match[3])) ]
     .map(name => ({ name, file: relative(file) })));
 }
 
@@ -1171,7 +1174,7 @@ function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, route
   });
 }
 
-function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin): MiddlewareFact[] {
+function collectChain(egg: MiddlewareSource, relative: (file: string) => string, origin: (file: string) => Origin, appFiles: () => ReadonlyMap<string, string>): MiddlewareFact[] {
   const config = egg.config;
   const core = asStringArray(config.coreMiddleware);
   const appList = asStringArray(config.appMiddleware);
@@ -1190,10 +1193,9 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
   };
   // A function the app gave to app.use() (or put into the chain itself) is known by the file that writes it.
-  let appFiles: Map<string, string> | undefined;
   let contextHas: ((name: string) => boolean) | undefined;
   const placedAtUse = (fact: MiddlewareFact, fn: object, source: string): MiddlewareFact => {
-    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source, () => (appFiles ??= loadedAppFiles(egg.baseDir))) : undefined;
+    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source, appFiles) : undefined;
     const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
     // The module that defines it tells what it closes over (an AsyncLocalStorage it hands next to).
     const file = usedAt ?? factoryFile(fact.name);
@@ -1389,9 +1391,8 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
  * What the modules of the global middleware's match/ignore functions show (lib/facts/filter-module.ts), by middleware
  * name: only for a function that takes values or helpers from outside itself.
  */
-function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFact[]): Map<string, ModulePaths> {
+function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFact[], appFiles: () => ReadonlyMap<string, string>): Map<string, ModulePaths> {
   const found = new Map<string, ModulePaths>();
-  let appFiles: Map<string, string> | undefined;
   let helperFiles: string[] | undefined;
   const helpers: Helpers | undefined = egg.Helper && {
     prototype: egg.Helper.prototype,
@@ -1407,7 +1408,7 @@ function filterModules(egg: MiddlewareSource, middleware: readonly MiddlewareFac
     for (const fn of functions) {
       const source = Function.prototype.toString.call(fn);
       if (NATIVE_BODY.test(source)) continue;
-      const shown = modulePaths(source, () => definingFile(source, provenance, () => (appFiles ??= loadedAppFiles(egg.baseDir))), egg.baseDir, helpers);
+      const shown = modulePaths(source, () => definingFile(source, provenance, appFiles), egg.baseDir, helpers);
       if (!shown) continue;
       const before = found.get(entry.name);
       found.set(entry.name, before ? { paths: [ ...before.paths, ...shown.paths ], unseen: [ ...new Set([ ...before.unseen, ...shown.unseen ]) ] } : shown);
