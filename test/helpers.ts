@@ -1,5 +1,6 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import mm from 'egg-mock';
@@ -88,4 +89,25 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     }).on('error', reject);
   });
+}
+
+/**
+ * Sends `GET <target>` to a booted app exactly as written (an absolute-form target, a fragment, a Host header with a
+ * path in it), which supertest would normalise; resolves with the status and body.
+ */
+export async function rawGet(booted: { callback(): http.RequestListener }, target: string, host = 'localhost'): Promise<{ status: number; body: string }> {
+  const server = http.createServer(booted.callback());
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const response = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+      socket.setEncoding('utf8').on('data', (chunk: string) => { received += chunk; }).on('end', () => resolve(received)).on('error', reject);
+    });
+    const [ head, ...body ] = response.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), body: body.join('\r\n\r\n') };
+  } finally {
+    server.close();
+  }
 }

@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { loadAppOffline } from '../lib/facts/offline';
 import { AUTHORIZED } from './fixtures/mw-common';
-import { bootApp, expectRefused, fixture, freePort, mockCluster, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, mockCluster, rawGet, readReport, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 type MockApp = ReturnType<typeof mm.app>;
@@ -1144,15 +1144,42 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('ctx.URL.pathname and ctx.req.url without its query are the path: both boot in prod with no finding, and the guard still guards', async () => {
+    it('ctx.req.url without its query or fragment is the path: boots in prod with no finding, and the guard still guards', async () => {
       mm.env('prod');
-      for (const ignore of [ "ctx.URL.pathname === '/health'", "ctx.req.url.split('?')[0] === '/health'" ]) {
+      for (const ignore of [ "ctx.req.url.split('?')[0] === '/health'", "ctx.url.split(/[?#]/)[0].endsWith('/health')" ]) {
         await withApp(bootApp(made(ignore)), async booted => {
           assert.deepEqual(middlewareFindings(booted), [], ignore);
           await booted.httpRequest().get('/health').expect(200);
           await booted.httpRequest().get('/orders/1?x=/health').expect(401);
         });
       }
+    });
+
+    it('ctx.URL.pathname is refused: koa makes ctx.URL of the Host header, and Host: x/health? reaches the controller (black-box round 37, h113 F9)', async () => {
+      mm.env('prod');
+      const message = await expectRefused(made("ctx.URL.pathname === '/health'"), /SEN403/);
+      assert.match(message, /GET \/orders\/:id\(\\d\+\) \(cannot be verified: its match\/ignore function reads ctx\.URL\.pathname, which the client controls: koa builds ctx\.URL from the Host header/);
+      await withApp(bootApp(made("ctx.URL.pathname === '/health'", 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/orders/1')).status, 401);
+        assert.deepEqual(await rawGet(booted, '/orders/1', 'x/health?'), { status: 200, body: '{"order":"1"}' });
+      });
+    });
+
+    it('a fragment or an absolute-form request-target decides one that reads ctx.url: refused, and both holes are real (black-box round 37, h113 F8)', async () => {
+      mm.env('prod');
+      const byFragment = "ctx.url.split('?')[0].endsWith('/health')";
+      assert.match(await expectRefused(made(byFragment), /SEN403/), /\(cannot be verified: its match\/ignore function reads ctx\.url, which the client controls: it carries the query string and the fragment/);
+      await withApp(bootApp(made(byFragment, 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/orders/1#x')).status, 401);
+        assert.deepEqual(await rawGet(booted, '/orders/1#/health'), { status: 200, body: '{"order":"1"}' });
+      });
+      // The guard runs only for URLs that start with the path: koa's ctx.path of GET http://x/orders/1 is /orders/1.
+      const byStart = "!ctx.originalUrl.startsWith('/orders/')";
+      assert.match(await expectRefused(made(byStart), /SEN403/), /\(cannot be verified: its match\/ignore function reads ctx\.originalUrl, which the client controls: .*an absolute-form request \(GET http:\/\/host\/path\)/);
+      await withApp(bootApp(made(byStart, 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/orders/1')).status, 401);
+        assert.deepEqual(await rawGet(booted, 'http://x/orders/1'), { status: 200, body: '{"order":"1"}' });
+      });
     });
 
     it('one the query string decides stays refused, naming what it reads; the hole is real', async () => {

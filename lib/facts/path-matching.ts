@@ -53,16 +53,18 @@ function resolveEggModules(eggPaths: readonly string[], pathToRegexpModule: unkn
 /**
  * ctx properties that hold more of the request than its path: the client writes them freely, so a filter that reads
  * one cannot be judged from the path, and any request can make it come out the way the client wants. The probe serves
- * `url`/`originalUrl`/`req.url` as the path (and the query strings compileFilter tries), and `URL` as a URL of them,
- * so the filter still runs; the read
- * alone makes the outcome unverified, unless no query string decides the function (the URL then decides by its path). A
+ * `url`/`originalUrl`/`req.url` as the path (and the variants compileFilter tries), and `URL` as a URL of them,
+ * so the filter still runs; the read alone makes the outcome unverified, unless none of what a request can put around
+ * its path decides the function (the URL then decides by its path). `URL.pathname` is the Host header's too. A
  * property that is not listed is reported as read, without the why. `crossSite`: a cross-site form or page writes it
  * (its action URL, its body, its Content-Type) or leaves it out (Referer, Origin), so it cannot protect against CSRF.
  * Reads are matched with their `request.` prefix and the header a call or index names (`get('content-type')`).
  */
 const CLIENT_PARTS: ReadonlyArray<{ reads: RegExp; why: string; crossSite?: true }> = [
-  { reads: /^(?:request\.)?(?:url|originalUrl|href)$|^req\.url$/, crossSite: true, why: 'it carries the query string, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
-  { reads: /^(?:request\.)?URL\.(?:href|toString|toJSON)$/, crossSite: true, why: 'it carries the Host header and the query string the request sends; test ctx.path (or ctx.URL.pathname) instead' },
+  { reads: /^(?:request\.)?(?:url|originalUrl|href)$|^req\.url$/, crossSite: true, why: 'it carries the query string and the fragment after the path, and an absolute-form request (GET http://host/path) puts a scheme and host before it, so any request can add the text the function looks for (for example /account/profile?from=/login); test ctx.path instead' },
+  { reads: /^(?:request\.)?URL\.(?:href|toString|toJSON)$/, crossSite: true, why: 'it carries the Host header and the query string the request sends; test ctx.path instead' },
+  // koa builds ctx.URL from `${protocol}://${host}${originalUrl}`: the Host header can end the authority early.
+  { reads: /^(?:request\.)?URL\.pathname$/, why: 'koa builds ctx.URL from the Host header and the URL the request sends, so a Host of x/health? makes its pathname /health whatever the path; test ctx.path instead' },
   { reads: /^(?:request\.)?(?:querystring|search|query|queries|URL\.search|URL\.searchParams)$/, crossSite: true, why: 'the query string is whatever the request sends' },
   // egg's bodyParser (and egg-multipart in file mode) read the body before egg-security's middleware runs.
   { reads: /^request\.(?:body|rawBody|files)$/, crossSite: true, why: 'a cross-site form writes the request body' },
@@ -157,9 +159,12 @@ export function stickyRegExps(pattern: unknown): RegExp[] {
  * `appPaths`, the paths (strings that start with `/`) a function reads from it, in its config's plain data, are added
  * there, so they can be tried as request paths.
  * A function that reads the URL (`ctx.url`, `ctx.originalUrl`, `ctx.req.url`, `ctx.URL`'s query) and nothing else of the client's is asked again with
- * query strings a request can append (see `attackerQueries`): when none makes it skip a request it runs for, nor
- * makes it read more, the path decides it (`ctx.url.startsWith('/webhooks/')`: the query follows the path) and the
- * URL read is not reported; `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/` and stays reported, and so
+ * what a request can put around its path (see `urlVariants`): query strings and fragments after it, an absolute-form
+ * request-target's scheme and host before it. When none makes it skip a request it runs for, nor makes it read
+ * more, the path decides it (`ctx.url.split(/[?#]/)[0] === '/health'`) and the URL read is not reported;
+ * `ctx.url.includes('/webhooks/')` skips `/transfer?/webhooks/`, a `match` of `ctx.url.startsWith('/api/')` skips
+ * `GET http://x/api/orders`, and an `ignore` of `ctx.url.split('?')[0].endsWith('.json')` skips `/orders/1#.json`:
+ * those stay reported, and so
  * does one whose answer rests on code or values from outside its source (`ctx => isPartner(ctx.request)`), which may
  * look for a query string its source does not name (FilterOutcome.outside).
  */
@@ -190,7 +195,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       }
     };
   }
-  const request: ProbeRequestState = { path: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
+  const request: ProbeRequestState = { path: '', before: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
   const queries = attackerQueries(options.match || options.ignore, appPaths);
   let outside: string[] | undefined;
   // egg serves each request inside app.ctxStorage, where app.currentContext finds it: the stand-in is that request
@@ -223,7 +228,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       if (!unstable && request.otherReads.length && request.otherReads.every(read => URL_READ.test(read))) {
         outside ??= outsideCode(options.match || options.ignore);
         if (runs && outside.length) outsideRead = outside;
-        else if (!(runs && queryDecides(ask, request, queries(), app))) request.otherReads.length = 0;
+        else if (!(runs && urlDecides(ask, request, queries(), app))) request.otherReads.length = 0;
       }
     } catch (thrown) {
       error = thrown instanceof Error ? thrown.message : String(thrown);
@@ -247,6 +252,19 @@ const QUERY_NAME = /^[\w.-]+$/;
 
 /** Reads of the request's URL (koa's, node's raw `req.url`, ctx.URL's query): its path, then the query string the request appends. */
 const URL_READ = /^(?:request\.)?(?:url|originalUrl|URL\.search|URL\.searchParams)$|^req\.url$/;
+
+/** What an absolute-form request-target (`GET http://x/api/orders HTTP/1.1`) puts before the path in koa's ctx.url. */
+const ABSOLUTE_FORM = 'http://app.invalid';
+
+/**
+ * What a request can put around any path, for a function that reads the URL: each query string (`?…`), each as a
+ * fragment (`#…`: node passes it on in req.url, koa's ctx.path leaves it out), and the absolute form, bare and with a
+ * bare `?`.
+ */
+function urlVariants(queries: readonly string[]): Array<{ before: string; search: string }> {
+  return [ ...queries.flatMap(query => [ { before: '', search: `?${query}` }, { before: '', search: `#${query}` } ]),
+    { before: ABSOLUTE_FORM, search: '' }, { before: ABSOLUTE_FORM, search: '?' } ];
+}
 
 /**
  * Query strings a request can append to any path, for a function that reads the URL: a bare `?`; each string the
@@ -273,17 +291,18 @@ function attackerQueries(pattern: unknown, appPaths: ReadonlySet<string> | undef
 }
 
 /**
- * Whether a query string decides the function for the probe `request`, which it runs for without one: one of
- * `queries` appended to its path makes it skip the request, or read more than the URL. `ctx.app` is the app itself
- * meanwhile: the paths it reads were recorded when it was asked without a query string.
+ * Whether what a request puts around its path decides the function for the probe `request`, which it runs for with
+ * the bare path: one of the urlVariants of `queries` makes it skip the request, or read more than the URL. `ctx.app`
+ * is the app itself meanwhile: the paths it reads were recorded when it was asked with the bare path.
  */
-function queryDecides(ask: (ctx: object) => boolean, request: ProbeRequestState, queries: readonly string[], app: object | undefined): boolean {
+function urlDecides(ask: (ctx: object) => boolean, request: ProbeRequestState, queries: readonly string[], app: object | undefined): boolean {
   const reads = request.otherReads.length;
   const view = request.app;
   request.app = app;
   try {
-    return queries.some(query => {
-      request.search = `?${query}`;
+    return urlVariants(queries).some(({ before, search }) => {
+      request.before = before;
+      request.search = search;
       let skips = false;
       try {
         skips = !ask(Object.create(CTX));
@@ -293,6 +312,7 @@ function queryDecides(ask: (ctx: object) => boolean, request: ProbeRequestState,
       return skips || request.otherReads.length > reads;
     });
   } finally {
+    request.before = '';
     request.search = '';
     request.app = view;
   }
@@ -301,7 +321,9 @@ function queryDecides(ask: (ctx: object) => boolean, request: ProbeRequestState,
 /** The probe request a stand-in ctx serves, and what was read from it. */
 interface ProbeRequestState extends Omit<FilterOutcome, 'runs' | 'error'> {
   path: string;
-  /** The query string the probe appends to its path (`?x=…`), as `ctx.url` carries it; empty for the bare path. */
+  /** What the probe puts before its path in `ctx.url` (an absolute-form request's scheme and host); empty for the bare path. */
+  before: string;
+  /** The query string or fragment the probe appends to its path (`?x=…`, `#…`), as `ctx.url` carries it; empty for the bare path. */
   search: string;
   method: string;
   /** The stand-in for ctx.request, made on first use. */
@@ -366,7 +388,7 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
       recordRead(prefix + key);
       // The path and the probe's query string, so `ctx.url.includes(…)` runs instead of throwing; the recorded read is
       // what gets reported unless no query string decides the function.
-      return key === 'url' || key === 'originalUrl' ? asked.path + asked.search : undefined;
+      return key === 'url' || key === 'originalUrl' ? asked.before + asked.path + asked.search : undefined;
     },
   });
   return Object.create(recorder, {
@@ -386,21 +408,22 @@ function standIn(prefix: string, own: PropertyDescriptorMap): object {
 const PROBE_ORIGIN = 'http://app.invalid';
 
 /**
- * koa's ctx.URL for the probe: a real URL of the request, whose pathname is the path; every other property read
- * (search, searchParams, host, href…) is recorded as `URL.<property>`.
+ * koa's ctx.URL for the probe: a real URL of the request, made as koa makes it (origin, then ctx.originalUrl); every
+ * property read (search, searchParams, host, href, and pathname, which the Host header can end early) is recorded as
+ * `URL.<property>`.
  */
 function urlView(read: string): object | undefined {
   if (!asked) return undefined;
   let url: URL;
   try {
-    url = new URL(`${PROBE_ORIGIN}${asked.path}${asked.search}`);
+    url = new URL(`${PROBE_ORIGIN}${asked.before}${asked.path}${asked.search}`);
   } catch {
     // As koa answers a URL it cannot parse.
     return Object.create(null) as object;
   }
   return new Proxy(url, {
     get(target, key) {
-      if (typeof key === 'string' && key !== 'pathname') recordRead(`${read}.${key}`);
+      if (typeof key === 'string') recordRead(`${read}.${key}`);
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -499,11 +499,12 @@ export const guardWeakened: Rule = {
     'egg-path-matching against request paths egg\'s router sends to each protected route, including the trailing-slash form. ' +
     'A `match`/`ignore` function is called with a stand-in ctx that has only the path and method: one that reads anything ' +
     'else cannot be verified and is reported, naming what it read, since the client controls that data: ctx.url and ' +
-    'ctx.originalUrl carry the query string (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip; one that ' +
-    'no query string appended to a path makes skip, such as `ctx.url.startsWith(\'/login\')`, is judged by its path, unless its answer ' +
+    'ctx.originalUrl carry the query string and the fragment, and an absolute-form request (`GET http://x/login`) puts a scheme and host ' +
+    'before the path (`ctx.url.includes(\'/login\')` lets `/account/profile?from=/login` skip; one that no query string, fragment or ' +
+    'absolute form makes skip, such as an ignore of `ctx.url.startsWith(\'/login\')`, is judged by its path, unless its answer ' +
     'rests on a helper or value from outside its own source, `ctx => isPartner(ctx.request)`, whose query string egg-sentinel cannot know), ' +
-    'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams ' +
-    '(ctx.URL.pathname is the path); headers, cookies and the host (ctx.URL.hostname, href) too. A function that uses a value or helper ' +
+    'as do href, querystring, search and query, node\'s ctx.req.url (judged as ctx.url) and koa\'s ctx.URL.search/searchParams; ' +
+    'headers, cookies and the host (ctx.URL.hostname, href, and ctx.URL.pathname, which a Host of `x/health?` makes /health) too. A function that uses a value or helper ' +
     'of its module (`ctx => ctx.path.startsWith(DOCS_PREFIX)`, `ctx => isPublic(ctx.path)`) is also probed with the paths that module and ' +
     'the app files it requires write (`const DOCS_PREFIX = \'/docs/\'` lets `/docs/export` reach `/:team/export`), and one that calls ' +
     'egg\'s helper (`ctx => ctx.helper.isPublicPath(ctx.path)`: server code, run with the stand-in as its ctx) with the paths of the ' +

@@ -143,7 +143,7 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       assert.deepEqual(compileFilter(modules, { ignore })('/x', 'GET').otherReads, [ read ], read);
       assert.match(describeClientRead(read), why, read);
     }
-    assert.match(describeClientRead('url'), /^ctx\.url, which the client controls: it carries the query string, .*test ctx\.path instead$/);
+    assert.match(describeClientRead('url'), /^ctx\.url, which the client controls: it carries the query string and the fragment after the path, and an absolute-form request \(GET http:\/\/host\/path\) puts a scheme and host before it, .*test ctx\.path instead$/);
   });
 
   it('a function reading the URL that no query string can make skip a request is judged by its path; one the query decides keeps the read (black-box round 25, h74 F13)', () => {
@@ -152,6 +152,7 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       ctx => ctx.request.originalUrl.split('?')[0].startsWith('/webhooks/'),
       ctx => /^\/webhooks\//.test(ctx.url),
       ctx => new URL(ctx.url, 'http://localhost').pathname === '/webhooks/pay',
+      ctx => ctx.url.split(/[?#]/)[0].endsWith('/pay'),
       // A query string only makes it run: no bypass.
       ctx => ctx.url === '/webhooks/pay',
     ];
@@ -169,10 +170,22 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ ctx => new URL(ctx.url, 'http://localhost').searchParams.get('skip') === 'yes', [ 'url' ] ],
       // What it reads once the URL has a query string is reported too.
       [ ctx => ctx.url.includes('?') && ctx.query.skip, [ 'url', 'query' ] ],
+      // node keeps a fragment in req.url (koa's ctx.path leaves it out): /transfer#/pay (black-box round 37, h113 F8).
+      [ ctx => ctx.url.split('?')[0].endsWith('/pay'), [ 'url' ] ],
+      [ ctx => ctx.req.url.split('?')[0].endsWith('/pay'), [ 'req.url' ] ],
     ];
     for (const [ ignore, reads ] of byQuery) {
       const outcome = compileFilter(modules, { ignore })('/transfer', 'POST');
       assert.deepEqual([ outcome.runs, outcome.otherReads ], [ true, reads ], String(ignore));
+    }
+    // An absolute-form request-target (GET http://x/transfer) puts a scheme and host before the path: a match on the
+    // url's start skips it, while egg's router routes by ctx.path (black-box round 37, h113 F8).
+    for (const match of [ (ctx: any) => ctx.url.startsWith('/transfer'), (ctx: any) => /^\/transfer/.test(ctx.originalUrl), (ctx: any) => ctx.req.url.split('?')[0] === '/transfer' ]) {
+      const outcome = compileFilter(modules, { match })('/transfer', 'POST');
+      assert.deepEqual([ outcome.runs, outcome.otherReads.length ], [ true, 1 ], String(match));
+    }
+    for (const match of [ (ctx: any) => new URL(ctx.url, 'http://localhost').pathname === '/transfer', (ctx: any) => ctx.path === '/transfer' ]) {
+      assert.deepEqual(compileFilter(modules, { match })('/transfer', 'POST').otherReads, [], String(match));
     }
     // The paths a function reads from the app are tried as query strings too.
     const app = { config: { publicPaths: [ '/health', '/webhooks/' ] } };
@@ -201,21 +214,19 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     ]) assert.deepEqual(outcome(ignore), { runs: true, otherReads: [], outside: undefined }, String(ignore));
     // A path it skips is skipped by the path.
     assert.deepEqual(compileFilter(modules, { ignore: (ctx: any) => ctx.url.startsWith('/webhooks/') || isPartner(ctx) })('/webhooks/pay', 'POST').otherReads, []);
-    assert.match(describeClientReads([ 'request.url' ], [ 'isPartner' ]), /^ctx\.request\.url, which the client controls: it carries the query string, .*test ctx\.path instead \(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that looks for in the query string, so it cannot show that no query string decides the function\)$/);
+    assert.match(describeClientReads([ 'request.url' ], [ 'isPartner' ]), /^ctx\.request\.url, which the client controls: it carries the query string and the fragment after the path, .*test ctx\.path instead \(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that looks for in the query string, so it cannot show that no query string decides the function\)$/);
   });
 
-  it('koa\'s ctx.URL is a URL of the probe (its pathname the path) and node\'s ctx.req.url the raw URL: judged as the URL is; the query and the host stay the client\'s (black-box round 27, h90 F7)', () => {
+  it('koa\'s ctx.URL is a URL of the probe and node\'s ctx.req.url the raw URL: judged as the URL is; the query, the host and the pathname the host can end stay the client\'s (black-box round 27, h90 F7; round 37, h113 F9)', () => {
     const outcomes = (ignore: (ctx: any) => unknown) => {
       const filter = compileFilter(modules, { ignore });
       return [ filter('/health', 'GET'), filter('/orders/1', 'GET') ].map(outcome => [ outcome.runs, outcome.otherReads ]);
     };
     for (const ignore of [
-      (ctx: any) => ctx.URL.pathname === '/health',
-      (ctx: any) => ctx.request.URL.pathname.startsWith('/health'),
       (ctx: any) => ctx.req.url.split('?')[0] === '/health',
       (ctx: any) => ctx.request.req.url.split('?')[0] === '/health',
       // A query string only makes it run: no bypass.
-      (ctx: any) => ctx.URL.pathname === '/health' && ctx.URL.search === '',
+      (ctx: any) => ctx.req.url === '/health',
       // node's IncomingMessage has no originalUrl, query or body (Express's): the function decides by the path (review of round 27, L17).
       (ctx: any) => (ctx.req.originalUrl || ctx.path) === '/health',
       (ctx: any) => ctx.path === '/health' && ctx.req.query?.debug === undefined && !ctx.request.req.body,
@@ -224,6 +235,10 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
       [ ctx => ctx.URL.searchParams.get('debug') === '1', [ 'URL.searchParams' ] ],
       [ ctx => ctx.URL.search.includes('health'), [ 'URL.search' ] ],
       [ ctx => ctx.req.url.includes('/health'), [ 'req.url' ] ],
+      // koa makes ctx.URL of the Host header and the URL: `Host: x/health?` makes its pathname /health (black-box round 37, h113 F9).
+      [ ctx => ctx.URL.pathname === '/health', [ 'URL.pathname' ] ],
+      [ ctx => ctx.request.URL.pathname.startsWith('/health'), [ 'request.URL.pathname' ] ],
+      [ ctx => ctx.URL.pathname !== '/health' && ctx.URL.search === '', [ 'URL.pathname', 'URL.search' ] ],
       // The host and what carries it are the Host header's.
       [ ctx => ctx.URL.hostname === 'internal.example', [ 'URL.hostname' ] ],
       [ ctx => ctx.URL.href.endsWith('/health'), [ 'URL.href' ] ],
@@ -234,6 +249,7 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.equal(describeClientRead('URL.searchParams'), 'ctx.URL.searchParams, which the client controls: the query string is whatever the request sends');
     assert.match(describeClientRead('req.url'), /^ctx\.req\.url, which the client controls: it carries the query string/);
     assert.match(describeClientRead('URL.hostname'), /comes from the Host \(or X-Forwarded-Host\) header/);
+    assert.match(describeClientRead('URL.pathname'), /koa builds ctx\.URL from the Host header and the URL the request sends, so a Host of x\/health\? makes its pathname \/health whatever the path; test ctx\.path instead$/);
     assert.match(describeClientRead('request.URL.href'), /carries the Host header and the query string the request sends/);
     assert.match(describeClientRead("req.headers['x-internal']"), /request headers are whatever the request sends/);
     assert.ok(crossSiteWritten('URL.search') && crossSiteWritten('req.url') && !crossSiteWritten('URL.hostname'));
