@@ -432,6 +432,19 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await refusedAndReal(app([ 'auth', 'legacy' ], legacy), /#\d+ legacy \(app\/middleware\/legacy\.js\) rewrites the path egg's router matches routes by \(`this\.path = this\.path\.slice\(4\)`\)/, '/old/admin/export');
     });
 
+    it('the rewrite placed before a guard whose ignore reads ctx.originalUrl, which koa keeps as requested: refused; the hole is real (black-box round 37, h113 F12)', async () => {
+      const byOriginalUrl = "auth: { ignore(ctx) { return ctx.originalUrl.startsWith('/v1/'); } }, ";
+      await refusedAndReal(app([ 'stripVersion', 'auth' ], stripVersion, byOriginalUrl), new RegExp('auth\'s ignore: \\[Function: ignore\\] cannot be verified: #\\d+ stripVersion ' +
+        '\\(app/middleware/strip_version\\.js\\) rewrites the path egg\'s router matches routes by \\(`ctx\\.path = ctx\\.path\\.slice\\(3\\)`\\) before this match/ignore runs, ' +
+        'but its function reads ctx\\.originalUrl \\(or ctx\\.URL, which koa makes of it\\), which keeps the URL as requested'), '/v1/admin/export');
+      // ctx.url is the rewritten one: judged by the path.
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(app([ 'stripVersion', 'auth' ], stripVersion, "auth: { ignore(ctx) { return ctx.url.split(/[?#]/)[0] === '/health'; } }, ")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/v1/admin/export').expect(401);
+      });
+    });
+
     it('the rewrite placed before the guard, or a middleware after it that only reads ctx.path: boots clean, and the guard refuses', async () => {
       const readsPath = {
         'app/middleware/version.js': "module.exports = () => async function version(ctx, next) {\n  ctx.state.apiVersion = ctx.path.startsWith('/v1/') ? 1 : 2;\n  const path = ctx.path;\n  await next();\n  ctx.set('x-path', path);\n};\n",

@@ -1475,6 +1475,7 @@ function collectRoutes(
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       preflight: PREFLIGHT_PASS.test(Function.prototype.toString.call((egg.middleware ?? [])[entry.position as number])),
+      readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));
   // A router runs the controller of a route it matches, and no middleware after its dispatching entry in the chain
@@ -1865,6 +1866,15 @@ interface GlobalMiddleware {
   unverifiable?: RouteStep;
   /** Its code lets CORS preflights through without credentials (PREFLIGHT_PASS): it skips OPTIONS. */
   preflight: boolean;
+  /** Its match/ignore function reads ctx.originalUrl or ctx.URL, which a rewrite of ctx.path leaves as requested. */
+  readsRequestedUrl: boolean;
+}
+
+/** koa keeps ctx.originalUrl as requested when ctx.path is set, and makes ctx.URL of it (once, memoized). */
+const REQUESTED_URL_READ = /\boriginalUrl\b|\bURL\b/;
+
+function readsRequestedUrl(pattern: unknown): boolean {
+  return [ pattern ].flat(Infinity).some(item => typeof item === 'function' && REQUESTED_URL_READ.test(Function.prototype.toString.call(item)));
 }
 
 /**
@@ -1913,9 +1923,10 @@ interface RouteScope {
 
 /**
  * The global middleware with match/ignore that see another path than the router dispatching at `at` matches routes
- * by: those up to a middleware before it that rewrites ctx.path (its own wrapper included), and for a routerPath
- * write every one before the router, as ctx.path stays as requested. Their steps are unverified: what the rewrite
- * makes of a request path is the app's code, which the probes cannot follow.
+ * by: those up to a middleware before it that rewrites ctx.path (its own wrapper included), for a routerPath write
+ * every one before the router, as ctx.path stays as requested, and one after a rewrite whose function reads
+ * ctx.originalUrl or ctx.URL, which stay as requested too. Their steps are unverified: what the rewrite makes of a
+ * request path is the app's code, which the probes cannot follow.
  */
 function beforeRewrite(globals: GlobalMiddleware[], middleware: MiddlewareFact[], at: number): Map<GlobalMiddleware, RouteStep> {
   // A mount rewrites before it dispatches the router placed at it.
@@ -1923,15 +1934,29 @@ function beforeRewrite(globals: GlobalMiddleware[], middleware: MiddlewareFact[]
   const steps = new Map<GlobalMiddleware, RouteStep>();
   if (!rewriters.length) return steps;
   for (const entry of globals) {
-    const rewriter = entry.filter && rewriters.find(candidate => candidate.rewritesRoute?.routerPath || entry.position <= (candidate.position as number));
+    if (!entry.filter) continue;
+    const rewriter = rewriters.find(candidate => candidate.rewritesRoute?.routerPath || entry.position <= (candidate.position as number));
     if (rewriter) steps.set(entry, { name: entry.name, level: 'global', runs: 'unverified', detail: rewriteDetail(entry.name, rewriter) });
+    else if (entry.readsRequestedUrl) {
+      steps.set(entry, { name: entry.name, level: 'global', runs: 'unverified', detail: requestedUrlDetail(rewriters[0]) });
+    }
   }
   return steps;
 }
 
+function rewriterName(rewriter: MiddlewareFact): string {
+  return `#${(rewriter.position as number) + 1} ${rewriter.name}${rewriter.file ? ` (${rewriter.file})` : ''}`;
+}
+
+function requestedUrlDetail(rewriter: MiddlewareFact): string {
+  return `${rewriterName(rewriter)} rewrites the path egg's router matches routes by (\`${rewriter.rewritesRoute?.write}\`) before this match/ignore ` +
+    'runs, but its function reads ctx.originalUrl (or ctx.URL, which koa makes of it), which keeps the URL as requested, not the path this route ' +
+    'is matched with: test ctx.path instead';
+}
+
 function rewriteDetail(guard: string, rewriter: MiddlewareFact): string {
   const { write, routerPath } = rewriter.rewritesRoute as NonNullable<MiddlewareFact['rewritesRoute']>;
-  const where = `#${(rewriter.position as number) + 1} ${rewriter.name}${rewriter.file ? ` (${rewriter.file})` : ''}`;
+  const where = rewriterName(rewriter);
   if (routerPath) {
     // Placed after a function that mounts a router, a guard would no longer run for that router's routes.
     const move = rewriter.group === 'router' ? '' : `rewrite ctx.path instead and put ${guard} after ${rewriter.name} in the chain, or `;
