@@ -1871,7 +1871,8 @@ interface GlobalMiddleware {
 }
 
 /** koa keeps ctx.originalUrl as requested when ctx.path is set, and makes ctx.URL of it (once, memoized). */
-const REQUESTED_URL_READ = /\boriginalUrl\b|\bURL\b/;
+// `ctx.URL`, `request.URL`; not `new URL(ctx.url)`.
+const REQUESTED_URL_READ = /\boriginalUrl\b|\.URL\b/;
 
 function readsRequestedUrl(pattern: unknown): boolean {
   return [ pattern ].flat(Infinity).some(item => typeof item === 'function' && REQUESTED_URL_READ.test(Function.prototype.toString.call(item)));
