@@ -658,7 +658,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       for (const dir of refused) {
         const message = await expectRefused(dir, /SEN602/);
         assert.match(message, new RegExp('security\\.csrf\'s ignore: \\[Function: .*\\] \\(set in config/config\\.prod\\.js\\) reads ctx\\.request\\.url, which the client controls: ' +
-          'it carries the query string, .*test ctx\\.path instead \\(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that ' +
+          'it carries the query string and the fragment after the path, .*test ctx\\.path instead \\(its answer also rests on isPartner, from outside the function: egg-sentinel cannot read what that ' +
           'looks for in the query string, so it cannot show that no query string decides the function\\), so a cross-site form that sends'), dir);
         assert.deepEqual(findingsOf(refusedReport(dir), 'SEN602').map(hit => `${hit.severity} ${hit.target}`), [ 'high config.security.csrf.ignore' ], dir);
       }

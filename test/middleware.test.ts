@@ -1237,7 +1237,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('is refused in prod, naming the read and the helper; the hole is real', async () => {
       mm.env('prod');
       const message = await expectRefused(made(byQuery()), /SEN403/);
-      assert.match(message, new RegExp('GET /orders/:id\\(\\\\d\\+\\) \\(cannot be verified: its match/ignore function reads ctx\\.request\\.url, which the client controls: it carries the query string, ' +
+      assert.match(message, new RegExp('GET /orders/:id\\(\\\\d\\+\\) \\(cannot be verified: its match/ignore function reads ctx\\.request\\.url, which the client controls: it carries the query string and the fragment after the path, ' +
         '.*test ctx\\.path instead \\(its answer also rests on isPreview, from outside the function: egg-sentinel cannot read what that looks for in the query string, ' +
         'so it cannot show that no query string decides the function\\)\\)'));
       await withApp(bootApp(made(byQuery('never'))), async booted => {

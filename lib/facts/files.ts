@@ -426,16 +426,42 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
 
 /** How deep the app's tree is searched for files that hold the config's secrets (`deploy/secrets.json`, `env/production.env`). */
 export const TREE_DEPTH = 4;
-/** An assignment of an env file, as dotenv reads it: `NAME=value`, `export NAME="value"`, `NAME='value' # note`. */
-const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)[ \t]*=[ \t]*(?:(['"`])(.*)\2|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$/gm;
+/** An assignment of an env file, as dotenv reads it: `NAME=value`, `export NAME="value"`, `NAME='value' # note`, `NAME: value`. */
+const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)(?:[ \t]*=|:(?=[ \t]))[ \t]*(?:(['"`])(.*)\2|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$/gm;
+/**
+ * A variable a YAML manifest gives a container (docker-compose's `environment:` as a map, `NAME: value`, or a list,
+ * `- NAME=value`; Kubernetes' `env:`, `- name: NAME` with `value: …` on the next line), with the value's quotes.
+ */
+const YAML_ENV_ASSIGNMENT = new RegExp([
+  // Kubernetes first (its `- name:` line reads as a map entry too): 1 quote, 2 name, 3 quote, 4 quoted value, 5 bare value.
+  String.raw`^[ \t]*-[ \t]+name:[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1[ \t]*\r?\n[ \t]+value:[ \t]*(?:(['"])(.*)\3|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$`,
+  // A list entry: 6 quote, 7 name, 8 value.
+  String.raw`^[ \t]*-[ \t]+(['"]?)([A-Za-z_][\w.-]*)=(.*?)\6[ \t]*(?:#[^\r\n]*)?\r?$`,
+  // A map entry: 9 name, 10 quote, 11 quoted value, 12 bare value.
+  String.raw`^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+(?:(['"])(.*)\10|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$`,
+].join('|'), 'gm');
+const YAML_FILE = /\.ya?ml$/i;
+
+/** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
+function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, value: string ]> {
+  if (!yaml) {
+    for (const [ , name, , quoted, bare ] of text.matchAll(ENV_ASSIGNMENT)) yield [ name, quoted ?? bare ];
+    return;
+  }
+  for (const match of text.matchAll(YAML_ENV_ASSIGNMENT)) {
+    if (match[2] !== undefined) yield [ match[2], match[4] ?? match[5] ];
+    else if (match[7] !== undefined) yield [ match[7], match[8] ];
+    else yield [ match[9], match[11] ?? match[12] ];
+  }
+}
 
 /**
- * The config's secrets held by a file of the app's tree that ships with it (SEN202): one config reads with fs or that
- * dotenv loads into the environment. Searched: the app root down TREE_DEPTH levels, but node_modules/, run/, logs/
+ * The config's secrets held by a file of the app's tree that ships with it (SEN202): one config reads with fs, that
+ * dotenv loads into the environment, or that a YAML manifest (docker-compose, Kubernetes) gives the container. Searched: the app root down TREE_DEPTH levels, but node_modules/, run/, logs/
  * (logger.dir), version-control dirs, static dirs (SEN203's), symlinks and files mounted from another file system; text files (not code, media or binaries:
  * NOT_READ, a NUL), each up to CONFIG_TEXT_LIMIT, STATIC_READ_LIMIT of them and STATIC_READ_BYTES in all. A value read
- * from the environment counts only where an env file assigns it to that very variable, and then only env files are
- * read; other secrets not written in config/config.* are looked for whole in every file read, when there are any. In a
+ * from the environment counts only where an env file or a YAML manifest assigns it to that very variable, and then
+ * only those are read; other secrets not written in config/config.* are looked for whole in every file read, when there are any. In a
  * git checkout a file git ignores (.gitignore, info/exclude; a tracked file is not ignored) is the deploy's and is left
  * out; outside one every file of the tree counts as shipped with the app.
  */
@@ -472,7 +498,8 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   let bytes = STATIC_READ_BYTES;
   let entries = STATIC_SCAN_LIMIT;
   const judge = (full: string, name: string) => {
-    const envFile = ENV_FILE.test(name);
+    const yaml = YAML_FILE.test(name);
+    const envFile = ENV_FILE.test(name) || (yaml && fromEnvironment.length > 0);
     if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
     // Stat only the files read: the tree's other files cost a readdir entry each.
     const stat = statIfAllowed(full);
@@ -493,8 +520,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     if (BINARY.test(text)) return;
     for (const { keyPath, value } of other) if (text.includes(value)) hold(keyPath, display);
     if (!envFile) return;
-    for (const [ , name, , quoted, bare ] of text.matchAll(ENV_ASSIGNMENT)) {
-      const assigned = quoted ?? bare;
+    for (const [ name, assigned ] of envAssignments(text, yaml)) {
       for (const { keyPath, value } of fromEnvironment) if (assigned === value && variables.get(value)?.includes(name)) hold(keyPath, display, name);
     }
   };
