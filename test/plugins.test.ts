@@ -938,6 +938,28 @@ describe('plugin trust (mm.app)', function() {
       assert.doesNotMatch(refused, /loads from/);
     });
 
+    it('an app whose node_modules is a symlink to a directory the releases share (Capistrano\'s shared/node_modules), pinned in a checkout with its own: pin --check and the boot find no move, and a changed pinned file is still refused (code review 27b, #11)', async () => {
+      const release = copyFixture('plugin-secure');
+      const pinned = await sentinel([ 'pin', '--base-dir', release ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      const manifestFile = path.join(release, 'sentinel.lock.json');
+      const text = fs.readFileSync(manifestFile, 'utf8');
+      const shared = path.join(tempDir('cap-shared'), 'node_modules');
+      fs.renameSync(path.join(release, 'node_modules'), shared);
+      fs.symlinkSync(shared, path.join(release, 'node_modules'));
+      const check = await sentinel([ 'pin', '--check', '--base-dir', release ]);
+      assert.equal(check.code, 0, check.stdout);
+      assert.equal((await sentinel([ 'pin', '--base-dir', release ])).code, 0);
+      assert.equal(fs.readFileSync(manifestFile, 'utf8'), text, 'pinned through the shared link: the same bytes as in the checkout');
+      fs.appendFileSync(path.join(shared, 'egg-tidy/app.js'), '// changed after pinning\n');
+      mm.env('prod');
+      const refused = await expectRefused(release, /SEN104/);
+      assert.match(refused, /plugin tidy \(egg-tidy\) differs from sentinel\.lock\.json: changed: app\.js\n/);
+      assert.doesNotMatch(refused, /loads from/);
+      // The release's lockfile pins what its node_modules link holds.
+      assert.doesNotMatch(refused, /SEN103/);
+    });
+
     it('pin --check finds a changed plugin config before running it: its code cannot rewrite the manifest first (black-box round 13)', async () => {
       const configJs = path.join(dir, 'node_modules/egg-tidy/config/config.default.js');
       const manifestFile = path.join(dir, 'sentinel.lock.json');

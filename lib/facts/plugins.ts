@@ -20,7 +20,7 @@ import { isPlainObject } from '../walk';
 import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { realPathLoose } from './files';
 import { globalModuleDirs } from './runtime';
-import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, untrustedModuleRoots } from './real-path';
+import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, throughAppModules, untrustedModuleRoots } from './real-path';
 import { changedSinceStart, startPluginsChanged } from './start-env';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
@@ -465,9 +465,14 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): Man
   return { manifest: { state: 'present', deep: manifest.deep, envs: manifest.envs }, plugins: results };
 }
 
+/** Where the app installed the package in `realDir`: through its node_modules link to a shared directory, whose project's lockfile pins it. */
+function installedPath(baseDir: string, realDir: string): string {
+  return throughAppModules(realPathLoose(baseDir), realDir);
+}
+
 function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>,
   input: InstalledPluginInput, appOwnerUid: number | undefined): PluginLockFact {
-  const projectDir = installingProjectDir(realPath) as string;
+  const projectDir = installingProjectDir(installedPath(input.baseDir, realPath)) as string;
   const found = findLockfile(projectDir);
   if (!found) return { state: 'no-lockfile', projectDir };
   const lockfile = governingLockfile(found, cache, input, appOwnerUid);
@@ -513,7 +518,7 @@ function workspacePackage(realPath: string, packageName: string | undefined, cac
 function dependencySources(closure: readonly InstalledPackage[], cache: Map<string, Lockfile | LockfileError>, input: InstalledPluginInput,
   appOwnerUid: number | undefined): DependencySourceFact[] {
   return closure.flatMap(({ dir, pkg: { name, version } }) => {
-    const projectDir = installingProjectDir(dir);
+    const projectDir = installingProjectDir(installedPath(input.baseDir, dir));
     const found = projectDir === undefined ? undefined : findLockfile(projectDir);
     const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
     if (!found || !lockfile || lockfile instanceof LockfileError || !name) return [];

@@ -42,6 +42,18 @@ export function isInside(file: string, dir: string): boolean {
   return inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : `${outer}${path.sep}`);
 }
 
+/**
+ * `realDir` as the app reaches it through its node_modules when that is a symlink to a directory outside the app
+ * (Capistrano's `shared/node_modules`, which every release links to): `<realBaseDir>/node_modules/…`; else `realDir`.
+ * The app's lockfile and sentinel.lock.json name the packages it installed by that path, wherever the deploy keeps them.
+ */
+export function throughAppModules(realBaseDir: string, realDir: string): string {
+  if (isInside(realDir, realBaseDir)) return realDir;
+  const modules = realPathOrUndefined(path.join(realBaseDir, 'node_modules'));
+  return modules !== undefined && !isInside(modules, realBaseDir) && isInside(realDir, modules) ?
+    path.join(realBaseDir, 'node_modules', path.relative(modules, realDir)) : realDir;
+}
+
 /** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */
 export function nodeModulesDirs(dir: string): string[] {
   const dirs: string[] = [];

@@ -9,7 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
-import { isInside, realPathOrAbsolute } from '../facts/real-path';
+import { isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
 import { storeCopies, withoutStoreHash } from './linked-store';
 import { MANIFEST_FILE } from './manifest-file';
@@ -206,10 +206,14 @@ export function dependencyClosure(dir: string): InstalledPackage[] {
 /**
  * A path relative to the app root, posix, as the manifest stores it: the real path of `dir` against the app root's, so
  * pin, the preflight and the boot check name a directory alike wherever the app is reached from (a release symlink
- * such as `/srv/app/current`, which egg-scripts gives egg as its baseDir, or the real directory pin runs in).
+ * such as `/srv/app/current`, which egg-scripts gives egg as its baseDir, or the real directory pin runs in). A
+ * package outside the app found through its node_modules, a symlink to a directory the releases share (Capistrano's
+ * `shared/node_modules`), is named through that link (`node_modules/egg-foo`), as pinned in a checkout that installs
+ * its own: where the deploy keeps its packages is no change to the code egg loads.
  */
 export function manifestPath(baseDir: string, dir: string): string {
-  return path.relative(realPathOrAbsolute(baseDir), realPathOrAbsolute(dir)).split(path.sep).join('/') || '.';
+  const root = realPathOrAbsolute(baseDir);
+  return path.relative(root, throughAppModules(root, realPathOrAbsolute(dir))).split(path.sep).join('/') || '.';
 }
 
 function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
