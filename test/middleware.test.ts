@@ -2324,6 +2324,59 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe("SEN404 a route guarded only by egg-passport's passportSession, which never refuses a request", () => {
+    const passportApp = (guard?: string) => {
+      if (guard) mm(process.env, 'FIXTURE_PASSPORT_GUARD', guard);
+      return fixture('mw-passport-session');
+    };
+    const standIn = path.join(fixture('mw-passport-session'), 'node_modules/egg-passport');
+
+    it('refuses boot in prod, naming the route, the controller and the middleware that only loads the user', async () => {
+      mm.env('prod');
+      const message = await expectRefused(passportApp(), /SEN404/);
+      assert.match(message, /GET \/admin\/users → app\/controller\/admin\.ts#AdminController\.users\(\) is protected but no guard of it refuses an anonymous request: its guard passportSession \(egg-passport's app\/middleware\/passport_session\.js\) never refuses a request: it only loads the user from the session/);
+      assert.match(message, /an auth middleware of your own that runs after passportSession and answers 401 unless ctx\.isAuthenticated\(\)/);
+      assert.doesNotMatch(message, /GET \/health →/, '/health is public');
+    });
+
+    it('the hole is real: an anonymous request reaches the controller', async () => {
+      await withApp(bootReportOnly('mw-passport-session'), async app => {
+        assert.deepEqual(middlewareFindings(app).map(finding => [ finding.ruleId, finding.target ]), [[ 'SEN404', 'route:GET /admin/users' ]]);
+        assert.equal((await app.httpRequest().get('/admin/users').expect(200)).body.for, null);
+      });
+    });
+
+    it("boots clean in prod with the app's own auth middleware after it, which refuses the anonymous request and serves the session's user", async () => {
+      mm.env('prod');
+      await withApp(bootApp(passportApp('auth')), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        assert.equal((await app.httpRequest().get('/admin/users').expect(401)).body.refusedBy, 'auth');
+        app.mockSession({ passport: { user: 'ada' } });
+        assert.equal((await app.httpRequest().get('/admin/users').expect(200)).body.for, 'ada');
+      });
+    });
+
+    it("an app's own middleware named passportSession is judged as the app's, not as egg-passport's", async () => {
+      const copied = (file: string) => fs.readFileSync(path.join(standIn, file), 'utf8');
+      const baseDir = tempApp('mw-passport-own', {
+        ...Object.fromEntries([ 'package.json', 'app.js', 'app/extend/context.js', 'app/middleware/passport_initialize.js', 'config/config.default.js' ]
+          .map(file => [ `node_modules/egg-passport/${file}`, copied(file) ])),
+        'package-lock.json': fs.readFileSync(path.join(fixture('mw-passport-session'), 'package-lock.json'), 'utf8').replace(/mw-passport-session/g, 'mw-passport-own'),
+        'config/plugin.js': "exports.passport = { enable: true, package: 'egg-passport' };\n",
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', sentinel: { failOn: 'high', " +
+          "routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'passportSession' ] }] } } });\n",
+        // In egg-passport's place (egg's loader lets the app's file override a plugin's): it refuses a request without a user.
+        'app/middleware/passport_session.js': 'module.exports = (_options, app) => { const load = app.passport.session(); return async function passportSession(ctx, next) { ' +
+          "await load(ctx, async () => { if (!ctx.isAuthenticated()) { ctx.status = 401; return; } await next(); }); }; };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/admin/users', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+      });
+      await withApp(bootApp(baseDir), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/admin/users').expect(401);
+      });
+    });
+  });
+
   describe('a route registered after the files loaded (an async beforeStart)', () => {
     it('is checked too: SEN404 names the late route', async () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);

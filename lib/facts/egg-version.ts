@@ -78,7 +78,7 @@ function readPackageJson(dir: string): PackageJson | undefined {
  * directory with a package.json of the same name. Their `dist/commonjs/package.json` only says `{ "type": "commonjs" }`
  * and `dist/package.json` repeats the name and version, so the first named package.json is not always the root.
  */
-function packageRoot(dir: string): { dir: string; json: PackageJson } | undefined {
+export function packageRoot(dir: string): { dir: string; json: PackageJson } | undefined {
   let found: { dir: string; json: PackageJson } | undefined;
   for (let current = path.resolve(dir); path.basename(current) !== 'node_modules'; current = path.dirname(current)) {
     const json = readPackageJson(current);

@@ -15,6 +15,7 @@ import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './fi
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
+import { neverRefusing } from './never-refuses';
 import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
@@ -1190,7 +1191,9 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const options = (configured ? config[name] : {}) as AnyRecord;
     const fullPath = factoryFile(name);
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
-    return fullPath ? { ...fact, file: relative(fullPath), origin: origin(fullPath) } : fact;
+    if (!fullPath) return fact;
+    const neverRefuses = neverRefusing(fullPath);
+    return { ...fact, file: relative(fullPath), origin: origin(fullPath), ...(neverRefuses && { neverRefuses }) };
   };
   // A function the app gave to app.use() (or put into the chain itself) is known by the file that writes it.
   let contextHas: ((name: string) => boolean) | undefined;

@@ -92,6 +92,21 @@ export interface MiddlewareFact {
    * `ctx.routerPath`, which the router reads first while match/ignore keep seeing ctx.path): the statement as written.
    */
   rewritesRoute?: { write: string; routerPath: boolean };
+  /**
+   * A middleware a package ships that hands every request on (lib/facts/never-refuses.ts): it loads the user at most
+   * and refuses no request, an anonymous one included, so it guards nothing by itself (SEN404). Its package, its file
+   * in that package, and what it does instead of refusing.
+   */
+  neverRefuses?: NeverRefusingFact;
+}
+
+/** See MiddlewareFact.neverRefuses. */
+export interface NeverRefusingFact {
+  package: string;
+  /** The factory's file inside the package (`app/middleware/passport_session.js`). */
+  file: string;
+  /** `it only loads the user from the session`. */
+  does: string;
 }
 
 /**

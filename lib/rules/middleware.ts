@@ -622,17 +622,26 @@ export const unprotectedRoute: Rule = {
     'every protect pattern covers it and no global match/ignore is taken to run for it. A global match/ignore is not taken to run for a route ' +
     'either when a middleware between it and the router rewrites the path the router matches routes by (`ctx.path`, `ctx.url`, ' +
     '`ctx.request.url`, `ctx.req.url`; `ctx.routerPath`, which the router reads first, for every match/ignore before the router): it sees ' +
-    'the path as requested, not the route\'s (`/v1/admin/export` for `/admin/export`). With `protect: [{ paths: [\'**\'], by: ' +
+    'the path as requested, not the route\'s (`/v1/admin/export` for `/admin/export`). A route whose guards all run but never refuse a ' +
+    'request is reported too: egg-passport\'s `passportInitialize` and `passportSession` (known by the package and the file in it, so an ' +
+    'app\'s own middleware of the same name is judged as the app\'s) only load the user and call next() for an anonymous request; beside ' +
+    'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
-    'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
+    'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason. For a guard that never refuses, ' +
+    'add one that does: an auth middleware of your own that answers 401 unless `ctx.isAuthenticated()`, or egg-passport\'s ' +
+    '`app.passport.authenticate(<strategy>)` on the route.',
   check: appOnly(facts => {
     const hits: RuleHit[] = [];
     const covered = protectedRoutes(facts);
     for (let index = 0; index < covered.length; index++) {
       const target = covered[index];
       const missing = target.guards.filter(guard => guardGap(facts, target, guard) !== undefined);
-      if (!missing.length) continue;
+      if (!missing.length) {
+        const refuseless = refuselessGuards(facts, target);
+        if (refuseless) hits.push(guardedByName(target, refuseless));
+        continue;
+      }
       const gaps = missing.map(guard => guardGap(facts, target, guard) as string);
       const { controller } = target.route;
       const broken = target.route.chain.find(step => step.uncalledFactory && !step.uncalledFactory.mayHandOn)?.uncalledFactory?.factory;
@@ -657,6 +666,57 @@ export const unprotectedRoute: Rule = {
     return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts), ...unseenRouterGaps(facts) ];
   }),
 };
+
+/**
+ * The guards of a protected route that run for it but never refuse a request (MiddlewareFact.neverRefuses), when no
+ * guard that can refuse is required for every request path they are required for: the route is guarded in name only.
+ */
+function refuselessGuards(facts: Facts, target: ProtectedRoute): Refuseless | undefined {
+  const never = target.guards.flatMap(guard => facts.middleware.find(entry => entry.name === guard && entry.group !== 'router' && entry.neverRefuses) ?? []);
+  if (!never.length) return undefined;
+  const refusing = target.guards.filter(guard => !never.some(entry => entry.name === guard));
+  const { onlyFor } = target;
+  if (refusing.some(guard => !onlyFor?.has(guard))) return undefined;
+  // The refusing guards are each required only for some request paths of the route: those paths are guarded.
+  const guarded = new Set(refusing.flatMap(guard => [ ...onlyFor?.get(guard) ?? [] ]));
+  const open = never.filter(entry => {
+    const paths = onlyFor?.get(entry.name);
+    return !paths || [ ...paths ].some(served => !guarded.has(served));
+  });
+  return open.length ? { never: open, refusing } : undefined;
+}
+
+interface Refuseless {
+  /** The guards that never refuse, as the chain lists them. */
+  never: MiddlewareFact[];
+  /** The route's other guards, each required only for some of its request paths. */
+  refusing: string[];
+}
+
+/**
+ * A protected route whose guards all hand every request on: anonymous callers reach its controller. The fix names
+ * egg-passport's API: the only package lib/facts/never-refuses.ts knows.
+ */
+function guardedByName(target: ProtectedRoute, { never, refusing }: Refuseless): RuleHit {
+  const { controller } = target.route;
+  const names = never.map(entry => entry.name).join(' and ');
+  const described = never.map(entry => {
+    const { package: shipped, file, does } = entry.neverRefuses as NonNullable<MiddlewareFact['neverRefuses']>;
+    return `its guard ${entry.name} (${shipped}'s ${file}) never refuses a request: ${does}`;
+  });
+  const others = refusing.map(guard => `${guard} is required only for ${[ ...target.onlyFor?.get(guard) ?? [] ].join(', ')}`);
+  return {
+    severity: 'high',
+    target: `route:${routeLabel(target.route)}`,
+    source: routeSource(controller),
+    message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but no guard of it refuses an anonymous request: ` +
+      `${described.join('; ')}${others.length ? ` (${others.join('; ')})` : ''}`,
+    fix: `Refuse anonymous requests in a guard that can: an auth middleware of your own that runs after ${names} and answers 401 ` +
+      `unless ctx.isAuthenticated(), named in routes.protect[].by (it needs ${names} to run first), or egg-passport's ` +
+      `authenticate given to the route (\`router.${routeVerb(target.route)}(path, app.passport.authenticate('<strategy>'), controller)\`); or list the route in ` +
+      '`config.sentinel.routes.public` with the methods and a reason.',
+  };
+}
 
 /**
  * A protected route given a middleware factory uncalled whose code never calls its second argument: egg's router runs

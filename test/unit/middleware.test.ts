@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -6,6 +7,7 @@ import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
 import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
+import { neverRefusing } from '../../lib/facts/never-refuses';
 import { passesThrough } from '../../lib/facts/pass-through';
 import { compileFilter, crossSiteWritten, describeClientRead, describeClientReads, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
 import type { Facts, MiddlewareFact, RouteFact, RouteStep } from '../../lib/facts/types';
@@ -15,6 +17,7 @@ import {
   securityMiddlewareMisplaced, unmatchedPolicyEntry, unprotectedRoute,
 } from '../../lib/rules/middleware';
 import type { Rule } from '../../lib/rules/types';
+import { tempDir } from '../temp-dir';
 import { fakeFacts } from './fake-facts';
 
 const EGG_DIR = path.dirname(require.resolve('egg/package.json'));
@@ -792,6 +795,37 @@ describe('SEN404 unprotected routes', () => {
   it('the fix names the missing guard and the route\'s own verb', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', [], { methods: [ 'POST' ] }) ] });
     assert.match(run(unprotectedRoute, facts)[0].fix ?? '', /^Give the route auth \(`router\.post\(path, app\.middleware\.auth\(\), controller\)`/);
+  });
+
+  it('a route whose guards all never refuse a request is open; beside a guard that refuses for its paths, it is not', () => {
+    const session = mw('passportSession', 3, 'core', { neverRefuses: { package: 'egg-passport', file: 'app/middleware/passport_session.js', does: 'it only loads the user' } });
+    const guarded = (protect: object[], chain: RouteStep[], probes = [ '/admin/x' ]) => run(unprotectedRoute, factsWith({ routes: { protect } }, {
+      middleware: [ ...CORE, session, mw('auth', 4) ],
+      routes: [ route('/:area/x', [ step('passportSession'), ...chain ], { probes }) ],
+    }));
+    const [ hit ] = guarded([{ paths: [ '**' ], by: [ 'passportSession' ] }], []);
+    assert.match(hit.message, /^GET \/:area\/x → .* no guard of it refuses an anonymous request: its guard passportSession \(egg-passport's app\/middleware\/passport_session\.js\) never refuses a request: it only loads the user$/);
+    assert.match(hit.fix ?? '', /ctx\.isAuthenticated\(\).*router\.get\(path, app\.passport\.authenticate\('<strategy>'\), controller\)/);
+    assert.deepEqual(guarded([{ paths: [ '**' ], by: [ 'passportSession', 'auth' ] }], [ step('auth') ]), []);
+    // auth is required only for the request paths under /admin the route serves: /docs/x has passportSession alone.
+    const partly = [{ paths: [ '**' ], by: [ 'passportSession' ] }, { paths: [ '/admin/**' ], by: [ 'auth' ] }];
+    assert.match(guarded(partly, [ step('auth') ], [ '/admin/x', '/docs/x' ])[0].message, /never refuses a request: it only loads the user \(auth is required only for \/admin\/x\)$/);
+    assert.deepEqual(guarded([{ paths: [ '/admin/**' ], by: [ 'passportSession', 'auth' ] }], [ step('auth') ], [ '/admin/x', '/docs/x' ]), [], 'both only for /admin/x');
+  });
+
+  it('knows a middleware that never refuses by its package and its file in it, not by its name', () => {
+    const dir = tempDir('never-refuses');
+    const write = (file: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), text);
+    };
+    write('package.json', '{ "name": "my-app" }');
+    write('node_modules/egg-passport/package.json', '{ "name": "egg-passport" }');
+    for (const file of [ 'node_modules/egg-passport/app/middleware/passport_session.js', 'node_modules/egg-passport/lib/passport_session.js', 'app/middleware/passport_session.js' ]) write(file, '');
+    assert.deepEqual(neverRefusing(path.join(dir, 'node_modules/egg-passport/app/middleware/passport_session.js')),
+      { package: 'egg-passport', file: 'app/middleware/passport_session.js', does: 'it only loads the user from the session, and calls next() for a request that has none' });
+    assert.equal(neverRefusing(path.join(dir, 'node_modules/egg-passport/lib/passport_session.js')), undefined, 'another file of the package');
+    assert.equal(neverRefusing(path.join(dir, 'app/middleware/passport_session.js')), undefined, "the app's own");
   });
 
   it('public methods narrow what must be guarded', () => {
