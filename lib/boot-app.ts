@@ -82,7 +82,7 @@ const KEYS_ROTATION_FIX = 'Rotate the keys by restarting the app with the new on
  * (egg's bodyParser) writes `allowDots = true` into config.bodyParser.queryString at the first urlencoded body.
  */
 const REQUEST_DEFAULTS: ReadonlyMap<string, string> = new Map([ [ 'bodyParser.queryString.allowDots', 'true' ] ]);
-const ROUTES_CHANGE = { what: 'the routes', how: 'added a route or changed the functions of one', where: 'a route added, or its middleware changed',
+const ROUTES_CHANGE = { what: 'the routes', how: 'added a route, or changed the functions or the path of one (router.prefix())', where: 'a route added, or its middleware or path changed',
   fix: 'Register routes and their middleware in app/router, or in a boot hook that runs before willReady, so they are checked.' };
 
 export function reportFilePath(config: SentinelConfig, runDir: string): string {

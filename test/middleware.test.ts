@@ -142,7 +142,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         if (fs.existsSync(log) && pattern.test(fs.readFileSync(log, 'utf8'))) return;
         await new Promise(resolve => setTimeout(resolve, 200));
       }
-      assert.fail(`no ${pattern} in ${log}`);
+      assert.fail(`no ${pattern} in ${log}: ${fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter(l => /sentinel/.test(l)).join("\n") : ""}`);
     };
 
     it('judges the change again and names the routes it leaves open; the holes are real', async () => {
@@ -156,10 +156,26 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('router.prefix() after the check, which moves every route past a global guard\'s match, is judged again; the hole is real (code review 27b)', async () => {
+      const baseDir = tempApp('mw-route-watch', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'opsOnly' ], " +
+          "opsOnly: { match: '/ops' }, sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'opsOnly' ] }] } } });\n",
+        'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
+        'app/controller/ops.js': "module.exports = app => class OpsController extends app.Controller { async stats() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/ops/status', app.controller.ops.stats); };\n",
+        'app.js': "module.exports = class { constructor(app) { this.app = app; } serverDidReady() { setTimeout(() => this.app.router.prefix('/v2'), 1500); } };\n",
+      });
+      await withApp(bootApp(baseDir), async booted => {
+        await booted.httpRequest().get('/ops/status').expect(403);
+        await waitForLog(baseDir, /WARN .*\[egg-sentinel\] the routes changed after the boot check, which did not see it: SEN403 opsOnly never runs: .*SEN404 GET \/v2\/ops\/status → app\/controller\/ops\.js#OpsController\.stats\(\) is protected but reaches the controller without its guard/);
+        assert.equal((await booted.httpRequest().get('/v2/ops/status').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('a late route with its guard is checked again with no new finding, and refuses requests without it', async () => {
       const baseDir = app("app.router.get('/ops/late', app.middleware.opsOnly(), app.controller.ops.stats);");
       await withApp(bootApp(baseDir), async booted => {
-        await waitForLog(baseDir, /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
+        await waitForLog(baseDir, /the routes changed after the boot check \(a route added, or its middleware or path changed, in a didReady hook or later\); checked again: no new finding/);
         await booted.httpRequest().get('/ops/late').expect(403);
       });
     });
@@ -224,7 +240,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(secure), async booted => {
         await booted.httpRequest().get('/admin/report').expect(401);
         assert.equal((await booted.httpRequest().get('/admin/report').set('authorization', 'Bearer ok').expect(200)).body.servedBy, 'controller');
-        assert.match(fs.readFileSync(path.join(secure, 'logs/mw-lazy-route/egg-web.log'), 'utf8'), /the routes changed after the boot check \(a route added, or its middleware changed, in a didReady hook or later\); checked again: no new finding/);
+        assert.match(fs.readFileSync(path.join(secure, 'logs/mw-lazy-route/egg-web.log'), 'utf8'), /the routes changed after the boot check \(a route added, or its middleware or path changed, in a didReady hook or later\); checked again: no new finding/);
       });
     });
 

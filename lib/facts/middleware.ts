@@ -728,9 +728,10 @@ const watchedLayers = new WeakSet<object>();
 export type RouteGate = (ctx: never, next: () => Promise<unknown>) => unknown;
 
 /**
- * Calls `changed` whenever a route is added to a router of the app's (those the check judged) or taken out, or a
- * route's functions are changed or replaced (`layer.stack = layer.stack.filter(…)`): egg's router reads each router's
- * stack and each route's at every request. Through the arrays' own mutators and each layer's `stack` property.
+ * Calls `changed` whenever a route is added to a router of the app's (those the check judged) or taken out, a
+ * route's functions are changed or replaced (`layer.stack = layer.stack.filter(…)`), or its path (`router.prefix()`):
+ * egg's router reads each router's stack, each route's and its regexp at every request. Through the arrays' own
+ * mutators and each layer's `stack` and `regexp` properties.
  * A route added to a router, or whose functions changed, runs `gate` before its functions from then on (the routes
  * the check judged run as they are).
  */
@@ -751,6 +752,13 @@ export function watchRouteStacks(egg: MiddlewareSource, changed: () => void, gat
     let stack = watchArray(layer.stack, stackChanged);
     Object.defineProperty(layer, 'stack', { configurable: true, enumerable: true, get: () => stack, set: (value: RouterLayer['stack']) => {
       stack = Array.isArray(value) ? watchArray(value, stackChanged) : value;
+      stackChanged();
+    } });
+    // The paths it answers: `router.prefix('/v2')` gives every route a new regexp (setPrefix), which a match/ignore
+    // the check judged against the old path may no longer cover.
+    let regexp = layer.regexp;
+    Object.defineProperty(layer, 'regexp', { configurable: true, enumerable: true, get: () => regexp, set: (value: RegExp) => {
+      regexp = value;
       stackChanged();
     } });
   };
