@@ -1450,6 +1450,32 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN603: the builtin-per-request-off fixture\'s middleware switches X-Frame-Options and HSTS off per request through ctx.securityOptions (Object.assign, a spread): reported in prod, and a request with its header gets neither; its write of ctx.securityOptions.csrf changes nothing, and a cross-site POST without a token is refused as by builtin-secure', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    const crossSitePost = (app: MockApp) => app.httpRequest().post('/transfer').set('origin', 'https://evil.example').set('referer', 'https://evil.example/form')
+      .set('x-partner', '1').type('form').send({ amount: '1000' });
+    await withApp(fixture('builtin-per-request-off'), async app => {
+      const hits = findingsOf((app as any).sentinel.report, 'SEN603');
+      assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`).sort(), [
+        'medium ctx.securityOptions.hsts app/middleware/partner.ts', 'medium ctx.securityOptions.xframe app/middleware/partner.ts' ]);
+      assert.match(hits.find(hit => hit.target === 'ctx.securityOptions.hsts')!.message, /^Strict-Transport-Security is switched off for the requests the app's code picks: .*served over HTTPS/);
+      assert.deepEqual(builtinFindings(app).filter(finding => /csrf/i.test(`${finding.target} ${finding.message}`)), [], 'egg-security never reads ctx.securityOptions.csrf');
+      // The holes are real: what the client sends takes both headers away.
+      const page = (await app.httpRequest().get('/').expect(200)).headers;
+      assert.equal(page['x-frame-options'], 'SAMEORIGIN');
+      assert.match(page['strict-transport-security'], /max-age=31536000/);
+      const partner = (await app.httpRequest().get('/').set('x-partner', '1').expect(200)).headers;
+      assert.deepEqual([ partner['x-frame-options'], partner['strict-transport-security'] ], [ undefined, undefined ]);
+      // The csrf write is no hole: the forged POST never reaches the controller.
+      const refused = await crossSitePost(app).expect(403);
+      assert.doesNotMatch(refused.text, /transferred/);
+    });
+    await withApp(fixture('builtin-secure'), async app => {
+      await crossSitePost(app).expect(403);
+    });
+  });
+
   it('SEN603: an xframe match with a sticky RegExp (flag y) leaves X-Frame-Options out of every other response: reported in prod; with g, which egg-path-matching resets, nothing is reported (black-box round 28, h102 F3)', async () => {
     const variant = (flags: string) => tempApp('builtin-xframe-sticky', {
       'config/config.default.js': `module.exports = { keys: 'xframe-sticky-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', security: { xframe: { match: /^\\//${flags} } }, sentinel: { failOn: 'never' } };\n`,

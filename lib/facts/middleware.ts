@@ -18,6 +18,7 @@ import { compileFilter, containsFunction, describeClientReads, describePattern, 
 import { neverRefusing } from './never-refuses';
 import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
+import { collectSecurityOptionWrites } from './security-options';
 import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
 
 type AnyRecord = Record<string, unknown>;
@@ -1095,20 +1096,8 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
-    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverrides(appFiles(), relative),
+    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: collectSecurityOptionWrites([ ...appFiles() ].filter(([ , text ]) => text.includes('securityOptions')).map(([ file ]) => file), relative),
   };
-}
-
-/**
- * `ctx.securityOptions.<name> = { …, enable: false }` or `ctx.securityOptions.<name>.enable = false` (read without white
- * space; `[ 'name' ]` too): egg-security merges ctx.securityOptions over config.security per request, so the app's code
- * switches the header off for the requests it picks (`if (ctx.query.embed)`), after every check of the config.
- */
-const SWITCHED_OFF_PER_REQUEST = /securityOptions(?:\.(\w+)|\[(['"`])(\w+)\2\])(?:=\{[^{}]*\benable:|\.enable=)(?:false|!1|0)\b/g;
-
-function securityOverrides(appFiles: ReadonlyMap<string, string>, relative: (file: string) => string): SecurityOverrideFact[] {
-  return [ ...appFiles ].flatMap(([ file, text ]) => [ ...new Set([ ...text.matchAll(SWITCHED_OFF_PER_REQUEST) ].map(match => match[1] ?? match[3])) ]
-    .map(name => ({ name, file: relative(file) })));
 }
 
 /**

@@ -53,10 +53,14 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
   skippedRequests?: string[];
 }
 
-/** A write of `ctx.securityOptions.<name>` that switches the protection off (see Facts.securityOverrides). */
+/** A write of `ctx.securityOptions.<name>` that switches the protection off or sets its value (see Facts.securityOverrides). */
 export interface SecurityOverrideFact {
-  /** Its key under ctx.securityOptions, as under config.security (`xframe`). */
+  /** Its key under ctx.securityOptions (`xframe`; egg-security reads `refererPolicy` there, `referrerPolicy` in config). */
   name: string;
+  /** `off`: its `enable` written falsy (egg-security then skips it for the request); `value`: a string written as its `value`. */
+  effect: 'off' | 'value';
+  /** The string written, for `value`. */
+  value?: string;
   /** The module that writes it, relative to the app root. */
   file: string;
 }

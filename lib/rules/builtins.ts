@@ -636,8 +636,11 @@ export const securityHeadersWeakened: Rule = {
     'the header off) as medium (CSP low), and one holding a sticky RegExp (flag `y` without `g`, whose lastIndex egg-path-matching never ' +
     'resets: a `match` then leaves the header out of every other response) likewise, and so app code (a middleware, a controller) that switches ' +
     'a header off for the requests it picks through egg-security\'s per-request options, `ctx.securityOptions.xframe = { enable: false }` (or ' +
-    '`.enable = false`), which egg-security merges over `config.security` for that request: found in the app\'s modules the process loaded, ' +
-    'outside node_modules, as written there (a value built elsewhere and assigned is not seen); HSTS off while `config.sentinel.https: true` says the app is served over ' +
+    '`.enable = false`, `Object.assign(ctx.securityOptions, { xframe: { enable: false } })`, through a local name given `ctx.securityOptions`, ' +
+    'with any falsy `enable`), which egg-security merges over `config.security` for that request (xframe, nosniff, noopen, csp low, and hsts ' +
+    'while `sentinel.https: true`; a `refererPolicy` value of `unsafe-url` written there low): found in the app\'s modules the process loaded, ' +
+    'outside node_modules, as written there (a value built elsewhere and assigned is not seen; `ctx.securityOptions.csrf`, `dta` and ' +
+    '`methodnoallow` are not reported, as egg-security reads their config alone, nor is `ctx.securityOptions = { … }`, which replaces nothing); HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
     'and `SAMEORIGIN` are honoured) without a CSP `frame-ancestors` as medium; an enforced CSP `frame-ancestors` that lets any site frame ' +
     'the app (`*`, `https:`, `*.com`: browsers obey it and ignore X-Frame-Options) as medium; and no Content-Security-Policy (`security.csp` off or with an ' +
@@ -738,27 +741,49 @@ function headerScopesReadRequest(facts: Facts): RuleHit[] {
   });
 }
 
-/** The protections of CLIENT_SWITCHABLE whose middleware merges ctx.securityOptions over its config (dta reads its config only). */
-const PER_REQUEST_OPTIONS = new Set([ 'xframe', 'nosniff', 'noopen', 'csp' ]);
+/**
+ * The protections whose middleware merges `ctx.securityOptions.<name>` over its config at every response and skips
+ * the header when the merged `enable` is falsy, with what is lost and the severity their config form has here. The
+ * others read their config alone, so a write there changes nothing: csrf (the token check), dta and methodnoallow in
+ * egg-security 3 and @eggjs/security 4 alike; xssProtection is left out as in config (browsers dropped its filter),
+ * and so is refererPolicy switched off (browsers then use their own default).
+ */
+const PER_REQUEST_OPTIONS: ReadonlyArray<[ name: string, what: string, severity: Severity ]> = [
+  ...CLIENT_SWITCHABLE.filter(([ name ]) => name !== 'dta'), [ 'hsts', 'Strict-Transport-Security', 'medium' ],
+];
 
 /**
  * App code that writes `ctx.securityOptions.<name> = { enable: false }`: egg-security merges it over config.security for
  * that request, so what the code picks requests by (`if (ctx.query.embed)`) switches the header off, as a `match`/`ignore`
- * function reading the request does: judged alike.
+ * function reading the request does: judged alike. HSTS only where the app is served over HTTPS (sentinel.https), as in
+ * config; a Referrer-Policy value of `unsafe-url` written there as in config.
  */
 function headersOffPerRequest(facts: Facts): RuleHit[] {
-  return facts.securityOverrides.flatMap(({ name, file }): RuleHit[] => {
-    const protection = CLIENT_SWITCHABLE.find(([ switchable ]) => switchable === name);
-    if (!protection || !PER_REQUEST_OPTIONS.has(name) || notRunning(facts, name)) return [];
+  const https = (facts.config.sentinel as { https?: boolean } | undefined)?.https === true;
+  return facts.securityOverrides.flatMap(({ name, file, effect, value }): RuleHit[] => {
+    if (effect === 'value') return name === 'refererPolicy' && value === 'unsafe-url' ? referrerPolicyPerRequest(facts, file) : [];
+    const protection = PER_REQUEST_OPTIONS.find(([ switchable ]) => switchable === name);
+    if (!protection || notRunning(facts, name) || (name === 'hsts' && !https)) return [];
     const [ , what, severity ] = protection;
     return [{
       severity, target: `ctx.securityOptions.${name}`, source: file,
       message: `${what} is switched off for the requests the app's code picks: ${file} sets ctx.securityOptions.${name} with enable: false, which ` +
-        `egg-security merges over config.security.${name} for the request, so a request that sends what the code looks for gets no such header`,
+        `egg-security merges over config.security.${name} for the request, so a request that sends what the code looks for gets no such header` +
+        `${name === 'hsts' ? ' (the app is served over HTTPS, sentinel.https: a first plain-HTTP request to it can be intercepted)' : ''}`,
       fix: `Leave ctx.securityOptions.${name} alone; exempt what must differ by its path: \`security: { ${name}: { ignore: [ '/embed' ] } }\`` +
         `${name === 'xframe' ? ', or name the sites that may frame it in a CSP `frame-ancestors`' : ''}.`,
     }];
   });
+}
+
+function referrerPolicyPerRequest(facts: Facts, file: string): RuleHit[] {
+  if (notRunning(facts, 'referrerPolicy')) return [];
+  return [{
+    severity: 'low', target: 'ctx.securityOptions.refererPolicy', source: file,
+    message: `Referrer-Policy is unsafe-url for the requests the app's code picks: ${file} sets ctx.securityOptions.refererPolicy's value to unsafe-url, ` +
+      'which egg-security merges over config.security.referrerPolicy: every link and request to another site from those pages carries the page\'s full URL',
+    fix: "Leave ctx.securityOptions.refererPolicy alone, or set a value that leaves the path and query out: `'strict-origin-when-cross-origin'` or `'no-referrer'`.",
+  }];
 }
 
 /**

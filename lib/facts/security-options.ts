@@ -1,0 +1,266 @@
+/**
+ * What the app's own code writes into egg-security's per-request options, `ctx.securityOptions`: egg-security's header
+ * middleware (xframe, nosniff, noopen, hsts, csp, xssProtection and `refererPolicy`, spelt so) merge
+ * `ctx.securityOptions.<name>` over `config.security.<name>` at every response and skip the header when the merged
+ * `enable` is falsy, so code that writes it switches a protection off for the requests it picks, after every check of
+ * the config. Read from the source as written (no code is run): the rule decides which of these egg-security honours.
+ *
+ * The forms found, on `ctx.securityOptions`, `this.ctx.securityOptions`, a destructured `securityOptions` or a local
+ * name given it (`const options = ctx.securityOptions`), with `.name` or `['name']`:
+ * - `securityOptions.xframe = { …, enable: false }` (`=`, `||=`, `??=`; the literal's own last `enable` counts),
+ * - `securityOptions.xframe.enable = false`,
+ * - `Object.assign(securityOptions, { xframe: { enable: false } })` and `Object.assign(securityOptions.xframe, { enable: false })`,
+ * with any falsy literal (`false`, `0`, `!1`, `null`, `undefined`, `void 0`, `''`), and string `value`s written the same ways.
+ * Not seen: options built elsewhere and assigned (`= offOptions`), computed names (`[name]`). `ctx.securityOptions = {…}`
+ * replaces nothing (egg-security defines it as a getter alone) and is not reported.
+ */
+import fs from 'node:fs';
+import type { SecurityOverrideFact } from './types';
+
+/** One write into `ctx.securityOptions.<name>` that does something. */
+export interface SecurityOptionWrite {
+  /** The key under ctx.securityOptions (`xframe`, `refererPolicy`). */
+  name: string;
+  /** `off`: `enable` written falsy; `value`: a string literal written as its `value`. */
+  effect: 'off' | 'value';
+  /** The string written, for `value`. */
+  value?: string;
+}
+
+/**
+ * A falsy literal, alone, cast (`false as boolean`) or before the next statement (no semicolon: compactSource keeps
+ * one space before its first word); not an operand of `in` or `instanceof`.
+ */
+const FALSY = /^(?:false|0|-0|0n|!1|null|undefined|void 0|NaN|''|""|``)(?=$| (?!(?:in|instanceof)(?![\w$]))[\w$])/;
+
+/**
+ * The source without comments, and with white space dropped except a single space between two word characters (so
+ * `const options=`, `void 0`, `false await` keep their words apart). Strings and template text are kept as written.
+ */
+export function compactSource(source: string): string {
+  return compacted(source).text;
+}
+
+/** compactSource's text, with where its strings and template literals stand in it ([start, end) each). */
+function compacted(source: string): { text: string; strings: Array<[ number, number ]> } {
+  const strings: Array<[ number, number ]> = [];
+  let out = '';
+  let pendingSpace = false;
+  const emit = (text: string) => {
+    if (pendingSpace && /[\w$]$/.test(out) && /^[\w$]/.test(text)) out += ' ';
+    pendingSpace = false;
+    out += text;
+  };
+  let i = 0;
+  while (i < source.length) {
+    const char = source[i];
+    const next = source[i + 1];
+    if (/\s/.test(char)) {
+      pendingSpace = true;
+      i++;
+    } else if (char === '/' && next === '/') {
+      while (i < source.length && source[i] !== '\n') i++;
+      pendingSpace = true;
+    } else if (char === '/' && next === '*') {
+      const end = source.indexOf('*/', i + 2);
+      i = end < 0 ? source.length : end + 2;
+      pendingSpace = true;
+    } else if (char === '\'' || char === '"' || char === '`') {
+      const end = quoteEnd(source, i);
+      emit(source.slice(i, end));
+      strings.push([ out.length - (end - i), out.length ]);
+      i = end;
+    } else if (char === '/' && /(?:^|[(,=:[!&|?{};+\-*%<>~^])$/.test(out)) {
+      // A regular expression literal: skipped whole, so a quote or `//` in it opens nothing.
+      let j = i + 1;
+      let inClass = false;
+      while (j < source.length && source[j] !== '\n' && (inClass || source[j] !== '/')) {
+        if (source[j] === '\\') j++;
+        else if (source[j] === '[') inClass = true;
+        else if (source[j] === ']') inClass = false;
+        j++;
+      }
+      while (j + 1 < source.length && /[a-z]/.test(source[j + 1])) j++;
+      emit(source.slice(i, j + 1));
+      i = j + 1;
+    } else {
+      emit(char);
+      i++;
+    }
+  }
+  return { text: out, strings };
+}
+
+/** The index just past the string or template literal whose quote stands at `start` (the text's end when unclosed). */
+function quoteEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length && text[i] !== text[start]) i += text[i] === '\\' ? 2 : 1;
+  return Math.min(i + 1, text.length);
+}
+
+/** The index just past the bracket that closes the one at `start` (`{`, `(` or `[`), skipping strings; -1 when unclosed. */
+function closing(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\'' || char === '"' || char === '`') {
+      i = quoteEnd(text, i) - 1;
+    } else if (char === '{' || char === '(' || char === '[') {
+      depth++;
+    } else if (char === '}' || char === ')' || char === ']') {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** The top-level entries of the object literal `{…}` at `start`: each key (plain, quoted) with the text of its value; spreads left out. */
+function literalEntries(text: string, start: number): Array<[ key: string, value: string, at: number ]> | undefined {
+  const end = closing(text, start);
+  if (end < 0) return undefined;
+  const entries: Array<[ string, string, number ]> = [];
+  let i = start + 1;
+  while (i < end - 1) {
+    const entryEnd = valueEnd(text, i, end - 1);
+    const entry = text.slice(i, entryEnd);
+    const keyed = /^(?:([A-Za-z_$][\w$]*)|(['"`])([\w$-]+)\2):/.exec(entry);
+    if (keyed) entries.push([ keyed[1] ?? keyed[3], entry.slice(keyed[0].length), i + keyed[0].length ]);
+    i = entryEnd + 1;
+  }
+  return entries;
+}
+
+/** The end of the expression starting at `start`: the first `,`, `;` or closing bracket outside brackets and strings, at most `limit`. */
+function valueEnd(text: string, start: number, limit = text.length): number {
+  for (let i = start; i < limit; i++) {
+    const char = text[i];
+    if (char === '\'' || char === '"' || char === '`') {
+      i = quoteEnd(text, i) - 1;
+    } else if (char === '{' || char === '(' || char === '[') {
+      const end = closing(text, i);
+      if (end < 0) return limit;
+      i = end - 1;
+    } else if (char === ',' || char === ';' || char === '}' || char === ')' || char === ']') {
+      return i;
+    }
+  }
+  return limit;
+}
+
+function stringLiteral(value: string): string | undefined {
+  const quoted = /^(['"`])([^'"`\\$]*)\1$/.exec(value);
+  return quoted?.[2];
+}
+
+/** What an options object literal at `start` does when merged over the config: its own last `enable` and `value`. */
+function optionsLiteral(name: string, text: string, start: number): SecurityOptionWrite[] {
+  const entries = literalEntries(text, start);
+  if (!entries) return [];
+  return optionsEntries(name, entries.map(([ key, value ]) => [ key, value ]));
+}
+
+function optionsEntries(name: string, entries: Array<[ string, string ]>): SecurityOptionWrite[] {
+  const writes: SecurityOptionWrite[] = [];
+  const enable = entries.filter(([ key ]) => key === 'enable').pop();
+  if (enable && FALSY.test(enable[1])) writes.push({ name, effect: 'off' });
+  const value = entries.filter(([ key ]) => key === 'value').pop();
+  const text = value && stringLiteral(value[1]);
+  if (text !== undefined) writes.push({ name, effect: 'value', value: text });
+  return writes;
+}
+
+/** An assignment operator at `at` (`=`, `||=`, `??=`, `&&=`; not `==` or `=>`): the index of its value, else -1. */
+function assignedAt(text: string, at: number): number {
+  const operator = /^(?:\|\||\?\?|&&)?=(?![=>])/.exec(text.slice(at, at + 4));
+  return operator ? at + operator[0].length : -1;
+}
+
+/** A property name after an object at `at`: `.name` or `['name']`, with the index past it. */
+function propertyAt(text: string, at: number): { name: string; end: number } | undefined {
+  const dotted = /^\??\.([A-Za-z_$][\w$]*)/.exec(text.slice(at, at + 80));
+  if (dotted) return { name: dotted[1], end: at + dotted[0].length };
+  const bracketed = /^\??\.?\[(['"`])([\w$-]+)\1\]/.exec(text.slice(at, at + 80));
+  return bracketed ? { name: bracketed[2], end: at + bracketed[0].length } : undefined;
+}
+
+/** Where the compact source names ctx.securityOptions: each `securityOptions` and each local name given it, as [start, end] of the reference. */
+function optionReferences(text: string): Array<[ number, number ]> {
+  const names = new Set([ 'securityOptions' ]);
+  // `const options = ctx.securityOptions;` (the keyword runs into the name only when white space was dropped before: kept apart here).
+  for (const match of text.matchAll(/(?:^|[;,{}(])(?:(?:const|let|var) )?([A-Za-z_$][\w$]*)=(?:[\w$]+\??\.)*securityOptions(?![\w$])(?![.[(]|\?\.)/g)) names.add(match[1]);
+  // `const { securityOptions: options } = ctx`.
+  for (const match of text.matchAll(/[{,]securityOptions:([A-Za-z_$][\w$]*)(?=[,}=])/g)) names.add(match[1]);
+  const references: Array<[ number, number ]> = [];
+  for (const name of names) {
+    const pattern = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+    for (const match of text.matchAll(pattern)) {
+      const start = match.index;
+      // A property of something else (`config.options`) is not the alias; `securityOptions` is one on ctx.
+      if (name !== 'securityOptions' && text[start - 1] === '.') continue;
+      references.push([ start, start + name.length ]);
+    }
+  }
+  return references.sort(([ left ], [ right ]) => left - right);
+}
+
+/** Every write of the source (a module's text as written) into ctx.securityOptions that switches a protection off or sets its value. */
+export function securityOptionWrites(source: string): SecurityOptionWrite[] {
+  if (!source.includes('securityOptions')) return [];
+  const { text, strings } = compacted(source);
+  const writes: SecurityOptionWrite[] = [];
+  for (const [ start, end ] of optionReferences(text)) {
+    // Text in a string (a log message, a code sample) writes nothing.
+    if (strings.some(([ from, to ]) => start >= from && start < to)) continue;
+    const before = text.slice(Math.max(0, start - 40), start).replace(/(?:[\w$]+\??\.)*$/, '');
+    const assigning = /Object\.assign\($/.test(before);
+    const property = propertyAt(text, end);
+    if (assigning) {
+      // Object.assign(ctx.securityOptions, { xframe: {…} }, …) or Object.assign(ctx.securityOptions.xframe, { enable: false }).
+      let at = property ? property.end : end;
+      while (text[at] === ',' && text[at + 1] === '{') {
+        const entries = literalEntries(text, at + 1);
+        if (!entries) break;
+        if (property) writes.push(...optionsEntries(property.name, entries.map(([ key, value ]) => [ key, value ])));
+        else for (const [ key, value, valueAt ] of entries) if (value.startsWith('{')) writes.push(...optionsLiteral(key, text, valueAt));
+        at = closing(text, at + 1);
+      }
+      continue;
+    }
+    if (!property) continue;
+    const valueAt = assignedAt(text, property.end);
+    if (valueAt >= 0) {
+      if (text[valueAt] === '{') writes.push(...optionsLiteral(property.name, text, valueAt));
+      continue;
+    }
+    // securityOptions.xframe.enable = false, securityOptions.xframe['value'] = '…'.
+    const key = propertyAt(text, property.end);
+    const keyValueAt = key && (key.name === 'enable' || key.name === 'value') ? assignedAt(text, key.end) : -1;
+    if (key && keyValueAt >= 0) {
+      const value = text.slice(keyValueAt, valueEnd(text, keyValueAt));
+      writes.push(...optionsEntries(property.name, [[ key.name, value ]]));
+    }
+  }
+  return writes;
+}
+
+/** The app's loaded modules that write ctx.securityOptions, each write once per module, by the module's name relative to the app root. */
+export function collectSecurityOptionWrites(files: Iterable<string>, relative: (file: string) => string,
+  read: (file: string) => string = file => fs.readFileSync(file, 'utf8')): SecurityOverrideFact[] {
+  const found: SecurityOverrideFact[] = [];
+  for (const file of files) {
+    let source: string;
+    try {
+      source = read(file);
+    } catch {
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const write of securityOptionWrites(source)) {
+      const key = `${write.name}\0${write.effect}\0${write.value ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      found.push({ ...write, file: relative(file) });
+    }
+  }
+  return found;
+}
