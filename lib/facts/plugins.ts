@@ -465,16 +465,24 @@ function verifyManifest(baseDir: string, plugins: readonly LocatedPlugin[]): Man
   return { manifest: { state: 'present', deep: manifest.deep, envs: manifest.envs }, plugins: results };
 }
 
-/** Where the app installed the package in `realDir`: through its node_modules link to a shared directory, whose project's lockfile pins it. */
-function installedPath(baseDir: string, realDir: string): string {
-  return throughAppModules(realPathLoose(baseDir), realDir);
+/**
+ * The project that installed the package in `realDir` and the lockfile at or above it: where the package really is
+ * or, with no lockfile there, where the app reaches it, through its node_modules link to a directory the releases
+ * share (Capistrano's `shared/node_modules`), whose release's lockfile pins it.
+ */
+function installingLockfile(baseDir: string, realDir: string): { projectDir?: string; found?: ReturnType<typeof findLockfile> } {
+  const projectDir = installingProjectDir(realDir);
+  const found = projectDir === undefined ? undefined : findLockfile(projectDir);
+  if (found) return { projectDir, found };
+  const linkedDir = installingProjectDir(throughAppModules(realPathLoose(baseDir), realDir));
+  const linked = linkedDir === undefined || linkedDir === projectDir ? undefined : findLockfile(linkedDir);
+  return linked ? { projectDir: linkedDir, found: linked } : { projectDir };
 }
 
 function lockFact(realPath: string, packageName: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>,
   input: InstalledPluginInput, appOwnerUid: number | undefined): PluginLockFact {
-  const projectDir = installingProjectDir(installedPath(input.baseDir, realPath)) as string;
-  const found = findLockfile(projectDir);
-  if (!found) return { state: 'no-lockfile', projectDir };
+  const { projectDir, found } = installingLockfile(input.baseDir, realPath);
+  if (!found) return { state: 'no-lockfile', projectDir: projectDir as string };
   const lockfile = governingLockfile(found, cache, input, appOwnerUid);
   if (lockfile instanceof LockfileError) return { state: 'unreadable', lockfile: found.file, error: lockfile.message };
   const enclosing = installedPackageAt(realPath);
@@ -518,8 +526,7 @@ function workspacePackage(realPath: string, packageName: string | undefined, cac
 function dependencySources(closure: readonly InstalledPackage[], cache: Map<string, Lockfile | LockfileError>, input: InstalledPluginInput,
   appOwnerUid: number | undefined): DependencySourceFact[] {
   return closure.flatMap(({ dir, pkg: { name, version } }) => {
-    const projectDir = installingProjectDir(installedPath(input.baseDir, dir));
-    const found = projectDir === undefined ? undefined : findLockfile(projectDir);
+    const { found } = installingLockfile(input.baseDir, dir);
     const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
     if (!found || !lockfile || lockfile instanceof LockfileError || !name) return [];
     const entry = lockfile.find(name, dir, version);
