@@ -407,6 +407,24 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202: a file of the app\'s tree its search leaves unread (over 1 MiB) is reported, low, by name: a secret in it is not found (code review 27b, #8)', async () => {
+    mm.env('prod');
+    const secret = 'Mounted-Db-Pw-5521-qXz';
+    const mounted = path.join(tempDir('cfg-tree-gap-mount'), 'db_password');
+    fs.writeFileSync(mounted, `${secret}\n`);
+    const files = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'never' }, ` +
+        `mysql: { client: { password: require('fs').readFileSync(${JSON.stringify(mounted)}, 'utf8').trim() } } };\n`,
+    };
+    // A dump committed with the secret in it, past the 1 MiB the search reads of a file.
+    const gap = await bootReport(temp('cfg-tree-gap', { ...files, 'backup/dump.sql': `${'-- padding\n'.repeat(110_000)}INSERT INTO users VALUES ('${secret}');\n` }));
+    assert.deepEqual(gap.findings.filter((f: any) => f.ruleId === 'SEN202').map((f: any) => `${f.severity} ${f.target}`), [ 'low files:tree-search' ]);
+    assert.match(gap.findings.find((f: any) => f.target === 'files:tree-search').message, /did not read every file: 1 over 1 MiB \(backup\/dump\.sql\); a secret committed in one of them is not reported/);
+    // Under 1 MiB the same dump is read, and the secret in it reported; no gap.
+    const read = await bootReport(temp('cfg-tree-read', { ...files, 'backup/dump.sql': `INSERT INTO users VALUES ('${secret}');\n` }));
+    assert.deepEqual(read.findings.filter((f: any) => f.ruleId === 'SEN202').map((f: any) => `${f.severity} ${f.target}`), [ 'medium config.mysql.client.password' ]);
+  });
+
   it('SEN202: a fallback literal in config.default is reported there, though config.prod set the key last', async () => {
     mm.env('prod');
     const dir = temp('cfg-secret-fallback', {

@@ -154,6 +154,8 @@ export interface FileFacts {
   committedSecrets: Record<string, CommittedSecret>;
   /** Files of configTexts that hold a secret of the config and that .gitignore covers: written by the deploy, in no repository. */
   ignoredSecretFiles: string[];
+  /** What the search for committedSecrets left unread, when it left any: a secret there is not reported. */
+  treeSearchGap?: TreeSearchGap;
   /**
    * The app's own code paths (APP_CODE) and egg-view's template dirs outside them (`templatesOf`: the key path, such
    * as `view.root`) holding entries other users can change (SEN110); config/ is SEN205's.
@@ -424,6 +426,17 @@ function readConfigTexts(files: string[], display: (file: string) => string): Re
   return texts;
 }
 
+/** Files the search of the app's tree for the config's secrets would have read and did not. */
+export interface TreeSearchGap {
+  /** Over CONFIG_TEXT_LIMIT each, with the first one's display path. */
+  oversized: number;
+  firstOversized?: string;
+  /** Left when STATIC_READ_LIMIT files or STATIC_READ_BYTES were read. */
+  pastBudget: number;
+  /** The search stopped after STATIC_SCAN_LIMIT directory entries, with directories left. */
+  entriesRanOut: boolean;
+}
+
 /** How deep the app's tree is searched for files that hold the config's secrets (`deploy/secrets.json`, `env/production.env`). */
 export const TREE_DEPTH = 4;
 /** An assignment of an env file, as dotenv reads it: `NAME=value`, `export NAME="value"`, `NAME='value' # note`, `NAME: value`. */
@@ -475,7 +488,7 @@ function statIfAllowed(file: string): fs.Stats | undefined {
 }
 
 function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<string, string>>, staticEntries: ReadonlyArray<{ dir: string }>,
-  logDirs: ReadonlyArray<string | undefined>): Pick<FileFacts, 'committedSecrets' | 'ignoredSecretFiles'> {
+  logDirs: ReadonlyArray<string | undefined>): Pick<FileFacts, 'committedSecrets' | 'ignoredSecretFiles' | 'treeSearchGap'> {
   const none = { committedSecrets: {}, ignoredSecretFiles: [] };
   const configCode = Object.keys(configTexts).filter(file => APP_CONFIG_FILE.test(file)).map(file => configTexts[file]);
   // Those config/config.* writes are reported there.
@@ -497,6 +510,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   let reads = STATIC_READ_LIMIT;
   let bytes = STATIC_READ_BYTES;
   let entries = STATIC_SCAN_LIMIT;
+  const gap: TreeSearchGap = { oversized: 0, pastBudget: 0, entriesRanOut: false };
   const judge = (full: string, name: string) => {
     const yaml = YAML_FILE.test(name);
     const envFile = ENV_FILE.test(name) || (yaml && fromEnvironment.length > 0);
@@ -505,9 +519,17 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     const stat = statIfAllowed(full);
     // A file mounted into the app (a Kubernetes secret's subPath, a Docker bind mount) sits on another file system
     // than the app root: the deploy's, not the code's.
-    if (!stat || stat.dev !== rootDevice || stat.size > CONFIG_TEXT_LIMIT || stat.size > bytes || reads-- <= 0) return;
-    const size = stat.size;
+    if (!stat || stat.dev !== rootDevice) return;
     const display = input.display(full);
+    if (stat.size > CONFIG_TEXT_LIMIT) {
+      if (!gap.oversized++) gap.firstOversized = display;
+      return;
+    }
+    if (stat.size > bytes || reads-- <= 0) {
+      gap.pastBudget++;
+      return;
+    }
+    const size = stat.size;
     let text = configTexts[display];
     if (text === undefined) {
       bytes -= size;
@@ -530,7 +552,10 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     const next: string[] = [];
     for (const dir of level) {
       for (const entry of safeReaddirTyped(dir)) {
-        if (entries-- <= 0) break;
+        if (entries-- <= 0) {
+          gap.entriesRanOut = true;
+          break;
+        }
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) {
           if (entry.name !== 'node_modules' && !REPOSITORY_DIRS.has(entry.name) && !skipped.has(realPathLoose(full))) next.push(full);
@@ -541,7 +566,8 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     }
     level = next;
   }
-  if (!holders.size) return none;
+  const searchGap = gap.oversized || gap.pastBudget || gap.entriesRanOut ? { treeSearchGap: gap } : {};
+  if (!holders.size) return { ...none, ...searchGap };
   const ignored = ignoredByGit(input.baseDir, [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ]);
   const committedSecrets: Record<string, CommittedSecret> = {};
   const shippedFiles = [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ].filter(file => !ignored.has(file));
@@ -553,7 +579,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
       .sort((a, b) => rank(b) - rank(a));
     if (first) committedSecrets[keyPath] = first;
   }
-  return { committedSecrets, ignoredSecretFiles: [ ...ignored ].filter(file => Object.prototype.hasOwnProperty.call(configTexts, file)) };
+  return { committedSecrets, ignoredSecretFiles: [ ...ignored ].filter(file => Object.prototype.hasOwnProperty.call(configTexts, file)), ...searchGap };
 }
 
 /**

@@ -664,7 +664,7 @@ export const hardCodedSecret: Rule = {
     'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal) and no other file in the app\'s tree that ships with it holds whole ' +
     `(${MIN_COPIED_SECRET} characters at least; searched down ${TREE_DEPTH} levels, not node_modules/, run/, logs/, version-control or static dirs, symlinks nor files mounted from another file system, ` +
     `in text files that are not code or media, ${STATIC_READ_LIMIT.toLocaleString('en-US')} of them, ${CONFIG_TEXT_LIMIT / 1024 / 1024} MiB each, ` +
-    `${STATIC_READ_BYTES / 1024 / 1024} MiB in all): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ` +
+    `${STATIC_READ_BYTES / 1024 / 1024} MiB in all; files left unread past those budgets are reported, low): read from a mounted secret file such as /run/secrets/db_password, or decoded from an ` +
     'environment variable. In a git checkout a file git ignores (.gitignore, `.git/info/exclude`; a tracked one is not) is the deploy\'s, not the ' +
     'repository\'s: no finding, nor for a data file under `config/` git ignores (`config/secrets.json`; egg\'s `config/config.*` are code); ' +
     'a file git tracks is high; one it does not track (untracked, outside a git checkout, or where git cannot be asked: a deploy without .git) may be ' +
@@ -709,6 +709,22 @@ export const hardCodedSecret: Rule = {
           `keys (from an environment variable, as a rule), yet the literal is what took effect (${KEYS_NOT_READ}), so the app signs cookies, the session and CSRF tokens with a key from the repository`,
         fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
+      });
+    }
+    const gap = facts.files.treeSearchGap;
+    if (gap) {
+      const unread = [
+        ...(gap.oversized ? [ `${gap.oversized} over ${CONFIG_TEXT_LIMIT / 1024 / 1024} MiB (${printableName(gap.firstOversized ?? '')}${gap.oversized > 1 ? ' and others' : ''})` ] : []),
+        ...(gap.pastBudget ? [ `${gap.pastBudget} left once ${STATIC_READ_LIMIT.toLocaleString('en-US')} files or ${STATIC_READ_BYTES / 1024 / 1024} MiB were read` ] : []),
+        ...(gap.entriesRanOut ? [ `those after the first ${STATIC_SCAN_LIMIT.toLocaleString('en-US')} entries of the tree` ] : []),
+      ];
+      hits.push({
+        severity: 'low',
+        target: 'files:tree-search',
+        message: `the search of the app's tree for files that hold the config's secrets (a data file config reads, an env file or manifest ` +
+          `assigning a variable config reads) did not read every file: ${unread.join('; ')}; a secret committed in one of them is not reported`,
+        fix: 'Keep dumps, archives and large data files out of the app\'s tree (they need not ship with it), or check those files for the ' +
+          'config\'s secrets yourself and waive this finding by its target.',
       });
     }
     // Not searched is said, not passed over: a secret could sit below.
