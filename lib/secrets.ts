@@ -562,11 +562,19 @@ const MIN_REDACTED_LENGTH = 4;
 const SCHEMAS_KEY_PATH = 'sentinel.schemas.';
 
 /**
+ * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of
+ * theirs (`password: 'production'` beside NODE_ENV=production) was not read from them, and the shell's `PWD`, whose
+ * name reads as a password's, is a directory.
+ */
+export const DESCRIPTIVE_VARIABLES = /^(?:NODE_ENV|EGG_SERVER_ENV|EGG_SERVER_SCOPE|PATH|HOME|PWD|OLDPWD|USER|LOGNAME|SHELL|SHLVL|LANG|LANGUAGE|LC_\w+|TERM|TZ|HOSTNAME|_)$/;
+
+/**
  * Values of environment variables named as secrets (`DEPLOY_HOOK_SECRET`, `DB_PASSWORD`): code may put one where the
  * config does not hold it (a webhook route's path), so reports, logs and dumps redact them too.
  */
 export function environmentSecretValues(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env).flatMap(([ name, value ]) => (value && value.length >= MIN_ENVIRONMENT_SECRET && isSecretEnvironmentName(name) ? [ value ] : []));
+  return Object.entries(env).flatMap(([ name, value ]) => (value && value.length >= MIN_ENVIRONMENT_SECRET && !DESCRIPTIVE_VARIABLES.test(name) &&
+    isSecretEnvironmentName(name) ? [ value ] : []));
 }
 
 /** Shorter values of secret-named variables (`true`, `off`) are settings, not secrets, and would blank words out. */

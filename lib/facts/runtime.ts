@@ -8,6 +8,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import secureJsonParse from 'secure-json-parse';
 import { valuesReadFromEnvironment } from '../env';
+import { DESCRIPTIVE_VARIABLES } from '../secrets';
 import { isPreflightLoaded } from '../process-marks';
 import { appOwner, inWrittenDir, isInside, nodeModulesDirs, ownershipProblem, projectedRealPath, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, safeReaddir, statProblem, untrustedModuleRoots } from './real-path';
 import { clusterRequireFlags } from './cluster-options';
@@ -253,12 +254,6 @@ const MULTIARCH_DIR = /^[a-z0-9_]+-linux-[a-z0-9_]+$/;
 const VALUE_FLAGS: ReadonlySet<string> = new Set([ ...MODULE_FLAGS, ...CODE_FILE_FLAGS.keys(), '--tls-keylog', '--tls-cipher-list', '--security-revert',
   '--report-directory', '--report-dir', '--report-filename', '--report-signal', '--diagnostic-dir', '--heapsnapshot-signal', '--heapsnapshot-near-heap-limit',
   '--inspect-port', '--debug-port' ]);
-
-/**
- * Variables that describe the process and its machine, not secrets handed to it: a config value equal to one of
- * theirs (`password: 'production'` beside NODE_ENV=production) was not read from them.
- */
-const DESCRIPTIVE_VARIABLES = /^(?:NODE_ENV|EGG_SERVER_ENV|EGG_SERVER_SCOPE|PATH|HOME|PWD|OLDPWD|USER|LOGNAME|SHELL|SHLVL|LANG|LANGUAGE|LC_\w+|TERM|TZ|HOSTNAME|_)$/;
 
 export function collectRuntimeFacts(baseDir: string, eggPaths: readonly string[], configMeta: Record<string, unknown>, env: NodeJS.ProcessEnv,
   execArgv: readonly string[] = process.execArgv, cwd = process.cwd(),

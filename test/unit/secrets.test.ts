@@ -511,6 +511,8 @@ describe('values redacted from reports and logs', () => {
     // A secret word anywhere in the name (round 14); short settings of such variables are no secrets.
     assert.deepEqual(environmentSecretValues({ HOOK_SECRET_KEY_B64: 'HskVal7Gh3Jk1Lz', STRIPE_WHSEC: 'whsec_Zx81Qp', WEBHOOK_SIG: 'Sg4Val9Lp2', TOKEN_AUTH_ENABLED: 'true' }),
       [ 'HskVal7Gh3Jk1Lz', 'whsec_Zx81Qp', 'Sg4Val9Lp2' ]);
+    // The shell's working directory, named like a password: every path under it was [REDACTED] in logs and reports.
+    assert.deepEqual(environmentSecretValues({ PWD: '/srv/apps', OLDPWD: '/home/deploy', DB_PWD: 'Db-Pwd-Val-77' }), [ 'Db-Pwd-Val-77' ]);
     const redactor = new Redactor(collectSecretValues({}, undefined, environment));
     assert.equal(redactor.text('POST /hooks/b/DeployHookPlanted4f9a2c71'), `POST /hooks/b/${REDACTED}`);
   });
