@@ -141,7 +141,7 @@ async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
   const tampered = pinnedPluginDrift(options.baseDir, pinned, envs, pluginLookup(options.baseDir, { cwd: io.cwd, env: io.env }));
   if (tampered.length) return reportDifferences(tampered, envs, io, ' (found before loading any config: no plugin code ran)');
   const current = await currentManifest({ ...options, envs, deep: options.deep ?? pinned.deep }, io);
-  const differences = diffManifests(options.baseDir, pinned, current);
+  const differences = diffManifests(pinned, current);
   if (!differences.length) {
     io.stdout.write(`${MANIFEST_FILE}: the ${Object.keys(current.plugins).length} plugin(s) enabled in env ${current.envs.join(', ')} match\n`);
     return EXIT.clean;

@@ -9,8 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
-import { gitWorkTreeRoot, isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
-import { findLockfile } from './lockfile';
+import { isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
 import * as generated from '../validators/plugin-manifest.generated';
 import { storeCopies, withoutStoreHash } from './linked-store';
 import { MANIFEST_FILE } from './manifest-file';
@@ -219,32 +218,21 @@ export function manifestPath(baseDir: string, dir: string): string {
 
 function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
   const pinnedPath = manifestPath(baseDir, dir);
-  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: vouchedFiles(baseDir, pinnedPath, hashFiles(dir)) };
+  const files = hashFiles(dir);
+  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: isSourceTree(pinnedPath) ? withoutBuildOutputs(files) : files };
+}
+
+/**
+ * A plugin directory in no node_modules (the app's lib/plugin/x, a monorepo's packages/x given by `path` or linked as a
+ * workspace): the project's source, which its build compiles in place, unlike a package installed as published.
+ */
+function isSourceTree(pinnedPath: string): boolean {
+  return !pinnedPath.split('/').includes('node_modules');
 }
 
 /** A plugin the app holds in its own tree (lib/plugin/x), not installed into a node_modules: the app's source. */
 function isAppHeld(pinnedPath: string): boolean {
-  return pinnedPath.split('/')[0] !== '..' && !pinnedPath.split('/').includes('node_modules');
-}
-
-/**
- * A plugin directory that is the project's source, which its build compiles in place, unlike a package installed as
- * published: in no node_modules, and in the app (lib/plugin/x), its git work tree or its workspace root (a monorepo's
- * packages/x given by `path` or linked as a workspace). A directory elsewhere (`path: '/opt/plugins/x'`) is no
- * project's: the `.js` egg loads from it is built by no one the manifest can answer for, and is pinned.
- */
-function isProjectSource(baseDir: string, pinnedPath: string): boolean {
-  if (isAppHeld(pinnedPath)) return true;
-  if (pinnedPath.split('/').includes('node_modules')) return false;
-  const root = realPathOrAbsolute(baseDir);
-  const dir = path.resolve(root, pinnedPath);
-  const lockfile = findLockfile(root);
-  return [ gitWorkTreeRoot(root), lockfile && path.dirname(lockfile.file) ].some(top => top !== undefined && isInside(dir, top));
-}
-
-/** The files the manifest vouches for: a project source's without the outputs its build writes beside its sources. */
-function vouchedFiles(baseDir: string, pinnedPath: string, files: FileHashes): FileHashes {
-  return isProjectSource(baseDir, pinnedPath) ? withoutBuildOutputs(files) : files;
+  return pinnedPath.split('/')[0] !== '..' && isSourceTree(pinnedPath);
 }
 
 /** What tsc writes beside a source: `x.js`, `x.js.map`, `x.d.ts` next to `x.ts`. */
@@ -358,9 +346,9 @@ type DependencyEntry = [ string, PinnedPackage ];
  * A plugin as pinned against the same plugin now. Plugin files are named relative to the plugin directory; dependency
  * files relative to the app root, and a dependency that appeared or vanished as `<path>/`.
  */
-export function comparePinned(baseDir: string, pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
+export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
   // A manifest pinned in a built tree lists the outputs beside a source-tree plugin's sources; they are not compared.
-  const drift: PluginDrift = diffFiles(vouchedFiles(baseDir, pinned.path, pinned.files), current.files);
+  const drift: PluginDrift = diffFiles(isSourceTree(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
   if (withoutStoreHash(current.path) !== withoutStoreHash(pinned.path)) drift.moved = { pinned: pinned.path, current: current.path };
   // Dependencies are matched by their paths without store hashes, which another install of the lockfile changes; two
   // store copies of one name and version share such a path, so each pinned one is matched once: the same path first,
@@ -400,7 +388,7 @@ export function comparePinned(baseDir: string, pinned: PinnedPlugin, current: Pi
 
 /** Checks one enabled plugin in `dir` against its manifest entry, hashing its files (and its closure when `deep`). */
 export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, deep: boolean): PluginDrift {
-  return comparePinned(baseDir, entry, pinPlugin(baseDir, dir, entry.envs, deep));
+  return comparePinned(entry, pinPlugin(baseDir, dir, entry.envs, deep));
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
@@ -445,14 +433,14 @@ export interface ManifestDifference {
   difference: 'not-pinned' | 'not-enabled' | PluginDrift;
 }
 
-export function diffManifests(baseDir: string, pinned: PluginManifest, current: PluginManifest): ManifestDifference[] {
+export function diffManifests(pinned: PluginManifest, current: PluginManifest): ManifestDifference[] {
   const names = [ ...new Set([ ...Object.keys(pinned.plugins), ...Object.keys(current.plugins) ]) ].sort();
   return names.flatMap((plugin): ManifestDifference[] => {
     const was = Object.hasOwn(pinned.plugins, plugin) ? pinned.plugins[plugin] : undefined;
     const now = Object.hasOwn(current.plugins, plugin) ? current.plugins[plugin] : undefined;
     if (!was) return [{ plugin, difference: 'not-pinned' }];
     if (!now) return [{ plugin, difference: 'not-enabled' }];
-    const drift = comparePinned(baseDir, was, now);
+    const drift = comparePinned(was, now);
     // Either way the preflight would follow the stale record: skip a lookup egg now makes, or refuse a copy it now ignores.
     if (was.byName !== undefined && now.byName !== undefined && was.byName !== now.byName) drift.nowByName = now.byName;
     return hasDrift(drift) ? [{ plugin, difference: drift }] : [];

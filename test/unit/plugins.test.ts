@@ -429,7 +429,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.deepEqual(drift, { changed: [ 'app.js', 'node_modules/dep/index.js' ], added: [ 'extra.js' ], removed: [ 'lib/z.js' ] });
     assert.deepEqual(verifyPlugin(manifest.plugins.a, pluginDir, dir, false).changed, [ 'app.js' ], 'not deep: the dependency is not hashed');
     const now = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'b', dir: pluginDir, byName: true }] }] });
-    assert.deepEqual(diffManifests(dir, manifest, now).map(entry => [ entry.plugin, entry.difference ]), [ [ 'a', 'not-enabled' ], [ 'b', 'not-pinned' ] ]);
+    assert.deepEqual(diffManifests(manifest, now).map(entry => [ entry.plugin, entry.difference ]), [ [ 'a', 'not-enabled' ], [ 'b', 'not-pinned' ] ]);
   });
 
   it('a plugin loading from another directory in another env cannot be pinned in one manifest', () => {
