@@ -381,7 +381,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN202: a secret from the environment that a committed docker-compose file or Kubernetes manifest gives the container, or a .env in dotenv\'s `NAME: value` form, is named by key and file; a manifest that takes it from elsewhere is not (review of session 27, 27b #7)', async () => {
     mm.env('prod');
-    const secrets = { CFG_COMPOSE_DB_PASSWORD: 'Cp4!wQz8Lm2#Vx7n', CFG_K8S_API_TOKEN: 'K8s-Tok-9fQ2mZx7Lp4w', CFG_COLON_SMTP_PASS: 'Sm7$tPq3Kx9Lw2Zn' };
+    const secrets = { CFG_COMPOSE_DB_PASSWORD: 'Cp4!wQz8Lm2#Vx7n', CFG_K8S_API_TOKEN: 'K8s-Tok#9fQ2mZx7Lp4w', CFG_COLON_SMTP_PASS: 'Sm7$tPq3Kx9Lw2Zn' };
     for (const [ name, value ] of Object.entries(secrets)) mm(process.env, name, value);
     const files = {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'medium' } };\n`,
@@ -389,7 +389,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
         'api: { token: process.env.CFG_K8S_API_TOKEN }, mailer: { auth: { pass: process.env.CFG_COLON_SMTP_PASS } } };\n',
       'docker-compose.yml': `services:\n  web:\n    image: shop\n    environment:\n      CFG_COMPOSE_DB_PASSWORD: "${secrets.CFG_COMPOSE_DB_PASSWORD}"\n`,
       'deploy/k8s/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n' +
-        `            - name: CFG_K8S_API_TOKEN\n              value: ${secrets.CFG_K8S_API_TOKEN}\n`,
+        `            - name: CFG_K8S_API_TOKEN\n              value: ${secrets.CFG_K8S_API_TOKEN}   # the API's token\n`,
       '.env': `CFG_COLON_SMTP_PASS: ${secrets.CFG_COLON_SMTP_PASS}\n`,
     };
     const message = await expectRefused(temp('cfg-secret-manifests', files), /SEN202/);

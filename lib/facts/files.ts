@@ -440,31 +440,42 @@ export interface TreeSearchGap {
 /** How deep the app's tree is searched for files that hold the config's secrets (`deploy/secrets.json`, `env/production.env`). */
 export const TREE_DEPTH = 4;
 /** An assignment of an env file, as dotenv reads it: `NAME=value`, `export NAME="value"`, `NAME='value' # note`, `NAME: value`. */
-const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)(?:[ \t]*=|:(?=[ \t]))[ \t]*(?:(['"`])(.*)\2|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$/gm;
+const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)(?:[ \t]*=|:(?=[ \t]))[ \t]*(?:(['"`])(.*)\2[ \t]*|([^#\r\n]*))(?:#[^\r\n]*)?\r?$/gm;
+/**
+ * A plain YAML scalar to the end of its line, trailing blanks included (trimmed after): `#` starts a comment only after
+ * a blank (`abc#123` is one value). Greedy, each character matched one way only, so a long line costs one pass.
+ */
+const YAML_BARE = String.raw`((?:[^#\r\n]|(?<=\S)#)*)`;
+const YAML_COMMENT = String.raw`(?:#[^\r\n]*)?\r?$`;
 /**
  * A variable a YAML manifest gives a container (docker-compose's `environment:` as a map, `NAME: value`, or a list,
  * `- NAME=value`; Kubernetes' `env:`, `- name: NAME` with `value: …` on the next line), with the value's quotes.
  */
 const YAML_ENV_ASSIGNMENT = new RegExp([
   // Kubernetes first (its `- name:` line reads as a map entry too): 1 quote, 2 name, 3 quote, 4 quoted value, 5 bare value.
-  String.raw`^[ \t]*-[ \t]+name:[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1[ \t]*\r?\n[ \t]+value:[ \t]*(?:(['"])(.*)\3|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$`,
-  // A list entry: 6 quote, 7 name, 8 value.
-  String.raw`^[ \t]*-[ \t]+(['"]?)([A-Za-z_][\w.-]*)=(.*?)\6[ \t]*(?:#[^\r\n]*)?\r?$`,
+  String.raw`^[ \t]*-[ \t]+name:[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1[ \t]*\r?\n[ \t]+value:[ \t]*(?:(['"])(.*)\3[ \t]*|${YAML_BARE})${YAML_COMMENT}`,
+  // A list entry: 6 quote, 7 name, 8 value (with its closing quote).
+  String.raw`^[ \t]*-[ \t]+(['"]?)([A-Za-z_][\w.-]*)=${YAML_BARE}${YAML_COMMENT}`,
   // A map entry: 9 name, 10 quote, 11 quoted value, 12 bare value.
-  String.raw`^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+(?:(['"])(.*)\10|([^#\r\n]*?))[ \t]*(?:#[^\r\n]*)?\r?$`,
+  String.raw`^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+(?:(['"])(.*)\10[ \t]*|${YAML_BARE})${YAML_COMMENT}`,
 ].join('|'), 'gm');
 const YAML_FILE = /\.ya?ml$/i;
 
 /** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
 function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, value: string ]> {
   if (!yaml) {
-    for (const [ , name, , quoted, bare ] of text.matchAll(ENV_ASSIGNMENT)) yield [ name, quoted ?? bare ];
+    for (const [ , name, , quoted, bare ] of text.matchAll(ENV_ASSIGNMENT)) yield [ name, quoted ?? bare.trimEnd() ];
     return;
   }
   for (const match of text.matchAll(YAML_ENV_ASSIGNMENT)) {
-    if (match[2] !== undefined) yield [ match[2], match[4] ?? match[5] ];
-    else if (match[7] !== undefined) yield [ match[7], match[8] ];
-    else yield [ match[9], match[11] ?? match[12] ];
+    if (match[2] !== undefined) {
+      yield [ match[2], match[4] ?? match[5].trimEnd() ];
+    } else if (match[7] !== undefined) {
+      const value = match[8].trimEnd();
+      yield [ match[7], match[6] && value.endsWith(match[6]) ? value.slice(0, -1) : value ];
+    } else {
+      yield [ match[9], match[11] ?? match[12].trimEnd() ];
+    }
   }
 }
 

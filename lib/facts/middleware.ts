@@ -1096,7 +1096,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
-    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: collectSecurityOptionWrites([ ...appFiles() ].filter(([ , text ]) => text.includes('securityOptions')).map(([ file ]) => file), relative),
+    siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverridesOf(appFiles(), relative),
   };
 }
 
@@ -2086,4 +2086,14 @@ class ChainInterner {
     }
     return node.chain ??= build();
   }
+}
+
+/** The ctx.securityOptions writes of the app's loaded modules that name it, each read as written (`files` holds them squeezed). */
+function securityOverridesOf(files: ReadonlyMap<string, string>, relative: (file: string) => string): SecurityOverrideFact[] {
+  const naming = [ ...files ].filter(([ , squeezed ]) => squeezed.includes('securityOptions'))
+    .flatMap(([ file ]): Array<[ string, string ]> => {
+      const text = readText(file);
+      return text === undefined ? [] : [[ file, text ]];
+    });
+  return collectSecurityOptionWrites(new Map(naming), relative);
 }

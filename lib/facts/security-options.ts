@@ -14,7 +14,6 @@
  * Not seen: options built elsewhere and assigned (`= offOptions`), computed names (`[name]`). `ctx.securityOptions = {…}`
  * replaces nothing (egg-security defines it as a getter alone) and is not reported.
  */
-import fs from 'node:fs';
 import type { SecurityOverrideFact } from './types';
 
 /** One write into `ctx.securityOptions.<name>` that does something. */
@@ -44,12 +43,21 @@ export function compactSource(source: string): string {
 /** compactSource's text, with where its strings and template literals stand in it ([start, end) each). */
 function compacted(source: string): { text: string; strings: Array<[ number, number ]> } {
   const strings: Array<[ number, number ]> = [];
-  let out = '';
+  // Chunks joined once, with the last character and the length kept aside: testing a string built a character at a
+  // time flattens it at every test, which made a 400 KB module take most of a minute.
+  const chunks: string[] = [];
+  let length = 0;
+  let last = '';
   let pendingSpace = false;
   const emit = (text: string) => {
-    if (pendingSpace && /[\w$]$/.test(out) && /^[\w$]/.test(text)) out += ' ';
+    if (pendingSpace && /[\w$]/.test(last) && /^[\w$]/.test(text)) {
+      chunks.push(' ');
+      length++;
+    }
     pendingSpace = false;
-    out += text;
+    chunks.push(text);
+    length += text.length;
+    last = text[text.length - 1];
   };
   let i = 0;
   while (i < source.length) {
@@ -68,9 +76,9 @@ function compacted(source: string): { text: string; strings: Array<[ number, num
     } else if (char === '\'' || char === '"' || char === '`') {
       const end = quoteEnd(source, i);
       emit(source.slice(i, end));
-      strings.push([ out.length - (end - i), out.length ]);
+      strings.push([ length - (end - i), length ]);
       i = end;
-    } else if (char === '/' && /(?:^|[(,=:[!&|?{};+\-*%<>~^])$/.test(out)) {
+    } else if (char === '/' && (last === '' || '(,=:[!&|?{};+-*%<>~^'.includes(last))) {
       // A regular expression literal: skipped whole, so a quote or `//` in it opens nothing.
       let j = i + 1;
       let inClass = false;
@@ -88,7 +96,7 @@ function compacted(source: string): { text: string; strings: Array<[ number, num
       i++;
     }
   }
-  return { text: out, strings };
+  return { text: chunks.join(''), strings };
 }
 
 /** The index just past the string or template literal whose quote stands at `start` (the text's end when unclosed). */
@@ -243,17 +251,10 @@ export function securityOptionWrites(source: string): SecurityOptionWrite[] {
   return writes;
 }
 
-/** The app's loaded modules that write ctx.securityOptions, each write once per module, by the module's name relative to the app root. */
-export function collectSecurityOptionWrites(files: Iterable<string>, relative: (file: string) => string,
-  read: (file: string) => string = file => fs.readFileSync(file, 'utf8')): SecurityOverrideFact[] {
+/** The writes into ctx.securityOptions of the app's loaded modules (path → text), each once per module, by the module's name relative to the app root. */
+export function collectSecurityOptionWrites(texts: ReadonlyMap<string, string>, relative: (file: string) => string): SecurityOverrideFact[] {
   const found: SecurityOverrideFact[] = [];
-  for (const file of files) {
-    let source: string;
-    try {
-      source = read(file);
-    } catch {
-      continue;
-    }
+  for (const [ file, source ] of texts) {
     const seen = new Set<string>();
     for (const write of securityOptionWrites(source)) {
       const key = `${write.name}\0${write.effect}\0${write.value ?? ''}`;
