@@ -127,12 +127,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
   });
 
   describe('routes watched as the chain is: a route added, or a guard taken off one, seconds after start (black-box round 26, h85 F9)', () => {
-    const app = (lateChange: string) => tempApp('mw-route-watch', {
-      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
-        "sentinel: { routes: { protect: [{ paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } } });\n",
+    // By default opsOnly guards /ops/status on the route; `guard` puts it in the global chain instead, with its config and policy.
+    const app = (lateChange: string, guard = { config: "sentinel: { routes: { protect: [{ paths: [ '/ops/**' ], by: [ 'opsOnly' ] }] } }", route: 'app.middleware.opsOnly(), ' }) => tempApp('mw-route-watch', {
+      'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', ${guard.config} });\n`,
       'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
       'app/controller/ops.js': "module.exports = app => class OpsController extends app.Controller { async stats() { this.ctx.body = { servedBy: 'controller' }; } };\n",
-      'app/router.js': "module.exports = app => { app.router.get('/ops/status', app.middleware.opsOnly(), app.controller.ops.stats); };\n",
+      'app/router.js': `module.exports = app => { app.router.get('/ops/status', ${guard.route}app.controller.ops.stats); };\n`,
       // Stands for a feature-flag or config-centre callback, long after every boot hook.
       'app.js': `module.exports = class { constructor(app) { this.app = app; } serverDidReady() { setTimeout(() => { const app = this.app; ${lateChange} }, 1500); } };\n`,
     });
@@ -157,14 +157,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
 
     it('router.prefix() after the check, which moves every route past a global guard\'s match, is judged again; the hole is real (code review 27b)', async () => {
-      const baseDir = tempApp('mw-route-watch', {
-        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'opsOnly' ], " +
-          "opsOnly: { match: '/ops' }, sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'opsOnly' ] }] } } });\n",
-        'app/middleware/opsOnly.js': "module.exports = () => async function opsOnly(ctx, next) { if (ctx.get('x-ops') !== 'yes') { ctx.status = 403; return; } await next(); };\n",
-        'app/controller/ops.js': "module.exports = app => class OpsController extends app.Controller { async stats() { this.ctx.body = { servedBy: 'controller' }; } };\n",
-        'app/router.js': "module.exports = app => { app.router.get('/ops/status', app.controller.ops.stats); };\n",
-        'app.js': "module.exports = class { constructor(app) { this.app = app; } serverDidReady() { setTimeout(() => this.app.router.prefix('/v2'), 1500); } };\n",
-      });
+      const baseDir = app("app.router.prefix('/v2');", {
+        config: "middleware: [ 'opsOnly' ], opsOnly: { match: '/ops' }, sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'opsOnly' ] }] } }", route: '' });
       await withApp(bootApp(baseDir), async booted => {
         await booted.httpRequest().get('/ops/status').expect(403);
         await waitForLog(baseDir, /WARN .*\[egg-sentinel\] the routes changed after the boot check, which did not see it: SEN403 opsOnly never runs: .*SEN404 GET \/v2\/ops\/status → app\/controller\/ops\.js#OpsController\.stats\(\) is protected but reaches the controller without its guard/);
