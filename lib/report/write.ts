@@ -107,6 +107,12 @@ export function bootReportFile(sentinel: unknown, runDir: string): string | unde
 }
 
 /**
+ * This process's parent when egg-sentinel loaded, its master for a worker: process.ppid is read live, and a worker
+ * whose master exited since (a sibling refused) is reparented, so it would take that sibling's report for another master's.
+ */
+const PARENT_AT_LOAD = process.ppid;
+
+/**
  * Removes the report an earlier boot left at `file`, so that tooling cannot read its verdict as this boot's (a boot
  * that fails before its check writes none); never a file that is not an egg-sentinel report, nor one a sibling process
  * of this boot wrote (another worker of the same master, since this process started, which may have refused and exited
@@ -118,7 +124,7 @@ export function removeEarlierReport(file: string, { unlessLive = false } = {}): 
   if (!REPORT_START.test(start)) return false;
   const pid = Number(/"pid":\s*(\d+)/.exec(start)?.[1]);
   const ppid = Number(/"ppid":\s*(\d+)/.exec(start)?.[1]);
-  if (pid && pid !== process.pid && ppid === process.ppid && writtenSinceStart(start)) return false;
+  if (pid && pid !== process.pid && ppid === PARENT_AT_LOAD && writtenSinceStart(start)) return false;
   if (unlessLive && pid && isAlive(pid)) return false;
   fs.rmSync(file, { force: true });
   return true;
