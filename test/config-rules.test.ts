@@ -381,27 +381,34 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
 
   it('SEN202: a secret from the environment that a committed docker-compose file or Kubernetes manifest gives the container, or a .env in dotenv\'s `NAME: value` form, is named by key and file; a manifest that takes it from elsewhere is not (review of session 27, 27b #7)', async () => {
     mm.env('prod');
-    const secrets = { CFG_COMPOSE_DB_PASSWORD: 'Cp4!wQz8Lm2#Vx7n', CFG_K8S_API_TOKEN: 'K8s-Tok#9fQ2mZx7Lp4w', CFG_COLON_SMTP_PASS: 'Sm7$tPq3Kx9Lw2Zn' };
+    const secrets = { CFG_COMPOSE_DB_PASSWORD: 'Cp4!wQz8Lm2#Vx7n', CFG_K8S_API_TOKEN: 'K8s-Tok#9fQ2mZx7Lp4w', CFG_COLON_SMTP_PASS: 'Sm7$tPq3Kx9Lw2Zn',
+      CFG_K8S_HOOK_SECRET: 'Hk2#rTq8Wz5Lm9Px' };
     for (const [ name, value ] of Object.entries(secrets)) mm(process.env, name, value);
     const files = {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'medium' } };\n`,
       'config/config.prod.js': 'module.exports = { mysql: { client: { password: process.env.CFG_COMPOSE_DB_PASSWORD } }, ' +
-        'api: { token: process.env.CFG_K8S_API_TOKEN }, mailer: { auth: { pass: process.env.CFG_COLON_SMTP_PASS } } };\n',
+        'api: { token: process.env.CFG_K8S_API_TOKEN }, mailer: { auth: { pass: process.env.CFG_COLON_SMTP_PASS } }, webhook: { secret: process.env.CFG_K8S_HOOK_SECRET } };\n',
       'docker-compose.yml': `services:\n  web:\n    image: shop\n    environment:\n      CFG_COMPOSE_DB_PASSWORD: "${secrets.CFG_COMPOSE_DB_PASSWORD}"\n`,
       'deploy/k8s/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n' +
-        `            - name: CFG_K8S_API_TOKEN\n              value: ${secrets.CFG_K8S_API_TOKEN}   # the API's token\n`,
+        `            - name: CFG_K8S_API_TOKEN\n              value: ${secrets.CFG_K8S_API_TOKEN}   # the API's token\n` +
+        // An entry with its value first and a comment and another key between: the keys of one item in any order.
+        `            - value: "${secrets.CFG_K8S_HOOK_SECRET}"\n\n              # signs the webhook's calls\n              optional: false\n              name: CFG_K8S_HOOK_SECRET\n` +
+        '            - name: CFG_K8S_REGION\n              value: eu-west-1\n',
       '.env': `CFG_COLON_SMTP_PASS: ${secrets.CFG_COLON_SMTP_PASS}\n`,
     };
     const message = await expectRefused(temp('cfg-secret-manifests', files), /SEN202/);
     assert.match(message, /config\.mysql\.client\.password holds the value of CFG_COMPOSE_DB_PASSWORD, which docker-compose\.yml assigns/);
     assert.match(message, /config\.api\.token holds the value of CFG_K8S_API_TOKEN, which deploy\/k8s\/deployment\.yaml assigns/);
+    assert.match(message, /config\.webhook\.secret holds the value of CFG_K8S_HOOK_SECRET, which deploy\/k8s\/deployment\.yaml assigns/);
     assert.match(message, /config\.mailer\.auth\.pass holds the value of CFG_COLON_SMTP_PASS, which \.env assigns/);
     for (const secret of Object.values(secrets)) assert.ok(!message.includes(secret), 'a secret is in the refusal');
     // The manifests take them from the deploy's environment and a Kubernetes Secret: nothing in the tree holds them.
     const fromElsewhere = temp('cfg-secret-manifests-refs', { ...files,
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'never' } };\n`,
       'docker-compose.yml': 'services:\n  web:\n    environment:\n      - CFG_COMPOSE_DB_PASSWORD=${CFG_COMPOSE_DB_PASSWORD}\n      - CFG_K8S_API_TOKEN\n',
-      'deploy/k8s/deployment.yaml': 'env:\n  - name: CFG_K8S_API_TOKEN\n    valueFrom:\n      secretKeyRef: { name: api, key: token }\n',
+      'deploy/k8s/deployment.yaml': 'env:\n  - name: CFG_K8S_API_TOKEN\n    valueFrom:\n      secretKeyRef: { name: api, key: token }\n' +
+        // The name and key under valueFrom are not the item's.
+        '  - name: CFG_K8S_HOOK_SECRET\n    valueFrom:\n      secretKeyRef:\n        name: hook\n        key: secret\n',
       '.env': 'CFG_COLON_SMTP_PASS: changed-by-the-deploy\n' });
     const report = await bootReport(fromElsewhere);
     assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN202'), []);

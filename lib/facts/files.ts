@@ -448,17 +448,17 @@ const ENV_ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][\w.-]*)(?:[ \t]*=|:(?
 const YAML_BARE = String.raw`((?:[^#\r\n]|(?<=\S)#)*)`;
 const YAML_COMMENT = String.raw`(?:#[^\r\n]*)?\r?$`;
 /**
- * A variable a YAML manifest gives a container (docker-compose's `environment:` as a map, `NAME: value`, or a list,
- * `- NAME=value`; Kubernetes' `env:`, `- name: NAME` with `value: …` on the next line), with the value's quotes.
+ * A variable a YAML manifest gives a container in docker-compose's `environment:`, as a map (`NAME: value`) or a list
+ * (`- NAME=value`), with the value's quotes. Kubernetes' `env:` entries are read by kubernetesEnv.
  */
 const YAML_ENV_ASSIGNMENT = new RegExp([
-  // Kubernetes first (its `- name:` line reads as a map entry too): 1 quote, 2 name, 3 quote, 4 quoted value, 5 bare value.
-  String.raw`^[ \t]*-[ \t]+name:[ \t]*(['"]?)([A-Za-z_][\w.-]*)\1[ \t]*\r?\n[ \t]+value:[ \t]*(?:(['"])(.*)\3[ \t]*|${YAML_BARE})${YAML_COMMENT}`,
-  // A list entry: 6 quote, 7 name, 8 value (with its closing quote).
+  // A list entry: 1 quote, 2 name, 3 value (with its closing quote).
   String.raw`^[ \t]*-[ \t]+(['"]?)([A-Za-z_][\w.-]*)=${YAML_BARE}${YAML_COMMENT}`,
-  // A map entry: 9 name, 10 quote, 11 quoted value, 12 bare value.
-  String.raw`^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+(?:(['"])(.*)\10[ \t]*|${YAML_BARE})${YAML_COMMENT}`,
+  // A map entry: 4 name, 5 quote, 6 quoted value, 7 bare value.
+  String.raw`^[ \t]*(?:-[ \t]+)?([A-Za-z_][\w.-]*):[ \t]+(?:(['"])(.*)\5[ \t]*|${YAML_BARE})${YAML_COMMENT}`,
 ].join('|'), 'gm');
+/** A key of a YAML mapping and its scalar: 1 the key's quote, 2 key, 3 quote, 4 quoted value, 5 bare value. */
+const YAML_SCALAR_ENTRY = new RegExp(String.raw`^(['"]?)([A-Za-z_][\w.-]*)\1:[ \t]*(?:(['"])(.*)\3[ \t]*|${YAML_BARE})${YAML_COMMENT}`);
 const YAML_FILE = /\.ya?ml$/i;
 
 /** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
@@ -469,13 +469,41 @@ function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, 
   }
   for (const match of text.matchAll(YAML_ENV_ASSIGNMENT)) {
     if (match[2] !== undefined) {
-      yield [ match[2], match[4] ?? match[5].trimEnd() ];
-    } else if (match[7] !== undefined) {
-      const value = match[8].trimEnd();
-      yield [ match[7], match[6] && value.endsWith(match[6]) ? value.slice(0, -1) : value ];
+      const value = match[3].trimEnd();
+      yield [ match[2], match[1] && value.endsWith(match[1]) ? value.slice(0, -1) : value ];
     } else {
-      yield [ match[9], match[11] ?? match[12].trimEnd() ];
+      yield [ match[4], match[6] ?? match[7].trimEnd() ];
     }
+  }
+  yield* kubernetesEnv(text);
+}
+
+/**
+ * Kubernetes' `env:` entries: a list item whose own keys (those at its first key's column, in any order, with other
+ * keys, blank lines and comments between) hold a `name` and a `value` scalar.
+ */
+function* kubernetesEnv(text: string): Iterable<[ name: string, value: string ]> {
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const item = /^([ \t]*-[ \t]+)(\S.*)$/.exec(lines[index]);
+    if (!item) continue;
+    const column = item[1].length;
+    const fields = new Map<string, string>();
+    const read = (entry: string) => {
+      const field = YAML_SCALAR_ENTRY.exec(entry);
+      if (field) fields.set(field[2], field[4] ?? field[5].trimEnd());
+    };
+    read(item[2]);
+    for (let next = index + 1; next < lines.length; next++) {
+      const line = lines[next];
+      const indent = /^[ \t]*/.exec(line)?.[0].length ?? 0;
+      if (/^[ \t]*(?:#.*)?\r?$/.test(line)) continue;
+      if (indent < column) break;
+      if (indent === column) read(line.slice(column));
+    }
+    const name = fields.get('name');
+    const value = fields.get('value');
+    if (name !== undefined && value !== undefined && /^[A-Za-z_][\w.-]*$/.test(name)) yield [ name, value ];
   }
 }
 

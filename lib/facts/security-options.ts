@@ -11,6 +11,8 @@
  * - `securityOptions.xframe.enable = false`,
  * - `Object.assign(securityOptions, { xframe: { enable: false } })` and `Object.assign(securityOptions.xframe, { enable: false })`,
  * with any falsy literal (`false`, `0`, `!1`, `null`, `undefined`, `void 0`, `''`), and string `value`s written the same ways.
+ * TypeScript's casts and non-null assertions around the reference are seen through (`(ctx.securityOptions as any).xframe`,
+ * `securityOptions!.xframe`), and an `enable` that is a conditional with a falsy outcome counts as falsy.
  * Not seen: options built elsewhere and assigned (`= offOptions`), computed names (`[name]`). `ctx.securityOptions = {…}`
  * replaces nothing (egg-security defines it as a getter alone) and is not reported.
  */
@@ -170,11 +172,53 @@ function optionsLiteral(name: string, text: string, start: number): SecurityOpti
 function optionsEntries(name: string, entries: Array<[ string, string ]>): SecurityOptionWrite[] {
   const writes: SecurityOptionWrite[] = [];
   const enable = entries.filter(([ key ]) => key === 'enable').pop();
-  if (enable && FALSY.test(enable[1])) writes.push({ name, effect: 'off' });
+  if (enable && mayBeFalsy(enable[1])) writes.push({ name, effect: 'off' });
   const value = entries.filter(([ key ]) => key === 'value').pop();
   const text = value && stringLiteral(value[1]);
   if (text !== undefined) writes.push({ name, effect: 'value', value: text });
   return writes;
+}
+
+/** A falsy literal, or a conditional (`isEmbed ? false : true`) with one among its outcomes: off for the requests it picks. */
+function mayBeFalsy(value: string): boolean {
+  if (FALSY.test(value)) return true;
+  if (value.startsWith('(') && closing(value, 0) === value.length) return mayBeFalsy(value.slice(1, -1));
+  const question = conditionalAt(value);
+  if (question < 0) return false;
+  const colon = conditionalElse(value, question + 1);
+  return colon >= 0 && (mayBeFalsy(value.slice(question + 1, colon)) || mayBeFalsy(value.slice(colon + 1)));
+}
+
+/**
+ * The index of the first character from `start` outside brackets and strings that `stop` takes, where a `?` is a
+ * conditional's (not `?.` or `??`); -1 when none.
+ */
+function topLevelIndex(value: string, start: number, stop: (char: string) => boolean): number {
+  for (let i = start; i < value.length; i++) {
+    const char = value[i];
+    if (char === '\'' || char === '"' || char === '`') {
+      i = quoteEnd(value, i) - 1;
+    } else if (char === '{' || char === '(' || char === '[') {
+      const end = closing(value, i);
+      if (end < 0) return -1;
+      i = end - 1;
+    } else if (char === '?' && (value[i + 1] === '?' || (value[i + 1] === '.' && !/\d/.test(value[i + 2] ?? '')))) {
+      i++;
+    } else if (stop(char)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+function conditionalAt(value: string): number {
+  return topLevelIndex(value, 0, char => char === '?');
+}
+
+/** The `:` that ends the consequent of the conditional whose `?` is just before `start`, past nested conditionals; -1 when none. */
+function conditionalElse(value: string, start: number): number {
+  let open = 0;
+  return topLevelIndex(value, start, char => (char === '?' ? (open++, false) : char === ':' && open-- === 0));
 }
 
 /** An assignment operator at `at` (`=`, `||=`, `??=`, `&&=`; not `==` or `=>`): the index of its value, else -1. */
@@ -185,9 +229,10 @@ function assignedAt(text: string, at: number): number {
 
 /** A property name after an object at `at`: `.name` or `['name']`, with the index past it. */
 function propertyAt(text: string, at: number): { name: string; end: number } | undefined {
-  const dotted = /^\??\.([A-Za-z_$][\w$]*)/.exec(text.slice(at, at + 80));
+  // TypeScript's non-null assertion (`options!.xframe`) before the name.
+  const dotted = /^!?\??\.([A-Za-z_$][\w$]*)/.exec(text.slice(at, at + 80));
   if (dotted) return { name: dotted[1], end: at + dotted[0].length };
-  const bracketed = /^\??\.?\[(['"`])([\w$-]+)\1\]/.exec(text.slice(at, at + 80));
+  const bracketed = /^!?\??\.?\[(['"`])([\w$-]+)\1\]/.exec(text.slice(at, at + 80));
   return bracketed ? { name: bracketed[2], end: at + bracketed[0].length } : undefined;
 }
 
@@ -211,6 +256,18 @@ function optionReferences(text: string): Array<[ number, number ]> {
   return references.sort(([ left ], [ right ]) => left - right);
 }
 
+/**
+ * The index past TypeScript's casts around the reference at [start, end): ` as T`, `!`, and the `)` that closes
+ * `(ctx.securityOptions as any)` or `(<any>ctx.securityOptions)` (a parenthesis that opens no call).
+ */
+function pastCasts(text: string, start: number, end: number): number {
+  let at = end;
+  const cast = /^!?(?: as [\w$.<>,[\]|' ]+?(?=\)|,\{))?/.exec(text.slice(at, at + 120)) as RegExpExecArray;
+  at += cast[0].length;
+  if (text[at] === ')' && /(?<![\w$)\]])\((?:<[^<>()]*>)?(?:[\w$]+!?\??\.)*$/.test(text.slice(Math.max(0, start - 80), start))) at++;
+  return at;
+}
+
 /** Every write of the source (a module's text as written) into ctx.securityOptions that switches a protection off or sets its value. */
 export function securityOptionWrites(source: string): SecurityOptionWrite[] {
   if (!source.includes('securityOptions')) return [];
@@ -221,10 +278,11 @@ export function securityOptionWrites(source: string): SecurityOptionWrite[] {
     if (strings.some(([ from, to ]) => start >= from && start < to)) continue;
     const before = text.slice(Math.max(0, start - 40), start).replace(/(?:[\w$]+\??\.)*$/, '');
     const assigning = /Object\.assign\($/.test(before);
-    const property = propertyAt(text, end);
+    const past = pastCasts(text, start, end);
+    const property = propertyAt(text, past);
     if (assigning) {
       // Object.assign(ctx.securityOptions, { xframe: {…} }, …) or Object.assign(ctx.securityOptions.xframe, { enable: false }).
-      let at = property ? property.end : end;
+      let at = property ? property.end : past;
       while (text[at] === ',' && text[at + 1] === '{') {
         const entries = literalEntries(text, at + 1);
         if (!entries) break;

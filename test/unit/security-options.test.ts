@@ -38,6 +38,16 @@ describe('ctx.securityOptions writes in the app\'s code (lib/facts/security-opti
       // A value with enable left true: recorded as a value (the rule judges it), not as off.
       [ "ctx.securityOptions.xframe = { value: 'DENY', enable: true };", [ 'xframe value=DENY' ] ],
       [ 'ctx.securityOptions.xframe = { enable: false as boolean };', [ 'xframe off' ] ],
+      // TypeScript's casts and non-null assertions (the audit reads an app's .ts files).
+      [ '(ctx.securityOptions as any).xframe = { enable: false };', [ 'xframe off' ] ],
+      [ '(ctx.securityOptions as Record<string, any>).csp.enable = false;', [ 'csp off' ] ],
+      [ '(<any>this.ctx.securityOptions).hsts = { enable: false };', [ 'hsts off' ] ],
+      [ 'ctx.securityOptions!.xframe!.enable = false;', [ 'xframe off' ] ],
+      [ 'Object.assign(ctx.securityOptions as any, { nosniff: { enable: false } });', [ 'nosniff off' ] ],
+      // A conditional with a falsy outcome switches the protection off for the requests it picks.
+      [ "ctx.securityOptions.xframe = { enable: ctx.path.startsWith('/embed') ? false : true };", [ 'xframe off' ] ],
+      [ 'ctx.securityOptions.xframe.enable = isAdmin ? true : (trusted ? true : 0);', [ 'xframe off' ] ],
+      [ 'ctx.securityOptions.csp = { enable: a?.b ? true : c ? true : null };', [ 'csp off' ] ],
     ];
     for (const [ source, expected ] of cases) assert.deepEqual(writes(source), expected, source);
   });
@@ -62,6 +72,10 @@ describe('ctx.securityOptions writes in the app\'s code (lib/facts/security-opti
       'const sample = `ctx.securityOptions.xframe = { enable: false }`;',
       'config.security.xframe = { enable: false };',
       'const options = ctx.securityOptions;\nconfig.options.xframe = { enable: false };',
+      // A call's result is another object; conditionals whose every outcome is truthy switch nothing off.
+      'wrap(ctx.securityOptions).xframe = { enable: false };',
+      'ctx.securityOptions.xframe = { enable: a ? true : 1 };',
+      'ctx.securityOptions.xframe = { enable: a?.b ?? true };',
     ]) assert.deepEqual(writes(source), [], source);
   });
 
