@@ -1233,6 +1233,56 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403 a match/ignore function that resolves dot segments (path.normalize, new URL()) (black-box round 37, F11)', () => {
+    const dirs: string[] = [];
+    const app = (filter: string, routes: string, failOn = 'high') => {
+      dirs.push(tempApp('mw-dot-segments', {
+        'config/config.default.js': "const path = require('path');\n" +
+          `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ${filter} }, ` +
+          `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/public/logo', methods: [ 'GET' ], reason: 'the login page shows it' }] } } };\n`,
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+        'app/router.js': `module.exports = ({ router }) => {\n  router.get('/public/logo', async ctx => { ctx.body = 'logo'; });\n${routes}};\n`,
+      }));
+      return dirs[dirs.length - 1];
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const adminPage = "  router.get('/admin/:page', async ctx => { ctx.body = { page: ctx.params.page }; });\n";
+    const byNormalizedMatch = "match(ctx) { return path.posix.normalize(ctx.path).startsWith('/admin'); }";
+    const byDecodedIgnore = "ignore(ctx) { return path.posix.normalize(decodeURIComponent(ctx.path)).startsWith('/public/'); }";
+
+    it('a guard that normalizes the path skips GET /admin/.., which egg\'s router sends to /admin/:page: refused, and the hole is real', async () => {
+      mm.env('prod');
+      assert.match(await expectRefused(app(byNormalizedMatch, adminPage), /SEN403/), /GET \/admin\/:page/);
+      await withApp(bootApp(app(byNormalizedMatch, adminPage, 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/admin/x')).status, 401);
+        assert.deepEqual(await rawGet(booted, '/admin/..'), { status: 200, body: '{"page":".."}' });
+      });
+    });
+
+    it('one that decodes before it normalizes skips a parameter holding ..%2F: refused, and the hole is real', async () => {
+      mm.env('prod');
+      assert.match(await expectRefused(app(byDecodedIgnore, adminPage), /SEN403/), /GET \/admin\/:page \(skips \/admin\/\.\.%2F(?:\.\.%2F)*public%2F/);
+      await withApp(bootApp(app(byDecodedIgnore, adminPage, 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/admin/x')).status, 401);
+        assert.deepEqual(await rawGet(booted, '/admin/..%2Fpublic%2Flogo'), { status: 200, body: '{"page":"../public/logo"}' });
+      });
+    });
+
+    it('the same guards boot clean where no route takes .. for a parameter, and guard what they must', async () => {
+      mm.env('prod');
+      const numbered = "  router.get('/admin/:page(\\\\d+)', async ctx => { ctx.body = { page: ctx.params.page }; });\n";
+      for (const filter of [ byNormalizedMatch, byDecodedIgnore ]) {
+        await withApp(bootApp(app(filter, numbered)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], filter);
+          assert.equal((await rawGet(booted, '/admin/1')).status, 401);
+          assert.equal((await rawGet(booted, '/public/logo')).status, 200);
+        });
+      }
+    });
+  });
+
   describe('SEN403 an ignore function whose helper reads the query string (black-box round 30, h106 F5)', () => {
     const app = (helper: string, ignore: string, failOn = 'high') => tempApp('mw-ignore-helper', {
       'lib/skip_auth.js': `${helper}\nmodule.exports = ${ignore};\n`,
