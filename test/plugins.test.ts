@@ -40,6 +40,16 @@ function copyFixture(name: string): string {
   return dir;
 }
 
+/** Writes `files` (absolute paths) and gives the app at `app` the test runner's egg in its node_modules. */
+function writeAppWithEgg(app: string, files: Record<string, string>): void {
+  for (const [ file, text ] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  fs.mkdirSync(path.join(app, 'node_modules'));
+  fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+}
+
 /** A minimal egg plugin package in `dir`. */
 /**
  * A plugin's app.js/agent.js whose boot hook takes the plugin `name` off egg's plugin lists in its constructor (after
@@ -849,19 +859,16 @@ describe('plugin trust (mm.app)', function() {
       const plugin = path.join(repo, 'packages/egg-audit-log');
       const app = path.join(repo, 'packages/web');
       const source = 'export default (app: { auditLogLoaded?: boolean }) => {\n  app.auditLogLoaded = true;\n};\n';
-      for (const [ file, text ] of Object.entries({
+      writeAppWithEgg(app, {
         [path.join(plugin, 'package.json')]: JSON.stringify({ name: 'egg-audit-log', version: '1.0.0', eggPlugin: { name: 'auditLog' } }),
         [path.join(plugin, 'app.ts')]: source,
         [path.join(app, 'package.json')]: JSON.stringify({ name: 'web' }),
+        // The workspace root: the monorepo's packages are its source.
+        [path.join(repo, 'package-lock.json')]: JSON.stringify({ name: 'repo', lockfileVersion: 3, requires: true, packages: { '': { name: 'repo', workspaces: [ 'packages/*' ] } } }),
         [path.join(app, 'config/plugin.js')]: "'use strict';\nconst path = require('path');\nexports.auditLog = { enable: true, path: path.join(__dirname, '../../egg-audit-log') };\n",
         // Booted under egg-mock, whose plugin the manifest cannot list, and with a plugin outside the app (SEN101): SEN104 about auditLog is what counts.
         [path.join(app, 'config/config.default.js')]: "module.exports = { keys: 'web-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n",
-      })) {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, text);
-      }
-      fs.mkdirSync(path.join(app, 'node_modules'));
-      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(app, 'node_modules/egg'));
+      });
       const pinned = await sentinel([ 'pin', '--base-dir', app ]);
       assert.equal(pinned.code, 0, pinned.stderr);
       const manifestFile = path.join(app, 'sentinel.lock.json');
@@ -899,6 +906,67 @@ describe('plugin trust (mm.app)', function() {
       const drift = await sentinel([ 'pin', '--check', '--base-dir', app ]);
       assert.equal(drift.code, 1, drift.stderr);
       assert.match(drift.stdout, /^ {2}auditLog: changed: app\.ts; added: backdoor\.js$/m);
+    });
+
+    it('a TypeScript plugin given by `path` outside the app, its git work tree and its workspace: tsc\'s app.js beside app.ts is pinned, recorded so, and a changed one refused; the decision stands wherever it is checked (code review 27b, #5)', async () => {
+      const root = path.join(__dirname, '..');
+      // Neither in a git work tree nor under a lockfile when pinned; the app has none of its own either.
+      const top = tempDir('outside-ts-plugin');
+      const outside = path.join(top, 'plugins/egg-audit-log');
+      const app = path.join(top, 'web');
+      writeAppWithEgg(app, {
+        [path.join(outside, 'package.json')]: JSON.stringify({ name: 'egg-audit-log', version: '1.0.0', eggPlugin: { name: 'auditLog' } }),
+        [path.join(outside, 'app.ts')]: 'export default () => undefined;\n',
+        [path.join(outside, 'app.js')]: '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = () => undefined;\n',
+        [path.join(app, 'package.json')]: JSON.stringify({ name: 'web' }),
+        [path.join(app, 'config/plugin.js')]: `'use strict';\nexports.auditLog = { enable: true, path: ${JSON.stringify(outside)} };\n`,
+        [path.join(app, 'config/config.default.js')]: "module.exports = { keys: 'web-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n",
+      });
+      const pinned = await sentinel([ 'pin', '--base-dir', app ]);
+      assert.equal(pinned.code, 0, pinned.stderr);
+      const manifestFile = path.join(app, 'sentinel.lock.json');
+      const entry = JSON.parse(fs.readFileSync(manifestFile, 'utf8')).plugins.auditLog;
+      assert.deepEqual([ Object.keys(entry.files), entry.sourceTree ], [ [ 'app.js', 'app.ts', 'package.json' ], false ]);
+      // A .git planted above both after pinning would make the plugin the project's source if it were decided again.
+      fs.mkdirSync(path.join(top, '.git'));
+      // What egg runs, changed where no project builds it.
+      fs.appendFileSync(path.join(outside, 'app.js'), "require('child_process');\n");
+      const drift = await sentinel([ 'pin', '--check', '--base-dir', app ]);
+      assert.equal(drift.code, 1, drift.stdout);
+      assert.match(drift.stdout, /^ {2}auditLog: changed: app\.js$/m);
+      const start = path.join(app, 'start.js');
+      fs.writeFileSync(start, 'console.log("preflight passed");\n');
+      const refused = spawnSync(process.execPath, [ '--require', path.join(root, 'preflight'), start, JSON.stringify({ baseDir: app }) ], {
+        cwd: app, env: { ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), EGG_SERVER_ENV: 'prod' }, encoding: 'utf8' });
+      assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+      assert.match(refused.stderr, /auditLog: changed: app\.js$/m);
+    });
+
+    it('a monorepo plugin pinned as the project\'s source stays one where the deploy has neither .git nor the workspace lockfile: the build\'s app.js beside app.ts is no drift (code review of 679d13a)', async () => {
+      const repo = tempDir('monorepo-deployed');
+      const plugin = path.join(repo, 'packages/egg-audit-log');
+      const app = path.join(repo, 'packages/web');
+      const lockfile = path.join(repo, 'package-lock.json');
+      writeAppWithEgg(app, {
+        [path.join(plugin, 'package.json')]: JSON.stringify({ name: 'egg-audit-log', version: '1.0.0', eggPlugin: { name: 'auditLog' } }),
+        [path.join(plugin, 'app.ts')]: 'export default () => undefined;\n',
+        [path.join(app, 'package.json')]: JSON.stringify({ name: 'web' }),
+        [lockfile]: JSON.stringify({ name: 'repo', lockfileVersion: 3, requires: true, packages: { '': { name: 'repo', workspaces: [ 'packages/*' ] } } }),
+        [path.join(app, 'config/plugin.js')]: "'use strict';\nconst path = require('path');\nexports.auditLog = { enable: true, path: path.join(__dirname, '../../egg-audit-log') };\n",
+        [path.join(app, 'config/config.default.js')]: "module.exports = { keys: 'web-K8vR2nQ7xL4mZ9tB3wY6pD1hF5jC0sG2', sentinel: { failOn: 'never' } };\n",
+      });
+      assert.equal((await sentinel([ 'pin', '--base-dir', app ])).code, 0);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(app, 'sentinel.lock.json'), 'utf8')).plugins.auditLog.sourceTree, true);
+      fs.rmSync(lockfile);
+      fs.writeFileSync(path.join(plugin, 'app.js'), '"use strict";\nexports.default = () => undefined;\n');
+      const check = await sentinel([ 'pin', '--check', '--base-dir', app ]);
+      assert.equal(check.code, 0, check.stdout);
+      const booted = await bootApp(app);
+      try {
+        assert.deepEqual(reportFindings(booted, 'SEN104').filter(hit => hit.target === 'plugin:auditLog'), []);
+      } finally {
+        await booted.close();
+      }
     });
 
     it('an app started through a release symlink (current -> releases/rN, as egg-scripts start is given it): pin, pin --check, the preflight and the boot agree, and a changed pinned file is still refused (black-box round 36, h112 F4)', async () => {

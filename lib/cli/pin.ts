@@ -43,6 +43,8 @@ interface PinOptions {
   scope?: string;
   /** undefined: from config.sentinel.plugins.deep of the app. */
   deep?: boolean;
+  /** `--check`: the manifest checked, whose plugins keep the source-tree decision recorded when pinned. */
+  recorded?: PluginManifest;
 }
 
 /** The envs egg itself knows (NODE_ENV maps to them); another is only what the app's env files make it. */
@@ -78,7 +80,7 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
     envs.push({ env, plugins });
   }
   try {
-    return buildManifest({ baseDir: options.baseDir, deep: options.deep ?? deepFromConfig, envs });
+    return buildManifest({ baseDir: options.baseDir, deep: options.deep ?? deepFromConfig, envs, recorded: options.recorded });
   } catch (error) {
     // A plugin file that cannot be read (EACCES, gone while hashing) is a problem of the app, not a bug.
     if (error instanceof ManifestError || (error as NodeJS.ErrnoException).code) throw new AppLoadError((error as Error).message);
@@ -140,7 +142,7 @@ async function check(options: PinOptions, envsGiven: boolean, io: CliIO): Promis
   // and the copy egg-core's lookup (this process's, which loads the config next) finds of each.
   const tampered = pinnedPluginDrift(options.baseDir, pinned, envs, pluginLookup(options.baseDir, { cwd: io.cwd, env: io.env }));
   if (tampered.length) return reportDifferences(tampered, envs, io, ' (found before loading any config: no plugin code ran)');
-  const current = await currentManifest({ ...options, envs, deep: options.deep ?? pinned.deep }, io);
+  const current = await currentManifest({ ...options, envs, deep: options.deep ?? pinned.deep, recorded: pinned }, io);
   const differences = diffManifests(pinned, current);
   if (!differences.length) {
     io.stdout.write(`${MANIFEST_FILE}: the ${Object.keys(current.plugins).length} plugin(s) enabled in env ${current.envs.join(', ')} match\n`);

@@ -15,7 +15,7 @@ import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
+import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { compileRoutePattern } from '../route-pattern';
 import { valueAt } from '../walk';
@@ -626,7 +626,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
  * checkGitignore does; none outside a git checkout, or where git fails: then every file counts as shipped.
  */
 function ignoredByGit(baseDir: string, files: string[]): Set<string> {
-  if (!findGitRoot(baseDir)) return new Set();
+  if (!gitWorkTreeRoot(baseDir)) return new Set();
   try {
     return new Set(execFileSync('git', [ 'check-ignore', '--stdin', '-z' ], { cwd: baseDir, input: files.join('\0'), encoding: 'utf8', timeout: 5000, stdio: [ 'pipe', 'pipe', 'ignore' ] })
       .split('\0').filter(Boolean));
@@ -642,7 +642,7 @@ function ignoredByGit(baseDir: string, files: string[]): Set<string> {
  * deploy's cannot be told.
  */
 function trackedByGit(baseDir: string, files: string[]): Set<string> | undefined {
-  if (!findGitRoot(baseDir)) return undefined;
+  if (!gitWorkTreeRoot(baseDir)) return undefined;
   try {
     return new Set(execFileSync('git', [ '--literal-pathspecs', 'ls-files', '-z', '--', ...files ], { cwd: baseDir, encoding: 'utf8', timeout: 5000, stdio: [ 'ignore', 'pipe', 'ignore' ] })
       .split('\0').filter(Boolean));
@@ -1428,7 +1428,7 @@ function gitignoreProbes(baseDir: string, runDir: string): Array<{ label: string
  * Asynchronous: boot starts it early (lib/boot.ts) so git runs while egg loads the app.
  */
 export function checkGitignore(baseDir: string, runDir: string): Promise<GitignoreFact> {
-  const repoRoot = findGitRoot(baseDir);
+  const repoRoot = gitWorkTreeRoot(baseDir);
   if (!repoRoot) return Promise.resolve({ state: 'skipped', reason: 'the app is not in a git checkout' });
   const probes = gitignoreProbes(baseDir, runDir);
   return new Promise(resolve => {
@@ -1446,11 +1446,4 @@ export function checkGitignore(baseDir: string, runDir: string): Promise<Gitigno
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(probes.map(p => p.probe).join('\0'));
   });
-}
-
-function findGitRoot(dir: string): string | undefined {
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if (fs.existsSync(path.join(current, '.git'))) return current;
-    if (path.dirname(current) === current) return undefined;
-  }
 }

@@ -54,6 +54,14 @@ export function throughAppModules(realBaseDir: string, realDir: string): string 
     path.join(realBaseDir, 'node_modules', path.relative(modules, realDir)) : realDir;
 }
 
+/** The git work tree `dir` is in: the nearest directory at or above it holding `.git` (a directory, or a worktree's file). */
+export function gitWorkTreeRoot(dir: string): string | undefined {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (fs.existsSync(path.join(current, '.git'))) return current;
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
 /** The node_modules directories node searches from `dir` upwards (what `require` from the app can reach). */
 export function nodeModulesDirs(dir: string): string[] {
   const dirs: string[] = [];

@@ -9,7 +9,8 @@ import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
-import { isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
+import { gitWorkTreeRoot, isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
+import { findLockfile } from './lockfile';
 import * as generated from '../validators/plugin-manifest.generated';
 import { storeCopies, withoutStoreHash } from './linked-store';
 import { MANIFEST_FILE } from './manifest-file';
@@ -42,6 +43,13 @@ export interface PinnedPlugin extends PinnedPackage {
    * load instead. A manifest pinned before egg-sentinel recorded it has none: lookupName infers it from the path.
    */
   byName?: boolean;
+  /**
+   * Pinned as the project's source (isProjectSource, decided when pinned and kept, so that what lies around the app
+   * where it is checked, a `.git` planted or gone, changes nothing): tsc's outputs beside its `.ts` sources are not
+   * pinned nor compared. false: every file is. A manifest pinned before egg-sentinel recorded it has none: then a
+   * directory in no node_modules is one (isSourceTree).
+   */
+  sourceTree?: boolean;
 }
 
 export interface PluginManifest {
@@ -216,15 +224,16 @@ export function manifestPath(baseDir: string, dir: string): string {
   return path.relative(root, throughAppModules(root, realPathOrAbsolute(dir))).split(path.sep).join('/') || '.';
 }
 
-function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined): PinnedPackage {
+/** A package as pinned: its files, without tsc's outputs beside its sources when it is a source tree. */
+function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined, sourceTree?: boolean): PinnedPackage {
   const pinnedPath = manifestPath(baseDir, dir);
   const files = hashFiles(dir);
-  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: isSourceTree(pinnedPath) ? withoutBuildOutputs(files) : files };
+  return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: sourceTree ?? isSourceTree(pinnedPath) ? withoutBuildOutputs(files) : files };
 }
 
 /**
- * A plugin directory in no node_modules (the app's lib/plugin/x, a monorepo's packages/x given by `path` or linked as a
- * workspace): the project's source, which its build compiles in place, unlike a package installed as published.
+ * A directory in no node_modules (the app's lib/plugin/x, a monorepo's packages/x given by `path` or linked as a
+ * workspace): the rule for a dependency pinned deep, and for a plugin of a manifest that recorded no `sourceTree`.
  */
 function isSourceTree(pinnedPath: string): boolean {
   return !pinnedPath.split('/').includes('node_modules');
@@ -233,6 +242,27 @@ function isSourceTree(pinnedPath: string): boolean {
 /** A plugin the app holds in its own tree (lib/plugin/x), not installed into a node_modules: the app's source. */
 function isAppHeld(pinnedPath: string): boolean {
   return pinnedPath.split('/')[0] !== '..' && isSourceTree(pinnedPath);
+}
+
+/**
+ * A plugin directory that is the project's source, which its build compiles in place, unlike a package installed as
+ * published: in no node_modules, and in the app (lib/plugin/x), the git work tree it is in or under the directory of
+ * the lockfile at or above it (a monorepo's packages/x given by `path` or linked as a workspace). A directory
+ * elsewhere (`path: '/opt/plugins/x'`) is no project's: the `.js` egg loads from it is built by no one the manifest
+ * answers for, and is pinned. Decided when pinning and recorded (PinnedPlugin.sourceTree).
+ */
+function isProjectSource(baseDir: string, pinnedPath: string): boolean {
+  if (isAppHeld(pinnedPath)) return true;
+  if (!isSourceTree(pinnedPath)) return false;
+  const root = realPathOrAbsolute(baseDir);
+  const dir = path.resolve(root, pinnedPath);
+  const lockfile = findLockfile(root);
+  return [ gitWorkTreeRoot(root), lockfile && path.dirname(lockfile.file) ].some(top => top !== undefined && isInside(dir, top));
+}
+
+/** Whether an entry's files leave out tsc's outputs: as recorded when pinned, or by its path for an earlier manifest. */
+function pinnedAsSourceTree(entry: PinnedPlugin): boolean {
+  return entry.sourceTree ?? isSourceTree(entry.path);
 }
 
 /** What tsc writes beside a source: `x.js`, `x.js.map`, `x.d.ts` next to `x.ts`. */
@@ -251,9 +281,12 @@ function withoutBuildOutputs(files: FileHashes): FileHashes {
   }));
 }
 
-/** What the manifest records for a plugin in `dir` (a real path) as it is now. */
-export function pinPlugin(baseDir: string, dir: string, envs: string[], deep: boolean): PinnedPlugin {
-  const pinned: PinnedPlugin = { ...pinPackage(baseDir, dir, readPackageJson(dir)), envs };
+/**
+ * What the manifest records for a plugin in `dir` (a real path) as it is now; `sourceTree`: as a pinned entry recorded
+ * it (verification), else decided now (isProjectSource).
+ */
+export function pinPlugin(baseDir: string, dir: string, envs: string[], deep: boolean, sourceTree = isProjectSource(baseDir, manifestPath(baseDir, dir))): PinnedPlugin {
+  const pinned: PinnedPlugin = { ...pinPackage(baseDir, dir, readPackageJson(dir), sourceTree), envs, sourceTree };
   if (deep) pinned.dependencies = Object.fromEntries(dependencyClosure(dir).map(dep => [ manifestPath(baseDir, dep.dir), pinPackage(baseDir, dep.dir, dep.pkg) ]));
   return pinned;
 }
@@ -272,6 +305,8 @@ export interface PinInput {
   deep: boolean;
   /** The enabled plugins of each env pinned. */
   envs: Array<{ env: string; plugins: PluginToPin[] }>;
+  /** A manifest being checked: a plugin it holds is pinned with the source-tree decision it recorded. */
+  recorded?: PluginManifest;
 }
 
 /**
@@ -295,7 +330,8 @@ export function buildManifest(input: PinInput): PluginManifest {
   }
   const plugins: Record<string, PinnedPlugin> = {};
   for (const [ name, { dir, envs, foundByName } ] of [ ...pinnedByPlugin ].sort(([ a ], [ b ]) => (a < b ? -1 : 1))) {
-    plugins[name] = { ...pinPlugin(input.baseDir, dir, envs, input.deep), byName: foundByName };
+    const recorded = input.recorded && Object.hasOwn(input.recorded.plugins, name) ? input.recorded.plugins[name] : undefined;
+    plugins[name] = { ...pinPlugin(input.baseDir, dir, envs, input.deep, recorded && pinnedAsSourceTree(recorded)), byName: foundByName };
   }
   return { version: MANIFEST_VERSION, deep: input.deep, envs: input.envs.map(entry => entry.env), plugins };
 }
@@ -348,7 +384,9 @@ type DependencyEntry = [ string, PinnedPackage ];
  */
 export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): PluginDrift {
   // A manifest pinned in a built tree lists the outputs beside a source-tree plugin's sources; they are not compared.
-  const drift: PluginDrift = diffFiles(isSourceTree(pinned.path) ? withoutBuildOutputs(pinned.files) : pinned.files, current.files);
+  // Each side as the pinned entry says: `pin --check` builds the current one with a decision of its own.
+  const compared = (files: FileHashes) => (pinnedAsSourceTree(pinned) ? withoutBuildOutputs(files) : files);
+  const drift: PluginDrift = diffFiles(compared(pinned.files), compared(current.files));
   if (withoutStoreHash(current.path) !== withoutStoreHash(pinned.path)) drift.moved = { pinned: pinned.path, current: current.path };
   // Dependencies are matched by their paths without store hashes, which another install of the lockfile changes; two
   // store copies of one name and version share such a path, so each pinned one is matched once: the same path first,
@@ -388,7 +426,7 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
 
 /** Checks one enabled plugin in `dir` against its manifest entry, hashing its files (and its closure when `deep`). */
 export function verifyPlugin(entry: PinnedPlugin, dir: string, baseDir: string, deep: boolean): PluginDrift {
-  return comparePinned(entry, pinPlugin(baseDir, dir, entry.envs, deep));
+  return comparePinned(entry, pinPlugin(baseDir, dir, entry.envs, deep, pinnedAsSourceTree(entry)));
 }
 
 export function hasDrift(drift: PluginDrift): boolean {
