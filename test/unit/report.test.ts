@@ -226,4 +226,35 @@ describe('removeEarlierReport: a report of this boot stays', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a worker reparented once its master exited still keeps the sibling\'s report: its master is the parent it had at load (the intermittent demo failure of CI runs 117 and 120)', async () => {
+    const dir = tempDir('reparented-report');
+    const file = path.join(dir, 'sentinel-report.json');
+    const answer = path.join(dir, 'answer');
+    // The worker: loads the module under its master, then, once reparented, asks about the sibling's report.
+    const worker = `const { removeEarlierReport } = require(${JSON.stringify(path.join(__dirname, '../../lib/report/write'))});
+      const master = process.ppid;
+      require('fs').writeFileSync(${JSON.stringify(`${answer}.loaded`)}, '');
+      const wait = setInterval(() => {
+        if (process.ppid === master) return;
+        clearInterval(wait);
+        require('fs').writeFileSync(${JSON.stringify(answer)}, String(removeEarlierReport(${JSON.stringify(file)})));
+      }, 20);
+      setTimeout(() => process.exit(2), 30000).unref();`;
+    // The master: forks the worker, writes the refused sibling's report (its pid gone) and exits before the worker asks.
+    const master = `const { spawn } = require('child_process');
+      const fs = require('fs');
+      spawn(process.execPath, [ '-r', 'ts-node/register/transpile-only', '-e', ${JSON.stringify(worker)} ], { stdio: 'ignore' }).unref();
+      const loaded = setInterval(() => {
+        if (!fs.existsSync(${JSON.stringify(`${answer}.loaded`)})) return;
+        clearInterval(loaded);
+        fs.writeFileSync(${JSON.stringify(file)}, JSON.stringify({ tool: { name: 'egg-sentinel' }, generatedAt: new Date().toISOString(), process: 'app', pid: ${2 ** 22 + 7}, ppid: process.pid }, null, 2));
+        process.exit(0);
+      }, 20);`;
+    const { spawnSync } = await import('node:child_process');
+    assert.equal(spawnSync(process.execPath, [ '-e', master ], { cwd: path.join(__dirname, '../..'), timeout: 30_000 }).status, 0);
+    for (let waited = 0; !fs.existsSync(answer) && waited < 30_000; waited += 50) await new Promise(resolve => setTimeout(resolve, 50));
+    assert.equal(fs.readFileSync(answer, 'utf8'), 'false', 'the sibling\'s report was removed');
+    assert.ok(fs.existsSync(file));
+  });
 });
