@@ -478,6 +478,9 @@ function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, 
   yield* kubernetesEnv(text);
 }
 
+/** Lines of one list item read for its keys: an env entry has a few, and a deep manifest must not cost a pass per item. */
+const MAX_ENV_ITEM_LINES = 64;
+
 /**
  * Kubernetes' `env:` entries: a list item whose own keys (those at its first key's column, in any order, with other
  * keys, blank lines and comments between) hold a `name` and a `value` scalar.
@@ -494,7 +497,7 @@ function* kubernetesEnv(text: string): Iterable<[ name: string, value: string ]>
       if (field) fields.set(field[2], field[4] ?? field[5].trimEnd());
     };
     read(item[2]);
-    for (let next = index + 1; next < lines.length; next++) {
+    for (let next = index + 1; next < Math.min(lines.length, index + MAX_ENV_ITEM_LINES); next++) {
       const line = lines[next];
       const indent = /^[ \t]*/.exec(line)?.[0].length ?? 0;
       if (/^[ \t]*(?:#.*)?\r?$/.test(line)) continue;
