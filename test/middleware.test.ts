@@ -1233,6 +1233,46 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 a middleware after a method-reading guard that rewrites the method (black-box round 38, h1 F1)', () => {
+    const dirs: string[] = [];
+    // A hand-written `_method` handler (koa-methodoverride writes `req.method = method` alike).
+    const methodOverride = "module.exports = () => async function methodOverride(ctx, next) { const method = ctx.query._method; if (method) ctx.method = String(method).toUpperCase(); await next(); };\n";
+    const app = (chain: string[], failOn = 'high') => {
+      dirs.push(tempApp('mw-method-rewrite', {
+        'config/config.default.js': `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: ${JSON.stringify(chain)}, ` +
+          "auth: { ignore: ctx => ctx.method === 'GET' || ctx.method === 'HEAD' }, " +
+          `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], ` +
+          "public: [{ path: '/users/:id', methods: [ 'GET', 'HEAD' ], reason: 'the directory is public' }] } } };\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+        'app/middleware/method_override.js': methodOverride,
+        'app/router.js': "module.exports = ({ router }) => {\n  router.get('/users/:id', async ctx => { ctx.body = { user: ctx.params.id }; });\n" +
+          "  router.delete('/users/:id', async ctx => { ctx.body = { deleted: ctx.params.id }; });\n};\n",
+      }));
+      return dirs[dirs.length - 1];
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('after the guard: refused, naming the GET that becomes DELETE; the hole is real (no token, and no CSRF check for a GET)', async () => {
+      mm.env('prod');
+      assert.match(await expectRefused(app([ 'auth', 'methodOverride' ]), /SEN404/), /DELETE \/users\/:id .*GET overridden to DELETE \/users\/1/);
+      await withApp(bootApp(app([ 'auth', 'methodOverride' ], 'never')), async booted => {
+        assert.equal((await rawGet(booted, '/users/1')).status, 200);
+        assert.deepEqual(await rawGet(booted, '/users/1?_method=DELETE'), { status: 200, body: '{"deleted":"1"}' });
+      });
+    });
+
+    it('before the guard, which then sees the method the router dispatches: boots clean, and the rewritten request is refused', async () => {
+      mm.env('prod');
+      await withApp(bootApp(app([ 'methodOverride', 'auth' ])), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await rawGet(booted, '/users/1?_method=DELETE')).status, 401);
+        assert.deepEqual(await rawGet(booted, '/users/1'), { status: 200, body: '{"user":"1"}' });
+      });
+    });
+  });
+
   describe('SEN403 a match/ignore function that resolves dot segments (path.normalize, new URL()) (black-box round 37, F11)', () => {
     const dirs: string[] = [];
     const app = (filter: string, routes: string, failOn = 'high') => {

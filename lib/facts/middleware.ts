@@ -222,6 +222,14 @@ const createdWith = new WeakMap<object, NonNullable<RouteStep['given']>>();
 const PREFLIGHT_PASS = new RegExp(String.raw`(?:\.method\b(?:\s*\.\s*toUpperCase\(\s*\))?\s*[!=]==?\s*(["'\x60])OPTIONS\1|(["'\x60])OPTIONS\2\s*[!=]==?\s*[\w$.]*\.method\b)` +
   String.raw`(?:(?!\bthrow\b|\breturn\s*[;}]|\breturn\s+(?:await\s+)?(?!next\b)[\w$.]+\(\s*(?:ctx|req|res)\b|\.status\s*=(?!=)|\.body\s*=(?!=))[\s\S]){0,400}?\bnext\(\)`, 'i');
 
+/**
+ * An assignment to the request's method (`ctx.method = …`, `ctx.request.method = …`, koa-methodoverride's `req.method =
+ * method`): a middleware before it saw another method than the router dispatches.
+ */
+const METHOD_WRITE = /(?<![\w$.])(?:ctx|this|req|request)(?:\.(?:request|req))?\.method\s*(?:=(?![=>])|\|\|=|\?\?=)/;
+/** What code that rewrites the method without saying from which may rewrite: any request a browser or client sends. */
+const REWRITABLE_METHODS = Object.freeze([ 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS' ]);
+
 const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a token (koa-jwt2 and express-jwt one whose ' +
   'Access-Control-Request-Headers names authorization, a CORS preflight; `if (ctx.method === \'OPTIONS\') return next()` every one), and egg\'s ' +
   'overrideMethod makes one of a POST with X-HTTP-Method-Override: OPTIONS; register the route for the methods it answers (router.get(), ' +
@@ -1461,6 +1469,16 @@ function collectRoutes(
   const overrideAt = middleware.find(entry => entry.name === 'overrideMethod' && entry.position !== null)?.position ?? -1;
   const allowed = (egg.config.overrideMethod as { allowedMethods?: unknown } | undefined)?.allowedMethods;
   const overridable = Array.isArray(allowed) ? allowed.filter((method): method is string => typeof method === 'string') : [ 'POST' ];
+  // Where the request's method is rewritten before a router dispatches it: overrideMethod, and any middleware whose
+  // code assigns it (koa-methodoverride's `req.method = method`, a hand-written `_method` handler), from any method.
+  const chain = egg.middleware ?? [];
+  const lastRouterAt = Math.max(-1, ...middleware.filter(entry => entry.group === 'router' && entry.position !== null).map(entry => entry.position as number));
+  const methodWriters = chain.flatMap((fn, at): Array<{ at: number; from: readonly string[] }> => (at === overrideAt ? [{ at, from: overridable }] :
+    at < lastRouterAt && typeof fn === 'function' && METHOD_WRITE.test(Function.prototype.toString.call(fn)) ? [{ at, from: REWRITABLE_METHODS }] : []));
+  const rewrittenAfter = (position: number) => {
+    const from = [ ...new Set(methodWriters.filter(writer => writer.at > position).flatMap(writer => writer.from)) ];
+    return from.length ? from : undefined;
+  };
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
   const globals = middleware
@@ -1468,13 +1486,13 @@ function collectRoutes(
     .map((entry): GlobalMiddleware => ({
       name: entry.name,
       position: entry.position as number,
-      overriddenFrom: (entry.position as number) < overrideAt ? overridable : undefined,
+      overriddenFrom: rewrittenAfter(entry.position as number),
       filter: filters.get(entry.name),
       always: { name: entry.name, level: 'global', runs: 'always' },
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
-      preflight: PREFLIGHT_PASS.test(Function.prototype.toString.call((egg.middleware ?? [])[entry.position as number])),
+      preflight: PREFLIGHT_PASS.test(Function.prototype.toString.call(chain[entry.position as number])),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));
@@ -2019,14 +2037,15 @@ function globalStep(entry: GlobalMiddleware, filter: RequestFilter, probes: stri
       if (!outcome.runs) (skipped ??= []).push(method === undefined ? { path: probe } : { path: probe, method });
     }
     if (!first.readsMethod || !entry.overriddenFrom) continue;
-    // Before overrideMethod, the filter sees the request's own method (POST), while the router dispatches the
-    // overriding one (`x-http-method-override: DELETE`): every other method of the route is reached with it too.
+    // Before overrideMethod (or another middleware rewriting the method), the filter sees the request's own method
+    // (POST), while the router dispatches the overriding one (`x-http-method-override: DELETE`): every other method
+    // of the route is reached with it too.
     for (const original of entry.overriddenFrom) {
-      if (methods.every(method => entry.overriddenFrom?.includes(method))) break;
+      if (methods.length === 1 && methods[0] === original) continue;
       const outcome = filter(probe, original);
       if (outcome.otherReads.length || outcome.error) continue;
       for (const method of methods) {
-        if (entry.overriddenFrom.includes(method)) continue;
+        if (method === original) continue;
         evaluated += 1;
         if (!outcome.runs) (skipped ??= []).push({ path: probe, method: `${original} overridden to ${method}` });
       }
