@@ -1233,6 +1233,55 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN403/SEN404 a middleware\'s config changed by a hook after egg built the middleware (black-box round 38, h1 F2 and F3)', () => {
+    const dirs: string[] = [];
+    const app = (config: string, hook: string | undefined, files: Record<string, string> = {}, failOn = 'high') => {
+      dirs.push(tempApp('mw-changed-after-load', {
+        'config/config.default.js': `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], ${config}, sentinel: { failOn: '${failOn}', ` +
+          "routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } };\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
+        'app/router.js': "module.exports = ({ router }) => {\n  router.get('/health', async ctx => { ctx.body = 'ok'; });\n  router.get('/admin/debug', async ctx => { ctx.body = 'debug'; });\n};\n",
+        ...(hook && { 'app.js': `module.exports = class { constructor(app) { this.app = app; } didLoad() { ${hook} } };\n` }),
+        ...files,
+      }));
+      return dirs[dirs.length - 1];
+    };
+    after(() => {
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const ignoring = "auth: { ignore: [ '/health', '/admin/debug' ] }";
+    const narrowing = "this.app.config.auth.ignore = this.app.config.auth.ignore.filter(p => p !== '/admin/debug');";
+
+    it('an ignore narrowed in didLoad is judged as egg enforces it, the value it built auth with: refused, naming the change; the hole is real', async () => {
+      mm.env('prod');
+      const message = await expectRefused(app(ignoring, narrowing), /SEN404/);
+      assert.match(message, /GET \/admin\/debug/);
+      assert.match(message, /config\.auth\.ignore changed after egg built auth with it/);
+      await withApp(bootApp(app(ignoring, narrowing, {}, 'never')), async booted => {
+        assert.deepEqual(await rawGet(booted, '/admin/debug'), { status: 200, body: 'debug' });
+      });
+    });
+
+    it('the same ignore set in the config files boots clean, and guards', async () => {
+      mm.env('prod');
+      await withApp(bootApp(app("auth: { ignore: [ '/health' ] }", undefined)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await rawGet(booted, '/admin/debug')).status, 401);
+      });
+    });
+
+    it('egg-static\'s prefix moved in didLoad: the files it still serves before auth at / are judged (SEN404); the hole is real', async () => {
+      mm.env('prod');
+      const served = { 'app/public/admin/report.csv': 'secret,csv\n' };
+      const moving = "this.app.config.static.prefix = '/public/';";
+      assert.match(await expectRefused(app("static: { prefix: '/' }", moving, served), /SEN404/), /\/admin\/report\.csv/);
+      await withApp(bootApp(app("static: { prefix: '/' }", moving, served, 'never')), async booted => {
+        assert.deepEqual(await rawGet(booted, '/admin/report.csv'), { status: 200, body: 'secret,csv\n' });
+        assert.equal((await rawGet(booted, '/admin/debug')).status, 401);
+      });
+    });
+  });
+
   describe('SEN404 a middleware after a method-reading guard that rewrites the method (black-box round 38, h1 F1)', () => {
     const dirs: string[] = [];
     // A hand-written `_method` handler (koa-methodoverride writes `req.method = method` alike).

@@ -12,7 +12,7 @@ import { collectIpcFacts } from './ipc';
 import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
-import { collectMiddlewareFacts, type RouterLayer } from './middleware';
+import { collectMiddlewareFacts, middlewareOptions, type RouterLayer } from './middleware';
 import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
 import { type CodeChanges, collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
@@ -132,6 +132,8 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     ruleOverrides: sentinel.rules ?? {}, configMeta: egg.loader.configMeta, env: process.env, startEnv: startEnvironment(), startPlugins: egg.options.plugins, startOptions: startOptions(), display: relative,
     config, configFiles: loadedConfigs, codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));
+  const middleware = isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
+    { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [], securityOverrides: [], builtOptions: {} };
   return {
     process: processType(egg),
     app: {
@@ -149,10 +151,9 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     },
     plugins,
     pluginTrust,
-    ...(isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
-      { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [], securityOverrides: [] }),
+    ...middleware,
     files: time('facts.files', () => collectFileFacts({
-      baseDir, runDir, config, plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
+      baseDir, runDir, config, staticOptions: middlewareOptions({ config, builtOptions: middleware.builtOptions }, 'static'), plugins, eggPaths: egg.loader.eggPaths ?? [], display: relative,
       provenanceFile,
       dumpRewrites: options.dumpRewrites, staleReportFile: options.staleReportFile, gitignore: options.gitignore,
       workingDir: options.workingDir ?? process.cwd(), timings: options.timings,

@@ -171,6 +171,8 @@ export interface FileFactsInput {
   baseDir: string;
   runDir: string;
   config: Readonly<Record<string, unknown>>;
+  /** egg-static's options as it serves with them (middlewareOptions): config.static unless code changed it after egg built it. */
+  staticOptions?: unknown;
   plugins: PluginFact[];
   /** Framework directories (egg and custom frameworks). */
   eggPaths: string[];
@@ -213,7 +215,7 @@ export const STATIC_READ_BYTES = 32 * 1024 * 1024;
 
 export function collectFileFacts(input: FileFactsInput): FileFacts {
   const { baseDir, config } = input;
-  const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(config.static) : [];
+  const staticEntries = input.plugins.some(plugin => plugin.name === 'static' && plugin.enable) ? staticDirEntries(input.staticOptions ?? config.static) : [];
   const logsDir = stringAt(config, 'logger.dir');
   const appLogs = realPathLoose(path.join(baseDir, 'logs'));
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));

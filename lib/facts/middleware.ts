@@ -19,7 +19,7 @@ import { neverRefusing } from './never-refuses';
 import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
 import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
-import { type ControllerFact, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
+import { type ControllerFact, type Facts, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -206,6 +206,54 @@ const loadedByEgg = new WeakSet<object>();
 const recording = new WeakSet<object>();
 /** Loaders whose loadMiddleware was wrapped before it ran: their chains say which functions egg loaded. */
 const recordedLoads = new WeakSet<object>();
+/**
+ * By loader, the options of each middleware of coreMiddleware and appMiddleware as egg built it with them, once its
+ * factory ran: egg compiles `match`/`ignore` then (wrapMiddleware gets a copy of the options), and a factory keeps
+ * what it read (egg-static its prefix). A hook that changes `app.config.<name>` later changes neither.
+ */
+const optionsAtLoad = new WeakMap<object, Map<string, unknown>>();
+
+/** Plain objects and arrays copied (a few levels deep), anything else kept as it is: what a later write cannot change. */
+function snapshotOptions(value: unknown, depth = 0): unknown {
+  if (depth > OPTIONS_DEPTH) return value;
+  if (Array.isArray(value)) return value.map(item => snapshotOptions(item, depth + 1));
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([ key, item ]) => [ key, snapshotOptions(item, depth + 1) ]));
+}
+
+const OPTIONS_DEPTH = 6;
+
+function isPlainObject(value: unknown): value is AnyRecord {
+  if (!value || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** The key paths (`ignore`, `dirs.0.prefix`) at which `now` differs from the options snapshotOptions kept, a few at most. */
+function changedOptions(built: unknown, now: unknown, at = '', found: string[] = [], depth = 0): string[] {
+  if (found.length >= MAX_CHANGED_OPTIONS) return found;
+  if (depth <= OPTIONS_DEPTH && isPlainObject(built) && isPlainObject(now)) {
+    for (const key of new Set([ ...Object.keys(built), ...Object.keys(now) ])) changedOptions(built[key], now[key], at ? `${at}.${key}` : key, found, depth + 1);
+  } else if (!sameOptionValue(built, now, depth)) {
+    // A list (`ignore: [ '/health', '/admin/debug' ]`) by its key, whole.
+    found.push(at);
+  }
+  return found;
+}
+
+function sameOptionValue(built: unknown, now: unknown, depth: number): boolean {
+  if (Array.isArray(built) && Array.isArray(now) && depth <= OPTIONS_DEPTH) {
+    return built.length === now.length && built.every((item, index) => !changedOptions(item, now[index], '', [], depth + 1).length);
+  }
+  return Object.is(built, now);
+}
+
+const MAX_CHANGED_OPTIONS = 8;
+
+/** `config.<name>` as the middleware `name` enforces it: as egg built it when code changed it since (Facts.builtOptions). */
+export function middlewareOptions(facts: Pick<Facts, 'config' | 'builtOptions'>, name: string): unknown {
+  return Object.hasOwn(facts.builtOptions, name) ? facts.builtOptions[name] : facts.config[name];
+}
 /** Functions returned by `app.middleware.<name>(…)`, so route-level middleware is known by its egg name. */
 const createdBy = new WeakMap<object, string>();
 /** Functions returned by `app.jsonp(…)`, with what that call was given: egg-jsonp merges it over config.jsonp. */
@@ -282,6 +330,9 @@ export function recordRouteRegistrations(app: RecordTarget): void {
       const note = () => {
         for (const fn of app.middleware ?? []) if (!before.has(fn)) loadedByEgg.add(fn);
         nameFactoryOutputs(app);
+        const config = app.config as AnyRecord;
+        const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
+        optionsAtLoad.set(loader, new Map(names.filter(name => isPlainObject(config[name])).map(name => [ name, snapshotOptions(config[name]) ])));
       };
       // egg 4 loads middleware asynchronously.
       if (result && typeof (result as Promise<unknown>).then === 'function') return (result as Promise<unknown>).then(value => (note(), value));
@@ -1058,6 +1109,7 @@ export interface MiddlewareFacts {
   securityScopes: SecurityScopeFact[];
   siteFileHandlers: string[];
   securityOverrides: SecurityOverrideFact[];
+  builtOptions: Record<string, unknown>;
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -1105,6 +1157,7 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   return {
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
     siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverridesOf(appFiles(), relative),
+    builtOptions: Object.fromEntries(middleware.filter(entry => entry.changedAfterLoad).map(entry => [ entry.name, optionsAtLoad.get(egg.loader)?.get(entry.name) ])),
   };
 }
 
@@ -1193,9 +1246,13 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
     const configured = group !== 'other' && config[name] && typeof config[name] === 'object';
-    const options = (configured ? config[name] : {}) as AnyRecord;
+    // What egg built the middleware with, which a hook may have changed in app.config since.
+    const built = configured ? optionsAtLoad.get(egg.loader)?.get(name) as AnyRecord | undefined : undefined;
+    const options = (built ?? (configured ? config[name] : {})) as AnyRecord;
+    const changed = built && position !== null ? changedOptions(built, config[name]) : [];
     const fullPath = factoryFile(name);
-    const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore };
+    const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore,
+      ...(changed.length && { changedAfterLoad: changed }) };
     if (!fullPath) return fact;
     const neverRefuses = neverRefusing(fullPath);
     return { ...fact, file: relative(fullPath), origin: origin(fullPath), ...(neverRefuses && { neverRefuses }) };

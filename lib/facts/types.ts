@@ -102,6 +102,11 @@ export interface MiddlewareFact {
    * in that package, and what it does instead of refusing.
    */
   neverRefuses?: NeverRefusingFact;
+  /**
+   * Keys of `config.<name>` (`ignore`, `prefix`) that code changed after egg built the middleware with them: egg
+   * keeps enforcing the values it built with, which `match`/`ignore` here are.
+   */
+  changedAfterLoad?: string[];
 }
 
 /** See MiddlewareFact.neverRefuses. */
@@ -341,6 +346,11 @@ export interface Facts {
    * for that request. Empty in the agent.
    */
   securityOverrides: SecurityOverrideFact[];
+  /**
+   * The options egg built a middleware with, by name, for each one whose `config.<name>` code changed since
+   * (MiddlewareFact.changedAfterLoad): what it enforces. Empty in the agent; read through middlewareOptions.
+   */
+  builtOptions: Record<string, unknown>;
   ipc: IpcFacts;
   /** Files that hold or shape config: modes, egg's config dumps, static dirs, path-valued config, .gitignore (lib/facts/files.ts). */
   files: FileFacts;

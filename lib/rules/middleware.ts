@@ -4,7 +4,7 @@
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
 import { type StaticDirFact, staticDirEntries } from '../facts/files';
-import { hookRoutePlugins } from '../facts/middleware';
+import { hookRoutePlugins, middlewareOptions } from '../facts/middleware';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
 import { compileRoutePattern } from '../route-pattern';
 import type { Rule, RuleHit } from './types';
@@ -548,9 +548,30 @@ export const guardWeakened: Rule = {
         hits.push({ ...base, message: `${name}'s ${entry.filter.summary} leaves ${open.length} protected route(s) without it: ${listed(open)}` });
       }
     }
-    return [ ...hits, ...anonymousRouteGuards(facts, covered) ];
+    return [ ...hits, ...anonymousRouteGuards(facts, covered), ...optionsChangedAfterLoad(facts, policy) ];
   }),
 };
+
+/**
+ * Middleware whose config code changed after egg built them with it (a `didLoad` hook narrowing `auth.ignore`,
+ * moving `static.prefix`): egg enforces what it was built with, which SEN403 and SEN404 judge, while app.config and
+ * whatever reads it say otherwise. High for a guard of the policy; only where there is a policy.
+ */
+function optionsChangedAfterLoad(facts: Facts, policy: Policy): RuleHit[] {
+  if (!policy.required.length && !policy.guards.length) return [];
+  return facts.middleware.flatMap((entry): RuleHit[] => {
+    if (!entry.changedAfterLoad || entry.position === null) return [];
+    const guarding = policy.required.includes(entry.name) || policy.guards.includes(entry.name);
+    const keys = entry.changedAfterLoad.map(key => `config.${entry.name}.${key}`);
+    return [{
+      severity: guarding ? 'high' : 'medium', target: `middleware:${entry.name}`, source: entry.file,
+      message: `${listed(keys)} changed after egg built ${entry.name} with ${keys.length > 1 ? 'them' : 'it'} (egg compiles match/ignore and a factory ` +
+        `reads its options when it loads the middleware): ${entry.name} keeps running with the values it had then, which the chain and route ` +
+        'table judge, while app.config, and what reads it, says otherwise',
+      fix: `Set config.${entry.name} in the config files, or in a configWillLoad/configDidLoad hook, before egg loads the middleware; not in didLoad, willReady or later.`,
+    }];
+  });
+}
 
 /**
  * Protected routes whose guard runs only as given to the route, made by `app.middleware.<guard>(options)` with options
@@ -808,7 +829,7 @@ function staticPrefixGaps(facts: Facts): RuleHit[] {
   const compiled = compiledRoutePolicy({ ...policy, routes: { ...policy.routes, protect: named } });
   const seen = new Set<string>();
   const covered = new Set<string>();
-  const prefixHits = staticPrefixes(facts.config.static).flatMap(({ keyPath, prefix, file }) => {
+  const prefixHits = staticPrefixes(middlewareOptions(facts, 'static')).flatMap(({ keyPath, prefix, file }) => {
     if (seen.has(prefix)) return [];
     seen.add(prefix);
     const missing = guardsAfter(facts, compiled, file, served);
@@ -845,7 +866,7 @@ function staticEntryGaps(facts: Facts, compiled: ReturnType<typeof compiledRoute
     .filter(({ missing }) => missing.length);
   if (!exposed.length) return [];
   const missing = [ ...new Set(exposed.flatMap(gap => gap.missing)) ];
-  const prefixKeyPath = staticDirEntries(facts.config.static).find(entry => entry.keyPath === dir.keyPath)?.prefixKeyPath ?? 'static.prefix';
+  const prefixKeyPath = staticDirEntries(middlewareOptions(facts, 'static')).find(entry => entry.keyPath === dir.keyPath)?.prefixKeyPath ?? 'static.prefix';
   const named = exposed.slice(0, LISTED_FILES).map(({ entry }) => (entry.directory ?
     `GET ${entry.requestPath}/… (${entry.file}, a directory: what is put there is served)` : `GET ${entry.requestPath} (${entry.file})`));
   const more = exposed.length > LISTED_FILES ? ` and ${exposed.length - LISTED_FILES} more` : '';
@@ -1038,7 +1059,7 @@ export const unmatchedPolicyEntry: Rule = {
     const protectsRoute = (pattern: string) => {
       const match = compileRoutePattern(pattern);
       return facts.routes.some(route => protects([ match ], route)) || facts.siteFileHandlers.some(match) ||
-        staticPrefixes(facts.config.static).some(({ file }) => match(file)) ||
+        staticPrefixes(middlewareOptions(facts, 'static')).some(({ file }) => match(file)) ||
         facts.files.staticDirs.some(dir => dir.protectedEntries.some(entry => match(staticRequestPath(entry))));
     };
     const exemptsRoutes = (pattern: string) => {
@@ -1071,7 +1092,7 @@ export const unmatchedPolicyEntry: Rule = {
         const withMethod = routes.filter(route => route.allMethods || !methods.length ||
           methods.some(method => route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))));
         if (withMethod.length) continue;
-        const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(facts.config.static).map(({ file }) => file),
+        const servedBeforeRoutes = [ ...facts.siteFileHandlers, ...staticPrefixes(middlewareOptions(facts, 'static')).map(({ file }) => file),
           ...facts.files.staticDirs.flatMap(dir => dir.protectedEntries.map(staticRequestPath)) ];
         if ((!methods.length || methods.some(method => method === 'GET' || method === 'HEAD')) && servedBeforeRoutes.some(compileRoutePattern(pattern))) continue;
         hits.push({

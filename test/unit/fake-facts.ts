@@ -38,6 +38,7 @@ export function fakeFacts(overrides: {
     securityScopes: [],
     siteFileHandlers: [],
     securityOverrides: [],
+    builtOptions: {},
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
       gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, committedSecrets: {}, ignoredSecretFiles: [], writableCode: [], writableModules: [], foreignWrittenDirs: [],
