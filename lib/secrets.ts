@@ -194,6 +194,7 @@ function isAccessKeyIdName(name: string): boolean {
  * any scheme (`token 9f8Zq2…`, `Token …`, `Digest …`).
  */
 function isSecretForValue(name: string, value: string, parent: unknown): boolean {
+  if (isPrivateJwkMember(name, parent)) return true;
   const words = keyWords(name);
   const last = words[words.length - 1];
   if (last === 'sk') return looksGenerated(value) || (isPlainObject(parent) && Object.keys(parent).some(isAccessKeyIdName));
@@ -201,6 +202,18 @@ function isSecretForValue(name: string, value: string, parent: unknown): boolean
   // Basic and Bearer credentials are found by their shapes, which name them.
   const credential = /^[A-Za-z][\w.-]*\s+(\S{8,})$/.exec(value.trim())?.[1];
   return last === 'authorization' && credential !== undefined && !placeholderKind(credential) && !detectSecretValues(value).length;
+}
+
+/** The private members of a JSON Web Key (RFC 7518): an RSA key's exponent and primes, an EC or OKP key's `d`. */
+const PRIVATE_JWK_MEMBERS: ReadonlySet<string> = new Set([ 'd', 'p', 'q', 'dp', 'dq', 'qi' ]);
+
+/**
+ * A private member of a JSON Web Key object (`{ kty: 'RSA', n, e, d, … }`, node-oidc-provider's `jwks.keys`): `d`
+ * and the primes of an RSA, EC or OKP key, `k` of a symmetric (`oct`) one.
+ */
+function isPrivateJwkMember(name: string, parent: unknown): boolean {
+  if (!isPlainObject(parent) || typeof parent.kty !== 'string') return false;
+  return parent.kty === 'oct' ? name === 'k' : PRIVATE_JWK_MEMBERS.has(name);
 }
 
 const PEM_PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
@@ -248,6 +261,40 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   // the value only, so masking keeps the URL readable.
   { kind: 'a URL with a token in its query', pattern: /(?<=:\/\/[^\s'"]*[?&](?:access_?token|token|api_?key|secret|client_secret|sig|signature|password|passwd)=)[A-Za-z0-9._~%+/-]{16,}/i },
 ];
+
+/**
+ * The kinds of SECRET_VALUE_PATTERNS that are secrets in any file a site serves (SEN203): vendors' secret tokens and
+ * webhook URLs, by prefixes no public key or sample text has. Not the shapes a page may hold for good (a Google API
+ * key for Maps, a JWT in an example, an AWS access key id alone, `Basic`/`Bearer` in API docs).
+ */
+const SERVED_SECRET_KINDS: ReadonlySet<string> = new Set([ 'a GitHub token', 'a GitLab token', 'a Slack token', 'a Slack webhook URL',
+  'a Discord webhook URL', 'an npm token', 'a SendGrid API key', 'an OpenAI API key', 'an Anthropic API key', 'a Hugging Face token',
+  'a Shopify access token', 'a DigitalOcean token', 'a PyPI token', 'a Mapbox secret token', 'a PostHog personal API key' ]);
+const SERVED_SECRET_SHAPES = [
+  ...SECRET_VALUE_PATTERNS.filter(({ kind }) => SERVED_SECRET_KINDS.has(kind)).map(({ kind, pattern }) => ({ kind, pattern })),
+  // A live key only: a test key (sk_test_) in a demo page spends no money.
+  { kind: 'a Stripe secret key', pattern: /\b[rs]k_live_[A-Za-z0-9]{16,}/ },
+  // The id and secret of an AWS access key side by side, as the console's accessKeys.csv and ~/.aws/credentials hold them.
+  { kind: 'an AWS access key and its secret', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[\s\S]{1,80}?(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/ },
+  // A private JSON Web Key: an object with its key type and a private member (`d` of RSA, EC and OKP keys, `k` of a
+  // symmetric one), in either order; a JWKS of public keys has neither.
+  { kind: 'a private key (JWK)', pattern: /"kty"\s*:\s*"(?:RSA|EC|OKP)"[^{}]{0,8000}?"d"\s*:\s*"[A-Za-z0-9_-]{16,}"|"d"\s*:\s*"[A-Za-z0-9_-]{16,}"[^{}]{0,8000}?"kty"\s*:\s*"(?:RSA|EC|OKP)"/ },
+  { kind: 'a symmetric key (JWK)', pattern: /"kty"\s*:\s*"oct"[^{}]{0,8000}?"k"\s*:\s*"[A-Za-z0-9_-]{16,}"|"k"\s*:\s*"[A-Za-z0-9_-]{16,}"[^{}]{0,8000}?"kty"\s*:\s*"oct"/ },
+  // PuTTY's private key file (.ppk), which holds its key as base64 lines after Private-Lines.
+  { kind: 'a private key (PuTTY)', pattern: /PuTTY-User-Key-File-\d+:[^\n]{0,200}\n[\s\S]{0,16000}?Private-Lines:\s*\d+/ },
+];
+
+/**
+ * What secret a file a site serves holds by its shape (SERVED_SECRET_SHAPES), a token's kind, or undefined. A token of
+ * one letter repeated (`ghp_xxxx…`, docs' stand-in) is none.
+ */
+export function servedSecretKind(text: string): string | undefined {
+  for (const { kind, pattern } of SERVED_SECRET_SHAPES) {
+    const match = pattern.exec(text);
+    if (match && (kind.includes('(') || kind.startsWith('an AWS') || mixedAndVaried(match[0].replace(/^[a-z]+[_-]/i, '')))) return kind;
+  }
+  return undefined;
+}
 
 /**
  * `scheme://user:password@host`; the password is group 1. It runs to the last `@` before the host, as URL parsers and
@@ -415,7 +462,7 @@ function walkSecrets(root: unknown, plainWanted: boolean, inheritedWanted: boole
     const isText = typeof value !== 'number';
     // A secret-named key counts for a string, and for a number only under a password-like name; a package's or an npm
     // script's name in egg's copy of package.json (`@acme/auth: 'workspace:*'`, `gen:secret`) names no secret.
-    const nameCounts = !namesPackageEntry(names) && (isText || isPasswordKeyName(keyName));
+    const nameCounts = !namesPackageEntry(names) && (isText || isPasswordKeyName(keyName)) && !isCredentialsMode(keyName, text);
     // `aes: { key }`, `aes_256_gcm: { key }` name their value as `aesKey` does.
     const namedByParent = /^keys?$/i.test(keyName) && names.length >= 2 && keyWords(names[names.length - 2]).some(word => SECRET_KEY_QUALIFIERS.has(word.replace(/\d+$/, '')));
     const named = namedByParent || isUserPasswordAuth(keyName, text) || (isText && isSecretForValue(keyName, text, parent));
@@ -449,6 +496,14 @@ function leafText(value: unknown): string | undefined {
   if (!Buffer.isBuffer(value)) return undefined;
   const text = value.toString('utf8');
   return Buffer.from(text).equals(value) ? text : undefined;
+}
+
+/** fetch()'s and the Fetch API's credentials modes, which config passes on to a client (`fetch: { credentials: 'include' }`). */
+const CREDENTIALS_MODES: ReadonlySet<string> = new Set([ 'include', 'same-origin', 'omit' ]);
+
+/** A `credentials` key holding a fetch credentials mode: a setting, no secret. */
+function isCredentialsMode(keyName: string, value: string): boolean {
+  return CREDENTIALS_MODES.has(value) && keyWords(keyName).at(-1) === 'credentials';
 }
 
 /** package.json's maps whose keys are package or script names (egg copies package.json into `config.pkg`). */

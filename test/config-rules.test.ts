@@ -1152,6 +1152,39 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a private JSON Web Key, PuTTY key, vendor tokens and an AWS key pair in served files are found by their shapes; a JWKS of public keys, docs\' stand-in tokens and a Maps key stay clean (black-box round 38, h2 H1/H2/L2)', async () => {
+    const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = privateKey.export({ format: 'jwk' });
+    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+    const github = 'ghp_4Fq9Lm2Xz7Rt3Vb8Nc1Wy6Hj5Gf0SaKd2TiE';
+    const served = {
+      'app/public/.well-known/jwks.json': JSON.stringify({ keys: [{ ...jwk, kid: 'k1', use: 'sig', alg: 'ES256' }] }),
+      'app/public/exports/deploy_accessKeys.csv': 'Access key ID,Secret access key\nAKIAZ7XQ4LMNB2KD3HPW,q9Ld8Xk2mZp7Rt4Vb6Nc1Wy3Hj5Gf8Sa0Ue2Ti4O\n',
+      'app/public/settings.json': JSON.stringify({ github: { token: github } }),
+      'app/public/js/bundle.js': `const client = new Octokit({ auth: "${github}" });\n`,
+      'app/public/notes.txt': 'AWS_SECRET_ACCESS_KEY=q9Ld8Xk2mZp7Rt4Vb6Nc1Wy3Hj5Gf8Sa0Ue2Ti4O\n',
+      'app/public/deploy.ppk': 'PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5AAAAIG\nx7Qk\nPrivate-Lines: 1\nAAAAIDm9\nPrivate-MAC: 0f9a\n',
+    };
+    const dir = temp('cfg-static-shapes', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`, ...served });
+    const message = await expectRefused(dir, /SEN203/);
+    assertServes(message, [ '.well-known/jwks.json (a private key (JWK))', 'exports/deploy_accessKeys.csv (an AWS access key and its secret)',
+      'settings.json (a GitHub token)', 'js/bundle.js (a front-end asset that holds a GitHub token)', 'notes.txt (settings that set secrets (AWS_SECRET_ACCESS_KEY))',
+      'deploy.ppk (a private key (PuTTY))' ]);
+    assert.ok(!message.includes(github) && !message.includes(String(jwk.d)));
+    const clean = temp('cfg-static-shapes-public', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/.well-known/jwks.json': JSON.stringify({ keys: [{ ...publicJwk, kid: 'k1', use: 'sig' }] }),
+      'app/public/docs/tokens.md': 'Create a token (`ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`) and set `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` in CI.\n',
+      'app/public/js/maps.js': 'loadMaps({ key: "AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E" });\n',
+    });
+    const app = await bootApp(clean);
+    try {
+      assert.deepEqual(reportFindings(app, 'SEN203'), []);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN203: a front end\'s ordinary pages, docs, styles, scripts and binary files are read and stay clean (black-box round 27, h91 F2)', async () => {
     mm(process.env, 'CFG_DB_PASSWORD', 'Xq7!vR2#pL9@wZ4$kT6');
     const dir = temp('cfg-static-front-end', {

@@ -1582,6 +1582,21 @@ describe('plugin trust (mm.app)', function() {
       const started = await expectRefused(app, /SEN101/, { framework: elsewhere });
       assert.match(started, new RegExp(`framework acme-fw \\(set by the start options' \`framework\` \\(egg-scripts --framework, startCluster\\(\\{ framework \\}\\)\\)\\) is loaded from ${escapeRegExp(fs.realpathSync(elsewhere))}, outside every node_modules`));
     });
+    it('a framework whose package name imitates egg (`eggs`), declared and locked, is refused as a look-alike (SEN102), as a plugin\'s package is (black-box round 38, h3 H1)', async () => {
+      const app = tempDir('framework-typosquat');
+      writeFiles(app, {
+        'package.json': JSON.stringify({ name: 'framework-typosquat-app', egg: { framework: 'eggs' }, dependencies: { eggs: '^1.0.0' } }),
+        'config/config.default.js': appConfig('framework-typosquat'),
+        'package-lock.json': JSON.stringify({ name: 'framework-typosquat-app', lockfileVersion: 3, requires: true, packages: { '': { name: 'framework-typosquat-app' },
+          'node_modules/eggs': { version: '1.0.0', resolved: 'https://registry.npmjs.org/eggs/-/eggs-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` } } }),
+        ...Object.fromEntries(Object.entries(frameworkFiles('eggs', 'egg')).map(([ file, text ]) => [ `node_modules/eggs/${file}`, text ])),
+      });
+      fs.symlinkSync(EGG_DIR, path.join(app, 'node_modules/egg'));
+      mm.env('prod');
+      const message = await expectRefused(app, /SEN102/);
+      assert.match(message, /framework eggs: the package "eggs" is a look-alike of egg/);
+      assert.deepEqual(findings(app).map(hit => [ hit.ruleId, hit.target ]), [ [ 'SEN102', 'framework:eggs' ] ]);
+    });
   });
 
   describe('SEN108: security settings from a third-party plugin', () => {

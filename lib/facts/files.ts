@@ -12,7 +12,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { readDump } from '../dumps';
 import { printableName } from '../printable';
 import { bootReportFile } from '../report/write';
-import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind } from '../secrets';
+import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind, servedSecretKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
@@ -855,7 +855,7 @@ const DER_KEY_FILE = /\.(?:key|der)$/i;
  * an upper-case name that ends in a secret's word, and its value. Not `…_TOKEN`: a front end's config holds tokens
  * its vendor means for the browser (Mapbox's, Mixpanel's, a client token).
  */
-const SECRET_SETTING = /(?:^|[\s{,])(?:export[ \t]+)?["']?([A-Z][A-Z0-9_]{0,63}(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY))["']?[ \t]*[:=][ \t]*["']?([^\s"',}#]*)/gm;
+const SECRET_SETTING = /(?:^|[\s{,])(?:export[ \t]+)?["']?([A-Z][A-Z0-9_]{0,63}(?:SECRET|PASSWORD|PASSWD|PWD|PRIVATE_KEY|SECRET_KEY|SECRET_ACCESS_KEY))["']?[ \t]*[:=][ \t]*["']?([^\s"',}#]*)/gm;
 /**
  * An upper-case name that labels something about a secret rather than setting one: an error code or message
  * (`ERR_WRONG_PASSWORD: 400101` in a front end's error table, `INVALID_PASSWORD`), a form's field (`CONFIRM_PASSWORD`).
@@ -921,6 +921,8 @@ function textKind(name: string, text: string, config: ConfigIdentity, binary = B
   if (PRIVATE_KEY.test(text)) return 'a private key';
   const held = heldSecret(text, config);
   if (held) return `a file that holds a secret of the app's config, the value of config.${held.keyPath}`;
+  const token = servedSecretKind(text);
+  if (token) return token;
   const settings = (SETTINGS_FILE.test(name) || ENV_FILE.test(name)) && !TEMPLATE_NAME.test(name) && !binary;
   const setting = settings ? secretSetting(text, name) : undefined;
   return setting && `settings that set secrets (${setting})`;
@@ -1071,6 +1073,8 @@ function assetKind(full: string, config: ConfigIdentity, assets: ReadBudget, chu
   if (!assets.read()) return { unsearched: true };
   const { found, cut } = judgeText(full, config, assets, chunk, text => {
     if (PRIVATE_KEY.test(text)) return 'a front-end asset that holds a private key';
+    const token = servedSecretKind(text);
+    if (token) return `a front-end asset that holds ${token}`;
     const held = heldSecret(text, config);
     return held && `a front-end asset that holds a secret of the app's config, the value of config.${held.keyPath} (a bundler inlines what the build saw: ` +
       'webpack\'s DefinePlugin, Vite\'s `define`, an env file read at build time, a server module in a source map\'s `sourcesContent`)';

@@ -152,6 +152,8 @@ export interface PackageJsonFacts {
   scripts: Record<string, string>;
   /** `dependencies` and `optionalDependencies` names: what npm installs for production. */
   productionDependencies: string[];
+  /** `peerDependencies` names: npm 7+ and pnpm install them, and the package requires them as any other. */
+  peerDependencies: string[];
 }
 
 /** The parts of `<dir>/package.json` the plugin rules read; undefined when it is missing or not JSON. */
@@ -169,6 +171,7 @@ export function readPackageJson(dir: string): PackageJsonFacts | undefined {
     version: typeof pkg.version === 'string' ? pkg.version : undefined,
     scripts: stringRecord(pkg.scripts),
     productionDependencies: [ ...new Set([ ...Object.keys(stringRecord(pkg.dependencies)), ...Object.keys(stringRecord(pkg.optionalDependencies)) ]) ],
+    peerDependencies: Object.keys(stringRecord(pkg.peerDependencies)),
   };
 }
 
@@ -190,8 +193,9 @@ export interface InstalledPackage {
 }
 
 /**
- * The production dependency closure of the package in `dir` (itself excluded), as node resolves it; a dependency
- * that is not installed (an optional one that failed to build) is left out, as node would fail on it anyway.
+ * The production dependency closure of the package in `dir` (itself excluded), as node resolves it, peer dependencies
+ * included (a plugin requires its driver, declared as a peer, like any dependency); a dependency that is not installed
+ * (an optional one that failed to build, a peer the app does not install) is left out, as node would fail on it anyway.
  */
 export function dependencyClosure(dir: string): InstalledPackage[] {
   const root = fs.realpathSync.native(dir);
@@ -199,12 +203,13 @@ export function dependencyClosure(dir: string): InstalledPackage[] {
   const queue = [ root ];
   while (queue.length) {
     const current = queue.shift() as string;
-    for (const name of readPackageJson(current)?.productionDependencies ?? []) {
+    const pkg = readPackageJson(current);
+    for (const name of pkg ? [ ...pkg.productionDependencies, ...pkg.peerDependencies ] : []) {
       const found = findInstalledPackage(name, current);
       if (!found || found === root || seen.has(found)) continue;
-      const pkg = readPackageJson(found);
-      if (!pkg) continue;
-      seen.set(found, { dir: found, pkg });
+      const installed = readPackageJson(found);
+      if (!installed) continue;
+      seen.set(found, { dir: found, pkg: installed });
       queue.push(found);
     }
   }

@@ -770,7 +770,11 @@ export const staticExposesFiles: Rule = {
     `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest after them and pages last; ` +
     'a binary one, with a NUL in its first MiB, is read no further unless it is a dump (`.sql`, `.db`, `.sqlite`, `.dump`, `.log`, `.bak`), and in it, ' +
     'as in pages, Markdown, CSV and other files that are not settings, scripts, dumps or logs, only private keys and the config\'s secrets are looked for), ' +
-    'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`, DER in a `.key` or `.der` file; a certificate or public key is public), ' +
+    'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`, DER in a `.key` or `.der` file, a JSON Web Key with its private `d` or a ' +
+    'symmetric one\'s `k`, PuTTY\'s `.ppk`; a certificate, public key or JWKS of public keys is public), vendors\' secret tokens by their prefixes in any file ' +
+    'read, scripts included (GitHub, GitLab, Slack, npm, SendGrid, OpenAI, Anthropic, Hugging Face, Shopify, DigitalOcean, PyPI, Mapbox `sk.`, PostHog ' +
+    '`phx_`, a live Stripe secret key, Slack and Discord webhook URLs, an AWS access key id beside its secret as in `accessKeys.csv`; not a Google API ' +
+    'key, a JWT or an AWS key id alone, which pages hold for good), ' +
     'key stores by name (`.p12`, `.pfx`, `.jks`, `.keystore`: a PKCS#12 holding only certificates cannot be told from one holding a key without its password), files holding one of the config\'s ' +
     'secrets (named by its config key; not the public values SEN202 leaves alone, such as a Mapbox `pk.` token), settings of upper-case secret names (`POSTGRES_PASSWORD: …`, `"DB_PASSWORD": "…"`; not a page\'s route such as ' +
     '`FORGOT_PASSWORD: "/account/forgot-password"`), and in ini, YAML, properties, TOML and ' +

@@ -511,7 +511,10 @@ export const guardWeakened: Rule = {
     'app/extend/helper files that define the method; one that uses a name ' +
     'whose values its module does not show (process.env, a config function\'s parameter, a package\'s helper deciding alone) is unverified ' +
     'for routes whose path takes values. egg-path-matching compares a string ' +
-    'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case.',
+    'in any case and as a prefix (`\'/health\'` also skips `/HEALTH` and `/health/x`), while egg\'s router compares case. ' +
+    'egg compiles `match`/`ignore` (and a factory reads its options) when it loads the middleware: the values it built with are the ones judged, ' +
+    'and code that changed `config.<name>` after that (a `didLoad` hook narrowing `auth.ignore`, moving `static.prefix`) is reported, high for a ' +
+    'guard of the policy, medium for another middleware.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +
     'instead of the string `\'/health\'`, which matches in any case), use a string or RegExp instead of a function ' +
     'that reads request data, or list the routes that really are public in `config.sentinel.routes.public` with a reason.',

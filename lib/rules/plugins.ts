@@ -188,7 +188,8 @@ export const typosquattedPlugin: Rule = {
   area: 'plugins',
   title: 'Plugin name imitates a well-known egg package',
   severity: 'high',
-  description: 'The package of an enabled plugin is a small edit away from a well-known egg plugin or package ' +
+  description: 'The package of an enabled plugin, or of a framework egg loads (package.json\'s `egg.framework`, `--framework`, and those it builds on), ' +
+    'is a small edit away from a well-known egg plugin or package ' +
     '(egg\'s built-in plugins and popular community ones, `egg-*` and `@eggjs/*` names, shipped in ' +
     '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or is one with a variation of egg\'s prefix ' +
     '(`eggjs-cors`, `egg.js-cors`, `egg_cors` for `egg-cors`), or sits in a scope that imitates ' +
@@ -197,15 +198,19 @@ export const typosquattedPlugin: Rule = {
   fix: 'Check the package name in config/plugin.* and package.json against the real plugin\'s name, uninstall the look-alike ' +
     'and install the real one; if the name is legitimate, waive SEN102 for `plugin:<name>` with the reason.',
   check(facts) {
-    return facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package').flatMap(plugin => {
-      const names = [ ...new Set([ plugin.package, plugin.configuredPackage ].filter((name): name is string => Boolean(name))) ];
-      return names.flatMap(name => {
+    const squats = (unit: PluginTrustFact | FrameworkTrustFact, names: Array<string | undefined>, source: string | undefined): RuleHit[] =>
+      [ ...new Set(names.filter((name): name is string => Boolean(name))) ].flatMap(name => {
         const squat = findTyposquat(name);
         if (!squat) return [];
         const how = squat.kind === 'scope' ? `is published under a scope that imitates ${squat.imitates}` : `is a look-alike of ${squat.imitates}`;
-        return [{ severity: 'high' as const, target: target(plugin), source: plugin.from, message: `${label(plugin)}: the package "${name}" ${how}` }];
+        return [{ severity: 'high' as const, target: target(unit), source, message: `${label(unit)}: the package "${name}" ${how}` }];
       });
-    });
+    // A framework's code runs in every process before any plugin's: its name is judged as a plugin package's.
+    const frameworks = judgedFrameworks(facts).flatMap(framework => squats(framework,
+      [ framework.package, framework.setBy.key === 'package.json' ? framework.setBy.value : undefined ],
+      framework.setBy.key === 'package.json' ? 'package.json' : framework.displayPath));
+    return [ ...frameworks, ...facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package')
+      .flatMap(plugin => squats(plugin, [ plugin.package, plugin.configuredPackage ], plugin.from)) ];
   },
 };
 

@@ -92,8 +92,11 @@ describe('known plugin names and typosquats (SEN102)', () => {
     for (const name of [ 'egg-tidy', 'egg-view-react', 'egg-graphql', 'egg-apm', 'my-plugin', '@company/egg-security', '@egjs/flicking', 'egg-mssql-pool' ]) {
       assert.equal(findTyposquat(name), undefined, name);
     }
-    // Real plugins one edit from a well-known one (egg-cors, egg-mysql, egg-oss) that are unrelated to it.
-    for (const name of [ 'egg-cos', 'egg-mssql', 'egg-mysql2', 'egg-obs', 'egg-validator' ]) assert.equal(findTyposquat(name), undefined, name);
+    // Real plugins one edit from a well-known one (egg-cors, egg-mysql, egg-oss, egg-ci) that are unrelated to it: eggjs's
+    // own egg-ots and egg-ons were refused as look-alikes of egg-oss (black-box round 38, h3 M3).
+    for (const name of [ 'egg-cos', 'egg-mssql', 'egg-mysql2', 'egg-obs', 'egg-validator', 'egg-ots', 'egg-ons', 'egg-di', 'egg-xss', 'egg-wss' ]) {
+      assert.equal(findTyposquat(name), undefined, name);
+    }
     assert.deepEqual(findTyposquat('egg-mysq'), { imitates: 'egg-mysql', kind: 'name' }, 'the well-known name is still the one imitated');
   });
 
@@ -397,6 +400,21 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.deepEqual(Object.keys(manifest.plugins.a.dependencies ?? {}), [ 'node_modules/dep' ]);
     assert.deepEqual(parseManifest(serializeManifest(manifest), 'sentinel.lock.json'), manifest);
     assert.deepEqual(dependencyClosure(path.join(dir, 'node_modules/egg-a')).map(dep => dep.pkg.name), [ 'dep' ]);
+  });
+
+  it('the closure holds the peer dependencies installed, which the plugin requires as any other (black-box round 38, h3 M2)', () => {
+    const dir = tempTree({
+      'package.json': '{"name":"app"}',
+      'node_modules/egg-db/package.json': JSON.stringify({ name: 'egg-db', version: '1.0.0', peerDependencies: { driver: '^2', absent: '^1' }, eggPlugin: { name: 'db' } }),
+      'node_modules/egg-db/app.js': "require('driver');\n",
+      'node_modules/driver/package.json': JSON.stringify({ name: 'driver', version: '2.0.0' }),
+      'node_modules/driver/index.js': 'module.exports = {};\n',
+    });
+    const pluginDir = path.join(dir, 'node_modules/egg-db');
+    assert.deepEqual(dependencyClosure(pluginDir).map(dep => dep.pkg.name), [ 'driver' ], 'a peer the app does not install is left out');
+    const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'db', dir: pluginDir, byName: true }] }] });
+    fs.appendFileSync(path.join(dir, 'node_modules/driver/index.js'), "require('child_process');\n");
+    assert.deepEqual(verifyPlugin(manifest.plugins.db, pluginDir, dir, true).changed, [ 'node_modules/driver/index.js' ]);
   });
 
   it('follows symbolic links: what a linked file holds and what a linked directory holds are pinned', () => {

@@ -339,7 +339,21 @@ describe('SEN202: AK/SK pairs, priv/enc/auth/session keys, Authorization headers
       proxy: { headers: { authorization: 'Bearer', 'x-forwarded-proto': 'https' } },
       upstream: { headers: { Authorization: 'Bearer ${API_TOKEN}' }, template: { Authorization: 'token <your-token>' } },
       word: { title: 'LTAIPLACEHOLDERKEY' },
+      // fetch()'s credentials modes (black-box round 38, h2 M5: `credentials: 'include'` was refused as a hard-coded secret).
+      clientConfig: { fetch: { credentials: 'include', mode: 'cors' }, sameSite: { credentials: 'same-origin' }, none: { credentials: 'omit' } },
     }), []);
+    assert.deepEqual(findings({ api: { credentials: 'include-Zq8wLm3Pk9xT' } }), [ 'config.api.credentials a literal value under a secret key name' ]);
+  });
+
+  it('the private members of a JSON Web Key (node-oidc-provider\'s jwks), not its public ones (black-box round 38, h2 M1)', () => {
+    const rsa = { kty: 'RSA', n: 'sXch7Xq9', e: 'AQAB', d: 'Qk7pZ2xR9mW4vN8bJc1sAaL0', p: 'pP9q', q: 'qQ8w', dp: 'dP7e', dq: 'dQ6r', qi: 'qI5t', kid: 'k1' };
+    assert.deepEqual(findings({ oidc: { signing: rsa, hmac: { kty: 'oct', k: 'Zq8wLm3Pk9xTr2Vb', kid: 'h1' }, verify: { kty: 'EC', crv: 'P-256', x: 'xX', y: 'yY' } } }), [
+      'config.oidc.signing.d a literal value under a secret key name', 'config.oidc.signing.p a literal value under a secret key name',
+      'config.oidc.signing.q a literal value under a secret key name', 'config.oidc.signing.dp a literal value under a secret key name',
+      'config.oidc.signing.dq a literal value under a secret key name', 'config.oidc.signing.qi a literal value under a secret key name',
+      'config.oidc.hmac.k a literal value under a secret key name',
+    ]);
+    assert.deepEqual(findings({ chart: { d: 'M0 0L10 10', p: 'x' } }), [], 'a `d` of anything else (an SVG path)');
   });
 });
 
