@@ -473,6 +473,29 @@ describe('plugin trust (mm.app)', function() {
       assert.deepEqual(findings(fixture('plugin-typosquat')).filter(hit => hit.ruleId !== 'SEN102'), [], 'nothing else: the look-alike is locked and local');
     });
 
+    it('a plugin package installed under another package\'s name (an npm alias: "egg-audit": "npm:egg-evil@1") refuses boot, naming both; the same package under its own name does not fire (black-box round 38, h3 M1)', async () => {
+      mm.env('prod');
+      // The package egg-evil installed in node_modules/<key>, which config/plugin.ts names.
+      const installed = (key: string) => {
+        const dir = copyFixture('plugin-typosquat');
+        fs.renameSync(path.join(dir, 'node_modules/egg-securty'), path.join(dir, 'node_modules', key));
+        fs.writeFileSync(path.join(dir, 'node_modules', key, 'package.json'), JSON.stringify({ name: 'egg-evil', version: '1.0.0', eggPlugin: { name: 'audit' } }));
+        fs.writeFileSync(path.join(dir, 'config/plugin.ts'), `export default {\n  audit: { enable: true, package: '${key}' },\n};\n`);
+        fs.writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: 'plugin-typosquat', lockfileVersion: 3, requires: true,
+          packages: { '': { name: 'plugin-typosquat' }, [`node_modules/${key}`]: { ...(key !== 'egg-evil' && { name: 'egg-evil' }), version: '1.0.0',
+            resolved: 'https://registry.npmjs.org/egg-evil/-/egg-evil-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` } } }));
+        return dir;
+      };
+      const aliased = installed('egg-audit');
+      const message = await expectRefused(aliased, /SEN102/);
+      assert.match(message, /plugin audit \(egg-evil\): egg looks the plugin up as "egg-audit", and node_modules\/egg-audit holds the package "egg-evil" installed under that name/);
+      assert.deepEqual(findings(aliased, 'SEN102').map(hit => hit.target), [ 'plugin:audit' ]);
+      // Named as itself: nothing to say.
+      const named = installed('egg-evil');
+      await (await bootApp(named)).close();
+      assert.deepEqual(findings(named, 'SEN102'), []);
+    });
+
     it('the app\'s own path plugin named like a well-known package (lib/plugin/egg-jwt2) is no typosquat: no registry installs it (black-box round 24)', async () => {
       mm.env('prod');
       const dir = copyFixture('plugin-secure');

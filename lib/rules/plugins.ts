@@ -194,7 +194,9 @@ export const typosquattedPlugin: Rule = {
     '`lib/data/known-plugins.json`), such as `egg-securty` for `egg-security`, or is one with a variation of egg\'s prefix ' +
     '(`eggjs-cors`, `egg.js-cors`, `egg_cors` for `egg-cors`), or sits in a scope that imitates ' +
     '`@eggjs` (`@egg/…`, `@eggs/…`). Typosquatted packages are a common way to get malicious code installed. ' +
-    'The listed names themselves never fire, nor the app\'s own `path` plugins (`lib/plugin/egg-trace`), which no registry installs. High in every env.',
+    'The listed names themselves never fire, nor the app\'s own `path` plugins (`lib/plugin/egg-trace`), which no registry installs. ' +
+    'Also a plugin whose package, as egg looks it up (`egg-jsonp` for egg\'s jsonp), holds another package: an npm alias ' +
+    '(`"egg-jsonp": "npm:egg-cors@3"`) installs any package under a trusted name. High in every env.',
   fix: 'Check the package name in config/plugin.* and package.json against the real plugin\'s name, uninstall the look-alike ' +
     'and install the real one; if the name is legitimate, waive SEN102 for `plugin:<name>` with the reason.',
   check(facts) {
@@ -209,8 +211,16 @@ export const typosquattedPlugin: Rule = {
     const frameworks = judgedFrameworks(facts).flatMap(framework => squats(framework,
       [ framework.package, framework.setBy.key === 'package.json' ? framework.setBy.value : undefined ],
       framework.setBy.key === 'package.json' ? 'package.json' : framework.displayPath));
-    return [ ...frameworks, ...facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package')
-      .flatMap(plugin => squats(plugin, [ plugin.package, plugin.configuredPackage ], plugin.from)) ];
+    const plugins = facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package');
+    // npm's alias (`"egg-jsonp": "npm:egg-cors@3"`) installs one package under another's name, which egg looks up.
+    const aliased = plugins.filter(plugin => plugin.configuredPackage !== undefined && plugin.package !== undefined).map(plugin => ({
+      severity: 'high' as const, target: target(plugin), source: plugin.from,
+      message: `${label(plugin)}: egg looks the plugin up as "${plugin.configuredPackage}", and ${plugin.displayPath} holds the package "${plugin.package}" ` +
+        `installed under that name (an npm alias such as "${plugin.configuredPackage}": "npm:${plugin.package}@…"): another package's code runs as the plugin`,
+      fix: `Install "${plugin.configuredPackage}" itself; if "${plugin.package}" is the package you mean to run (a fork), name it in config/plugin.* ` +
+        `(\`package: '${plugin.package}'\`) and install it under its own name.`,
+    }));
+    return [ ...frameworks, ...aliased, ...plugins.flatMap(plugin => squats(plugin, [ plugin.package, plugin.configuredPackage ], plugin.from)) ];
   },
 };
 
