@@ -975,6 +975,15 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: egg-multipart\'s upload directory inside the static dir: every upload is served from the app\'s origin (black-box round 38, h2 M3)', async () => {
+    mm.env('prod');
+    const dir = temp('cfg-static-uploads', {
+      'config/config.default.js': `const path = require('path');\nmodule.exports = appInfo => ({ keys: '${STRONG_KEY}', multipart: { mode: 'file', tmpdir: path.join(appInfo.baseDir, 'app/public/uploads') } });\n`,
+      'app/public/index.html': '<p>shop</p>\n',
+    });
+    assert.match(await expectRefused(dir, /SEN203/), /config\.static\.dir serves app\/public, which contains the uploads of multipart\.tmpdir/);
+  });
+
   it('SEN203: a static dir serving app/ exposes the server code; logger.dir that is logs/ is named once', async () => {
     const dir = temp('cfg-static-app', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', static: { dir: require('path').join(__dirname, '../app') } };\n`,

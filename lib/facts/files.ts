@@ -233,6 +233,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     { label: 'node_modules/', realPath: realPathLoose(path.join(baseDir, 'node_modules')), insideIsExposed: false },
     // The report names every route, its guards and the findings: written where the static dir serves it, anyone reads it.
     ...reportRoot(config.sentinel, input.runDir),
+    // Every user's uploads (file mode, saveRequestFiles()), served as they were sent: an .html upload runs on the app's origin.
+    ...uploadRoot(config, input),
     // The server's code (controllers, services, middleware); app/public inside it is egg's own static dir.
     { label: 'app/ (the server code)', realPath: realPathLoose(path.join(baseDir, 'app')), insideIsExposed: false },
     ...input.plugins.filter(plugin => plugin.enable && plugin.path)
@@ -658,7 +660,15 @@ function trackedByGit(baseDir: string, files: string[]): Set<string> | undefined
 
 /** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
 const REPORT_ROOT = 'egg-sentinel\'s report (config.sentinel.report.path)';
-const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)', REPORT_ROOT ]);
+const UPLOAD_ROOT = 'the uploads of multipart.tmpdir';
+const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)', REPORT_ROOT, UPLOAD_ROOT ]);
+
+/** egg-multipart's upload directory, where it writes every request's files, when the plugin is on. */
+function uploadRoot(config: Readonly<Record<string, unknown>>, input: FileFactsInput): SensitiveRootFact[] {
+  const tmpdir = stringAt(config, 'multipart.tmpdir');
+  if (tmpdir === undefined || !input.plugins.some(plugin => plugin.name === 'multipart' && plugin.enable)) return [];
+  return [{ label: UPLOAD_ROOT, realPath: realPathLoose(path.resolve(input.workingDir, tmpdir)), insideIsExposed: true }];
+}
 
 /** egg-sentinel's report file when config.sentinel.report.path puts it outside run/ (which is a root of its own). */
 function reportRoot(sentinel: unknown, runDir: string): SensitiveRootFact[] {

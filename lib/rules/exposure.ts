@@ -749,7 +749,8 @@ export const staticExposesFiles: Rule = {
   severity: 'critical',
   description: 'egg-static serves every file under `config.static.dir` / `dirs` (with `dynamic: true`, files added later too, ' +
     'and it follows symlinks). A static dir that is, or contains, the app root, `app/` (the server code), `node_modules/` or a plugin\'s source, ' +
-    'or that is, contains or sits inside `config/`, `run/` (config dumps) or `logs/` (`logger.dir`), or that contains a log file egg writes ' +
+    'or that is, contains or sits inside `config/`, `run/` (config dumps), `logs/` (`logger.dir`) or egg-multipart\'s `multipart.tmpdir` (every ' +
+    'user\'s uploads, an `.html` one served as a page of the app\'s origin), or that contains a log file egg writes ' +
     'elsewhere (an absolute `logger.appLogName`, `coreLogName`, `agentLogName`, `errorLogName` or `customLogger.<name>.file`: every request\'s ' +
     'URL with its query, errors) or the file its stdout or stderr goes to (egg-scripts\' `--stdout`/`--stderr`, a shell\'s `> app.log`; on Linux), ' +
     'or egg-sentinel\'s own report ' +
