@@ -223,6 +223,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp('cfg-keys-from-env', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202: strong cookie keys written in config.prod.js refuse boot in prod; the same keys in config.default.js, the keys config.prod reads from the environment and a developer\'s env do not (black-box round 38, h2 H3)', async () => {
+    mm.env('prod');
+    const prodFile = { 'config/config.default.js': "module.exports = { keys: 'dev-only', logger: { dir: __dirname + '/../logs' } };\n", 'config/config.prod.js': `module.exports = { keys: '${STRONG_KEY}' };\n` };
+    const message = await expectRefused(temp('cfg-keys-prod-literal', prodFile), /SEN202/);
+    assert.match(message, /config\.keys is a literal written in config\/config\.prod\.js, the config file of env prod: whoever reads the repository/);
+    assert.ok(!message.includes(STRONG_KEY), 'the key is never shown');
+    const inDefault = await bootReport(temp('cfg-keys-default-literal', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n` }));
+    assert.deepEqual(inDefault.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+    mm(process.env, 'CFG_PROD_KEYS', 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga-from-the-environment');
+    const fromEnvironment = await bootReport(temp('cfg-keys-prod-env', { ...prodFile, 'config/config.prod.js': 'module.exports = { keys: process.env.CFG_PROD_KEYS };\n' }));
+    assert.deepEqual(fromEnvironment.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: the same secret read from the environment does not fire', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_REDIS_URL', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0');

@@ -391,6 +391,20 @@ function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string }
   return keysFallbackSources(facts);
 }
 
+/**
+ * The app's config file for this env (config.prod.js, not config.default's, which keys for a developer's machine
+ * often stand in) whose literal the cookie keys in effect are, when they are strong (weak ones are SEN201's).
+ */
+function cookieKeysWrittenForEnv(facts: Facts): string | undefined {
+  const keys = facts.config.keys;
+  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys) || facts.writtenAfterCheck === 'keys') return undefined;
+  if (keys.split(',').some(key => describeWeakKey(key.trim(), appNameOf(facts)))) return undefined;
+  const file = facts.provenance('keys');
+  const text = file === undefined ? undefined : facts.files.configTexts[file];
+  const envFile = file !== undefined && /^config\/config\.(?!default\.)[^/]+\.[cm]?[jt]s$/.test(file.split(path.sep).join('/'));
+  return envFile && text !== undefined && holdsLiteral(text, keys, false) ? file : undefined;
+}
+
 /** The files of a cookie-keys fallback, whatever the keys' strength: the one that computes them, the one whose literal they are. */
 function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string } | undefined {
   const readIn = keysReadIn(facts);
@@ -674,7 +688,8 @@ export const hardCodedSecret: Rule = {
     'reported with their own text: `${…}` templates and `changeme`-like words and instructions (`replace-with-…`, `…-goes-here`) at the same severity, empty values as medium. ' +
     'Outside local/unittest, egg\'s cookie `keys` are reported when a config file reads them from the environment and ' +
     'their value is still a literal of a config file: the fallback of `process.env.EGG_KEYS || \'…\'`, or config.default\'s keys ' +
-    'kept because the variable config.prod reads is unset (weak keys are SEN201\'s). ' +
+    'kept because the variable config.prod reads is unset (weak keys are SEN201\'s), and strong keys in effect that are a literal of the env\'s ' +
+    'own config file (`config.prod.js`: the production keys in the repository; config.default\'s literal, often a developer machine\'s, is left to SEN201). ' +
     'A plugin\'s (or egg\'s) literal default that the app\'s config sets to undefined is reported in the plugin\'s file: `jwt: { secret: ' +
     'process.env.JWT_SECRET, enable: true }` with the variable unset leaves egg-jwt\'s `\'123456\'` in effect; the finding names the app\'s file that ' +
     'set it and the variable it reads (`process.env.JWT_SECRET`), and the fix says to set that variable. ' +
@@ -709,6 +724,17 @@ export const hardCodedSecret: Rule = {
           `keys (from an environment variable, as a rule), yet the literal is what took effect (${KEYS_NOT_READ}), so the app signs cookies, the session and CSRF tokens with a key from the repository`,
         fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
+      });
+    }
+    const envKeys = developmentEnv || fallback ? undefined : cookieKeysWrittenForEnv(facts);
+    if (envKeys) {
+      hits.push({
+        severity: 'high',
+        target: 'config.keys',
+        source: envKeys,
+        message: `config.keys is a literal written in ${envKeys}, the config file of env ${facts.env.serverEnv}: whoever reads the repository, a build or ` +
+          'an image of it can sign cookies, the session and CSRF tokens as the app',
+        fix: 'Read the keys from the environment in that file (`keys: env.secret(\'EGG_KEYS\')`, which fails boot when it is unset) and rotate them: this one is in the repository.',
       });
     }
     const gap = facts.files.treeSearchGap;
