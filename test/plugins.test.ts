@@ -1358,7 +1358,7 @@ describe('plugin trust (mm.app)', function() {
       fs.writeFileSync(path.join(broken, 'sentinel.lock.json'), JSON.stringify({ version: 1, deep: false, envs: [ 'prod' ], plugins: { x: { path: 'x' } } }));
       const invalid = await sentinel([ 'pin', '--check', '--base-dir', broken ]);
       assert.equal(invalid.code, 2);
-      assert.match(invalid.stderr, /not a egg-sentinel plugin manifest \(\/plugins\/x must have required property 'files'/);
+      assert.match(invalid.stderr, /not an egg-sentinel plugin manifest \(\/plugins\/x must have required property 'files'/);
     });
   });
 

@@ -80,7 +80,7 @@ export function parseManifest(text: string, file: string): PluginManifest {
   }
   if (!validateManifest(data)) {
     const problems = (validateManifest.errors ?? []).slice(0, 3).map(error => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`);
-    throw new ManifestError(`${file} is not a egg-sentinel plugin manifest (${problems.join('; ')}): ${REPIN}`);
+    throw new ManifestError(`${file} is not an egg-sentinel plugin manifest (${problems.join('; ')}): ${REPIN}`);
   }
   return data as unknown as PluginManifest;
 }

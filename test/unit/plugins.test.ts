@@ -459,7 +459,7 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
   });
 
   it('rejects what is not a manifest, naming the file and `egg-sentinel pin`', () => {
-    assert.throws(() => parseManifest('[]', 'sentinel.lock.json'), /sentinel\.lock\.json is not a egg-sentinel plugin manifest .*npx egg-sentinel pin/);
+    assert.throws(() => parseManifest('[]', 'sentinel.lock.json'), /sentinel\.lock\.json is not an egg-sentinel plugin manifest .*npx egg-sentinel pin/);
     assert.throws(() => parseManifest(JSON.stringify({ version: 1, deep: false, envs: [], plugins: { a: { path: 'x', envs: [], files: { 'a.js': 'not-a-hash' } } } }), 'm.json'),
       /\/plugins\/a\/files\/a\.js must match pattern/);
   });
