@@ -213,7 +213,8 @@ export const typosquattedPlugin: Rule = {
       framework.setBy.key === 'package.json' ? 'package.json' : framework.displayPath));
     const plugins = facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package');
     // npm's alias (`"egg-jsonp": "npm:egg-cors@3"`) installs one package under another's name, which egg looks up.
-    const aliased = plugins.filter(plugin => plugin.configuredPackage !== undefined && plugin.package !== undefined).map(plugin => ({
+    // A look-alike name egg looks up is said as such, below.
+    const aliased = plugins.filter(plugin => plugin.configuredPackage !== undefined && plugin.package !== undefined && !findTyposquat(plugin.configuredPackage)).map(plugin => ({
       severity: 'high' as const, target: target(plugin), source: plugin.from,
       message: `${label(plugin)}: egg looks the plugin up as "${plugin.configuredPackage}", and ${plugin.displayPath} holds the package "${plugin.package}" ` +
         `installed under that name (an npm alias such as "${plugin.configuredPackage}": "npm:${plugin.package}@…"): another package's code runs as the plugin`,

@@ -124,6 +124,9 @@ describe('known plugin names and typosquats (SEN102)', () => {
   it('SEN102 checks the installed and the configured package names', () => {
     const hits = typosquattedPlugin.check(withPlugins([ plugin({ name: 'security', package: 'egg-security', configuredPackage: 'egg-securlty' }) ]), PROD);
     assert.deepEqual(hits.map(hit => hit.message), [ 'plugin security (egg-security): the package "egg-securlty" is a look-alike of egg-security' ]);
+    // A name that imitates nothing, holding another package: an npm alias.
+    const aliased = typosquattedPlugin.check(withPlugins([ plugin({ name: 'jsonp', package: 'egg-cors', configuredPackage: 'egg-jsonp' }) ]), PROD);
+    assert.match(aliased.map(hit => hit.message).join('\n'), /^plugin jsonp \(egg-cors\): egg looks the plugin up as "egg-jsonp", and .* holds the package "egg-cors" installed under that name/);
   });
 });
 
