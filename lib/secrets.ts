@@ -206,6 +206,7 @@ function isSecretForValue(name: string, value: string, parent: unknown): boolean
 
 /** The private members of a JSON Web Key (RFC 7518): an RSA key's exponent and primes, an EC or OKP key's `d`. */
 const PRIVATE_JWK_MEMBERS: ReadonlySet<string> = new Set([ 'd', 'p', 'q', 'dp', 'dq', 'qi' ]);
+const JWK_KEY_TYPES: ReadonlySet<string> = new Set([ 'RSA', 'EC', 'OKP' ]);
 
 /**
  * A private member of a JSON Web Key object (`{ kty: 'RSA', n, e, d, … }`, node-oidc-provider's `jwks.keys`): `d`
@@ -213,7 +214,8 @@ const PRIVATE_JWK_MEMBERS: ReadonlySet<string> = new Set([ 'd', 'p', 'q', 'dp', 
  */
 function isPrivateJwkMember(name: string, parent: unknown): boolean {
   if (!isPlainObject(parent) || typeof parent.kty !== 'string') return false;
-  return parent.kty === 'oct' ? name === 'k' : PRIVATE_JWK_MEMBERS.has(name);
+  if (parent.kty === 'oct') return name === 'k';
+  return JWK_KEY_TYPES.has(parent.kty) && PRIVATE_JWK_MEMBERS.has(name);
 }
 
 const PEM_PRIVATE_KEY_BEGIN = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
@@ -276,22 +278,47 @@ const SERVED_SECRET_SHAPES = [
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_live_[A-Za-z0-9]{16,}/ },
   // The id and secret of an AWS access key side by side, as the console's accessKeys.csv and ~/.aws/credentials hold them.
   { kind: 'an AWS access key and its secret', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[\s\S]{1,80}?(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/ },
-  // A private JSON Web Key: an object with its key type and a private member (`d` of RSA, EC and OKP keys, `k` of a
-  // symmetric one), in either order; a JWKS of public keys has neither.
-  { kind: 'a private key (JWK)', pattern: /"kty"\s*:\s*"(?:RSA|EC|OKP)"[^{}]{0,8000}?"d"\s*:\s*"[A-Za-z0-9_-]{16,}"|"d"\s*:\s*"[A-Za-z0-9_-]{16,}"[^{}]{0,8000}?"kty"\s*:\s*"(?:RSA|EC|OKP)"/ },
-  { kind: 'a symmetric key (JWK)', pattern: /"kty"\s*:\s*"oct"[^{}]{0,8000}?"k"\s*:\s*"[A-Za-z0-9_-]{16,}"|"k"\s*:\s*"[A-Za-z0-9_-]{16,}"[^{}]{0,8000}?"kty"\s*:\s*"oct"/ },
-  // PuTTY's private key file (.ppk), which holds its key as base64 lines after Private-Lines.
-  { kind: 'a private key (PuTTY)', pattern: /PuTTY-User-Key-File-\d+:[^\n]{0,200}\n[\s\S]{0,16000}?Private-Lines:\s*\d+/ },
 ];
 
+/** Docs' stand-ins for a token: a run of one character (`XXXXXXXX`, `00000000`) or the word EXAMPLE (AWS's `AKIAIOSFODNN7EXAMPLE`). */
+const STAND_IN_TOKEN = /(.)\1{5}|example/i;
+
 /**
- * What secret a file a site serves holds by its shape (SERVED_SECRET_SHAPES), a token's kind, or undefined. A token of
- * one letter repeated (`ghp_xxxx…`, docs' stand-in) is none.
+ * What secret a file a site serves holds by its shape (SERVED_SECRET_SHAPES, a private JSON Web Key, PuTTY's key
+ * file), or undefined. Found by position first (indexOf), so that a large file costs a pass, not a backtracking search.
  */
 export function servedSecretKind(text: string): string | undefined {
   for (const { kind, pattern } of SERVED_SECRET_SHAPES) {
     const match = pattern.exec(text);
-    if (match && (kind.includes('(') || kind.startsWith('an AWS') || mixedAndVaried(match[0].replace(/^[a-z]+[_-]/i, '')))) return kind;
+    if (match && !STAND_IN_TOKEN.test(match[0])) return kind;
+  }
+  const putty = text.indexOf('PuTTY-User-Key-File-');
+  if (putty >= 0 && /\nPrivate-Lines:[ \t]*\d+/.test(text.slice(putty, putty + PUTTY_KEY_SPAN))) return 'a private key (PuTTY)';
+  return privateJwkKind(text);
+}
+
+const PUTTY_KEY_SPAN = 16 * 1024;
+/** The most of a JSON Web Key object read around its `"kty"`, and the most `"kty"`s looked at in one file. */
+const JWK_SPAN = 8 * 1024;
+const MAX_JWKS = 1000;
+
+/**
+ * A private JSON Web Key in a text (`"kty": "RSA"` with its `"d"`, an `"oct"` key with its `"k"`): the object around
+ * each `"kty"`, up to its braces. A JWKS of public keys has neither member.
+ */
+function privateJwkKind(text: string): string | undefined {
+  let at = text.indexOf('"kty"');
+  for (let seen = 0; at >= 0 && seen < MAX_JWKS; seen++, at = text.indexOf('"kty"', at + 5)) {
+    const before = text.slice(Math.max(0, at - JWK_SPAN), at);
+    const after = text.slice(at, at + JWK_SPAN);
+    const open = before.lastIndexOf('{');
+    const close = after.indexOf('}');
+    if (open < 0 || close < 0 || before.slice(open).includes('}')) continue;
+    const object = before.slice(open) + after.slice(0, close + 1);
+    const type = /^"kty"\s*:\s*"(RSA|EC|OKP|oct)"/.exec(after)?.[1];
+    if (type === 'oct' ? /"k"\s*:\s*"[A-Za-z0-9_-]{16,}"/.test(object) : type !== undefined && /"d"\s*:\s*"[A-Za-z0-9_-]{16,}"/.test(object)) {
+      return type === 'oct' ? 'a symmetric key (JWK)' : 'a private key (JWK)';
+    }
   }
   return undefined;
 }

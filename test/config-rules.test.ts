@@ -227,7 +227,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     mm.env('prod');
     const prodFile = { 'config/config.default.js': "module.exports = { keys: 'dev-only', logger: { dir: __dirname + '/../logs' } };\n", 'config/config.prod.js': `module.exports = { keys: '${STRONG_KEY}' };\n` };
     const message = await expectRefused(temp('cfg-keys-prod-literal', prodFile), /SEN202/);
-    assert.match(message, /config\.keys is a literal written in config\/config\.prod\.js, the config file of env prod: whoever reads the repository/);
+    assert.match(message, /config\.keys is a literal written in config\/config\.prod\.js, the config file of env prod, which is code: it goes into the repository/);
     assert.ok(!message.includes(STRONG_KEY), 'the key is never shown');
     const inDefault = await bootReport(temp('cfg-keys-default-literal', { 'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n` }));
     assert.deepEqual(inDefault.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
@@ -402,11 +402,12 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'config/config.prod.js': 'module.exports = { mysql: { client: { password: process.env.CFG_COMPOSE_DB_PASSWORD } }, ' +
         'api: { token: process.env.CFG_K8S_API_TOKEN }, mailer: { auth: { pass: process.env.CFG_COLON_SMTP_PASS } }, webhook: { secret: process.env.CFG_K8S_HOOK_SECRET } };\n',
       'docker-compose.yml': `services:\n  web:\n    image: shop\n    environment:\n      CFG_COMPOSE_DB_PASSWORD: "${secrets.CFG_COMPOSE_DB_PASSWORD}"\n`,
-      'deploy/k8s/deployment.yaml': 'apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n' +
+      // Written on Windows: CRLF line ends.
+      'deploy/k8s/deployment.yaml': ('apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          env:\n' +
         `            - name: CFG_K8S_API_TOKEN\n              value: ${secrets.CFG_K8S_API_TOKEN}   # the API's token\n` +
         // An entry with its value first and a comment and another key between: the keys of one item in any order.
         `            - value: "${secrets.CFG_K8S_HOOK_SECRET}"\n\n              # signs the webhook's calls\n              optional: false\n              name: CFG_K8S_HOOK_SECRET\n` +
-        '            - name: CFG_K8S_REGION\n              value: eu-west-1\n',
+        '            - name: CFG_K8S_REGION\n              value: eu-west-1\n').replace(/\n/g, '\r\n'),
       '.env': `CFG_COLON_SMTP_PASS: ${secrets.CFG_COLON_SMTP_PASS}\n`,
     };
     const message = await expectRefused(temp('cfg-secret-manifests', files), /SEN202/);
@@ -994,7 +995,7 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'config/config.default.js': `const path = require('path');\nmodule.exports = appInfo => ({ keys: '${STRONG_KEY}', multipart: { mode: 'file', tmpdir: path.join(appInfo.baseDir, 'app/public/uploads') } });\n`,
       'app/public/index.html': '<p>shop</p>\n',
     });
-    assert.match(await expectRefused(dir, /SEN203/), /config\.static\.dir serves app\/public, which contains the uploads of multipart\.tmpdir/);
+    assert.match(await expectRefused(dir, /SEN203/), /config\.static\.dir serves app\/public, which contains the uploads of multipart\.tmpdir \(file mode, saveRequestFiles\(\)\)/);
   });
 
   it('SEN203: a static dir serving app/ exposes the server code; logger.dir that is logs/ is named once', async () => {
@@ -1196,7 +1197,10 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const clean = temp('cfg-static-shapes-public', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
       'app/public/.well-known/jwks.json': JSON.stringify({ keys: [{ ...publicJwk, kid: 'k1', use: 'sig' }] }),
-      'app/public/docs/tokens.md': 'Create a token (`ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`) and set `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` in CI.\n',
+      'app/public/docs/tokens.md': 'Create a token (`ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`) and set `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` in CI.\n' +
+        // The vendors' own documentation examples.
+        'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' +
+        'Post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n',
       'app/public/js/maps.js': 'loadMaps({ key: "AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E" });\n',
     });
     const app = await bootApp(clean);

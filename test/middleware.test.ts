@@ -1262,9 +1262,9 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
-    it('the same ignore set in the config files boots clean, and guards', async () => {
+    it('the same ignore set in the config files boots clean, and guards; a hook changing an option the factory may read at each request is no finding', async () => {
       mm.env('prod');
-      await withApp(bootApp(app("auth: { ignore: [ '/health' ] }", undefined)), async booted => {
+      await withApp(bootApp(app("auth: { ignore: [ '/health' ], realm: 'shop' }", "this.app.config.auth.realm = 'shop-eu';")), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
         assert.equal((await rawGet(booted, '/admin/debug')).status, 401);
       });
@@ -1286,14 +1286,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     const dirs: string[] = [];
     // A hand-written `_method` handler (koa-methodoverride writes `req.method = method` alike).
     const methodOverride = "module.exports = () => async function methodOverride(ctx, next) { const method = ctx.query._method; if (method) ctx.method = String(method).toUpperCase(); await next(); };\n";
-    const app = (chain: string[], failOn = 'high') => {
+    const app = (chain: string[], failOn = 'high', override = methodOverride) => {
       dirs.push(tempApp('mw-method-rewrite', {
         'config/config.default.js': `module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: ${JSON.stringify(chain)}, ` +
           "auth: { ignore: ctx => ctx.method === 'GET' || ctx.method === 'HEAD' }, " +
           `sentinel: { failOn: '${failOn}', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], ` +
           "public: [{ path: '/users/:id', methods: [ 'GET', 'HEAD' ], reason: 'the directory is public' }] } } };\n",
         'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer ok') { ctx.status = 401; return; } await next(); };\n",
-        'app/middleware/method_override.js': methodOverride,
+        'app/middleware/method_override.js': override,
         'app/router.js': "module.exports = ({ router }) => {\n  router.get('/users/:id', async ctx => { ctx.body = { user: ctx.params.id }; });\n" +
           "  router.delete('/users/:id', async ctx => { ctx.body = { deleted: ctx.params.id }; });\n};\n",
       }));
@@ -1309,6 +1309,16 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(app([ 'auth', 'methodOverride' ], 'never')), async booted => {
         assert.equal((await rawGet(booted, '/users/1')).status, 200);
         assert.deepEqual(await rawGet(booted, '/users/1?_method=DELETE'), { status: 200, body: '{"deleted":"1"}' });
+      });
+    });
+
+    it('after the guard but rewriting only a POST (as koa-methodoverride does by default), which the guard never skips: boots clean, and guards', async () => {
+      mm.env('prod');
+      const postOnly = "module.exports = () => async function methodOverride(ctx, next) { if (ctx.method !== 'POST') return next(); const method = ctx.query._method; if (method) ctx.method = String(method).toUpperCase(); await next(); };\n";
+      await withApp(bootApp(app([ 'auth', 'methodOverride' ], 'high', postOnly)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await rawGet(booted, '/users/1?_method=DELETE')).status, 200, 'a GET stays a GET');
+        assert.deepEqual(await rawGet(booted, '/users/1?_method=DELETE'), { status: 200, body: '{"user":"1"}' });
       });
     });
 

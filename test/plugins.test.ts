@@ -473,7 +473,7 @@ describe('plugin trust (mm.app)', function() {
       assert.deepEqual(findings(fixture('plugin-typosquat')).filter(hit => hit.ruleId !== 'SEN102'), [], 'nothing else: the look-alike is locked and local');
     });
 
-    it('a plugin package installed under another package\'s name (an npm alias: "egg-audit": "npm:egg-evil@1") refuses boot, naming both; the same package under its own name does not fire (black-box round 38, h3 M1)', async () => {
+    it('a plugin package installed under another package\'s name (an npm alias: "egg-cors": "npm:egg-evil@1") refuses boot, naming both; under a name no one trusts it is medium; under its own name nothing (black-box round 38, h3 M1)', async () => {
       mm.env('prod');
       // The package egg-evil installed in node_modules/<key>, which config/plugin.ts names.
       const installed = (key: string) => {
@@ -486,10 +486,15 @@ describe('plugin trust (mm.app)', function() {
             resolved: 'https://registry.npmjs.org/egg-evil/-/egg-evil-1.0.0.tgz', integrity: `sha512-${'q'.repeat(86)}==` } } }));
         return dir;
       };
-      const aliased = installed('egg-audit');
+      // Under a well-known name (egg-cors): high, refused.
+      const aliased = installed('egg-cors');
       const message = await expectRefused(aliased, /SEN102/);
-      assert.match(message, /plugin audit \(egg-evil\): egg looks the plugin up as "egg-audit", and node_modules\/egg-audit holds the package "egg-evil" installed under that name/);
-      assert.deepEqual(findings(aliased, 'SEN102').map(hit => hit.target), [ 'plugin:audit' ]);
+      assert.match(message, /plugin audit \(egg-evil\): egg looks the plugin up as "egg-cors", and node_modules\/egg-cors holds the package "egg-evil" installed under that name/);
+      assert.deepEqual(findings(aliased, 'SEN102').map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:audit', 'high' ] ]);
+      // Under a name of its own project's (a fork): said, medium.
+      const fork = installed('egg-audit');
+      await (await bootApp(fork)).close();
+      assert.deepEqual(findings(fork, 'SEN102').map(hit => [ hit.target, hit.severity ]), [ [ 'plugin:audit', 'medium' ] ]);
       // Named as itself: nothing to say.
       const named = installed('egg-evil');
       await (await bootApp(named)).close();

@@ -490,7 +490,7 @@ const MAX_ENV_ITEM_LINES = 64;
  * keys, blank lines and comments between) hold a `name` and a `value` scalar.
  */
 function* kubernetesEnv(text: string): Iterable<[ name: string, value: string ]> {
-  const lines = text.split('\n');
+  const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const item = /^([ \t]*-[ \t]+)(\S.*)$/.exec(lines[index]);
     if (!item) continue;
@@ -504,7 +504,7 @@ function* kubernetesEnv(text: string): Iterable<[ name: string, value: string ]>
     for (let next = index + 1; next < Math.min(lines.length, index + MAX_ENV_ITEM_LINES); next++) {
       const line = lines[next];
       const indent = /^[ \t]*/.exec(line)?.[0].length ?? 0;
-      if (/^[ \t]*(?:#.*)?\r?$/.test(line)) continue;
+      if (/^[ \t]*(?:#.*)?$/.test(line)) continue;
       if (indent < column) break;
       if (indent === column) read(line.slice(column));
     }
@@ -660,7 +660,7 @@ function trackedByGit(baseDir: string, files: string[]): Set<string> | undefined
 
 /** Directories egg creates once the app runs: a static dir there is exposed even before they exist (an audit in CI). */
 const REPORT_ROOT = 'egg-sentinel\'s report (config.sentinel.report.path)';
-const UPLOAD_ROOT = 'the uploads of multipart.tmpdir';
+const UPLOAD_ROOT = 'the uploads of multipart.tmpdir (file mode, saveRequestFiles())';
 const CREATED_AT_RUN_TIME = new Set([ 'run/', 'logs/', 'logs/ (logger.dir)', REPORT_ROOT, UPLOAD_ROOT ]);
 
 /** egg-multipart's upload directory, where it writes every request's files, when the plugin is on. */

@@ -40,7 +40,11 @@ export function filterTokens(pattern: unknown): string[] {
     const cased = pattern.ignoreCase ? withUpperCase(continued) : continued;
     return pattern.source.startsWith('^') ? cased : [ ...cased, ...floatingValues(cased) ];
   }
-  if (typeof pattern === 'function') return sourceTokens(Function.prototype.toString.call(pattern));
+  if (typeof pattern === 'function') {
+    const source = Function.prototype.toString.call(pattern);
+    const tokens = sourceTokens(source);
+    return RESOLVES_DOT_SEGMENTS.test(source) ? [ ...tokens, ...dotSegmentValues(tokens) ] : tokens;
+  }
   return [];
 }
 
@@ -54,17 +58,16 @@ export function sourceTokens(source: string): string[] {
   const floating = floatingValues(literals.filter(literal => literal.searchedAnywhere).map(literal => literal.text));
   const continued = literals.filter(literal => literal.prefix).map(literal => `${literal.text}a`);
   const tokens = [ ...literals.map(literal => literal.text), ...floating, ...continued, ...regexpLiterals(source).flatMap(filterTokens) ];
-  if (RESOLVES_DOT_SEGMENTS.test(source)) tokens.push(...dotSegmentValues(literals.map(literal => literal.text)));
   // Code that compares the path in one case (`ctx.path.toLowerCase() === '/health'`) matches it in any.
   return CASE_FOLDING.test(source) ? withUpperCase(tokens) : tokens;
 }
 
 /**
- * Calls that resolve `.` and `..` segments (path.normalize, path.resolve, new URL(), which also reads `%2e%2e` as
+ * Calls that resolve `.` and `..` segments (path.normalize, path.resolve, path.join, new URL() and URL.parse(), which also read `%2e%2e` as
  * `..`): a function making them judges another path than the one egg's router routes, which takes `..` for a
  * parameter's value (`GET /admin/..` reaches `/admin/:page`, whose normalized path is `/`).
  */
-const RESOLVES_DOT_SEGMENTS = /\b(?:normalize|resolve)\s*\(|\bnew\s+URL\s*\(/;
+const RESOLVES_DOT_SEGMENTS = /\b(?:normalize|resolve)\s*\(|\b(?:path|posix)\s*\.\s*join\s*\(|\bnew\s+URL\s*\(|\bURL\s*\.\s*parse\s*\(/;
 /** How many `..` a climbing value holds: enough to reach `/` from any route of a real app, as normalize stops there. */
 const CLIMB_DEPTH = 8;
 
@@ -73,9 +76,9 @@ const CLIMB_DEPTH = 8;
  * decodes first), and for each path the code names (`/public`) `..%2F` climbing to `/` and then that path, slashes
  * encoded so that one parameter holds it (`..%2F…%2Fpublic`): code that decodes before it resolves reads `/public`.
  */
-function dotSegmentValues(literals: readonly string[]): string[] {
+function dotSegmentValues(tokens: readonly string[]): string[] {
   const climb = '..%2F'.repeat(CLIMB_DEPTH);
-  const named = literals.filter(text => text.startsWith('/') && text.length > 1).map(text => `${climb}${text.slice(1).replace(/\//g, '%2F')}`);
+  const named = tokens.filter(text => text.startsWith('/') && text.length > 1 && !text.includes('%')).map(text => `${climb}${text.slice(1).replace(/\//g, '%2F')}`);
   return [ '..', '%2e%2e', ...named ];
 }
 

@@ -250,6 +250,19 @@ function sameOptionValue(built: unknown, now: unknown, depth: number): boolean {
 
 const MAX_CHANGED_OPTIONS = 8;
 
+/**
+ * The options a middleware keeps as they were when egg loaded it: `enable`, `match` and `ignore` (egg decides and
+ * compiles them then), and for egg-static what koa-static-cache reads in its factory. Other keys a factory may read
+ * at each request from the object egg handed it, so a later change of them may well take effect.
+ */
+function fixedAtLoad(name: string, options: unknown): AnyRecord {
+  if (!isPlainObject(options)) return {};
+  return Object.fromEntries([ ...FIXED_AT_LOAD, ...(name === 'static' ? STATIC_FIXED_AT_LOAD : []) ].filter(key => key in options).map(key => [ key, options[key] ]));
+}
+
+const FIXED_AT_LOAD = [ 'enable', 'match', 'ignore' ];
+const STATIC_FIXED_AT_LOAD = [ 'prefix', 'dir', 'dirs', 'dynamic' ];
+
 /** `config.<name>` as the middleware `name` enforces it: as egg built it when code changed it since (Facts.builtOptions). */
 export function middlewareOptions(facts: Pick<Facts, 'config' | 'builtOptions'>, name: string): unknown {
   return Object.hasOwn(facts.builtOptions, name) ? facts.builtOptions[name] : facts.config[name];
@@ -275,8 +288,28 @@ const PREFLIGHT_PASS = new RegExp(String.raw`(?:\.method\b(?:\s*\.\s*toUpperCase
  * method`): a middleware before it saw another method than the router dispatches.
  */
 const METHOD_WRITE = /(?<![\w$.])(?:ctx|this|req|request)(?:\.(?:request|req))?\.method\s*(?:=(?![=>])|\|\|=|\?\?=)/;
-/** What code that rewrites the method without saying from which may rewrite: any request a browser or client sends. */
+/** What code that rewrites the method whatever it is may rewrite: any request a browser or client sends. */
 const REWRITABLE_METHODS = Object.freeze([ 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS' ]);
+const METHOD_NAMES = REWRITABLE_METHODS.join('|');
+/** The request's method compared with a literal: `ctx.method === 'POST'`, `'POST' !== req.originalMethod`. */
+const METHOD_COMPARED = new RegExp(String.raw`\.(?:method|originalMethod)\s*[!=]==?\s*(["'\x60])(${METHOD_NAMES})\1|(["'\x60])(${METHOD_NAMES})\3\s*[!=]==?\s*[\w$.]*\.(?:method|originalMethod)\b`, 'gi');
+/** A list of literal methods the request's method is looked up in: `[ 'POST', 'PUT' ].includes(ctx.method)`. */
+const METHOD_LISTED = /\[([^\]]{0,200})\]\s*\.\s*(?:includes|indexOf)\s*\(\s*[\w$.]*\.(?:method|originalMethod)\b/g;
+/** The method checked against something the code holds elsewhere: koa-methodoverride's `supports(req.originalMethod, methods)`. */
+const METHOD_CHECKED = /\.(?:method|originalMethod)\b\s*(?:[!=]==?|\)|,)|(?:includes|indexOf|supports|has)\s*\(\s*[\w$.]*\.(?:method|originalMethod)\b/;
+
+/**
+ * The methods a request may have before code that rewrites it (METHOD_WRITE) makes it another: those its source
+ * compares the method with; POST when it checks the method against a list of its options (koa-methodoverride's and
+ * every override library's default: an HTML form sends GET or POST, and only POST is overridden); any method when it
+ * rewrites whatever the method is.
+ */
+function methodsRewritten(source: string): readonly string[] {
+  const literal = [ ...source.matchAll(METHOD_COMPARED) ].map(match => match[2] ?? match[4]);
+  for (const [ , list ] of source.matchAll(METHOD_LISTED)) literal.push(...list.match(new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`, 'gi')) ?? []);
+  if (literal.length) return [ ...new Set(literal.map(method => method.toUpperCase())) ];
+  return METHOD_CHECKED.test(source) ? [ 'POST' ] : REWRITABLE_METHODS;
+}
 
 const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a token (koa-jwt2 and express-jwt one whose ' +
   'Access-Control-Request-Headers names authorization, a CORS preflight; `if (ctx.method === \'OPTIONS\') return next()` every one), and egg\'s ' +
@@ -1246,10 +1279,10 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
     const configured = group !== 'other' && config[name] && typeof config[name] === 'object';
-    // What egg built the middleware with, which a hook may have changed in app.config since.
-    const built = configured ? optionsAtLoad.get(egg.loader)?.get(name) as AnyRecord | undefined : undefined;
+    // What egg built the middleware with, which a hook may have changed (or replaced) in app.config since.
+    const built = group !== 'other' ? optionsAtLoad.get(egg.loader)?.get(name) as AnyRecord | undefined : undefined;
     const options = (built ?? (configured ? config[name] : {})) as AnyRecord;
-    const changed = built && position !== null ? changedOptions(built, config[name]) : [];
+    const changed = built && position !== null ? changedOptions(fixedAtLoad(name, built), fixedAtLoad(name, config[name])) : [];
     const fullPath = factoryFile(name);
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore,
       ...(changed.length && { changedAfterLoad: changed }) };
@@ -1530,8 +1563,15 @@ function collectRoutes(
   // code assigns it (koa-methodoverride's `req.method = method`, a hand-written `_method` handler), from any method.
   const chain = egg.middleware ?? [];
   const lastRouterAt = Math.max(-1, ...middleware.filter(entry => entry.group === 'router' && entry.position !== null).map(entry => entry.position as number));
-  const methodWriters = chain.flatMap((fn, at): Array<{ at: number; from: readonly string[] }> => (at === overrideAt ? [{ at, from: overridable }] :
-    at < lastRouterAt && typeof fn === 'function' && METHOD_WRITE.test(Function.prototype.toString.call(fn)) ? [{ at, from: REWRITABLE_METHODS }] : []));
+  // egg's match/ignore wrapper hides the function its factory made: the factory's source shows a hand-written one.
+  const factoryAt = new Map(middleware.filter(entry => entry.position !== null && (entry.group === 'core' || entry.group === 'app'))
+    .map(entry => [ entry.position as number, egg.middlewares?.[entry.name] ]));
+  const methodWriters = chain.flatMap((fn, at): Array<{ at: number; from: readonly string[] }> => {
+    if (at === overrideAt) return [{ at, from: overridable }];
+    if (at >= lastRouterAt) return [];
+    const source = [ fn, factoryAt.get(at) ].filter(code => typeof code === 'function').map(code => Function.prototype.toString.call(code)).find(code => METHOD_WRITE.test(code));
+    return source === undefined ? [] : [{ at, from: methodsRewritten(source) }];
+  });
   const rewrittenAfter = (position: number) => {
     const from = [ ...new Set(methodWriters.filter(writer => writer.at > position).flatMap(writer => writer.from)) ];
     return from.length ? from : undefined;

@@ -732,8 +732,8 @@ export const hardCodedSecret: Rule = {
         severity: 'high',
         target: 'config.keys',
         source: envKeys,
-        message: `config.keys is a literal written in ${envKeys}, the config file of env ${facts.env.serverEnv}: whoever reads the repository, a build or ` +
-          'an image of it can sign cookies, the session and CSRF tokens as the app',
+        message: `config.keys is a literal written in ${envKeys}, the config file of env ${facts.env.serverEnv}, which is code: it goes into the repository, ` +
+          'every build and image of the app as a rule, and whoever reads one can sign cookies, the session and CSRF tokens as the app',
         fix: 'Read the keys from the environment in that file (`keys: env.secret(\'EGG_KEYS\')`, which fails boot when it is unset) and rotate them: this one is in the repository.',
       });
     }
@@ -791,12 +791,12 @@ export const staticExposesFiles: Rule = {
     'one of the config\'s secrets), backups (`*.bak`, `*.orig`, `*.old`, `*~`), and a hard link to a file under `config/` by any name; ' +
     'and, read whatever their name or extension (every file but browser scripts, styles, source maps, images, fonts, media, 3D models, binary ' +
     'documents and downloads: installers, app packages, disk images, game data, e-books; browser scripts, styles, SVG and source maps are ' +
-    `searched only for private keys and the config's secrets, which a bundler inlines: ${ASSET_READ_BYTES / 1024 / 1024} MiB of them in all, ` +
+    `searched only for private keys, vendors' tokens and the config's secrets, which a bundler inlines: ${ASSET_READ_BYTES / 1024 / 1024} MiB of them in all, ` +
     'what is left unsearched reported (low); ' +
     `\`my.cnf\`, \`notes.md\`, \`deploy.bash\`, \`nohup.out\`, \`.json\`, \`.txt\`, \`id_rsa\`…, whole up to ${FILE_BYTES / 1024 / 1024} MiB ` +
     `each and ${STATIC_READ_BYTES / 1024 / 1024} MiB of a static dir in all, settings, keys and env files first, dumps, logs and archives next, the rest after them and pages last; ` +
     'a binary one, with a NUL in its first MiB, is read no further unless it is a dump (`.sql`, `.db`, `.sqlite`, `.dump`, `.log`, `.bak`), and in it, ' +
-    'as in pages, Markdown, CSV and other files that are not settings, scripts, dumps or logs, only private keys and the config\'s secrets are looked for), ' +
+    'as in pages, Markdown, CSV and other files that are not settings, scripts, dumps or logs, only private keys, vendors\' tokens and the config\'s secrets are looked for), ' +
     'private keys (PEM, OpenSSH, a service account\'s JSON with its `private_key`, DER in a `.key` or `.der` file, a JSON Web Key with its private `d` or a ' +
     'symmetric one\'s `k`, PuTTY\'s `.ppk`; a certificate, public key or JWKS of public keys is public), vendors\' secret tokens by their prefixes in any file ' +
     'read, scripts included (GitHub, GitLab, Slack, npm, SendGrid, OpenAI, Anthropic, Hugging Face, Shopify, DigitalOcean, PyPI, Mapbox `sk.`, PostHog ' +

@@ -568,9 +568,9 @@ function optionsChangedAfterLoad(facts: Facts, policy: Policy): RuleHit[] {
     const keys = entry.changedAfterLoad.map(key => `config.${entry.name}.${key}`);
     return [{
       severity: guarding ? 'high' : 'medium', target: `middleware:${entry.name}`, source: entry.file,
-      message: `${listed(keys)} changed after egg built ${entry.name} with ${keys.length > 1 ? 'them' : 'it'} (egg compiles match/ignore and a factory ` +
-        `reads its options when it loads the middleware): ${entry.name} keeps running with the values it had then, which the chain and route ` +
-        'table judge, while app.config, and what reads it, says otherwise',
+      message: `${listed(keys)} changed after egg built ${entry.name} with ${keys.length > 1 ? 'them' : 'it'} (egg decides enable and compiles ` +
+        `match/ignore when it loads the middleware${entry.name === 'static' ? ', and egg-static reads its prefix and dirs then' : ''}): ${entry.name} keeps running ` +
+        'with the values it had then, which the chain and route table judge, while app.config, and what reads it, says otherwise',
       fix: `Set config.${entry.name} in the config files, or in a configWillLoad/configDidLoad hook, before egg loads the middleware; not in didLoad, willReady or later.`,
     }];
   });

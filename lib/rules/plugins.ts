@@ -10,7 +10,7 @@ import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { describePathProblem } from '../facts/runtime';
 import { MANIFEST_FILE, describeDrift, listFiles } from '../plugins/manifest';
 import { resolvedSources } from '../plugins/lockfile';
-import { findTyposquat, firstMatchingPattern } from '../plugins/names';
+import { findTyposquat, firstMatchingPattern, KNOWN_NAMES } from '../plugins/names';
 import { type ConfiguredRegistry, DEFAULT_REGISTRIES, displayUrl, registryOf } from '../plugins/registries';
 import type { Rule, RuleHit } from './types';
 
@@ -214,8 +214,10 @@ export const typosquattedPlugin: Rule = {
     const plugins = facts.pluginTrust.plugins.filter(plugin => plugin.location === 'package');
     // npm's alias (`"egg-jsonp": "npm:egg-cors@3"`) installs one package under another's name, which egg looks up.
     // A look-alike name egg looks up is said as such, below.
+    // High where the alias borrows a well-known name's trust (egg's own plugins, popular ones); a fork under its own
+    // project's name is medium, said so the review sees it.
     const aliased = plugins.filter(plugin => plugin.configuredPackage !== undefined && plugin.package !== undefined && !findTyposquat(plugin.configuredPackage)).map(plugin => ({
-      severity: 'high' as const, target: target(plugin), source: plugin.from,
+      severity: KNOWN_NAMES.names.includes(plugin.configuredPackage as string) ? 'high' as const : 'medium' as const, target: target(plugin), source: plugin.from,
       message: `${label(plugin)}: egg looks the plugin up as "${plugin.configuredPackage}", and ${plugin.displayPath} holds the package "${plugin.package}" ` +
         `installed under that name (an npm alias such as "${plugin.configuredPackage}": "npm:${plugin.package}@…"): another package's code runs as the plugin`,
       fix: `Install "${plugin.configuredPackage}" itself; if "${plugin.package}" is the package you mean to run (a fork), name it in config/plugin.* ` +
