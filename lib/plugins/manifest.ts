@@ -192,9 +192,12 @@ export interface InstalledPackage {
   pkg: PackageJsonFacts;
 }
 
+/** A peer on egg itself (egg-mock's, many plugins'): the framework every plugin runs in, not a dependency of the plugin's to pin under it. */
+const FRAMEWORK_PEER = /^(?:egg|@eggjs\/.+)$/;
+
 /**
  * The production dependency closure of the package in `dir` (itself excluded), as node resolves it, peer dependencies
- * included (a plugin requires its driver, declared as a peer, like any dependency); a dependency that is not installed
+ * included but egg's own (a plugin requires its driver, declared as a peer, like any dependency); a dependency that is not installed
  * (an optional one that failed to build, a peer the app does not install) is left out, as node would fail on it anyway.
  */
 export function dependencyClosure(dir: string): InstalledPackage[] {
@@ -204,7 +207,7 @@ export function dependencyClosure(dir: string): InstalledPackage[] {
   while (queue.length) {
     const current = queue.shift() as string;
     const pkg = readPackageJson(current);
-    for (const name of pkg ? [ ...pkg.productionDependencies, ...pkg.peerDependencies ] : []) {
+    for (const name of pkg ? [ ...pkg.productionDependencies, ...pkg.peerDependencies.filter(peer => !FRAMEWORK_PEER.test(peer)) ] : []) {
       const found = findInstalledPackage(name, current);
       if (!found || found === root || seen.has(found)) continue;
       const installed = readPackageJson(found);

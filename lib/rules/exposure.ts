@@ -728,12 +728,14 @@ export const hardCodedSecret: Rule = {
     }
     const envKeys = developmentEnv || fallback ? undefined : cookieKeysWrittenForEnv(facts);
     if (envKeys) {
+      // A config file linked from a private file on the server (a Capistrano shared config.prod.js) is no repository's.
+      const onServer = serverFile(facts, envKeys);
       hits.push({
-        severity: 'high',
+        severity: onServer ? 'low' : 'high',
         target: 'config.keys',
         source: envKeys,
         message: `config.keys is a literal written in ${envKeys}, the config file of env ${facts.env.serverEnv}, which is code: it goes into the repository, ` +
-          'every build and image of the app as a rule, and whoever reads one can sign cookies, the session and CSRF tokens as the app',
+          `every build and image of the app as a rule, and whoever reads one can sign cookies, the session and CSRF tokens as the app${onServer ? `; ${onServer}` : ''}`,
         fix: 'Read the keys from the environment in that file (`keys: env.secret(\'EGG_KEYS\')`, which fails boot when it is unset) and rotate them: this one is in the repository.',
       });
     }

@@ -408,13 +408,14 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
   it('the closure holds the peer dependencies installed, which the plugin requires as any other (black-box round 38, h3 M2)', () => {
     const dir = tempTree({
       'package.json': '{"name":"app"}',
-      'node_modules/egg-db/package.json': JSON.stringify({ name: 'egg-db', version: '1.0.0', peerDependencies: { driver: '^2', absent: '^1' }, eggPlugin: { name: 'db' } }),
+      'node_modules/egg-db/package.json': JSON.stringify({ name: 'egg-db', version: '1.0.0', peerDependencies: { driver: '^2', absent: '^1', egg: '^3' }, eggPlugin: { name: 'db' } }),
+      'node_modules/egg/package.json': JSON.stringify({ name: 'egg', version: '3.34.0' }),
       'node_modules/egg-db/app.js': "require('driver');\n",
       'node_modules/driver/package.json': JSON.stringify({ name: 'driver', version: '2.0.0' }),
       'node_modules/driver/index.js': 'module.exports = {};\n',
     });
     const pluginDir = path.join(dir, 'node_modules/egg-db');
-    assert.deepEqual(dependencyClosure(pluginDir).map(dep => dep.pkg.name), [ 'driver' ], 'a peer the app does not install is left out');
+    assert.deepEqual(dependencyClosure(pluginDir).map(dep => dep.pkg.name), [ 'driver' ], 'a peer the app does not install, and egg itself, are left out');
     const manifest = buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'db', dir: pluginDir, byName: true }] }] });
     fs.appendFileSync(path.join(dir, 'node_modules/driver/index.js'), "require('child_process');\n");
     assert.deepEqual(verifyPlugin(manifest.plugins.db, pluginDir, dir, true).changed, [ 'node_modules/driver/index.js' ]);
