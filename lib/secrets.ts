@@ -273,15 +273,20 @@ const SERVED_SECRET_KINDS: ReadonlySet<string> = new Set([ 'a GitHub token', 'a 
   'a Discord webhook URL', 'an npm token', 'a SendGrid API key', 'an OpenAI API key', 'an Anthropic API key', 'a Hugging Face token',
   'a Shopify access token', 'a DigitalOcean token', 'a PyPI token', 'a Mapbox secret token', 'a PostHog personal API key' ]);
 const SERVED_SECRET_SHAPES = [
-  ...SECRET_VALUE_PATTERNS.filter(({ kind }) => SERVED_SECRET_KINDS.has(kind)).map(({ kind, pattern }) => ({ kind, pattern })),
+  ...SECRET_VALUE_PATTERNS.filter(({ kind }) => SERVED_SECRET_KINDS.has(kind) && kind !== 'a Slack token').map(({ kind, pattern }) => ({ kind, pattern })),
+  // A real Slack token's workspace and user or bot ids are long numbers: `xoxb-123456789012-…`, not `xoxb-your-bot-token`.
+  { kind: 'a Slack token', pattern: /\bxox[abposr]-\d{8,}-[A-Za-z0-9-]{10,}/ },
   // A live key only: a test key (sk_test_) in a demo page spends no money.
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_live_[A-Za-z0-9]{16,}/ },
   // The id and secret of an AWS access key side by side, as the console's accessKeys.csv and ~/.aws/credentials hold them.
   { kind: 'an AWS access key and its secret', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[\s\S]{1,80}?(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/ },
 ];
 
-/** Docs' stand-ins for a token: a run of one character (`XXXXXXXX`, `00000000`) or the word EXAMPLE (AWS's `AKIAIOSFODNN7EXAMPLE`). */
-const STAND_IN_TOKEN = /(.)\1{5}|example/i;
+/**
+ * Docs' stand-ins for a token: a run of one character (`XXXXXXXX`, `00000000`), a counting run (`1234`, `abcd`) or a
+ * word no generated token spells (AWS's `AKIAIOSFODNN7EXAMPLE`, `xoxb-your-bot-token`, `glpat-your-gitlab-token-here`).
+ */
+const STAND_IN_TOKEN = /(.)\1{5}|1234|abcd|example|your|token|here|xxxx|placeholder|dummy|sample|fake|redacted/i;
 
 /**
  * What secret a file a site serves holds by its shape (SERVED_SECRET_SHAPES, a private JSON Web Key, PuTTY's key

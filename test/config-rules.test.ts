@@ -1200,7 +1200,8 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/docs/tokens.md': 'Create a token (`ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`) and set `AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE` in CI.\n' +
         // The vendors' own documentation examples.
         'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n' +
-        'Post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n',
+        'Post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n' +
+        'SLACK_BOT_TOKEN=xoxb-your-bot-token, or xoxb-1234-5678-abcd; GITLAB_TOKEN=glpat-your-gitlab-token-here\n',
       'app/public/js/maps.js': 'loadMaps({ key: "AIzaSyBq7x9Lm2Np5Qr8St1Uv4Wx7Yz0Ab3Cd6E" });\n',
     });
     const app = await bootApp(clean);

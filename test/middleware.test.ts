@@ -1264,7 +1264,9 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('the same ignore set in the config files boots clean, and guards; a hook changing an option the factory may read at each request is no finding', async () => {
       mm.env('prod');
-      await withApp(bootApp(app("auth: { ignore: [ '/health' ], realm: 'shop' }", "this.app.config.auth.realm = 'shop-eu';")), async booted => {
+      // The same filter in another form (a string as a one-item list, enable written out) is no change either (round 38, h4 F1).
+      const sameFilter = "const auth = this.app.config.auth; auth.realm = 'shop-eu'; auth.ignore = [ auth.ignore ]; auth.enable = true; auth.match = [];";
+      await withApp(bootApp(app("auth: { ignore: '/health', realm: 'shop' }", sameFilter)), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
         assert.equal((await rawGet(booted, '/admin/debug')).status, 401);
       });
@@ -1309,6 +1311,15 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(app([ 'auth', 'methodOverride' ], 'never')), async booted => {
         assert.equal((await rawGet(booted, '/users/1')).status, 200);
         assert.deepEqual(await rawGet(booted, '/users/1?_method=DELETE'), { status: 200, body: '{"deleted":"1"}' });
+      });
+    });
+
+    it('a middleware that only upper-cases the method after a method-reading guard rewrites nothing: boots clean (round 38, h4 F2)', async () => {
+      mm.env('prod');
+      const upperCase = "module.exports = () => async function methodOverride(ctx, next) { ctx.method = ctx.method.toUpperCase(); await next(); };\n";
+      await withApp(bootApp(app([ 'auth', 'methodOverride' ], 'high', upperCase)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        assert.equal((await rawGet(booted, '/users/1?_method=DELETE')).status, 200);
       });
     });
 

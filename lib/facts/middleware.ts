@@ -256,11 +256,18 @@ const MAX_CHANGED_OPTIONS = 8;
  * at each request from the object egg handed it, so a later change of them may well take effect.
  */
 function fixedAtLoad(name: string, options: unknown): AnyRecord {
-  if (!isPlainObject(options)) return {};
-  return Object.fromEntries([ ...FIXED_AT_LOAD, ...(name === 'static' ? STATIC_FIXED_AT_LOAD : []) ].filter(key => key in options).map(key => [ key, options[key] ]));
+  const given = isPlainObject(options) ? options : {};
+  // As egg reads them: enable unless false; a match/ignore as the list of what egg-path-matching compiles.
+  const fixed: AnyRecord = { enable: given.enable !== false, match: filterList(given.match), ignore: filterList(given.ignore) };
+  if (name === 'static') for (const key of STATIC_FIXED_AT_LOAD) if (key in given) fixed[key] = given[key];
+  return fixed;
 }
 
-const FIXED_AT_LOAD = [ 'enable', 'match', 'ignore' ];
+/** A match/ignore as egg-path-matching takes it: a value, or an array of them, none when empty. */
+function filterList(value: unknown): unknown[] {
+  return (Array.isArray(value) ? value.flat(OPTIONS_DEPTH) : [ value ]).filter(item => item !== undefined && item !== null && item !== '' && item !== false);
+}
+
 const STATIC_FIXED_AT_LOAD = [ 'prefix', 'dir', 'dirs', 'dynamic' ];
 
 /** `config.<name>` as the middleware `name` enforces it: as egg built it when code changed it since (Facts.builtOptions). */
@@ -285,9 +292,10 @@ const PREFLIGHT_PASS = new RegExp(String.raw`(?:\.method\b(?:\s*\.\s*toUpperCase
 
 /**
  * An assignment to the request's method (`ctx.method = …`, `ctx.request.method = …`, koa-methodoverride's `req.method =
- * method`): a middleware before it saw another method than the router dispatches.
+ * method`): a middleware before it saw another method than the router dispatches. Not one of the method itself, its
+ * case changed (`ctx.method = ctx.method.toUpperCase()`) or restored (`req.method = req.originalMethod`).
  */
-const METHOD_WRITE = /(?<![\w$.])(?:ctx|this|req|request)(?:\.(?:request|req))?\.method\s*(?:=(?![=>])|\|\|=|\?\?=)/;
+const METHOD_WRITE = /(?<![\w$.])(?:ctx|this|req|request)(?:\.(?:request|req))?\.method\s*(?:=(?![=>])|\|\|=|\?\?=)(?!\s*[\w$.]*\.(?:method|originalMethod)(?:\s*\.\s*to(?:Upper|Lower)Case\(\s*\))?\s*(?:[;,)}\n]|$))/;
 /** What code that rewrites the method whatever it is may rewrite: any request a browser or client sends. */
 const REWRITABLE_METHODS = Object.freeze([ 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS' ]);
 const METHOD_NAMES = REWRITABLE_METHODS.join('|');
