@@ -12,7 +12,8 @@
  * - `Object.assign(securityOptions, { xframe: { enable: false } })` and `Object.assign(securityOptions.xframe, { enable: false })`,
  * with any falsy literal (`false`, `0`, `!1`, `null`, `undefined`, `void 0`, `''`), and string `value`s written the same ways.
  * TypeScript's casts and non-null assertions around the reference are seen through (`(ctx.securityOptions as any).xframe`,
- * `securityOptions!.xframe`), and an `enable` that is a conditional with a falsy outcome counts as falsy.
+ * `securityOptions!.xframe`), and an `enable` that may be falsy for some requests counts as falsy: a conditional with
+ * a falsy outcome, `a && b`, `q || false`, `q ?? false`, `!isEmbed`.
  * Not seen: options built elsewhere and assigned (`= offOptions`), computed names (`[name]`). `ctx.securityOptions = {…}`
  * replaces nothing (egg-security defines it as a getter alone) and is not reported.
  */
@@ -184,9 +185,41 @@ function mayBeFalsy(value: string): boolean {
   if (FALSY.test(value)) return true;
   if (value.startsWith('(') && closing(value, 0) === value.length) return mayBeFalsy(value.slice(1, -1));
   const question = conditionalAt(value);
-  if (question < 0) return false;
-  const colon = conditionalElse(value, question + 1);
-  return colon >= 0 && (mayBeFalsy(value.slice(question + 1, colon)) || mayBeFalsy(value.slice(colon + 1)));
+  if (question >= 0) {
+    const colon = conditionalElse(value, question + 1);
+    return colon >= 0 && (mayBeFalsy(value.slice(question + 1, colon)) || mayBeFalsy(value.slice(colon + 1)));
+  }
+  // `isProd && true` is falsy wherever its first operand is; `q || false` and `q ?? false` where their last may be.
+  const operands = logicalOperands(value);
+  if (operands.length > 1) return operands.operator === '&&' || mayBeFalsy(operands[operands.length - 1]);
+  // `!isEmbed` is false for the requests it picks (`!0`, `!''` are always true).
+  return /^!(?!=)/.test(value) && !/^!(?:0|''|""|``|null|undefined|false|void 0)$/.test(value);
+}
+
+/** The operands of a top-level `&&`, `||` or `??` chain (the first such operator found; outside brackets and strings). */
+function logicalOperands(value: string): string[] & { operator?: string } {
+  const parts: string[] & { operator?: string } = [];
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (char === '\'' || char === '"' || char === '`') {
+      i = quoteEnd(value, i) - 1;
+    } else if (char === '{' || char === '(' || char === '[') {
+      const end = closing(value, i);
+      if (end < 0) break;
+      i = end - 1;
+    } else {
+      const operator = value.slice(i, i + 2);
+      if ((operator === '&&' || operator === '||' || operator === '??') && (parts.operator ?? operator) === operator) {
+        parts.operator = operator;
+        parts.push(value.slice(from, i));
+        from = i + 2;
+        i++;
+      }
+    }
+  }
+  parts.push(value.slice(from));
+  return parts;
 }
 
 /**

@@ -48,6 +48,11 @@ describe('ctx.securityOptions writes in the app\'s code (lib/facts/security-opti
       [ "ctx.securityOptions.xframe = { enable: ctx.path.startsWith('/embed') ? false : true };", [ 'xframe off' ] ],
       [ 'ctx.securityOptions.xframe.enable = isAdmin ? true : (trusted ? true : 0);', [ 'xframe off' ] ],
       [ 'ctx.securityOptions.csp = { enable: a?.b ? true : c ? true : null };', [ 'csp off' ] ],
+      // Logical forms falsy for some requests (code review 31, L6).
+      [ 'ctx.securityOptions.xframe = { enable: options.frame ?? false };', [ 'xframe off' ] ],
+      [ 'ctx.securityOptions.xframe = { enable: isProd && true };', [ 'xframe off' ] ],
+      [ 'ctx.securityOptions.hsts.enable = ctx.secure || false;', [ 'hsts off' ] ],
+      [ "ctx.securityOptions.xframe = { enable: !ctx.path.startsWith('/embed') };", [ 'xframe off' ] ],
     ];
     for (const [ source, expected ] of cases) assert.deepEqual(writes(source), expected, source);
   });
@@ -76,6 +81,8 @@ describe('ctx.securityOptions writes in the app\'s code (lib/facts/security-opti
       'wrap(ctx.securityOptions).xframe = { enable: false };',
       'ctx.securityOptions.xframe = { enable: a ? true : 1 };',
       'ctx.securityOptions.xframe = { enable: a?.b ?? true };',
+      'ctx.securityOptions.xframe = { enable: a || true };',
+      'ctx.securityOptions.xframe = { enable: !0 };',
     ]) assert.deepEqual(writes(source), [], source);
   });
 
