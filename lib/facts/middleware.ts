@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
+import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
@@ -222,12 +223,6 @@ function snapshotOptions(value: unknown, depth = 0): unknown {
 }
 
 const OPTIONS_DEPTH = 6;
-
-function isPlainObject(value: unknown): value is AnyRecord {
-  if (!value || typeof value !== 'object') return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /** The key paths (`ignore`, `dirs.0.prefix`) at which `now` differs from the options snapshotOptions kept, a few at most. */
 function changedOptions(built: unknown, now: unknown, at = '', found: string[] = [], depth = 0): string[] {

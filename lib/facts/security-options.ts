@@ -199,34 +199,24 @@ function mayBeFalsy(value: string): boolean {
 /** The operands of a top-level `&&`, `||` or `??` chain (the first such operator found; outside brackets and strings). */
 function logicalOperands(value: string): string[] & { operator?: string } {
   const parts: string[] & { operator?: string } = [];
+  const isOperator = (token: string, at: number) => {
+    const pair = token === '??' ? token : value.slice(at, at + 2);
+    return (pair === '&&' || pair === '||' || pair === '??') && (parts.operator ??= pair) === pair;
+  };
   let from = 0;
-  for (let i = 0; i < value.length; i++) {
-    const char = value[i];
-    if (char === '\'' || char === '"' || char === '`') {
-      i = quoteEnd(value, i) - 1;
-    } else if (char === '{' || char === '(' || char === '[') {
-      const end = closing(value, i);
-      if (end < 0) break;
-      i = end - 1;
-    } else {
-      const operator = value.slice(i, i + 2);
-      if ((operator === '&&' || operator === '||' || operator === '??') && (parts.operator ?? operator) === operator) {
-        parts.operator = operator;
-        parts.push(value.slice(from, i));
-        from = i + 2;
-        i++;
-      }
-    }
+  for (let at = topLevelIndex(value, 0, isOperator); at >= 0; at = topLevelIndex(value, from, isOperator)) {
+    parts.push(value.slice(from, at));
+    from = at + 2;
   }
   parts.push(value.slice(from));
   return parts;
 }
 
 /**
- * The index of the first character from `start` outside brackets and strings that `stop` takes, where a `?` is a
- * conditional's (not `?.` or `??`); -1 when none.
+ * The index of the first token from `start` outside brackets and strings that `stop` takes: a character, or `??`
+ * (a `?.` is skipped), with its index; -1 when none.
  */
-function topLevelIndex(value: string, start: number, stop: (char: string) => boolean): number {
+function topLevelIndex(value: string, start: number, stop: (token: string, at: number) => boolean): number {
   for (let i = start; i < value.length; i++) {
     const char = value[i];
     if (char === '\'' || char === '"' || char === '`') {
@@ -235,9 +225,12 @@ function topLevelIndex(value: string, start: number, stop: (char: string) => boo
       const end = closing(value, i);
       if (end < 0) return -1;
       i = end - 1;
-    } else if (char === '?' && (value[i + 1] === '?' || (value[i + 1] === '.' && !/\d/.test(value[i + 2] ?? '')))) {
+    } else if (char === '?' && value[i + 1] === '?') {
+      if (stop('??', i)) return i;
       i++;
-    } else if (stop(char)) {
+    } else if (char === '?' && value[i + 1] === '.' && !/\d/.test(value[i + 2] ?? '')) {
+      i++;
+    } else if (stop(char, i)) {
       return i;
     }
   }

@@ -387,8 +387,21 @@ function keysReadFromEnvironment(text: string): boolean {
  */
 function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string } | undefined {
   const keys = facts.config.keys;
-  if (typeof keys !== 'string' || keys.split(',').some(key => describeWeakKey(key.trim(), appNameOf(facts)))) return undefined;
-  return keysFallbackSources(facts);
+  return typeof keys === 'string' && strongKeys(facts, keys) ? keysFallbackSources(facts) : undefined;
+}
+
+/** Whether every one of the cookie keys is strong: weak ones are SEN201's. */
+function strongKeys(facts: Facts, keys: string): boolean {
+  return !keys.split(',').some(key => describeWeakKey(key.trim(), appNameOf(facts)));
+}
+
+/**
+ * The cookie keys in effect when a config file's literal may be what they are: not an environment variable's value,
+ * nor written by code after the check (then they are the writer's).
+ */
+function keysNotFromEnvironment(facts: Facts): string | undefined {
+  const keys = facts.config.keys;
+  return typeof keys === 'string' && !facts.runtime.environmentValues.has(keys) && facts.writtenAfterCheck !== 'keys' ? keys : undefined;
 }
 
 /**
@@ -396,9 +409,8 @@ function cookieKeysFallback(facts: Facts): { literalIn: string; readIn: string }
  * often stand in) whose literal the cookie keys in effect are, when they are strong (weak ones are SEN201's).
  */
 function cookieKeysWrittenForEnv(facts: Facts): string | undefined {
-  const keys = facts.config.keys;
-  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys) || facts.writtenAfterCheck === 'keys') return undefined;
-  if (keys.split(',').some(key => describeWeakKey(key.trim(), appNameOf(facts)))) return undefined;
+  const keys = keysNotFromEnvironment(facts);
+  if (keys === undefined || !strongKeys(facts, keys)) return undefined;
   const file = facts.provenance('keys');
   const text = file === undefined ? undefined : facts.files.configTexts[file];
   const envFile = file !== undefined && /^config\/config\.(?!default\.)[^/]+\.[cm]?[jt]s$/.test(file.split(path.sep).join('/'));
@@ -417,9 +429,7 @@ function keysFallbackSources(facts: Facts): { literalIn: string; readIn: string 
  * loads in this env (config.prod.ts, which a local or unittest boot does not load, says nothing about its keys).
  */
 function keysReadIn(facts: Facts): string | undefined {
-  const keys = facts.config.keys;
-  // Keys code wrote after the check are the writer's: no config file's fallback.
-  if (typeof keys !== 'string' || facts.runtime.environmentValues.has(keys) || facts.writtenAfterCheck === 'keys') return undefined;
+  if (keysNotFromEnvironment(facts) === undefined) return undefined;
   const texts = facts.files.configTexts;
   const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
   return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));
