@@ -296,6 +296,33 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!message.includes('Lib-Credential-Pw-5521'));
   });
 
+  it('SEN202: a secret in a module of the monorepo outside the app root that config requires is hard-coded when git tracks it, named in that module; the same module untracked (the deploy wrote it) is not (black-box round 38, M2)', async function() {
+    if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
+    mm.env('prod');
+    const repo = tempDir('cfg-secret-monorepo');
+    dirs.push(repo);
+    const files: Record<string, string> = {
+      'packages/api/package.json': JSON.stringify({ name: 'api' }),
+      'packages/api/config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, mysql: require('../../shared/db').settings };\n`,
+      'packages/shared/db.js': "exports.settings = { client: { host: 'db.internal', password: require('./credentials').dbPassword } };\n",
+      'packages/shared/credentials.js': "exports.dbPassword = 'Repo-Credential-Pw-7734';\n",
+    };
+    for (const [ file, content ] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      fs.writeFileSync(path.join(repo, file), content);
+    }
+    const app = path.join(repo, 'packages/api');
+    assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: repo }).status, 0);
+    assert.equal(spawnSync('git', [ 'add', 'packages' ], { cwd: repo }).status, 0);
+    const message = await expectRefused(app, /SEN202/);
+    assert.match(message, new RegExp(`where: config\\.mysql\\.client\\.password \\(from ${escapeRegExp(path.join(fs.realpathSync(repo), 'packages/shared/credentials.js'))}\\)`));
+    assert.ok(!message.includes('Repo-Credential-Pw-7734'));
+    assert.equal(spawnSync('git', [ 'rm', '-q', '--cached', 'packages/shared/credentials.js' ], { cwd: repo }).status, 0);
+    cleanRun(app);
+    const report = await bootReport(app);
+    assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: a secret config reads from a data file of the app\'s tree with fs, or that dotenv loads from an env file there, is hard-coded, named by key and file; the same files listed in .gitignore (the deploy writes them), a mounted file and values that only coincide with other files are not (black-box round 34, h110 F2)', async () => {
     mm.env('prod');
     const secrets = { smtpPass: 'Hq7!zPw3Lm9#Tx2v', dbPassword: 'Yk9mPq2LzvR7twQe', redisPassword: 'Rd5$kLm2Qx8Vn4Zp' };

@@ -394,22 +394,29 @@ const REQUIRE_DEPTH = 3;
 
 /**
  * The app's own modules that config files required (a credentials module, a secrets.json), from require's cache:
- * inside the app root, outside node_modules. egg 4's import()ed config leaves no such trace; config/ and the app
- * root are read either way.
+ * inside the app root, outside node_modules; and, in a monorepo, the repository's modules outside the app root that
+ * git tracks (packages/shared/credentials.js): committed code, not a file the deploy wrote. egg 4's import()ed config
+ * leaves no such trace; config/ and the app root are read either way.
  */
 function requiredByConfig(configFiles: string[], baseDir: string): string[] {
   const appRoot = realPathLoose(baseDir);
-  const found = new Set<string>();
+  const repoRoot = gitWorkTreeRoot(appRoot);
+  const inApp = new Set<string>();
+  const inRepo = new Set<string>();
   const visit = (file: string, depth: number): void => {
     for (const child of require.cache[file]?.children ?? []) {
-      const relative = path.relative(appRoot, child.filename);
-      if (found.has(child.filename) || relative.startsWith('..') || path.isAbsolute(relative) || relative.split(path.sep).includes('node_modules')) continue;
-      found.add(child.filename);
-      if (depth > 1) visit(child.filename, depth - 1);
+      const required = child.filename;
+      if (inApp.has(required) || inRepo.has(required) || required.split(path.sep).includes('node_modules')) continue;
+      if (isInside(required, appRoot)) inApp.add(required);
+      else if (repoRoot && isInside(required, repoRoot)) inRepo.add(required);
+      else continue;
+      if (depth > 1) visit(required, depth - 1);
     }
   };
   for (const file of configFiles) visit(realPathLoose(file), REQUIRE_DEPTH);
-  return [ ...found ];
+  const outside = [ ...inRepo ].map(file => path.relative(appRoot, file).split(path.sep).join('/'));
+  const tracked = outside.length ? trackedByGit(appRoot, outside) : undefined;
+  return [ ...inApp, ...outside.filter(file => tracked?.has(file)).map(file => path.resolve(appRoot, file)) ];
 }
 
 /** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */

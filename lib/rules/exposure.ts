@@ -684,7 +684,7 @@ export const hardCodedSecret: Rule = {
     'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`, or an env file in the app\'s tree that ships with it assigns it ' +
     'to that very variable: `DB_PASSWORD=…` in a `.env` or `env/production.env` that dotenv loads); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
-    'root or among the app\'s modules that config files required holds (as written, escaped, split in two, ' +
+    'root or among the app\'s modules that config files required (in a monorepo, also the repository\'s modules outside the app root that git tracks) holds (as written, escaped, split in two, ' +
     'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal) and no other file in the app\'s tree that ships with it holds whole ' +
     `(${MIN_COPIED_SECRET} characters at least; searched down ${TREE_DEPTH} levels, not node_modules/, run/, logs/, version-control or static dirs, symlinks nor files mounted from another file system, ` +
     `in text files that are not code or media, ${STATIC_READ_LIMIT.toLocaleString('en-US')} of them, ${CONFIG_TEXT_LIMIT / 1024 / 1024} MiB each, ` +
