@@ -309,24 +309,30 @@ const MAX_JWKS = 1000;
 
 /**
  * A private JSON Web Key in a text (`"kty": "RSA"` with its `"d"`, an `"oct"` key with its `"k"`): the object around
- * each `"kty"`, up to its braces. A JWKS of public keys has neither member.
+ * each `kty`, up to its braces. Members may be quoted either way or bare, as a bundler writes an object literal
+ * (`{kty:"RSA",…,d:"…"}`). A JWKS of public keys has neither member.
  */
 function privateJwkKind(text: string): string | undefined {
-  let at = text.indexOf('"kty"');
-  for (let seen = 0; at >= 0 && seen < MAX_JWKS; seen++, at = text.indexOf('"kty"', at + 5)) {
+  let at = text.indexOf('kty');
+  for (let seen = 0; at >= 0 && seen < MAX_JWKS; seen++, at = text.indexOf('kty', at + 3)) {
     const before = text.slice(Math.max(0, at - JWK_SPAN), at);
     const after = text.slice(at, at + JWK_SPAN);
     const open = before.lastIndexOf('{');
     const close = after.indexOf('}');
     if (open < 0 || close < 0 || before.slice(open).includes('}')) continue;
+    const type = JWK_TYPE.exec(before.slice(-1) + after)?.[3];
+    if (type === undefined) continue;
     const object = before.slice(open) + after.slice(0, close + 1);
-    const type = /^"kty"\s*:\s*"(RSA|EC|OKP|oct)"/.exec(after)?.[1];
-    if (type === 'oct' ? /"k"\s*:\s*"[A-Za-z0-9_-]{16,}"/.test(object) : type !== undefined && /"d"\s*:\s*"[A-Za-z0-9_-]{16,}"/.test(object)) {
-      return type === 'oct' ? 'a symmetric key (JWK)' : 'a private key (JWK)';
-    }
+    if ((type === 'oct' ? JWK_SYMMETRIC_KEY : JWK_PRIVATE_EXPONENT).test(object)) return type === 'oct' ? 'a symmetric key (JWK)' : 'a private key (JWK)';
   }
   return undefined;
 }
+
+/** `kty` as a member name (quoted, or bare after `{`, `,` or white space) with a key type: the character before it, then it. */
+const JWK_TYPE = /^(?:(["'])kty\1|[{,\s]kty)\s*:\s*(["'`])(RSA|EC|OKP|oct)\2/;
+const jwkMember = (name: string) => new RegExp(`(?:(["'])${name}\\1|[{,\\s]${name})\\s*:\\s*(["'\`])[A-Za-z0-9_-]{16,}\\2`);
+const JWK_PRIVATE_EXPONENT = jwkMember('d');
+const JWK_SYMMETRIC_KEY = jwkMember('k');
 
 /**
  * `scheme://user:password@host`; the password is group 1. It runs to the last `@` before the host, as URL parsers and

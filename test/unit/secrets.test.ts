@@ -1,7 +1,7 @@
 import assert from 'node:assert';
 import crypto from 'node:crypto';
 import { hardCodedSecret, weakCookieKeys } from '../../lib/rules/exposure';
-import { collectSecretValues, configSecrets, environmentSecretValues, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind } from '../../lib/secrets';
+import { collectSecretValues, configSecrets, environmentSecretValues, findSecrets, isSecretKeyName, maskSecrets, maskSecretShapes, placeholderKind, servedSecretKind } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { collectRuntimeFacts } from '../../lib/facts/runtime';
 import { walkPlainData } from '../../lib/walk';
@@ -354,6 +354,23 @@ describe('SEN202: AK/SK pairs, priv/enc/auth/session keys, Authorization headers
       'config.oidc.hmac.k a literal value under a secret key name',
     ]);
     assert.deepEqual(findings({ chart: { d: 'M0 0L10 10', p: 'x' } }), [], 'a `d` of anything else (an SVG path)');
+  });
+});
+
+describe('SEN203: a private JSON Web Key in a served file, however its members are quoted (code review 31, L3)', () => {
+  const d = 'Qk7pZ2xR9mW4vN8bJc1sAaL0';
+  it('finds one with JSON\'s double quotes, single quotes, or bare names as a bundler writes an object literal', () => {
+    assert.equal(servedSecretKind(JSON.stringify({ keys: [{ kty: 'RSA', n: 'sXch7Xq9', e: 'AQAB', d }] })), 'a private key (JWK)');
+    assert.equal(servedSecretKind(`const signer={kty:"EC",crv:"P-256",x:"xX",y:"yY",d:"${d}"};`), 'a private key (JWK)');
+    assert.equal(servedSecretKind(`var k = { 'kty': 'oct', 'k': '${d}' };`), 'a symmetric key (JWK)');
+    assert.equal(servedSecretKind(`export default {\n  kty: \`OKP\`,\n  crv: 'Ed25519',\n  x: 'xX',\n  d: \`${d}\`\n}`), 'a private key (JWK)');
+  });
+
+  it('leaves public keys alone, and members whose names only end in d or k (id, kid, pk)', () => {
+    assert.equal(servedSecretKind('{kty:"RSA",n:"sXch7Xq9",e:"AQAB",kid:"Qk7pZ2xR9mW4vN8bJc1sAaL0"}'), undefined);
+    assert.equal(servedSecretKind(`{kty:"EC",crv:"P-256",id:"${d}",x:"xX"}`), undefined);
+    assert.equal(servedSecretKind(`{kty:"oct",pk:"${d}"}`), undefined);
+    assert.equal(servedSecretKind(`{xkty:"RSA",d:"${d}"}`), undefined, 'not a kty member');
   });
 });
 
