@@ -203,16 +203,21 @@ export function installedPackageAt(realDir: string): { name: string; dir: string
 /** `name@1.2.3`, `/name@1.2.3(peer@1)` (v6), `/name/1.2.3_peer` (v5), `'@scope/name@1.2.3'` (v9). */
 function parsePnpmKey(key: string): { name: string; version: string } | undefined {
   const bare = key.replace(/^['"]|['"]$/g, '').replace(/^\//, '').replace(/\(.*$/, '');
+  // A spec with no name before it (`file:`, `link:`, a git or https URL): the entry's `name:` line gives it.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(bare)) return { name: '', version: bare };
   const at = bare.lastIndexOf('@');
   if (at > 0) return { name: bare.slice(0, at), version: bare.slice(at + 1) };
   const slash = bare.lastIndexOf('/');
   return slash > 0 ? { name: bare.slice(0, slash), version: bare.slice(slash + 1).replace(/_.*$/, '') } : undefined;
 }
 
+/** `bySpec`: keyed by a spec, the name and version of its own lines. */
+type PnpmEntry = NamedEntry & { bySpec?: true };
+
 function parsePnpmLock(text: string): NamedEntry[] {
-  const entries: NamedEntry[] = [];
+  const entries: PnpmEntry[] = [];
   let inPackages = false;
-  let current: NamedEntry | undefined;
+  let current: PnpmEntry | undefined;
   const links = importerLinks();
   for (const line of text.split(/\r?\n/)) {
     if (/^\S/.test(line)) {
@@ -228,12 +233,16 @@ function parsePnpmLock(text: string): NamedEntry[] {
     } else if (inPackages && current) {
       current.integrity ??= /integrity:\s*([^,}\s]+)/.exec(line)?.[1];
       current.resolved ??= /tarball:\s*([^,}\s]+)/.exec(line)?.[1];
-      // A tarball's key holds its spec (`name@file:../x.tgz`); pnpm writes the package's version on a line of its own.
-      const version = /^\s+version:\s*['"]?([^'"\s]+)/.exec(line)?.[1];
-      if (version && current.version?.includes(':')) current.version = version;
+      // A package from elsewhere than the registry is keyed by its spec (v9: `name@file:../x.tgz`; v5/v6:
+      // `file:../x.tgz(egg@3.0.0)`, `file:../x.tgz_egg@3.0.0`, no name at all): pnpm writes its name and version on
+      // lines of their own, which are then the package's.
+      const declared = /^ {4}(name|version):\s*['"]?([^'"\s]+)/.exec(line);
+      if (declared?.[1] === 'name') Object.assign(current, { name: declared[2], bySpec: true as const });
+      else if (declared && (current.bySpec || current.version?.includes(':'))) current.version = declared[2];
     }
   }
-  return entries;
+  for (const entry of entries) delete entry.bySpec;
+  return entries.filter(entry => entry.name !== '');
 }
 
 const unquoted = (text: string) => text.replace(/^['"]|['"]$/g, '');

@@ -361,6 +361,16 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(pnpm.find('egg-a', '/x', '9.9.9')?.version, '1.0.0', 'another version: the rule reports the mismatch');
     assert.deepEqual(readLockfile(path.join(dir, 'tarball/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-t', '/x', '0.1.0'),
       { name: 'egg-t', version: '0.1.0', integrity: 'sha512-t', resolved: 'file:../egg-t-0.1.0.tgz' }, 'a local tarball: its version, not its spec');
+    // pnpm 7 and 8 key a package from a tarball or a directory by its spec alone, with its name and version on lines
+    // of their own (black-box round 39, h1 F5: egg-sentinel's own tarball was "not locked").
+    const specKeyed = (key: string) => `lockfileVersion: '6.0'\npackages:\n  ${key}:\n    resolution: {integrity: sha512-s, tarball: file:../egg-sentinel-0.1.0.tgz}\n` +
+      '    id: file:../egg-sentinel-0.1.0.tgz\n    name: egg-sentinel\n    version: 0.1.0\n    dependencies:\n      name: 1.0.0\n      version: 2.0.0\n    dev: false\n';
+    for (const key of [ 'file:../egg-sentinel-0.1.0.tgz(egg@3.34.0)', 'file:../egg-sentinel-0.1.0.tgz_egg@3.34.0' ]) {
+      const file = path.join(dir, `spec-${key.length}.yaml`);
+      fs.writeFileSync(file, specKeyed(key));
+      assert.deepEqual(readLockfile(file, 'pnpm-lock.yaml').find('egg-sentinel', '/app/node_modules/.pnpm/x/node_modules/egg-sentinel', '0.1.0'),
+        { name: 'egg-sentinel', version: '0.1.0', integrity: 'sha512-s', resolved: 'file:../egg-sentinel-0.1.0.tgz' }, key);
+    }
     // By the name it is installed under: a planted node_modules/egg-impostor whose package.json says egg-a is not egg-a.
     const yarnLock = readLockfile(path.join(dir, 'yarn.lock'), 'yarn.lock');
     assert.equal(yarnLock.find('egg-a', '/app/node_modules/egg-impostor', '1.0.0'), undefined);
