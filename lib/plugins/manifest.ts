@@ -9,7 +9,7 @@ import type { ValidateFunction } from 'ajv';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type PluginLookup, shadowingCopy } from '../facts/plugin-lookup';
-import { gitWorkTreeRoot, isInside, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
+import { gitWorkTreeRoot, isInside, readPackageJsonAt, realPathOrAbsolute, throughAppModules } from '../facts/real-path';
 import { findLockfile } from './lockfile';
 import * as generated from '../validators/plugin-manifest.generated';
 import { storeCopies, withoutStoreHash } from './linked-store';
@@ -116,7 +116,6 @@ export function hashFiles(dir: string): FileHashes {
   const found: Array<[ string, string ]> = [];
   // Real directories walked, so a link into one already walked (or to an ancestor) is not walked again.
   const visited = new Set<string>();
-  const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   const walk = (current: string, prefix: string, real: string): void => {
     visited.add(real);
     for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
@@ -125,16 +124,20 @@ export function hashFiles(dir: string): FileHashes {
       if (found.length > MAX_HASHED_FILES) throw new ManifestError(`${dir} holds more than ${MAX_HASHED_FILES} files (through ${relative}); is a symbolic link leading out of the plugin?`);
       if (entry.isSymbolicLink()) {
         const linked = statOrUndefined(full);
-        found.push([ relative, `symlink:${fs.readlinkSync(full)}${linked?.isFile() ? ` sha256:${sha256(full)}` : ''}` ]);
+        found.push([ relative, `symlink:${fs.readlinkSync(full)}${linked?.isFile() ? ` sha256:${sha256Of(full)}` : ''}` ]);
         const target = linked?.isDirectory() ? fs.realpathSync(full) : undefined;
         if (target !== undefined && !visited.has(target)) walk(full, `${relative}/`, target);
       } else if (entry.isDirectory()) {
         if (prefix !== '' || entry.name !== 'node_modules') walk(full, `${relative}/`, path.join(real, entry.name));
-      } else if (entry.isFile()) found.push([ relative, sha256(full) ]);
+      } else if (entry.isFile()) found.push([ relative, sha256Of(full) ]);
     }
   };
   walk(dir, '', fs.realpathSync(dir));
   return Object.fromEntries(found.sort(([ a ], [ b ]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function sha256Of(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
 /** What a path leads to, following links; undefined for a dangling link. */
@@ -175,12 +178,24 @@ export function readPackageJson(dir: string): PackageJsonFacts | undefined {
   };
 }
 
-/** Where node would find package `name` from `fromDir`: the first `node_modules/<name>` up the tree (real path). */
-function findInstalledPackage(name: string, fromDir: string): string | undefined {
+/** What node's LOAD_AS_FILE tries for `require('x')` in a node_modules before the package directory x/ (LOAD_AS_DIRECTORY). */
+const LOADED_AS_FILE = [ '', '.js', '.json', '.node' ];
+
+/**
+ * Where node would find package `name` from `fromDir`: the first `node_modules/<name>` up the tree (real path), and
+ * the file node loads in its place when one sits in a node_modules on the way (`node_modules/x.js` beside or above a
+ * package without `exports`: node tries it first).
+ */
+function findInstalledPackage(name: string, fromDir: string): { dir: string; shadowedBy?: string } | undefined {
+  let shadowedBy: string | undefined;
   for (let current = fromDir; ; current = path.dirname(current)) {
     if (path.basename(current) !== 'node_modules') {
       const candidate = path.join(current, 'node_modules', name);
-      if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync.native(candidate);
+      const pkg = readPackageJsonAt(candidate);
+      // A package's `exports` is read before any file beside it.
+      if (pkg?.exports !== undefined) return { dir: fs.realpathSync.native(candidate), ...(shadowedBy && { shadowedBy }) };
+      shadowedBy ??= LOADED_AS_FILE.map(extension => candidate + extension).find(file => statOrUndefined(file)?.isFile());
+      if (pkg) return { dir: fs.realpathSync.native(candidate), ...(shadowedBy && { shadowedBy }) };
     }
     if (path.dirname(current) === current) return undefined;
   }
@@ -190,6 +205,8 @@ export interface InstalledPackage {
   /** Real directory. */
   dir: string;
   pkg: PackageJsonFacts;
+  /** A file node loads in its place for the package that requires it (findInstalledPackage). */
+  shadowedBy?: string;
 }
 
 /** A peer on egg itself (egg-mock's, many plugins'): the framework every plugin runs in, not a dependency of the plugin's to pin under it. */
@@ -209,11 +226,16 @@ export function dependencyClosure(dir: string): InstalledPackage[] {
     const pkg = readPackageJson(current);
     for (const name of pkg ? [ ...pkg.productionDependencies, ...pkg.peerDependencies.filter(peer => !FRAMEWORK_PEER.test(peer)) ] : []) {
       const found = findInstalledPackage(name, current);
-      if (!found || found === root || seen.has(found)) continue;
-      const installed = readPackageJson(found);
+      if (!found || found.dir === root) continue;
+      const known = seen.get(found.dir);
+      if (known) {
+        known.shadowedBy ??= found.shadowedBy;
+        continue;
+      }
+      const installed = readPackageJson(found.dir);
       if (!installed) continue;
-      seen.set(found, { dir: found, pkg: installed });
-      queue.push(found);
+      seen.set(found.dir, { dir: found.dir, pkg: installed, ...(found.shadowedBy && { shadowedBy: found.shadowedBy }) });
+      queue.push(found.dir);
     }
   }
   return [ ...seen.values() ].sort((a, b) => (a.dir < b.dir ? -1 : 1));
@@ -232,10 +254,14 @@ export function manifestPath(baseDir: string, dir: string): string {
   return path.relative(root, throughAppModules(root, realPathOrAbsolute(dir))).split(path.sep).join('/') || '.';
 }
 
-/** A package as pinned: its files, without tsc's outputs beside its sources when it is a source tree. */
-function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined, sourceTree?: boolean): PinnedPackage {
+/**
+ * A package as pinned: its files, without tsc's outputs beside its sources when it is a source tree; and a file node
+ * loads in its place (`shadowedBy`), named by its path from the package directory, as a file of the package.
+ */
+function pinPackage(baseDir: string, dir: string, pkg: PackageJsonFacts | undefined, sourceTree?: boolean, shadowedBy?: string): PinnedPackage {
   const pinnedPath = manifestPath(baseDir, dir);
   const files = hashFiles(dir);
+  if (shadowedBy !== undefined) files[path.relative(dir, shadowedBy).split(path.sep).join('/')] = sha256Of(shadowedBy);
   return { package: pkg?.name, version: pkg?.version, path: pinnedPath, files: sourceTree ?? isSourceTree(pinnedPath) ? withoutBuildOutputs(files) : files };
 }
 
@@ -295,7 +321,7 @@ function withoutBuildOutputs(files: FileHashes): FileHashes {
  */
 export function pinPlugin(baseDir: string, dir: string, envs: string[], deep: boolean, sourceTree = isProjectSource(baseDir, manifestPath(baseDir, dir))): PinnedPlugin {
   const pinned: PinnedPlugin = { ...pinPackage(baseDir, dir, readPackageJson(dir), sourceTree), envs, sourceTree };
-  if (deep) pinned.dependencies = Object.fromEntries(dependencyClosure(dir).map(dep => [ manifestPath(baseDir, dep.dir), pinPackage(baseDir, dep.dir, dep.pkg) ]));
+  if (deep) pinned.dependencies = Object.fromEntries(dependencyClosure(dir).map(dep => [ manifestPath(baseDir, dep.dir), pinPackage(baseDir, dep.dir, dep.pkg, undefined, dep.shadowedBy) ]));
   return pinned;
 }
 
@@ -424,9 +450,11 @@ export function comparePinned(pinned: PinnedPlugin, current: PinnedPlugin): Plug
       continue;
     }
     const depDrift = diffFiles(pinnedDep.files, dep.files);
-    drift.changed.push(...depDrift.changed.map(file => `${depPath}/${file}`));
-    drift.added.push(...depDrift.added.map(file => `${depPath}/${file}`));
-    drift.removed.push(...depDrift.removed.map(file => `${depPath}/${file}`));
+    // A file loaded in a dependency's place is named by its own path (`node_modules/x.js`, not `node_modules/x/../x.js`).
+    const named = (file: string) => path.posix.join(depPath, file);
+    drift.changed.push(...depDrift.changed.map(named));
+    drift.added.push(...depDrift.added.map(named));
+    drift.removed.push(...depDrift.removed.map(named));
   }
   if (current.dependencies) drift.removed.push(...[ ...pinnedDeps.values() ].flat().map(([ depPath ]) => `${depPath}/`));
   return drift;

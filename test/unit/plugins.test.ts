@@ -464,6 +464,26 @@ describe('the manifest (SEN104, egg-sentinel pin)', () => {
     assert.deepEqual(diffManifests(manifest, now).map(entry => [ entry.plugin, entry.difference ]), [ [ 'a', 'not-enabled' ], [ 'b', 'not-pinned' ] ]);
   });
 
+  it('(deep) a file node loads in a dependency\'s place is drift: node_modules/dep.js beside dep/, or dep.json in a node_modules nearer the plugin; not beside a package with `exports`, which node reads first (black-box round 39, h3 F2)', () => {
+    const dir = app();
+    const pluginDir = path.join(dir, 'node_modules/egg-a');
+    const pin = () => buildManifest({ baseDir: dir, deep: true, envs: [{ env: 'prod', plugins: [{ name: 'a', dir: pluginDir, byName: true }] }] }).plugins.a;
+    const manifest = pin();
+    fs.writeFileSync(path.join(dir, 'node_modules/dep.js'), 'evil\n');
+    assert.deepEqual(verifyPlugin(manifest, pluginDir, dir, true), { changed: [], added: [ 'node_modules/dep.js' ], removed: [] });
+    const pinnedWithIt = pin();
+    fs.writeFileSync(path.join(dir, 'node_modules/dep.js'), 'more evil\n');
+    assert.deepEqual(verifyPlugin(pinnedWithIt, pluginDir, dir, true).changed, [ 'node_modules/dep.js' ], 'pinned as what node loads');
+    fs.rmSync(path.join(dir, 'node_modules/dep.js'));
+    fs.writeFileSync(path.join(pluginDir, 'node_modules/dep.json'), '{}');
+    assert.deepEqual(verifyPlugin(manifest, pluginDir, dir, true).added, [ 'node_modules/egg-a/node_modules/dep.json' ]);
+    fs.rmSync(path.join(pluginDir, 'node_modules/dep.json'));
+    fs.writeFileSync(path.join(dir, 'node_modules/dep/package.json'), JSON.stringify({ name: 'dep', version: '1.2.3', exports: './index.js' }));
+    const withExports = pin();
+    fs.writeFileSync(path.join(dir, 'node_modules/dep.js'), 'never loaded\n');
+    assert.deepEqual(verifyPlugin(withExports, pluginDir, dir, true), { changed: [], added: [], removed: [] });
+  });
+
   it('a plugin loading from another directory in another env cannot be pinned in one manifest', () => {
     const dir = app();
     assert.throws(() => buildManifest({ baseDir: dir, deep: false, envs: [
