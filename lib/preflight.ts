@@ -12,6 +12,7 @@ import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, 
 import { readTsconfig, type TsconfigFacts, tsconfigKeyWhere, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
+import { isDeclaredWorkspacePackage } from './plugins/lockfile';
 import { isDevelopmentEnv } from './report/severity';
 
 interface LaunchOptions {
@@ -127,9 +128,10 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   }
   // egg-utils takes an absolute `framework` as the directory to load; a name resolves from the app's node_modules.
   const framework = options.framework;
-  if (!development && typeof framework === 'string' && path.isAbsolute(framework) && !isDeclaredPackage(framework, options.baseDir)) {
+  if (!development && typeof framework === 'string' && path.isAbsolute(framework) && !isDeclaredPackage(framework, options.baseDir) &&
+    !isDeclaredWorkspacePackage(framework, options.baseDir)) {
     problems.push(
-      `[egg-sentinel preflight] refused to start: the start options load the framework from ${framework}, which is no dependency the app declares and installed (in a node_modules it resolves from); a framework's config and code run in every process and could switch egg-sentinel off.`,
+      `[egg-sentinel preflight] refused to start: the start options load the framework from ${framework}, which is no dependency the app declares and installed (in a node_modules it resolves from, or linked from its workspace as its lockfile records); a framework's config and code run in every process and could switch egg-sentinel off.`,
       'Fix: install the framework as a dependency of the app and name it in package.json ("egg": { "framework": "<package>" }), or pass its package name to --framework.',
     );
   }

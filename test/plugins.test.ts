@@ -190,7 +190,7 @@ describe('plugin trust (mm.app)', function() {
       const [ undeclared ] = await boot();
       assert.equal(undeclared?.severity, 'high');
       assert.equal(undeclared?.message, `plugin parentplug (egg-parentplug) is loaded from ${real}, outside the trusted directories (the node_modules of the app and its framework, ` +
-        `lib/plugin, app/plugin); it lies below ${lockfile}, which does not vouch for it as a workspace package: the app's package.json does not declare egg-parentplug in its dependencies`);
+        `lib/plugin, app/plugin); it lies below ${lockfile}, which does not vouch for it as a workspace package: neither the app's package.json nor its framework's declares egg-parentplug in its dependencies`);
       assert.ok(undeclared?.fix.startsWith('Make it a workspace package the app installs: declare egg-parentplug in the app\'s package.json dependencies and ' +
         `run the install at the workspace root (\`npm install\`, \`pnpm install\`, \`yarn install\`) so ${lockfile} records the link`), undeclared?.fix);
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSafeEnvName } from '../env-name';
 import { readingUnsetVariablesAsUnset } from '../env';
-import { realPathLoose } from '../facts/files';
+import { realPathLoose } from '../facts/real-path';
 import { pluginPackageDir } from '../facts/egg-version';
 import { pluginLookup } from '../facts/plugin-lookup';
 import { AppLoadError, loadConfigOffline } from '../facts/offline';

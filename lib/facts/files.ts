@@ -15,7 +15,7 @@ import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind, servedSecretKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, ownershipProblem, safeReaddir, statProblem } from './real-path';
+import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, ownershipProblem, realPathLoose, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { compileRoutePattern } from '../route-pattern';
 import { valueAt } from '../walk';
@@ -686,20 +686,6 @@ function reportRoot(sentinel: unknown, runDir: string): SensitiveRootFact[] {
 /** The roots that exist, and those egg creates at run time: another missing one exposes nothing. */
 function existing(roots: SensitiveRootFact[]): SensitiveRootFact[] {
   return roots.filter(root => CREATED_AT_RUN_TIME.has(root.label) || fs.existsSync(root.realPath));
-}
-
-/** A real path even when the tail does not exist yet (egg creates run/, logs/, the static dir on demand). */
-export function realPathLoose(file: string): string {
-  const absolute = path.resolve(file);
-  const missing: string[] = [];
-  for (let current = absolute; ; current = path.dirname(current)) {
-    try {
-      return path.join(fs.realpathSync.native(current), ...missing);
-    } catch {
-      if (path.dirname(current) === current) return absolute;
-      missing.unshift(path.basename(current));
-    }
-  }
 }
 
 function stringAt(config: Readonly<Record<string, unknown>>, keyPath: string): string | undefined {

@@ -9,6 +9,7 @@ import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
 import { isDeclaredPackage, isInside } from './real-path';
+import { isDeclaredWorkspacePackage } from '../plugins/lockfile';
 import { changedSinceStart, setEnvVariable, startPluginsChanged } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
 import type { PluginFact } from './types';
@@ -202,9 +203,9 @@ export function sentinelKeysSetOutsideTheApp(egg: {
   if (isDevelopmentEnv(egg.loader.serverEnv, process.env.NODE_ENV)) return [];
   // egg-sentinel's defaults: this copy's, and the enabled plugin's (the audit may run from another copy than the app loads).
   const pluginPath = egg.loader.allPlugins?.sentinel?.path;
-  // A framework counts as the app's when the app declares and installed it; one the start command names from
-  // elsewhere, or one planted in a node_modules, does not.
-  const frameworks = (egg.loader.eggPaths ?? []).filter(dir => isDeclaredPackage(frameworkPackageDir(dir), egg.baseDir));
+  // A framework counts as the app's when the app declares and installed it (or links it from its workspace); one the
+  // start command names from elsewhere, or one planted in a node_modules, does not.
+  const frameworks = (egg.loader.eggPaths ?? []).map(frameworkPackageDir).filter(dir => isDeclaredPackage(dir, egg.baseDir) || isDeclaredWorkspacePackage(dir, egg.baseDir));
   const trustedRoots = [ SENTINEL_ROOT, ...(typeof pluginPath === 'string' ? [ pluginPath ] : []), ...frameworks ];
   return leafFiles(egg.loader.configMeta.sentinel, 'sentinel').flatMap(({ keyPath, file }) => {
     if (file === EGG_APP_CONFIG_MARKER) return [{ keyPath, by: 'EGG_APP_CONFIG' }];

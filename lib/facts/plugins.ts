@@ -18,9 +18,8 @@ import { type ConfigWrite, writeCovers } from '../config-changes';
 import type { EarlierConfigChange } from './config-files';
 import { isPlainObject } from '../walk';
 import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
-import { realPathLoose } from './files';
 import { globalModuleDirs } from './runtime';
-import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, throughAppModules, untrustedModuleRoots } from './real-path';
+import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, realPathLoose, throughAppModules, untrustedModuleRoots } from './real-path';
 import { changedSinceStart, startPluginsChanged } from './start-env';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
@@ -515,8 +514,10 @@ function workspacePackage(realPath: string, packageName: string | undefined, cac
   const governing = governingLockfile(found, cache, input, appOwnerUid);
   if (governing instanceof LockfileError) return { lockfile, problem: governing.message };
   if (!packageName || !governing.find(packageName, realPath)?.link) return undefined;
-  return readPackageJson(input.baseDir)?.productionDependencies.includes(packageName) ? { lockfile } :
-    { lockfile, problem: `the app's package.json does not declare ${packageName} in its dependencies` };
+  // Declared by the app, or by its framework (a workspace framework enables the workspace plugins it depends on).
+  const declaring = [ input.baseDir, ...input.eggPaths.map(frameworkPackageDir) ];
+  return declaring.some(dir => readPackageJson(dir)?.productionDependencies.includes(packageName)) ? { lockfile } :
+    { lockfile, problem: `neither the app's package.json nor its framework's declares ${packageName} in its dependencies` };
 }
 
 /**

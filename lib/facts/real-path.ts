@@ -29,6 +29,20 @@ export function realPathOrAbsolute(file: string): string {
   return realPathOrUndefined(file) ?? path.resolve(file);
 }
 
+/** A real path even when the tail does not exist yet (egg creates run/, logs/, the static dir on demand). */
+export function realPathLoose(file: string): string {
+  const absolute = path.resolve(file);
+  const missing: string[] = [];
+  for (let current = absolute; ; current = path.dirname(current)) {
+    try {
+      return path.join(fs.realpathSync.native(current), ...missing);
+    } catch {
+      if (path.dirname(current) === current) return absolute;
+      missing.unshift(path.basename(current));
+    }
+  }
+}
+
 /** True when `file` is `dir` or below it. */
 export function isInside(file: string, dir: string): boolean {
   // A prefix test on resolved paths: path.relative gives the same answer, at several times the cost, and the facts

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { realPathLoose } from '../facts/files';
+import { declaresDependency, isInside, readPackageJsonAt, realPathLoose } from '../facts/real-path';
 import { inLinkedStore } from './linked-store';
 
 /** In the order npm reads them: a shrinkwrap wins over a package-lock in the same directory. */
@@ -69,6 +69,25 @@ export function findLockfile(dir: string): { file: string; kind: LockfileKind } 
       if (fs.existsSync(file)) return { file, kind };
     }
     if (path.dirname(current) === current) return undefined;
+  }
+}
+
+/**
+ * Whether `dir` is a package of the app's workspace that the app declares: the lockfile at or above the app lies above
+ * it and records it as a link (npm, yarn and pnpm workspaces), as SEN101 trusts a workspace plugin. A framework in
+ * packages/framework is the app's as much as one installed into node_modules.
+ */
+export function isDeclaredWorkspacePackage(dir: string, baseDir: string): boolean {
+  const real = realPathLoose(dir);
+  const name = readPackageJsonAt(real)?.name;
+  const found = findLockfile(realPathLoose(baseDir));
+  if (typeof name !== 'string' || !found || !isInside(real, path.dirname(found.file)) || !declaresDependency(readPackageJsonAt(baseDir), name)) return false;
+  try {
+    return readLockfile(found.file, found.kind).find(name, real)?.link === true;
+  } catch (error) {
+    // A lockfile that cannot be read vouches for nothing (SEN103 names it).
+    if (error instanceof LockfileError) return false;
+    throw error;
   }
 }
 

@@ -99,8 +99,8 @@ export const pluginOutsideTrustedRoots: Rule = {
     'the app\'s source or locked by its lockfile. A package of the app\'s workspace (a plugin directory inside the directory of ' +
     'the lockfile at or above the app, which that lockfile, this user\'s or root\'s and writable by no one else, records as a link: npm\'s `"link": true`, ' +
     'pnpm\'s `link:` under `importers`, yarn 2+\'s `workspace:`; yarn 1 records none) ' +
-    'and which the app\'s package.json declares as a dependency) is the project\'s own source, installed by its lockfile, and is trusted ' +
-    'like the app\'s node_modules; one the app does not declare, or whose lockfile does not vouch, is reported with the reason. The plugin whose ' +
+    'and which the app\'s package.json, or its framework\'s, declares as a dependency) is the project\'s own source, installed by its lockfile, and is trusted ' +
+    'like the app\'s node_modules; one neither declares, or whose lockfile does not vouch, is reported with the reason. The plugin whose ' +
     'directory holds the app (a plugin repository running its own test app) is the project itself and is not judged. ' +
     'The framework the app runs on (package.json\'s `egg.framework`, or the start options\' `framework`: egg-scripts --framework, startCluster({ framework })) ' +
     'and each framework it builds on are judged too: their config, extensions, app.js and agent.js run in every process before any plugin\'s. ' +

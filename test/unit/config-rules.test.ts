@@ -10,7 +10,7 @@ import { userSchemaProblems } from '../../lib/config/user-ajv';
 import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib/dumps';
 import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
 import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
-import { realPathLoose } from '../../lib/facts/files';
+import { realPathLoose } from '../../lib/facts/real-path';
 import { clusterRequireFlags } from '../../lib/facts/cluster-options';
 import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, type RuntimeFacts, splitNodeOptions } from '../../lib/facts/runtime';
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';

@@ -10,7 +10,7 @@ import { bootedByEggMock, collectInstalledPluginFacts, type PluginTrustFact } fr
 import { changedSinceStart } from '../../lib/facts/start-env';
 import { CODE_WALK_LIMIT, findWritableCode, findWritableModules } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
-import { findLockfile, installingProjectDir, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
+import { findLockfile, installingProjectDir, isDeclaredWorkspacePackage, LockfileError, readLockfile } from '../../lib/plugins/lockfile';
 import { buildManifest, dependencyClosure, diffManifests, hashFiles, ManifestError, parseManifest, serializeManifest, verifyPlugin } from '../../lib/plugins/manifest';
 import { compileNamePattern, editDistance, findTyposquat, KNOWN_NAMES, parseKnownNames } from '../../lib/plugins/names';
 import { DEFAULT_REGISTRIES, readConfiguredRegistries, registryOf } from '../../lib/plugins/registries';
@@ -340,6 +340,31 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(installingProjectDir(path.join(dir, 'node_modules/egg-b/node_modules/egg-a')), dir);
     assert.equal(installingProjectDir(path.join(dir, 'lib/plugin/x')), undefined);
     assert.deepEqual(findLockfile(path.join(dir, 'packages/egg-ws')), { file: path.join(dir, 'package-lock.json'), kind: 'package-lock.json' });
+  });
+
+  it('a workspace package the app declares and the lockfile links is the app\'s (a framework in packages/, black-box round 39, h1 F2/F4); undeclared, unlinked or outside the lockfile\'s project it is not', () => {
+    const lock = (links: Record<string, string>) => JSON.stringify({ lockfileVersion: 3, packages: {
+      '': { name: 'mono', workspaces: [ 'packages/*', 'apps/*' ] },
+      ...Object.fromEntries(Object.entries(links).map(([ name, target ]) => [ `node_modules/${name}`, { resolved: target, link: true } ])),
+      'packages/framework': { name: '@acme/egg-framework', version: '3.0.0' },
+      'apps/web': { name: '@acme/web', version: '1.0.0', dependencies: { '@acme/egg-framework': '^3.0.0' } },
+    } });
+    const dir = tempTree({
+      'package-lock.json': lock({ '@acme/egg-framework': 'packages/framework', '@acme/web': 'apps/web' }),
+      'packages/framework/package.json': JSON.stringify({ name: '@acme/egg-framework', version: '3.0.0' }),
+      'packages/other/package.json': JSON.stringify({ name: '@acme/other', version: '1.0.0' }),
+      'apps/web/package.json': JSON.stringify({ name: '@acme/web', dependencies: { '@acme/egg-framework': '^3.0.0', '@acme/other': '^1.0.0' } }),
+    });
+    fs.mkdirSync(path.join(dir, 'node_modules/@acme'), { recursive: true });
+    fs.symlinkSync('../../packages/framework', path.join(dir, 'node_modules/@acme/egg-framework'));
+    const web = path.join(dir, 'apps/web');
+    assert.equal(isDeclaredWorkspacePackage(path.join(dir, 'node_modules/@acme/egg-framework'), web), true, 'through its link');
+    assert.equal(isDeclaredWorkspacePackage(path.join(dir, 'packages/framework'), web), true, 'by its real path');
+    assert.equal(isDeclaredWorkspacePackage(path.join(dir, 'packages/other'), web), false, 'declared, but the lockfile links no such package');
+    fs.writeFileSync(path.join(web, 'package.json'), JSON.stringify({ name: '@acme/web' }));
+    assert.equal(isDeclaredWorkspacePackage(path.join(dir, 'packages/framework'), web), false, 'linked, but the app does not declare it');
+    const elsewhere = tempTree({ 'package.json': JSON.stringify({ name: '@acme/egg-framework', version: '3.0.0' }) });
+    assert.equal(isDeclaredWorkspacePackage(elsewhere, web), false, 'outside the project');
   });
 
   it('reads pnpm-lock.yaml (v6, v9) and yarn.lock (classic, berry) by name and version', () => {
