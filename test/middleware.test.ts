@@ -581,6 +581,57 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN402 `before: [\'*app\']` on a route\'s own chain: a router.param() handler or a route function that may answer runs before the guard given to the route (black-box round 39, h2 F1/F3)', () => {
+    const app = (failOn: string, { param = "if (id === 'me') { ctx.body = { servedBy: 'param' }; return; }\n    ctx.record = { id };\n    await next();", guardFirst = false, cache = false } = {}) => tempApp('mw-route-param-order', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', auth: { token: 'fixture-token' }, middleware: [], " +
+        `sentinel: { failOn: '${failOn}', middleware: { order: [{ name: 'auth', before: [ '*app' ] }] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], ` +
+        "public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] } } });\n",
+      'app/middleware/auth.js': 'module.exports = options => async function auth(ctx, next) {\n' +
+        "  if (ctx.get('authorization') !== 'Bearer ' + options.token) { ctx.status = 401; return; }\n  await next();\n};\n",
+      'app/controller/user.js': "module.exports = app => class UserController extends app.Controller { async show() { this.ctx.body = { servedBy: 'controller' }; } async health() { this.ctx.body = 'ok'; } };\n",
+      'app/router.js': 'const cache = new Map();\n' +
+        'const cached = async (ctx, next) => {\n  const hit = cache.get(ctx.path);\n  if (hit) { ctx.body = hit; return; }\n  await next();\n  if (ctx.status === 200) cache.set(ctx.path, ctx.body);\n};\n' +
+        'module.exports = app => {\n  const { router, controller } = app;\n' +
+        (guardFirst ? '  router.use(app.middleware.auth(app.config.auth));\n' : '') +
+        `  router.param('id', async (id, ctx, next) => {\n    ${param}\n  });\n` +
+        "  router.get('/health', controller.user.health);\n" +
+        `  router.get('/admin/users/:id', ${cache ? 'cached, ' : ''}app.middleware.auth(app.config.auth), controller.user.show);\n};\n`,
+    });
+
+    it('a param handler that answers for some values: refused naming it and the route; the route table shows it; the hole is real', async () => {
+      const message = await expectRefused(app('high'), /SEN402/);
+      assert.match(message, /auth, given to 1 route\(s\), runs after route:param:id, a router\.param\('id'\) handler egg's router runs first for every route whose path names :id, which may answer a request without calling next, but config\.sentinel\.middleware\.order\[0\] says auth runs before \*app: GET \/admin\/users\/:id \(app\/controller\/user\.js#UserController\.show\(\)\)/);
+      assert.match(message, /where: order:auth before \*app route:param:id \(from app\/router\.js:\d+\)/);
+      await withApp(bootApp(app('never')), async booted => {
+        const route = ((booted as any).sentinel.report.routes as Array<{ route: string; chain: string }>).find(entry => entry.route === 'GET /admin/users/:id');
+        assert.match(String(route?.chain), /route:param:id > route:auth$/);
+        assert.equal((await booted.httpRequest().get('/admin/users/me').expect(200)).body.servedBy, 'param', 'answered without auth');
+        await booted.httpRequest().get('/admin/users/1').expect(401);
+      });
+    });
+
+    it('a response cache given to the route before its guard: refused; the hole is real (the second anonymous request gets the cached answer)', async () => {
+      const message = await expectRefused(app('high', { param: 'await next();', cache: true }), /SEN402/);
+      assert.match(message, /auth, given to 1 route\(s\), runs after route:cached, a function of the app's given to the route before it, which may answer a request without calling next/);
+      assert.doesNotMatch(message, /route:param:id/, 'a param handler that hands every request on answers nothing');
+      await withApp(bootApp(app('never', { param: 'await next();', cache: true })), async booted => {
+        await booted.httpRequest().get('/admin/users/1').set('authorization', 'Bearer fixture-token').expect(200);
+        assert.equal((await booted.httpRequest().get('/admin/users/1').expect(200)).body.servedBy, 'controller', 'served from the cache without auth');
+      });
+    });
+
+    it('the guard given to the router before the routes (router.use), or a handler that only loads and calls next: boots clean, and auth refuses first', async () => {
+      for (const secure of [ app('high', { guardFirst: true }), app('high', { param: 'ctx.record = { id };\n    await next();' }) ]) {
+        await withApp(bootApp(secure), async booted => {
+          assert.deepEqual(middlewareFindings(booted).filter(finding => finding.ruleId === 'SEN402'), []);
+        });
+      }
+      await withApp(bootApp(app('high', { guardFirst: true })), async booted => {
+        await booted.httpRequest().get('/admin/users/me').expect(401);
+      });
+    });
+  });
+
   describe('routes whose parameters have their own pattern that no sample value fits (black-box round 27, h90 F1)', () => {
     const app = (ignore: string) => tempApp('mw-param-patterns', {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', auth: { token: 'fixture-token', ignore: " + ignore + ' }, ' +

@@ -1718,6 +1718,31 @@ describe('plugin trust (mm.app)', function() {
     const PUSHES_WHITELISTS = 'module.exports = (appInfo, appConfig) => {\n  appConfig.security.domainWhiteList.push(\'evil.example\');\n' +
       '  appConfig.security.csrf.ignore.push(\'/account\');\n  return { widget: { path: \'/healthz\' } };\n};\n';
 
+    it('a plugin whose app/middleware file is named like egg-security\'s replaces it: SEN108 naming both files; with failOn never a forged POST goes through; a middleware of its own name is fine (black-box round 39, h3 F8)', async () => {
+      const replacing = (name: string, file: string, sentinel = '') => csrfApp(name, {
+        'config/config.default.js': `module.exports = { keys: '${name}-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge'${sentinel} };\n`,
+        'config/plugin.js': "exports.widget = { enable: true, package: 'egg-widget' };\n",
+        'node_modules/egg-widget/package.json': JSON.stringify({ name: 'egg-widget', version: '1.0.0', eggPlugin: { name: 'widget', dependencies: [ 'security' ] } }),
+        [`node_modules/egg-widget/app/middleware/${file}`]: 'module.exports = () => async function passOn(ctx, next) { await next(); };\n',
+      });
+      mm.env('prod');
+      const message = await expectRefused(replacing('plugin-replaces-securities', 'securities.js'), /SEN108/);
+      assert.match(message, /plugin widget \(egg-widget\) replaces the securities middleware with its own node_modules\/egg-widget\/app\/middleware\/securities\.js in place of \S*egg-security\/app\/middleware\/securities\.js: egg's loader lets a later plugin's app\/middleware file of the same name win/);
+      const app = await bootApp(replacing('plugin-replaces-securities-never', 'securities.js', ", sentinel: { failOn: 'never' }"));
+      try {
+        await app.httpRequest().post('/account/email').send({ email: 'attacker@evil.example' }).expect(200, { changed: true });
+      } finally {
+        await app.close();
+      }
+      const own = await bootApp(replacing('plugin-own-middleware', 'widget_timer.js', ", sentinel: { failOn: 'never' }"));
+      try {
+        assert.deepEqual(reportFindings(own, 'SEN108'), []);
+        await own.httpRequest().post('/account/email').send({ email: 'attacker@evil.example' }).expect(403);
+      } finally {
+        await own.close();
+      }
+    });
+
     it('a plugin\'s config function that pushes only on its first call (a module-level flag) is still named (review of round 29, #4)', async () => {
       const once = 'let done = false;\n' + PUSHES_WHITELISTS.replace('(appInfo, appConfig) => {\n', '(appInfo, appConfig) => {\n  if (done) return { widget: { path: \'/healthz\' } };\n  done = true;\n');
       const dir = whitelistApp('plugin-appconfig-push-once', widget({ 'config/config.default.js': once }));

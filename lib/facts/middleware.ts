@@ -18,9 +18,9 @@ import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectTo
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
 import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
-import { nodeModulesDirs, realPathOrAbsolute } from './real-path';
+import { isInside, nodeModulesDirs, realPathOrAbsolute, safeReaddir } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
-import { type ControllerFact, type Facts, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
+import { type ControllerFact, type Facts, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type ReplacedMiddlewareFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
 
 type AnyRecord = Record<string, unknown>;
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
@@ -83,6 +83,12 @@ interface RouteFunctions {
    * code never calls its second parameter (`async ctx => { ctx.body = … }`). egg's router runs none after it.
    */
   answers: boolean[];
+  /**
+   * Per function, whether it is the app's own code that may answer some requests without calling next (a response
+   * cache, a router.param() handler that answers for some values): not made by a middleware factory or extension, and
+   * not handing every request on first (passesThrough). SEN402's `'*app'` judges it ahead of a route's guard.
+   */
+  mayAnswer: boolean[];
 }
 
 /** What one `router.register()` call was given, kept for every layer it created. */
@@ -151,8 +157,47 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
     answers: functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn) && !mayCallSecondParameter(sourceOf(fn))),
+    mayAnswer: functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn) && !passesThrough(sourceOf(fn))),
   };
 }
+
+/**
+ * The router.param() handlers egg's router runs first for a route whose path names the parameter (koa-router's
+ * Layer#param puts a wrapper at the head of the route's stack, `fn.param` naming the parameter): each as its own
+ * function, `param:<name>`, with what it may do. A handler takes (value, ctx, next): it answers every request when it
+ * never calls next (its third parameter), and may answer some when it does not hand every request on first.
+ */
+function withParamHandlers(functions: RouteFunctions, layer: RouterLayer): RouteFunctions {
+  const wrappers = layer.stack.filter(isParamWrapper);
+  if (!wrappers.length) return functions;
+  const handlers = wrappers.map(wrapper => {
+    const handler = routerOfLayer.get(layer)?.params?.[wrapper.param];
+    // As a middleware of (ctx, next): the value parameter dropped.
+    const asMiddleware = typeof handler === 'function' ? sourceOf(handler).replace(FIRST_PARAMETER, '$1(') : undefined;
+    return { name: `param:${wrapper.param}`, asMiddleware };
+  });
+  return {
+    middleware: [ ...handlers.map(({ name }) => name), ...functions.middleware ],
+    imitations: functions.imitations,
+    given: [ ...handlers.map(() => undefined), ...functions.given ],
+    preflight: [ ...handlers.map(() => false), ...functions.preflight ],
+    uncalled: [ ...handlers.map(() => undefined), ...functions.uncalled ],
+    unidentified: [ ...handlers.map(() => undefined), ...functions.unidentified ],
+    answers: [ ...handlers.map(({ asMiddleware }) => asMiddleware !== undefined && !mayCallSecondParameter(asMiddleware)), ...functions.answers ],
+    mayAnswer: [ ...handlers.map(({ asMiddleware }) => asMiddleware === undefined || !passesThrough(asMiddleware)), ...functions.mayAnswer ],
+  };
+}
+
+/** A handler's head up to its first parameter and the comma after it: `async (id, ` of `async (id, ctx, next) => …`. */
+const FIRST_PARAMETER = /^((?:async\s*)?(?:function\b[^(]*)?)\(\s*[A-Za-z_$][\w$]*\s*,\s*/;
+
+/** koa-router's wrapper of a router.param() handler in a route's stack. */
+function isParamWrapper(fn: unknown): fn is NamedFunction & { param: string } {
+  return typeof fn === 'function' && typeof (fn as { param?: unknown }).param === 'string';
+}
+
+/** The router that registered each route, whose `params` hold the router.param() handlers its wrappers call. */
+const routerOfLayer = new WeakMap<RouterLayer, { params?: Record<string, unknown> }>();
 
 /**
  * What nameFactoryOutputs' wrapper of a middleware factory is: its name and the factory's own function. Under a
@@ -200,7 +245,7 @@ function currentFunctions(egg: MiddlewareSource, layer: RouterLayer): RouteFunct
   const registered = registeredStacks.get(layer);
   if (!registration || !registered) return registration;
   const same = registered.length === layer.stack.length && registered.every((fn, index) => fn === layer.stack[index]);
-  return same ? registration : describeRouteFunctions(egg, layer.stack.slice(0, -1), registration.tegg === true);
+  return withParamHandlers(same ? registration : describeRouteFunctions(egg, layer.stack.slice(0, -1).filter(fn => !isParamWrapper(fn)), registration.tegg === true), layer);
 }
 /** Chain functions egg's loadMiddleware added (recorded from configWillLoad on). */
 const loadedByEgg = new WeakSet<object>();
@@ -675,6 +720,7 @@ function recordRegistrations(app: RecordTarget, router: object | undefined): voi
       jsonp: handlers.flatMap(fn => (typeof fn === 'function' && jsonpCalls.get(fn)) || []),
     };
     for (const layer of target.stack.slice(before)) {
+      routerOfLayer.set(layer, target as { params?: Record<string, unknown> });
       registrations.set(layer, registration);
       registeredStacks.set(layer, [ ...layer.stack ]);
     }
@@ -1146,6 +1192,7 @@ export interface MiddlewareFacts {
   siteFileHandlers: string[];
   securityOverrides: SecurityOverrideFact[];
   builtOptions: Record<string, unknown>;
+  replacedMiddleware: ReplacedMiddlewareFact[];
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -1194,7 +1241,38 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
     siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverridesOf(appFiles(), relative),
     builtOptions: Object.fromEntries(middleware.filter(entry => entry.changedAfterLoad).map(entry => [ entry.name, optionsAtLoad.get(egg.loader)?.get(entry.name) ])),
+    replacedMiddleware: replacedMiddleware(egg, relative),
   };
+}
+
+/** A middleware file name as egg's loader names the factory (caseStyle `lower`): `body_parser.js` is bodyParser. */
+function middlewareName(file: string): string {
+  const stem = file.replace(/\.[^.]+$/, '').replace(/[_-][a-z]/gi, part => part.slice(1).toUpperCase());
+  return stem.charAt(0).toLowerCase() + stem.slice(1);
+}
+
+/**
+ * Middleware factories a plugin's app/middleware file replaced: egg's loader reads every load unit's app/middleware
+ * with `override`, so a plugin loaded later (one that depends on egg-security) that has a file of the same name
+ * silently takes the place of the earlier one's (`securities`, `session`, a guard), keeping its name and its place in
+ * the chain. The app and its framework may replace what they like.
+ */
+function replacedMiddleware(egg: MiddlewareSource, relative: (file: string) => string): ReplacedMiddlewareFact[] {
+  const units = egg.loader.getLoadUnits?.() ?? [];
+  const FULLPATH = egg.loader.FileLoader.FULLPATH;
+  return Object.entries(egg.middlewares ?? {}).flatMap(([ name, factory ]): ReplacedMiddlewareFact[] => {
+    const file = (factory as Record<symbol, unknown> | undefined)?.[FULLPATH];
+    if (typeof file !== 'string') return [];
+    const winner = units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
+    if (!winner || winner.type !== 'plugin') return [];
+    const replaced = units.filter(unit => unit !== winner).flatMap(unit => {
+      const dir = path.join(unit.path, 'app', 'middleware');
+      return safeReaddir(dir).filter(entry => /\.(?:[cm]?js|ts)$/.test(entry) && !entry.endsWith('.d.ts') && middlewareName(entry) === name)
+        .map(entry => relative(path.join(dir, entry)));
+    });
+    const plugin = Object.entries(egg.plugins ?? {}).find(([ , entry ]) => typeof entry.path === 'string' && isInside(file, entry.path as string));
+    return replaced.length ? [{ name, file: relative(file), replaced, ...(plugin && { plugin: plugin[0], ...(typeof plugin[1].package === 'string' && { package: plugin[1].package }) }) }] : [];
+  });
 }
 
 /**
@@ -1857,13 +1935,16 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
     }
     const steps = imitation ? known.imitations : known.route;
     const uncalled = functions?.uncalled[index];
+    const mayAnswer = functions?.mayAnswer[index] === true;
     // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-    const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` : name);
+    const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` :
+      mayAnswer ? `${name}\nmay answer` : name);
     let step = steps.get(key);
     if (!step) {
       steps.set(key, step = imitation ?
         { name, level: 'route', runs: 'unverified', detail: imitationDetail(imitation, name) } :
-        { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }) });
+        { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }),
+          ...(mayAnswer && { mayAnswer: true as const }) });
     }
     varying.push(step);
   }

@@ -139,6 +139,20 @@ export interface ProbeRequest {
 }
 
 /** One middleware in a route's effective chain. */
+/**
+ * A middleware factory that a plugin's app/middleware file replaced: egg's loader lets a later load unit's file of the
+ * same name win (`override`), so the chain keeps the name and place while the code is the plugin's.
+ */
+export interface ReplacedMiddlewareFact {
+  name: string;
+  /** The file egg loaded (display path), and the plugin it is in. */
+  file: string;
+  plugin?: string;
+  package?: string;
+  /** The files of the same name in earlier load units (egg's, other plugins') that it replaced. */
+  replaced: string[];
+}
+
 export interface RouteStep {
   name: string;
   /**
@@ -176,6 +190,12 @@ export interface RouteStep {
    * name (`computed`): the ones it names, and what the audit could not tell. Which it gives is known at boot only.
    */
   unidentified?: { factories: string[]; computed: boolean; detail: string };
+  /**
+   * A route-level function of the app's own (not made by a middleware factory or extension; a router.param() handler,
+   * `param:<name>`) that may answer some requests without calling next: a response cache, a record loader that
+   * answers 404. SEN402 judges it against a constraint `before: ['*app']` of a guard given to the route after it.
+   */
+  mayAnswer?: true;
 }
 
 /** How a route's chain names a middleware factory given to it uncalled: no policy name (`[A-Za-z_$][\w$]*`) matches it. */
@@ -340,6 +360,8 @@ export interface Facts {
   securityScopes: SecurityScopeFact[];
   /** Request paths egg's siteFile middleware answers (GET, HEAD) with a function of the app's, before every app middleware. Empty in the agent. */
   siteFileHandlers: string[];
+  /** Middleware factories a plugin's app/middleware file took the place of (SEN108). Empty in the agent. */
+  replacedMiddleware: ReplacedMiddlewareFact[];
   /**
    * App code (its modules this process loaded, outside node_modules) that switches an egg-security header off for the
    * requests it picks: `ctx.securityOptions.xframe = { enable: false }`, which egg-security merges over config.security

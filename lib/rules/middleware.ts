@@ -440,7 +440,11 @@ export const middlewareOrderBroken: Rule = {
     'into coreMiddleware or the chain counts as app middleware, as for SEN405; an app middleware that hands every request on to next() ' +
     'first, such as a response timer, is not one of `*app`), `router` for egg\'s router (and any router ' +
     'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
-    'the chain at all breaks its constraint too.',
+    'the chain at all breaks its constraint too. `before: [\'*app\']` also holds on each route\'s own chain: a guard given to routes ' +
+    '(and not run for them earlier, by the chain or a router.use() before them) must not run after a function of the app\'s given to the ' +
+    'route before it, or a router.param() handler, which egg\'s router runs first for every route whose path names its parameter ' +
+    '(`param:<name>` in the route table), that may answer without calling next: a response cache serving an earlier authenticated answer, ' +
+    'a record loader answering for some values. One finding per such function, naming its routes.',
   fix: 'Reorder `config.middleware` (app middleware run in its order, after every core middleware), or move the middleware ' +
     'between coreMiddleware and config.middleware; then check the chain logged at boot.',
   check: appOnly(facts => {
@@ -450,6 +454,7 @@ export const middlewareOrderBroken: Rule = {
       const rule = `config.sentinel.middleware.order[${index}]`;
       for (const side of [ 'before', 'after' ] as const) {
         for (const selector of constraint[side] ?? []) {
+          if (side === 'before' && selector === '*app') hits.push(...answeringBeforeRouteGuard(facts, constraint.name, rule));
           const inGroup = GROUP_SELECTORS[selector];
           const others = facts.middleware.filter(entry => entry.position !== null && entry.name !== constraint.name &&
             (inGroup ? inGroup(entry) : entry.name === selector || (selector === ROUTER_SELECTOR && entry.group === 'router')));
@@ -485,6 +490,34 @@ export const middlewareOrderBroken: Rule = {
     return hits;
   }),
 };
+
+/**
+ * `before: ['*app']` on a route's own chain: a guard given to routes runs after a function of the app's given to
+ * them before it (or a router.param() handler) that may answer without calling next, a response cache serving
+ * what an earlier, authenticated request got. One hit per such function, naming its routes.
+ */
+function answeringBeforeRouteGuard(facts: Facts, name: string, rule: string): RuleHit[] {
+  const byFunction = new Map<string, RouteFact[]>();
+  for (const route of facts.routes) {
+    // Where the guard first runs for every request of the route: given to the router before it (router.use) counts.
+    const at = route.chain.findIndex(step => step.name === name && step.runs === 'always');
+    const early = at > 0 ? route.chain.slice(0, at).find(step => step.level === 'route' && step.mayAnswer) : undefined;
+    if (early) byFunction.set(early.name, [ ...byFunction.get(early.name) ?? [], route ]);
+  }
+  return [ ...byFunction ].map(([ early, routes ]) => ({
+    severity: 'high' as const,
+    target: `order:${name} before *app route:${early}`,
+    source: routeSource(routes[0].controller),
+    message: `${name}, given to ${routes.length} route(s), runs after route:${early}, ${early.startsWith('param:') ?
+      `a router.param('${early.slice('param:'.length)}') handler egg's router runs first for every route whose path names :${early.slice('param:'.length)}` :
+      'a function of the app\'s given to the route before it'}, which may answer a request without calling next, but ${rule} says ${name} runs before *app: ` +
+      listed(routes.map(route => `${routeLabel(route)} (${controllerLabel(route.controller)})`)),
+    fix: early.startsWith('param:') ?
+      `Give ${name} to the router before the routes (\`router.use(${name})\`, which runs before router.param() handlers) or put it in config.middleware, ` +
+        `or make the handler only load the record and call next, answering nothing itself.` :
+      `Give ${name} to the route before route:${early} (\`router.get(path, ${name}, ${early}, controller)\`), or put ${name} in config.middleware.`,
+  }));
+}
 
 export const guardWeakened: Rule = {
   id: 'SEN403',

@@ -652,7 +652,10 @@ export const securityConfigByPlugin: Rule = {
     '(the app\'s own arrays, so egg credits the app\'s file), named with its file, and a change no config function made, in one finding ' +
     'on the key that names the plugins whose boot hooks egg constructs before egg-sentinel\'s (a plugin listed before it; egg\'s own plugins ' +
     'aside) as those that may have made it (the app\'s own earlier hooks, a plugin in its `lib/plugin`, may). A value the files give ' +
-    'differently each time (made of `Date.now()`) is not compared. High in every env.',
+    'differently each time (made of `Date.now()`) is not compared. A plugin whose app/middleware file has the name of a middleware egg or an ' +
+    'earlier plugin provides (`securities.js`, `session.js`, a guard) replaces it, since egg loads app/middleware with override: the chain ' +
+    'keeps the name and place while the code is the plugin\'s (a `securities` that only calls next switches CSRF and every security header ' +
+    'off); that is reported too, naming both files (the app and its framework may replace what they like). High in every env.',
   fix: 'Set the key in the app\'s own config/config.*.js (the app loads last, so its value wins and is reviewed with the ' +
     'app), or remove the plugin; if the plugin\'s value is wanted, waive SEN108 for `plugin:<name>` (for a change no one is named for, ' +
     '`config.<key>`) with the reason.',
@@ -676,9 +679,25 @@ export const securityConfigByPlugin: Rule = {
         message: `${pluginLabel(plugin, pkg)} sets ${listFiles(keys.map(key => `config.${key}`))} in ${file}; ` +
           `these belong to ${owners}`,
       };
-    }), ...codeSetHits(facts, ownersOf) ];
+    }), ...codeSetHits(facts, ownersOf), ...replacedMiddlewareHits(facts) ];
   },
 };
+
+/**
+ * SEN108 for middleware a plugin's app/middleware file replaced: egg loads every load unit's app/middleware with
+ * `override`, so a plugin's `securities.js` takes egg-security's place under its name and in its place in the chain.
+ */
+function replacedMiddlewareHits(facts: Facts): RuleHit[] {
+  return facts.replacedMiddleware.map(({ name, file, plugin, package: pkg, replaced }) => ({
+    severity: 'high' as const,
+    target: `plugin:${plugin ?? file}`,
+    source: file,
+    message: `${plugin ? pluginLabel(plugin, pkg) : 'a plugin'} replaces the ${name} middleware with its own ${file} in place of ${listFiles(replaced)}: ` +
+      `egg's loader lets a later plugin's app/middleware file of the same name win, so the chain keeps the name ${name} and its place while the code is the plugin's`,
+    fix: `Remove the plugin, or its app/middleware file named like ${name}; a plugin adds middleware of its own under a name no other unit uses. If the ` +
+      `replacement is wanted, waive SEN108 for \`plugin:${plugin ?? file}\` with the reason.`,
+  }));
+}
 
 /** `plugin jwt`, `plugin widget (egg-widget)`: its package when the name does not say it. */
 function pluginLabel(plugin: string, pkg: string | undefined): string {

@@ -37,6 +37,7 @@ export function fakeFacts(overrides: {
     routes: [],
     securityScopes: [],
     siteFileHandlers: [],
+    replacedMiddleware: [],
     securityOverrides: [],
     builtOptions: {},
     files: {
