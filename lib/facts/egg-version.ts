@@ -50,9 +50,16 @@ export function pluginPackageDir(dir: string): string {
   return loadsDir ? pkg.dir : dir;
 }
 
-/** The framework directory egg-utils resolved for the launcher (egg-cluster, egg-mock), which egg keeps in its options. */
-export function launchedFramework(egg: { options: { framework?: unknown } }): string | undefined {
-  return typeof egg.options.framework === 'string' && egg.options.framework ? egg.options.framework : undefined;
+/**
+ * The framework directory egg-utils resolved for the launcher (egg-cluster, egg-mock), which egg keeps in its options.
+ * egg's single-process `start()` keeps the package name it `require()`d instead (package.json's `egg.framework`):
+ * that is the framework egg loaded, found among its eggPaths by that name.
+ */
+export function launchedFramework(egg: { options: { framework?: unknown }; loader?: { eggPaths?: string[] } }): string | undefined {
+  const framework = egg.options.framework;
+  if (typeof framework !== 'string' || !framework) return undefined;
+  if (path.isAbsolute(framework)) return framework;
+  return (egg.loader?.eggPaths ?? []).map(frameworkPackageDir).find(dir => readPackageJson(dir)?.name === framework) ?? framework;
 }
 
 /** A framework dir inside a test harness package (egg-mock, @eggjs/mock: lib/facts/packages.ts TEST_HARNESS_PACKAGES). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eggCorePackageName, findEggPackage, frameworkPackageDir, pluginPackageDir } from '../../lib/facts/egg-version';
+import { eggCorePackageName, findEggPackage, frameworkPackageDir, launchedFramework, pluginPackageDir } from '../../lib/facts/egg-version';
 import { tempDir } from '../temp-dir';
 
 /** Writes `files` (relative path → JSON) under a fresh temp dir and returns it. */
@@ -73,5 +73,17 @@ describe('egg 3 and egg 4 package layouts (lib/facts/egg-version)', () => {
     assert.equal(pluginPackageDir(local), local);
     const notExported = path.join(root, 'app/node_modules/@eggjs/i18n/dist');
     assert.equal(pluginPackageDir(notExported), notExported);
+  });
+
+  it('the launched framework: egg-utils\' directory as given; egg.start()\'s package name (package.json egg.framework) as the framework egg loaded by it (black-box round 39, h1 F1, h3 F4)', () => {
+    const root = layout({
+      'node_modules/egg/package.json': { name: 'egg', version: '3.34.0' },
+      'node_modules/h3-fw/package.json': { name: 'h3-fw', version: '1.0.0' },
+    });
+    const eggPaths = [ path.join(root, 'node_modules/egg'), path.join(root, 'node_modules/h3-fw') ];
+    assert.equal(launchedFramework({ options: { framework: 'h3-fw' }, loader: { eggPaths } }), path.join(root, 'node_modules/h3-fw'));
+    assert.equal(launchedFramework({ options: { framework: '/opt/fw' }, loader: { eggPaths } }), '/opt/fw');
+    assert.equal(launchedFramework({ options: { framework: 'other-fw' }, loader: { eggPaths } }), 'other-fw', 'no such framework loaded: as given');
+    assert.equal(launchedFramework({ options: {} }), undefined);
   });
 });
