@@ -90,6 +90,7 @@ export const pluginOutsideTrustedRoots: Rule = {
     'directory its `path` (or a symlink under node_modules) leads to. A plugin whose real path (symlinks resolved) is not ' +
     'inside a node_modules directory the app or its framework resolves packages from (one above the app only when it is ' +
     'owned by this process\'s user or root and not writable by every user, unlike a `/tmp/node_modules` another user made), nor inside ' +
+    'the app\'s installed framework (its `lib/plugin`, also for a framework of the app\'s workspace that node_modules links to), nor inside ' +
     '`config.sentinel.plugins.localRoots` (default: the app\'s `lib/plugin` and `app/plugin`), runs code nobody installed ' +
     'or reviewed with the app: a temp dir, another user\'s home, a shared mount. A local root that holds the app root ' +
     '(`/`, `../..`) is reported too: it would trust every such place; so is the app root itself (`.`), which would trust ' +
@@ -155,11 +156,15 @@ export const pluginOutsideTrustedRoots: Rule = {
       }];
     });
     const frameworks = judgedFrameworks(facts).flatMap(framework => frameworkPlaceHit(facts, framework) ?? []);
+    // A framework the app installed ships its plugins (its lib/plugin) with it, also one of the app's workspace, which
+    // node_modules only links to.
+    const installedFrameworks = judgedFrameworks(facts).filter(framework => framework.place.state === 'installed' ||
+      (framework.place.state === 'workspace' && framework.place.workspace.problem === undefined)).map(framework => framework.realPath);
     return [ ...tooBroad, ...overWritten, ...outside, ...frameworks, ...judgedPlugins(facts).flatMap(plugin => {
       const refused = facts.pluginTrust.trustedRoots.refused?.find(root => isInside(plugin.realPath, root.dir));
       const { workspace } = plugin;
       const workspacePackage = workspace !== undefined && workspace.problem === undefined;
-      if (!refused && (workspacePackage || [ ...nodeModules, ...local ].some(root => isInside(plugin.realPath, root)))) return [];
+      if (!refused && (workspacePackage || [ ...nodeModules, ...local, ...installedFrameworks ].some(root => isInside(plugin.realPath, root)))) return [];
       const configured = facts.plugins.find(entry => entry.name === plugin.name)?.path;
       const via = configured && configured !== plugin.realPath ? ` (through ${toDisplayPath(facts.app.baseDir, configured)}, a symlink)` : '';
       const roots = [ 'the node_modules of the app and its framework', ...local.map(root => toDisplayPath(facts.app.baseDir, root)) ].join(', ');

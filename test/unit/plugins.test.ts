@@ -6,7 +6,7 @@ import { recordConfigWrites, writeCovers } from '../../lib/config-changes';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import knownPluginsData from '../../lib/data/known-plugins.json';
 import { shadowedCommands } from '../../lib/facts/commands';
-import { bootedByEggMock, collectInstalledPluginFacts, type PluginTrustFact } from '../../lib/facts/plugins';
+import { bootedByEggMock, collectInstalledPluginFacts, type FrameworkPlaceFact, type PluginTrustFact } from '../../lib/facts/plugins';
 import { changedSinceStart } from '../../lib/facts/start-env';
 import { CODE_WALK_LIMIT, findWritableCode, findWritableModules } from '../../lib/facts/writable-code';
 import { announcePreparedFacts, discardPreparedFacts, HANDOVER_FILE, HANDOVER_MAX_AGE_MS, receivePreparedFacts } from '../../lib/facts/handover';
@@ -169,6 +169,19 @@ describe('SEN101 plugin location', () => {
       [ 'config.sentinel.plugins.localRoots[2]', 'high' ], [ 'config.sentinel.plugins.localRoots[3]', 'high' ], [ 'config.sentinel.plugins.localRoots[1]', 'medium' ],
     ]);
     assert.match(hits[2].message, /^config\.sentinel\.plugins\.localRoots\[1\] is \/opt\/plugins, outside the app root: a plugin there is trusted/);
+  });
+
+  it('a plugin inside the app\'s installed framework (its lib/plugin) is trusted, also when the framework is a workspace package node_modules links to; not inside one another user\'s node_modules holds (black-box round 39, h1 F8)', () => {
+    const framework = (realPath: string, place: FrameworkPlaceFact) => ({ package: '@acme/egg-framework', realPath, displayPath: realPath, setBy: { key: 'package.json' as const, value: '@acme/egg-framework' },
+      location: 'local' as const, place, lock: { state: 'not-applicable' as const } });
+    const bundled = plugin({ name: 'acmeAuth', package: 'egg-acme-auth', realPath: '/srv/mono/packages/framework/lib/plugin/egg-acme-auth', location: 'local' });
+    const judged = (place: FrameworkPlaceFact) => {
+      const facts = withPlugins([ bundled ], {}, { pluginTrust: { frameworks: [ framework('/srv/mono/packages/framework', place) ] } as any });
+      return pluginOutsideTrustedRoots.check(facts, PROD).filter(hit => hit.target === 'plugin:acmeAuth');
+    };
+    assert.deepEqual(judged({ state: 'installed', root: '/srv/mono/node_modules' }), []);
+    assert.deepEqual(judged({ state: 'workspace', workspace: { lockfile: 'package-lock.json' } }), []);
+    assert.equal(judged({ state: 'refused', dir: '/tmp/node_modules', why: 'is writable by every user' }).length, 1);
   });
 
   it('judges the real path against node_modules roots and localRoots; the project itself is never judged', () => {
