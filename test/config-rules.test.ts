@@ -1585,12 +1585,17 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       // Low in unittest (medium in prod): failOn low makes it refuse here.
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
       '.env': 'DB_PASSWORD=x\n',
+      // Templates (black-box round 39, h1 F10): one giving a secret a value holds it; names, placeholders and other settings do not.
+      '.env.example': 'EGG_KEYS=\nDB_PASSWORD=your-db-password\nPORT=7001\n',
+      '.env.sample': 'JWT_SECRET=Qk7pZ2xR9mW4vN8bJc1s\n',
     });
-    fs.chmodSync(path.join(dir, '.env'), 0o644);
+    for (const file of [ '.env', '.env.example', '.env.sample' ]) fs.chmodSync(path.join(dir, file), 0o644);
     fs.chmodSync(path.join(dir, 'config/config.default.js'), 0o666);
     const message = await expectRefused(dir, /SEN205/);
     assert.deepEqual(refusedIds(message), [ 'SEN205' ]);
     assert.match(message, /\.env is readable by others while it holds secrets \(mode 0644\)/);
+    assert.match(message, /\.env\.sample is readable by others while it holds secrets \(mode 0644\)/);
+    assert.doesNotMatch(message, /\.env\.example/);
     // Group write counts only for a group that is not this process's (SEN110 judges alike).
     assert.match(message, /config\/config\.default\.js is writable by (?:group and )?others \(mode 0666\)/);
     assert.match(message, /fix: +`chmod o-r \.env` where the app is deployed/);

@@ -25,7 +25,8 @@ import { type Timings, timed } from '../timing';
 export interface FileModeFact {
   /** Relative to baseDir where inside it. */
   path: string;
-  kind: 'config' | 'config-dir' | 'env-file' | 'report';
+  /** `env-template`: a `.env.example`-style template that gives no secret a value. */
+  kind: 'config' | 'config-dir' | 'env-file' | 'env-template' | 'report';
   /** Permission bits, e.g. 0o644 (of the file a symlink leads to). */
   mode: number;
   /** The file a symlink leads to (relative to baseDir where inside it): its mode and owner are the ones judged. */
@@ -721,10 +722,28 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
   add(configDir, 'config-dir');
   for (const file of configFiles) add(file, 'config');
   for (const name of safeReaddir(input.baseDir)) {
-    if (name.startsWith('.env')) add(path.join(input.baseDir, name), 'env-file');
+    if (!name.startsWith('.env')) continue;
+    const file = path.join(input.baseDir, name);
+    // A template (.env.example) lists the names the deploy fills in: it holds a secret only where it gives one a value.
+    add(file, TEMPLATE_NAME.test(name) && !templateHoldsSecret(file) ? 'env-template' : 'env-file');
   }
   if (input.staleReportFile) add(input.staleReportFile, 'report');
   return found;
+}
+
+/** Whether an env template assigns a value that is no placeholder to a secret's name (`DB_PASSWORD=…`, `EGG_KEYS=…`). */
+function templateHoldsSecret(file: string): boolean {
+  let text: string;
+  try {
+    if ((fs.statSync(file).size) > CONFIG_TEXT_LIMIT) return true;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return true;
+  }
+  for (const [ name, value ] of envAssignments(text, false)) {
+    if ((isSecretKeyName(name) || /(?:^|_)KEYS$/i.test(name)) && placeholderKind(value) === undefined) return true;
+  }
+  return false;
 }
 
 function safeReaddirTyped(dir: string): fs.Dirent[] {

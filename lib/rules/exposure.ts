@@ -959,7 +959,7 @@ export const sensitiveFilePermissions: Rule = {
   severity: 'medium',
   description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
-    '`.env*` files, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
+    '`.env*` files (a template such as `.env.example` only when it gives a secret\'s name a value that is no placeholder), config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
     '(the report egg-sentinel writes is always 0600). `config/` and the files in it owned by a user other than the app\'s (the process\'s, or the app root\'s owner) and ' +
     'root are reported too. For a config file that is a symlink, the file it leads to is judged. Not checked on Windows. Medium; low on a developer machine (local, ' +
     'unittest), where a test config with fake credentials is usually 0644.',
