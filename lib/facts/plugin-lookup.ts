@@ -18,6 +18,8 @@ export interface PluginLookup {
    * config files say (and whatever `byName` the manifest recorded from them).
    */
   customPackages: ReadonlyMap<string, { package: string; given: string }>;
+  /** The plugins they give a `path` (as given, relative to the app root), egg-core loads from there whatever was pinned. */
+  customPaths: ReadonlyMap<string, { path: string; given: string }>;
 }
 
 /**
@@ -33,25 +35,30 @@ export function pluginLookup(baseDir: string, options: { framework?: unknown; cw
   return {
     dirs: [ ...new Set([ ...certain, ...frameworks.flatMap(nodeModulesDirs), ...nodeModulesDirs(options.cwd) ]) ],
     certain: certain.length,
-    customPackages: customPackages(parseEggJson(options.env.EGG_PLUGINS), options.plugins),
+    ...customPlugins(parseEggJson(options.env.EGG_PLUGINS), options.plugins),
   };
 }
 
 /**
  * egg-core's customPlugins, `Object.assign({}, EGG_PLUGINS, options.plugins)` (a start option's entry replaces
- * EGG_PLUGINS' whole entry of that name), reduced to the enabled entries that name a `package` and no `path`.
+ * EGG_PLUGINS' whole entry of that name), reduced to the enabled entries that name a `package` and no `path`, and
+ * those that name a `path`.
  */
-function customPackages(envPlugins: unknown, startPlugins: unknown): Map<string, { package: string; given: string }> {
-  const found = new Map<string, { package: string; given: string }>();
+function customPlugins(envPlugins: unknown, startPlugins: unknown): Pick<PluginLookup, 'customPackages' | 'customPaths'> {
+  const customPackages = new Map<string, { package: string; given: string }>();
+  const customPaths = new Map<string, { path: string; given: string }>();
   for (const [ given, plugins ] of [ [ 'EGG_PLUGINS', envPlugins ], [ 'the start options (--plugins.<name>.*)', startPlugins ] ] as const) {
     if (!plugins || typeof plugins !== 'object') continue;
     for (const [ name, entry ] of Object.entries(plugins)) {
-      found.delete(name);
+      customPackages.delete(name);
+      customPaths.delete(name);
       const { path: dir, package: packageName, enable } = (entry && typeof entry === 'object' ? entry : {}) as { path?: unknown; package?: unknown; enable?: unknown };
-      if (enable !== false && !dir && typeof packageName === 'string' && packageName) found.set(name, { package: packageName, given });
+      if (enable === false) continue;
+      if (typeof dir === 'string' && dir) customPaths.set(name, { path: dir, given });
+      else if (!dir && typeof packageName === 'string' && packageName) customPackages.set(name, { package: packageName, given });
     }
   }
-  return found;
+  return { customPackages, customPaths };
 }
 
 /** A JSON variable as egg reads EGG_PLUGINS and EGG_APP_CONFIG: undefined when unset or not JSON, which egg ignores. */

@@ -540,7 +540,11 @@ export function pinnedPluginDrift(baseDir: string, manifest: PluginManifest, env
       return [{ plugin, difference: { changed: [], added: [], removed: [], missing: entry.path, ...several } }];
     }
     const drift = verifyPlugin(entry, dir, baseDir, manifest.deep);
-    // EGG_PLUGINS and the start options are merged last: what they name is looked up, whatever was pinned.
+    // EGG_PLUGINS and the start options are merged last: a `path` they give is where egg loads it from.
+    const customPath = lookup.customPaths.get(plugin);
+    const customDir = customPath && realPathOrAbsolute(path.resolve(realBaseDir, customPath.path));
+    if (customDir !== undefined && customDir !== realPathOrAbsolute(dir)) drift.moved = { pinned: entry.path, current: `${manifestPath(baseDir, customDir)} (${customPath?.given}'s path)` };
+    // What they name by package is looked up, whatever was pinned.
     const custom = lookup.customPackages.get(plugin);
     const name = custom?.package ?? lookupName(entry);
     const shadow = name === undefined ? undefined : shadowingCopy(name, dir, lookup);

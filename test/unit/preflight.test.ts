@@ -53,6 +53,22 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     assert.match(preflightProblem([ 'node', 'x' ], dir, env) ?? '', /refused to start \(SEN104\): .*sentinel\.lock\.json is not valid JSON/);
   });
 
+  it('EGG_PLUGINS or the start options giving a pinned plugin another `path` inside the app refuse the start: egg would load that directory (black-box round 39, h3 F7)', () => {
+    const plugin = path.join(dir, 'node_modules/egg-tidy');
+    const planted = path.join(dir, 'uploads/u1');
+    for (const at of [ plugin, planted ]) {
+      fs.mkdirSync(at, { recursive: true });
+      fs.writeFileSync(path.join(at, 'package.json'), JSON.stringify({ name: 'egg-tidy', version: '1.0.0', eggPlugin: { name: 'tidy' } }));
+    }
+    fs.writeFileSync(path.join(dir, 'sentinel.lock.json'), serializeManifest(buildManifest({ baseDir: dir, deep: false, envs: [{ env: 'prod', plugins: [{ name: 'tidy', dir: plugin, byName: true }] }] })));
+    const redirected = { EGG_SERVER_ENV: 'prod', EGG_PLUGINS: JSON.stringify({ tidy: { enable: true, path: planted } }) };
+    assert.match(preflightProblem([ 'node', 'x' ], dir, redirected) ?? '',
+      /refused to start \(SEN104\) in env prod: .*\n {2}- tidy: loads from uploads\/u1 \(EGG_PLUGINS's path\) but was pinned at node_modules\/egg-tidy/);
+    assert.match(preflightProblem([ 'node', 'x', JSON.stringify({ baseDir: dir, plugins: { tidy: { enable: true, path: 'uploads/u1' } } }) ], dir, { EGG_SERVER_ENV: 'prod' }) ?? '',
+      /- tidy: loads from uploads\/u1 \(the start options \(--plugins\.<name>\.\*\)'s path\)/);
+    assert.equal(preflightProblem([ 'node', 'x' ], dir, { EGG_SERVER_ENV: 'prod', EGG_PLUGINS: JSON.stringify({ tidy: { enable: true, path: plugin } }) }), undefined, 'the pinned directory itself');
+  });
+
   it('a manifest shipped into a build directory without node_modules/ (tsc --outDir dist) refuses the start with SEN104 naming the missing pinned path, not a stack (black-box round 26, h84 F5)', () => {
     const plugin = path.join(dir, 'node_modules/egg-tidy');
     fs.mkdirSync(plugin, { recursive: true });
