@@ -323,6 +323,33 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202/SEN205: a private key file in the app\'s tree that cluster.https.key names: high when git tracks it, and readable by others; nothing when .gitignore covers it (black-box round 39, h1 F9)', async function() {
+    if (process.platform === 'win32' || spawnSync('git', [ '--version' ]).status !== 0) this.skip();
+    mm.env('prod');
+    const pem = `-----BEGIN PRIVATE KEY-----\n${crypto.randomBytes(48).toString('base64')}\n-----END PRIVATE KEY-----\n`;
+    const dir = temp('cfg-https-key-file', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': "const path = require('path');\nmodule.exports = { cluster: { https: { key: path.join(__dirname, 'certs/server.key'), cert: path.join(__dirname, 'certs/server.crt') } } };\n",
+      'config/certs/server.key': pem,
+      'config/certs/server.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      '.gitignore': 'node_modules/\nrun/\nlogs/\n',
+    });
+    fs.chmodSync(path.join(dir, 'config/certs/server.key'), 0o644);
+    assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: dir }).status, 0);
+    assert.equal(spawnSync('git', [ 'add', '.' ], { cwd: dir }).status, 0);
+    const message = await expectRefused(dir, /SEN202/);
+    assert.match(message, /config\.cluster\.https\.key names config\/certs\/server\.key, a private key file in the app's tree that git tracks: the key is in the repository/);
+    assert.ok(!message.includes(pem.split('\n')[1]), 'the key is not shown');
+    assert.match(readReport(dir).json.findings.filter((f: any) => f.ruleId === 'SEN205').map((f: any) => f.message).join('\n'),
+      /config\/certs\/server\.key is readable by others while it holds secrets \(mode 0644\)/);
+    assert.equal(spawnSync('git', [ 'rm', '-q', '--cached', 'config/certs/server.key' ], { cwd: dir }).status, 0);
+    fs.appendFileSync(path.join(dir, '.gitignore'), 'config/certs/*.key\n');
+    fs.chmodSync(path.join(dir, 'config/certs/server.key'), 0o600);
+    cleanRun(dir);
+    const report = await bootReport(dir);
+    assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message), []);
+  });
+
   it('SEN202: a secret config reads from a data file of the app\'s tree with fs, or that dotenv loads from an env file there, is hard-coded, named by key and file; the same files listed in .gitignore (the deploy writes them), a mounted file and values that only coincide with other files are not (black-box round 34, h110 F2)', async () => {
     mm.env('prod');
     const secrets = { smtpPass: 'Hq7!zPw3Lm9#Tx2v', dbPassword: 'Yk9mPq2LzvR7twQe', redisPassword: 'Rd5$kLm2Qx8Vn4Zp' };

@@ -25,8 +25,8 @@ import { type Timings, timed } from '../timing';
 export interface FileModeFact {
   /** Relative to baseDir where inside it. */
   path: string;
-  /** `env-template`: a `.env.example`-style template that gives no secret a value. */
-  kind: 'config' | 'config-dir' | 'env-file' | 'env-template' | 'report';
+  /** `env-template`: a `.env.example`-style template that gives no secret a value; `key-file`: a private key config names by path. */
+  kind: 'config' | 'config-dir' | 'env-file' | 'env-template' | 'key-file' | 'report';
   /** Permission bits, e.g. 0o644 (of the file a symlink leads to). */
   mode: number;
   /** The file a symlink leads to (relative to baseDir where inside it): its mode and owner are the ones judged. */
@@ -155,6 +155,11 @@ export interface FileFacts {
   committedSecrets: Record<string, CommittedSecret>;
   /** Files of configTexts that hold a secret of the config and that .gitignore covers: written by the deploy, in no repository. */
   ignoredSecretFiles: string[];
+  /**
+   * Private key files in the app's tree that config names by path (`cluster.https.key`, which egg-cluster reads), and
+   * whether git tracks them (undefined outside a git checkout); those .gitignore covers (the deploy's) are left out.
+   */
+  keyFiles: Array<{ keyPath: string; file: string; tracked?: boolean }>;
   /** What the search for committedSecrets left unread, when it left any: a secret there is not reported. */
   treeSearchGap?: TreeSearchGap;
   /**
@@ -222,6 +227,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
   const configuredLogs = logsDir === undefined ? undefined : realPathLoose(path.resolve(input.workingDir, logsDir));
   const pathAllow = (config.sentinel as { paths?: { allow?: unknown } } | undefined)?.paths?.allow;
   const configFiles = listFiles(path.join(baseDir, 'config'), 3);
+  const keyFiles = privateKeyFiles(config, baseDir);
   const configTexts = readConfigTexts([ ...new Set([ ...configFiles, ...listFiles(baseDir, 1), ...requiredByConfig(configFiles, baseDir) ]) ], input.display);
   const sen110Off = (config.sentinel as { rules?: Record<string, unknown> } | undefined)?.rules?.SEN110 === 'off';
   const sensitiveRoots = existing([
@@ -245,7 +251,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     .filter(({ file }) => ![ appLogs, configuredLogs ].some(dir => dir && isInside(file, dir)))
     .map(({ keyPath, file }) => ({ label: `the log file of ${keyPath}`, realPath: file, insideIsExposed: false })), outputFiles());
   return {
-    modes: process.platform === 'win32' ? [] : collectModes(input, configFiles),
+    modes: process.platform === 'win32' ? [] : collectModes(input, configFiles, keyFiles),
+    keyFiles: judgedKeyFiles(input, keyFiles),
     dumps: DUMP_PROCESSES.flatMap(type => dumpFacts(input, type)),
     staticDirs: scanStaticDirs(input, staticEntries, configFiles, sensitiveRoots),
     sensitiveRoots,
@@ -702,7 +709,36 @@ function modeOf(file: string): number | undefined {
   }
 }
 
-function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFact[] {
+/** Config keys whose value is the path of a private key file egg reads: egg-cluster's HTTPS key. */
+const KEY_FILE_SETTINGS = [ 'cluster.https.key' ];
+const PEM_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/** The private key files in the app's tree that config names by path (a PEM private key, up to CONFIG_TEXT_LIMIT). */
+function privateKeyFiles(config: Readonly<Record<string, unknown>>, baseDir: string): Array<{ keyPath: string; file: string }> {
+  return KEY_FILE_SETTINGS.flatMap(keyPath => {
+    const value = stringAt(config, keyPath);
+    if (value === undefined || value.includes('\n')) return [];
+    const file = realPathLoose(path.resolve(baseDir, value));
+    if (!isInside(file, realPathLoose(baseDir))) return [];
+    try {
+      return fs.statSync(file).size <= CONFIG_TEXT_LIMIT && PEM_PRIVATE_KEY.test(fs.readFileSync(file, 'utf8')) ? [{ keyPath, file }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Those key files as SEN202 judges them: in the repository (tracked), or not yet; not those .gitignore covers. */
+function judgedKeyFiles(input: FileFactsInput, keyFiles: ReadonlyArray<{ keyPath: string; file: string }>): FileFacts['keyFiles'] {
+  if (!keyFiles.length) return [];
+  const shown = keyFiles.map(entry => ({ ...entry, file: input.display(entry.file) }));
+  const ignored = ignoredByGit(input.baseDir, shown.map(entry => entry.file));
+  const kept = shown.filter(entry => !ignored.has(entry.file));
+  const tracked = kept.length ? trackedByGit(input.baseDir, kept.map(entry => entry.file)) : undefined;
+  return kept.map(entry => ({ ...entry, ...(tracked && { tracked: tracked.has(entry.file) }) }));
+}
+
+function collectModes(input: FileFactsInput, configFiles: string[], keyFiles: ReadonlyArray<{ file: string }>): FileModeFact[] {
   const found: FileModeFact[] = [];
   const base = realPathLoose(input.baseDir);
   const owner = appOwner(base);
@@ -727,6 +763,7 @@ function collectModes(input: FileFactsInput, configFiles: string[]): FileModeFac
     // A template (.env.example) lists the names the deploy fills in: it holds a secret only where it gives one a value.
     add(file, TEMPLATE_NAME.test(name) && !templateHoldsSecret(file) ? 'env-template' : 'env-file');
   }
+  for (const { file } of keyFiles) add(file, 'key-file');
   if (input.staleReportFile) add(input.staleReportFile, 'report');
   return found;
 }

@@ -703,6 +703,8 @@ export const hardCodedSecret: Rule = {
     'A plugin\'s (or egg\'s) literal default that the app\'s config sets to undefined is reported in the plugin\'s file: `jwt: { secret: ' +
     'process.env.JWT_SECRET, enable: true }` with the variable unset leaves egg-jwt\'s `\'123456\'` in effect; the finding names the app\'s file that ' +
     'set it and the variable it reads (`process.env.JWT_SECRET`), and the fix says to set that variable. ' +
+    'A PEM private key file in the app\'s tree that config names by path (`cluster.https.key`, egg\'s documented HTTPS setup, which egg-cluster reads) ' +
+    'is reported the same way: high when git tracks it, medium when it may be the deploy\'s, nothing when .gitignore covers it. ' +
     'Hashes, integrity strings, UUIDs and public keys under ordinary keys are not secrets. Config nested deeper than ' +
     `the ${MAX_WALK_DEPTH} levels egg-sentinel searches is reported (medium) where the search stops. ` +
     'High outside local/unittest; low on a developer machine.',
@@ -724,6 +726,18 @@ export const hardCodedSecret: Rule = {
           readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal'),
       };
     });
+    // A private key config names by path (egg's documented HTTPS setup) is in the repository when git tracks the file.
+    for (const { keyPath, file, tracked } of facts.files.keyFiles) {
+      hits.push({
+        severity: developmentEnv ? 'low' : tracked ? 'high' : 'medium',
+        target: `config.${keyPath}`,
+        source: file,
+        message: `config.${keyPath} names ${file}, a private key file in the app's tree ${tracked ? 'that git tracks: the key is in the repository, and in every copy of it' :
+          `that ${tracked === false ? 'git does not track yet, but .gitignore does not cover' : 'ships with the app (no git checkout tells whether the deploy wrote it)'}`}`,
+        fix: `Keep the key out of the repository: have the deploy write it (a mounted secret outside the app, or a path .gitignore covers), ` +
+          `point ${keyPath} at it, and ${tracked ? `remove ${file} from git and rotate the key and its certificate` : `list ${file} in .gitignore`}.`,
+      });
+    }
     const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
     if (fallback) {
       hits.push({
@@ -959,7 +973,7 @@ export const sensitiveFilePermissions: Rule = {
   severity: 'medium',
   description: 'Files that hold or shape config must not be writable by group or others (egg runs `config/*` as code; ' +
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
-    '`.env*` files (a template such as `.env.example` only when it gives a secret\'s name a value that is no placeholder), config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
+    '`.env*` files (a template such as `.env.example` only when it gives a secret\'s name a value that is no placeholder), the private key file `cluster.https.key` names, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
     '(the report egg-sentinel writes is always 0600). `config/` and the files in it owned by a user other than the app\'s (the process\'s, or the app root\'s owner) and ' +
     'root are reported too. For a config file that is a symlink, the file it leads to is judged. Not checked on Windows. Medium; low on a developer machine (local, ' +
     'unittest), where a test config with fake credentials is usually 0644.',
@@ -968,7 +982,7 @@ export const sensitiveFilePermissions: Rule = {
   check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
     const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'linksTo' | 'linksOut' | 'foreignOwner' | 'processGroup'>> & { holdsSecrets: boolean }> = [
-      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksTo ?? '') })),
+      ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || file.kind === 'key-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksTo ?? '') })),
       ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
     ];
     return checked.flatMap(file => {

@@ -42,7 +42,7 @@ export function fakeFacts(overrides: {
     builtOptions: {},
     files: {
       modes: [], dumps: [], staticDirs: [], sensitiveRoots: [], configPaths: [], allowedRoots: [ '/srv/fake' ],
-      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, committedSecrets: {}, ignoredSecretFiles: [], writableCode: [], writableModules: [], foreignWrittenDirs: [],
+      gitignore: { state: 'skipped', reason: 'fake facts' }, configTexts: {}, committedSecrets: {}, ignoredSecretFiles: [], keyFiles: [], writableCode: [], writableModules: [], foreignWrittenDirs: [],
       ...overrides.files,
     },
     runtime: {
