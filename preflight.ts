@@ -7,7 +7,11 @@
  */
 import net from 'node:net';
 import { isHooked, isRefused, markPreflightLoaded, REFUSAL_SWALLOWED } from './lib/process-marks';
+import { patchModulesAsLoaded } from './lib/module-load-hook';
 import { notHookedProblem, preflightProblem, startedCheckFor } from './lib/preflight';
+
+/** A module of egg-core (egg 3) or @eggjs/core (egg 4): loaded before egg reads its env variables. */
+const EGG_CORE_MODULE = /[\\/]node_modules[\\/](?:egg-core|@eggjs[\\/]core)[\\/]/;
 
 function refuse(problem: string): never {
   process.stderr.write(`${problem}\n`);
@@ -17,6 +21,19 @@ function refuse(problem: string): never {
 markPreflightLoaded();
 const problem = preflightProblem(process.argv, process.cwd(), process.env, process.execArgv, __filename);
 if (problem) refuse(problem);
+
+// A module preloaded after this one (dotenv/config, egg-cluster's `require` option) may set the variables judged above
+// (EGG_SERVER_ENV, EGG_PLUGINS…) before egg reads them: once egg-core loads, an environment that changed is judged again.
+const judgedEnv = { ...process.env };
+let judgedAgain = false;
+patchModulesAsLoaded(file => {
+  if (judgedAgain || !EGG_CORE_MODULE.test(file)) return;
+  judgedAgain = true;
+  const names = new Set([ ...Object.keys(judgedEnv), ...Object.keys(process.env) ]);
+  if ([ ...names ].every(name => process.env[name] === judgedEnv[name])) return;
+  const again = preflightProblem(process.argv, process.cwd(), process.env, process.execArgv, __filename);
+  if (again) refuse(`${again}\n(The environment changed after the preflight ran, before egg loaded: a module preloaded after it set these variables.)`);
+});
 
 const startedCheck = startedCheckFor(process.argv, process.cwd(), process.env);
 if (startedCheck?.role === 'agent' && process.send) {

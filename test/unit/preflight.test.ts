@@ -850,6 +850,24 @@ const server = require('net').createServer().listen(0, '127.0.0.1', () => { serv
     assert.match(checked.stdout, /listening/);
   });
 
+  it('as a --require module, judges the environment again when egg-core loads if a later preload changed it (dotenv/config setting EGG_SERVER_ENV; black-box round 39, h3 F3)', () => {
+    const marker = path.join(dir, 'loaded-config');
+    fs.mkdirSync(path.join(dir, 'node_modules/egg-core/lib'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node_modules/egg-core/lib/egg.js'), `module.exports = () => require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.EGG_SERVER_ENV);\n`);
+    const start = (value: string) => spawnSync(process.execPath, [ '--require', path.join(ROOT, 'preflight.ts'), '--require', path.join(dir, 'dotenv.js'),
+      '-e', "require('egg-core/lib/egg.js')()" ], {
+      cwd: dir, env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'), EGG_SERVER_ENV: 'prod', SENTINEL_TEST_ENV_VALUE: value }, encoding: 'utf8',
+    });
+    fs.writeFileSync(path.join(dir, 'dotenv.js'), 'process.env.EGG_SERVER_ENV = process.env.SENTINEL_TEST_ENV_VALUE;\n');
+    const refused = start('/../../../tmp/evil');
+    assert.equal(refused.status, 1, refused.stderr);
+    assert.match(refused.stderr, /\[egg-sentinel preflight\] refused to start \(SEN301[\s\S]*The environment changed after the preflight ran, before egg loaded/);
+    assert.ok(!fs.existsSync(marker), 'egg never read the env');
+    const allowed = start('staging');
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.equal(fs.readFileSync(marker, 'utf8'), 'staging');
+  });
+
   it('as a --require module, stops the process before its code runs', () => {
     const marker = path.join(dir, 'ran');
     const script = `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`;
