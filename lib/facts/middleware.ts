@@ -1918,7 +1918,7 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
   for (let index = 0; index < names.length; index++) {
     const name = names[index];
     if (answeredBy !== undefined) {
-      const detail = `${answeredBy}, given to the route before it, answers every request without calling next`;
+      const detail = `${answeredBy}, given to the route before it, ${ANSWERS_EVERY_REQUEST}`;
       const key = `${name}\n${detail}`;
       let never = known.route.get(key);
       if (!never) known.route.set(key, never = { name, level: 'route', runs: 'never', detail });
@@ -1950,6 +1950,9 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
   }
   return answeredBy;
 }
+
+/** How a route's step says a function given to the route before it answers every request (SEN404 words its gap from it). */
+export const ANSWERS_EVERY_REQUEST = 'answers every request without calling next';
 
 /** An earlier route whose handler may pass requests on, as the routes after it see it (earlierRouteSteps). */
 interface EarlierRoute {

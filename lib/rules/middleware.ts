@@ -4,7 +4,7 @@
  */
 import type { SentinelConfig, SentinelMiddlewareConfig, SentinelRoutesConfig } from '../config/types';
 import { type StaticDirFact, staticDirEntries } from '../facts/files';
-import { hookRoutePlugins, middlewareOptions } from '../facts/middleware';
+import { ANSWERS_EVERY_REQUEST, hookRoutePlugins, middlewareOptions } from '../facts/middleware';
 import { type ControllerFact, type Facts, imitationName, type MiddlewareFact, type ProbeRequest, type RouteFact, type RouteStep } from '../facts/types';
 import { compileRoutePattern } from '../route-pattern';
 import type { Rule, RuleHit } from './types';
@@ -299,6 +299,8 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, count
   const partial = steps.find(step => step.level === 'router');
   if (partial) return `the ${partial.earlierRoute ? `${guard} of ${partial.earlierRoute}, registered earlier,` : `router.use() ${guard}`} ${stepGap(partial, target.publicMethods)}`;
   const given = steps.find(step => step.level === 'route');
+  // A function given to the route before the guard answers every request: neither the guard nor the controller runs.
+  if (given?.runs === 'never' && given.detail?.endsWith(ANSWERS_EVERY_REQUEST)) return `${ANSWERED_BEFORE_GUARD}: ${given.detail}, so the ${guard} given to the route never runs`;
   if (given) return `the ${guard} given to the route ${stepGap(given, target.publicMethods)}`;
   const factory = target.route.chain.find(step => step.uncalledFactory?.factory === guard);
   if (factory) {
@@ -338,6 +340,8 @@ function narrowedTo(step: RouteStep, paths: Set<string>): RouteStep {
 
 /** What is wrong with a step for the non-public requests, or undefined when it always runs for them. */
 const UNVERIFIED = 'cannot be verified';
+/** A gap where a function given to the route before the guard answers: the request never reaches the controller. */
+const ANSWERED_BEFORE_GUARD = 'answered before the guard';
 
 function stepGap(step: RouteStep, publicMethods: Set<string>): string | undefined {
   if (step.runs === 'always') return undefined;
@@ -715,7 +719,9 @@ export const unprotectedRoute: Rule = {
         source: routeSource(controller),
         // A guard egg-sentinel could not evaluate is not shown to be skipped: say so, rather than claim a hole.
         message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but ` +
-          `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' : 'reaches the controller without its guard'}: ${gaps.join('; ')}`,
+          `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' :
+            gaps.every(gap => gap.startsWith(ANSWERED_BEFORE_GUARD)) ? 'is answered without its guard' : 'reaches the controller without its guard'}: ` +
+          gaps.map(gap => gap.replace(`${ANSWERED_BEFORE_GUARD}: `, '')).join('; '),
         fix: `Give the route ${missing.join(' and ')} (${routeGuardFix(target.route, missing)}, ` +
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
