@@ -1250,6 +1250,28 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     });
   });
 
+  it('SEN608 in the audit: a plugin whose app.js sets app.sessionStore (egg-session-redis) keeps sessions outside the cookie, though its hook fails on the audit\'s stand-in app (black-box round 39, h1 F6)', async () => {
+    const app = (setsStore: boolean) => withEgg(tempApp('audit-plugin-session-store', {
+      'config/config.default.js': "module.exports = { keys: 'session-store-Rt4Wq9Lm2Xv7Kp5Zn8Bc1Hj6Fd3Ys0Ga', session: { key: 'ACME_SID', encrypt: false, signed: true } };\n",
+      'config/plugin.js': "exports.sessionRedis = { enable: true, package: 'egg-session-redis' };\n",
+      'node_modules/egg-session-redis/package.json': JSON.stringify({ name: 'egg-session-redis', version: '2.1.0', eggPlugin: { name: 'sessionRedis' } }),
+      'node_modules/egg-session-redis/app.js': "module.exports = app => {\n  const redis = app.redis;\n  if (!redis) throw new Error('redis instance [default] not exists');\n" +
+        (setsStore ? '  app.sessionStore = { async get() {}, async set() {}, async destroy() {} };\n' : '') + '};\n',
+    }));
+    // The audit loads the app's own egg, as a user's install holds it.
+    function withEgg(dir: string): string {
+      fs.symlinkSync(path.dirname(require.resolve('egg/package.json')), path.join(dir, 'node_modules/egg'));
+      return dir;
+    }
+    const audited = async (baseDir: string) => {
+      const run = await sentinel([ 'audit', '--base-dir', baseDir, '--env', 'prod', '--format', 'json' ]);
+      assert.ok(run.stdout, run.stderr);
+      return findingsOf(JSON.parse(run.stdout), 'SEN608');
+    };
+    assert.deepEqual(await audited(app(true)), []);
+    assert.deepEqual((await audited(app(false))).map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
+  });
+
   it('SEN609: egg-cors with origin \'*\' and credentials refuses boot in prod, and any site reads the logged-in user\'s data (black-box round 22)', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);
@@ -1542,7 +1564,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       onNode(SUPPORTED_NODE);
       await withApp(byDefault, async app => {
         const hits = findingsOf((app as any).sentinel.report, 'SEN608');
-        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.session.encrypt' ]);
+        assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
         assert.match(hits[0].message, /^the session cookie EGG_SESS holds the session's data encrypted but not signed \(egg-cookies signs no encrypted cookie, and its AES-256-CBC has no MAC\): a client who puts text of its own into the session/);
         // The fourth name does it here (attempt 3); the margin allows for another egg-session's JSON.
         const forged = await forge(app, 100);

@@ -217,8 +217,9 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
     middleware: chain,
     middlewares: app.get('middlewares') as AnyRecord | undefined,
     // The audit app has no egg-session extension: a hook's `app.sessionStore = …` is its own property, and reading
-    // one it did not set gives an inert stand-in.
-    sessionStore: Object.hasOwn(app.proxy, 'sessionStore') ? app.get('sessionStore') : undefined,
+    // one it did not set gives an inert stand-in. A plugin whose app.js sets one (egg-session-redis) whose hook did
+    // not run on the stand-in app still keeps sessions outside the cookie at boot.
+    sessionStore: Object.hasOwn(app.proxy, 'sessionStore') ? app.get('sessionStore') : storeSettingPlugin(loader.plugins),
     router,
     loader,
     undispatchedRoutes: routes => (options.notice ?? options.warn)(`${routes.length} route(s) of routers that no middleware the audit saw dispatches ` +
@@ -599,4 +600,20 @@ function hookFile(error: unknown, baseDir: string): string {
     if (!isInside(match[1], SENTINEL_ROOT)) return ` in ${toDisplayPath(baseDir, match[1])}`;
   }
   return '';
+}
+
+/** The first enabled plugin whose app.js (or app.ts) assigns `app.sessionStore`, as egg-session-redis does; undefined when none. */
+function storeSettingPlugin(plugins: Record<string, { enable?: unknown; path?: unknown }> | undefined): string | undefined {
+  return Object.entries(plugins ?? {}).find(([ , plugin ]) => plugin.enable !== false && typeof plugin.path === 'string' &&
+    [ 'app.js', 'app.ts' ].some(file => SETS_SESSION_STORE.test(readOrEmpty(path.join(plugin.path as string, file)))))?.[0];
+}
+
+const SETS_SESSION_STORE = /\bsessionStore\s*=(?!=)/;
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
 }
