@@ -553,7 +553,8 @@ export const guardWeakened: Rule = {
     'and code that changed `config.<name>` after that (a `didLoad` hook narrowing `auth.ignore`, moving `static.prefix`) is reported, high for a ' +
     'guard of the policy, medium for another middleware.',
   fix: 'Narrow the `match`/`ignore` so it no longer covers protected routes (an exact RegExp such as `/^\\/health$/` ' +
-    'instead of the string `\'/health\'`, which matches in any case), use a string or RegExp instead of a function ' +
+    'instead of the string `\'/health\'`, which egg-path-matching compares as a prefix and in any case: it also skips `/health/x` and `/HEALTH`, ' +
+    'and the string `\'/\'` skips every path), use a string or RegExp instead of a function ' +
     'that reads request data, or list the routes that really are public in `config.sentinel.routes.public` with a reason.',
   check: appOnly(facts => {
     const policy = policyOf(facts);
