@@ -168,8 +168,9 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
  * never calls next (its third parameter), and may answer some when it does not hand every request on first.
  */
 function withParamHandlers(functions: RouteFunctions, layer: RouterLayer): RouteFunctions {
+  // Most routes have none: no array is made for them.
+  if (!layer.stack.some(isParamWrapper)) return functions;
   const wrappers = layer.stack.filter(isParamWrapper);
-  if (!wrappers.length) return functions;
   const handlers = wrappers.map(wrapper => {
     const handler = routerOfLayer.get(layer)?.params?.[wrapper.param];
     // As a middleware of (ctx, next): the value parameter dropped.
@@ -1260,16 +1261,20 @@ function middlewareName(file: string): string {
 function replacedMiddleware(egg: MiddlewareSource, relative: (file: string) => string): ReplacedMiddlewareFact[] {
   const units = egg.loader.getLoadUnits?.() ?? [];
   const FULLPATH = egg.loader.FileLoader.FULLPATH;
+  // Each unit's app/middleware files by the name egg gives them, read once, when a plugin's file won a name.
+  let byUnit: Map<object, Array<{ name: string; file: string }>> | undefined;
+  const middlewareFiles = () => (byUnit ??= new Map(units.map(unit => {
+    const dir = path.join(unit.path, 'app', 'middleware');
+    return [ unit, safeReaddir(dir).filter(entry => /\.(?:[cm]?js|ts)$/.test(entry) && !entry.endsWith('.d.ts'))
+      .map(entry => ({ name: middlewareName(entry), file: path.join(dir, entry) })) ];
+  })));
   return Object.entries(egg.middlewares ?? {}).flatMap(([ name, factory ]): ReplacedMiddlewareFact[] => {
     const file = (factory as Record<symbol, unknown> | undefined)?.[FULLPATH];
     if (typeof file !== 'string') return [];
     const winner = units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
     if (!winner || winner.type !== 'plugin') return [];
-    const replaced = units.filter(unit => unit !== winner).flatMap(unit => {
-      const dir = path.join(unit.path, 'app', 'middleware');
-      return safeReaddir(dir).filter(entry => /\.(?:[cm]?js|ts)$/.test(entry) && !entry.endsWith('.d.ts') && middlewareName(entry) === name)
-        .map(entry => relative(path.join(dir, entry)));
-    });
+    const files = middlewareFiles();
+    const replaced = units.filter(unit => unit !== winner).flatMap(unit => (files.get(unit) ?? []).filter(entry => entry.name === name).map(entry => relative(entry.file)));
     const plugin = Object.entries(egg.plugins ?? {}).find(([ , entry ]) => typeof entry.path === 'string' && isInside(file, entry.path as string));
     return replaced.length ? [{ name, file: relative(file), replaced, ...(plugin && { plugin: plugin[0], ...(typeof plugin[1].package === 'string' && { package: plugin[1].package }) }) }] : [];
   });
