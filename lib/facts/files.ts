@@ -629,10 +629,8 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   }
   const searchGap = gap.oversized || gap.pastBudget || gap.entriesRanOut ? { treeSearchGap: gap } : {};
   if (!holders.size) return { ...none, ...searchGap };
-  const ignored = ignoredByGit(input.baseDir, [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ]);
+  const { ignored, tracked } = gitStatusOf(input.baseDir, [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ]);
   const committedSecrets: Record<string, CommittedSecret> = {};
-  const shippedFiles = [ ...new Set([ ...holders.values() ].flat().map(({ file }) => file)) ].filter(file => !ignored.has(file));
-  const tracked = shippedFiles.length ? trackedByGit(input.baseDir, shippedFiles) : undefined;
   for (const [ keyPath, found ] of holders) {
     // A file git tracks first, then an env file's assignment, which names the variable for the message.
     const rank = (entry: CommittedSecret) => (entry.tracked ? 2 : 0) + (entry.variable ? 1 : 0);
@@ -656,6 +654,16 @@ function ignoredByGit(baseDir: string, files: string[]): Set<string> {
     // check-ignore exits 1 when no path is ignored; any other failure leaves every file counted as shipped.
     return new Set();
   }
+}
+
+/**
+ * Which of `files` (display paths) git ignores, the deploy's, and which of the others it tracks (undefined outside a
+ * git checkout or where git fails): a file the app's tree ships with is in the repository, or not yet.
+ */
+function gitStatusOf(baseDir: string, files: string[]): { ignored: Set<string>; tracked?: Set<string> } {
+  const ignored = ignoredByGit(baseDir, files);
+  const shipped = files.filter(file => !ignored.has(file));
+  return { ignored, tracked: shipped.length ? trackedByGit(baseDir, shipped) : undefined };
 }
 
 /**
@@ -732,10 +740,8 @@ function privateKeyFiles(config: Readonly<Record<string, unknown>>, baseDir: str
 function judgedKeyFiles(input: FileFactsInput, keyFiles: ReadonlyArray<{ keyPath: string; file: string }>): FileFacts['keyFiles'] {
   if (!keyFiles.length) return [];
   const shown = keyFiles.map(entry => ({ ...entry, file: input.display(entry.file) }));
-  const ignored = ignoredByGit(input.baseDir, shown.map(entry => entry.file));
-  const kept = shown.filter(entry => !ignored.has(entry.file));
-  const tracked = kept.length ? trackedByGit(input.baseDir, kept.map(entry => entry.file)) : undefined;
-  return kept.map(entry => ({ ...entry, ...(tracked && { tracked: tracked.has(entry.file) }) }));
+  const { ignored, tracked } = gitStatusOf(input.baseDir, shown.map(entry => entry.file));
+  return shown.filter(entry => !ignored.has(entry.file)).map(entry => ({ ...entry, ...(tracked && { tracked: tracked.has(entry.file) }) }));
 }
 
 function collectModes(input: FileFactsInput, configFiles: string[], keyFiles: ReadonlyArray<{ file: string }>): FileModeFact[] {

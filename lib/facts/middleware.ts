@@ -139,6 +139,8 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     const factory = uncalled[index]?.factory;
     return factory ? uncalledFactoryName(factory) : cached[index] || functionName(fn);
   });
+  // Functions no middleware factory or extension made: what they answer is read from their own code.
+  const ownCode = functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn));
   const imitations = new Map<string, string>();
   names.forEach((name, index) => {
     if (teggRoute) return;
@@ -156,8 +158,8 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
-    answers: functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn) && !mayCallSecondParameter(sourceOf(fn))),
-    mayAnswer: functions.map(fn => typeof fn === 'function' && !knownAsItself(app, fn) && !passesThrough(sourceOf(fn))),
+    answers: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !mayCallSecondParameter(sourceOf(fn))),
+    mayAnswer: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !passesThrough(sourceOf(fn))),
   };
 }
 
@@ -177,13 +179,15 @@ function withParamHandlers(functions: RouteFunctions, layer: RouterLayer): Route
     const asMiddleware = typeof handler === 'function' ? sourceOf(handler).replace(FIRST_PARAMETER, '$1(') : undefined;
     return { name: `param:${wrapper.param}`, asMiddleware };
   });
+  // What a handler is not: given options, a factory, a CORS preflight pass.
+  const none = handlers.map(() => undefined);
   return {
     middleware: [ ...handlers.map(({ name }) => name), ...functions.middleware ],
     imitations: functions.imitations,
-    given: [ ...handlers.map(() => undefined), ...functions.given ],
+    given: [ ...none, ...functions.given ],
     preflight: [ ...handlers.map(() => false), ...functions.preflight ],
-    uncalled: [ ...handlers.map(() => undefined), ...functions.uncalled ],
-    unidentified: [ ...handlers.map(() => undefined), ...functions.unidentified ],
+    uncalled: [ ...none, ...functions.uncalled ],
+    unidentified: [ ...none, ...functions.unidentified ],
     answers: [ ...handlers.map(({ asMiddleware }) => asMiddleware !== undefined && !mayCallSecondParameter(asMiddleware)), ...functions.answers ],
     mayAnswer: [ ...handlers.map(({ asMiddleware }) => asMiddleware === undefined || !passesThrough(asMiddleware)), ...functions.mayAnswer ],
   };
@@ -1150,11 +1154,15 @@ export const EXTENDED_BY = Symbol('egg-sentinel.extendedBy');
  * middleware's author's. One the app's own app/extend caches, or another plugin's, is not. The getter is compared by
  * identity with those of the extension modules egg's loader required from that plugin's app/extend.
  */
+/** The innermost load unit (plugin, framework, app) whose directory holds `file`. */
+function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file: string): Unit | undefined {
+  return units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
+}
+
 function ownExtension(app: MiddlewareSource, fn: unknown, name: string): boolean {
   const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
   if (typeof file !== 'string') return false;
-  const unit = (app.loader.getLoadUnits?.() ?? []).filter(candidate => file.startsWith(candidate.path + path.sep))
-    .sort((a, b) => b.path.length - a.path.length)[0];
+  const unit = loadUnitOf(app.loader.getLoadUnits?.() ?? [], file);
   if (!unit || unit.type === 'app') return false;
   const extendedBy = (fn as { [EXTENDED_BY]?: unknown })[EXTENDED_BY];
   if (extendedBy !== undefined) return extendedBy === unit.path;
@@ -1271,7 +1279,7 @@ function replacedMiddleware(egg: MiddlewareSource, relative: (file: string) => s
   return Object.entries(egg.middlewares ?? {}).flatMap(([ name, factory ]): ReplacedMiddlewareFact[] => {
     const file = (factory as Record<symbol, unknown> | undefined)?.[FULLPATH];
     if (typeof file !== 'string') return [];
-    const winner = units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
+    const winner = loadUnitOf(units, file);
     if (!winner || winner.type !== 'plugin') return [];
     const files = middlewareFiles();
     const replaced = units.filter(unit => unit !== winner).flatMap(unit => (files.get(unit) ?? []).filter(entry => entry.name === name).map(entry => relative(entry.file)));

@@ -138,7 +138,6 @@ export interface ProbeRequest {
   method?: string;
 }
 
-/** One middleware in a route's effective chain. */
 /**
  * A middleware factory that a plugin's app/middleware file replaced: egg's loader lets a later load unit's file of the
  * same name win (`override`), so the chain keeps the name and place while the code is the plugin's.
@@ -153,6 +152,7 @@ export interface ReplacedMiddlewareFact {
   replaced: string[];
 }
 
+/** One middleware in a route's effective chain. */
 export interface RouteStep {
   name: string;
   /**
