@@ -131,10 +131,25 @@ function beside({ text, plain }: Reading, taken: readonly boolean[], mostly: num
   return { share: found / all, restBits: rest ? estimate(rest) : 0 };
 }
 
-/** The app's name (whole, and its parts) and KEY_WORDS, wherever they stand in a reading, cost a guesser nothing. */
+/**
+ * Each run of letters of a word as people write it: `cookie`, `Cookie`, `COOKIE`, or backwards (`eikooC`). Random
+ * characters mix the cases letter by letter, so the words they hold by chance (`qmYLjWt` holds `my` and `jwt`) are not these.
+ */
+const WRITTEN_CASE = /^(?:[A-Z]?[a-z]+|[A-Z]+|[a-z]+[A-Z])$/;
+
+function writtenAsAWord(match: string): boolean {
+  return (match.match(/\p{L}+/gu) ?? []).every(run => WRITTEN_CASE.test(run) || !/[A-Za-z]/.test(run));
+}
+
+/**
+ * The app's name (whole, and its parts) and KEY_WORDS, wherever they stand in a reading and written in a case people
+ * write words in, cost a guesser nothing.
+ */
 function keyWordsIn(reading: Reading, mostly: number, appName: string | undefined, estimate: EstimateBits): Found | undefined {
   const taken = new Array<boolean>(reading.text.length).fill(false);
-  for (const match of reading.text.matchAll(keyWords(appName ?? '').pattern)) taken.fill(true, match.index, match.index + match[0].length);
+  for (const match of reading.text.matchAll(keyWords(appName ?? '').pattern)) {
+    if (writtenAsAWord(match[0])) taken.fill(true, match.index, match.index + match[0].length);
+  }
   const rest = beside(reading, taken, mostly, estimate);
   return rest && { madeOf: 'words', bits: rest.restBits, share: rest.share };
 }
