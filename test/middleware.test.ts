@@ -11,7 +11,7 @@ import ts from 'typescript';
 import { collectMiddlewareFacts, type MiddlewareSource } from '../lib/facts/middleware';
 import { loadAppOffline } from '../lib/facts/offline';
 import { AUTHORIZED } from './fixtures/mw-common';
-import { bootApp, expectRefused, fixture, freePort, mockCluster, rawGet, readReport, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, freePort, mockCluster, rawGet, readReport, reportFindings, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 type MockApp = ReturnType<typeof mm.app>;
@@ -1759,7 +1759,9 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       mm(process.env, 'FIXTURE_FAIL_ON', 'high');
       const onlyMounted = linked(app('mw-public-mounted-only', policy.replace("'/status'", "'/health'"), files('/health')));
       await withApp(bootApp(onlyMounted), async booted => {
-        assert.deepEqual(middlewareFindings(booted).filter(finding => finding.ruleId !== 'SEN406'), []);
+        // koa-mount, ahead of securities, is a package's middleware whose answers are not read: SEN405 says so, medium.
+        const [ mountAhead, ...others ] = middlewareFindings(booted).filter(finding => finding.ruleId !== 'SEN406');
+        assert.deepEqual([ mountAhead?.ruleId, mountAhead?.severity, others ], [ 'SEN405', 'medium', [] ]);
       });
     });
 
@@ -2723,6 +2725,52 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.equal((await app.httpRequest().post('/legacy/export').expect(200)).body.servedBy, 'legacyExport');
         assert.equal((await app.httpRequest().post('/legacy/bound').expect(200)).body.servedBy, 'bound');
         await app.httpRequest().post('/api/users').expect(403);
+      });
+    });
+
+    describe("a package's middleware the app gives to app.use() in app.js is the app's (black-box round 39, h2 F2)", () => {
+      const resolved = (name: string) => JSON.stringify(path.dirname(require.resolve(`${name}/package.json`)));
+      const app = (uses: string) => tempApp('mw-use-package', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, middleware: { order: [{ name: 'auth', before: [ '*app' ] }] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; } await next(); };\n",
+        'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async me() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/api/me', app.controller.home.me); };\n",
+        'reports/q3.csv': 'customer,revenue\nacme,1200\n',
+        'app.js': `const path = require('path');\nconst mount = require(${resolved('koa-mount')});\nconst staticCache = require(${resolved('koa-static-cache')});\n` +
+          `const cors = require(${resolved('@koa/cors')});\nconst bodyParser = require(${resolved('koa-bodyparser')});\n` +
+          `module.exports = app => { const reports = path.join(app.baseDir, 'reports'); app.use(cors()); app.use(bodyParser()); ${uses} };\n`,
+      });
+
+      it('koa-mount of koa-static-cache ahead of auth: refused by SEN402, and the file is served without auth; ahead of securities, SEN405 medium (what koa-mount serves is not read)', async () => {
+        const baseDir = app("app.use(mount('/reports', staticCache(reports)));");
+        mm(process.env, 'FIXTURE_FAIL_ON', 'medium');
+        const message = await expectRefused(baseDir, /SEN402/);
+        assert.match(message, /auth.* runs after #3 \(anonymous\) \(koa-mount's, app\.use\(\) in app\.js\)/);
+        assert.match(message, /medium +SEN405.*securities \(\S+\) runs after the app middleware #3 \(anonymous\) \(koa-mount's, app\.use\(\) in app\.js\), .* may answer a request before csrf .*: check that koa-mount answers no POST, PUT, PATCH or DELETE/s);
+        assert.doesNotMatch(message, /#[12] /, "@koa/cors answers only preflights, koa-bodyparser hands every request on");
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          assert.match((await booted.httpRequest().get('/reports/q3.csv').expect(200)).text, /acme,1200/, 'served without the guard');
+          await booted.httpRequest().get('/api/me').expect(401);
+        });
+      });
+
+      it('koa-static-cache alone answers only GET and HEAD: ahead of auth it breaks `before: [\'*app\']`, ahead of securities it is no SEN405', async () => {
+        const baseDir = app("app.use(staticCache(reports, { prefix: '/reports' }));");
+        mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+        const message = await expectRefused(baseDir, /SEN402/);
+        assert.match(message, /#3 \(anonymous\) \(koa-static-cache's, app\.use\(\) in app\.js\)/);
+        assert.doesNotMatch(message, /SEN405/);
+      });
+
+      it('@koa/cors and koa-bodyparser alone: boots clean, and a preflight is answered without auth', async () => {
+        mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+        await withApp(bootApp(app('')), async booted => {
+          assert.deepEqual(reportFindings(booted, 'SEN402').concat(reportFindings(booted, 'SEN405')), []);
+          await booted.httpRequest().options('/api/me').set('origin', 'https://a.example').set('access-control-request-method', 'GET').expect(204);
+          await booted.httpRequest().get('/api/me').expect(401);
+        });
       });
     });
 

@@ -8,7 +8,7 @@ import { METHODS } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { SentinelRoutesConfig } from '../config/types';
-import { frameworkPackageDir, pluginPackageDir } from './egg-version';
+import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-version';
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
@@ -17,7 +17,7 @@ import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
-import { appContextHas, extendFiles, passesThrough, readText } from './pass-through';
+import { appContextHas, extendFiles, knownPackageMiddleware, passesThrough, readText } from './pass-through';
 import { isInside, nodeModulesDirs, realPathOrAbsolute, safeReaddir } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
 import { type ControllerFact, type Facts, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type ReplacedMiddlewareFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
@@ -501,6 +501,30 @@ function definedAtUse(fn: object, source: string, appFiles: () => ReadonlyMap<st
   if (site && squeezedText(site)?.includes(body)) return site;
   if (body.length < PLACEABLE_BODY) return undefined;
   for (const [ file, text ] of appFiles()) if (text.includes(body)) return file;
+  return undefined;
+}
+
+/** The bare module specifiers a file requires or imports (`koa-static`, `@koa/cors`), as package names. */
+const REQUIRED_PACKAGE = /(?:\brequire\s*\(\s*|\bfrom\s+|\bimport\s*\(\s*)['"]((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]/g;
+
+/** A function source shorter than this (`(ctx, next) => next()`) may stand in many packages: none is named for it. */
+const PACKAGE_SOURCE = 40;
+
+/**
+ * The package whose loaded module writes a function the app gave to app.use() from `site` without writing it itself
+ * (`app.use(serve(dir))`): V8 gives a function's source as written in its file. The packages `site` requires are read
+ * first; then every package module loaded. Undefined when none writes it.
+ */
+function packageWriting(source: string, site: string): string | undefined {
+  if (source.length < PACKAGE_SOURCE || NATIVE_BODY.test(source)) return undefined;
+  const required = new Set([ ...(readText(site) ?? '').matchAll(REQUIRED_PACKAGE) ].map(([ , name ]) => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`));
+  const loaded = Object.keys(require.cache).filter(file => file.includes(`${path.sep}node_modules${path.sep}`));
+  const first = loaded.filter(file => [ ...required ].some(dir => file.includes(dir)));
+  for (const file of [ ...first, ...loaded.filter(file => !first.includes(file)) ]) {
+    if (!readText(file)?.includes(source)) continue;
+    const name = packageRoot(path.dirname(file))?.json.name;
+    return typeof name === 'string' ? name : undefined;
+  }
   return undefined;
 }
 
@@ -1387,13 +1411,21 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
   // A function the app gave to app.use() (or put into the chain itself) is known by the file that writes it.
   let contextHas: ((name: string) => boolean) | undefined;
   const placedAtUse = (fact: MiddlewareFact, fn: object, source: string): MiddlewareFact => {
-    const usedAt = fact.group === 'other' && !fact.file ? definedAtUse(fn, source, appFiles) : undefined;
-    const placed = usedAt ? { ...fact, file: relative(usedAt), origin: origin(usedAt) } : fact;
+    const unplaced = fact.group === 'other' && !fact.file;
+    const usedAt = unplaced ? definedAtUse(fn, source, appFiles) : undefined;
+    // A package's middleware the app put in the chain (`app.use(serve(dir))`) is the app's, placed at that call.
+    const site = unplaced && !usedAt ? useSites.get(fn) : undefined;
+    const usedPackage = site === undefined ? undefined : packageWriting(source, site);
+    const placedAt = usedAt ?? (usedPackage === undefined ? undefined : site);
+    const placed = placedAt ? { ...fact, file: relative(placedAt), origin: origin(placedAt), ...(usedPackage !== undefined && { package: usedPackage }) } : fact;
+    const known = usedPackage === undefined ? undefined : knownPackageMiddleware(usedPackage);
+    if (known?.handsOn) return { ...placed, passesThrough: true };
+    const answering = known?.answersOnly ? { ...placed, answersOnly: known.answersOnly } : placed;
     // The module that defines it tells what it closes over (an AsyncLocalStorage it hands next to).
     const file = usedAt ?? factoryFile(fact.name);
     const moduleText = file === undefined ? undefined : readText(file);
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
-    return passesThrough(source, { moduleText, contextHas }) ? { ...placed, passesThrough: true } : placed;
+    return passesThrough(source, { moduleText, contextHas }) ? { ...answering, passesThrough: true } : answering;
   };
   const entry = (fn: NamedFunction, position: number): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);

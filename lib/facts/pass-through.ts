@@ -279,6 +279,25 @@ function identifierPattern(identifier: string): string {
   return identifier.replace(/[$]/g, '\\$&');
 }
 
+/**
+ * Packages' middleware whose source passesThrough does not read through, as their code shows they behave (read by
+ * hand): those that hand every request on (`handsOn`: they set headers, parse the body, compress, log), and those that
+ * answer only some methods and hand the rest on (`answersOnly`: a static file server answers GET and HEAD; a CORS
+ * middleware answers only preflight OPTIONS, with no body).
+ */
+interface PackageMiddleware { handsOn?: true; answersOnly?: string[] }
+const PACKAGE_MIDDLEWARE = new Map<string, PackageMiddleware>([
+  ...[ 'koa-compress', 'koa-helmet', 'koa-logger', 'koa-bodyparser', '@koa/bodyparser', 'koa-body', 'koa-etag', 'koa-conditional-get',
+    'koa-response-time', 'koa-json' ].map((name): [ string, PackageMiddleware ] => [ name, { handsOn: true } ]),
+  ...[ 'koa-static', 'koa-static-cache' ].map((name): [ string, PackageMiddleware ] => [ name, { answersOnly: [ 'GET', 'HEAD' ] } ]),
+  ...[ '@koa/cors', 'koa2-cors' ].map((name): [ string, PackageMiddleware ] => [ name, { answersOnly: [ 'OPTIONS' ] } ]),
+]);
+
+/** What PACKAGE_MIDDLEWARE knows of a package's middleware, or undefined. */
+export function knownPackageMiddleware(name: string): PackageMiddleware | undefined {
+  return PACKAGE_MIDDLEWARE.get(name);
+}
+
 /** What a file holds, or undefined when it cannot be read. */
 export function readText(file: string): string | undefined {
   try {

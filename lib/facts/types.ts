@@ -91,6 +91,10 @@ export interface MiddlewareFact {
   servesUnseenRouter?: true;
   /** Its source shows it cannot answer a request itself: it calls next() and writes nothing of the response. */
   passesThrough?: boolean;
+  /** The package that wrote a function the app gave to app.use() (`app.use(serve(dir))`); `file` is that call's. */
+  package?: string;
+  /** The only methods its package's middleware answers (a static file server: GET and HEAD); the rest it hands on. */
+  answersOnly?: string[];
   /**
    * Its source writes the path egg's router dispatches by for the rest of the chain (`ctx.path = …`, `ctx.url`, or
    * `ctx.routerPath`, which the router reads first while match/ignore keep seeing ctx.path): the statement as written.

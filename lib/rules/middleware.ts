@@ -17,7 +17,7 @@ const LISTED_ROUTES = 5;
 const GROUP_SELECTORS: Record<string, (entry: MiddlewareFact) => boolean> = {
   '*core': entry => entry.group === 'core' && !appOwnedOutsideList(entry),
   // An app middleware that hands every request on first (egg's guide's response timer) answers none before the others.
-  '*app': entry => (entry.group === 'app' && !entry.passesThrough) || appOwnedOutsideList(entry),
+  '*app': entry => (entry.group === 'app' && !entry.passesThrough) || (appOwnedOutsideList(entry) && !answersOnly(entry, [ 'OPTIONS' ])),
 };
 /** In `order` constraints' before/after: egg's router and every router mounted in the chain (group `router`). */
 const ROUTER_SELECTOR = 'router';
@@ -99,7 +99,19 @@ function routeSource(controller: ControllerFact | undefined): string | undefined
 
 /** `#3 auth (app/middleware/auth.ts)`: a middleware with its 1-based position in the effective chain. */
 function positioned(entry: MiddlewareFact): string {
-  return `#${(entry.position ?? 0) + 1} ${entry.name}${entry.file ? ` (${entry.file})` : ''}`;
+  const where = entry.package ? `${entry.package}'s, app.use() in ${entry.file}` : entry.file;
+  return `#${(entry.position ?? 0) + 1} ${entry.name}${where ? ` (${where})` : ''}`;
+}
+
+/** Methods egg-security's csrf does not check by default (its supportedRequests list the others). */
+const CSRF_UNCHECKED_METHODS = [ 'GET', 'HEAD', 'OPTIONS', 'TRACE' ];
+
+/**
+ * A package's middleware that answers only some of `methods` and hands every other request on: a static file server
+ * answers no method csrf checks; a CORS middleware only preflights, which carry no credentials and get no data.
+ */
+function answersOnly(entry: MiddlewareFact, methods: readonly string[]): boolean {
+  return entry.answersOnly !== undefined && entry.answersOnly.every(method => methods.includes(method));
 }
 
 function inChain(facts: Facts, name: string): MiddlewareFact | undefined {
@@ -441,8 +453,9 @@ export const middlewareOrderBroken: Rule = {
   description: 'A constraint in `config.sentinel.middleware.order` does not hold in the effective chain: e.g. `auth` must run ' +
     'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
     'positions. `*core` / `*app` stand for every core / app middleware in the chain (the app\'s own middleware that code puts ' +
-    'into coreMiddleware or the chain counts as app middleware, as for SEN405; an app middleware that hands every request on to next() ' +
-    'first, such as a response timer, is not one of `*app`), `router` for egg\'s router (and any router ' +
+    'into coreMiddleware or the chain counts as app middleware, as for SEN405, and so does a package\'s middleware the app gives to ' +
+    '`app.use()` (`app.use(mount(\'/reports\', serve(dir)))` serves its files to whoever asks); an app middleware that hands every ' +
+    'request on to next() first, such as a response timer, or a CORS package\'s, which answers only preflights, is not one of `*app`), `router` for egg\'s router (and any router ' +
     'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
     'the chain at all breaks its constraint too. `before: [\'*app\']` also holds on each route\'s own chain: a guard given to routes ' +
     '(and not run for them earlier, by the chain or a router.use() before them) must not run after a function of the app\'s given to the ' +
@@ -967,7 +980,11 @@ export const securityMiddlewareMisplaced: Rule = {
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
     'which runs it before `securities`), or a function the app puts into the chain itself (`app.use()` in app.js, which runs ' +
-    'before egg loads the chain, or `app.middleware.unshift()`) with its body written in the app\'s own code. Switching off the security plugin or single protections is a different problem ' +
+    'before egg loads the chain, or `app.middleware.unshift()`) with its body written in the app\'s own code or in a package\'s ' +
+    '(`app.use(serve(dir))`; the middleware of koa-compress, koa-helmet, koa-logger, koa-bodyparser, koa-body, koa-etag and ' +
+    'a few more, read by hand, hand every request on; koa-static\'s and koa-static-cache\'s answer only GET and HEAD, and ' +
+    '@koa/cors\'s and koa2-cors\'s only OPTIONS, which csrf does not check, so they are not reported here; another package\'s ' +
+    'is reported medium: a static server mounted with koa-mount answers no request csrf checks, a proxy does). Switching off the security plugin or single protections is a different problem ' +
     '(threat 6) and not reported here.',
   fix: "Leave `securities` in coreMiddleware, where egg-security puts it (every core middleware runs before every app " +
     'middleware); remove code that splices it out or moves it, and any `securities: { enable, match, ignore }` config. ' +
@@ -989,18 +1006,21 @@ export const securityMiddlewareMisplaced: Rule = {
       }];
     }
     const hits: RuleHit[] = facts.middleware
-      .filter(item => (item.group === 'app' || item.origin === 'app') && !item.passesThrough && item.position !== null && item.position < (entry.position as number))
+      .filter(item => (item.group === 'app' || item.origin === 'app') && !item.passesThrough && !answersOnly(item, CSRF_UNCHECKED_METHODS) &&
+        item.position !== null && item.position < (entry.position as number))
       .map(item => {
         // The app's own factory in coreMiddleware (or app.use()): code put it there, so point at the middleware's file.
         const listed = item.group === 'app';
         const used = item.group === 'other';
+        // A package's code is not read (it may be a static server or a proxy): what it answers is the package's to say.
         return {
-          severity: 'high' as const,
+          severity: item.package ? 'medium' as const : 'high' as const,
           target: `order:${SECURITIES} before ${item.name}`,
           source: listed ? facts.provenance('middleware') : item.file,
           message: `${positioned(entry)} runs after the app middleware ${positioned(item)}, which ` +
             `${listed ? '' : `the app put ${item.group === 'core' ? 'into coreMiddleware' : 'in the chain itself (app.use(), app.middleware)'} and which `}` +
-            'can answer a request before csrf and the other protections run',
+            (item.package ? `may answer a request before csrf and the other protections run: check that ${item.package} answers no POST, PUT, PATCH or DELETE` :
+              'can answer a request before csrf and the other protections run'),
           ...(used && { fix: `Put it after egg-security: make it a middleware file (app/middleware/) listed in config.middleware instead of app.use() in ${item.file ?? 'app.js'}, ` +
             'or let it hand every request on to next() before it does anything else.' }),
         };
