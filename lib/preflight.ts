@@ -7,7 +7,7 @@ import { clusterRequireEntries, eggWorkerRole, resolveClusterRequire } from './f
 import { collectEnvSources } from './facts/collect';
 import { firstPackage, parseEggJson, type PluginLookup, pluginLookup } from './facts/plugin-lookup';
 import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowedCommandEntry } from './facts/commands';
-import { appOwner, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, statProblem, untrustedModuleRoots } from './facts/real-path';
+import { appOwner, changeableByOthers, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import { readTsconfig, type TsconfigFacts, tsconfigKeyWhere, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
 import type { EnvSource } from './facts/types';
@@ -486,18 +486,11 @@ function masterNodeWhy(file: string, baseDir: string): { why: string; installed?
     const what = owner.package !== undefined ? `a file of the package ${owner.package}` : 'in a node_modules';
     return { why: `${file} is ${real}, ${what}, not of the node the app declares (the npm package \`node\`, or nodeinstall's node_modules/node); npm links any dependency's bin named "node" there`, installed: true };
   }
-  if (isInside(real, realPathOrAbsolute(baseDir))) return undefined;
-  const owner = appOwner(realPathOrAbsolute(baseDir));
-  for (let dir = real; ; dir = path.dirname(dir)) {
-    let why: string | undefined;
-    try {
-      why = statProblem(fs.statSync(dir), owner)?.why;
-    } catch {
-      why = 'unreadable';
-    }
-    if (why) return { why: `${real} is outside the app, and ${dir === real ? 'it' : `its directory ${dir}`} is ${why}` };
-    if (path.dirname(dir) === dir) return undefined;
-  }
+  // In the app (its .node/bin/node, a --node of its own), as outside it: a file another user can change is theirs.
+  const base = realPathOrAbsolute(baseDir);
+  const inside = isInside(real, base);
+  const why = changeableByOthers(real, inside ? base : path.parse(real).root, appOwner(base));
+  return why === undefined ? undefined : { why: `${real} is ${inside ? 'in' : 'outside'} the app, and ${why}` };
 }
 
 /**
@@ -618,7 +611,12 @@ function outsideApp(file: string, baseDir: string): string | undefined {
   const roots = [ base, ...nodeModulesDirs(base).map(realPathOrAbsolute) ];
   const root = roots.find(dir => isInside(file, dir));
   if (!root) return `${file} is outside the app and the node_modules it resolves from`;
-  const why = root === base ? undefined : untrustedModuleRoots([ root ], base)[0]?.why;
+  if (root === base) {
+    // The app's own file runs as the app's code only while no other user can change it (SEN110 at boot comes too late).
+    const changeable = changeableByOthers(file, base, appOwner(base));
+    return changeable && `${file} is in the app, and ${changeable}`;
+  }
+  const why = untrustedModuleRoots([ root ], base)[0]?.why;
   return why ? `${file} is in ${root}, a node_modules outside the app ${why}` : undefined;
 }
 

@@ -152,6 +152,24 @@ export function statProblem(stat: fs.Stats, appOwnerUid?: number): { why: string
   return undefined;
 }
 
+/**
+ * Why another user could change `file` (statProblem), or a directory above it up to `top` (the first found, in
+ * words: `it is …`, `its directory /x is …`), or undefined when none can; what does not exist is judged by its parent.
+ */
+export function changeableByOthers(file: string, top: string, appOwnerUid?: number): string | undefined {
+  for (let dir = file; ; dir = path.dirname(dir)) {
+    let why: string | undefined;
+    try {
+      why = statProblem(fs.statSync(dir), appOwnerUid)?.why;
+    } catch (error) {
+      // What does not exist yet is whoever can write the directory above it's to make: that one is judged next.
+      why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
+    }
+    if (why) return `${dir === file ? 'it' : `its directory ${dir}`} is ${why}`;
+    if (dir === top || path.dirname(dir) === dir) return undefined;
+  }
+}
+
 /** Whether `gid` is this process's group or one of its supplementary groups (a deploy group it belongs to). */
 export function isProcessGroup(gid: number): boolean {
   // Asked for every entry of a code walk: the groups are read once (a process does not change them while it boots).

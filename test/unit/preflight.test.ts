@@ -672,6 +672,16 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       fs.rmSync(path.join(dir, 'node_modules'), { recursive: true });
       executable(path.join(dir, '.node/bin/node'));
       assert.equal(preflightProblem(start(), dir, env), undefined, 'egg-scripts documents .node/bin');
+      // Black-box round 40, h3 F4: in the app as outside it, a node another user can change is theirs, run as the master.
+      fs.chmodSync(path.join(dir, '.node/bin/node'), 0o777);
+      assert.match(preflightProblem(start(), dir, env) ?? '', /would run `node`, found first on the PATH egg-scripts builds .* as the master: .*\.node\/bin\/node is in the app, and it is writable by every user \(mode 0777\)/);
+      fs.chmodSync(path.join(dir, '.node/bin/node'), 0o755);
+      fs.chmodSync(path.join(dir, '.node/bin'), 0o777);
+      assert.match(preflightProblem(start(), dir, env) ?? '', /\.node\/bin\/node is in the app, and its directory .*\.node\/bin is writable by every user/);
+      fs.chmodSync(path.join(dir, '.node/bin'), 0o755);
+      executable(path.join(dir, 'tools/node'));
+      fs.chmodSync(path.join(dir, 'tools/node'), 0o766);
+      assert.match(preflightProblem(start('--node=./tools/node'), dir, env) ?? '', /would run --node=\.\/tools\/node as the master: .*tools\/node is in the app, and it is writable by every user \(mode 0766\)/);
     });
 
     it('judges --node: none, in run/ or logs/, or outside the app where another user can change it, refused; the node running egg-scripts, or one only this user can change, accepted', () => {
@@ -728,6 +738,17 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       const vouched = start(path.join(outside, 'pwn.js'), preflight, 'apm-agent');
       assert.equal(vouched.status, 0, vouched.stderr);
       assert.ok(fs.existsSync(ran('outside')) && fs.existsSync(ran('installed')));
+      // Black-box round 40, h3 F1: the app's own file that every user can write is refused before it runs (it could set its mode back).
+      payload(path.join(dir, 'apm-shim.js'), 'shim');
+      fs.chmodSync(path.join(dir, 'apm-shim.js'), 0o666);
+      const writable = start(preflight, './apm-shim.js');
+      assert.equal(writable.status, 1, writable.stderr);
+      assert.match(writable.stderr, /execArgv has --require "\.\/apm-shim\.js": .*apm-shim\.js is in the app, and it is writable by every user \(mode 0666\)/);
+      assert.ok(!fs.existsSync(ran('shim')), 'the preload never ran');
+      fs.chmodSync(path.join(dir, 'apm-shim.js'), 0o644);
+      const own = start(preflight, './apm-shim.js');
+      assert.equal(own.status, 0, own.stderr);
+      assert.ok(fs.existsSync(ran('shim')));
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
