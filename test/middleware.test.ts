@@ -2329,6 +2329,27 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       assert.doesNotMatch(mixed, /\/API\/ADMIN/, 'the upper-case form is matched, so not reported');
     });
 
+    it('a route that ignores case, registered in capitals, serves the lower-case path a protect pattern names: covered, refused without its guard; the hole is real (black-box round 40, h2 F5)', async () => {
+      const baseDir = tempApp('mw-capital-route', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'adminOnly' ] }] } } });\n",
+        'app/middleware/admin_only.js': "module.exports = () => async function adminOnly(ctx, next) { if (ctx.get('x-role') !== 'admin') { ctx.status = 403; return; } await next(); };\n",
+        'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async reports() { this.ctx.body = { servedBy: 'controller' }; } " +
+          'async users() { this.ctx.body = { servedBy: \'controller\' }; } };\n',
+        'app/router.js': "module.exports = app => { app.router.get(/^\\/Admin\\/Reports$/i, app.controller.admin.reports); " +
+          "app.router.get('/admin/users', app.middleware.adminOnly(), app.controller.admin.users); };\n",
+      });
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/\^\\\/Admin\\\/Reports\$\/i .*AdminController\.reports\(\) is protected but reaches the controller without its guard/);
+      assert.doesNotMatch(message, /admin\/users/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async booted => {
+        assert.equal((await booted.httpRequest().get('/admin/reports').expect(200)).body.servedBy, 'controller', 'served without adminOnly');
+        await booted.httpRequest().get('/admin/users').expect(403);
+      });
+    });
+
     it('two steps of the guard that together run for every request (a global ignore, a router.use()) boot', async () => {
       const app = await bootApp(fixture('mw-guard-union'));
       try {

@@ -552,9 +552,12 @@ export function probePaths(modules: EggModules, route: RouteLayer): string[] {
   return requestForms(route, bases);
 }
 
-/** A path as it is, in upper case, and in mixed case: the forms a route that ignores case serves alike. */
+/**
+ * A path as it is, in lower case, in upper case, and in mixed case: the forms a route that ignores case serves alike
+ * (a route registered as `/Admin/Reports` serves `/admin/reports`, which a protect pattern `/admin/**` names). No repeats.
+ */
 export function caseForms(text: string): string[] {
-  return [ text, text.toUpperCase(), mixedCase(text) ];
+  return [ ...new Set([ text, text.toLowerCase(), text.toUpperCase(), mixedCase(text) ]) ];
 }
 
 /** Letters alternately upper and lower case (`/ApI/UsErS`): a filter that knows only the lower and upper forms misses it. */
