@@ -1618,7 +1618,11 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     });
     for (const file of [ '.env', '.env.example', '.env.sample' ]) fs.chmodSync(path.join(dir, file), 0o644);
     fs.chmodSync(path.join(dir, 'config/config.default.js'), 0o666);
+    // npm applies the app's .npmrc (node-options, script-shell) to `npm start` before node runs (black-box round 40, h3 F5).
+    fs.writeFileSync(path.join(dir, '.npmrc'), 'fund=false\n', { mode: 0o666 });
+    fs.chmodSync(path.join(dir, '.npmrc'), 0o666);
     const message = await expectRefused(dir, /SEN205/);
+    assert.match(message, /\.npmrc is writable by (?:group and )?others \(mode 0666\)/);
     assert.deepEqual(refusedIds(message), [ 'SEN205' ]);
     assert.match(message, /\.env is readable by others while it holds secrets \(mode 0644\)/);
     assert.match(message, /\.env\.sample is readable by others while it holds secrets \(mode 0644\)/);

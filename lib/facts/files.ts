@@ -763,6 +763,8 @@ function collectModes(input: FileFactsInput, configFiles: string[], keyFiles: Re
   const configDir = path.join(input.baseDir, 'config');
   add(configDir, 'config-dir');
   for (const file of configFiles) add(file, 'config');
+  // npm reads the app's .npmrc for `npm start`: its node-options and script-shell decide what runs before node.
+  add(path.join(input.baseDir, '.npmrc'), 'config');
   for (const name of safeReaddir(input.baseDir)) {
     if (!name.startsWith('.env')) continue;
     const file = path.join(input.baseDir, name);

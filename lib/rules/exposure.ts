@@ -975,13 +975,16 @@ export const sensitiveFilePermissions: Rule = {
     'a writable `config/` lets anyone add a `config.prod.js`), nor readable by others where they hold secrets: ' +
     '`.env*` files (a template such as `.env.example` only when it gives a secret\'s name a value that is no placeholder), the private key file `cluster.https.key` names, config files with a hard-coded secret (SEN202), config dumps, and a report left by an earlier boot ' +
     '(the report egg-sentinel writes is always 0600). `config/` and the files in it owned by a user other than the app\'s (the process\'s, or the app root\'s owner) and ' +
-    'root are reported too. For a config file that is a symlink, the file it leads to is judged. Not checked on Windows. Medium; low on a developer machine (local, ' +
+    'root are reported too, and so is the app\'s `.npmrc`, whose `node-options` and `script-shell` npm applies to `npm start` before node runs. ' +
+    'For a config file that is a symlink, the file it leads to is judged. Not checked on Windows. High for `config/`, a file in it or `.npmrc` ' +
+    'that another user can write or owns (egg runs config files, and npm reads `.npmrc`, before any check, so what they add runs ' +
+    'and can undo the change first); medium for the rest; low on a developer machine (local, ' +
     'unittest), where a test config with fake credentials is usually 0644.',
   fix: 'Remove the write bits for group and others (`chmod go-w`), and the read bit for others on files with secrets ' +
     '(`chmod o-r .env*`), e.g. with a deploy step or a stricter umask (027).',
   check(facts, { developmentEnv }) {
     const filesWithSecrets = new Set(hardCodedSecrets(facts).filter(secret => !secret.placeholder).map(secret => secret.source));
-    const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'linksTo' | 'linksOut' | 'foreignOwner' | 'processGroup'>> & { holdsSecrets: boolean }> = [
+    const checked: Array<Pick<FileModeFact, 'path' | 'mode'> & Partial<Pick<FileModeFact, 'kind' | 'linksTo' | 'linksOut' | 'foreignOwner' | 'processGroup'>> & { holdsSecrets: boolean }> = [
       ...facts.files.modes.map(file => ({ ...file, holdsSecrets: file.kind === 'env-file' || file.kind === 'key-file' || filesWithSecrets.has(file.path) || filesWithSecrets.has(file.linksTo ?? '') })),
       ...facts.files.dumps.map(dump => ({ path: dump.path, mode: dump.mode, holdsSecrets: false })),
     ];
@@ -1007,8 +1010,10 @@ export const sensitiveFilePermissions: Rule = {
       ];
       const state = [ ...(owner !== undefined ? [ `owned by user ${owner} (neither this process's user nor root), who can change what egg runs` ] : []),
         ...(problems.length ? [ `${problems.join(' and ')} (mode ${octal(file.mode)})` ] : []) ].join('; ');
+      // Config code (config/, its files, the app's .npmrc) runs before any check: another user's change to it is theirs to run.
+      const runsFirst = (file.kind === 'config' || file.kind === 'config-dir') && (owner !== undefined || changes.includes('go-w'));
       return [{
-        severity: developmentEnv ? 'low' as const : 'medium' as const, target: file.path,
+        severity: developmentEnv ? 'low' as const : runsFirst ? 'high' as const : 'medium' as const, target: file.path,
         message: file.linksTo ? `${file.path} is a symlink to ${file.linksTo}${file.linksOut ? ', outside the app' : ''}; that file is ${state}` : `${file.path} is ${state}`,
         fix: `${file.linksOut ? 'Keep the file itself in the app; or ' : ''}${steps.join(', and ')} where the app is deployed, e.g. with a deploy step or a stricter umask (027).`
           .replace(/^\w/, letter => letter.toUpperCase()),

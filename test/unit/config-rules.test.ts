@@ -154,8 +154,22 @@ describe('SEN205 file permissions', () => {
     assert.deepEqual(hits.map(hit => hit.fix?.split(' where')[0]), [
       '`chmod go-w config`', '`chmod o-r config/config.prod.ts`', '`chmod o-r .env.local`', '`chmod go-w run/agent_config.json`',
     ], 'each fix names its file and the bits to remove');
-    assert.ok(hits.every(hit => hit.severity === 'medium'));
+    // config/ another user can write is code egg runs before any check (black-box round 40, h3 F5): high; the rest medium.
+    assert.deepEqual(hits.map(hit => hit.severity), [ 'high', 'medium', 'medium', 'medium' ]);
     assert.ok(sensitiveFilePermissions.check(facts, DEV).every(hit => hit.severity === 'low'), 'low on a developer machine');
+  });
+
+  it('config files, config/env and the app\'s .npmrc that another user can write or owns are high: egg runs them, npm reads .npmrc, before any check (black-box round 40, h3 F5)', () => {
+    const facts = fakeFacts({ files: { modes: [
+      { path: 'config/config.default.js', kind: 'config', mode: 0o666 },
+      { path: 'config/env', kind: 'config', mode: 0o646 },
+      { path: 'config/plugin.js', kind: 'config', mode: 0o644, foreignOwner: 1001 },
+      { path: '.npmrc', kind: 'config', mode: 0o666 },
+      { path: '.env', kind: 'env-file', mode: 0o622 },
+      { path: 'config/config.prod.js', kind: 'config', mode: 0o644 },
+    ] } });
+    assert.deepEqual(sensitiveFilePermissions.check(facts, PROD).map(hit => [ hit.target, hit.severity ]),
+      [[ 'config/config.default.js', 'high' ], [ 'config/env', 'high' ], [ 'config/plugin.js', 'high' ], [ '.npmrc', 'high' ], [ '.env', 'medium' ]]);
   });
 
   it('group write by this process\'s own group (a umask 002 install) is this user\'s, as SEN110 judges it (black-box round 22 re-test)', () => {
