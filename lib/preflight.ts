@@ -10,6 +10,7 @@ import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowed
 import { appOwner, changeableByOthers, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import { readTsconfig, type TsconfigFacts, tsconfigKeyWhere, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
+import { resolvedFrom, type TsconfigReader, tsNodeModules, tsNodeProject } from './facts/ts-node-options';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDeclaredWorkspacePackage } from './plugins/lockfile';
@@ -139,6 +140,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   if (!development) problems.push(...tsconfigPathProblems(options.baseDir, env));
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
+  problems.push(...tsNodeProblems(options.baseDir, env, execArgv, cwd));
   problems.push(...homeFolderPreflightProblems(argv, cwd, env, options.baseDir));
   problems.push(...replacedEntryProblems(argv, execArgv));
   problems.push(...shadowedLauncherProblems(argv));
@@ -177,6 +179,30 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
     ...refused,
     'Fix: install the module as a dependency of the app and preload it from its node_modules, or remove it; a preload you vouch for from elsewhere goes before --require egg-sentinel/preflight in NODE_OPTIONS, ' +
       'and SEN306 at boot is waived for its own target (`NODE_OPTIONS --require <the module as written>`).',
+  ];
+}
+
+/**
+ * A ts-node preload (`--require ts-node/register`, before or after the preflight) loads the modules its environment
+ * and tsconfig name (tsNodeModules) in every process, before any check: refused when one is not the app's own or of a
+ * node_modules it may trust, as a preload would be. The tsconfig is read with the TypeScript ts-node would use, once
+ * that passes as a preload would; without it, TS_NODE_COMPILER alone is judged.
+ */
+function tsNodeProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string): string[] {
+  const tsNode = preflightAmongPreloads(env, execArgv, cwd, undefined).preloads.find(flag => flag.file?.split(path.sep).join('/').includes('/node_modules/ts-node/'));
+  if (!tsNode?.file) return [];
+  const project = tsNodeProject(env, cwd);
+  const typescript = [ project ? path.dirname(project) : cwd, path.dirname(tsNode.file) ].map(dir => resolvedFrom('typescript', dir)).find(Boolean);
+  const reader = typescript && !moduleFileWhy(typescript, baseDir, '') ? createRequire(typescript)(typescript) as TsconfigReader : undefined;
+  const refused = tsNodeModules(env, cwd, reader).flatMap(entry => {
+    const why = moduleFileWhy(entry.file, baseDir, 'it does not resolve');
+    return why ? [ `  - ${entry.given}: ${why}` ] : [];
+  });
+  if (!refused.length) return [];
+  return [
+    `[egg-sentinel preflight] refused to start (SEN306): ${tsNode.source} has ${tsNode.name} ${JSON.stringify(tsNode.value)}, and ts-node would load modules its environment or tsconfig names from outside the app, in every process, before any check:`,
+    ...refused,
+    'Fix: install the module as a dependency of the app and name it from the app\'s tsconfig.json, or unset the variable (TS_NODE_COMPILER, TS_NODE_PROJECT, TS_NODE_CWD/TS_NODE_DIR).',
   ];
 }
 

@@ -754,6 +754,40 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
     }
   });
 
+  it('refuses what a ts-node preload would load from outside the app: TS_NODE_COMPILER, and the "ts-node" compiler/transpiler/require of the tsconfig it reads or extends; the app\'s own pass (black-box round 40, h3 F6)', () => {
+    const outside = tempDir('ts-node-env');
+    try {
+      const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, text);
+      };
+      // ts-node and TypeScript installed in the app (this TypeScript is the test runner's, re-exported from there).
+      write(path.join(dir, 'node_modules/ts-node/register/index.js'), '');
+      write(path.join(dir, 'node_modules/typescript/index.js'), `module.exports = require(${JSON.stringify(require.resolve('typescript'))});\n`);
+      write(path.join(dir, 'node_modules/typescript/package.json'), '{ "name": "typescript", "main": "index.js" }');
+      write(path.join(dir, 'lib/register.js'), '');
+      write(path.join(outside, 'evil.js'), '');
+      write(path.join(outside, 'tsconfig.json'), '{\n  // comments, as TypeScript reads them\n  "ts-node": { "require": [ "./evil.js" ], "transpiler": [ "./evil.js", {} ] },\n}\n');
+      const execArgv = [ '--require', path.join(dir, 'node_modules/ts-node/register') ];
+      const problem = (env: NodeJS.ProcessEnv) => preflightProblem([ process.execPath, 'server.js' ], dir, { PATH: process.env.PATH, ...env }, execArgv);
+      write(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": {}, "ts-node": { "require": [ "./lib/register.js" ] } }');
+      assert.equal(problem({}), undefined, 'the app\'s tsconfig naming the app\'s module');
+      assert.equal(preflightProblem([ process.execPath, 'server.js' ], dir, { PATH: process.env.PATH, TS_NODE_COMPILER: path.join(outside, 'evil.js') }, []), undefined, 'no ts-node, nothing loads it');
+      const compiler = problem({ TS_NODE_COMPILER: path.join(outside, 'evil.js') }) ?? '';
+      assert.match(compiler, /refused to start \(SEN306\): execArgv has --require ".*ts-node\/register", and ts-node would load modules its environment or tsconfig names from outside the app/);
+      assert.match(compiler, / {2}- TS_NODE_COMPILER=".*evil\.js": .*evil\.js is outside the app and the node_modules it resolves from/);
+      const project = problem({ TS_NODE_PROJECT: outside }) ?? '';
+      assert.match(project, / {2}- .*ts-node-env-\w+\/tsconfig\.json "ts-node"\.transpiler "\.\/evil\.js": .*evil\.js is outside the app/);
+      assert.match(project, / {2}- .*ts-node-env-\w+\/tsconfig\.json "ts-node"\.require "\.\/evil\.js": .*evil\.js is outside the app/);
+      assert.match(problem({ TS_NODE_CWD: outside }) ?? '', /tsconfig\.json "ts-node"\.require "\.\/evil\.js"/, 'the tsconfig found from TS_NODE_CWD');
+      write(path.join(dir, 'tsconfig.json'), `{ "extends": ${JSON.stringify(path.join(outside, 'tsconfig.json'))} }`);
+      assert.match(problem({}) ?? '', /tsconfig\.json "ts-node"\.require "\.\/evil\.js": .*is outside the app/, 'a base config the app\'s tsconfig extends');
+      assert.equal(problem({ TS_NODE_SKIP_PROJECT: 'true' }), undefined, 'no tsconfig read');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('as a --require module of `egg-scripts start`, hashes the pinned files before egg-scripts loads its own modules, which may be in a plugin\'s pinned closure (pin --deep; black-box round 36, h112 F6)', async function() {
     if (process.platform === 'win32') this.skip();
     const marker = path.join(dir, 'closure-ran');

@@ -1,0 +1,92 @@
+/**
+ * The modules ts-node loads besides the file it compiles, named by its environment and by the tsconfig it reads:
+ * `TS_NODE_COMPILER`, and the `"ts-node"` section's `compiler`, `transpiler` and `require` of that tsconfig and of the
+ * files it extends. A preload the preflight trusts (`--require ts-node/register`) runs whatever they name, in every
+ * process, before any check (black-box round 40, h3 F6).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { realPathOrUndefined } from './real-path';
+
+/** A module ts-node would load: what names it, and its real path (undefined when it does not resolve). */
+export interface TsNodeModule {
+  given: string;
+  file: string | undefined;
+}
+
+/** What of TypeScript's API reading a tsconfig takes: its JSON with comments and trailing commas, as ts-node reads it. */
+export interface TsconfigReader {
+  readConfigFile(file: string, readFile: (file: string) => string | undefined): { config?: unknown; error?: unknown };
+}
+
+/** How many `extends` deep a chain is followed: TypeScript reports a circular chain, which ends it here. */
+const MAX_EXTENDS = 16;
+
+/** The real path `specifier` resolves to from `dir` (ts-node's project-local resolution), or undefined. */
+export function resolvedFrom(specifier: string, dir: string): string | undefined {
+  try {
+    return realPathOrUndefined(require.resolve(specifier, { paths: [ dir ] }));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The tsconfig ts-node reads: TS_NODE_PROJECT (a file, or a directory with a tsconfig.json), else the nearest tsconfig.json up from its search dir. */
+export function tsNodeProject(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+  if (/^(?:1|y|yes|true|on)$/i.test(env.TS_NODE_SKIP_PROJECT ?? '')) return undefined;
+  const dir = path.resolve(cwd, env.TS_NODE_CWD || env.TS_NODE_DIR || cwd);
+  if (env.TS_NODE_PROJECT) {
+    const named = path.resolve(dir, env.TS_NODE_PROJECT);
+    const nested = path.join(named, 'tsconfig.json');
+    return fs.existsSync(nested) ? nested : named;
+  }
+  for (let at = dir; ; at = path.dirname(at)) {
+    const found = path.join(at, 'tsconfig.json');
+    if (fs.existsSync(found)) return found;
+    if (path.dirname(at) === at) return undefined;
+  }
+}
+
+/** The file a tsconfig's `extends` entry names, as TypeScript finds it: a path (`.json` added when missing), or a package's file. */
+function extendedFile(entry: string, dir: string): string | undefined {
+  if (entry.startsWith('.') || path.isAbsolute(entry)) {
+    const file = path.resolve(dir, entry);
+    return fs.existsSync(file) || file.endsWith('.json') ? file : `${file}.json`;
+  }
+  return resolvedFrom(entry, dir) ?? resolvedFrom(`${entry}/tsconfig.json`, dir);
+}
+
+/**
+ * The modules ts-node would load for the environment `env`, started in `cwd`: TS_NODE_COMPILER (resolved from the
+ * tsconfig's directory, as ts-node resolves its compiler), and each tsconfig of the chain's own `ts-node` compiler,
+ * transpiler (a name, or `[name, options]`) and require entries, resolved from that file's directory.
+ */
+export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, reader: TsconfigReader | undefined): TsNodeModule[] {
+  const project = tsNodeProject(env, cwd);
+  const projectDir = project ? path.dirname(project) : path.resolve(cwd, env.TS_NODE_CWD || env.TS_NODE_DIR || cwd);
+  const found: TsNodeModule[] = [];
+  if (env.TS_NODE_COMPILER) found.push({ given: `TS_NODE_COMPILER=${JSON.stringify(env.TS_NODE_COMPILER)}`, file: resolvedFrom(env.TS_NODE_COMPILER, projectDir) });
+  const seen = new Set<string>();
+  for (let file = reader && project; file !== undefined && !seen.has(file) && seen.size < MAX_EXTENDS;) {
+    seen.add(file);
+    const { config } = (reader as TsconfigReader).readConfigFile(file, name => (fs.existsSync(name) ? fs.readFileSync(name, 'utf8') : undefined));
+    if (!config || typeof config !== 'object') break;
+    const dir = path.dirname(file);
+    const options = (config as { 'ts-node'?: Record<string, unknown> })['ts-node'];
+    const where = (key: string) => `${file} "ts-node".${key}`;
+    for (const key of [ 'compiler', 'transpiler' ]) {
+      const value = options?.[key];
+      const name = Array.isArray(value) ? value[0] : value;
+      if (typeof name === 'string' && name) found.push({ given: `${where(key)} ${JSON.stringify(name)}`, file: resolvedFrom(name, dir) });
+    }
+    const required = options?.require;
+    for (const name of Array.isArray(required) ? required : []) {
+      if (typeof name === 'string' && name) found.push({ given: `${where('require')} ${JSON.stringify(name)}`, file: resolvedFrom(name, dir) });
+    }
+    // TypeScript 5 takes a list; ts-node follows the first of it.
+    const extended = (config as { extends?: unknown }).extends;
+    const next = Array.isArray(extended) ? extended[0] : extended;
+    file = typeof next === 'string' && next ? extendedFile(next, dir) : undefined;
+  }
+  return found;
+}
