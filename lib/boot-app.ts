@@ -275,7 +275,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
         write.replacesWhole ? ' It was replaced whole: a middleware built at boot (egg-security\'s) keeps reading the object it held, other code reads the new one.' : keys ? KEYS_READ_ONCE : '',
         keys ? KEYS_ROTATION_FIX : LATE_CONFIG_FIX);
       return true;
-    });
+    }, facts.configReadByFilters);
   }
 
   /** Runs `rules` on the facts of the check with the middleware chain and routes as they are now. */

@@ -66,13 +66,18 @@ const join = (parentPath: string, key: string, inArray: boolean) => (inArray ? `
 
 /**
  * Watches the security-relevant keys of `config` (lib/rules/injection.ts isSecurityRelevant, and the keys above them:
- * `logger` holds `logger.dir`). `locked` (outside local/unittest, but for a test run) makes the accessors and the
+ * `logger` holds `logger.dir`), and `alsoWatched` (the keys guards' match/ignore functions read). `locked` (outside local/unittest, but for a test run) makes the accessors and the
  * mutators non-configurable, so `delete` and Object.defineProperty, which no accessor sees, fail; unlocked, egg-mock's
  * mm() replaces a key and puts the accessor back. Keys added after the check, and an array's items assigned by
  * index, are not seen here (lib/boot-app.ts compares snapshots for them).
  */
-export function watchSecurityConfig(config: Holder, locked: boolean, judge: WriteJudge): void {
+export function watchSecurityConfig(config: Holder, locked: boolean, judge: WriteJudge, alsoWatched: readonly string[] = []): void {
   const links = new WeakMap<object, Link>();
+  // Keys a guard's match/ignore function reads (`auth.publicPaths`), watched as security-relevant, with the keys above them.
+  const extra = new Set(alsoWatched);
+  const relevant = (keyPath: string) => isSecurityRelevant(keyPath) || extra.has(keyPath);
+  const holdsRelevant = (keyPath: string) => holdsSecurityRelevant(keyPath) ||
+    alsoWatched.some(read => read === keyPath || read.startsWith(`${keyPath}.`) || read.startsWith(`${keyPath}[`));
   /** The key path of a watched object in the config now; undefined when the config no longer holds it. */
   const pathOf = (holder: object): string | undefined => {
     if (holder === config) return '';
@@ -109,7 +114,7 @@ export function watchSecurityConfig(config: Holder, locked: boolean, judge: Writ
     if (seen) return;
     watches.set(value, self);
     if (Array.isArray(value)) {
-      if (isSecurityRelevant(keyPath)) watchMutators(value, locked);
+      if (relevant(keyPath)) watchMutators(value, locked);
       value.forEach((item, index) => watch(item, value, String(index), `${keyPath}[${index}]`, depth + 1));
     } else {
       watchKeys(value, keyPath, depth);
@@ -118,7 +123,7 @@ export function watchSecurityConfig(config: Holder, locked: boolean, judge: Writ
   const watchKeys = (holder: Holder, keyPath: string, depth: number) => {
     for (const key of Object.keys(holder)) {
       const at = join(keyPath, key, false);
-      if (!holdsSecurityRelevant(at)) continue;
+      if (!holdsRelevant(at)) continue;
       watch(holder[key], holder, key, at, depth + 1);
       watchKey(holder, key, locked);
     }

@@ -2805,6 +2805,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  it('a guard\'s ignore function reads the app\'s config: a later write there that opens a protected route is refused, one that opens none stands (black-box round 40, h2 F2)', async () => {
+    const baseDir = tempApp('mw-config-read-ignore', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "auth: { publicPaths: [ '/health' ], ignore: ctx => ctx.app.config.auth.publicPaths.includes(ctx.path) }, " +
+        "partner: { webhookPaths: [ '/hook' ] }, security: { csrf: { ignore: ctx => ctx.app.config.partner.webhookPaths.includes(ctx.path) } }, " +
+        "sentinel: { failOn: 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } } });\n",
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.home.secret); app.router.get('/admin/export', app.controller.home.secret); };\n",
+    });
+    await withApp(bootApp(baseDir), async app => {
+      const auth = (app.config as any).auth;
+      await app.httpRequest().get('/admin/export').expect(401);
+      auth.publicPaths.push('/admin/export');
+      assert.deepEqual([ ...auth.publicPaths ], [ '/health' ], 'the push is refused');
+      await app.httpRequest().get('/admin/export').expect(401);
+      auth.publicPaths = [ '/health', '/admin/export' ];
+      assert.deepEqual([ ...auth.publicPaths ], [ '/health' ], 'so is a new list');
+      await app.httpRequest().get('/admin/export').expect(401);
+      auth.publicPaths.push('/status');
+      assert.deepEqual([ ...auth.publicPaths ], [ '/health', '/status' ], 'a path no protected route has stands');
+      await app.httpRequest().get('/health').expect(200);
+      // egg-security's csrf.ignore function's reads are watched alike (black-box round 40, h2 F4).
+      const { configReadByFilters } = collectMiddlewareFacts(app as unknown as MiddlewareSource, file => file);
+      assert.deepEqual([ 'auth', 'auth.publicPaths', 'partner', 'partner.webhookPaths' ].filter(key => configReadByFilters.includes(key)),
+        [ 'auth', 'auth.publicPaths', 'partner', 'partner.webhookPaths' ]);
+    });
+  });
+
   describe('SEN406 and bad policy input', () => {
     it('a misspelled middleware and a pattern that matches no route are configuration mistakes', async () => {
       withConfig({ sentinel: { failOn: 'high', middleware: { required: [ 'Auth', 'data_api' ] }, routes: { protect: [{ paths: [ '/apii/**' ], by: [ 'auth' ] }] } } });

@@ -133,7 +133,7 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
     config, configFiles: loadedConfigs, codeChanges: options.codeChanges,
   }, options.prepared?.pluginTrust));
   const middleware = isApp ? time('facts.middleware', () => collectMiddlewareFacts(egg, relative, pluginTrust.plugins.map(plugin => plugin.realPath))) :
-    { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [], securityOverrides: [], builtOptions: {}, replacedMiddleware: [] };
+    { middleware: [], availableMiddleware: [], routes: [], securityScopes: [], siteFileHandlers: [], securityOverrides: [], builtOptions: {}, replacedMiddleware: [], configReadByFilters: [] };
   return {
     process: processType(egg),
     app: {

@@ -1226,6 +1226,8 @@ export interface MiddlewareFacts {
   securityOverrides: SecurityOverrideFact[];
   builtOptions: Record<string, unknown>;
   replacedMiddleware: ReplacedMiddlewareFact[];
+  /** Key paths of the app's config a global middleware's or egg-security protection's match/ignore function read while asked (`auth.publicPaths`). */
+  configReadByFilters: string[];
 }
 
 const WRAPPER_SUFFIX = /(middlewareWrapper|DebugWrapper)+$/;
@@ -1246,10 +1248,12 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   // Paths a filter function reads from the app's state (`ctx.app.config.publicPaths.includes(ctx.path)`): each is asked
   // once before the probes are made, so what it reads is tried as a request path too.
   const appPaths = new Set<string>();
+  // And the keys of the app's config it reads there: a write to one after the check is judged again (lib/config-watch.ts).
+  const configReadByFilters = new Set<string>();
   const definedBy = filterModules(egg, middleware, appFiles);
   for (const entry of middleware) {
     if (entry.position === null || !(entry.match || entry.ignore)) continue;
-    const filter = compileFilter(modules, entry, egg, appPaths);
+    const filter = compileFilter(modules, entry, egg, appPaths, configReadByFilters);
     filters.set(entry.name, filter);
     const unseen = definedBy.get(entry.name)?.unseen;
     if (unseen?.length) unseenByFilter.set(filter, unseen);
@@ -1271,10 +1275,10 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
   }
   const factories = Object.entries(egg.middlewares ?? {}).filter(([ , factory ]) => typeof factory === 'function');
   return {
-    middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes),
+    middleware, availableMiddleware: factories.map(([ name ]) => name), routes, securityScopes: collectSecurityScopes(egg, modules, routes, configReadByFilters),
     siteFileHandlers: siteFileHandlers(egg.config.siteFile, middleware), securityOverrides: securityOverridesOf(appFiles(), relative),
     builtOptions: Object.fromEntries(middleware.filter(entry => entry.changedAfterLoad).map(entry => [ entry.name, optionsAtLoad.get(egg.loader)?.get(entry.name) ])),
-    replacedMiddleware: replacedMiddleware(egg, relative),
+    replacedMiddleware: replacedMiddleware(egg, relative), configReadByFilters: [ ...configReadByFilters ],
   };
 }
 
@@ -1334,7 +1338,7 @@ function mayRunAtRoot(filter: RequestFilter): boolean {
  * egg-security's protections with `match`/`ignore` (egg-security compiles each with egg-path-matching, as egg-core
  * does a middleware's), each judged against every route's probes and `/`.
  */
-function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, routes: RouteFact[]): SecurityScopeFact[] {
+function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, routes: RouteFact[], configKeys: Set<string>): SecurityScopeFact[] {
   const security = egg.config.security;
   if (!security || typeof security !== 'object') return [];
   return Object.entries(security as AnyRecord).flatMap(([ name, options ]): SecurityScopeFact[] => {
@@ -1344,7 +1348,7 @@ function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, route
     const kind = match ? 'match' : 'ignore';
     let filter: RequestFilter;
     try {
-      filter = compileFilter(modules, kind === 'match' ? { match } : { ignore }, egg);
+      filter = compileFilter(modules, kind === 'match' ? { match } : { ignore }, egg, new Set(), configKeys);
     } catch {
       // egg-security would have refused it at boot; nothing to judge.
       return [];

@@ -168,7 +168,7 @@ export function stickyRegExps(pattern: unknown): RegExp[] {
  * does one whose answer rests on code or values from outside its source (`ctx => isPartner(ctx.request)`), which may
  * look for a query string its source does not name (FilterOutcome.outside).
  */
-export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object, appPaths?: Set<string>): RequestFilter {
+export function compileFilter(modules: EggModules, options: { match?: unknown; ignore?: unknown }, app?: object, appPaths?: Set<string>, configKeys?: Set<string>): RequestFilter {
   const matches = modules.pathMatching({ match: options.match, ignore: options.ignore, pathToRegexpModule: modules.pathToRegexpModule });
   // A filter is asked about thousands of probes in a large app, by code that is still cold: the probe's state is
   // reused, and outcomes are shared constants unless something was read besides the path and method.
@@ -195,7 +195,7 @@ export function compileFilter(modules: EggModules, options: { match?: unknown; i
       }
     };
   }
-  const request: ProbeRequestState = { path: '', before: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths) : app };
+  const request: ProbeRequestState = { path: '', before: '', search: '', method: '', otherReads: [], readsMethod: false, app: app && appPaths ? pathRecordingView(app, appPaths, configKeys) : app };
   const queries = attackerQueries(options.match || options.ignore, appPaths);
   let outside: string[] | undefined;
   // egg serves each request inside app.ctxStorage, where app.currentContext finds it: the stand-in is that request
@@ -474,35 +474,42 @@ const MAX_RECORDED_APP_PATHS = 256;
 
 /**
  * `target` as a function reads it, recording into `found` every string starting with `/` it reads, in plain data
- * (objects, arrays, Sets and Maps' keys, as a config holds them) below it. Other objects (the app's services, a class
- * instance) are handed out as they are, so their methods run on themselves.
+ * (objects, arrays, Sets and Maps' keys, as a config holds them) below it, and into `configKeys` the key path of each
+ * own key of the app's config it reads (`auth.publicPaths` for `ctx.app.config.auth.publicPaths`: a write there after
+ * the check changes what the function answers). Other objects (the app's services, a class instance) are handed out
+ * as they are, so their methods run on themselves.
  */
-function pathRecordingView(target: object, found: Set<string>): object {
+function pathRecordingView(target: object, found: Set<string>, configKeys?: Set<string>): object {
   const record = (value: unknown): void => {
     if (typeof value === 'string' && value.startsWith('/') && found.size < MAX_RECORDED_APP_PATHS) found.add(value);
   };
-  const view = (value: unknown): unknown => {
+  // `at`: the key path below app.config of the value (undefined outside it).
+  const view = (value: unknown, at: string | undefined): unknown => {
     if (typeof value === 'string') record(value);
     if (value instanceof Set) value.forEach(record);
     if (value instanceof Map) value.forEach((_item, key) => record(key));
     if (!value || typeof value !== 'object') return value;
     if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
     if (Array.isArray(value)) value.forEach(record);
-    return wrap(value);
+    return wrap(value, at);
   };
-  const wrap = (object: object): object => new Proxy(object, {
+  const wrap = (object: object, at: string | undefined): object => new Proxy(object, {
     get: (inner, key) => {
       const value = Reflect.get(inner, key, inner);
+      // app.config is egg-core's getter; below it, the config's own keys.
+      const keyPath = typeof key !== 'string' ? undefined : at === undefined ? (object === target && key === 'config' ? '' : undefined) :
+        !Object.prototype.hasOwnProperty.call(inner, key) ? undefined : Array.isArray(inner) ? `${at}[${key}]` : at ? `${at}.${key}` : key;
+      if (keyPath && configKeys && configKeys.size < MAX_RECORDED_APP_PATHS) configKeys.add(keyPath);
       // A frozen property must read as itself (a Proxy's invariant): recorded, not wrapped.
       const descriptor = Reflect.getOwnPropertyDescriptor(inner, key);
       if (descriptor && !descriptor.configurable && !descriptor.writable) {
-        view(value);
+        view(value, keyPath);
         return value;
       }
-      return view(value);
+      return view(value, keyPath);
     },
   });
-  return wrap(target);
+  return wrap(target, undefined);
 }
 
 /** A path-to-regexp key: 1.x says `optional`, 6.x and later give a `modifier` ('?', '*'). */

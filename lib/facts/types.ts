@@ -367,6 +367,11 @@ export interface Facts {
   /** Middleware factories a plugin's app/middleware file took the place of (SEN108). Empty in the agent. */
   replacedMiddleware: ReplacedMiddlewareFact[];
   /**
+   * Key paths of the app's config a global middleware's or egg-security protection's match/ignore function read when asked (`auth.publicPaths` of
+   * `ctx.app.config.auth.publicPaths.includes(ctx.path)`): watched after the check as security-relevant. Empty in the agent.
+   */
+  configReadByFilters: string[];
+  /**
    * App code (its modules this process loaded, outside node_modules) that switches an egg-security header off for the
    * requests it picks: `ctx.securityOptions.xframe = { enable: false }`, which egg-security merges over config.security
    * for that request. Empty in the agent.

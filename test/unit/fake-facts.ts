@@ -38,6 +38,7 @@ export function fakeFacts(overrides: {
     securityScopes: [],
     siteFileHandlers: [],
     replacedMiddleware: [],
+    configReadByFilters: [],
     securityOverrides: [],
     builtOptions: {},
     files: {
