@@ -2218,6 +2218,23 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.doesNotMatch(message, /Fix the keys above in config/);
   });
 
+  it('an app started through a symlink to its release directory (`current -> releases/<time>`) keeps its own config.sentinel: egg records its config files by their real path (black-box round 40, h1 F11)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const release = tempApp('release-1', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'never', rules: { SEN607: 'low' } } };\n`,
+    });
+    const current = path.join(tempDir('releases'), 'current');
+    fs.symlinkSync(release, current);
+    const report = await bootReport(current);
+    assert.equal(report.threshold, 'never', 'its own setting, taken');
+    // The fixture itself, under the repository (egg-sentinel's own directory): its files are the app's, not the plugin's (SEN108).
+    const fixtureLink = path.join(tempDir('releases'), 'current');
+    fs.symlinkSync(fixture('cfg-secure'), fixtureLink);
+    const secure = await bootReport(fixtureLink);
+    assert.deepEqual(secure.findings.filter((finding: any) => finding.blocking), []);
+  });
+
   it('nor in a local env under NODE_ENV=production, a production process for every purpose (SEN606)', async () => {
     withSecureEnv();
     mm.env('local');

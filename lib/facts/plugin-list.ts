@@ -8,7 +8,7 @@ import type { EggLike } from './collect';
 import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { isDeclaredPackage, isInside } from './real-path';
+import { isDeclaredPackage, isInside, realPathOrAbsolute } from './real-path';
 import { isDeclaredWorkspacePackage } from '../plugins/lockfile';
 import { changedSinceStart, setEnvVariable, startPluginsChanged } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
@@ -17,8 +17,23 @@ import type { PluginFact } from './types';
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
 export function toDisplayPath(baseDir: string, file: string): string {
   if (!path.isAbsolute(file)) return file;
-  const rel = path.relative(baseDir, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+  for (const base of baseDirForms(baseDir)) {
+    const rel = path.relative(base, file);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
+  }
+  return file;
+}
+
+const realBaseDirs = new Map<string, string>();
+
+/**
+ * The app root as given and, when that is a symlink or lies under one (a deploy's `current -> releases/<time>`), its
+ * real path, which egg records the files it loads by.
+ */
+function baseDirForms(baseDir: string): string[] {
+  let real = realBaseDirs.get(baseDir);
+  if (real === undefined) realBaseDirs.set(baseDir, real = realPathOrAbsolute(baseDir));
+  return real === baseDir ? [ baseDir ] : [ baseDir, real ];
 }
 
 type AnyRecord = Record<string, unknown>;
@@ -232,7 +247,7 @@ function leafFiles(meta: unknown, keyPath: string): Array<{ keyPath: string; fil
 
 /** A file of the app itself: inside its root and not under a node_modules. */
 function isAppFile(baseDir: string, file: string): boolean {
-  return !path.relative(baseDir, file).split(path.sep).some(part => part === '..' || part === 'node_modules');
+  return baseDirForms(baseDir).some(base => !path.relative(base, file).split(path.sep).some(part => part === '..' || part === 'node_modules'));
 }
 
 /**
