@@ -30,10 +30,13 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const text = awaiterUnwrapped(source);
   // `(ctx, next) => (async () => {` is an arrow function down-levelled from `async (ctx, next) => {`.
   const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*(?:=>\s*(?:\(async \(\) => )?)?\{/.exec(text);
-  if (!head) return false;
-  const [ opening, context, next ] = head;
+  // An arrow function with an expression for its body (`(ctx, next) => next()`) returns that expression.
+  const concise = head ? undefined : /^(?:async\s*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*=>(?!\s*\{)/.exec(text);
+  if (!head && !concise) return false;
+  const [ opening, context, next ] = (head ?? concise) as RegExpExecArray;
+  const written = concise ? `return ${text.slice(opening.length)};}` : text.slice(opening.length);
   // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
-  const body = alsUnwrapped(withoutComments(text.slice(opening.length)).replace(/^\s*return\s+\(async \(\) => \{/, '')
+  const body = alsUnwrapped(withoutComments(written).replace(/^\s*return\s+\(async \(\) => \{/, '')
     .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
   // A template literal is text but for its `${…}`, which this scan reads as code all the same.
   if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
@@ -41,12 +44,18 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   return handsOn(body, context, next, contextHas);
 }
 
+/**
+ * A line break where JavaScript ends a statement written without a semicolon (ASI): after a line that ends an
+ * expression (a name, `)`, `]`, a string). What the line holds is judged as any statement before the call is.
+ */
+const STATEMENT_LINE_BREAK = '(?<=[\\w$)\\]\'"`])[ \\t]*\\r?\\n\\s*';
+
 /** Whether a middleware body (without comments) calls next once on every path, and answers nothing before it. */
 function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
   // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
   const rest = afterGuardClause(body, context, next, contextHas);
   if (rest !== undefined) return handsOn(rest, context, next, contextHas);
-  const call = new RegExp(`(?:^\\s*|[;{}]\\s*)(?:await\\s+|return\\s+)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
   const after = afterNext(body.slice(call.index + call[0].length));
@@ -71,7 +80,8 @@ function afterGuardClause(body: string, context: string, next: string, contextHa
   const close = topLevel(body, opening[0].length, ')');
   if (close === undefined || !harmless(body.slice(opening[0].length, close), context, next, contextHas)) return undefined;
   const call = `${identifierPattern(next)}\\s*\\(\\s*\\)`;
-  const handOn = new RegExp(`^\\s*(?:return\\s+(?:await\\s+)?${call}\\s*;|\\{\\s*(?:return\\s+(?:await\\s+)?${call}|await\\s+${call}\\s*;\\s*return)\\s*;?\\s*\\})`)
+  // `;` or, written without semicolons, the end of the line (ASI ends a return statement there).
+  const handOn = new RegExp(`^\\s*(?:return[ \\t]+(?:await\\s+)?${call}[ \\t]*(?:;|\\r?\\n)|\\{\\s*(?:return[ \\t]+(?:await\\s+)?${call}|await\\s+${call}\\s*;?\\s*return)\\s*;?\\s*\\})`)
     .exec(body.slice(close + 1));
   return handOn ? body.slice(close + 1 + handOn[0].length) : undefined;
 }
@@ -88,7 +98,7 @@ function afterNext(rest: string): string | undefined {
   if (then) {
     const start = then[0].length;
     const end = topLevel(rest, start, ')');
-    if (end === undefined || topLevel(rest, start, ',') !== undefined || !/^\s*(?:[;}]|$)/.test(rest.slice(end + 1))) return undefined;
+    if (end === undefined || topLevel(rest, start, ',') !== undefined || !/^\s*(?:[;}]|$)|^[ \t]*\r?\n/.test(rest.slice(end + 1))) return undefined;
     after = `;\n(${rest.slice(start, end)})${rest.slice(end + 1)}`;
   }
   return /\bthen\b/.test(after) ? undefined : after;

@@ -993,6 +993,26 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
     ]) assert.equal(passesThrough(source), true, source);
   });
 
+  it('written without semicolons (StandardJS, koa-compress), or as an arrow returning next(): the same shapes (black-box round 40, h1 F7)', () => {
+    for (const source of [
+      'async function probe(ctx, next) {\n  const start = Date.now()\n  await next()\n  ctx.set(\'x-response-time\', Date.now() - start + \'ms\')\n}',
+      'async function compressMiddleware (ctx, next) {\n    ctx.vary(\'Accept-Encoding\')\n\n    await next()\n  }',
+      'async (ctx, next) => {\n  if (!ctx.path.startsWith(\'/api/\')) return next()\n  await next()\n}',
+      '(ctx, next) => next()',
+      'async (ctx, next) => await next()',
+      '(ctx, next) => next().then(() => ctx.set(\'x-done\', \'1\'))',
+    ]) assert.equal(passesThrough(source), true, source);
+    for (const source of [
+      // ASI ends `return` at the line's end: next() below it never runs.
+      'async (ctx, next) => {\n  return\n  next()\n}',
+      'async (ctx, next) => {\n  if (ctx.path === \'/x\') return\n  await next()\n}',
+      'async (ctx, next) => {\n  ctx.body = \'x\'\n  await next()\n}',
+      'async (ctx, next) => {\n  handle(\n  next())\n}',
+      '(ctx, next) => ctx.path === \'/x\' ? (ctx.body = 1) : next()',
+      '(ctx, next) => next().catch(() => { ctx.body = 1 })',
+    ]) assert.equal(passesThrough(source), false, source);
+  });
+
   it('may answer, or cannot be read as above (strict on purpose)', () => {
     for (const source of [
       'async function dataApi(ctx, next) { if (!ctx.path.startsWith("/data/")) return next(); ctx.body = {}; }',
