@@ -64,7 +64,12 @@ function keyBits(key: string): number {
   return estimateSecretBits(key, { shortSample: key.length < MIN_KEY_LENGTH && readsAsRandom(key) });
 }
 
-const TEMPLATE_SPANS = /\$\{[^}]*\}|\{\{[^}]*\}\}/g;
+/**
+ * A template's spans, as deploy tools write them: names, paths and references (`${ssm:/prod/keys}`,
+ * `{{resolve:secretsmanager:app:SecretString:keys}}`, `${{ secrets.EGG_KEYS }}`). Random characters between `${` and
+ * `}` hold symbols these do not (black-box round 40, h1 F1: a 48-character random key was called a placeholder).
+ */
+const TEMPLATE_SPANS = /\$\{\{[\w.:/@ -]*\}\}|\$\{[\w.:/@ -]*\}|\{\{[\w.:/@ -]*\}\}/g;
 
 /** Whether template spans (`${…}`, `{{…}}`) make up half of `key` or more. */
 function mostlyTemplate(key: string): boolean {

@@ -49,6 +49,7 @@ describe('SEN201 weak cookie keys', () => {
     [ '{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/EggKeys-AbCdEf:SecretString:keys}}', /placeholder text/ ],
     [ '${ssm:/aws/reference/secretsmanager/prod/egg-keys-9xQ2Lm}', /placeholder text/ ],
     [ '${process.env.EGG_KEYS}', /placeholder text/ ],
+    [ '${{ secrets.EGG_KEYS }}', /placeholder text/ ],
   ];
   for (const [ key, reason ] of weak) {
     it(`flags ${JSON.stringify(key.slice(0, 24))} (${reason.source})`, () => {
@@ -299,6 +300,12 @@ describe('SEN201 weak cookie keys', () => {
     }
     // A chance shortfall in letter counts stays refused: that cap is what keeps words from passing for a random key.
     assert.match(describeWeakKey('6676506e04e6560e046e6463e44ee159', 'keyapp') ?? '', /126 bits/);
+  });
+
+  it('random printable keys holding `${…}` by chance are no templates (black-box round 40, h1 F1)', () => {
+    for (const key of [ 'f*C0xt=D)2B|${)VDYNOLrSgz%>iKM;S9gh0SJ1V}uw#J+f(', 'w8_\'A^.M72${cD&JO8nVaJ:uo78}gi|<', '8oo"irF?&j2qT*${x\'wyGVRaa6tmoqA{]x}Yb[K.' ]) {
+      assert.equal(describeWeakKey(key, 'keyapp'), undefined, key);
+    }
   });
 
   it('a random key holding the app\'s name or a word stays strong', () => {
