@@ -454,11 +454,16 @@ function loadedConfigNames(serverEnv: string, serverScope: string): Set<string> 
   return new Set(names.map(name => `config/config.${name}`));
 }
 
-/** The file whose literal the keys in effect are. */
+/**
+ * The file whose literal the keys in effect are; not a data file the deploy writes and .gitignore covers
+ * (config/secrets.json), which is the server's (black-box round 40, h1 F5).
+ */
 function keysLiteralIn(facts: Facts): string | undefined {
   const texts = facts.files.configTexts;
-  return Object.keys(texts).find(file => holdsLiteral(texts[file], facts.config.keys as string, false));
+  return Object.keys(texts).find(file => holdsLiteral(texts[file], facts.config.keys as string, false) &&
+    (APP_CONFIG_FILE.test(file) || !facts.files.ignoredSecretFiles.includes(file)));
 }
+
 
 /** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
 const IDENTIFYING_LINE = 16;

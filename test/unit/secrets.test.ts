@@ -470,6 +470,19 @@ describe('SEN202: cookie keys production falls back on', () => {
     }
   });
 
+  it('not when the literal is in a data file the deploy writes and .gitignore covers (black-box round 40, h1 F5)', () => {
+    const texts = { 'config/config.default.js': "module.exports = appInfo => ({ keys: process.env.EGG_KEYS || appInfo.name + '_1700000000000_1234' });\n",
+      'config/config.prod.js': "const secrets = require('./secrets.json');\nmodule.exports = () => ({ keys: secrets.keys });\n", 'config/secrets.json': `{ "keys": "${KEY}" }` };
+    const deployed = (ignoredSecretFiles: string[]) => fakeFacts({
+      config: { keys: KEY }, meta: { keys: 'config/config.prod.js' }, files: { configTexts: texts, gitignore: { state: 'checked', repoRoot: '/srv', uncovered: [] }, ignoredSecretFiles } as never,
+    });
+    assert.deepEqual(hardCodedSecret.check(deployed([ 'config/secrets.json' ]), { developmentEnv: false }), []);
+    // Not covered: the repository's, as before.
+    const [ hit ] = hardCodedSecret.check(deployed([]), { developmentEnv: false });
+    assert.deepEqual([ hit.severity, hit.source ], [ 'high', 'config/secrets.json' ]);
+    assert.match(hit.message, /literal written in config\/secrets\.json, which the app falls back on/);
+  });
+
   it('not when the keys come from the environment, on a developer machine, or weak (SEN201\'s)', () => {
     assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts, [ KEY ]), { developmentEnv: false }), []);
     assert.deepEqual(hardCodedSecret.check(facts(fallbackTexts), { developmentEnv: true }), []);
