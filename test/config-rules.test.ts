@@ -2218,6 +2218,18 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.doesNotMatch(message, /Fix the keys above in config/);
   });
 
+  it('SEN004: a policy under config.sentinal is named, medium, and not applied (black-box round 40, h1 F3)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const dir = tempApp('cfg-sentinal', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinal: { failOn: 'never', routes: { protect: [{ paths: [ '/nothing/**' ], by: [ 'auth' ] }] } } };\n`,
+    });
+    const report = await bootReport(dir);
+    assert.equal(report.threshold, 'high', 'the misspelled failOn is not applied');
+    assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN004').map((finding: any) => [ finding.severity, finding.target, finding.source ]),
+      [[ 'medium', 'config.sentinal', 'config/config.default.js' ]]);
+  });
+
   it('an app started through a symlink to its release directory (`current -> releases/<time>`) keeps its own config.sentinel: egg records its config files by their real path (black-box round 40, h1 F11)', async () => {
     withSecureEnv();
     mm.env('prod');

@@ -25,6 +25,13 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       expect: [ /config\.sentinel\.failon: unknown option/, /did you mean "failOn"/ ],
     },
     {
+      // Black-box round 40, h1 F4: a slip other than case gets the closest option too.
+      title: 'unknown keys a letter or two away from an option',
+      sentinel: { waiver: [], route: {}, routes: { protected: [] } },
+      expect: [ /config\.sentinel\.waiver: unknown option \(did you mean "waivers"\?\)/, /config\.sentinel\.route: unknown option \(did you mean "routes"\?\)/,
+        /config\.sentinel\.routes\.protected: unknown option \(did you mean "protect"\?\)/ ],
+    },
+    {
       title: 'wrong type',
       sentinel: { report: { log: 'yes' } },
       expect: [ /config\.sentinel\.report\.log: must be boolean, got string/ ],

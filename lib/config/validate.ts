@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { groupAnyOfBranches } from './ajv-errors';
 import { userSchemaProblems } from './user-ajv';
 import { policyProblems } from './policy';
+import { editDistance } from '../plugins/names';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
 import type { SentinelKeySetter } from '../facts/plugin-list';
@@ -182,6 +183,22 @@ function describeAnyOf(error: ErrorObject, branches: ErrorObject[]): string {
   return `${at}: matches none of its allowed forms (${[ ...new Set(branches.map(describeError)) ].join('; ')})`;
 }
 
+/**
+ * The allowed option a misspelled key most likely meant: the same but for case, else the one fewest edits away
+ * (`waiver` → waivers, `expiry` → expires, `path` → paths), two at most; undefined when none is that close.
+ */
+function closestOption(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const sameButCase = allowed.find(name => name.toLowerCase() === lower);
+  if (sameButCase) return sameButCase;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of allowed) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
 function describeError(error: ErrorObject): string {
   const at = keyPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
@@ -189,7 +206,7 @@ function describeError(error: ErrorObject): string {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(propertiesAt(error.schemaPath));
-      const suggestion = allowed.find(name => name.toLowerCase() === key.toLowerCase());
+      const suggestion = closestOption(key, allowed);
       return `${at}.${key}: unknown option${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${allowed.join(', ')}`;
     }
     case 'enum':

@@ -5,6 +5,7 @@ import { middlewareRules } from './middleware';
 import { ipcRules } from './ipc';
 import { pluginRules } from './plugins';
 import { builtinsRules } from './builtins';
+import { sentinelConfigRules } from './sentinel';
 import type { Rule, ThreatArea } from './types';
 import { codeUnitOrder } from '../order';
 
@@ -43,7 +44,7 @@ export const sentinelRules = {
 const byId = (a: RuleInfo, b: RuleInfo) => codeUnitOrder(a.id, b.id);
 
 /** Every rule that reads facts, in id order. Adding a rule: add it to its area file's list. */
-export const RULES: readonly Rule[] = [ ...pluginRules, ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules, ...builtinsRules ]
+export const RULES: readonly Rule[] = [ ...sentinelConfigRules, ...pluginRules, ...exposureRules, ...injectionRules, ...middlewareRules, ...ipcRules, ...builtinsRules ]
   .sort(byId);
 
 export const ALL_RULE_INFO: readonly RuleInfo[] = [ ...Object.values(sentinelRules), ...RULES ].sort(byId);

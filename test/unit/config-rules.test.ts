@@ -16,6 +16,7 @@ import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, type RuntimeFac
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
 import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, droppedPreflight, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
 import type { RuleContext } from '../../lib/rules/types';
+import { misspelledSentinelConfig } from '../../lib/rules/sentinel';
 import { collectSecretValues } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { tempDir } from '../temp-dir';
@@ -125,6 +126,20 @@ describe('SEN204 config dumps', () => {
   it('lists at most five key paths', () => {
     const [ hit ] = check([ dump({ unmaskedKeyPaths: [ 'a', 'b', 'c', 'd', 'e', 'f', 'g' ] }) ]);
     assert.match(hit.message, /at a, b, c, d, e, and 2 more/);
+  });
+});
+
+describe('SEN004 egg-sentinel\'s options under a misspelled key (black-box round 40, h1 F3)', () => {
+  it('names config.sentinal, Sentinel and sentinels, medium (low on a developer machine); not sentinel itself nor unrelated keys', () => {
+    const facts = fakeFacts({
+      config: { sentinel: {}, sentinal: { routes: {} }, Sentinel: { failOn: 'high' }, sentinels: { waivers: [] }, sentry: { dsn: '' }, sentinelPort: 7001, security: {} },
+      meta: { 'sentinal.routes': 'config/config.default.js' },
+    });
+    const hits = misspelledSentinelConfig.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => [ hit.target, hit.severity ]), [[ 'config.sentinal', 'medium' ], [ 'config.Sentinel', 'medium' ], [ 'config.sentinels', 'medium' ]]);
+    assert.equal(hits[0].source, 'config/config.default.js');
+    assert.match(hits[0].message, /^config\.sentinal looks like egg-sentinel's options under a misspelled key: egg-sentinel reads only config\.sentinel/);
+    assert.ok(misspelledSentinelConfig.check(facts, DEV).every(hit => hit.severity === 'low'));
   });
 });
 
