@@ -2930,6 +2930,12 @@ describe('SEN207: a directory egg writes to that another user controls (mm.app, 
     assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
     fs.chmodSync(parent, 0o700);
     assert.deepEqual((await bootWithRunDir(path.join(parent, 'run'))).findings.filter((item: any) => item.ruleId === 'SEN207'), []);
+    // Two levels up (EGG_HOME under a world-writable directory, egg's logs/<app> below it; black-box round 40, h3 F7).
+    fs.mkdirSync(path.join(parent, 'home/run'), { recursive: true, mode: 0o700 });
+    fs.chmodSync(path.join(parent, 'home'), 0o755);
+    fs.chmodSync(parent, 0o777);
+    const deeper = (await bootWithRunDir(path.join(parent, 'home/run'))).findings.filter((item: any) => item.ruleId === 'SEN207');
+    assert.match(deeper[0]?.message ?? '', /home\/run\) is in .*sentinel-run-parent-\w+, which is writable by every user \(mode 0777\)/);
   });
 
   it('a log file named by an absolute logger.appLogName into a directory every user can write is reported under that key, the message naming the file\'s directory (black-box round 27, h91 F1; review of round 27, L8)', async () => {

@@ -273,8 +273,8 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
 /**
  * egg's run dir (its config dumps, egg-sentinel's report and IPC key file), logger.dir and multipart.tmpdir, where
  * another user owns or can write them: that user plants a symlink by the name of a file egg writes next (egg writes
- * its dumps with writeFileSync, which follows it) or replaces the directory. A parent writable by others counts
- * unless it is sticky (/tmp), where others cannot rename what this user made.
+ * its dumps with writeFileSync, which follows it) or replaces the directory. A directory above it writable by others
+ * counts unless it is sticky (/tmp), where others cannot rename what this user made.
  */
 function foreignWrittenDirs(input: FileFactsInput): FileFacts['foreignWrittenDirs'] {
   const owner = appOwner(realPathLoose(input.baseDir));
@@ -288,7 +288,7 @@ function foreignWrittenDirs(input: FileFactsInput): FileFacts['foreignWrittenDir
     if (!dirs.has(path.dirname(file))) dirs.set(path.dirname(file), keyPath);
   }
   return [ ...dirs ].flatMap(([ dir, keyPath ]) => {
-    const why = ownershipProblem(dir, owner) ?? parentProblem(path.dirname(dir), owner);
+    const why = ownershipProblem(dir, owner) ?? ancestorProblem(dir, owner);
     return why ? [{ keyPath, path: toDisplayPath(input.baseDir, dir), why }] : [];
   });
 }
@@ -337,6 +337,18 @@ function outputFiles(): SensitiveRootFact[] {
     }
   }
   return [ ...files ].map(([ realPath, stream ]) => ({ label: `this process's ${stream} (egg-scripts --${stream}, a shell's redirect)`, realPath, insideIsExposed: false }));
+}
+
+/**
+ * Why another user could swap `dir` through a directory above it: the first one, up to the root, that they own or
+ * can write and that is not sticky (whoever can rename a directory above replaces everything below it; with
+ * `EGG_HOME` under a world-writable directory, egg's `logs/<app>` two levels down is theirs too).
+ */
+function ancestorProblem(dir: string, owner: number | undefined): string | undefined {
+  for (let parent = path.dirname(dir); ; parent = path.dirname(parent)) {
+    const why = parentProblem(parent, owner);
+    if (why || path.dirname(parent) === parent) return why;
+  }
 }
 
 function parentProblem(parent: string, owner: number | undefined): string | undefined {

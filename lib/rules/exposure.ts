@@ -1076,7 +1076,7 @@ export const foreignWrittenDir: Rule = {
   description: 'egg writes its config dumps, egg-sentinel\'s report and IPC key file into the run dir (`config.rundir`), logs into ' +
     '`logger.dir` (a log file named by an absolute `logger.appLogName`, `coreLogName`, `agentLogName`, `errorLogName` or ' +
     '`customLogger.<name>.file` into that file\'s directory) and uploads into `multipart.tmpdir`. When another user owns one of them or can write it (mode o+w, or g+w for a ' +
-    'group this process is not in; or its parent, unless the parent is sticky as /tmp is), that user can plant a symlink by the name ' +
+    'group this process is not in; or a directory above it, up to the root, unless that one is sticky as /tmp is: with `EGG_HOME` under a world-writable directory, egg\'s `logs/<app>` two levels down is theirs), that user can plant a symlink by the name ' +
     'of a file egg writes next (egg writes its dumps with writeFileSync, which follows it) and make the app overwrite any file it can ' +
     'write, read what it writes there, or swap the directory. Not checked on Windows. High; low on a developer machine.',
   fix: 'Make the directory the app user\'s alone (`chown` to it, `chmod 700`). A container volume mounted writable by every user ' +
