@@ -350,6 +350,27 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message), []);
   });
 
+  it('SEN202: a secret dotenv loads from a file of the tree not named like an env file (app.cfg, .envrc, a bare name) is found as an env file\'s is (black-box round 40, h3 F3)', async () => {
+    mm.env('prod');
+    const value = 'sk_live_51HqLyjWDarjtT1zdp7dcXkT2bZlR4Vf8mN3qP0sK9xYtGhJ6';
+    for (const [ file, line ] of [ [ 'secrets/prod/app.cfg', `CFG_ENVLIKE_STRIPE_KEY=${value}` ], [ '.envrc', `export CFG_ENVLIKE_STRIPE_KEY=${value}` ], [ 'deploy/stripe', `CFG_ENVLIKE_STRIPE_KEY="${value}"` ] ]) {
+      const dir = temp('cfg-secret-env-like', {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'medium' } };\n`,
+        'config/config.prod.js': "const fs = require('fs');\nconst path = require('path');\n" +
+          `for (const [ , name, value ] of fs.readFileSync(path.join(__dirname, '../${file}'), 'utf8').matchAll(/^(?:export )?(\\w+)="?([^"\\n]*)"?$/gm)) process.env[name] = value;\n` +
+          'module.exports = { pay: { stripeSecret: process.env.CFG_ENVLIKE_STRIPE_KEY } };\n',
+        [file]: `${line}\n`,
+      });
+      try {
+        const message = await expectRefused(dir, /SEN202/);
+        assert.match(message, new RegExp(`config\\.pay\\.stripeSecret holds the value of CFG_ENVLIKE_STRIPE_KEY, which ${file.replace(/\./g, '\\.')} assigns`), file);
+        assert.ok(!message.includes(value), 'the secret is in the refusal');
+      } finally {
+        delete process.env.CFG_ENVLIKE_STRIPE_KEY;
+      }
+    }
+  });
+
   it('SEN202: a secret config reads from a data file of the app\'s tree with fs, or that dotenv loads from an env file there, is hard-coded, named by key and file; the same files listed in .gitignore (the deploy writes them), a mounted file and values that only coincide with other files are not (black-box round 34, h110 F2)', async () => {
     mm.env('prod');
     const secrets = { smtpPass: 'Hq7!zPw3Lm9#Tx2v', dbPassword: 'Yk9mPq2LzvR7twQe', redisPassword: 'Rd5$kLm2Qx8Vn4Zp' };

@@ -491,6 +491,12 @@ const YAML_ENV_ASSIGNMENT = new RegExp([
 /** A key of a YAML mapping and its scalar: 1 the key's quote, 2 key, 3 quote, 4 quoted value, 5 bare value. */
 const YAML_SCALAR_ENTRY = new RegExp(String.raw`^(['"]?)([A-Za-z_][\w.-]*)\1:[ \t]*(?:(['"])(.*)\3[ \t]*|${YAML_BARE})${YAML_COMMENT}`);
 const YAML_FILE = /\.ya?ml$/i;
+/**
+ * Files dotenv (or a shell, or a launcher) may load variables from though they are not named like an env file
+ * (black-box round 40, h3 F3: `secrets/prod/app.cfg`, `.envrc`, `settings.properties`, a bare `secrets`): read for
+ * assignments to the very variables whose values config holds, as env files are.
+ */
+const ENV_LIKE_FILE = /\.(?:cfg|conf|ini|properties|envrc|sh|bash|vars)$|^[^.]+$/i;
 
 /** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
 function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, value: string ]> {
@@ -586,7 +592,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   const gap: TreeSearchGap = { oversized: 0, pastBudget: 0, entriesRanOut: false };
   const judge = (full: string, name: string) => {
     const yaml = YAML_FILE.test(name);
-    const envFile = ENV_FILE.test(name) || (yaml && fromEnvironment.length > 0);
+    const envFile = ENV_FILE.test(name) || ((yaml || ENV_LIKE_FILE.test(name)) && fromEnvironment.length > 0);
     if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
     // Stat only the files read: the tree's other files cost a readdir entry each.
     const stat = statIfAllowed(full);
