@@ -1344,6 +1344,21 @@ describe('plugin trust (mm.app)', function() {
       assert.match(removed.stdout, new RegExp(`^ {2}lens: removed: ${escapeRegExp(stored('shared', 'b'))}/shared/$`, 'm'));
     });
 
+    it('egg-mock\'s own plugin, which it adds to every app it boots, is the test runner\'s: an mm.env(\'prod\') test of a pinned app is not refused for it (black-box round 40, h1 F9)', async () => {
+      mm.env('prod');
+      const app = await bootApp(dir);
+      try {
+        const sen104 = reportFindings(app, 'SEN104');
+        assert.deepEqual(sen104.map(finding => finding.message), []);
+      } finally {
+        await app.close();
+      }
+      // Loaded in production it is no test run: SEN606 reports egg-mock, and SEN104 asks it to be pinned.
+      mm(process.env, 'NODE_ENV', 'production');
+      const message = await expectRefused(dir, /SEN104/);
+      assert.match(message, /plugin egg-mock is enabled but sentinel\.lock\.json does not list it/);
+    });
+
     it('a plugin the manifest does not list is a finding in prod (requireManifest defaults on when a manifest exists)', async () => {
       mm(process.env, 'EGG_PLUGINS', JSON.stringify({ extra: { enable: true, path: path.join(dir, 'lib/plugin/extra') } }));
       mm.env('prod');

@@ -583,7 +583,7 @@ function envPluginsFact(value: string | undefined): PluginSwitches {
   return pluginSwitches(parsed);
 }
 
-const MOCK_PACKAGES: readonly string[] = [ 'egg-mock', '@eggjs/mock' ];
+export const MOCK_PACKAGES: readonly string[] = [ 'egg-mock', '@eggjs/mock' ];
 
 const pathOf = (entry: unknown) => (entry && typeof entry === 'object' ? (entry as { path?: unknown }).path : undefined);
 

@@ -4,7 +4,7 @@ import { type ConfigLeaves, EARLIER_UNKNOWN, configLeaves, earlierHooks } from '
 import { toDisplayPath } from '../facts/collect';
 import { WRITTEN_DIR_KEYS } from '../facts/files';
 import { isInside } from '../facts/real-path';
-import type { FrameworkSetter, FrameworkTrustFact, PluginSwitches, PluginTrustFact } from '../facts/plugins';
+import { type FrameworkSetter, type FrameworkTrustFact, MOCK_PACKAGES, type PluginSwitches, type PluginTrustFact } from '../facts/plugins';
 import type { Facts, PluginFact } from '../facts/types';
 import { CODE_WALK_LIMIT, type WritableCodeFact } from '../facts/writable-code';
 import { describePathProblem } from '../facts/runtime';
@@ -450,7 +450,7 @@ export const pluginFilesChanged: Rule = {
       if (result.state === 'unreadable') {
         return [{ severity, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} cannot be verified against ${MANIFEST_FILE}: ${result.error}` }];
       }
-      if (result.state === 'not-pinned' && requireManifest) {
+      if (result.state === 'not-pinned' && requireManifest && !isTestHarness(facts, plugin)) {
         return [{
           severity, target: target(plugin), source: plugin.from, message: `${label(plugin)} is enabled but ${MANIFEST_FILE} does not list it: its files are not verified`,
           fix: `Review the plugin, then run \`npx egg-sentinel pin\` to add it to ${MANIFEST_FILE} and commit that file; disable the plugin if it was not meant to be enabled.`,
@@ -460,6 +460,14 @@ export const pluginFilesChanged: Rule = {
     }) ];
   },
 };
+
+/**
+ * egg-mock (or @eggjs/mock) as the plugin it adds to every app it boots, `mm.env('prod')` tests included: the test
+ * runner's, which `pin` never sees, so not asked to be pinned; loaded under NODE_ENV=production it is SEN606's.
+ */
+function isTestHarness(facts: Facts, plugin: PluginTrustFact): boolean {
+  return plugin.name === 'egg-mock' && MOCK_PACKAGES.includes(plugin.package ?? '') && facts.builtins.nodeEnv !== 'production';
+}
 
 /** How to restore a plugin that differs from the manifest, by where it comes from. */
 function driftFix(plugin: PluginTrustFact): string {
