@@ -759,6 +759,8 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     fs.symlinkSync(path.join(dir, 'config'), path.join(dir, 'app/public/conf'));
     const message = await expectRefused(dir, /SEN203/);
     assert.match(message, /config\.static\.dir serves app\/public, which holds \.env; holds docs\/\.git\/ \(a repository: its history, and its config with any credentials in remote URLs\); holds symlinks out of it: conf -> config/);
+    // The layout that serves a deploy's shared directory is named (black-box round 40, h1 F10).
+    assert.match(message, /fix: +Remove the symlinks; to serve a directory kept elsewhere .*list it as a static dir of its own .*sentinel\.paths\.allow/);
   });
 
   it('SEN203: a symlink into the app\'s own front-end build is served and judged as the static dir\'s files (black-box round 24)', async () => {

@@ -120,7 +120,7 @@ function weakness(key: string, appName: string | undefined, decodings: number): 
   if (short && !readsAsRandom(key)) {
     return `is ${key.length} characters long and reads as text, not as random bytes: under ${MIN_KEY_LENGTH} characters only the base64 or base64url of ` +
       `${MIN_KEY_BITS / 8} or more random bytes passes, or random characters with symbols among them (as a password manager makes them), ` +
-      'whose letters mix upper and lower case throughout';
+      'whose letters mix upper and lower case throughout (16 random bytes read so by chance about once in a thousand: generate another, or a 32-byte one)';
   }
   const uuidVersion = UUID.exec(key)?.[1];
   if (uuidVersion !== undefined && uuidVersion !== '4') {
@@ -202,10 +202,12 @@ export const weakCookieKeys: Rule = {
     if (!problems.length) return [];
     // Read from the environment: what to fix is the variable's value, not the config.
     if (facts.runtime.environmentValues.has(keys)) {
+      // One value egg split at its commas (a password manager's key with a `,` in it): say so, or "key #1" means nothing.
+      const split = keys.includes(',') ? `; egg splits config.keys at commas, and this variable's value became ${keys.split(',').length} keys` : '';
       return [{
         ...base,
-        message: `config.keys: ${problems.join('; ')}; the keys come from an environment variable the config reads, and it is that value that is weak`,
-        fix: `Set that variable to a generated key: ${GENERATE_KEY}.`,
+        message: `config.keys: ${problems.join('; ')}; the keys come from an environment variable the config reads, and it is that value that is weak${split}`,
+        fix: `Set that variable to a generated key${split ? ' without commas (base64url or hex)' : ''}: ${GENERATE_KEY}.`,
       }];
     }
     // A weak development key production falls back on: what to fix is the unset variable, not the key.
@@ -924,7 +926,13 @@ export const staticExposesFiles: Rule = {
         return { severity: 'critical', target: served, source, message: `config.${dir.keyPath} serves ${served} (${what})` };
       });
       if (!problems.length) return [ ...files, ...unscanned ];
-      return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}` }, ...files, ...unscanned];
+      // A deploy's shared directory linked in (Capistrano's `uploads -> /srv/shared/uploads`) has a layout that works.
+      const linked = dir.escapingLinks.length ? {
+        fix: 'Remove the symlinks; to serve a directory kept elsewhere (a deploy\'s shared uploads), list it as a static dir of its own ' +
+          '(`static: { dir: [ path.join(appInfo.baseDir, \'app/public\'), { prefix: \'/uploads/\', dir: \'/srv/shared/uploads\' } ] }`) and name it in ' +
+          '`sentinel.paths.allow` (SEN305): it is then judged as a static dir itself. Remove any other file listed here.',
+      } : {};
+      return [{ severity: 'critical' as const, target, source, message: `config.${dir.keyPath} serves ${shown}, which ${problems.join('; ')}`, ...linked }, ...files, ...unscanned];
     });
   },
 };

@@ -417,6 +417,12 @@ describe('SEN201 weak cookie keys', () => {
     assert.match(hit.message, /the keys come from an environment variable the config reads, and it is that value that is weak/);
     assert.match(hit.fix ?? '', /^Set that variable to a generated key: `node -e/);
     assert.ok(!hit.message.includes('password123'));
+    // One value with a comma in it (a password manager's key): egg split it, and the message says so (black-box round 40, h1 F8).
+    const key = "2wt[@,{7OAx]y.{G&e]A4'CPq9#Lz!Xv0Tm";
+    const [ split ] = weakCookieKeys.check(fakeFacts({ config: { keys: key }, runtime: { environmentValues: new Set([ key ]) } }), { developmentEnv: false });
+    assert.match(split.message, /^config\.keys: key #1 is 5 characters long.*; egg splits config\.keys at commas, and this variable's value became 2 keys$/);
+    assert.match(split.fix ?? '', /^Set that variable to a generated key without commas \(base64url or hex\): /);
+    assert.ok(!split.message.includes(key));
   });
 
   it('checks each comma-separated key and never echoes a key', () => {
