@@ -647,7 +647,7 @@ export const securityHeadersWeakened: Rule = {
     'empty policy, egg\'s default), one only reported (`reportOnly: true`), one that restricts no script (no `script-src`, ' +
     '`script-src-elem` or `default-src`), one whose directive for scripts (`script-src-elem`, else `script-src`, else `default-src`, ' +
     'read as browsers read the header egg-security sends: names in any case, the first of a name wins, a `;` inside a value starts ' +
-    'a directive, `.x` is `*.x`) allows any script (`*`, `https:`, `data:`, `blob:`, `*.com`, `\'unsafe-eval\'`, a nonce fixed in config, ' +
+    'a directive, `.x` is `*.x`) allows any script (`*`, `https:`, `data:`, `blob:`, `*.com`, a wildcard over a public suffix or shared hosting domain such as `*.co.uk`, `*.github.io` or `https://*.herokuapp.com`, `\'unsafe-eval\'`, a nonce fixed in config, ' +
     '`\'unsafe-inline\'` where no nonce or hash stands beside it: egg-security adds its nonce to the key `script-src` only, and not when ' +
     'a value there contains `nonce-`), one whose `script-src-attr` has `\'unsafe-inline\'` (injected event handlers run), ' +
     'or a Referrer-Policy of `unsafe-url` as low.',
@@ -805,6 +805,15 @@ function headerScopesSticky(facts: Facts): RuleHit[] {
 const PERMISSIVE_SCRIPT_SOURCE = /^(?:\*|https?:|data:|blob:|'unsafe-eval')$/i;
 /** A host wildcard over a top-level domain or every host (`*.com`, `https://*`): anyone can register a host there. */
 const ANY_HOST_WILDCARD = /^(?:[a-z][a-z0-9+.-]*:\/\/)?\*(?:\.[^./:]+)?(?::(?:\d+|\*))?(?:\/.*)?$/i;
+/**
+ * A host wildcard over a public suffix or shared hosting domain (`*.github.io`, `https://*.herokuapp.com`, `*.co.uk`):
+ * anyone can publish a script on a host it matches (black-box round 40, h2 F3).
+ */
+function wildcardOverPublicSuffix(source: string): boolean {
+  const host = /^(?:[a-z][a-z0-9+.-]*:\/\/)?\*\.([^/:]+)(?::(?:\d+|\*))?(?:\/.*)?$/i.exec(source)?.[1];
+  return host !== undefined && isPublicSuffix(host.toLowerCase().replace(/\.$/, ''));
+}
+
 /** A nonce or hash source: with one, browsers ignore 'unsafe-inline' in the directive. */
 const NONCE_OR_HASH = /^'(?:nonce|sha256|sha384|sha512)-/i;
 /** Where egg-security's per-request nonce stands in the header it builds (it adds `'nonce-<ctx.nonce>'`). */
@@ -865,7 +874,7 @@ function cspScriptHoles(policy: Record<string, unknown>): ScriptHole[] {
       const lower = source.toLowerCase();
       if (runs === 'handler') return lower === "'unsafe-inline'" && !nonceOrHash;
       if (strictDynamic) return lower === "'unsafe-eval'" || (lower.startsWith("'nonce-") && source !== EGG_NONCE);
-      return PERMISSIVE_SCRIPT_SOURCE.test(source) || ANY_HOST_WILDCARD.test(source) || (lower === "'unsafe-inline'" && !nonceOrHash) ||
+      return PERMISSIVE_SCRIPT_SOURCE.test(source) || ANY_HOST_WILDCARD.test(source) || wildcardOverPublicSuffix(source) || (lower === "'unsafe-inline'" && !nonceOrHash) ||
         (lower.startsWith("'nonce-") && source !== EGG_NONCE);
     });
     if (sources.length) holes.push({ directive: name, key: directive.key, sources, runs });

@@ -1,4 +1,5 @@
 import assert from 'node:assert';
+import { escapeRegExp } from '../../lib/regexp';
 import { runChecks } from '../../lib/engine';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -408,6 +409,14 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     const [ reported ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, reportOnly: true, policy: { 'script-src': "'self'" } } }), prod);
     assert.match(reported.message, /only reported, not enforced: config\.security\.csp\.reportOnly is true/);
     assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'default-src': "'self'", 'script-src': "'self' https://cdn.example.com" } } }), prod), []);
+    // A wildcard over a public suffix or shared hosting domain: anyone publishes a script there (black-box round 40, h2 F3).
+    for (const host of [ '*.github.io', 'https://*.herokuapp.com', '*.co.uk', '*.vercel.app:443' ]) {
+      const [ hit ] = securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'script-src': [ "'self'", host ] } } }), prod);
+      assert.match(hit?.message ?? '', new RegExp(`script-src allows ${escapeRegExp(host)}: an injected script runs`), host);
+    }
+    for (const host of [ '*.example.com', 'https://*.cdn.example.co.uk', 'github.io' ]) {
+      assert.deepEqual(securityHeadersWeakened.check(securityFacts({ csp: { enable: true, policy: { 'script-src': [ "'self'", host ] } } }), prod), [], host);
+    }
   });
 
   it('SEN603: the policy is judged as browsers read the header egg-security sends (black-box round 25)', () => {
