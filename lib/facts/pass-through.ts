@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { literalsBlanked } from './filter-state';
 
 /** What the middleware's text alone does not show. */
 export interface PassScope {
@@ -34,7 +35,7 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const concise = head ? undefined : /^(?:async\s*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)\s*=>(?!\s*\{)/.exec(text);
   if (!head && !concise) return false;
   const [ opening, context, next ] = (head ?? concise) as RegExpExecArray;
-  const written = concise ? `return ${text.slice(opening.length)};}` : text.slice(opening.length);
+  const written = concise ? `return ${text.slice(opening.length).trimStart()};}` : text.slice(opening.length);
   // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
   const body = alsUnwrapped(withoutComments(written).replace(/^\s*return\s+\(async \(\) => \{/, '')
     .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
@@ -50,12 +51,24 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
  */
 const STATEMENT_LINE_BREAK = '(?<=[\\w$)\\]\'"`])[ \\t]*\\r?\\n\\s*';
 
+/**
+ * Whether a template literal spans lines (its backticks paired in order; a body with an escape is not read at all):
+ * where its text ends and code resumes is more than this scan reads.
+ */
+function hasMultiLineTemplate(body: string): boolean {
+  const ticks = [ ...body.matchAll(/`/g) ].map(match => match.index);
+  for (let at = 0; at + 1 < ticks.length; at += 2) if (body.slice(ticks[at], ticks[at + 1]).includes('\n')) return true;
+  return ticks.length % 2 === 1;
+}
+
 /** Whether a middleware body (without comments) calls next once on every path, and answers nothing before it. */
 function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
   // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
   const rest = afterGuardClause(body, context, next, contextHas);
   if (rest !== undefined) return handsOn(rest, context, next, contextHas);
-  const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
+  // Found in the code alone: a string's `\n  next()` is no call (review of round 40), nor a line break in a template.
+  if (hasMultiLineTemplate(body)) return false;
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(literalsBlanked(body));
   if (!call) return false;
   const before = body.slice(0, call.index);
   const after = afterNext(body.slice(call.index + call[0].length));

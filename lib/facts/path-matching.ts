@@ -471,6 +471,8 @@ function helperOf(ctx: object): object | undefined {
 
 /** The most paths one app view records: a function reading a large list still gives a bounded set of probes. */
 const MAX_RECORDED_APP_PATHS = 256;
+/** The most config keys the app views of one collection record (each is watched after the check). */
+const MAX_RECORDED_CONFIG_KEYS = 256;
 
 /**
  * `target` as a function reads it, recording into `found` every string starting with `/` it reads, in plain data
@@ -496,13 +498,15 @@ function pathRecordingView(target: object, found: Set<string>, configKeys?: Set<
   const wrap = (object: object, at: string | undefined): object => new Proxy(object, {
     get: (inner, key) => {
       const value = Reflect.get(inner, key, inner);
-      // app.config is egg-core's getter; below it, the config's own keys.
+      // app.config is egg-core's getter; below it, the config's own keys. An array's items and length are the array's:
+      // it is watched whole, and a long list must not crowd the other keys out.
       const keyPath = typeof key !== 'string' ? undefined : at === undefined ? (object === target && key === 'config' ? '' : undefined) :
-        !Object.prototype.hasOwnProperty.call(inner, key) ? undefined : Array.isArray(inner) ? `${at}[${key}]` : at ? `${at}.${key}` : key;
-      if (keyPath && configKeys && configKeys.size < MAX_RECORDED_APP_PATHS) configKeys.add(keyPath);
-      // A frozen property must read as itself (a Proxy's invariant): recorded, not wrapped.
+        Array.isArray(inner) || !Object.prototype.hasOwnProperty.call(inner, key) ? undefined : at ? `${at}.${key}` : key;
+      if (keyPath && configKeys && configKeys.size < MAX_RECORDED_CONFIG_KEYS) configKeys.add(keyPath);
+      // A frozen data property must read as itself (a Proxy's invariant): recorded, not wrapped. Not an accessor, such
+      // as the locked ones lib/config-watch.ts makes of watched keys, whose getter may return anything.
       const descriptor = Reflect.getOwnPropertyDescriptor(inner, key);
-      if (descriptor && !descriptor.configurable && !descriptor.writable) {
+      if (descriptor && 'value' in descriptor && !descriptor.configurable && !descriptor.writable) {
         view(value, keyPath);
         return value;
       }

@@ -157,12 +157,14 @@ export function statProblem(stat: fs.Stats, appOwnerUid?: number): { why: string
  * words: `it is …`, `its directory /x is …`), or undefined when none can; what does not exist is judged by its parent.
  */
 export function changeableByOthers(file: string, top: string, appOwnerUid?: number): string | undefined {
+  // Modes mean nothing on Windows, where node reports a writable file as 0666.
+  if (process.platform === 'win32') return undefined;
   for (let dir = file; ; dir = path.dirname(dir)) {
     let why: string | undefined;
     try {
       why = statProblem(fs.statSync(dir), appOwnerUid)?.why;
     } catch (error) {
-      // What does not exist yet is whoever can write the directory above it's to make: that one is judged next.
+      // What does not exist yet can be made by whoever can write the directory above it: that one is judged next.
       why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : 'unreadable';
     }
     if (why) return `${dir === file ? 'it' : `its directory ${dir}`} is ${why}`;

@@ -466,7 +466,6 @@ function keysLiteralIn(facts: Facts): string | undefined {
     (APP_CONFIG_FILE.test(file) || !facts.files.ignoredSecretFiles.includes(file)));
 }
 
-
 /** Lines of a multi-line value (a PEM body) long enough to identify it wherever the file breaks or joins the lines. */
 const IDENTIFYING_LINE = 16;
 /** A secret this long is identified by its first or last FRAGMENT characters too, so a literal split in two is found. */

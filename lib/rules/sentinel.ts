@@ -6,10 +6,14 @@ import type { Rule } from './types';
 
 const SENTINEL_KEY = 'sentinel';
 
-/** Top-level config keys a hand slipped writing `sentinel` (`sentinal`, `Sentinel`, `sentinels`, `sentinel_`), not the key itself. */
+/**
+ * Top-level config keys a hand slipped writing `sentinel` (`sentinal`, `Sentinel`, `sentinels`), holding an object as
+ * egg-sentinel's options are; not the key itself, a list (a Redis Sentinel's `sentinels`), nor a name with digits
+ * (`sentinel2`, a second one's on purpose).
+ */
 function misspelledSentinelKeys(config: Readonly<Record<string, unknown>>): string[] {
-  return Object.keys(config).filter(key => key !== SENTINEL_KEY && editDistance(key.toLowerCase().replace(/[^a-z]/g, ''), SENTINEL_KEY) <= 2 &&
-    Boolean(config[key]) && typeof config[key] === 'object');
+  return Object.keys(config).filter(key => key !== SENTINEL_KEY && !/\d/.test(key) && editDistance(key.toLowerCase(), SENTINEL_KEY) <= 2 &&
+    Boolean(config[key]) && typeof config[key] === 'object' && !Array.isArray(config[key]));
 }
 
 /** The key path of the first leaf under `value` (egg records the file that set each leaf, not each object). */

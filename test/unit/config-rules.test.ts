@@ -132,7 +132,9 @@ describe('SEN204 config dumps', () => {
 describe('SEN004 egg-sentinel\'s options under a misspelled key (black-box round 40, h1 F3)', () => {
   it('names config.sentinal, Sentinel and sentinels, medium (low on a developer machine); not sentinel itself nor unrelated keys', () => {
     const facts = fakeFacts({
-      config: { sentinel: {}, sentinal: { routes: {} }, Sentinel: { failOn: 'high' }, sentinels: { waivers: [] }, sentry: { dsn: '' }, sentinelPort: 7001, security: {} },
+      config: { sentinel: {}, sentinal: { routes: {} }, Sentinel: { failOn: 'high' }, sentinels: { waivers: [] }, sentry: { dsn: '' }, sentinelPort: 7001, security: {},
+        // A Redis Sentinel list and a second one's options on purpose (review of round 40).
+        sentinals: [ 'redis-a:26379' ], sentinel2: { failOn: 'low' } },
       meta: { 'sentinal.routes': 'config/config.default.js' },
     });
     const hits = misspelledSentinelConfig.check(facts, PROD);

@@ -111,6 +111,24 @@ describe("match/ignore evaluated with egg's own egg-path-matching", () => {
     assert.deepEqual([ '/public', '/admin/x', '/admin/y' ].map(probe => filter(probe, 'GET').runs), [ false, true, true ]);
   });
 
+  it('records the keys of the app\'s config a function reads, through locked accessors too, and not a list\'s items (review of round 40)', () => {
+    const list = Array.from({ length: 300 }, (_, index) => `/public/${index}`);
+    const config: Record<string, any> = { partner: { webhookPaths: [ '/hook' ] } };
+    // As lib/config-watch.ts locks watched keys outside local/unittest: non-configurable accessors.
+    const auth = {};
+    Object.defineProperty(auth, 'publicPaths', { get: () => list, set: () => undefined, enumerable: true, configurable: false });
+    Object.defineProperty(config, 'auth', { get: () => auth, set: () => undefined, enumerable: true, configurable: false });
+    const app = { get config() { return config; } };
+    const appPaths = new Set<string>();
+    const configKeys = new Set<string>();
+    const guard = compileFilter(modules, { ignore: (ctx: any) => ctx.app.config.auth.publicPaths.includes(ctx.path) }, app, appPaths, configKeys);
+    const partner = compileFilter(modules, { ignore: (ctx: any) => ctx.app.config.partner.webhookPaths.includes(ctx.path) }, app, appPaths, configKeys);
+    assert.equal(guard('/public/7', 'GET').runs, false);
+    assert.equal(partner('/hook', 'GET').runs, false);
+    assert.deepEqual([ ...configKeys ].sort(), [ 'auth', 'auth.publicPaths', 'partner', 'partner.webhookPaths' ]);
+    assert.ok(appPaths.has('/public/7'), 'the paths of a locked list are tried as requests');
+  });
+
   it('records what a function reads besides the path, and whether it read the method', () => {
     const byHeader = compileFilter(modules, { ignore: (ctx: { get(name: string): string }) => ctx.get('x-internal') === 'yes' })('/x', 'GET');
     assert.deepEqual(byHeader.otherReads, [ "get('x-internal')" ]);
@@ -1001,6 +1019,7 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       '(ctx, next) => next()',
       'async (ctx, next) => await next()',
       '(ctx, next) => next().then(() => ctx.set(\'x-done\', \'1\'))',
+      '(ctx, next) =>\n  next()',
     ]) assert.equal(passesThrough(source), true, source);
     for (const source of [
       // ASI ends `return` at the line's end: next() below it never runs.
@@ -1010,6 +1029,9 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => {\n  handle(\n  next())\n}',
       '(ctx, next) => ctx.path === \'/x\' ? (ctx.body = 1) : next()',
       '(ctx, next) => next().catch(() => { ctx.body = 1 })',
+      // A string's line break before `next()` is no statement's (review of round 40).
+      'async (ctx, next) => {\n  const page = `<p>down</p>\n  next()`\n  ctx.body = page\n}',
+      'async (ctx, next) => {\n  const page = \'<p>down</p>; next()\'\n  ctx.body = page\n}',
     ]) assert.equal(passesThrough(source), false, source);
   });
 
