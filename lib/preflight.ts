@@ -10,7 +10,7 @@ import { commandPackage, EGG_SCRIPTS_START_COMMANDS, isLauncherCommand, shadowed
 import { appOwner, changeableByOthers, inWrittenDir, isDeclaredPackage, isInside, nodeModulesDirs, readPackageJsonAt, realPathOrAbsolute, realPathOrUndefined, untrustedModuleRoots } from './facts/real-path';
 import { describePathProblem, homeFolderProblems, MODULE_FLAGS, parseNodeFlags, resolveModule, splitNodeOptions } from './facts/runtime';
 import { readTsconfig, type TsconfigFacts, tsconfigKeyWhere, tsconfigPathsModuleFile, tsconfigPathsRegisteredBy } from './facts/tsconfig-paths';
-import { resolvedFrom, type TsconfigReader, tsNodeModules, tsNodeProject } from './facts/ts-node-options';
+import { type TsconfigReader, tsNodeModules } from './facts/ts-node-options';
 import type { EnvSource } from './facts/types';
 import { describeDrift, MANIFEST_FILE, ManifestError, pinnedPluginDrift, readManifest } from './plugins/manifest';
 import { isDeclaredWorkspacePackage } from './plugins/lockfile';
@@ -140,7 +140,7 @@ export function preflightProblem(argv: string[], cwd: string, env: NodeJS.Proces
   if (!development) problems.push(...tsconfigPathProblems(options.baseDir, env));
   // In every env: the process egg-scripts or npx runs in learns the env only from its arguments (`--env=prod`).
   problems.push(...laterPreloadProblems(options.baseDir, env, execArgv, cwd, preflightFile));
-  problems.push(...tsNodeProblems(options.baseDir, env, execArgv, cwd));
+  problems.push(...tsNodeProblems(options.baseDir, env, execArgv, cwd, preflightFile));
   problems.push(...homeFolderPreflightProblems(argv, cwd, env, options.baseDir));
   problems.push(...replacedEntryProblems(argv, execArgv));
   problems.push(...shadowedLauncherProblems(argv));
@@ -183,18 +183,20 @@ function laterPreloadProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv:
 }
 
 /**
- * A ts-node preload (`--require ts-node/register`, before or after the preflight) loads the modules its environment
- * and tsconfig name (tsNodeModules) in every process, before any check: refused when one is not the app's own or of a
- * node_modules it may trust, as a preload would be. The tsconfig is read with the TypeScript ts-node would use, once
- * that passes as a preload would; without it, TS_NODE_COMPILER alone is judged.
+ * A ts-node preload after the preflight (`--require ts-node/register`) loads the modules its environment and tsconfig
+ * name (tsNodeModules) in every process, before any check: refused when one is not the app's own or of a node_modules
+ * it may trust, as a preload would be. The tsconfig is read with the compiler ts-node would load, once that passes as
+ * a preload would.
  */
-function tsNodeProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string): string[] {
-  const tsNode = preflightAmongPreloads(env, execArgv, cwd, undefined).preloads.find(flag => flag.file?.split(path.sep).join('/').includes('/node_modules/ts-node/'));
+function tsNodeProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: readonly string[], cwd: string, preflightFile: string | undefined): string[] {
+  // One before the preflight has run, and loaded what it loads, already: vouched for, as any preload there.
+  const { preloads, at } = preflightAmongPreloads(env, execArgv, cwd, preflightFile);
+  const tsNode = at === -1 ? undefined : preloads.slice(at + 1).find(flag => flag.file?.split(path.sep).join('/').includes('/node_modules/ts-node/'));
   if (!tsNode?.file) return [];
-  const project = tsNodeProject(env, cwd);
-  const typescript = [ project ? path.dirname(project) : cwd, path.dirname(tsNode.file) ].map(dir => resolvedFrom('typescript', dir)).find(Boolean);
-  const reader = typescript && !moduleFileWhy(typescript, baseDir, '') ? createRequire(typescript)(typescript) as TsconfigReader : undefined;
-  const refused = tsNodeModules(env, cwd, reader).flatMap(entry => {
+  const tsNodeDir = path.dirname(tsNode.file);
+  // The compiler is loaded to read the tsconfig only once it passes as a preload would (ts-node loads it all the same).
+  const trusted = (file: string) => (moduleFileWhy(file, baseDir, '') ? undefined : createRequire(file)(file) as TsconfigReader);
+  const refused = tsNodeModules(env, cwd, tsNodeDir, trusted).flatMap(entry => {
     const why = moduleFileWhy(entry.file, baseDir, 'it does not resolve');
     return why ? [ `  - ${entry.given}: ${why}` ] : [];
   });

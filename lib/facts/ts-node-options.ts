@@ -31,10 +31,15 @@ export function resolvedFrom(specifier: string, dir: string): string | undefined
   }
 }
 
+/** The directory ts-node looks for a tsconfig from: TS_NODE_CWD (or TS_NODE_DIR), else the working directory. */
+function searchDir(env: NodeJS.ProcessEnv, cwd: string): string {
+  return path.resolve(cwd, env.TS_NODE_CWD || env.TS_NODE_DIR || cwd);
+}
+
 /** The tsconfig ts-node reads: TS_NODE_PROJECT (a file, or a directory with a tsconfig.json), else the nearest tsconfig.json up from its search dir. */
 export function tsNodeProject(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
-  if (/^(?:1|y|yes|true|on)$/i.test(env.TS_NODE_SKIP_PROJECT ?? '')) return undefined;
-  const dir = path.resolve(cwd, env.TS_NODE_CWD || env.TS_NODE_DIR || cwd);
+  if (YES.test(env.TS_NODE_SKIP_PROJECT ?? '')) return undefined;
+  const dir = searchDir(env, cwd);
   if (env.TS_NODE_PROJECT) {
     const named = path.resolve(dir, env.TS_NODE_PROJECT);
     const nested = path.join(named, 'tsconfig.json');
@@ -47,6 +52,9 @@ export function tsNodeProject(env: NodeJS.ProcessEnv, cwd: string): string | und
   }
 }
 
+/** ts-node's reading of a yes/no variable (its `yn`). */
+const YES = /^(?:1|y|yes|true|on)$/i;
+
 /** The file a tsconfig's `extends` entry names, as TypeScript finds it: a path (`.json` added when missing), or a package's file. */
 function extendedFile(entry: string, dir: string): string | undefined {
   if (entry.startsWith('.') || path.isAbsolute(entry)) {
@@ -56,16 +64,26 @@ function extendedFile(entry: string, dir: string): string | undefined {
   return resolvedFrom(entry, dir) ?? resolvedFrom(`${entry}/tsconfig.json`, dir);
 }
 
+/** A module name as ts-node resolves a compiler or transpiler: from `dir` (the tsconfig's), else from ts-node's own directory. */
+function resolvedNear(name: string, dir: string, tsNodeDir: string): string | undefined {
+  return resolvedFrom(name, dir) ?? resolvedFrom(name, tsNodeDir);
+}
+
 /**
- * The modules ts-node would load for the environment `env`, started in `cwd`: TS_NODE_COMPILER (resolved from the
- * tsconfig's directory, as ts-node resolves its compiler), and each tsconfig of the chain's own `ts-node` compiler,
- * transpiler (a name, or `[name, options]`) and require entries, resolved from that file's directory.
+ * The modules ts-node (installed in `tsNodeDir`) would load for the environment `env`, started in `cwd`: the compiler
+ * it reads the tsconfig with (TS_NODE_COMPILER, else `typescript`, from the tsconfig's directory); once `trusted`
+ * hands that back as a reader, each tsconfig of the chain's own `ts-node` compiler, transpiler (a name, or `[name,
+ * options]`), require entries, and the swc it loads for `swc: true` (`@swc/core`, else `@swc/wasm`; TS_NODE_SWC too),
+ * each resolved from that file's directory. A compiler `trusted` refuses is listed and never loaded.
  */
-export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, reader: TsconfigReader | undefined): TsNodeModule[] {
+export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, tsNodeDir: string, trusted: (file: string) => TsconfigReader | undefined): TsNodeModule[] {
   const project = tsNodeProject(env, cwd);
-  const projectDir = project ? path.dirname(project) : path.resolve(cwd, env.TS_NODE_CWD || env.TS_NODE_DIR || cwd);
-  const found: TsNodeModule[] = [];
-  if (env.TS_NODE_COMPILER) found.push({ given: `TS_NODE_COMPILER=${JSON.stringify(env.TS_NODE_COMPILER)}`, file: resolvedFrom(env.TS_NODE_COMPILER, projectDir) });
+  const projectDir = project ? path.dirname(project) : searchDir(env, cwd);
+  const compilerName = env.TS_NODE_COMPILER || 'typescript';
+  const compiler = resolvedNear(compilerName, projectDir, tsNodeDir);
+  const found: TsNodeModule[] = [{ given: env.TS_NODE_COMPILER ? `TS_NODE_COMPILER=${JSON.stringify(compilerName)}` : 'the TypeScript compiler it reads the tsconfig with', file: compiler }];
+  const reader = compiler === undefined ? undefined : trusted(compiler);
+  let swc = YES.test(env.TS_NODE_SWC ?? '') ? projectDir : undefined;
   const seen = new Set<string>();
   for (let file = reader && project; file !== undefined && !seen.has(file) && seen.size < MAX_EXTENDS;) {
     seen.add(file);
@@ -77,8 +95,10 @@ export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, reader: Tscon
     for (const key of [ 'compiler', 'transpiler' ]) {
       const value = options?.[key];
       const name = Array.isArray(value) ? value[0] : value;
-      if (typeof name === 'string' && name) found.push({ given: `${where(key)} ${JSON.stringify(name)}`, file: resolvedFrom(name, dir) });
+      if (typeof name === 'string' && name) found.push({ given: `${where(key)} ${JSON.stringify(name)}`, file: resolvedNear(name, dir, tsNodeDir) });
     }
+    // The nearest file that says `swc` decides, as ts-node merges the chain.
+    if (swc === undefined && options?.swc === true) swc = dir;
     const required = options?.require;
     for (const name of Array.isArray(required) ? required : []) {
       if (typeof name === 'string' && name) found.push({ given: `${where('require')} ${JSON.stringify(name)}`, file: resolvedFrom(name, dir) });
@@ -87,6 +107,10 @@ export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, reader: Tscon
     const extended = (config as { extends?: unknown }).extends;
     const next = Array.isArray(extended) ? extended[0] : extended;
     file = typeof next === 'string' && next ? extendedFile(next, dir) : undefined;
+  }
+  if (swc !== undefined) {
+    const swcModule = resolvedNear('@swc/core', swc, tsNodeDir) ?? resolvedNear('@swc/wasm', swc, tsNodeDir);
+    if (swcModule) found.push({ given: 'the swc ts-node transpiles with ("ts-node": { "swc": true }, or TS_NODE_SWC)', file: swcModule });
   }
   return found;
 }

@@ -768,8 +768,11 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       write(path.join(dir, 'lib/register.js'), '');
       write(path.join(outside, 'evil.js'), '');
       write(path.join(outside, 'tsconfig.json'), '{\n  // comments, as TypeScript reads them\n  "ts-node": { "require": [ "./evil.js" ], "transpiler": [ "./evil.js", {} ] },\n}\n');
-      const execArgv = [ '--require', path.join(dir, 'node_modules/ts-node/register') ];
-      const problem = (env: NodeJS.ProcessEnv) => preflightProblem([ process.execPath, 'server.js' ], dir, { PATH: process.env.PATH, ...env }, execArgv);
+      const preflight = path.join(ROOT, 'preflight.ts');
+      const execArgv = [ '--require', preflight, '--require', path.join(dir, 'node_modules/ts-node/register') ];
+      const problem = (env: NodeJS.ProcessEnv, argv = execArgv) => preflightProblem([ process.execPath, 'server.js' ], dir, { PATH: process.env.PATH, ...env }, argv, preflight);
+      assert.equal(problem({ TS_NODE_COMPILER: path.join(outside, 'evil.js') }, [ ...execArgv.slice(2), ...execArgv.slice(0, 2) ]), undefined,
+        'a ts-node preload before the preflight has run already: vouched for, as any preload there');
       write(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": {}, "ts-node": { "require": [ "./lib/register.js" ] } }');
       assert.equal(problem({}), undefined, 'the app\'s tsconfig naming the app\'s module');
       assert.equal(preflightProblem([ process.execPath, 'server.js' ], dir, { PATH: process.env.PATH, TS_NODE_COMPILER: path.join(outside, 'evil.js') }, []), undefined, 'no ts-node, nothing loads it');
@@ -783,6 +786,22 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       write(path.join(dir, 'tsconfig.json'), `{ "extends": ${JSON.stringify(path.join(outside, 'tsconfig.json'))} }`);
       assert.match(problem({}) ?? '', /tsconfig\.json "ts-node"\.require "\.\/evil\.js": .*is outside the app/, 'a base config the app\'s tsconfig extends');
       assert.equal(problem({ TS_NODE_SKIP_PROJECT: 'true' }), undefined, 'no tsconfig read');
+      // The compiler ts-node loads from the tsconfig's directory, and the swc it loads for `swc: true` (review of round 40).
+      write(path.join(dir, 'tsconfig.json'), '{ "compilerOptions": {} }');
+      const planted = tempDir('ts-node-project');
+      try {
+        write(path.join(planted, 'tsconfig.json'), '{ "ts-node": { "swc": true } }');
+        write(path.join(planted, 'node_modules/typescript/index.js'), '');
+        write(path.join(planted, 'node_modules/typescript/package.json'), '{ "name": "typescript", "main": "index.js" }');
+        const compilerPlanted = problem({ TS_NODE_PROJECT: planted }) ?? '';
+        assert.match(compilerPlanted, / {2}- the TypeScript compiler it reads the tsconfig with: .*ts-node-project-\w+\/node_modules\/typescript\/index\.js is outside the app/);
+        fs.rmSync(path.join(planted, 'node_modules/typescript'), { recursive: true });
+        write(path.join(planted, 'node_modules/@swc/core/index.js'), '');
+        write(path.join(planted, 'node_modules/@swc/core/package.json'), '{ "name": "@swc/core", "main": "index.js" }');
+        assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', / {2}- the swc ts-node transpiles with .*: .*ts-node-project-\w+\/node_modules\/@swc\/core\/index\.js is outside the app/);
+      } finally {
+        fs.rmSync(planted, { recursive: true, force: true });
+      }
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
