@@ -350,6 +350,21 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message), []);
   });
 
+  it('SEN202: a deploy without .git that kept the .gitignore: a data file it lists (config/secrets.json) is the deploy\'s, as in a checkout (black-box round 40, h1 F6)', async function() {
+    if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
+    mm.env('prod');
+    const files = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': "const secrets = require('./secrets.json');\nmodule.exports = { jwt: { secret: secrets.jwtSecret }, redis: { client: { password: secrets.redisPassword } } };\n",
+      'config/secrets.json': JSON.stringify({ jwtSecret: 'Jw7kQ2mZp9Lx4Tv8Rb3Nc6Hd', redisPassword: 'Rd5kLm2Qx8Vn4Zp7Wt3Yc9' }),
+    };
+    const listed = temp('cfg-secret-no-git', { ...files, '.gitignore': 'node_modules/\nrun/\nlogs/\nconfig/secrets.json\n' });
+    assert.deepEqual((await bootReport(listed)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
+    // Not listed: the repository's, as before.
+    const unlisted = temp('cfg-secret-no-git', { ...files, '.gitignore': 'node_modules/\nrun/\nlogs/\n' });
+    assert.match(await expectRefused(unlisted, /SEN202/), /config\.jwt\.secret .*\n +where: config\.jwt\.secret \(from config\/secrets\.json\)/);
+  });
+
   it('SEN202: a secret dotenv loads from a file of the tree not named like an env file (app.cfg, .envrc, a bare name) is found as an env file\'s is (black-box round 40, h3 F3)', async () => {
     mm.env('prod');
     const value = 'sk_live_51HqLyjWDarjtT1zdp7dcXkT2bZlR4Vf8mN3qP0sK9xYtGhJ6';

@@ -10,7 +10,7 @@
 import Module from 'node:module';
 import path from 'node:path';
 import { changedKeyPaths, type ConfigLeaves, configLeaves, isSentinelKey, writeCovers } from '../config-changes';
-import { isInside } from './real-path';
+import { isAppFile, isInside } from './real-path';
 import { MAX_WALK_DEPTH, isPlainData, isPlainObject, walkPlainData } from '../walk';
 
 /** What of egg-core's loader the config files are found with. */
@@ -262,8 +262,7 @@ export function changesBeforeHook(app: { baseDir: string; config: Record<string,
   const changed = [ ...new Set(differ.filter(keyPath => expected.get(keyPath) === again.get(keyPath)).map(arrayOf)) ];
   if (!changed.length) return [];
   // The app's own code (a plugin in its lib/plugin) and its framework may change config, as after egg-sentinel's hook.
-  const appsOwn = (file: string) => (isInside(file, app.baseDir) && !path.relative(app.baseDir, file).split(path.sep).includes('node_modules')) ||
-    (app.loader.eggPaths ?? []).some(dir => isInside(file, dir));
+  const appsOwn = (file: string) => isAppFile(app.baseDir, file) || (app.loader.eggPaths ?? []).some(dir => isInside(file, dir));
   const hooks = bootHookFilesBefore(app.lifecycle, hook, frameworkPluginDirs(app.loader));
   const pluginHooks = (hooks ?? []).filter(file => !appsOwn(file));
   return changed.flatMap((keyPath): EarlierConfigChange[] => {

@@ -7,6 +7,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { readDump } from '../dumps';
@@ -664,13 +665,37 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
  * checkGitignore does; none outside a git checkout, or where git fails: then every file counts as shipped.
  */
 function ignoredByGit(baseDir: string, files: string[]): Set<string> {
-  if (!gitWorkTreeRoot(baseDir)) return new Set();
+  if (!gitWorkTreeRoot(baseDir)) return ignoredOutsideCheckout(baseDir, files);
+  return checkIgnore([], baseDir, files);
+}
+
+/** `git check-ignore` of `files` (run in `baseDir`, after `options`): the ones ignored; none where git fails. */
+function checkIgnore(options: string[], baseDir: string, files: string[]): Set<string> {
   try {
-    return new Set(execFileSync('git', [ 'check-ignore', '--stdin', '-z' ], { cwd: baseDir, input: files.join('\0'), encoding: 'utf8', timeout: 5000, stdio: [ 'pipe', 'pipe', 'ignore' ] })
+    return new Set(execFileSync('git', [ ...options, 'check-ignore', '--stdin', '-z' ], { cwd: baseDir, input: files.join('\0'), encoding: 'utf8', timeout: 5000, stdio: [ 'pipe', 'pipe', 'ignore' ] })
       .split('\0').filter(Boolean));
   } catch {
     // check-ignore exits 1 when no path is ignored; any other failure leaves every file counted as shipped.
     return new Set();
+  }
+}
+
+/**
+ * A deploy without .git (an image, a tarball) that kept the repository's .gitignore: the files it lists, as git reads
+ * it, were not in the repository, so the deploy wrote them (black-box round 40, h1 F6). Asked of git with a throwaway
+ * repository over the app's tree; none where there is no .gitignore, or git fails.
+ */
+function ignoredOutsideCheckout(baseDir: string, files: string[]): Set<string> {
+  if (!fs.existsSync(path.join(baseDir, '.gitignore'))) return new Set();
+  let gitDir: string | undefined;
+  try {
+    gitDir = fs.mkdtempSync(path.join(os.tmpdir(), 'egg-sentinel-gitignore-'));
+    execFileSync('git', [ 'init', '-q', '--bare', gitDir ], { timeout: 5000, stdio: 'ignore' });
+    return checkIgnore([ `--git-dir=${gitDir}`, `--work-tree=${baseDir}` ], baseDir, files);
+  } catch {
+    return new Set();
+  } finally {
+    if (gitDir) fs.rmSync(gitDir, { recursive: true, force: true });
   }
 }
 

@@ -517,10 +517,19 @@ const PACKAGE_SOURCE = 40;
  */
 function packageWriting(source: string, site: string): string | undefined {
   if (source.length < PACKAGE_SOURCE || NATIVE_BODY.test(source)) return undefined;
+  // Asked again at each check of a late change: the search reads every loaded package module.
+  const key = `${site}\0${source}`;
+  if (!packagesWriting.has(key)) packagesWriting.set(key, searchPackageWriting(source, site));
+  return packagesWriting.get(key);
+}
+
+const packagesWriting = new Map<string, string | undefined>();
+
+function searchPackageWriting(source: string, site: string): string | undefined {
   const required = new Set([ ...(readText(site) ?? '').matchAll(REQUIRED_PACKAGE) ].map(([ , name ]) => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`));
   const loaded = Object.keys(require.cache).filter(file => file.includes(`${path.sep}node_modules${path.sep}`));
-  const first = loaded.filter(file => [ ...required ].some(dir => file.includes(dir)));
-  for (const file of [ ...first, ...loaded.filter(file => !first.includes(file)) ]) {
+  const first = new Set(loaded.filter(file => [ ...required ].some(dir => file.includes(dir))));
+  for (const file of [ ...first, ...loaded.filter(file => !first.has(file)) ]) {
     if (!readText(file)?.includes(source)) continue;
     const name = packageRoot(path.dirname(file))?.json.name;
     return typeof name === 'string' ? name : undefined;

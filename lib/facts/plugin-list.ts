@@ -8,7 +8,7 @@ import type { EggLike } from './collect';
 import { compileAgain } from './config-files';
 import { isDevelopmentEnv } from '../report/severity';
 import { frameworkPackageDir, pluginPackageDir } from './egg-version';
-import { isDeclaredPackage, isInside, realPathOrAbsolute } from './real-path';
+import { baseDirForms, isAppFile, isDeclaredPackage, isInside } from './real-path';
 import { isDeclaredWorkspacePackage } from '../plugins/lockfile';
 import { changedSinceStart, setEnvVariable, startPluginsChanged } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
@@ -22,18 +22,6 @@ export function toDisplayPath(baseDir: string, file: string): string {
     if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
   }
   return file;
-}
-
-const realBaseDirs = new Map<string, string>();
-
-/**
- * The app root as given and, when that is a symlink or lies under one (a deploy's `current -> releases/<time>`), its
- * real path, which egg records the files it loads by.
- */
-function baseDirForms(baseDir: string): string[] {
-  let real = realBaseDirs.get(baseDir);
-  if (real === undefined) realBaseDirs.set(baseDir, real = realPathOrAbsolute(baseDir));
-  return real === baseDir ? [ baseDir ] : [ baseDir, real ];
 }
 
 type AnyRecord = Record<string, unknown>;
@@ -245,10 +233,6 @@ function leafFiles(meta: unknown, keyPath: string): Array<{ keyPath: string; fil
   return found.sort((a, b) => (a.keyPath < b.keyPath ? -1 : a.keyPath > b.keyPath ? 1 : 0));
 }
 
-/** A file of the app itself: inside its root and not under a node_modules. */
-function isAppFile(baseDir: string, file: string): boolean {
-  return baseDirForms(baseDir).some(base => !path.relative(base, file).split(path.sep).some(part => part === '..' || part === 'node_modules'));
-}
 
 /**
  * The app's own files (not its plugins' or framework's defaults) that egg recorded as setting a key at or under

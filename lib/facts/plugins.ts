@@ -19,7 +19,7 @@ import type { EarlierConfigChange } from './config-files';
 import { isPlainObject } from '../walk';
 import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { globalModuleDirs } from './runtime';
-import { appOwner, declaresDependency, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, realPathLoose, throughAppModules, untrustedModuleRoots } from './real-path';
+import { appOwner, declaresDependency, isAppFile, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, realPathLoose, throughAppModules, untrustedModuleRoots } from './real-path';
 import { changedSinceStart, startPluginsChanged } from './start-env';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
@@ -635,9 +635,7 @@ type PluginOwner = { name: string; package?: string } | undefined;
  * app and its framework. The app's own local plugins (inside the app root, not in node_modules) count as the app.
  */
 function fileOwners(input: PluginTrustInput): (file: string) => PluginOwner {
-  const realBaseDir = realPathLoose(input.baseDir);
-  const appsOwn = (dir: string) => (isInside(dir, input.baseDir) || isInside(dir, realBaseDir)) && !dir.split(path.sep).includes('node_modules');
-  const pluginUnits = input.plugins.filter(plugin => plugin.enable && plugin.path && !appsOwn(path.resolve(plugin.path))).flatMap(plugin => {
+  const pluginUnits = input.plugins.filter(plugin => plugin.enable && plugin.path && !isAppFile(input.baseDir, path.resolve(plugin.path))).flatMap(plugin => {
     const dirs = new Set([ path.resolve(plugin.path as string), realPathLoose(plugin.path as string) ]);
     const owner = { name: plugin.name, package: readPackageJson(plugin.path as string)?.name ?? plugin.package };
     return [ ...dirs ].map(dir => ({ dir, plugin: owner }));
@@ -645,7 +643,7 @@ function fileOwners(input: PluginTrustInput): (file: string) => PluginOwner {
   // The app root also by its real path, which egg records files by when it is started through a symlink (`current`).
   const units = [
     ...pluginUnits,
-    ...[ input.baseDir, realBaseDir, ...input.eggPaths ].map(dir => ({ dir: path.resolve(dir), plugin: undefined })),
+    ...[ input.baseDir, realPathLoose(input.baseDir), ...input.eggPaths ].map(dir => ({ dir: path.resolve(dir), plugin: undefined })),
   ].sort((a, b) => b.dir.length - a.dir.length);
   // configMeta names the same few files for thousands of keys: place each file once.
   const ownerOfFile = new Map<string, PluginOwner>();

@@ -230,3 +230,20 @@ export function safeReaddir(dir: string): string[] {
     return [];
   }
 }
+
+const realBaseDirs = new Map<string, string>();
+
+/**
+ * The app root as given and, when that is a symlink or lies under one (a deploy's `current -> releases/<time>`), its
+ * real path, which egg records the files it loads by.
+ */
+export function baseDirForms(baseDir: string): string[] {
+  let real = realBaseDirs.get(baseDir);
+  if (real === undefined) realBaseDirs.set(baseDir, real = realPathOrAbsolute(baseDir));
+  return real === baseDir ? [ baseDir ] : [ baseDir, real ];
+}
+
+/** A file of the app itself: inside its root (as given, or its real path) and not under a node_modules. */
+export function isAppFile(baseDir: string, file: string): boolean {
+  return baseDirForms(baseDir).some(base => !path.relative(base, file).split(path.sep).some(part => part === '..' || part === 'node_modules'));
+}

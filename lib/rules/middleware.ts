@@ -454,7 +454,8 @@ export const middlewareOrderBroken: Rule = {
     'before `dataApi`, but `dataApi` comes first and can answer a request before `auth` sees it. The message gives both ' +
     'positions. `*core` / `*app` stand for every core / app middleware in the chain (the app\'s own middleware that code puts ' +
     'into coreMiddleware or the chain counts as app middleware, as for SEN405, and so does a package\'s middleware the app gives to ' +
-    '`app.use()` (`app.use(mount(\'/reports\', serve(dir)))` serves its files to whoever asks); an app middleware that hands every ' +
+    '`app.use()`: a static file server\'s (koa-static, koa-static-cache) serves its files to whoever asks (high); another package\'s, ' +
+    'whose code egg-sentinel does not read (`app.use(mount(\'/reports\', serve(dir)))`, koa-ratelimit), is medium, asking to check what it answers; an app middleware that hands every ' +
     'request on to next() first, such as a response timer, or a CORS package\'s, which answers only preflights, is not one of `*app`), `router` for egg\'s router (and any router ' +
     'mounted in the chain: a middleware after it never runs before its routes\' controllers); a constrained middleware that is not in ' +
     'the chain at all breaks its constraint too. `before: [\'*app\']` also holds on each route\'s own chain: a guard given to routes ' +
@@ -493,12 +494,16 @@ export const middlewareOrderBroken: Rule = {
           const wrong = others.filter(other => (side === 'before' ? (other.position as number) < position : (other.position as number) > position));
           if (!wrong.length) continue;
           const [ early, late ] = side === 'before' ? [ wrong, [ subject ] ] : [[ subject ], wrong ];
+          // Packages' middleware egg-sentinel does not read (koa-ratelimit, koa-favicon, a koa-mount of anything) may
+          // answer nothing the constraint guards: said, medium; a static file server ahead of a guard serves its files.
+          const unread = wrong.every(entry => entry.package !== undefined && !entry.answersOnly?.includes('GET'));
           hits.push({
-            severity: 'high',
+            severity: unread ? 'medium' : 'high',
             target: `order:${constraint.name} ${side} ${selector}`,
             source: facts.provenance('middleware'),
             message: `${positioned(subject)} runs ${side === 'before' ? 'after' : 'before'} ${wrong.map(positioned).join(', ')}, but ${rule} says ` +
-              `${constraint.name} runs ${side} ${selector}`,
+              `${constraint.name} runs ${side} ${selector}` +
+              (unread ? `: check that ${[ ...new Set(wrong.map(entry => entry.package)) ].join(', ')} answers no request ${constraint.name} is there to guard` : ''),
             ...placedByPlugin(early, late),
           });
         }
