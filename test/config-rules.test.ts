@@ -350,6 +350,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message), []);
   });
 
+  it('SEN202: a secret config takes from a package it requires (a company\'s @corp/secrets in node_modules) is hard-coded, named in that package\'s file (black-box round 40, h3 F2)', async () => {
+    mm.env('prod');
+    const dir = temp('cfg-secret-package', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' } };\n`,
+      'config/config.prod.js': "module.exports = { mysql: { client: { password: require('@corp/secrets').db } } };\n",
+      'node_modules/@corp/secrets/package.json': JSON.stringify({ name: '@corp/secrets', version: '1.0.0', main: 'index.js' }),
+      'node_modules/@corp/secrets/index.js': "module.exports = { db: 'Zq8vN3pLx7Tr2WmK9sYd' };\n",
+    });
+    const message = await expectRefused(dir, /SEN202/);
+    assert.match(message, /config\.mysql\.client\.password .*\n +where: config\.mysql\.client\.password \(from node_modules\/@corp\/secrets\/index\.js\)/);
+    assert.ok(!message.includes('Zq8vN3pLx7Tr2WmK9sYd'), 'the secret is in the refusal');
+  });
+
   it('SEN202: a deploy without .git that kept the .gitignore: a data file it lists (config/secrets.json) is the deploy\'s, as in a checkout (black-box round 40, h1 F6)', async function() {
     if (spawnSync('git', [ '--version' ]).status !== 0) this.skip();
     mm.env('prod');

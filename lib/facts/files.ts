@@ -415,7 +415,8 @@ const REQUIRE_DEPTH = 3;
 
 /**
  * The app's own modules that config files required (a credentials module, a secrets.json), from require's cache:
- * inside the app root, outside node_modules; and, in a monorepo, the repository's modules outside the app root that
+ * inside the app root, outside node_modules; the module of a package in the app's node_modules a config file requires
+ * itself (a company's `@corp/secrets`, whose literals ship with every install of it; black-box round 40, h3 F2); and, in a monorepo, the repository's modules outside the app root that
  * git tracks (packages/shared/credentials.js): committed code, not a file the deploy wrote. egg 4's import()ed config
  * leaves no such trace; config/ and the app root are read either way.
  */
@@ -424,10 +425,16 @@ function requiredByConfig(configFiles: string[], baseDir: string): string[] {
   const repoRoot = gitWorkTreeRoot(appRoot);
   const inApp = new Set<string>();
   const inRepo = new Set<string>();
+  // A package a config file requires itself (a company's `@corp/secrets`): its module is read, not followed further.
+  const packages = new Set<string>();
   const visit = (file: string, depth: number): void => {
     for (const child of require.cache[file]?.children ?? []) {
       const required = child.filename;
-      if (inApp.has(required) || inRepo.has(required) || required.split(path.sep).includes('node_modules')) continue;
+      if (inApp.has(required) || inRepo.has(required) || packages.has(required)) continue;
+      if (required.split(path.sep).includes('node_modules')) {
+        if (depth === REQUIRE_DEPTH && isInside(required, appRoot)) packages.add(required);
+        continue;
+      }
       if (isInside(required, appRoot)) inApp.add(required);
       else if (repoRoot && isInside(required, repoRoot)) inRepo.add(required);
       else continue;
@@ -437,7 +444,7 @@ function requiredByConfig(configFiles: string[], baseDir: string): string[] {
   for (const file of configFiles) visit(realPathLoose(file), REQUIRE_DEPTH);
   const outside = [ ...inRepo ].map(file => path.relative(appRoot, file).split(path.sep).join('/'));
   const tracked = outside.length ? trackedByGit(appRoot, outside) : undefined;
-  return [ ...inApp, ...outside.filter(file => tracked?.has(file)).map(file => path.resolve(appRoot, file)) ];
+  return [ ...inApp, ...packages, ...outside.filter(file => tracked?.has(file)).map(file => path.resolve(appRoot, file)) ];
 }
 
 /** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */
