@@ -732,6 +732,7 @@ export const unprotectedRoute: Rule = {
       // The audit's stand-in for an extension getter that may give any of the missing guards: boot tells.
       const unidentified = target.route.chain.flatMap(({ unidentified: made }) => (made && (made.computed || missing.every(guard => made.factories.includes(guard))) ? [ made ] : []));
       if (unidentified.length) gaps.push(...unidentified.map(made => `${made.detail} (boot checks it)`));
+      const unknown = unknownGuards(facts, missing);
       hits.push({
         severity: unidentified.length ? 'medium' : 'high',
         target: `route:${routeLabel(target.route)}`,
@@ -741,13 +742,22 @@ export const unprotectedRoute: Rule = {
           `${gaps.every(gap => gap.includes(UNVERIFIED)) ? 'cannot be shown to run its guard before the controller' :
             gaps.every(gap => gap.startsWith(ANSWERED_BEFORE_GUARD)) ? 'is answered without its guard' : 'reaches the controller without its guard'}: ` +
           gaps.map(gap => gap.replace(`${ANSWERED_BEFORE_GUARD}: `, '')).join('; '),
-        fix: `Give the route ${missing.join(' and ')} (${routeGuardFix(target.route, missing)}, ` +
+        fix: unknown.length ?
+          // A guard the app has no middleware of is a misspelled policy (SEN406), not a middleware to add to routes.
+          `${unknown.map(guard => `"${guard}"`).join(' and ')} is no middleware of this app: correct config.sentinel.routes.protect[].by first (SEN406 names the one meant).` :
+          `Give the route ${missing.join(' and ')} (${routeGuardFix(target.route, missing)}, ` +
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
     return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts), ...unseenRouterGaps(facts) ];
   }),
 };
+
+/** The guards among `names` the app knows no middleware of (a misspelled `by`, which SEN406 reports). */
+function unknownGuards(facts: Facts, names: readonly string[]): string[] {
+  const known = knownMiddleware(facts);
+  return names.filter(name => !known.has(name));
+}
 
 /**
  * The guards of a protected route that run for it but never refuse a request (MiddlewareFact.neverRefuses), when no

@@ -757,6 +757,12 @@ describe('SEN404 unprotected routes', () => {
     assert.equal(hit.source, 'app/router.ts:7');
     assert.equal(tegg.source, 'app/module/admin/AdminController.ts#AdminController.tegg()', 'no registration site (tegg registers it): the controller method');
     assert.match(hit.message, /GET \/admin\/export → app\/controller\/admin\.ts#AdminController\.export\(\) .* auth is neither in the global chain nor on this route/);
+    assert.match(hit.fix ?? '', /^Give the route auth \(/);
+    // A guard name the app has no middleware of is the policy's slip (SEN406), not a middleware to add (black-box round 40, h1 F4).
+    const misspelled = run(unprotectedRoute, factsWith({ routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'Auth' ] }] } }, {
+      availableMiddleware: [ 'auth' ], routes: [ route('/admin/export', []) ],
+    }));
+    assert.equal(misspelled[0].fix, '"Auth" is no middleware of this app: correct config.sentinel.routes.protect[].by first (SEN406 names the one meant).');
   });
 
   it('a router.use() guard that covers only some paths, and an inline handler', () => {
