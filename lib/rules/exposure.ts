@@ -1022,7 +1022,7 @@ export const sensitiveFilePermissions: Rule = {
       if (!problems.length && owner === undefined) return [];
       const shownFile = file.linksTo ?? file.path;
       const steps = [
-        ...(owner !== undefined ? [ `give it to the app's user (\`chown\`) and let no other user write ${file.linksOut ? 'it' : 'it or config/'}` ] : []),
+        ...(owner !== undefined ? [ `give it to the app's user (\`chown\`) and let no other user write ${!file.linksOut && file.path.startsWith('config') ? 'it or config/' : 'it'}` ] : []),
         ...(changes.length ? [ `\`chmod ${changes.join(',')} ${shownFile}\`` ] : []),
       ];
       const state = [ ...(owner !== undefined ? [ `owned by user ${owner} (neither this process's user nor root), who can change what egg runs` ] : []),

@@ -187,6 +187,10 @@ describe('SEN205 file permissions', () => {
     ] } });
     assert.deepEqual(sensitiveFilePermissions.check(facts, PROD).map(hit => [ hit.target, hit.severity ]),
       [[ 'config/config.default.js', 'high' ], [ 'config/env', 'high' ], [ 'config/plugin.js', 'high' ], [ '.npmrc', 'high' ], [ '.env', 'medium' ]]);
+    // The owner's fix names config/ for config's files only.
+    const owned = sensitiveFilePermissions.check(fakeFacts({ files: { modes: [ { path: '.npmrc', kind: 'config', mode: 0o644, foreignOwner: 1001 },
+      { path: 'config/plugin.js', kind: 'config', mode: 0o644, foreignOwner: 1001 } ] } }), PROD);
+    assert.deepEqual(owned.map(hit => (hit.fix ?? '').includes('let no other user write it or config/')), [ false, true ]);
   });
 
   it('group write by this process\'s own group (a umask 002 install) is this user\'s, as SEN110 judges it (black-box round 22 re-test)', () => {
