@@ -2806,6 +2806,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  it('a guard whose code hands HEAD (or a list of methods its module names) on before it checks credentials skips them: refused, and a HEAD request runs the GET controller (black-box round 40, h6 F1)', async () => {
+    const app = (auth: string) => tempApp('mw-head-pass', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': auth,
+      'app/controller/admin.js': "let count = 0;\nmodule.exports = app => class AdminController extends app.Controller { async export() { count++; this.ctx.set('x-export-count', String(count)); this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.admin.export); app.router.all('/admin/any', app.controller.admin.export); };\n",
+    });
+    const refuse = "if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n";
+    const head = app(`module.exports = () => async function auth(ctx, next) {\n  // load balancer probes\n  if (ctx.method === 'HEAD') return next();\n  ${refuse}`);
+    mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+    const message = await expectRefused(head, /SEN404/);
+    assert.match(message, /GET \/admin\/export .* auth .*skips HEAD \/admin\/export.*its code calls next\(\) for HEAD requests before it checks credentials/s);
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    await withApp(bootApp(head), async booted => {
+      await booted.httpRequest().get('/admin/export').expect(401);
+      assert.equal((await booted.httpRequest().head('/admin/export').expect(200)).headers['x-export-count'], '1', 'the controller ran');
+    });
+    // The methods in a list its module names: OPTIONS too, which router.all() answers with the controller.
+    const listed = app(`const SKIP = [ 'OPTIONS', 'HEAD' ];\nmodule.exports = () => async function auth(ctx, next) {\n  if (SKIP.includes(ctx.method)) return next();\n  ${refuse}`);
+    mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+    assert.match(await expectRefused(listed, /SEN404/), /ALL \/admin\/any .*skips .*OPTIONS \/admin\/any/s);
+    // One that hands only CORS preflights on, as before; and a guard with no such clause, clean.
+    const clean = app(`module.exports = () => async function auth(ctx, next) {\n  ${refuse}`);
+    await withApp(bootApp(clean), async booted => {
+      assert.deepEqual(reportFindings(booted, 'SEN404'), []);
+    });
+  });
+
   it('a guard\'s ignore function reads the app\'s config: a later write there that opens a protected route is refused, one that opens none stands (black-box round 40, h2 F2)', async () => {
     const baseDir = tempApp('mw-config-read-ignore', {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +

@@ -72,8 +72,8 @@ interface RouteFunctions {
   imitations: Map<string, string>;
   /** Per function, what the options its `app.middleware.<name>(options)` call was given say about credentials (credentialOptions). */
   given: Array<RouteStep['given']>;
-  /** Per function, whether its source lets a CORS preflight through without credentials (PREFLIGHT_PASS). */
-  preflight: boolean[];
+  /** Per function, the methods its own code lets through without credentials (passedMethods): CORS preflights, HEAD probes. */
+  passes: Array<readonly string[]>;
   /** Per function, the middleware factory it is, given uncalled (`app.middleware.adminOnly` without `()`). */
   uncalled: Array<RouteStep['uncalledFactory']>;
   /** Per function, the audit's stand-in for a getter that calls more than one factory (madeByOneOf). */
@@ -155,7 +155,7 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     middleware: names,
     imitations,
     given: functions.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
-    preflight: functions.map(fn => typeof fn === 'function' && PREFLIGHT_PASS.test(Function.prototype.toString.call(fn))),
+    passes: functions.map((fn, index) => (typeof fn === 'function' ? passedMethods(Function.prototype.toString.call(fn), () => factoryModuleText(app, names[index])) : NO_METHODS)),
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
     answers: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !mayCallSecondParameter(sourceOf(fn))),
@@ -185,7 +185,7 @@ function withParamHandlers(functions: RouteFunctions, layer: RouterLayer): Route
     middleware: [ ...handlers.map(({ name }) => name), ...functions.middleware ],
     imitations: functions.imitations,
     given: [ ...none, ...functions.given ],
-    preflight: [ ...handlers.map(() => false), ...functions.preflight ],
+    passes: [ ...handlers.map(() => NO_METHODS), ...functions.passes ],
     uncalled: [ ...none, ...functions.uncalled ],
     unidentified: [ ...none, ...functions.unidentified ],
     answers: [ ...handlers.map(({ asMiddleware }) => asMiddleware !== undefined && !mayCallSecondParameter(asMiddleware)), ...functions.answers ],
@@ -369,10 +369,63 @@ const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a tok
   'overrideMethod makes one of a POST with X-HTTP-Method-Override: OPTIONS; register the route for the methods it answers (router.get(), ' +
   'router.post()) instead of router.all() or router.options()';
 
-/** A guard that lets CORS preflights through (PREFLIGHT_PASS), for a route that serves OPTIONS: skipped for every request path of the route, with OPTIONS. */
-function preflightStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer): RouteStep {
-  const skippedFor = (probes.length ? probes : [ String(layer.path) ]).map(probe => ({ path: probe, method: 'OPTIONS' }));
-  return { name, level, runs: 'partly', skippedFor, detail: PREFLIGHT_DETAIL };
+const NO_METHODS: readonly string[] = Object.freeze([]);
+
+/**
+ * An opening guard clause that hands requests of some methods on before anything else (`if (ctx.method === 'HEAD')
+ * return next();`, `if ([ 'OPTIONS', 'HEAD' ].includes(ctx.method)) return next();`, `/^(GET|HEAD)$/.test(ctx.method)`):
+ * its condition, and the call of next it returns.
+ */
+const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\([^(){}]*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+)?next\s*\(\s*\)|await\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
+/** One test of the method alone, as such a condition's `||` joins them; group 1 or 2 holds the methods it names. */
+const METHOD_TEST = new RegExp(String.raw`^\s*(?:[\w$.]*\.method(?:\s*\.\s*toUpperCase\(\s*\))?\s*===?\s*(["'\x60])(${METHOD_NAMES})\1|(["'\x60])(${METHOD_NAMES})\3\s*===?\s*[\w$.]*\.method|` +
+  String.raw`\[([^\]]*)\]\s*\.\s*(?:includes|indexOf)\s*\(\s*[\w$.]*\.method\s*\)(?:\s*(?:!==?|>=?)\s*-?[01])?|\/\^\(?((?:${METHOD_NAMES})(?:\|(?:${METHOD_NAMES}))*)\)?\$\/i?\s*\.\s*test\s*\(\s*[\w$.]*\.method\s*\)|` +
+  String.raw`([A-Za-z_$][\w$]*)\s*\.\s*(?:includes|has)\s*\(\s*[\w$.]*\.method\s*\))\s*$`, 'i');
+/** Methods named as string literals in a list's text. */
+const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`, 'gi');
+
+/**
+ * The methods a guard's own code lets through without credentials: koa-jwt2's and express-jwt's CORS preflight
+ * pass-through and `if (ctx.method === 'OPTIONS') return next();` (PREFLIGHT_PASS), and an opening-anywhere guard
+ * clause whose condition tests only the method (METHOD_GUARD_CLAUSE): a HEAD probe let through reaches every GET
+ * route's controller, which egg's router runs for HEAD (black-box round 40, h6 F1).
+ */
+export function passedMethods(source: string, moduleText: () => string = () => ''): readonly string[] {
+  const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
+  for (const [ , condition ] of source.matchAll(METHOD_GUARD_CLAUSE)) {
+    const tests = condition.split('||').map(part => METHOD_TEST.exec(part));
+    if (!tests.every(Boolean)) continue;
+    for (const test of tests as RegExpExecArray[]) {
+      // A list the function or its module names (`const SKIP = [ 'OPTIONS', 'HEAD' ]`, `new Set([ … ])`).
+      const list = test[7] === undefined ? test[5] : new RegExp(`\\b(?:const|let|var)\\s+${test[7].replace(/\$/g, '\\$')}\\s*=\\s*(?:new\\s+Set\\s*\\(\\s*)?\\[([^\\]]*)\\]`)
+        .exec(`${source}\n${moduleText()}`)?.[1];
+      const listed = list === undefined ? (test[2] ?? test[4] ?? test[6] ?? '').split('|') : list.match(LISTED_METHOD) ?? [];
+      for (const method of listed) if (method) methods.add(method.toUpperCase());
+    }
+  }
+  return methods.size ? [ ...methods ] : NO_METHODS;
+}
+
+/**
+ * A guard whose code lets some methods through (passedMethods), for a route that serves one of them: skipped for every
+ * request path of the route, with those methods.
+ */
+function methodPassStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer, methods: readonly string[]): RouteStep {
+  const skippedFor = (probes.length ? probes : [ String(layer.path) ]).flatMap(probe => methods.map(method => ({ path: probe, method })));
+  return { name, level, runs: 'partly', skippedFor, detail: passDetail(methods) };
+}
+
+/** Why a guard skips these methods: PREFLIGHT_DETAIL for OPTIONS alone. */
+function passDetail(methods: readonly string[]): string {
+  if (methods.length === 1 && methods[0] === 'OPTIONS') return PREFLIGHT_DETAIL;
+  return `its code calls next() for ${methods.join(' and ')} requests before it checks credentials (\`if (ctx.method === '${methods[0]}') return next()\`)` +
+    (methods.includes('HEAD') ? ', and egg\'s router answers HEAD with a GET route\'s controller (its side effects run, its headers are sent)' : '') +
+    '; let only the requests that need no credentials through (a CORS preflight: OPTIONS with Access-Control-Request-Method), or list such routes in routes.public';
+}
+
+/** The methods of `passes` the route serves. */
+function servedPasses(passes: readonly string[] | undefined, layer: RouterLayer): readonly string[] {
+  return passes?.length ? passes.filter(method => layer.methods.includes(method)) : NO_METHODS;
 }
 
 /**
@@ -1192,6 +1245,12 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
   return units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
 }
 
+/** The text of the module of the middleware factory egg loaded under `name` (what a guard's code names from it); '' without one. */
+function factoryModuleText(app: MiddlewareSource, name: string): string {
+  const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
+  return typeof file === 'string' ? readText(file) ?? '' : '';
+}
+
 function ownExtension(app: MiddlewareSource, fn: unknown, name: string): boolean {
   const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
   if (typeof file !== 'string') return false;
@@ -1728,7 +1787,7 @@ function collectRoutes(
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
-      preflight: PREFLIGHT_PASS.test(Function.prototype.toString.call(chain[entry.position as number])),
+      passes: passedMethods(Function.prototype.toString.call(chain[entry.position as number]), () => factoryModuleText(egg, entry.name)),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));
@@ -1742,7 +1801,7 @@ function collectRoutes(
       const inScope = at === undefined ? globals : globals.filter(entry => entry.position < at);
       scopes.set(at, scope = {
         globals: inScope,
-        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.preflight),
+        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.passes.length),
         fixed: at === undefined ? entry => entry.undispatched : entry => entry.always,
         chains: new ChainInterner(),
         beforeRewrite: at === undefined ? new Map() : beforeRewrite(inScope, middleware, at),
@@ -1820,7 +1879,8 @@ function collectRoutes(
           if (!outcome.perMethod) steps.set(entry, outcome.step);
           step = outcome.step;
         }
-        if (entry.preflight && step.runs === 'always' && layer.methods.includes('OPTIONS')) step = preflightStep(entry.name, 'global', probes, layer);
+        const passed = step.runs === 'always' ? servedPasses(entry.passes, layer) : NO_METHODS;
+        if (passed.length) step = methodPassStep(entry.name, 'global', probes, layer, passed);
         varying.push(step);
       }
       // The app.jsonp() calls whose middleware runs for the route, router.use()'s first.
@@ -1987,8 +2047,9 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
     const imitation = functions?.imitations.get(name);
     const given = imitation ? undefined : functions?.given[index];
     const unidentified = functions?.unidentified[index];
-    if (!imitation && functions?.preflight[index] && layer.methods.includes('OPTIONS')) {
-      varying.push({ ...preflightStep(name, 'route', probes, layer), ...(given && { given }) });
+    const passed = imitation ? NO_METHODS : servedPasses(functions?.passes[index], layer);
+    if (passed.length) {
+      varying.push({ ...methodPassStep(name, 'route', probes, layer, passed), ...(given && { given }) });
       continue;
     }
     const steps = imitation ? known.imitations : known.route;
@@ -2016,9 +2077,9 @@ export const ANSWERS_EVERY_REQUEST = 'answers every request without calling next
 interface EarlierRoute {
   label: string;
   /** Its functions, the handler last. */
-  functions: Array<{ name: string; imitation?: string; given?: RouteStep['given']; preflight: boolean }>;
-  /** Whether one of them lets CORS preflights through (PREFLIGHT_PASS): its steps then depend on the later route's methods. */
-  preflight: boolean;
+  functions: Array<{ name: string; imitation?: string; given?: RouteStep['given']; passes: readonly string[] }>;
+  /** Whether one of them lets some methods through (passedMethods): its steps then depend on the later route's methods. */
+  passes: boolean;
   /** Its steps for a later route all of whose probes and methods it matches. */
   always?: RouteStep[];
 }
@@ -2039,9 +2100,9 @@ function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: st
     const names = [ routeLevelNames(other, lists[0]), lists[1]?.middleware ?? [] ];
     const functions = names.flatMap((list, at) => list.map((name, index) => {
       const imitation = lists[at]?.imitations.get(name);
-      return { name, ...(imitation ? { imitation } : { given: lists[at]?.given[index] }), preflight: lists[at]?.preflight[index] === true };
+      return { name, ...(imitation ? { imitation } : { given: lists[at]?.given[index] }), passes: lists[at]?.passes[index] ?? NO_METHODS };
     }));
-    known.set(other, earlier = { label: layerLabel(other), functions, preflight: functions.some(fn => fn.preflight) });
+    known.set(other, earlier = { label: layerLabel(other), functions, passes: functions.some(fn => fn.passes.length > 0) });
   }
   const earlierRoute = earlier.label;
   if (!probes.length) return earlier.functions.map(({ name }) => ({ name, level: 'router', runs: 'unverified', detail: NO_PROBES, earlierRoute }));
@@ -2057,15 +2118,15 @@ function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: st
     for (const method of methods) if (!other.methods.includes(method)) (skipped ??= []).push({ path: probes[index], method });
   }
   if (!matched) return undefined;
-  const always = !skipped && !earlier.preflight;
+  const always = !skipped && !earlier.passes;
   if (always && earlier.always) return earlier.always;
-  const preflight = methods.includes('OPTIONS') && other.methods.includes('OPTIONS') ? probes.map(probe => ({ path: probe, method: 'OPTIONS' })) : [];
-  const steps = earlier.functions.map(({ name, imitation, given, preflight: passes }): RouteStep => {
+  const steps = earlier.functions.map(({ name, imitation, given, passes }): RouteStep => {
     if (imitation) return { name, level: 'router', runs: 'unverified', detail: imitationDetail(imitation, name), earlierRoute };
-    const skippedFor = [ ...skipped ?? [], ...passes ? preflight : [] ];
+    const passed = passes.filter(method => methods.includes(method) && other.methods.includes(method));
+    const skippedFor = [ ...skipped ?? [], ...probes.flatMap(probe => passed.map(method => ({ path: probe, method }))) ];
     return {
       name, level: 'router', runs: skippedFor.length ? 'partly' : 'always', earlierRoute, ...(skippedFor.length && { skippedFor }),
-      ...(passes && preflight.length && { detail: PREFLIGHT_DETAIL }), ...(given && { given }),
+      ...(passed.length && { detail: passDetail(passed) }), ...(given && { given }),
     };
   });
   if (always) earlier.always = steps;
@@ -2124,8 +2185,8 @@ interface GlobalMiddleware {
   rewritten: RouteStep;
   /** For every route, when the probes cannot show what its match/ignore does (unverifiableStep). */
   unverifiable?: RouteStep;
-  /** Its code lets CORS preflights through without credentials (PREFLIGHT_PASS): it skips OPTIONS. */
-  preflight: boolean;
+  /** The methods its code lets through without credentials (passedMethods): it skips them. */
+  passes: readonly string[];
   /** Its match/ignore function reads ctx.originalUrl or ctx.URL, which a rewrite of ctx.path leaves as requested. */
   readsRequestedUrl: boolean;
 }
