@@ -1647,6 +1647,8 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     // Checks that look at the host but not well enough (review of round 27, H4).
     const bySubstring = variant("{ httpsAgent: { checkServerIdentity: (host, cert) => (cert.subjectaltname.includes(host) ? undefined : new Error('other host')) } }");
     const skipsInternal = variant("{ request: { checkServerIdentity: (host, cert) => (host.endsWith('.internal.example.com') ? undefined : tls.checkServerIdentity(host, cert)) } }");
+    // Internal services called by address, whose certificates carry no IP SANs (black-box round 40, h6 F8).
+    const skipsAddresses = variant("{ httpsAgent: { checkServerIdentity: (host, cert) => (require('net').isIP(host) ? undefined : tls.checkServerIdentity(host, cert)) }, request: { ca } }");
     const fetched = async (app: MockApp) => {
       try {
         return (await (app as any).curl(url, { dataType: 'text' })).data as string;
@@ -1662,16 +1664,17 @@ describe('threat 6: egg-security, the session cookie and development settings (S
         /accepts a certificate made out to another host: config\.httpclient\.httpsAgent\.checkServerIdentity returned no error for a certificate of evil\.invalid asked about example\.com/);
       assert.match(await expectRefused(bySubstring, /SEN610/), /checkServerIdentity returned no error for a certificate of example\.com\.evil\.invalid asked about example\.com/);
       assert.match(await expectRefused(skipsInternal, /SEN610/), /config\.httpclient\.request\.checkServerIdentity returned no error for a certificate of evil\.invalid asked about api\.internal\.example\.com/);
+      assert.match(await expectRefused(skipsAddresses, /SEN610/), /checkServerIdentity returned no error for a certificate of evil\.invalid asked about 10\.0\.0\.1/);
       for (const dir of [ pins, inert ]) await withApp(dir, async app => assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN610'), []));
       mm.restore();
       // The holes are real; the secure variants refuse the server that shows another host's certificate.
-      for (const dir of [ next, skipsHost ]) await withApp(dir, async app => assert.equal(await fetched(app), '{"featureFlags":"FORGED BY MITM"}'));
+      for (const dir of [ next, skipsHost, skipsAddresses ]) await withApp(dir, async app => assert.equal(await fetched(app), '{"featureFlags":"FORGED BY MITM"}'));
       await withApp(pins, async app => assert.match(await fetched(app), /altnames|other-host\.invalid/i));
       await withApp(inert, async app => assert.match(await fetched(app), /self.signed/i));
     } finally {
       mm.restore();
       server.close();
-      for (const dir of [ next, skipsHost, pins, inert, bySubstring, skipsInternal ]) fs.rmSync(dir, { recursive: true, force: true });
+      for (const dir of [ next, skipsHost, pins, inert, bySubstring, skipsInternal, skipsAddresses ]) fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1509,14 +1509,15 @@ function certificateOf(name: string): object {
 
 /**
  * A host and a certificate of another host that a checkServerIdentity function lets through, if any: asked about
- * example.com and the hosts its source names (and a host under each), each with a certificate of evil.invalid and of names that hold the host
+ * example.com, IPv4 and IPv6 addresses, and the hosts its source names (and a host under each), each with a certificate of evil.invalid and of names that hold the host
  * (`<host>.evil.invalid`, `evil<host>`), which a check by substring or suffix takes for it. node refuses the
  * connection on any truthy answer, and on a throw.
  */
 function acceptedForeignCertificate(check: unknown): { host: string; certificate: string } | undefined {
   if (typeof check !== 'function') return undefined;
   // A host the source names, and one under it (`host.endsWith('.internal.example.com')` skips the check for those).
-  for (const host of [ 'example.com', ...sourceHosts(Function.prototype.toString.call(check)).flatMap(named => [ named, `api.${named}` ]) ]) {
+  // IP addresses too, v4 and v6: internal services called by address (`net.isIP(host) ? undefined : …`; black-box round 40, h6 F8).
+  for (const host of [ 'example.com', '10.0.0.1', '127.0.0.1', '::1', ...sourceHosts(Function.prototype.toString.call(check)).flatMap(named => [ named, `api.${named}` ]) ]) {
     for (const certificate of [ 'evil.invalid', `${host}.evil.invalid`, `evil${host}` ]) {
       try {
         if (!check(host, certificateOf(certificate))) return { host, certificate };
