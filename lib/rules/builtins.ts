@@ -1357,8 +1357,10 @@ export const corsCredentialsAnyOrigin: Rule = {
     const securityOn = pluginEnabled(facts, 'security');
     const list = securityConfig(facts).domainWhiteList;
     const isSafeDomain = securityOn ? facts.builtins.isSafeDomain ?? standInSafeDomainCheck(list) : undefined;
-    const probe = (origin: string) => probeContext(origin, isSafeDomain);
-    if (!credentialsSent(cors.credentials, probe)) return [];
+    // Asked for `/` and each route's path: an answer may depend on the path (`/api/` for partners; black-box round 40, h6 F5).
+    const paths = [ ...new Set([ '/', ...facts.routes.flatMap(route => route.probes.slice(0, 1)) ]) ].slice(0, MAX_CORS_PATHS);
+    const probes = (origin: string) => paths.map(requestPath => probeContext(origin, isSafeDomain, requestPath));
+    if (!credentialsSent(cors.credentials, probes)) return [];
     const source = facts.provenance('cors.credentials');
     // Sandboxed frames and local files send `Origin: null`: any site can make a page that does.
     if (cors.origin === 'null') {
@@ -1384,7 +1386,7 @@ export const corsCredentialsAnyOrigin: Rule = {
       const name = !ownCheck ? 'config.cors.origin, a function,' : securityOn ?
         'egg-cors\' own origin check (config.cors sets no origin), asking egg-security\'s ctx.isSafeDomain, which judges by security.domainWhiteList,' :
         'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),';
-      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probe, name, facts.provenance('cors.origin') ?? source);
+      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probes, name, facts.provenance('cors.origin') ?? source);
     }
     return [];
   },
@@ -1394,23 +1396,28 @@ export const corsCredentialsAnyOrigin: Rule = {
  * Whether koa-cors sends Access-Control-Allow-Credentials: it takes any truthy value (`'true'` too), and a function's
  * answer for the request: asked with a stand-in ctx; one that throws or answers later may say yes.
  */
-function credentialsSent(credentials: unknown, probe: (origin: string) => unknown): boolean {
+function credentialsSent(credentials: unknown, probes: (origin: string) => unknown[]): boolean {
   if (typeof credentials !== 'function') return Boolean(credentials);
-  try {
-    const answer = (credentials as (ctx: unknown) => unknown)(probe(FOREIGN_ORIGIN));
-    if (answer instanceof Promise) answer.catch(() => undefined);
-    return answer === true || answer instanceof Promise;
-  } catch {
-    return true;
-  }
+  return probes(FOREIGN_ORIGIN).some(ctx => {
+    try {
+      const answer = (credentials as (ctx: unknown) => unknown)(ctx);
+      if (answer instanceof Promise) answer.catch(() => undefined);
+      return answer === true || answer instanceof Promise;
+    } catch {
+      return true;
+    }
+  });
 }
 
+/** The request paths a cors function is asked about: `/` and the routes' first ones. */
+const MAX_CORS_PATHS = 64;
+
 /** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it, with egg-security's isSafeDomain when it is on. */
-function probeContext(origin: string, isSafeDomain: SafeDomainCheck | undefined): unknown {
+function probeContext(origin: string, isSafeDomain: SafeDomainCheck | undefined, requestPath = '/'): unknown {
   const headers: Record<string, string> = { origin, host: 'app.invalid' };
   const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
-  return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: '/', url: '/' }, method: 'GET', path: '/', url: '/', state: {},
-    ...(isSafeDomain && { isSafeDomain }) };
+  return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: requestPath, url: requestPath }, method: 'GET', path: requestPath,
+    url: requestPath, state: {}, ...(isSafeDomain && { isSafeDomain }) };
 }
 
 /** A site no app names. */
@@ -1442,12 +1449,13 @@ function sourceHosts(source: string): string[] {
 }
 
 /** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
-function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probe: (origin: string) => unknown, name: string, source: string | undefined): RuleHit[] {
+function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probes: (origin: string) => unknown[], name: string, source: string | undefined): RuleHit[] {
   const reflected: string[] = [];
-  for (const origin of foreignOrigins(String(originOf))) {
+  let on: string | undefined;
+  for (const origin of foreignOrigins(String(originOf))) for (const ctx of probes(origin)) {
     let answer: unknown;
     try {
-      answer = originOf(probe(origin));
+      answer = originOf(ctx);
     } catch (error) {
       return [{ severity: 'medium', target: 'config.cors.origin', source,
         message: `config.cors.origin could not be judged: asked about the origin ${origin} with credentials: true, it threw ` +
@@ -1460,12 +1468,15 @@ function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probe: (ori
         message: 'config.cors.origin is asynchronous, so egg-sentinel cannot ask it at boot which sites it admits with credentials: true; if it answers with a foreign origin, any site reads the logged-in user\'s responses',
         fix: 'Make the origin check a synchronous comparison with a list of exact origins, or waive this finding with the reason once you checked it.' }];
     }
-    if (answer === origin || answer === '*') reflected.push(origin);
+    if (answer === origin || answer === '*') {
+      if (!reflected.includes(origin)) reflected.push(origin);
+      on ??= (ctx as { path: string }).path;
+    }
   }
   if (!reflected.length) return [];
   return [{ severity: 'high', target: 'config.cors.origin', source,
     message: `egg-cors gives credentialed access to sites the app does not name: ${name} answers ${reflected.slice(0, 4).join(', ')} with ` +
-      'that origin (or \'*\', which koa-cors turns into it) under credentials: true, so their pages read the logged-in user\'s responses' }];
+      `that origin (or '*', which koa-cors turns into it) under credentials: true${on === '/' ? '' : ` (for ${on}, first)`}, so their pages read the logged-in user's responses` }];
 }
 
 export const outgoingTlsUnchecked: Rule = {

@@ -638,6 +638,16 @@ describe('SEN609 edge cases (fake facts)', () => {
       .map(hit => `${hit.target}: ${hit.message}`);
   };
 
+  it('a function is asked for each route\'s path: one that reflects any origin for /api/ only, or sends credentials there only, is any site (black-box round 40, h6 F5)', () => {
+    const routes = [ { probes: [ '/' ] }, { probes: [ '/api/me' ] } ] as unknown as RouteFact[];
+    const run = (cors: Record<string, unknown>) => corsCredentialsAnyOrigin.check({ ...fakeFacts({ plugins: [ ...corsOn, ...securityOn ], config: { cors, security: { domainWhiteList: [ '.example.com' ] } } }), routes }, prod);
+    const [ reflected ] = run({ credentials: true, hasCustomOriginHandler: true, origin: (ctx: any) => (ctx.path.startsWith('/api/') ? ctx.get('origin') : 'https://www.example.com') });
+    assert.match(reflected?.message ?? '', /answers https:\/\/evil\.example, null, .* with that origin .* \(for \/api\/me, first\)/);
+    const [ byCredentials ] = run({ origin: '*', credentials: (ctx: any) => ctx.path.startsWith('/api/') });
+    assert.match(byCredentials?.message ?? '', /origin '\*' and credentials: true/);
+    assert.deepEqual(run({ credentials: true, hasCustomOriginHandler: true, origin: (ctx: any) => (ctx.get('origin') === 'https://www.example.com' ? ctx.get('origin') : '') }), []);
+  });
+
   it('credentials with egg-cors\' own origin check follow domainWhiteList: an entry anyone can register under is any site', () => {
     assert.match(check({ credentials: true, hasCustomOriginHandler: false }, [ '.com' ])[0] ?? '', /^config\.security\.domainWhiteList: egg-cors gives credentialed access to any site under '\.com'/);
     assert.deepEqual(check({ credentials: true, hasCustomOriginHandler: false }), [], 'the app\'s own sites');
