@@ -1570,14 +1570,30 @@ function tagInfo(isWhite: boolean): object {
  * markup its default filter drops or escapes: a string answer is used as it is, so one that still holds the script,
  * the handler or the javascript: URL lets it into the page.
  */
-const SHTML_HOOKS: ReadonlyArray<[ name: string, probe: (hook: (...args: unknown[]) => unknown) => unknown[], lets: string ]> = [
-  [ 'onTag', hook => [ hook('script', '<script>', tagInfo(false)), hook('img', HOSTILE_HANDLER, tagInfo(true)) ], 'tags as written' ],
+const SHTML_HOOKS: ReadonlyArray<[ name: string, probe: (hook: (...args: unknown[]) => unknown, tags: readonly string[]) => unknown[], lets: string ]> = [
+  [ 'onTag', (hook, tags) => [ hook('script', '<script>', tagInfo(false)), hook('img', HOSTILE_HANDLER, tagInfo(true)),
+    ...tags.map(tag => hook(tag, `<${tag} onmouseover="alert(1)">`, tagInfo(true))) ], 'tags as written' ],
   [ 'onIgnoreTag', hook => [ hook('script', '<script>', tagInfo(false)) ], 'tags outside the whiteList (<script>)' ],
-  [ 'onTagAttr', hook => [ hook('img', 'onerror', 'alert(1)', false), hook('a', 'href', HOSTILE_URL, true) ], 'attributes as written (onerror=, javascript: URLs)' ],
-  [ 'onIgnoreTagAttr', hook => [ hook('img', 'onerror', 'alert(1)', false) ], 'attributes outside the whiteList (onerror=)' ],
+  [ 'onTagAttr', (hook, tags) => [ hook('img', 'onerror', 'alert(1)', false), hook('a', 'href', HOSTILE_URL, true), ...attributeProbes(hook, tags) ],
+    'attributes as written (onerror=, javascript: URLs)' ],
+  [ 'onIgnoreTagAttr', (hook, tags) => [ hook('img', 'onerror', 'alert(1)', false), ...attributeProbes(hook, tags) ], 'attributes outside the whiteList (onerror=)' ],
   [ 'escapeHtml', hook => [ hook(HOSTILE_SCRIPT) ], 'the markup it should escape (<script>)' ],
   [ 'safeAttrValue', hook => [ hook('a', 'href', HOSTILE_URL, { process: () => '' }), hook('img', 'src', HOSTILE_URL, { process: () => '' }) ], 'javascript: URLs in href and src' ],
 ];
+
+/**
+ * The tags an attribute or tag hook is asked about besides its fixed probes: common content tags and those its source
+ * names (`if (tag === 'div' || tag === 'span')`), as a hook decides by tag (black-box round 40, h6 F6).
+ */
+function probedTags(hook: unknown): string[] {
+  const named = [ ...String(hook).matchAll(/(["'`])([a-z][a-z0-9-]{0,15})\1/g) ].map(([ , , tag ]) => tag);
+  return [ ...new Set([ 'div', 'span', 'p', 'iframe', ...named ]) ].slice(0, 32);
+}
+
+/** Each tag asked with an event handler, and an iframe-like tag with a document of script in `srcdoc`. */
+function attributeProbes(hook: (...args: unknown[]) => unknown, tags: readonly string[]): unknown[] {
+  return tags.flatMap(tag => [ hook(tag, 'onmouseover', 'alert(1)', false), hook(tag, 'srcdoc', HOSTILE_SCRIPT, false) ]);
+}
 
 function keepsMarkup(answer: unknown): boolean {
   return typeof answer === 'string' && (KEPT_SCRIPT.test(answer) || KEPT_HANDLER.test(answer) || KEPT_URL.test(answer));
@@ -1669,7 +1685,7 @@ function shtmlHoles(facts: Facts, hit: (severity: Severity, key: string, message
     if (typeof hook !== 'function') continue;
     let answers: unknown[];
     try {
-      answers = probe(hook as (...args: unknown[]) => unknown);
+      answers = probe(hook as (...args: unknown[]) => unknown, probedTags(hook));
     } catch (error) {
       hits.push(hit('medium', `helper.shtml.${name}`, `config.helper.shtml.${name} could not be judged: it threw when asked about hostile markup ` +
         `(${(error instanceof Error ? error.message : String(error)).slice(0, 200)}); if it returns markup as given, ctx.helper.shtml() lets it into the page`,

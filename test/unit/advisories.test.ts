@@ -805,9 +805,18 @@ describe('SEN611 edge cases (fake facts)', () => {
       onIgnoreTagAttr: (_tag: string, name: string, value: string) => (name.startsWith('data-') ? `${name}="${value}"` : undefined),
       onTagAttr: () => undefined,
       safeAttrValue: (_tag: string, name: string, value: string) => (/^https?:/.test(value) || name === 'title' ? value : ''),
-      onTag: (tag: string, html: string) => (tag === 'br' ? html : undefined),
+      // Not `tag === 'br' ? html : undefined`: js-xss hands onTag the tag as written, attributes and all (review of round 40).
+      onTag: (tag: string) => (tag === 'br' ? '<br>' : undefined),
     };
+    assert.deepEqual(rated(shtml({ onTag: (tag: string, html: string) => (tag === 'br' ? html : undefined) })), [ 'high config.helper.shtml.onTag' ]);
     for (const [ name, hook ] of Object.entries(safe)) assert.deepEqual(shtml({ [name]: hook }), [], name);
+    // A hook that decides by tag is asked about the tags its source names and common ones (black-box round 40, h6 F6).
+    const byTag = shtml({ onIgnoreTagAttr: (tag: string, name: string, value: string) => (tag === 'div' || tag === 'span' ? `${name}="${value}"` : undefined) });
+    assert.deepEqual(rated(byTag), [ 'high config.helper.shtml.onIgnoreTagAttr' ]);
+    const embeds = shtml({ onIgnoreTagAttr: (tag: string, name: string, value: string) => (tag === 'iframe' ? `${name}="${value}"` : undefined) });
+    assert.deepEqual(rated(embeds), [ 'high config.helper.shtml.onIgnoreTagAttr' ], 'srcdoc holds a document of script');
+    const styled = shtml({ onIgnoreTagAttr: (tag: string, name: string, value: string) => (tag === 'span' && name === 'style' ? `style="${value}"` : undefined) });
+    assert.deepEqual(styled, [], 'a style kept on span only');
     const [ thrown ] = shtml({ escapeHtml: (html: { toUpperCase(): string; missing: { x: string } }) => html.missing.x });
     assert.deepEqual([ thrown.severity, thrown.target ], [ 'medium', 'config.helper.shtml.escapeHtml' ]);
     assert.match(thrown.message, /could not be judged: it threw when asked about hostile markup/);
