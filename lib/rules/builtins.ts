@@ -521,8 +521,11 @@ function jsonpUnchecked(facts: Facts): RuleHit[] {
     if (!route.chain.some(step => step.name === 'jsonp' && step.level !== 'global')) continue;
     // A route whose app.jsonp() call was not recorded runs with config.jsonp, as far as is known.
     const calls = route.jsonp ?? [{ options: undefined }];
+    // egg-jsonp's csrf is egg-security's ctx.assertCsrf(), which returns unchecked for a path csrf's match/ignore skips
+    // (black-box round 40, h6 F4).
+    const csrfOff = csrfSkipsRoute(facts, route) ? { csrf: false } : {};
     // Each of its jsonp middleware checks the request: it is open only when every one lets another site through.
-    const judged = calls.map(call => ({ call, merged: Object.assign({}, config, call.options) as AnyRecord }));
+    const judged = calls.map(call => ({ call, merged: Object.assign({}, config, call.options, csrfOff) as AnyRecord }));
     if (!judged.every(({ merged }) => jsonpOpening(facts, merged))) continue;
     const { call, merged } = judged[0];
     const given = JSONP_CHECKS.filter(key => call.options && typeof call.options === 'object' && Object.hasOwn(call.options, key));
@@ -544,12 +547,15 @@ function jsonpUnchecked(facts: Facts): RuleHit[] {
         "`csrf: true` with egg-security's csrf on, or leave csrf and whiteList out of its options so that config.jsonp applies.",
     });
   }
-  const opening = jsonpOpening(facts, config);
+  // Routes csrf's match/ignore skips run its check for nothing, whatever config.jsonp says.
+  const skippedCsrf = jsonpOpening(facts, config) === undefined;
+  const opening = jsonpOpening(facts, skippedCsrf ? { ...config, csrf: false } : config);
   if (!byConfig.length || !opening) return hits;
   const why = opening.length ?
     `config.jsonp.whiteList has ${opening.map(describePattern).join(', ')}, which egg-jsonp lets a referrer from a site anyone can register, or no referrer, through` +
       `${setIn(facts, 'jsonp.whiteList')}` :
-    `config.jsonp checks neither referrer nor CSRF token (${csrfNote(config)})${setIn(facts, 'jsonp.csrf')}`;
+    `config.jsonp checks neither referrer nor CSRF token (${skippedCsrf ? 'csrf: true, but security.csrf\'s match/ignore skips these routes, and egg-security\'s assertCsrf() with it' :
+      csrfNote(config)})${setIn(facts, 'jsonp.csrf')}`;
   return [{
     severity: 'low',
     target: opening.length ? 'config.jsonp.whiteList' : 'config.jsonp',
@@ -559,6 +565,12 @@ function jsonpUnchecked(facts: Facts): RuleHit[] {
     fix: "Set `jsonp: { csrf: true }` (the page sends egg-security's CSRF token) or `jsonp: { whiteList: [ '.example.com' ] }` " +
       '(referrers allowed; a RegExp anchored at the scheme and host, `/^https:\\/\\/www\\.example\\.com\\//`), or pass them to `app.jsonp({ ... })` on the route.',
   }, ...hits];
+}
+
+/** Whether `security.csrf`'s match/ignore surely skips one of the route's request paths (`ignore: '/api'` over `/api/profile.jsonp`). */
+function csrfSkipsRoute(facts: Facts, route: RouteFact): boolean {
+  const skipped = facts.securityScopes.find(scope => scope.name === 'csrf')?.skippedRequests ?? [];
+  return skipped.some(request => route.probes.some(probe => request.endsWith(` ${probe}`)));
 }
 
 /** The options of egg-jsonp that decide who may read a JSONP route. */

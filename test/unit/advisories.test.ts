@@ -515,6 +515,10 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     assert.deepEqual(securityOff.check(jsonpFacts({ csrf: false }, [ withCall({ callback: 'cb' }) ]), prod).map(found => found.target), [ 'config.jsonp' ]);
     assert.deepEqual(securityOff.check(jsonpFacts({ whiteList: [ '.example.com' ] }, [ withCall({ csrf: false, whiteList: null }) ]), prod)
       .map(found => `${found.target} ${found.source}`), [ 'route:GET /api/user app/router.js:3' ]);
+    // csrf: true where csrf's ignore skips the route: egg-security's assertCsrf() returns unchecked (black-box round 40, h6 F4).
+    const ignored = { ...jsonpFacts({ csrf: true }, [ jsonpRoute('route') ]), securityScopes: [{ name: 'csrf', kind: 'ignore' as const, summary: "ignore: '/api'", skipsEveryPath: false,
+      skippedRequests: [ 'GET /api/user', 'HEAD /api/user' ] }] };
+    assert.match(securityOff.check(ignored, prod).find(found => found.target === 'config.jsonp')?.message ?? '', /^1 JSONP route\(s\) answer any site: GET \/api\/user; config\.jsonp checks neither referrer nor CSRF token/);
   });
 
   it('SEN604: a checkAddress function protects; an empty ipBlackList does not', () => {
