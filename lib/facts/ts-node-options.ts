@@ -1,7 +1,7 @@
 /**
- * The modules ts-node loads besides the file it compiles, named by its environment and by the tsconfig it reads:
- * `TS_NODE_COMPILER`, and the `"ts-node"` section's `compiler`, `transpiler` and `require` of that tsconfig and of the
- * files it extends. A preload the preflight trusts (`--require ts-node/register`) runs whatever they name, in every
+ * The modules ts-node loads besides the file it compiles, named by its environment and by the tsconfig it reads: its
+ * compiler (`TS_NODE_COMPILER`, else `typescript`), and the `"ts-node"` section's `compiler`, `transpiler`, `require`
+ * and `swc` of that tsconfig and of the files it extends. A preload the preflight trusts (`--require ts-node/register`) runs whatever they name, in every
  * process, before any check (black-box round 40, h3 F6).
  */
 import fs from 'node:fs';
@@ -23,7 +23,7 @@ export interface TsconfigReader {
 const MAX_EXTENDS = 16;
 
 /** The real path `specifier` resolves to from `dir` (ts-node's project-local resolution), or undefined. */
-export function resolvedFrom(specifier: string, dir: string): string | undefined {
+function resolvedFrom(specifier: string, dir: string): string | undefined {
   try {
     return realPathOrUndefined(require.resolve(specifier, { paths: [ dir ] }));
   } catch {
@@ -37,7 +37,7 @@ function searchDir(env: NodeJS.ProcessEnv, cwd: string): string {
 }
 
 /** The tsconfig ts-node reads: TS_NODE_PROJECT (a file, or a directory with a tsconfig.json), else the nearest tsconfig.json up from its search dir. */
-export function tsNodeProject(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+function tsNodeProject(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
   if (YES.test(env.TS_NODE_SKIP_PROJECT ?? '')) return undefined;
   const dir = searchDir(env, cwd);
   if (env.TS_NODE_PROJECT) {
