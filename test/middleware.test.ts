@@ -2786,6 +2786,22 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.doesNotMatch(message, /SEN405/);
       });
 
+      it('a middleware file that hands on a package\'s (module.exports = require(\'koa-bodyparser\')) put first in coreMiddleware is that package\'s: no SEN405 (black-box round 40, h5 F1)', async () => {
+        const baseDir = tempApp('mw-reexported-package', {
+          'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', sentinel: { failOn: 'high' } });\n",
+          'app/middleware/early_body.js': `module.exports = require(${resolved('koa-bodyparser')});\n`,
+          // An access log whose message holds the word "with" (black-box round 40, h5 F4).
+          'app/middleware/access_log.js': "module.exports = () => async function accessLog(ctx, next) {\n  const start = Date.now();\n  try {\n    await next();\n  } finally {\n" +
+            "    ctx.logger.info('[access] %s %s finished with %s in %dms', ctx.method, ctx.path, ctx.status, Date.now() - start);\n  }\n};\n",
+          'app.js': "module.exports = class { constructor(app) { this.app = app; } configWillLoad() { this.app.config.coreMiddleware.unshift('earlyBody', 'accessLog'); } };\n",
+          'app/router.js': "module.exports = app => { app.router.post('/x', ctx => { ctx.body = 'ok'; }); };\n",
+        });
+        await withApp(bootApp(baseDir), async booted => {
+          assert.deepEqual(reportFindings(booted, 'SEN405'), []);
+          await booted.httpRequest().post('/x').expect(403);
+        });
+      });
+
       it('@koa/cors and koa-bodyparser alone: boots clean, and a preflight is answered without auth', async () => {
         mm(process.env, 'FIXTURE_FAIL_ON', 'high');
         await withApp(bootApp(app('')), async booted => {

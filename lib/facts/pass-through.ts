@@ -39,10 +39,14 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
   const body = alsUnwrapped(withoutComments(written).replace(/^\s*return\s+\(async \(\) => \{/, '')
     .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
-  // A template literal is text but for its `${…}`, which this scan reads as code all the same.
-  if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
+  // Where a template literal's text ends and code resumes across lines is more than this scan reads.
+  if (hasMultiLineTemplate(body)) return false;
+  // Strings are text, not code (a log line's "finished with %s", a header `x-requested-with`; black-box round 40, h5
+  // F4): read with their contents blanked. A template literal's `${…}` is read as code all the same.
+  const code = literalsBlanked(body);
+  if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(code)) return false;
   const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
-  return handsOn(body, context, next, contextHas);
+  return handsOn(code, context, next, contextHas);
 }
 
 /**
@@ -66,9 +70,8 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
   // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
   const rest = afterGuardClause(body, context, next, contextHas);
   if (rest !== undefined) return handsOn(rest, context, next, contextHas);
-  // Found in the code alone: a string's `\n  next()` is no call (review of round 40), nor a line break in a template.
-  if (hasMultiLineTemplate(body)) return false;
-  const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(literalsBlanked(body));
+  // The body's strings are blanked (passesThrough): a string's `\n  next()` is no call (review of round 40).
+  const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
   const after = afterNext(body.slice(call.index + call[0].length));
@@ -117,8 +120,11 @@ function afterNext(rest: string): string | undefined {
   return /\bthen\b/.test(after) ? undefined : after;
 }
 
-/** What ctx tells of the request, read without effect. */
-const REQUEST_READS = [ 'path', 'method', 'url', 'originalUrl', 'ip', 'ips', 'host', 'hostname', 'protocol', 'secure', 'query', 'querystring', 'headers', 'header', 'href', 'origin' ];
+/** What ctx (and ctx.request) tells of the request, read without effect. */
+const REQUEST_READS = [ 'path', 'method', 'url', 'originalUrl', 'ip', 'ips', 'host', 'hostname', 'protocol', 'secure', 'query', 'querystring', 'headers', 'header', 'href', 'origin',
+  'subdomains', 'search', 'idempotent', 'fresh', 'stale', 'type', 'charset', 'length' ];
+/** ctx's methods that read the request (content negotiation, a cookie) and answer nothing. */
+const REQUEST_READING_CALLS = [ 'get', 'is', 'accepts', 'acceptsLanguages', 'acceptsEncodings', 'acceptsCharsets', 'cookies\\s*\\.\\s*get' ];
 
 /**
  * Whether statements before the call leave it to run: they may set and read headers, read the request, keep state
@@ -133,8 +139,8 @@ function harmless(before: string, context: string, next: string, contextHas: (na
       const name = /^\s*([A-Za-z_$][\w$]*)\s*(?::\s*[A-Za-z_$][\w$]*\s*)?$/.exec(entry)?.[1];
       return name !== undefined && (REQUEST_READS.includes(name) || !contextHas(name));
     }) ? '(' : declaration));
-  const known = destructured.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*(?:(?:set|append|vary|remove|get)\\s*\\(|(?:state|logger)\\s*\\.|` +
-    `(?:${REQUEST_READS.join('|')})\\b(?!\\s*=[^=]))`, 'g'), '(');
+  const known = destructured.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*(?:(?:set|append|vary|remove|${REQUEST_READING_CALLS.join('|')})\\s*\\(|(?:state|logger)\\s*\\.|` +
+    `(?:request\\s*\\.\\s*)?(?:${REQUEST_READS.join('|')})\\b(?!\\s*=[^=]))`, 'g'), '(');
   // A plain property (`ctx.requestId = …`, read back later): no accessor that could answer, and no method called.
   const plain = known.replace(new RegExp(`\\b${ctx}\\s*\\.\\s*([A-Za-z_$][\\w$]*)(?![\\w$])(?!\\s*[(.[])`, 'g'),
     (access, name: string) => (contextHas(name) ? access : '('));

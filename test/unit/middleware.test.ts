@@ -1026,6 +1026,12 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => await next()',
       '(ctx, next) => next().then(() => ctx.set(\'x-done\', \'1\'))',
       '(ctx, next) =>\n  next()',
+      // Strings are text: a log line's "with", a header x-requested-with, an escape (black-box round 40, h5 F4).
+      'async function accessLog(ctx, next) { try { await next(); } finally { ctx.logger.info(\'%s finished with %s\\n\', ctx.path, ctx.status); } }',
+      'async (ctx, next) => { ctx.set(\'x-requested-with\', \'XMLHttpRequest\'); await next(); }',
+      // koa's request getters and reading calls are reads.
+      'async (ctx, next) => { ctx.state.tenant = ctx.subdomains[0] || \'www\'; ctx.state.lang = ctx.acceptsLanguages(\'en\', \'zh\'); ctx.state.sid = ctx.cookies.get(\'sid\'); ' +
+        'ctx.state.ua = ctx.request.headers[\'user-agent\']; await next(); }',
     ]) assert.equal(passesThrough(source), true, source);
     for (const source of [
       // ASI ends `return` at the line's end: next() below it never runs.
@@ -1035,6 +1041,8 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => {\n  handle(\n  next())\n}',
       '(ctx, next) => ctx.path === \'/x\' ? (ctx.body = 1) : next()',
       '(ctx, next) => next().catch(() => { ctx.body = 1 })',
+      'async (ctx, next) => { ctx.type = \'json\'; await next(); }',
+      'async (ctx, next) => { ctx.body = \'with\'; await next(); }',
       // A string's line break before `next()` is no statement's (review of round 40).
       'async (ctx, next) => {\n  const page = `<p>down</p>\n  next()`\n  ctx.body = page\n}',
       'async (ctx, next) => {\n  const page = \'<p>down</p>; next()\'\n  ctx.body = page\n}',
