@@ -162,8 +162,15 @@ const KOA_CONTEXT = new Set([
   'rotateCsrfSecret', 'whiteList', 'logger', 'coreLogger', 'helper', 'service', 'curl', 'httpclient', 'runInBackground',
 ]);
 
-/** TypeScript's helper call around a down-levelled async body (`__awaiter`, tslib's under importHelpers). */
-const AWAITER = /(?:\(0,\s*)?\b(?:tslib_\d+\.)?__awaiter\)?\(\s*(?:this|void 0)\s*,\s*void 0\s*,\s*void 0\s*,\s*function\s*\*\s*\(\s*\)\s*\{/g;
+/** A compiler's helper call around a down-levelled async body: tsc's `__awaiter` (tslib's too), esbuild's `__async`, swc's and Babel's `_async_to_generator`. */
+const AWAITER = new RegExp([
+  // tsc's (and tslib's under importHelpers).
+  String.raw`(?:\(0,\s*)?\b(?:tslib_\d+\.)?__awaiter\)?\(\s*(?:this|void 0)\s*,\s*void 0\s*,\s*void 0\s*,\s*function\s*\*\s*\(\s*\)\s*\{`,
+  // esbuild's below ES2017 (black-box round 40, h5 F8).
+  String.raw`\b__async\(\s*(?:this|void 0)\s*,\s*null\s*,\s*function\s*\*\s*\(\s*\)\s*\{`,
+  // swc's and Babel's, inline or from @swc/helpers / @babel/runtime (called at once: `…(function* () { … })()`).
+  String.raw`(?:\(0,\s*)?\b(?:[\w$]+\.)?_?(?:_async_to_generator|_asyncToGenerator|asyncToGenerator)(?:\.(?:_|default))?\)?\(\s*function\s*\*\s*\(\s*\)\s*\{`,
+].join('|'), 'g');
 
 /**
  * The source with each `__awaiter(this, void 0, void 0, function* () {` read as the async arrow function it was

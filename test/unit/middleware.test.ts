@@ -1029,6 +1029,10 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       // Strings are text: a log line's "with", a header x-requested-with, an escape (black-box round 40, h5 F4).
       'async function accessLog(ctx, next) { try { await next(); } finally { ctx.logger.info(\'%s finished with %s\\n\', ctx.path, ctx.status); } }',
       'async (ctx, next) => { ctx.set(\'x-requested-with\', \'XMLHttpRequest\'); await next(); }',
+      // esbuild's and swc's down-levelled async, as tsc's (black-box round 40, h5 F8).
+      'function errorHandler(ctx, next) {\n  return __async(this, null, function* () {\n    try {\n      yield next();\n    } catch (err) {\n      ctx.status = err.status || 500;\n    }\n  });\n}',
+      'function requestId(ctx, next) {\n  return _async_to_generator(function*() {\n    ctx.set(\'x-request-id\', ctx.get(\'x-request-id\') || \'r\');\n    yield next();\n  })();\n}',
+      'function accessLog(ctx, next) {\n  return (0, _async_to_generator._)(function*() {\n    try {\n      yield next();\n    } finally {\n      ctx.logger.info(\'done\');\n    }\n  })();\n}',
       // koa's request getters and reading calls are reads.
       'async (ctx, next) => { ctx.state.tenant = ctx.subdomains[0] || \'www\'; ctx.state.lang = ctx.acceptsLanguages(\'en\', \'zh\'); ctx.state.sid = ctx.cookies.get(\'sid\'); ' +
         'ctx.state.ua = ctx.request.headers[\'user-agent\']; await next(); }',
