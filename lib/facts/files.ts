@@ -16,7 +16,7 @@ import { bootReportFile } from '../report/write';
 import { collectSecretValues, findSecrets, isSecretKeyName, placeholderKind, servedSecretKind } from '../secrets';
 import { type ArchiveEntry, type Packing, listArchive, packing } from './archives';
 import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
-import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, ownershipProblem, realPathLoose, safeReaddir, statProblem } from './real-path';
+import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, isTrustedGroup, ownershipProblem, realPathLoose, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { compileRoutePattern } from '../route-pattern';
 import { valueAt } from '../walk';
@@ -38,7 +38,10 @@ export interface FileModeFact {
   foreignOwner?: number;
   /** That owner is this process's user. */
   processOwner?: true;
-  /** Its group is one of this process's groups: group write is this user's own (a umask 002 install). */
+  /**
+   * Its group is one of this process's groups, or one whose only users are trusted already (a deploy user's private
+   * group): group write gives no one new (a umask 002 install).
+   */
   processGroup?: true;
 }
 
@@ -807,7 +810,7 @@ function collectModes(input: FileFactsInput, configFiles: string[], keyFiles: Re
       ...(real !== undefined && { linksTo: input.display(real), ...(!isInside(real, base) && { linksOut: true as const }) }),
       ...(foreignOwner(stat, owner) !== undefined && { foreignOwner: stat.uid }),
       ...(stat.uid === process.getuid?.() && { processOwner: true as const }),
-      ...(isProcessGroup(stat.gid) && { processGroup: true as const }),
+      ...((isProcessGroup(stat.gid) || isTrustedGroup(stat.gid, owner)) && { processGroup: true as const }),
     });
   };
   const configDir = path.join(input.baseDir, 'config');

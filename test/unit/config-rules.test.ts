@@ -10,7 +10,7 @@ import { userSchemaProblems } from '../../lib/config/user-ajv';
 import { DUMP_IGNORE_EXTENSION, extendDumpIgnore, rewriteDumps } from '../../lib/dumps';
 import { env, SentinelEnvError, valuesReadFromEnvironment } from '../../lib/env';
 import type { DumpFact, GitignoreFact, SensitiveRootFact, StaticDirFact } from '../../lib/facts/files';
-import { realPathLoose } from '../../lib/facts/real-path';
+import { isTrustedGroup, realPathLoose, statProblem } from '../../lib/facts/real-path';
 import { clusterRequireFlags } from '../../lib/facts/cluster-options';
 import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, type RuntimeFacts, splitNodeOptions } from '../../lib/facts/runtime';
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
@@ -200,6 +200,21 @@ describe('SEN205 file permissions', () => {
     ] } });
     assert.deepEqual(sensitiveFilePermissions.check(modes(true), PROD).map(hit => hit.message), [ 'config/config.default.ts is writable by others (mode 0666)' ]);
     assert.equal(sensitiveFilePermissions.check(modes(false), PROD).length, 2);
+  });
+});
+
+describe('a group whose users are all trusted (a deploy user\'s private group, umask 002; black-box round 40, h5 F6)', () => {
+  // The group and user `daemon` (gid 1, uid 1) of Debian-based systems: group 1's only user is daemon.
+  const daemonGroup = () => process.platform === 'linux' && /^daemon:[^:]*:1:/m.test(fs.readFileSync('/etc/group', 'utf8')) &&
+    /^daemon:[^:]*:1:1:/m.test(fs.readFileSync('/etc/passwd', 'utf8'));
+
+  it('is trusted when the app root\'s owner is its only user; its group write bit is then no other user\'s', function() {
+    if (!daemonGroup()) this.skip();
+    assert.equal(isTrustedGroup(1, 1), true, 'daemon deployed the app');
+    assert.equal(isTrustedGroup(1, undefined), process.getuid?.() === 1, 'daemon is no user this process trusts');
+    const stat = { uid: process.getuid?.() ?? 0, gid: 1, mode: 0o40775 } as fs.Stats;
+    assert.equal(statProblem(stat, 1), undefined);
+    if (process.getgid?.() !== 1 && process.getuid?.() !== 1) assert.match(statProblem(stat, undefined)?.why ?? '', /writable by group 1 \(mode 0775\)/);
   });
 });
 
