@@ -212,8 +212,12 @@ function keyFileError(problem: string): Error {
   return error;
 }
 
+/** How often an unknown key id may make a process read the key file again (an agent that wrote a new key). */
+const RELOAD_INTERVAL_MS = 1000;
+
 export class Keyring implements EnvelopeKeys {
   private readonly keys = new Map<string, KeyEntry>();
+  private lastReload = 0;
   private readonly macKeys = new Map<string, Map<string, crypto.KeyObject>>();
   private readonly instanceKeys = new Map<string, crypto.KeyObject>();
   currentKid = '';
@@ -259,6 +263,22 @@ export class Keyring implements EnvelopeKeys {
    * (Re)reads the secrets; true when the signing key id changed. Called once more on an unknown key id, which is
    * what a worker sees after the agent of a new master generated a new secret.
    */
+  /**
+   * load() again after a key change, at most once a second unless forced: a flood of messages or logins naming unknown
+   * key ids (anyone on the machine can send them) must not read the key file each time. False when skipped or failed.
+   */
+  reload(force = false): boolean {
+    const now = Date.now();
+    if (!force && now - this.lastReload < RELOAD_INTERVAL_MS) return false;
+    this.lastReload = now;
+    try {
+      this.load();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   load(): boolean {
     const before = this.currentKid;
     const configured = this.options.secret;

@@ -25,7 +25,6 @@ export const MASTER_ACTIONS: ReadonlySet<string> = new Set([ 'egg-ready', 'egg-p
 const UNSIGNED_RECEIVERS = new Set([ 'master', 'parent' ]);
 /** How sendTo/sendRandom address this process: its pid, or its thread id under egg-cluster's startMode 'worker_threads'. */
 const WORKER_ID = String(workerThreads.isMainThread ? process.pid : workerThreads.threadId);
-const RELOAD_INTERVAL_MS = 1000;
 
 /**
  * A burst: every send after the first in one turn of the event loop is queued, and at the end of the turn
@@ -205,7 +204,6 @@ export class IpcGuard {
   private readonly replay = new ReplayWindows();
   private readonly encryptAll: boolean;
   private readonly encryptActions: ReadonlySet<string>;
-  private lastReload = 0;
   private readonly counters: Omit<IpcStats, 'logLinesSuppressed'>;
   private readonly badMessages: RateLimitedLog;
   /** True from the first send of a turn of the event loop until the nextTick that ends it. */
@@ -448,15 +446,7 @@ export class IpcGuard {
 
   /** Re-reads the secret after a key change (an agent that wrote a new key file), at most once a second unless forced. */
   private reloadKeys(force = false): boolean {
-    const now = Date.now();
-    if (!force && now - this.lastReload < RELOAD_INTERVAL_MS) return false;
-    this.lastReload = now;
-    try {
-      this.keyring.load();
-      return true;
-    } catch {
-      return false;
-    }
+    return this.keyring.reload(force);
   }
 
   /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */

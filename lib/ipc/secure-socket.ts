@@ -30,8 +30,8 @@ export type ChannelRole = 'leader' | 'follower';
 export type ChannelFailure = 'probe' | 'bad-auth' | 'unknown-key' | 'timeout' | 'malformed' | 'bad-mac';
 
 export interface ChannelKeys extends EnvelopeKeys {
-  /** Re-reads the secret; true when something changed. */
-  load(): boolean;
+  /** Re-reads the secret, at most once a second (Keyring#reload); true when it did. */
+  reload(): boolean;
 }
 
 export interface SecureSocketOptions {
@@ -93,10 +93,14 @@ export class SecureSocket extends Duplex {
     super({ allowHalfOpen: false });
     inner.on('data', chunk => this.onData(chunk));
     inner.on('end', () => this.push(null));
-    inner.on('error', error => this.destroy(error));
+    inner.on('error', error => {
+      // A leader's connection that errs before it is authenticated (a reset from any local user) is a failed login,
+      // counted and logged with the rest: as an error, nothing listens for it yet, and it would be uncaught.
+      if (this.state === 'handshake' && options.role === 'leader') this.failHandshake(`${error.message} before the handshake finished`);
+      else this.destroy(error);
+    });
     inner.on('close', () => {
-      // Nothing sent at all is how cluster-client's followers probe for the leader; anything else is a failed login.
-      if (this.state === 'handshake') this.fail(this.bytesReceived ? 'bad-auth' : 'probe', 'closed before the handshake finished');
+      if (this.state === 'handshake') this.failHandshake('closed before the handshake finished');
       this.destroy();
     });
     inner.on('connect', () => this.emit('socket-connect'));
@@ -153,6 +157,11 @@ export class SecureSocket extends Duplex {
     clearTimeout(this.handshakeTimer);
     this.inner.destroy();
     callback(error);
+  }
+
+  /** Nothing sent at all is how cluster-client's followers probe for the leader; anything else is a failed login. */
+  private failHandshake(detail: string): void {
+    this.fail(this.bytesReceived ? 'bad-auth' : 'probe', detail);
   }
 
   private fail(reason: ChannelFailure, detail: string): void {
@@ -217,7 +226,7 @@ export class SecureSocket extends Duplex {
     if (!auth) return false;
     const followerNonce = auth.subarray(0, NONCE);
     this.kid = auth.subarray(NONCE + 1, NONCE + 1 + kidLength).toString();
-    if (!this.options.keys.macKey(this.kid, 'cc-auth') && !(this.options.keys.load() && this.options.keys.macKey(this.kid, 'cc-auth'))) {
+    if (!this.options.keys.macKey(this.kid, 'cc-auth') && !(this.options.keys.reload() && this.options.keys.macKey(this.kid, 'cc-auth'))) {
       this.fail('unknown-key', 'the follower used an unknown key id');
       return false;
     }

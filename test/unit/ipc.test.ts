@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import mm from 'egg-mock';
 import fc from 'fast-check';
 import { ENVELOPE_VERSION, HmacSha256, open, seal, type SealInput } from '../../lib/ipc/envelope';
 import { estimateSecretBits, KEY_FILE, Keyring } from '../../lib/ipc/keyring';
@@ -244,6 +245,23 @@ describe('keyring', () => {
     assert.equal(app.load(), true);
     assert.equal(app.currentKid, restarted.currentKid);
     assert.ok(app.hasKey(before), 'the old key still verifies messages in flight');
+  });
+
+  it('reload() reads the key file at most once a second unless forced: a flood of unknown key ids cannot make every one read it (black-box round 40, h4 F1)', () => {
+    Keyring.forAgent({ runDir: dir });
+    const app = Keyring.forApp({ runDir: dir });
+    const reads: string[] = [];
+    const open = fs.openSync;
+    mm(fs, 'openSync', (...args: Parameters<typeof open>) => {
+      reads.push(String(args[0]));
+      return open(...args);
+    });
+    try {
+      assert.deepEqual([ app.reload(), app.reload(), app.reload(), app.reload(true) ], [ true, false, false, true ]);
+    } finally {
+      mm.restore();
+    }
+    assert.equal(reads.filter(file => file.endsWith(KEY_FILE)).length, 2);
   });
 
   it('previous secrets verify until their date and never sign', () => {

@@ -77,6 +77,32 @@ function connectFollower(port: number, secret: string, encrypt = false) {
 const settle = () => new Promise(resolve => setTimeout(resolve, 150));
 
 describe('authenticated cluster-client channel (SecureSocket over loopback TCP)', () => {
+  it('a connection reset before the handshake is a failed login, counted, not an uncaught error (black-box round 40, h4 F3)', async () => {
+    const failures: ChannelFailure[] = [];
+    // As cluster-client's leader takes a connection: nothing listens for the wrapper's errors until it is authenticated.
+    const server = net.createServer(socket => new SecureSocket(socket, { role: 'leader', port: 0, keys: ring(SECRET), encrypt: false, onFailure: reason => failures.push(reason) }));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const uncaught: Error[] = [];
+    const record = (error: Error) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      for (const sendFirst of [ false, true ]) {
+        const attacker = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+        attacker.on('error', () => undefined);
+        // The leader's HELLO has arrived: reset the connection (RST), with or without a byte of a login first.
+        await new Promise<void>(resolve => attacker.once('data', () => resolve()));
+        if (sendFirst) await new Promise<void>(resolve => attacker.write(Buffer.from([ 0 ]), () => resolve()));
+        attacker.resetAndDestroy();
+        await settle();
+      }
+    } finally {
+      process.off('uncaughtException', record);
+      server.close();
+    }
+    assert.deepEqual(uncaught.map(error => error.message), []);
+    assert.deepEqual(failures, [ 'probe', 'bad-auth' ]);
+  });
+
   it('carries bytes both ways once both sides proved the secret, optionally encrypted', async () => {
     for (const encrypt of [ false, true ]) {
       const leader = await startLeader(SECRET, encrypt);
