@@ -1497,7 +1497,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const file = usedAt ?? factoryFile(fact.name);
     const moduleText = file === undefined ? undefined : readText(file);
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
-    if (passesThrough(source, { moduleText, contextHas })) return { ...answering, passesThrough: true };
+    if (passesThrough(source, { moduleText, moduleFile: file, contextHas })) return { ...answering, passesThrough: true };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
     const reexported = usedPackage === undefined && file !== undefined && moduleText !== undefined && !moduleText.includes(source) ? packageWriting(source, file) : undefined;

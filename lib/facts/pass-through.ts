@@ -10,6 +10,8 @@ import { literalsBlanked } from './filter-state';
 export interface PassScope {
   /** The text of the module that defines it: what the names it closes over are (an AsyncLocalStorage). */
   moduleText?: string;
+  /** That module's file: a relative `require()` in it is of the app's own modules (an AsyncLocalStorage it shares). */
+  moduleFile?: string;
   /** Whether ctx has a property by that name that is more than a plain one: an accessor or method of koa, egg or an extension. */
   contextHas?: (name: string) => boolean;
 }
@@ -38,7 +40,7 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const written = concise ? `return ${text.slice(opening.length).trimStart()};}` : text.slice(opening.length);
   // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
   const body = alsUnwrapped(withoutComments(written).replace(/^\s*return\s+\(async \(\) => \{/, '')
-    .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope.moduleText);
+    .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
   // Where a template literal's text ends and code resumes across lines is more than this scan reads.
   if (hasMultiLineTemplate(body)) return false;
   // Strings are text, not code (a log line's "finished with %s", a header `x-requested-with`; black-box round 40, h5
@@ -195,7 +197,7 @@ function nextOnly(next: string): RegExp {
  * (`api.context.with`) when the module takes `context` from `@opentelemetry/api` and never reassigns it. Both call
  * the callback at once and return its result. Inside `try {`, the store is read before the try, so the try holds the call alone.
  */
-function alsUnwrapped(body: string, next: string, moduleText: string | undefined): string {
+function alsUnwrapped(body: string, next: string, { moduleText, moduleFile }: PassScope): string {
   if (moduleText === undefined) return body;
   const run = /(^|[;{}])(\s*)(await\s+|return\s+)?([A-Za-z_$][\w$]*)((?:\s*\.\s*context)?)\s*\.\s*(run|with)\s*\(/.exec(body);
   if (!run) return body;
@@ -204,7 +206,8 @@ function alsUnwrapped(body: string, next: string, moduleText: string | undefined
   const end = comma === undefined ? undefined : topLevel(body, comma + 1, ')');
   const [ , boundary, space, keyword, runner, member, method ] = run;
   if (end === undefined || !nextOnly(identifierPattern(next)).test(body.slice((comma as number) + 1, end))) return body;
-  const known = method === 'run' ? !member && isAsyncLocalStorage(runner, moduleText) : isOpenTelemetryContext(runner, member !== '', moduleText);
+  const known = method === 'run' ? !member && (isAsyncLocalStorage(runner, moduleText) || isRequiredAsyncLocalStorage(runner, moduleText, moduleFile)) :
+    isOpenTelemetryContext(runner, member !== '', moduleText);
   // An AsyncLocalStorage is named once in the body; OpenTelemetry's context is read in the store too (`context.active()`).
   if (!known || (method === 'run' && countIdentifier(body, runner) !== 1)) return body;
   const storeRead = `void (${body.slice(store, comma)});`;
@@ -300,6 +303,30 @@ function isAsyncLocalStorage(name: string, moduleText: string): boolean {
   const calls = moduleText.match(new RegExp(`(?<![\\w$.])${id}\\s*\\.\\s*(?:run|getStore|exit)\\s*\\(`, 'g'))?.length ?? 0;
   const exported = moduleText.match(new RegExp(`^\\s*(?:module\\.)?exports\\.${id}\\s*=\\s*${id}\\s*;?\\s*$`, 'gm'))?.length ?? 0;
   return countIdentifier(moduleText, name) === 1 + calls + exported;
+}
+
+/**
+ * Whether `name` is bound once to a relative `require()` of the app's own module (`const als =
+ * require('../../lib/context')`) whose export is itself one AsyncLocalStorage (`module.exports = new
+ * AsyncLocalStorage()`), and the module uses it only by its own methods: the usual way to share a request context with
+ * services and loggers (black-box round 40, h5 F2).
+ */
+function isRequiredAsyncLocalStorage(name: string, moduleText: string, moduleFile: string | undefined): boolean {
+  if (moduleFile === undefined) return false;
+  const id = identifierPattern(name);
+  const required = new RegExp(`^const\\s+${id}\\s*=\\s*require\\(\\s*(['"])(\\.{1,2}\\/[^'"]+)\\1\\s*\\)\\s*;?\\s*$`, 'm').exec(moduleText);
+  const calls = moduleText.match(new RegExp(`(?<![\\w$.])${id}\\s*\\.\\s*(?:run|getStore|exit)\\s*\\(`, 'g'))?.length ?? 0;
+  if (!required || countIdentifier(moduleText, name) !== 1 + calls) return false;
+  let file: string;
+  try {
+    file = require.resolve(required[2], { paths: [ path.dirname(moduleFile) ] });
+  } catch {
+    return false;
+  }
+  const text = file.split(path.sep).includes('node_modules') ? undefined : readText(file);
+  // Its export read as a declaration, so that the same test holds it: one instance, never reassigned or patched.
+  const declared = text?.replace(/^module\.exports\s*=\s*new\b/m, 'const exportedStore = new');
+  return declared !== undefined && declared !== text && !/\bmodule\.exports\b|\bexports\./.test(declared) && isAsyncLocalStorage('exportedStore', declared);
 }
 
 /**

@@ -1124,6 +1124,26 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
     ]) assert.equal(passesThrough(source, { contextHas: name => name === 'extended' }), false, source);
   });
 
+  it('next() through an AsyncLocalStorage a module of the app makes and the middleware\'s module requires (black-box round 40, h5 F2)', () => {
+    const dir = tempDir('shared-als');
+    try {
+      fs.mkdirSync(path.join(dir, 'lib'));
+      fs.mkdirSync(path.join(dir, 'app/middleware'), { recursive: true });
+      const middlewareFile = path.join(dir, 'app/middleware/request_context.js');
+      const moduleText = "const als = require('../../lib/context');\nmodule.exports = () => mw;\n";
+      const source = 'async function requestContext(ctx, next) { const store = { id: ctx.get("x-request-id") }; return als.run(store, next); }';
+      fs.writeFileSync(path.join(dir, 'lib/context.js'), "const { AsyncLocalStorage } = require('async_hooks');\nmodule.exports = new AsyncLocalStorage();\n");
+      assert.equal(passesThrough(source, { moduleText, moduleFile: middlewareFile }), true);
+      assert.equal(passesThrough(source, { moduleText }), false, 'without its file, the require is not followed');
+      // A shared store whose run() is replaced runs no callback of the middleware's: not one.
+      fs.writeFileSync(path.join(dir, 'lib/context.js'), "const { AsyncLocalStorage } = require('async_hooks');\nconst als = new AsyncLocalStorage();\n" +
+        "als.run = () => 'answer';\nmodule.exports = als;\n");
+      assert.equal(passesThrough(source, { moduleText, moduleFile: middlewareFile }), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('next() through an AsyncLocalStorage the module makes, which runs its callback at once', () => {
     const moduleText = 'const { AsyncLocalStorage } = require("async_hooks");\nconst als = new AsyncLocalStorage();\nmodule.exports = () => mw;\nmodule.exports.als = als;\n';
     const compiled = 'const node_async_hooks_1 = require("node:async_hooks");\nconst als = new node_async_hooks_1.AsyncLocalStorage();\n';
