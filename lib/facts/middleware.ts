@@ -1431,8 +1431,9 @@ function collectSecurityScopes(egg: MiddlewareSource, modules: EggModules, route
     };
     if (asksFunction) gather(filter('/', 'POST'));
     let runsForSomeRoute = false;
-    // csrf checks POST, PUT… and never GET: whether it runs for a route's GET says nothing, so its every request is asked.
-    const skippedRequests = name === 'csrf' ? [] as string[] : undefined;
+    // csrf checks POST, PUT… and never GET: whether it runs for a route's GET says nothing, so its every request is asked;
+    // xframe's are the pages it leaves frameable.
+    const skippedRequests = name === 'csrf' || name === 'xframe' ? [] as string[] : undefined;
     const askEvery = asksFunction || skippedRequests !== undefined;
     for (const route of routes) {
       for (const probe of route.probes) {

@@ -47,8 +47,8 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
   /** A sticky RegExp in it (flag y without g, `/^\/api/y`), which egg-path-matching never resets: each request starts where the one before left it. */
   sticky?: string;
   /**
-   * csrf's only, which checks some methods alone: each route request (`POST /api/data`, a probe with each of the route's
-   * methods) the scope surely skips; one not listed may run csrf.
+   * csrf's and xframe's only: each route request (`POST /api/data`, a probe with each of the route's methods) the scope
+   * surely skips; one not listed may run the protection.
    */
   skippedRequests?: string[];
 }

@@ -217,6 +217,24 @@ function switchedOff(facts: Facts, name: string): SwitchedOff | undefined {
 /** egg-security's sub-middleware that read their `match`/`ignore` (dta and methodnoallow run for every request). */
 const HONOURS_SCOPE = new Set([ 'csrf', 'xframe', 'nosniff', 'noopen', 'xssProtection', 'hsts', 'csp', 'referrerPolicy' ]);
 
+/**
+ * The GET routes `security.xframe`'s match/ignore leaves without X-Frame-Options (when it skips some but not all, and
+ * no CSP `frame-ancestors` stands in): any site can frame those pages (clickjacking). Low: a scope may leave an embed
+ * page frameable on purpose, and the finding lists what it leaves (black-box round 40, h6 F2).
+ */
+function frameablePages(facts: Facts): RuleHit[] {
+  const scope = facts.securityScopes.find(entry => entry.name === 'xframe');
+  if (!scope || scope.skipsEveryPath || framingByCsp(facts) || switchedOff(facts, 'xframe')) return [];
+  const pages = [ ...new Set((scope.skippedRequests ?? []).filter(request => request.startsWith('GET ')).map(request => request.slice(4))) ];
+  if (!pages.length) return [];
+  const key = `security.xframe.${scope.kind}`;
+  return [{
+    severity: 'low', target: `config.${key}`, source: facts.provenance(key),
+    message: `X-Frame-Options is not sent for ${pages.length} page(s) security.xframe's ${scope.summary} skips: ${listed(pages)}${setIn(facts, key)}; any site can frame them (clickjacking)`,
+    fix: 'Let X-Frame-Options cover every page (drop the match/ignore) and scope the pages meant to be embedded with a CSP `frame-ancestors` naming the sites that embed them.',
+  }];
+}
+
 /** Why `name` never runs: switched off, or a `match`/`ignore` it honours skips every route and `/`. */
 function notRunning(facts: Facts, name: string): SwitchedOff | undefined {
   const off = switchedOff(facts, name);
@@ -662,7 +680,8 @@ export const securityHeadersWeakened: Rule = {
     'a directive, `.x` is `*.x`) allows any script (`*`, `https:`, `data:`, `blob:`, `*.com`, a wildcard over a public suffix or shared hosting domain such as `*.co.uk`, `*.github.io` or `https://*.herokuapp.com`, `\'unsafe-eval\'`, a nonce fixed in config, ' +
     '`\'unsafe-inline\'` where no nonce or hash stands beside it: egg-security adds its nonce to the key `script-src` only, and not when ' +
     'a value there contains `nonce-`), one whose `script-src-attr` has `\'unsafe-inline\'` (injected event handlers run), ' +
-    'or a Referrer-Policy of `unsafe-url` as low.',
+    'or a Referrer-Policy of `unsafe-url` as low; and, low too, the pages (GET routes) a `security.xframe` match/ignore leaves without ' +
+    'X-Frame-Options while it keeps it elsewhere, with no CSP `frame-ancestors` in its place: any site can frame them.',
   fix: "Remove the overrides that switch headers or guards off, and the `match`/`ignore` that skip every route; with HTTPS set `security: { hsts: { enable: true, maxAge: 31536000 } }`; " +
     "add a policy: `security: { csp: { enable: true, policy: { 'default-src': \"'self'\" } } }`.",
   check: securityCheck(facts => {
@@ -692,7 +711,7 @@ export const securityHeadersWeakened: Rule = {
     const csp = notRunning(facts, 'csp');
     const { policy, reportOnly } = (securityConfig(facts).csp ?? {}) as { policy?: unknown; reportOnly?: unknown };
     hits.push(...ignoredFrameOptions(facts), ...permissiveFrameAncestors(facts), ...leakyReferrerPolicy(facts), ...headerScopesReadRequest(facts), ...headerScopesSticky(facts),
-      ...headersOffPerRequest(facts));
+      ...headersOffPerRequest(facts), ...frameablePages(facts));
     if (csp || !policy || typeof policy !== 'object' || !Object.keys(policy).length) {
       const key = csp?.key ?? 'security.csp.policy';
       hits.push({

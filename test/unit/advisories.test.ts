@@ -489,6 +489,10 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
     // xssProtection (whose header browsers ignore), are no finding.
     assert.deepEqual(hits({}, [ everywhere('dta', 'ignore', "'/'"), everywhere('methodnoallow', 'ignore', "'/'"), everywhere('xssProtection', 'ignore', "'/'"),
       { ...everywhere('xframe', 'ignore', "'/embed'"), skipsEveryPath: false } ]), []);
+    // A scope that keeps the header on the API and drops it from the pages: low, naming them (black-box round 40, h6 F2).
+    assert.deepEqual(hits({}, [{ ...everywhere('xframe', 'match', "'/api'"), skipsEveryPath: false, skippedRequests: [ 'GET /', 'HEAD /', 'GET /account/delete', 'POST /account' ] }]), [
+      "low config.security.xframe.match: X-Frame-Options is not sent for 2 page(s) security.xframe's match: '/api' skips: /; /account/delete; any site can frame them (clickjacking)",
+    ]);
   });
 
   it('SEN602: a route answering through egg-jsonp with neither csrf nor whiteList is low; no jsonp route, or either check, is fine (round 22)', () => {
