@@ -23,11 +23,16 @@ import type { SecurityOverrideFact } from './types';
 export interface SecurityOptionWrite {
   /** The key under ctx.securityOptions (`xframe`, `refererPolicy`). */
   name: string;
-  /** `off`: `enable` written falsy; `value`: a string literal written as its `value`. */
-  effect: 'off' | 'value';
+  /** `off`: `enable` written falsy; `value`: a string literal written as its `value`; `maxAge`, `reportOnly`: see SecurityOverrideFact. */
+  effect: 'off' | 'value' | 'maxAge' | 'reportOnly';
   /** The string written, for `value`. */
   value?: string;
+  /** The number written, for `maxAge`. */
+  seconds?: number;
 }
+
+/** The keys of an options object whose write this reads: the switch, the value, hsts's max-age and csp's report-only. */
+const READ_KEYS = new Set([ 'enable', 'value', 'maxAge', 'reportOnly' ]);
 
 /**
  * A falsy literal, alone, cast (`false as boolean`) or before the next statement (no semicolon: compactSource keeps
@@ -177,6 +182,14 @@ function optionsEntries(name: string, entries: Array<[ string, string ]>): Secur
   const value = entries.filter(([ key ]) => key === 'value').pop();
   const text = value && stringLiteral(value[1]);
   if (text !== undefined) writes.push({ name, effect: 'value', value: text });
+  // `hsts: { maxAge: 0 }` drops HSTS from the browser for the site; `csp: { reportOnly: true }` enforces nothing
+  // (black-box round 40, h6 F3).
+  // (Switched off, they say nothing more.)
+  if (writes.some(write => write.effect === 'off')) return writes;
+  const maxAge = entries.filter(([ key ]) => key === 'maxAge').pop();
+  if (name === 'hsts' && maxAge && /^\d+$/.test(maxAge[1])) writes.push({ name, effect: 'maxAge', seconds: Number(maxAge[1]) });
+  const reportOnly = entries.filter(([ key ]) => key === 'reportOnly').pop();
+  if (name === 'csp' && reportOnly && /^(?:true|!0|1)$/.test(reportOnly[1])) writes.push({ name, effect: 'reportOnly' });
   return writes;
 }
 
@@ -326,7 +339,7 @@ export function securityOptionWrites(source: string): SecurityOptionWrite[] {
     }
     // securityOptions.xframe.enable = false, securityOptions.xframe['value'] = '…'.
     const key = propertyAt(text, property.end);
-    const keyValueAt = key && (key.name === 'enable' || key.name === 'value') ? assignedAt(text, key.end) : -1;
+    const keyValueAt = key && READ_KEYS.has(key.name) ? assignedAt(text, key.end) : -1;
     if (key && keyValueAt >= 0) {
       const value = text.slice(keyValueAt, valueEnd(text, keyValueAt));
       writes.push(...optionsEntries(property.name, [[ key.name, value ]]));
@@ -341,7 +354,7 @@ export function collectSecurityOptionWrites(texts: ReadonlyMap<string, string>, 
   for (const [ file, source ] of texts) {
     const seen = new Set<string>();
     for (const write of securityOptionWrites(source)) {
-      const key = `${write.name}\0${write.effect}\0${write.value ?? ''}`;
+      const key = `${write.name}\0${write.effect}\0${write.value ?? write.seconds ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);
       found.push({ ...write, file: relative(file) });

@@ -57,10 +57,15 @@ export interface SecurityScopeFact extends MiddlewareFilterFact {
 export interface SecurityOverrideFact {
   /** Its key under ctx.securityOptions (`xframe`; egg-security reads `refererPolicy` there, `referrerPolicy` in config). */
   name: string;
-  /** `off`: its `enable` written falsy (egg-security then skips it for the request); `value`: a string written as its `value`. */
-  effect: 'off' | 'value';
+  /**
+   * `off`: its `enable` written falsy (egg-security then skips it for the request); `value`: a string written as its
+   * `value`; `maxAge`: hsts's max-age written as a number; `reportOnly`: csp's written true (reported, not enforced).
+   */
+  effect: 'off' | 'value' | 'maxAge' | 'reportOnly';
   /** The string written, for `value`. */
   value?: string;
+  /** The number written, for `maxAge`. */
+  seconds?: number;
   /** The module that writes it, relative to the app root. */
   file: string;
 }

@@ -668,7 +668,8 @@ export const securityHeadersWeakened: Rule = {
     'a header off for the requests it picks through egg-security\'s per-request options, `ctx.securityOptions.xframe = { enable: false }` (or ' +
     '`.enable = false`, `Object.assign(ctx.securityOptions, { xframe: { enable: false } })`, through a local name given `ctx.securityOptions`, ' +
     'with any falsy `enable`), which egg-security merges over `config.security` for that request (xframe, nosniff, noopen, csp low, and hsts ' +
-    'while `sentinel.https: true`; a `refererPolicy` value of `unsafe-url` written there low): found in the app\'s modules the process loaded, ' +
+    'while `sentinel.https: true`; a `refererPolicy` value of `unsafe-url` written there low; an hsts `maxAge` under a day there medium with ' +
+    '`sentinel.https`, and a csp `reportOnly: true` low): found in the app\'s modules the process loaded, ' +
     'outside node_modules, as written there (a value built elsewhere and assigned is not seen; `ctx.securityOptions.csrf`, `dta` and ' +
     '`methodnoallow` are not reported, as egg-security reads their config alone, nor is `ctx.securityOptions = { … }`, which replaces nothing); HSTS off while `config.sentinel.https: true` says the app is served over ' +
     'HTTPS (egg leaves HSTS off by default) as medium; an X-Frame-Options value browsers ignore (`ALLOW-FROM …`: only `DENY` ' +
@@ -791,8 +792,26 @@ const PER_REQUEST_OPTIONS: ReadonlyArray<[ name: string, what: string, severity:
  */
 function headersOffPerRequest(facts: Facts): RuleHit[] {
   const https = (facts.config.sentinel as { https?: boolean } | undefined)?.https === true;
-  return facts.securityOverrides.flatMap(({ name, file, effect, value }): RuleHit[] => {
+  return facts.securityOverrides.flatMap(({ name, file, effect, value, seconds }): RuleHit[] => {
     if (effect === 'value') return name === 'refererPolicy' && value === 'unsafe-url' ? referrerPolicyPerRequest(facts, file) : [];
+    if (effect === 'maxAge') {
+      if (!https || notRunning(facts, 'hsts') || (seconds as number) >= MIN_HSTS_MAX_AGE) return [];
+      return [{
+        severity: 'medium', target: 'ctx.securityOptions.hsts', source: file,
+        message: `Strict-Transport-Security is sent with max-age=${seconds} for the requests the app's code picks: ${file} sets ctx.securityOptions.hsts's maxAge, ` +
+          `which egg-security merges over config.security.hsts for the request: ${seconds === 0 ? 'a browser that gets it drops HSTS for the site' : 'browsers forget HTTPS-only within a day'}`,
+        fix: `Leave ctx.securityOptions.hsts alone (at least ${MIN_HSTS_MAX_AGE} s in config.security.hsts.maxAge).`,
+      }];
+    }
+    if (effect === 'reportOnly') {
+      if (notRunning(facts, 'csp')) return [];
+      return [{
+        severity: 'low', target: 'ctx.securityOptions.csp', source: file,
+        message: `the Content-Security-Policy is only reported, not enforced, for the requests the app's code picks: ${file} sets ctx.securityOptions.csp's reportOnly, ` +
+          'which egg-security merges over config.security.csp for the request: an injected script runs there',
+        fix: 'Leave ctx.securityOptions.csp alone; try a stricter policy out with a second, report-only one set in config.',
+      }];
+    }
     const protection = PER_REQUEST_OPTIONS.find(([ switchable ]) => switchable === name);
     if (!protection || notRunning(facts, name) || (name === 'hsts' && !https)) return [];
     const [ , what, severity ] = protection;

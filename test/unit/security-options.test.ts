@@ -38,6 +38,11 @@ describe('ctx.securityOptions writes in the app\'s code (lib/facts/security-opti
       // A value with enable left true: recorded as a value (the rule judges it), not as off.
       [ "ctx.securityOptions.xframe = { value: 'DENY', enable: true };", [ 'xframe value=DENY' ] ],
       [ 'ctx.securityOptions.xframe = { enable: false as boolean };', [ 'xframe off' ] ],
+      // What weakens a header it keeps sending (black-box round 40, h6 F3).
+      [ 'ctx.securityOptions.hsts = { maxAge: 0 };', [ 'hsts maxAge' ] ],
+      [ 'ctx.securityOptions.hsts.maxAge = 0;', [ 'hsts maxAge' ] ],
+      [ 'ctx.securityOptions.csp = { reportOnly: true };', [ 'csp reportOnly' ] ],
+      [ 'Object.assign(ctx.securityOptions, { csp: { reportOnly: true } });', [ 'csp reportOnly' ] ],
       // TypeScript's casts and non-null assertions (the audit reads an app's .ts files).
       [ '(ctx.securityOptions as any).xframe = { enable: false };', [ 'xframe off' ] ],
       [ '(ctx.securityOptions as Record<string, any>).csp.enable = false;', [ 'csp off' ] ],
@@ -120,6 +125,13 @@ describe('SEN603 judges the writes: what egg-security merges per request', () =>
     assert.deepEqual(judged([{ name: 'hsts', effect: 'off' }], { sentinel: { https: true } }), [ 'medium ctx.securityOptions.hsts' ]);
     // Already off in config: reported there, once.
     assert.deepEqual(judged([{ name: 'hsts', effect: 'off' }], { sentinel: { https: true }, security: { hsts: { enable: false } } }), [ 'medium config.security.hsts.enable' ]);
+  });
+
+  it('HSTS max-age under a day (with sentinel.https) is medium, a report-only CSP low, written per request (black-box round 40, h6 F3)', () => {
+    assert.deepEqual(judged([{ name: 'hsts', effect: 'maxAge', seconds: 0 }], { sentinel: { https: true } }), [ 'medium ctx.securityOptions.hsts' ]);
+    assert.deepEqual(judged([{ name: 'hsts', effect: 'maxAge', seconds: 31536000 }], { sentinel: { https: true } }), []);
+    assert.deepEqual(judged([{ name: 'hsts', effect: 'maxAge', seconds: 0 }]), [], 'not served over HTTPS');
+    assert.deepEqual(judged([{ name: 'csp', effect: 'reportOnly' }]), [ 'low ctx.securityOptions.csp' ]);
   });
 
   it('csrf, dta, methodnoallow and xssProtection: egg-security reads their config alone (or browsers ignore the header), so nothing is reported', () => {
