@@ -242,8 +242,11 @@ export const weakCookieKeys: Rule = {
       return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${readIn} computes the keys, and what it computes is weak (more than, or other than, one environment variable's value)`,
         fix: `Read the whole key from one environment variable in ${readIn} (\`keys: process.env.EGG_KEYS\`), set to a generated key: ${GENERATE_KEY}.` }];
     }
+    // The file that reads the variable may also compute the fallback itself (`process.env.EGG_KEYS || appInfo.name + '_…'`).
     const tookEffect = literalIn ? `it is the literal written in ${literalIn}, which the app falls back on: ${readIn} computes the keys (from an environment variable, as a rule), yet the literal is what took effect` :
-      `${readIn} computes the keys (from an environment variable, as a rule), yet what an earlier config file set is what took effect`;
+      setIn === readIn && /\benv\.[\w$]+\s*(?:\|\||\?\?)/.test(facts.files.configTexts[readIn] ?? '') ?
+        `${readIn} computes the keys from an environment variable, and what it falls back on took effect` :
+        `${readIn} computes the keys (from an environment variable, as a rule), yet what an earlier config file set is what took effect`;
     return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${tookEffect}: ${KEYS_NOT_READ}`, fix: setVariable }];
   },
 };

@@ -500,6 +500,10 @@ describe('SEN202: cookie keys production falls back on', () => {
     const unset = weakCookieKeys.check(facts({ 'config/config.default.js': `config.keys = appInfo.name + '_1563186367163_7654';\n`,
       'config/config.prod.js': 'module.exports = () => ({ keys: process.env.EGG_KEYS });\n' }, [], initKey), { developmentEnv: false })[0];
     assert.match(unset.message, /; config\/config\.prod\.js computes the keys \(from an environment variable, as a rule\), yet what an earlier config file set is what took effect: what it reads is not set/);
+    // The same file reads the variable and computes the fallback: no earlier file is blamed (black-box round 40, h5 F3).
+    const own = weakCookieKeys.check(fakeFacts({ config: { keys: initKey }, meta: { keys: 'config/config.default.js' }, files: { configTexts: {
+      'config/config.default.js': "config.keys = process.env.EGG_KEYS || appInfo.name + '_1563186367163_7654';\n" } } as never }), { developmentEnv: false })[0];
+    assert.match(own.message, /; config\/config\.default\.js computes the keys from an environment variable, and what it falls back on took effect: what it reads is not set/);
     // Black-box round 22. An empty key: the variable the app reads is unset where this runs (an audit in CI), not a key to replace.
     const empty = weakCookieKeys.check(facts({ 'config/config.default.js': 'module.exports = { keys: process.env.EGG_KEYS };\n' }, [], ''), { developmentEnv: false })[0];
     assert.match(empty.message, /^config\.keys: the key is empty; config\/config\.default\.js computes the keys .*what it reads is not set in this process, so egg's own empty default is what took effect$/);
