@@ -73,11 +73,11 @@ const join = (parentPath: string, key: string, inArray: boolean) => (inArray ? `
  */
 export function watchSecurityConfig(config: Holder, locked: boolean, judge: WriteJudge, alsoWatched: readonly string[] = []): void {
   const links = new WeakMap<object, Link>();
-  // Keys a guard's match/ignore function reads (`auth.publicPaths`), watched as security-relevant, with the keys above them.
-  const extra = new Set(alsoWatched);
-  const relevant = (keyPath: string) => isSecurityRelevant(keyPath) || extra.has(keyPath);
-  const holdsRelevant = (keyPath: string) => holdsSecurityRelevant(keyPath) ||
-    alsoWatched.some(read => read === keyPath || read.startsWith(`${keyPath}.`) || read.startsWith(`${keyPath}[`));
+  // Keys a guard's match/ignore function reads (`auth.publicPaths`, or a guard's own options whole), watched as
+  // security-relevant with what they hold, and the keys above them.
+  const below = (keyPath: string, top: string) => keyPath.startsWith(`${top}.`) || keyPath.startsWith(`${top}[`);
+  const relevant = (keyPath: string) => isSecurityRelevant(keyPath) || alsoWatched.some(read => read === keyPath || below(keyPath, read));
+  const holdsRelevant = (keyPath: string) => holdsSecurityRelevant(keyPath) || relevant(keyPath) || alsoWatched.some(read => below(read, keyPath));
   /** The key path of a watched object in the config now; undefined when the config no longer holds it. */
   const pathOf = (holder: object): string | undefined => {
     if (holder === config) return '';

@@ -195,7 +195,11 @@ function tsNodeProblems(baseDir: string, env: NodeJS.ProcessEnv, execArgv: reado
   if (!tsNode?.file) return [];
   const tsNodeDir = path.dirname(tsNode.file);
   // The compiler is loaded to read the tsconfig only once it passes as a preload would (ts-node loads it all the same).
-  const trusted = (file: string) => (moduleFileWhy(file, baseDir, '') ? undefined : createRequire(file)(file) as TsconfigReader);
+  // A compiler without TypeScript 5's API (TypeScript 7 has none, nor does ts-node work with it) reads no tsconfig here.
+  const trusted = (file: string) => {
+    const compiler = moduleFileWhy(file, baseDir, '') ? undefined : createRequire(file)(file) as Partial<TsconfigReader> | undefined;
+    return typeof compiler?.readConfigFile === 'function' ? compiler as TsconfigReader : undefined;
+  };
   const refused = tsNodeModules(env, cwd, tsNodeDir, trusted).flatMap(entry => {
     const why = moduleFileWhy(entry.file, baseDir, 'it does not resolve');
     return why ? [ `  - ${entry.given}: ${why}` ] : [];
@@ -640,12 +644,49 @@ function outsideApp(file: string, baseDir: string): string | undefined {
   const root = roots.find(dir => isInside(file, dir));
   if (!root) return `${file} is outside the app and the node_modules it resolves from`;
   if (root === base) {
-    // The app's own file runs as the app's code only while no other user can change it (SEN110 at boot comes too late).
-    const changeable = changeableByOthers(file, base, appOwner(base));
-    return changeable && `${file} is in the app, and ${changeable}`;
+    // The app's own file runs as the app's code only while no other user can change it (SEN110 at boot comes too late),
+    // nor the app's modules it requires by a relative path, which run with it (review of round 40, h7 F9).
+    const owner = appOwner(base);
+    for (const module of [ file, ...relativeRequires(file, base) ]) {
+      const changeable = changeableByOthers(module, base, owner);
+      if (changeable) return module === file ? `${file} is in the app, and ${changeable}` : `${file} requires ${module}, and ${changeable}`;
+    }
+    return undefined;
   }
   const why = untrustedModuleRoots([ root ], base)[0]?.why;
   return why ? `${file} is in ${root}, a node_modules outside the app ${why}` : undefined;
+}
+
+/** How deep the app's modules a preload requires by relative paths are followed (each file read once). */
+const REQUIRE_DEPTH = 3;
+
+/**
+ * The app's own modules `file` requires by a relative path (`require('./otel-setup')`, `import './x'`), and theirs,
+ * REQUIRE_DEPTH deep, as they resolve; none that leave the app root or lie in a node_modules.
+ */
+function relativeRequires(file: string, base: string): string[] {
+  const found = new Set<string>();
+  const visit = (module: string, depth: number) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(module, 'utf8');
+    } catch {
+      return;
+    }
+    for (const [ , specifier ] of text.matchAll(/(?:\brequire\s*\(\s*|\bfrom\s+|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      let required: string;
+      try {
+        required = fs.realpathSync(createRequire(module).resolve(specifier));
+      } catch {
+        continue;
+      }
+      if (found.has(required) || !isInside(required, base) || required.split(path.sep).includes('node_modules')) continue;
+      found.add(required);
+      if (depth > 1) visit(required, depth - 1);
+    }
+  };
+  visit(file, REQUIRE_DEPTH);
+  return [ ...found ];
 }
 
 /** Whether `json` is a JSON object with `key` of its own (egg parses EGG_APP_CONFIG and EGG_PLUGINS with JSON.parse). */

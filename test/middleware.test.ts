@@ -2851,6 +2851,25 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  it('a guard\'s ignore function over its own options through the config file\'s closure: a later write that opens a protected route is refused (review of round 40, h7 F4)', async () => {
+    const baseDir = tempApp('mw-closure-config-ignore', {
+      'config/config.default.js': "module.exports = () => {\n  const config = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ] };\n" +
+        "  config.auth = { publicPaths: [ '/health' ], ignore: ctx => config.auth.publicPaths.includes(ctx.path) };\n" +
+        "  config.sentinel = { failOn: 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } };\n" +
+        '  return config;\n};\n',
+      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.home.secret); app.router.get('/admin/report', app.controller.home.secret); };\n",
+    });
+    await withApp(bootApp(baseDir), async app => {
+      const auth = (app.config as any).auth;
+      await app.httpRequest().get('/admin/report').expect(401);
+      auth.publicPaths.push('/admin/report');
+      assert.deepEqual([ ...auth.publicPaths ], [ '/health' ], 'the push is refused');
+      await app.httpRequest().get('/admin/report').expect(401);
+    });
+  });
+
   it('a guard\'s ignore function reads the app\'s config: a later write there that opens a protected route is refused, one that opens none stands (black-box round 40, h2 F2)', async () => {
     const baseDir = tempApp('mw-config-read-ignore', {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +

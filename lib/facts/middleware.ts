@@ -376,11 +376,19 @@ const NO_METHODS: readonly string[] = Object.freeze([]);
  * return next();`, `if ([ 'OPTIONS', 'HEAD' ].includes(ctx.method)) return next();`, `/^(GET|HEAD)$/.test(ctx.method)`):
  * its condition, and the call of next it returns.
  */
-const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\([^(){}]*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+)?next\s*\(\s*\)|await\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
-/** One test of the method alone, as such a condition's `||` joins them; group 1 or 2 holds the methods it names. */
-const METHOD_TEST = new RegExp(String.raw`^\s*(?:[\w$.]*\.method(?:\s*\.\s*toUpperCase\(\s*\))?\s*===?\s*(["'\x60])(${METHOD_NAMES})\1|(["'\x60])(${METHOD_NAMES})\3\s*===?\s*[\w$.]*\.method|` +
+const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\([^(){}]*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|(?:await|yield)\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
+/** What a guard does before such a clause that makes it no opening one: it checked something, and may have refused. */
+const CHECKED_BEFORE = /\b(?:return|throw|if|switch|await|yield)\b|\.\s*(?:status|body)\s*=(?!=)|\.throw\s*\(/;
+/** The request's method as code reads it: `ctx.method`, `ctx.request.method`, a destructured `method`, in its case or another. */
+const METHOD_READ = String.raw`(?:[\w$.]*\.)?method(?:\s*\.\s*to(?:Upper|Lower)Case\(\s*\))?`;
+/**
+ * One test of the method alone, as such a condition's `||` (or, negated, `&&`) joins them: `===` a name (groups 2, 4),
+ * a literal list's includes (5), a RegExp of names (6), a list its module names (7); `!==` a name (9, 11).
+ */
+const METHOD_TEST = new RegExp(String.raw`^\s*(?:${METHOD_READ}\s*===?\s*(["'\x60])(${METHOD_NAMES})\1|(["'\x60])(${METHOD_NAMES})\3\s*===?\s*${METHOD_READ}|` +
   String.raw`\[([^\]]*)\]\s*\.\s*(?:includes|indexOf)\s*\(\s*[\w$.]*\.method\s*\)(?:\s*(?:!==?|>=?)\s*-?[01])?|\/\^\(?((?:${METHOD_NAMES})(?:\|(?:${METHOD_NAMES}))*)\)?\$\/i?\s*\.\s*test\s*\(\s*[\w$.]*\.method\s*\)|` +
-  String.raw`([A-Za-z_$][\w$]*)\s*\.\s*(?:includes|has)\s*\(\s*[\w$.]*\.method\s*\))\s*$`, 'i');
+  String.raw`([A-Za-z_$][\w$]*)\s*\.\s*(?:includes|has)\s*\(\s*[\w$.]*\.method\s*\)|` +
+  String.raw`${METHOD_READ}\s*!==?\s*(["'\x60])(${METHOD_NAMES})\8|(["'\x60])(${METHOD_NAMES})\10\s*!==?\s*${METHOD_READ})\s*$`, 'i');
 /** Methods named as string literals in a list's text. */
 const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`, 'gi');
 
@@ -392,9 +400,22 @@ const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`,
  */
 export function passedMethods(source: string, moduleText: () => string = () => ''): readonly string[] {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
-  for (const [ , condition ] of source.matchAll(METHOD_GUARD_CLAUSE)) {
+  // Its body: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so.
+  const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
+  const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
+  for (const clause of source.matchAll(METHOD_GUARD_CLAUSE)) {
+    // Only an opening clause: one after a check of credentials hands on what that check let through (h7 F7).
+    if (CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) continue;
+    const condition = clause[1];
+    // `ctx.method !== 'POST'` (and such tests joined by &&): every method but those.
+    const negated = condition.split('&&').map(part => METHOD_TEST.exec(part));
+    if (negated.every(test => test?.[9] ?? test?.[11])) {
+      const kept = new Set((negated as RegExpExecArray[]).map(test => (test[9] ?? test[11]).toUpperCase()));
+      for (const method of REWRITABLE_METHODS) if (!kept.has(method)) methods.add(method);
+      continue;
+    }
     const tests = condition.split('||').map(part => METHOD_TEST.exec(part));
-    if (!tests.every(Boolean)) continue;
+    if (!tests.every(test => test && test[9] === undefined && test[11] === undefined)) continue;
     for (const test of tests as RegExpExecArray[]) {
       // A list the function or its module names (`const SKIP = [ 'OPTIONS', 'HEAD' ]`, `new Set([ … ])`).
       const list = test[7] === undefined ? test[5] : new RegExp(`\\b(?:const|let|var)\\s+${test[7].replace(/\$/g, '\\$')}\\s*=\\s*(?:new\\s+Set\\s*\\(\\s*)?\\[([^\\]]*)\\]`)
@@ -1245,15 +1266,21 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
   return units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
 }
 
-/** The text of the module of the middleware factory egg loaded under `name` (what a guard's code names from it); '' without one. */
-function factoryModuleText(app: MiddlewareSource, name: string): string {
+/** The file of the middleware factory egg loaded under `name`, as its loader recorded it (FULLPATH). */
+function factoryFileOf(app: MiddlewareSource, name: string): string | undefined {
   const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
-  return typeof file === 'string' ? readText(file) ?? '' : '';
+  return typeof file === 'string' ? file : undefined;
+}
+
+/** The text of that factory's module (what a guard's code names from it); '' without one. */
+function factoryModuleText(app: MiddlewareSource, name: string): string {
+  const file = factoryFileOf(app, name);
+  return file === undefined ? '' : readText(file) ?? '';
 }
 
 function ownExtension(app: MiddlewareSource, fn: unknown, name: string): boolean {
-  const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
-  if (typeof file !== 'string') return false;
+  const file = factoryFileOf(app, name);
+  if (file === undefined) return false;
   const unit = loadUnitOf(app.loader.getLoadUnits?.() ?? [], file);
   if (!unit || unit.type === 'app') return false;
   const extendedBy = (fn as { [EXTENDED_BY]?: unknown })[EXTENDED_BY];
@@ -1325,7 +1352,11 @@ export function collectMiddlewareFacts(egg: MiddlewareSource, relative: (file: s
     filters.set(entry.name, filter);
     const unseen = definedBy.get(entry.name)?.unseen;
     if (unseen?.length) unseenByFilter.set(filter, unseen);
-    if (containsFunction(entry.match || entry.ignore)) filter('/', 'GET');
+    if (containsFunction(entry.match || entry.ignore)) {
+      filter('/', 'GET');
+      // Its own options too, which a function may read through its closure (`ctx => config.auth.publicPaths…`; h7 F4).
+      configReadByFilters.add(entry.name);
+    }
   }
   const stacks = routeStacks(egg);
   const positions = dispatchPositions(egg, middleware, stacks);
@@ -1461,11 +1492,6 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
   const config = egg.config;
   const core = asStringArray(config.coreMiddleware);
   const appList = asStringArray(config.appMiddleware);
-  const FULLPATH = egg.loader.FileLoader.FULLPATH;
-  const factoryFile = (name: string) => {
-    const factory = egg.middlewares?.[name] as Record<symbol, unknown> | undefined;
-    return factory && typeof factory[FULLPATH] === 'string' ? factory[FULLPATH] as string : undefined;
-  };
   const describe = (name: string, position: number | null): MiddlewareFact => {
     const group = core.includes(name) ? 'core' : appList.includes(name) ? 'app' : 'other';
     // egg applies config[name] (enable, match, ignore) only to the middleware it loads from those two lists.
@@ -1474,7 +1500,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const built = group !== 'other' ? optionsAtLoad.get(egg.loader)?.get(name) as AnyRecord | undefined : undefined;
     const options = (built ?? (configured ? config[name] : {})) as AnyRecord;
     const changed = built && position !== null ? changedOptions(fixedAtLoad(name, built), fixedAtLoad(name, config[name])) : [];
-    const fullPath = factoryFile(name);
+    const fullPath = factoryFileOf(egg, name);
     const fact: MiddlewareFact = { name, position, group, enable: options.enable !== false, match: options.match, ignore: options.ignore,
       ...(changed.length && { changedAfterLoad: changed }) };
     if (!fullPath) return fact;
@@ -1495,7 +1521,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     if (known?.handsOn) return { ...placed, passesThrough: true };
     const answering = known?.answersOnly ? { ...placed, answersOnly: known.answersOnly } : placed;
     // The module that defines it tells what it closes over (an AsyncLocalStorage it hands next to).
-    const file = usedAt ?? factoryFile(fact.name);
+    const file = usedAt ?? factoryFileOf(egg, fact.name);
     const moduleText = file === undefined ? undefined : readText(file);
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
     if (passesThrough(source, { moduleText, moduleFile: file, contextHas })) return { ...answering, passesThrough: true };

@@ -25,9 +25,10 @@ export interface PassScope {
  * the rest's place (egg's guide's `report` middleware, which times requests). `next` may be handed to an
  * AsyncLocalStorage's run() or OpenTelemetry's context.with() (a trace context that wraps the whole chain), and TypeScript's down-levelled async
  * (`__awaiter(this, …, function* () { … yield next(); })`) reads as the async function it was, `const { method } = ctx` as
- * `ctx.method`, and `next().then(onFulfilled)` as code after `await next();`. Strict on purpose:
- * escapes, comments anywhere but at a line's or statement's start, `this`, `arguments` and `eval` are not read
- * through, and make it no such middleware.
+ * `ctx.method`, and `next().then(onFulfilled)` as code after `await next();`; comments, strings and RegExp literals
+ * are read as a lexer reads them, and a call of next inside a function or object the body makes does not count.
+ * Strict on purpose: escapes outside strings, a template literal spanning lines, `this`, `arguments` and `eval` are
+ * not read through, and make it no such middleware.
  */
 export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const text = awaiterUnwrapped(source);
@@ -38,17 +39,17 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   if (!head && !concise) return false;
   const [ opening, context, next ] = (head ?? concise) as RegExpExecArray;
   const written = concise ? `return ${text.slice(opening.length).trimStart()};}` : text.slice(opening.length);
-  // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
-  const body = alsUnwrapped(withoutComments(written).replace(/^\s*return\s+\(async \(\) => \{/, '')
-    .replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
   // Where a template literal's text ends and code resumes across lines is more than this scan reads.
-  if (hasMultiLineTemplate(body)) return false;
-  // Strings are text, not code (a log line's "finished with %s", a header `x-requested-with`; black-box round 40, h5
-  // F4): read with their contents blanked. A template literal's `${…}` is read as code all the same.
-  const code = literalsBlanked(body);
-  if (/\/\*|\/\/|\\|\b(?:this|arguments|eval|Function|with)\b/.test(code)) return false;
+  if (hasMultiLineTemplate(written)) return false;
+  // Comments, strings and RegExp literals blanked in place, as a lexer reads them: a log line's "finished with %s" is
+  // text (black-box round 40, h5 F4), `'{/*'` a string, `return // …` a comment (h7 F3/F8). A template literal's `${…}`
+  // is read as code all the same.
+  const code = literalsBlanked(written);
+  // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
+  const body = alsUnwrapped(code.replace(/^\s*return\s+\(async \(\) => \{/, '').replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
+  if (/\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
   const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
-  return handsOn(code, context, next, contextHas);
+  return handsOn(body, context, next, contextHas);
 }
 
 /**
@@ -67,7 +68,14 @@ function hasMultiLineTemplate(body: string): boolean {
   return ticks.length % 2 === 1;
 }
 
-/** Whether a middleware body (without comments) calls next once on every path, and answers nothing before it. */
+/** How many braces `code` (comments and strings blanked) leaves open. */
+function braceDepth(code: string): number {
+  let depth = 0;
+  for (const char of code) if (char === '{') depth++; else if (char === '}') depth--;
+  return depth;
+}
+
+/** Whether a middleware body (comments and strings blanked) calls next once on every path, and answers nothing before it. */
 function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
   // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
   const rest = afterGuardClause(body, context, next, contextHas);
@@ -76,6 +84,8 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
   const before = body.slice(0, call.index);
+  // At the body's own level: a call inside a function or object it makes (`{ run() { return next(); } }`) may never run (h7 F3).
+  if (braceDepth(before) !== 0) return false;
   const after = afterNext(body.slice(call.index + call[0].length));
   if (after === undefined || /\bthen\b/.test(before)) return false;
   // An access log's `try { await next(); } finally { … }`, egg's guide's error handler's `try { await next(); } catch (err) { … }`:
@@ -327,14 +337,6 @@ function isRequiredAsyncLocalStorage(name: string, moduleText: string, moduleFil
   // Its export read as a declaration, so that the same test holds it: one instance, never reassigned or patched.
   const declared = text?.replace(/^module\.exports\s*=\s*new\b/m, 'const exportedStore = new');
   return declared !== undefined && declared !== text && !/\bmodule\.exports\b|\bexports\./.test(declared) && isAsyncLocalStorage('exportedStore', declared);
-}
-
-/**
- * Comments that start a line or follow a statement (`// report the request time`, `next(); /* … *\/`), removed; any
- * other `//` or `/*` (in a string, a RegExp) stays, and passesThrough refuses it.
- */
-function withoutComments(body: string): string {
-  return body.replace(/(^|[;{}])([ \t]*)(?:\/\/[^\n]*|\/\*[\s\S]*?\*\/)/gm, '$1$2');
 }
 
 /** An identifier (`[A-Za-z_$][\w$]*`) as a RegExp source: only its `$` needs escaping. */

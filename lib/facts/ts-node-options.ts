@@ -96,6 +96,9 @@ export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, tsNodeDir: st
       const value = options?.[key];
       const name = Array.isArray(value) ? value[0] : value;
       if (typeof name === 'string' && name) found.push({ given: `${where(key)} ${JSON.stringify(name)}`, file: resolvedNear(name, dir, tsNodeDir) });
+      // A transpiler's options name the swc it loads (`[ 'ts-node/transpilers/swc', { swc: '…' } ]`; review of round 40, h7 F5).
+      const swcModule = Array.isArray(value) ? (value[1] as { swc?: unknown } | undefined)?.swc : undefined;
+      if (typeof swcModule === 'string' && swcModule) found.push({ given: `${where(key)}[1].swc ${JSON.stringify(swcModule)}`, file: resolvedNear(swcModule, dir, tsNodeDir) });
     }
     // The nearest file that says `swc` decides, as ts-node merges the chain.
     if (swc === undefined && options?.swc === true) swc = dir;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { collectMiddlewareFacts, type MiddlewareSource, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, type MiddlewareSource, passedMethods, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { neverRefusing } from '../../lib/facts/never-refuses';
 import { passesThrough } from '../../lib/facts/pass-through';
 import { compileFilter, crossSiteWritten, describeClientRead, describeClientReads, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
@@ -997,6 +997,27 @@ describe('policy validation (config.sentinel.middleware / routes)', () => {
   }
 });
 
+describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black-box round 40, h6 F1, h7 F1/F7)', () => {
+  it('reads an opening clause that tests only the method, in the ways code writes it', () => {
+    const cases: Array<[ string, string[] ]> = [
+      [ "async function auth(ctx, next) {\n  // if it is a load balancer's HEAD, return at once\n  if (ctx.method === 'HEAD') return next();\n  if (bad) { ctx.status = 401; return; }\n  await next();\n}", [ 'HEAD' ] ],
+      [ "async function auth(ctx, next) { if ([ 'OPTIONS', 'HEAD' ].includes(ctx.method)) return next(); await next(); }", [ 'OPTIONS', 'HEAD' ] ],
+      [ "async function auth(ctx, next) { if (ctx.method === 'GET' || ctx.request.method === 'HEAD') { await next(); return; } }", [ 'GET', 'HEAD' ] ],
+      [ "async function auth(ctx, next) { if (/^(GET|HEAD)$/.test(ctx.method)) return next(); }", [ 'GET', 'HEAD' ] ],
+      [ "async function auth(ctx, next) { const { method } = ctx; if (method.toLowerCase() === 'head') return next(); }", [ 'HEAD' ] ],
+      [ "async function auth(ctx, next) { if (ctx.method !== 'POST') return next(); }", [ 'GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS' ] ],
+      [ "async function auth(ctx, next) { if (ctx.method !== 'POST' && ctx.method !== 'PUT') return next(); }", [ 'GET', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS' ] ],
+      [ "function auth(ctx, next) { return __async(this, null, function* () { if (ctx.method === 'HEAD') return yield next(); }); }", [ 'HEAD' ] ],
+      // After a check of credentials, a method clause hands on what that check let through: no pass.
+      [ "async function auth(ctx, next) { if (ctx.get('authorization') !== 'Bearer x') { ctx.status = 401; return; } if (ctx.method === 'HEAD') return next(); await next(); }", [] ],
+      [ "async function auth(ctx, next) { if (ctx.method === 'GET' && await canRead(ctx)) return next(); ctx.throw(401); }", [] ],
+      [ "async function auth(ctx, next) { if (ctx.path === '/x') return next(); }", [] ],
+    ];
+    for (const [ source, methods ] of cases) assert.deepEqual([ ...passedMethods(source) ].sort(), [ ...methods ].sort(), source);
+    assert.deepEqual(passedMethods("async function auth(ctx, next) { if (SKIP.has(ctx.method)) return next(); }", () => "const SKIP = new Set([ 'OPTIONS', 'HEAD' ]);"), [ 'OPTIONS', 'HEAD' ]);
+  });
+});
+
 describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
   it('calls next() before any branch, return, other await or use of ctx, and catches nothing but around it: egg\'s guides\' timing middleware and error handler', () => {
     for (const source of [
@@ -1026,6 +1047,8 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'async (ctx, next) => await next()',
       '(ctx, next) => next().then(() => ctx.set(\'x-done\', \'1\'))',
       '(ctx, next) =>\n  next()',
+      // koa-static's `defer: true` serve: next first, and a comment after a statement (review of round 40, h7 F8).
+      'async function serve (ctx, next) {\n    await next()\n\n    if (ctx.method !== \'HEAD\' && ctx.method !== \'GET\') return\n    // response is already handled\n    if (ctx.body != null || ctx.status !== 404) return // eslint-disable-line\n  }',
       // Strings are text: a log line's "with", a header x-requested-with, an escape (black-box round 40, h5 F4).
       'async function accessLog(ctx, next) { try { await next(); } finally { ctx.logger.info(\'%s finished with %s\\n\', ctx.path, ctx.status); } }',
       'async (ctx, next) => { ctx.set(\'x-requested-with\', \'XMLHttpRequest\'); await next(); }',
@@ -1047,6 +1070,9 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       '(ctx, next) => next().catch(() => { ctx.body = 1 })',
       'async (ctx, next) => { ctx.type = \'json\'; await next(); }',
       'async (ctx, next) => { ctx.body = \'with\'; await next(); }',
+      // A call inside an object the body makes never runs; a string holding `/*` hides no code (review of round 40, h7 F3).
+      'async (ctx, next) => { const later = { run() { return next(); } }; ctx.body = later; }',
+      'async (ctx, next) => { const a = \'{/*\'; if (ctx.path === \'/x\') { ctx.body = 1; return; } const b = \'*/\'; await next(); }',
       // A string's line break before `next()` is no statement's (review of round 40).
       'async (ctx, next) => {\n  const page = `<p>down</p>\n  next()`\n  ctx.body = page\n}',
       'async (ctx, next) => {\n  const page = \'<p>down</p>; next()\'\n  ctx.body = page\n}',

@@ -749,6 +749,15 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
       const own = start(preflight, './apm-shim.js');
       assert.equal(own.status, 0, own.stderr);
       assert.ok(fs.existsSync(ran('shim')));
+      // A module of the app the preload requires runs with it: every user can write that one (review of round 40, h7 F9).
+      fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+      payload(path.join(dir, 'lib/apm-setup.js'), 'setup');
+      fs.chmodSync(path.join(dir, 'lib/apm-setup.js'), 0o666);
+      fs.writeFileSync(path.join(dir, 'apm-shim.js'), "require('./lib/apm-setup');\n", { mode: 0o644 });
+      const through = start(preflight, './apm-shim.js');
+      assert.equal(through.status, 1, through.stderr);
+      assert.match(through.stderr, /apm-shim\.js requires .*lib\/apm-setup\.js, and it is writable by every user \(mode 0666\)/);
+      assert.ok(!fs.existsSync(ran('setup')), 'the required module never ran');
     } finally {
       fs.rmSync(outside, { recursive: true, force: true });
     }
@@ -799,6 +808,9 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
         write(path.join(planted, 'node_modules/@swc/core/index.js'), '');
         write(path.join(planted, 'node_modules/@swc/core/package.json'), '{ "name": "@swc/core", "main": "index.js" }');
         assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', / {2}- the swc ts-node transpiles with .*: .*ts-node-project-\w+\/node_modules\/@swc\/core\/index\.js is outside the app/);
+        // The swc a transpiler's options name (review of round 40, h7 F5).
+        write(path.join(planted, 'tsconfig.json'), `{ "ts-node": { "transpiler": [ "ts-node/transpilers/swc", { "swc": ${JSON.stringify(path.join(outside, 'evil.js'))} } ] } }`);
+        assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', /"ts-node"\.transpiler\[1\]\.swc ".*evil\.js": .*evil\.js is outside the app/);
       } finally {
         fs.rmSync(planted, { recursive: true, force: true });
       }
