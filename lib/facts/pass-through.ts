@@ -83,7 +83,8 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
   // The body's strings are blanked (passesThrough): a string's `\n  next()` is no call (review of round 40).
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
-  const before = body.slice(0, call.index);
+  // The statement before ends with the `;` or `}` the match starts at (a `{` opens the block the call is in: `try {`).
+  const before = body.slice(0, call.index + (/^[;}]/.test(call[0]) ? 1 : 0));
   // At the body's own level: a call inside a function or object it makes (`{ run() { return next(); } }`) may never run (h7 F3).
   if (braceDepth(before) !== 0) return false;
   const after = afterNext(body.slice(call.index + call[0].length));
@@ -95,7 +96,32 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
     return harmless(before.replace(/\btry\s*$/, ''), context, next, contextHas) && !new RegExp(`\\b${identifierPattern(next)}\\b`).test(after);
   }
   if (/\b(?:catch|finally)\b/.test(body)) return false;
-  return harmless(before, context, next, contextHas);
+  return harmless(withoutErrorAnswers(before, context, next, contextHas), context, next, contextHas);
+}
+
+/**
+ * `before` without the clauses that answer a request only with an error, on a condition that reads the request or
+ * the middleware's own state (a rate limiter's `if (count > LIMIT) { ctx.status = 429; ctx.body = { error: '…' };
+ * return; }`, `ctx.throw(503)`): an error goes out with no data, and no controller runs, so csrf has nothing to guard
+ * there (black-box round 40, h5 F9). Strings are blanked (passesThrough): a body is a literal or a literal object.
+ */
+function withoutErrorAnswers(before: string, context: string, next: string, contextHas: (name: string) => boolean): string {
+  const ctx = identifierPattern(context);
+  const literal = String.raw`(?:'[^']*'|"[^"]*"|\d+|true|false|null)`;
+  const assignment = String.raw`(?:${ctx}\.status\s*=\s*[45]\d\d|${ctx}\.body\s*=\s*(?:${literal}|\{[^{}()]*\})|${ctx}\.set\s*\([^()]*\))\s*;?\s*`;
+  const answer = new RegExp(String.raw`^\s*(?:\{\s*(?:${assignment})+return\s*;?\s*\}|(?:return\s+)?${ctx}\.throw\s*\(\s*[45]\d\d\s*(?:,\s*${literal}\s*)?\)\s*;?)`);
+  const clauseStart = /\bif\s*\(/g;
+  let rest = before;
+  for (let match = clauseStart.exec(rest); match; match = clauseStart.exec(rest)) {
+    const open = match.index + match[0].length;
+    const close = topLevel(rest, open, ')');
+    const clause = close === undefined || !harmless(rest.slice(open, close), context, next, contextHas) ? null : answer.exec(rest.slice(close + 1));
+    // One that sets no error status answers with whatever the status was: not an error.
+    if (!clause || !/\.status\s*=|\.throw\s*\(/.test(clause[0])) continue;
+    rest = `${rest.slice(0, match.index)};${rest.slice((close as number) + 1 + clause[0].length)}`;
+    clauseStart.lastIndex = match.index;
+  }
+  return rest;
 }
 
 /**

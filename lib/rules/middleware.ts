@@ -993,7 +993,8 @@ export const securityMiddlewareMisplaced: Rule = {
     'makes (`als.run(store, next)`) or OpenTelemetry\'s `context.with(otelContext, next)` from `@opentelemetry/api`, and catches nothing but around that call, as egg\'s guide\'s request-timing ' +
     '`report` middleware (TypeScript\'s down-levelled `__awaiter` form too), its error handler and an access log with ' +
     '`try { await next(); } finally { … }` do; an opening guard clause that only hands the request on, ' +
-    '`if (!ctx.path.startsWith(\'/api/\')) return next();`, counts as such a call on its way), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
+    '`if (!ctx.path.startsWith(\'/api/\')) return next();`, counts as such a call on its way, and so does a clause that answers only with an error ' +
+    '(a rate limiter\'s `if (count > LIMIT) { ctx.status = 429; ctx.body = { error: \'…\' }; return; }`, `ctx.throw(503)`: no data, no controller), or is skipped for some routes by `config.securities.match/ignore`. An app middleware ' +
     'is one in `config.middleware`, one whose factory file is the app\'s own (not egg\'s, the framework\'s or an enabled ' +
     'plugin\'s) wherever it sits in the chain (egg\'s middleware guide shows `app.config.coreMiddleware.unshift(name)`, ' +
     'which runs it before `securities`), or a function the app puts into the chain itself (`app.use()` in app.js, which runs ' +
