@@ -155,12 +155,35 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     middleware: names,
     imitations,
     given: functions.map(fn => (typeof fn === 'function' ? createdWith.get(fn) : undefined)),
-    passes: functions.map((fn, index) => (typeof fn === 'function' ? passedMethods(Function.prototype.toString.call(fn), () => factoryModuleText(app, names[index])) : NO_METHODS)),
+    passes: functions.map((fn, index) => (typeof fn === 'function' ? routeFunctionPasses(app, names[index], Function.prototype.toString.call(fn)) : NO_METHODS)),
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
     answers: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !mayCallSecondParameter(sourceOf(fn))),
-    mayAnswer: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !passesThrough(sourceOf(fn))),
+    mayAnswer: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !handsOnCached(sourceOf(fn))),
   };
+}
+
+/**
+ * Per app, what passedMethods and passesThrough say of a route function's source: a route table of hundreds of routes
+ * gives each of them a function of the same few sources (`app.middleware.auth()` per route), read once.
+ */
+const passesBySource = new WeakMap<object, Map<string, readonly string[]>>();
+const handsOnBySource = new Map<string, boolean>();
+
+function routeFunctionPasses(app: MiddlewareSource, name: string, source: string): readonly string[] {
+  let known = passesBySource.get(app);
+  if (!known) passesBySource.set(app, known = new Map());
+  const key = `${name}\0${source}`;
+  let passes = known.get(key);
+  if (!passes) known.set(key, passes = passedMethods(source, () => factoryModuleText(app, name)));
+  return passes;
+}
+
+/** passesThrough of a source that names nothing outside itself (no module text, no app context), read once. */
+function handsOnCached(source: string): boolean {
+  let handsOn = handsOnBySource.get(source);
+  if (handsOn === undefined) handsOnBySource.set(source, handsOn = passesThrough(source));
+  return handsOn;
 }
 
 /**
@@ -578,16 +601,19 @@ function definedAtUse(fn: object, source: string, appFiles: () => ReadonlyMap<st
   return undefined;
 }
 
-/** The bare module specifiers a file requires or imports (`koa-static`, `@koa/cors`), as package names. */
-const REQUIRED_PACKAGE = /(?:\brequire\s*\(\s*|\bfrom\s+|\bimport\s*\(\s*)['"]((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]/g;
+/**
+ * The packages a file requires or imports, by name (`koa-static`, `@koa/cors`) or by a path into a node_modules
+ * (`require('/srv/app/node_modules/koa-mount')`), as package names.
+ */
+const REQUIRED_PACKAGE = /(?:\brequire\s*\(\s*|\bfrom\s+|\bimport\s*\(\s*)['"](?:[^'"]*[\\/]node_modules[\\/])?((?:@[\w.-]+\/)?[\w.-]+)[^'"]*['"]/g;
 
 /** A function source shorter than this (`(ctx, next) => next()`) may stand in many packages: none is named for it. */
 const PACKAGE_SOURCE = 40;
 
 /**
  * The package whose loaded module writes a function the app gave to app.use() from `site` without writing it itself
- * (`app.use(serve(dir))`): V8 gives a function's source as written in its file. The packages `site` requires are read
- * first; then every package module loaded. Undefined when none writes it.
+ * (`app.use(serve(dir))`): V8 gives a function's source as written in its file. The loaded modules of the packages
+ * `site` requires are read. Undefined when none writes it (a package's middleware made by another package).
  */
 function packageWriting(source: string, site: string): string | undefined {
   if (source.length < PACKAGE_SOURCE || NATIVE_BODY.test(source)) return undefined;
@@ -600,11 +626,11 @@ function packageWriting(source: string, site: string): string | undefined {
 const packagesWriting = new Map<string, string | undefined>();
 
 function searchPackageWriting(source: string, site: string): string | undefined {
-  const required = new Set([ ...(readText(site) ?? '').matchAll(REQUIRED_PACKAGE) ].map(([ , name ]) => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`));
-  const loaded = Object.keys(require.cache).filter(file => file.includes(`${path.sep}node_modules${path.sep}`));
-  const first = new Set(loaded.filter(file => [ ...required ].some(dir => file.includes(dir))));
-  for (const file of [ ...first, ...loaded.filter(file => !first.has(file)) ]) {
-    if (!readText(file)?.includes(source)) continue;
+  // Only the packages `site` names: reading every loaded package module costs a boot a tenth of a second.
+  const required = [ ...new Set([ ...(readText(site) ?? '').matchAll(REQUIRED_PACKAGE) ].map(([ , name ]) => `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`)) ];
+  if (!required.length) return undefined;
+  for (const file of Object.keys(require.cache)) {
+    if (!required.some(dir => file.includes(dir)) || !readText(file)?.includes(source)) continue;
     const name = packageRoot(path.dirname(file))?.json.name;
     return typeof name === 'string' ? name : undefined;
   }

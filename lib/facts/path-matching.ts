@@ -473,6 +473,8 @@ function helperOf(ctx: object): object | undefined {
 const MAX_RECORDED_APP_PATHS = 256;
 /** The most config keys the app views of one collection record (each is watched after the check). */
 const MAX_RECORDED_CONFIG_KEYS = 256;
+/** The reads of one app view whose key paths are recorded: the first asks (`/`, the first probes) read what the rest do. */
+const MAX_CONFIG_KEY_READS = 512;
 
 /**
  * `target` as a function reads it, recording into `found` every string starting with `/` it reads, in plain data
@@ -482,6 +484,7 @@ const MAX_RECORDED_CONFIG_KEYS = 256;
  * as they are, so their methods run on themselves.
  */
 function pathRecordingView(target: object, found: Set<string>, configKeys?: Set<string>): object {
+  let keyReads = MAX_CONFIG_KEY_READS;
   const record = (value: unknown): void => {
     if (typeof value === 'string' && value.startsWith('/') && found.size < MAX_RECORDED_APP_PATHS) found.add(value);
   };
@@ -500,9 +503,10 @@ function pathRecordingView(target: object, found: Set<string>, configKeys?: Set<
       const value = Reflect.get(inner, key, inner);
       // app.config is egg-core's getter; below it, the config's own keys. An array's items and length are the array's:
       // it is watched whole, and a long list must not crowd the other keys out.
-      const keyPath = typeof key !== 'string' ? undefined : at === undefined ? (object === target && key === 'config' ? '' : undefined) :
+      // Keys are recorded for the first reads only: a filter asked about thousands of probes reads the same keys at each.
+      const keyPath = !configKeys || keyReads-- <= 0 || typeof key !== 'string' ? undefined : at === undefined ? (object === target && key === 'config' ? '' : undefined) :
         Array.isArray(inner) || !Object.prototype.hasOwnProperty.call(inner, key) ? undefined : at ? `${at}.${key}` : key;
-      if (keyPath && configKeys && configKeys.size < MAX_RECORDED_CONFIG_KEYS) configKeys.add(keyPath);
+      if (keyPath !== undefined && keyPath && (configKeys as Set<string>).size < MAX_RECORDED_CONFIG_KEYS) (configKeys as Set<string>).add(keyPath);
       // A frozen data property must read as itself (a Proxy's invariant): recorded, not wrapped. Not an accessor, such
       // as the locked ones lib/config-watch.ts makes of watched keys, whose getter may return anything.
       const descriptor = Reflect.getOwnPropertyDescriptor(inner, key);
