@@ -49,6 +49,9 @@ function removedAfter(): (dir: string) => string {
   };
 }
 
+/** An auth middleware that refuses a request without `x-token: good` with 401. */
+const TOKEN_AUTH = "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n";
+
 function middlewareFindings(app: MockApp): Array<Record<string, any>> {
   return (app as any).sentinel.report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN4'));
 }
@@ -395,7 +398,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
         `middleware: ${JSON.stringify(middleware)}, auth: { match: '/admin' }, ${extra}` +
         "sentinel: { failOn: process.env.FIXTURE_FAIL_ON, middleware: { required: [ 'auth' ] }, routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } });\n",
-      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/middleware/auth.js': TOKEN_AUTH,
       'app/controller/admin.js': "module.exports = app => class AdminController extends app.Controller { async export() { this.ctx.body = { servedBy: 'controller' }; } " +
         "async health() { this.ctx.body = 'ok'; } };\n",
       'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.admin.health); app.router.get('/admin/export', app.controller.admin.export); };\n",
@@ -2857,7 +2860,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         "  config.auth = { publicPaths: [ '/health' ], ignore: ctx => config.auth.publicPaths.includes(ctx.path) };\n" +
         "  config.sentinel = { failOn: 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } };\n" +
         '  return config;\n};\n',
-      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/middleware/auth.js': TOKEN_AUTH,
       'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
       'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.home.secret); app.router.get('/admin/report', app.controller.home.secret); };\n",
     });
@@ -2876,7 +2879,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         "auth: { publicPaths: [ '/health' ], ignore: ctx => ctx.app.config.auth.publicPaths.includes(ctx.path) }, " +
         "partner: { webhookPaths: [ '/hook' ] }, security: { csrf: { ignore: ctx => ctx.app.config.partner.webhookPaths.includes(ctx.path) } }, " +
         "sentinel: { failOn: 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } } });\n",
-      'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) { if (ctx.get('x-token') !== 'good') { ctx.status = 401; return; } await next(); };\n",
+      'app/middleware/auth.js': TOKEN_AUTH,
       'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
       'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.home.secret); app.router.get('/admin/export', app.controller.home.secret); };\n",
     });
