@@ -183,8 +183,7 @@ function optionsEntries(name: string, entries: Array<[ string, string ]>): Secur
   const text = value && stringLiteral(value[1]);
   if (text !== undefined) writes.push({ name, effect: 'value', value: text });
   // `hsts: { maxAge: 0 }` drops HSTS from the browser for the site; `csp: { reportOnly: true }` enforces nothing
-  // (black-box round 40, h6 F3).
-  // (Switched off, they say nothing more.)
+  // (black-box round 40, h6 F3). Switched off, they say nothing more.
   if (writes.some(write => write.effect === 'off')) return writes;
   const maxAge = entries.filter(([ key ]) => key === 'maxAge').pop();
   if (name === 'hsts' && maxAge && /^\d+$/.test(maxAge[1])) writes.push({ name, effect: 'maxAge', seconds: Number(maxAge[1]) });

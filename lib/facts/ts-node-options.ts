@@ -84,6 +84,7 @@ export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, tsNodeDir: st
   const found: TsNodeModule[] = [{ given: env.TS_NODE_COMPILER ? `TS_NODE_COMPILER=${JSON.stringify(compilerName)}` : 'the TypeScript compiler it reads the tsconfig with', file: compiler }];
   const reader = compiler === undefined ? undefined : trusted(compiler);
   let swc = YES.test(env.TS_NODE_SWC ?? '') ? projectDir : undefined;
+  let swcDecided = swc !== undefined;
   const seen = new Set<string>();
   for (let file = reader && project; file !== undefined && !seen.has(file) && seen.size < MAX_EXTENDS;) {
     seen.add(file);
@@ -100,8 +101,11 @@ export function tsNodeModules(env: NodeJS.ProcessEnv, cwd: string, tsNodeDir: st
       const swcModule = Array.isArray(value) ? (value[1] as { swc?: unknown } | undefined)?.swc : undefined;
       if (typeof swcModule === 'string' && swcModule) found.push({ given: `${where(key)}[1].swc ${JSON.stringify(swcModule)}`, file: resolvedNear(swcModule, dir, tsNodeDir) });
     }
-    // The nearest file that says `swc` decides, as ts-node merges the chain.
-    if (swc === undefined && options?.swc === true) swc = dir;
+    // The nearest file that says `swc` (true or false) decides, as ts-node merges the chain.
+    if (!swcDecided && typeof options?.swc === 'boolean') {
+      swcDecided = true;
+      if (options.swc) swc = dir;
+    }
     const required = options?.require;
     for (const name of Array.isArray(required) ? required : []) {
       if (typeof name === 'string' && name) found.push({ given: `${where('require')} ${JSON.stringify(name)}`, file: resolvedFrom(name, dir) });

@@ -260,10 +260,6 @@ export class Keyring implements EnvelopeKeys {
   }
 
   /**
-   * (Re)reads the secrets; true when the signing key id changed. Called once more on an unknown key id, which is
-   * what a worker sees after the agent of a new master generated a new secret.
-   */
-  /**
    * load() again after a key change, at most once a second unless forced: a flood of messages or logins naming unknown
    * key ids (anyone on the machine can send them) must not read the key file each time. False when skipped or failed.
    */
@@ -279,6 +275,10 @@ export class Keyring implements EnvelopeKeys {
     }
   }
 
+  /**
+   * (Re)reads the secrets; true when the signing key id changed. Called once more on an unknown key id, which is
+   * what a worker sees after the agent of a new master generated a new secret.
+   */
   load(): boolean {
     const before = this.currentKid;
     const configured = this.options.secret;

@@ -808,6 +808,12 @@ describe('preflight (node --require egg-sentinel/preflight)', () => {
         write(path.join(planted, 'node_modules/@swc/core/index.js'), '');
         write(path.join(planted, 'node_modules/@swc/core/package.json'), '{ "name": "@swc/core", "main": "index.js" }');
         assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', / {2}- the swc ts-node transpiles with .*: .*ts-node-project-\w+\/node_modules\/@swc\/core\/index\.js is outside the app/);
+        // The nearest file that says `swc` decides: false there stands against the true of the file it extends.
+        write(path.join(planted, 'base.json'), '{ "ts-node": { "swc": true } }');
+        write(path.join(planted, 'tsconfig.json'), '{ "extends": "./base.json", "ts-node": { "swc": false } }');
+        assert.doesNotMatch(problem({ TS_NODE_PROJECT: planted }) ?? '', /the swc ts-node transpiles with/);
+        write(path.join(planted, 'tsconfig.json'), '{ "extends": "./base.json" }');
+        assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', /the swc ts-node transpiles with .*@swc\/core\/index\.js is outside the app/);
         // The swc a transpiler's options name (review of round 40, h7 F5).
         write(path.join(planted, 'tsconfig.json'), `{ "ts-node": { "transpiler": [ "ts-node/transpilers/swc", { "swc": ${JSON.stringify(path.join(outside, 'evil.js'))} } ] } }`);
         assert.match(problem({ TS_NODE_PROJECT: planted }) ?? '', /"ts-node"\.transpiler\[1\]\.swc ".*evil\.js": .*evil\.js is outside the app/);
