@@ -617,7 +617,7 @@ const PACKAGE_SOURCE = 40;
  */
 function packageWriting(source: string, site: string): string | undefined {
   if (source.length < PACKAGE_SOURCE || NATIVE_BODY.test(source)) return undefined;
-  // Asked again at each check of a late change: the search reads every loaded package module.
+  // Asked again at each check of a late change: the search reads the loaded modules of the packages `site` names.
   const key = `${site}\0${source}`;
   if (!packagesWriting.has(key)) packagesWriting.set(key, searchPackageWriting(source, site));
   return packagesWriting.get(key);
