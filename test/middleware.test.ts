@@ -2624,6 +2624,42 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe("SEN404 an app's own guard whose function refuses nothing: a factory that returns a no-op when its token is not configured (black-box round 41, h1 F2)", () => {
+    const baseDir = tempApp('mw-guard-noop', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "auth: { ignore: '/health', token: process.env.FIXTURE_API_TOKEN }, sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', " +
+        "routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } } });\n",
+      'app/middleware/auth.js': "module.exports = (options, app) => {\n  if (!options.token) {\n    app.logger.warn('[auth] no token configured');\n    return async (ctx, next) => next();\n  }\n" +
+        "  return async function auth(ctx, next) {\n    if (ctx.get('authorization') !== 'Bearer ' + options.token) { ctx.status = 401; ctx.body = { error: 'unauthorized' }; return; }\n    await next();\n  };\n};\n",
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/health', app.controller.home.secret); app.router.get('/admin/secret', app.controller.home.secret); };\n",
+    });
+
+    it('refuses the boot without the token, naming the guard, its file and what to do', async () => {
+      mm(process.env, 'FIXTURE_API_TOKEN', '');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/admin\/secret → app\/controller\/home\.js#HomeController\.secret\(\) is protected but no guard of it refuses an anonymous request: its guard auth \(app\/middleware\/auth\.js\) never refuses a request: the function egg runs for it calls next\(\) for every request and answers none/);
+      assert.match(message, /Make auth refuse a request without valid credentials .*also when it is not configured/s);
+      assert.doesNotMatch(message, /GET \/health →/, '/health is public');
+    });
+
+    it('the hole is real: without the token an anonymous request reaches the controller; with it, the same request gets 401 and the boot is clean', async () => {
+      mm(process.env, 'FIXTURE_API_TOKEN', '');
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async app => {
+        assert.deepEqual(middlewareFindings(app).map(finding => [ finding.ruleId, finding.target ]), [[ 'SEN404', 'route:GET /admin/secret' ]]);
+        assert.equal((await app.httpRequest().get('/admin/secret').expect(200)).body.servedBy, 'controller');
+      });
+      mm(process.env, 'FIXTURE_API_TOKEN', 'a-token-from-the-environment');
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(baseDir), async app => {
+        assert.deepEqual(middlewareFindings(app), [], 'a guard that answers 401 refuses');
+        await app.httpRequest().get('/admin/secret').expect(401);
+        await app.httpRequest().get('/admin/secret').set('authorization', 'Bearer a-token-from-the-environment').expect(200);
+      });
+    });
+  });
+
   describe('a route registered after the files loaded (an async beforeStart)', () => {
     it('is checked too: SEN404 names the late route', async () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);

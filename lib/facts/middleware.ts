@@ -17,7 +17,7 @@ import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
-import { appContextHas, extendFiles, knownPackageMiddleware, passesThrough, readText } from './pass-through';
+import { appContextHas, extendFiles, knownPackageMiddleware, type PassScope, passesThrough, readText } from './pass-through';
 import { isInside, nodeModulesDirs, realPathOrAbsolute, safeReaddir } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
 import { type ControllerFact, type Facts, imitationName, type JsonpCallFact, type MiddlewareFact, type ProbeRequest, type RouteFact, type ReplacedMiddlewareFact, type RouteStep, type SecurityOverrideFact, type SecurityScopeFact, uncalledFactoryName } from './types';
@@ -507,11 +507,23 @@ export function recordRouteRegistrations(app: RecordTarget): void {
     recordedLoads.add(loader);
     loader.loadMiddleware = function loadMiddlewareRecorded(this: unknown, ...args: unknown[]) {
       const before = new Set(app.middleware ?? []);
-      const result = loadMiddleware.apply(this, args);
+      const made = recordFactoryOutputs(modules.eggCoreDir);
+      let result: unknown;
+      try {
+        result = loadMiddleware.apply(this, args);
+      } finally {
+        made.stop();
+      }
       // The factories are named as soon as they are loaded: egg-router-plus loads app/router/**/*.js before the
       // loadRouter wrapped below runs, and their `app.middleware.<name>()` calls must be known too.
       const note = () => {
-        for (const fn of app.middleware ?? []) if (!before.has(fn)) loadedByEgg.add(fn);
+        for (const fn of app.middleware ?? []) {
+          if (before.has(fn)) continue;
+          loadedByEgg.add(fn);
+          const name = (fn as NamedFunction)._name;
+          const inner = typeof name === 'string' && name.endsWith(MATCH_WRAPPER) ? made.byName.get(name.slice(0, -MATCH_WRAPPER.length)) : undefined;
+          if (inner) wrappedByMatch.set(fn, inner);
+        }
         nameFactoryOutputs(app);
         const config = app.config as AnyRecord;
         const names = [ ...asStringArray(config.coreMiddleware), ...asStringArray(config.appMiddleware) ];
@@ -660,6 +672,36 @@ function loadedAppFiles(baseDir: string | undefined): Map<string, string> {
     if (text !== undefined) files.set(file, text);
   }
   return files;
+}
+
+/** egg-core's `_name` suffix of the function that runs a middleware with `match`/`ignore` only where they say. */
+const MATCH_WRAPPER = 'middlewareWrapper';
+
+/** The function a factory made, by the wrapper egg-core put into the chain for its match/ignore (its closure hides it). */
+const wrappedByMatch = new WeakMap<object, object>();
+
+/**
+ * While egg 3's loader loads the middleware, the functions the factories return, by their `_name`: egg-core hands
+ * each to its utils.middleware() before wrapping it for match/ignore. Not on egg 4, whose loader calls no such helper.
+ */
+function recordFactoryOutputs(eggCoreDir: string): { byName: Map<string, object>; stop: () => void } {
+  const byName = new Map<string, object>();
+  let utils: { middleware?: (fn: unknown) => unknown } | undefined;
+  try {
+    utils = createRequire(path.join(eggCoreDir, 'package.json'))('./lib/utils') as typeof utils;
+  } catch {
+    return { byName, stop: () => undefined };
+  }
+  const original = utils?.middleware;
+  if (!utils || typeof original !== 'function') return { byName, stop: () => undefined };
+  const target = utils;
+  target.middleware = function middlewareRecorded(fn: unknown) {
+    const made = original.call(target, fn);
+    const name = (made as NamedFunction | undefined)?._name ?? (fn as NamedFunction | undefined)?._name;
+    if (typeof made === 'function' && typeof name === 'string') byName.set(name, made);
+    return made;
+  };
+  return { byName, stop: () => { target.middleware = original; } };
 }
 
 /** Dispatch methods already wrapped, by the prototype that defines them. */
@@ -1292,6 +1334,22 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
   return units.filter(unit => file.startsWith(unit.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0];
 }
 
+/**
+ * A function of the app's that egg runs as a middleware (the one its factory made, inside egg's match/ignore
+ * wrapper) and that calls next() for every request and answers none, not even with an error (a 401): as a guard it
+ * refuses nothing (a factory's no-op when unconfigured; black-box round 41, h1 F2). Only the live function: the
+ * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
+ */
+function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope): Pick<MiddlewareFact, 'neverRefuses'> {
+  if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] !== undefined) return {};
+  const made = wrappedByMatch.get(fn) ?? fn;
+  return passesThrough(Function.prototype.toString.call(made), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
+}
+
+/** What a guard's own code that calls next() for every request and answers none does instead of refusing. */
+const OWN_CODE_REFUSES_NOTHING = 'the function egg runs for it calls next() for every request and answers none (no 401, no ctx.throw()), ' +
+  'so an anonymous request goes on to the controller';
+
 /** The file of the middleware factory egg loaded under `name`, as its loader recorded it (FULLPATH). */
 function factoryFileOf(app: MiddlewareSource, name: string): string | undefined {
   const file = (app.middlewares?.[name] as Record<symbol, unknown> | undefined)?.[app.loader.FileLoader.FULLPATH];
@@ -1550,11 +1608,15 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const file = usedAt ?? factoryFileOf(egg, fact.name);
     const moduleText = file === undefined ? undefined : readText(file);
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
-    if (passesThrough(source, { moduleText, moduleFile: file, contextHas })) return { ...answering, passesThrough: true };
+    const scope = { moduleText, moduleFile: file, contextHas };
+    const handsOn = passesThrough(source, scope);
+    // Egg's match/ignore wrapper hides what the function its factory made does.
+    const refusing = handsOn || wrappedByMatch.has(fn) ? refusesNothing(fn, placed, scope) : {};
+    if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
     const reexported = usedPackage === undefined && file !== undefined && moduleText !== undefined && !moduleText.includes(source) ? packageWriting(source, file) : undefined;
-    return reexported !== undefined && knownPackageMiddleware(reexported)?.handsOn ? { ...answering, passesThrough: true } : answering;
+    return reexported !== undefined && knownPackageMiddleware(reexported)?.handsOn ? { ...answering, passesThrough: true } : { ...answering, ...refusing };
   };
   const entry = (fn: NamedFunction, position: number): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);

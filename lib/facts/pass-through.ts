@@ -14,6 +14,11 @@ export interface PassScope {
   moduleFile?: string;
   /** Whether ctx has a property by that name that is more than a plain one: an accessor or method of koa, egg or an extension. */
   contextHas?: (name: string) => boolean;
+  /**
+   * Whether an answer with an error alone (a 401, a rate limiter's 429) counts as an answer: asked of a guard, so that
+   * true means it refuses no request at all.
+   */
+  errorsAnswer?: boolean;
 }
 
 /**
@@ -49,7 +54,7 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const body = alsUnwrapped(code.replace(/^\s*return\s+\(async \(\) => \{/, '').replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
   if (/\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
   const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
-  return handsOn(body, context, next, contextHas);
+  return handsOn(body, context, next, contextHas, scope.errorsAnswer === true);
 }
 
 /**
@@ -76,10 +81,10 @@ function braceDepth(code: string): number {
 }
 
 /** Whether a middleware body (comments and strings blanked) calls next once on every path, and answers nothing before it. */
-function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean): boolean {
+function handsOn(body: string, context: string, next: string, contextHas: (name: string) => boolean, errorsAnswer: boolean): boolean {
   // `if (!ctx.path.startsWith('/api/')) return next();` first: both ways lead to one call of next, as for the rest.
   const rest = afterGuardClause(body, context, next, contextHas);
-  if (rest !== undefined) return handsOn(rest, context, next, contextHas);
+  if (rest !== undefined) return handsOn(rest, context, next, contextHas, errorsAnswer);
   // The body's strings are blanked (passesThrough): a string's `\n  next()` is no call (review of round 40).
   const call = new RegExp(`(?:^\\s*|[;{}]\\s*|${STATEMENT_LINE_BREAK})(?:await\\s+|return[ \\t]+(?:await\\s+)?)?${identifierPattern(next)}\\s*\\(\\s*\\)`).exec(body);
   if (!call) return false;
@@ -96,7 +101,7 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
     return harmless(before.replace(/\btry\s*$/, ''), context, next, contextHas) && !new RegExp(`\\b${identifierPattern(next)}\\b`).test(after);
   }
   if (/\b(?:catch|finally)\b/.test(body)) return false;
-  return harmless(withoutErrorAnswers(before, context, next, contextHas), context, next, contextHas);
+  return harmless(errorsAnswer ? before : withoutErrorAnswers(before, context, next, contextHas), context, next, contextHas);
 }
 
 /**

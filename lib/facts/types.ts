@@ -108,7 +108,8 @@ export interface MiddlewareFact {
   /**
    * A middleware a package ships that hands every request on (lib/facts/never-refuses.ts): it loads the user at most
    * and refuses no request, an anonymous one included, so it guards nothing by itself (SEN404). Its package, its file
-   * in that package, and what it does instead of refusing.
+   * in that package, and what it does instead of refusing. Also the app's own middleware whose live function calls
+   * next() for every request and answers none, not even with an error (passesThrough with errorsAnswer).
    */
   neverRefuses?: NeverRefusingFact;
   /**
@@ -120,8 +121,9 @@ export interface MiddlewareFact {
 
 /** See MiddlewareFact.neverRefuses. */
 export interface NeverRefusingFact {
-  package: string;
-  /** The factory's file inside the package (`app/middleware/passport_session.js`). */
+  /** The package that ships it; none for the app's own middleware whose code refuses nothing. */
+  package?: string;
+  /** The factory's file inside the package (`app/middleware/passport_session.js`), or the app's file. */
   file: string;
   /** `it only loads the user from the session`. */
   does: string;

@@ -707,11 +707,13 @@ export const unprotectedRoute: Rule = {
     'the path as requested, not the route\'s (`/v1/admin/export` for `/admin/export`). A route whose guards all run but never refuse a ' +
     'request is reported too: egg-passport\'s `passportInitialize` and `passportSession` (known by the package and the file in it, so an ' +
     'app\'s own middleware of the same name is judged as the app\'s) only load the user and call next() for an anonymous request; beside ' +
-    'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. With `protect: [{ paths: [\'**\'], by: ' +
+    'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. So is a global guard of the app\'s own whose function, ' +
+    'as egg runs it, calls next() for every request and answers none, not even with a 401 (a factory that returns `(ctx, next) => next()` ' +
+    'when its token is not configured); a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
-    'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason. For a guard that never refuses, ' +
-    'add one that does: an auth middleware of your own that answers 401 unless `ctx.isAuthenticated()`, or egg-passport\'s ' +
+    'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason. For a guard of your own that never ' +
+    'refuses, make it answer 401 (also when unconfigured); for a package\'s, add one that does: an auth middleware of your own that answers 401 unless `ctx.isAuthenticated()`, or egg-passport\'s ' +
     '`app.passport.authenticate(<strategy>)` on the route.',
   check: appOnly(facts => {
     const hits: RuleHit[] = [];
@@ -787,16 +789,28 @@ interface Refuseless {
   refusing: string[];
 }
 
+/** How the guards that refuse nothing can: the app's own refuses itself; a package's needs a guard after it. */
+function refuseFix(never: readonly MiddlewareFact[], verb: string): string {
+  const own = never.filter(entry => !entry.neverRefuses?.package).map(entry => entry.name);
+  const shipped = never.filter(entry => entry.neverRefuses?.package).map(entry => entry.name).join(' and ');
+  return [
+    ...own.length ? [ `Make ${own.join(' and ')} refuse a request without valid credentials (\`ctx.status = 401\` and return, or \`ctx.throw(401)\`) ` +
+      'instead of calling next(), also when it is not configured: a missing token or secret should stop the boot, not open the routes' ] : [],
+    ...shipped ? [ `Refuse anonymous requests in a guard that can: an auth middleware of your own that runs after ${shipped} and answers 401 ` +
+      `unless ctx.isAuthenticated(), named in routes.protect[].by (it needs ${shipped} to run first), or egg-passport's ` +
+      `authenticate given to the route (\`router.${verb}(path, app.passport.authenticate('<strategy>'), controller)\`)` ] : [],
+  ].join('; ');
+}
+
 /**
  * A protected route whose guards all hand every request on: anonymous callers reach its controller. The fix names
- * egg-passport's API: the only package lib/facts/never-refuses.ts knows.
+ * egg-passport's API (the only package lib/facts/never-refuses.ts knows), and for the app's own guard, what it should do.
  */
 function guardedByName(target: ProtectedRoute, { never, refusing }: Refuseless): RuleHit {
   const { controller } = target.route;
-  const names = never.map(entry => entry.name).join(' and ');
   const described = never.map(entry => {
     const { package: shipped, file, does } = entry.neverRefuses as NonNullable<MiddlewareFact['neverRefuses']>;
-    return `its guard ${entry.name} (${shipped}'s ${file}) never refuses a request: ${does}`;
+    return `its guard ${entry.name} (${shipped ? `${shipped}'s ${file}` : file}) never refuses a request: ${does}`;
   });
   const others = refusing.map(guard => `${guard} is required only for ${[ ...target.onlyFor?.get(guard) ?? [] ].join(', ')}`);
   return {
@@ -805,10 +819,7 @@ function guardedByName(target: ProtectedRoute, { never, refusing }: Refuseless):
     source: routeSource(controller),
     message: `${protectedLabel(target)} → ${controllerLabel(controller)} is protected but no guard of it refuses an anonymous request: ` +
       `${described.join('; ')}${others.length ? ` (${others.join('; ')})` : ''}`,
-    fix: `Refuse anonymous requests in a guard that can: an auth middleware of your own that runs after ${names} and answers 401 ` +
-      `unless ctx.isAuthenticated(), named in routes.protect[].by (it needs ${names} to run first), or egg-passport's ` +
-      `authenticate given to the route (\`router.${routeVerb(target.route)}(path, app.passport.authenticate('<strategy>'), controller)\`); or list the route in ` +
-      '`config.sentinel.routes.public` with the methods and a reason.',
+    fix: `${refuseFix(never, routeVerb(target.route))}; or list the route in \`config.sentinel.routes.public\` with the methods and a reason.`,
   };
 }
 
