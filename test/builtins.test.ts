@@ -383,6 +383,26 @@ describe('threat 6: SEN601 exploitable in this app, egg-jwt with a key-lookup se
     });
   });
 
+  it('CVE-2022-23539 (legacy key types) is low with a shared HMAC string secret, which it cannot reach; its own severity with RS256 allowed (black-box round 41, h2 F1)', async () => {
+    const hmacApp = (jwtOptions: string) => tempApp('jwt-hmac', {
+      'config/plugin.js': `module.exports = { jwt: { enable: true, path: ${JSON.stringify(eggJwt)} } };\n`,
+      'config/config.default.js': `module.exports = () => ({\n  keys: 'jwt-none-Lq4Wt8Zm2Xr6Kv1Pb9Nd3Hc7Ys5Jf0Ga',\n  ${SECURE_SECURITY_JS}\n` +
+        `  jwt: { enable: true, secret: process.env.FIXTURE_ISSUER_KEY${jwtOptions} },\n  sentinel: { failOn: 'high' },\n});\n`,
+      'app/controller/account.js': "module.exports = app => class AccountController extends app.Controller { async show() { this.ctx.body = { user: this.ctx.state.user.sub }; } };\n",
+      'app/router.js': "module.exports = app => { app.router.get('/api/account', app.controller.account.show); };\n",
+    });
+    const legacyKeys = (booted: MockApp) => ((booted as any).sentinel.report.findings as Finding[]).filter(hit => hit.target === 'GHSA-8cf7-32gw-wr33@jsonwebtoken');
+    await withApp(hmacApp(''), async booted => {
+      const [ hit ] = legacyKeys(booted);
+      assert.equal(hit.severity, 'low');
+      assert.match(hit.message, /not exploitable with config\.jwt\.secret \(set in config\/config\.default\.js\), a shared HMAC secret \(no PEM key, no algorithms set\)/);
+      assert.match(hit.fix ?? '', /"overrides": \{ "jsonwebtoken": "\^9\.0\.2" \}.*waiver \{ rule: 'SEN601', target: 'GHSA-8cf7-32gw-wr33@jsonwebtoken'/);
+      assert.equal((await booted.httpRequest().get('/api/account').set('authorization', `Bearer ${signed}`).expect(200)).body.user, 'alice');
+    });
+    const message = await expectRefused(hmacApp(", algorithms: [ 'HS256', 'RS256' ]"), /SEN601/);
+    assert.match(message, /✘ high +SEN601 .*\n.*what: {2}jsonwebtoken@8\.5\.1 is affected by GHSA-8cf7-32gw-wr33/);
+  });
+
   it('with algorithms listed, the advisory keeps its own severity and the unsigned token is refused; listing none is reported', async () => {
     mm(process.env, 'FIXTURE_FAIL_ON', 'never');
     await withApp(app(", algorithms: [ 'HS256' ]"), async booted => {

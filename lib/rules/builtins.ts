@@ -58,7 +58,8 @@ export const knownVulnerablePackage: Rule = {
     'the advisory, the installed version, the path that pulled it in and the fixed version. Severity is the ' +
     "advisory's outside local/unittest, critical where the app's config meets the advisory's precondition (the jsonwebtoken " +
     'copy koa-jwt2 verifies with, for egg-jwt under any plugin name or a fork of it, given a key-lookup `secret` function ' +
-    'and no `algorithms`, accepts unsigned tokens through CVE-2022-23540), and low on a developer machine. passport under ' +
+    'and no `algorithms`, accepts unsigned tokens through CVE-2022-23540), low where it shows the precondition unmet (that copy given ' +
+    'a shared HMAC string `secret`, no PEM key, and no `algorithms` but HS256/384/512: CVE-2022-23539 needs an asymmetric key), and low on a developer machine. passport under ' +
     'egg-passport 2, which cannot run with the fixed passport 0.6 (logins silently stop being stored), gets a fix that keeps it ' +
     'working: low with egg-session\'s cookie sessions, which a login rewrites (a waiver), the advisory\'s with an external session ' +
     'store (the session id rotated at login with ctx.session.regenerate(), then a waiver). `egg-sentinel audit`, which loads only part of ' +
@@ -72,7 +73,7 @@ export const knownVulnerablePackage: Rule = {
     // A fallback this Node.js never loads (egg's urllib 3 where urllib 4 loads) is left out of the audit too.
     return affectedPackages(facts).filter(({ pkg }) => inUse(pkg) || (audit && !pkg.olderNodeFallback)).map(({ pkg, record, fixedIn }): RuleHit => {
       const exploitable = EXPLOITED_BY_CONFIG[record.id]?.(facts, pkg);
-      const pinned = exploitable ? undefined : PINNED_BY_PLUGIN[record.id]?.(facts, pkg, advisoryTarget(record, pkg));
+      const pinned = exploitable ? undefined : PINNED_BY_PLUGIN[record.id]?.(facts, pkg, advisoryTarget(record, pkg)) ?? UNREACHED_BY_CONFIG[record.id]?.(facts, pkg, advisoryTarget(record, pkg));
       const severity = developmentEnv || !inUse(pkg) ? 'low' : exploitable ? 'critical' : pinned?.severity ?? OSV_SEVERITY[record.database_specific.severity];
       const loading = pkg.loaded ? '' : pkg.declaredByApp ? ' (a dependency of the app, not loaded yet: a require() when a request needs it loads it)' :
         ' (not loaded while the audit loaded the app; the running app may load it)';
@@ -130,6 +131,37 @@ function unsignedJwtAccepted(facts: Facts, pkg: InstalledPackage): { how: string
 const PINNED_BY_PLUGIN: Record<string, (facts: Facts, pkg: InstalledPackage, target: string) => { how: string; fix: string; severity?: Severity } | undefined> = {
   'GHSA-v923-w3x8-wh69': passportUnderEggPassport,
 };
+
+/**
+ * Advisories whose precondition the app's config shows it does not meet: low, saying why, with the upgrade and a
+ * waiver. Same shape as PINNED_BY_PLUGIN.
+ */
+const UNREACHED_BY_CONFIG: typeof PINNED_BY_PLUGIN = {
+  'GHSA-8cf7-32gw-wr33': legacyKeyTypesUnused,
+};
+
+/** HMAC algorithms: a shared secret, no key type to confuse. */
+const HMAC_ALGORITHM = /^HS(?:256|384|512)$/;
+
+/**
+ * CVE-2022-23539: jsonwebtoken before 9 lets an app verify with a legacy asymmetric key type (DSA) for RS/ES/PS
+ * algorithms. The copy egg-jwt's koa-jwt2 verifies with, given a string secret that is no PEM key and no algorithms
+ * other than HMAC's, verifies with a shared secret alone (black-box round 41, h2 F1): no key type is involved. Not
+ * when the app depends on jsonwebtoken itself, which its own code may call with any key.
+ */
+function legacyKeyTypesUnused(facts: Facts, pkg: InstalledPackage, target: string): { how: string; fix: string; severity: Severity } | undefined {
+  const jwt = facts.config.jwt as AnyRecord | undefined;
+  if (pkg.declaredByApp || !facts.builtins.koaJwt2Verifiers.includes(pkg.path) || typeof jwt?.secret !== 'string' || /-----BEGIN/.test(jwt.secret)) return undefined;
+  const { algorithms } = jwt;
+  if (algorithms !== undefined && !(Array.isArray(algorithms) && algorithms.every(name => typeof name === 'string' && HMAC_ALGORITHM.test(name)))) return undefined;
+  return {
+    severity: 'low',
+    how: `not exploitable with config.jwt.secret${setIn(facts, 'jwt.secret')}, a shared HMAC secret (no PEM key, ${algorithms === undefined ? 'no algorithms set' : 'HMAC algorithms only'}): ` +
+      'the advisory needs an asymmetric key (a legacy DSA key for RS/ES/PS tokens)',
+    fix: 'Pin jsonwebtoken 9 under egg-jwt with npm "overrides" (`"overrides": { "jsonwebtoken": "^9.0.2" }`; koa-jwt2 verifies HMAC tokens with it alike) ' +
+      `and test the app; or accept the advisory while the secret stays HMAC: waiver { rule: 'SEN601', target: '${target}', reason, expires }.`,
+  };
+}
 
 /** egg-passport 2 (its latest release) as a step of `via`. */
 const EGG_PASSPORT_2 = /^egg-passport@2\./;
