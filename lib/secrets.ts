@@ -31,8 +31,11 @@ const SECRET_KEY_QUALIFIERS = new Set([ 'api', 'access', 'private', 'priv', 'mas
  * 'x-auth'`); `partnerKey` (tenpay's and older WeChat Pay SDKs' merchant key) and `webhookKey` as often an identifier.
  */
 const GENERATED_KEY_QUALIFIERS = new Set([ 'auth', 'session', 'cookie', 'partner', 'webhook' ]);
-/** Key names written as one lowercase word: `apikey`, `apiv3key`, `mchkey`, `userpassword`. */
-const JOINED_SECRET_NAME = /(?:api(?:v\d+)?key|accesskey|privatekey|privkey|masterkey|secretkey|aeskey|enckey|hmackey|signkey|licen[cs]ekey|mchkey|merchantkey|password|passwd)s?$/;
+/**
+ * Key names written as one lowercase word: `apikey`, `apiv3key`, `mchkey`, `userpassword`; `appsecret` and `corpsecret`
+ * (WeChat's and WeCom's own parameter names), `accesstoken`, `adminpwd`, `clientcredentials` (black-box round 41, h3 F1).
+ */
+const JOINED_SECRET_NAME = /(?:api(?:v\d+)?key|accesskey|privatekey|privkey|masterkey|secretkey|aeskey|enckey|hmackey|signkey|licen[cs]ekey|mchkey|merchantkey|password|passwd|pwd|secret|token|credential)s?$/;
 /** Key names whose numbers are secrets too (`password: 123456`); a number under `maxTokens` is a count. */
 const PASSWORD_WORDS = new Set([ 'password', 'passwd', 'pwd', 'pass', 'passphrase' ]);
 

@@ -674,6 +674,23 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(secure)).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202/SEN203: secret names written as one lowercase word (WeCom\'s corpsecret, WeChat\'s appsecret, accesstoken): a literal is refused, and a served file holding the value the config reads from the environment is too (black-box round 41, h3 F1)', async () => {
+    mm.env('prod');
+    const corpSecret = 'Hq7Wm3Zr9Kx2Tq8Lp5Vn1Bc4Xd6Fg0Sa2Ke3Ju9Ip';
+    const appSecret = 'f3a9c1e7b2d84056a1c9e3f7b5d20486';
+    const config = (wechat: string) => `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'high' },\n  ${wechat}\n};\n`;
+    const literal = await expectRefused(temp('cfg-wecom', { 'config/config.default.js': config(`work: { corpid: 'ww1a2b3c4d5e6f7a8b', corpsecret: '${corpSecret}' },`) }), /SEN202/);
+    assert.match(literal, /config\.work\.corpsecret holds a literal value under a secret key name/);
+    assert.ok(!literal.includes(corpSecret), 'the secret is in the refusal');
+    mm(process.env, 'CFG_WX_APPSECRET', appSecret);
+    const served = await expectRefused(temp('cfg-wechat-served', {
+      'config/config.default.js': config("wechat: { appid: 'wx8f3c2a1b9d4e5f60', appsecret: process.env.CFG_WX_APPSECRET },"),
+      'app/public/js/wx-config.js': `window.WX = { appid: 'wx8f3c2a1b9d4e5f60', appsecret: '${appSecret}' };\n`,
+    }), /SEN203/);
+    assert.match(served, /app\/public\/js\/wx-config\.js/);
+    assert.ok(!served.includes(appSecret), 'the secret is in the refusal');
+  });
+
   it('SEN202/SEN205: secrets held as Buffers (`Buffer.from(\'…\')`, a committed PEM read without an encoding) are judged as their text: refused, and the app signs with the committed key when boot goes on; a Buffer of an environment variable, a mounted key, random bytes and a public key are not (black-box round 34, h110 F6)', async function() {
     if (process.platform === 'win32') this.skip();
     mm.env('prod');

@@ -608,14 +608,16 @@ describe('secret key names', () => {
   it('match the last word(s) of a key, in any case style', () => {
     for (const name of [ 'password', 'PASSWORD', 'dbPass', 'db_passwd', 'pwd', 'passphrase', 'clientSecret', 'jwt-secret', 'token', 'authToken',
       'refresh_tokens', 'apiKey', 'API_KEY', 'apikey', 'privateKey', 'private_key', 'masterKey', 'secretAccessKey', 'signingKey',
-      'credential', 'credentials', 'dsn', 'userpassword' ]) {
+      'credential', 'credentials', 'dsn', 'userpassword',
+      // One lowercase word, as WeChat, WeCom and DingTalk name them (black-box round 41, h3 F1).
+      'appsecret', 'corpsecret', 'clientsecret', 'accesskeysecret', 'accesstoken', 'refreshtokens', 'adminpwd', 'clientcredentials' ]) {
       assert.ok(isSecretKeyName(name), name);
     }
   });
 
   it('do not match keys about secrets that are not secrets', () => {
     for (const name of [ 'keys', 'key', 'publicKey', 'accessKeyId', 'passwordHash', 'passwordMinLength', 'tokenExpiresIn', 'tokenUrl', 'secretName',
-      'privateKeyPath', 'bypass', 'compass', 'passenger', 'cookieName', 'tokenizer', 'dsnOptions', '' ]) {
+      'privateKeyPath', 'bypass', 'compass', 'passenger', 'cookieName', 'tokenizer', 'dsnOptions', 'appsecretname', 'tokenurl', '' ]) {
       assert.ok(!isSecretKeyName(name), name);
     }
   });
