@@ -1735,6 +1735,26 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('black-box round 41, h1 F4: auth before *app with a hand-written CORS middleware listed first, which answers only preflights with headers and no body, boots clean; one whose preflight answer has a body is refused', async () => {
+      const policy = "middleware: { required: [ 'auth' ], order: [{ name: 'auth', before: [ '*app' ], after: [ 'securities' ] }] }, routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] }";
+      const cors = (preflight: string) => ({
+        'app/middleware/cors.js': "const ALLOWED = [ 'https://app.example.com' ];\nmodule.exports = () => async function cors(ctx, next) {\n  const origin = ctx.get('origin');\n" +
+          "  if (ALLOWED.includes(origin)) { ctx.set('Access-Control-Allow-Origin', origin); ctx.set('Vary', 'Origin'); }\n" +
+          `  if (ctx.method === 'OPTIONS') { ctx.set('Access-Control-Allow-Methods', 'GET,POST'); ${preflight} return; }\n  await next();\n};\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.home.secret); };\n",
+      });
+      const listed = "middleware: [ 'cors', 'auth' ], ";
+      await withApp(bootApp(app('mw-order-app-cors', policy, cors('ctx.status = 204;'), listed)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        const preflight = await booted.httpRequest().options('/admin/export').set('origin', 'https://app.example.com').expect(204);
+        assert.equal(preflight.headers['access-control-allow-origin'], 'https://app.example.com');
+        assert.equal(preflight.text, '');
+        await booted.httpRequest().get('/admin/export').expect(401);
+      });
+      const answering = app('mw-order-app-cors-body', policy, cors("ctx.status = 200; ctx.body = { routes: [ '/admin/export' ] };"), listed);
+      assert.match(await expectRefused(answering, /SEN402/), /#\d+ auth \(app\/middleware\/auth\.js\) runs after #\d+ cors \(app\/middleware\/cors\.js\)/);
+    });
+
     it('F5: a public entry for the root\'s /status does not make a mounted router\'s /status public; alone, it does', async () => {
       const files = (ops: string) => ({
         'app/router.js': "module.exports = app => { app.router.get('/status', app.controller.home.secret); app.router.get('/admin/export', app.controller.home.secret); };\n",

@@ -49,7 +49,7 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   // Comments, strings and RegExp literals blanked in place, as a lexer reads them: a log line's "finished with %s" is
   // text (black-box round 40, h5 F4), `'{/*'` a string, `return // …` a comment (h7 F3/F8). A template literal's `${…}`
   // is read as code all the same.
-  const code = literalsBlanked(written);
+  const code = literalsBlanked(written.replace(OPTIONS_LITERAL, OPTIONS_MARK));
   // TypeScript's down-levelled `?.` and `??` declare their temporaries first (`var _a, _b;`): no statement of the app's.
   const body = alsUnwrapped(code.replace(/^\s*return\s+\(async \(\) => \{/, '').replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
   if (/\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
@@ -104,29 +104,51 @@ function handsOn(body: string, context: string, next: string, contextHas: (name:
   return harmless(errorsAnswer ? before : withoutErrorAnswers(before, context, next, contextHas), context, next, contextHas);
 }
 
+/** The string 'OPTIONS', which passesThrough keeps through the blanking of strings as OPTIONS_MARK. */
+const OPTIONS_LITERAL = /(['"`])OPTIONS\1/g;
+const OPTIONS_MARK = 'OPTIONS_METHOD$';
+
 /**
  * `before` without the clauses that answer a request only with an error, on a condition that reads the request or
  * the middleware's own state (a rate limiter's `if (count > LIMIT) { ctx.status = 429; ctx.body = { error: '…' };
  * return; }`, `ctx.throw(503)`): an error goes out with no data, and no controller runs, so csrf has nothing to guard
  * there (black-box round 40, h5 F9). Strings are blanked (passesThrough): a body is a literal or a literal object.
+ * So are those that answer a CORS preflight, `if (ctx.method === 'OPTIONS') { ctx.set(…); ctx.status = 204; return; }`:
+ * headers and no body, and those that only set headers (`if (ALLOWED.includes(origin)) { ctx.set(…); }`, no else; black-box
+ * round 41, h1 F4).
  */
 function withoutErrorAnswers(before: string, context: string, next: string, contextHas: (name: string) => boolean): string {
   const ctx = identifierPattern(context);
   const literal = String.raw`(?:'[^']*'|"[^"]*"|\d+|true|false|null)`;
   const assignment = String.raw`(?:${ctx}\.status\s*=\s*[45]\d\d|${ctx}\.body\s*=\s*(?:${literal}|\{[^{}()]*\})|${ctx}\.set\s*\([^()]*\))\s*;?\s*`;
   const answer = new RegExp(String.raw`^\s*(?:\{\s*(?:${assignment})+return\s*;?\s*\}|(?:return\s+)?${ctx}\.throw\s*\(\s*[45]\d\d\s*(?:,\s*${literal}\s*)?\)\s*;?)`);
+  const preflightTest = new RegExp(String.raw`^\s*(?:${ctx}\.(?:request\.)?method\s*===?\s*${identifierPattern(OPTIONS_MARK)}|${identifierPattern(OPTIONS_MARK)}\s*===?\s*${ctx}\.(?:request\.)?method)\s*$`);
+  const preflightAnswer = new RegExp(String.raw`^\s*\{\s*(?:(?:${ctx}\.status\s*=\s*20[04]|${ctx}\.set\s*\([^()]*\))\s*;?\s*)+return\s*;?\s*\}`);
   const clauseStart = /\bif\s*\(/g;
   let rest = before;
   for (let match = clauseStart.exec(rest); match; match = clauseStart.exec(rest)) {
     const open = match.index + match[0].length;
     const close = topLevel(rest, open, ')');
-    const clause = close === undefined || !harmless(rest.slice(open, close), context, next, contextHas) ? null : answer.exec(rest.slice(close + 1));
-    // One that sets no error status answers with whatever the status was: not an error.
-    if (!clause || !/\.status\s*=|\.throw\s*\(/.test(clause[0])) continue;
-    rest = `${rest.slice(0, match.index)};${rest.slice((close as number) + 1 + clause[0].length)}`;
+    const condition = close === undefined ? undefined : rest.slice(open, close);
+    const clause = condition === undefined ? null : preflightTest.test(condition) ? preflightAnswer.exec(rest.slice((close as number) + 1)) :
+      harmless(condition, context, next, contextHas) ? answer.exec(rest.slice((close as number) + 1)) : null;
+    const length = clause && /\.status\s*=|\.throw\s*\(/.test(clause[0]) ? clause[0].length :
+      condition !== undefined && harmless(condition, context, next, contextHas) ? harmlessBlockLength(rest, (close as number) + 1, context, next, contextHas) : undefined;
+    // One that answers with no status set answers with whatever the status was: not an error, nor an empty preflight answer.
+    if (length === undefined) continue;
+    rest = `${rest.slice(0, match.index)};${rest.slice((close as number) + 1 + length)}`;
     clauseStart.lastIndex = match.index;
   }
   return rest;
+}
+
+/** The length of a block at `at` whose statements are harmless and that no `else` follows (`{ ctx.set(…); }`), or undefined. */
+function harmlessBlockLength(text: string, at: number, context: string, next: string, contextHas: (name: string) => boolean): number | undefined {
+  const open = /^\s*\{/.exec(text.slice(at));
+  if (!open) return undefined;
+  const close = topLevel(text, at + open[0].length, '}');
+  if (close === undefined || /^\s*else\b/.test(text.slice(close + 1)) || !harmless(text.slice(at + open[0].length, close), context, next, contextHas)) return undefined;
+  return close + 1 - at;
 }
 
 /**
