@@ -2644,6 +2644,48 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 a guard whose own opening clause hands on requests the client shapes: the URL searched anywhere, a header (black-box round 41, h1 F1)', () => {
+    const app = (skip: string) => tempApp('mw-guard-client-skip', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: '/health' }, " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], " +
+        "public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }, { path: '/login', methods: [ 'GET' ], reason: 'login page' }] } } });\n",
+      'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n  ${skip}\n` +
+        "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; ctx.body = { error: 'unauthorized' }; return; }\n  await next();\n};\n",
+      'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+      'app/router.js': "module.exports = app => { const { router, controller } = app; router.get('/health', controller.home.secret); router.get('/login', controller.home.secret); " +
+        "router.get('/admin/secret', controller.home.secret); };\n",
+    });
+
+    it('refuses the boot naming the clause; the hole is real: the query string or a header reaches the controller', async () => {
+      const searched = app("if (ctx.url.indexOf('/login') > -1) { await next(); return; }");
+      const message = await expectRefused(searched, /SEN404/);
+      assert.match(message, /GET \/admin\/secret → app\/controller\/home\.js#HomeController\.secret\(\) is protected but .*auth .*for a request that meets `if \(ctx\.url\.indexOf\('\/login'\) > -1\)`, which reads what the client sends/s);
+      assert.doesNotMatch(message, /GET \/login →/, '/login is public');
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(searched), async booted => {
+        await booted.httpRequest().get('/admin/secret').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/secret?next=/login').expect(200)).body.servedBy, 'controller');
+      });
+      const header = app("if (ctx.get('x-internal-call') === 'true') return next();");
+      await withApp(bootApp(header), async booted => {
+        assert.deepEqual(middlewareFindings(booted).map(finding => finding.target), [ 'route:GET /admin/secret' ]);
+        assert.equal((await booted.httpRequest().get('/admin/secret').set('x-internal-call', 'true').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('boots clean with a clause that names the public path itself, or compares a header with a value of the app\'s (its own credentials check)', async () => {
+      await withApp(bootApp(app("if (ctx.path === '/login') return next();")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/secret?next=/login').expect(401);
+        await booted.httpRequest().get('/login').expect(200);
+      });
+      await withApp(bootApp(app("if (process.env.FIXTURE_INTERNAL_TOKEN && ctx.get('x-internal-token') === process.env.FIXTURE_INTERNAL_TOKEN) return next();")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/secret').set('x-internal-token', 'guess').expect(401);
+      });
+    });
+  });
+
   describe("SEN404 an app's own guard whose function refuses nothing: a factory that returns a no-op when its token is not configured (black-box round 41, h1 F2)", () => {
     const baseDir = tempApp('mw-guard-noop', {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +

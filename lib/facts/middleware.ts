@@ -73,7 +73,7 @@ interface RouteFunctions {
   /** Per function, what the options its `app.middleware.<name>(options)` call was given say about credentials (credentialOptions). */
   given: Array<RouteStep['given']>;
   /** Per function, the methods its own code lets through without credentials (passedMethods): CORS preflights, HEAD probes. */
-  passes: Array<readonly string[]>;
+  passes: PassedMethods[];
   /** Per function, the middleware factory it is, given uncalled (`app.middleware.adminOnly` without `()`). */
   uncalled: Array<RouteStep['uncalledFactory']>;
   /** Per function, the audit's stand-in for a getter that calls more than one factory (madeByOneOf). */
@@ -167,10 +167,10 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
  * Per app, what passedMethods and passesThrough say of a route function's source: a route table of hundreds of routes
  * gives each of them a function of the same few sources (`app.middleware.auth()` per route), read once.
  */
-const passesBySource = new WeakMap<object, Map<string, readonly string[]>>();
+const passesBySource = new WeakMap<object, Map<string, PassedMethods>>();
 const handsOnBySource = new Map<string, boolean>();
 
-function routeFunctionPasses(app: MiddlewareSource, name: string, source: string): readonly string[] {
+function routeFunctionPasses(app: MiddlewareSource, name: string, source: string): PassedMethods {
   let known = passesBySource.get(app);
   if (!known) passesBySource.set(app, known = new Map());
   const key = `${name}\0${source}`;
@@ -392,7 +392,33 @@ const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a tok
   'overrideMethod makes one of a POST with X-HTTP-Method-Override: OPTIONS; register the route for the methods it answers (router.get(), ' +
   'router.post()) instead of router.all() or router.options()';
 
-const NO_METHODS: readonly string[] = Object.freeze([]);
+/**
+ * The methods a guard's own code lets through without credentials; with `clientPicks`, the condition of an opening
+ * clause that hands on the requests the client shapes to meet it (a header, the query string), of every method.
+ */
+type PassedMethods = readonly string[] & { readonly clientPicks?: string };
+
+const NO_METHODS: PassedMethods = Object.freeze([]);
+
+/** What the client sends besides the path and method, as a guard's condition reads it: a header, the query string, the Host. */
+const CLIENT_SHAPED_READ = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:headers?|query|querystring|search|href|host|hostname|origin|get\s*\(|cookies\s*\.\s*get\s*\()/;
+/** The URL searched anywhere (`ctx.url.indexOf('/login') > -1`): its query string can hold what is looked for. */
+const URL_SEARCHED = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)\s*\.\s*(?:indexOf|lastIndexOf|includes|search|match|endsWith)\s*\(/;
+/** An unanchored RegExp literal tested against the URL (`/\/login/.test(ctx.url)`), as written. */
+const URL_REGEXP_TESTED = /(?<![\\\w$)\]])\/(?!\^)(?:\\.|[^/\\\n])+\/[dgimsuy]*\s*\.\s*test\s*\(\s*(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)\s*\)/;
+/** What such a condition may hold besides literals and operators: the request's reads and the string methods that test them. */
+const CONDITION_WORDS = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|path|method|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length)\b|\b(?:undefined|null|true|false|typeof)\b/g;
+
+/**
+ * Whether an opening clause's condition hands on requests the client can shape to meet it: it reads a header, the
+ * query string or the Host, or searches the URL anywhere, and holds nothing else but literals (no value of the app's,
+ * such as a token it compares with, which would make it a check of credentials of its own).
+ */
+function clientPicked(condition: string): boolean {
+  const code = literalsBlanked(condition).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+  if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(code) && !URL_REGEXP_TESTED.test(condition)) return false;
+  return !/[A-Za-z_$]/.test(code.replace(CONDITION_WORDS, ''));
+}
 
 /**
  * An opening guard clause that hands requests of some methods on before anything else (`if (ctx.method === 'HEAD')
@@ -421,8 +447,9 @@ const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`,
  * clause whose condition tests only the method (METHOD_GUARD_CLAUSE): a HEAD probe let through reaches every GET
  * route's controller, which egg's router runs for HEAD (black-box round 40, h6 F1).
  */
-export function passedMethods(source: string, moduleText: () => string = () => ''): readonly string[] {
+export function passedMethods(source: string, moduleText: () => string = () => ''): PassedMethods {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
+  let clientPicks: string | undefined;
   // Its body: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so.
   const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
   const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
@@ -430,6 +457,12 @@ export function passedMethods(source: string, moduleText: () => string = () => '
     // Only an opening clause: one after a check of credentials hands on what that check let through (h7 F7).
     if (CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) continue;
     const condition = clause[1];
+    // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
+    if (clientPicked(condition)) {
+      clientPicks ??= `if (${condition.trim()})`;
+      for (const method of REWRITABLE_METHODS) methods.add(method);
+      continue;
+    }
     // `ctx.method !== 'POST'` (and such tests joined by &&): every method but those.
     const negated = condition.split('&&').map(part => METHOD_TEST.exec(part));
     if (negated.every(test => test?.[9] ?? test?.[11])) {
@@ -447,20 +480,26 @@ export function passedMethods(source: string, moduleText: () => string = () => '
       for (const method of listed) if (method) methods.add(method.toUpperCase());
     }
   }
-  return methods.size ? [ ...methods ] : NO_METHODS;
+  if (!methods.size) return NO_METHODS;
+  return clientPicks === undefined ? [ ...methods ] : Object.assign([ ...methods ], { clientPicks });
 }
 
 /**
  * A guard whose code lets some methods through (passedMethods), for a route that serves one of them: skipped for every
  * request path of the route, with those methods.
  */
-function methodPassStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer, methods: readonly string[]): RouteStep {
+function methodPassStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer, methods: PassedMethods): RouteStep {
   const skippedFor = (probes.length ? probes : [ String(layer.path) ]).flatMap(probe => methods.map(method => ({ path: probe, method })));
-  return { name, level, runs: 'partly', skippedFor, detail: passDetail(methods) };
+  return { name, level, runs: 'partly', skippedFor, detail: passDetail(methods), byOwnCode: true };
 }
 
 /** Why a guard skips these methods: PREFLIGHT_DETAIL for OPTIONS alone. */
-function passDetail(methods: readonly string[]): string {
+function passDetail(methods: PassedMethods): string {
+  if (methods.clientPicks !== undefined) {
+    return `its code calls next() before it checks credentials for a request that meets \`${methods.clientPicks}\`, which reads what the client ` +
+      'sends (a header, the query string, the Host), so any request can be shaped to skip it; check credentials first, and name the public paths ' +
+      'by path in its match/ignore or in routes.public';
+  }
   if (methods.length === 1 && methods[0] === 'OPTIONS') return PREFLIGHT_DETAIL;
   return `its code calls next() for ${methods.join(' and ')} requests before it checks credentials (\`if (ctx.method === '${methods[0]}') return next()\`)` +
     (methods.includes('HEAD') ? ', and egg\'s router answers HEAD with a GET route\'s controller (its side effects run, its headers are sent)' : '') +
@@ -468,8 +507,14 @@ function passDetail(methods: readonly string[]): string {
 }
 
 /** The methods of `passes` the route serves. */
-function servedPasses(passes: readonly string[] | undefined, layer: RouterLayer): readonly string[] {
-  return passes?.length ? passes.filter(method => layer.methods.includes(method)) : NO_METHODS;
+function servedPasses(passes: PassedMethods | undefined, layer: RouterLayer): PassedMethods {
+  return passes?.length ? passesOf(passes, method => layer.methods.includes(method)) : NO_METHODS;
+}
+
+/** The methods of `passes` that `keep` keeps, with its clientPicks. */
+function passesOf(passes: PassedMethods, keep: (method: string) => boolean): PassedMethods {
+  const kept = passes.filter(keep);
+  return passes.clientPicks === undefined || !kept.length ? kept : Object.assign(kept, { clientPicks: passes.clientPicks });
 }
 
 /**
@@ -1342,8 +1387,12 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  */
 function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope): Pick<MiddlewareFact, 'neverRefuses'> {
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] !== undefined) return {};
-  const made = wrappedByMatch.get(fn) ?? fn;
-  return passesThrough(Function.prototype.toString.call(made), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
+  return passesThrough(Function.prototype.toString.call(unwrappedMatch(fn)), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
+}
+
+/** The function a middleware factory made, when `fn` is egg's match/ignore wrapper around it; else `fn`. */
+function unwrappedMatch(fn: object): object {
+  return wrappedByMatch.get(fn) ?? fn;
 }
 
 /** What a guard's own code that calls next() for every request and answers none does instead of refusing. */
@@ -1906,7 +1955,8 @@ function collectRoutes(
       never: { name: entry.name, level: 'global', runs: 'never' },
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
-      passes: passedMethods(Function.prototype.toString.call(chain[entry.position as number]), () => factoryModuleText(egg, entry.name)),
+      // Its own code, also inside egg's match/ignore wrapper.
+      passes: passedMethods(Function.prototype.toString.call(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name)),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));
@@ -2196,7 +2246,7 @@ export const ANSWERS_EVERY_REQUEST = 'answers every request without calling next
 interface EarlierRoute {
   label: string;
   /** Its functions, the handler last. */
-  functions: Array<{ name: string; imitation?: string; given?: RouteStep['given']; passes: readonly string[] }>;
+  functions: Array<{ name: string; imitation?: string; given?: RouteStep['given']; passes: PassedMethods }>;
   /** Whether one of them lets some methods through (passedMethods): its steps then depend on the later route's methods. */
   passes: boolean;
   /** Its steps for a later route all of whose probes and methods it matches. */
@@ -2241,7 +2291,7 @@ function earlierRouteSteps(egg: MiddlewareSource, other: RouterLayer, probes: st
   if (always && earlier.always) return earlier.always;
   const steps = earlier.functions.map(({ name, imitation, given, passes }): RouteStep => {
     if (imitation) return { name, level: 'router', runs: 'unverified', detail: imitationDetail(imitation, name), earlierRoute };
-    const passed = passes.filter(method => methods.includes(method) && other.methods.includes(method));
+    const passed = passesOf(passes, method => methods.includes(method) && other.methods.includes(method));
     const skippedFor = [ ...skipped ?? [], ...probes.flatMap(probe => passed.map(method => ({ path: probe, method }))) ];
     return {
       name, level: 'router', runs: skippedFor.length ? 'partly' : 'always', earlierRoute, ...(skippedFor.length && { skippedFor }),
@@ -2305,7 +2355,7 @@ interface GlobalMiddleware {
   /** For every route, when the probes cannot show what its match/ignore does (unverifiableStep). */
   unverifiable?: RouteStep;
   /** The methods its code lets through without credentials (passedMethods): it skips them. */
-  passes: readonly string[];
+  passes: PassedMethods;
   /** Its match/ignore function reads ctx.originalUrl or ctx.URL, which a rewrite of ctx.path leaves as requested. */
   readsRequestedUrl: boolean;
 }

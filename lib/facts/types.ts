@@ -185,6 +185,8 @@ export interface RouteStep {
    * it runs `partly` for a reason of its own code (koa-jwt2's CORS preflight pass-through).
    */
   detail?: string;
+  /** It runs `partly` because its own code hands some requests on (passedMethods), not because of its match/ignore. */
+  byOwnCode?: true;
   /**
    * A route-level step made by `app.middleware.<name>(options)`: what those options say about requests without
    * credentials (`credentialsRequired`, `passthrough`), when they name either; nothing else of them is kept.

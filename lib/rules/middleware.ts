@@ -306,8 +306,8 @@ function findGuardGap(facts: Facts, target: ProtectedRoute, guard: string, count
   if (steps.some(step => !stepGap(step, target.publicMethods)) || runTogether(steps, target.publicMethods)) return undefined;
   const global = steps.find(step => step.level === 'global');
   const entry = facts.middleware.find(item => item.name === guard && item.group !== 'router');
-  // A global guard without match/ignore that skips some requests does so by its own code (koa-jwt2's preflight pass-through).
-  if (global) return `${guard}${entry?.filter || global.runs !== 'partly' ? `'s ${entry?.filter?.summary ?? 'match/ignore'}` : ''} ${stepGap(global, target.publicMethods)}`;
+  // A skip by the guard's own code (koa-jwt2's preflight pass-through, a clause the client can meet) is not its match/ignore's.
+  if (global) return `${guard}${(entry?.filter && !global.byOwnCode) || global.runs !== 'partly' ? `'s ${entry?.filter?.summary ?? 'match/ignore'}` : ''} ${stepGap(global, target.publicMethods)}`;
   const partial = steps.find(step => step.level === 'router');
   if (partial) return `the ${partial.earlierRoute ? `${guard} of ${partial.earlierRoute}, registered earlier,` : `router.use() ${guard}`} ${stepGap(partial, target.publicMethods)}`;
   const given = steps.find(step => step.level === 'route');
@@ -600,7 +600,8 @@ export const guardWeakened: Rule = {
         if (!target.guards.includes(name) || !guardGap(facts, target, name)) continue;
         const global = target.route.chain.find(step => step.name === name && step.level === 'global');
         const only = target.onlyFor?.get(name);
-        const gap = global && stepGap(only ? narrowedTo(global, only) : global, target.publicMethods);
+        // A skip by the guard's own code is SEN404's; this rule's are its match/ignore's.
+        const gap = global && !global.byOwnCode && stepGap(only ? narrowedTo(global, only) : global, target.publicMethods);
         if (gap) open.push(`${protectedLabel(target)} (${gap})`);
       }
       if (open.length) {
