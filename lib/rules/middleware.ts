@@ -700,7 +700,9 @@ export const unprotectedRoute: Rule = {
     'CORS preflights through without a token (koa-jwt2, egg-jwt 3\'s engine, and express-jwt pass any OPTIONS request whose ' +
     'Access-Control-Request-Headers names authorization) skips OPTIONS on a route that serves it (`router.all()`, `router.options()`); one whose code ' +
     'opens a guard clause that hands requests of some methods on (`if (ctx.method === \'HEAD\') return next();`, a list of methods, its module\'s ' +
-    '`const SKIP = [ … ]` included) skips those methods, and egg\'s router answers HEAD with every GET route\'s controller. A route ' +
+    '`const SKIP = [ … ]` included) skips those methods, and egg\'s router answers HEAD with every GET route\'s controller; one whose ' +
+    'condition reads what the client sends besides the path and compares it with literals only (a header, the query string, the Host, ' +
+    'or the URL searched anywhere: `if (ctx.url.indexOf(\'/login\') > -1)`, which `?next=/login` meets) skips every request. A route ' +
     'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
     'every protect pattern covers it and no global match/ignore is taken to run for it. A global match/ignore is not taken to run for a route ' +
     'either when a middleware between it and the router rewrites the path the router matches routes by (`ctx.path`, `ctx.url`, ' +
