@@ -407,9 +407,10 @@ export const requiredMiddlewareMissing: Rule = {
           target: `middleware:${name}`,
           source,
           message: `${name} is ${required ? 'required' : 'a guard of protected routes'} but disabled: enable: false${sourceSuffix(source)}, so egg leaves it out of the chain`,
-          fix: inPackage ?
-            `Set \`${name}: { enable: true }\` in the app's config (it then runs for every request its match/ignore allows)${required ? '' : `, or give ${name} to each protected route (router.get(path, app.middleware.${name}(…), controller))`}, or drop ${name} from the policy if it is no longer needed.` :
-            `Remove \`${name}: { enable: false }\`${sourceSuffix(source)}, or drop ${name} from the policy if it is no longer needed.`,
+          // Set to true, not removed: a plugin's own config may disable it too (egg-jwt's does; black-box round 41, h2 F2).
+          fix: `Set \`${name}: { enable: true }\` ${inPackage || source === undefined ? 'in the app\'s config' : `in ${source} in place of \`enable: false\``} ` +
+            `(it then runs for every request its match/ignore allows)${required ? '' : `, or give ${name} to each protected route (\`router.get(path, ${guardCall(facts, name)}, controller)\`)`}, ` +
+            `or drop ${name} from the policy if it is no longer needed.`,
         });
       } else if (policy.required.includes(name) && knownMiddleware(facts).has(name)) {
         hits.push({
@@ -733,7 +734,7 @@ export const unprotectedRoute: Rule = {
       const { controller } = target.route;
       const broken = target.route.chain.find(step => step.uncalledFactory && !step.uncalledFactory.mayHandOn)?.uncalledFactory?.factory;
       if (broken) {
-        hits.push(unreachableController(target, broken, missing));
+        hits.push(unreachableController(facts, target, broken, missing));
         continue;
       }
       // The audit's stand-in for an extension getter that may give any of the missing guards: boot tells.
@@ -752,7 +753,7 @@ export const unprotectedRoute: Rule = {
         fix: unknown.length ?
           // A guard the app has no middleware of is a misspelled policy (SEN406), not a middleware to add to routes.
           `${unknown.map(guard => `"${guard}"`).join(' and ')} is no middleware of this app: correct config.sentinel.routes.protect[].by first (SEN406 names the one meant).` :
-          `Give the route ${missing.join(' and ')} (${routeGuardFix(target.route, missing)}, ` +
+          `Give the route ${missing.join(' and ')} (${routeGuardFix(facts, target.route, missing)}, ` +
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
@@ -831,7 +832,7 @@ function guardedByName(target: ProtectedRoute, { never, refusing }: Refuseless):
  * the factory as the route's middleware, and no request reaches the controller (404, or 500 when the factory throws
  * on next as its app). Broken, not open: medium, with the call the route needs.
  */
-function unreachableController(target: ProtectedRoute, factory: string, missing: string[]): RuleHit {
+function unreachableController(facts: Facts, target: ProtectedRoute, factory: string, missing: string[]): RuleHit {
   const { route } = target;
   const others = missing.filter(guard => guard !== factory);
   return {
@@ -841,8 +842,8 @@ function unreachableController(target: ProtectedRoute, factory: string, missing:
     message: `${protectedLabel(target)} → ${controllerLabel(route.controller)} is protected but never reaches its controller as written: ` +
       `app.middleware.${factory} is given to the route uncalled, the factory instead of the middleware it makes; egg's router runs it in the ` +
       'middleware\'s place, with ctx and next for its options and app, and its code never calls next, so every request ends there (404)',
-    fix: `Call the factory: ${routeGuardFix(route, [ factory ])}` +
-      `${others.length ? `; the route also needs ${others.join(' and ')} (${routeGuardFix(route, others)}, or a global middleware whose match covers it)` : ''}.`,
+    fix: `Call the factory: ${routeGuardFix(facts, route, [ factory ])}` +
+      `${others.length ? `; the route also needs ${others.join(' and ')} (${routeGuardFix(facts, route, others)}, or a global middleware whose match covers it)` : ''}.`,
   };
 }
 
@@ -977,11 +978,22 @@ function staticRequestPath(entry: StaticDirFact['protectedEntries'][number]): st
  * How to give a route its guards where it is registered: on egg's router, `router.get(path, app.middleware.auth(),
  * controller)`; for a tegg decorator controller's method, tegg's `@Middleware(auth)` on its class or the method.
  */
-function routeGuardFix(route: RouteFact, guards: string[]): string {
+function routeGuardFix(facts: Facts, route: RouteFact, guards: string[]): string {
   const { controller } = route;
-  if (!controller?.tegg) return `\`router.${routeVerb(route)}(path, ${guards.map(guard => `app.middleware.${guard}()`).join(', ')}, controller)\``;
+  if (!controller?.tegg) return `\`router.${routeVerb(route)}(path, ${guards.map(guard => guardCall(facts, guard)).join(', ')}, controller)\``;
   const [ className, method ] = controller.action.replace(/\(\)$/, '').split('.');
   return `tegg's \`@Middleware(${guards.join(', ')})\` on the class ${className} or on its method ${method} in ${controller.file}, with a function of that name`;
+}
+
+/**
+ * How a route is given the guard: egg-jwt's `app.jwt` (its factory, called without options, throws "secret should be
+ * set"; black-box round 41, h2 F2); a factory with config of its own given that config, which egg passes only to the
+ * global chain's; else the factory called.
+ */
+function guardCall(facts: Facts, guard: string): string {
+  if (guard === 'jwt' && facts.plugins.some(plugin => plugin.enable && plugin.package === 'egg-jwt')) return 'app.jwt';
+  const options = facts.config[guard];
+  return options && typeof options === 'object' && !Array.isArray(options) ? `app.middleware.${guard}(app.config.${guard})` : `app.middleware.${guard}()`;
 }
 
 /** The router method that registers a route like this one, for fix texts: `get`, `post`, `all`. */

@@ -814,11 +814,24 @@ describe('SEN404 unprotected routes', () => {
   it('a disabled global guard is named with the file that disabled it', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] }, { 'auth.enable': 'config/config.prod.ts' });
     assert.match(run(unprotectedRoute, facts)[0].message, /auth is disabled \(enable: false in config\/config\.prod\.ts\)/);
+    // Set to true there: removing the line may leave a plugin's own `enable: false` (egg-jwt's; black-box round 41, h2 F2).
+    assert.match(run(requiredMiddlewareMissing, factsWith({ middleware: { required: [ 'auth' ] } }, { middleware: [ ...CORE, mw('auth', null) ] }, { 'auth.enable': 'config/config.prod.ts' }))[0].fix ?? '',
+      /^Set `auth: \{ enable: true \}` in config\/config\.prod\.ts in place of `enable: false` \(it then runs/);
   });
 
   it('the fix names the missing guard and the route\'s own verb', () => {
     const facts = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', [], { methods: [ 'POST' ] }) ] });
     assert.match(run(unprotectedRoute, facts)[0].fix ?? '', /^Give the route auth \(`router\.post\(path, app\.middleware\.auth\(\), controller\)`/);
+  });
+
+  it('the fix gives a guard with config of its own that config, and egg-jwt\'s guard as app.jwt (its factory throws without a secret; black-box round 41, h2 F2)', () => {
+    const configured = factsWith(policy, { middleware: [ ...CORE, mw('auth', null) ], routes: [ route('/admin', []) ] });
+    configured.config = { ...configured.config, auth: { token: 'from-env' } };
+    assert.match(run(unprotectedRoute, configured)[0].fix ?? '', /^Give the route auth \(`router\.get\(path, app\.middleware\.auth\(app\.config\.auth\), controller\)`/);
+    const jwt = factsWith({ routes: { protect: [{ paths: [ '**' ], by: [ 'jwt' ] }] } }, { middleware: [ ...CORE, mw('jwt', null) ], routes: [ route('/api/orders', []) ] });
+    jwt.plugins = [ ...jwt.plugins, { name: 'jwt', enable: true, package: 'egg-jwt' } ];
+    jwt.config = { ...jwt.config, jwt: { secret: 'from-env', enable: false } };
+    assert.match(run(unprotectedRoute, jwt)[0].fix ?? '', /^Give the route jwt \(`router\.get\(path, app\.jwt, controller\)`/);
   });
 
   it('a route whose guards all never refuse a request is open; beside a guard that refuses for its paths, it is not', () => {
