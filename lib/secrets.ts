@@ -283,6 +283,13 @@ const SERVED_SECRET_SHAPES = [
   { kind: 'a Stripe secret key', pattern: /\b[rs]k_live_[A-Za-z0-9]{16,}/ },
   // The id and secret of an AWS access key side by side, as the console's accessKeys.csv and ~/.aws/credentials hold them.
   { kind: 'an AWS access key and its secret', pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[\s\S]{1,80}?(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/ },
+  // Alibaba Cloud's and Tencent Cloud's AccessKey pairs, as a browser's direct upload to OSS or COS is given them: the
+  // id, then a secret of 30 (Alibaba) or 32 (Tencent) letters and digits (black-box round 41, h3 F2).
+  { kind: 'an Alibaba Cloud AccessKey id and its secret', pattern: /\bLTAI[A-Za-z0-9]{12,20}\b[\s\S]{1,120}?(?<![A-Za-z0-9])(?<secret>[A-Za-z0-9]{30})(?![A-Za-z0-9])/ },
+  { kind: 'a Tencent Cloud SecretId and its SecretKey', pattern: /\bAKID[A-Za-z0-9]{32}\b[\s\S]{1,120}?(?<![A-Za-z0-9])(?<secret>[A-Za-z0-9]{32})(?![A-Za-z0-9])/ },
+  // A database's or message broker's URL with its password, and an ADO.NET connection string's (black-box round 41, h3 F3).
+  { kind: 'a database URL with a password', pattern: /\b(?:mongodb(?:\+srv)?|rediss?|postgres(?:ql)?|mysql|mariadb|amqps?|mssql|sqlserver):\/\/[^\s/?#:'"@]*:(?<secret>[^\s/'"@]{6,})@[A-Za-z0-9.-]+/i },
+  { kind: 'a connection string with a password', pattern: /\b(?:Server|Data Source|Host|Address)[ \t]*=[^;"'\n]{1,100};(?:[ \t]*[A-Za-z][\w ]{0,30}=[^;"'\n]{0,100};){0,8}?[ \t]*(?:Password|Pwd)[ \t]*=[ \t]*(?<secret>[^;"'\s]{6,})/i },
 ];
 
 /**
@@ -298,11 +305,18 @@ const STAND_IN_TOKEN = /(.)\1{5}|1234|abcd|example|your|token|here|xxxx|placehol
 export function servedSecretKind(text: string): string | undefined {
   for (const { kind, pattern } of SERVED_SECRET_SHAPES) {
     const match = pattern.exec(text);
-    if (match && !STAND_IN_TOKEN.test(match[0])) return kind;
+    // Where the shape names its secret, that alone is judged: the host beside a URL's password may be example.com.
+    const secret = match?.groups?.secret ?? match?.[0];
+    if (secret !== undefined && !STAND_IN_TOKEN.test(secret) && !placeholderKind(secret) && (!match?.groups?.secret || isMixed(secret))) return kind;
   }
   const putty = text.indexOf('PuTTY-User-Key-File-');
   if (putty >= 0 && /\nPrivate-Lines:[ \t]*\d+/.test(text.slice(putty, putty + PUTTY_KEY_SPAN))) return 'a private key (PuTTY)';
   return privateJwkKind(text);
+}
+
+/** Letters and digits both: a generated secret, not a word or a number. */
+function isMixed(secret: string): boolean {
+  return /\d/.test(secret) && /[A-Za-z]/.test(secret);
 }
 
 const PUTTY_KEY_SPAN = 16 * 1024;

@@ -691,6 +691,19 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.ok(!served.includes(appSecret), 'the secret is in the refusal');
   });
 
+  it('SEN203: a served script with Alibaba Cloud\'s AccessKey pair and a served JSON file with a database URL\'s password are refused, naming each file (black-box round 41, h3 F2, F3)', async () => {
+    mm.env('prod');
+    const secret = 'Vn1Bc4Xd6Fg0Sa2Ke3Ju9IpHq7Wm3Z';
+    const message = await expectRefused(temp('cfg-served-cloud-keys', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: 'high' } };\n`,
+      'app/public/js/upload.js': `const client = new OSS({ region: 'oss-cn-hangzhou', accessKeyId: 'LTAI5tQ8wm3Zr9Kx2Hq7Wm3X', accessKeySecret: '${secret}', bucket: 'shop-assets' });\n`,
+      'app/public/runtime.json': '{"api":"/api","mongo":"mongodb://shop:Zr9Kx2Hq7Wm3Tq@db.shop-example.com:27017/shop"}\n',
+    }), /SEN203/);
+    assert.match(message, /app\/public\/js\/upload\.js .*an Alibaba Cloud AccessKey id and its secret/s);
+    assert.match(message, /app\/public\/runtime\.json .*a database URL with a password/s);
+    assert.ok(!message.includes(secret) && !message.includes('Zr9Kx2Hq7Wm3Tq'), 'a secret is in the refusal');
+  });
+
   it('SEN202/SEN205: secrets held as Buffers (`Buffer.from(\'…\')`, a committed PEM read without an encoding) are judged as their text: refused, and the app signs with the committed key when boot goes on; a Buffer of an environment variable, a mounted key, random bytes and a public key are not (black-box round 34, h110 F6)', async function() {
     if (process.platform === 'win32') this.skip();
     mm.env('prod');

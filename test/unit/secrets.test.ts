@@ -357,6 +357,26 @@ describe('SEN202: AK/SK pairs, priv/enc/auth/session keys, Authorization headers
   });
 });
 
+describe('SEN203: cloud AccessKey pairs, database URLs and connection strings with a password in a served file (black-box round 41, h3 F2, F3)', () => {
+  it('finds Alibaba Cloud\'s and Tencent Cloud\'s key pairs as a browser upload is given them', () => {
+    assert.equal(servedSecretKind("new OSS({ region: 'oss-cn-hangzhou', accessKeyId: 'LTAI5tQ8wm3Zr9Kx2Hq7Wm3X', accessKeySecret: 'Vn1Bc4Xd6Fg0Sa2Ke3Ju9IpHq7Wm3Z', bucket: 'shop' });"),
+      'an Alibaba Cloud AccessKey id and its secret');
+    assert.equal(servedSecretKind("var cos = new COS({ SecretId: 'AKIDq8krbsJ5yKBZQpn74WFkmLPx3gnPhESB', SecretKey: 'Gu5t9xGARNpq86cd98joQYCN3Cozk1qB' });"),
+      'a Tencent Cloud SecretId and its SecretKey');
+    assert.equal(servedSecretKind("new OSS({ accessKeyId: 'LTAI5tQ8wm3Zr9Kx2Hq7Wm3X', stsToken: fetchToken() });"), undefined, 'an id alone (a temporary STS upload)');
+  });
+
+  it('finds a database or broker URL with a password and an ADO.NET connection string, not a placeholder or a template', () => {
+    assert.equal(servedSecretKind('{"mongo":"mongodb://shop:Zr9Kx2Hq7Wm3Tq@db.shop-example.com:27017/shop"}'), 'a database URL with a password');
+    assert.equal(servedSecretKind('{"redis":"redis://:Lp5VnHq7Wm3Zr9KTq8@cache.internal:6379/0"}'), 'a database URL with a password');
+    assert.equal(servedSecretKind('{"Default":"Server=db.shop-example.com;Database=shop;User Id=sa;Password=Kx9mQ2vL7pRzT4wY;"}'), 'a connection string with a password');
+    for (const text of [ 'mongodb://user:password@localhost:27017/test', 'postgres://app:${DB_PASSWORD}@db/shop', 'redis://:yourpassword@host:6379',
+      'https://user:Zr9Kx2Hq7Wm3Tq@example.com/', 'Server=db;Database=shop;User Id=sa;Password=<password>;', "body: 'password=' + encodeURIComponent(pw)" ]) {
+      assert.equal(servedSecretKind(text), undefined, text);
+    }
+  });
+});
+
 describe('SEN203: a private JSON Web Key in a served file, however its members are quoted (code review 31, L3)', () => {
   const d = 'Qk7pZ2xR9mW4vN8bJc1sAaL0';
   it('finds one with JSON\'s double quotes, single quotes, or bare names as a bundler writes an object literal', () => {
