@@ -145,7 +145,7 @@ function isFirebaseWebApiKey(name: string, value: string, parent: unknown): bool
 
 function isPasswordKeyName(name: string): boolean {
   const words = keyWords(name);
-  return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /pass(?:wd|word)s?$/.test(words[0]));
+  return PASSWORD_WORDS.has(words[words.length - 1] ?? '') || (words.length === 1 && /(?:pass(?:wd|word)|pwd)s?$/.test(words[0]));
 }
 
 /** HTTP Basic's scheme in any case, then a space, also URL-encoded. */
@@ -558,7 +558,8 @@ const CREDENTIALS_MODES: ReadonlySet<string> = new Set([ 'include', 'same-origin
 
 /** A `credentials` key holding a fetch credentials mode: a setting, no secret. */
 function isCredentialsMode(keyName: string, value: string): boolean {
-  return CREDENTIALS_MODES.has(value) && keyWords(keyName).at(-1) === 'credentials';
+  // `fetchcredentials` too, now that a one-word name ending in credentials is a secret's (JOINED_SECRET_NAME).
+  return CREDENTIALS_MODES.has(value) && /credentials$/.test(keyWords(keyName).at(-1) ?? '');
 }
 
 /** package.json's maps whose keys are package or script names (egg copies package.json into `config.pkg`). */

@@ -346,6 +346,20 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     this.timeout(60000);
     afterEach(mm.restore);
 
+    it('a guard with match/ignore is judged by its factory\'s code, not the audit\'s stand-in: a refusing one passes, one whose opening clause the query string meets is reported (black-box round 41, h4 F4, F5)', async () => {
+      const app = (clause: string) => tempApp('cli-guard-ignore', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: '/health' }, " +
+          "sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }] } } });\n",
+        'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n  ${clause}\n  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/health', async ctx => { ctx.body = 'ok'; }); app.router.get('/admin/data', async ctx => { ctx.body = 'secret'; }); };\n",
+      });
+      const sen404 = (report: any) => report.findings.filter((finding: { ruleId: string }) => finding.ruleId === 'SEN404').map((finding: { message: string }) => finding.message);
+      const refusing = await auditJson([ '--base-dir', app(''), '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.deepEqual(sen404(refusing.report), [], refusing.run.stdout);
+      const searched = await auditJson([ '--base-dir', app("if (ctx.url.indexOf('/login') > -1) return next();"), '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.match(sen404(searched.report).join('\n'), /GET \/admin\/data .*for a request that meets `if \(ctx\.url\.indexOf\('\/login'\) > -1\)`/);
+    });
+
     it('a plugin calling Object.prototype\'s methods on what its extension getter gives (egg-socket.io\'s app.io.__defineGetter__) audits with no failed hook; app.js switching CSRF off is named (black-box round 35, h111 F4, F2)', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-io-plugin'), '--env', 'prod' ]);
       assert.deepEqual(report.audit.warnings, [], run.stderr);

@@ -402,22 +402,63 @@ const NO_METHODS: PassedMethods = Object.freeze([]);
 
 /** What the client sends besides the path and method, as a guard's condition reads it: a header, the query string, the Host. */
 const CLIENT_SHAPED_READ = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:headers?|query|querystring|search|href|host|hostname|origin|get\s*\(|cookies\s*\.\s*get\s*\()/;
-/** The URL searched anywhere (`ctx.url.indexOf('/login') > -1`): its query string can hold what is looked for. */
-const URL_SEARCHED = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)\s*\.\s*(?:indexOf|lastIndexOf|includes|search|match|endsWith)\s*\(/;
-/** An unanchored RegExp literal tested against the URL (`/\/login/.test(ctx.url)`), as written. */
-const URL_REGEXP_TESTED = /(?<![\\\w$)\]])\/(?!\^)(?:\\.|[^/\\\n])+\/[dgimsuy]*\s*\.\s*test\s*\(\s*(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)\s*\)/;
+/** The URL as a condition reads it. */
+const URL_READ = String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)`;
+/**
+ * The URL searched anywhere, where its query string can hold what is looked for: `ctx.url.includes('/login')`,
+ * `.endsWith(…)`, `.indexOf('/login') > -1` (not `=== 0`, a prefix), `.match(/login/)` or `/\/login/.test(ctx.url)`
+ * with a RegExp that is not anchored at the start. Read as written (RegExp literals intact).
+ */
+const URL_SEARCHED = new RegExp([
+  String.raw`${URL_READ}\s*\.\s*(?:includes|endsWith)\s*\(`,
+  String.raw`${URL_READ}\s*\.\s*(?:indexOf|lastIndexOf)\s*\([^()]*\)\s*(?:>\s*-\s*1|!==?\s*-\s*1|>=\s*0)`,
+  String.raw`${URL_READ}\s*\.\s*(?:match|search)\s*\(\s*\/(?!\^)`,
+  String.raw`(?<![\\\w$)\]])\/(?!\^)(?:\\.|[^/\\\n])+\/[dgimsuy]*\s*\.\s*test\s*\(\s*${URL_READ}\s*\)`,
+].join('|'));
 /** What such a condition may hold besides literals and operators: the request's reads and the string methods that test them. */
-const CONDITION_WORDS = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|path|method|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length)\b|\b(?:undefined|null|true|false|typeof)\b/g;
+const CONDITION_WORDS = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length)\b|\b(?:undefined|null|true|false|typeof)\b/g;
+/** A literal that looks generated (letters and digits, 12 or more; or 20 characters or more): a key the client must know. */
+const SECRET_LITERAL = /(["'`])(?:(?=[^"'`]*\d)(?=[^"'`]*[A-Za-z])[^"'`\s]{12,}|[^"'`\s]{20,})\1/;
 
 /**
- * Whether an opening clause's condition hands on requests the client can shape to meet it: it reads a header, the
- * query string or the Host, or searches the URL anywhere, and holds nothing else but literals (no value of the app's,
- * such as a token it compares with, which would make it a check of credentials of its own).
+ * Whether an opening clause's condition hands on requests the client can shape to meet it: one of its `||` parts
+ * whose every `&&` part reads a header, the query string or the Host, or searches the URL anywhere, and holds nothing
+ * else but literals. Not with a value of the app's (a token it compares with) or a literal that looks generated,
+ * which make it a check of credentials of its own; not where a part tests the path or method, which narrows it.
+ * `context` is the middleware's name for ctx.
  */
-function clientPicked(condition: string): boolean {
-  const code = literalsBlanked(condition).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
-  if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(code) && !URL_REGEXP_TESTED.test(condition)) return false;
+function clientPicked(condition: string, context: string): boolean {
+  const written = context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
+  if (SECRET_LITERAL.test(written)) return false;
+  const blanked = literalsBlanked(written);
+  return topLevelParts(blanked, '||').some(([ from, to ]) => topLevelParts(blanked.slice(from, to), '&&')
+    .every(([ start, end ]) => clientShaped(written.slice(from + start, from + end), blanked.slice(from + start, from + end))));
+}
+
+/** A part of a condition (as written, and with its literals blanked) that reads what the client shapes, and nothing else of the app's. */
+function clientShaped(written: string, blanked: string): boolean {
+  const code = blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+  if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(written)) return false;
   return !/[A-Za-z_$]/.test(code.replace(CONDITION_WORDS, ''));
+}
+
+/** The [start, end) ranges of `code` (literals blanked) between its top-level `operator`s, outside brackets. */
+function topLevelParts(code: string, operator: '||' | '&&'): Array<[ number, number ]> {
+  const parts: Array<[ number, number ]> = [];
+  let depth = 0;
+  let from = 0;
+  for (let at = 0; at < code.length; at++) {
+    const char = code[at];
+    if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char)) depth--;
+    else if (depth === 0 && code.startsWith(operator, at)) {
+      parts.push([ from, at ]);
+      from = at + 2;
+      at++;
+    }
+  }
+  parts.push([ from, code.length ]);
+  return parts;
 }
 
 /**
@@ -453,12 +494,18 @@ export function passedMethods(source: string, moduleText: () => string = () => '
   // Its body: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so.
   const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
   const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
+  const context = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)/.exec(source)?.[1] ?? 'ctx';
+  // What the body does before each clause, earlier clauses that only hand on left out.
+  let before = '';
+  let readTo = bodyAt;
   for (const clause of source.matchAll(METHOD_GUARD_CLAUSE)) {
+    before += source.slice(readTo, clause.index);
+    readTo = clause.index + clause[0].length;
     // Only an opening clause: one after a check of credentials hands on what that check let through (h7 F7).
-    if (CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) continue;
+    if (CHECKED_BEFORE.test(literalsBlanked(before))) break;
     const condition = clause[1];
     // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
-    if (clientPicked(condition)) {
+    if (clientPicked(condition, context)) {
       clientPicks ??= `if (${condition.trim()})`;
       for (const method of REWRITABLE_METHODS) methods.add(method);
       continue;
@@ -552,12 +599,12 @@ export function recordRouteRegistrations(app: RecordTarget): void {
     recordedLoads.add(loader);
     loader.loadMiddleware = function loadMiddlewareRecorded(this: unknown, ...args: unknown[]) {
       const before = new Set(app.middleware ?? []);
-      const made = recordFactoryOutputs(modules.eggCoreDir);
+      const factoryOutputs = recordFactoryOutputs(modules.eggCoreDir);
       let result: unknown;
       try {
         result = loadMiddleware.apply(this, args);
       } finally {
-        made.stop();
+        factoryOutputs.stop();
       }
       // The factories are named as soon as they are loaded: egg-router-plus loads app/router/**/*.js before the
       // loadRouter wrapped below runs, and their `app.middleware.<name>()` calls must be known too.
@@ -566,8 +613,9 @@ export function recordRouteRegistrations(app: RecordTarget): void {
           if (before.has(fn)) continue;
           loadedByEgg.add(fn);
           const name = (fn as NamedFunction)._name;
-          const inner = typeof name === 'string' && name.endsWith(MATCH_WRAPPER) ? made.byName.get(name.slice(0, -MATCH_WRAPPER.length)) : undefined;
-          if (inner) wrappedByMatch.set(fn, inner);
+          // egg-core's match/ignore wrapper (`authmiddlewareWrapper`), and its debug wrapper around that under DEBUG.
+          const made = typeof name === 'string' && WRAPPER_SUFFIX.test(name) ? factoryOutputs.byName.get(name.replace(WRAPPER_SUFFIX, '')) : undefined;
+          if (made) wrappedByMatch.set(fn, made);
         }
         nameFactoryOutputs(app);
         const config = app.config as AnyRecord;
@@ -719,10 +767,10 @@ function loadedAppFiles(baseDir: string | undefined): Map<string, string> {
   return files;
 }
 
-/** egg-core's `_name` suffix of the function that runs a middleware with `match`/`ignore` only where they say. */
-const MATCH_WRAPPER = 'middlewareWrapper';
-
-/** The function a factory made, by the wrapper egg-core put into the chain for its match/ignore (its closure hides it). */
+/**
+ * The function a factory made, by the wrapper egg-core put into the chain for its match/ignore (its closure hides
+ * it). Egg 3 only: egg 4's loader wraps without a helper to record it by, and its wrappers are read as they are.
+ */
 const wrappedByMatch = new WeakMap<object, object>();
 
 /**
@@ -1386,8 +1434,10 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
  */
 function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope): Pick<MiddlewareFact, 'neverRefuses'> {
-  if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] !== undefined) return {};
-  return passesThrough(Function.prototype.toString.call(unwrappedMatch(fn)), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
+  const made = unwrappedMatch(fn);
+  // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
+  if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
+  return passesThrough(Function.prototype.toString.call(made), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
 }
 
 /** The function a middleware factory made, when `fn` is egg's match/ignore wrapper around it; else `fn`. */
@@ -1708,6 +1758,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
  * stand-in factory, the source of the factory).
  */
 export const STOOD_IN_SOURCE = Symbol('egg-sentinel.stoodInSource');
+/** Set on each stand-in the audit makes: its own code is no middleware's. */
+export const STAND_IN = Symbol('egg-sentinel.standIn');
 
 function sourceOf(fn: object): string {
   return (fn as { [STOOD_IN_SOURCE]?: string })[STOOD_IN_SOURCE] ?? Function.prototype.toString.call(fn);
@@ -1956,7 +2008,7 @@ function collectRoutes(
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
-      passes: passedMethods(Function.prototype.toString.call(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name)),
+      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name)),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));

@@ -22,7 +22,7 @@ import { loadPluginListsAgain, SENTINEL_ROOT, toDisplayPath } from './plugin-lis
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
 import { checkGitignore } from './files';
-import { EXTENDED_BY, hookRoutePlugins, madeByFactory, madeByOneOf, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STOOD_IN_SOURCE, watchRouters } from './middleware';
+import { EXTENDED_BY, hookRoutePlugins, madeByFactory, madeByOneOf, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STAND_IN, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
 import { changedKeyPaths, recordConfigWrites } from '../config-changes';
 import { CODE_GUARDED_ROOTS, guardedLeaves } from '../rules/plugins';
@@ -353,6 +353,7 @@ function standInFactory(exports: unknown, pathName: string): unknown {
   // What the boot judges by the real function's source (a middleware that only passes requests on, a router mount).
   const source = Function.prototype.toString.call(exports);
   const returned = returnedMiddlewareSource(source);
+  Object.defineProperty(standIn, STAND_IN, { value: true });
   if (returned !== undefined) Object.defineProperty(standIn, STOOD_IN_SOURCE, { value: returned });
   return Object.defineProperty(() => standIn, STOOD_IN_SOURCE, { value: source });
 }

@@ -54,7 +54,18 @@ export function passesThrough(source: string, scope: PassScope = {}): boolean {
   const body = alsUnwrapped(code.replace(/^\s*return\s+\(async \(\) => \{/, '').replace(/^\s*var\s+_[a-z]\w*(?:\s*,\s*_[a-z]\w*)*\s*;/, ''), next, scope);
   if (/\\|\b(?:this|arguments|eval|Function|with)\b/.test(body)) return false;
   const contextHas = (name: string) => name in Object.prototype || KOA_CONTEXT.has(name) || scope.contextHas?.(name) === true;
+  // Asked whether it refuses nothing: a call may throw (jwt.verify(), assert()) and a branch may decide, which is refusing.
+  if (scope.errorsAnswer && mayThrowOrDecide(body, context, next)) return false;
   return handsOn(body, context, next, contextHas, scope.errorsAnswer === true);
+}
+
+/**
+ * Whether a body (strings blanked) calls anything but next() and ctx's header and request methods, makes an object,
+ * throws or branches: code that may refuse a request by throwing or deciding.
+ */
+function mayThrowOrDecide(body: string, context: string, next: string): boolean {
+  const known = body.replace(new RegExp(`\\b${identifierPattern(next)}\\s*\\(\\s*\\)|\\b${identifierPattern(context)}\\s*\\.\\s*(?:(?:set|append|vary|remove|${REQUEST_READING_CALLS.join('|')})\\s*\\(|logger\\s*\\.\\s*\\w+\\s*\\()`, 'g'), ' ');
+  return /[\w$\])]\s*\(|\bnew\b|\bthrow\b|\?|&&|\|\|/.test(known);
 }
 
 /**
@@ -114,8 +125,8 @@ const OPTIONS_MARK = 'OPTIONS_METHOD$';
  * return; }`, `ctx.throw(503)`): an error goes out with no data, and no controller runs, so csrf has nothing to guard
  * there (black-box round 40, h5 F9). Strings are blanked (passesThrough): a body is a literal or a literal object.
  * So are those that answer a CORS preflight, `if (ctx.method === 'OPTIONS') { ctx.set(…); ctx.status = 204; return; }`:
- * headers and no body, and those that only set headers (`if (ALLOWED.includes(origin)) { ctx.set(…); }`, no else; black-box
- * round 41, h1 F4).
+ * headers and no body, and those whose block answers nothing, as harmless() reads it (`if (ALLOWED.includes(origin)) {
+ * ctx.set(…); }`, ctx.state or a plain ctx property set; no else; black-box round 41, h1 F4).
  */
 function withoutErrorAnswers(before: string, context: string, next: string, contextHas: (name: string) => boolean): string {
   const ctx = identifierPattern(context);
@@ -142,7 +153,7 @@ function withoutErrorAnswers(before: string, context: string, next: string, cont
   return rest;
 }
 
-/** The length of a block at `at` whose statements are harmless and that no `else` follows (`{ ctx.set(…); }`), or undefined. */
+/** The length of a block at `at` whose statements are harmless() and that no `else` follows (`{ ctx.set(…); }`), or undefined. */
 function harmlessBlockLength(text: string, at: number, context: string, next: string, contextHas: (name: string) => boolean): number | undefined {
   const open = /^\s*\{/.exec(text.slice(at));
   if (!open) return undefined;

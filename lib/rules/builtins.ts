@@ -157,7 +157,8 @@ function legacyKeyTypesUnused(facts: Facts, pkg: InstalledPackage, target: strin
   return {
     severity: 'low',
     how: `not exploitable with config.jwt.secret${setIn(facts, 'jwt.secret')}, a shared HMAC secret (no PEM key, ${algorithms === undefined ? 'no algorithms set' : 'HMAC algorithms only'}): ` +
-      'the advisory needs an asymmetric key (a legacy DSA key for RS/ES/PS tokens)',
+      'the advisory needs an asymmetric key (a legacy DSA key for RS/ES/PS tokens); judged by koa-jwt2\'s use of it alone: app code that calls ' +
+      'app.jwt.verify() with a public key is not seen',
     fix: 'Pin jsonwebtoken 9 under egg-jwt with npm "overrides" (`"overrides": { "jsonwebtoken": "^9.0.2" }`; koa-jwt2 verifies HMAC tokens with it alike) ' +
       `and test the app; or accept the advisory while the secret stays HMAC: waiver { rule: 'SEN601', target: '${target}', reason, expires }.`,
   };

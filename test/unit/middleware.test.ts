@@ -1029,6 +1029,23 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     for (const [ source, methods ] of cases) assert.deepEqual([ ...passedMethods(source) ].sort(), [ ...methods ].sort(), source);
     assert.deepEqual(passedMethods("async function auth(ctx, next) { if (SKIP.has(ctx.method)) return next(); }", () => "const SKIP = new Set([ 'OPTIONS', 'HEAD' ]);"), [ 'OPTIONS', 'HEAD' ]);
   });
+
+  it('an opening clause the client can meet (a header, the query, the URL searched anywhere, literals only) skips every method; a prefix, a path or method part, a value of the app\'s or a generated literal does not (black-box round 41, h1 F1; review h5 #2–#5)', () => {
+    const guard = (clause: string, context = 'ctx') => `async (${context}, next) => {\n  ${clause}\n  if (!${context}.state.user) { ${context}.status = 401; return; }\n  await next();\n}`;
+    for (const clause of [
+      "if (ctx.url.indexOf('/login') > -1) { await next(); return; }", "if (ctx.get('x-internal-call') === 'true') return next();",
+      'if (ctx.url.match(/login/)) return next();', "if (ctx.path === '/x' || ctx.get('y')) return next();", "if (ctx.query.debug === '1') return next();",
+      "if (ctx.request.url.includes('/login')) return next();", "if (ctx.header['x-foo']) return next();",
+      "if (ctx.method === 'OPTIONS') return next();\n  if (ctx.url.indexOf('/login') > -1) return next();",
+    ]) assert.ok(passedMethods(guard(clause)).clientPicks, clause);
+    assert.equal(passedMethods(guard("if (context.url.indexOf('/login') > -1) return next();", 'context')).clientPicks, "if (context.url.indexOf('/login') > -1)");
+    for (const clause of [
+      "if (ctx.get('x-internal-token') === options.token) return next();", "if (ctx.url.startsWith('/public')) return next();",
+      "if (ctx.url.indexOf('/public/') === 0) return next();", 'if (ctx.url.match(/^\\/login/)) return next();',
+      "if (ctx.path === '/hooks/github' && ctx.get('x-github-event')) return next();", "if (ctx.method === 'GET' && ctx.url.includes('/public')) return next();",
+      "if (ctx.get('x-api-key') === 'k3y-9f8a7c6e5d4b3a2f1e0d') return next();",
+    ]) assert.equal(passedMethods(guard(clause)).clientPicks, undefined, clause);
+  });
 });
 
 describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
@@ -1141,6 +1158,19 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       'function reportTs(ctx, next) {\n    return __awaiter(this, void 0, void 0, function* () {\n        const startTime = Date.now();\n        yield next();\n        ctx.app.emit("report", Date.now() - startTime);\n    });\n}',
       '(ctx, next) => tslib_1.__awaiter(void 0, void 0, void 0, function* () { var _a; ctx.requestId = (_a = ctx.get("x")) !== null && _a !== void 0 ? _a : "a"; yield next(); })',
     ]) assert.equal(passesThrough(source, { contextHas: () => false }), true, source);
+  });
+
+  // Review of black-box round 41 (h5 #1): asked whether a guard refuses nothing, a call that may throw or a branch refuses.
+  it('errorsAnswer: only straight-line code that calls next() refuses nothing; a call that may throw, a branch or an error answer may refuse', () => {
+    for (const source of [ 'async (ctx, next) => next()', 'async function auth(ctx, next) { ctx.set("x-auth", "none"); ctx.logger.warn("no auth"); await next(); }' ]) {
+      assert.equal(passesThrough(source, { errorsAnswer: true }), true, source);
+    }
+    for (const source of [
+      'async function auth(ctx, next) { const token = (ctx.get("authorization") || "").replace("Bearer ", ""); ctx.state.user = jwt.verify(token, options.secret); await next(); }',
+      'async function auth(ctx, next) { assert(ctx.get("x-token") === options.token, "unauthorized"); await next(); }',
+      'async function auth(ctx, next) { const user = sessions.get(ctx.cookies.get("sid")).user; ctx.state.user = user; await next(); }',
+      'async function auth(ctx, next) { if (ctx.get("x-token") !== "good") { ctx.status = 401; return; } await next(); }',
+    ]) assert.equal(passesThrough(source, { errorsAnswer: true }), false, source);
   });
 
   // Black-box round 29 (h104 F1): reading the request does not depend on its syntax, nor handing on on await.

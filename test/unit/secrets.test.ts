@@ -343,6 +343,9 @@ describe('SEN202: AK/SK pairs, priv/enc/auth/session keys, Authorization headers
       clientConfig: { fetch: { credentials: 'include', mode: 'cors' }, sameSite: { credentials: 'same-origin' }, none: { credentials: 'omit' } },
     }), []);
     assert.deepEqual(findings({ api: { credentials: 'include-Zq8wLm3Pk9xT' } }), [ 'config.api.credentials a literal value under a secret key name' ]);
+    // One-word names (review of black-box round 41, h5 #11): a fetch mode under `fetchcredentials`, a number under `adminpwd`.
+    assert.deepEqual(findings({ api: { fetchcredentials: 'include' } }), []);
+    assert.deepEqual(findings({ db: { adminpwd: 123456 } }), [ 'config.db.adminpwd a literal value under a secret key name' ]);
   });
 
   it('the private members of a JSON Web Key (node-oidc-provider\'s jwks), not its public ones (black-box round 38, h2 M1)', () => {
