@@ -2673,6 +2673,26 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    it('a clause on the path alone is asked of each route\'s paths: a prefix that also opens /loginAudit is refused, and the hole is real (black-box round 41, h4 F2)', async () => {
+      const prefix = tempApp('mw-guard-path-skip', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/login', methods: [ 'GET' ], reason: 'login page' }] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) {\n  if (ctx.path.startsWith('/login')) return next();\n" +
+          "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n",
+        'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': "module.exports = app => { const { router, controller } = app; router.get('/login', controller.home.secret); router.get('/loginAudit/list', controller.home.secret); " +
+          "router.get('/admin/secret', controller.home.secret); };\n",
+      });
+      const message = await expectRefused(prefix, /SEN404/);
+      assert.match(message, /GET \/loginAudit\/list → .* auth skips GET \/loginAudit\/list.*for a path that meets `if \(ctx\.path\.startsWith\('\/login'\)\)`/s);
+      assert.doesNotMatch(message, /GET \/admin\/secret →/, 'the clause does not open /admin/secret');
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(prefix), async booted => {
+        assert.equal((await booted.httpRequest().get('/loginAudit/list').expect(200)).body.servedBy, 'controller');
+        await booted.httpRequest().get('/admin/secret').expect(401);
+      });
+    });
+
     it('boots clean with a clause that names the public path itself, or compares a header with a value of the app\'s (its own credentials check)', async () => {
       await withApp(bootApp(app("if (ctx.path === '/login') return next();")), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);

@@ -396,7 +396,13 @@ const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a tok
  * The methods a guard's own code lets through without credentials; with `clientPicks`, the condition of an opening
  * clause that hands on the requests the client shapes to meet it (a header, the query string), of every method.
  */
-type PassedMethods = readonly string[] & { readonly clientPicks?: string };
+type PassedMethods = readonly string[] & { readonly clientPicks?: string; readonly pathPicks?: PathPicks };
+
+/**
+ * An opening clause of a guard that hands on requests by their path alone (`if (ctx.path.startsWith('/login')) return
+ * next();`, `/\.(css|js|png)$/.test(ctx.path)`): the clause, and its condition asked of a request path.
+ */
+interface PathPicks { clause: string; skips: (path: string) => boolean }
 
 const NO_METHODS: PassedMethods = Object.freeze([]);
 
@@ -440,6 +446,36 @@ function clientShaped(written: string, blanked: string): boolean {
   const code = blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
   if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(written)) return false;
   return !/[A-Za-z_$]/.test(code.replace(CONDITION_WORDS, ''));
+}
+
+/** What a path-only condition may hold besides literals, RegExp literals and operators. */
+const PATH_CONDITION_WORDS = /(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b|\.\s*(?:test|indexOf|lastIndexOf|includes|startsWith|endsWith|toLowerCase|toUpperCase|length)\b|\b(?:undefined|null|true|false)\b/g;
+
+/**
+ * A condition that reads the request's path and nothing else but literals, asked of a path: compiled from its own
+ * text, which then calls nothing but string and RegExp methods. Undefined for any other, or where code cannot be
+ * compiled from text (node's --disallow-code-generation-from-strings).
+ */
+function pathPicked(condition: string, context: string): PathPicks | undefined {
+  const written = context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
+  const code = literalsBlanked(written).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+  if (!/(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b/.test(code) || /[A-Za-z_$]/.test(code.replace(PATH_CONDITION_WORDS, '')) || /`/.test(written)) return undefined;
+  let test: (ctx: object) => unknown;
+  try {
+    test = new Function('ctx', `"use strict"; return (${written});`) as (ctx: object) => unknown;
+  } catch {
+    return undefined;
+  }
+  return {
+    clause: `if (${condition.trim()})`,
+    skips: path => {
+      try {
+        return Boolean(test({ path, request: { path } }));
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 /** The [start, end) ranges of `code` (literals blanked) between its top-level `operator`s, outside brackets. */
@@ -491,6 +527,7 @@ const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`,
 export function passedMethods(source: string, moduleText: () => string = () => ''): PassedMethods {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
   let clientPicks: string | undefined;
+  let pathPicks: PathPicks | undefined;
   // Its body: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so.
   const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
   const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
@@ -510,6 +547,12 @@ export function passedMethods(source: string, moduleText: () => string = () => '
       for (const method of REWRITABLE_METHODS) methods.add(method);
       continue;
     }
+    // `if (ctx.path.startsWith('/login')) return next();`: the paths that meet it (black-box round 41, h4 F2).
+    const byPath = pathPicks ? undefined : pathPicked(condition, context);
+    if (byPath) {
+      pathPicks = byPath;
+      continue;
+    }
     // `ctx.method !== 'POST'` (and such tests joined by &&): every method but those.
     const negated = condition.split('&&').map(part => METHOD_TEST.exec(part));
     if (negated.every(test => test?.[9] ?? test?.[11])) {
@@ -527,8 +570,23 @@ export function passedMethods(source: string, moduleText: () => string = () => '
       for (const method of listed) if (method) methods.add(method.toUpperCase());
     }
   }
-  if (!methods.size) return NO_METHODS;
-  return clientPicks === undefined ? [ ...methods ] : Object.assign([ ...methods ], { clientPicks });
+  if (!methods.size && !pathPicks) return NO_METHODS;
+  return Object.assign([ ...methods ], clientPicks === undefined ? {} : { clientPicks }, pathPicks ? { pathPicks } : {});
+}
+
+/**
+ * A guard whose opening clause hands on requests by their path (PathPicks), for the route's request paths that meet it:
+ * skipped for them, with every method the route serves; undefined when none does.
+ */
+function pathPassStep(name: string, level: RouteStep['level'], probes: string[], layer: RouterLayer, picks: PathPicks): RouteStep | undefined {
+  const skipped = probes.filter(probe => picks.skips(probe));
+  if (!skipped.length) return undefined;
+  return {
+    name, level, runs: 'partly', byOwnCode: true,
+    skippedFor: skipped.flatMap(probe => layer.methods.map(method => ({ path: probe, method }))),
+    detail: `its code calls next() before it checks credentials for a path that meets \`${picks.clause}\`; name the public paths exactly ` +
+      '(`ctx.path === \'/login\'`, an anchored RegExp ending in `$`), or in its match/ignore or routes.public',
+  };
 }
 
 /**
@@ -1849,11 +1907,22 @@ function asStringArray(value: unknown): string[] {
  * function filter may hide its strings: the last segments of the public paths and of the paths it read then fill
  * string routes' parameters too.
  */
+type SentinelPolicy = { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
+
+function sentinelPolicy(egg: MiddlewareSource): SentinelPolicy {
+  return (egg.config.sentinel ?? {}) as SentinelPolicy;
+}
+
+/** The middleware the policy requires or guards protected routes by. */
+function policyGuards(policy: SentinelPolicy): Set<string> {
+  return new Set([ ...(policy.routes?.protect ?? []).flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
+}
+
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>,
   definedBy: ReadonlyMap<string, ModulePaths>): PreparedTokens {
-  const policy = (egg.config.sentinel ?? {}) as { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
+  const policy = sentinelPolicy(egg);
   const protect = policy.routes?.protect ?? [];
-  const guards = new Set([ ...protect.flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
+  const guards = policyGuards(policy);
   const inChain = middleware.filter(entry => entry.position !== null);
   // Filters (egg-path-matching reads their strings in any case), and paths the router or the policy names.
   const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
@@ -1996,6 +2065,7 @@ function collectRoutes(
   };
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
+  const guards = policyGuards(sentinelPolicy(egg));
   const globals = middleware
     .filter(entry => entry.position !== null && entry.group !== 'router')
     .map((entry): GlobalMiddleware => ({
@@ -2009,6 +2079,7 @@ function collectRoutes(
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
       passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name)),
+      guard: guards.has(entry.name),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
     }));
@@ -2022,7 +2093,7 @@ function collectRoutes(
       const inScope = at === undefined ? globals : globals.filter(entry => entry.position < at);
       scopes.set(at, scope = {
         globals: inScope,
-        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.passes.length),
+        filtered: at === undefined ? [] : inScope.filter(entry => entry.filter || entry.passes.length || (entry.guard && entry.passes.pathPicks)),
         fixed: at === undefined ? entry => entry.undispatched : entry => entry.always,
         chains: new ChainInterner(),
         beforeRewrite: at === undefined ? new Map() : beforeRewrite(inScope, middleware, at),
@@ -2102,6 +2173,8 @@ function collectRoutes(
         }
         const passed = step.runs === 'always' ? servedPasses(entry.passes, layer) : NO_METHODS;
         if (passed.length) step = methodPassStep(entry.name, 'global', probes, layer, passed);
+        // Asked of the policy's guards only: a middleware that serves some paths hands the rest on by design.
+        else if (step.runs === 'always' && entry.guard && entry.passes.pathPicks) step = pathPassStep(entry.name, 'global', probes, layer, entry.passes.pathPicks) ?? step;
         varying.push(step);
       }
       // The app.jsonp() calls whose middleware runs for the route, router.use()'s first.
@@ -2408,6 +2481,8 @@ interface GlobalMiddleware {
   unverifiable?: RouteStep;
   /** The methods its code lets through without credentials (passedMethods): it skips them. */
   passes: PassedMethods;
+  /** The policy requires it or guards protected routes by it. */
+  guard: boolean;
   /** Its match/ignore function reads ctx.originalUrl or ctx.URL, which a rewrite of ctx.path leaves as requested. */
   readsRequestedUrl: boolean;
 }

@@ -1046,6 +1046,17 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
       "if (ctx.get('x-api-key') === 'k3y-9f8a7c6e5d4b3a2f1e0d') return next();",
     ]) assert.equal(passedMethods(guard(clause)).clientPicks, undefined, clause);
   });
+
+  it('an opening clause on the path alone is asked of request paths: a prefix, a suffix RegExp; not one that reads anything else (black-box round 41, h4 F2)', () => {
+    const guard = (clause: string) => `async function auth(ctx, next) {\n  ${clause}\n  if (!ctx.state.user) { ctx.status = 401; return; }\n  await next();\n}`;
+    const skips = (clause: string, paths: string[]) => paths.map(path => passedMethods(guard(clause)).pathPicks?.skips(path));
+    assert.deepEqual(skips("if (ctx.path.startsWith('/login')) return next();", [ '/loginAudit/list', '/login', '/admin' ]), [ true, true, false ]);
+    assert.deepEqual(skips('if (/\\.(css|js|png)$/.test(ctx.path)) return next();', [ '/admin/report/42.png', '/admin/report/42' ]), [ true, false ]);
+    assert.deepEqual(skips("if (ctx.path === '/login') return next();", [ '/login', '/loginX' ]), [ true, false ]);
+    for (const clause of [ 'if (WHITELIST.some(p => ctx.path.startsWith(p))) return next();', "if (ctx.path.split('/')[1] === 'login') return next();" ]) {
+      assert.equal(passedMethods(guard(clause)).pathPicks, undefined, clause);
+    }
+  });
 });
 
 describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
