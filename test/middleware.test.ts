@@ -2706,6 +2706,31 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe("SEN404 under protect '**': an app middleware before the guard that answers requests itself, which no route shows (black-box round 41, h1 F3, h4 F6)", () => {
+    const app = (order: string) => tempApp('mw-endpoint-before-guard', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'metrics', 'auth' ], " +
+        `sentinel: { failOn: 'high', ${order} routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n`,
+      'app/middleware/metrics.js': "module.exports = () => async function metrics(ctx, next) {\n  if (ctx.path === '/internal/metrics') { ctx.body = { users: 1042, revenue: 99 }; return; }\n  await next();\n};\n",
+      'app/middleware/auth.js': TOKEN_AUTH,
+      'app/router.js': "module.exports = app => { app.router.get('/admin/secret', async ctx => { ctx.body = 'secret'; }); };\n",
+    });
+
+    it('is reported, medium, naming the middleware; the hole is real: its answer needs no token', async () => {
+      await withApp(bootApp(app('')), async booted => {
+        const [ finding ] = middlewareFindings(booted);
+        assert.deepEqual([ finding?.ruleId, finding?.severity, finding?.target ], [ 'SEN404', 'medium', 'middleware:metrics' ]);
+        assert.match(finding.message, /#\d+ metrics \(app\/middleware\/metrics\.js\) runs before auth, which routes\.protect '\*\*' requires for every route, and its code may answer a request itself/);
+        assert.equal((await booted.httpRequest().get('/internal/metrics').expect(200)).body.users, 1042);
+        await booted.httpRequest().get('/admin/secret').expect(401);
+      });
+    });
+
+    it('an order constraint that puts auth before it is SEN402\'s alone', async () => {
+      const message = await expectRefused(app("middleware: { order: [{ name: 'auth', before: [ '*app' ] }] },"), /SEN402/);
+      assert.doesNotMatch(message, /SEN404/);
+    });
+  });
+
   describe("SEN404 an app's own guard whose function refuses nothing: a factory that returns a no-op when its token is not configured (black-box round 41, h1 F2)", () => {
     const baseDir = tempApp('mw-guard-noop', {
       'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +

@@ -1498,6 +1498,15 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope): Pic
   return passesThrough(Function.prototype.toString.call(made), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
 }
 
+/** Whether a middleware's source writes ctx.body (`ctx.body =`, `this.body =`) or hands its ctx to a function it calls. */
+function writesBody(source: string): boolean {
+  const head = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)[^)]*\)/.exec(source);
+  const context = head?.[1] ?? 'ctx';
+  // Its body: the parameter list is no call that hands ctx on.
+  const code = literalsBlanked(source.slice(head?.[0].length ?? 0));
+  return /\.\s*body\s*=(?!=)/.test(code) || new RegExp(`[\\w$)]\\s*\\([^()]*(?<![\\w$.])${context.replace(/\$/g, '\\$')}\\s*[,)]`).test(code);
+}
+
 /** The function a middleware factory made, when `fn` is egg's match/ignore wrapper around it; else `fn`. */
 function unwrappedMatch(fn: object): object {
   return wrappedByMatch.get(fn) ?? fn;
@@ -1773,7 +1782,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
     const reexported = usedPackage === undefined && file !== undefined && moduleText !== undefined && !moduleText.includes(source) ? packageWriting(source, file) : undefined;
-    return reexported !== undefined && knownPackageMiddleware(reexported)?.handsOn ? { ...answering, passesThrough: true } : { ...answering, ...refusing };
+    if (reexported !== undefined && knownPackageMiddleware(reexported)?.handsOn) return { ...answering, passesThrough: true };
+    return { ...answering, ...refusing, ...(writesBody(sourceOf(unwrappedMatch(fn))) && { writesBody: true as const }) };
   };
   const entry = (fn: NamedFunction, position: number): MiddlewareFact => {
     const dispatched = dispatchedRouter(fn);

@@ -96,6 +96,11 @@ export interface MiddlewareFact {
   servesUnseenRouter?: true;
   /** Its source shows it cannot answer a request itself: it calls next() and writes nothing of the response. */
   passesThrough?: boolean;
+  /**
+   * Its code (inside egg's match/ignore wrapper too) writes a response body or hands ctx to a function it calls (an
+   * endpoint: egg-graphql's, a metrics page); only where it does not pass through.
+   */
+  writesBody?: true;
   /** The package that wrote a function the app gave to app.use() (`app.use(serve(dir))`); `file` is that call's. */
   package?: string;
   /** The only methods its package's middleware answers (a static file server: GET and HEAD); the rest it hands on. */

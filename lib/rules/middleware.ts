@@ -714,7 +714,9 @@ export const unprotectedRoute: Rule = {
     'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. So is a global guard of the app\'s own whose function, ' +
     'as egg runs it, calls next() for every request and answers none, not even with a 401 (a factory that returns `(ctx, next) => next()` ' +
     'when its token is not configured); a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
-    '[...] }]` every new route is covered unless it is explicitly public (secure by default).',
+    '[...] }]` every new route is covered unless it is explicitly public (secure by default); an app middleware before such a guard whose ' +
+    'code writes a response body (or hands ctx to a function) and does not hand every request on answers what no route shows (an endpoint such ' +
+    'as egg-graphql\'s): medium, unless an `order` constraint already puts the guard before it.',
   fix: 'Give the route its guard (`router.get(path, app.middleware.auth(), controller)`, or a global middleware whose ' +
     'match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason. For a guard of your own that never ' +
     'refuses, make it answer 401 (also when unconfigured); for a package\'s, add one that does: an auth middleware of your own that answers 401 unless `ctx.isAuthenticated()`, or egg-passport\'s ' +
@@ -757,7 +759,7 @@ export const unprotectedRoute: Rule = {
           'or a global middleware whose match covers it), or list it in `config.sentinel.routes.public` with the methods and a reason.',
       });
     }
-    return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts), ...unseenRouterGaps(facts) ];
+    return [ ...hits, ...siteFileGaps(facts), ...staticPrefixGaps(facts), ...unseenRouterGaps(facts), ...answeringBeforeGuards(facts) ];
   }),
 };
 
@@ -877,6 +879,35 @@ function siteFileGaps(facts: Facts): RuleHit[] {
       fix: `Serve ${requestPath} from a route (\`router.get('${requestPath}', controller)\`), where its guards run, or list it in \`config.sentinel.routes.public\` with a reason.`,
     }];
   });
+}
+
+/**
+ * Under a protect entry for every route (`'**'`), the app's middleware before its guards that can answer a request
+ * itself (an endpoint: egg-graphql's /graphql, a metrics page): what it answers is no route, so the route table cannot
+ * show it, and the guards never see those requests (black-box round 41, h1 F3, h4 F6). Medium: it may answer only
+ * public requests (a health check). Not where an `order` constraint already puts the guard before it (SEN402's).
+ */
+function answeringBeforeGuards(facts: Facts): RuleHit[] {
+  const policy = policyOf(facts);
+  const guards = [ ...new Set((policy.routes.protect ?? []).filter(entry => entry.paths.includes('**')).flatMap(entry => entry.by)) ]
+    .flatMap(name => inChain(facts, name) ?? []);
+  if (!guards.length) return [];
+  const first = Math.min(...guards.map(guard => guard.position as number));
+  const names = guards.map(guard => guard.name).join(' and ');
+  const ordered = (entry: MiddlewareFact) => (policy.middleware.order ?? []).some(rule => guards.some(guard => guard.name === rule.name) &&
+    (rule.before ?? []).some(other => other === entry.name || (GROUP_SELECTORS[other]?.(entry) ?? false)));
+  // A package's middleware app.use()'d (koa-mount's router, koa-static's files) is SEN405's, and its routes or files are judged.
+  return facts.middleware.filter(entry => entry.position !== null && entry.position < first && entry.writesBody && entry.package === undefined && GROUP_SELECTORS['*app'](entry) &&
+    !policy.guards.includes(entry.name) && !policy.required.includes(entry.name) && !ordered(entry)).map(entry => ({
+    severity: 'medium' as const,
+    target: `middleware:${entry.name}`,
+    source: entry.file,
+    message: `${positioned(entry)} runs before ${names}, which routes.protect '**' requires for every route, and its code may answer a request itself ` +
+      `(it writes a response body or hands ctx to a function, and does not hand every request on): what it answers is no route, so the route table ` +
+      `cannot show it, and ${names} never see those requests`,
+    fix: `Put ${names} before it in config.middleware (\`middleware: { order: [{ name: '${guards[0].name}', before: [ '*app' ] }] }\` in config.sentinel ` +
+      'makes that a rule), or make sure it answers only requests that need no credentials.',
+  }));
 }
 
 /**
