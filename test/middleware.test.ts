@@ -2767,6 +2767,32 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe("SEN404 an app's own guard whose opening clause hands every request on when its options say so: no secret configured (black-box round 41, h4 F3)", () => {
+    const baseDir = tempApp('mw-guard-unconfigured', {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "auth: { secret: process.env.FIXTURE_API_TOKEN }, sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': "module.exports = options => async function auth(ctx, next) {\n  if (!options.secret) return next();\n" +
+        "  if (ctx.get('authorization') !== 'Bearer ' + options.secret) { ctx.status = 401; return; }\n  await next();\n};\n",
+      'app/router.js': "module.exports = app => { app.router.get('/admin/data', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+    });
+
+    it('refuses the boot without the secret, naming the clause; the hole is real; with the secret it boots clean and refuses', async () => {
+      mm(process.env, 'FIXTURE_API_TOKEN', '');
+      const message = await expectRefused(baseDir, /SEN404/);
+      assert.match(message, /GET \/admin\/data → .* no guard of it refuses an anonymous request: its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its opening clause `if \(!options\.secret\)` holds for the options egg built it with \(config\.auth\)/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(baseDir), async app => {
+        assert.equal((await app.httpRequest().get('/admin/data').expect(200)).body.servedBy, 'controller');
+      });
+      mm(process.env, 'FIXTURE_API_TOKEN', 'a-token-from-the-environment');
+      mm(process.env, 'FIXTURE_FAIL_ON', 'high');
+      await withApp(bootApp(baseDir), async app => {
+        assert.deepEqual(middlewareFindings(app), []);
+        await app.httpRequest().get('/admin/data').expect(401);
+      });
+    });
+  });
+
   describe('a route registered after the files loaded (an async beforeStart)', () => {
     it('is checked too: SEN404 names the late route', async () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);

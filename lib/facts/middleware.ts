@@ -1491,11 +1491,44 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  * refuses nothing (a factory's no-op when unconfigured; black-box round 41, h1 F2). Only the live function: the
  * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
  */
-function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope): Pick<MiddlewareFact, 'neverRefuses'> {
+function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }): Pick<MiddlewareFact, 'neverRefuses'> {
   const made = unwrappedMatch(fn);
   // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
-  return passesThrough(Function.prototype.toString.call(made), { ...scope, errorsAnswer: true }) ? { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } } : {};
+  const source = Function.prototype.toString.call(made);
+  if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
+  const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), built.options) : undefined;
+  return unconfigured ? { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } } : {};
+}
+
+/**
+ * The opening clause of a guard that hands every request on when its factory's options say so (`if (!options.secret)
+ * return next();` with no secret configured; black-box round 41, h4 F3): the clause, when its condition reads only
+ * the options the factory was given and holds with the options egg built the middleware with. Compiled from its own
+ * text, which then reads properties of those options and compares them with literals, nothing else.
+ */
+function unconfiguredPass(source: string, factorySource: string, options: unknown): string | undefined {
+  const name = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/.exec(factorySource)?.[1];
+  const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
+  const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
+  const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
+  if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) return undefined;
+  const condition = clause[1];
+  const code = literalsBlanked(condition).replace(/(['"`])\s*\1/g, '').replace(/\b\d+\b/g, '');
+  const reads = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)+`, 'g');
+  if (!reads.test(code) || /[A-Za-z_$`]/.test(code.replace(reads, '').replace(/\b(?:undefined|null|true|false)\b/g, ''))) return undefined;
+  try {
+    const holds = new Function(name, `"use strict"; return (${condition});`) as (options: unknown) => unknown;
+    return holds(options ?? {}) ? `if (${condition.trim()})` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a guard whose opening clause holds for the options egg built it with does instead of refusing. */
+function unconfiguredDetail(clause: string, name: string): string {
+  return `its opening clause \`${clause}\` holds for the options egg built it with (config.${name}), so it calls next() for every ` +
+    'request and an anonymous one goes on to the controller';
 }
 
 /** Whether a middleware's source writes ctx.body (`ctx.body =`, `this.body =`) or hands its ctx to a function it calls. */
@@ -1777,7 +1810,8 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const scope = { moduleText, moduleFile: file, contextHas };
     const handsOn = passesThrough(source, scope);
     // Egg's match/ignore wrapper hides what the function its factory made does.
-    const refusing = handsOn || wrappedByMatch.has(fn) ? refusesNothing(fn, placed, scope) : {};
+    const factory = egg.middlewares?.[fact.name] as FactoryMark | undefined;
+    const refusing = refusesNothing(fn, placed, scope, { factory: factory?.[FACTORY]?.factory ?? factory, options: optionsAtLoad.get(egg.loader)?.get(fact.name) ?? egg.config[fact.name] });
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
