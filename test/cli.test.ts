@@ -346,6 +346,18 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
     this.timeout(60000);
     afterEach(mm.restore);
 
+    it('an --env no config file of the app names is said, with the closest env it does name (black-box round 41, h2 F3)', async () => {
+      const dir = tempApp('cli-env-typo', {
+        'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA' };\n",
+        'config/config.staging.js': 'module.exports = {};\n',
+      });
+      const typo = await auditJson([ '--base-dir', dir, '--env', 'stagign' ], { NODE_PATH: NODE_MODULES });
+      assert.deepEqual(typo.report.audit.warnings, [ '--env "stagign": no config/config.stagign.* or config/plugin.stagign.* in the app, so egg loads config.default and ' +
+        'its plugins\' defaults alone; did you mean --env staging? (the app\'s envs: local, unittest, prod, staging)' ]);
+      assert.match(typo.run.stderr, /did you mean --env staging\?/);
+      assert.deepEqual((await auditJson([ '--base-dir', dir, '--env', 'staging' ], { NODE_PATH: NODE_MODULES })).report.audit.warnings, []);
+    });
+
     it('a guard with match/ignore is judged by its factory\'s code, not the audit\'s stand-in: a refusing one passes, one whose opening clause the query string meets is reported (black-box round 41, h4 F4, F5)', async () => {
       const app = (clause: string) => tempApp('cli-guard-ignore', {
         'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: '/health' }, " +

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { changedKeyPaths, changesNotByTheApp, type ConfigLeaves, configLeaves, recordConfigWrites, SENTINEL_CHANGED_FIX, sentinelChangedProblems,
   type ConfigWrite } from '../config-changes';
-import { realPathOrAbsolute } from '../facts/real-path';
-import { SentinelConfigError, validateSentinelConfig } from '../config/validate';
+import { realPathOrAbsolute, safeReaddir } from '../facts/real-path';
+import { closestOption, SentinelConfigError, validateSentinelConfig } from '../config/validate';
 import type { SentinelConfig } from '../config/types';
 import { runChecks } from '../engine';
 import { isSafeEnvName } from '../env-name';
@@ -92,6 +92,11 @@ export const auditCommand: Command = {
     let sentinelAtLoad: ConfigLeaves = new Map();
     let sentinelWrites: ConfigWrite[] = [];
     const warnings: string[] = [];
+    const envHint = values.env === undefined ? undefined : unknownEnvHint(baseDir, values.env);
+    if (envHint) {
+      warnings.push(envHint);
+      io.stderr.write(`egg-sentinel audit: ${envHint}\n`);
+    }
     const facts = await withConsoleOn(io.stderr, () => loadAppOffline({
       baseDir,
       env: values.env,
@@ -151,6 +156,26 @@ export const auditCommand: Command = {
     return report.refused ? EXIT.findings : EXIT.clean;
   },
 };
+
+/** egg's own envs, which need no config file of their own. */
+const EGG_ENVS = [ 'local', 'unittest', 'prod', 'default' ];
+
+/**
+ * A note for an env no file of the app's config/ names (`--env prodd`): egg then loads config.default alone, and the
+ * audit judges that, which is no env the app runs in; with the env its files name that is closest, when there is one.
+ */
+function unknownEnvHint(baseDir: string, env: string): string | undefined {
+  if (EGG_ENVS.includes(env)) return undefined;
+  const named = new Set<string>(EGG_ENVS.filter(name => name !== 'default'));
+  for (const file of safeReaddir(path.join(baseDir, 'config'))) {
+    const match = /^(?:config|plugin)\.([A-Za-z0-9_-]+)\.(?:[cm]?js|[cm]?ts|json)$/.exec(file);
+    if (match && match[1] !== 'default') named.add(match[1]);
+  }
+  if (named.has(env)) return undefined;
+  const closest = closestOption(env, [ ...named ]);
+  return `--env ${JSON.stringify(env)}: no config/config.${env}.* or config/plugin.${env}.* in the app, so egg loads config.default and its plugins' ` +
+    `defaults alone${closest ? `; did you mean --env ${closest}?` : ''} (the app's envs: ${[ ...named ].join(', ')})`;
+}
 
 /**
  * Runs `load` with the global console, and process.stdout, writing to `stream`: what the app's code prints while it

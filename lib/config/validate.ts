@@ -187,7 +187,7 @@ function describeAnyOf(error: ErrorObject, branches: ErrorObject[]): string {
  * The allowed option a misspelled key most likely meant: the same but for case, else the one fewest edits away
  * (`waiver` → waivers, `expiry` → expires, `path` → paths), two at most; undefined when none is that close.
  */
-function closestOption(key: string, allowed: readonly string[]): string | undefined {
+export function closestOption(key: string, allowed: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   const sameButCase = allowed.find(name => name.toLowerCase() === lower);
   if (sameButCase) return sameButCase;
