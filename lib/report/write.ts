@@ -137,8 +137,26 @@ export function removeEarlierReport(file: string, { unlessLive = false } = {}): 
  */
 function writtenSinceStart(start: string): boolean {
   const written = Date.parse(/"generatedAt":\s*"([^"]+)"/.exec(start)?.[1] ?? '');
-  return written >= Date.now() - process.uptime() * 1000 - SIBLING_START_SLACK_MS;
+  // Since the master started, where it can be read: a worker egg-cluster forks again after a sibling refused and exited
+  // starts after that sibling wrote its report, which is still this boot's (the intermittent demo failure of session 34).
+  return written >= (PARENT_STARTED_AT ?? Date.now() - process.uptime() * 1000) - SIBLING_START_SLACK_MS;
 }
+
+/** When this process's parent at load started (ms since the epoch), from Linux's /proc; undefined where it cannot be read. */
+function parentStartedAt(): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${PARENT_AT_LOAD}/stat`, 'utf8');
+    // After the command's closing parenthesis: field 3 (state) on; starttime is field 22, in clock ticks since boot (USER_HZ, 100).
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]);
+    const started = bootSeconds * 1000 + ticks * 10;
+    return Number.isFinite(started) && started > 0 && started <= Date.now() ? started : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const PARENT_STARTED_AT = parentStartedAt();
 
 const SIBLING_START_SLACK_MS = 1000;
 
