@@ -32,6 +32,13 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
         /config\.sentinel\.routes\.protected: unknown option \(did you mean "protect"\?\)/ ],
     },
     {
+      // Black-box round 41, h2 F3: the plugin's entry pasted into a config file.
+      title: 'the plugin entry written as config.sentinel',
+      sentinel: { enable: true, package: 'egg-sentinel' },
+      expect: [ /config\.sentinel\.enable: unknown option; `enable`, `package` and `path` belong to the plugin's entry in config\/plugin\.js \(`sentinel: \{ enable: true, package: 'egg-sentinel' \}`\), not to config\.sentinel/,
+        /config\.sentinel\.package: unknown option; `enable`/ ],
+    },
+    {
       title: 'wrong type',
       sentinel: { report: { log: 'yes' } },
       expect: [ /config\.sentinel\.report\.log: must be boolean, got string/ ],

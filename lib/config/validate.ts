@@ -199,6 +199,9 @@ export function closestOption(key: string, allowed: readonly string[]): string |
   return best?.name;
 }
 
+/** The keys of a plugin's entry in config/plugin.js. */
+const PLUGIN_ENTRY_KEYS = new Set([ 'enable', 'package', 'path' ]);
+
 function describeError(error: ErrorObject): string {
   const at = keyPath(error.instancePath);
   const params = error.params as Record<string, unknown>;
@@ -207,7 +210,10 @@ function describeError(error: ErrorObject): string {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(propertiesAt(error.schemaPath));
       const suggestion = closestOption(key, allowed);
-      return `${at}.${key}: unknown option${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${allowed.join(', ')}`;
+      // `sentinel: { enable: true, package: 'egg-sentinel' }` pasted into a config file (black-box round 41, h2 F3).
+      const pluginEntry = error.instancePath === '' && PLUGIN_ENTRY_KEYS.has(key) ?
+        "; `enable`, `package` and `path` belong to the plugin's entry in config/plugin.js (`sentinel: { enable: true, package: 'egg-sentinel' }`), not to config.sentinel" : '';
+      return `${at}.${key}: unknown option${suggestion ? ` (did you mean "${suggestion}"?)` : ''}${pluginEntry}; allowed: ${allowed.join(', ')}`;
     }
     case 'enum':
       return `${at}: ${quote(error.data)} is not allowed; use one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
