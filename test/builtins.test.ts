@@ -1255,7 +1255,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     await withApp(baseDir, async app => {
       const hits = findingsOf((app as any).sentinel.report, 'SEN608');
       assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
-      assert.match(hits[0].message, /the session cookie ACME_SID is not encrypted \(encrypt: false\): whoever holds it reads the session's data/);
+      assert.match(hits[0].message, /the session cookie ACME_SID is signed, not encrypted \(encrypt: false, which this rule advises over egg's unsigned encryption\): whoever holds it reads the session's data, so it must hold no secret/);
     });
     assert.deepEqual((await audited()).map(hit => `${hit.severity} ${hit.target}`), [ 'low config.session.encrypt' ]);
     // Without the store the cookie is the session's data; with it, an opaque id, and the data is in the store.

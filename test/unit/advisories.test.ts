@@ -592,7 +592,8 @@ describe('SEN608 edge cases (fake facts)', () => {
       'medium config.session.httpOnly: the session cookie EGG_SESS is readable by scripts in the page (httpOnly: 0): an injected script takes the session',
       'medium config.session.secure: the session cookie EGG_SESS is also sent over plain HTTP (secure: null), though the app is served over HTTPS (sentinel.https)',
     ]);
-    assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is not encrypted (encrypt: ""): whoever holds it reads the session\'s data' ]);
+    assert.deepEqual(check({ encrypt: '' }), [ 'low config.session.encrypt: the session cookie EGG_SESS is signed, not encrypted (encrypt: "", which this rule advises ' +
+      'over egg\'s unsigned encryption): whoever holds it reads the session\'s data, so it must hold no secret' ]);
     assert.deepEqual(check({ signed: true, encrypt: 1, httpOnly: 'yes' }), [ `medium config.session.encrypt: ${ENCRYPTED_UNSIGNED}` ], 'true values keep them on');
   });
 
