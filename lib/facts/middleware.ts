@@ -394,7 +394,8 @@ const PREFLIGHT_DETAIL = 'its code lets an OPTIONS request through without a tok
 
 /**
  * The methods a guard's own code lets through without credentials; with `clientPicks`, the condition of an opening
- * clause that hands on the requests the client shapes to meet it (a header, the query string), of every method.
+ * clause that hands on the requests the client shapes to meet it (a header, the query string), of every method; with
+ * `pathPicks`, one that hands on requests by their path alone.
  */
 type PassedMethods = readonly string[] & { readonly clientPicks?: string; readonly pathPicks?: PathPicks };
 
@@ -434,16 +435,26 @@ const SECRET_LITERAL = /(["'`])(?:(?=[^"'`]*\d)(?=[^"'`]*[A-Za-z])[^"'`\s]{12,}|
  * `context` is the middleware's name for ctx.
  */
 function clientPicked(condition: string, context: string): boolean {
-  const written = context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
+  const written = readAsCtx(condition, context);
   if (SECRET_LITERAL.test(written)) return false;
   const blanked = literalsBlanked(written);
   return topLevelParts(blanked, '||').some(([ from, to ]) => topLevelParts(blanked.slice(from, to), '&&')
     .every(([ start, end ]) => clientShaped(written.slice(from + start, from + end), blanked.slice(from + start, from + end))));
 }
 
+/** A condition with the middleware's own name for ctx read as `ctx`. */
+function readAsCtx(condition: string, context: string): string {
+  return context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
+}
+
+/** Code (literals blanked) without its string and RegExp literals and its numbers: what is left are names and operators. */
+function withoutLiterals(blanked: string): string {
+  return blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+}
+
 /** A part of a condition (as written, and with its literals blanked) that reads what the client shapes, and nothing else of the app's. */
 function clientShaped(written: string, blanked: string): boolean {
-  const code = blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+  const code = withoutLiterals(blanked);
   if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(written)) return false;
   return !/[A-Za-z_$]/.test(code.replace(CONDITION_WORDS, ''));
 }
@@ -457,8 +468,8 @@ const PATH_CONDITION_WORDS = /(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b|\
  * compiled from text (node's --disallow-code-generation-from-strings).
  */
 function pathPicked(condition: string, context: string): PathPicks | undefined {
-  const written = context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
-  const code = literalsBlanked(written).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+  const written = readAsCtx(condition, context);
+  const code = withoutLiterals(literalsBlanked(written));
   if (!/(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b/.test(code) || /[A-Za-z_$]/.test(code.replace(PATH_CONDITION_WORDS, '')) || /`/.test(written)) return undefined;
   let test: (ctx: object) => unknown;
   try {
@@ -528,9 +539,7 @@ export function passedMethods(source: string, moduleText: () => string = () => '
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
   let clientPicks: string | undefined;
   let pathPicks: PathPicks | undefined;
-  // Its body: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so.
-  const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
-  const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
+  const bodyAt = bodyStart(source);
   const context = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)/.exec(source)?.[1] ?? 'ctx';
   // What the body does before each clause, earlier clauses that only hand on left out.
   let before = '';
@@ -572,6 +581,12 @@ export function passedMethods(source: string, moduleText: () => string = () => '
   }
   if (!methods.size && !pathPicks) return NO_METHODS;
   return Object.assign([ ...methods ], clientPicks === undefined ? {} : { clientPicks }, pathPicks ? { pathPicks } : {});
+}
+
+/** Where a middleware's body starts: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so. */
+function bodyStart(source: string): number {
+  const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
+  return generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
 }
 
 /**
@@ -1509,10 +1524,8 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
  */
 function unconfiguredPass(source: string, factorySource: string, options: unknown): string | undefined {
   const name = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/.exec(factorySource)?.[1];
-  const generator = /function\s*\*\s*\(\s*\)\s*\{/.exec(source);
-  const bodyAt = generator ? generator.index + generator[0].length : source.indexOf('{') + 1;
   const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
-  if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) return undefined;
+  if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyStart(source), clause.index)))) return undefined;
   const condition = clause[1];
   const code = literalsBlanked(condition).replace(/(['"`])\s*\1/g, '').replace(/\b\d+\b/g, '');
   const reads = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)+`, 'g');
@@ -1809,7 +1822,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
     const scope = { moduleText, moduleFile: file, contextHas };
     const handsOn = passesThrough(source, scope);
-    // Egg's match/ignore wrapper hides what the function its factory made does.
+    // As a guard, whether it refuses nothing: read inside egg's match/ignore wrapper, with the options egg built it with.
     const factory = egg.middlewares?.[fact.name] as FactoryMark | undefined;
     const refusing = refusesNothing(fn, placed, scope, { factory: factory?.[FACTORY]?.factory ?? factory, options: optionsAtLoad.get(egg.loader)?.get(fact.name) ?? egg.config[fact.name] });
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
@@ -1942,15 +1955,6 @@ function asStringArray(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }
 
-/**
- * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
- * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
- * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use()
- * path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips
- * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore. A guard's
- * function filter may hide its strings: the last segments of the public paths and of the paths it read then fill
- * string routes' parameters too.
- */
 type SentinelPolicy = { routes?: SentinelRoutesConfig; middleware?: { required?: string[] } };
 
 function sentinelPolicy(egg: MiddlewareSource): SentinelPolicy {
@@ -1962,6 +1966,15 @@ function policyGuards(policy: SentinelPolicy): Set<string> {
   return new Set([ ...(policy.routes?.protect ?? []).flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
 }
 
+/**
+ * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
+ * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
+ * patterns and its public paths, and the paths a filter function reads from the app's state; and, when a router.use()
+ * path has parameters, a sample value its own pattern may refuse (`router.use('/files/:id(\\d+)', auth)` skips
+ * GET /files/:id for `sentinel`). Then the other global middleware's and egg-security's match/ignore. A guard's
+ * function filter may hide its strings: the last segments of the public paths and of the paths it read then fill
+ * string routes' parameters too.
+ */
 function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks: RouterLayer[][], appPaths: Iterable<string>,
   definedBy: ReadonlyMap<string, ModulePaths>): PreparedTokens {
   const policy = sentinelPolicy(egg);

@@ -140,14 +140,16 @@ function withoutErrorAnswers(before: string, context: string, next: string, cont
   for (let match = clauseStart.exec(rest); match; match = clauseStart.exec(rest)) {
     const open = match.index + match[0].length;
     const close = topLevel(rest, open, ')');
-    const condition = close === undefined ? undefined : rest.slice(open, close);
-    const clause = condition === undefined ? null : preflightTest.test(condition) ? preflightAnswer.exec(rest.slice((close as number) + 1)) :
-      harmless(condition, context, next, contextHas) ? answer.exec(rest.slice((close as number) + 1)) : null;
+    if (close === undefined) continue;
+    const condition = rest.slice(open, close);
+    const readsOnly = harmless(condition, context, next, contextHas);
+    const after = rest.slice(close + 1);
+    const clause = preflightTest.test(condition) ? preflightAnswer.exec(after) : readsOnly ? answer.exec(after) : null;
     const length = clause && /\.status\s*=|\.throw\s*\(/.test(clause[0]) ? clause[0].length :
-      condition !== undefined && harmless(condition, context, next, contextHas) ? harmlessBlockLength(rest, (close as number) + 1, context, next, contextHas) : undefined;
+      readsOnly ? harmlessBlockLength(rest, close + 1, context, next, contextHas) : undefined;
     // One that answers with no status set answers with whatever the status was: not an error, nor an empty preflight answer.
     if (length === undefined) continue;
-    rest = `${rest.slice(0, match.index)};${rest.slice((close as number) + 1 + length)}`;
+    rest = `${rest.slice(0, match.index)};${rest.slice(close + 1 + length)}`;
     clauseStart.lastIndex = match.index;
   }
   return rest;
