@@ -2673,23 +2673,63 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
-    it('a clause on the path alone is asked of each route\'s paths: a prefix that also opens /loginAudit is refused, and the hole is real (black-box round 41, h4 F2)', async () => {
-      const prefix = tempApp('mw-guard-path-skip', {
-        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+    it('a clause on the path alone is asked of each route\'s paths, of a global guard and of one given to the routes: a prefix that also opens /loginAudit is refused, and the hole is real (black-box round 41, h4 F2)', async () => {
+      const prefix = (name: string, global: boolean) => tempApp(name, {
+        'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ ${global ? "'auth'" : ''} ], ` +
           "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/login', methods: [ 'GET' ], reason: 'login page' }] } } });\n",
         'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) {\n  if (ctx.path.startsWith('/login')) return next();\n" +
           "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n",
         'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
+        'app/router.js': `module.exports = app => { const { router, controller } = app; const auth = ${global ? '[]' : '[ app.middleware.auth() ]'}; ` +
+          "router.get('/login', controller.home.secret); router.get('/loginAudit/list', ...auth, controller.home.secret); router.get('/admin/secret', ...auth, controller.home.secret); };\n",
+      });
+      for (const [ baseDir, skipping ] of [ [ prefix('mw-guard-path-skip', true), 'auth' ], [ prefix('mw-route-guard-path-skip', false), 'the auth given to the route' ] ]) {
+        const message = await expectRefused(baseDir, /SEN404/);
+        assert.match(message, new RegExp(`GET /loginAudit/list → .* ${skipping} skips GET /loginAudit/list.*for a path that meets \`if \\(ctx\\.path\\.startsWith\\('/login'\\)\\)\``, 's'));
+        assert.doesNotMatch(message, /GET \/admin\/secret →/, 'the clause does not open /admin/secret');
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          assert.equal((await booted.httpRequest().get('/loginAudit/list').expect(200)).body.servedBy, 'controller');
+          await booted.httpRequest().get('/admin/secret').expect(401);
+        });
+        mm.restore();
+      }
+    });
+
+    it('reads the clause through an alias of the URL and a white list of its module or of its options, as guards write them; the holes are real', async () => {
+      const guarded = (name: string, auth: string, config: string) => tempApp(name, {
+        'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: ${config}, ` +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/login', methods: [ 'GET' ], reason: 'login page' }] } } });\n",
+        'app/middleware/auth.js': auth,
+        'app/controller/home.js': "module.exports = app => class HomeController extends app.Controller { async secret() { this.ctx.body = { servedBy: 'controller' }; } };\n",
         'app/router.js': "module.exports = app => { const { router, controller } = app; router.get('/login', controller.home.secret); router.get('/loginAudit/list', controller.home.secret); " +
           "router.get('/admin/secret', controller.home.secret); };\n",
       });
-      const message = await expectRefused(prefix, /SEN404/);
-      assert.match(message, /GET \/loginAudit\/list → .* auth skips GET \/loginAudit\/list.*for a path that meets `if \(ctx\.path\.startsWith\('\/login'\)\)`/s);
-      assert.doesNotMatch(message, /GET \/admin\/secret →/, 'the clause does not open /admin/secret');
+      const refuse = "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n";
+      const listed = guarded('mw-guard-listed-skip', "const whiteList = [ '/login', '/register' ];\n\nmodule.exports = () => async function auth(ctx, next) {\n  const url = ctx.request.url;\n" +
+        `  if (whiteList.some(item => url.indexOf(item) !== -1)) { await next(); return; }\n${refuse}`, '{}');
+      assert.match(await expectRefused(listed, /SEN404/), /GET \/admin\/secret → .*auth .*for a request that meets `if \(whiteList\.some\(item => url\.indexOf\(item\) !== -1\)\)`, which reads what the client sends/s);
+      const optioned = guarded('mw-guard-option-skip', `module.exports = options => async function auth(ctx, next) {\n  if (options.whiteList.some(p => ctx.path.startsWith(p))) return next();\n${refuse}`,
+        "{ whiteList: [ '/login' ] }");
+      const message = await expectRefused(optioned, /SEN404/);
+      assert.match(message, /GET \/loginAudit\/list → .* auth skips GET \/loginAudit\/list.*for a path that meets `if \(options\.whiteList\.some\(p => ctx\.path\.startsWith\(p\)\)\)`/s);
+      assert.doesNotMatch(message, /GET \/admin\/secret →/, 'the list does not open /admin/secret');
       mm(process.env, 'FIXTURE_FAIL_ON', 'never');
-      await withApp(bootApp(prefix), async booted => {
+      await withApp(bootApp(listed), async booted => {
+        await booted.httpRequest().get('/admin/secret').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/secret?from=/register').expect(200)).body.servedBy, 'controller');
+      });
+      await withApp(bootApp(optioned), async booted => {
         assert.equal((await booted.httpRequest().get('/loginAudit/list').expect(200)).body.servedBy, 'controller');
         await booted.httpRequest().get('/admin/secret').expect(401);
+      });
+      mm.restore();
+      // The same list asked for the path itself: only /login passes.
+      await withApp(bootApp(guarded('mw-guard-option-exact', `module.exports = options => async function auth(ctx, next) {\n  if (options.whiteList.includes(ctx.path)) return next();\n${refuse}`,
+        "{ whiteList: [ '/login' ] }")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/loginAudit/list?from=/login').expect(401);
+        await booted.httpRequest().get('/login').expect(200);
       });
     });
 

@@ -12,6 +12,7 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
+import { type ClauseScope, clauseWithNames } from './clause-names';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -422,10 +423,15 @@ const URL_SEARCHED = new RegExp([
   String.raw`${URL_READ}\s*\.\s*(?:match|search)\s*\(\s*\/(?!\^)`,
   String.raw`(?<![\\\w$)\]])\/(?!\^)(?:\\.|[^/\\\n])+\/[dgimsuy]*\s*\.\s*test\s*\(\s*${URL_READ}\s*\)`,
 ].join('|'));
+/** How a condition searches a list of literals: `[ '/login', '/public' ].some(item => ctx.url.includes(item))`. */
+const LIST_METHODS = 'some|find|findIndex|filter';
 /** What such a condition may hold besides literals and operators: the request's reads and the string methods that test them. */
-const CONDITION_WORDS = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length)\b|\b(?:undefined|null|true|false|typeof)\b/g;
-/** A literal that looks generated (letters and digits, 12 or more; or 20 characters or more): a key the client must know. */
-const SECRET_LITERAL = /(["'`])(?:(?=[^"'`]*\d)(?=[^"'`]*[A-Za-z])[^"'`\s]{12,}|[^"'`\s]{20,})\1/;
+const CONDITION_WORDS = new RegExp(String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length|${LIST_METHODS})\b|\b(?:undefined|null|true|false|typeof)\b`, 'g');
+/**
+ * A literal that looks generated (letters and digits, 12 or more; or 20 characters or more): a key the client must
+ * know. Not a path (`'/api/v1/public/healthcheck'`).
+ */
+const SECRET_LITERAL = /(["'`])(?!\/)(?:(?=[^"'`]*\d)(?=[^"'`]*[A-Za-z])[^"'`\s]{12,}|[^"'`\s]{20,})\1/;
 
 /**
  * Whether an opening clause's condition hands on requests the client can shape to meet it: one of its `||` parts
@@ -456,21 +462,32 @@ function withoutLiterals(blanked: string): string {
 function clientShaped(written: string, blanked: string): boolean {
   const code = withoutLiterals(blanked);
   if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(written)) return false;
-  return !/[A-Za-z_$]/.test(code.replace(CONDITION_WORDS, ''));
+  return !/[A-Za-z_$]/.test(withoutCallbackParameters(code).replace(CONDITION_WORDS, ''));
 }
 
+/** Code without the parameters of the arrow functions it passes (`item => …`) and their uses: the items of a list of literals. */
+function withoutCallbackParameters(code: string): string {
+  const names = [ ...code.matchAll(/(?:\(\s*([A-Za-z_$][\w$]*)\s*\)|([A-Za-z_$][\w$]*))\s*=>/g) ].map(match => match[1] ?? match[2]).filter(name => name !== 'ctx');
+  return names.reduce((text, name) => text.replace(new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'), ''), code);
+}
+
+/**
+ * The request's path as a path-only condition reads it; its URL too, which is the path for a request without a query
+ * string (a query string can only make a prefix or exact test on it fail; URL_SEARCHED's tests are clientPicked's).
+ */
+const PATH_READ = String.raw`(?<![\w$.])ctx(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:path|url|originalUrl)\b`;
 /** What a path-only condition may hold besides literals, RegExp literals and operators. */
-const PATH_CONDITION_WORDS = /(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b|\.\s*(?:test|indexOf|lastIndexOf|includes|startsWith|endsWith|toLowerCase|toUpperCase|length)\b|\b(?:undefined|null|true|false)\b/g;
+const PATH_CONDITION_WORDS = new RegExp(String.raw`${PATH_READ}|\.\s*(?:test|indexOf|lastIndexOf|includes|startsWith|endsWith|toLowerCase|toUpperCase|length|${LIST_METHODS})\b|\b(?:undefined|null|true|false)\b`, 'g');
 
 /**
  * A condition that reads the request's path and nothing else but literals, asked of a path: compiled from its own
  * text, which then calls nothing but string and RegExp methods. Undefined for any other, or where code cannot be
- * compiled from text (node's --disallow-code-generation-from-strings).
+ * compiled from text (node's --disallow-code-generation-from-strings). `asWritten` is the clause as the guard writes it.
  */
-function pathPicked(condition: string, context: string): PathPicks | undefined {
+function pathPicked(condition: string, context: string, asWritten = condition): PathPicks | undefined {
   const written = readAsCtx(condition, context);
   const code = withoutLiterals(literalsBlanked(written));
-  if (!/(?<![\w$.])ctx(?:\s*\.\s*request)?\s*\.\s*path\b/.test(code) || /[A-Za-z_$]/.test(code.replace(PATH_CONDITION_WORDS, '')) || /`/.test(written)) return undefined;
+  if (!new RegExp(PATH_READ).test(code) || /[A-Za-z_$]/.test(withoutCallbackParameters(code).replace(PATH_CONDITION_WORDS, '')) || /`/.test(written)) return undefined;
   let test: (ctx: object) => unknown;
   try {
     test = new Function('ctx', `"use strict"; return (${written});`) as (ctx: object) => unknown;
@@ -478,10 +495,11 @@ function pathPicked(condition: string, context: string): PathPicks | undefined {
     return undefined;
   }
   return {
-    clause: `if (${condition.trim()})`,
+    clause: `if (${asWritten.trim()})`,
     skips: path => {
       try {
-        return Boolean(test({ path, request: { path } }));
+        const read = { path, url: path, originalUrl: path };
+        return Boolean(test({ ...read, request: read, req: read }));
       } catch {
         return false;
       }
@@ -513,7 +531,7 @@ function topLevelParts(code: string, operator: '||' | '&&'): Array<[ number, num
  * return next();`, `if ([ 'OPTIONS', 'HEAD' ].includes(ctx.method)) return next();`, `/^(GET|HEAD)$/.test(ctx.method)`):
  * its condition, and the call of next it returns.
  */
-const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\([^(){}]*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|(?:await|yield)\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
+const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\((?:[^(){}]|\([^(){}]*\))*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|(?:await|yield)\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
 /** What a guard does before such a clause that makes it no opening one: it checked something, and may have refused. */
 const CHECKED_BEFORE = /\b(?:return|throw|if|switch|await|yield)\b|\.\s*(?:status|body)\s*=(?!=)|\.throw\s*\(/;
 /** The request's method as code reads it: `ctx.method`, `ctx.request.method`, a destructured `method`, in its case or another. */
@@ -535,7 +553,7 @@ const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`,
  * clause whose condition tests only the method (METHOD_GUARD_CLAUSE): a HEAD probe let through reaches every GET
  * route's controller, which egg's router runs for HEAD (black-box round 40, h6 F1).
  */
-export function passedMethods(source: string, moduleText: () => string = () => ''): PassedMethods {
+export function passedMethods(source: string, moduleText: () => string = () => '', factory?: ClauseScope['factory']): PassedMethods {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
   let clientPicks: string | undefined;
   let pathPicks: PathPicks | undefined;
@@ -550,14 +568,16 @@ export function passedMethods(source: string, moduleText: () => string = () => '
     // Only an opening clause: one after a check of credentials hands on what that check let through (h7 F7).
     if (CHECKED_BEFORE.test(literalsBlanked(before))) break;
     const condition = clause[1];
+    // `const url = ctx.url; if (WHITE_LIST.some(item => url.includes(item)))`, read as written on ctx and literals.
+    const named = clauseWithNames(condition, context, { before, declarations: () => `${source}\n${moduleText()}`, factory });
     // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
-    if (clientPicked(condition, context)) {
+    if (clientPicked(named, context)) {
       clientPicks ??= `if (${condition.trim()})`;
       for (const method of REWRITABLE_METHODS) methods.add(method);
       continue;
     }
     // `if (ctx.path.startsWith('/login')) return next();`: the paths that meet it (black-box round 41, h4 F2).
-    const byPath = pathPicks ? undefined : pathPicked(condition, context);
+    const byPath = pathPicks ? undefined : pathPicked(named, context, condition);
     if (byPath) {
       pathPicks = byPath;
       continue;
@@ -1523,7 +1543,7 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
  * text, which then reads properties of those options and compares them with literals, nothing else.
  */
 function unconfiguredPass(source: string, factorySource: string, options: unknown): string | undefined {
-  const name = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/.exec(factorySource)?.[1];
+  const name = FACTORY_PARAMETER.exec(factorySource)?.[1];
   const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
   if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyStart(source), clause.index)))) return undefined;
   const condition = clause[1];
@@ -1536,6 +1556,21 @@ function unconfiguredPass(source: string, factorySource: string, options: unknow
   } catch {
     return undefined;
   }
+}
+
+/** A middleware factory's first parameter, the options egg gives it: `(options, app) =>`, `function (opts)`, `options =>`. */
+const FACTORY_PARAMETER = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/;
+
+/** The factory egg loaded under `name` and the options it built the middleware with (a hook may change app.config since). */
+function builtWith(egg: MiddlewareSource, name: string): { factory: unknown; options: unknown } {
+  const factory = egg.middlewares?.[name] as FactoryMark | undefined;
+  return { factory: factory?.[FACTORY]?.factory ?? factory, options: optionsAtLoad.get(egg.loader)?.get(name) ?? egg.config[name] };
+}
+
+/** What a guard's clauses may read of its factory: the name of its first parameter and the options egg built the guard with. */
+function factoryScope(built: { factory: unknown; options: unknown }): ClauseScope['factory'] {
+  const parameter = typeof built.factory === 'function' ? FACTORY_PARAMETER.exec(Function.prototype.toString.call(built.factory))?.[1] : undefined;
+  return parameter === undefined ? undefined : { parameter, options: built.options };
 }
 
 /** What a guard whose opening clause holds for the options egg built it with does instead of refusing. */
@@ -1823,8 +1858,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const scope = { moduleText, moduleFile: file, contextHas };
     const handsOn = passesThrough(source, scope);
     // As a guard, whether it refuses nothing: read inside egg's match/ignore wrapper, with the options egg built it with.
-    const factory = egg.middlewares?.[fact.name] as FactoryMark | undefined;
-    const refusing = refusesNothing(fn, placed, scope, { factory: factory?.[FACTORY]?.factory ?? factory, options: optionsAtLoad.get(egg.loader)?.get(fact.name) ?? egg.config[fact.name] });
+    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name));
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
@@ -2135,7 +2169,7 @@ function collectRoutes(
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
-      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name)),
+      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name), factoryScope(builtWith(egg, entry.name))),
       guard: guards.has(entry.name),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
@@ -2250,11 +2284,11 @@ function collectRoutes(
         if (calls?.length) (jsonp ??= []).push(...calls);
       }
       if (registration?.jsonp.length) (jsonp ??= []).push(...registration.jsonp);
-      const answeredBy = routeFunctionSteps(routeLevel, functions, layer, probes, known, varying);
+      const answeredBy = routeFunctionSteps(routeLevel, functions, layer, probes, known, guards, varying);
       // A handler that is one of the app's middleware passing requests on (koa-router's guard route,
       // `router.all('/admin/(.*)', app.middleware.adminOnly())`) runs as that middleware: what the route answers, it answers.
       if (handler && Object.hasOwn(egg.middlewares ?? {}, handler.middleware[0]) && !handler.imitations.size) {
-        routeFunctionSteps(handler.middleware, handler, layer, probes, known, varying, answeredBy);
+        routeFunctionSteps(handler.middleware, handler, layer, probes, known, guards, varying, answeredBy);
       }
       const chain = chains.intern(varying, () => {
         let next = 0;
@@ -2379,10 +2413,11 @@ function imitationDetail(imitation: string, name: string): string {
 
 /**
  * Appends to `varying` the steps of a route's own functions (`names`, taken for `functions`); returns the name of the
- * one that answers every request (`answered`, when an earlier list's did), after which none runs.
+ * one that answers every request (`answered`, when an earlier list's did), after which none runs. Of the policy's
+ * `guards`, an opening clause on the path alone is asked of the route's paths, as of a global guard's.
  */
 function routeFunctionSteps(names: string[], functions: RouteFunctions | undefined, layer: RouterLayer, probes: string[], known: KnownRouteSteps,
-  varying: RouteStep[], answered?: string): string | undefined {
+  guards: ReadonlySet<string>, varying: RouteStep[], answered?: string): string | undefined {
   let answeredBy = answered;
   for (let index = 0; index < names.length; index++) {
     const name = names[index];
@@ -2401,6 +2436,12 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
     const passed = imitation ? NO_METHODS : servedPasses(functions?.passes[index], layer);
     if (passed.length) {
       varying.push({ ...methodPassStep(name, 'route', probes, layer, passed), ...(given && { given }) });
+      continue;
+    }
+    const pathPicks = imitation || !guards.has(name) ? undefined : functions?.passes[index].pathPicks;
+    const skipped = pathPicks && pathPassStep(name, 'route', probes, layer, pathPicks);
+    if (skipped) {
+      varying.push({ ...skipped, ...(given && { given }) });
       continue;
     }
     const steps = imitation ? known.imitations : known.route;

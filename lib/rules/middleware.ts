@@ -704,7 +704,9 @@ export const unprotectedRoute: Rule = {
     '`const SKIP = [ … ]` included) skips those methods, and egg\'s router answers HEAD with every GET route\'s controller; one whose ' +
     'condition reads what the client sends besides the path and compares it with literals only (a header, the query string, the Host, ' +
     'or the URL searched anywhere: `if (ctx.url.indexOf(\'/login\') > -1)`, which `?next=/login` meets) skips every request; one that ' +
-    'tests the path alone (`ctx.path.startsWith(\'/login\')`) is asked of each protected route\'s paths. A route ' +
+    'tests the path alone (`ctx.path.startsWith(\'/login\')`) is asked of each protected route\'s paths. Such clauses are read through the names ' +
+    'they test: an alias of the request\'s reads declared before them (`const url = ctx.url`), a list of literals the guard\'s module declares or ' +
+    'the options egg built it with hold (`whiteList.some(item => url.includes(item))`). A route ' +
     'whose router is dispatched inside a middleware that rewrites the path (koa-mount) is served under a prefix egg-sentinel cannot know: ' +
     'every protect pattern covers it and no global match/ignore is taken to run for it. A global match/ignore is not taken to run for a route ' +
     'either when a middleware between it and the router rewrites the path the router matches routes by (`ctx.path`, `ctx.url`, ' +

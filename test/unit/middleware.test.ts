@@ -1057,6 +1057,32 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
       assert.equal(passedMethods(guard(clause)).pathPicks, undefined, clause);
     }
   });
+
+  it('reads a clause through the names it tests: aliases of the request\'s reads, lists of literals its module declares, options egg built it with', () => {
+    const guard = (body: string) => `async function auth(ctx, next) {\n  ${body}\n  if (!ctx.state.user) { ctx.status = 401; return; }\n  await next();\n}`;
+    const passes = (body: string, moduleText = '', options?: unknown) => passedMethods(guard(body), () => moduleText, options === undefined ? undefined : { parameter: 'options', options });
+    // The client meets these with a query string (`?next=/login`).
+    for (const [ body, moduleText ] of [
+      [ "const url = ctx.request.url;\n  if (url.indexOf('/login') > -1) return next();", '' ],
+      [ "const { url } = ctx;\n  if (url.includes('/login')) return next();", '' ],
+      [ 'if (WHITE_LIST.some(item => ctx.url.includes(item))) return next();', "const WHITE_LIST = [ '/login', '/register' ];" ],
+      [ 'const u = ctx.url;\n  if (publicPaths.find(p => u.indexOf(p) !== -1)) return next();', "const publicPaths = [ '/api/v1/public/healthcheck' ];" ],
+    ]) assert.equal(passes(body, moduleText).clientPicks, `if (${/if \((.*)\) return/.exec(body)?.[1]})`, body);
+    assert.ok(passes('if (options.whiteList.some(item => ctx.url.includes(item))) return next();', '', { whiteList: [ '/login' ] }).clientPicks);
+    // Asked of request paths.
+    const skips = (picks: ReturnType<typeof passedMethods>, paths: string[]) => paths.map(path => picks.pathPicks?.skips(path));
+    assert.deepEqual(skips(passes('if (options.whiteList.some(p => ctx.path.startsWith(p))) return next();', '', { whiteList: [ '/login', /^\/public\// ] }), [ '/loginAudit', '/admin' ]), [ true, false ]);
+    assert.deepEqual(skips(passes('const { path } = ctx;\n  if (SKIP.has(path)) return next();', "const SKIP = new Set([ '/login', '/health' ]);"), [ '/health', '/admin' ]), [ true, false ]);
+    assert.deepEqual(skips(passes("const url = ctx.url;\n  if (url.startsWith('/static')) return next();"), [ '/static/app.js', '/admin' ]), [ true, false ]);
+    assert.equal(passes("if (options.whiteList.some(p => ctx.path.startsWith(p))) return next();", '', { whiteList: '/login' }).pathPicks?.clause,
+      undefined, 'an option that is no list of strings is not read');
+    // A value of the app's it compares with, a list of anything but literals, a name written over before the clause: none.
+    for (const [ body, moduleText ] of [
+      [ "const token = ctx.get('x-token');\n  if (TOKENS.includes(token)) return next();", 'const TOKENS = loadTokens();' ],
+      [ 'if (LIST.some(item => ctx.url.includes(item))) return next();', 'const LIST = [ prefix, "/login" ];' ],
+      [ "let url = ctx.url;\n  url = normalise(url);\n  if (url.includes('/login')) return next();", '' ],
+    ]) assert.equal(passes(body, moduleText).length, 0, body);
+  });
 });
 
 describe('a middleware that cannot answer a request (passesThrough, SEN405)', () => {
