@@ -372,6 +372,18 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(sen404(searched.report).join('\n'), /GET \/admin\/data .*for a request that meets `if \(ctx\.url\.indexOf\('\/login'\) > -1\)`/);
     });
 
+    it('two guards made by one factory with other options and kept in variables are told apart, as at boot: the strict one guards its route (black-box round 42, h2 F2)', async () => {
+      const dir = tempApp('cli-guard-two-options', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+          "sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/api/posts', methods: [ 'GET' ], reason: 'public feed' }] } } });\n",
+        'app/middleware/auth.js': "module.exports = options => async function auth(ctx, next) {\n  if (ctx.get('authorization') !== 'Bearer good') { if (options.credentialsRequired === false) return next(); ctx.status = 401; return; }\n  await next();\n};\n",
+        'app/router.js': "module.exports = app => {\n  const auth = app.middleware.auth({});\n  const optionalAuth = app.middleware.auth({ credentialsRequired: false });\n" +
+          "  app.router.get('/api/posts', optionalAuth, async ctx => { ctx.body = []; });\n  app.router.post('/api/posts', auth, async ctx => { ctx.status = 201; });\n};\n",
+      });
+      const { run, report } = await auditJson([ '--base-dir', dir, '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.deepEqual(report.findings.filter((finding: { ruleId: string }) => finding.ruleId.startsWith('SEN40')), [], run.stdout);
+    });
+
     it('a plugin calling Object.prototype\'s methods on what its extension getter gives (egg-socket.io\'s app.io.__defineGetter__) audits with no failed hook; app.js switching CSRF off is named (black-box round 35, h111 F4, F2)', async () => {
       const { run, report } = await auditJson([ '--base-dir', fixture('cli-io-plugin'), '--env', 'prod' ]);
       assert.deepEqual(report.audit.warnings, [], run.stderr);

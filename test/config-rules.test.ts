@@ -399,6 +399,29 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN202: a secret of the environment that a deploy file of the tree sets (pm2\'s ecosystem file and JSON, a Dockerfile\'s ENV, package.json\'s scripts) is found; the variable named without its value is not (black-box round 42, h4 F2)', async () => {
+    mm.env('prod');
+    const value = 'Vq7LmZ2xTb9wRk4N';
+    mm(process.env, 'CFG_DEPLOY_DB_PASSWORD', value);
+    const config = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'medium' } };\n`,
+      'config/config.prod.js': "module.exports = { mysql: { client: { host: 'db.internal', user: 'shop', password: process.env.CFG_DEPLOY_DB_PASSWORD } } };\n",
+    };
+    for (const [ file, text ] of [
+      [ 'ecosystem.config.js', `module.exports = { apps: [{ name: 'shop', script: 'server.js', env_production: { EGG_SERVER_ENV: 'prod', CFG_DEPLOY_DB_PASSWORD: '${value}' } }] };\n` ],
+      [ 'pm2.json', `{ "apps": [ { "name": "shop", "env": { "EGG_SERVER_ENV": "prod", "CFG_DEPLOY_DB_PASSWORD": "${value}" } } ] }\n` ],
+      [ 'Dockerfile', `FROM node:20-alpine\nENV NODE_ENV=production EGG_SERVER_ENV=prod\nENV CFG_DEPLOY_DB_PASSWORD=${value}\nCMD ["npx", "egg-scripts", "start", "--title=shop"]\n` ],
+      [ 'package.json', `{ "name": "cfg-deploy", "scripts": { "start": "EGG_SERVER_ENV=prod CFG_DEPLOY_DB_PASSWORD=${value} egg-scripts start --daemon --title=shop" } }\n` ],
+    ]) {
+      const message = await expectRefused(temp('cfg-secret-deploy-file', { ...config, [file]: text }), /SEN202/);
+      assert.match(message, new RegExp(`config\\.mysql\\.client\\.password holds the value of CFG_DEPLOY_DB_PASSWORD, which ${file.replace(/\./g, '\\.')} assigns`), file);
+      assert.ok(!message.includes(value), 'the secret is in the refusal');
+    }
+    const named = temp('cfg-secret-deploy-named', { ...config, Dockerfile: 'FROM node:20-alpine\nARG CFG_DEPLOY_DB_PASSWORD\nENV CFG_DEPLOY_DB_PASSWORD=$CFG_DEPLOY_DB_PASSWORD\n' });
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    assert.deepEqual((await bootReport(named)).findings.filter((f: { ruleId: string }) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: a secret config reads from a data file of the app\'s tree with fs, or that dotenv loads from an env file there, is hard-coded, named by key and file; the same files listed in .gitignore (the deploy writes them), a mounted file and values that only coincide with other files are not (black-box round 34, h110 F2)', async () => {
     mm.env('prod');
     const secrets = { smtpPass: 'Hq7!zPw3Lm9#Tx2v', dbPassword: 'Yk9mPq2LzvR7twQe', redisPassword: 'Rd5$kLm2Qx8Vn4Zp' };
@@ -1031,17 +1054,22 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       'app/public/database.yml': 'production:\n  adapter: mysql2\n  username: shop\n  password: Vq8#mZ2!pL5xR9tw # rotated\n',
       'app/public/WEB-INF/app.properties': 'spring.datasource.url=jdbc:mysql://db/shop\nspring.datasource.password=Sq1-Pw-4471\n',
       'app/public/php.ini': '[mail]\nsmtp_password = "Sm7p-Pw-2290"\n',
+      // An editor's deploy settings, and a service's settings in JSON (black-box round 42, h4 F3).
+      'app/public/.vscode/sftp.json': '{ "name": "prod", "host": "10.0.0.5", "protocol": "sftp", "port": 22, "username": "root", "password": "Zq8vbn2LxT4wPe", "uploadOnSave": true }\n',
+      'app/public/data/settings.json': '{ "smtp": { "host": "smtp.example.com", "user": "noreply@example.com", "password": "Vq7LmZ2xTb9wRk4N" } }\n',
     });
     const message = await expectRefused(dir, /SEN203/);
     assertServes(message, [ '.aws/credentials (settings that set secrets (aws_secret_access_key))', 'database.yml (settings that set secrets (password))',
-      'WEB-INF/app.properties (settings that set secrets (spring.datasource.password))', 'php.ini (settings that set secrets (smtp_password))' ]);
-    assert.ok(!/wJalrXUtnFEMI|Vq8#mZ2|Sq1-Pw|Sm7p-Pw/.test(message));
+      'WEB-INF/app.properties (settings that set secrets (spring.datasource.password))', 'php.ini (settings that set secrets (smtp_password))',
+      '.vscode/sftp.json (settings that set secrets (password))', 'data/settings.json (settings that set secrets (password))' ]);
+    assert.ok(!/wJalrXUtnFEMI|Vq8#mZ2|Sq1-Pw|Sm7p-Pw|Zq8vbn2|Vq7LmZ2/.test(message));
     mm(process.env, 'EGG_APP_CONFIG', JSON.stringify({ sentinel: { failOn: 'never' } }));
     const app = await bootApp(dir);
     try {
       // egg-static (koa-static-cache with dynamic: true) skips a dotfile, not a dot dir.
       assert.match((await download(app, '.aws/credentials')).toString(), /aws_secret_access_key/);
       await download(app, 'database.yml');
+      assert.match((await download(app, '.vscode/sftp.json')).toString(), /"password"/);
     } finally {
       await app.close();
     }

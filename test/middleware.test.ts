@@ -1722,9 +1722,14 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         'app/router.js': "module.exports = app => { app.router.get('/admin/export', app.controller.home.secret); };\n",
       });
       const listed = "middleware: [ 'report', 'auth' ], ";
-      await withApp(bootApp(app('mw-order-app-timing', policy, files("const start = Date.now(); await next(); ctx.set('x-response-time', `${Date.now() - start}ms`);"), listed)), async booted => {
+      const timer = "const start = Date.now(); await next(); ctx.set('x-response-time', `${Date.now() - start}ms`);";
+      await withApp(bootApp(app('mw-order-app-timing', policy, files(timer), listed)), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
         await booted.httpRequest().get('/admin/export').expect(401);
+      });
+      // Also with a match or ignore of its own: egg's wrapper only skips it for some paths (black-box round 42, h2 F1).
+      await withApp(bootApp(app('mw-order-app-timing-ignore', policy, files(timer), `${listed}report: { ignore: '/health' }, `)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
       });
       const answering = app('mw-order-app-answering', policy, files("if (ctx.path === '/admin/export') { ctx.body = 'cached export'; return; } await next();"), listed);
       const message = await expectRefused(answering, /SEN402/);
@@ -2645,8 +2650,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
   });
 
   describe('SEN404 a guard whose own opening clause hands on requests the client shapes: the URL searched anywhere, a header (black-box round 41, h1 F1)', () => {
-    const app = (skip: string) => tempApp('mw-guard-client-skip', {
-      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: { ignore: '/health' }, " +
+    const app = (skip: string, config = '') => tempApp('mw-guard-client-skip', {
+      'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', ${config}middleware: [ 'auth' ], auth: { ignore: '/health' }, ` +
         "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], " +
         "public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer' }, { path: '/login', methods: [ 'GET' ], reason: 'login page' }] } } });\n",
       'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n  ${skip}\n` +
@@ -2670,6 +2675,21 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(header), async booted => {
         assert.deepEqual(middlewareFindings(booted).map(finding => finding.target), [ 'route:GET /admin/secret' ]);
         assert.equal((await booted.httpRequest().get('/admin/secret').set('x-internal-call', 'true').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('the IP is what the client sends under config.proxy: a clause on it is refused, and X-Forwarded-For really opens the route; without proxy it boots (black-box round 42, h1 F1)', async () => {
+      const internal = "if (ctx.ip.startsWith('10.0.')) return next();";
+      assert.match(await expectRefused(app(internal, 'proxy: true, '), /SEN404/), /GET \/admin\/secret → .*for a request that meets `if \(ctx\.ip\.startsWith\('10\.0\.'\)\)`/s);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(app(internal, 'proxy: true, ')), async booted => {
+        await booted.httpRequest().get('/admin/secret').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/secret').set('x-forwarded-for', '10.0.0.7').expect(200)).body.servedBy, 'controller');
+      });
+      mm.restore();
+      await withApp(bootApp(app(internal)), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/secret').set('x-forwarded-for', '10.0.0.7').expect(401);
       });
     });
 
@@ -2829,6 +2849,35 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       await withApp(bootApp(baseDir), async app => {
         assert.deepEqual(middlewareFindings(app), []);
         await app.httpRequest().get('/admin/data').expect(401);
+      });
+    });
+  });
+
+  describe('SEN404 an app\'s own guard that checks credentials only when the client sends them (optional authentication; black-box round 42, h1 F2)', () => {
+    const app = (name: string, body: string) => tempApp(name, {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], apiTokens: { 'Bearer good': { id: 1 } }, " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n${body}\n};\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+    });
+    const verify = "    const user = ctx.app.config.apiTokens[token];\n    if (!user) { ctx.status = 401; ctx.body = 'invalid token'; return; }\n    ctx.state.user = user;\n";
+
+    it('refuses the boot naming the conditional; the hole is real: a request without the header reaches the controller', async () => {
+      const optional = app('mw-guard-optional', `  const token = ctx.get('authorization');\n  if (token) {\n${verify}  }\n  await next();`);
+      const message = await expectRefused(optional, /SEN404/);
+      assert.match(message, /GET \/admin\/export → .* its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its refusals all sit in `if \(token\) \{ … \}`, which tests only what the client sends/);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(optional), async booted => {
+        await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer bad').expect(401);
+        assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
+    it('a guard that refuses a request without the header too boots clean', async () => {
+      const required = app('mw-guard-required', `  const token = ctx.get('authorization');\n  if (!token) { ctx.status = 401; return; }\n  {\n${verify}  }\n  await next();`);
+      await withApp(bootApp(required), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/export').expect(401);
       });
     });
   });

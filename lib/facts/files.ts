@@ -19,6 +19,7 @@ import { EGG_APP_CONFIG_MARKER, toDisplayPath } from './plugin-list';
 import { appOwner, foreignOwner, gitWorkTreeRoot, isInside, isProcessGroup, isTrustedGroup, ownershipProblem, realPathLoose, safeReaddir, statProblem } from './real-path';
 import type { PluginFact } from './types';
 import { compileRoutePattern } from '../route-pattern';
+import { escapeRegExp } from '../regexp';
 import { valueAt } from '../walk';
 import { type WritableCodeFact, type WritableModuleFact, findWritableCode, findWritableModules } from './writable-code';
 import { type Timings, timed } from '../timing';
@@ -508,6 +509,17 @@ const YAML_FILE = /\.ya?ml$/i;
  * assignments to the very variables whose values config holds, as env files are.
  */
 const ENV_LIKE_FILE = /\.(?:cfg|conf|ini|properties|envrc|sh|bash|vars)$|^[^.]+$/i;
+/**
+ * Files that set the variables of the process that starts egg in their own syntax (black-box round 42, h4 F2): pm2's
+ * ecosystem file (`env_production: { DB_PASSWORD: '…' }`) and its JSON, a Dockerfile's `ENV`, package.json's
+ * scripts (`DB_PASSWORD=… egg-scripts start`), a Procfile or Makefile.
+ */
+const DEPLOY_FILE = /^(?:ecosystem(?:\.config)?\.(?:[cm]?js|json)|pm2(?:\.config)?\.(?:[cm]?js|json)|process\.json|package\.json|(?:.+\.)?Dockerfile(?:\..+)?|Procfile|Makefile)$/i;
+
+/** Whether `text` sets the variable `name` to `value`: `NAME=value`, `NAME: 'value'`, `"NAME": "value"`, Dockerfile's `ENV NAME value`. */
+function setsVariable(text: string, name: string, value: string): boolean {
+  return new RegExp(`(?<![\\w$.-])["']?${escapeRegExp(name)}["']?(?:[ \\t]*[:=][ \\t]*|[ \\t]+)["'\x60]?${escapeRegExp(value)}(?![\\w-])`).test(text);
+}
 
 /** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
 function* envAssignments(text: string, yaml: boolean): Iterable<[ name: string, value: string ]> {
@@ -604,7 +616,8 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
   const judge = (full: string, name: string) => {
     const yaml = YAML_FILE.test(name);
     const envFile = ENV_FILE.test(name) || ((yaml || ENV_LIKE_FILE.test(name)) && fromEnvironment.length > 0);
-    if (!(envFile || (other.length && !NOT_READ.test(name)))) return;
+    const deployFile = DEPLOY_FILE.test(name) && fromEnvironment.length > 0;
+    if (!(envFile || deployFile || (other.length && !NOT_READ.test(name)))) return;
     // Stat only the files read: the tree's other files cost a readdir entry each.
     const stat = statIfAllowed(full);
     // A file mounted into the app (a Kubernetes secret's subPath, a Docker bind mount) sits on another file system
@@ -631,6 +644,12 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     }
     if (BINARY.test(text)) return;
     for (const { keyPath, value } of other) if (text.includes(value)) hold(keyPath, display);
+    if (deployFile) {
+      for (const { keyPath, value } of fromEnvironment) {
+        const variable = variables.get(value)?.find(candidate => text.includes(value) && setsVariable(text, candidate, value));
+        if (variable) hold(keyPath, display, variable);
+      }
+    }
     if (!envFile) return;
     for (const [ name, assigned ] of envAssignments(text, yaml)) {
       for (const { keyPath, value } of fromEnvironment) if (assigned === value && variables.get(value)?.includes(name)) hold(keyPath, display, name);
@@ -1020,15 +1039,49 @@ function secretValue(value: string): boolean {
 /**
  * The name of the first secret a file's settings set, if any: upper-case names in any file read by content, and in a
  * file of settings (CREDENTIAL_FILE) secret names in any case (`password: …`, `aws_secret_access_key = …`) whose value
- * is one word.
+ * is one word; in JSON, such a setting of a service's (jsonServiceSecret).
  */
 export function secretSetting(text: string, name: string): string | undefined {
   for (const match of text.matchAll(SECRET_SETTING)) if (!SECRET_LABEL.test(match[1]) && secretValue(match[2])) return match[1];
+  if (/\.json$/i.test(name)) return jsonServiceSecret(text);
   if (!CREDENTIAL_FILE.test(name)) return undefined;
-  for (const [ , key, rest ] of text.matchAll(LINE_SETTING)) {
-    if (!isSecretKeyName(key) || BROWSER_SETTING.test(key) || SECRET_LABEL.test(key.toUpperCase())) continue;
-    const value = settingValue(rest);
-    if (!NOT_A_SECRET.test(value) && !placeholderKind(value) && secretValue(value.replace(/[.:?!]+$/, ''))) return key;
+  for (const [ , key, rest ] of text.matchAll(LINE_SETTING)) if (lowerCaseSecret(key, settingValue(rest))) return key;
+  return undefined;
+}
+
+/** A setting named as a secret in any case whose value reads as one: one word, no template, placeholder or label. */
+function lowerCaseSecret(key: string, value: string): boolean {
+  if (!isSecretKeyName(key) || BROWSER_SETTING.test(key) || SECRET_LABEL.test(key.toUpperCase())) return false;
+  return !NOT_A_SECRET.test(value) && !placeholderKind(value) && secretValue(value.replace(/[.:?!]+$/, ''));
+}
+
+/** A key that says where a service's settings connect: a host, a URL, a port, a remote path. */
+const SERVICE_LOCATION = /^(?:host(?:name)?|server|address|endpoint|url|uri|port|remote[\w-]*|database|region|bucket)$/i;
+/** The most JSON values jsonServiceSecret looks at. */
+const JSON_VALUES_READ = 10_000;
+
+/**
+ * The key of a secret a JSON file's service settings set (an editor's `.vscode/sftp.json`, an SMTP block:
+ * `{ "host": …, "username": …, "password": "…" }`): a lowerCaseSecret beside a key that says where it connects
+ * (SERVICE_LOCATION; black-box round 42, h4 F3). Not elsewhere: a front end's texts and mock users are JSON too.
+ */
+function jsonServiceSecret(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const pending = [ parsed ];
+  for (let read = 0; pending.length && read < JSON_VALUES_READ; read++) {
+    const value = pending.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    const entries = Object.entries(value);
+    const located = !Array.isArray(value) && entries.some(([ key ]) => SERVICE_LOCATION.test(key));
+    for (const [ key, item ] of entries) {
+      if (typeof item === 'object') pending.push(item);
+      else if (located && typeof item === 'string' && lowerCaseSecret(key, item)) return key;
+    }
   }
   return undefined;
 }

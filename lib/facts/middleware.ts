@@ -12,7 +12,7 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
-import { type ClauseScope, clauseWithNames } from './clause-names';
+import { type ClauseScope, clauseWithNames, topLevelIfs } from './guard-clauses';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -176,7 +176,7 @@ function routeFunctionPasses(app: MiddlewareSource, name: string, source: string
   if (!known) passesBySource.set(app, known = new Map());
   const key = `${name}\0${source}`;
   let passes = known.get(key);
-  if (!passes) known.set(key, passes = passedMethods(source, () => factoryModuleText(app, name)));
+  if (!passes) known.set(key, passes = passedMethods(source, { moduleText: () => factoryModuleText(app, name), forwarded: forwardedReads(app.config) }));
   return passes;
 }
 
@@ -408,8 +408,43 @@ interface PathPicks { clause: string; skips: (path: string) => boolean }
 
 const NO_METHODS: PassedMethods = Object.freeze([]);
 
-/** What the client sends besides the path and method, as a guard's condition reads it: a header, the query string, the Host. */
-const CLIENT_SHAPED_READ = /(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:headers?|query|querystring|search|href|host|hostname|origin|get\s*\(|cookies\s*\.\s*get\s*\()/;
+/** ctx, or its request, as a guard's condition reads it. */
+const REQUEST_OF = String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*`;
+/** What the client sends besides the path and method, as ctx's fields: a header, the query string, the Host, content negotiation. */
+const CLIENT_FIELDS = 'headers?|query|queries|querystring|search|href|host|hostname|origin|subdomains|acceptJSON';
+/** ctx's methods that read what the client sends. */
+const CLIENT_CALLS = String.raw`get|accepts|is|cookies\s*\.\s*get`;
+/** The request's body, which the client writes (`ctx.body` is the response's). */
+const REQUEST_BODY = String.raw`(?<![\w$.])(?:ctx|this)\s*\.\s*request\s*\.\s*body\b`;
+
+/**
+ * The request's fields egg takes from X-Forwarded-* headers, which any client can send, for an app's config: under
+ * `proxy`, the protocol (`ctx.protocol`, `ctx.secure`), and the IP (`ctx.ip`, `ctx.ips`) unless maxIpsCount or
+ * maxProxyCount keeps only the entries the app's own proxies add.
+ */
+export function forwardedReads(config: Record<string, unknown>): readonly string[] {
+  if (!config.proxy) return [];
+  return Number(config.maxIpsCount) > 0 || Number(config.maxProxyCount) > 0 ? [ 'protocol', 'secure' ] : [ 'ip', 'ips', 'protocol', 'secure' ];
+}
+
+/** What a condition reads that the client sends (`shaped`), and what it may hold besides literals and operators (`words`), by forwardedReads. */
+interface ClientReads { shaped: RegExp; words: RegExp }
+const clientReadsBy = new Map<string, ClientReads>();
+
+function clientReads(forwarded: readonly string[]): ClientReads {
+  const key = forwarded.join('|');
+  let reads = clientReadsBy.get(key);
+  if (!reads) {
+    const fields = key ? `${CLIENT_FIELDS}|${key}` : CLIENT_FIELDS;
+    clientReadsBy.set(key, reads = {
+      shaped: new RegExp(String.raw`${REQUEST_OF}(?:(?:${fields})\b|(?:${CLIENT_CALLS})\s*\()|${REQUEST_BODY}`),
+      words: new RegExp(String.raw`${REQUEST_OF}(?:(?:headers?|query|queries)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|${fields}|url|originalUrl|${CLIENT_CALLS})\b|` +
+        String.raw`${REQUEST_BODY}(?:\s*\.\s*[A-Za-z_$][\w$]*)?|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length|${LIST_METHODS})\b|` +
+        String.raw`\b(?:undefined|null|true|false|typeof)\b`, 'g'),
+    });
+  }
+  return reads;
+}
 /** The URL as a condition reads it. */
 const URL_READ = String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:url|originalUrl)`;
 /**
@@ -425,8 +460,6 @@ const URL_SEARCHED = new RegExp([
 ].join('|'));
 /** How a condition searches a list of literals: `[ '/login', '/public' ].some(item => ctx.url.includes(item))`. */
 const LIST_METHODS = 'some|find|findIndex|filter';
-/** What such a condition may hold besides literals and operators: the request's reads and the string methods that test them. */
-const CONDITION_WORDS = new RegExp(String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:(?:headers?|query)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|querystring|search|href|host|hostname|origin|url|originalUrl|get|cookies\s*\.\s*get)\b|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length|${LIST_METHODS})\b|\b(?:undefined|null|true|false|typeof)\b`, 'g');
 /**
  * A literal that looks generated (letters and digits, 12 or more; or 20 characters or more): a key the client must
  * know. Not a path (`'/api/v1/public/healthcheck'`).
@@ -438,14 +471,21 @@ const SECRET_LITERAL = /(["'`])(?!\/)(?:(?=[^"'`]*\d)(?=[^"'`]*[A-Za-z])[^"'`\s]
  * whose every `&&` part reads a header, the query string or the Host, or searches the URL anywhere, and holds nothing
  * else but literals. Not with a value of the app's (a token it compares with) or a literal that looks generated,
  * which make it a check of credentials of its own; not where a part tests the path or method, which narrows it.
- * `context` is the middleware's name for ctx.
+ * `context` is the middleware's name for ctx; `reads`, what the client sends as the app's config has egg read it.
  */
-function clientPicked(condition: string, context: string): boolean {
-  const written = readAsCtx(condition, context);
-  if (SECRET_LITERAL.test(written)) return false;
+function clientPicked(condition: string, context: string, reads: ClientReads): boolean {
+  return clientShapedParts(readAsCtx(condition, context), reads).some(Boolean);
+}
+
+/**
+ * Per `||` part of a condition read as ctx, whether every `&&` part of it is clientShaped; none with a literal that
+ * looks generated.
+ */
+function clientShapedParts(written: string, reads: ClientReads): boolean[] {
+  if (SECRET_LITERAL.test(written)) return [];
   const blanked = literalsBlanked(written);
-  return topLevelParts(blanked, '||').some(([ from, to ]) => topLevelParts(blanked.slice(from, to), '&&')
-    .every(([ start, end ]) => clientShaped(written.slice(from + start, from + end), blanked.slice(from + start, from + end))));
+  return topLevelParts(blanked, '||').map(([ from, to ]) => topLevelParts(blanked.slice(from, to), '&&')
+    .every(([ start, end ]) => clientShaped(written.slice(from + start, from + end), blanked.slice(from + start, from + end), reads)));
 }
 
 /** A condition with the middleware's own name for ctx read as `ctx`. */
@@ -459,10 +499,10 @@ function withoutLiterals(blanked: string): string {
 }
 
 /** A part of a condition (as written, and with its literals blanked) that reads what the client shapes, and nothing else of the app's. */
-function clientShaped(written: string, blanked: string): boolean {
+function clientShaped(written: string, blanked: string, reads: ClientReads): boolean {
   const code = withoutLiterals(blanked);
-  if (!CLIENT_SHAPED_READ.test(code) && !URL_SEARCHED.test(written)) return false;
-  return !/[A-Za-z_$]/.test(withoutCallbackParameters(code).replace(CONDITION_WORDS, ''));
+  if (!reads.shaped.test(code) && !URL_SEARCHED.test(written)) return false;
+  return !/[A-Za-z_$]/.test(withoutCallbackParameters(code).replace(reads.words, ''));
 }
 
 /** Code without the parameters of the arrow functions it passes (`item => …`) and their uses: the items of a list of literals. */
@@ -547,18 +587,28 @@ const METHOD_TEST = new RegExp(String.raw`^\s*(?:${METHOD_READ}\s*===?\s*(["'\x6
 /** Methods named as string literals in a list's text. */
 const LISTED_METHOD = new RegExp(`(?<=["'\x60])(?:${METHOD_NAMES})(?=["'\x60])`, 'gi');
 
+/** What passedMethods reads a guard's clauses with besides its source. */
+export interface GuardReading {
+  /** The text of the guard's module: the lists it names. */
+  moduleText?: () => string;
+  /** Its factory's first parameter and the options egg built it with. */
+  factory?: ClauseScope['factory'];
+  /** The request's fields the client sets through X-Forwarded-* headers (forwardedReads). */
+  forwarded?: readonly string[];
+}
+
 /**
  * The methods a guard's own code lets through without credentials: koa-jwt2's and express-jwt's CORS preflight
  * pass-through and `if (ctx.method === 'OPTIONS') return next();` (PREFLIGHT_PASS), and an opening-anywhere guard
  * clause whose condition tests only the method (METHOD_GUARD_CLAUSE): a HEAD probe let through reaches every GET
  * route's controller, which egg's router runs for HEAD (black-box round 40, h6 F1).
  */
-export function passedMethods(source: string, moduleText: () => string = () => '', factory?: ClauseScope['factory']): PassedMethods {
+export function passedMethods(source: string, { moduleText = () => '', factory, forwarded = [] }: GuardReading = {}): PassedMethods {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
   let clientPicks: string | undefined;
   let pathPicks: PathPicks | undefined;
   const bodyAt = bodyStart(source);
-  const context = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)/.exec(source)?.[1] ?? 'ctx';
+  const context = contextName(source);
   // What the body does before each clause, earlier clauses that only hand on left out.
   let before = '';
   let readTo = bodyAt;
@@ -571,7 +621,7 @@ export function passedMethods(source: string, moduleText: () => string = () => '
     // `const url = ctx.url; if (WHITE_LIST.some(item => url.includes(item)))`, read as written on ctx and literals.
     const named = clauseWithNames(condition, context, { before, declarations: () => `${source}\n${moduleText()}`, factory });
     // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
-    if (clientPicked(named, context)) {
+    if (clientPicked(named, context, clientReads(forwarded))) {
       clientPicks ??= `if (${condition.trim()})`;
       for (const method of REWRITABLE_METHODS) methods.add(method);
       continue;
@@ -601,6 +651,11 @@ export function passedMethods(source: string, moduleText: () => string = () => '
   }
   if (!methods.size && !pathPicks) return NO_METHODS;
   return Object.assign([ ...methods ], clientPicks === undefined ? {} : { clientPicks }, pathPicks ? { pathPicks } : {});
+}
+
+/** A middleware's name for ctx: its first parameter's. */
+function contextName(source: string): string {
+  return /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)/.exec(source)?.[1] ?? 'ctx';
 }
 
 /** Where a middleware's body starts: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so. */
@@ -1526,14 +1581,49 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  * refuses nothing (a factory's no-op when unconfigured; black-box round 41, h1 F2). Only the live function: the
  * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
  */
-function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }): Pick<MiddlewareFact, 'neverRefuses'> {
+function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }, forwarded: readonly string[]): Pick<MiddlewareFact, 'neverRefuses'> {
   const made = unwrappedMatch(fn);
   // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
   const source = Function.prototype.toString.call(made);
   if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
   const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), built.options) : undefined;
-  return unconfigured ? { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } } : {};
+  if (unconfigured) return { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } };
+  const optional = clientSkippedCheck(source, scope, forwarded);
+  return optional ? { neverRefuses: { file: fact.file, does: clientSkippedDetail(optional) } } : {};
+}
+
+/**
+ * The conditional of a guard that holds all its refusals, when its condition reads only what the client sends and
+ * compares it with literals (`if (ctx.get('authorization')) { …verify… } await next();`, optional authentication:
+ * black-box round 42, h1 F2): a request that does not meet it (no such header) is handed on unchecked. The
+ * conditional, when the rest of the guard's code refuses nothing.
+ */
+function clientSkippedCheck(source: string, scope: PassScope, forwarded: readonly string[]): string | undefined {
+  const bodyAt = bodyStart(source);
+  const context = contextName(source);
+  for (const { condition, start, end } of topLevelIfs(source, bodyAt)) {
+    const named = readAsCtx(clauseWithNames(condition, context, { before: source.slice(bodyAt, start), declarations: () => source }), context);
+    const parts = comparesWithValue(named) ? [] : clientShapedParts(named, clientReads(forwarded));
+    if (parts.length && parts.every(Boolean) && passesThrough(source.slice(0, start) + source.slice(end), { ...scope, errorsAnswer: true })) return `if (${condition.trim()})`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a condition compares what it reads with a value, a token the client must know (`ctx.get('x-token') !==
+ * 'good'`): a literal other than an empty one, besides the names its reads and calls take (`ctx.get('authorization')`,
+ * `.startsWith('Bearer ')`).
+ */
+function comparesWithValue(condition: string): boolean {
+  const withoutArguments = condition.replace(/\(\s*(['"`])[^'"`]*\1\s*\)|\[\s*(['"`])[^'"`]*\2\s*\]/g, '()');
+  return /(['"`])[^'"`]+\1|\/[^/\n]+\/|\b\d+\b/.test(withoutArguments);
+}
+
+/** What a guard whose refusals a client skips (clientSkippedCheck) does instead of refusing. */
+function clientSkippedDetail(clause: string): string {
+  return `its refusals all sit in \`${clause} { … }\`, which tests only what the client sends: a request shaped not to meet it (without that ` +
+    'header, or with any value in it) is handed on by next() unchecked, and an anonymous request goes on to the controller';
 }
 
 /**
@@ -1856,9 +1946,10 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     const moduleText = file === undefined ? undefined : readText(file);
     contextHas ??= appContextHas(egg.context, egg.loader.getLoadUnits?.().map(unit => unit.path) ?? []);
     const scope = { moduleText, moduleFile: file, contextHas };
-    const handsOn = passesThrough(source, scope);
+    // Its own code: egg's match/ignore wrapper only adds a `return next()` for the requests it skips (round 42, h2 F1).
+    const handsOn = passesThrough(sourceOf(unwrappedMatch(fn)), scope);
     // As a guard, whether it refuses nothing: read inside egg's match/ignore wrapper, with the options egg built it with.
-    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name));
+    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name), forwardedReads(config));
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).
@@ -2157,6 +2248,7 @@ function collectRoutes(
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
   const guards = policyGuards(sentinelPolicy(egg));
+  const forwarded = forwardedReads(egg.config);
   const globals = middleware
     .filter(entry => entry.position !== null && entry.group !== 'router')
     .map((entry): GlobalMiddleware => ({
@@ -2169,7 +2261,8 @@ function collectRoutes(
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
-      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])), () => factoryModuleText(egg, entry.name), factoryScope(builtWith(egg, entry.name))),
+      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])),
+        { moduleText: () => factoryModuleText(egg, entry.name), factory: factoryScope(builtWith(egg, entry.name)), forwarded }),
       guard: guards.has(entry.name),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),

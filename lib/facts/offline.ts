@@ -349,13 +349,17 @@ function standInFactory(exports: unknown, pathName: string): unknown {
   if (typeof exports !== 'function') return exports;
   // pathName is `middleware.<name>`; the name is what a route-level `app.middleware.<name>()` shows in the route facts.
   const name = pathName.replace(/^middleware\./, '');
-  const standIn = { [name]: (_ctx: unknown, next: () => unknown) => next() }[name];
   // What the boot judges by the real function's source (a middleware that only passes requests on, a router mount).
   const source = Function.prototype.toString.call(exports);
   const returned = returnedMiddlewareSource(source);
-  Object.defineProperty(standIn, STAND_IN, { value: true });
-  if (returned !== undefined) Object.defineProperty(standIn, STOOD_IN_SOURCE, { value: returned });
-  return Object.defineProperty(() => standIn, STOOD_IN_SOURCE, { value: source });
+  // One per call, as the factory's: each call's options are recorded on what it returned (a strict and an optional
+  // app.middleware.jwt() kept in variables; black-box round 42, h2 F2).
+  const standIn = () => {
+    const made = { [name]: (_ctx: unknown, next: () => unknown) => next() }[name];
+    Object.defineProperty(made, STAND_IN, { value: true });
+    return returned === undefined ? made : Object.defineProperty(made, STOOD_IN_SOURCE, { value: returned });
+  };
+  return Object.defineProperty(standIn, STOOD_IN_SOURCE, { value: source });
 }
 
 /** Accepts any property access, call, construction or assignment and does nothing; `await` on it does not hang. */

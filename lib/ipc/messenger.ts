@@ -430,11 +430,13 @@ export class IpcGuard {
     // worker it has just forked what was signed while node was starting it: STARTUP_GRACE_MS allows for that. The
     // start is taken on the wall clock as it reads now (monotonic time since start): a clock stepped back drops nothing.
     // Age counts until the receiver's loop could first have read the message: one sent while a synchronous job held
-    // it is judged by its age when the job began.
+    // it is judged by its age when the job began. One that follows the last its sender's replay window recorded is
+    // new whatever its age: it waited in order behind a busy receiver's queue (black-box round 42, h3 F1). Age still
+    // bounds what the window cannot tell: a sender it does not hold (new, or evicted), a number at or below its top.
     const { maxAgeMs } = this.options;
     const age = now - envelope.ts;
     const stalledSince = age > maxAgeMs ? loopWatch?.stalledSince(maxAgeMs) : undefined;
-    const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs);
+    const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs) || this.replay.follows(envelope.iid, envelope.seq);
     if (!fresh || -age > maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
       return { ok: false, reason: 'stale', envelope, payload };
     }

@@ -54,6 +54,12 @@ export class ReplayWindows {
     return true;
   }
 
+  /** Whether `seq` is above every number recorded for `sender`, a sender the windows hold: its next message, in order. */
+  follows(sender: string, seq: number): boolean {
+    const state = this.senders.get(sender);
+    return state !== undefined && seq > state.top;
+  }
+
   get trackedSenders(): number {
     return this.senders.size;
   }

@@ -658,7 +658,7 @@ function shippedBecause(fromTree: CommittedSecret): string {
 
 function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret): string {
   if (fromTree?.variable) {
-    return `holds the value of ${fromTree.variable}, which ${source} assigns (the variable is loaded from that file, by dotenv say), a file in the app's tree ` +
+    return `holds the value of ${fromTree.variable}, which ${source} assigns (whatever loads that file, dotenv, a shell, a container or a process manager, hands it to egg), a file in the app's tree ` +
       shippedBecause(fromTree);
   }
   if (fromTree) return `holds a value read from ${source}, a file in the app's tree ${shippedBecause(fromTree)}`;

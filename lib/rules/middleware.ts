@@ -703,6 +703,7 @@ export const unprotectedRoute: Rule = {
     'opens a guard clause that hands requests of some methods on (`if (ctx.method === \'HEAD\') return next();`, a list of methods, its module\'s ' +
     '`const SKIP = [ … ]` included) skips those methods, and egg\'s router answers HEAD with every GET route\'s controller; one whose ' +
     'condition reads what the client sends besides the path and compares it with literals only (a header, the query string, the Host, ' +
+    'content negotiation, the request\'s body, and under config.proxy the IP and protocol egg takes from X-Forwarded-* headers, ' +
     'or the URL searched anywhere: `if (ctx.url.indexOf(\'/login\') > -1)`, which `?next=/login` meets) skips every request; one that ' +
     'tests the path alone (`ctx.path.startsWith(\'/login\')`) is asked of each protected route\'s paths. Such clauses are read through the names ' +
     'they test: an alias of the request\'s reads declared before them (`const url = ctx.url`), a list of literals the guard\'s module declares or ' +
@@ -717,7 +718,9 @@ export const unprotectedRoute: Rule = {
     'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. So is a global guard of the app\'s own whose function, ' +
     'as egg runs it, calls next() for every request and answers none, not even with a 401 (a factory that returns `(ctx, next) => next()` ' +
     'when its token is not configured), or whose opening clause on its factory\'s options holds for the options egg built it with ' +
-    '(`if (!options.secret) return next();`, no secret set); a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
+    '(`if (!options.secret) return next();`, no secret set), or whose refusals all sit in an `if` on what the client sends alone ' +
+    '(`if (ctx.get(\'authorization\')) { …verify… } await next();`: optional authentication, which a request without the header skips); ' +
+    'a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default); an app middleware before such a guard whose ' +
     'code writes a response body (or hands ctx to a function) and does not hand every request on answers what no route shows (an endpoint such ' +
     'as egg-graphql\'s): medium, unless an `order` constraint already puts the guard before it.',

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { collectMiddlewareFacts, type MiddlewareSource, passedMethods, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
+import { collectMiddlewareFacts, forwardedReads, type MiddlewareSource, passedMethods, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { neverRefusing } from '../../lib/facts/never-refuses';
 import { passesThrough } from '../../lib/facts/pass-through';
 import { compileFilter, crossSiteWritten, describeClientRead, describeClientReads, describePattern, type EggModules, loadEggModules, probePaths, type RouteLayer } from '../../lib/facts/path-matching';
@@ -1027,7 +1027,7 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
       [ "async function auth(ctx, next) { if (ctx.path === '/x') return next(); }", [] ],
     ];
     for (const [ source, methods ] of cases) assert.deepEqual([ ...passedMethods(source) ].sort(), [ ...methods ].sort(), source);
-    assert.deepEqual(passedMethods("async function auth(ctx, next) { if (SKIP.has(ctx.method)) return next(); }", () => "const SKIP = new Set([ 'OPTIONS', 'HEAD' ]);"), [ 'OPTIONS', 'HEAD' ]);
+    assert.deepEqual(passedMethods("async function auth(ctx, next) { if (SKIP.has(ctx.method)) return next(); }", { moduleText: () => "const SKIP = new Set([ 'OPTIONS', 'HEAD' ]);" }), [ 'OPTIONS', 'HEAD' ]);
   });
 
   it('an opening clause the client can meet (a header, the query, the URL searched anywhere, literals only) skips every method; a prefix, a path or method part, a value of the app\'s or a generated literal does not (black-box round 41, h1 F1; review h5 #2–#5)', () => {
@@ -1039,6 +1039,17 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
       "if (ctx.method === 'OPTIONS') return next();\n  if (ctx.url.indexOf('/login') > -1) return next();",
     ]) assert.ok(passedMethods(guard(clause)).clientPicks, clause);
     assert.equal(passedMethods(guard("if (context.url.indexOf('/login') > -1) return next();", 'context')).clientPicks, "if (context.url.indexOf('/login') > -1)");
+    // Also the query's lists, the Host's subdomains, content negotiation and the request's body (black-box round 42, h1 F1).
+    for (const clause of [ 'if (ctx.queries.preview) return next();', "if (ctx.subdomains[0] === 'internal') return next();", 'if (ctx.acceptJSON) return next();',
+      "if (ctx.request.body.preview === '1') return next();", "if (ctx.is('json')) return next();" ]) assert.ok(passedMethods(guard(clause)).clientPicks, clause);
+    assert.equal(passedMethods(guard("if (ctx.body === 'cached') return next();")).clientPicks, undefined, 'ctx.body is the response\'s');
+    // The IP and protocol, where config.proxy has egg take them from X-Forwarded-* headers the client sends.
+    const forwarded = (clause: string, config: Record<string, unknown>) => passedMethods(guard(clause), { forwarded: forwardedReads(config) }).clientPicks;
+    assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: true }), "if (ctx.ip.startsWith('10.0.'))");
+    assert.ok(forwarded("if (ctx.ips[0] === '10.0.0.7') return next();", { proxy: true }));
+    assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: false }), undefined, 'the socket\'s address');
+    assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: true, maxIpsCount: 2 }), undefined, 'the entry the app\'s proxy adds');
+    assert.ok(forwarded('if (ctx.secure) return next();', { proxy: true, maxProxyCount: 1 }));
     for (const clause of [
       "if (ctx.get('x-internal-token') === options.token) return next();", "if (ctx.url.startsWith('/public')) return next();",
       "if (ctx.url.indexOf('/public/') === 0) return next();", 'if (ctx.url.match(/^\\/login/)) return next();',
@@ -1060,7 +1071,7 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
 
   it('reads a clause through the names it tests: aliases of the request\'s reads, lists of literals its module declares, options egg built it with', () => {
     const guard = (body: string) => `async function auth(ctx, next) {\n  ${body}\n  if (!ctx.state.user) { ctx.status = 401; return; }\n  await next();\n}`;
-    const passes = (body: string, moduleText = '', options?: unknown) => passedMethods(guard(body), () => moduleText, options === undefined ? undefined : { parameter: 'options', options });
+    const passes = (body: string, moduleText = '', options?: unknown) => passedMethods(guard(body), { moduleText: () => moduleText, factory: options === undefined ? undefined : { parameter: 'options', options } });
     // The client meets these with a query string (`?next=/login`).
     for (const [ body, moduleText ] of [
       [ "const url = ctx.request.url;\n  if (url.indexOf('/login') > -1) return next();", '' ],

@@ -37,6 +37,17 @@ describe('SEN203 text judgements of served files (lib/facts/files.ts)', () => {
     assert.strictEqual(secretSetting('MYSQL_ROOT_PASSWORD: 400101\n', 'docker-compose.yml'), 'MYSQL_ROOT_PASSWORD');
   });
 
+  it('JSON: a service\'s settings (a host, URL or port beside it) with a secret in any case are found; a front end\'s texts, mock users and web config are not (black-box round 42, h4 F3)', () => {
+    assert.strictEqual(secretSetting('{ "name": "prod", "host": "10.0.0.5", "protocol": "sftp", "port": 22, "username": "root", "password": "Zq8vbn2LxT4wPe" }', 'sftp.json'), 'password');
+    assert.strictEqual(secretSetting('{"smtp":{"host":"smtp.example.com","user":"noreply@example.com","password":"Vq7LmZ2xTb9wRk4N"}}', 'settings.json'), 'password');
+    for (const text of [
+      '{ "login": { "password": "Password", "forgot": "Forgot your password?" }, "host": "Host name" }',
+      '[{ "id": 1, "username": "alice", "password": "123456" }]',
+      '{ "apiKey": "AIzaSyB-public-web-key-1234", "authDomain": "shop.firebaseapp.com", "databaseURL": "https://shop.firebaseio.com" }',
+      '{ "host": "db", "password": "${DB_PASSWORD}" }', '{ "host": "db", "password": "',
+    ]) assert.strictEqual(secretSetting(text, 'data.json'), undefined, text);
+  });
+
   it('file names are shown with control characters, separators and bidi controls escaped, one printed form each (review of round 27, M10)', () => {
     assert.strictEqual(printableName('app/demo.env'), 'app/demo.env');
     assert.strictEqual(printableName('x\n[egg-sentinel] ok\u001b[2J\u2028\u202e.pem'), 'x\\x0a[egg-sentinel] ok\\x1b[2J\\u2028\\u202e.pem');

@@ -40,8 +40,12 @@ function aliases(before: string, context: string): Map<string, string> {
   const code = literalsBlanked(before);
   const request = String.raw`(?:${escaped(context)}|this)(?:\s*\.\s*(?:request|req))?`;
   const found = new Map<string, string>();
-  for (const match of code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+(${NAME})\s*=\s*(${request}\s*\.\s*${NAME})\s*(?=[;,\n}]|$)`, 'g'))) {
-    found.set(match[1], match[2].replace(/\s+/g, ''));
+  // A property, a string key or a call with a string (`ctx.get('authorization')`), read from the text as written.
+  const key = String.raw`(?:'[^']*'|"[^"]*")`;
+  const read = String.raw`${request}(?:\s*\.\s*${NAME}(?:\s*\(\s*${key}\s*\))?|\s*\[\s*${key}\s*\])+`;
+  for (const match of code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+(${NAME})\s*=\s*(${read})\s*(?=[;,\n}]|$)`, 'g'))) {
+    const at = (match.index as number) + match[0].lastIndexOf(match[2]);
+    found.set(match[1], before.slice(at, at + match[2].length));
   }
   for (const match of code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s*\{([^{}=]*)\}\s*=\s*(${request})\s*(?=[;\n}]|$)`, 'g'))) {
     for (const item of match[1].split(',')) {
@@ -95,4 +99,41 @@ function optionList(options: unknown, property: string): string | undefined {
   const value = options && typeof options === 'object' ? (options as Record<string, unknown>)[property] : undefined;
   if (!Array.isArray(value) || !value.every(item => typeof item === 'string' || item instanceof RegExp)) return undefined;
   return `[${value.map(item => (typeof item === 'string' ? JSON.stringify(item) : String(item))).join(', ')}]`;
+}
+
+/** A top-level `if (…) { … }` of a function's body with no `else`: its condition, and where the statement starts and ends. */
+export interface Conditional { condition: string; start: number; end: number }
+
+/** The top-level conditionals with a block and no `else` of a function's body, which starts at `bodyAt`. */
+export function topLevelIfs(source: string, bodyAt: number): Conditional[] {
+  const code = literalsBlanked(source);
+  const found: Conditional[] = [];
+  const ifAt = /if\s*\(/y;
+  for (let at = bodyAt, depth = 0; at < code.length && depth >= 0; at++) {
+    const char = code[at];
+    if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char)) depth--;
+    else if (depth === 0 && char === 'i' && !/[\w$.]/.test(code[at - 1])) {
+      ifAt.lastIndex = at;
+      if (!ifAt.test(code)) continue;
+      const open = ifAt.lastIndex - 1;
+      const close = matchingBracket(code, open);
+      const blockAt = close === undefined ? -1 : code.slice(close + 1).search(/\S/) + close + 1;
+      if (close === undefined || code[blockAt] !== '{') break;
+      const end = matchingBracket(code, blockAt);
+      if (end === undefined) break;
+      if (!/^\s*else\b/.test(code.slice(end + 1))) found.push({ condition: source.slice(open + 1, close), start: at, end: end + 1 });
+      at = end;
+    }
+  }
+  return found;
+}
+
+/** Where the bracket that `code[open]` opens closes (literals blanked). */
+function matchingBracket(code: string, open: number): number | undefined {
+  for (let at = open, depth = 0; at < code.length; at++) {
+    if ('([{'.includes(code[at])) depth++;
+    else if (')]}'.includes(code[at]) && --depth === 0) return at;
+  }
+  return undefined;
 }
