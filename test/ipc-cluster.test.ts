@@ -2,6 +2,7 @@
  * Real processes, real tampering: egg-cluster with an agent and 2 app workers. An attacker route in a worker writes
  * raw messages to its IPC channel (any code in a worker can), or captures a real envelope and sends it back altered.
  */
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -212,6 +213,16 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
         assert.equal(worker.scheduleRuns, 0);
         assert.ok(worker.stats.dropped.unsigned >= 1);
       }
+    });
+
+    it('a message of the process that started the master (egg-cluster relays it stamped from: parent) reaches the agent unsigned, as without egg-sentinel (black-box round 42, h3 F2)', async () => {
+      const before = (await agentView(app)).stats.acceptedFromMaster;
+      // egg-mock's cluster application keeps the master it forked as `process` (its types leave it out).
+      (app as unknown as { process: ChildProcess }).process.send({ action: 'ipc-test:burst', to: 'agent', data: { tag: 'from-parent' } });
+      await sleep(300);
+      const view = await agentView(app);
+      assert.ok(view.bursts.includes('from-parent'), JSON.stringify(view.bursts));
+      assert.equal(view.stats.acceptedFromMaster, before + 1);
     });
 
     it('forged master-only actions are refused when they come from a worker', async () => {

@@ -76,7 +76,8 @@ export type DropReason = 'unsigned' | 'bad-mac' | 'replayed' | 'stale' | 'unknow
 
 export type OpenResult =
   | { ok: true; payload: unknown; envelope: EnvelopeFields }
-  | { ok: false; reason: DropReason; envelope?: EnvelopeFields };
+  /** `verified`: the MAC verified, and what failed came after it (a payload that does not decrypt or parse). */
+  | { ok: false; reason: DropReason; envelope?: EnvelopeFields; verified?: true };
 
 const RECEIVER_KINDS: ReadonlySet<string> = new Set([ 'app', 'agent', 'both' ]);
 /** Direction labels, built once: this runs for every message. */
@@ -382,7 +383,7 @@ export function open({ keys, action, data }: OpenInput): OpenResult {
       const key = keys.encryptionKey(kid, dir, iid);
       if (!key) return { ok: false, reason: 'unknown-key', envelope };
       const sealed = Buffer.from(json, 'base64url');
-      if (sealed.length < TAG_LENGTH) return { ok: false, reason: 'malformed', envelope };
+      if (sealed.length < TAG_LENGTH) return { ok: false, reason: 'malformed', envelope, verified: true };
       const decipher = crypto.createDecipheriv('aes-256-gcm', key, nonce(seq));
       decipher.setAAD(Buffer.from(header));
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
@@ -392,6 +393,6 @@ export function open({ keys, action, data }: OpenInput): OpenResult {
     }
     return { ok: true, payload: json === undefined ? undefined : parsePayload(json), envelope };
   } catch {
-    return { ok: false, reason: 'malformed', envelope };
+    return { ok: false, reason: 'malformed', envelope, verified: true };
   }
 }

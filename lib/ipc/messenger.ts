@@ -9,8 +9,9 @@
  *   `process.on('message')` listener egg's IPC messenger registered, swapped for one that also sees the `from` field
  *   egg-cluster's master stamps on every relayed message.
  * Messages only egg-cluster's master sends (it runs no plugin code, so it cannot sign) are accepted unsigned when
- * their action is on MASTER_ACTIONS and, over IPC, their `from` is `master`. Messages addressed to the master or the
- * parent process are left unsigned: those processes run no egg-sentinel.
+ * their action is on MASTER_ACTIONS and, over IPC, their `from` is `master`; so are those of the process that started
+ * the master, which the master relays stamped `from: 'parent'` (a worker's message is stamped with its own channel).
+ * Messages addressed to the master or the parent process are left unsigned: those processes run no egg-sentinel.
  */
 import crypto from 'node:crypto';
 import workerThreads from 'node:worker_threads';
@@ -125,7 +126,7 @@ export interface IpcStats {
   mode: IpcMode;
   sent: number;
   accepted: number;
-  /** Unsigned messages accepted because only egg-cluster's master sends them. */
+  /** Unsigned messages accepted because only egg-cluster's master sends them, or relays them from its parent process. */
   acceptedFromMaster: number;
   /** Bad messages not delivered (enforce mode), by reason. */
   dropped: Record<DropReason, number>;
@@ -380,7 +381,8 @@ export class IpcGuard {
   receive(message: RawMessage, viaProcess: boolean, deliver: Deliver): void {
     if (!message || typeof message.action !== 'string') return deliver(message as { action: string; data: unknown });
     const { action, data } = message;
-    if (MASTER_ACTIONS.has(action) && !isEnvelopeLike(data) && (!viaProcess || message.from === 'master')) {
+    const fromMaster = MASTER_ACTIONS.has(action) && (!viaProcess || message.from === 'master');
+    if ((fromMaster || (viaProcess && message.from === 'parent')) && !isEnvelopeLike(data)) {
       this.counters.acceptedFromMaster++;
       // A restarted agent may have a new secret (a new key file): pick it up before talking to it.
       if (action === 'agent-start' && this.role === 'app') this.reloadKeys(true);
@@ -398,7 +400,7 @@ export class IpcGuard {
       this.counters.accepted += entries.length;
       return deliverEach(entries, deliver);
     }
-    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from, verdict.payload !== undefined);
+    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from, verdict.payload !== undefined || verdict.verified === true);
     const report = this.options.mode === 'report';
     // The payload when the MAC verified (a stale, replayed or misaddressed message); in report mode also a readable
     // unverified one, which is delivered anyway.
@@ -414,7 +416,7 @@ export class IpcGuard {
   }
 
   /** open, then the receiver, sender, freshness and replay checks; a failure after the MAC verified carries the payload. */
-  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: EnvelopeFields; payload?: unknown } {
+  private verify(action: string, data: unknown, relayedFrom: unknown): { ok: true; payload: unknown } | { ok: false; reason: DropReason; envelope?: EnvelopeFields; payload?: unknown; verified?: true } {
     let result = open({ keys: this.keyring, action, data });
     if (!result.ok && result.reason === 'unknown-key' && this.reloadKeys()) result = open({ keys: this.keyring, action, data });
     if (!result.ok) return result;

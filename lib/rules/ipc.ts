@@ -50,6 +50,7 @@ export const weakIpcSecret: Rule = {
     'text (the digits of π in hex), also read backwards, in ROT13 or with leetspeak undone, counts only what remains beside them, and one ' +
     'that is the hex, base64 or base32 of text counts that text\'s; a passphrase of words from the EFF diceware list counts 12.9 bits a word. ' +
     'Without a configured secret egg-sentinel generates 32 random bytes per cluster, which this rule accepts. ' +
+    'A previous secret past its date verifies nothing (the keyring refuses it): low, whatever it is, so that the entry is removed. ' +
     'Not checked when both the messenger signing and the cluster-client authentication are off. ' +
     'High outside local/unittest; low on a developer machine.',
   fix: SECRET_FIX,
@@ -73,6 +74,13 @@ export const weakIpcSecret: Rule = {
     }
     ipc.previousSecrets.forEach((previous, index) => {
       const keyPath = `sentinel.ipc.previousSecrets[${index}]`;
+      // Past its date the keyring refuses it: it verifies nothing, and only keeps an old secret in the config.
+      if (previous.daysLeft <= 0) {
+        hits.push({ severity: 'low', target: keyPath, source: facts.provenance('sentinel.ipc.previousSecrets'),
+          message: `the previous IPC secret #${index + 1} expired on ${previous.until} and verifies no message now`,
+          fix: `Remove ${keyPath}: the rotation it served is done.` });
+        return;
+      }
       const problems = problemsOf(previous.bits, previous.weakness, writtenIn(`${keyPath}.secret`, configured?.previousSecrets?.[index]?.secret));
       // A rotation keeps the old secret for the days its messages take to drain, not for years.
       const late = previous.daysLeft > MAX_PREVIOUS_SECRET_DAYS;

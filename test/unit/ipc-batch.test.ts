@@ -7,6 +7,7 @@ import assert from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
+import util from 'node:util';
 import { sealSerialized } from '../../lib/ipc/envelope';
 import { BATCH_ACTION, IpcGuard, type MessengerLike } from '../../lib/ipc/messenger';
 import { keyringFor } from './fuzz-harness';
@@ -249,5 +250,20 @@ describe('IPC freshness against the receiver\'s start', () => {
     }
     assert.deepEqual(delivered, [{ action: 'demo:n', data: { i: 1 } }]);
     assert.equal(agentGuard.stats().dropped.stale, 0);
+  });
+});
+
+describe('IPC drop log', () => {
+  it('calls a sender whose MAC verified by its role and pid, though its payload was refused (a __proto__ key; black-box round 42, h3 F3)', () => {
+    const secret = crypto.randomBytes(32).toString('base64url');
+    const lines: string[] = [];
+    const guard = new IpcGuard('agent', keyringFor(secret), { ...options, logLinesPerMinute: 10 }, { warn: (format: string, ...args: unknown[]) => lines.push(util.format(format, ...args)) });
+    const messenger: MessengerLike = { _onMessage() {} };
+    guard.install(messenger);
+    const poisoned = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 4242, iid: 'poisoned' }, seq: 0, ts: Date.now(), to: 'agent', action: 'demo:n', encrypt: false },
+      '{"a":{"__proto__":{"x":1}}}');
+    (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: poisoned })) as Wire);
+    assert.equal(guard.stats().dropped.malformed, 1);
+    assert.match(lines.join('\n'), /dropped \(malformed\): action "demo:n" from app pid 4242$/m);
   });
 });

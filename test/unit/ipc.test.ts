@@ -376,6 +376,9 @@ describe('SEN501 / SEN502', () => {
     assert.equal(instant.daysLeft, 200);
     const [ late ] = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ ...years, bits: 300 }] } }), { developmentEnv: false });
     assert.match(late?.message ?? '', /previous IPC secret #1, which still verifies messages until its date, stays valid for 26332 more days \(until 2099-01-01; at most 90 make a rotation\)$/);
+    // Past its date it verifies nothing: low, whatever it is (black-box round 42, h3 F4).
+    const expired = weakIpcSecret.check(fakeFacts({ ipc: { secretSource: 'environment', secretBits: 300, previousSecrets: [{ bits: 6, until: '2020-01-01', daysLeft: -2524 }] } }), { developmentEnv: false });
+    assert.deepEqual(expired.map(hit => [ hit.severity, hit.target, hit.message ]), [[ 'low', 'sentinel.ipc.previousSecrets[0]', 'the previous IPC secret #1 expired on 2020-01-01 and verifies no message now' ]]);
     const channelOnly = fakeFacts({ ipc: { mode: 'off', secretSource: 'environment', secretBits: 40 } });
     assert.equal(weakIpcSecret.check(channelOnly, { developmentEnv: false }).length, 1);
     assert.deepEqual(weakIpcSecret.check(fakeFacts({ ipc: { mode: 'off', clusterClient: { state: 'off' }, secretSource: 'environment', secretBits: 40 } }), { developmentEnv: false }), []);
