@@ -236,6 +236,24 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(fromEnvironment.findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202: a secret inside a value that the file writes apart from the rest (a URL\'s password from an object\'s members, Basic credentials encoded at load) is hard-coded; the same password from the environment is not (black-box round 42, h4 F1)', async () => {
+    mm.env('prod');
+    const app = (prod: string) => temp('cfg-secret-inner', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high' } };\n`,
+      'config/config.prod.js': prod,
+    });
+    const dsn = app("const db = { user: 'root', pass: 'Zq8vbn2LxT4wPe', host: 'db.internal' };\nmodule.exports = { orm: { dsn: `mysql://${db.user}:${db.pass}@${db.host}/x` } };\n");
+    assert.match(await expectRefused(dsn, /SEN202/), /config\.orm\.dsn holds a literal value under a secret key name, written in a config file/);
+    const basic = app("module.exports = { opts: { headers: { Authorization: 'Basic ' + Buffer.from('admin:SECRETJ0pwQ7zx').toString('base64') } } };\n");
+    assert.match(await expectRefused(basic, /SEN202/), /config\.opts\.headers\.Authorization holds an HTTP Basic credential, written in a config file/);
+    const template = app("const user = 'admin', pass = 'Zq8vbn2LxT4wPe';\nmodule.exports = { opts: { headers: { Authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` } } };\n");
+    assert.match(await expectRefused(template, /SEN202/), /config\.opts\.headers\.Authorization holds an HTTP Basic credential/);
+    mm(process.env, 'CFG_INNER_DB_PASS', 'Zq8vbn2LxT4wPe');
+    mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+    const fromEnvironment = app("const db = { user: 'root', host: 'db.internal' };\nmodule.exports = { orm: { dsn: `mysql://${db.user}:${process.env.CFG_INNER_DB_PASS}@${db.host}/x` } };\n");
+    assert.deepEqual((await bootReport(fromEnvironment)).findings.filter((f: { ruleId: string }) => f.ruleId === 'SEN202'), []);
+  });
+
   it('SEN202: the same secret read from the environment does not fire', async () => {
     mm.env('prod');
     mm(process.env, 'CFG_REDIS_URL', 'redis://:R3d1sS3cr3tPw@cache.internal:6379/0');

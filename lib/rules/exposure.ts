@@ -12,7 +12,7 @@ import { unescapeJs } from '../js-literal';
 import { decodedForms, describeTextReading, encodedTexts, MAX_DECODINGS, weakestTextReading, withoutAppNameAffixes } from '../key-strength';
 import { printableName } from '../printable';
 import { escapeRegExp } from '../regexp';
-import { bitsPerChar, configSecrets, decodeOrKeep, placeholderKind, type SecretLeaf } from '../secrets';
+import { bitsPerChar, configSecrets, decodeOrKeep, detectSecretValues, placeholderKind, type SecretLeaf } from '../secrets';
 import { MAX_WALK_DEPTH } from '../walk';
 import type { Rule, RuleHit } from './types';
 
@@ -222,10 +222,15 @@ export const weakCookieKeys: Rule = {
     }
     const literalIn = keysLiteralIn(facts);
     const setIn = base.source;
-    // A later config file (config.prod after config.default) that writes the keys itself: it, not the variable, is the fix.
-    if (literalIn && literalIn === setIn && setIn !== readIn && !keysReadFromEnvironment(facts.files.configTexts[setIn] ?? '')) {
-      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), sets them to this literal`,
-        fix: `Remove \`keys\` from ${setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
+    // A later config file (config.prod after config.default) that writes the keys itself, as a literal or computed
+    // (`appInfo.name + '_…'`, black-box round 42, h4 F4): it, not the variable, is the fix.
+    const setText = setIn === undefined ? undefined : facts.files.configTexts[setIn];
+    const setLater = setIn !== undefined && setIn !== readIn && setText !== undefined && !keysReadFromEnvironment(setText) &&
+      (literalIn === setIn || (!literalIn && appliedBefore(facts, readIn, setIn)));
+    if (setLater) {
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), ` +
+        `sets them ${literalIn ? 'to this literal' : 'itself, to a value it computes'}`,
+      fix: `Remove \`keys\` from ${setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
     }
     // egg-init's layout (`keys: process.env.EGG_KEYS` in config.prod over config.default's key) with the variable unset:
     // config.prod gives undefined, which egg's merge skips, so the earlier file's keys took effect. The variable is the fix.
@@ -259,7 +264,7 @@ interface HardCodedSecret {
   placeholder?: SecretLeaf['placeholder'];
   /** The app's config file that sets the key to undefined, over the default `source` holds (Facts#keptDefaultIn). */
   keptOver?: string;
-  /** The environment variable `keptOver` reads the key from (`secret: process.env.JWT_SECRET`), when its text says. */
+  /** The environment variable `keptOver` (or, for an empty value, `source`) reads the key from (`secret: process.env.JWT_SECRET`), when its text says. */
   variable?: string;
   /** `source` is a file of the app's tree outside its config code that config (or dotenv, into `fromTree.variable`) read the value from. */
   fromTree?: CommittedSecret;
@@ -299,7 +304,7 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     const equalsEnvironment = !committed?.variable &&
       (fromEnvironment.has(leaf.value) || fromEnvironment.has(leaf.secret) || fromEnvironment.has(decodeOrKeep(leaf.secret)));
     if (equalsEnvironment && !assignsLiteral(facts.files.configTexts[recorded], leaf.keyPath, leaf.value)) continue;
-    const inConfig = writtenIn(leaf, recorded, facts.files.configTexts);
+    const inConfig = writtenIn(leaf, recorded, facts.files.configTexts, fromEnvironment);
     // A data file the deploy writes and .gitignore covers (config/secrets.json) is the server's, as a mounted one is;
     // egg's own config files are code, judged wherever they come from.
     const deployed = inConfig !== undefined && !APP_CONFIG_FILE.test(inConfig) && facts.files.ignoredSecretFiles.includes(inConfig);
@@ -314,7 +319,10 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     const keptOver = kept?.over ?? (written === undefined && kept ? recorded : undefined);
     const source = written ?? kept?.file;
     if (source === undefined) continue;
-    const variable = keptOver === undefined ? undefined : variableReadFor(facts.files.configTexts[keptOver], leaf.keyPath);
+    // The variable the file reads the key from: for a kept default, the file that set it to undefined; for an empty
+    // value, the file that wrote it (`password: process.env.MYSQL_PASSWORD`, set empty; black-box round 42, h2 F4).
+    const readingFile = keptOver ?? (leaf.placeholder === 'empty' ? source : undefined);
+    const variable = readingFile === undefined ? undefined : variableReadFor(facts.files.configTexts[readingFile], leaf.keyPath);
     const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptOver && { keptOver }), ...(variable && { variable }),
       ...(fromTree && { fromTree }) };
     // A value with two tokens of one kind is one finding naming the kind once.
@@ -356,12 +364,32 @@ function variableReadFor(text: string | undefined, keyPath: string): string | un
  * holds it: the config computed it (read a mounted secret file, decoded an environment variable). A recorded file
  * whose text was not collected (a plugin's defaults) counts as writing it.
  */
-function writtenIn(leaf: Pick<SecretLeaf, 'value' | 'secret'>, recorded: string, texts: Record<string, string>): string | undefined {
+function writtenIn(leaf: Pick<SecretLeaf, 'value' | 'secret'>, recorded: string, texts: Record<string, string>, fromEnvironment: ReadonlySet<string> = new Set()): string | undefined {
   if (!Object.prototype.hasOwnProperty.call(texts, recorded)) return recorded;
+  const inner = innerSecrets(leaf.value).filter(secret => !fromEnvironment.has(secret));
   // A part of the value (its first or last characters, split in two) counts in the file egg recorded for the key
   // only: in any other file it may belong to another secret of the same form.
-  const holds = (file: string) => holdsLiteral(texts[file], leaf.secret, file === recorded) || holdsLiteral(texts[file], leaf.value, file === recorded);
+  const holds = (file: string) => holdsLiteral(texts[file], leaf.secret, file === recorded) || holdsLiteral(texts[file], leaf.value, file === recorded) ||
+    inner.some(secret => holdsLiteral(texts[file], secret, false));
   return holds(recorded) ? recorded : Object.keys(texts).find(holds);
+}
+
+/** An HTTP Authorization value's scheme, and its credentials. */
+const AUTH_SCHEME = /^(Basic|Bearer|Token|Digest)\s+(\S+)$/i;
+
+/**
+ * The secrets a value holds inside it, which a file may write apart from the rest (black-box round 42, h4 F1): a URL's
+ * password (`mysql://${db.user}:${db.pass}@${db.host}/x` under `dsn`), the credentials after an auth scheme (`'Basic '
+ * + Buffer.from('admin:…').toString('base64')`) and a Basic credential's password; MIN_COPIED_SECRET characters at least.
+ */
+function innerSecrets(value: string): string[] {
+  const inner = detectSecretValues(value).flatMap(({ secret }) => {
+    const credentials = AUTH_SCHEME.exec(secret);
+    if (!credentials) return [ decodeOrKeep(secret) ];
+    const password = /^basic$/i.test(credentials[1]) ? /^[^:]*:(.+)$/.exec(Buffer.from(credentials[2], 'base64').toString('utf8'))?.[1] : undefined;
+    return password === undefined ? [ credentials[2] ] : [ credentials[2], password ];
+  });
+  return [ ...new Set(inner) ].filter(secret => secret !== value && secret.length >= MIN_COPIED_SECRET);
 }
 
 /**
@@ -619,9 +647,10 @@ function environmentRead(keyPath: string, named?: string): { read: string; plain
  * How to read a secret from the environment instead: `literal` written in a config file, a `stand-in` (empty or a
  * placeholder) where the real one is missing, or a literal in a private file on the server (serverFile).
  */
-function readFromEnvironmentFix(keyPath: string, written: 'literal' | 'stand-in' | 'server-file'): string {
-  const { read, plain } = environmentRead(keyPath);
+function readFromEnvironmentFix(keyPath: string, written: 'literal' | 'stand-in' | 'server-file', variable?: string): string {
+  const { read, plain } = environmentRead(keyPath, variable);
   // An empty or stand-in value is no secret to rotate: what is missing is the real one.
+  if (written === 'stand-in' && variable) return `Set ${variable} to the real secret where egg starts (and where \`egg-sentinel audit\` runs, in CI), and read it with ${read}, which stops boot while it is unset or empty.`;
   if (written === 'stand-in') return `Configure the real secret from the environment in the config file: ${read}, which stops boot while it is unset, instead of this stand-in or an empty fallback.`;
   if (written === 'server-file') {
     return `Reading it from the environment or a secret manager is still better: ${read} or \`${plain}\` keeps the secret out of the code egg runs; ` +
@@ -667,7 +696,7 @@ function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variabl
       'and egg keeps the value below it';
   }
   switch (placeholder) {
-    case 'empty': return 'is empty: no secret is configured for it';
+    case 'empty': return variable ? `is empty: ${source} reads it from process.env.${variable}, which is empty in this process` : 'is empty: no secret is configured for it';
     case 'template': return 'holds an unexpanded template such as ${…}: the real secret was never substituted';
     case 'placeholder': return 'holds a placeholder such as "changeme": the real secret is missing, or this guessable word is the secret';
     default: return `holds ${kinds.includes('a secret-named key') ? 'a literal value under a secret key name' : kinds.join(' and ')}, written in a config file instead of read from the environment`;
@@ -737,7 +766,7 @@ export const hardCodedSecret: Rule = {
         fix: secret.fromTree ? committedFileFix(secret.keyPath, secret.source, secret.fromTree.variable) : secret.keptOver ?
           `Set ${secret.variable ?? `the environment variable ${secret.keptOver} reads for it`} where egg starts (and where \`egg-sentinel audit\` runs, in CI), ` +
           `and read it with ${environmentRead(secret.keyPath, secret.variable).read}, which stops boot while it is unset.` :
-          readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal'),
+          readFromEnvironmentFix(secret.keyPath, onServer ? 'server-file' : secret.placeholder !== undefined ? 'stand-in' : 'literal', secret.variable),
       };
     });
     // A private key config names by path (egg's documented HTTPS setup) is in the repository when git tracks the file.

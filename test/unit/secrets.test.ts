@@ -536,6 +536,11 @@ describe('SEN202: cookie keys production falls back on', () => {
       { developmentEnv: false })[0];
     assert.match(later.message, /; config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them to this literal$/);
     assert.match(later.fix ?? '', /^Remove `keys` from config\/config\.prod\.js, or read the key from the environment there too/);
+    // Also when it computes them (egg-init's key pasted into config.prod; black-box round 42, h4 F4).
+    const computed = weakCookieKeys.check(facts({ 'config/config.default.js': 'module.exports = { keys: process.env.EGG_KEYS };\n',
+      'config/config.prod.js': "module.exports = appInfo => ({ keys: appInfo.name + '_1670000000000_1234' });\n" }, [ KEY ], 'my-app_1670000000000_1234'), { developmentEnv: false })[0];
+    assert.match(computed.message, /; config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them itself, to a value it computes$/);
+    assert.match(computed.fix ?? '', /^Remove `keys` from config\/config\.prod\.js/);
     // A file that adds to the variable's value: what it computes is weak.
     const added = weakCookieKeys.check(facts({ 'config/config.prod.js': "module.exports = { keys: process.env.EGG_KEYS + ',abc' };\n" }, [ KEY ], `${KEY},abc`), { developmentEnv: false })[0];
     assert.match(added.message, /^config\.keys: key #2 .*; config\/config\.prod\.js computes the keys, and what it computes is weak \(more than, or other than, one environment variable's value\)$/);
@@ -625,6 +630,19 @@ describe('SEN202: placeholders are findings with their own text', () => {
       assert.match(hit.fix ?? '', /^Configure the real secret from the environment in the config file: `password: env\.secret\('SERVICE_PASSWORD'\)`/);
     });
   }
+
+  it('an empty value the file reads from the environment names the variable, in the message and the fix (black-box round 42, h2 F4)', () => {
+    const file = 'config/config.default.js';
+    const facts = fakeFacts({
+      config: { mysql: { clients: { main: { password: '' }, report: { password: '' } } } },
+      meta: { 'mysql.clients.main.password': file, 'mysql.clients.report.password': file },
+      files: { configTexts: { [file]: 'module.exports = { mysql: { clients: { main: { password: process.env.MYSQL_PASSWORD }, report: { password: process.env.MYSQL_PASSWORD } } } };\n' } } as never,
+    });
+    const hits = hardCodedSecret.check(facts, { developmentEnv: false });
+    assert.deepEqual(hits.map(hit => hit.message), [ 'main', 'report' ].map(client =>
+      `config.mysql.clients.${client}.password is empty: config/config.default.js reads it from process.env.MYSQL_PASSWORD, which is empty in this process`));
+    assert.match(hits[0].fix ?? '', /^Set MYSQL_PASSWORD to the real secret where egg starts .* `password: env\.secret\('MYSQL_PASSWORD'\)`/);
+  });
 });
 
 describe('secret key names', () => {
