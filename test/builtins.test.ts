@@ -560,7 +560,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
       await withApp(open, async app => {
         const hits = findingsOf((app as any).sentinel.report, 'SEN602');
         assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.security.csrf.ignore' ]);
-        assert.match(hits[0].message, /^CSRF protection is off for every route: security\.csrf's ignore: '\/api' \(set in config\/config\.default\.js\) skips every route whose requests egg-security checks the token of \(.*\): POST \/api\/data; the routes it leaves csrf on are requested with methods csrf never checks/);
+        assert.match(hits[0].message, /^CSRF protection checks no request of the app: security\.csrf's ignore: '\/api' \(set in config\/config\.default\.js\) skips every route whose requests egg-security checks the token of \(.*\): POST \/api\/data; the routes it leaves csrf on are requested with methods csrf never checks/);
         // The hole is real: no token, a foreign Origin, and the handler runs.
         assert.deepEqual((await forged(app, '/api/data').expect(200)).body, { ok: true });
       });

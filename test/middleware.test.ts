@@ -2680,7 +2680,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
 
     it('the IP is what the client sends under config.proxy: a clause on it is refused, and X-Forwarded-For really opens the route; without proxy it boots (black-box round 42, h1 F1)', async () => {
       const internal = "if (ctx.ip.startsWith('10.0.')) return next();";
-      assert.match(await expectRefused(app(internal, 'proxy: true, '), /SEN404/), /GET \/admin\/secret → .*for a request that meets `if \(ctx\.ip\.startsWith\('10\.0\.'\)\)`/s);
+      assert.match(await expectRefused(app(internal, 'proxy: true, '), /SEN404/),
+        /GET \/admin\/secret → .*for a request that meets `if \(ctx\.ip\.startsWith\('10\.0\.'\)\)`, whose IP or protocol egg takes from the X-Forwarded-For .*set config\.maxIpsCount/s);
       mm(process.env, 'FIXTURE_FAIL_ON', 'never');
       await withApp(bootApp(app(internal, 'proxy: true, ')), async booted => {
         await booted.httpRequest().get('/admin/secret').expect(401);
@@ -2758,6 +2759,11 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.deepEqual(middlewareFindings(booted), []);
         await booted.httpRequest().get('/admin/secret?next=/login').expect(401);
         await booted.httpRequest().get('/login').expect(200);
+      });
+      // egg signs cookies by default: a client cannot forge `uid` without config.keys (black-box round 42, h5 F1).
+      await withApp(bootApp(app("const uid = ctx.cookies.get('uid');\n  if (uid) return next();")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/secret').set('cookie', 'uid=1001; uid.sig=forged').expect(401);
       });
       await withApp(bootApp(app("if (process.env.FIXTURE_INTERNAL_TOKEN && ctx.get('x-internal-token') === process.env.FIXTURE_INTERNAL_TOKEN) return next();")), async booted => {
         assert.deepEqual(middlewareFindings(booted), []);
@@ -2871,6 +2877,24 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer bad').expect(401);
         assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller');
       });
+    });
+
+    it('reads the token through string methods and fallbacks, a conditional without braces or with an else: refused, and each hole is real (black-box round 42, h5 F2, F3)', async () => {
+      const verifyOrThrow = "    if (!ctx.app.config.apiTokens[token]) ctx.throw(401, 'invalid token');\n";
+      for (const [ name, body ] of [
+        [ 'mw-guard-optional-replace', `  const token = (ctx.get('authorization') || '').replace(/^Bearer /, '');\n  if (!token) { await next(); return; }\n${verifyOrThrow}  await next();` ],
+        [ 'mw-guard-optional-braceless', "  const token = ctx.get('authorization');\n  if (token) ctx.state.user = ctx.app.config.apiTokens[token] || ctx.throw(401);\n  await next();" ],
+        [ 'mw-guard-optional-else', `  const { authorization: token } = ctx.headers;\n  if (token) {\n${verifyOrThrow}  } else {\n    ctx.state.user = null;\n  }\n  await next();` ],
+      ]) {
+        const baseDir = app(name, body);
+        assert.match(await expectRefused(baseDir, /SEN404/), /GET \/admin\/export → /, name);
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          await booted.httpRequest().get('/admin/export').set('authorization', 'Bearer bad').expect(401);
+          assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller', name);
+        });
+        mm.restore();
+      }
     });
 
     it('a guard that refuses a request without the header too boots clean', async () => {

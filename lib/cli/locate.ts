@@ -91,8 +91,12 @@ function configKey(target: string): string | undefined {
   return target.startsWith('sentinel.') ? target : undefined;
 }
 
-/** `plugin:jwt` → `jwt` (`exports.jwt =` in config/plugin.js), `middleware:auth` → `auth` (its options in config). */
+/**
+ * `plugin:jwt` → `jwt` (`exports.jwt =` in config/plugin.js), `middleware:auth` → `auth` (its options in config),
+ * `order:auth before *app` → `sentinel.middleware.order` (the policy's constraint; black-box round 42, h2 F3).
+ */
 function namedKey(target: string): string | undefined {
+  if (target.startsWith('order:')) return 'sentinel.middleware.order';
   return /^(?:plugin|middleware):([\w$-]+)$/.exec(target)?.[1];
 }
 

@@ -131,12 +131,15 @@ let notCode: RegExp | undefined;
 
 /**
  * The source with its comments, string and RegExp literals blanked in place: what they hold is no code, and
- * positions stay those of the source.
+ * positions stay those of the source. A RegExp literal keeps its slashes and flags (`/x/i` → `/ /i`).
  */
 export function literalsBlanked(source: string): string {
   notCode ??= new RegExp(`${COMMENT}|${STRING_LITERAL.source}|${REGEXP_LITERAL.source}`, 'g');
-  return source.replace(notCode, text => (text.startsWith('//') || text.startsWith('/*') ? text.replace(/[^\n]/g, ' ') :
-    `${text[0]}${' '.repeat(text.length - 2)}${text.at(-1)}`));
+  return source.replace(notCode, text => {
+    if (text.startsWith('//') || text.startsWith('/*')) return text.replace(/[^\n]/g, ' ');
+    const closing = text[0] === '/' ? text.lastIndexOf('/') : text.length - 1;
+    return `${text[0]}${' '.repeat(closing - 1)}${text.slice(closing)}`;
+  });
 }
 
 /** The names of the function's own parameters (its first parameter list or lone arrow parameter). */

@@ -13,44 +13,58 @@ export interface ClauseScope {
   declarations: () => string;
   /** The guard's factory's first parameter and the options egg built the guard with. */
   factory?: { parameter: string; options: unknown };
+  /** The app's config, which a guard reads as `app.config.…` (`ctx.app.config.…`, `this.app.config.…`). */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 const NAME = String.raw`[A-Za-z_$][\w$]*`;
-/** A list of string and RegExp literals only (literals blanked): brackets, commas, quotes and slashes left. */
-const LITERAL_LIST = /^\[[\s,'"/]*\]$/;
 /** The ways a list is searched that a condition holds: `.some(…)`, `.includes(…)`, a Set's `.has(…)`. */
-const LIST_SEARCH = new RegExp(String.raw`(?<![\w$.])(${NAME}(?:\s*\.\s*${NAME})?)(?=\s*\.\s*(?:some|find|findIndex|filter|includes|indexOf|has)\s*\()`, 'g');
+const LIST_SEARCH = new RegExp(String.raw`(?<![\w$.])(${NAME}(?:\s*\.\s*${NAME})*)(?=\s*\.\s*(?:some|find|findIndex|filter|includes|indexOf|has)\s*\()`, 'g');
+/** A string or RegExp literal, an item of such a list. */
+const LIST_ITEM = /'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"|\/(?:\\.|[^/\\\n])+\/[dgimsuy]*/g;
+/** String methods an alias of a request read may apply (`ctx.get('authorization').replace('Bearer ', '')`). */
+export const STRING_METHODS = 'replace|replaceAll|split|trim|trimStart|trimEnd|toLowerCase|toUpperCase|slice|substring|substr';
+/** The most items of a literal list a callback's test is written out for. */
+const MAX_LIST_ITEMS = 50;
 
 const escaped = (name: string) => name.replace(/\$/g, '\\$');
+const isName = (text: string) => new RegExp(`^${NAME}$`).test(text);
 
 /**
  * The condition with the aliases of the request's reads the body declared before it (`const url = ctx.url`, `const {
- * path } = ctx.request`) replaced by those reads, and each list it searches (`WHITE_LIST`, `options.whiteList`) by
- * its literal text, when the guard's module declares it as a list of literals or egg built the guard with one of
- * strings; a Set's `.has` is read as `.includes`. Names it cannot resolve are left as they are.
+ * path } = ctx.request`, `const token = (ctx.get('authorization') || '').replace(/^Bearer /, '')`) replaced by those
+ * reads, and each list it searches (`WHITE_LIST`, `options.whiteList`, `app.config.auth.whiteList`) by its literal
+ * text, when the guard's module declares it as a list of literals or the options or config hold one of strings; a
+ * Set's `.has` is read as `.includes`, and a callback's test over a literal list (`[ /\/login/ ].some(re =>
+ * re.test(ctx.url))`) as the test of each item joined with `||`. Names it cannot resolve are left as they are.
  */
 export function clauseWithNames(condition: string, context: string, scope: ClauseScope): string {
   let written = condition;
   for (const [ name, read ] of aliases(scope.before, context)) written = replaceName(written, name, read);
-  return replaceLists(written, scope);
+  return expandedCallbacks(replaceLists(written, scope));
 }
 
-/** The body's declarations (before the clause) of names bound to a read of the request, never reassigned there. */
+/** The body's declarations (before the clause) of names bound to what only the request gives, never reassigned there; each earlier one written out in later ones. */
 function aliases(before: string, context: string): Map<string, string> {
   const code = literalsBlanked(before);
   const request = String.raw`(?:${escaped(context)}|this)(?:\s*\.\s*(?:request|req))?`;
   const found = new Map<string, string>();
-  // A property, a string key or a call with a string (`ctx.get('authorization')`), read from the text as written.
-  const key = String.raw`(?:'[^']*'|"[^"]*")`;
-  const read = String.raw`${request}(?:\s*\.\s*${NAME}(?:\s*\(\s*${key}\s*\))?|\s*\[\s*${key}\s*\])+`;
-  for (const match of code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+(${NAME})\s*=\s*(${read})\s*(?=[;,\n}]|$)`, 'g'))) {
-    const at = (match.index as number) + match[0].lastIndexOf(match[2]);
-    found.set(match[1], before.slice(at, at + match[2].length));
-  }
-  for (const match of code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s*\{([^{}=]*)\}\s*=\s*(${request})\s*(?=[;\n}]|$)`, 'g'))) {
-    for (const item of match[1].split(',')) {
+  const declarations = [ ...code.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+(?:(${NAME})|\{([^{}=]*)\})\s*=\s*([^;\n]+?)\s*(?=[;\n]|$)`, 'g')) ];
+  for (const match of declarations) {
+    const at = (match.index as number) + match[0].length - match[3].length;
+    let expression = before.slice(at, at + match[3].length);
+    for (const [ name, read ] of found) expression = replaceName(expression, name, read);
+    if (!readsRequestOnly(expression, request)) continue;
+    if (match[1] !== undefined) {
+      // In parentheses where operators join reads (`a || b`); a chain of reads and calls reads on as it is.
+      const joined = /\|\||\?\?|&&|[?:+\-*/<>=!]/.test(literalsBlanked(expression).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, ''));
+      found.set(match[1], joined ? `(${expression.trim()})` : expression.trim());
+      continue;
+    }
+    // `const { authorization } = ctx.headers`, `const { url, path: p } = ctx.request`.
+    for (const item of match[2].split(',')) {
       const [ property, local = property ] = item.split(':').map(part => part.trim());
-      if (new RegExp(`^${NAME}$`).test(property) && new RegExp(`^${NAME}$`).test(local)) found.set(local, `${match[2].replace(/\s+/g, '')}.${property}`);
+      if (isName(property) && isName(local)) found.set(local, `${expression.trim()}.${property}`);
     }
   }
   for (const name of found.keys()) {
@@ -58,6 +72,18 @@ function aliases(before: string, context: string): Map<string, string> {
     if (writes > 1) found.delete(name);
   }
   return found;
+}
+
+/**
+ * Whether an expression reads the request (`request`: ctx, or ctx.request) and nothing else: its properties, calls
+ * with literals, string methods, literals, `||`, `??`, `&&` and indexes.
+ */
+function readsRequestOnly(expression: string, request: string): boolean {
+  const code = literalsBlanked(expression).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*|\b\d+\b/g, '');
+  const reads = new RegExp(String.raw`(?<![\w$.])${request}(?:\s*\.\s*${NAME})*`, 'g');
+  if (!reads.test(code)) return false;
+  const rest = code.replace(reads, '').replace(new RegExp(String.raw`\.\s*(?:${STRING_METHODS})\b`, 'g'), '');
+  return !/[A-Za-z_$]/.test(rest) && !/=(?!=)/.test(rest.replace(/[!=]==?/g, ''));
 }
 
 /** `code` with each whole-word use of `name` (not a property, key or declaration) replaced by `read`; literals untouched. */
@@ -80,31 +106,86 @@ function replaceLists(condition: string, scope: ClauseScope): string {
   }, condition);
 }
 
-/** The literal text of a list `name` stands for: declared as literals in the guard's code, or an option egg built it with. */
+/**
+ * The literal text of a list `name` stands for: declared as literals in the guard's code, an option egg built it
+ * with (`options.whiteList`, `const { whiteList } = options` in the factory), or the app's config (`app.config.auth.whiteList`).
+ */
 function listText(name: string, scope: ClauseScope): string | undefined {
   const parameter = scope.factory?.parameter;
-  if (parameter !== undefined && name.startsWith(`${parameter}.`)) return optionList(scope.factory?.options, name.slice(parameter.length + 1));
+  if (parameter !== undefined && name.startsWith(`${parameter}.`)) return listOf(scope.factory?.options, name.slice(parameter.length + 1));
+  const inConfig = /^(?:(?:ctx|this)\.)?app\.config\.(.+)$/.exec(name)?.[1];
+  if (inConfig !== undefined) return listOf(scope.config, inConfig);
   if (name.includes('.')) return undefined;
-  const declared = new RegExp(String.raw`\b(?:const|let|var)\s+${escaped(name)}\s*=\s*(?:new\s+Set\s*\(\s*)?(\[[^\]]*\]|${NAME}\s*\.\s*${NAME})`)
-    .exec(`${scope.before}\n${scope.declarations()}`)?.[1];
-  if (declared === undefined) return undefined;
-  if (declared.startsWith('[')) return LITERAL_LIST.test(literalsBlanked(declared).replace(/(['"])\s*\1|\/\s+\/[dgimsuy]*/g, '$1$1')) ? declared : undefined;
-  // `const whiteList = options.whiteList;` in the factory.
-  const [ object, property ] = declared.split('.').map(part => part.trim());
-  return object === parameter ? optionList(scope.factory?.options, property) : undefined;
+  const declarations = `${scope.before}\n${scope.declarations()}`;
+  const declared = new RegExp(String.raw`\b(?:const|let|var)\s+${escaped(name)}\s*=\s*(?:new\s+Set\s*\(\s*)?(\[[^\]]*\]|${NAME}\s*\.\s*${NAME})`).exec(declarations)?.[1];
+  if (declared?.startsWith('[')) return isLiteralList(declared) ? declared : undefined;
+  // `const whiteList = options.whiteList;` or `const { whiteList } = options;` in the factory.
+  const [ object, property ] = declared?.split('.').map(part => part.trim()) ?? destructured(declarations, name) ?? [];
+  return object !== undefined && object === parameter && property !== undefined ? listOf(scope.factory?.options, property) : undefined;
 }
 
-/** An option that is a list of strings and RegExps, written as literals. */
-function optionList(options: unknown, property: string): string | undefined {
-  const value = options && typeof options === 'object' ? (options as Record<string, unknown>)[property] : undefined;
-  if (!Array.isArray(value) || !value.every(item => typeof item === 'string' || item instanceof RegExp)) return undefined;
+/** The object and property `name` is destructured from (`const { whiteList } = options`, `const { list: name } = opts`). */
+function destructured(declarations: string, name: string): [ string, string ] | undefined {
+  for (const match of declarations.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s*\{([^{}=]*)\}\s*=\s*(${NAME})\s*[;\n]`, 'g'))) {
+    for (const item of match[1].split(',')) {
+      const [ property, local = property ] = item.split(':').map(part => part.trim());
+      if (local === name && isName(property)) return [ match[2], property ];
+    }
+  }
+  return undefined;
+}
+
+/** Whether `text` is a list of string and RegExp literals only. */
+function isLiteralList(text: string): boolean {
+  return /^\[[\s,]*\]$/.test(text.replace(LIST_ITEM, ''));
+}
+
+/** The value at a dotted path of an object, when it is a list of strings and RegExps, written as literals. */
+function listOf(object: unknown, dotted: string): string | undefined {
+  let value = object;
+  for (const key of dotted.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  if (!Array.isArray(value) || !value.length || value.length > MAX_LIST_ITEMS || !value.every(item => typeof item === 'string' || item instanceof RegExp)) return undefined;
   return `[${value.map(item => (typeof item === 'string' ? JSON.stringify(item) : String(item))).join(', ')}]`;
 }
 
-/** A top-level `if (…) { … }` of a function's body with no `else`: its condition, and where the statement starts and ends. */
-export interface Conditional { condition: string; start: number; end: number }
+/**
+ * `[ /\/login/, /\/register/ ].some(re => re.test(ctx.url))` as `((/\/login/.test(ctx.url)) || (/\/register/.test(ctx.url)))`:
+ * a callback's expression over a literal list, for each of its items (`.some`, `.find`).
+ */
+function expandedCallbacks(condition: string): string {
+  const blanked = literalsBlanked(condition);
+  const calls = [ ...blanked.matchAll(new RegExp(String.raw`\]\s*\.\s*(?:some|find)\s*(\()\s*(?:\(\s*(${NAME})\s*\)|(${NAME}))\s*=>\s*(?!\{)`, 'g')) ];
+  return calls.reduceRight((text, call) => {
+    const listEnd = call.index as number;
+    const listStart = openingBracket(blanked, listEnd);
+    const open = listEnd + call[0].indexOf('(');
+    const close = matchingBracket(blanked, open);
+    if (listStart === undefined || close === undefined) return text;
+    const list = condition.slice(listStart, listEnd + 1);
+    const items = list.match(LIST_ITEM) ?? [];
+    if (!isLiteralList(list) || !items.length || items.length > MAX_LIST_ITEMS) return text;
+    const body = condition.slice(listEnd + call[0].length, close);
+    const parameter = call[2] ?? call[3];
+    return text.slice(0, listStart) + `(${items.map(item => `(${replaceName(body, parameter, item)})`).join(' || ')})` + text.slice(close + 1);
+  }, condition);
+}
 
-/** The top-level conditionals with a block and no `else` of a function's body, which starts at `bodyAt`. */
+/** Where the bracket that `code[close]` closes opens (literals blanked). */
+function openingBracket(code: string, close: number): number | undefined {
+  for (let at = close, depth = 0; at >= 0; at--) {
+    if (')]}'.includes(code[at])) depth++;
+    else if ('([{'.includes(code[at]) && --depth === 0) return at;
+  }
+  return undefined;
+}
+
+/**
+ * A top-level `if (…) …` of a function's body: its condition, where the statement (with its `else`) starts and ends,
+ * and the statements of its `else` ('' without one).
+ */
+export interface Conditional { condition: string; start: number; end: number; otherwise: string }
+
+/** The top-level conditionals of a function's body, which starts at `bodyAt`; an `else if` chain is not read. */
 export function topLevelIfs(source: string, bodyAt: number): Conditional[] {
   const code = literalsBlanked(source);
   const found: Conditional[] = [];
@@ -118,15 +199,33 @@ export function topLevelIfs(source: string, bodyAt: number): Conditional[] {
       if (!ifAt.test(code)) continue;
       const open = ifAt.lastIndex - 1;
       const close = matchingBracket(code, open);
-      const blockAt = close === undefined ? -1 : code.slice(close + 1).search(/\S/) + close + 1;
-      if (close === undefined || code[blockAt] !== '{') break;
-      const end = matchingBracket(code, blockAt);
-      if (end === undefined) break;
-      if (!/^\s*else\b/.test(code.slice(end + 1))) found.push({ condition: source.slice(open + 1, close), start: at, end: end + 1 });
-      at = end;
+      const then = close === undefined ? undefined : statementAt(code, close + 1);
+      if (close === undefined || !then) break;
+      const elseWord = /^\s*else\b\s*/.exec(code.slice(then.end));
+      const otherwise = elseWord ? statementAt(code, then.end + elseWord[0].length) : undefined;
+      if (elseWord && (!otherwise || /^if\b/.test(code.slice(otherwise.start)))) break;
+      const end = otherwise?.end ?? then.end;
+      found.push({ condition: source.slice(open + 1, close), start: at, end, otherwise: otherwise ? source.slice(otherwise.bodyStart, otherwise.bodyEnd) : '' });
+      at = end - 1;
     }
   }
   return found;
+}
+
+/** The statement at `from` (after blanks): a block, or one ending in `;` or at its line's end; where it and its body start and end. */
+function statementAt(code: string, from: number): { start: number; end: number; bodyStart: number; bodyEnd: number } | undefined {
+  const start = from + code.slice(from).search(/\S|$/);
+  if (code[start] === '{') {
+    const close = matchingBracket(code, start);
+    return close === undefined ? undefined : { start, end: close + 1, bodyStart: start + 1, bodyEnd: close };
+  }
+  for (let at = start, depth = 0; at < code.length; at++) {
+    const char = code[at];
+    if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char) && --depth < 0) return { start, end: at, bodyStart: start, bodyEnd: at };
+    else if (depth === 0 && (char === ';' || char === '\n')) return { start, end: at + 1, bodyStart: start, bodyEnd: at + 1 };
+  }
+  return undefined;
 }
 
 /** Where the bracket that `code[open]` opens closes (literals blanked). */

@@ -12,7 +12,7 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
-import { type ClauseScope, clauseWithNames, topLevelIfs } from './guard-clauses';
+import { type ClauseScope, clauseWithNames, STRING_METHODS, topLevelIfs } from './guard-clauses';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -176,7 +176,7 @@ function routeFunctionPasses(app: MiddlewareSource, name: string, source: string
   if (!known) passesBySource.set(app, known = new Map());
   const key = `${name}\0${source}`;
   let passes = known.get(key);
-  if (!passes) known.set(key, passes = passedMethods(source, { moduleText: () => factoryModuleText(app, name), forwarded: forwardedReads(app.config) }));
+  if (!passes) known.set(key, passes = passedMethods(source, { moduleText: () => factoryModuleText(app, name), forwarded: forwardedReads(app.config), config: app.config }));
   return passes;
 }
 
@@ -413,7 +413,12 @@ const REQUEST_OF = String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))
 /** What the client sends besides the path and method, as ctx's fields: a header, the query string, the Host, content negotiation. */
 const CLIENT_FIELDS = 'headers?|query|queries|querystring|search|href|host|hostname|origin|subdomains|acceptJSON';
 /** ctx's methods that read what the client sends. */
-const CLIENT_CALLS = String.raw`get|accepts|is|cookies\s*\.\s*get`;
+const CLIENT_CALLS = String.raw`get|accepts|is`;
+/**
+ * A cookie read unsigned: egg's cookies are signed by default, and `ctx.cookies.get(name)` gives only a value the app
+ * signed with config.keys (black-box round 42, h5 F1: a signed `uid` cookie is no client's claim).
+ */
+const UNSIGNED_COOKIE = String.raw`${REQUEST_OF}cookies\s*\.\s*get\s*\([^()]*\bsigned\s*:\s*false`;
 /** The request's body, which the client writes (`ctx.body` is the response's). */
 const REQUEST_BODY = String.raw`(?<![\w$.])(?:ctx|this)\s*\.\s*request\s*\.\s*body\b`;
 
@@ -437,9 +442,10 @@ function clientReads(forwarded: readonly string[]): ClientReads {
   if (!reads) {
     const fields = key ? `${CLIENT_FIELDS}|${key}` : CLIENT_FIELDS;
     clientReadsBy.set(key, reads = {
-      shaped: new RegExp(String.raw`${REQUEST_OF}(?:(?:${fields})\b|(?:${CLIENT_CALLS})\s*\()|${REQUEST_BODY}`),
-      words: new RegExp(String.raw`${REQUEST_OF}(?:(?:headers?|query|queries)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|${fields}|url|originalUrl|${CLIENT_CALLS})\b|` +
-        String.raw`${REQUEST_BODY}(?:\s*\.\s*[A-Za-z_$][\w$]*)?|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|toLowerCase|toUpperCase|trim|length|${LIST_METHODS})\b|` +
+      shaped: new RegExp(String.raw`${REQUEST_OF}(?:(?:${fields})\b|(?:${CLIENT_CALLS})\s*\()|${REQUEST_BODY}|${UNSIGNED_COOKIE}`),
+      words: new RegExp(String.raw`${REQUEST_OF}(?:(?:headers?|query|queries)(?:\s*\.\s*[A-Za-z_$][\w$]*)?|${fields}|url|originalUrl|${CLIENT_CALLS}|cookies\s*\.\s*get)\b|` +
+        String.raw`\bsigned\s*:\s*false\b|` +
+        String.raw`${REQUEST_BODY}(?:\s*\.\s*[A-Za-z_$][\w$]*)?|\.\s*test\b|\.\s*(?:indexOf|lastIndexOf|includes|search|match|startsWith|endsWith|length|${STRING_METHODS}|${LIST_METHODS})\b|` +
         String.raw`\b(?:undefined|null|true|false|typeof)\b`, 'g'),
     });
   }
@@ -455,7 +461,7 @@ const URL_READ = String.raw`(?<![\w$.])(?:ctx|this)(?:\s*\.\s*(?:request|req))?\
 const URL_SEARCHED = new RegExp([
   String.raw`${URL_READ}\s*\.\s*(?:includes|endsWith)\s*\(`,
   String.raw`${URL_READ}\s*\.\s*(?:indexOf|lastIndexOf)\s*\([^()]*\)\s*(?:>\s*-\s*1|!==?\s*-\s*1|>=\s*0)`,
-  String.raw`${URL_READ}\s*\.\s*(?:match|search)\s*\(\s*\/(?!\^)`,
+  String.raw`${URL_READ}\s*\.\s*(?:match|search)\s*\(\s*(?:\/|['"\x60])(?!\^)`,
   String.raw`(?<![\\\w$)\]])\/(?!\^)(?:\\.|[^/\\\n])+\/[dgimsuy]*\s*\.\s*test\s*\(\s*${URL_READ}\s*\)`,
 ].join('|'));
 /** How a condition searches a list of literals: `[ '/login', '/public' ].some(item => ctx.url.includes(item))`. */
@@ -571,7 +577,7 @@ function topLevelParts(code: string, operator: '||' | '&&'): Array<[ number, num
  * return next();`, `if ([ 'OPTIONS', 'HEAD' ].includes(ctx.method)) return next();`, `/^(GET|HEAD)$/.test(ctx.method)`):
  * its condition, and the call of next it returns.
  */
-const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\((?:[^(){}]|\([^(){}]*\))*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|(?:await|yield)\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
+const METHOD_GUARD_CLAUSE = /\bif\s*\(([^(){}]*(?:\((?:[^()]|\([^()]*\))*\)[^(){}]*)*)\)\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|\{\s*(?:return\s+(?:await\s+|yield\s+)?next\s*\(\s*\)|(?:await|yield)\s+next\s*\(\s*\)\s*;?\s*return)\s*;?\s*\})/g;
 /** What a guard does before such a clause that makes it no opening one: it checked something, and may have refused. */
 const CHECKED_BEFORE = /\b(?:return|throw|if|switch|await|yield)\b|\.\s*(?:status|body)\s*=(?!=)|\.throw\s*\(/;
 /** The request's method as code reads it: `ctx.method`, `ctx.request.method`, a destructured `method`, in its case or another. */
@@ -595,6 +601,8 @@ export interface GuardReading {
   factory?: ClauseScope['factory'];
   /** The request's fields the client sets through X-Forwarded-* headers (forwardedReads). */
   forwarded?: readonly string[];
+  /** The app's config, whose lists a guard may read (`app.config.auth.whiteList`). */
+  config?: ClauseScope['config'];
 }
 
 /**
@@ -603,7 +611,7 @@ export interface GuardReading {
  * clause whose condition tests only the method (METHOD_GUARD_CLAUSE): a HEAD probe let through reaches every GET
  * route's controller, which egg's router runs for HEAD (black-box round 40, h6 F1).
  */
-export function passedMethods(source: string, { moduleText = () => '', factory, forwarded = [] }: GuardReading = {}): PassedMethods {
+export function passedMethods(source: string, { moduleText = () => '', factory, forwarded = [], config }: GuardReading = {}): PassedMethods {
   const methods = new Set<string>(PREFLIGHT_PASS.test(source) ? [ 'OPTIONS' ] : []);
   let clientPicks: string | undefined;
   let pathPicks: PathPicks | undefined;
@@ -619,7 +627,7 @@ export function passedMethods(source: string, { moduleText = () => '', factory, 
     if (CHECKED_BEFORE.test(literalsBlanked(before))) break;
     const condition = clause[1];
     // `const url = ctx.url; if (WHITE_LIST.some(item => url.includes(item)))`, read as written on ctx and literals.
-    const named = clauseWithNames(condition, context, { before, declarations: () => `${source}\n${moduleText()}`, factory });
+    const named = clauseWithNames(condition, context, { before, declarations: () => `${source}\n${moduleText()}`, factory, config });
     // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
     if (clientPicked(named, context, clientReads(forwarded))) {
       clientPicks ??= `if (${condition.trim()})`;
@@ -691,6 +699,12 @@ function methodPassStep(name: string, level: RouteStep['level'], probes: string[
 /** Why a guard skips these methods: PREFLIGHT_DETAIL for OPTIONS alone. */
 function passDetail(methods: PassedMethods): string {
   if (methods.clientPicks !== undefined) {
+    // The IP or protocol under config.proxy: egg takes them from X-Forwarded-* headers (black-box round 42, h5 F6).
+    if (/\.\s*(?:ips?|protocol|secure)\b/.test(methods.clientPicks)) {
+      return `its code calls next() before it checks credentials for a request that meets \`${methods.clientPicks}\`, whose IP or protocol egg takes from ` +
+        'the X-Forwarded-For and X-Forwarded-Proto headers under config.proxy, which any client sends; set config.maxIpsCount to the number of proxies ' +
+        'in front of the app (egg then keeps only the entries they add), or check credentials first';
+    }
     return `its code calls next() before it checks credentials for a request that meets \`${methods.clientPicks}\`, which reads what the client ` +
       'sends (a header, the query string, the Host), so any request can be shaped to skip it; check credentials first, and name the public paths ' +
       'by path in its match/ignore or in routes.public';
@@ -1602,10 +1616,11 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
 function clientSkippedCheck(source: string, scope: PassScope, forwarded: readonly string[]): string | undefined {
   const bodyAt = bodyStart(source);
   const context = contextName(source);
-  for (const { condition, start, end } of topLevelIfs(source, bodyAt)) {
+  for (const { condition, start, end, otherwise } of topLevelIfs(source, bodyAt)) {
     const named = readAsCtx(clauseWithNames(condition, context, { before: source.slice(bodyAt, start), declarations: () => source }), context);
     const parts = comparesWithValue(named) ? [] : clientShapedParts(named, clientReads(forwarded));
-    if (parts.length && parts.every(Boolean) && passesThrough(source.slice(0, start) + source.slice(end), { ...scope, errorsAnswer: true })) return `if (${condition.trim()})`;
+    // Without the conditional: its `else` runs in its place, for the requests that do not meet it.
+    if (parts.length && parts.every(Boolean) && passesThrough(`${source.slice(0, start)}${otherwise}\n${source.slice(end)}`, { ...scope, errorsAnswer: true })) return `if (${condition.trim()})`;
   }
   return undefined;
 }
@@ -2262,7 +2277,7 @@ function collectRoutes(
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
       passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])),
-        { moduleText: () => factoryModuleText(egg, entry.name), factory: factoryScope(builtWith(egg, entry.name)), forwarded }),
+        { moduleText: () => factoryModuleText(egg, entry.name), factory: factoryScope(builtWith(egg, entry.name)), forwarded, config: egg.config }),
       guard: guards.has(entry.name),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),

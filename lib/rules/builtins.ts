@@ -462,7 +462,8 @@ function csrfScopeLeavesOnlyUnchecked(facts: Facts, options: AnyRecord | undefin
     severity: 'medium',
     target: `config.${key}`,
     source: facts.provenance(key),
-    message: `CSRF protection is off for every route: security.csrf's ${scope.summary}${setIn(facts, key)} skips every route whose requests egg-security ` +
+    // Scoped, not switched off: csrf stays on where it checks nothing (black-box round 42, h2 F5).
+    message: `CSRF protection checks no request of the app: security.csrf's ${scope.summary}${setIn(facts, key)} skips every route whose requests egg-security ` +
       `checks the token of (security.csrf.supportedRequests, by default POST, PUT, PATCH, DELETE and CONNECT): ${listed(checked.map(routeLabel))}; ` +
       'the routes it leaves csrf on are requested with methods csrf never checks (GET, HEAD, OPTIONS)',
     fix: `Exempt only the routes that cannot send egg-security's token: \`security: { csrf: { ${scope.kind === 'ignore' ? "ignore: [ '/api/webhooks' ]" : "match: [ '/' ]"} } }\`. ` +

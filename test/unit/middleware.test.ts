@@ -1043,6 +1043,9 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     for (const clause of [ 'if (ctx.queries.preview) return next();', "if (ctx.subdomains[0] === 'internal') return next();", 'if (ctx.acceptJSON) return next();',
       "if (ctx.request.body.preview === '1') return next();", "if (ctx.is('json')) return next();" ]) assert.ok(passedMethods(guard(clause)).clientPicks, clause);
     assert.equal(passedMethods(guard("if (ctx.body === 'cached') return next();")).clientPicks, undefined, 'ctx.body is the response\'s');
+    // egg signs cookies by default: a cookie read signed is the app's own value (black-box round 42, h5 F1).
+    assert.equal(passedMethods(guard("if (ctx.cookies.get('uid')) return next();")).clientPicks, undefined);
+    assert.ok(passedMethods(guard("if (ctx.cookies.get('preview', { signed: false })) return next();")).clientPicks);
     // The IP and protocol, where config.proxy has egg take them from X-Forwarded-* headers the client sends.
     const forwarded = (clause: string, config: Record<string, unknown>) => passedMethods(guard(clause), { forwarded: forwardedReads(config) }).clientPicks;
     assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: true }), "if (ctx.ip.startsWith('10.0.'))");
@@ -1087,6 +1090,18 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     assert.deepEqual(skips(passes("const url = ctx.url;\n  if (url.startsWith('/static')) return next();"), [ '/static/app.js', '/admin' ]), [ true, false ]);
     assert.equal(passes("if (options.whiteList.some(p => ctx.path.startsWith(p))) return next();", '', { whiteList: '/login' }).pathPicks?.clause,
       undefined, 'an option that is no list of strings is not read');
+    // Aliases through string methods and fallbacks, destructured headers, chained aliases, RegExp lists, a string
+    // match(), lists of the app's config or destructured from the options (black-box round 42, h5 F2, F4).
+    for (const [ body, moduleText ] of [
+      [ "const token = (ctx.get('authorization') || '').replace(/^Bearer /, '');\n  if (token.includes('/login')) return next();", '' ],
+      [ "const { referer } = ctx.headers;\n  if (referer.includes('/login')) return next();", '' ],
+      [ "const headers = ctx.headers;\n  const from = headers.referer;\n  if (from.indexOf('/login') > -1) return next();", '' ],
+      [ 'if (whiteList.some(reg => reg.test(ctx.url))) return next();', 'const whiteList = [ /\\/login/, /\\/register/i ];' ],
+      [ "if (ctx.url.match('/login')) return next();", '' ],
+    ]) assert.ok(passes(body, moduleText).clientPicks, body);
+    assert.ok(passedMethods(guard('if (app.config.auth.whiteList.some(p => ctx.url.includes(p))) return next();'), { config: { auth: { whiteList: [ '/login' ] } } }).clientPicks);
+    assert.ok(passedMethods(guard('if (whiteList.some(p => ctx.url.includes(p))) return next();'),
+      { moduleText: () => 'module.exports = options => { const { whiteList } = options; return async function auth(ctx, next) {}; };', factory: { parameter: 'options', options: { whiteList: [ '/login' ] } } }).clientPicks);
     // A value of the app's it compares with, a list of anything but literals, a name written over before the clause: none.
     for (const [ body, moduleText ] of [
       [ "const token = ctx.get('x-token');\n  if (TOKENS.includes(token)) return next();", 'const TOKENS = loadTokens();' ],

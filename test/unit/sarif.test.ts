@@ -170,6 +170,12 @@ describe('finding locations (lib/cli/locate)', () => {
       assert.deepEqual(locateFinding(finding('middleware:auth', 'config/config.prod.js'), facts()), { file: file(), key: 'auth', line: 6, exact: true });
     });
 
+    it('an order constraint: the line of the policy\'s order in the file its source names (black-box round 42, h2 F3)', () => {
+      const policy = path.join(baseDir, 'config/config.order.js');
+      fs.writeFileSync(policy, "module.exports = {\n  middleware: [ 'errorHandler', 'auth' ],\n  sentinel: {\n    middleware: {\n      order: [{ name: 'auth', before: [ '*app' ] }],\n    },\n  },\n};\n");
+      assert.deepEqual(locateFinding(finding('order:auth before *app', 'config/config.order.js'), facts()), { file: policy, key: 'sentinel.middleware.order', line: 5, exact: true });
+    });
+
     it('a route finding: its controller method, or the line that registered an inline handler', () => {
       const controller = path.join(baseDir, 'app/controller/admin.js');
       assert.deepEqual(locateFinding(finding('route:GET /admin/export', 'app/controller/admin.js#AdminController.export()'), facts()), { file: controller, line: 5, exact: true });
