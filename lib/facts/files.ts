@@ -518,7 +518,7 @@ const DEPLOY_FILE = /^(?:ecosystem(?:\.config)?\.(?:[cm]?js|json)|pm2(?:\.config
 
 /** Whether `text` sets the variable `name` to `value`: `NAME=value`, `NAME: 'value'`, `"NAME": "value"`, Dockerfile's `ENV NAME value`. */
 function setsVariable(text: string, name: string, value: string): boolean {
-  return new RegExp(`(?<![\\w$.-])["']?${escapeRegExp(name)}["']?(?:[ \\t]*[:=][ \\t]*|[ \\t]+)["'\x60]?${escapeRegExp(value)}(?![\\w-])`).test(text);
+  return new RegExp(`(?<![\\w$.-])["']?${escapeRegExp(name)}["']?(?:[ \\t]*[:=][ \\t]*|[ \\t]+)["'\x60]?${escapeRegExp(value)}(?![\\w.-])`).test(text);
 }
 
 /** The variables `text` assigns, with their values: an env file's as dotenv reads them, a YAML manifest's as a container gets them. */
@@ -646,7 +646,7 @@ function secretsInTree(input: FileFactsInput, configTexts: Readonly<Record<strin
     for (const { keyPath, value } of other) if (text.includes(value)) hold(keyPath, display);
     if (deployFile) {
       for (const { keyPath, value } of fromEnvironment) {
-        const variable = variables.get(value)?.find(candidate => text.includes(value) && setsVariable(text, candidate, value));
+        const variable = text.includes(value) ? variables.get(value)?.find(candidate => setsVariable(text, candidate, value)) : undefined;
         if (variable) hold(keyPath, display, variable);
       }
     }
@@ -1073,10 +1073,11 @@ function jsonServiceSecret(text: string): string | undefined {
     return undefined;
   }
   const pending = [ parsed ];
-  for (let read = 0; pending.length && read < JSON_VALUES_READ; read++) {
+  for (let read = 0; pending.length && read < JSON_VALUES_READ;) {
     const value = pending.pop();
     if (typeof value !== 'object' || value === null) continue;
     const entries = Object.entries(value);
+    read += entries.length;
     const located = !Array.isArray(value) && entries.some(([ key ]) => SERVICE_LOCATION.test(key));
     for (const [ key, item ] of entries) {
       if (typeof item === 'object') pending.push(item);

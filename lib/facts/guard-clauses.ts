@@ -112,16 +112,31 @@ function replaceLists(condition: string, scope: ClauseScope): string {
  */
 function listText(name: string, scope: ClauseScope): string | undefined {
   const parameter = scope.factory?.parameter;
-  if (parameter !== undefined && name.startsWith(`${parameter}.`)) return listOf(scope.factory?.options, name.slice(parameter.length + 1));
+  if (parameter !== undefined && name.startsWith(`${parameter}.`)) {
+    return changed(scope.declarations(), escaped(name).replace(/\./g, String.raw`\s*\.\s*`)) ? undefined : listOf(scope.factory?.options, name.slice(parameter.length + 1));
+  }
   const inConfig = /^(?:(?:ctx|this)\.)?app\.config\.(.+)$/.exec(name)?.[1];
   if (inConfig !== undefined) return listOf(scope.config, inConfig);
   if (name.includes('.')) return undefined;
   const declarations = `${scope.before}\n${scope.declarations()}`;
-  const declared = new RegExp(String.raw`\b(?:const|let|var)\s+${escaped(name)}\s*=\s*(?:new\s+Set\s*\(\s*)?(\[[^\]]*\]|${NAME}\s*\.\s*${NAME})`).exec(declarations)?.[1];
+  // One declaration, the whole of its value (not `options.whiteList.concat([…])`), and no change to the list anywhere
+  // (`WHITE.push('/public')`): what it holds when the guard runs (review of round 42, h6 #5).
+  const declaredAt = [ ...declarations.matchAll(new RegExp(String.raw`\b(?:const|let|var)\s+${escaped(name)}\s*=\s*(?:new\s+Set\s*\(\s*)?(\[[^\]]*\]|${NAME}\s*\.\s*${NAME})(\s*\)?\s*[;,\n])?`, 'g')) ];
+  if (declaredAt.length > 1 || (declaredAt.length === 1 && declaredAt[0][2] === undefined) || changed(declarations, escaped(name))) return undefined;
+  const declared = declaredAt[0]?.[1];
   if (declared?.startsWith('[')) return isLiteralList(declared) ? declared : undefined;
   // `const whiteList = options.whiteList;` or `const { whiteList } = options;` in the factory.
   const [ object, property ] = declared?.split('.').map(part => part.trim()) ?? destructured(declarations, name) ?? [];
-  return object !== undefined && object === parameter && property !== undefined ? listOf(scope.factory?.options, property) : undefined;
+  if (object === undefined || object !== parameter || property === undefined || changed(declarations, String.raw`${escaped(object)}\s*\.\s*${escaped(property)}`)) return undefined;
+  return listOf(scope.factory?.options, property);
+}
+
+/** Whether code assigns what `target` (a pattern) names after its declaration, or changes the list in place. */
+function changed(code: string, target: string): boolean {
+  const blanked = literalsBlanked(code);
+  const assignments = blanked.match(new RegExp(String.raw`(?<![\w$.])${target}\s*(?:=(?![=>])|[-+|&?]{1,2}=)`, 'g'))?.length ?? 0;
+  const declarations = blanked.match(new RegExp(String.raw`\b(?:const|let|var)\s+${target}\s*=`, 'g'))?.length ?? 0;
+  return assignments > declarations || new RegExp(String.raw`(?<![\w$.])${target}\s*\.\s*(?:push|unshift|splice|add|fill|length\s*=)`).test(blanked);
 }
 
 /** The object and property `name` is destructured from (`const { whiteList } = options`, `const { list: name } = opts`). */
@@ -196,14 +211,20 @@ export function topLevelIfs(source: string, bodyAt: number): Conditional[] {
     else if (')]}'.includes(char)) depth--;
     else if (depth === 0 && char === 'i' && !/[\w$.]/.test(code[at - 1])) {
       ifAt.lastIndex = at;
-      if (!ifAt.test(code)) continue;
+      if (!ifAt.test(code) || /\belse\s*$/.test(code.slice(Math.max(bodyAt, at - 12), at))) continue;
       const open = ifAt.lastIndex - 1;
       const close = matchingBracket(code, open);
       const then = close === undefined ? undefined : statementAt(code, close + 1);
       if (close === undefined || !then) break;
       const elseWord = /^\s*else\b\s*/.exec(code.slice(then.end));
       const otherwise = elseWord ? statementAt(code, then.end + elseWord[0].length) : undefined;
-      if (elseWord && (!otherwise || /^if\b/.test(code.slice(otherwise.start)))) break;
+      if (elseWord && !otherwise) break;
+      const chained = otherwise !== undefined && /^if\s*\(/.test(code.slice(otherwise.start));
+      // An `else if` chain is not read: the scan goes on past its first branch, and each `else if` is skipped.
+      if (chained) {
+        at = then.end - 1;
+        continue;
+      }
       const end = otherwise?.end ?? then.end;
       found.push({ condition: source.slice(open + 1, close), start: at, end, otherwise: otherwise ? source.slice(otherwise.bodyStart, otherwise.bodyEnd) : '' });
       at = end - 1;

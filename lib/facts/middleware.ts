@@ -18,6 +18,7 @@ import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
+import { sandboxedCondition } from './sandbox';
 import { appContextHas, extendFiles, knownPackageMiddleware, type PassScope, passesThrough, readText } from './pass-through';
 import { isInside, nodeModulesDirs, realPathOrAbsolute, safeReaddir } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
@@ -404,7 +405,12 @@ type PassedMethods = readonly string[] & { readonly clientPicks?: string; readon
  * An opening clause of a guard that hands on requests by their path alone (`if (ctx.path.startsWith('/login')) return
  * next();`, `/\.(css|js|png)$/.test(ctx.path)`): the clause, and its condition asked of a request path.
  */
-interface PathPicks { clause: string; skips: (path: string) => boolean }
+interface PathPicks {
+  clause: string;
+  skips: (path: string) => boolean;
+  /** A URL test a query string meets (`~ctx.url.indexOf('/public')`): the client's, whatever the path (review of round 42, h6 #3). */
+  queryMeets?: true;
+}
 
 const NO_METHODS: PassedMethods = Object.freeze([]);
 
@@ -424,12 +430,13 @@ const REQUEST_BODY = String.raw`(?<![\w$.])(?:ctx|this)\s*\.\s*request\s*\.\s*bo
 
 /**
  * The request's fields egg takes from X-Forwarded-* headers, which any client can send, for an app's config: under
- * `proxy`, the protocol (`ctx.protocol`, `ctx.secure`), and the IP (`ctx.ip`, `ctx.ips`) unless maxIpsCount or
- * maxProxyCount keeps only the entries the app's own proxies add.
+ * `proxy`, the protocol (`ctx.protocol`, `ctx.secure`), and the IP (`ctx.ip`, `ctx.ips`) unless maxIpsCount keeps
+ * only the entries the app's own proxies add (taken to be their number). Not maxProxyCount: egg keeps one entry more
+ * than it says, the one the client wrote (review of round 42, h6 #6).
  */
 export function forwardedReads(config: Record<string, unknown>): readonly string[] {
   if (!config.proxy) return [];
-  return Number(config.maxIpsCount) > 0 || Number(config.maxProxyCount) > 0 ? [ 'protocol', 'secure' ] : [ 'ip', 'ips', 'protocol', 'secure' ];
+  return Number(config.maxIpsCount) > 0 ? [ 'protocol', 'secure' ] : [ 'ip', 'ips', 'protocol', 'secure' ];
 }
 
 /** What a condition reads that the client sends (`shaped`), and what it may hold besides literals and operators (`words`), by forwardedReads. */
@@ -519,38 +526,39 @@ function withoutCallbackParameters(code: string): string {
 
 /**
  * The request's path as a path-only condition reads it; its URL too, which is the path for a request without a query
- * string (a query string can only make a prefix or exact test on it fail; URL_SEARCHED's tests are clientPicked's).
+ * string. A URL test that a query string holding one of the condition's literals meets is the client's (PathPicks.queryMeets).
  */
 const PATH_READ = String.raw`(?<![\w$.])ctx(?:\s*\.\s*(?:request|req))?\s*\.\s*(?:path|url|originalUrl)\b`;
 /** What a path-only condition may hold besides literals, RegExp literals and operators. */
 const PATH_CONDITION_WORDS = new RegExp(String.raw`${PATH_READ}|\.\s*(?:test|indexOf|lastIndexOf|includes|startsWith|endsWith|toLowerCase|toUpperCase|length|${LIST_METHODS})\b|\b(?:undefined|null|true|false)\b`, 'g');
 
+/** The request a path-only condition is asked of, made in its sandbox from `{ path, url }`. */
+const SANDBOX_REQUEST = '({ path: input.path, url: input.url, originalUrl: input.url, request: { path: input.path, url: input.url, originalUrl: input.url }, ' +
+  'req: { url: input.url, originalUrl: input.url } })';
+/** A path no route serves and no prefix test meets, asked with a query string (PathPicks.queryMeets). */
+const UNSERVED_PATH = '/\u0000';
+
 /**
  * A condition that reads the request's path and nothing else but literals, asked of a path: compiled from its own
- * text, which then calls nothing but string and RegExp methods. Undefined for any other, or where code cannot be
- * compiled from text (node's --disallow-code-generation-from-strings). `asWritten` is the clause as the guard writes it.
+ * text in a sandbox (sandboxedCondition), which then calls nothing but string and RegExp methods. Undefined for any
+ * other, or where it does not compile. `asWritten` is the clause as the guard writes it.
  */
 function pathPicked(condition: string, context: string, asWritten = condition): PathPicks | undefined {
   const written = readAsCtx(condition, context);
   const code = withoutLiterals(literalsBlanked(written));
   if (!new RegExp(PATH_READ).test(code) || /[A-Za-z_$]/.test(withoutCallbackParameters(code).replace(PATH_CONDITION_WORDS, '')) || /`/.test(written)) return undefined;
-  let test: (ctx: object) => unknown;
-  try {
-    test = new Function('ctx', `"use strict"; return (${written});`) as (ctx: object) => unknown;
-  } catch {
-    return undefined;
-  }
-  return {
-    clause: `if (${asWritten.trim()})`,
-    skips: path => {
-      try {
-        const read = { path, url: path, originalUrl: path };
-        return Boolean(test({ ...read, request: read, req: read }));
-      } catch {
-        return false;
-      }
-    },
+  const test = sandboxedCondition('ctx', SANDBOX_REQUEST, written);
+  if (!test) return undefined;
+  const meets = (path: string, url: string) => {
+    try {
+      return Boolean(test(JSON.stringify({ path, url })));
+    } catch {
+      return false;
+    }
   };
+  const literals = [ ...written.matchAll(/'((?:\\.|[^'\\\n])*)'|"((?:\\.|[^"\\\n])*)"/g) ].map(match => match[1] ?? match[2]);
+  const queryMeets = /\b(?:url|originalUrl)\b/.test(code) && !meets(UNSERVED_PATH, UNSERVED_PATH) && literals.some(literal => meets(UNSERVED_PATH, `${UNSERVED_PATH}?${literal}`));
+  return { clause: `if (${asWritten.trim()})`, skips: path => meets(path, path), ...(queryMeets && { queryMeets: true as const }) };
 }
 
 /** The [start, end) ranges of `code` (literals blanked) between its top-level `operator`s, outside brackets. */
@@ -628,16 +636,18 @@ export function passedMethods(source: string, { moduleText = () => '', factory, 
     const condition = clause[1];
     // `const url = ctx.url; if (WHITE_LIST.some(item => url.includes(item)))`, read as written on ctx and literals.
     const named = clauseWithNames(condition, context, { before, declarations: () => `${source}\n${moduleText()}`, factory, config });
-    // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1).
-    if (clientPicked(named, context, clientReads(forwarded))) {
+    const client = clientPicked(named, context, clientReads(forwarded));
+    // `if (ctx.path.startsWith('/login')) return next();`: the paths that meet it (black-box round 41, h4 F2).
+    const byPath = client ? undefined : pathPicked(named, context, condition);
+    // `if (ctx.url.indexOf('/login') > -1) return next();`: any request, shaped so (black-box round 41, h1 F1), also
+    // a URL test a query string meets however it is written (`~ctx.url.indexOf('/public')`).
+    if (client || byPath?.queryMeets) {
       clientPicks ??= `if (${condition.trim()})`;
       for (const method of REWRITABLE_METHODS) methods.add(method);
       continue;
     }
-    // `if (ctx.path.startsWith('/login')) return next();`: the paths that meet it (black-box round 41, h4 F2).
-    const byPath = pathPicks ? undefined : pathPicked(named, context, condition);
     if (byPath) {
-      pathPicks = byPath;
+      pathPicks ??= byPath;
       continue;
     }
     // `ctx.method !== 'POST'` (and such tests joined by &&): every method but those.
@@ -663,7 +673,7 @@ export function passedMethods(source: string, { moduleText = () => '', factory, 
 
 /** A middleware's name for ctx: its first parameter's. */
 function contextName(source: string): string {
-  return /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)/.exec(source)?.[1] ?? 'ctx';
+  return FIRST_PARAMETER_NAME.exec(source)?.[1] ?? 'ctx';
 }
 
 /** Where a middleware's body starts: a down-levelled async's generator's (`return __awaiter(this, …, function* () {`) when compiled so. */
@@ -1595,7 +1605,7 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  * refuses nothing (a factory's no-op when unconfigured; black-box round 41, h1 F2). Only the live function: the
  * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
  */
-function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }, forwarded: readonly string[]): Pick<MiddlewareFact, 'neverRefuses'> {
+function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }, reading: Pick<GuardReading, 'forwarded' | 'config'>): Pick<MiddlewareFact, 'neverRefuses'> {
   const made = unwrappedMatch(fn);
   // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
@@ -1603,7 +1613,7 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
   if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
   const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), built.options) : undefined;
   if (unconfigured) return { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } };
-  const optional = clientSkippedCheck(source, scope, forwarded);
+  const optional = clientSkippedCheck(source, scope, { ...reading, factory: factoryScope(built) });
   return optional ? { neverRefuses: { file: fact.file, does: clientSkippedDetail(optional) } } : {};
 }
 
@@ -1613,11 +1623,12 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
  * black-box round 42, h1 F2): a request that does not meet it (no such header) is handed on unchecked. The
  * conditional, when the rest of the guard's code refuses nothing.
  */
-function clientSkippedCheck(source: string, scope: PassScope, forwarded: readonly string[]): string | undefined {
+function clientSkippedCheck(source: string, scope: PassScope, { forwarded = [], config, factory }: Omit<GuardReading, 'moduleText'>): string | undefined {
   const bodyAt = bodyStart(source);
   const context = contextName(source);
   for (const { condition, start, end, otherwise } of topLevelIfs(source, bodyAt)) {
-    const named = readAsCtx(clauseWithNames(condition, context, { before: source.slice(bodyAt, start), declarations: () => source }), context);
+    const before = source.slice(bodyAt, start);
+    const named = readAsCtx(clauseWithNames(condition, context, { before, declarations: () => `${source}\n${scope.moduleText ?? ''}`, factory, config }), context);
     const parts = comparesWithValue(named) ? [] : clientShapedParts(named, clientReads(forwarded));
     // Without the conditional: its `else` runs in its place, for the requests that do not meet it.
     if (parts.length && parts.every(Boolean) && passesThrough(`${source.slice(0, start)}${otherwise}\n${source.slice(end)}`, { ...scope, errorsAnswer: true })) return `if (${condition.trim()})`;
@@ -1627,12 +1638,13 @@ function clientSkippedCheck(source: string, scope: PassScope, forwarded: readonl
 
 /**
  * Whether a condition compares what it reads with a value, a token the client must know (`ctx.get('x-token') !==
- * 'good'`): a literal other than an empty one, besides the names its reads and calls take (`ctx.get('authorization')`,
- * `.startsWith('Bearer ')`).
+ * 'good'`): a string or RegExp literal other than an empty one, besides the names its reads and calls take
+ * (`ctx.get('authorization')`, `.startsWith('Bearer ')`).
  */
 function comparesWithValue(condition: string): boolean {
-  const withoutArguments = condition.replace(/\(\s*(['"`])[^'"`]*\1\s*\)|\[\s*(['"`])[^'"`]*\2\s*\]/g, '()');
-  return /(['"`])[^'"`]+\1|\/[^/\n]+\/|\b\d+\b/.test(withoutArguments);
+  // Call arguments and computed keys of a member (`ctx.headers['x-token']`), not a list's items (review of round 42, h6 #8).
+  const withoutArguments = condition.replace(/\(\s*(['"`])[^'"`]*\1\s*\)|(?<=[\w$)\]]\s*)\[\s*(['"`])[^'"`]*\2\s*\]/g, '()');
+  return /(['"`])[^'"`]+\1|\/[^/\n]+\//.test(withoutArguments);
 }
 
 /** What a guard whose refusals a client skips (clientSkippedCheck) does instead of refusing. */
@@ -1648,23 +1660,24 @@ function clientSkippedDetail(clause: string): string {
  * text, which then reads properties of those options and compares them with literals, nothing else.
  */
 function unconfiguredPass(source: string, factorySource: string, options: unknown): string | undefined {
-  const name = FACTORY_PARAMETER.exec(factorySource)?.[1];
+  const name = FIRST_PARAMETER_NAME.exec(factorySource)?.[1];
   const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
   if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyStart(source), clause.index)))) return undefined;
   const condition = clause[1];
   const code = literalsBlanked(condition).replace(/(['"`])\s*\1/g, '').replace(/\b\d+\b/g, '');
   const reads = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)+`, 'g');
   if (!reads.test(code) || /[A-Za-z_$`]/.test(code.replace(reads, '').replace(/\b(?:undefined|null|true|false)\b/g, ''))) return undefined;
+  // The options as JSON: what the condition compares with literals are plain values.
+  const holds = sandboxedCondition(name, 'input', condition);
   try {
-    const holds = new Function(name, `"use strict"; return (${condition});`) as (options: unknown) => unknown;
-    return holds(options ?? {}) ? `if (${condition.trim()})` : undefined;
+    return holds?.(JSON.stringify(options ?? {})) ? `if (${condition.trim()})` : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A middleware factory's first parameter, the options egg gives it: `(options, app) =>`, `function (opts)`, `options =>`. */
-const FACTORY_PARAMETER = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/;
+/** A function's first parameter: a factory's options (`(options, app) =>`, `function (opts)`, `options =>`), a middleware's ctx. */
+const FIRST_PARAMETER_NAME = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/;
 
 /** The factory egg loaded under `name` and the options it built the middleware with (a hook may change app.config since). */
 function builtWith(egg: MiddlewareSource, name: string): { factory: unknown; options: unknown } {
@@ -1674,7 +1687,7 @@ function builtWith(egg: MiddlewareSource, name: string): { factory: unknown; opt
 
 /** What a guard's clauses may read of its factory: the name of its first parameter and the options egg built the guard with. */
 function factoryScope(built: { factory: unknown; options: unknown }): ClauseScope['factory'] {
-  const parameter = typeof built.factory === 'function' ? FACTORY_PARAMETER.exec(Function.prototype.toString.call(built.factory))?.[1] : undefined;
+  const parameter = typeof built.factory === 'function' ? FIRST_PARAMETER_NAME.exec(Function.prototype.toString.call(built.factory))?.[1] : undefined;
   return parameter === undefined ? undefined : { parameter, options: built.options };
 }
 
@@ -1964,7 +1977,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     // Its own code: egg's match/ignore wrapper only adds a `return next()` for the requests it skips (round 42, h2 F1).
     const handsOn = passesThrough(sourceOf(unwrappedMatch(fn)), scope);
     // As a guard, whether it refuses nothing: read inside egg's match/ignore wrapper, with the options egg built it with.
-    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name), forwardedReads(config));
+    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name), { forwarded: forwardedReads(config), config });
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).

@@ -438,13 +438,13 @@ export class IpcGuard {
     const { maxAgeMs } = this.options;
     const age = now - envelope.ts;
     const stalledSince = age > maxAgeMs ? loopWatch?.stalledSince(maxAgeMs) : undefined;
-    const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs) || this.replay.follows(envelope.iid, envelope.seq);
+    const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs) || this.replay.follows(envelope.iid, envelope.seq, envelope.ts, maxAgeMs);
     if (!fresh || -age > maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
       return { ok: false, reason: 'stale', envelope, payload };
     }
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
     const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
-    if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages)) return { ok: false, reason: 'replayed', envelope, payload };
+    if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages, envelope.ts)) return { ok: false, reason: 'replayed', envelope, payload };
     return { ok: true, payload };
   }
 

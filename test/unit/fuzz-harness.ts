@@ -279,11 +279,20 @@ export function replayCase(rng: Random): ReplayCase {
 export function checkReplay({ size, maxSenders, ops }: ReplayCase): string | undefined {
   const windows = new ReplayWindows(size, maxSenders);
   const model = new Map<string, { top: number; seen: Set<number> }>();
+  // Evicted senders' tops (4 per tracked sender, the oldest forgotten): a window made again starts there, all seen.
+  const evicted = new Map<string, number>();
   for (const [ index, [ sender, seq ] ] of ops.entries()) {
     let state = model.get(sender);
     if (!state) {
-      state = { top: -1, seen: new Set() };
-      if (model.size >= maxSenders) model.delete(model.keys().next().value as string);
+      const top = evicted.get(sender);
+      state = top === undefined ? { top: -1, seen: new Set() } : { top, seen: new Set(Array.from({ length: size }, (_, at) => top - at).filter(old => old >= 0)) };
+      evicted.delete(sender);
+      if (model.size >= maxSenders) {
+        const [ oldest, window ] = model.entries().next().value as [ string, { top: number } ];
+        model.delete(oldest);
+        evicted.set(oldest, window.top);
+        if (evicted.size > maxSenders * 4) evicted.delete(evicted.keys().next().value as string);
+      }
     }
     model.delete(sender);
     model.set(sender, state);

@@ -188,6 +188,15 @@ describe('replay window', () => {
     assert.equal(windows.trackedSenders, 3);
   });
 
+  it('an evicted sender\'s window made again refuses every number up to its old top (review of round 42, h6 #2)', () => {
+    const windows = new ReplayWindows(64, 3);
+    assert.ok(windows.acceptRange('a', 0, 11));
+    for (const sender of [ 'b', 'c', 'd' ]) assert.ok(windows.accept(sender, 0));
+    assert.equal(windows.accept('a', 5), false, 'a replay of an evicted sender\'s message');
+    assert.equal(windows.acceptRange('a', 9, 3), false);
+    assert.equal(windows.accept('a', 11), true);
+  });
+
   it('property: a random stream never accepts a duplicate inside the window', () => {
     fc.assert(fc.property(fc.array(fc.nat({ max: 300 }), { maxLength: 400 }), seqs => {
       const windows = new ReplayWindows(128);

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
+import { topLevelIfs } from '../../lib/facts/guard-clauses';
 import { collectMiddlewareFacts, forwardedReads, type MiddlewareSource, passedMethods, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { neverRefusing } from '../../lib/facts/never-refuses';
 import { passesThrough } from '../../lib/facts/pass-through';
@@ -1052,7 +1053,9 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     assert.ok(forwarded("if (ctx.ips[0] === '10.0.0.7') return next();", { proxy: true }));
     assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: false }), undefined, 'the socket\'s address');
     assert.equal(forwarded("if (ctx.ip.startsWith('10.0.')) return next();", { proxy: true, maxIpsCount: 2 }), undefined, 'the entry the app\'s proxy adds');
-    assert.ok(forwarded('if (ctx.secure) return next();', { proxy: true, maxProxyCount: 1 }));
+    assert.ok(forwarded('if (ctx.secure) return next();', { proxy: true, maxIpsCount: 1 }));
+    // egg keeps maxProxyCount + 1 entries: the first is the client's own (review of round 42, h6 #6).
+    assert.ok(forwarded("if (ctx.ip === '10.0.0.5') return next();", { proxy: true, maxProxyCount: 1 }));
     for (const clause of [
       "if (ctx.get('x-internal-token') === options.token) return next();", "if (ctx.url.startsWith('/public')) return next();",
       "if (ctx.url.indexOf('/public/') === 0) return next();", 'if (ctx.url.match(/^\\/login/)) return next();',
@@ -1070,6 +1073,37 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     for (const clause of [ 'if (WHITELIST.some(p => ctx.path.startsWith(p))) return next();', "if (ctx.path.split('/')[1] === 'login') return next();" ]) {
       assert.equal(passedMethods(guard(clause)).pathPicks, undefined, clause);
     }
+    // A URL test a query string meets, however written, is the client's (review of round 42, h6 #3).
+    for (const clause of [ "if (~ctx.url.indexOf('/public')) return next();", "if (ctx.url.toLowerCase().includes('/public')) return next();",
+      "if (ctx.originalUrl.indexOf('/public') > 0) return next();" ]) assert.ok(passedMethods(guard(clause)).clientPicks, clause);
+    assert.equal(passedMethods(guard("if (ctx.url.startsWith('/public')) return next();")).clientPicks, undefined);
+  });
+
+  it('finds the top-level conditionals of a body: with a block or not, with an else; not an else-if chain (review of round 42, h6 #7)', () => {
+    const source = "async function auth(ctx, next) {\n  if (ctx.method === 'OPTIONS') return next();\n  if (a) { x(); } else { y(); }\n" +
+      '  if (b) { p(); } else if (c) { q(); } else { r(); }\n  if (d) z();\n  await next();\n}';
+    const found = topLevelIfs(source, source.indexOf('{') + 1).map(({ condition, start, end, otherwise }) => [ condition, source.slice(start, end).trim(), otherwise.trim() ]);
+    assert.deepEqual(found, [
+      [ "ctx.method === 'OPTIONS'", "if (ctx.method === 'OPTIONS') return next();", '' ],
+      [ 'a', 'if (a) { x(); } else { y(); }', 'y();' ],
+      [ 'd', 'if (d) z();', '' ],
+    ]);
+  });
+
+  it('asks a condition in a sandbox: no name or property chain of its text reaches this process (review of round 42, h6 #1)', () => {
+    const guard = (clause: string) => `async function auth(ctx, next) {\n  ${clause}\n  if (!ctx.state.user) { ctx.status = 401; return; }\n  await next();\n}`;
+    const exit = process.exit;
+    let exited = false;
+    process.exit = (() => { exited = true; }) as typeof process.exit;
+    try {
+      for (const clause of [ "if (ctx.path === '/health' || [].some(process => 0) || process.exit(7)) return next();",
+        "if (ctx.path === '/health' || ctx.path.constructor.constructor('return process')().exit(7)) return next();" ]) {
+        assert.equal(passedMethods(guard(clause)).pathPicks?.skips('/admin') ?? false, false, clause);
+      }
+    } finally {
+      process.exit = exit;
+    }
+    assert.equal(exited, false);
   });
 
   it('reads a clause through the names it tests: aliases of the request\'s reads, lists of literals its module declares, options egg built it with', () => {
@@ -1102,6 +1136,12 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     assert.ok(passedMethods(guard('if (app.config.auth.whiteList.some(p => ctx.url.includes(p))) return next();'), { config: { auth: { whiteList: [ '/login' ] } } }).clientPicks);
     assert.ok(passedMethods(guard('if (whiteList.some(p => ctx.url.includes(p))) return next();'),
       { moduleText: () => 'module.exports = options => { const { whiteList } = options; return async function auth(ctx, next) {}; };', factory: { parameter: 'options', options: { whiteList: [ '/login' ] } } }).clientPicks);
+    // A list changed where it is declared or later, declared twice, or an option the factory changes: not read as its literals (review of round 42, h6 #5).
+    for (const moduleText of [ "const WHITE = [ '/login' ].concat(extra);", "const WHITE = [ '/login' ];\nWHITE.push('/public');",
+      "const WHITE = [ '/login' ];\nfunction other() { const WHITE = [ '/x' ]; }" ]) {
+      assert.equal(passes('if (WHITE.some(p => ctx.path.startsWith(p))) return next();', moduleText).pathPicks, undefined, moduleText);
+    }
+    assert.equal(passes('if (options.whiteList.some(p => ctx.path.startsWith(p))) return next();', "options.whiteList = [ ...options.whiteList, '/public' ];", { whiteList: [ '/login' ] }).pathPicks, undefined);
     // A value of the app's it compares with, a list of anything but literals, a name written over before the clause: none.
     for (const [ body, moduleText ] of [
       [ "const token = ctx.get('x-token');\n  if (TOKENS.includes(token)) return next();", 'const TOKENS = loadTokens();' ],
