@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import mm from 'egg-mock';
 import { tarOf, tgzOf, zipOf } from './archive-files';
 import { LOADER_FILES } from '../lib/facts/runtime';
-import { bootApp, expectRefused, fixture, MM_APP_CHILD_REQUIRE, mockCluster, readReport, reportFindings, tempApp } from './helpers';
+import { bootApp, eventually, expectRefused, fixture, MM_APP_CHILD_REQUIRE, mockCluster, readReport, reportFindings, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 const STRONG_KEY = 'x7Rk2-strong-fixture-key-9aQmZ4bLw8NcY3tVe6Hj';
@@ -56,20 +56,6 @@ async function bootReport(baseDir: string): Promise<Record<string, any>> {
 
 function cleanRun(baseDir: string): void {
   fs.rmSync(path.join(baseDir, 'run'), { recursive: true, force: true });
-}
-
-/** Polls until `check` passes; the dumps' last rewrite runs after egg's after-ready write, a moment after ready(). */
-async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise(resolve => setTimeout(resolve, 50));
-    }
-  }
 }
 
 describe('configuration rules: secure fixture (mm.app)', () => {

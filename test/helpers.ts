@@ -111,3 +111,17 @@ export async function rawGet(booted: { callback(): http.RequestListener }, targe
     server.close();
   }
 }
+
+/** Polls until `check` passes: what a process writes a moment later (the dumps' last rewrite, a log line's flush). */
+export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+}
