@@ -2718,6 +2718,22 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('a path clause is asked of the paths a parameter route serves with the clause\'s own strings: `/api/users/x.js` for endsWith(\'.js\'); the hole is real (black-box round 42, h7 F1)', async () => {
+      const assets = tempApp('mw-guard-asset-skip', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) {\n  // static assets\n  if (ctx.path.endsWith('.js') || ctx.path.endsWith('.css')) return next();\n" +
+          "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n",
+        'app/router.js': "module.exports = app => { app.router.get('/api/users/:id', async ctx => { ctx.body = { servedBy: 'controller', id: ctx.params.id }; }); };\n",
+      });
+      assert.match(await expectRefused(assets, /SEN404/), /GET \/api\/users\/:id → .* auth skips GET \/api\/users\/[^ ,]*\.(?:js|css)\b/s);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(assets), async booted => {
+        await booted.httpRequest().get('/api/users/1').expect(401);
+        assert.equal((await booted.httpRequest().get('/api/users/x.js').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('reads the clause through an alias of the URL and a white list of its module or of its options, as guards write them; the holes are real', async () => {
       const guarded = (name: string, auth: string, config: string) => tempApp(name, {
         'config/config.default.js': `module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], auth: ${config}, ` +

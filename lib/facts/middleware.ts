@@ -2119,6 +2119,19 @@ function policyGuards(policy: SentinelPolicy): Set<string> {
   return new Set([ ...(policy.routes?.protect ?? []).flatMap(entry => entry.by), ...policy.middleware?.required ?? [] ]);
 }
 
+/** passedMethods of a global middleware's own code (inside egg's match/ignore wrapper), once per function: probeTokens and collectRoutes both ask. */
+const passesOfGlobal = new WeakMap<object, PassedMethods>();
+
+function globalPasses(egg: MiddlewareSource, name: string, fn: object): PassedMethods {
+  let passes = passesOfGlobal.get(fn);
+  if (!passes) {
+    passes = passedMethods(sourceOf(unwrappedMatch(fn)), { moduleText: () => factoryModuleText(egg, name), factory: factoryScope(builtWith(egg, name)),
+      forwarded: forwardedReads(egg.config), config: egg.config });
+    passesOfGlobal.set(fn, passes);
+  }
+  return passes;
+}
+
 /**
  * The strings the app's filters single requests out by (lib/facts/filter-tokens.ts). The policy's first: those of its
  * guards' match/ignore (`routes.protect[].by`, `middleware.required`), of router.use() paths, of its protect
@@ -2134,8 +2147,13 @@ function probeTokens(egg: MiddlewareSource, middleware: MiddlewareFact[], stacks
   const protect = policy.routes?.protect ?? [];
   const guards = policyGuards(policy);
   const inChain = middleware.filter(entry => entry.position !== null);
-  // Filters (egg-path-matching reads their strings in any case), and paths the router or the policy names.
-  const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).map(entry => entry.match || entry.ignore);
+  // Filters (egg-path-matching reads their strings in any case), and paths the router or the policy names; a guard's
+  // own clause on the path is read as a filter function is (`ctx.path.endsWith('.js')` probes `/api/users/x.js` for
+  // `/api/users/:id`: black-box round 42, h7 F1).
+  const policyPatterns: unknown[] = inChain.filter(entry => guards.has(entry.name)).flatMap(entry => {
+    const fn = egg.middleware?.[entry.position as number];
+    return [ entry.match || entry.ignore, ...(fn && globalPasses(egg, entry.name, fn).pathPicks ? [ unwrappedMatch(fn) ] : []) ];
+  });
   // The paths written in the module of a filter function that uses its values or helpers (lib/facts/filter-module.ts).
   const modulePathsOf = (entries: MiddlewareFact[]) => entries.flatMap(entry => definedBy.get(entry.name)?.paths ?? []);
   const policyPaths: Array<string | undefined> = modulePathsOf(inChain.filter(entry => guards.has(entry.name)));
@@ -2276,7 +2294,6 @@ function collectRoutes(
   // Middleware without match/ignore runs for every route: one shared step each; the others are evaluated per route.
   // Steps that run always or never are shared by every route they describe: most routes allocate no step at all.
   const guards = policyGuards(sentinelPolicy(egg));
-  const forwarded = forwardedReads(egg.config);
   const globals = middleware
     .filter(entry => entry.position !== null && entry.group !== 'router')
     .map((entry): GlobalMiddleware => ({
@@ -2289,8 +2306,7 @@ function collectRoutes(
       undispatched: { name: entry.name, level: 'global', runs: 'unverified', detail: UNDISPATCHED },
       rewritten: { name: entry.name, level: 'global', runs: 'unverified', detail: PATH_REWRITTEN },
       // Its own code, also inside egg's match/ignore wrapper.
-      passes: passedMethods(sourceOf(unwrappedMatch(chain[entry.position as number])),
-        { moduleText: () => factoryModuleText(egg, entry.name), factory: factoryScope(builtWith(egg, entry.name)), forwarded, config: egg.config }),
+      passes: globalPasses(egg, entry.name, chain[entry.position as number]),
       guard: guards.has(entry.name),
       readsRequestedUrl: readsRequestedUrl(entry.match || entry.ignore),
       ...unverifiableStep(entry),
