@@ -166,6 +166,8 @@ const STARTUP_GRACE_MS = 1000;
 
 /** How often a process notes that its event loop turns (LoopWatch). */
 const LOOP_TURN_MS = 1000;
+/** The longest pause between two accepted messages within one run of them (IpcGuard's busy run), maxAgeMs if less. */
+const BUSY_GAP_MS = 1000;
 
 /**
  * When this process's event loop last stood still (a synchronous job): a message that waited in the receiver's pipe
@@ -211,6 +213,11 @@ export class IpcGuard {
   private inBurst = false;
   private queue: Batch[] = [];
   private queuedCharacters = 0;
+  /**
+   * The current run of accepted messages, none more than BUSY_GAP_MS (monotonic) after the one before: when it began
+   * (wall clock), and when its last message was accepted (monotonic). A message sent during it waited behind it.
+   */
+  private busy?: { since: number; lastAt: number };
 
   constructor(readonly role: Role, private readonly keyring: Keyring, private readonly options: IpcGuardOptions, private readonly logger: GuardLogger) {
     this.sender = { role, pid: process.pid, iid: crypto.randomBytes(12).toString('base64url') };
@@ -432,12 +439,14 @@ export class IpcGuard {
     // worker it has just forked what was signed while node was starting it: STARTUP_GRACE_MS allows for that. The
     // start is taken on the wall clock as it reads now (monotonic time since start): a clock stepped back drops nothing.
     // Age counts until the receiver's loop could first have read the message: one sent while a synchronous job held
-    // it is judged by its age when the job began. One that follows the last its sender's replay window recorded is
-    // new whatever its age: it waited in order behind a busy receiver's queue (black-box round 42, h3 F1). Age still
-    // bounds what the window cannot tell: a sender it does not hold (new, or evicted), a number at or below its top.
+    // it, or while a run of accepted messages kept the receiver busy (round 42, h8 F1: a second worker's first burst
+    // behind the first's), is judged by its age when that began. One that follows the last its sender's replay window
+    // recorded is new whatever its age: it waited in order behind a busy receiver's queue (black-box round 42, h3 F1).
+    // Age still bounds what those cannot tell: a message held back while the receiver was idle, a number at or below a
+    // window's top.
     const { maxAgeMs } = this.options;
     const age = now - envelope.ts;
-    const stalledSince = age > maxAgeMs ? loopWatch?.stalledSince(maxAgeMs) : undefined;
+    const stalledSince = age > maxAgeMs ? loopWatch?.stalledSince(maxAgeMs) ?? this.busySince() : undefined;
     const fresh = age <= maxAgeMs || (stalledSince !== undefined && stalledSince - envelope.ts <= maxAgeMs) || this.replay.follows(envelope.iid, envelope.seq, envelope.ts, maxAgeMs);
     if (!fresh || -age > maxAgeMs || envelope.ts < now - performance.now() - STARTUP_GRACE_MS) {
       return { ok: false, reason: 'stale', envelope, payload };
@@ -445,7 +454,24 @@ export class IpcGuard {
     // Instance ids are random per process start, and the MAC binds each to its role: the id alone names the sender.
     const messages = action === BATCH_ACTION ? (payload as BatchEntry[]).length : 1;
     if (!this.replay.acceptRange(envelope.iid, envelope.seq, messages, envelope.ts)) return { ok: false, reason: 'replayed', envelope, payload };
+    this.noteAccepted(now);
     return { ok: true, payload };
+  }
+
+  /** Extends the run of accepted messages, or starts one (busy). */
+  private noteAccepted(now: number): void {
+    const at = performance.now();
+    if (!this.busy || at - this.busy.lastAt > this.busyGap()) this.busy = { since: now, lastAt: at };
+    else this.busy.lastAt = at;
+  }
+
+  /** When the current run of accepted messages began, while it lasts. */
+  private busySince(): number | undefined {
+    return this.busy && performance.now() - this.busy.lastAt <= this.busyGap() ? this.busy.since : undefined;
+  }
+
+  private busyGap(): number {
+    return Math.min(BUSY_GAP_MS, this.options.maxAgeMs);
   }
 
   /** Re-reads the secret after a key change (an agent that wrote a new key file), at most once a second unless forced. */
@@ -458,8 +484,10 @@ export class IpcGuard {
     // Before its MAC verified, the sender an envelope names is only a claim.
     const sender = !envelope ? 'unknown sender' : `${verified ? '' : 'unverified sender claiming '}${envelope.role} pid ${envelope.pid}`;
     const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
-    this.badMessages.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s',
-      this.options.mode === 'report' ? 'accepted in report mode' : 'dropped', reason, quoteForMessage(action, 60), sender, channel);
+    // A stale message's age, so that a backlog behind a busy receiver is told from a replay (round 42, h8 F2).
+    const age = reason === 'stale' && envelope ? `, signed ${Date.now() - envelope.ts} ms ago (maxAgeMs ${this.options.maxAgeMs})` : '';
+    this.badMessages.warn('[egg-sentinel] IPC message %s (%s): action %s from %s%s%s',
+      this.options.mode === 'report' ? 'accepted in report mode' : 'dropped', reason, quoteForMessage(action, 60), sender, channel, age);
   }
 
   /** Wraps a messenger so every send is sealed and every receive verified. */

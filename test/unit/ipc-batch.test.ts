@@ -219,7 +219,7 @@ describe('IPC freshness against the receiver\'s start', () => {
     assert.equal(agentGuard.stats().dropped.stale, 1);
   });
 
-  it('a message older than maxAgeMs that follows its sender\'s last in order, while that sender\'s messages keep arriving, is delivered (it waited behind a busy receiver\'s queue); held back while its sender fell silent, from an unknown sender, or below the top, it is stale (black-box round 42, h3 F1; review h6 #2)', () => {
+  it('a message older than maxAgeMs that follows its sender\'s last in order while its messages keep arriving, or another sender\'s sent while the receiver was busy accepting messages, is delivered (it waited behind a busy receiver\'s queue); held back while the receiver was idle, or signed before the busy run, it is stale; below the top, replayed (black-box round 42, h3 F1, h8 F1; review h6 #2)', () => {
     const secret = crypto.randomBytes(32).toString('base64url');
     const { delivered, agentGuard, agentMessenger } = pair({ secret, maxAgeMs: 200 });
     const deliver = (iid: string, seq: number, ts: number) => (agentMessenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({
@@ -240,6 +240,8 @@ describe('IPC freshness against the receiver\'s start', () => {
       deliver('busy-sender', 1, signedAt - 90);
       offset += 150;
       deliver('busy-sender', 2, signedAt - 80);
+      // Another sender's first message, sent while the receiver was busy with the first's: it waited behind them (h8 F1).
+      deliver('second-sender', 0, signedAt - 50);
       deliver('busy-sender', 1, signedAt - 90);
       deliver('unknown-sender', 0, signedAt - 300);
       offset += 300;
@@ -248,8 +250,8 @@ describe('IPC freshness against the receiver\'s start', () => {
       Date.now = realDate;
       performance.now = realPerformance;
     }
-    assert.deepEqual(delivered.map(message => (message.data as { i: number }).i), [ 0, 1, 2 ]);
-    assert.equal(agentGuard.stats().dropped.stale, 3);
+    assert.deepEqual(delivered.map(message => (message.data as { i: number }).i), [ 0, 1, 2, 0 ]);
+    assert.deepEqual([ agentGuard.stats().dropped.stale, agentGuard.stats().dropped.replayed ], [ 2, 1 ]);
   });
 
   it('a wall clock stepped back past the process start (NTP at machine boot) drops nothing', async () => {
@@ -280,5 +282,9 @@ describe('IPC drop log', () => {
     (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: poisoned })) as Wire);
     assert.equal(guard.stats().dropped.malformed, 1);
     assert.match(lines.join('\n'), /dropped \(malformed\): action "demo:n" from app pid 4242$/m);
+    // A stale one says its age beside maxAgeMs (black-box round 42, h8 F2).
+    const old = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 4242, iid: 'old' }, seq: 0, ts: Date.now() - 60_000, to: 'agent', action: 'demo:n', encrypt: false }, '{}');
+    (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: old })) as Wire);
+    assert.match(lines.join('\n'), /dropped \(stale\): action "demo:n" from app pid 4242, signed \d+ ms ago \(maxAgeMs 30000\)$/m);
   });
 });
