@@ -2679,6 +2679,25 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       });
     });
 
+    /** A global auth guard, `moduleText` above its factory and `skip` opening it, and one GET route at `route` that says who served it. */
+    const guardedRoute = (name: string, moduleText: string, skip: string, route: string) => tempApp(name, {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': `${moduleText}\nmodule.exports = () => async function auth(ctx, next) {\n${skip}\n` +
+        "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n",
+      'app/router.js': `module.exports = app => { app.router.get('${route}', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n`,
+    });
+
+    it('a clause that calls a one-expression helper of the module is read through it: a header test there is refused, and the hole is real (black-box round 42, h7 F2)', async () => {
+      const helper = guardedRoute('mw-guard-helper-skip', "function isInternal(ctx) {\n  return ctx.get('x-internal-call') === '1';\n}\n", '  if (isInternal(ctx)) return next();', '/api/users');
+      assert.match(await expectRefused(helper, /SEN404/), /GET \/api\/users → .*for a request that meets `if \(isInternal\(ctx\)\)`, which reads what the client sends/s);
+      mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+      await withApp(bootApp(helper), async booted => {
+        await booted.httpRequest().get('/api/users').expect(401);
+        assert.equal((await booted.httpRequest().get('/api/users').set('x-internal-call', '1').expect(200)).body.servedBy, 'controller');
+      });
+    });
+
     it('the IP is what the client sends under config.proxy: a clause on it is refused, and X-Forwarded-For really opens the route; without proxy it boots (black-box round 42, h1 F1)', async () => {
       const internal = "if (ctx.ip.startsWith('10.0.')) return next();";
       assert.match(await expectRefused(app(internal, 'proxy: true, '), /SEN404/),
@@ -2719,13 +2738,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
 
     it('a path clause is asked of the paths a parameter route serves with the clause\'s own strings: `/api/users/x.js` for endsWith(\'.js\'); the hole is real (black-box round 42, h7 F1)', async () => {
-      const assets = tempApp('mw-guard-asset-skip', {
-        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
-          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
-        'app/middleware/auth.js': "module.exports = () => async function auth(ctx, next) {\n  // static assets\n  if (ctx.path.endsWith('.js') || ctx.path.endsWith('.css')) return next();\n" +
-          "  if (ctx.get('authorization') !== 'Bearer good') { ctx.status = 401; return; }\n  await next();\n};\n",
-        'app/router.js': "module.exports = app => { app.router.get('/api/users/:id', async ctx => { ctx.body = { servedBy: 'controller', id: ctx.params.id }; }); };\n",
-      });
+      const assets = guardedRoute('mw-guard-asset-skip', '', "  // static assets\n  if (ctx.path.endsWith('.js') || ctx.path.endsWith('.css')) return next();", '/api/users/:id');
       assert.match(await expectRefused(assets, /SEN404/), /GET \/api\/users\/:id → .* auth skips GET \/api\/users\/[^ ,]*\.(?:js|css)\b/s);
       mm(process.env, 'FIXTURE_FAIL_ON', 'never');
       await withApp(bootApp(assets), async booted => {

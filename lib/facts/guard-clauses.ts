@@ -39,9 +39,47 @@ const isName = (text: string) => new RegExp(`^${NAME}$`).test(text);
  * re.test(ctx.url))`) as the test of each item joined with `||`. Names it cannot resolve are left as they are.
  */
 export function clauseWithNames(condition: string, context: string, scope: ClauseScope): string {
-  let written = condition;
+  let written = inlinedHelpers(condition, scope);
   for (const [ name, read ] of aliases(scope.before, context)) written = replaceName(written, name, read);
   return expandedCallbacks(replaceLists(written, scope));
+}
+
+/**
+ * Calls of the guard's module's one-expression helpers (`function isInternal(ctx) { return ctx.get('x-internal-call')
+ * === '1'; }`, `const isPublic = path => …;`) written out with their arguments (black-box round 42, h7 F2): a helper
+ * declared once, with one parameter, called with a plain name or member chain.
+ */
+function inlinedHelpers(condition: string, scope: ClauseScope): string {
+  const blanked = literalsBlanked(condition);
+  const calls = [ ...blanked.matchAll(new RegExp(String.raw`(?<![\w$.])(${NAME})\s*\(\s*(${NAME}(?:\s*\.\s*${NAME})*)\s*\)`, 'g')) ];
+  if (!calls.length) return condition;
+  const module = scope.declarations();
+  return calls.reduceRight((text, call) => {
+    const helper = oneExpressionHelper(module, call[1]);
+    if (!helper) return text;
+    const argument = condition.slice((call.index as number) + call[0].indexOf('(') + 1, (call.index as number) + call[0].length - 1).trim();
+    return text.slice(0, call.index) + `(${replaceName(helper.body, helper.parameter, argument)})` + text.slice((call.index as number) + call[0].length);
+  }, condition);
+}
+
+/** A helper the module declares once as a function of one parameter that returns one expression. */
+function oneExpressionHelper(module: string, name: string): { parameter: string; body: string } | undefined {
+  const blanked = literalsBlanked(module);
+  const declared = [ ...blanked.matchAll(new RegExp(String.raw`(?:\bfunction\s+${escaped(name)}\s*\(\s*(${NAME})\s*\)\s*\{\s*return\s+|\b(?:const|let|var)\s+${escaped(name)}\s*=\s*(?:\(\s*(${NAME})\s*\)|(${NAME}))\s*=>\s*(?!\{))`, 'g')) ];
+  if (declared.length !== 1 || changed(module, escaped(name))) return undefined;
+  const [ match ] = declared;
+  const start = (match.index as number) + match[0].length;
+  // The expression ends at the `;`, `}` or line end at its own depth.
+  let depth = 0;
+  let end = start;
+  for (; end < blanked.length; end++) {
+    const char = blanked[end];
+    if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char) && --depth < 0) break;
+    else if (depth === 0 && (char === ';' || char === '\n')) break;
+  }
+  const body = module.slice(start, end).trim();
+  return body ? { parameter: match[1] ?? match[2] ?? match[3], body } : undefined;
 }
 
 /** The body's declarations (before the clause) of names bound to what only the request gives, never reassigned there; each earlier one written out in later ones. */

@@ -1136,6 +1136,11 @@ describe('the methods a guard\'s own code hands on (passedMethods, SEN404; black
     assert.ok(passedMethods(guard('if (app.config.auth.whiteList.some(p => ctx.url.includes(p))) return next();'), { config: { auth: { whiteList: [ '/login' ] } } }).clientPicks);
     assert.ok(passedMethods(guard('if (whiteList.some(p => ctx.url.includes(p))) return next();'),
       { moduleText: () => 'module.exports = options => { const { whiteList } = options; return async function auth(ctx, next) {}; };', factory: { parameter: 'options', options: { whiteList: [ '/login' ] } } }).clientPicks);
+    // A one-expression helper of the module, written out where it is called (black-box round 42, h7 F2).
+    assert.equal(passes('if (isInternal(ctx)) return next();', "function isInternal(ctx) {\n  return ctx.get('x-internal-call') === '1';\n}").clientPicks, 'if (isInternal(ctx))');
+    const helper = passes('if (isPublic(ctx.path)) return next();', "const PUBLIC = [ '/login' ];\nconst isPublic = path => PUBLIC.includes(path);");
+    assert.deepEqual([ helper.clientPicks, helper.pathPicks?.skips('/login'), helper.pathPicks?.skips('/admin') ], [ undefined, true, false ]);
+    assert.equal(passes('if (isInternal(ctx)) return next();', 'function isInternal(ctx) { return ctx.state.internal; }').length, 0);
     // A list changed where it is declared or later, declared twice, or an option the factory changes: not read as its literals (review of round 42, h6 #5).
     for (const moduleText of [ "const WHITE = [ '/login' ].concat(extra);", "const WHITE = [ '/login' ];\nWHITE.push('/public');",
       "const WHITE = [ '/login' ];\nfunction other() { const WHITE = [ '/x' ]; }" ]) {
