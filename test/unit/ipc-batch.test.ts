@@ -10,6 +10,7 @@ import path from 'node:path';
 import util from 'node:util';
 import { sealSerialized } from '../../lib/ipc/envelope';
 import { BATCH_ACTION, IpcGuard, type MessengerLike } from '../../lib/ipc/messenger';
+import { RateLimitedLog } from '../../lib/ipc/rate-limited-log';
 import { keyringFor } from './fuzz-harness';
 
 type Wire = { action: string; data: unknown; to?: string };
@@ -286,5 +287,28 @@ describe('IPC drop log', () => {
     const old = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 4242, iid: 'old' }, seq: 0, ts: Date.now() - 60_000, to: 'agent', action: 'demo:n', encrypt: false }, '{}');
     (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: old })) as Wire);
     assert.match(lines.join('\n'), /dropped \(stale\): action "demo:n" from app pid 4242, signed \d+ ms ago \(maxAgeMs 30000\)$/m);
+  });
+});
+
+describe('IPC warnings over the minute\'s limit', () => {
+  it('are counted, and summarized in one line when the minute ends, also when no warning follows (black-box round 42, h8 F2)', async () => {
+    const lines: string[] = [];
+    const log = new RateLimitedLog({ warn: (format: string, ...args: unknown[]) => lines.push(util.format(format, ...args)) }, 1);
+    const realDate = Date.now;
+    const start = realDate();
+    try {
+      Date.now = () => start;
+      log.warn('first');
+      // The minute's end 20 ms away: the summary's timer is set for it.
+      Date.now = () => start + 59_980;
+      log.warn('second');
+      log.warn('third');
+    } finally {
+      Date.now = realDate;
+    }
+    assert.deepEqual(lines, [ 'first' ]);
+    await new Promise(resolve => setTimeout(resolve, 100));
+    assert.deepEqual(lines, [ 'first', '[egg-sentinel] IPC: 2 more bad messages or connections in the last minute were not logged (see stats())' ]);
+    assert.equal(log.suppressed, 2);
   });
 });
