@@ -283,8 +283,10 @@ describe('IPC drop log', () => {
     (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: poisoned })) as Wire);
     assert.equal(guard.stats().dropped.malformed, 1);
     assert.match(lines.join('\n'), /dropped \(malformed\): action "demo:n" from app pid 4242$/m);
-    // A stale one says its age beside maxAgeMs (black-box round 42, h8 F2).
-    const old = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 4242, iid: 'old' }, seq: 0, ts: Date.now() - 60_000, to: 'agent', action: 'demo:n', encrypt: false }, '{}');
+    // A stale one says its age beside maxAgeMs (black-box round 42, h8 F2). Signed before this process started: stale
+    // whatever a stalled event loop (a loaded CI machine) excuses.
+    const beforeStart = Math.floor(Date.now() - performance.now()) - 5000;
+    const old = sealSerialized({ keys: keyringFor(secret), sender: { role: 'app', pid: 4242, iid: 'old' }, seq: 0, ts: beforeStart, to: 'agent', action: 'demo:n', encrypt: false }, '{}');
     (messenger._onMessage as (message: Wire) => void)(JSON.parse(JSON.stringify({ action: 'demo:n', data: old })) as Wire);
     assert.match(lines.join('\n'), /dropped \(stale\): action "demo:n" from app pid 4242, signed \d+ ms ago \(maxAgeMs 30000\)$/m);
   });
