@@ -28,6 +28,11 @@ export const STRING_METHODS = 'replace|replaceAll|split|trim|trimStart|trimEnd|t
 const MAX_LIST_ITEMS = 50;
 
 const escaped = (name: string) => name.replace(/\$/g, '\\$');
+
+/** Code (literals blanked) without its string and RegExp literals and its numbers: what is left are names and operators. */
+export function withoutLiterals(blanked: string): string {
+  return blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
+}
 const isName = (text: string) => new RegExp(`^${NAME}$`).test(text);
 
 /**
@@ -95,7 +100,7 @@ function aliases(before: string, context: string): Map<string, string> {
     if (!readsRequestOnly(expression, request)) continue;
     if (match[1] !== undefined) {
       // In parentheses where operators join reads (`a || b`); a chain of reads and calls reads on as it is.
-      const joined = /\|\||\?\?|&&|[?:+\-*/<>=!]/.test(literalsBlanked(expression).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, ''));
+      const joined = /\|\||\?\?|&&|[?:+\-*/<>=!]/.test(withoutLiterals(literalsBlanked(expression)));
       found.set(match[1], joined ? `(${expression.trim()})` : expression.trim());
       continue;
     }
@@ -105,10 +110,7 @@ function aliases(before: string, context: string): Map<string, string> {
       if (isName(property) && isName(local)) found.set(local, `${expression.trim()}.${property}`);
     }
   }
-  for (const name of found.keys()) {
-    const writes = code.match(new RegExp(String.raw`(?<![\w$.])${escaped(name)}\s*(?:=(?![=>])|\+\+|--|[-+*/|&?]{1,2}=)`, 'g'))?.length ?? 0;
-    if (writes > 1) found.delete(name);
-  }
+  for (const name of found.keys()) if (changed(before, escaped(name))) found.delete(name);
   return found;
 }
 
@@ -117,7 +119,7 @@ function aliases(before: string, context: string): Map<string, string> {
  * with literals, string methods, literals, `||`, `??`, `&&` and indexes.
  */
 function readsRequestOnly(expression: string, request: string): boolean {
-  const code = literalsBlanked(expression).replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*|\b\d+\b/g, '');
+  const code = withoutLiterals(literalsBlanked(expression));
   const reads = new RegExp(String.raw`(?<![\w$.])${request}(?:\s*\.\s*${NAME})*`, 'g');
   if (!reads.test(code)) return false;
   const rest = code.replace(reads, '').replace(new RegExp(String.raw`\.\s*(?:${STRING_METHODS})\b`, 'g'), '');
@@ -172,7 +174,7 @@ function listText(name: string, scope: ClauseScope): string | undefined {
 /** Whether code assigns what `target` (a pattern) names after its declaration, or changes the list in place. */
 function changed(code: string, target: string): boolean {
   const blanked = literalsBlanked(code);
-  const assignments = blanked.match(new RegExp(String.raw`(?<![\w$.])${target}\s*(?:=(?![=>])|[-+|&?]{1,2}=)`, 'g'))?.length ?? 0;
+  const assignments = blanked.match(new RegExp(String.raw`(?<![\w$.])${target}\s*(?:=(?![=>])|\+\+|--|[-+*/|&?]{1,2}=)`, 'g'))?.length ?? 0;
   const declarations = blanked.match(new RegExp(String.raw`\b(?:const|let|var)\s+${target}\s*=`, 'g'))?.length ?? 0;
   return assignments > declarations || new RegExp(String.raw`(?<![\w$.])${target}\s*\.\s*(?:push|unshift|splice|add|fill|length\s*=)`).test(blanked);
 }

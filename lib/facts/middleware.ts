@@ -12,7 +12,7 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
-import { type ClauseScope, clauseWithNames, STRING_METHODS, topLevelIfs } from './guard-clauses';
+import { type ClauseScope, clauseWithNames, STRING_METHODS, topLevelIfs, withoutLiterals } from './guard-clauses';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -504,11 +504,6 @@ function clientShapedParts(written: string, reads: ClientReads): boolean[] {
 /** A condition with the middleware's own name for ctx read as `ctx`. */
 function readAsCtx(condition: string, context: string): string {
   return context === 'ctx' ? condition : condition.replace(new RegExp(`(?<![\\w$.])${context.replace(/\$/g, '\\$')}(?=\\s*\\.)`, 'g'), 'ctx');
-}
-
-/** Code (literals blanked) without its string and RegExp literals and its numbers: what is left are names and operators. */
-function withoutLiterals(blanked: string): string {
-  return blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
 }
 
 /** A part of a condition (as written, and with its literals blanked) that reads what the client shapes, and nothing else of the app's. */
