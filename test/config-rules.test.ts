@@ -1812,6 +1812,37 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /fix: +Give it to the app's user \(`chown`\) and let no other user write it or config\//);
   });
 
+  it('SEN110: a plugin\'s symlinks that lead out of it are judged by their targets and the directories above them (black-box round 43, r43h1 F1)', async function() {
+    if (process.platform === 'win32') this.skip();
+    const shared = tempDir('shared-plugin-code');
+    dirs.push(shared);
+    fs.chmodSync(shared, 0o755);
+    fs.writeFileSync(path.join(shared, 'app.js'), 'module.exports = () => {};\n', { mode: 0o644 });
+    fs.mkdirSync(path.join(shared, 'appdir/extend'), { recursive: true, mode: 0o755 });
+    fs.writeFileSync(path.join(shared, 'appdir/extend/application.js'), 'module.exports = {};\n', { mode: 0o644 });
+    const dir = temp('cfg-code-links', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { failOn: 'low' } };\n`,
+      'config/plugin.js': "const path = require('path');\nmodule.exports = { trace: { enable: true, path: path.join(__dirname, '../lib/plugin/trace') } };\n",
+      'lib/plugin/trace/package.json': '{ "name": "trace", "eggPlugin": { "name": "trace" } }\n',
+    });
+    fs.chmodSync(dir, 0o755);
+    fs.symlinkSync(path.join(shared, 'app.js'), path.join(dir, 'lib/plugin/trace/app.js'));
+    fs.symlinkSync(path.join(shared, 'appdir'), path.join(dir, 'lib/plugin/trace/app'));
+    const sen110 = async () => (await bootReport(dir)).findings.filter((f: any) => f.ruleId === 'SEN110').map((f: any) => f.message);
+    // Targets only this user can change are code like any other.
+    assert.deepEqual(await sen110(), []);
+    fs.chmodSync(path.join(shared, 'appdir/extend/application.js'), 0o666);
+    fs.chmodSync(shared, 0o777);
+    const message = await expectRefused(dir, /SEN110/);
+    assert.match(message, new RegExp(`plugin trace .*has code other users can change: .*${escapeRegExp(shared)} is writable by every user \\(mode 0777\\), ` +
+      `above ${escapeRegExp(shared)}/app\\.js, which the symlink lib/plugin/trace/app\\.js leads to`));
+    // A linked directory is walked: its files are judged as the plugin's own.
+    assert.match(message, new RegExp(`${escapeRegExp(shared)}/appdir/extend/application\\.js is writable by every user \\(mode 0666\\)`));
+    // Each path to change once, though two links lead below it.
+    assert.equal(message.split(`${shared} is writable by every user`).length, 2);
+    assert.match(message, new RegExp(`\`chmod go-w ${escapeRegExp(shared)} ${escapeRegExp(shared)}/appdir/extend/application\\.js\``));
+  });
+
   it('SEN110: a controller, app.js and the app root that other users can write (black-box round 22); 0644 files and 0755 dirs do not fire', async function() {
     if (process.platform === 'win32') this.skip();
     const dir = temp('cfg-code-modes', {

@@ -1,11 +1,11 @@
 /**
  * Code egg loads that another user can change (SEN110): a walk of a plugin's directory or of one of the app's code
- * paths, judging each entry's own mode and owner (lstat: a symlink is neither followed nor judged); and the modules
- * the app's files required from elsewhere.
+ * paths, judging each entry's own mode and owner (lstat), and for a symlink that leads out of the walk, its target
+ * and the directories above it (egg loads through it); and the modules the app's files required from elsewhere.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { isInside, safeReaddir, statProblem } from './real-path';
+import { isInside, realPathOrUndefined, safeReaddir, statProblem } from './real-path';
 import { type PathProblem, folderProblem } from './runtime';
 
 /** Entries walked per plugin and per app code path: the walk runs at every boot. */
@@ -39,6 +39,15 @@ export function findWritableCode(root: string, { shallow, skip, display, appOwne
   const fact: WritableCodeFact = { entries: [], count: 0 };
   let budget = CODE_WALK_LIMIT;
   const pending = [ root ];
+  const followed = new Set<string>();
+  const reported = new Set<string>();
+  const found = (entry: WritableCodeFact['entries'][number]) => {
+    if (fact.count++ < KEPT) fact.entries.push(entry);
+  };
+  // A package's own dependencies are packages of their own.
+  const walkInto = (dir: string) => {
+    if (!shallow) for (const name of safeReaddir(dir)) if (name !== 'node_modules') pending.push(path.join(dir, name));
+  };
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (--budget < 0) {
       fact.capped = true;
@@ -46,14 +55,35 @@ export function findWritableCode(root: string, { shallow, skip, display, appOwne
     }
     if (skip?.has(file)) continue;
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-    if (!stat || stat.isSymbolicLink()) continue;
+    if (!stat) continue;
+    if (stat.isSymbolicLink()) {
+      // egg loads through a link (`app.js -> /tmp/shared/app.js`): where it leads out of the walk is judged there
+      // (black-box round 43, r43h1 F1); a link inside it leads to what the walk judges anyway.
+      const target = realPathOrUndefined(file) ?? path.resolve(path.dirname(file), fs.readlinkSync(file));
+      if (isInside(target, root) || followed.has(target)) continue;
+      followed.add(target);
+      const problem = folderProblem(file, appOwnerUid, { stopAt: path.dirname(file) });
+      // Two links into one directory another user can write: that directory once.
+      if (problem && !reported.has(problem.at)) found(linkedEntry(problem, display(file), display(target), display));
+      if (problem) reported.add(problem.at);
+      if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) walkInto(target);
+      continue;
+    }
     const problem = statProblem(stat, appOwnerUid);
-    if (problem && fact.count++ < KEPT) fact.entries.push({ path: display(file), ...problem });
-    if (!stat.isDirectory() || shallow) continue;
-    // A package's own dependencies are packages of their own.
-    for (const name of safeReaddir(file)) if (name !== 'node_modules') pending.push(path.join(file, name));
+    if (problem) found({ path: display(file), ...problem });
+    if (stat.isDirectory()) walkInto(file);
   }
   return fact.count ? fact : undefined;
+}
+
+/** A symlink's target another user can change, named by what to chmod or chown: the target or a directory above it. */
+function linkedEntry(problem: PathProblem, link: string, target: string, display: (file: string) => string): WritableCodeFact['entries'][number] {
+  const through = problem.where === 'folder' ? `reached through the symlink ${link}` :
+    problem.where === 'missing' ? `where ${target}, the missing target of the symlink ${link}, would be created` :
+      `above ${target}, which the symlink ${link} leads to`;
+  // statProblem's wording: another user owns it (the fix is chown, not chmod).
+  const owner = problem.why.startsWith('owned by');
+  return { path: display(problem.at), why: `${problem.why}, ${through}`, ...(owner && { owner: true as const }) };
 }
 
 /** A module the app's files required (findWritableModules) that another user can change, swap or create. */

@@ -817,7 +817,7 @@ export const writableCode: Rule = {
     '`app/` and `lib/` (plugins enabled there are judged as plugins); `app.js`, `agent.js`, `app.ts` and `agent.ts`; ' +
     '`package.json` (egg reads the framework from it, egg-scripts its `eggScriptsConfig`: `node`, `require`, `framework`); ' +
     'with egg-view enabled and a view engine mapped, everything below each `view.root` dir app/ and lib/ do not hold (templates are code: ejs compiles them to JavaScript). ' +
-    `\`config/\` is SEN205's. Symlinks are neither followed nor judged. At most ${CODE_WALK_LIMIT} entries are walked per ` +
+    `\`config/\` is SEN205's. A symlink that leads out of the walked directory is judged by its target and each directory above it (egg loads through it), and a linked directory is walked. At most ${CODE_WALK_LIMIT} entries are walked per ` +
     'plugin and per app directory (the finding says when a walk stopped there). Also every module the app\'s own files required (as ' +
     'require\'s cache holds them when the check runs), directly or through other such modules, outside those paths and outside any ' +
     'node_modules: a config file\'s `require(\'../../shared/cfg.js\')`, the app\'s `shared/db.js`; the file, and each directory above it ' +

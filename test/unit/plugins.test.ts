@@ -780,14 +780,26 @@ describe('SEN110: code other users can change', () => {
     assert.equal(hits[0].fix, '`chmod -R go-w app/` and give what another user owns in app/ to this process\'s user or root (`chown`) where the app is deployed.');
   });
 
-  it('the walk stops at its limit and skips node_modules and symlinks', function() {
+  it('the walk stops at its limit, skips node_modules and follows symlinks out of it', function() {
     if (process.platform === 'win32') this.skip();
     const dir = tempTree({ 'a.js': '', 'node_modules/x/index.js': '' });
+    const outside = fs.realpathSync(tempTree({ 'lib/b.js': '', 'c.js': '' }));
+    fs.chmodSync(outside, 0o755);
     fs.chmodSync(path.join(dir, 'a.js'), 0o666);
     fs.chmodSync(path.join(dir, 'node_modules/x/index.js'), 0o666);
-    fs.symlinkSync('/tmp', path.join(dir, 'link'));
+    fs.symlinkSync(path.join(outside, 'lib'), path.join(dir, 'lib'));
+    fs.symlinkSync(path.join(outside, 'c.js'), path.join(dir, 'c.js'));
+    // A link inside the walk leads to what it judges anyway.
+    fs.symlinkSync(path.join(dir, 'a.js'), path.join(dir, 'again.js'));
     const display = (file: string) => path.relative(dir, file);
     assert.deepEqual(findWritableCode(dir, { display }), { entries: [{ path: 'a.js', why: 'writable by every user (mode 0666)' }], count: 1 });
+    fs.chmodSync(path.join(outside, 'lib/b.js'), 0o666);
+    fs.chmodSync(path.join(outside, 'c.js'), 0o666);
+    assert.deepEqual(findWritableCode(dir, { display })?.entries.map(entry => `${entry.path} is ${entry.why}`).sort(), [
+      `${display(path.join(outside, 'c.js'))} is writable by every user (mode 0666), reached through the symlink c.js`,
+      `${display(path.join(outside, 'lib/b.js'))} is writable by every user (mode 0666)`,
+      'a.js is writable by every user (mode 0666)',
+    ]);
     for (let index = 0; index < CODE_WALK_LIMIT; index++) fs.writeFileSync(path.join(dir, `f${index}.js`), '');
     // The directory itself is walked first: found whichever entries the limit leaves out.
     fs.chmodSync(dir, 0o777);
