@@ -1388,6 +1388,17 @@ describe('plugin trust (mm.app)', function() {
       const message = await expectRefused(fixture('plugin-scripts'), /SEN105/);
       assert.match(message, /plugin hooked \(egg-hooked\) runs install hooks: egg-hooked: postinstall: node \.\/collect\.js/);
     });
+
+    it('a plugin whose lockfile entry records an install script its package.json no longer declares is high, allowScripts or not (black-box round 43, r43h1 F2)', async () => {
+      mm.env('prod');
+      const erased = findings(fixture('plugin-scripts'), 'SEN105').find(hit => hit.target === 'plugin:erased');
+      assert.equal(erased?.severity, 'high');
+      assert.equal(erased?.message, 'plugin erased (egg-erased) runs install hooks: egg-erased: its lockfile entry says the install ran a script, ' +
+        'which its installed package.json no longer declares (erased after it ran)');
+      assert.match(erased?.fix ?? '', /^A package that hides its install script is likely malicious: remove egg-erased/);
+      // The one that declares its script stays medium.
+      assert.equal(findings(fixture('plugin-scripts'), 'SEN105').find(hit => hit.target === 'plugin:hooked')?.severity, 'medium');
+    });
   });
 
   describe('SEN106: allow and deny lists', () => {

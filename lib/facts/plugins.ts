@@ -67,6 +67,8 @@ export interface InstallScriptFact {
   path: string;
   /** `preinstall`, `install`, `postinstall` with their commands, or `binding.gyp` (npm runs node-gyp for it). */
   hooks: string[];
+  /** None left in the package, yet its lockfile entry says the install ran one: erased after it ran. */
+  erased?: true;
 }
 
 /** A package of a plugin's production dependency closure whose lockfile entry records a URL it was fetched from. */
@@ -364,6 +366,11 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
       const workspace = location === 'local' && ruleOn('SEN101') ? workspacePackage(realPath, packageName, lockfiles, input, owner) : undefined;
       const closure = (installed && ruleOn('SEN103')) || (location !== 'project' && ruleOn('SEN105') && input.options.deep === true) ?
         dependencyClosure(realPath) : [];
+      // SEN105 asks the lockfile too: an install script the package erased once it ran is still recorded there.
+      const lock = installed && (ruleOn('SEN103') || ruleOn('SEN105')) ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : undefined;
+      const lockedScript = (dir: string, name: string | undefined, version: string | undefined) =>
+        (dir !== realPath ? lockedEntry(dir, name, version, lockfiles, input, owner)?.entry :
+          lock?.state === 'locked' && !lock.within ? lock.entry : undefined)?.installScript === true;
       return {
         name: fact.name,
         package: packageName,
@@ -373,9 +380,9 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
         displayPath: input.display(realPath),
         from: fact.from ?? '<unknown>',
         location,
-        lock: installed && ruleOn('SEN103') ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : { state: 'not-applicable' },
+        lock: lock && ruleOn('SEN103') ? lock : { state: 'not-applicable' },
         ...(installed && ruleOn('SEN103') && { dependencySources: dependencySources(closure, lockfiles, input, owner) }),
-        installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true ? closure : [], input.display) : [],
+        installScripts: location !== 'project' && ruleOn('SEN105') ? installScripts(realPath, input.options.deep === true ? closure : [], input.display, lockedScript) : [],
         manifest: manifestResults.plugins[fact.name] ?? { state: 'not-checked' },
         writableCode: location !== 'project' && ruleOn('SEN110') ? findWritableCode(realPath, { display: input.display, appOwnerUid: owner }) : undefined,
         ...workspace && { workspace },
@@ -527,14 +534,21 @@ function workspacePackage(realPath: string, packageName: string | undefined, cac
 function dependencySources(closure: readonly InstalledPackage[], cache: Map<string, Lockfile | LockfileError>, input: InstalledPluginInput,
   appOwnerUid: number | undefined): DependencySourceFact[] {
   return closure.flatMap(({ dir, pkg: { name, version } }) => {
-    const { found } = installingLockfile(input.baseDir, dir);
-    const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
-    if (!found || !lockfile || lockfile instanceof LockfileError || !name) return [];
-    const entry = lockfile.find(name, dir, version);
+    const found = lockedEntry(dir, name, version, cache, input, appOwnerUid);
+    if (!found?.entry || !name) return [];
     // A store copy several entries may stand for: each of their sources is judged (each once).
-    return (entry ? resolvedSources(entry) : []).flatMap(resolved => (/^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
-      [{ package: name, version, resolved, lockfile: found.file }] : []));
+    return resolvedSources(found.entry).flatMap(resolved => (/^[a-z][a-z0-9+.-]*:/i.test(resolved) && !resolved.startsWith('file:') ?
+      [{ package: name, version, resolved, lockfile: found.lockfile }] : []));
   });
+}
+
+/** The entry of the lockfile that installed the package in `dir`, with that lockfile, when one lists it. */
+function lockedEntry(dir: string, name: string | undefined, version: string | undefined, cache: Map<string, Lockfile | LockfileError>,
+  input: InstalledPluginInput, appOwnerUid: number | undefined): { entry: LockEntry; lockfile: string } | undefined {
+  const { found } = installingLockfile(input.baseDir, dir);
+  const lockfile = found && governingLockfile(found, cache, input, appOwnerUid);
+  const entry = !found || !lockfile || lockfile instanceof LockfileError || !name ? undefined : lockfile.find(name, dir, version);
+  return entry && found && { entry, lockfile: found.file };
 }
 
 function governingLockfile(found: { file: string; kind: Parameters<typeof readLockfile>[1] }, cache: Map<string, Lockfile | LockfileError>,
@@ -562,12 +576,15 @@ function readLockfileOrError(found: { file: string; kind: Parameters<typeof read
 const INSTALL_HOOKS = [ 'preinstall', 'install', 'postinstall' ];
 
 /** `closure`: the plugin's production dependency closure with `plugins.deep`, else none. */
-function installScripts(realPath: string, closure: readonly InstalledPackage[], display: (file: string) => string): InstallScriptFact[] {
+function installScripts(realPath: string, closure: readonly InstalledPackage[], display: (file: string) => string,
+  lockedScript: (dir: string, name: string | undefined, version: string | undefined) => boolean): InstallScriptFact[] {
   const packages = [ { dir: realPath, pkg: readPackageJson(realPath) }, ...closure ];
   return packages.flatMap(({ dir, pkg }) => {
     const hooks = INSTALL_HOOKS.filter(hook => pkg?.scripts[hook]).map(hook => `${hook}: ${pkg?.scripts[hook]}`);
     if (fs.existsSync(path.join(dir, 'binding.gyp'))) hooks.push('binding.gyp');
-    return hooks.length ? [{ package: pkg?.name ?? path.basename(dir), path: display(dir), hooks }] : [];
+    // A script that ran at install, then rewrote package.json without it (and deleted itself), as malware does.
+    const erased = !hooks.length && lockedScript(dir, pkg?.name, pkg?.version);
+    return hooks.length || erased ? [{ package: pkg?.name ?? path.basename(dir), path: display(dir), hooks, ...(erased && { erased: true as const }) }] : [];
   });
 }
 

@@ -19,6 +19,11 @@ export interface LockEntry {
   resolved?: string;
   /** A workspace or `file:` link: the package is the project's own source, not something downloaded. */
   link?: boolean;
+  /**
+   * The install ran a script of the package (npm's `hasInstallScript`, pnpm's `requiresBuild`), as its package.json
+   * said when it was installed.
+   */
+  installScript?: true;
   /** The entry says a link to this path, yet a directory of its own stands where it is installed. */
   linkedTo?: string;
   /**
@@ -104,7 +109,7 @@ export function readLockfile(file: string, kind: LockfileKind): Lockfile {
 }
 
 /** `inBundle`: a copy shipped inside another package's tarball (bundleDependencies), not installed on its own. */
-type NpmPackages = Record<string, LockEntry & { inBundle?: boolean }>;
+type NpmPackages = Record<string, LockEntry & { inBundle?: boolean; hasInstallScript?: unknown }>;
 
 function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
   const regenerate = `regenerate it with \`npm install --package-lock-only\` and commit it`;
@@ -127,7 +132,7 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
     const entry = packages[key];
     // A workspace link points at the entry of the linked directory.
     if (entry.link === true) return { ...(typeof entry.resolved === 'string' ? packages[entry.resolved] : undefined), link: true };
-    return entry;
+    return entry.hasInstallScript === true ? { ...entry, installScript: true } : entry;
   };
   return {
     file,
@@ -252,6 +257,7 @@ function parsePnpmLock(text: string): NamedEntry[] {
     } else if (inPackages && current) {
       current.integrity ??= /integrity:\s*([^,}\s]+)/.exec(line)?.[1];
       current.resolved ??= /tarball:\s*([^,}\s]+)/.exec(line)?.[1];
+      if (/^ {4}requiresBuild:\s*true\s*$/.test(line)) current.installScript = true;
       // A package from elsewhere than the registry is keyed by its spec (v9: `name@file:../x.tgz`; v5/v6:
       // `file:../x.tgz(egg@3.0.0)`, `file:../x.tgz_egg@3.0.0`, no name at all): pnpm writes its name and version on
       // lines of their own, which are then the package's.

@@ -488,16 +488,26 @@ export const pluginInstallScripts: Rule = {
   description: 'The plugin package (or, with `plugins.deep`, a package of its production dependency closure) declares a ' +
     '`preinstall`, `install` or `postinstall` script, or has a `binding.gyp` (npm then runs node-gyp): code that runs ' +
     'on every install with the installing user\'s rights, the usual way malicious packages strike before the app ever ' +
-    'starts. Packages listed in `config.sentinel.plugins.allowScripts` are accepted. Medium in every env.',
+    'starts. Packages listed in `config.sentinel.plugins.allowScripts` are accepted. Medium in every env. ' +
+    'Also a package whose lockfile entry records that its install ran a script (npm\'s `hasInstallScript`, pnpm\'s ' +
+    '`requiresBuild`) while its installed package.json declares none: the script erased itself after it ran, as malware ' +
+    'does to hide; high, and allowScripts does not accept it.',
   fix: 'Check what the script does; install with `npm ci --ignore-scripts` where possible, and list the packages whose ' +
     'scripts you have reviewed in `config.sentinel.plugins.allowScripts`.',
   check(facts) {
     const allowed = pluginOptions(facts).allowScripts ?? [];
     return judgedPlugins(facts).flatMap(plugin => {
-      const scripts = plugin.installScripts.filter(entry => !firstMatchingPattern(allowed, [ entry.package ]));
+      const scripts = plugin.installScripts.filter(entry => entry.erased || !firstMatchingPattern(allowed, [ entry.package ]));
       if (!scripts.length) return [];
-      const listed = scripts.map(entry => `${entry.package}${entry.path === plugin.displayPath ? '' : ` (${entry.path})`}: ${entry.hooks.join(', ')}`);
-      return [{ severity: 'medium' as const, target: target(plugin), source: plugin.displayPath, message: `${label(plugin)} runs install hooks: ${listed.join('; ')}` }];
+      const listed = scripts.map(entry => `${entry.package}${entry.path === plugin.displayPath ? '' : ` (${entry.path})`}: ` +
+        (entry.erased ? 'its lockfile entry says the install ran a script, which its installed package.json no longer declares (erased after it ran)' : entry.hooks.join(', ')));
+      const erased = scripts.filter(entry => entry.erased).map(entry => entry.package);
+      return [{
+        severity: erased.length ? 'high' as const : 'medium' as const, target: target(plugin), source: plugin.displayPath,
+        message: `${label(plugin)} runs install hooks: ${listed.join('; ')}`,
+        ...(erased.length && { fix: `A package that hides its install script is likely malicious: remove ${erased.join(' and ')} (and what depends on it), ` +
+          'check the machines that installed it for what the script did, and reinstall with `npm ci --ignore-scripts`.' }),
+      }];
     });
   },
 };

@@ -383,7 +383,7 @@ describe('SEN103 lockfile entries', () => {
   it('reads pnpm-lock.yaml (v6, v9) and yarn.lock (classic, berry) by name and version', () => {
     const dir = tempTree({
       'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\npackages:\n\n  egg-a@1.0.0:\n    resolution: {integrity: sha512-a9}\n\n  '@eggjs/b@2.0.0':\n    resolution: {tarball: http://mirror/b.tgz}\n\nsnapshots:\n  egg-a@1.0.0: {}\n",
-      'v6/pnpm-lock.yaml': "lockfileVersion: '6.0'\npackages:\n  /egg-a@1.1.0(egg@3.0.0):\n    resolution: {integrity: sha512-a6}\n",
+      'v6/pnpm-lock.yaml': "lockfileVersion: '6.0'\npackages:\n  /egg-a@1.1.0(egg@3.0.0):\n    resolution: {integrity: sha512-a6}\n    requiresBuild: true\n    dev: false\n",
       'tarball/pnpm-lock.yaml': "lockfileVersion: '9.0'\npackages:\n  egg-t@file:../egg-t-0.1.0.tgz:\n    resolution: {integrity: sha512-t, tarball: file:../egg-t-0.1.0.tgz}\n    version: 0.1.0\n    engines: {node: '>=18'}\n",
       'yarn.lock': '# yarn lockfile v1\n\n"egg-a@^1.0.0", egg-a@~1.0.0:\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/egg-a/-/egg-a-1.0.0.tgz#abc"\n  integrity sha512-y1\n',
       'berry/yarn.lock': '__metadata:\n  version: 6\n\n"@eggjs/b@npm:^2.0.0":\n  version: 2.0.0\n  resolution: "@eggjs/b@npm:2.0.0"\n  checksum: 10c0/abc\n',
@@ -392,6 +392,9 @@ describe('SEN103 lockfile entries', () => {
     assert.equal(pnpm.find('egg-a', '/x', '1.0.0')?.integrity, 'sha512-a9');
     assert.equal(pnpm.find('@eggjs/b', '/x', '2.0.0')?.resolved, 'http://mirror/b.tgz');
     assert.equal(readLockfile(path.join(dir, 'v6/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-a', '/x', '1.1.0')?.integrity, 'sha512-a6');
+    // pnpm (up to 8) records that the install ran a script of the package (SEN105, black-box round 43, r43h1 F2).
+    assert.equal(readLockfile(path.join(dir, 'v6/pnpm-lock.yaml'), 'pnpm-lock.yaml').find('egg-a', '/x', '1.1.0')?.installScript, true);
+    assert.equal(pnpm.find('egg-a', '/x', '1.0.0')?.installScript, undefined);
     const yarn = readLockfile(path.join(dir, 'yarn.lock'), 'yarn.lock').find('egg-a', '/x', '1.0.0');
     assert.equal(yarn?.integrity, 'sha512-y1');
     assert.match(String(yarn?.resolved), /^https:/);
