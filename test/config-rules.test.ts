@@ -2487,6 +2487,20 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(message, /config\.security\.hsts\.maxAge: "abc" must match pattern "\^\[0-9\]\+\$"/);
   });
 
+  it('SEN304: a protection egg-security takes as false (xssProtection, hsts, csp, xframe) boots; the weakening is judged by SEN603 alone (black-box round 43, r43h6 F4)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const dir = temp('cfg-security-false', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', security: { xssProtection: false, hsts: false, csp: false, xframe: false }, sentinel: { failOn: 'high' } };\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    const report = await bootReport(dir);
+    assert.deepEqual(report.findings.filter((f: any) => f.ruleId === 'SEN304'), []);
+    const xframe = report.findings.find((f: any) => f.ruleId === 'SEN603' && f.target === 'config.security.xframe');
+    assert.equal(xframe?.severity, 'medium');
+    assert.match(xframe?.message, /config\.security\.xframe is false/);
+  });
+
   it('SEN304: a schema ajv cannot compile is a config error naming the key', async () => {
     const dir = temp('cfg-bad-schema', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { schemas: { 'mysql.client': { type: 'strnig' } } } };\n`,

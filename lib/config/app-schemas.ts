@@ -59,6 +59,9 @@ function describe(rootPath: string, error: ErrorObject, origin: string, branches
 
 function brokenRule(error: ErrorObject, branches: ErrorObject[]): string {
   const params = error.params as Record<string, unknown>;
+  // A switch egg takes as an object or `false` (egg-security's protections): the schema's `not` says so.
+  const offForm = (error.parentSchema as { not?: { description?: string } } | undefined)?.not?.description;
+  if (offForm && (error.keyword === 'not' || error.keyword === 'type')) return `is not allowed: ${offForm}`;
   if (error.keyword === 'enum') return `is not one of ${(params.allowedValues as unknown[]).map(v => JSON.stringify(v)).join(', ')}`;
   if (error.keyword === 'anyOf') return `matches none of the allowed forms (${[ ...new Set(branches.map(b => b.message)) ].join('; ')})`;
   // ajv's message ("must NOT have additional properties") leaves out which key.

@@ -331,6 +331,17 @@ describe('SEN304 config schemas', () => {
     ]);
   });
 
+  it('security: a protection set to false passes, as egg-security takes it for off; true and other values fail naming the two forms (black-box round 43, r43h6 F4)', () => {
+    for (const key of [ 'csrf', 'xframe', 'hsts', 'dta', 'methodnoallow', 'noopen', 'nosniff', 'xssProtection', 'csp', 'referrerPolicy' ]) {
+      assert.deepEqual(validateAppConfig({ security: { [key]: false } }), [], key);
+      assert.equal(validateAppConfig({ security: { [key]: { enable: false } } }).length, 0, key);
+    }
+    assert.deepEqual(validateAppConfig({ security: { xframe: true, nosniff: 'off' } }).map(violation => violation.message), [
+      'config.security.xframe: true is not allowed: egg-security takes an object here, or false to turn it off (egg-sentinel\'s schema, #/properties/xframe/not)',
+      'config.security.nosniff: "off" is not allowed: egg-security takes an object here, or false to turn it off (egg-sentinel\'s schema, #/$defs/switch/type)',
+    ]);
+  });
+
   it('size limits pass in any letter case, as the `bytes` parser egg runs them through reads units case-insensitively', () => {
     type Bytes = { parse(value: unknown): number | null };
     // The `bytes` each plugin really loads: bodyParser through koa-bodyparser → co-body → raw-body, egg-multipart through humanize-bytes.
