@@ -100,6 +100,18 @@ describe('cluster-client channel with egg-sentinel (authenticated)', function() 
     assert.deepEqual(await calls(app), before, 'the real client ran nothing');
   });
 
+  it('a process whose key the leader refuses keeps no sockets and waits longer each time; probing the leader keeps none either (black-box round 43, r43h5 F1)', () => {
+    // A worker with a secret the agent does not hold: its follower was created again at once on every close (~1,000 a
+    // second), and cluster-client's probe of the port kept each socket (the leader's greeting unread): EMFILE in seconds.
+    const script = path.join(__dirname, 'fixtures/cc-refused-follower.ts');
+    const run = spawnSync(process.execPath, [ '-r', 'ts-node/register/transpile-only', script, EGG_DIR, String(port), '4' ], { encoding: 'utf8', timeout: 60000 });
+    const result = JSON.parse(run.stdout.trim().split('\n').pop() as string);
+    // Refused after 0.25, 0.5, 1 and 2 s: at most 4 times in 4 s.
+    assert.ok(result.created >= 1 && result.created <= 4, run.stdout);
+    assert.ok(result.fdsAfterFollower - result.fdsAtStart < 10, run.stdout);
+    assert.ok(result.fdsAfterProbes - result.fdsAfterFollower < 10, run.stdout);
+  });
+
   it('the leader counts and closes the unauthenticated connections', async () => {
     const stats = (await app.httpRequest().get('/leader-stats').expect(200)).body;
     const refused = Object.entries(stats.refused).filter(([ reason ]) => reason !== 'probe').reduce((sum, [ , n ]) => sum + (n as number), 0);

@@ -10,7 +10,9 @@
  *   handed to cluster-client only after the follower proved it holds the IPC secret;
  * - `Follower.prototype._connect` (follower connects): the socket tcp-base creates is wrapped the same way;
  * - `Leader.prototype.invoke`: only methods the client class exposes through cluster-client's API (its delegate
- *   descriptors, never `_private` ones) may be called, whoever asks.
+ *   descriptors, never `_private` ones) may be called, whoever asks;
+ * - `ClusterServer.waitFor` (a follower waits for the leader's port): its probe reads the leader's greeting, so that it
+ *   sees the leader close and lets its socket go.
  * Guarded by a version check: these internals are those of cluster-client 3.7.x (the same module in egg 3 and 4). A copy
  * of another version is left as it is, logged when it loads, and reported by SEN503 (loadedClusterClients).
  */
@@ -122,8 +124,11 @@ export function protectClusterClient(eggPaths: readonly string[], options: Prote
 }
 
 /** The file of a cluster-client copy whose class is patched, and how. */
-const PATCHES: Record<string, (proto: never) => void> = {
-  'server.js': patchLeaderSocket,
+const PATCHES: Record<string, (proto: never, exported: never) => void> = {
+  'server.js': (proto: ServerProto, server: ServerClass) => {
+    patchLeaderSocket(proto);
+    patchWaitFor(server);
+  },
   'leader.js': patchInvoke,
   'follower.js': patchFollowerSocket,
 };
@@ -168,7 +173,7 @@ function patchLoadedFile(file: string, exports: unknown): void {
   }
   const proto = (exports as { prototype?: Record<symbol, unknown> } | undefined)?.prototype;
   if (!proto || proto[PATCHED]) return;
-  PATCHES[name](proto as never);
+  PATCHES[name](proto as never, exports as never);
   proto[PATCHED] = true;
 }
 
@@ -222,7 +227,54 @@ function patchLeaderSocket(proto: ServerProto): void {
   };
 }
 
+type ServerClass = { waitFor(port: number, timeout: number): Promise<void> };
+
+/**
+ * ClusterServer.waitFor as cluster-client 3.7 writes it, with a probe that reads what it is sent: it connects, and ends
+ * at once, to learn whether the leader listens. A patched leader greets every connection (HELLO); the probe never read
+ * it, so it never saw the leader's close and kept its socket, one per follower created (black-box round 43, r43h5 F1).
+ */
+function patchWaitFor(server: ServerClass): void {
+  server.waitFor = async (port: number, timeout: number) => {
+    const start = Date.now();
+    for (;;) {
+      const listens = await leaderListens(port);
+      if (Date.now() - start > timeout) throw new Error(`[ClusterClient] leader does not be active in ${timeout}ms on port:${port}`);
+      if (listens) return;
+      await new Promise(resolve => setTimeout(resolve, WAIT_FOR_LEADER_MS));
+    }
+  };
+}
+
+/** How long cluster-client's waitFor sleeps between probes. */
+const WAIT_FOR_LEADER_MS = 3000;
+
+function leaderListens(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      resolve(true);
+      socket.resume();
+      socket.end();
+    });
+    // An error after the connect (the leader's close racing the end) changes nothing.
+    socket.on('error', () => resolve(false));
+  });
+}
+
 type FollowerProto = { _connect(done?: unknown): unknown; options: { port: number } };
+
+/** A follower refused again waits twice as long before its client connects again, from RETRY_FIRST_MS up to RETRY_LAST_MS. */
+const RETRY_FIRST_MS = 250;
+const RETRY_LAST_MS = 30_000;
+/** Refused connections in a row, per leader port (cluster-client re-creates the follower on every close). */
+const refusedInARow = new Map<number, number>();
+
+function retryAfterMs(port: number): number {
+  const refused = (refusedInARow.get(port) ?? 0) + 1;
+  refusedInARow.set(port, refused);
+  return Math.min(RETRY_LAST_MS, RETRY_FIRST_MS * 2 ** (refused - 1));
+}
 
 function patchFollowerSocket(proto: FollowerProto): void {
   const connect = proto._connect;
@@ -236,6 +288,8 @@ function patchFollowerSocket(proto: FollowerProto): void {
       keys: settings.keys as ChannelKeys,
       encrypt: settings.encrypt,
       onFailure: (reason, detail) => refuse(reason, detail, port),
+      onEstablished: () => refusedInARow.delete(port),
+      retryAfterMs: () => retryAfterMs(port),
     });
     try {
       return connect.call(this, done);

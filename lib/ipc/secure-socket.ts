@@ -41,6 +41,12 @@ export interface SecureSocketOptions {
   encrypt: boolean;
   /** Called once when the handshake fails or a record does not verify; the socket is then destroyed. */
   onFailure(reason: ChannelFailure, detail: string): void;
+  /**
+   * A follower's failed connection is closed at once, but its client (which connects again as soon as it sees the
+   * close) hears of it only after this many ms: a leader that refuses this process's key is not asked a thousand times
+   * a second.
+   */
+  retryAfterMs?(): number;
   /** Called once when the handshake succeeded. */
   onEstablished?(): void;
 }
@@ -92,7 +98,10 @@ export class SecureSocket extends Duplex {
   constructor(readonly inner: net.Socket, private readonly options: SecureSocketOptions) {
     super({ allowHalfOpen: false });
     inner.on('data', chunk => this.onData(chunk));
-    inner.on('end', () => this.push(null));
+    // An end before the handshake finished is its failure (on close, below), not the end of a stream.
+    inner.on('end', () => {
+      if (this.state === 'open') this.push(null);
+    });
     inner.on('error', error => {
       // A leader's connection that errs before it is authenticated (a reset from any local user) is a failed login,
       // counted and logged with the rest: as an error, nothing listens for it yet, and it would be uncaught.
@@ -100,8 +109,11 @@ export class SecureSocket extends Duplex {
       else this.destroy(error);
     });
     inner.on('close', () => {
-      if (this.state === 'handshake') this.failHandshake('closed before the handshake finished');
-      this.destroy();
+      if (this.state === 'handshake') this.failHandshake(this.options.role === 'follower' && this.leaderNonce ?
+        'the leader closed the connection after this process\'s proof: it does not accept this process\'s IPC key (its own log says why)' :
+        'closed before the handshake finished');
+      // A failure destroys this socket itself (a follower's, later).
+      else if (this.state !== 'failed') this.destroy();
     });
     inner.on('connect', () => this.emit('socket-connect'));
     this.handshakeTimer = setTimeout(() => this.fail('timeout', `no handshake within ${HANDSHAKE_TIMEOUT_MS} ms`), HANDSHAKE_TIMEOUT_MS);
@@ -170,8 +182,12 @@ export class SecureSocket extends Duplex {
     clearTimeout(this.handshakeTimer);
     this.options.onFailure(reason, detail);
     // A follower tells its client why it cannot connect; a leader just closes an unauthenticated connection.
-    if (this.options.role === 'follower') this.destroy(new Error(`[egg-sentinel] cluster-client channel refused (${reason}): ${detail}`));
-    else this.destroy();
+    if (this.options.role === 'leader') return void this.destroy();
+    const error = new Error(`[egg-sentinel] cluster-client channel refused (${reason}): ${detail}`);
+    const wait = this.options.retryAfterMs?.() ?? 0;
+    if (wait <= 0) return void this.destroy(error);
+    this.inner.destroy();
+    setTimeout(() => this.destroy(error), wait).unref();
   }
 
   private onData(chunk: Buffer): void {
