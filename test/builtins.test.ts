@@ -96,7 +96,7 @@ describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
     // egg's own koa 2.16.4 and path-to-regexp 1.9.0 are loaded too, and current: nothing about them.
     assert.ok(!hits.some(hit => /^(koa@2\.16\.4|path-to-regexp@1\.9\.0)/.test(hit.message)), JSON.stringify(hits, null, 2));
     assert.match(message, /✘ high +SEN601 .*\n.*what: {2}path-to-regexp@1\.8\.0/);
-    assert.equal(report.advisoryDatabase.date, '2026-11-28');
+    assert.equal(report.advisoryDatabase.date, '2026-12-03');
     assert.ok(report.advisoryDatabase.advisories >= 15);
     assert.ok(report.advisoryDatabase.packages.loaded > 50 && report.advisoryDatabase.packages.found >= report.advisoryDatabase.packages.loaded);
   });

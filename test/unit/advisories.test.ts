@@ -58,10 +58,10 @@ describe('the shipped advisory database (lib/data/advisories.json)', () => {
       assert.ok(entry.references?.some(ref => ref.url === `https://github.com/advisories/${entry.id}`), entry.id);
     }
     const packages = new Set(shipped.vulnerabilities.flatMap(entry => entry.affected.map(affected => affected.package.name)));
-    for (const name of [ 'koa', 'path-to-regexp', 'cookie', 'ip', 'qs', 'urllib', 'dicer', 'ejs', 'nunjucks', '@koa/cors', 'jsonwebtoken', 'mysql2', 'passport', 'egg-scripts' ]) {
+    for (const name of [ 'koa', 'path-to-regexp', 'cookie', 'ip', 'qs', 'urllib', 'dicer', 'ejs', 'nunjucks', '@koa/cors', 'jsonwebtoken', 'mysql2', 'passport', 'egg-scripts', 'socket.io', 'socket.io-parser', 'engine.io', 'ws', 'semver', 'xml2js' ]) {
       assert.ok(packages.has(name), name);
     }
-    assert.equal(shipped.builtin.date, '2026-11-28');
+    assert.equal(shipped.builtin.date, '2026-12-03');
     assert.ok(shipped.node.lines.some(line => line.major === 24 && line.latestSecurityRelease));
   });
 });
@@ -87,6 +87,54 @@ describe('affectedVersion (OSV ranges with semver)', () => {
     [ 'GHSA-5f7m-mmpc-qhh4', 'mysql', '2.0.0-alpha8', '2.14.0' ],
     [ 'GHSA-9wv6-86v2-598j', 'koa', '1.8.0', undefined ],
     [ 'GHSA-9wv6-86v2-598j', 'path-to-regexp', 'not-a-version', undefined ],
+    // Added 2026-12-03: each fires for a vulnerable version and not for its fix (the lines egg plugins pull in).
+    [ 'GHSA-x77j-w7wf-fjmw', 'nunjucks', '3.2.3', '3.2.4' ],
+    [ 'GHSA-x77j-w7wf-fjmw', 'nunjucks', '3.2.4', undefined ],
+    [ 'GHSA-ghr5-ch3p-vcr6', 'ejs', '3.1.9', '3.1.10' ],
+    [ 'GHSA-ghr5-ch3p-vcr6', 'ejs', '2.7.4', '3.1.10' ],
+    [ 'GHSA-ghr5-ch3p-vcr6', 'ejs', '3.1.10', undefined ],
+    // socket.io 2 (egg-socket.io) uses socket.io-parser ~3.4.0, socket.io-client 2 uses ~3.3.0
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '3.4.2', '3.4.3' ],
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '3.4.3', undefined ],
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '3.3.3', '3.3.4' ],
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '3.3.4', undefined ],
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '4.0.3', undefined ],
+    [ 'GHSA-cqmj-92xf-r6r9', 'socket.io-parser', '4.2.2', '4.2.3' ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '3.4.1', '3.4.2' ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '3.4.2', undefined ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '3.3.2', '3.3.3' ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '3.3.3', undefined ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '4.0.4', '4.0.5' ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '4.0.5', undefined ],
+    [ 'GHSA-qm95-pgcg-qqfq', 'socket.io-parser', '4.2.0', '4.2.1' ],
+    [ 'GHSA-677m-j7p3-52f9', 'socket.io-parser', '3.4.3', '3.4.4' ],
+    [ 'GHSA-677m-j7p3-52f9', 'socket.io-parser', '3.4.4', undefined ],
+    [ 'GHSA-677m-j7p3-52f9', 'socket.io-parser', '3.3.4', '3.3.5' ],
+    [ 'GHSA-2m8v-j782-fhvr', 'socket.io-parser', '3.4.4', '3.4.5' ],
+    [ 'GHSA-2m8v-j782-fhvr', 'socket.io-parser', '3.4.5', undefined ],
+    [ 'GHSA-2m8v-j782-fhvr', 'socket.io-parser', '3.3.5', '3.3.6' ],
+    [ 'GHSA-2m8v-j782-fhvr', 'socket.io-parser', '3.3.6', undefined ],
+    [ 'GHSA-2m8v-j782-fhvr', 'socket.io-parser', '4.2.6', '4.2.7' ],
+    [ 'GHSA-25hc-qcg6-38wj', 'socket.io', '2.5.0', '2.5.1' ],
+    [ 'GHSA-25hc-qcg6-38wj', 'socket.io', '2.5.1', undefined ],
+    [ 'GHSA-25hc-qcg6-38wj', 'socket.io', '4.6.1', '4.6.2' ],
+    [ 'GHSA-fxwf-4rqh-v8g3', 'socket.io', '2.3.0', '2.4.0' ],
+    [ 'GHSA-fxwf-4rqh-v8g3', 'socket.io', '2.4.0', undefined ],
+    [ 'GHSA-r7qp-cfhv-p84w', 'engine.io', '3.6.0', '3.6.1' ],
+    [ 'GHSA-r7qp-cfhv-p84w', 'engine.io', '3.6.1', undefined ],
+    [ 'GHSA-3h5v-q93c-6h6q', 'ws', '7.5.9', '7.5.10' ],
+    [ 'GHSA-3h5v-q93c-6h6q', 'ws', '7.5.10', undefined ],
+    [ 'GHSA-3h5v-q93c-6h6q', 'ws', '2.0.0', undefined ],
+    [ 'GHSA-hrpp-h998-j3pp', 'qs', '6.5.2', '6.5.3' ],
+    [ 'GHSA-hrpp-h998-j3pp', 'qs', '6.5.3', undefined ],
+    [ 'GHSA-hrpp-h998-j3pp', 'qs', '6.10.2', '6.10.3' ],
+    [ 'GHSA-hrpp-h998-j3pp', 'qs', '6.11.0', undefined ],
+    [ 'GHSA-c2qf-rxjj-qqgw', 'semver', '5.7.1', '5.7.2' ],
+    [ 'GHSA-c2qf-rxjj-qqgw', 'semver', '6.3.0', '6.3.1' ],
+    [ 'GHSA-c2qf-rxjj-qqgw', 'semver', '7.5.1', '7.5.2' ],
+    [ 'GHSA-c2qf-rxjj-qqgw', 'semver', '7.5.2', undefined ],
+    [ 'GHSA-776f-qx25-q3cc', 'xml2js', '0.4.23', '0.5.0' ],
+    [ 'GHSA-776f-qx25-q3cc', 'xml2js', '0.5.0', undefined ],
   ];
   for (const [ id, name, version, fixedIn ] of cases) {
     it(`${name}@${version} and ${id}: ${fixedIn === undefined ? 'not affected' : fixedIn === null ? 'affected, no fix' : `fixed in ${fixedIn}`}`, () => {
@@ -334,6 +382,51 @@ describe('SEN601 edge cases (fake facts)', () => {
     assert.deepEqual(knownVulnerablePackage.check(withPackages(true, 'boot'), prod).map(hit => [ hit.severity, hit.target, hit.source ]),
       [[ 'high', 'GHSA-9wv6-86v2-598j@path-to-regexp', 'node_modules/path-to-regexp' ]]);
     assert.deepEqual(knownVulnerablePackage.check(withPackages(true, 'boot'), dev).map(hit => hit.severity), [ 'low' ]);
+  });
+
+  it('egg-socket.io\'s socket.io 2 chain and the view engines: each advisory added on 2026-12-03 fires for the old version, none for the fixed one', () => {
+    const installed = (versions: Record<string, string>) => fakeFacts({
+      builtins: {
+        packages: {
+          installed: Object.entries(versions).map(([ name, version ]): InstalledPackage => ({
+            name, version, path: `/srv/fake/node_modules/${name}`, via: [ 'app fake', 'egg-socket.io@4.1.6', `${name}@${version}` ], loaded: true,
+          })),
+          loadedBy: 'boot', walkMs: 1,
+        },
+        advisories: shipped,
+      },
+    });
+    const old = installed({
+      'socket.io': '2.3.0', 'socket.io-parser': '3.4.1', 'engine.io': '3.6.0', ws: '7.5.9', nunjucks: '3.2.3', ejs: '3.1.9', semver: '7.5.1', xml2js: '0.4.23', qs: '6.10.2',
+    });
+    const hits = knownVulnerablePackage.check(old, prod).map(hit => `${hit.target} ${hit.severity}`).sort();
+    assert.deepEqual(hits, [
+      'GHSA-25hc-qcg6-38wj@socket.io high',
+      'GHSA-2m8v-j782-fhvr@socket.io-parser high',
+      'GHSA-3h5v-q93c-6h6q@ws high',
+      'GHSA-677m-j7p3-52f9@socket.io-parser high',
+      'GHSA-6rw7-vpxm-498p@qs medium',
+      'GHSA-776f-qx25-q3cc@xml2js medium',
+      'GHSA-c2qf-rxjj-qqgw@semver high',
+      'GHSA-cqmj-92xf-r6r9@socket.io-parser high',
+      'GHSA-fxwf-4rqh-v8g3@socket.io medium',
+      'GHSA-ghr5-ch3p-vcr6@ejs medium',
+      'GHSA-hrpp-h998-j3pp@qs high',
+      'GHSA-qm95-pgcg-qqfq@socket.io-parser critical',
+      'GHSA-r7qp-cfhv-p84w@engine.io medium',
+      'GHSA-x77j-w7wf-fjmw@nunjucks medium',
+    ]);
+    const parser = knownVulnerablePackage.check(old, prod).find(hit => hit.target === 'GHSA-cqmj-92xf-r6r9@socket.io-parser')!;
+    assert.match(parser.message, /^socket\.io-parser@3\.4\.1 is affected by GHSA-cqmj-92xf-r6r9 \(CVE-2023-32695, high\): .*; fixed in 3\.4\.3$/);
+    const fixed = installed({
+      'socket.io': '2.5.1', 'socket.io-parser': '3.4.5', 'engine.io': '3.6.2', ws: '7.5.10', nunjucks: '3.2.4', ejs: '3.1.10', semver: '7.5.2', xml2js: '0.5.0', qs: '6.14.1',
+    });
+    assert.deepEqual(knownVulnerablePackage.check(fixed, prod).map(hit => hit.target), []);
+    // socket.io-client 2's line, socket.io-parser ~3.3.0: 3.3.6 carries every backport.
+    assert.deepEqual(knownVulnerablePackage.check(installed({ 'socket.io-parser': '3.3.2' }), prod).map(hit => hit.target).sort(), [
+      'GHSA-2m8v-j782-fhvr@socket.io-parser', 'GHSA-677m-j7p3-52f9@socket.io-parser', 'GHSA-cqmj-92xf-r6r9@socket.io-parser', 'GHSA-qm95-pgcg-qqfq@socket.io-parser',
+    ]);
+    assert.deepEqual(knownVulnerablePackage.check(installed({ 'socket.io-parser': '3.3.6' }), prod).map(hit => hit.target), []);
   });
 });
 
