@@ -2936,6 +2936,44 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     });
   });
 
+  describe('SEN404 an app\'s own guard that writes its refusal but does not return before next() (black-box round 43, r43h3 F1)', () => {
+    const app = (name: string, body: string) => tempApp(name, {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], apiToken: 'tok123Zq9xLm', " +
+        "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n${body}\n};\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+    });
+    const token = "  const token = (ctx.get('authorization') || '').replace(/^Bearer /, '');\n";
+
+    it('a 401 or a redirect to the login without a return: refused naming the conditional, and the controller really answers', async () => {
+      for (const [ name, body, status ] of [
+        [ 'mw-guard-noreturn', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    ctx.body = { error: 'unauthorized' };\n  }\n  await next();`, 401 ],
+        [ 'mw-guard-noreturn-redirect', "  if (!ctx.get('x-user')) ctx.redirect('/login?next=' + encodeURIComponent(ctx.path));\n  await next();", 302 ],
+      ] as const) {
+        const baseDir = app(name, body);
+        const message = await expectRefused(baseDir, /SEN404/);
+        assert.match(message, /GET \/admin\/export → .* its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its refusal in `if \(.*\) \{ … \}` sets the answer but does not return, so `next\(\)` after it runs for every request/, name);
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          const res = await booted.httpRequest().get('/admin/export').expect(status);
+          assert.equal(res.body.servedBy, 'controller', name);
+        });
+        mm.restore();
+      }
+    });
+
+    it('the same guard with its return, or with a call that may throw before next(), boots clean', async () => {
+      for (const [ name, body ] of [
+        [ 'mw-guard-return', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    return;\n  }\n  await next();` ],
+        [ 'mw-guard-verify', `${token}  if (!token) {\n    ctx.status = 401;\n  }\n  ctx.state.user = ctx.app.verifyToken(token);\n  await next();` ],
+      ]) {
+        await withApp(bootApp(app(name, body)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], name);
+        });
+      }
+    });
+  });
+
   describe('a route registered after the files loaded (an async beforeStart)', () => {
     it('is checked too: SEN404 names the late route', async () => {
       const message = await expectRefused(fixture('mw-late-route'), /SEN404/);

@@ -297,3 +297,40 @@ function matchingBracket(code: string, open: number): number | undefined {
   }
   return undefined;
 }
+
+/** Calls that only read the request or make a string of it: they cannot refuse (throw) or answer. */
+const READING_CALLS = String.raw`\.\s*(?:get|header|${STRING_METHODS}|startsWith|endsWith|includes|indexOf|test)\s*\(|\b(?:encodeURIComponent|String)\s*\(`;
+/** Calls that write an answer without ending the request: status, body, headers, a redirect, a log line. */
+const ANSWER_WRITES = String.raw`\.\s*(?:redirect|set|append|vary|remove)\s*\(|\.\s*logger\s*\.\s*\w+\s*\(|\bconsole\s*\.\s*\w+\s*\(`;
+/** What may end a function early, throw, wait or make code: none of it may be in a statement that falls through. */
+const MAY_STOP = /[\w$\])]\s*\(|\b(?:return|throw|await|yield|new|function|delete)\b|=>/;
+
+/**
+ * The conditional of a guard that writes its refusal but does not return (`if (!ok) { ctx.status = 401; ctx.body = …; }
+ * await next();`, or a redirect to the login): next() runs after it for every request, and the controller answers in
+ * the refusal's place (black-box round 43, r43h3 F1). Only for a body of declarations and such conditionals that read
+ * the request and write the answer and nothing else, then `await next()` (or `return next()`, `yield next()`) last:
+ * nothing in it can throw or end the function before next() runs. `bodyAt`: where the body starts.
+ */
+export function fallThroughRefusal(source: string, bodyAt: number, next: string): string | undefined {
+  const code = literalsBlanked(source);
+  const bodyEnd = matchingBracket(code, code.lastIndexOf('{', bodyAt - 1));
+  if (bodyEnd === undefined) return undefined;
+  const ifs = topLevelIfs(source, bodyAt).filter(({ end }) => end <= bodyEnd);
+  const last = new RegExp(String.raw`^\s*(?:return\s+)?(?:await\s+|yield\s+)?${escaped(next)}\s*\(\s*\)\s*;?\s*$`);
+  const lastAt = ifs.length ? ifs[ifs.length - 1].end : bodyAt;
+  if (!last.test(code.slice(lastAt, bodyEnd))) return undefined;
+  const stops = (text: string, allowed: string) => MAY_STOP.test(text.replace(new RegExp(allowed, 'g'), ' '));
+  let refusal: string | undefined;
+  let from = bodyAt;
+  for (const { condition, start, end, otherwise } of ifs) {
+    // Declarations between them read the request (`const token = (ctx.get('authorization') || '').replace(…)`).
+    if (stops(code.slice(from, start), READING_CALLS) || otherwise) return undefined;
+    const blankedCondition = literalsBlanked(condition);
+    const then = code.slice(start, end).replace(/^if\s*/, '').slice(blankedCondition.length + 2);
+    if (stops(blankedCondition, READING_CALLS) || stops(then, `${READING_CALLS}|${ANSWER_WRITES}`)) return undefined;
+    if (refusal === undefined && /\.\s*status\s*=\s*[34]\d\d\b|\.\s*redirect\s*\(/.test(then)) refusal = `if (${condition.trim()})`;
+    from = end;
+  }
+  return refusal;
+}

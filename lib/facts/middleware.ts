@@ -12,7 +12,7 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
-import { type ClauseScope, clauseWithNames, STRING_METHODS, topLevelIfs, withoutLiterals } from './guard-clauses';
+import { type ClauseScope, clauseWithNames, fallThroughRefusal, STRING_METHODS, topLevelIfs, withoutLiterals } from './guard-clauses';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
@@ -1608,8 +1608,21 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
   if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
   const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), built.options) : undefined;
   if (unconfigured) return { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } };
+  // A refusal that falls through to next() is the plainer account of a conditional that tests only the client too.
+  const next = GUARD_PARAMETERS.exec(source)?.[2];
+  const unreturned = next === undefined ? undefined : fallThroughRefusal(source, bodyStart(source), next);
+  if (unreturned && next) return { neverRefuses: { file: fact.file, does: fallThroughDetail(unreturned, next) } };
   const optional = clientSkippedCheck(source, scope, { ...reading, factory: factoryScope(built) });
   return optional ? { neverRefuses: { file: fact.file, does: clientSkippedDetail(optional) } } : {};
+}
+
+/** A middleware's `(ctx, next)`: its two parameters. */
+const GUARD_PARAMETERS = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)/;
+
+/** What a guard whose refusal falls through to next() (fallThroughRefusal) does instead of refusing. */
+function fallThroughDetail(clause: string, next: string): string {
+  return `its refusal in \`${clause} { … }\` sets the answer but does not return, so \`${next}()\` after it runs for every request: ` +
+    'the controller answers an anonymous request in its place (its body replaces the refusal\'s)';
 }
 
 /**

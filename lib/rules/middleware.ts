@@ -719,7 +719,9 @@ export const unprotectedRoute: Rule = {
     'as egg runs it, calls next() for every request and answers none, not even with a 401 (a factory that returns `(ctx, next) => next()` ' +
     'when its token is not configured), or whose opening clause on its factory\'s options holds for the options egg built it with ' +
     '(`if (!options.secret) return next();`, no secret set), or whose refusals all sit in an `if` on what the client sends alone ' +
-    '(`if (ctx.get(\'authorization\')) { …verify… } await next();`: optional authentication, which a request without the header skips); ' +
+    '(`if (ctx.get(\'authorization\')) { …verify… } await next();`: optional authentication, which a request without the header skips), ' +
+    'or that writes its refusal without returning (`if (!ok) { ctx.status = 401; } await next();`, a redirect to the login the same way: the ' +
+    'controller answers in its place), when its body is declarations that read the request, such conditionals, then next(); ' +
     'a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default); an app middleware before such a guard whose ' +
     'code writes a response body (or hands ctx to a function) and does not hand every request on answers what no route shows (an endpoint such ' +
