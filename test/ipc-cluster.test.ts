@@ -225,6 +225,14 @@ describe('IPC signing in a real cluster (2 workers + agent, enforce mode)', func
       assert.equal(view.stats.acceptedFromMaster, before + 1);
     });
 
+    it('a bare string a worker sends with process.send() (graceful\'s on an uncaught exception) is dropped (black-box round 43, r43h5 F2)', async () => {
+      const before = (await agentView(app)).stats.dropped.unsigned;
+      // egg-cluster relays it to the agent as { action: it, data: it, from: 'app' }.
+      await sendRaw(app, [ 'graceful:disconnect' ]);
+      // Its log line (rate-limited here by the attacks before it) is asked of the guard alone in test/unit/ipc-batch.test.ts.
+      assert.equal((await agentView(app)).stats.dropped.unsigned, before + 1);
+    });
+
     it('forged master-only actions are refused when they come from a worker', async () => {
       await sendRaw(app, [{ action: 'egg-ready', data: { forged: true }, to: 'agent' }]);
       const { stats } = await agentView(app);

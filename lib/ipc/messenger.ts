@@ -407,7 +407,7 @@ export class IpcGuard {
       this.counters.accepted += entries.length;
       return deliverEach(entries, deliver);
     }
-    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from, verdict.payload !== undefined || verdict.verified === true);
+    this.logBadMessage(verdict.reason, action, verdict.envelope, message.from, verdict.payload !== undefined || verdict.verified === true, data === action);
     const report = this.options.mode === 'report';
     // The payload when the MAC verified (a stale, replayed or misaddressed message); in report mode also a readable
     // unverified one, which is delivered anyway.
@@ -480,9 +480,13 @@ export class IpcGuard {
   }
 
   /** Rate-limited, so a flood of forged messages cannot fill the disk; never logs payloads. */
-  private logBadMessage(reason: DropReason, action: string, envelope: EnvelopeFields | undefined, from: unknown, verified: boolean): void {
-    // Before its MAC verified, the sender an envelope names is only a claim.
-    const sender = !envelope ? 'unknown sender' : `${verified ? '' : 'unverified sender claiming '}${envelope.role} pid ${envelope.pid}`;
+  private logBadMessage(reason: DropReason, action: string, envelope: EnvelopeFields | undefined, from: unknown, verified: boolean, bare: boolean): void {
+    // Before its MAC verified, the sender an envelope names is only a claim. A bare string a process sent with
+    // process.send() is relayed by egg-cluster as `{ action: it, data: it }` (graceful's 'graceful:disconnect' when a
+    // worker exits on an uncaught exception; black-box round 43, r43h5 F2).
+    const sender = envelope ? `${verified ? '' : 'unverified sender claiming '}${envelope.role} pid ${envelope.pid}` :
+      bare ? `a bare string a process sent with process.send(), not egg's messenger${from === 'app' ? ' (an app worker\'s, as graceful sends when the worker exits on an uncaught exception)' : ''}` :
+        'unknown sender';
     const channel = typeof from === 'string' ? ` via ${quoteForMessage(from, 20)}` : '';
     // A stale message's age, so that a backlog behind a busy receiver is told from a replay (round 42, h8 F2).
     const age = reason === 'stale' && envelope ? `, signed ${Date.now() - envelope.ts} ms ago (maxAgeMs ${this.options.maxAgeMs})` : '';

@@ -201,6 +201,22 @@ describe('IPC bursts travel as signed batches', () => {
   });
 });
 
+describe('IPC log lines of dropped messages', () => {
+  it('a bare string a worker sent with process.send(), which egg-cluster relays as { action: it, data: it }, is named so, not an unknown sender (black-box round 43, r43h5 F2)', () => {
+    const lines: string[] = [];
+    const guard = new IpcGuard('agent', keyringFor(crypto.randomBytes(32).toString('base64url')), { ...options, logLinesPerMinute: 10 }, { warn: (format: string, ...args: unknown[]) => lines.push(util.format(format, ...args)) });
+    const delivered: unknown[] = [];
+    guard.receive({ action: 'graceful:disconnect', data: 'graceful:disconnect', from: 'app' }, true, message => delivered.push(message));
+    guard.receive({ action: 'demo:forged', data: { id: 1 }, from: 'app' }, true, message => delivered.push(message));
+    assert.deepEqual(delivered, []);
+    assert.deepEqual(lines, [
+      '[egg-sentinel] IPC message dropped (unsigned): action "graceful:disconnect" from a bare string a process sent with process.send(), not egg\'s messenger ' +
+        '(an app worker\'s, as graceful sends when the worker exits on an uncaught exception) via "app"',
+      '[egg-sentinel] IPC message dropped (unsigned): action "demo:forged" from unknown sender via "app"',
+    ]);
+  });
+});
+
 describe('IPC freshness against the receiver\'s start', () => {
   const signed = (secret: string, ts: number) => JSON.parse(JSON.stringify({
     action: 'demo:n',
