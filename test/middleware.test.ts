@@ -2875,7 +2875,7 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
     it('refuses the boot without the secret, naming the clause; the hole is real; with the secret it boots clean and refuses', async () => {
       mm(process.env, 'FIXTURE_API_TOKEN', '');
       const message = await expectRefused(baseDir, /SEN404/);
-      assert.match(message, /GET \/admin\/data → .* no guard of it refuses an anonymous request: its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its opening clause `if \(!options\.secret\)` holds for the options egg built it with \(config\.auth\)/);
+      assert.match(message, /GET \/admin\/data → .* no guard of it refuses an anonymous request: its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its opening clause `if \(!options\.secret\)` holds for what it reads at boot \(the options egg built it with, config\.auth; the app's config; the environment\)/);
       mm(process.env, 'FIXTURE_FAIL_ON', 'never');
       await withApp(bootApp(baseDir), async app => {
         assert.equal((await app.httpRequest().get('/admin/data').expect(200)).body.servedBy, 'controller');
@@ -2886,6 +2886,51 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
         assert.deepEqual(middlewareFindings(app), []);
         await app.httpRequest().get('/admin/data').expect(401);
       });
+    });
+  });
+
+  describe('SEN404 an opening clause on settings however written: destructured or aliased options, app.config, a kill switch in the environment (black-box round 43, r43h3 F2)', () => {
+    const app = (name: string, middleware: string) => tempApp(name, {
+      'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+        "auth: { token: process.env.FIXTURE_API_TOKEN }, adminToken: process.env.FIXTURE_API_TOKEN, sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', " +
+        "routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+      'app/middleware/auth.js': middleware,
+      'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+    });
+    const refuse = (expected: string) => `  if (ctx.get('authorization') !== 'Bearer ' + ${expected}) ctx.throw(401, 'unauthorized');\n  await next();\n`;
+    const forms: Array<[ string, string, string ]> = [
+      [ 'mw-setting-destructured', `module.exports = ({ token }) => async function auth(ctx, next) {\n  if (!token) return next();\n${refuse('token')}};\n`, '!token' ],
+      [ 'mw-setting-alias', `module.exports = options => async function auth(ctx, next) {\n  const expected = options.token;\n  if (!expected) return next();\n${refuse('expected')}};\n`, '!expected' ],
+      [ 'mw-setting-config', `module.exports = () => async function auth(ctx, next) {\n  if (!ctx.app.config.adminToken) return next();\n${refuse('ctx.app.config.adminToken')}};\n`, '!ctx\\.app\\.config\\.adminToken' ],
+      [ 'mw-setting-factory-alias', `module.exports = (options, app) => {\n  const expected = app.config.adminToken;\n  return async function auth(ctx, next) {\n  if (!expected) return next();\n${refuse('expected')}};\n};\n`, '!expected' ],
+      [ 'mw-setting-kill-switch', `module.exports = options => async function auth(ctx, next) {\n  if (process.env.FIXTURE_AUTH_DISABLED === 'true') return next();\n${refuse('options.token')}};\n`, "process\\.env\\.FIXTURE_AUTH_DISABLED === 'true'" ],
+    ];
+
+    it('each holds at boot: refused naming the clause, and the hole is real', async () => {
+      for (const [ name, middleware, clause ] of forms) {
+        const baseDir = app(name, middleware);
+        mm(process.env, 'FIXTURE_API_TOKEN', name === 'mw-setting-kill-switch' ? 'a-token-from-the-environment' : '');
+        mm(process.env, 'FIXTURE_AUTH_DISABLED', 'true');
+        const message = await expectRefused(baseDir, /SEN404/);
+        assert.match(message, new RegExp(`its guard auth \\(app/middleware/auth\\.js\\) never refuses a request: its opening clause \`if \\(${clause}\\)\` holds for what it reads at boot`), name);
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          assert.equal((await booted.httpRequest().get('/admin/export').expect(200)).body.servedBy, 'controller', name);
+        });
+        mm.restore();
+      }
+    });
+
+    it('with the token set and the switch off, each boots clean and refuses an anonymous request', async () => {
+      for (const [ name, middleware ] of forms) {
+        mm(process.env, 'FIXTURE_API_TOKEN', 'a-token-from-the-environment');
+        mm(process.env, 'FIXTURE_AUTH_DISABLED', 'false');
+        await withApp(bootApp(app(`${name}-set`, middleware)), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], name);
+          await booted.httpRequest().get('/admin/export').expect(401);
+        });
+        mm.restore();
+      }
     });
   });
 

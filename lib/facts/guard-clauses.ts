@@ -17,7 +17,7 @@ export interface ClauseScope {
   config?: Readonly<Record<string, unknown>>;
 }
 
-const NAME = String.raw`[A-Za-z_$][\w$]*`;
+export const NAME = String.raw`[A-Za-z_$][\w$]*`;
 /** The ways a list is searched that a condition holds: `.some(…)`, `.includes(…)`, a Set's `.has(…)`. */
 const LIST_SEARCH = new RegExp(String.raw`(?<![\w$.])(${NAME}(?:\s*\.\s*${NAME})*)(?=\s*\.\s*(?:some|find|findIndex|filter|includes|indexOf|has)\s*\()`, 'g');
 /** A string or RegExp literal, an item of such a list. */
@@ -172,7 +172,7 @@ function listText(name: string, scope: ClauseScope): string | undefined {
 }
 
 /** Whether code assigns what `target` (a pattern) names after its declaration, or changes the list in place. */
-function changed(code: string, target: string): boolean {
+export function changed(code: string, target: string): boolean {
   const blanked = literalsBlanked(code);
   const assignments = blanked.match(new RegExp(String.raw`(?<![\w$.])${target}\s*(?:=(?![=>])|\+\+|--|[-+*/|&?]{1,2}=)`, 'g'))?.length ?? 0;
   const declarations = blanked.match(new RegExp(String.raw`\b(?:const|let|var)\s+${target}\s*=`, 'g'))?.length ?? 0;

@@ -19,6 +19,7 @@ import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectTo
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
 import { sandboxedCondition } from './sandbox';
+import { type SettingRoot, settingReads, settingsJson } from './boot-settings';
 import { appContextHas, extendFiles, knownPackageMiddleware, type PassScope, passesThrough, readText } from './pass-through';
 import { isInside, nodeModulesDirs, realPathOrAbsolute, safeReaddir } from './real-path';
 import { collectSecurityOptionWrites } from './security-options';
@@ -1606,7 +1607,8 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
   const source = Function.prototype.toString.call(made);
   if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
-  const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), built.options) : undefined;
+  const settings = { options: built.options ?? {}, config: reading.config ?? {}, env: process.env };
+  const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), settings) : undefined;
   if (unconfigured) return { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } };
   // A refusal that falls through to next() is the plainer account of a conditional that tests only the client too.
   const next = GUARD_PARAMETERS.exec(source)?.[2];
@@ -1662,23 +1664,23 @@ function clientSkippedDetail(clause: string): string {
 }
 
 /**
- * The opening clause of a guard that hands every request on when its factory's options say so (`if (!options.secret)
- * return next();` with no secret configured; black-box round 41, h4 F3): the clause, when its condition reads only
- * the options the factory was given and holds with the options egg built the middleware with. Compiled from its own
- * text, which then reads properties of those options and compares them with literals, nothing else.
+ * The opening clause of a guard that hands every request on when the settings it runs with say so (`if
+ * (!options.secret) return next();` with no secret configured, black-box round 41, h4 F3; a token destructured from
+ * the options or aliased, `app.config.adminToken` unset, a kill switch `process.env.AUTH_DISABLED === 'true'` left on,
+ * round 43, r43h3 F2): the clause, when its condition reads only its factory's options, the app's config and the
+ * environment (boot-settings.ts) and holds with the values they have at boot: the options egg built the middleware
+ * with, the config, and this process's environment. Compiled from its own text and asked in a sandbox.
  */
-function unconfiguredPass(source: string, factorySource: string, options: unknown): string | undefined {
-  const name = FIRST_PARAMETER_NAME.exec(factorySource)?.[1];
+function unconfiguredPass(source: string, factorySource: string, settings: Record<SettingRoot, unknown>): string | undefined {
   const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
-  if (!name || !clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyStart(source), clause.index)))) return undefined;
-  const condition = clause[1];
-  const code = literalsBlanked(condition).replace(/(['"`])\s*\1/g, '').replace(/\b\d+\b/g, '');
-  const reads = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?:\\s*\\.\\s*[A-Za-z_$][\\w$]*)+`, 'g');
-  if (!reads.test(code) || /[A-Za-z_$`]/.test(code.replace(reads, '').replace(/\b(?:undefined|null|true|false)\b/g, ''))) return undefined;
-  // The options as JSON: what the condition compares with literals are plain values.
-  const holds = sandboxedCondition(name, 'input', condition);
+  const bodyAt = bodyStart(source);
+  if (!clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) return undefined;
+  const reads = settingReads(clause[1], 'settings', { factorySource, guardSource: source, before: source.slice(bodyAt, clause.index), context: contextName(source) });
+  const json = reads && settingsJson(reads.paths, settings);
+  if (!reads || json === undefined) return undefined;
+  const holds = sandboxedCondition('settings', 'input', reads.condition);
   try {
-    return holds?.(JSON.stringify(options ?? {})) ? `if (${condition.trim()})` : undefined;
+    return holds?.(json) ? `if (${clause[1].trim()})` : undefined;
   } catch {
     return undefined;
   }
@@ -1699,10 +1701,10 @@ function factoryScope(built: { factory: unknown; options: unknown }): ClauseScop
   return parameter === undefined ? undefined : { parameter, options: built.options };
 }
 
-/** What a guard whose opening clause holds for the options egg built it with does instead of refusing. */
+/** What a guard whose opening clause holds for the settings it runs with does instead of refusing (values not shown: they may be secrets). */
 function unconfiguredDetail(clause: string, name: string): string {
-  return `its opening clause \`${clause}\` holds for the options egg built it with (config.${name}), so it calls next() for every ` +
-    'request and an anonymous one goes on to the controller';
+  return `its opening clause \`${clause}\` holds for what it reads at boot (the options egg built it with, config.${name}; the app's config; ` +
+    'the environment), so it calls next() for every request and an anonymous one goes on to the controller';
 }
 
 /** Whether a middleware's source writes ctx.body (`ctx.body =`, `this.body =`) or hands its ctx to a function it calls. */

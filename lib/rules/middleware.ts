@@ -717,8 +717,10 @@ export const unprotectedRoute: Rule = {
     'app\'s own middleware of the same name is judged as the app\'s) only load the user and call next() for an anonymous request; beside ' +
     'a guard that can refuse (`by: [\'passportSession\', \'auth\']`) they are fine. So is a global guard of the app\'s own whose function, ' +
     'as egg runs it, calls next() for every request and answers none, not even with a 401 (a factory that returns `(ctx, next) => next()` ' +
-    'when its token is not configured), or whose opening clause on its factory\'s options holds for the options egg built it with ' +
-    '(`if (!options.secret) return next();`, no secret set), or whose refusals all sit in an `if` on what the client sends alone ' +
+    'when its token is not configured), or whose opening clause on the settings it runs with holds at boot: its factory\'s options as egg ' +
+    'built it with, also destructured or aliased (`if (!options.secret) return next();`, `({ token }) => … if (!token) return next();`, no ' +
+    'secret set), the app\'s config (`ctx.app.config.adminToken`, or aliased in the factory) and the environment (`if (process.env.AUTH_DISABLED ' +
+    '=== \'true\')` with it set), or whose refusals all sit in an `if` on what the client sends alone ' +
     '(`if (ctx.get(\'authorization\')) { …verify… } await next();`: optional authentication, which a request without the header skips), ' +
     'or that writes its refusal without returning (`if (!ok) { ctx.status = 401; } await next();`, a redirect to the login the same way: the ' +
     'controller answers in its place), when its body is declarations that read the request, such conditionals, then next(); ' +

@@ -20,6 +20,7 @@ import {
 import type { Rule } from '../../lib/rules/types';
 import { tempDir } from '../temp-dir';
 import { fakeFacts } from './fake-facts';
+import { settingReads, settingsJson } from '../../lib/facts/boot-settings';
 
 const EGG_DIR = path.dirname(require.resolve('egg/package.json'));
 
@@ -1384,5 +1385,31 @@ describe('a middleware that cannot answer a request (passesThrough, SEN405)', ()
       [ 'function reportTs(ctx, next) { return __awaiter(this, void 0, void 0, function* () { if (ctx.path === "/x") { ctx.body = 1; return; } yield next(); }); }', moduleText ],
       [ 'function t(ctx, next) { return __awaiter(this, void 0, void 0, function* () { yield next(); }) && function* () { yield 1; }; }', moduleText ],
     ]) assert.equal(passesThrough(source as string, { moduleText: text, contextHas: name => name === 'extended' }), false, source);
+  });
+});
+
+describe('settingReads: an opening clause read as settings (black-box round 43, r43h3 F2)', () => {
+  const scope = (factorySource: string, guardSource = 'async function auth(ctx, next) {}', before = '') => ({ factorySource, guardSource, before, context: 'ctx' });
+
+  it('writes each read as a path under its root: options (also destructured or aliased), the app\'s config, the environment', () => {
+    assert.deepEqual(settingReads('!options.secret', 's', scope('options => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'secret' ]]);
+    assert.deepEqual(settingReads('!key', 's', scope('({ token, secret: key = \'x\' }) => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'secret' ]]);
+    assert.deepEqual(settingReads('!expected', 's', scope('(options, app) => {\n  const expected = app.config.auth.token;\n  return async function auth(ctx, next) {};\n}'))?.paths,
+      [[ 'config', 'auth', 'token' ]]);
+    const kill = settingReads("process.env.AUTH_OFF === 'true' || typeof ctx.app.config.x === 'undefined'", 's', scope('() => async function auth(ctx, next) {}'));
+    assert.equal(kill?.condition, 's["env"]["AUTH_OFF"] === \'true\' || typeof s["config"]["x"] === \'undefined\'');
+  });
+
+  it('reads nothing else: a call, a request read, a reassigned alias or an unknown name leave it unread', () => {
+    const factory = 'options => async function auth(ctx, next) {}';
+    for (const condition of [ 'options.check()', "ctx.get('x-skip')", 'skip', '!(options.a = 1)', '`${options.a}`' ]) {
+      assert.equal(settingReads(condition, 's', scope(factory)), undefined, condition);
+    }
+    assert.equal(settingReads('!expected', 's', scope(factory, 'async function auth(ctx, next) {}', 'let expected = options.token;\nexpected = ctx.get(\'x\');\n')), undefined);
+  });
+
+  it('settingsJson copies only what is read; a function as true', () => {
+    assert.equal(settingsJson([[ 'options', 'verify' ], [ 'env', 'AUTH_OFF' ]], { options: { verify: () => true, secret: 'not copied' }, config: {}, env: { AUTH_OFF: '1', OTHER: 'x' } }),
+      '{"options":{"verify":true},"env":{"AUTH_OFF":"1"}}');
   });
 });
