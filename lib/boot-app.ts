@@ -444,7 +444,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
 
   /**
    * Security-relevant config changed after the check where the watch (watchLateConfig) cannot see: a key added, an
-   * array's item assigned by index, a key egg-mock's mm() replaced in a test run.
+   * array written through a reference kept from before the check, a key egg-mock's mm() replaced in a test run.
    */
   private warnLateConfig(warned: Set<string>): void {
     const atCheck = this.securityAtCheck;
@@ -455,7 +455,7 @@ export class SentinelAppBootHook extends SentinelBootHook {
     const late = changed.filter(keyPath => keyPath !== SESSION_STORE || !this.judgeSessionStore());
     if (!late.length) return;
     this.target.coreLogger.warn('[egg-sentinel] %d security-relevant config key(s) were changed after the boot check where no write is judged (a key added, ' +
-      'an array\'s item assigned by index), and take effect unchecked: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) ' +
+      'an array written through a reference kept from before the check), and take effect unchecked: %s. Set them in the config files, and find the boot hook (didReady, serverDidReady) ' +
       'or code that assigns to app.config.',
     late.length, late.slice(0, MAX_LISTED_LATE_ROUTES).map(keyPath => `config.${keyPath}`).join(', ') + (late.length > MAX_LISTED_LATE_ROUTES ? ', …' : ''));
   }

@@ -2017,6 +2017,58 @@ describe('threats 3/6: security-relevant config written after the boot check is 
     });
   });
 
+  it('prod: an array of the config cut by `length = 0`, an item assigned by index, deleted or defined, is judged at the write as splice is: a csrf.supportedRequests emptied so is refused and a forged cross-site POST stays 403 (black-box round 43, r43h6 F2)', async () => {
+    mm.env('prod');
+    onNode(SUPPORTED_NODE);
+    // The finding's app.js, its timer shorter: the write after every process is up, long after the boot check.
+    const own = 'module.exports = class {\n  constructor(app) { this.app = app; }\n  async serverDidReady() {\n' +
+      '    setTimeout(() => { this.app.config.security.csrf.supportedRequests.length = 0; }, 300).unref();\n  }\n};\n';
+    const dir = lateApp('late-csrf-length', 'module.exports = class {};\n', { own });
+    const forged = (app: MockApp) => app.httpRequest().post('/transfer').set('Origin', 'https://evil.example').type('form').send('to=mallory&amount=1000');
+    await withApp(dir, async app => {
+      await waitFor(dir, /ERROR .*\[egg-sentinel\] config\.security\.csrf\.supportedRequests was written after the boot check by app\.js:4, and the config with it fails the check: SEN602 CSRF protection is off for every route.*The write is refused: config\.security\.csrf\.supportedRequests keeps its value\./);
+      await forged(app).expect(403);
+      const csrf = (app.config.security as any).csrf;
+      const supported = csrf.supportedRequests;
+      const methods = supported[0].methods;
+      const methodsBefore = [ ...methods ];
+      assert.equal(supported.length, 1);
+      // Each path that used to bypass the watch, on the inner array too: every one would leave POST unchecked.
+      const weakenings: Array<[string, () => unknown]> = [
+        [ 'methods.length = 0', () => { methods.length = 0; } ],
+        [ 'methods[0] = \'GET\'', () => { methods[0] = 'GET'; } ],
+        [ 'delete methods[0]', () => delete methods[0] ],
+        [ 'defineProperty length', () => Object.defineProperty(methods, 'length', { value: 0 }) ],
+        [ 'methods.fill', () => methods.fill('GET') ],
+        [ 'methods.copyWithin', () => methods.copyWithin(0, 1) ],
+        [ 'methods.shift', () => methods.shift() ],
+        [ 'supportedRequests[0] = api only', () => { supported[0] = { path: /^\/api\//, methods: [ 'POST' ] }; } ],
+      ];
+      for (const [ how, weaken ] of weakenings) {
+        weaken();
+        assert.deepEqual([ ...methods ], methodsBefore, how);
+        assert.equal(supported.length, 1, how);
+        assert.equal(supported[0].methods, methods, how);
+      }
+      await waitFor(dir, /ERROR .*config\.security\.csrf\.supportedRequests\[0\]\.methods was written after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and the config with it fails the check: SEN602/);
+      await forged(app).expect(403);
+      // What weakens nothing stands, judged and said: an item past the end, and the mutators that keep POST listed.
+      supported[1] = { path: /^\/api\//, methods: [ 'POST' ] };
+      methods.reverse();
+      methods.sort();
+      methods.unshift('GET');
+      assert.equal(supported.length, 2);
+      assert.deepEqual([ ...methods ], [ 'GET', ...[ ...methodsBefore ].sort() ]);
+      await waitFor(dir, /WARN .*config\.security\.csrf\.supportedRequests was changed after the boot check by \S*test\/builtins\.test\.[jt]s:\d+, and takes effect: checked again, no new finding\./);
+      // The item added is watched as the others: cutting its methods is judged too (it covers /api/ only, so it stands).
+      supported[1].methods.length = 0;
+      assert.equal(supported[1].methods.length, 0);
+      supported.length = 1;
+      await forged(app).expect(403);
+      assert.doesNotMatch(log(dir), /where no write is judged/);
+    });
+  });
+
   it('a test suite run in a deployment env (EGG_SERVER_ENV=staging under egg-bin test) mocks security config with mm() and gets it back, judged again; egg-mock under NODE_ENV=production cannot (black-box round 32, h108 F6)', async () => {
     mm.env('staging');
     onNode(SUPPORTED_NODE);
