@@ -265,6 +265,11 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
   // A URL that carries its credential in the query (a DingTalk or WeCom robot's `?access_token=…`, a SAS `sig=…`):
   // the value only, so masking keeps the URL readable.
   { kind: 'a URL with a token in its query', pattern: /(?<=:\/\/[^\s'"]*[?&](?:access_?token|token|api_?key|secret|client_secret|sig|signature|password|passwd)=)[A-Za-z0-9._~%+/-]{16,}/i },
+  // Chat bots whose URL is the credential (black-box round 43, h2 F4): a WeCom robot's `?key=`, a Feishu or Lark bot
+  // hook's token, and a Telegram bot's token (in its API URL, `bot<id>:<secret>`, or alone). The token only, as above.
+  { kind: 'a WeCom robot webhook key', pattern: /(?<=:\/\/qyapi\.weixin\.qq\.com\/cgi-bin\/webhook\/send\?(?:[^\s'"#]*&)?key=)[A-Za-z0-9-]{16,}/i },
+  { kind: 'a Feishu or Lark bot webhook', pattern: /(?<=:\/\/open\.(?:feishu\.cn|larksuite\.com)\/open-apis\/bot\/v2\/hook\/)[A-Za-z0-9-]{16,}/i },
+  { kind: 'a Telegram bot token', pattern: /(?<!\d)\d{8,10}:AA[A-Za-z0-9_-]{33}(?![\w-])/ },
 ];
 
 /**
@@ -274,7 +279,8 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ kind: string; pattern: RegExp; acce
  */
 const SERVED_SECRET_KINDS: ReadonlySet<string> = new Set([ 'a GitHub token', 'a GitLab token', 'a Slack token', 'a Slack webhook URL',
   'a Discord webhook URL', 'an npm token', 'a SendGrid API key', 'an OpenAI API key', 'an Anthropic API key', 'a Hugging Face token',
-  'a Shopify access token', 'a DigitalOcean token', 'a PyPI token', 'a Mapbox secret token', 'a PostHog personal API key' ]);
+  'a Shopify access token', 'a DigitalOcean token', 'a PyPI token', 'a Mapbox secret token', 'a PostHog personal API key', 'a WeCom robot webhook key',
+  'a Feishu or Lark bot webhook', 'a Telegram bot token' ]);
 const SERVED_SECRET_SHAPES = [
   ...SECRET_VALUE_PATTERNS.filter(({ kind }) => SERVED_SECRET_KINDS.has(kind) && kind !== 'a Slack token').map(({ kind, pattern }) => ({ kind, pattern })),
   // A real Slack token's workspace and user or bot ids are long numbers: `xoxb-123456789012-…`, not `xoxb-your-bot-token`.

@@ -646,6 +646,112 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual((await bootReport(temp('cfg-jwt-set', files))).findings.filter((f: any) => f.ruleId === 'SEN202'), []);
   });
 
+  it('SEN202: secrets the app\'s config code writes into process.env itself (`process.env.X ||= \'…\'` in config.prod, a defaults module\'s loop) are its literals, not the environment\'s: refused, and a JWT forged with the literal is accepted when boot goes on; set by the deploy, they are not reported (black-box round 43, h2 F1)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const KEYS = 'qH3vT9xLm2Zc7Rw5Kp8NbY4sJd6Fg1Ae';
+    const JWT_SECRET = 'c7F2kq9LmZx4Rt8vWp3NyB6hJd1Qs5Ua';
+    const DB_PASSWORD = 'Sh0p#2023!prodDB';
+    const planted = [ 'CFG_PLANTED_KEYS', 'CFG_PLANTED_JWT_SECRET', 'CFG_PLANTED_DB_PASSWORD' ];
+    const eggJwt = path.dirname(require.resolve('egg-jwt/package.json'));
+    const files = {
+      'config/plugin.js': `exports.jwt = { enable: true, path: ${JSON.stringify(eggJwt)} };\n`,
+      'config/config.default.js': "module.exports = appInfo => ({ logger: { dir: appInfo.baseDir + '/logs' }, sentinel: { failOn: process.env.CFG_PLANTED_FAIL_ON }, " +
+        "jwt: { enable: true, match: '/api' } });\n",
+      'config/defaults.js': `const d = { CFG_PLANTED_DB_PASSWORD: '${DB_PASSWORD}' };\nfor (const [ k, v ] of Object.entries(d)) if (!process.env[k]) process.env[k] = v;\n`,
+      'config/config.prod.js': "require('./defaults');\n// defaults for variables the deploy may not set\n" +
+        `process.env.CFG_PLANTED_KEYS ||= '${KEYS}';\nprocess.env.CFG_PLANTED_JWT_SECRET ||= '${JWT_SECRET}';\n` +
+        'module.exports = { keys: process.env.CFG_PLANTED_KEYS, jwt: { secret: process.env.CFG_PLANTED_JWT_SECRET }, mysql: { client: { password: process.env.CFG_PLANTED_DB_PASSWORD } } };\n',
+      'app/router.js': "module.exports = app => { app.router.get('/api/me', async ctx => { ctx.body = ctx.state.user; }); };\n",
+    };
+    // The config files write process.env, which mm.restore() does not put back.
+    const unplant = () => planted.forEach(name => delete process.env[name]);
+    unplant();
+    try {
+      const message = await expectRefused(temp('cfg-planted-env', files), /SEN202/);
+      assert.match(message, /config\.jwt\.secret holds a literal value under a secret key name, written in a config file instead of read from the environment: the app's config code writes it into process\.env itself/);
+      assert.match(message, /where: config\.jwt\.secret \(from config\/config\.prod\.js\)/);
+      assert.match(message, /where: config\.mysql\.client\.password \(from config\/defaults\.js\)/);
+      assert.match(message, /config\.keys is the literal written in config\/config\.prod\.js, which the app falls back on/);
+      for (const secret of [ KEYS, JWT_SECRET, DB_PASSWORD ]) assert.ok(!message.includes(secret), 'a secret is in the refusal');
+      // The hole: booted anyway, a token signed with the literal passes egg-jwt.
+      unplant();
+      mm(process.env, 'CFG_PLANTED_FAIL_ON', 'never');
+      // egg-jwt's own jsonwebtoken signs it, as an attacker with the repository would.
+      const jwt = Module.createRequire(path.join(eggJwt, 'package.json'))('jsonwebtoken');
+      const forged = jwt.sign({ sub: 'admin' }, JWT_SECRET);
+      const app = await bootApp(temp('cfg-planted-env-booted', files));
+      try {
+        const reached = await app.httpRequest().get('/api/me').set('Authorization', `Bearer ${forged}`);
+        assert.deepEqual([ reached.status, reached.body.sub ], [ 200, 'admin' ], 'the literal signs the forgery');
+      } finally {
+        await app.close();
+      }
+      // Set by the deploy, `||=` keeps its values: nothing to report.
+      unplant();
+      mm(process.env, 'CFG_PLANTED_KEYS', 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga-from-the-environment');
+      mm(process.env, 'CFG_PLANTED_JWT_SECRET', 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa-from-the-environment');
+      mm(process.env, 'CFG_PLANTED_DB_PASSWORD', 'Db4Lq8Zr2Xn6Tp0Wk3-from-the-environment');
+      const set = await bootReport(temp('cfg-planted-env-set', files));
+      assert.deepEqual(set.findings.filter((f: any) => [ 'SEN201', 'SEN202' ].includes(f.ruleId)), []);
+    } finally {
+      await mm.restore();
+      unplant();
+    }
+  });
+
+  it('SEN201/SEN202: config.prod\'s keys over config.default\'s `keys: process.env.X` are named in config.prod: computed from the variable and more, its own fallback, or read from a data file whatever the variable holds (black-box round 43, h2 F2)', async () => {
+    mm.env('prod');
+    mm(process.env, 'CFG_LATER_KEYS', STRONG_KEY);
+    const base = { 'config/config.default.js': "module.exports = appInfo => ({ keys: process.env.CFG_LATER_KEYS, logger: { dir: appInfo.baseDir + '/logs' } });\n" };
+    const joined = await expectRefused(temp('cfg-keys-later-join', { ...base,
+      'config/config.prod.js': "module.exports = { keys: [ process.env.CFG_LATER_KEYS, 'k4_1699999999999_4821' ].join(',') };\n" }), /SEN201/);
+    assert.match(joined, /config\.keys: key #2 has the scaffold form[^\n]*; config\/config\.prod\.js computes the keys, and what it computes is weak/);
+    assert.match(joined, /fix: +Read the whole key from one environment variable in config\/config\.prod\.js/);
+    const files = { ...base, 'config/config.prod.js': "const s = require('./secrets.json');\nmodule.exports = { keys: s.keys };\n" };
+    const weak = await expectRefused(temp('cfg-keys-later-json', { ...files, 'config/secrets.json': JSON.stringify({ keys: 'cfg-keys-later-json_1699999999999_4821' }) }), /SEN201/);
+    assert.match(weak, /; config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them to what it reads from config\/secrets\.json, whatever the variable holds/);
+    assert.match(weak, /fix: +Remove `keys` from config\/config\.prod\.js/);
+    assert.doesNotMatch(weak, /what it reads is not set/);
+    const strong = await expectRefused(temp('cfg-keys-later-json-strong', { ...files, 'config/secrets.json': JSON.stringify({ keys: 'qH3vT9xLm2Zc7Rw5Kp8NbY4sJd6Fg1Ae' }) }), /SEN202/);
+    assert.match(strong, /config\.keys is the literal written in config\/secrets\.json: config\/config\.prod\.js, which egg applies after config\/config\.default\.js/);
+    assert.ok(!strong.includes('qH3vT9xLm2Zc7Rw5Kp8NbY4sJd6Fg1Ae'), 'the key is never shown');
+    mm(process.env, 'CFG_LATER_KEYS', '');
+    const fallback = await expectRefused(temp('cfg-keys-later-fallback', { ...base, 'config/config.prod.js': "module.exports = { keys: process.env.CFG_LATER_KEYS || 'qH3vT9xLm2Zc7Rw5Kp8NbY4sJd6Fg1Ae' };\n" }), /SEN202/);
+    assert.match(fallback, /config\.keys is the literal written in config\/config\.prod\.js, which the app falls back on: config\/config\.prod\.js computes the keys/);
+  });
+
+  it('SEN202/SEN204: chat bots\' webhook URLs (a WeCom robot\'s key, a Feishu bot hook, a Telegram bot token) are secrets: refused, and masked in egg\'s dumps when boot goes on (black-box round 43, h2 F4)', async () => {
+    mm.env('prod');
+    const tokens = [ '75735c8c-e051-0797-db9c-cba4b1002b4a', 'c5318bec-23df-405b-27dc-211124aad583', '6123456789:AAHCvfXpSenpDLePit63Lz8tvxtrPZhRlyM' ];
+    const files = {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, sentinel: { failOn: process.env.CFG_BOTS_FAIL_ON },\n` +
+        `  wecom: { robot: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${tokens[0]}' },\n` +
+        `  feishu: { webhook: 'https://open.feishu.cn/open-apis/bot/v2/hook/${tokens[1]}' },\n` +
+        `  telegram: { api: 'https://api.telegram.org/bot${tokens[2]}/sendMessage' },\n};\n`,
+    };
+    const message = await expectRefused(temp('cfg-chat-bots', files), /SEN202/);
+    assert.match(message, /config\.wecom\.robot holds a WeCom robot webhook key/);
+    assert.match(message, /config\.feishu\.webhook holds a Feishu or Lark bot webhook/);
+    assert.match(message, /config\.telegram\.api holds a Telegram bot token/);
+    for (const token of tokens) assert.ok(!message.includes(token), 'a token is in the refusal');
+    mm(process.env, 'CFG_BOTS_FAIL_ON', 'never');
+    const dir = temp('cfg-chat-bots-booted', files);
+    const app = await bootApp(dir);
+    try {
+      await eventually(() => {
+        const dumped = JSON.parse(fs.readFileSync(path.join(dir, 'run/application_config.json'), 'utf8')).config;
+        assert.equal(dumped.wecom.robot, 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=[REDACTED]');
+      });
+      for (const name of [ 'application_config.json', 'agent_config.json' ]) {
+        const dump = fs.readFileSync(path.join(dir, 'run', name), 'utf8');
+        for (const token of tokens) assert.ok(!dump.includes(token), `a token is in ${name}`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('SEN201: egg-init\'s layout with the variable unset (`keys: process.env.X` in config.prod over config.default\'s scaffold key) says that variable is not set and to set it, not that config.prod computes a weak key; set, it boots (black-box round 34, h110 F4)', async () => {
     mm.env('prod');
     const name = 'cfg-keys-egg-init';

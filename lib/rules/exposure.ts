@@ -201,7 +201,7 @@ export const weakCookieKeys: Rule = {
     }).filter(Boolean);
     if (!problems.length) return [];
     // Read from the environment: what to fix is the variable's value, not the config.
-    if (facts.runtime.environmentValues.has(keys)) {
+    if (environmentValues(facts).has(keys)) {
       // One value egg split at its commas (a password manager's key with a `,` in it): say so, or "key #1" means nothing.
       const split = keys.includes(',') ? `; egg splits config.keys at commas, and this variable's value became ${keys.split(',').length} keys` : '';
       return [{
@@ -222,15 +222,12 @@ export const weakCookieKeys: Rule = {
     }
     const literalIn = keysLiteralIn(facts);
     const setIn = base.source;
-    // A later config file (config.prod after config.default) that writes the keys itself, as a literal or computed
-    // (`appInfo.name + '_…'`, black-box round 42, h4 F4): it, not the variable, is the fix.
-    const setText = setIn === undefined ? undefined : facts.files.configTexts[setIn];
-    const setLater = setIn !== undefined && setIn !== readIn && setText !== undefined && !keysReadFromEnvironment(setText) &&
-      (literalIn === setIn || (!literalIn && appliedBefore(facts, readIn, setIn)));
+    // A later config file (config.prod after config.default) that writes the keys itself, as a literal, computed
+    // (`appInfo.name + '_…'`, black-box round 42, h4 F4) or read from a data file: it, not the variable, is the fix.
+    const setLater = keysSetLater(facts, readIn, literalIn);
     if (setLater) {
-      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), ` +
-        `sets them ${literalIn ? 'to this literal' : 'itself, to a value it computes'}`,
-      fix: `Remove \`keys\` from ${setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
+      return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${setLater.message}`,
+        fix: `Remove \`keys\` from ${setLater.setIn}, or read the key from the environment there too (\`keys: process.env.EGG_KEYS\`, set to a generated key: ${GENERATE_KEY}).` }];
     }
     // egg-init's layout (`keys: process.env.EGG_KEYS` in config.prod over config.default's key) with the variable unset:
     // config.prod gives undefined, which egg's merge skips, so the earlier file's keys took effect. The variable is the fix.
@@ -243,7 +240,7 @@ export const weakCookieKeys: Rule = {
         'makes the app refuse to start when it is unset.' }];
     }
     // Keys that hold a variable's value and more: the file adds to it (`EGG_KEYS + ',x'`).
-    if (!literalIn && [ ...facts.runtime.environmentValues ].some(value => value.length >= MIN_ENVIRONMENT_PART && keys.includes(value))) {
+    if (!literalIn && [ ...environmentValues(facts) ].some(value => value.length >= MIN_ENVIRONMENT_PART && keys.includes(value))) {
       return [{ ...base, message: `config.keys: ${problems.join('; ')}; ${readIn} computes the keys, and what it computes is weak (more than, or other than, one environment variable's value)`,
         fix: `Read the whole key from one environment variable in ${readIn} (\`keys: process.env.EGG_KEYS\`), set to a generated key: ${GENERATE_KEY}.` }];
     }
@@ -268,6 +265,8 @@ interface HardCodedSecret {
   variable?: string;
   /** `source` is a file of the app's tree outside its config code that config (or dotenv, into `fromTree.variable`) read the value from. */
   fromTree?: CommittedSecret;
+  /** The app's config code wrote the value into process.env itself, where config read it back (environmentValues). */
+  planted?: true;
 }
 
 /**
@@ -286,8 +285,45 @@ export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
 const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 
 
+/** An assignment into process.env: `process.env.X =` (`||=`, `??=`), `process.env[k] = v`, Object.assign(process.env, …). */
+const ASSIGNS_ENVIRONMENT = /\bprocess\.env(?:\.[\w$]+|\[[^\]\n]+\])\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.definePropert(?:y|ies)|Reflect\.set)\(\s*process\.env\b/;
+/** One under names the code computes (`process.env[k] = v` in a loop, Object.assign): its values may come from a data file config requires. */
+const ASSIGNS_COMPUTED_NAMES = /\bprocess\.env\[\s*(?!['"`])[^\]\n]+\]\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.defineProperties)\(\s*process\.env\b/;
+const CODE_FILE = /\.[cm]?[jt]s$/;
+
+/**
+ * The values config takes as the environment's (process.env's, env.secret()'s), but those the app's own config code
+ * wrote into process.env (`process.env.JWT_SECRET ||= '…'`, a defaults module's `process.env[k] = v`): a literal of
+ * the app's files the deploy did not set (black-box round 43, h2 F1). A value counts as written there when a config
+ * file or module config required assigns process.env and holds it as a string literal (or, assigning computed names,
+ * a JSON file config required does). Comparing with the start environment would not do: dotenv, egg-mock's
+ * mm(process.env) and a test harness set variables after start too.
+ */
+function environmentValues(facts: Facts): ReadonlySet<string> {
+  let values = environmentValuesOf.get(facts);
+  if (!values) environmentValuesOf.set(facts, values = withoutPlanted(facts));
+  return values;
+}
+
+const environmentValuesOf = new WeakMap<Facts, ReadonlySet<string>>();
+
+function withoutPlanted(facts: Facts): ReadonlySet<string> {
+  const texts = Object.entries(facts.files.configTexts);
+  const assigning = texts.filter(([ file, text ]) => CODE_FILE.test(file) && ASSIGNS_ENVIRONMENT.test(text));
+  if (!assigning.length) return facts.runtime.environmentValues;
+  const dataFiles = assigning.some(([ , text ]) => ASSIGNS_COMPUTED_NAMES.test(text)) ? texts.filter(([ file ]) => file.endsWith('.json')) : [];
+  const holders = [ ...assigning, ...dataFiles ].map(([ , text ]) => text);
+  const quoted = (value: string) => [ value, JSON.stringify(value).slice(1, -1) ].flatMap(form => [ `'${form}'`, `"${form}"`, `\`${form}\`` ]);
+  return new Set([ ...facts.runtime.environmentValues ].filter(value => !holders.some(text => quoted(value).some(literal => text.includes(literal)))));
+}
+
+/** Whether config code wrote `value` into process.env itself (environmentValues). */
+function plantedInEnvironment(facts: Facts, value: string): boolean {
+  return facts.runtime.environmentValues.has(value) && !environmentValues(facts).has(value);
+}
+
 function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
-  const fromEnvironment = facts.runtime.environmentValues;
+  const fromEnvironment = environmentValues(facts);
   const byKeyPath = new Map<string, HardCodedSecret>();
   for (const leaf of configSecrets(facts).plain) {
     if (leaf.keyPath.startsWith('sentinel.')) continue;
@@ -323,8 +359,9 @@ function findHardCodedSecrets(facts: Facts): HardCodedSecret[] {
     // value, the file that wrote it (`password: process.env.MYSQL_PASSWORD`, set empty; black-box round 42, h2 F4).
     const readingFile = keptOver ?? (leaf.placeholder === 'empty' ? source : undefined);
     const variable = readingFile === undefined ? undefined : variableReadFor(facts.files.configTexts[readingFile], leaf.keyPath);
+    const planted = [ leaf.value, leaf.secret ].some(value => plantedInEnvironment(facts, value));
     const entry = byKeyPath.get(leaf.keyPath) ?? { keyPath: leaf.keyPath, source, kinds: [], placeholder: leaf.placeholder, ...(keptOver && { keptOver }), ...(variable && { variable }),
-      ...(fromTree && { fromTree }) };
+      ...(fromTree && { fromTree }), ...(planted && { planted: true as const }) };
     // A value with two tokens of one kind is one finding naming the kind once.
     if (!entry.kinds.includes(leaf.kind)) entry.kinds.push(leaf.kind);
     byKeyPath.set(leaf.keyPath, entry);
@@ -400,7 +437,7 @@ function innerSecrets(value: string): string[] {
 export function secretWrittenIn(facts: Facts, keyPath: string, secret: string): string | undefined {
   const recorded = facts.provenance(keyPath.replace(/\[\d+\]/g, ''));
   if (recorded === undefined || recorded === EGG_APP_CONFIG_MARKER) return undefined;
-  if (facts.runtime.environmentValues.has(secret) && !assignsLiteral(facts.files.configTexts[recorded], keyPath, secret)) return undefined;
+  if (environmentValues(facts).has(secret) && !assignsLiteral(facts.files.configTexts[recorded], keyPath, secret)) return undefined;
   return writtenIn({ value: secret, secret }, recorded, facts.files.configTexts);
 }
 
@@ -439,7 +476,7 @@ function strongKeys(facts: Facts, keys: string): boolean {
  */
 function keysNotFromEnvironment(facts: Facts): string | undefined {
   const keys = facts.config.keys;
-  return typeof keys === 'string' && !facts.runtime.environmentValues.has(keys) && facts.writtenAfterCheck !== 'keys' ? keys : undefined;
+  return typeof keys === 'string' && !environmentValues(facts).has(keys) && facts.writtenAfterCheck !== 'keys' ? keys : undefined;
 }
 
 /**
@@ -470,7 +507,29 @@ function keysReadIn(facts: Facts): string | undefined {
   if (keysNotFromEnvironment(facts) === undefined) return undefined;
   const texts = facts.files.configTexts;
   const loaded = loadedConfigNames(facts.env.serverEnv, facts.env.serverScope);
-  return Object.keys(texts).find(file => loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]));
+  const reads = (file: string) => Object.prototype.hasOwnProperty.call(texts, file) && loaded.has(file.replace(/\.[cm]?[jt]s$/, '')) && keysReadFromEnvironment(texts[file]);
+  // The file whose keys took effect, when it reads the environment too (config.prod's `[ process.env.EGG_KEYS, '…' ].join(',')`
+  // or `process.env.EGG_KEYS || '…'` over config.default's `process.env.EGG_KEYS`): it computed them, unless they are an
+  // earlier file's literal (black-box round 43, h2 F2).
+  const setIn = facts.provenance('keys');
+  if (setIn !== undefined && reads(setIn)) {
+    const literalIn = keysLiteralIn(facts);
+    if (literalIn === undefined || literalIn === setIn) return setIn;
+  }
+  return Object.keys(texts).find(reads);
+}
+
+/**
+ * The config file egg applies after `readIn` (which computes the keys from the environment) that sets the keys
+ * itself, not from the environment: its value, not the variable's, took effect, whatever the variable holds.
+ */
+function keysSetLater(facts: Facts, readIn: string, literalIn: string | undefined): { setIn: string; message: string } | undefined {
+  const setIn = facts.provenance('keys');
+  const setText = setIn === undefined ? undefined : facts.files.configTexts[setIn];
+  if (setIn === undefined || setIn === readIn || setText === undefined || keysReadFromEnvironment(setText) || !appliedBefore(facts, readIn, setIn)) return undefined;
+  // A data file it requires (`keys: require('./secrets.json').keys`; black-box round 43, h2 F2).
+  const how = literalIn === setIn ? 'to this literal' : literalIn ? `to what it reads from ${literalIn}, whatever the variable holds` : 'itself, to a value it computes';
+  return { setIn, message: `${setIn}, which egg applies after ${readIn} (that one computes the keys from the environment), sets them ${how}` };
 }
 
 /** Whether egg applies the app's config file `earlier` before its config file `later` in this env and scope. */
@@ -685,7 +744,7 @@ function shippedBecause(fromTree: CommittedSecret): string {
   return 'that ships with the app unless the deploy writes it there (git could not be asked, a deploy without .git say, so nothing tells the two apart)';
 }
 
-function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree }: HardCodedSecret): string {
+function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variable, fromTree, planted }: HardCodedSecret): string {
   if (fromTree?.variable) {
     return `holds the value of ${fromTree.variable}, which ${source} assigns (whatever loads that file, dotenv, a shell, a container or a process manager, hands it to egg), a file in the app's tree ` +
       shippedBecause(fromTree);
@@ -699,7 +758,9 @@ function describeHardCodedSecret({ kinds, placeholder, source, keptOver, variabl
     case 'empty': return variable ? `is empty: ${source} reads it from process.env.${variable}, which is empty in this process` : 'is empty: no secret is configured for it';
     case 'template': return 'holds an unexpanded template such as ${…}: the real secret was never substituted';
     case 'placeholder': return 'holds a placeholder such as "changeme": the real secret is missing, or this guessable word is the secret';
-    default: return `holds ${kinds.includes('a secret-named key') ? 'a literal value under a secret key name' : kinds.join(' and ')}, written in a config file instead of read from the environment`;
+    default: return `holds ${kinds.includes('a secret-named key') ? 'a literal value under a secret key name' : kinds.join(' and ')}, written in a config file instead of read from the environment` +
+      (planted ? ': the app\'s config code writes it into process.env itself (`process.env.X ||= \'…\'`, `process.env[name] = value`) and reads it back from ' +
+        `there, so what took effect is the literal of ${source}, not a value the deploy set` : '');
   }
 }
 
@@ -714,7 +775,8 @@ export const hardCodedSecret: Rule = {
     '(the AK/SK pairs of Alibaba, Huawei, Baidu and Qiniu) or holding a generated-looking value, as `authKey`/`sessionKey`/`cookieKey`, `partnerKey` and `webhookKey` ' +
     '(not a cookie\'s name nor an id); an `Authorization` header of any scheme; a Buffer of UTF-8 text, `Buffer.from(\'…\')` or a PEM read without an encoding, as that text) ' +
     'or by its shape (PEM private key, AWS or Alibaba Cloud access key id, GitHub, ' +
-    'GitLab, Slack, Stripe, Google, npm, Mapbox secret or PostHog personal token, JWT, URL with a password, HTTP Basic credential or Bearer token; also a key of that shape, a token used as a key). ' +
+    'GitLab, Slack, Stripe, Google, npm, Mapbox secret or PostHog personal token, JWT, URL with a password, HTTP Basic credential or Bearer token, ' +
+    'a WeCom robot\'s, Feishu/Lark bot\'s or Telegram bot\'s webhook token; also a key of that shape, a token used as a key). ' +
     'Public values are not reported (and not looked for by SEN203): a `dsn` that is a URL without a password or token (Sentry\'s; a database\'s with IAM or certificate auth); ' +
     'a Firebase web app\'s apiKey; keys vendors publish to browsers: Mapbox `pk.` tokens, PostHog `phc_` and Stripe `pk_` keys, a Google `AIza…` key under a browser, public, ' +
     'web, js or map(s) name (`googleMaps: { apiKey }`), and a key named public, browser, frontend or search (`searchOnlyApiKey`) unless also admin, write, secret, server…. ' +
@@ -725,7 +787,8 @@ export const hardCodedSecret: Rule = {
     'secret manager is still better; the same file inside the app, or readable by others, stays high. A value equal to an environment variable\'s value, read ' +
     'through `env.secret()`/`env.json()`, or set by EGG_APP_CONFIG counts as from the environment (unless the file assigns that very ' +
     'value to the key as a literal: `password: \'admin\'` beside `DB_USER=admin`, or an env file in the app\'s tree that ships with it assigns it ' +
-    'to that very variable: `DB_PASSWORD=…` in a `.env` or `env/production.env` that dotenv loads); a value a boot hook sets ' +
+    'to that very variable: `DB_PASSWORD=…` in a `.env` or `env/production.env` that dotenv loads, or the app\'s config code wrote that literal into ' +
+    'process.env itself: `process.env.JWT_SECRET ||= \'…\'`, a defaults module\'s `process.env[name] = value`); a value a boot hook sets ' +
     'at runtime (no config file recorded) is not reported, nor one that no file under `config/`, at the top of the app ' +
     'root or among the app\'s modules that config files required (in a monorepo, also the repository\'s modules outside the app root that git tracks) holds (as written, escaped, split in two, ' +
     'base64/hex-encoded or -decoded, or a createHash/createHmac digest of a literal) and no other file in the app\'s tree that ships with it holds whole ' +
@@ -783,13 +846,20 @@ export const hardCodedSecret: Rule = {
     }
     const fallback = developmentEnv ? undefined : cookieKeysFallback(facts);
     if (fallback) {
+      const signs = 'so the app signs cookies, the session and CSRF tokens with a key from the repository';
+      const setLater = keysSetLater(facts, fallback.readIn, fallback.literalIn);
+      // Written into process.env by the config code itself (`process.env.EGG_KEYS ||= '…'`; black-box round 43, h2 F1).
+      const why = plantedInEnvironment(facts, facts.config.keys as string) ? 'the app\'s config code writes it into process.env itself and reads it back from there' : KEYS_NOT_READ;
       hits.push({
         severity: 'high',
         target: 'config.keys',
         source: fallback.literalIn,
-        message: `config.keys is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the ` +
-          `keys (from an environment variable, as a rule), yet the literal is what took effect (${KEYS_NOT_READ}), so the app signs cookies, the session and CSRF tokens with a key from the repository`,
-        fix: 'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
+        message: setLater ? `config.keys is the literal written in ${fallback.literalIn}: ${setLater.message}, ${signs}` :
+          `config.keys is the literal written in ${fallback.literalIn}, which the app falls back on: ${fallback.readIn} computes the ` +
+          `keys (from an environment variable, as a rule), yet the literal is what took effect (${why}), ${signs}`,
+        fix: setLater ? `Remove \`keys\` from ${setLater.setIn}, or read the key from the environment there too (\`keys: env.secret('EGG_KEYS')\`, which fails boot ` +
+          'when it is unset); rotate the keys if this one was committed.' :
+          'Set the variable in the environment that starts egg, and drop the literal fallback (`keys: env.secret(\'EGG_KEYS\')` ' +
           'fails boot when it is unset); rotate the keys if this one was committed.',
       });
     }

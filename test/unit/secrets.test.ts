@@ -51,6 +51,12 @@ describe('SEN202: 20+ real-looking secrets fire', () => {
     [ 'quoted', 'Server=db;Password = "Qt6Pw;4Secret5w";', /connection string with a password/ ],
     [ 'braced', 'Server=db;Password={Br4Pw6;Secret3u}', /connection string with a password/ ],
     [ 'alerts2', 'https://DISCORD.com/api/v10/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789', /Discord webhook URL/ ],
+    // Black-box round 43, h2 F4: chat bots whose URL is the credential.
+    [ 'wecom', 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=75735c8c-e051-0797-db9c-cba4b1002b4a', /WeCom robot webhook key/ ],
+    [ 'feishu', 'https://open.feishu.cn/open-apis/bot/v2/hook/c5318bec-23df-405b-27dc-211124aad583', /Feishu or Lark bot webhook/ ],
+    [ 'lark', 'https://open.larksuite.com/open-apis/bot/v2/hook/c5318bec-23df-405b-27dc-211124aad583', /Feishu or Lark bot webhook/ ],
+    [ 'telegram', 'https://api.telegram.org/bot6123456789:AAHCvfXpSenpDLePit63Lz8tvxtrPZhRlyM/sendMessage', /Telegram bot token/ ],
+    [ 'tgBot', '6123456789:AAHCvfXpSenpDLePit63Lz8tvxtrPZhRlyM', /Telegram bot token/ ],
     [ 'awsId', 'AKIAZ4X7QW2ERT5YUI8O', /AWS access key id/ ],
     [ 'ci', 'ghp_4Fq9ZbX2kLm7Rt8Yw1Nv3Hc6Jd0Gs5Pu2EaT', /GitHub token/ ],
     [ 'fineGrained', `github_pat_11ABCDEFG0${'aZ9'.repeat(20)}`, /GitHub token/ ],
@@ -503,7 +509,9 @@ describe('SEN202: cookie keys production falls back on', () => {
     // Not covered: the repository's, as before.
     const [ hit ] = hardCodedSecret.check(deployed([]), { developmentEnv: false });
     assert.deepEqual([ hit.severity, hit.source ], [ 'high', 'config/secrets.json' ]);
-    assert.match(hit.message, /literal written in config\/secrets\.json, which the app falls back on/);
+    // config.prod reads it over config.default's variable: that file, not the variable, is the fix (black-box round 43, h2 F2).
+    assert.match(hit.message, /literal written in config\/secrets\.json: config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them to what it reads from config\/secrets\.json, whatever the variable holds/);
+    assert.match(hit.fix ?? '', /^Remove `keys` from config\/config\.prod\.js/);
   });
 
   it('not when the keys come from the environment, on a developer machine, or weak (SEN201\'s)', () => {
@@ -553,6 +561,54 @@ describe('SEN202: cookie keys production falls back on', () => {
     const viaConstant = facts({ 'config/config.default.js': `const cookieKey = '${KEY}';\nmodule.exports = { keys: cookieKey };\n` });
     assert.deepEqual(hardCodedSecret.check(viaConstant, { developmentEnv: false }), [], 'a literal through a constant is still only a literal');
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.default.ts': `interface Local { keys: string }\nexport default { keys: '${KEY}' };\n` }), { developmentEnv: false }), [], 'a type annotation is no computation');
+  });
+});
+
+describe('SEN201/SEN202: values the app\'s config code writes into process.env (black-box round 43, h2 F1, F2)', () => {
+  const KEY = 'qH3vT9xLm2Zc7Rw5Kp8NbY4sJd6Fg1Ae';
+  const JWT_SECRET = 'c7F2kq9LmZx4Rt8vWp3NyB6hJd1Qs5Ua';
+  const facts = (texts: Record<string, string>, config: Record<string, unknown>, meta: Record<string, string>, environmentValues: string[]) => fakeFacts({
+    config, meta, files: { configTexts: texts } as never, runtime: { environmentValues: new Set(environmentValues) },
+  });
+
+  it('a literal config code assigns to process.env (`||=`, a defaults module\'s loop) is no value of the environment; a variable the deploy set is', () => {
+    const prod = `process.env.EGG_KEYS ||= '${KEY}';\nprocess.env.JWT_SECRET ||= '${JWT_SECRET}';\nmodule.exports = { keys: process.env.EGG_KEYS, jwt: { secret: process.env.JWT_SECRET } };\n`;
+    const planted = facts({ 'config/config.prod.js': prod }, { keys: KEY, jwt: { secret: JWT_SECRET } }, { keys: 'config/config.prod.js', 'jwt.secret': 'config/config.prod.js' }, [ KEY, JWT_SECRET ]);
+    const hits = hardCodedSecret.check(planted, { developmentEnv: false });
+    assert.deepEqual(hits.map(hit => `${hit.severity} ${hit.target} ${hit.source}`), [ 'high config.jwt.secret config/config.prod.js', 'high config.keys config/config.prod.js' ]);
+    assert.match(hits[0].message, /written in a config file instead of read from the environment: the app's config code writes it into process\.env itself .* so what took effect is the literal of config\/config\.prod\.js/);
+    assert.match(hits[1].message, /literal written in config\/config\.prod\.js, which the app falls back on: config\/config\.prod\.js computes the keys .*\(the app's config code writes it into process\.env itself/);
+    assert.ok(!JSON.stringify(hits).includes(KEY) && !JSON.stringify(hits).includes(JWT_SECRET), 'no secret in the findings');
+    // A helper module's loop over computed names; also a JSON file it assigns from.
+    const loop = "const d = { DB_PASSWORD: 'Sh0p#2023!prodDB' };\nfor (const [ k, v ] of Object.entries(d)) if (!process.env[k]) process.env[k] = v;\n";
+    const viaHelper = (texts: Record<string, string>) => hardCodedSecret.check(facts({ 'config/config.prod.js': "require('./defaults');\nmodule.exports = { mysql: { client: { password: process.env.DB_PASSWORD } } };\n", ...texts },
+      { mysql: { client: { password: 'Sh0p#2023!prodDB' } } }, { 'mysql.client.password': 'config/config.prod.js' }, [ 'Sh0p#2023!prodDB' ]), { developmentEnv: false }).map(hit => hit.source);
+    assert.deepEqual(viaHelper({ 'config/defaults.js': loop }), [ 'config/defaults.js' ]);
+    assert.deepEqual(viaHelper({ 'config/defaults.js': "Object.assign(process.env, require('./defaults.json'));\n", 'config/defaults.json': '{ "DB_PASSWORD": "Sh0p#2023!prodDB" }' }), [ 'config/defaults.json' ]);
+    // Set by the deploy: the fallback is not what took effect; nor does a file that only reads process.env count.
+    assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.prod.js': prod }, { keys: 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga', jwt: { secret: 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa' } },
+      { keys: 'config/config.prod.js', 'jwt.secret': 'config/config.prod.js' }, [ 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga', 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa' ]), { developmentEnv: false }), []);
+    assert.deepEqual(viaHelper({ 'config/defaults.js': "if (process.env[name] === 'Sh0p#2023!prodDB') throw new Error('rotate it');\n" }), []);
+  });
+
+  it('the file whose keys took effect is named: config.prod computing them over config.default\'s variable, or reading a data file over it', () => {
+    const defaultReads = { 'config/config.default.js': 'module.exports = { keys: process.env.EGG_KEYS };\n' };
+    const joined = weakCookieKeys.check(facts({ ...defaultReads, 'config/config.prod.js': "module.exports = { keys: [ process.env.EGG_KEYS, 'k4_1699999999999_4821' ].join(',') };\n" },
+      { keys: `${KEY},k4_1699999999999_4821` }, { keys: 'config/config.prod.js' }, [ KEY ]), { developmentEnv: false })[0];
+    assert.match(joined.message, /^config\.keys: key #2 has the scaffold form.*; config\/config\.prod\.js computes the keys, and what it computes is weak/);
+    assert.match(joined.fix ?? '', /^Read the whole key from one environment variable in config\/config\.prod\.js/);
+    const fallback = hardCodedSecret.check(facts({ ...defaultReads, 'config/config.prod.js': `module.exports = { keys: process.env.EGG_KEYS || '${KEY}' };\n` },
+      { keys: KEY }, { keys: 'config/config.prod.js' }, []), { developmentEnv: false }).find(hit => hit.target === 'config.keys');
+    assert.match(fallback?.message ?? '', /literal written in config\/config\.prod\.js, which the app falls back on: config\/config\.prod\.js computes the keys/);
+    const secretsJson = { ...defaultReads, 'config/config.prod.js': "const s = require('./secrets.json');\nmodule.exports = { keys: s.keys };\n" };
+    const weak = weakCookieKeys.check(facts({ ...secretsJson, 'config/secrets.json': '{ "keys": "my-app_1700000000000_1234" }' }, { keys: 'my-app_1700000000000_1234' },
+      { keys: 'config/config.prod.js' }, [ KEY ]), { developmentEnv: false })[0];
+    assert.match(weak.message, /; config\/config\.prod\.js, which egg applies after config\/config\.default\.js \(that one computes the keys from the environment\), sets them to what it reads from config\/secrets\.json, whatever the variable holds$/);
+    assert.match(weak.fix ?? '', /^Remove `keys` from config\/config\.prod\.js/);
+    // A literal of an earlier file that a later file's unset variable leaves in effect names the later file as the reader, not as the writer.
+    const earlier = weakCookieKeys.check(facts({ 'config/config.default.js': "exports.keys = 'short';\n", 'config/config.prod.js': 'module.exports = { keys: process.env.EGG_KEYS };\n' },
+      { keys: 'short' }, { keys: 'config/config.default.js' }, []), { developmentEnv: false })[0];
+    assert.doesNotMatch(earlier.message, /which egg applies after/);
   });
 });
 
@@ -758,6 +814,12 @@ describe('masking and redaction', () => {
     assert.equal(maskSecretShapes(`[{"path":"/a/${first}"},{"path":"/b/${second}"}]`), '[{"path":"/a/[REDACTED]"},{"path":"/b/[REDACTED]"}]');
     assert.equal(maskSecretShapes('https://oapi.dingtalk.com/robot/send?access_token=5f1c9e0b7d3a4c2e8b6f0a1d9c7e5b3a&x=1'),
       'https://oapi.dingtalk.com/robot/send?access_token=[REDACTED]&x=1', 'a query token: the value only');
+    // Chat bots' webhooks: the token only (black-box round 43, h2 F4).
+    assert.equal(maskSecretShapes('{"robot":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?debug=1&key=75735c8c-e051-0797-db9c-cba4b1002b4a"}'),
+      '{"robot":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?debug=1&key=[REDACTED]"}');
+    assert.equal(maskSecretShapes('https://open.feishu.cn/open-apis/bot/v2/hook/c5318bec-23df-405b-27dc-211124aad583'), 'https://open.feishu.cn/open-apis/bot/v2/hook/[REDACTED]');
+    assert.equal(maskSecretShapes('https://api.telegram.org/bot6123456789:AAHCvfXpSenpDLePit63Lz8tvxtrPZhRlyM/sendMessage'), 'https://api.telegram.org/bot[REDACTED]/sendMessage');
+    assert.equal(maskSecretShapes('https://qyapi.weixin.qq.com/cgi-bin/webhook/upload_media?type=file'), 'https://qyapi.weixin.qq.com/cgi-bin/webhook/upload_media?type=file', 'no key, nothing masked');
     const note = `rotate ${first} then ${second}`;
     assert.deepEqual(maskSecrets({ deploy: { note } }), { deploy: { note: 'rotate [REDACTED] then [REDACTED]' } });
     const secrets = collectSecretValues({ deploy: { note } });
