@@ -297,7 +297,43 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       const { artifactLocation, region } = unsafeEnv.locations[0].physicalLocation;
       assert.equal(artifactLocation.uri, 'test/fixtures/apps/cli-prod-only/package.json');
       assert.equal(region.startLine, 1);
-      assert.match(unsafeEnv.message.text, /Location: set by EGG_SERVER_ENV, not by a file of the app; package\.json line 1 shown\.$/);
+      assert.match(unsafeEnv.message.text, /Location: from EGG_SERVER_ENV, not from a file of the app; package\.json line 1 shown\.$/);
+    });
+
+    it('sarif and text: a key holding egg\'s defaults says so, not "set by egg-sentinel"; waivers written on one line are located exactly (black-box round 43, r43h7 F2)', async () => {
+      const app = tempApp('cli-plain-scaffold', {
+        'config/config.default.js': "exports.keys = 'plain-scaffold-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga';\n",
+        'config/config.prod.js': "// prod\nexports.sentinel = { waivers: [{ rule: 'SEN201', reason: 'first (OPS-1)', expires: '2999-01-01' }, { rule: 'SEN201', reason: 'second (OPS-2)', expires: '2999-01-01' }] };\n",
+      });
+      try {
+        const run = await sentinel([ 'audit', '--base-dir', app, '--env', 'prod', '--format', 'sarif' ], { env: { NODE_PATH: NODE_MODULES } });
+        const results = JSON.parse(run.stdout).runs[0].results;
+        const ssrf = results.find((result: any) => result.ruleId === 'SEN604');
+        assert.match(ssrf.message.text, /Location: no file of the app sets `security\.ssrf` \(it holds the defaults of \S*egg-security\/config\/config\.default\.js\); package\.json line 1 shown\.$/);
+        assert.doesNotMatch(run.stdout, /set by egg-sentinel/);
+        const unused = results.filter((result: any) => result.ruleId === 'SEN002');
+        assert.deepEqual(unused.map((result: any) => `${result.properties.source} ${result.locations[0].physicalLocation.region.startLine}`),
+          [ 'config.sentinel.waivers[0].rule 2', 'config.sentinel.waivers[1].rule 2' ]);
+        for (const result of unused) assert.doesNotMatch(result.message.text, /Location:/);
+        const text = await sentinel([ 'audit', '--base-dir', app, '--env', 'prod' ], { env: { NODE_PATH: NODE_MODULES } });
+        assert.equal((text.stdout.match(/where: waiver:SEN201 at config\/config\.prod\.js:2$/gm) ?? []).length, 2, text.stdout);
+        assert.doesNotMatch(text.stdout, /approximate line/);
+      } finally {
+        fs.rmSync(app, { recursive: true, force: true });
+      }
+    });
+
+    it('a malformed EGG_APP_CONFIG egg\'s loader echoes is relayed without its value (black-box round 43, r43h2 F3)', async () => {
+      const password = 'Hx7#Qp2mZr9!Lw4v';
+      const malformed = `{"mysql":{"client":{"password":"${password}"}},`;
+      const output = path.join(tempDir('cli-malformed-env'), 'r.json');
+      try {
+        const run = await sentinel([ 'audit', '--base-dir', fixture('cli-prod-only'), '--env', 'prod', '--format', 'json', '--output', output ], { env: { EGG_APP_CONFIG: malformed } });
+        assert.match(run.stderr, new RegExp(`egg-sentinel audit: egg's loader says: \\[egg-loader\\] process\\.env\\.EGG_APP_CONFIG is not valid JSON: \\(${malformed.length} characters; value not shown\\)`));
+        assert.ok(!run.stderr.includes(password) && !fs.readFileSync(output, 'utf8').includes(password));
+      } finally {
+        fs.rmSync(path.dirname(output), { recursive: true, force: true });
+      }
     });
 
     it('sarif from below the app root warns that its absolute locations cannot be placed by code scanning', async () => {

@@ -130,6 +130,56 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
     assert.match(message, /waivers\[1\]\.expires: "2030-02-30" is not a calendar date/);
   });
 
+  describe('waivers[].expires as a Date or an ISO date-time, as ipc.previousSecrets[].until (black-box round 43, r43h7 F4)', () => {
+    function appWithExpires(expires: string): string {
+      const dir = tempApp('waiver-date', {
+        'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { waivers: [{ rule: 'SEN201', reason: 'timed waiver', expires: ${expires} }] } };\n`,
+      });
+      dirs.push(dir);
+      return dir;
+    }
+
+    it('a Date and an ISO date-time boot; the Date is the config\'s ISO string from then on', async () => {
+      for (const [ expires, stored ] of [ [ "new Date('2999-01-31')", '2999-01-31T00:00:00.000Z' ], [ "'2999-01-31T18:00:00Z'", '2999-01-31T18:00:00Z' ] ]) {
+        const dir = appWithExpires(expires);
+        const app = await bootApp(dir);
+        try {
+          assert.equal((app.config as any).sentinel.waivers[0].expires, stored);
+          assert.deepEqual(readReport(dir).json.waivers.map((waiver: any) => `${waiver.expires} ${waiver.state}`), [ `${stored} unused` ]);
+        } finally {
+          await app.close();
+        }
+      }
+    });
+
+    it('a date-time already past expires the waiver (SEN001); another type names the forms a date may take', async () => {
+      const past = appWithExpires("'2020-01-31T18:00:00Z'");
+      const app = await bootApp(past);
+      await app.close();
+      const { json } = readReport(past);
+      assert.equal(json.waivers[0].state, 'expired');
+      assert.deepEqual(json.findings.filter((finding: any) => finding.ruleId === 'SEN001').map((finding: any) => finding.message), [ 'the waiver for SEN201 expired on 2020-01-31T18:00:00Z ("timed waiver")' ]);
+      const message = await expectRefused(appWithExpires('20270131'), /invalid config\.sentinel, boot refused/);
+      assert.match(message, /config\.sentinel\.waivers\[0\]\.expires: must be a date, got number; give a "YYYY-MM-DD" string \(through the end of that day, UTC\) or an ISO date-time \("2027-01-31T18:00:00Z"\), or a Date \(set in config\/config\.default\.js\)/);
+    });
+  });
+
+  it('a waiver whose target is the audit\'s `where` copied whole (`config.keys at config/config.default.js:1`) waives the finding at boot (black-box round 43, r43h7 F3)', async () => {
+    mm.env('prod');
+    const waiver = (target: string) => `{ rule: 'SEN201', target: '${target}', reason: 'copied from the audit (OPS-5)', expires: '2999-01-01' }`;
+    const app = (target: string) => {
+      const dir = tempApp('waiver-where', { 'config/config.default.js': `module.exports = { keys: 'short', sentinel: { waivers: [ ${waiver(target)} ] } };\n` });
+      dirs.push(dir);
+      return dir;
+    };
+    const waived = app('config.keys at config/config.default.js:1');
+    const booted = await bootApp(waived);
+    await booted.close();
+    assert.deepEqual(readReport(waived).json.waivers.map((entry: any) => entry.state), [ 'active' ]);
+    const message = await expectRefused(app('keys'), /SEN201/);
+    assert.match(message, /the waiver for SEN201 on "keys" matched no finding; did you mean "config\.keys", the target of a SEN201 finding\?/);
+  });
+
   describe('ipc.previousSecrets[].until as a Date, as config files compute it', () => {
     const OLD_SECRET = crypto.randomBytes(48).toString('base64url');
     function appWithUntil(until: string): string {
@@ -173,7 +223,7 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
     it('an invalid Date refuses boot naming the key and the fix, not "must be string"', async () => {
       mm(process.env, 'SENTINEL_TEST_OLD_SECRET', OLD_SECRET);
       const message = await expectRefused(appWithUntil("new Date('next week')"), /invalid config\.sentinel, boot refused/);
-      assert.match(message, /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: an invalid Date \(new Date\(\) of something that is no date\); give a valid Date or a "YYYY-MM-DD" string \(set in config\/config\.default\.js\)/);
+      assert.match(message, /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: an invalid Date \(new Date\(\) of something that is no date\); give a valid Date, a "YYYY-MM-DD" string \(through the end of that day, UTC\) or an ISO date-time \("2027-01-31T18:00:00Z"\) \(set in config\/config\.default\.js\)/);
       assert.doesNotMatch(message, /must be string/);
       assert.ok(!message.includes(OLD_SECRET));
     });

@@ -17,8 +17,8 @@ import { buildAuditReport, type FindingLocation } from '../report/json';
 import { formatSarif, type SarifLocation } from '../report/sarif';
 import { isDevelopmentEnv, SEVERITIES } from '../report/severity';
 import { refuseNonReport, writeReportFile } from '../report/write';
-import { type Command, EXIT, oneOf, parseCommandArgs, UsageError } from './command';
-import { locateFinding, type SourceLocation } from './locate';
+import { type Command, EXIT, loaderMessage, oneOf, parseCommandArgs, UsageError } from './command';
+import { locateFinding, type SourceLocation, unlocatedNote } from './locate';
 import { colourWanted, formatAuditText, painter } from './text';
 
 const FORMATS = [ 'text', 'json', 'sarif' ] as const;
@@ -101,7 +101,8 @@ export const auditCommand: Command = {
       baseDir,
       env: values.env,
       scope: values.scope,
-      warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${message}\n`),
+      // egg's loader reads process.env, whatever io.env the command was given.
+      warn: message => io.stderr.write(`egg-sentinel audit: egg's loader says: ${loaderMessage(message, process.env)}\n`),
       notice: message => {
         warnings.push(message);
         io.stderr.write(`egg-sentinel audit: ${message}\n`);
@@ -131,7 +132,7 @@ export const auditCommand: Command = {
     if (format === 'json') {
       output = `${JSON.stringify(auditReport, null, 2)}\n`;
     } else if (format === 'sarif') {
-      const sarifLocations = report.findings.map((finding, index) => toSarifLocation(locations[index], finding.source, baseDir, io.cwd));
+      const sarifLocations = report.findings.map((finding, index) => toSarifLocation(locations[index], () => unlocatedNote(finding, facts), baseDir, io.cwd));
       const outside = sarifLocations.filter(location => location.uri.startsWith('file:')).length;
       if (outside) {
         // Code scanning places results by paths relative to the repository root; absolute file: URIs it cannot place.
@@ -214,15 +215,15 @@ function toFindingLocation(location: SourceLocation, baseDir: string): FindingLo
 
 /**
  * SARIF paths are relative to the repository root, where the workflow runs the audit (the current directory).
- * A finding without a file points at the app's package.json, line 1, and its message says so.
+ * A finding without a file points at the app's package.json, line 1, and its message says why (`unlocated`).
  */
-function toSarifLocation(location: SourceLocation | undefined, source: string | undefined, baseDir: string, cwd: string): SarifLocation {
+function toSarifLocation(location: SourceLocation | undefined, unlocated: () => string, baseDir: string, cwd: string): SarifLocation {
   const uri = (file: string) => {
     const relative = path.relative(cwd, file);
     return relative.startsWith('..') || path.isAbsolute(relative) ? pathToFileURL(file).href : relative.split(path.sep).join('/');
   };
   if (!location) {
-    return { uri: uri(path.join(baseDir, 'package.json')), line: 1, note: `set by ${source ?? 'egg-sentinel'}, not by a file of the app; package.json line 1 shown` };
+    return { uri: uri(path.join(baseDir, 'package.json')), line: 1, note: `${unlocated()}; package.json line 1 shown` };
   }
   const file = toDisplayPath(baseDir, location.file);
   const note = location.lines ? `${file} sets \`${location.key}\` on lines ${location.lines.join(', ')}; which one took effect is not known; line ${location.line} shown` :

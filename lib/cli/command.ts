@@ -64,3 +64,14 @@ export function oneOf<T extends string>(option: string, value: string | undefine
   if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
   throw new UsageError(`--${option} ${JSON.stringify(value)} is not allowed; use one of ${allowed.join(', ')}`);
 }
+
+/**
+ * A line egg's loader logged, as the audit and pin relay it. egg-core echoes a malformed EGG_APP_CONFIG whole
+ * ("process.env.EGG_APP_CONFIG is not invalid JSON: {…"password":"…"…"), so the variable's value, which egg read from
+ * `env`, is replaced by its length wherever such a line carries it.
+ */
+export function loaderMessage(message: string, env: NodeJS.ProcessEnv): string {
+  const value = env.EGG_APP_CONFIG;
+  if (!value || !message.includes('EGG_APP_CONFIG')) return message;
+  return message.split(value).join(`(${value.length} characters; value not shown)`).replace('EGG_APP_CONFIG is not invalid JSON', 'EGG_APP_CONFIG is not valid JSON');
+}

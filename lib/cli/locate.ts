@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isAppFile } from '../facts/real-path';
 import type { Facts } from '../facts/types';
 import type { Finding } from '../report/finding';
 
@@ -55,9 +56,10 @@ function sourceFile(part: string, facts: Facts): SourceFile | undefined {
     return file ? { file } : undefined;
   }
   if (part.startsWith(CONFIG_PREFIX)) {
-    // e.g. `config.sentinel.waivers`: the file that set that key.
+    // e.g. `config.sentinel.waivers`: the file that set that key; for an object egg records its leaves' files alone,
+    // and the app's file that sets one of them (`security: { ssrf: { ipBlackList } }`) is where the user changes it.
     const key = part.slice(CONFIG_PREFIX.length);
-    const file = existing(facts.provenance(key));
+    const file = existing(facts.provenance(key)) ?? leafFiles(key, facts).map(leaf => path.resolve(baseDir, leaf)).find(leaf => isAppFile(baseDir, leaf) && isFile(leaf));
     return file ? { file, key } : undefined;
   }
   const action = /^(.+)#(?:.*\.)?([A-Za-z_$][\w$]*)\(\)$/.exec(part);
@@ -72,6 +74,40 @@ function sourceFile(part: string, facts: Facts): SourceFile | undefined {
   }
   const file = /[/\\]/.test(part) ? existing(part) : undefined;
   return file ? { file } : undefined;
+}
+
+/** Leaves of a config object looked at for their files; a config holds far fewer, a cycle or a huge object stops here. */
+const MAX_LEAVES = 200;
+
+/** The files egg recorded as setting the leaves of the config object at `key` (relative to the app where it can), in order. */
+function leafFiles(key: string, facts: Facts): string[] {
+  const files = new Set<string>();
+  let visited = 0;
+  const visit = (value: unknown, keyPath: string): void => {
+    if (visited++ >= MAX_LEAVES) return;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      const file = facts.provenance(keyPath);
+      if (file) files.add(file);
+      return;
+    }
+    for (const [ name, child ] of Object.entries(value)) visit(child, `${keyPath}.${name}`);
+  };
+  const value = key.split('.').reduce<unknown>((node, name) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[name] : undefined), facts.config);
+  if (value && typeof value === 'object' && !Array.isArray(value)) visit(value, key);
+  return [ ...files ];
+}
+
+/**
+ * Why a finding has no line in the app's files (SARIF then points at the app's package.json), as the finding knows
+ * it: what its source names, or, for a config key no file of the app sets, the defaults (egg's, the framework's or a
+ * plugin's config files) it holds.
+ */
+export function unlocatedNote(finding: Finding, facts: Facts): string {
+  if (finding.source) return `from ${finding.source}, not from a file of the app`;
+  const key = configKey(finding.target);
+  if (!key) return `\`${finding.target}\` is not a line of the app's files`;
+  const defaults = leafFiles(key, facts);
+  return `no file of the app sets \`${key}\` (${defaults.length ? `it holds the defaults of ${defaults.join(', ')}` : 'a default of egg or a plugin, or unset'})`;
 }
 
 function isFile(file: string): boolean {
@@ -130,27 +166,47 @@ export interface KeyLine {
   lines?: number[];
 }
 
-function segmentPattern(segment: RegExpExecArray): RegExp {
+function segmentPattern(segment: RegExpExecArray, flags = ''): RegExp {
   const escaped = segment[1].replace(/\$/g, '\\$');
-  return new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`);
+  return new RegExp(`(^|[^\\w$.])(['"]?)${escaped}\\2\\s*:(?!:)|\\.${escaped}\\s*=(?!=)|\\[(['"])${escaped}\\3\\]\\s*=(?!=)`, flags);
 }
 
-/** The line of the key path's last segment, each segment searched from the line of the one before, the first from line `from` (0-based). */
+/** A place in a file's text: a 0-based line and the column in it. */
+interface TextPosition {
+  line: number;
+  column: number;
+}
+
+/**
+ * The line of the key path's last segment, each segment searched from where the one before ends, the first from line
+ * `from` (0-based). Matches are counted, not lines, so the items of a one-line array (`waivers: [{ rule: … }, { rule: … }]`) are told apart.
+ */
 function followKeyPath(lines: readonly string[], segments: readonly RegExpExecArray[], from: number): KeyLine {
   let found = -1;
   let skip = 0;
+  let after: TextPosition = { line: from, column: 0 };
   for (const segment of segments) {
-    const pattern = segmentPattern(segment);
-    let index = from - 1;
+    const pattern = segmentPattern(segment, 'g');
     for (let wanted = skip; wanted >= 0; wanted--) {
-      index = lines.findIndex((line, at) => at > index && at >= from && !isComment(line) && pattern.test(line));
-      if (index < 0) return { line: found < 0 ? 1 : found + 1, exact: false };
+      const match = nextMatch(lines, pattern, after);
+      if (!match) return { line: found < 0 ? 1 : found + 1, exact: false };
+      after = match;
     }
-    found = index;
-    from = index;
+    found = after.line;
     skip = segment[2] === undefined ? 0 : Number(segment[2]);
   }
   return { line: found + 1, exact: true };
+}
+
+/** Where the first match of `pattern` (global) at or after `from` ends, outside comment lines. */
+function nextMatch(lines: readonly string[], pattern: RegExp, from: TextPosition): TextPosition | undefined {
+  for (let line = from.line; line < lines.length; line++) {
+    if (isComment(lines[line])) continue;
+    pattern.lastIndex = line === from.line ? from.column : 0;
+    const match = pattern.exec(lines[line]);
+    if (match) return { line, column: match.index + match[0].length };
+  }
+  return undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   MANIFEST_FILE, type ManifestDifference, ManifestError, type PluginManifest, buildManifest, describeDrift, diffManifests, pinnedPluginDrift, readManifest,
   serializeManifest,
 } from '../plugins/manifest';
-import { type CliIO, type Command, EXIT, parseCommandArgs, UsageError } from './command';
+import { type CliIO, type Command, EXIT, loaderMessage, parseCommandArgs, UsageError } from './command';
 
 const DEFAULT_ENVS = [ 'prod' ];
 
@@ -69,7 +69,7 @@ async function currentManifest(options: PinOptions, io: CliIO): Promise<PluginMa
     // The plugin list does not depend on secrets: env.secret('EGG_KEYS') reads as unset instead of stopping the load.
     const loaded = await readingUnsetVariablesAsUnset(() => loadConfigOffline({
       baseDir: options.baseDir, env, scope: options.scope,
-      warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${message}\n`),
+      warn: message => io.stderr.write(`egg-sentinel pin: egg's loader says: ${loaderMessage(message, process.env)}\n`),
       notice: message => io.stderr.write(`egg-sentinel pin: ${message}\n`),
     }));
     deepFromConfig ||= (loaded.config.sentinel as { plugins?: { deep?: unknown } } | undefined)?.plugins?.deep === true;

@@ -7,7 +7,10 @@ export interface WaiverConfig {
   target?: string;
   /** Why the finding is accepted; shown in every report. */
   reason: string;
-  /** Last day (UTC, `YYYY-MM-DD`) the waiver applies; after it the finding is back and the expiry is reported. */
+  /**
+   * Last day (UTC, `YYYY-MM-DD`) the waiver applies, or the instant it stops (an ISO date-time); after it the finding
+   * is back and the expiry is reported. Validation turns a `Date` a config file gives into its ISO string.
+   */
   expires: string;
 }
 
@@ -108,8 +111,9 @@ export interface SentinelConfig {
   plugins?: SentinelPluginsConfig;
 }
 
-/** `config.sentinel` as a config file writes it: a rotation's `until` may also be a `Date`. */
-export type SentinelConfigInput = Omit<SentinelConfig, 'ipc'> & {
+/** `config.sentinel` as a config file writes it: a rotation's `until` and a waiver's `expires` may also be a `Date`. */
+export type SentinelConfigInput = Omit<SentinelConfig, 'ipc' | 'waivers'> & {
+  waivers?: Array<Omit<WaiverConfig, 'expires'> & { expires: string | Date }>;
   ipc?: Omit<SentinelIpcConfig, 'previousSecrets'> & { previousSecrets?: Array<{ secret: string; until: string | Date }> };
 };
 

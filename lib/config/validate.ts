@@ -44,16 +44,16 @@ export class SentinelConfigError extends Error {
 export function validateSentinelConfig(value: unknown, knownRuleIds?: ReadonlySet<string>, files?: string[], setOutside: readonly SentinelKeySetter[] = [],
   whereSet?: (keyPath: string) => string | undefined): SentinelConfig {
   const outside = setOutsideProblems(setOutside);
-  const invalidDates = normalisePreviousSecretDates(value);
-  const problems: string[] = [ ...outside, ...invalidDates.map(({ at }) => `${at}: an invalid Date (new Date() of something that is no date); give a valid Date or a "YYYY-MM-DD" string`) ];
+  const dates = dateFields(value);
+  const invalidDates = normaliseDates(dates);
+  const problems: string[] = [ ...outside, ...invalidDates.map(({ at }) => `${at}: an invalid Date (new Date() of something that is no date); give a valid Date, ${DATE_FORMS}`) ];
   const valid = validateSchema(value);
   // An invalid Date is said above, not again as "must be string, got object".
   if (!valid) problems.push(...describeErrors((validateSchema.errors ?? []).filter(error => !invalidDates.some(({ pointer }) => error.instancePath === pointer))));
   // Rule ids and waiver dates are checked whatever else is wrong, so one run names every problem; each check looks
   // only at values of the shape it expects. The other checks need the shape the schema vouches for.
   if (isRecord(value)) {
-    problems.push(...ruleIdProblems(value.rules, knownRuleIds), ...waiverProblems(value.waivers, knownRuleIds));
-    if (isRecord(value.ipc)) problems.push(...previousSecretDateProblems(value.ipc.previousSecrets));
+    problems.push(...ruleIdProblems(value.rules, knownRuleIds), ...waiverProblems(value.waivers, knownRuleIds), ...calendarDateProblems(dates));
   }
   if (valid) {
     problems.push(...policyProblems(value));
@@ -106,41 +106,57 @@ function waiverProblems(waivers: unknown, knownRuleIds: ReadonlySet<string> | un
     if (!isRecord(waiver)) return [];
     const at = `config.sentinel.waivers[${index}]`;
     const problems: string[] = [];
-    const { rule, expires } = waiver;
+    const { rule } = waiver;
     if (typeof rule === 'string' && knownRuleIds && /^SEN\d{3}$/.test(rule) && !knownRuleIds.has(rule)) problems.push(`${at}.rule: no rule has the id "${rule}" (run \`npx egg-sentinel rules\` for the list)`);
     if (typeof rule === 'string' && WAIVER_HYGIENE.has(rule)) {
       problems.push(`${at}.rule: ${rule} reports on the waivers themselves and cannot be waived; renew or remove the waiver it names`);
     }
-    if (typeof expires === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expires) && !isRealDate(expires)) problems.push(`${at}.expires: "${expires}" is not a calendar date; use YYYY-MM-DD`);
     return problems;
   });
 }
 
+/** What a date of config.sentinel may be, as messages say it. */
+const DATE_FORMS = 'a "YYYY-MM-DD" string (through the end of that day, UTC) or an ISO date-time ("2027-01-31T18:00:00Z")';
+
+/** A key of config.sentinel whose value is a date (`$defs/date` of the schema): a rotation's `until`, a waiver's `expires`. */
+interface DateField {
+  holder: Record<string, unknown>;
+  key: string;
+  /** As messages name it: `config.sentinel.waivers[0].expires`. */
+  at: string;
+  /** As ajv names it: `/waivers/0/expires`. */
+  pointer: string;
+}
+
+function dateFields(value: unknown): DateField[] {
+  if (!isRecord(value)) return [];
+  const fieldsOf = (list: unknown, listAt: string, key: string): DateField[] => (Array.isArray(list) ? list.flatMap((holder: unknown, index) => (isRecord(holder) ? [{
+    holder, key, at: `config.sentinel.${listAt.replace(/\//g, '.')}[${index}].${key}`, pointer: `/${listAt}/${index}/${key}`,
+  }] : [])) : []);
+  return [ ...fieldsOf(isRecord(value.ipc) ? value.ipc.previousSecrets : undefined, 'ipc/previousSecrets', 'until'), ...fieldsOf(value.waivers, 'waivers', 'expires') ];
+}
+
 /**
- * Config files compute a rotation's end (`until: new Date(Date.now() + 7 * 864e5)`): a valid Date becomes its ISO
- * string in place, once, so every reader (the keyring, SEN502's facts, the dumps) sees the one form the schema checks.
- * Returns the invalid Dates, which stay as they are and refuse boot.
+ * Config files compute dates (`until: new Date(Date.now() + 7 * 864e5)`, `expires: new Date('2027-01-31')`): a valid
+ * Date becomes its ISO string in place, once, so every reader (the keyring, SEN502's facts, the waivers, the dumps)
+ * sees the one form the schema checks. Returns the invalid Dates, which stay as they are and refuse boot.
  */
-function normalisePreviousSecretDates(value: unknown): Array<{ at: string; pointer: string }> {
-  const previousSecrets = isRecord(value) && isRecord(value.ipc) ? value.ipc.previousSecrets : undefined;
-  if (!Array.isArray(previousSecrets)) return [];
-  return previousSecrets.flatMap((previous: unknown, index) => {
-    if (!isRecord(previous) || !(previous.until instanceof Date)) return [];
-    if (!Number.isNaN(previous.until.getTime())) {
-      previous.until = previous.until.toISOString();
-      return [];
-    }
-    return [{ at: `config.sentinel.ipc.previousSecrets[${index}].until`, pointer: `/ipc/previousSecrets/${index}/until` }];
+function normaliseDates(fields: readonly DateField[]): DateField[] {
+  return fields.filter(({ holder, key }) => {
+    const date = holder[key];
+    if (!(date instanceof Date)) return false;
+    if (Number.isNaN(date.getTime())) return true;
+    holder[key] = date.toISOString();
+    return false;
   });
 }
 
-/** A rotation's `until` is a date (with an optional time) the schema checks the form of; the day must exist. */
-function previousSecretDateProblems(previousSecrets: unknown): string[] {
-  if (!Array.isArray(previousSecrets)) return [];
-  return previousSecrets.flatMap((previous: unknown, index) => {
-    const until = isRecord(previous) ? previous.until : undefined;
-    if (typeof until !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(until) || isRealDate(until.slice(0, 10))) return [];
-    return [ `config.sentinel.ipc.previousSecrets[${index}].until: "${until}" is not a calendar date; use YYYY-MM-DD` ];
+/** A date (with an optional time) the schema checks the form of; the day must exist. */
+function calendarDateProblems(fields: readonly DateField[]): string[] {
+  return fields.flatMap(({ holder, key, at }) => {
+    const date = holder[key];
+    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(date) || isRealDate(date.slice(0, 10))) return [];
+    return [ `${at}: "${date}" is not a calendar date; use YYYY-MM-DD` ];
   });
 }
 
@@ -220,6 +236,7 @@ function describeError(error: ErrorObject): string {
     case 'required':
       return `${at}.${String(params.missingProperty)}: required${requiredHint(String(params.missingProperty))}`;
     case 'type':
+      if (error.schemaPath.startsWith(DATE_SCHEMA_PATH)) return `${at}: must be a date, got ${describeType(error.data)}; give ${DATE_FORMS}, or a Date`;
       return `${at}: must be ${String(params.type)}, got ${describeType(error.data)}`;
     case 'pattern':
       return `${at}: ${JSON.stringify(error.data)} does not match ${patternHint(String(params.pattern))}`;
@@ -233,15 +250,18 @@ function describeError(error: ErrorObject): string {
   }
 }
 
+/** The schema's date (`until`, `expires`), whose errors name the forms a date may take. */
+const DATE_SCHEMA_PATH = '#/$defs/date/';
+
 function requiredHint(property: string): string {
   if (property === 'reason') return ' (say why the finding is accepted)';
-  if (property === 'expires') return ' (a date YYYY-MM-DD after which the waiver stops applying)';
+  if (property === 'expires') return ` (when the waiver stops applying: ${DATE_FORMS}, or a Date)`;
   return '';
 }
 
 function patternHint(pattern: string): string {
   if (pattern.includes('SEN')) return 'a rule id such as "SEN201"';
-  if (pattern.includes('[0-9]{4}')) return 'a date YYYY-MM-DD';
+  if (pattern.includes('[0-9]{4}')) return `a date: ${DATE_FORMS}, or a Date`;
   if (pattern.includes('core|')) return 'a middleware name or the group selector "*core" / "*app"';
   if (pattern.includes('[A-Za-z_$]')) return 'a middleware name (letters, digits, _ and $, as in config.middleware)';
   if (pattern.startsWith('^https://')) return 'an https URL prefix of a registry (e.g. "https://npm.example.com/repository/npm/")';

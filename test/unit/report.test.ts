@@ -91,6 +91,43 @@ describe('evaluate: threshold, overrides and waivers', () => {
     assert.equal(verdict.refused, false);
   });
 
+  it('SEN002 of a waiver whose findings an earlier waiver took names that waiver, not "matched no finding" (black-box round 43, r43h7 F3)', () => {
+    const verdict = run([ hit('high', 'config.security.ssrf') ], { waivers: [
+      { rule: 'SEN201', target: 'config.security.ssrf', reason: 'no outbound calls (OPS-1)', expires: '2027-01-31' },
+      { rule: 'SEN201', reason: 'fallback (OPS-2)', expires: '2027-06-30' },
+    ] });
+    assert.equal(verdict.findings[0].waivedBy?.reason, 'no outbound calls (OPS-1)');
+    const [ unused ] = verdict.findings.filter(finding => finding.ruleId === 'SEN002');
+    assert.equal(unused.message, 'the waiver for SEN201 waives no finding: every SEN201 finding it matches is already waived by config.sentinel.waivers[0], which comes first');
+    assert.match(unused.fix, /^Remove it \(the first waiver that matches a finding waives it\), or give it the `target` of a SEN201 finding no earlier waiver matches\.$/);
+    assert.equal(unused.source, 'config.sentinel.waivers[1].rule');
+  });
+
+  it('a waiver target copied from the audit\'s `where` (with its place) waives the finding; a near miss gets "did you mean" (black-box round 43, r43h7 F3)', () => {
+    for (const target of [ 'config.keys at config/config.default.js:4', 'config.keys at config/config.default.js:4 (approximate line)', 'config.keys (from config/config.prod.js)' ]) {
+      const verdict = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', target, reason: 'copied from the audit', expires: '2030-01-01' }] });
+      assert.deepEqual(verdict.findings.map(finding => `${finding.ruleId} ${finding.blocking}`), [ 'SEN201 false' ], target);
+      assert.equal(verdict.refused, false, target);
+    }
+    const suffix = run([ hit('critical', 'config.session.encrypt') ], { waivers: [{ rule: 'SEN201', target: 'session.encrypt', reason: 'copied in part', expires: '2030-01-01' }] });
+    const [ meant ] = suffix.findings.filter(finding => finding.ruleId === 'SEN002');
+    assert.equal(meant.message, 'the waiver for SEN201 on "session.encrypt" matched no finding; did you mean "config.session.encrypt", the target of a SEN201 finding?');
+    assert.equal(meant.fix, 'Set its `target` to "config.session.encrypt", the finding\'s target as the report shows it, or remove the waiver.');
+    assert.equal(suffix.refused, true);
+    const typo = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', target: 'config.kyes at config/config.default.js:4', reason: 'typo', expires: '2030-01-01' }] });
+    assert.match(typo.findings.find(finding => finding.ruleId === 'SEN002')?.message ?? '', /did you mean "config\.keys"/);
+    const far = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', target: 'mysql.client', reason: 'elsewhere', expires: '2030-01-01' }] });
+    assert.match(far.findings.find(finding => finding.ruleId === 'SEN002')?.message ?? '', /matched no finding; SEN201 reported "config\.keys"$/);
+  });
+
+  it('expires as an ISO date-time ends at that instant; as a date, at the end of that day (UTC)', () => {
+    const at = (expires: string) => run([ hit('critical') ], { waivers: [{ rule: 'SEN201', reason: 'timed', expires }] }).findings.map(finding => finding.ruleId);
+    assert.deepEqual(at('2026-06-15'), [ 'SEN201' ], 'today: still waived');
+    assert.deepEqual(at('2026-06-15T11:59:59Z'), [ 'SEN201', 'SEN001' ]);
+    assert.deepEqual(at('2026-06-15T12:00:01Z'), [ 'SEN201' ]);
+    assert.deepEqual(at('2026-06-14'), [ 'SEN201', 'SEN001' ]);
+  });
+
   it('sorts the most serious first', () => {
     const verdict = run([{ rule: weakCookieKeys, hits: [{ severity: 'low', target: 'a', message: 'x' }, { severity: 'critical', target: 'b', message: 'y' }] }]);
     assert.deepEqual(verdict.findings.map(f => f.severity), [ 'critical', 'low' ]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findKeyLine, findMethodLine, locateFinding } from '../../lib/cli/locate';
+import { findKeyLine, findMethodLine, locateFinding, unlocatedNote } from '../../lib/cli/locate';
 import { runChecks } from '../../lib/engine';
 import { lookupProvenance } from '../../lib/facts/collect';
 import type { Finding } from '../../lib/report/finding';
@@ -127,6 +127,13 @@ describe('finding locations (lib/cli/locate)', () => {
     assert.deepEqual(findKeyLine(text, 'routes.public[2].path'), { line: 5, exact: false }, 'no such item: the array, approximate');
   });
 
+  it('findKeyLine: the items of an array written on one line are told apart (black-box round 43, r43h7 F2)', () => {
+    const text = "// waivers\nexports.sentinel = { waivers: [{ rule: 'SEN201', reason: 'a', expires: '2027-01-01' }, { rule:'SEN201', reason: 'b', expires: '2027-01-01' }] };\n";
+    assert.deepEqual(findKeyLine(text, 'sentinel.waivers[0].rule'), { line: 2, exact: true });
+    assert.deepEqual(findKeyLine(text, 'sentinel.waivers[1].rule'), { line: 2, exact: true });
+    assert.deepEqual(findKeyLine(text, 'sentinel.waivers[2].rule'), { line: 2, exact: false }, 'no third item');
+  });
+
   it('findMethodLine: class methods with modifiers, and functions set on an object or exports', () => {
     assert.deepEqual(findMethodLine('class A {\n  async show() {\n    await this.index();\n  }\n  public async index(): Promise<void> {}\n}\n', 'index'), { line: 5, exact: true });
     assert.deepEqual(findMethodLine("exports.index = async ctx => {};\nexports.show = function(ctx) {};\n", 'show'), { line: 2, exact: true });
@@ -185,6 +192,21 @@ describe('finding locations (lib/cli/locate)', () => {
 
     it('egg-sentinel\'s own options are config keys though named without the prefix (sentinel.ipc.secret)', () => {
       assert.deepEqual(locateFinding(finding('sentinel.waivers', 'config/config.prod.js'), facts()), { file: file(), key: 'sentinel.waivers', line: 4, exact: true });
+    });
+
+    it('an object key egg records by its leaves: the app\'s file that sets one; none: the SARIF note names the defaults, not egg-sentinel (black-box round 43, r43h7 F2)', () => {
+      const ssrf = finding('config.security.ssrf');
+      const defaults = 'node_modules/egg-security/config/config.default.js';
+      const withMeta = (meta: Record<string, string>) => ({ ...facts(), config: { security: { ssrf: { ipBlackList: [ '10.0.0.0/8' ], checkAddress: null } } }, provenance: (key: string) => meta[key] });
+      const byDefaults = withMeta({ 'security.ssrf.ipBlackList': defaults, 'security.ssrf.checkAddress': defaults });
+      assert.equal(locateFinding(ssrf, byDefaults), undefined, 'egg-security\'s own file is not the app\'s');
+      assert.equal(unlocatedNote(ssrf, byDefaults), `no file of the app sets \`security.ssrf\` (it holds the defaults of ${defaults})`);
+      assert.equal(unlocatedNote(ssrf, withMeta({})), 'no file of the app sets `security.ssrf` (a default of egg or a plugin, or unset)');
+      assert.equal(unlocatedNote(finding('serverEnv', 'EGG_SERVER_ENV'), facts()), 'from EGG_SERVER_ENV, not from a file of the app');
+      const ssrfFile = path.join(baseDir, 'config/config.ssrf.js');
+      fs.writeFileSync(ssrfFile, "module.exports = {\n  security: {\n    ssrf: { ipBlackList: [ '10.0.0.0/8' ] },\n  },\n};\n");
+      assert.deepEqual(locateFinding(ssrf, withMeta({ 'security.ssrf.ipBlackList': 'config/config.ssrf.js', 'security.ssrf.checkAddress': defaults })),
+        { file: ssrfFile, key: 'security.ssrf', line: 3, exact: true });
     });
 
     it('a finding about a file is at its line 1; an environment variable has no file', () => {
