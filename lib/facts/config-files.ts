@@ -114,7 +114,7 @@ function loadThroughRequireHooks(module: Module, file: string): void {
 }
 
 /** A config file's module compiled anew, not from require's cache (loaded, as require caches a module). */
-export function compileAgain(file: string): Module {
+export function compileAgain(file: string): NodeJS.Module {
   const fresh = new Module(file);
   loadThroughRequireHooks(fresh, file);
   fresh.loaded = true;

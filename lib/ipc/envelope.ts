@@ -11,7 +11,7 @@
  * Sealing (optional): AES-256-GCM under a key unique to the sender instance and direction, with the sender's
  * sequence number as nonce, so a nonce can never repeat under one key; the MAC then covers the ciphertext.
  */
-import crypto from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import sjson from 'secure-json-parse';
 
 /** Version 2: sender fields in `s`, no `act`, a compact MAC input. Version 1 envelopes are refused as malformed. */
@@ -67,9 +67,9 @@ export interface EnvelopeKeys {
   /** Key id that signs new messages. */
   currentKid: string;
   /** MAC key for a key id and direction; undefined for an unknown key id. */
-  macKey(kid: string, direction: string): crypto.KeyObject | undefined;
+  macKey(kid: string, direction: string): KeyObject | undefined;
   /** AEAD key for a key id, direction and sender instance. */
-  encryptionKey(kid: string, direction: string, iid: string): crypto.KeyObject | undefined;
+  encryptionKey(kid: string, direction: string, iid: string): KeyObject | undefined;
 }
 
 export type DropReason = 'unsigned' | 'bad-mac' | 'replayed' | 'stale' | 'unknown-key' | 'malformed' | 'wrong-receiver' | 'wrong-sender';
@@ -124,7 +124,7 @@ export class HmacSha256 {
   /** opad ‖ inner digest. */
   private readonly outer = Buffer.alloc(BLOCK + 32);
 
-  constructor(private readonly key: crypto.KeyObject) {
+  constructor(private readonly key: KeyObject) {
     let raw = key.export();
     if (raw.length > BLOCK) raw = crypto.createHash('sha256').update(raw).digest();
     for (let i = 0; i < BLOCK; i++) {
@@ -182,9 +182,9 @@ export class HmacSha256 {
   }
 }
 
-const hmacs = new WeakMap<crypto.KeyObject, HmacSha256>();
+const hmacs = new WeakMap<KeyObject, HmacSha256>();
 /** The HMAC for a key, pads computed once per key. */
-export function hmacFor(key: crypto.KeyObject): HmacSha256 {
+export function hmacFor(key: KeyObject): HmacSha256 {
   let hmac = hmacs.get(key);
   if (!hmac) hmacs.set(key, hmac = new HmacSha256(key));
   return hmac;

@@ -6,7 +6,7 @@
  * talking; a new cluster gets a new secret. Keys used on the wire are HKDF subkeys per purpose and direction; the
  * secret itself never leaves this module except into that file.
  */
-import crypto from 'node:crypto';
+import crypto, { type KeyObject } from 'node:crypto';
 import path from 'node:path';
 import { dropStack } from '../quiet-error';
 import { isAlive, readPrivateFile, writePrivateFile } from '../report/write';
@@ -218,8 +218,8 @@ const RELOAD_INTERVAL_MS = 1000;
 export class Keyring implements EnvelopeKeys {
   private readonly keys = new Map<string, KeyEntry>();
   private lastReload = 0;
-  private readonly macKeys = new Map<string, Map<string, crypto.KeyObject>>();
-  private readonly instanceKeys = new Map<string, crypto.KeyObject>();
+  private readonly macKeys = new Map<string, Map<string, KeyObject>>();
+  private readonly instanceKeys = new Map<string, KeyObject>();
   currentKid = '';
   /** Where the signing secret came from, for the boot rules (never the value). */
   readonly source: 'config' | 'generated';
@@ -303,7 +303,7 @@ export class Keyring implements EnvelopeKeys {
     return entry !== undefined && (entry.validUntil === Infinity || entry.validUntil >= Date.now());
   }
 
-  macKey(kid: string, direction: string): crypto.KeyObject | undefined {
+  macKey(kid: string, direction: string): KeyObject | undefined {
     if (!this.hasKey(kid)) return undefined;
     // Nested maps: no cache-key string is built per message.
     let byDirection = this.macKeys.get(kid);
@@ -313,7 +313,7 @@ export class Keyring implements EnvelopeKeys {
     return key;
   }
 
-  encryptionKey(kid: string, direction: string, iid: string): crypto.KeyObject | undefined {
+  encryptionKey(kid: string, direction: string, iid: string): KeyObject | undefined {
     if (!this.hasKey(kid)) return undefined;
     const cacheKey = `${kid}|${direction}|${iid}`;
     let key = this.instanceKeys.get(cacheKey);
@@ -326,7 +326,7 @@ export class Keyring implements EnvelopeKeys {
     return key;
   }
 
-  private derive(kid: string, salt: string, purpose: string): crypto.KeyObject {
+  private derive(kid: string, salt: string, purpose: string): KeyObject {
     const secret = (this.keys.get(kid) as KeyEntry).secret;
     const bytes = crypto.hkdfSync('sha256', secret, salt, `egg-sentinel/ipc/v1|${purpose}`, 32);
     return crypto.createSecretKey(Buffer.from(bytes));

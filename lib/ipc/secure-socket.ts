@@ -13,7 +13,7 @@
  * With encryption the body is AES-256-GCM (nonce = seq) under a per-connection, per-direction key.
  */
 import crypto from 'node:crypto';
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { type EnvelopeKeys, HmacSha256 } from './envelope';
 
