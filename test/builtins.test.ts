@@ -31,8 +31,15 @@ function withConfig(config: object): void {
   mm(process.env, 'EGG_APP_CONFIG', JSON.stringify(config));
 }
 
-async function withApp(baseDir: string, use: (app: MockApp) => Promise<void>): Promise<void> {
-  const app = await bootApp(baseDir);
+/**
+ * The start options egg-scripts --https.key/--https.cert gives each worker: egg-cluster serves TLS itself, so egg takes
+ * requests for HTTPS without `proxy: true` (SEN608). builtin-secure, served over HTTPS with no proxy: true, is started so.
+ */
+const TLS_START_OPTIONS = { https: { key: 'server.key', cert: 'server.crt' } };
+
+async function withApp(baseDir: string, use: (app: MockApp) => Promise<void>, startOptions?: object): Promise<void> {
+  const app = startOptions ? mm.app({ baseDir, cache: false, ...startOptions }) : await bootApp(baseDir);
+  await app.ready();
   try {
     await use(app);
   } finally {
@@ -117,7 +124,7 @@ describe('threat 6: known-vulnerable packages (SEN601, mm.app)', () => {
     await withApp(fixture('builtin-secure'), async app => {
       assert.deepEqual(builtinFindings(app), []);
       assert.equal((app as any).sentinel.report.advisoryDatabase.override, undefined);
-    });
+    }, TLS_START_OPTIONS);
   });
 
   it('`advisories update` merges an OSV export into the app\'s override file, and boot checks egg\'s own koa against it', async () => {
@@ -425,7 +432,7 @@ describe('threat 6: egg-security, the session cookie and development settings (S
   it('the secure fixture: nothing in prod, and its protections work (CSRF, redirect whitelist, SSRF, headers, session cookie)', async () => {
     mm.env('prod');
     onNode(SUPPORTED_NODE);
-    await withApp(fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []));
+    await withApp(fixture('builtin-secure'), async app => assert.deepEqual(builtinFindings(app), []), TLS_START_OPTIONS);
     mm.restore();
     await withApp(fixture('builtin-secure'), async app => {
       assert.deepEqual((await app.httpRequest().get('/whoami').set('cookie', FORGED_SESSION).expect(200)).body, { user: null }, 'a forged session is refused');
@@ -1632,6 +1639,94 @@ describe('threat 6: egg-security, the session cookie and development settings (S
     }
   });
 
+  it('SEN608: with sentinel.https, config.cookies.secure false, or egg not told of the TLS proxy (no proxy: true), sends the session cookie without Secure: reported, and the hole is real (black-box round 43, h6 F1)', async () => {
+    // The reporter's app, with `prod` at the head of its config.prod.js.
+    const variant = (prod: string) => tempApp('builtin-session-secure', {
+      'config/config.default.js': `module.exports = { keys: 'session-secure-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', ${SECURE_SECURITY_JS} };\n`,
+      'config/config.prod.js': `module.exports = { ${prod}security: { hsts: { enable: true } }, sentinel: { https: true } };\n`,
+      'app/router.js': "module.exports = app => { app.router.get('/login', ctx => { ctx.session.user = 'alice'; ctx.body = 'ok'; }); };\n",
+    });
+    const viaProxy = async (app: MockApp) => {
+      const res = await app.httpRequest().get('/login').set('x-forwarded-proto', 'https').expect(200);
+      return (res.headers['set-cookie'] as unknown as string[]).find(line => line.startsWith('EGG_SESS='))!;
+    };
+    const secureFindings = (app: MockApp) => findingsOf((app as any).sentinel.report, 'SEN608').filter(hit => hit.target !== 'config.session.encrypt');
+    const cookiesOff = variant('proxy: true, cookies: { secure: false }, ');
+    const unproxied = variant('');
+    const proxied = variant('proxy: true, ');
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      await withApp(cookiesOff, async app => {
+        const [ hit, ...more ] = secureFindings(app);
+        assert.deepEqual(more, []);
+        assert.equal(`${hit?.severity} ${hit?.target} ${hit?.source}`, 'medium config.cookies.secure config/config.prod.js');
+        assert.match(hit.message, /^the session cookie EGG_SESS is also sent over plain HTTP \(config\.cookies\.secure: false, egg-cookies' default for every cookie, which config\.session sets no secure over\), though the app is served over HTTPS \(sentinel\.https\) \(set in config\/config\.prod\.js\)$/);
+        assert.doesNotMatch(await viaProxy(app), /;\s*secure/i, 'no Secure on an HTTPS request');
+      });
+      await withApp(unproxied, async app => {
+        assert.deepEqual(secureFindings(app).map(hit => `${hit.severity} ${hit.target}`), [ 'medium config.proxy' ]);
+        assert.doesNotMatch(await viaProxy(app), /;\s*secure/i, 'egg reads no X-Forwarded-Proto without proxy: true');
+      });
+      // Started by egg-scripts --https.key/--https.cert, egg-cluster serves TLS itself: ctx.secure holds.
+      await withApp(unproxied, async app => assert.deepEqual(secureFindings(app), []), TLS_START_OPTIONS);
+      await withApp(proxied, async app => {
+        assert.deepEqual(secureFindings(app), []);
+        assert.match(await viaProxy(app), /;\s*secure/i);
+      });
+    } finally {
+      mm.restore();
+      for (const dir of [ cookiesOff, unproxied, proxied ]) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SEN609: an origin function admitting the app\'s own subdomains, with a fallback origin of its own, boots in prod, judged as the equivalent domainWhiteList; a look-alike it lets through still refuses, and is a hole (black-box round 43, h4 F1)', async () => {
+    // The reporter's function; SENTINEL_FIXTURE_CHECK replaces its subdomain test.
+    const dir = tempApp('builtin-cors-subdomains', {
+      'config/plugin.js': "exports.cors = { enable: true, package: 'egg-cors' };\n",
+      'config/config.default.js': 'module.exports = () => ({\n' +
+        "  keys: 'cors-subdomains-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge',\n" +
+        "  security: { domainWhiteList: [ '.example.com' ] },\n" +
+        '  cors: {\n' +
+        '    origin: ctx => {\n' +
+        "      const origin = ctx.get('origin');\n" +
+        "      if (process.env.SENTINEL_FIXTURE_CHECK === 'loose') return origin.endsWith('example.com') ? origin : 'https://www.example.com';\n" +
+        "      if (process.env.SENTINEL_FIXTURE_CHECK === 'regexp') return /^https:\\/\\/([a-z0-9-]+\\.)?example\\.com$/.test(origin) ? origin : 'https://www.example.com';\n" +
+        '      try {\n' +
+        '        const { protocol, hostname } = new URL(origin);\n' +
+        "        if (protocol === 'https:' && (hostname === 'example.com' || hostname.endsWith('.example.com'))) return origin;\n" +
+        '      } catch (e) { /* not a URL */ }\n' +
+        "      return 'https://www.example.com';\n" +
+        '    },\n' +
+        '    credentials: true,\n' +
+        '  },\n' +
+        "  sentinel: { failOn: process.env.SENTINEL_FIXTURE_FAIL_ON || 'high' },\n" +
+        '});\n',
+      'app/router.js': "module.exports = ({ router }) => { router.get('/me', async ctx => { ctx.body = { user: 'alice' }; }); };\n",
+    });
+    const allowedOrigin = async (app: MockApp, origin: string) => (await app.httpRequest().get('/me').set('origin', origin).expect(200)).headers['access-control-allow-origin'];
+    try {
+      mm.env('prod');
+      onNode(SUPPORTED_NODE);
+      for (const check of [ 'url', 'regexp' ]) {
+        mm(process.env, 'SENTINEL_FIXTURE_CHECK', check);
+        await withApp(dir, async app => {
+          assert.deepEqual(findingsOf((app as any).sentinel.report, 'SEN609'), [], check);
+          assert.equal(await allowedOrigin(app, 'https://app.example.com'), 'https://app.example.com', check);
+          assert.equal(await allowedOrigin(app, 'https://evil.example'), 'https://www.example.com', check);
+          assert.equal(await allowedOrigin(app, 'https://evilexample.com'), 'https://www.example.com', check);
+        });
+      }
+      mm(process.env, 'SENTINEL_FIXTURE_CHECK', 'loose');
+      assert.match(await expectRefused(dir, /SEN609/), /config\.cors\.origin, a function, answers https:\/\/evilexample\.com with that origin/);
+      mm(process.env, 'SENTINEL_FIXTURE_FAIL_ON', 'never');
+      await withApp(dir, app => assertCredentialedFor(app, 'https://evilexample.com'));
+    } finally {
+      mm.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('SEN610: httpclient with certificate checks off refuses boot in prod (black-box round 22)', async () => {
     const dir = tempApp('builtin-tls-unchecked', {
       'config/config.default.js': "module.exports = { keys: 'tls-unchecked-Kx2Wq7Lt5Zm9Vr3Pb8Nd1Hc6Ys4Jf0Ge', httpclient: { request: { rejectUnauthorized: false } } };\n",
@@ -1845,7 +1940,7 @@ describe('threat 6: unsupported Node.js (SEN607, mm.app)', () => {
         assert.deepEqual(rest, []);
         assert.deepEqual([ hit.ruleId, hit.severity, hit.target ], [ 'SEN607', 'medium', `node@${version.slice(1).split('.')[0]}` ]);
         assert.match(hit.message, expected);
-      });
+      }, TLS_START_OPTIONS);
     });
   }
 

@@ -35,6 +35,12 @@ export interface BuiltinFacts {
   /** egg-session keeps each session in an external store (egg-session-redis…): its cookie carries only the session's id. */
   sessionStore?: true;
   /**
+   * The start options give egg-cluster a key and a cert (`https`: egg-scripts --https.key/--https.cert, startCluster({ https })),
+   * so the worker serves TLS itself and ctx.secure holds without `proxy: true` (SEN608). Read from `app.options`, the
+   * options app_worker.js made the app with and reads `https` from.
+   */
+  startOptionsHttps?: true;
+  /**
    * `ctx.isSafeDomain` as the running app has it (egg-security's, judging by `security.domainWhiteList`): what egg-cors'
    * own origin check and an app's origin function ask. Undefined where the app's context has none: egg-security off,
    * the agent, and the audit, which loads no extension (the rules then match the whitelist as egg-security does).
@@ -119,6 +125,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
+    ...(hasTlsKeyPair((input.app as { options?: { https?: unknown } } | undefined)?.options?.https) && { startOptionsHttps: true }),
     isSafeDomain: safeDomainCheck(input.context, input.app),
     socketIo: socketIoFacts(input.app, input.socketIoAllowRequest),
   };
@@ -216,6 +223,11 @@ export function safeDomainCheck(context: unknown, app: unknown): SafeDomainCheck
 function externalSessionStore(session: unknown, sessionStore: unknown): boolean {
   const options = session && typeof session === 'object' ? session as { store?: unknown; ContextStore?: unknown } : {};
   return Boolean(options.store || options.ContextStore || sessionStore);
+}
+
+/** egg-cluster's `https` options (a start option, or `config.cluster.https`) as it serves TLS with them: a key and a cert. */
+export function hasTlsKeyPair(https: unknown): boolean {
+  return Boolean(https && typeof https === 'object' && (https as { key?: unknown }).key && (https as { cert?: unknown }).cert);
 }
 
 /**

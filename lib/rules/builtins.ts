@@ -5,7 +5,7 @@ import semverMajor from 'semver/functions/major';
 import type { OsvRecord, OsvSeverity } from '../advisories/database';
 import { affectedVersion } from '../advisories/match';
 import { toDisplayPath } from '../facts/collect';
-import { FOREIGN_SOCKET_HOST, FOREIGN_SOCKET_ORIGIN, type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
+import { FOREIGN_SOCKET_HOST, FOREIGN_SOCKET_ORIGIN, hasTlsKeyPair, type SafeDomainCheck, SECURITY_PACKAGE_FILE, SSRF_PROBES } from '../facts/builtins';
 import { filterTokens } from '../facts/filter-tokens';
 import { crossSiteWritten, describeClientReads, describePattern } from '../facts/path-matching';
 import type { InstalledPackage } from '../facts/packages';
@@ -1354,14 +1354,19 @@ export const sessionCookieWeakened: Rule = {
     'from the key and no MAC, so a client who writes text of its own into the session flips chosen bits of the field after it); ' +
     '`httpOnly: false` (medium: any script in ' +
     'the page, an injected one too, reads the session cookie); `secure: false` while `config.sentinel.https` says the ' +
-    'app is served over HTTPS (medium: the cookie is also sent over plain HTTP); `encrypt: false` alone (low: the ' +
+    'app is served over HTTPS (medium: the cookie is also sent over plain HTTP), in `config.session` or in `config.cookies` when the session ' +
+    'sets no `secure` of its own (egg-cookies merges the session\'s options over it), and, with `secure` set in neither, no `proxy: true` ' +
+    '(medium: egg-cookies then marks the cookie Secure only on requests egg sees as HTTPS, and behind a TLS-terminating proxy egg sees ' +
+    'none without it; not reported with `protocol: \'https\'` or when egg-cluster serves TLS itself, a key and cert in `config.cluster.https` ' +
+    'or the start options); `encrypt: false` alone (low: the ' +
     'session\'s data travels readable in the cookie; not reported when the session is kept in an external store, ' +
     '`app.sessionStore` as egg-session-redis sets it or koa-session\'s `store`, whose cookie carries only the session\'s id, ' +
     'which `signed: false` with `encrypt: false` then lets a client choose: high); `sameSite: \'none\'` in `config.session`, or in `config.cookies` (egg-cookies\' defaults for every cookie) ' +
     'when the session sets none of its own (low: browsers send it with cross-site requests).',
   fix: 'Each finding names what to change. Keep sessions in an external store (egg-session-redis: the cookie then carries only a ' +
     'random id), or set `session: { encrypt: false }` without `signed: false` so egg-cookies signs the cookie (its data is then ' +
-    "readable: keep no secret in it); remove `httpOnly: false` and `secure: false` from `config.session`; give the session `sameSite: 'lax'` instead of 'none'.",
+    "readable: keep no secret in it); remove `httpOnly: false` from `config.session` and `secure: false` from it and `config.cookies`, and behind a " +
+    "TLS-terminating proxy set `proxy: true`; give the session `sameSite: 'lax'` instead of 'none'.",
   check(facts, { developmentEnv }) {
     if (developmentEnv || !pluginEnabled(facts, 'session')) return [];
     const session = facts.config.session as Record<string, unknown> | undefined;
@@ -1399,12 +1404,9 @@ export const sessionCookieWeakened: Rule = {
       hits.push(hit('medium', 'httpOnly', `is readable by scripts in the page (${shown('httpOnly')}): an injected script takes the session`,
         `${remove('httpOnly')}: egg-session's default, \`httpOnly: true\`, keeps it from scripts.`));
     }
-    if (off('secure') && (facts.config.sentinel as { https?: boolean } | undefined)?.https === true) {
-      hits.push(hit('medium', 'secure', `is also sent over plain HTTP (${shown('secure')}), though the app is served over HTTPS (sentinel.https)`,
-        `${remove('secure')} (egg-cookies then marks it Secure on HTTPS requests; behind a proxy, set \`proxy: true\` so egg sees them), or set \`secure: true\`.`));
-    }
     // egg-cookies applies config.cookies to every cookie, the session's too, unless the session sets its own.
     const cookies = facts.config.cookies as Record<string, unknown> | undefined;
+    if ((facts.config.sentinel as { https?: boolean } | undefined)?.https === true) hits.push(...sessionCookieOverHttp(facts, session, cookies ?? {}, name));
     const sameSite = session.sameSite !== undefined ? session.sameSite : cookies?.sameSite;
     if (typeof sameSite === 'string' && sameSite.toLowerCase() === 'none') {
       const key = session.sameSite !== undefined ? 'session.sameSite' : 'cookies.sameSite';
@@ -1416,6 +1418,42 @@ export const sessionCookieWeakened: Rule = {
   },
 };
 
+/**
+ * With `sentinel.https`, the session cookie sent without Secure. egg-cookies merges config.session over config.cookies
+ * (koa-session sets no `secure` of its own), so `secure: false` in either switches it off; left unset, egg-cookies
+ * marks the cookie Secure only when ctx.secure, which without `proxy: true` egg takes from the socket and
+ * `config.protocol` alone: behind a TLS-terminating proxy every request looks like plain HTTP (black-box round 43, h6 F1).
+ */
+function sessionCookieOverHttp(facts: Facts, session: AnyRecord, cookies: AnyRecord, name: string): RuleHit[] {
+  const key = session.secure !== undefined ? 'session.secure' : 'cookies.secure';
+  const secure = session.secure !== undefined ? session.secure : cookies.secure;
+  const served = 'though the app is served over HTTPS (sentinel.https)';
+  const behindProxy = 'behind a TLS-terminating proxy also set `proxy: true`, so that egg sees its requests as HTTPS';
+  if (secure !== undefined) {
+    // egg-cookies sends Secure for a truthy value: `0`, `''` and `null` leave it off as `false` does.
+    if (secure) return [];
+    const shown = `secure: ${JSON.stringify(secure) ?? String(secure)}`;
+    // Removed from config.session, a `secure: false` of config.cookies would take its place.
+    const fix = key === 'session.secure' ? (cookies.secure !== undefined && !cookies.secure ?
+      `Set \`secure: true\` in \`config.session\` in place of \`${shown}\` (without it, config.cookies.secure, off too, applies); ${behindProxy}.` :
+      `Remove \`${shown}\` from \`config.session\` (egg-cookies then marks it Secure on HTTPS requests; ${behindProxy}), or set \`secure: true\`.`) :
+      `Remove \`${shown}\` from \`config.cookies\` (egg-cookies' defaults for every cookie), or give the session its own \`session: { secure: true }\`; ${behindProxy} ` +
+        '(egg-cookies refuses to set a Secure cookie on a request it takes for plain HTTP).';
+    const from = key === 'session.secure' ? shown : `config.cookies.${shown}, egg-cookies' default for every cookie, which config.session sets no secure over`;
+    return [{ severity: 'medium', target: `config.${key}`, source: facts.provenance(key),
+      message: `the session cookie ${name} is also sent over plain HTTP (${from}), ${served}${setIn(facts, key)}`, fix }];
+  }
+  // egg-cluster serves TLS itself with a key and cert in config.cluster.https or the start options (egg-scripts --https.key).
+  const servesTls = hasTlsKeyPair((facts.config.cluster as AnyRecord | undefined)?.https) || facts.builtins.startOptionsHttps;
+  if (facts.config.proxy || facts.config.protocol === 'https' || servesTls) return [];
+  return [{ severity: 'medium', target: 'config.proxy', source: facts.provenance('sentinel.https'),
+    message: `the session cookie ${name} is sent without Secure, ${served}: config.proxy is not true and the app serves no TLS itself (no key and cert in ` +
+      'config.cluster.https or the start options), so egg takes every request for plain HTTP (ctx.secure is false, X-Forwarded-Proto is not read) ' +
+      'and egg-cookies, which marks a cookie Secure only when ctx.secure, leaves it off',
+    fix: 'Behind a TLS-terminating proxy set `proxy: true` (egg then reads X-Forwarded-Proto from it), or `protocol: \'https\'` when every request ' +
+      'reaches the app over HTTPS; or set `session: { secure: true }` with either. If the app serves TLS itself another way, waive this finding.' }];
+}
+
 export const corsCredentialsAnyOrigin: Rule = {
   id: 'SEN609',
   area: 'builtins',
@@ -1425,7 +1463,9 @@ export const corsCredentialsAnyOrigin: Rule = {
     '`Access-Control-Allow-Credentials: true` when `origin` is `\'*\'` (koa-cors turns `*` into the request\'s origin), so a page on ' +
     'any site reads the logged-in user\'s responses, the CSRF token included; so does an `origin` function that answers a foreign ' +
     'origin (asked as koa-cors asks it, with a stand-in ctx whose Origin is `https://evil.example`, `null`, or a loose variant of ' +
-    'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`, and whose `isSafeDomain` is egg-security\'s own, ' +
+    'a host its source names: `https://evilexample.com`, `https://example.com.evil.example`, the first left out where it lies under a ' +
+    'domain the app accepts every host of, a `security.domainWhiteList` entry or a suffix the source names (`\'.example.com\'`, ' +
+    '`([a-z0-9-]+\\.)?example\\.com`), judged as that whitelist would be; and whose `isSafeDomain` is egg-security\'s own, ' +
     'judging by `security.domainWhiteList` or the list it is given, while egg-security is on: the running app\'s at boot, and in the audit, ' +
     'which loads no extension, one matching the whitelist as egg-security does; one that throws or is asynchronous ' +
     'is medium, as it cannot be judged), and `origin: \'null\'` (any site\'s sandboxed frame sends that Origin). `credentials` counts when ' +
@@ -1472,7 +1512,7 @@ export const corsCredentialsAnyOrigin: Rule = {
       const name = !ownCheck ? 'config.cors.origin, a function,' : securityOn ?
         'egg-cors\' own origin check (config.cors sets no origin), asking egg-security\'s ctx.isSafeDomain, which judges by security.domainWhiteList,' :
         'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),';
-      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probes, name, facts.provenance('cors.origin') ?? source);
+      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probes, list, name, facts.provenance('cors.origin') ?? source);
     }
     return [];
   },
@@ -1515,10 +1555,27 @@ const HOST_NAME_END = /\.(?:[a-z]{2}|xn--[a-z0-9-]+|com|net|org|edu|gov|mil|int|
 /**
  * Origins a loose check of the hosts the function's source names lets through (`origin.endsWith('example.com')`
  * admits `https://evilexample.com`, `/example\.com/.test(origin)` admits `https://example.com.evil.example`), a plain
- * foreign site, and the `null` origin of sandboxed frames and local files.
+ * foreign site, and the `null` origin of sandboxed frames and local files. `evil<host>` is left out where it lies under
+ * a domain the app accepts every host of (`ownDomains`): `evilwww.example.com` beside `.example.com` is one of the
+ * app's own sites, which the equivalent domainWhiteList admits too (black-box round 43, h4 F1).
  */
-function foreignOrigins(source: string): string[] {
-  return [ FOREIGN_ORIGIN, 'null', ...sourceHosts(source).flatMap(host => [ `https://evil${host}`, `https://${host}.evil.example` ]) ];
+function foreignOrigins(source: string, ownDomains: readonly string[]): string[] {
+  return [ FOREIGN_ORIGIN, 'null', ...sourceHosts(source).flatMap(host => [
+    ...matchesWhiteList(`evil${host}`, ownDomains) ? [] : [ `https://evil${host}` ], `https://${host}.evil.example` ]) ];
+}
+
+/**
+ * The domains the app accepts every host under, as whitelist entries: its `security.domainWhiteList`, and the suffixes
+ * an origin function's source names, as a `'.example.com'` literal (`hostname.endsWith('.example.com')`) or after a
+ * regex's group of labels (`([a-z0-9-]+\.)?example\.com`). Those that admit hosts anyone can register (`.com`,
+ * `.github.io`, judged as for SEN605) vouch for no host.
+ */
+function ownDomains(domainWhiteList: unknown, source: string): string[] {
+  const listed = Array.isArray(domainWhiteList) ? domainWhiteList.filter((entry): entry is string => typeof entry === 'string') : [];
+  const suffixes = [ ...source.matchAll(/(["'`])\.([a-z0-9-]+(?:\.[a-z0-9-]+)+)\1|\\\.\)[?*+]?([a-z0-9-]+(?:\\\.[a-z0-9-]+)+)/g) ]
+    .map(([ , , quoted, afterGroup ]) => (quoted ?? afterGroup).replace(/\\\./g, '.'))
+    .filter(suffix => HOST_NAME_END.test(suffix)).map(suffix => `.${suffix}`);
+  return [ ...listed, ...suffixes ].filter(entry => !allowsForeignHosts(entry)).map(entry => entry.toLowerCase());
 }
 
 /**
@@ -1535,10 +1592,12 @@ function sourceHosts(source: string): string[] {
 }
 
 /** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
-function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probes: (origin: string) => unknown[], name: string, source: string | undefined): RuleHit[] {
+function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probes: (origin: string) => unknown[], domainWhiteList: unknown, name: string,
+  source: string | undefined): RuleHit[] {
   const reflected: string[] = [];
   let on: string | undefined;
-  for (const origin of foreignOrigins(String(originOf))) for (const ctx of probes(origin)) {
+  const code = String(originOf);
+  for (const origin of foreignOrigins(code, ownDomains(domainWhiteList, code))) for (const ctx of probes(origin)) {
     let answer: unknown;
     try {
       answer = originOf(ctx);

@@ -674,7 +674,8 @@ describe('SEN602–SEN605 edge cases (fake facts)', () => {
 
 describe('SEN608 edge cases (fake facts)', () => {
   const sessionOn: PluginFact[] = [{ name: 'session', enable: true, package: 'egg-session', from: 'node_modules/egg/config/plugin.js' }];
-  const check = (session: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session, sentinel: { https: true } } }), prod)
+  // Behind a TLS proxy egg is told of (proxy: true), so that only the session's own options are judged.
+  const check = (session: Record<string, unknown>) => sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session, proxy: true, sentinel: { https: true } } }), prod)
     .map(hit => `${hit.severity} ${hit.target}: ${hit.message}`);
   const ENCRYPTED_UNSIGNED = 'the session cookie EGG_SESS holds the session\'s data encrypted but not signed (egg-cookies signs no encrypted cookie, and its ' +
     'AES-256-CBC has no MAC): a client who puts text of its own into the session (a name, an e-mail) flips chosen bits of what follows it, such as `"uid":1001` into `"uid":1`';
@@ -717,6 +718,44 @@ describe('SEN608 edge cases (fake facts)', () => {
   });
 });
 
+describe('SEN608: the session cookie without Secure under sentinel.https, from config.session, config.cookies or egg not told of the proxy (black-box round 43, h6 F1)', () => {
+  const sessionOn: PluginFact[] = [{ name: 'session', enable: true, package: 'egg-session', from: 'node_modules/egg/config/plugin.js' }];
+  // Sessions in a store, so that only Secure is judged here.
+  const judged = (config: Record<string, unknown>, builtins: Record<string, unknown> = {}) =>
+    sessionCookieWeakened.check(fakeFacts({ plugins: sessionOn, config: { session: {}, sentinel: { https: true }, ...config }, builtins: { sessionStore: true, ...builtins } }), prod);
+  const targets = (config: Record<string, unknown>, builtins?: Record<string, unknown>) => judged(config, builtins).map(hit => `${hit.severity} ${hit.target}`);
+
+  it('config.cookies.secure false reaches the session cookie unless config.session sets its own; the finding names the key', () => {
+    const [ cookies ] = judged({ proxy: true, cookies: { secure: false } });
+    assert.equal(`${cookies?.severity} ${cookies?.target}`, 'medium config.cookies.secure');
+    assert.equal(cookies?.message, 'the session cookie EGG_SESS is also sent over plain HTTP (config.cookies.secure: false, egg-cookies\' default for every cookie, ' +
+      'which config.session sets no secure over), though the app is served over HTTPS (sentinel.https)');
+    assert.match(cookies?.fix ?? '', /^Remove `secure: false` from `config\.cookies` .*, or give the session its own `session: \{ secure: true \}`/);
+    assert.deepEqual(targets({ proxy: true, cookies: { secure: 0 } }), [ 'medium config.cookies.secure' ], 'any false value');
+    assert.deepEqual(targets({ proxy: true, cookies: { secure: false }, session: { secure: true } }), [], 'the session\'s own wins');
+    assert.deepEqual(targets({ proxy: true, cookies: { secure: true } }), []);
+    assert.deepEqual(targets({ proxy: true, cookies: { secure: false }, sentinel: {} }), [], 'only with sentinel.https');
+    // Both off: removing the session's would leave the cookies' in force, so the fix says to set it true.
+    const [ both ] = judged({ proxy: true, cookies: { secure: false }, session: { secure: false } });
+    assert.equal(both?.target, 'config.session.secure');
+    assert.match(both?.fix ?? '', /^Set `secure: true` in `config\.session` in place of `secure: false` \(without it, config\.cookies\.secure, off too, applies\)/);
+  });
+
+  it('secure set nowhere: without proxy: true egg takes every request for plain HTTP and egg-cookies leaves Secure off, unless the app serves TLS itself', () => {
+    const [ unproxied ] = judged({});
+    assert.equal(`${unproxied?.severity} ${unproxied?.target}`, 'medium config.proxy');
+    assert.match(unproxied?.message ?? '', /^the session cookie EGG_SESS is sent without Secure, though the app is served over HTTPS \(sentinel\.https\): config\.proxy is not true/);
+    assert.match(unproxied?.fix ?? '', /^Behind a TLS-terminating proxy set `proxy: true`/);
+    assert.deepEqual(targets({ proxy: true }), []);
+    assert.deepEqual(targets({ protocol: 'https' }), [], 'egg takes requests for HTTPS');
+    assert.deepEqual(targets({ cluster: { https: { key: 'server.key', cert: 'server.crt' } } }), [], 'egg-cluster serves TLS');
+    assert.deepEqual(targets({}, { startOptionsHttps: true }), [], 'egg-scripts --https.key/--https.cert');
+    assert.deepEqual(targets({ cluster: { https: { key: 'server.key' } } }), [ 'medium config.proxy' ], 'no cert: egg-cluster serves plain HTTP');
+    assert.deepEqual(targets({ session: { secure: true } }), [], 'Secure is set');
+    assert.deepEqual(targets({ sentinel: {} }), [], 'only with sentinel.https');
+  });
+});
+
 describe('SEN609 edge cases (fake facts)', () => {
   const corsOn: PluginFact[] = [{ name: 'cors', enable: true, package: 'egg-cors', from: 'config/plugin.js' }];
   // egg 3's egg-security exports its context extension as an object; egg puts its members on app.context.
@@ -756,6 +795,37 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.deepEqual(check({ credentials: false, origin: '*' }), [], 'no credentials: a public API');
     assert.deepEqual(check({ credentials: true, origin: 'https://app.example.com', hasCustomOriginHandler: true }, [ '.com' ]), [], 'its own origin decides');
     assert.deepEqual(check({ credentials: true, origin: '*' }, [], []), [], 'egg-cors not enabled');
+  });
+
+  it('a probe built from a host the function names is no foreign site under a domain the app accepts every host of: judged as the equivalent whitelist (black-box round 43, h4 F1)', () => {
+    // The reporter's function, and its regex variant: the fallback origin is written in them, as the probes are built from their source.
+    const byUrl = (ctx: any) => {
+      const origin = ctx.get('origin');
+      try {
+        const { protocol, hostname } = new URL(origin);
+        if (protocol === 'https:' && (hostname === 'example.com' || hostname.endsWith('.example.com'))) return origin;
+      } catch {
+        // not a URL
+      }
+      return 'https://www.example.com';
+    };
+    const byRegExp = (ctx: any) => (/^https:\/\/([a-z0-9-]+\.)?example\.com$/.test(ctx.get('origin')) ? ctx.get('origin') : 'https://www.example.com');
+    const judged = (origin: unknown, list: unknown[]) => check({ credentials: true, hasCustomOriginHandler: true, origin }, list);
+    // The function's own `'.example.com'` suffix, or the regex's group of labels before example\.com, vouches for evilwww.example.com; so does the whitelist.
+    for (const list of [ [ '.example.com' ], [], [ '.shop.example.com' ] ]) {
+      assert.deepEqual(judged(byUrl, list), [], JSON.stringify(list));
+      assert.deepEqual(judged(byRegExp, list), [], JSON.stringify(list));
+    }
+    assert.deepEqual(judged((ctx: any) => (ctx.get('origin').endsWith('www.example.com') ? ctx.get('origin') : ''), [ '.example.com' ]), [], 'the whitelist vouches');
+    // Real holes stay: the look-alikes leave example.com, and a suffix anyone registers under vouches for nothing.
+    assert.match(judged((ctx: any) => (ctx.get('origin').endsWith('www.example.com') ? ctx.get('origin') : ''), [])[0] ?? '', /answers https:\/\/evilwww\.example\.com with that origin/);
+    assert.match(judged((ctx: any) => (ctx.get('origin').endsWith('example.com') ? ctx.get('origin') : 'https://www.example.com'), [ '.example.com' ])[0] ?? '',
+      /answers https:\/\/evilexample\.com with that origin/);
+    assert.match(judged((ctx: any) => (/([a-z0-9-]+\.)?example\.com/.test(ctx.get('origin')) ? ctx.get('origin') : 'https://www.example.com'), [ '.example.com' ])[0] ?? '',
+      /answers https:\/\/evilexample\.com, https:\/\/example\.com\.evil\.example, https:\/\/www\.example\.com\.evil\.example with that origin/);
+    assert.match(judged((ctx: any) => (ctx.get('origin').endsWith('.github.io') || ctx.get('origin') === 'https://www.github.io' ? ctx.get('origin') : ''), [ '.github.io' ])[0] ?? '',
+      /answers https:\/\/evilwww\.github\.io with that origin/);
+    assert.match(judged((ctx: any) => ctx.get('origin') || 'https://www.example.com', [ '.example.com' ])[0] ?? '', /answers https:\/\/evil\.example, null, /);
   });
 
   it('egg-cors\' own origin function is asked with egg-security\'s isSafeDomain, and so is an app\'s that calls it; without egg-security it lets every origin through (black-box round 27, h90 F6)', () => {
