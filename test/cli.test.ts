@@ -17,7 +17,7 @@ import { ALL_RULE_INFO } from '../lib/rules';
 import { renderRulesMarkdown } from '../lib/report/rules-markdown';
 import { fakeFacts } from './unit/fake-facts';
 import { validateReport, validateSarif } from './unit/schemas';
-import { bootApp, fixture, tempApp } from './helpers';
+import { bootApp, expectRefused, fixture, tempApp } from './helpers';
 import { tempDir } from './temp-dir';
 
 const ROOT = path.join(__dirname, '..');
@@ -780,6 +780,49 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       } finally {
         fs.rmSync(badConfig, { recursive: true, force: true });
       }
+    });
+
+    it('routes registered with egg\'s app.get()/app.post() shorthands are judged as at boot, which refuses the same route (black-box round 43, r43h3 F3)', async () => {
+      const app = (router: string) => tempApp('cli-app-shorthands', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', apiToken: process.env.CLI_FIXTURE_TOKEN, " +
+          "sentinel: { routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'auth' ] }] } } });\n",
+        'app/middleware/auth.js': "module.exports = (options, app) => async function auth(ctx, next) {\n" +
+          "  if (ctx.get('authorization') !== `Bearer ${app.config.apiToken}`) { ctx.status = 401; return; }\n  await next();\n};\n",
+        'app/controller/home.js': "module.exports = app => class extends app.Controller { async index() { this.ctx.body = 'home'; } };\n",
+        'app/controller/admin.js': "module.exports = app => class extends app.Controller {\n  async index() { this.ctx.body = [ 'alice' ]; }\n" +
+          "  async export() { this.ctx.body = 'all users'; }\n  async remove() { this.ctx.status = 204; }\n};\n",
+        'app/router.js': `module.exports = app => {\n  const { router, controller, middleware } = app;\n${router}};\n`,
+      });
+      const sen404 = (report: any) => report.findings.filter((finding: any) => finding.ruleId === 'SEN404').map((finding: any) => finding.target);
+      const mixed = app("  router.get('/', controller.home.index);\n  router.get('/admin/users', middleware.auth(), controller.admin.index);\n" +
+        "  app.get('/admin/export', controller.admin.export);\n");
+      const { run, report } = await auditJson([ '--base-dir', mixed, '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.equal(run.code, 1, run.stdout);
+      assert.deepEqual(sen404(report), [ 'route:GET /admin/export' ]);
+      assert.deepEqual(report.audit.warnings, []);
+      // The boot sees the same route, and refuses it.
+      mm.env('prod');
+      await expectRefused(mixed, /SEN404[\s\S]*GET \/admin\/export/);
+      // Every route by a shorthand (del, post, all among them): the route table is the app's, no SEN403 about `/` alone.
+      const shorthands = await auditJson([ '--base-dir', app("  app.get('/', controller.home.index);\n  app.get('/admin/users', middleware.auth(), controller.admin.index);\n" +
+        "  app.post('/admin/export', controller.admin.export);\n  app.del('/admin/users/:id', controller.admin.remove);\n  app.all('/admin/all', controller.admin.export);\n"), '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.deepEqual(shorthands.report.routes.map((route: any) => route.route).sort(),
+        [ 'ALL /admin/all', 'DELETE /admin/users/:id', 'GET /', 'GET /admin/users', 'POST /admin/export' ]);
+      assert.deepEqual(sen404(shorthands.report).sort(), [ 'route:DELETE /admin/users/:id', 'route:POST /admin/export', 'route:ALL /admin/all' ].sort());
+      assert.deepEqual(shorthands.report.findings.filter((finding: any) => [ 'SEN403', 'SEN406' ].includes(finding.ruleId)), []);
+    });
+
+    it('egg-sentinel\'s options on its plugin entry in config/plugin.js, which nothing reads, are reported by the audit: SEN005 (black-box round 43, r43h7 F1)', async () => {
+      const dir = tempApp('cli-plugin-entry-options', {
+        'config/plugin.js': `exports.sentinel = {\n  enable: true,\n  path: ${JSON.stringify(ROOT)},\n  failOn: 'medium',\n` +
+          "  routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] },\n};\n",
+        'config/config.default.js': "module.exports = { keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA' };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/health', async ctx => { ctx.body = 'ok'; }); app.router.get('/admin', async ctx => { ctx.body = 'admin'; }); };\n",
+      });
+      const { report } = await auditJson([ '--base-dir', dir, '--env', 'prod' ], { NODE_PATH: NODE_MODULES });
+      assert.deepEqual(report.findings.filter((finding: any) => finding.ruleId === 'SEN005').map((finding: any) => [ finding.severity, finding.target, finding.source ]),
+        [[ 'medium', 'plugin:sentinel', 'config/plugin.js' ]]);
+      assert.equal(report.threshold, 'high', 'the entry\'s failOn is not applied');
     });
   });
 

@@ -2480,6 +2480,30 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
       [[ 'medium', 'config.sentinal', 'config/config.default.js' ]]);
   });
 
+  it('SEN005: egg-sentinel\'s options on its plugin entry in config/plugin.js are named, medium, and not applied (black-box round 43, r43h7 F1)', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const options = "failOn: 'medium', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }], public: [{ path: '/health', methods: [ 'GET' ], reason: 'load balancer probe' }] }";
+    const app = (plugin: string, config: string) => tempApp('cfg-plugin-entry-options', {
+      'config/plugin.js': `exports.sentinel = { enable: true, package: 'egg-sentinel'${plugin} };\n`,
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}'${config} };\n`,
+      'app/router.js': "module.exports = app => {\n  app.router.get('/health', async ctx => { ctx.body = 'ok'; });\n  app.router.get('/admin', async ctx => { ctx.body = 'admin'; });\n};\n",
+    });
+    const report = await bootReport(app(`, ${options}`, ''));
+    assert.equal(report.threshold, 'high', 'the entry\'s failOn is not applied');
+    assert.deepEqual(report.findings.filter((finding: any) => [ 'SEN403', 'SEN404' ].includes(finding.ruleId)), [], 'nor its route policy');
+    const entry = report.findings.filter((finding: any) => finding.ruleId === 'SEN005');
+    assert.deepEqual(entry.map((finding: any) => [ finding.severity, finding.target, finding.source ]), [[ 'medium', 'plugin:sentinel', 'config/plugin.js' ]]);
+    assert.equal(entry[0].message, 'the plugin entry "sentinel" in config/plugin.js sets failOn, routes, which egg-sentinel never reads (it reads only ' +
+      'config.sentinel): what they say is not applied, failOn included: this process refuses at config.sentinel.failOn (by default high; critical in local and unittest)');
+    assert.equal(entry[0].fix, 'Move failOn, routes from the "sentinel" entry in config/plugin.js to `config.sentinel` in config/config.default.js (or the ' +
+      'env\'s config file, config/config.prod.js), and leave the entry `{ enable: true, package: \'egg-sentinel\' }`.');
+    // Moved where egg-sentinel reads them, the same options are applied: /admin is refused, and the entry is clean.
+    const moved = await expectRefused(app('', `, sentinel: { ${options} }`), /SEN404/);
+    assert.match(moved, /GET \/admin/);
+    assert.doesNotMatch(moved, /SEN005/);
+  });
+
   it('an app started through a symlink to its release directory (`current -> releases/<time>`) keeps its own config.sentinel: egg records its config files by their real path (black-box round 40, h1 F11)', async () => {
     withSecureEnv();
     mm.env('prod');

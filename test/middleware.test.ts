@@ -3007,6 +3007,33 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('given to the route (`app.middleware.loginRequired()`), as an optional check too: refused, and the controller really answers; with its return it boots clean', async () => {
+      const routeApp = (name: string, body: string) => tempApp(name, {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', " +
+          "sentinel: { failOn: process.env.FIXTURE_FAIL_ON || 'high', routes: { protect: [{ paths: [ '/admin/**' ], by: [ 'loginRequired' ] }] } } });\n",
+        'app/middleware/login_required.js': `module.exports = () => async function loginRequired(ctx, next) {\n${body}\n};\n`,
+        'app/router.js': "module.exports = app => {\n  const loginRequired = app.middleware.loginRequired();\n" +
+          "  app.router.get('/admin/export', loginRequired, async ctx => { ctx.body = { servedBy: 'controller' }; });\n};\n",
+      });
+      for (const [ name, body, status, does ] of [
+        [ 'mw-route-noreturn', "  if (!ctx.session.user) { ctx.redirect('/login?next=' + encodeURIComponent(ctx.path)); }\n  await next();", 302, 'sets the answer but does not return' ],
+        [ 'mw-route-optional', "  const token = ctx.get('authorization');\n  if (token) {\n    if (token !== 'Bearer good') ctx.throw(401);\n  }\n  await next();", 200, 'tests only what the client sends' ],
+      ] as const) {
+        const baseDir = routeApp(name, body);
+        const message = await expectRefused(baseDir, /SEN404/);
+        assert.match(message, new RegExp(`GET /admin/export → .* its guard loginRequired \\(app/middleware/login_required\\.js\\) never refuses a request: .*${does}`), name);
+        mm(process.env, 'FIXTURE_FAIL_ON', 'never');
+        await withApp(bootApp(baseDir), async booted => {
+          assert.equal((await booted.httpRequest().get('/admin/export').expect(status)).body.servedBy, 'controller', name);
+        });
+        mm.restore();
+      }
+      await withApp(bootApp(routeApp('mw-route-return', "  if (!ctx.session.user) { ctx.redirect('/login'); return; }\n  await next();")), async booted => {
+        assert.deepEqual(middlewareFindings(booted), []);
+        await booted.httpRequest().get('/admin/export').expect(302);
+      });
+    });
+
     it('the same guard with its return, or with a call that may throw before next(), boots clean', async () => {
       for (const [ name, body ] of [
         [ 'mw-guard-return', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    return;\n  }\n  await next();` ],

@@ -86,6 +86,8 @@ interface RouteFunctions {
    * code never calls its second parameter (`async ctx => { ctx.body = … }`). egg's router runs none after it.
    */
   answers: boolean[];
+  /** Per function, what one the app's own factory made does instead of refusing, when it never refuses (routeGuardRefusesNothing). */
+  refusesNothing: Array<RouteStep['refusesNothing']>;
   /**
    * Per function, whether it is the app's own code that may answer some requests without calling next (a response
    * cache, a router.param() handler that answers for some values): not made by a middleware factory or extension, and
@@ -162,6 +164,7 @@ function describeRouteFunctions(app: MiddlewareSource, given: unknown[], teggRou
     uncalled,
     unidentified: functions.map(fn => (typeof fn === 'function' ? madeByOneOfFactories.get(fn) : undefined)),
     answers: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !mayCallSecondParameter(sourceOf(fn))),
+    refusesNothing: functions.map(fn => routeGuardRefusesNothing(app, fn)),
     mayAnswer: functions.map((fn, index) => typeof fn === 'function' && ownCode[index] && !handsOnCached(sourceOf(fn))),
   };
 }
@@ -215,6 +218,7 @@ function withParamHandlers(functions: RouteFunctions, layer: RouterLayer): Route
     uncalled: [ ...none, ...functions.uncalled ],
     unidentified: [ ...none, ...functions.unidentified ],
     answers: [ ...handlers.map(({ asMiddleware }) => asMiddleware !== undefined && !mayCallSecondParameter(asMiddleware)), ...functions.answers ],
+    refusesNothing: [ ...none, ...functions.refusesNothing ],
     mayAnswer: [ ...handlers.map(({ asMiddleware }) => asMiddleware === undefined || !passesThrough(asMiddleware)), ...functions.mayAnswer ],
   };
 }
@@ -1605,18 +1609,52 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
   const made = unwrappedMatch(fn);
   // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
-  const source = Function.prototype.toString.call(made);
-  if (passesThrough(source, { ...scope, errorsAnswer: true })) return { neverRefuses: { file: fact.file, does: OWN_CODE_REFUSES_NOTHING } };
-  const settings = { options: built.options ?? {}, config: reading.config ?? {}, env: process.env };
-  const unconfigured = typeof built.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), settings) : undefined;
-  if (unconfigured) return { neverRefuses: { file: fact.file, does: unconfiguredDetail(unconfigured, fact.name) } };
+  const does = ownCodeRefusesNothing(Function.prototype.toString.call(made), fact.name, scope, built, reading);
+  return does ? { neverRefuses: { file: fact.file, does } } : {};
+}
+
+/**
+ * What a guard's own code does instead of refusing, when it never refuses (refusesNothing); `built` undefined for a
+ * guard given to a route, whose call's options are not known (its opening clause on them is not asked).
+ */
+function ownCodeRefusesNothing(source: string, name: string, scope: PassScope, built: { factory: unknown; options: unknown } | undefined,
+  reading: Pick<GuardReading, 'forwarded' | 'config'>): string | undefined {
+  if (passesThrough(source, { ...scope, errorsAnswer: true })) return OWN_CODE_REFUSES_NOTHING;
+  const settings = { options: built?.options ?? {}, config: reading.config ?? {}, env: process.env };
+  const unconfigured = typeof built?.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), settings) : undefined;
+  if (unconfigured) return unconfiguredDetail(unconfigured, name);
   // A refusal that falls through to next() is the plainer account of a conditional that tests only the client too.
   const next = GUARD_PARAMETERS.exec(source)?.[2];
   const unreturned = next === undefined ? undefined : fallThroughRefusal(source, bodyStart(source), next);
-  if (unreturned && next) return { neverRefuses: { file: fact.file, does: fallThroughDetail(unreturned, next) } };
-  const optional = clientSkippedCheck(source, scope, { ...reading, factory: factoryScope(built) });
-  return optional ? { neverRefuses: { file: fact.file, does: clientSkippedDetail(optional) } } : {};
+  if (unreturned && next) return fallThroughDetail(unreturned, next);
+  const optional = clientSkippedCheck(source, scope, { ...reading, factory: built && factoryScope(built) });
+  return optional ? clientSkippedDetail(optional) : undefined;
 }
+
+/**
+ * A function given to a route that one of the app's own middleware factories made (`app.middleware.loginRequired()`)
+ * and that never refuses a request, read as the global chain's guards are (ownCodeRefusesNothing): its factory's file
+ * and what it does; read once per factory and source.
+ */
+function routeGuardRefusesNothing(app: MiddlewareSource, fn: unknown): RouteStep['refusesNothing'] {
+  const name = typeof fn === 'function' ? createdBy.get(fn) : undefined;
+  const file = name === undefined ? undefined : factoryFileOf(app, name);
+  if (name === undefined || file === undefined || !app.baseDir || !isInside(file, app.baseDir) || file.split(path.sep).includes('node_modules') ||
+    STAND_IN in (fn as object) || STOOD_IN_SOURCE in (fn as object)) return undefined;
+  const source = Function.prototype.toString.call(fn);
+  let known = routeRefusalsBySource.get(app);
+  if (!known) routeRefusalsBySource.set(app, known = new Map());
+  const key = `${name}\0${source}`;
+  if (!known.has(key)) {
+    const scope = { moduleText: readText(file), moduleFile: file, contextHas: appContextHas(app.context, app.loader.getLoadUnits?.().map(unit => unit.path) ?? []) };
+    const does = ownCodeRefusesNothing(source, name, scope, undefined, { forwarded: forwardedReads(app.config), config: app.config });
+    known.set(key, does ? { file: path.relative(app.baseDir, file).split(path.sep).join('/'), does } : undefined);
+  }
+  return known.get(key);
+}
+
+/** Per app, routeGuardRefusesNothing's answer per factory name and source. */
+const routeRefusalsBySource = new WeakMap<object, Map<string, RouteStep['refusesNothing']>>();
 
 /** A middleware's `(ctx, next)`: its two parameters. */
 const GUARD_PARAMETERS = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)/;
@@ -2594,15 +2632,16 @@ function routeFunctionSteps(names: string[], functions: RouteFunctions | undefin
     const steps = imitation ? known.imitations : known.route;
     const uncalled = functions?.uncalled[index];
     const mayAnswer = functions?.mayAnswer[index] === true;
+    const refusesNothing = imitation ? undefined : functions?.refusesNothing[index];
     // A guard made with options that say something about credentials is a step of its own (SEN403 reads them).
-    const key = imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` :
-      mayAnswer ? `${name}\nmay answer` : name);
+    const key = (imitation ?? (given ? `${name}\n${JSON.stringify(given)}` : uncalled ? `${name}\n${uncalled.mayHandOn}` : unidentified ? `${name}\n${unidentified.detail}` :
+      mayAnswer ? `${name}\nmay answer` : name)) + (refusesNothing ? `\n${refusesNothing.does}` : '');
     let step = steps.get(key);
     if (!step) {
       steps.set(key, step = imitation ?
         { name, level: 'route', runs: 'unverified', detail: imitationDetail(imitation, name) } :
         { name, level: 'route', runs: 'always', ...(given && { given }), ...(uncalled && { uncalledFactory: uncalled }), ...(unidentified && { unidentified }),
-          ...(mayAnswer && { mayAnswer: true as const }) });
+          ...(mayAnswer && { mayAnswer: true as const }), ...(refusesNothing && { refusesNothing }) });
     }
     varying.push(step);
   }

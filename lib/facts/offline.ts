@@ -510,8 +510,14 @@ const CONSTRUCTED_MEMBERS = new Set<PropertyKey>([
   'options', 'proxy', 'proxyIpHeader', 'request', 'response', 'safeFetch', 'server', 'silent', 'subdomainOffset', 'timing',
 ]);
 
-/** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list). */
-const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name', 'baseDir', 'type', 'use', 'router', 'url' ]);
+/**
+ * egg-core's shorthands that hand their arguments to `this.router` (egg 3's `utils.methods` plus all, resources,
+ * register, redirect, and del; egg 4's the same): an `app.get('/admin/export', …)` in app/router.js is a route at boot.
+ */
+const ROUTER_SHORTHANDS = [ 'head', 'options', 'get', 'put', 'patch', 'post', 'delete', 'del', 'all', 'resources', 'register', 'redirect', 'url' ];
+
+/** egg-core members that read only the real parts of the audit app (config, loader, options, middleware list, router). */
+const REAL_PROTOTYPE_MEMBERS = new Set<PropertyKey>([ 'config', 'plugins', 'name', 'baseDir', 'type', 'use', 'router', ...ROUTER_SHORTHANDS ]);
 
 /**
  * An object that egg's loader and the app's boot hooks see as `app`: its prototype is the framework's Application

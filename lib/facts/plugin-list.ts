@@ -130,14 +130,34 @@ function withoutTsconfigPathsRegister<T>(eggPaths: readonly string[], construct:
 }
 
 /**
+ * The keys of a plugin entry egg's loader reads or writes (egg-core 4 to 6 and @eggjs/core alike): `dep` is the old
+ * name of `dependencies`; `name`, `from`, `version`, `implicitEnable` and `dependents` it writes itself. egg keeps
+ * any other key on the entry (`app.plugins.<name>`) and nothing reads it.
+ */
+const EGG_PLUGIN_ENTRY_KEYS: ReadonlySet<string> = new Set([ 'enable', 'package', 'path', 'env', 'dependencies', 'optionalDependencies', 'dep',
+  'name', 'from', 'version', 'implicitEnable', 'dependents' ]);
+
+/** Keys of a plugin entry that egg's loader does not read, with the config file whose entry set them. */
+export interface UnreadPluginKeys {
+  keys: string[];
+  file: string;
+}
+
+/** A plugin as collectPlugins gives it: what the rules read of it (PluginFact) and the keys of its entry egg never reads. */
+export interface CollectedPlugin extends PluginFact {
+  unreadKeys?: UnreadPluginKeys[];
+}
+
+/**
  * Every plugin egg's loader holds, and every one `loaded` (loadPluginListsAgain) holds, which egg's lists may no
  * longer show; a plugin enabled in either is judged enabled.
  */
-export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): PluginFact[] {
+export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): CollectedPlugin[] {
   const all = { ...egg.loader.allPlugins ?? egg.plugins, ...loaded?.allPlugins };
   const from = (plugin: AnyRecord) => plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from));
   return Object.entries(all).map(([ name, plugin ]) => {
     const env = stringList(plugin.env);
+    const unreadKeys = unreadEntryKeys(egg.loader, name, plugin, from);
     return {
       name,
       // allPlugins keeps the configured `enable`; implicitly enabled dependencies appear only in `plugins`.
@@ -147,7 +167,8 @@ export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relativ
       path: typeof plugin.path === 'string' ? pluginPackageDir(plugin.path) : undefined,
       from: from(plugin),
       implicitEnable: plugin.implicitEnable === true || undefined,
-      ...(env.length && { env: { list: env, from: envListWriter(egg.loader, name, env, from) ?? from(plugin) } }),
+      ...(env.length && { env: { list: env, from: entryWriter(egg.loader, name, entry => stringList(entry.env).join('\0') === env.join('\0'), from) ?? from(plugin) } }),
+      ...(unreadKeys.length && { unreadKeys }),
     };
   });
 }
@@ -157,17 +178,27 @@ function stringList(value: unknown): string[] {
 }
 
 /**
- * The file whose entry wrote the plugin's `env` list: egg-core merges egg's and the frameworks' lists, the app's, then
- * the start options' (EGG_PLUGINS), and an empty list does not replace an earlier one. Undefined when egg's loader does
- * not keep those lists.
+ * The file whose entry for plugin `name` last `wrote` what egg kept (its `env` list, a key): egg-core merges egg's and
+ * the frameworks' entries, the app's, then the start options' (EGG_PLUGINS). Undefined when egg's loader does not keep
+ * those lists.
  */
-function envListWriter(loader: EggLike['loader'], name: string, env: string[], from: (plugin: AnyRecord) => string): string | undefined {
+function entryWriter(loader: EggLike['loader'], name: string, wrote: (entry: AnyRecord) => boolean, from: (plugin: AnyRecord) => string): string | undefined {
   let writer: string | undefined;
   for (const configs of [ loader.eggPlugins, loader.appPlugins, loader.customPlugins ]) {
     const entry = configs?.[name];
-    if (entry && stringList(entry.env).join('\0') === env.join('\0')) writer = from(entry);
+    if (entry && wrote(entry)) writer = from(entry);
   }
   return writer;
+}
+
+/** The keys of a plugin's entry egg's loader never reads (EGG_PLUGIN_ENTRY_KEYS), grouped by the file that set them. */
+function unreadEntryKeys(loader: EggLike['loader'], name: string, plugin: AnyRecord, from: (plugin: AnyRecord) => string): UnreadPluginKeys[] {
+  const byFile = new Map<string, string[]>();
+  for (const key of Object.keys(plugin).filter(key => !EGG_PLUGIN_ENTRY_KEYS.has(key))) {
+    const file = entryWriter(loader, name, entry => Object.hasOwn(entry, key), from) ?? from(plugin);
+    byFile.set(file, [ ...byFile.get(file) ?? [], key ]);
+  }
+  return [ ...byFile ].map(([ file, keys ]) => ({ keys, file }));
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -21,6 +21,7 @@ import { TEST_HARNESS_DIR, frameworkPackageDir } from './egg-version';
 import { globalModuleDirs } from './runtime';
 import { appOwner, declaresDependency, isAppFile, isInside, nodeModulesDirs, ownershipProblem, readPackageJsonAt, realPathLoose, throughAppModules, untrustedModuleRoots } from './real-path';
 import { changedSinceStart, startPluginsChanged } from './start-env';
+import type { CollectedPlugin, UnreadPluginKeys } from './plugin-list';
 import type { PluginFact } from './types';
 import { type WritableCodeFact, findWritableCode } from './writable-code';
 
@@ -233,6 +234,11 @@ export interface PluginTrustFacts {
   configuredRegistries: ConfiguredRegistry[];
   /** Entries of the app's node_modules/.bin that a start would run in place of node, npm, npx or sh (SEN111). */
   shadowedCommands: ShadowedCommandFact[];
+  /**
+   * Keys of plugin entries egg's loader never reads (`sentinel: { enable, package, failOn }`'s failOn), by the file that
+   * set them; absent where no entry has any.
+   */
+  unreadPluginKeys?: Array<UnreadPluginKeys & { plugin: string; package?: string }>;
 }
 
 export type PluginSwitches = { set: false } | {
@@ -258,7 +264,7 @@ export interface InstalledPluginInput {
   /** The framework directory egg-utils' getFrameworkPath gave egg (its `options.framework`), when known. */
   framework?: string;
   /** Every plugin egg knows; only the enabled ones are judged. */
-  plugins: readonly PluginFact[];
+  plugins: readonly CollectedPlugin[];
   options: SentinelPluginsConfig;
   /** `config.sentinel.rules`: the work of a rule that is off is skipped. */
   ruleOverrides: Readonly<Record<string, string>>;
@@ -316,6 +322,7 @@ function locationOf(realPath: string, realBaseDir: string): PluginLocation {
 export function collectPluginTrustFacts(input: PluginTrustInput, installed = collectInstalledPluginFacts(input)): PluginTrustFacts {
   const eggPluginsChange = changedSinceStart('EGG_PLUGINS', input.env, input.startEnv);
   const startPluginsChange = startPluginsChanged(input.startPlugins, input.startOptions);
+  const unreadPluginKeys = input.plugins.flatMap(plugin => (plugin.unreadKeys ?? []).map(unread => ({ plugin: plugin.name, package: plugin.package, ...unread })));
   return {
     ...installed,
     // This process's own: egg-mock gives the app a framework dir (and so module roots) the agent does not have.
@@ -328,6 +335,7 @@ export function collectPluginTrustFacts(input: PluginTrustInput, installed = col
     ...(input.codeChanges && input.ruleOverrides.SEN108 !== 'off' && { codeSetKeys: codeSetKeys(input, input.codeChanges) }),
     configuredRegistries: input.ruleOverrides.SEN103 !== 'off' ? readConfiguredRegistries(input.baseDir, input.env) : [],
     shadowedCommands: input.ruleOverrides.SEN111 !== 'off' ? shadowedCommands(input.baseDir, input.env.PATH ?? '') : [],
+    ...(unreadPluginKeys.length && { unreadPluginKeys }),
   };
 }
 

@@ -193,6 +193,11 @@ export interface RouteStep {
   /** It runs `partly` because its own code hands some requests on (passedMethods), not because of its match/ignore. */
   byOwnCode?: true;
   /**
+   * A route-level step one of the app's own middleware factories made whose code never refuses a request (read as
+   * MiddlewareFact.neverRefuses is): its factory's file and what it does instead.
+   */
+  refusesNothing?: { file: string; does: string };
+  /**
    * A route-level step made by `app.middleware.<name>(options)`: what those options say about requests without
    * credentials (`credentialsRequired`, `passthrough`), when they name either; nothing else of them is kept.
    */

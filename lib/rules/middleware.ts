@@ -785,7 +785,10 @@ function unknownGuards(facts: Facts, names: readonly string[]): string[] {
  * guard that can refuse is required for every request path they are required for: the route is guarded in name only.
  */
 function refuselessGuards(facts: Facts, target: ProtectedRoute): Refuseless | undefined {
-  const never = target.guards.flatMap(guard => facts.middleware.find(entry => entry.name === guard && entry.group !== 'router' && entry.neverRefuses) ?? []);
+  const never = target.guards.flatMap(guard => {
+    const neverRefuses = guardRefusesNothing(facts, target.route, guard);
+    return neverRefuses ? [{ name: guard, neverRefuses }] : [];
+  });
   if (!never.length) return undefined;
   const refusing = target.guards.filter(guard => !never.some(entry => entry.name === guard));
   const { onlyFor } = target;
@@ -799,15 +802,29 @@ function refuselessGuards(facts: Facts, target: ProtectedRoute): Refuseless | un
   return open.length ? { never: open, refusing } : undefined;
 }
 
+/**
+ * What a guard of the route does instead of refusing, when no step of it that runs for the route refuses: the global
+ * chain's entry of that name (MiddlewareFact.neverRefuses) for its global and router steps, each route-level step's
+ * own reading (RouteStep.refusesNothing) for those given to the route.
+ */
+function guardRefusesNothing(facts: Facts, route: RouteFact, guard: string): MiddlewareFact['neverRefuses'] {
+  const chained = facts.middleware.find(entry => entry.name === guard && entry.group !== 'router')?.neverRefuses;
+  const running = route.chain.filter(step => step.name === guard && step.runs !== 'never');
+  const given = running.filter(step => step.level === 'route');
+  if ((given.length < running.length || !running.length) && !chained) return undefined;
+  if (given.some(step => !step.refusesNothing)) return undefined;
+  return chained ?? given[0]?.refusesNothing;
+}
+
 interface Refuseless {
   /** The guards that never refuse, as the chain lists them. */
-  never: MiddlewareFact[];
+  never: Array<Pick<MiddlewareFact, 'name' | 'neverRefuses'>>;
   /** The route's other guards, each required only for some of its request paths. */
   refusing: string[];
 }
 
 /** How the guards that refuse nothing can: the app's own refuses itself; a package's needs a guard after it. */
-function refuseFix(never: readonly MiddlewareFact[], verb: string): string {
+function refuseFix(never: ReadonlyArray<Pick<MiddlewareFact, 'name' | 'neverRefuses'>>, verb: string): string {
   const own = never.filter(entry => !entry.neverRefuses?.package).map(entry => entry.name);
   const shipped = never.filter(entry => entry.neverRefuses?.package).map(entry => entry.name).join(' and ');
   return [

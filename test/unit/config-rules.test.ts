@@ -16,7 +16,8 @@ import { collectRuntimeFacts, type NodeFlagFact, parseNodeFlags, type RuntimeFac
 import { gitignoreGaps, leakyConfigDumps, sensitiveFilePermissions, staticExposesFiles } from '../../lib/rules/exposure';
 import { configFromEnvironment, configSchemaViolation, dangerousNodeFlags, droppedPreflight, pathEscapesRoot, prototypePollution } from '../../lib/rules/injection';
 import type { RuleContext } from '../../lib/rules/types';
-import { misspelledSentinelConfig } from '../../lib/rules/sentinel';
+import { misspelledSentinelConfig, sentinelOptionsOnPluginEntry } from '../../lib/rules/sentinel';
+import { collectPlugins } from '../../lib/facts/plugin-list';
 import { collectSecretValues } from '../../lib/secrets';
 import { fakeFacts } from './fake-facts';
 import { tempDir } from '../temp-dir';
@@ -142,6 +143,43 @@ describe('SEN004 egg-sentinel\'s options under a misspelled key (black-box round
     assert.equal(hits[0].source, 'config/config.default.js');
     assert.match(hits[0].message, /^config\.sentinal looks like egg-sentinel's options under a misspelled key: egg-sentinel reads only config\.sentinel/);
     assert.ok(misspelledSentinelConfig.check(facts, DEV).every(hit => hit.severity === 'low'));
+  });
+});
+
+describe('SEN005 egg-sentinel\'s options on its plugin entry (black-box round 43, r43h7 F1)', () => {
+  it('collectPlugins lists the keys of an entry egg\'s loader never reads, by the file whose entry set them; egg\'s own keys are not listed', () => {
+    const own = { enable: true, env: [], dependencies: [], optionalDependencies: [] };
+    const appEntry = { ...own, name: 'sentinel', package: 'egg-sentinel', failOn: 'medium', routes: {}, from: '/srv/app/config/plugin.js' };
+    const startEntry = { ...own, name: 'sentinel', ipc: {} };
+    // What egg-core merged (egg's own keys, those it writes too: version, implicitEnable, dependents, the legacy dep).
+    const merged = { ...appEntry, ...startEntry, from: '/srv/app/config/plugin.js', path: '/srv/app/node_modules/egg-sentinel', version: '1.0.0', dependents: [], dep: [] };
+    const security = { ...own, name: 'security', package: 'egg-security', path: '/srv/app/node_modules/egg-security', from: '/srv/app/node_modules/egg/config/plugin.js', implicitEnable: true };
+    const loader = { allPlugins: { sentinel: merged, security }, appPlugins: { sentinel: appEntry }, customPlugins: { sentinel: startEntry } };
+    const plugins = collectPlugins({ plugins: { sentinel: merged, security }, loader: loader as unknown as Parameters<typeof collectPlugins>[0]['loader'] },
+      file => path.relative('/srv/app', file));
+    assert.deepEqual(plugins.map(plugin => [ plugin.name, plugin.unreadKeys ]), [
+      [ 'sentinel', [{ keys: [ 'failOn', 'routes' ], file: 'config/plugin.js' }, { keys: [ 'ipc' ], file: '<EGG_PLUGINS or options.plugins>' }] ],
+      [ 'security', undefined ],
+    ]);
+  });
+
+  it('names each file\'s keys on egg-sentinel\'s entry (by its name or its package), medium (low on a developer machine), and failOn as not applied either', () => {
+    const facts = fakeFacts({
+      env: { serverEnv: 'prod' },
+      pluginTrust: { unreadPluginKeys: [
+        { plugin: 'sentinel', package: 'egg-sentinel', keys: [ 'failOn', 'routes' ], file: 'config/plugin.ts' },
+        { plugin: 'guard', package: 'egg-sentinel', keys: [ 'waivers' ], file: 'config/plugin.prod.js' },
+        // Another plugin's extra keys are not egg-sentinel's policy.
+        { plugin: 'redis', package: 'egg-redis', keys: [ 'client' ], file: 'config/plugin.js' },
+      ] },
+    });
+    const hits = sentinelOptionsOnPluginEntry.check(facts, PROD);
+    assert.deepEqual(hits.map(hit => [ hit.severity, hit.target, hit.source ]), [[ 'medium', 'plugin:sentinel', 'config/plugin.ts' ], [ 'medium', 'plugin:guard', 'config/plugin.prod.js' ]]);
+    assert.match(hits[0].message, /^the plugin entry "sentinel" in config\/plugin\.ts sets failOn, routes, which egg-sentinel never reads \(it reads only config\.sentinel\): what they say is not applied, failOn included/);
+    assert.equal(hits[1].message, 'the plugin entry "guard" in config/plugin.prod.js sets waivers, which egg-sentinel never reads (it reads only config.sentinel): what it says is not applied');
+    assert.match(hits[0].fix ?? '', /to `config\.sentinel` in config\/config\.default\.ts \(or the env's config file, config\/config\.prod\.ts\)/);
+    assert.ok(sentinelOptionsOnPluginEntry.check(facts, DEV).every(hit => hit.severity === 'low'));
+    assert.deepEqual(sentinelOptionsOnPluginEntry.check(fakeFacts(), PROD), []);
   });
 });
 

@@ -61,6 +61,8 @@ let shared;
 /** The transpiled shared modules and egg 4's node_modules, once per run. */
 function setUp() {
   if (shared) return;
+  // The mw-* fixtures' guard token, from the environment as a deploy sets it (as test/helpers.ts sets it for egg 3).
+  process.env.SENTINEL_FIXTURE_AUTH_TOKEN ??= 'fixture-token';
   fs.mkdirSync(path.join(WORK, 'fixtures/apps'), { recursive: true });
   for (const common of [ 'mw-common', 'session-store' ]) copyTranspiled(path.join(SOURCE, common), path.join(WORK, 'fixtures', common));
   fs.symlinkSync(path.join(__dirname, '../node_modules'), path.join(WORK, 'node_modules'));
