@@ -2631,6 +2631,23 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.match(xframe?.message, /config\.security\.xframe is false/);
   });
 
+  it('a config file tsc compiled in place is named by its .ts, which the team edits (black-box round 43, r43h4 F2); a .js of its own stays named', async () => {
+    withSecureEnv();
+    mm.env('prod');
+    const config = `{ keys: '${STRONG_KEY}', security: { xframe: { enable: false } } }`;
+    const dir = temp('cfg-ts-compiled', {
+      'config/config.default.ts': `export default ${config};\n`,
+      // What tsc emits for it (egg's TypeScript boilerplate git-ignores it): egg loads the .js.
+      'config/config.default.js': `"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\nexports.default = ${config};\n//# sourceMappingURL=config.default.js.map\n`,
+      'app/router.js': "module.exports = ({ router }) => { router.get('/', async ctx => { ctx.body = 'ok'; }); };\n",
+    });
+    const xframe = (report: Record<string, any>) => report.findings.find((f: any) => f.ruleId === 'SEN603' && f.target === 'config.security.xframe.enable');
+    assert.equal(xframe(await bootReport(dir))?.source, 'config/config.default.ts');
+    // A .js the team writes beside a .ts of another purpose is its own file.
+    fs.writeFileSync(path.join(dir, 'config/config.default.js'), `module.exports = ${config};\n`);
+    assert.equal(xframe(await bootReport(dir))?.source, 'config/config.default.js');
+  });
+
   it('SEN304: a schema ajv cannot compile is a config error naming the key', async () => {
     const dir = temp('cfg-bad-schema', {
       'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}', sentinel: { schemas: { 'mysql.client': { type: 'strnig' } } } };\n`,
