@@ -987,6 +987,16 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     }
   });
 
+  it('SEN203: a symlink to what does not exist yet is judged by where it leads: into config/ it is reported before the file is there (black-box round 43, r43h2 F5)', async () => {
+    const dir = temp('cfg-static-dangling-link', {
+      'config/config.default.js': `module.exports = { keys: '${STRONG_KEY}' };\n`,
+      'app/public/app.css': 'body {}\n',
+    });
+    fs.symlinkSync('../../config/secrets.local.json', path.join(dir, 'app/public/creds.json'));
+    const message = await expectRefused(dir, /SEN203/);
+    assert.match(message, /config\.static\.dir serves app\/public, which holds symlinks out of it: creds\.json -> config\/secrets\.local\.json/);
+  });
+
   it('SEN203: env files, config copies, backups, keys and a hard link to a config file that egg-static serves (round 22)', async () => {
     const configDefault = `module.exports = { keys: '${STRONG_KEY}' };\n`;
     const dir = temp('cfg-static-secrets', {
