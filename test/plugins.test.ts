@@ -1393,8 +1393,8 @@ describe('plugin trust (mm.app)', function() {
       mm.env('prod');
       const erased = findings(fixture('plugin-scripts'), 'SEN105').find(hit => hit.target === 'plugin:erased');
       assert.equal(erased?.severity, 'high');
-      assert.equal(erased?.message, 'plugin erased (egg-erased) runs install hooks: egg-erased: its lockfile entry says the install ran a script, ' +
-        'which its installed package.json no longer declares (erased after it ran)');
+      assert.equal(erased?.message, 'plugin erased (egg-erased) runs install hooks: egg-erased: its lockfile entry says the install ran a script ' +
+        '(hasInstallScript), which its installed package.json no longer declares (erased after it ran)');
       assert.match(erased?.fix ?? '', /^A package that hides its install script is likely malicious: remove egg-erased/);
       // The one that declares its script stays medium.
       assert.equal(findings(fixture('plugin-scripts'), 'SEN105').find(hit => hit.target === 'plugin:hooked')?.severity, 'medium');

@@ -66,13 +66,18 @@ function splitTopLevel(list: string): string[] {
   return parts.filter(Boolean);
 }
 
-/** Binds a declared name, or each name destructured (`{ token, secret: key = 'x' }`), to the path under `path`. */
+/**
+ * Binds a declared name, or each name destructured (`{ token, secret: key }`), to the path under `path`. A name with a
+ * default of its own (`{ token = process.env.ADMIN_TOKEN }`) holds what the path does not say: left unbound, so a
+ * clause on it is not read (review of round 43); egg always passes options, so `options = {}` is the options.
+ */
 function bind(names: Map<string, string[]>, declared: string, path: string[]): void {
-  const plain = /^([A-Za-z_$][\w$]*)(?:\s*=.*)?$/s.exec(declared);
+  const plain = /^([A-Za-z_$][\w$]*)(?:\s*=\s*\{\s*\})?$/.exec(declared);
   if (plain) return void names.set(plain[1], path);
   if (!/^\{[^{}]*\}$/.test(declared)) return;
   for (const item of declared.slice(1, -1).split(',')) {
-    const [ property, local = property ] = item.replace(/=.*$/s, '').split(':').map(part => part.trim());
+    if (item.includes('=')) continue;
+    const [ property, local = property ] = item.split(':').map(part => part.trim());
     if (new RegExp(`^${NAME}$`).test(property) && new RegExp(`^${NAME}$`).test(local)) names.set(local, [ ...path, property ]);
   }
 }

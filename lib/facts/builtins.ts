@@ -39,7 +39,7 @@ export interface BuiltinFacts {
    * so the worker serves TLS itself and ctx.secure holds without `proxy: true` (SEN608). Read from `app.options`, the
    * options app_worker.js made the app with and reads `https` from.
    */
-  startOptionsHttps?: true;
+  startOptionsHttps?: TlsParts;
   /**
    * `ctx.isSafeDomain` as the running app has it (egg-security's, judging by `security.domainWhiteList`): what egg-cors'
    * own origin check and an app's origin function ask. Undefined where the app's context has none: egg-security off,
@@ -125,7 +125,7 @@ export function collectBuiltinFacts(input: BuiltinFactsInput, env: NodeJS.Proces
     // The function egg-security builds from the lists, or the app's own: asked as urllib asks it, synchronously.
     ssrfAllows: ssrfAllows(input.ssrf),
     ...(externalSessionStore(input.session, input.sessionStore) && { sessionStore: true }),
-    ...(hasTlsKeyPair((input.app as { options?: { https?: unknown } } | undefined)?.options?.https) && { startOptionsHttps: true }),
+    ...(tlsParts((input.app as { options?: { https?: unknown } } | undefined)?.options?.https) && { startOptionsHttps: tlsParts((input.app as { options?: { https?: unknown } }).options?.https) }),
     isSafeDomain: safeDomainCheck(input.context, input.app),
     socketIo: socketIoFacts(input.app, input.socketIoAllowRequest),
   };
@@ -225,9 +225,22 @@ function externalSessionStore(session: unknown, sessionStore: unknown): boolean 
   return Boolean(options.store || options.ContextStore || sessionStore);
 }
 
-/** egg-cluster's `https` options (a start option, or `config.cluster.https`) as it serves TLS with them: a key and a cert. */
-export function hasTlsKeyPair(https: unknown): boolean {
-  return Boolean(https && typeof https === 'object' && (https as { key?: unknown }).key && (https as { cert?: unknown }).cert);
+/** Which of a key and a cert egg-cluster's `https` options give (not what they are). */
+export interface TlsParts { key: boolean; cert: boolean }
+
+/** The parts an `https` option (a start option, or `config.cluster.https`) gives; undefined when it gives neither. */
+export function tlsParts(https: unknown): TlsParts | undefined {
+  if (!https || typeof https !== 'object') return undefined;
+  const parts = { key: Boolean((https as { key?: unknown }).key), cert: Boolean((https as { cert?: unknown }).cert) };
+  return parts.key || parts.cert ? parts : undefined;
+}
+
+/**
+ * Whether egg-cluster serves TLS itself: the worker merges `config.cluster.https` and the start options' `https`
+ * (app_worker.js, `Object.assign`), and needs a key and a cert from them together.
+ */
+export function servesTls(...sources: Array<TlsParts | undefined>): boolean {
+  return sources.some(parts => parts?.key) && sources.some(parts => parts?.cert);
 }
 
 /**

@@ -1639,11 +1639,12 @@ function ownCodeRefusesNothing(source: string, name: string, scope: PassScope, b
 function routeGuardRefusesNothing(app: MiddlewareSource, fn: unknown): RouteStep['refusesNothing'] {
   const name = typeof fn === 'function' ? createdBy.get(fn) : undefined;
   const file = name === undefined ? undefined : factoryFileOf(app, name);
-  if (name === undefined || file === undefined || !app.baseDir || !isInside(file, app.baseDir) || file.split(path.sep).includes('node_modules') ||
-    STAND_IN in (fn as object) || STOOD_IN_SOURCE in (fn as object)) return undefined;
-  const source = Function.prototype.toString.call(fn);
+  if (name === undefined || file === undefined || !app.baseDir || STAND_IN in (fn as object) || STOOD_IN_SOURCE in (fn as object)) return undefined;
   let known = routeRefusalsBySource.get(app);
-  if (!known) routeRefusalsBySource.set(app, known = new Map());
+  if (!known) routeRefusalsBySource.set(app, known = Object.assign(new Map(), { origin: originResolver(app) }));
+  // The app's own, as the global chain's guards are told (a plugin in lib/plugin is a plugin's).
+  if (known.origin(file) !== 'app') return undefined;
+  const source = Function.prototype.toString.call(fn);
   const key = `${name}\0${source}`;
   if (!known.has(key)) {
     const scope = { moduleText: readText(file), moduleFile: file, contextHas: appContextHas(app.context, app.loader.getLoadUnits?.().map(unit => unit.path) ?? []) };
@@ -1653,8 +1654,8 @@ function routeGuardRefusesNothing(app: MiddlewareSource, fn: unknown): RouteStep
   return known.get(key);
 }
 
-/** Per app, routeGuardRefusesNothing's answer per factory name and source. */
-const routeRefusalsBySource = new WeakMap<object, Map<string, RouteStep['refusesNothing']>>();
+/** Per app, routeGuardRefusesNothing's answer per factory name and source, and who wrote which factory file. */
+const routeRefusalsBySource = new WeakMap<object, Map<string, RouteStep['refusesNothing']> & { origin: (file: string) => Origin }>();
 
 /** A middleware's `(ctx, next)`: its two parameters. */
 const GUARD_PARAMETERS = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)/;

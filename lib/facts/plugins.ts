@@ -68,8 +68,8 @@ export interface InstallScriptFact {
   path: string;
   /** `preinstall`, `install`, `postinstall` with their commands, or `binding.gyp` (npm runs node-gyp for it). */
   hooks: string[];
-  /** None left in the package, yet its lockfile entry says the install ran one: erased after it ran. */
-  erased?: true;
+  /** None left in the package, yet its lockfile entry says (by this field) the install ran one: erased after it ran. */
+  erased?: NonNullable<LockEntry['installScript']>;
 }
 
 /** A package of a plugin's production dependency closure whose lockfile entry records a URL it was fetched from. */
@@ -378,7 +378,7 @@ export function collectInstalledPluginFacts(input: InstalledPluginInput): Instal
       const lock = installed && (ruleOn('SEN103') || ruleOn('SEN105')) ? lockFact(realPath, packageName, pkg?.version, lockfiles, input, owner) : undefined;
       const lockedScript = (dir: string, name: string | undefined, version: string | undefined) =>
         (dir !== realPath ? lockedEntry(dir, name, version, lockfiles, input, owner)?.entry :
-          lock?.state === 'locked' && !lock.within ? lock.entry : undefined)?.installScript === true;
+          lock?.state === 'locked' && !lock.within ? lock.entry : undefined)?.installScript;
       return {
         name: fact.name,
         package: packageName,
@@ -585,14 +585,14 @@ const INSTALL_HOOKS = [ 'preinstall', 'install', 'postinstall' ];
 
 /** `closure`: the plugin's production dependency closure with `plugins.deep`, else none. */
 function installScripts(realPath: string, closure: readonly InstalledPackage[], display: (file: string) => string,
-  lockedScript: (dir: string, name: string | undefined, version: string | undefined) => boolean): InstallScriptFact[] {
+  lockedScript: (dir: string, name: string | undefined, version: string | undefined) => LockEntry['installScript']): InstallScriptFact[] {
   const packages = [ { dir: realPath, pkg: readPackageJson(realPath) }, ...closure ];
   return packages.flatMap(({ dir, pkg }) => {
     const hooks = INSTALL_HOOKS.filter(hook => pkg?.scripts[hook]).map(hook => `${hook}: ${pkg?.scripts[hook]}`);
     if (fs.existsSync(path.join(dir, 'binding.gyp'))) hooks.push('binding.gyp');
     // A script that ran at install, then rewrote package.json without it (and deleted itself), as malware does.
-    const erased = !hooks.length && lockedScript(dir, pkg?.name, pkg?.version);
-    return hooks.length || erased ? [{ package: pkg?.name ?? path.basename(dir), path: display(dir), hooks, ...(erased && { erased: true as const }) }] : [];
+    const erased = hooks.length ? undefined : lockedScript(dir, pkg?.name, pkg?.version);
+    return hooks.length || erased ? [{ package: pkg?.name ?? path.basename(dir), path: display(dir), hooks, ...(erased && { erased }) }] : [];
   });
 }
 

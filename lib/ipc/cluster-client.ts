@@ -248,6 +248,8 @@ function patchWaitFor(server: ServerClass): void {
 
 /** How long cluster-client's waitFor sleeps between probes. */
 const WAIT_FOR_LEADER_MS = 3000;
+/** How long a probe waits for the leader's close after its own. */
+const PROBE_CLOSE_MS = 1000;
 
 function leaderListens(port: number): Promise<boolean> {
   return new Promise(resolve => {
@@ -256,23 +258,31 @@ function leaderListens(port: number): Promise<boolean> {
       resolve(true);
       socket.resume();
       socket.end();
+      // A listener that never closes its side (not egg's) leaves no socket behind either.
+      socket.setTimeout(PROBE_CLOSE_MS, () => socket.destroy());
     });
     // An error after the connect (the leader's close racing the end) changes nothing.
     socket.on('error', () => resolve(false));
   });
 }
 
-type FollowerProto = { _connect(done?: unknown): unknown; options: { port: number } };
+type FollowerProto = { _connect(done?: unknown): unknown; options: { port: number; name?: string } };
 
 /** A follower refused again waits twice as long before its client connects again, from RETRY_FIRST_MS up to RETRY_LAST_MS. */
 const RETRY_FIRST_MS = 250;
 const RETRY_LAST_MS = 30_000;
-/** Refused connections in a row, per leader port (cluster-client re-creates the follower on every close). */
-const refusedInARow = new Map<number, number>();
+/**
+ * Refused logins in a row, per leader port and client name (cluster-client makes the follower anew on every close;
+ * egg's clients share one port, each counts its own).
+ */
+const refusedInARow = new Map<string, number>();
 
-function retryAfterMs(port: number): number {
-  const refused = (refusedInARow.get(port) ?? 0) + 1;
-  refusedInARow.set(port, refused);
+/** How long a follower's client waits after a refused login: the leader does not take this process's key. */
+function retryAfterMs(client: string, reason: ChannelFailure): number {
+  // A probe, a timeout or a garbled answer is no refusal of the key: tried again at once, as cluster-client does.
+  if (reason !== 'bad-auth' && reason !== 'unknown-key') return 0;
+  const refused = (refusedInARow.get(client) ?? 0) + 1;
+  refusedInARow.set(client, refused);
   return Math.min(RETRY_LAST_MS, RETRY_FIRST_MS * 2 ** (refused - 1));
 }
 
@@ -282,14 +292,15 @@ function patchFollowerSocket(proto: FollowerProto): void {
     // tcp-base calls net.connect synchronously inside _connect: hand it an authenticated socket instead.
     const realConnect = net.connect;
     const port = this.options.port;
+    const client = `${port}\0${this.options.name ?? ''}`;
     (net as { connect: unknown }).connect = (...args: unknown[]) => new SecureSocket((realConnect as (...a: unknown[]) => net.Socket)(...args), {
       role: 'follower',
       port,
       keys: settings.keys as ChannelKeys,
       encrypt: settings.encrypt,
       onFailure: (reason, detail) => refuse(reason, detail, port),
-      onEstablished: () => refusedInARow.delete(port),
-      retryAfterMs: () => retryAfterMs(port),
+      onEstablished: () => refusedInARow.delete(client),
+      retryAfterMs: reason => retryAfterMs(client, reason),
     });
     try {
       return connect.call(this, done);

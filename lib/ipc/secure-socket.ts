@@ -46,7 +46,7 @@ export interface SecureSocketOptions {
    * close) hears of it only after this many ms: a leader that refuses this process's key is not asked a thousand times
    * a second.
    */
-  retryAfterMs?(): number;
+  retryAfterMs?(reason: ChannelFailure): number;
   /** Called once when the handshake succeeded. */
   onEstablished?(): void;
 }
@@ -94,6 +94,8 @@ export class SecureSocket extends Duplex {
   private incoming?: Direction;
   private readonly pendingWrites: Array<() => void> = [];
   private readonly handshakeTimer: NodeJS.Timeout;
+  /** A refused follower's close, told to its client later (retryAfterMs). */
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(readonly inner: net.Socket, private readonly options: SecureSocketOptions) {
     super({ allowHalfOpen: false });
@@ -109,6 +111,8 @@ export class SecureSocket extends Duplex {
       else this.destroy(error);
     });
     inner.on('close', () => {
+      // Destroyed already: by an error of the connection (told to the client as that), or by a failure.
+      if (this.destroyed) return;
       if (this.state === 'handshake') this.failHandshake(this.options.role === 'follower' && this.leaderNonce ?
         'the leader closed the connection after this process\'s proof: it does not accept this process\'s IPC key (its own log says why)' :
         'closed before the handshake finished');
@@ -167,6 +171,7 @@ export class SecureSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.retryTimer);
     this.inner.destroy();
     callback(error);
   }
@@ -178,16 +183,18 @@ export class SecureSocket extends Duplex {
 
   private fail(reason: ChannelFailure, detail: string): void {
     if (this.state === 'failed') return;
+    const inHandshake = this.state === 'handshake';
     this.state = 'failed';
     clearTimeout(this.handshakeTimer);
     this.options.onFailure(reason, detail);
     // A follower tells its client why it cannot connect; a leader just closes an unauthenticated connection.
     if (this.options.role === 'leader') return void this.destroy();
     const error = new Error(`[egg-sentinel] cluster-client channel refused (${reason}): ${detail}`);
-    const wait = this.options.retryAfterMs?.() ?? 0;
+    // Only a refused login waits: a channel that was open has told its client it is connected.
+    const wait = inHandshake ? this.options.retryAfterMs?.(reason) ?? 0 : 0;
     if (wait <= 0) return void this.destroy(error);
     this.inner.destroy();
-    setTimeout(() => this.destroy(error), wait).unref();
+    this.retryTimer = setTimeout(() => this.destroy(error), wait).unref();
   }
 
   private onData(chunk: Buffer): void {

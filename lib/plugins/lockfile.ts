@@ -20,10 +20,10 @@ export interface LockEntry {
   /** A workspace or `file:` link: the package is the project's own source, not something downloaded. */
   link?: boolean;
   /**
-   * The install ran a script of the package (npm's `hasInstallScript`, pnpm's `requiresBuild`), as its package.json
-   * said when it was installed.
+   * The lockfile's field that says the install ran a script of the package, as its package.json said when it was
+   * installed: npm's `hasInstallScript`; pnpm's `requiresBuild`, which pnpm also sets for a package it built another way.
    */
-  installScript?: true;
+  installScript?: 'hasInstallScript' | 'requiresBuild';
   /** The entry says a link to this path, yet a directory of its own stands where it is installed. */
   linkedTo?: string;
   /**
@@ -132,7 +132,7 @@ function npmLockfile(file: string, kind: LockfileKind, text: string): Lockfile {
     const entry = packages[key];
     // A workspace link points at the entry of the linked directory.
     if (entry.link === true) return { ...(typeof entry.resolved === 'string' ? packages[entry.resolved] : undefined), link: true };
-    return entry.hasInstallScript === true ? { ...entry, installScript: true } : entry;
+    return entry.hasInstallScript === true ? { ...entry, installScript: 'hasInstallScript' } : entry;
   };
   return {
     file,
@@ -257,7 +257,7 @@ function parsePnpmLock(text: string): NamedEntry[] {
     } else if (inPackages && current) {
       current.integrity ??= /integrity:\s*([^,}\s]+)/.exec(line)?.[1];
       current.resolved ??= /tarball:\s*([^,}\s]+)/.exec(line)?.[1];
-      if (/^ {4}requiresBuild:\s*true\s*$/.test(line)) current.installScript = true;
+      if (/^ {4}requiresBuild:\s*true\s*$/.test(line)) current.installScript = 'requiresBuild';
       // A package from elsewhere than the registry is keyed by its spec (v9: `name@file:../x.tgz`; v5/v6:
       // `file:../x.tgz(egg@3.0.0)`, `file:../x.tgz_egg@3.0.0`, no name at all): pnpm writes its name and version on
       // lines of their own, which are then the package's.

@@ -491,7 +491,8 @@ export const pluginInstallScripts: Rule = {
     'starts. Packages listed in `config.sentinel.plugins.allowScripts` are accepted. Medium in every env. ' +
     'Also a package whose lockfile entry records that its install ran a script (npm\'s `hasInstallScript`, pnpm\'s ' +
     '`requiresBuild`) while its installed package.json declares none: the script erased itself after it ran, as malware ' +
-    'does to hide; high, and allowScripts does not accept it.',
+    'does to hide; high for npm\'s field, medium for pnpm\'s (which pnpm also sets for a package it built otherwise), and ' +
+    'allowScripts does not accept it.',
   fix: 'Check what the script does; install with `npm ci --ignore-scripts` where possible, and list the packages whose ' +
     'scripts you have reviewed in `config.sentinel.plugins.allowScripts`.',
   check(facts) {
@@ -500,10 +501,11 @@ export const pluginInstallScripts: Rule = {
       const scripts = plugin.installScripts.filter(entry => entry.erased || !firstMatchingPattern(allowed, [ entry.package ]));
       if (!scripts.length) return [];
       const listed = scripts.map(entry => `${entry.package}${entry.path === plugin.displayPath ? '' : ` (${entry.path})`}: ` +
-        (entry.erased ? 'its lockfile entry says the install ran a script, which its installed package.json no longer declares (erased after it ran)' : entry.hooks.join(', ')));
+        (entry.erased ? `its lockfile entry says the install ran a script (${entry.erased}), which its installed package.json no longer declares (erased after it ran)` :
+          entry.hooks.join(', ')));
       const erased = scripts.filter(entry => entry.erased).map(entry => entry.package);
       return [{
-        severity: erased.length ? 'high' as const : 'medium' as const, target: target(plugin), source: plugin.displayPath,
+        severity: scripts.some(entry => entry.erased === 'hasInstallScript') ? 'high' as const : 'medium' as const, target: target(plugin), source: plugin.displayPath,
         message: `${label(plugin)} runs install hooks: ${listed.join('; ')}`,
         ...(erased.length && { fix: `A package that hides its install script is likely malicious: remove ${erased.join(' and ')} (and what depends on it), ` +
           'check the machines that installed it for what the script did, and reinstall with `npm ci --ignore-scripts`.' }),

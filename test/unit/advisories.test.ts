@@ -749,7 +749,9 @@ describe('SEN608: the session cookie without Secure under sentinel.https, from c
     assert.deepEqual(targets({ proxy: true }), []);
     assert.deepEqual(targets({ protocol: 'https' }), [], 'egg takes requests for HTTPS');
     assert.deepEqual(targets({ cluster: { https: { key: 'server.key', cert: 'server.crt' } } }), [], 'egg-cluster serves TLS');
-    assert.deepEqual(targets({}, { startOptionsHttps: true }), [], 'egg-scripts --https.key/--https.cert');
+    assert.deepEqual(targets({}, { startOptionsHttps: { key: true, cert: true } }), [], 'egg-scripts --https.key/--https.cert');
+    // egg-cluster merges the two (review of round 43): a key in config and a cert from the start options serve TLS.
+    assert.deepEqual(targets({ cluster: { https: { key: 'server.key' } } }, { startOptionsHttps: { key: false, cert: true } }), []);
     assert.deepEqual(targets({ cluster: { https: { key: 'server.key' } } }), [ 'medium config.proxy' ], 'no cert: egg-cluster serves plain HTTP');
     assert.deepEqual(targets({ session: { secure: true } }), [], 'Secure is set');
     assert.deepEqual(targets({ sentinel: {} }), [], 'only with sentinel.https');
@@ -811,11 +813,20 @@ describe('SEN609 edge cases (fake facts)', () => {
     };
     const byRegExp = (ctx: any) => (/^https:\/\/([a-z0-9-]+\.)?example\.com$/.test(ctx.get('origin')) ? ctx.get('origin') : 'https://www.example.com');
     const judged = (origin: unknown, list: unknown[]) => check({ credentials: true, hasCustomOriginHandler: true, origin }, list);
-    // The function's own `'.example.com'` suffix, or the regex's group of labels before example\.com, vouches for evilwww.example.com; so does the whitelist.
-    for (const list of [ [ '.example.com' ], [], [ '.shop.example.com' ] ]) {
-      assert.deepEqual(judged(byUrl, list), [], JSON.stringify(list));
-      assert.deepEqual(judged(byRegExp, list), [], JSON.stringify(list));
+    // The whitelist vouches for evilwww.example.com; the function's own `'.example.com'` suffix does not vouch for itself
+    // (review of round 43: `.webflow.io` there admits other people's sites).
+    assert.deepEqual(judged(byUrl, [ '.example.com' ]), []);
+    assert.deepEqual(judged(byRegExp, [ '.example.com' ]), []);
+    for (const list of [ [], [ '.shop.example.com' ] ]) {
+      assert.match(judged(byUrl, list)[0] ?? '', /answers https:\/\/evilwww\.example\.com with that origin/, JSON.stringify(list));
+      assert.match(judged(byRegExp, list)[0] ?? '', /answers https:\/\/evilwww\.example\.com with that origin/, JSON.stringify(list));
     }
+    const webflow = (ctx: any) => {
+      const origin = ctx.get('origin');
+      const host = origin.replace(/^https:\/\//, '');
+      return host === 'shop.webflow.io' || host.endsWith('.webflow.io') ? origin : 'https://shop.webflow.io';
+    };
+    assert.match(judged(webflow, [])[0] ?? '', /answers https:\/\/evilshop\.webflow\.io with that origin/);
     assert.deepEqual(judged((ctx: any) => (ctx.get('origin').endsWith('www.example.com') ? ctx.get('origin') : ''), [ '.example.com' ]), [], 'the whitelist vouches');
     // Real holes stay: the look-alikes leave example.com, and a suffix anyone registers under vouches for nothing.
     assert.match(judged((ctx: any) => (ctx.get('origin').endsWith('www.example.com') ? ctx.get('origin') : ''), [])[0] ?? '', /answers https:\/\/evilwww\.example\.com with that origin/);

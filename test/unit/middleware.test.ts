@@ -1393,7 +1393,10 @@ describe('settingReads: an opening clause read as settings (black-box round 43, 
 
   it('writes each read as a path under its root: options (also destructured or aliased), the app\'s config, the environment', () => {
     assert.deepEqual(settingReads('!options.secret', 's', scope('options => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'secret' ]]);
-    assert.deepEqual(settingReads('!key', 's', scope('({ token, secret: key = \'x\' }) => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'secret' ]]);
+    assert.deepEqual(settingReads('!key', 's', scope('({ token, secret: key }) => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'secret' ]]);
+    // A default of its own holds what the options do not say (review of round 43): not read.
+    assert.equal(settingReads('!token', 's', scope('({ token = process.env.ADMIN_TOKEN }) => async function auth(ctx, next) {}')), undefined);
+    assert.deepEqual(settingReads('!options.token', 's', scope('(options = {}) => async function auth(ctx, next) {}'))?.paths, [[ 'options', 'token' ]]);
     assert.deepEqual(settingReads('!expected', 's', scope('(options, app) => {\n  const expected = app.config.auth.token;\n  return async function auth(ctx, next) {};\n}'))?.paths,
       [[ 'config', 'auth', 'token' ]]);
     const kill = settingReads("process.env.AUTH_OFF === 'true' || typeof ctx.app.config.x === 'undefined'", 's', scope('() => async function auth(ctx, next) {}'));
