@@ -2994,10 +2994,12 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       for (const [ name, body, status ] of [
         [ 'mw-guard-noreturn', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    ctx.body = { error: 'unauthorized' };\n  }\n  await next();`, 401 ],
         [ 'mw-guard-noreturn-redirect', "  if (!ctx.get('x-user')) ctx.redirect('/login?next=' + encodeURIComponent(ctx.path));\n  await next();", 302 ],
+        // The tester's try/catch variant: what it tries may throw, its catch writes the 401 and falls through.
+        [ 'mw-guard-noreturn-catch', `${token}  try {\n    ctx.state.user = JSON.parse(Buffer.from(token, 'base64').toString());\n  } catch (err) {\n    ctx.status = 401;\n    ctx.body = { error: 'invalid token' };\n  }\n  await next();`, 401 ],
       ] as const) {
         const baseDir = app(name, body);
         const message = await expectRefused(baseDir, /SEN404/);
-        assert.match(message, /GET \/admin\/export → .* its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its refusal in `if \(.*\) \{ … \}` sets the answer but does not return, so `next\(\)` after it runs for every request/, name);
+        assert.match(message, /GET \/admin\/export → .* its guard auth \(app\/middleware\/auth\.js\) never refuses a request: its refusal in `(?:if \(.*\)|try \{ … \} catch) \{ … \}` sets the answer but does not return, so `next\(\)` after it runs for every request/, name);
         mm(process.env, 'FIXTURE_FAIL_ON', 'never');
         await withApp(bootApp(baseDir), async booted => {
           const res = await booted.httpRequest().get('/admin/export').expect(status);
@@ -3038,6 +3040,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       for (const [ name, body ] of [
         [ 'mw-guard-return', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    return;\n  }\n  await next();` ],
         [ 'mw-guard-verify', `${token}  if (!token) {\n    ctx.status = 401;\n  }\n  ctx.state.user = ctx.app.verifyToken(token);\n  await next();` ],
+        [ 'mw-guard-catch-return', `${token}  try {\n    ctx.state.user = JSON.parse(Buffer.from(token, 'base64').toString());\n  } catch (err) {\n    ctx.status = 401;\n    return;\n  }\n  await next();` ],
+        [ 'mw-guard-catch-throw', `${token}  try {\n    ctx.state.user = JSON.parse(Buffer.from(token, 'base64').toString());\n  } catch (err) {\n    ctx.throw(401, 'invalid token');\n  }\n  await next();` ],
       ]) {
         await withApp(bootApp(app(name, body)), async booted => {
           assert.deepEqual(middlewareFindings(booted), [], name);

@@ -306,31 +306,62 @@ const ANSWER_WRITES = String.raw`\.\s*(?:redirect|set|append|vary|remove)\s*\(|\
 const MAY_STOP = /[\w$\])]\s*\(|\b(?:return|throw|await|yield|new|function|delete)\b|=>/;
 
 /**
- * The conditional of a guard that writes its refusal but does not return (`if (!ok) { ctx.status = 401; ctx.body = …; }
- * await next();`, or a redirect to the login): next() runs after it for every request, and the controller answers in
- * the refusal's place (black-box round 43, r43h3 F1). Only for a body of declarations and such conditionals that read
- * the request and write the answer and nothing else, then `await next()` (or `return next()`, `yield next()`) last:
- * nothing in it can throw or end the function before next() runs. `bodyAt`: where the body starts.
+ * The statement of a guard that writes its refusal but does not return (`if (!ok) { ctx.status = 401; ctx.body = …; }
+ * await next();`, a redirect to the login; or `try { …verify… } catch (err) { ctx.status = 401; } await next();`):
+ * next() runs after it for every request, and the controller answers in the refusal's place (black-box round 43,
+ * r43h3 F1). Only for a body of declarations and such statements, then `await next()` (or `return next()`, `yield
+ * next()`) last: the conditionals read the request and write the answer and nothing else, so nothing before next()
+ * can throw or end the function; a `try` may do anything but return, its `catch` only write the answer. As written:
+ * `if (…)`, or `try … catch`. `bodyAt`: where the body starts.
  */
 export function fallThroughRefusal(source: string, bodyAt: number, next: string): string | undefined {
   const code = literalsBlanked(source);
   const bodyEnd = matchingBracket(code, code.lastIndexOf('{', bodyAt - 1));
   if (bodyEnd === undefined) return undefined;
-  const ifs = topLevelIfs(source, bodyAt).filter(({ end }) => end <= bodyEnd);
+  const statements = [ ...topLevelIfs(source, bodyAt).map(({ condition, start, end, otherwise }) => {
+    const blanked = literalsBlanked(condition);
+    // Its condition only reads; its block only writes the answer.
+    const falls = !otherwise && !stops(blanked, READING_CALLS) && !stops(code.slice(start, end).replace(/^if\s*/, '').slice(blanked.length + 2), `${READING_CALLS}|${ANSWER_WRITES}`);
+    return { start, end, falls, answer: code.slice(start, end), clause: `if (${condition.trim()})` };
+  }), ...topLevelTries(code, bodyAt).map(({ start, end, tried, caught }) => ({
+    // What it tries may throw (that is what the catch is for), but not return; its catch only writes the answer.
+    start, end, falls: !/\b(?:return|yield)\b/.test(tried) && !stops(caught, `${READING_CALLS}|${ANSWER_WRITES}`), answer: caught, clause: 'try { … } catch',
+  })) ].filter(({ end }) => end <= bodyEnd).sort((a, b) => a.start - b.start);
   const last = new RegExp(String.raw`^\s*(?:return\s+)?(?:await\s+|yield\s+)?${escaped(next)}\s*\(\s*\)\s*;?\s*$`);
-  const lastAt = ifs.length ? ifs[ifs.length - 1].end : bodyAt;
-  if (!last.test(code.slice(lastAt, bodyEnd))) return undefined;
-  const stops = (text: string, allowed: string) => MAY_STOP.test(text.replace(new RegExp(allowed, 'g'), ' '));
+  if (!last.test(code.slice(statements.length ? statements[statements.length - 1].end : bodyAt, bodyEnd))) return undefined;
   let refusal: string | undefined;
   let from = bodyAt;
-  for (const { condition, start, end, otherwise } of ifs) {
+  for (const { start, end, falls, answer, clause } of statements) {
     // Declarations between them read the request (`const token = (ctx.get('authorization') || '').replace(…)`).
-    if (stops(code.slice(from, start), READING_CALLS) || otherwise) return undefined;
-    const blankedCondition = literalsBlanked(condition);
-    const then = code.slice(start, end).replace(/^if\s*/, '').slice(blankedCondition.length + 2);
-    if (stops(blankedCondition, READING_CALLS) || stops(then, `${READING_CALLS}|${ANSWER_WRITES}`)) return undefined;
-    if (refusal === undefined && /\.\s*status\s*=\s*[34]\d\d\b|\.\s*redirect\s*\(/.test(then)) refusal = `if (${condition.trim()})`;
+    if (!falls || stops(code.slice(from, start), READING_CALLS)) return undefined;
+    if (refusal === undefined && /\.\s*status\s*=\s*[34]\d\d\b|\.\s*redirect\s*\(/.test(answer)) refusal = clause;
     from = end;
   }
   return refusal;
+}
+
+/** Whether code (literals blanked) may end the function early, throw, wait or make code, besides the calls `allowed` matches. */
+function stops(text: string, allowed: string): boolean {
+  return MAY_STOP.test(text.replace(new RegExp(allowed, 'g'), ' '));
+}
+
+/** The top-level `try { … } catch (…) { … }` statements of a body (literals blanked) with no `finally`: where each starts and ends, and its two blocks. */
+function topLevelTries(code: string, bodyAt: number): Array<{ start: number; end: number; tried: string; caught: string }> {
+  const found: Array<{ start: number; end: number; tried: string; caught: string }> = [];
+  for (let at = bodyAt, depth = 0; at < code.length && depth >= 0; at++) {
+    const char = code[at];
+    if ('([{'.includes(char)) depth++;
+    else if (')]}'.includes(char)) depth--;
+    else if (depth === 0 && char === 't' && !/[\w$.]/.test(code[at - 1]) && /^try\s*\{/.test(code.slice(at, at + 8))) {
+      const open = code.indexOf('{', at);
+      const close = matchingBracket(code, open);
+      const handler = close === undefined ? undefined : /^\s*catch\s*(?:\([^()]*\))?\s*\{/.exec(code.slice(close + 1));
+      const caughtOpen = handler && close !== undefined ? close + handler[0].length : undefined;
+      const caughtClose = caughtOpen === undefined ? undefined : matchingBracket(code, caughtOpen);
+      if (close === undefined || caughtOpen === undefined || caughtClose === undefined || /^\s*finally\b/.test(code.slice(caughtClose + 1))) return found;
+      found.push({ start: at, end: caughtClose + 1, tried: code.slice(open + 1, close), caught: code.slice(caughtOpen + 1, caughtClose) });
+      at = caughtClose;
+    }
+  }
+  return found;
 }

@@ -722,9 +722,10 @@ export const unprotectedRoute: Rule = {
     'secret set), the app\'s config (`ctx.app.config.adminToken`, or aliased in the factory) and the environment (`if (process.env.AUTH_DISABLED ' +
     '=== \'true\')` with it set), or whose refusals all sit in an `if` on what the client sends alone ' +
     '(`if (ctx.get(\'authorization\')) { …verify… } await next();`: optional authentication, which a request without the header skips), ' +
-    'or that writes its refusal without returning (`if (!ok) { ctx.status = 401; } await next();`, a redirect to the login the same way: the ' +
-    'controller answers in its place), when its body is declarations that read the request, such conditionals, then next(); ' +
-    'a guard that decides in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
+    'or that writes its refusal without returning (`if (!ok) { ctx.status = 401; } await next();`, a redirect to the login the same way, or a ' +
+    '`catch` that sets the 401 after a `try` that verifies: the controller answers in its place), when its body is declarations that read ' +
+    'the request, such statements, then next(); a guard given to a route that one of the app\'s own factories made is read the same way; ' +
+    'a guard that decides otherwise in a try/catch or in a function it calls is not judged so. With `protect: [{ paths: [\'**\'], by: ' +
     '[...] }]` every new route is covered unless it is explicitly public (secure by default); an app middleware before such a guard whose ' +
     'code writes a response body (or hands ctx to a function) and does not hand every request on answers what no route shows (an endpoint such ' +
     'as egg-graphql\'s): medium, unless an `order` constraint already puts the guard before it.',
