@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { validateSentinelConfig } from '../../lib/config/validate';
 import { outsideWrite } from '../../lib/facts/filter-state';
 import { filterTokens, prepareTokens, protectToken, tokenProbes } from '../../lib/facts/filter-tokens';
-import { topLevelIfs } from '../../lib/facts/guard-clauses';
+import { fallThroughRefusal, topLevelIfs } from '../../lib/facts/guard-clauses';
 import { collectMiddlewareFacts, forwardedReads, type MiddlewareSource, passedMethods, recordRouteRegistrations, type RecordTarget, type RouterLayer, routingWrite } from '../../lib/facts/middleware';
 import { neverRefusing } from '../../lib/facts/never-refuses';
 import { passesThrough } from '../../lib/facts/pass-through';
@@ -1414,5 +1414,32 @@ describe('settingReads: an opening clause read as settings (black-box round 43, 
   it('settingsJson copies only what is read; a function as true', () => {
     assert.equal(settingsJson([[ 'options', 'verify' ], [ 'env', 'AUTH_OFF' ]], { options: { verify: () => true, secret: 'not copied' }, config: {}, env: { AUTH_OFF: '1', OTHER: 'x' } }),
       '{"options":{"verify":true},"env":{"AUTH_OFF":"1"}}');
+  });
+});
+
+describe('fallThroughRefusal: a refusal written but not returned before next() (black-box round 43, r43h3 F1)', () => {
+  const read = (body: string) => {
+    const source = `async function auth(ctx, next) {\n${body}\n}`;
+    return fallThroughRefusal(source, source.indexOf('{') + 1, 'next');
+  };
+
+  it('names the conditional or the try/catch whose answer falls through to next()', () => {
+    assert.equal(read("  const token = (ctx.get('authorization') || '').replace(/^Bearer /, '');\n  if (!token) { ctx.status = 401; ctx.body = 'no'; }\n  await next();"), 'if (!token)');
+    assert.equal(read("  if (!ctx.session.user) ctx.redirect('/login?next=' + encodeURIComponent(ctx.path));\n  return next();"), 'if (!ctx.session.user)');
+    assert.equal(read('  try {\n    ctx.state.user = verify(ctx.get(\'authorization\'));\n  } catch (err) {\n    ctx.status = 401;\n  }\n  await next();'), 'try { … } catch');
+  });
+
+  it('reads nothing else: a return, a throw, an else, a finally, a call that may throw outside a try, code after next(), or no refusal at all', () => {
+    for (const body of [
+      '  if (!ctx.get(\'x\')) { ctx.status = 401; return; }\n  await next();',
+      '  if (!ctx.get(\'x\')) ctx.throw(401);\n  await next();',
+      '  if (!ctx.get(\'x\')) { ctx.status = 401; } else { ctx.state.ok = true; }\n  await next();',
+      '  try { verify(); } catch (err) { ctx.status = 401; } finally { log(); }\n  await next();',
+      '  try { verify(); } catch (err) { ctx.status = 401; throw err; }\n  await next();',
+      '  try { return verify(); } catch (err) { ctx.status = 401; }\n  await next();',
+      '  const user = verify(ctx.get(\'authorization\'));\n  if (!user) { ctx.status = 401; }\n  await next();',
+      '  if (!ctx.get(\'x\')) { ctx.status = 401; }\n  await next();\n  ctx.set(\'x-done\', \'1\');',
+      '  if (!ctx.get(\'x\')) { ctx.set(\'x-anonymous\', \'1\'); }\n  await next();',
+    ]) assert.equal(read(body), undefined, body);
   });
 });
