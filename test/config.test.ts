@@ -85,6 +85,15 @@ describe('config.sentinel is validated at boot (mm.app)', () => {
       ],
     },
     {
+      title: 'a waiver and a rotation with a time of day that does not exist (black-box round 44, r44h4 F1: the waiver never expired)',
+      sentinel: { waivers: [{ rule: 'SEN201', reason: 'accepted for now', expires: '2020-01-01T25:00:00Z' }],
+        ipc: { previousSecrets: [{ secret: 'Old-Rotated-Secret-Value-0123456789abcdefXY', until: '2020-01-01T10:00:00+25:00' }] } },
+      expect: [
+        /config\.sentinel\.waivers\[0\]\.expires: "2020-01-01T25:00:00Z" is not a time of day/,
+        /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: "2020-01-01T10:00:00\+25:00" is not a time of day/,
+      ],
+    },
+    {
       title: 'a rotation date that does not exist',
       sentinel: { ipc: { previousSecrets: [{ secret: 'Old-Rotated-Secret-Value-0123456789abcdefXY', until: '2027-02-31' }] } },
       expect: [ /config\.sentinel\.ipc\.previousSecrets\[0\]\.until: "2027-02-31" is not a calendar date/ ],

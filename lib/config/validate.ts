@@ -7,6 +7,7 @@ import { editDistance } from '../plugins/names';
 import schema from './sentinel.schema.json';
 import type { SentinelConfig } from './types';
 import type { SentinelKeySetter } from '../facts/plugin-list';
+import { endOf } from '../ipc/keyring';
 import { BATCH_ACTION } from '../ipc/messenger';
 import * as generated from '../validators/sentinel-config.generated';
 
@@ -151,12 +152,16 @@ function normaliseDates(fields: readonly DateField[]): DateField[] {
   });
 }
 
-/** A date (with an optional time) the schema checks the form of; the day must exist. */
+/**
+ * A date (with an optional time) the schema checks the form of; the day must exist, and so must the time
+ * (`T25:00:00Z` is no instant: Date.parse gives NaN, and a waiver with it would never expire; black-box round 44, r44h4 F1).
+ */
 function calendarDateProblems(fields: readonly DateField[]): string[] {
   return fields.flatMap(({ holder, key, at }) => {
     const date = holder[key];
-    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(date) || isRealDate(date.slice(0, 10))) return [];
-    return [ `${at}: "${date}" is not a calendar date; use YYYY-MM-DD` ];
+    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(date)) return [];
+    if (!isRealDate(date.slice(0, 10))) return [ `${at}: "${date}" is not a calendar date; use YYYY-MM-DD` ];
+    return Number.isNaN(endOf(date)) ? [ `${at}: "${date}" is not a time of day (hours 00–23, minutes and seconds 00–59, an offset up to ±23:59); give ${DATE_FORMS}` ] : [];
   });
 }
 
