@@ -2512,6 +2512,14 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     const moved = await expectRefused(app('', `, sentinel: { ${options} }`), /SEN404/);
     assert.match(moved, /GET \/admin/);
     assert.doesNotMatch(moved, /SEN005/);
+    // A TypeScript app compiled in place is named by its plugin.ts, and pointed at its .ts config files (black-box round 44, r44h4 F2).
+    const compiled = app(`, ${options}`, '');
+    fs.writeFileSync(path.join(compiled, 'config/plugin.ts'), `export default { sentinel: { enable: true, package: 'egg-sentinel', ${options} } };\n`);
+    fs.writeFileSync(path.join(compiled, 'config/plugin.js'), '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n' +
+      `exports.default = { sentinel: { enable: true, package: 'egg-sentinel', ${options} } };\n//# sourceMappingURL=plugin.js.map\n`);
+    const [ fromTs ] = (await bootReport(compiled)).findings.filter((finding: any) => finding.ruleId === 'SEN005');
+    assert.equal(fromTs?.source, 'config/plugin.ts');
+    assert.match(fromTs?.fix ?? '', /^Move failOn, routes from the "sentinel" entry in config\/plugin\.ts to `config\.sentinel` in config\/config\.default\.ts/);
   });
 
   it('an app started through a symlink to its release directory (`current -> releases/<time>`) keeps its own config.sentinel: egg records its config files by their real path (black-box round 40, h1 F11)', async () => {

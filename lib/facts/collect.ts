@@ -13,7 +13,7 @@ import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, middlewareOptions, type RouterLayer } from './middleware';
-import { collectPlugins, type PluginLists, toDisplayPath } from './plugin-list';
+import { collectPlugins, editedSource, type PluginLists, toDisplayPath } from './plugin-list';
 import { type CodeChanges, collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
@@ -98,24 +98,6 @@ export interface CollectOptions {
   codeChanges?: CodeChanges;
   /** egg's plugin lists derived again from the files (loadPluginListsAgain): judged with those on egg's loader. */
   pluginLists?: PluginLists;
-}
-
-/** tsc's marks in what it emits: its source map comment, or the CommonJS preamble of a module. */
-const COMPILED_BY_TSC = /^\/\/# sourceMappingURL=|Object\.defineProperty\(exports, "__esModule"/m;
-
-/**
- * The file a team edits for one egg loads: a config file tsc compiled in place (config/config.prod.js beside its
- * config.prod.ts, the .js git-ignored as egg's TypeScript boilerplate does) is named by its .ts (black-box round 43,
- * r43h4 F2); any other file as it is.
- */
-function editedSource(file: string): string {
-  const ts = file.endsWith('.js') ? `${file.slice(0, -3)}.ts` : undefined;
-  try {
-    return ts !== undefined && fs.existsSync(ts) && COMPILED_BY_TSC.test(fs.readFileSync(file, 'utf8')) ? ts : file;
-  } catch {
-    // unreadable: named as egg loaded it
-    return file;
-  }
 }
 
 export function collectFacts(egg: EggLike, options: CollectOptions): Facts {

@@ -3,6 +3,7 @@
  * need, kept apart from lib/facts/collect.ts so that the agent does not load every collector at boot.
  */
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { EggLike } from './collect';
 import { compileAgain } from './config-files';
@@ -13,6 +14,24 @@ import { isDeclaredWorkspacePackage } from '../plugins/lockfile';
 import { changedSinceStart, setEnvVariable, startPluginsChanged } from './start-env';
 import { tsconfigPathsModuleFile } from './tsconfig-paths';
 import type { PluginFact } from './types';
+
+/** tsc's marks in what it emits: its source map comment, or the CommonJS preamble of a module. */
+const COMPILED_BY_TSC = /^\/\/# sourceMappingURL=|Object\.defineProperty\(exports, "__esModule"/m;
+
+/**
+ * The file a team edits for one egg loads: a config file tsc compiled in place (config/config.prod.js beside its
+ * config.prod.ts, the .js git-ignored as egg's TypeScript boilerplate does) is named by its .ts (black-box round 43,
+ * r43h4 F2); any other file as it is.
+ */
+export function editedSource(file: string): string {
+  const ts = file.endsWith('.js') ? `${file.slice(0, -3)}.ts` : undefined;
+  try {
+    return ts !== undefined && fs.existsSync(ts) && COMPILED_BY_TSC.test(fs.readFileSync(file, 'utf8')) ? ts : file;
+  } catch {
+    // unreadable: named as egg loaded it
+    return file;
+  }
+}
 
 /** A path relative to baseDir when inside it, absolute otherwise; markers such as `<process.env.EGG_APP_CONFIG>` unchanged. */
 export function toDisplayPath(baseDir: string, file: string): string {
@@ -154,7 +173,14 @@ export interface CollectedPlugin extends PluginFact {
  */
 export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): CollectedPlugin[] {
   const all = { ...egg.loader.allPlugins ?? egg.plugins, ...loaded?.allPlugins };
-  const from = (plugin: AnyRecord) => plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : relative(String(plugin.from));
+  // config/plugin.ts for the config/plugin.js tsc compiled from it, each file read once.
+  const edited = new Map<string, string>();
+  const shown = (file: string) => {
+    let display = edited.get(file);
+    if (display === undefined) edited.set(file, display = relative(editedSource(file)));
+    return display;
+  };
+  const from = (plugin: AnyRecord) => plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : shown(String(plugin.from));
   return Object.entries(all).map(([ name, plugin ]) => {
     const env = stringList(plugin.env);
     const unreadKeys = unreadEntryKeys(egg.loader, name, plugin, from);
