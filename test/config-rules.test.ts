@@ -354,6 +354,32 @@ describe('configuration rules: insecure fixtures refuse boot (mm.app)', () => {
     assert.deepEqual(report.findings.filter((f: any) => [ 'SEN202', 'SEN205' ].includes(f.ruleId)).map((f: any) => f.message), []);
   });
 
+  it('SEN202: a git-ignored config/secrets.json merged into process.env is the deploy\'s, as when config reads it directly; tracked, it is a literal (black-box round 44, r44h2 F1)', async function() {
+    if (process.platform === 'win32' || spawnSync('git', [ '--version' ]).status !== 0) this.skip();
+    withSecureEnv();
+    mm.env('prod');
+    // A fresh app each: require's cache keeps a config module's top-level code from running twice for one path.
+    const app = (ignored: boolean) => {
+      const dir = temp(`cfg-secrets-into-env-${ignored ? 'ignored' : 'tracked'}`, {
+        'config/config.default.js': "const fs = require('fs');\nconst path = require('path');\nconst local = path.join(__dirname, 'secrets.json');\n" +
+          "if (fs.existsSync(local)) Object.assign(process.env, require(local));\n" +
+          `module.exports = () => ({ keys: '${STRONG_KEY}', logger: { dir: __dirname + '/../logs' }, mysql: { password: process.env.FIXTURE_MYSQL_PASSWORD } });\n`,
+        'config/secrets.json': '{ "FIXTURE_MYSQL_PASSWORD": "Hk3pQ9vLx2mZ7wR4tYa" }\n',
+        '.gitignore': `node_modules/\nrun/\nlogs/\n${ignored ? 'config/secrets.json\n' : ''}`,
+      });
+      fs.chmodSync(path.join(dir, 'config/secrets.json'), 0o600);
+      assert.equal(spawnSync('git', [ 'init', '-q' ], { cwd: dir }).status, 0);
+      assert.equal(spawnSync('git', [ 'add', '.' ], { cwd: dir }).status, 0);
+      return dir;
+    };
+    mm(process.env, 'FIXTURE_MYSQL_PASSWORD', undefined);
+    assert.deepEqual((await bootReport(app(true))).findings.filter((f: any) => f.ruleId === 'SEN202').map((f: any) => f.message), []);
+    // Committed, the same file is the repository's literal.
+    mm(process.env, 'FIXTURE_MYSQL_PASSWORD', undefined);
+    const message = await expectRefused(app(false), /SEN202/);
+    assert.match(message, /config\.mysql\.password holds a literal value .*writes it into process\.env itself/);
+  });
+
   it('SEN202: a secret config takes from a package it requires (a company\'s @corp/secrets in node_modules) is hard-coded, named in that package\'s file (black-box round 40, h3 F2)', async () => {
     mm.env('prod');
     const dir = temp('cfg-secret-package', {

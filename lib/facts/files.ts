@@ -161,6 +161,11 @@ export interface FileFacts {
   /** Files of configTexts that hold a secret of the config and that .gitignore covers: written by the deploy, in no repository. */
   ignoredSecretFiles: string[];
   /**
+   * Files of configTexts that .gitignore covers, asked only when config code writes process.env (ASSIGNS_ENVIRONMENT):
+   * a git-ignored secrets.json it copies there is the deploy's, not a literal of the repository (SEN202).
+   */
+  ignoredConfigTexts?: string[];
+  /**
    * Private key files in the app's tree that config names by path (`cluster.https.key`, which egg-cluster reads), and
    * whether git tracks them (undefined outside a git checkout); those .gitignore covers (the deploy's) are left out.
    */
@@ -267,6 +272,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     gitignore: input.gitignore,
     ...timed(input.timings, 'facts.files.tree', () => secretsInTree(input, configTexts, staticEntries, [ appLogs, configuredLogs ])),
     configTexts,
+    ...(Object.values(configTexts).some(text => ASSIGNS_ENVIRONMENT.test(text)) && { ignoredConfigTexts: [ ...gitStatusOf(baseDir, Object.keys(configTexts)).ignored ] }),
     ...(sen110Off ? { writableCode: [], writableModules: [] } : {
       writableCode: appWritableCode(input),
       writableModules: timed(input.timings, 'facts.files.modules', () => appWritableModules(input)),
@@ -452,6 +458,8 @@ function requiredByConfig(configFiles: string[], baseDir: string): string[] {
 }
 
 /** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */
+/** Code that writes process.env: `process.env.X = …` (also `||=`, `??=`), `process.env[k] = v`, Object.assign(process.env, …). */
+export const ASSIGNS_ENVIRONMENT = /\bprocess\.env(?:\.[\w$]+|\[[^\]\n]+\])\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.definePropert(?:y|ies)|Reflect\.set)\(\s*process\.env\b/;
 export const APP_CONFIG_FILE = /^config\/config\.[^/]+$/;
 
 /** Larger files under config/ are data, not config code: their text is not kept. */

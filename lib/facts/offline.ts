@@ -594,6 +594,16 @@ function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message
     init() {
       boots = [];
       for (const Hook of hooks) guarded('its constructor', () => boots.push(new Hook(app())));
+      // Routes a later phase registers (the app's `didLoad() { this.app.router.get(…) }`) are the boot's to judge:
+      // the audit says so rather than pass them in silence (black-box round 44, r44h4 F3).
+      for (const Hook of hooks) {
+        const source = Function.prototype.toString.call(Hook);
+        const phases = [ ...new Set([ ...source.matchAll(LATER_PHASE) ].map(match => match[1])) ];
+        if (phases.length && REGISTERS_ROUTES.test(source)) {
+          warn(`a boot hook${Hook.name ? ` (class ${Hook.name})` : ''} registers routes in ${phases.join(', ')}, which the audit does not run: ` +
+            'those routes are not in this audit\'s route table; the boot check judges them (or register them in app/router.js)');
+        }
+      }
     },
     triggerConfigWillLoad() {
       const failed = new Set<object>();
@@ -602,6 +612,11 @@ function configPhaseLifecycle(app: () => object, baseDir: string, warn: (message
     },
   };
 }
+
+/** The boot hook phases after configDidLoad, which the audit does not run, as a class writes them. */
+const LATER_PHASE = /\b(didLoad|willReady|didReady|serverDidReady)\s*\(/g;
+/** A route registered on egg's router or through the app's shorthands (`router.get(`, `app.post(`, `.resources(`). */
+const REGISTERS_ROUTES = /\b(?:router|app)\s*\.\s*(?:get|post|put|patch|del|delete|all|head|options|redirect|resources|register)\s*\(/;
 
 /** ` in <file>`: the first file of the error's stack outside egg-sentinel, relative to the app, when there is one. */
 function hookFile(error: unknown, baseDir: string): string {

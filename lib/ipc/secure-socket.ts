@@ -176,9 +176,15 @@ export class SecureSocket extends Duplex {
     callback(error);
   }
 
-  /** Nothing sent at all is how cluster-client's followers probe for the leader; anything else is a failed login. */
+  /**
+   * Nothing sent at all is how cluster-client's followers probe for the leader; anything else is a failed login. A
+   * leader that got bytes which never made a whole login says so: a follower without egg-sentinel sends its
+   * cluster-client packets instead (black-box round 44, r44h3 F2).
+   */
   private failHandshake(detail: string): void {
-    this.fail(this.bytesReceived ? 'bad-auth' : 'probe', detail);
+    const partial = this.options.role === 'leader' && this.bytesReceived > 0 ?
+      `; the ${this.bytesReceived} byte(s) it sent are no egg-sentinel login (a cluster-client follower without egg-sentinel, or another program)` : '';
+    this.fail(this.bytesReceived ? 'bad-auth' : 'probe', `${detail}${partial}`);
   }
 
   private fail(reason: ChannelFailure, detail: string): void {
@@ -250,7 +256,8 @@ export class SecureSocket extends Duplex {
     const followerNonce = auth.subarray(0, NONCE);
     this.kid = auth.subarray(NONCE + 1, NONCE + 1 + kidLength).toString();
     if (!this.options.keys.macKey(this.kid, 'cc-auth') && !(this.options.keys.reload() && this.options.keys.macKey(this.kid, 'cc-auth'))) {
-      this.fail('unknown-key', 'the follower used an unknown key id');
+      this.fail('unknown-key', 'the follower used a key this process does not hold (a secret rotated in one step? keep the old one in ' +
+        'sentinel.ipc.previousSecrets until every process has restarted, or restart the whole cluster)');
       return false;
     }
     const proof = auth.subarray(NONCE + 1 + kidLength);

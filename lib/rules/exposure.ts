@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { toDisplayPath } from '../facts/collect';
-import { type CommittedSecret, type FileModeFact, APP_CONFIG_FILE, ASSET_READ_BYTES, CONFIG_TEXT_LIMIT, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, MIN_COPIED_SECRET, TREE_DEPTH, exposure } from '../facts/files';
+import { type CommittedSecret, type FileModeFact, APP_CONFIG_FILE, ASSET_READ_BYTES, ASSIGNS_ENVIRONMENT, CONFIG_TEXT_LIMIT, FILE_BYTES, STATIC_READ_BYTES, STATIC_READ_LIMIT, STATIC_SCAN_LIMIT, MIN_COPIED_SECRET, TREE_DEPTH, exposure } from '../facts/files';
 import { isInside } from '../facts/real-path';
 import { EGG_APP_CONFIG_MARKER } from '../facts/plugin-list';
 import type { Facts } from '../facts/types';
@@ -286,7 +286,6 @@ const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 
 
 /** An assignment into process.env: `process.env.X =` (`||=`, `??=`), `process.env[k] = v`, Object.assign(process.env, …). */
-const ASSIGNS_ENVIRONMENT = /\bprocess\.env(?:\.[\w$]+|\[[^\]\n]+\])\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.definePropert(?:y|ies)|Reflect\.set)\(\s*process\.env\b/;
 /** One under names the code computes (`process.env[k] = v` in a loop, Object.assign): its values may come from a data file config requires. */
 const ASSIGNS_COMPUTED_NAMES = /\bprocess\.env\[\s*(?!['"`])[^\]\n]+\]\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.defineProperties)\(\s*process\.env\b/;
 const CODE_FILE = /\.[cm]?[jt]s$/;
@@ -308,7 +307,10 @@ function environmentValues(facts: Facts): ReadonlySet<string> {
 const environmentValuesOf = new WeakMap<Facts, ReadonlySet<string>>();
 
 function withoutPlanted(facts: Facts): ReadonlySet<string> {
-  const texts = Object.entries(facts.files.configTexts);
+  // A file .gitignore covers is the deploy's (a git-ignored config/secrets.json merged into process.env), as when
+  // config reads it directly (black-box round 44, r44h2 F1).
+  const ignored = new Set([ ...facts.files.ignoredSecretFiles, ...facts.files.ignoredConfigTexts ?? [] ]);
+  const texts = Object.entries(facts.files.configTexts).filter(([ file ]) => !ignored.has(file));
   const assigning = texts.filter(([ file, text ]) => CODE_FILE.test(file) && ASSIGNS_ENVIRONMENT.test(text));
   if (!assigning.length) return facts.runtime.environmentValues;
   const dataFiles = assigning.some(([ , text ]) => ASSIGNS_COMPUTED_NAMES.test(text)) ? texts.filter(([ file ]) => file.endsWith('.json')) : [];
