@@ -623,6 +623,27 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(never.stdout, /PASS: no unwaived finding at or above the threshold/);
     });
 
+    it('routes a boot hook registers in didLoad or willReady, which the audit does not run, are named in a warning (black-box round 44, r44h4 F3)', async () => {
+      const baseDir = tempApp('cli-late-hook-routes', {
+        'config/config.default.js': "module.exports = { keys: 'late-hook-routes-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga' };\n",
+        'app/router.js': "module.exports = app => { app.router.get('/', async ctx => { ctx.body = 'home'; }); };\n",
+        'app.js': 'module.exports = class AdminRoutes {\n  constructor(app) { this.app = app; }\n' +
+          "  async didLoad() { this.app.router.get('/admin/export', async ctx => { ctx.body = 'secret'; }); }\n};\n",
+      });
+      try {
+        fs.symlinkSync(NODE_MODULES, path.join(baseDir, 'node_modules'));
+        const warnings: string[] = [];
+        const facts = await loadAppOffline({ baseDir, env: 'prod', warn: message => warnings.push(message) });
+        assert.deepEqual(facts.routes.map(route => route.path), [ '/' ], 'the audit ran no didLoad');
+        assert.deepEqual(warnings.filter(message => /registers routes/.test(message)), [
+          'a boot hook (class AdminRoutes) registers routes in didLoad, which the audit does not run: those routes are not in this audit\'s route table; ' +
+            'the boot check judges them (or register them in app/router.js)',
+        ]);
+      } finally {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
+    });
+
     it('an app whose boot hook connects at didLoad (and whose middleware connects when built) is audited without a connection', async () => {
       const baseDir = fixture('cli-network');
       const server = await listen();
