@@ -2921,6 +2921,31 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       }
     });
 
+    it('a config key the app\'s willReady sets (a secret fetched then), or options held in a Map, are not asked at boot: the secure guard boots (black-box round 44, r44h1 F1, F2)', async () => {
+      mm(process.env, 'FIXTURE_API_TOKEN', 'a-token-from-the-environment');
+      const late = tempApp('mw-setting-late', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+        'app.js': 'module.exports = class {\n  constructor(app) { this.app = app; }\n' +
+          '  async willReady() { this.app.config.adminToken = await new Promise(resolve => setTimeout(() => resolve(process.env.FIXTURE_API_TOKEN), 10)); }\n};\n',
+        'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n  const expected = ctx.app.config.adminToken;\n  if (!expected) return next();\n${refuse('expected')}};\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+      });
+      const users = tempApp('mw-setting-map', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "auth: { users: new Map([[ 'admin', process.env.FIXTURE_API_TOKEN ]]) }, sentinel: { routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+        'app/middleware/auth.js': 'module.exports = options => async function auth(ctx, next) {\n  if (!options.users.size) return next();\n' +
+          "  if (options.users.get(ctx.get('x-user')) !== ctx.get('x-token')) ctx.throw(401);\n  await next();\n};\n",
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+      });
+      for (const baseDir of [ late, users ]) {
+        await withApp(bootApp(baseDir), async booted => {
+          assert.deepEqual(middlewareFindings(booted), [], baseDir);
+          await booted.httpRequest().get('/admin/export').expect(401);
+        });
+      }
+    });
+
     it('with the token set and the switch off, each boots clean and refuses an anonymous request', async () => {
       for (const [ name, middleware ] of forms) {
         mm(process.env, 'FIXTURE_API_TOKEN', 'a-token-from-the-environment');

@@ -129,6 +129,9 @@ export function settingsJson(paths: readonly string[][], settings: Record<Settin
     let into = copy;
     for (const [ index, part ] of path.entries()) {
       from = from !== null && typeof from === 'object' && Object.prototype.hasOwnProperty.call(from, part) ? (from as Record<string, unknown>)[part] : undefined;
+      // A Map, a Set, a Buffer or a class's instance is more than JSON says (`users.size`): the clause is not read
+      // (black-box round 44, r44h1 F2).
+      if (from !== null && typeof from === 'object' && from !== process.env && !isPlainData(from)) return undefined;
       if (index === path.length - 1 || from === null || typeof from !== 'object') {
         into[part] = typeof from === 'function' ? true : from;
         break;
@@ -141,4 +144,11 @@ export function settingsJson(paths: readonly string[][], settings: Record<Settin
   } catch {
     return undefined;
   }
+}
+
+/** A plain object or array: what JSON copies whole. */
+function isPlainData(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }

@@ -611,6 +611,8 @@ export interface GuardReading {
   forwarded?: readonly string[];
   /** The app's config, whose lists a guard may read (`app.config.auth.whiteList`). */
   config?: ClauseScope['config'];
+  /** The text of the app's boot hook files: the config keys they write may change after the check. */
+  bootHooks?: string;
 }
 
 /**
@@ -1605,7 +1607,7 @@ function loadUnitOf<Unit extends { path: string }>(units: readonly Unit[], file:
  * refuses nothing (a factory's no-op when unconfigured; black-box round 41, h1 F2). Only the live function: the
  * audit's stand-in reads one of its factory's returns, which may not be the one that ran.
  */
-function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }, reading: Pick<GuardReading, 'forwarded' | 'config'>): Pick<MiddlewareFact, 'neverRefuses'> {
+function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, built: { factory: unknown; options: unknown }, reading: Pick<GuardReading, 'forwarded' | 'config' | 'bootHooks'>): Pick<MiddlewareFact, 'neverRefuses'> {
   const made = unwrappedMatch(fn);
   // The audit's stand-in, inside egg's match/ignore wrapper too (review of round 41, h4 F4).
   if (fact.file === undefined || fact.neverRefuses || fact.origin !== 'app' || STAND_IN in made || STOOD_IN_SOURCE in fn) return {};
@@ -1618,10 +1620,10 @@ function refusesNothing(fn: object, fact: MiddlewareFact, scope: PassScope, buil
  * guard given to a route, whose call's options are not known (its opening clause on them is not asked).
  */
 function ownCodeRefusesNothing(source: string, name: string, scope: PassScope, built: { factory: unknown; options: unknown } | undefined,
-  reading: Pick<GuardReading, 'forwarded' | 'config'>): string | undefined {
+  reading: Pick<GuardReading, 'forwarded' | 'config' | 'bootHooks'>): string | undefined {
   if (passesThrough(source, { ...scope, errorsAnswer: true })) return OWN_CODE_REFUSES_NOTHING;
   const settings = { options: built?.options ?? {}, config: reading.config ?? {}, env: process.env };
-  const unconfigured = typeof built?.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), settings) : undefined;
+  const unconfigured = typeof built?.factory === 'function' ? unconfiguredPass(source, Function.prototype.toString.call(built.factory), settings, reading.bootHooks) : undefined;
   if (unconfigured) return unconfiguredDetail(unconfigured, name);
   // A refusal that falls through to next() is the plainer account of a conditional that tests only the client too.
   const next = GUARD_PARAMETERS.exec(source)?.[2];
@@ -1710,11 +1712,14 @@ function clientSkippedDetail(clause: string): string {
  * environment (boot-settings.ts) and holds with the values they have at boot: the options egg built the middleware
  * with, the config, and this process's environment. Compiled from its own text and asked in a sandbox.
  */
-function unconfiguredPass(source: string, factorySource: string, settings: Record<SettingRoot, unknown>): string | undefined {
+function unconfiguredPass(source: string, factorySource: string, settings: Record<SettingRoot, unknown>, bootHooks = ''): string | undefined {
   const clause = [ ...source.matchAll(METHOD_GUARD_CLAUSE) ][0];
   const bodyAt = bodyStart(source);
   if (!clause || CHECKED_BEFORE.test(literalsBlanked(source.slice(bodyAt, clause.index)))) return undefined;
   const reads = settingReads(clause[1], 'settings', { factorySource, guardSource: source, before: source.slice(bodyAt, clause.index), context: contextName(source) });
+  // A config key the app's boot hooks write may be set after this check (a secret fetched in willReady; black-box
+  // round 44, r44h1 F1): not asked at boot.
+  if (reads?.paths.some(path => path[0] === 'config' && writesConfigKey(bootHooks, path[path.length - 1]))) return undefined;
   const json = reads && settingsJson(reads.paths, settings);
   if (!reads || json === undefined) return undefined;
   const holds = sandboxedCondition('settings', 'input', reads.condition);
@@ -1724,6 +1729,23 @@ function unconfiguredPass(source: string, factorySource: string, settings: Recor
     return undefined;
   }
 }
+
+/** Whether boot hook code assigns config key `key` (`this.app.config.adminToken = …`) or assigns into the config wholesale. */
+function writesConfigKey(code: string, key: string): boolean {
+  const name = key.replace(/[$]/g, '\\$');
+  return new RegExp(`\\.\\s*${name}\\s*=(?![=>])|\\[\\s*['"\`]${name}['"\`]\\s*\\]\\s*=(?![=>])|Object\\.assign\\s*\\(\\s*[\\w$.]*config\\b`).test(code);
+}
+
+/** The text of the app's own boot hook files (app.js, app.ts at its root), read once per app: '' without them. */
+function appBootHooksText(egg: MiddlewareSource): string {
+  let text = bootHooksTexts.get(egg);
+  if (text === undefined) {
+    const { baseDir } = egg;
+    bootHooksTexts.set(egg, text = baseDir ? [ 'app.js', 'app.ts' ].map(file => readText(path.join(baseDir, file)) ?? '').join('\n') : '');
+  }
+  return text;
+}
+const bootHooksTexts = new WeakMap<object, string>();
 
 /** A function's first parameter: a factory's options (`(options, app) =>`, `function (opts)`, `options =>`), a middleware's ctx. */
 const FIRST_PARAMETER_NAME = /^(?:async\s*)?(?:function\b[^(]*)?\(?\s*([A-Za-z_$][\w$]*)/;
@@ -2026,7 +2048,7 @@ function collectChain(egg: MiddlewareSource, relative: (file: string) => string,
     // Its own code: egg's match/ignore wrapper only adds a `return next()` for the requests it skips (round 42, h2 F1).
     const handsOn = passesThrough(sourceOf(unwrappedMatch(fn)), scope);
     // As a guard, whether it refuses nothing: read inside egg's match/ignore wrapper, with the options egg built it with.
-    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name), { forwarded: forwardedReads(config), config });
+    const refusing = refusesNothing(fn, placed, scope, builtWith(egg, fact.name), { forwarded: forwardedReads(config), config, bootHooks: appBootHooksText(egg) });
     if (handsOn) return { ...answering, passesThrough: true, ...refusing };
     // A middleware file that hands on a package's (`module.exports = require('koa-compress')`, as egg's guide shows):
     // what that package's middleware does, as read by hand (black-box round 40, h5 F1).

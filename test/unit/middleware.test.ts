@@ -1411,6 +1411,13 @@ describe('settingReads: an opening clause read as settings (black-box round 43, 
     assert.equal(settingReads('!expected', 's', scope(factory, 'async function auth(ctx, next) {}', 'let expected = options.token;\nexpected = ctx.get(\'x\');\n')), undefined);
   });
 
+  it('settingsJson reads no Map, Set, Buffer or class instance, whose JSON says less than the value (`users.size`; black-box round 44, r44h1 F2)', () => {
+    for (const users of [ new Map([[ 'admin', 'x' ]]), new Set([ 'x' ]), Buffer.from('x'), new (class Users {})() ]) {
+      assert.equal(settingsJson([[ 'options', 'users', 'size' ]], { options: { users }, config: {}, env: {} }), undefined, String(users));
+    }
+    assert.equal(settingsJson([[ 'env', 'AUTH_OFF' ]], { options: {}, config: {}, env: process.env }), '{"env":{}}', 'process.env is read');
+  });
+
   it('settingsJson copies only what is read; a function as true', () => {
     assert.equal(settingsJson([[ 'options', 'verify' ], [ 'env', 'AUTH_OFF' ]], { options: { verify: () => true, secret: 'not copied' }, config: {}, env: { AUTH_OFF: '1', OTHER: 'x' } }),
       '{"options":{"verify":true},"env":{"AUTH_OFF":"1"}}');
