@@ -3019,6 +3019,8 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
       for (const [ name, body, status ] of [
         [ 'mw-guard-noreturn', `${token}  if (token !== ctx.app.config.apiToken) {\n    ctx.status = 401;\n    ctx.body = { error: 'unauthorized' };\n  }\n  await next();`, 401 ],
         [ 'mw-guard-noreturn-redirect', "  if (!ctx.get('x-user')) ctx.redirect('/login?next=' + encodeURIComponent(ctx.path));\n  await next();", 302 ],
+        // An else-if chain of refusals, none returning (black-box round 44, r44h1 F3).
+        [ 'mw-guard-noreturn-chain', `${token}  if (!token) {\n    ctx.status = 401;\n    ctx.body = 'missing token';\n  } else if (token !== ctx.app.config.apiToken) {\n    ctx.status = 403;\n  }\n  await next();`, 401 ],
         // The tester's try/catch variant: what it tries may throw, its catch writes the 401 and falls through.
         [ 'mw-guard-noreturn-catch', `${token}  try {\n    ctx.state.user = JSON.parse(Buffer.from(token, 'base64').toString());\n  } catch (err) {\n    ctx.status = 401;\n    ctx.body = { error: 'invalid token' };\n  }\n  await next();`, 401 ],
       ] as const) {

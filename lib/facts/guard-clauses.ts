@@ -307,37 +307,45 @@ const MAY_STOP = /[\w$\])]\s*\(|\b(?:return|throw|await|yield|new|function|delet
 
 /**
  * The statement of a guard that writes its refusal but does not return (`if (!ok) { ctx.status = 401; ctx.body = …; }
- * await next();`, a redirect to the login; or `try { …verify… } catch (err) { ctx.status = 401; } await next();`):
- * next() runs after it for every request, and the controller answers in the refusal's place (black-box round 43,
- * r43h3 F1). Only for a body of declarations and such statements, then `await next()` (or `return next()`, `yield
- * next()`) last: the conditionals read the request and write the answer and nothing else, so nothing before next()
- * can throw or end the function; a `try` may do anything but return, its `catch` only write the answer. As written:
- * `if (…)`, or `try … catch`. `bodyAt`: where the body starts.
+ * await next();`, a redirect to the login, the same in an `else`, an `else if` chain, a nested `if` or a `switch`; or
+ * `try { …verify… } catch (err) { ctx.status = 401; } await next();`): next() runs after it for every request, and
+ * the controller answers in the refusal's place (black-box round 43, r43h3 F1; round 44, r44h1 F3). Only for a body
+ * whose last statement is `await next()` (or `return next()`, `yield next()`) and whose code before it only reads the
+ * request, branches on it and writes the answer, so nothing in it can throw or end the function before next() runs; a
+ * top-level `try` may do anything but return, its `catch` only what the rest may. The statement that holds the first
+ * refusal, as written: `if (…)`, `switch (…)` or `try { … } catch`. `bodyAt`: where the body starts.
  */
 export function fallThroughRefusal(source: string, bodyAt: number, next: string): string | undefined {
   const code = literalsBlanked(source);
   const bodyEnd = matchingBracket(code, code.lastIndexOf('{', bodyAt - 1));
   if (bodyEnd === undefined) return undefined;
-  const statements = [ ...topLevelIfs(source, bodyAt).map(({ condition, start, end, otherwise }) => {
-    const blanked = literalsBlanked(condition);
-    // Its condition only reads; its block only writes the answer.
-    const falls = !otherwise && !stops(blanked, READING_CALLS) && !stops(code.slice(start, end).replace(/^if\s*/, '').slice(blanked.length + 2), `${READING_CALLS}|${ANSWER_WRITES}`);
-    return { start, end, falls, answer: code.slice(start, end), clause: `if (${condition.trim()})` };
-  }), ...topLevelTries(code, bodyAt).map(({ start, end, tried, caught }) => ({
-    // What it tries may throw (that is what the catch is for), but not return; its catch only writes the answer.
-    start, end, falls: !/\b(?:return|yield)\b/.test(tried) && !stops(caught, `${READING_CALLS}|${ANSWER_WRITES}`), answer: caught, clause: 'try { … } catch',
-  })) ].filter(({ end }) => end <= bodyEnd).sort((a, b) => a.start - b.start);
-  const last = new RegExp(String.raw`^\s*(?:return\s+)?(?:await\s+|yield\s+)?${escaped(next)}\s*\(\s*\)\s*;?\s*$`);
-  if (!last.test(code.slice(statements.length ? statements[statements.length - 1].end : bodyAt, bodyEnd))) return undefined;
-  let refusal: string | undefined;
+  const last = new RegExp(String.raw`(?:return\s+)?(?:await\s+|yield\s+)?${escaped(next)}\s*\(\s*\)\s*;?\s*$`).exec(code.slice(bodyAt, bodyEnd));
+  if (!last) return undefined;
+  const nextAt = bodyAt + last.index;
+  const tries = topLevelTries(code, bodyAt).filter(({ end }) => end <= nextAt);
+  if (tries.some(({ tried }) => /\b(?:return|yield)\b/.test(tried))) return undefined;
+  // What runs before next(), a try's attempt left out (what it throws, its catch takes): control headers unwrapped, so
+  // that only calls are left to judge.
+  let before = '';
   let from = bodyAt;
-  for (const { start, end, falls, answer, clause } of statements) {
-    // Declarations between them read the request (`const token = (ctx.get('authorization') || '').replace(…)`).
-    if (!falls || stops(code.slice(from, start), READING_CALLS)) return undefined;
-    if (refusal === undefined && /\.\s*status\s*=\s*[34]\d\d\b|\.\s*redirect\s*\(/.test(answer)) refusal = clause;
+  for (const { start, end, caught } of tries) {
+    before += `${code.slice(from, start)};${caught};`;
     from = end;
   }
-  return refusal;
+  before += code.slice(from, nextAt);
+  if (stops(before.replace(/\b(?:(?:else\s+)?if|switch)\s*\(/g, ' ('), `${READING_CALLS}|${ANSWER_WRITES}`)) return undefined;
+  const refusal = /\.\s*status\s*=\s*[34]\d\d\b|\.\s*redirect\s*\(/.exec(code.slice(bodyAt, nextAt));
+  if (!refusal) return undefined;
+  // The statement that holds it: the nearest `if`/`switch` header or try before it.
+  const at = bodyAt + refusal.index;
+  const headers = [ ...code.slice(bodyAt, at).matchAll(/\b(if|switch)\s*\(/g) ].map(match => ({ at: bodyAt + (match.index as number), word: match[1] }));
+  const header = headers[headers.length - 1];
+  const inTry = tries.find(({ start, end }) => start <= at && at < end);
+  if (inTry && (!header || header.at < inTry.start)) return 'try { … } catch';
+  if (!header) return undefined;
+  const open = code.indexOf('(', header.at);
+  const close = matchingBracket(code, open);
+  return close === undefined ? undefined : `${header.word} (${source.slice(open + 1, close).trim()})`;
 }
 
 /** Whether code (literals blanked) may end the function early, throw, wait or make code, besides the calls `allowed` matches. */

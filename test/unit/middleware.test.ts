@@ -1434,13 +1434,19 @@ describe('fallThroughRefusal: a refusal written but not returned before next() (
     assert.equal(read("  const token = (ctx.get('authorization') || '').replace(/^Bearer /, '');\n  if (!token) { ctx.status = 401; ctx.body = 'no'; }\n  await next();"), 'if (!token)');
     assert.equal(read("  if (!ctx.session.user) ctx.redirect('/login?next=' + encodeURIComponent(ctx.path));\n  return next();"), 'if (!ctx.session.user)');
     assert.equal(read('  try {\n    ctx.state.user = verify(ctx.get(\'authorization\'));\n  } catch (err) {\n    ctx.status = 401;\n  }\n  await next();'), 'try { … } catch');
+    // In an else, an else-if chain, a nested if or a switch the same (black-box round 44, r44h1 F3).
+    assert.equal(read("  if (!ctx.get('x')) { ctx.status = 401; } else { ctx.state.ok = true; }\n  await next();"), "if (!ctx.get('x'))");
+    assert.equal(read("  const token = ctx.get('x-token');\n  if (!token) {\n    ctx.status = 401;\n  } else if (token !== ctx.app.config.token) {\n    ctx.status = 403;\n  }\n  await next();"), 'if (!token)');
+    assert.equal(read("  if (ctx.session.user) { ctx.set('x-user', ctx.session.user.id); } else { ctx.status = 401; }\n  await next();"), 'if (ctx.session.user)');
+    assert.equal(read("  if (!ctx.session.user) { ctx.logger.warn('anonymous'); if (ctx.path.startsWith('/admin')) { ctx.status = 401; } }\n  await next();"),
+      "if (ctx.path.startsWith('/admin'))");
+    assert.equal(read("  switch (ctx.get('x-role')) {\n    case 'admin': break;\n    default: ctx.status = 401;\n  }\n  await next();"), "switch (ctx.get('x-role'))");
   });
 
   it('reads nothing else: a return, a throw, an else, a finally, a call that may throw outside a try, code after next(), or no refusal at all', () => {
     for (const body of [
       '  if (!ctx.get(\'x\')) { ctx.status = 401; return; }\n  await next();',
       '  if (!ctx.get(\'x\')) ctx.throw(401);\n  await next();',
-      '  if (!ctx.get(\'x\')) { ctx.status = 401; } else { ctx.state.ok = true; }\n  await next();',
       '  try { verify(); } catch (err) { ctx.status = 401; } finally { log(); }\n  await next();',
       '  try { verify(); } catch (err) { ctx.status = 401; throw err; }\n  await next();',
       '  try { return verify(); } catch (err) { ctx.status = 401; }\n  await next();',
