@@ -809,6 +809,21 @@ describe('SEN110: code other users can change', () => {
     assert.equal(findWritableCode(dir, { display })?.capped, true);
   });
 
+  it('asset dirs and linked dirs are walked after the code: a build of more entries than the budget does not hide a controller (black-box round 44, r44h2 F3)', function() {
+    if (process.platform === 'win32') this.skip();
+    const dir = tempTree({ 'controller/home.js': '', 'public/.keep': '' });
+    const build = tempTree({ 'index.js': '' });
+    for (let index = 0; index < CODE_WALK_LIMIT; index++) {
+      fs.writeFileSync(path.join(dir, 'public', `f${index}.js`), '');
+      fs.writeFileSync(path.join(build, `f${index}.js`), '');
+    }
+    fs.symlinkSync(build, path.join(dir, 'spa'));
+    fs.chmodSync(path.join(dir, 'controller/home.js'), 0o666);
+    const fact = findWritableCode(dir, { display: (file: string) => path.relative(dir, file) });
+    assert.deepEqual(fact?.entries, [{ path: 'controller/home.js', why: 'writable by every user (mode 0666)' }]);
+    assert.equal(fact?.capped, true);
+  });
+
   it('modules the app required: followed from the app\'s own files, not into node_modules or trusted dirs, nor from another app\'s files', function() {
     if (process.platform === 'win32') this.skip();
     const dir = fs.realpathSync(tempTree({
