@@ -1485,7 +1485,9 @@ export const corsCredentialsAnyOrigin: Rule = {
     const isSafeDomain = securityOn ? facts.builtins.isSafeDomain ?? standInSafeDomainCheck(list) : undefined;
     // Asked for `/` and each route's path: an answer may depend on the path (`/api/` for partners; black-box round 40, h6 F5).
     const paths = [ ...new Set([ '/', ...facts.routes.flatMap(route => route.probes.slice(0, 1)) ]) ].slice(0, MAX_CORS_PATHS);
-    const probes = (origin: string) => paths.map(requestPath => probeContext(origin, isSafeDomain, requestPath));
+    // The app's config through ctx.app, as an origin function reads its allow list (black-box round 44, r44h2 F5).
+    const app = { config: facts.config };
+    const probes = (origin: string) => paths.map(requestPath => probeContext(origin, isSafeDomain, requestPath, app));
     if (!credentialsSent(cors.credentials, probes)) return [];
     const source = facts.provenance('cors.credentials');
     // Sandboxed frames and local files send `Origin: null`: any site can make a page that does.
@@ -1538,12 +1540,15 @@ function credentialsSent(credentials: unknown, probes: (origin: string) => unkno
 /** The request paths a cors function is asked about: `/` and the routes' first ones. */
 const MAX_CORS_PATHS = 64;
 
-/** A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it, with egg-security's isSafeDomain when it is on. */
-function probeContext(origin: string, isSafeDomain: SafeDomainCheck | undefined, requestPath = '/'): unknown {
+/**
+ * A stand-in koa ctx for a cross-site GET from `origin`, as koa-cors's options see it, with egg-security's isSafeDomain
+ * when it is on, and `app` (the app's config) when given.
+ */
+function probeContext(origin: string, isSafeDomain: SafeDomainCheck | undefined, requestPath = '/', app?: { config: unknown }): unknown {
   const headers: Record<string, string> = { origin, host: 'app.invalid' };
   const get = (name: string) => headers[String(name).toLowerCase()] ?? '';
   return { get, headers, header: headers, request: { headers, header: headers, get, method: 'GET', path: requestPath, url: requestPath }, method: 'GET', path: requestPath,
-    url: requestPath, state: {}, ...(isSafeDomain && { isSafeDomain }) };
+    url: requestPath, state: {}, ...(isSafeDomain && { isSafeDomain }), ...(app && { app }) };
 }
 
 /** A site no app names. */

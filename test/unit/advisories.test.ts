@@ -839,6 +839,15 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.match(judged((ctx: any) => ctx.get('origin') || 'https://www.example.com', [ '.example.com' ])[0] ?? '', /answers https:\/\/evil\.example, null, /);
   });
 
+  it('an origin function reading its allow list through ctx.app.config is asked with the app\'s config (black-box round 44, r44h2 F5)', () => {
+    const allowList = (ctx: any) => (ctx.app.config.corsAllow.includes(ctx.get('origin')) ? ctx.get('origin') : '');
+    const judged = (origin: unknown) => corsCredentialsAnyOrigin.check(fakeFacts({ plugins: [ ...corsOn, ...securityOn ],
+      config: { cors: { credentials: true, hasCustomOriginHandler: true, origin }, security: { domainWhiteList: [] }, corsAllow: [ 'https://app.example.com' ] } }), prod)
+      .map(hit => hit.message);
+    assert.deepEqual(judged(allowList), []);
+    assert.match(judged((ctx: any) => (ctx.app.config.corsAllow.length ? ctx.get('origin') : ''))[0] ?? '', /answers https:\/\/evil\.example/);
+  });
+
   it('egg-cors\' own origin function is asked with egg-security\'s isSafeDomain, and so is an app\'s that calls it; without egg-security it lets every origin through (black-box round 27, h90 F6)', () => {
     const ownCheck = eggCorsOwnCheck();
     assert.deepEqual(check(ownCheck, [ '.shop.example.com' ]), [], 'a whitelist of the app\'s own hosts');
