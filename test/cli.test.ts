@@ -623,6 +623,20 @@ describe('egg-sentinel command line (compiled with tsc, run as a child process)'
       assert.match(never.stdout, /PASS: no unwaived finding at or above the threshold/);
     });
 
+    it('the TLS egg-scripts is given in package.json is what the audit judges SEN608 by, as boot does (black-box round 44, r44h2 F4)', async () => {
+      const baseDir = tempApp('cli-egg-scripts-https', {
+        'package.json': JSON.stringify({ name: 'cli-egg-scripts-https', scripts: { start: 'egg-scripts start --daemon --title=x --https.key=/srv/tls/key.pem --https.cert=/srv/tls/cert.pem' } }),
+        'config/config.default.js': "module.exports = { keys: 'egg-scripts-https-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga', sentinel: { https: true } };\n",
+      });
+      try {
+        fs.symlinkSync(NODE_MODULES, path.join(baseDir, 'node_modules'));
+        const facts = await loadAppOffline({ baseDir, env: 'prod', warn: () => undefined });
+        assert.deepEqual(facts.builtins.startOptionsHttps, { key: true, cert: true });
+      } finally {
+        fs.rmSync(baseDir, { recursive: true, force: true });
+      }
+    });
+
     it('routes a boot hook registers in didLoad or willReady, which the audit does not run, are named in a warning (black-box round 44, r44h4 F3)', async () => {
       const baseDir = tempApp('cli-late-hook-routes', {
         'config/config.default.js': "module.exports = { keys: 'late-hook-routes-Vb7Qm2Xz9Lr4Tk8Wn3Hc6Pj1Yd5Fs0Ga' };\n",

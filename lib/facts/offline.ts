@@ -21,6 +21,7 @@ import { collectFacts, type EggLike } from './collect';
 import { loadPluginListsAgain, SENTINEL_ROOT, toDisplayPath } from './plugin-list';
 import { isInside } from './real-path';
 import { eggRunDir } from './run-dir';
+import type { TlsParts } from './builtins';
 import { checkGitignore } from './files';
 import { EXTENDED_BY, hookRoutePlugins, madeByFactory, madeByOneOf, recordAppUses, recordRouteRegistrations, type RecordTarget, returnedMiddlewareSource, STAND_IN, STOOD_IN_SOURCE, watchRouters } from './middleware';
 import { loadEggModules } from './path-matching';
@@ -229,7 +230,10 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
   // No process of the app exists, so there are no node flags to read (this process's are egg-sentinel's own).
   // Rules that need them declare `liveOnly` and the audit skips them.
   // Which packages are loaded is known only for the part of the app the audit loaded (SEN601 says so).
-  const builtins = { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const } };
+  // Nor start options, but for the TLS egg-scripts serves with from package.json (`--https.key`, eggScriptsConfig): SEN608
+  // asks whether egg sees requests as HTTPS (black-box round 44, r44h2 F4).
+  const startTls = startScriptTls(readPackageJson(baseDir));
+  const builtins = { ...facts.builtins, packages: { ...facts.builtins.packages, loadedBy: 'audit' as const }, ...(startTls && { startOptionsHttps: startTls }) };
   // Nor an ancestry or a home directory of its own: the .npmrc the app ships is what the audit judges of SEN307 and SEN308.
   const runtime = { ...facts.runtime, nodeFlags: [], homeModuleFolders: [], droppedPreflight: undefined,
     untrustedScriptShells: facts.runtime.untrustedScriptShells.filter(shell => shell.source === '.npmrc') };
@@ -240,6 +244,14 @@ export async function loadAppOffline(options: OfflineLoadOptions): Promise<Facts
 
 type NamedFunction = ((...args: unknown[]) => unknown) & { _name?: string };
 type RouterClass = new (options: { sensitive: boolean }, app: object) => NonNullable<EggLike['router']> & { middleware(): NamedFunction };
+
+/** The parts of TLS egg-scripts is given by the app's package.json: its `start` script's `--https.key`/`--https.cert`, or eggScriptsConfig.https. */
+function startScriptTls(pkg: AnyRecord): TlsParts | undefined {
+  const start = typeof (pkg.scripts as AnyRecord | undefined)?.start === 'string' ? (pkg.scripts as { start: string }).start : '';
+  const configured = ((pkg.eggScriptsConfig as AnyRecord | undefined)?.https ?? {}) as AnyRecord;
+  const parts = { key: /--https\.key[=\s]\S/.test(start) || Boolean(configured.key), cert: /--https\.cert[=\s]\S/.test(start) || Boolean(configured.cert) };
+  return parts.key || parts.cert ? parts : undefined;
+}
 
 function readPackageJson(baseDir: string): AnyRecord {
   const file = path.join(baseDir, 'package.json');

@@ -1446,7 +1446,7 @@ function sessionCookieOverHttp(facts: Facts, session: AnyRecord, cookies: AnyRec
   // egg-cluster serves TLS itself with a key and cert in config.cluster.https or the start options (egg-scripts --https.key).
   const tls = servesTls(tlsParts((facts.config.cluster as AnyRecord | undefined)?.https), facts.builtins.startOptionsHttps);
   if (facts.config.proxy || facts.config.protocol === 'https' || tls) return [];
-  return [{ severity: 'medium', target: 'config.proxy', source: facts.provenance('sentinel.https'),
+  return [{ severity: 'medium', target: 'config.proxy', source: facts.provenance('proxy'),
     message: `the session cookie ${name} is sent without Secure, ${served}: config.proxy is not true and the app serves no TLS itself (no key and cert in ` +
       'config.cluster.https or the start options), so egg takes every request for plain HTTP (ctx.secure is false, X-Forwarded-Proto is not read) ' +
       'and egg-cookies, which marks a cookie Secure only when ctx.secure, leaves it off',
