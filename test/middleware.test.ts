@@ -2944,6 +2944,16 @@ describe('threat 4: middleware order and route coverage (mm.app)', () => {
           await booted.httpRequest().get('/admin/export').expect(401);
         });
       }
+      // A comment, another key's write or an Object.assign into another part of the config is no write of it (review of round 44).
+      const unset = tempApp('mw-setting-not-late', {
+        'config/config.default.js': "module.exports = () => ({ keys: 'b7Yq3xN0c2VjdXJlLW13LWZpeHR1cmUta2V5LTRrUXA', middleware: [ 'auth' ], " +
+          "sentinel: { failOn: 'high', routes: { protect: [{ paths: [ '**' ], by: [ 'auth' ] }] } } });\n",
+        'app.js': 'module.exports = class {\n  constructor(app) { this.app = app; }\n' +
+          "  // this.app.config.adminToken = 'set by the deploy'\n  async willReady() { Object.assign(this.app.config.security.csrf, {}); this.app.config.otherToken = 'x'; }\n};\n",
+        'app/middleware/auth.js': `module.exports = () => async function auth(ctx, next) {\n  const expected = ctx.app.config.adminToken;\n  if (!expected) return next();\n${refuse('expected')}};\n`,
+        'app/router.js': "module.exports = app => { app.router.get('/admin/export', async ctx => { ctx.body = { servedBy: 'controller' }; }); };\n",
+      });
+      assert.match(await expectRefused(unset, /SEN404/), /its opening clause `if \(!expected\)` holds for what it reads at boot/);
     });
 
     it('with the token set and the switch off, each boots clean and refuses an anonymous request', async () => {

@@ -457,9 +457,9 @@ function requiredByConfig(configFiles: string[], baseDir: string): string[] {
   return [ ...inApp, ...packages, ...outside.filter(file => tracked?.has(file)).map(file => path.resolve(appRoot, file)) ];
 }
 
-/** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */
 /** Code that writes process.env: `process.env.X = …` (also `||=`, `??=`), `process.env[k] = v`, Object.assign(process.env, …). */
 export const ASSIGNS_ENVIRONMENT = /\bprocess\.env(?:\.[\w$]+|\[[^\]\n]+\])\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.definePropert(?:y|ies)|Reflect\.set)\(\s*process\.env\b/;
+/** One of the app's own config files, as provenance shows it (relative to the app root): code egg runs, not data. */
 export const APP_CONFIG_FILE = /^config\/config\.[^/]+$/;
 
 /** Larger files under config/ are data, not config code: their text is not kept. */

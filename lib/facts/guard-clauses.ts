@@ -322,6 +322,9 @@ export function fallThroughRefusal(source: string, bodyAt: number, next: string)
   const last = new RegExp(String.raw`(?:return\s+)?(?:await\s+|yield\s+)?${escaped(next)}\s*\(\s*\)\s*;?\s*$`).exec(code.slice(bodyAt, bodyEnd));
   if (!last) return undefined;
   const nextAt = bodyAt + last.index;
+  // next() as a statement of its own: not the `else` of a refusal, nor behind a condition (`ok && await next()`; review
+  // of round 44).
+  if (/(?:\belse|[)&|?:,=!])\s*$/.test(code.slice(bodyAt, nextAt))) return undefined;
   const tries = topLevelTries(code, bodyAt).filter(({ end }) => end <= nextAt);
   if (tries.some(({ tried }) => /\b(?:return|yield)\b/.test(tried))) return undefined;
   // What runs before next(), a try's attempt left out (what it throws, its catch takes): control headers unwrapped, so

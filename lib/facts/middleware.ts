@@ -1719,7 +1719,7 @@ function unconfiguredPass(source: string, factorySource: string, settings: Recor
   const reads = settingReads(clause[1], 'settings', { factorySource, guardSource: source, before: source.slice(bodyAt, clause.index), context: contextName(source) });
   // A config key the app's boot hooks write may be set after this check (a secret fetched in willReady; black-box
   // round 44, r44h1 F1): not asked at boot.
-  if (reads?.paths.some(path => path[0] === 'config' && writesConfigKey(bootHooks, path[path.length - 1]))) return undefined;
+  if (reads?.paths.some(path => path[0] === 'config' && writesConfigKey(bootHooks, path.slice(1)))) return undefined;
   const json = reads && settingsJson(reads.paths, settings);
   if (!reads || json === undefined) return undefined;
   const holds = sandboxedCondition('settings', 'input', reads.condition);
@@ -1730,10 +1730,17 @@ function unconfiguredPass(source: string, factorySource: string, settings: Recor
   }
 }
 
-/** Whether boot hook code assigns config key `key` (`this.app.config.adminToken = …`) or assigns into the config wholesale. */
-function writesConfigKey(code: string, key: string): boolean {
-  const name = key.replace(/[$]/g, '\\$');
-  return new RegExp(`\\.\\s*${name}\\s*=(?![=>])|\\[\\s*['"\`]${name}['"\`]\\s*\\]\\s*=(?![=>])|Object\\.assign\\s*\\(\\s*[\\w$.]*config\\b`).test(code);
+/**
+ * Whether boot hook code (comments and strings blanked) assigns config key `path` (`this.app.config.adminToken = …`,
+ * `app.config['adminToken'] = …`) or assigns into its parent wholesale (`Object.assign(app.config, …)`). Hooks that
+ * run before the check (configWillLoad) count too: a false skip leaves a clause unread, never a guard refused.
+ */
+function writesConfigKey(code: string, path: readonly string[]): boolean {
+  const escaped = (part: string) => part.replace(/[$]/g, '\\$');
+  const chain = path.map(part => String.raw`(?:\s*\.\s*${escaped(part)}|\s*\[\s*['"\`]${escaped(part)}['"\`]\s*\])`);
+  const blanked = literalsBlanked(code);
+  const parent = chain.slice(0, -1).join('');
+  return new RegExp(String.raw`\bconfig${chain.join('')}\s*(?:\|\||\?\?|&&)?=(?![=>])|\bObject\.assign\s*\(\s*[\w$.]*\bconfig${parent}\s*,`).test(blanked);
 }
 
 /** The text of the app's own boot hook files (app.js, app.ts at its root), read once per app: '' without them. */

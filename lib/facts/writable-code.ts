@@ -10,8 +10,8 @@ import { type PathProblem, folderProblem } from './runtime';
 
 /** Entries walked per plugin and per app code path: the walk runs at every boot. */
 export const CODE_WALK_LIMIT = 5000;
-/** Directories of assets rather than code, walked after the rest (app/public, a build's output). */
-const ASSET_DIRS = new Set([ 'public', 'assets', 'static', 'dist', 'build', 'images', 'img', 'fonts', 'media', 'uploads' ]);
+/** Directories of assets rather than code, walked after the rest (app/public); not dist/ or build/, where compiled plugins keep theirs. */
+const ASSET_DIRS = new Set([ 'public', 'assets', 'static', 'images', 'img', 'fonts', 'media', 'uploads' ]);
 /** Entries kept per walk for the finding; `count` says how many there were. */
 const KEPT = 5;
 

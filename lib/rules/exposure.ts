@@ -284,9 +284,7 @@ export function hardCodedSecrets(facts: Facts): HardCodedSecret[] {
 
 const hardCodedSecretsOf = new WeakMap<Facts, HardCodedSecret[]>();
 
-
-/** An assignment into process.env: `process.env.X =` (`||=`, `??=`), `process.env[k] = v`, Object.assign(process.env, …). */
-/** One under names the code computes (`process.env[k] = v` in a loop, Object.assign): its values may come from a data file config requires. */
+/** An assignment into process.env under names the code computes (`process.env[k] = v` in a loop, Object.assign): its values may come from a data file config requires. */
 const ASSIGNS_COMPUTED_NAMES = /\bprocess\.env\[\s*(?!['"`])[^\]\n]+\]\s*(?:\|\||\?\?|&&)?=(?![=>])|\b(?:Object\.assign|Object\.defineProperties)\(\s*process\.env\b/;
 const CODE_FILE = /\.[cm]?[jt]s$/;
 
@@ -309,7 +307,8 @@ const environmentValuesOf = new WeakMap<Facts, ReadonlySet<string>>();
 function withoutPlanted(facts: Facts): ReadonlySet<string> {
   // A file .gitignore covers is the deploy's (a git-ignored config/secrets.json merged into process.env), as when
   // config reads it directly (black-box round 44, r44h2 F1).
-  const ignored = new Set([ ...facts.files.ignoredSecretFiles, ...facts.files.ignoredConfigTexts ?? [] ]);
+  // Data files only: an ignored code file may be tsc's output of a committed .ts (`config/**/*.js` in egg's boilerplate).
+  const ignored = new Set([ ...facts.files.ignoredSecretFiles, ...facts.files.ignoredConfigTexts ?? [] ].filter(file => !CODE_FILE.test(file)));
   const texts = Object.entries(facts.files.configTexts).filter(([ file ]) => !ignored.has(file));
   const assigning = texts.filter(([ file, text ]) => CODE_FILE.test(file) && ASSIGNS_ENVIRONMENT.test(text));
   if (!assigning.length) return facts.runtime.environmentValues;

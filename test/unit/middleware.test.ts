@@ -1453,6 +1453,12 @@ describe('fallThroughRefusal: a refusal written but not returned before next() (
       '  const user = verify(ctx.get(\'authorization\'));\n  if (!user) { ctx.status = 401; }\n  await next();',
       '  if (!ctx.get(\'x\')) { ctx.status = 401; }\n  await next();\n  ctx.set(\'x-done\', \'1\');',
       '  if (!ctx.get(\'x\')) { ctx.set(\'x-anonymous\', \'1\'); }\n  await next();',
+      // next() only in an else or behind a condition: the refusal stands (review of round 44).
+      "  if (!ctx.session.user) ctx.redirect('/login'); else await next();",
+      '  if (!ctx.get(\'x\')) { ctx.status = 401; } else await next();',
+      "  if (!ctx.get('x')) ctx.status = 401; else if (ctx.get('x') !== ctx.app.config.token) ctx.status = 403; else return next();",
+      '  if (!ctx.session.user) { ctx.status = 401; }\n  if (ctx.session.user) await next();',
+      '  const ok = Boolean(ctx.session.user);\n  if (!ok) ctx.status = 401;\n  ok && await next();',
     ]) assert.equal(read(body), undefined, body);
   });
 });

@@ -589,6 +589,17 @@ describe('SEN201/SEN202: values the app\'s config code writes into process.env (
     assert.deepEqual(hardCodedSecret.check(facts({ 'config/config.prod.js': prod }, { keys: 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga', jwt: { secret: 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa' } },
       { keys: 'config/config.prod.js', 'jwt.secret': 'config/config.prod.js' }, [ 'Kq7Wx2Zr9Tn4Kp3Vm8Lb5Hd1Jc6Fs0Ga', 'Jw7Tq2Xk9Lm4Rz8Vn3Hb6Yc1Fd5Gs0Pa' ]), { developmentEnv: false }), []);
     assert.deepEqual(viaHelper({ 'config/defaults.js': "if (process.env[name] === 'Sh0p#2023!prodDB') throw new Error('rotate it');\n" }), []);
+    // A git-ignored data file it assigns from is the deploy's (round 44, r44h2 F1); an ignored code file is not: tsc's
+    // config.prod.js, which egg's boilerplate git-ignores, holds the committed .ts's literal (review of round 44).
+    const ignoring = (ignoredConfigTexts: string[], texts: Record<string, string>, recorded: string) => hardCodedSecret.check(fakeFacts({
+      config: { mysql: { client: { password: 'Sh0p#2023!prodDB' } } }, meta: { 'mysql.client.password': recorded },
+      files: { configTexts: texts, ignoredConfigTexts } as never, runtime: { environmentValues: new Set([ 'Sh0p#2023!prodDB' ]) },
+    }), { developmentEnv: false }).map(hit => hit.source);
+    const fromJson = { 'config/config.prod.js': "Object.assign(process.env, require('./secrets.json'));\nmodule.exports = { mysql: { client: { password: process.env.DB_PASSWORD } } };\n",
+      'config/secrets.json': '{ "DB_PASSWORD": "Sh0p#2023!prodDB" }' };
+    assert.deepEqual(ignoring([ 'config/secrets.json' ], fromJson, 'config/config.prod.js'), []);
+    const compiled = { 'config/config.prod.js': "process.env.DB_PASSWORD = process.env.DB_PASSWORD || 'Sh0p#2023!prodDB';\nmodule.exports = { mysql: { client: { password: process.env.DB_PASSWORD } } };\n" };
+    assert.deepEqual(ignoring([ 'config/config.prod.js' ], compiled, 'config/config.prod.js'), [ 'config/config.prod.js' ]);
   });
 
   it('the file whose keys took effect is named: config.prod computing them over config.default\'s variable, or reading a data file over it', () => {
