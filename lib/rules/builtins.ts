@@ -1514,7 +1514,8 @@ export const corsCredentialsAnyOrigin: Rule = {
       const name = !ownCheck ? 'config.cors.origin, a function,' : securityOn ?
         'egg-cors\' own origin check (config.cors sets no origin), asking egg-security\'s ctx.isSafeDomain, which judges by security.domainWhiteList,' :
         'egg-cors\' own origin check (config.cors sets no origin), which lets every origin through when ctx has no isSafeDomain (egg-security off),';
-      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probes, list, name, facts.provenance('cors.origin') ?? source);
+      const file = facts.provenance('cors.origin') ?? source;
+      return corsOriginFunctionHits(cors.origin as (ctx: unknown) => unknown, probes, list, name, file, ownCheck ? undefined : file && facts.files.configTexts[file]);
     }
     return [];
   },
@@ -1564,10 +1565,18 @@ const HOST_NAME_END = /\.(?:[a-z]{2}|xn--[a-z0-9-]+|com|net|org|edu|gov|mil|int|
  * a domain the app's domainWhiteList accepts every host of (`ownDomains`): `evilwww.example.com` beside `.example.com`
  * is one of the app's own sites (black-box round 43, h4 F1).
  */
-function foreignOrigins(source: string, ownDomains: readonly string[]): string[] {
-  return [ FOREIGN_ORIGIN, 'null', ...sourceHosts(source).flatMap(host => [
+function foreignOrigins(source: string, ownDomains: readonly string[], moduleText = ''): string[] {
+  // The function's own hosts first, then its module's: an allow list it searches (`allowed.some(a => o.startsWith(a))`
+  // over a list the config file declares; black-box round 44, r44h2 F2).
+  const hosts = [ ...new Set([ ...sourceHosts(source), ...sourceHosts(moduleText) ]) ].slice(0, MAX_PROBED_HOSTS);
+  // `/^https?:\/\/localhost(:\d+)?/` without its end anchor admits a host that starts so.
+  const localhost = /\blocalhost\b/.test(source) ? [ 'http://localhost.evil.example' ] : [];
+  return [ FOREIGN_ORIGIN, 'null', ...localhost, ...hosts.flatMap(host => [
     ...matchesWhiteList(`evil${host}`, ownDomains) ? [] : [ `https://evil${host}` ], `https://${host}.evil.example` ]) ];
 }
+
+/** How many host names an origin function and its module are probed with. */
+const MAX_PROBED_HOSTS = 10;
 
 /**
  * The domains the app accepts every host under: its `security.domainWhiteList` (which SEN605 judges on its own), less
@@ -1590,16 +1599,16 @@ function sourceHosts(source: string): string[] {
     const plain = host.replace(/\\\./g, '.');
     if (HOST_NAME_END.test(plain) && !/^(?:ctx|this|request|headers?|req)\./.test(plain)) hosts.add(plain.replace(/^(?:https?\.)?\.?/, ''));
   }
-  return [ ...hosts ].slice(0, 10);
+  return [ ...hosts ].slice(0, MAX_PROBED_HOSTS);
 }
 
 /** What koa-cors would send as Access-Control-Allow-Origin for `origin`, asking the app's function as it does; '*' becomes the request's origin under credentials. */
 function corsOriginFunctionHits(originOf: (ctx: unknown) => unknown, probes: (origin: string) => unknown[], domainWhiteList: unknown, name: string,
-  source: string | undefined): RuleHit[] {
+  source: string | undefined, moduleText?: string): RuleHit[] {
   const reflected: string[] = [];
   let on: string | undefined;
   const code = String(originOf);
-  for (const origin of foreignOrigins(code, ownDomains(domainWhiteList))) for (const ctx of probes(origin)) {
+  for (const origin of foreignOrigins(code, ownDomains(domainWhiteList), moduleText)) for (const ctx of probes(origin)) {
     let answer: unknown;
     try {
       answer = originOf(ctx);

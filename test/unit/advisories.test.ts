@@ -839,6 +839,23 @@ describe('SEN609 edge cases (fake facts)', () => {
     assert.match(judged((ctx: any) => ctx.get('origin') || 'https://www.example.com', [ '.example.com' ])[0] ?? '', /answers https:\/\/evil\.example, null, /);
   });
 
+  it('an allow list the config file declares is probed as the function\'s own hosts are, and an unanchored localhost by a host that starts so (black-box round 44, r44h2 F2)', () => {
+    const allowed = [ 'https://app.example.com', 'https://admin.example.com' ];
+    const startsWithListed = (ctx: any) => (allowed.some(a => ctx.get('origin').startsWith(a)) ? ctx.get('origin') : '');
+    const file = 'config/config.prod.js';
+    const judged = (origin: unknown, texts: Record<string, string>) => corsCredentialsAnyOrigin.check(fakeFacts({ plugins: [ ...corsOn, ...securityOn ],
+      config: { cors: { credentials: true, hasCustomOriginHandler: true, origin }, security: { domainWhiteList: [] } }, meta: { 'cors.origin': file },
+      files: { configTexts: texts } as never }), prod).map(hit => hit.message);
+    const module = `const allowed = [ 'https://app.example.com', 'https://admin.example.com' ];\nmodule.exports = { cors: { origin: ${String(startsWithListed)} } };\n`;
+    assert.match(judged(startsWithListed, { [file]: module })[0] ?? '', /answers https:\/\/app\.example\.com\.evil\.example/);
+    const exact = (ctx: any) => (allowed.includes(ctx.get('origin')) ? ctx.get('origin') : '');
+    assert.deepEqual(judged(exact, { [file]: module }), [], 'an exact list admits no look-alike');
+    const localhost = (ctx: any) => (/^https?:\/\/localhost(:\d+)?/.test(ctx.get('origin')) || ctx.get('origin') === 'https://app.example.com' ? ctx.get('origin') : '');
+    assert.match(judged(localhost, {})[0] ?? '', /answers http:\/\/localhost\.evil\.example/);
+    const anchored = (ctx: any) => (/^https?:\/\/localhost(:\d+)?$/.test(ctx.get('origin')) ? ctx.get('origin') : '');
+    assert.deepEqual(judged(anchored, {}), []);
+  });
+
   it('an origin function reading its allow list through ctx.app.config is asked with the app\'s config (black-box round 44, r44h2 F5)', () => {
     const allowList = (ctx: any) => (ctx.app.config.corsAllow.includes(ctx.get('origin')) ? ctx.get('origin') : '');
     const judged = (origin: unknown) => corsCredentialsAnyOrigin.check(fakeFacts({ plugins: [ ...corsOn, ...securityOn ],
