@@ -136,7 +136,9 @@ function unusedWaiverText(waiver: WaiverConfig, shadowing: string[], ruleTargets
   }
   if (waiver.target === undefined || !ruleTargets.length) return { message: `${named} matched no finding` };
   const wanted = waivedTarget(waiver.target);
-  const meant = ruleTargets.find(target => target.endsWith(`.${wanted}`) || target.endsWith(` ${wanted}`)) ?? closestOption(wanted, ruleTargets);
+  // `security.ssrf` for `config.security.ssrf`, `/admin/a` and `POST /admin/a` for `route:POST /admin/a` (black-box round 44, r44h4 F6).
+  const meant = ruleTargets.find(target => target.endsWith(`.${wanted}`) || target.endsWith(` ${wanted}`) || target.endsWith(`:${wanted}`)) ??
+    closestOption(wanted, ruleTargets);
   if (meant) {
     return {
       message: `${named} matched no finding; did you mean "${meant}", the target of a ${waiver.rule} finding?`,

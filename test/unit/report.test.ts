@@ -116,6 +116,10 @@ describe('evaluate: threshold, overrides and waivers', () => {
     assert.equal(suffix.refused, true);
     const typo = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', target: 'config.kyes at config/config.default.js:4', reason: 'typo', expires: '2030-01-01' }] });
     assert.match(typo.findings.find(finding => finding.ruleId === 'SEN002')?.message ?? '', /did you mean "config\.keys"/);
+    // A route's target copied without its `route:` prefix, as the finding's message starts (black-box round 44, r44h4 F6).
+    const routes = [ hit('critical', 'route:GET /admin/split'), hit('critical', 'route:GET /admin/extra'), hit('critical', 'route:GET /admin/a-get'), hit('critical', 'route:POST /admin/a-post') ];
+    const route = run(routes, { waivers: [{ rule: 'SEN201', target: 'POST /admin/a-post', reason: 'copied from the message', expires: '2030-01-01' }] });
+    assert.match(route.findings.find(finding => finding.ruleId === 'SEN002')?.message ?? '', /did you mean "route:POST \/admin\/a-post"/);
     const far = run([ hit('critical') ], { waivers: [{ rule: 'SEN201', target: 'mysql.client', reason: 'elsewhere', expires: '2030-01-01' }] });
     assert.match(far.findings.find(finding => finding.ruleId === 'SEN002')?.message ?? '', /matched no finding; SEN201 reported "config\.keys"$/);
   });
