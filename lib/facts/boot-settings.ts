@@ -6,7 +6,7 @@
  * can be asked with the values it had at boot (black-box round 43, r43h3 F2).
  */
 import { literalsBlanked } from './filter-state';
-import { changed, NAME } from './guard-clauses';
+import { changed, escaped, isName, NAME } from './guard-clauses';
 
 /** A setting a clause reads: under its factory's options, the app's config, or the environment. */
 export type SettingRoot = 'options' | 'config' | 'env';
@@ -34,7 +34,7 @@ function settingNames(factorySource: string, guardSource: string, before: string
   const parameters = splitTopLevel(head?.[1] ?? head?.[2] ?? '');
   const [ options, app ] = parameters;
   if (options !== undefined) bind(names, options, [ 'options' ]);
-  if (app !== undefined && new RegExp(`^${NAME}$`).test(app)) names.set(`${app}.config`, [ 'config' ]);
+  if (app !== undefined && isName(app)) names.set(`${app}.config`, [ 'config' ]);
   // The factory's code before the guard it returns, then the guard's own before the clause.
   const at = factorySource.indexOf(guardSource);
   const scopes = [ at > 0 ? factorySource.slice(head?.[0].length ?? 0, at) : '', before ];
@@ -44,7 +44,7 @@ function settingNames(factorySource: string, guardSource: string, before: string
       const path = resolvedPath(match[2], names);
       if (path) bind(names, match[1], path);
     }
-    for (const name of [ ...names.keys() ]) if (!name.includes('.') && changed(code, name.replace(/\$/g, '\\$'))) names.delete(name);
+    for (const name of [ ...names.keys() ]) if (!name.includes('.') && changed(code, escaped(name))) names.delete(name);
   }
   return names;
 }
@@ -78,7 +78,7 @@ function bind(names: Map<string, string[]>, declared: string, path: string[]): v
   for (const item of declared.slice(1, -1).split(',')) {
     if (item.includes('=')) continue;
     const [ property, local = property ] = item.split(':').map(part => part.trim());
-    if (new RegExp(`^${NAME}$`).test(property) && new RegExp(`^${NAME}$`).test(local)) names.set(local, [ ...path, property ]);
+    if (isName(property) && isName(local)) names.set(local, [ ...path, property ]);
   }
 }
 

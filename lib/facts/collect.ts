@@ -13,7 +13,7 @@ import { eggRunDir } from './run-dir';
 import { collectFileFacts, type DumpRewrite, type GitignoreFact } from './files';
 import type { PreparedFacts } from './handover';
 import { collectMiddlewareFacts, middlewareOptions, type RouterLayer } from './middleware';
-import { collectPlugins, editedSource, type PluginLists, toDisplayPath } from './plugin-list';
+import { collectPlugins, editedDisplay, type PluginLists, toDisplayPath } from './plugin-list';
 import { type CodeChanges, collectPluginTrustFacts } from './plugins';
 import { findEggPackage, launchedFramework } from './egg-version';
 import { collectRuntimeFacts } from './runtime';
@@ -117,14 +117,11 @@ export function collectFacts(egg: EggLike, options: CollectOptions): Facts {
   // A key a boot hook changed (the app's `app.config.security.csrf.enable = false` in app.js) was set by that hook's file.
   const { changed = [], writes = [] } = options.codeChanges ?? {};
   const provenanceFile = (keyPath: string) => lastWriterOf(keyPath, changed, writes) ?? lookupProvenance(egg.loader.configMeta, keyPath);
-  // Asked per key: each file read once.
-  const edited = new Map<string, string>();
+  // Asked per key: config/config.prod.ts for the config/config.prod.js tsc compiled from it.
+  const edited = editedDisplay(relative);
   const provenance = (keyPath: string) => {
     const file = provenanceFile(keyPath);
-    if (file === undefined) return undefined;
-    let shown = edited.get(file);
-    if (shown === undefined) edited.set(file, shown = relative(editedSource(file)));
-    return shown;
+    return file === undefined ? undefined : edited(file);
   };
   // Called again only when something asks (SEN108's plugin keys, SEN202's kept defaults), and then once.
   let configFiles: LoadedConfigFile[] | undefined;

@@ -27,13 +27,14 @@ export const STRING_METHODS = 'replace|replaceAll|split|trim|trimStart|trimEnd|t
 /** The most items of a literal list a callback's test is written out for. */
 const MAX_LIST_ITEMS = 50;
 
-const escaped = (name: string) => name.replace(/\$/g, '\\$');
+/** A name written into a RegExp (`$` escaped). */
+export const escaped = (name: string) => name.replace(/\$/g, '\\$');
 
 /** Code (literals blanked) without its string and RegExp literals and its numbers: what is left are names and operators. */
 export function withoutLiterals(blanked: string): string {
   return blanked.replace(/(['"`])\s*\1|\/\s*\/[dgimsuy]*/g, '').replace(/\b\d+\b/g, '');
 }
-const isName = (text: string) => new RegExp(`^${NAME}$`).test(text);
+export const isName = (text: string) => new RegExp(`^${NAME}$`).test(text);
 
 /**
  * The condition with the aliases of the request's reads the body declared before it (`const url = ctx.url`, `const {

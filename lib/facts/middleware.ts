@@ -12,12 +12,13 @@ import { frameworkPackageDir, packageRoot, pluginPackageDir } from './egg-versio
 import { type CapturedStack, callerSite, callerSourceSite, captureStack } from '../caller-site';
 import { isPlainObject } from '../walk';
 import { expandComposed, noteCompositions } from './composed';
-import { type ClauseScope, clauseWithNames, fallThroughRefusal, STRING_METHODS, topLevelIfs, withoutLiterals } from './guard-clauses';
+import { type ClauseScope, clauseWithNames, escaped, fallThroughRefusal, STRING_METHODS, topLevelIfs, withoutLiterals } from './guard-clauses';
 import { ASSIGNMENT, firstParameters, literalsBlanked, outsideWrite } from './filter-state';
 import { type Helpers, type ModulePaths, modulePaths } from './filter-module';
 import { filterTokens, pathTokens, type PreparedTokens, prepareTokens, protectToken, tokenProbes } from './filter-tokens';
 import { compileFilter, containsFunction, describeClientReads, describePattern, type EggModules, type FilterOutcome, loadEggModules, probePaths, type RequestFilter, type RouteLayer, stickyRegExps } from './path-matching';
 import { neverRefusing } from './never-refuses';
+import { toDisplayPath } from './plugin-list';
 import { sandboxedCondition } from './sandbox';
 import { type SettingRoot, settingReads, settingsJson } from './boot-settings';
 import { appContextHas, extendFiles, knownPackageMiddleware, type PassScope, passesThrough, readText } from './pass-through';
@@ -1643,21 +1644,24 @@ function routeGuardRefusesNothing(app: MiddlewareSource, fn: unknown): RouteStep
   const file = name === undefined ? undefined : factoryFileOf(app, name);
   if (name === undefined || file === undefined || !app.baseDir || STAND_IN in (fn as object) || STOOD_IN_SOURCE in (fn as object)) return undefined;
   let known = routeRefusalsBySource.get(app);
-  if (!known) routeRefusalsBySource.set(app, known = Object.assign(new Map(), { origin: originResolver(app) }));
+  if (!known) {
+    routeRefusalsBySource.set(app, known = Object.assign(new Map(), { origin: originResolver(app),
+      contextHas: appContextHas(app.context, app.loader.getLoadUnits?.().map(unit => unit.path) ?? []) }));
+  }
   // The app's own, as the global chain's guards are told (a plugin in lib/plugin is a plugin's).
   if (known.origin(file) !== 'app') return undefined;
   const source = Function.prototype.toString.call(fn);
   const key = `${name}\0${source}`;
   if (!known.has(key)) {
-    const scope = { moduleText: readText(file), moduleFile: file, contextHas: appContextHas(app.context, app.loader.getLoadUnits?.().map(unit => unit.path) ?? []) };
+    const scope = { moduleText: readText(file), moduleFile: file, contextHas: known.contextHas };
     const does = ownCodeRefusesNothing(source, name, scope, undefined, { forwarded: forwardedReads(app.config), config: app.config });
-    known.set(key, does ? { file: path.relative(app.baseDir, file).split(path.sep).join('/'), does } : undefined);
+    known.set(key, does ? { file: toDisplayPath(app.baseDir, file), does } : undefined);
   }
   return known.get(key);
 }
 
-/** Per app, routeGuardRefusesNothing's answer per factory name and source, and who wrote which factory file. */
-const routeRefusalsBySource = new WeakMap<object, Map<string, RouteStep['refusesNothing']> & { origin: (file: string) => Origin }>();
+/** Per app, routeGuardRefusesNothing's answer per factory name and source, who wrote which factory file, and what ctx has. */
+const routeRefusalsBySource = new WeakMap<object, Map<string, RouteStep['refusesNothing']> & { origin: (file: string) => Origin; contextHas: (name: string) => boolean }>();
 
 /** A middleware's `(ctx, next)`: its two parameters. */
 const GUARD_PARAMETERS = /^(?:async\s*)?(?:function\b[^(]*)?\(\s*([A-Za-z_$][\w$]*)\s*,\s*([A-Za-z_$][\w$]*)\s*\)/;
@@ -1736,7 +1740,6 @@ function unconfiguredPass(source: string, factorySource: string, settings: Recor
  * run before the check (configWillLoad) count too: a false skip leaves a clause unread, never a guard refused.
  */
 function writesConfigKey(code: string, path: readonly string[]): boolean {
-  const escaped = (part: string) => part.replace(/[$]/g, '\\$');
   const chain = path.map(part => String.raw`(?:\s*\.\s*${escaped(part)}|\s*\[\s*['"\`]${escaped(part)}['"\`]\s*\])`);
   const blanked = literalsBlanked(code);
   const parent = chain.slice(0, -1).join('');

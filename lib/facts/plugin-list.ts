@@ -23,7 +23,7 @@ const COMPILED_BY_TSC = /^\/\/# sourceMappingURL=|Object\.defineProperty\(export
  * config.prod.ts, the .js git-ignored as egg's TypeScript boilerplate does) is named by its .ts (black-box round 43,
  * r43h4 F2); any other file as it is.
  */
-export function editedSource(file: string): string {
+function editedSource(file: string): string {
   const ts = file.endsWith('.js') ? `${file.slice(0, -3)}.ts` : undefined;
   try {
     return ts !== undefined && fs.existsSync(ts) && COMPILED_BY_TSC.test(fs.readFileSync(file, 'utf8')) ? ts : file;
@@ -148,6 +148,16 @@ function withoutTsconfigPathsRegister<T>(eggPaths: readonly string[], construct:
   }
 }
 
+/** `relative` of the file a team edits for each file egg loads (editedSource), each file read once. */
+export function editedDisplay(relative: (file: string) => string): (file: string) => string {
+  const shown = new Map<string, string>();
+  return file => {
+    let display = shown.get(file);
+    if (display === undefined) shown.set(file, display = relative(editedSource(file)));
+    return display;
+  };
+}
+
 /**
  * The keys of a plugin entry egg's loader reads or writes (egg-core 4 to 6 and @eggjs/core alike): `dep` is the old
  * name of `dependencies`; `name`, `from`, `version`, `implicitEnable` and `dependents` it writes itself. egg keeps
@@ -173,13 +183,8 @@ export interface CollectedPlugin extends PluginFact {
  */
 export function collectPlugins(egg: Pick<EggLike, 'plugins' | 'loader'>, relative: (file: string) => string, loaded?: PluginLists): CollectedPlugin[] {
   const all = { ...egg.loader.allPlugins ?? egg.plugins, ...loaded?.allPlugins };
-  // config/plugin.ts for the config/plugin.js tsc compiled from it, each file read once.
-  const edited = new Map<string, string>();
-  const shown = (file: string) => {
-    let display = edited.get(file);
-    if (display === undefined) edited.set(file, display = relative(editedSource(file)));
-    return display;
-  };
+  // config/plugin.ts for the config/plugin.js tsc compiled from it.
+  const shown = editedDisplay(relative);
   const from = (plugin: AnyRecord) => plugin.from === undefined ? '<EGG_PLUGINS or options.plugins>' : shown(String(plugin.from));
   return Object.entries(all).map(([ name, plugin ]) => {
     const env = stringList(plugin.env);
