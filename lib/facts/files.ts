@@ -272,7 +272,7 @@ export function collectFileFacts(input: FileFactsInput): FileFacts {
     gitignore: input.gitignore,
     ...timed(input.timings, 'facts.files.tree', () => secretsInTree(input, configTexts, staticEntries, [ appLogs, configuredLogs ])),
     configTexts,
-    ...(Object.values(configTexts).some(text => ASSIGNS_ENVIRONMENT.test(text)) && { ignoredConfigTexts: [ ...gitStatusOf(baseDir, Object.keys(configTexts)).ignored ] }),
+    ...(Object.values(configTexts).some(text => ASSIGNS_ENVIRONMENT.test(text)) && { ignoredConfigTexts: [ ...ignoredByGit(baseDir, Object.keys(configTexts)) ] }),
     ...(sen110Off ? { writableCode: [], writableModules: [] } : {
       writableCode: appWritableCode(input),
       writableModules: timed(input.timings, 'facts.files.modules', () => appWritableModules(input)),
